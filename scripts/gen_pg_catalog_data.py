@@ -1,0 +1,67 @@
+"""Regenerate the PostgreSQL facts lockwise ships as data, from a real server's catalogs.
+
+Writes src/lockwise/effects/data/functions.json (volatility of built-in functions, by name) and
+binary_casts.json (casts PostgreSQL performs without touching the data: pg_cast.castmethod = 'b').
+
+Run: python scripts/gen_pg_catalog_data.py            (starts the embedded server)
+     python scripts/gen_pg_catalog_data.py --dsn URL  (any server)
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+from pathlib import Path
+
+import psycopg
+
+from lockwise.db.scratch import scratch_server
+
+OUT = Path(__file__).resolve().parent.parent / "src" / "lockwise" / "effects" / "data"
+
+
+def generate(uri: str) -> None:
+    with psycopg.connect(uri) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+        rows = conn.execute(
+            """
+            SELECT p.proname, array_agg(DISTINCT p.provolatile)
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = 'pg_catalog'
+            GROUP BY p.proname ORDER BY p.proname
+            """
+        ).fetchall()
+        # A name is only as safe as its most volatile overload.
+        order = {"i": 0, "s": 1, "v": 2}
+        names = {"immutable": "i", "stable": "s", "volatile": "v"}
+        worst = {name: max(vols, key=order.__getitem__) for name, vols in rows}
+        functions = {label: sorted(n for n, v in worst.items() if v == code)
+                     for label, code in names.items()}
+        casts = conn.execute(
+            """
+            SELECT s.typname, t.typname FROM pg_cast c
+            JOIN pg_type s ON s.oid = c.castsource JOIN pg_type t ON t.oid = c.casttarget
+            WHERE c.castmethod = 'b' ORDER BY 1, 2
+            """
+        ).fetchall()
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "functions.json").write_text(
+        json.dumps({"server_version": version, **functions}, indent=0) + "\n")
+    (OUT / "binary_casts.json").write_text(
+        json.dumps({"server_version": version, "casts": [list(c) for c in casts]}, indent=0)
+        + "\n")
+    print(f"wrote {OUT} from PostgreSQL {version}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dsn", help="server to read (default: start the embedded one)")
+    args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        uri = args.dsn or stack.enter_context(scratch_server())
+        generate(uri)
+
+
+if __name__ == "__main__":
+    main()

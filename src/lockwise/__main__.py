@@ -1,0 +1,3 @@
+from lockwise.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The core types every stage shares: plain dataclasses and enums, no behaviour beyond ordering."""

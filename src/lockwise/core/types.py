@@ -1,0 +1,199 @@
+"""Core types of lockwise.
+
+A migration flows one way: discover -> parse -> effects (facts) -> rules (policy) -> report.
+Every stage speaks in the types defined here.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class Safety(enum.IntEnum):
+    """How dangerous a statement is for a live production database, from best to worst."""
+
+    SAFE = 0
+    SAFE_WITH_CARE = 1
+    REQUIRES_DOWNTIME = 2
+    DESTRUCTIVE = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower().replace("_", "-")
+
+    @classmethod
+    def parse(cls, text: str) -> Safety:
+        """Read a safety level as users write it (`safe-with-care`, `SAFE_WITH_CARE`)."""
+        key = text.strip().upper().replace("-", "_")
+        try:
+            return cls[key]
+        except KeyError:
+            choices = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown safety level {text!r}; choose one of {choices}") from None
+
+
+class LockMode(enum.IntEnum):
+    """PostgreSQL table-level lock modes, weakest first, named as in `pg_locks.mode`."""
+
+    ACCESS_SHARE = 1
+    ROW_SHARE = 2
+    ROW_EXCLUSIVE = 3
+    SHARE_UPDATE_EXCLUSIVE = 4
+    SHARE = 5
+    SHARE_ROW_EXCLUSIVE = 6
+    EXCLUSIVE = 7
+    ACCESS_EXCLUSIVE = 8
+
+    @property
+    def pg_name(self) -> str:
+        """The name PostgreSQL shows in `pg_locks.mode`, e.g. `AccessExclusiveLock`."""
+        return "".join(part.capitalize() for part in self.name.split("_")) + "Lock"
+
+    @classmethod
+    def from_pg_name(cls, name: str) -> LockMode:
+        for mode in cls:
+            if mode.pg_name == name:
+                return mode
+        raise ValueError(f"unknown lock mode {name!r}")
+
+
+class Strategy(enum.Enum):
+    """How a statement should be executed to stay online."""
+
+    TRANSACTIONAL = "transactional"
+    NON_TRANSACTIONAL = "non-transactional"
+    BATCHED = "batched"
+    ONLINE = "online"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a piece of SQL sits in its file: 1-based line and column, inclusive start."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    start_offset: int = 0
+    end_offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One migration as found on disk: its identity and its SQL."""
+
+    version: str
+    name: str
+    path: Path
+    up_sql: str
+    down_sql: str | None = None
+    down_path: Path | None = None
+    #: True when the layout or a marker says the migration must run outside a transaction.
+    no_transaction: bool = False
+    layout: str = "plain"
+    #: Sort key computed from the version by discovery; versions compare as numbers where they can.
+    sort_key: tuple = ()
+    #: Flyway-style repeatable migrations run after all versioned ones, whenever they change.
+    repeatable: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.version}_{self.name}" if self.name else self.version
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One SQL statement of a migration, with its exact source span and parse tree."""
+
+    index: int
+    sql: str
+    span: Span
+    #: The statement's parse tree as plain dicts (pglast's JSON route, the cheapest to build).
+    tree: dict
+    #: Comments directly preceding the statement (for ignore directives).
+    leading_comments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One thing a statement does (a statement like ALTER TABLE may do several).
+
+    `facts` is a flat mapping from fact names to values; rules match on it and render their
+    messages with it, so every fact a rule needs must be stated here, by the effect model.
+    """
+
+    kind: str
+    facts: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """What PostgreSQL will do when it runs one statement: the facts, before any judgement."""
+
+    actions: tuple[Action, ...]
+    #: Lock taken on each relation, keyed by qualified name (`public.orders`).
+    locks: dict[str, LockMode]
+    #: Relations whose heap is rewritten (new relfilenode).
+    rewrites: frozenset[str] = frozenset()
+    #: Relations read in full, with why (validation, index build, rewrite, ...).
+    scans: dict[str, str] = field(default_factory=dict)
+    #: False when PostgreSQL refuses to run the statement inside a transaction block.
+    transactional: bool = True
+    creates: frozenset[str] = frozenset()
+    drops: frozenset[str] = frozenset()
+    alters: frozenset[str] = frozenset()
+    reads: frozenset[str] = frozenset()
+    writes: frozenset[str] = frozenset()
+
+    @property
+    def action(self) -> str:
+        return self.actions[0].kind if self.actions else "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule's judgement on a statement (or a whole migration)."""
+
+    rule: str
+    safety: Safety
+    message: str
+    path: Path
+    span: Span | None
+    why: str = ""
+    instead: str = ""
+    statement_index: int | None = None
+    title: str = ""
+
+
+@dataclass(slots=True)
+class StatementReport:
+    """Everything lockwise says about one statement: the facts and the judgement."""
+
+    statement: Statement
+    effect: Effect
+    findings: list[Finding]
+    safety: Safety
+    reason: str
+    strategy: Strategy
+    in_transaction: bool = False
+    lock_timeout_ms: int | None = None
+    statement_timeout_ms: int | None = None
+    estimated_seconds: float | None = None
+    lock_seconds: float | None = None
+
+
+@dataclass(slots=True)
+class MigrationReport:
+    """The judgement on one migration: its statements and its worst safety level."""
+
+    migration: Migration
+    statements: list[StatementReport]
+    findings: list[Finding]
+    safety: Safety
+    reason: str
+
+    @property
+    def all_findings(self) -> list[Finding]:
+        return self.findings + [f for s in self.statements for f in s.findings]

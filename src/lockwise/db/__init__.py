@@ -1,0 +1,1 @@
+"""Talking to real PostgreSQL servers: the embedded scratch server and DSN handling."""

@@ -1,0 +1,277 @@
+"""Migration directory layouts: how each tool names and orders its files.
+
+Each layout is a pair of functions: `detect(dir) -> bool` and `read(dir) -> list[Migration]`.
+Auto-detection tries them in order; `--layout` forces one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from lockwise.core.types import Migration
+from lockwise.discover.versions import version_key
+from lockwise.parse.source import InputError, read_sql_file
+
+#: A comment that marks a whole migration as non-transactional, whatever the layout.
+_NO_TX_MARKERS = re.compile(
+    r"^\s*--\s*(?:lockwise:\s*no-transaction|no-transaction|"
+    r"migrate:up\s+transaction:\s*false|\+goose\s+NO\s+TRANSACTION)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _no_transaction_marker(sql: str) -> bool:
+    return bool(_NO_TX_MARKERS.search(sql[:4096]))
+
+
+def _split_version(stem: str) -> tuple[str, str]:
+    """`20240101120000_add_users` -> ('20240101120000', 'add_users'); no prefix -> ('', stem)."""
+    match = (
+        re.match(r"^(\d[\d._\-]*\d|\d)[_\-.]+(?=\D)(.*)$", stem)
+        or re.match(r"^(\d+)[_\-.]+(.*)$", stem)
+        or re.match(r"^([\d._\-]*\d)()$", stem)
+    )
+    if not match:
+        return "", stem
+    return match.group(1), match.group(2)
+
+
+def _make(version: str, name: str, path: Path, up_sql: str, layout: str,
+          down_path: Path | None = None, **extra) -> Migration:
+    down_sql = read_sql_file(down_path) if down_path and down_path.is_file() else None
+    return Migration(
+        version=version or name,
+        name=name if version else "",
+        path=path,
+        up_sql=up_sql,
+        down_sql=down_sql,
+        down_path=down_path if down_sql is not None else None,
+        no_transaction=extra.pop("no_transaction", False) or _no_transaction_marker(up_sql),
+        layout=layout,
+        sort_key=version_key(version or name),
+        **extra,
+    )
+
+
+def _sql_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.suffix.lower() == ".sql" and p.is_file())
+
+
+# --- golang-migrate: NNN_name.up.sql / NNN_name.down.sql ------------------------------------
+
+def _detect_golang(directory: Path) -> bool:
+    return any(p.name.lower().endswith(".up.sql") for p in _sql_files(directory))
+
+
+def _read_golang(directory: Path) -> list[Migration]:
+    out = []
+    for path in _sql_files(directory):
+        if not path.name.lower().endswith(".up.sql"):
+            continue
+        stem = path.name[: -len(".up.sql")]
+        version, name = _split_version(stem)
+        down = path.with_name(stem + ".down.sql")
+        out.append(_make(version, name, path, read_sql_file(path), "golang-migrate", down))
+    return out
+
+
+# --- diesel / sqlx / prisma: <version>_<name>/up.sql (+ down.sql) or /migration.sql ----------
+
+def _migration_dirs(directory: Path, filename: str) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.is_dir() and (p / filename).is_file())
+
+
+def _detect_diesel(directory: Path) -> bool:
+    return bool(_migration_dirs(directory, "up.sql"))
+
+
+def _read_diesel(directory: Path) -> list[Migration]:
+    out = []
+    for sub in _migration_dirs(directory, "up.sql"):
+        version, name = _split_version(sub.name)
+        up = sub / "up.sql"
+        meta = sub / "metadata.toml"
+        no_tx = meta.is_file() and re.search(
+            r"run_in_transaction\s*=\s*false", meta.read_text(errors="replace")) is not None
+        out.append(_make(version, name, up, read_sql_file(up), "diesel", sub / "down.sql",
+                         no_transaction=no_tx))
+    return out
+
+
+def _detect_prisma(directory: Path) -> bool:
+    return bool(_migration_dirs(directory, "migration.sql"))
+
+
+def _read_prisma(directory: Path) -> list[Migration]:
+    out = []
+    for sub in _migration_dirs(directory, "migration.sql"):
+        version, name = _split_version(sub.name)
+        path = sub / "migration.sql"
+        out.append(_make(version, name, path, read_sql_file(path), "prisma"))
+    return out
+
+
+# --- Flyway: V<ver>__<name>.sql, U<ver>__<name>.sql (undo), R__<name>.sql (repeatable) -------
+
+_FLYWAY = re.compile(r"^(?P<kind>[VUR])(?P<version>[\d._]*)__(?P<name>.+)\.sql$", re.IGNORECASE)
+
+
+def _detect_flyway(directory: Path) -> bool:
+    return any(_FLYWAY.match(p.name) for p in _sql_files(directory))
+
+
+def _read_flyway(directory: Path) -> list[Migration]:
+    files = {p.name: p for p in _sql_files(directory)}
+    undo = {}
+    for fname, path in files.items():
+        m = _FLYWAY.match(fname)
+        if m and m.group("kind").upper() == "U":
+            undo[m.group("version").replace("_", ".")] = path
+    versioned, repeatable = [], []
+    for fname, path in files.items():
+        m = _FLYWAY.match(fname)
+        if not m or m.group("kind").upper() == "U":
+            continue
+        name = m.group("name")
+        conf = path.with_name(fname + ".conf")
+        no_tx = conf.is_file() and re.search(
+            r"executeInTransaction\s*=\s*false", conf.read_text(errors="replace")) is not None
+        if m.group("kind").upper() == "R":
+            repeatable.append(_make("R", name, path, read_sql_file(path), "flyway",
+                                    repeatable=True, no_transaction=no_tx))
+        else:
+            version = m.group("version").replace("_", ".")
+            versioned.append(_make(version, name, path, read_sql_file(path), "flyway",
+                                   undo.get(version), no_transaction=no_tx))
+    versioned.sort(key=lambda mig: mig.sort_key)
+    repeatable.sort(key=lambda mig: mig.name)
+    return versioned + repeatable  # Flyway runs repeatables after all versioned migrations
+
+
+# --- plain: *.sql ordered by version prefix; nested version folders read recursively --------
+
+def _detect_plain(directory: Path) -> bool:
+    return True
+
+
+def _read_plain(directory: Path) -> list[Migration]:
+    out = []
+    paths = _sql_files(directory) or sorted(
+        p for p in _walk_sql(directory, set()) if p.is_file())
+    for path in paths:
+        rel = path.relative_to(directory)
+        stem = str(rel.with_suffix("")).replace("/", "_") if len(rel.parts) > 1 else path.stem
+        if path.name.lower().endswith(".down.sql"):
+            continue
+        version, name = _split_version(path.stem)
+        if len(rel.parts) > 1:  # nested (e.g. v1.2/schema.sql): the folders carry the version
+            folder_version = "/".join(rel.parts[:-1])
+            version, name = folder_version, stem
+        out.append(_make(version, name, path, read_sql_file(path), "plain"))
+    return out
+
+
+def _walk_sql(directory: Path, seen: set) -> list[Path]:
+    """All .sql files below `directory`, following no symlink loop twice."""
+    try:
+        key = directory.resolve()
+    except (OSError, RuntimeError):
+        return []
+    if key in seen:
+        return []
+    seen.add(key)
+    found: list[Path] = []
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        if entry.is_dir():
+            found.extend(_walk_sql(entry, seen))
+        elif entry.suffix.lower() == ".sql":
+            found.append(entry)
+    return found
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    detect: Callable[[Path], bool]
+    read: Callable[[Path], list[Migration]]
+
+
+LAYOUTS: dict[str, Layout] = {
+    layout.name: layout
+    for layout in (
+        Layout("flyway", _detect_flyway, _read_flyway),
+        Layout("golang-migrate", _detect_golang, _read_golang),
+        Layout("diesel", _detect_diesel, _read_diesel),
+        Layout("prisma", _detect_prisma, _read_prisma),
+        Layout("plain", _detect_plain, _read_plain),
+    )
+}
+LAYOUTS["sqlx"] = Layout("sqlx", _detect_diesel, _read_diesel)
+
+
+def detect_layout(directory: Path) -> str:
+    for layout in LAYOUTS.values():
+        if layout.detect(directory):
+            return layout.name
+    return "plain"
+
+
+def migration_from_text(sql: str, filename: str = "<stdin>") -> Migration:
+    """A single migration given as text (stdin, or a file named on the command line)."""
+    path = Path(filename)
+    stem = path.name
+    for suffix in (".up.sql", ".sql"):
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    version, name = _split_version(stem)
+    return Migration(
+        version=version or stem, name=name if version else "", path=path, up_sql=sql,
+        no_transaction=_no_transaction_marker(sql), layout="file",
+        sort_key=version_key(version or stem),
+    )
+
+
+def _read_single_file(path: Path) -> Migration:
+    migration = migration_from_text(read_sql_file(path), str(path))
+    if path.name.lower().endswith(".up.sql"):
+        down = path.with_name(path.name[: -len(".up.sql")] + ".down.sql")
+        if down.is_file():
+            return Migration(**{**_as_dict(migration), "down_sql": read_sql_file(down),
+                                "down_path": down})
+    return migration
+
+
+def _as_dict(m: Migration) -> dict:
+    return {f: getattr(m, f) for f in m.__slots__}  # type: ignore[attr-defined]
+
+
+def discover(path: Path, layout: str | None = None) -> list[Migration]:
+    """Read `path` (a directory or one file) as an ordered list of migrations.
+
+    Raises InputError for a missing path or an unknown layout; never for file contents, which
+    parse later and report their own problems.
+    """
+    if layout is not None and layout not in LAYOUTS:
+        raise InputError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
+    if not path.exists():
+        raise InputError("no such file or directory", path)
+    if path.is_file():
+        return [_read_single_file(path)]
+    if not path.is_dir():
+        raise InputError("not a regular file or directory", path)
+    chosen = LAYOUTS[layout or detect_layout(path)]
+    try:
+        migrations = chosen.read(path)
+    except PermissionError as exc:
+        raise InputError("permission denied", Path(exc.filename or path)) from None
+    if chosen.name != "flyway":
+        migrations.sort(key=lambda m: (m.sort_key, str(m.path)))
+    return migrations

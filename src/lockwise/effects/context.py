@@ -1,0 +1,26 @@
+"""What the effect model needs to know besides the statement itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lockwise.catalog.model import Catalog
+
+DEFAULT_PG_VERSION = 16
+SUPPORTED_PG_VERSIONS = range(11, 19)
+
+
+@dataclass(slots=True)
+class Context:
+    """The state in force when a statement runs."""
+
+    catalog: Catalog = field(default_factory=Catalog)
+    pg_version: int = DEFAULT_PG_VERSION
+    migration_id: str = ""
+    #: Tables created earlier in the same migration: new, so empty and unseen by the application.
+    new_tables: set[str] = field(default_factory=set)
+    in_transaction: bool = False
+    session_timezone_utc: bool = False
+
+    def table_is_new(self, table: str) -> bool:
+        return table in self.new_tables

@@ -1,0 +1,70 @@
+"""The PostgreSQL table-lock conflict matrix and what each mode blocks, in one place.
+
+Source: PostgreSQL documentation, "Explicit Locking", table 13.2 (Conflicting Lock Modes).
+"""
+
+from __future__ import annotations
+
+from lockwise.core.types import LockMode
+
+M = LockMode
+
+#: For each mode, the modes it conflicts with.
+CONFLICTS: dict[LockMode, frozenset[LockMode]] = {
+    M.ACCESS_SHARE: frozenset({M.ACCESS_EXCLUSIVE}),
+    M.ROW_SHARE: frozenset({M.EXCLUSIVE, M.ACCESS_EXCLUSIVE}),
+    M.ROW_EXCLUSIVE: frozenset({M.SHARE, M.SHARE_ROW_EXCLUSIVE, M.EXCLUSIVE, M.ACCESS_EXCLUSIVE}),
+    M.SHARE_UPDATE_EXCLUSIVE: frozenset(
+        {M.SHARE_UPDATE_EXCLUSIVE, M.SHARE, M.SHARE_ROW_EXCLUSIVE, M.EXCLUSIVE, M.ACCESS_EXCLUSIVE}
+    ),
+    M.SHARE: frozenset(
+        {M.ROW_EXCLUSIVE, M.SHARE_UPDATE_EXCLUSIVE, M.SHARE_ROW_EXCLUSIVE, M.EXCLUSIVE,
+         M.ACCESS_EXCLUSIVE}
+    ),
+    M.SHARE_ROW_EXCLUSIVE: frozenset(
+        {M.ROW_EXCLUSIVE, M.SHARE_UPDATE_EXCLUSIVE, M.SHARE, M.SHARE_ROW_EXCLUSIVE, M.EXCLUSIVE,
+         M.ACCESS_EXCLUSIVE}
+    ),
+    M.EXCLUSIVE: frozenset(
+        {M.ROW_SHARE, M.ROW_EXCLUSIVE, M.SHARE_UPDATE_EXCLUSIVE, M.SHARE, M.SHARE_ROW_EXCLUSIVE,
+         M.EXCLUSIVE, M.ACCESS_EXCLUSIVE}
+    ),
+    M.ACCESS_EXCLUSIVE: frozenset(LockMode),
+}
+
+# The weakest lock taken by each kind of concurrent work; a mode blocks the work when it
+# conflicts with that lock.
+_READ = M.ACCESS_SHARE  # SELECT
+_WRITE = M.ROW_EXCLUSIVE  # INSERT / UPDATE / DELETE
+_DDL = M.SHARE_UPDATE_EXCLUSIVE  # VACUUM, ANALYZE, CREATE INDEX CONCURRENTLY, most ALTER TABLE
+
+
+def conflicts(a: LockMode, b: LockMode) -> bool:
+    """True when a lock in mode `a` and one in mode `b` cannot be held at once."""
+    return b in CONFLICTS[a]
+
+
+def blocks(mode: LockMode) -> tuple[str, ...]:
+    """What concurrent work waits while `mode` is held: a subset of reads, writes, ddl."""
+    out = []
+    if conflicts(mode, _READ):
+        out.append("reads")
+    if conflicts(mode, _WRITE):
+        out.append("writes")
+    if conflicts(mode, _DDL):
+        out.append("ddl")
+    return tuple(out)
+
+
+def blocks_text(mode: LockMode) -> str:
+    """A human phrase for what `mode` blocks, e.g. 'blocks reads and writes'."""
+    what = blocks(mode)
+    if not what:
+        return "blocks nothing but ACCESS EXCLUSIVE"
+    names = {"reads": "reads", "writes": "writes", "ddl": "other DDL"}
+    words = [names[w] for w in what]
+    return "blocks " + (", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0])
+
+
+def strongest(a: LockMode | None, b: LockMode) -> LockMode:
+    return b if a is None or b > a else a

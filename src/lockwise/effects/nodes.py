@@ -1,0 +1,147 @@
+"""Reading pglast's JSON parse trees: names, types, expressions. No PostgreSQL semantics here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+#: Type aliases users write, folded to the names PostgreSQL stores in pg_type.
+TYPE_ALIASES = {
+    "integer": "int4", "int": "int4", "smallint": "int2", "bigint": "int8",
+    "real": "float4", "double precision": "float8", "float": "float8",
+    "boolean": "bool", "character varying": "varchar", "character": "bpchar", "char": "bpchar",
+    "decimal": "numeric", "timestamp with time zone": "timestamptz",
+    "timestamp without time zone": "timestamp", "time with time zone": "timetz",
+    "time without time zone": "time", "bit varying": "varbit",
+    "serial4": "serial", "serial8": "bigserial", "serial2": "smallserial",
+}
+SERIAL_TYPES = {"serial": "int4", "bigserial": "int8", "smallserial": "int2"}
+
+
+def unwrap(node: dict | None) -> tuple[str, dict]:
+    """{'RangeVar': {...}} -> ('RangeVar', {...})."""
+    if not node:
+        return "", {}
+    ((kind, body),) = node.items()
+    return kind, body
+
+
+def strings(items: list | None) -> list[str]:
+    """A list of {'String': {'sval': ...}} nodes as plain strings."""
+    out = []
+    for item in items or ():
+        kind, body = unwrap(item)
+        if kind == "String":
+            out.append(body.get("sval", ""))
+        elif kind == "A_Star":
+            out.append("*")
+    return out
+
+
+def qualified(schema: str | None, name: str, default_schema: str = "public") -> str:
+    return f"{schema or default_schema}.{name}"
+
+
+def range_var(rv: dict | None) -> tuple[str, bool]:
+    """A RangeVar as ('schema.name', was_qualified)."""
+    if not rv:
+        return "", False
+    if "RangeVar" in rv:
+        rv = rv["RangeVar"]
+    schema = rv.get("schemaname")
+    return qualified(schema, rv.get("relname", "")), schema is not None
+
+
+def object_name(names: list[str], default_schema: str = "public") -> str:
+    """['s', 'x'] -> 's.x'; ['x'] -> 'public.x'."""
+    if len(names) >= 2:
+        return f"{names[-2]}.{names[-1]}"
+    return qualified(None, names[-1] if names else "", default_schema)
+
+
+def type_name(tn: dict | None) -> tuple[str, tuple[int, ...], bool]:
+    """A TypeName as (normalized name, integer typmods, is_array)."""
+    if not tn:
+        return "", (), False
+    if "TypeName" in tn:
+        tn = tn["TypeName"]
+    names = strings(tn.get("names"))
+    name = names[-1].lower() if names else ""
+    if len(names) >= 2 and names[0] != "pg_catalog":
+        name = f"{names[-2]}.{names[-1]}"
+    name = TYPE_ALIASES.get(name, name)
+    mods = []
+    for mod in tn.get("typmods") or ():
+        kind, body = unwrap(mod)
+        if kind == "A_Const" and "ival" in body:
+            mods.append(int(body["ival"].get("ival", 0)))
+    if name == "interval":
+        mods = []  # interval typmods encode field masks, not sizes
+    return name, tuple(mods), bool(tn.get("arrayBounds"))
+
+
+def walk(node: object) -> Iterator[tuple[str, dict]]:
+    """Every (kind, body) node below `node`, depth first."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key and key[0].isupper() and isinstance(value, dict):
+                    yield key, value
+                if isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def function_names(expr: object) -> list[str]:
+    """Names of all functions called in an expression (last name part, lower case)."""
+    out = []
+    for kind, body in walk(expr):
+        if kind == "FuncCall":
+            names = strings(body.get("funcname"))
+            if names:
+                out.append(names[-1].lower())
+    return out
+
+
+def relations_in(node: object) -> list[str]:
+    """Qualified names of every table referenced through a RangeVar below `node`."""
+    seen: dict[str, None] = {}
+    ctes = {body.get("ctename") for kind, body in walk(node) if kind == "CommonTableExpr"}
+    for kind, body in walk(node):
+        if kind == "RangeVar" and body.get("relname") and not (
+            body.get("schemaname") is None and body.get("relname") in ctes
+        ):
+            seen.setdefault(range_var(body)[0], None)
+    return list(seen)
+
+
+def const_value(expr: dict | None) -> object:
+    """The Python value of a constant expression, or None when it is not a plain constant."""
+    kind, body = unwrap(expr)
+    if kind == "TypeCast":
+        return const_value(body.get("arg"))
+    if kind != "A_Const":
+        return None
+    for key in ("ival", "fval", "sval", "boolval"):
+        if key in body:
+            inner = body[key]
+            return next(iter(inner.values()), 0 if key == "ival" else False)
+    return None
+
+
+def column_ref(expr: dict | None) -> str | None:
+    kind, body = unwrap(expr)
+    if kind == "ColumnRef":
+        names = strings(body.get("fields"))
+        return names[-1] if names else None
+    return None
+
+
+def is_not_null_check(expr: dict | None) -> str | None:
+    """For a CHECK expression `col IS NOT NULL`, the column name; otherwise None."""
+    kind, body = unwrap(expr)
+    if kind == "NullTest" and body.get("nulltesttype") == "IS_NOT_NULL":
+        return column_ref(body.get("arg"))
+    return None

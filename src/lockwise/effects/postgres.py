@@ -1,0 +1,1032 @@
+"""The PostgreSQL effect model: for one statement, the locks, rewrites, scans and objects.
+
+Lock levels follow PostgreSQL's own choices (tablecmds.c `AlterTableGetLockLevel`, the
+"Explicit Locking" documentation) and are checked against a real server by tests/oracle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from lockwise.core.types import Action, Effect, LockMode
+from lockwise.effects.context import Context
+from lockwise.effects.locks import strongest
+from lockwise.effects.nodes import (
+    SERIAL_TYPES,
+    const_value,
+    is_not_null_check,
+    object_name,
+    range_var,
+    relations_in,
+    strings,
+    type_name,
+    unwrap,
+    walk,
+)
+from lockwise.effects.types import type_change_rewrites
+from lockwise.effects.volatility import volatile_functions
+
+L = LockMode
+
+
+@dataclass(slots=True)
+class _Builder:
+    ctx: Context
+    actions: list[Action] = field(default_factory=list)
+    locks: dict[str, LockMode] = field(default_factory=dict)
+    rewrites: set[str] = field(default_factory=set)
+    scans: dict[str, str] = field(default_factory=dict)
+    transactional: bool = True
+    creates: set[str] = field(default_factory=set)
+    drops: set[str] = field(default_factory=set)
+    alters: set[str] = field(default_factory=set)
+    reads: set[str] = field(default_factory=set)
+    writes: set[str] = field(default_factory=set)
+
+    def lock(self, relation: str, mode: LockMode) -> None:
+        if relation:
+            self.locks[relation] = strongest(self.locks.get(relation), mode)
+
+    def act(self, action_kind: str, /, *bases: dict, **facts: object) -> None:
+        """Record an action; later facts override earlier ones (bases first, then keywords)."""
+        merged: dict = {}
+        for base in bases:
+            merged.update(base)
+        merged.update(facts)
+        self.actions.append(Action(action_kind, merged))
+
+    def scan(self, relation: str, why: str) -> None:
+        self.scans.setdefault(relation, why)
+
+    def rewrite(self, relation: str, why: str) -> None:
+        self.rewrites.add(relation)
+        self.scans.setdefault(relation, why)
+
+    def build(self) -> Effect:
+        # A relation that does not exist yet is not "locked" in any way another session notices.
+        locks = {r: m for r, m in self.locks.items() if r not in self.creates}
+        # Column definitions are details of the statement's main action: list them after it.
+        actions = sorted(self.actions, key=lambda a: a.kind == "define_column")
+        return Effect(
+            actions=tuple(actions) or (Action("other"),),
+            locks=locks,
+            rewrites=frozenset(self.rewrites),
+            scans=dict(self.scans),
+            transactional=self.transactional,
+            creates=frozenset(self.creates),
+            drops=frozenset(self.drops),
+            alters=frozenset(self.alters),
+            reads=frozenset(self.reads),
+            writes=frozenset(self.writes),
+        )
+
+
+def _table_facts(b: _Builder, table: str, qualified: bool) -> dict:
+    # `table` is always schema-qualified (locks and the catalog need one name per relation);
+    # `table_sql` is the name as the user wrote it, for suggested SQL in their own words.
+    return {"table": table, "table_name": table.split(".", 1)[1], "qualified": qualified,
+            "table_sql": table if qualified else table.split(".", 1)[1],
+            "table_is_new": b.ctx.table_is_new(table),
+            "table_known": table in b.ctx.catalog.tables}
+
+
+def _read_tables(b: _Builder, node: object, skip: set[str] = frozenset()) -> None:
+    for rel in relations_in(node):
+        if rel not in skip:
+            b.lock(rel, L.ACCESS_SHARE)
+            b.reads.add(f"table:{rel}")
+
+
+# --- column definitions ---------------------------------------------------------------------
+
+def _column_def_facts(b: _Builder, table: str, col: dict) -> dict:
+    """Facts about one ColumnDef: its type, default, constraints, and what adding it costs."""
+    name = col.get("colname", "")
+    tname, mods, is_array = type_name(col.get("typeName"))
+    facts: dict = {"column": name, "type": tname, "typmods": mods, "array": is_array,
+                   "type_text": tname + (f"({','.join(map(str, mods))})" if mods else ""),
+                   "serial": tname in SERIAL_TYPES, "not_null": False, "has_default": False,
+                   "default_volatile": False, "volatile_functions": (), "identity": False,
+                   "generated_stored": False, "primary_key": False, "unique": False,
+                   "references": None, "check": False}
+    for item in col.get("constraints") or ():
+        _, con = unwrap(item)
+        contype = con.get("contype")
+        if contype == "CONSTR_NOTNULL":
+            facts["not_null"] = True
+        elif contype == "CONSTR_DEFAULT":
+            facts["has_default"] = True
+            vol = volatile_functions(con.get("raw_expr"), b.ctx.catalog.functions)
+            facts["volatile_functions"] = tuple(vol)
+            facts["default_volatile"] = bool(vol)
+            facts["default_null"] = unwrap(con.get("raw_expr"))[1].get("isnull", False)
+        elif contype == "CONSTR_IDENTITY":
+            facts["identity"] = True
+            facts["not_null"] = True
+        elif contype == "CONSTR_GENERATED":
+            facts["generated_stored"] = con.get("generated_when") != "v" and \
+                "VIRTUAL" not in str(con.get("generated_kind", "")).upper()
+        elif contype == "CONSTR_PRIMARY":
+            facts["primary_key"] = True
+            facts["not_null"] = True
+        elif contype == "CONSTR_UNIQUE":
+            facts["unique"] = True
+        elif contype == "CONSTR_FOREIGN":
+            facts["references"] = range_var(con.get("pktable"))[0]
+        elif contype == "CONSTR_CHECK":
+            facts["check"] = True
+    if facts["serial"]:
+        facts["has_default"] = True
+        facts["default_volatile"] = True
+        facts["volatile_functions"] = ("nextval",)
+        facts["not_null"] = True
+    facts["long_identifier"] = len(name.encode()) > 63
+    return facts
+
+
+def _define_column(b: _Builder, table: str, facts: dict, **extra: object) -> None:
+    b.act("define_column", {"table": table, "table_name": table.split(".", 1)[1]}, facts, extra)
+
+
+# --- CREATE TABLE ---------------------------------------------------------------------------
+
+def _create_table(b: _Builder, stmt: dict) -> None:
+    table, qualified = range_var(stmt.get("relation"))
+    b.creates.add(f"table:{table}")
+    parent = None
+    if stmt.get("partbound") and stmt.get("inhRelations"):
+        parent = range_var(stmt["inhRelations"][0])[0]
+        b.lock(parent, L.ACCESS_EXCLUSIVE)
+        b.alters.add(f"table:{parent}")
+    elif stmt.get("inhRelations"):
+        for rel in stmt["inhRelations"]:
+            b.lock(range_var(rel)[0], L.SHARE_UPDATE_EXCLUSIVE)
+    columns = []
+    for elt in stmt.get("tableElts") or ():
+        kind, body = unwrap(elt)
+        if kind == "ColumnDef":
+            facts = _column_def_facts(b, table, body)
+            columns.append(facts["column"])
+            b.creates.add(f"column:{table}.{facts['column']}")
+            _define_column(b, table, facts, in_create_table=True, table_is_new=True)
+            if facts["references"]:
+                _fk_target(b, facts["references"])
+        elif kind == "Constraint" and body.get("contype") == "CONSTR_FOREIGN":
+            _fk_target(b, range_var(body.get("pktable"))[0])
+    b.act("create_table", _table_facts(b, table, qualified), table_is_new=True,
+          if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
+          partition_of=parent, partitioned=bool(stmt.get("partspec")),
+          unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u",
+          long_identifier=len(table.split(".", 1)[1].encode()) > 63)
+
+
+def _fk_target(b: _Builder, target: str) -> None:
+    b.lock(target, L.SHARE_ROW_EXCLUSIVE)
+    b.reads.add(f"table:{target}")
+
+
+def _create_table_as(b: _Builder, stmt: dict) -> None:
+    into = (stmt.get("into") or {}).get("IntoClause", {})
+    table, qualified = range_var(into.get("rel"))
+    matview = stmt.get("objtype") == "OBJECT_MATVIEW"
+    b.creates.add(f"{'view' if matview else 'table'}:{table}")
+    _read_tables(b, stmt.get("query"), {table})
+    for rel in relations_in(stmt.get("query")):
+        b.scan(rel, "query reads it in full to fill the new relation")
+    b.act("create_materialized_view" if matview else "create_table_as",
+          _table_facts(b, table, qualified), table_is_new=True,
+          with_data=not into.get("skipData"), if_not_exists=bool(stmt.get("if_not_exists")))
+
+
+def _create_view(b: _Builder, stmt: dict) -> None:
+    view, qualified = range_var(stmt.get("view"))
+    if stmt.get("replace") and view in b.ctx.catalog.tables:
+        b.lock(view, L.ACCESS_EXCLUSIVE)
+        b.alters.add(f"view:{view}")
+    else:
+        b.creates.add(f"view:{view}")
+    _read_tables(b, stmt.get("query"), {view})
+    b.act("create_view", _table_facts(b, view, qualified), view=view,
+          replace=bool(stmt.get("replace")))
+
+
+# --- indexes --------------------------------------------------------------------------------
+
+def _index_columns(stmt: dict) -> tuple[str, ...]:
+    cols = []
+    for param in stmt.get("indexParams") or ():
+        _, elem = unwrap(param)
+        cols.append(elem.get("name") or "(expression)")
+    return tuple(cols)
+
+
+def _create_index(b: _Builder, stmt: dict) -> None:
+    table, qualified = range_var(stmt.get("relation"))
+    concurrently = bool(stmt.get("concurrent"))
+    schema = table.split(".", 1)[0]
+    index = f"{schema}.{stmt['idxname']}" if stmt.get("idxname") else ""
+    b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
+    b.scan(table, "index build")
+    b.transactional = not concurrently
+    b.alters.add(f"table:{table}")
+    if index:
+        b.creates.add(f"index:{index}")
+    columns = _index_columns(stmt)
+    for col in columns:
+        b.reads.add(f"column:{table}.{col}")
+    b.act("create_index", _table_facts(b, table, qualified), index=index,
+          index_name=stmt.get("idxname") or "", columns=columns, columns_text=", ".join(columns),
+          unique=bool(stmt.get("unique")), concurrently=concurrently,
+          if_not_exists=bool(stmt.get("if_not_exists")), partial=bool(stmt.get("whereClause")),
+          method=stmt.get("accessMethod", "btree"), named=bool(stmt.get("idxname")),
+          partitioned_table=(b.ctx.catalog.tables.get(table) or _NO_TABLE).kind == "partitioned",
+          long_identifier=len((stmt.get("idxname") or "").encode()) > 63)
+
+
+class _NoTable:
+    kind = ""
+    columns: dict = {}
+    constraints: dict = {}
+
+
+_NO_TABLE = _NoTable()
+
+
+def _reindex(b: _Builder, stmt: dict) -> None:
+    concurrently = any(
+        unwrap(p)[1].get("defname") == "concurrently" for p in stmt.get("params") or ())
+    kind = stmt.get("kind", "")
+    rel, _ = range_var(stmt.get("relation"))
+    if kind == "REINDEX_OBJECT_INDEX":
+        index = rel
+        idx = b.ctx.catalog.indexes.get(index)
+        table = idx.table if idx else ""
+        if table:
+            b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
+    elif kind == "REINDEX_OBJECT_TABLE":
+        table, index = rel, ""
+        b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
+    else:
+        table, index = "", ""
+        b.transactional = False
+    if table:
+        b.scan(table, "index rebuild")
+        b.alters.add(f"table:{table}")
+    if concurrently:
+        b.transactional = False
+    b.act("reindex", table=table, table_name=table.split(".", 1)[-1], index=index,
+          target=kind.replace("REINDEX_OBJECT_", "").lower(), concurrently=concurrently,
+          table_is_new=b.ctx.table_is_new(table) if table else False)
+
+
+# --- DROP -----------------------------------------------------------------------------------
+
+_DROP_KINDS = {
+    "OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
+    "OBJECT_MATVIEW": "view", "OBJECT_SEQUENCE": "sequence", "OBJECT_TYPE": "type",
+    "OBJECT_SCHEMA": "schema", "OBJECT_FUNCTION": "function", "OBJECT_TRIGGER": "trigger",
+    "OBJECT_DOMAIN": "type", "OBJECT_EXTENSION": "extension", "OBJECT_PROCEDURE": "function",
+    "OBJECT_POLICY": "policy", "OBJECT_FOREIGN_TABLE": "table", "OBJECT_RULE": "rule",
+}
+
+
+def _drop_object_names(stmt: dict) -> list[list[str]]:
+    out = []
+    for obj in stmt.get("objects") or ():
+        kind, body = unwrap(obj)
+        if kind == "List":
+            out.append(strings(body.get("items")))
+        elif kind == "String":
+            out.append([body.get("sval", "")])
+        elif kind == "TypeName":
+            out.append(strings(body.get("names")))
+        elif kind == "ObjectWithArgs":
+            out.append(strings(body.get("objname")))
+    return out
+
+
+def _drop(b: _Builder, stmt: dict) -> None:
+    kind = _DROP_KINDS.get(stmt.get("removeType", ""), "other")
+    cascade = stmt.get("behavior") == "DROP_CASCADE"
+    if_exists = bool(stmt.get("missing_ok"))
+    concurrently = bool(stmt.get("concurrent"))
+    catalog = b.ctx.catalog
+    for names in _drop_object_names(stmt):
+        if kind in ("table", "view"):
+            table = object_name(names)
+            b.lock(table, L.ACCESS_EXCLUSIVE)
+            b.drops.add(f"{kind}:{table}")
+            known = catalog.tables.get(table)
+            if known:
+                # Dropping a table drops its FK triggers on the tables it references.
+                for con in known.constraints.values():
+                    if con.kind == "foreign" and con.references and con.references != table:
+                        b.lock(con.references, L.ACCESS_EXCLUSIVE)
+            for other, _con in catalog.referencing(table):
+                if cascade and other != table:
+                    b.lock(other, L.ACCESS_EXCLUSIVE)
+            b.act("drop_table" if kind == "table" else "drop_view", table=table,
+                  table_name=names[-1], cascade=cascade, if_exists=if_exists,
+                  qualified=len(names) > 1, table_is_new=b.ctx.table_is_new(table),
+                  table_known=known is not None,
+                  referenced_by=tuple(sorted({o for o, _ in catalog.referencing(table)
+                                              if o != table})))
+        elif kind == "index":
+            index = object_name(names)
+            idx = catalog.indexes.get(index)
+            table = idx.table if idx else ""
+            if table:
+                b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.ACCESS_EXCLUSIVE)
+            b.drops.add(f"index:{index}")
+            if concurrently:
+                b.transactional = False
+            b.act("drop_index", index=index, index_name=names[-1], table=table,
+                  table_name=table.split(".", 1)[-1], concurrently=concurrently,
+                  if_exists=if_exists, cascade=cascade,
+                  table_is_new=b.ctx.table_is_new(table) if table else False)
+        elif kind == "trigger":
+            table = object_name(names[:-1]) if len(names) > 1 else ""
+            b.lock(table, L.ACCESS_EXCLUSIVE)
+            b.drops.add(f"trigger:{table}.{names[-1]}")
+            b.act("drop_trigger", table=table, table_name=table.split(".", 1)[-1],
+                  trigger=names[-1], if_exists=if_exists,
+                  table_is_new=b.ctx.table_is_new(table))
+        elif kind == "schema":
+            schema = names[-1]
+            b.drops.add(f"schema:{schema}")
+            for t in [t for t in catalog.tables if t.startswith(schema + ".")]:
+                if cascade:
+                    b.lock(t, L.ACCESS_EXCLUSIVE)
+            b.act("drop_schema", schema=schema, cascade=cascade, if_exists=if_exists)
+        else:
+            name = object_name(names) if kind != "extension" else names[-1]
+            b.drops.add(f"{kind}:{name}")
+            b.act(f"drop_{kind}" if kind != "other" else "drop_other", name=name,
+                  cascade=cascade, if_exists=if_exists,
+                  object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
+
+
+def _drop_database(b: _Builder, stmt: dict) -> None:
+    b.transactional = False
+    b.drops.add(f"database:{stmt.get('dbname')}")
+    b.act("drop_database", name=stmt.get("dbname", ""), if_exists=bool(stmt.get("missing_ok")))
+
+
+def _truncate(b: _Builder, stmt: dict) -> None:
+    cascade = stmt.get("behavior") == "DROP_CASCADE"
+    for rel in stmt.get("relations") or ():
+        table, qualified = range_var(rel)
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        b.rewrites.add(table)  # TRUNCATE gives the table a new, empty relfilenode
+        b.writes.add(f"table:{table}")
+        if cascade:
+            for other, _ in b.ctx.catalog.referencing(table):
+                b.lock(other, L.ACCESS_EXCLUSIVE)
+        b.act("truncate", _table_facts(b, table, qualified), cascade=cascade)
+
+
+# --- ALTER TABLE ----------------------------------------------------------------------------
+
+def _alter_table(b: _Builder, stmt: dict) -> None:
+    table, qualified = range_var(stmt.get("relation"))
+    objtype = stmt.get("objtype", "OBJECT_TABLE")
+    if objtype == "OBJECT_INDEX":
+        _alter_index(b, stmt, table)
+        return
+    base = _table_facts(b, table, qualified)
+    base["if_exists"] = bool(stmt.get("missing_ok"))
+    b.alters.add(f"table:{table}")
+    for cmd_node in stmt.get("cmds") or ():
+        _, cmd = unwrap(cmd_node)
+        handler = _ALTER_CMDS.get(cmd.get("subtype", ""))
+        if handler is None:
+            b.lock(table, L.ACCESS_EXCLUSIVE)
+            b.act("alter_table_other", base,
+                  subcommand=cmd.get("subtype", "").replace("AT_", "").lower())
+        else:
+            handler(b, table, cmd, base)
+
+
+def _alter_index(b: _Builder, stmt: dict, index: str) -> None:
+    idx = b.ctx.catalog.indexes.get(index)
+    for cmd_node in stmt.get("cmds") or ():
+        _, cmd = unwrap(cmd_node)
+        sub = cmd.get("subtype", "")
+        if sub == "AT_AttachPartition":
+            b.act("attach_index_partition", index=index)
+        else:
+            b.act("alter_index", index=index, table=idx.table if idx else "",
+                  subcommand=sub.replace("AT_", "").lower())
+        if sub == "AT_SetTableSpace" and idx:
+            b.lock(idx.table, L.SHARE)  # readers ok, writers wait while the index is copied
+    b.alters.add(f"index:{index}")
+
+
+def _add_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    _, col = unwrap(cmd.get("def"))
+    facts = _column_def_facts(b, table, col)
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    rewrite_why = None
+    pg = b.ctx.pg_version
+    if facts["identity"]:
+        rewrite_why = "identity column: every row gets a value"
+    elif facts["generated_stored"]:
+        rewrite_why = "stored generated column: every row is computed"
+    elif facts["default_volatile"]:
+        rewrite_why = f"volatile default ({', '.join(facts['volatile_functions'])})"
+    elif facts["has_default"] and pg < 11 and not facts.get("default_null"):
+        rewrite_why = "any non-null default rewrites the table before PostgreSQL 11"
+    if rewrite_why:
+        b.rewrite(table, rewrite_why)
+    elif facts["not_null"] and not facts["has_default"]:
+        b.scan(table, "NOT NULL without a default: fails unless the table is empty")
+    if facts["primary_key"] or facts["unique"]:
+        b.scan(table, "index build")
+    if facts["references"]:
+        _fk_target(b, facts["references"])
+        if not facts["has_default"]:
+            pass  # a new column is all NULL: the FK needs no validation scan
+    if facts["check"] and facts["has_default"]:
+        b.scan(table, "CHECK validation")
+    b.creates.add(f"column:{table}.{facts['column']}")
+    _define_column(b, table, facts, in_create_table=False, table_is_new=base["table_is_new"])
+    b.act("add_column", base, facts, rewrites=bool(rewrite_why),
+          rewrite_reason=rewrite_why or "",
+          if_not_exists=bool(cmd.get("missing_ok")))
+
+
+def _drop_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    col = cmd.get("name", "")
+    b.drops.add(f"column:{table}.{col}")
+    for idx in b.ctx.catalog.indexes_on(table):
+        if col in idx.columns:
+            b.drops.add(f"index:{idx.name}")
+    b.act("drop_column", base, column=col, if_exists=bool(cmd.get("missing_ok")),
+          cascade=cmd.get("behavior") == "DROP_CASCADE",
+          column_known=b.ctx.catalog.column(table, col) is not None)
+
+
+def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    colname = cmd.get("name", "")
+    _, coldef = unwrap(cmd.get("def"))
+    new, new_mods, new_array = type_name(coldef.get("typeName"))
+    using = coldef.get("raw_default")
+    old_col = b.ctx.catalog.column(table, colname)
+    if old_col is None:
+        rewrites, why = True, "old type unknown (table not created by these migrations)"
+        old_type = ""
+    else:
+        old_type = old_col.type_text
+        if old_col.array != new_array:
+            rewrites, why = True, "array-ness changes"
+        else:
+            rewrites, why = type_change_rewrites(
+                old_col.type_name, old_col.typmods, new, new_mods, b.ctx.pg_version,
+                b.ctx.session_timezone_utc)
+        if using is not None and not _using_is_plain_cast(using, colname):
+            rewrites, why = True, "USING expression computes every value"
+    if rewrites:
+        b.rewrite(table, f"column type change: {why}")
+    elif old_col is not None and (old_col.type_name, old_col.typmods) != (new, new_mods) and \
+            "length shrinks" in why:
+        b.scan(table, why)
+    b.alters.add(f"column:{table}.{colname}")
+    b.act("alter_column_type", base, column=colname, old_type=old_type, new_type=new,
+          new_typmods=new_mods,
+          new_type_text=new + (f"({','.join(map(str, new_mods))})" if new_mods else ""),
+          rewrites=rewrites, rewrite_reason=why, has_using=using is not None,
+          old_type_known=old_col is not None,
+          indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)))
+
+
+def _using_is_plain_cast(expr: dict, column: str) -> bool:
+    kind, body = unwrap(expr)
+    if kind == "TypeCast":
+        kind, body = unwrap(body.get("arg"))
+    return kind == "ColumnRef" and strings(body.get("fields"))[-1:] == [column]
+
+
+def _column_default(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    col = cmd.get("name", "")
+    b.alters.add(f"column:{table}.{col}")
+    expr = cmd.get("def")
+    if expr is None:
+        b.act("drop_default", base, column=col)
+    else:
+        vol = volatile_functions(expr, b.ctx.catalog.functions)
+        b.act("set_default", base, column=col, default_volatile=bool(vol),
+              volatile_functions=tuple(vol))
+
+
+def _set_not_null(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    col = cmd.get("name", "")
+    known = b.ctx.catalog.tables.get(table)
+    proven = False
+    if known is not None and b.ctx.pg_version >= 12:
+        proven = any(c.kind == "check" and c.validated and c.not_null_column == col
+                     for c in known.constraints.values())
+    column = b.ctx.catalog.column(table, col)
+    already = column is not None and column.not_null
+    if not proven and not already:
+        b.scan(table, "SET NOT NULL checks every row")
+    b.alters.add(f"column:{table}.{col}")
+    b.act("set_not_null", base, column=col, proven_by_check=proven, already_not_null=already)
+
+
+def _drop_not_null(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    col = cmd.get("name", "")
+    b.alters.add(f"column:{table}.{col}")
+    b.act("drop_not_null", base, column=col)
+
+
+_CONTYPES = {
+    "CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
+    "CONSTR_PRIMARY": "primary", "CONSTR_EXCLUSION": "exclude", "CONSTR_NOTNULL": "not_null",
+}
+
+
+def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    _, con = unwrap(cmd.get("def"))
+    kind = _CONTYPES.get(con.get("contype", ""), "other")
+    not_valid = bool(con.get("skip_validation"))
+    using_index = con.get("indexname")
+    name = con.get("conname") or ""
+    columns = tuple(strings(con.get("fk_attrs") if kind == "foreign" else con.get("keys")))
+    facts = {**base, "constraint": name, "constraint_type": kind, "not_valid": not_valid,
+             "using_index": using_index or "", "columns": columns,
+             "columns_text": ", ".join(columns), "ref_table": "", "ref_columns": (),
+             "fk_has_index": True, "long_identifier": len(name.encode()) > 63}
+    if kind == "foreign":
+        ref, _ = range_var(con.get("pktable"))
+        b.lock(table, L.SHARE_ROW_EXCLUSIVE)
+        _fk_target(b, ref)
+        ref_cols = tuple(strings(con.get("pk_attrs")))
+        facts.update(ref_table=ref, ref_table_name=ref.split(".", 1)[-1], ref_columns=ref_cols,
+                     ref_table_sql=ref if range_var(con.get("pktable"))[1] else ref.split(".", 1)[-1],
+                     ref_columns_text=", ".join(ref_cols),
+                     fk_has_index=b.ctx.catalog.has_index_leading_with(table, columns))
+        if not not_valid:
+            b.scan(table, "foreign key validation")
+            b.scan(ref, "foreign key validation (lookups)")
+    else:
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        if kind in ("unique", "primary", "exclude") and not using_index:
+            b.scan(table, "index build")
+        elif kind == "primary" and using_index:
+            t = b.ctx.catalog.tables.get(table)
+            nullable = [c for c in columns if t and c in t.columns and not t.columns[c].not_null]
+            if nullable or t is None:
+                b.scan(table, "PRIMARY KEY checks the columns are NOT NULL")
+        elif kind == "check" and not not_valid:
+            b.scan(table, "CHECK validation")
+        elif kind == "not_null":
+            b.scan(table, "NOT NULL validation")
+    b.alters.add(f"table:{table}")
+    if name:
+        b.creates.add(f"constraint:{table}.{name}")
+    b.act("add_constraint", facts)
+
+
+def _validate_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    name = cmd.get("name", "")
+    b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
+    known = b.ctx.catalog.tables.get(table)
+    con = known.constraints.get(name) if known else None
+    if con is not None and con.kind == "foreign" and con.references:
+        b.lock(con.references, L.ROW_SHARE)
+    b.scan(table, "constraint validation")
+    b.alters.add(f"constraint:{table}.{name}")
+    b.act("validate_constraint", base, constraint=name,
+          constraint_type=con.kind if con else "")
+
+
+def _drop_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    name = cmd.get("name", "")
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    known = b.ctx.catalog.tables.get(table)
+    con = known.constraints.get(name) if known else None
+    if con is not None and con.kind == "foreign" and con.references:
+        b.lock(con.references, L.ACCESS_EXCLUSIVE)
+    b.drops.add(f"constraint:{table}.{name}")
+    b.act("drop_constraint", base, constraint=name, if_exists=bool(cmd.get("missing_ok")),
+          constraint_type=con.kind if con else "")
+
+
+def _simple(kind: str, mode: LockMode, rewrite: str | None = None,
+            transactional: bool = True) -> Callable:
+    def handler(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+        b.lock(table, mode)
+        if rewrite:
+            b.rewrite(table, rewrite)
+        if not transactional:
+            b.transactional = False
+        extra = {}
+        if cmd.get("name"):
+            extra["column" if kind.startswith("column_") else "name"] = cmd["name"]
+        b.act(kind, base, **extra)
+    return handler
+
+
+def _attach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    _, spec = unwrap(cmd.get("def"))
+    part, _ = range_var(spec.get("name"))
+    b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if b.ctx.pg_version >= 12 else L.ACCESS_EXCLUSIVE)
+    b.lock(part, L.ACCESS_EXCLUSIVE)
+    b.scan(part, "partition bound check (unless a CHECK constraint already implies it)")
+    b.alters.add(f"table:{part}")
+    b.act("attach_partition", base, partition=part,
+          partition_is_new=b.ctx.table_is_new(part))
+
+
+def _detach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    _, spec = unwrap(cmd.get("def"))
+    part, _ = range_var(spec.get("name"))
+    concurrently = bool(spec.get("concurrent"))
+    b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.ACCESS_EXCLUSIVE)
+    b.lock(part, L.ACCESS_EXCLUSIVE)
+    if concurrently:
+        b.transactional = False
+    b.alters.add(f"table:{part}")
+    b.act("detach_partition", base, partition=part, concurrently=concurrently)
+
+
+def _set_tablespace(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    b.rewrite(table, "SET TABLESPACE copies every data file")
+    b.act("set_tablespace", base, tablespace=cmd.get("name", ""))
+
+
+def _trigger_toggle(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    b.lock(table, L.SHARE_ROW_EXCLUSIVE)
+    b.act("alter_trigger_state", base, trigger=cmd.get("name", ""),
+          subcommand=cmd.get("subtype", "").replace("AT_", "").lower())
+
+
+def _set_options(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    # Storage parameters that only steer autovacuum/planner take SHARE UPDATE EXCLUSIVE.
+    names = [unwrap(d)[1].get("defname", "") for d in cmd.get("def") or ()]
+    light = all(n == "fillfactor" or n.startswith(("autovacuum_", "toast.autovacuum_")) or n in
+                {"parallel_workers", "vacuum_truncate", "vacuum_index_cleanup",
+                 "toast_tuple_target", "log_autovacuum_min_duration", "user_catalog_table"}
+                for n in names)
+    b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if light else L.ACCESS_EXCLUSIVE)
+    b.act("set_storage_parameters", base, parameters=tuple(names))
+
+
+_ALTER_CMDS: dict[str, Callable] = {
+    "AT_AddColumn": _add_column,
+    "AT_DropColumn": _drop_column,
+    "AT_AlterColumnType": _alter_column_type,
+    "AT_ColumnDefault": _column_default,
+    "AT_SetNotNull": _set_not_null,
+    "AT_DropNotNull": _drop_not_null,
+    "AT_AddConstraint": _add_constraint,
+    "AT_ValidateConstraint": _validate_constraint,
+    "AT_DropConstraint": _drop_constraint,
+    "AT_AttachPartition": _attach_partition,
+    "AT_DetachPartition": _detach_partition,
+    "AT_DetachPartitionFinalize": _simple("detach_partition_finalize", L.SHARE_UPDATE_EXCLUSIVE),
+    "AT_SetTableSpace": _set_tablespace,
+    "AT_SetLogged": _simple("set_logged", L.ACCESS_EXCLUSIVE, "SET LOGGED rewrites the table"),
+    "AT_SetUnLogged": _simple("set_unlogged", L.ACCESS_EXCLUSIVE,
+                              "SET UNLOGGED rewrites the table"),
+    "AT_SetStatistics": _simple("column_set_statistics", L.SHARE_UPDATE_EXCLUSIVE),
+    "AT_ClusterOn": _simple("cluster_on", L.SHARE_UPDATE_EXCLUSIVE),
+    "AT_DropCluster": _simple("cluster_off", L.SHARE_UPDATE_EXCLUSIVE),
+    "AT_SetRelOptions": _set_options,
+    "AT_ResetRelOptions": _set_options,
+    "AT_EnableTrig": _trigger_toggle, "AT_DisableTrig": _trigger_toggle,
+    "AT_EnableAlwaysTrig": _trigger_toggle, "AT_EnableReplicaTrig": _trigger_toggle,
+    "AT_EnableTrigAll": _trigger_toggle, "AT_DisableTrigAll": _trigger_toggle,
+    "AT_EnableTrigUser": _trigger_toggle, "AT_DisableTrigUser": _trigger_toggle,
+    "AT_AddIdentity": _simple("column_add_identity", L.ACCESS_EXCLUSIVE),
+    "AT_DropIdentity": _simple("column_drop_identity", L.ACCESS_EXCLUSIVE),
+    "AT_SetIdentity": _simple("column_set_identity", L.ACCESS_EXCLUSIVE),
+    "AT_ChangeOwner": _simple("change_owner", L.ACCESS_EXCLUSIVE),
+    "AT_EnableRowSecurity": _simple("enable_row_security", L.ACCESS_EXCLUSIVE),
+    "AT_DisableRowSecurity": _simple("disable_row_security", L.ACCESS_EXCLUSIVE),
+    "AT_ForceRowSecurity": _simple("force_row_security", L.ACCESS_EXCLUSIVE),
+    "AT_ReplicaIdentity": _simple("replica_identity", L.ACCESS_EXCLUSIVE),
+    "AT_SetStorage": _simple("column_set_storage", L.ACCESS_EXCLUSIVE),
+    "AT_SetAccessMethod": _simple("set_access_method", L.ACCESS_EXCLUSIVE,
+                                  "SET ACCESS METHOD rewrites the table"),
+}
+
+
+# --- renames and other ALTERs ---------------------------------------------------------------
+
+def _rename(b: _Builder, stmt: dict) -> None:
+    rtype = stmt.get("renameType", "")
+    new = stmt.get("newname", "")
+    if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_COLUMN",
+                 "OBJECT_TABCONSTRAINT", "OBJECT_FOREIGN_TABLE"):
+        table, qualified = range_var(stmt.get("relation"))
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        base = _table_facts(b, table, qualified)
+        if rtype == "OBJECT_COLUMN":
+            old = stmt.get("subname", "")
+            b.drops.add(f"column:{table}.{old}")
+            b.creates.add(f"column:{table}.{new}")
+            b.act("rename_column", base, column=old, new_name=new)
+        elif rtype == "OBJECT_TABCONSTRAINT":
+            b.act("rename_constraint", base, constraint=stmt.get("subname", ""),
+                  new_name=new)
+        else:
+            target = f"{table.split('.', 1)[0]}.{new}"
+            b.drops.add(f"table:{table}")
+            b.creates.add(f"table:{target}")
+            b.act("rename_table", base, new_name=new,
+                  object_type=rtype.replace("OBJECT_", "").lower())
+    elif rtype == "OBJECT_INDEX":
+        index, _ = range_var(stmt.get("relation"))
+        idx = b.ctx.catalog.indexes.get(index)
+        b.act("rename_index", index=index, new_name=new, table=idx.table if idx else "")
+    elif rtype == "OBJECT_TRIGGER":
+        table, _ = range_var(stmt.get("relation"))
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        b.act("rename_trigger", table=table, trigger=stmt.get("subname", ""), new_name=new)
+    else:
+        names = _rename_object_names(stmt)
+        b.act("rename_other", object_type=rtype.replace("OBJECT_", "").lower(),
+              name=".".join(names), new_name=new)
+
+
+def _rename_object_names(stmt: dict) -> list[str]:
+    obj = stmt.get("object")
+    if isinstance(obj, dict):
+        kind, body = unwrap(obj)
+        if kind == "List":
+            return strings(body.get("items"))
+        if kind == "String":
+            return [body.get("sval", "")]
+        if kind == "ObjectWithArgs":
+            return strings(body.get("objname"))
+    if stmt.get("relation"):
+        return [range_var(stmt["relation"])[0]]
+    return []
+
+
+def _alter_enum(b: _Builder, stmt: dict) -> None:
+    type_ = object_name(strings(stmt.get("typeName")))
+    b.alters.add(f"type:{type_}")
+    if stmt.get("oldVal"):
+        b.act("enum_rename_value", type=type_, old_value=stmt["oldVal"],
+              new_value=stmt.get("newVal", ""))
+    else:
+        if b.ctx.pg_version < 12:
+            b.transactional = False
+        b.act("enum_add_value", type=type_, value=stmt.get("newVal", ""),
+              if_not_exists=bool(stmt.get("skipIfNewValExists")),
+              type_is_new=f"type:{type_}" in b.ctx.new_tables)
+
+
+def _create_trigger(b: _Builder, stmt: dict) -> None:
+    table, qualified = range_var(stmt.get("relation"))
+    b.lock(table, L.SHARE_ROW_EXCLUSIVE)
+    b.creates.add(f"trigger:{table}.{stmt.get('trigname', '')}")
+    b.act("create_trigger", _table_facts(b, table, qualified),
+          trigger=stmt.get("trigname", ""), replace=bool(stmt.get("replace")))
+
+
+def _create_policy(b: _Builder, stmt: dict) -> None:
+    table, qualified = range_var(stmt.get("table"))
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    b.act("create_policy", _table_facts(b, table, qualified),
+          policy=stmt.get("policy_name", ""))
+
+
+def _vacuum(b: _Builder, stmt: dict) -> None:
+    options = {unwrap(o)[1].get("defname", "") for o in stmt.get("options") or ()}
+    full = "full" in options
+    is_vacuum = bool(stmt.get("is_vacuumcmd"))
+    tables = []
+    for rel in stmt.get("rels") or ():
+        _, vr = unwrap(rel)
+        tables.append(range_var(vr.get("relation"))[0])
+    for table in tables:
+        if full:
+            b.lock(table, L.ACCESS_EXCLUSIVE)
+            b.rewrite(table, "VACUUM FULL rewrites the table")
+        else:
+            b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
+            b.scan(table, "vacuum" if is_vacuum else "analyze samples it")
+    if is_vacuum:
+        b.transactional = False
+    b.act("vacuum" if is_vacuum else "analyze", tables=tuple(tables), full=full,
+          table=tables[0] if tables else "",
+          table_name=tables[0].split(".", 1)[-1] if tables else "")
+
+
+def _cluster(b: _Builder, stmt: dict) -> None:
+    table, qualified = range_var(stmt.get("relation"))
+    if table:
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        b.rewrite(table, "CLUSTER rewrites the table in index order")
+    else:
+        b.transactional = False
+    b.act("cluster", **(_table_facts(b, table, qualified) if table else {"table": ""}))
+
+
+def _refresh_matview(b: _Builder, stmt: dict) -> None:
+    view, qualified = range_var(stmt.get("relation"))
+    concurrently = bool(stmt.get("concurrent"))
+    b.lock(view, L.EXCLUSIVE if concurrently else L.ACCESS_EXCLUSIVE)
+    b.rewrite(view, "REFRESH MATERIALIZED VIEW rebuilds it")
+    b.act("refresh_materialized_view", _table_facts(b, view, qualified),
+          concurrently=concurrently)
+
+
+_LOCK_MODES = {1: L.ACCESS_SHARE, 2: L.ROW_SHARE, 3: L.ROW_EXCLUSIVE, 4: L.SHARE_UPDATE_EXCLUSIVE,
+               5: L.SHARE, 6: L.SHARE_ROW_EXCLUSIVE, 7: L.EXCLUSIVE, 8: L.ACCESS_EXCLUSIVE}
+
+
+def _lock_table(b: _Builder, stmt: dict) -> None:
+    mode = _LOCK_MODES.get(stmt.get("mode", 8), L.ACCESS_EXCLUSIVE)
+    tables = [range_var(r)[0] for r in stmt.get("relations") or ()]
+    for table in tables:
+        b.lock(table, mode)
+    b.act("lock_table", tables=tuple(tables), table=tables[0] if tables else "",
+          mode=mode.pg_name, nowait=bool(stmt.get("nowait")))
+
+
+# --- DML ------------------------------------------------------------------------------------
+
+def _dml(kind: str) -> Callable:
+    def handler(b: _Builder, stmt: dict) -> None:
+        table, qualified = range_var(stmt.get("relation"))
+        b.lock(table, L.ROW_EXCLUSIVE)
+        b.writes.add(f"table:{table}")
+        others = {k: v for k, v in stmt.items() if k != "relation"}
+        _read_tables(b, others, {table})
+        has_where = bool(stmt.get("whereClause"))
+        facts = _table_facts(b, table, qualified)
+        columns: tuple[str, ...] = ()
+        if kind == "update":
+            columns = tuple(unwrap(t)[1].get("name", "") for t in stmt.get("targetList") or ())
+            for col in columns:
+                b.writes.add(f"column:{table}.{col}")
+        elif kind == "insert":
+            columns = tuple(unwrap(t)[1].get("name", "") for t in stmt.get("cols") or ())
+        if kind in ("update", "delete") and not has_where:
+            b.scan(table, f"{kind.upper()} without WHERE touches every row")
+        b.act(kind, **facts, has_where=has_where, columns=columns,
+              columns_text=", ".join(columns),
+              limited=kind != "insert" and _where_is_batched(stmt.get("whereClause")))
+    return handler
+
+
+def _where_is_batched(where: object) -> bool:
+    """A WHERE that bounds the rows by a key range or a LIMITed subquery (a batch)."""
+    if not where:
+        return False
+    for kind, body in walk(where):
+        if kind == "SelectStmt" and body.get("limitCount"):
+            return True
+        if kind == "A_Expr" and body.get("kind") == "AEXPR_BETWEEN":
+            return True
+    return False
+
+
+def _select(b: _Builder, stmt: dict) -> None:
+    _read_tables(b, stmt)
+    if any(unwrap(t)[0] == "IntoClause" for t in [stmt.get("intoClause") or {}] if t):
+        b.act("select_into")
+    functions = [n for n in (strings(body.get("funcname")) for kind, body in walk(stmt)
+                             if kind == "FuncCall") if n]
+    b.act("select", functions=tuple(n[-1] for n in functions))
+
+
+# --- session and transaction control --------------------------------------------------------
+
+def _transaction(b: _Builder, stmt: dict) -> None:
+    kind = stmt.get("kind", "").replace("TRANS_STMT_", "").lower()
+    b.act("transaction", kind=kind)
+
+
+def _variable_set(b: _Builder, stmt: dict) -> None:
+    kind = stmt.get("kind", "")
+    name = (stmt.get("name") or "").lower()
+    value = None
+    args = stmt.get("args") or ()
+    if args:
+        value = const_value(args[0])
+    b.act("set", name=name, value=value, local=bool(stmt.get("is_local")),
+          reset=kind in ("VAR_RESET", "VAR_SET_DEFAULT", "VAR_RESET_ALL"),
+          reset_all=kind == "VAR_RESET_ALL")
+
+
+# --- everything else ------------------------------------------------------------------------
+
+def _create_function(b: _Builder, stmt: dict) -> None:
+    name = object_name(strings(stmt.get("funcname")))
+    b.creates.add(f"function:{name}")
+    b.act("create_function", name=name, replace=bool(stmt.get("replace")))
+
+
+def _create_type(kind: str) -> Callable:
+    def handler(b: _Builder, stmt: dict) -> None:
+        names = strings(stmt.get("typeName") or stmt.get("domainname")) or [
+            range_var(stmt.get("typevar"))[0]]
+        name = object_name(names) if "." not in names[-1] else names[-1]
+        b.creates.add(f"type:{name}")
+        b.act(kind, name=name)
+    return handler
+
+
+def _create_schema(b: _Builder, stmt: dict) -> None:
+    b.creates.add(f"schema:{stmt.get('schemaname', '')}")
+    b.act("create_schema", schema=stmt.get("schemaname", ""),
+          if_not_exists=bool(stmt.get("if_not_exists")))
+
+
+def _create_sequence(b: _Builder, stmt: dict) -> None:
+    seq, _ = range_var(stmt.get("sequence"))
+    b.creates.add(f"sequence:{seq}")
+    b.act("create_sequence", name=seq, if_not_exists=bool(stmt.get("if_not_exists")))
+
+
+def _comment(b: _Builder, stmt: dict) -> None:
+    objtype = stmt.get("objtype", "")
+    if objtype in ("OBJECT_TABLE", "OBJECT_COLUMN"):
+        names = strings(unwrap(stmt.get("object"))[1].get("items"))
+        table = object_name(names if objtype == "OBJECT_TABLE" else names[:-1])
+        b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
+    b.act("comment", object_type=objtype.replace("OBJECT_", "").lower())
+
+
+def _non_transactional(kind: str) -> Callable:
+    def handler(b: _Builder, stmt: dict) -> None:
+        b.transactional = False
+        b.act(kind)
+    return handler
+
+
+def _plain(kind: str) -> Callable:
+    def handler(b: _Builder, stmt: dict) -> None:
+        b.act(kind)
+    return handler
+
+
+_HANDLERS: dict[str, Callable[[_Builder, dict], None]] = {
+    "CreateStmt": _create_table,
+    "CreateTableAsStmt": _create_table_as,
+    "ViewStmt": _create_view,
+    "IndexStmt": _create_index,
+    "ReindexStmt": _reindex,
+    "DropStmt": _drop,
+    "DropdbStmt": _drop_database,
+    "TruncateStmt": _truncate,
+    "AlterTableStmt": _alter_table,
+    "RenameStmt": _rename,
+    "AlterEnumStmt": _alter_enum,
+    "CreateTrigStmt": _create_trigger,
+    "CreatePolicyStmt": _create_policy,
+    "VacuumStmt": _vacuum,
+    "ClusterStmt": _cluster,
+    "RefreshMatViewStmt": _refresh_matview,
+    "LockStmt": _lock_table,
+    "InsertStmt": _dml("insert"),
+    "UpdateStmt": _dml("update"),
+    "DeleteStmt": _dml("delete"),
+    "SelectStmt": _select,
+    "TransactionStmt": _transaction,
+    "VariableSetStmt": _variable_set,
+    "CreateFunctionStmt": _create_function,
+    "CreateEnumStmt": _create_type("create_type"),
+    "CompositeTypeStmt": _create_type("create_type"),
+    "CreateDomainStmt": _create_type("create_type"),
+    "CreateSchemaStmt": _create_schema,
+    "CreateSeqStmt": _create_sequence,
+    "CommentStmt": _comment,
+    "CreatedbStmt": _non_transactional("create_database"),
+    "AlterSystemStmt": _non_transactional("alter_system"),
+    "CreateTableSpaceStmt": _non_transactional("create_tablespace"),
+    "DropTableSpaceStmt": _non_transactional("drop_tablespace"),
+    "CreateSubscriptionStmt": _non_transactional("create_subscription"),
+    "CreateExtensionStmt": _plain("create_extension"),
+    "DoStmt": _plain("do_block"),
+    "GrantStmt": _plain("grant"),
+    "GrantRoleStmt": _plain("grant"),
+    "CreateRoleStmt": _plain("create_role"),
+    "AlterOwnerStmt": _plain("alter_owner"),
+    "AlterSeqStmt": _plain("alter_sequence"),
+    "CopyStmt": _plain("copy"),
+}
+
+
+def compute_effect(tree: dict, ctx: Context) -> Effect:
+    """The effect of one parsed statement (`{'NodeType': {...}}`) in context `ctx`."""
+    kind, body = unwrap(tree)
+    b = _Builder(ctx)
+    handler = _HANDLERS.get(kind)
+    if handler is None:
+        b.act("other", node=kind)
+    else:
+        handler(b, body)
+    return b.build()

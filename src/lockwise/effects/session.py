@@ -1,0 +1,132 @@
+"""Session state across the statements of a migration: transaction, timeouts, held locks.
+
+These are facts too: whether a statement runs inside a transaction block, whether a
+`lock_timeout` is in force when it asks for its locks, and which ACCESS EXCLUSIVE locks earlier
+statements of the same transaction still hold.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lockwise.core.types import Action, Effect, LockMode
+
+_UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+_DDL_ACTIONS_EXCLUDED = {"insert", "update", "delete", "select", "transaction", "set", "copy",
+                         "other", "lock_table", "analyze", "do_block"}
+
+
+def parse_duration_ms(value: object) -> int | None:
+    """A PostgreSQL time setting (`'5s'`, `5000`, `'1min'`) in milliseconds; 0 means off."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return int(value)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", str(value).lower())
+    if not match:
+        return None
+    number, unit = float(match.group(1)), match.group(2) or "ms"
+    return int(number * _UNITS_MS.get(unit, 1))
+
+
+@dataclass(slots=True)
+class Session:
+    """What is in force on the migration's connection before each statement."""
+
+    implicit_transaction: bool
+    explicit_transaction: bool = False
+    lock_timeout_ms: int | None = None
+    statement_timeout_ms: int | None = None
+    #: SET LOCAL values vanish at the end of the transaction: remember what to restore.
+    _saved: dict[str, int | None] = field(default_factory=dict)
+    held_exclusive: dict[str, int] = field(default_factory=dict)  # table -> statement index
+    tx_has_ddl: bool = False
+    tx_has_dml: bool = False
+    tx_not_valid: set[str] = field(default_factory=set)  # "table.constraint" added NOT VALID
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.explicit_transaction or self.implicit_transaction
+
+    def facts(self) -> dict:
+        """Context facts for the statement about to run."""
+        return {
+            "in_transaction": self.in_transaction,
+            "explicit_transaction": self.explicit_transaction,
+            "lock_timeout_ms": self.lock_timeout_ms,
+            "lock_timeout_set": bool(self.lock_timeout_ms),
+            "statement_timeout_ms": self.statement_timeout_ms,
+            "statement_timeout_set": bool(self.statement_timeout_ms),
+        }
+
+    def statement_facts(self, effect: Effect, index: int) -> dict:
+        """Facts that depend on this statement and what ran before it in the transaction."""
+        held = sorted(t for t in self.held_exclusive if t not in effect.locks or
+                      effect.locks[t] < LockMode.ACCESS_EXCLUSIVE)
+        is_ddl = any(a.kind not in _DDL_ACTIONS_EXCLUDED for a in effect.actions)
+        is_dml = any(a.kind in ("insert", "update", "delete") for a in effect.actions)
+        return {
+            "holds_exclusive_from_earlier": tuple(held) if self.in_transaction else (),
+            "mixes_ddl_and_dml": self.in_transaction and (
+                (is_dml and self.tx_has_ddl) or (is_ddl and self.tx_has_dml)),
+        }
+
+    def action_facts(self, action: Action) -> dict:
+        """Facts about one action that depend on the transaction so far."""
+        if action.kind == "validate_constraint":
+            key = f"{action.facts.get('table')}.{action.facts.get('constraint')}"
+            return {"constraint_added_in_transaction": self.in_transaction and
+                    key in self.tx_not_valid}
+        if action.kind == "transaction":
+            kind = action.facts.get("kind", "")
+            return {"nested": kind in ("begin", "start") and self.in_transaction,
+                    "outside_transaction": kind in ("commit", "rollback")
+                    and not self.in_transaction}
+        return {}
+
+    def after(self, effect: Effect, index: int) -> None:
+        """Move the session state past a statement."""
+        for action in effect.actions:
+            self._apply_action(action)
+        if self.in_transaction:
+            for table, mode in effect.locks.items():
+                if mode is LockMode.ACCESS_EXCLUSIVE:
+                    self.held_exclusive.setdefault(table, index)
+            if any(a.kind not in _DDL_ACTIONS_EXCLUDED for a in effect.actions):
+                self.tx_has_ddl = True
+            if any(a.kind in ("insert", "update", "delete") for a in effect.actions):
+                self.tx_has_dml = True
+        else:
+            self._end_transaction()
+
+    def _apply_action(self, action: Action) -> None:
+        f = action.facts
+        if action.kind == "transaction":
+            kind = f.get("kind", "")
+            if kind in ("begin", "start"):
+                self.explicit_transaction = True
+            elif kind in ("commit", "rollback", "prepare", "commit_prepared",
+                          "rollback_prepared"):
+                self.explicit_transaction = False
+                self._end_transaction()
+        elif action.kind == "set" and f.get("name") in ("lock_timeout", "statement_timeout", ""):
+            names = ("lock_timeout", "statement_timeout") if f.get("reset_all") else (f["name"],)
+            for name in names:
+                value = None if f.get("reset") else parse_duration_ms(f.get("value"))
+                attr = f"{name}_ms"
+                if f.get("local"):
+                    if not self.in_transaction:
+                        continue  # SET LOCAL outside a transaction has no effect
+                    self._saved.setdefault(attr, getattr(self, attr))
+                setattr(self, attr, value)
+        elif action.kind == "add_constraint" and f.get("not_valid"):
+            self.tx_not_valid.add(f"{f.get('table')}.{f.get('constraint')}")
+
+    def _end_transaction(self) -> None:
+        for attr, value in self._saved.items():
+            setattr(self, attr, value)
+        self._saved.clear()
+        self.held_exclusive.clear()
+        self.tx_has_ddl = self.tx_has_dml = False
+        self.tx_not_valid.clear()

@@ -1,0 +1,44 @@
+"""Which expressions are volatile, from a real server's pg_proc (data/functions.json)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from lockwise.effects.nodes import function_names, unwrap, walk
+
+_DATA = Path(__file__).resolve().parent / "data" / "functions.json"
+
+
+@lru_cache(maxsize=1)
+def _builtin() -> dict[str, str]:
+    data = json.loads(_DATA.read_text())
+    out = {}
+    for label, code in (("immutable", "i"), ("stable", "s"), ("volatile", "v")):
+        for name in data[label]:
+            out[name] = code
+    return out
+
+
+def volatile_functions(expr: object, user_functions: dict[str, str]) -> list[str]:
+    """Functions in `expr` that are volatile, or unknown (assumed volatile, to be safe)."""
+    names = function_names(expr)
+    if not names:
+        return []
+    builtin = _builtin()
+    out = []
+    for name in names:
+        code = user_functions.get(name) or builtin.get(name)
+        if code is None or code == "v":
+            out.append(name)
+    return out
+
+
+def has_subquery(expr: object) -> bool:
+    return any(kind == "SubLink" for kind, _ in walk(expr))
+
+
+def is_constant(expr: object) -> bool:
+    kind, _ = unwrap(expr) if isinstance(expr, dict) else ("", {})
+    return kind in ("A_Const", "TypeCast") and not function_names(expr)

@@ -1,0 +1,265 @@
+"""The lint pipeline: migrations -> statements -> facts -> findings -> reports.
+
+discover (files) -> parse (pglast) -> effects (facts, with the catalog replayed from earlier
+migrations) -> rules (policy) -> MigrationReport, which the report/ package prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lockwise.catalog.model import Catalog
+from lockwise.catalog.replay import apply_statement
+from lockwise.core.types import (
+    Action,
+    Effect,
+    Finding,
+    Migration,
+    MigrationReport,
+    Safety,
+    Span,
+    Statement,
+    StatementReport,
+    Strategy,
+)
+from lockwise.effects.context import DEFAULT_PG_VERSION, Context
+from lockwise.effects.locks import blocks_text
+from lockwise.effects.postgres import compute_effect
+from lockwise.effects.session import Session
+from lockwise.parse.postgres import parse_sql
+from lockwise.rules.directives import Directive, parse_directive
+from lockwise.rules.engine import RuleIndex, render
+from lockwise.rules.loader import load_rules
+from lockwise.rules.model import Rule
+
+#: Layouts whose tools wrap each migration in a transaction unless told otherwise.
+#: golang-migrate sends a file as one multi-statement query: an implicit transaction block.
+#: Plain files have no known runner: out of a transaction unless told (--assume-in-transaction).
+TRANSACTIONAL_LAYOUTS = {"diesel", "sqlx", "flyway", "golang-migrate", "prisma", "dbmate",
+                         "sqitch"}
+
+
+@dataclass(slots=True)
+class LintOptions:
+    pg_version: int = DEFAULT_PG_VERSION
+    fail_on: Safety = Safety.REQUIRES_DOWNTIME
+    #: None: follow the layout (most tools run each migration in a transaction).
+    assume_in_transaction: bool | None = None
+    rules_dirs: tuple[Path, ...] = ()
+    select: frozenset[str] = frozenset()
+    ignore: frozenset[str] = frozenset()
+    #: Migrations whose reports are wanted (None: all); the others only feed the catalog.
+    only: frozenset[str] | None = None
+    max_lock_seconds: float | None = None
+    stats: object | None = None  # lockwise.cost stats, when given
+    session_timezone_utc: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def _rules(options: LintOptions) -> RuleIndex:
+    rules: Iterable[Rule] = load_rules(tuple(options.rules_dirs))
+    if options.select:
+        rules = [r for r in rules if r.id in options.select or
+                 any(t in options.select for t in r.tags)]
+    if options.ignore:
+        rules = [r for r in rules if r.id not in options.ignore]
+    return RuleIndex(rules)
+
+
+def _starts_in_transaction(migration: Migration, options: LintOptions) -> bool:
+    if migration.no_transaction:
+        return False
+    if options.assume_in_transaction is not None:
+        return options.assume_in_transaction
+    return migration.layout in TRANSACTIONAL_LAYOUTS
+
+
+def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
+             index: int | None) -> Finding:
+    return Finding(rule=rule.id, safety=rule.safety, message=render(rule.message, facts),
+                   path=migration.path, span=span, why=rule.why,
+                   instead=render(rule.instead, facts), statement_index=index, title=rule.title)
+
+
+class _Judge:
+    """Applies rules to actions and honours ignore directives."""
+
+    def __init__(self, index: RuleIndex, migration: Migration, file_directives: list[Directive]):
+        self.index = index
+        self.migration = migration
+        self.file_directives = file_directives
+
+    def judge(self, facts: dict, span: Span | None, stmt_index: int | None,
+              directives: Sequence[Directive] = (), seen: set | None = None) -> list[Finding]:
+        out = []
+        for rule in self.index.matching(facts):
+            if seen is not None:
+                # One finding per rule and statement, even when several actions match it.
+                if rule.id in seen:
+                    continue
+                seen.add(rule.id)
+            suppressed = False
+            for d in (*directives, *self.file_directives):
+                if d.covers(rule.id):
+                    d.used += 1
+                    suppressed = True
+            if not suppressed:
+                out.append(_finding(rule, facts, self.migration, span, stmt_index))
+        return out
+
+
+def _statement_reason(findings: list[Finding], effect: Effect) -> str:
+    if findings:
+        worst = max(findings, key=lambda f: f.safety)
+        return worst.title or worst.message
+    if effect.locks:
+        table, mode = max(effect.locks.items(), key=lambda kv: kv[1])
+        return f"takes {mode.pg_name} on {table} briefly ({blocks_text(mode)})"
+    return "takes no table lock"
+
+
+def _strategy(findings: list[Finding], effect: Effect, rules: dict[str, Rule]) -> Strategy:
+    for f in sorted(findings, key=lambda f: -f.safety):
+        rule = rules.get(f.rule)
+        if rule is not None and rule.strategy is not None:
+            return rule.strategy
+    return Strategy.TRANSACTIONAL if effect.transactional else Strategy.NON_TRANSACTIONAL
+
+
+def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
+                      options: LintOptions) -> MigrationReport:
+    """Judge one migration against the catalog, moving the catalog past it."""
+    parsed = parse_sql(migration.up_sql)
+    file_directives = [d for text, span in parsed.comments
+                       if (d := parse_directive(text, span)) and d.file_level]
+    judge = _Judge(index, migration, file_directives)
+    rules_by_id = {r.id: r for r in index.rules}
+    ctx = Context(catalog=catalog, pg_version=options.pg_version, migration_id=migration.id,
+                  session_timezone_utc=options.session_timezone_utc)
+    session = Session(implicit_transaction=_starts_in_transaction(migration, options))
+    base = {"pg_version": options.pg_version, "migration": migration.id,
+            "migration_no_transaction": migration.no_transaction}
+    migration_findings: list[Finding] = []
+    all_directives: list[Directive] = list(file_directives)
+
+    for problem in parsed.problems:
+        migration_findings += judge.judge(
+            {**base, "action": "parse_error", "message": problem.message}, problem.span, None)
+    for skipped in parsed.skipped:
+        migration_findings += judge.judge(
+            {**base, "action": skipped.kind.replace("-", "_"), "text": skipped.text},
+            skipped.span, None)
+
+    reports: list[StatementReport] = []
+    for stmt in parsed.statements:
+        directives = [d for c in stmt.leading_comments
+                      if (d := parse_directive(c, stmt.span)) and not d.file_level]
+        all_directives.extend(directives)
+        ctx.in_transaction = session.in_transaction
+        effect = compute_effect(stmt.tree, ctx)
+        context_facts = {**base, **session.facts(), **session.statement_facts(effect, stmt.index),
+                         **_effect_facts(effect)}
+        findings: list[Finding] = []
+        seen: set[str] = set()
+        for action in effect.actions:
+            facts = {**context_facts, **action.facts, **session.action_facts(action),
+                     "action": action.kind}
+            findings += judge.judge(facts, stmt.span, stmt.index, directives, seen)
+        reports.append(_statement_report(stmt, effect, findings, session, rules_by_id))
+        session.after(effect, stmt.index)
+        apply_statement(catalog, stmt.tree, migration.id)
+        _track_new_objects(ctx, effect)
+
+    end_facts = {**base, "action": "end_of_migration",
+                 "open_transaction": session.explicit_transaction,
+                 "statement_count": len(parsed.statements),
+                 "empty": not parsed.statements and not parsed.problems}
+    migration_findings += judge.judge(end_facts, _end_span(migration, parsed.statements), None)
+    for d in all_directives:
+        facts = {**base, "action": "ignore_directive", "has_reason": bool(d.reason),
+                 "used": d.used > 0, "rules": tuple(sorted(d.rules)) or ("all",),
+                 "directive": d.text}
+        migration_findings += _Judge(index, migration, []).judge(facts, d.span, None)
+
+    findings_all = migration_findings + [f for r in reports for f in r.findings]
+    safety = max((f.safety for f in findings_all), default=Safety.SAFE)
+    worst = [r for r in reports if r.safety == safety]
+    reason = (max(findings_all, key=lambda f: f.safety).title if findings_all
+              else "every statement is safe")
+    if worst and not migration_findings and worst[0].findings:
+        reason = f"statement {worst[0].statement.index + 1}: {worst[0].reason}"
+    return MigrationReport(migration, reports, migration_findings, safety, reason)
+
+
+def _effect_facts(effect: Effect) -> dict:
+    strongest = max(effect.locks.values(), default=None)
+    return {
+        "lock": strongest.pg_name if strongest else None,
+        "takes_access_exclusive": strongest is not None and strongest.pg_name ==
+        "AccessExclusiveLock",
+        "rewrites_table": bool(effect.rewrites),
+        "scans_table": bool(effect.scans),
+        "transactional": effect.transactional,
+        "locks_text": ", ".join(f"{m.pg_name} on {t}" for t, m in effect.locks.items()),
+    }
+
+
+def _statement_report(stmt: Statement, effect: Effect, findings: list[Finding],
+                      session: Session, rules: dict[str, Rule]) -> StatementReport:
+    safety = max((f.safety for f in findings), default=Safety.SAFE)
+    return StatementReport(
+        statement=stmt, effect=effect, findings=findings, safety=safety,
+        reason=_statement_reason(findings, effect), strategy=_strategy(findings, effect, rules),
+        in_transaction=session.in_transaction, lock_timeout_ms=session.lock_timeout_ms,
+        statement_timeout_ms=session.statement_timeout_ms)
+
+
+def _track_new_objects(ctx: Context, effect: Effect) -> None:
+    for obj in effect.creates:
+        kind, _, name = obj.partition(":")
+        if kind in ("table", "view"):
+            ctx.new_tables.add(name)
+        elif kind == "type":
+            ctx.new_tables.add(obj)
+    for action in effect.actions:
+        if action.kind == "rename_table" and action.facts.get("table") in ctx.new_tables:
+            schema = action.facts["table"].split(".", 1)[0]
+            ctx.new_tables.add(f"{schema}.{action.facts['new_name']}")
+
+
+def _end_span(migration: Migration, statements: list[Statement]) -> Span:
+    if statements:
+        last = statements[-1].span
+        return Span(last.end_line, last.end_column, last.end_line, last.end_column)
+    return Span(1, 1, 1, 1)
+
+
+def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None = None,
+                    catalog: Catalog | None = None) -> list[MigrationReport]:
+    """Judge migrations in order, replaying each into the catalog for the ones after it.
+
+    With `options.only`, the other migrations are replayed for context but not reported.
+    """
+    options = options or LintOptions()
+    index = _rules(options)
+    catalog = catalog if catalog is not None else Catalog()
+    reports = []
+    for migration in migrations:
+        report = analyze_migration(migration, catalog, index, options)
+        if options.only is None or migration.id in options.only or \
+                str(migration.path) in options.only:
+            reports.append(report)
+    return reports
+
+
+def worst_safety(reports: Iterable[MigrationReport]) -> Safety:
+    return max((r.safety for r in reports), default=Safety.SAFE)
+
+
+def has_input_errors(reports: Iterable[MigrationReport]) -> bool:
+    return any(f.rule == "parse-error" for r in reports for f in r.findings)
+
+
+__all__ = ["Action", "LintOptions", "analyze_migration", "lint_migrations", "worst_safety"]

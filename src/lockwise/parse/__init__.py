@@ -1,0 +1,1 @@
+"""Parsing: SQL text -> statements with exact spans and parse trees."""

@@ -1,0 +1,95 @@
+"""Reading migration files and mapping offsets to line and column."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from pathlib import Path
+
+from lockwise.core.types import Span
+
+#: Files larger than this are refused: a migration this big is a data dump, not a schema change.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+class InputError(Exception):
+    """Bad input the user must fix: the message names the file and, when known, the position."""
+
+    def __init__(self, message: str, path: Path | None = None, line: int = 1, column: int = 1):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}:{self.column}: " if self.path else ""
+        return where + self.message
+
+
+def decode_sql(data: bytes, path: Path | None = None) -> str:
+    """Decode a migration file: UTF-8 with or without BOM, CRLF folded; binary is an error."""
+    if b"\x00" in data[:8192]:
+        raise InputError("binary file, not SQL text", path)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        prefix = data[: exc.start]
+        line = prefix.count(b"\n") + 1
+        column = exc.start - (prefix.rfind(b"\n") + 1) + 1
+        raise InputError(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); re-save the file as UTF-8",
+            path, line, column,
+        ) from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def read_sql_file(path: Path) -> str:
+    """Read one SQL file, turning every OS or encoding problem into an InputError."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(
+                f"file is {size // (1024 * 1024)} MiB, over the {MAX_FILE_BYTES // (1024 * 1024)} "
+                "MiB limit for a migration", path)
+        data = path.read_bytes()
+    except InputError:
+        raise
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a SQL file", path) from None
+    except FileNotFoundError:
+        raise InputError("no such file", path) from None
+    except PermissionError:
+        raise InputError("permission denied", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
+    return decode_sql(data, path)
+
+
+@dataclass(slots=True)
+class LineIndex:
+    """Maps character offsets of a text to 1-based line and column numbers."""
+
+    starts: list[int]
+
+    @classmethod
+    def of(cls, text: str) -> LineIndex:
+        starts = [0]
+        pos = text.find("\n")
+        while pos != -1:
+            starts.append(pos + 1)
+            pos = text.find("\n", pos + 1)
+        return cls(starts)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return line + 1, offset - self.starts[line] + 1
+
+    def span(self, start: int, end: int) -> Span:
+        line, column = self.position(start)
+        end_line, end_column = self.position(max(start, end - 1))
+        return Span(line, column, end_line, end_column, start, end)

@@ -1,0 +1,1 @@
+"""Reports: printing MigrationReports for people (text) and machines (json, sarif, ...)."""

@@ -1,0 +1,93 @@
+"""The JSON report, a documented and versioned schema (docs/json-schema.md).
+
+Schema version 1:
+{ "schema_version": 1, "tool": {"name", "version"}, "pg_version", "fail_on", "safety",
+  "migrations": [ { "id", "version", "name", "path", "layout", "safety", "reason",
+                    "estimated_seconds", "lock_seconds", "findings": [...],
+                    "statements": [ { "index", "line", "column", "end_line", "end_column",
+                                      "sql", "action", "actions", "locks": {relation: mode},
+                                      "blocks": {relation: [reads|writes|ddl]},
+                                      "rewrites_table", "rewrites", "scans_table", "scans",
+                                      "transactional", "in_transaction", "lock_timeout_ms",
+                                      "safety", "reason", "strategy", "estimated_seconds",
+                                      "lock_seconds", "findings": [...] } ] } ],
+  "findings_count", "conflicts": [...] }
+A finding: { "rule", "safety", "title", "message", "why", "instead", "path", "line", "column",
+             "end_line", "end_column" }.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from lockwise import __version__
+from lockwise.core.types import Finding, MigrationReport, Safety, StatementReport
+from lockwise.effects.locks import blocks
+
+SCHEMA_VERSION = 1
+
+
+def finding_dict(f: Finding) -> dict:
+    span = f.span
+    return {
+        "rule": f.rule, "safety": f.safety.label, "title": f.title, "message": f.message,
+        "why": f.why, "instead": f.instead, "path": str(f.path),
+        "line": span.line if span else None, "column": span.column if span else None,
+        "end_line": span.end_line if span else None,
+        "end_column": span.end_column if span else None,
+    }
+
+
+def statement_dict(s: StatementReport) -> dict:
+    e = s.effect
+    return {
+        "index": s.statement.index,
+        "line": s.statement.span.line, "column": s.statement.span.column,
+        "end_line": s.statement.span.end_line, "end_column": s.statement.span.end_column,
+        "sql": s.statement.sql,
+        "action": e.action,
+        "actions": [a.kind for a in e.actions],
+        "locks": {rel: mode.pg_name for rel, mode in sorted(e.locks.items())},
+        "blocks": {rel: list(blocks(mode)) for rel, mode in sorted(e.locks.items())},
+        "rewrites_table": bool(e.rewrites), "rewrites": sorted(e.rewrites),
+        "scans_table": bool(e.scans), "scans": dict(sorted(e.scans.items())),
+        "transactional": e.transactional, "in_transaction": s.in_transaction,
+        "lock_timeout_ms": s.lock_timeout_ms,
+        "safety": s.safety.label, "reason": s.reason, "strategy": s.strategy.value,
+        "estimated_seconds": s.estimated_seconds, "lock_seconds": s.lock_seconds,
+        "findings": [finding_dict(f) for f in s.findings],
+    }
+
+
+def _sum(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(sum(known), 3) if known else None
+
+
+def migration_dict(r: MigrationReport) -> dict:
+    m = r.migration
+    return {
+        "id": m.id, "version": m.version, "name": m.name, "path": str(m.path),
+        "layout": m.layout, "down_path": str(m.down_path) if m.down_path else None,
+        "no_transaction": m.no_transaction,
+        "safety": r.safety.label, "reason": r.reason,
+        "estimated_seconds": _sum([s.estimated_seconds for s in r.statements]),
+        "lock_seconds": _sum([s.lock_seconds for s in r.statements]),
+        "findings": [finding_dict(f) for f in r.findings],
+        "statements": [statement_dict(s) for s in r.statements],
+    }
+
+
+def render_json(reports: Sequence[MigrationReport], *, pg_version: int, fail_on: Safety,
+                conflicts: Sequence[dict] = ()) -> str:
+    safety = max((r.safety for r in reports), default=Safety.SAFE)
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "lockwise", "version": __version__},
+        "pg_version": pg_version, "fail_on": fail_on.label, "safety": safety.label,
+        "migrations": [migration_dict(r) for r in reports],
+        "findings_count": sum(len(r.all_findings) for r in reports),
+        "conflicts": list(conflicts),
+    }
+    return json.dumps(doc, indent=2, sort_keys=False)

@@ -1,0 +1,34 @@
+"""A rule's documentation page, generated from its rule file (used by `explain` and docs/)."""
+
+from __future__ import annotations
+
+from lockwise.rules.model import Rule
+
+
+def rule_markdown(rule: Rule) -> str:
+    lines = [f"# {rule.id}", "", f"**{rule.title}** — safety: `{rule.safety.label}`", ""]
+    if rule.strategy:
+        lines += [f"Suggested strategy: {rule.strategy.value}.", ""]
+    lines += ["## What it does", "", rule.message, "", "## Why is this bad?", "", rule.why, "",
+              "## Use instead", "", "```sql", rule.instead, "```", ""]
+    bad = [e for e in rule.examples if e.bad]
+    good = [e for e in rule.examples if not e.bad]
+    for title, group in (("Examples that trigger the rule", bad),
+                         ("Examples that pass", good)):
+        if not group:
+            continue
+        lines += [f"## {title}", ""]
+        for e in group:
+            context = []
+            if e.pg_version:
+                context.append(f"PostgreSQL {e.pg_version}")
+            if e.in_transaction is not None:
+                context.append("inside a transaction" if e.in_transaction
+                               else "outside a transaction")
+            if context or e.note:
+                lines.append(f"*{'; '.join(context + ([e.note] if e.note else []))}*")
+                lines.append("")
+            if e.setup:
+                lines += ["```sql", f"-- earlier migrations:\n{e.setup}", "```"]
+            lines += ["```sql", e.sql, "```", ""]
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,83 @@
+"""The terminal report: per migration, per statement, what it locks, what it blocks, the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TextIO
+
+from lockwise.core.types import Finding, MigrationReport, Safety, StatementReport
+from lockwise.effects.locks import blocks_text
+
+_STYLE = {
+    Safety.SAFE: "green", Safety.SAFE_WITH_CARE: "yellow",
+    Safety.REQUIRES_DOWNTIME: "red", Safety.DESTRUCTIVE: "bold magenta",
+}
+
+
+def _frame(sql: str, first_line: int, limit: int = 6) -> list[str]:
+    lines = sql.splitlines() or [""]
+    width = len(str(first_line + min(len(lines), limit) - 1))
+    out = [f"  {first_line + i:>{width}} | {text}" for i, text in enumerate(lines[:limit])]
+    if len(lines) > limit:
+        out.append(f"  {'':>{width}} | ... ({len(lines) - limit} more lines)")
+    return out
+
+
+def _statement_lines(s: StatementReport, verbose: bool) -> list[tuple[str, str]]:
+    """(text, style) pairs for one statement."""
+    e = s.effect
+    out: list[tuple[str, str]] = []
+    head = f"  [{s.safety.label}] statement {s.statement.index + 1} (line {s.statement.span.line})"
+    head += f": {e.action.replace('_', ' ')}"
+    out.append((head, _STYLE[s.safety]))
+    if not verbose and not s.findings:
+        return out
+    out.extend((line, "dim") for line in _frame(s.statement.sql, s.statement.span.line))
+    for rel, mode in sorted(e.locks.items()):
+        out.append((f"    lock: {mode.pg_name} on {rel}, {blocks_text(mode)}", ""))
+    if e.rewrites:
+        out.append((f"    rewrites: {', '.join(sorted(e.rewrites))}", ""))
+    for rel, why in sorted(e.scans.items()):
+        if rel not in e.rewrites:
+            out.append((f"    scans: {rel} ({why})", ""))
+    if s.estimated_seconds is not None:
+        out.append((f"    estimate: ~{s.estimated_seconds:.1f} s, lock held ~"
+                    f"{(s.lock_seconds or 0):.1f} s", ""))
+    if not e.transactional:
+        out.append(("    cannot run inside a transaction block", ""))
+    for f in s.findings:
+        out.extend(_finding_lines(f))
+    return out
+
+
+def _finding_lines(f: Finding) -> list[tuple[str, str]]:
+    where = f"{f.path}:{f.span.line}:{f.span.column}" if f.span else str(f.path)
+    out = [(f"    {where}: {f.rule} [{f.safety.label}] {f.message}", _STYLE[f.safety])]
+    if f.instead:
+        out.append(("    instead:", "bold"))
+        out.extend((f"      {line}", "cyan") for line in f.instead.splitlines())
+    return out
+
+
+def render_text(reports: Sequence[MigrationReport], out: TextIO, *, verbose: bool = False,
+                color: bool | None = None) -> None:
+    """Print the human report. Colour only on a terminal (or when forced)."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=out, force_terminal=color, no_color=color is False,
+                      highlight=False, soft_wrap=True)
+    counts = {s: 0 for s in Safety}
+    for r in reports:
+        counts[r.safety] += 1
+        console.print(Text(f"{r.migration.path}  [{r.safety.label}] {r.reason}",
+                           style=_STYLE[r.safety] + " bold"))
+        for f in r.findings:
+            for text, style in _finding_lines(f):
+                console.print(Text(text, style=style))
+        for s in r.statements:
+            for text, style in _statement_lines(s, verbose):
+                console.print(Text(text, style=style))
+    summary = ", ".join(f"{n} {s.label}" for s, n in counts.items() if n)
+    console.print(Text(f"{len(reports)} migration(s): {summary or 'nothing to lint'}",
+                       style="bold"))

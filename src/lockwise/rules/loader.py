@@ -1,0 +1,86 @@
+"""Loading rule files: the shipped catalog and a team's own `--rules-dir`."""
+
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+from lockwise.core.types import Safety, Strategy
+from lockwise.parse.source import InputError
+from lockwise.rules.model import Example, Rule
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_KEYS = {"id", "title", "safety", "when", "message", "why", "instead", "strategy", "examples",
+         "tags", "references"}
+_EXAMPLE_KEYS = {"bad", "good", "setup", "pg_version", "in_transaction", "note"}
+#: Keys of `when` that are not equalities on facts.
+VERSION_KEYS = {"pg_version_min", "pg_version_max"}
+
+
+def builtin_rules_dir() -> Path:
+    """The catalog shipped with lockwise: inside the wheel, or the repository's `rules/`."""
+    packaged = Path(__file__).resolve().parent.parent / "_rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "rules"
+
+
+def _example(raw: dict, path: Path) -> Example:
+    unknown = set(raw) - _EXAMPLE_KEYS
+    if unknown or ("bad" in raw) == ("good" in raw):
+        raise InputError(f"an example needs exactly one of bad/good (unknown keys: "
+                         f"{', '.join(sorted(unknown)) or 'none'})", path)
+    return Example(sql=raw.get("bad", raw.get("good", "")), bad="bad" in raw,
+                   setup=raw.get("setup", ""), pg_version=raw.get("pg_version"),
+                   in_transaction=raw.get("in_transaction"), note=raw.get("note", ""))
+
+
+def load_rule(path: Path) -> Rule:
+    """Read and validate one rule file; a bad file is an InputError naming the key."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"invalid TOML: {exc}", path, getattr(exc, "lineno", 1) or 1,
+                         getattr(exc, "colno", 1) or 1) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read rule file: {exc}", path) from None
+    unknown = set(raw) - _KEYS
+    if unknown:
+        raise InputError(f"unknown key(s) in rule file: {', '.join(sorted(unknown))}", path)
+    for key in ("id", "title", "safety", "when", "message", "why", "instead"):
+        if key not in raw:
+            raise InputError(f"rule file is missing {key!r}", path)
+    when = raw["when"]
+    alternatives = tuple(when) if isinstance(when, list) else (when,)
+    if not alternatives or not all(isinstance(w, dict) and w for w in alternatives):
+        raise InputError("'when' must be a non-empty table or array of tables", path)
+    try:
+        safety = Safety.parse(raw["safety"])
+        strategy = Strategy(raw["strategy"]) if raw.get("strategy") else None
+    except ValueError as exc:
+        raise InputError(str(exc), path) from None
+    return Rule(
+        id=raw["id"], title=raw["title"], safety=safety, when=alternatives,
+        message=raw["message"].strip(), why=raw["why"].strip(), instead=raw["instead"].strip(),
+        strategy=strategy,
+        examples=tuple(_example(e, path) for e in raw.get("examples", ())),
+        path=path, tags=tuple(raw.get("tags", ())), references=tuple(raw.get("references", ())),
+    )
+
+
+@lru_cache(maxsize=8)
+def load_rules(directories: tuple[Path, ...] = ()) -> tuple[Rule, ...]:
+    """The shipped catalog plus the rules in `directories`; a later rule with the same id wins."""
+    by_id: dict[str, Rule] = {}
+    for directory in (builtin_rules_dir(), *directories):
+        if not directory.is_dir():
+            raise InputError("rules directory not found", directory)
+        for path in sorted(directory.glob("*.toml")):
+            rule = load_rule(path)
+            by_id[rule.id] = rule
+    return tuple(by_id.values())

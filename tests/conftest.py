@@ -1,0 +1,44 @@
+"""Shared fixtures. Tests that need PostgreSQL use the embedded server: one per test session."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures"
+#: Real migration directories from public projects, provided beside the repository (optional).
+CORPORA = Path(os.environ.get("LOCKWISE_CORPORA", REPO.parent / "shared" / "corpora"))
+
+_db_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """URI of the session's embedded PostgreSQL (admin database)."""
+    from lockwise.db.scratch import ScratchUnavailable, scratch_server
+
+    try:
+        with scratch_server() as uri:
+            yield uri
+    except ScratchUnavailable as exc:  # pragma: no cover - CI installs the extra
+        pytest.fail(f"embedded PostgreSQL unavailable: {exc}")
+
+
+@pytest.fixture
+def pg_db(pg_server: str) -> str:
+    """URI of a brand-new empty database on the session's server, for one test."""
+    from lockwise.db.scratch import create_database
+
+    return create_database(pg_server, f"t{os.getpid()}_{next(_db_counter)}")
+
+
+@pytest.fixture
+def corpora() -> Path:
+    if not CORPORA.is_dir():
+        pytest.skip("../shared/corpora is not present")
+    return CORPORA
