@@ -255,7 +255,9 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str) -> None:
 
 
 def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str) -> None:
-    into = (stmt.get("into") or {}).get("IntoClause", {})
+    # pglast's JSON inlines the IntoClause (no {"IntoClause": ...} wrapper); accept both.
+    into = stmt.get("into") or {}
+    into = into.get("IntoClause", into)
     name, _ = range_var(into.get("rel"))
     kind = "matview" if stmt.get("objtype") == "OBJECT_MATVIEW" else "table"
     catalog.tables.setdefault(name, Table(name, kind=kind, created_by=migration_id))

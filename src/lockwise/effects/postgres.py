@@ -187,7 +187,9 @@ def _fk_target(b: _Builder, target: str) -> None:
 
 
 def _create_table_as(b: _Builder, stmt: dict) -> None:
-    into = (stmt.get("into") or {}).get("IntoClause", {})
+    # pglast's JSON inlines the IntoClause (no {"IntoClause": ...} wrapper); accept both.
+    into = stmt.get("into") or {}
+    into = into.get("IntoClause", into)
     table, qualified = range_var(into.get("rel"))
     matview = stmt.get("objtype") == "OBJECT_MATVIEW"
     b.creates.add(f"{'view' if matview else 'table'}:{table}")

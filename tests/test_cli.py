@@ -1,0 +1,138 @@
+"""The `lockwise lint` command: reports, exit codes and input errors."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lockwise.cli.app import app
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = "fixtures/migrations"
+
+
+@pytest.fixture(autouse=True)
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+
+
+def run(*args: str, stdin: str | bytes | None = None):
+    return CliRunner().invoke(app, list(args), input=stdin)
+
+
+def test_examples_json_report_snapshot(snapshot) -> None:
+    result = run("lint", EXAMPLES, "--format", "json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    doc["tool"]["version"] = "<version>"
+    assert doc == snapshot
+
+
+def test_examples_text_report_snapshot(snapshot) -> None:
+    result = run("lint", EXAMPLES, "--no-color")
+    assert result.exit_code == 1
+    assert result.stdout == snapshot
+
+
+def test_json_statement_fields() -> None:
+    doc = json.loads(run("lint", EXAMPLES, "--format", "json").stdout)
+    by_id = {m["id"]: m for m in doc["migrations"]}
+    index = by_id["0003_index_orders_by_account"]
+    assert index["safety"] == "requires-downtime"
+    (stmt,) = index["statements"]
+    assert stmt["line"] == 2 and stmt["column"] == 1
+    assert stmt["action"] == "create_index"
+    assert stmt["locks"] == {"public.orders": "ShareLock"}
+    assert stmt["blocks"] == {"public.orders": ["writes", "ddl"]}
+    assert stmt["scans_table"] is True and stmt["rewrites_table"] is False
+    assert stmt["findings"][0]["rule"] == "index-without-concurrently"
+    assert "CREATE INDEX CONCURRENTLY" in stmt["findings"][0]["instead"]
+    rewrite = by_id["0006_orders_total_bigint"]["statements"][1]
+    assert rewrite["rewrites_table"] is True and rewrite["rewrites"] == ["public.orders"]
+
+
+def test_exit_code_follows_fail_on() -> None:
+    assert run("lint", EXAMPLES, "--fail-on", "destructive").exit_code == 0
+    assert run("lint", EXAMPLES, "--fail-on", "safe-with-care").exit_code == 1
+
+
+def test_clean_migration_exits_zero() -> None:
+    result = run("lint", "--stdin", stdin="CREATE TABLE t (id bigint);")
+    assert result.exit_code == 0, result.output
+
+
+def test_stdin_filename_is_reported() -> None:
+    result = run("lint", "--stdin", "--stdin-filename", "db/0042_x.sql", "--format", "json",
+                 stdin="CREATE INDEX i ON t (a);")
+    doc = json.loads(result.stdout)
+    assert doc["migrations"][0]["path"] == "db/0042_x.sql"
+    assert result.exit_code == 1
+
+
+def test_single_file_is_linted_with_its_directory_as_context() -> None:
+    result = run("lint", f"{EXAMPLES}/0006_orders_total_bigint.up.sql", "--format", "json")
+    doc = json.loads(result.stdout)
+    assert [m["id"] for m in doc["migrations"]] == ["0006_orders_total_bigint"]
+    stmt = doc["migrations"][0]["statements"][1]
+    # The column type is known from 0002 (integer), so the rewrite is a fact, not a guess.
+    assert "int4 -> int8" in stmt["findings"][0]["message"]
+
+
+def test_missing_path_is_exit_2_with_the_path() -> None:
+    result = run("lint", "no/such/dir")
+    assert result.exit_code == 2
+    assert "no/such/dir" in result.stderr and "no such file" in result.stderr
+
+
+def test_invalid_sql_is_exit_2_with_line_and_column(tmp_path: Path) -> None:
+    bad = tmp_path / "001_bad.sql"
+    bad.write_text("CREATE TABLE a (id int);\nALTER TABLEX a ADD b int;\n")
+    result = run("lint", str(bad), "--format", "json")
+    assert result.exit_code == 2
+    finding = json.loads(result.stdout)["migrations"][0]["findings"][0]
+    assert (finding["rule"], finding["line"], finding["column"]) == ("parse-error", 2, 7)
+
+
+def test_non_utf8_file_is_exit_2_naming_file_line_column(tmp_path: Path) -> None:
+    bad = tmp_path / "001_latin1.sql"
+    bad.write_bytes("SELECT 1;\nSELECT 'caf\xe9';\n".encode("latin-1"))
+    result = run("lint", str(bad))
+    assert result.exit_code == 2
+    assert f"{bad}:2:12" in result.stderr and "UTF-8" in result.stderr
+
+
+def test_empty_file_is_clean(tmp_path: Path) -> None:
+    empty = tmp_path / "001_empty.sql"
+    empty.write_text("")
+    assert run("lint", str(empty)).exit_code == 0
+
+
+@pytest.mark.parametrize("args", [["--pg-version", "9"], ["--fail-on", "sometimes"],
+                                  ["--layout", "nope"], ["--format", "yaml"]])
+def test_bad_option_values_are_exit_2(args: list[str]) -> None:
+    result = run("lint", EXAMPLES, *args)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_rules_and_explain() -> None:
+    listing = run("rules")
+    assert listing.exit_code == 0 and "index-without-concurrently" in listing.stdout
+    doc = run("explain", "set-not-null")
+    assert doc.exit_code == 0 and "## Why is this bad?" in doc.stdout
+    assert run("explain", "no-such-rule").exit_code == 2
+
+
+def test_module_entry_point_runs() -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.run([sys.executable, "-m", "lockwise", "lint", EXAMPLES, "-f", "json"],
+                          capture_output=True, text=True, env=env, cwd=REPO)
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["schema_version"] == 1

@@ -1,0 +1,92 @@
+"""Discovery: each layout is read as an ordered list of migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lockwise.discover import discover
+from lockwise.discover.versions import version_key
+from lockwise.parse.source import InputError
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def test_plain_files_sort_by_numeric_version(tmp_path: Path) -> None:
+    write(tmp_path, {"10_c.sql": "SELECT 1;", "2_b.sql": "SELECT 1;", "1_a.sql": "SELECT 1;"})
+    migrations = discover(tmp_path)
+    assert [m.version for m in migrations] == ["1", "2", "10"]
+    assert [m.name for m in migrations] == ["a", "b", "c"]
+    assert migrations[0].layout == "plain"
+
+
+def test_golang_migrate_pairs_up_and_down(tmp_path: Path) -> None:
+    write(tmp_path, {"001_init.up.sql": "CREATE TABLE a (id int);",
+                     "001_init.down.sql": "DROP TABLE a;",
+                     "002_more.up.sql": "CREATE TABLE b (id int);"})
+    migrations = discover(tmp_path)
+    assert [(m.version, m.layout) for m in migrations] == [("001", "golang-migrate"),
+                                                           ("002", "golang-migrate")]
+    assert migrations[0].down_sql == "DROP TABLE a;"
+    assert migrations[1].down_sql is None
+
+
+def test_diesel_directories_with_metadata_no_transaction(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "2019-02-26-002946_create_user/up.sql": "CREATE TABLE u (id int);",
+        "2019-02-26-002946_create_user/down.sql": "DROP TABLE u;",
+        "2019-03-01-000000_index/up.sql": "CREATE INDEX CONCURRENTLY i ON u (id);",
+        "2019-03-01-000000_index/metadata.toml": "run_in_transaction = false\n",
+    })
+    migrations = discover(tmp_path)
+    assert [m.name for m in migrations] == ["create_user", "index"]
+    assert migrations[0].layout == "diesel"
+    assert migrations[0].down_sql == "DROP TABLE u;"
+    assert migrations[1].no_transaction is True
+
+
+def test_flyway_versions_undo_and_repeatables_last(tmp_path: Path) -> None:
+    write(tmp_path, {"V1.10__late.sql": "SELECT 1;", "V1.2__early.sql": "SELECT 1;",
+                     "U1.2__early.sql": "SELECT 2;", "R__views.sql": "SELECT 3;"})
+    migrations = discover(tmp_path)
+    assert [m.version for m in migrations] == ["1.2", "1.10", "R"]
+    assert migrations[0].down_sql == "SELECT 2;"
+    assert migrations[-1].repeatable
+
+
+def test_layout_can_be_forced_and_unknown_layout_is_an_input_error(tmp_path: Path) -> None:
+    write(tmp_path, {"001_a.up.sql": "SELECT 1;"})
+    assert discover(tmp_path, "plain")[0].layout == "plain"
+    with pytest.raises(InputError, match="unknown layout"):
+        discover(tmp_path, "nope")
+
+
+def test_missing_path_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        discover(tmp_path / "missing")
+
+
+def test_no_transaction_marker_comment(tmp_path: Path) -> None:
+    write(tmp_path, {"1_idx.sql": "-- lockwise: no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);"})
+    assert discover(tmp_path)[0].no_transaction
+
+
+def test_version_key_orders_dates_and_dotted_versions() -> None:
+    assert version_key("1.2") < version_key("1.10")
+    assert version_key("2019-02-26-002946") < version_key("2019-03-01-000000")
+    assert version_key("9") < version_key("10")
+
+
+def test_lemmy_corpus_is_read_in_order(corpora: Path) -> None:
+    migrations = discover(corpora / "lemmy")
+    assert len(migrations) == 342
+    assert all(m.down_sql is not None for m in migrations)
+    keys = [m.sort_key for m in migrations]
+    assert keys == sorted(keys)

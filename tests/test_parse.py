@@ -1,0 +1,69 @@
+"""Parsing: statements keep exact spans; bad SQL becomes a positioned problem, not an error."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.parse.postgres import parse_sql
+from lockwise.parse.source import InputError, decode_sql
+
+
+def test_spans_are_line_and_column_of_each_statement() -> None:
+    parsed = parse_sql("-- header\nCREATE TABLE a (id int);\n\n  ALTER TABLE a ADD b int;\n")
+    assert [(s.span.line, s.span.column) for s in parsed.statements] == [(2, 1), (4, 3)]
+    assert parsed.statements[1].sql == "ALTER TABLE a ADD b int"
+
+
+def test_non_ascii_text_keeps_character_offsets() -> None:
+    parsed = parse_sql("SELECT 'été';\nCREATE TABLE é (id int);")
+    assert parsed.statements[1].sql == "CREATE TABLE é (id int)"
+    assert parsed.statements[1].span.line == 2
+
+
+def test_a_bad_statement_is_reported_and_the_others_still_parse() -> None:
+    parsed = parse_sql("CREATE TABLE a (id int);\nALTER TABLEX a ADD b int;\nCREATE INDEX ON a (id);")
+    assert [s.tree.keys() for s in parsed.statements] == [{"CreateStmt": 0}.keys(),
+                                                          {"IndexStmt": 0}.keys()]
+    (problem,) = parsed.problems
+    assert (problem.span.line, problem.span.column) == (2, 7)
+    assert "TABLEX" in problem.message
+
+
+def test_unbalanced_parenthesis_does_not_swallow_the_rest() -> None:
+    parsed = parse_sql("SELECT 1;\nSELECT (;\nSELECT 2;")
+    assert len(parsed.statements) == 2
+    assert parsed.problems[0].span.line == 2
+
+
+def test_psql_meta_commands_and_copy_data_are_skipped() -> None:
+    parsed = parse_sql("\\set ON_ERROR_STOP on\nCOPY t (a) FROM stdin;\n1\n2\n\\.\nSELECT 1;")
+    assert [s.kind for s in parsed.skipped] == ["copy-data", "psql-meta"]
+    assert len(parsed.statements) == 2
+    assert not parsed.problems
+
+
+def test_backslash_inside_dollar_quotes_is_left_alone() -> None:
+    body = "CREATE FUNCTION f() RETURNS text AS $$\n\\not a meta command\n$$ LANGUAGE sql;"
+    parsed = parse_sql(body)
+    assert not parsed.skipped
+
+
+def test_comments_before_a_statement_are_attached_to_it() -> None:
+    parsed = parse_sql("SELECT 1; -- about one\n-- about two\nSELECT 2;")
+    assert parsed.statements[0].leading_comments == ("-- about one",)
+    assert parsed.statements[1].leading_comments == ("-- about two",)
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "-- only a comment\n", "/* block */"])
+def test_empty_and_comment_only_input(text: str) -> None:
+    parsed = parse_sql(text)
+    assert not parsed.statements and not parsed.problems
+
+
+def test_decoding_bom_crlf_and_errors() -> None:
+    assert decode_sql(b"\xef\xbb\xbfSELECT 1;\r\nSELECT 2;") == "SELECT 1;\nSELECT 2;"
+    with pytest.raises(InputError, match="UTF-8") as err:
+        decode_sql(b"SELECT 1;\nSELECT '\xff';")
+    assert (err.value.line, err.value.column) == (2, 9)
+    with pytest.raises(InputError, match="binary"):
+        decode_sql(b"\x00\x01\x02")
