@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from lockwise.catalog.model import Catalog
+from lockwise.cost.stats import stats_from_dict
 from lockwise.discover import migration_from_text
-from lockwise.lint import LintOptions, lint_migrations
+from lockwise.lint import OPT_IN_TAG, LintOptions, lint_migrations
 from lockwise.rules.loader import load_rules
 
 RULES = load_rules()
@@ -18,10 +19,17 @@ CASES = [
 ]
 
 
-def findings_for(example, rule_id: str) -> list[str]:
+def findings_for(example, rule) -> list[str]:
     options = LintOptions(
+        dialect=example.dialect or rule.dialects[0],
+        server_version=example.server_version,
         pg_version=example.pg_version or 16,
         assume_in_transaction=True if example.in_transaction is None else example.in_transaction,
+        # Opt-in rules run only when selected; selecting one by id leaves the others out,
+        # so select the whole catalog plus this rule.
+        select=frozenset({rule.id, *(r.id for r in RULES if OPT_IN_TAG not in r.tags)}),
+        stats=stats_from_dict(example.stats) if example.stats is not None else None,
+        max_lock_seconds=example.max_lock_seconds,
     )
     catalog = Catalog()
     migrations = []
@@ -29,12 +37,12 @@ def findings_for(example, rule_id: str) -> list[str]:
         migrations.append(migration_from_text(example.setup, "0001_setup.sql"))
     migrations.append(migration_from_text(example.sql, "0002_example.sql"))
     reports = lint_migrations(migrations, options, catalog)
-    return [f.message for f in reports[-1].all_findings if f.rule == rule_id]
+    return [f.message for f in reports[-1].all_findings if f.rule == rule.id]
 
 
 @pytest.mark.parametrize(("rule", "example"), CASES)
 def test_rule_example(rule, example) -> None:
-    found = findings_for(example, rule.id)
+    found = findings_for(example, rule)
     if example.bad:
         assert found, f"{rule.id} should fire on:\n{example.sql}"
         assert all("{" not in m for m in found), f"unrendered placeholder in {found}"

@@ -25,10 +25,13 @@ from lockwise.core.types import (
     Strategy,
 )
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
+from lockwise.effects.foreign_keys import unindexed_fk_facts
+from lockwise.effects.identifiers import identifier_facts
 from lockwise.effects.locks import blocks_text
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.session import Session
-from lockwise.parse.postgres import parse_sql
+from lockwise.parse.postgres import TOO_DEEP
+from lockwise.parse.templates import parse_templated
 from lockwise.rules.directives import Directive, parse_directive
 from lockwise.rules.engine import RuleIndex, render
 from lockwise.rules.loader import load_rules
@@ -37,12 +40,15 @@ from lockwise.rules.model import Rule
 #: Layouts whose tools wrap each migration in a transaction unless told otherwise.
 #: golang-migrate sends a file as one multi-statement query: an implicit transaction block.
 #: Plain files have no known runner: out of a transaction unless told (--assume-in-transaction).
-TRANSACTIONAL_LAYOUTS = {"diesel", "sqlx", "flyway", "golang-migrate", "prisma", "dbmate",
-                         "sqitch"}
+#: sqitch runs each deploy script with psql as written: its scripts bring their own BEGIN/COMMIT.
+TRANSACTIONAL_LAYOUTS = {"diesel", "sqlx", "flyway", "golang-migrate", "prisma", "dbmate"}
 
 
 @dataclass(slots=True)
 class LintOptions:
+    #: "postgresql", "mysql" or "mariadb"; MySQL-family servers also take `server_version`.
+    dialect: str = "postgresql"
+    server_version: str | None = None
     pg_version: int = DEFAULT_PG_VERSION
     fail_on: Safety = Safety.REQUIRES_DOWNTIME
     #: None: follow the layout (most tools run each migration in a transaction).
@@ -54,12 +60,25 @@ class LintOptions:
     only: frozenset[str] | None = None
     max_lock_seconds: float | None = None
     stats: object | None = None  # lockwise.cost stats, when given
+    #: lockwise.cost.profile.MachineProfile from `lockwise calibrate` (None: the defaults).
+    profile: object | None = None
     session_timezone_utc: bool = False
+    #: Template placeholders ({{ }}, {% %}, ${}): substitute, skip or error (parse/templates.py).
+    templates: str = "substitute"
     extra: dict = field(default_factory=dict)
 
 
+#: Tag of rules that only run when `--select`ed.
+OPT_IN_TAG = "opt-in"
+
+
 def _rules(options: LintOptions) -> RuleIndex:
-    rules: Iterable[Rule] = load_rules(tuple(options.rules_dirs))
+    rules: Iterable[Rule] = [r for r in load_rules(tuple(options.rules_dirs))
+                             if options.dialect in r.dialects]
+    # Style rules tagged "opt-in" (e.g. unqualified-table-name) run only when selected by
+    # id or by the "opt-in" tag: they are team conventions, not safety facts.
+    rules = [r for r in rules if OPT_IN_TAG not in r.tags or r.id in options.select or
+             OPT_IN_TAG in options.select]
     if options.select:
         rules = [r for r in rules if r.id in options.select or
                  any(t in options.select for t in r.tags)]
@@ -131,7 +150,11 @@ def _strategy(findings: list[Finding], effect: Effect, rules: dict[str, Rule]) -
 def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
                       options: LintOptions) -> MigrationReport:
     """Judge one migration against the catalog, moving the catalog past it."""
-    parsed = parse_sql(migration.up_sql)
+    if options.dialect != "postgresql":
+        from lockwise.lint_mysql import analyze_mysql_migration
+
+        return analyze_mysql_migration(migration, catalog, index, options)
+    parsed = parse_templated(migration.up_sql, options.templates, migration.path)
     file_directives = [d for text, span in parsed.comments
                        if (d := parse_directive(text, span)) and d.file_level]
     judge = _Judge(index, migration, file_directives)
@@ -153,14 +176,23 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
             skipped.span, None)
 
     reports: list[StatementReport] = []
+    costs = _cost_tracker(options)
     for stmt in parsed.statements:
         directives = [d for c in stmt.leading_comments
                       if (d := parse_directive(c, stmt.span)) and not d.file_level]
         all_directives.extend(directives)
         ctx.in_transaction = session.in_transaction
-        effect = compute_effect(stmt.tree, ctx)
+        try:
+            effect = compute_effect(stmt.tree, ctx)
+        except RecursionError:  # thousands of nested expressions: report, do not crash
+            migration_findings += judge.judge(
+                {**base, "action": "parse_error", "message": TOO_DEEP}, stmt.span, None)
+            continue
         context_facts = {**base, **session.facts(), **session.statement_facts(effect, stmt.index),
-                         **_effect_facts(effect)}
+                         **_effect_facts(effect), **identifier_facts(stmt.sql)}
+        if costs is not None:
+            context_facts.update(costs.before(effect, stmt.tree, ctx.new_tables,
+                                              session.in_transaction))
         findings: list[Finding] = []
         seen: set[str] = set()
         for action in effect.actions:
@@ -169,15 +201,30 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
             findings += judge.judge(facts, stmt.span, stmt.index, directives, seen)
         reports.append(_statement_report(stmt, effect, findings, session, rules_by_id))
         session.after(effect, stmt.index)
-        apply_statement(catalog, stmt.tree, migration.id)
+        if costs is not None:
+            costs.fill(reports[-1])
+            costs.after(effect, session.in_transaction)
+        try:
+            apply_statement(catalog, stmt.tree, migration.id)
+        except RecursionError:
+            migration_findings += judge.judge(
+                {**base, "action": "parse_error", "message": TOO_DEEP}, stmt.span, None)
         _track_new_objects(ctx, effect)
 
     end_facts = {**base, "action": "end_of_migration",
                  "open_transaction": session.explicit_transaction,
                  "statement_count": len(parsed.statements),
-                 "empty": not parsed.statements and not parsed.problems}
+                 "empty": not parsed.statements and not parsed.problems,
+                 **unindexed_fk_facts(catalog, migration.id), **session.end_facts()}
     migration_findings += judge.judge(end_facts, _end_span(migration, parsed.statements), None)
-    for d in all_directives:
+    return migration_report(migration, reports, migration_findings, all_directives, index, base)
+
+
+def migration_report(migration: Migration, reports: list[StatementReport],
+                     migration_findings: list[Finding], directives: list[Directive],
+                     index: RuleIndex, base: dict) -> MigrationReport:
+    """Judge the ignore directives (used? with a reason?) and take the worst level."""
+    for d in directives:
         facts = {**base, "action": "ignore_directive", "has_reason": bool(d.reason),
                  "used": d.used > 0, "rules": tuple(sorted(d.rules)) or ("all",),
                  "directive": d.text}
@@ -191,6 +238,17 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
     if worst and not migration_findings and worst[0].findings:
         reason = f"statement {worst[0].statement.index + 1}: {worst[0].reason}"
     return MigrationReport(migration, reports, migration_findings, safety, reason)
+
+
+def _cost_tracker(options: LintOptions):
+    """Duration estimates, only when a stats file was given (lockwise.cost stays unloaded)."""
+    if options.stats is None:
+        return None
+    from lockwise.cost.hook import CostTracker
+    from lockwise.cost.profile import DEFAULT_PROFILE
+
+    return CostTracker(options.stats, options.profile or DEFAULT_PROFILE,
+                       options.max_lock_seconds)
 
 
 def _effect_facts(effect: Effect) -> dict:
@@ -217,9 +275,12 @@ def _statement_report(stmt: Statement, effect: Effect, findings: list[Finding],
 
 
 def _track_new_objects(ctx: Context, effect: Effect) -> None:
+    # A renamed table "creates" its new name, but it is the same table with the same rows:
+    # it is new only if the old one was (handled below).
+    renamed = any(a.kind == "rename_table" for a in effect.actions)
     for obj in effect.creates:
         kind, _, name = obj.partition(":")
-        if kind in ("table", "view"):
+        if kind in ("table", "view") and not renamed:
             ctx.new_tables.add(name)
         elif kind == "type":
             ctx.new_tables.add(obj)

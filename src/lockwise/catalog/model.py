@@ -20,6 +20,9 @@ class Column:
     identity: bool = False
     generated: bool = False
     array: bool = False
+    #: MySQL: the column's character set (bytes per character decide VARCHAR length bytes).
+    charset: str | None = None
+    auto_increment: bool = False
 
     @property
     def type_text(self) -> str:
@@ -37,6 +40,9 @@ class Constraint:
     not_null_column: str | None = None
     references: str | None = None  # FK target table
     ref_columns: tuple[str, ...] = ()
+    #: A CHECK's expression as pglast JSON (to prove a partition bound before ATTACH).
+    expr: dict | None = None
+    created_by: str | None = None  # migration id that added it
 
 
 @dataclass(slots=True)
@@ -57,12 +63,86 @@ class Table:
     created_by: str | None = None  # migration id that created it
     unlogged: bool = False
     partition_of: str | None = None
+    #: For a partitioned table: strategy ("range" | "list" | "hash") and key columns
+    #: (an expression key is recorded as "(expression)").
+    partition_strategy: str = ""
+    partition_key: tuple[str, ...] = ()
+
+
+class IndexMap(dict):
+    """Indexes by qualified name, also filed by table, so `on(table)` costs only what that table
+    has (scanning every index per lookup made long histories quadratic).
+
+    A plain dict to everyone else; every dict mutation keeps the filing. Code that changes an
+    index's `table` in place must store it again (`indexes[key] = idx`) to re-file it.
+    """
+
+    __slots__ = ("_by_table", "_filed")
+
+    def __init__(self, *args: object, **kwargs: object):
+        super().__init__(*args, **kwargs)
+        self._by_table: dict[str, dict[str, Index]] = {}
+        self._filed: dict[str, str] = {}
+        for key, idx in self.items():
+            self._file(key, idx)
+
+    def _file(self, key: str, idx: Index) -> None:
+        self._by_table.setdefault(idx.table, {})[key] = idx
+        self._filed[key] = idx.table
+
+    def _unfile(self, key: str) -> None:
+        table = self._filed.pop(key, None)
+        if table is not None:
+            self._by_table.get(table, {}).pop(key, None)
+
+    def __setitem__(self, key: str, idx: Index) -> None:
+        self._unfile(key)
+        super().__setitem__(key, idx)
+        self._file(key, idx)
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self._unfile(key)
+
+    def pop(self, key: str, *default: object) -> object:
+        self._unfile(key)
+        return super().pop(key, *default)
+
+    def popitem(self) -> tuple[str, Index]:
+        key, idx = super().popitem()
+        self._unfile(key)
+        return key, idx
+
+    def setdefault(self, key: str, default: Index | None = None) -> Index | None:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, *args: object, **kwargs: object) -> None:
+        for key, idx in dict(*args, **kwargs).items():
+            self[key] = idx
+
+    def clear(self) -> None:
+        super().clear()
+        self._by_table.clear()
+        self._filed.clear()
+
+    def __ior__(self, other: object) -> IndexMap:
+        self.update(other)
+        return self
+
+    def on(self, table: str) -> list[Index]:
+        return [idx for _, idx in self.items_on(table)]
+
+    def items_on(self, table: str) -> list[tuple[str, Index]]:
+        bucket = self._by_table.get(table)
+        return [(k, i) for k, i in bucket.items() if i.table == table] if bucket else []
 
 
 @dataclass(slots=True)
 class Catalog:
     tables: dict[str, Table] = field(default_factory=dict)
-    indexes: dict[str, Index] = field(default_factory=dict)
+    indexes: dict[str, Index] = field(default_factory=IndexMap)
     #: enum type -> labels in order
     enums: dict[str, list[str]] = field(default_factory=dict)
     #: user functions -> volatility code ('i', 's', 'v')
@@ -70,6 +150,19 @@ class Catalog:
     sequences: set[str] = field(default_factory=set)
     schemas: set[str] = field(default_factory=lambda: {"public"})
     types: set[str] = field(default_factory=set)
+    #: Every table some partition names as its parent (kept by the replay; never shrinks), so
+    #: looking for partitions of an ordinary table costs nothing.
+    partition_parents: set[str] = field(default_factory=set)
+    #: migration id -> tables on which the replay stamped a FOREIGN KEY added by that migration
+    #: (see unindexed_foreign_keys); None for a catalog built by hand, which is scanned whole.
+    fk_stamps: dict[str, set[str]] | None = None
+    #: FK target table -> tables that may hold a foreign key to it (a superset, kept by
+    #: note_foreign_key); None until the replay adds one: `referencing` then scans every table.
+    fk_sources: dict[str, set[str]] | None = None
+
+    def __post_init__(self) -> None:
+        if type(self.indexes) is dict:
+            self.indexes = IndexMap(self.indexes)
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)
@@ -79,22 +172,65 @@ class Catalog:
         return t.columns.get(column) if t else None
 
     def indexes_on(self, table: str) -> list[Index]:
-        return [i for i in self.indexes.values() if i.table == table]
+        if isinstance(self.indexes, IndexMap):
+            return self.indexes.on(table)
+        return [i for i in self.indexes.values() if i.table == table]  # a plain dict put here
+
+    def index_keys_on(self, table: str) -> list[str]:
+        """Keys in `indexes` of the indexes on `table`."""
+        if isinstance(self.indexes, IndexMap):
+            return [k for k, _ in self.indexes.items_on(table)]
+        return [k for k, i in self.indexes.items() if i.table == table]
 
     def referencing(self, table: str) -> list[tuple[str, Constraint]]:
         """Foreign keys in other tables that point at `table`."""
-        return [(t.name, c) for t in self.tables.values() for c in t.constraints.values()
+        if self.fk_sources is None:
+            candidates = self.tables.values()
+        else:  # a superset of the referencing tables: check each, as a scan would
+            candidates = [t for name in sorted(self.fk_sources.get(table, ()))
+                          if (t := self.tables.get(name)) is not None]
+        return [(t.name, c) for t in candidates for c in t.constraints.values()
                 if c.kind == "foreign" and c.references == table]
+
+    def note_foreign_key(self, source: str, target: str | None) -> None:
+        """Record that a foreign key on `source` points at `target` (the replay calls this for
+        every foreign key it adds or retargets), so `referencing` skips unrelated tables."""
+        if self.fk_sources is None:  # first one: start from what the catalog already holds
+            self.fk_sources = {}
+            for t in self.tables.values():
+                for c in t.constraints.values():
+                    if c.kind == "foreign" and c.references:
+                        self.fk_sources.setdefault(c.references, set()).add(t.name)
+        if target:
+            self.fk_sources.setdefault(target, set()).add(source)
+
+    def unindexed_foreign_keys(self, migration_id: str) -> list[tuple[str, Constraint]]:
+        """Foreign keys added by `migration_id` with no index on the referencing columns.
+
+        Only tables created by these migrations count: for the others, indexes made outside
+        the migrations are unknown.
+        """
+        tables = self.tables.values()
+        if self.fk_stamps is not None:
+            names = self.fk_stamps.get(migration_id, ())
+            if all(n in self.tables for n in names):  # else renamed since: scan everything
+                tables = [self.tables[n] for n in names]
+        return [(t.name, c) for t in tables if t.created_by is not None
+                for c in t.constraints.values()
+                if c.kind == "foreign" and c.created_by == migration_id and c.columns
+                and not self.has_index_leading_with(t.name, c.columns)]
 
     def has_index_leading_with(self, table: str, columns: tuple[str, ...]) -> bool:
         """True when some index (or PK/UNIQUE) on `table` starts with exactly `columns`."""
-        n = len(columns)
+        # Any order of the same leading columns serves the lookups `a = ? AND b = ?`.
+        n, wanted = len(columns), set(columns)
         for idx in self.indexes_on(table):
-            if idx.columns[:n] == columns:
+            if len(idx.columns) >= n and set(idx.columns[:n]) == wanted:
                 return True
         t = self.tables.get(table)
         if t:
             for c in t.constraints.values():
-                if c.kind in ("primary", "unique") and c.columns[:n] == columns:
+                if c.kind in ("primary", "unique") and len(c.columns) >= n and \
+                        set(c.columns[:n]) == wanted:
                     return True
         return False

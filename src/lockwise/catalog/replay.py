@@ -56,6 +56,7 @@ def _constraint(con: dict, table: str, column: str | None = None) -> Constraint 
         not_null_column=is_not_null_check(con.get("raw_expr")) if kind == "check" else None,
         references=range_var(con.get("pktable"))[0] if kind == "foreign" else None,
         ref_columns=tuple(strings(con.get("pk_attrs"))),
+        expr=con.get("raw_expr") if kind == "check" else None,
     )
 
 
@@ -69,6 +70,8 @@ def _default_constraint_name(table: str, columns: tuple[str, ...], kind: str) ->
 
 def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint) -> None:
     t.constraints[con.name] = con
+    if con.kind == "foreign":
+        catalog.note_foreign_key(t.name, con.references)
     if con.kind == "primary":
         for c in con.columns:
             if c in t.columns:
@@ -86,8 +89,15 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     t = Table(name, kind="partitioned" if stmt.get("partspec") else "table",
               created_by=migration_id,
               unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
+    spec = stmt.get("partspec") or {}
+    if spec:
+        t.partition_strategy = str(spec.get("strategy", "")).replace(
+            "PARTITION_STRATEGY_", "").lower()
+        t.partition_key = tuple(unwrap(p)[1].get("name") or "(expression)"
+                                for p in spec.get("partParams") or ())
     if stmt.get("partbound") and stmt.get("inhRelations"):
         t.partition_of = range_var(stmt["inhRelations"][0])[0]
+        catalog.partition_parents.add(t.partition_of)
         parent = catalog.tables.get(t.partition_of)
         if parent:
             t.columns = {k: Column(**{f: getattr(v, f) for f in v.__slots__})
@@ -130,8 +140,8 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                     _add_table_constraint(catalog, t, con)
         elif sub == "AT_DropColumn":
             t.columns.pop(colname, None)
-            for key in [k for k, i in catalog.indexes.items()
-                        if i.table == name and colname in i.columns]:
+            for key in [k for k in catalog.index_keys_on(name)
+                        if colname in catalog.indexes[k].columns]:
                 del catalog.indexes[key]
             for key in [k for k, c in t.constraints.items() if colname in c.columns]:
                 del t.constraints[key]
@@ -172,13 +182,16 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         del catalog.tables[name]
         t.name = new_name
         catalog.tables[new_name] = t
-        for idx in catalog.indexes.values():
-            if idx.table == name:
-                idx.table = new_name
+        for key in catalog.index_keys_on(name):
+            idx = catalog.indexes[key]
+            idx.table = new_name
+            catalog.indexes[key] = idx  # re-file it under the table's new name
         for other in catalog.tables.values():
             for con in other.constraints.values():
                 if con.references == name:
                     con.references = new_name
+                if con.kind == "foreign" and (other is t or con.references == new_name):
+                    catalog.note_foreign_key(other.name, con.references)
     elif rtype == "OBJECT_COLUMN" and t:
         old = stmt.get("subname", "")
         if old in t.columns:
@@ -221,7 +234,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         name = object_name(names)
         if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
             catalog.tables.pop(name, None)
-            for key in [k for k, i in catalog.indexes.items() if i.table == name]:
+            for key in catalog.index_keys_on(name):
                 del catalog.indexes[key]
             for other in catalog.tables.values():
                 for key in [k for k, c in other.constraints.items() if c.references == name]:
@@ -263,13 +276,27 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     catalog.tables.setdefault(name, Table(name, kind=kind, created_by=migration_id))
 
 
+def _stamp_constraints(catalog: Catalog, table: str, migration_id: str) -> None:
+    """Record which migration added the constraints that are new on `table`."""
+    t = catalog.tables.get(table)
+    if catalog.fk_stamps is None:
+        catalog.fk_stamps = {}
+    for con in t.constraints.values() if t else ():
+        if con.created_by is None:
+            con.created_by = migration_id
+            if con.kind == "foreign":
+                catalog.fk_stamps.setdefault(migration_id, set()).add(table)
+
+
 def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> None:
     """Apply the schema change of one statement to `catalog` (in place)."""
     kind, body = unwrap(tree)
     if kind == "CreateStmt":
         _create_table(catalog, body, migration_id)
+        _stamp_constraints(catalog, range_var(body.get("relation"))[0], migration_id)
     elif kind == "AlterTableStmt":
         _alter_table(catalog, body)
+        _stamp_constraints(catalog, range_var(body.get("relation"))[0], migration_id)
     elif kind == "RenameStmt":
         _rename(catalog, body)
     elif kind == "IndexStmt":

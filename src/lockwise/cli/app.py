@@ -26,6 +26,17 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
+    sarif = "sarif"
+    github = "github"
+    markdown = "markdown"
+    junit = "junit"
+    gitlab = "gitlab"
+
+
+class TemplatesMode(str, Enum):
+    substitute = "substitute"
+    skip = "skip"
+    error = "error"
 
 
 def fail_input(error: Exception) -> None:
@@ -53,16 +64,41 @@ def _pg_version(value: int) -> int:
     return value
 
 
+class SqlDialect(str, Enum):
+    postgresql = "postgresql"
+    mysql = "mysql"
+    mariadb = "mariadb"
+
+
+def _server_version(value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    from lockwise.effects.mysql import parse_server_version
+
+    try:
+        parse_server_version(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return value
+
+
 @app.command()
 def lint(
+    ctx: typer.Context,
     paths: Annotated[Optional[list[Path]], typer.Argument(
         help="Migration directories or files (default: current directory).")] = None,
     layout: Annotated[Optional[str], typer.Option(
-        help="Force a layout: plain, golang-migrate, diesel, sqlx, flyway, prisma.")] = None,
+        help="Force a layout: plain, golang-migrate, diesel, sqlx, flyway, prisma, dbmate, "
+             "sqitch.")] = None,
     output_format: Annotated[OutputFormat, typer.Option(
         "--format", "-f", help="Report format.")] = OutputFormat.text,
     pg_version: Annotated[int, typer.Option(
         help="Target PostgreSQL major version (11-18).", callback=_pg_version)] = 16,
+    dialect: Annotated[SqlDialect, typer.Option(
+        help="SQL dialect of the migrations.")] = SqlDialect.postgresql,
+    server_version: Annotated[Optional[str], typer.Option(
+        help="MySQL/MariaDB server version, e.g. 8.0.28 or 10.11 (default 8.4 / 10.11).",
+        callback=_server_version)] = None,
     fail_on: Annotated[str, typer.Option(
         help="Exit 1 when a migration is at or above this level.")] = "requires-downtime",
     rules_dir: Annotated[Optional[list[Path]], typer.Option(
@@ -82,41 +118,133 @@ def lint(
         "--verbose", "-v", help="Show every statement's locks, not only those with findings.")
     ] = False,
     color: Annotated[Optional[bool], typer.Option("--color/--no-color")] = None,
+    config_file: Annotated[Path | None, typer.Option(
+        "--config", help="Config file (default: nearest lockwise.toml or pyproject.toml with "
+        "[tool.lockwise], from the working directory up).")] = None,
+    templates: Annotated[TemplatesMode, typer.Option(
+        help="Template placeholders ({{ }}, {% %}, ${}): substitute same-length identifiers, "
+             "skip their statements, or error.")] = TemplatesMode.substitute,
+    base: Annotated[str | None, typer.Option(
+        "--base", help="Git ref (e.g. origin/main): lint only migrations added or changed "
+        "since REF, with the full history replayed; also report conflicts with migrations "
+        "added on REF since the branch point.")] = None,
+    stats_file: Annotated[Path | None, typer.Option(
+        "--stats", help="Table statistics from `lockwise stats`: estimate each statement's "
+        "duration and lock hold.")] = None,
+    max_lock_seconds: Annotated[float | None, typer.Option(
+        min=0, help="With --stats: a statement predicted to block reads or writes longer "
+        "than this is requires-downtime (rule lock-held-too-long).")] = None,
+    profile_file: Annotated[Path | None, typer.Option(
+        "--profile", help="Machine profile from `lockwise calibrate` (default: built-in "
+        "constants).")] = None,
 ) -> None:
     """Lint migrations: safety level, locks, rewrites and safe alternatives per statement."""
     from lockwise.cli.inputs import collect, read_stdin
-    from lockwise.lint import LintOptions, has_input_errors, lint_migrations, worst_safety
+    from lockwise.config import any_failing, apply_overrides, load_config, pick
+    from lockwise.lint import LintOptions, has_input_errors, lint_migrations
 
+    try:  # the config supplies what the command line leaves at its default
+        cfg = load_config(config_file)
+    except InputError as exc:
+        fail_input(exc)
+        return
+    layout = pick(ctx, "layout", layout, cfg.layout)
+    pg_version = pick(ctx, "pg_version", pg_version, cfg.pg_version)
+    fail_on = pick(ctx, "fail_on", fail_on, cfg.fail_on.label if cfg.fail_on else None)
+    select = pick(ctx, "select", select, cfg.select or None)
+    ignore = pick(ctx, "ignore", ignore, cfg.ignore or None)
+    rules_dir = pick(ctx, "rules_dir", rules_dir, cfg.rules_dir or None)
+    assume_in_transaction = pick(ctx, "assume_in_transaction", assume_in_transaction,
+                                 cfg.assume_in_transaction)
+    templates = TemplatesMode(pick(ctx, "templates", templates, cfg.templates))
+    paths = paths or cfg.migrations or None
     threshold = _safety(fail_on)
     try:
         if stdin:
             migrations, only = read_stdin(stdin_filename), None
         else:
             migrations, only = collect(list(paths or [Path(".")]), layout)
+        comparison = None
+        if base is not None and not stdin:
+            from lockwise.graph.api import base_comparison
+
+            comparison = base_comparison(list(paths or [Path(".")]), migrations, base, layout)
+            only = comparison.changed
         options = LintOptions(
+            dialect=dialect.value, server_version=server_version,
             pg_version=pg_version, fail_on=threshold,
             assume_in_transaction=assume_in_transaction,
             rules_dirs=tuple(rules_dir or ()), select=frozenset(select or ()),
             ignore=frozenset(ignore or ()),
             only=frozenset(only) if only is not None else None,
+            templates=templates.value,
         )
+        if stats_file is not None:  # the cost model (docs/cost-model.md)
+            from lockwise.cost.stats import load_stats
+
+            options.stats = load_stats(stats_file)
+        options.max_lock_seconds = max_lock_seconds
+        if profile_file is not None:
+            from lockwise.cost.profile import load_profile
+
+            options.profile = load_profile(profile_file)
+        # Configured cost inputs, unless the command line already set them.
+        if options.stats is None and cfg.stats is not None:
+            from lockwise.cost.stats import load_stats
+
+            options.stats = load_stats(cfg.stats)
+        if options.max_lock_seconds is None:
+            options.max_lock_seconds = cfg.max_lock_seconds
+        if select or ignore or cfg.overrides:
+            from lockwise.rules.loader import load_rules
+
+            loaded = load_rules(tuple(rules_dir or ()))
+            cfg.check_rule_names([r.id for r in loaded], [t for r in loaded for t in r.tags])
+        if max_lock_seconds is not None and options.stats is None:
+            typer.echo("lockwise: warning: --max-lock-seconds needs table sizes: pass --stats "
+                       "FILE (written by `lockwise stats`)", err=True)
         reports = lint_migrations(migrations, options)
+        apply_overrides(reports, cfg)
+        # The object graph is built from PostgreSQL facts; MySQL gets per-statement checks.
+        conflicts = [] if stdin or dialect is not SqlDialect.postgresql else _lint_conflicts(migrations, reports, pg_version,
+                                                     comparison, options.only)
     except InputError as exc:
         fail_input(exc)
         return
-    if output_format is OutputFormat.json:
+    if output_format.value in ("sarif", "github", "markdown", "junit", "gitlab"):
+        from lockwise.lint import _rules
+        from lockwise.report.ci_common import render_ci
+
+        typer.echo(render_ci(output_format.value, reports, _rules(options).rules,
+                             fail_on=threshold))
+    elif output_format is OutputFormat.json:
         from lockwise.report.json_report import render_json
 
-        typer.echo(render_json(reports, pg_version=pg_version, fail_on=threshold))
+        typer.echo(render_json(reports, pg_version=pg_version, fail_on=threshold,
+                               conflicts=[c.to_dict() for c in conflicts]))
     else:
         from lockwise.report.text import render_text
 
         if not migrations:
             typer.echo("lockwise: no migrations found", err=True)
         render_text(reports, sys.stdout, verbose=verbose, color=color)
+        if conflicts:
+            from lockwise.graph.render import render_conflicts_text
+
+            render_conflicts_text(conflicts, sys.stdout, color=color)
     if has_input_errors(reports):
         raise typer.Exit(EXIT_INPUT)
-    raise typer.Exit(EXIT_FINDINGS if worst_safety(reports) >= threshold else EXIT_CLEAN)
+    failing = any_failing(reports, cfg, threshold) or any(c.safety >= threshold
+                                                          for c in conflicts)
+    raise typer.Exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+
+
+def _lint_conflicts(migrations, reports, pg_version, comparison, only):  # noqa: ANN001,ANN202
+    """Conflicts between migrations (lockwise.graph), over lint's own effects."""
+    from lockwise.graph.api import lint_conflicts
+
+    return lint_conflicts(migrations, reports, pg_version=pg_version, comparison=comparison,
+                          only=only)
 
 
 @app.command("rules")
@@ -161,3 +289,7 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("lockwise: interrupted", err=True)
         sys.exit(130)
+import lockwise.cli.cost_cmds  # noqa: E402,F401
+import lockwise.cli.executor_cmds  # noqa: E402,F401
+import lockwise.cli.graph_cmds  # noqa: E402,F401
+import lockwise.cli.verify_cmds  # noqa: E402,F401

@@ -56,8 +56,10 @@ def _all_of(found: list[Migration], only: set[str] | None) -> set[str] | None:
 def _directory_context(path: Path, layout: str | None) -> list[Migration]:
     """The migrations of the directory a file belongs to (its parent, or grandparent for
     one-directory-per-migration layouts); empty when that cannot be read."""
+    # sqitch keeps its plan beside deploy/: a deploy script's context is the folder above.
     for candidate in (path.parent.parent, path.parent) if path.name in (
-            "up.sql", "down.sql", "migration.sql") else (path.parent,):
+            "up.sql", "down.sql", "migration.sql") or path.parent.name == "deploy" \
+            else (path.parent,):
         try:
             found = discover(candidate, layout)
         except InputError:

@@ -146,6 +146,8 @@ class Effect:
     alters: frozenset[str] = frozenset()
     reads: frozenset[str] = frozenset()
     writes: frozenset[str] = frozenset()
+    #: String constants the statement uses (e.g. to spot an enum value used too early).
+    literals: frozenset[str] = frozenset()
 
     @property
     def action(self) -> str:
@@ -182,6 +184,8 @@ class StatementReport:
     statement_timeout_ms: int | None = None
     estimated_seconds: float | None = None
     lock_seconds: float | None = None
+    #: Why the cost model gave no estimate (a table missing from the stats file, ...).
+    cost_note: str = ""
 
 
 @dataclass(slots=True)

@@ -196,6 +196,15 @@ def _walk_sql(directory: Path, seen: set) -> list[Path]:
     return found
 
 
+# dbmate and sqitch live in tools.py, which uses the helpers above.
+from lockwise.discover.tools import (  # noqa: E402
+    detect_dbmate,
+    detect_sqitch,
+    read_dbmate,
+    read_sqitch,
+)
+
+
 @dataclass(frozen=True)
 class Layout:
     name: str
@@ -210,6 +219,8 @@ LAYOUTS: dict[str, Layout] = {
         Layout("golang-migrate", _detect_golang, _read_golang),
         Layout("diesel", _detect_diesel, _read_diesel),
         Layout("prisma", _detect_prisma, _read_prisma),
+        Layout("sqitch", detect_sqitch, read_sqitch),
+        Layout("dbmate", detect_dbmate, read_dbmate),
         Layout("plain", _detect_plain, _read_plain),
     )
 }

@@ -6,6 +6,7 @@ Lock levels follow PostgreSQL's own choices (tablecmds.c `AlterTableGetLockLevel
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ from lockwise.effects.nodes import (
     unwrap,
     walk,
 )
+from lockwise.effects.partitions import bound_proven_by_checks
 from lockwise.effects.types import type_change_rewrites
 from lockwise.effects.volatility import volatile_functions
 
@@ -43,6 +45,7 @@ class _Builder:
     alters: set[str] = field(default_factory=set)
     reads: set[str] = field(default_factory=set)
     writes: set[str] = field(default_factory=set)
+    literals: set[str] = field(default_factory=set)
 
     def lock(self, relation: str, mode: LockMode) -> None:
         if relation:
@@ -66,6 +69,12 @@ class _Builder:
     def build(self) -> Effect:
         # A relation that does not exist yet is not "locked" in any way another session notices.
         locks = {r: m for r, m in self.locks.items() if r not in self.creates}
+        # A partitioned table has no storage of its own: its partitions are what gets rewritten
+        # or scanned (they are recorded by the handlers that recurse).
+        for rel in [r for r in self.rewrites | set(self.scans)
+                    if (t := self.ctx.catalog.tables.get(r)) and t.kind == "partitioned"]:
+            self.rewrites.discard(rel)
+            self.scans.pop(rel, None)
         # Column definitions are details of the statement's main action: list them after it.
         actions = sorted(self.actions, key=lambda a: a.kind == "define_column")
         return Effect(
@@ -79,6 +88,7 @@ class _Builder:
             alters=frozenset(self.alters),
             reads=frozenset(self.reads),
             writes=frozenset(self.writes),
+            literals=frozenset(self.literals),
         )
 
 
@@ -96,6 +106,15 @@ def _read_tables(b: _Builder, node: object, skip: set[str] = frozenset()) -> Non
         if rel not in skip:
             b.lock(rel, L.ACCESS_SHARE)
             b.reads.add(f"table:{rel}")
+
+
+def _lock_read_partitions(b: _Builder, node: object) -> None:
+    """A query that runs locks the partitions it reads too (only the parent when it is merely
+    parsed, as by CREATE VIEW). Pruning on the partition key spares some: not modeled, the
+    model assumes every partition is read."""
+    for rel in relations_in(node):
+        for part in _partitions(b.ctx.catalog, rel):
+            b.lock(part, L.ACCESS_SHARE)
 
 
 # --- column definitions ---------------------------------------------------------------------
@@ -125,8 +144,9 @@ def _column_def_facts(b: _Builder, table: str, col: dict) -> dict:
             facts["identity"] = True
             facts["not_null"] = True
         elif contype == "CONSTR_GENERATED":
-            facts["generated_stored"] = con.get("generated_when") != "v" and \
-                "VIRTUAL" not in str(con.get("generated_kind", "")).upper()
+            # PostgreSQL 18 records 's' (STORED) or 'v' (VIRTUAL, its default when neither
+            # is written); older grammars only have STORED and leave the field out.
+            facts["generated_stored"] = con.get("generated_kind", "s") != "v"
         elif contype == "CONSTR_PRIMARY":
             facts["primary_key"] = True
             facts["not_null"] = True
@@ -141,7 +161,11 @@ def _column_def_facts(b: _Builder, table: str, col: dict) -> dict:
         facts["default_volatile"] = True
         facts["volatile_functions"] = ("nextval",)
         facts["not_null"] = True
-    facts["long_identifier"] = len(name.encode()) > 63
+    # An id or a reference to one: the columns that run out of 32-bit values.
+    facts["key_like"] = bool(facts["primary_key"] or facts["identity"] or facts["serial"]
+                             or facts["references"]
+                             or re.search(r"(?:^|_)id$", name, re.IGNORECASE)
+                             or name.endswith("Id"))  # camelCase, e.g. "teamId"
     return facts
 
 
@@ -174,11 +198,14 @@ def _create_table(b: _Builder, stmt: dict) -> None:
                 _fk_target(b, facts["references"])
         elif kind == "Constraint" and body.get("contype") == "CONSTR_FOREIGN":
             _fk_target(b, range_var(body.get("pktable"))[0])
+        elif kind == "TableLikeClause":  # LIKE source: its definition is read
+            source = range_var(body.get("relation"))[0]
+            b.lock(source, L.ACCESS_SHARE)
+            b.reads.add(f"table:{source}")
     b.act("create_table", _table_facts(b, table, qualified), table_is_new=True,
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
           partition_of=parent, partitioned=bool(stmt.get("partspec")),
-          unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u",
-          long_identifier=len(table.split(".", 1)[1].encode()) > 63)
+          unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
 
 
 def _fk_target(b: _Builder, target: str) -> None:
@@ -194,6 +221,7 @@ def _create_table_as(b: _Builder, stmt: dict) -> None:
     matview = stmt.get("objtype") == "OBJECT_MATVIEW"
     b.creates.add(f"{'view' if matview else 'table'}:{table}")
     _read_tables(b, stmt.get("query"), {table})
+    _lock_read_partitions(b, stmt.get("query"))
     for rel in relations_in(stmt.get("query")):
         b.scan(rel, "query reads it in full to fill the new relation")
     b.act("create_materialized_view" if matview else "create_table_as",
@@ -229,7 +257,11 @@ def _create_index(b: _Builder, stmt: dict) -> None:
     schema = table.split(".", 1)[0]
     index = f"{schema}.{stmt['idxname']}" if stmt.get("idxname") else ""
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
-    b.scan(table, "index build")
+    b.scan(table, "index build")  # (dropped in build() for a partitioned table: no storage)
+    # On a partitioned table each partition gets its own index, built under the same lock.
+    for part in _partitions(b.ctx.catalog, table):
+        b.lock(part, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
+        b.scan(part, "index build (partition)")
     b.transactional = not concurrently
     b.alters.add(f"table:{table}")
     if index:
@@ -242,8 +274,7 @@ def _create_index(b: _Builder, stmt: dict) -> None:
           unique=bool(stmt.get("unique")), concurrently=concurrently,
           if_not_exists=bool(stmt.get("if_not_exists")), partial=bool(stmt.get("whereClause")),
           method=stmt.get("accessMethod", "btree"), named=bool(stmt.get("idxname")),
-          partitioned_table=(b.ctx.catalog.tables.get(table) or _NO_TABLE).kind == "partitioned",
-          long_identifier=len((stmt.get("idxname") or "").encode()) > 63)
+          partitioned_table=(b.ctx.catalog.tables.get(table) or _NO_TABLE).kind == "partitioned")
 
 
 class _NoTable:
@@ -279,6 +310,7 @@ def _reindex(b: _Builder, stmt: dict) -> None:
         b.transactional = False
     b.act("reindex", table=table, table_name=table.split(".", 1)[-1], index=index,
           target=kind.replace("REINDEX_OBJECT_", "").lower(), concurrently=concurrently,
+          name=rel.split(".", 1)[-1] if rel else stmt.get("name") or "",
           table_is_new=b.ctx.table_is_new(table) if table else False)
 
 
@@ -319,6 +351,9 @@ def _drop(b: _Builder, stmt: dict) -> None:
             table = object_name(names)
             b.lock(table, L.ACCESS_EXCLUSIVE)
             b.drops.add(f"{kind}:{table}")
+            for part in _partitions(catalog, table):  # dropped with it
+                b.lock(part, L.ACCESS_EXCLUSIVE)
+                b.drops.add(f"table:{part}")
             known = catalog.tables.get(table)
             if known:
                 # Dropping a table drops its FK triggers on the tables it references.
@@ -382,10 +417,47 @@ def _truncate(b: _Builder, stmt: dict) -> None:
         b.lock(table, L.ACCESS_EXCLUSIVE)
         b.rewrites.add(table)  # TRUNCATE gives the table a new, empty relfilenode
         b.writes.add(f"table:{table}")
+        for part in _partitions(b.ctx.catalog, table):
+            b.lock(part, L.ACCESS_EXCLUSIVE)
+            b.rewrites.add(part)
         if cascade:
-            for other, _ in b.ctx.catalog.referencing(table):
+            # Every table referencing it, transitively, is truncated too: new relfilenode.
+            for other in _referencing_closure(b.ctx.catalog, table):
                 b.lock(other, L.ACCESS_EXCLUSIVE)
-        b.act("truncate", _table_facts(b, table, qualified), cascade=cascade)
+                b.rewrites.add(other)
+                b.writes.add(f"table:{other}")
+        referenced_by = tuple(sorted({o for o, _ in b.ctx.catalog.referencing(table)
+                                      if o != table}))
+        b.act("truncate", _table_facts(b, table, qualified), cascade=cascade,
+              referenced_by=referenced_by,
+              referenced_by_text=", ".join(referenced_by) or "none known to these migrations")
+
+
+def _referencing_closure(catalog, table: str) -> list[str]:
+    """Tables whose foreign keys lead to `table`, directly or through other tables."""
+    seen: dict[str, None] = {}
+    todo = [table]
+    while todo:
+        for other, _ in catalog.referencing(todo.pop()):
+            if other != table and other not in seen:
+                seen[other] = None
+                todo.append(other)
+    return list(seen)
+
+
+def _partitions(catalog, table: str) -> list[str]:
+    """Known partitions of `table`, sub-partitions included."""
+    if table not in catalog.partition_parents:
+        return []  # no partition names it as parent: skip the scan of every table
+    out: list[str] = []
+    todo = [table]
+    while todo:
+        parent = todo.pop()
+        for t in catalog.tables.values():
+            if t.partition_of == parent and t.name not in out:
+                out.append(t.name)
+                todo.append(t.name)
+    return out
 
 
 # --- ALTER TABLE ----------------------------------------------------------------------------
@@ -408,6 +480,29 @@ def _alter_table(b: _Builder, stmt: dict) -> None:
                   subcommand=cmd.get("subtype", "").replace("AT_", "").lower())
         else:
             handler(b, table, cmd, base)
+            if cmd.get("subtype") in _RECURSES and (stmt.get("relation") or {}).get("inh"):
+                _recurse_to_partitions(b, table, cmd, handler)
+
+
+#: ALTER TABLE subcommands that PostgreSQL applies to every partition too (unless ONLY), each
+#: under the same lock level as on the parent (tablecmds.c, ATSimpleRecursion and friends).
+_RECURSES = {
+    "AT_AddColumn", "AT_DropColumn", "AT_AlterColumnType", "AT_ColumnDefault", "AT_SetNotNull",
+    "AT_DropNotNull", "AT_AddConstraint", "AT_ValidateConstraint", "AT_DropConstraint",
+    "AT_SetStatistics", "AT_SetStorage", "AT_AddIdentity", "AT_DropIdentity", "AT_SetIdentity",
+}
+
+
+def _recurse_to_partitions(b: _Builder, table: str, cmd: dict, handler: Callable) -> None:
+    """Record the locks, rewrites and scans the subcommand also causes on each partition."""
+    for part in _partitions(b.ctx.catalog, table):
+        sub = _Builder(b.ctx)
+        handler(sub, part, cmd, _table_facts(sub, part, True))
+        for rel, mode in sub.locks.items():
+            b.lock(rel, mode)
+        b.rewrites |= sub.rewrites
+        for rel, why in sub.scans.items():
+            b.scan(rel, why)
 
 
 def _alter_index(b: _Builder, stmt: dict, index: str) -> None:
@@ -443,18 +538,28 @@ def _add_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         b.rewrite(table, rewrite_why)
     elif facts["not_null"] and not facts["has_default"]:
         b.scan(table, "NOT NULL without a default: fails unless the table is empty")
+    # Inline constraints that make the command read every existing row (checked against the
+    # server's seq_scan counters): what the constraint_scans fact lists.
+    constraint_scans = []
     if facts["primary_key"] or facts["unique"]:
         b.scan(table, "index build")
+        constraint_scans.append("builds a unique index")
     if facts["references"]:
         _fk_target(b, facts["references"])
-        if not facts["has_default"]:
-            pass  # a new column is all NULL: the FK needs no validation scan
-    if facts["check"] and facts["has_default"]:
+        # An all-NULL new column needs no FK validation (no scan); a non-null default does.
+        if facts["has_default"] and not facts.get("default_null"):
+            b.scan(table, "foreign key validation of the default")
+            constraint_scans.append("validates the foreign key for every row")
+    if facts["check"]:
+        # Checked against the server: every existing row is verified even when the new column
+        # is all NULL.
         b.scan(table, "CHECK validation")
+        constraint_scans.append("checks the CHECK constraint on every row")
     b.creates.add(f"column:{table}.{facts['column']}")
     _define_column(b, table, facts, in_create_table=False, table_is_new=base["table_is_new"])
     b.act("add_column", base, facts, rewrites=bool(rewrite_why),
-          rewrite_reason=rewrite_why or "",
+          rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
+          constraint_scans_text="; ".join(constraint_scans),
           if_not_exists=bool(cmd.get("missing_ok")))
 
 
@@ -473,6 +578,10 @@ def _drop_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
 def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     colname = cmd.get("name", "")
+    # A foreign key over the column, on either side, is dropped and re-created: that takes
+    # ACCESS EXCLUSIVE on the table at its other end too (checked on the server).
+    for other in _fk_partners(b.ctx.catalog, table, colname):
+        b.lock(other, L.ACCESS_EXCLUSIVE)
     _, coldef = unwrap(cmd.get("def"))
     new, new_mods, new_array = type_name(coldef.get("typeName"))
     using = coldef.get("raw_default")
@@ -492,6 +601,9 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
             rewrites, why = True, "USING expression computes every value"
     if rewrites:
         b.rewrite(table, f"column type change: {why}")
+        # The re-created foreign keys are validated again: the other end is read too.
+        for other in _fk_partners(b.ctx.catalog, table, colname):
+            b.scan(other, "foreign key re-validation after the type change")
     elif old_col is not None and (old_col.type_name, old_col.typmods) != (new, new_mods) and \
             "length shrinks" in why:
         b.scan(table, why)
@@ -501,7 +613,24 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
           new_type_text=new + (f"({','.join(map(str, new_mods))})" if new_mods else ""),
           rewrites=rewrites, rewrite_reason=why, has_using=using is not None,
           old_type_known=old_col is not None,
+          old_type_name=old_col.type_name if old_col is not None else "",
           indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)))
+
+
+def _fk_partners(catalog, table: str, column: str) -> set[str]:
+    """Tables at the other end of the foreign keys that `table.column` takes part in."""
+    out: set[str] = set()
+    known = catalog.tables.get(table)
+    for con in known.constraints.values() if known else ():
+        if con.kind == "foreign" and con.references and column in con.columns:
+            out.add(con.references)
+    key = next((c.columns for c in known.constraints.values() if c.kind == "primary"),
+               ()) if known else ()
+    for other, con in catalog.referencing(table):
+        if column in (con.ref_columns or key):  # no column list: the primary key
+            out.add(other)
+    out.discard(table)
+    return out
 
 
 def _using_is_plain_cast(expr: dict, column: str) -> bool:
@@ -563,7 +692,7 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     facts = {**base, "constraint": name, "constraint_type": kind, "not_valid": not_valid,
              "using_index": using_index or "", "columns": columns,
              "columns_text": ", ".join(columns), "ref_table": "", "ref_columns": (),
-             "fk_has_index": True, "long_identifier": len(name.encode()) > 63}
+             "fk_has_index": True}
     if kind == "foreign":
         ref, _ = range_var(con.get("pktable"))
         b.lock(table, L.SHARE_ROW_EXCLUSIVE)
@@ -573,6 +702,9 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
                      ref_table_sql=ref if range_var(con.get("pktable"))[1] else ref.split(".", 1)[-1],
                      ref_columns_text=", ".join(ref_cols),
                      fk_has_index=b.ctx.catalog.has_index_leading_with(table, columns))
+        # Only a table these migrations created has a fully known set of indexes.
+        known = b.ctx.catalog.tables.get(table)
+        facts["indexes_known"] = known is not None and known.created_by is not None
         if not not_valid:
             b.scan(table, "foreign key validation")
             b.scan(ref, "foreign key validation (lookups)")
@@ -582,12 +714,17 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
             b.scan(table, "index build")
         elif kind == "primary" and using_index:
             t = b.ctx.catalog.tables.get(table)
-            nullable = [c for c in columns if t and c in t.columns and not t.columns[c].not_null]
-            if nullable or t is None:
+            # USING INDEX names no columns: they are the index's.
+            idx = b.ctx.catalog.indexes.get(f"{table.split('.', 1)[0]}.{using_index}")
+            key = idx.columns if idx is not None else columns
+            nullable = [c for c in key if t and c in t.columns and not t.columns[c].not_null]
+            facts["pk_nullable_columns"] = tuple(nullable)
+            facts["pk_nullable_columns_text"] = ", ".join(nullable)
+            if nullable or t is None or idx is None:
                 b.scan(table, "PRIMARY KEY checks the columns are NOT NULL")
         elif kind == "check" and not not_valid:
             b.scan(table, "CHECK validation")
-        elif kind == "not_null":
+        elif kind == "not_null" and not not_valid:  # NOT VALID NOT NULL: PostgreSQL 18+
             b.scan(table, "NOT NULL validation")
     b.alters.add(f"table:{table}")
     if name:
@@ -602,6 +739,7 @@ def _validate_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None
     con = known.constraints.get(name) if known else None
     if con is not None and con.kind == "foreign" and con.references:
         b.lock(con.references, L.ROW_SHARE)
+        b.scan(con.references, "foreign key validation (lookups)")
     b.scan(table, "constraint validation")
     b.alters.add(f"constraint:{table}.{name}")
     b.act("validate_constraint", base, constraint=name,
@@ -640,10 +778,18 @@ def _attach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     part, _ = range_var(spec.get("name"))
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if b.ctx.pg_version >= 12 else L.ACCESS_EXCLUSIVE)
     b.lock(part, L.ACCESS_EXCLUSIVE)
-    b.scan(part, "partition bound check (unless a CHECK constraint already implies it)")
+    catalog = b.ctx.catalog
+    bound = spec.get("bound") or {}
+    parent = catalog.tables.get(table)
+    proven = bound_proven_by_checks(parent, catalog.tables.get(part), bound)
+    if not proven:
+        b.scan(part, "partition bound check: no validated CHECK constraint proves the bound")
     b.alters.add(f"table:{part}")
     b.act("attach_partition", base, partition=part,
-          partition_is_new=b.ctx.table_is_new(part))
+          partition_sql=part if range_var(spec.get("name"))[1] else part.split(".", 1)[1],
+          partition_is_new=b.ctx.table_is_new(part), bound_proven_by_check=proven,
+          partition_key_text=", ".join(parent.partition_key if parent else ()) or "<key>",
+          default_partition=bool(bound.get("is_default")))
 
 
 def _detach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -660,7 +806,11 @@ def _detach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
 
 def _set_tablespace(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
-    b.rewrite(table, "SET TABLESPACE copies every data file")
+    # A table created without TABLESPACE lives in the database default (pg_default unless the
+    # database was created otherwise): moving it there is a no-op, checked on the server. The
+    # copy of the data files is a new relfilenode, but not a scan.
+    if cmd.get("name", "") != "pg_default":
+        b.rewrites.add(table)
     b.act("set_tablespace", base, tablespace=cmd.get("name", ""))
 
 
@@ -672,13 +822,37 @@ def _trigger_toggle(b: _Builder, table: str, cmd: dict, base: dict) -> None:
 
 def _set_options(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     # Storage parameters that only steer autovacuum/planner take SHARE UPDATE EXCLUSIVE.
-    names = [unwrap(d)[1].get("defname", "") for d in cmd.get("def") or ()]
+    defs = cmd.get("def") or ()
+    if isinstance(defs, dict):  # pglast gives {'List': {'items': [...]}}
+        defs = unwrap(defs)[1].get("items") or ()
+    names = [unwrap(d)[1].get("defname", "") for d in defs]
     light = all(n == "fillfactor" or n.startswith(("autovacuum_", "toast.autovacuum_")) or n in
                 {"parallel_workers", "vacuum_truncate", "vacuum_index_cleanup",
-                 "toast_tuple_target", "log_autovacuum_min_duration", "user_catalog_table"}
+                 "toast_tuple_target", "log_autovacuum_min_duration"}
                 for n in names)
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if light else L.ACCESS_EXCLUSIVE)
     b.act("set_storage_parameters", base, parameters=tuple(names))
+
+
+def _inherit(b: _Builder, table: str, cmd: dict, base: dict, kind: str) -> None:
+    # The child is altered (ACCESS EXCLUSIVE). INHERIT keeps the parent's definition from
+    # changing meanwhile (SHARE UPDATE EXCLUSIVE, as CREATE TABLE ... INHERITS); NO INHERIT
+    # only reads it (ACCESS SHARE). Both checked on the server.
+    parent = range_var(cmd.get("def"))[0]
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    b.lock(parent, L.SHARE_UPDATE_EXCLUSIVE if kind == "inherit" else L.ACCESS_SHARE)
+    b.act(kind, base, parent=parent)
+
+
+def _set_access_method(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    method = cmd.get("name") or "heap"  # no name: DEFAULT, i.e. default_table_access_method
+    # Tables are heap unless created USING another method (not tracked). Asking for the method
+    # the table already has is a no-op from PostgreSQL 17 (checked on 18); older servers are
+    # assumed to rewrite anyway.
+    if method != "heap" or b.ctx.pg_version < 17:
+        b.rewrite(table, "SET ACCESS METHOD rewrites the table")
+    b.act("set_access_method", base, name=method)
 
 
 _ALTER_CMDS: dict[str, Callable] = {
@@ -716,8 +890,11 @@ _ALTER_CMDS: dict[str, Callable] = {
     "AT_ForceRowSecurity": _simple("force_row_security", L.ACCESS_EXCLUSIVE),
     "AT_ReplicaIdentity": _simple("replica_identity", L.ACCESS_EXCLUSIVE),
     "AT_SetStorage": _simple("column_set_storage", L.ACCESS_EXCLUSIVE),
-    "AT_SetAccessMethod": _simple("set_access_method", L.ACCESS_EXCLUSIVE,
-                                  "SET ACCESS METHOD rewrites the table"),
+    "AT_SetAccessMethod": _set_access_method,
+    "AT_SetOptions": _simple("column_set_options", L.SHARE_UPDATE_EXCLUSIVE),
+    "AT_AddInherit": lambda b, table, cmd, base: _inherit(b, table, cmd, base, "inherit"),
+    "AT_DropInherit": lambda b, table, cmd, base: _inherit(b, table, cmd, base, "no_inherit"),
+    "AT_ResetOptions": _simple("column_set_options", L.SHARE_UPDATE_EXCLUSIVE),
 }
 
 
@@ -733,12 +910,15 @@ def _rename(b: _Builder, stmt: dict) -> None:
         base = _table_facts(b, table, qualified)
         if rtype == "OBJECT_COLUMN":
             old = stmt.get("subname", "")
+            if (stmt.get("relation") or {}).get("inh"):  # renamed in every partition too
+                for part in _partitions(b.ctx.catalog, table):
+                    b.lock(part, L.ACCESS_EXCLUSIVE)
             b.drops.add(f"column:{table}.{old}")
             b.creates.add(f"column:{table}.{new}")
             b.act("rename_column", base, column=old, new_name=new)
         elif rtype == "OBJECT_TABCONSTRAINT":
             b.act("rename_constraint", base, constraint=stmt.get("subname", ""),
-                  new_name=new)
+                  new_name=new, name=f"constraint {stmt.get('subname', '')} on {table}")
         else:
             target = f"{table.split('.', 1)[0]}.{new}"
             b.drops.add(f"table:{table}")
@@ -748,13 +928,18 @@ def _rename(b: _Builder, stmt: dict) -> None:
     elif rtype == "OBJECT_INDEX":
         index, _ = range_var(stmt.get("relation"))
         idx = b.ctx.catalog.indexes.get(index)
-        b.act("rename_index", index=index, new_name=new, table=idx.table if idx else "")
+        b.act("rename_index", index=index, new_name=new, table=idx.table if idx else "",
+              name=f"index {index}",
+              table_is_new=bool(idx) and b.ctx.table_is_new(idx.table))
     elif rtype == "OBJECT_TRIGGER":
         table, _ = range_var(stmt.get("relation"))
         b.lock(table, L.ACCESS_EXCLUSIVE)
-        b.act("rename_trigger", table=table, trigger=stmt.get("subname", ""), new_name=new)
+        b.act("rename_trigger", table=table, trigger=stmt.get("subname", ""), new_name=new,
+              name=f"trigger {stmt.get('subname', '')} on {table}",
+              table_is_new=b.ctx.table_is_new(table))
     else:
-        names = _rename_object_names(stmt)
+        # A schema (or database, role, ...) is named by `subname`, not by an object node.
+        names = _rename_object_names(stmt) or [stmt.get("subname", "")]
         b.act("rename_other", object_type=rtype.replace("OBJECT_", "").lower(),
               name=".".join(names), new_name=new)
 
@@ -779,12 +964,14 @@ def _alter_enum(b: _Builder, stmt: dict) -> None:
     b.alters.add(f"type:{type_}")
     if stmt.get("oldVal"):
         b.act("enum_rename_value", type=type_, old_value=stmt["oldVal"],
-              new_value=stmt.get("newVal", ""))
+              new_value=stmt.get("newVal", ""),
+              type_is_new=f"type:{type_}" in b.ctx.new_tables)
     else:
         if b.ctx.pg_version < 12:
             b.transactional = False
         b.act("enum_add_value", type=type_, value=stmt.get("newVal", ""),
               if_not_exists=bool(stmt.get("skipIfNewValExists")),
+              positioned=bool(stmt.get("newValNeighbor")),
               type_is_new=f"type:{type_}" in b.ctx.new_tables)
 
 
@@ -817,12 +1004,14 @@ def _vacuum(b: _Builder, stmt: dict) -> None:
             b.rewrite(table, "VACUUM FULL rewrites the table")
         else:
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
-            b.scan(table, "vacuum" if is_vacuum else "analyze samples it")
+            if is_vacuum:  # ANALYZE reads a random sample of pages, not the table in full
+                b.scan(table, "vacuum")
     if is_vacuum:
         b.transactional = False
     b.act("vacuum" if is_vacuum else "analyze", tables=tuple(tables), full=full,
           table=tables[0] if tables else "",
-          table_name=tables[0].split(".", 1)[-1] if tables else "")
+          table_name=tables[0].split(".", 1)[-1] if tables else "",
+          table_is_new=bool(tables) and all(b.ctx.table_is_new(t) for t in tables))
 
 
 def _cluster(b: _Builder, stmt: dict) -> None:
@@ -839,7 +1028,10 @@ def _refresh_matview(b: _Builder, stmt: dict) -> None:
     view, qualified = range_var(stmt.get("relation"))
     concurrently = bool(stmt.get("concurrent"))
     b.lock(view, L.EXCLUSIVE if concurrently else L.ACCESS_EXCLUSIVE)
-    b.rewrite(view, "REFRESH MATERIALIZED VIEW rebuilds it")
+    if concurrently:  # diffs new contents against the old and updates rows in place
+        b.scan(view, "REFRESH CONCURRENTLY compares old and new contents")
+    else:
+        b.rewrite(view, "REFRESH MATERIALIZED VIEW rebuilds it")
     b.act("refresh_materialized_view", _table_facts(b, view, qualified),
           concurrently=concurrently)
 
@@ -854,7 +1046,9 @@ def _lock_table(b: _Builder, stmt: dict) -> None:
     for table in tables:
         b.lock(table, mode)
     b.act("lock_table", tables=tuple(tables), table=tables[0] if tables else "",
-          mode=mode.pg_name, nowait=bool(stmt.get("nowait")))
+          mode=mode.pg_name, nowait=bool(stmt.get("nowait")),
+          # "AccessExclusiveLock" -> "ACCESS EXCLUSIVE", as LOCK TABLE ... IN ... MODE spells it
+          mode_sql=" ".join(w.upper() for w in re.findall(r"[A-Z][a-z]*", mode.pg_name)[:-1]))
 
 
 # --- DML ------------------------------------------------------------------------------------
@@ -875,6 +1069,13 @@ def _dml(kind: str) -> Callable:
                 b.writes.add(f"column:{table}.{col}")
         elif kind == "insert":
             columns = tuple(unwrap(t)[1].get("name", "") for t in stmt.get("cols") or ())
+        known = b.ctx.catalog.tables.get(table)
+        for con in known.constraints.values() if known and kind != "delete" else ():
+            # The foreign-key check reads the referenced row FOR KEY SHARE (ROW SHARE on its
+            # table); an UPDATE checks only when it sets the key columns.
+            if con.kind == "foreign" and con.references and (
+                    kind == "insert" or set(con.columns) & set(columns)):
+                b.lock(con.references, L.ROW_SHARE)
         if kind in ("update", "delete") and not has_where:
             b.scan(table, f"{kind.upper()} without WHERE touches every row")
         b.act(kind, **facts, has_where=has_where, columns=columns,
@@ -897,7 +1098,15 @@ def _where_is_batched(where: object) -> bool:
 
 def _select(b: _Builder, stmt: dict) -> None:
     _read_tables(b, stmt)
-    if any(unwrap(t)[0] == "IntoClause" for t in [stmt.get("intoClause") or {}] if t):
+    _lock_read_partitions(b, stmt)
+    if stmt.get("lockingClause"):
+        # FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE: ROW SHARE on the tables it locks rows
+        # of (those named after OF, else every table of its FROM list).
+        for _, clause in map(unwrap, stmt["lockingClause"]):
+            named = clause.get("lockedRels") or stmt.get("fromClause")
+            for rel in relations_in(named):
+                b.lock(rel, L.ROW_SHARE)
+    if stmt.get("intoClause"):  # SELECT ... INTO: pglast's JSON inlines the IntoClause
         b.act("select_into")
     functions = [n for n in (strings(body.get("funcname")) for kind, body in walk(stmt)
                              if kind == "FuncCall") if n]
@@ -941,6 +1150,44 @@ def _create_type(kind: str) -> Callable:
     return handler
 
 
+def _create_domain(b: _Builder, stmt: dict) -> None:
+    name = object_name(strings(stmt.get("domainname")))
+    b.creates.add(f"type:{name}")
+    checks = [c for c in stmt.get("constraints") or ()
+              if unwrap(c)[1].get("contype") == "CONSTR_CHECK"]
+    b.act("create_type", name=name, type_kind="domain", has_check=bool(checks),
+          base_type=type_name(stmt.get("typeName"))[0])
+
+
+_DOMAIN_SUBCOMMANDS = {"T": "set_default", "N": "drop_not_null", "O": "set_not_null",
+                       "C": "add_constraint", "X": "drop_constraint",
+                       "V": "validate_constraint"}
+
+
+def _alter_domain(b: _Builder, stmt: dict) -> None:
+    names = strings(stmt.get("typeName"))
+    name = object_name(names)
+    sub = _DOMAIN_SUBCOMMANDS.get(stmt.get("subtype", ""), "other")
+    _, con = unwrap(stmt.get("def"))
+    not_valid = bool(con.get("skip_validation"))
+    # Columns of this domain in known tables: adding a constraint (or NOT NULL) checks
+    # every one of them, holding SHARE on each table (typecmds.c validateDomainConstraint).
+    users = sorted({t.name for t in b.ctx.catalog.tables.values()
+                    for c in t.columns.values() if c.type_name in (name, names[-1] if names
+                                                                   else "")})
+    checks = sub in ("set_not_null", "validate_constraint") or (
+        sub == "add_constraint" and not not_valid)
+    if checks:
+        for table in users:
+            b.lock(table, L.SHARE)
+            b.scan(table, f"ALTER DOMAIN {name} checks every value of the domain")
+    b.alters.add(f"type:{name}")
+    b.act("alter_domain", type=name, subcommand=sub, not_valid=not_valid,
+          constraint=con.get("conname") or stmt.get("name") or "",
+          tables_using=tuple(users), tables_using_text=", ".join(users) or "(none known)",
+          type_is_new=f"type:{name}" in b.ctx.new_tables)
+
+
 def _create_schema(b: _Builder, stmt: dict) -> None:
     b.creates.add(f"schema:{stmt.get('schemaname', '')}")
     b.act("create_schema", schema=stmt.get("schemaname", ""),
@@ -960,6 +1207,20 @@ def _comment(b: _Builder, stmt: dict) -> None:
         table = object_name(names if objtype == "OBJECT_TABLE" else names[:-1])
         b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
     b.act("comment", object_type=objtype.replace("OBJECT_", "").lower())
+
+
+def _grant(b: _Builder, stmt: dict) -> None:
+    # GRANT / REVOKE on named tables opens each one with ACCESS SHARE (checked on the server).
+    if stmt.get("objtype") == "OBJECT_TABLE" and stmt.get("targtype") == "ACL_TARGET_OBJECT":
+        for rel in stmt.get("objects") or ():
+            b.lock(range_var(rel)[0], L.ACCESS_SHARE)
+    b.act("grant")
+
+
+def _create_statistics(b: _Builder, stmt: dict) -> None:
+    for rel in stmt.get("relations") or ():
+        b.lock(range_var(rel)[0], L.SHARE_UPDATE_EXCLUSIVE)
+    b.act("create_statistics", name=".".join(strings(stmt.get("defnames"))))
 
 
 def _non_transactional(kind: str) -> Callable:
@@ -1002,7 +1263,8 @@ _HANDLERS: dict[str, Callable[[_Builder, dict], None]] = {
     "CreateFunctionStmt": _create_function,
     "CreateEnumStmt": _create_type("create_type"),
     "CompositeTypeStmt": _create_type("create_type"),
-    "CreateDomainStmt": _create_type("create_type"),
+    "CreateDomainStmt": _create_domain,
+    "AlterDomainStmt": _alter_domain,
     "CreateSchemaStmt": _create_schema,
     "CreateSeqStmt": _create_sequence,
     "CommentStmt": _comment,
@@ -1013,12 +1275,14 @@ _HANDLERS: dict[str, Callable[[_Builder, dict], None]] = {
     "CreateSubscriptionStmt": _non_transactional("create_subscription"),
     "CreateExtensionStmt": _plain("create_extension"),
     "DoStmt": _plain("do_block"),
-    "GrantStmt": _plain("grant"),
+    "GrantStmt": _grant,
     "GrantRoleStmt": _plain("grant"),
     "CreateRoleStmt": _plain("create_role"),
     "AlterOwnerStmt": _plain("alter_owner"),
     "AlterSeqStmt": _plain("alter_sequence"),
     "CopyStmt": _plain("copy"),
+    "CreateStatsStmt": _create_statistics,
+    "MergeStmt": _dml("merge"),
 }
 
 
@@ -1031,4 +1295,8 @@ def compute_effect(tree: dict, ctx: Context) -> Effect:
         b.act("other", node=kind)
     else:
         handler(b, body)
+    if kind != "AlterEnumStmt":  # the value ADD VALUE names is not a use of it
+        b.literals.update(str(v["sval"]["sval"]) for k, v in walk(body)
+                          if k == "A_Const" and isinstance(v.get("sval"), dict)
+                          and "sval" in v["sval"])
     return b.build()

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from lockwise.core.types import Action, Effect, LockMode
 
 _UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+#: Objects that running code reaches by name (tables have their own drop-table rule).
+_NAMED_OBJECTS = ("view:", "function:", "type:", "sequence:")
 _DDL_ACTIONS_EXCLUDED = {"insert", "update", "delete", "select", "transaction", "set", "copy",
                          "other", "lock_table", "analyze", "do_block"}
 
@@ -44,6 +46,15 @@ class Session:
     tx_has_ddl: bool = False
     tx_has_dml: bool = False
     tx_not_valid: set[str] = field(default_factory=set)  # "table.constraint" added NOT VALID
+    #: Enum labels added by ALTER TYPE ... ADD VALUE in the open transaction: PostgreSQL
+    #: refuses to use them before that transaction commits ("unsafe use of new value").
+    tx_enum_values: set[str] = field(default_factory=set)
+    tx_created: set[str] = field(default_factory=set)  # relations created in the transaction
+    tx_locks: dict[str, LockMode] = field(default_factory=dict)  # strongest lock held per table
+    #: Over the whole migration: objects code may use by name ("view:public.v") that it
+    #: dropped and has not created again, and objects it created itself.
+    dropped: dict[str, int] = field(default_factory=dict)
+    created: set[str] = field(default_factory=set)
 
     @property
     def in_transaction(self) -> bool:
@@ -62,12 +73,26 @@ class Session:
 
     def statement_facts(self, effect: Effect, index: int) -> dict:
         """Facts that depend on this statement and what ran before it in the transaction."""
-        held = sorted(t for t in self.held_exclusive if t not in effect.locks or
-                      effect.locks[t] < LockMode.ACCESS_EXCLUSIVE)
+        # The hold gets longer in a way that matters when this statement may wait (it asks
+        # for a lock the transaction does not hold yet) or runs long (it reads a whole
+        # table); SET, COMMIT or a quick change to an already locked table do neither.
+        # Tables created in this transaction are invisible to others: holding them blocks
+        # no one.
+        waits = any(self.tx_locks.get(t, 0) < mode for t, mode in effect.locks.items())
+        held = sorted(t for t in self.held_exclusive if (t not in effect.locks or
+                      effect.locks[t] < LockMode.ACCESS_EXCLUSIVE) and
+                      t not in self.tx_created) if waits or effect.scans else []
         is_ddl = any(a.kind not in _DDL_ACTIONS_EXCLUDED for a in effect.actions)
         is_dml = any(a.kind in ("insert", "update", "delete") for a in effect.actions)
+        held = held if self.in_transaction else []
+        since = min((self.held_exclusive[t] for t in held), default=None)
         return {
-            "holds_exclusive_from_earlier": tuple(held) if self.in_transaction else (),
+            "holds_exclusive_from_earlier": tuple(held),
+            # 1-based number of the statement that took the earliest lock still held.
+            "held_exclusive_since": since + 1 if since is not None else None,
+            "held_exclusive_statements": index - since if since is not None else 0,
+            "uses_enum_value_added_in_transaction": tuple(sorted(
+                effect.literals & self.tx_enum_values)) if self.in_transaction else (),
             "mixes_ddl_and_dml": self.in_transaction and (
                 (is_dml and self.tx_has_ddl) or (is_ddl and self.tx_has_dml)),
         }
@@ -85,12 +110,28 @@ class Session:
                     and not self.in_transaction}
         return {}
 
+    def end_facts(self) -> dict:
+        """Facts about the migration as a whole, once every statement has run."""
+        gone = sorted(self.dropped, key=self.dropped.__getitem__)
+        return {"dropped_not_recreated": tuple(gone),
+                "dropped_not_recreated_text": ", ".join(o.replace(":", " ", 1) for o in gone)}
+
     def after(self, effect: Effect, index: int) -> None:
         """Move the session state past a statement."""
+        for obj in effect.drops:
+            # A dropped object that this migration created itself was never used by code.
+            if obj.startswith(_NAMED_OBJECTS) and obj not in self.created:
+                self.dropped.setdefault(obj, index)
+        for obj in effect.creates:
+            self.created.add(obj)
+            self.dropped.pop(obj, None)  # dropped and re-created: same name, still works
         for action in effect.actions:
             self._apply_action(action)
         if self.in_transaction:
+            self.tx_created.update(o.split(":", 1)[1] for o in effect.creates
+                                   if o.startswith(("table:", "view:")))
             for table, mode in effect.locks.items():
+                self.tx_locks[table] = max(mode, self.tx_locks.get(table, mode))
                 if mode is LockMode.ACCESS_EXCLUSIVE:
                     self.held_exclusive.setdefault(table, index)
             if any(a.kind not in _DDL_ACTIONS_EXCLUDED for a in effect.actions):
@@ -122,6 +163,8 @@ class Session:
                 setattr(self, attr, value)
         elif action.kind == "add_constraint" and f.get("not_valid"):
             self.tx_not_valid.add(f"{f.get('table')}.{f.get('constraint')}")
+        elif action.kind == "enum_add_value" and self.in_transaction and f.get("value"):
+            self.tx_enum_values.add(str(f["value"]))
 
     def _end_transaction(self) -> None:
         for attr, value in self._saved.items():
@@ -130,3 +173,6 @@ class Session:
         self.held_exclusive.clear()
         self.tx_has_ddl = self.tx_has_dml = False
         self.tx_not_valid.clear()
+        self.tx_enum_values.clear()
+        self.tx_created.clear()
+        self.tx_locks.clear()

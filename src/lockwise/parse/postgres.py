@@ -6,6 +6,7 @@ objects, and the effect model only needs plain dicts.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from lockwise.parse.source import LineIndex
 
 _META_LINE = re.compile(r"^[ \t]*\\([A-Za-z!?]+)[^\n]*", re.MULTILINE)
 _COPY_STDIN = re.compile(r"\bCOPY\b[^;]*?\bFROM\s+STDIN\b[^;]*;[ \t]*\n", re.IGNORECASE | re.DOTALL)
+_STDIN = re.compile(r"stdin", re.IGNORECASE)
 _COPY_END = re.compile(r"^\\\.[ \t]*$", re.MULTILINE)
 _COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z_0-9]*)?\$")
@@ -46,41 +48,79 @@ class ParsedFile:
     comments: list[tuple[str, Span]] = field(default_factory=list)
 
 
-def _blank(text: str, start: int, end: int) -> str:
-    """Replace text[start:end] by spaces, keeping newlines so offsets and lines stay true."""
-    piece = text[start:end]
-    return text[:start] + re.sub(r"[^\n]", " ", piece) + text[end:]
+#: Problem message for a statement too deeply nested to analyze (Python recursion limit).
+TOO_DEEP = "statement is nested too deeply for lockwise to analyze; split the expression"
+_NOT_NEWLINE = re.compile(r"[^\n]")
+#: Longest piece of skipped input quoted back in a finding (a data block can be megabytes).
+_QUOTE_LIMIT = 120
 
 
-def _inside_dollar_quote(text: str, offset: int) -> bool:
-    """Cheap check whether `offset` falls inside a $tag$ ... $tag$ body."""
+def _blank_ranges(text: str, ranges: list[tuple[int, int]]) -> str:
+    """Replace each text[start:end] by spaces, keeping newlines so offsets and lines stay true.
+
+    Built in one pass: blanking range by range would copy the whole text once per range.
+    """
+    pieces, pos = [], 0
+    for start, end in sorted(ranges):
+        pieces.append(text[pos:start])
+        pieces.append(_NOT_NEWLINE.sub(" ", text[start:end]))
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+def _dollar_quoted(text: str) -> list[tuple[int, int]]:
+    """The $tag$ ... $tag$ bodies of `text` (an unclosed one runs to the end), in order."""
+    ranges: list[tuple[int, int]] = []
     open_tag: str | None = None
-    for match in _DOLLAR_TAG.finditer(text, 0, offset):
+    opened = 0
+    for match in _DOLLAR_TAG.finditer(text):
         tag = match.group(0)
         if open_tag is None:
-            open_tag = tag
+            open_tag, opened = tag, match.start()
         elif tag == open_tag:
+            ranges.append((opened, match.end()))
             open_tag = None
-    return open_tag is not None
+    if open_tag is not None:
+        ranges.append((opened, len(text)))
+    return ranges
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= _QUOTE_LIMIT else text[:_QUOTE_LIMIT] + "..."
 
 
 def _strip_client_side(text: str, lines: LineIndex) -> tuple[str, list[Skipped]]:
     """Blank out psql meta-commands and COPY ... FROM stdin data, which the server never sees."""
     skipped: list[Skipped] = []
-    if "\\" not in text:
+    # COPY data needs no backslash: it may run unterminated to the end of the file.
+    if "\\" not in text and _STDIN.search(text) is None:
         return text, skipped
-    for copy in list(_COPY_STDIN.finditer(text)):
-        end = _COPY_END.search(text, copy.end())
-        stop = end.end() if end else len(text)
-        skipped.append(Skipped("copy-data", text[copy.end():stop], lines.span(copy.end(), stop)))
-        text = _blank(text, copy.end(), stop)
-    for meta in list(_META_LINE.finditer(text)):
-        if _inside_dollar_quote(text, meta.start()):
+    cuts: list[tuple[int, int]] = []
+    data_end = 0
+    for copy in _COPY_STDIN.finditer(text):
+        if copy.start() < data_end:  # "COPY" inside the previous block's data
             continue
-        skipped.append(Skipped("psql-meta", meta.group(0).strip(), lines.span(meta.start(),
-                                                                               meta.end())))
-        text = _blank(text, meta.start(), meta.end())
-    return text, skipped
+        end = _COPY_END.search(text, copy.end())
+        data_end = end.end() if end else len(text)
+        rows = text.count("\n", copy.end(), data_end)
+        skipped.append(Skipped("copy-data", f"COPY data ({rows} line{'s' * (rows != 1)})",
+                               lines.span(copy.end(), data_end)))
+        cuts.append((copy.end(), data_end))
+    if cuts:
+        text = _blank_ranges(text, cuts)
+        cuts = []
+    quoted = _dollar_quoted(text)
+    quoted_starts = [start for start, _ in quoted]
+    for meta in _META_LINE.finditer(text):
+        # Inside a function body a backslash line is the body's business, not psql's.
+        i = bisect.bisect_right(quoted_starts, meta.start()) - 1
+        if i >= 0 and quoted[i][0] < meta.start() < quoted[i][1]:
+            continue
+        skipped.append(Skipped("psql-meta", _shorten(meta.group(0).strip()),
+                               lines.span(meta.start(), meta.end())))
+        cuts.append((meta.start(), meta.end()))
+    return _blank_ranges(text, cuts) if cuts else text, skipped
 
 
 def _skip_space_and_comments(text: str, pos: int, end: int) -> int:
@@ -141,8 +181,19 @@ def _parse_chunk(
         location = base + max(0, min(local, len(text) - 1))
         parsed.problems.append(ParseProblem(message, lines.span(location, location + 1)))
         return
+    try:
+        items = json.loads(raw).get("stmts", [])
+    except RecursionError:
+        # A statement nested thousands of levels deep (e.g. `1+(1+(1+...))`) is deeper than
+        # Python's stack: isolate it and report it instead of crashing.
+        if whole_file:
+            _parse_statement_by_statement(text, lines, parsed)
+            return
+        location = base + _skip_space_and_comments(text, 0, len(text))
+        parsed.problems.append(ParseProblem(TOO_DEEP, lines.span(location, location + 1)))
+        return
     offsets = _Offsets(text)
-    for item in json.loads(raw).get("stmts", []):
+    for item in items:
         start = offsets.char(item.get("stmt_location", 0))
         length = item.get("stmt_len", 0)
         end = offsets.char(item.get("stmt_location", 0) + length) if length else len(text)

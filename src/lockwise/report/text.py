@@ -41,13 +41,33 @@ def _statement_lines(s: StatementReport, verbose: bool) -> list[tuple[str, str]]
         if rel not in e.rewrites:
             out.append((f"    scans: {rel} ({why})", ""))
     if s.estimated_seconds is not None:
-        out.append((f"    estimate: ~{s.estimated_seconds:.1f} s, lock held ~"
-                    f"{(s.lock_seconds or 0):.1f} s", ""))
+        out.append((f"    estimate: ~{_secs(s.estimated_seconds)}, blocks others ~"
+                    f"{_secs(s.lock_seconds or 0)}", ""))
+    elif s.cost_note:
+        out.append((f"    estimate: none ({s.cost_note})", ""))
     if not e.transactional:
         out.append(("    cannot run inside a transaction block", ""))
     for f in s.findings:
         out.extend(_finding_lines(f))
     return out
+
+
+def _secs(seconds: float) -> str:
+    from lockwise.cost.model import human_seconds
+
+    return human_seconds(seconds)
+
+
+def _migration_estimate(r: MigrationReport) -> str:
+    """` (~12.0 s, blocks others ~3.1 s)` when the cost model estimated every statement."""
+    known = [s for s in r.statements if s.estimated_seconds is not None]
+    if not known:
+        return ""
+    total = sum(s.estimated_seconds or 0 for s in known)
+    locked = sum(s.lock_seconds or 0 for s in known)
+    partial = "" if len(known) == len(r.statements) else \
+        f", {len(r.statements) - len(known)} statement(s) not estimated"
+    return f"  (~{_secs(total)}, blocks others ~{_secs(locked)}{partial})"
 
 
 def _finding_lines(f: Finding) -> list[tuple[str, str]]:
@@ -70,8 +90,8 @@ def render_text(reports: Sequence[MigrationReport], out: TextIO, *, verbose: boo
     counts = {s: 0 for s in Safety}
     for r in reports:
         counts[r.safety] += 1
-        console.print(Text(f"{r.migration.path}  [{r.safety.label}] {r.reason}",
-                           style=_STYLE[r.safety] + " bold"))
+        console.print(Text(f"{r.migration.path}  [{r.safety.label}] {r.reason}"
+                           f"{_migration_estimate(r)}", style=_STYLE[r.safety] + " bold"))
         for f in r.findings:
             for text, style in _finding_lines(f):
                 console.print(Text(text, style=style))

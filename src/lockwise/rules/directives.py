@@ -34,9 +34,39 @@ SQUAWK_ALIASES = {
     "renaming-table": "rename-table",
     "require-timeout-settings": "missing-lock-timeout",
     "disallowed-unique-constraint": "add-unique-constraint",
-    "adding-serial-primary-key-field": "add-column-volatile-default",
+    # squawk's rule is about ADD PRIMARY KEY building its index under ACCESS EXCLUSIVE.
+    "adding-serial-primary-key-field": "add-unique-constraint",
     "ban-concurrent-index-creation-in-transaction": "concurrently-in-transaction",
     "transaction-nesting": "nested-transaction",
+    "adding-required-field": "add-column-not-null-without-default",
+    "ban-alter-domain-with-add-constraint": "alter-domain-add-constraint",
+    "ban-char-field": "ban-char-column",
+    "ban-create-domain-with-constraint": "create-domain-with-constraint",
+    "ban-drop-database": "drop-database",
+    "ban-truncate-cascade": "truncate-cascade",
+    "prefer-big-int": "prefer-bigint",
+    "prefer-bigint-over-int": "prefer-bigint",
+    "prefer-bigint-over-smallint": "prefer-bigint",
+    "prefer-identity": "prefer-identity",
+    "prefer-robust-stmts": "missing-if-exists",
+    "prefer-text-field": "prefer-text-over-varchar",
+    "prefer-timestamptz": "prefer-timestamptz",
+    "ban-uncommitted-transaction": "unclosed-transaction",
+    # names used by newer squawk releases (2.x)
+    "prefer-timestamp-tz": "prefer-timestamptz",
+    "require-lock-timeout": "missing-lock-timeout",
+    "require-statement-timeout": "missing-statement-timeout",
+    "require-concurrent-reindex": "reindex-without-concurrently",
+    "renaming-object": "rename-object",
+    "identifier-too-long": "identifier-too-long",
+    "ban-drop-schema": "drop-schema",
+    "ban-drop-view": "drop-object",
+    "ban-drop-function": "drop-object",
+    "ban-drop-type": "drop-object",
+    "ban-drop-sequence": "drop-object",
+    "require-enum-value-ordering": "enum-value-position",
+    # ban-drop-not-null has no equivalent: DROP NOT NULL only relaxes a constraint and takes a
+    # brief ACCESS EXCLUSIVE lock (covered by missing-lock-timeout); see docs/peer-comparison.md.
 }
 
 

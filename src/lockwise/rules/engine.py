@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -30,7 +29,8 @@ class RuleIndex:
         out: list[Rule] = []
         for rule, condition in (*self._by_action.get(facts.get("action", ""), ()),
                                 *self._any_action):
-            if rule not in out and holds(condition, facts):
+            # Identity, not ==: comparing rule dataclasses field by field was a hot spot.
+            if all(r is not rule for r in out) and holds(condition, facts):
                 out.append(rule)
         return out
 
@@ -62,22 +62,35 @@ def holds(condition: dict, facts: dict) -> bool:
 
 
 class _Facts(dict):
-    """Template values: lists read as comma lists, missing names stay visible as {name}."""
+    """Template values: lists read as comma lists, missing names stay visible as {name}.
 
-    def __missing__(self, key: str) -> str:
-        if key.endswith("_sql") and key[:-4] in self:
+    Values are converted on demand: a template names two or three of the forty-odd facts, and
+    rendering runs for every finding.
+    """
+
+    __slots__ = ("src",)
+
+    def __init__(self, src: dict):
+        super().__init__()
+        self.src = src
+
+    def __missing__(self, key: str) -> object:
+        src = self.src
+        if key in src:
+            value = src[key]
+            if isinstance(value, (list, tuple)):
+                return ", ".join(map(str, value))
+            return "" if value is None else value
+        if key.endswith("_sql") and key[:-4] in src:
             return self[key[:-4]]  # no as-written form: fall back to the qualified name
         return "{" + key + "}"
 
 
-_FORMATTER = string.Formatter()
-
-
 def render(template: str, facts: dict) -> str:
     """Fill a rule's message or `instead` with the statement's own names."""
-    values = _Facts({k: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else
-                     ("" if v is None else v) for k, v in facts.items()})
+    if "{" not in template:
+        return template
     try:
-        return _FORMATTER.vformat(template, (), values)
-    except (ValueError, IndexError, KeyError):
+        return template.format_map(_Facts(facts))
+    except (ValueError, IndexError, KeyError, AttributeError):
         return template

@@ -16,8 +16,11 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 _KEYS = {"id", "title", "safety", "when", "message", "why", "instead", "strategy", "examples",
-         "tags", "references"}
-_EXAMPLE_KEYS = {"bad", "good", "setup", "pg_version", "in_transaction", "note"}
+         "tags", "references", "dialects"}
+_EXAMPLE_KEYS = {"bad", "good", "setup", "pg_version", "in_transaction", "note", "stats",
+                 "max_lock_seconds", "dialect", "server_version"}
+#: SQL dialects lockwise reads.
+DIALECTS = ("postgresql", "mysql", "mariadb")
 #: Keys of `when` that are not equalities on facts.
 VERSION_KEYS = {"pg_version_min", "pg_version_max"}
 
@@ -37,7 +40,9 @@ def _example(raw: dict, path: Path) -> Example:
                          f"{', '.join(sorted(unknown)) or 'none'})", path)
     return Example(sql=raw.get("bad", raw.get("good", "")), bad="bad" in raw,
                    setup=raw.get("setup", ""), pg_version=raw.get("pg_version"),
-                   in_transaction=raw.get("in_transaction"), note=raw.get("note", ""))
+                   in_transaction=raw.get("in_transaction"), note=raw.get("note", ""),
+                   stats=raw.get("stats"), max_lock_seconds=raw.get("max_lock_seconds"),
+                   dialect=raw.get("dialect"), server_version=raw.get("server_version"))
 
 
 def load_rule(path: Path) -> Rule:
@@ -59,6 +64,10 @@ def load_rule(path: Path) -> Rule:
     alternatives = tuple(when) if isinstance(when, list) else (when,)
     if not alternatives or not all(isinstance(w, dict) and w for w in alternatives):
         raise InputError("'when' must be a non-empty table or array of tables", path)
+    unknown_dialects = set(raw.get("dialects", ())) - set(DIALECTS)
+    if unknown_dialects:
+        raise InputError(f"unknown dialect(s) {', '.join(sorted(unknown_dialects))}; "
+                         f"choose from {', '.join(DIALECTS)}", path)
     try:
         safety = Safety.parse(raw["safety"])
         strategy = Strategy(raw["strategy"]) if raw.get("strategy") else None
@@ -70,6 +79,7 @@ def load_rule(path: Path) -> Rule:
         strategy=strategy,
         examples=tuple(_example(e, path) for e in raw.get("examples", ())),
         path=path, tags=tuple(raw.get("tags", ())), references=tuple(raw.get("references", ())),
+        dialects=tuple(raw.get("dialects", ("postgresql",))),
     )
 
 

@@ -17,6 +17,12 @@ class Example:
     pg_version: int | None = None
     in_transaction: bool | None = None
     note: str = ""
+    #: A stats document (lockwise.cost.stats format) for rules about predicted durations.
+    stats: dict | None = None
+    max_lock_seconds: float | None = None
+    #: "postgresql" (default), "mysql" or "mariadb", and that server's version for MySQL.
+    dialect: str | None = None
+    server_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,5 +39,7 @@ class Rule:
     examples: tuple[Example, ...]
     path: Path
     tags: tuple[str, ...] = field(default=())
+    #: SQL dialects whose facts the rule judges.
+    dialects: tuple[str, ...] = field(default=("postgresql",))
     #: Facts the rule needs that only exist for some PostgreSQL versions: documented only.
     references: tuple[str, ...] = field(default=())

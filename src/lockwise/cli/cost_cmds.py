@@ -1,0 +1,93 @@
+"""`lockwise stats` and `lockwise calibrate`: the inputs of the cost model (docs/cost-model.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lockwise.cli.app import EXIT_INPUT, app
+
+
+def _write(text: str, output: Path | None, what: str) -> None:
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        typer.echo(f"lockwise: error: {output}: cannot write {what}: {exc.strerror or exc}",
+                   err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    typer.echo(f"lockwise: wrote {what} to {output}", err=True)
+
+
+def _dsn_or_env(dsn: str | None) -> str | None:
+    from lockwise.db.dsn import resolve_dsn
+
+    return resolve_dsn(dsn)
+
+
+@app.command("stats")
+def stats_command(
+    dsn: Annotated[str | None, typer.Option(
+        help="Database to read (default: $DATABASE_URL). Only catalog views are read.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the stats file here (default: stdout).")] = None,
+) -> None:
+    """Write table statistics (rows, bytes, indexes) for the cost model, from the catalog."""
+    from lockwise.cost.collect import CollectError, collect_stats
+
+    resolved = _dsn_or_env(dsn)
+    if not resolved:
+        typer.echo("lockwise: error: give --dsn URL or set DATABASE_URL", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    try:
+        stats = collect_stats(resolved)
+    except CollectError as exc:
+        typer.echo(f"lockwise: error: {exc}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    _write(stats.to_json(), output, f"statistics of {len(stats.tables)} table(s)")
+
+
+@app.command("calibrate")
+def calibrate_command(
+    dsn: Annotated[str | None, typer.Option(
+        help="Server to benchmark (it creates and drops a schema lockwise_calibrate). "
+             "Default: a throw-away embedded PostgreSQL.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the machine profile here (default: stdout).")] = None,
+    rows: Annotated[int, typer.Option(
+        min=10_000, max=50_000_000, help="Rows of the benchmark table.")] = 200_000,
+) -> None:
+    """Measure scan, rewrite, index build and update throughput; write a machine profile."""
+    from lockwise.cost.calibrate import CalibrationError, run_calibration
+
+    def say(msg: str) -> None:
+        typer.echo(f"lockwise: calibrate: {msg}", err=True)
+
+    try:
+        if dsn:
+            result = run_calibration(dsn, rows, say)
+        else:
+            from lockwise.db.scratch import ScratchUnavailable, scratch_server
+
+            failure: CalibrationError | None = None
+            try:
+                with scratch_server() as uri:
+                    say("started an embedded PostgreSQL")
+                    try:
+                        result = run_calibration(uri, rows, say)
+                    except CalibrationError as exc:
+                        # scratch_server reports errors of its body as start failures: keep
+                        # ours apart.
+                        failure = exc
+            except ScratchUnavailable as exc:
+                raise CalibrationError(str(exc)) from None
+            if failure is not None:
+                raise failure
+    except CalibrationError as exc:
+        typer.echo(f"lockwise: error: {exc}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    _write(result.to_json(), output, "machine profile")

@@ -1,0 +1,285 @@
+"""`lockwise apply / status / rollback / repair / baseline`: the executor's commands.
+
+Exit codes: 0 done (or nothing to do), 1 refused by the gate, a failed migration, or a history
+that needs `repair`, 2 usage, input or connection error, or the runner lock stayed busy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lockwise.cli.app import EXIT_INPUT, app, fail_input
+from lockwise.parse.source import InputError
+
+DsnOption = Annotated[str | None, typer.Option(
+    "--dsn", help="PostgreSQL connection URI or key=value string (default: $DATABASE_URL).",
+    show_default=False)]
+PathArg = Annotated[Path, typer.Argument(help="Migrations directory (default: current).")]
+HistoryOption = Annotated[str, typer.Option(
+    "--history-table", help="History table, `table` or `schema.table`.")]
+LayoutOption = Annotated[str | None, typer.Option(
+    help="Force a layout: plain, golang-migrate, diesel, sqlx, flyway, prisma.")]
+WaitOption = Annotated[float, typer.Option(
+    "--wait", help="Seconds to wait for another runner to finish before giving up.")]
+DEFAULT_TABLE = "lockwise.schema_history"
+
+
+class AllowLevel(str, Enum):
+    safe_with_care = "safe-with-care"
+    requires_downtime = "requires-downtime"
+    destructive = "destructive"
+
+
+class StatusFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$", re.IGNORECASE)
+
+
+def _duration_ms(value: str) -> int:
+    """`5s`, `500ms`, `2min` or a number of seconds -> milliseconds (0 turns it off)."""
+    match = _DURATION.match(value)
+    if not match:
+        raise typer.BadParameter(f"{value!r} is not a duration; write e.g. 5s, 500ms, 2min")
+    unit = (match.group(2) or "s").lower()
+    return int(float(match.group(1)) * {"ms": 1, "s": 1000, "min": 60000}[unit])
+
+
+def _console(dsn: str):
+    from lockwise.executor.runner import Console
+
+    return Console(dsn, out=typer.echo, err=lambda text: typer.echo(text, err=True))
+
+
+def _prepare(dsn: str | None, path: Path, layout: str | None, history_table: str):
+    """The DSN, the migrations to run and the ExecOptions seed; exits 2 on bad input."""
+    from lockwise.db.dsn import resolve_dsn
+    from lockwise.discover import discover
+    from lockwise.executor.history import HistoryNameError, HistoryTable
+    from lockwise.executor.runner import ExecOptions
+
+    resolved = resolve_dsn(dsn)
+    if resolved is None:
+        typer.echo("lockwise: error: no database given: pass --dsn or set DATABASE_URL",
+                   err=True)
+        raise typer.Exit(EXIT_INPUT)
+    try:
+        table = HistoryTable.parse(history_table)
+    except HistoryNameError as exc:
+        typer.echo(f"lockwise: error: {exc}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    if not path.exists():
+        typer.echo(f"lockwise: error: {path}: no such directory", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    try:
+        found = discover(path, layout)
+    except InputError as exc:
+        fail_input(exc)
+        raise  # unreachable: fail_input exits
+    migrations = []
+    for m in found:
+        if m.repeatable:
+            typer.echo(f"lockwise: warning: {m.path}: repeatable migrations are not run by "
+                       "lockwise apply; skipped", err=True)
+        else:
+            migrations.append(m)
+    seen: dict[str, Path] = {}
+    for m in migrations:
+        if m.version in seen:
+            typer.echo(f"lockwise: error: version {m.version} is used twice: {seen[m.version]} "
+                       f"and {m.path}", err=True)
+            raise typer.Exit(EXIT_INPUT)
+        seen[m.version] = m.path
+    return resolved, migrations, ExecOptions(table=table)
+
+
+def _run(dsn: str, action: Callable[[], int]) -> None:
+    """Run an executor action, turning its failures into a message and an exit code."""
+    import psycopg
+
+    from lockwise.db.dsn import redact
+    from lockwise.executor.runner import ExecutorError
+
+    try:
+        code = action()
+    except ExecutorError as exc:
+        typer.echo(redact(f"lockwise: error: {exc}", dsn), err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except InputError as exc:
+        fail_input(exc)
+        return
+    except psycopg.Error as exc:
+        text = " ".join(str(exc).split())
+        typer.echo(redact(f"lockwise: error: database error: {text}", dsn), err=True)
+        raise typer.Exit(1) from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def apply(
+    path: PathArg = Path("."),
+    dsn: DsnOption = None,
+    allow: Annotated[AllowLevel, typer.Option(
+        help="Highest safety level to run; destructive needs to be named explicitly.")
+    ] = AllowLevel.safe_with_care,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Print the plan (order, safety, locks, SQL) and change nothing.")
+    ] = False,
+    history_table: HistoryOption = DEFAULT_TABLE,
+    layout: LayoutOption = None,
+    wait: WaitOption = 60.0,
+    lock_timeout: Annotated[str, typer.Option(
+        help="lock_timeout for every statement (SET LOCAL in each transaction); 0 = off.")
+    ] = "5s",
+    statement_timeout: Annotated[str, typer.Option(
+        help="statement_timeout for every statement; 0 = no limit.")] = "0",
+    retries: Annotated[int, typer.Option(
+        min=0, help="Retries after a lock_timeout, with exponential backoff.")] = 3,
+    retry_delay: Annotated[float, typer.Option(
+        min=0.0, help="Seconds before the first retry (doubling each time).")] = 1.0,
+    drop_invalid: Annotated[bool, typer.Option(
+        "--drop-invalid", help="Drop indexes a failed CONCURRENTLY build left INVALID.")
+    ] = False,
+    rules_dir: Annotated[list[Path] | None, typer.Option(
+        help="Extra folder of rule files for the gate (repeatable).")] = None,
+) -> None:
+    """Apply pending migrations that pass the safety gate, one runner at a time."""
+    from lockwise.core.types import Safety
+    from lockwise.executor import runner
+
+    url, migrations, options = _prepare(dsn, path, layout, history_table)
+    options.allow = Safety.parse(allow.value)
+    options.dry_run = dry_run
+    options.wait_seconds = wait
+    options.lock_timeout_ms = _duration_ms(lock_timeout)
+    options.statement_timeout_ms = _duration_ms(statement_timeout)
+    options.retries = retries
+    options.retry_delay = retry_delay
+    options.drop_invalid = drop_invalid
+    options.rules_dirs = tuple(rules_dir or ())
+    _run(url, lambda: runner.apply(url, migrations, options, _console(url)))
+
+
+@app.command()
+def status(
+    path: PathArg = Path("."),
+    dsn: DsnOption = None,
+    history_table: HistoryOption = DEFAULT_TABLE,
+    layout: LayoutOption = None,
+    output_format: Annotated[StatusFormat, typer.Option("--format", "-f")] = StatusFormat.text,
+) -> None:
+    """List applied, pending, failed and changed migrations (exit 1 if repair is needed)."""
+    from lockwise.executor import runner
+    from lockwise.executor.state import CHANGED, FAILED, INTERRUPTED
+
+    url, migrations, options = _prepare(dsn, path, layout, history_table)
+
+    def show() -> int:
+        state, holder = runner.status(url, migrations, options, _console(url))
+        rows = []
+        for v in state.versions:
+            label, detail = v.state, v.detail
+            if v.state == INTERRUPTED and holder is not None:
+                label, detail = "running", f"a runner holds the lock (pid {holder}); {detail}"
+            rows.append({"version": v.version, "name": v.description, "state": label,
+                         "path": str(v.migration.path) if v.migration else None,
+                         "detail": detail})
+        if output_format is StatusFormat.json:
+            typer.echo(json.dumps({"migrations": rows, "runner_pid": holder,
+                                   "baseline": state.baseline.version if state.baseline
+                                   else None}, indent=2))
+        else:
+            width = max((len(r["version"]) for r in rows), default=7)
+            for r in rows:
+                name = f" {r['name']}" if r["name"] else ""
+                typer.echo(f"{r['version']:<{width}}  {r['state']:<11}{name}"
+                           f"{'  ' + r['detail'] if r['detail'] else ''}")
+            counts: dict[str, int] = {}
+            for r in rows:
+                counts[r["state"]] = counts.get(r["state"], 0) + 1
+            summary = ", ".join(f"{n} {s}" for s, n in counts.items()) or "no migrations"
+            typer.echo(f"{len(rows)} migration(s): {summary}")
+        needs_repair = [r for r in rows if r["state"] in (FAILED, INTERRUPTED, CHANGED)]
+        return 1 if needs_repair else 0
+
+    _run(url, show)
+
+
+@app.command()
+def rollback(
+    path: PathArg = Path("."),
+    dsn: DsnOption = None,
+    to: Annotated[str | None, typer.Option(
+        "--to", help="Roll back every applied migration newer than this version.")] = None,
+    steps: Annotated[int | None, typer.Option(
+        "--steps", min=1, help="Roll back this many migrations (default 1).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan only.")] = False,
+    history_table: HistoryOption = DEFAULT_TABLE,
+    layout: LayoutOption = None,
+    wait: WaitOption = 60.0,
+    lock_timeout: Annotated[str, typer.Option(help="lock_timeout per statement; 0 = off.")
+                            ] = "5s",
+    statement_timeout: Annotated[str, typer.Option(help="0 = no limit.")] = "0",
+    retries: Annotated[int, typer.Option(min=0)] = 3,
+) -> None:
+    """Run down migrations in reverse order and mark them rolled back."""
+    from lockwise.executor import runner
+
+    if to is not None and steps is not None:
+        typer.echo("lockwise: error: give --to or --steps, not both", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    url, migrations, options = _prepare(dsn, path, layout, history_table)
+    options.dry_run, options.wait_seconds, options.retries = dry_run, wait, retries
+    options.lock_timeout_ms = _duration_ms(lock_timeout)
+    options.statement_timeout_ms = _duration_ms(statement_timeout)
+    _run(url, lambda: runner.rollback(url, migrations, options, _console(url), to=to,
+                                      steps=steps))
+
+
+@app.command()
+def repair(
+    path: PathArg = Path("."),
+    dsn: DsnOption = None,
+    mark_applied: Annotated[bool, typer.Option(
+        "--mark-applied", help="Record failed migrations as applied (you completed them by "
+        "hand) instead of pending.")] = False,
+    history_table: HistoryOption = DEFAULT_TABLE,
+    layout: LayoutOption = None,
+    wait: WaitOption = 60.0,
+) -> None:
+    """Clear failed or interrupted runs and accept new checksums of edited applied files."""
+    from lockwise.executor import runner
+
+    url, migrations, options = _prepare(dsn, path, layout, history_table)
+    options.wait_seconds = wait
+    _run(url, lambda: runner.repair(url, migrations, options, _console(url),
+                                    mark_applied=mark_applied))
+
+
+@app.command()
+def baseline(
+    version: Annotated[str, typer.Argument(help="The version the database is already at.")],
+    path: PathArg = Path("."),
+    dsn: DsnOption = None,
+    history_table: HistoryOption = DEFAULT_TABLE,
+    layout: LayoutOption = None,
+    wait: WaitOption = 60.0,
+) -> None:
+    """Mark an existing database as already at VERSION (migrations up to it count as applied)."""
+    from lockwise.executor import runner
+
+    url, migrations, options = _prepare(dsn, path, layout, history_table)
+    options.wait_seconds = wait
+    _run(url, lambda: runner.baseline(url, version, migrations, options, _console(url)))
+
+
+__all__ = ["apply", "status", "rollback", "repair", "baseline"]

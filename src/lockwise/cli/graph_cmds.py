@@ -1,0 +1,63 @@
+"""`lockwise graph`: the migration dependency graph and the conflicts between migrations."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lockwise.cli.app import EXIT_CLEAN, EXIT_FINDINGS, _pg_version, _safety, app, fail_input
+from lockwise.parse.source import InputError
+
+
+class GraphFormat(str, Enum):
+    text = "text"
+    dot = "dot"
+    mermaid = "mermaid"
+    json = "json"
+
+
+@app.command()
+def graph(
+    path: Annotated[Path, typer.Argument(help="Migration directory.")] = Path("."),
+    output_format: Annotated[GraphFormat, typer.Option(
+        "--format", "-f", help="text, dot (Graphviz), mermaid (PR comments) or json.")
+    ] = GraphFormat.text,
+    layout: Annotated[str | None, typer.Option(
+        help="Force a layout: plain, golang-migrate, diesel, sqlx, flyway, prisma.")] = None,
+    base: Annotated[str | None, typer.Option(
+        "--base", help="Git ref the branch will merge into: also report migrations added on "
+        "both sides that conflict, and new ones that sort before REF's newest.")] = None,
+    pg_version: Annotated[int, typer.Option(
+        help="Target PostgreSQL major version (11-18).", callback=_pg_version)] = 16,
+    fail_on: Annotated[str, typer.Option(
+        help="Exit 1 when a conflict is at or above this level.")] = "requires-downtime",
+    check_downs: Annotated[bool, typer.Option(
+        "--check-downs/--no-check-downs",
+        help="Replay each down migration and compare with the schema before its up.")] = True,
+) -> None:
+    """Show which migration depends on which (created-by, FK target, view over, dropped after
+    use, version order) and the conflicts between migrations."""
+    from lockwise.discover import discover
+    from lockwise.graph.build import build_graph
+    from lockwise.graph.render import RENDERERS
+
+    threshold = _safety(fail_on)
+    try:
+        migrations = discover(path, layout)
+        if base is not None:
+            from lockwise.graph.git import compare_with_base
+
+            comparison = compare_with_base(path, migrations, base, layout)
+            result = build_graph(comparison.history, pg_version=pg_version,
+                                 check_downs=check_downs, branch=comparison.branch)
+        else:
+            result = build_graph(migrations, pg_version=pg_version, check_downs=check_downs)
+    except InputError as exc:
+        fail_input(exc)
+        return
+    typer.echo(RENDERERS[output_format.value](result), nl=False)
+    worst = result.worst_conflict()
+    raise typer.Exit(EXIT_FINDINGS if worst is not None and worst >= threshold else EXIT_CLEAN)

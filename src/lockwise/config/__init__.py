@@ -1,0 +1,402 @@
+"""Project configuration: `lockwise.toml`, or `[tool.lockwise]` in `pyproject.toml`.
+
+Found by walking up from the working directory (the first directory holding either file with
+lockwise settings wins; in one directory `lockwise.toml` wins), or named with `--config FILE`.
+Relative paths in it are relative to the file. Command-line flags override it. Every problem
+is an InputError naming the file, the key and, when it can be found, the line.
+
+    [tool.lockwise]
+    migrations = ["db/migrations"]
+    layout = "golang-migrate"
+    pg_version = 15
+    fail_on = "safe-with-care"
+    select = []
+    ignore = ["missing-lock-timeout"]
+    stats = "ops/table-stats.json"
+    max_lock_seconds = 2.0
+    assume_in_transaction = true
+    rules_dir = ["ops/lockwise-rules"]
+    templates = "substitute"
+
+    [[tool.lockwise.overrides]]
+    path = "db/migrations/legacy/**"
+    ignore = ["drop-column"]
+    fail_on = "destructive"
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lockwise.core.types import MigrationReport, Safety
+from lockwise.parse.source import InputError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_FILE = "lockwise.toml"
+PYPROJECT = "pyproject.toml"
+
+#: Each key and a description of the value it takes, for error messages.
+KEYS: dict[str, str] = {
+    "migrations": "a path or a list of paths",
+    "layout": "a layout name",
+    "pg_version": "a PostgreSQL major version (integer)",
+    "fail_on": "a safety level",
+    "select": "a list of rule ids or tags",
+    "ignore": "a list of rule ids",
+    "overrides": "an array of tables, each with a `path` glob",
+    "stats": "a path to a statistics file",
+    "max_lock_seconds": "a positive number of seconds",
+    "assume_in_transaction": "true or false",
+    "rules_dir": "a path or a list of paths",
+    "templates": "substitute, skip or error",
+}
+OVERRIDE_KEYS = {"path", "select", "ignore", "fail_on"}
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """Settings for the migrations whose path (relative to the config file) matches a glob."""
+
+    path: str
+    pattern: re.Pattern[str]
+    select: frozenset[str] = frozenset()
+    ignore: frozenset[str] = frozenset()
+    fail_on: Safety | None = None
+
+    def matches(self, relative: str) -> bool:
+        """True for the file itself, or any folder above it, matching the glob."""
+        parts = relative.split("/")
+        return any(self.pattern.fullmatch("/".join(parts[:n])) for n in range(len(parts), 0, -1))
+
+
+@dataclass(slots=True)
+class Config:
+    path: Path | None = None
+    migrations: list[Path] = field(default_factory=list)
+    layout: str | None = None
+    pg_version: int | None = None
+    fail_on: Safety | None = None
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    overrides: list[Override] = field(default_factory=list)
+    stats: Path | None = None
+    max_lock_seconds: float | None = None
+    assume_in_transaction: bool | None = None
+    rules_dir: list[Path] = field(default_factory=list)
+    templates: str | None = None
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def _relative(self, path: Path) -> str | None:
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except (ValueError, OSError):
+            return None
+
+    def overrides_for(self, path: Path) -> list[Override]:
+        relative = self._relative(path)
+        if relative is None:
+            return []
+        return [o for o in self.overrides if o.matches(relative)]
+
+    def check_rule_names(self, rule_ids: Iterable[str], tags: Iterable[str]) -> None:
+        """Unknown rule ids in select/ignore are typos that would silently do nothing."""
+        ids, known_tags = set(rule_ids), set(tags)
+        lists: list[tuple[str, Iterable[str], bool]] = [
+            ("select", self.select, True), ("ignore", self.ignore, False)]
+        for i, o in enumerate(self.overrides, 1):
+            lists += [(f"overrides[{i}].select", o.select, True),
+                      (f"overrides[{i}].ignore", o.ignore, False)]
+        for key, names, tags_ok in lists:
+            for name in names:
+                if name not in ids and not (tags_ok and name in known_tags):
+                    raise _error(self.path, key.split(".")[-1],
+                                 f"unknown rule {name!r} in `{key}`; `lockwise rules` lists "
+                                 "them")
+
+
+def _line_of(path: Path | None, key: str) -> int:
+    """The line where `key` is set in the file, for the error message (1 when not found)."""
+    if path is None:
+        return 1
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return 1
+    match = re.search(rf"^[ \t]*\"?{re.escape(key)}\"?[ \t]*=", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def _error(path: Path | None, key: str, message: str) -> InputError:
+    return InputError(f"config: {message}", path, _line_of(path, key), 1)
+
+
+def glob_pattern(glob: str) -> re.Pattern[str]:
+    """A glob over `/`-separated paths: `*` and `?` stay within a folder, `**` crosses them."""
+    out, i = [], 0
+    glob = glob.strip("/")
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif glob[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    return re.compile("".join(out))
+
+
+class _Reader:
+    """Checks values key by key, naming the file and the key in every error."""
+
+    def __init__(self, path: Path | None, table: str):
+        self.path = path
+        self.table = table
+
+    def fail(self, key: str, message: str) -> InputError:
+        return _error(self.path, key, message)
+
+    def bad(self, key: str, value: object, what: str) -> InputError:
+        return self.fail(key, f"`{key}` must be {what}, not {value!r}")
+
+    def strings(self, key: str, value: object) -> list[str]:
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return list(value)
+        raise self.bad(key, value, "a string or a list of strings")
+
+    def paths(self, key: str, value: object) -> list[Path]:
+        base = self.path.parent if self.path else Path.cwd()
+        return [base / p for p in self.strings(key, value)]
+
+    def safety(self, key: str, value: object) -> Safety:
+        if not isinstance(value, str):
+            raise self.bad(key, value, "a safety level as a string")
+        try:
+            return Safety.parse(value)
+        except ValueError as exc:
+            raise self.fail(key, f"`{key}`: {exc}") from None
+
+    def unknown(self, raw: dict, known: Iterable[str], where: str) -> None:
+        for key in raw:
+            if key not in known:
+                hint = _close(key, known)
+                raise self.fail(key, f"unknown key `{key}` in {where}{hint}; known keys: "
+                                     f"{', '.join(sorted(known))}")
+
+
+def _close(key: str, known: Iterable[str]) -> str:
+    import difflib
+
+    match = difflib.get_close_matches(key.replace("-", "_"), list(known), n=1)
+    return f" (did you mean `{match[0]}`?)" if match else ""
+
+
+def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -> Config:
+    """Validate a settings table into a Config."""
+    from lockwise.discover.layouts import LAYOUTS
+    from lockwise.effects.context import SUPPORTED_PG_VERSIONS
+    from lockwise.parse.templates import MODES
+
+    r = _Reader(path, table)
+    r.unknown(raw, KEYS, table)
+    config = Config(path=path)
+    for key, value in raw.items():
+        if key in ("migrations", "rules_dir"):
+            setattr(config, key, r.paths(key, value))
+        elif key in ("select", "ignore"):
+            setattr(config, key, r.strings(key, value))
+        elif key == "layout":
+            if not isinstance(value, str) or value not in LAYOUTS:
+                raise r.bad(key, value, f"one of {', '.join(LAYOUTS)}")
+            config.layout = value
+        elif key == "pg_version":
+            if isinstance(value, bool) or not isinstance(value, int) or \
+                    value not in SUPPORTED_PG_VERSIONS:
+                raise r.bad(key, value, f"an integer from {SUPPORTED_PG_VERSIONS.start} to "
+                                        f"{SUPPORTED_PG_VERSIONS.stop - 1}")
+            config.pg_version = value
+        elif key == "fail_on":
+            config.fail_on = r.safety(key, value)
+        elif key == "stats":
+            if not isinstance(value, str):
+                raise r.bad(key, value, "a path (string)")
+            config.stats = r.paths(key, value)[0]
+        elif key == "max_lock_seconds":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise r.bad(key, value, "a positive number of seconds")
+            config.max_lock_seconds = float(value)
+        elif key == "assume_in_transaction":
+            if not isinstance(value, bool):
+                raise r.bad(key, value, "true or false")
+            config.assume_in_transaction = value
+        elif key == "templates":
+            if value not in MODES:
+                raise r.bad(key, value, f"one of {', '.join(MODES)}")
+            config.templates = value
+        elif key == "overrides":
+            config.overrides = _overrides(r, value, table)
+    return config
+
+
+def _overrides(r: _Reader, value: object, table: str) -> list[Override]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise r.bad("overrides", value, "an array of tables ([[tool.lockwise.overrides]])")
+    out = []
+    for i, item in enumerate(value, 1):
+        where = f"{table} overrides[{i}]"
+        r.unknown(item, OVERRIDE_KEYS, where)
+        glob = item.get("path")
+        if not isinstance(glob, str) or not glob.strip():
+            raise r.fail("path", f"overrides[{i}] needs `path`, a glob such as "
+                                 "\"db/legacy/**\"")
+        out.append(Override(
+            path=glob, pattern=glob_pattern(glob),
+            select=frozenset(r.strings("select", item.get("select", []))),
+            ignore=frozenset(r.strings("ignore", item.get("ignore", []))),
+            fail_on=r.safety("fail_on", item["fail_on"]) if "fail_on" in item else None,
+        ))
+    return out
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        line, column = _toml_position(str(exc))
+        raise InputError(f"config: invalid TOML: {exc}", path, line, column) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"config: cannot read: {exc}", path) from None
+
+
+def _toml_position(message: str) -> tuple[int, int]:
+    match = re.search(r"line (\d+), column (\d+)", message)
+    return (int(match.group(1)), int(match.group(2))) if match else (1, 1)
+
+
+def load_file(path: Path) -> Config:
+    """Read one config file: `lockwise.toml` (keys at the top) or a pyproject.toml."""
+    if not path.is_file():
+        raise InputError("config: no such file", path)
+    raw = _read_toml(path)
+    if path.name == PYPROJECT or "tool" in raw and isinstance(raw.get("tool"), dict) and \
+            "lockwise" in raw["tool"]:
+        section = raw.get("tool", {}).get("lockwise")
+        if section is None:
+            raise InputError("config: no [tool.lockwise] table in this file", path)
+        if not isinstance(section, dict):
+            raise _error(path, "lockwise", "`tool.lockwise` must be a table")
+        return parse_config(section, path.resolve())
+    return parse_config(raw, path.resolve(), "lockwise.toml")
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest lockwise.toml, or pyproject.toml with [tool.lockwise], from `start` up."""
+    directory = (start or Path.cwd()).resolve()
+    for folder in (directory, *directory.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / PYPROJECT
+        if pyproject.is_file() and _has_lockwise_table(pyproject):
+            return pyproject
+    return None
+
+
+def _has_lockwise_table(pyproject: Path) -> bool:
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    # Cheap test first; a broken pyproject.toml that mentions lockwise is then an error.
+    if "tool.lockwise" not in text:
+        return False
+    return "lockwise" in _read_toml(pyproject).get("tool", {})
+
+
+def load_config(explicit: Path | None = None, start: Path | None = None) -> Config:
+    """The config in force: `explicit` (--config), else the nearest one, else defaults."""
+    if explicit is not None:
+        return load_file(explicit)
+    found = find_config(start)
+    return load_file(found) if found else Config()
+
+
+# --- applying per-path overrides to reports -------------------------------------------------
+
+def apply_overrides(reports: Sequence[MigrationReport], config: Config,
+                    tags: dict[str, tuple[str, ...]] | None = None) -> None:
+    """Drop findings that the overrides of a migration's path ignore (or do not select);
+    `tags` (rule id -> tags) lets `select` name tags."""
+    if not config.overrides:
+        return
+    from lockwise.lint import _statement_reason
+
+    tags = tags or {}
+    for report in reports:
+        matching = config.overrides_for(report.migration.path)
+        ignore = frozenset().union(*(o.ignore for o in matching))
+        select = frozenset().union(*(o.select for o in matching))
+        if not ignore and not select:
+            continue
+
+        def keep(rule: str, ignore: frozenset = ignore, select: frozenset = select) -> bool:
+            # Input problems are never filtered: a parse error must still fail the run.
+            if rule == "parse-error":
+                return True
+            return rule not in ignore and (not select or rule in select or
+                                           any(t in select for t in tags.get(rule, ())))
+
+        report.findings = [f for f in report.findings if keep(f.rule)]
+        for s in report.statements:
+            s.findings = [f for f in s.findings if keep(f.rule)]
+            s.safety = max((f.safety for f in s.findings), default=Safety.SAFE)
+            s.reason = _statement_reason(s.findings, s.effect)
+        report.safety = max((f.safety for f in report.all_findings), default=Safety.SAFE)
+        if not report.all_findings:
+            report.reason = "every statement is safe"
+
+
+def threshold_for(report: MigrationReport, config: Config, default: Safety) -> Safety:
+    """--fail-on for one migration: the last matching override with fail_on, else default."""
+    chosen = default
+    for o in config.overrides_for(report.migration.path):
+        if o.fail_on is not None:
+            chosen = o.fail_on
+    return chosen
+
+
+def any_failing(reports: Sequence[MigrationReport], config: Config, default: Safety) -> bool:
+    return any(r.safety >= threshold_for(r, config, default) for r in reports)
+
+
+def pick(ctx: object, name: str, value: object, configured: object) -> object:
+    """The command-line value when the flag was given, else the configured one, else the
+    flag's default. `ctx` is the click/typer context of the command."""
+    if configured is None:
+        return value
+    # Compared by name: typer may vendor click, so its ParameterSource enum is not importable
+    # from one fixed place.
+    source = ctx.get_parameter_source(name)  # type: ignore[attr-defined]
+    if getattr(source, "name", None) in ("COMMANDLINE", "ENVIRONMENT"):
+        return value
+    return configured

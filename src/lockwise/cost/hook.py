@@ -1,0 +1,87 @@
+"""The cost model inside `lint`: per statement estimates and the facts rules match on.
+
+Facts given to rules when a stats file is loaded:
+- `estimated_seconds`, `lock_seconds` (None when there is no estimate), `cost_summary`;
+- `lock_hold_seconds`: how long a table lock of SHARE or stronger is held while this statement
+  runs, counting locks taken by earlier statements of the same transaction (they are only
+  released at commit);
+- `lock_hold_exceeds_limit`: that hold is over `--max-lock-seconds`;
+- `lock_table`, `lock_mode`, `max_lock_seconds` for the message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lockwise.core.types import Effect, LockMode, StatementReport
+from lockwise.cost.model import BLOCKING, Estimate, estimate_statement, human_seconds
+from lockwise.cost.profile import DEFAULT_PROFILE, MachineProfile
+from lockwise.cost.stats import Stats
+
+
+@dataclass(slots=True)
+class CostTracker:
+    """Estimates one migration's statements in order, remembering locks held until commit."""
+
+    stats: Stats
+    profile: MachineProfile = DEFAULT_PROFILE
+    max_lock_seconds: float | None = None
+    #: Tables locked SHARE or stronger by earlier statements of the open transaction.
+    held: dict[str, LockMode] = field(default_factory=dict)
+    last: Estimate | None = None
+    last_lock_seconds: float | None = None
+
+    def before(self, effect: Effect, tree: dict | None, new_tables: set[str],
+               in_transaction: bool) -> dict:
+        """Estimate the statement about to be judged; return the facts rules see."""
+        est = estimate_statement(effect, self.stats, self.profile, tree=tree,
+                                 new_tables=frozenset(new_tables))
+        self.last = est
+        if est.seconds is None:
+            self.last_lock_seconds = None
+            return {"estimated_seconds": None, "lock_seconds": None, "lock_hold_seconds": None,
+                    "lock_hold_exceeds_limit": False, "cost_summary": est.note}
+        locks = {t: m for t, m in effect.locks.items() if m >= BLOCKING}
+        carried = {t: m for t, m in self.held.items() if in_transaction}
+        hold = est.table_lock_seconds or 0.0
+        lock_seconds = est.lock_seconds or 0.0
+        if carried:
+            # Locks from earlier statements are still held: this statement's whole run
+            # extends them.
+            hold = max(hold, est.seconds)
+            lock_seconds = max(lock_seconds, est.seconds)
+        self.last_lock_seconds = lock_seconds
+        strongest = {**carried, **locks}
+        table, mode = max(strongest.items(), key=lambda kv: kv[1], default=("", None))
+        summary = est.summary()
+        if carried and not locks:
+            summary += (f"; {', '.join(sorted(carried))} stays locked from earlier in the "
+                        "transaction")
+        return {
+            "estimated_seconds": round(est.seconds, 3), "lock_seconds": round(lock_seconds, 3),
+            "lock_hold_seconds": round(hold, 3), "lock_hold_text": human_seconds(hold),
+            "lock_hold_exceeds_limit": self.max_lock_seconds is not None
+            and hold > self.max_lock_seconds,
+            "max_lock_seconds": self.max_lock_seconds, "lock_table": table,
+            "lock_mode": mode.pg_name if mode is not None else None,
+            "lock_blocks": "reads and writes" if mode is LockMode.ACCESS_EXCLUSIVE else "writes",
+            "cost_summary": summary,
+        }
+
+    def fill(self, report: StatementReport) -> None:
+        if self.last is None:
+            return
+        if self.last.seconds is not None:
+            report.estimated_seconds = round(self.last.seconds, 3)
+            report.lock_seconds = round(self.last_lock_seconds or 0.0, 3)
+        else:
+            report.cost_note = self.last.note
+
+    def after(self, effect: Effect, in_transaction: bool) -> None:
+        """Call after the session moved past the statement: keep or release held locks."""
+        if in_transaction:
+            for table, mode in effect.locks.items():
+                if mode >= BLOCKING:
+                    self.held[table] = max(mode, self.held.get(table, mode))
+        else:
+            self.held.clear()

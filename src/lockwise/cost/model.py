@@ -1,0 +1,560 @@
+"""The cost model: from a statement's Effect and table statistics to seconds.
+
+The effect model says *what* PostgreSQL does (rewrite, scan, build an index, validate a foreign
+key, touch rows); this module says *how long* that takes on a table of a given size, using a
+machine profile (lockwise.cost.profile). Every operation lists its drivers (rows, bytes,
+indexes rebuilt) so a user can see why the number is what it is.
+
+Durations:
+- `seconds`: the statement's total duration.
+- `lock_seconds`: how long it blocks other sessions' reads or writes of a table: the time it
+  holds SHARE or stronger (SHARE, SHARE ROW EXCLUSIVE, EXCLUSIVE, ACCESS EXCLUSIVE), or row
+  locks on the rows an UPDATE/DELETE touches. SHARE UPDATE EXCLUSIVE (CONCURRENTLY, VALIDATE)
+  blocks neither, so it counts 0.
+
+A table the stats file does not know gets no estimate: the result says which tables are
+missing. Tables created earlier in the same migration run are empty and cost nothing to scan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lockwise.core.types import Effect, LockMode
+from lockwise.cost.profile import DEFAULT_PROFILE, MachineProfile
+from lockwise.cost.stats import IndexStats, Stats, TableStats
+
+MB = 1024 * 1024
+#: B-tree leaf entry overhead: 8-byte index tuple header + 4-byte line pointer.
+_BTREE_ENTRY_OVERHEAD = 12
+#: B-tree leaf pages are filled to 90% by a build.
+_BTREE_FILL = 0.9
+#: Assumed key width when neither the stats nor an existing index tell (a bigint / uuid half).
+DEFAULT_KEY_BYTES = 8
+#: WAL record overhead for a heap tuple change (record header + heap header), bytes.
+_WAL_TUPLE_OVERHEAD = 50
+#: ANALYZE samples 300 x default_statistics_target (100) rows.
+_ANALYZE_SAMPLE_ROWS = 30_000
+_PAGE = 8192
+
+#: Locks that block other sessions' writes (and, for ACCESS EXCLUSIVE, reads).
+BLOCKING = LockMode.SHARE
+
+
+@dataclass(slots=True)
+class Operation:
+    """One costed piece of work on one table."""
+
+    kind: str
+    table: str
+    seconds: float
+    #: Seconds during which this operation blocks reads or writes of `table`.
+    lock_seconds: float
+    #: The blocking lock held ("AccessExclusiveLock", "row locks"), None when none is.
+    lock: str | None
+    drivers: dict = field(default_factory=dict)
+    wal_bytes: int = 0
+    #: Extra disk space needed while it runs (new heap and indexes next to the old ones).
+    disk_bytes: int = 0
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "table": self.table, "seconds": round(self.seconds, 3),
+                "lock_seconds": round(self.lock_seconds, 3), "lock": self.lock,
+                "drivers": self.drivers, "wal_bytes": self.wal_bytes,
+                "disk_bytes": self.disk_bytes}
+
+
+@dataclass(slots=True)
+class Estimate:
+    """The cost of one statement. `seconds` is None when a table it needs is unknown."""
+
+    seconds: float | None
+    lock_seconds: float | None
+    operations: list[Operation]
+    unknown_tables: tuple[str, ...] = ()
+    #: Why there is no estimate when `seconds` is None (unknown table, unknown WHERE).
+    note: str = ""
+    #: Seconds a table-level lock of SHARE or stronger is held (row locks not counted).
+    table_lock_seconds: float | None = None
+
+    @property
+    def wal_bytes(self) -> int:
+        return sum(o.wal_bytes for o in self.operations)
+
+    @property
+    def disk_bytes(self) -> int:
+        return sum(o.disk_bytes for o in self.operations)
+
+    def summary(self) -> str:
+        """One line: what is held for how long and why, e.g. for a rule message."""
+        if self.seconds is None:
+            return self.note
+        parts = []
+        for op in self.operations:
+            text = f"{op.kind.replace('_', ' ')} of {op.table} ~{human_seconds(op.seconds)}"
+            if op.lock and op.lock_seconds > 0:
+                text += f", holding {op.lock} ~{human_seconds(op.lock_seconds)}"
+            drivers = drivers_text(op.drivers)
+            parts.append(f"{text} ({drivers})" if drivers else text)
+        extra = []
+        if self.disk_bytes:
+            extra.append(f"needs ~{human_bytes(self.disk_bytes)} free disk")
+        if self.wal_bytes:
+            extra.append(f"writes ~{human_bytes(self.wal_bytes)} of WAL")
+        return "; ".join(parts + extra) or "catalog-only change"
+
+    def to_dict(self) -> dict:
+        return {"seconds": None if self.seconds is None else round(self.seconds, 3),
+                "lock_seconds": None if self.lock_seconds is None else
+                round(self.lock_seconds, 3),
+                "wal_bytes": self.wal_bytes, "disk_bytes": self.disk_bytes,
+                "unknown_tables": list(self.unknown_tables), "note": self.note,
+                "operations": [o.to_dict() for o in self.operations]}
+
+
+def human_seconds(s: float) -> str:
+    if s < 1:
+        return f"{s * 1000:.0f} ms"
+    if s < 120:
+        return f"{s:.1f} s"
+    if s < 7200:
+        return f"{s / 60:.1f} min"
+    return f"{s / 3600:.1f} h"
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"
+
+
+def human_rows(n: float) -> str:
+    if n >= 1e6:
+        return f"{n / 1e6:.1f} M rows"
+    if n >= 1e3:
+        return f"{n / 1e3:.0f} k rows"
+    return f"{n:.0f} rows"
+
+
+def drivers_text(drivers: dict) -> str:
+    out = []
+    for key, value in drivers.items():
+        if key == "rows":
+            out.append(human_rows(value))
+        elif key.endswith("bytes") and isinstance(value, (int, float)):
+            out.append(f"{key.replace('_', ' ')} {human_bytes(value)}")
+        else:
+            out.append(f"{key.replace('_', ' ')} {value}")
+    return ", ".join(out)
+
+
+# --- costing primitives -----------------------------------------------------------------------
+
+def _scan(t: TableStats, p: MachineProfile) -> float:
+    return t.heap_bytes / (p.scan_mb_s * MB)
+
+
+def _key_bytes_of_index(t: TableStats, idx: IndexStats) -> float:
+    """Key width implied by an existing b-tree's size: bytes = rows x (12 + key) / 0.9."""
+    if t.rows <= 0 or idx.bytes <= 0:
+        return DEFAULT_KEY_BYTES
+    return max(idx.bytes * _BTREE_FILL / t.rows - _BTREE_ENTRY_OVERHEAD, 4.0)
+
+
+def _key_bytes_of_columns(t: TableStats, columns: tuple[str, ...]) -> tuple[float, bool]:
+    """Key width of a new index from pg_stats avg_width; (width, True when assumed)."""
+    total, assumed = 0.0, False
+    for col in columns or ("(expression)",):
+        cs = t.columns.get(col)
+        if cs is not None and cs.avg_width:
+            total += cs.avg_width
+        else:
+            total += DEFAULT_KEY_BYTES
+            assumed = True
+    return total, assumed
+
+
+def _btree_bytes(rows: float, key_bytes: float) -> int:
+    aligned = -(-int(key_bytes) // 8) * 8
+    return int(rows * (_BTREE_ENTRY_OVERHEAD + aligned) / _BTREE_FILL) + _PAGE
+
+
+def _sort_load(rows: float, key_bytes: float, p: MachineProfile) -> float:
+    """Sort and load a b-tree of `rows` keys (the heap scan is charged separately).
+
+    Keys up to 8 bytes (integers, timestamps) cost the same per row; wider keys (text, several
+    columns) cost more per byte beyond that: comparing and copying them is the slow part.
+    """
+    return rows / p.index_build_rows_s + rows * max(key_bytes - DEFAULT_KEY_BYTES, 0) / (
+        p.index_key_mb_s * MB)
+
+
+def _rebuild_indexes(t: TableStats, p: MachineProfile,
+                     indexes: tuple[IndexStats, ...] | None = None) -> tuple[float, int]:
+    """Rebuild existing indexes after a rewrite: one heap scan and one sort per index."""
+    seconds, size = 0.0, 0
+    for idx in t.indexes if indexes is None else indexes:
+        seconds += _scan(t, p) + _sort_load(t.rows, _key_bytes_of_index(t, idx), p)
+        size += idx.bytes
+    return seconds, size
+
+
+# --- the estimator ----------------------------------------------------------------------------
+
+class _Unknown(Exception):
+    def __init__(self, tables: tuple[str, ...] = (), note: str = ""):
+        super().__init__(note)
+        self.tables = tables
+        self.note = note
+
+
+@dataclass(slots=True)
+class _Estimator:
+    effect: Effect
+    stats: Stats
+    profile: MachineProfile
+    new_tables: frozenset[str]
+    tree: dict | None
+    ops: list[Operation] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    def table(self, name: str, is_new: bool = False) -> TableStats | None:
+        """Stats for `name`; an empty table when it was created by these migrations."""
+        if is_new or name in self.new_tables:
+            return TableStats(name=name, rows=0, heap_bytes=0)
+        t = self.stats.table(name)
+        if t is None and name not in self.missing:
+            self.missing.append(name)
+        return t
+
+    def lock_of(self, table: str) -> str | None:
+        mode = self.effect.locks.get(table)
+        return mode.pg_name if mode is not None and mode >= BLOCKING else None
+
+    def add(self, kind: str, table: str, seconds: float, drivers: dict, *, wal: int = 0,
+            disk: int = 0, lock: str | None = "", lock_seconds: float | None = None) -> None:
+        held = self.lock_of(table) if lock == "" else lock
+        if lock_seconds is None:
+            lock_seconds = seconds if held else 0.0
+        self.ops.append(Operation(kind, table, seconds, lock_seconds, held, drivers,
+                                  int(wal), int(disk)))
+
+    # --- operation classes
+
+    def rewrite(self, kind: str, name: str, is_new: bool, computed: int = 0) -> None:
+        t = self.table(name, is_new)
+        if t is None:
+            return
+        p = self.profile
+        data = t.heap_bytes + t.toast_bytes
+        seconds = data / (p.rewrite_mb_s * MB)
+        rebuild, index_bytes = _rebuild_indexes(t, p)
+        drivers: dict = {"rows": t.rows, "heap_bytes": t.heap_bytes}
+        if t.toast_bytes:
+            drivers["toast_bytes"] = t.toast_bytes
+        if computed:
+            # Each volatile default is evaluated once per row while the heap is rewritten.
+            seconds += computed * t.rows / p.volatile_default_rows_s
+            drivers["volatile_defaults"] = computed
+        drivers["indexes_rebuilt"] = len(t.indexes)
+        disk = data + index_bytes
+        if kind == "cluster":
+            # CLUSTER sorts the rows on the index key (seq scan + sort, the usual plan).
+            seconds += _sort_load(t.rows, DEFAULT_KEY_BYTES, p)
+            disk += t.heap_bytes  # the sort's temporary files
+        self.add(kind, name, seconds + rebuild, drivers, wal=data + index_bytes, disk=disk)
+
+    def full_scan(self, name: str, is_new: bool, why: str) -> None:
+        t = self.table(name, is_new)
+        if t is None:
+            return
+        self.add("full_scan", name, _scan(t, self.profile),
+                 {"rows": t.rows, "heap_bytes": t.heap_bytes, "why": why})
+
+    def index_build(self, name: str, is_new: bool, columns: tuple[str, ...],
+                    concurrently: bool, unique: bool = False) -> None:
+        t = self.table(name, is_new)
+        if t is None:
+            return
+        p = self.profile
+        key, assumed = _key_bytes_of_columns(t, columns)
+        seconds = _scan(t, p) + _sort_load(t.rows, key, p)
+        size = _btree_bytes(t.rows, key)
+        drivers: dict = {"rows": t.rows, "heap_bytes": t.heap_bytes,
+                         "key_bytes": f"{key:.0f}{' (assumed)' if assumed else ''}"}
+        if unique:
+            drivers["unique"] = True
+        if concurrently:
+            seconds *= p.concurrent_index_factor
+            self.add("index_build_concurrently", name, seconds, drivers, wal=size, disk=size)
+        else:
+            self.add("index_build", name, seconds, drivers, wal=size, disk=size)
+
+    def reindex(self, name: str, index: str, concurrently: bool) -> None:
+        t = self.table(name)
+        if t is None:
+            return
+        chosen = tuple(i for i in t.indexes if not index or i.name == index)
+        if index and not chosen:
+            self.missing.append(index)
+            return
+        seconds, size = _rebuild_indexes(t, self.profile, chosen)
+        if concurrently:
+            seconds *= self.profile.concurrent_index_factor
+        self.add("reindex_concurrently" if concurrently else "reindex", name, seconds,
+                 {"rows": t.rows, "indexes_rebuilt": len(chosen)}, wal=size, disk=size)
+
+    def fk_validation(self, child: str, parent: str, is_new: bool) -> None:
+        c = self.table(child, is_new)
+        par = self.table(parent)
+        if c is None or par is None:
+            return
+        p = self.profile
+        seconds = _scan(c, p) + _scan(par, p) + c.rows / p.fk_check_rows_s
+        drivers = {"rows": c.rows, "heap_bytes": c.heap_bytes, "referenced_table": parent,
+                   "referenced_rows": par.rows}
+        self.add("fk_validation", child, seconds, drivers)
+        held = self.lock_of(parent)
+        if held and parent != child:
+            # The referenced table is locked for the whole validation too (SHARE ROW EXCLUSIVE).
+            self.ops.append(Operation("fk_validation_referenced", parent, 0.0, seconds, held,
+                                      {"rows": par.rows}))
+
+    def dml(self, kind: str, name: str, is_new: bool, has_where: bool, columns: tuple) -> None:
+        t = self.table(name, is_new)
+        if t is None:
+            return
+        p = self.profile
+        rows, how = (t.rows, "every row") if not has_where else _where_rows(self.tree, t)
+        if rows is None:
+            raise _Unknown(note=f"the rows the WHERE clause of this {kind.upper()} on {name} "
+                           f"matches are unknown: {how}")
+        rows = min(rows, t.rows)
+        drivers: dict = {"rows": rows, "matched_by": how}
+        # A WHERE finds its rows through an index (a batch); a whole-table pass scans.
+        lookup = rows / p.lookup_rows_s if has_where else 0.0
+        if kind == "update":
+            n_idx = len(t.indexes)
+            # The first index (usually the primary key) is part of update_rows_s; each further
+            # one costs an insertion per row, more for wider keys.
+            extra = sorted(t.indexes, key=lambda i: (not i.unique, i.bytes))[1:]
+            per_row = sum(1 / p.index_insert_rows_s + max(_key_bytes_of_index(t, i) - 8, 0)
+                          / (p.index_insert_key_mb_s * MB) for i in extra)
+            seconds = (rows / p.update_rows_s + rows * t.row_bytes / (p.rewrite_mb_s * MB)
+                       + rows * per_row + lookup)
+            drivers.update(row_bytes=round(t.row_bytes), indexes_updated=n_idx)
+            wal = rows * (t.row_bytes + _WAL_TUPLE_OVERHEAD + n_idx * 32)
+            disk = rows * t.row_bytes
+            op = "update_backfill" if not has_where else "update_batch"
+        else:
+            seconds = rows / p.delete_rows_s + lookup
+            wal, disk = rows * _WAL_TUPLE_OVERHEAD, 0
+            op = "delete_backfill" if not has_where else "delete_batch"
+        # Row locks on every touched row until commit: writers to those rows wait.
+        self.add(op, name, seconds, drivers, wal=wal, disk=disk,
+                 lock="row locks" if rows else None)
+
+    def attach_partition(self, parent: str, part: str, is_new: bool) -> None:
+        t = self.table(part, is_new)
+        par = self.table(parent)
+        if t is None or par is None:
+            return
+        p = self.profile
+        seconds = _scan(t, p)
+        have = {i.columns for i in t.indexes}
+        missing = [i for i in par.indexes if i.columns not in have]
+        build = sum(_scan(t, p) + _sort_load(t.rows, DEFAULT_KEY_BYTES * len(i.columns), p)
+                    for i in missing)
+        size = sum(_btree_bytes(t.rows, DEFAULT_KEY_BYTES * len(i.columns)) for i in missing)
+        self.add("partition_attach", part, seconds + build,
+                 {"rows": t.rows, "heap_bytes": t.heap_bytes,
+                  "indexes_built": len(missing)}, wal=size, disk=size)
+
+    def vacuum(self, name: str) -> None:
+        t = self.table(name)
+        if t is None:
+            return
+        p = self.profile
+        seconds = _scan(t, p) + t.index_bytes / (p.scan_mb_s * MB)
+        self.add("vacuum", name, seconds,
+                 {"heap_bytes": t.heap_bytes, "index_bytes": t.index_bytes})
+
+    def analyze(self, name: str) -> None:
+        t = self.table(name)
+        if t is None:
+            return
+        sample = min(t.rows, _ANALYZE_SAMPLE_ROWS)
+        pages = min(t.heap_bytes, sample * max(t.row_bytes, 1.0) * 10, _ANALYZE_SAMPLE_ROWS *
+                    _PAGE)
+        self.add("analyze", name, pages / (self.profile.scan_mb_s * MB),
+                 {"rows": sample, "heap_bytes": pages})
+
+    def query_fill(self, kind: str, target: str, sources: list[str]) -> None:
+        total = 0.0
+        rows = 0.0
+        size = 0
+        for src in sources:
+            t = self.table(src)
+            if t is None:
+                return
+            total += (t.heap_bytes + t.toast_bytes) / (self.profile.rewrite_mb_s * MB)
+            rows += t.rows
+            size += t.heap_bytes + t.toast_bytes
+        self.add(kind, target, total, {"rows": rows, "source_bytes": size}, wal=size,
+                 disk=size)
+
+
+def _where_rows(tree: dict | None, t: TableStats) -> tuple[float | None, str]:
+    """Rows a DML's WHERE clause matches, when it can be bounded without running it."""
+    from lockwise.effects.nodes import const_value, unwrap
+
+    if not tree:
+        return None, "no parse tree"
+    _, stmt = unwrap(tree)
+    where = stmt.get("whereClause")
+    return _bound(where, t, const_value, unwrap)
+
+
+def _bound(expr: dict | None, t: TableStats, const_value, unwrap) -> tuple[float | None, str]:
+    from lockwise.effects.nodes import column_ref, walk
+
+    kind, body = unwrap(expr)
+    if kind == "BoolExpr" and body.get("boolop") == "AND_EXPR":
+        known = [b for b in (_bound(a, t, const_value, unwrap) for a in body.get("args") or ())
+                 if b[0] is not None]
+        if known:
+            return min(known, key=lambda b: b[0])
+        return None, "no bounded condition"
+    if kind == "A_Expr" and body.get("kind") == "AEXPR_BETWEEN":
+        items = unwrap(body.get("rexpr"))[1].get("items") or []
+        values = [const_value(i) for i in items]
+        if len(values) == 2 and all(isinstance(v, int) for v in values):
+            return float(max(values[1] - values[0] + 1, 0)), "BETWEEN range (keys assumed dense)"
+    if kind == "NullTest":
+        col = column_ref(body.get("arg"))
+        cs = t.columns.get(col or "")
+        if cs is not None and cs.null_frac is not None:
+            frac = cs.null_frac if body.get("nulltesttype") == "IS_NULL" else 1 - cs.null_frac
+            return t.rows * frac, f"null_frac of {col}"
+        return None, f"no null_frac for {col} in the stats"
+    if kind == "A_Expr" and body.get("kind") == "AEXPR_OP":
+        names = [unwrap(n)[1].get("sval") for n in body.get("name") or ()]
+        col = column_ref(body.get("lexpr")) or column_ref(body.get("rexpr"))
+        if names == ["="] and col:
+            cs = t.columns.get(col)
+            distinct = cs.distinct_values(t.rows) if cs is not None else None
+            if distinct:
+                return t.rows / distinct, f"n_distinct of {col}"
+            return None, f"no n_distinct for {col} in the stats"
+    if kind == "SubLink":
+        for k, b in walk(body.get("subselect")):
+            if k == "SelectStmt" and b.get("limitCount"):
+                n = const_value(b["limitCount"])
+                if isinstance(n, int):
+                    return float(n), "LIMIT of the subquery"
+    return None, f"cannot bound a {kind or 'missing'} condition"
+
+
+def estimate_statement(effect: Effect, stats: Stats, profile: MachineProfile = DEFAULT_PROFILE,
+                       *, tree: dict | None = None,
+                       new_tables: frozenset[str] | set[str] = frozenset()) -> Estimate:
+    """Predict how long one statement runs and how long it blocks others."""
+    e = _Estimator(effect, stats, profile, frozenset(new_tables), tree)
+    try:
+        _classify(e)
+    except _Unknown as unknown:
+        return Estimate(None, None, [], unknown.tables, unknown.note)
+    if e.missing:
+        names = ", ".join(e.missing)
+        verb = "is" if len(e.missing) == 1 else "are"
+        return Estimate(None, None, [], tuple(e.missing),
+                        f"{names} {verb} not in the stats file")
+    overhead = profile.statement_overhead_s
+    seconds = overhead + sum(o.seconds for o in e.ops)
+    # A table lock is taken at the start and held to the end of the statement (and, inside a
+    # transaction, to commit): every operation of the statement runs under it.
+    table_locked = any(m >= BLOCKING for m in effect.locks.values())
+    table_lock = seconds if table_locked else 0.0
+    row_lock = sum(o.lock_seconds for o in e.ops if o.lock == "row locks")
+    return Estimate(seconds, max(table_lock, row_lock), e.ops, table_lock_seconds=table_lock)
+
+
+_REWRITE_KINDS = {"cluster": "cluster", "vacuum": "vacuum_full",
+                  "refresh_materialized_view": "refresh_materialized_view"}
+
+
+def _classify(e: _Estimator) -> None:
+    """Map the effect's actions onto operation classes (one table pass per rewrite/scan)."""
+    effect = e.effect
+    kinds = {a.kind for a in effect.actions}
+    is_new = {str(a.facts.get("table")): bool(a.facts.get("table_is_new"))
+              for a in effect.actions if a.facts.get("table")}
+    handled: set[str] = set()
+    if "truncate" not in kinds:
+        for table in sorted(effect.rewrites):
+            kind = next((_REWRITE_KINDS[k] for k in kinds if k in _REWRITE_KINDS),
+                        "table_rewrite")
+            computed = sum(1 for a in effect.actions if a.kind == "add_column"
+                           and a.facts.get("table") == table and a.facts.get("default_volatile"))
+            e.rewrite(kind, table, is_new.get(table, False), computed)
+            handled.add(table)
+    for a in effect.actions:
+        f = a.facts
+        table = str(f.get("table") or "")
+        new = bool(f.get("table_is_new"))
+        if a.kind == "create_index":
+            e.index_build(table, new, tuple(f.get("columns") or ()), bool(f.get("concurrently")),
+                          bool(f.get("unique")))
+        elif a.kind == "reindex" and table:
+            e.reindex(table, str(f.get("index") or ""), bool(f.get("concurrently")))
+        elif a.kind == "add_constraint":
+            ctype = f.get("constraint_type")
+            if ctype == "foreign" and not f.get("not_valid"):
+                e.fk_validation(table, str(f.get("ref_table")), new)
+            elif ctype in ("unique", "primary", "exclude") and not f.get("using_index"):
+                e.index_build(table, new, tuple(f.get("columns") or ()), False, True)
+        elif a.kind == "add_column" and (f.get("primary_key") or f.get("unique")):
+            e.index_build(table, new, (str(f.get("column")),), False, True)
+        elif a.kind == "validate_constraint":
+            if f.get("constraint_type") == "foreign":
+                ref = _fk_reference(e, table, str(f.get("constraint")))
+                if ref:
+                    e.fk_validation(table, ref, new)
+                    handled.add(table)
+        elif a.kind in ("do_block", "copy", "call") or (a.kind == "insert" and any(
+                r != f"table:{table}" for r in effect.reads)):
+            raise _Unknown(note=f"the work of a {a.kind.replace('_', ' ')} depends on data "
+                           "lockwise does not read")
+        elif a.kind in ("update", "delete") and table:
+            e.dml(a.kind, table, new, bool(f.get("has_where")), tuple(f.get("columns") or ()))
+            handled.add(table)
+        elif a.kind == "attach_partition":
+            part = str(f.get("partition"))
+            e.attach_partition(table, part, bool(f.get("partition_is_new")))
+            handled.add(part)
+        elif a.kind == "vacuum" and not f.get("full"):
+            for t in f.get("tables") or ():
+                e.vacuum(t)
+                handled.add(t)
+        elif a.kind == "analyze":
+            for t in f.get("tables") or ():
+                e.analyze(t)
+                handled.add(t)
+        elif a.kind in ("create_table_as", "create_materialized_view") and f.get("with_data"):
+            sources = [r for r, why in effect.scans.items() if "fill" in why]
+            e.query_fill(a.kind, table, sources)
+            handled.update(sources)
+    # Remaining scans: validation passes (ALTER TABLE checks all new constraints in one pass).
+    for table, why in sorted(effect.scans.items()):
+        if table in handled or table in effect.rewrites or why.startswith(
+                ("index build", "index rebuild", "foreign key validation", "partition bound")):
+            continue
+        e.full_scan(table, is_new.get(table, False), why)
+
+
+def _fk_reference(e: _Estimator, table: str, constraint: str) -> str | None:
+    """The referenced table of a FK being validated: from the locks (ROW SHARE on it)."""
+    others = [t for t, m in e.effect.locks.items() if t != table and m == LockMode.ROW_SHARE]
+    return others[0] if others else None

@@ -1,0 +1,94 @@
+"""The machine profile: how fast this server scans, rewrites, sorts and updates.
+
+Defaults describe a small cloud VM (2 vCPU, SSD, table cached in memory or on fast storage);
+`lockwise calibrate` measures the real ones (docs/cost-model.md lists every constant).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+from lockwise.parse.source import InputError
+
+FORMAT = "lockwise-profile"
+VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class MachineProfile:
+    #: Sequential heap scan with a per-row check (validation, FK, SET NOT NULL), MB/s of heap.
+    scan_mb_s: float = 400.0
+    #: Table rewrite (read old heap, write new heap and WAL), MB/s of heap + TOAST.
+    rewrite_mb_s: float = 60.0
+    #: Rewrite with a volatile default (gen_random_uuid(), random()): rows computed per second.
+    volatile_default_rows_s: float = 500_000.0
+    #: B-tree build: sorting and loading, per row (8-byte key), excluding the heap scan.
+    index_build_rows_s: float = 1_500_000.0
+    #: B-tree build: extra cost per key byte beyond the row cost, MB/s of key data.
+    index_key_mb_s: float = 40.0
+    #: CREATE INDEX CONCURRENTLY takes this many times a plain build (two scans, a validation).
+    concurrent_index_factor: float = 1.8
+    #: UPDATE: rows per second of a table with one index (its primary key), row bytes
+    #: charged at rewrite_mb_s on top.
+    update_rows_s: float = 200_000.0
+    #: UPDATE: entries per second inserted into each further index (8-byte key); new row
+    #: versions rarely fit their page, so updates are not HOT and every index gets an entry.
+    index_insert_rows_s: float = 100_000.0
+    #: UPDATE: extra index insertion cost per key byte beyond 8, MB/s of key data.
+    index_insert_key_mb_s: float = 4.0
+    #: DELETE: rows marked deleted per second.
+    delete_rows_s: float = 1_200_000.0
+    #: UPDATE/DELETE with a WHERE: rows per second found through an index (a batch).
+    lookup_rows_s: float = 1_000_000.0
+    #: Foreign key validation: referencing rows checked per second (the anti-join).
+    fk_check_rows_s: float = 1_500_000.0
+    #: Fixed cost of any statement: parse, catalog updates, commit.
+    statement_overhead_s: float = 0.003
+    #: Where the numbers come from: "defaults" or the calibration run that measured them.
+    source: str = "defaults"
+
+    def to_json(self) -> str:
+        return json.dumps({"format": FORMAT, "version": VERSION, **asdict(self)}, indent=2) + "\n"
+
+
+DEFAULT_PROFILE = MachineProfile()
+
+_NUMERIC = [f.name for f in fields(MachineProfile) if f.name != "source"]
+
+
+def profile_from_dict(doc: object, path: Path | None = None) -> MachineProfile:
+    """A profile from its JSON form; constants it leaves out keep their defaults."""
+    if not isinstance(doc, dict) or doc.get("format", FORMAT) != FORMAT:
+        raise InputError("not a lockwise machine profile (expected \"format\": "
+                         f"\"{FORMAT}\")", path)
+    if doc.get("version", VERSION) != VERSION:
+        raise InputError(f"unsupported profile version {doc.get('version')!r}", path)
+    unknown = set(doc) - {*_NUMERIC, "source", "format", "version", "measured"}
+    if unknown:
+        raise InputError(f"unknown profile keys: {', '.join(sorted(unknown))}", path)
+    values: dict = {}
+    for name in _NUMERIC:
+        if name in doc:
+            v = doc[name]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
+                raise InputError(f"{name} must be a positive number, not {v!r}", path)
+            values[name] = float(v)
+    if "source" in doc:
+        values["source"] = str(doc["source"])
+    return replace(DEFAULT_PROFILE, **values)
+
+
+def load_profile(path: Path) -> MachineProfile:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read profile: {getattr(exc, 'strerror', None) or exc}",
+                         path) from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"profile is not valid JSON: {exc.msg}", path, exc.lineno,
+                         exc.colno) from None
+    return profile_from_dict(doc, path)

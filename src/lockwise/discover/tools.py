@@ -1,0 +1,151 @@
+"""Layouts of dbmate and sqitch.
+
+dbmate: `<version>_<name>.sql`, each file holding both directions after `-- migrate:up` and
+`-- migrate:down` lines; `-- migrate:up transaction:false` runs it outside a transaction.
+
+sqitch: `sqitch.plan` lists the changes in deploy order; each change has `deploy/<change>.sql`,
+`revert/<change>.sql` and `verify/<change>.sql`. A change reworked after a tag keeps its older
+scripts as `deploy/<change>@<tag>.sql`.
+
+The helpers of layouts.py are imported inside the functions: layouts.py imports this module
+while it builds its LAYOUTS table.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from lockwise.core.types import Migration
+from lockwise.parse.source import InputError, read_sql_file
+
+# --- dbmate ---------------------------------------------------------------------------------
+
+_DBMATE_SECTION = re.compile(r"^[ \t]*--[ \t]*migrate:(up|down)\b([^\n]*)$",
+                             re.IGNORECASE | re.MULTILINE)
+
+
+def _blank_outside(text: str, start: int, end: int) -> str:
+    """Keep text[start:end]; replace everything else by spaces, newlines kept, so the kept
+    part sits at its true line and column of the file."""
+    def blank(piece: str) -> str:
+        return re.sub(r"[^\n]", " ", piece)
+
+    return blank(text[:start]) + text[start:end] + blank(text[end:])
+
+
+def split_dbmate(text: str) -> tuple[str, str | None, bool]:
+    """(up SQL, down SQL or None, no_transaction) of a dbmate file, lines kept true."""
+    sections = list(_DBMATE_SECTION.finditer(text))
+    up = next((m for m in sections if m.group(1).lower() == "up"), None)
+    if up is None:
+        return text, None, False
+    down = next((m for m in sections if m.group(1).lower() == "down" and m.start() > up.end()),
+                None)
+    up_end = down.start() if down else len(text)
+    no_tx = re.search(r"\btransaction:\s*false\b", up.group(2), re.IGNORECASE) is not None
+    # The marker line itself stays in the up text: it is a comment, and ignore-file
+    # directives written next to it keep working.
+    up_sql = _blank_outside(text, up.start(), up_end)
+    down_sql = _blank_outside(text, down.start(), len(text)) if down else None
+    return up_sql, down_sql, no_tx
+
+
+def _is_dbmate_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65536).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return _DBMATE_SECTION.search(head) is not None and "migrate:up" in head.lower()
+
+
+def detect_dbmate(directory: Path) -> bool:
+    from lockwise.discover.layouts import _sql_files
+
+    return any(_is_dbmate_file(p) for p in _sql_files(directory))
+
+
+def read_dbmate(directory: Path) -> list[Migration]:
+    from lockwise.discover.layouts import _split_version, _sql_files
+    from lockwise.discover.versions import version_key
+
+    out = []
+    for path in _sql_files(directory):
+        text = read_sql_file(path)
+        up_sql, down_sql, no_tx = split_dbmate(text)
+        version, name = _split_version(path.stem)
+        out.append(Migration(
+            version=version or name, name=name if version else "", path=path, up_sql=up_sql,
+            down_sql=down_sql, down_path=path if down_sql is not None else None,
+            no_transaction=no_tx, layout="dbmate", sort_key=version_key(version or name)))
+    return out
+
+
+# --- sqitch ---------------------------------------------------------------------------------
+
+#: `name [deps] 2013-12-30T23:19:53Z Planner Name <email> # note`; a leading + or - is the
+#: deploy/revert operator of older plan files.
+_CHANGE = re.compile(r"^[+-]?(?P<name>[^\s\[@#:%][^\s\[]*)\s*(?:\[[^\]]*\])?\s*"
+                     r"\d{4}-\d\d-\d\dT")
+_TAG = re.compile(r"^@(?P<tag>[^\s]+)\s")
+
+
+def detect_sqitch(directory: Path) -> bool:
+    return (directory / "sqitch.plan").is_file() and (directory / "deploy").is_dir()
+
+
+def _plan_changes(plan: Path) -> list[tuple[str, str | None, int]]:
+    """(change name, suffix for its scripts or None, plan line) in deploy order.
+
+    A change planned again later (reworked) has its earlier scripts at `<name>@<tag>` where
+    tag is the first tag after the earlier entry.
+    """
+    try:
+        lines = plan.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read sqitch plan: {exc}", plan) from None
+    entries: list[tuple[str, int]] = []
+    tags: list[tuple[int, str]] = []  # (index of the next change, tag)
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith(("#", "%")):
+            continue
+        if tag := _TAG.match(line + " "):
+            tags.append((len(entries), tag.group("tag")))
+            continue
+        change = _CHANGE.match(line)
+        if change is None:
+            raise InputError(f"not a sqitch plan line: {line[:60]!r}", plan, number)
+        entries.append((change.group("name"), number))
+    out: list[tuple[str, str | None, int]] = []
+    for i, (name, number) in enumerate(entries):
+        reworked = any(other == name for other, _ in entries[i + 1:])
+        suffix = None
+        if reworked:
+            suffix = next((tag for index, tag in tags if index > i), None)
+        out.append((name, suffix, number))
+    return out
+
+
+def read_sqitch(directory: Path) -> list[Migration]:
+    from lockwise.discover.versions import version_key
+
+    plan = directory / "sqitch.plan"
+    out = []
+    changes = _plan_changes(plan)
+    width = max(4, len(str(len(changes))))
+    for position, (name, suffix, number) in enumerate(changes, 1):
+        script = f"{name}@{suffix}.sql" if suffix else f"{name}.sql"
+        path = directory / "deploy" / script
+        if not path.is_file():
+            raise InputError(f"sqitch change {name!r} has no deploy script {script}", plan,
+                             number)
+        revert = directory / "revert" / script
+        down_sql = read_sql_file(revert) if revert.is_file() else None
+        version = str(position).zfill(width)
+        out.append(Migration(
+            version=version, name=name, path=path, up_sql=read_sql_file(path),
+            down_sql=down_sql, down_path=revert if down_sql is not None else None,
+            layout="sqitch", sort_key=version_key(version)))
+    return out

@@ -1,0 +1,52 @@
+"""Identifiers longer than PostgreSQL keeps: a lexical fact, read from the statement's text.
+
+PostgreSQL truncates identifiers to NAMEDATALEN - 1 = 63 bytes (with only a NOTICE), and so
+does the parser lockwise uses: the parse tree already holds the truncated name, so the
+original length can only be seen in the SQL text itself.
+"""
+
+from __future__ import annotations
+
+#: NAMEDATALEN - 1 in a default PostgreSQL build.
+MAX_IDENTIFIER_BYTES = 63
+
+
+def _identifier(text: str) -> str:
+    if text.startswith('"') and text.endswith('"') and len(text) >= 2:
+        return text[1:-1].replace('""', '"')
+    # Unquoted identifiers are folded to lower case (ASCII only, as PostgreSQL does).
+    return "".join(c.lower() if c.isascii() else c for c in text)
+
+
+def long_identifiers(sql: str) -> list[str]:
+    """Identifiers in `sql` longer than 63 bytes, in order, each once."""
+    if len(sql.encode()) <= MAX_IDENTIFIER_BYTES:
+        return []  # too short to hold one: skip the scanner
+    from pglast import parser
+
+    try:
+        tokens = parser.scan(sql)
+    except Exception:  # noqa: BLE001 - the scanner rejects text the parser already reported
+        return []
+    out: dict[str, None] = {}
+    for token in tokens:
+        if token.name != "IDENT":
+            continue
+        name = _identifier(sql[token.start:token.end + 1])
+        if len(name.encode()) > MAX_IDENTIFIER_BYTES:
+            out.setdefault(name, None)
+    return list(out)
+
+
+def identifier_facts(sql: str) -> dict:
+    """Statement facts: whether it names an identifier PostgreSQL will truncate, and to what."""
+    names = long_identifiers(sql)
+    first = names[0] if names else ""
+    raw = first.encode()
+    return {
+        "long_identifier": bool(names),
+        "long_identifiers": tuple(names),
+        "long_identifier_bytes": len(raw),
+        # Truncation never splits a multi-byte character (pg_mbcliplen).
+        "long_identifier_truncated": raw[:MAX_IDENTIFIER_BYTES].decode("utf-8", "ignore"),
+    }

@@ -1,0 +1,555 @@
+"""The MySQL / MariaDB effect model: per ALTER operation, algorithm, rebuild, lock and DML.
+
+Statements come from sqlglot (parse/mysql.py). Each ALTER TABLE sub-operation is classified
+into an operation of effects/mysql_ddl.py, planned for the target server, and the statement
+takes the most expensive of its operations, as the server does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lockwise.catalog.model import Catalog, Column, Index, Table
+from lockwise.core.types import Action, Effect, LockMode
+from lockwise.effects.mysql_ddl import (
+    ALGORITHMS,
+    LOCKS,
+    Plan,
+    Version,
+    algorithm_allowed,
+    lock_allowed,
+    plan,
+)
+
+#: Bytes per character of the character sets migrations use; unknown: utf8mb4's 4.
+CHARSET_BYTES = {"utf8mb4": 4, "utf8mb3": 3, "utf8": 3, "latin1": 1, "ascii": 1, "binary": 1,
+                 "ucs2": 2, "utf16": 4, "utf32": 4, "cp1250": 1, "gbk": 2, "big5": 2}
+DEFAULT_VERSIONS: dict[str, Version] = {"mysql": (8, 4, 0), "mariadb": (10, 11, 0)}
+
+# How the report shows MySQL metadata locks in PostgreSQL's vocabulary of what is blocked.
+_LOCK_AS_MODE = {"NONE": LockMode.SHARE_UPDATE_EXCLUSIVE, "SHARED": LockMode.SHARE,
+                 "EXCLUSIVE": LockMode.ACCESS_EXCLUSIVE}
+
+
+def parse_server_version(text: str) -> Version:
+    """'8.0.29' -> (8, 0, 29); '10.11' -> (10, 11)."""
+    match = re.fullmatch(r"\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-\S*)?\s*", text)
+    if not match:
+        raise ValueError(f"not a server version: {text!r} (expected e.g. 8.0.29 or 10.11)")
+    return tuple(int(p or 0) for p in match.groups())
+
+
+@dataclass(slots=True)
+class MySQLSession:
+    """Session settings that change what DDL does (SET foreign_key_checks = 0)."""
+
+    flavour: str = "mysql"
+    version: Version = DEFAULT_VERSIONS["mysql"]
+    foreign_key_checks: bool = True
+    new_tables: set[str] = field(default_factory=set)
+
+
+def _name(node) -> str:
+    return (node.name if node is not None else "").lower()
+
+
+def _table_name(table) -> str:
+    from sqlglot import exp
+
+    if isinstance(table, exp.Schema):
+        table = table.this
+    if isinstance(table, exp.Table):
+        return ".".join(p for p in (table.db, table.name) if p).lower()
+    return _name(table)
+
+
+def _column_type(coldef) -> tuple[str, tuple[int, ...], str | None]:
+    from sqlglot import exp
+
+    kind = coldef.args.get("kind")
+    if kind is None:
+        return "", (), None
+    type_name = kind.this.name.lower() if hasattr(kind.this, "name") else str(kind.this).lower()
+    mods = []
+    for param in kind.expressions or ():
+        value = param.this if isinstance(param, exp.DataTypeParam) else param
+        if isinstance(value, exp.Literal) and not value.is_string:
+            mods.append(int(value.this))
+    charset = None
+    for con in coldef.args.get("constraints") or ():
+        if isinstance(con.args.get("kind"), exp.CharacterSetColumnConstraint):
+            charset = con.args["kind"].name.lower()
+    if type_name == "enum":
+        mods = [len(kind.expressions or ())]
+    return type_name, tuple(mods), charset
+
+
+def _constraint_kinds(coldef) -> set[str]:
+    out = set()
+    for con in coldef.args.get("constraints") or ():
+        kind = con.args.get("kind")
+        if kind is None:
+            continue
+        # sqlglot spells an explicit NULL as NotNullColumnConstraint(allow_null=True).
+        if type(kind).__name__ == "NotNullColumnConstraint" and kind.args.get("allow_null"):
+            out.add("NullColumnConstraint")
+        else:
+            out.add(type(kind).__name__)
+    return out
+
+
+def _length_bytes(length: int, charset: str | None) -> int:
+    return 1 if length * CHARSET_BYTES.get(charset or "utf8mb4", 4) <= 255 else 2
+
+
+# --- classification of ALTER TABLE sub-operations -------------------------------------------
+
+def _classify_add_column(coldef, positioned: bool) -> str:
+    kinds = _constraint_kinds(coldef)
+    if "AutoIncrementColumnConstraint" in kinds:
+        return "add_column_auto_increment"
+    if "ComputedColumnConstraint" in kinds or "GeneratedAsIdentityColumnConstraint" in kinds:
+        # MySQL generated columns are VIRTUAL unless STORED (or PERSISTENT in MariaDB).
+        text = coldef.sql(dialect="mysql").upper()
+        return ("add_column_stored_generated" if "STORED" in text or "PERSISTENT" in text
+                else "add_column_virtual_generated")
+    if "PrimaryKeyColumnConstraint" in kinds:
+        return "add_primary_key"
+    return "add_column_positioned" if positioned else "add_column_last"
+
+
+def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[str]:
+    """MODIFY / CHANGE COLUMN: type change, varchar growth, nullability, position, rename."""
+    ops: list[str] = []
+    new_type, new_mods, new_charset = _column_type(coldef)
+    new_not_null = "NotNullColumnConstraint" in _constraint_kinds(coldef)
+    if old is None:
+        return ["change_column_type"]  # old definition unknown: assume the worst
+    same_type = old.type_name == new_type
+    if not same_type:
+        ops.append("change_column_type")
+    elif old.typmods != new_mods:
+        if new_type in ("varchar", "varbinary") and old.typmods and new_mods:
+            charset = new_charset or old.charset
+            if new_mods[0] < old.typmods[0]:
+                ops.append("shrink_varchar")
+            elif _length_bytes(old.typmods[0], charset) == _length_bytes(new_mods[0], charset):
+                ops.append("extend_varchar_same_length_bytes")
+            else:
+                ops.append("extend_varchar_more_length_bytes")
+        elif new_type in ("enum", "set") and new_mods[0] >= old.typmods[0]:
+            ops.append("extend_enum")
+        else:
+            ops.append("change_column_type")
+    elif new_charset and new_charset != (old.charset or new_charset):
+        ops.append("change_column_type")
+    if old.not_null and not new_not_null:
+        ops.append("make_column_nullable")
+    elif new_not_null and not old.not_null:
+        ops.append("make_column_not_null")
+    if coldef.args.get("position") is not None:
+        ops.append("reorder_column")
+    return ops or ["metadata_only"]
+
+
+_COMMAND_ALTER = [
+    (re.compile(r"\bCONVERT\s+TO\s+(CHARACTER\s+SET|CHARSET)\b", re.I), "convert_character_set"),
+    (re.compile(r"\bADD\s+(COLUMN\s+)?\(", re.I), "add_column_last"),
+    (re.compile(r"\bENGINE\s*=", re.I), "rebuild_table"),
+    (re.compile(r"\bFORCE\b", re.I), "rebuild_table"),
+    (re.compile(r"\bROW_FORMAT\s*=", re.I), "change_row_format"),
+    (re.compile(r"\bADD\s+(CONSTRAINT\s+\S+\s+)?FOREIGN\s+KEY\b", re.I), "add_foreign_key"),
+    (re.compile(r"\bADD\s+(CONSTRAINT\s+\S+\s+)?CHECK\b", re.I), "add_check_constraint"),
+    (re.compile(r"\bADD\s+(UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?(INDEX|KEY)\b", re.I), "add_index"),
+    (re.compile(r"\bDROP\s+(INDEX|KEY)\b", re.I), "drop_index"),
+    (re.compile(r"\bDROP\s+PRIMARY\s+KEY\b", re.I), "drop_primary_key"),
+    (re.compile(r"\bDROP\s+(COLUMN\s+)?`?\w+`?", re.I), "drop_column"),
+    (re.compile(r"\bCOMMENT\s*=", re.I), "set_table_comment"),
+    (re.compile(r"\bAUTO_INCREMENT\s*=", re.I), "set_auto_increment"),
+]
+_CLAUSE = re.compile(r"\b(ALGORITHM|LOCK)\s*=?\s*(\w+)", re.I)
+
+
+def _requested(sql: str) -> tuple[str, str]:
+    algorithm = lock = ""
+    for key, value in _CLAUSE.findall(sql):
+        if key.upper() == "ALGORITHM":
+            algorithm = value.upper()
+        else:
+            lock = value.upper()
+    return algorithm, lock
+
+
+class _Builder:
+    def __init__(self, session: MySQLSession, catalog: Catalog):
+        self.session = session
+        self.catalog = catalog
+        self.actions: list[Action] = []
+        self.locks: dict[str, LockMode] = {}
+        self.rewrites: set[str] = set()
+        self.scans: dict[str, str] = {}
+        self.creates: set[str] = set()
+        self.drops: set[str] = set()
+        self.alters: set[str] = set()
+        self.writes: set[str] = set()
+
+    def table_facts(self, table: str) -> dict:
+        return {"table": table, "table_sql": table, "table_name": table.split(".")[-1],
+                "table_is_new": table in self.session.new_tables,
+                "table_known": table in self.catalog.tables,
+                "flavour": self.session.flavour,
+                "server_version": ".".join(map(str, self.session.version))}
+
+    def act(self, kind: str, facts: dict) -> None:
+        self.actions.append(Action(kind, facts))
+
+    def effect(self) -> Effect:
+        return Effect(actions=tuple(self.actions) or (Action("other"),), locks=self.locks,
+                      rewrites=frozenset(self.rewrites), scans=self.scans, transactional=True,
+                      creates=frozenset(self.creates), drops=frozenset(self.drops),
+                      alters=frozenset(self.alters), writes=frozenset(self.writes))
+
+    def alter(self, table: str, operations: list[tuple[str, dict]], sql: str) -> None:
+        """Plan each operation; the statement runs with the most expensive of them."""
+        requested_algorithm, requested_lock = _requested(sql)
+        flavour, version = self.session.flavour, self.session.version
+        base = self.table_facts(table)
+        plans: list[Plan] = []
+        first = len(self.actions)  # the statement summary goes before its operations
+        for operation, extra in operations:
+            if operation == "add_foreign_key" and not self.session.foreign_key_checks:
+                operation = "add_foreign_key_checks_off"
+            p = plan(operation, flavour, version)
+            plans.append(p)
+            self.act("mysql_alter", {**base, **extra, "operation": operation,
+                                     "algorithm": p.algorithm, "rebuilds_table": p.rebuilds,
+                                     "permits_dml": p.permits_dml, "lock_level": p.lock,
+                                     "source": p.source})
+            for kind in ("drop_column", "rename_column", "rename_table"):
+                if operation == kind:
+                    self.act(kind, {**base, **extra})
+        if not plans:
+            return
+        algorithm = max((p.algorithm for p in plans), key=ALGORITHMS.index)
+        lock = max((p.lock for p in plans), key=LOCKS.index)
+        rebuilds = any(p.rebuilds for p in plans)
+        permits_dml = all(p.permits_dml for p in plans)
+        clause = re.sub(r"^\s*ALTER\s+(ONLINE\s+|IGNORE\s+)*TABLE\s+\S+\s*", "", sql, flags=re.I)
+        # The online schema change tools choose their own algorithm and locking.
+        clause = re.sub(r",?\s*\b(ALGORITHM|LOCK)\s*=?\s*\w+", "", clause, flags=re.I).strip(", ")
+        self.actions.insert(first, Action("mysql_alter_table", {
+            **base, "operations": tuple(op for op, _ in operations), "algorithm": algorithm,
+            "rebuilds_table": rebuilds, "permits_dml": permits_dml, "lock_level": lock,
+            "requested_algorithm": requested_algorithm, "requested_lock": requested_lock,
+            "algorithm_allowed": algorithm_allowed(requested_algorithm, algorithm, flavour),
+            "lock_allowed": lock_allowed(requested_lock, lock),
+            "alter_clause": clause.replace('"', '\\"'),
+            "sources": tuple(sorted({p.source for p in plans})),
+        }))
+        self.locks[table] = _LOCK_AS_MODE["EXCLUSIVE" if algorithm == "COPY" and not
+                                          permits_dml and lock == "EXCLUSIVE" else lock]
+        if rebuilds:
+            self.rewrites.add(table)
+            self.scans[table] = f"table rebuilt ({algorithm})"
+        elif any(op.startswith("add_") and "index" in op or op == "add_primary_key"
+                 for op, _ in operations):
+            self.scans[table] = "index build"
+        self.alters.add(f"table:{table}")
+
+
+def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
+    from sqlglot import exp
+
+    t = b.catalog.tables.get(table)
+    ops: list[tuple[str, dict]] = []
+    for action in expr.args.get("actions") or ():
+        if isinstance(action, exp.ColumnDef):
+            op = _classify_add_column(action, action.args.get("position") is not None)
+            ops.append((op, {"column": action.name.lower()}))
+        elif isinstance(action, exp.ModifyColumn):
+            coldef = action.this
+            old_name = _name(action.args.get("rename_from")) or coldef.name.lower()
+            old = t.columns.get(old_name) if t else None
+            for op in _classify_modify(coldef, old, t):
+                ops.append((op, {"column": old_name}))
+            if action.args.get("rename_from") is not None and old_name != coldef.name.lower():
+                ops.append(("rename_column", {"column": old_name,
+                                              "new_name": coldef.name.lower()}))
+        elif isinstance(action, exp.RenameColumn):
+            ops.append(("rename_column", {"column": _name(action.this),
+                                          "new_name": _name(action.args.get("to"))}))
+        elif isinstance(action, exp.AlterColumn):
+            if action.args.get("drop") or action.args.get("default") is not None:
+                ops.append(("drop_default" if action.args.get("drop") else "set_default",
+                            {"column": _name(action.this)}))
+            else:
+                ops.append(("change_column_type", {"column": _name(action.this)}))
+        elif isinstance(action, exp.Drop):
+            kind = (action.args.get("kind") or "").upper()
+            target = _name((action.args.get("tables") or [None])[0])
+            op = {"COLUMN": "drop_column", "INDEX": "drop_index", "KEY": "drop_index",
+                  "FOREIGN KEY": "drop_foreign_key", "CHECK": "drop_check_constraint",
+                  "CONSTRAINT": "drop_check_constraint"}.get(kind, "drop_column")
+            ops.append((op, {"column" if op == "drop_column" else "name": target}))
+        elif isinstance(action, exp.DropPrimaryKey):
+            ops.append(("drop_primary_key", {}))
+        elif isinstance(action, exp.RenameIndex):
+            ops.append(("rename_index", {"name": _name(action.this)}))
+        elif isinstance(action, exp.AddConstraint):
+            for con in action.expressions:
+                ops.append((_classify_constraint(con), {"name": _name(con.this)
+                                                        if con.this is not None else ""}))
+        elif isinstance(action, exp.AlterRename):
+            ops.append(("rename_table", {"new_name": _table_name(action.this)}))
+        elif type(action).__name__ == "ForceProperty":
+            ops.append(("rebuild_table", {}))
+        else:
+            ops.append(("rebuild_table", {"unrecognized": type(action).__name__}))
+    names = [op for op, _ in ops]
+    if "drop_primary_key" in names and any(
+            op in ("add_primary_key", "add_column_auto_increment") for op in names):
+        # Replacing the clustered key in one statement is an in-place rebuild, not a copy.
+        ops = [(op, extra) for op, extra in ops if op != "drop_primary_key"]
+        if "add_primary_key" not in names:
+            ops.append(("add_primary_key", {}))
+    for option in expr.args.get("options") or ():
+        name = type(option).__name__
+        if name == "EngineProperty":
+            ops.append(("rebuild_table", {}))
+        elif name == "RowFormatProperty":
+            ops.append(("change_row_format", {}))
+        elif name == "AutoIncrementProperty":
+            ops.append(("set_auto_increment", {}))
+        elif name in ("CharacterSetProperty", "CollateProperty"):
+            ops.append(("set_table_comment", {}))  # default for new columns only: metadata
+        elif name == "SchemaCommentProperty":
+            ops.append(("set_table_comment", {}))
+    return ops
+
+
+def _classify_constraint(con) -> str:
+    from sqlglot import exp
+
+    node = con
+    if isinstance(con, exp.Constraint) and con.expressions:
+        node = con.expressions[0]
+    if isinstance(node, exp.ForeignKey):
+        return "add_foreign_key"
+    if isinstance(node, (exp.PrimaryKey, exp.PrimaryKeyColumnConstraint)):
+        return "add_primary_key"
+    if isinstance(node, exp.CheckColumnConstraint):
+        return "add_check_constraint"
+    if isinstance(node, exp.IndexColumnConstraint):
+        kind = (node.args.get("kind") or "").upper()
+        return {"FULLTEXT": "add_fulltext_index", "SPATIAL": "add_spatial_index"}.get(
+            kind, "add_index")
+    return "add_index"
+
+
+_CREATE_INDEX = re.compile(
+    r"^\s*CREATE\s+(?P<kind>UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\s+`?(?P<name>\w+)`?"
+    r"\s+(?:USING\s+\w+\s+)?ON\s+(?P<table>[`\w.]+)", re.I)
+_RENAME_TABLE = re.compile(r"^\s*RENAME\s+TABLES?\s+(?P<old>[`\w.]+)\s+TO\s+(?P<new>[`\w.]+)",
+                           re.I)
+_OPTIMIZE = re.compile(r"^\s*OPTIMIZE\s+(?:NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLES?\s+"
+                       r"(?P<table>[`\w.]+)", re.I)
+_ALTER_TABLE = re.compile(r"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>[`\w.]+)", re.I)
+
+
+def _clean(name: str) -> str:
+    return name.replace("`", "").lower()
+
+
+def _command(b: _Builder, sql: str) -> None:
+    """Statements sqlglot keeps as opaque commands: read from their text."""
+    if m := _CREATE_INDEX.match(sql):
+        table = _clean(m.group("table"))
+        kind = (m.group("kind") or "").strip().upper()
+        op = {"FULLTEXT": "add_fulltext_index", "SPATIAL": "add_spatial_index"}.get(
+            kind, "add_index")
+        b.creates.add(f"index:{table}.{m.group('name').lower()}")
+        b.alter(table, [(op, {"name": m.group("name").lower()})], sql)
+    elif m := _RENAME_TABLE.match(sql):
+        old, new = _clean(m.group("old")), _clean(m.group("new"))
+        b.alter(old, [("rename_table", {"new_name": new})], sql)
+    elif m := _OPTIMIZE.match(sql):
+        b.alter(_clean(m.group("table")), [("rebuild_table", {})], sql)
+    elif m := _ALTER_TABLE.match(sql):
+        table = _clean(m.group("table"))
+        rest = sql[m.end():]
+        ops = [(op, {}) for pattern, op in _COMMAND_ALTER if pattern.search(rest)]
+        b.alter(table, ops[:1] or [("rebuild_table", {})], sql)
+    else:
+        b.act("other", {"text": sql.split(None, 1)[0].upper() if sql.strip() else ""})
+
+
+def _create_table(b: _Builder, expr) -> None:
+    table = _table_name(expr.this)
+    b.creates.add(f"table:{table}")
+    b.act("create_table", {**b.table_facts(table), "table_is_new": True,
+                           "if_not_exists": bool(expr.args.get("exists"))})
+
+
+def _dml(b: _Builder, expr, kind: str) -> None:
+    table = _table_name(expr.this)
+    has_where = expr.args.get("where") is not None
+    b.writes.add(f"table:{table}")
+    b.locks[table] = LockMode.ROW_EXCLUSIVE
+    if kind in ("update", "delete") and not has_where:
+        b.scans[table] = f"{kind.upper()} without WHERE touches every row"
+    b.act(kind, {**b.table_facts(table), "has_where": has_where,
+                 "limited": expr.args.get("limit") is not None})
+
+
+def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) -> Effect:
+    """The effect of one statement parsed by parse/mysql.py."""
+    from sqlglot import exp
+
+    expr, sql = tree["sqlglot"]["expr"], tree["sqlglot"]["sql"]
+    b = _Builder(session, catalog)
+    try:
+        _classify(b, expr, sql, session)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError):
+        # A tree shape sqlglot produced that the classifier does not know: read the text.
+        b = _Builder(session, catalog)
+        _command(b, sql)
+    return b.effect()
+
+
+def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
+    from sqlglot import exp
+
+    if isinstance(expr, exp.Alter) and (expr.args.get("kind") or "").upper() == "TABLE":
+        table = _table_name(expr.this)
+        b.alter(table, _alter_operations(b, expr, table), sql)
+    elif isinstance(expr, exp.Create):
+        kind = (expr.args.get("kind") or "").upper()
+        if kind == "TABLE":
+            _create_table(b, expr)
+        elif kind == "INDEX":
+            index = expr.this
+            table = _table_name(index.args.get("table"))
+            op = "add_index"
+            if index.args.get("kind"):
+                op = {"FULLTEXT": "add_fulltext_index", "SPATIAL": "add_spatial_index"}.get(
+                    str(index.args["kind"]).upper(), "add_index")
+            b.alter(table, [(op, {"name": _name(index)})], sql)
+        else:
+            b.act(f"create_{kind.lower() or 'other'}", {})
+    elif isinstance(expr, exp.Drop):
+        kind = (expr.args.get("kind") or "").upper()
+        if kind == "TABLE":
+            for t in expr.expressions or [expr.this]:
+                table = _table_name(t)
+                b.drops.add(f"table:{table}")
+                b.locks[table] = LockMode.ACCESS_EXCLUSIVE
+                b.act("drop_table", {**b.table_facts(table),
+                                     "if_exists": bool(expr.args.get("exists"))})
+        elif kind == "INDEX":
+            table = _table_name(expr.args.get("cluster") or expr.args.get("table"))
+            match = re.search(r"\bON\s+([`\w.]+)", sql, re.I)
+            table = table or (_clean(match.group(1)) if match else "")
+            b.alter(table, [("drop_index", {"name": _name(expr.this)})], sql)
+        else:
+            b.act(f"drop_{kind.lower() or 'other'}", {"name": _name(expr.this)})
+    elif isinstance(expr, exp.TruncateTable):
+        for t in expr.expressions:
+            table = _table_name(t)
+            b.locks[table] = LockMode.ACCESS_EXCLUSIVE
+            b.act("truncate", b.table_facts(table))
+    elif isinstance(expr, exp.Update):
+        _dml(b, expr, "update")
+    elif isinstance(expr, exp.Delete):
+        _dml(b, expr, "delete")
+    elif isinstance(expr, exp.Insert):
+        table = _table_name(expr.this.this if isinstance(expr.this, exp.Schema) else expr.this)
+        b.locks[table] = LockMode.ROW_EXCLUSIVE
+        b.act("insert", b.table_facts(table))
+    elif isinstance(expr, exp.Set):
+        text = sql.lower().replace(" ", "")
+        if "foreign_key_checks=0" in text or "foreign_key_checks=off" in text:
+            session.foreign_key_checks = False
+        elif "foreign_key_checks=1" in text or "foreign_key_checks=on" in text:
+            session.foreign_key_checks = True
+        b.act("set", {"text": sql})
+    elif isinstance(expr, exp.Command):
+        _command(b, sql)
+    else:
+        b.act("other", {"node": type(expr).__name__})
+
+
+# --- catalog replay ------------------------------------------------------------------------
+
+def _column(coldef) -> Column:
+    type_name, mods, charset = _column_type(coldef)
+    kinds = _constraint_kinds(coldef)
+    return Column(coldef.name.lower(), type_name, mods,
+                  not_null="NotNullColumnConstraint" in kinds
+                  or "PrimaryKeyColumnConstraint" in kinds,
+                  charset=charset, auto_increment="AutoIncrementColumnConstraint" in kinds)
+
+
+def _table_charset(expr) -> str | None:
+    props = expr.args.get("properties")
+    for prop in props.expressions if props is not None else ():
+        if type(prop).__name__ == "CharacterSetProperty":
+            return prop.name.lower()
+    return None
+
+
+def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
+                          session: MySQLSession) -> None:
+    """Move the catalog past one MySQL statement."""
+    from sqlglot import exp
+
+    expr = tree["sqlglot"]["expr"]
+    if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
+        name = _table_name(expr.this)
+        table = Table(name, created_by=migration_id)
+        charset = _table_charset(expr)
+        schema = expr.this if isinstance(expr.this, exp.Schema) else None
+        for col in (schema.expressions if schema is not None else ()):
+            if isinstance(col, exp.ColumnDef):
+                column = _column(col)
+                column.charset = column.charset or charset
+                table.columns[column.name] = column
+        catalog.tables[name] = table
+        session.new_tables.add(name)
+    elif isinstance(expr, exp.Alter):
+        name = _table_name(expr.this)
+        table = catalog.tables.setdefault(name, Table(name))
+        for action in expr.args.get("actions") or ():
+            if isinstance(action, exp.ColumnDef):
+                table.columns[action.name.lower()] = _column(action)
+            elif isinstance(action, exp.ModifyColumn):
+                old = _name(action.args.get("rename_from")) or action.this.name.lower()
+                previous = table.columns.pop(old, None)
+                column = _column(action.this)
+                if previous is not None and column.charset is None:
+                    column.charset = previous.charset
+                table.columns[column.name] = column
+            elif isinstance(action, exp.RenameColumn):
+                col = table.columns.pop(_name(action.this), None)
+                if col is not None:
+                    col.name = _name(action.args.get("to"))
+                    table.columns[col.name] = col
+            elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() \
+                    == "COLUMN":
+                table.columns.pop(_name((action.args.get("tables") or [None])[0]), None)
+            elif isinstance(action, exp.AlterRename):
+                new = _table_name(action.this)
+                catalog.tables[new] = catalog.tables.pop(name)
+                table.name = new
+    elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "TABLE":
+        for t in expr.expressions or [expr.this]:
+            catalog.tables.pop(_table_name(t), None)
+    elif isinstance(expr, exp.Command) and (m := _RENAME_TABLE.match(tree["sqlglot"]["sql"])):
+        old, new = _clean(m.group("old")), _clean(m.group("new"))
+        if old in catalog.tables:
+            catalog.tables[new] = catalog.tables.pop(old)
+            catalog.tables[new].name = new
+    elif isinstance(expr, exp.Command) and (m := _CREATE_INDEX.match(tree["sqlglot"]["sql"])):
+        table = _clean(m.group("table"))
+        catalog.indexes[f"{table}.{m.group('name').lower()}"] = Index(
+            f"{table}.{m.group('name').lower()}", table)

@@ -1,0 +1,176 @@
+"""What MySQL 8 and MariaDB do for each online-DDL operation: algorithm, rebuild, lock.
+
+One table, one place. Each entry says, per server flavour, the cheapest algorithm the server
+accepts (INSTANT, then INPLACE, else COPY), whether INPLACE rebuilds the table, and whether
+concurrent DML is allowed (LOCK=NONE). Sources:
+
+* MySQL: the reference manual's "Online DDL Operations" tables (8.0 and 8.4); version gates
+  such as INSTANT ADD COLUMN at any position and INSTANT DROP COLUMN from 8.0.29. These facts
+  are documentation-based: no MySQL server is available to test them here.
+* MariaDB: its "InnoDB Online DDL Operations" documentation, checked case by case against a
+  real MariaDB server by tests/mysql/test_mariadb_truth.py (Debian's mariadb-server).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Version = tuple[int, ...]
+
+#: Algorithms from cheapest to most expensive. MariaDB's NOCOPY is INPLACE without a rebuild.
+ALGORITHMS = ("INSTANT", "NOCOPY", "INPLACE", "COPY")
+LOCKS = ("NONE", "SHARED", "EXCLUSIVE")
+
+
+@dataclass(frozen=True, slots=True)
+class Capability:
+    """How the server can run one operation."""
+
+    #: Minimum server version for INSTANT; None: never instant.
+    instant_from: Version | None
+    #: Whether INPLACE is possible at all (False: COPY only).
+    inplace: bool
+    #: Whether the INPLACE path rebuilds the table (copies every row into a new file).
+    rebuilds: bool
+    #: Whether concurrent writes are allowed while it runs (LOCK=NONE).
+    permits_dml: bool
+    #: Where the fact comes from: "documentation" or "verified on MariaDB".
+    source: str = "documentation"
+
+
+def _cap(instant_from: Version | None, inplace: bool, rebuilds: bool, dml: bool,
+         source: str = "documentation") -> Capability:
+    return Capability(instant_from, inplace, rebuilds, dml, source)
+
+
+_NEVER = None
+_V = "verified on MariaDB"
+
+#: operation -> {"mysql": Capability, "mariadb": Capability}
+OPERATIONS: dict[str, dict[str, Capability]] = {
+    # columns
+    "add_column_last": {"mysql": _cap((8, 0, 12), True, True, True),
+                        "mariadb": _cap((10, 3), True, True, True, _V)},
+    "add_column_positioned": {"mysql": _cap((8, 0, 29), True, True, True),
+                              "mariadb": _cap((10, 4), True, True, True, _V)},
+    "add_column_auto_increment": {"mysql": _cap(_NEVER, True, True, False),
+                                  "mariadb": _cap(_NEVER, True, True, False, _V)},
+    "add_column_stored_generated": {"mysql": _cap(_NEVER, False, True, False),
+                                    "mariadb": _cap(_NEVER, False, True, False, _V)},
+    "add_column_virtual_generated": {"mysql": _cap((8, 0, 12), True, False, True),
+                                     "mariadb": _cap((10, 3), True, False, True, _V)},
+    "drop_column": {"mysql": _cap((8, 0, 29), True, True, True),
+                    "mariadb": _cap((10, 4), True, True, True, _V)},
+    "rename_column": {"mysql": _cap((8, 0, 28), True, False, True),
+                      "mariadb": _cap((10, 3), True, False, True, _V)},
+    "reorder_column": {"mysql": _cap(_NEVER, True, True, True),
+                       "mariadb": _cap((10, 4), True, True, True, _V)},
+    "set_default": {"mysql": _cap((8, 0), True, False, True),
+                    "mariadb": _cap((10, 3), True, False, True, _V)},
+    "drop_default": {"mysql": _cap((8, 0), True, False, True),
+                     "mariadb": _cap((10, 3), True, False, True, _V)},
+    "change_column_type": {"mysql": _cap(_NEVER, False, True, False),
+                           "mariadb": _cap(_NEVER, False, True, False, _V)},
+    "extend_varchar_same_length_bytes": {"mysql": _cap(_NEVER, True, False, True),
+                                         "mariadb": _cap((10, 4), True, False, True, _V)},
+    "extend_varchar_more_length_bytes": {"mysql": _cap(_NEVER, False, True, False),
+                                         "mariadb": _cap((10, 4), True, False, True, _V)},
+    "shrink_varchar": {"mysql": _cap(_NEVER, False, True, False),
+                       "mariadb": _cap(_NEVER, False, True, False, _V)},
+    # Instant in MariaDB only for ROW_FORMAT=REDUNDANT; the default DYNAMIC format rebuilds.
+    "make_column_nullable": {"mysql": _cap(_NEVER, True, True, True),
+                             "mariadb": _cap(_NEVER, True, True, True, _V)},
+    "make_column_not_null": {"mysql": _cap(_NEVER, True, True, True),
+                             "mariadb": _cap(_NEVER, True, True, True, _V)},
+    "extend_enum": {"mysql": _cap((8, 0), True, False, True),
+                    "mariadb": _cap((10, 3), True, False, True, _V)},
+    # indexes and keys
+    "add_index": {"mysql": _cap(_NEVER, True, False, True),
+                  "mariadb": _cap(_NEVER, True, False, True, _V)},
+    # The first FULLTEXT index adds the hidden FTS_DOC_ID column: the table is rebuilt.
+    "add_fulltext_index": {"mysql": _cap(_NEVER, True, True, False),
+                           "mariadb": _cap(_NEVER, True, True, False, _V)},
+    "add_spatial_index": {"mysql": _cap(_NEVER, True, False, False),
+                          "mariadb": _cap(_NEVER, True, False, False, _V)},
+    "drop_index": {"mysql": _cap(_NEVER, True, False, True),
+                   "mariadb": _cap(_NEVER, True, False, True, _V)},
+    "rename_index": {"mysql": _cap((8, 0), True, False, True),
+                     "mariadb": _cap((10, 3), True, False, True, _V)},
+    "add_primary_key": {"mysql": _cap(_NEVER, True, True, True),
+                        "mariadb": _cap(_NEVER, True, True, True, _V)},
+    # Dropping the primary key without adding another forces a copy; replacing it in the same
+    # statement is "add_primary_key" (see effects/mysql.py).
+    "drop_primary_key": {"mysql": _cap(_NEVER, False, True, False),
+                         "mariadb": _cap(_NEVER, False, True, False, _V)},
+    "add_foreign_key": {"mysql": _cap(_NEVER, False, True, False),
+                        "mariadb": _cap(_NEVER, False, True, False, _V)},
+    "add_foreign_key_checks_off": {"mysql": _cap(_NEVER, True, False, True),
+                                   "mariadb": _cap(_NEVER, True, False, True, _V)},
+    "drop_foreign_key": {"mysql": _cap(_NEVER, True, False, True),
+                         "mariadb": _cap((10, 3), True, False, True, _V)},
+    "add_check_constraint": {"mysql": _cap(_NEVER, False, True, False),
+                             "mariadb": _cap(_NEVER, False, True, False, _V)},
+    "drop_check_constraint": {"mysql": _cap((8, 0, 16), True, False, True),
+                              "mariadb": _cap((10, 3), True, False, True, _V)},
+    # whole table
+    "convert_character_set": {"mysql": _cap(_NEVER, False, True, False),
+                              "mariadb": _cap(_NEVER, False, True, False, _V)},
+    "rebuild_table": {"mysql": _cap(_NEVER, True, True, True),
+                      "mariadb": _cap(_NEVER, True, True, True, _V)},
+    "change_row_format": {"mysql": _cap(_NEVER, True, True, True),
+                          "mariadb": _cap(_NEVER, True, True, True, _V)},
+    "set_auto_increment": {"mysql": _cap(_NEVER, True, False, True),
+                           "mariadb": _cap((10, 3), True, False, True, _V)},
+    "rename_table": {"mysql": _cap((8, 0), True, False, True),
+                     "mariadb": _cap((10, 3), True, False, True, _V)},
+    # A MODIFY that restates the column as it is, or changes only its comment.
+    "metadata_only": {"mysql": _cap((8, 0), True, False, True),
+                      "mariadb": _cap((10, 3), True, False, True, _V)},
+    "set_table_comment": {"mysql": _cap((8, 0), True, False, True),
+                          "mariadb": _cap((10, 3), True, False, True, _V)},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What the server will do for one operation on one version."""
+
+    algorithm: str  # INSTANT | NOCOPY | INPLACE | COPY
+    rebuilds: bool
+    permits_dml: bool
+    lock: str  # the weakest LOCK= clause the operation allows: NONE | SHARED | EXCLUSIVE
+    source: str
+
+
+def plan(operation: str, flavour: str, version: Version) -> Plan:
+    """The cheapest way `flavour` (mysql | mariadb) at `version` runs `operation`."""
+    cap = OPERATIONS[operation][flavour]
+    if cap.instant_from is not None and version >= cap.instant_from:
+        return Plan("INSTANT", False, True, "NONE", cap.source)
+    if cap.inplace:
+        algorithm = "INPLACE" if cap.rebuilds or flavour == "mysql" else "NOCOPY"
+        return Plan(algorithm, cap.rebuilds, cap.permits_dml,
+                    "NONE" if cap.permits_dml else "SHARED", cap.source)
+    return Plan("COPY", True, False, "SHARED", cap.source)
+
+
+def algorithm_allowed(requested: str, best: str, flavour: str) -> bool:
+    """Whether `ALGORITHM=requested` is accepted for an operation whose cheapest path is best.
+
+    Asking for a cheaper algorithm than the server can do is an error; asking for a more
+    expensive one is allowed (it is just slower). DEFAULT is always accepted.
+    """
+    if requested in ("", "DEFAULT"):
+        return True
+    order = ALGORITHMS if flavour == "mariadb" else ("INSTANT", "INPLACE", "COPY")
+    best_key = "INPLACE" if best == "NOCOPY" and flavour == "mysql" else best
+    if requested not in order or best_key not in order:
+        return True
+    return order.index(requested) >= order.index(best_key)
+
+
+def lock_allowed(requested: str, weakest: str) -> bool:
+    """Whether `LOCK=requested` is accepted when the operation needs at least `weakest`."""
+    if requested in ("", "DEFAULT"):
+        return True
+    return LOCKS.index(requested) >= LOCKS.index(weakest)

@@ -1,0 +1,164 @@
+"""What the executor will run for each pending migration, and whether the gate lets it.
+
+A plan fixes, before anything touches the database: the statements (as the parser split them),
+whether the migration runs in one transaction or statement by statement, and the lint verdict
+computed for exactly that way of running it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lockwise.core.types import LockMode, Migration, MigrationReport, Safety
+from lockwise.executor.checksum import checksum
+
+#: TransactionStmt kinds that open or close a transaction (savepoints are fine inside ours).
+_OPENS = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
+_CLOSES = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE",
+           "TRANS_STMT_COMMIT_PREPARED", "TRANS_STMT_ROLLBACK_PREPARED"}
+
+
+@dataclass(slots=True)
+class PlannedStatement:
+    #: 0-based index of the statement in the file, as `lockwise lint` numbers it (minus one).
+    index: int
+    sql: str
+    line: int
+    #: False for statements PostgreSQL refuses inside a transaction block (CONCURRENTLY, ...).
+    transactional: bool
+    safety: Safety = Safety.SAFE
+    locks: dict[str, LockMode] = field(default_factory=dict)
+    estimated_seconds: float | None = None
+    #: How long its strongest lock is held, by the cost model (None: no statistics).
+    lock_seconds: float | None = None
+
+
+@dataclass(slots=True)
+class Plan:
+    migration: Migration
+    path: Path
+    statements: list[PlannedStatement]
+    #: True: the whole migration runs in one transaction; False: statement by statement.
+    transactional: bool
+    checksum: str
+    #: Why the executor cannot run this migration at all (psql meta-commands, ...).
+    problems: list[str] = field(default_factory=list)
+    #: Statements the executor leaves out: the migration's own BEGIN/COMMIT wrapper.
+    dropped: list[int] = field(default_factory=list)
+    report: MigrationReport | None = None
+    ignored_rules: list[dict] = field(default_factory=list)
+
+    @property
+    def safety(self) -> Safety:
+        return self.report.safety if self.report else Safety.SAFE
+
+    @property
+    def predicted_seconds(self) -> float | None:
+        known = [s.estimated_seconds for s in self.statements if s.estimated_seconds is not None]
+        return sum(known) if known else None
+
+
+def _txn_kind(tree: dict) -> str | None:
+    node = tree.get("TransactionStmt")
+    return node.get("kind") if isinstance(node, dict) else None
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    """Spaces instead of text[start:end], newlines kept, so lines and columns stay true."""
+    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+
+
+def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int) -> Plan:
+    """Split `sql_text` and decide how to run it (no lint verdict yet)."""
+    from lockwise.effects.context import Context
+    from lockwise.effects.postgres import compute_effect
+    from lockwise.parse.postgres import parse_sql
+    from lockwise.rules.directives import parse_directive
+
+    parsed = parse_sql(sql_text)
+    problems = [f"{path}:{s.span.line}:{s.span.column}: {s.kind} cannot be run by lockwise "
+                f"(it is a psql client feature, not SQL)" for s in parsed.skipped]
+    problems += [f"{path}:{p.span.line}:{p.span.column}: {p.message}" for p in parsed.problems]
+    statements = []
+    for stmt in parsed.statements:
+        effect = compute_effect(stmt.tree, Context(pg_version=pg_version))
+        statements.append(PlannedStatement(stmt.index, stmt.sql, stmt.span.line,
+                                           effect.transactional, locks=dict(effect.locks)))
+    transactional = not migration.no_transaction and all(s.transactional for s in statements)
+    plan = Plan(migration, path, statements, transactional, checksum(sql_text), problems)
+
+    kinds = [_txn_kind(s.tree) for s in parsed.statements]
+    if transactional and any(k in _OPENS or k in _CLOSES for k in kinds):
+        control = [i for i, k in enumerate(kinds) if k in _OPENS or k in _CLOSES]
+        if control == [0, len(kinds) - 1] and kinds[0] in _OPENS and \
+                kinds[-1] == "TRANS_STMT_COMMIT":
+            # BEGIN ... COMMIT around the whole file: the executor's own transaction replaces it.
+            plan.dropped = control
+            plan.statements = [s for s in statements if s.index not in control]
+        else:
+            stmt = parsed.statements[control[0]]
+            plan.problems.append(
+                f"{path}:{stmt.span.line}:{stmt.span.column}: the migration controls its own "
+                f"transactions ({stmt.sql.split()[0].upper()}); lockwise runs each migration in "
+                "one transaction: remove it, or mark the migration `-- lockwise: no-transaction`")
+
+    for text, span in parsed.comments:  # every comment of the file, with its own span
+        directive = parse_directive(text, span)
+        if directive is not None:
+            plan.ignored_rules.append({
+                "rules": sorted(directive.rules) or ["all"], "reason": directive.reason,
+                "file_level": directive.file_level,
+                "line": span.line if span is not None else None})
+    return plan
+
+
+def lint_text(plan: Plan, parsed_text: str) -> str:
+    """The text the gate lints: the file without the BEGIN/COMMIT wrapper the executor drops."""
+    if not plan.dropped:
+        return parsed_text
+    from lockwise.parse.postgres import parse_sql
+
+    text = parsed_text
+    for stmt in parse_sql(parsed_text).statements:
+        if stmt.index in plan.dropped:
+            text = _blank(text, stmt.span.start_offset, stmt.span.end_offset)
+    return text
+
+
+def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], pg_version: int,
+                lock_timeout_set: bool, rules_dirs: tuple[Path, ...] = (),
+                stats: object | None = None) -> list[Plan]:
+    """Plans for `pending`, each judged by the linter as the executor will run it, with every
+    earlier migration replayed into the catalog for context."""
+    from lockwise.lint import LintOptions, lint_migrations
+
+    plans = {m.id: plan_sql(m, m.up_sql, m.path, pg_version) for m in pending}
+    to_lint = []
+    for m in migrations:
+        plan = plans.get(m.id)
+        if plan is None:
+            to_lint.append(m)
+        else:
+            to_lint.append(dataclasses.replace(m, up_sql=lint_text(plan, m.up_sql),
+                                               no_transaction=not plan.transactional))
+    options = LintOptions(
+        pg_version=pg_version, assume_in_transaction=True, rules_dirs=rules_dirs,
+        only=frozenset(plans), stats=stats,
+        # The executor sets lock_timeout itself around every statement it runs.
+        ignore=frozenset({"missing-lock-timeout"}) if lock_timeout_set else frozenset())
+    for report in lint_migrations(to_lint, options):
+        plan = plans[report.migration.id]
+        plan.report = report
+        for planned, stmt_report in zip(plan.statements, report.statements, strict=False):
+            planned.safety = stmt_report.safety
+            planned.locks = dict(stmt_report.effect.locks)
+            planned.estimated_seconds = stmt_report.estimated_seconds
+            planned.lock_seconds = stmt_report.lock_seconds
+    for plan in plans.values():
+        if plan.report is None:  # never run a migration the gate did not judge
+            plan.problems.append(f"{plan.path}: the linter did not report on this migration")
+    return [plans[m.id] for m in pending]

@@ -1,0 +1,606 @@
+"""Running migrations against PostgreSQL: apply, rollback, repair, baseline, status.
+
+Connections: one dedicated autocommit connection holds the runner lock and writes the history
+rows that must survive a failed migration; a second one runs the migrations. A transactional
+migration and its success row commit together, so a crash at any point leaves either both or
+neither.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lockwise.core.types import Migration, Safety
+from lockwise.db.dsn import mask_dsn, redact
+from lockwise.discover.versions import version_key
+from lockwise.executor import history, lock
+from lockwise.executor.checksum import CHECKSUM_VERSION, checksum
+from lockwise.executor.history import KIND_APPLY, KIND_BASELINE, KIND_REPAIR, HistoryTable
+from lockwise.executor.plan import Plan, build_plans, plan_sql
+from lockwise.executor.state import (
+    APPLIED,
+    CHANGED,
+    FAILED,
+    INTERRUPTED,
+    MISSING,
+    DatabaseState,
+    compute_state,
+)
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+
+Say = Callable[[str], None]
+
+
+class ExecutorError(Exception):
+    """A failure to report as one clear message, with the exit code to use."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILED):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass(slots=True)
+class ExecOptions:
+    table: HistoryTable = field(
+        default_factory=lambda: HistoryTable.parse(history.DEFAULT_HISTORY_TABLE))
+    allow: Safety = Safety.SAFE_WITH_CARE
+    dry_run: bool = False
+    wait_seconds: float = 60.0
+    lock_timeout_ms: int = 5000
+    #: 0: no limit (set explicitly so a role's default cannot cut a long migration short).
+    statement_timeout_ms: int = 0
+    retries: int = 3
+    retry_delay: float = 1.0
+    drop_invalid: bool = False
+    rules_dirs: tuple[Path, ...] = ()
+    #: Read table sizes from the target database for duration estimates (lockwise.cost).
+    estimate: bool = True
+
+
+@dataclass(slots=True)
+class Console:
+    """Where messages go; everything passes through `redact` with the run's DSN."""
+
+    dsn: str
+    out: Say
+    err: Say
+
+    def say(self, text: str) -> None:
+        self.out(redact(text, self.dsn))
+
+    def warn(self, text: str) -> None:
+        self.err(redact(text, self.dsn))
+
+
+# --- connections ---------------------------------------------------------------------------
+
+def connect(dsn: str):
+    """An autocommit connection, or ExecutorError (exit 2) with the DSN masked."""
+    import psycopg
+
+    try:
+        conn = psycopg.connect(dsn, autocommit=True, application_name="lockwise",
+                               connect_timeout=10)
+    except Exception as exc:  # noqa: BLE001 - bad DSN syntax raises several types
+        raise ExecutorError(f"cannot connect to {mask_dsn(dsn)}: "
+                            f"{redact(str(exc).strip(), dsn)}", EXIT_INPUT) from None
+    _session_defaults(conn)
+    return conn
+
+
+def _session_defaults(conn) -> None:
+    """Make a long statement notice that its client died (PostgreSQL 14+): without it, a killed
+    runner's backend keeps its transaction and locks until the statement ends by itself."""
+    if conn.info.server_version >= 140000:
+        conn.execute("SET client_connection_check_interval = '1s'")
+
+
+def _server_major(conn) -> int:
+    from lockwise.effects.context import SUPPORTED_PG_VERSIONS
+
+    major = conn.info.server_version // 10000
+    return min(max(major, SUPPORTED_PG_VERSIONS.start), SUPPORTED_PG_VERSIONS.stop - 1)
+
+
+def _error_text(exc: BaseException, dsn: str) -> str:
+    return redact(" ".join(str(exc).split()) or type(exc).__name__, dsn)
+
+
+class _Runner:
+    """Holds the lock connection for the length of one command."""
+
+    def __init__(self, dsn: str, options: ExecOptions, console: Console, take_lock: bool):
+        self.dsn, self.options, self.console = dsn, options, console
+        self.take_lock = take_lock
+        self.conn = None
+
+    def __enter__(self) -> _Runner:
+        self.conn = connect(self.dsn)
+        if self.take_lock:
+            try:
+                lock.acquire(self.conn, self.options.table.lock_key, self.options.wait_seconds)
+            except lock.LockBusy as exc:
+                self.conn.close()
+                raise ExecutorError(str(exc), EXIT_INPUT) from None
+            history.ensure_table(self.conn, self.options.table)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        # Closing the session releases the advisory lock, also if the unlock itself fails.
+        if self.conn is not None and not self.conn.closed:
+            if self.take_lock:
+                # The close below releases the lock anyway if the unlock fails.
+                with contextlib.suppress(Exception):
+                    lock.release(self.conn, self.options.table.lock_key)
+            self.conn.close()
+
+    def state(self, migrations: Sequence[Migration]) -> DatabaseState:
+        return compute_state(migrations, history.read_rows(self.conn, self.options.table))
+
+
+# --- status ----------------------------------------------------------------------------------
+
+def status(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
+           console: Console) -> tuple[DatabaseState, int | None]:
+    """The state of every migration and the pid of a runner holding the lock, if one is."""
+    with _Runner(dsn, options, console, take_lock=False) as runner:
+        state = runner.state(migrations)
+        holder = lock.holder_pid(runner.conn, options.table.lock_key)
+    return state, holder
+
+
+# --- apply ------------------------------------------------------------------------------------
+
+def _check_blockers(state: DatabaseState, console: Console, action: str) -> None:
+    blocked = state.having(FAILED, INTERRUPTED)
+    if blocked:
+        for v in blocked:
+            path = v.migration.path if v.migration else v.version
+            console.warn(f"lockwise: error: {path} (version {v.version}) is {v.state}: {v.detail}")
+        raise ExecutorError(
+            f"refusing to {action}: a migration failed or was interrupted, so the database may "
+            "be in between two versions. Check it, fix it by hand if needed, then run "
+            "`lockwise repair` (or `lockwise repair --mark-applied` if you completed it).")
+    changed = state.having(CHANGED)
+    if changed:
+        for v in changed:
+            console.warn(f"lockwise: error: version {v.version}: {v.detail}")
+        raise ExecutorError(
+            f"refusing to {action}: applied migration files were edited. Restore them, or run "
+            "`lockwise repair` to accept the new checksums if the edit does not change the "
+            "schema.")
+
+
+def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
+          console: Console) -> int:
+    """Apply pending migrations that pass the gate; returns the exit code."""
+    lock_timeout_set = options.lock_timeout_ms > 0
+    with _Runner(dsn, options, console, take_lock=not options.dry_run) as runner:
+        state = runner.state(migrations)
+        _check_blockers(state, console, "apply")
+        for v in state.having(MISSING):
+            console.warn(f"lockwise: warning: version {v.version}: {v.detail}")
+        pending = state.pending
+        if not pending:
+            console.say(f"lockwise: {mask_dsn(dsn)} is up to date "
+                        f"({len(state.having(APPLIED))} applied)")
+            return EXIT_OK
+        latest_applied = max((version_key(v.version) for v in state.having(APPLIED)),
+                             default=None)
+        for m in pending:
+            if latest_applied is not None and version_key(m.version) < latest_applied:
+                console.warn(f"lockwise: warning: {m.path} is older than the latest applied "
+                             "version; applying it out of order")
+        pg_version = _server_major(runner.conn)
+        stats = _live_stats(dsn, console) if options.estimate else None
+        plans = build_plans(migrations, pending, pg_version, lock_timeout_set,
+                            options.rules_dirs, stats)
+        refused = _gate(plans, options, console)
+        if options.dry_run:
+            _print_plan(plans, options, console, dsn)
+            return EXIT_FAILED if refused else EXIT_OK
+        if refused:
+            return refused
+        with connect(dsn) as work:
+            for plan in plans:
+                if not _run_up(runner, work, plan):
+                    return EXIT_FAILED
+        console.say(f"lockwise: applied {len(plans)} migration(s)")
+    return EXIT_OK
+
+
+def _live_stats(dsn: str, console: Console) -> object | None:
+    """Table sizes of the target database, so the gate and the plan get duration estimates
+    (catalog reads only); without them the run goes on with no estimates."""
+    try:
+        from lockwise.cost.collect import collect_stats
+
+        return collect_stats(dsn)
+    except Exception as exc:  # noqa: BLE001 - estimates are a bonus, never a reason to stop
+        console.warn(f"lockwise: warning: no duration estimates: {exc}")
+        return None
+
+
+def _gate(plans: list[Plan], options: ExecOptions, console: Console) -> int:
+    """0 when every plan may run; else the exit code, after saying why."""
+    code = 0
+    for plan in plans:
+        if plan.problems:
+            for problem in plan.problems:
+                console.warn(f"lockwise: error: {problem}")
+            code = EXIT_INPUT
+    if code:
+        return code
+    for plan in plans:
+        if plan.safety > options.allow:
+            code = EXIT_FAILED
+            console.warn(f"lockwise: refused: {plan.path} is {plan.safety.label}, above "
+                         f"--allow {options.allow.label}")
+            for f in plan.report.all_findings if plan.report else []:
+                if f.safety > options.allow:
+                    where = f"{f.path}:{f.span.line}:{f.span.column}" if f.span else str(f.path)
+                    console.warn(f"  {where}: {f.rule} [{f.safety.label}] {f.message}")
+    if code:
+        console.warn("lockwise: nothing was applied. Fix the migrations, or allow the level "
+                     "explicitly with --allow (destructive changes need --allow destructive).")
+    return code
+
+
+def _print_plan(plans: list[Plan], options: ExecOptions, console: Console, dsn: str) -> None:
+    lt = f"{options.lock_timeout_ms}ms" if options.lock_timeout_ms else "off"
+    st = f"{options.statement_timeout_ms}ms" if options.statement_timeout_ms else "off"
+    console.say(f"Plan for {mask_dsn(dsn)}: {len(plans)} pending migration(s), allowed up to "
+                f"{options.allow.label}; lock_timeout {lt}, statement_timeout {st}")
+    for n, plan in enumerate(plans, 1):
+        mode = "one transaction" if plan.transactional else "statement by statement, no " \
+            "transaction"
+        verdict = "" if plan.safety <= options.allow else "  REFUSED"
+        estimate = (f", estimated {plan.predicted_seconds:.1f}s"
+                    if plan.predicted_seconds is not None else "")
+        console.say(f"{n}. {plan.migration.version} {plan.migration.name} ({plan.path}) "
+                    f"[{plan.safety.label}] {mode}{estimate}{verdict}")
+        for s in plan.statements:
+            locks = ", ".join(f"{mode.pg_name} on {rel}" for rel, mode in s.locks.items())
+            timing = ""
+            if s.estimated_seconds is not None:
+                timing = f", estimated {s.estimated_seconds:.1f}s"
+                if s.lock_seconds is not None and s.locks:
+                    timing += f" (lock held {s.lock_seconds:.1f}s)"
+            console.say(f"   statement {s.index + 1} (line {s.line}) [{s.safety.label}]"
+                        f"{' locks: ' + locks if locks else ''}{timing}")
+            for line in s.sql.splitlines():
+                console.say(f"     {line}")
+        for i in plan.dropped:
+            console.say(f"   statement {i + 1}: the file's own BEGIN/COMMIT, replaced by "
+                        "lockwise's transaction")
+
+
+def _timeouts(conn, options: ExecOptions, local: bool) -> None:
+    conn.execute("SELECT set_config('lock_timeout', %s, %s), "
+                 "set_config('statement_timeout', %s, %s)",
+                 (f"{options.lock_timeout_ms}ms", local,
+                  f"{options.statement_timeout_ms}ms", local))
+
+
+def _is_lock_timeout(exc: BaseException) -> bool:
+    import psycopg.errors
+
+    return isinstance(exc, psycopg.errors.LockNotAvailable)
+
+
+def _reset_session(work) -> None:
+    """Each migration starts from the connection's defaults: no search_path or timeout left
+    over from the previous one."""
+    from psycopg.pq import TransactionStatus
+
+    if work.info.transaction_status != TransactionStatus.IDLE:
+        work.execute("ROLLBACK")
+    work.execute("RESET ALL")
+    _session_defaults(work)
+
+
+def _row_values(plan: Plan, **extra) -> dict:
+    return {"version": plan.migration.version, "description": plan.migration.name,
+            "checksum": plan.checksum, "checksum_version": CHECKSUM_VERSION,
+            "safety": plan.safety.label, "ignored_rules": plan.ignored_rules,
+            "predicted_seconds": plan.predicted_seconds, "transactional": plan.transactional,
+            "kind": KIND_APPLY, **extra}
+
+
+def _run_up(runner: _Runner, work, plan: Plan) -> bool:
+    console = runner.console
+    console.say(f"lockwise: applying {plan.path} ({plan.safety.label}, "
+                f"{'one transaction' if plan.transactional else 'no transaction'})")
+    if plan.transactional:
+        return _run_transactional(runner, work, plan, record_up=True)
+    return _run_statements(runner, work, plan, record_up=True)
+
+
+def _backoff(runner: _Runner, attempt: int, what: str) -> None:
+    delay = runner.options.retry_delay * (2 ** attempt)
+    runner.console.warn(f"lockwise: lock_timeout on {what}; retrying in {delay:g}s "
+                        f"({attempt + 1}/{runner.options.retries})")
+    time.sleep(delay)
+
+
+def _run_transactional(runner: _Runner, work, plan: Plan, record_up: bool,
+                       on_success: Callable[[object], None] | None = None) -> bool:
+    """Run the plan in one transaction (retrying the whole of it on lock_timeout)."""
+    options, console, table = runner.options, runner.console, runner.options.table
+    attempt = 0
+    while True:
+        _reset_session(work)
+        started = time.monotonic()
+        current = None
+        try:
+            with work.transaction():
+                _timeouts(work, options, local=True)
+                for stmt in plan.statements:
+                    current = stmt
+                    work.execute(stmt.sql)
+                current = None
+                elapsed = int((time.monotonic() - started) * 1000)
+                if record_up:
+                    history.insert_row(work, table, **_row_values(
+                        plan, success=True, execution_time_ms=elapsed,
+                        statements_completed=len(plan.statements)))
+                if on_success is not None:
+                    on_success(work)
+            return True
+        except Exception as exc:  # noqa: BLE001 - any failure is reported and recorded
+            if _is_lock_timeout(exc) and attempt < options.retries and not work.closed:
+                _backoff(runner, attempt, f"{plan.path} statement {current.index + 1}"
+                         if current else str(plan.path))
+                attempt += 1
+                continue
+            message = _error_text(exc, runner.dsn)
+            elapsed = int((time.monotonic() - started) * 1000)
+            where = (f"statement {current.index + 1} (line {current.line})" if current
+                     else "recording its history row")
+            if record_up:
+                # After the rollback, in its own transaction on the lock connection.
+                history.insert_row(runner.conn, table, **_row_values(
+                    plan, success=False, error_message=message, execution_time_ms=elapsed,
+                    failed_statement_index=current.index if current else None,
+                    statements_completed=0))
+            console.warn(f"lockwise: error: {plan.path} failed at {where}: {message}")
+            console.warn("lockwise: the transaction was rolled back: the database has none of "
+                         "this migration's changes.")
+            if record_up:
+                console.warn("lockwise: later applies will refuse until `lockwise repair` "
+                             "clears the failure.")
+            return False
+
+
+_INVALID_INDEXES = """
+SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT i.indisvalid
+"""
+
+
+def _invalid_indexes(conn) -> dict[int, str]:
+    return {oid: name for oid, name in conn.execute(_INVALID_INDEXES).fetchall()}
+
+
+def _handle_invalid(runner: _Runner, work, before: dict[int, str], drop: bool) -> list[str]:
+    """Indexes a non-transactional statement left INVALID (a failed CONCURRENTLY build);
+    reported, and dropped when asked. Returns their names."""
+    from psycopg import sql
+
+    new = {oid: name for oid, name in _invalid_indexes(work).items() if oid not in before}
+    for name in new.values():
+        if drop:
+            work.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.SQL(name)))
+            runner.console.warn(f"lockwise: dropped invalid index {name}")
+        else:
+            runner.console.warn(
+                f"lockwise: index {name} is INVALID (its CONCURRENTLY build failed): queries "
+                f"do not use it but writes still maintain it. Drop it with `DROP INDEX "
+                f"CONCURRENTLY {name};` or rerun with --drop-invalid.")
+    return list(new.values())
+
+
+def _run_statements(runner: _Runner, work, plan: Plan, record_up: bool,
+                    on_success: Callable[[object], None] | None = None) -> bool:
+    """Run the plan statement by statement in autocommit, recording progress as it goes."""
+    options, console, table = runner.options, runner.console, runner.options.table
+    started = time.monotonic()
+    row_id = None
+    if record_up:
+        # Committed at once: if this process dies half-way, the row says so (success NULL).
+        row_id = history.insert_row(runner.conn, table, **_row_values(
+            plan, success=None, statements_completed=0))
+    _reset_session(work)
+    _timeouts(work, options, local=False)
+    for done, stmt in enumerate(plan.statements):
+        attempt = 0
+        while True:
+            before = _invalid_indexes(work)
+            try:
+                work.execute(stmt.sql)
+            except Exception as exc:  # noqa: BLE001 - any failure is reported and recorded
+                from psycopg.pq import TransactionStatus
+
+                if not work.closed and work.info.transaction_status != TransactionStatus.IDLE:
+                    work.execute("ROLLBACK")  # the file's own BEGIN, if it had one
+                if _is_lock_timeout(exc) and attempt < options.retries and not work.closed:
+                    # A CONCURRENTLY build that timed out leaves an invalid index behind, which
+                    # would make the retry fail with "already exists".
+                    _handle_invalid(runner, work, before, drop=True)
+                    _backoff(runner, attempt, f"{plan.path} statement {stmt.index + 1}")
+                    attempt += 1
+                    continue
+                message = _error_text(exc, runner.dsn)
+                invalid = [] if work.closed else _handle_invalid(runner, work, before,
+                                                                 options.drop_invalid)
+                if invalid and not options.drop_invalid:
+                    message += f" (left invalid index {', '.join(invalid)})"
+                if row_id is not None:
+                    history.update_row(
+                        runner.conn, table, row_id, success=False, error_message=message,
+                        failed_statement_index=stmt.index, statements_completed=done,
+                        execution_time_ms=int((time.monotonic() - started) * 1000))
+                console.warn(f"lockwise: error: {plan.path} failed at statement "
+                             f"{stmt.index + 1} (line {stmt.line}): {message}")
+                console.warn(f"lockwise: this migration runs without a transaction: statements "
+                             f"before statement {stmt.index + 1} ({done} of them) stay applied.")
+                if row_id is not None:
+                    console.warn("lockwise: later applies will refuse until you check the "
+                                 "database and run `lockwise repair`.")
+                return False
+            break
+        if not stmt.transactional:
+            invalid = _handle_invalid(runner, work, before, options.drop_invalid)
+            if invalid and not options.drop_invalid:
+                message = f"statement {stmt.index + 1} left invalid index {', '.join(invalid)}"
+                if row_id is not None:
+                    history.update_row(runner.conn, table, row_id, success=False,
+                                       error_message=message, failed_statement_index=stmt.index,
+                                       statements_completed=done)
+                console.warn(f"lockwise: error: {plan.path}: {message}")
+                return False
+        if row_id is not None:
+            history.update_row(runner.conn, table, row_id, statements_completed=done + 1)
+    if on_success is not None:
+        on_success(runner.conn)
+    if row_id is not None:
+        history.update_row(runner.conn, table, row_id, success=True,
+                           execution_time_ms=int((time.monotonic() - started) * 1000))
+    return True
+
+
+# --- rollback ---------------------------------------------------------------------------------
+
+def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, console: Console,
+             to: str | None = None, steps: int | None = None) -> int:
+    """Run down migrations of the newest applied versions, newest first."""
+    with _Runner(dsn, options, console, take_lock=not options.dry_run) as runner:
+        state = runner.state(migrations)
+        _check_blockers(state, console, "roll back")
+        applied = state.having(APPLIED)
+        if to is not None:
+            limit = version_key(to)
+            targets = [v for v in applied if version_key(v.version) > limit]
+        else:
+            targets = applied[-(steps or 1):] if applied else []
+        targets.reverse()
+        if not targets:
+            console.say("lockwise: nothing to roll back")
+            return EXIT_OK
+        no_down = [v for v in targets if v.migration is None or v.migration.down_sql is None]
+        if no_down:
+            for v in no_down:
+                where = v.migration.path if v.migration else f"version {v.version}"
+                console.warn(f"lockwise: error: {where} has no down migration")
+            raise ExecutorError("refusing to roll back: every migration to undo needs a down "
+                                "file; nothing was rolled back")
+        pg_version = _server_major(runner.conn)
+        plans = []
+        for v in targets:
+            m = v.migration
+            plan = plan_sql(m, m.down_sql or "", m.down_path or m.path, pg_version)
+            if plan.problems:
+                for problem in plan.problems:
+                    console.warn(f"lockwise: error: {problem}")
+                raise ExecutorError("refusing to roll back: a down file cannot be run",
+                                    EXIT_INPUT)
+            plans.append((v, plan))
+        if options.dry_run:
+            console.say(f"Rollback plan for {mask_dsn(dsn)}: {len(plans)} migration(s)")
+            for n, (v, plan) in enumerate(plans, 1):
+                mode = "one transaction" if plan.transactional else "no transaction"
+                console.say(f"{n}. {v.version} {v.description} ({plan.path}) {mode}")
+                for s in plan.statements:
+                    console.say(f"   statement {s.index + 1} (line {s.line})")
+                    for line in s.sql.splitlines():
+                        console.say(f"     {line}")
+            return EXIT_OK
+        with connect(dsn) as work:
+            for v, plan in plans:
+                row_id = v.row.id
+
+                def mark(conn, row_id: int = row_id) -> None:
+                    conn.execute(_mark_rolled_back(options.table), (row_id,))
+
+                console.say(f"lockwise: rolling back {v.version} with {plan.path}")
+                run = _run_transactional if plan.transactional else _run_statements
+                if not run(runner, work, plan, record_up=False, on_success=mark):
+                    return EXIT_FAILED
+        console.say(f"lockwise: rolled back {len(plans)} migration(s)")
+    return EXIT_OK
+
+
+def _mark_rolled_back(table: HistoryTable):
+    from psycopg import sql
+
+    return sql.SQL("UPDATE {} SET rolled_back = true, rolled_back_at = now() "
+                   "WHERE id = %s").format(table.ident())
+
+
+# --- repair and baseline ----------------------------------------------------------------------
+
+def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, console: Console,
+           mark_applied: bool = False) -> int:
+    """Clear failed or interrupted runs and accept the checksums of edited applied files."""
+    with _Runner(dsn, options, console, take_lock=True) as runner:
+        state = runner.state(migrations)
+        table, conn = options.table, runner.conn
+        done = 0
+        with conn.transaction():
+            for v in state.having(FAILED, INTERRUPTED):
+                history.update_row(conn, table, v.row.id, repaired_at=_now(conn))
+                if mark_applied and v.migration is not None:
+                    history.insert_row(conn, table, version=v.version, description=v.description,
+                                       checksum=checksum(v.migration.up_sql),
+                                       checksum_version=CHECKSUM_VERSION, success=True,
+                                       kind=KIND_REPAIR, transactional=v.row.transactional,
+                                       error_message="marked applied by `lockwise repair`")
+                    console.say(f"lockwise: {v.version}: failed run cleared, marked applied")
+                else:
+                    console.say(f"lockwise: {v.version}: failed run cleared; it is pending again")
+                done += 1
+            for v in state.having(CHANGED):
+                assert v.migration is not None and v.row is not None
+                history.update_row(conn, table, v.row.id, checksum=checksum(v.migration.up_sql),
+                                   checksum_version=CHECKSUM_VERSION, repaired_at=_now(conn))
+                console.say(f"lockwise: {v.version}: accepted the new checksum of "
+                            f"{v.migration.path}")
+                done += 1
+        if not done:
+            console.say("lockwise: nothing to repair")
+    return EXIT_OK
+
+
+def _now(conn):
+    return conn.execute("SELECT now()").fetchone()[0]
+
+
+def baseline(dsn: str, version: str, migrations: Sequence[Migration], options: ExecOptions,
+             console: Console) -> int:
+    """Record that the database already has every migration up to `version`."""
+    with _Runner(dsn, options, console, take_lock=True) as runner:
+        rows = history.read_rows(runner.conn, options.table)
+        live = [r for r in rows if not r.rolled_back and r.success is not False]
+        if live:
+            raise ExecutorError(
+                f"refusing to baseline: {options.table.display} already records "
+                f"{len(live)} migration(s); baseline is for a database lockwise never ran on")
+        key = version_key(version)
+        covered = [m for m in migrations if (m.sort_key or version_key(m.version)) <= key]
+        history.insert_row(runner.conn, options.table, version=version,
+                           description="baseline", success=True, kind=KIND_BASELINE,
+                           ignored_rules=[])
+        console.say(f"lockwise: baselined at {version}: {len(covered)} migration file(s) count "
+                    "as applied")
+    return EXIT_OK
+
+
+__all__ = ["ExecOptions", "ExecutorError", "Console", "apply", "status", "rollback", "repair",
+           "baseline"]

@@ -1,0 +1,104 @@
+"""Where each migration stands on a database: files on disk compared with the history table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from lockwise.core.types import Migration
+from lockwise.discover.versions import version_key
+from lockwise.executor.checksum import checksum, known_version
+from lockwise.executor.history import (
+    KIND_BASELINE,
+    HistoryRow,
+    baseline_row,
+    latest_by_version,
+)
+
+APPLIED, PENDING, FAILED, INTERRUPTED, CHANGED, BASELINED, MISSING = (
+    "applied", "pending", "failed", "interrupted", "changed", "baselined", "missing")
+
+
+@dataclass(slots=True)
+class VersionStatus:
+    version: str
+    description: str
+    state: str
+    migration: Migration | None = None
+    row: HistoryRow | None = None
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class DatabaseState:
+    versions: list[VersionStatus] = field(default_factory=list)
+    baseline: HistoryRow | None = None
+
+    def having(self, *states: str) -> list[VersionStatus]:
+        return [v for v in self.versions if v.state in states]
+
+    @property
+    def pending(self) -> list[Migration]:
+        return [v.migration for v in self.versions if v.state == PENDING and v.migration]
+
+
+def _sort_key(migration: Migration) -> tuple:
+    return migration.sort_key or version_key(migration.version)
+
+
+def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow]) -> DatabaseState:
+    """Classify every migration file and every version the history knows about."""
+    latest = latest_by_version(rows)
+    baseline = baseline_row(rows)
+    base_key = version_key(baseline.version) if baseline else None
+    state = DatabaseState(baseline=baseline)
+    on_disk = set()
+    for m in migrations:
+        on_disk.add(m.version)
+        row = latest.get(m.version)
+        state.versions.append(_classify(m, row, base_key))
+    for version, row in latest.items():
+        if version not in on_disk and row.success and not row.rolled_back:
+            state.versions.append(VersionStatus(
+                version, row.description, MISSING, None, row,
+                "applied to the database, but its file is not in the migrations directory"))
+    state.versions.sort(key=lambda v: _sort_key(v.migration) if v.migration
+                        else version_key(v.version))
+    return state
+
+
+def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None) -> VersionStatus:
+    status = VersionStatus(m.version, m.name, PENDING, m, row)
+    if row is None or row.kind == KIND_BASELINE:
+        if base_key is not None and _sort_key(m) <= base_key:
+            status.state, status.detail = BASELINED, "at or below the baseline"
+        return status
+    if row.success is None and row.repaired_at is None:
+        status.state = INTERRUPTED
+        done = row.statements_completed or 0
+        status.detail = (f"started {row.executed_at:%Y-%m-%d %H:%M:%S%z} and never finished: "
+                         f"{done} statement(s) completed")
+    elif row.success is False and row.repaired_at is None:
+        status.state = FAILED
+        where = (f"statement {row.failed_statement_index + 1}: "
+                 if row.failed_statement_index is not None else "")
+        status.detail = f"{where}{row.error_message or 'failed'}"
+    elif row.success is None or row.success is False:
+        status.detail = "a failed run was cleared by repair"
+    elif row.rolled_back:
+        status.detail = f"rolled back {row.rolled_back_at:%Y-%m-%d %H:%M:%S%z}"
+    else:
+        status.state = APPLIED
+        status.detail = f"applied {row.executed_at:%Y-%m-%d %H:%M:%S%z}"
+        if row.checksum is not None and row.checksum_version is not None:
+            if not known_version(row.checksum_version):
+                status.state = CHANGED
+                status.detail = (f"recorded with checksum version {row.checksum_version}, "
+                                 "which this lockwise does not know")
+            else:
+                now = checksum(m.up_sql, row.checksum_version)
+                if now != row.checksum:
+                    status.state = CHANGED
+                    status.detail = (f"{m.path} changed since it was applied: recorded "
+                                     f"checksum {row.checksum[:12]}, file now {now[:12]}")
+    return status

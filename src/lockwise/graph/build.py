@@ -1,0 +1,709 @@
+"""Building the migration graph: replay every migration's statements in order, follow each
+object from the migration that creates it to the ones that alter, use and drop it, and find the
+places where migrations step on each other.
+
+The facts come from the effect model (`Effect.creates/drops/alters/reads/writes`); the schema at
+each statement from the catalog replay. When lint already computed the effects (its
+MigrationReports), they are reused and nothing is parsed twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from lockwise.catalog.model import Catalog
+from lockwise.core.types import Effect, Migration, MigrationReport, Statement
+from lockwise.effects.context import DEFAULT_PG_VERSION, Context
+from lockwise.effects.nodes import object_name, range_var, strings, unwrap, walk
+from lockwise.graph.deps import view_dependencies
+from lockwise.graph.down import (
+    differences,
+    fork,
+    names_in,
+    removed_relations,
+    scope,
+    signature,
+)
+from lockwise.graph.model import Conflict, Location, MigrationGraph
+from lockwise.graph.replay import replay
+from lockwise.parse.postgres import ParsedFile
+
+#: Relation kinds share one namespace in PostgreSQL (pg_class): a view read as `table:` in one
+#: statement and created as `view:` in another is the same object.
+_RELATION_KINDS = ("table", "view")
+
+
+def canon(obj: str) -> str:
+    kind, _, name = obj.partition(":")
+    return f"table:{name}" if kind in _RELATION_KINDS else obj
+
+
+def _parent(obj: str) -> str | None:
+    """`column:s.t.c` / `constraint:s.t.c` / `trigger:s.t.x` -> `table:s.t`."""
+    kind, _, name = obj.partition(":")
+    if kind in ("column", "constraint", "trigger") and name.count(".") >= 2:
+        return f"table:{name.rsplit('.', 1)[0]}"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class BranchInfo:
+    """Which migrations are new where, for `--base REF` (git) mode.
+
+    `branch_new` and `base_new` are node keys of the merged history: migrations added on the
+    branch, and migrations added on the base since the branch point. `applied_newest` is the
+    newest migration already on the base (or applied), against which new ones must sort after.
+    """
+
+    ref: str
+    branch_new: frozenset[str]
+    base_new: frozenset[str] = frozenset()
+    applied_newest: Migration | None = None
+
+
+@dataclass(slots=True)
+class _Op:
+    op: str
+    obj: str
+    loc: Location
+
+
+@dataclass(slots=True)
+class _ViewDeps:
+    deps: set[str]
+    key: str
+    loc: Location
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A CASCADE drop of a dependent: a conflict unless the migration recreates it."""
+
+    dependent: str
+    conflict: Conflict
+
+
+_VERBS = {"drops": "drops", "alters": "alters", "writes": "writes to", "uses": "uses"}
+_OP_VERBS = {"type": "changes the type of", "default": "changes the default of",
+             "set_not_null": "sets NOT NULL on", "drop_not_null": "drops NOT NULL of",
+             "rename": "renames", "drop": "drops", "write": "UPDATEs",
+             "create": "creates", "primary-key": "adds a primary key to", "use": "uses"}
+
+
+class _Builder:
+    def __init__(self, migrations: Sequence[Migration], reports: Iterable[MigrationReport],
+                 pg_version: int, check_downs: bool, branch: BranchInfo | None) -> None:
+        self.migrations = list(migrations)
+        self.keys = unique_keys(self.migrations)
+        self.by_key = dict(zip(self.keys, self.migrations, strict=True))
+        self.index = {k: i for i, k in enumerate(self.keys)}
+        self.reports = {id(r.migration): r for r in reports}
+        self.reports_by_path = {(str(r.migration.path), r.migration.up_sql): r
+                                for r in self.reports.values()}
+        self.pg_version = pg_version
+        self.check_downs = check_downs
+        self.branch = branch
+        self.catalog = Catalog()
+        self.graph = MigrationGraph(self.migrations, list(self.keys))
+        self.creator: dict[str, str] = {}
+        self.created_at: dict[str, Location] = {}
+        self.users: dict[str, set[str]] = {}
+        self.dropped: dict[str, tuple[Location, str]] = {}
+        self.full_tables: set[str] = set()
+        self.views: dict[str, _ViewDeps] = {}
+        self.ops: dict[str, list[_Op]] = {}
+        self.reported: set[tuple] = set()
+
+    # --- edges and conflicts ----------------------------------------------------------------
+
+    def edge(self, a: str, b: str, reason: str, obj: str | None) -> None:
+        reasons = self.graph.edges.setdefault((a, b), {})
+        objects = reasons.setdefault(reason, [])
+        if obj is not None and obj not in objects and len(objects) < 8:
+            objects.append(obj)
+
+    def conflict(self, kind: str, locations: Sequence[Location | None], obj: str,
+                 explanation: str) -> Conflict | None:
+        locs = tuple(loc for loc in locations if loc is not None)
+        key = (kind, obj, tuple(loc.migration for loc in locs))
+        if key in self.reported:
+            return None
+        self.reported.add(key)
+        found = Conflict(kind, locs, obj, explanation)
+        self.graph.conflicts.append(found)
+        return found
+
+    # --- the replay ---------------------------------------------------------------------------
+
+    def run(self) -> MigrationGraph:
+        self._versions()
+        for m, key in zip(self.migrations, self.keys, strict=True):
+            statements = self._statements(m)
+            down = self._down_before(m, statements)
+            pending: list[_Pending] = []
+            for stmt, effect in statements:
+                if effect is None:
+                    effect = compute(stmt, self.catalog, m, self.pg_version)
+                self._statement(key, m, stmt, effect, pending)
+                replay(self.catalog, stmt.tree, m.id)
+            for p in pending:
+                if self.creator.get(p.dependent) != key:
+                    self.graph.conflicts.append(p.conflict)
+            if down is not None:
+                self._check_down(key, m, *down)
+        for a, b in zip(self.keys, self.keys[1:], strict=False):
+            self.edge(a, b, "order", None)
+        if self.branch is not None:
+            self._branch_conflicts(self.branch)
+        return self.graph
+
+    def _statements(self, m: Migration) -> list[tuple[Statement, Effect | None]]:
+        report = self.reports.get(id(m)) or self.reports_by_path.get((str(m.path), m.up_sql))
+        if report is not None:
+            return [(s.statement, s.effect) for s in report.statements]
+        from lockwise.parse.postgres import parse_sql
+
+        return [(s, None) for s in parse_sql(m.up_sql).statements]
+
+    def _statement(self, key: str, m: Migration, stmt: Statement, effect: Effect,
+                   pending: list[_Pending]) -> None:
+        loc = Location(key, str(m.path), stmt.span.line, stmt.span.column)
+        creates = {canon(o) for o in sorted(effect.creates)}
+        if_exists = any(a.facts.get("if_exists") for a in effect.actions)
+        uses: dict[str, str] = {}
+        for verb, objs in (("drops", effect.drops), ("alters", effect.alters),
+                           ("writes", effect.writes), ("uses", effect.reads)):
+            for o in sorted(objs):  # sorted: output must not depend on hash order
+                c = canon(o)
+                if c not in creates and "(expression)" not in c:
+                    uses.setdefault(c, verb)
+        if not if_exists:
+            for obj, verb in uses.items():
+                self._check_exists(key, m, loc, obj, verb)
+        self._check_dependents(key, loc, effect, pending)
+        fk_targets = _fk_targets(stmt.tree)
+        stmt_kind, stmt_body = unwrap(stmt.tree)
+        defines_view = stmt_kind == "ViewStmt" or (
+            stmt_kind == "CreateTableAsStmt" and stmt_body.get("objtype") == "OBJECT_MATVIEW")
+        for obj, verb in uses.items():
+            parent = _parent(obj)
+            source = self.creator.get(obj) or (self.creator.get(parent) if parent else None)
+            if source and source != key:
+                reason = "fk-target" if obj in fk_targets else \
+                    "view-over" if defines_view and verb == "uses" else "created-by"
+                self.edge(source, key, reason, obj)
+            if verb == "drops":
+                for user in sorted(self.users.get(obj, ())):
+                    if user != key:
+                        self.edge(user, key, "dropped-after-use", obj)
+            else:
+                self.users.setdefault(obj, set()).add(key)
+        if self.branch is not None and (key in self.branch.branch_new or
+                                        key in self.branch.base_new):
+            self.ops.setdefault(key, []).extend(_ops(effect, uses, creates, loc))
+        self._update(key, loc, stmt, effect, creates)
+
+    def _check_exists(self, key: str, m: Migration, loc: Location, obj: str,
+                      verb: str) -> None:
+        kind, _, name = obj.partition(":")
+        cat = self.catalog
+        if kind == "table":
+            alive = name in cat.tables
+        elif kind in ("column", "constraint"):
+            rel = name.rsplit(".", 1)[0]
+            if rel not in cat.tables:
+                if f"table:{rel}" in self.dropped:
+                    self._report_missing(key, m, loc, f"table:{rel}", verb)
+                return
+            table = cat.tables[rel]
+            alive = (name.rsplit(".", 1)[1] in
+                     (table.columns if kind == "column" else table.constraints))
+            if not alive and obj not in self.dropped and kind == "column" and \
+                    rel in self.full_tables:
+                created = self.created_at.get(f"table:{rel}")
+                where = f" (created in {created.migration})" if created else ""
+                self.conflict("missing-object", [created, loc], obj,
+                              f"{m.id} {_VERBS[verb]} {obj}, but table {rel}{where} never has "
+                              f"that column in these migrations: the statement fails")
+                return
+        elif kind == "index":
+            alive = name in cat.indexes
+        else:
+            alive = obj not in self.dropped
+        if not alive and obj in self.dropped:
+            self._report_missing(key, m, loc, obj, verb)
+
+    def _report_missing(self, key: str, m: Migration, loc: Location, obj: str,
+                        verb: str) -> None:
+        where, how = self.dropped[obj]
+        by = "earlier in this migration" if where.migration == key else f"in {where.migration}"
+        self.conflict("missing-object", [where, loc], obj,
+                      f"{m.id} {_VERBS[verb]} {obj}, which was {how} {by} and not created "
+                      f"again: the statement fails")
+
+    def _check_dependents(self, key: str, loc: Location, effect: Effect,
+                          pending: list[_Pending]) -> None:
+        dropping = {canon(o) for o in effect.drops}
+        for action in effect.actions:
+            if action.kind == "drop_column":
+                table, column = action.facts.get("table", ""), action.facts.get("column", "")
+                known = self.catalog.tables.get(table)
+                if known is None or column not in known.columns:
+                    continue
+                target = f"column:{table}.{column}"
+            elif action.kind in ("drop_table", "drop_view"):
+                table = action.facts.get("table", "")
+                if table not in self.catalog.tables:
+                    continue
+                target = f"table:{table}"
+            else:
+                continue
+            cascade = bool(action.facts.get("cascade"))
+            for dependent, what, created in self._dependents(target, dropping):
+                owner = f" (created in {created.migration})" if created else ""
+                if cascade:
+                    text = (f"{key} drops {target} with CASCADE, which silently drops {what}"
+                            f"{owner} too, and the migration does not recreate it")
+                else:
+                    text = (f"{key} drops {target} while {what}{owner} still depends on it: "
+                            f"PostgreSQL refuses the drop (other objects depend on it)")
+                found = Conflict("dependency-dropped", tuple(
+                    x for x in (created, loc) if x is not None), target, text)
+                if cascade:
+                    pending.append(_Pending(dependent, found))
+                    self._cascade(key, loc, dependent)
+                else:
+                    self.graph.conflicts.append(found)
+
+    def _dependents(self, target: str, dropping: set[str]
+                    ) -> list[tuple[str, str, Location | None]]:
+        out: list[tuple[str, str, Location | None]] = []
+        kind, _, name = target.partition(":")
+        rel, column = (name, None) if kind == "table" else tuple(name.rsplit(".", 1))
+        for view, vd in self.views.items():
+            if view != rel and f"table:{view}" not in dropping and target in vd.deps:
+                out.append((f"table:{view}", f"view {view}", vd.loc))
+        for other, con in self.catalog.referencing(rel):
+            if other == rel or f"table:{other}" in dropping:
+                continue
+            if column is not None:
+                cols = con.ref_columns or _primary_key(self.catalog, rel)
+                if column not in cols:
+                    continue
+            cobj = f"constraint:{other}.{con.name}"
+            created = self.created_at.get(cobj) or self.created_at.get(f"table:{other}")
+            out.append((cobj, f"foreign key {con.name} on {other}", created))
+        return out
+
+    def _cascade(self, key: str, loc: Location, dependent: str) -> None:
+        """CASCADE removed `dependent` (a view or FK) too: make the state say so."""
+        kind, _, name = dependent.partition(":")
+        self.dropped[dependent] = (loc, "dropped by CASCADE")
+        self.creator.pop(dependent, None)
+        if kind == "table":
+            # Views over this view go too, however deep.
+            nested = dependent_views({v: vd.deps for v, vd in self.views.items()}, dependent)
+            for view in [name, *nested]:
+                self.views.pop(view, None)
+                self.catalog.tables.pop(view, None)
+                self.dropped[f"table:{view}"] = (loc, "dropped by CASCADE")
+        else:
+            rel, con = name.rsplit(".", 1)
+            table = self.catalog.tables.get(rel)
+            if table is not None:
+                table.constraints.pop(con, None)
+
+    def _update(self, key: str, loc: Location, stmt: Statement, effect: Effect,
+                creates: set[str]) -> None:
+        kinds = {a.kind for a in effect.actions}
+        renamed = "rename_column" in kinds or "rename_table" in kinds
+        for o in sorted(effect.drops):
+            c = canon(o)
+            self.dropped[c] = (loc, "renamed away" if renamed else "dropped")
+            self.creator.pop(c, None)
+            self.users.pop(c, None)
+            if c.startswith("table:") and not renamed:  # a rename moves them below
+                self.full_tables.discard(c[6:])
+                self.views.pop(c[6:], None)
+        for action in effect.actions:
+            if action.kind == "rename_table":
+                old = action.facts.get("table", "")
+                self._rename_relation(old, f"{old.split('.', 1)[0]}."
+                                           f"{action.facts.get('new_name', '')}")
+            elif action.kind == "rename_column":
+                table = action.facts.get("table", "")
+                old = f"column:{table}.{action.facts.get('column', '')}"
+                new = f"column:{table}.{action.facts.get('new_name', '')}"
+                for vd in self.views.values():
+                    if old in vd.deps:
+                        vd.deps.discard(old)
+                        vd.deps.add(new)
+            elif action.kind == "alter_table_other":
+                self.full_tables.discard(action.facts.get("table", ""))
+            elif action.kind in ("do_block", "other"):
+                # Dynamic SQL may add columns we cannot see: stop vouching for the tables
+                # it names.
+                text = stmt.sql.lower()
+                self.full_tables -= {t for t in self.full_tables
+                                     if t.split(".", 1)[1] in text}
+        for c in sorted(creates):
+            self.creator[c] = key
+            self.created_at[c] = loc
+            self.dropped.pop(c, None)
+            if c.startswith("table:"):
+                prefix = c[6:] + "."
+                for stale in [d for d in self.dropped if d.partition(":")[2].startswith(prefix)
+                              and d.partition(":")[0] in ("column", "constraint", "trigger")]:
+                    del self.dropped[stale]
+        kind, body = unwrap(stmt.tree)
+        if kind == "CreateStmt":
+            rel, _ = range_var(body.get("relation"))
+            plain = _plain_table(body)
+            partition = body.get("partbound") and body.get("inhRelations") and \
+                range_var(body["inhRelations"][0])[0] in self.full_tables
+            exists = body.get("if_not_exists") and rel in self.catalog.tables
+            if (plain or partition) and not exists:
+                self.full_tables.add(rel)
+        elif kind == "ViewStmt" or (kind == "CreateTableAsStmt" and
+                                    body.get("objtype") == "OBJECT_MATVIEW"):
+            rel, deps = _view_of(kind, body, self.catalog)
+            self.views[rel] = _ViewDeps(deps, key, loc)
+            for dep in sorted(deps):
+                parent = _parent(dep)
+                source = self.creator.get(dep) or (self.creator.get(parent) if parent else None)
+                if source and source != key:
+                    self.edge(source, key, "view-over", dep)
+                self.users.setdefault(dep, set()).add(key)
+
+    def _rename_relation(self, old: str, new: str) -> None:
+        def move(obj: str) -> str:
+            kind, _, name = obj.partition(":")
+            if name == old:
+                return f"{kind}:{new}"
+            if name.startswith(old + ".") and kind in ("column", "constraint", "trigger"):
+                return f"{kind}:{new}{name[len(old):]}"
+            return obj
+
+        if old in self.full_tables:
+            self.full_tables.discard(old)
+            self.full_tables.add(new)
+        for mapping in (self.creator, self.created_at):
+            for k in [k for k in mapping if move(k) != k]:
+                mapping[move(k)] = mapping.pop(k)  # type: ignore[index]
+        if old in self.views:
+            self.views[new] = self.views.pop(old)
+        for vd in self.views.values():
+            vd.deps = {move(d) for d in vd.deps}
+
+    # --- versions ---------------------------------------------------------------------------
+
+    def _versions(self) -> None:
+        versioned = [(m, k) for m, k in zip(self.migrations, self.keys, strict=True)
+                     if not m.repeatable]
+        by_version: dict[str, list[tuple[Migration, str]]] = {}
+        for m, k in versioned:
+            by_version.setdefault(m.version, []).append((m, k))
+        for version, group in by_version.items():
+            if len(group) > 1 and version:
+                self.conflict("duplicate-version", [Location(k, str(m.path)) for m, k in group],
+                              f"version:{version}",
+                              f"{len(group)} migrations have version {version}: runners record "
+                              f"applied migrations by version, so one of them is skipped or "
+                              f"the runner refuses to start")
+        ordered = sorted(versioned, key=lambda mk: (mk[0].sort_key, str(mk[0].path)))
+        for (a, ka), (b, kb) in zip(ordered, ordered[1:], strict=False):
+            if a.version == b.version:
+                continue
+            if a.sort_key == b.sort_key:
+                why = "compare equal as numbers but differ as text"
+            elif a.version > b.version:
+                why = (f"sort {a.version} before {b.version} as numbers but the other way "
+                       f"round as text")
+            else:
+                continue
+            self.conflict("ambiguous-order", [Location(ka, str(a.path)), Location(kb, str(b.path))],
+                          f"version:{a.version}",
+                          f"versions {a.version} and {b.version} {why}: tools that sort file "
+                          f"names and tools that parse versions run them in different orders")
+
+    # --- down migrations --------------------------------------------------------------------
+
+    def _down_before(self, m: Migration, statements: list[tuple[Statement, Effect | None]]
+                     ) -> tuple[ParsedFile, set[str], set[str], set[str], dict[str, object],
+                                set[str]] | None:
+        """Parse the down migration and record the part of the schema it and the up
+        migration can touch, before up runs (the whole catalog would cost O(schema) per
+        migration)."""
+        if not self.check_downs or m.down_sql is None:
+            return None
+        from lockwise.parse.postgres import parse_sql
+
+        parsed = parse_sql(m.down_sql)
+        trees = [s.tree for s, _ in statements] + [s.tree for s in parsed.statements]
+        names, removed = names_in(trees), removed_relations(trees)
+        tables = scope(self.catalog, names, removed)
+        return (parsed, names, removed, tables, signature(self.catalog, tables, names),
+                tables - self.full_tables)
+
+    def _check_down(self, key: str, m: Migration, parsed: ParsedFile, names: set[str],
+                    removed: set[str], tables: set[str], before: dict[str, object],
+                    partial: set[str]) -> None:
+        self.graph.downs_checked += 1
+        down_path = str(m.down_path or m.path)
+        up_loc, down_loc = Location(key, str(m.path)), Location(key, down_path)
+        if parsed.problems:
+            p = parsed.problems[0]
+            self.conflict("down-mismatch", [up_loc, Location(key, down_path, p.span.line,
+                                                             p.span.column)],
+                          f"migration:{m.id}",
+                          f"the down migration does not parse ({p.message}), so it cannot "
+                          f"undo the up migration")
+            return
+        touched = scope(self.catalog, names, removed)
+        trees = [stmt.tree for stmt in parsed.statements]
+        renames = any("RenameStmt" in t for t in trees)
+        rolled = fork(self.catalog, touched, names, renames)
+        # Only DROP ... CASCADE and CREATE VIEW read or change view dependencies: copy them
+        # for the downs that have one (the copy is as big as all views' dependencies).
+        views = {v: set(vd.deps) for v, vd in self.views.items()} if any(
+            "ViewStmt" in t or "CreateTableAsStmt" in t or
+            t.get("DropStmt", {}).get("behavior") == "DROP_CASCADE" for t in trees) else {}
+        complete = set(self.full_tables)
+        for stmt in parsed.statements:
+            _replay_with_cascade(rolled, views, stmt.tree, m.id)
+            kind, body = unwrap(stmt.tree)
+            if kind == "CreateTableAsStmt":
+                into = body.get("into") or {}
+                complete.discard(range_var(into.get("IntoClause", into).get("rel"))[0])
+            elif kind == "CreateStmt" and _plain_table(body):
+                complete.add(range_var(body.get("relation"))[0])
+        after_tables = tables | touched | scope(rolled, names, removed)
+        after = signature(rolled, after_tables, names)
+        diffs = differences(before, after, partial | (after_tables - complete))
+        if not diffs:
+            return
+        shown = "; ".join(f"{obj} {why}" for obj, why in diffs[:4])
+        more = f"; and {len(diffs) - 4} more" if len(diffs) > 4 else ""
+        self.conflict("down-mismatch", [up_loc, down_loc], diffs[0][0],
+                      f"up then down does not give back the schema from before up: "
+                      f"{shown}{more}")
+
+    # --- branches ---------------------------------------------------------------------------
+
+    def _branch_conflicts(self, branch: BranchInfo) -> None:
+        newest = branch.applied_newest
+        for key in sorted(branch.branch_new, key=self.index.__getitem__):
+            m = self.by_key[key]
+            if newest is not None and not m.repeatable and m.sort_key < newest.sort_key:
+                self.conflict("out-of-order", [Location(key, str(m.path)),
+                                               Location(newest.id, str(newest.path))],
+                              f"version:{m.version}",
+                              f"new migration {m.id} sorts before {newest.id}, already on "
+                              f"{branch.ref}: runners that apply in version order skip or "
+                              f"reject it; give it a version after {newest.version}")
+        if not branch.base_new:
+            return
+        import networkx as nx
+
+        deps = self.graph.dependency_graph()
+        for a in sorted(branch.branch_new, key=self.index.__getitem__):
+            for b in sorted(branch.base_new, key=self.index.__getitem__):
+                if nx.has_path(deps, a, b) or nx.has_path(deps, b, a):
+                    continue
+                self._non_commuting(a, b)
+
+    def _non_commuting(self, a: str, b: str) -> None:
+        ref = self.branch.ref if self.branch else "the base"
+        found: dict[str, tuple[_Op, _Op, _Op, _Op, str]] = {}
+        for x in self.ops.get(a, ()):
+            for y in self.ops.get(b, ()):
+                # The reason reads from the side that renames/drops/writes: try both.
+                pair = next(((p, q, why) for p, q in ((x, y), (y, x))
+                             if (why := _clash(p, q))), None)
+                if pair is not None and pair[0].obj not in found:
+                    first, second = (x, y) if self.index[a] < self.index[b] else (y, x)
+                    found[pair[0].obj] = (*pair[:2], first, second, pair[2])
+        for obj, (p, q, first, second, why) in found.items():
+            if _parent(obj) in found:
+                continue  # both create the table: its columns say nothing more
+            text = why.format(a=self.by_key[p.loc.migration].id,
+                              b=self.by_key[q.loc.migration].id)
+            self.conflict("non-commuting", [first.loc, second.loc], obj,
+                          f"{text}; one was added on {ref} and the other on this branch, "
+                          f"so nothing states which runs first")
+
+
+def _replay_with_cascade(catalog: Catalog, views: dict[str, set[str]], tree: dict,
+                         migration_id: str) -> None:
+    """apply_statement, plus what DROP ... CASCADE and CREATE VIEW mean for dependent views
+    (the catalog replay alone does not follow view dependencies)."""
+    kind, body = unwrap(tree)
+    if kind == "ViewStmt" or (kind == "CreateTableAsStmt" and
+                              body.get("objtype") == "OBJECT_MATVIEW"):
+        rel, deps = _view_of(kind, body, catalog)
+        views[rel] = deps
+    replay(catalog, tree, migration_id)
+    if kind == "DropStmt" and body.get("behavior") == "DROP_CASCADE":
+        for names in _drop_object_names(body):
+            rel = object_name(names)
+            views.pop(rel, None)
+            for view in dependent_views(views, f"table:{rel}"):
+                views.pop(view, None)
+                catalog.tables.pop(view, None)
+                for key in [k for k, i in catalog.indexes.items() if i.table == view]:
+                    del catalog.indexes[key]
+
+
+def _drop_object_names(body: dict) -> list[list[str]]:
+    out = []
+    for obj in body.get("objects") or ():
+        kind, item = unwrap(obj)
+        if kind == "List":
+            out.append(strings(item.get("items")))
+        elif kind == "String":
+            out.append([item.get("sval", "")])
+    return out
+
+
+def _plain_table(body: dict) -> bool:
+    """A CREATE TABLE whose columns are all spelled out (no INHERITS, no LIKE)."""
+    return not body.get("inhRelations") and not any(
+        unwrap(e)[0] == "TableLikeClause" for e in body.get("tableElts") or ())
+
+
+def _view_of(kind: str, body: dict, catalog: Catalog) -> tuple[str, set[str]]:
+    """A CREATE VIEW / CREATE MATERIALIZED VIEW's name and what it depends on."""
+    if kind == "ViewStmt":
+        rel = range_var(body.get("view"))[0]
+    else:
+        into = body.get("into") or {}
+        rel = range_var(into.get("IntoClause", into).get("rel"))[0]
+    deps = view_dependencies(body.get("query") or {}, catalog)
+    deps.discard(f"table:{rel}")
+    return rel, deps
+
+
+def dependent_views(views: dict[str, set[str]], target: str) -> list[str]:
+    """Views that depend on `target` ("table:x" or "column:x.c"), directly or through other
+    views, nearest first: what DROP ... CASCADE removes with it."""
+    out: list[str] = []
+    frontier = [target]
+    while frontier:
+        obj = frontier.pop(0)
+        for view, deps in views.items():
+            if view not in out and obj in deps and f"table:{view}" != target:
+                out.append(view)
+                frontier.append(f"table:{view}")
+    return out
+
+
+def _primary_key(catalog: Catalog, rel: str) -> tuple[str, ...]:
+    table = catalog.tables.get(rel)
+    for con in (table.constraints.values() if table else ()):
+        if con.kind == "primary":
+            return con.columns
+    return ()
+
+
+def _fk_targets(tree: dict) -> set[str]:
+    if "CreateStmt" not in tree and "AlterTableStmt" not in tree:
+        return set()  # only these define foreign keys (walking every tree is costly)
+    return {f"table:{range_var(body.get('pktable'))[0]}" for kind, body in walk(tree)
+            if kind == "Constraint" and body.get("contype") == "CONSTR_FOREIGN"}
+
+
+def _ops(effect: Effect, uses: dict[str, str], creates: set[str], loc: Location) -> list[_Op]:
+    """What a statement does to each object, in the terms that decide commutation."""
+    out = []
+    for action in effect.actions:
+        f = action.facts
+        col = f"column:{f.get('table', '')}.{f.get('column', '')}"
+        if action.kind == "alter_column_type":
+            out.append(_Op("type", col, loc))
+        elif action.kind in ("set_default", "drop_default"):
+            out.append(_Op("default", col, loc))
+        elif action.kind in ("set_not_null", "drop_not_null"):
+            out.append(_Op(action.kind, col, loc))
+        elif action.kind == "rename_column":
+            out.append(_Op("rename", col, loc))
+        elif action.kind == "rename_table":
+            out.append(_Op("rename", f"table:{f.get('table', '')}", loc))
+        elif action.kind == "drop_column":
+            out.append(_Op("drop", col, loc))
+        elif action.kind in ("drop_table", "drop_view"):
+            out.append(_Op("drop", f"table:{f.get('table', '')}", loc))
+        elif action.kind == "add_constraint" and f.get("constraint_type") == "primary":
+            out.append(_Op("primary-key", f"table:{f.get('table', '')}", loc))
+    out += [_Op("write", canon(o), loc) for o in sorted(effect.writes)
+            if o.startswith("column:")]
+    out += [_Op("create", c, loc) for c in sorted(creates)]
+    out += [_Op("use", obj, loc) for obj, verb in uses.items() if verb != "drops"]
+    return out
+
+
+def _within(obj: str, container: str) -> bool:
+    return obj == container or (container.startswith("table:") and _parent(obj) == container)
+
+
+def _clash(x: _Op, y: _Op) -> str | None:
+    """Why running x and y in either order gives different results (None: they commute).
+    The text uses {a} for x's migration and {b} for y's."""
+    same = x.obj == y.obj
+    if same and x.op == y.op and x.op in ("type", "default", "primary-key"):
+        verb = {"type": "change the type of", "default": "change the default of",
+                "primary-key": "add a primary key to"}[x.op]
+        return f"{{a}} and {{b}} both {verb} {x.obj}"
+    if same and {x.op, y.op} == {"set_not_null", "drop_not_null"}:
+        return f"{{a}} {_OP_VERBS[x.op]} {x.obj} and {{b}} {_OP_VERBS[y.op]} it"
+    if same and x.op == "write" and y.op == "type":
+        return (f"{{a}} UPDATEs {x.obj} while {{b}} changes its type: what the column holds "
+                f"depends on which runs first")
+    if same and x.op == "create" and y.op == "create":
+        return f"{{a}} and {{b}} both create {x.obj}: whichever runs second fails"
+    if x.op in ("rename", "drop") and y.op not in ("create",) and _within(y.obj, x.obj) and \
+            not (x.op == y.op == "drop" and not same):
+        if y.op == x.op and same:
+            return f"{{a}} and {{b}} both {x.op} {x.obj}: whichever runs second fails"
+        return (f"{{a}} {_OP_VERBS[x.op]} {x.obj} while {{b}} {_OP_VERBS[y.op]} "
+                f"{y.obj}: run in one order it works, in the other it fails")
+    return None
+
+
+def unique_keys(migrations: Sequence[Migration]) -> list[str]:
+    seen: dict[str, int] = {}
+    keys = []
+    for m in migrations:
+        n = seen.get(m.id, 0)
+        seen[m.id] = n + 1
+        keys.append(m.id if n == 0 else f"{m.id}#{n + 1}")
+    return keys
+
+
+def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int) -> Effect:
+    from lockwise.effects.postgres import compute_effect
+
+    return compute_effect(stmt.tree, Context(catalog=catalog, pg_version=pg_version,
+                                             migration_id=m.id))
+
+
+def build_graph(migrations: Sequence[Migration], *,
+                reports: Iterable[MigrationReport] = (),
+                pg_version: int = DEFAULT_PG_VERSION, check_downs: bool = True,
+                branch: BranchInfo | None = None) -> MigrationGraph:
+    """The graph of `migrations` (in replay order) with its conflicts.
+
+    `reports` are lint's reports for (some of) these migrations: their statements' effects are
+    reused; the other migrations are parsed here.
+    """
+    graph = _Builder(migrations, reports, pg_version, check_downs, branch).run()
+    graph.conflicts.sort(key=lambda c: (_order(graph, c), c.kind, c.object))
+    return graph
+
+
+def _order(graph: MigrationGraph, c: Conflict) -> int:
+    index = {k: i for i, k in enumerate(graph.keys)}
+    return max((index.get(loc.migration, -1) for loc in c.locations), default=0)
+
+
+__all__ = ["BranchInfo", "build_graph", "canon", "unique_keys"]

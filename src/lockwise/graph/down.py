@@ -1,0 +1,248 @@
+"""Does a down migration undo its up migration? Statically: replay up then down on a copy of
+the catalog and compare with the catalog before up (tables, columns with types, nullability
+and whether they have a default, constraints, indexes, enum labels)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import fields, is_dataclass
+from typing import Any
+
+from lockwise.catalog.model import Catalog
+
+#: Statements that never change the schema, and parts of statements that only read it:
+#: their names cannot be what a down migration fails to restore.
+_DATA_STATEMENTS = {"InsertStmt", "UpdateStmt", "DeleteStmt", "SelectStmt", "DoStmt",
+                    "CopyStmt", "VariableSetStmt", "TransactionStmt", "CreateFunctionStmt"}
+_READ_ONLY_KEYS = {"query", "whereClause", "targetList", "fromClause", "raw_expr",
+                   "raw_default", "cooked_expr", "indexParams", "options"}
+
+
+def names_in(trees: Iterable[dict]) -> set[str]:
+    """Every identifier-like string of the schema-changing parts of some parse trees."""
+    out: set[str] = set()
+    stack: list = [t for t in trees if next(iter(t), "") not in _DATA_STATEMENTS]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if isinstance(value, str):
+                    out.add(value)
+                elif isinstance(value, (dict, list)) and key not in _READ_ONLY_KEYS:
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return out
+
+
+def removed_relations(trees: Iterable[dict]) -> set[str]:
+    """Relations that DROP TABLE/VIEW or a table RENAME in `trees` removes (by last name):
+    the only statements whose effect reaches other tables' foreign keys."""
+    out: set[str] = set()
+    for tree in trees:
+        kind, body = next(iter(tree.items()), ("", {}))
+        if kind == "DropStmt" and body.get("removeType") in (
+                "OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
+            for obj in body.get("objects") or ():
+                items = (obj.get("List") or {}).get("items") or ()
+                names = [(i.get("String") or {}).get("sval", "") for i in items]
+                if names:
+                    out.add(names[-1])
+        elif kind == "RenameStmt" and body.get("renameType") in (
+                "OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
+            out.add((body.get("relation") or {}).get("relname", ""))
+        elif kind == "DropStmt" and body.get("removeType") == "OBJECT_SCHEMA":
+            out.add("*")
+    return out
+
+
+def qualified_names(catalog: Catalog, names: set[str]) -> set[str]:
+    """`names` as the catalog keys them: as written, and unqualified ones in every schema."""
+    out = {n for n in names if "." in n}
+    schemas = catalog.schemas | {"public"}
+    out.update(f"{schema}.{n}" for n in names if "." not in n for schema in schemas)
+    return out
+
+
+def scope(catalog: Catalog, names: set[str], removed: set[str] = frozenset()) -> set[str]:
+    """Tables that statements naming `names` can change: the named ones, and those whose
+    foreign keys point at a table the statements drop or rename."""
+    named = {t for t in qualified_names(catalog, names) if t in catalog.tables}
+    if not removed:
+        return named
+    gone = named if "*" in removed else {t for t in named if t.split(".", 1)[1] in removed}
+    if not gone:
+        return named
+    return named | {t.name for t in catalog.tables.values() for c in t.constraints.values()
+                    if c.kind == "foreign" and c.references in gone}
+
+
+def fork(catalog: Catalog, tables: set[str], names: set[str], renames: bool) -> Catalog:
+    """A copy of `catalog` that statements touching only `tables`/`names` can be replayed on
+    without changing the original: those tables are cloned, the rest shared. Index objects
+    are only changed in place by renames, so they are cloned only when there are some."""
+    new = copy.copy(catalog)
+    for f in fields(catalog):
+        value = getattr(catalog, f.name)
+        if isinstance(value, dict):
+            copied = dict(value)
+            for k, v in copied.items():
+                if isinstance(v, list):  # enum labels: ALTER TYPE ADD VALUE appends
+                    copied[k] = list(v)
+            setattr(new, f.name, copied)
+        elif isinstance(value, set):
+            setattr(new, f.name, set(value))
+    for t in tables:
+        if t in new.tables:
+            new.tables[t] = clone(new.tables[t])
+    if renames:
+        keys = qualified_names(catalog, names)
+        for key, idx in new.indexes.items():
+            if idx.table in tables or key in keys:
+                new.indexes[key] = clone(idx)
+    return new
+
+
+def signature(catalog: Catalog, tables: set[str] | None = None,
+              names: set[str] | None = None) -> dict[str, object]:
+    """The comparable shape of a catalog (or of `tables` and the indexes and types among
+    `names`): object key -> what matters about it."""
+    sig: dict[str, object] = {}
+    for name in (catalog.tables if tables is None else tables):
+        t = catalog.tables.get(name)
+        if t is None:
+            continue
+        sig[f"{t.kind}:{name}"] = t.kind
+        for col in t.columns.values():
+            sig[f"column:{name}.{col.name}"] = (
+                _type(col.type_text), "not null" if col.not_null else "null",
+                "default" if col.default is not None else "no default")
+        for con in t.constraints.values():
+            if con.kind == "unique":
+                continue  # its index stands for it (as CREATE UNIQUE INDEX would)
+            # REFERENCES t means t's primary key: spell it out so both forms compare equal.
+            ref_columns = con.ref_columns or (_primary_key(catalog, con.references)
+                                              if con.kind == "foreign" else ())
+            # Constraints are compared by what they enforce, not by name: lockwise's
+            # replay guesses PostgreSQL's generated names, and a down that recreates a
+            # constraint under another name still restores the schema.
+            what = ", ".join(con.columns)
+            if con.kind == "check":
+                sig[f"constraint:{name}.{con.name}"] = "check"
+            elif con.kind == "foreign":
+                sig[f"foreign key:{name} ({what}) -> {con.references} "
+                    f"({', '.join(ref_columns)})"] = "foreign"
+            else:
+                sig[f"{con.kind} key:{name} ({what})"] = con.kind
+    keys = qualified_names(catalog, names) if names else set()
+    for name, idx in catalog.indexes.items():
+        if tables is None or idx.table in tables or name in keys:
+            unique = "unique " if idx.unique else ""
+            key = f"{unique}index:{idx.table} ({', '.join(idx.columns)})"
+            # Presence, not a count: the replay's guessed constraint names can make a DROP
+            # CONSTRAINT miss the index it drops, which would read as a duplicate.
+            sig[key] = "index"
+    types = catalog.types | set(catalog.enums) if names is None else {
+        k for k in keys if k in catalog.enums or k in catalog.types}
+    for name in types:
+        labels = catalog.enums.get(name)
+        sig[f"type:{name}"] = tuple(labels) if labels is not None else "type"
+    return sig
+
+
+def _primary_key(catalog: Catalog, table: str | None) -> tuple[str, ...]:
+    t = catalog.tables.get(table or "")
+    for con in (t.constraints.values() if t else ()):
+        if con.kind == "primary":
+            return con.columns
+    return ()
+
+
+def _type(text: str) -> str:
+    # `public.mood` and `mood` name the same type (the default search_path).
+    return text[7:] if text.startswith("public.") else text
+
+
+def _show(value: object) -> str:
+    if isinstance(value, tuple):
+        return " ".join(_show(v) if isinstance(v, tuple) else str(v) for v in value
+                        if v not in (None, (), ""))
+    return str(value)
+
+
+def differences(before: dict[str, object], after: dict[str, object],
+                partial: set[str] = frozenset()) -> list[tuple[str, str]]:
+    """(object, what differs) for each object the up+down round trip did not restore.
+
+    `partial` tables have columns lockwise does not know (CREATE TABLE AS, tables created
+    outside the migrations): a column seen on one side only says nothing about them.
+    """
+    out = []
+    for key in sorted(before.keys() | after.keys()):
+        one_sided = key not in before or key not in after
+        if one_sided and key.startswith("column:") and _owner(key) in partial:
+            continue
+        if one_sided and "index:" in key and "(expression)" in key:
+            # The replay does not know which columns an expression index reads, so it
+            # cannot drop the index with the column the way PostgreSQL does.
+            continue
+        if key not in after:
+            out.append((key, "missing after down (up removed it, down does not restore it)"))
+        elif key not in before:
+            out.append((key, "still exists after down (up created it, down does not drop it)"))
+        elif before[key] != after[key]:
+            out.append((key, f"was {_show(before[key])}, after down {_show(after[key])}"))
+    # An object removed whole explains its parts: keep `table:x` and leave out `column:x.c`.
+    gone = {k.split(":", 1)[1] for k, _ in out if k.split(":", 1)[0] in
+            ("table", "view", "matview", "partitioned", "foreign")}
+    return [(k, why) for k, why in out if _owner(k) not in gone]
+
+
+def _owner(key: str) -> str:
+    """The table a column / constraint / index key belongs to ("" for tables and types)."""
+    kind, _, rest = key.partition(":")
+    if kind in ("column", "constraint"):
+        return rest.rsplit(".", 1)[0]
+    if kind.endswith("index") or kind.endswith("key"):
+        return rest.split(" ", 1)[0]
+    return ""
+
+
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _fields_of(cls: type) -> tuple[str, ...] | None:
+    """Field names of a dataclass type (None for other types), cached: clone runs per
+    migration over every table the migration touches."""
+    if cls not in _FIELDS:
+        _FIELDS[cls] = tuple(f.name for f in fields(cls)) if is_dataclass(cls) else None
+    return _FIELDS[cls]
+
+
+def clone(value: Any) -> Any:
+    """A copy of a catalog object that replay can move forward without touching the original.
+
+    Much faster than copy.deepcopy: the replay only mutates the containers of the catalog
+    model (dicts of columns, constraints; label lists; sets) and the dataclass objects in
+    them; parse trees kept inside (e.g. a CHECK's expression) are never mutated, so they are
+    shared.
+    """
+    cls = type(value)
+    names = _fields_of(cls)
+    if names is not None:
+        new = object.__new__(cls)
+        for name in names:
+            item = getattr(value, name)
+            if type(item) in (dict, list, set) or _fields_of(type(item)) is not None:
+                item = clone(item)
+            object.__setattr__(new, name, item)
+        return new
+    if cls is dict:
+        return {k: clone(v) if type(v) in (list, set) or _fields_of(type(v)) is not None
+                else v for k, v in value.items()}
+    if cls is list:
+        return list(value)
+    if cls is set:
+        return set(value)
+    return value

@@ -1,0 +1,109 @@
+"""`--base REF`: what a branch adds compared with a git ref, read through git itself.
+
+The migrations at REF and at the merge-base are read with `git archive` into a temporary
+directory and discovered with the same layout as the working tree, so nothing is checked out
+and the user's working tree and index are never touched.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from lockwise.core.types import Migration
+from lockwise.discover import discover
+from lockwise.graph.build import BranchInfo, unique_keys
+from lockwise.parse.source import InputError
+
+
+def _git(args: list[str], cwd: Path) -> str:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                              check=False)
+    except FileNotFoundError:
+        raise InputError("--base needs git, which is not installed", cwd) from None
+    if done.returncode != 0:
+        message = (done.stderr.strip().splitlines() or ["failed"])[-1]
+        raise InputError(f"git {' '.join(args)}: {message}", cwd)
+    return done.stdout
+
+
+def _tree_migrations(top: Path, rev: str, label: str, rel: Path,
+                     layout: str | None) -> list[Migration]:
+    """The migrations in directory `rel` at revision `rev`; paths shown as `label:rel/...`."""
+    done = subprocess.run(["git", "archive", "--format=tar", rev, "--", rel.as_posix() or "."],
+                          cwd=top, capture_output=True, check=False)
+    if done.returncode != 0:
+        if b"did not match any files" in done.stderr:
+            return []  # the directory did not exist yet at that revision
+        message = done.stderr.decode(errors="replace").strip()
+        raise InputError(f"git archive {rev}: {message}", top)
+    with tempfile.TemporaryDirectory(prefix="lockwise-base-") as tmp:
+        with tarfile.open(fileobj=io.BytesIO(done.stdout)) as tar:
+            tar.extractall(tmp, filter="data")
+        root = Path(tmp) / rel
+        if not root.is_dir():
+            return []
+        found = discover(root, layout)
+
+        def shown(p: Path | None) -> Path | None:
+            return None if p is None else Path(f"{label}:{(rel / p.relative_to(root)).as_posix()}")
+
+        return [replace(m, path=shown(m.path), down_path=shown(m.down_path)) for m in found]
+
+
+def _relative(m: Migration, root: Path) -> str:
+    path = str(m.path)
+    if ":" in path and not m.path.is_absolute() and not m.path.exists():
+        return path.split(":", 1)[1]  # a `REF:dir/file` path from _tree_migrations
+    return m.path.resolve().relative_to(root.resolve()).as_posix()
+
+
+@dataclass(slots=True)
+class BaseComparison:
+    """The merged history (the branch's migrations plus those added on REF since the branch
+    point, in version order), which of them are new where, and what changed since REF."""
+
+    history: list[Migration]
+    branch: BranchInfo
+    #: Working-tree migrations added or changed since REF (what `lint --base` reports).
+    changed: set[str]
+
+
+def compare_with_base(directory: Path, working: list[Migration], ref: str,
+                      layout: str | None) -> BaseComparison:
+    directory = directory if directory.is_dir() else directory.parent
+    top = Path(_git(["rev-parse", "--show-toplevel"], directory).strip())
+    rel = directory.resolve().relative_to(top.resolve())
+    _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top)
+    merge_base = _git(["merge-base", ref, "HEAD"], top).strip()
+    base = _tree_migrations(top, ref, ref, rel, layout)
+    branch_point = {_relative(m, top): m.up_sql
+                    for m in _tree_migrations(top, merge_base, merge_base[:12], rel, layout)}
+    listed = _git(["diff", "--name-only", ref, "--", rel.as_posix() or "."], top).splitlines()
+    listed += _git(["ls-files", "--others", "--exclude-standard", "--",
+                    rel.as_posix() or "."], top).splitlines()
+    touched = {(top / p).resolve() for p in listed}
+
+    working_rel = {_relative(m, top): m for m in working}
+    base_new = [m for m in base if _relative(m, top) not in branch_point
+                and _relative(m, top) not in working_rel]
+    history = sorted([*working, *base_new], key=lambda m: (m.sort_key, str(m.path)))
+    keys = dict(zip(map(id, history), unique_keys(history), strict=True))
+    base_rel = {_relative(m, top) for m in base}
+    # Added on the branch: neither at the branch point nor merged in from REF. (A migration
+    # edited in place is reported by `lint --base` as changed, but it is not new work whose
+    # order against REF's migrations is open.)
+    branch_new = {keys[id(m)] for m in working if _relative(m, top) not in branch_point
+                  and _relative(m, top) not in base_rel}
+    changed = {m.id for m in working if m.path.resolve() in touched or
+               (m.down_path is not None and m.down_path.resolve() in touched)}
+    newest = max((m for m in base if not m.repeatable), key=lambda m: m.sort_key, default=None)
+    info = BranchInfo(ref=ref, branch_new=frozenset(branch_new),
+                      base_new=frozenset(keys[id(m)] for m in base_new),
+                      applied_newest=newest)
+    return BaseComparison(history, info, changed)

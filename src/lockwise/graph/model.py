@@ -1,0 +1,100 @@
+"""What the graph says: migrations (nodes), why one depends on another (edges), conflicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lockwise.core.types import Migration, Safety
+
+#: How serious each conflict kind is, on lint's scale, so `--fail-on` also applies to them.
+#: A conflict that makes a deploy fail half-way or silently drop an object is as bad as a
+#: statement that requires downtime; ordering and rollback problems need a reviewer's care.
+CONFLICT_SAFETY: dict[str, Safety] = {
+    # Two migrations claim one version: runners skip one of them or refuse to start.
+    "duplicate-version": Safety.REQUIRES_DOWNTIME,
+    # Tools that sort versions as text and tools that sort them as numbers disagree.
+    "ambiguous-order": Safety.SAFE_WITH_CARE,
+    # The migration fails at deploy time: the object it uses is gone or was never there.
+    "missing-object": Safety.REQUIRES_DOWNTIME,
+    # A drop that fails (a view or FK still depends on it) or CASCADE-drops the dependent.
+    "dependency-dropped": Safety.REQUIRES_DOWNTIME,
+    # Two branches change the same object in ways whose result depends on the order.
+    "non-commuting": Safety.REQUIRES_DOWNTIME,
+    # A new migration sorts before one already applied: many runners skip or reject it.
+    "out-of-order": Safety.SAFE_WITH_CARE,
+    # Rolling back leaves the schema different from before the up migration.
+    "down-mismatch": Safety.SAFE_WITH_CARE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a conflict points: a migration and, when known, the statement's line/column."""
+
+    migration: str
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+    def text(self) -> str:
+        if self.line is None:
+            return self.path
+        return f"{self.path}:{self.line}:{self.column or 1}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.migration, "path": self.path, "line": self.line,
+                "column": self.column}
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    kind: str
+    locations: tuple[Location, ...]
+    object: str
+    explanation: str
+
+    @property
+    def safety(self) -> Safety:
+        return CONFLICT_SAFETY[self.kind]
+
+    @property
+    def migrations(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(loc.migration for loc in self.locations))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "safety": self.safety.label,
+                "migrations": [loc.to_dict() for loc in self.locations],
+                "object": self.object, "explanation": self.explanation}
+
+
+#: Edge reasons, strongest dependency first (plain version order last).
+EDGE_REASONS = ("created-by", "fk-target", "view-over", "dropped-after-use", "order")
+
+
+@dataclass(slots=True)
+class MigrationGraph:
+    """Nodes are migration ids in replay order; `edges[(a, b)]` maps a reason to the objects
+    behind it (a must run before b). `graph` is the same as a networkx DiGraph."""
+
+    migrations: list[Migration]
+    #: Node key of each migration: its id, with `#2`, `#3` added when ids repeat.
+    keys: list[str] = field(default_factory=list)
+    edges: dict[tuple[str, str], dict[str, list[str]]] = field(default_factory=dict)
+    conflicts: list[Conflict] = field(default_factory=list)
+    #: Migrations whose down migration was replayed against their up migration.
+    downs_checked: int = 0
+    graph: Any = None
+
+    def dependency_graph(self) -> Any:
+        """The networkx DiGraph of object-level dependencies (version order left out)."""
+        import networkx as nx
+
+        g = nx.DiGraph()
+        g.add_nodes_from(self.keys)
+        g.add_edges_from(k for k, reasons in self.edges.items()
+                         if any(r != "order" for r in reasons))
+        return g
+
+    def worst_conflict(self) -> Safety | None:
+        return max((c.safety for c in self.conflicts), default=None)

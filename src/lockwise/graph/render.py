@@ -1,0 +1,145 @@
+"""The graph as text (terminal), DOT (Graphviz), Mermaid (a PR comment) and JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TextIO
+
+from lockwise.graph.model import Conflict, MigrationGraph
+
+GRAPH_SCHEMA_VERSION = 1
+
+
+def _object_edges(graph: MigrationGraph) -> list[tuple[str, str, dict[str, list[str]]]]:
+    """Edges with an object-level reason, in replay order (plain version order left out)."""
+    keys = _keys(graph)
+    index = {k: i for i, k in enumerate(keys)}
+    out = [(a, b, {r: objs for r, objs in reasons.items() if r != "order"})
+           for (a, b), reasons in graph.edges.items()]
+    out = [e for e in out if e[2]]
+    out.sort(key=lambda e: (index.get(e[1], 0), index.get(e[0], 0)))
+    return out
+
+
+def _keys(graph: MigrationGraph) -> list[str]:
+    return graph.keys or [m.id for m in graph.migrations]
+
+
+def _reason_text(reasons: dict[str, list[str]]) -> str:
+    return "; ".join(f"{reason} {', '.join(objs)}" if objs else reason
+                     for reason, objs in reasons.items())
+
+
+def conflict_lines(conflicts: Sequence[Conflict]) -> list[str]:
+    out = []
+    for c in conflicts:
+        out.append(f"conflict {c.kind} [{c.safety.label}] {c.object}")
+        for loc in c.locations:
+            out.append(f"  at {loc.text()}")
+        out.append(f"  {c.explanation}")
+    return out
+
+
+def render_conflicts_text(conflicts: Sequence[Conflict], out: TextIO,
+                          color: bool | None = None) -> None:
+    """Conflicts after lint's text report (same console conventions as report/text.py)."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=out, force_terminal=color, no_color=color is False,
+                      highlight=False, soft_wrap=True)
+    for line in conflict_lines(conflicts):
+        style = "bold red" if line.startswith("conflict") else ""
+        console.print(Text(line, style=style))
+    if conflicts:
+        console.print(Text(f"{len(conflicts)} conflict(s) between migrations", style="bold"))
+
+
+def render_text(graph: MigrationGraph) -> str:
+    keys = _keys(graph)
+    lines = [f"{len(keys)} migration(s), {graph.downs_checked} down migration(s) checked"]
+    incoming: dict[str, list[str]] = {}
+    for a, b, reasons in _object_edges(graph):
+        incoming.setdefault(b, []).append(f"    <- {a}: {_reason_text(reasons)}")
+    for key, m in zip(keys, graph.migrations, strict=True):
+        lines.append(f"{key}  ({m.path})")
+        lines.extend(incoming.get(key, []))
+    lines.extend(conflict_lines(graph.conflicts))
+    lines.append(f"{len(graph.conflicts)} conflict(s)")
+    return "\n".join(lines) + "\n"
+
+
+def _dot_id(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render_dot(graph: MigrationGraph) -> str:
+    lines = ["digraph migrations {", "  rankdir=TB;", "  node [shape=box, fontsize=10];"]
+    conflicted = {loc.migration for c in graph.conflicts for loc in c.locations}
+    for key in _keys(graph):
+        style = ", color=red" if key in conflicted else ""
+        lines.append(f"  {_dot_id(key)} [label={_dot_id(key)}{style}];")
+    for (a, b), reasons in graph.edges.items():
+        if set(reasons) == {"order"}:
+            lines.append(f"  {_dot_id(a)} -> {_dot_id(b)} [style=dotted, color=gray];")
+    for a, b, reasons in _object_edges(graph):
+        lines.append(f"  {_dot_id(a)} -> {_dot_id(b)} [label={_dot_id(_reason_text(reasons))}];")
+    for c in graph.conflicts:
+        migs = c.migrations
+        if len(migs) >= 2:
+            lines.append(f"  {_dot_id(migs[0])} -> {_dot_id(migs[1])} [color=red, "
+                         f"style=dashed, dir=none, label={_dot_id(c.kind + ' ' + c.object)}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_label(text: str) -> str:
+    # Mermaid labels are quoted; it has no escape for quotes, so use its entity form.
+    return text.replace('"', "#quot;").replace("|", "#124;")
+
+
+def render_mermaid(graph: MigrationGraph) -> str:
+    keys = _keys(graph)
+    node = {k: f"m{i}" for i, k in enumerate(keys)}
+    lines = ["graph TD"]
+    for key in keys:
+        lines.append(f'  {node[key]}["{_mermaid_label(key)}"]')
+    linked = set()
+    for a, b, reasons in _object_edges(graph):
+        linked.add((a, b))
+        lines.append(f'  {node[a]} -->|"{_mermaid_label(_reason_text(reasons))}"| {node[b]}')
+    for (a, b), reasons in graph.edges.items():
+        if set(reasons) == {"order"} and (a, b) not in linked:
+            lines.append(f"  {node[a]} -.-> {node[b]}")
+    for c in graph.conflicts:
+        migs = [m for m in c.migrations if m in node]
+        if len(migs) >= 2:
+            lines.append(f'  {node[migs[0]]} ==>|"conflict: {_mermaid_label(c.kind)}"| '
+                         f'{node[migs[1]]}')
+        for m in migs:
+            lines.append(f"  style {node[m]} stroke:#d00,stroke-width:2px")
+    return "\n".join(dict.fromkeys(lines)) + "\n"
+
+
+def graph_dict(graph: MigrationGraph) -> dict:
+    keys = _keys(graph)
+    return {
+        "schema_version": GRAPH_SCHEMA_VERSION,
+        "migrations": [{"id": k, "version": m.version, "name": m.name, "path": str(m.path),
+                        "down_path": str(m.down_path) if m.down_path else None}
+                       for k, m in zip(keys, graph.migrations, strict=True)],
+        "edges": [{"from": a, "to": b,
+                   "reasons": [{"reason": r, "objects": objs} for r, objs in reasons.items()]}
+                  for (a, b), reasons in graph.edges.items()],
+        "downs_checked": graph.downs_checked,
+        "conflicts": [c.to_dict() for c in graph.conflicts],
+    }
+
+
+def render_json(graph: MigrationGraph) -> str:
+    return json.dumps(graph_dict(graph), indent=2)
+
+
+RENDERERS = {"text": render_text, "dot": render_dot, "mermaid": render_mermaid,
+             "json": render_json}

@@ -1,0 +1,83 @@
+"""The lint pipeline for MySQL and MariaDB: the same stages as lint.py, other facts.
+
+parse/mysql.py (sqlglot) -> effects/mysql.py (algorithm, rebuild, lock per ALTER operation)
+-> the rules whose `dialects` include mysql/mariadb -> the same reports.
+"""
+
+from __future__ import annotations
+
+from lockwise.catalog.model import Catalog
+from lockwise.core.types import Finding, Migration, MigrationReport, Safety, StatementReport
+from lockwise.effects.mysql import (
+    DEFAULT_VERSIONS,
+    MySQLSession,
+    apply_mysql_statement,
+    compute_mysql_effect,
+    parse_server_version,
+)
+from lockwise.lint import (
+    LintOptions,
+    _effect_facts,
+    _end_span,
+    _Judge,
+    _statement_reason,
+    _strategy,
+    migration_report,
+)
+from lockwise.parse.mysql import parse_mysql
+from lockwise.rules.directives import parse_directive
+from lockwise.rules.engine import RuleIndex
+
+
+def server_version(options: LintOptions) -> tuple[int, ...]:
+    if options.server_version:
+        return parse_server_version(options.server_version)
+    return DEFAULT_VERSIONS[options.dialect]
+
+
+def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
+                            options: LintOptions) -> MigrationReport:
+    """Judge one MySQL/MariaDB migration, moving the catalog past it."""
+    parsed = parse_mysql(migration.up_sql, options.dialect)
+    file_directives = [d for text, span in parsed.comments
+                       if (d := parse_directive(text, span)) and d.file_level]
+    judge = _Judge(index, migration, file_directives)
+    rules_by_id = {r.id: r for r in index.rules}
+    session = MySQLSession(flavour=options.dialect, version=server_version(options))
+    base = {"migration": migration.id, "dialect": options.dialect,
+            "server_version": ".".join(map(str, session.version))}
+    migration_findings: list[Finding] = []
+    directives = list(file_directives)
+    for problem in parsed.problems:
+        migration_findings += judge.judge(
+            {**base, "action": "parse_error", "message": problem.message}, problem.span, None)
+    for skipped in parsed.skipped:
+        migration_findings += judge.judge(
+            {**base, "action": skipped.kind.replace("-", "_"), "text": skipped.text},
+            skipped.span, None)
+    reports: list[StatementReport] = []
+    for stmt in parsed.statements:
+        stmt_directives = [d for c in stmt.leading_comments
+                           if (d := parse_directive(c, stmt.span)) and not d.file_level]
+        directives.extend(stmt_directives)
+        effect = compute_mysql_effect(stmt.tree, catalog, session)
+        context = {**base, **_effect_facts(effect)}
+        findings: list[Finding] = []
+        seen: set[str] = set()
+        for action in effect.actions:
+            facts = {**context, **action.facts, "action": action.kind}
+            findings += judge.judge(facts, stmt.span, stmt.index, stmt_directives, seen)
+        reports.append(StatementReport(
+            statement=stmt, effect=effect, findings=findings,
+            safety=max((f.safety for f in findings), default=Safety.SAFE),
+            reason=_statement_reason(findings, effect),
+            strategy=_strategy(findings, effect, rules_by_id),
+            # MySQL commits implicitly around every DDL statement.
+            in_transaction=False))
+        apply_mysql_statement(catalog, stmt.tree, migration.id, session)
+    migration_findings += judge.judge(
+        {**base, "action": "end_of_migration", "open_transaction": False,
+         "statement_count": len(parsed.statements),
+         "empty": not parsed.statements and not parsed.problems},
+        _end_span(migration, parsed.statements), None)
+    return migration_report(migration, reports, migration_findings, directives, index, base)

@@ -1,0 +1,160 @@
+"""Split MySQL / MariaDB migration text into statements with sqlglot.
+
+sqlglot's tokenizer finds the statement boundaries (it knows MySQL quoting and comments) and
+its parser builds each statement's tree. Statements sqlglot only understands as an opaque
+`Command` are kept (the effect model reads their tokens); a statement that is not SQL at all
+becomes a positioned parse problem.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from lockwise.core.types import Statement
+from lockwise.parse.postgres import ParsedFile, ParseProblem, Skipped, attach_comments
+from lockwise.parse.source import LineIndex
+
+#: First words of statements MySQL accepts; a Command starting otherwise is a syntax error.
+_STATEMENT_WORDS = {
+    "ALTER", "ANALYZE", "BEGIN", "CALL", "CHECK", "COMMIT", "CREATE", "DELETE", "DESCRIBE",
+    "DO", "DROP", "EXPLAIN", "FLUSH", "GRANT", "INSERT", "KILL", "LOAD", "LOCK", "OPTIMIZE",
+    "PREPARE", "RELEASE", "RENAME", "REPAIR", "REPLACE", "RESET", "REVOKE", "ROLLBACK",
+    "SAVEPOINT", "SELECT", "SET", "SHOW", "START", "TRUNCATE", "UNLOCK", "UPDATE", "USE", "WITH",
+    "XA", "EXECUTE", "DEALLOCATE", "HANDLER", "INSTALL", "UNINSTALL", "CHANGE", "PURGE",
+}
+_OBJECT_WORDS = {
+    "TABLE", "VIEW", "DATABASE", "SCHEMA", "EVENT", "FUNCTION", "PROCEDURE", "USER", "TRIGGER",
+    "INDEX", "UNIQUE", "FULLTEXT", "SPATIAL", "ONLINE", "OFFLINE", "IGNORE", "ALGORITHM",
+    "DEFINER", "SQL", "OR", "TEMPORARY", "LOGFILE", "SERVER", "TABLESPACE", "ROLE", "INSTANCE",
+    "RESOURCE", "SPATIAL", "AGGREGATE", "SEQUENCE", "PACKAGE",
+}
+_DELIMITER = re.compile(r"^[ \t]*DELIMITER[ \t]+(\S+)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+
+
+def _dialect(name: str):
+    from sqlglot.dialects.dialect import Dialect
+
+    return Dialect.get_or_raise("mysql" if name == "mysql" else "mysql")
+
+
+def _plausible_command(text: str) -> bool:
+    words = text.split(None, 2)
+    if not words or words[0].upper() not in _STATEMENT_WORDS:
+        return False
+    if words[0].upper() in ("ALTER", "CREATE", "DROP") and len(words) > 1:
+        return words[1].upper().strip("`") in _OBJECT_WORDS
+    return True
+
+
+def _strip_delimiters(
+    text: str, lines: LineIndex
+) -> tuple[str, list[Skipped], list[tuple[int, int]], list[int]]:
+    """Handle the mysql client's `DELIMITER $$`: blank the commands and custom delimiters.
+
+    Returns the server text, the skipped commands, the regions where a custom delimiter is in
+    force (semicolons there are inside routine bodies) and the offsets where statements end.
+    """
+    skipped: list[Skipped] = []
+    regions: list[tuple[int, int]] = []
+    cuts: list[int] = []
+    if "DELIMITER" not in text.upper():
+        return text, skipped, regions, cuts
+    chars = list(text)
+    delimiter = ";"
+    region_start = 0
+    matches = list(_DELIMITER.finditer(text))
+    for i, match in enumerate(matches):
+        skipped.append(Skipped("client-command", match.group(0).strip(),
+                               lines.span(match.start(), match.end())))
+        chars[match.start():match.end()] = " " * (match.end() - match.start())
+        if delimiter != ";":
+            regions.append((region_start, match.start()))
+        delimiter = match.group(1)
+        region_start = match.end()
+        if delimiter != ";":
+            stop = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+            pos = text.find(delimiter, region_start, stop)
+            while pos != -1:
+                chars[pos:pos + len(delimiter)] = " " * len(delimiter)
+                cuts.append(pos)
+                pos = text.find(delimiter, pos + len(delimiter), stop)
+    if delimiter != ";":
+        regions.append((region_start, len(text)))
+    return "".join(chars), skipped, regions, cuts
+
+
+def parse_mysql(text: str, dialect: str = "mysql") -> ParsedFile:
+    """Parse MySQL/MariaDB migration text; never raises for bad SQL (see `problems`)."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError, TokenError
+    from sqlglot.tokens import TokenType
+
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+    lines = LineIndex.of(text)
+    parsed = ParsedFile()
+    server_text, parsed.skipped, custom, custom_cuts = _strip_delimiters(text, lines)
+    reader = _dialect(dialect)
+    try:
+        tokens = reader.tokenize(server_text)
+    except TokenError as exc:
+        parsed.problems.append(ParseProblem(str(exc).splitlines()[0], lines.span(0, 1)))
+        return parsed
+    cuts = sorted([tok.start for tok in tokens if tok.token_type == TokenType.SEMICOLON
+                   and not any(a <= tok.start < b for a, b in custom)] + custom_cuts)
+    start = 0
+    for cut in [*cuts, len(server_text)]:
+        chunk = server_text[start:cut]
+        lead = len(chunk) - len(chunk.lstrip())
+        body = chunk.strip()
+        chunk_start = start + lead
+        start = cut + 1
+        if not body or not _has_code(body):
+            continue
+        first_code = _first_code_offset(body)
+        body, chunk_start = body[first_code:], chunk_start + first_code
+        span = lines.span(chunk_start, chunk_start + len(body))
+        try:
+            tree = sqlglot.parse_one(body, read=reader)
+        except ParseError as exc:
+            err = exc.errors[0] if exc.errors else {}
+            line = span.line + (err.get("line", 1) or 1) - 1
+            col = (err.get("col", 1) or 1) if line != span.line else span.column + (
+                err.get("col", 1) or 1) - 1
+            offset = lines.starts[min(line, len(lines.starts)) - 1] + max(col - 1, 0)
+            parsed.problems.append(ParseProblem(
+                err.get("description", str(exc).splitlines()[0]), lines.span(offset, offset + 1)))
+            continue
+        except (TokenError, RecursionError, ValueError) as exc:
+            parsed.problems.append(ParseProblem(str(exc).splitlines()[0], span))
+            continue
+        if isinstance(tree, exp.Command) and not _plausible_command(body):
+            parsed.problems.append(ParseProblem(
+                f"syntax error at or near \"{body.split(None, 2)[1] if len(body.split()) > 1 else body}\"",
+                span))
+            continue
+        parsed.statements.append(Statement(len(parsed.statements), body, span,
+                                           {"sqlglot": {"expr": tree, "sql": body}}))
+    attach_comments(text, parsed, lines)
+    return parsed
+
+
+def _first_code_offset(body: str) -> int:
+    pos = 0
+    while pos < len(body):
+        if body[pos].isspace():
+            pos += 1
+        elif body.startswith("--", pos) or body.startswith("#", pos):
+            nl = body.find("\n", pos)
+            pos = len(body) if nl == -1 else nl + 1
+        elif body.startswith("/*", pos) and not body.startswith("/*!", pos):
+            close = body.find("*/", pos + 2)
+            pos = len(body) if close == -1 else close + 2
+        else:
+            break
+    return pos
+
+
+def _has_code(body: str) -> bool:
+    return _first_code_offset(body) < len(body)

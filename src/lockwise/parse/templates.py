@@ -1,0 +1,130 @@
+"""SQL with template placeholders: Go templates, Jinja and `${var}`.
+
+Some projects render their migrations before running them (golang-migrate with Go templates,
+dbt-style Jinja, Flyway or shell `${var}` substitution). PostgreSQL's grammar rejects the raw
+placeholders, so lockwise handles them by mode (`--templates`):
+
+* `substitute` (default): every value placeholder (`{{ ... }}`, `${...}`) is replaced by an
+  identifier-safe token of exactly the same length (`tpl____...`), and Jinja control tags
+  (`{% ... %}`) and comments (`{# ... #}`) by spaces. Offsets, lines and columns stay true, so
+  every finding points at the real file. Reported SQL is the original text.
+* `skip`: statements containing a placeholder are dropped (not judged, not replayed into the
+  catalog) and reported with the `template-placeholder` info finding.
+* `error`: the first placeholder is an input error (exit 2) naming file, line and column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from lockwise.core.types import Statement
+from lockwise.parse.postgres import ParsedFile, Skipped, parse_sql
+from lockwise.parse.source import InputError, LineIndex
+
+MODES = ("substitute", "skip", "error")
+
+#: `{{ ... }}` on one line, without braces inside: Go templates and Jinja expressions. The inner
+#: text must contain a letter, `.` or `$`, so a PostgreSQL 2-D array literal like '{{1,2}}' is
+#: not taken for a placeholder.
+_VALUE = re.compile(r"\{\{-?[^{}\n]*?[A-Za-z_.$][^{}\n]*?-?\}\}|\$\{[A-Za-z_][^{}\n]*\}")
+#: Jinja statements and comments: control flow, not values; they may span lines.
+_CONTROL = re.compile(r"\{%-?.*?-?%\}|\{#.*?#\}", re.DOTALL)
+_QUICK = ("{{", "{%", "{#", "${")
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    start: int
+    end: int
+    text: str
+    #: True for `{% %}` / `{# #}`: blanked, not replaced by an identifier.
+    control: bool
+
+
+def find_placeholders(text: str) -> list[Placeholder]:
+    """Every placeholder in `text`, in order, without overlaps."""
+    if not any(marker in text for marker in _QUICK):
+        return []
+    found = [Placeholder(m.start(), m.end(), m.group(0), True) for m in _CONTROL.finditer(text)]
+    for m in _VALUE.finditer(text):
+        if not any(p.start < m.end() and m.start() < p.end for p in found):
+            found.append(Placeholder(m.start(), m.end(), m.group(0), False))
+    return sorted(found, key=lambda p: p.start)
+
+
+def _token(length: int) -> str:
+    """An identifier of exactly `length` characters (placeholders are at least 4 long)."""
+    return ("tpl" + "_" * length)[:length]
+
+
+def substitute(text: str, placeholders: list[Placeholder]) -> str:
+    """`text` with each placeholder replaced by same-length text PostgreSQL can parse."""
+    pieces, pos = [], 0
+    for p in placeholders:
+        pieces.append(text[pos:p.start])
+        if p.control:
+            pieces.append(re.sub(r"[^\n]", " ", p.text))
+        else:
+            pieces.append(_token(p.end - p.start))
+        pos = p.end
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+def _restore(parsed: ParsedFile, original: str) -> None:
+    """Show the original text (with its placeholders) in statements and comments."""
+    parsed.statements = [
+        Statement(s.index, original[s.span.start_offset:s.span.end_offset], s.span, s.tree,
+                  s.leading_comments)
+        for s in parsed.statements
+    ]
+
+
+def parse_templated(text: str, mode: str = "substitute", path: Path | None = None) -> ParsedFile:
+    """Parse a migration that may contain template placeholders, following `mode`.
+
+    Without placeholders this is exactly `parse_sql(text)`. Raises InputError in `error` mode.
+    """
+    if mode not in MODES:
+        raise InputError(f"unknown templates mode {mode!r}; choose one of {', '.join(MODES)}")
+    placeholders = find_placeholders(text)
+    if not placeholders:
+        return parse_sql(text)
+    if mode == "error":
+        first = placeholders[0]
+        line, column = LineIndex.of(text).position(first.start)
+        raise InputError(
+            f"template placeholder {first.text!r}; render the template first, or use "
+            "--templates substitute or --templates skip", path, line, column)
+    parsed = parse_sql(substitute(text, placeholders))
+    _restore(parsed, text)
+    lines = LineIndex.of(text)
+    if mode == "substitute":
+        # One info finding per file, where the first placeholder is: it explains the
+        # `tpl___` identifiers that rule messages may show in place of the placeholders.
+        first = placeholders[0]
+        parsed.skipped.append(Skipped(
+            "template-substituted",
+            f"{len(placeholders)} placeholder(s) replaced by same-length identifiers "
+            "(tpl___) for linting", lines.span(first.start, first.end)))
+        return parsed
+    kept, dropped = [], []
+    for stmt in parsed.statements:
+        inside = [p for p in placeholders
+                  if p.start < stmt.span.end_offset and stmt.span.start_offset < p.end]
+        (dropped if inside else kept).append(stmt)
+    parsed.statements = [Statement(i, s.sql, s.span, s.tree, s.leading_comments)
+                         for i, s in enumerate(kept)]
+    for stmt in dropped:
+        count = sum(1 for p in placeholders
+                    if p.start < stmt.span.end_offset and stmt.span.start_offset < p.end)
+        parsed.skipped.append(Skipped(
+            "template-skipped", f"statement skipped, it contains {count} placeholder(s)",
+            stmt.span))
+    return parsed
+
+
+def placeholder_count(text: str) -> int:
+    return len(find_placeholders(text))

@@ -1,0 +1,105 @@
+"""What the CI report formats (SARIF, GitHub, GitLab, JUnit, Markdown) share: paths as the
+repository names them, stable fingerprints, and a flat list of findings with their statement."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lockwise.core.types import Finding, LockMode, MigrationReport, StatementReport
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the working directory (the repository root in CI), POSIX style;
+    absolute when the file lies elsewhere."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A finding with the migration and (when it has one) the statement it belongs to."""
+
+    finding: Finding
+    migration: MigrationReport
+    statement: StatementReport | None
+    #: How many findings with the same rule, file and text came before this one, so two
+    #: identical findings in one file still get distinct fingerprints.
+    occurrence: int
+
+
+def located_findings(reports: Sequence[MigrationReport]) -> Iterator[Located]:
+    """Every finding of every migration, migration-level ones first, in file order."""
+    for report in reports:
+        seen: dict[tuple, int] = {}
+        by_index = {s.statement.index: s for s in report.statements}
+        for f in report.all_findings:
+            statement = by_index.get(f.statement_index) if f.statement_index is not None else None
+            key = (f.rule, str(f.path), _normal(statement.statement.sql) if statement
+                   else f.message)
+            occurrence = seen.get(key, 0)
+            seen[key] = occurrence + 1
+            yield Located(f, report, statement, occurrence)
+
+
+def _normal(sql: str) -> str:
+    return re.sub(r"\s+", " ", sql).strip().lower()
+
+
+def fingerprint(item: Located) -> str:
+    """A hash that survives edits elsewhere in the file: rule, file, the statement's SQL
+    (whitespace and case folded) and the occurrence; no line numbers."""
+    f = item.finding
+    subject = _normal(item.statement.statement.sql) if item.statement else f.message
+    raw = "\x1f".join((f.rule, display_path(f.path), subject, str(item.occurrence)))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def strongest_locks(report: MigrationReport) -> dict[str, LockMode]:
+    """The strongest lock each relation sees over the whole migration."""
+    out: dict[str, LockMode] = {}
+    for s in report.statements:
+        for rel, mode in s.effect.locks.items():
+            if rel not in out or mode > out[rel]:
+                out[rel] = mode
+    return dict(sorted(out.items()))
+
+
+def total(values: Sequence[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+#: The formats rendered by `render_ci`, as named by `--format`.
+CI_FORMATS = ("sarif", "github", "markdown", "junit", "gitlab")
+
+
+def render_ci(name: str, reports: Sequence[MigrationReport], rules: Sequence, *,
+              fail_on) -> str:
+    """Render one of CI_FORMATS; the format modules are imported only when used."""
+    if name == "sarif":
+        from lockwise.report.sarif import render_sarif
+
+        return render_sarif(reports, rules, fail_on=fail_on)
+    if name == "github":
+        from lockwise.report.github import render_github
+
+        return render_github(reports, fail_on=fail_on)
+    if name == "markdown":
+        from lockwise.report.markdown import render_markdown
+
+        return render_markdown(reports, fail_on=fail_on)
+    if name == "junit":
+        from lockwise.report.junit import render_junit
+
+        return render_junit(reports, fail_on=fail_on)
+    if name == "gitlab":
+        from lockwise.report.gitlab import render_gitlab
+
+        return render_gitlab(reports)
+    raise ValueError(f"not a CI format: {name}")

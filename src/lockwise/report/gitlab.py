@@ -1,0 +1,38 @@
+"""GitLab Code Quality report (a subset of the Code Climate issue format), shown in merge
+request widgets: description, check_name, fingerprint, severity, location.path/lines.begin."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from lockwise.core.types import MigrationReport, Safety
+from lockwise.report.ci_common import display_path, fingerprint, located_findings
+
+#: GitLab's severities are info, minor, major, critical and blocker.
+SEVERITY = {
+    Safety.SAFE: "info",
+    Safety.SAFE_WITH_CARE: "minor",
+    Safety.REQUIRES_DOWNTIME: "major",
+    Safety.DESTRUCTIVE: "critical",
+}
+
+
+def render_gitlab(reports: Sequence[MigrationReport]) -> str:
+    issues = []
+    for item in located_findings(reports):
+        f = item.finding
+        issues.append({
+            "type": "issue",
+            "description": f"{f.message} [{f.safety.label}]",
+            "check_name": f.rule,
+            "fingerprint": fingerprint(item),
+            "severity": SEVERITY[f.safety],
+            "categories": ["Bug Risk"],
+            "location": {
+                "path": display_path(f.path),
+                "lines": {"begin": f.span.line if f.span else 1,
+                          "end": f.span.end_line if f.span else 1},
+            },
+        })
+    return json.dumps(issues, indent=2)

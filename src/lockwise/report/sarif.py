@@ -1,0 +1,112 @@
+"""SARIF 2.1.0 output, for GitHub code scanning and other SARIF viewers.
+
+One run; the driver lists every rule of the catalog in use (id, title, why, the fix, a help
+link to docs/rules/<id>.md); each finding is a result with its exact region. Levels: at or
+above --fail-on is `error`, a safe (informational) rule is `note`, anything between `warning`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+from lockwise import __version__
+from lockwise.core.types import MigrationReport, Safety
+from lockwise.report.ci_common import display_path, fingerprint, located_findings
+from lockwise.rules.model import Rule
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+#: Where the repository's rule documentation is browsed; rule help links point below it.
+REPOSITORY_URL = "https://github.com/lockwise/lockwise"
+RULE_DOCS_URL = REPOSITORY_URL + "/blob/main/docs/rules/{id}.md"
+
+
+def level(safety: Safety, fail_on: Safety) -> str:
+    if safety >= fail_on:
+        return "error"
+    if safety == Safety.SAFE:
+        return "note"
+    return "warning"
+
+
+def _generic(template: str) -> str:
+    """A rule's `instead` template with its facts shown as <names> (the descriptor describes
+    the rule, not one finding)."""
+    return re.sub(r"\{(\w+)\}", r"<\1>", template)
+
+
+def _rule_descriptor(rule: Rule, fail_on: Safety) -> dict:
+    help_text = _generic(rule.instead)
+    return {
+        "id": rule.id,
+        "name": "".join(part.capitalize() for part in rule.id.split("-")),
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": " ".join(rule.why.split())},
+        "help": {"text": help_text,
+                 "markdown": f"**{rule.title}**\n\n{rule.why}\n\nInstead:\n\n```sql\n"
+                             f"{help_text}\n```"},
+        "helpUri": RULE_DOCS_URL.format(id=rule.id),
+        "defaultConfiguration": {"level": level(rule.safety, fail_on)},
+        "properties": {"safety": rule.safety.label, "tags": ["postgresql", "migration",
+                                                             *rule.tags]},
+    }
+
+
+def _artifact_location(path: str) -> dict:
+    """A URI for the file: relative to the repository root when it lies below the working
+    directory, else absolute; characters a URI cannot hold (spaces, `<stdin>`) are escaped."""
+    from urllib.parse import quote
+
+    if path.startswith("/"):
+        from pathlib import Path
+
+        return {"uri": Path(path).as_uri()}
+    return {"uri": quote(path, safe="/-._~!$&'()*+,;=@"), "uriBaseId": "%SRCROOT%"}
+
+
+def render_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule], *,
+                 fail_on: Safety) -> str:
+    ordered = sorted(rules, key=lambda r: r.id)
+    index = {r.id: i for i, r in enumerate(ordered)}
+    results = []
+    for item in located_findings(reports):
+        f = item.finding
+        location: dict = {"artifactLocation": _artifact_location(display_path(f.path))}
+        if f.span is not None:
+            location["region"] = {
+                "startLine": f.span.line, "startColumn": f.span.column,
+                "endLine": f.span.end_line,
+                # SARIF's endColumn is exclusive; lockwise spans end on the last character.
+                "endColumn": f.span.end_column + 1,
+            }
+        text = f.message if not f.instead else f"{f.message}\nInstead:\n{f.instead}"
+        result = {
+            "ruleId": f.rule,
+            "level": level(f.safety, fail_on),
+            "message": {"text": text},
+            "locations": [{"physicalLocation": location}],
+            "partialFingerprints": {"lockwiseFinding/v1": fingerprint(item)},
+            "properties": {"safety": f.safety.label, "migration": item.migration.migration.id},
+        }
+        if f.rule in index:
+            result["ruleIndex"] = index[f.rule]
+        results.append(result)
+    doc = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "lockwise",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": REPOSITORY_URL,
+                "rules": [_rule_descriptor(r, fail_on) for r in ordered],
+            }},
+            "originalUriBaseIds": {"%SRCROOT%": {
+                "description": {"text": "The directory lockwise ran in (the repository root)."}}},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
+    return json.dumps(doc, indent=2)

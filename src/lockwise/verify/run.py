@@ -1,0 +1,276 @@
+"""`lockwise verify`: run migrations up, down and up again on a scratch PostgreSQL.
+
+For each migration, in order: snapshot the schema, apply up (observing every statement's locks
+and rewrites), snapshot, apply down, check the schema is back to the first snapshot, apply up
+again. Observations are compared with lockwise's own static prediction for the same statement,
+so the effect model is checked against the real server on every run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lockwise.core.types import Effect, Migration, Statement
+from lockwise.parse.source import InputError
+from lockwise.verify.observe import Disagreement, Observation, compare
+from lockwise.verify.runner import Runner, StatementFailure
+from lockwise.verify.snapshot import Difference, Snapshot, diff_snapshots, take_snapshot
+
+REVERSIBLE = "reversible"
+NOT_REVERSIBLE = "not-reversible"
+NO_DOWN = "no-down"
+UP_FAILED = "up-failed"
+DOWN_FAILED = "down-failed"
+REAPPLY_FAILED = "reapply-failed"
+NOT_RUN = "not-run"
+#: Statuses that make `verify` exit 1.
+FAILING = frozenset({NOT_REVERSIBLE, UP_FAILED, DOWN_FAILED, REAPPLY_FAILED})
+#: Layouts with no runner of their own: run in one transaction unless a statement forbids it.
+_RUNNERLESS_LAYOUTS = ("plain", "file")
+
+
+#: The bookkeeping table each migration tool creates before it runs anything. Migrations may
+#: refer to it (lemmy puts a trigger on diesel's), so verify creates it the same way.
+_TOOL_TABLES = {
+    "diesel": "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations ("
+              "version VARCHAR(50) PRIMARY KEY NOT NULL, "
+              "run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+    "golang-migrate": "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                      "version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)",
+}
+
+
+class NotScratch(RuntimeError):
+    """The database given with --dsn already holds tables: verify refuses to touch it."""
+
+
+@dataclass(slots=True)
+class VerifyOptions:
+    #: Rows to insert into each table a migration creates, before the next migration runs.
+    seed: int = 0
+    #: Compare observed locks and rewrites with the effect model.
+    observe: bool = True
+    progress: Callable[[int, int, Migration], None] | None = None
+
+
+@dataclass(slots=True)
+class StatementCheck:
+    """One statement of an up migration: lockwise's prediction and what PostgreSQL did."""
+
+    statement: Statement
+    predicted: Effect
+    observed: Observation
+    disagreements: list[Disagreement]
+
+
+@dataclass(slots=True)
+class MigrationResult:
+    migration: Migration
+    status: str
+    #: Schema objects that differ between "before up" and "after down".
+    diff: list[Difference] = field(default_factory=list)
+    failure: StatementFailure | None = None
+    #: "up", "down" or "up again": where `failure` happened.
+    phase: str = ""
+    checks: list[StatementCheck] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: Table -> rows inserted by --seed after this migration.
+    seeded: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def disagreements(self) -> list[tuple[StatementCheck, Disagreement]]:
+        return [(c, d) for c in self.checks for d in c.disagreements]
+
+
+@dataclass(slots=True)
+class VerifyResult:
+    results: list[MigrationResult]
+    server: str
+    server_version: int
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return any(r.status in FAILING for r in self.results)
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def checks(self) -> list[StatementCheck]:
+        return [c for r in self.results for c in r.checks]
+
+
+def check_parses(migrations: Sequence[Migration]) -> None:
+    """Raise InputError (file:line:column) for the first up or down file that does not parse,
+    before anything runs: a half-understood file cannot be run statement by statement."""
+    from lockwise.parse.postgres import parse_sql
+
+    for m in migrations:
+        for path, text in ((m.path, m.up_sql), (m.down_path, m.down_sql)):
+            if text is None:
+                continue
+            problems = parse_sql(text).problems
+            if problems:
+                p = problems[0]
+                raise InputError(p.message, path, p.span.line, p.span.column)
+
+
+#: Time zones with a fixed offset of zero: with one of them in force, PostgreSQL 12+ changes a
+#: column from timestamp to timestamptz without rewriting the table.
+_UTC_ZONES = frozenset({"utc", "etc/utc", "gmt", "etc/gmt", "uct", "etc/uct", "universal",
+                        "etc/universal", "zulu", "etc/zulu", "gmt0", "etc/gmt0", "etc/gmt+0",
+                        "etc/gmt-0", "greenwich", "etc/greenwich"})
+
+
+def _predictions(migrations: Sequence[Migration], pg_version: int, utc: bool) -> list[list[
+        tuple[Statement, Effect]]]:
+    """Per migration, its up statements with lockwise's predicted effect for each."""
+    from lockwise.effects.context import SUPPORTED_PG_VERSIONS
+    from lockwise.lint import LintOptions, lint_migrations
+
+    version = min(max(pg_version, SUPPORTED_PG_VERSIONS.start), SUPPORTED_PG_VERSIONS.stop - 1)
+    # verify runs each migration in one transaction, on a session whose time zone is known:
+    # the model is asked about exactly that setting.
+    reports = lint_migrations(migrations, LintOptions(pg_version=version,
+                                                      assume_in_transaction=True,
+                                                      session_timezone_utc=utc))
+    return [[(s.statement, s.effect) for s in r.statements] for r in reports]
+
+
+def _down_statements(m: Migration) -> list[tuple[Statement, bool]]:
+    """Down statements, each with whether PostgreSQL lets it run in a transaction block."""
+    from lockwise.effects.context import Context
+    from lockwise.effects.postgres import compute_effect
+    from lockwise.parse.postgres import parse_sql
+
+    parsed = parse_sql(m.down_sql or "")
+    return [(s, compute_effect(s.tree, Context()).transactional) for s in parsed.statements]
+
+
+def _transactional(m: Migration, text: str | None, statement_tx: list[bool]) -> bool:
+    """Whether to run a file in one transaction, as its migration tool would."""
+    from lockwise.discover.layouts import _no_transaction_marker
+
+    if m.no_transaction or (text and _no_transaction_marker(text)):
+        return False
+    if m.layout in _RUNNERLESS_LAYOUTS:
+        return all(statement_tx)
+    return True
+
+
+def server_version(conn: Any) -> int:
+    """The server's major version (e.g. 18)."""
+    return int(conn.info.server_version) // 10000
+
+
+def ensure_scratch(conn: Any) -> None:
+    """Refuse a --dsn database that already has tables: verify runs down migrations."""
+    snap = take_snapshot(conn)
+    tables = sorted(snap.names("relation"))
+    if tables:
+        shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+        raise NotScratch(f"the database given with --dsn is not empty ({len(tables)} relations: "
+                         f"{shown}); verify runs down migrations, so it needs a scratch database")
+
+
+def verify_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
+                      options: VerifyOptions | None = None, server: str = "") -> VerifyResult:
+    """Run every migration up, down and up again on `conn` (autocommit psycopg connection to
+    the scratch database behind `uri`) and report on each."""
+    options = options or VerifyOptions()
+    started = time.monotonic()
+    version = server_version(conn)
+    zone = conn.execute("SHOW TimeZone").fetchone()[0]
+    predictions = _predictions(migrations, version, str(zone).lower() in _UTC_ZONES)
+    runner = Runner(conn, uri)
+    result = VerifyResult([], server, version)
+    for layout in sorted({m.layout for m in migrations} & set(_TOOL_TABLES)):
+        conn.execute(_TOOL_TABLES[layout])
+    before = take_snapshot(conn, runner.since)
+    stopped = False
+    for number, (m, predicted) in enumerate(zip(migrations, predictions, strict=True), start=1):
+        if stopped:
+            result.results.append(MigrationResult(m, NOT_RUN))
+            continue
+        if options.progress is not None:
+            options.progress(number, len(migrations), m)
+        res, before, stopped = _verify_one(m, predicted, runner, before, options)
+        result.results.append(res)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _verify_one(m: Migration, predicted: list[tuple[Statement, Effect]], runner: Runner,
+                before: Snapshot, options: VerifyOptions) -> tuple[MigrationResult, Snapshot,
+                                                                  bool]:
+    """One migration's up / down / up again. Returns its result, the schema it leaves, and
+    whether the run must stop (the database is no longer where later migrations expect it)."""
+    conn = runner.conn
+    statements = [s for s, _ in predicted]
+    up_tx = _transactional(m, None, [e.transactional for _, e in predicted])
+    outcome = runner.run(statements, transactional=up_tx, observe=options.observe)
+    res = MigrationResult(m, REVERSIBLE)
+    res.notes += [f"statement {s.index + 1} (line {s.span.line}) skipped: {why}"
+                  for s, why in outcome.skipped]
+    effects = dict((s.index, e) for s, e in predicted)
+    for s in statements:
+        obs = outcome.observations.get(s.index)
+        if obs is not None:
+            res.checks.append(StatementCheck(s, effects[s.index], obs,
+                                             compare(effects[s.index], obs)))
+    if outcome.failure is not None:
+        res.status, res.failure, res.phase = UP_FAILED, outcome.failure, "up"
+        return res, take_snapshot(conn, runner.since), True
+    after_up = take_snapshot(conn, runner.since)
+    if m.down_sql is None:
+        res.status = NO_DOWN
+        _seed(res, runner, before, after_up, options)
+        return res, after_up, False
+
+    down = _down_statements(m)
+    down_tx = _transactional(m, m.down_sql, [tx for _, tx in down])
+    outcome = runner.run([s for s, _ in down], transactional=down_tx, observe=False)
+    res.notes += [f"down statement {s.index + 1} (line {s.span.line}) skipped: {why}"
+                  for s, why in outcome.skipped]
+    if outcome.failure is not None:
+        res.status, res.failure, res.phase = DOWN_FAILED, outcome.failure, "down"
+        now = take_snapshot(conn, runner.since)
+        # A down file that failed inside its transaction left the schema as up made it.
+        if now != after_up:
+            res.diff = diff_snapshots(after_up, now)
+            return res, now, True
+        _seed(res, runner, before, after_up, options)
+        return res, after_up, False
+    after_down = take_snapshot(conn, runner.since)
+    res.diff = diff_snapshots(before, after_down)
+    if res.diff:
+        res.status = NOT_REVERSIBLE
+
+    outcome = runner.run(statements, transactional=up_tx, observe=False)
+    if outcome.failure is not None:
+        res.status, res.failure, res.phase = REAPPLY_FAILED, outcome.failure, "up again"
+        return res, take_snapshot(conn, runner.since), True
+    again = take_snapshot(conn, runner.since)
+    if again != after_up:
+        changed = diff_snapshots(after_up, again)
+        res.notes.append(f"applying up again gave a different schema than the first time "
+                         f"({len(changed)} objects differ, e.g. {changed[0].key})")
+    _seed(res, runner, before, again, options)
+    return res, again, False
+
+
+def _seed(res: MigrationResult, runner: Runner, before: Snapshot, after: Snapshot,
+          options: VerifyOptions) -> None:
+    if options.seed <= 0:
+        return
+    from lockwise.verify.seed import seed_tables
+
+    created = sorted(after.names("relation") - before.names("relation"))
+    tables = [t for t in created if after.objects[f"relation {t}"].get("kind") in ("r", "p")]
+    if tables:
+        res.seeded, notes = seed_tables(runner.conn, tables, options.seed)
+        res.notes += notes

@@ -1,0 +1,292 @@
+"""The cost model's behaviour: what grows with what, what is unknown, what the rule sees.
+
+No timings here: the model is pure arithmetic over a stats file and a machine profile.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.cost.calibrate import solve
+from lockwise.cost.model import Estimate, estimate_statement
+from lockwise.cost.profile import DEFAULT_PROFILE, load_profile, profile_from_dict
+from lockwise.cost.stats import (
+    ColumnStats,
+    IndexStats,
+    Stats,
+    TableStats,
+    load_stats,
+    stats_from_dict,
+)
+from lockwise.discover import migration_from_text
+from lockwise.effects.context import Context
+from lockwise.effects.postgres import compute_effect
+from lockwise.lint import LintOptions, lint_migrations
+from lockwise.parse.postgres import parse_sql
+from lockwise.parse.source import InputError
+
+GB = 1024 ** 3
+
+
+def table(rows: float = 1_000_000, heap: int = 150_000_000, indexes: int = 1,
+          toast: int = 0, name: str = "public.orders", **columns: ColumnStats) -> TableStats:
+    idx = tuple(IndexStats(f"public.orders_idx{i}", (f"c{i}",), int(rows * 25), i == 0)
+                for i in range(indexes))
+    return TableStats(name, rows, heap, toast, idx, dict(columns))
+
+
+def estimate(sql: str, *tables: TableStats, profile=DEFAULT_PROFILE) -> Estimate:
+    stats = Stats({t.name: t for t in tables})
+    (stmt,) = parse_sql(sql).statements
+    effect = compute_effect(stmt.tree, Context(catalog=Catalog(), pg_version=16))
+    return estimate_statement(effect, stats, profile, tree=stmt.tree)
+
+
+REWRITE = "ALTER TABLE orders ALTER COLUMN flag TYPE bigint"
+SCAN = "ALTER TABLE orders ADD CONSTRAINT amount_positive CHECK (amount > 0)"
+INDEX = "CREATE INDEX orders_created_idx ON orders (created_at)"
+UPDATE = "UPDATE orders SET flag = 0"
+DELETE = "DELETE FROM orders"
+CLASSES = [REWRITE, SCAN, INDEX, UPDATE, DELETE, "VACUUM FULL orders",
+           "CLUSTER orders USING orders_idx0", "REINDEX TABLE orders",
+           "CREATE INDEX CONCURRENTLY orders_created_idx ON orders (created_at)"]
+
+
+@pytest.mark.parametrize("sql", CLASSES)
+def test_more_rows_and_bytes_never_cost_less(sql: str) -> None:
+    sizes = [(10_000, 1_500_000), (1_000_000, 150_000_000), (50_000_000, 7_500_000_000)]
+    seconds = [estimate(sql, table(rows, heap)).seconds for rows, heap in sizes]
+    assert all(s is not None for s in seconds)
+    assert seconds[0] < seconds[1] < seconds[2]
+    # Bytes alone (same rows, wider rows) matter for everything that reads or writes the heap.
+    wide = estimate(sql, table(1_000_000, 600_000_000)).seconds
+    if sql not in (DELETE,):
+        assert wide > seconds[1]
+
+
+@pytest.mark.parametrize("sql", [REWRITE, UPDATE, "VACUUM FULL orders", "REINDEX TABLE orders"])
+def test_index_count_matters(sql: str) -> None:
+    one, three = (estimate(sql, table(indexes=n)) for n in (1, 3))
+    assert three.seconds > one.seconds
+    if sql == REWRITE:
+        (op,) = one.operations
+        assert op.drivers["indexes_rebuilt"] == 1
+        assert three.operations[0].drivers["indexes_rebuilt"] == 3
+
+
+def test_unknown_table_gets_no_estimate_and_says_so() -> None:
+    est = estimate(REWRITE, table(name="public.customers"))
+    assert est.seconds is None and est.lock_seconds is None
+    assert est.unknown_tables == ("public.orders",)
+    assert "public.orders is not in the stats file" in est.note
+
+
+def test_foreign_key_needs_both_tables() -> None:
+    sql = ("ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) "
+           "REFERENCES customers (id)")
+    assert estimate(sql, table()).unknown_tables == ("public.customers",)
+    both = estimate(sql, table(), table(100_000, 10_000_000, name="public.customers"))
+    assert both.seconds is not None
+    assert {o.kind for o in both.operations} == {"fk_validation", "fk_validation_referenced"}
+    # SHARE ROW EXCLUSIVE on both tables for the whole validation: writes wait.
+    assert both.lock_seconds == pytest.approx(both.seconds)
+
+
+def test_catalog_only_change_costs_only_the_overhead() -> None:
+    est = estimate("ALTER TABLE orders ADD COLUMN note text", table())
+    assert est.operations == [] and est.seconds == DEFAULT_PROFILE.statement_overhead_s
+
+
+def test_concurrently_blocks_nobody_plain_blocks_writes_for_the_whole_build() -> None:
+    plain = estimate(INDEX, table())
+    online = estimate("CREATE INDEX CONCURRENTLY orders_created_idx ON orders (created_at)",
+                      table())
+    assert plain.lock_seconds == pytest.approx(plain.seconds)
+    assert plain.operations[0].lock == "ShareLock"
+    assert online.lock_seconds == 0 and online.seconds > plain.seconds
+
+
+def test_rewrite_needs_disk_and_wal_for_heap_toast_and_indexes() -> None:
+    t = table(heap=2 * GB, toast=GB, indexes=2)
+    est = estimate(REWRITE, t)
+    assert est.disk_bytes == 3 * GB + t.index_bytes
+    assert est.wal_bytes == 3 * GB + t.index_bytes
+    summary = est.summary()
+    assert "free disk" in summary and "WAL" in summary and "indexes rebuilt 2" in summary
+
+
+def test_wider_key_costs_more_and_uses_pg_stats_width() -> None:
+    narrow = estimate(INDEX, table(created_at=ColumnStats(avg_width=8)))
+    wide = estimate(INDEX, table(created_at=ColumnStats(avg_width=64)))
+    assumed = estimate(INDEX, table())
+    assert wide.seconds > narrow.seconds
+    assert "(assumed)" in assumed.operations[0].drivers["key_bytes"]
+
+
+def test_where_clause_rows_from_null_frac_between_limit() -> None:
+    t = table(note=ColumnStats(null_frac=0.25, n_distinct=-0.5))
+    nulls = estimate("UPDATE orders SET note = '' WHERE note IS NULL", t)
+    assert nulls.operations[0].drivers["rows"] == pytest.approx(250_000)
+    batch = estimate("UPDATE orders SET flag = 1 WHERE id BETWEEN 1 AND 5000", t)
+    assert batch.operations[0].drivers["rows"] == 5000
+    limit = estimate("DELETE FROM orders WHERE id IN (SELECT id FROM orders LIMIT 100)", t)
+    assert limit.operations[0].drivers["rows"] == 100
+    whole = estimate(UPDATE, t)
+    assert batch.seconds < nulls.seconds < whole.seconds
+
+
+def test_unbounded_where_gets_no_estimate() -> None:
+    est = estimate("UPDATE orders SET flag = 1 WHERE created_at < now()", table())
+    assert est.seconds is None and "WHERE" in est.note
+
+
+def test_table_created_in_the_same_migration_is_empty() -> None:
+    options = LintOptions(stats=Stats({}), assume_in_transaction=True)
+    sql = "CREATE TABLE fresh (id bigint, v int);\nCREATE INDEX fresh_v ON fresh (v);"
+    (report,) = lint_migrations([migration_from_text(sql, "0001_fresh.sql")], options)
+    index = report.statements[1]
+    assert index.estimated_seconds is not None and index.estimated_seconds < 0.1
+
+
+def lint(sql: str, stats: Stats, limit: float | None, in_transaction: bool = True):
+    options = LintOptions(stats=stats, max_lock_seconds=limit,
+                          assume_in_transaction=in_transaction)
+    (report,) = lint_migrations([migration_from_text(sql, "0002_change.sql")], options)
+    return report
+
+
+BIG = Stats({"public.orders": table(20_000_000, 3 * GB, indexes=2)})
+
+
+def test_lock_held_too_long_fires_with_a_small_limit_not_a_large_one() -> None:
+    small = lint(REWRITE + ";", BIG, 5)
+    large = lint(REWRITE + ";", BIG, 100_000)
+    assert "lock-held-too-long" in [f.rule for f in small.all_findings]
+    assert "lock-held-too-long" not in [f.rule for f in large.all_findings]
+    stmt = small.statements[0]
+    assert stmt.estimated_seconds == stmt.lock_seconds and stmt.estimated_seconds > 5
+    (finding,) = [f for f in small.all_findings if f.rule == "lock-held-too-long"]
+    assert "AccessExclusiveLock on public.orders" in finding.message
+    assert "20.0 M rows" in finding.message
+
+
+def test_no_limit_or_no_stats_never_fires() -> None:
+    assert "lock-held-too-long" not in [f.rule for f in lint(REWRITE + ";", BIG, None)
+                                        .all_findings]
+    report = lint(REWRITE + ";", Stats({}), 1)
+    assert report.statements[0].estimated_seconds is None
+    assert "not in the stats file" in report.statements[0].cost_note
+
+
+def test_lock_from_an_earlier_statement_is_held_until_commit() -> None:
+    sql = ("ALTER TABLE orders ADD COLUMN plan text;\n"
+           "UPDATE orders SET plan = 'free' WHERE id BETWEEN 1 AND 2000000;")
+    in_tx = lint(sql, BIG, 2)
+    autocommit = lint(sql, BIG, 2, in_transaction=False)
+    flagged = [f.statement_index for f in in_tx.all_findings if f.rule == "lock-held-too-long"]
+    assert flagged == [1]
+    assert not [f for f in autocommit.all_findings if f.rule == "lock-held-too-long"]
+
+
+def test_concurrently_does_not_trip_the_limit() -> None:
+    report = lint("CREATE INDEX CONCURRENTLY orders_x ON orders (created_at);", BIG, 1,
+                  in_transaction=False)
+    assert report.statements[0].lock_seconds == 0
+    assert "lock-held-too-long" not in [f.rule for f in report.all_findings]
+
+
+def test_json_report_sums_migration_estimates() -> None:
+    from lockwise.core.types import Safety
+    from lockwise.report.json_report import render_json
+
+    report = lint(f"{REWRITE};\n{SCAN};", BIG, None)
+    doc = json.loads(render_json([report], pg_version=16, fail_on=Safety.REQUIRES_DOWNTIME))
+    m = doc["migrations"][0]
+    per = [s["estimated_seconds"] for s in m["statements"]]
+    assert all(p is not None for p in per)
+    assert m["estimated_seconds"] == pytest.approx(sum(per), abs=0.01)
+    assert m["lock_seconds"] == pytest.approx(sum(s["lock_seconds"] for s in m["statements"]),
+                                              abs=0.01)
+
+
+def test_stats_round_trip_and_errors(tmp_path: Path) -> None:
+    stats = Stats({"public.orders": table(note=ColumnStats(0.5, -0.2, 33))}, "18.1", "now")
+    path = tmp_path / "stats.json"
+    path.write_text(stats.to_json())
+    assert load_stats(path) == stats
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"tables": {"t": {"rows": -1, "heap_bytes": 1}}}')
+    with pytest.raises(InputError, match="tables.t.rows must be a non-negative number"):
+        load_stats(bad)
+    bad.write_text("{not json")
+    with pytest.raises(InputError) as info:
+        load_stats(bad)
+    assert str(info.value).startswith(f"{bad}:1:2: stats file is not valid JSON")
+    with pytest.raises(InputError, match="needs \"rows\""):
+        stats_from_dict({"tables": {"t": {"heap_bytes": 5}}})
+    # Unqualified names mean the public schema.
+    assert stats_from_dict({"tables": {"t": {"rows": 1, "heap_bytes": 8192}}}).table("t")
+
+
+def test_profile_file_overrides_defaults_and_rejects_nonsense(tmp_path: Path) -> None:
+    path = tmp_path / "profile.json"
+    path.write_text(replace(DEFAULT_PROFILE, scan_mb_s=10.0, source="test").to_json())
+    slow = load_profile(path)
+    assert slow.scan_mb_s == 10.0
+    assert estimate(SCAN, table(), profile=slow).seconds > estimate(SCAN, table()).seconds
+    with pytest.raises(InputError, match="scan_mb_s must be a positive number"):
+        profile_from_dict({"scan_mb_s": 0})
+    with pytest.raises(InputError, match="unknown profile keys: scan_speed"):
+        profile_from_dict({"scan_speed": 3})
+
+
+def test_calibration_inverts_the_model() -> None:
+    """Timings generated by the model from a known profile solve back to that profile."""
+    truth = replace(DEFAULT_PROFILE, scan_mb_s=700, rewrite_mb_s=45, index_build_rows_s=2e6,
+                    index_key_mb_s=12, update_rows_s=150_000, index_insert_rows_s=120_000,
+                    index_insert_key_mb_s=6, delete_rows_s=900_000, lookup_rows_s=2e6,
+                    fk_check_rows_s=3e6, volatile_default_rows_s=250_000,
+                    concurrent_index_factor=1.5, statement_overhead_s=0.002)
+    rows, heap, wide_key, b_bytes = 200_000.0, 30e6, 33.0, 200_000 * (12 + 40) / 0.9
+    mb, o = 1024 * 1024, truth.statement_overhead_s
+    scan = heap / (truth.scan_mb_s * mb)
+    narrow = o + scan + rows / truth.index_build_rows_s
+    wide = narrow + rows * (wide_key - 8) / (truth.index_key_mb_s * mb)
+    rewrite = heap / (truth.rewrite_mb_s * mb)
+    u1 = rows / truth.update_rows_s + rows * heap / rows / (truth.rewrite_mb_s * mb)
+    u2 = u1 + rows / truth.index_insert_rows_s
+    u3 = u2 + rows / truth.index_insert_rows_s + rows * (b_bytes * 0.9 / rows - 12 - 8) / (
+        truth.index_insert_key_mb_s * mb)
+    m = {"rows": rows, "heap_bytes": heap, "b_width": wide_key, "overhead": o,
+         "scan": o + scan, "index_narrow": narrow, "index_wide": wide,
+         "index_concurrently": o + (narrow - o) * truth.concurrent_index_factor,
+         "rewrite": o + rewrite, "rewrite_volatile": o + rewrite + rows /
+         truth.volatile_default_rows_s, "update_heap_bytes": heap,
+         "update_1": o + u1, "update_2": o + u2, "update_3": o + u3, "index_b_bytes": b_bytes,
+         "parent_heap_bytes": 0.0, "fk": o + scan + rows / truth.fk_check_rows_s,
+         "delete_rows": rows, "delete": o + rows / truth.delete_rows_s,
+         "delete_batch_rows": rows / 10,
+         "delete_batch": o + rows / 10 * (1 / truth.delete_rows_s + 1 / truth.lookup_rows_s)}
+    solved = solve(m)
+    for name in ("scan_mb_s", "rewrite_mb_s", "index_build_rows_s", "index_key_mb_s",
+                 "update_rows_s", "index_insert_rows_s", "index_insert_key_mb_s",
+                 "delete_rows_s", "lookup_rows_s", "fk_check_rows_s",
+                 "volatile_default_rows_s", "concurrent_index_factor"):
+        assert getattr(solved, name) == pytest.approx(getattr(truth, name), rel=0.01), name
+
+
+def test_lint_path_does_not_import_psycopg() -> None:
+    code = ("import sys\nfrom lockwise.discover import migration_from_text\n"
+            "from lockwise.lint import LintOptions, lint_migrations\n"
+            "from lockwise.cost.stats import Stats\n"
+            "lint_migrations([migration_from_text('CREATE INDEX i ON t (a);', '1_x.sql')],"
+            " LintOptions(stats=Stats({})))\n"
+            "assert 'psycopg' not in sys.modules, 'psycopg imported'\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,94 @@
+"""`lockwise stats` and `lockwise calibrate` against the embedded PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psycopg
+from typer.testing import CliRunner
+
+from lockwise.cli.app import app
+from lockwise.cost.profile import load_profile
+from lockwise.cost.stats import load_stats
+
+TABLE_KEYS = {"kind", "rows", "heap_bytes", "toast_bytes", "indexes", "columns"}
+INDEX_KEYS = {"name", "columns", "bytes", "unique"}
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_stats_writes_the_documented_schema(pg_db: str, tmp_path: Path) -> None:
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE accounts (id bigint PRIMARY KEY, email text, "
+                     "note text, plan int)")
+        conn.execute("CREATE INDEX accounts_lower_email ON accounts (lower(email), plan)")
+        conn.execute("INSERT INTO accounts SELECT g, 'u' || g || '@example.com', "
+                     "CASE WHEN g % 4 = 0 THEN NULL ELSE repeat('n', 3000) END, g % 3 "
+                     "FROM generate_series(1, 2000) AS g")
+        conn.execute("ANALYZE accounts")
+    out = tmp_path / "stats.json"
+    result = run("stats", "--dsn", pg_db, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert doc["format"] == "lockwise-stats" and doc["version"] == 1
+    assert doc["server_version"].startswith("18")
+    t = doc["tables"]["public.accounts"]
+    assert set(t) == TABLE_KEYS
+    assert t["kind"] == "table" and t["rows"] == 2000
+    assert t["heap_bytes"] > 0 and t["heap_bytes"] % 8192 == 0
+    indexes = {i["name"]: i for i in t["indexes"]}
+    assert set(indexes) == {"public.accounts_pkey", "public.accounts_lower_email"}
+    assert all(set(i) == INDEX_KEYS for i in indexes.values())
+    assert indexes["public.accounts_pkey"]["columns"] == ["id"]
+    assert indexes["public.accounts_pkey"]["unique"] is True
+    assert indexes["public.accounts_lower_email"]["columns"] == ["lower(email)", "plan"]
+    assert t["columns"]["note"]["null_frac"] == 0.25
+    assert t["columns"]["plan"]["n_distinct"] == 3
+    # Stats files read back, and lint uses them.
+    stats = load_stats(out)
+    assert stats.table("accounts").rows == 2000
+    migration = tmp_path / "0001_type.sql"
+    migration.write_text("ALTER TABLE accounts ALTER COLUMN plan TYPE bigint;\n")
+    lint = run("lint", str(migration), "--stats", str(out), "--format", "json")
+    statement = json.loads(lint.output)["migrations"][0]["statements"][0]
+    assert statement["estimated_seconds"] is not None
+    assert statement["lock_seconds"] == statement["estimated_seconds"]
+
+
+def test_stats_to_stdout_reads_only_the_catalog(pg_db: str) -> None:
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (id int)")
+        conn.execute("CREATE MATERIALIZED VIEW mv AS SELECT 1 AS one")
+    result = run("stats", "--dsn", pg_db)
+    assert result.exit_code == 0
+    tables = json.loads(result.stdout)["tables"]
+    assert tables["public.t"]["rows"] == 0
+    assert tables["public.mv"]["kind"] == "materialized_view"
+
+
+def test_password_never_appears_in_errors() -> None:
+    dsn = "postgresql://alice:Sup3r-Secret-pw@127.0.0.1:1/app"
+    result = run("stats", "--dsn", dsn)
+    assert result.exit_code == 2
+    assert "cannot read statistics" in result.output
+    assert "Sup3r-Secret-pw" not in result.output
+    garbled = run("stats", "--dsn", "host=/nonexistent password=Sup3r-Secret-pw port=x")
+    assert garbled.exit_code == 2 and "Sup3r-Secret-pw" not in garbled.output
+
+
+def test_calibrate_writes_a_profile_the_model_reads(pg_db: str, tmp_path: Path) -> None:
+    out = tmp_path / "profile.json"
+    result = run("calibrate", "--dsn", pg_db, "--rows", "10000", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text())
+    assert doc["format"] == "lockwise-profile"
+    assert set(doc["measured"]) >= {"scan", "rewrite", "index_narrow", "update_1", "delete"}
+    profile = load_profile(out)
+    assert "10000 rows" in profile.source
+    # The scratch schema is gone again.
+    with psycopg.connect(pg_db) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_namespace "
+                            "WHERE nspname = 'lockwise_calibrate'").fetchone()[0] == 0

@@ -1,0 +1,446 @@
+"""The executor against the embedded PostgreSQL, through the real CLI in subprocesses."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from executor_helpers import (
+    history,
+    lockwise,
+    popen,
+    query,
+    relation_exists,
+    schema_snapshot,
+    write,
+)
+
+pytestmark = pytest.mark.postgres
+
+
+def test_five_concurrent_runners_apply_each_migration_once(pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        # The sleep keeps the first runner busy while the others start and queue on the lock.
+        "001_runs.up.sql": "CREATE TABLE runs (n int);\nSELECT pg_sleep(1);\n",
+        "002_count.up.sql": "INSERT INTO runs VALUES (2);\n",
+        "003_more.up.sql": "INSERT INTO runs VALUES (3);\nCREATE TABLE other (id int);\n",
+    })
+    procs = [popen(pg_db, "apply", str(migrations), "--wait", "120") for _ in range(5)]
+    results = [(p.wait(timeout=180), *p.communicate()) for p in procs]
+    assert [code for code, _, _ in results] == [0] * 5, results
+    assert sorted(query(pg_db, "SELECT n FROM runs")) == [(2,), (3,)]
+    rows = history(pg_db)
+    assert [(r["version"], r["success"]) for r in rows] == [
+        ("001", True), ("002", True), ("003", True)]
+    # Exactly one runner applied them; the other four found the database up to date.
+    applied = [out for _, out, _ in results if "applied 3 migration(s)" in out]
+    up_to_date = [out for _, out, _ in results if "is up to date" in out]
+    assert len(applied) == 1 and len(up_to_date) == 4
+
+
+def test_second_runner_gives_up_after_wait(pg_db: str, tmp_path: Path) -> None:
+    import psycopg
+
+    from lockwise.executor.history import HistoryTable
+
+    migrations = write(tmp_path / "m", {"001_a.up.sql": "CREATE TABLE a (id int);\n"})
+    key = HistoryTable.parse("lockwise.schema_history").lock_key
+    with psycopg.connect(pg_db, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (key,))
+        pid = holder.info.backend_pid
+        result = lockwise(pg_db, "apply", str(migrations), "--wait", "0.5")
+    assert result.returncode == 2
+    assert "another lockwise runner holds the migration lock" in result.stderr
+    assert f"pid {pid}" in result.stderr
+    assert not relation_exists(pg_db, "a")
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert relation_exists(pg_db, "a")
+
+
+def _wait_for_query(dsn: str, pattern: str, proc) -> None:
+    """Block until a backend runs a query matching `pattern` (or the process ended)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if query(dsn, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s "
+                      "AND pid <> pg_backend_pid()", (pattern,))[0][0]:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"no query like {pattern!r} showed up; runner output: "
+                         f"{proc.communicate()}")
+
+
+def test_sigkill_mid_transaction_leaves_no_partial_schema(pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n",
+        "002_b.up.sql": "CREATE TABLE b (id int);\nALTER TABLE a ADD COLUMN note text;\n"
+                        "SELECT pg_sleep(30);\n",
+    })
+    proc = popen(pg_db, "apply", str(migrations))
+    _wait_for_query(pg_db, "SELECT pg_sleep(30)%", proc)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    assert relation_exists(pg_db, "a")
+    assert not relation_exists(pg_db, "b")
+    assert query(pg_db, "SELECT count(*) FROM information_schema.columns "
+                        "WHERE table_name = 'a' AND column_name = 'note'") == [(0,)]
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 0, status
+    lines = status.stdout.splitlines()
+    assert lines[0].split()[:2] == ["001", "applied"]
+    assert lines[1].split()[:2] == ["002", "pending"]
+    assert [r["version"] for r in history(pg_db)] == ["001"]
+
+    # The lock died with the runner: the next run (without the sleep) goes through.
+    (migrations / "002_b.up.sql").write_text(
+        "CREATE TABLE b (id int);\nALTER TABLE a ADD COLUMN note text;\n")
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 0, result
+    assert relation_exists(pg_db, "b")
+
+
+NON_TX = {
+    "001_t.up.sql": "CREATE TABLE t (a int);\nINSERT INTO t VALUES (1), (1);\n",
+    "002_ix.up.sql": "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t (a);\n"
+                     "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS t_a_key ON t (a);\n"
+                     "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a_desc ON t (a DESC);\n",
+    "003_after.up.sql": "CREATE TABLE after_ix (id int);\n",
+}
+
+
+def test_nontransactional_failure_is_recorded_and_blocks_until_repair(
+        pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", NON_TX)
+    first = lockwise(pg_db, "apply", str(migrations))
+    assert first.returncode == 1, first
+    assert "002_ix.up.sql failed at statement 2 (line 2)" in first.stderr
+    assert "could not create unique index" in first.stderr
+    # The failed CONCURRENTLY build is detected as invalid, and reported.
+    assert "index public.t_a_key is INVALID" in first.stderr
+    assert query(pg_db, "SELECT indisvalid FROM pg_index WHERE indexrelid = 't_a_key'::regclass"
+                 ) == [(False,)]
+    assert relation_exists(pg_db, "t_a") and not relation_exists(pg_db, "t_a_desc")
+    failed = history(pg_db)[-1]
+    assert (failed["version"], failed["success"], failed["failed_statement_index"],
+            failed["statements_completed"], failed["transactional"]) == ("002", False, 1, 1,
+                                                                         False)
+    assert "could not create unique index" in failed["error_message"]
+
+    again = lockwise(pg_db, "apply", str(migrations))
+    assert again.returncode == 1
+    assert "refusing to apply" in again.stderr and "lockwise repair" in again.stderr
+    assert not relation_exists(pg_db, "after_ix")
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 1
+    assert "002  failed" in status.stdout and "statement 2:" in status.stdout
+
+    # A human fixes the data and removes the invalid index, then clears the failure.
+    query(pg_db, "DELETE FROM t WHERE ctid <> (SELECT min(ctid) FROM t)")
+    query(pg_db, "DROP INDEX CONCURRENTLY t_a_key")
+    repaired = lockwise(pg_db, "repair", str(migrations))
+    assert repaired.returncode == 0 and "002: failed run cleared" in repaired.stdout
+    final = lockwise(pg_db, "apply", str(migrations))
+    assert final.returncode == 0, final
+    assert query(pg_db, "SELECT indisvalid FROM pg_index WHERE indexrelid = 't_a_key'::regclass"
+                 ) == [(True,)]
+    assert relation_exists(pg_db, "after_ix")
+    assert lockwise(pg_db, "status", str(migrations)).returncode == 0
+
+
+def test_drop_invalid_removes_the_failed_index(pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", NON_TX)
+    result = lockwise(pg_db, "apply", str(migrations), "--drop-invalid")
+    assert result.returncode == 1
+    assert "dropped invalid index public.t_a_key" in result.stderr
+    assert not relation_exists(pg_db, "t_a_key")
+    assert relation_exists(pg_db, "t_a")
+
+
+def test_transactional_failure_rolls_back_and_is_recorded(pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n",
+        "002_bad.up.sql": "CREATE TABLE b (id int);\nINSERT INTO b VALUES (1);\n"
+                          "INSERT INTO missing VALUES (1);\n",
+    })
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 1
+    assert "002_bad.up.sql failed at statement 3 (line 3)" in result.stderr
+    assert "relation \"missing\" does not exist" in result.stderr
+    assert relation_exists(pg_db, "a") and not relation_exists(pg_db, "b")
+    row = history(pg_db)[-1]
+    assert (row["version"], row["success"], row["failed_statement_index"],
+            row["transactional"]) == ("002", False, 2, True)
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 1
+    (migrations / "002_bad.up.sql").write_text("CREATE TABLE b (id int);\n")
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert relation_exists(pg_db, "b")
+
+
+def test_lock_timeout_is_retried_then_fails_cleanly(pg_db: str, tmp_path: Path) -> None:
+    import psycopg
+
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n",
+        "002_col.up.sql": "ALTER TABLE a ADD COLUMN note text;\n",
+    })
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    (migrations / "003_more.up.sql").write_text("ALTER TABLE a ADD COLUMN more int;\n")
+    with psycopg.connect(pg_db) as blocker:
+        blocker.execute("SELECT * FROM a")  # holds ACCESS SHARE until the end of the block
+        result = lockwise(pg_db, "apply", str(migrations), "--lock-timeout", "100ms",
+                          "--retries", "2", "--retry-delay", "0.05")
+        blocker.rollback()
+    assert result.returncode == 1
+    assert result.stderr.count("lockwise: lock_timeout on") == 2
+    assert "canceling statement due to lock timeout" in result.stderr
+    assert query(pg_db, "SELECT count(*) FROM information_schema.columns WHERE "
+                        "table_name = 'a' AND column_name = 'more'") == [(0,)]
+    assert history(pg_db)[-1]["success"] is False
+
+
+def test_edited_applied_migration_is_refused(pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {"001_a.up.sql": "CREATE TABLE a (id int);\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    # Whitespace-only edits keep the checksum.
+    (migrations / "001_a.up.sql").write_text("CREATE TABLE a (id int);   \r\n\r\n")
+    (migrations / "002_b.up.sql").write_text("CREATE TABLE b (id int);\n")
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+
+    (migrations / "001_a.up.sql").write_text("CREATE TABLE a (id bigint);\n")
+    (migrations / "003_c.up.sql").write_text("CREATE TABLE c (id int);\n")
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 1
+    assert f"version 001: {migrations / '001_a.up.sql'} changed since it was applied" in \
+        result.stderr
+    recorded = history(pg_db)[0]["checksum"]
+    assert f"recorded checksum {recorded[:12]}" in result.stderr
+    assert not relation_exists(pg_db, "c")
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 1 and "001  changed" in status.stdout
+
+    repaired = lockwise(pg_db, "repair", str(migrations))
+    assert "001: accepted the new checksum" in repaired.stdout
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert relation_exists(pg_db, "c")
+
+
+def test_destructive_migration_needs_explicit_allowance(pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int, legacy text);\n",
+        "002_drop.up.sql": "ALTER TABLE a DROP COLUMN legacy;\n",
+    })
+    for allow in ([], ["--allow", "requires-downtime"]):
+        result = lockwise(pg_db, "apply", str(migrations), *allow)
+        assert result.returncode == 1
+        assert "002_drop.up.sql is destructive" in result.stderr
+        assert "drop-column [destructive]" in result.stderr
+        # Nothing runs when the gate refuses, not even the safe migration before it.
+        assert not relation_exists(pg_db, "a")
+    dry = lockwise(pg_db, "apply", str(migrations), "--dry-run")
+    assert dry.returncode == 1 and "REFUSED" in dry.stdout
+    result = lockwise(pg_db, "apply", str(migrations), "--allow", "destructive")
+    assert result.returncode == 0, result
+    assert [r["safety"] for r in history(pg_db)] == ["safe", "destructive"]
+
+
+def test_ignored_rules_are_recorded_with_reasons(pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int, legacy text);\n",
+        "002_drop.up.sql": "-- lockwise: ignore[drop-column] reason: unused since 4.2\n"
+                           "ALTER TABLE a DROP COLUMN legacy;\n",
+    })
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 0, result
+    row = history(pg_db)[-1]
+    assert row["ignored_rules"] == [{"rules": ["drop-column"], "reason": "unused since 4.2",
+                                     "file_level": False, "line": 1}]
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "BEGIN;\nCREATE TABLE a (id int, email text);\nCOMMIT;\n",
+        "002_ix.up.sql": "CREATE INDEX CONCURRENTLY a_email ON a (email);\n",
+    })
+    result = lockwise(pg_db, "apply", str(migrations), "--dry-run")
+    assert result.returncode == 0, result
+    out = result.stdout
+    assert "2 pending migration(s), allowed up to safe-with-care" in out
+    assert out.index("1. 001 a") < out.index("2. 002 ix")
+    assert "[safe] one transaction" in out
+    assert "statement by statement, no transaction" in out
+    assert "ShareUpdateExclusiveLock on public.a" in out
+    assert "CREATE INDEX CONCURRENTLY a_email ON a (email)" in out
+    assert "the file's own BEGIN/COMMIT, replaced by lockwise's transaction" in out
+    assert not relation_exists(pg_db, "a")
+    assert not relation_exists(pg_db, "lockwise.schema_history")
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert relation_exists(pg_db, "a_email")
+
+
+def test_rollback_restores_previous_schema(pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int PRIMARY KEY);\n",
+        "001_a.down.sql": "DROP TABLE a;\n",
+        "002_col.up.sql": "ALTER TABLE a ADD COLUMN email text;\n",
+        "002_col.down.sql": "ALTER TABLE a DROP COLUMN email;\n",
+        "003_ix.up.sql": "CREATE INDEX CONCURRENTLY a_email ON a (email);\n",
+        "003_ix.down.sql": "DROP INDEX CONCURRENTLY a_email;\n",
+    })
+    empty = schema_snapshot(pg_db)
+    only_first = {"001_a.up.sql": "CREATE TABLE a (id int PRIMARY KEY);\n"}
+    assert lockwise(pg_db, "apply", str(write(tmp_path / "first", only_first))).returncode == 0
+    after_first = schema_snapshot(pg_db)
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert schema_snapshot(pg_db) != after_first
+
+    result = lockwise(pg_db, "rollback", str(migrations), "--steps", "2")
+    assert result.returncode == 0, result
+    assert result.stdout.index("rolling back 003") < result.stdout.index("rolling back 002")
+    assert schema_snapshot(pg_db) == after_first
+    rows = {r["version"]: r for r in history(pg_db)}
+    assert rows["003"]["rolled_back"] and rows["002"]["rolled_back"]
+    assert not rows["001"]["rolled_back"]
+    status = lockwise(pg_db, "status", str(migrations)).stdout.splitlines()
+    assert [line.split()[1] for line in status[:3]] == ["applied", "pending", "pending"]
+
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert lockwise(pg_db, "rollback", str(migrations), "--to", "0").returncode == 0
+    assert schema_snapshot(pg_db) == empty
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert [r["version"] for r in history(pg_db) if not r["rolled_back"]] == [
+        "001", "002", "003"]
+
+
+def test_rollback_refuses_without_down_files(pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n",
+        "002_b.up.sql": "CREATE TABLE b (id int);\n",
+        "002_b.down.sql": "DROP TABLE b;\n",
+    })
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    result = lockwise(pg_db, "rollback", str(migrations), "--steps", "2")
+    assert result.returncode == 1
+    assert "001_a.up.sql has no down migration" in result.stderr
+    assert relation_exists(pg_db, "a") and relation_exists(pg_db, "b")
+
+
+def test_baseline_marks_existing_database(pg_db: str, tmp_path: Path) -> None:
+    query(pg_db, "CREATE TABLE a (id int); CREATE TABLE b (id int)")
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n",
+        "002_b.up.sql": "CREATE TABLE b (id int);\n",
+        "003_c.up.sql": "CREATE TABLE c (id int);\n",
+    })
+    assert lockwise(pg_db, "baseline", "002", str(migrations)).returncode == 0
+    status = lockwise(pg_db, "status", str(migrations)).stdout.splitlines()
+    assert [line.split()[1] for line in status[:3]] == ["baselined", "baselined", "pending"]
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 0, result
+    assert "applied 1 migration(s)" in result.stdout
+    again = lockwise(pg_db, "baseline", "003", str(migrations))
+    assert again.returncode == 1 and "refusing to baseline" in again.stderr
+
+
+def test_custom_history_table(pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {"001_a.up.sql": "CREATE TABLE a (id int);\n"})
+    result = lockwise(pg_db, "apply", str(migrations), "--history-table", "ops.Migrations")
+    assert result.returncode == 0, result
+    assert [r["version"] for r in history(pg_db, 'ops."Migrations"')] == ["001"]
+    assert not relation_exists(pg_db, "lockwise.schema_history")
+    bad = lockwise(pg_db, "apply", str(migrations), "--history-table", "x; DROP TABLE a")
+    assert bad.returncode == 2 and "invalid history table name" in bad.stderr
+    assert relation_exists(pg_db, "a")
+
+
+def test_password_never_appears_in_output(pg_db: str, tmp_path: Path) -> None:
+    secret = "Zx9-not-for-logs"
+    dsn = f"{pg_db} password={secret}"  # the embedded server trusts local sockets
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n",
+        "002_bad.up.sql": "INSERT INTO nowhere VALUES (1);\n",
+    })
+    outputs = [
+        lockwise(dsn, "apply", str(migrations), "--dry-run"),
+        lockwise(dsn, "apply", str(migrations)),
+        lockwise(dsn, "status", str(migrations)),
+        lockwise(dsn, "status", str(migrations), "--format", "json"),
+        lockwise(f"postgresql://app:{secret}@127.0.0.1:1/nodb?connect_timeout=2", "status",
+                 str(migrations)),
+        lockwise(f"host=127.0.0.1 port=1 user=app password={secret} connect_timeout=2",
+                 "apply", str(migrations)),
+    ]
+    assert [o.returncode for o in outputs] == [0, 1, 1, 1, 2, 2]
+    for out in outputs:
+        assert secret not in out.stdout + out.stderr
+    assert "postgresql://app:****@127.0.0.1:1/nodb" in outputs[4].stderr
+    assert "password=****" in outputs[5].stderr
+    env_run = _with_env({"DATABASE_URL": dsn}, migrations)
+    assert env_run.returncode == 1 and secret not in env_run.stdout + env_run.stderr
+
+
+def _with_env(extra: dict[str, str], migrations: Path):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "lockwise", "status", str(migrations)],
+                          capture_output=True, text=True, env={**os.environ, **extra},
+                          timeout=120)
+
+
+def test_missing_dsn_is_a_usage_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run([sys.executable, "-m", "lockwise", "apply", str(tmp_path)],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 2
+    assert "pass --dsn or set DATABASE_URL" in result.stderr
+
+
+def test_statement_timeout_is_set_in_the_transaction(pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        "001_slow.up.sql": "CREATE TABLE a (id int);\nSELECT pg_sleep(20);\n"})
+    result = lockwise(pg_db, "apply", str(migrations), "--statement-timeout", "200ms")
+    assert result.returncode == 1
+    assert "canceling statement due to statement timeout" in result.stderr
+    assert "retrying" not in result.stderr  # only lock timeouts are retried
+    assert not relation_exists(pg_db, "a")
+
+
+@pytest.mark.parametrize("text, where", [
+    ("CREATE TABLE b (;\n", "002_bad.up.sql:1:"),
+    ("\\set ON_ERROR_STOP on\nCREATE TABLE b (id int);\n", "002_bad.up.sql:1:1: psql-meta"),
+    ("CREATE TABLE b (id int);\nCOMMIT;\nCREATE TABLE c (id int);\n",
+     "002_bad.up.sql:2:1: the migration controls its own transactions"),
+])
+def test_unrunnable_migrations_are_input_errors(pg_db: str, tmp_path: Path, text: str,
+                                                where: str) -> None:
+    migrations = write(tmp_path / "m", {"001_a.up.sql": "CREATE TABLE a (id int);\n",
+                                        "002_bad.up.sql": text})
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 2, result
+    assert where in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not relation_exists(pg_db, "a")
+
+
+def test_plan_and_history_carry_duration_estimates(pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int, email text);\n"
+                        "INSERT INTO a SELECT g, g::text FROM generate_series(1, 50000) g;\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    query(pg_db, "ANALYZE a")
+    (migrations / "002_ix.up.sql").write_text("CREATE INDEX CONCURRENTLY a_email ON a (email);\n")
+    dry = lockwise(pg_db, "apply", str(migrations), "--dry-run")
+    assert dry.returncode == 0, dry
+    assert "no transaction, estimated" in dry.stdout
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    row = history(pg_db)[-1]
+    assert row["version"] == "002" and row["predicted_seconds"] is not None
+    assert row["predicted_seconds"] > 0

@@ -1,0 +1,80 @@
+"""Pure helpers of the executor: DSN masking, checksums, history table names."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.db.dsn import mask_dsn, redact
+from lockwise.executor.checksum import CHECKSUM_VERSION, checksum, normalize_v1
+from lockwise.executor.history import HistoryNameError, HistoryTable
+
+
+@pytest.mark.parametrize("dsn, expected", [
+    ("postgresql://app:hunter22@db.example:5432/prod",
+     "postgresql://app:****@db.example:5432/prod"),
+    ("postgres://app:p%40ss%2Fword@db/prod?sslmode=require",
+     "postgres://app:****@db/prod?sslmode=require"),
+    ("postgresql://db/prod?user=app&password=hunter22&sslmode=require",
+     "postgresql://db/prod?user=app&password=****&sslmode=require"),
+    ("host=db user=app password=hunter22 dbname=prod",
+     "host=db user=app password=**** dbname=prod"),
+    ("host=db password='with space' dbname=prod", "host=db password=**** dbname=prod"),
+    ("postgresql://app@db/prod", "postgresql://app@db/prod"),
+    ("host=/tmp/sock dbname=x", "host=/tmp/sock dbname=x"),
+])
+def test_mask_dsn(dsn: str, expected: str) -> None:
+    assert mask_dsn(dsn) == expected
+
+
+def test_redact_masks_embedded_dsns_and_the_literal_password() -> None:
+    dsn = "postgresql://app:Sup3rSecret@db/prod"
+    text = ('could not connect to postgresql://app:Sup3rSecret@db/prod: FATAL password '
+            'Sup3rSecret rejected; also host=x password=other1234')
+    out = redact(text, dsn)
+    assert "Sup3rSecret" not in out
+    assert "other1234" not in out
+    assert "postgresql://app:****@db/prod" in out
+
+
+def test_checksum_ignores_whitespace_only_edits() -> None:
+    base = "CREATE TABLE a (id int);\nALTER TABLE a ADD COLUMN b int;\n"
+    variants = [
+        "\ufeff" + base,
+        base.replace("\n", "\r\n"),
+        "CREATE TABLE a (id int);   \nALTER TABLE a ADD COLUMN b int;\t\n\n\n",
+    ]
+    for text in variants:
+        assert checksum(text) == checksum(base), repr(text)
+    assert normalize_v1("a  \r\nb\r") == "a\nb"
+    assert checksum(base.replace("b int", "c int")) != checksum(base)
+    assert checksum(" " + base) != checksum(base)  # leading indentation can matter in SQL
+    assert len(checksum(base)) == 64 and CHECKSUM_VERSION == 1
+
+
+def test_unknown_checksum_version_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown checksum version 99"):
+        checksum("x", 99)
+
+
+@pytest.mark.parametrize("name, schema, table", [
+    ("lockwise.schema_history", "lockwise", "schema_history"),
+    ("migrations", None, "migrations"),
+    ("Ops.History$1", "Ops", "History$1"),
+])
+def test_history_table_names(name: str, schema: str | None, table: str) -> None:
+    parsed = HistoryTable.parse(name)
+    assert (parsed.schema, parsed.table) == (schema, table)
+
+
+@pytest.mark.parametrize("name", ["", "a.b.c", "1table", "bad-name", 'x"; DROP TABLE y; --',
+                                  "a" * 64, "schema."])
+def test_history_table_names_rejected(name: str) -> None:
+    with pytest.raises(HistoryNameError):
+        HistoryTable.parse(name)
+
+
+def test_lock_key_depends_on_the_table() -> None:
+    a = HistoryTable.parse("lockwise.schema_history").lock_key
+    assert a == HistoryTable.parse("lockwise.schema_history").lock_key
+    assert a != HistoryTable.parse("other.schema_history").lock_key
+    assert -(2 ** 63) <= a < 2 ** 63

@@ -1,0 +1,145 @@
+"""`--base REF`: migrations added on a branch against those added on REF since the branch
+point. Each test builds a throw-away git repository from fixtures/conflicts/<kind>/{base,
+main,branch}: `base` is the branch point, `main` what REF added since, `branch` the work."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lockwise.cli.app import app
+from lockwise.discover import discover
+from lockwise.graph.build import build_graph
+from lockwise.graph.git import compare_with_base
+
+REPO = Path(__file__).resolve().parents[2]
+CONFLICTS = REPO / "fixtures" / "conflicts"
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+def _copy(src: Path, dst: Path) -> None:
+    for f in src.iterdir():
+        shutil.copy(f, dst / f.name)
+
+
+def make_repo(tmp_path: Path, kind: str, commit_branch: bool = False) -> Path:
+    repo = tmp_path / "repo"
+    db = repo / "db" / "migrations"
+    db.mkdir(parents=True)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "config", "user.email", "test@example.com")
+    _git(repo, "config", "user.name", "test")
+    _copy(CONFLICTS / kind / "base", db)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "branch point")
+    _git(repo, "branch", "feature")
+    _copy(CONFLICTS / kind / "main", db)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "main moves on")
+    _git(repo, "checkout", "-q", "feature")
+    _copy(CONFLICTS / kind / "branch", db)
+    if commit_branch:
+        _git(repo, "add", "-A")
+        _git(repo, "commit", "-qm", "feature work")
+    return repo
+
+
+def _graph(repo: Path):
+    db = repo / "db" / "migrations"
+    comparison = compare_with_base(db, discover(db), "main", None)
+    return comparison, build_graph(comparison.history, branch=comparison.branch)
+
+
+@pytest.mark.parametrize("kind", ["non-commuting", "out-of-order"])
+@pytest.mark.parametrize("commit_branch", [False, True])
+def test_branch_fixture_produces_exactly_its_conflict(tmp_path: Path, kind: str,
+                                                      commit_branch: bool) -> None:
+    repo = make_repo(tmp_path, kind, commit_branch)
+    comparison, graph = _graph(repo)
+    assert [c.kind for c in graph.conflicts] == [kind]
+    # The history is the merged one: REF's new migration is in it, read from git.
+    assert len(comparison.history) == 3
+    assert len(comparison.branch.branch_new) == 1
+    assert len(comparison.branch.base_new) == 1
+    paths = [loc.path for loc in graph.conflicts[0].locations]
+    assert any(p.startswith("main:db/migrations/") for p in paths)
+
+
+def test_non_commuting_names_the_column_and_both_migrations(tmp_path: Path) -> None:
+    _, graph = _graph(make_repo(tmp_path, "non-commuting"))
+    (conflict,) = graph.conflicts
+    assert conflict.object == "column:public.accounts.balance"
+    assert set(conflict.migrations) == {"002_balance_bigint", "003_balance_numeric"}
+    assert "both change the type" in conflict.explanation
+
+
+def test_without_base_the_same_history_has_no_conflict(tmp_path: Path) -> None:
+    # Once merged in version order the two type changes are ordered: only the branch view
+    # shows that nobody decided that order.
+    repo = make_repo(tmp_path, "non-commuting")
+    db = repo / "db" / "migrations"
+    _copy(CONFLICTS / "non-commuting" / "main", db)
+    assert build_graph(discover(db)).conflicts == []
+
+
+def test_lint_base_reports_only_changed_migrations_and_the_conflict(tmp_path: Path,
+                                                                    monkeypatch) -> None:
+    repo = make_repo(tmp_path, "non-commuting")
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(app, ["lint", "db/migrations", "--base", "main",
+                                      "--format", "json"])
+    doc = json.loads(result.stdout)
+    assert [m["id"] for m in doc["migrations"]] == ["003_balance_numeric"]
+    assert [c["kind"] for c in doc["conflicts"]] == ["non-commuting"]
+    assert result.exit_code == 1
+
+
+def test_lint_base_with_nothing_new_reports_nothing(tmp_path: Path, monkeypatch) -> None:
+    repo = make_repo(tmp_path, "out-of-order")
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(app, ["lint", "db/migrations", "--base", "HEAD",
+                                      "--format", "json"])
+    doc = json.loads(result.stdout)
+    assert [m["id"] for m in doc["migrations"]] == ["002_accounts_nickname"]
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "feature work")
+    clean = CliRunner().invoke(app, ["lint", "db/migrations", "--base", "HEAD",
+                                     "--format", "json"])
+    assert json.loads(clean.stdout)["migrations"] == []
+    assert clean.exit_code == 0
+
+
+def test_graph_command_with_base(tmp_path: Path, monkeypatch) -> None:
+    repo = make_repo(tmp_path, "out-of-order")
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(app, ["graph", "db/migrations", "--base", "main"])
+    assert "conflict out-of-order [safe-with-care] version:002" in result.stdout
+    assert result.exit_code == 0
+
+
+def test_unknown_ref_is_an_input_error(tmp_path: Path, monkeypatch) -> None:
+    repo = make_repo(tmp_path, "out-of-order")
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(app, ["lint", "db/migrations", "--base", "no-such-branch"])
+    assert result.exit_code == 2
+    assert "lockwise: error:" in result.stderr
+    assert "no-such-branch" in result.stderr
+
+
+def test_outside_a_git_repository_is_an_input_error(tmp_path: Path) -> None:
+    db = tmp_path / "db"
+    db.mkdir()
+    (db / "001_x.sql").write_text("CREATE TABLE x (id int);\n")
+    result = CliRunner().invoke(app, ["graph", str(db), "--base", "main"])
+    assert result.exit_code == 2
+    assert "git" in result.stderr

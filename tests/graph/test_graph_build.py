@@ -1,0 +1,272 @@
+"""The graph builder on small histories: edges, conflicts, and what must not be flagged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lockwise.discover import discover
+from lockwise.graph.build import BranchInfo, build_graph
+
+
+def history(tmp_path: Path, *files: tuple[str, str]) -> list:
+    """Write (name, sql) files into a directory and discover them (the layout decides from
+    the names: `N_x.sql` plain, `N_x.up.sql`/`.down.sql` golang-migrate)."""
+    for name, sql in files:
+        (tmp_path / name).write_text(sql)
+    return discover(tmp_path)
+
+
+def kinds(graph) -> list[str]:
+    return [c.kind for c in graph.conflicts]
+
+
+USERS = "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, nick text);\n"
+
+
+def test_edges_say_why(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path,
+        ("1_users.sql", USERS),
+        ("2_orders.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, "
+                         "user_id bigint REFERENCES users (id));\n"),
+        ("3_view.sql", "CREATE VIEW user_orders AS SELECT u.email, o.id FROM users u "
+                       "JOIN orders o ON o.user_id = u.id;\n"),
+        ("4_index.sql", "CREATE INDEX users_nick_idx ON users (nick);\n"),
+        ("5_drop.sql", "DROP INDEX users_nick_idx;\n"),
+    ))
+    edges = {pair: {r: objs for r, objs in reasons.items() if r != "order"}
+             for pair, reasons in graph.edges.items()}
+    assert edges[("1_users", "2_orders")] == {"fk-target": ["table:public.users"]}
+    assert sorted(edges[("1_users", "3_view")]["view-over"]) == [
+        "column:public.users.email", "column:public.users.id", "table:public.users"]
+    assert "column:public.orders.user_id" in edges[("2_orders", "3_view")]["view-over"]
+    assert sorted(edges[("1_users", "4_index")]["created-by"]) == [
+        "column:public.users.nick", "table:public.users"]
+    assert edges[("4_index", "5_drop")] == {"created-by": ["index:public.users_nick_idx"]}
+    assert graph.edges[("2_orders", "3_view")]["order"] == []
+    assert ("1_users", "5_drop") not in edges
+    assert graph.conflicts == []
+    dependency = graph.dependency_graph()
+    assert set(dependency.predecessors("3_view")) == {"1_users", "2_orders"}
+
+
+def test_dropped_after_use_edge(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path,
+        ("1_users.sql", USERS),
+        ("2_backfill.sql", "UPDATE users SET nick = email WHERE nick IS NULL;\n"),
+        ("3_drop.sql", "ALTER TABLE users DROP COLUMN nick;\n"),
+    ))
+    assert graph.edges[("2_backfill", "3_drop")]["dropped-after-use"] == [
+        "column:public.users.nick"]
+
+
+def test_column_never_created_on_a_table_created_here(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path,
+        ("1_users.sql", USERS),
+        ("2_index.sql", "CREATE INDEX users_phone_idx ON users (phone);\n"),
+    ))
+    assert kinds(graph) == ["missing-object"]
+    assert graph.conflicts[0].object == "column:public.users.phone"
+    assert "never has that column" in graph.conflicts[0].explanation
+
+
+def test_objects_never_created_here_may_pre_exist(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path,
+        ("1_alter.sql", "ALTER TABLE legacy ADD COLUMN note text;\n"),
+        ("2_index.sql", "CREATE INDEX legacy_owner_idx ON legacy (owner_id);\n"
+                        "UPDATE other SET x = 1 WHERE id < 10;\n"),
+    ))
+    assert graph.conflicts == []
+
+
+def test_using_a_renamed_column_by_its_old_name(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path,
+        ("1_users.sql", USERS),
+        ("2_rename.sql", "ALTER TABLE users RENAME COLUMN nick TO handle;\n"),
+        ("3_default.sql", "ALTER TABLE users ALTER COLUMN nick SET DEFAULT 'x';\n"),
+    ))
+    assert kinds(graph) == ["missing-object"]
+    assert "renamed away in 2_rename" in graph.conflicts[0].explanation
+
+
+def test_renamed_table_keeps_its_columns(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path,
+        ("1_users.sql", USERS),
+        ("2_rename.sql", "ALTER TABLE users RENAME TO members;\n"),
+        ("3_index.sql", "CREATE INDEX members_nick_idx ON members (nick);\n"
+                        "CREATE INDEX members_x_idx ON members (no_such_column);\n"),
+    ))
+    assert [c.object for c in graph.conflicts] == ["column:public.members.no_such_column"]
+
+
+def test_if_exists_on_a_dropped_object_is_fine(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path,
+        ("1_users.sql", USERS),
+        ("2_drop.sql", "DROP TABLE users;\n"),
+        ("3_again.sql", "DROP TABLE IF EXISTS users;\n"),
+        ("4_recreate.sql", USERS),
+        ("5_use.sql", "ALTER TABLE users ADD COLUMN phone text;\n"),
+    ))
+    assert graph.conflicts == []
+
+
+def test_dropping_the_target_of_a_foreign_key(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path,
+        ("1_users.sql", USERS),
+        ("2_orders.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, "
+                         "user_email text REFERENCES users (email));\n"),
+        ("3_drop.sql", "ALTER TABLE users DROP COLUMN email;\n"),
+    ))
+    assert kinds(graph) == ["dependency-dropped"]
+    assert "foreign key orders_user_email_fkey on public.orders" in \
+        graph.conflicts[0].explanation
+
+
+def test_cascade_drop_is_flagged_unless_the_migration_recreates_the_view(
+        tmp_path: Path) -> None:
+    view = "CREATE VIEW nicks AS SELECT id, nick FROM users;\n"
+    flagged = build_graph(history(
+        tmp_path / "a" if (tmp_path / "a").mkdir() is None else tmp_path,
+        ("1_users.sql", USERS), ("2_view.sql", view),
+        ("3_drop.sql", "ALTER TABLE users DROP COLUMN nick CASCADE;\n"),
+    ))
+    assert kinds(flagged) == ["dependency-dropped"]
+    assert "CASCADE, which silently drops view public.nicks" in \
+        flagged.conflicts[0].explanation
+    (tmp_path / "b").mkdir()
+    recreated = build_graph(history(
+        tmp_path / "b",
+        ("1_users.sql", USERS), ("2_view.sql", view),
+        ("3_drop.sql", "DROP TABLE users CASCADE;\n" + USERS + view),
+    ))
+    assert recreated.conflicts == []
+
+
+def test_drop_view_first_then_column_is_fine(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path,
+        ("1_users.sql", USERS),
+        ("2_view.sql", "CREATE VIEW v AS SELECT u.id, u.nick FROM users AS u;\n"),
+        ("3_drop.sql", "DROP VIEW v;\nALTER TABLE users DROP COLUMN nick;\n"),
+    ))
+    assert graph.conflicts == []
+
+
+def test_view_columns_resolve_per_query_level(tmp_path: Path) -> None:
+    # `c` is `comments` inside the subquery and `channels` outside: dropping channels.post_id
+    # (which the view does not use) must not be flagged; dropping comments.post_id must.
+    setup = ("CREATE TABLE posts (id int PRIMARY KEY, title text);\n"
+             "CREATE TABLE comments (id int PRIMARY KEY, post_id int, body text);\n"
+             "CREATE TABLE channels (id int PRIMARY KEY, post_id int, name text);\n"
+             "CREATE VIEW post_stats AS SELECT p.id, c.name, "
+             "(SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS n "
+             "FROM posts p JOIN channels c ON c.id = p.id;\n")
+    graph = build_graph(history(
+        tmp_path,
+        ("1_setup.sql", setup),
+        ("2_drop.sql", "ALTER TABLE channels DROP COLUMN post_id;\n"),
+        ("3_drop.sql", "ALTER TABLE comments DROP COLUMN post_id;\n"),
+    ))
+    assert [c.object for c in graph.conflicts] == ["column:public.comments.post_id"]
+
+
+def test_down_round_trips_that_are_right(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path,
+        ("1_base.up.sql", "CREATE TYPE mood AS ENUM ('sad', 'ok');\n" + USERS +
+         "ALTER TABLE users ADD COLUMN feeling mood;\n"),
+        ("1_base.down.sql", "DROP TABLE users;\nDROP TYPE mood;\n"),
+        # PostgreSQL stores SET DEFAULT NULL as no default at all.
+        ("2_default.up.sql", "ALTER TABLE users ALTER COLUMN nick SET DEFAULT 'anon';\n"),
+        ("2_default.down.sql", "ALTER TABLE users ALTER COLUMN nick SET DEFAULT NULL;\n"),
+        # The enum rename dance, and a named NOT NULL constraint (PostgreSQL 18).
+        ("3_enum.up.sql", "ALTER TYPE mood RENAME TO mood_old;\n"
+                          "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');\n"
+                          "ALTER TABLE users ALTER COLUMN feeling TYPE mood "
+                          "USING feeling::text::mood;\nDROP TYPE mood_old;\n"
+                          "ALTER TABLE users ALTER COLUMN email DROP NOT NULL;\n"),
+        ("3_enum.down.sql", "ALTER TYPE mood RENAME TO mood_new;\n"
+                            "CREATE TYPE mood AS ENUM ('sad', 'ok');\n"
+                            "ALTER TABLE users ALTER COLUMN feeling TYPE mood "
+                            "USING feeling::text::mood;\nDROP TYPE mood_new;\n"
+                            "ALTER TABLE users ADD CONSTRAINT email_nn NOT NULL email;\n"),
+    ))
+    assert graph.downs_checked == 3
+    assert graph.conflicts == []
+
+
+def test_down_mismatches(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path,
+        ("1_base.up.sql", USERS),
+        ("1_base.down.sql", "DROP TABLE users;\n"),
+        ("2_type.up.sql", "ALTER TABLE users ALTER COLUMN nick TYPE varchar(40);\n"),
+        ("2_type.down.sql", "SELECT 1;\n"),
+        ("3_enum.up.sql", "CREATE TYPE mood AS ENUM ('sad');\n"),
+        ("3_enum.down.sql", "-- nothing\n"),
+        ("4_broken.up.sql", "ALTER TABLE users ADD COLUMN age int;\n"),
+        ("4_broken.down.sql", "ALTER TABLE users DROP COLUMN age\nSELEC 1;\n"),
+    ))
+    found = {c.migrations[0]: c for c in graph.conflicts}
+    assert kinds(graph) == ["down-mismatch"] * 3
+    assert "was text null no default, after down varchar(40)" in found["2_type"].explanation
+    assert found["3_enum"].object == "type:public.mood"
+    assert "does not parse" in found["4_broken"].explanation
+    assert found["4_broken"].locations[1].line == 2
+
+
+def _branch_graph(tmp_path: Path, base_sql: str, ref_sql: str, ours_sql: str):
+    migrations = history(tmp_path, ("1_users.sql", USERS), ("2_theirs.sql", base_sql),
+                         ("3_ours.sql", ours_sql))
+    ids = [m.id for m in migrations]
+    info = BranchInfo(ref="main", branch_new=frozenset([ids[2]]),
+                      base_new=frozenset([ids[1]]), applied_newest=migrations[1])
+    del ref_sql
+    return build_graph(migrations, branch=info)
+
+
+def test_non_commuting_pairs(tmp_path: Path) -> None:
+    # When REF's migration renames or drops what ours uses, the merged history also fails
+    # outright (missing-object): both are reported.
+    fails = ["missing-object", "non-commuting"]
+    cases = [
+        ("ALTER TABLE users ALTER COLUMN nick SET DEFAULT 'a';",
+         "ALTER TABLE users ALTER COLUMN nick SET DEFAULT 'b';", "both change the default",
+         ["non-commuting"]),
+        ("ALTER TABLE users RENAME COLUMN nick TO handle;",
+         "ALTER TABLE users ALTER COLUMN nick SET NOT NULL;", "renames column:public.users.nick",
+         fails),
+        ("UPDATE users SET nick = lower(nick);",
+         "ALTER TABLE users ALTER COLUMN nick TYPE varchar(10);", "UPDATEs", ["non-commuting"]),
+        ("CREATE TABLE audit (id int);", "CREATE TABLE audit (id bigint);",
+         "both create table:public.audit", ["non-commuting"]),
+        ("ALTER TABLE users DROP COLUMN nick;", "CREATE INDEX users_nick ON users (nick);",
+         "drops column:public.users.nick", fails),
+    ]
+    for i, (theirs, ours, expected, expected_kinds) in enumerate(cases):
+        d = tmp_path / str(i)
+        d.mkdir()
+        graph = _branch_graph(d, theirs, "", ours)
+        assert sorted(kinds(graph)) == expected_kinds, (theirs, ours, graph.conflicts)
+        (conflict,) = [c for c in graph.conflicts if c.kind == "non-commuting"]
+        assert expected in conflict.explanation
+
+
+def test_commuting_changes_are_not_conflicts(tmp_path: Path) -> None:
+    cases = [
+        ("ALTER TABLE users ADD COLUMN a int;", "ALTER TABLE users ADD COLUMN b int;"),
+        ("CREATE INDEX users_email ON users (email);",
+         "ALTER TABLE users ALTER COLUMN nick SET DEFAULT 'x';"),
+        ("UPDATE users SET nick = 'x' WHERE id = 1;", "UPDATE users SET email = 'y';"),
+    ]
+    for i, (theirs, ours) in enumerate(cases):
+        d = tmp_path / str(i)
+        d.mkdir()
+        assert _branch_graph(d, theirs, "", ours).conflicts == [], (theirs, ours)

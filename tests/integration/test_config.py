@@ -1,0 +1,220 @@
+"""Configuration files: discovery, every key, per-path overrides, precedence of flags, and
+clear errors (exit 2) naming the file and the key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lockwise.cli.app import app
+from lockwise.config import find_config, load_config, load_file
+from lockwise.core.types import Safety
+from lockwise.parse.source import InputError
+
+TABLE = "CREATE TABLE t (id int, v text);\n"
+INDEX = "CREATE INDEX t_v ON t (v);\n"
+DROP = "ALTER TABLE t DROP COLUMN v;\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository with migrations in db/migrations; the working directory is its root."""
+    migrations = tmp_path / "db" / "migrations"
+    migrations.mkdir(parents=True)
+    (migrations / "001_t.sql").write_text(TABLE)
+    (migrations / "002_index.sql").write_text(INDEX)
+    (migrations / "003_drop.sql").write_text(DROP)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def lint(*args: str):
+    return CliRunner().invoke(app, ["lint", *args])
+
+
+def rules_in(result) -> set[str]:
+    doc = json.loads(result.stdout)
+    return {f["rule"] for m in doc["migrations"]
+            for f in m["findings"] + [f for s in m["statements"] for f in s["findings"]]}
+
+
+def test_found_by_walking_up_from_the_working_directory(project: Path, monkeypatch) -> None:
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "app"\n\n[tool.lockwise]\nmigrations = ["db/migrations"]\n'
+        'fail_on = "destructive"\n')
+    nested = project / "src" / "app"
+    nested.mkdir(parents=True)
+    monkeypatch.chdir(nested)
+    assert find_config() == project / "pyproject.toml"
+    result = lint("-f", "json")  # no path: the configured migrations, relative to the file
+    doc = json.loads(result.stdout)
+    assert [m["id"] for m in doc["migrations"]] == ["001_t", "002_index", "003_drop"]
+    assert doc["fail_on"] == "destructive"
+    assert result.exit_code == 1  # DROP COLUMN is destructive
+
+
+def test_lockwise_toml_wins_over_pyproject_and_pyproject_without_table_is_skipped(
+        project: Path) -> None:
+    (project / "pyproject.toml").write_text('[project]\nname = "app"\n')
+    assert find_config(project) is None
+    (project / "pyproject.toml").write_text('[tool.lockwise]\npg_version = 12\n')
+    (project / "lockwise.toml").write_text("pg_version = 13\n")
+    assert find_config(project) == project / "lockwise.toml"
+    assert load_config(start=project).pg_version == 13
+
+
+def test_every_key(project: Path) -> None:
+    (project / "rules").mkdir()
+    (project / "lockwise.toml").write_text("""
+migrations = "db/migrations"
+layout = "plain"
+pg_version = 14
+fail_on = "safe-with-care"
+select = ["index-without-concurrently"]
+ignore = ["drop-column"]
+stats = "stats.json"
+max_lock_seconds = 2.5
+assume_in_transaction = true
+rules_dir = ["rules"]
+templates = "skip"
+
+[[overrides]]
+path = "db/migrations/003_*.sql"
+ignore = ["missing-lock-timeout"]
+fail_on = "destructive"
+""")
+    cfg = load_config(start=project)
+    assert cfg.migrations == [project / "db/migrations"]
+    assert (cfg.layout, cfg.pg_version, cfg.fail_on) == ("plain", 14, Safety.SAFE_WITH_CARE)
+    assert (cfg.select, cfg.ignore) == (["index-without-concurrently"], ["drop-column"])
+    assert cfg.stats == project / "stats.json" and cfg.max_lock_seconds == 2.5
+    assert cfg.assume_in_transaction is True and cfg.rules_dir == [project / "rules"]
+    assert cfg.templates == "skip"
+    [override] = cfg.overrides
+    assert override.matches("db/migrations/003_drop.sql")
+    assert not override.matches("db/migrations/002_index.sql")
+    assert override.fail_on == Safety.DESTRUCTIVE
+
+
+def test_config_applies_and_flags_override_it(project: Path) -> None:
+    (project / "lockwise.toml").write_text(
+        'migrations = ["db/migrations"]\nignore = ["drop-column"]\nfail_on = "destructive"\n'
+        "pg_version = 12\n")
+    configured = lint("-f", "json")
+    assert "drop-column" not in rules_in(configured)
+    assert json.loads(configured.stdout)["pg_version"] == 12
+    assert configured.exit_code == 0  # nothing destructive left, fail_on destructive
+    flagged = lint("-f", "json", "--ignore", "index-without-concurrently", "--pg-version", "16",
+                   "--fail-on", "requires-downtime")
+    assert "drop-column" in rules_in(flagged)
+    assert "index-without-concurrently" not in rules_in(flagged)
+    assert json.loads(flagged.stdout)["pg_version"] == 16
+    assert flagged.exit_code == 1
+    explicit_path = lint("db/migrations/002_index.sql", "-f", "json")
+    assert [m["id"] for m in json.loads(explicit_path.stdout)["migrations"]] == ["002_index"]
+
+
+def test_per_path_overrides(project: Path) -> None:
+    (project / "lockwise.toml").write_text(
+        'migrations = ["db/migrations"]\n\n[[overrides]]\npath = "db/migrations/003_drop.sql"\n'
+        'ignore = ["drop-column"]\n')
+    result = lint("-f", "json")
+    doc = json.loads(result.stdout)
+    by_id = {m["id"]: m for m in doc["migrations"]}
+    assert by_id["003_drop"]["safety"] != "destructive"
+    assert "index-without-concurrently" in rules_in(result)
+    assert result.exit_code == 1  # the index in 002 still fails
+    (project / "lockwise.toml").write_text(
+        'migrations = ["db/migrations"]\n\n[[overrides]]\npath = "db/**"\n'
+        'fail_on = "destructive"\n')
+    assert lint().exit_code == 1  # 003 is destructive
+    (project / "lockwise.toml").write_text(
+        'migrations = ["db/migrations"]\n\n[[overrides]]\npath = "db/**"\n'
+        'fail_on = "destructive"\nignore = ["drop-column"]\n')
+    assert lint().exit_code == 0  # the index (requires-downtime) is below the override's level
+    (project / "lockwise.toml").write_text(
+        'migrations = ["db/migrations"]\n\n[[overrides]]\npath = "db/**"\n'
+        'select = ["index-without-concurrently"]\n')
+    assert rules_in(lint("-f", "json")) == {"index-without-concurrently"}
+
+
+def test_stdin_filename_is_matched_by_overrides(project: Path) -> None:
+    (project / "lockwise.toml").write_text(
+        '[[overrides]]\npath = "db/legacy/*.sql"\nignore = ["drop-column"]\n')
+    sql = DROP
+    legacy = CliRunner().invoke(app, ["lint", "--stdin", "--stdin-filename",
+                                      "db/legacy/003.sql", "-f", "json"], input=sql)
+    assert "drop-column" not in rules_in(legacy)
+    other = CliRunner().invoke(app, ["lint", "--stdin", "--stdin-filename",
+                                     "db/migrations/003.sql", "-f", "json"], input=sql)
+    assert "drop-column" in rules_in(other)
+    assert json.loads(other.stdout)["migrations"][0]["path"] == "db/migrations/003.sql"
+
+
+@pytest.mark.parametrize(("text", "key", "line", "fragment"), [
+    ("pg_version = 16\nfail-on = 'safe'\n", "fail-on", 2,
+     "unknown key `fail-on` in lockwise.toml (did you mean `fail_on`?)"),
+    ("pg_version = 9\n", "pg_version", 1, "`pg_version` must be an integer from 11 to 18"),
+    ("pg_version = '16'\n", "pg_version", 1, "`pg_version` must be"),
+    ("fail_on = 'risky'\n", "fail_on", 1, "unknown safety level 'risky'"),
+    ("\nlayout = 'rails'\n", "layout", 2, "`layout` must be one of"),
+    ("select = 3\n", "select", 1, "`select` must be a string or a list of strings"),
+    ("ignore = ['drop-colum']\n", "ignore", 1, "unknown rule 'drop-colum' in `ignore`"),
+    ("max_lock_seconds = -1\n", "max_lock_seconds", 1, "a positive number"),
+    ("assume_in_transaction = 'yes'\n", "assume_in_transaction", 1, "true or false"),
+    ("templates = 'render'\n", "templates", 1, "one of substitute, skip, error"),
+    ("overrides = { path = 'x' }\n", "overrides", 1, "an array of tables"),
+    ("[[overrides]]\nignore = ['drop-column']\n", "path", 1, "overrides[1] needs `path`"),
+    ("[[overrides]]\npath = 'a'\nfail = 'x'\n", "fail", 3,
+     "unknown key `fail` in lockwise.toml overrides[1]"),
+    ("pg_version = \n", None, 1, "invalid TOML"),
+])
+def test_bad_config_is_a_clear_error(project: Path, text: str, key: str | None, line: int,
+                                     fragment: str) -> None:
+    (project / "lockwise.toml").write_text(text)
+    result = lint("db/migrations")
+    assert result.exit_code == 2
+    message = result.stderr.strip()
+    assert message.startswith(f"lockwise: error: {project / 'lockwise.toml'}:{line}:"), message
+    assert fragment in message
+    assert "Traceback" not in result.output
+
+
+def test_pyproject_errors_name_the_table(project: Path) -> None:
+    (project / "pyproject.toml").write_text("[tool.lockwise]\nfail_on = 'x'\nbogus = 1\n")
+    with pytest.raises(InputError) as err:
+        load_file(project / "pyproject.toml")
+    assert "unknown key `bogus` in [tool.lockwise]" in err.value.message
+    assert err.value.line == 3
+
+
+def test_explicit_config_file(project: Path) -> None:
+    (project / "ci.toml").write_text("fail_on = 'destructive'\nmigrations = 'db/migrations'\n")
+    (project / "lockwise.toml").write_text("fail_on = 'safe'\n")
+    result = lint("--config", "ci.toml", "-f", "json")
+    assert json.loads(result.stdout)["fail_on"] == "destructive"
+    missing = lint("--config", "nope.toml")
+    assert missing.exit_code == 2 and "nope.toml" in missing.stderr
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    no_table = lint("--config", "pyproject.toml")
+    assert no_table.exit_code == 2 and "no [tool.lockwise] table" in no_table.stderr
+
+
+def test_configured_stats_and_max_lock_seconds_reach_the_cost_model(project: Path) -> None:
+    from lockwise.cost.stats import Stats, TableStats
+
+    stats = Stats({"public.t": TableStats(name="public.t", rows=50_000_000,
+                                          heap_bytes=8_000_000_000)})
+    (project / "stats.json").write_text(stats.to_json())
+    (project / "lockwise.toml").write_text(
+        'migrations = "db/migrations"\nstats = "stats.json"\nmax_lock_seconds = 1\n')
+    doc = json.loads(lint("-f", "json").stdout)
+    index = next(m for m in doc["migrations"] if m["id"] == "002_index")
+    assert index["estimated_seconds"] is not None and index["estimated_seconds"] > 1
+    assert "lock-held-too-long" in rules_in(lint("-f", "json"))
+    (project / "lockwise.toml").write_text('migrations = "db/migrations"\nstats = "none.json"\n')
+    missing = lint()
+    assert missing.exit_code == 2 and "none.json" in missing.stderr

@@ -1,0 +1,200 @@
+"""CI report formats over the example migrations: snapshots, and each format's own contract
+(SARIF against the official schema, GitHub workflow-command escaping, JUnit XML, GitLab Code
+Quality fields)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from typer.testing import CliRunner
+
+from lockwise.cli.app import app
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parent / "data"
+EXAMPLES = "fixtures/migrations"
+
+
+@pytest.fixture(autouse=True)
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Paths in the reports are relative to the working directory, as in CI.
+    monkeypatch.chdir(REPO)
+
+
+def lint(*args: str):
+    result = CliRunner().invoke(app, ["lint", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+def _sarif_for_snapshot(doc: dict) -> dict:
+    """The SARIF log with the catalog reduced to the rules that fired, so the snapshot follows
+    the findings, not every rule added to the catalog."""
+    run = doc["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    for result in run["results"]:
+        assert rules[result.pop("ruleIndex")]["id"] == result["ruleId"]
+    fired = {r["ruleId"] for r in run["results"]}
+    run["tool"]["driver"]["rules"] = [r for r in rules if r["id"] in fired]
+    run["tool"]["driver"]["version"] = run["tool"]["driver"]["semanticVersion"] = "<version>"
+    return doc
+
+
+def test_sarif_snapshot(snapshot) -> None:
+    result = lint(EXAMPLES, "--format", "sarif")
+    assert result.exit_code == 1
+    assert _sarif_for_snapshot(json.loads(result.stdout)) == snapshot
+
+
+@pytest.mark.parametrize("fmt", ["github", "markdown", "junit", "gitlab"])
+def test_format_snapshot(fmt: str, snapshot) -> None:
+    result = lint(EXAMPLES, "--format", fmt)
+    assert result.exit_code == 1
+    assert result.stdout == snapshot
+
+
+def _validator():
+    import jsonschema
+
+    schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator.check_schema(schema)
+    return jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+@pytest.mark.parametrize("target", [EXAMPLES, "fixtures/layouts/dbmate", "fixtures/layouts/sqitch"])
+def test_sarif_validates_against_official_schema(target: str) -> None:
+    doc = json.loads(lint(target, "--format", "sarif").stdout)
+    errors = sorted(_validator().iter_errors(doc), key=lambda e: list(e.path))
+    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
+    run = doc["runs"][0]
+    assert run["results"], "the examples have findings"
+    for rule in run["tool"]["driver"]["rules"]:
+        assert rule["helpUri"].endswith(f"/docs/rules/{rule['id']}.md")
+        assert "{" not in rule["help"]["text"], "help shows <facts>, not raw templates"
+    for result in run["results"]:
+        region = result["locations"][0]["physicalLocation"]["region"]
+        assert {"startLine", "startColumn", "endLine", "endColumn"} <= set(region)
+
+
+def test_sarif_schema_rejects_a_broken_log() -> None:
+    """The validation above can fail: a result without a message is refused."""
+    doc = json.loads(lint(EXAMPLES, "--format", "sarif").stdout)
+    del doc["runs"][0]["results"][0]["message"]
+    assert list(_validator().iter_errors(doc))
+
+
+def test_sarif_region_matches_the_statement() -> None:
+    doc = json.loads(lint(EXAMPLES, "--format", "sarif").stdout)
+    result = next(r for r in doc["runs"][0]["results"]
+                  if r["ruleId"] == "index-without-concurrently")
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {
+        "uri": "fixtures/migrations/0003_index_orders_by_account.up.sql",
+        "uriBaseId": "%SRCROOT%"}
+    text = (REPO / EXAMPLES / "0003_index_orders_by_account.up.sql").read_text()
+    line = text.splitlines()[location["region"]["startLine"] - 1]
+    region = location["region"]
+    # endColumn is exclusive in SARIF: the slice is the statement without its semicolon.
+    assert line[region["startColumn"] - 1:region["endColumn"] - 1] == \
+        "CREATE INDEX orders_account_id_idx ON orders (account_id)"
+
+
+def test_github_levels_follow_fail_on() -> None:
+    default = lint(EXAMPLES, "--format", "github").stdout.splitlines()
+    assert any(line.startswith("::error file=fixtures/migrations/0003") for line in default)
+    assert any(line.startswith("::warning ") and "missing-lock-timeout" in line
+               for line in default)
+    lenient = lint(EXAMPLES, "--format", "github", "--fail-on", "destructive").stdout
+    assert "::error " not in lenient
+    strict = lint(EXAMPLES, "--format", "github", "--fail-on", "safe-with-care").stdout
+    assert "::warning " not in strict
+
+
+def test_github_escapes_workflow_command_syntax(tmp_path: Path) -> None:
+    from lockwise.report.github import _escape_data, _escape_property
+
+    assert _escape_data("50% done\nnext") == "50%25 done%0Anext"
+    assert _escape_property("a:b,c") == "a%3Ab%2Cc"
+    # A finding's message spans lines (the fix): it must stay one workflow command.
+    for line in lint(EXAMPLES, "--format", "github").stdout.splitlines():
+        assert line.startswith(("::error ", "::warning ", "::notice ", "lockwise: "))
+
+
+def test_junit_is_well_formed_and_counts_failures() -> None:
+    root = ET.fromstring(lint(EXAMPLES, "--format", "junit").stdout)
+    suites = root.findall("testsuite")
+    assert len(suites) == 8
+    failures = root.findall(".//failure")
+    assert int(root.get("failures")) == len(failures) == sum(
+        int(s.get("failures")) for s in suites)
+    assert int(root.get("tests")) == len(root.findall(".//testcase"))
+    assert {f.get("type") for f in failures} >= {"index-without-concurrently", "set-not-null"}
+    # Below the threshold, findings are reported but do not fail the case.
+    assert "missing-lock-timeout" in "".join(e.text or "" for e in root.iter("system-out"))
+    relaxed = ET.fromstring(lint(EXAMPLES, "--format", "junit", "--fail-on", "destructive")
+                            .stdout)
+    assert relaxed.get("failures") == "0"
+
+
+def test_junit_reports_parse_errors_as_errors(tmp_path: Path) -> None:
+    (tmp_path / "001_broken.sql").write_text("ALTER TABLEX accounts ADD COLUMN x int;\n")
+    result = lint(str(tmp_path), "--format", "junit")
+    assert result.exit_code == 2
+    root = ET.fromstring(result.stdout)
+    assert root.get("errors") == "1"
+    assert root.find(".//error").get("type") == "parse-error"
+
+
+def test_gitlab_code_quality_fields_and_stable_fingerprints(tmp_path: Path) -> None:
+    issues = json.loads(lint(EXAMPLES, "--format", "gitlab").stdout)
+    assert issues
+    for issue in issues:
+        assert set(issue) >= {"description", "check_name", "fingerprint", "severity", "location"}
+        assert issue["severity"] in {"info", "minor", "major", "critical", "blocker"}
+        assert isinstance(issue["location"]["lines"]["begin"], int)
+    fingerprints = [i["fingerprint"] for i in issues]
+    assert len(set(fingerprints)) == len(fingerprints)
+
+    # Moving a statement down (a comment added above it) keeps its fingerprint.
+    src = tmp_path / "m"
+    src.mkdir()
+    body = "CREATE TABLE t (id int);\nCREATE INDEX t_id ON t (id);\n"
+    (src / "001_t.sql").write_text(body)
+    before = json.loads(lint(str(src), "--format", "gitlab").stdout)
+    (src / "001_t.sql").write_text("-- a comment\n\n" + body)
+    after = json.loads(lint(str(src), "--format", "gitlab").stdout)
+    assert [i["fingerprint"] for i in before] == [i["fingerprint"] for i in after]
+    assert [i["location"]["lines"]["begin"] for i in before] != \
+        [i["location"]["lines"]["begin"] for i in after]
+
+
+def test_markdown_table_has_one_row_per_migration() -> None:
+    text = lint(EXAMPLES, "--format", "markdown").stdout
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    assert len(rows) == 8
+    assert text.count("<details>") == text.count("</details>") == 8
+    assert "`ShareLock` on `public.orders`" in rows[2]
+
+
+def test_markdown_fits_one_comment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.report import markdown
+
+    monkeypatch.setattr(markdown, "MAX_COMMENT_CHARS", 3000)
+    text = lint(EXAMPLES, "--format", "markdown").stdout
+    assert len(text) <= 3000
+    assert "left out to fit in one comment" in text
+    assert text.count("| `") >= 8  # the table itself is always complete
+
+
+def test_sarif_uris_are_escaped_for_stdin_names() -> None:
+    result = CliRunner().invoke(
+        app, ["lint", "--stdin", "--stdin-filename", "db/new migration <1>.sql", "-f", "sarif"],
+        input="CREATE INDEX i ON t (a);\n")
+    doc = json.loads(result.stdout)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in doc["runs"][0]["results"]}
+    assert uris == {"db/new%20migration%20%3C1%3E.sql"}
+    assert not list(_validator().iter_errors(doc))

@@ -1,0 +1,158 @@
+"""Each layout's fixture directory (fixtures/layouts/<layout>) is detected, read in the tool's
+order, and linted with the right transaction handling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lockwise.discover import discover
+from lockwise.discover.layouts import detect_layout
+from lockwise.discover.tools import split_dbmate
+from lockwise.lint import LintOptions, lint_migrations
+
+LAYOUTS = Path(__file__).resolve().parents[2] / "fixtures" / "layouts"
+
+#: For each fixture: migration ids in order, with (safety, rules that fire).
+EXPECTED = {
+    "plain": [
+        ("001_create_accounts", "safe", set()),
+        ("002_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
+        ("010_index_email", "requires-downtime", {"index-without-concurrently"}),
+    ],
+    "golang-migrate": [
+        ("1_create_accounts", "safe", set()),
+        ("2_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
+        ("10_index_email", "requires-downtime", {"index-without-concurrently"}),
+    ],
+    "diesel": [
+        ("2024-01-01-000001_create_accounts", "safe", set()),
+        ("2024-01-02-000001_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
+        ("2024-01-03-000001_index_nickname", "safe", set()),
+        ("2024-01-10-000001_index_email", "requires-downtime", {"index-without-concurrently"}),
+    ],
+    "flyway": [
+        ("1_create_accounts", "safe", set()),
+        ("2_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
+        ("3_index_nickname", "safe", set()),
+        ("10_index_email", "requires-downtime", {"index-without-concurrently"}),
+        ("R_accounts_view", "safe", set()),
+    ],
+    "prisma": [
+        ("20240101000000_create_accounts", "safe", set()),
+        ("20240102000000_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
+        ("20240110000000_index_email", "requires-downtime", {"index-without-concurrently"}),
+    ],
+    "dbmate": [
+        ("20240101000000_create_accounts", "safe", set()),
+        ("20240102000000_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
+        ("20240103000000_index_nickname", "safe", set()),
+        ("20240110000000_index_email", "requires-downtime", {"index-without-concurrently"}),
+    ],
+    "sqitch": [
+        ("0001_create_accounts", "safe", set()),
+        ("0002_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
+        ("0003_index_email", "requires-downtime", {"index-without-concurrently"}),
+        ("0004_add_nickname", "requires-downtime", {"missing-lock-timeout", "set-not-null"}),
+    ],
+}
+#: Rules outside what these fixtures are about (style advice some rule sets add).
+INCIDENTAL = {"missing-statement-timeout", "prefer-text-over-varchar", "prefer-bigint",
+              "prefer-identity", "missing-if-exists"}
+
+
+@pytest.mark.parametrize("layout", sorted(EXPECTED))
+def test_layout_fixture_lints_correctly(layout: str) -> None:
+    directory = LAYOUTS / layout
+    assert detect_layout(directory) == layout
+    migrations = discover(directory)
+    assert {m.layout for m in migrations} == {layout}
+    reports = lint_migrations(migrations, LintOptions())
+    got = [(r.migration.id, r.safety.label, {f.rule for f in r.all_findings} - INCIDENTAL)
+           for r in reports]
+    expected = EXPECTED[layout]
+    assert [g[0] for g in got] == [e[0] for e in expected]
+    assert [g[2] for g in got] == [e[2] for e in expected]
+    assert [g[1] for g in got] == [e[1] for e in expected]
+
+
+def test_all_fixture_layouts_are_covered() -> None:
+    assert sorted(p.name for p in LAYOUTS.iterdir() if p.is_dir()) == sorted(EXPECTED)
+
+
+def test_non_transactional_markers() -> None:
+    by_layout = {name: {m.name: m.no_transaction for m in discover(LAYOUTS / name)}
+                 for name in ("diesel", "flyway", "dbmate")}
+    assert by_layout["diesel"]["index_nickname"] is True
+    assert by_layout["flyway"]["index_nickname"] is True
+    assert by_layout["dbmate"] == {"create_accounts": False, "add_nickname": False,
+                                   "index_nickname": True, "index_email": False}
+
+
+def test_concurrently_in_a_transactional_dbmate_migration_is_flagged(tmp_path: Path) -> None:
+    """Without `transaction:false`, dbmate runs the file in a transaction, where CREATE INDEX
+    CONCURRENTLY fails: the marker is what makes the fixture's migration safe."""
+    for src in (LAYOUTS / "dbmate").iterdir():
+        text = src.read_text().replace("-- migrate:up transaction:false", "-- migrate:up")
+        (tmp_path / src.name).write_text(text)
+    reports = lint_migrations(discover(tmp_path), LintOptions())
+    index = next(r for r in reports if r.migration.name == "index_nickname")
+    assert "concurrently-in-transaction" in {f.rule for f in index.all_findings}
+
+
+def test_dbmate_sections_keep_their_lines() -> None:
+    text = "-- migrate:up\nCREATE TABLE t (id int);\n\n-- migrate:down\nDROP TABLE t;\n"
+    up, down, no_tx = split_dbmate(text)
+    assert not no_tx
+    assert len(up) == len(text) and "DROP" not in up
+    assert up.splitlines()[1] == "CREATE TABLE t (id int);"
+    assert down is not None and "CREATE" not in down
+    assert down.splitlines()[4] == "DROP TABLE t;"
+    migration = discover(LAYOUTS / "dbmate")[-1]
+    report = lint_migrations(discover(LAYOUTS / "dbmate"), LintOptions())[-1]
+    finding = next(f for f in report.all_findings if f.rule == "index-without-concurrently")
+    line = migration.path.read_text().splitlines()[finding.span.line - 1]
+    assert line.startswith("CREATE INDEX accounts_email_idx")
+
+
+def test_sqitch_follows_the_plan_and_reworked_changes() -> None:
+    migrations = discover(LAYOUTS / "sqitch")
+    assert [m.path.relative_to(LAYOUTS / "sqitch").as_posix() for m in migrations] == [
+        "deploy/create_accounts.sql", "deploy/add_nickname@v1.0.sql",
+        "deploy/index_email.sql", "deploy/add_nickname.sql"]
+    assert [m.down_path.name for m in migrations] == [
+        "create_accounts.sql", "add_nickname@v1.0.sql", "index_email.sql", "add_nickname.sql"]
+    # sqitch scripts bring their own BEGIN/COMMIT: no nested-transaction finding.
+    reports = lint_migrations(migrations, LintOptions())
+    assert not any(f.rule == "nested-transaction" for r in reports for f in r.all_findings)
+
+
+def test_sqitch_plan_errors_name_the_line(tmp_path: Path) -> None:
+    from lockwise.parse.source import InputError
+
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "sqitch.plan").write_text(
+        "%project=x\n\nmissing 2024-01-01T00:00:00Z A <a@example.com> # no script\n")
+    with pytest.raises(InputError) as err:
+        discover(tmp_path)
+    assert err.value.line == 3 and "missing.sql" in err.value.message
+
+
+@pytest.mark.parametrize(("layout", "name"), [
+    ("sqitch", "deploy/add_nickname.sql"),
+    ("dbmate", "20240110000000_index_email.sql"),
+    ("diesel", "2024-01-10-000001_index_email/up.sql"),
+])
+def test_a_file_named_alone_is_linted_in_its_layout(layout: str, name: str) -> None:
+    """As pre-commit passes them: the file's folder (for sqitch, the plan's) is replayed."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from lockwise.cli.app import app
+
+    result = CliRunner().invoke(app, ["lint", str(LAYOUTS / layout / name), "-f", "json"])
+    [migration] = json.loads(result.stdout)["migrations"]
+    assert migration["layout"] == layout
+    assert migration["path"].endswith(name)

@@ -1,0 +1,104 @@
+"""SQL with template placeholders: substitute (spans stay true), skip (info finding), error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lockwise.cli.app import app
+from lockwise.discover import discover, migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+from lockwise.parse.source import InputError
+from lockwise.parse.templates import find_placeholders, parse_templated, substitute
+
+GO = 'CREATE TABLE {{ index .Options "Namespace" }}.notes (id bigint);\n' \
+     'CREATE INDEX notes_id ON {{ index .Options "Namespace" }}.notes (id);\n' \
+     "ALTER TABLE plain ADD COLUMN x int;\n"
+
+
+def test_substitution_keeps_length_lines_and_columns() -> None:
+    placeholders = find_placeholders(GO)
+    assert [p.text for p in placeholders] == ['{{ index .Options "Namespace" }}'] * 2
+    replaced = substitute(GO, placeholders)
+    assert len(replaced) == len(GO)
+    assert replaced.splitlines()[0] == "CREATE TABLE " + "tpl" + "_" * 29 + ".notes (id bigint);"
+
+
+def test_substitute_mode_parses_and_reports_original_text() -> None:
+    parsed = parse_templated(GO, "substitute")
+    assert not parsed.problems
+    assert [s.sql.split(" (")[0] for s in parsed.statements] == [
+        'CREATE TABLE {{ index .Options "Namespace" }}.notes',
+        'CREATE INDEX notes_id ON {{ index .Options "Namespace" }}.notes',
+        "ALTER TABLE plain ADD COLUMN x int"]
+    assert parsed.statements[1].span.line == 2 and parsed.statements[1].span.column == 1
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT '{{1,2},{3,4}}'::int[];",  # a 2-D array literal
+    "SELECT '{{1,2}}'::int[];",
+    "SELECT '{}'::int[];",
+])
+def test_array_literals_are_not_placeholders(text: str) -> None:
+    assert find_placeholders(text) == []
+
+
+def test_jinja_and_shell_placeholders() -> None:
+    text = ("{% if add_index %}\nCREATE INDEX ix ON ${schema}.t (a);\n{% endif %}\n"
+            "{# a comment #}\nALTER TABLE {{ table }} ADD COLUMN b int;\n")
+    kinds = [(p.text, p.control) for p in find_placeholders(text)]
+    assert kinds == [("{% if add_index %}", True), ("${schema}", False), ("{% endif %}", True),
+                     ("{# a comment #}", True), ("{{ table }}", False)]
+    parsed = parse_templated(text, "substitute")
+    assert not parsed.problems and len(parsed.statements) == 2
+    assert parsed.statements[1].span.line == 5
+
+
+def test_skip_mode_drops_statements_with_an_info_finding() -> None:
+    migration = migration_from_text(GO, "0001_notes.sql")
+    report = lint_migrations([migration], LintOptions(templates="skip"))[0]
+    assert [s.statement.sql for s in report.statements] == ["ALTER TABLE plain ADD COLUMN x int"]
+    skipped = [f for f in report.findings if f.rule == "template-placeholder"]
+    assert [f.span.line for f in skipped] == [1, 2]
+    assert all(f.safety.label == "safe" for f in skipped)
+
+
+def test_substitute_mode_says_so_once_per_file() -> None:
+    report = lint_migrations([migration_from_text(GO, "0001_notes.sql")], LintOptions())[0]
+    notes = [f for f in report.findings if f.rule == "template-placeholder"]
+    assert len(notes) == 1 and "2 placeholder(s)" in notes[0].message
+    assert notes[0].span.line == 1 and notes[0].span.column == 14
+
+
+def test_error_mode_names_file_line_and_column() -> None:
+    with pytest.raises(InputError) as err:
+        parse_templated("SELECT 1;\nDROP TABLE ${t};\n", "error", Path("m.sql"))
+    assert str(err.value).startswith("m.sql:2:12: template placeholder '${t}'")
+
+
+def test_cli_templates_option(tmp_path: Path) -> None:
+    (tmp_path / "1_notes.up.sql").write_text(GO)
+    runner = CliRunner()
+    error = runner.invoke(app, ["lint", str(tmp_path), "--templates", "error"])
+    assert error.exit_code == 2
+    assert "1_notes.up.sql:1:14: template placeholder" in error.stderr
+    skipped = runner.invoke(app, ["lint", str(tmp_path), "--templates", "skip", "-f", "json"])
+    assert skipped.exit_code in (0, 1) and '"template-placeholder"' in skipped.stdout
+    bad = runner.invoke(app, ["lint", str(tmp_path), "--templates", "render"])
+    assert bad.exit_code == 2
+
+
+def _parse_errors(directory: Path, mode: str) -> int:
+    reports = lint_migrations(discover(directory), LintOptions(templates=mode))
+    return sum(1 for r in reports for f in r.all_findings if f.rule == "parse-error")
+
+
+def test_supabase_auth_corpus_lints_without_parse_errors(corpora: Path) -> None:
+    """supabase/auth writes its schema as `{{ index .Options "Namespace" }}` everywhere."""
+    directory = corpora / "supabase-auth"
+    assert _parse_errors(directory, "substitute") == 0
+    assert _parse_errors(directory, "skip") == 0
+    with pytest.raises(InputError):
+        lint_migrations(discover(directory), LintOptions(templates="error"))

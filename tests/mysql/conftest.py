@@ -1,0 +1,69 @@
+"""A real MariaDB server for the MySQL truth suite (Debian's mariadb-server, installed by
+.ci/run). Started once per session on a Unix socket in a temporary directory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+def _binary(name: str) -> str | None:
+    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/usr/local/sbin")
+
+
+class MariaDB:
+    def __init__(self, socket: Path):
+        self.socket = socket
+        self.client = _binary("mariadb") or _binary("mysql")
+
+    def run(self, sql: str, database: str = "truth") -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [self.client, "--no-defaults", "-S", str(self.socket), "-uroot", "-N", "-B",
+             database, "-e", sql],
+            capture_output=True, text=True, timeout=60)
+
+    def version(self) -> str:
+        return self.run("SELECT VERSION()", "mysql").stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def mariadb() -> Iterator[MariaDB]:
+    server, install = _binary("mariadbd") or _binary("mysqld"), _binary("mariadb-install-db")
+    if not server or not install:
+        if os.environ.get("CI"):
+            pytest.fail("mariadb-server is not installed; .ci/run installs it")
+        pytest.skip("mariadb-server is not installed (apt-get install mariadb-server)")
+    root = Path(tempfile.mkdtemp(prefix="lockwise-mariadb-"))
+    data, socket = root / "data", root / "mysqld.sock"
+    user = ["--user=root"] if os.geteuid() == 0 else []
+    subprocess.run([install, "--no-defaults", f"--datadir={data}", *user,
+                    "--auth-root-authentication-method=normal", "--skip-test-db"],
+                   check=True, capture_output=True, timeout=120)
+    proc = subprocess.Popen(
+        [server, "--no-defaults", f"--datadir={data}", f"--socket={socket}", "--skip-networking",
+         f"--log-error={root / 'error.log'}", f"--pid-file={root / 'mysqld.pid'}", *user],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db = MariaDB(socket)
+    try:
+        for _ in range(300):
+            if socket.exists() and db.run("CREATE DATABASE IF NOT EXISTS truth", "mysql")\
+                    .returncode == 0:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"MariaDB did not start: {(root / 'error.log').read_text()[-2000:]}")
+        yield db
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(root, ignore_errors=True)

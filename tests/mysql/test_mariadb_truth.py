@@ -1,0 +1,130 @@
+"""Truth check of the MySQL/MariaDB effect model against a real MariaDB server.
+
+For each operation, the statement is run with ALGORITHM=INSTANT, NOCOPY, INPLACE and COPY in
+turn on a fresh table; the first the server accepts is what it can really do. That must be the
+algorithm lockwise predicts. LOCK=NONE acceptance checks whether concurrent writes continue.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.effects.mysql import MySQLSession, apply_mysql_statement, compute_mysql_effect
+from lockwise.effects.mysql import parse_server_version
+from lockwise.parse.mysql import parse_mysql
+
+SETUP = """
+DROP TABLE IF EXISTS child; DROP TABLE IF EXISTS t;
+CREATE TABLE t (
+  id INT NOT NULL PRIMARY KEY,
+  v VARCHAR(20) CHARACTER SET latin1,
+  w VARCHAR(20) CHARACTER SET utf8mb4,
+  n INT NOT NULL,
+  m INT NULL,
+  d INT DEFAULT 1,
+  e ENUM('a','b'),
+  doc TEXT,
+  INDEX t_n_idx (n),
+  CONSTRAINT t_n_pos CHECK (n >= 0)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE child (id INT PRIMARY KEY, t_id INT, INDEX child_t_idx (t_id),
+  CONSTRAINT child_t_fk FOREIGN KEY (t_id) REFERENCES t (id)) ENGINE=InnoDB;
+"""
+
+CASES = {
+    "add_column_last": "ALTER TABLE t ADD COLUMN x INT",
+    "add_column_positioned": "ALTER TABLE t ADD COLUMN x INT AFTER id",
+    "add_column_first": "ALTER TABLE t ADD COLUMN x INT FIRST",
+    "add_column_with_default": "ALTER TABLE t ADD COLUMN x INT NOT NULL DEFAULT 5",
+    "add_column_auto_increment": "ALTER TABLE t ADD COLUMN x BIGINT AUTO_INCREMENT UNIQUE",
+    "replace_primary_key_with_auto_increment": "ALTER TABLE child DROP FOREIGN KEY child_t_fk, "
+                                               "DROP PRIMARY KEY, "
+                                               "ADD COLUMN x BIGINT AUTO_INCREMENT UNIQUE",
+    "add_column_stored_generated": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) STORED",
+    "add_column_virtual_generated": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) VIRTUAL",
+    "drop_column": "ALTER TABLE t DROP COLUMN m",
+    "rename_column": "ALTER TABLE t RENAME COLUMN m TO m2",
+    "change_column_rename_only": "ALTER TABLE t CHANGE m m2 INT NULL",
+    "reorder_column": "ALTER TABLE t MODIFY COLUMN m INT NULL FIRST",
+    "set_default": "ALTER TABLE t ALTER COLUMN d SET DEFAULT 2",
+    "drop_default": "ALTER TABLE t ALTER COLUMN d DROP DEFAULT",
+    "int_to_bigint": "ALTER TABLE t MODIFY COLUMN m BIGINT NULL",
+    "int_to_varchar": "ALTER TABLE t MODIFY COLUMN m VARCHAR(20) NULL",
+    "extend_varchar_same_length_bytes": "ALTER TABLE t MODIFY COLUMN w VARCHAR(60) CHARACTER SET utf8mb4",
+    "extend_varchar_more_length_bytes": "ALTER TABLE t MODIFY COLUMN w VARCHAR(100) CHARACTER SET utf8mb4",
+    "extend_varchar_latin1_past_255": "ALTER TABLE t MODIFY COLUMN v VARCHAR(300) CHARACTER SET latin1",
+    "shrink_varchar": "ALTER TABLE t MODIFY COLUMN v VARCHAR(10) CHARACTER SET latin1",
+    "make_column_nullable": "ALTER TABLE t MODIFY COLUMN n INT NULL",
+    "make_column_not_null": "ALTER TABLE t MODIFY COLUMN m INT NOT NULL",
+    "extend_enum": "ALTER TABLE t MODIFY COLUMN e ENUM('a','b','c')",
+    "add_index": "ALTER TABLE t ADD INDEX t_m_idx (m)",
+    "create_index": "CREATE INDEX t_m_idx ON t (m)",
+    "add_unique_index": "ALTER TABLE t ADD UNIQUE INDEX t_m_key (m)",
+    "add_fulltext_index": "ALTER TABLE t ADD FULLTEXT INDEX t_doc_ft (doc)",
+    "drop_index": "ALTER TABLE t DROP INDEX t_n_idx",
+    "rename_index": "ALTER TABLE t RENAME INDEX t_n_idx TO t_n_idx2",
+    "add_primary_key": "ALTER TABLE child DROP FOREIGN KEY child_t_fk, DROP PRIMARY KEY, "
+                       "ADD PRIMARY KEY (id, t_id)",
+    "drop_primary_key": "ALTER TABLE child DROP PRIMARY KEY",
+    "add_foreign_key": "ALTER TABLE child ADD CONSTRAINT child_t_fk2 FOREIGN KEY (t_id) "
+                       "REFERENCES t (id)",
+    "drop_foreign_key": "ALTER TABLE child DROP FOREIGN KEY child_t_fk",
+    "add_check_constraint": "ALTER TABLE t ADD CONSTRAINT t_m_pos CHECK (m > 0)",
+    "drop_check_constraint": "ALTER TABLE t DROP CONSTRAINT t_n_pos",
+    "convert_character_set": "ALTER TABLE t CONVERT TO CHARACTER SET latin1",
+    "rebuild_engine": "ALTER TABLE t ENGINE=InnoDB",
+    "rebuild_force": "ALTER TABLE t FORCE",
+    "change_row_format": "ALTER TABLE t ROW_FORMAT=COMPACT",
+    "set_auto_increment": "ALTER TABLE child AUTO_INCREMENT = 100",
+    "table_comment": "ALTER TABLE t COMMENT = 'hello'",
+}
+
+ORDER = ("INSTANT", "NOCOPY", "INPLACE", "COPY")
+
+
+def _with_clause(statement: str, clause: str) -> str:
+    if statement.upper().startswith("CREATE INDEX"):
+        return f"{statement} {clause.replace(',', '')}"
+    return f"{statement}, {clause}"
+
+
+def observed(mariadb, statement: str) -> tuple[str, bool]:
+    """The cheapest algorithm MariaDB accepts, and whether it accepts LOCK=NONE."""
+    best = "refused"
+    for algorithm in ORDER:
+        result = mariadb.run(SETUP + _with_clause(statement, f"ALGORITHM={algorithm}") + ";")
+        if result.returncode == 0:
+            best = algorithm
+            break
+    lock_none = mariadb.run(SETUP + _with_clause(statement, "LOCK=NONE") + ";").returncode == 0
+    return best, lock_none
+
+
+def predicted(statement: str, version: tuple[int, ...]) -> tuple[str, bool]:
+    catalog = Catalog()
+    session = MySQLSession(flavour="mariadb", version=version)
+    parsed = parse_mysql(SETUP.replace("DROP TABLE IF EXISTS child; DROP TABLE IF EXISTS t;", "")
+                         + statement + ";", "mariadb")
+    assert not parsed.problems, parsed.problems
+    *setup, last = parsed.statements
+    for stmt in setup:
+        compute_mysql_effect(stmt.tree, catalog, session)
+        apply_mysql_statement(catalog, stmt.tree, "setup", session)
+    session.new_tables.clear()
+    effect = compute_mysql_effect(last.tree, catalog, session)
+    summary = next(a for a in effect.actions if a.kind == "mysql_alter_table")
+    return summary.facts["algorithm"], summary.facts["permits_dml"]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_mariadb_agrees_with_the_model(mariadb, case: str) -> None:
+    version = parse_server_version(mariadb.version())
+    statement = CASES[case]
+    actual_algorithm, actual_lock_none = observed(mariadb, statement)
+    assert actual_algorithm != "refused", f"MariaDB refused {statement!r} with every algorithm"
+    model_algorithm, model_dml = predicted(statement, version)
+    assert (model_algorithm, model_dml) == (actual_algorithm, actual_lock_none), (
+        f"{case}: MariaDB {'.'.join(map(str, version))} runs {statement!r} as "
+        f"{actual_algorithm} (LOCK=NONE {'accepted' if actual_lock_none else 'refused'}), "
+        f"lockwise predicts {model_algorithm} (DML {'allowed' if model_dml else 'blocked'})")

@@ -1,0 +1,190 @@
+"""The MySQL/MariaDB effect model on its own: parsing, operation planning, version gates.
+
+MySQL-only facts come from the MySQL reference manual (no MySQL server runs here); MariaDB
+facts are also checked against a real server in test_mariadb_truth.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lockwise.catalog.model import Catalog
+from lockwise.cli.app import app
+from lockwise.discover import migration_from_text
+from lockwise.effects.mysql import (
+    MySQLSession,
+    apply_mysql_statement,
+    compute_mysql_effect,
+    parse_server_version,
+)
+from lockwise.effects.mysql_ddl import OPERATIONS, algorithm_allowed, lock_allowed, plan
+from lockwise.lint import LintOptions, lint_migrations
+from lockwise.parse.mysql import parse_mysql
+
+SETUP = """CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20), n INT NOT NULL, m INT,
+  e ENUM('a','b'), doc TEXT) DEFAULT CHARSET=utf8mb4;"""
+
+# statement -> expected (operations, algorithm) on MySQL 8.0.28 and on 8.4
+CASES = {
+    "ALTER TABLE t ADD COLUMN x INT": (("add_column_last",), "INSTANT", "INSTANT"),
+    "ALTER TABLE t ADD COLUMN x INT AFTER id": (("add_column_positioned",), "INPLACE", "INSTANT"),
+    "ALTER TABLE t ADD COLUMN x INT FIRST": (("add_column_positioned",), "INPLACE", "INSTANT"),
+    "ALTER TABLE t ADD COLUMN x INT AUTO_INCREMENT UNIQUE":
+        (("add_column_auto_increment",), "INPLACE", "INPLACE"),
+    "ALTER TABLE t ADD COLUMN x INT AS (n + 1) STORED":
+        (("add_column_stored_generated",), "COPY", "COPY"),
+    "ALTER TABLE t ADD COLUMN x INT AS (n + 1) VIRTUAL":
+        (("add_column_virtual_generated",), "INSTANT", "INSTANT"),
+    "ALTER TABLE t DROP COLUMN m": (("drop_column",), "INPLACE", "INSTANT"),
+    "ALTER TABLE t RENAME COLUMN m TO m2": (("rename_column",), "INSTANT", "INSTANT"),
+    "ALTER TABLE t MODIFY m INT FIRST": (("reorder_column",), "INPLACE", "INPLACE"),
+    "ALTER TABLE t ALTER COLUMN m SET DEFAULT 1": (("set_default",), "INSTANT", "INSTANT"),
+    "ALTER TABLE t ALTER COLUMN m DROP DEFAULT": (("drop_default",), "INSTANT", "INSTANT"),
+    "ALTER TABLE t MODIFY m BIGINT": (("change_column_type",), "COPY", "COPY"),
+    "ALTER TABLE t MODIFY v VARCHAR(60)":
+        (("extend_varchar_same_length_bytes",), "INPLACE", "INPLACE"),
+    "ALTER TABLE t MODIFY v VARCHAR(100)":
+        (("extend_varchar_more_length_bytes",), "COPY", "COPY"),
+    "ALTER TABLE t MODIFY v VARCHAR(10)": (("shrink_varchar",), "COPY", "COPY"),
+    "ALTER TABLE t MODIFY n INT NULL": (("make_column_nullable",), "INPLACE", "INPLACE"),
+    "ALTER TABLE t MODIFY n INT": (("make_column_nullable",), "INPLACE", "INPLACE"),
+    "ALTER TABLE t MODIFY m INT NOT NULL": (("make_column_not_null",), "INPLACE", "INPLACE"),
+    "ALTER TABLE t MODIFY e ENUM('a','b','c')": (("extend_enum",), "INSTANT", "INSTANT"),
+    "ALTER TABLE t ADD INDEX t_m (m)": (("add_index",), "INPLACE", "INPLACE"),
+    "CREATE INDEX t_m ON t (m)": (("add_index",), "INPLACE", "INPLACE"),
+    "CREATE INDEX t_m ON t (m) ALGORITHM=INPLACE LOCK=NONE": (("add_index",), "INPLACE",
+                                                              "INPLACE"),
+    "ALTER TABLE t ADD FULLTEXT INDEX t_doc (doc)": (("add_fulltext_index",), "INPLACE",
+                                                      "INPLACE"),
+    "ALTER TABLE t DROP INDEX t_m": (("drop_index",), "INPLACE", "INPLACE"),
+    "DROP INDEX t_m ON t": (("drop_index",), "INPLACE", "INPLACE"),
+    "ALTER TABLE t RENAME INDEX a TO b": (("rename_index",), "INSTANT", "INSTANT"),
+    "ALTER TABLE t DROP PRIMARY KEY": (("drop_primary_key",), "COPY", "COPY"),
+    "ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (id, n)":
+        (("add_primary_key",), "INPLACE", "INPLACE"),
+    "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (m) REFERENCES u (id)":
+        (("add_foreign_key",), "COPY", "COPY"),
+    "ALTER TABLE t DROP FOREIGN KEY fk": (("drop_foreign_key",), "INPLACE", "INPLACE"),
+    "ALTER TABLE t ADD CONSTRAINT c CHECK (n > 0)": (("add_check_constraint",), "COPY", "COPY"),
+    "ALTER TABLE t CONVERT TO CHARACTER SET latin1": (("convert_character_set",), "COPY",
+                                                      "COPY"),
+    "ALTER TABLE t ENGINE=InnoDB": (("rebuild_table",), "INPLACE", "INPLACE"),
+    "OPTIMIZE TABLE t": (("rebuild_table",), "INPLACE", "INPLACE"),
+    "ALTER TABLE t ROW_FORMAT=COMPRESSED": (("change_row_format",), "INPLACE", "INPLACE"),
+    "ALTER TABLE t AUTO_INCREMENT = 10": (("set_auto_increment",), "INPLACE", "INPLACE"),
+    "RENAME TABLE t TO t2": (("rename_table",), "INSTANT", "INSTANT"),
+}
+
+
+def summary(statement: str, flavour: str, version: tuple[int, ...]) -> dict:
+    catalog, session = Catalog(), MySQLSession(flavour=flavour, version=version)
+    parsed = parse_mysql(SETUP + "\n" + statement + ";")
+    assert not parsed.problems, parsed.problems
+    setup, last = parsed.statements[0], parsed.statements[-1]
+    apply_mysql_statement(catalog, setup.tree, "setup", session)
+    session.new_tables.clear()
+    effect = compute_mysql_effect(last.tree, catalog, session)
+    return next(a.facts for a in effect.actions if a.kind == "mysql_alter_table")
+
+
+def test_at_least_25_operation_kinds_are_modelled() -> None:
+    assert len(OPERATIONS) >= 25
+    assert len({ops for ops, _, _ in CASES.values()}) >= 25
+
+
+@pytest.mark.parametrize("statement", sorted(CASES))
+def test_mysql_operation_plan(statement: str) -> None:
+    operations, before_8029, on_84 = CASES[statement]
+    old = summary(statement, "mysql", (8, 0, 28))
+    assert old["operations"] == operations
+    assert old["algorithm"] == before_8029
+    assert summary(statement, "mysql", (8, 4, 0))["algorithm"] == on_84
+
+
+def test_copy_blocks_writes_and_rebuilds() -> None:
+    facts = summary("ALTER TABLE t MODIFY m BIGINT", "mysql", (8, 4, 0))
+    assert facts["rebuilds_table"] and not facts["permits_dml"] and facts["lock_level"] == "SHARED"
+
+
+def test_foreign_key_checks_off_makes_foreign_keys_in_place() -> None:
+    catalog, session = Catalog(), MySQLSession()
+    parsed = parse_mysql(SETUP + "\nSET foreign_key_checks = 0;\n"
+                         "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (m) REFERENCES u (id);")
+    apply_mysql_statement(catalog, parsed.statements[0].tree, "s", session)
+    session.new_tables.clear()
+    compute_mysql_effect(parsed.statements[1].tree, catalog, session)
+    effect = compute_mysql_effect(parsed.statements[2].tree, catalog, session)
+    assert effect.actions[0].facts["algorithm"] == "INPLACE"
+
+
+def test_explicit_clauses_are_checked() -> None:
+    assert not algorithm_allowed("INSTANT", "INPLACE", "mysql")
+    assert algorithm_allowed("COPY", "INSTANT", "mysql")
+    assert algorithm_allowed("INPLACE", "NOCOPY", "mariadb")
+    assert not algorithm_allowed("NOCOPY", "INPLACE", "mariadb")
+    assert not lock_allowed("NONE", "SHARED")
+    assert lock_allowed("EXCLUSIVE", "NONE")
+    facts = summary("ALTER TABLE t MODIFY m BIGINT, ALGORITHM=INPLACE, LOCK=NONE", "mysql",
+                    (8, 4, 0))
+    assert not facts["algorithm_allowed"] and not facts["lock_allowed"]
+    assert facts["alter_clause"] == "MODIFY m BIGINT"
+
+
+def test_mariadb_plans_differ_where_the_server_does() -> None:
+    assert plan("drop_column", "mariadb", (10, 11, 0)).algorithm == "INSTANT"
+    assert plan("add_index", "mariadb", (10, 11, 0)).algorithm == "NOCOPY"
+    assert plan("drop_column", "mysql", (8, 0, 28)).algorithm == "INPLACE"
+
+
+def test_server_versions() -> None:
+    assert parse_server_version("10.11.19-MariaDB-0+deb12u1") == (10, 11, 19)
+    assert parse_server_version("8") == (8, 0, 0)
+    with pytest.raises(ValueError):
+        parse_server_version("eight")
+
+
+def test_parse_errors_are_positioned_and_delimiters_handled() -> None:
+    parsed = parse_mysql("CREATE TABLE a (id INT);\nALTER TABLEX a;\nALTER TABLE a ADD COLUMN (;")
+    assert [p.span.line for p in parsed.problems] == [2, 3]
+    routine = parse_mysql("DELIMITER $$\nCREATE TRIGGER tr BEFORE INSERT ON a FOR EACH ROW "
+                          "BEGIN SET NEW.id = 1; END$$\nDELIMITER ;\nSELECT 1;")
+    assert len(routine.statements) == 2 and not routine.problems
+    assert [s.kind for s in routine.skipped] == ["client-command", "client-command"]
+
+
+def test_lint_pipeline_for_mysql() -> None:
+    reports = lint_migrations(
+        [migration_from_text(SETUP, "1_create.sql"),
+         migration_from_text("ALTER TABLE t MODIFY m BIGINT;\nALTER TABLE t DROP COLUMN doc;",
+                             "2_change.sql")],
+        LintOptions(dialect="mysql", server_version="8.0.28"))
+    assert reports[0].safety.label == "safe"
+    rules = [f.rule for f in reports[1].all_findings]
+    assert "mysql-table-copy" in rules and "drop-column" in rules
+    assert reports[1].statements[0].effect.rewrites == frozenset({"t"})
+
+
+def test_cli_dialect_and_bad_server_version(tmp_path: Path) -> None:
+    (tmp_path / "1_a.sql").write_text(SETUP)
+    (tmp_path / "2_b.sql").write_text("ALTER TABLE t ADD COLUMN x INT, ALGORITHM=INSTANT;")
+    runner = CliRunner()
+    ok = runner.invoke(app, ["lint", str(tmp_path), "--dialect", "mysql", "-f", "json"])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout)["migrations"][1]["statements"][0]["action"] == \
+        "mysql_alter_table"
+    bad = runner.invoke(app, ["lint", str(tmp_path), "--dialect", "mysql",
+                              "--server-version", "eight"])
+    assert bad.exit_code == 2
+
+
+def test_temporal_mysql_corpus_lints_cleanly(corpora: Path) -> None:
+    from lockwise.discover import discover
+
+    migrations = discover(corpora / "temporal" / "mysql")
+    reports = lint_migrations(migrations, LintOptions(dialect="mysql"))
+    assert len(reports) == len(migrations) > 40
+    assert not [f for r in reports for f in r.all_findings if f.rule == "parse-error"]

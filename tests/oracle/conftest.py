@@ -1,0 +1,237 @@
+"""The oracle harness: run a statement on the real server and compare with the effect model.
+
+For each case the setup SQL is committed in a schema of its own (one database for the whole
+oracle run: a schema is much cheaper than a database), and replayed into a lockwise Catalog so the
+static model knows what the server knows. Then the statement runs:
+
+* inside `BEGIN ... ROLLBACK` when it can: the backend's own relation locks are read from
+  `pg_locks`, relfilenodes from `pg_class` and sequential scans from
+  `pg_stat_get_xact_numscans()`, all before the rollback;
+* on a second connection when it cannot run in a transaction block (CONCURRENTLY, VACUUM): a
+  third connection holds a lock chosen per case (the "blocker") that makes the statement wait
+  at its last lock acquisition; while it waits, its granted and awaited locks are read from
+  `pg_locks`, then the blocker lets go and the statement finishes.
+
+Names: the case's schema stands in for `public` (the model qualifies unqualified names with
+`public`), so server relation `o12.orders` is compared with model relation `public.orders`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.catalog.replay import apply_statement
+from lockwise.core.types import Effect, LockMode
+from lockwise.effects.context import Context
+from lockwise.effects.postgres import compute_effect
+from lockwise.parse.postgres import parse_sql
+
+#: Relation kinds compared: ordinary, partitioned and foreign tables, views, matviews.
+_USER_RELKINDS = ("r", "p", "m", "v", "f")
+#: A role the OWNER TO cases can hand tables to (roles are cluster-wide).
+ORACLE_ROLE = "lockwise_oracle_owner"
+#: Upper bound on waiting for a non-transactional statement to block: a safety net against a
+#: hung test, not a measurement (the statement normally blocks within milliseconds).
+_BLOCK_WAIT_SECONDS = 30.0
+
+_case_ids = itertools.count()
+
+
+@dataclass(slots=True)
+class Observation:
+    """What the server did, on the relations that existed before the statement."""
+
+    locks: dict[str, LockMode] = field(default_factory=dict)
+    rewrites: set[str] = field(default_factory=set)
+    scans: set[str] | None = None  # None: not observable (statement ran outside our backend)
+    transactional: bool = True
+    #: Model names of the user relations that existed before the statement.
+    relations: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class Prediction:
+    locks: dict[str, LockMode]
+    rewrites: set[str]
+    scans: set[str]
+    transactional: bool
+    effect: Effect
+
+
+class Oracle:
+    """One database on the session's server; each `check` runs one case in a fresh schema."""
+
+    def __init__(self, uri: str) -> None:
+        import psycopg
+
+        self.uri = uri
+        with psycopg.connect(uri, autocommit=True) as conn:
+            row = conn.execute("SHOW server_version_num").fetchone()
+            assert row is not None
+            self.server_major = int(row[0]) // 10000
+            conn.execute(
+                "DO $$ BEGIN CREATE ROLE " + ORACLE_ROLE + "; "
+                "EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+
+    # --- the model side -------------------------------------------------------------------
+
+    def predict(self, setup: str, sql: str, context: dict) -> Prediction:
+        catalog = Catalog()
+        for stmt in _parse(setup):
+            apply_statement(catalog, stmt.tree, "setup")
+        (stmt,) = _parse(sql)
+        ctx = Context(catalog=catalog, pg_version=self.server_major, new_tables=set(), **context)
+        effect = compute_effect(stmt.tree, ctx)
+        return Prediction(dict(effect.locks), set(effect.rewrites), set(effect.scans),
+                          effect.transactional, effect)
+
+    # --- the server side ------------------------------------------------------------------
+
+    def _connect(self, schema: str, session: str = ""):  # -> psycopg.Connection
+        import psycopg
+
+        conn = psycopg.connect(self.uri, autocommit=True)
+        # A fixed non-UTC zone: timestamp -> timestamptz rewrites unless a case says otherwise,
+        # which is what the model assumes when it does not know the session's TimeZone.
+        conn.execute(f"SET search_path TO {schema}; SET TimeZone = 'America/New_York'")
+        if session:
+            conn.execute(session)
+        return conn
+
+    def observe(self, setup: str, sql: str, *, session: str = "",
+                blocker: str = "") -> Observation:
+        schema = f"o{next(_case_ids)}"
+        import psycopg
+
+        with psycopg.connect(self.uri, autocommit=True) as admin:
+            admin.execute(f"CREATE SCHEMA {schema}")
+        # The setup runs on a connection of its own: a backend keeps unflushed table statistics
+        # across transactions, and the statement's connection must start with none so that
+        # pg_stat_get_xact_numscans() counts the statement's scans only.
+        with self._connect(schema) as setup_conn:
+            if setup.strip():
+                setup_conn.execute(setup)
+        with self._connect(schema, session) as conn:
+            relations = _relations(conn, schema)
+            try:
+                obs = self._observe_in_transaction(conn, sql, relations)
+            except psycopg.errors.ActiveSqlTransaction:
+                # Refused inside a transaction block: watch it from outside instead.
+                assert blocker, f"no blocker given for a non-transactional statement: {sql}"
+                obs = self._observe_blocked(schema, session, sql, blocker, relations, conn)
+                obs.transactional = False
+        obs.relations = {name for name, _ in relations.values()}
+        return obs
+
+    def _observe_in_transaction(self, conn, sql: str, relations: dict) -> Observation:
+        oids = list(relations)
+        conn.autocommit = False
+        try:
+            conn.execute(sql)
+            locks = conn.execute(
+                "SELECT relation::oid, mode FROM pg_locks WHERE pid = pg_backend_pid() "
+                "AND locktype = 'relation' AND relation = ANY(%s)", (oids,)).fetchall()
+            after = dict(conn.execute(
+                "SELECT oid, relfilenode FROM pg_class WHERE oid = ANY(%s)", (oids,)).fetchall())
+            scanned = conn.execute(
+                "SELECT oid FROM pg_class WHERE oid = ANY(%s) "
+                "AND pg_stat_get_xact_numscans(oid) > 0", (oids,)).fetchall()
+        finally:
+            conn.rollback()
+            conn.autocommit = True
+        obs = Observation(locks=_strongest(locks, relations),
+                          rewrites=_rewritten(relations, after),
+                          scans={relations[oid][0] for (oid,) in scanned})
+        return obs
+
+    def _observe_blocked(self, schema: str, session: str, sql: str, blocker: str,
+                         relations: dict, conn) -> Observation:
+        """Run `sql` on its own connection while `blocker` (in an open transaction) holds it."""
+        oids = list(relations)
+        with self._connect(schema, session) as holder, self._connect(schema, session) as runner:
+            holder.autocommit = False
+            holder.execute(blocker)
+            pid = runner.info.backend_pid
+            errors: list[BaseException] = []
+
+            def run() -> None:
+                try:
+                    runner.execute(sql)
+                except BaseException as exc:  # reported by the main thread
+                    errors.append(exc)
+
+            worker = threading.Thread(target=run, daemon=True)
+            worker.start()
+            try:
+                locks = _locks_while_blocked(conn, pid, oids, worker)
+            finally:
+                holder.rollback()
+                worker.join(_BLOCK_WAIT_SECONDS)
+            assert not worker.is_alive(), f"statement never finished: {sql}"
+            if errors:
+                raise errors[0]
+        after = dict(conn.execute(
+            "SELECT oid, relfilenode FROM pg_class WHERE oid = ANY(%s)", (oids,)).fetchall())
+        return Observation(locks=_strongest(locks, relations),
+                           rewrites=_rewritten(relations, after), scans=None)
+
+
+def _parse(sql: str) -> list:
+    parsed = parse_sql(sql)
+    assert not parsed.problems, parsed.problems
+    return parsed.statements
+
+
+def _relations(conn, schema: str) -> dict[int, tuple[str, int]]:
+    """oid -> (model name, relfilenode) of the user relations of `schema`."""
+    rows = conn.execute(
+        "SELECT c.oid, c.relname, c.relfilenode FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relkind = ANY(%s)", (schema, list(_USER_RELKINDS))).fetchall()
+    return {oid: (f"public.{name}", node) for oid, name, node in rows}
+
+
+def _strongest(rows: list, relations: dict) -> dict[str, LockMode]:
+    out: dict[str, LockMode] = {}
+    for oid, mode in rows:
+        name = relations[oid][0]
+        out[name] = max(out.get(name, LockMode.ACCESS_SHARE), LockMode.from_pg_name(mode))
+    return out
+
+
+def _rewritten(relations: dict, after: dict) -> set[str]:
+    # Partitioned tables and views have no storage (relfilenode 0); dropped relations are gone.
+    return {name for oid, (name, node) in relations.items()
+            if node and oid in after and after[oid] != node}
+
+
+def _locks_while_blocked(conn, pid: int, oids: list[int], worker: threading.Thread) -> list:
+    """Poll until backend `pid` waits for a lock; return its relation locks at that moment."""
+    import time
+
+    deadline = time.monotonic() + _BLOCK_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        waiting = conn.execute(
+            "SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", (pid,)).fetchone()
+        if waiting and waiting[0]:
+            return conn.execute(
+                "SELECT relation::oid, mode FROM pg_locks WHERE pid = %s "
+                "AND locktype = 'relation' AND relation = ANY(%s)", (pid, oids)).fetchall()
+        if not worker.is_alive():
+            break
+        time.sleep(0.01)
+    raise AssertionError("the statement never waited on the blocker: choose a blocker that "
+                         "conflicts with its last lock")
+
+
+@pytest.fixture(scope="module")
+def oracle(pg_server: str) -> Iterator[Oracle]:
+    from lockwise.db.scratch import create_database
+
+    yield Oracle(create_database(pg_server, "lockwise_oracle"))

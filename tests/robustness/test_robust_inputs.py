@@ -1,0 +1,271 @@
+"""Known hard inputs, each handled on purpose, and regression tests for every crash the fuzz
+suite or the corpus run found. Documented in docs/robustness.md."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from fuzzkit import lint_text
+from typer.testing import CliRunner
+
+from lockwise.cli.app import app
+from lockwise.parse.source import MAX_FILE_BYTES
+
+
+def run(*args: str, stdin: bytes | None = None):
+    result = CliRunner().invoke(app, ["lint", *args], input=stdin)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert "Traceback" not in result.output
+    return result
+
+
+def lint_json(path: Path, *args: str) -> tuple[int, dict]:
+    result = run(str(path), "--format", "json", *args)
+    return result.exit_code, json.loads(result.stdout)
+
+
+def findings(doc: dict, rule: str | None = None) -> list[dict]:
+    out = []
+    for m in doc["migrations"]:
+        out += m["findings"]
+        for s in m.get("statements", []):
+            out += s.get("findings", [])
+    return [f for f in out if rule is None or f["rule"] == rule]
+
+
+def write(tmp_path: Path, name: str, data: str | bytes) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    path.write_bytes(data)
+    return path
+
+
+# --- client-side input: psql meta-commands and COPY data ---------------------------------------
+
+def test_psql_meta_commands_are_skipped_with_an_info_finding(tmp_path: Path) -> None:
+    path = write(tmp_path, "0001_meta.sql",
+                 "\\connect app\n\\set ON_ERROR_STOP on\n\\i shared.sql\n"
+                 "ALTER TABLE users DROP COLUMN email;\n")
+    code, doc = lint_json(path)
+    meta = findings(doc, "psql-meta-command")
+    assert [(f["line"], f["column"]) for f in meta] == [(1, 1), (2, 1), (3, 1)]
+    assert "\\connect app" in meta[0]["message"]
+    # The SQL after them is still linted, at its real line.
+    drop = findings(doc, "drop-column")
+    assert drop and drop[0]["line"] == 4
+    assert code == 1
+    assert all(f["safety"] == "safe" for f in meta)
+
+
+def test_copy_from_stdin_data_is_not_parsed_as_sql(tmp_path: Path) -> None:
+    path = write(tmp_path, "0001_copy.sql",
+                 "COPY users (id, note) FROM stdin;\n1\tDROP TABLE users;\n2\t\\N\n\\.\n"
+                 "CREATE INDEX CONCURRENTLY ix_note ON users (note);\n")
+    code, doc = lint_json(path, "--assume-no-transaction")
+    assert not findings(doc, "drop-table") and not findings(doc, "parse-error")
+    copy = findings(doc, "psql-meta-command")
+    assert len(copy) == 1 and copy[0]["line"] == 2 and "2 lines" in copy[0]["message"]
+    statements = doc["migrations"][0]["statements"]
+    assert [s["line"] for s in statements] == [1, 5]
+    assert code == 0
+
+
+def test_copy_data_without_terminator_runs_to_end_of_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "0001_copy.sql", "COPY t FROM stdin;\n1\n2\n")
+    code, doc = lint_json(path)
+    assert code == 0 and not findings(doc, "parse-error")
+
+
+def test_dollar_quoted_bodies_are_parsed_not_linted_as_migration(tmp_path: Path) -> None:
+    body = ("CREATE FUNCTION trim_users() RETURNS trigger LANGUAGE plpgsql AS $fn$\n"
+            "BEGIN\n  ALTER TABLE users DROP COLUMN email;\n"
+            "\\set not_a_meta_command 1\n  RETURN NEW;\nEND\n$fn$;\n"
+            "DO $$ BEGIN EXECUTE 'DROP TABLE users'; END $$;\n")
+    code, doc = lint_json(write(tmp_path, "0001_fn.sql", body))
+    assert not findings(doc, "drop-column") and not findings(doc, "drop-table")
+    assert not findings(doc, "psql-meta-command") and not findings(doc, "parse-error")
+    assert len(doc["migrations"][0]["statements"]) == 2
+    assert code == 0
+
+
+# --- empty, comments, encodings ----------------------------------------------------------------
+
+@pytest.mark.parametrize("content", ["", "\n\n  \n", "-- only a comment\n/* and a block */\n",
+                                     ";;;\n"])
+def test_empty_and_comment_only_files(tmp_path: Path, content: str) -> None:
+    code, doc = lint_json(write(tmp_path, "0001_empty.sql", content))
+    assert code == 0
+    assert len(doc["migrations"]) == 1 and doc["migrations"][0]["statements"] == []
+    assert not findings(doc, "parse-error")
+
+
+def test_bom_and_crlf_keep_true_positions(tmp_path: Path) -> None:
+    data = b"\xef\xbb\xbfCREATE TABLE b (id int);\r\n\r\nALTER TABLE users DROP COLUMN x;\r\n"
+    code, doc = lint_json(write(tmp_path, "0001_bom.sql", data))
+    statements = doc["migrations"][0]["statements"]
+    assert [(s["line"], s["column"]) for s in statements] == [(1, 1), (3, 1)]
+    assert findings(doc, "drop-column")[0]["line"] == 3
+    assert code == 1
+
+
+def test_non_utf8_is_a_clear_error_with_position(tmp_path: Path) -> None:
+    path = write(tmp_path, "0001_latin1.sql", "CREATE TABLE t (id int);\n-- café\n".encode(
+        "latin-1"))
+    result = run(str(path))
+    assert result.exit_code == 2
+    assert f"{path}:2:7: not valid UTF-8" in result.stderr
+
+
+def test_utf16_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "0001_utf16.sql", "CREATE TABLE t (id int);".encode("utf-16"))
+    result = run(str(path))
+    assert result.exit_code == 2 and f"{path}:1:1:" in result.stderr
+
+
+def test_binary_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "0001_blob.sql", bytes(range(256)) * 4)
+    result = run(str(path))
+    assert result.exit_code == 2
+    assert f"{path}:1:1: binary file" in result.stderr
+
+
+def test_file_over_the_size_limit_is_refused_without_reading_it(tmp_path: Path) -> None:
+    path = tmp_path / "0001_dump.sql"
+    with path.open("wb") as fh:  # sparse: costs no disk and is never read
+        fh.truncate(MAX_FILE_BYTES + 1)
+    result = run(str(path))
+    assert result.exit_code == 2
+    assert str(path) in result.stderr and "limit" in result.stderr
+
+
+# --- directories and paths ---------------------------------------------------------------------
+
+def test_symlink_loop_in_directory_terminates(tmp_path: Path) -> None:
+    root = tmp_path / "migrations"
+    write(root / "v1", "0001_init.sql", "CREATE TABLE t (id int);\n")
+    (root / "v1" / "again").symlink_to(root, target_is_directory=True)
+    (root / "self").symlink_to(root, target_is_directory=True)
+    code, doc = lint_json(root)
+    assert code == 0
+    assert len(doc["migrations"]) >= 1
+
+
+def test_dangling_symlink_is_not_a_crash(tmp_path: Path) -> None:
+    root = tmp_path / "migrations"
+    write(root, "0001_init.sql", "CREATE TABLE t (id int);\n")
+    (root / "0002_gone.sql").symlink_to(tmp_path / "missing.sql")
+    result = run(str(root))
+    assert result.exit_code in (0, 2)
+
+
+def test_unreadable_file_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
+    path = write(tmp_path, "0001_secret.sql", "CREATE TABLE t (id int);\n")
+    if os.geteuid() == 0:
+        # root reads through chmod 000: simulate the kernel's refusal at the read itself.
+        original = Path.read_bytes
+
+        def refuse(self: Path) -> bytes:
+            if self.name == path.name:
+                raise PermissionError(13, "Permission denied", str(self))
+            return original(self)
+
+        monkeypatch.setattr(Path, "read_bytes", refuse)
+    else:
+        path.chmod(0)
+    result = run(str(path))
+    assert result.exit_code == 2
+    assert str(path) in result.stderr and "permission denied" in result.stderr
+
+
+def test_directory_without_migrations_says_so_and_exits_0(tmp_path: Path) -> None:
+    """Documented choice (docs/robustness.md): an existing directory with nothing to lint is a
+    clean run (a new project has no migrations yet), with a message on stderr."""
+    (tmp_path / "README.md").write_text("no sql here")
+    result = run(str(tmp_path))
+    assert result.exit_code == 0
+    assert "no migrations found" in result.stderr
+
+
+def test_missing_path_exits_2(tmp_path: Path) -> None:
+    result = run(str(tmp_path / "nope"))
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'nope'}" in result.stderr and "no such file" in result.stderr
+
+
+@pytest.mark.parametrize(("argv", "named"), [
+    (["--pg-version", "99"], "--pg-version"),
+    (["--pg-version", "sixteen"], "--pg-version"),
+    (["--fail-on", "critical"], "critical"),
+    (["--format", "xml"], "--format"),
+    (["--layout", "rails"], "rails"),
+    (["--no-such-flag"], "--no-such-flag"),
+])
+def test_bad_flag_values_exit_2_naming_the_flag(tmp_path: Path, argv: list[str],
+                                                named: str) -> None:
+    path = write(tmp_path, "0001_ok.sql", "SELECT 1;\n")
+    result = run(str(path), *argv)
+    assert result.exit_code == 2
+    assert named in result.stderr, result.stderr
+
+
+# --- sizes and shapes --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", ["1+(", "(SELECT ", "ARRAY[", "coalesce("])
+def test_deep_nesting_is_a_finding_not_a_crash(shape: str) -> None:
+    """Regression: json.loads and the effect walkers hit Python's recursion limit."""
+    closer = {"1+(": ")", "(SELECT ": ")", "ARRAY[": "]", "coalesce(": ")"}[shape]
+    sql = ("CREATE TABLE ok (id int);\nSELECT " + shape * 3000 + "1" + closer * 3000 +
+           ";\nALTER TABLE ok ADD COLUMN c int;\n")
+    reports = lint_text(sql)
+    problems = [f for f in reports[0].findings if f.rule == "parse-error"]
+    assert problems and problems[0].span.line == 2
+    # The statements around it are still judged.
+    assert [s.statement.span.line for s in reports[0].statements] == [1, 3]
+
+
+def test_moderately_deep_expression_is_analyzed() -> None:
+    """Just below the JSON decoder's limit the effect walkers must not overflow either."""
+    for depth in (300, 450, 490):
+        sql = "ALTER TABLE t ADD COLUMN c int DEFAULT " + "1+(" * depth + "1" + ")" * depth
+        lint_text(sql + ";\n")
+
+
+def test_huge_single_line_is_linted() -> None:
+    sql = "INSERT INTO t VALUES " + ",".join(["(1, 'x')"] * 20_000) + ";\n"
+    reports = lint_text(sql)
+    assert len(reports[0].statements) == 1
+
+
+def test_many_meta_commands_and_skipped_text_is_quoted_short() -> None:
+    sql = "\\set x " + "y" * 5000 + "\n" + "\\echo hi\n" * 3000 + "SELECT 1;\n"
+    reports = lint_text(sql)
+    skipped = [f for f in reports[0].findings if f.rule == "psql-meta-command"]
+    assert len(skipped) == 3001
+    assert len(skipped[0].message) < 300
+
+
+# --- regressions found by the corpus run and the fuzz suite ------------------------------------
+
+def test_create_materialized_view_regression() -> None:
+    """lemmy 2020-01-13: IndexError on an empty table name (pglast inlines the IntoClause)."""
+    reports = lint_text("CREATE MATERIALIZED VIEW mv AS SELECT 1 AS one;\n"
+                        "CREATE TABLE t2 AS SELECT * FROM mv;\n")
+    assert [s.effect.actions[0].facts.get("table") for s in reports[0].statements] == [
+        "public.mv", "public.t2"]
+
+
+def test_select_into_regression() -> None:
+    """Fuzz: `SELECT * INTO t FROM u` raised ValueError in the effect model."""
+    reports = lint_text("SELECT * INTO users_bak FROM users;\n")
+    assert "select_into" in [a.kind for a in reports[0].statements[0].effect.actions]
+
+
+def test_stdin_with_binary_input_is_a_clear_error() -> None:
+    result = run("--stdin", "--stdin-filename", "piped.sql", stdin=b"\x00\x01\x02")
+    assert result.exit_code == 2 and "piped.sql:1:1: binary file" in result.stderr

@@ -1,0 +1,102 @@
+"""Ignore directives: lockwise's own form (with a required reason) and squawk's comments."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+from lockwise.rules.directives import SQUAWK_ALIASES, parse_directive
+from lockwise.rules.loader import load_rules
+
+SETUP = "CREATE TABLE accounts (id bigint PRIMARY KEY, name text, email text, code char(2));"
+
+
+def rules_fired(sql: str) -> list[str]:
+    """Rule ids of all findings of `sql`, linted after a setup migration, in a transaction."""
+    migrations = [migration_from_text(SETUP, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    reports = lint_migrations(migrations, LintOptions(assume_in_transaction=True), Catalog())
+    return [f.rule for f in reports[-1].all_findings]
+
+
+def test_without_a_directive_the_rule_fires() -> None:
+    assert "drop-column" in rules_fired("ALTER TABLE accounts DROP COLUMN name;")
+
+
+def test_ignore_with_reason_suppresses_only_that_rule_on_that_statement() -> None:
+    fired = rules_fired(
+        "-- lockwise: ignore[drop-column] reason: unused since release 4.2\n"
+        "ALTER TABLE accounts DROP COLUMN name;\n"
+        "ALTER TABLE accounts DROP COLUMN email;\n")
+    assert fired.count("drop-column") == 1  # the second statement is not covered
+    assert "ignore-without-reason" not in fired
+    assert "unused-ignore" not in fired
+    assert "missing-lock-timeout" in fired  # other rules on the same statement still fire
+
+
+def test_ignore_without_reason_is_itself_a_finding() -> None:
+    fired = rules_fired("-- lockwise: ignore[drop-column]\nALTER TABLE accounts DROP COLUMN name;")
+    assert "ignore-without-reason" in fired
+    assert "drop-column" not in fired
+
+
+def test_ignore_that_suppresses_nothing_is_reported() -> None:
+    fired = rules_fired("-- lockwise: ignore[drop-table] reason: cleanup\n"
+                        "ALTER TABLE accounts DROP COLUMN name;")
+    assert "unused-ignore" in fired
+    assert "drop-column" in fired
+
+
+def test_file_level_ignore_covers_every_statement() -> None:
+    fired = rules_fired(
+        "-- lockwise: ignore-file[drop-column] reason: columns moved to profiles in 0041\n"
+        "ALTER TABLE accounts DROP COLUMN name;\n"
+        "ALTER TABLE accounts DROP COLUMN email;\n")
+    assert "drop-column" not in fired
+    assert "unused-ignore" not in fired
+
+
+def test_unused_file_level_ignore_is_reported() -> None:
+    fired = rules_fired("-- lockwise: ignore-file[drop-table] reason: nothing to drop\n"
+                        "ALTER TABLE accounts ADD COLUMN note text;")
+    assert "unused-ignore" in fired
+
+
+@pytest.mark.parametrize(("comment", "rule", "sql"), [
+    ("-- squawk-ignore ban-drop-column", "drop-column",
+     "ALTER TABLE accounts DROP COLUMN name;"),
+    ("-- squawk-ignore ban-char-field", "ban-char-column",
+     "ALTER TABLE accounts ADD COLUMN country char(2);"),
+    ("-- squawk-ignore prefer-bigint-over-int", "prefer-bigint",
+     "ALTER TABLE accounts ADD COLUMN team_id int;"),
+    ("-- squawk-ignore ban-truncate-cascade, ban-drop-column", "truncate-cascade",
+     "TRUNCATE accounts CASCADE;"),
+])
+def test_squawk_ignore_suppresses_the_mapped_rule(comment: str, rule: str, sql: str) -> None:
+    assert rule in rules_fired(sql)
+    fired = rules_fired(f"{comment}\n{sql}")
+    assert rule not in fired
+    assert "ignore-without-reason" not in fired  # squawk has no reason syntax
+
+
+def test_squawk_ignore_file_suppresses_in_every_statement() -> None:
+    fired = rules_fired("-- squawk-ignore-file ban-drop-column\n"
+                        "ALTER TABLE accounts DROP COLUMN name;\n"
+                        "ALTER TABLE accounts DROP COLUMN email;\n")
+    assert "drop-column" not in fired
+
+
+def test_every_squawk_alias_names_a_shipped_rule() -> None:
+    ids = {r.id for r in load_rules()}
+    assert {alias: rule for alias, rule in SQUAWK_ALIASES.items() if rule not in ids} == {}
+
+
+def test_parse_directive_reads_rules_and_reason() -> None:
+    d = parse_directive("-- lockwise: ignore[drop-column, rename-column] reason: ticket 12")
+    assert d is not None and not d.file_level
+    assert d.rules == {"drop-column", "rename-column"} and d.reason == "ticket 12"
+    block = parse_directive("/* lockwise: ignore-file[drop-table] reason: legacy */")
+    assert block is not None and block.file_level and block.reason == "legacy"
+    assert parse_directive("-- just a comment about lockwise") is None

@@ -1,0 +1,181 @@
+"""The facts the newer rules rely on, checked against the embedded PostgreSQL server.
+
+Each test computes lockwise's fact statically and then asks the real server:
+identifier truncation (identifier-too-long), the ATTACH PARTITION scan that a validated CHECK
+makes unnecessary (attach-partition-without-check), "unsafe use of new value" for an enum value
+used in the transaction that added it (enum-value-used-in-transaction), and the SHARE lock that
+ALTER DOMAIN ... ADD CONSTRAINT takes on tables using the domain (alter-domain-add-constraint).
+Version-gated facts the embedded server cannot show (the 14.0-14.3 CREATE INDEX CONCURRENTLY
+bug) are documented in their rule's `references` instead.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.catalog.replay import apply_statement
+from lockwise.effects.context import Context
+from lockwise.effects.identifiers import identifier_facts
+from lockwise.effects.postgres import compute_effect
+from lockwise.parse.postgres import parse_sql
+
+pytestmark = pytest.mark.postgres
+
+
+def _connect(uri: str):
+    import psycopg
+
+    return psycopg.connect(uri, autocommit=True)
+
+
+def _effect_after(setup: str, sql: str):
+    """lockwise's effect of `sql` after replaying `setup` into a fresh catalog."""
+    catalog = Catalog()
+    for stmt in parse_sql(setup).statements:
+        apply_statement(catalog, stmt.tree, "0001")
+    (stmt,) = parse_sql(sql).statements
+    return compute_effect(stmt.tree, Context(catalog=catalog, pg_version=18))
+
+
+@pytest.mark.parametrize("name", [
+    "index_on_accounts_billing_address_country_code_and_postal_code_and_city",
+    "zusätzliche_überprüfung_der_größenverhältnisse_für_änderungen",
+])
+def test_identifier_truncation_matches_server(pg_db: str, name: str) -> None:
+    facts = identifier_facts(f'CREATE TABLE long_names ("{name}" int);')
+    assert facts["long_identifier"]
+    with _connect(pg_db) as conn:
+        conn.execute(f'CREATE TABLE long_names ("{name}" int)')
+        (attname,) = conn.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'long_names'::regclass "
+            "AND attnum = 1").fetchone()
+    assert attname == facts["long_identifier_truncated"]
+
+
+def test_short_identifiers_are_not_flagged() -> None:
+    facts = identifier_facts("CREATE TABLE accounts_billing_country_postal_city (id bigint, "
+                             "a_reasonably_long_but_fine_column_name_of_sixty_three_bytes_xx int)")
+    assert not facts["long_identifier"]
+
+
+PARENT = "CREATE TABLE events (id bigint, day date) PARTITION BY RANGE (day);\n"
+ATTACH = ("ALTER TABLE events ATTACH PARTITION events_2024 "
+          "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')")
+
+
+@pytest.mark.parametrize(("child", "proven"), [
+    ("CREATE TABLE events_2024 (id bigint, day date);", False),
+    ("CREATE TABLE events_2024 (id bigint, day date NOT NULL);\n"
+     "ALTER TABLE events_2024 ADD CONSTRAINT b CHECK (day >= '2024-01-01' AND day < '2025-01-01');",
+     True),
+    ("CREATE TABLE events_2024 (id bigint, day date);\n"
+     "ALTER TABLE events_2024 ADD CONSTRAINT b CHECK (day IS NOT NULL AND day >= '2024-01-01' "
+     "AND day < '2025-01-01') NOT VALID;\nALTER TABLE events_2024 VALIDATE CONSTRAINT b;", True),
+    ("CREATE TABLE events_2024 (id bigint, day date);\n"
+     "ALTER TABLE events_2024 ADD CONSTRAINT b CHECK (day >= '2024-01-01' AND day < '2025-01-01');",
+     False),  # NULLs are allowed by the CHECK but not by a range partition
+    ("CREATE TABLE events_2024 (id bigint, day date NOT NULL);\n"
+     "ALTER TABLE events_2024 ADD CONSTRAINT b CHECK (day >= '2024-01-01' AND day < '2025-01-01') "
+     "NOT VALID;", False),  # not validated: not trusted
+    ("CREATE TABLE events_2024 (id bigint, day date NOT NULL);\n"
+     "ALTER TABLE events_2024 ADD CONSTRAINT b CHECK (day BETWEEN '2024-01-01' AND '2024-06-30');",
+     False),  # text constants: lockwise only decides identical literals (conservative)
+])
+def test_attach_partition_scan_matches_server(pg_db: str, child: str, proven: bool) -> None:
+    effect = _effect_after(PARENT + child, ATTACH)
+    (action,) = [a for a in effect.actions if a.kind == "attach_partition"]
+    assert action.facts["bound_proven_by_check"] is proven
+    assert ("public.events_2024" in effect.scans) is (not proven)
+    if proven:
+        # The server must agree whenever lockwise claims the scan is skipped.
+        notices: list[str] = []
+        with _connect(pg_db) as conn:
+            conn.execute(PARENT + child)
+            conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+            conn.execute("SET client_min_messages = debug1")
+            conn.execute(ATTACH)
+        assert any("is implied by existing constraints" in n for n in notices), notices
+
+
+def test_attach_partition_scan_happens_without_proof(pg_db: str) -> None:
+    notices: list[str] = []
+    child = "CREATE TABLE events_2024 (id bigint, day date);"
+    with _connect(pg_db) as conn:
+        conn.execute(PARENT + child)
+        conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+        conn.execute("SET client_min_messages = debug1")
+        conn.execute(ATTACH)
+    assert not any("is implied by existing constraints" in n for n in notices)
+
+
+def test_enum_value_unusable_in_its_own_transaction(pg_db: str) -> None:
+    import psycopg
+
+    with _connect(pg_db) as conn:
+        conn.execute("CREATE TYPE mood AS ENUM ('happy'); CREATE TABLE people (m mood)")
+        conn.execute("BEGIN")
+        conn.execute("ALTER TYPE mood ADD VALUE 'calm'")
+        with pytest.raises(psycopg.errors.UnsafeNewEnumValueUsage):
+            conn.execute("INSERT INTO people VALUES ('calm')")
+        conn.execute("ROLLBACK")
+        conn.execute("ALTER TYPE mood ADD VALUE 'calm'")  # autocommit: committed on its own
+        conn.execute("INSERT INTO people VALUES ('calm')")
+
+
+def test_alter_domain_add_constraint_locks_tables_using_it(pg_db: str) -> None:
+    setup = "CREATE DOMAIN amount AS numeric;\nCREATE TABLE payments (id bigint, value amount);"
+    sql = "ALTER DOMAIN amount ADD CONSTRAINT amount_positive CHECK (VALUE > 0)"
+    effect = _effect_after(setup, sql)
+    assert effect.locks == {"public.payments": _share()}
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute("BEGIN")
+        conn.execute(sql)
+        rows = conn.execute(
+            "SELECT c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "WHERE l.pid = pg_backend_pid() AND c.relname = 'payments'").fetchall()
+        conn.execute("ROLLBACK")
+    assert max((mode for _, mode in rows), key=_rank) == "ShareLock"
+
+
+def _share():
+    from lockwise.core.types import LockMode
+
+    return LockMode.SHARE
+
+
+def _rank(mode: str) -> int:
+    from lockwise.core.types import LockMode
+
+    return next(m for m in LockMode if m.pg_name == mode).value
+
+
+@pytest.mark.parametrize(("column", "scans"), [
+    ("c bigint REFERENCES parent", False),  # all NULL: no foreign key validation
+    ("c bigint DEFAULT 1 REFERENCES parent", True),
+    ("c int CHECK (c > 0)", True),
+    ("c text UNIQUE", True),
+    ("c text", False),
+])
+def test_add_column_inline_constraint_scans_match_server(pg_db: str, column: str,
+                                                         scans: bool) -> None:
+    setup = ("CREATE TABLE parent (id bigint PRIMARY KEY);\nINSERT INTO parent VALUES (1);\n"
+             "CREATE TABLE child (id bigint);\n"
+             "INSERT INTO child SELECT g FROM generate_series(1, 100) g;")
+    sql = f"ALTER TABLE child ADD COLUMN {column}"
+    effect = _effect_after(setup, sql)
+    assert ("public.child" in effect.scans) is scans
+    (action,) = [a for a in effect.actions if a.kind == "add_column"]
+    assert bool(action.facts["constraint_scans"]) is scans
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+
+        def seq_scans() -> int:
+            conn.execute("SELECT pg_stat_force_next_flush()")
+            return conn.execute("SELECT seq_scan FROM pg_stat_user_tables "
+                                "WHERE relname = 'child'").fetchone()[0]
+
+        before = seq_scans()
+        conn.execute(sql)
+        assert (seq_scans() > before) is scans

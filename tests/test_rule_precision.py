@@ -1,0 +1,157 @@
+"""Precision: where lockwise's facts make a rule fire or stay quiet when a syntax-only linter
+could not tell. Each case names the rules expected and the rules that must not fire."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.core.types import Finding
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+ACCOUNTS = "CREATE TABLE accounts (id bigint PRIMARY KEY, email text, note text);"
+
+
+def findings(sql: str, setup: str = ACCOUNTS, pg_version: int = 16,
+             in_transaction: bool = True) -> list[Finding]:
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    options = LintOptions(pg_version=pg_version, assume_in_transaction=in_transaction)
+    return lint_migrations(migrations, options, Catalog())[-1].all_findings
+
+
+def rules(sql: str, **kwargs) -> set[str]:
+    return {f.rule for f in findings(sql, **kwargs)}
+
+
+def test_drop_not_null_with_lock_timeout_is_clean() -> None:
+    # squawk bans DROP NOT NULL; it only relaxes a constraint and is instant.
+    assert rules("SET LOCAL lock_timeout = '5s';\n"
+                 "ALTER TABLE accounts ALTER COLUMN email DROP NOT NULL;") == set()
+
+
+@pytest.mark.parametrize("column", [
+    "token bigint GENERATED ALWAYS AS IDENTITY",
+    "email_lower text GENERATED ALWAYS AS (lower(email)) STORED",
+    "token uuid DEFAULT gen_random_uuid()",
+    "seen_at timestamptz DEFAULT clock_timestamp()",
+    "r float8 DEFAULT random()",
+])
+def test_add_column_that_fills_every_row_rewrites(column: str) -> None:
+    assert "add-column-volatile-default" in rules(f"ALTER TABLE accounts ADD COLUMN {column};")
+
+
+def test_add_column_constant_default_does_not_rewrite_from_pg11() -> None:
+    sql = "ALTER TABLE accounts ADD COLUMN active boolean NOT NULL DEFAULT true;"
+    assert "add-column-volatile-default" not in rules(sql, pg_version=11)
+    assert "add-column-volatile-default" in rules(sql, pg_version=10)
+
+
+def test_primary_key_using_existing_index_builds_nothing() -> None:
+    setup = ACCOUNTS.replace(" PRIMARY KEY", " NOT NULL") + \
+        "\nCREATE UNIQUE INDEX accounts_id_key ON accounts (id);"
+    fired = rules("SET LOCAL lock_timeout = '5s';\n"
+                  "ALTER TABLE accounts ADD CONSTRAINT accounts_pkey "
+                  "PRIMARY KEY USING INDEX accounts_id_key;", setup=setup)
+    assert fired == set()
+
+
+def test_exclude_constraint_has_its_own_rule() -> None:
+    fired = rules("ALTER TABLE accounts ADD CONSTRAINT no_dupes "
+                  "EXCLUDE USING btree (email WITH =);")
+    assert "add-exclude-constraint" in fired
+    assert "add-unique-constraint" not in fired  # its advice (USING INDEX) does not apply
+
+
+def test_enum_add_value_in_transaction_before_12_cannot_run() -> None:
+    setup = "CREATE TYPE mood AS ENUM ('happy');"
+    sql = "ALTER TYPE mood ADD VALUE 'calm';"
+    assert "concurrently-in-transaction" in rules(sql, setup=setup, pg_version=11)
+    assert "concurrently-in-transaction" not in rules(sql, setup=setup, pg_version=12)
+
+
+def test_everything_on_a_table_created_in_the_same_migration_is_safe() -> None:
+    sql = """
+    CREATE TABLE drafts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text,
+                         account_id bigint REFERENCES accounts (id));
+    CREATE INDEX drafts_account_id_idx ON drafts (account_id);
+    ALTER TABLE drafts ADD COLUMN token uuid DEFAULT gen_random_uuid();
+    ALTER TABLE drafts ALTER COLUMN title SET NOT NULL;
+    ALTER TABLE drafts ALTER COLUMN title TYPE varchar(200);
+    ALTER TABLE drafts ADD CONSTRAINT drafts_title_check CHECK (title <> '');
+    ALTER TABLE drafts RENAME COLUMN title TO headline;
+    CREATE TRIGGER drafts_touch BEFORE UPDATE ON drafts FOR EACH ROW EXECUTE FUNCTION touch();
+    TRUNCATE drafts CASCADE;
+    """
+    found = findings(sql)
+    assert [f.rule for f in found if f.safety.label != "safe"] == []
+
+
+def test_type_change_judged_by_the_replayed_old_type() -> None:
+    setup = "CREATE TABLE accounts (id bigint, email varchar(50), code int);"
+    assert "column-type-change-rewrites" not in rules(
+        "ALTER TABLE accounts ALTER COLUMN email TYPE text;", setup=setup)
+    assert "column-type-change-rewrites" in rules(
+        "ALTER TABLE accounts ALTER COLUMN code TYPE text;", setup=setup)
+
+
+def test_drop_trigger_without_lock_timeout_is_reported() -> None:
+    setup = ACCOUNTS + "\nCREATE TRIGGER t BEFORE UPDATE ON accounts FOR EACH ROW " \
+        "EXECUTE FUNCTION touch();"
+    assert "missing-lock-timeout" in rules("DROP TRIGGER t ON accounts;", setup=setup)
+    assert rules("SET LOCAL lock_timeout = '5s';\nDROP TRIGGER t ON accounts;",
+                 setup=setup) == set()
+
+
+def test_lock_accumulation_names_the_held_table_and_since_when() -> None:
+    setup = ACCOUNTS + "\nCREATE TABLE orders (id bigint PRIMARY KEY);"
+    found = [f for f in findings("SET LOCAL lock_timeout = '5s';\n"
+                                 "ALTER TABLE accounts ADD COLUMN plan text;\n"
+                                 "ALTER TABLE orders ADD COLUMN plan text;\n"
+                                 "ALTER TABLE accounts ADD COLUMN tier text;\n"
+                                 "COMMIT;", setup=setup) if f.rule == "lock-accumulation"]
+    # Only the statement that asks for a new lock: the later change to accounts (already
+    # locked) waits for nothing, and COMMIT releases the locks.
+    assert len(found) == 1
+    assert "public.accounts" in found[0].message and "statement 2" in found[0].message
+
+
+def test_enum_value_used_in_transaction_only_when_in_the_same_transaction() -> None:
+    setup = "CREATE TYPE mood AS ENUM ('happy');\nCREATE TABLE people (id bigint, m mood);"
+    used = "ALTER TYPE mood ADD VALUE 'calm';\nUPDATE people SET m = 'calm' WHERE id = 1;"
+    assert "enum-value-used-in-transaction" in rules(used, setup=setup)
+    split = "BEGIN;\nALTER TYPE mood ADD VALUE 'calm';\nCOMMIT;\n" \
+        "BEGIN;\nUPDATE people SET m = 'calm' WHERE id = 1;\nCOMMIT;"
+    assert "enum-value-used-in-transaction" not in rules(split, setup=setup,
+                                                         in_transaction=False)
+
+
+def test_fk_index_created_later_in_the_migration_counts() -> None:
+    setup = ACCOUNTS + "\nCREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint);"
+    add_fk = ("ALTER TABLE orders ADD CONSTRAINT orders_account_fk FOREIGN KEY (account_id) "
+              "REFERENCES accounts (id) NOT VALID;")
+    assert "fk-without-index" in rules(add_fk, setup=setup)
+    assert "fk-without-index" not in rules(
+        add_fk + "\nCREATE INDEX orders_account_id_idx ON orders (account_id);", setup=setup)
+
+
+def test_opt_in_rule_runs_only_when_selected() -> None:
+    migrations = [migration_from_text("ALTER TABLE accounts ADD COLUMN x text;", "0001_a.sql")]
+    default = lint_migrations(migrations, LintOptions(), Catalog())[-1].all_findings
+    assert "unqualified-table-name" not in {f.rule for f in default}
+    selected = lint_migrations(migrations, LintOptions(select=frozenset({"opt-in"})),
+                               Catalog())[-1].all_findings
+    assert {f.rule for f in selected} == {"unqualified-table-name"}
+
+
+def test_a_renamed_existing_table_is_not_new() -> None:
+    # Renaming gives an existing table (with its rows) a new name: later statements on the new
+    # name are judged like statements on an existing table.
+    fired = rules("ALTER TABLE accounts RENAME TO customers;\n"
+                  "CREATE INDEX customers_email_idx ON customers (email);")
+    assert "index-without-concurrently" in fired
+    fired_new = rules("CREATE TABLE drafts (id bigint, title text);\n"
+                      "ALTER TABLE drafts RENAME TO draft_posts;\n"
+                      "CREATE INDEX draft_posts_title_idx ON draft_posts (title);")
+    assert "index-without-concurrently" not in fired_new

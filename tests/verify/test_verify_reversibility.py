@@ -1,0 +1,166 @@
+"""Up, down, up again on a real server: the reversibility verdicts and what they show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from verify_helpers import FIXTURES, write_migrations
+
+from lockwise.core.types import LockMode
+from lockwise.parse.postgres import parse_sql
+from lockwise.verify.report import render_verify
+from lockwise.verify.run import (
+    DOWN_FAILED,
+    NO_DOWN,
+    NOT_REVERSIBLE,
+    NOT_RUN,
+    REAPPLY_FAILED,
+    REVERSIBLE,
+    UP_FAILED,
+)
+
+
+def _status(result) -> dict[str, str]:
+    return {r.migration.id: r.status for r in result.results}
+
+
+def test_project_fixtures(run_verify, snapshot) -> None:
+    result = run_verify(FIXTURES / "migrations")
+    assert _status(result) == {
+        "0001_create_accounts": REVERSIBLE,
+        "0002_create_orders": REVERSIBLE,
+        "0003_index_orders_by_account": REVERSIBLE,
+        "0004_orders_account_fk": REVERSIBLE,
+        # The down file drops NOT NULL but forgets to narrow `name` back to varchar(50).
+        "0005_accounts_email_required": NOT_REVERSIBLE,
+        "0006_orders_total_bigint": NO_DOWN,
+        "0007_orders_status_index": REVERSIBLE,
+        "0008_drop_legacy_name": NO_DOWN,
+    }
+    (diff,) = result.results[4].diff
+    assert diff.describe() == ("~ column public.accounts.name: type character varying(50) "
+                               "(before up) -> character varying(100) (after down)")
+    assert result.failed
+
+
+def test_model_check_on_project_fixtures_has_no_disagreement(run_verify) -> None:
+    """CI's check of the effect model against the real server, on the project's fixtures."""
+    result = run_verify(FIXTURES / "migrations")
+    statements = sum(len(parse_sql(r.migration.up_sql).statements) for r in result.results)
+    assert len(result.checks) == statements  # every statement was observed
+    problems = [(r.migration.id, c.statement.sql, d.describe())
+                for r in result.results for c, d in r.disagreements]
+    assert problems == []
+    by_sql = {c.statement.sql.split("\n")[0]: c for c in result.checks}
+    # Spot checks that the observations are real, not empty: a rewrite and a polled lock.
+    retype = by_sql["ALTER TABLE orders ALTER COLUMN total TYPE bigint"]
+    assert retype.observed.rewrites == {"public.orders"}
+    assert retype.observed.locks == {"public.orders": LockMode.ACCESS_EXCLUSIVE}
+    concurrent = next(c for c in result.checks if "CONCURRENTLY" in c.statement.sql)
+    assert concurrent.observed.method == "polling"
+    assert concurrent.observed.locks == {"public.orders": LockMode.SHARE_UPDATE_EXCLUSIVE}
+
+
+def test_report_text(run_verify, snapshot) -> None:
+    import io
+
+    out = io.StringIO()
+    render_verify(run_verify(FIXTURES / "migrations"), out, show_time=False)
+    assert out.getvalue() == snapshot
+
+
+def test_down_that_leaves_objects_behind(tmp_path: Path, run_verify) -> None:
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE t (id int PRIMARY KEY, v text);", "DROP TABLE t;"),
+        ("ix", "CREATE TYPE mood AS ENUM ('a', 'b');\n"
+               "ALTER TABLE t ADD COLUMN m mood;\nCREATE INDEX t_v ON t (v);",
+         "ALTER TABLE t DROP COLUMN m;"),
+    ])
+    result = run_verify(root)
+    assert _status(result) == {"0001_t": REVERSIBLE, "0002_ix": NOT_REVERSIBLE}
+    lines = [d.describe() for d in result.results[1].diff]
+    assert lines == [
+        "+ index public.t_v: only after down (CREATE INDEX t_v ON public.t USING btree (v))",
+        "+ type public.mood: only after down ('a', 'b')",
+    ]
+    # Up again fails? No: IF NOT EXISTS is absent, so it must be reported as such.
+    assert not result.results[1].notes or "different schema" not in result.results[1].notes[0]
+
+
+def test_up_failure_stops_the_run_with_the_statement(tmp_path: Path, run_verify) -> None:
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE t (id int);", "DROP TABLE t;"),
+        ("bad", "ALTER TABLE t ADD COLUMN a int;\nALTER TABLE missing ADD COLUMN b int;", None),
+        ("later", "CREATE TABLE u (id int);", "DROP TABLE u;"),
+    ])
+    result = run_verify(root)
+    assert _status(result) == {"0001_t": REVERSIBLE, "0002_bad": UP_FAILED,
+                               "0003_later": NOT_RUN}
+    bad = result.results[1]
+    assert bad.failure.statement.span.line == 2
+    assert bad.failure.message == 'relation "missing" does not exist'
+    # The failed migration's transaction was rolled back: column a is not there.
+    assert "column public.t.a" not in result.results[0].diff
+
+
+def test_down_failure_and_reapply_failure(tmp_path: Path, run_verify) -> None:
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE t (id int);", "DROP TABLE nope;"),
+        ("u", "CREATE TABLE u (id int);", "SELECT 1;"),
+    ])
+    result = run_verify(root)
+    assert _status(result) == {"0001_t": DOWN_FAILED, "0002_u": REAPPLY_FAILED}
+    assert result.results[0].phase == "down"
+    assert result.results[0].failure.message == 'table "nope" does not exist'
+    # The down that did nothing: the diff explains why up failed again.
+    assert [d.describe() for d in result.results[1].diff][0].startswith(
+        "+ column public.u.id: only after down")
+    assert result.results[1].failure.message == 'relation "u" already exists'
+
+
+def test_creation_time_literals_are_not_differences(tmp_path: Path, run_verify) -> None:
+    view = "CREATE VIEW recent AS SELECT * FROM t WHERE at > 'now'::timestamp;"
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE t (at timestamp);", "DROP TABLE t;"),
+        ("v", view, "DROP VIEW recent;"),
+        ("v2", "DROP VIEW recent;\n" + view.replace("> 'now'", ">= 'now'"),
+         "DROP VIEW recent;\n" + view),
+    ])
+    result = run_verify(root)
+    assert _status(result) == {"0001_t": REVERSIBLE, "0002_v": REVERSIBLE,
+                               "0003_v2": REVERSIBLE}
+
+
+def test_migration_with_its_own_transaction_and_concurrent_index(tmp_path: Path,
+                                                                 run_verify) -> None:
+    root = tmp_path / "m"
+    root.mkdir()
+    (root / "0001_t.up.sql").write_text("CREATE TABLE t (id int, v int);")
+    (root / "0001_t.down.sql").write_text("DROP TABLE t;")
+    (root / "0002_ix.up.sql").write_text(
+        "-- lockwise: no-transaction\nCREATE INDEX CONCURRENTLY t_v ON t (v);\n"
+        "ALTER TABLE t ADD COLUMN w int;")
+    (root / "0002_ix.down.sql").write_text(
+        "-- lockwise: no-transaction\nDROP INDEX CONCURRENTLY t_v;\nALTER TABLE t DROP COLUMN w;")
+    result = run_verify(root)
+    assert _status(result) == {"0001_t": REVERSIBLE, "0002_ix": REVERSIBLE}
+    methods = [c.observed.method for c in result.results[1].checks]
+    assert methods == ["polling", "transaction"]
+    assert [d for _, d in result.results[1].disagreements] == []
+
+
+def test_unavailable_extension_is_skipped_with_a_note(tmp_path: Path, run_verify) -> None:
+    root = write_migrations(tmp_path / "m", [
+        ("ext", "CREATE EXTENSION IF NOT EXISTS lockwise_no_such_extension;\n"
+                "CREATE TABLE t (id int);",
+         "DROP TABLE t;\nDROP EXTENSION lockwise_no_such_extension;"),
+    ])
+    result = run_verify(root)
+    (res,) = result.results
+    assert res.status == REVERSIBLE
+    assert res.notes == [
+        "statement 1 (line 1) skipped: extension lockwise_no_such_extension is not installed "
+        "on this server",
+        "down statement 2 (line 2) skipped: extension lockwise_no_such_extension is not "
+        "installed on this server",
+    ]
