@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from lockwise.cost.calibrate import run_calibration  # noqa: E402
+from lockwise.cost.calibrate import DEFAULT_ROWS, run_calibration  # noqa: E402
 from lockwise.cost.collect import collect_stats  # noqa: E402
 from lockwise.cost.profile import MachineProfile, load_profile  # noqa: E402
 from lockwise.discover import migration_from_text  # noqa: E402
@@ -236,7 +236,7 @@ def main() -> int:
                         help="table size (repeatable; default 100000 and 1000000)")
     parser.add_argument("--with-5m", action="store_true", help="also run at 5,000,000 rows")
     parser.add_argument("--profile", type=Path, help="machine profile (default: calibrate)")
-    parser.add_argument("--calibrate-rows", type=int, default=200_000)
+    parser.add_argument("--calibrate-rows", type=int, default=DEFAULT_ROWS)
     parser.add_argument("--save-profile", type=Path, help="write the calibrated profile here")
     parser.add_argument("--repeat", type=int, default=2,
                         help="runs per operation, the fastest counts (default 2)")

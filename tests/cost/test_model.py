@@ -88,6 +88,15 @@ def test_unknown_table_gets_no_estimate_and_says_so() -> None:
     assert "public.orders is not in the stats file" in est.note
 
 
+def test_statements_whose_size_is_unknowable_get_no_estimate() -> None:
+    for sql in ("REINDEX INDEX nowhere_idx", "VACUUM", "DO $$ BEGIN PERFORM 1; END $$",
+                "INSERT INTO orders SELECT * FROM staging"):
+        est = estimate(sql, table())
+        assert est.seconds is None and est.note, sql
+    # An index the catalog does not know is found in the stats file.
+    assert estimate("REINDEX INDEX orders_idx0", table()).seconds is not None
+
+
 def test_foreign_key_needs_both_tables() -> None:
     sql = ("ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) "
            "REFERENCES customers (id)")
@@ -290,3 +299,20 @@ def test_lint_path_does_not_import_psycopg() -> None:
             " LintOptions(stats=Stats({})))\n"
             "assert 'psycopg' not in sys.modules, 'psycopg imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_text_report_prints_estimates_and_why_not() -> None:
+    import io
+
+    from lockwise.report.text import render_text
+
+    stats = Stats({"public.orders": table(20_000_000, 3 * GB, indexes=2)})
+    sql = f"{REWRITE};\nALTER TABLE customers ADD CONSTRAINT c CHECK (id > 0);"
+    report = lint(sql, stats, None)
+    out = io.StringIO()
+    render_text([report], out, verbose=True, color=False)
+    text = out.getvalue()
+    assert "estimate: ~" in text and "blocks others ~" in text
+    assert "estimate: none (public.customers is not in the stats file)" in text
+    header = text.splitlines()[0]
+    assert "blocks others" in header and "1 statement(s) not estimated" in header

@@ -62,11 +62,24 @@ def test_stats_to_stdout_reads_only_the_catalog(pg_db: str) -> None:
     with psycopg.connect(pg_db, autocommit=True) as conn:
         conn.execute("CREATE TABLE t (id int)")
         conn.execute("CREATE MATERIALIZED VIEW mv AS SELECT 1 AS one")
+        conn.execute("CREATE TABLE ev (id int) PARTITION BY RANGE (id)")
+        conn.execute("CREATE TABLE ev_1 PARTITION OF ev FOR VALUES FROM (0) TO (100)")
+        conn.execute("CREATE TABLE ev_2 PARTITION OF ev FOR VALUES FROM (100) TO (1000) "
+                     "PARTITION BY RANGE (id)")
+        conn.execute("CREATE TABLE ev_2a PARTITION OF ev_2 FOR VALUES FROM (100) TO (1000)")
+        conn.execute("INSERT INTO ev SELECT g FROM generate_series(0, 999) AS g")
+        conn.execute("ANALYZE ev")
     result = run("stats", "--dsn", pg_db)
     assert result.exit_code == 0
     tables = json.loads(result.stdout)["tables"]
     assert tables["public.t"]["rows"] == 0
     assert tables["public.mv"]["kind"] == "materialized_view"
+    # A partitioned table has no storage: it gets its partitions' rows and bytes, any depth.
+    assert tables["public.ev"]["kind"] == "partitioned"
+    assert tables["public.ev"]["rows"] == 1000 == (tables["public.ev_1"]["rows"] +
+                                                   tables["public.ev_2a"]["rows"])
+    assert tables["public.ev"]["heap_bytes"] == (tables["public.ev_1"]["heap_bytes"] +
+                                                 tables["public.ev_2a"]["heap_bytes"]) > 0
 
 
 def test_password_never_appears_in_errors() -> None:

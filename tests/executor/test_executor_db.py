@@ -444,3 +444,37 @@ def test_plan_and_history_carry_duration_estimates(pg_db: str, tmp_path: Path) -
     row = history(pg_db)[-1]
     assert row["version"] == "002" and row["predicted_seconds"] is not None
     assert row["predicted_seconds"] > 0
+
+
+def test_sigkill_mid_nontransactional_migration_is_interrupted(pg_db: str,
+                                                               tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n",
+        "002_ix.up.sql": "-- lockwise: no-transaction\n"
+                         "CREATE INDEX CONCURRENTLY a_id ON a (id);\nSELECT pg_sleep(30);\n",
+        "003_b.up.sql": "CREATE TABLE b (id int);\n",
+    })
+    proc = popen(pg_db, "apply", str(migrations))
+    _wait_for_query(pg_db, "SELECT pg_sleep(30)%", proc)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 1
+    line = status.stdout.splitlines()[1]
+    assert line.split()[:2] == ["002", "interrupted"]
+    assert "1 statement(s) completed" in line
+    assert relation_exists(pg_db, "a_id")  # the first statement committed on its own
+    refused = lockwise(pg_db, "apply", str(migrations))
+    assert refused.returncode == 1 and "002_ix.up.sql (version 002) is interrupted" in \
+        refused.stderr
+    assert not relation_exists(pg_db, "b")
+
+    # The human finished it by hand (the sleep needs no finishing) and says so.
+    repaired = lockwise(pg_db, "repair", str(migrations), "--mark-applied")
+    assert "002: failed run cleared, marked applied" in repaired.stdout
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert relation_exists(pg_db, "b")
+    states = [line.split()[1] for line in
+              lockwise(pg_db, "status", str(migrations)).stdout.splitlines()[:3]]
+    assert states == ["applied", "applied", "applied"]

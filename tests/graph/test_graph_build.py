@@ -270,3 +270,22 @@ def test_commuting_changes_are_not_conflicts(tmp_path: Path) -> None:
         d = tmp_path / str(i)
         d.mkdir()
         assert _branch_graph(d, theirs, "", ours).conflicts == [], (theirs, ours)
+
+
+def test_version_directories_and_numeric_layouts_are_not_version_conflicts(
+        tmp_path: Path) -> None:
+    # temporal-style: several files of one version live in the version's directory.
+    for version in ("v1.9", "v1.10"):
+        (tmp_path / "versioned" / version).mkdir(parents=True)
+    (tmp_path / "versioned" / "v1.9" / "a.sql").write_text("CREATE TABLE a (id int);\n")
+    (tmp_path / "versioned" / "v1.9" / "b.sql").write_text("CREATE TABLE b (id int);\n")
+    (tmp_path / "versioned" / "v1.10" / "c.sql").write_text("CREATE TABLE c (id int);\n")
+    assert build_graph(discover(tmp_path / "versioned")).conflicts == []
+    # golang-migrate parses versions as integers: 9 < 10 whatever the file names say.
+    golang = tmp_path / "golang"
+    golang.mkdir()
+    assert build_graph(history(
+        golang,
+        ("9_a.up.sql", "CREATE TABLE a (id int);\n"), ("9_a.down.sql", "DROP TABLE a;\n"),
+        ("10_b.up.sql", "CREATE TABLE b (id int);\n"), ("10_b.down.sql", "DROP TABLE b;\n"),
+    )).conflicts == []

@@ -158,6 +158,16 @@ CASES = [
     Case("add-column-domain-with-check",
          T + "CREATE DOMAIN posint AS int CHECK (VALUE > 0);",
          "ALTER TABLE t ADD COLUMN c posint", unmodeled_rewrites=frozenset({"public.t"})),
+    Case("add-column-nextval-default", T + "CREATE SEQUENCE seq;",
+         "ALTER TABLE t ADD COLUMN c bigint DEFAULT nextval('seq')"),
+    Case("add-column-nested-volatile-default", T,
+         "ALTER TABLE t ADD COLUMN c bool DEFAULT (random() > 0.5)"),
+    Case("add-column-immutable-user-function-default", T + """
+         CREATE FUNCTION seven() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 7';""",
+         "ALTER TABLE t ADD COLUMN c int DEFAULT seven()"),
+    Case("add-column-volatile-user-function-default", T + """
+         CREATE FUNCTION roll() RETURNS int LANGUAGE plpgsql AS 'BEGIN RETURN 4; END';""",
+         "ALTER TABLE t ADD COLUMN c int DEFAULT roll()"),
     Case("add-column-array-default", T, "ALTER TABLE t ADD COLUMN tags text[] DEFAULT '{}'"),
     # --- DROP COLUMN / ALTER COLUMN TYPE -----------------------------------------------------
     Case("drop-column", T, "ALTER TABLE t DROP COLUMN note"),
@@ -185,10 +195,17 @@ CASES = [
     Case("type-int-to-bigint-using", T,
          "ALTER TABLE t ALTER COLUMN n TYPE bigint USING n::bigint"),
     Case("type-bigint-to-int", T, "ALTER TABLE t ALTER COLUMN id TYPE int"),
+    Case("type-same", T, "ALTER TABLE t ALTER COLUMN n TYPE int"),
+    Case("type-cidr-to-inet", "CREATE TABLE k (a cidr); INSERT INTO k VALUES ('10.0.0.0/8');",
+         "ALTER TABLE k ALTER COLUMN a TYPE inet"),
+    Case("type-text-to-jsonb", "CREATE TABLE k (doc text); INSERT INTO k VALUES ('{}');",
+         "ALTER TABLE k ALTER COLUMN doc TYPE jsonb USING doc::jsonb"),
     Case("type-indexed-column", T + "CREATE INDEX t_v ON t (v);",
          "ALTER TABLE t ALTER COLUMN v TYPE varchar(200)"),
     # --- defaults and NOT NULL ---------------------------------------------------------------
     Case("set-default", T, "ALTER TABLE t ALTER COLUMN n SET DEFAULT 0"),
+    Case("set-volatile-default", T, "ALTER TABLE t ALTER COLUMN n SET DEFAULT random() * 10"),
+    Case("set-not-null-already", T, "ALTER TABLE t ALTER COLUMN id SET NOT NULL"),
     Case("drop-default", T + "ALTER TABLE t ALTER COLUMN n SET DEFAULT 0;",
          "ALTER TABLE t ALTER COLUMN n DROP DEFAULT"),
     Case("set-not-null", T, "ALTER TABLE t ALTER COLUMN n SET NOT NULL"),
@@ -223,6 +240,9 @@ CASES = [
          "ALTER TABLE t ADD CONSTRAINT t_v_uniq UNIQUE USING INDEX t_v_uniq"),
     Case("add-primary-key-using-index", "CREATE TABLE k (id int NOT NULL, x int);"
          "CREATE UNIQUE INDEX k_id ON k (id);",
+         "ALTER TABLE k ADD CONSTRAINT k_pkey PRIMARY KEY USING INDEX k_id"),
+    Case("add-primary-key-using-index-nullable", "CREATE TABLE k (id int, x int);"
+         "INSERT INTO k VALUES (1, 1); CREATE UNIQUE INDEX k_id ON k (id);",
          "ALTER TABLE k ADD CONSTRAINT k_pkey PRIMARY KEY USING INDEX k_id"),
     Case("add-exclude", T, "ALTER TABLE t ADD CONSTRAINT t_r_excl EXCLUDE USING gist (r WITH &&)"),
     Case("add-not-null-constraint", T, "ALTER TABLE t ADD CONSTRAINT n_nn NOT NULL n",
@@ -394,7 +414,8 @@ CASES = [
     Case("insert-on-conflict", T,
          "INSERT INTO t (id, n) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET n = 2",
          compare_scans=False),
-    Case("merge", FK + "CREATE TABLE incoming (id bigint, n int); INSERT INTO incoming VALUES (1, 5);",
+    Case("merge", FK + "CREATE TABLE incoming (id bigint, n int);"
+                       "INSERT INTO incoming VALUES (1, 5);",
          "MERGE INTO child USING incoming ON child.id = incoming.id "
          "WHEN MATCHED THEN UPDATE SET n = incoming.n", min_pg=15, compare_scans=False),
     Case("select", FK, "SELECT * FROM child JOIN parent ON parent.id = child.parent_id",

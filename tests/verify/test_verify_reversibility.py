@@ -24,7 +24,7 @@ def _status(result) -> dict[str, str]:
     return {r.migration.id: r.status for r in result.results}
 
 
-def test_project_fixtures(run_verify, snapshot) -> None:
+def test_project_fixtures(run_verify) -> None:
     result = run_verify(FIXTURES / "migrations")
     assert _status(result) == {
         "0001_create_accounts": REVERSIBLE,
@@ -72,19 +72,20 @@ def test_report_text(run_verify, snapshot) -> None:
 def test_down_that_leaves_objects_behind(tmp_path: Path, run_verify) -> None:
     root = write_migrations(tmp_path / "m", [
         ("t", "CREATE TABLE t (id int PRIMARY KEY, v text);", "DROP TABLE t;"),
-        ("ix", "CREATE TYPE mood AS ENUM ('a', 'b');\n"
-               "ALTER TABLE t ADD COLUMN m mood;\nCREATE INDEX t_v ON t (v);",
+        ("ix", "ALTER TABLE t ADD COLUMN m int;\nCREATE INDEX IF NOT EXISTS t_v ON t (v);",
          "ALTER TABLE t DROP COLUMN m;"),
+        ("mood", "CREATE TYPE mood AS ENUM ('a', 'b');\nALTER TABLE t ADD COLUMN md mood;",
+         "ALTER TABLE t DROP COLUMN md;"),
     ])
     result = run_verify(root)
-    assert _status(result) == {"0001_t": REVERSIBLE, "0002_ix": NOT_REVERSIBLE}
-    lines = [d.describe() for d in result.results[1].diff]
-    assert lines == [
+    assert _status(result) == {"0001_t": REVERSIBLE, "0002_ix": NOT_REVERSIBLE,
+                               "0003_mood": REAPPLY_FAILED}
+    assert [d.describe() for d in result.results[1].diff] == [
         "+ index public.t_v: only after down (CREATE INDEX t_v ON public.t USING btree (v))",
-        "+ type public.mood: only after down ('a', 'b')",
     ]
-    # Up again fails? No: IF NOT EXISTS is absent, so it must be reported as such.
-    assert not result.results[1].notes or "different schema" not in result.results[1].notes[0]
+    mood = result.results[2]
+    assert [d.describe() for d in mood.diff] == ["+ type public.mood: only after down ('a', 'b')"]
+    assert (mood.phase, mood.failure.message) == ("up again", 'type "mood" already exists')
 
 
 def test_up_failure_stops_the_run_with_the_statement(tmp_path: Path, run_verify) -> None:

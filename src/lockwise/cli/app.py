@@ -293,3 +293,4 @@ import lockwise.cli.cost_cmds  # noqa: E402,F401
 import lockwise.cli.executor_cmds  # noqa: E402,F401
 import lockwise.cli.graph_cmds  # noqa: E402,F401
 import lockwise.cli.verify_cmds  # noqa: E402,F401
+import lockwise.cli.fix_cmds  # noqa: E402,F401

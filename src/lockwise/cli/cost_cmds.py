@@ -59,7 +59,8 @@ def calibrate_command(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the machine profile here (default: stdout).")] = None,
     rows: Annotated[int, typer.Option(
-        min=10_000, max=50_000_000, help="Rows of the benchmark table.")] = 200_000,
+        min=10_000, max=50_000_000, help="Rows of the benchmark table (about 140 bytes "
+        "each; make it larger than shared_buffers).")] = 1_000_000,
 ) -> None:
     """Measure scan, rewrite, index build and update throughput; write a machine profile."""
     from lockwise.cost.calibrate import CalibrationError, run_calibration

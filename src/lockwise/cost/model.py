@@ -507,8 +507,16 @@ def _classify(e: _Estimator) -> None:
         if a.kind == "create_index":
             e.index_build(table, new, tuple(f.get("columns") or ()), bool(f.get("concurrently")),
                           bool(f.get("unique")))
-        elif a.kind == "reindex" and table:
-            e.reindex(table, str(f.get("index") or ""), bool(f.get("concurrently")))
+        elif a.kind == "reindex":
+            index = str(f.get("index") or "")
+            if not table and index:
+                # The catalog did not know the index: the stats file may.
+                table = next((t.name for t in e.stats.tables.values()
+                              if any(i.name == index for i in t.indexes)), "")
+            if not table:
+                raise _Unknown((index,) if index else (),
+                               f"{index or 'the indexes it rebuilds'} not in the stats file")
+            e.reindex(table, index, bool(f.get("concurrently")))
         elif a.kind == "add_constraint":
             ctype = f.get("constraint_type")
             if ctype == "foreign" and not f.get("not_valid"):
@@ -534,6 +542,8 @@ def _classify(e: _Estimator) -> None:
             part = str(f.get("partition"))
             e.attach_partition(table, part, bool(f.get("partition_is_new")))
             handled.add(part)
+        elif a.kind in ("vacuum", "analyze", "cluster") and not table and not f.get("tables"):
+            raise _Unknown(note=f"a database-wide {a.kind.upper()} is not estimated")
         elif a.kind == "vacuum" and not f.get("full"):
             for t in f.get("tables") or ():
                 e.vacuum(t)

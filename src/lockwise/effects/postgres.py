@@ -16,7 +16,6 @@ from lockwise.effects.locks import strongest
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     const_value,
-    is_not_null_check,
     object_name,
     range_var,
     relations_in,
@@ -699,7 +698,8 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         _fk_target(b, ref)
         ref_cols = tuple(strings(con.get("pk_attrs")))
         facts.update(ref_table=ref, ref_table_name=ref.split(".", 1)[-1], ref_columns=ref_cols,
-                     ref_table_sql=ref if range_var(con.get("pktable"))[1] else ref.split(".", 1)[-1],
+                     ref_table_sql=(ref if range_var(con.get("pktable"))[1]
+                                    else ref.split(".", 1)[-1]),
                      ref_columns_text=", ".join(ref_cols),
                      fk_has_index=b.ctx.catalog.has_index_leading_with(table, columns))
         # Only a table these migrations created has a fully known set of indexes.

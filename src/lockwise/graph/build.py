@@ -84,6 +84,10 @@ class _Pending:
     conflict: Conflict
 
 
+#: Layouts whose runners parse the version as a number (golang-migrate: uint; Flyway: its
+#: version parts as numbers), so the file-name order does not matter.
+_NUMERIC_VERSION_LAYOUTS = {"golang-migrate", "flyway"}
+
 _VERBS = {"drops": "drops", "alters": "alters", "writes": "writes to", "uses": "uses"}
 _OP_VERBS = {"type": "changes the type of", "default": "changes the default of",
              "set_not_null": "sets NOT NULL on", "drop_not_null": "drops NOT NULL of",
@@ -405,6 +409,11 @@ class _Builder:
         for m, k in versioned:
             by_version.setdefault(m.version, []).append((m, k))
         for version, group in by_version.items():
+            # Several files in one directory named by the version are one migration in
+            # parts (temporal's versioned/v1.7/*.sql), not two claims on one version.
+            if len({m.path.parent for m, _ in group}) == 1 and \
+                    group[0][0].path.parent.name == version:
+                continue
             if len(group) > 1 and version:
                 self.conflict("duplicate-version", [Location(k, str(m.path)) for m, k in group],
                               f"version:{version}",
@@ -413,7 +422,10 @@ class _Builder:
                               f"the runner refuses to start")
         ordered = sorted(versioned, key=lambda mk: (mk[0].sort_key, str(mk[0].path)))
         for (a, ka), (b, kb) in zip(ordered, ordered[1:], strict=False):
-            if a.version == b.version:
+            # Runners of these layouts parse versions as numbers, and dotted versions
+            # (1.9 < 1.10) are read as versions everywhere: no tool orders them as text.
+            if a.version == b.version or a.layout in _NUMERIC_VERSION_LAYOUTS or \
+                    "." in a.version or "." in b.version:
                 continue
             if a.sort_key == b.sort_key:
                 why = "compare equal as numbers but differ as text"

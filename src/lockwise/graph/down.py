@@ -87,9 +87,9 @@ def fork(catalog: Catalog, tables: set[str], names: set[str], renames: bool) -> 
         value = getattr(catalog, f.name)
         if isinstance(value, dict):
             copied = dict(value)
-            for k, v in copied.items():
-                if isinstance(v, list):  # enum labels: ALTER TYPE ADD VALUE appends
-                    copied[k] = list(v)
+            if copied and isinstance(next(iter(copied.values())), list):
+                # enum labels: ALTER TYPE ADD VALUE appends to the list in place
+                copied = {k: list(v) for k, v in copied.items()}
             setattr(new, f.name, copied)
         elif isinstance(value, set):
             setattr(new, f.name, set(value))

@@ -28,7 +28,7 @@ def replay(catalog: Catalog, tree: dict, migration_id: str = "") -> None:
         table = catalog.tables.get(range_var(body.get("relation"))[0])
         for elt in body.get("tableElts") or ():
             _not_null_constraint(table, elt)
-    elif kind == "DropStmt":
+    elif kind == "DropStmt" and body.get("removeType") == "OBJECT_SCHEMA":
         for key in [k for k, i in catalog.indexes.items() if i.table not in catalog.tables]:
             del catalog.indexes[key]
     elif kind == "RenameStmt" and body.get("renameType") == "OBJECT_TYPE":

@@ -1,0 +1,65 @@
+"""`lockwise fix`: print (or write) the zero-downtime version of unsafe migrations."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from lockwise.cli.app import EXIT_CLEAN, EXIT_FINDINGS, app, fail_input
+from lockwise.parse.source import InputError
+
+
+@app.command()
+def fix(
+    paths: Annotated[Optional[list[Path]], typer.Argument(
+        help="Migration directories or files (default: current directory).")] = None,
+    write: Annotated[bool, typer.Option(
+        "--write", help="Write the files instead of printing a diff.")] = False,
+    layout: Annotated[Optional[str], typer.Option(help="Force a layout.")] = None,
+    pg_version: Annotated[int, typer.Option(help="Target PostgreSQL major version.")] = 16,
+    lock_timeout: Annotated[str, typer.Option(
+        help="lock_timeout set at the top of each transactional step.")] = "5s",
+) -> None:
+    """Rewrite unsafe migrations into safe sequences (CONCURRENTLY, NOT VALID + VALIDATE,
+    batched backfills, NOT NULL via CHECK). Prints a diff; --write writes the files."""
+    from lockwise.cli.inputs import collect
+    from lockwise.fix.plan import plan_fix
+    from lockwise.fix.write import VersionAllocator, render_plan
+    from lockwise.lint import LintOptions, lint_migrations
+
+    try:
+        migrations, only = collect(list(paths or [Path(".")]), layout)
+        reports = lint_migrations(migrations, LintOptions(
+            pg_version=pg_version, only=frozenset(only) if only is not None else None))
+        outputs = []
+        versions = VersionAllocator(migrations)
+        for report in reports:
+            plan = plan_fix(report, lock_timeout)
+            if plan is not None:
+                files, notes = render_plan(plan, versions)
+                outputs.append((plan, files, notes))
+    except InputError as exc:
+        fail_input(exc)
+        return
+    if not outputs:
+        typer.echo("lockwise fix: nothing to rewrite", err=True)
+        raise typer.Exit(EXIT_CLEAN)
+    for plan, files, notes in outputs:
+        typer.echo(f"# {plan.migration.path}: fixes {', '.join(plan.fixed_rules)} "
+                   f"in {len(plan.parts)} step(s)", err=True)
+        for note in notes:
+            typer.echo(f"#   note: {note}", err=True)
+        for out in files:
+            if write:
+                out.path.parent.mkdir(parents=True, exist_ok=True)
+                out.path.write_text(out.text, encoding="utf-8")
+                typer.echo(f"wrote {out.path}", err=True)
+            else:
+                typer.echo("".join(difflib.unified_diff(
+                    out.before.splitlines(keepends=True), out.text.splitlines(keepends=True),
+                    fromfile=str(out.path) if out.before else "/dev/null",
+                    tofile=str(out.path))))
+    raise typer.Exit(EXIT_CLEAN if write else EXIT_FINDINGS)

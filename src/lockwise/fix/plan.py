@@ -1,0 +1,123 @@
+"""From a linted migration to the ordered parts of its safe version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lockwise.core.types import Migration, MigrationReport, Safety
+from lockwise.fix.patterns import FIXABLE, rewrite
+
+DEFAULT_LOCK_TIMEOUT = "5s"
+
+
+@dataclass(slots=True)
+class Part:
+    """One migration of the rewritten sequence."""
+
+    statements: list[str]
+    no_transaction: bool
+    purpose: str
+
+
+@dataclass(slots=True)
+class FixPlan:
+    migration: Migration
+    parts: list[Part]
+    fixed_rules: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _is_transaction_control(sql: str) -> bool:
+    first = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+    return first in ("BEGIN", "COMMIT", "START", "END", "ROLLBACK")
+
+
+def _is_setting(sql: str) -> bool:
+    code = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    return code.lstrip().upper().startswith(("SET ", "RESET "))
+
+
+def _with_lock_timeout(statements: list[str], lock_timeout: str) -> list[str]:
+    if any(s.lstrip().upper().startswith(("SET LOCAL LOCK_TIMEOUT", "SET LOCK_TIMEOUT"))
+           for s in statements[:3]):
+        return statements
+    return [f"SET LOCAL lock_timeout = '{lock_timeout}'", *statements]
+
+
+def _mentions(sql: str, names: list[str]) -> bool:
+    lowered = sql.lower()
+    return any(name and name.lower() in lowered for name in names)
+
+
+def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT) -> FixPlan | None:
+    """The safe sequence for one migration, or None when nothing in it has a mechanical fix.
+
+    Statements that must run alone (CONCURRENTLY, batched backfills) move after the rest of the
+    migration, so that tables it creates stay in the same migration as their first changes;
+    they stay in place (splitting the migration) when a later statement names what they build.
+    """
+    rules_found = {f.rule for s in report.statements for f in s.findings}
+    if not rules_found & (FIXABLE | {"missing-lock-timeout"}):
+        return None
+    plan = FixPlan(report.migration, [])
+    segment: list[str] = []
+    pending_alone: list[tuple[str, list[str]]] = []  # (sql, names it creates)
+    later: list[list[str]] = []
+
+    def flush() -> None:
+        # Session settings alone are no change: they go with the steps that need them.
+        if segment and not all(_is_setting(q) for q in segment):
+            plan.parts.append(Part(_with_lock_timeout(list(segment), lock_timeout), False,
+                                   "the original change, with the unsafe steps made safe"))
+        segment.clear()
+
+    def emit_alone() -> None:
+        for sql, _ in pending_alone:
+            purpose = ("batched backfill, one short transaction per batch"
+                       if sql.startswith("-- lockwise: batch") else
+                       "runs outside a transaction (CONCURRENTLY)")
+            plan.parts.append(Part([sql], True, purpose))
+        pending_alone.clear()
+
+    for s in report.statements:
+        rules = {f.rule for f in s.findings}
+        pieces = rewrite(s.statement.sql, rules) if rules & FIXABLE else None
+        # The statement's own comments travel with it (directives included).
+        comments = "".join(c + "\n" for c in s.statement.leading_comments
+                           if c.startswith("--") and c not in s.statement.sql)
+        sql_here = [s.statement.sql] if pieces is None else pieces.main
+        if pending_alone and any(_mentions(q, names) for q in sql_here
+                                 for _, names in pending_alone):
+            flush()  # this statement needs what a pending CONCURRENTLY step builds
+            emit_alone()
+        if pieces is None:
+            if not _is_transaction_control(s.statement.sql):
+                segment.append(comments + s.statement.sql)
+            for f in s.findings:
+                if f.safety >= Safety.REQUIRES_DOWNTIME and f.rule not in FIXABLE:
+                    plan.notes.append(f"not rewritten: {f.rule} at line {s.statement.span.line} "
+                                      "has no mechanical fix; see its `instead`")
+            continue
+        if comments:
+            target = pieces.main or pieces.alone
+            target[0] = comments + target[0]
+        plan.fixed_rules.extend(sorted(rules & FIXABLE))
+        plan.notes.extend(pieces.notes)
+        segment.extend(pieces.main)
+        names = [str(a.facts.get("index_name") or a.facts.get("index") or "").split(".")[-1]
+                 for a in s.effect.actions]
+        pending_alone.extend((sql, names) for sql in pieces.alone)
+        for i, phase in enumerate(pieces.later):
+            while len(later) <= i:
+                later.append([])
+            later[i].extend(phase)
+    flush()
+    emit_alone()
+    for phase in later:
+        if phase:
+            plan.parts.append(Part(_with_lock_timeout(phase, lock_timeout), False,
+                                   "follow-up, after the previous step committed"))
+    if "missing-lock-timeout" in rules_found:
+        plan.fixed_rules.append("missing-lock-timeout")
+    plan.fixed_rules = sorted(set(plan.fixed_rules))
+    return plan

@@ -1,0 +1,151 @@
+"""Writing a fix plan as files in the migration directory's own layout and naming."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from lockwise.core.types import Migration
+from lockwise.discover.versions import version_key
+from lockwise.fix.plan import FixPlan, Part
+from lockwise.parse.source import InputError
+
+NO_TX_MARKER = "-- lockwise: no-transaction"
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFile:
+    path: Path
+    text: str
+    #: The file's content before the fix ("" for a new file).
+    before: str = ""
+
+
+def _bump(version: str, step: int) -> str:
+    """Add `step` to the last number in `version`, keeping its width (0009 -> 0010)."""
+    match = list(re.finditer(r"\d+", version))
+    if not match:
+        raise InputError(f"cannot derive a version after {version!r}")
+    last = match[-1]
+    number = str(int(last.group()) + step).zfill(len(last.group()))
+    return version[:last.start()] + number + version[last.end():]
+
+
+class VersionAllocator:
+    """Hands out versions for new migrations, never the same one twice in a run."""
+
+    def __init__(self, migrations: list[Migration]):
+        self.versions = [m.version for m in migrations if not m.repeatable]
+        self.migrations = migrations
+
+    def _newest(self) -> str:
+        return max(self.versions, key=version_key)
+
+    def allocate(self, migration: Migration, count: int) -> tuple[list[str], bool]:
+        """Versions for `count` new migrations right after `migration`.
+
+        They go in the gap before the next migration when there is one; otherwise after the
+        newest migration of the directory (second value True), which changes the order and is
+        reported. Flyway versions always have a gap: 1.2 -> 1.2.1, 1.2.2.
+        """
+        if count == 0:
+            return [], False
+        if migration.layout == "flyway":
+            out = [f"{migration.version}.{i}" for i in range(1, count + 1)]
+            self.versions += out
+            return out, False
+        taken = set(self.versions)
+        # The next migration that was there before this run: new ones must sort before it.
+        original = [m.version for m in self.migrations if m.sort_key > migration.sort_key
+                    and not m.repeatable]
+        bound = min((version_key(v) for v in original), default=None)
+        candidates: list[str] = []
+        step = 1
+        while len(candidates) < count:
+            candidate = _bump(migration.version, step)
+            if bound is not None and version_key(candidate) >= bound:
+                break
+            if candidate not in taken:
+                candidates.append(candidate)
+            step += 1
+        appended = len(candidates) < count
+        if appended:
+            newest = self._newest()
+            candidates = [_bump(newest, i) for i in range(1, count + 1)]
+        self.versions += candidates
+        return candidates, appended
+
+
+def _body(plan: FixPlan, part: Part, index: int, layout: str) -> str:
+    total = len(plan.parts)
+    header = [f"-- lockwise fix: step {index + 1} of {total} of {plan.migration.id}: "
+              f"{part.purpose}"]
+    if part.no_transaction:
+        if layout == "dbmate":
+            header.insert(0, "-- migrate:up transaction:false")
+        header.append(NO_TX_MARKER)
+    elif layout == "dbmate":
+        header.insert(0, "-- migrate:up")
+    sql = ";\n\n".join(s.rstrip().rstrip(";") for s in part.statements) + ";\n"
+    text = "\n".join(header) + "\n" + sql
+    if layout == "dbmate":
+        text += "\n-- migrate:down\n"
+    return text
+
+
+def _new_files(migration: Migration, version: str, name: str, text: str,
+               no_transaction: bool) -> list[OutputFile]:
+    layout = migration.layout
+    directory = migration.path.parent
+    if layout in ("diesel", "sqlx", "prisma"):
+        root = directory.parent
+        sep = "_" if "_" in migration.path.parent.name else "-"
+        folder = root / f"{version}{sep}{name}"
+        if layout == "prisma":
+            return [OutputFile(folder / "migration.sql", text)]
+        files = [OutputFile(folder / "up.sql", text),
+                 OutputFile(folder / "down.sql", "-- written by lockwise fix: nothing to undo "
+                                                 "automatically\n")]
+        if no_transaction:
+            files.append(OutputFile(folder / "metadata.toml", "run_in_transaction = false\n"))
+        return files
+    if layout == "golang-migrate":
+        return [OutputFile(directory / f"{version}_{name}.up.sql", text)]
+    if layout == "flyway":
+        path = directory / f"V{version}__{name}.sql"
+        files = [OutputFile(path, text)]
+        if no_transaction:
+            files.append(OutputFile(path.with_name(path.name + ".conf"),
+                                    "executeInTransaction=false\n"))
+        return files
+    if layout in ("plain", "file", "dbmate"):
+        return [OutputFile(directory / f"{version}_{name}.sql", text)]
+    raise InputError(f"lockwise fix cannot write the {layout} layout yet", migration.path)
+
+
+def render_plan(plan: FixPlan, versions_from: VersionAllocator
+                ) -> tuple[list[OutputFile], list[str]]:
+    """The files that carry out `plan`: the original file rewritten, then new migrations."""
+    migration = plan.migration
+    versions, appended = versions_from.allocate(migration, len(plan.parts) - 1)
+    notes = list(dict.fromkeys(plan.notes))
+    if appended:
+        notes.append(f"no free version right after {migration.version}: the follow-up "
+                     f"migrations were numbered after the newest migration ({versions[0]}...)")
+    first = plan.parts[0]
+    files = [OutputFile(migration.path, _body(plan, first, 0, migration.layout),
+                        migration.up_sql)]
+    if first.no_transaction and migration.layout in ("diesel", "sqlx"):
+        files.append(OutputFile(migration.path.parent / "metadata.toml",
+                                "run_in_transaction = false\n"))
+    if first.no_transaction and migration.layout == "flyway":
+        files.append(OutputFile(migration.path.with_name(migration.path.name + ".conf"),
+                                "executeInTransaction=false\n"))
+    base_name = migration.name or "migration"
+    for i, (part, version) in enumerate(zip(plan.parts[1:], versions), start=1):
+        suffix = "backfill" if part.statements[0].startswith("-- lockwise: batch") else \
+            "concurrently" if part.no_transaction else "follow_up"
+        files += _new_files(migration, version, f"{base_name}_{suffix}",
+                            _body(plan, part, i, migration.layout), part.no_transaction)
+    return files, notes

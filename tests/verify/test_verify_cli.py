@@ -1,0 +1,141 @@
+"""`lockwise verify` on the command line: exit codes, errors without tracebacks or passwords,
+the embedded server's cleanup on Ctrl-C, and a prefix of a real corpus."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+from typer.testing import CliRunner
+from verify_helpers import FIXTURES, write_migrations
+
+from lockwise.cli.app import app
+from lockwise.discover import discover
+from lockwise.verify.run import NOT_REVERSIBLE, REVERSIBLE
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, ["verify", *args])
+
+
+def test_fixtures_on_a_given_scratch_database(pg_db: str, snapshot) -> None:
+    result = run(str(FIXTURES / "migrations"), "--dsn", pg_db)
+    assert result.exit_code == 1  # 0005 is not reversible
+    text = re.sub(r" in \d+\.\d+s$", " in <time>", result.stdout.rstrip())
+    text = re.sub(r"on postgresql://\S+ \(PostgreSQL [\d.]+\)", "on <dsn>", text)
+    assert text == snapshot
+
+
+def test_embedded_server_by_default(tmp_path: Path) -> None:
+    root = write_migrations(tmp_path / "m", [("t", "CREATE TABLE t (id int);", "DROP TABLE t;")])
+    result = run(str(root))
+    assert result.exit_code == 0, result.output
+    assert "on the embedded PostgreSQL" in result.stdout
+    assert "1 reversible" in result.stdout
+
+
+def test_refuses_a_database_that_is_not_empty(pg_db: str) -> None:
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE precious (id int)")
+    result = run(str(FIXTURES / "migrations"), "--dsn", pg_db)
+    assert result.exit_code == 2
+    assert "not empty (1 relations: public.precious)" in result.output
+
+
+def test_connection_error_never_shows_the_password() -> None:
+    dsn = "postgresql://someone:Sup3rSecretPw@127.0.0.1:1/nowhere?connect_timeout=2"
+    for args in ([str(FIXTURES / "migrations"), "--dsn", dsn],
+                 [str(FIXTURES / "migrations"), "--dsn", dsn, "--preflight"]):
+        result = run(*args)
+        assert result.exit_code == 2
+        assert "cannot connect to postgresql://someone:****@127.0.0.1:1/nowhere" in result.output
+        assert "Sup3rSecretPw" not in result.output
+
+
+def test_usage_and_input_errors(tmp_path: Path) -> None:
+    result = run(str(FIXTURES / "migrations"), "--preflight")
+    assert result.exit_code == 2 and "--dsn" in result.output
+    root = write_migrations(tmp_path / "m", [("bad", "CREATE TABLE t (id int;\n", None)])
+    result = run(str(root))
+    assert result.exit_code == 2
+    assert "0001_bad.up.sql:1:" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_preflight_command(pg_db: str, tmp_path: Path) -> None:
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE users (id int, email text);"
+                     "INSERT INTO users VALUES (1, 'a'), (2, 'a'), (3, NULL)")
+    root = write_migrations(tmp_path / "m", [(
+        "uniq", "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);\n"
+                "ALTER TABLE users ALTER COLUMN email SET NOT NULL;", None)])
+    result = run(str(root), "--dsn", pg_db, "--preflight")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[2].endswith("0001_uniq.up.sql:1:1: duplicates: 1 duplicate value(s) of (email) "
+                             "in public.users: the unique constraint users_email_key cannot be "
+                             "built")
+    assert lines[3] == ("      see them: SELECT email, count(*) AS copies FROM public.users "
+                        "WHERE email IS NOT NULL GROUP BY email HAVING count(*) > 1 ORDER BY "
+                        "copies DESC LIMIT 20;")
+    assert "nulls: 1 row(s) of public.users have email NULL" in lines[4]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("UPDATE users SET email = 'b' WHERE id = 2; "
+                     "UPDATE users SET email = 'c' WHERE id = 3")
+    result = run(str(root), "--dsn", pg_db, "--preflight")
+    assert result.exit_code == 0
+    assert "no data problems found by 3 read-only checks" in result.stdout
+
+
+def test_ctrl_c_stops_the_server_and_removes_its_directory(tmp_path: Path) -> None:
+    """Interrupted mid-run, verify stops the embedded server and deletes its data directory."""
+    root = write_migrations(tmp_path / "m", [
+        (f"m{i}", f"CREATE TABLE t{i} (id int PRIMARY KEY, v text);\n"
+                  f"CREATE INDEX t{i}_v ON t{i} (v);", f"DROP TABLE t{i};")
+        for i in range(400)])
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lockwise", "verify", str(root)], env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        # A terminal's Ctrl-C: SIGINT with Python's default handler (not inherited as ignored).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        pid_file = None
+        while pid_file is None and proc.poll() is None:
+            found = list(tmp.glob("lockwise-pg-*/postmaster.pid"))
+            pid_file = found[0] if found else None
+            time.sleep(0.05)
+        assert pid_file is not None, proc.communicate()
+        postmaster = abs(int(pid_file.read_text().split()[0]))
+        time.sleep(1.0)  # inside the run by now: creating the database or running migrations
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert list(tmp.glob("lockwise-pg-*")) == []
+    assert not Path(f"/proc/{postmaster}").exists()
+
+
+def test_lemmy_prefix_up_down_up(corpora: Path, run_verify) -> None:
+    """The first 45 lemmy migrations: two genuinely irreversible ones, nothing else wrong."""
+    migrations = discover(corpora / "lemmy")[:45]
+    result = run_verify(migrations)
+    statuses = {r.migration.id: r.status for r in result.results}
+    assert [m for m, s in statuses.items() if s != REVERSIBLE] == [
+        "2020-04-14-163701_update_views_for_activitypub",
+        "2020-06-30-135809_remove_mat_views",
+    ]
+    assert {statuses[m] for m in statuses if statuses[m] != REVERSIBLE} == {NOT_REVERSIBLE}
+    # Its views embed 'now'::timestamp: re-created by down and up, they are still equal.
+    assert statuses["2020-03-06-202329_add_post_iframely_data"] == REVERSIBLE
+    assert len(result.checks) > 300
