@@ -298,6 +298,11 @@ def test_rollback_restores_previous_schema(pg_db: str, tmp_path: Path) -> None:
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
     assert schema_snapshot(pg_db) != after_first
 
+    dry = lockwise(pg_db, "rollback", str(migrations), "--steps", "2", "--dry-run")
+    assert dry.returncode == 0, dry
+    assert dry.stdout.index("1. 003 ix") < dry.stdout.index("2. 002 col")
+    assert "DROP INDEX CONCURRENTLY a_email" in dry.stdout and "no transaction" in dry.stdout
+    assert schema_snapshot(pg_db) != after_first
     result = lockwise(pg_db, "rollback", str(migrations), "--steps", "2")
     assert result.returncode == 0, result
     assert result.stdout.index("rolling back 003") < result.stdout.index("rolling back 002")

@@ -57,7 +57,7 @@ def apply_all(uri: str, directory: Path) -> None:
 def test_every_pattern_has_a_fixture() -> None:
     assert set(PATTERNS) >= {"create-index", "drop-index", "foreign-key", "check-constraint",
                              "unique-constraint", "set-not-null", "volatile-default",
-                             "lock-timeout"}
+                             "lock-timeout", "column-type", "rename-column"}
 
 
 @pytest.mark.parametrize("pattern", PATTERNS)
@@ -92,8 +92,10 @@ def test_rewrite_is_equivalent_on_postgres(pattern: str, tmp_path: Path, pg_serv
     with psycopg.connect(original) as a, psycopg.connect(rewritten) as b:
         assert diff_snapshots(take_snapshot(a), take_snapshot(b)) == []
         for table in ("accounts", "orders"):
-            count = f"SELECT count(*) FROM {table}"
-            assert a.execute(count).fetchone() == b.execute(count).fetchone()
+            rows = f"SELECT to_jsonb(t) FROM {table} t ORDER BY id"  # by column name, any order
+            if pattern == "volatile-default":
+                rows = rows.replace("to_jsonb(t)", "to_jsonb(t) - 'public_id'")
+            assert a.execute(rows).fetchall() == b.execute(rows).fetchall()
         if pattern == "volatile-default":
             nulls = "SELECT count(*) FROM accounts WHERE public_id IS NULL"
             distinct = "SELECT count(DISTINCT public_id) FROM accounts"

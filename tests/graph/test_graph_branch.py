@@ -143,3 +143,28 @@ def test_outside_a_git_repository_is_an_input_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["graph", str(db), "--base", "main"])
     assert result.exit_code == 2
     assert "git" in result.stderr
+
+
+def test_applied_versions_file(tmp_path: Path) -> None:
+    db = tmp_path / "db"
+    db.mkdir()
+    for name in ("001_a.sql", "002_b.sql", "004_d.sql"):
+        (db / name).write_text(f"CREATE TABLE t{name[:3]} (id int);\n")
+    (db / "003_c.sql").write_text("CREATE TABLE t003 (id int);\n")
+    applied = tmp_path / "applied.txt"
+    applied.write_text("# exported from the history table\n001\n002\n004\n")
+    result = CliRunner().invoke(app, ["graph", str(db), "--applied", str(applied),
+                                      "--format", "json"])
+    doc = json.loads(result.stdout)
+    assert [(c["kind"], c["object"]) for c in doc["conflicts"]] == [
+        ("out-of-order", "version:003")]
+    assert doc["conflicts"][0]["migrations"][1]["path"] == str(applied)
+    applied.write_text("001\n002\n003\n004\n")
+    again = CliRunner().invoke(app, ["graph", str(db), "--applied", str(applied)])
+    assert "conflict" not in again.stdout.replace("0 conflict(s)", "")
+    both = CliRunner().invoke(app, ["graph", str(db), "--applied", str(applied),
+                                    "--base", "main"])
+    assert both.exit_code == 2
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n")
+    assert CliRunner().invoke(app, ["graph", str(db), "--applied", str(empty)]).exit_code == 2

@@ -289,3 +289,38 @@ def test_version_directories_and_numeric_layouts_are_not_version_conflicts(
         ("9_a.up.sql", "CREATE TABLE a (id int);\n"), ("9_a.down.sql", "DROP TABLE a;\n"),
         ("10_b.up.sql", "CREATE TABLE b (id int);\n"), ("10_b.down.sql", "DROP TABLE b;\n"),
     )).conflicts == []
+
+
+def test_down_replay_follows_what_postgresql_does_with_indexes_and_names(
+        tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path,
+        ("1_base.up.sql", USERS + "CREATE TABLE follows (a int, b int, c int, "
+                          "UNIQUE (a, b), UNIQUE (a, c));\n"),
+        ("1_base.down.sql", "DROP TABLE follows;\nDROP TABLE users;\n"),
+        # An unnamed UNIQUE (a, b) is follows_a_b_key in PostgreSQL; renaming the
+        # constraint renames its index.
+        ("2_names.up.sql", "ALTER TABLE follows DROP CONSTRAINT follows_a_b_key;\n"
+                           "ALTER TABLE follows RENAME CONSTRAINT follows_a_c_key TO ac;\n"),
+        ("2_names.down.sql", "ALTER TABLE follows RENAME CONSTRAINT ac TO follows_a_c_key;\n"
+                             "ALTER TABLE follows ADD UNIQUE (a, b);\n"),
+        # A partial index goes with the column its WHERE reads, even after a rename.
+        ("3_partial.up.sql", "ALTER TABLE users ADD COLUMN gone boolean;\n"
+                             "CREATE INDEX users_live ON users (id) WHERE NOT gone;\n"
+                             "ALTER TABLE users RENAME COLUMN gone TO deleted;\n"),
+        ("3_partial.down.sql", "ALTER TABLE users DROP COLUMN deleted;\n"),
+    ))
+    assert graph.downs_checked == 3
+    assert graph.conflicts == []
+
+
+def test_down_that_keeps_a_partial_index_is_reported(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path,
+        ("1_base.up.sql", USERS),
+        ("1_base.down.sql", "DROP TABLE users;\n"),
+        ("2_partial.up.sql", "CREATE INDEX users_nick ON users (id) WHERE nick IS NULL;\n"),
+        ("2_partial.down.sql", "SELECT 1;\n"),
+    ))
+    assert [(c.kind, c.object) for c in graph.conflicts] == [
+        ("down-mismatch", "index:public.users (id)")]

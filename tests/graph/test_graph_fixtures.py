@@ -98,3 +98,15 @@ def test_lint_of_one_file_reports_only_its_conflicts() -> None:
     assert "conflict missing-object" in _lint(str(target), "--no-color").stdout
     other = CONFLICTS / "missing-object" / "001_create_tables.sql"
     assert "conflict missing-object" not in _lint(str(other), "--no-color").stdout
+
+
+def test_each_directory_named_is_its_own_history() -> None:
+    # Both directories have a 001 migration: that is no duplicate version, they are separate
+    # histories; each keeps its own conflict.
+    result = _lint(str(CONFLICTS / "missing-object"), str(CONFLICTS / "duplicate-version"),
+                   "--format", "json")
+    doc = json.loads(result.stdout)
+    assert sorted(c["kind"] for c in doc["conflicts"]) == ["duplicate-version",
+                                                           "missing-object"]
+    (dup,) = [c for c in doc["conflicts"] if c["kind"] == "duplicate-version"]
+    assert all("duplicate-version" in m["path"] for m in dup["migrations"])

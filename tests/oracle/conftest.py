@@ -106,9 +106,9 @@ class Oracle:
 
     def observe(self, setup: str, sql: str, *, session: str = "",
                 blocker: str = "") -> Observation:
-        schema = f"o{next(_case_ids)}"
         import psycopg
 
+        schema = f"o{next(_case_ids)}"
         with psycopg.connect(self.uri, autocommit=True) as admin:
             admin.execute(f"CREATE SCHEMA {schema}")
         # The setup runs on a connection of its own: a backend keeps unflushed table statistics
@@ -145,10 +145,9 @@ class Oracle:
         finally:
             conn.rollback()
             conn.autocommit = True
-        obs = Observation(locks=_strongest(locks, relations),
-                          rewrites=_rewritten(relations, after),
-                          scans={relations[oid][0] for (oid,) in scanned})
-        return obs
+        return Observation(locks=_strongest(locks, relations),
+                           rewrites=_rewritten(relations, after),
+                           scans={relations[oid][0] for (oid,) in scanned})
 
     def _observe_blocked(self, schema: str, session: str, sql: str, blocker: str,
                          relations: dict, conn) -> Observation:

@@ -124,7 +124,7 @@ def ddl(draw: st.DrawFn) -> str:
         mat = draw(st.sampled_from(["", "MATERIALIZED "]))
         return f"CREATE {mat}VIEW v_{c} AS SELECT {c} FROM {t} WHERE {draw(expr)}"
     if choice == 15:
-        return f"CREATE TYPE my_enum AS ENUM ('a', 'b')"
+        return "CREATE TYPE my_enum AS ENUM ('a', 'b')"
     if choice == 16:
         return f"ALTER TYPE my_enum ADD VALUE {draw(st.sampled_from(['', 'IF NOT EXISTS ']))}'c'"
     if choice == 17:
@@ -150,7 +150,8 @@ def ddl(draw: st.DrawFn) -> str:
         return (f"CREATE TRIGGER tr BEFORE INSERT ON {t} FOR EACH ROW "
                 f"EXECUTE FUNCTION f_{c}()")
     if choice == 26:
-        return f"ALTER TABLE {t} DETACH PARTITION {t}_p1 {draw(st.sampled_from(['', 'CONCURRENTLY']))}"
+        conc = draw(st.sampled_from(["", "CONCURRENTLY"]))
+        return f"ALTER TABLE {t} DETACH PARTITION {t}_p1 {conc}"
     return f"ALTER TABLE {t} ADD CONSTRAINT {c}_uq UNIQUE ({c})"
 
 

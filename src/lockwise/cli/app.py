@@ -206,8 +206,9 @@ def lint(
         reports = lint_migrations(migrations, options)
         apply_overrides(reports, cfg)
         # The object graph is built from PostgreSQL facts; MySQL gets per-statement checks.
-        conflicts = [] if stdin or dialect is not SqlDialect.postgresql else _lint_conflicts(migrations, reports, pg_version,
-                                                     comparison, options.only)
+        conflicts = [] if stdin or dialect is not SqlDialect.postgresql else _lint_conflicts(
+            migrations, reports, pg_version, comparison, options.only,
+            list(paths or [Path(".")]), layout)
     except InputError as exc:
         fail_input(exc)
         return
@@ -239,12 +240,13 @@ def lint(
     raise typer.Exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
 
 
-def _lint_conflicts(migrations, reports, pg_version, comparison, only):  # noqa: ANN001,ANN202
+def _lint_conflicts(migrations, reports, pg_version, comparison, only, paths,  # noqa: ANN001
+                    layout):  # noqa: ANN001,ANN202
     """Conflicts between migrations (lockwise.graph), over lint's own effects."""
     from lockwise.graph.api import lint_conflicts
 
     return lint_conflicts(migrations, reports, pg_version=pg_version, comparison=comparison,
-                          only=only)
+                          only=only, paths=paths, layout=layout)
 
 
 @app.command("rules")

@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from lockwise.cli.app import EXIT_CLEAN, EXIT_FINDINGS, _pg_version, _safety, app, fail_input
+from lockwise.cli.app import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    _pg_version,
+    _safety,
+    app,
+    fail_input,
+)
 from lockwise.parse.source import InputError
 
 
@@ -30,6 +38,10 @@ def graph(
     base: Annotated[str | None, typer.Option(
         "--base", help="Git ref the branch will merge into: also report migrations added on "
         "both sides that conflict, and new ones that sort before REF's newest.")] = None,
+    applied: Annotated[Path | None, typer.Option(
+        "--applied", help="File of versions already applied (one per line, e.g. exported "
+        "from the runner's history table): report new migrations that sort before the "
+        "newest applied one.")] = None,
     pg_version: Annotated[int, typer.Option(
         help="Target PostgreSQL major version (11-18).", callback=_pg_version)] = 16,
     fail_on: Annotated[str, typer.Option(
@@ -45,6 +57,10 @@ def graph(
     from lockwise.graph.render import RENDERERS
 
     threshold = _safety(fail_on)
+    if base is not None and applied is not None:
+        typer.echo("lockwise: error: --base and --applied are alternatives; give one",
+                   err=True)
+        raise typer.Exit(EXIT_INPUT)
     try:
         migrations = discover(path, layout)
         if base is not None:
@@ -54,7 +70,13 @@ def graph(
             result = build_graph(comparison.history, pg_version=pg_version,
                                  check_downs=check_downs, branch=comparison.branch)
         else:
-            result = build_graph(migrations, pg_version=pg_version, check_downs=check_downs)
+            branch = None
+            if applied is not None:
+                from lockwise.graph.git import applied_history
+
+                branch = applied_history(migrations, applied)
+            result = build_graph(migrations, pg_version=pg_version, check_downs=check_downs,
+                                 branch=branch)
     except InputError as exc:
         fail_input(exc)
         return

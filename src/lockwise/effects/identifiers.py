@@ -7,6 +7,8 @@ original length can only be seen in the SQL text itself.
 
 from __future__ import annotations
 
+import re
+
 #: NAMEDATALEN - 1 in a default PostgreSQL build.
 MAX_IDENTIFIER_BYTES = 63
 
@@ -18,9 +20,30 @@ def _identifier(text: str) -> str:
     return "".join(c.lower() if c.isascii() else c for c in text)
 
 
+#: A run of characters an unquoted identifier may hold, long enough to exceed 63 bytes: 64
+#: ASCII characters, or 16 characters of up to 4 bytes each.
+_RUNS = {64: re.compile(r"[A-Za-z0-9_$\x80-\U0010ffff]{64,}"),
+         16: re.compile(r"[A-Za-z0-9_$\x80-\U0010ffff]{16,}")}
+
+
+def _may_hold_long_identifier(sql: str) -> bool:
+    """A cheap exact pre-check: False only when no identifier in `sql` can exceed 63 bytes.
+
+    Running pglast's scanner over every statement cost more than parsing it.
+    """
+    need = 64 if sql.isascii() else 16
+    if '"' in sql:
+        # With "" escapes folded to one character, a quoted identifier is the text between two
+        # consecutive quotes; gaps between other quotes only cause a needless scan.
+        gaps = sql.replace('""', "x").split('"')[1:-1]
+        if any(len(gap) >= need for gap in gaps):
+            return True
+    return _RUNS[need].search(sql) is not None
+
+
 def long_identifiers(sql: str) -> list[str]:
     """Identifiers in `sql` longer than 63 bytes, in order, each once."""
-    if len(sql.encode()) <= MAX_IDENTIFIER_BYTES:
+    if len(sql.encode()) <= MAX_IDENTIFIER_BYTES or not _may_hold_long_identifier(sql):
         return []  # too short to hold one: skip the scanner
     from pglast import parser
 

@@ -81,16 +81,23 @@ def type_name(tn: dict | None) -> tuple[str, tuple[int, ...], bool]:
 
 def walk(node: object) -> Iterator[tuple[str, dict]]:
     """Every (kind, body) node below `node`, depth first."""
+    # Exact type checks and bound methods: this runs over every node of every statement, several
+    # times, and was the top line of the profile. pglast's JSON holds only plain dicts/lists.
     stack = [node]
+    pop, push = stack.pop, stack.append
     while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
+        item = pop()
+        kind = type(item)
+        if kind is dict:
             for key, value in item.items():
-                if key and key[0].isupper() and isinstance(value, dict):
-                    yield key, value
-                if isinstance(value, (dict, list)):
-                    stack.append(value)
-        elif isinstance(item, list):
+                vtype = type(value)
+                if vtype is dict:
+                    if key and key[0].isupper():
+                        yield key, value
+                    push(value)
+                elif vtype is list:
+                    push(value)
+        elif kind is list:
             stack.extend(item)
 
 

@@ -613,7 +613,9 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
           rewrites=rewrites, rewrite_reason=why, has_using=using is not None,
           old_type_known=old_col is not None,
           old_type_name=old_col.type_name if old_col is not None else "",
-          indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)))
+          indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)),
+          column_not_null=bool(old_col and old_col.not_null),
+          column_has_default=bool(old_col and old_col.default))
 
 
 def _fk_partners(catalog, table: str, column: str) -> set[str]:
@@ -915,7 +917,12 @@ def _rename(b: _Builder, stmt: dict) -> None:
                     b.lock(part, L.ACCESS_EXCLUSIVE)
             b.drops.add(f"column:{table}.{old}")
             b.creates.add(f"column:{table}.{new}")
-            b.act("rename_column", base, column=old, new_name=new)
+            known = b.ctx.catalog.column(table, old)
+            b.act("rename_column", base, column=old, new_name=new,
+                  column_type=known.type_text if known else "",
+                  column_not_null=bool(known and known.not_null),
+                  column_has_default=bool(known and known.default),
+                  indexed=any(old in i.columns for i in b.ctx.catalog.indexes_on(table)))
         elif rtype == "OBJECT_TABCONSTRAINT":
             b.act("rename_constraint", base, constraint=stmt.get("subname", ""),
                   new_name=new, name=f"constraint {stmt.get('subname', '')} on {table}")

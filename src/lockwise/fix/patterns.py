@@ -19,6 +19,7 @@ FIXABLE = frozenset({
     "index-without-concurrently", "drop-index-without-concurrently",
     "reindex-without-concurrently", "add-foreign-key-validated", "add-check-validated",
     "add-unique-constraint", "set-not-null", "add-column-volatile-default",
+    "column-type-change-rewrites", "rename-column",
 })
 
 #: Heap pages per backfill batch (8 kB each: about 800 kB of table per transaction).
@@ -32,6 +33,8 @@ class Pieces:
     main: list[str] = field(default_factory=list)
     alone: list[str] = field(default_factory=list)
     later: list[list[str]] = field(default_factory=list)
+    #: Expand/contract: the step that removes the old column, once nothing uses it any more.
+    contract: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def at(self, phase: int) -> list[str]:
@@ -66,7 +69,7 @@ def not_null_check_name(table: str, column: str) -> str:
     return f"{table}_{column}_not_null"[:63]
 
 
-def batched_backfill(table_sql: str, column: str, value_sql: str) -> str:
+def batched_backfill(table_sql: str, column: str, value_sql: str, only_where: str = "") -> str:
     """A backfill that commits every batch: a DO block run outside a transaction (PG 11+).
 
     Batches are ranges of heap pages (a TID range scan from PostgreSQL 14, so each batch reads
@@ -88,7 +91,7 @@ def batched_backfill(table_sql: str, column: str, value_sql: str) -> str:
         f"    UPDATE {table_sql} SET {col} = {value_sql}\n"
         "    WHERE ctid >= format('(%s,0)', first_page)::tid\n"
         f"      AND ctid < format('(%s,0)', first_page + {BATCH_PAGES})::tid\n"
-        f"      AND {col} IS NULL;\n"
+        f"      AND {col} IS NULL{' AND ' + only_where if only_where else ''};\n"
         f"    first_page := first_page + {BATCH_PAGES};\n"
         "    COMMIT;\n"
         "  END LOOP;\n"
@@ -113,8 +116,117 @@ def _not_null_path(table_sql: str, table_name: str, column: str, pieces: Pieces,
     ])
 
 
-def rewrite(sql: str, rules: set[str]) -> Pieces | None:
-    """The safe sequence for one statement, or None when no pattern applies to it."""
+def _with_row_prefix(expr, column: str, prefix: str) -> str:
+    """Deparse `expr` with references to `column` read from the trigger's NEW row."""
+    from pglast import ast
+    from pglast.visitors import Visitor
+
+    class _Prefix(Visitor):
+        def visit_ColumnRef(self, ancestors, node):  # noqa: N802 - pglast's naming
+            names = [getattr(f, "sval", None) for f in node.fields]
+            if names == [column]:
+                return ast.ColumnRef(fields=(ast.String(sval=prefix), ast.String(sval=column)))
+            return None
+
+    _Prefix()(expr)
+    return _sql(expr)
+
+
+def _sync_trigger(table_sql: str, table_name: str, column: str, body: list[str]) -> list[str]:
+    name = _quote(f"{table_name}_{column}_sync"[:63])
+    lines = "\n".join("  " + line for line in body)
+    return [
+        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $lockwise$\n"
+        f"BEGIN\n{lines}\n  RETURN NEW;\nEND\n$lockwise$",
+        f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON {table_sql} "
+        f"FOR EACH ROW EXECUTE FUNCTION {name}()",
+    ]
+
+
+def _drop_sync_trigger(table_sql: str, table_name: str, column: str) -> list[str]:
+    name = _quote(f"{table_name}_{column}_sync"[:63])
+    return [f"DROP TRIGGER {name} ON {table_sql}", f"DROP FUNCTION {name}()"]
+
+
+def _expand_contract(table_sql: str, table_name: str, old: str, new: str, type_sql: str,
+                     value_new: str, value_backfill: str, trigger_body: list[str],
+                     contract_tail: list[str], facts: dict, pieces: Pieces) -> None:
+    """Add the new column and keep it in sync; backfill it; drop the old one later."""
+    pieces.main.append(f"ALTER TABLE {table_sql} ADD COLUMN {_quote(new)} {type_sql}")
+    pieces.main.extend(_sync_trigger(table_sql, table_name, old, trigger_body))
+    pieces.alone.append(batched_backfill(table_sql, new, value_backfill,
+                                         f"{_quote(old)} IS NOT NULL"))
+    if facts.get("column_not_null"):
+        _not_null_path(table_sql, table_name, new, pieces, pieces.at(0), 1)
+    if facts.get("column_has_default"):
+        pieces.notes.append(f"{old} has a default: set it on {new} too before the contract step")
+    if facts.get("indexed"):
+        pieces.notes.append(f"{old} is indexed: create the same indexes on {new} CONCURRENTLY "
+                            "before the contract step")
+    pieces.contract.extend(_drop_sync_trigger(table_sql, table_name, old))
+    pieces.contract.append(
+        "-- lockwise: ignore[drop-column] reason: contract step of an expand/contract change, "
+        f"{new} holds the data\n"
+        f"ALTER TABLE {table_sql} DROP COLUMN {_quote(old)}")
+    pieces.contract.extend(contract_tail)
+
+
+def _rewrite_type_change(stmt, cmd, facts: dict, pieces: Pieces) -> bool:
+    from pglast import ast
+
+    if not facts.get("old_type_known"):
+        pieces.notes.append("the column's old type is unknown: no expand/contract rewrite")
+        return False
+    table_sql, table_name, col = _table_sql(stmt.relation), stmt.relation.relname, cmd.name
+    new = f"{col}_new"
+    type_sql = _sql(cmd.def_.typeName)
+    using = cmd.def_.raw_default
+    if using is None:
+        using = ast.TypeCast(arg=ast.ColumnRef(fields=(ast.String(sval=col),)),
+                             typeName=cmd.def_.typeName)
+    backfill = _sql(using)
+    from_new_row = _with_row_prefix(using, col, "new")
+    _expand_contract(
+        table_sql, table_name, col, new, type_sql, from_new_row, backfill,
+        [f"NEW.{_quote(new)} := {from_new_row};"],
+        ["-- lockwise: ignore[rename-column] reason: contract step of an expand/contract type "
+         f"change, the new column takes the old name\n"
+         f"ALTER TABLE {table_sql} RENAME COLUMN {_quote(new)} TO {_quote(col)}"],
+        facts, pieces)
+    pieces.notes.append(f"{col}: the contract step (drop the old column, rename {new} to {col}) "
+                        "may run once the backfill finished")
+    return True
+
+
+def _rewrite_rename(stmt, facts: dict, pieces: Pieces) -> Pieces | None:
+    if not facts.get("column_type"):
+        return None  # the column's type is unknown: no expand/contract rewrite
+    table_sql, table_name = _table_sql(stmt.relation), stmt.relation.relname
+    old, new = stmt.subname, stmt.newname
+    qo, qn = _quote(old), _quote(new)
+    body = [
+        "IF TG_OP = 'INSERT' THEN",
+        f"  NEW.{qn} := COALESCE(NEW.{qn}, NEW.{qo});",
+        f"  NEW.{qo} := COALESCE(NEW.{qo}, NEW.{qn});",
+        f"ELSIF NEW.{qo} IS DISTINCT FROM OLD.{qo} THEN",
+        f"  NEW.{qn} := NEW.{qo};",
+        f"ELSIF NEW.{qn} IS DISTINCT FROM OLD.{qn} THEN",
+        f"  NEW.{qo} := NEW.{qn};",
+        "END IF;",
+    ]
+    _expand_contract(table_sql, table_name, old, new, facts["column_type"], f"NEW.{qo}", qo,
+                     body, [], facts, pieces)
+    pieces.notes.append(f"{old} -> {new}: deploy application code that uses {new} before "
+                        "running the contract step")
+    return pieces
+
+
+def rewrite(sql: str, rules: set[str], facts: dict | None = None) -> Pieces | None:
+    """The safe sequence for one statement, or None when no pattern applies to it.
+
+    `facts` are the effect model's facts about the statement's main action (old column type,
+    nullability, ...), which the expand/contract patterns need."""
+    facts = facts or {}
     from pglast import ast, parse_sql
 
     if not rules & FIXABLE:
@@ -139,11 +251,14 @@ def rewrite(sql: str, rules: set[str]) -> Pieces | None:
         pieces.alone.append(_sql(stmt))
         return pieces
     if isinstance(stmt, ast.AlterTableStmt):
-        return _rewrite_alter(stmt, rules, pieces)
+        return _rewrite_alter(stmt, rules, pieces, facts)
+    if isinstance(stmt, ast.RenameStmt) and "rename-column" in rules and \
+            stmt.renameType.name == "OBJECT_COLUMN":
+        return _rewrite_rename(stmt, facts, pieces)
     return None
 
 
-def _rewrite_alter(stmt, rules: set[str], pieces: Pieces) -> Pieces | None:
+def _rewrite_alter(stmt, rules: set[str], pieces: Pieces, facts: dict) -> Pieces | None:
     from pglast import ast
 
     table_sql = _table_sql(stmt.relation)
@@ -177,6 +292,9 @@ def _rewrite_alter(stmt, rules: set[str], pieces: Pieces) -> Pieces | None:
             kind = "PRIMARY KEY" if con.contype.name == "CONSTR_PRIMARY" else "UNIQUE"
             pieces.at(0).append(f"ALTER TABLE {table_sql} ADD CONSTRAINT {_quote(index)} "
                                 f"{kind} USING INDEX {_quote(index)}")
+            changed = True
+        elif name == "AT_AlterColumnType" and "column-type-change-rewrites" in rules and \
+                len(stmt.cmds) == 1 and _rewrite_type_change(stmt, cmd, facts, pieces):
             changed = True
         elif name == "AT_SetNotNull" and "set-not-null" in rules:
             _not_null_path(table_sql, table_name, cmd.name, pieces, pieces.main, 0)

@@ -17,6 +17,8 @@ class Part:
     statements: list[str]
     no_transaction: bool
     purpose: str
+    #: The contract step of an expand/contract change (removes the old column).
+    contract: bool = False
 
 
 @dataclass(slots=True)
@@ -63,6 +65,7 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT) 
     segment: list[str] = []
     pending_alone: list[tuple[str, list[str]]] = []  # (sql, names it creates)
     later: list[list[str]] = []
+    contract: list[str] = []
 
     def flush() -> None:
         # Session settings alone are no change: they go with the steps that need them.
@@ -81,7 +84,9 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT) 
 
     for s in report.statements:
         rules = {f.rule for f in s.findings}
-        pieces = rewrite(s.statement.sql, rules) if rules & FIXABLE else None
+        main_facts = next((a.facts for a in s.effect.actions
+                           if a.kind in ("alter_column_type", "rename_column")), {})
+        pieces = rewrite(s.statement.sql, rules, main_facts) if rules & FIXABLE else None
         # The statement's own comments travel with it (directives included).
         comments = "".join(c + "\n" for c in s.statement.leading_comments
                            if c.startswith("--") and c not in s.statement.sql)
@@ -107,6 +112,7 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT) 
         names = [str(a.facts.get("index_name") or a.facts.get("index") or "").split(".")[-1]
                  for a in s.effect.actions]
         pending_alone.extend((sql, names) for sql in pieces.alone)
+        contract.extend(pieces.contract)
         for i, phase in enumerate(pieces.later):
             while len(later) <= i:
                 later.append([])
@@ -117,6 +123,11 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT) 
         if phase:
             plan.parts.append(Part(_with_lock_timeout(phase, lock_timeout), False,
                                    "follow-up, after the previous step committed"))
+    if contract:
+        plan.parts.append(Part(_with_lock_timeout(contract, lock_timeout), False,
+                               "CONTRACT step of an expand/contract change: run it only after "
+                               "the backfill finished and the application no longer uses the "
+                               "old column", contract=True))
     if "missing-lock-timeout" in rules_found:
         plan.fixed_rules.append("missing-lock-timeout")
     plan.fixed_rules = sorted(set(plan.fixed_rules))

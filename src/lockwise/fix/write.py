@@ -144,7 +144,8 @@ def render_plan(plan: FixPlan, versions_from: VersionAllocator
                                 "executeInTransaction=false\n"))
     base_name = migration.name or "migration"
     for i, (part, version) in enumerate(zip(plan.parts[1:], versions), start=1):
-        suffix = "backfill" if part.statements[0].startswith("-- lockwise: batch") else \
+        suffix = "contract" if part.contract else \
+            "backfill" if part.statements[0].startswith("-- lockwise: batch") else \
             "concurrently" if part.no_transaction else "follow_up"
         files += _new_files(migration, version, f"{base_name}_{suffix}",
                             _body(plan, part, i, migration.layout), part.no_transaction)

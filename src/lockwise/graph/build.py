@@ -117,6 +117,8 @@ class _Builder:
         self.full_tables: set[str] = set()
         self.views: dict[str, _ViewDeps] = {}
         self.ops: dict[str, list[_Op]] = {}
+        #: Partial / expression index -> the columns its predicate and expressions read.
+        self.index_reads: dict[str, set[str]] = {}
         self.reported: set[tuple] = set()
 
     # --- edges and conflicts ----------------------------------------------------------------
@@ -150,7 +152,7 @@ class _Builder:
                 if effect is None:
                     effect = compute(stmt, self.catalog, m, self.pg_version)
                 self._statement(key, m, stmt, effect, pending)
-                replay(self.catalog, stmt.tree, m.id)
+                replay(self.catalog, stmt.tree, m.id, self.index_reads)
             for p in pending:
                 if self.creator.get(p.dependent) != key:
                     self.graph.conflicts.append(p.conflict)
@@ -482,8 +484,9 @@ class _Builder:
             "ViewStmt" in t or "CreateTableAsStmt" in t or
             t.get("DropStmt", {}).get("behavior") == "DROP_CASCADE" for t in trees) else {}
         complete = set(self.full_tables)
+        reads = {k: set(v) for k, v in self.index_reads.items()}
         for stmt in parsed.statements:
-            _replay_with_cascade(rolled, views, stmt.tree, m.id)
+            _replay_with_cascade(rolled, views, stmt.tree, m.id, reads)
             kind, body = unwrap(stmt.tree)
             if kind == "CreateTableAsStmt":
                 into = body.get("into") or {}
@@ -547,7 +550,7 @@ class _Builder:
 
 
 def _replay_with_cascade(catalog: Catalog, views: dict[str, set[str]], tree: dict,
-                         migration_id: str) -> None:
+                         migration_id: str, reads: dict[str, set[str]]) -> None:
     """apply_statement, plus what DROP ... CASCADE and CREATE VIEW mean for dependent views
     (the catalog replay alone does not follow view dependencies)."""
     kind, body = unwrap(tree)
@@ -555,7 +558,7 @@ def _replay_with_cascade(catalog: Catalog, views: dict[str, set[str]], tree: dic
                               body.get("objtype") == "OBJECT_MATVIEW"):
         rel, deps = _view_of(kind, body, catalog)
         views[rel] = deps
-    replay(catalog, tree, migration_id)
+    replay(catalog, tree, migration_id, reads)
     if kind == "DropStmt" and body.get("behavior") == "DROP_CASCADE":
         for names in _drop_object_names(body):
             rel = object_name(names)

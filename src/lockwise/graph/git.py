@@ -63,6 +63,27 @@ def _relative(m: Migration, root: Path) -> str:
     return m.path.resolve().relative_to(root.resolve()).as_posix()
 
 
+def applied_history(migrations: list[Migration], applied_file: Path) -> BranchInfo:
+    """`--applied FILE`: the versions already applied (one per line, as exported from the
+    runner's history table); the migrations not among them are the new ones."""
+    from lockwise.discover.versions import version_key
+    from lockwise.parse.source import read_sql_file
+
+    text = read_sql_file(applied_file)
+    applied = {line.strip() for line in text.splitlines()
+               if line.strip() and not line.lstrip().startswith("#")}
+    if not applied:
+        raise InputError("no applied versions in the file", applied_file)
+    newest = max(applied, key=version_key)
+    keys = unique_keys(migrations)
+    new = frozenset(k for k, m in zip(keys, migrations, strict=True)
+                    if m.version not in applied and not m.repeatable)
+    marker = Migration(version=newest, name="", path=applied_file, up_sql="",
+                       sort_key=version_key(newest))
+    return BranchInfo(ref=f"the applied history ({applied_file})", branch_new=new,
+                      applied_newest=marker)
+
+
 @dataclass(slots=True)
 class BaseComparison:
     """The merged history (the branch's migrations plus those added on REF since the branch
@@ -76,7 +97,11 @@ class BaseComparison:
 
 def compare_with_base(directory: Path, working: list[Migration], ref: str,
                       layout: str | None) -> BaseComparison:
-    directory = directory if directory.is_dir() else directory.parent
+    if not directory.is_dir():
+        # A file named on its own: its migration directory (one up more for the layouts
+        # with a directory per migration), as `lockwise lint FILE` replays it.
+        one_per_dir = directory.name in ("up.sql", "down.sql", "migration.sql")
+        directory = directory.parent.parent if one_per_dir else directory.parent
     top = Path(_git(["rev-parse", "--show-toplevel"], directory).strip())
     rel = directory.resolve().relative_to(top.resolve())
     _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import TextIO
 
-from lockwise.graph.model import Conflict, MigrationGraph
+from lockwise.graph.model import EDGE_REASONS, Conflict, MigrationGraph
 
 GRAPH_SCHEMA_VERSION = 1
 
@@ -27,8 +27,9 @@ def _keys(graph: MigrationGraph) -> list[str]:
 
 
 def _reason_text(reasons: dict[str, list[str]]) -> str:
+    ordered = sorted(reasons.items(), key=lambda kv: EDGE_REASONS.index(kv[0]))
     return "; ".join(f"{reason} {', '.join(objs)}" if objs else reason
-                     for reason, objs in reasons.items())
+                     for reason, objs in ordered)
 
 
 def conflict_lines(conflicts: Sequence[Conflict]) -> list[str]:

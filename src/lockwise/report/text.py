@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -79,9 +80,52 @@ def _finding_lines(f: Finding) -> list[tuple[str, str]]:
     return out
 
 
+def _is_terminal(out: TextIO) -> bool:
+    if os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE") == "1":
+        return True  # rich would colour anyway: let it
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+#: Control characters rich drops from a Text (bell, backspace, VT, FF, CR): dropped here too.
+_CONTROL = {code: None for code in (7, 8, 11, 12, 13)}
+
+
+def _plain(text: str) -> str:
+    # What rich prints for a Text without colour: control codes dropped, tabs expanded.
+    if not text.isprintable():
+        text = text.translate(_CONTROL)
+        if "\t" in text:
+            text = text.expandtabs(8)
+    return text
+
+
+def _render_plain(reports: Sequence[MigrationReport], out: TextIO, verbose: bool) -> None:
+    """The same report without rich: importing rich costs more than linting a small file, and
+    pre-commit hooks and CI logs are not terminals."""
+    lines: list[str] = []
+    counts = {s: 0 for s in Safety}
+    for r in reports:
+        counts[r.safety] += 1
+        lines.append(f"{r.migration.path}  [{r.safety.label}] {r.reason}"
+                     f"{_migration_estimate(r)}")
+        for f in r.findings:
+            lines.extend(text for text, _ in _finding_lines(f))
+        for s in r.statements:
+            lines.extend(text for text, _ in _statement_lines(s, verbose))
+    summary = ", ".join(f"{n} {s.label}" for s, n in counts.items() if n)
+    lines.append(f"{len(reports)} migration(s): {summary or 'nothing to lint'}")
+    out.write("".join(_plain(line) + "\n" for line in lines))
+
+
 def render_text(reports: Sequence[MigrationReport], out: TextIO, *, verbose: bool = False,
                 color: bool | None = None) -> None:
     """Print the human report. Colour only on a terminal (or when forced)."""
+    if color is False or (color is None and not _is_terminal(out)):
+        _render_plain(reports, out, verbose)
+        return
     from rich.console import Console
     from rich.text import Text
 

@@ -67,7 +67,7 @@ def pending_migrations(conn: Any, migrations: Sequence[Migration],
     """The migrations not yet applied to the database, and how that was decided."""
     if only is not None:
         return [m for m in migrations if m.id in only or str(m.path) in only], \
-            "the files named on the command line"
+            "named on the command line"
     for layout, table, query in _TOOL_QUERIES:
         if conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is None:
             continue
@@ -84,7 +84,7 @@ def pending_migrations(conn: Any, migrations: Sequence[Migration],
             done = {_digits(v) for v in applied}
             pending = [m for m in migrations if _digits(m.version) not in done]
         return pending, f"not recorded in {table}"
-    return list(migrations), "every migration (no migration tool table found)"
+    return list(migrations), "no migration tool table found: all are checked"
 
 
 class _Checker:

@@ -242,7 +242,7 @@ class Difference:
     after: dict[str, str] | None
 
     def describe(self, before_label: str = "before up", after_label: str = "after down",
-                 width: int = 160) -> str:
+                 width: int = 100) -> str:
         """One line per difference, SQL-like: `column public.t.c: type integer -> bigint`."""
         if self.before is None:
             return f"+ {self.key}: only {after_label}{_summary(self.after, width)}"
@@ -252,16 +252,35 @@ class Difference:
         for prop in sorted(set(self.before) | set(self.after)):
             old, new = self.before.get(prop), self.after.get(prop)
             if old != new:
-                parts.append(f"{prop} {_short(old, width)} ({before_label}) -> "
-                             f"{_short(new, width)} ({after_label})")
+                start = _first_difference(old, new, width)
+                parts.append(f"{prop} {_short(old, width, start)} ({before_label}) -> "
+                             f"{_short(new, width, start)} ({after_label})")
         return f"~ {self.key}: " + "; ".join(parts)
 
 
-def _short(value: str | None, width: int) -> str:
+def _flat(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _first_difference(old: str | None, new: str | None, width: int) -> int:
+    """Where to start showing two long values so the first difference is in view."""
+    if old is None or new is None:
+        return 0
+    a, b = _flat(old), _flat(new)
+    if len(a) <= width and len(b) <= width:
+        return 0
+    i = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+             min(len(a), len(b)))
+    return max(0, i - width // 4)
+
+
+def _short(value: str | None, width: int, start: int = 0) -> str:
     if value is None:
         return "(none)"
-    flat = " ".join(value.split())
-    return flat if len(flat) <= width else flat[: width - 3] + "..."
+    flat = _flat(value)
+    head = "..." if start > 0 else ""
+    flat = flat[start:]
+    return head + (flat if len(flat) <= width else flat[: width - 3] + "...")
 
 
 def _summary(props: dict[str, str] | None, width: int) -> str:

@@ -1,0 +1,232 @@
+"""lockwise vs squawk: wall time, CPU time and peak memory, side by side in one run.
+
+    python bench/lint_bench.py [--runs 5] [--corpora ../shared/corpora] [--work /tmp/lw-bench]
+                               [--files 10000] [--quick] [--json results.json]
+
+Workloads (each command is run --runs times, alternating tools; medians are reported):
+
+* corpora: `lockwise lint lemmy documenso` (the two directories) and `squawk` on the same 847
+  .sql files (lemmy's up.sql and down.sql, documenso's migration.sql). lockwise reads the
+  down.sql files but lints the 505 up migrations; squawk lints all 847 files.
+* generated: the deterministic corpus of bench/gen_corpus.py (10,000 files by default) and
+  its first quarter and half, to see whether time grows linearly with files.
+* parse floor: pglast's parse_sql_json alone (and with json.loads) over the same files, timed
+  inside one process, i.e. what parsing costs before lockwise does anything.
+* cold start: one small file, `lockwise lint one.sql`, against `python -c "import pglast"`.
+
+Peak memory and CPU come from os.wait4's rusage of each child process (Linux: ru_maxrss in KiB).
+squawk comes from `pip install squawk-cli` (a prebuilt binary). No number here is asserted
+anywhere; docs/performance.md records the latest results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from gen_corpus import generate  # noqa: E402
+
+IMPORT_PGLAST = "python -c 'import pglast'"
+BARE_PYTHON = "python -c pass"
+
+
+@dataclass
+class Sample:
+    wall: float  # seconds
+    cpu: float  # user + system seconds
+    rss_mb: float  # peak resident set size
+    code: int
+
+
+def measure(cmd: list[str], cwd: Path | None = None) -> Sample:
+    """Run `cmd` once; its own wall time, CPU time and peak RSS (not the benchmark's)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
+                  proc.returncode)
+
+
+@dataclass
+class Result:
+    name: str
+    tool: str
+    runs: int
+    wall: float
+    wall_min: float
+    cpu: float
+    rss_mb: float
+    codes: list[int]
+
+
+def median_of(name: str, tool: str, samples: list[Sample]) -> Result:
+    return Result(name, tool, len(samples), statistics.median(s.wall for s in samples),
+                  min(s.wall for s in samples), statistics.median(s.cpu for s in samples),
+                  max(s.rss_mb for s in samples), sorted({s.code for s in samples}))
+
+
+def compare(name: str, commands: dict[str, list[str]], runs: int,
+            cwd: Path | None = None) -> list[Result]:
+    """Run each tool's command `runs` times, interleaved so load changes hit both alike."""
+    samples: dict[str, list[Sample]] = {tool: [] for tool in commands}
+    for cmd in commands.values():
+        measure(cmd, cwd)  # warm the page cache and .pyc files; not counted
+    for _ in range(runs):
+        for tool, cmd in commands.items():
+            samples[tool].append(measure(cmd, cwd))
+    return [median_of(name, tool, s) for tool, s in samples.items()]
+
+
+_FLOOR = r"""
+import json, sys, time
+from pathlib import Path
+from pglast import parser
+files = [Path(p) for p in sys.argv[1:]]
+texts = [f.read_text() for f in files]
+t = time.perf_counter()
+for text in texts:
+    try:
+        parser.parse_sql_json(text)
+    except parser.ParseError:
+        pass
+parse = time.perf_counter() - t
+t = time.perf_counter()
+for text in texts:
+    try:
+        json.loads(parser.parse_sql_json(text))
+    except parser.ParseError:
+        pass
+both = time.perf_counter() - t
+print(json.dumps({"parse_sql_json": parse, "parse_sql_json+json.loads": both}))
+"""
+
+
+def parse_floor(files: list[Path], runs: int) -> dict[str, float]:
+    """Median in-process seconds for pglast alone over `files`."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
+        fh.write("\n".join(map(str, files)))
+        listing = fh.name
+    script = _FLOOR.replace("sys.argv[1:]", f"open({listing!r}).read().split(chr(10))")
+    outs = [json.loads(subprocess.run([sys.executable, "-c", script], check=True,
+                                      capture_output=True, text=True).stdout)
+            for _ in range(runs)]
+    os.unlink(listing)
+    return {k: statistics.median(o[k] for o in outs) for k in outs[0]}
+
+
+def find_tool(name: str) -> str | None:
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
+def table(results: list[Result]) -> str:
+    lines = ["| workload | tool | wall median s | wall min s | CPU s | peak MB | exit |",
+             "|---|---|---:|---:|---:|---:|---|"]
+    for r in results:
+        lines.append(f"| {r.name} | {r.tool} | {r.wall:.3f} | {r.wall_min:.3f} | {r.cpu:.3f} | "
+                     f"{r.rss_mb:.0f} | {','.join(map(str, r.codes))} |")
+    return "\n".join(lines)
+
+
+def ratios(results: list[Result]) -> list[str]:
+    by = {(r.name, r.tool): r for r in results}
+    out = []
+    for (name, tool), r in by.items():
+        if tool == "lockwise" and (name, "squawk") in by:
+            s = by[(name, "squawk")]
+            out.append(f"{name}: lockwise/squawk wall {r.wall / s.wall:.2f}x, "
+                       f"CPU {r.cpu / s.cpu:.2f}x")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--corpora", type=Path, default=REPO.parent / "shared" / "corpora")
+    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "lw-bench")
+    ap.add_argument("--files", type=int, default=10_000)
+    ap.add_argument("--quick", action="store_true", help="skip the generated corpora")
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    args = ap.parse_args()
+
+    lockwise = find_tool("lockwise")
+    squawk = find_tool("squawk")
+    if lockwise is None:
+        sys.exit("lockwise is not installed (pip install -e .)")
+    if squawk is None:
+        print("note: squawk not found (pip install squawk-cli); lockwise measured alone")
+
+    def tools(lw_args: list[str], sq_args: list[str]) -> dict[str, list[str]]:
+        cmds = {"lockwise": [lockwise, "lint", *lw_args]}
+        if squawk:
+            cmds["squawk"] = [squawk, *sq_args]
+        return cmds
+
+    results: list[Result] = []
+    floors: dict[str, dict[str, float]] = {}
+    args.work.mkdir(parents=True, exist_ok=True)
+
+    # Cold start on one small file.
+    small = args.work / "0001_add_column.sql"
+    small.write_text("ALTER TABLE accounts ADD COLUMN note text;\n")
+    cold_runs = max(args.runs * 4, 10)
+    results += compare("one small file", tools([str(small)], [str(small)]), cold_runs)
+    results += compare("one small file", {
+        IMPORT_PGLAST: [sys.executable, "-c", "import pglast"],
+        BARE_PYTHON: [sys.executable, "-c", "pass"]}, cold_runs)
+
+    lemmy, documenso = args.corpora / "lemmy", args.corpora / "documenso"
+    if lemmy.is_dir() and documenso.is_dir():
+        files = sorted([*lemmy.rglob("*.sql"), *documenso.rglob("*.sql")])
+        results += compare(f"lemmy+documenso ({len(files)} files)", tools(
+            [str(lemmy), str(documenso)],
+            [f"{lemmy}/**/*.sql", f"{documenso}/**/*.sql"]), args.runs)
+        floors["lemmy+documenso"] = parse_floor(files, args.runs)
+    else:
+        print(f"note: {args.corpora} has no lemmy/documenso; corpus workload skipped")
+
+    if not args.quick:
+        sizes = sorted({args.files // 4, args.files // 2, args.files})
+        for n in sizes:
+            directory = args.work / f"generated-{n}"
+            paths = generate(directory, n)
+            runs = args.runs if n == args.files else max(1, args.runs // 2)
+            results += compare(f"generated {n} files", tools(
+                [str(directory)], [f"{directory}/*.sql"]), runs)
+            if n == args.files:
+                floors[f"generated {n}"] = parse_floor(paths, max(1, args.runs // 2))
+
+    print(table(results))
+    print()
+    for line in ratios(results):
+        print("- " + line)
+    cold = {r.tool: r.wall for r in results if r.name == "one small file"}
+    print(f"- cold start: lockwise {cold['lockwise'] * 1000:.0f} ms, import pglast "
+          f"{cold[IMPORT_PGLAST] * 1000:.0f} ms ({cold['lockwise'] / cold[IMPORT_PGLAST]:.2f}x), "
+          f"bare python {cold[BARE_PYTHON] * 1000:.0f} ms")
+    for name, floor in floors.items():
+        print(f"- parse floor {name}: " + ", ".join(f"{k} {v:.3f} s" for k, v in floor.items()))
+    print(f"- machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    if args.json:
+        args.json.write_text(json.dumps({"results": [asdict(r) for r in results],
+                                         "parse_floor": floors,
+                                         "cpus": os.cpu_count()}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
