@@ -74,7 +74,8 @@ def test_missing_path_is_an_input_error(tmp_path: Path) -> None:
 
 
 def test_no_transaction_marker_comment(tmp_path: Path) -> None:
-    write(tmp_path, {"1_idx.sql": "-- lockwise: no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);"})
+    write(tmp_path,
+          {"1_idx.sql": "-- lockwise: no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);"})
     assert discover(tmp_path)[0].no_transaction
 
 

@@ -21,7 +21,8 @@ def test_non_ascii_text_keeps_character_offsets() -> None:
 
 
 def test_a_bad_statement_is_reported_and_the_others_still_parse() -> None:
-    parsed = parse_sql("CREATE TABLE a (id int);\nALTER TABLEX a ADD b int;\nCREATE INDEX ON a (id);")
+    parsed = parse_sql(
+        "CREATE TABLE a (id int);\nALTER TABLEX a ADD b int;\nCREATE INDEX ON a (id);")
     assert [s.tree.keys() for s in parsed.statements] == [{"CreateStmt": 0}.keys(),
                                                           {"IndexStmt": 0}.keys()]
     (problem,) = parsed.problems

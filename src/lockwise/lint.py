@@ -189,7 +189,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
                 {**base, "action": "parse_error", "message": TOO_DEEP}, stmt.span, None)
             continue
         context_facts = {**base, **session.facts(), **session.statement_facts(effect, stmt.index),
-                         **_effect_facts(effect), **identifier_facts(stmt.sql)}
+                         **_effect_facts(effect), **identifier_facts(stmt.sql),
+                         "batch_directive": _has_batch_directive(stmt)}
         if costs is not None:
             context_facts.update(costs.before(effect, stmt.tree, ctx.new_tables,
                                               session.in_transaction))
@@ -249,6 +250,11 @@ def _cost_tracker(options: LintOptions):
 
     return CostTracker(options.stats, options.profile or DEFAULT_PROFILE,
                        options.max_lock_seconds)
+
+
+def _has_batch_directive(stmt: Statement) -> bool:
+    """`-- lockwise: batch ...`: `lockwise apply` runs the statement in key-range batches."""
+    return any("lockwise: batch" in c or "lockwise:batch" in c for c in stmt.leading_comments)
 
 
 def _effect_facts(effect: Effect) -> dict:

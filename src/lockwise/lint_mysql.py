@@ -18,6 +18,7 @@ from lockwise.effects.mysql import (
 from lockwise.lint import (
     LintOptions,
     _effect_facts,
+    _has_batch_directive,
     _end_span,
     _Judge,
     _statement_reason,
@@ -61,7 +62,8 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
                            if (d := parse_directive(c, stmt.span)) and not d.file_level]
         directives.extend(stmt_directives)
         effect = compute_mysql_effect(stmt.tree, catalog, session)
-        context = {**base, **_effect_facts(effect)}
+        context = {**base, **_effect_facts(effect),
+                   "batch_directive": _has_batch_directive(stmt)}
         findings: list[Finding] = []
         seen: set[str] = set()
         for action in effect.actions:

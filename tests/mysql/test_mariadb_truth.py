@@ -10,8 +10,12 @@ from __future__ import annotations
 import pytest
 
 from lockwise.catalog.model import Catalog
-from lockwise.effects.mysql import MySQLSession, apply_mysql_statement, compute_mysql_effect
-from lockwise.effects.mysql import parse_server_version
+from lockwise.effects.mysql import (
+    MySQLSession,
+    apply_mysql_statement,
+    compute_mysql_effect,
+    parse_server_version,
+)
 from lockwise.parse.mysql import parse_mysql
 
 SETUP = """
@@ -51,9 +55,12 @@ CASES = {
     "drop_default": "ALTER TABLE t ALTER COLUMN d DROP DEFAULT",
     "int_to_bigint": "ALTER TABLE t MODIFY COLUMN m BIGINT NULL",
     "int_to_varchar": "ALTER TABLE t MODIFY COLUMN m VARCHAR(20) NULL",
-    "extend_varchar_same_length_bytes": "ALTER TABLE t MODIFY COLUMN w VARCHAR(60) CHARACTER SET utf8mb4",
-    "extend_varchar_more_length_bytes": "ALTER TABLE t MODIFY COLUMN w VARCHAR(100) CHARACTER SET utf8mb4",
-    "extend_varchar_latin1_past_255": "ALTER TABLE t MODIFY COLUMN v VARCHAR(300) CHARACTER SET latin1",
+    "extend_varchar_same_length_bytes":
+        "ALTER TABLE t MODIFY COLUMN w VARCHAR(60) CHARACTER SET utf8mb4",
+    "extend_varchar_more_length_bytes":
+        "ALTER TABLE t MODIFY COLUMN w VARCHAR(100) CHARACTER SET utf8mb4",
+    "extend_varchar_latin1_past_255":
+        "ALTER TABLE t MODIFY COLUMN v VARCHAR(300) CHARACTER SET latin1",
     "shrink_varchar": "ALTER TABLE t MODIFY COLUMN v VARCHAR(10) CHARACTER SET latin1",
     "make_column_nullable": "ALTER TABLE t MODIFY COLUMN n INT NULL",
     "make_column_not_null": "ALTER TABLE t MODIFY COLUMN m INT NOT NULL",

@@ -34,6 +34,9 @@ from lockwise.parse.postgres import parse_sql
 
 #: Relation kinds compared: ordinary, partitioned and foreign tables, views, matviews.
 _USER_RELKINDS = ("r", "p", "m", "v", "f")
+#: Indexes are observed apart: their locks are not table locks, but an ACCESS EXCLUSIVE one
+#: stops every query that plans with the table.
+_INDEX_RELKINDS = ("i", "I")
 #: A role the OWNER TO cases can hand tables to (roles are cluster-wide).
 ORACLE_ROLE = "lockwise_oracle_owner"
 #: Upper bound on waiting for a non-transactional statement to block: a safety net against a
@@ -53,6 +56,8 @@ class Observation:
     transactional: bool = True
     #: Model names of the user relations that existed before the statement.
     relations: set[str] = field(default_factory=set)
+    #: Strongest lock per index that existed before the statement.
+    index_locks: dict[str, LockMode] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -118,25 +123,29 @@ class Oracle:
             if setup.strip():
                 setup_conn.execute(setup)
         with self._connect(schema, session) as conn:
-            relations = _relations(conn, schema)
+            relations = _relations(conn, schema, _USER_RELKINDS)
+            indexes = _relations(conn, schema, _INDEX_RELKINDS)
             try:
-                obs = self._observe_in_transaction(conn, sql, relations)
+                obs = self._observe_in_transaction(conn, sql, relations, indexes)
             except psycopg.errors.ActiveSqlTransaction:
                 # Refused inside a transaction block: watch it from outside instead.
                 assert blocker, f"no blocker given for a non-transactional statement: {sql}"
-                obs = self._observe_blocked(schema, session, sql, blocker, relations, conn)
+                obs = self._observe_blocked(schema, session, sql, blocker, relations, indexes,
+                                            conn)
                 obs.transactional = False
         obs.relations = {name for name, _ in relations.values()}
         return obs
 
-    def _observe_in_transaction(self, conn, sql: str, relations: dict) -> Observation:
+    def _observe_in_transaction(self, conn, sql: str, relations: dict,
+                                indexes: dict) -> Observation:
         oids = list(relations)
         conn.autocommit = False
         try:
             conn.execute(sql)
             locks = conn.execute(
                 "SELECT relation::oid, mode FROM pg_locks WHERE pid = pg_backend_pid() "
-                "AND locktype = 'relation' AND relation = ANY(%s)", (oids,)).fetchall()
+                "AND locktype = 'relation' AND relation = ANY(%s)",
+                (oids + list(indexes),)).fetchall()
             after = dict(conn.execute(
                 "SELECT oid, relfilenode FROM pg_class WHERE oid = ANY(%s)", (oids,)).fetchall())
             scanned = conn.execute(
@@ -147,10 +156,11 @@ class Oracle:
             conn.autocommit = True
         return Observation(locks=_strongest(locks, relations),
                            rewrites=_rewritten(relations, after),
-                           scans={relations[oid][0] for (oid,) in scanned})
+                           scans={relations[oid][0] for (oid,) in scanned},
+                           index_locks=_strongest(locks, indexes))
 
     def _observe_blocked(self, schema: str, session: str, sql: str, blocker: str,
-                         relations: dict, conn) -> Observation:
+                         relations: dict, indexes: dict, conn) -> Observation:
         """Run `sql` on its own connection while `blocker` (in an open transaction) holds it."""
         oids = list(relations)
         with self._connect(schema, session) as holder, self._connect(schema, session) as runner:
@@ -168,7 +178,7 @@ class Oracle:
             worker = threading.Thread(target=run, daemon=True)
             worker.start()
             try:
-                locks = _locks_while_blocked(conn, pid, oids, worker)
+                locks = _locks_while_blocked(conn, pid, oids + list(indexes), worker)
             finally:
                 holder.rollback()
                 worker.join(_BLOCK_WAIT_SECONDS)
@@ -178,7 +188,8 @@ class Oracle:
         after = dict(conn.execute(
             "SELECT oid, relfilenode FROM pg_class WHERE oid = ANY(%s)", (oids,)).fetchall())
         return Observation(locks=_strongest(locks, relations),
-                           rewrites=_rewritten(relations, after), scans=None)
+                           rewrites=_rewritten(relations, after), scans=None,
+                           index_locks=_strongest(locks, indexes))
 
 
 def _parse(sql: str) -> list:
@@ -187,18 +198,20 @@ def _parse(sql: str) -> list:
     return parsed.statements
 
 
-def _relations(conn, schema: str) -> dict[int, tuple[str, int]]:
-    """oid -> (model name, relfilenode) of the user relations of `schema`."""
+def _relations(conn, schema: str, kinds: tuple[str, ...]) -> dict[int, tuple[str, int]]:
+    """oid -> (model name, relfilenode) of the relations of `schema` of the given kinds."""
     rows = conn.execute(
         "SELECT c.oid, c.relname, c.relfilenode FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = %s AND c.relkind = ANY(%s)", (schema, list(_USER_RELKINDS))).fetchall()
+        "WHERE n.nspname = %s AND c.relkind = ANY(%s)", (schema, list(kinds))).fetchall()
     return {oid: (f"public.{name}", node) for oid, name, node in rows}
 
 
 def _strongest(rows: list, relations: dict) -> dict[str, LockMode]:
     out: dict[str, LockMode] = {}
     for oid, mode in rows:
+        if oid not in relations:
+            continue
         name = relations[oid][0]
         out[name] = max(out.get(name, LockMode.ACCESS_SHARE), LockMode.from_pg_name(mode))
     return out

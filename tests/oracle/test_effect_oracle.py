@@ -112,6 +112,11 @@ CASES = [
     Case("reindex-index", T + "CREATE INDEX t_n ON t (n);", "REINDEX INDEX t_n"),
     Case("reindex-index-concurrently", T + "CREATE INDEX t_n ON t (n);",
          "REINDEX INDEX CONCURRENTLY t_n", blocker="INSERT INTO t (id) VALUES (1000)"),
+    Case("alter-index-set-tablespace", T + "CREATE INDEX t_n ON t (n);",
+         "ALTER INDEX t_n SET TABLESPACE pg_default"),
+    Case("alter-index-set-fillfactor", T + "CREATE INDEX t_n ON t (n);",
+         "ALTER INDEX t_n SET (fillfactor = 80)"),
+    Case("comment-on-index", T + "CREATE INDEX t_n ON t (n);", "COMMENT ON INDEX t_n IS 'n'"),
     Case("alter-index-rename", T + "CREATE INDEX t_n ON t (n);",
          "ALTER INDEX t_n RENAME TO t_n_idx"),
     # --- DROP / TRUNCATE ---------------------------------------------------------------------
@@ -121,6 +126,9 @@ CASES = [
          CREATE TABLE grandchild (id int, child_id bigint REFERENCES child (id));""",
          "DROP TABLE child CASCADE"),
     Case("drop-view", FK + "CREATE VIEW v AS SELECT * FROM child;", "DROP VIEW v"),
+    Case("drop-materialized-view", MATVIEW, "DROP MATERIALIZED VIEW mv"),
+    Case("rename-view", FK + "CREATE VIEW v AS SELECT * FROM child;",
+         "ALTER VIEW v RENAME TO v2"),
     Case("truncate", T, "TRUNCATE t"),
     Case("truncate-referencing", FK, "TRUNCATE child"),
     Case("truncate-cascade", FK, "TRUNCATE parent CASCADE"),
@@ -337,6 +345,10 @@ CASES = [
     Case("set-storage", T, "ALTER TABLE t ALTER COLUMN note SET STORAGE EXTERNAL"),
     Case("cluster", T + "CREATE INDEX t_n ON t (n);", "CLUSTER t USING t_n"),
     Case("vacuum-full", T, "VACUUM FULL t", blocker="SELECT count(*) FROM t"),
+    Case("vacuum-analyze", T, "VACUUM (ANALYZE) t",
+         blocker="LOCK TABLE t IN SHARE UPDATE EXCLUSIVE MODE"),
+    Case("refresh-materialized-view-with-no-data", MATVIEW,
+         "REFRESH MATERIALIZED VIEW mv WITH NO DATA"),
     Case("vacuum", T, "VACUUM t", blocker="LOCK TABLE t IN SHARE UPDATE EXCLUSIVE MODE"),
     Case("analyze", T, "ANALYZE t"),
     # The view's query reads its source tables; the replayed catalog does not keep the query.
@@ -373,7 +385,31 @@ CASES = [
          CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();
          ALTER TABLE t DISABLE TRIGGER t_touch;""",
          "ALTER TABLE t ENABLE TRIGGER t_touch"),
+    Case("create-trigger-partitioned", PARTITIONED + """
+         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN RETURN NEW; END $$;""",
+         "CREATE TRIGGER e_touch BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION touch()"),
+    Case("enable-replica-trigger", T + """
+         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN RETURN NEW; END $$;
+         CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();""",
+         "ALTER TABLE t ENABLE REPLICA TRIGGER t_touch"),
     Case("create-policy", T, "CREATE POLICY own_rows ON t USING (n > 0)"),
+    Case("alter-policy", T + "CREATE POLICY own_rows ON t USING (n > 0);",
+         "ALTER POLICY own_rows ON t USING (n > 1)"),
+    Case("drop-policy", T + "CREATE POLICY own_rows ON t USING (n > 0);",
+         "DROP POLICY own_rows ON t"),
+    Case("comment-on-constraint", T + "ALTER TABLE t ADD CONSTRAINT n_pos CHECK (n > 0);",
+         "COMMENT ON CONSTRAINT n_pos ON t IS 'positive'"),
+    Case("comment-on-policy", T + "CREATE POLICY own_rows ON t USING (n > 0);",
+         "COMMENT ON POLICY own_rows ON t IS 'mine'"),
+    Case("comment-on-trigger", T + """
+         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN RETURN NEW; END $$;
+         CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();""",
+         "COMMENT ON TRIGGER t_touch ON t IS 'touch'"),
+    Case("set-schema", T + "CREATE SCHEMA oracle_archive;",
+         "ALTER TABLE t SET SCHEMA oracle_archive"),
     Case("enable-row-level-security", T, "ALTER TABLE t ENABLE ROW LEVEL SECURITY"),
     Case("comment-on-table", T, "COMMENT ON TABLE t IS 'rows'"),
     Case("grant-select", T, "GRANT SELECT ON t TO lockwise_oracle_owner"),
@@ -455,6 +491,13 @@ def test_effect_matches_server(oracle, case: Case) -> None:
     assert not pred.rewrites & case.unmodeled_rewrites, "now modeled: drop `unmodeled_rewrites`"
     observed_rewrites = obs.rewrites - case.unmodeled_rewrites
     assert pred.rewrites & obs.relations == observed_rewrites, "rewrites (relfilenode changes)"
+
+    # Index-level fact: an index held ACCESS EXCLUSIVE stops every query planning with its
+    # table, which the table locks above do not show.
+    for action in pred.effect.actions:
+        if action.kind in ("reindex", "alter_index"):
+            held = any(m == L.ACCESS_EXCLUSIVE for m in obs.index_locks.values())
+            assert action.facts["index_access_exclusive"] == held, "index ACCESS EXCLUSIVE"
 
     if obs.scans is not None and case.compare_scans:
         # Rewritten tables are left out: rebuilding their indexes scans the new heap (an empty

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,11 +14,11 @@ from lockwise.parse.source import InputError
 
 @app.command()
 def fix(
-    paths: Annotated[Optional[list[Path]], typer.Argument(
+    paths: Annotated[list[Path] | None, typer.Argument(
         help="Migration directories or files (default: current directory).")] = None,
     write: Annotated[bool, typer.Option(
         "--write", help="Write the files instead of printing a diff.")] = False,
-    layout: Annotated[Optional[str], typer.Option(help="Force a layout.")] = None,
+    layout: Annotated[str | None, typer.Option(help="Force a layout.")] = None,
     pg_version: Annotated[int, typer.Option(help="Target PostgreSQL major version.")] = 16,
     lock_timeout: Annotated[str, typer.Option(
         help="lock_timeout set at the top of each transactional step.")] = "5s",

@@ -127,6 +127,7 @@ def _benchmarks(conn, rows: int, say: Callable[[str], None]) -> dict[str, float]
     say("index builds")
     m["index_narrow"] = _best(conn, "CREATE INDEX cal_a ON cal (a)", "DROP INDEX cal_a")
     m["index_wide"] = _best(conn, "CREATE INDEX cal_b ON cal (b)", "DROP INDEX cal_b")
+    m["index_sorted"] = _best(conn, "CREATE INDEX cal_id ON cal (id)", "DROP INDEX cal_id")
     m["index_concurrently"] = _best(conn, "CREATE INDEX CONCURRENTLY cal_a ON cal (a)",
                                     "DROP INDEX cal_a")
 
@@ -206,6 +207,10 @@ def solve(m: dict[str, float], source: str = "calibration") -> MachineProfile:
     sort_narrow = max(net("index_narrow") - scan, 1e-6)
     sort_wide = max(net("index_wide") - scan, 1e-6)
     index_build_rows_s = _positive(rows / sort_narrow, d.index_build_rows_s)
+    # id is stored in key order (correlation 1): the presorted case.
+    sort_sorted = net("index_sorted") - scan
+    index_build_sorted_rows_s = _positive(rows / sort_sorted if sort_sorted > 0 else 0,
+                                          d.index_build_sorted_rows_s)
     per_byte = (sort_wide - sort_narrow) / (rows * (wide_key - 8))
     index_key_mb_s = _positive(1 / per_byte / MB if per_byte > 0 else 0, d.index_key_mb_s)
     concurrent = _positive(net("index_concurrently") / net("index_narrow"),
@@ -233,6 +238,7 @@ def solve(m: dict[str, float], source: str = "calibration") -> MachineProfile:
     return replace(
         d, scan_mb_s=round(scan_mb_s, 1), rewrite_mb_s=round(rewrite_mb_s, 1),
         index_build_rows_s=round(index_build_rows_s), index_key_mb_s=round(index_key_mb_s, 2),
+        index_build_sorted_rows_s=round(index_build_sorted_rows_s),
         concurrent_index_factor=round(max(concurrent, 1.0), 3),
         update_rows_s=round(update_rows_s), index_insert_rows_s=round(index_insert_rows_s),
         index_insert_key_mb_s=round(index_insert_key_mb_s, 2),

@@ -55,7 +55,8 @@ JOIN pg_namespace cn ON cn.oid = c.relnamespace
 """
 
 _COLUMNS = """
-SELECT schemaname, tablename, attname, null_frac::float8, n_distinct::float8, avg_width
+SELECT schemaname, tablename, attname, null_frac::float8, n_distinct::float8, avg_width,
+       correlation::float8
 FROM pg_stats
 WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND NOT inherited
 ORDER BY 1, 2, 3
@@ -85,10 +86,11 @@ def collect_stats(dsn: str) -> Stats:
         by_table.setdefault(f"{schema}.{table}", []).append(
             IndexStats(f"{schema}.{name}", tuple(cols), int(size), bool(unique)))
     col_stats: dict[str, dict[str, ColumnStats]] = {}
-    for schema, table, col, null_frac, n_distinct, width in columns:
+    for schema, table, col, null_frac, n_distinct, width, correlation in columns:
         col_stats.setdefault(f"{schema}.{table}", {})[col] = ColumnStats(
             null_frac=round(null_frac, 6), n_distinct=round(n_distinct, 6),
-            avg_width=int(width) if width is not None else None)
+            avg_width=int(width) if width is not None else None,
+            correlation=round(correlation, 6) if correlation is not None else None)
     out: dict[str, TableStats] = {}
     for schema, name, relkind, reltuples, live, heap, toast in tables:
         qualified = f"{schema}.{name}"

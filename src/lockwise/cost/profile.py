@@ -26,6 +26,8 @@ class MachineProfile:
     volatile_default_rows_s: float = 500_000.0
     #: B-tree build: sorting and loading, per row (8-byte key), excluding the heap scan.
     index_build_rows_s: float = 1_500_000.0
+    #: B-tree build on input already in key order (pg_stats.correlation +-1), per row.
+    index_build_sorted_rows_s: float = 4_000_000.0
     #: B-tree build: extra cost per key byte beyond the row cost, MB/s of key data.
     index_key_mb_s: float = 40.0
     #: CREATE INDEX CONCURRENTLY takes this many times a plain build (two scans, a validation).

@@ -41,6 +41,8 @@ class ColumnStats:
     n_distinct: float | None = None
     #: Average width in bytes of non-null values (pg_stats.avg_width).
     avg_width: int | None = None
+    #: Physical row order vs this column's order, -1 to 1 (pg_stats.correlation).
+    correlation: float | None = None
 
     def distinct_values(self, rows: float) -> float | None:
         if self.n_distinct is None or self.n_distinct == 0:
@@ -92,7 +94,8 @@ class Stats:
                 entry["columns"] = {
                     c: {k: v for k, v in (("null_frac", s.null_frac),
                                           ("n_distinct", s.n_distinct),
-                                          ("avg_width", s.avg_width)) if v is not None}
+                                          ("avg_width", s.avg_width),
+                                          ("correlation", s.correlation)) if v is not None}
                     for c, s in sorted(t.columns.items())}
             tables[name] = entry
         return {"format": FORMAT, "version": VERSION, "server_version": self.server_version,
@@ -146,7 +149,11 @@ def stats_from_dict(doc: object, path: Path | None = None) -> Stats:
             if nf is not None and not (isinstance(nf, (int, float)) and 0 <= nf <= 1):
                 raise InputError(f"{cw}.null_frac must be between 0 and 1", path)
             aw = cs.get("avg_width")
+            cor = cs.get("correlation")
+            if cor is not None and not (isinstance(cor, (int, float)) and -1 <= cor <= 1):
+                raise InputError(f"{cw}.correlation must be between -1 and 1", path)
             columns[col] = ColumnStats(
+                correlation=float(cor) if cor is not None else None,
                 null_frac=float(nf) if nf is not None else None,
                 n_distinct=float(nd) if nd is not None else None,
                 avg_width=int(_number(aw, f"{cw}.avg_width", path)) if aw is not None else None)

@@ -404,7 +404,6 @@ def _dml(b: _Builder, expr, kind: str) -> None:
 
 def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) -> Effect:
     """The effect of one statement parsed by parse/mysql.py."""
-    from sqlglot import exp
 
     expr, sql = tree["sqlglot"]["expr"], tree["sqlglot"]["sql"]
     b = _Builder(session, catalog)

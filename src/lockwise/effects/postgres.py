@@ -307,7 +307,11 @@ def _reindex(b: _Builder, stmt: dict) -> None:
         b.alters.add(f"table:{table}")
     if concurrently:
         b.transactional = False
+    # Besides SHARE on the table, each index being rebuilt is held ACCESS EXCLUSIVE: every
+    # query that plans with the table opens its indexes and waits, reads included (checked on
+    # the server). Table-level `locks` cannot say it, hence the fact.
     b.act("reindex", table=table, table_name=table.split(".", 1)[-1], index=index,
+          index_access_exclusive=not concurrently,
           target=kind.replace("REINDEX_OBJECT_", "").lower(), concurrently=concurrently,
           name=rel.split(".", 1)[-1] if rel else stmt.get("name") or "",
           table_is_new=b.ctx.table_is_new(table) if table else False)
@@ -381,6 +385,12 @@ def _drop(b: _Builder, stmt: dict) -> None:
                   table_name=table.split(".", 1)[-1], concurrently=concurrently,
                   if_exists=if_exists, cascade=cascade,
                   table_is_new=b.ctx.table_is_new(table) if table else False)
+        elif kind == "policy":
+            table = object_name(names[:-1]) if len(names) > 1 else ""
+            b.lock(table, L.ACCESS_EXCLUSIVE)
+            b.drops.add(f"policy:{table}.{names[-1]}")
+            b.act("drop_policy", table=table, table_name=table.split(".", 1)[-1],
+                  policy=names[-1], if_exists=if_exists)
         elif kind == "trigger":
             table = object_name(names[:-1]) if len(names) > 1 else ""
             b.lock(table, L.ACCESS_EXCLUSIVE)
@@ -512,10 +522,12 @@ def _alter_index(b: _Builder, stmt: dict, index: str) -> None:
         if sub == "AT_AttachPartition":
             b.act("attach_index_partition", index=index)
         else:
+            # No lock on the table itself (checked on the server), but SET TABLESPACE holds the
+            # index ACCESS EXCLUSIVE while it copies it: queries that plan with the table open
+            # its indexes, so reads and writes wait all the same (checked on the server).
             b.act("alter_index", index=index, table=idx.table if idx else "",
-                  subcommand=sub.replace("AT_", "").lower())
-        if sub == "AT_SetTableSpace" and idx:
-            b.lock(idx.table, L.SHARE)  # readers ok, writers wait while the index is copied
+                  subcommand=sub.replace("AT_", "").lower(),
+                  index_access_exclusive=sub == "AT_SetTableSpace")
     b.alters.add(f"index:{index}")
 
 
@@ -985,6 +997,9 @@ def _alter_enum(b: _Builder, stmt: dict) -> None:
 def _create_trigger(b: _Builder, stmt: dict) -> None:
     table, qualified = range_var(stmt.get("relation"))
     b.lock(table, L.SHARE_ROW_EXCLUSIVE)
+    if stmt.get("row"):  # a row trigger on a partitioned table is cloned to each partition
+        for part in _partitions(b.ctx.catalog, table):
+            b.lock(part, L.SHARE_ROW_EXCLUSIVE)
     b.creates.add(f"trigger:{table}.{stmt.get('trigname', '')}")
     b.act("create_trigger", _table_facts(b, table, qualified),
           trigger=stmt.get("trigname", ""), replace=bool(stmt.get("replace")))
@@ -995,6 +1010,31 @@ def _create_policy(b: _Builder, stmt: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     b.act("create_policy", _table_facts(b, table, qualified),
           policy=stmt.get("policy_name", ""))
+
+
+def _alter_policy(b: _Builder, stmt: dict) -> None:
+    table, qualified = range_var(stmt.get("table"))
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    b.act("alter_policy", _table_facts(b, table, qualified),
+          policy=stmt.get("policy_name", ""))
+
+
+_SCHEMA_MOVABLE = {"OBJECT_TABLE": "table", "OBJECT_VIEW": "view", "OBJECT_MATVIEW": "view",
+                   "OBJECT_FOREIGN_TABLE": "table"}
+
+
+def _set_schema(b: _Builder, stmt: dict) -> None:
+    kind = _SCHEMA_MOVABLE.get(stmt.get("objectType", ""))
+    schema = stmt.get("newschema", "")
+    if kind is None:
+        b.act("set_schema", object_type=stmt.get("objectType", "").replace("OBJECT_", "").lower(),
+              new_schema=schema)
+        return
+    table, qualified = range_var(stmt.get("relation"))
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    b.drops.add(f"{kind}:{table}")
+    b.creates.add(f"{kind}:{schema}.{table.split('.', 1)[1]}")
+    b.act("set_schema", _table_facts(b, table, qualified), object_type=kind, new_schema=schema)
 
 
 def _vacuum(b: _Builder, stmt: dict) -> None:
@@ -1213,6 +1253,11 @@ def _comment(b: _Builder, stmt: dict) -> None:
         names = strings(unwrap(stmt.get("object"))[1].get("items"))
         table = object_name(names if objtype == "OBJECT_TABLE" else names[:-1])
         b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
+    elif objtype in ("OBJECT_TABCONSTRAINT", "OBJECT_POLICY", "OBJECT_TRIGGER", "OBJECT_RULE"):
+        # The object is looked up through its table, which is opened ACCESS SHARE (checked on
+        # the server for constraints).
+        names = strings(unwrap(stmt.get("object"))[1].get("items"))
+        b.lock(object_name(names[:-1]), L.ACCESS_SHARE)
     b.act("comment", object_type=objtype.replace("OBJECT_", "").lower())
 
 
@@ -1257,6 +1302,8 @@ _HANDLERS: dict[str, Callable[[_Builder, dict], None]] = {
     "AlterEnumStmt": _alter_enum,
     "CreateTrigStmt": _create_trigger,
     "CreatePolicyStmt": _create_policy,
+    "AlterPolicyStmt": _alter_policy,
+    "AlterObjectSchemaStmt": _set_schema,
     "VacuumStmt": _vacuum,
     "ClusterStmt": _cluster,
     "RefreshMatViewStmt": _refresh_matview,

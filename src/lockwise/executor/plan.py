@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lockwise.core.types import LockMode, Migration, MigrationReport, Safety
+from lockwise.executor.batches import BatchError, BatchSpec, parse_batch_directive
 from lockwise.executor.checksum import checksum
 
 #: TransactionStmt kinds that open or close a transaction (savepoints are fine inside ours).
@@ -35,6 +36,8 @@ class PlannedStatement:
     estimated_seconds: float | None = None
     #: How long its strongest lock is held, by the cost model (None: no statistics).
     lock_seconds: float | None = None
+    #: `-- lockwise: batch size=N sleep=MS`: run as key-range batches (executor/batches.py).
+    batch: BatchSpec | None = None
 
 
 @dataclass(slots=True)
@@ -86,9 +89,18 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int) -
     statements = []
     for stmt in parsed.statements:
         effect = compute_effect(stmt.tree, Context(pg_version=pg_version))
+        try:
+            batch = parse_batch_directive(stmt.leading_comments)
+        except BatchError as exc:
+            problems.append(f"{path}:{stmt.span.line}:{stmt.span.column}: {exc}")
+            batch = None
         statements.append(PlannedStatement(stmt.index, stmt.sql, stmt.span.line,
-                                           effect.transactional, locks=dict(effect.locks)))
-    transactional = not migration.no_transaction and all(s.transactional for s in statements)
+                                           effect.transactional, locks=dict(effect.locks),
+                                           batch=batch))
+    # Batches commit one by one: a migration with a batched statement runs statement by
+    # statement, like one with CONCURRENTLY.
+    transactional = not migration.no_transaction and all(
+        s.transactional and s.batch is None for s in statements)
     plan = Plan(migration, path, statements, transactional, checksum(sql_text), problems)
 
     kinds = [_txn_kind(s.tree) for s in parsed.statements]

@@ -407,6 +407,17 @@ def _handle_invalid(runner: _Runner, work, before: dict[int, str], drop: bool) -
     return list(new.values())
 
 
+def _run_batched(runner: _Runner, work, plan: Plan, stmt) -> None:
+    """A `-- lockwise: batch` statement: key-range batches, progress kept beside the history."""
+    from lockwise.executor.batches import progress_table, run_batched
+
+    table = runner.options.table
+    run_batched(work, stmt.sql, stmt.batch, progress=progress_table(table.schema, table.table),
+                version=plan.migration.version, checksum=plan.checksum,
+                statement_index=stmt.index, lock_timeout_ms=runner.options.lock_timeout_ms,
+                report=runner.console.say)
+
+
 def _run_statements(runner: _Runner, work, plan: Plan, record_up: bool,
                     on_success: Callable[[object], None] | None = None) -> bool:
     """Run the plan statement by statement in autocommit, recording progress as it goes."""
@@ -424,7 +435,10 @@ def _run_statements(runner: _Runner, work, plan: Plan, record_up: bool,
         while True:
             before = _invalid_indexes(work)
             try:
-                work.execute(stmt.sql)
+                if stmt.batch is not None:
+                    _run_batched(runner, work, plan, stmt)
+                else:
+                    work.execute(stmt.sql)
             except Exception as exc:  # noqa: BLE001 - any failure is reported and recorded
                 from psycopg.pq import TransactionStatus
 

@@ -143,7 +143,7 @@ def render_plan(plan: FixPlan, versions_from: VersionAllocator
         files.append(OutputFile(migration.path.with_name(migration.path.name + ".conf"),
                                 "executeInTransaction=false\n"))
     base_name = migration.name or "migration"
-    for i, (part, version) in enumerate(zip(plan.parts[1:], versions), start=1):
+    for i, (part, version) in enumerate(zip(plan.parts[1:], versions, strict=True), start=1):
         suffix = "contract" if part.contract else \
             "backfill" if part.statements[0].startswith("-- lockwise: batch") else \
             "concurrently" if part.no_transaction else "follow_up"

@@ -27,7 +27,7 @@ _OBJECT_WORDS = {
     "TABLE", "VIEW", "DATABASE", "SCHEMA", "EVENT", "FUNCTION", "PROCEDURE", "USER", "TRIGGER",
     "INDEX", "UNIQUE", "FULLTEXT", "SPATIAL", "ONLINE", "OFFLINE", "IGNORE", "ALGORITHM",
     "DEFINER", "SQL", "OR", "TEMPORARY", "LOGFILE", "SERVER", "TABLESPACE", "ROLE", "INSTANCE",
-    "RESOURCE", "SPATIAL", "AGGREGATE", "SEQUENCE", "PACKAGE",
+    "RESOURCE", "AGGREGATE", "SEQUENCE", "PACKAGE",
 }
 _DELIMITER = re.compile(r"^[ \t]*DELIMITER[ \t]+(\S+)[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
@@ -130,9 +130,9 @@ def parse_mysql(text: str, dialect: str = "mysql") -> ParsedFile:
             parsed.problems.append(ParseProblem(str(exc).splitlines()[0], span))
             continue
         if isinstance(tree, exp.Command) and not _plausible_command(body):
-            parsed.problems.append(ParseProblem(
-                f"syntax error at or near \"{body.split(None, 2)[1] if len(body.split()) > 1 else body}\"",
-                span))
+            words = body.split(None, 2)
+            near = words[1] if len(words) > 1 else body
+            parsed.problems.append(ParseProblem(f'syntax error at or near "{near}"', span))
             continue
         parsed.statements.append(Statement(len(parsed.statements), body, span,
                                            {"sqlglot": {"expr": tree, "sql": body}}))

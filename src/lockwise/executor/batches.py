@@ -1,0 +1,223 @@
+"""Batched backfills: an UPDATE or DELETE marked `-- lockwise: batch size=N sleep=MS` runs as
+key-range batches, each in its own short transaction, resumable after an interruption.
+
+Each batch adds `key >= lo AND key < lo + size` to the statement's WHERE clause (the key is the
+table's single-column integer primary key), commits, and records the next key in a progress
+table beside the history table in the same transaction: after a crash, exactly the committed
+batches are recorded, and the next run continues from there without redoing them.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+_DIRECTIVE = re.compile(r"lockwise:\s*batch\b(?P<args>[^\n]*)", re.IGNORECASE)
+_ARG = re.compile(r"(\w+)\s*=\s*(\S+)")
+_INTEGER_TYPES = {"int2", "int4", "int8"}
+
+
+class BatchError(ValueError):
+    """A batch directive or batched statement lockwise cannot run; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSpec:
+    size: int = 1000
+    sleep_ms: int = 0
+
+
+def parse_batch_directive(comments: Iterable[str]) -> BatchSpec | None:
+    """The batch directive among a statement's comments, or None. Bad values are errors."""
+    for comment in comments:
+        match = _DIRECTIVE.search(comment)
+        if not match:
+            continue
+        values = dict(_ARG.findall(match.group("args")))
+        unknown = set(values) - {"size", "sleep", "pages"}
+        if unknown:
+            raise BatchError(f"unknown batch setting(s) {', '.join(sorted(unknown))}: "
+                             "use size=ROWS and sleep=MILLISECONDS")
+        try:
+            size = int(values.get("size", 1000))
+            sleep_ms = int(values.get("sleep", 0))
+        except ValueError:
+            raise BatchError("batch size and sleep must be whole numbers") from None
+        if size <= 0 or sleep_ms < 0:
+            raise BatchError("batch size must be positive and sleep not negative")
+        return BatchSpec(size, sleep_ms)
+    return None
+
+
+def _batched_sql(tree, key: str, lo: int, hi: int) -> str:
+    """The statement with `key >= lo AND key < hi` added to its WHERE clause."""
+    from pglast import ast, enums
+    from pglast.stream import RawStream
+
+    bound = ast.BoolExpr(boolop=enums.BoolExprType.AND_EXPR, args=(
+        ast.A_Expr(kind=enums.A_Expr_Kind.AEXPR_OP, name=(ast.String(sval=">="),),
+                   lexpr=ast.ColumnRef(fields=(ast.String(sval=key),)),
+                   rexpr=ast.A_Const(val=ast.Integer(ival=lo))),
+        ast.A_Expr(kind=enums.A_Expr_Kind.AEXPR_OP, name=(ast.String(sval="<"),),
+                   lexpr=ast.ColumnRef(fields=(ast.String(sval=key),)),
+                   rexpr=ast.A_Const(val=ast.Integer(ival=hi))),
+    ))
+    original = tree.whereClause
+    tree.whereClause = bound if original is None else ast.BoolExpr(
+        boolop=enums.BoolExprType.AND_EXPR, args=(original, bound))
+    try:
+        return RawStream()(tree)
+    finally:
+        tree.whereClause = original
+
+
+def _target(sql: str):
+    from pglast import ast, parse_sql
+
+    (raw,) = parse_sql(sql)
+    stmt = raw.stmt
+    if not isinstance(stmt, (ast.UpdateStmt, ast.DeleteStmt)):
+        raise BatchError("only UPDATE and DELETE statements can run in batches")
+    if stmt.withClause is not None or getattr(stmt, "returningList", None):
+        raise BatchError("a batched statement cannot use WITH or RETURNING")
+    return stmt
+
+
+def _key_column(conn, relation: str) -> str:
+    row = conn.execute(
+        """
+        SELECT a.attname, format_type(a.atttypid, NULL), t.typname
+        FROM pg_index i
+        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+        JOIN pg_type t ON t.oid = a.atttypid
+        WHERE i.indrelid = to_regclass(%s) AND i.indisprimary AND i.indnatts = 1
+        """, (relation,)).fetchone()
+    if row is None or row[2] not in _INTEGER_TYPES:
+        raise BatchError(f"{relation} has no single-column integer primary key to batch by")
+    return row[0]
+
+
+PROGRESS_DDL = """
+CREATE TABLE IF NOT EXISTS {table} (
+    version text NOT NULL,
+    checksum text NOT NULL,
+    statement_index integer NOT NULL,
+    next_key bigint NOT NULL,
+    last_key bigint NOT NULL,
+    rows_done bigint NOT NULL DEFAULT 0,
+    batches_done integer NOT NULL DEFAULT 0,
+    seconds double precision NOT NULL DEFAULT 0,
+    started_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    finished_at timestamptz,
+    PRIMARY KEY (version, checksum, statement_index)
+)
+"""
+
+
+@dataclass(slots=True)
+class BatchResult:
+    rows: int
+    batches: int
+    seconds: float
+    resumed_from: int | None
+
+
+def progress_table(history_schema: str | None, history_table: str):
+    from psycopg import sql
+
+    name = f"{history_table}_batches"
+    return sql.Identifier(history_schema, name) if history_schema else sql.Identifier(name)
+
+
+def run_batched(conn, sql_text: str, spec: BatchSpec, *, progress, version: str,
+                checksum: str, statement_index: int, lock_timeout_ms: int,
+                report: Callable[[str], None]) -> BatchResult:
+    """Run one batched statement on `conn` (autocommit), resuming recorded progress."""
+    from psycopg import sql
+
+    tree = _target(sql_text)
+    relation = ".".join(p for p in (tree.relation.schemaname, tree.relation.relname) if p)
+    with conn.transaction():
+        conn.execute(sql.SQL(PROGRESS_DDL).format(table=progress))
+    key = _key_column(conn, relation)
+    ident = sql.Identifier(key)
+    where = (version, checksum, statement_index)
+    row = conn.execute(sql.SQL(
+        "SELECT next_key, last_key, rows_done, batches_done, seconds, finished_at FROM {} "
+        "WHERE version = %s AND checksum = %s AND statement_index = %s").format(progress),
+        where).fetchone()
+    if row is not None and row[5] is not None:
+        report(f"batched statement {statement_index + 1} already finished: "
+               f"{row[2]} rows in {row[3]} batches")
+        return BatchResult(row[2], row[3], row[4], row[0])
+    if row is None:
+        bounds = conn.execute(sql.SQL("SELECT min({k}), max({k}) FROM {t}").format(
+            k=ident, t=sql.SQL(".").join(sql.Identifier(p) for p in relation.split("."))))\
+            .fetchone()
+        if bounds[0] is None:
+            report(f"batched statement {statement_index + 1}: the table is empty")
+            return BatchResult(0, 0, 0.0, None)
+        next_key, last_key, rows, batches, seconds = bounds[0], bounds[1], 0, 0, 0.0
+        with conn.transaction():
+            conn.execute(sql.SQL(
+                "INSERT INTO {} (version, checksum, statement_index, next_key, last_key) "
+                "VALUES (%s, %s, %s, %s, %s)").format(progress), (*where, next_key, last_key))
+        resumed = None
+    else:
+        next_key, last_key, rows, batches, seconds = row[0], row[1], row[2], row[3], row[4]
+        resumed = next_key
+        report(f"resuming batched statement {statement_index + 1} at {key} = {next_key} "
+               f"({batches} batches, {rows} rows already done)")
+    total = max(1, (last_key - next_key) // spec.size + 1)
+    show = _progress_printer(report, total)
+    while next_key <= last_key:
+        started = time.monotonic()
+        hi = next_key + spec.size
+        with conn.transaction():
+            if lock_timeout_ms:
+                conn.execute("SELECT set_config('lock_timeout', %s, true)",
+                             (f"{lock_timeout_ms}ms",))
+            cur = conn.execute(_batched_sql(tree, key, next_key, hi))
+            done = max(cur.rowcount, 0)
+            elapsed = time.monotonic() - started
+            # Recorded in the batch's own transaction: committed together or not at all.
+            conn.execute(sql.SQL(
+                "UPDATE {} SET next_key = %s, rows_done = rows_done + %s, "
+                "batches_done = batches_done + 1, seconds = seconds + %s, updated_at = now() "
+                "WHERE version = %s AND checksum = %s AND statement_index = %s").format(progress),
+                (hi, done, elapsed, *where))
+        next_key, rows, batches, seconds = hi, rows + done, batches + 1, seconds + elapsed
+        show(batches, rows)
+        if spec.sleep_ms and next_key <= last_key:
+            time.sleep(spec.sleep_ms / 1000)
+    with conn.transaction():
+        conn.execute(sql.SQL(
+            "UPDATE {} SET finished_at = now() WHERE version = %s AND checksum = %s "
+            "AND statement_index = %s").format(progress), where)
+    report(f"batched statement {statement_index + 1}: {rows} rows in {batches} batches, "
+           f"{seconds:.1f} s")
+    return BatchResult(rows, batches, seconds, resumed)
+
+
+def _progress_printer(report: Callable[[str], None], total: int) -> Callable[[int, int], None]:
+    """A progress bar on a terminal; otherwise a log line every tenth of the work."""
+    if sys.stderr.isatty():
+        def bar(done: int, rows: int) -> None:
+            width = 30
+            filled = min(width, width * done // total)
+            sys.stderr.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] "
+                             f"{done}/{total} batches, {rows} rows")
+            if done >= total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+        return bar
+    step = max(1, total // 10)
+
+    def log(done: int, rows: int) -> None:
+        if done % step == 0 or done >= total:
+            report(f"  batch {done}/{total}: {rows} rows so far")
+    return log
