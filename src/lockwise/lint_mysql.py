@@ -18,8 +18,8 @@ from lockwise.effects.mysql import (
 from lockwise.lint import (
     LintOptions,
     _effect_facts,
-    _has_batch_directive,
     _end_span,
+    _has_batch_directive,
     _Judge,
     _statement_reason,
     _strategy,

@@ -34,6 +34,7 @@ def rewrite_dir(source: Path, target: Path) -> dict[str, str]:
             continue
         files, _notes = render_plan(plan, versions)
         for out in files:
+            out.path.parent.mkdir(parents=True, exist_ok=True)
             out.path.write_text(out.text)
             written[str(out.path.relative_to(target))] = out.text
     return written
@@ -127,3 +128,48 @@ def test_versions_fill_the_gap_or_go_after_the_newest(tmp_path: Path) -> None:
     assert versions.allocate(migrations[0], 2) == (["011", "012"], False)
     assert versions.allocate(migrations[0], 1) == (["013"], False)
     assert versions.allocate(migrations[1], 1) == (["022"], True)
+
+
+CHANGE = "CREATE INDEX t_a ON t (a);\nALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"
+LAYOUT_CASES = {
+    "diesel": ({"2024-01-01-000000_setup/up.sql": "CREATE TABLE t (id bigint, a int);",
+                "2024-01-01-000000_setup/down.sql": "DROP TABLE t;",
+                "2024-02-01-000000_index/up.sql": CHANGE,
+                "2024-02-01-000000_index/down.sql": "DROP INDEX t_a;"},
+               ["2024-02-01-000000_index/up.sql",
+                "2024-02-01-000001_index_concurrently/up.sql",
+                "2024-02-01-000001_index_concurrently/down.sql",
+                "2024-02-01-000001_index_concurrently/metadata.toml",
+                "2024-02-01-000002_index_follow_up/up.sql",
+                "2024-02-01-000002_index_follow_up/down.sql"]),
+    "flyway": ({"V1__setup.sql": "CREATE TABLE t (id bigint, a int);", "V2__index.sql": CHANGE},
+               ["V2__index.sql", "V2.1__index_concurrently.sql",
+                "V2.1__index_concurrently.sql.conf", "V2.2__index_follow_up.sql"]),
+    "dbmate": ({"20240101000000_setup.sql": "-- migrate:up\nCREATE TABLE t (id bigint, a int);"
+                                            "\n-- migrate:down\nDROP TABLE t;\n",
+                "20240201000000_index.sql": "-- migrate:up\n" + CHANGE +
+                                            "-- migrate:down\nDROP INDEX t_a;\n"},
+               ["20240201000000_index.sql", "20240201000001_index_concurrently.sql",
+                "20240201000002_index_follow_up.sql"]),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUT_CASES))
+def test_fix_writes_in_the_directory_layout(layout: str, tmp_path: Path) -> None:
+    files, expected = LAYOUT_CASES[layout]
+    source = tmp_path / "src"
+    for name, text in files.items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(text)
+    written = rewrite_dir(source, tmp_path / "out")
+    assert sorted(written) == sorted(expected)
+    rewritten = discover(tmp_path / "out")
+    assert [m.layout for m in rewritten] == [layout] * 4
+    original, concurrently, follow_up = rewritten[1:]
+    assert "CHECK (a IS NOT NULL) NOT VALID" in original.up_sql
+    assert concurrently.no_transaction and "CREATE INDEX CONCURRENTLY" in concurrently.up_sql
+    assert not follow_up.no_transaction and "SET NOT NULL" in follow_up.up_sql
+    if layout in ("dbmate", "diesel"):
+        assert original.down_sql and "DROP INDEX t_a" in original.down_sql
+    after = lint_migrations(rewritten, LintOptions())
+    assert max(r.safety for r in after) <= Safety.SAFE_WITH_CARE

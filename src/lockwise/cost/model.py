@@ -163,17 +163,31 @@ def _key_bytes_of_index(t: TableStats, idx: IndexStats) -> float:
     return max(idx.bytes * _BTREE_FILL / t.rows - _BTREE_ENTRY_OVERHEAD, 4.0)
 
 
-def _key_bytes_of_columns(t: TableStats, columns: tuple[str, ...]) -> tuple[float, bool]:
-    """Key width of a new index from pg_stats avg_width; (width, True when assumed)."""
-    total, assumed = 0.0, False
+def _key_bytes_of_columns(t: TableStats, columns: tuple[str, ...]) -> tuple[float, float, bool]:
+    """A new index's key from pg_stats: (width, sort width, True when a width is assumed).
+
+    The sort width counts what makes comparisons slow: bytes beyond 8 in each column
+    (text, numeric; not a second integer), and only for rows where the column is not NULL.
+    """
+    total, excess, assumed = 0.0, 0.0, False
     for col in columns or ("(expression)",):
         cs = t.columns.get(col)
         if cs is not None and cs.avg_width:
             total += cs.avg_width
+            excess += max(cs.avg_width - DEFAULT_KEY_BYTES, 0) * (1 - (cs.null_frac or 0.0))
         else:
             total += DEFAULT_KEY_BYTES
             assumed = True
-    return total, assumed
+    return total, DEFAULT_KEY_BYTES + excess, assumed
+
+
+def _sort_key_of_index(t: TableStats, idx: IndexStats) -> float:
+    """Sort width of an existing index: from pg_stats when every column has a width, else
+    from the index's size (expressions, missing statistics)."""
+    if idx.columns and all((cs := t.columns.get(c)) is not None and cs.avg_width
+                           for c in idx.columns):
+        return _key_bytes_of_columns(t, idx.columns)[1]
+    return _key_bytes_of_index(t, idx)
 
 
 def _btree_bytes(rows: float, key_bytes: float) -> int:
@@ -207,7 +221,7 @@ def _rebuild_indexes(t: TableStats, p: MachineProfile,
     """Rebuild existing indexes after a rewrite: one heap scan and one sort per index."""
     seconds, size = 0.0, 0
     for idx in t.indexes if indexes is None else indexes:
-        seconds += _scan(t, p) + _sort_load(t.rows, _key_bytes_of_index(t, idx), p,
+        seconds += _scan(t, p) + _sort_load(t.rows, _sort_key_of_index(t, idx), p,
                                             _correlation(t, idx.columns))
         size += idx.bytes
     return seconds, size
@@ -255,13 +269,14 @@ class _Estimator:
 
     # --- operation classes
 
-    def rewrite(self, kind: str, name: str, is_new: bool, computed: int = 0) -> None:
+    def rewrite(self, kind: str, name: str, is_new: bool, computed: int = 0,
+                copy: bool = False) -> None:
         t = self.table(name, is_new)
         if t is None:
             return
         p = self.profile
         data = t.heap_bytes + t.toast_bytes
-        seconds = data / (p.rewrite_mb_s * MB)
+        seconds = data / ((p.copy_mb_s if copy else p.rewrite_mb_s) * MB)
         rebuild, index_bytes = _rebuild_indexes(t, p)
         drivers: dict = {"rows": t.rows, "heap_bytes": t.heap_bytes}
         if t.toast_bytes:
@@ -291,9 +306,9 @@ class _Estimator:
         if t is None:
             return
         p = self.profile
-        key, assumed = _key_bytes_of_columns(t, columns)
+        key, sort_key, assumed = _key_bytes_of_columns(t, columns)
         correlation = _correlation(t, columns)
-        seconds = _scan(t, p) + _sort_load(t.rows, key, p, correlation)
+        seconds = _scan(t, p) + _sort_load(t.rows, sort_key, p, correlation)
         size = _btree_bytes(t.rows, key)
         drivers: dict = {"rows": t.rows, "heap_bytes": t.heap_bytes,
                          "key_bytes": f"{key:.0f}{' (assumed)' if assumed else ''}"}
@@ -515,6 +530,9 @@ def estimate_statement(effect: Effect, stats: Stats, profile: MachineProfile = D
 
 _REWRITE_KINDS = {"cluster": "cluster", "vacuum": "vacuum_full",
                   "refresh_materialized_view": "refresh_materialized_view"}
+#: Rewrites that copy tuples as they are (no column computed or converted): PostgreSQL's
+#: copy path is faster than ALTER TABLE's row-by-row rewrite.
+_COPY_ACTIONS = {"cluster", "vacuum", "set_logged", "set_unlogged", "set_tablespace"}
 
 
 def _classify(e: _Estimator) -> None:
@@ -530,7 +548,9 @@ def _classify(e: _Estimator) -> None:
                         "table_rewrite")
             computed = sum(1 for a in effect.actions if a.kind == "add_column"
                            and a.facts.get("table") == table and a.facts.get("default_volatile"))
-            e.rewrite(kind, table, is_new.get(table, False), computed)
+            copy = all(a.kind in _COPY_ACTIONS for a in effect.actions
+                       if a.facts.get("table") == table or table in a.facts.get("tables", ()))
+            e.rewrite(kind, table, is_new.get(table, False), computed, copy)
             handled.add(table)
     for a in effect.actions:
         f = a.facts

@@ -22,6 +22,8 @@ class MachineProfile:
     scan_mb_s: float = 400.0
     #: Table rewrite (read old heap, write new heap and WAL), MB/s of heap + TOAST.
     rewrite_mb_s: float = 60.0
+    #: Rewrite that copies tuples unchanged (VACUUM FULL, CLUSTER, SET LOGGED/UNLOGGED).
+    copy_mb_s: float = 90.0
     #: Rewrite with a volatile default (gen_random_uuid(), random()): rows computed per second.
     volatile_default_rows_s: float = 500_000.0
     #: B-tree build: sorting and loading, per row (8-byte key), excluding the heap scan.

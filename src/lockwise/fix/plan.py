@@ -47,8 +47,11 @@ def _with_lock_timeout(statements: list[str], lock_timeout: str) -> list[str]:
 
 
 def _mentions(sql: str, names: list[str]) -> bool:
-    lowered = sql.lower()
-    return any(name and name.lower() in lowered for name in names)
+    """Whether `sql` names one of `names` as a whole identifier (t_a is not in t_a_not_null)."""
+    import re
+
+    return any(name and re.search(rf"(?<![\w$]){re.escape(name)}(?![\w$])", sql, re.I)
+               for name in names)
 
 
 def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT) -> FixPlan | None:

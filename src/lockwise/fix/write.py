@@ -134,8 +134,11 @@ def render_plan(plan: FixPlan, versions_from: VersionAllocator
         notes.append(f"no free version right after {migration.version}: the follow-up "
                      f"migrations were numbered after the newest migration ({versions[0]}...)")
     first = plan.parts[0]
-    files = [OutputFile(migration.path, _body(plan, first, 0, migration.layout),
-                        migration.up_sql)]
+    text = _body(plan, first, 0, migration.layout)
+    if migration.layout == "dbmate" and migration.down_sql:
+        text += migration.down_sql.strip("\n") + "\n"  # the file's own down section stays
+    before = migration.path.read_text(encoding="utf-8") if migration.path.is_file() else ""
+    files = [OutputFile(migration.path, text, before)]
     if first.no_transaction and migration.layout in ("diesel", "sqlx"):
         files.append(OutputFile(migration.path.parent / "metadata.toml",
                                 "run_in_transaction = false\n"))
