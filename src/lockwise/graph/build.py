@@ -34,6 +34,43 @@ from lockwise.parse.postgres import ParsedFile
 _RELATION_KINDS = ("table", "view")
 
 
+class _DroppedMap(dict):
+    """`kind:name` -> where it was dropped; also filed under every dotted prefix of the name, so
+    the dropped children of a re-created table are found without scanning every drop of the
+    history (that scan made long histories quadratic)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._below: dict[str, set[str]] = {}
+
+    @staticmethod
+    def _prefixes(key: str) -> list[str]:
+        parts = key.partition(":")[2].split(".")
+        return [".".join(parts[:i]) + "." for i in range(1, len(parts))]
+
+    def __setitem__(self, key: str, value: tuple) -> None:
+        if key not in self:
+            for prefix in self._prefixes(key):
+                self._below.setdefault(prefix, set()).add(key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        for prefix in self._prefixes(key):
+            self._below.get(prefix, set()).discard(key)
+
+    def pop(self, key: str, *default: object) -> object:
+        if key in self:
+            value = self[key]
+            del self[key]
+            return value
+        return super().pop(key, *default)
+
+    def below(self, prefix: str) -> list[str]:
+        """Keys whose name starts with `prefix` (a dotted prefix ending with a dot)."""
+        return sorted(self._below.get(prefix, ()))
+
+
 def canon(obj: str) -> str:
     kind, _, name = obj.partition(":")
     return f"table:{name}" if kind in _RELATION_KINDS else obj
@@ -113,7 +150,7 @@ class _Builder:
         self.creator: dict[str, str] = {}
         self.created_at: dict[str, Location] = {}
         self.users: dict[str, set[str]] = {}
-        self.dropped: dict[str, tuple[Location, str]] = {}
+        self.dropped: dict[str, tuple[Location, str]] = _DroppedMap()
         self.full_tables: set[str] = set()
         self.views: dict[str, _ViewDeps] = {}
         self.ops: dict[str, list[_Op]] = {}
@@ -359,8 +396,8 @@ class _Builder:
             self.dropped.pop(c, None)
             if c.startswith("table:"):
                 prefix = c[6:] + "."
-                for stale in [d for d in self.dropped if d.partition(":")[2].startswith(prefix)
-                              and d.partition(":")[0] in ("column", "constraint", "trigger")]:
+                for stale in [d for d in self.dropped.below(prefix)
+                              if d.partition(":")[0] in ("column", "constraint", "trigger")]:
                     del self.dropped[stale]
         kind, body = unwrap(stmt.tree)
         if kind == "CreateStmt":
