@@ -288,9 +288,12 @@ def test_calibration_inverts_the_model() -> None:
     presorted = o + scan + rows / truth.index_build_sorted_rows_s
     wide = narrow + rows * (wide_key - 8) / (truth.index_key_mb_s * mb)
     rewrite = heap / (truth.rewrite_mb_s * mb)
-    u1 = rows / truth.update_rows_s + rows * heap / rows / (truth.rewrite_mb_s * mb)
-    u2 = u1 + rows / truth.index_insert_rows_s
-    u3 = u2 + rows / truth.index_insert_rows_s + rows * (b_bytes * 0.9 / rows - 12 - 8) / (
+    batch = rows / 20  # UPDATEs of key ranges: rows stored together, found by the index
+    pages = batch / (rows / (heap / 8192))
+    u1 = (batch / truth.update_rows_s + pages * 8192 / (truth.rewrite_mb_s * mb)
+          + batch / truth.lookup_rows_s)
+    u2 = u1 + batch / truth.index_insert_rows_s
+    u3 = u2 + batch / truth.index_insert_rows_s + batch * (b_bytes * 0.9 / rows - 12 - 8) / (
         truth.index_insert_key_mb_s * mb)
     m = {"rows": rows, "heap_bytes": heap, "b_width": wide_key, "overhead": o,
          "scan": o + scan, "index_narrow": narrow, "index_wide": wide,
@@ -300,6 +303,7 @@ def test_calibration_inverts_the_model() -> None:
          "rewrite": o + rewrite, "rewrite_volatile": o + rewrite + rows /
          truth.volatile_default_rows_s, "update_heap_bytes": heap,
          "update_1": o + u1, "update_2": o + u2, "update_3": o + u3, "index_b_bytes": b_bytes,
+         "update_rows": batch,
          "parent_heap_bytes": 0.0, "fk": o + scan + rows / truth.fk_check_rows_s,
          "delete_rows": rows, "delete": o + rows / truth.delete_rows_s,
          "delete_batch_rows": rows / 10,

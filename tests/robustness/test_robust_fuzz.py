@@ -137,3 +137,31 @@ def test_cli_flag_values_never_crash(pairs: tuple, extra: list[str]) -> None:
     finally:
         os.chdir(cwd)
     _check_cli(result, " ".join(argv))
+
+
+@scaled(100)
+@given(st.lists(migration_sql(), min_size=1, max_size=4))
+def test_catalog_lookup_indexes_agree_with_full_scans(texts: list[str]) -> None:
+    """The catalog's by-table index filing and foreign-key source sets (kept for speed) give
+    exactly what scanning every index and constraint gives, after any replayed history."""
+    from lockwise.catalog.model import Catalog
+
+    catalog = Catalog()
+    migrations = [migration_from_text(sql, f"{i:04d}_step.sql") for i, sql in enumerate(texts)]
+    reports = lint_migrations(migrations, LintOptions(), catalog)
+    names = set(catalog.tables) | {i.table for i in catalog.indexes.values()} | {
+        c.references for t in catalog.tables.values() for c in t.constraints.values()
+        if c.references}
+    for name in names:
+        assert sorted(i.name for i in catalog.indexes_on(name)) == sorted(
+            i.name for i in catalog.indexes.values() if i.table == name)
+        assert [(t, c.name) for t, c in catalog.referencing(name)] == [
+            (t.name, c.name) for t in catalog.tables.values() for c in t.constraints.values()
+            if c.kind == "foreign" and c.references == name]
+    for migration, report in zip(migrations, reports, strict=True):
+        expected = [(t.name, c.name) for t in catalog.tables.values() if t.created_by
+                    for c in t.constraints.values()
+                    if c.kind == "foreign" and c.created_by == migration.id and c.columns
+                    and not catalog.has_index_leading_with(t.name, c.columns)]
+        assert [(t, c.name) for t, c in catalog.unindexed_foreign_keys(migration.id)] == \
+            expected, report

@@ -52,6 +52,10 @@ class Index:
     columns: tuple[str, ...] = ()
     unique: bool = False
     valid: bool = True
+    #: Columns its predicate (`WHERE`) and expressions read, beyond the key `columns`:
+    #: PostgreSQL drops the index when any of them is dropped. Like `columns`, only a column
+    #: rename changes it in place.
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -187,8 +191,11 @@ class Catalog:
         if self.fk_sources is None:
             candidates = self.tables.values()
         else:  # a superset of the referencing tables: check each, as a scan would
-            candidates = [t for name in sorted(self.fk_sources.get(table, ()))
-                          if (t := self.tables.get(name)) is not None]
+            sources = self.fk_sources.get(table, ())
+            if len(sources) <= 1:
+                candidates = [t for name in sources if (t := self.tables.get(name)) is not None]
+            else:  # in the catalog's order, as the full scan returns them
+                candidates = [t for t in self.tables.values() if t.name in sources]
         return [(t.name, c) for t in candidates for c in t.constraints.values()
                 if c.kind == "foreign" and c.references == table]
 
@@ -213,8 +220,11 @@ class Catalog:
         tables = self.tables.values()
         if self.fk_stamps is not None:
             names = self.fk_stamps.get(migration_id, ())
-            if all(n in self.tables for n in names):  # else renamed since: scan everything
+            if len(names) <= 1 and all(n in self.tables for n in names):
                 tables = [self.tables[n] for n in names]
+            elif all(n in self.tables for n in names):  # keep the catalog's order
+                tables = [t for t in self.tables.values() if t.name in names]
+            # else a table was renamed or dropped since: scan everything
         return [(t.name, c) for t in tables if t.created_by is not None
                 for c in t.constraints.values()
                 if c.kind == "foreign" and c.created_by == migration_id and c.columns

@@ -15,6 +15,7 @@ from lockwise.effects.nodes import (
     strings,
     type_name,
     unwrap,
+    walk,
 )
 
 _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
@@ -34,12 +35,24 @@ def _column(col: dict) -> Column:
         if contype in ("CONSTR_NOTNULL", "CONSTR_PRIMARY", "CONSTR_IDENTITY"):
             column.not_null = True
         if contype == "CONSTR_DEFAULT":
-            column.default = "default"
+            column.default = None if _is_null(con.get("raw_expr")) else "default"
         if contype == "CONSTR_IDENTITY":
             column.identity = True
         if contype == "CONSTR_GENERATED":
             column.generated = True
     return column
+
+
+def _is_null(expr: dict | None) -> bool:
+    """A bare NULL: as a default, PostgreSQL stores no default at all for it (no pg_attrdef
+    row), in CREATE TABLE as in ALTER COLUMN SET DEFAULT."""
+    return bool(unwrap(expr)[1].get("isnull")) if unwrap(expr)[0] == "A_Const" else False
+
+
+def _columns_read(node: object) -> tuple[str, ...]:
+    """The columns an expression (or several) reads, by name, sorted, each once."""
+    return tuple(sorted({names[-1] for kind, body in walk(node)
+                         if kind == "ColumnRef" and (names := strings(body.get("fields")))}))
 
 
 def _constraint(con: dict, table: str, column: str | None = None) -> Constraint | None:
@@ -49,7 +62,14 @@ def _constraint(con: dict, table: str, column: str | None = None) -> Constraint 
     keys = strings(con.get("fk_attrs") if kind == "foreign" else con.get("keys"))
     columns = tuple(keys or ([column] if column else []))
     table_name = table.split(".", 1)[1]
-    name = con.get("conname") or _default_constraint_name(table_name, columns, kind)
+    if kind == "check":
+        # PostgreSQL names a CHECK after the one column its expression reads (tab_col_check),
+        # whether written as a column or a table constraint; else tab_check.
+        read = _columns_read(con.get("raw_expr"))
+        named_by = read if len(read) == 1 else ()
+    else:
+        named_by = columns
+    name = con.get("conname") or _default_constraint_name(table_name, named_by, kind)
     return Constraint(
         name=name, kind=kind, columns=columns,
         validated=not con.get("skip_validation"),
@@ -60,12 +80,51 @@ def _constraint(con: dict, table: str, column: str | None = None) -> Constraint 
     )
 
 
+#: NAMEDATALEN - 1: the longest identifier PostgreSQL keeps, in bytes.
+_MAX_NAME_BYTES = 63
+
+
 def _default_constraint_name(table: str, columns: tuple[str, ...], kind: str) -> str:
+    """The name PostgreSQL gives an unnamed constraint: the table, then every column
+    (UNIQUE, FOREIGN KEY: `t_a_b_key`), the one column a CHECK reads, or none (PRIMARY KEY),
+    then a label; shortened to fit as PostgreSQL does. (PostgreSQL appends a number when the
+    name is taken; the replay does not know every name of the schema, so it does not.)"""
     suffix = {"primary": "pkey", "unique": "key", "foreign": "fkey", "check": "check",
               "exclude": "excl"}[kind]
-    if kind == "primary":
-        return f"{table}_pkey"
-    return "_".join([table, *columns[:1], suffix]) if columns else f"{table}_{suffix}"
+    if kind == "primary" or not columns:
+        return _object_name(table, None, suffix)
+    return _object_name(table, _name_addition(columns), suffix)
+
+
+def _name_addition(columns: tuple[str, ...]) -> str:
+    """The columns part of a generated name: joined by `_`, stopping once it is long enough
+    to be shortened anyway (PostgreSQL's ChooseIndexNameAddition / its foreign key twin)."""
+    out = ""
+    for column in columns:
+        out = f"{out}_{column}" if out else column
+        if len(out.encode()) > _MAX_NAME_BYTES:
+            break
+    return out
+
+
+def _object_name(name1: str, name2: str | None, label: str) -> str:
+    """`name1_name2_label` within 63 bytes: PostgreSQL shortens the longer of name1 and
+    name2 a byte at a time until it fits, then cuts each at a character boundary."""
+    one, two = name1.encode(), (name2 or "").encode()
+    avail = _MAX_NAME_BYTES - len(label.encode()) - 1 - (1 if name2 is not None else 0)
+    n1, n2 = len(one), len(two)
+    while n1 + n2 > avail:
+        if n1 > n2:
+            n1 -= 1
+        else:
+            n2 -= 1
+    parts = [_clip(one, n1)] + ([_clip(two, n2)] if name2 is not None else []) + [label]
+    return "_".join(parts)
+
+
+def _clip(raw: bytes, n: int) -> str:
+    """The first `n` bytes of UTF-8 `raw`, less a character cut in two."""
+    return raw[:n].decode("utf-8", errors="ignore")
 
 
 def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint) -> None:
@@ -113,9 +172,23 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
                 if con:
                     _add_table_constraint(catalog, t, con)
         elif kind == "Constraint":
+            _not_null_constraint(t, body)
             con = _constraint(body, name)
             if con:
                 _add_table_constraint(catalog, t, con)
+    for elt in stmt.get("tableElts") or ():
+        # Again once every column exists: `CONSTRAINT n NOT NULL a` may precede column a.
+        if unwrap(elt)[0] == "Constraint":
+            _not_null_constraint(t, unwrap(elt)[1])
+
+
+def _not_null_constraint(t: Table, con: dict) -> None:
+    """PostgreSQL 18's table-level `CONSTRAINT n NOT NULL a` (in CREATE TABLE or ADD
+    CONSTRAINT): column a becomes NOT NULL, as with the column form."""
+    if con.get("contype") == "CONSTR_NOTNULL":
+        for colname in strings(con.get("keys")):
+            if colname in t.columns:
+                t.columns[colname].not_null = True
 
 
 def _alter_table(catalog: Catalog, stmt: dict) -> None:
@@ -140,8 +213,10 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                     _add_table_constraint(catalog, t, con)
         elif sub == "AT_DropColumn":
             t.columns.pop(colname, None)
+            # Also the indexes whose predicate or expressions read it.
             for key in [k for k in catalog.index_keys_on(name)
-                        if colname in catalog.indexes[k].columns]:
+                        if colname in catalog.indexes[k].columns
+                        or colname in catalog.indexes[k].reads]:
                 del catalog.indexes[key]
             for key in [k for k, c in t.constraints.items() if colname in c.columns]:
                 del t.constraints[key]
@@ -152,12 +227,15 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 column = t.columns[colname] = Column(colname, tname)
             column.type_name, column.typmods, column.array = tname, mods, is_array
         elif sub == "AT_ColumnDefault" and column is not None:
-            column.default = None if cmd.get("def") is None else "default"
+            # SET DEFAULT NULL stores no default, as DROP DEFAULT.
+            column.default = None if cmd.get("def") is None or _is_null(cmd["def"]) \
+                else "default"
         elif sub == "AT_SetNotNull" and column is not None:
             column.not_null = True
         elif sub == "AT_DropNotNull" and column is not None:
             column.not_null = False
         elif sub == "AT_AddConstraint":
+            _not_null_constraint(t, unwrap(cmd.get("def"))[1])
             con = _constraint(unwrap(cmd.get("def"))[1], name)
             if con:
                 _add_table_constraint(catalog, t, con)
@@ -192,35 +270,84 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
                     con.references = new_name
                 if con.kind == "foreign" and (other is t or con.references == new_name):
                     catalog.note_foreign_key(other.name, con.references)
-    elif rtype == "OBJECT_COLUMN" and t:
+    elif rtype == "OBJECT_COLUMN":
         old = stmt.get("subname", "")
+        # Indexes follow the rename (they name columns by number), also on a table created
+        # outside the migrations.
+        for idx in catalog.indexes_on(name):
+            idx.columns = tuple(new if c == old else c for c in idx.columns)
+            if old in idx.reads:
+                idx.reads = tuple(sorted({new if c == old else c for c in idx.reads}))
+        if t is None:
+            return
         if old in t.columns:
             col = t.columns.pop(old)
             col.name = new
             t.columns[new] = col
-        for idx in catalog.indexes_on(name):
-            idx.columns = tuple(new if c == old else c for c in idx.columns)
         for con in t.constraints.values():
             con.columns = tuple(new if c == old else c for c in con.columns)
-    elif rtype == "OBJECT_TABCONSTRAINT" and t:
-        old = stmt.get("subname", "")
-        if old in t.constraints:
-            con = t.constraints.pop(old)
-            con.name = new
-            t.constraints[new] = con
+    elif rtype == "OBJECT_TABCONSTRAINT":
+        _rename_constraint(catalog, t, name, stmt.get("subname", ""), new)
+    elif rtype == "OBJECT_TYPE":
+        _rename_type(catalog, stmt)
     elif rtype == "OBJECT_INDEX" and name in catalog.indexes:
         idx = catalog.indexes.pop(name)
         idx.name = f"{name.split('.', 1)[0]}.{new}"
         catalog.indexes[idx.name] = idx
 
 
+def _rename_constraint(catalog: Catalog, t: Table | None, table: str, old: str,
+                       new: str) -> None:
+    con = t.constraints.pop(old, None) if t is not None else None
+    if con is not None:
+        con.name = new
+        t.constraints[new] = con
+    # A UNIQUE / PRIMARY KEY constraint and its index share their name: renaming one renames
+    # the other. (Also when the table came from outside the migrations and the constraint is
+    # unknown: an index of that name on that table can only be the constraint's.)
+    if con is not None and con.kind not in ("primary", "unique", "exclude"):
+        return
+    schema = table.split(".", 1)[0]
+    old_key, new_key = f"{schema}.{old}", f"{schema}.{new}"
+    idx = catalog.indexes.get(old_key)
+    if idx is not None and idx.table == table and new_key not in catalog.indexes:
+        del catalog.indexes[old_key]
+        idx.name = new_key
+        catalog.indexes[new_key] = idx
+
+
+def _rename_type(catalog: Catalog, stmt: dict) -> None:
+    """ALTER TYPE x RENAME TO y: the enum / type, and the columns of that type."""
+    kind, obj = unwrap(stmt.get("object"))
+    names = strings(obj.get("items")) if kind == "List" else [obj.get("sval", "")]
+    old = object_name(names)
+    schema = old.split(".", 1)[0]
+    new = f"{schema}.{stmt.get('newname', '')}"
+    if old in catalog.enums:
+        catalog.enums[new] = catalog.enums.pop(old)
+    if old in catalog.types:
+        catalog.types.discard(old)
+        catalog.types.add(new)
+    # Columns name their type as written: `mood` (search_path) or `public.mood`.
+    spellings = {old: new}
+    if schema == "public":
+        spellings[old.split(".", 1)[1]] = new.split(".", 1)[1]
+    for table in catalog.tables.values():
+        for column in table.columns.values():
+            if column.type_name in spellings:
+                column.type_name = spellings[column.type_name]
+
+
 def _create_index(catalog: Catalog, stmt: dict) -> None:
     table, _ = range_var(stmt.get("relation"))
-    cols = tuple(unwrap(p)[1].get("name") or "(expression)" for p in stmt.get("indexParams") or ())
+    params = [unwrap(p)[1] for p in stmt.get("indexParams") or ()]
+    cols = tuple(p.get("name") or "(expression)" for p in params)
     idxname = stmt.get("idxname") or f"{table.split('.', 1)[1]}_{'_'.join(cols[:1])}_idx"
     qualified = f"{table.split('.', 1)[0]}.{idxname}"
     if qualified not in catalog.indexes:
-        catalog.indexes[qualified] = Index(qualified, table, cols, unique=bool(stmt.get("unique")))
+        reads = _columns_read([stmt.get("whereClause"), [p.get("expr") for p in params]])
+        catalog.indexes[qualified] = Index(qualified, table, cols, unique=bool(stmt.get("unique")),
+                                           reads=reads)
 
 
 def _drop(catalog: Catalog, stmt: dict) -> None:
@@ -249,6 +376,11 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             catalog.schemas.discard(schema)
             for key in [k for k in catalog.tables if k.startswith(schema + ".")]:
                 del catalog.tables[key]
+            # The indexes of its tables go with them (also of tables the catalog never
+            # knew: an index lives in its table's schema).
+            for key in [k for k, i in catalog.indexes.items()
+                        if i.table.startswith(schema + ".")]:
+                del catalog.indexes[key]
 
 
 def _create_function(catalog: Catalog, stmt: dict) -> None:
@@ -315,7 +447,11 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> Non
         catalog.types.add(name)
     elif kind == "AlterEnumStmt":
         name = object_name(strings(body.get("typeName")))
-        if not body.get("oldVal") and body.get("newVal"):
+        labels = catalog.enums.get(name)
+        if body.get("oldVal"):  # RENAME VALUE 'a' TO 'b'
+            if labels is not None and body["oldVal"] in labels:
+                labels[labels.index(body["oldVal"])] = body.get("newVal", "")
+        elif body.get("newVal"):
             catalog.enums.setdefault(name, []).append(body["newVal"])
     elif kind == "CreateSchemaStmt":
         catalog.schemas.add(body.get("schemaname", ""))

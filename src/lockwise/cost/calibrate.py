@@ -1,8 +1,10 @@
 """`lockwise calibrate`: measure this server's throughput and write a machine profile.
 
 Runs short micro-benchmarks in a scratch schema (created and dropped again): a validation scan,
-a table rewrite, b-tree builds on a narrow and a wide key (plain and CONCURRENTLY), UPDATE with
-one and with three indexes, DELETE, a foreign key validation and a catalog-only ALTER. Each
+a table rewrite (with and without a volatile default), VACUUM FULL, b-tree builds on a random,
+a presorted and a wide text key (plain and CONCURRENTLY), UPDATEs of key ranges with one, two
+and three indexes, DELETE of key ranges and of the whole table, a foreign key validation and a
+catalog-only ALTER. Each
 profile constant is solved from those timings the same way the model uses it
 (lockwise.cost.model), so the model reproduces the calibration run exactly at its size.
 """
@@ -103,6 +105,15 @@ def _best(conn, sql: str, undo: str | None, repeats: int = 3, dml: bool = False)
     return min(times)
 
 
+def _fastest(conn, statements: list[str]) -> float:
+    """The fastest of equivalent DML statements (each on its own rows), from a checkpoint."""
+    times = []
+    for sql in statements:
+        _checkpoint(conn)
+        times.append(_timed(conn, sql))
+    return min(times)
+
+
 def _size(conn, rel: str) -> float:
     return float(conn.execute("SELECT pg_relation_size(%s::regclass)", (rel,)).fetchone()[0])
 
@@ -140,7 +151,7 @@ def _benchmarks(conn, rows: int, say: Callable[[str], None]) -> dict[str, float]
     m["heap_bytes"] = _size(conn, "cal")
     # Alternate int -> bigint -> int: every run is a full rewrite of the same table.
     m["rewrite"] = min(_timed(conn, f"ALTER TABLE cal ALTER COLUMN c TYPE {t}")
-                       for t in ("bigint", "int"))
+                       for t in ("bigint", "int", "bigint"))
     # A volatile default is computed row by row during the rewrite; gen_random_uuid() is the
     # usual one in migrations (PostgreSQL 13+).
     with contextlib.suppress(Exception):  # no gen_random_uuid(): keep the default constant
@@ -149,25 +160,34 @@ def _benchmarks(conn, rows: int, say: Callable[[str], None]) -> dict[str, float]
             "ALTER TABLE cal DROP COLUMN u", repeats=1)
     conn.execute("VACUUM FULL cal")
 
-    say("UPDATE with one, two and three indexes")
+    say("UPDATE of 5% key ranges with one, two and three indexes")
     conn.execute("ALTER TABLE cal ADD PRIMARY KEY (id)")
     conn.execute("CHECKPOINT")
-    # Compact before each run: the UPDATE then finds no free space in the page (no HOT).
-    compact = "VACUUM FULL ANALYZE cal"
-    # The first one also measures the copy path of a rewrite (and the primary key rebuild).
+    # Measures the copy path of a rewrite (and the primary key rebuild); also compacts the
+    # table, so updated rows find no free space in their page (no HOT: every index is hit).
     m["vacuum_full"] = _best(conn, "VACUUM FULL cal", None, repeats=2)
-    conn.execute(compact)
+    conn.execute("ANALYZE cal")
     m["update_heap_bytes"] = _size(conn, "cal")
-    m["update_1"] = _best(conn, "UPDATE cal SET c = c + 1", compact, repeats=1, dml=True)
+    batch = max(rows // 20, 1)
+    ranges = iter(range(12))
+
+    def next_ranges(verb: str) -> list[str]:
+        out = []
+        for _ in range(3):
+            k = next(ranges)
+            out.append(f"{verb} WHERE id BETWEEN {k * batch + 1} AND {(k + 1) * batch}")
+        return out
+
+    # Three different key ranges per configuration, the fastest counts.
+    m["update_1"] = _fastest(conn, next_ranges("UPDATE cal SET c = c + 1"))
     conn.execute("CREATE INDEX cal_a ON cal (a)")
-    conn.execute(compact)
-    m["update_2"] = _best(conn, "UPDATE cal SET c = c + 1", compact, repeats=1, dml=True)
+    m["update_2"] = _fastest(conn, next_ranges("UPDATE cal SET c = c + 1"))
     conn.execute("CREATE INDEX cal_b ON cal (b)")
-    conn.execute(compact)
     m["index_b_bytes"] = _size(conn, "cal_b")
-    m["update_3"] = _best(conn, "UPDATE cal SET c = c + 1", compact, repeats=1, dml=True)
+    m["update_3"] = _fastest(conn, next_ranges("UPDATE cal SET c = c + 1"))
+    m["update_rows"] = float(batch)
     conn.execute("DROP INDEX cal_a, cal_b")
-    conn.execute(compact)
+    conn.execute("VACUUM FULL ANALYZE cal")  # back to the original size for what follows
 
     say("foreign key validation")
     conn.execute("CREATE TABLE cal_parent (id bigint PRIMARY KEY)")
@@ -177,14 +197,13 @@ def _benchmarks(conn, rows: int, say: Callable[[str], None]) -> dict[str, float]
     m["fk"] = _best(conn, "ALTER TABLE cal ADD CONSTRAINT cal_fk FOREIGN KEY (c) "
                           "REFERENCES cal_parent (id)", "ALTER TABLE cal DROP CONSTRAINT cal_fk")
 
-    say("DELETE, whole table and a 10% key range")
-    # The last benchmark: it empties the table (which has its primary key again).
-    tenth = max(rows // 10, 1)
+    say("DELETE of 5% key ranges and of the whole table")
+    m["delete_batch"] = _fastest(conn, next_ranges("DELETE FROM cal"))
+    m["delete_batch_rows"] = float(batch)
+    # The last benchmark: it empties the table.
+    live = conn.execute("SELECT count(*) FROM cal").fetchone()[0]
     _checkpoint(conn)
-    m["delete_batch"] = _timed(conn, f"DELETE FROM cal WHERE id BETWEEN 1 AND {tenth}")
-    m["delete_batch_rows"] = float(tenth)
-    m["delete"] = _timed(conn, f"DELETE FROM cal WHERE id > {tenth}")
-    m["delete_rows"] = float(rows - tenth)
+    m["delete"], m["delete_rows"] = _timed(conn, "DELETE FROM cal"), float(live)
     return m
 
 
@@ -224,23 +243,24 @@ def solve(m: dict[str, float], source: str = "calibration") -> MachineProfile:
     index_key_mb_s = _positive(1 / per_byte / MB if per_byte > 0 else 0, d.index_key_mb_s)
     concurrent = _positive(net("index_concurrently") / net("index_narrow"),
                            d.concurrent_index_factor)
-    # UPDATE: t = rows/U + rows*row_bytes/rewrite + per further index rows*(1/I + extra/IK),
-    # measured with the primary key only, then + an 8-byte key, then + a wide text key.
-    row_bytes = m["update_heap_bytes"] / rows
-    copy = rows * row_bytes / (rewrite_mb_s * MB)
-    update_rows_s = _positive(rows / max(net("update_1") - copy, 1e-6), d.update_rows_s)
-    per_index = (net("update_2") - net("update_1")) / rows
-    index_insert_rows_s = _positive(1 / per_index if per_index > 0 else 0,
-                                    d.index_insert_rows_s)
-    # The key width the model will infer from the index's size, not the column's avg_width.
-    wide = max(m["index_b_bytes"] * 0.9 / rows - 12, 9.0)
-    per_byte = ((net("update_3") - net("update_2")) / rows - 1 / index_insert_rows_s) / (wide - 8)
-    index_insert_key_mb_s = _positive(1 / per_byte / MB if per_byte > 0 else 0,
-                                      d.index_insert_key_mb_s)
     delete_rows_s = _positive(m["delete_rows"] / net("delete"), d.delete_rows_s)
     # A batch finds its rows through an index: the extra time per row over a plain DELETE.
     lookup = net("delete_batch") / m["delete_batch_rows"] - 1 / delete_rows_s
     lookup_rows_s = _positive(1 / lookup if lookup > 0 else 0, d.lookup_rows_s)
+    # UPDATE of a key range of b rows: b/U + pages*8192/rewrite + b/lookup + per further
+    # index b*(1/I + (key-8)/IK); with the primary key only, + an 8-byte key, + a text key.
+    b = m["update_rows"]
+    pages = b / (rows / (m["update_heap_bytes"] / 8192))
+    fixed = pages * 8192 / (rewrite_mb_s * MB) + b / lookup_rows_s
+    update_rows_s = _positive(b / max(net("update_1") - fixed, 1e-6), d.update_rows_s)
+    per_index = (net("update_2") - net("update_1")) / b
+    index_insert_rows_s = _positive(1 / per_index if per_index > 0 else 0,
+                                    d.index_insert_rows_s)
+    # The key width the model will infer from the index's size, not the column's avg_width.
+    wide = max(m["index_b_bytes"] * 0.9 / rows - 12, 9.0)
+    per_byte = ((net("update_3") - net("update_2")) / b - 1 / index_insert_rows_s) / (wide - 8)
+    index_insert_key_mb_s = _positive(1 / per_byte / MB if per_byte > 0 else 0,
+                                      d.index_insert_key_mb_s)
     fk_scan = (m["update_heap_bytes"] + m["parent_heap_bytes"]) / (scan_mb_s * MB)
     fk_rest = net("fk") - fk_scan
     fk_check_rows_s = _positive(rows / fk_rest if fk_rest > 0 else 0, d.fk_check_rows_s)

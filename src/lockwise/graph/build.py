@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from lockwise.catalog.model import Catalog
+from lockwise.catalog.replay import apply_statement
 from lockwise.core.types import Effect, Migration, MigrationReport, Statement
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import object_name, range_var, strings, unwrap, walk
@@ -26,7 +27,6 @@ from lockwise.graph.down import (
     signature,
 )
 from lockwise.graph.model import Conflict, Location, MigrationGraph
-from lockwise.graph.replay import replay
 from lockwise.parse.postgres import ParsedFile
 
 #: Relation kinds share one namespace in PostgreSQL (pg_class): a view read as `table:` in one
@@ -154,8 +154,6 @@ class _Builder:
         self.full_tables: set[str] = set()
         self.views: dict[str, _ViewDeps] = {}
         self.ops: dict[str, list[_Op]] = {}
-        #: Partial / expression index -> the columns its predicate and expressions read.
-        self.index_reads: dict[str, set[str]] = {}
         self.reported: set[tuple] = set()
 
     # --- edges and conflicts ----------------------------------------------------------------
@@ -189,7 +187,7 @@ class _Builder:
                 if effect is None:
                     effect = compute(stmt, self.catalog, m, self.pg_version)
                 self._statement(key, m, stmt, effect, pending)
-                replay(self.catalog, stmt.tree, m.id, self.index_reads)
+                apply_statement(self.catalog, stmt.tree, m.id)
             for p in pending:
                 if self.creator.get(p.dependent) != key:
                     self.graph.conflicts.append(p.conflict)
@@ -521,9 +519,8 @@ class _Builder:
             "ViewStmt" in t or "CreateTableAsStmt" in t or
             t.get("DropStmt", {}).get("behavior") == "DROP_CASCADE" for t in trees) else {}
         complete = set(self.full_tables)
-        reads = {k: set(v) for k, v in self.index_reads.items()}
         for stmt in parsed.statements:
-            _replay_with_cascade(rolled, views, stmt.tree, m.id, reads)
+            _replay_with_cascade(rolled, views, stmt.tree, m.id)
             kind, body = unwrap(stmt.tree)
             if kind == "CreateTableAsStmt":
                 into = body.get("into") or {}
@@ -587,7 +584,7 @@ class _Builder:
 
 
 def _replay_with_cascade(catalog: Catalog, views: dict[str, set[str]], tree: dict,
-                         migration_id: str, reads: dict[str, set[str]]) -> None:
+                         migration_id: str) -> None:
     """apply_statement, plus what DROP ... CASCADE and CREATE VIEW mean for dependent views
     (the catalog replay alone does not follow view dependencies)."""
     kind, body = unwrap(tree)
@@ -595,7 +592,7 @@ def _replay_with_cascade(catalog: Catalog, views: dict[str, set[str]], tree: dic
                               body.get("objtype") == "OBJECT_MATVIEW"):
         rel, deps = _view_of(kind, body, catalog)
         views[rel] = deps
-    replay(catalog, tree, migration_id, reads)
+    apply_statement(catalog, tree, migration_id)
     if kind == "DropStmt" and body.get("behavior") == "DROP_CASCADE":
         for names in _drop_object_names(body):
             rel = object_name(names)

@@ -118,9 +118,11 @@ def compare(predicted: Effect, observed: Observation) -> list[Disagreement]:
         elif observed.method == "polling":
             # Sampling may miss a short-lived lock: only "stronger than predicted" is certain.
             continue
-        elif want is LockMode.ROW_SHARE and observed.rows == 0:
-            # Foreign-key checks lock the referenced table (FOR KEY SHARE) row by row: a
-            # statement that wrote no rows never ran them (a weaker lock is its own read).
+        elif want is LockMode.ROW_SHARE and observed.rows >= 0:
+            # Foreign-key checks lock the referenced table (FOR KEY SHARE) row by row, and
+            # only for rows whose key is set (or changed): whether a data-changing statement
+            # runs them depends on its data, which the model cannot see. (A weaker lock seen
+            # instead is the statement's own read.)
             continue
         elif want is not None and want not in held:
             out.append(Disagreement("lock", rel, _mode(want), _mode(got)))

@@ -108,11 +108,20 @@ def check_parses(migrations: Sequence[Migration]) -> None:
     """Raise InputError (file:line:column) for the first up or down file that does not parse,
     before anything runs: a half-understood file cannot be run statement by statement."""
     from lockwise.parse.postgres import parse_sql
+    from lockwise.parse.source import LineIndex
+    from lockwise.parse.templates import find_placeholders
 
     for m in migrations:
         for path, text in ((m.path, m.up_sql), (m.down_path, m.down_sql)):
             if text is None:
                 continue
+            placeholders = [p for p in find_placeholders(text) if not p.control]
+            if placeholders:
+                # lint can judge templated SQL with stand-in names; running it needs real ones.
+                line, column = LineIndex.of(text).position(placeholders[0].start)
+                raise InputError(f"template placeholder {placeholders[0].text} cannot be run: "
+                                 "render the migrations with their tool first", path, line,
+                                 column)
             problems = parse_sql(text).problems
             if problems:
                 p = problems[0]

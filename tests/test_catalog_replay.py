@@ -1,0 +1,320 @@
+"""The catalog replay (lockwise.catalog.replay): the schema facts it follows.
+
+Each fact is tested twice: on its own, from SQL to the catalog it leaves; and against the
+embedded PostgreSQL server, which runs the same SQL and is then asked which constraints,
+indexes, column flags and enum labels exist, so that a fact the replay states and the server
+does not (or the reverse) fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.catalog.replay import apply_statement
+from lockwise.core.types import LockMode
+from lockwise.discover.layouts import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+from lockwise.parse.postgres import parse_sql
+
+
+def replayed(sql: str, catalog: Catalog | None = None) -> Catalog:
+    catalog = Catalog() if catalog is None else catalog
+    parsed = parse_sql(sql)
+    assert not parsed.problems, parsed.problems
+    for stmt in parsed.statements:
+        apply_statement(catalog, stmt.tree, "0001")
+    return catalog
+
+
+def index_names(catalog: Catalog) -> set[str]:
+    return set(catalog.indexes)
+
+
+# --- PostgreSQL 18's named NOT NULL constraints ---------------------------------------------
+
+def test_named_not_null_table_constraint_in_create_table() -> None:
+    catalog = replayed("CREATE TABLE t (a int, b int, CONSTRAINT t_a_nn NOT NULL a);")
+    columns = catalog.tables["public.t"].columns
+    assert columns["a"].not_null and not columns["b"].not_null
+
+
+def test_named_not_null_constraint_written_before_its_column() -> None:
+    catalog = replayed("CREATE TABLE t (CONSTRAINT t_a_nn NOT NULL a, a int);")
+    assert catalog.tables["public.t"].columns["a"].not_null
+
+
+def test_named_not_null_added_with_alter_table() -> None:
+    catalog = replayed("CREATE TABLE t (a int, b int);"
+                       "ALTER TABLE t ADD CONSTRAINT t_b_nn NOT NULL b;")
+    columns = catalog.tables["public.t"].columns
+    assert columns["b"].not_null and not columns["a"].not_null
+
+
+# --- DROP SCHEMA ---------------------------------------------------------------------------
+
+def test_drop_schema_drops_the_indexes_of_its_tables() -> None:
+    catalog = replayed("CREATE SCHEMA s; CREATE TABLE s.t (id int PRIMARY KEY, a int);"
+                       "CREATE INDEX t_a ON s.t (a);"
+                       "CREATE INDEX ext_a ON s.made_elsewhere (a);"  # table lockwise never saw
+                       "CREATE TABLE t (id int PRIMARY KEY);"
+                       "DROP SCHEMA s CASCADE;")
+    assert "s.t" not in catalog.tables
+    assert index_names(catalog) == {"public.t_pkey"}
+
+
+# --- SET DEFAULT NULL -----------------------------------------------------------------------
+
+def test_set_default_null_leaves_no_default() -> None:
+    catalog = replayed("CREATE TABLE t (a int DEFAULT 1, b int DEFAULT 1);"
+                       "ALTER TABLE t ALTER COLUMN a SET DEFAULT NULL;"
+                       "ALTER TABLE t ALTER COLUMN b SET DEFAULT 2;")
+    columns = catalog.tables["public.t"].columns
+    assert columns["a"].default is None
+    assert columns["b"].default is not None
+
+
+def test_default_null_in_create_table_and_add_column_is_no_default() -> None:
+    catalog = replayed("CREATE TABLE t (a int DEFAULT NULL, b int DEFAULT 0);"
+                       "ALTER TABLE t ADD COLUMN c text DEFAULT NULL;")
+    columns = catalog.tables["public.t"].columns
+    assert (columns["a"].default, columns["c"].default) == (None, None)
+    assert columns["b"].default is not None
+
+
+# --- ALTER TYPE ... RENAME TO / RENAME VALUE ------------------------------------------------
+
+def test_alter_type_rename_moves_the_enum_and_its_columns() -> None:
+    catalog = replayed("CREATE TYPE mood AS ENUM ('sad', 'ok');"
+                       "CREATE TABLE t (a mood, b public.mood, c text);"
+                       "ALTER TYPE mood RENAME TO feeling;")
+    assert catalog.enums == {"public.feeling": ["sad", "ok"]}
+    assert catalog.types == {"public.feeling"}
+    columns = catalog.tables["public.t"].columns
+    assert [columns[c].type_name for c in "abc"] == ["feeling", "public.feeling", "text"]
+
+
+def test_alter_type_rename_in_another_schema_keeps_the_schema() -> None:
+    catalog = replayed("CREATE SCHEMA s; CREATE TYPE s.mood AS ENUM ('a');"
+                       "CREATE TYPE mood AS ENUM ('x');"
+                       "ALTER TYPE s.mood RENAME TO feeling;")
+    assert catalog.enums == {"s.feeling": ["a"], "public.mood": ["x"]}
+
+
+def test_alter_type_rename_value() -> None:
+    catalog = replayed("CREATE TYPE mood AS ENUM ('sad', 'ok');"
+                       "ALTER TYPE mood RENAME VALUE 'ok' TO 'fine';"
+                       "ALTER TYPE mood RENAME VALUE 'missing' TO 'other';"
+                       "ALTER TYPE mood ADD VALUE 'happy';")
+    assert catalog.enums["public.mood"] == ["sad", "fine", "happy"]
+
+
+# --- DROP COLUMN and the indexes that read it -----------------------------------------------
+
+def test_index_remembers_what_its_predicate_and_expressions_read() -> None:
+    catalog = replayed("CREATE TABLE t (a int, b text, c bool);"
+                       "CREATE INDEX t_part ON t (a) WHERE c AND t.b <> '';"
+                       "CREATE INDEX t_expr ON t (lower(b));"
+                       "CREATE INDEX t_plain ON t (a, b);")
+    assert catalog.indexes["public.t_part"].reads == ("b", "c")
+    assert catalog.indexes["public.t_expr"].reads == ("b",)
+    assert catalog.indexes["public.t_plain"].reads == ()
+
+
+def test_drop_column_drops_indexes_whose_predicate_or_expressions_read_it() -> None:
+    catalog = replayed("CREATE TABLE t (id int, email text, deleted_at timestamptz);"
+                       "CREATE TABLE u (id int, email text, deleted_at timestamptz);"
+                       "CREATE UNIQUE INDEX t_live ON t (id) WHERE deleted_at IS NULL;"
+                       "CREATE INDEX t_lower ON t (lower(email));"
+                       "CREATE INDEX t_id ON t (id);"
+                       "CREATE INDEX u_live ON u (id) WHERE deleted_at IS NULL;"
+                       "ALTER TABLE t DROP COLUMN deleted_at;")
+    assert index_names(catalog) == {"public.t_lower", "public.t_id", "public.u_live"}
+    replayed("ALTER TABLE t DROP COLUMN email;", catalog)
+    assert index_names(catalog) == {"public.t_id", "public.u_live"}
+
+
+def test_index_reads_follow_a_column_rename() -> None:
+    catalog = replayed("CREATE TABLE t (id int, gone bool);"
+                       "CREATE INDEX t_live ON t (id) WHERE NOT gone;"
+                       "ALTER TABLE t RENAME COLUMN gone TO deleted;")
+    assert catalog.indexes["public.t_live"].reads == ("deleted",)
+    replayed("ALTER TABLE t DROP COLUMN deleted;", catalog)
+    assert "public.t_live" not in catalog.indexes
+
+
+def test_index_on_a_table_from_outside_the_migrations_follows_a_column_rename() -> None:
+    catalog = replayed("CREATE INDEX ext_lower ON ext (lower(email));"
+                       "ALTER TABLE ext RENAME COLUMN email TO mail;"
+                       "ALTER TABLE ext DROP COLUMN mail;")
+    assert "public.ext_lower" not in catalog.indexes
+
+
+# --- RENAME CONSTRAINT ----------------------------------------------------------------------
+
+def test_rename_constraint_of_unique_and_primary_key_renames_their_index() -> None:
+    catalog = replayed("CREATE TABLE t (id int PRIMARY KEY, a int, CONSTRAINT t_a_uq UNIQUE (a));"
+                       "ALTER TABLE t RENAME CONSTRAINT t_a_uq TO t_a_unique;"
+                       "ALTER TABLE t RENAME CONSTRAINT t_pkey TO t_primary;")
+    assert index_names(catalog) == {"public.t_a_unique", "public.t_primary"}
+    assert catalog.indexes["public.t_a_unique"].name == "public.t_a_unique"
+    assert set(catalog.tables["public.t"].constraints) == {"t_a_unique", "t_primary"}
+    replayed("ALTER TABLE t DROP CONSTRAINT t_a_unique;", catalog)
+    assert index_names(catalog) == {"public.t_primary"}
+
+
+def test_rename_check_constraint_leaves_a_same_named_index_alone() -> None:
+    catalog = replayed("CREATE TABLE t (a int, CONSTRAINT t_rule CHECK (a > 0));"
+                       "CREATE INDEX t_rule ON t (a);"
+                       "ALTER TABLE t RENAME CONSTRAINT t_rule TO t_positive;")
+    assert index_names(catalog) == {"public.t_rule"}
+    assert set(catalog.tables["public.t"].constraints) == {"t_positive"}
+
+
+def test_rename_constraint_of_a_table_from_outside_the_migrations_renames_its_index() -> None:
+    catalog = replayed("CREATE UNIQUE INDEX ext_key ON ext (a);"
+                       "ALTER TABLE ext RENAME CONSTRAINT ext_key TO ext_a_key;")
+    assert index_names(catalog) == {"public.ext_a_key"}
+
+
+# --- generated names of unnamed constraints -------------------------------------------------
+
+def test_unnamed_multi_column_unique_and_foreign_key_are_named_after_all_columns() -> None:
+    catalog = replayed("CREATE TABLE p (a int, b int, PRIMARY KEY (a, b));"
+                       "CREATE TABLE t (a int, b int, UNIQUE (a, b), FOREIGN KEY (a, b) "
+                       "REFERENCES p);"
+                       "ALTER TABLE t ADD UNIQUE (b, a);")
+    assert set(catalog.tables["public.t"].constraints) == {"t_a_b_key", "t_b_a_key",
+                                                            "t_a_b_fkey"}
+    assert {"public.t_a_b_key", "public.t_b_a_key"} <= index_names(catalog)
+    replayed("ALTER TABLE t DROP CONSTRAINT t_a_b_key;"
+             "ALTER TABLE t DROP CONSTRAINT t_a_b_fkey;", catalog)
+    assert set(catalog.tables["public.t"].constraints) == {"t_b_a_key"}
+    assert "public.t_a_b_key" not in catalog.indexes
+
+
+def test_check_is_named_after_the_one_column_it_reads() -> None:
+    catalog = replayed("CREATE TABLE t (a int CHECK (a > 0), b int, c int,"
+                       " CHECK (b > 0), CHECK (b < c));")
+    assert set(catalog.tables["public.t"].constraints) == {"t_a_check", "t_b_check",
+                                                            "t_check"}
+
+
+def test_generated_names_are_shortened_to_63_bytes() -> None:
+    table = "t" * 40
+    catalog = replayed(f"CREATE TABLE {table} (alpha_column_name int, beta_column_name int,"
+                       f" UNIQUE (alpha_column_name, beta_column_name));")
+    (name,) = catalog.tables[f"public.{table}"].constraints
+    assert len(name.encode()) <= 63 and name.endswith("_key")
+
+
+def test_lint_sees_the_multi_column_foreign_key_it_drops() -> None:
+    """Dropping a foreign key also locks the table it references: lint knows only when the
+    replay named the unnamed constraint as PostgreSQL did."""
+    setup = migration_from_text("CREATE TABLE p (a int, b int, PRIMARY KEY (a, b));"
+                                "CREATE TABLE t (a int, b int, FOREIGN KEY (a, b) REFERENCES p);",
+                                "0001_setup.sql")
+    drop = migration_from_text("ALTER TABLE t DROP CONSTRAINT t_a_b_fkey;", "0002_drop.sql")
+    reports = lint_migrations([setup, drop], LintOptions(), Catalog())
+    (statement,) = reports[-1].statements
+    assert statement.effect.locks.get("public.p") == LockMode.ACCESS_EXCLUSIVE
+    (action,) = [a for a in statement.effect.actions if a.kind == "drop_constraint"]
+    assert action.facts["constraint_type"] == "foreign"
+
+
+# --- the same facts, asked of PostgreSQL ----------------------------------------------------
+
+_SERVER_CASES = {
+    "named not null": "CREATE TABLE t (CONSTRAINT t_a_nn NOT NULL a, a int, b int);"
+                      "ALTER TABLE t ADD CONSTRAINT t_b_nn NOT NULL b;",
+    "drop schema": "CREATE SCHEMA s; CREATE TABLE s.t (id int PRIMARY KEY, a int);"
+                   "CREATE INDEX t_a ON s.t (a); CREATE TABLE t (id int PRIMARY KEY);"
+                   "DROP SCHEMA s CASCADE;",
+    "default null": "CREATE TABLE t (a int DEFAULT NULL, b int DEFAULT 1, c int DEFAULT 1);"
+                    "ALTER TABLE t ALTER COLUMN b SET DEFAULT NULL;"
+                    "ALTER TABLE t ADD COLUMN d int DEFAULT NULL;",
+    "type renames": "CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE TABLE t (m mood);"
+                    "ALTER TYPE mood RENAME TO feeling;"
+                    "ALTER TYPE feeling RENAME VALUE 'ok' TO 'fine';",
+    "drop column with reading indexes":
+        "CREATE TABLE t (id int, email text, deleted_at timestamptz, flag bool);"
+        "CREATE UNIQUE INDEX t_live ON t (id) WHERE deleted_at IS NULL;"
+        "CREATE INDEX t_lower ON t (lower(email)); CREATE INDEX t_id ON t (id);"
+        "CREATE INDEX t_flag ON t (id) WHERE flag;"
+        "ALTER TABLE t RENAME COLUMN flag TO enabled;"
+        "ALTER TABLE t DROP COLUMN deleted_at, DROP COLUMN enabled;",
+    "rename constraint": "CREATE TABLE t (id int PRIMARY KEY, a int UNIQUE, b int CHECK (b > 0));"
+                         "ALTER TABLE t RENAME CONSTRAINT t_a_key TO t_a_unique;"
+                         "ALTER TABLE t RENAME CONSTRAINT t_pkey TO t_primary;"
+                         "ALTER TABLE t RENAME CONSTRAINT t_b_check TO t_b_positive;",
+    "generated names": "CREATE TABLE p (a int, b int, PRIMARY KEY (a, b));"
+                       "CREATE TABLE t (a int CHECK (a > 0), b int, c int, UNIQUE (a, b, c),"
+                       " FOREIGN KEY (a, b) REFERENCES p, CHECK (b > 0), CHECK (b < c),"
+                       " CHECK (true));"
+                       "ALTER TABLE t ADD UNIQUE (c, a); ALTER TABLE t ADD CHECK (c <> 0);",
+    "long generated names":
+        f"CREATE TABLE {'l' * 50} (id int PRIMARY KEY,"
+        f" {'first_column_' * 3}x int, {'second_column_' * 3}y int,"
+        f" UNIQUE ({'first_column_' * 3}x, {'second_column_' * 3}y),"
+        f" CHECK ({'first_column_' * 3}x > 0));"
+        f"CREATE TABLE {'m' * 63} (id int PRIMARY KEY, a int UNIQUE);"
+        'CREATE TABLE "überprüfungsergebnisse_der_größenverhältnisse" (id int PRIMARY KEY,'
+        ' "größe_der_änderung" int, "zusätzliche_größe" int,'
+        ' UNIQUE ("größe_der_änderung", "zusätzliche_größe"));',
+}
+
+
+def _server_schema(uri: str) -> dict[str, set]:
+    """What lockwise's catalog models, read from the server's catalogs."""
+    import psycopg
+
+    user = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
+    with psycopg.connect(uri, autocommit=True) as conn:
+        tables = conn.execute(
+            f"SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n "
+            f"ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND {user}").fetchall()
+        indexes = conn.execute(
+            f"SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n "
+            f"ON n.oid = c.relnamespace WHERE c.relkind = 'i' AND {user}").fetchall()
+        # NOT NULL constraints (contype 'n', PostgreSQL 18) are columns' not_null flags.
+        constraints = conn.execute(
+            f"SELECT n.nspname || '.' || c.relname, k.conname, k.contype FROM pg_constraint k "
+            f"JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            f"WHERE k.contype <> 'n' AND {user}").fetchall()
+        columns = conn.execute(
+            f"SELECT n.nspname || '.' || c.relname, a.attname, a.attnotnull, a.atthasdef "
+            f"FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n "
+            f"ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 "
+            f"AND NOT a.attisdropped AND {user}").fetchall()
+        enums = conn.execute(
+            "SELECT n.nspname || '.' || t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)"
+            " FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN pg_namespace n "
+            "ON n.oid = t.typnamespace GROUP BY 1").fetchall()
+    return {"tables": {r[0] for r in tables}, "indexes": {r[0] for r in indexes},
+            "constraints": set(constraints), "columns": set(columns),
+            "enums": {(name, tuple(labels)) for name, labels in enums}}
+
+
+def _catalog_schema(catalog: Catalog) -> dict[str, set]:
+    contype = {"primary": "p", "unique": "u", "foreign": "f", "check": "c", "exclude": "x"}
+    return {
+        "tables": set(catalog.tables),
+        "indexes": set(catalog.indexes),
+        "constraints": {(t.name, c.name, contype[c.kind]) for t in catalog.tables.values()
+                        for c in t.constraints.values()},
+        "columns": {(t.name, c.name, c.not_null, c.default is not None)
+                    for t in catalog.tables.values() for c in t.columns.values()},
+        "enums": {(name, tuple(labels)) for name, labels in catalog.enums.items()},
+    }
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("case", sorted(_SERVER_CASES))
+def test_replay_agrees_with_the_server(pg_db: str, case: str) -> None:
+    import psycopg
+
+    sql = _SERVER_CASES[case]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for stmt in parse_sql(sql).statements:
+            conn.execute(stmt.sql)
+    assert _catalog_schema(replayed(sql)) == _server_schema(pg_db)
