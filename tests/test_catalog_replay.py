@@ -200,6 +200,19 @@ def test_check_is_named_after_the_one_column_it_reads() -> None:
                                                             "t_check"}
 
 
+def test_generated_names_are_numbered_while_taken() -> None:
+    catalog = replayed("CREATE TABLE t (id int PRIMARY KEY, b int, c int,"
+                       " CHECK (b < c), CHECK (c < b));"
+                       "ALTER TABLE t ADD CHECK (b <> c);"
+                       # The old table keeps its index t_pkey: the new table's is t_pkey1.
+                       "ALTER TABLE t RENAME TO t_old;"
+                       "CREATE TABLE t (id int PRIMARY KEY);")
+    assert set(catalog.tables["public.t_old"].constraints) == {"t_pkey", "t_check",
+                                                                "t_check1", "t_check2"}
+    assert set(catalog.tables["public.t"].constraints) == {"t_pkey1"}
+    assert index_names(catalog) == {"public.t_pkey", "public.t_pkey1"}
+
+
 def test_generated_names_are_shortened_to_63_bytes() -> None:
     table = "t" * 40
     catalog = replayed(f"CREATE TABLE {table} (alpha_column_name int, beta_column_name int,"
@@ -252,6 +265,12 @@ _SERVER_CASES = {
                        " FOREIGN KEY (a, b) REFERENCES p, CHECK (b > 0), CHECK (b < c),"
                        " CHECK (true));"
                        "ALTER TABLE t ADD UNIQUE (c, a); ALTER TABLE t ADD CHECK (c <> 0);",
+    "numbered generated names":
+        "CREATE TABLE t (id int PRIMARY KEY, b int, c int, CHECK (b < c), CHECK (c < b));"
+        "ALTER TABLE t ADD CHECK (b <> c); ALTER TABLE t RENAME TO t_old;"
+        "CREATE TABLE t (id int PRIMARY KEY, b int UNIQUE);"
+        "CREATE TABLE u (id int PRIMARY KEY, CONSTRAINT t_b_key1 CHECK (id > 0));"
+        "ALTER TABLE t ADD UNIQUE (b);",
     "long generated names":
         f"CREATE TABLE {'l' * 50} (id int PRIMARY KEY,"
         f" {'first_column_' * 3}x int, {'second_column_' * 3}y int,"

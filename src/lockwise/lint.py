@@ -72,7 +72,7 @@ class LintOptions:
 OPT_IN_TAG = "opt-in"
 
 
-def _rules(options: LintOptions) -> RuleIndex:
+def rule_index(options: LintOptions) -> RuleIndex:
     rules: Iterable[Rule] = [r for r in load_rules(tuple(options.rules_dirs))
                              if options.dialect in r.dialects]
     # Style rules tagged "opt-in" (e.g. unqualified-table-name) run only when selected by
@@ -102,7 +102,7 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
                    instead=render(rule.instead, facts), statement_index=index, title=rule.title)
 
 
-class _Judge:
+class Judge:
     """Applies rules to actions and honours ignore directives."""
 
     def __init__(self, index: RuleIndex, migration: Migration, file_directives: list[Directive]):
@@ -129,7 +129,7 @@ class _Judge:
         return out
 
 
-def _statement_reason(findings: list[Finding], effect: Effect) -> str:
+def statement_reason(findings: list[Finding], effect: Effect) -> str:
     if findings:
         worst = max(findings, key=lambda f: f.safety)
         return worst.title or worst.message
@@ -139,7 +139,7 @@ def _statement_reason(findings: list[Finding], effect: Effect) -> str:
     return "takes no table lock"
 
 
-def _strategy(findings: list[Finding], effect: Effect, rules: dict[str, Rule]) -> Strategy:
+def strategy_for(findings: list[Finding], effect: Effect, rules: dict[str, Rule]) -> Strategy:
     for f in sorted(findings, key=lambda f: -f.safety):
         rule = rules.get(f.rule)
         if rule is not None and rule.strategy is not None:
@@ -157,7 +157,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
     parsed = parse_templated(migration.up_sql, options.templates, migration.path)
     file_directives = [d for text, span in parsed.comments
                        if (d := parse_directive(text, span)) and d.file_level]
-    judge = _Judge(index, migration, file_directives)
+    judge = Judge(index, migration, file_directives)
     rules_by_id = {r.id: r for r in index.rules}
     ctx = Context(catalog=catalog, pg_version=options.pg_version, migration_id=migration.id,
                   session_timezone_utc=options.session_timezone_utc)
@@ -189,8 +189,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
                 {**base, "action": "parse_error", "message": TOO_DEEP}, stmt.span, None)
             continue
         context_facts = {**base, **session.facts(), **session.statement_facts(effect, stmt.index),
-                         **_effect_facts(effect), **identifier_facts(stmt.sql),
-                         "batch_directive": _has_batch_directive(stmt)}
+                         **effect_facts(effect), **identifier_facts(stmt.sql),
+                         "batch_directive": has_batch_directive(stmt)}
         if costs is not None:
             context_facts.update(costs.before(effect, stmt.tree, ctx.new_tables,
                                               session.in_transaction))
@@ -217,7 +217,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
                  "statement_count": len(parsed.statements),
                  "empty": not parsed.statements and not parsed.problems,
                  **unindexed_fk_facts(catalog, migration.id), **session.end_facts()}
-    migration_findings += judge.judge(end_facts, _end_span(migration, parsed.statements), None)
+    migration_findings += judge.judge(end_facts, end_span(migration, parsed.statements), None)
     return migration_report(migration, reports, migration_findings, all_directives, index, base)
 
 
@@ -229,7 +229,7 @@ def migration_report(migration: Migration, reports: list[StatementReport],
         facts = {**base, "action": "ignore_directive", "has_reason": bool(d.reason),
                  "used": d.used > 0, "rules": tuple(sorted(d.rules)) or ("all",),
                  "directive": d.text}
-        migration_findings += _Judge(index, migration, []).judge(facts, d.span, None)
+        migration_findings += Judge(index, migration, []).judge(facts, d.span, None)
 
     findings_all = migration_findings + [f for r in reports for f in r.findings]
     safety = max((f.safety for f in findings_all), default=Safety.SAFE)
@@ -252,12 +252,12 @@ def _cost_tracker(options: LintOptions):
                        options.max_lock_seconds)
 
 
-def _has_batch_directive(stmt: Statement) -> bool:
+def has_batch_directive(stmt: Statement) -> bool:
     """`-- lockwise: batch ...`: `lockwise apply` runs the statement in key-range batches."""
     return any("lockwise: batch" in c or "lockwise:batch" in c for c in stmt.leading_comments)
 
 
-def _effect_facts(effect: Effect) -> dict:
+def effect_facts(effect: Effect) -> dict:
     strongest = max(effect.locks.values(), default=None)
     return {
         "lock": strongest.pg_name if strongest else None,
@@ -275,7 +275,7 @@ def _statement_report(stmt: Statement, effect: Effect, findings: list[Finding],
     safety = max((f.safety for f in findings), default=Safety.SAFE)
     return StatementReport(
         statement=stmt, effect=effect, findings=findings, safety=safety,
-        reason=_statement_reason(findings, effect), strategy=_strategy(findings, effect, rules),
+        reason=statement_reason(findings, effect), strategy=strategy_for(findings, effect, rules),
         in_transaction=session.in_transaction, lock_timeout_ms=session.lock_timeout_ms,
         statement_timeout_ms=session.statement_timeout_ms)
 
@@ -296,7 +296,7 @@ def _track_new_objects(ctx: Context, effect: Effect) -> None:
             ctx.new_tables.add(f"{schema}.{action.facts['new_name']}")
 
 
-def _end_span(migration: Migration, statements: list[Statement]) -> Span:
+def end_span(migration: Migration, statements: list[Statement]) -> Span:
     if statements:
         last = statements[-1].span
         return Span(last.end_line, last.end_column, last.end_line, last.end_column)
@@ -310,7 +310,7 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
     With `options.only`, the other migrations are replayed for context but not reported.
     """
     options = options or LintOptions()
-    index = _rules(options)
+    index = rule_index(options)
     catalog = catalog if catalog is not None else Catalog()
     reports = []
     for migration in migrations:

@@ -16,14 +16,14 @@ from lockwise.effects.mysql import (
     parse_server_version,
 )
 from lockwise.lint import (
+    Judge,
     LintOptions,
-    _effect_facts,
-    _end_span,
-    _has_batch_directive,
-    _Judge,
-    _statement_reason,
-    _strategy,
+    effect_facts,
+    end_span,
+    has_batch_directive,
     migration_report,
+    statement_reason,
+    strategy_for,
 )
 from lockwise.parse.mysql import parse_mysql
 from lockwise.rules.directives import parse_directive
@@ -42,7 +42,7 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
     parsed = parse_mysql(migration.up_sql, options.dialect)
     file_directives = [d for text, span in parsed.comments
                        if (d := parse_directive(text, span)) and d.file_level]
-    judge = _Judge(index, migration, file_directives)
+    judge = Judge(index, migration, file_directives)
     rules_by_id = {r.id: r for r in index.rules}
     session = MySQLSession(flavour=options.dialect, version=server_version(options))
     base = {"migration": migration.id, "dialect": options.dialect,
@@ -62,8 +62,8 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
                            if (d := parse_directive(c, stmt.span)) and not d.file_level]
         directives.extend(stmt_directives)
         effect = compute_mysql_effect(stmt.tree, catalog, session)
-        context = {**base, **_effect_facts(effect),
-                   "batch_directive": _has_batch_directive(stmt)}
+        context = {**base, **effect_facts(effect),
+                   "batch_directive": has_batch_directive(stmt)}
         findings: list[Finding] = []
         seen: set[str] = set()
         for action in effect.actions:
@@ -72,8 +72,8 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
         reports.append(StatementReport(
             statement=stmt, effect=effect, findings=findings,
             safety=max((f.safety for f in findings), default=Safety.SAFE),
-            reason=_statement_reason(findings, effect),
-            strategy=_strategy(findings, effect, rules_by_id),
+            reason=statement_reason(findings, effect),
+            strategy=strategy_for(findings, effect, rules_by_id),
             # MySQL commits implicitly around every DDL statement.
             in_transaction=False))
         apply_mysql_statement(catalog, stmt.tree, migration.id, session)
@@ -81,5 +81,5 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
         {**base, "action": "end_of_migration", "open_transaction": False,
          "statement_count": len(parsed.statements),
          "empty": not parsed.statements and not parsed.problems},
-        _end_span(migration, parsed.statements), None)
+        end_span(migration, parsed.statements), None)
     return migration_report(migration, reports, migration_findings, directives, index, base)

@@ -184,3 +184,18 @@ def test_report_text_for_problems(tmp_path: Path, run_verify, snapshot) -> None:
     render_verify(result, out, show_time=False)
     text = out.getvalue().replace(str(root), "<root>")
     assert text == snapshot
+
+
+def test_model_agrees_on_dropping_a_foreign_key_column(tmp_path: Path, run_verify) -> None:
+    """Found by verify on lemmy: the referenced table is locked too (the FK goes with it)."""
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE p (id int PRIMARY KEY);\n"
+              "CREATE TABLE c (id int PRIMARY KEY, p_id int REFERENCES p);",
+         "DROP TABLE c;\nDROP TABLE p;"),
+        ("drop", "ALTER TABLE c DROP COLUMN p_id;", "ALTER TABLE c ADD COLUMN p_id int REFERENCES p;"),
+    ])
+    result = run_verify(root)
+    (check,) = result.results[1].checks
+    assert check.observed.locks == {"public.c": LockMode.ACCESS_EXCLUSIVE,
+                                    "public.p": LockMode.ACCESS_EXCLUSIVE}
+    assert check.disagreements == []

@@ -55,13 +55,13 @@ def _columns_read(node: object) -> tuple[str, ...]:
                          if kind == "ColumnRef" and (names := strings(body.get("fields")))}))
 
 
-def _constraint(con: dict, table: str, column: str | None = None) -> Constraint | None:
+def _constraint(catalog: Catalog, con: dict, table: str,
+                column: str | None = None) -> Constraint | None:
     kind = _CONTYPES.get(con.get("contype", ""))
     if kind is None:
         return None
     keys = strings(con.get("fk_attrs") if kind == "foreign" else con.get("keys"))
     columns = tuple(keys or ([column] if column else []))
-    table_name = table.split(".", 1)[1]
     if kind == "check":
         # PostgreSQL names a CHECK after the one column its expression reads (tab_col_check),
         # whether written as a column or a table constraint; else tab_check.
@@ -69,7 +69,7 @@ def _constraint(con: dict, table: str, column: str | None = None) -> Constraint 
         named_by = read if len(read) == 1 else ()
     else:
         named_by = columns
-    name = con.get("conname") or _default_constraint_name(table_name, named_by, kind)
+    name = con.get("conname") or _default_constraint_name(catalog, table, named_by, kind)
     return Constraint(
         name=name, kind=kind, columns=columns,
         validated=not con.get("skip_validation"),
@@ -84,16 +84,36 @@ def _constraint(con: dict, table: str, column: str | None = None) -> Constraint 
 _MAX_NAME_BYTES = 63
 
 
-def _default_constraint_name(table: str, columns: tuple[str, ...], kind: str) -> str:
-    """The name PostgreSQL gives an unnamed constraint: the table, then every column
-    (UNIQUE, FOREIGN KEY: `t_a_b_key`), the one column a CHECK reads, or none (PRIMARY KEY),
-    then a label; shortened to fit as PostgreSQL does. (PostgreSQL appends a number when the
-    name is taken; the replay does not know every name of the schema, so it does not.)"""
-    suffix = {"primary": "pkey", "unique": "key", "foreign": "fkey", "check": "check",
-              "exclude": "excl"}[kind]
-    if kind == "primary" or not columns:
-        return _object_name(table, None, suffix)
-    return _object_name(table, _name_addition(columns), suffix)
+def _default_constraint_name(catalog: Catalog, table: str, columns: tuple[str, ...],
+                             kind: str) -> str:
+    """The name PostgreSQL gives an unnamed constraint on `table` (qualified): the table name,
+    then every column (UNIQUE, FOREIGN KEY: `t_a_b_key`), the one column a CHECK reads, or
+    none (PRIMARY KEY), then a label; shortened to fit as PostgreSQL does, and with a number
+    after the label (`t_check1`) while the name is taken in the schema."""
+    schema, table_name = table.split(".", 1)
+    label = {"primary": "pkey", "unique": "key", "foreign": "fkey", "check": "check",
+             "exclude": "excl"}[kind]
+    addition = _name_addition(columns) if kind != "primary" and columns else None
+    # The constraint of a UNIQUE / PRIMARY KEY / EXCLUDE is its index: a relation name too.
+    relation = kind in ("primary", "unique", "exclude")
+    number = 0
+    while True:
+        name = _object_name(table_name, addition, f"{label}{number or ''}")
+        if not _name_taken(catalog, schema, name, relation):
+            return name
+        number += 1
+
+
+def _name_taken(catalog: Catalog, schema: str, name: str, relation: bool) -> bool:
+    """Whether a constraint in `schema` (any table) has `name`, or with `relation` also a
+    table, index or sequence there (as far as the catalog knows the schema)."""
+    qualified = f"{schema}.{name}"
+    if relation and (qualified in catalog.indexes or qualified in catalog.tables
+                     or qualified in catalog.sequences):
+        return True
+    prefix = f"{schema}."
+    return any(name in t.constraints for key, t in catalog.tables.items()
+               if key.startswith(prefix))
 
 
 def _name_addition(columns: tuple[str, ...]) -> str:
@@ -168,12 +188,12 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
             col = _column(body)
             t.columns[col.name] = col
             for item in body.get("constraints") or ():
-                con = _constraint(unwrap(item)[1], name, col.name)
+                con = _constraint(catalog, unwrap(item)[1], name, col.name)
                 if con:
                     _add_table_constraint(catalog, t, con)
         elif kind == "Constraint":
             _not_null_constraint(t, body)
-            con = _constraint(body, name)
+            con = _constraint(catalog, body, name)
             if con:
                 _add_table_constraint(catalog, t, con)
     for elt in stmt.get("tableElts") or ():
@@ -208,7 +228,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             col = _column(body)
             t.columns[col.name] = col
             for item in body.get("constraints") or ():
-                con = _constraint(unwrap(item)[1], name, col.name)
+                con = _constraint(catalog, unwrap(item)[1], name, col.name)
                 if con:
                     _add_table_constraint(catalog, t, con)
         elif sub == "AT_DropColumn":
@@ -236,7 +256,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             column.not_null = False
         elif sub == "AT_AddConstraint":
             _not_null_constraint(t, unwrap(cmd.get("def"))[1])
-            con = _constraint(unwrap(cmd.get("def"))[1], name)
+            con = _constraint(catalog, unwrap(cmd.get("def"))[1], name)
             if con:
                 _add_table_constraint(catalog, t, con)
         elif sub == "AT_ValidateConstraint" and colname in t.constraints:

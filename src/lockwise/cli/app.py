@@ -213,10 +213,10 @@ def lint(
         fail_input(exc)
         return
     if output_format.value in ("sarif", "github", "markdown", "junit", "gitlab"):
-        from lockwise.lint import _rules
+        from lockwise.lint import rule_index
         from lockwise.report.ci_common import render_ci
 
-        typer.echo(render_ci(output_format.value, reports, _rules(options).rules,
+        typer.echo(render_ci(output_format.value, reports, rule_index(options).rules,
                              fail_on=threshold))
     elif output_format is OutputFormat.json:
         from lockwise.report.json_report import render_json

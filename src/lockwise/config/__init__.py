@@ -349,7 +349,7 @@ def apply_overrides(reports: Sequence[MigrationReport], config: Config,
     `tags` (rule id -> tags) lets `select` name tags."""
     if not config.overrides:
         return
-    from lockwise.lint import _statement_reason
+    from lockwise.lint import statement_reason
 
     tags = tags or {}
     for report in reports:
@@ -370,7 +370,7 @@ def apply_overrides(reports: Sequence[MigrationReport], config: Config,
         for s in report.statements:
             s.findings = [f for f in s.findings if keep(f.rule)]
             s.safety = max((f.safety for f in s.findings), default=Safety.SAFE)
-            s.reason = _statement_reason(s.findings, s.effect)
+            s.reason = statement_reason(s.findings, s.effect)
         report.safety = max((f.safety for f in report.all_findings), default=Safety.SAFE)
         if not report.all_findings:
             report.reason = "every statement is safe"

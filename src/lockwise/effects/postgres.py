@@ -577,6 +577,10 @@ def _add_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
 def _drop_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     col = cmd.get("name", "")
+    # Foreign keys over the column are dropped with it, and dropping one takes ACCESS
+    # EXCLUSIVE on the table at its other end too (as DROP CONSTRAINT; seen by `verify`).
+    for other in _fk_partners(b.ctx.catalog, table, col):
+        b.lock(other, L.ACCESS_EXCLUSIVE)
     b.drops.add(f"column:{table}.{col}")
     for idx in b.ctx.catalog.indexes_on(table):
         if col in idx.columns:
