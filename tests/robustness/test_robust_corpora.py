@@ -1,9 +1,9 @@
 """The corpus run: every migration of every real project in ../shared/corpora is linted without a
 crash and reported. Skips when the corpora are absent.
 
-temporal/mysql and temporal/sqlite: lockwise has no `--dialect` yet, so they are not linted as
-their own dialect; they are still run through the PostgreSQL pipeline to prove that foreign SQL
-ends as parse-error findings (exit 2), never as a crash.
+temporal/mysql is linted with `--dialect mysql`. SQLite has no dialect: temporal/sqlite (and
+temporal/mysql too) are also run through the PostgreSQL pipeline to prove that foreign SQL ends
+as parse-error findings (exit 2), never as a crash.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ POSTGRES_CORPORA = {
 FOREIGN_DIALECTS = ["temporal/mysql", "temporal/sqlite"]
 
 
-def lint_dir(directory: Path) -> tuple[int, dict, str]:
-    result = CliRunner().invoke(app, ["lint", str(directory), "--format", "json"])
+def lint_dir(directory: Path, *flags: str) -> tuple[int, dict, str]:
+    result = CliRunner().invoke(app, ["lint", str(directory), "--format", "json", *flags])
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result.exit_code, json.loads(result.stdout), result.stderr
@@ -80,3 +80,13 @@ def test_single_files_lint_with_their_directory_replayed(corpora: Path, name: st
             raise result.exception
         assert result.exit_code in (0, 1), result.stderr
         assert [m["path"] for m in json.loads(result.stdout)["migrations"]] == [str(path)]
+
+
+def test_mysql_corpus_with_its_dialect(corpora: Path) -> None:
+    directory = corpora / "temporal" / "mysql"
+    if not directory.is_dir():
+        pytest.skip("temporal/mysql is not in the corpora")
+    code, doc, stderr = lint_dir(directory, "--dialect", "mysql")
+    assert code in (0, 1), stderr
+    assert {m["path"] for m in doc["migrations"]} == {str(p) for p in directory.rglob("*.sql")}
+    assert [f for f in all_findings(doc) if f["rule"] == "parse-error"] == []

@@ -33,23 +33,28 @@ from lockwise.lint import LintOptions, lint_migrations
 CORPUS = corpus_files()
 
 
-@scaled(400)
+@scaled(1000)
 @given(migration_sql())
 def test_generated_migration_never_crashes(sql: str) -> None:
     lint_text(sql)
 
 
-@scaled(100)
+@scaled(200)
 @given(st.lists(migration_sql(), min_size=2, max_size=4),
        st.sampled_from(range(11, 19)), st.sampled_from([None, True, False]),
-       st.sampled_from(["substitute", "skip", "error"]))
+       st.sampled_from(["substitute", "skip", "error"]),
+       st.sampled_from(["postgresql", "postgresql", "mysql", "mariadb"]))
 def test_generated_history_never_crashes(texts: list[str], pg_version: int,
-                                         in_tx: bool | None, templates: str) -> None:
-    """Several migrations in a row: the catalog replay sees every statement shape."""
+                                         in_tx: bool | None, templates: str,
+                                         dialect: str) -> None:
+    """Several migrations in a row: the catalog replay sees every statement shape (the MySQL
+    and MariaDB pipelines get the same input, as foreign SQL they must survive)."""
     from lockwise.parse.source import InputError
 
     migrations = [migration_from_text(sql, f"{i:04d}_step.sql") for i, sql in enumerate(texts)]
     options = LintOptions(pg_version=pg_version, assume_in_transaction=in_tx)
+    if hasattr(options, "dialect"):
+        options.dialect = dialect
     if hasattr(options, "templates"):
         options.templates = templates
     try:
@@ -60,14 +65,14 @@ def test_generated_history_never_crashes(texts: list[str], pg_version: int,
     assert [r.migration for r in reports] == migrations
 
 
-@scaled(150)
+@scaled(300)
 @given(st.binary(max_size=2000))
 def test_random_bytes_never_crash(data: bytes) -> None:
     lint_bytes(data)
 
 
 @pytest.mark.skipif(not CORPUS, reason="../shared/corpora is not present")
-@scaled(300)
+@scaled(600)
 @given(st.data())
 def test_mutated_corpus_file_never_crashes(data: st.DataObject) -> None:
     path = data.draw(st.sampled_from(CORPUS), label="corpus file")
@@ -88,20 +93,28 @@ def _check_cli(result, what: str) -> None:
         assert said or "parse-error" in result.stdout, (result.stdout, result.stderr)
 
 
-@scaled(60)
+@scaled(100)
 @given(st.one_of(migration_sql().map(lambda s: s.encode("utf-8")), st.binary(max_size=500)),
        st.sampled_from(["json", "text"]))
 def test_cli_on_fuzzed_file_exits_cleanly(data: bytes, fmt: str) -> None:
+    import os
+
+    cwd = os.getcwd()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "0001_fuzz.sql"
         path.write_bytes(data)
-        result = CliRunner().invoke(app, ["lint", str(path), "--format", fmt])
+        os.chdir(tmp)  # no lockwise.toml / pyproject.toml of the repository applies
+        try:
+            result = CliRunner().invoke(app, ["lint", str(path), "--format", fmt])
+        finally:
+            os.chdir(cwd)
     _check_cli(result, repr(data[:200]))
     if fmt == "json" and result.exit_code in (0, 1):
         doc = json.loads(result.stdout)
         assert len(doc["migrations"]) == 1
-        worst = Safety.parse(doc["safety"])
-        assert (result.exit_code == 1) == (worst >= Safety.REQUIRES_DOWNTIME)
+        levels = [Safety.parse(doc["safety"])] + [
+            Safety.parse(c["safety"]) for c in doc.get("conflicts", ()) if "safety" in c]
+        assert (result.exit_code == 1) == (max(levels) >= Safety.REQUIRES_DOWNTIME)
 
 
 _FLAG_VALUES = {
@@ -116,10 +129,12 @@ _FLAG_VALUES = {
     "--rules-dir": st.sampled_from(["/nonexistent/rules", "fixtures", "."]),
     "--templates": st.sampled_from(["substitute", "skip", "error", "bogus"]),
     "--stdin-filename": st.text(max_size=10),
+    "--dialect": st.sampled_from(["postgresql", "mysql", "mariadb", "sqlite", ""]),
+    "--server-version": st.sampled_from(["8.0.28", "10.11", "5", "x", ""]),
 }
 
 
-@scaled(80)
+@scaled(120)
 @given(st.lists(st.sampled_from(sorted(_FLAG_VALUES)), max_size=4, unique=True).flatmap(
     lambda flags: st.tuples(*(st.tuples(st.just(f), _FLAG_VALUES[f]) for f in flags))),
     st.sampled_from([[], ["--verbose"], ["--no-color"], ["--bogus-flag"], ["-x"]]))
@@ -139,7 +154,7 @@ def test_cli_flag_values_never_crash(pairs: tuple, extra: list[str]) -> None:
     _check_cli(result, " ".join(argv))
 
 
-@scaled(100)
+@scaled(150)
 @given(st.lists(migration_sql(), min_size=1, max_size=4))
 def test_catalog_lookup_indexes_agree_with_full_scans(texts: list[str]) -> None:
     """The catalog's by-table index filing and foreign-key source sets (kept for speed) give
@@ -165,3 +180,53 @@ def test_catalog_lookup_indexes_agree_with_full_scans(texts: list[str]) -> None:
                     and not catalog.has_index_leading_with(t.name, c.columns)]
         assert [(t, c.name) for t, c in catalog.unindexed_foreign_keys(migration.id)] == \
             expected, report
+
+
+_CONFIG_KEYS = ["migrations", "layout", "pg_version", "fail_on", "select", "ignore", "stats",
+                "max_lock_seconds", "assume_in_transaction", "rules_dir", "templates",
+                "no_such_key", "pgversion"]
+_toml_scalar = st.one_of(st.integers(-5, 40), st.booleans(),
+                         st.floats(allow_nan=False, allow_infinity=False, width=32),
+                         st.sampled_from(["safe", "destructive", "plain", "skip", "16", "",
+                                          "nowhere/dir", "drop-column", "x" * 50]),
+                         st.text(max_size=8))
+_toml_value = st.one_of(_toml_scalar, st.lists(_toml_scalar, max_size=3))
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # then a valid TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return repr(value)
+
+
+@scaled(100)
+@given(st.dictionaries(st.sampled_from(_CONFIG_KEYS), _toml_value, max_size=3),
+       st.sampled_from(["lockwise.toml", "pyproject.toml"]),
+       st.one_of(st.just(""), st.sampled_from(["[[tool.lockwise.overrides]]\npath = 3\n",
+                                               "x = [unclosed\n", "[tool.lockwise\n"])))
+def test_config_file_values_never_crash(settings_: dict, filename: str, tail: str) -> None:
+    """A bad value in the configuration is a clear error naming the key (issue 9)."""
+    import os
+
+    table = "[tool.lockwise]\n" if filename == "pyproject.toml" else ""
+    body = table + "".join(f"{k} = {_toml(v)}\n" for k, v in settings_.items()) + tail
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / filename
+        config.write_text(body)
+        sql = Path(tmp) / "0001_ok.sql"
+        sql.write_text("ALTER TABLE t ADD COLUMN c int;\n")
+        os.chdir(tmp)
+        try:
+            result = CliRunner().invoke(app, ["lint", "--config", str(config), str(sql)])
+        finally:
+            os.chdir(cwd)
+    _check_cli(result, body)
+    if result.exit_code == 2 and "config:" in result.stderr:
+        assert str(config) in result.stderr
+        if not tail and "invalid TOML" not in result.stderr:
+            assert any(key in result.stderr for key in settings_), result.stderr

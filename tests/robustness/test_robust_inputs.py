@@ -15,6 +15,12 @@ from lockwise.cli.app import app
 from lockwise.parse.source import MAX_FILE_BYTES
 
 
+@pytest.fixture(autouse=True)
+def _outside_the_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exit codes below are lockwise's defaults: no lockwise.toml of the checkout applies."""
+    monkeypatch.chdir(tmp_path)
+
+
 def run(*args: str, stdin: bytes | None = None):
     result = CliRunner().invoke(app, ["lint", *args], input=stdin)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -269,3 +275,16 @@ def test_select_into_regression() -> None:
 def test_stdin_with_binary_input_is_a_clear_error() -> None:
     result = run("--stdin", "--stdin-filename", "piped.sql", stdin=b"\x00\x01\x02")
     assert result.exit_code == 2 and "piped.sql:1:1: binary file" in result.stderr
+
+
+def test_mysql_lockwise_comment_is_not_a_lock_clause_regression() -> None:
+    """Fuzz: in the MySQL pipeline `-- lockwise: ignore[...]` inside a statement was read as a
+    `LOCK=WISE` clause and crashed with ValueError."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    sql = "ALTER TABLE users DROP COLUMN id\n-- lockwise: ignore[drop-column] reason: unused;\n"
+    for dialect in ("mysql", "mariadb"):
+        reports = lint_migrations([migration_from_text(sql, "0001_x.sql")],
+                                  LintOptions(dialect=dialect))
+        assert len(reports[0].statements) == 1

@@ -101,6 +101,27 @@ def test_preflight_command(pg_db: str, tmp_path: Path) -> None:
     assert "no data problems found by 2 read-only checks" in result.stdout
 
 
+def _running_postmaster(tmp: Path) -> int | None:
+    """The pid of the server once it accepts connections (initdb's standalone backends write
+    a postmaster.pid too, with a negative pid, and remove it again)."""
+    for pid_file in tmp.glob("lockwise-pg-*/postmaster.pid"):
+        try:
+            lines = pid_file.read_text().splitlines()
+        except FileNotFoundError:
+            continue
+        if len(lines) >= 8 and int(lines[0]) > 0 and lines[7].strip() == "ready":
+            return int(lines[0])
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
 def test_ctrl_c_stops_the_server_and_removes_its_directory(tmp_path: Path) -> None:
     """Interrupted mid-run, verify stops the embedded server and deletes its data directory."""
     root = write_migrations(tmp_path / "m", [
@@ -116,13 +137,11 @@ def test_ctrl_c_stops_the_server_and_removes_its_directory(tmp_path: Path) -> No
         # A terminal's Ctrl-C: SIGINT with Python's default handler (not inherited as ignored).
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
-        pid_file = None
-        while pid_file is None and proc.poll() is None:
-            found = list(tmp.glob("lockwise-pg-*/postmaster.pid"))
-            pid_file = found[0] if found else None
+        postmaster = None
+        while postmaster is None and proc.poll() is None:
+            postmaster = _running_postmaster(tmp)
             time.sleep(0.05)
-        assert pid_file is not None, proc.communicate()
-        postmaster = abs(int(pid_file.read_text().split()[0]))
+        assert postmaster is not None, proc.communicate()
         time.sleep(1.0)  # inside the run by now: creating the database or running migrations
         os.killpg(proc.pid, signal.SIGINT)
         proc.communicate(timeout=120)
@@ -131,7 +150,12 @@ def test_ctrl_c_stops_the_server_and_removes_its_directory(tmp_path: Path) -> No
             proc.kill()
     assert proc.returncode == 130
     assert list(tmp.glob("lockwise-pg-*")) == []
-    assert not Path(f"/proc/{postmaster}").exists()
+    # pg_ctl stop returns once the pid file is gone; the process itself may take a moment
+    # more to exit (and, orphaned, stays a zombie until init reaps it).
+    deadline = time.monotonic() + 30
+    while _alive(postmaster) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(postmaster)
 
 
 def test_lemmy_prefix_up_down_up(corpora: Path, run_verify) -> None:

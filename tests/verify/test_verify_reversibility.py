@@ -192,7 +192,8 @@ def test_model_agrees_on_dropping_a_foreign_key_column(tmp_path: Path, run_verif
         ("t", "CREATE TABLE p (id int PRIMARY KEY);\n"
               "CREATE TABLE c (id int PRIMARY KEY, p_id int REFERENCES p);",
          "DROP TABLE c;\nDROP TABLE p;"),
-        ("drop", "ALTER TABLE c DROP COLUMN p_id;", "ALTER TABLE c ADD COLUMN p_id int REFERENCES p;"),
+        ("drop", "ALTER TABLE c DROP COLUMN p_id;",
+         "ALTER TABLE c ADD COLUMN p_id int REFERENCES p;"),
     ])
     result = run_verify(root)
     (check,) = result.results[1].checks

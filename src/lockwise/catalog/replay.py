@@ -46,7 +46,8 @@ def _column(col: dict) -> Column:
 def _is_null(expr: dict | None) -> bool:
     """A bare NULL: as a default, PostgreSQL stores no default at all for it (no pg_attrdef
     row), in CREATE TABLE as in ALTER COLUMN SET DEFAULT."""
-    return bool(unwrap(expr)[1].get("isnull")) if unwrap(expr)[0] == "A_Const" else False
+    kind, body = unwrap(expr)
+    return kind == "A_Const" and bool(body.get("isnull"))
 
 
 def _columns_read(node: object) -> tuple[str, ...]:
@@ -89,8 +90,8 @@ def _default_constraint_name(catalog: Catalog, table: str, columns: tuple[str, .
     """The name PostgreSQL gives an unnamed constraint on `table` (qualified): the table name,
     then every column (UNIQUE, FOREIGN KEY: `t_a_b_key`), the one column a CHECK reads, or
     none (PRIMARY KEY), then a label; shortened to fit as PostgreSQL does, and with a number
-    after the label (`t_check1`) while the name is taken in the schema."""
-    schema, table_name = table.split(".", 1)
+    after the label (`t_check1`) while the name is taken (see _name_taken)."""
+    table_name = table.split(".", 1)[1]
     label = {"primary": "pkey", "unique": "key", "foreign": "fkey", "check": "check",
              "exclude": "excl"}[kind]
     addition = _name_addition(columns) if kind != "primary" and columns else None
@@ -99,21 +100,26 @@ def _default_constraint_name(catalog: Catalog, table: str, columns: tuple[str, .
     number = 0
     while True:
         name = _object_name(table_name, addition, f"{label}{number or ''}")
-        if not _name_taken(catalog, schema, name, relation):
+        if not _name_taken(catalog, table, name, relation):
             return name
         number += 1
 
 
-def _name_taken(catalog: Catalog, schema: str, name: str, relation: bool) -> bool:
-    """Whether a constraint in `schema` (any table) has `name`, or with `relation` also a
-    table, index or sequence there (as far as the catalog knows the schema)."""
-    qualified = f"{schema}.{name}"
-    if relation and (qualified in catalog.indexes or qualified in catalog.tables
-                     or qualified in catalog.sequences):
+def _name_taken(catalog: Catalog, table: str, name: str, relation: bool) -> bool:
+    """Whether `name` is taken for a new constraint on `table`: by a constraint of that table,
+    or, for one with an index (`relation`), by a table, index or sequence of its schema.
+
+    PostgreSQL also refuses a name that a constraint of another table in the schema has
+    (e.g. a table renamed away keeps its CHECK `t_b_check`); looking through every table for
+    every unnamed constraint would make long histories quadratic, so that rare case is left
+    out (the replay then keeps PostgreSQL's unnumbered name).
+    """
+    t = catalog.tables.get(table)
+    if t is not None and name in t.constraints:
         return True
-    prefix = f"{schema}."
-    return any(name in t.constraints for key, t in catalog.tables.items()
-               if key.startswith(prefix))
+    qualified = f"{table.split('.', 1)[0]}.{name}"
+    return relation and (qualified in catalog.indexes or qualified in catalog.tables
+                         or qualified in catalog.sequences)
 
 
 def _name_addition(columns: tuple[str, ...]) -> str:
@@ -397,10 +403,14 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             for key in [k for k in catalog.tables if k.startswith(schema + ".")]:
                 del catalog.tables[key]
             # The indexes of its tables go with them (also of tables the catalog never
-            # knew: an index lives in its table's schema).
+            # knew: an index lives in its table's schema), and its types and sequences.
             for key in [k for k, i in catalog.indexes.items()
                         if i.table.startswith(schema + ".")]:
                 del catalog.indexes[key]
+            for key in [k for k in catalog.enums if k.startswith(schema + ".")]:
+                del catalog.enums[key]
+            catalog.types = {k for k in catalog.types if not k.startswith(schema + ".")}
+            catalog.sequences = {k for k in catalog.sequences if not k.startswith(schema + ".")}
 
 
 def _create_function(catalog: Catalog, stmt: dict) -> None:

@@ -1,7 +1,8 @@
 """The machine profile: how fast this server scans, rewrites, sorts and updates.
 
-Defaults describe a small cloud VM (2 vCPU, SSD, table cached in memory or on fast storage);
-`lockwise calibrate` measures the real ones (docs/cost-model.md lists every constant).
+Defaults are a rounded `lockwise calibrate` run on a small cloud VM (2 vCPU, tables read from
+the OS cache, PostgreSQL 18 with default settings); `lockwise calibrate` measures your own
+(docs/cost-model.md lists every constant).
 """
 
 from __future__ import annotations
@@ -19,37 +20,37 @@ VERSION = 1
 @dataclass(frozen=True, slots=True)
 class MachineProfile:
     #: Sequential heap scan with a per-row check (validation, FK, SET NOT NULL), MB/s of heap.
-    scan_mb_s: float = 400.0
+    scan_mb_s: float = 750.0
     #: Table rewrite (read old heap, write new heap and WAL), MB/s of heap + TOAST.
-    rewrite_mb_s: float = 60.0
+    rewrite_mb_s: float = 40.0
     #: Rewrite that copies tuples unchanged (VACUUM FULL, CLUSTER, SET LOGGED/UNLOGGED).
     copy_mb_s: float = 90.0
     #: Rewrite with a volatile default (gen_random_uuid(), random()): rows computed per second.
-    volatile_default_rows_s: float = 500_000.0
+    volatile_default_rows_s: float = 100_000.0
     #: B-tree build: sorting and loading, per row (8-byte key), excluding the heap scan.
-    index_build_rows_s: float = 1_500_000.0
+    index_build_rows_s: float = 2_000_000.0
     #: B-tree build on input already in key order (pg_stats.correlation +-1), per row.
-    index_build_sorted_rows_s: float = 4_000_000.0
+    index_build_sorted_rows_s: float = 3_500_000.0
     #: B-tree build: extra cost per key byte beyond the row cost, MB/s of key data.
-    index_key_mb_s: float = 40.0
+    index_key_mb_s: float = 15.0
     #: CREATE INDEX CONCURRENTLY takes this many times a plain build (two scans, a validation).
-    concurrent_index_factor: float = 1.8
+    concurrent_index_factor: float = 1.5
     #: UPDATE: rows per second of a table with one index (its primary key), row bytes
     #: charged at rewrite_mb_s on top.
-    update_rows_s: float = 200_000.0
+    update_rows_s: float = 230_000.0
     #: UPDATE: entries per second inserted into each further index (8-byte key); new row
     #: versions rarely fit their page, so updates are not HOT and every index gets an entry.
-    index_insert_rows_s: float = 100_000.0
+    index_insert_rows_s: float = 180_000.0
     #: UPDATE: extra index insertion cost per key byte beyond 8, MB/s of key data.
-    index_insert_key_mb_s: float = 4.0
+    index_insert_key_mb_s: float = 2.2
     #: DELETE: rows marked deleted per second.
-    delete_rows_s: float = 1_200_000.0
+    delete_rows_s: float = 1_000_000.0
     #: UPDATE/DELETE with a WHERE: rows per second found through an index (a batch).
-    lookup_rows_s: float = 1_000_000.0
+    lookup_rows_s: float = 5_000_000.0
     #: Foreign key validation: referencing rows checked per second (the anti-join).
-    fk_check_rows_s: float = 1_500_000.0
+    fk_check_rows_s: float = 4_000_000.0
     #: Fixed cost of any statement: parse, catalog updates, commit.
-    statement_overhead_s: float = 0.003
+    statement_overhead_s: float = 0.002
     #: Where the numbers come from: "defaults" or the calibration run that measured them.
     source: str = "defaults"
 

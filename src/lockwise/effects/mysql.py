@@ -168,7 +168,7 @@ _COMMAND_ALTER = [
     (re.compile(r"\bCOMMENT\s*=", re.I), "set_table_comment"),
     (re.compile(r"\bAUTO_INCREMENT\s*=", re.I), "set_auto_increment"),
 ]
-_CLAUSE = re.compile(r"\b(ALGORITHM|LOCK)\s*=?\s*(\w+)", re.I)
+_CLAUSE = re.compile(r"\b(ALGORITHM|LOCK)\b\s*=?\s*(\w+)", re.I)  # not "lockwise: ..."
 
 
 def _requested(sql: str) -> tuple[str, str]:

@@ -171,6 +171,6 @@ def algorithm_allowed(requested: str, best: str, flavour: str) -> bool:
 
 def lock_allowed(requested: str, weakest: str) -> bool:
     """Whether `LOCK=requested` is accepted when the operation needs at least `weakest`."""
-    if requested in ("", "DEFAULT"):
-        return True
+    if requested in ("", "DEFAULT") or requested not in LOCKS or weakest not in LOCKS:
+        return True  # an unknown value is the server's error to report, not a crash here
     return LOCKS.index(requested) >= LOCKS.index(weakest)

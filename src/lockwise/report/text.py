@@ -105,19 +105,17 @@ def _plain(text: str) -> str:
 def _render_plain(reports: Sequence[MigrationReport], out: TextIO, verbose: bool) -> None:
     """The same report without rich: importing rich costs more than linting a small file, and
     pre-commit hooks and CI logs are not terminals."""
-    lines: list[str] = []
     counts = {s: 0 for s in Safety}
-    for r in reports:
+    for r in reports:  # one write per migration: a 10,000-file report is never held whole
         counts[r.safety] += 1
-        lines.append(f"{r.migration.path}  [{r.safety.label}] {r.reason}"
-                     f"{_migration_estimate(r)}")
+        lines = [f"{r.migration.path}  [{r.safety.label}] {r.reason}{_migration_estimate(r)}"]
         for f in r.findings:
             lines.extend(text for text, _ in _finding_lines(f))
         for s in r.statements:
             lines.extend(text for text, _ in _statement_lines(s, verbose))
+        out.write("".join(_plain(line) + "\n" for line in lines))
     summary = ", ".join(f"{n} {s.label}" for s, n in counts.items() if n)
-    lines.append(f"{len(reports)} migration(s): {summary or 'nothing to lint'}")
-    out.write("".join(_plain(line) + "\n" for line in lines))
+    out.write(f"{len(reports)} migration(s): {summary or 'nothing to lint'}\n")
 
 
 def render_text(reports: Sequence[MigrationReport], out: TextIO, *, verbose: bool = False,
