@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -70,7 +70,7 @@ class SqlDialect(str, Enum):
     mariadb = "mariadb"
 
 
-def _server_version(value: Optional[str]) -> Optional[str]:
+def _server_version(value: str | None) -> str | None:
     if value is None:
         return None
     from lockwise.effects.mysql import parse_server_version
@@ -85,9 +85,9 @@ def _server_version(value: Optional[str]) -> Optional[str]:
 @app.command()
 def lint(
     ctx: typer.Context,
-    paths: Annotated[Optional[list[Path]], typer.Argument(
+    paths: Annotated[list[Path] | None, typer.Argument(
         help="Migration directories or files (default: current directory).")] = None,
-    layout: Annotated[Optional[str], typer.Option(
+    layout: Annotated[str | None, typer.Option(
         help="Force a layout: plain, golang-migrate, diesel, sqlx, flyway, prisma, dbmate, "
              "sqitch.")] = None,
     output_format: Annotated[OutputFormat, typer.Option(
@@ -96,18 +96,18 @@ def lint(
         help="Target PostgreSQL major version (11-18).", callback=_pg_version)] = 16,
     dialect: Annotated[SqlDialect, typer.Option(
         help="SQL dialect of the migrations.")] = SqlDialect.postgresql,
-    server_version: Annotated[Optional[str], typer.Option(
+    server_version: Annotated[str | None, typer.Option(
         help="MySQL/MariaDB server version, e.g. 8.0.28 or 10.11 (default 8.4 / 10.11).",
         callback=_server_version)] = None,
     fail_on: Annotated[str, typer.Option(
         help="Exit 1 when a migration is at or above this level.")] = "requires-downtime",
-    rules_dir: Annotated[Optional[list[Path]], typer.Option(
+    rules_dir: Annotated[list[Path] | None, typer.Option(
         help="Extra folder of rule files (repeatable).")] = None,
-    select: Annotated[Optional[list[str]], typer.Option(
+    select: Annotated[list[str] | None, typer.Option(
         help="Only these rule ids or tags (repeatable).")] = None,
-    ignore: Annotated[Optional[list[str]], typer.Option(
+    ignore: Annotated[list[str] | None, typer.Option(
         help="Skip these rule ids (repeatable).")] = None,
-    assume_in_transaction: Annotated[Optional[bool], typer.Option(
+    assume_in_transaction: Annotated[bool | None, typer.Option(
         "--assume-in-transaction/--assume-no-transaction",
         help="Whether the runner wraps each migration in a transaction (default: by layout).",
     )] = None,
@@ -117,7 +117,7 @@ def lint(
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Show every statement's locks, not only those with findings.")
     ] = False,
-    color: Annotated[Optional[bool], typer.Option("--color/--no-color")] = None,
+    color: Annotated[bool | None, typer.Option("--color/--no-color")] = None,
     config_file: Annotated[Path | None, typer.Option(
         "--config", help="Config file (default: nearest lockwise.toml or pyproject.toml with "
         "[tool.lockwise], from the working directory up).")] = None,
@@ -251,7 +251,7 @@ def _lint_conflicts(migrations, reports, pg_version, comparison, only, paths,  #
 
 @app.command("rules")
 def list_rules(
-    rules_dir: Annotated[Optional[list[Path]], typer.Option(help="Extra rule folders.")] = None,
+    rules_dir: Annotated[list[Path] | None, typer.Option(help="Extra rule folders.")] = None,
 ) -> None:
     """List the rule catalog."""
     from lockwise.rules.loader import load_rules
@@ -267,7 +267,7 @@ def list_rules(
 
 @app.command()
 def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. set-not-null.")],
-            rules_dir: Annotated[Optional[list[Path]], typer.Option()] = None) -> None:
+            rules_dir: Annotated[list[Path] | None, typer.Option()] = None) -> None:
     """Print a rule's documentation and examples."""
     from lockwise.report.rule_docs import rule_markdown
     from lockwise.rules.loader import load_rules
@@ -293,6 +293,6 @@ def main() -> None:
         sys.exit(130)
 import lockwise.cli.cost_cmds  # noqa: E402,F401
 import lockwise.cli.executor_cmds  # noqa: E402,F401
+import lockwise.cli.fix_cmds  # noqa: E402,F401
 import lockwise.cli.graph_cmds  # noqa: E402,F401
 import lockwise.cli.verify_cmds  # noqa: E402,F401
-import lockwise.cli.fix_cmds  # noqa: E402,F401
