@@ -247,7 +247,7 @@ def main() -> int:
 
     from lockwise.db.scratch import scratch_server
 
-    with scratch_server() as admin:
+    with scratch_server(durable=True) as admin:
         if args.profile:
             profile = load_profile(args.profile)
         else:

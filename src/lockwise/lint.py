@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import apply_statement
@@ -36,6 +37,9 @@ from lockwise.rules.directives import Directive, parse_directive
 from lockwise.rules.engine import RuleIndex, render
 from lockwise.rules.loader import load_rules
 from lockwise.rules.model import Rule
+
+if TYPE_CHECKING:
+    from lockwise.cost.hook import CostTracker
 
 #: Layouts whose tools wrap each migration in a transaction unless told otherwise.
 #: golang-migrate sends a file as one multi-statement query: an implicit transaction block.
@@ -241,7 +245,7 @@ def migration_report(migration: Migration, reports: list[StatementReport],
     return MigrationReport(migration, reports, migration_findings, safety, reason)
 
 
-def _cost_tracker(options: LintOptions):
+def _cost_tracker(options: LintOptions) -> CostTracker | None:
     """Duration estimates, only when a stats file was given (lockwise.cost stays unloaded)."""
     if options.stats is None:
         return None

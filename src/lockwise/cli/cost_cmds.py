@@ -76,7 +76,7 @@ def calibrate_command(
 
             failure: CalibrationError | None = None
             try:
-                with scratch_server() as uri:
+                with scratch_server(durable=True) as uri:
                     say("started an embedded PostgreSQL")
                     try:
                         result = run_calibration(uri, rows, say)

