@@ -188,3 +188,22 @@ def test_temporal_mysql_corpus_lints_cleanly(corpora: Path) -> None:
     reports = lint_migrations(migrations, LintOptions(dialect="mysql"))
     assert len(reports) == len(migrations) > 40
     assert not [f for r in reports for f in r.all_findings if f.rule == "parse-error"]
+
+
+def test_dialect_and_server_version_from_config(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "1_a.sql").write_text(SETUP)
+    (tmp_path / "m" / "2_b.sql").write_text("ALTER TABLE t DROP COLUMN m, ALGORITHM=INSTANT;")
+    config = tmp_path / "lockwise.toml"
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    config.write_text('dialect = "mysql"\nserver_version = "8.0.28"\nmigrations = ["m"]\n')
+    old = runner.invoke(app, ["lint", "-f", "json"])
+    rules = [f["rule"] for m in json.loads(old.stdout)["migrations"]
+             for s in m["statements"] for f in s["findings"]]
+    assert "mysql-algorithm-not-supported" in rules  # INSTANT DROP COLUMN needs 8.0.29
+    newer = runner.invoke(app, ["lint", "-f", "json", "--server-version", "8.0.29"])
+    assert "mysql-algorithm-not-supported" not in newer.stdout  # the flag wins over config
+    config.write_text('dialect = "oracle"\n')
+    bad = runner.invoke(app, ["lint", "m"])
+    assert bad.exit_code == 2 and "`dialect` must be one of" in bad.stderr

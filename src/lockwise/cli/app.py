@@ -157,6 +157,9 @@ def lint(
     assume_in_transaction = pick(ctx, "assume_in_transaction", assume_in_transaction,
                                  cfg.assume_in_transaction)
     templates = TemplatesMode(pick(ctx, "templates", templates, cfg.templates))
+    dialect = SqlDialect(pick(ctx, "dialect", dialect, cfg.dialect))
+    server_version = pick(ctx, "server_version", server_version, cfg.server_version)
+    profile_file = pick(ctx, "profile_file", profile_file, cfg.profile)
     paths = paths or cfg.migrations or None
     threshold = _safety(fail_on)
     try:

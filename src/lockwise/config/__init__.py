@@ -57,6 +57,9 @@ KEYS: dict[str, str] = {
     "assume_in_transaction": "true or false",
     "rules_dir": "a path or a list of paths",
     "templates": "substitute, skip or error",
+    "dialect": "postgresql, mysql or mariadb",
+    "server_version": "a MySQL/MariaDB server version such as \"8.0.29\"",
+    "profile": "a path to a machine profile from `lockwise calibrate`",
 }
 OVERRIDE_KEYS = {"path", "select", "ignore", "fail_on"}
 
@@ -92,6 +95,9 @@ class Config:
     assume_in_transaction: bool | None = None
     rules_dir: list[Path] = field(default_factory=list)
     templates: str | None = None
+    dialect: str | None = None
+    server_version: str | None = None
+    profile: Path | None = None
 
     @property
     def root(self) -> Path:
@@ -215,7 +221,9 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
     """Validate a settings table into a Config."""
     from lockwise.discover.layouts import LAYOUTS
     from lockwise.effects.context import SUPPORTED_PG_VERSIONS
+    from lockwise.effects.mysql import parse_server_version
     from lockwise.parse.templates import MODES
+    from lockwise.rules.loader import DIALECTS
 
     r = _Reader(path, table)
     r.unknown(raw, KEYS, table)
@@ -255,6 +263,21 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
             config.templates = value
         elif key == "overrides":
             config.overrides = _overrides(r, value, table)
+        elif key == "dialect":
+            if value not in DIALECTS:
+                raise r.bad(key, value, f"one of {', '.join(DIALECTS)}")
+            config.dialect = value
+        elif key == "server_version":
+            try:
+                parse_server_version(value if isinstance(value, str) else "")
+            except ValueError:
+                raise r.bad(key, value, "a version string such as \"8.0.29\" or \"10.11\"")\
+                    from None
+            config.server_version = value
+        elif key == "profile":
+            if not isinstance(value, str):
+                raise r.bad(key, value, "a path (string)")
+            config.profile = r.paths(key, value)[0]
     return config
 
 
