@@ -186,6 +186,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
                       if (d := parse_directive(c, stmt.span)) and not d.file_level]
         all_directives.extend(directives)
         ctx.in_transaction = session.in_transaction
+        ctx.watch_literals = bool(session.tx_enum_values) and session.in_transaction
         try:
             effect = compute_effect(stmt.tree, ctx)
         except RecursionError:  # thousands of nested expressions: report, do not crash

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from lockwise.core.types import Migration
-from lockwise.discover import discover, migration_from_text
+from lockwise.discover import discover, file_key, migration_from_text
 from lockwise.parse.source import InputError, decode_sql
 
 
@@ -23,26 +23,26 @@ def collect(paths: list[Path], layout: str | None) -> tuple[list[Migration], set
     """
     migrations: list[Migration] = []
     only: set[str] | None = None
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for path in paths:
         if path.is_file():
             parent_migrations = _directory_context(path, layout)
-            target = path.resolve()
-            match = [m for m in parent_migrations if m.path.resolve() == target or
-                     (m.down_path is not None and m.down_path.resolve() == target)]
+            target = file_key(path)
+            match = [m for m in parent_migrations if file_key(m.path) == target or
+                     (m.down_path is not None and file_key(m.down_path) == target)]
             if match:
                 only = set() if only is None else only
                 only.update(m.id for m in match)
                 for m in parent_migrations:
-                    if m.path.resolve() not in seen:
-                        seen.add(m.path.resolve())
+                    if file_key(m.path) not in seen:
+                        seen.add(file_key(m.path))
                         migrations.append(m)
                 continue
         found = discover(path, layout)
         only = _all_of(found, only)
         for m in found:
-            if m.path.resolve() not in seen:
-                seen.add(m.path.resolve())
+            if file_key(m.path) not in seen:
+                seen.add(file_key(m.path))
                 migrations.append(m)
     return migrations, only
 
@@ -64,6 +64,6 @@ def _directory_context(path: Path, layout: str | None) -> list[Migration]:
             found = discover(candidate, layout)
         except InputError:
             continue
-        if any(m.path.resolve() == path.resolve() for m in found):
+        if any(file_key(m.path) == file_key(path) for m in found):
             return found
     return []

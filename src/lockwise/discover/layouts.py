@@ -6,6 +6,7 @@ Auto-detection tries them in order; `--layout` forces one.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -232,6 +233,12 @@ def detect_layout(directory: Path) -> str:
         if layout.detect(directory):
             return layout.name
     return "plain"
+
+
+def file_key(path: Path) -> str:
+    """The same string for every spelling of a path (./a/../b.sql and b.sql), without the
+    file-system calls of Path.resolve(): cheap enough to use per migration."""
+    return os.path.abspath(path)
 
 
 def migration_from_text(sql: str, filename: str = "<stdin>") -> Migration:

@@ -21,6 +21,9 @@ class Context:
     new_tables: set[str] = field(default_factory=set)
     in_transaction: bool = False
     session_timezone_utc: bool = False
+    #: Collect the string constants of each statement (Effect.literals): set while an enum
+    #: value added in the open transaction could be used too early.
+    watch_literals: bool = False
 
     def table_is_new(self, table: str) -> bool:
         return table in self.new_tables

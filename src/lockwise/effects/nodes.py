@@ -114,12 +114,16 @@ def function_names(expr: object) -> list[str]:
 
 def relations_in(node: object) -> list[str]:
     """Qualified names of every table referenced through a RangeVar below `node`."""
+    ctes: set[str] = set()
+    found: list[dict] = []
+    for kind, body in walk(node):  # one pass: CTE names and relations, filtered after
+        if kind == "CommonTableExpr":
+            ctes.add(body.get("ctename"))
+        elif kind == "RangeVar" and body.get("relname"):
+            found.append(body)
     seen: dict[str, None] = {}
-    ctes = {body.get("ctename") for kind, body in walk(node) if kind == "CommonTableExpr"}
-    for kind, body in walk(node):
-        if kind == "RangeVar" and body.get("relname") and not (
-            body.get("schemaname") is None and body.get("relname") in ctes
-        ):
+    for body in found:
+        if not (body.get("schemaname") is None and body.get("relname") in ctes):
             seen.setdefault(range_var(body)[0], None)
     return list(seen)
 

@@ -1353,7 +1353,9 @@ def compute_effect(tree: dict, ctx: Context) -> Effect:
         b.act("other", node=kind)
     else:
         handler(b, body)
-    if kind != "AlterEnumStmt":  # the value ADD VALUE names is not a use of it
+    # Only needed to spot a use of an enum value added earlier in the same transaction; the
+    # walk over the whole tree is skipped when no such value exists.
+    if ctx.watch_literals and kind != "AlterEnumStmt":  # ADD VALUE's own value is no use of it
         b.literals.update(str(v["sval"]["sval"]) for k, v in walk(body)
                           if k == "A_Const" and isinstance(v.get("sval"), dict)
                           and "sval" in v["sval"])

@@ -25,17 +25,18 @@ def histories(migrations: Sequence[Migration], paths: Sequence[Path],
     if len(paths) <= 1:
         return [list(migrations)]
     from lockwise.cli.inputs import collect
+    from lockwise.discover import file_key
 
     groups: list[list[Migration]] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for path in paths:
         found, _ = collect([path], layout)
-        members = {m.path.resolve() for m in found} - seen
+        members = {file_key(m.path) for m in found} - seen
         seen |= members
-        group = [m for m in migrations if m.path.resolve() in members]
+        group = [m for m in migrations if file_key(m.path) in members]
         if group:
             groups.append(group)
-    rest = [m for m in migrations if m.path.resolve() not in seen]
+    rest = [m for m in migrations if file_key(m.path) not in seen]
     return groups + ([rest] if rest else [])
 
 
