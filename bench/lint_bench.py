@@ -51,10 +51,16 @@ class Sample:
     code: int
 
 
+#: As users run it: Python may write and reuse its bytecode cache. Some shells (and CI images)
+#: set PYTHONDONTWRITEBYTECODE, which makes every run compile lockwise from source again.
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def measure(cmd: list[str], cwd: Path | None = None) -> Sample:
     """Run `cmd` once; its own wall time, CPU time and peak RSS (not the benchmark's)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=_ENV)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
