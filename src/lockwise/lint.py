@@ -31,7 +31,7 @@ from lockwise.effects.identifiers import identifier_facts
 from lockwise.effects.locks import blocks_text
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.session import Session
-from lockwise.parse.postgres import TOO_DEEP
+from lockwise.parse.postgres import TOO_DEEP, ParsedFile
 from lockwise.parse.templates import parse_templated
 from lockwise.rules.directives import Directive, parse_directive
 from lockwise.rules.engine import RuleIndex, render
@@ -170,14 +170,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
             "migration_no_transaction": migration.no_transaction}
     migration_findings: list[Finding] = []
     all_directives: list[Directive] = list(file_directives)
-
-    for problem in parsed.problems:
-        migration_findings += judge.judge(
-            {**base, "action": "parse_error", "message": problem.message}, problem.span, None)
-    for skipped in parsed.skipped:
-        migration_findings += judge.judge(
-            {**base, "action": skipped.kind.replace("-", "_"), "text": skipped.text},
-            skipped.span, None)
+    migration_findings += input_findings(judge, parsed, base)
 
     reports: list[StatementReport] = []
     costs = _cost_tracker(options)
@@ -255,6 +248,19 @@ def _cost_tracker(options: LintOptions) -> CostTracker | None:
 
     return CostTracker(options.stats, options.profile or DEFAULT_PROFILE,
                        options.max_lock_seconds)
+
+
+def input_findings(judge: Judge, parsed: ParsedFile, base: dict) -> list[Finding]:
+    """Findings about the file's text rather than its statements: SQL the parser rejects,
+    client-side commands (psql meta-commands, COPY data, DELIMITER) that were skipped."""
+    out: list[Finding] = []
+    for problem in parsed.problems:
+        out += judge.judge({**base, "action": "parse_error", "message": problem.message},
+                           problem.span, None)
+    for skipped in parsed.skipped:
+        out += judge.judge({**base, "action": skipped.kind.replace("-", "_"),
+                            "text": skipped.text}, skipped.span, None)
+    return out
 
 
 def has_batch_directive(stmt: Statement) -> bool:

@@ -21,6 +21,7 @@ from lockwise.lint import (
     effect_facts,
     end_span,
     has_batch_directive,
+    input_findings,
     migration_report,
     statement_reason,
     strategy_for,
@@ -49,13 +50,7 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
             "server_version": ".".join(map(str, session.version))}
     migration_findings: list[Finding] = []
     directives = list(file_directives)
-    for problem in parsed.problems:
-        migration_findings += judge.judge(
-            {**base, "action": "parse_error", "message": problem.message}, problem.span, None)
-    for skipped in parsed.skipped:
-        migration_findings += judge.judge(
-            {**base, "action": skipped.kind.replace("-", "_"), "text": skipped.text},
-            skipped.span, None)
+    migration_findings += input_findings(judge, parsed, base)
     reports: list[StatementReport] = []
     for stmt in parsed.statements:
         stmt_directives = [d for c in stmt.leading_comments
