@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from lockwise.core.types import Finding, LockMode, MigrationReport, StatementReport
+from lockwise.core.types import Finding, LockMode, MigrationReport, Safety, StatementReport
 
 
 def display_path(path: Path) -> str:
@@ -68,6 +68,14 @@ def strongest_locks(report: MigrationReport) -> dict[str, LockMode]:
             if rel not in out or mode > out[rel]:
                 out[rel] = mode
     return dict(sorted(out.items()))
+
+
+def level(safety: Safety, fail_on: Safety, *, info: str) -> str:
+    """How loudly a CI format reports a finding: `error` at or above the threshold, `info`
+    (each format's own word for it) for safe findings, `warning` in between."""
+    if safety >= fail_on:
+        return "error"
+    return info if safety == Safety.SAFE else "warning"
 
 
 def total(values: Sequence[float | None]) -> float | None:

@@ -10,15 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lockwise.core.types import MigrationReport, Safety
-from lockwise.report.ci_common import display_path, located_findings
-
-
-def command_level(safety: Safety, fail_on: Safety) -> str:
-    if safety >= fail_on:
-        return "error"
-    if safety == Safety.SAFE:
-        return "notice"
-    return "warning"
+from lockwise.report.ci_common import display_path, level, located_findings
 
 
 def _escape_data(text: str) -> str:
@@ -42,7 +34,8 @@ def render_github(reports: Sequence[MigrationReport], *, fail_on: Safety) -> str
         props.append(("title", f"lockwise {f.rule} [{f.safety.label}]"))
         message = f.message if not f.instead else f"{f.message}\nInstead:\n{f.instead}"
         head = ",".join(f"{key}={_escape_property(value)}" for key, value in props)
-        lines.append(f"::{command_level(f.safety, fail_on)} {head}::{_escape_data(message)}")
+        command = level(f.safety, fail_on, info="notice")
+        lines.append(f"::{command} {head}::{_escape_data(message)}")
     worst = max((r.safety for r in reports), default=Safety.SAFE)
     summary = (f"lockwise: {len(reports)} migration(s), {len(lines)} finding(s), worst "
                f"{worst.label} (fail on {fail_on.label})")

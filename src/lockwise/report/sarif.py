@@ -13,21 +13,13 @@ from collections.abc import Sequence
 
 from lockwise import __version__
 from lockwise.core.types import MigrationReport, Safety
-from lockwise.report.ci_common import display_path, fingerprint, located_findings
+from lockwise.report.ci_common import display_path, fingerprint, level, located_findings
 from lockwise.rules.model import Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 #: Where the repository's rule documentation is browsed; rule help links point below it.
 REPOSITORY_URL = "https://github.com/lockwise/lockwise"
 RULE_DOCS_URL = REPOSITORY_URL + "/blob/main/docs/rules/{id}.md"
-
-
-def level(safety: Safety, fail_on: Safety) -> str:
-    if safety >= fail_on:
-        return "error"
-    if safety == Safety.SAFE:
-        return "note"
-    return "warning"
 
 
 def _generic(template: str) -> str:
@@ -47,7 +39,7 @@ def _rule_descriptor(rule: Rule, fail_on: Safety) -> dict:
                  "markdown": f"**{rule.title}**\n\n{rule.why}\n\nInstead:\n\n```sql\n"
                              f"{help_text}\n```"},
         "helpUri": RULE_DOCS_URL.format(id=rule.id),
-        "defaultConfiguration": {"level": level(rule.safety, fail_on)},
+        "defaultConfiguration": {"level": level(rule.safety, fail_on, info="note")},
         "properties": {"safety": rule.safety.label, "tags": ["postgresql", "migration",
                                                              *rule.tags]},
     }
@@ -83,7 +75,7 @@ def render_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule], *,
         text = f.message if not f.instead else f"{f.message}\nInstead:\n{f.instead}"
         result = {
             "ruleId": f.rule,
-            "level": level(f.safety, fail_on),
+            "level": level(f.safety, fail_on, info="note"),
             "message": {"text": text},
             "locations": [{"physicalLocation": location}],
             "partialFingerprints": {"lockwiseFinding/v1": fingerprint(item)},
