@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from lockwise import __version__
 from lockwise.core.types import Finding, MigrationReport, Safety, StatementReport
 from lockwise.effects.locks import blocks
+from lockwise.report.ci_common import total
 
 SCHEMA_VERSION = 1
 
@@ -61,8 +62,9 @@ def statement_dict(s: StatementReport) -> dict:
 
 
 def _sum(values: list[float | None]) -> float | None:
-    known = [v for v in values if v is not None]
-    return round(sum(known), 3) if known else None
+    """The sum of the known values, to the millisecond (None when none is known)."""
+    known = total(values)
+    return None if known is None else round(known, 3)
 
 
 def migration_dict(r: MigrationReport) -> dict:
