@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lockwise.parse.quoting import quote_ident
+
 #: Rules with a mechanical rewrite.
 FIXABLE = frozenset({
     "index-without-concurrently", "drop-index-without-concurrently",
@@ -50,19 +52,8 @@ def _sql(node) -> str:
     return RawStream()(node)
 
 
-def _quote(name: str) -> str:
-    """An identifier as PostgreSQL needs it written: quoted unless plain and not reserved."""
-    import re
-
-    from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
-
-    plain = re.fullmatch(r"[a-z_][a-z0-9_$]*", name) and name not in RESERVED_KEYWORDS \
-        and name not in TYPE_FUNC_NAME_KEYWORDS
-    return name if plain else '"' + name.replace('"', '""') + '"'
-
-
 def _table_sql(relation) -> str:
-    return ".".join(_quote(p) for p in (relation.schemaname, relation.relname) if p)
+    return ".".join(quote_ident(p) for p in (relation.schemaname, relation.relname) if p)
 
 
 def not_null_check_name(table: str, column: str) -> str:
@@ -77,7 +68,7 @@ def batched_backfill(table_sql: str, column: str, value_sql: str, only_where: st
     Rows already filled are skipped (`IS NULL`), so running it again after an interruption
     does not redo finished batches.
     """
-    col = _quote(column)
+    col = quote_ident(column)
     literal = "'" + table_sql.replace("'", "''") + "'"
     return (
         f"-- lockwise: batch pages={BATCH_PAGES}\n"
@@ -105,14 +96,14 @@ def _not_null_path(table_sql: str, table_name: str, column: str, pieces: Pieces,
     """CHECK (col IS NOT NULL) NOT VALID, then VALIDATE, SET NOT NULL (no scan, PG 12+) and
     drop the CHECK, each step in a later transaction than the one before."""
     check = not_null_check_name(table_name, column)
-    col = _quote(column)
+    col = quote_ident(column)
     add_check.append(
-        f"ALTER TABLE {table_sql} ADD CONSTRAINT {_quote(check)} CHECK ({col} IS NOT NULL) "
+        f"ALTER TABLE {table_sql} ADD CONSTRAINT {quote_ident(check)} CHECK ({col} IS NOT NULL) "
         "NOT VALID")
     pieces.at(first_phase).extend([
-        f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {_quote(check)}",
+        f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {quote_ident(check)}",
         f"ALTER TABLE {table_sql} ALTER COLUMN {col} SET NOT NULL",
-        f"ALTER TABLE {table_sql} DROP CONSTRAINT {_quote(check)}",
+        f"ALTER TABLE {table_sql} DROP CONSTRAINT {quote_ident(check)}",
     ])
 
 
@@ -133,7 +124,7 @@ def _with_row_prefix(expr, column: str, prefix: str) -> str:
 
 
 def _sync_trigger(table_sql: str, table_name: str, column: str, body: list[str]) -> list[str]:
-    name = _quote(f"{table_name}_{column}_sync"[:63])
+    name = quote_ident(f"{table_name}_{column}_sync"[:63])
     lines = "\n".join("  " + line for line in body)
     return [
         f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $lockwise$\n"
@@ -144,7 +135,7 @@ def _sync_trigger(table_sql: str, table_name: str, column: str, body: list[str])
 
 
 def _drop_sync_trigger(table_sql: str, table_name: str, column: str) -> list[str]:
-    name = _quote(f"{table_name}_{column}_sync"[:63])
+    name = quote_ident(f"{table_name}_{column}_sync"[:63])
     return [f"DROP TRIGGER {name} ON {table_sql}", f"DROP FUNCTION {name}()"]
 
 
@@ -152,10 +143,10 @@ def _expand_contract(table_sql: str, table_name: str, old: str, new: str, type_s
                      value_new: str, value_backfill: str, trigger_body: list[str],
                      contract_tail: list[str], facts: dict, pieces: Pieces) -> None:
     """Add the new column and keep it in sync; backfill it; drop the old one later."""
-    pieces.main.append(f"ALTER TABLE {table_sql} ADD COLUMN {_quote(new)} {type_sql}")
+    pieces.main.append(f"ALTER TABLE {table_sql} ADD COLUMN {quote_ident(new)} {type_sql}")
     pieces.main.extend(_sync_trigger(table_sql, table_name, old, trigger_body))
     pieces.alone.append(batched_backfill(table_sql, new, value_backfill,
-                                         f"{_quote(old)} IS NOT NULL"))
+                                         f"{quote_ident(old)} IS NOT NULL"))
     if facts.get("column_not_null"):
         _not_null_path(table_sql, table_name, new, pieces, pieces.at(0), 1)
     if facts.get("column_has_default"):
@@ -167,7 +158,7 @@ def _expand_contract(table_sql: str, table_name: str, old: str, new: str, type_s
     pieces.contract.append(
         "-- lockwise: ignore[drop-column] reason: contract step of an expand/contract change, "
         f"{new} holds the data\n"
-        f"ALTER TABLE {table_sql} DROP COLUMN {_quote(old)}")
+        f"ALTER TABLE {table_sql} DROP COLUMN {quote_ident(old)}")
     pieces.contract.extend(contract_tail)
 
 
@@ -188,10 +179,10 @@ def _rewrite_type_change(stmt, cmd, facts: dict, pieces: Pieces) -> bool:
     from_new_row = _with_row_prefix(using, col, "new")
     _expand_contract(
         table_sql, table_name, col, new, type_sql, from_new_row, backfill,
-        [f"NEW.{_quote(new)} := {from_new_row};"],
+        [f"NEW.{quote_ident(new)} := {from_new_row};"],
         ["-- lockwise: ignore[rename-column] reason: contract step of an expand/contract type "
          f"change, the new column takes the old name\n"
-         f"ALTER TABLE {table_sql} RENAME COLUMN {_quote(new)} TO {_quote(col)}"],
+         f"ALTER TABLE {table_sql} RENAME COLUMN {quote_ident(new)} TO {quote_ident(col)}"],
         facts, pieces)
     pieces.notes.append(f"{col}: the contract step (drop the old column, rename {new} to {col}) "
                         "may run once the backfill finished")
@@ -203,7 +194,7 @@ def _rewrite_rename(stmt, facts: dict, pieces: Pieces) -> Pieces | None:
         return None  # the column's type is unknown: no expand/contract rewrite
     table_sql, table_name = _table_sql(stmt.relation), stmt.relation.relname
     old, new = stmt.subname, stmt.newname
-    qo, qn = _quote(old), _quote(new)
+    qo, qn = quote_ident(old), quote_ident(new)
     body = [
         "IF TG_OP = 'INSERT' THEN",
         f"  NEW.{qn} := COALESCE(NEW.{qn}, NEW.{qo});",
@@ -278,7 +269,7 @@ def _rewrite_alter(stmt, rules: set[str], pieces: Pieces, facts: dict) -> Pieces
             kept.append(cmd)
             if con.conname:
                 pieces.at(0).append(
-                    f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {_quote(con.conname)}")
+                    f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {quote_ident(con.conname)}")
             else:
                 pieces.notes.append("name the constraint so that it can be validated later")
             changed = True
@@ -286,12 +277,12 @@ def _rewrite_alter(stmt, rules: set[str], pieces: Pieces, facts: dict) -> Pieces
                 con.contype.name in ("CONSTR_UNIQUE", "CONSTR_PRIMARY") and \
                 not con.indexname and "add-unique-constraint" in rules and con.keys:
             index = con.conname or f"{table_name}_{'_'.join(k.sval for k in con.keys)}_key"
-            columns = ", ".join(_quote(k.sval) for k in con.keys)
+            columns = ", ".join(quote_ident(k.sval) for k in con.keys)
             pieces.alone.append(f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "
-                                f"{_quote(index)} ON {table_sql} ({columns})")
+                                f"{quote_ident(index)} ON {table_sql} ({columns})")
             kind = "PRIMARY KEY" if con.contype.name == "CONSTR_PRIMARY" else "UNIQUE"
-            pieces.at(0).append(f"ALTER TABLE {table_sql} ADD CONSTRAINT {_quote(index)} "
-                                f"{kind} USING INDEX {_quote(index)}")
+            pieces.at(0).append(f"ALTER TABLE {table_sql} ADD CONSTRAINT {quote_ident(index)} "
+                                f"{kind} USING INDEX {quote_ident(index)}")
             changed = True
         elif name == "AT_AlterColumnType" and "column-type-change-rewrites" in rules and \
                 len(stmt.cmds) == 1 and _rewrite_type_change(stmt, cmd, facts, pieces):
@@ -311,7 +302,7 @@ def _rewrite_alter(stmt, rules: set[str], pieces: Pieces, facts: dict) -> Pieces
                 pieces.notes.append(f"{coldef.colname}: identity, serial and generated columns "
                                     "have no mechanical rewrite")
                 continue
-            col = _quote(coldef.colname)
+            col = quote_ident(coldef.colname)
             value = _sql(default.raw_expr)
             pieces.main.append(f"ALTER TABLE {table_sql} ADD COLUMN {col} "
                                f"{_sql(coldef.typeName)}")

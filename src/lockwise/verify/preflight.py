@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lockwise.core.types import Migration, Statement
+from lockwise.parse.quoting import quote_ident
 
 #: Bookkeeping tables of migration tools: how to read which versions are applied.
 _TOOL_QUERIES = (
@@ -51,11 +52,6 @@ class PreflightResult:
     #: Checks that were not conclusive: timeouts, objects a pending migration creates first.
     notes: list[str] = field(default_factory=list)
     checks_run: int = 0
-
-
-def _ident(name: str) -> str:
-    return name if name.isidentifier() and name.islower() else \
-        '"' + name.replace('"', '""') + '"'
 
 
 def _digits(version: str) -> str:
@@ -115,7 +111,7 @@ class _Checker:
 
     def sql_table(self, table: str) -> str:
         schema, _, name = table.partition(".")
-        return f"{_ident(schema)}.{_ident(name)}"
+        return f"{quote_ident(schema)}.{quote_ident(name)}"
 
     def is_new(self, table: str, columns: Sequence[str] = ()) -> bool:
         return table in self.created_tables or any(
@@ -210,7 +206,7 @@ class _Checker:
         exprs = []
         for elem in node.indexParams or ():
             if elem.name:
-                exprs.append(_ident(self.column(table, elem.name)))
+                exprs.append(quote_ident(self.column(table, elem.name)))
             elif elem.expr is not None:
                 exprs.append(f"({RawStream()(elem.expr)})")
         names = [e.name for e in node.indexParams or () if e.name]
@@ -234,7 +230,7 @@ class _Checker:
                     f"{what.strip()} cannot be built")
 
     def nulls(self, m: Migration, stmt: Statement, table: str, column: str) -> None:
-        col = _ident(self.column(table, column))
+        col = quote_ident(self.column(table, column))
         rows = f"FROM {self.sql_table(table)} WHERE {col} IS NULL"
         self.report(m, stmt, "nulls", table, f"SELECT count(*) {rows}",
                     f"SELECT * {rows} LIMIT {_SAMPLE_LIMIT};",
@@ -286,7 +282,7 @@ class _Checker:
             cols = [k.sval for k in con.keys or ()]
             if not cols or self.is_new(table, cols):
                 return
-            exprs = [_ident(self.column(table, c)) for c in cols]
+            exprs = [quote_ident(self.column(table, c)) for c in cols]
             where = [] if con.nulls_not_distinct else [f"{e} IS NOT NULL" for e in exprs]
             kind = "primary key" if con.contype == ConstrType.CONSTR_PRIMARY else "unique"
             self.duplicates(m, stmt, table, exprs, where, f"{kind} constraint {con.conname or ''}")
@@ -313,8 +309,8 @@ class _Checker:
 
     def orphans(self, m: Migration, stmt: Statement, table: str, cols: list[str], target: str,
                 target_cols: list[str]) -> None:
-        child = [f"c.{_ident(self.column(table, c))}" for c in cols]
-        parent = [f"p.{_ident(self.column(target, c))}" for c in target_cols]
+        child = [f"c.{quote_ident(self.column(table, c))}" for c in cols]
+        parent = [f"p.{quote_ident(self.column(target, c))}" for c in target_cols]
         match = " AND ".join(f"{p} = {c}" for p, c in zip(parent, child, strict=True))
         # MATCH SIMPLE: a row with any NULL in the key is not checked.
         rows = (f"FROM {self.sql_table(table)} AS c WHERE "
@@ -361,7 +357,7 @@ class _Checker:
         base = names[-1]
         mods = [getattr(getattr(t, "val", None), "ival", None) for t in tn.typmods or ()]
         type_sql = RawStream()(tn)
-        col = _ident(self.column(table, column))
+        col = quote_ident(self.column(table, column))
         qualified = ".".join(names) if len(names) > 1 else f"public.{base}"
         if coldef.raw_default is not None and qualified not in self.pending_enums:
             return  # USING expression: the user's own conversion, not a plain cast
@@ -410,7 +406,7 @@ class _Checker:
             for table, column in users:
                 if (table, column) in self.retyped:
                     continue  # converted to another type earlier in the pending statements
-                col = _ident(column)
+                col = quote_ident(column)
                 rows = f"FROM {self.sql_table(table)} WHERE {col} IS NOT NULL"
                 self.report(m, stmt, "type-in-use", table, f"SELECT count(*) {rows}",
                             f"SELECT {col}, count(*) {rows} GROUP BY 1 ORDER BY 2 DESC "

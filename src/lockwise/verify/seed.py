@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from lockwise.parse.quoting import quote_ident
+
 _COLUMNS = """
     SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
            a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '',
@@ -66,13 +68,9 @@ class _Plan:
     fks: list[_ForeignKey] = field(default_factory=list)
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _qualified(table: str) -> str:
     schema, _, name = table.partition(".")
-    return f"{_ident(schema)}.{_ident(name)}"
+    return f"{quote_ident(schema)}.{quote_ident(name)}"
 
 
 def _value(col: _Column) -> str | None:
@@ -176,22 +174,22 @@ def _insert_sql(conn: Any, plan: _Plan, rows: int) -> str | None:
             fk_columns.update(fk.columns)  # left NULL: no row to reference
             continue
         alias = f"fk{i}"
-        cols = ", ".join(_ident(c) for c in fk.target_columns)
+        cols = ", ".join(quote_ident(c) for c in fk.target_columns)
         joins.append(
             f"JOIN (SELECT {cols}, row_number() OVER (ORDER BY {cols}) AS rn "
             f"FROM {fk.target}) AS {alias} ON {alias}.rn = 1 + (g - 1) % {count}")
         for col, target_col in zip(fk.columns, fk.target_columns, strict=True):
             if col not in fk_columns:
                 fk_columns.add(col)
-                targets.append(_ident(col))
-                values.append(f"{alias}.{_ident(target_col)}")
+                targets.append(quote_ident(col))
+                values.append(f"{alias}.{quote_ident(target_col)}")
     for col in plan.columns:
         if col.name in fk_columns or col.has_default:
             continue
         value = _value(col)
         if value is None:
             continue
-        targets.append(_ident(col.name))
+        targets.append(quote_ident(col.name))
         values.append(value)
     # Rows the migration inserted itself come first: number the synthetic ones after them,
     # so generated keys do not collide with theirs.
