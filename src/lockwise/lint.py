@@ -33,7 +33,7 @@ from lockwise.effects.postgres import compute_effect
 from lockwise.effects.session import Session
 from lockwise.parse.postgres import TOO_DEEP, ParsedFile
 from lockwise.parse.templates import parse_templated
-from lockwise.rules.directives import Directive, parse_directive
+from lockwise.rules.directives import BATCH_DIRECTIVE, Directive, parse_directive
 from lockwise.rules.engine import RuleIndex, render
 from lockwise.rules.loader import load_rules
 from lockwise.rules.model import Rule
@@ -265,7 +265,7 @@ def input_findings(judge: Judge, parsed: ParsedFile, base: dict) -> list[Finding
 
 def has_batch_directive(stmt: Statement) -> bool:
     """`-- lockwise: batch ...`: `lockwise apply` runs the statement in key-range batches."""
-    return any("lockwise: batch" in c or "lockwise:batch" in c for c in stmt.leading_comments)
+    return any(BATCH_DIRECTIVE.search(c) for c in stmt.leading_comments)
 
 
 def effect_facts(effect: Effect) -> dict:

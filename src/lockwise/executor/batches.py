@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-_DIRECTIVE = re.compile(r"lockwise:\s*batch\b(?P<args>[^\n]*)", re.IGNORECASE)
+from lockwise.rules.directives import BATCH_DIRECTIVE
+
 _ARG = re.compile(r"(\w+)\s*=\s*(\S+)")
 _INTEGER_TYPES = {"int2", "int4", "int8"}
 
@@ -33,7 +34,7 @@ class BatchSpec:
 def parse_batch_directive(comments: Iterable[str]) -> BatchSpec | None:
     """The batch directive among a statement's comments, or None. Bad values are errors."""
     for comment in comments:
-        match = _DIRECTIVE.search(comment)
+        match = BATCH_DIRECTIVE.search(comment)
         if not match:
             continue
         values = dict(_ARG.findall(match.group("args")))

@@ -70,6 +70,11 @@ SQUAWK_ALIASES = {
 }
 
 
+#: `-- lockwise: batch size=N sleep=MS`: `lockwise apply` runs the statement in key-range
+#: batches (executor/batches.py reads the settings).
+BATCH_DIRECTIVE = re.compile(r"lockwise:\s*batch\b(?P<args>[^\n]*)", re.IGNORECASE)
+
+
 @dataclass(slots=True)
 class Directive:
     rules: frozenset[str]  # empty = all rules
