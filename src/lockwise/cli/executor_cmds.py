@@ -6,7 +6,6 @@ that needs `repair`, 2 usage, input or connection error, or the runner lock stay
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from enum import Enum
@@ -194,6 +193,8 @@ def status(
                          "path": str(v.migration.path) if v.migration else None,
                          "detail": detail})
         if output_format is StatusFormat.json:
+            import json  # here: every `lockwise` run imports this module
+
             typer.echo(json.dumps({"migrations": rows, "runner_pid": holder,
                                    "baseline": state.baseline.version if state.baseline
                                    else None}, indent=2))

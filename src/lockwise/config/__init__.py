@@ -35,11 +35,6 @@ from pathlib import Path
 from lockwise.core.types import MigrationReport, Safety
 from lockwise.parse.source import InputError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 CONFIG_FILE = "lockwise.toml"
 PYPROJECT = "pyproject.toml"
 
@@ -302,6 +297,12 @@ def _overrides(r: _Reader, value: object, table: str) -> list[Override]:
 
 
 def _read_toml(path: Path) -> dict:
+    # Imported here: most runs have no config file, and importing the TOML parser costs
+    # more than the rest of this module.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lockwise.catalog.model import Catalog
+from lockwise.effects.versions import DEFAULT_PG_VERSION, SUPPORTED_PG_VERSIONS
 
-DEFAULT_PG_VERSION = 16
-SUPPORTED_PG_VERSIONS = range(11, 19)
+__all__ = ["DEFAULT_PG_VERSION", "SUPPORTED_PG_VERSIONS", "Context"]
 
 
 @dataclass(slots=True)

@@ -7,10 +7,7 @@ and the user's working tree and index are never touched.
 
 from __future__ import annotations
 
-import io
 import subprocess
-import tarfile
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -35,6 +32,11 @@ def _git(args: list[str], cwd: Path) -> str:
 def _tree_migrations(top: Path, rev: str, label: str, rel: Path,
                      layout: str | None) -> list[Migration]:
     """The migrations in directory `rel` at revision `rev`; paths shown as `label:rel/...`."""
+    # Imported here: every `lockwise lint` imports this module, only --base reads a tree.
+    import io
+    import tarfile
+    import tempfile
+
     done = subprocess.run(["git", "archive", "--format=tar", rev, "--", rel.as_posix() or "."],
                           cwd=top, capture_output=True, check=False)
     if done.returncode != 0:

@@ -1,0 +1,44 @@
+"""What a lint run is told (LintOptions) and how its reports are read back (has_input_errors).
+
+Kept apart from the lint pipeline (lockwise.lint: parser, effect model, rules) so the command
+line can build its options, look up a cached result and judge the reports without importing
+the pipeline: a cached run never executes it, and importing it is a tenth of a cold start.
+lockwise.lint re-exports both names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lockwise.core.types import MigrationReport, Safety
+from lockwise.effects.versions import DEFAULT_PG_VERSION
+
+
+@dataclass(slots=True)
+class LintOptions:
+    #: "postgresql", "mysql" or "mariadb"; MySQL-family servers also take `server_version`.
+    dialect: str = "postgresql"
+    server_version: str | None = None
+    pg_version: int = DEFAULT_PG_VERSION
+    fail_on: Safety = Safety.REQUIRES_DOWNTIME
+    #: None: follow the layout (most tools run each migration in a transaction).
+    assume_in_transaction: bool | None = None
+    rules_dirs: tuple[Path, ...] = ()
+    select: frozenset[str] = frozenset()
+    ignore: frozenset[str] = frozenset()
+    #: Migrations whose reports are wanted (None: all); the others only feed the catalog.
+    only: frozenset[str] | None = None
+    max_lock_seconds: float | None = None
+    stats: object | None = None  # lockwise.cost stats, when given
+    #: lockwise.cost.profile.MachineProfile from `lockwise calibrate` (None: the defaults).
+    profile: object | None = None
+    session_timezone_utc: bool = False
+    #: Template placeholders ({{ }}, {% %}, ${}): substitute, skip or error (parse/templates.py).
+    templates: str = "substitute"
+    extra: dict = field(default_factory=dict)
+
+
+def has_input_errors(reports: Iterable[MigrationReport]) -> bool:
+    return any(f.rule == "parse-error" for r in reports for f in r.findings)

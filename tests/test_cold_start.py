@@ -1,0 +1,131 @@
+"""Cold start of `lockwise lint` (issue 10): a run builds only the command it invokes and
+imports only what that run needs; nothing the user sees changes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from lockwise.cli.app import app, app_for, command_name, main
+from lockwise.effects.identifiers import long_identifiers
+
+COMMANDS = [command_name(info) for info in app.registered_commands]
+
+#: Runs `lockwise.cli.app.main` with the given arguments and writes, as JSON, the click
+#: commands typer built and every module loaded by the end of the run.
+PROBE = """
+import json, sys
+import typer.main
+
+built = []
+_build = typer.main.get_command_from_info
+
+def spy(command_info, **kwargs):
+    command = _build(command_info, **kwargs)
+    built.append(command.name)
+    return command
+
+typer.main.get_command_from_info = spy
+out, sys.argv = sys.argv[1], ["lockwise", *sys.argv[2:]]
+from lockwise.cli.app import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+with open(out, "w") as handle:
+    json.dump({"code": code, "built": built, "modules": sorted(sys.modules)}, handle)
+"""
+
+#: Never needed to lint PostgreSQL migrations into a pipe (_hashlib is hashlib's OpenSSL).
+HEAVY = ("networkx", "sqlglot", "psycopg", "rich", "_hashlib")
+#: The lint pipeline proper: a result taken from the cache needs none of it.
+PIPELINE = ("pglast", "lockwise.lint", "lockwise.effects.postgres", "lockwise.parse.postgres")
+
+
+def probe(tmp_path: Path, *args: str) -> dict:
+    out = tmp_path / "probe.json"
+    env = {**os.environ, "LOCKWISE_CACHE_DIR": str(tmp_path / "cache")}
+    subprocess.run([sys.executable, "-c", PROBE, str(out), *args], cwd=tmp_path, env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    return json.loads(out.read_text())
+
+
+def loaded(modules: list[str], names: tuple[str, ...]) -> list[str]:
+    return [m for m in modules if any(m == n or m.startswith(n + ".") for n in names)]
+
+
+def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path) -> None:
+    (tmp_path / "0001_add_column.sql").write_text("ALTER TABLE accounts ADD COLUMN note text;\n")
+    first = probe(tmp_path, "lint", "0001_add_column.sql")
+    assert first["code"] == 0
+    assert first["built"] == ["lint"]
+    assert loaded(first["modules"], HEAVY) == []
+    assert "pglast" in first["modules"]  # it did lint: the probe sees a real run
+    again = probe(tmp_path, "lint", "0001_add_column.sql")
+    assert again["code"] == 0
+    assert loaded(again["modules"], HEAVY + PIPELINE) == []
+
+
+def test_top_level_help_builds_and_lists_every_command(tmp_path: Path) -> None:
+    result = probe(tmp_path, "--help")
+    assert result["code"] == 0
+    assert sorted(result["built"]) == sorted(COMMANDS)
+    assert len(COMMANDS) >= 13
+
+
+def test_main_help_lists_every_command(monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "argv", ["lockwise", "--help"])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    missing = [name for name in COMMANDS if f" {name} " not in out]
+    assert missing == []
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["--show-completion"], ["lnit", "x.sql"],
+                                  ["--no-such-option", "lint"]])
+def test_anything_but_a_command_name_gets_the_whole_app(args: list[str]) -> None:
+    assert app_for(args) is app
+
+
+def test_shell_completion_gets_the_whole_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("_LOCKWISE_COMPLETE", "complete_bash")
+    assert app_for(["lint"]) is app
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_one_command_app_is_a_group_of_that_command(name: str) -> None:
+    group = typer.main.get_command(app_for([name, "--help"]))
+    assert isinstance(group, typer.main.TyperGroup)
+    assert list(group.commands) == [name]
+    assert len(app.registered_commands) == len(COMMANDS)  # `app` itself is left whole
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+@pytest.mark.parametrize("tail", [["--help"], ["--no-such-option"]])
+def test_one_command_app_prints_what_the_whole_app_prints(name: str, tail: list[str]) -> None:
+    runner = CliRunner()
+    args = [name, *tail]
+    whole, narrowed = runner.invoke(app, args), runner.invoke(app_for(args), args)
+    assert (narrowed.exit_code, narrowed.output) == (whole.exit_code, whole.output)
+    assert f"lockwise {name}" in whole.output
+
+
+@pytest.mark.parametrize(("sql", "expected"), [
+    ("CREATE TABLE t (" + "a" * 64 + " int);", ["a" * 64]),
+    ("CREATE TABLE t (" + "a" * 63 + " int);", []),
+    ("CREATE TABLE t (" + "é" * 32 + " int);", ["é" * 32]),  # 64 bytes in 32 characters
+    ("CREATE TABLE t (" + "é" * 31 + "a int);", []),  # 63 bytes
+    ("CREATE TABLE t (x int); -- " + "é" * 20, []),  # non-ASCII outside any identifier
+])
+def test_unquoted_long_identifiers_ascii_and_not(sql: str, expected: list[str]) -> None:
+    assert long_identifiers(sql) == expected
