@@ -17,6 +17,19 @@ CORPORA = Path(os.environ.get("LOCKWISE_CORPORA", REPO.parent / "shared" / "corp
 _db_counter = itertools.count()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The suite's own result cache: nothing read from or left in the user's ~/.cache."""
+    folder = tmp_path_factory.mktemp("lockwise-cache")
+    previous = os.environ.get("LOCKWISE_CACHE_DIR")
+    os.environ["LOCKWISE_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("LOCKWISE_CACHE_DIR", None)
+    else:
+        os.environ["LOCKWISE_CACHE_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
     """URI of the session's embedded PostgreSQL (admin database)."""

@@ -6,9 +6,9 @@ migrations) -> rules (policy) -> MigrationReport, which the report/ package prin
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from functools import cache
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
@@ -25,12 +25,13 @@ from lockwise.core.types import (
     StatementReport,
     Strategy,
 )
-from lockwise.effects.context import DEFAULT_PG_VERSION, Context
+from lockwise.effects.context import Context
 from lockwise.effects.foreign_keys import unindexed_fk_facts
 from lockwise.effects.identifiers import identifier_facts
 from lockwise.effects.locks import blocks_text
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.session import Session
+from lockwise.options import LintOptions, has_input_errors
 from lockwise.parse.postgres import TOO_DEEP, ParsedFile
 from lockwise.parse.templates import parse_templated
 from lockwise.rules.directives import BATCH_DIRECTIVE, Directive, parse_directive
@@ -46,30 +47,6 @@ if TYPE_CHECKING:
 #: Plain files have no known runner: out of a transaction unless told (--assume-in-transaction).
 #: sqitch runs each deploy script with psql as written: its scripts bring their own BEGIN/COMMIT.
 TRANSACTIONAL_LAYOUTS = {"diesel", "sqlx", "flyway", "golang-migrate", "prisma", "dbmate"}
-
-
-@dataclass(slots=True)
-class LintOptions:
-    #: "postgresql", "mysql" or "mariadb"; MySQL-family servers also take `server_version`.
-    dialect: str = "postgresql"
-    server_version: str | None = None
-    pg_version: int = DEFAULT_PG_VERSION
-    fail_on: Safety = Safety.REQUIRES_DOWNTIME
-    #: None: follow the layout (most tools run each migration in a transaction).
-    assume_in_transaction: bool | None = None
-    rules_dirs: tuple[Path, ...] = ()
-    select: frozenset[str] = frozenset()
-    ignore: frozenset[str] = frozenset()
-    #: Migrations whose reports are wanted (None: all); the others only feed the catalog.
-    only: frozenset[str] | None = None
-    max_lock_seconds: float | None = None
-    stats: object | None = None  # lockwise.cost stats, when given
-    #: lockwise.cost.profile.MachineProfile from `lockwise calibrate` (None: the defaults).
-    profile: object | None = None
-    session_timezone_utc: bool = False
-    #: Template placeholders ({{ }}, {% %}, ${}): substitute, skip or error (parse/templates.py).
-    templates: str = "substitute"
-    extra: dict = field(default_factory=dict)
 
 
 #: Tag of rules that only run when `--select`ed.
@@ -315,29 +292,55 @@ def end_span(migration: Migration, statements: list[Statement]) -> Span:
 
 
 def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None = None,
-                    catalog: Catalog | None = None) -> list[MigrationReport]:
+                    catalog: Catalog | None = None,
+                    on_report: Callable[[MigrationReport], None] | None = None,
+                    ) -> list[MigrationReport]:
     """Judge migrations in order, replaying each into the catalog for the ones after it.
 
     With `options.only`, the other migrations are replayed for context but not reported.
+    `on_report` sees every migration's report (reported or not) as soon as it is made.
     """
     options = options or LintOptions()
     index = rule_index(options)
     catalog = catalog if catalog is not None else Catalog()
+    # The migrations only replayed for context are not judged: their reports are not shown.
+    unjudged = RuleIndex([])
     reports = []
     for migration in migrations:
-        report = analyze_migration(migration, catalog, index, options)
-        if options.only is None or migration.id in options.only or \
-                str(migration.path) in options.only:
+        wanted = options.only is None or migration.id in options.only or \
+            str(migration.path) in options.only
+        report = analyze_migration(migration, catalog, index if wanted else unjudged, options)
+        if on_report is not None:
+            on_report(report)
+        if wanted:
             reports.append(report)
     return reports
+
+
+def release_details(report: MigrationReport) -> None:
+    """Keep only what the printers use, once rules and the conflict graph are done with a
+    report: the statements' parse trees and the facts of each action (its kind stays) are most
+    of lint's memory on a long history."""
+    for s in report.statements:
+        e = s.effect
+        s.statement = replace(s.statement, tree={})
+        s.effect = Effect(actions=tuple(_bare_action(a.kind) for a in e.actions),
+                          locks=e.locks, rewrites=e.rewrites, scans=e.scans,
+                          transactional=e.transactional)
+
+
+@cache
+def _bare_action(kind: str) -> Action:
+    return Action(kind, {})
 
 
 def worst_safety(reports: Iterable[MigrationReport]) -> Safety:
     return max((r.safety for r in reports), default=Safety.SAFE)
 
 
-def has_input_errors(reports: Iterable[MigrationReport]) -> bool:
-    return any(f.rule == "parse-error" for r in reports for f in r.findings)
 
 
-__all__ = ["Action", "LintOptions", "analyze_migration", "lint_migrations", "worst_safety"]
+# LintOptions and has_input_errors live in lockwise.options (importable without this
+# pipeline) and are re-exported here.
+__all__ = ["Action", "LintOptions", "analyze_migration", "has_input_errors", "lint_migrations",
+           "worst_safety"]

@@ -31,7 +31,8 @@ def fix(
     from lockwise.lint import LintOptions, lint_migrations
 
     try:
-        migrations, only = collect(list(paths or [Path(".")]), layout)
+        collected = collect(list(paths or [Path(".")]), layout)
+        migrations, only = collected.migrations, collected.only
         reports = lint_migrations(migrations, LintOptions(
             pg_version=pg_version, only=frozenset(only) if only is not None else None))
         outputs = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lockwise.core.types import Migration
@@ -15,15 +16,38 @@ def read_stdin(filename: str) -> list[Migration]:
     return [migration_from_text(decode_sql(data, Path(filename)), filename)]
 
 
-def collect(paths: list[Path], layout: str | None) -> tuple[list[Migration], set[str] | None]:
-    """Migrations to replay, in order, and which of them to report (None: all).
+@dataclass(slots=True)
+class Collected:
+    """What the command-line paths name."""
+
+    #: Every migration to replay, in order.
+    migrations: list[Migration] = field(default_factory=list)
+    #: Ids of the migrations to report (None: all).
+    only: set[str] | None = None
+    #: The migrations again, one list per path given: each directory is its own sequence of
+    #: versions (`lockwise lint A B` does not interleave A's and B's versions).
+    histories: list[list[Migration]] = field(default_factory=list)
+
+
+def collect(paths: list[Path], layout: str | None) -> Collected:
+    """Migrations to replay, in order, and which of them to report.
 
     A file named on its own (as pre-commit passes them) is linted with the rest of its
     directory replayed first, so the catalog knows the tables it touches.
     """
-    migrations: list[Migration] = []
-    only: set[str] | None = None
+    out = Collected()
     seen: set[str] = set()
+
+    def take(found: list[Migration]) -> None:
+        history = []
+        for m in found:
+            if file_key(m.path) not in seen:
+                seen.add(file_key(m.path))
+                history.append(m)
+        out.migrations += history
+        if history:
+            out.histories.append(history)
+
     for path in paths:
         if path.is_file():
             parent_migrations = _directory_context(path, layout)
@@ -31,20 +55,14 @@ def collect(paths: list[Path], layout: str | None) -> tuple[list[Migration], set
             match = [m for m in parent_migrations if file_key(m.path) == target or
                      (m.down_path is not None and file_key(m.down_path) == target)]
             if match:
-                only = set() if only is None else only
-                only.update(m.id for m in match)
-                for m in parent_migrations:
-                    if file_key(m.path) not in seen:
-                        seen.add(file_key(m.path))
-                        migrations.append(m)
+                out.only = set() if out.only is None else out.only
+                out.only.update(m.id for m in match)
+                take(parent_migrations)
                 continue
         found = discover(path, layout)
-        only = _all_of(found, only)
-        for m in found:
-            if file_key(m.path) not in seen:
-                seen.add(file_key(m.path))
-                migrations.append(m)
-    return migrations, only
+        out.only = _all_of(found, out.only)
+        take(found)
+    return out
 
 
 def _all_of(found: list[Migration], only: set[str] | None) -> set[str] | None:

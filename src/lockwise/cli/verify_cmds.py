@@ -57,7 +57,8 @@ def verify(
         raise typer.BadParameter("--seed writes rows: it cannot be used with --preflight",
                                  param_hint="--seed")
     try:
-        migrations, only = collect([path or Path(".")], layout)
+        collected = collect([path or Path(".")], layout)
+        migrations, only = collected.migrations, collected.only
         check_parses(migrations)
     except InputError as exc:
         fail_input(exc)

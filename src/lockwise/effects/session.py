@@ -112,7 +112,9 @@ class Session:
 
     def end_facts(self) -> dict:
         """Facts about the migration as a whole, once every statement has run."""
-        gone = sorted(self.dropped, key=self.dropped.__getitem__)
+        # By statement, then by name: one statement's drops are a set, and the report must
+        # read the same on every run.
+        gone = sorted(self.dropped, key=lambda o: (self.dropped[o], o))
         return {"dropped_not_recreated": tuple(gone),
                 "dropped_not_recreated_text": ", ".join(o.replace(":", " ", 1) for o in gone)}
 

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lockwise.core.types import Migration, MigrationReport
-from lockwise.graph.build import build_graph
+from lockwise.graph.build import build_graph, named_in
 from lockwise.graph.git import BaseComparison, compare_with_base
-from lockwise.graph.model import Conflict
+from lockwise.graph.model import Conflict, MigrationGraph
 
 
 def base_comparison(paths: Sequence[Path], migrations: list[Migration], ref: str,
@@ -18,51 +18,65 @@ def base_comparison(paths: Sequence[Path], migrations: list[Migration], ref: str
     return compare_with_base(directory, migrations, ref, layout)
 
 
-def histories(migrations: Sequence[Migration], paths: Sequence[Path],
-              layout: str | None) -> list[list[Migration]]:
-    """Split what `lockwise lint A B` collected into the separate histories A and B: each
-    directory named on the command line is its own sequence of versions."""
-    if len(paths) <= 1:
-        return [list(migrations)]
-    from lockwise.cli.inputs import collect
-    from lockwise.discover import file_key
+class ConflictStream:
+    """Conflicts built while lint runs: lint hands over each migration's report as soon as it
+    is judged, the graph replays it, and lint can then drop the statements' parse trees (on
+    long histories they are most of the memory).
 
-    groups: list[list[Migration]] = []
-    seen: set[str] = set()
-    for path in paths:
-        found, _ = collect([path], layout)
-        members = {file_key(m.path) for m in found} - seen
-        seen |= members
-        group = [m for m in migrations if file_key(m.path) in members]
-        if group:
-            groups.append(group)
-    rest = [m for m in migrations if file_key(m.path) not in seen]
-    return groups + ([rest] if rest else [])
-
-
-def lint_conflicts(migrations: Sequence[Migration], reports: Sequence[MigrationReport], *,
-                   pg_version: int, comparison: BaseComparison | None = None,
-                   only: set[str] | frozenset[str] | None = None,
-                   paths: Sequence[Path] = (), layout: str | None = None) -> list[Conflict]:
-    """Conflicts between `migrations`, reusing the effects lint computed for `reports`.
-
-    With a base comparison, the graph covers the merged history (the branch plus what REF
-    added since the branch point) and only conflicts that involve a migration added or
-    changed on the branch are kept: the rest is REF's business, not this change's.
+    `histories` are the separate sequences of versions (one per directory named on the
+    command line); `only`, when given, keeps the conflicts that involve those migrations.
     """
-    if comparison is None:
+
+    def __init__(self, histories: Sequence[Sequence[Migration]], *, pg_version: int,
+                 only: set[str] | frozenset[str] | None = None) -> None:
+        from lockwise.graph.build import graph_builder
+
+        self.only = only
+        self.builders = [graph_builder(h, pg_version=pg_version, downs_of=only)
+                         for h in histories if h]
+        self.owner = {id(m): b for b, h in zip(self.builders, [h for h in histories if h],
+                                                 strict=True) for m in h}
+
+    def add(self, report: MigrationReport) -> None:
+        builder = self.owner.get(id(report.migration))
+        if builder is not None:
+            builder.add(report.migration, [(s.statement, s.effect) for s in report.statements])
+
+    def conflicts(self) -> list[Conflict]:
         found: list[Conflict] = []
-        for history in histories(migrations, paths, layout):
-            graph = build_graph(history, reports=reports, pg_version=pg_version)
-            if only is None:
-                found += graph.conflicts
-                continue
-            # A file linted with its directory as context: its conflicts, not the directory's.
-            ours = {k for k, m in zip(graph.keys, graph.migrations, strict=True)
-                    if m.id in only or str(m.path) in only}
-            found += [c for c in graph.conflicts
-                      if any(loc.migration in ours for loc in c.locations)]
+        for builder in self.builders:
+            graph = builder.finish()
+            found += _ours(graph, self.only)
         return found
+
+
+def history_conflicts(histories: Sequence[Sequence[Migration]], *, pg_version: int,
+                      only: set[str] | frozenset[str] | None = None) -> list[Conflict]:
+    """The conflicts `ConflictStream` finds, with the graph parsing each migration and
+    computing its effects itself (so it can run beside lint, in another process)."""
+    found: list[Conflict] = []
+    for history in histories:
+        if history:
+            found += _ours(build_graph(history, pg_version=pg_version, downs_of=only), only)
+    return found
+
+
+def _ours(graph: MigrationGraph, only: set[str] | frozenset[str] | None) -> list[Conflict]:
+    """A file linted with its directory as context: its conflicts, not the directory's."""
+    if only is None:
+        return list(graph.conflicts)
+    ours = {k for k, m in zip(graph.keys, graph.migrations, strict=True) if named_in(m, only)}
+    return [c for c in graph.conflicts if any(loc.migration in ours for loc in c.locations)]
+
+
+def base_conflicts(comparison: BaseComparison, reports: Sequence[MigrationReport], *,
+                   pg_version: int) -> list[Conflict]:
+    """Conflicts for `lint --base REF`, reusing the effects lint computed for `reports`.
+
+    The graph covers the merged history (the branch plus what REF added since the branch
+    point) and only conflicts that involve a migration added or changed on the branch are
+    kept: the rest is REF's business, not this change's.
+    """
     graph = build_graph(comparison.history, reports=reports, pg_version=pg_version,
                         branch=comparison.branch)
     ours = set(comparison.branch.branch_new) | {

@@ -9,7 +9,7 @@ MigrationReports), they are reused and nothing is parsed twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from lockwise.catalog.model import Catalog
@@ -134,7 +134,8 @@ _OP_VERBS = {"type": "changes the type of", "default": "changes the default of",
 
 class _Builder:
     def __init__(self, migrations: Sequence[Migration], reports: Iterable[MigrationReport],
-                 pg_version: int, check_downs: bool, branch: BranchInfo | None) -> None:
+                 pg_version: int, check_downs: bool, branch: BranchInfo | None,
+                 downs_of: Collection[str] | None = None) -> None:
         self.migrations = list(migrations)
         self.keys = unique_keys(self.migrations)
         self.by_key = dict(zip(self.keys, self.migrations, strict=True))
@@ -144,6 +145,9 @@ class _Builder:
                                 for r in self.reports.values()}
         self.pg_version = pg_version
         self.check_downs = check_downs
+        #: Check only these migrations' downs (ids or paths; None: all). A down check can
+        #: only find a conflict of its own migration, and is most of the graph's work.
+        self.downs_of = downs_of
         self.branch = branch
         self.catalog = Catalog()
         self.graph = MigrationGraph(self.migrations, list(self.keys))
@@ -155,6 +159,8 @@ class _Builder:
         self.views: dict[str, _ViewDeps] = {}
         self.ops: dict[str, list[_Op]] = {}
         self.reported: set[tuple] = set()
+        #: How many of `migrations` were added so far.
+        self.added = 0
 
     # --- edges and conflicts ----------------------------------------------------------------
 
@@ -178,25 +184,40 @@ class _Builder:
     # --- the replay ---------------------------------------------------------------------------
 
     def run(self) -> MigrationGraph:
-        self._versions()
-        for m, key in zip(self.migrations, self.keys, strict=True):
-            statements = self._statements(m)
-            down = self._down_before(m, statements)
-            pending: list[_Pending] = []
-            for stmt, effect in statements:
-                if effect is None:
-                    effect = compute(stmt, self.catalog, m, self.pg_version)
-                self._statement(key, m, stmt, effect, pending)
-                apply_statement(self.catalog, stmt.tree, m.id)
-            for p in pending:
-                if self.creator.get(p.dependent) != key:
-                    self.graph.conflicts.append(p.conflict)
-            if down is not None:
-                self._check_down(key, m, *down)
+        for m in self.migrations:
+            self.add(m, self._statements(m))
+        return self.finish()
+
+    def add(self, m: Migration, statements: list[tuple[Statement, Effect | None]]) -> None:
+        """Replay the next migration of the history (they must come in order)."""
+        if self.added == 0:
+            self._versions()
+        key = self.keys[self.added]
+        if self.migrations[self.added] is not m:
+            raise ValueError(f"migration {m.id} given out of order (expected {key})")
+        self.added += 1
+        down = self._down_before(m, statements)
+        pending: list[_Pending] = []
+        for stmt, effect in statements:
+            if effect is None:
+                effect = compute(stmt, self.catalog, m, self.pg_version)
+            self._statement(key, m, stmt, effect, pending)
+            apply_statement(self.catalog, stmt.tree, m.id)
+        for p in pending:
+            if self.creator.get(p.dependent) != key:
+                self.graph.conflicts.append(p.conflict)
+        if down is not None:
+            self._check_down(key, m, *down)
+
+    def finish(self) -> MigrationGraph:
+        """The graph, once every migration was added."""
+        if self.added == 0:
+            self._versions()
         for a, b in zip(self.keys, self.keys[1:], strict=False):
             self.edge(a, b, "order", None)
         if self.branch is not None:
             self._branch_conflicts(self.branch)
+        self.graph.conflicts.sort(key=lambda c: (_order(self.index, c), c.kind, c.object))
         return self.graph
 
     def _statements(self, m: Migration) -> list[tuple[Statement, Effect | None]]:
@@ -484,7 +505,8 @@ class _Builder:
         """Parse the down migration and record the part of the schema it and the up
         migration can touch, before up runs (the whole catalog would cost O(schema) per
         migration)."""
-        if not self.check_downs or m.down_sql is None:
+        if not self.check_downs or m.down_sql is None or (
+                self.downs_of is not None and not named_in(m, self.downs_of)):
             return None
         from lockwise.parse.postgres import parse_sql
 
@@ -739,20 +761,31 @@ def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int) ->
 def build_graph(migrations: Sequence[Migration], *,
                 reports: Iterable[MigrationReport] = (),
                 pg_version: int = DEFAULT_PG_VERSION, check_downs: bool = True,
+                downs_of: Collection[str] | None = None,
                 branch: BranchInfo | None = None) -> MigrationGraph:
     """The graph of `migrations` (in replay order) with its conflicts.
 
     `reports` are lint's reports for (some of) these migrations: their statements' effects are
     reused; the other migrations are parsed here.
     """
-    graph = _Builder(migrations, reports, pg_version, check_downs, branch).run()
-    graph.conflicts.sort(key=lambda c: (_order(graph, c), c.kind, c.object))
-    return graph
+    return _Builder(migrations, reports, pg_version, check_downs, branch, downs_of).run()
 
 
-def _order(graph: MigrationGraph, c: Conflict) -> int:
-    index = {k: i for i, k in enumerate(graph.keys)}
+def graph_builder(migrations: Sequence[Migration], *, pg_version: int = DEFAULT_PG_VERSION,
+                  downs_of: Collection[str] | None = None) -> _Builder:
+    """A builder fed one migration at a time (`add(migration, statements)`, then `finish()`),
+    so a caller that already holds each migration's statements and effects, like lint, can
+    let go of their parse trees as soon as the graph has seen them."""
+    return _Builder(migrations, (), pg_version, True, None, downs_of)
+
+
+def named_in(m: Migration, names: Collection[str]) -> bool:
+    """Whether `names` (migration ids or paths, as `LintOptions.only` holds them) has `m`."""
+    return m.id in names or str(m.path) in names
+
+
+def _order(index: dict[str, int], c: Conflict) -> int:
     return max((index.get(loc.migration, -1) for loc in c.locations), default=0)
 
 
-__all__ = ["BranchInfo", "build_graph", "canon", "unique_keys"]
+__all__ = ["BranchInfo", "build_graph", "canon", "graph_builder", "unique_keys"]

@@ -5,15 +5,14 @@ from __future__ import annotations
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lockwise.core.types import Safety, Strategy
 from lockwise.parse.source import InputError
-from lockwise.rules.model import Example, Rule
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+if TYPE_CHECKING:
+    # Imported where rules are built: a cached `lockwise lint` only needs rules_fingerprint.
+    from lockwise.rules.model import Example, Rule
 
 _KEYS = {"id", "title", "safety", "when", "message", "why", "instead", "strategy", "examples",
          "tags", "references", "dialects"}
@@ -34,6 +33,8 @@ def builtin_rules_dir() -> Path:
 
 
 def _example(raw: dict, path: Path) -> Example:
+    from lockwise.rules.model import Example
+
     unknown = set(raw) - _EXAMPLE_KEYS
     if unknown or ("bad" in raw) == ("good" in raw):
         raise InputError(f"an example needs exactly one of bad/good (unknown keys: "
@@ -47,6 +48,13 @@ def _example(raw: dict, path: Path) -> Example:
 
 def load_rule(path: Path) -> Rule:
     """Read and validate one rule file; a bad file is an InputError naming the key."""
+    from lockwise.rules.model import Rule
+
+    # Imported here: a run that finds the parsed catalog in the cache reads no TOML.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -83,77 +91,40 @@ def load_rule(path: Path) -> Rule:
     )
 
 
-#: Bump when Rule or Example change shape: a cache written by another version is ignored.
-_CACHE_FORMAT = 1
-
-
-def _cache_file(files: list[Path]) -> Path | None:
-    """Where the parsed rules of exactly these files (names, sizes, mtimes) are kept.
-
-    Parsing ~70 TOML files costs about 30 ms, a sixth of a pre-commit run; reading them back
-    from one pickle costs 2. LOCKWISE_CACHE_DIR=off (or an unwritable directory) disables it.
-    """
-    import hashlib
-    import os
-
-    root = os.environ.get("LOCKWISE_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "lockwise")
-    if root == "off":
-        return None
-    digest = hashlib.sha256(f"{_CACHE_FORMAT}".encode())
-    for path in files:
-        st = path.stat()
-        digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-    return Path(root) / f"rules-{digest.hexdigest()[:32]}.pickle"
-
-
-def _read_cache(cache: Path | None) -> tuple[Rule, ...] | None:
-    import pickle
-
-    if cache is None or not cache.is_file():
-        return None
-    try:
-        with cache.open("rb") as handle:
-            rules = pickle.load(handle)
-    except Exception:  # a damaged or foreign cache is simply rebuilt
-        return None
-    return rules if isinstance(rules, tuple) and all(isinstance(r, Rule) for r in rules) \
-        else None
-
-
-def _write_cache(cache: Path | None, rules: tuple[Rule, ...]) -> None:
-    import os
-    import pickle
-    import tempfile
-
-    if cache is None:
-        return
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(rules, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cache)  # atomic: a concurrent run reads the old file or the new one
-    except OSError:
-        pass  # read-only home, full disk: lint without the cache
-
-
-@lru_cache(maxsize=8)
-def load_rules(directories: tuple[Path, ...] = ()) -> tuple[Rule, ...]:
-    """The shipped catalog plus the rules in `directories`; a later rule with the same id wins."""
+def _rule_files(directories: tuple[Path, ...]) -> tuple[tuple[Path, ...], str]:
+    """The rule files of the shipped catalog and `directories`, and their fingerprint: paths,
+    sizes and modification times (an edited rule or a team's `--rules-dir` changes it)."""
     files: list[Path] = []
     for directory in (builtin_rules_dir(), *directories):
         if not directory.is_dir():
             raise InputError("rules directory not found", directory)
         files.extend(sorted(directory.glob("*.toml")))
-    cache = _cache_file(files)
-    cached = _read_cache(cache)
-    if cached is not None:
-        return cached
+    stats = [(p, p.stat()) for p in files]
+    return tuple(files), "\0".join(f"{p}:{st.st_size}:{st.st_mtime_ns}" for p, st in stats)
+
+
+def rules_fingerprint(directories: tuple[Path, ...] = ()) -> str:
+    """Identifies the rules `load_rules(directories)` returns."""
+    return _rule_files(directories)[1]
+
+
+@lru_cache(maxsize=8)
+def load_rules(directories: tuple[Path, ...] = ()) -> tuple[Rule, ...]:
+    """The shipped catalog plus the rules in `directories`; a later rule with the same id wins."""
+    from lockwise.cache import blake2b, load, store
+    from lockwise.rules.model import Rule
+
+    # Parsing ~70 TOML files costs about 30 ms, a sixth of a pre-commit run; reading them
+    # back from one pickle costs 2.
+    files, fingerprint = _rule_files(directories)
+    name = f"rules-{blake2b(fingerprint.encode(), digest_size=16).hexdigest()}"
+    cached = load(name)
+    if cached is not None and all(isinstance(r, Rule) for r in cached[1]):
+        return tuple(cached[1])  # type: ignore[arg-type]
     by_id: dict[str, Rule] = {}
     for path in files:
         rule = load_rule(path)
         by_id[rule.id] = rule
     rules = tuple(by_id.values())
-    _write_cache(cache, rules)
+    store(name, None, rules, keep=8)
     return rules

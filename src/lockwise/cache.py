@@ -1,0 +1,169 @@
+"""Results kept between runs, in one folder, each file named by a hash of what it depends on.
+
+The folder is `$LOCKWISE_CACHE_DIR`, else `$XDG_CACHE_HOME/lockwise`, else
+`~/.cache/lockwise`; `LOCKWISE_CACHE_DIR=off` turns caching off. A cache that cannot be read
+or written (damaged file, read-only home, full disk) is simply skipped: the run computes
+what it needs and never fails because of the cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from hashlib import blake2b as _Blake2b
+
+#: Bump when a cached value changes shape: files written by another format are ignored.
+FORMAT = 2
+
+
+def cache_root() -> Path | None:
+    """The cache folder, or None when caching is off."""
+    root = os.environ.get("LOCKWISE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "lockwise")
+    return None if root == "off" else Path(root)
+
+
+#: Items pickled between two resets of the pickler's memo: sharing repeated objects (rule
+#: texts, paths) within a batch keeps files small; resetting bounds the memo, which for a
+#: 10,000-migration result would otherwise hold a million objects (~150 MB).
+_MEMO_BATCH = 256
+
+
+def load(name: str, shared: Sequence[object] = ()) -> tuple[object, list] | None:
+    """The header and items stored under `name`, or None (missing, damaged or caching off).
+    `shared` must be what `store` was given (equal objects, in the same order): the items
+    refer to them instead of holding copies."""
+    import pickle
+
+    root = cache_root()
+    if root is None:
+        return None
+
+    global _loading
+    _loading = shared
+    try:
+        with open(root / name, "rb") as handle:
+            unpickler = pickle.Unpickler(handle)
+            if unpickler.load() != FORMAT:
+                return None
+            header, count = unpickler.load(), unpickler.load()
+            items = []
+            for i in range(count):
+                if i % _MEMO_BATCH == 0:
+                    unpickler = pickle.Unpickler(handle)  # as `store` did: a new memo
+                items.append(unpickler.load())
+    except Exception:  # noqa: BLE001 - a damaged or foreign file is a miss, never an error
+        return None
+    finally:
+        _loading = ()
+    return header, items
+
+
+#: The `shared` objects of the `load` in progress.
+_loading: Sequence[object] = ()
+
+
+def _shared(index: int) -> object:
+    """Unpickles a reference to one of the caller's `shared` objects."""
+    return _loading[index]
+
+
+def store(name: str, header: object, items: Sequence[object], *, keep: int | None = None,
+          shared: Sequence[object] = ()) -> None:
+    """Keep `header` and `items` under `name`, atomically (a concurrent run reads the old
+    file or the new one, never half of one). The objects of `shared` that they hold are
+    stored as references (the caller has them again when it loads: lint's migrations, whose
+    text is most of a result's size). With `keep`, only the `keep` most recently written files
+    that share `name`'s prefix (up to its first `-`) stay."""
+    import pickle
+    import tempfile
+
+    root = cache_root()
+    if root is None:
+        return
+    import copyreg
+
+    # A reducer for the types of the shared objects only: the pickler looks types up in C, so
+    # the millions of other objects cost nothing extra (a persistent_id hook is a Python call
+    # per object: 15% of a 10,000-migration run).
+    position = {id(o): i for i, o in enumerate(shared)}
+
+    def reference(obj: object) -> object:
+        at = position.get(id(obj))
+        return (_shared, (at,)) if at is not None else obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+
+    dispatch = dict(copyreg.dispatch_table)
+    dispatch.update((type(o), reference) for o in shared)
+
+    def pickler_for(handle: BinaryIO) -> pickle.Pickler:
+        pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dispatch_table = dispatch
+        return pickler
+
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=root, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                pickler = pickler_for(handle)
+                for part in (FORMAT, header, len(items)):
+                    pickler.dump(part)
+                for i, item in enumerate(items):
+                    if i % _MEMO_BATCH == 0:
+                        pickler = pickler_for(handle)
+                    pickler.dump(item)
+            os.replace(tmp, root / name)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        if keep is not None:
+            _prune(root, name.split("-", 1)[0] + "-", keep)
+    except (OSError, pickle.PicklingError, RecursionError):
+        pass  # lint without the cache
+
+
+def _prune(root: Path, prefix: str, keep: int) -> None:
+    entries = []
+    with os.scandir(root) as it:
+        for entry in it:
+            if entry.name.startswith(prefix) and not entry.name.endswith(".tmp"):
+                try:
+                    entries.append((entry.stat().st_mtime_ns, entry.path))
+                except OSError:
+                    continue
+    for _, path in sorted(entries, reverse=True)[keep:]:
+        with contextlib.suppress(OSError):  # another run pruned it first
+            os.unlink(path)
+
+
+def blake2b(data: bytes = b"", *, digest_size: int) -> _Blake2b:
+    """`hashlib.blake2b`, without importing hashlib: hashlib loads OpenSSL at import (~3 ms,
+    a few percent of a cached `lockwise lint`) for digests lockwise never uses. BLAKE2 is
+    CPython's own `_blake2` module, the very one hashlib re-exports."""
+    try:
+        from _blake2 import blake2b as new
+    except ImportError:  # pragma: no cover - a Python without it: the public route
+        from hashlib import blake2b as new
+    return new(data, digest_size=digest_size)
+
+
+def code_fingerprint() -> str:
+    """Identifies the lockwise code that computed a result: its version plus the size and
+    modification time of every file of the package (a development checkout changes code
+    without changing the version). About 100 `stat` calls."""
+    import lockwise
+
+    package = os.path.dirname(lockwise.__file__)
+    parts = [getattr(lockwise, "__version__", "")]
+    for folder, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith((".py", ".json")):
+                st = os.stat(os.path.join(folder, name))
+                parts.append(f"{folder}/{name}:{st.st_size}:{st.st_mtime_ns}")
+    return "\n".join(parts)

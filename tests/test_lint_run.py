@@ -1,0 +1,265 @@
+"""What `lockwise lint` runs between reading and printing (cli/lint_run.py): the result
+cache, the conflict graph streamed from lint's reports, and the graph built in a second process.
+
+A second run over unchanged inputs is served from the cache (lint is not run again) and
+prints exactly what the first run printed; any change to a migration, an option or the
+config's overrides is seen. The conflicts found while lint streams its reports to the graph,
+and those the graph finds on its own in a forked process, are the ones a graph built
+afterwards from lint's reports finds.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import lockwise.lint
+from lockwise.cli.app import app
+from lockwise.cli.inputs import collect
+from lockwise.cli.lint_run import lint_with_conflicts
+from lockwise.graph.build import build_graph
+from lockwise.lint import LintOptions, lint_migrations
+
+REPO = Path(__file__).resolve().parent.parent
+CONFLICTS = REPO / "fixtures" / "conflicts"
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def migrations_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "migrations"
+    shutil.copytree(REPO / "fixtures" / "migrations", target)
+    return target
+
+
+def _lint(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["lint", "--no-color", *args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout
+
+
+def _lint_results(cache_dir: Path) -> list[Path]:
+    return sorted(cache_dir.glob("lint-*")) if cache_dir.is_dir() else []
+
+
+def _forbid_lint(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("lint ran although its result was cached")
+
+    monkeypatch.setattr(lockwise.lint, "lint_migrations", fail)
+
+
+def test_second_run_is_served_from_the_cache(cache_dir: Path, migrations_dir: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _lint(str(migrations_dir))
+    assert len(_lint_results(cache_dir)) == 1
+    _forbid_lint(monkeypatch)
+    assert _lint(str(migrations_dir)) == first
+    assert first[0] == 1  # the fixtures have requires-downtime migrations
+
+
+def test_json_and_text_come_from_one_cached_result(cache_dir: Path, migrations_dir: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _lint(str(migrations_dir))
+    _forbid_lint(monkeypatch)
+    code, out = _lint("--format", "json", str(migrations_dir))
+    assert code == text[0] and '"migrations"' in out
+
+
+def test_an_edited_migration_is_linted_again(cache_dir: Path, migrations_dir: Path) -> None:
+    code, out = _lint(str(migrations_dir))
+    assert "0008_drop_legacy_name.up.sql  [safe]" in out
+    (migrations_dir / "0008_drop_legacy_name.up.sql").write_text(
+        "ALTER TABLE accounts ADD COLUMN created_at timestamptz DEFAULT clock_timestamp();\n")
+    code, out = _lint(str(migrations_dir))
+    assert "0008_drop_legacy_name.up.sql  [requires-downtime]" in out
+    assert len(_lint_results(cache_dir)) == 2
+
+
+def test_a_new_down_migration_is_seen(cache_dir: Path, tmp_path: Path) -> None:
+    target = tmp_path / "clean"
+    shutil.copytree(CONFLICTS / "clean", target)
+    assert "down-mismatch" not in _lint(str(target))[1]
+    (target / "2_create_orders.down.sql").write_text("SELECT 1;\n")
+    assert "down-mismatch" in _lint(str(target))[1]
+
+
+def test_options_are_part_of_the_key(cache_dir: Path, migrations_dir: Path) -> None:
+    _lint(str(migrations_dir))
+    _lint("--pg-version", "11", str(migrations_dir))
+    _lint("--ignore", "add-foreign-key", str(migrations_dir))
+    assert len(_lint_results(cache_dir)) == 3
+
+
+def test_config_overrides_apply_to_a_cached_result(cache_dir: Path, migrations_dir: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(migrations_dir.parent)
+    code, _ = _lint("migrations")
+    assert code == 1
+    (migrations_dir.parent / "lockwise.toml").write_text(
+        '[[overrides]]\npath = "migrations/**"\nfail_on = "destructive"\n')
+    _forbid_lint(monkeypatch)  # the overrides are applied to the cached reports
+    code, _ = _lint("migrations")
+    assert code == 0
+
+
+def test_no_cache_neither_reads_nor_writes(cache_dir: Path, migrations_dir: Path) -> None:
+    _lint("--no-cache", str(migrations_dir))
+    assert _lint_results(cache_dir) == []
+
+
+def test_cache_off_by_environment(tmp_path: Path, migrations_dir: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", "off")
+    monkeypatch.chdir(tmp_path)
+    first = _lint(str(migrations_dir))
+    assert _lint(str(migrations_dir)) == first
+    assert not (tmp_path / "off").exists()
+
+
+def test_a_damaged_cache_is_recomputed(cache_dir: Path, migrations_dir: Path) -> None:
+    first = _lint(str(migrations_dir))
+    (entry,) = _lint_results(cache_dir)
+    entry.write_bytes(b"\x80\x05garbage")
+    assert _lint(str(migrations_dir)) == first
+
+
+def test_an_unwritable_cache_folder_is_skipped(tmp_path: Path, migrations_dir: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(blocker / "cache"))
+    code, out = _lint(str(migrations_dir))
+    assert code == 1 and "8 migration(s)" in out
+
+
+def test_old_results_are_pruned(cache_dir: Path, migrations_dir: Path) -> None:
+    from lockwise.cli.lint_run import CACHED_RESULTS
+
+    for version in range(CACHED_RESULTS + 2):
+        (migrations_dir / "0009_extra.up.sql").write_text(f"SELECT {version};\n")
+        _lint(str(migrations_dir))
+    assert len(_lint_results(cache_dir)) == CACHED_RESULTS
+
+
+def test_store_and_load_many_items_sharing_objects(cache_dir: Path) -> None:
+    """Results longer than one memo batch, with objects shared inside and across batches and
+    objects the caller supplies again (`shared`)."""
+    from lockwise.cache import load, store
+
+    given = [Path(f"m{i}.sql") for i in range(3)]
+    text = "a rule's long explanation " * 10
+    items = [(i, text, given[i % 3], [text]) for i in range(1000)]
+    store("test-many", {"header": text}, items, shared=given)
+    header, loaded = load("test-many", shared=given)  # type: ignore[misc]
+    assert header == {"header": text} and loaded == items
+    assert all(item[2] is given[item[0] % 3] for item in loaded)
+    assert load("test-missing") is None
+
+
+# --- the streamed graph ---------------------------------------------------------------------
+
+def _graph_conflicts(*paths: Path) -> tuple[list, list, list]:
+    """(streamed, built in a second process, built afterwards from lint's reports)."""
+    collected = collect(list(paths), None)
+
+    def run(parallel: bool) -> list:
+        return lint_with_conflicts(collected.migrations, collected.histories, LintOptions(),
+                                   conflicts=True, use_cache=False, parallel=parallel).conflicts
+
+    afterwards = []
+    for history in collected.histories:
+        reports = lint_migrations(history, LintOptions())
+        afterwards += build_graph(history, reports=reports).conflicts
+    return run(False), run(True), afterwards
+
+
+@pytest.mark.parametrize("kind", sorted(p.name for p in CONFLICTS.iterdir() if p.is_dir()))
+def test_streamed_and_parallel_conflicts_equal_the_graph_built_afterwards(kind: str) -> None:
+    streamed, parallel, afterwards = _graph_conflicts(CONFLICTS / kind)
+    assert streamed == parallel == afterwards
+    if kind in ("duplicate-version", "ambiguous-order", "missing-object", "dependency-dropped",
+                "down-mismatch"):  # the others need --base
+        assert [c.kind for c in afterwards] == [kind]
+
+
+def test_conflicts_on_real_histories(corpora: Path) -> None:
+    streamed, parallel, afterwards = _graph_conflicts(corpora / "lemmy", corpora / "documenso")
+    assert streamed == parallel == afterwards
+    assert any(c.kind == "down-mismatch" for c in streamed)
+
+
+def test_a_large_input_builds_the_graph_beside_lint(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.cli import lint_run
+    from lockwise.parallel import can_fork
+
+    if not can_fork():
+        pytest.skip("needs fork() and two CPUs")
+    migrations = collect([CONFLICTS / "missing-object"], None).migrations
+    options = LintOptions()
+    assert not lint_run._in_background(migrations, options, None)  # small: one process
+    monkeypatch.setattr(lint_run, "PARALLEL_MIN_CHARS", 1)
+    assert lint_run._in_background(migrations, options, None)
+    assert not lint_run._in_background(migrations, options, False)
+    one_file = LintOptions(only=frozenset([migrations[-1].id]))
+    assert not lint_run._in_background(migrations, one_file, None)
+
+
+def test_reports_keep_only_what_is_printed() -> None:
+    collected = collect([CONFLICTS / "clean"], None)
+    result = lint_with_conflicts(collected.migrations, collected.histories, LintOptions(),
+                                 conflicts=True, use_cache=False)
+    statements = [s for r in result.reports for s in r.statements]
+    assert statements and all(s.statement.tree == {} for s in statements)
+    assert all(a.kind and a.facts == {} for s in statements for a in s.effect.actions)
+    assert any(s.effect.locks for s in statements)
+
+
+def test_output_does_not_depend_on_hash_seed(tmp_path: Path) -> None:
+    """Sets iterate in a different order in every process: the report must not show it."""
+    (tmp_path / "0001_drop_old_api.sql").write_text(
+        "DROP VIEW old_a, old_b, old_c, old_d, old_e, old_f;\n"
+        "DROP FUNCTION f_a(), f_b(), f_c(), f_d();\n")
+    outputs = set()
+    for seed in ("1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "LOCKWISE_CACHE_DIR": "off"}
+        done = subprocess.run(
+            [sys.executable, "-m", "lockwise", "lint", "--format", "json",
+             str(tmp_path), str(CONFLICTS / "dependency-dropped")],
+            env=env, capture_output=True, text=True, check=False)
+        assert done.returncode in (0, 1), done.stderr
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+
+
+def test_a_file_linted_alone_has_its_down_checked_not_the_others(tmp_path: Path) -> None:
+    """`lint FILE` replays the directory for context, but only FILE's down migration is
+    checked: the others' down checks could only find conflicts that are not reported."""
+    from lockwise.graph.api import history_conflicts
+
+    folder = CONFLICTS / "down-mismatch"
+    broken = folder / "2_accounts_email_index.up.sql"
+    for path, expected in ((broken, ["down-mismatch"]),
+                           (folder / "1_create_accounts.up.sql", [])):
+        collected = collect([path], None)
+        assert len(collected.migrations) == 2
+        only = frozenset(collected.only or ())
+        found = [c.kind for c in history_conflicts(collected.histories, pg_version=16,
+                                                   only=only)]
+        assert found == expected
+    graph = build_graph(collect([folder], None).migrations,
+                        downs_of=frozenset(["1_create_accounts"]))
+    assert graph.downs_checked == 1 and graph.conflicts == []
