@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lockwise.core.types import Migration, Safety
+from lockwise.core.types import Migration, Safety, pickled_by_fields
 
 #: How serious each conflict kind is, on lint's scale, so `--fail-on` also applies to them.
 #: A conflict that makes a deploy fail half-way or silently drop an object is as bad as a
@@ -28,6 +28,7 @@ CONFLICT_SAFETY: dict[str, Safety] = {
 }
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Location:
     """Where a conflict points: a migration and, when known, the statement's line/column."""
@@ -47,6 +48,7 @@ class Location:
                 "column": self.column}
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Conflict:
     kind: str
