@@ -324,3 +324,28 @@ def test_down_that_keeps_a_partial_index_is_reported(tmp_path: Path) -> None:
     ))
     assert [(c.kind, c.object) for c in graph.conflicts] == [
         ("down-mismatch", "index:public.users (id)")]
+
+
+def test_a_forked_catalog_does_not_leak_foreign_keys_into_the_original() -> None:
+    """The down check replays a down migration on a fork; a foreign key it adds must not show
+    up in the original catalog's foreign-key indexes. They are checked supersets, so a leak
+    would only cost lookups, but the original must stay exactly as it was."""
+    from lockwise.catalog.model import Catalog
+    from lockwise.catalog.replay import apply_statement
+    from lockwise.graph.down import fork
+    from lockwise.parse.postgres import parse_sql
+
+    def replay(catalog: Catalog, sql: str, migration: str) -> None:
+        for stmt in parse_sql(sql).statements:
+            apply_statement(catalog, stmt.tree, migration)
+
+    catalog = Catalog()
+    replay(catalog, "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY, "
+                    "a_id int REFERENCES a); CREATE TABLE c (id int, a_id int);", "1")
+    sources = {k: set(v) for k, v in (catalog.fk_sources or {}).items()}
+    stamps = {k: set(v) for k, v in (catalog.fk_stamps or {}).items()}
+    forked = fork(catalog, {"public.c"}, {"c", "a"}, renames=False)
+    replay(forked, "ALTER TABLE c ADD CONSTRAINT c_a FOREIGN KEY (a_id) REFERENCES a;", "1")
+    assert sorted(name for name, _ in forked.referencing("public.a")) == ["public.b", "public.c"]
+    assert [name for name, _ in catalog.referencing("public.a")] == ["public.b"]
+    assert (catalog.fk_sources or {}) == sources and (catalog.fk_stamps or {}) == stamps

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lockwise.core.types import Migration
@@ -40,9 +41,81 @@ def _split_version(stem: str) -> tuple[str, str]:
     return match.group(1), match.group(2)
 
 
+@dataclass
+class _Seen:
+    """What one discover() call already asked the file system, so detection and reading (which
+    look at the same folders and files) ask it once."""
+
+    #: folder (as str(path)) -> its entries: name -> (is a regular file, is a directory)
+    listings: dict[str, dict[str, tuple[bool, bool]]] = field(default_factory=dict)
+    #: (folder, file name) -> the sub-folders holding that file
+    migration_dirs: dict[tuple[str, str], tuple[Path, ...]] = field(default_factory=dict)
+
+
+_SEEN: ContextVar[_Seen | None] = ContextVar("lockwise_discover_seen", default=None)
+
+
+def _join(folder: str, name: str) -> str:
+    """str(Path(folder) / name), without building the Path."""
+    if folder == ".":
+        return name
+    return folder + name if folder.endswith("/") else f"{folder}/{name}"
+
+
+def _entry_types(entry: os.DirEntry, folder: str) -> tuple[bool, bool]:
+    """(is a regular file, is a directory) of a DirEntry, which needs no stat (the type comes
+    with the name, except for symlinks), with Path's answers when following a link fails."""
+    try:
+        return entry.is_file(), entry.is_dir()
+    except OSError:  # a symlink loop: Path.is_file() says False, or raises what it raises
+        path = Path(folder) / entry.name
+        return path.is_file(), path.is_dir()
+
+
+def _listing(directory: Path | str) -> dict[str, tuple[bool, bool]]:
+    """name -> (is a regular file, is a directory) for the entries of `directory`, in name
+    order (the order sorted() gives their paths).
+
+    One os.scandir instead of a stat per entry; inside discover() each directory is listed
+    once, however often detection and reading look at it.
+    """
+    folder = str(directory)
+    seen = _SEEN.get()
+    if seen is not None and folder in seen.listings:
+        return seen.listings[folder]
+    found: dict[str, tuple[bool, bool]] = {}
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            found[entry.name] = _entry_types(entry, folder)
+    listing = dict(sorted(found.items()))
+    if seen is not None:
+        seen.listings[folder] = listing
+    return listing
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file(), answered from the listing of its folder when discover() has one."""
+    seen = _SEEN.get()
+    if seen is None:
+        return path.is_file()
+    folder, name = os.path.split(str(path))
+    listing = seen.listings.get(folder or ".")
+    if listing is None:
+        return path.is_file()
+    return listing.get(name, (False, False))[0]
+
+
+def _has_file(folder: str, filename: str) -> bool:
+    """Whether `folder` holds a regular file `filename` (one listing per folder)."""
+    try:
+        return _listing(folder).get(filename, (False, False))[0]
+    except OSError:  # an unreadable folder: ask for the file itself, as a stat would
+        return (Path(folder) / filename).is_file()
+
+
 def _make(version: str, name: str, path: Path, up_sql: str, layout: str,
           down_path: Path | None = None, **extra) -> Migration:
-    down_sql = read_sql_file(down_path) if down_path and down_path.is_file() else None
+    down_sql = read_sql_file(down_path) if down_path and _is_file(down_path) else None
     return Migration(
         version=version or name,
         name=name if version else "",
@@ -57,8 +130,14 @@ def _make(version: str, name: str, path: Path, up_sql: str, layout: str,
     )
 
 
+def _is_sql(name: str) -> bool:
+    """Path(name).suffix.lower() == ".sql" (a bare ".sql" is a dot-file without suffix)."""
+    return len(name) > 4 and name[-4:].lower() == ".sql"
+
+
 def _sql_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.iterdir() if p.suffix.lower() == ".sql" and p.is_file())
+    return [directory / name for name, (is_file, _) in _listing(directory).items()
+            if is_file and _is_sql(name)]
 
 
 # --- golang-migrate: NNN_name.up.sql / NNN_name.down.sql ------------------------------------
@@ -82,7 +161,17 @@ def _read_golang(directory: Path) -> list[Migration]:
 # --- diesel / sqlx / prisma: <version>_<name>/up.sql (+ down.sql) or /migration.sql ----------
 
 def _migration_dirs(directory: Path, filename: str) -> list[Path]:
-    return sorted(p for p in directory.iterdir() if p.is_dir() and (p / filename).is_file())
+    """The sub-folders of `directory` holding a file `filename`, in name order (detection and
+    reading both ask: the answer is kept for the discover() call)."""
+    folder = str(directory)
+    seen = _SEEN.get()
+    if seen is not None and (folder, filename) in seen.migration_dirs:
+        return list(seen.migration_dirs[(folder, filename)])
+    found = [directory / name for name, (_, is_dir) in _listing(folder).items()
+             if is_dir and _has_file(_join(folder, name), filename)]
+    if seen is not None:
+        seen.migration_dirs[(folder, filename)] = tuple(found)
+    return found
 
 
 def _detect_diesel(directory: Path) -> bool:
@@ -95,7 +184,7 @@ def _read_diesel(directory: Path) -> list[Migration]:
         version, name = _split_version(sub.name)
         up = sub / "up.sql"
         meta = sub / "metadata.toml"
-        no_tx = meta.is_file() and re.search(
+        no_tx = _is_file(meta) and re.search(
             r"run_in_transaction\s*=\s*false", meta.read_text(errors="replace")) is not None
         out.append(_make(version, name, up, read_sql_file(up), "diesel", sub / "down.sql",
                          no_transaction=no_tx))
@@ -138,7 +227,7 @@ def _read_flyway(directory: Path) -> list[Migration]:
             continue
         name = m.group("name")
         conf = path.with_name(fname + ".conf")
-        no_tx = conf.is_file() and re.search(
+        no_tx = _is_file(conf) and re.search(
             r"executeInTransaction\s*=\s*false", conf.read_text(errors="replace")) is not None
         if m.group("kind").upper() == "R":
             repeatable.append(_make("R", name, path, read_sql_file(path), "flyway",
@@ -161,7 +250,7 @@ def _detect_plain(directory: Path) -> bool:
 def _read_plain(directory: Path) -> list[Migration]:
     out = []
     paths = _sql_files(directory) or sorted(
-        p for p in _walk_sql(directory, set()) if p.is_file())
+        p for p in _walk_sql(directory, set()) if _is_file(p))
     for path in paths:
         rel = path.relative_to(directory)
         stem = str(rel.with_suffix("")).replace("/", "_") if len(rel.parts) > 1 else path.stem
@@ -186,14 +275,14 @@ def _walk_sql(directory: Path, seen: set) -> list[Path]:
     seen.add(key)
     found: list[Path] = []
     try:
-        entries = sorted(directory.iterdir())
+        entries = _listing(directory)
     except OSError:
         return []
-    for entry in entries:
-        if entry.is_dir():
-            found.extend(_walk_sql(entry, seen))
-        elif entry.suffix.lower() == ".sql":
-            found.append(entry)
+    for name, (_, is_dir) in entries.items():
+        if is_dir:
+            found.extend(_walk_sql(directory / name, seen))
+        elif _is_sql(name):
+            found.append(directory / name)
     return found
 
 
@@ -285,11 +374,15 @@ def discover(path: Path, layout: str | None = None) -> list[Migration]:
         return [_read_single_file(path)]
     if not path.is_dir():
         raise InputError("not a regular file or directory", path)
-    chosen = LAYOUTS[layout or detect_layout(path)]
+    token = _SEEN.set(_Seen())
     try:
-        migrations = chosen.read(path)
-    except PermissionError as exc:
-        raise InputError("permission denied", Path(exc.filename or path)) from None
+        chosen = LAYOUTS[layout or detect_layout(path)]
+        try:
+            migrations = chosen.read(path)
+        except PermissionError as exc:
+            raise InputError("permission denied", Path(exc.filename or path)) from None
+    finally:
+        _SEEN.reset(token)
     if chosen.name != "flyway":
         migrations.sort(key=lambda m: (m.sort_key, str(m.path)))
     return migrations

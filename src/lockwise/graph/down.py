@@ -7,9 +7,10 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 from dataclasses import fields, is_dataclass
+from operator import attrgetter
 from typing import Any
 
-from lockwise.catalog.model import Catalog
+from lockwise.catalog.model import Catalog, Index, IndexMap
 
 #: Statements that never change the schema, and parts of statements that only read it:
 #: their names cannot be what a down migration fails to restore.
@@ -22,17 +23,28 @@ _READ_ONLY_KEYS = {"query", "whereClause", "targetList", "fromClause", "raw_expr
 def names_in(trees: Iterable[dict]) -> set[str]:
     """Every identifier-like string of the schema-changing parts of some parse trees."""
     out: set[str] = set()
+    add = out.add
     stack: list = [t for t in trees if next(iter(t), "") not in _DATA_STATEMENTS]
+    push, pop, extend = stack.append, stack.pop, stack.extend
     while stack:
-        item = stack.pop()
+        item = pop()
         if isinstance(item, dict):
             for key, value in item.items():
-                if isinstance(value, str):
-                    out.add(value)
+                # Exact type tests first: parse trees hold plain str / dict / list / int.
+                kind = type(value)
+                if kind is str:
+                    add(value)
+                elif kind is dict or kind is list:
+                    if key not in _READ_ONLY_KEYS:
+                        push(value)
+                elif kind is int or kind is bool:
+                    continue
+                elif isinstance(value, str):
+                    add(value)
                 elif isinstance(value, (dict, list)) and key not in _READ_ONLY_KEYS:
-                    stack.append(value)
+                    push(value)
         elif isinstance(item, list):
-            stack.extend(item)
+            extend(item)  # strings directly in a list are not names (e.g. options)
     return out
 
 
@@ -61,7 +73,7 @@ def qualified_names(catalog: Catalog, names: set[str]) -> set[str]:
     """`names` as the catalog keys them: as written, and unqualified ones in every schema."""
     out = {n for n in names if "." in n}
     schemas = catalog.schemas | {"public"}
-    out.update(f"{schema}.{n}" for n in names if "." not in n for schema in schemas)
+    out.update({f"{schema}.{n}" for n in names if "." not in n for schema in schemas})
     return out
 
 
@@ -87,9 +99,13 @@ def fork(catalog: Catalog, tables: set[str], names: set[str], renames: bool) -> 
         value = getattr(catalog, f.name)
         if isinstance(value, dict):
             copied = dict(value)
-            if copied and isinstance(next(iter(copied.values())), list):
+            first = next(iter(copied.values()), None)
+            if isinstance(first, list):
                 # enum labels: ALTER TYPE ADD VALUE appends to the list in place
                 copied = {k: list(v) for k, v in copied.items()}
+            elif isinstance(first, set):
+                # foreign keys by target and by migration: a down's ADD CONSTRAINT adds to them
+                copied = {k: set(v) for k, v in copied.items()}
             setattr(new, f.name, copied)
         elif isinstance(value, set):
             setattr(new, f.name, set(value))
@@ -136,15 +152,23 @@ def signature(catalog: Catalog, tables: set[str] | None = None,
             else:
                 sig[f"{con.kind} key:{name} ({what})"] = con.kind
     keys = qualified_names(catalog, names) if names else set()
-    for name, idx in catalog.indexes.items():
-        if tables is None or idx.table in tables or name in keys:
-            unique = "unique " if idx.unique else ""
-            key = f"{unique}index:{idx.table} ({', '.join(idx.columns)})"
-            # Presence, not a count: the replay's guessed constraint names can make a DROP
-            # CONSTRAINT miss the index it drops, which would read as a duplicate.
-            sig[key] = "index"
-    types = catalog.types | set(catalog.enums) if names is None else {
-        k for k in keys if k in catalog.enums or k in catalog.types}
+    indexes = catalog.indexes
+    if tables is None:
+        chosen: Iterable[Index] = indexes.values()
+    elif isinstance(indexes, IndexMap):  # filed by table: no scan of every index
+        chosen = [idx for t in tables for _, idx in indexes.items_on(t)]
+        chosen += [indexes[k] for k in keys if k in indexes]
+    else:
+        chosen = [idx for idx in indexes.values() if idx.table in tables]
+        chosen += [indexes[k] for k in keys if k in indexes]
+    for idx in chosen:
+        unique = "unique " if idx.unique else ""
+        # Presence, not a count: the replay's guessed constraint names can make a DROP
+        # CONSTRAINT miss the index it drops, which would read as a duplicate (and an index
+        # both on `tables` and named in `names` is chosen twice).
+        sig[f"{unique}index:{idx.table} ({', '.join(idx.columns)})"] = "index"
+    types = catalog.types | set(catalog.enums) if names is None else \
+        keys.intersection(catalog.enums) | (keys & catalog.types)
     for name in types:
         labels = catalog.enums.get(name)
         sig[f"type:{name}"] = tuple(labels) if labels is not None else "type"
@@ -205,15 +229,44 @@ def _owner(key: str) -> str:
     return ""
 
 
-_FIELDS: dict[type, tuple[str, ...] | None] = {}
+#: Values clone shares instead of copying: immutable, or (tuples) never changed in place by the
+#: replay.
+_SHARED = frozenset({str, int, bool, float, type(None), tuple, frozenset, bytes})
+#: Inside a dict, a dict value is also shared: it is part of a parse tree (a CHECK's expression).
+_SHARED_IN_DICT = _SHARED | {dict}
 
 
-def _fields_of(cls: type) -> tuple[str, ...] | None:
-    """Field names of a dataclass type (None for other types), cached: clone runs per
+class _Plan:
+    """How to copy one dataclass type: its field names, a getter that reads them all in one
+    C call, and whether the class can be rebuilt by calling it with them (every field in
+    __init__, in order, and no __post_init__ to run twice)."""
+
+    __slots__ = ("names", "get", "by_init")
+
+    def __init__(self, cls: type):
+        found = fields(cls)
+        self.names = tuple(f.name for f in found)
+        getter = attrgetter(*self.names) if self.names else (lambda v: ())
+        # attrgetter of one name returns the value itself, not a 1-tuple.
+        self.get = (lambda v: (getter(v),)) if len(self.names) == 1 else getter
+        # The generated __init__ takes exactly the fields, positionally: no custom __init__,
+        # no InitVar / ClassVar pseudo-fields, no keyword-only or init=False field.
+        self.by_init = bool(self.names) and cls.__dataclass_params__.init and \
+            len(cls.__dataclass_fields__) == len(found) and \
+            all(f.init and not f.kw_only for f in found) and not hasattr(cls, "__post_init__")
+
+
+_PLANS: dict[type, _Plan | None] = {}
+
+
+def _plan(cls: type) -> _Plan | None:
+    """The copy plan of a dataclass type (None for other types), cached: clone runs per
     migration over every table the migration touches."""
-    if cls not in _FIELDS:
-        _FIELDS[cls] = tuple(f.name for f in fields(cls)) if is_dataclass(cls) else None
-    return _FIELDS[cls]
+    try:
+        return _PLANS[cls]
+    except KeyError:
+        plan = _PLANS[cls] = _Plan(cls) if is_dataclass(cls) else None
+        return plan
 
 
 def clone(value: Any) -> Any:
@@ -221,24 +274,28 @@ def clone(value: Any) -> Any:
 
     Much faster than copy.deepcopy: the replay only mutates the containers of the catalog
     model (dicts of columns, constraints; label lists; sets) and the dataclass objects in
-    them; parse trees kept inside (e.g. a CHECK's expression) are never mutated, so they are
-    shared.
+    them; parse trees kept inside (e.g. a CHECK's expression) are never mutated, so only their
+    top level is copied and the rest shared.
     """
     cls = type(value)
-    names = _fields_of(cls)
-    if names is not None:
-        new = object.__new__(cls)
-        for name in names:
-            item = getattr(value, name)
-            if type(item) in (dict, list, set) or _fields_of(type(item)) is not None:
-                item = clone(item)
-            object.__setattr__(new, name, item)
-        return new
     if cls is dict:
-        return {k: clone(v) if type(v) in (list, set) or _fields_of(type(v)) is not None
-                else v for k, v in value.items()}
+        # Columns, constraints, enum labels are copied; a nested dict is part of a parse tree
+        # (a CHECK's expression), which is shared.
+        return {k: v if type(v) in _SHARED_IN_DICT else clone(v) for k, v in value.items()}
     if cls is list:
         return list(value)
     if cls is set:
         return set(value)
-    return value
+    if cls in _SHARED:
+        return value
+    plan = _plan(cls)
+    if plan is None:
+        return value
+    items = plan.get(value)
+    if plan.by_init and _SHARED.issuperset(map(type, items)):
+        # Nothing inside to copy (a column, an index): rebuild it in one call.
+        return cls(*items)
+    new = object.__new__(cls)
+    for name, item in zip(plan.names, items, strict=True):
+        object.__setattr__(new, name, item if type(item) in _SHARED else clone(item))
+    return new

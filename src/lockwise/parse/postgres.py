@@ -90,11 +90,19 @@ def _shorten(text: str) -> str:
     return text if len(text) <= _QUOTE_LIMIT else text[:_QUOTE_LIMIT] + "..."
 
 
+def _mentions_stdin(text: str) -> bool:
+    """_STDIN.search(text), cheaper: for ASCII text (the usual case, and an O(1) test) a
+    case-insensitive regex search is a lower() and a substring search in C."""
+    if text.isascii():
+        return "stdin" in text.lower()
+    return _STDIN.search(text) is not None
+
+
 def _strip_client_side(text: str, lines: LineIndex) -> tuple[str, list[Skipped]]:
     """Blank out psql meta-commands and COPY ... FROM stdin data, which the server never sees."""
     skipped: list[Skipped] = []
     # COPY data needs no backslash: it may run unterminated to the end of the file.
-    if "\\" not in text and _STDIN.search(text) is None:
+    if "\\" not in text and not _mentions_stdin(text):
         return text, skipped
     cuts: list[tuple[int, int]] = []
     data_end = 0
@@ -139,21 +147,41 @@ def _skip_space_and_comments(text: str, pos: int, end: int) -> int:
     return pos
 
 
+#: UTF-8 continuation bytes (10xxxxxx): every other byte starts a character.
+_CONTINUATION = bytes(range(0x80, 0xC0))
+
+
 class _Offsets:
-    """Converts the UTF-8 byte offsets libpg_query reports into character offsets."""
+    """Converts the UTF-8 byte offsets libpg_query reports into character offsets.
+
+    A byte offset maps to the character that contains it. For non-ASCII text the characters
+    are counted between the previous offset asked for and this one, with bytes.translate in C:
+    offsets come in increasing order, so a file costs one pass instead of a Python table built
+    character by character.
+    """
+
+    __slots__ = ("ascii", "data", "length", "byte", "chars")
 
     def __init__(self, text: str):
         self.ascii = text.isascii()
         if not self.ascii:
-            self.table: list[int] = []
-            for i, ch in enumerate(text):
-                self.table.extend([i] * len(ch.encode("utf-8")))
-            self.table.append(len(text))
+            self.data = text.encode("utf-8")
+            self.length = len(text)
+            self.byte = 0  # chars = number of characters starting before byte `byte`
+            self.chars = 0
 
     def char(self, byte_offset: int) -> int:
         if self.ascii:
             return byte_offset
-        return self.table[min(byte_offset, len(self.table) - 1)]
+        if byte_offset >= len(self.data):
+            return self.length
+        # Characters starting at or before the offset, minus one: the one containing it.
+        upto = byte_offset + 1
+        if upto < self.byte:
+            self.byte = self.chars = 0
+        self.chars += len(self.data[self.byte:upto].translate(None, _CONTINUATION))
+        self.byte = upto
+        return self.chars - 1
 
 
 def _error_location(exc: Exception) -> int:
@@ -193,17 +221,22 @@ def _parse_chunk(
         parsed.problems.append(ParseProblem(TOO_DEEP, lines.span(location, location + 1)))
         return
     offsets = _Offsets(text)
+    statements = parsed.statements
     for item in items:
-        start = offsets.char(item.get("stmt_location", 0))
+        location = item.get("stmt_location", 0)
+        start = offsets.char(location)
         length = item.get("stmt_len", 0)
-        end = offsets.char(item.get("stmt_location", 0) + length) if length else len(text)
+        end = offsets.char(location + length) if length else len(text)
         start = _skip_space_and_comments(text, start, end)
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        parsed.statements.append(
+        if end > start:
+            sql = text[start:end].rstrip()  # exactly the characters str.isspace() accepts
+            end = start + len(sql)
+        else:  # a comment running past the statement's end: nothing left
+            sql = ""
+        statements.append(
             Statement(
-                index=len(parsed.statements),
-                sql=text[start:end],
+                index=len(statements),
+                sql=sql,
                 span=lines.span(base + start, base + end),
                 tree=item["stmt"],
             )
@@ -257,7 +290,8 @@ def attach_comments(text: str, parsed: ParsedFile, lines: LineIndex) -> None:
         line_end = text.find("\n", stmt.span.end_offset)
         tail = text[stmt.span.end_offset: len(text) if line_end == -1 else line_end]
         comments.extend(m.group(0) for m in _COMMENT.finditer(tail))
-        rebuilt.append(Statement(stmt.index, stmt.sql, stmt.span, stmt.tree, tuple(comments)))
+        rebuilt.append(Statement(stmt.index, stmt.sql, stmt.span, stmt.tree, tuple(comments))
+                       if comments or stmt.leading_comments else stmt)
         prev_end = stmt.span.end_offset
     for m in _COMMENT.finditer(text, prev_end):
         parsed.comments.append((m.group(0), lines.span(m.start(), m.end())))
@@ -271,9 +305,12 @@ def parse_sql(text: str) -> ParsedFile:
     server_text, parsed.skipped = _strip_client_side(text, lines)
     if server_text.strip():
         _parse_chunk(server_text, 0, lines, parsed, whole_file=True)
-    parsed.statements.sort(key=lambda s: s.span.start_offset)
-    parsed.statements = [
-        Statement(i, s.sql, s.span, s.tree) for i, s in enumerate(parsed.statements)
-    ]
+    statements = parsed.statements
+    statements.sort(key=lambda s: s.span.start_offset)
+    # _parse_chunk numbers statements as it appends them, in file order: renumber only if the
+    # sort moved one.
+    if any(s.index != i for i, s in enumerate(statements)):
+        parsed.statements = [Statement(i, s.sql, s.span, s.tree)
+                             for i, s in enumerate(statements)]
     attach_comments(text, parsed, lines)
     return parsed

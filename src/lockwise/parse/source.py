@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 
 from lockwise.core.types import Span
 
 #: Files larger than this are refused: a migration this big is a data dump, not a schema change.
 MAX_FILE_BYTES = 20 * 1024 * 1024
+
+#: n -> n + 1 as a C callable (for LineIndex.of).
+_PLUS_ONE = (1).__add__
 
 
 class InputError(Exception):
@@ -78,11 +82,10 @@ class LineIndex:
 
     @classmethod
     def of(cls, text: str) -> LineIndex:
+        # Each line starts one past the end of the previous one: running sums of the line
+        # lengths plus one, all in C (a find() loop costs a Python step per line).
         starts = [0]
-        pos = text.find("\n")
-        while pos != -1:
-            starts.append(pos + 1)
-            pos = text.find("\n", pos + 1)
+        starts.extend(accumulate(map(_PLUS_ONE, map(len, text.split("\n")[:-1]))))
         return cls(starts)
 
     def position(self, offset: int) -> tuple[int, int]:

@@ -1,0 +1,183 @@
+"""The fast paths of discovery, parsing and the down-migration check give the answers of the
+plain versions they replace (each test holds a straightforward reference implementation)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
+from lockwise.catalog.replay import apply_statement
+from lockwise.discover import discover
+from lockwise.graph.down import clone, fork, signature
+from lockwise.parse.postgres import _Offsets, parse_sql
+from lockwise.parse.source import LineIndex
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+def _reference_char(text: str, byte_offset: int) -> int:
+    """The character containing UTF-8 byte `byte_offset` (len(text) past the end)."""
+    if text.isascii():
+        return byte_offset
+    table = [i for i, ch in enumerate(text) for _ in ch.encode("utf-8")] + [len(text)]
+    return table[min(byte_offset, len(table) - 1)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="ab \néü€😀;", max_size=40),
+       offsets=st.lists(st.integers(min_value=0, max_value=200), max_size=8),
+       in_order=st.booleans())
+def test_byte_offsets_map_to_the_character_containing_them(text: str, offsets: list[int],
+                                                           in_order: bool) -> None:
+    converter = _Offsets(text)
+    for offset in sorted(offsets) if in_order else offsets:
+        assert converter.char(offset) == _reference_char(text, offset)
+
+
+def test_statements_after_multibyte_characters_keep_their_text_and_position() -> None:
+    text = "SELECT '😀€';\nCREATE TABLE ü (a int); -- é\n\nALTER TABLE ü ADD b text;\nSELECT (;"
+    parsed = parse_sql(text)
+    assert [s.sql for s in parsed.statements] == [
+        "SELECT '😀€'", "CREATE TABLE ü (a int)", "ALTER TABLE ü ADD b text"]
+    assert [(s.span.line, s.span.column) for s in parsed.statements] == [(1, 1), (2, 1), (4, 1)]
+    for s in parsed.statements:
+        assert text[s.span.start_offset:s.span.end_offset] == s.sql
+    assert parsed.statements[1].leading_comments == ("-- é",)
+    assert [p.span.line for p in parsed.problems] == [5]
+
+
+@pytest.mark.parametrize("text", ["", "a", "\n", "a\nb", "a\nb\n", "\n\n\nx", "é\n😀\n"])
+def test_line_index_starts_each_line_after_a_newline(text: str) -> None:
+    expected = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    assert LineIndex.of(text).starts == expected
+
+
+# --- discovery -------------------------------------------------------------------------------
+
+
+def test_only_regular_sql_files_count_and_links_are_followed(tmp_path: Path) -> None:
+    (tmp_path / "1_a.sql").write_text("SELECT 1;")
+    (tmp_path / "2_b.SQL").write_text("SELECT 2;")
+    (tmp_path / ".sql").write_text("SELECT 0;")  # a dot-file, no .sql suffix
+    (tmp_path / "3_dir.sql").mkdir()
+    (tmp_path / "4_link.sql").symlink_to(tmp_path / "1_a.sql")
+    (tmp_path / "5_broken.sql").symlink_to(tmp_path / "missing.sql")
+    assert [m.path.name for m in discover(tmp_path)] == ["1_a.sql", "2_b.SQL", "4_link.sql"]
+
+
+def test_diesel_down_must_be_a_file_and_listings_are_not_kept_between_calls(
+        tmp_path: Path) -> None:
+    (tmp_path / "001_a").mkdir()
+    (tmp_path / "001_a" / "up.sql").write_text("CREATE TABLE a (id int);")
+    (tmp_path / "001_a" / "down.sql").mkdir()
+    (tmp_path / "002_b").mkdir()
+    (tmp_path / "002_b" / "up.sql").write_text("CREATE TABLE b (id int);")
+    first = discover(tmp_path)
+    assert [(m.name, m.down_sql) for m in first] == [("a", None), ("b", None)]
+    (tmp_path / "002_b" / "down.sql").write_text("DROP TABLE b;")
+    (tmp_path / "003_c").mkdir()
+    (tmp_path / "003_c" / "up.sql").write_text("SELECT 1;")
+    again = discover(tmp_path)
+    assert [(m.name, m.down_sql) for m in again] == [
+        ("a", None), ("b", "DROP TABLE b;"), ("c", None)]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_nested_plain_folders_survive_a_symlink_loop(tmp_path: Path) -> None:
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "v1" / "schema.sql").write_text("CREATE TABLE a (id int);")
+    (tmp_path / "v1" / "loop").symlink_to(tmp_path)
+    (tmp_path / "v2").mkdir()
+    (tmp_path / "v2" / "more.sql").write_text("SELECT 1;")
+    assert [m.path.relative_to(tmp_path).as_posix() for m in discover(tmp_path)] == [
+        "v1/schema.sql", "v2/more.sql"]
+
+
+# --- down check: clone and fork ---------------------------------------------------------------
+
+
+def _catalog(sql: str) -> Catalog:
+    catalog = Catalog()
+    for stmt in parse_sql(sql).statements:
+        apply_statement(catalog, stmt.tree, "0001")
+    return catalog
+
+
+SCHEMA = """
+CREATE TYPE mood AS ENUM ('sad', 'ok');
+CREATE TABLE a (id int PRIMARY KEY, m mood, n int CHECK (n > 0) NOT NULL DEFAULT 1);
+CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a, note text);
+CREATE INDEX b_note ON b (note);
+"""
+
+
+def test_a_cloned_table_is_equal_and_independent() -> None:
+    catalog = _catalog(SCHEMA)
+    original = catalog.tables["public.a"]
+    copy = clone(original)
+    assert copy == original
+    assert copy.columns is not original.columns
+    for name, column in copy.columns.items():
+        assert column == original.columns[name] and column is not original.columns[name]
+    check = next(c for c in original.constraints.values() if c.kind == "check")
+    copied_check = copy.constraints[check.name]
+    assert copied_check is not check and copied_check.expr == check.expr
+    copy.columns["n"].not_null = False
+    copy.constraints.clear()
+    assert original.columns["n"].not_null and original.constraints
+
+
+@dataclass
+class _Counted:
+    items: list = field(default_factory=list)
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        self.items.append("init")
+
+
+def test_clone_does_not_run_post_init_again() -> None:
+    value = _Counted(label="x")
+    copy = clone(value)
+    assert copy == value and copy.items is not value.items
+
+
+def test_clone_copies_plain_model_objects_field_by_field() -> None:
+    index = Index("public.i", "public.t", ("a", "b"), unique=True)
+    column = Column("c", "int4", (10,), not_null=True, default="1")
+    constraint = Constraint("k", "foreign", ("a",), references="public.u", ref_columns=("id",))
+    for value in (index, column, constraint, Table("public.t")):
+        copy = clone(value)
+        assert copy == value and copy is not value
+
+
+def test_replaying_a_down_on_a_fork_leaves_the_catalog_untouched() -> None:
+    catalog = _catalog(SCHEMA)
+    before = signature(catalog)
+    tables = {"public.a", "public.b"}
+    names = {"a", "b", "b_note", "mood", "public.b_note"}
+    rolled = fork(catalog, tables, names, renames=True)
+    for stmt in parse_sql("ALTER TABLE a ALTER n DROP NOT NULL; ALTER TABLE b DROP note;"
+                          "ALTER TYPE mood ADD VALUE 'glad'; ALTER TABLE b RENAME TO c;"
+                          "ALTER INDEX b_note RENAME TO c_note;").statements:
+        apply_statement(rolled, stmt.tree, "0002")
+    assert signature(catalog) == before
+    assert signature(rolled) != before
+
+
+def test_signature_of_some_tables_matches_the_whole_catalog_restricted_to_them() -> None:
+    catalog = _catalog(SCHEMA + "CREATE UNIQUE INDEX a_m ON a (m); CREATE TABLE z (id int);")
+    whole = signature(catalog)
+    part = signature(catalog, {"public.b"}, {"a_m"})
+    assert part == {k: v for k, v in whole.items()
+                    if ":public.b" in k or k.startswith("unique index:public.a (m)")}
+    # The same answer when the indexes are a plain dict (as in a fork), not an IndexMap.
+    plain = fork(catalog, set(), set(), renames=False)
+    assert type(plain.indexes) is dict
+    assert signature(plain, {"public.b"}, {"a_m"}) == part
