@@ -198,7 +198,9 @@ def main() -> None:
     _ENV["LOCKWISE_CACHE_DIR"] = str(args.work / "cache")
 
     # Cold start on one small file.
-    small = args.work / "0001_add_column.sql"
+    # In a folder of its own: a file is linted with its folder as context.
+    (args.work / "small").mkdir(exist_ok=True)
+    small = args.work / "small" / "0001_add_column.sql"
     small.write_text("ALTER TABLE accounts ADD COLUMN note text;\n")
     cold_runs = max(args.runs * 4, 10)
     results += compare("one small file", tools([str(small)], [str(small)]), cold_runs)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lockwise.core.types import Safety, Strategy
+from lockwise.core.types import Safety, Strategy, pickled_by_fields
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Example:
     sql: str
@@ -25,6 +26,7 @@ class Example:
     server_version: str | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Rule:
     id: str
