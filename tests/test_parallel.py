@@ -47,5 +47,20 @@ def test_cancel_stops_the_child() -> None:
 
 
 def test_cpus_and_can_fork() -> None:
+    import threading
+
     assert cpus() >= 1
-    assert can_fork() == (cpus() > 1)
+    assert can_fork() == (cpus() > 1 and threading.active_count() == 1)
+
+
+def test_no_fork_while_another_thread_runs() -> None:
+    import threading
+
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait)
+    worker.start()
+    try:
+        assert not can_fork()
+    finally:
+        release.set()
+        worker.join()

@@ -71,4 +71,9 @@ class Background(Generic[T]):
 
 
 def can_fork() -> bool:
-    return hasattr(os, "fork") and cpus() > 1
+    """Whether a background child can help: fork() exists, a second CPU is usable, and this
+    process runs no other thread (a child forked while another thread holds a lock, such as
+    the logging module's, can hang on it; lockwise's own command line never starts one)."""
+    import threading
+
+    return hasattr(os, "fork") and cpus() > 1 and threading.active_count() == 1
