@@ -17,7 +17,7 @@ from lockwise.core.types import Migration, MigrationReport
 if TYPE_CHECKING:
     from lockwise.graph.git import BaseComparison
     from lockwise.graph.model import Conflict
-    from lockwise.lint import LintOptions
+    from lockwise.options import LintOptions
 
 #: How many lint results the cache keeps (one per distinct input: branches, directories).
 CACHED_RESULTS = 8
