@@ -263,3 +263,114 @@ def test_a_file_linted_alone_has_its_down_checked_not_the_others(tmp_path: Path)
     graph = build_graph(collect([folder], None).migrations,
                         downs_of=frozenset(["1_create_accounts"]))
     assert graph.downs_checked == 1 and graph.conflicts == []
+
+
+# --- resuming from a stored replay (a file linted with its directory as context) -----------
+
+def _analyzed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Ids of the migrations lint analyzes from now on."""
+    calls: list[str] = []
+    original = lockwise.lint.analyze_migration
+
+    def counting(migration, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        calls.append(migration.id)
+        return original(migration, *args, **kwargs)
+
+    monkeypatch.setattr(lockwise.lint, "analyze_migration", counting)
+    return calls
+
+
+def _same_as_uncached(*args: str) -> str:
+    """`lockwise lint --format json ARGS`, checked against the same run without any cache."""
+    cached = _lint("--format", "json", *args)
+    assert cached == _lint("--format", "json", "--no-cache", *args)
+    return cached[1]
+
+
+def test_a_file_linted_again_resumes_from_the_stored_replay(
+        cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    last = migrations_dir / "0008_drop_legacy_name.up.sql"
+    calls = _analyzed(monkeypatch)
+    _same_as_uncached(str(last))
+    assert len(calls) == 16  # twice the directory: the cached and the uncached run
+    assert len(list(cache_dir.glob("replay-*"))) == 1
+    # Edited, as between two commits: only the file itself is analyzed again.
+    last.write_text("ALTER TABLE accounts ADD COLUMN note text NOT NULL;\n")
+    calls.clear()
+    out = _lint("--format", "json", str(last))[1]
+    assert calls == ["0008_drop_legacy_name"]
+    assert out == _lint("--format", "json", "--no-cache", str(last))[1]
+    assert "add-column-not-null-without-default" in out
+
+
+def test_a_newer_file_resumes_and_replays_only_what_came_between(
+        cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _lint(str(migrations_dir / "0008_drop_legacy_name.up.sql"))
+    newer = migrations_dir / "0009_orders_note.up.sql"
+    newer.write_text("ALTER TABLE orders ADD COLUMN note text;\n")
+    (migrations_dir / "0009_orders_note.down.sql").write_text(
+        "ALTER TABLE orders DROP COLUMN note;\n")
+    calls = _analyzed(monkeypatch)
+    _lint(str(newer))
+    assert calls == ["0008_drop_legacy_name", "0009_orders_note"]
+    _same_as_uncached(str(newer))
+
+
+def test_an_edited_earlier_migration_replays_everything(
+        cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    last = migrations_dir / "0008_drop_legacy_name.up.sql"
+    _lint(str(last))
+    (migrations_dir / "0002_create_orders.up.sql").write_text(
+        (migrations_dir / "0002_create_orders.up.sql").read_text() + "\nSELECT 1;\n")
+    calls = _analyzed(monkeypatch)
+    _lint(str(last))
+    assert len(calls) == 8
+    _same_as_uncached(str(last))
+
+
+def test_a_damaged_replay_is_ignored(cache_dir: Path, migrations_dir: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    last = migrations_dir / "0008_drop_legacy_name.up.sql"
+    _lint(str(last))
+    (replay,) = cache_dir.glob("replay-*")
+    replay.write_bytes(b"\x80\x05garbage")
+    last.write_text("SELECT 2;\n")
+    calls = _analyzed(monkeypatch)
+    _same_as_uncached(str(last))
+    assert len(calls) == 16
+
+
+def _conflict_kinds(report: str) -> list[str]:
+    import json
+
+    return [c["kind"] for c in json.loads(report)["conflicts"]]
+
+
+@pytest.mark.parametrize("kind", ["missing-object", "dependency-dropped", "down-mismatch"])
+def test_resumed_conflicts_are_the_uncached_ones(kind: str, cache_dir: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / kind
+    shutil.copytree(CONFLICTS / kind, folder)
+    target = sorted(p for p in folder.glob("*.sql") if not p.name.endswith(".down.sql"))[-1]
+    first = _same_as_uncached(str(target))
+    assert _conflict_kinds(first) == [kind]
+    target.write_text(target.read_text() + "\n-- edited\n")
+    calls = _analyzed(monkeypatch)
+    second = _lint("--format", "json", str(target))[1]
+    assert len(calls) == 1  # resumed: only the file itself
+    assert second == _lint("--format", "json", "--no-cache", str(target))[1]
+    assert _conflict_kinds(second) == [kind]
+
+
+def test_resuming_on_a_real_history(corpora: Path, cache_dir: Path, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    lemmy = tmp_path / "lemmy"
+    shutil.copytree(corpora / "lemmy", lemmy)
+    newest = sorted(p for p in lemmy.iterdir() if p.is_dir())[-1] / "up.sql"
+    _lint(str(newest))
+    newest.write_text(newest.read_text() + "\nCREATE INDEX post_note ON post (id);\n")
+    calls = _analyzed(monkeypatch)
+    out = _lint("--format", "json", str(newest))[1]
+    assert calls == [newest.parent.name]
+    assert out == _lint("--format", "json", "--no-cache", str(newest))[1]
+    assert "index-without-concurrently" in out

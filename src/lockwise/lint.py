@@ -307,8 +307,7 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
     unjudged = RuleIndex([])
     reports = []
     for migration in migrations:
-        wanted = options.only is None or migration.id in options.only or \
-            str(migration.path) in options.only
+        wanted = options.wants(migration)
         report = analyze_migration(migration, catalog, index if wanted else unjudged, options)
         if on_report is not None:
             on_report(report)

@@ -8,11 +8,11 @@ lockwise.lint re-exports both names.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lockwise.core.types import MigrationReport, Safety
+from lockwise.core.types import Migration, MigrationReport, Safety
 from lockwise.effects.versions import DEFAULT_PG_VERSION
 
 
@@ -38,6 +38,15 @@ class LintOptions:
     #: Template placeholders ({{ }}, {% %}, ${}): substitute, skip or error (parse/templates.py).
     templates: str = "substitute"
     extra: dict = field(default_factory=dict)
+
+    def wants(self, migration: Migration) -> bool:
+        """Whether `migration` is reported (and judged), not only replayed for context."""
+        return self.only is None or named_in(migration, self.only)
+
+
+def named_in(migration: Migration, names: Collection[str]) -> bool:
+    """Whether `names` (migration ids or paths, as `LintOptions.only` holds them) has it."""
+    return migration.id in names or str(migration.path) in names
 
 
 def has_input_errors(reports: Iterable[MigrationReport]) -> bool:

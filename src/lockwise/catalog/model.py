@@ -90,6 +90,11 @@ class IndexMap(dict):
         for key, idx in self.items():
             self._file(key, idx)
 
+    def __reduce__(self) -> tuple:
+        # Rebuilt through __init__: pickle would otherwise refill the dict through
+        # __setitem__ before the filing exists.
+        return IndexMap, (dict(self),)
+
     def _file(self, key: str, idx: Index) -> None:
         self._by_table.setdefault(idx.table, {})[key] = idx
         self._filed[key] = idx.table

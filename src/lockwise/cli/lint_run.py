@@ -15,12 +15,16 @@ from typing import TYPE_CHECKING
 from lockwise.core.types import Migration, MigrationReport
 
 if TYPE_CHECKING:
+    from lockwise.catalog.model import Catalog
+    from lockwise.graph.api import ConflictStream
     from lockwise.graph.git import BaseComparison
     from lockwise.graph.model import Conflict
     from lockwise.options import LintOptions
 
 #: How many lint results the cache keeps (one per distinct input: branches, directories).
 CACHED_RESULTS = 8
+#: How many replay states (see `_streamed`) the cache keeps.
+REPLAYS_KEPT = 4
 #: SQL text (up and down) from which the conflict graph is built beside lint, on a second CPU.
 PARALLEL_MIN_CHARS = 200_000
 
@@ -59,8 +63,8 @@ def _lint_with_conflicts(migrations: list[Migration],
                          conflicts: bool, comparison: BaseComparison | None,
                          use_cache: bool, parallel: bool | None) -> LintResult:
     # --base results depend on the git repository too: not cached.
-    key = _key(migrations, histories, options, conflicts) \
-        if use_cache and comparison is None else None
+    key, chain = _keys(migrations, histories, options, conflicts) \
+        if use_cache and comparison is None else (None, [])
     if key is not None:
         from lockwise.cache import load
 
@@ -94,26 +98,76 @@ def _lint_with_conflicts(migrations: list[Migration],
             raise
         found = child.result()
         result = LintResult(reports, graph() if found is None else found)
-    elif conflicts:
-        from lockwise.graph.api import ConflictStream
-
-        stream = ConflictStream(histories, pg_version=options.pg_version, only=options.only)
-
-        def graph_then_release(report: MigrationReport) -> None:
-            stream.add(report)
-            release_details(report)
-
-        reports = lint_migrations(migrations, options, on_report=graph_then_release)
-        result = LintResult(reports, stream.conflicts())
     else:
-        reports = lint_migrations(migrations, options, on_report=release_details)
-        result = LintResult(reports, [])
+        result = _streamed(migrations, histories, options, conflicts, chain)
     if key is not None:
         from lockwise.cache import store
 
         store(f"lint-{key}", result.conflicts, result.reports, keep=CACHED_RESULTS,
               shared=migrations)
     return result
+
+
+def _streamed(migrations: list[Migration], histories: Sequence[Sequence[Migration]],
+              options: LintOptions, conflicts: bool, chain: list[str]) -> LintResult:
+    """Lint in one process, the conflict graph fed report by report.
+
+    When the first reported migration comes after others only replayed for context (a file
+    linted with its directory, as pre-commit does), the replay state just before it is
+    stored (`chain` given), and a later run whose migrations begin the same way starts from
+    there: the file is edited again, or a newer file is added after it.
+    """
+    from lockwise.catalog.model import Catalog
+    from lockwise.graph.api import ConflictStream
+    from lockwise.lint import lint_migrations, release_details
+
+    first = next((i for i, m in enumerate(migrations) if options.wants(m)), len(migrations))
+    resumed = _resume(chain, first, migrations, histories, options) if chain else None
+    start, catalog, stream = resumed or (0, Catalog(), None)
+    if stream is None and conflicts:
+        stream = ConflictStream(histories, pg_version=options.pg_version, only=options.only)
+
+    def graph_then_release(report: MigrationReport) -> None:
+        if stream is not None:
+            stream.add(report)
+        release_details(report)
+
+    lint_migrations(migrations[start:first], options, catalog, graph_then_release)
+    if chain and start < first:
+        from lockwise.cache import store
+
+        store(f"replay-{chain[first - 1]}", (first, catalog, stream), (),
+              keep=REPLAYS_KEPT, shared=migrations[:first])
+    reports = lint_migrations(migrations[first:], options, catalog, graph_then_release)
+    return LintResult(reports, stream.conflicts() if stream is not None else [])
+
+
+def _resume(chain: list[str], first: int, migrations: list[Migration],
+            histories: Sequence[Sequence[Migration]], options: LintOptions,
+            ) -> tuple[int, Catalog, ConflictStream | None] | None:
+    """The longest stored replay of `migrations[:p]`, p <= first, made ready to go on."""
+    from lockwise.cache import cache_root, load
+
+    root = cache_root()
+    if root is None:
+        return None
+    for p in range(first, 0, -1):
+        name = f"replay-{chain[p - 1]}"
+        if not (root / name).is_file():
+            continue
+        stored = load(name, shared=migrations[:p])
+        if stored is None:
+            continue
+        (count, catalog, stream), _ = stored  # type: ignore[misc]
+        if count != p:
+            continue
+        if stream is not None:
+            try:
+                stream.retarget(histories, options.only)
+            except ValueError:
+                continue
+        return p, catalog, stream
+    return None
 
 
 def _in_background(migrations: Sequence[Migration], options: LintOptions,
@@ -131,10 +185,16 @@ def _in_background(migrations: Sequence[Migration], options: LintOptions,
     return parallel and can_fork()
 
 
-def _key(migrations: Sequence[Migration], histories: Sequence[Sequence[Migration]],
-         options: LintOptions, conflicts: bool) -> str:
-    """A hash of everything a lint result depends on: lockwise's code and rules, every
-    option, and every migration (path, layout, version, up and down text)."""
+def _keys(migrations: Sequence[Migration], histories: Sequence[Sequence[Migration]],
+          options: LintOptions, conflicts: bool) -> tuple[str, list[str]]:
+    """The key of the whole result, and for each i the key of the replay state after
+    `migrations[:i + 1]`.
+
+    Both hash everything they depend on: lockwise's code and rules, every option but `only`,
+    and every migration up to there (path, layout, version, up and down text, which history
+    it belongs to, and whether it is reported: a migration only replayed for context is
+    neither judged nor down-checked). The result key also covers the rest.
+    """
     from lockwise.cache import blake2b, code_fingerprint
     from lockwise.rules.loader import rules_fingerprint
 
@@ -142,13 +202,15 @@ def _key(migrations: Sequence[Migration], histories: Sequence[Sequence[Migration
     digest.update(code_fingerprint().encode())
     digest.update(rules_fingerprint(tuple(options.rules_dirs)).encode())
     for f in fields(options):
-        value = getattr(options, f.name)
-        if isinstance(value, (set, frozenset)):
-            value = sorted(value)  # set order differs from one process to the next
-        digest.update(f"\0{f.name}={value!r}".encode())
+        if f.name != "only":
+            digest.update(f"\0{f.name}={getattr(options, f.name)!r}".encode())
     digest.update(f"\0conflicts={conflicts}".encode())
+    history_of = {id(m): i for i, h in enumerate(histories) for m in h}
+    chain, key = [], digest.digest()
     for m in migrations:
-        digest.update(f"\0{m!r}".encode("utf-8", "surrogatepass"))
-    for history in histories:
-        digest.update(("\0history=" + "\0".join(m.id for m in history)).encode())
-    return digest.hexdigest()
+        step = blake2b(key, digest_size=20)
+        step.update(f"\0{history_of.get(id(m))}\0{options.wants(m)}\0{m!r}".encode(
+            "utf-8", "surrogatepass"))
+        key = step.digest()
+        chain.append(step.hexdigest())
+    return blake2b(key + b"result", digest_size=20).hexdigest(), chain

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lockwise.core.types import Migration, MigrationReport
-from lockwise.graph.build import build_graph, named_in
+from lockwise.graph.build import build_graph
 from lockwise.graph.git import BaseComparison, compare_with_base
 from lockwise.graph.model import Conflict, MigrationGraph
+from lockwise.options import named_in
 
 
 def base_comparison(paths: Sequence[Path], migrations: list[Migration], ref: str,
@@ -29,13 +30,30 @@ class ConflictStream:
 
     def __init__(self, histories: Sequence[Sequence[Migration]], *, pg_version: int,
                  only: set[str] | frozenset[str] | None = None) -> None:
+        self.pg_version = pg_version
+        self.builders: list = []
+        self.retarget(histories, only)
+
+    def retarget(self, histories: Sequence[Sequence[Migration]],
+                 only: set[str] | frozenset[str] | None) -> None:
+        """Go on with these histories: what was replayed so far must be how they begin
+        (ValueError otherwise). Lint uses this to resume from a stored replay."""
         from lockwise.graph.build import graph_builder
 
-        self.only = only
-        self.builders = [graph_builder(h, pg_version=pg_version, downs_of=only)
-                         for h in histories if h]
-        self.owner = {id(m): b for b, h in zip(self.builders, [h for h in histories if h],
-                                                 strict=True) for m in h}
+        present = [h for h in histories if h]
+        if any(b.added for b in self.builders[len(present):]):
+            raise ValueError("a replayed history is gone")
+        builders = []
+        for i, history in enumerate(present):
+            if i < len(self.builders):
+                builder = self.builders[i]
+                builder.retarget(history)
+                builder.downs_of = only
+            else:
+                builder = graph_builder(history, pg_version=self.pg_version, downs_of=only)
+            builders.append(builder)
+        self.builders, self.only = builders, only
+        self.owner = {id(m): b for b, h in zip(builders, present, strict=True) for m in h}
 
     def add(self, report: MigrationReport) -> None:
         builder = self.owner.get(id(report.migration))

@@ -27,6 +27,7 @@ from lockwise.graph.down import (
     signature,
 )
 from lockwise.graph.model import Conflict, Location, MigrationGraph
+from lockwise.options import named_in
 from lockwise.parse.postgres import ParsedFile
 
 #: Relation kinds share one namespace in PostgreSQL (pg_class): a view read as `table:` in one
@@ -39,9 +40,16 @@ class _DroppedMap(dict):
     the dropped children of a re-created table are found without scanning every drop of the
     history (that scan made long histories quadratic)."""
 
-    def __init__(self) -> None:
+    def __init__(self, items: Iterable[tuple[str, tuple]] = ()) -> None:
         super().__init__()
         self._below: dict[str, set[str]] = {}
+        for key, value in items:
+            self[key] = value
+
+    def __reduce__(self) -> tuple:
+        # Rebuilt through __init__: pickle would otherwise refill the dict through
+        # __setitem__ before `_below` exists.
+        return _DroppedMap, (list(self.items()),)
 
     @staticmethod
     def _prefixes(key: str) -> list[str]:
@@ -136,10 +144,11 @@ class _Builder:
     def __init__(self, migrations: Sequence[Migration], reports: Iterable[MigrationReport],
                  pg_version: int, check_downs: bool, branch: BranchInfo | None,
                  downs_of: Collection[str] | None = None) -> None:
-        self.migrations = list(migrations)
-        self.keys = unique_keys(self.migrations)
-        self.by_key = dict(zip(self.keys, self.migrations, strict=True))
-        self.index = {k: i for i, k in enumerate(self.keys)}
+        #: How many of `migrations` were added so far.
+        self.added = 0
+        self.keys: list[str] = []
+        self.graph = MigrationGraph([])
+        self.retarget(migrations)
         self.reports = {id(r.migration): r for r in reports}
         self.reports_by_path = {(str(r.migration.path), r.migration.up_sql): r
                                 for r in self.reports.values()}
@@ -150,7 +159,6 @@ class _Builder:
         self.downs_of = downs_of
         self.branch = branch
         self.catalog = Catalog()
-        self.graph = MigrationGraph(self.migrations, list(self.keys))
         self.creator: dict[str, str] = {}
         self.created_at: dict[str, Location] = {}
         self.users: dict[str, set[str]] = {}
@@ -159,8 +167,6 @@ class _Builder:
         self.views: dict[str, _ViewDeps] = {}
         self.ops: dict[str, list[_Op]] = {}
         self.reported: set[tuple] = set()
-        #: How many of `migrations` were added so far.
-        self.added = 0
 
     # --- edges and conflicts ----------------------------------------------------------------
 
@@ -188,10 +194,21 @@ class _Builder:
             self.add(m, self._statements(m))
         return self.finish()
 
+    def retarget(self, migrations: Sequence[Migration]) -> None:
+        """Continue with `migrations` as the history: they must start with the migrations
+        added so far (equal ids in the same order, so the same keys)."""
+        keys = unique_keys(migrations)
+        if len(keys) < self.added or keys[:self.added] != self.keys[:self.added]:
+            raise ValueError("the new history does not continue the replayed one")
+        self.migrations = list(migrations)
+        self.keys = keys
+        self.by_key = dict(zip(keys, self.migrations, strict=True))
+        self.index = {k: i for i, k in enumerate(keys)}
+        self.graph.migrations = self.migrations
+        self.graph.keys = list(keys)
+
     def add(self, m: Migration, statements: list[tuple[Statement, Effect | None]]) -> None:
         """Replay the next migration of the history (they must come in order)."""
-        if self.added == 0:
-            self._versions()
         key = self.keys[self.added]
         if self.migrations[self.added] is not m:
             raise ValueError(f"migration {m.id} given out of order (expected {key})")
@@ -211,8 +228,9 @@ class _Builder:
 
     def finish(self) -> MigrationGraph:
         """The graph, once every migration was added."""
-        if self.added == 0:
-            self._versions()
+        # Version conflicts are about the whole list, not the replay: found last, so the state
+        # after any prefix depends on that prefix only (lint resumes from such states).
+        self._versions()
         for a, b in zip(self.keys, self.keys[1:], strict=False):
             self.edge(a, b, "order", None)
         if self.branch is not None:
@@ -778,10 +796,6 @@ def graph_builder(migrations: Sequence[Migration], *, pg_version: int = DEFAULT_
     let go of their parse trees as soon as the graph has seen them."""
     return _Builder(migrations, (), pg_version, True, None, downs_of)
 
-
-def named_in(m: Migration, names: Collection[str]) -> bool:
-    """Whether `names` (migration ids or paths, as `LintOptions.only` holds them) has `m`."""
-    return m.id in names or str(m.path) in names
 
 
 def _order(index: dict[str, int], c: Conflict) -> int:
