@@ -130,6 +130,18 @@ def test_cache_off_by_environment(tmp_path: Path, migrations_dir: Path,
     assert not (tmp_path / "off").exists()
 
 
+def test_no_home_directory_means_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
+    from lockwise.cache import cache_root
+
+    for name in ("LOCKWISE_CACHE_DIR", "XDG_CACHE_HOME", "HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)  # no passwd entry either
+    assert cache_root() is None
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache_root() == tmp_path / "lockwise"
+
+
 def test_a_damaged_cache_is_recomputed(cache_dir: Path, migrations_dir: Path) -> None:
     first = _lint(str(migrations_dir))
     (entry,) = _lint_results(cache_dir)

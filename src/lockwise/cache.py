@@ -25,7 +25,8 @@ def cache_root() -> Path | None:
     """The cache folder, or None when caching is off."""
     root = os.environ.get("LOCKWISE_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "lockwise")
-    return None if root == "off" else Path(root)
+    # No home directory to expand "~" into: no cache, rather than a "~" folder in the cwd.
+    return None if root == "off" or root.startswith("~") else Path(root)
 
 
 #: Items pickled between two resets of the pickler's memo: sharing repeated objects (rule
