@@ -198,3 +198,44 @@ def test_sarif_uris_are_escaped_for_stdin_names() -> None:
             for r in doc["runs"][0]["results"]}
     assert uris == {"db/new%20migration%20%3C1%3E.sql"}
     assert not list(_validator().iter_errors(doc))
+
+
+def test_conflicts_reach_every_ci_format() -> None:
+    """A conflict between migrations fails the run, so each CI format must say why: it is
+    reported like a finding of the migration it points at last (rule id: its kind)."""
+    target = "fixtures/conflicts/missing-object"
+    failing = "fixtures/conflicts/missing-object/003_backfill_sessions.sql"
+    github = lint(target, "--format", "github")
+    assert github.exit_code == 1
+    (annotation,) = [line for line in github.stdout.splitlines()
+                     if "title=lockwise missing-object " in line]
+    assert annotation.startswith(f"::error file={failing},line=2,")
+    assert "dropped in 002_drop_legacy_sessions" in annotation
+
+    doc = json.loads(lint(target, "--format", "sarif").stdout)
+    assert not list(_validator().iter_errors(doc))
+    run = doc["runs"][0]
+    (result,) = [r for r in run["results"] if r["ruleId"] == "missing-object"]
+    descriptor = run["tool"]["driver"]["rules"][result["ruleIndex"]]
+    assert descriptor["id"] == "missing-object" and descriptor["helpUri"].endswith(
+        "/docs/graph.md#conflicts")
+    assert result["level"] == "error"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+
+    issues = json.loads(lint(target, "--format", "gitlab").stdout)
+    (issue,) = [i for i in issues if i["check_name"] == "missing-object"]
+    assert issue["severity"] == "major" and issue["location"]["path"] == failing
+
+    suites = ET.fromstring(lint(target, "--format", "junit").stdout)
+    (suite,) = [s for s in suites if s.get("name") == failing]
+    assert suite.get("failures") == "1"
+
+    assert "`missing-object`" in lint(target, "--format", "markdown").stdout
+
+
+def test_a_down_mismatch_points_at_the_down_file() -> None:
+    github = lint("fixtures/conflicts/down-mismatch", "--format", "github")
+    (annotation,) = [line for line in github.stdout.splitlines()
+                     if "title=lockwise down-mismatch " in line]
+    assert "file=fixtures/conflicts/down-mismatch/2_accounts_email_index.down.sql" in annotation
+    assert annotation.startswith("::warning ")  # safe-with-care, below --fail-on

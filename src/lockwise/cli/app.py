@@ -231,7 +231,7 @@ def lint(
         from lockwise.report.ci_common import render_ci
 
         typer.echo(render_ci(output_format.value, reports, rule_index(options).rules,
-                             fail_on=threshold))
+                             fail_on=threshold, conflicts=conflicts))
     elif output_format is OutputFormat.json:
         from lockwise.report.json_report import render_json
 

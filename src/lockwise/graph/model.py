@@ -70,6 +70,18 @@ class Conflict:
                 "object": self.object, "explanation": self.explanation}
 
 
+#: What each kind of conflict means, in one line (CI reports list them beside the rules).
+CONFLICT_TITLES: dict[str, str] = {
+    "duplicate-version": "Two migrations have the same version",
+    "ambiguous-order": "Versions that sort one way as numbers and another as text",
+    "missing-object": "A migration uses an object that is gone by then",
+    "dependency-dropped": "A drop that fails, or CASCADE-drops a view or foreign key",
+    "non-commuting": "Migrations from two branches change the same object, order matters",
+    "out-of-order": "A new migration sorts before one already applied",
+    "down-mismatch": "The down migration does not undo the up migration",
+}
+
+
 #: Edge reasons, strongest dependency first (plain version order last).
 EDGE_REASONS = ("created-by", "fk-target", "view-over", "dropped-after-use", "order")
 

@@ -8,8 +8,12 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lockwise.core.types import Finding, LockMode, MigrationReport, Safety, StatementReport
+
+if TYPE_CHECKING:
+    from lockwise.graph.model import Conflict
 
 
 def display_path(path: Path) -> str:
@@ -83,13 +87,53 @@ def total(values: Sequence[float | None]) -> float | None:
     return sum(known) if known else None
 
 
+def with_conflicts(reports: Sequence[MigrationReport], conflicts: Sequence[Conflict]
+                   ) -> list[MigrationReport]:
+    """The reports with each conflict between migrations added as a finding (rule id: the
+    conflict's kind) of the migration it points at last, so CI formats show conflicts where
+    they show findings: a conflict that fails the run gets its annotation."""
+    if not conflicts:
+        return list(reports)
+    from dataclasses import replace
+
+    from lockwise.core.types import Span
+    from lockwise.graph.model import CONFLICT_TITLES
+
+    by_path: dict[str, int] = {}
+    for i, r in enumerate(reports):
+        by_path[str(r.migration.path)] = i
+        if r.migration.down_path is not None:
+            by_path.setdefault(str(r.migration.down_path), i)
+    extra: dict[int, list[Finding]] = {}
+    for c in conflicts:
+        at = next((loc for loc in reversed(c.locations) if loc.path in by_path), None)
+        if at is None:
+            continue
+        title = CONFLICT_TITLES.get(c.kind, c.kind)
+        span = Span(at.line, at.column or 1, at.line, at.column or 1) \
+            if at.line is not None else None
+        others = "; ".join(loc.text() for loc in c.locations if loc is not at)
+        message = f"{c.explanation} (also: {others})" if others else c.explanation
+        extra.setdefault(by_path[at.path], []).append(Finding(
+            rule=c.kind, safety=c.safety, message=message, path=Path(at.path), span=span,
+            why=title, title=title))
+    out = list(reports)
+    for i, found in extra.items():
+        r = out[i]
+        out[i] = replace(r, findings=[*r.findings, *found],
+                         safety=max(r.safety, *(f.safety for f in found)))
+    return out
+
+
 #: The formats rendered by `render_ci`, as named by `--format`.
 CI_FORMATS = ("sarif", "github", "markdown", "junit", "gitlab")
 
 
 def render_ci(name: str, reports: Sequence[MigrationReport], rules: Sequence, *,
-              fail_on) -> str:
-    """Render one of CI_FORMATS; the format modules are imported only when used."""
+              fail_on, conflicts: Sequence[Conflict] = ()) -> str:
+    """Render one of CI_FORMATS, conflicts between migrations included; the format modules
+    are imported only when used."""
+    reports = with_conflicts(reports, conflicts)
     if name == "sarif":
         from lockwise.report.sarif import render_sarif
 

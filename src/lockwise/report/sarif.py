@@ -45,6 +45,30 @@ def _rule_descriptor(rule: Rule, fail_on: Safety) -> dict:
     }
 
 
+def _conflict_descriptor(kind: str, fail_on: Safety) -> dict:
+    """A conflict between migrations, described like a rule (docs/graph.md explains them)."""
+    from lockwise.graph.model import CONFLICT_SAFETY, CONFLICT_TITLES
+
+    title = CONFLICT_TITLES.get(kind, kind)
+    safety = CONFLICT_SAFETY.get(kind, Safety.SAFE_WITH_CARE)
+    return {
+        "id": kind,
+        "name": "".join(part.capitalize() for part in kind.split("-")),
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": f"{title}: a conflict between migrations, found by "
+                                    f"replaying them in order."},
+        "help": {"text": "See the conflict's message for the migrations involved; "
+                         "docs/graph.md explains each kind and how to resolve it.",
+                 "markdown": f"**{title}**\n\nA conflict between migrations: see the "
+                             "message for the migrations involved and docs/graph.md for "
+                             "what to do."},
+        "helpUri": REPOSITORY_URL + "/blob/main/docs/graph.md#conflicts",
+        "defaultConfiguration": {"level": level(safety, fail_on, info="note")},
+        "properties": {"safety": safety.label, "tags": ["postgresql", "migration",
+                                                        "conflict"]},
+    }
+
+
 def _artifact_location(path: str) -> dict:
     """A URI for the file: relative to the repository root when it lies below the working
     directory, else absolute; characters a URI cannot hold (spaces, `<stdin>`) are escaped."""
@@ -59,8 +83,14 @@ def _artifact_location(path: str) -> dict:
 
 def render_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule], *,
                  fail_on: Safety) -> str:
+    from lockwise.graph.model import CONFLICT_TITLES
+
     ordered = sorted(rules, key=lambda r: r.id)
-    index = {r.id: i for i, r in enumerate(ordered)}
+    descriptors = [_rule_descriptor(r, fail_on) for r in ordered]
+    kinds = sorted({f.rule for r in reports for f in r.findings
+                    if f.rule in CONFLICT_TITLES} - {r.id for r in ordered})
+    descriptors += [_conflict_descriptor(kind, fail_on) for kind in kinds]
+    index = {d["id"]: i for i, d in enumerate(descriptors)}
     results = []
     for item in located_findings(reports):
         f = item.finding
@@ -93,7 +123,7 @@ def render_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule], *,
                 "version": __version__,
                 "semanticVersion": __version__,
                 "informationUri": REPOSITORY_URL,
-                "rules": [_rule_descriptor(r, fail_on) for r in ordered],
+                "rules": descriptors,
             }},
             "originalUriBaseIds": {"%SRCROOT%": {
                 "description": {"text": "The directory lockwise ran in (the repository root)."}}},
