@@ -337,8 +337,6 @@ def worst_safety(reports: Iterable[MigrationReport]) -> Safety:
     return max((r.safety for r in reports), default=Safety.SAFE)
 
 
-
-
 # LintOptions and has_input_errors live in lockwise.options (importable without this
 # pipeline) and are re-exported here.
 __all__ = ["Action", "LintOptions", "analyze_migration", "has_input_errors", "lint_migrations",
