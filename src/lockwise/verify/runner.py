@@ -223,6 +223,11 @@ class Runner:
                             seen.setdefault(oid, set()).update(modes)
                         waiting = poller.execute(_WAITING, (self.pid,)).fetchone()[0]
                         if waiting and holder_open:
+                            # Blocked on the snapshot, the statement holds its locks right
+                            # now: read them before letting it go (the sample above may
+                            # predate them, and after the commit it can finish at once).
+                            for oid, modes in self._held(poller).items():
+                                seen.setdefault(oid, set()).update(modes)
                             holder.execute("COMMIT")
                             holder_open = False
                         time.sleep(_POLL_INTERVAL)
