@@ -242,6 +242,18 @@ def test_lint_sees_the_multi_column_foreign_key_it_drops() -> None:
 # --- the same facts, asked of PostgreSQL ----------------------------------------------------
 
 _SERVER_CASES = {
+    "unnamed indexes": "CREATE TABLE t (a int, b text, c timestamp);"
+                       "CREATE INDEX ON t (a, b); CREATE INDEX ON t (a, b);"
+                       "CREATE INDEX ON t (lower(b), lower(b)); CREATE INDEX ON t ((c::date));"
+                       "CREATE INDEX ON t ((a + 1)); CREATE UNIQUE INDEX ON t (b) WHERE a > 0;"
+                       "CREATE INDEX ON t (coalesce(a, 0)); CREATE INDEX ON t ((b COLLATE \"C\"));"
+                       "CREATE TABLE t_c_idx1 (id int); CREATE INDEX ON t (c);"
+                       f"CREATE TABLE {'u' * 40} ({'long_column_name_' * 2}a int,"
+                       f" {'long_column_name_' * 2}b int);"
+                       f"CREATE INDEX ON {'u' * 40} ({'long_column_name_' * 2}a,"
+                       f" {'long_column_name_' * 2}b);"
+                       "ALTER TABLE t RENAME TO t_old; CREATE TABLE t (a int);"
+                       "CREATE INDEX ON t (a);",
     "named not null": "CREATE TABLE t (CONSTRAINT t_a_nn NOT NULL a, a int, b int);"
                       "ALTER TABLE t ADD CONSTRAINT t_b_nn NOT NULL b;",
     "drop schema": "CREATE SCHEMA s; CREATE TABLE s.t (id int PRIMARY KEY, a int);"

@@ -105,6 +105,48 @@ def _default_constraint_name(catalog: Catalog, table: str, columns: tuple[str, .
         number += 1
 
 
+def _default_index_name(catalog: Catalog, table: str, params: list[dict]) -> str:
+    """The name PostgreSQL gives `CREATE INDEX ON t (a, lower(b))`: `t_a_lower_idx`, every
+    column named (an expression after its function, column or type, else `expr`; a repeated
+    name numbered, as in ChooseIndexColumnNames), shortened to fit and numbered while any
+    relation of the schema has it (`t_a_lower_idx1`)."""
+    names: list[str] = []
+    for param in params:
+        base = param.get("name") or _expression_name(param.get("expr")) or "expr"
+        name, number = base, 0
+        while name in names:
+            number += 1
+            name = f"{base}{number}"
+        names.append(name)
+    addition = _name_addition(tuple(names))
+    table_name = table.split(".", 1)[1]
+    number = 0
+    while True:
+        name = _object_name(table_name, addition, f"idx{number or ''}")
+        if not _name_taken(catalog, table, name, relation=True):
+            return name
+        number += 1
+
+
+def _expression_name(node: object) -> str | None:
+    """The column name PostgreSQL derives from an index expression (FigureIndexColname): a
+    function's name, a column's, a cast's argument or else its type; None for the rest."""
+    kind, body = unwrap(node)
+    if kind == "FuncCall":
+        return (strings(body.get("funcname")) or [None])[-1]
+    if kind == "ColumnRef":
+        fields = [unwrap(f) for f in body.get("fields") or ()]
+        return fields[-1][1].get("sval") if fields and fields[-1][0] == "String" else None
+    if kind == "TypeCast":
+        return _expression_name(body.get("arg")) or (
+            strings((body.get("typeName") or {}).get("names")) or [None])[-1]
+    if kind == "CoalesceExpr":
+        return "coalesce"
+    if kind == "CollateClause":
+        return _expression_name(body.get("arg"))
+    return None
+
+
 def _name_taken(catalog: Catalog, table: str, name: str, relation: bool) -> bool:
     """Whether `name` is taken for a new constraint on `table`: by a constraint of that table,
     or, for one with an index (`relation`), by a table, index or sequence of its schema.
@@ -368,7 +410,7 @@ def _create_index(catalog: Catalog, stmt: dict) -> None:
     table, _ = range_var(stmt.get("relation"))
     params = [unwrap(p)[1] for p in stmt.get("indexParams") or ()]
     cols = tuple(p.get("name") or "(expression)" for p in params)
-    idxname = stmt.get("idxname") or f"{table.split('.', 1)[1]}_{'_'.join(cols[:1])}_idx"
+    idxname = stmt.get("idxname") or _default_index_name(catalog, table, params)
     qualified = f"{table.split('.', 1)[0]}.{idxname}"
     if qualified not in catalog.indexes:
         reads = _columns_read([stmt.get("whereClause"), [p.get("expr") for p in params]])
