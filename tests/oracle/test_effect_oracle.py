@@ -431,6 +431,15 @@ CASES = [
          "ALTER TYPE mood ADD VALUE 'happy'"),
     # --- DML ---------------------------------------------------------------------------------
     Case("insert", T, "INSERT INTO t (id, n) VALUES (1000, 1)"),
+    # Data-modifying CTEs: their targets are written whatever the outer statement is.
+    Case("select-with-insert-cte", T,
+         "WITH x AS (INSERT INTO t (id, n) VALUES (1000, 1) RETURNING id) SELECT * FROM x"),
+    Case("insert-with-delete-cte", FK + "CREATE TABLE archive (id bigint, n int);",
+         "WITH gone AS (DELETE FROM child WHERE n > 5 RETURNING id, n) "
+         "INSERT INTO archive SELECT id, n FROM gone", compare_scans=False),
+    Case("select-with-update-cte", FK,
+         "WITH moved AS (UPDATE child SET parent_id = 2 WHERE id = 1 RETURNING id) "
+         "SELECT count(*) FROM moved", compare_scans=False),
     Case("insert-select", FK + "CREATE TABLE archive (id bigint, n int);",
          "INSERT INTO archive SELECT id, n FROM child", compare_scans=False),
     Case("insert-with-foreign-key", FK, "INSERT INTO child VALUES (100, 1, 1)",

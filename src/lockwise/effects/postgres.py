@@ -1113,6 +1113,16 @@ def _lock_table(b: _Builder, stmt: dict) -> None:
 
 # --- DML ------------------------------------------------------------------------------------
 
+def _data_modifying_ctes(b: _Builder, stmt: dict) -> None:
+    """`WITH x AS (INSERT / UPDATE / DELETE ...) ...`: each data-modifying CTE runs as the
+    statement it is, whatever the outer query (its target is a typed field of the parse tree,
+    not a RangeVar node the search for read tables finds)."""
+    for cte in (stmt.get("withClause") or {}).get("ctes") or ():
+        kind, body = unwrap(unwrap(cte)[1].get("ctequery"))
+        if kind in _CTE_DML:
+            _CTE_DML[kind](b, body)
+
+
 def _dml(kind: str) -> Callable:
     def handler(b: _Builder, stmt: dict) -> None:
         table, qualified = range_var(stmt.get("relation"))
@@ -1141,7 +1151,12 @@ def _dml(kind: str) -> Callable:
         b.act(kind, **facts, has_where=has_where, columns=columns,
               columns_text=", ".join(columns),
               limited=kind != "insert" and _where_is_batched(stmt.get("whereClause")))
+        _data_modifying_ctes(b, stmt)  # after: the statement's own action comes first
     return handler
+
+
+_CTE_DML = {"InsertStmt": _dml("insert"), "UpdateStmt": _dml("update"),
+            "DeleteStmt": _dml("delete")}
 
 
 def _where_is_batched(where: object) -> bool:
@@ -1171,6 +1186,7 @@ def _select(b: _Builder, stmt: dict) -> None:
     functions = [n for n in (strings(body.get("funcname")) for kind, body in walk(stmt)
                              if kind == "FuncCall") if n]
     b.act("select", functions=tuple(n[-1] for n in functions))
+    _data_modifying_ctes(b, stmt)
 
 
 # --- session and transaction control --------------------------------------------------------
