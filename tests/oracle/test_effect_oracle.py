@@ -37,6 +37,21 @@ INSERT INTO t SELECT g, g, 'v' || g, 's' || g, 'note', g, '2020-01-01', int4rang
 FROM generate_series(1, 20) g;
 """
 
+#: Foreign keys with each ON DELETE / ON UPDATE action, and a cascade two levels deep.
+CASCADE = """
+CREATE TABLE parent (id bigint PRIMARY KEY, name text);
+CREATE TABLE owned (id bigint PRIMARY KEY,
+                    parent_id bigint REFERENCES parent ON DELETE CASCADE ON UPDATE CASCADE);
+CREATE TABLE owned_note (id bigint PRIMARY KEY, owned_id bigint REFERENCES owned ON DELETE CASCADE);
+CREATE TABLE audit (id bigint, owned_id bigint REFERENCES owned);
+CREATE TABLE tagged (id bigint, parent_id bigint REFERENCES parent ON DELETE SET NULL);
+CREATE TABLE pinned (id bigint, parent_id bigint REFERENCES parent ON DELETE RESTRICT);
+INSERT INTO parent SELECT g, 'p' || g FROM generate_series(1, 10) g;
+INSERT INTO owned SELECT g, g FROM generate_series(1, 10) g;
+INSERT INTO owned_note SELECT g, g FROM generate_series(1, 10) g;
+INSERT INTO tagged SELECT g, 1 FROM generate_series(1, 10) g;
+"""
+
 PARTITIONED = """
 CREATE TABLE events (id bigint, day date) PARTITION BY RANGE (day);
 CREATE TABLE events_2024 PARTITION OF events
@@ -451,11 +466,17 @@ CASES = [
     Case("update-all", T, "UPDATE t SET n = 0"),
     Case("delete", T, "DELETE FROM t WHERE id = 1", compare_scans=False),
     Case("delete-all", T, "DELETE FROM t"),
-    # The foreign key's ON DELETE action decides: NO ACTION / RESTRICT read the referencing
-    # rows FOR KEY SHARE, CASCADE / SET NULL modify them. The catalog does not record actions.
+    # The foreign key's ON DELETE / ON UPDATE action decides: NO ACTION / RESTRICT read the
+    # referencing rows FOR KEY SHARE, CASCADE / SET NULL / SET DEFAULT modify them, and a
+    # cascaded delete fires the foreign keys of the next table.
     Case("delete-referenced", FK + "DELETE FROM child WHERE id = 10;",
-         "DELETE FROM parent WHERE id = 10", compare_scans=False,
-         unmodeled={"public.child": L.ROW_SHARE}),
+         "DELETE FROM parent WHERE id = 10", compare_scans=False),
+    Case("delete-referenced-cascade", CASCADE, "DELETE FROM parent WHERE id = 1",
+         compare_scans=False),
+    Case("update-referenced-key", CASCADE, "UPDATE parent SET id = 100 WHERE id = 2",
+         compare_scans=False),
+    Case("update-referenced-other-column", CASCADE, "UPDATE parent SET name = 'x' WHERE id = 2",
+         compare_scans=False),
     Case("insert-on-conflict", T,
          "INSERT INTO t (id, n) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET n = 2",
          compare_scans=False),

@@ -43,6 +43,10 @@ class Constraint:
     #: A CHECK's expression as pglast JSON (to prove a partition bound before ATTACH).
     expr: dict | None = None
     created_by: str | None = None  # migration id that added it
+    #: A foreign key's ON DELETE / ON UPDATE action, as pg_constraint spells it: a (NO
+    #: ACTION), r (RESTRICT), c (CASCADE), n (SET NULL), d (SET DEFAULT).
+    on_delete: str = "a"
+    on_update: str = "a"
 
 
 @dataclass(slots=True)
@@ -190,6 +194,14 @@ class Catalog:
         if isinstance(self.indexes, IndexMap):
             return [k for k, _ in self.indexes.items_on(table)]
         return [k for k, i in self.indexes.items() if i.table == table]
+
+    def primary_key(self, table: str) -> tuple[str, ...]:
+        """The columns of `table`'s primary key (empty when unknown)."""
+        known = self.tables.get(table)
+        for con in known.constraints.values() if known else ():
+            if con.kind == "primary":
+                return con.columns
+        return ()
 
     def referencing(self, table: str) -> list[tuple[str, Constraint]]:
         """Foreign keys in other tables that point at `table`."""

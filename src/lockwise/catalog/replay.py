@@ -78,6 +78,8 @@ def _constraint(catalog: Catalog, con: dict, table: str,
         references=range_var(con.get("pktable"))[0] if kind == "foreign" else None,
         ref_columns=tuple(strings(con.get("pk_attrs"))),
         expr=con.get("raw_expr") if kind == "check" else None,
+        on_delete=con.get("fk_del_action") or "a",
+        on_update=con.get("fk_upd_action") or "a",
     )
 
 

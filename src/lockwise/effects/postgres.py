@@ -1146,6 +1146,8 @@ def _dml(kind: str) -> Callable:
             if con.kind == "foreign" and con.references and (
                     kind == "insert" or set(con.columns) & set(columns)):
                 b.lock(con.references, L.ROW_SHARE)
+        if kind in ("update", "delete"):
+            _referencing_rows(b, table, kind, columns, {table})
         if kind in ("update", "delete") and not has_where:
             b.scan(table, f"{kind.upper()} without WHERE touches every row")
         b.act(kind, **facts, has_where=has_where, columns=columns,
@@ -1153,6 +1155,32 @@ def _dml(kind: str) -> Callable:
               limited=kind != "insert" and _where_is_batched(stmt.get("whereClause")))
         _data_modifying_ctes(b, stmt)  # after: the statement's own action comes first
     return handler
+
+
+#: ON DELETE / ON UPDATE actions that change the referencing rows (CASCADE, SET NULL, SET
+#: DEFAULT); the others (NO ACTION, RESTRICT) only look for them.
+_MODIFYING_FK_ACTIONS = frozenset("cnd")
+
+
+def _referencing_rows(b: _Builder, table: str, kind: str, columns: tuple[str, ...],
+                      seen: set[str]) -> None:
+    """Deleting rows of `table`, or changing their key, fires the foreign keys that point at
+    it: NO ACTION / RESTRICT read the referencing rows FOR KEY SHARE (ROW SHARE on that
+    table), CASCADE / SET NULL / SET DEFAULT update or delete them (ROW EXCLUSIVE), and a
+    cascaded DELETE fires the foreign keys that point at that table in turn."""
+    for other, con in b.ctx.catalog.referencing(table):
+        if kind == "update" and not set(con.ref_columns or b.ctx.catalog.primary_key(table)) \
+                & set(columns):
+            continue  # the referenced key does not change: the foreign key does not fire
+        action = con.on_delete if kind == "delete" else con.on_update
+        if action not in _MODIFYING_FK_ACTIONS:
+            b.lock(other, L.ROW_SHARE)
+            continue
+        b.lock(other, L.ROW_EXCLUSIVE)
+        b.writes.add(f"table:{other}")
+        if kind == "delete" and action == "c" and other not in seen:
+            seen.add(other)
+            _referencing_rows(b, other, "delete", (), seen)
 
 
 _CTE_DML = {"InsertStmt": _dml("insert"), "UpdateStmt": _dml("update"),

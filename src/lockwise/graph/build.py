@@ -368,7 +368,7 @@ class _Builder:
             if other == rel or f"table:{other}" in dropping:
                 continue
             if column is not None:
-                cols = con.ref_columns or _primary_key(self.catalog, rel)
+                cols = con.ref_columns or self.catalog.primary_key(rel)
                 if column not in cols:
                     continue
             cobj = f"constraint:{other}.{con.name}"
@@ -685,14 +685,6 @@ def dependent_views(views: dict[str, set[str]], target: str) -> list[str]:
                 out.append(view)
                 frontier.append(f"table:{view}")
     return out
-
-
-def _primary_key(catalog: Catalog, rel: str) -> tuple[str, ...]:
-    table = catalog.tables.get(rel)
-    for con in (table.constraints.values() if table else ()):
-        if con.kind == "primary":
-            return con.columns
-    return ()
 
 
 def _fk_targets(tree: dict) -> set[str]:
