@@ -389,6 +389,22 @@ CASES = [
          $$ BEGIN RETURN NEW; END $$;
          CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();""",
          "DROP TRIGGER t_touch ON t"),
+    Case("drop-function-cascade-drops-its-triggers", T + """
+         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN RETURN NEW; END $$;
+         CREATE TABLE u (id int);
+         CREATE TABLE untouched (id int);
+         CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();
+         CREATE TRIGGER u_touch BEFORE INSERT ON u FOR EACH ROW EXECUTE FUNCTION touch();
+         CREATE TRIGGER u_moved BEFORE DELETE ON u FOR EACH ROW EXECUTE FUNCTION touch();
+         ALTER TRIGGER u_moved ON u RENAME TO u_renamed;""",
+         "DROP FUNCTION touch() CASCADE"),
+    Case("drop-function-whose-trigger-was-dropped", T + """
+         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN RETURN NEW; END $$;
+         CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();
+         DROP TRIGGER t_touch ON t;""",
+         "DROP FUNCTION touch() CASCADE"),
     Case("disable-trigger", T + """
          CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS
          $$ BEGIN RETURN NEW; END $$;

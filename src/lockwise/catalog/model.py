@@ -75,6 +75,8 @@ class Table:
     #: (an expression key is recorded as "(expression)").
     partition_strategy: str = ""
     partition_key: tuple[str, ...] = ()
+    #: Trigger name -> the function it executes (unqualified, lower case, as `functions`).
+    triggers: dict[str, str] = field(default_factory=dict)
 
 
 class IndexMap(dict):

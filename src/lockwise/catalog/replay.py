@@ -364,6 +364,15 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         idx = catalog.indexes.pop(name)
         idx.name = f"{name.split('.', 1)[0]}.{new}"
         catalog.indexes[idx.name] = idx
+    elif rtype == "OBJECT_TRIGGER" and t and stmt.get("subname") in t.triggers:
+        t.triggers[new] = t.triggers.pop(stmt["subname"])
+
+
+def _create_trigger(catalog: Catalog, stmt: dict) -> None:
+    table = catalog.tables.get(range_var(stmt.get("relation"))[0])
+    function = (strings(stmt.get("funcname")) or [""])[-1].lower()
+    if table is not None and function:
+        table.triggers[stmt.get("trigname", "")] = function
 
 
 def _rename_constraint(catalog: Catalog, t: Table | None, table: str, old: str,
@@ -425,11 +434,22 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
     for obj in stmt.get("objects") or ():
         kind, body = unwrap(obj)
         names = strings(body.get("items")) if kind == "List" else strings(body.get("names")) \
-            if kind == "TypeName" else [body.get("sval", "")] if kind == "String" else []
+            if kind == "TypeName" else [body.get("sval", "")] if kind == "String" else \
+            strings(body.get("objname")) if kind == "ObjectWithArgs" else []
         if not names:
             continue
         name = object_name(names)
-        if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
+        if rtype == "OBJECT_TRIGGER" and len(names) > 1:
+            table = catalog.tables.get(object_name(names[:-1]))
+            if table is not None:
+                table.triggers.pop(names[-1], None)
+        elif rtype in ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"):
+            function = names[-1].lower()
+            if stmt.get("behavior") == "DROP_CASCADE":  # its triggers go with it
+                for table in catalog.tables.values():
+                    for trigger in [k for k, f in table.triggers.items() if f == function]:
+                        del table.triggers[trigger]
+        elif rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
             catalog.tables.pop(name, None)
             for key in catalog.index_keys_on(name):
                 del catalog.indexes[key]
@@ -511,6 +531,8 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> Non
         _drop(catalog, body)
     elif kind == "CreateFunctionStmt":
         _create_function(catalog, body)
+    elif kind == "CreateTrigStmt":
+        _create_trigger(catalog, body)
     elif kind == "ViewStmt":
         _create_view(catalog, body, migration_id)
     elif kind == "CreateTableAsStmt":

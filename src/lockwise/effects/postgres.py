@@ -416,6 +416,14 @@ def _drop(b: _Builder, stmt: dict) -> None:
             b.act("drop_schema", schema=schema, cascade=cascade, if_exists=if_exists)
         else:
             name = object_name(names) if kind != "extension" else names[-1]
+            if kind == "function" and cascade:
+                # The triggers that execute it are dropped too, each locking its table as
+                # DROP TRIGGER does.
+                function = names[-1].lower()
+                for table in catalog.tables.values():
+                    for trigger in [k for k, f in table.triggers.items() if f == function]:
+                        b.lock(table.name, L.ACCESS_EXCLUSIVE)
+                        b.drops.add(f"trigger:{table.name}.{trigger}")
             b.drops.add(f"{kind}:{name}")
             b.act(f"drop_{kind}" if kind != "other" else "drop_other", name=name,
                   cascade=cascade, if_exists=if_exists,
