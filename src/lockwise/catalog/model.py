@@ -77,6 +77,8 @@ class Table:
     partition_key: tuple[str, ...] = ()
     #: Trigger name -> the function it executes (unqualified, lower case, as `functions`).
     triggers: dict[str, str] = field(default_factory=dict)
+    #: For a view or materialized view: the relations its query reads (qualified).
+    sources: tuple[str, ...] = ()
 
 
 class IndexMap(dict):
@@ -196,6 +198,33 @@ class Catalog:
         if isinstance(self.indexes, IndexMap):
             return [k for k, _ in self.indexes.items_on(table)]
         return [k for k, i in self.indexes.items() if i.table == table]
+
+    def views_over(self, relation: str) -> list[str]:
+        """The views and materialized views that read `relation`, directly or through other
+        views, nearest first (what DROP ... CASCADE drops with it)."""
+        found: list[str] = []
+        frontier = [relation]
+        while frontier:
+            current = frontier.pop(0)
+            for t in self.tables.values():
+                if current in t.sources and t.name not in found and t.name != relation:
+                    found.append(t.name)
+                    frontier.append(t.name)
+        return found
+
+    def read_by(self, view: str) -> list[str]:
+        """The relations a query of `view` reads: its sources, and through the plain views
+        among them (which are expanded into the query) their sources, however deep."""
+        found: list[str] = []
+        frontier = list(self.tables[view].sources) if view in self.tables else []
+        while frontier:
+            current = frontier.pop(0)
+            if current not in found:
+                found.append(current)
+                known = self.tables.get(current)
+                if known is not None and known.kind == "view":
+                    frontier.extend(known.sources)
+        return found
 
     def primary_key(self, table: str) -> tuple[str, ...]:
         """The columns of `table`'s primary key (empty when unknown)."""

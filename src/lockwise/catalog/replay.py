@@ -12,6 +12,7 @@ from lockwise.effects.nodes import (
     is_not_null_check,
     object_name,
     range_var,
+    relations_in,
     strings,
     type_name,
     unwrap,
@@ -335,6 +336,8 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             idx.table = new_name
             catalog.indexes[key] = idx  # re-file it under the table's new name
         for other in catalog.tables.values():
+            if name in other.sources:  # views follow a rename (they refer to it by oid)
+                other.sources = tuple(new_name if s == name else s for s in other.sources)
             for con in other.constraints.values():
                 if con.references == name:
                     con.references = new_name
@@ -450,6 +453,11 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                     for trigger in [k for k, f in table.triggers.items() if f == function]:
                         del table.triggers[trigger]
         elif rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
+            if stmt.get("behavior") == "DROP_CASCADE":  # the views over it go with it
+                for view in catalog.views_over(name):
+                    catalog.tables.pop(view, None)
+                    for key in catalog.index_keys_on(view):
+                        del catalog.indexes[key]
             catalog.tables.pop(name, None)
             for key in catalog.index_keys_on(name):
                 del catalog.indexes[key]
@@ -490,7 +498,8 @@ def _create_function(catalog: Catalog, stmt: dict) -> None:
 
 def _create_view(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     name, _ = range_var(stmt.get("view"))
-    catalog.tables.setdefault(name, Table(name, kind="view", created_by=migration_id))
+    view = catalog.tables.setdefault(name, Table(name, kind="view", created_by=migration_id))
+    view.sources = tuple(relations_in(stmt.get("query")))  # OR REPLACE: the new query's
 
 
 def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str) -> None:
@@ -499,7 +508,9 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     into = into.get("IntoClause", into)
     name, _ = range_var(into.get("rel"))
     kind = "matview" if stmt.get("objtype") == "OBJECT_MATVIEW" else "table"
-    catalog.tables.setdefault(name, Table(name, kind=kind, created_by=migration_id))
+    table = catalog.tables.setdefault(name, Table(name, kind=kind, created_by=migration_id))
+    if kind == "matview":
+        table.sources = tuple(relations_in(stmt.get("query")))
 
 
 def _stamp_constraints(catalog: Catalog, table: str, migration_id: str) -> None:

@@ -375,6 +375,8 @@ def _drop(b: _Builder, stmt: dict) -> None:
             for other, _con in catalog.referencing(table):
                 if cascade and other != table:
                     b.lock(other, L.ACCESS_EXCLUSIVE)
+            for view in catalog.views_over(table) if cascade else ():
+                b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with it
             b.act("drop_table" if kind == "table" else "drop_view", table=table,
                   table_name=names[-1], cascade=cascade, if_exists=if_exists,
                   qualified=len(names) > 1, table_is_new=b.ctx.table_is_new(table),
@@ -1100,6 +1102,12 @@ def _refresh_matview(b: _Builder, stmt: dict) -> None:
         b.scan(view, "REFRESH CONCURRENTLY compares old and new contents")
     else:
         b.rewrite(view, "REFRESH MATERIALIZED VIEW rebuilds it")
+    catalog = b.ctx.catalog
+    for source in catalog.read_by(view) if not stmt.get("skipData") else ():  # NO DATA: no query
+        b.lock(source, L.ACCESS_SHARE)
+        b.reads.add(f"table:{source}")
+        if (known := catalog.tables.get(source)) is None or known.kind != "view":
+            b.scan(source, "REFRESH MATERIALIZED VIEW runs the view's query")
     b.act("refresh_materialized_view", _table_facts(b, view, qualified),
           concurrently=concurrently)
 
