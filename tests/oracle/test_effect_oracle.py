@@ -307,19 +307,30 @@ CASES = [
     Case("add-foreign-key-partitioned", PARTITIONED + FK,
          "ALTER TABLE events ADD FOREIGN KEY (id) REFERENCES parent (id)"),
     # A new partition's range must not hold rows of the DEFAULT partition: that one is locked
-    # and scanned. The replayed catalog does not record which partition is the default.
+    # and scanned.
     Case("attach-partition-with-default", PARTITIONED
          + "CREATE TABLE events_other PARTITION OF events DEFAULT;",
          "ALTER TABLE events ATTACH PARTITION events_2025 "
-         "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
-         unmodeled={"public.events_other": L.ACCESS_EXCLUSIVE},
-         unmodeled_scans=frozenset({"public.events_other"})),
+         "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')"),
     Case("create-partition-with-default", PARTITIONED
          + "CREATE TABLE events_other PARTITION OF events DEFAULT;",
          "CREATE TABLE events_2026 PARTITION OF events "
-         "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
-         unmodeled={"public.events_other": L.ACCESS_EXCLUSIVE},
-         unmodeled_scans=frozenset({"public.events_other"})),
+         "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"),
+    Case("create-partition-with-attached-default", PARTITIONED
+         + "CREATE TABLE events_rest (id bigint, day date);"
+         + "ALTER TABLE events ATTACH PARTITION events_rest DEFAULT;",
+         "CREATE TABLE events_2026 PARTITION OF events "
+         "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"),
+    Case("create-partition-after-default-detached", PARTITIONED
+         + "CREATE TABLE events_other PARTITION OF events DEFAULT;"
+         + "ALTER TABLE events DETACH PARTITION events_other;",
+         "CREATE TABLE events_2026 PARTITION OF events "
+         "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"),
+    # An attached partition is a partition like the others: ALTER TABLE on the parent locks it.
+    Case("alter-parent-after-attach", PARTITIONED
+         + "ALTER TABLE events ATTACH PARTITION events_2025 "
+           "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+         "ALTER TABLE events ADD COLUMN note text"),
     Case("add-check-partitioned", PARTITIONED,
          "ALTER TABLE events ADD CONSTRAINT id_pos CHECK (id > 0)"),
     # The replayed catalog records partitions, not plain INHERITS children.

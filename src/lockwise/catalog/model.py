@@ -71,6 +71,8 @@ class Table:
     created_by: str | None = None  # migration id that created it
     unlogged: bool = False
     partition_of: str | None = None
+    #: The DEFAULT partition of `partition_of` (holds the rows no other partition takes).
+    default_partition: bool = False
     #: For a partitioned table: strategy ("range" | "list" | "hash") and key columns
     #: (an expression key is recorded as "(expression)").
     partition_strategy: str = ""
@@ -225,6 +227,13 @@ class Catalog:
                 if known is not None and known.kind == "view":
                     frontier.extend(known.sources)
         return found
+
+    def default_partition_of(self, table: str) -> str | None:
+        """The DEFAULT partition of partitioned `table`, when it has one."""
+        if table not in self.partition_parents:
+            return None
+        return next((t.name for t in self.tables.values()
+                     if t.partition_of == table and t.default_partition), None)
 
     def primary_key(self, table: str) -> tuple[str, ...]:
         """The columns of `table`'s primary key (empty when unknown)."""

@@ -227,6 +227,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
                                 for p in spec.get("partParams") or ())
     if stmt.get("partbound") and stmt.get("inhRelations"):
         t.partition_of = range_var(stmt["inhRelations"][0])[0]
+        t.default_partition = bool((stmt.get("partbound") or {}).get("is_default"))
         catalog.partition_parents.add(t.partition_of)
         parent = catalog.tables.get(t.partition_of)
         if parent:
@@ -315,6 +316,15 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         elif sub == "AT_DropConstraint":
             t.constraints.pop(colname, None)
             catalog.indexes.pop(f"{name.split('.', 1)[0]}.{colname}", None)
+        elif sub in ("AT_AttachPartition", "AT_DetachPartition"):
+            _, spec = unwrap(cmd.get("def"))
+            part = catalog.tables.get(range_var(spec.get("name"))[0])
+            if part is not None and sub == "AT_AttachPartition":
+                part.partition_of = name
+                part.default_partition = bool((spec.get("bound") or {}).get("is_default"))
+                catalog.partition_parents.add(name)
+            elif part is not None and part.partition_of == name:  # also CONCURRENTLY
+                part.partition_of, part.default_partition = None, False
         elif sub == "AT_SetLogged":
             t.unlogged = False
         elif sub == "AT_SetUnLogged":

@@ -191,6 +191,7 @@ def _create_table(b: _Builder, stmt: dict) -> None:
         parent = range_var(stmt["inhRelations"][0])[0]
         b.lock(parent, L.ACCESS_EXCLUSIVE)
         b.alters.add(f"table:{parent}")
+        _check_default_partition(b, parent, stmt.get("partbound") or {})
     elif stmt.get("inhRelations"):
         for rel in stmt["inhRelations"]:
             b.lock(range_var(rel)[0], L.SHARE_UPDATE_EXCLUSIVE)
@@ -821,12 +822,22 @@ def _attach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     proven = bound_proven_by_checks(parent, catalog.tables.get(part), bound)
     if not proven:
         b.scan(part, "partition bound check: no validated CHECK constraint proves the bound")
+    _check_default_partition(b, table, bound)
     b.alters.add(f"table:{part}")
     b.act("attach_partition", base, partition=part,
           partition_sql=part if range_var(spec.get("name"))[1] else part.split(".", 1)[1],
           partition_is_new=b.ctx.table_is_new(part), bound_proven_by_check=proven,
           partition_key_text=", ".join(parent.partition_key if parent else ()) or "<key>",
           default_partition=bool(bound.get("is_default")))
+
+
+def _check_default_partition(b: _Builder, parent: str, bound: dict) -> None:
+    """A new partition's bound takes rows from the DEFAULT partition's range: PostgreSQL locks
+    the DEFAULT partition and reads it in full to check that none of its rows belong there."""
+    default = b.ctx.catalog.default_partition_of(parent)
+    if default is not None and not bound.get("is_default"):
+        b.lock(default, L.ACCESS_EXCLUSIVE)
+        b.scan(default, "the DEFAULT partition is checked for rows of the new partition")
 
 
 def _detach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
