@@ -333,10 +333,19 @@ CASES = [
          "ALTER TABLE events ADD COLUMN note text"),
     Case("add-check-partitioned", PARTITIONED,
          "ALTER TABLE events ADD CONSTRAINT id_pos CHECK (id > 0)"),
-    # The replayed catalog records partitions, not plain INHERITS children.
+    # Plain INHERITS children are recursed into like partitions (not with ONLY).
     Case("add-column-inheritance-parent", FK + "CREATE TABLE special_parent () INHERITS (parent);",
-         "ALTER TABLE parent ADD COLUMN flag bool",
-         unmodeled={"public.special_parent": L.ACCESS_EXCLUSIVE}),
+         "ALTER TABLE parent ADD COLUMN flag bool"),
+    Case("add-column-inheritance-grandparent", FK
+         + "CREATE TABLE special_parent () INHERITS (parent);"
+         + "CREATE TABLE very_special () INHERITS (special_parent);"
+         + "CREATE TABLE adopted (id bigint NOT NULL, name text);"
+         + "ALTER TABLE adopted INHERIT parent;"
+         + "CREATE TABLE disowned () INHERITS (parent); ALTER TABLE disowned NO INHERIT parent;",
+         "ALTER TABLE parent ALTER COLUMN name SET NOT NULL"),
+    Case("add-column-only-inheritance-parent",
+         FK + "CREATE TABLE special_parent () INHERITS (parent);",
+         "ALTER TABLE ONLY parent ALTER COLUMN name SET DEFAULT 'x'"),
     Case("alter-only-partitioned", PARTITIONED,
          "ALTER TABLE ONLY events ALTER COLUMN id SET DEFAULT 0"),
     Case("type-change-partitioned", PARTITIONED, "ALTER TABLE events ALTER COLUMN id TYPE text"),

@@ -73,6 +73,8 @@ class Table:
     partition_of: str | None = None
     #: The DEFAULT partition of `partition_of` (holds the rows no other partition takes).
     default_partition: bool = False
+    #: Plain inheritance parents (CREATE TABLE ... INHERITS, ALTER TABLE ... INHERIT).
+    inherits: tuple[str, ...] = ()
     #: For a partitioned table: strategy ("range" | "list" | "hash") and key columns
     #: (an expression key is recorded as "(expression)").
     partition_strategy: str = ""
@@ -172,6 +174,8 @@ class Catalog:
     #: Every table some partition names as its parent (kept by the replay; never shrinks), so
     #: looking for partitions of an ordinary table costs nothing.
     partition_parents: set[str] = field(default_factory=set)
+    #: The same for plain inheritance: every table some table INHERITS from (never shrinks).
+    inheritance_parents: set[str] = field(default_factory=set)
     #: migration id -> tables on which the replay stamped a FOREIGN KEY added by that migration
     #: (see unindexed_foreign_keys); None for a catalog built by hand, which is scanned whole.
     fk_stamps: dict[str, set[str]] | None = None
@@ -227,6 +231,19 @@ class Catalog:
                 if known is not None and known.kind == "view":
                     frontier.extend(known.sources)
         return found
+
+    def inheritance_children(self, table: str) -> list[str]:
+        """The tables that inherit from `table` (plain INHERITS), their children included."""
+        out: list[str] = []
+        todo = [table] if table in self.inheritance_parents else []
+        while todo:
+            parent = todo.pop()
+            for t in self.tables.values():
+                if parent in t.inherits and t.name not in out and t.name != table:
+                    out.append(t.name)
+                    if t.name in self.inheritance_parents:
+                        todo.append(t.name)
+        return out
 
     def default_partition_of(self, table: str) -> str | None:
         """The DEFAULT partition of partitioned `table`, when it has one."""

@@ -233,6 +233,12 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         if parent:
             t.columns = {k: Column(**{f: getattr(v, f) for f in v.__slots__})
                          for k, v in parent.columns.items()}
+    elif stmt.get("inhRelations"):  # plain inheritance: the parents' columns come first
+        t.inherits = tuple(range_var(r)[0] for r in stmt["inhRelations"])
+        catalog.inheritance_parents.update(t.inherits)
+        for parent in filter(None, map(catalog.tables.get, t.inherits)):
+            for k, v in parent.columns.items():
+                t.columns.setdefault(k, Column(**{f: getattr(v, f) for f in v.__slots__}))
     catalog.tables[name] = t
     for elt in stmt.get("tableElts") or ():
         kind, body = unwrap(elt)
@@ -316,6 +322,13 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         elif sub == "AT_DropConstraint":
             t.constraints.pop(colname, None)
             catalog.indexes.pop(f"{name.split('.', 1)[0]}.{colname}", None)
+        elif sub == "AT_AddInherit":
+            parent = range_var(cmd.get("def"))[0]
+            t.inherits = (*t.inherits, parent)
+            catalog.inheritance_parents.add(parent)
+        elif sub == "AT_DropInherit":
+            parent = range_var(cmd.get("def"))[0]
+            t.inherits = tuple(p for p in t.inherits if p != parent)
         elif sub in ("AT_AttachPartition", "AT_DetachPartition"):
             _, spec = unwrap(cmd.get("def"))
             part = catalog.tables.get(range_var(spec.get("name"))[0])

@@ -523,8 +523,10 @@ _RECURSES = {
 
 
 def _recurse_to_partitions(b: _Builder, table: str, cmd: dict, handler: Callable) -> None:
-    """Record the locks, rewrites and scans the subcommand also causes on each partition."""
-    for part in _partitions(b.ctx.catalog, table):
+    """Record the locks, rewrites and scans the subcommand also causes on each partition, and
+    on each table that inherits from it (PostgreSQL recurses into both alike)."""
+    catalog = b.ctx.catalog
+    for part in _partitions(catalog, table) + catalog.inheritance_children(table):
         sub = _Builder(b.ctx)
         handler(sub, part, cmd, _table_facts(sub, part, True))
         for rel, mode in sub.locks.items():
