@@ -171,6 +171,8 @@ class Catalog:
     sequences: set[str] = field(default_factory=set)
     schemas: set[str] = field(default_factory=lambda: {"public"})
     types: set[str] = field(default_factory=set)
+    #: Domains (qualified) that carry a CHECK or NOT NULL constraint.
+    constrained_domains: set[str] = field(default_factory=set)
     #: Every table some partition names as its parent (kept by the replay; never shrinks), so
     #: looking for partitions of an ordinary table costs nothing.
     partition_parents: set[str] = field(default_factory=set)
@@ -231,6 +233,12 @@ class Catalog:
                 if known is not None and known.kind == "view":
                     frontier.extend(known.sources)
         return found
+
+    def is_constrained_domain(self, type_name: str) -> bool:
+        """Whether a column type, as written (`posint`, `app.posint`), names a domain with a
+        constraint (an unqualified name is looked up in `public`, the default search path)."""
+        return (type_name if "." in type_name else f"public.{type_name}") \
+            in self.constrained_domains
 
     def inheritance_children(self, table: str) -> list[str]:
         """The tables that inherit from `table` (plain INHERITS), their children included."""

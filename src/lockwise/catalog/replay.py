@@ -489,9 +489,10 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                     del other.constraints[key]
         elif rtype == "OBJECT_INDEX":
             catalog.indexes.pop(name, None)
-        elif rtype == "OBJECT_TYPE":
+        elif rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
             catalog.enums.pop(name, None)
             catalog.types.discard(name)
+            catalog.constrained_domains.discard(name)
         elif rtype == "OBJECT_SCHEMA":
             schema = names[-1]
             catalog.schemas.discard(schema)
@@ -567,6 +568,14 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> Non
         _create_function(catalog, body)
     elif kind == "CreateTrigStmt":
         _create_trigger(catalog, body)
+    elif kind == "CreateDomainStmt":
+        name = object_name(strings(body.get("domainname")))
+        catalog.types.add(name)
+        if any(unwrap(c)[1].get("contype") in ("CONSTR_CHECK", "CONSTR_NOTNULL")
+               for c in body.get("constraints") or ()):
+            catalog.constrained_domains.add(name)
+    elif kind == "AlterDomainStmt" and body.get("subtype") in ("C", "O"):
+        catalog.constrained_domains.add(object_name(strings(body.get("typeName"))))
     elif kind == "ViewStmt":
         _create_view(catalog, body, migration_id)
     elif kind == "CreateTableAsStmt":

@@ -567,6 +567,9 @@ def _add_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         rewrite_why = f"volatile default ({', '.join(facts['volatile_functions'])})"
     elif facts["has_default"] and pg < 11 and not facts.get("default_null"):
         rewrite_why = "any non-null default rewrites the table before PostgreSQL 11"
+    elif b.ctx.catalog.is_constrained_domain(facts["type"]):
+        rewrite_why = (f"domain {facts['type']} has a constraint: every row's value is "
+                       f"checked and stored")
     if rewrite_why:
         b.rewrite(table, rewrite_why)
     elif facts["not_null"] and not facts["has_default"]:
