@@ -9,6 +9,7 @@ from __future__ import annotations
 from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
+    drop_object_names,
     is_not_null_check,
     object_name,
     range_var,
@@ -457,11 +458,7 @@ def _create_index(catalog: Catalog, stmt: dict) -> None:
 
 def _drop(catalog: Catalog, stmt: dict) -> None:
     rtype = stmt.get("removeType", "")
-    for obj in stmt.get("objects") or ():
-        kind, body = unwrap(obj)
-        names = strings(body.get("items")) if kind == "List" else strings(body.get("names")) \
-            if kind == "TypeName" else [body.get("sval", "")] if kind == "String" else \
-            strings(body.get("objname")) if kind == "ObjectWithArgs" else []
+    for names in drop_object_names(stmt):
         if not names:
             continue
         name = object_name(names)

@@ -58,6 +58,22 @@ def object_name(names: list[str], default_schema: str = "public") -> str:
     return qualified(None, names[-1] if names else "", default_schema)
 
 
+def drop_object_names(stmt: dict) -> list[list[str]]:
+    """The name parts of each object a DropStmt drops (a relation, type, function, ...)."""
+    out = []
+    for obj in stmt.get("objects") or ():
+        kind, body = unwrap(obj)
+        if kind == "List":
+            out.append(strings(body.get("items")))
+        elif kind == "String":
+            out.append([body.get("sval", "")])
+        elif kind == "TypeName":
+            out.append(strings(body.get("names")))
+        elif kind == "ObjectWithArgs":
+            out.append(strings(body.get("objname")))
+    return out
+
+
 def type_name(tn: dict | None) -> tuple[str, tuple[int, ...], bool]:
     """A TypeName as (normalized name, integer typmods, is_array)."""
     if not tn:

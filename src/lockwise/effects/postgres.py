@@ -16,6 +16,7 @@ from lockwise.effects.locks import strongest
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     const_value,
+    drop_object_names,
     object_name,
     range_var,
     relations_in,
@@ -338,28 +339,13 @@ _DROP_KINDS = {
 }
 
 
-def _drop_object_names(stmt: dict) -> list[list[str]]:
-    out = []
-    for obj in stmt.get("objects") or ():
-        kind, body = unwrap(obj)
-        if kind == "List":
-            out.append(strings(body.get("items")))
-        elif kind == "String":
-            out.append([body.get("sval", "")])
-        elif kind == "TypeName":
-            out.append(strings(body.get("names")))
-        elif kind == "ObjectWithArgs":
-            out.append(strings(body.get("objname")))
-    return out
-
-
 def _drop(b: _Builder, stmt: dict) -> None:
     kind = _DROP_KINDS.get(stmt.get("removeType", ""), "other")
     cascade = stmt.get("behavior") == "DROP_CASCADE"
     if_exists = bool(stmt.get("missing_ok"))
     concurrently = bool(stmt.get("concurrent"))
     catalog = b.ctx.catalog
-    for names in _drop_object_names(stmt):
+    for names in drop_object_names(stmt):
         if kind in ("table", "view"):
             table = object_name(names)
             b.lock(table, L.ACCESS_EXCLUSIVE)

@@ -16,7 +16,13 @@ from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import apply_statement
 from lockwise.core.types import Effect, Migration, MigrationReport, Statement
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
-from lockwise.effects.nodes import object_name, range_var, strings, unwrap, walk
+from lockwise.effects.nodes import (
+    drop_object_names,
+    object_name,
+    range_var,
+    unwrap,
+    walk,
+)
 from lockwise.graph.deps import view_dependencies
 from lockwise.graph.down import (
     differences,
@@ -29,6 +35,9 @@ from lockwise.graph.down import (
 from lockwise.graph.model import Conflict, Location, MigrationGraph
 from lockwise.options import named_in
 from lockwise.parse.postgres import ParsedFile
+
+#: DROP statements whose CASCADE takes the views over the dropped relation with it.
+_RELATION_DROPS = {"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"}
 
 #: Relation kinds share one namespace in PostgreSQL (pg_class): a view read as `table:` in one
 #: statement and created as `view:` in another is the same object.
@@ -633,8 +642,9 @@ def _replay_with_cascade(catalog: Catalog, views: dict[str, set[str]], tree: dic
         rel, deps = _view_of(kind, body, catalog)
         views[rel] = deps
     apply_statement(catalog, tree, migration_id)
-    if kind == "DropStmt" and body.get("behavior") == "DROP_CASCADE":
-        for names in _drop_object_names(body):
+    if kind == "DropStmt" and body.get("behavior") == "DROP_CASCADE" and \
+            body.get("removeType") in _RELATION_DROPS:
+        for names in drop_object_names(body):
             rel = object_name(names)
             views.pop(rel, None)
             for view in dependent_views(views, f"table:{rel}"):
@@ -642,17 +652,6 @@ def _replay_with_cascade(catalog: Catalog, views: dict[str, set[str]], tree: dic
                 catalog.tables.pop(view, None)
                 for key in [k for k, i in catalog.indexes.items() if i.table == view]:
                     del catalog.indexes[key]
-
-
-def _drop_object_names(body: dict) -> list[list[str]]:
-    out = []
-    for obj in body.get("objects") or ():
-        kind, item = unwrap(obj)
-        if kind == "List":
-            out.append(strings(item.get("items")))
-        elif kind == "String":
-            out.append([item.get("sval", "")])
-    return out
 
 
 def _plain_table(body: dict) -> bool:
