@@ -7,6 +7,7 @@ PostgreSQL folds unquoted identifiers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -240,17 +241,28 @@ class Catalog:
         return (type_name if "." in type_name else f"public.{type_name}") \
             in self.constrained_domains
 
+    def partitions(self, table: str) -> list[str]:
+        """Known partitions of `table`, sub-partitions included."""
+        return self._descendants(table, self.partition_parents,
+                                 lambda t, parent: t.partition_of == parent)
+
     def inheritance_children(self, table: str) -> list[str]:
         """The tables that inherit from `table` (plain INHERITS), their children included."""
+        return self._descendants(table, self.inheritance_parents,
+                                 lambda t, parent: parent in t.inherits)
+
+    def _descendants(self, table: str, parents: set[str],
+                     is_child: Callable[[Table, str], bool]) -> list[str]:
+        if table not in parents:
+            return []  # nothing names it as parent: skip the scan of every table
         out: list[str] = []
-        todo = [table] if table in self.inheritance_parents else []
+        todo = [table]
         while todo:
             parent = todo.pop()
             for t in self.tables.values():
-                if parent in t.inherits and t.name not in out and t.name != table:
+                if is_child(t, parent) and t.name not in out and t.name != table:
                     out.append(t.name)
-                    if t.name in self.inheritance_parents:
-                        todo.append(t.name)
+                    todo.append(t.name)
         return out
 
     def default_partition_of(self, table: str) -> str | None:

@@ -122,7 +122,7 @@ def _lock_read_partitions(b: _Builder, node: object) -> None:
     parsed, as by CREATE VIEW). Pruning on the partition key spares some: not modeled, the
     model assumes every partition is read."""
     for rel in relations_in(node):
-        for part in _partitions(b.ctx.catalog, rel):
+        for part in b.ctx.catalog.partitions(rel):
             b.lock(part, L.ACCESS_SHARE)
 
 
@@ -269,7 +269,7 @@ def _create_index(b: _Builder, stmt: dict) -> None:
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
     b.scan(table, "index build")  # (dropped in build() for a partitioned table: no storage)
     # On a partitioned table each partition gets its own index, built under the same lock.
-    for part in _partitions(b.ctx.catalog, table):
+    for part in b.ctx.catalog.partitions(table):
         b.lock(part, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
         b.scan(part, "index build (partition)")
     b.transactional = not concurrently
@@ -350,7 +350,7 @@ def _drop(b: _Builder, stmt: dict) -> None:
             table = object_name(names)
             b.lock(table, L.ACCESS_EXCLUSIVE)
             b.drops.add(f"{kind}:{table}")
-            for part in _partitions(catalog, table):  # dropped with it
+            for part in catalog.partitions(table):  # dropped with it
                 b.lock(part, L.ACCESS_EXCLUSIVE)
                 b.drops.add(f"table:{part}")
             known = catalog.tables.get(table)
@@ -432,7 +432,7 @@ def _truncate(b: _Builder, stmt: dict) -> None:
         b.lock(table, L.ACCESS_EXCLUSIVE)
         b.rewrites.add(table)  # TRUNCATE gives the table a new, empty relfilenode
         b.writes.add(f"table:{table}")
-        for part in _partitions(b.ctx.catalog, table):
+        for part in b.ctx.catalog.partitions(table):
             b.lock(part, L.ACCESS_EXCLUSIVE)
             b.rewrites.add(part)
         if cascade:
@@ -460,23 +460,6 @@ def _referencing_closure(catalog, table: str) -> list[str]:
     return list(seen)
 
 
-def _partitions(catalog, table: str) -> list[str]:
-    """Known partitions of `table`, sub-partitions included."""
-    if table not in catalog.partition_parents:
-        return []  # no partition names it as parent: skip the scan of every table
-    out: list[str] = []
-    todo = [table]
-    while todo:
-        parent = todo.pop()
-        for t in catalog.tables.values():
-            if t.partition_of == parent and t.name not in out:
-                out.append(t.name)
-                todo.append(t.name)
-    return out
-
-
-# --- ALTER TABLE ----------------------------------------------------------------------------
-
 def _alter_table(b: _Builder, stmt: dict) -> None:
     table, qualified = range_var(stmt.get("relation"))
     objtype = stmt.get("objtype", "OBJECT_TABLE")
@@ -496,7 +479,7 @@ def _alter_table(b: _Builder, stmt: dict) -> None:
         else:
             handler(b, table, cmd, base)
             if cmd.get("subtype") in _RECURSES and (stmt.get("relation") or {}).get("inh"):
-                _recurse_to_partitions(b, table, cmd, handler)
+                _recurse_to_children(b, table, cmd, handler)
 
 
 #: ALTER TABLE subcommands that PostgreSQL applies to every partition too (unless ONLY), each
@@ -508,11 +491,11 @@ _RECURSES = {
 }
 
 
-def _recurse_to_partitions(b: _Builder, table: str, cmd: dict, handler: Callable) -> None:
+def _recurse_to_children(b: _Builder, table: str, cmd: dict, handler: Callable) -> None:
     """Record the locks, rewrites and scans the subcommand also causes on each partition, and
     on each table that inherits from it (PostgreSQL recurses into both alike)."""
     catalog = b.ctx.catalog
-    for part in _partitions(catalog, table) + catalog.inheritance_children(table):
+    for part in catalog.partitions(table) + catalog.inheritance_children(table):
         sub = _Builder(b.ctx)
         handler(sub, part, cmd, _table_facts(sub, part, True))
         for rel, mode in sub.locks.items():
@@ -950,7 +933,7 @@ def _rename(b: _Builder, stmt: dict) -> None:
         if rtype == "OBJECT_COLUMN":
             old = stmt.get("subname", "")
             if (stmt.get("relation") or {}).get("inh"):  # renamed in every partition too
-                for part in _partitions(b.ctx.catalog, table):
+                for part in b.ctx.catalog.partitions(table):
                     b.lock(part, L.ACCESS_EXCLUSIVE)
             b.drops.add(f"column:{table}.{old}")
             b.creates.add(f"column:{table}.{new}")
@@ -1023,7 +1006,7 @@ def _create_trigger(b: _Builder, stmt: dict) -> None:
     table, qualified = range_var(stmt.get("relation"))
     b.lock(table, L.SHARE_ROW_EXCLUSIVE)
     if stmt.get("row"):  # a row trigger on a partitioned table is cloned to each partition
-        for part in _partitions(b.ctx.catalog, table):
+        for part in b.ctx.catalog.partitions(table):
             b.lock(part, L.SHARE_ROW_EXCLUSIVE)
     b.creates.add(f"trigger:{table}.{stmt.get('trigname', '')}")
     b.act("create_trigger", _table_facts(b, table, qualified),
