@@ -7,7 +7,6 @@ migrations) -> rules (policy) -> MigrationReport, which the report/ package prin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -321,8 +320,9 @@ def release_details(report: MigrationReport) -> None:
     report: the statements' parse trees and the facts of each action (its kind stays) are most
     of lint's memory on a long history."""
     for s in report.statements:
-        e = s.effect
-        s.statement = replace(s.statement, tree={})
+        e, st = s.effect, s.statement
+        # Built directly: dataclasses.replace looks up the fields anew for every statement.
+        s.statement = Statement(st.index, st.sql, st.span, {}, st.leading_comments)
         s.effect = Effect(actions=tuple(_bare_action(a.kind) for a in e.actions),
                           locks=e.locks, rewrites=e.rewrites, scans=e.scans,
                           transactional=e.transactional)

@@ -73,7 +73,7 @@ class LockMode(enum.IntEnum):
     @property
     def pg_name(self) -> str:
         """The name PostgreSQL shows in `pg_locks.mode`, e.g. `AccessExclusiveLock`."""
-        return "".join(part.capitalize() for part in self.name.split("_")) + "Lock"
+        return _LOCK_NAMES[self]
 
     @classmethod
     def from_pg_name(cls, name: str) -> LockMode:
@@ -81,6 +81,11 @@ class LockMode(enum.IntEnum):
             if mode.pg_name == name:
                 return mode
         raise ValueError(f"unknown lock mode {name!r}")
+
+
+#: Each mode's `pg_name`, spelled once: reports and facts ask for it for every statement.
+_LOCK_NAMES = {mode: "".join(part.capitalize() for part in mode.name.split("_")) + "Lock"
+               for mode in LockMode}
 
 
 class Strategy(enum.Enum):

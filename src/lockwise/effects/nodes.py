@@ -128,19 +128,43 @@ def function_names(expr: object) -> list[str]:
     return out
 
 
+#: The last node `relations_in` read and what it found: the effect model and then the
+#: catalog replay ask about the same view query, which can be thousands of nodes. Holding the
+#: node keeps it alive, so `is` cannot match a different node at a reused address.
+_last_relations: tuple[object, tuple[str, ...]] = (None, ())
+
+
 def relations_in(node: object) -> list[str]:
     """Qualified names of every table referenced through a RangeVar below `node`."""
+    global _last_relations
+    if node is not None and node is _last_relations[0]:
+        return list(_last_relations[1])
     ctes: set[str] = set()
     found: list[dict] = []
-    for kind, body in walk(node):  # one pass: CTE names and relations, filtered after
-        if kind == "CommonTableExpr":
-            ctes.add(body.get("ctename"))
-        elif kind == "RangeVar" and body.get("relname"):
-            found.append(body)
+    # One pass, without `walk`'s (kind, body) pairs: CTE names and relations, filtered after.
+    stack = [node]
+    pop, push = stack.pop, stack.append
+    while stack:
+        item = pop()
+        if type(item) is dict:
+            for key, value in item.items():
+                vtype = type(value)
+                if vtype is dict:
+                    if key == "RangeVar":
+                        if value.get("relname"):
+                            found.append(value)
+                    elif key == "CommonTableExpr":
+                        ctes.add(value.get("ctename"))
+                    push(value)
+                elif vtype is list:
+                    push(value)
+        elif type(item) is list:
+            stack.extend(item)
     seen: dict[str, None] = {}
     for body in found:
         if not (body.get("schemaname") is None and body.get("relname") in ctes):
             seen.setdefault(range_var(body)[0], None)
+    _last_relations = (node, tuple(seen))
     return list(seen)
 
 

@@ -20,6 +20,10 @@ _STDIN = re.compile(r"stdin", re.IGNORECASE)
 _COPY_END = re.compile(r"^\\\.[ \t]*$", re.MULTILINE)
 _COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z_0-9]*)?\$")
+#: The byte offset pglast gives nearly every node: unused (statements carry their own span),
+#: and about a seventh of the JSON text. Dropped before decoding, it costs one regex pass
+#: instead of a dict entry per node. A string value cannot match: its quotes are escaped.
+_NODE_LOCATION = re.compile(r',"location":-?\d+')
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +214,7 @@ def _parse_chunk(
         parsed.problems.append(ParseProblem(message, lines.span(location, location + 1)))
         return
     try:
-        items = json.loads(raw).get("stmts", [])
+        items = json.loads(_NODE_LOCATION.sub("", raw)).get("stmts", [])
     except RecursionError:
         # A statement nested thousands of levels deep (e.g. `1+(1+(1+...))`) is deeper than
         # Python's stack: isolate it and report it instead of crashing.
