@@ -353,3 +353,26 @@ def test_replay_agrees_with_the_server(pg_db: str, case: str) -> None:
         for stmt in parse_sql(sql).statements:
             conn.execute(stmt.sql)
     assert _catalog_schema(replayed(sql)) == _server_schema(pg_db)
+
+
+def test_foreign_key_lookups_read_the_same_by_index_and_by_scan() -> None:
+    """`referencing` and `unindexed_foreign_keys` use the replay's foreign-key indexes instead
+    of scanning every table (a scan per statement made long histories quadratic); a catalog
+    built by hand has no such index and is scanned. Both give the same answer, in the same
+    order: referencing tables by name, unindexed keys in the order the migration added them."""
+    sql = ("CREATE TABLE accounts (id int PRIMARY KEY);"
+           "CREATE TABLE zebras (id int, account_id int REFERENCES accounts);"
+           "CREATE TABLE apples (id int, account_id int REFERENCES accounts);"
+           "CREATE TABLE notes (id int);"
+           "ALTER TABLE notes ADD COLUMN account_id int REFERENCES accounts;")
+    indexed = Catalog()
+    for stmt in parse_sql(sql).statements:
+        apply_statement(indexed, stmt.tree, "1")
+    scanned = Catalog(tables=indexed.tables)
+    assert indexed.fk_sources is not None and scanned.fk_sources is None
+    for catalog in (indexed, scanned):
+        assert [t for t, _ in catalog.referencing("public.accounts")] == [
+            "public.apples", "public.notes", "public.zebras"]
+    for catalog in (indexed, scanned):
+        assert [t for t, _ in catalog.unindexed_foreign_keys("1")] == [
+            "public.zebras", "public.apples", "public.notes"]

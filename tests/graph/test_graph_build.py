@@ -343,7 +343,7 @@ def test_a_forked_catalog_does_not_leak_foreign_keys_into_the_original() -> None
     replay(catalog, "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY, "
                     "a_id int REFERENCES a); CREATE TABLE c (id int, a_id int);", "1")
     sources = {k: set(v) for k, v in (catalog.fk_sources or {}).items()}
-    stamps = {k: set(v) for k, v in (catalog.fk_stamps or {}).items()}
+    stamps = {k: dict(v) for k, v in (catalog.fk_stamps or {}).items()}
     forked = fork(catalog, {"public.c"}, {"c", "a"}, renames=False)
     replay(forked, "ALTER TABLE c ADD CONSTRAINT c_a FOREIGN KEY (a_id) REFERENCES a;", "1")
     assert sorted(name for name, _ in forked.referencing("public.a")) == ["public.b", "public.c"]

@@ -86,6 +86,10 @@ class Table:
     sources: tuple[str, ...] = ()
 
 
+def _by_name(table: Table) -> str:
+    return table.name
+
+
 class IndexMap(dict):
     """Indexes by qualified name, also filed by table, so `on(table)` costs only what that table
     has (scanning every index per lookup made long histories quadratic).
@@ -179,9 +183,10 @@ class Catalog:
     partition_parents: set[str] = field(default_factory=set)
     #: The same for plain inheritance: every table some table INHERITS from (never shrinks).
     inheritance_parents: set[str] = field(default_factory=set)
-    #: migration id -> tables on which the replay stamped a FOREIGN KEY added by that migration
-    #: (see unindexed_foreign_keys); None for a catalog built by hand, which is scanned whole.
-    fk_stamps: dict[str, set[str]] | None = None
+    #: migration id -> tables on which the replay stamped a FOREIGN KEY added by that migration,
+    #: in the order it did (see unindexed_foreign_keys); None for a catalog built by hand,
+    #: which is scanned whole.
+    fk_stamps: dict[str, dict[str, None]] | None = None
     #: FK target table -> tables that may hold a foreign key to it (a superset, kept by
     #: note_foreign_key); None until the replay adds one: `referencing` then scans every table.
     fk_sources: dict[str, set[str]] | None = None
@@ -281,15 +286,12 @@ class Catalog:
         return ()
 
     def referencing(self, table: str) -> list[tuple[str, Constraint]]:
-        """Foreign keys in other tables that point at `table`."""
+        """Foreign keys in other tables that point at `table`, by referencing table name."""
         if self.fk_sources is None:
-            candidates = self.tables.values()
+            candidates = sorted(self.tables.values(), key=_by_name)
         else:  # a superset of the referencing tables: check each, as a scan would
-            sources = self.fk_sources.get(table, ())
-            if len(sources) <= 1:
-                candidates = [t for name in sources if (t := self.tables.get(name)) is not None]
-            else:  # in the catalog's order, as the full scan returns them
-                candidates = [t for t in self.tables.values() if t.name in sources]
+            candidates = [t for name in sorted(self.fk_sources.get(table, ()))
+                          if (t := self.tables.get(name)) is not None]
         return [(t.name, c) for t in candidates for c in t.constraints.values()
                 if c.kind == "foreign" and c.references == table]
 
@@ -306,19 +308,17 @@ class Catalog:
             self.fk_sources.setdefault(target, set()).add(source)
 
     def unindexed_foreign_keys(self, migration_id: str) -> list[tuple[str, Constraint]]:
-        """Foreign keys added by `migration_id` with no index on the referencing columns.
+        """Foreign keys added by `migration_id` with no index on the referencing columns, in
+        the order the migration added them.
 
         Only tables created by these migrations count: for the others, indexes made outside
         the migrations are unknown.
         """
-        tables = self.tables.values()
-        if self.fk_stamps is not None:
-            names = self.fk_stamps.get(migration_id, ())
-            if len(names) <= 1 and all(n in self.tables for n in names):
-                tables = [self.tables[n] for n in names]
-            elif all(n in self.tables for n in names):  # keep the catalog's order
-                tables = [t for t in self.tables.values() if t.name in names]
-            # else a table was renamed or dropped since: scan everything
+        names = self.fk_stamps.get(migration_id, {}) if self.fk_stamps is not None else None
+        if names is not None and all(n in self.tables for n in names):
+            tables = [self.tables[n] for n in names]
+        else:  # no stamps (a catalog built by hand), or a stamped table was renamed or dropped
+            tables = list(self.tables.values())
         return [(t.name, c) for t in tables if t.created_by is not None
                 for c in t.constraints.values()
                 if c.kind == "foreign" and c.created_by == migration_id and c.columns

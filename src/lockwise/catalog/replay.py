@@ -543,7 +543,7 @@ def _stamp_constraints(catalog: Catalog, table: str, migration_id: str) -> None:
         if con.created_by is None:
             con.created_by = migration_id
             if con.kind == "foreign":
-                catalog.fk_stamps.setdefault(migration_id, set()).add(table)
+                catalog.fk_stamps.setdefault(migration_id, {})[table] = None
 
 
 def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> None:

@@ -103,9 +103,9 @@ def fork(catalog: Catalog, tables: set[str], names: set[str], renames: bool) -> 
             if isinstance(first, list):
                 # enum labels: ALTER TYPE ADD VALUE appends to the list in place
                 copied = {k: list(v) for k, v in copied.items()}
-            elif isinstance(first, set):
+            elif isinstance(first, (set, dict)):
                 # foreign keys by target and by migration: a down's ADD CONSTRAINT adds to them
-                copied = {k: set(v) for k, v in copied.items()}
+                copied = {k: type(v)(v) for k, v in copied.items()}
             setattr(new, f.name, copied)
         elif isinstance(value, set):
             setattr(new, f.name, set(value))
