@@ -253,7 +253,7 @@ class _Builder:
             return [(s.statement, s.effect) for s in report.statements]
         from lockwise.parse.postgres import parse_sql
 
-        return [(s, None) for s in parse_sql(m.up_sql).statements]
+        return [(s, None) for s in parse_sql(m.up_sql, comments=False).statements]
 
     def _statement(self, key: str, m: Migration, stmt: Statement, effect: Effect,
                    pending: list[_Pending]) -> None:
@@ -537,7 +537,7 @@ class _Builder:
             return None
         from lockwise.parse.postgres import parse_sql
 
-        parsed = parse_sql(m.down_sql)
+        parsed = parse_sql(m.down_sql, comments=False)
         trees = [s.tree for s, _ in statements] + [s.tree for s in parsed.statements]
         names, removed = names_in(trees), removed_relations(trees)
         tables = scope(self.catalog, names, removed)

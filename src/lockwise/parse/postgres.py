@@ -302,8 +302,13 @@ def attach_comments(text: str, parsed: ParsedFile, lines: LineIndex) -> None:
     parsed.statements = rebuilt
 
 
-def parse_sql(text: str) -> ParsedFile:
-    """Parse a migration's SQL into statements; never raises for bad SQL (see `problems`)."""
+def parse_sql(text: str, *, comments: bool = True) -> ParsedFile:
+    """Parse a migration's SQL into statements; never raises for bad SQL (see `problems`).
+
+    `comments=False` leaves comments out (no `leading_comments`, no file-level `comments`):
+    for readers of the schema change alone, such as the conflict graph, which need no ignore
+    directives.
+    """
     lines = LineIndex.of(text)
     parsed = ParsedFile()
     server_text, parsed.skipped = _strip_client_side(text, lines)
@@ -316,5 +321,6 @@ def parse_sql(text: str) -> ParsedFile:
     if any(s.index != i for i, s in enumerate(statements)):
         parsed.statements = [Statement(i, s.sql, s.span, s.tree)
                              for i, s in enumerate(statements)]
-    attach_comments(text, parsed, lines)
+    if comments:
+        attach_comments(text, parsed, lines)
     return parsed
