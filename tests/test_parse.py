@@ -68,3 +68,12 @@ def test_decoding_bom_crlf_and_errors() -> None:
     assert (err.value.line, err.value.column) == (2, 9)
     with pytest.raises(InputError, match="binary"):
         decode_sql(b"\x00\x01\x02")
+
+
+def test_comments_can_be_left_out() -> None:
+    sql = "-- lockwise: ignore-file\n-- why\nCREATE TABLE t (id int); -- tail\nDROP TABLE t;\n"
+    full, bare = parse_sql(sql), parse_sql(sql, comments=False)
+    assert full.statements[0].leading_comments and full.comments
+    assert not any(s.leading_comments for s in bare.statements) and not bare.comments
+    assert [(s.sql, s.span, s.tree) for s in bare.statements] == \
+        [(s.sql, s.span, s.tree) for s in full.statements]
