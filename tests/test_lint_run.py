@@ -386,3 +386,89 @@ def test_resuming_on_a_real_history(corpora: Path, cache_dir: Path, tmp_path: Pa
     assert calls == [newest.parent.name]
     assert out == _lint("--format", "json", "--no-cache", str(newest))[1]
     assert "index-without-concurrently" in out
+
+
+# --- resuming a whole directory when migrations are appended --------------------------------
+
+def _append(folder: Path, name: str, up: str, down: str | None = None) -> None:
+    (folder / f"{name}.up.sql").write_text(up)
+    if down is not None:
+        (folder / f"{name}.down.sql").write_text(down)
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["streamed", "graph-beside-lint"])
+def test_appended_migrations_resume_from_the_whole_directory(
+        parallel: bool, cache_dir: Path, migrations_dir: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.cli import lint_run
+    from lockwise.parallel import can_fork
+
+    if parallel:
+        if not can_fork():
+            pytest.skip("needs fork() and two CPUs")
+        monkeypatch.setattr(lint_run, "PARALLEL_MIN_CHARS", 1)
+    _same_as_uncached(str(migrations_dir))
+    assert len(list(cache_dir.glob("replay-*"))) == 1
+    # Built beside lint, the graph stores its own state for the next run.
+    assert len(list(cache_dir.glob("graph-*"))) == int(parallel)
+    _append(migrations_dir, "0009_orders_note", "ALTER TABLE orders ADD COLUMN note text;\n",
+            "ALTER TABLE orders DROP COLUMN note;\n")
+    calls = _analyzed(monkeypatch)
+    out = _lint("--format", "json", str(migrations_dir))[1]
+    assert calls == ["0009_orders_note"]
+    assert out == _lint("--format", "json", "--no-cache", str(migrations_dir))[1]
+    # And again, from the state the resumed run stored.
+    _append(migrations_dir, "0010_accounts_note",
+            "ALTER TABLE accounts ADD COLUMN note text NOT NULL;\n")
+    calls.clear()
+    out = _lint("--format", "json", str(migrations_dir))[1]
+    assert calls == ["0010_accounts_note"]
+    assert out == _lint("--format", "json", "--no-cache", str(migrations_dir))[1]
+    assert "add-column-not-null-without-default" in out
+
+
+def test_an_appended_migration_finds_conflicts_with_the_earlier_ones(
+        cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "history"
+    folder.mkdir()
+    for source in sorted((CONFLICTS / "missing-object").glob("*.sql"))[:2]:
+        shutil.copy(source, folder / source.name)
+    assert _conflict_kinds(_same_as_uncached(str(folder))) == []
+    shutil.copy(CONFLICTS / "missing-object" / "003_backfill_sessions.sql", folder)
+    calls = _analyzed(monkeypatch)
+    out = _lint("--format", "json", str(folder))[1]
+    assert calls == ["003_backfill_sessions"]
+    assert _conflict_kinds(out) == ["missing-object"]
+    assert out == _lint("--format", "json", "--no-cache", str(folder))[1]
+
+
+def test_a_whole_directory_without_its_stored_reports_is_linted_again(
+        cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _lint(str(migrations_dir))
+    for result in _lint_results(cache_dir):
+        result.unlink()  # pruned: the replay alone cannot give the earlier reports
+    _append(migrations_dir, "0009_orders_note", "ALTER TABLE orders ADD COLUMN note text;\n")
+    calls = _analyzed(monkeypatch)
+    _same_as_uncached(str(migrations_dir))
+    assert len(calls) == 18  # all 9, twice: resumed from nothing, and uncached
+
+
+def test_an_edited_migration_in_the_directory_is_not_resumed(
+        cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _lint(str(migrations_dir))
+    edited = migrations_dir / "0008_drop_legacy_name.up.sql"
+    edited.write_text(edited.read_text() + "\nSELECT 1;\n")
+    _append(migrations_dir, "0009_orders_note", "ALTER TABLE orders ADD COLUMN note text;\n")
+    calls = _analyzed(monkeypatch)
+    _lint(str(migrations_dir))
+    assert len(calls) == 9
+
+
+def test_large_directories_store_no_replay(cache_dir: Path, migrations_dir: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.cli import lint_run
+
+    monkeypatch.setattr(lint_run, "RESUMABLE_MAX_CHARS", 100)
+    _lint(str(migrations_dir))
+    assert len(_lint_results(cache_dir)) == 1
+    assert not list(cache_dir.glob("replay-*")) and not list(cache_dir.glob("graph-*"))

@@ -8,7 +8,7 @@ can be dropped right away instead of being held for the whole history.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
@@ -20,13 +20,19 @@ if TYPE_CHECKING:
     from lockwise.graph.git import BaseComparison
     from lockwise.graph.model import Conflict
     from lockwise.options import LintOptions
+    from lockwise.parallel import Background
 
 #: How many lint results the cache keeps (one per distinct input: branches, directories).
 CACHED_RESULTS = 8
-#: How many replay states (see `_streamed`) the cache keeps.
+#: How many replay states of each kind (see `_computed`) the cache keeps.
 REPLAYS_KEPT = 4
 #: SQL text (up and down) from which the conflict graph is built beside lint, on a second CPU.
 PARALLEL_MIN_CHARS = 200_000
+#: SQL text (up and down) up to which a whole directory's replay is stored for resuming when
+#: migrations are appended. Above it the stored state is too big to pay: at 10,000 generated
+#: files (7.6 MB) storing cost 1-2 s per run, and a resumed run loaded ~100 MB of state
+#: besides the reports (475 MB at its peak) to save 4 of 9 seconds.
+RESUMABLE_MAX_CHARS = 4_000_000
 
 
 @dataclass(slots=True)
@@ -72,34 +78,17 @@ def _lint_with_conflicts(migrations: list[Migration],
         if cached is not None:
             found, reports = cached
             return LintResult(reports, found)  # type: ignore[arg-type]
-    # Imported only now: a cached result needs none of the pipeline (parser, effect model,
-    # rules), and importing it is a tenth of a cold start.
-    from lockwise.lint import lint_migrations, release_details
-
     if conflicts and comparison is not None:
+        # Imported only now: a cached result needs none of the pipeline (parser, effect
+        # model, rules), and importing it is a tenth of a cold start.
         from lockwise.graph.api import base_conflicts
+        from lockwise.lint import lint_migrations
 
         reports = lint_migrations(migrations, options)
         result = LintResult(reports, base_conflicts(comparison, reports,
                                                     pg_version=options.pg_version))
-    elif conflicts and _in_background(migrations, options, parallel):
-        from lockwise.graph.api import history_conflicts
-        from lockwise.parallel import Background
-
-        def graph() -> list[Conflict]:
-            return history_conflicts(histories, pg_version=options.pg_version,
-                                     only=options.only)
-
-        child = Background(graph)
-        try:
-            reports = lint_migrations(migrations, options, on_report=release_details)
-        except BaseException:
-            child.cancel()
-            raise
-        found = child.result()
-        result = LintResult(reports, graph() if found is None else found)
     else:
-        result = _streamed(migrations, histories, options, conflicts, chain)
+        result = _computed(migrations, histories, options, conflicts, key, chain, parallel)
     if key is not None:
         from lockwise.cache import store
 
@@ -108,65 +97,136 @@ def _lint_with_conflicts(migrations: list[Migration],
     return result
 
 
-def _streamed(migrations: list[Migration], histories: Sequence[Sequence[Migration]],
-              options: LintOptions, conflicts: bool, chain: list[str]) -> LintResult:
-    """Lint in one process, the conflict graph fed report by report.
+def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migration]],
+              options: LintOptions, conflicts: bool, key: str | None, chain: list[str],
+              parallel: bool | None) -> LintResult:
+    """Lint, the conflict graph fed report by report (or built in a second process), going on
+    from the longest stored replay that the migrations begin with.
 
-    When the first reported migration comes after others only replayed for context (a file
-    linted with its directory, as pre-commit does), the replay state just before it is
-    stored (`chain` given), and a later run whose migrations begin the same way starts from
-    there: the file is edited again, or a newer file is added after it.
+    Replays are stored at two places, so that the next run can resume (`chain` given):
+    - a file linted with its directory (as pre-commit does): the state just before the file,
+      for when it is edited again or a newer file is added after it;
+    - a whole directory: the state after its last migration, with the key of the result
+      holding the reports so far, for when migrations are appended (a new migration on a
+      branch, the next run in CI).
     """
     from lockwise.catalog.model import Catalog
-    from lockwise.graph.api import ConflictStream
     from lockwise.lint import lint_migrations, release_details
 
-    first = next((i for i, m in enumerate(migrations) if options.wants(m)), len(migrations))
-    resumed = _resume(chain, first, migrations, histories, options) if chain else None
-    start, catalog, stream = resumed or (0, Catalog(), None)
-    if stream is None and conflicts:
-        stream = ConflictStream(histories, pg_version=options.pg_version, only=options.only)
+    whole = options.only is None
+    if whole and _size(migrations) > RESUMABLE_MAX_CHARS:
+        chain = []
+    first = 0 if whole else next(
+        (i for i, m in enumerate(migrations) if options.wants(m)), len(migrations))
+    resumed = _resume(chain, len(migrations) if whole else first, migrations, histories,
+                      options, conflicts) if chain else None
+    start, catalog, stream, reports = resumed or (0, Catalog(), None, [])
+    child: Background[list[Conflict]] | None = None
+    if conflicts and stream is None:
+        if start == 0 and not _in_background(migrations, options, parallel):
+            from lockwise.graph.api import ConflictStream
+
+            stream = ConflictStream(histories, pg_version=options.pg_version,
+                                    only=options.only)
+        elif parallel is not False:  # else built afterwards, in this process
+            # Resumed, the reports so far have no parse trees left: the graph parses for
+            # itself, beside lint.
+            child = _graph_beside(migrations, histories, options, chain if whole else [])
 
     def graph_then_release(report: MigrationReport) -> None:
         if stream is not None:
             stream.add(report)
         release_details(report)
 
-    lint_migrations(migrations[start:first], options, catalog, graph_then_release)
-    if chain and start < first:
+    try:
+        lint_migrations(migrations[start:first], options, catalog, graph_then_release)
+        if chain and start < first:
+            _store_replay(chain[first - 1], (first, catalog, stream, None), migrations[:first])
+        reports += lint_migrations(migrations[max(start, first):], options, catalog,
+                                   graph_then_release)
+    except BaseException:
+        if child is not None:
+            child.cancel()
+        raise
+    if chain and whole and migrations and start < len(migrations):
+        # The result is stored under `key` right after: a resumed run reads its reports.
+        _store_replay(chain[-1], (len(migrations), catalog, stream, key), migrations)
+    if stream is not None:
+        return LintResult(reports, stream.conflicts())
+    if not conflicts:
+        return LintResult(reports, [])
+    found = child.result() if child is not None else None
+    return LintResult(reports, _graph(histories, options) if found is None else found)
+
+
+def _graph(histories: Sequence[Sequence[Migration]], options: LintOptions,
+           before_finish: Callable[[ConflictStream], None] | None = None) -> list[Conflict]:
+    from lockwise.graph.api import history_conflicts
+
+    return history_conflicts(histories, pg_version=options.pg_version, only=options.only,
+                             before_finish=before_finish)
+
+
+def _graph_beside(migrations: list[Migration], histories: Sequence[Sequence[Migration]],
+                  options: LintOptions, chain: list[str]) -> Background[list[Conflict]] | None:
+    """The conflict graph built in a second process while this one lints; None when there is
+    no second CPU or fork() (the caller then builds it afterwards). With `chain`, the graph's
+    state is stored for a later run to go on from (see `_resume`)."""
+    from lockwise.parallel import Background, can_fork
+
+    if not can_fork():
+        return None
+
+    def store_graph(stream: ConflictStream) -> None:
         from lockwise.cache import store
 
-        store(f"replay-{chain[first - 1]}", (first, catalog, stream), (),
-              keep=REPLAYS_KEPT, shared=migrations[:first])
-    reports = lint_migrations(migrations[first:], options, catalog, graph_then_release)
-    return LintResult(reports, stream.conflicts() if stream is not None else [])
+        store(f"graph-{chain[-1]}", stream, (), keep=REPLAYS_KEPT, shared=migrations)
+
+    return Background(lambda: _graph(histories, options, store_graph if chain else None))
 
 
-def _resume(chain: list[str], first: int, migrations: list[Migration],
-            histories: Sequence[Sequence[Migration]], options: LintOptions,
-            ) -> tuple[int, Catalog, ConflictStream | None] | None:
-    """The longest stored replay of `migrations[:p]`, p <= first, made ready to go on."""
+def _store_replay(name: str, state: tuple, migrations: Sequence[Migration]) -> None:
+    from lockwise.cache import store
+
+    store(f"replay-{name}", state, (), keep=REPLAYS_KEPT, shared=migrations)
+
+
+def _resume(chain: list[str], limit: int, migrations: list[Migration],
+            histories: Sequence[Sequence[Migration]], options: LintOptions, conflicts: bool,
+            ) -> tuple[int, Catalog, ConflictStream | None, list[MigrationReport]] | None:
+    """The longest stored replay of `migrations[:p]`, p <= limit, made ready to go on: its
+    catalog, its conflict stream (None when the graph must be built again) and, for a whole
+    directory, the reports of those p migrations."""
     from lockwise.cache import cache_root, load
 
     root = cache_root()
     if root is None:
         return None
-    for p in range(first, 0, -1):
-        name = f"replay-{chain[p - 1]}"
-        if not (root / name).is_file():
+    for p in range(limit, 0, -1):
+        name = chain[p - 1]
+        if not (root / f"replay-{name}").is_file():
             continue
-        stored = load(name, shared=migrations[:p])
+        stored = load(f"replay-{name}", shared=migrations[:p])
         if stored is None:
             continue
-        (count, catalog, stream), _ = stored  # type: ignore[misc]
+        (count, catalog, stream, reports_key), _ = stored  # type: ignore[misc]
         if count != p:
             continue
+        reports: list[MigrationReport] = []
+        if options.only is None:  # a whole directory: every migration is reported
+            result = load(f"lint-{reports_key}", shared=migrations[:p]) if reports_key else None
+            if result is None or len(result[1]) != p:
+                continue
+            reports = result[1]  # type: ignore[assignment]
+        if conflicts and stream is None and (root / f"graph-{name}").is_file():
+            graph = load(f"graph-{name}", shared=migrations[:p])
+            stream = graph[0] if graph is not None else None  # type: ignore[assignment]
         if stream is not None:
             try:
                 stream.retarget(histories, options.only)
             except ValueError:
-                continue
-        return p, catalog, stream
+                stream = None
+        return p, catalog, stream, reports
     return None
 
 
@@ -180,9 +240,12 @@ def _in_background(migrations: Sequence[Migration], options: LintOptions,
     from lockwise.parallel import can_fork
 
     if parallel is None:
-        size = sum(len(m.up_sql) + len(m.down_sql or "") for m in migrations)
-        parallel = options.only is None and size >= PARALLEL_MIN_CHARS
+        parallel = options.only is None and _size(migrations) >= PARALLEL_MIN_CHARS
     return parallel and can_fork()
+
+
+def _size(migrations: Sequence[Migration]) -> int:
+    return sum(len(m.up_sql) + len(m.down_sql or "") for m in migrations)
 
 
 def _keys(migrations: Sequence[Migration], histories: Sequence[Sequence[Migration]],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from lockwise.core.types import Migration, MigrationReport
@@ -60,7 +60,15 @@ class ConflictStream:
         if builder is not None:
             builder.add(report.migration, [(s.statement, s.effect) for s in report.statements])
 
+    def add_the_rest(self) -> None:
+        """Add every migration not added yet, parsed by the graph itself: for a graph built
+        without lint's reports (in a second process beside lint)."""
+        for builder in self.builders:
+            for m in builder.migrations[builder.added:]:
+                builder.add(m, builder.statements_of(m))
+
     def conflicts(self) -> list[Conflict]:
+        """The conflicts, once every migration was added (the stream cannot go on after)."""
         found: list[Conflict] = []
         for builder in self.builders:
             graph = builder.finish()
@@ -69,14 +77,18 @@ class ConflictStream:
 
 
 def history_conflicts(histories: Sequence[Sequence[Migration]], *, pg_version: int,
-                      only: set[str] | frozenset[str] | None = None) -> list[Conflict]:
+                      only: set[str] | frozenset[str] | None = None,
+                      before_finish: Callable[[ConflictStream], None] | None = None,
+                      ) -> list[Conflict]:
     """The conflicts `ConflictStream` finds, with the graph parsing each migration and
-    computing its effects itself (so it can run beside lint, in another process)."""
-    found: list[Conflict] = []
-    for history in histories:
-        if history:
-            found += _ours(build_graph(history, pg_version=pg_version, downs_of=only), only)
-    return found
+    computing its effects itself (so it can run beside lint, in another process).
+    `before_finish` sees the stream once every migration is added (lint stores it there, to
+    go on from it when migrations are appended)."""
+    stream = ConflictStream(histories, pg_version=pg_version, only=only)
+    stream.add_the_rest()
+    if before_finish is not None:
+        before_finish(stream)
+    return stream.conflicts()
 
 
 def _ours(graph: MigrationGraph, only: set[str] | frozenset[str] | None) -> list[Conflict]:

@@ -200,7 +200,7 @@ class _Builder:
 
     def run(self) -> MigrationGraph:
         for m in self.migrations:
-            self.add(m, self._statements(m))
+            self.add(m, self.statements_of(m))
         return self.finish()
 
     def retarget(self, migrations: Sequence[Migration]) -> None:
@@ -247,7 +247,9 @@ class _Builder:
         self.graph.conflicts.sort(key=lambda c: (_order(self.index, c), c.kind, c.object))
         return self.graph
 
-    def _statements(self, m: Migration) -> list[tuple[Statement, Effect | None]]:
+    def statements_of(self, m: Migration) -> list[tuple[Statement, Effect | None]]:
+        """`m`'s statements for `add`: with the effects of lint's report when there is one,
+        else parsed here (the effects are then computed as they are added)."""
         report = self.reports.get(id(m)) or self.reports_by_path.get((str(m.path), m.up_sql))
         if report is not None:
             return [(s.statement, s.effect) for s in report.statements]
