@@ -106,9 +106,9 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
     Replays are stored at two places, so that the next run can resume (`chain` given):
     - a file linted with its directory (as pre-commit does): the state just before the file,
       for when it is edited again or a newer file is added after it;
-    - a whole directory: the state after its last migration, with the key of the result
-      holding the reports so far, for when migrations are appended (a new migration on a
-      branch, the next run in CI).
+    - a whole directory (up to RESUMABLE_MAX_CHARS of SQL): the state after its last
+      migration, with the key of the result holding the reports so far, for when migrations
+      are appended (a new migration on a branch, the next run in CI).
     """
     from lockwise.catalog.model import Catalog
     from lockwise.lint import lint_migrations, release_details
