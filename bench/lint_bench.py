@@ -13,10 +13,14 @@ Workloads (each command is run --runs times, alternating tools; medians are repo
 * parse floor: pglast's parse_sql_json alone (and with json.loads) over the same files, timed
   inside one process, i.e. what parsing costs before lockwise does anything.
 * cold start: one small file, `lockwise lint one.sql`, against `python -c "import pglast"`.
+* a migration appended: the corpora, and the smallest generated corpus, each with one new
+  migration after a run without it (a pull request adding a migration, linted in CI).
 
-lockwise is measured twice per workload: `lockwise --no-cache` computes everything (a changed
-history, a first run), and `lockwise` as run again on unchanged inputs, answered from its
-result cache (kept in a bench-private folder, filled by the untimed warm-up run).
+lockwise is measured two ways per workload: `lockwise --no-cache` computes everything (a
+changed history, a first run), and `lockwise` as run again on unchanged inputs, answered from
+its result cache (kept in a bench-private folder, filled by the untimed warm-up run). With a
+migration appended, `lockwise, resumed` starts each run from the cache the run before the
+append left, and goes on from its stored replay.
 
 Peak memory and CPU come from os.wait4's rusage of each child process (Linux: ru_maxrss in KiB).
 squawk comes from `pip install squawk-cli` (a prebuilt binary). No number here is asserted
@@ -34,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -61,13 +66,17 @@ _ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 LOCKWISE = "lockwise"
 NO_CACHE = "lockwise --no-cache"
+RESUMED = "lockwise, resumed"
 
 
-def measure(cmd: list[str], cwd: Path | None = None) -> Sample:
-    """Run `cmd` once; its own wall time, CPU time and peak RSS (not the benchmark's)."""
+def measure(cmd: list[str], cwd: Path | None = None,
+            prepare: Callable[[], dict[str, str]] | None = None) -> Sample:
+    """Run `cmd` once; its own wall time, CPU time and peak RSS (not the benchmark's).
+    `prepare`, run before and not timed, returns environment variables for this run."""
+    env = {**_ENV, **(prepare() if prepare else {})}
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=_ENV)
+                            env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
@@ -93,16 +102,53 @@ def median_of(name: str, tool: str, samples: list[Sample]) -> Result:
                   max(s.rss_mb for s in samples), sorted({s.code for s in samples}))
 
 
-def compare(name: str, commands: dict[str, list[str]], runs: int,
-            cwd: Path | None = None) -> list[Result]:
-    """Run each tool's command `runs` times, interleaved so load changes hit both alike."""
+def compare(name: str, commands: dict[str, list[str]], runs: int, cwd: Path | None = None,
+            prepare: dict[str, Callable[[], dict[str, str]]] | None = None) -> list[Result]:
+    """Run each tool's command `runs` times, interleaved so load changes hit both alike.
+    `prepare[tool]` runs before each of that tool's runs (see `measure`)."""
+    prepare = prepare or {}
     samples: dict[str, list[Sample]] = {tool: [] for tool in commands}
-    for cmd in commands.values():
-        measure(cmd, cwd)  # warm the page cache and .pyc files; not counted
+    for tool, cmd in commands.items():
+        measure(cmd, cwd, prepare.get(tool))  # warm the page cache and .pyc files; not counted
     for _ in range(runs):
         for tool, cmd in commands.items():
-            samples[tool].append(measure(cmd, cwd))
+            samples[tool].append(measure(cmd, cwd, prepare.get(tool)))
     return [median_of(name, tool, s) for tool, s in samples.items()]
+
+
+def appended(name: str, sources: list[Path], new: tuple[str, str], work: Path,
+             squawk: str | None, runs: int) -> list[Result]:
+    """A migration added to a history linted before: the CI run of a pull request that adds
+    one, or the next `lockwise lint` after writing it. Before each timed `lockwise` run the
+    cache is put back as the run without the new migration left it, so every run resumes
+    from that run's stored replay (see docs/performance.md)."""
+    lockwise = find_tool("lockwise")
+    assert lockwise is not None
+    copies = []
+    for source in sources:
+        copy = work / source.name
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(source, copy)
+        copies.append(copy)
+    before, cache = work / "cache-before", work / "cache"
+    for folder in (before, cache):
+        shutil.rmtree(folder, ignore_errors=True)
+    subprocess.run([lockwise, "lint", *map(str, copies)], env={
+        **_ENV, "LOCKWISE_CACHE_DIR": str(before)}, stdout=subprocess.DEVNULL, check=False)
+    where, text = new
+    (copies[-1] / where).parent.mkdir(parents=True, exist_ok=True)
+    (copies[-1] / where).write_text(text)
+
+    def restore() -> dict[str, str]:
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.copytree(before, cache)
+        return {"LOCKWISE_CACHE_DIR": str(cache)}
+
+    cmds = {NO_CACHE: [lockwise, "lint", "--no-cache", *map(str, copies)],
+            RESUMED: [lockwise, "lint", *map(str, copies)]}
+    if squawk:
+        cmds["squawk"] = [squawk, *(f"{c}/**/*.sql" for c in copies)]
+    return compare(name, cmds, runs, prepare={RESUMED: restore})
 
 
 _FLOOR = r"""
@@ -160,7 +206,7 @@ def ratios(results: list[Result]) -> list[str]:
     by = {(r.name, r.tool): r for r in results}
     out = []
     for (name, tool), r in by.items():
-        if tool in (NO_CACHE, LOCKWISE) and (name, "squawk") in by:
+        if tool in (NO_CACHE, LOCKWISE, RESUMED) and (name, "squawk") in by:
             s = by[(name, "squawk")]
             out.append(f"{name}: {tool}/squawk wall {r.wall / s.wall:.2f}x, "
                        f"CPU {r.cpu / s.cpu:.2f}x")
@@ -215,6 +261,11 @@ def main() -> None:
             [str(lemmy), str(documenso)],
             [f"{lemmy}/**/*.sql", f"{documenso}/**/*.sql"]), args.runs)
         floors["lemmy+documenso"] = parse_floor(files, args.runs)
+        results += appended(
+            "lemmy+documenso, a migration appended", [lemmy, documenso],
+            ("29991231000000_add_note/migration.sql",
+             'ALTER TABLE "Document" ADD COLUMN "note" TEXT;\n'),
+            args.work / "appended-corpora", squawk, args.runs)
     else:
         print(f"note: {args.corpora} has no lemmy/documenso; corpus workload skipped")
 
@@ -228,6 +279,11 @@ def main() -> None:
                 [str(directory)], [f"{directory}/*.sql"]), runs)
             if n == args.files:
                 floors[f"generated {n}"] = parse_floor(paths, max(1, args.runs // 2))
+            if n == sizes[0]:
+                results += appended(
+                    f"generated {n} files, a file appended", [directory],
+                    ("99999_appended_note.sql", 'CREATE TABLE "appended_note" ("id" INTEGER);\n'),
+                    args.work / "appended-generated", squawk, runs)
 
     print(table(results))
     print()
