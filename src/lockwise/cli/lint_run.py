@@ -8,6 +8,7 @@ can be dropped right away instead of being held for the whole history.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
@@ -202,9 +203,14 @@ def _resume(chain: list[str], limit: int, migrations: list[Migration],
     root = cache_root()
     if root is None:
         return None
+    try:  # one listing, not a stat per migration of a long history
+        stored_names = {entry for entry in os.listdir(root) if entry.startswith(
+            ("replay-", "graph-"))}
+    except OSError:
+        return None
     for p in range(limit, 0, -1):
         name = chain[p - 1]
-        if not (root / f"replay-{name}").is_file():
+        if f"replay-{name}" not in stored_names:
             continue
         stored = load(f"replay-{name}", shared=migrations[:p])
         if stored is None:
@@ -218,7 +224,7 @@ def _resume(chain: list[str], limit: int, migrations: list[Migration],
             if result is None or len(result[1]) != p:
                 continue
             reports = result[1]  # type: ignore[assignment]
-        if conflicts and stream is None and (root / f"graph-{name}").is_file():
+        if conflicts and stream is None and f"graph-{name}" in stored_names:
             graph = load(f"graph-{name}", shared=migrations[:p])
             stream = graph[0] if graph is not None else None  # type: ignore[assignment]
         if stream is not None:
