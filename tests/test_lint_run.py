@@ -299,6 +299,16 @@ def _same_as_uncached(*args: str) -> str:
     return cached[1]
 
 
+def _resumed(calls: list[str], analyzed: list[str], *args: str) -> str:
+    """`lockwise lint --format json ARGS`, checked to analyze exactly `analyzed` (`calls` is
+    from `_analyzed`) and to print what the same run without any cache prints."""
+    calls.clear()
+    out = _lint("--format", "json", *args)[1]
+    assert calls == analyzed
+    assert out == _lint("--format", "json", "--no-cache", *args)[1]
+    return out
+
+
 def test_a_file_linted_again_resumes_from_the_stored_replay(
         cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     last = migrations_dir / "0008_drop_legacy_name.up.sql"
@@ -308,10 +318,7 @@ def test_a_file_linted_again_resumes_from_the_stored_replay(
     assert len(list(cache_dir.glob("replay-*"))) == 1
     # Edited, as between two commits: only the file itself is analyzed again.
     last.write_text("ALTER TABLE accounts ADD COLUMN note text NOT NULL;\n")
-    calls.clear()
-    out = _lint("--format", "json", str(last))[1]
-    assert calls == ["0008_drop_legacy_name"]
-    assert out == _lint("--format", "json", "--no-cache", str(last))[1]
+    out = _resumed(calls, ["0008_drop_legacy_name"], str(last))
     assert "add-column-not-null-without-default" in out
 
 
@@ -367,10 +374,7 @@ def test_resumed_conflicts_are_the_uncached_ones(kind: str, cache_dir: Path, tmp
     first = _same_as_uncached(str(target))
     assert _conflict_kinds(first) == [kind]
     target.write_text(target.read_text() + "\n-- edited\n")
-    calls = _analyzed(monkeypatch)
-    second = _lint("--format", "json", str(target))[1]
-    assert len(calls) == 1  # resumed: only the file itself
-    assert second == _lint("--format", "json", "--no-cache", str(target))[1]
+    second = _resumed(_analyzed(monkeypatch), [target.name.split(".", 1)[0]], str(target))
     assert _conflict_kinds(second) == [kind]
 
 
@@ -381,10 +385,7 @@ def test_resuming_on_a_real_history(corpora: Path, cache_dir: Path, tmp_path: Pa
     newest = sorted(p for p in lemmy.iterdir() if p.is_dir())[-1] / "up.sql"
     _lint(str(newest))
     newest.write_text(newest.read_text() + "\nCREATE INDEX post_note ON post (id);\n")
-    calls = _analyzed(monkeypatch)
-    out = _lint("--format", "json", str(newest))[1]
-    assert calls == [newest.parent.name]
-    assert out == _lint("--format", "json", "--no-cache", str(newest))[1]
+    out = _resumed(_analyzed(monkeypatch), [newest.parent.name], str(newest))
     assert "index-without-concurrently" in out
 
 
@@ -414,16 +415,11 @@ def test_appended_migrations_resume_from_the_whole_directory(
     _append(migrations_dir, "0009_orders_note", "ALTER TABLE orders ADD COLUMN note text;\n",
             "ALTER TABLE orders DROP COLUMN note;\n")
     calls = _analyzed(monkeypatch)
-    out = _lint("--format", "json", str(migrations_dir))[1]
-    assert calls == ["0009_orders_note"]
-    assert out == _lint("--format", "json", "--no-cache", str(migrations_dir))[1]
+    _resumed(calls, ["0009_orders_note"], str(migrations_dir))
     # And again, from the state the resumed run stored.
     _append(migrations_dir, "0010_accounts_note",
             "ALTER TABLE accounts ADD COLUMN note text NOT NULL;\n")
-    calls.clear()
-    out = _lint("--format", "json", str(migrations_dir))[1]
-    assert calls == ["0010_accounts_note"]
-    assert out == _lint("--format", "json", "--no-cache", str(migrations_dir))[1]
+    out = _resumed(calls, ["0010_accounts_note"], str(migrations_dir))
     assert "add-column-not-null-without-default" in out
 
 
@@ -435,11 +431,8 @@ def test_an_appended_migration_finds_conflicts_with_the_earlier_ones(
         shutil.copy(source, folder / source.name)
     assert _conflict_kinds(_same_as_uncached(str(folder))) == []
     shutil.copy(CONFLICTS / "missing-object" / "003_backfill_sessions.sql", folder)
-    calls = _analyzed(monkeypatch)
-    out = _lint("--format", "json", str(folder))[1]
-    assert calls == ["003_backfill_sessions"]
+    out = _resumed(_analyzed(monkeypatch), ["003_backfill_sessions"], str(folder))
     assert _conflict_kinds(out) == ["missing-object"]
-    assert out == _lint("--format", "json", "--no-cache", str(folder))[1]
 
 
 def test_a_whole_directory_without_its_stored_reports_is_linted_again(
