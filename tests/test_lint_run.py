@@ -465,3 +465,63 @@ def test_large_directories_store_no_replay(cache_dir: Path, migrations_dir: Path
     _lint(str(migrations_dir))
     assert len(_lint_results(cache_dir)) == 1
     assert not list(cache_dir.glob("replay-*")) and not list(cache_dir.glob("graph-*"))
+
+
+# --- the cyclic garbage collector ----------------------------------------------------------
+
+def test_the_collector_is_paused_while_linting_and_left_as_it_was(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    seen: list[bool] = []
+    original = lockwise.lint.lint_migrations
+
+    def observing(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        seen.append(gc.isenabled())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(lockwise.lint, "lint_migrations", observing)
+    collected = collect([REPO / "fixtures" / "migrations"], None)
+
+    def run() -> object:
+        return lint_with_conflicts(collected.migrations, collected.histories, LintOptions(),
+                                   conflicts=True, use_cache=False, parallel=False).reports
+
+    assert gc.isenabled()
+    reports = run()
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    # What lint allocated went to the oldest generation unscanned: left in the young ones,
+    # the collector would scan all of it as soon as it runs again.
+    assert any(o is reports for o in gc.get_objects(generation=2))
+    gc.disable()
+    try:
+        run()
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()
+
+
+def test_the_lint_command_pauses_the_collector_while_reading_and_printing(
+        migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import lockwise.cli.inputs
+    import lockwise.report.text
+
+    seen: dict[str, bool] = {}
+
+    def observed(module: object, name: str) -> None:
+        original = getattr(module, name)
+
+        def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            seen[name] = gc.isenabled()
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    observed(lockwise.cli.inputs, "collect")
+    observed(lockwise.report.text, "render_text")
+    _lint("--no-cache", str(migrations_dir))
+    assert seen == {"collect": False, "render_text": False}
+    assert gc.isenabled()

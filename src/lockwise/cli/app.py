@@ -147,10 +147,11 @@ def lint(
 ) -> None:
     """Lint migrations: safety level, locks, rewrites and safe alternatives per statement."""
     from lockwise.cli.inputs import collect, read_stdin
-    from lockwise.cli.lint_run import lint_with_conflicts
+    from lockwise.cli.lint_run import collector_paused, lint_with_conflicts
     from lockwise.config import any_failing, apply_overrides, load_config, pick
     from lockwise.options import LintOptions, has_input_errors
 
+    ctx.with_resource(collector_paused())  # reading and printing too, until the command ends
     try:  # the config supplies what the command line leaves at its default
         cfg = load_config(config_file)
     except InputError as exc:
