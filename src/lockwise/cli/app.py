@@ -151,7 +151,6 @@ def lint(
     from lockwise.config import any_failing, apply_overrides, load_config, pick
     from lockwise.options import LintOptions, has_input_errors
 
-    ctx.with_resource(collector_paused())  # reading and printing too, until the command ends
     try:  # the config supplies what the command line leaves at its default
         cfg = load_config(config_file)
     except InputError as exc:
@@ -167,6 +166,8 @@ def lint(
                                  cfg.assume_in_transaction)
     templates = TemplatesMode(pick(ctx, "templates", templates, cfg.templates))
     dialect = SqlDialect(pick(ctx, "dialect", dialect, cfg.dialect))
+    if dialect is SqlDialect.postgresql:  # reading and printing too, until the command ends
+        ctx.with_resource(collector_paused())
     server_version = pick(ctx, "server_version", server_version, cfg.server_version)
     profile_file = pick(ctx, "profile_file", profile_file, cfg.profile)
     paths = paths or cfg.migrations or None
