@@ -416,11 +416,47 @@ def test_appended_migrations_resume_from_the_whole_directory(
             "ALTER TABLE orders DROP COLUMN note;\n")
     calls = _analyzed(monkeypatch)
     _resumed(calls, ["0009_orders_note"], str(migrations_dir))
-    # And again, from the state the resumed run stored.
+    # A resumed run that linted so few stores no replay: the next one resumes from the same.
+    assert len(list(cache_dir.glob("replay-*"))) == 1
     _append(migrations_dir, "0010_accounts_note",
             "ALTER TABLE accounts ADD COLUMN note text NOT NULL;\n")
-    out = _resumed(calls, ["0010_accounts_note"], str(migrations_dir))
+    out = _resumed(calls, ["0009_orders_note", "0010_accounts_note"], str(migrations_dir))
     assert "add-column-not-null-without-default" in out
+
+
+def test_a_resumed_run_that_linted_enough_stores_its_own_replay(
+        cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.cli import lint_run
+
+    monkeypatch.setattr(lint_run, "NEW_REPLAY_AFTER", 2)
+    _lint(str(migrations_dir))
+    calls = _analyzed(monkeypatch)
+    _append(migrations_dir, "0009_orders_note", "ALTER TABLE orders ADD COLUMN note text;\n")
+    _resumed(calls, ["0009_orders_note"], str(migrations_dir))
+    _append(migrations_dir, "0010_accounts_note", "ALTER TABLE accounts ADD COLUMN n int;\n")
+    _resumed(calls, ["0009_orders_note", "0010_accounts_note"], str(migrations_dir))
+    _append(migrations_dir, "0011_orders_n", "ALTER TABLE orders ADD COLUMN n int;\n")
+    _resumed(calls, ["0011_orders_n"], str(migrations_dir))  # from the run before's replay
+
+
+def test_the_replay_a_run_resumes_from_outlives_newer_results(
+        cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.cli import lint_run
+
+    for other in ("clean", "missing-object"):
+        _lint(str(CONFLICTS / other))
+    before = set(_lint_results(cache_dir))
+    _lint(str(migrations_dir))
+    (ours,) = set(_lint_results(cache_dir)) - before
+    for path in [ours, *cache_dir.glob("replay-*")]:
+        os.utime(path, (1, 1))  # older than the other directories' results
+    _append(migrations_dir, "0009_orders_note", "ALTER TABLE orders ADD COLUMN note text;\n")
+    monkeypatch.setattr(lint_run, "CACHED_RESULTS", 2)
+    _lint(str(migrations_dir))  # resumes, stores its result, keeps the 2 most recent
+    _append(migrations_dir, "0010_accounts_note", "ALTER TABLE accounts ADD COLUMN n int;\n")
+    calls = _analyzed(monkeypatch)
+    _lint(str(migrations_dir))
+    assert calls == ["0009_orders_note", "0010_accounts_note"]
 
 
 def test_an_appended_migration_finds_conflicts_with_the_earlier_ones(

@@ -128,6 +128,14 @@ def store(name: str, header: object, items: Sequence[object], *, keep: int | Non
         pass  # lint without the cache
 
 
+def touch(*names: str) -> None:
+    """Mark stored files as just used: pruning keeps the most recently written or used."""
+    root = cache_root()
+    for name in names if root is not None else ():
+        with contextlib.suppress(OSError):
+            os.utime(root / name)
+
+
 def _prune(root: Path, prefix: str, keep: int) -> None:
     entries = []
     with os.scandir(root) as it:
