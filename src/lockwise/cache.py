@@ -129,7 +129,8 @@ def store(name: str, header: object, items: Sequence[object], *, keep: int | Non
 
 
 def touch(*names: str) -> None:
-    """Mark stored files as just used: pruning keeps the most recently written or used."""
+    """Mark stored files as just used: pruning keeps the most recently written or used.
+    Names with no file (or a cache that cannot be written) are skipped."""
     root = cache_root()
     for name in names if root is not None else ():
         with contextlib.suppress(OSError):

@@ -261,7 +261,7 @@ def _resume(chain: list[str], limit: int, migrations: list[Migration],
             except ValueError:
                 stream = None
         # In use again: pruning must not take them while runs keep resuming from them.
-        touch(f"replay-{name}", f"graph-{name}", f"lint-{reports_key}")
+        touch(f"replay-{name}", f"graph-{name}", f"lint-{reports_key}")  # those there
         return p, catalog, stream, reports
     return None
 
