@@ -181,3 +181,25 @@ def test_signature_of_some_tables_matches_the_whole_catalog_restricted_to_them()
     plain = fork(catalog, set(), set(), renames=False)
     assert type(plain.indexes) is dict
     assert signature(plain, {"public.b"}, {"a_m"}) == part
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["SELECT 1", "\t", "\r", "\x07", "\x0b", "\x0c", "\x08", "ab",
+                                 " ", "é", "\u200b", "'x'", "-- c", "\n"]), max_size=12))
+def test_the_plain_report_prints_what_rich_prints_without_colour(pieces: list[str]) -> None:
+    """The text report skips rich when printing to a file; it must print what rich would,
+    control characters dropped and tabs expanded included (rich's output here loses only
+    its colour codes)."""
+    import io
+    import re
+
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import lint_migrations
+    from lockwise.report.text import render_text
+
+    sql = "ALTER TABLE t /* " + "".join(pieces) + " */ ADD COLUMN c int NOT NULL;\nSELECT 1;\n"
+    reports = lint_migrations([migration_from_text(sql, "m.sql")])
+    plain, coloured = io.StringIO(), io.StringIO()
+    render_text(reports, plain, verbose=True, color=False)
+    render_text(reports, coloured, verbose=True, color=True)
+    assert plain.getvalue() == re.sub(r"\x1b\[[0-9;]*m", "", coloured.getvalue())

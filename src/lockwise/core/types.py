@@ -45,7 +45,8 @@ class Safety(enum.IntEnum):
 
     @property
     def label(self) -> str:
-        return self.name.lower().replace("_", "-")
+        """As users write it: `safe-with-care`."""
+        return _SAFETY_LABELS[self]
 
     @classmethod
     def parse(cls, text: str) -> Safety:
@@ -56,6 +57,10 @@ class Safety(enum.IntEnum):
         except KeyError:
             choices = ", ".join(s.label for s in cls)
             raise ValueError(f"unknown safety level {text!r}; choose one of {choices}") from None
+
+
+#: Each level's `label`, spelled once: every printed finding and statement asks for it.
+_SAFETY_LABELS = {level: level.name.lower().replace("_", "-") for level in Safety}
 
 
 class LockMode(enum.IntEnum):

@@ -5,6 +5,8 @@ Source: PostgreSQL documentation, "Explicit Locking", table 13.2 (Conflicting Lo
 
 from __future__ import annotations
 
+from functools import cache
+
 from lockwise.core.types import LockMode
 
 M = LockMode
@@ -56,6 +58,7 @@ def blocks(mode: LockMode) -> tuple[str, ...]:
     return tuple(out)
 
 
+@cache
 def blocks_text(mode: LockMode) -> str:
     """A human phrase for what `mode` blocks, e.g. 'blocks reads and writes'."""
     what = blocks(mode)

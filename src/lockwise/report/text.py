@@ -113,7 +113,10 @@ def _render_plain(reports: Sequence[MigrationReport], out: TextIO, verbose: bool
             lines.extend(text for text, _ in _finding_lines(f))
         for s in r.statements:
             lines.extend(text for text, _ in _statement_lines(s, verbose))
-        out.write("".join(_plain(line) + "\n" for line in lines))
+        if "".join(lines).isprintable():  # nearly always: one C pass, not a call per line
+            out.write("\n".join(lines) + "\n")
+        else:
+            out.write("".join(_plain(line) + "\n" for line in lines))
     summary = ", ".join(f"{n} {s.label}" for s, n in counts.items() if n)
     out.write(f"{len(reports)} migration(s): {summary or 'nothing to lint'}\n")
 
