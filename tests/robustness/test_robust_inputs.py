@@ -173,15 +173,16 @@ def test_dangling_symlink_is_not_a_crash(tmp_path: Path) -> None:
 def test_unreadable_file_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
     path = write(tmp_path, "0001_secret.sql", "CREATE TABLE t (id int);\n")
     if os.geteuid() == 0:
-        # root reads through chmod 000: simulate the kernel's refusal at the read itself.
-        original = Path.read_bytes
+        # root reads through chmod 000: simulate the kernel's refusal, at open as at read.
+        for method in ("read_bytes", "open"):
+            original = getattr(Path, method)
 
-        def refuse(self: Path) -> bytes:
-            if self.name == path.name:
-                raise PermissionError(13, "Permission denied", str(self))
-            return original(self)
+            def refuse(self: Path, *args: object, _original=original, **kwargs: object):  # noqa: ANN202
+                if self.name == path.name:
+                    raise PermissionError(13, "Permission denied", str(self))
+                return _original(self, *args, **kwargs)
 
-        monkeypatch.setattr(Path, "read_bytes", refuse)
+            monkeypatch.setattr(Path, method, refuse)
     else:
         path.chmod(0)
     result = run(str(path))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lockwise.core.types import Migration
 from lockwise.discover.versions import version_key
-from lockwise.parse.source import InputError, read_sql_file
+from lockwise.parse.source import InputError, decode_sql, read_sql_file
 
 #: A comment that marks a whole migration as non-transactional, whatever the layout.
 _NO_TX_MARKERS = re.compile(
@@ -50,6 +50,8 @@ class _Seen:
     listings: dict[str, dict[str, tuple[bool, bool]]] = field(default_factory=dict)
     #: (folder, file name) -> the sub-folders holding that file
     migration_dirs: dict[tuple[str, str], tuple[Path, ...]] = field(default_factory=dict)
+    #: path -> the whole content, when detection already read it (the reader takes it)
+    contents: dict[Path, bytes] = field(default_factory=dict)
 
 
 _SEEN: ContextVar[_Seen | None] = ContextVar("lockwise_discover_seen", default=None)
@@ -113,9 +115,23 @@ def _has_file(folder: str, filename: str) -> bool:
         return (Path(folder) / filename).is_file()
 
 
+def _read(path: Path) -> str:
+    """read_sql_file(path), from what layout detection already read when it read it whole."""
+    seen = _SEEN.get()
+    data = seen.contents.pop(path, None) if seen is not None else None
+    return read_sql_file(path) if data is None else decode_sql(data, path)
+
+
+def _remember(path: Path, data: bytes) -> None:
+    """Keep a file read whole during detection for the reader (see `_read`)."""
+    seen = _SEEN.get()
+    if seen is not None:
+        seen.contents[path] = data
+
+
 def _make(version: str, name: str, path: Path, up_sql: str, layout: str,
           down_path: Path | None = None, **extra) -> Migration:
-    down_sql = read_sql_file(down_path) if down_path and _is_file(down_path) else None
+    down_sql = _read(down_path) if down_path and _is_file(down_path) else None
     return Migration(
         version=version or name,
         name=name if version else "",
@@ -260,7 +276,7 @@ def _read_plain(directory: Path) -> list[Migration]:
         if len(rel.parts) > 1:  # nested (e.g. v1.2/schema.sql): the folders carry the version
             folder_version = "/".join(rel.parts[:-1])
             version, name = folder_version, stem
-        out.append(_make(version, name, path, read_sql_file(path), "plain"))
+        out.append(_make(version, name, path, _read(path), "plain"))
     return out
 
 

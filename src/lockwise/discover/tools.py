@@ -51,12 +51,21 @@ def split_dbmate(text: str) -> tuple[str, str | None, bool]:
     return up_sql, down_sql, no_tx
 
 
+#: How much of a file dbmate detection reads (the section markers come first).
+_HEAD_BYTES = 65536
+
+
 def _is_dbmate_file(path: Path) -> bool:
+    from lockwise.discover.layouts import _remember
+
     try:
         with path.open("rb") as handle:
-            head = handle.read(65536).decode("utf-8", errors="replace")
+            data = handle.read(_HEAD_BYTES)
     except OSError:
         return False
+    if len(data) < _HEAD_BYTES:  # the whole file: reading it again would only repeat this
+        _remember(path, data)
+    head = data.decode("utf-8", errors="replace")
     return _DBMATE_SECTION.search(head) is not None and "migrate:up" in head.lower()
 
 
@@ -67,12 +76,12 @@ def detect_dbmate(directory: Path) -> bool:
 
 
 def read_dbmate(directory: Path) -> list[Migration]:
-    from lockwise.discover.layouts import _split_version, _sql_files
+    from lockwise.discover.layouts import _read, _split_version, _sql_files
     from lockwise.discover.versions import version_key
 
     out = []
     for path in _sql_files(directory):
-        text = read_sql_file(path)
+        text = _read(path)
         up_sql, down_sql, no_tx = split_dbmate(text)
         version, name = _split_version(path.stem)
         out.append(Migration(

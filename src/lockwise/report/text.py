@@ -98,8 +98,18 @@ def _plain(text: str) -> str:
     if not text.isprintable():
         text = text.translate(_CONTROL)
         if "\t" in text:
-            text = text.expandtabs(8)
+            text = text.expandtabs(8) if text.isascii() else _expand_tabs_by_cells(text)
     return text
+
+
+def _expand_tabs_by_cells(text: str) -> str:
+    """Tabs expanded as rich expands them: tab stops count terminal cells, where a wide
+    character takes two and a zero-width one none (str.expandtabs counts characters)."""
+    from rich.text import Text
+
+    expanded = Text(text)
+    expanded.expand_tabs(8)
+    return expanded.plain
 
 
 def _render_plain(reports: Sequence[MigrationReport], out: TextIO, verbose: bool) -> None:
