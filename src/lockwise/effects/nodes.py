@@ -141,25 +141,11 @@ def relations_in(node: object) -> list[str]:
         return list(_last_relations[1])
     ctes: set[str] = set()
     found: list[dict] = []
-    # One pass, without `walk`'s (kind, body) pairs: CTE names and relations, filtered after.
-    stack = [node]
-    pop, push = stack.pop, stack.append
-    while stack:
-        item = pop()
-        if type(item) is dict:
-            for key, value in item.items():
-                vtype = type(value)
-                if vtype is dict:
-                    if key == "RangeVar":
-                        if value.get("relname"):
-                            found.append(value)
-                    elif key == "CommonTableExpr":
-                        ctes.add(value.get("ctename"))
-                    push(value)
-                elif vtype is list:
-                    push(value)
-        elif type(item) is list:
-            stack.extend(item)
+    for kind, body in walk(node):  # one pass: CTE names and relations, filtered after
+        if kind == "CommonTableExpr":
+            ctes.add(body.get("ctename"))
+        elif kind == "RangeVar" and body.get("relname"):
+            found.append(body)
     seen: dict[str, None] = {}
     for body in found:
         if not (body.get("schemaname") is None and body.get("relname") in ctes):
