@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 
 @dataclass(slots=True)
@@ -84,10 +85,6 @@ class Table:
     triggers: dict[str, str] = field(default_factory=dict)
     #: For a view or materialized view: the relations its query reads (qualified).
     sources: tuple[str, ...] = ()
-
-
-def _by_name(table: Table) -> str:
-    return table.name
 
 
 class IndexMap(dict):
@@ -288,7 +285,7 @@ class Catalog:
     def referencing(self, table: str) -> list[tuple[str, Constraint]]:
         """Foreign keys in other tables that point at `table`, by referencing table name."""
         if self.fk_sources is None:
-            candidates = sorted(self.tables.values(), key=_by_name)
+            candidates = sorted(self.tables.values(), key=attrgetter("name"))
         else:  # a superset of the referencing tables: check each, as a scan would
             candidates = [t for name in sorted(self.fk_sources.get(table, ()))
                           if (t := self.tables.get(name)) is not None]

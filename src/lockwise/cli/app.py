@@ -166,8 +166,7 @@ def lint(
                                  cfg.assume_in_transaction)
     templates = TemplatesMode(pick(ctx, "templates", templates, cfg.templates))
     dialect = SqlDialect(pick(ctx, "dialect", dialect, cfg.dialect))
-    if dialect is SqlDialect.postgresql:  # reading and printing too, until the command ends
-        ctx.with_resource(collector_paused())
+    ctx.with_resource(collector_paused(dialect.value))  # reading and printing too
     server_version = pick(ctx, "server_version", server_version, cfg.server_version)
     profile_file = pick(ctx, "profile_file", profile_file, cfg.profile)
     paths = paths or cfg.migrations or None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
@@ -55,15 +55,15 @@ def lint_with_conflicts(migrations: list[Migration], histories: Sequence[Sequenc
     of `histories`, or against `comparison`'s base). `parallel`: build the conflict graph in
     a second process (None: when the input is large enough to pay, and a second CPU and
     fork() are there)."""
-    with collector_paused() if options.dialect == "postgresql" else nullcontext():
+    with collector_paused(options.dialect):
         return _lint_with_conflicts(migrations, histories, options, conflicts=conflicts,
                                     comparison=comparison, use_cache=use_cache,
                                     parallel=parallel)
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while lockwise lints and prints.
+def collector_paused(dialect: str) -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while lockwise lints and prints `dialect`.
 
     Lint of PostgreSQL allocates millions of small objects (parse trees, reports) and makes
     no reference cycles: a whole run over 10,000 files leaves about a hundred cyclic objects,
@@ -71,11 +71,14 @@ def collector_paused() -> Iterator[None]:
     about 8% of that run (15% before its thresholds were raised). Objects without cycles are
     still freed at once by reference counting; the collector runs again afterwards.
 
-    Not for MySQL: sqlglot's trees point back at their parents, so every parsed statement is
-    a cycle that only the collector frees (about 500 objects a migration).
+    Other dialects keep it running: sqlglot's trees point back at their parents, so every
+    parsed statement is a cycle that only the collector frees (about 500 objects a migration).
     """
     import gc
 
+    if dialect != "postgresql":
+        yield
+        return
     was_enabled = gc.isenabled()
     gc.disable()
     try:
