@@ -129,3 +129,56 @@ def test_one_command_app_prints_what_the_whole_app_prints(name: str, tail: list[
 ])
 def test_unquoted_long_identifiers_ascii_and_not(sql: str, expected: list[str]) -> None:
     assert long_identifiers(sql) == expected
+
+
+#: Runs `lockwise.cli.app.run` (the console entry point) with an atexit handler that says
+#: whether Python's own shutdown ran.
+ENTRY = """
+import atexit, sys
+atexit.register(lambda: print("shutdown ran", file=sys.stderr))
+sys.argv = ["lockwise", *sys.argv[1:]]
+from lockwise.cli.app import run
+run()
+"""
+
+
+def entry(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LOCKWISE_CACHE_DIR": str(tmp_path / "cache")}
+    return subprocess.run([sys.executable, "-c", ENTRY, *args], cwd=tmp_path, env=env,
+                          capture_output=True, text=True)
+
+
+def test_lint_ends_without_python_shutdown_and_keeps_its_output_and_status(
+        tmp_path: Path) -> None:
+    for i in range(40):  # enough report to fill more than one pipe buffer
+        (tmp_path / f"{i:04d}_index.sql").write_text(f"CREATE INDEX i{i} ON t{i} (a);\n")
+    result = entry(tmp_path, "lint", ".", "--format", "json")
+    assert result.returncode == 1  # CREATE INDEX without CONCURRENTLY requires downtime
+    assert len(json.loads(result.stdout)["migrations"]) == 40
+    assert "shutdown ran" not in result.stderr
+    missing = entry(tmp_path, "lint", "no-such-dir")
+    assert missing.returncode == 2
+    assert "no-such-dir" in missing.stderr and "shutdown ran" not in missing.stderr
+
+
+def test_other_commands_keep_python_shutdown(tmp_path: Path) -> None:
+    # apply, verify, stats...: their servers, connections and atexit handlers are cleaned up
+    # by Python's shutdown as usual.
+    for args in (["--help"], ["status", "--help"]):
+        result = entry(tmp_path, *args)
+        assert result.returncode == 0
+        assert "shutdown ran" in result.stderr
+
+
+def test_lint_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    for i in range(200):
+        (tmp_path / f"{i:04d}_index.sql").write_text(f"CREATE INDEX i{i} ON t{i} (a);\n")
+    env = {**os.environ, "LOCKWISE_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.Popen([sys.executable, "-m", "lockwise", "lint", "."], cwd=tmp_path,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # the reader is gone, as with `lockwise lint . | head -1`
+    error = proc.stderr.read().decode()
+    assert proc.wait() == 1
+    assert "Traceback" not in error and "Exception ignored" not in error

@@ -1,3 +1,3 @@
-from lockwise.cli.app import main
+from lockwise.cli.app import run
 
-main()
+run()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import sys
@@ -321,12 +322,52 @@ def app_for(args: Sequence[str]) -> typer.Typer:
 
 
 def main() -> None:
-    """Console entry point: typer, with usage errors mapped to exit code 2."""
+    """The command line in this process: typer, with usage errors mapped to exit code 2.
+    Ends with SystemExit, as a typer app does."""
     try:
         app_for(sys.argv[1:])()
     except KeyboardInterrupt:
         typer.echo("lockwise: interrupted", err=True)
         sys.exit(130)
+
+
+#: Commands that hold nothing open once they return (no server, connection, child process or
+#: file left to close), so their process may end without Python's own shutdown.
+LEAVE_NOTHING_OPEN = frozenset({"lint", "graph", "rules", "explain"})
+
+
+def run() -> None:
+    """Console entry point (`lockwise`, `python -m lockwise`): `main()`, then, for a command
+    in LEAVE_NOTHING_OPEN, the process ends at once with main's exit status.
+
+    Python's shutdown tears down every module and object one by one: 18 ms of a 105 ms
+    `lockwise lint` of one file (pglast's AST classes and enums, the rule catalog), for
+    nothing, since the process is ending. Output is flushed first; a reader that stopped
+    early (`lockwise lint | head`) is not an error.
+    """
+    args = sys.argv[1:]
+    try:
+        main()
+    except SystemExit as exc:
+        if not args or args[0] not in LEAVE_NOTHING_OPEN:
+            raise
+        os._exit(_flushed_exit_status(exc.code))
+
+
+def _flushed_exit_status(code: object) -> int:
+    """What Python makes of `sys.exit(code)`, with stdout and stderr flushed first."""
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        print(code, file=sys.stderr)
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        # A closed pipe or stream: nobody is left to read it.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    return status
 import lockwise.cli.cost_cmds  # noqa: E402,F401
 import lockwise.cli.executor_cmds  # noqa: E402,F401
 import lockwise.cli.fix_cmds  # noqa: E402,F401
