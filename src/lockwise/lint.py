@@ -127,14 +127,22 @@ def strategy_for(findings: list[Finding], effect: Effect, rules: dict[str, Rule]
     return Strategy.TRANSACTIONAL if effect.transactional else Strategy.NON_TRANSACTIONAL
 
 
-def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
+def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex | None,
                       options: LintOptions) -> MigrationReport:
-    """Judge one migration against the catalog, moving the catalog past it."""
+    """Judge one migration against the catalog, moving the catalog past it.
+
+    With no `index`, the migration is only replayed, for the context of the ones after it:
+    its report has every statement's effect (which the conflict graph reads) but no findings,
+    and nothing is computed for rules alone (comments, directives, facts, costs).
+    """
     if options.dialect != "postgresql":
         from lockwise.lint_mysql import analyze_mysql_migration
 
-        return analyze_mysql_migration(migration, catalog, index, options)
-    parsed = parse_templated(migration.up_sql, options.templates, migration.path)
+        return analyze_mysql_migration(migration, catalog, index or RuleIndex([]), options)
+    judged = index is not None
+    index = index or RuleIndex([])
+    parsed = parse_templated(migration.up_sql, options.templates, migration.path,
+                             comments=judged)
     file_directives = [d for text, span in parsed.comments
                        if (d := parse_directive(text, span)) and d.file_level]
     judge = Judge(index, migration, file_directives)
@@ -149,7 +157,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
     migration_findings += input_findings(judge, parsed, base)
 
     reports: list[StatementReport] = []
-    costs = _cost_tracker(options)
+    costs = _cost_tracker(options) if judged else None
     for stmt in parsed.statements:
         directives = [d for c in stmt.leading_comments
                       if (d := parse_directive(c, stmt.span)) and not d.file_level]
@@ -162,18 +170,10 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
             migration_findings += judge.judge(
                 {**base, "action": "parse_error", "message": TOO_DEEP}, stmt.span, None)
             continue
-        context_facts = {**base, **session.facts(), **session.statement_facts(effect, stmt.index),
-                         **effect_facts(effect), **identifier_facts(stmt.sql),
-                         "batch_directive": has_batch_directive(stmt)}
-        if costs is not None:
-            context_facts.update(costs.before(effect, stmt.tree, ctx.new_tables,
-                                              session.in_transaction))
         findings: list[Finding] = []
-        seen: set[str] = set()
-        for action in effect.actions:
-            facts = {**context_facts, **action.facts, **session.action_facts(action),
-                     "action": action.kind}
-            findings += judge.judge(facts, stmt.span, stmt.index, directives, seen)
+        if judged:
+            findings = _judge_statement(judge, stmt, effect, session, costs, ctx, base,
+                                        directives)
         reports.append(_statement_report(stmt, effect, findings, session, rules_by_id))
         session.after(effect, stmt.index)
         if costs is not None:
@@ -186,13 +186,35 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
                 {**base, "action": "parse_error", "message": TOO_DEEP}, stmt.span, None)
         _track_new_objects(ctx, effect)
 
-    end_facts = {**base, "action": "end_of_migration",
-                 "open_transaction": session.explicit_transaction,
-                 "statement_count": len(parsed.statements),
-                 "empty": not parsed.statements and not parsed.problems,
-                 **unindexed_fk_facts(catalog, migration.id), **session.end_facts()}
-    migration_findings += judge.judge(end_facts, end_span(migration, parsed.statements), None)
+    if judged:
+        end_facts = {**base, "action": "end_of_migration",
+                     "open_transaction": session.explicit_transaction,
+                     "statement_count": len(parsed.statements),
+                     "empty": not parsed.statements and not parsed.problems,
+                     **unindexed_fk_facts(catalog, migration.id), **session.end_facts()}
+        migration_findings += judge.judge(end_facts, end_span(migration, parsed.statements),
+                                          None)
     return migration_report(migration, reports, migration_findings, all_directives, index, base)
+
+
+def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Session,
+                     costs: CostTracker | None, ctx: Context, base: dict,
+                     directives: list[Directive]) -> list[Finding]:
+    """The findings of one statement: each of its actions' facts, with the statement's and
+    the session's, against the rules."""
+    context_facts = {**base, **session.facts(), **session.statement_facts(effect, stmt.index),
+                     **effect_facts(effect), **identifier_facts(stmt.sql),
+                     "batch_directive": has_batch_directive(stmt)}
+    if costs is not None:
+        context_facts.update(costs.before(effect, stmt.tree, ctx.new_tables,
+                                          session.in_transaction))
+    findings: list[Finding] = []
+    seen: set[str] = set()
+    for action in effect.actions:
+        facts = {**context_facts, **action.facts, **session.action_facts(action),
+                 "action": action.kind}
+        findings += judge.judge(facts, stmt.span, stmt.index, directives, seen)
+    return findings
 
 
 def migration_report(migration: Migration, reports: list[StatementReport],
@@ -302,12 +324,11 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
     options = options or LintOptions()
     index = rule_index(options)
     catalog = catalog if catalog is not None else Catalog()
-    # The migrations only replayed for context are not judged: their reports are not shown.
-    unjudged = RuleIndex([])
     reports = []
     for migration in migrations:
+        # The migrations only replayed for context are not judged: their reports are not shown.
         wanted = options.wants(migration)
-        report = analyze_migration(migration, catalog, index if wanted else unjudged, options)
+        report = analyze_migration(migration, catalog, index if wanted else None, options)
         if on_report is not None:
             on_report(report)
         if wanted:

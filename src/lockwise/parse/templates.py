@@ -82,23 +82,25 @@ def _restore(parsed: ParsedFile, original: str) -> None:
     ]
 
 
-def parse_templated(text: str, mode: str = "substitute", path: Path | None = None) -> ParsedFile:
+def parse_templated(text: str, mode: str = "substitute", path: Path | None = None, *,
+                    comments: bool = True) -> ParsedFile:
     """Parse a migration that may contain template placeholders, following `mode`.
 
-    Without placeholders this is exactly `parse_sql(text)`. Raises InputError in `error` mode.
+    Without placeholders this is exactly `parse_sql(text, comments=comments)`. Raises
+    InputError in `error` mode.
     """
     if mode not in MODES:
         raise InputError(f"unknown templates mode {mode!r}; choose one of {', '.join(MODES)}")
     placeholders = find_placeholders(text)
     if not placeholders:
-        return parse_sql(text)
+        return parse_sql(text, comments=comments)
     if mode == "error":
         first = placeholders[0]
         line, column = LineIndex.of(text).position(first.start)
         raise InputError(
             f"template placeholder {first.text!r}; render the template first, or use "
             "--templates substitute or --templates skip", path, line, column)
-    parsed = parse_sql(substitute(text, placeholders))
+    parsed = parse_sql(substitute(text, placeholders), comments=comments)
     _restore(parsed, text)
     lines = LineIndex.of(text)
     if mode == "substitute":
