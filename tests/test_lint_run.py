@@ -226,8 +226,9 @@ def test_a_large_input_builds_the_graph_beside_lint(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(lint_run, "PARALLEL_MIN_CHARS", 1)
     assert lint_run._in_background(migrations, options, None)
     assert not lint_run._in_background(migrations, options, False)
+    # A file linted with its directory as context too: lint only replays the context.
     one_file = LintOptions(only=frozenset([migrations[-1].id]))
-    assert not lint_run._in_background(migrations, one_file, None)
+    assert lint_run._in_background(migrations, one_file, None)
 
 
 def test_reports_keep_only_what_is_printed() -> None:
@@ -238,6 +239,26 @@ def test_reports_keep_only_what_is_printed() -> None:
     assert statements and all(s.statement.tree == {} for s in statements)
     assert all(a.kind and a.facts == {} for s in statements for a in s.effect.actions)
     assert any(s.effect.locks for s in statements)
+
+
+def test_a_context_migration_is_replayed_with_its_effects_but_not_judged() -> None:
+    from lockwise.catalog.model import Catalog
+    from lockwise.lint import analyze_migration, rule_index
+
+    migrations = collect([REPO / "fixtures" / "migrations"], None).migrations
+    options = LintOptions()
+    judged_catalog, replayed_catalog = Catalog(), Catalog()
+    for m in migrations:
+        judged = analyze_migration(m, judged_catalog, rule_index(options), options)
+        replayed = analyze_migration(m, replayed_catalog, None, options)
+        assert [s.effect for s in replayed.statements] == \
+            [s.effect for s in judged.statements]
+        assert [s.statement.span for s in replayed.statements] == \
+            [s.statement.span for s in judged.statements]
+        assert replayed.findings == [] and all(not s.findings for s in replayed.statements)
+        # The next migration sees the same schema either way.
+        assert replayed_catalog == judged_catalog
+    assert any(s.findings for r in lint_migrations(migrations, options) for s in r.statements)
 
 
 def test_output_does_not_depend_on_hash_seed(tmp_path: Path) -> None:
@@ -309,21 +330,44 @@ def _resumed(calls: list[str], analyzed: list[str], *args: str) -> str:
     return out
 
 
+def _graph_beside_lint(parallel: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make even a small input build its conflict graph in a second process (`parallel`)."""
+    from lockwise.cli import lint_run
+    from lockwise.parallel import can_fork
+
+    if parallel:
+        if not can_fork():
+            pytest.skip("needs fork() and two CPUs")
+        monkeypatch.setattr(lint_run, "PARALLEL_MIN_CHARS", 1)
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["streamed", "graph-beside-lint"])
 def test_a_file_linted_again_resumes_from_the_stored_replay(
-        cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        parallel: bool, cache_dir: Path, migrations_dir: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _graph_beside_lint(parallel, monkeypatch)
     last = migrations_dir / "0008_drop_legacy_name.up.sql"
     calls = _analyzed(monkeypatch)
     _same_as_uncached(str(last))
     assert len(calls) == 16  # twice the directory: the cached and the uncached run
     assert len(list(cache_dir.glob("replay-*"))) == 1
+    # Built beside lint, the graph stores its own state where lint stored its replay: the
+    # next run goes on from both in one process.
+    assert len(list(cache_dir.glob("graph-*"))) == int(parallel)
+    if parallel:
+        assert {p.name.split("-", 1)[1] for p in cache_dir.glob("graph-*")} == \
+            {p.name.split("-", 1)[1] for p in cache_dir.glob("replay-*")}
     # Edited, as between two commits: only the file itself is analyzed again.
     last.write_text("ALTER TABLE accounts ADD COLUMN note text NOT NULL;\n")
     out = _resumed(calls, ["0008_drop_legacy_name"], str(last))
     assert "add-column-not-null-without-default" in out
 
 
+@pytest.mark.parametrize("parallel", [False, True], ids=["streamed", "graph-beside-lint"])
 def test_a_newer_file_resumes_and_replays_only_what_came_between(
-        cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        parallel: bool, cache_dir: Path, migrations_dir: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _graph_beside_lint(parallel, monkeypatch)
     _lint(str(migrations_dir / "0008_drop_legacy_name.up.sql"))
     newer = migrations_dir / "0009_orders_note.up.sql"
     newer.write_text("ALTER TABLE orders ADD COLUMN note text;\n")
@@ -401,13 +445,7 @@ def _append(folder: Path, name: str, up: str, down: str | None = None) -> None:
 def test_appended_migrations_resume_from_the_whole_directory(
         parallel: bool, cache_dir: Path, migrations_dir: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from lockwise.cli import lint_run
-    from lockwise.parallel import can_fork
-
-    if parallel:
-        if not can_fork():
-            pytest.skip("needs fork() and two CPUs")
-        monkeypatch.setattr(lint_run, "PARALLEL_MIN_CHARS", 1)
+    _graph_beside_lint(parallel, monkeypatch)
     _same_as_uncached(str(migrations_dir))
     assert len(list(cache_dir.glob("replay-*"))) == 1
     # Built beside lint, the graph stores its own state for the next run.

@@ -9,7 +9,7 @@ can be dropped right away instead of being held for the whole history.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
@@ -161,8 +161,10 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
                                     only=options.only)
         elif parallel is not False:  # else built afterwards, in this process
             # Resumed, the reports so far have no parse trees left: the graph parses for
-            # itself, beside lint.
-            child = _graph_beside(migrations, histories, options, chain if whole else [])
+            # itself, beside lint. It stores its state where lint stores its replay.
+            stored = {} if not chain else {len(chain): chain[-1]} if whole else \
+                {first: chain[first - 1]} if first else {}
+            child = _graph_beside(migrations, histories, options, stored)
 
     def graph_then_release(report: MigrationReport) -> None:
         if stream is not None:
@@ -192,29 +194,35 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
 
 
 def _graph(histories: Sequence[Sequence[Migration]], options: LintOptions,
-           before_finish: Callable[[ConflictStream], None] | None = None) -> list[Conflict]:
+           at: Mapping[int, Callable[[ConflictStream], None]] | None = None) -> list[Conflict]:
     from lockwise.graph.api import history_conflicts
 
     return history_conflicts(histories, pg_version=options.pg_version, only=options.only,
-                             before_finish=before_finish)
+                             at=at)
 
 
 def _graph_beside(migrations: list[Migration], histories: Sequence[Sequence[Migration]],
-                  options: LintOptions, chain: list[str]) -> Background[list[Conflict]] | None:
+                  options: LintOptions, stored: Mapping[int, str],
+                  ) -> Background[list[Conflict]] | None:
     """The conflict graph built in a second process while this one lints; None when there is
-    no second CPU or fork() (the caller then builds it afterwards). With `chain`, the graph's
-    state is stored for a later run to go on from (see `_resume`)."""
+    no second CPU or fork() (the caller then builds it afterwards). `stored[n]`: the key under
+    which the graph's state after the first n migrations is stored, for a later run to go on
+    from (see `_resume`)."""
     from lockwise.parallel import Background, can_fork
 
     if not can_fork():
         return None
 
-    def store_graph(stream: ConflictStream) -> None:
-        from lockwise.cache import store
+    def storer(key: str, count: int) -> Callable[[ConflictStream], None]:
+        def store_graph(stream: ConflictStream) -> None:
+            from lockwise.cache import store
 
-        store(f"graph-{chain[-1]}", stream, (), keep=REPLAYS_KEPT, shared=migrations)
+            store(f"graph-{key}", stream, (), keep=REPLAYS_KEPT, shared=migrations[:count])
 
-    return Background(lambda: _graph(histories, options, store_graph if chain else None))
+        return store_graph
+
+    at = {count: storer(key, count) for count, key in stored.items()}
+    return Background(lambda: _graph(histories, options, at))
 
 
 def _store_replay(name: str, state: tuple, migrations: Sequence[Migration]) -> None:
@@ -274,12 +282,13 @@ def _in_background(migrations: Sequence[Migration], options: LintOptions,
     """Whether the conflict graph runs in a second process while this one lints. The graph
     then parses and computes effects again (as `lockwise graph` does), which pays only when
     there is enough to do: forking and the second parse cost about as much as a hundred small
-    migrations. Not for a file linted with its directory as context: the context is neither
-    judged nor down-checked, and parsing it twice costs more than the second CPU saves."""
+    migrations. A file linted with its directory as context pays too: lint only replays the
+    context, the graph follows every object through it (the newest lemmy migration, 341
+    before it: 0.36 s in one process, 0.30 s in two)."""
     from lockwise.parallel import can_fork
 
     if parallel is None:
-        parallel = options.only is None and _size(migrations) >= PARALLEL_MIN_CHARS
+        parallel = _size(migrations) >= PARALLEL_MIN_CHARS
     return parallel and can_fork()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from lockwise.core.types import Migration, MigrationReport
@@ -60,11 +60,17 @@ class ConflictStream:
         if builder is not None:
             builder.add(report.migration, [(s.statement, s.effect) for s in report.statements])
 
-    def add_the_rest(self) -> None:
-        """Add every migration not added yet, parsed by the graph itself: for a graph built
-        without lint's reports (in a second process beside lint)."""
+    def add_the_rest(self, upto: int | None = None) -> None:
+        """Add every migration not added yet (or until `upto` of all the histories' migrations,
+        in order, are added), parsed by the graph itself: for a graph built without lint's
+        reports (in a second process beside lint)."""
+        left = None if upto is None else upto - sum(b.added for b in self.builders)
         for builder in self.builders:
             for m in builder.migrations[builder.added:]:
+                if left is not None:
+                    if left <= 0:
+                        return
+                    left -= 1
                 builder.add(m, builder.statements_of(m))
 
     def conflicts(self) -> list[Conflict]:
@@ -78,16 +84,17 @@ class ConflictStream:
 
 def history_conflicts(histories: Sequence[Sequence[Migration]], *, pg_version: int,
                       only: set[str] | frozenset[str] | None = None,
-                      before_finish: Callable[[ConflictStream], None] | None = None,
+                      at: Mapping[int, Callable[[ConflictStream], None]] | None = None,
                       ) -> list[Conflict]:
     """The conflicts `ConflictStream` finds, with the graph parsing each migration and
     computing its effects itself (so it can run beside lint, in another process).
-    `before_finish` sees the stream once every migration is added (lint stores it there, to
-    go on from it when migrations are appended)."""
+    `at[n]` sees the stream once the first n migrations of the histories (in order) are
+    added; lint stores it there, to go on from it in a later run."""
     stream = ConflictStream(histories, pg_version=pg_version, only=only)
+    for count, visit in sorted((at or {}).items()):
+        stream.add_the_rest(upto=count)
+        visit(stream)
     stream.add_the_rest()
-    if before_finish is not None:
-        before_finish(stream)
     return stream.conflicts()
 
 
