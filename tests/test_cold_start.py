@@ -73,6 +73,14 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path) -> None
     assert loaded(again["modules"], HEAVY + PIPELINE) == []
 
 
+def test_conflicts_into_a_pipe_import_no_rich(tmp_path: Path) -> None:
+    (tmp_path / "0001_drop.sql").write_text("DROP TABLE accounts;\n")
+    (tmp_path / "0002_use.sql").write_text("ALTER TABLE accounts ADD COLUMN note text;\n")
+    for run in (probe(tmp_path, "lint", "."), probe(tmp_path, "lint", ".")):  # computed, cached
+        assert run["code"] == 1  # the missing-object conflict requires downtime
+        assert loaded(run["modules"], HEAVY) == []
+
+
 def test_top_level_help_builds_and_lists_every_command(tmp_path: Path) -> None:
     result = probe(tmp_path, "--help")
     assert result["code"] == 0

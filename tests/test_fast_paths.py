@@ -205,3 +205,24 @@ def test_the_plain_report_prints_what_rich_prints_without_colour(pieces: list[st
     render_text(reports, plain, verbose=True, color=False)
     render_text(reports, coloured, verbose=True, color=True)
     assert plain.getvalue() == re.sub(r"\x1b\[[0-9;]*m", "", coloured.getvalue())
+
+
+@settings(max_examples=30, deadline=None)
+@example(["\u200b", "\t"])
+@given(st.lists(st.sampled_from(["t", "\t", "\r", "\x07", "\x0b", "é", "\u200b", "漢", "_x"]),
+                min_size=1, max_size=8))
+def test_plain_conflicts_print_what_rich_prints_without_colour(pieces: list[str]) -> None:
+    import io
+    import re
+
+    from lockwise.graph.model import Conflict, Location
+    from lockwise.graph.render import render_conflicts_text
+
+    name = "".join(pieces)
+    conflicts = [Conflict("missing-object", (Location("0002", "0002_use.sql", 1, 1),),
+                          f"table:public.{name}", f"uses {name}, dropped by 0001")]
+    for found in (conflicts, []):
+        plain, coloured = io.StringIO(), io.StringIO()
+        render_conflicts_text(found, plain, color=False)
+        render_conflicts_text(found, coloured, color=True)
+        assert plain.getvalue() == re.sub(r"\x1b\[[0-9;]*m", "", coloured.getvalue())

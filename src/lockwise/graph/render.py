@@ -44,17 +44,25 @@ def conflict_lines(conflicts: Sequence[Conflict]) -> list[str]:
 
 def render_conflicts_text(conflicts: Sequence[Conflict], out: TextIO,
                           color: bool | None = None) -> None:
-    """Conflicts after lint's text report (same console conventions as report/text.py)."""
+    """Conflicts after lint's text report (same console conventions as report/text.py:
+    colour only on a terminal, and no rich to import for a file or a pipe)."""
+    from lockwise.report.text import plain, writes_plain
+
+    lines = conflict_lines(conflicts)
+    summary = [f"{len(conflicts)} conflict(s) between migrations"] if conflicts else []
+    if writes_plain(out, color):
+        out.write("".join(plain(line) + "\n" for line in lines + summary))
+        return
     from rich.console import Console
     from rich.text import Text
 
     console = Console(file=out, force_terminal=color, no_color=color is False,
                       highlight=False, soft_wrap=True)
-    for line in conflict_lines(conflicts):
+    for line in lines:
         style = "bold red" if line.startswith("conflict") else ""
         console.print(Text(line, style=style))
-    if conflicts:
-        console.print(Text(f"{len(conflicts)} conflict(s) between migrations", style="bold"))
+    for line in summary:
+        console.print(Text(line, style="bold"))
 
 
 def render_text(graph: MigrationGraph) -> str:

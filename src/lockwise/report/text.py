@@ -89,12 +89,19 @@ def _is_terminal(out: TextIO) -> bool:
         return False
 
 
+def writes_plain(out: TextIO, color: bool | None) -> bool:
+    """Whether a report to `out` is printed without rich: no colour was asked for, or (by
+    default) `out` is not a terminal. Importing rich costs more than linting a small file,
+    and pre-commit hooks and CI logs are not terminals."""
+    return color is False or (color is None and not _is_terminal(out))
+
+
 #: Control characters rich drops from a Text (bell, backspace, VT, FF, CR): dropped here too.
 _CONTROL = {code: None for code in (7, 8, 11, 12, 13)}
 
 
-def _plain(text: str) -> str:
-    # What rich prints for a Text without colour: control codes dropped, tabs expanded.
+def plain(text: str) -> str:
+    """What rich prints for a Text without colour: control codes dropped, tabs expanded."""
     if not text.isprintable():
         text = text.translate(_CONTROL)
         if "\t" in text:
@@ -113,8 +120,7 @@ def _expand_tabs_by_cells(text: str) -> str:
 
 
 def _render_plain(reports: Sequence[MigrationReport], out: TextIO, verbose: bool) -> None:
-    """The same report without rich: importing rich costs more than linting a small file, and
-    pre-commit hooks and CI logs are not terminals."""
+    """The same report without rich (see `writes_plain`)."""
     counts = {s: 0 for s in Safety}
     for r in reports:  # one write per migration: a 10,000-file report is never held whole
         counts[r.safety] += 1
@@ -126,7 +132,7 @@ def _render_plain(reports: Sequence[MigrationReport], out: TextIO, verbose: bool
         if "".join(lines).isprintable():  # nearly always: one C pass, not a call per line
             out.write("\n".join(lines) + "\n")
         else:
-            out.write("".join(_plain(line) + "\n" for line in lines))
+            out.write("".join(plain(line) + "\n" for line in lines))
     summary = ", ".join(f"{n} {s.label}" for s, n in counts.items() if n)
     out.write(f"{len(reports)} migration(s): {summary or 'nothing to lint'}\n")
 
@@ -134,7 +140,7 @@ def _render_plain(reports: Sequence[MigrationReport], out: TextIO, verbose: bool
 def render_text(reports: Sequence[MigrationReport], out: TextIO, *, verbose: bool = False,
                 color: bool | None = None) -> None:
     """Print the human report. Colour only on a terminal (or when forced)."""
-    if color is False or (color is None and not _is_terminal(out)):
+    if writes_plain(out, color):
         _render_plain(reports, out, verbose)
         return
     from rich.console import Console
