@@ -193,17 +193,21 @@ def _error_location(exc: Exception) -> int:
     return args[1] if len(args) > 1 and isinstance(args[1], int) else 0
 
 
-def _parse_chunk(
-    text: str, base: int, lines: LineIndex, parsed: ParsedFile, whole_file: bool
-) -> None:
-    """Parse text (a whole file, or one statement after a failure) and append what it yields."""
+#: A statement found by the parser, before it is numbered: (start, end, sql, parse tree).
+_Found = tuple[int, int, str, dict]
+
+
+def _parse_chunk(text: str, base: int, lines: LineIndex, parsed: ParsedFile,
+                 found: list[_Found], whole_file: bool) -> None:
+    """Parse text (a whole file, or one statement after a failure): its statements go to
+    `found`, what the grammar rejects to `parsed.problems`."""
     from pglast import parser
 
     try:
         raw = parser.parse_sql_json(text)
     except parser.ParseError as exc:
         if whole_file:
-            _parse_statement_by_statement(text, lines, parsed)
+            _parse_statement_by_statement(text, lines, parsed, found)
             return
         message = str(exc.args[0]) if exc.args else str(exc)
         local = _error_location(exc)
@@ -219,13 +223,12 @@ def _parse_chunk(
         # A statement nested thousands of levels deep (e.g. `1+(1+(1+...))`) is deeper than
         # Python's stack: isolate it and report it instead of crashing.
         if whole_file:
-            _parse_statement_by_statement(text, lines, parsed)
+            _parse_statement_by_statement(text, lines, parsed, found)
             return
         location = base + _skip_space_and_comments(text, 0, len(text))
         parsed.problems.append(ParseProblem(TOO_DEEP, lines.span(location, location + 1)))
         return
     offsets = _Offsets(text)
-    statements = parsed.statements
     for item in items:
         location = item.get("stmt_location", 0)
         start = offsets.char(location)
@@ -237,17 +240,11 @@ def _parse_chunk(
             end = start + len(sql)
         else:  # a comment running past the statement's end: nothing left
             sql = ""
-        statements.append(
-            Statement(
-                index=len(statements),
-                sql=sql,
-                span=lines.span(base + start, base + end),
-                tree=item["stmt"],
-            )
-        )
+        found.append((base + start, base + end, sql, item["stmt"]))
 
 
-def _parse_statement_by_statement(text: str, lines: LineIndex, parsed: ParsedFile) -> None:
+def _parse_statement_by_statement(text: str, lines: LineIndex, parsed: ParsedFile,
+                                  found: list[_Found]) -> None:
     """After a file fails to parse, parse each statement alone so the good ones are still judged.
 
     Statements are cut at every top-level semicolon token; pglast's own splitter is not used here
@@ -266,39 +263,61 @@ def _parse_statement_by_statement(text: str, lines: LineIndex, parsed: ParsedFil
     start = 0
     for cut in [*cuts, len(text)]:
         if text[start:cut].strip():
-            _parse_chunk(text[start:cut], start, lines, parsed, whole_file=False)
+            _parse_chunk(text[start:cut], start, lines, parsed, found, whole_file=False)
         start = cut + 1
+
+
+class _Comments:
+    """Hands each statement, in file order, the comments just before it, inside it and after
+    it on its last line; the comments no statement takes are the file's (`parsed.comments`)."""
+
+    __slots__ = ("text", "lines", "parsed", "prev_end")
+
+    def __init__(self, text: str, parsed: ParsedFile, lines: LineIndex) -> None:
+        self.text, self.parsed, self.lines, self.prev_end = text, parsed, lines, 0
+
+    def of(self, index: int, start: int, end: int, sql: str) -> tuple[str, ...]:
+        """The comments of the next statement: number `index`, at text[start:end]."""
+        text, lines = self.text, self.lines
+        # A comment on the previous statement's last line belongs to that statement.
+        gap_start = self.prev_end
+        if index > 0:
+            newline = text.find("\n", self.prev_end, start)
+            gap_start = start if newline == -1 else newline
+        comments = []
+        for m in _COMMENT.finditer(text, gap_start, start):
+            comments.append(m.group(0))
+            self.parsed.comments.append((m.group(0), lines.span(m.start(), m.end())))
+        if "--" in sql or "/*" in sql:
+            comments.extend(m.group(0) for m in _COMMENT.finditer(sql))
+        # A trailing comment on the statement's last line belongs to it too.
+        line_end = text.find("\n", end)
+        comments.extend(m.group(0) for m in _COMMENT.finditer(
+            text, end, len(text) if line_end == -1 else line_end))
+        self.prev_end = end
+        return tuple(comments)
+
+    def finish(self) -> None:
+        """The comments after the last statement, which are the file's."""
+        for m in _COMMENT.finditer(self.text, self.prev_end):
+            self.parsed.comments.append((m.group(0), self.lines.span(m.start(), m.end())))
+
+
+def _has_comments(text: str) -> bool:
+    return "--" in text or "/*" in text
 
 
 def attach_comments(text: str, parsed: ParsedFile, lines: LineIndex) -> None:
     """Give each statement the comments just before it and inside it; keep the rest file-level."""
-    if "--" not in text and "/*" not in text:
+    if not _has_comments(text):
         return
-    prev_end = 0
+    comments = _Comments(text, parsed, lines)
     rebuilt = []
     for stmt in parsed.statements:
-        # A comment on the previous statement's last line belongs to that statement.
-        gap_start = prev_end
-        if stmt.index > 0:
-            newline = text.find("\n", prev_end, stmt.span.start_offset)
-            gap_start = stmt.span.start_offset if newline == -1 else newline
-        gap = text[gap_start:stmt.span.start_offset]
-        comments = []
-        for m in _COMMENT.finditer(gap):
-            comments.append(m.group(0))
-            parsed.comments.append((m.group(0), lines.span(gap_start + m.start(),
-                                                           gap_start + m.end())))
-        if "--" in stmt.sql or "/*" in stmt.sql:
-            comments.extend(m.group(0) for m in _COMMENT.finditer(stmt.sql))
-        # A trailing comment on the statement's last line belongs to it too.
-        line_end = text.find("\n", stmt.span.end_offset)
-        tail = text[stmt.span.end_offset: len(text) if line_end == -1 else line_end]
-        comments.extend(m.group(0) for m in _COMMENT.finditer(tail))
-        rebuilt.append(Statement(stmt.index, stmt.sql, stmt.span, stmt.tree, tuple(comments))
-                       if comments or stmt.leading_comments else stmt)
-        prev_end = stmt.span.end_offset
-    for m in _COMMENT.finditer(text, prev_end):
-        parsed.comments.append((m.group(0), lines.span(m.start(), m.end())))
+        own = comments.of(stmt.index, stmt.span.start_offset, stmt.span.end_offset, stmt.sql)
+        rebuilt.append(Statement(stmt.index, stmt.sql, stmt.span, stmt.tree, own)
+                       if own or stmt.leading_comments else stmt)
+    comments.finish()
     parsed.statements = rebuilt
 
 
@@ -312,15 +331,22 @@ def parse_sql(text: str, *, comments: bool = True) -> ParsedFile:
     lines = LineIndex.of(text)
     parsed = ParsedFile()
     server_text, parsed.skipped = _strip_client_side(text, lines)
+    found: list[_Found] = []
     if server_text.strip():
-        _parse_chunk(server_text, 0, lines, parsed, whole_file=True)
-    statements = parsed.statements
-    statements.sort(key=lambda s: s.span.start_offset)
-    # _parse_chunk numbers statements as it appends them, in file order: renumber only if the
-    # sort moved one.
-    if any(s.index != i for i, s in enumerate(statements)):
-        parsed.statements = [Statement(i, s.sql, s.span, s.tree)
-                             for i, s in enumerate(statements)]
-    if comments:
-        attach_comments(text, parsed, lines)
+        _parse_chunk(server_text, 0, lines, parsed, found, whole_file=True)
+    found.sort(key=_start)  # a statement parsed alone after a failure comes back later
+    # Each statement is built once, with its comments: building it and then again with them
+    # made a third of a migration's objects.
+    taker = _Comments(text, parsed, lines) if comments and _has_comments(text) else None
+    span = lines.span
+    parsed.statements = [
+        Statement(i, sql, span(start, end), tree,
+                  taker.of(i, start, end, sql) if taker is not None else ())
+        for i, (start, end, sql, tree) in enumerate(found)]
+    if taker is not None:
+        taker.finish()
     return parsed
+
+
+def _start(found: _Found) -> int:
+    return found[0]
