@@ -50,6 +50,8 @@ class _Seen:
     listings: dict[str, dict[str, tuple[bool, bool]]] = field(default_factory=dict)
     #: (folder, file name) -> the sub-folders holding that file
     migration_dirs: dict[tuple[str, str], tuple[Path, ...]] = field(default_factory=dict)
+    #: folder -> its .sql files
+    sql_files: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     #: path -> the whole content, when detection already read it (the reader takes it)
     contents: dict[Path, bytes] = field(default_factory=dict)
 
@@ -152,8 +154,17 @@ def _is_sql(name: str) -> bool:
 
 
 def _sql_files(directory: Path) -> list[Path]:
-    return [directory / name for name, (is_file, _) in _listing(directory).items()
-            if is_file and _is_sql(name)]
+    """The .sql files of `directory`, in name order (every layout's detection asks: the answer
+    is kept for the discover() call, as building a Path per file was most of discovering)."""
+    folder = str(directory)
+    seen = _SEEN.get()
+    if seen is not None and folder in seen.sql_files:
+        return list(seen.sql_files[folder])
+    found = [directory / name for name, (is_file, _) in _listing(folder).items()
+             if is_file and _is_sql(name)]
+    if seen is not None:
+        seen.sql_files[folder] = tuple(found)
+    return found
 
 
 # --- golang-migrate: NNN_name.up.sql / NNN_name.down.sql ------------------------------------
@@ -268,14 +279,13 @@ def _read_plain(directory: Path) -> list[Migration]:
     paths = _sql_files(directory) or sorted(
         p for p in _walk_sql(directory, set()) if _is_file(p))
     for path in paths:
-        rel = path.relative_to(directory)
-        stem = str(rel.with_suffix("")).replace("/", "_") if len(rel.parts) > 1 else path.stem
         if path.name.lower().endswith(".down.sql"):
             continue
         version, name = _split_version(path.stem)
-        if len(rel.parts) > 1:  # nested (e.g. v1.2/schema.sql): the folders carry the version
-            folder_version = "/".join(rel.parts[:-1])
-            version, name = folder_version, stem
+        if path.parent != directory:  # nested (e.g. v1.2/schema.sql): the folders carry it
+            rel = path.relative_to(directory)
+            version = "/".join(rel.parts[:-1])
+            name = str(rel.with_suffix("")).replace("/", "_")
         out.append(_make(version, name, path, _read(path), "plain"))
     return out
 
