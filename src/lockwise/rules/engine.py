@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 
 from lockwise.rules.model import Rule
 
@@ -15,9 +15,10 @@ _MISSING = object()
 class RuleIndex:
     """Rules grouped by the action they match, so each action is tested only against its own.
 
-    Conditions are compiled once into (fact, comparison, expected) triples: matching runs for
-    every action of every statement, and deciding how to compare each value anew was most
-    of its cost.
+    Conditions are compiled once into (fact, comparison, expected) triples, and the rules of
+    each action into one Python function when that action is first judged (`_matcher`):
+    matching runs for every action of every statement, and an interpreter of the triples was
+    the largest piece of judging.
     """
 
     def __init__(self, rules: Iterable[Rule]):
@@ -36,40 +37,16 @@ class RuleIndex:
                     by_action[name].append((rule, checks))
         self._any_action = tuple(any_action)
         self._by_action = {name: (*found, *any_action) for name, found in by_action.items()}
+        self._matchers: dict[str, Callable[[dict], list[Rule]]] = {}
 
     def matching(self, facts: dict) -> list[Rule]:
-        """Rules whose `when` holds for `facts` (each rule at most once)."""
-        out: list[Rule] = []
-        get = facts.get
-        for rule, checks in self._by_action.get(get("action", ""), self._any_action):
-            for key, how, expected in checks:
-                actual = get(key, _MISSING)
-                if how == _EQUALS:
-                    if actual != expected:  # a missing fact equals nothing
-                        break
-                elif how in (_MIN, _MAX):
-                    version = 0 if actual is _MISSING else actual
-                    if version < expected if how == _MIN else version > expected:
-                        break
-                elif actual is _MISSING:
-                    break
-                elif isinstance(actual, (list, tuple)):
-                    if expected.isdisjoint(actual) if how == _ANY_OF else \
-                            bool(actual) != expected:
-                        break
-                elif how == _ANY_OF:
-                    try:
-                        if actual not in expected:
-                            break
-                    except TypeError:  # unhashable: equal to none of the listed values
-                        break
-                elif actual != expected:
-                    break
-            else:
-                # Identity, not ==: comparing rule dataclasses field by field was a hot spot.
-                if all(r is not rule for r in out):
-                    out.append(rule)
-        return out
+        """Rules whose `when` holds for `facts` (each rule at most once, in index order)."""
+        action = facts.get("action", "")
+        matcher = self._matchers.get(action)
+        if matcher is None:
+            matcher = self._matchers[action] = _matcher(
+                self._by_action.get(action, self._any_action))
+        return matcher(facts)
 
 
 def _compile(condition: dict) -> tuple[tuple[str, int, object], ...]:
@@ -93,6 +70,64 @@ def _compile(condition: dict) -> tuple[tuple[str, int, object], ...]:
         else:
             out.append((key, _EQUALS, expected))
     return tuple(out)
+
+
+def _any_of(actual: object, expected: frozenset) -> bool:
+    """The fact is one of `expected` (a list fact: has one of them)."""
+    if actual is _MISSING:
+        return False
+    if isinstance(actual, (list, tuple)):
+        return not expected.isdisjoint(actual)
+    try:
+        return actual in expected
+    except TypeError:  # unhashable: equal to none of the listed values
+        return False
+
+
+#: How each comparison reads in a compiled matcher (`v` is the fact, `e` the expected value).
+#: A bool against a list fact: whether the list is non-empty; against any other fact: equality.
+_TESTS = {
+    _EQUALS: "{v} == {e}",  # a missing fact equals nothing
+    _MIN: "not (0 if {v} is _MISSING else {v}) < {e}",
+    _MAX: "not (0 if {v} is _MISSING else {v}) > {e}",
+    _ANY_OF: "_any_of({v}, {e})",
+    _TRUTHY: "({v} is not _MISSING and (bool({v}) == {e} if isinstance({v}, _SEQUENCES) "
+             "else {v} == {e}))",
+}
+
+
+def _matcher(candidates: tuple[tuple[Rule, tuple], ...]) -> Callable[[dict], list[Rule]]:
+    """One function testing `candidates` (rule, compiled condition) in order, as Python code:
+    each fact is read once, each rule is a single `if`, and a rule reached through several
+    alternatives is listed once."""
+    names: dict[str, str] = {}  # fact -> its local variable
+    constants: dict[str, object] = {"_MISSING": _MISSING, "_any_of": _any_of,
+                                    "_SEQUENCES": (list, tuple)}
+    tests = []
+    for i, (rule, checks) in enumerate(candidates):
+        parts = []
+        for j, (key, how, expected) in enumerate(checks):
+            variable = names.setdefault(key, f"v{len(names)}")
+            constants[f"e{i}_{j}"] = expected
+            parts.append(_TESTS[how].format(v=variable, e=f"e{i}_{j}"))
+        constants[f"r{i}"] = rule
+        tests.append((" and ".join(parts) or "True", f"r{i}", rule))
+    # Rules are compared by identity: comparing them field by field is slow (and they hold
+    # dicts, so they cannot be hashed).
+    uses = Counter(id(rule) for _, _, rule in tests)
+    lines = ["def match(facts):", "    get = facts.get"]
+    lines += [f"    {v} = get({key!r}, _MISSING)" for key, v in names.items()]
+    lines.append("    out = []")
+    for test, name, rule in tests:
+        lines.append(f"    if {test}:")
+        if uses[id(rule)] > 1:
+            lines.append(f"        if all(r is not {name} for r in out):")
+            lines.append(f"            out.append({name})")
+        else:
+            lines.append(f"        out.append({name})")
+    lines.append("    return out")
+    exec("\n".join(lines), constants)  # noqa: S102 - source built above from rule data
+    return constants["match"]  # type: ignore[return-value]
 
 
 class _Facts(dict):
