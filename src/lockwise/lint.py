@@ -127,6 +127,10 @@ def strategy_for(findings: list[Finding], effect: Effect, rules: dict[str, Rule]
     return Strategy.TRANSACTIONAL if effect.transactional else Strategy.NON_TRANSACTIONAL
 
 
+#: The index a migration replayed only for context is "judged" with.
+_NO_RULES = RuleIndex(())
+
+
 def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex | None,
                       options: LintOptions) -> MigrationReport:
     """Judge one migration against the catalog, moving the catalog past it.
@@ -140,13 +144,12 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
 
         return analyze_mysql_migration(migration, catalog, index or RuleIndex([]), options)
     judged = index is not None
-    index = index or RuleIndex([])
+    index = index or _NO_RULES
     parsed = parse_templated(migration.up_sql, options.templates, migration.path,
                              comments=judged)
     file_directives = [d for text, span in parsed.comments
                        if (d := parse_directive(text, span)) and d.file_level]
     judge = Judge(index, migration, file_directives)
-    rules_by_id = {r.id: r for r in index.rules}
     ctx = Context(catalog=catalog, pg_version=options.pg_version, migration_id=migration.id,
                   session_timezone_utc=options.session_timezone_utc)
     session = Session(implicit_transaction=_starts_in_transaction(migration, options))
@@ -174,7 +177,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
         if judged:
             findings = _judge_statement(judge, stmt, effect, session, costs, ctx, base,
                                         directives)
-        reports.append(_statement_report(stmt, effect, findings, session, rules_by_id))
+        reports.append(_statement_report(stmt, effect, findings, session, index.by_id))
         session.after(effect, stmt.index)
         if costs is not None:
             costs.fill(reports[-1])
@@ -210,9 +213,13 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                                           session.in_transaction))
     findings: list[Finding] = []
     seen: set[str] = set()
-    for action in effect.actions:
-        facts = {**context_facts, **action.facts, **session.action_facts(action),
-                 "action": action.kind}
+    last = len(effect.actions) - 1
+    for i, action in enumerate(effect.actions):
+        # The last action's facts are the statement's own, completed (no copy of them).
+        facts = context_facts if i == last else dict(context_facts)
+        facts.update(action.facts)
+        facts.update(session.action_facts(action))
+        facts["action"] = action.kind
         findings += judge.judge(facts, stmt.span, stmt.index, directives, seen)
     return findings
 

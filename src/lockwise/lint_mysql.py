@@ -44,7 +44,6 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
     file_directives = [d for text, span in parsed.comments
                        if (d := parse_directive(text, span)) and d.file_level]
     judge = Judge(index, migration, file_directives)
-    rules_by_id = {r.id: r for r in index.rules}
     session = MySQLSession(flavour=options.dialect, version=server_version(options))
     base = {"migration": migration.id, "dialect": options.dialect,
             "server_version": ".".join(map(str, session.version))}
@@ -68,7 +67,7 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
             statement=stmt, effect=effect, findings=findings,
             safety=max((f.safety for f in findings), default=Safety.SAFE),
             reason=statement_reason(findings, effect),
-            strategy=strategy_for(findings, effect, rules_by_id),
+            strategy=strategy_for(findings, effect, index.by_id),
             # MySQL commits implicitly around every DDL statement.
             in_transaction=False))
         apply_mysql_statement(catalog, stmt.tree, migration.id, session)

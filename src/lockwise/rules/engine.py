@@ -23,6 +23,7 @@ class RuleIndex:
 
     def __init__(self, rules: Iterable[Rule]):
         self.rules = tuple(rules)
+        self.by_id = {rule.id: rule for rule in self.rules}
         by_action: dict[str, list[tuple[Rule, tuple]]] = defaultdict(list)
         any_action: list[tuple[Rule, tuple]] = []
         for rule in self.rules:
