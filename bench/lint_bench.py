@@ -13,6 +13,9 @@ Workloads (each command is run --runs times, alternating tools; medians are repo
 * parse floor: pglast's parse_sql_json alone (and with json.loads) over the same files, timed
   inside one process, i.e. what parsing costs before lockwise does anything.
 * cold start: one small file, `lockwise lint one.sql`, against `python -c "import pglast"`.
+* pre-commit: `lockwise lint` on lemmy's newest migration, the 341 before it replayed for
+  context: nothing reused, resumed after an edit of the file, and a cache hit; squawk lints
+  the file alone.
 * a migration appended: the corpora, and the smallest generated corpus, each with one new
   migration after a run without it (a pull request adding a migration, linted in CI).
 
@@ -116,6 +119,36 @@ def compare(name: str, commands: dict[str, list[str]], runs: int, cwd: Path | No
     return [median_of(name, tool, s) for tool, s in samples.items()]
 
 
+def _copied(sources: list[Path], work: Path) -> list[Path]:
+    copies = []
+    for source in sources:
+        copy = work / source.name
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(source, copy)
+        copies.append(copy)
+    return copies
+
+
+def _cache_before(args: list[str], work: Path) -> Callable[[], dict[str, str]]:
+    """Run `lockwise lint ARGS` once into a cache of its own; the returned `prepare` puts that
+    cache back before each timed run (which may then resume from it, and not from what the
+    run before it stored)."""
+    lockwise = find_tool("lockwise")
+    assert lockwise is not None
+    before, cache = work / "cache-before", work / "cache"
+    for folder in (before, cache):
+        shutil.rmtree(folder, ignore_errors=True)
+    subprocess.run([lockwise, "lint", *args], env={**_ENV, "LOCKWISE_CACHE_DIR": str(before)},
+                   stdout=subprocess.DEVNULL, check=False)
+
+    def restore() -> dict[str, str]:
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.copytree(before, cache)
+        return {"LOCKWISE_CACHE_DIR": str(cache)}
+
+    return restore
+
+
 def appended(name: str, sources: list[Path], new: tuple[str, str], work: Path,
              squawk: str | None, runs: int) -> list[Result]:
     """A migration added to a history linted before: the CI run of a pull request that adds
@@ -124,30 +157,37 @@ def appended(name: str, sources: list[Path], new: tuple[str, str], work: Path,
     from that run's stored replay (see docs/performance.md)."""
     lockwise = find_tool("lockwise")
     assert lockwise is not None
-    copies = []
-    for source in sources:
-        copy = work / source.name
-        shutil.rmtree(copy, ignore_errors=True)
-        shutil.copytree(source, copy)
-        copies.append(copy)
-    before, cache = work / "cache-before", work / "cache"
-    for folder in (before, cache):
-        shutil.rmtree(folder, ignore_errors=True)
-    subprocess.run([lockwise, "lint", *map(str, copies)], env={
-        **_ENV, "LOCKWISE_CACHE_DIR": str(before)}, stdout=subprocess.DEVNULL, check=False)
+    copies = _copied(sources, work)
+    restore = _cache_before(list(map(str, copies)), work)
     where, text = new
     (copies[-1] / where).parent.mkdir(parents=True, exist_ok=True)
     (copies[-1] / where).write_text(text)
-
-    def restore() -> dict[str, str]:
-        shutil.rmtree(cache, ignore_errors=True)
-        shutil.copytree(before, cache)
-        return {"LOCKWISE_CACHE_DIR": str(cache)}
-
     cmds = {NO_CACHE: [lockwise, "lint", "--no-cache", *map(str, copies)],
             RESUMED: [lockwise, "lint", *map(str, copies)]}
     if squawk:
         cmds["squawk"] = [squawk, *(f"{c}/**/*.sql" for c in copies)]
+    return compare(name, cmds, runs, prepare={RESUMED: restore})
+
+
+def pre_commit(name: str, source: Path, work: Path, squawk: str | None,
+               runs: int) -> list[Result]:
+    """What a pre-commit hook runs: `lockwise lint` on the newest migration of a directory,
+    the earlier ones replayed for context. Three ways: nothing reused (a first run, a fresh
+    CI machine); the file edited since a run that stored the replay before it (the next
+    commit); nothing changed (a cache hit). squawk lints the file alone."""
+    lockwise = find_tool("lockwise")
+    assert lockwise is not None
+    (copy,) = _copied([source], work)
+    newest = max((p for p in copy.rglob("*.sql") if not p.name.startswith("down")),
+                 key=lambda p: str(p.relative_to(copy)))
+    restore = _cache_before([str(newest)], work)
+    with newest.open("a") as handle:  # edited after the run that stored the replay
+        handle.write("\n-- edited\nSELECT 1;\n")
+    cmds = {NO_CACHE: [lockwise, "lint", "--no-cache", str(newest)],
+            RESUMED: [lockwise, "lint", str(newest)],
+            LOCKWISE: [lockwise, "lint", str(newest)]}
+    if squawk:
+        cmds["squawk"] = [squawk, str(newest)]
     return compare(name, cmds, runs, prepare={RESUMED: restore})
 
 
@@ -261,6 +301,8 @@ def main() -> None:
             [str(lemmy), str(documenso)],
             [f"{lemmy}/**/*.sql", f"{documenso}/**/*.sql"]), args.runs)
         floors["lemmy+documenso"] = parse_floor(files, args.runs)
+        results += pre_commit("lemmy, pre-commit on the newest migration", lemmy,
+                              args.work / "pre-commit", squawk, args.runs)
         results += appended(
             "lemmy+documenso, a migration appended", [lemmy, documenso],
             ("29991231000000_add_note/migration.sql",
