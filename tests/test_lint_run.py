@@ -462,6 +462,64 @@ def test_appended_migrations_resume_from_the_whole_directory(
     assert "add-column-not-null-without-default" in out
 
 
+def _stored_results(cache_dir: Path, folder: Path) -> dict[str, tuple[str | None, int]]:
+    """lint-* file -> (the result it builds on, or None; how many reports it holds itself),
+    for results of `folder`'s migrations."""
+    from lockwise.cache import load
+
+    migrations = collect([folder], None).migrations
+    out = {}
+    for path in _lint_results(cache_dir):
+        (_, earlier, _, _), reports = load(path.name, shared=migrations)  # type: ignore[misc]
+        out[path.name] = (earlier and f"lint-{earlier}", len(reports))
+    return out
+
+
+def test_an_appended_run_stores_only_its_new_reports(
+        cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _lint(str(migrations_dir))
+    (first,) = _stored_results(cache_dir, migrations_dir)
+    _append(migrations_dir, "0009_orders_note", "ALTER TABLE orders ADD COLUMN note text;\n")
+    _lint(str(migrations_dir))
+    stored = _stored_results(cache_dir, migrations_dir)
+    assert stored.pop(first) == (None, 8)
+    assert list(stored.values()) == [(first, 1)]
+    # A cache hit reads both and prints what a run without the cache prints.
+    uncached = _lint("--format", "json", "--no-cache", str(migrations_dir))
+    _forbid_lint(monkeypatch)
+    assert _lint("--format", "json", str(migrations_dir)) == uncached
+
+
+def test_results_build_on_a_bounded_chain_of_earlier_ones(
+        cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.cli import lint_run
+
+    monkeypatch.setattr(lint_run, "MAX_RESULT_CHAIN", 1)
+    monkeypatch.setattr(lint_run, "NEW_REPLAY_AFTER", 1)  # each run resumes from the last
+    _lint(str(migrations_dir))
+    _append(migrations_dir, "0009_orders_note", "ALTER TABLE orders ADD COLUMN note text;\n")
+    _lint(str(migrations_dir))
+    _append(migrations_dir, "0010_accounts_note", "ALTER TABLE accounts ADD COLUMN n int;\n")
+    calls = _analyzed(monkeypatch)
+    _resumed(calls, ["0010_accounts_note"], str(migrations_dir))
+    holds = sorted(count for _, count in _stored_results(cache_dir, migrations_dir).values())
+    assert holds == [1, 8, 10]  # the third would have been the second on top: stored whole
+
+
+def test_a_result_whose_earlier_result_is_gone_is_computed_again(
+        cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _lint(str(migrations_dir))
+    (first,) = _stored_results(cache_dir, migrations_dir)
+    _append(migrations_dir, "0009_orders_note", "ALTER TABLE orders ADD COLUMN note text;\n")
+    _lint(str(migrations_dir))
+    (cache_dir / first).unlink()
+    for replay in cache_dir.glob("replay-*"):
+        replay.unlink()  # nothing to resume from either
+    calls = _analyzed(monkeypatch)
+    _same_as_uncached(str(migrations_dir))
+    assert len(calls) == 18  # all 9, twice: the cache missed, and uncached
+
+
 def test_a_resumed_run_that_linted_enough_stores_its_own_replay(
         cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from lockwise.cli import lint_run

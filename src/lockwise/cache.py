@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from hashlib import blake2b as _Blake2b
 
 #: Bump when a cached value changes shape: files written by another format are ignored.
-FORMAT = 3
+FORMAT = 4
 
 
 def cache_root() -> Path | None:

@@ -41,10 +41,18 @@ RESUMABLE_MAX_CHARS = 4_000_000
 NEW_REPLAY_AFTER = 16
 
 
+#: How many stored results a result may build on (see `_store_result`): each is one more file
+#: to read for a cache hit.
+MAX_RESULT_CHAIN = 4
+
+
 @dataclass(slots=True)
 class LintResult:
     reports: list[MigrationReport]
     conflicts: list[Conflict]
+    #: When the first reports are a stored result's, read again to go on from its replay:
+    #: that result's key, how many reports it holds, and how many results it builds on.
+    builds_on: tuple[str, int, int] | None = None
 
 
 def lint_with_conflicts(migrations: list[Migration], histories: Sequence[Sequence[Migration]],
@@ -102,12 +110,9 @@ def _lint_with_conflicts(migrations: list[Migration],
     key, chain = _keys(migrations, histories, options, conflicts) \
         if use_cache and comparison is None else (None, [])
     if key is not None:
-        from lockwise.cache import load
-
-        cached = load(f"lint-{key}", shared=migrations)
+        cached = _load_result(key, migrations)
         if cached is not None:
-            found, reports = cached
-            return LintResult(reports, found)  # type: ignore[arg-type]
+            return cached[0]
     if conflicts and comparison is not None:
         # Imported only now: a cached result needs none of the pipeline (parser, effect
         # model, rules), and importing it is a tenth of a cold start.
@@ -120,11 +125,44 @@ def _lint_with_conflicts(migrations: list[Migration],
     else:
         result = _computed(migrations, histories, options, conflicts, key, chain, parallel)
     if key is not None:
-        from lockwise.cache import store
-
-        store(f"lint-{key}", result.conflicts, result.reports, keep=CACHED_RESULTS,
-              shared=migrations)
+        _store_result(key, result, migrations)
     return result
+
+
+def _store_result(key: str, result: LintResult, migrations: Sequence[Migration]) -> None:
+    """Store `result` under `key`. A result whose first reports are an earlier stored result's
+    (a run that resumed when migrations were appended) stores only the reports after them,
+    with a reference to that result: pickling every report again was a fifth of such a run
+    on 2,500 files. At most MAX_RESULT_CHAIN results are built on one another."""
+    from lockwise.cache import store
+
+    earlier = result.builds_on
+    if earlier is not None and earlier[2] < MAX_RESULT_CHAIN:
+        earlier_key, count, depth = earlier
+        header: tuple = (result.conflicts, earlier_key, count, depth + 1)
+        reports = result.reports[count:]
+    else:
+        header, reports = (result.conflicts, None, 0, 0), result.reports
+    store(f"lint-{key}", header, reports, keep=CACHED_RESULTS, shared=migrations)
+
+
+def _load_result(key: str, migrations: Sequence[Migration]) -> tuple[LintResult, int] | None:
+    """The result stored under `key` for `migrations`, with the reports of the results it
+    builds on, and how many those are (None when it or one of those is missing or damaged).
+    They are marked as used: pruning keeps them while this one is."""
+    from lockwise.cache import load, touch
+
+    loaded = load(f"lint-{key}", shared=migrations)
+    if loaded is None:
+        return None
+    (conflicts, earlier_key, count, depth), reports = loaded  # type: ignore[misc]
+    if earlier_key is None:
+        return LintResult(reports, conflicts), 0  # type: ignore[arg-type]
+    earlier = _load_result(earlier_key, migrations[:count])
+    if earlier is None or len(earlier[0].reports) != count:
+        return None
+    touch(f"lint-{earlier_key}")
+    return LintResult(earlier[0].reports + reports, conflicts), depth  # type: ignore[arg-type]
 
 
 def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migration]],
@@ -151,7 +189,7 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
         (i for i, m in enumerate(migrations) if options.wants(m)), len(migrations))
     resumed = _resume(chain, len(migrations) if whole else first, migrations, histories,
                       options, conflicts) if chain else None
-    start, catalog, stream, reports = resumed or (0, Catalog(), None, [])
+    start, catalog, stream, reports, builds_on = resumed or (0, Catalog(), None, [], None)
     child: Background[list[Conflict]] | None = None
     if conflicts and stream is None:
         if start == 0 and not _in_background(migrations, options, parallel):
@@ -186,11 +224,12 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
         # The result is stored under `key` right after: a resumed run reads its reports.
         _store_replay(chain[-1], (len(migrations), catalog, stream, key), migrations)
     if stream is not None:
-        return LintResult(reports, stream.conflicts())
+        return LintResult(reports, stream.conflicts(), builds_on)
     if not conflicts:
-        return LintResult(reports, [])
+        return LintResult(reports, [], builds_on)
     found = child.result() if child is not None else None
-    return LintResult(reports, _graph(histories, options) if found is None else found)
+    return LintResult(reports, _graph(histories, options) if found is None else found,
+                      builds_on)
 
 
 def _graph(histories: Sequence[Sequence[Migration]], options: LintOptions,
@@ -233,10 +272,12 @@ def _store_replay(name: str, state: tuple, migrations: Sequence[Migration]) -> N
 
 def _resume(chain: list[str], limit: int, migrations: list[Migration],
             histories: Sequence[Sequence[Migration]], options: LintOptions, conflicts: bool,
-            ) -> tuple[int, Catalog, ConflictStream | None, list[MigrationReport]] | None:
+            ) -> tuple[int, Catalog, ConflictStream | None, list[MigrationReport],
+                       tuple[str, int, int] | None] | None:
     """The longest stored replay of `migrations[:p]`, p <= limit, made ready to go on: its
     catalog, its conflict stream (None when the graph must be built again) and, for a whole
-    directory, the reports of those p migrations."""
+    directory, the reports of those p migrations with the result they were read from (see
+    `LintResult.builds_on`)."""
     from lockwise.cache import cache_root, load, touch
 
     root = cache_root()
@@ -258,11 +299,12 @@ def _resume(chain: list[str], limit: int, migrations: list[Migration],
         if count != p:
             continue
         reports: list[MigrationReport] = []
+        builds_on = None
         if options.only is None:  # a whole directory: every migration is reported
-            result = load(f"lint-{reports_key}", shared=migrations[:p]) if reports_key else None
-            if result is None or len(result[1]) != p:
+            result = _load_result(reports_key, migrations[:p]) if reports_key else None
+            if result is None or len(result[0].reports) != p:
                 continue
-            reports = result[1]  # type: ignore[assignment]
+            reports, builds_on = result[0].reports, (reports_key, p, result[1])
         if conflicts and stream is None and f"graph-{name}" in stored_names:
             graph = load(f"graph-{name}", shared=migrations[:p])
             stream = graph[0] if graph is not None else None  # type: ignore[assignment]
@@ -273,7 +315,7 @@ def _resume(chain: list[str], limit: int, migrations: list[Migration],
                 stream = None
         # In use again: pruning must not take them while runs keep resuming from them.
         touch(f"replay-{name}", f"graph-{name}", f"lint-{reports_key}")  # those there
-        return p, catalog, stream, reports
+        return p, catalog, stream, reports, builds_on
     return None
 
 
