@@ -226,3 +226,17 @@ def test_plain_conflicts_print_what_rich_prints_without_colour(pieces: list[str]
         render_conflicts_text(found, plain, color=False)
         render_conflicts_text(found, coloured, color=True)
         assert plain.getvalue() == re.sub(r"\x1b\[[0-9;]*m", "", coloured.getvalue())
+
+
+@settings(max_examples=200, deadline=None)
+@example(["-- no-tranſaction"])
+@example(["-- migrate:up TRANSACTİON:false"])
+@given(st.lists(st.sampled_from([
+    "-- lockwise: no-transaction", "-- no-transaction", "-- +goose NO TRANSACTION",
+    "-- migrate:up transaction:false", "-- migrate:up", "transaction", "TRANSACTION", "ſ", "ı",
+    "İ", "K", "SELECT 1;", "\n", "  ", "--", "é"]), max_size=10))
+def test_the_no_transaction_marker_shortcut_agrees_with_the_regex(pieces: list[str]) -> None:
+    from lockwise.discover.layouts import _NO_TX_MARKERS, _no_transaction_marker
+
+    text = "".join(pieces)
+    assert _no_transaction_marker(text) == bool(_NO_TX_MARKERS.search(text[:4096]))
