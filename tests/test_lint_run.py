@@ -475,12 +475,18 @@ def _stored_results(cache_dir: Path, folder: Path) -> dict[str, tuple[str | None
     return out
 
 
-def test_an_appended_run_stores_only_its_new_reports(
-        cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _linted_then_appended(cache_dir: Path, migrations_dir: Path) -> str:
+    """Lint the directory, append a migration, lint again (resumed); the first run's result."""
     _lint(str(migrations_dir))
     (first,) = _stored_results(cache_dir, migrations_dir)
     _append(migrations_dir, "0009_orders_note", "ALTER TABLE orders ADD COLUMN note text;\n")
     _lint(str(migrations_dir))
+    return first
+
+
+def test_an_appended_run_stores_only_its_new_reports(
+        cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _linted_then_appended(cache_dir, migrations_dir)
     stored = _stored_results(cache_dir, migrations_dir)
     assert stored.pop(first) == (None, 8)
     assert list(stored.values()) == [(first, 1)]
@@ -496,9 +502,7 @@ def test_results_build_on_a_bounded_chain_of_earlier_ones(
 
     monkeypatch.setattr(lint_run, "MAX_RESULT_CHAIN", 1)
     monkeypatch.setattr(lint_run, "NEW_REPLAY_AFTER", 1)  # each run resumes from the last
-    _lint(str(migrations_dir))
-    _append(migrations_dir, "0009_orders_note", "ALTER TABLE orders ADD COLUMN note text;\n")
-    _lint(str(migrations_dir))
+    _linted_then_appended(cache_dir, migrations_dir)
     _append(migrations_dir, "0010_accounts_note", "ALTER TABLE accounts ADD COLUMN n int;\n")
     calls = _analyzed(monkeypatch)
     _resumed(calls, ["0010_accounts_note"], str(migrations_dir))
@@ -508,10 +512,7 @@ def test_results_build_on_a_bounded_chain_of_earlier_ones(
 
 def test_a_result_whose_earlier_result_is_gone_is_computed_again(
         cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _lint(str(migrations_dir))
-    (first,) = _stored_results(cache_dir, migrations_dir)
-    _append(migrations_dir, "0009_orders_note", "ALTER TABLE orders ADD COLUMN note text;\n")
-    _lint(str(migrations_dir))
+    first = _linted_then_appended(cache_dir, migrations_dir)
     (cache_dir / first).unlink()
     for replay in cache_dir.glob("replay-*"):
         replay.unlink()  # nothing to resume from either
