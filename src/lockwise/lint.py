@@ -144,7 +144,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
 
         return analyze_mysql_migration(migration, catalog, index or RuleIndex([]), options)
     judged = index is not None
-    index = index or _NO_RULES
+    if index is None:
+        index = _NO_RULES
     parsed = parse_templated(migration.up_sql, options.templates, migration.path,
                              comments=judged)
     file_directives = [d for text, span in parsed.comments

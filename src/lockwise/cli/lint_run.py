@@ -200,9 +200,8 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
         elif parallel is not False:  # else built afterwards, in this process
             # Resumed, the reports so far have no parse trees left: the graph parses for
             # itself, beside lint. It stores its state where lint stores its replay.
-            stored = {} if not chain else {len(chain): chain[-1]} if whole else \
-                {first: chain[first - 1]} if first else {}
-            child = _graph_beside(migrations, histories, options, stored)
+            child = _graph_beside(migrations, histories, options,
+                                  _replay_points(chain, whole, first))
 
     def graph_then_release(report: MigrationReport) -> None:
         if stream is not None:
@@ -230,6 +229,17 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
     found = child.result() if child is not None else None
     return LintResult(reports, _graph(histories, options) if found is None else found,
                       builds_on)
+
+
+def _replay_points(chain: list[str], whole: bool, first: int) -> dict[int, str]:
+    """Where a run stores its replay, as {migrations replayed: key}: a whole directory after
+    its last migration, a file linted with its directory just before the file (nothing when
+    it is the first, or nothing is stored)."""
+    if not chain:
+        return {}
+    if whole:
+        return {len(chain): chain[-1]}
+    return {first: chain[first - 1]} if first else {}
 
 
 def _graph(histories: Sequence[Sequence[Migration]], options: LintOptions,
