@@ -10,6 +10,7 @@ import bisect
 import json
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from lockwise.core.types import Span, Statement
 from lockwise.parse.source import LineIndex
@@ -334,7 +335,7 @@ def parse_sql(text: str, *, comments: bool = True) -> ParsedFile:
     found: list[_Found] = []
     if server_text.strip():
         _parse_chunk(server_text, 0, lines, parsed, found, whole_file=True)
-    found.sort(key=_start)  # a statement parsed alone after a failure comes back later
+    found.sort(key=itemgetter(0))  # statements parsed alone after a failure come back later
     # Each statement is built once, with its comments: building it and then again with them
     # made a third of a migration's objects.
     taker = _Comments(text, parsed, lines) if comments and _has_comments(text) else None
@@ -346,7 +347,3 @@ def parse_sql(text: str, *, comments: bool = True) -> ParsedFile:
     if taker is not None:
         taker.finish()
     return parsed
-
-
-def _start(found: _Found) -> int:
-    return found[0]
