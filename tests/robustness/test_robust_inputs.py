@@ -289,3 +289,20 @@ def test_mysql_lockwise_comment_is_not_a_lock_clause_regression() -> None:
         reports = lint_migrations([migration_from_text(sql, "0001_x.sql")],
                                   LintOptions(dialect=dialect))
         assert len(reports[0].statements) == 1
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("files", [1, 300], ids=["flushed-at-exit", "written-while-printing"])
+def test_a_report_into_a_full_disk_is_a_clear_error(tmp_path: Path, files: int) -> None:
+    import subprocess
+    import sys
+
+    for i in range(files):
+        (tmp_path / f"{i:04d}_index.sql").write_text(f"CREATE INDEX i{i} ON t (a);\n")
+    env = {**os.environ, "LOCKWISE_CACHE_DIR": "off"}
+    with open("/dev/full", "w") as full:  # every write fails: No space left on device
+        result = subprocess.run([sys.executable, "-m", "lockwise", "lint", "."], cwd=tmp_path,
+                                env=env, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "lockwise: error: No space left on device" in result.stderr

@@ -329,6 +329,12 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("lockwise: interrupted", err=True)
         sys.exit(130)
+    except OSError as exc:
+        # Input problems are InputErrors, reported with their file:line:column; this is the
+        # machine refusing something else, such as the report going to a full disk. (A reader
+        # that went away, `lockwise lint | head`, is click's: a quiet exit 1.)
+        _report_os_error(exc)
+        sys.exit(EXIT_INPUT)
 
 
 #: Commands that hold nothing open once they return (no server, connection, child process or
@@ -364,10 +370,21 @@ def _flushed_exit_status(code: object) -> int:
         print(code, file=sys.stderr)
         status = 1
     for stream in (sys.stdout, sys.stderr):
-        # A closed pipe or stream: nobody is left to read it.
-        with contextlib.suppress(OSError, ValueError):
+        try:
             stream.flush()
+        except (BrokenPipeError, ValueError):
+            pass  # a closed pipe or stream: nobody is left to read it
+        except OSError as exc:  # the end of the report is lost (a full disk)
+            if stream is sys.stdout:
+                _report_os_error(exc)
+                status = EXIT_INPUT
     return status
+
+
+def _report_os_error(exc: OSError) -> None:
+    where = f"{exc.filename}: " if exc.filename else ""
+    with contextlib.suppress(OSError, ValueError):
+        typer.echo(f"lockwise: error: {where}{exc.strerror or exc}", err=True)
 import lockwise.cli.cost_cmds  # noqa: E402,F401
 import lockwise.cli.executor_cmds  # noqa: E402,F401
 import lockwise.cli.fix_cmds  # noqa: E402,F401
