@@ -208,6 +208,27 @@ def test_streamed_and_parallel_conflicts_equal_the_graph_built_afterwards(kind: 
         assert [c.kind for c in afterwards] == [kind]
 
 
+@pytest.mark.parametrize("kind", ["missing-object", "dependency-dropped", "down-mismatch",
+                                  "duplicate-version"])
+def test_a_file_with_its_directory_finds_the_same_conflicts_beside_lint(kind: str) -> None:
+    from lockwise.parallel import can_fork
+
+    if not can_fork():
+        pytest.skip("needs fork() and two CPUs")
+    newest = sorted(p for p in (CONFLICTS / kind).glob("*.sql")
+                    if not p.name.endswith(".down.sql"))[-1]
+    collected = collect([newest], None)
+    options = LintOptions(only=frozenset(collected.only or ()))
+
+    def run(parallel: bool) -> list:
+        return lint_with_conflicts(collected.migrations, collected.histories, options,
+                                   conflicts=True, use_cache=False, parallel=parallel).conflicts
+
+    streamed = run(False)
+    assert streamed == run(True)
+    assert [c.kind for c in streamed] == [kind]
+
+
 def test_conflicts_on_real_histories(corpora: Path) -> None:
     streamed, parallel, afterwards = _graph_conflicts(corpora / "lemmy", corpora / "documenso")
     assert streamed == parallel == afterwards
