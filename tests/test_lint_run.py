@@ -557,6 +557,40 @@ def test_a_resumed_run_that_linted_enough_stores_its_own_replay(
     _resumed(calls, ["0011_orders_n"], str(migrations_dir))  # from the run before's replay
 
 
+def test_the_lint_command_stores_its_result_from_a_child_while_it_prints(
+        cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import lockwise.parallel
+    from lockwise.cli import lint_run
+
+    if not lockwise.parallel.can_fork():
+        pytest.skip("needs fork() and two CPUs")
+    children: list[int] = []
+    background = lockwise.parallel.Background
+
+    class Recorded(background):  # type: ignore[misc, valid-type]
+        def __init__(self, fn):  # noqa: ANN001
+            super().__init__(fn)
+            children.append(self._pid)
+
+    monkeypatch.setattr(lockwise.parallel, "Background", Recorded)
+    collected = collect([migrations_dir], None)
+
+    def lint() -> None:
+        lint_with_conflicts(collected.migrations, collected.histories, LintOptions(),
+                            conflicts=True, parallel=False)
+
+    lint()  # outside the command: stored at once, by this process
+    assert children == [] and len(_lint_results(cache_dir)) == 1
+    for result in _lint_results(cache_dir):
+        result.unlink()
+    with lint_run.result_stored_beside():
+        lint()
+        assert len(children) == 1  # forked to store the result
+    assert len(_lint_results(cache_dir)) == 1  # and waited for when the command ends
+    _forbid_lint(monkeypatch)
+    lint()  # served from what the child stored
+
+
 def test_the_replay_a_run_resumes_from_outlives_newer_results(
         cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from lockwise.cli import lint_run
