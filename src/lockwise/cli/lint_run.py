@@ -160,7 +160,6 @@ def result_stored_beside() -> Iterator[None]:
             writer.result()  # None when the child failed: the cache is only an optimization
 
 
-
 def _store_result(key: str, result: LintResult, migrations: Sequence[Migration]) -> None:
     """Store `result` under `key`. A result whose first reports are an earlier stored result's
     (a run that resumed when migrations were appended) stores only the reports after them,
