@@ -557,7 +557,7 @@ def test_a_resumed_run_that_linted_enough_stores_its_own_replay(
     _resumed(calls, ["0011_orders_n"], str(migrations_dir))  # from the run before's replay
 
 
-def test_the_lint_command_stores_its_result_from_a_child_while_it_prints(
+def test_the_lint_command_writes_its_cache_from_children_while_it_goes_on(
         cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import lockwise.parallel
     from lockwise.cli import lint_run
@@ -573,6 +573,7 @@ def test_the_lint_command_stores_its_result_from_a_child_while_it_prints(
             children.append(self._pid)
 
     monkeypatch.setattr(lockwise.parallel, "Background", Recorded)
+    monkeypatch.setattr(lint_run, "PARALLEL_MIN_CHARS", 1)  # forking pays from 200 kB of SQL
     collected = collect([migrations_dir], None)
 
     def lint() -> None:
@@ -580,13 +581,17 @@ def test_the_lint_command_stores_its_result_from_a_child_while_it_prints(
                             conflicts=True, parallel=False)
 
     lint()  # outside the command: stored at once, by this process
-    assert children == [] and len(_lint_results(cache_dir)) == 1
-    for result in _lint_results(cache_dir):
-        result.unlink()
-    with lint_run.result_stored_beside():
+    assert children == []
+    written = sorted(p.name for p in cache_dir.iterdir() if p.name.startswith(("lint-",
+                                                                              "replay-")))
+    assert len(written) == 2  # the result, and the replay for appended migrations
+    for name in written:
+        (cache_dir / name).unlink()
+    with lint_run.cache_written_beside():
         lint()
-        assert len(children) == 1  # forked to store the result
-    assert len(_lint_results(cache_dir)) == 1  # and waited for when the command ends
+        assert len(children) == 2  # a child forked to store each
+    assert sorted(p.name for p in cache_dir.iterdir()
+                  if p.name.startswith(("lint-", "replay-"))) == written  # waited for at the end
     _forbid_lint(monkeypatch)
     lint()  # served from what the child stored
 

@@ -149,9 +149,9 @@ def lint(
     """Lint migrations: safety level, locks, rewrites and safe alternatives per statement."""
     from lockwise.cli.inputs import collect, read_stdin
     from lockwise.cli.lint_run import (
+        cache_written_beside,
         collector_paused,
         lint_with_conflicts,
-        result_stored_beside,
     )
     from lockwise.config import any_failing, apply_overrides, load_config, pick
     from lockwise.options import LintOptions, has_input_errors
@@ -172,7 +172,7 @@ def lint(
     templates = TemplatesMode(pick(ctx, "templates", templates, cfg.templates))
     dialect = SqlDialect(pick(ctx, "dialect", dialect, cfg.dialect))
     ctx.with_resource(collector_paused(dialect.value))  # reading and printing too
-    ctx.with_resource(result_stored_beside())  # the cache is written while the report prints
+    ctx.with_resource(cache_written_beside())  # the cache is written while the report prints
     server_version = pick(ctx, "server_version", server_version, cfg.server_version)
     profile_file = pick(ctx, "profile_file", profile_file, cfg.profile)
     paths = paths or cfg.migrations or None

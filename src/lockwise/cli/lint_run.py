@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 CACHED_RESULTS = 8
 #: How many replay states of each kind (see `_computed`) the cache keeps.
 REPLAYS_KEPT = 4
-#: SQL text (up and down) from which the conflict graph is built beside lint, on a second CPU.
+#: SQL text (up and down) from which the conflict graph is built beside lint, on a second CPU,
+#: and the cache is written by forked children (`cache_written_beside`).
 PARALLEL_MIN_CHARS = 200_000
 #: SQL text (up and down) up to which a whole directory's replay is stored for resuming when
 #: migrations are appended. Above it the stored state is too big to pay: at 10,000 generated
@@ -125,31 +126,23 @@ def _lint_with_conflicts(migrations: list[Migration],
     else:
         result = _computed(migrations, histories, options, conflicts, key, chain, parallel)
     if key is not None:
-        _store_now_or_beside(key, result, migrations)
+        _beside(lambda: _store_result(key, result, migrations), migrations)
     return result
 
 
-def _store_now_or_beside(key: str, result: LintResult, migrations: Sequence[Migration]) -> None:
-    if _writers is not None:
-        from lockwise.parallel import Background, can_fork
-
-        if can_fork():
-            _writers.append(Background(lambda: _store_result(key, result, migrations)))
-            return
-    _store_result(key, result, migrations)
-
-
-#: The children storing results for `result_stored_beside` (None: results are stored at once).
+#: The children writing to the cache for `cache_written_beside` (None: written at once).
 _writers: list[Background[None]] | None = None
 
 
 @contextmanager
-def result_stored_beside() -> Iterator[None]:
-    """Within it, `lint_with_conflicts` stores a computed result from a forked child while
-    the caller prints it (pickling 2,500 reports takes 0.2 s), and leaving waits for the
-    child: a finished command leaves its result stored. The child stores the result as
-    computed; what the caller does to it afterwards (config overrides) is not stored, as
-    before. Without fork() or a second CPU, results are stored at once."""
+def cache_written_beside() -> Iterator[None]:
+    """Within it, `lint_with_conflicts` stores its replays and its result from forked
+    children, and goes on (linting, printing) meanwhile: pickling 2,500 reports takes 0.2 s
+    and the replay after them 0.08 s. A child sees the state as it was when it was forked,
+    so what the caller does afterwards (finishing the graph, config overrides on the
+    printed reports) is not stored, as before. Leaving waits for the children: a finished
+    command leaves its cache written. Without fork() or a second CPU, everything is written
+    at once."""
     global _writers
     _writers = []
     try:
@@ -158,6 +151,19 @@ def result_stored_beside() -> Iterator[None]:
         writers, _writers = _writers, None
         for writer in writers:
             writer.result()  # None when the child failed: the cache is only an optimization
+
+
+def _beside(write: Callable[[], None], migrations: Sequence[Migration]) -> None:
+    """`write` what was computed for `migrations` to the cache: in a forked child within
+    `cache_written_beside`, when they are enough SQL for that to pay (forking costs about
+    what storing a few small migrations does), else now."""
+    if _writers is not None and _size(migrations) >= PARALLEL_MIN_CHARS:
+        from lockwise.parallel import Background, can_fork
+
+        if can_fork():
+            _writers.append(Background(write))
+            return
+    write()
 
 
 def _store_result(key: str, result: LintResult, migrations: Sequence[Migration]) -> None:
@@ -308,7 +314,8 @@ def _graph_beside(migrations: list[Migration], histories: Sequence[Sequence[Migr
 def _store_replay(name: str, state: tuple, migrations: Sequence[Migration]) -> None:
     from lockwise.cache import store
 
-    store(f"replay-{name}", state, (), keep=REPLAYS_KEPT, shared=migrations)
+    _beside(lambda: store(f"replay-{name}", state, (), keep=REPLAYS_KEPT, shared=migrations),
+            migrations)
 
 
 def _resume(chain: list[str], limit: int, migrations: list[Migration],
