@@ -139,13 +139,13 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     its report has every statement's effect (which the conflict graph reads) but no findings,
     and nothing is computed for rules alone (comments, directives, facts, costs).
     """
-    if options.dialect != "postgresql":
-        from lockwise.lint_mysql import analyze_mysql_migration
-
-        return analyze_mysql_migration(migration, catalog, index or RuleIndex([]), options)
     judged = index is not None
     if index is None:
         index = _NO_RULES
+    if options.dialect != "postgresql":
+        from lockwise.lint_mysql import analyze_mysql_migration
+
+        return analyze_mysql_migration(migration, catalog, index, options)
     parsed = parse_templated(migration.up_sql, options.templates, migration.path,
                              comments=judged)
     file_directives = [d for text, span in parsed.comments
