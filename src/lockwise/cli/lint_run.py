@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from functools import partial
 from typing import TYPE_CHECKING
 
 from lockwise.core.types import Migration, MigrationReport
@@ -298,17 +299,15 @@ def _graph_beside(migrations: list[Migration], histories: Sequence[Sequence[Migr
 
     if not can_fork():
         return None
-
-    def storer(key: str, count: int) -> Callable[[ConflictStream], None]:
-        def store_graph(stream: ConflictStream) -> None:
-            from lockwise.cache import store
-
-            store(f"graph-{key}", stream, (), keep=REPLAYS_KEPT, shared=migrations[:count])
-
-        return store_graph
-
-    at = {count: storer(key, count) for count, key in stored.items()}
+    at = {count: partial(_store_graph, key, migrations[:count])
+          for count, key in stored.items()}
     return Background(lambda: _graph(histories, options, at))
+
+
+def _store_graph(key: str, migrations: Sequence[Migration], stream: ConflictStream) -> None:
+    from lockwise.cache import store
+
+    store(f"graph-{key}", stream, (), keep=REPLAYS_KEPT, shared=migrations)
 
 
 def _store_replay(name: str, state: tuple, migrations: Sequence[Migration]) -> None:

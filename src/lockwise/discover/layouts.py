@@ -158,18 +158,25 @@ def _is_sql(name: str) -> bool:
     return len(name) > 4 and name[-4:].lower() == ".sql"
 
 
+def _kept(table: Callable[[_Seen], dict], key: object,
+          find: Callable[[], list[Path]]) -> list[Path]:
+    """`find()`, asked once per discover() call: kept in `table` of the call's _Seen."""
+    seen = _SEEN.get()
+    if seen is None:
+        return find()
+    kept = table(seen)
+    if key not in kept:
+        kept[key] = tuple(find())
+    return list(kept[key])
+
+
 def _sql_files(directory: Path) -> list[Path]:
     """The .sql files of `directory`, in name order (every layout's detection asks: the answer
     is kept for the discover() call, as building a Path per file was most of discovering)."""
     folder = str(directory)
-    seen = _SEEN.get()
-    if seen is not None and folder in seen.sql_files:
-        return list(seen.sql_files[folder])
-    found = [directory / name for name, (is_file, _) in _listing(folder).items()
-             if is_file and _is_sql(name)]
-    if seen is not None:
-        seen.sql_files[folder] = tuple(found)
-    return found
+    return _kept(lambda seen: seen.sql_files, folder, lambda: [
+        directory / name for name, (is_file, _) in _listing(folder).items()
+        if is_file and _is_sql(name)])
 
 
 # --- golang-migrate: NNN_name.up.sql / NNN_name.down.sql ------------------------------------
@@ -196,14 +203,9 @@ def _migration_dirs(directory: Path, filename: str) -> list[Path]:
     """The sub-folders of `directory` holding a file `filename`, in name order (detection and
     reading both ask: the answer is kept for the discover() call)."""
     folder = str(directory)
-    seen = _SEEN.get()
-    if seen is not None and (folder, filename) in seen.migration_dirs:
-        return list(seen.migration_dirs[(folder, filename)])
-    found = [directory / name for name, (_, is_dir) in _listing(folder).items()
-             if is_dir and _has_file(_join(folder, name), filename)]
-    if seen is not None:
-        seen.migration_dirs[(folder, filename)] = tuple(found)
-    return found
+    return _kept(lambda seen: seen.migration_dirs, (folder, filename), lambda: [
+        directory / name for name, (_, is_dir) in _listing(folder).items()
+        if is_dir and _has_file(_join(folder, name), filename)])
 
 
 def _detect_diesel(directory: Path) -> bool:
