@@ -25,6 +25,7 @@ from lockwise.cli.inputs import collect
 from lockwise.cli.lint_run import lint_with_conflicts
 from lockwise.graph.build import build_graph
 from lockwise.lint import LintOptions, lint_migrations
+from lockwise.rules.loader import load_rules
 
 REPO = Path(__file__).resolve().parent.parent
 CONFLICTS = REPO / "fixtures" / "conflicts"
@@ -721,3 +722,73 @@ def test_the_lint_command_pauses_the_collector_while_reading_and_printing(
     # sqlglot's trees are cycles (each node points at its parent): the collector stays on.
     _lint("--no-cache", "--dialect", "mysql", str(migrations_dir))
     assert seen == {"collect": True, "render_text": True}
+
+
+def _install_like_a_wheel(site: Path) -> Path:
+    """Lay lockwise out as installing its wheel does: every file written anew (new times),
+    then the dist-info's RECORD with each file's sha256, written last."""
+    import base64
+    import hashlib
+
+    shutil.rmtree(site, ignore_errors=True)
+    package = site / "lockwise"
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(REPO / "src" / "lockwise", package, ignore=ignore, copy_function=shutil.copy)
+    shutil.copytree(REPO / "rules", package / "_rules", copy_function=shutil.copy)
+    rows = []
+    for path in sorted(p for p in package.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        rows.append(f"{path.relative_to(site).as_posix()},sha256={digest},{len(data)}")
+    info = site / f"lockwise-{lockwise.__version__}.dist-info"
+    info.mkdir()
+    (info / "RECORD").write_text("\n".join(rows) + "\n")
+    return package
+
+
+def test_reinstalling_the_same_lockwise_keeps_its_cache(tmp_path: Path,
+                                                        migrations_dir: Path) -> None:
+    """A CI job installs lockwise afresh each time; the cache it keeps must still be found.
+    A file changed after the install is still seen."""
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    env = {**os.environ, "PYTHONPATH": str(site), "LOCKWISE_CACHE_DIR": str(cache)}
+
+    def lint() -> str:
+        done = subprocess.run([sys.executable, "-m", "lockwise", "lint", str(migrations_dir)],
+                              env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 1, done.stderr
+        return done.stdout
+
+    package = _install_like_a_wheel(site)
+    first = lint()
+    assert f"{package}" in subprocess.run(
+        [sys.executable, "-c", "import lockwise; print(lockwise.__file__)"], env=env,
+        capture_output=True, text=True, check=True).stdout
+    package = _install_like_a_wheel(site)
+    assert lint() == first
+    assert len(_lint_results(cache)) == 1
+    with (package / "lint.py").open("a") as handle:
+        handle.write("# changed after the install\n")
+    assert lint() == first
+    assert len(_lint_results(cache)) == 2
+    shutil.copy(REPO / "rules" / "add-column-volatile-default.toml", package / "_rules")
+    assert lint() == first
+    assert len(_lint_results(cache)) == 3
+
+
+def test_a_teams_rules_are_keyed_by_their_content(cache_dir: Path, migrations_dir: Path,
+                                                  tmp_path: Path) -> None:
+    """A fresh checkout (CI) gives the `--rules-dir` files new times, not new rules."""
+    rules = tmp_path / "team-rules"
+    rules.mkdir()
+    rule = rules / "add-column-volatile-default.toml"
+    shutil.copy(REPO / "rules" / rule.name, rule)
+    args = ("--format", "json", "--rules-dir", str(rules), str(migrations_dir))
+    first = _lint(*args)
+    os.utime(rule, ns=(10**18, 10**18))
+    assert _lint(*args) == first
+    assert len(_lint_results(cache_dir)) == 1
+    rule.write_text(rule.read_text().replace('title = "', 'title = "Ours: ', 1))
+    load_rules.cache_clear()  # what a new process would read
+    assert "Ours: " not in first[1] and "Ours: " in _lint(*args)[1]
+    assert len(_lint_results(cache_dir)) == 2

@@ -9,6 +9,7 @@ what it needs and never fails because of the cache.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -163,9 +164,9 @@ def blake2b(data: bytes = b"", *, digest_size: int) -> _Blake2b:
 
 
 def code_fingerprint() -> str:
-    """Identifies the lockwise code that computed a result: its version plus the size and
-    modification time of every file of the package (a development checkout changes code
-    without changing the version). About 100 `stat` calls."""
+    """Identifies the lockwise code that computed a result: its version plus a stamp of every
+    file of the package (`file_stamp`: a development checkout changes code without changing
+    the version). About 100 `stat` calls."""
     import lockwise
 
     package = os.path.dirname(lockwise.__file__)
@@ -174,6 +175,40 @@ def code_fingerprint() -> str:
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
             if name.endswith((".py", ".json")):
-                st = os.stat(os.path.join(folder, name))
-                parts.append(f"{folder}/{name}:{st.st_size}:{st.st_mtime_ns}")
+                path = os.path.join(folder, name)
+                parts.append(f"{folder}/{name}:{file_stamp(path, os.stat(path))}")
     return "\n".join(parts)
+
+
+def file_stamp(path: str, st: os.stat_result) -> str:
+    """What stands for one of lockwise's own files (a module, a shipped rule) in a cache key:
+    its size and modification time, so that an edited checkout never reuses a stale result.
+
+    Installing a wheel writes every file anew, so the times differ after each install of the
+    same lockwise, and a CI job, which installs it each time, would never find the cache it
+    kept. A file installed from a wheel and not changed since (not newer than the install's
+    RECORD, written last) is therefore stamped with its size and that RECORD, which holds
+    the sha256 of every file of the release."""
+    record = _installed_record()
+    if record is not None and st.st_mtime_ns <= record[1]:
+        return f"{st.st_size}:{record[0]}"
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+@functools.cache
+def _installed_record() -> tuple[str, int] | None:
+    """The digest and modification time of the RECORD of lockwise's wheel install; None for
+    a source checkout or an editable install (whose RECORD lists no module of the package)."""
+    import lockwise
+
+    package = os.path.dirname(os.path.abspath(lockwise.__file__))
+    version = getattr(lockwise, "__version__", "")
+    path = os.path.join(os.path.dirname(package), f"lockwise-{version}.dist-info", "RECORD")
+    try:
+        with open(path, "rb") as handle:
+            text, mtime = handle.read(), os.fstat(handle.fileno()).st_mtime_ns
+    except OSError:
+        return None
+    if b"lockwise/__init__.py," not in text:
+        return None
+    return blake2b(text, digest_size=16).hexdigest(), mtime

@@ -92,15 +92,27 @@ def load_rule(path: Path) -> Rule:
 
 
 def _rule_files(directories: tuple[Path, ...]) -> tuple[tuple[Path, ...], str]:
-    """The rule files of the shipped catalog and `directories`, and their fingerprint: paths,
-    sizes and modification times (an edited rule or a team's `--rules-dir` changes it)."""
+    """The rule files of the shipped catalog and `directories`, and their fingerprint, which
+    an edited rule changes: the shipped files' stamps (`cache.file_stamp`), and the content of
+    a team's `--rules-dir` files (a fresh checkout, as in CI, gives them new times)."""
+    from lockwise.cache import blake2b, file_stamp
+
     files: list[Path] = []
-    for directory in (builtin_rules_dir(), *directories):
+    parts: list[str] = []
+    for n, directory in enumerate((builtin_rules_dir(), *directories)):
         if not directory.is_dir():
             raise InputError("rules directory not found", directory)
-        files.extend(sorted(directory.glob("*.toml")))
-    stats = [(p, p.stat()) for p in files]
-    return tuple(files), "\0".join(f"{p}:{st.st_size}:{st.st_mtime_ns}" for p, st in stats)
+        for path in sorted(directory.glob("*.toml")):
+            if n == 0:
+                parts.append(f"{path}:{file_stamp(str(path), path.stat())}")
+            else:
+                try:
+                    digest = blake2b(path.read_bytes(), digest_size=16).hexdigest()
+                except OSError as exc:
+                    raise InputError(f"cannot read rule file: {exc}", path) from None
+                parts.append(f"{path}:{digest}")
+            files.append(path)
+    return tuple(files), "\0".join(parts)
 
 
 def rules_fingerprint(directories: tuple[Path, ...] = ()) -> str:
