@@ -168,3 +168,123 @@ def test_applied_versions_file(tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("\n")
     assert CliRunner().invoke(app, ["graph", str(db), "--applied", str(empty)]).exit_code == 2
+
+
+def _lint_base_json(repo: Path, ref: str) -> dict:
+    result = CliRunner().invoke(app, ["lint", "db/migrations", "--base", ref, "--format",
+                                      "json", "--no-cache"])
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("kind", ["non-commuting", "out-of-order"])
+def test_lint_base_finds_the_same_conflicts_with_the_graph_beside_lint(
+        tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.cli import lint_run
+    from lockwise.parallel import can_fork
+
+    if not can_fork():
+        pytest.skip("needs fork() and two CPUs")
+    monkeypatch.chdir(make_repo(tmp_path, kind))
+    alone = _lint_base_json(Path("."), "main")
+    monkeypatch.setattr(lint_run, "PARALLEL_MIN_CHARS", 1)
+    beside = _lint_base_json(Path("."), "main")
+    assert beside == alone
+    assert [c["kind"] for c in beside["conflicts"]] == [kind]
+
+
+def test_a_branch_up_to_date_with_ref_reads_the_tree_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.graph import git
+
+    repo = make_repo(tmp_path, "out-of-order", commit_branch=True)
+    db = repo / "db" / "migrations"
+    read: list[str] = []
+    real = git._tree_migrations
+
+    def counted(top: Path, rev: str, *args: object) -> list:
+        read.append(rev)
+        return real(top, rev, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(git, "_tree_migrations", counted)
+    diverged = compare_with_base(db, discover(db), "main", None)
+    assert len(read) == 2 and len(diverged.branch.base_new) == 1
+    read.clear()
+    up_to_date = compare_with_base(db, discover(db), "HEAD", None)
+    assert read == ["HEAD"]
+    assert not up_to_date.branch.base_new and not up_to_date.branch.branch_new
+
+
+def test_refs_migrations_are_read_from_disk_when_memory_has_no_room(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.graph import git
+
+    repo = make_repo(tmp_path, "non-commuting")
+    db = repo / "db" / "migrations"
+    expected = compare_with_base(db, discover(db), "main", None)
+    # A folder that cannot hold the files (a full or missing /dev/shm) is passed over.
+    monkeypatch.setattr(git, "_in_memory_folder", lambda: str(tmp_path / "no-such-folder"))
+    fallback = compare_with_base(db, discover(db), "main", None)
+    assert [m.path for m in fallback.history] == [m.path for m in expected.history]
+    assert fallback.branch == expected.branch and fallback.changed == expected.changed
+
+
+def test_lint_base_checks_only_the_downs_of_new_and_changed_migrations(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.graph.build import _Builder
+
+    repo = tmp_path / "repo"
+    db = repo / "db" / "migrations"
+    db.mkdir(parents=True)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "config", "user.email", "test@example.com")
+    _git(repo, "config", "user.name", "test")
+    (db / "001_accounts.up.sql").write_text("CREATE TABLE accounts (id int);\n")
+    (db / "001_accounts.down.sql").write_text("SELECT 1;\n")  # does not undo up
+    (db / "002_orders.up.sql").write_text("CREATE TABLE orders (id int);\n")
+    (db / "002_orders.down.sql").write_text("DROP TABLE orders;\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "main")
+    _git(repo, "checkout", "-q", "-b", "feature")
+    (db / "003_items.up.sql").write_text("CREATE TABLE items (id int);\n")
+    (db / "003_items.down.sql").write_text("SELECT 1;\n")  # does not undo up either
+    checked: list[str] = []
+    real = _Builder._check_down
+
+    def counted(self: _Builder, key: str, *args: object) -> None:
+        checked.append(key)
+        real(self, key, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_Builder, "_check_down", counted)
+    monkeypatch.chdir(repo)
+    doc = _lint_base_json(repo, "main")
+    assert [(c["kind"], c["migrations"][0]["id"]) for c in doc["conflicts"]] == [
+        ("down-mismatch", "003_items")]
+    assert checked == ["003_items"]
+    # Without --base every down is checked, and both mismatches are reported.
+    whole = CliRunner().invoke(app, ["lint", "db/migrations", "--format", "json",
+                                     "--no-cache"])
+    assert [c["migrations"][0]["id"] for c in json.loads(whole.stdout)["conflicts"]] == [
+        "001_accounts", "003_items"]
+
+
+def test_links_in_refs_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A link inside the tree is read as the working tree reads it; one that leads out of
+    the repository is an input error naming the file, not a traceback."""
+    repo = make_repo(tmp_path, "out-of-order", commit_branch=True)
+    db = repo / "db" / "migrations"
+    (db / "004_same_as_001.sql").symlink_to("001_create_accounts.sql")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "a link inside")
+    monkeypatch.chdir(repo)
+    inside = compare_with_base(db, discover(db), "HEAD", None)
+    assert "004_same_as_001" in {m.id for m in inside.history}
+    assert not inside.branch.branch_new  # found in HEAD's tree too: nothing is new
+    (db / "005_outside.sql").symlink_to(tmp_path / "elsewhere.sql")
+    (tmp_path / "elsewhere.sql").write_text("SELECT 1;\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "a link out")
+    result = CliRunner().invoke(app, ["lint", "db/migrations", "--base", "HEAD"])
+    assert result.exit_code == 2
+    assert "db/migrations/005_outside.sql:1:1: as of HEAD" in result.stderr
+    assert "Traceback" not in result.output

@@ -116,14 +116,7 @@ def _lint_with_conflicts(migrations: list[Migration],
         if cached is not None:
             return cached[0]
     if conflicts and comparison is not None:
-        # Imported only now: a cached result needs none of the pipeline (parser, effect
-        # model, rules), and importing it is a tenth of a cold start.
-        from lockwise.graph.api import base_conflicts
-        from lockwise.lint import lint_migrations
-
-        reports = lint_migrations(migrations, options)
-        result = LintResult(reports, base_conflicts(comparison, reports,
-                                                    pg_version=options.pg_version))
+        result = _against_base(migrations, options, comparison, parallel)
     else:
         result = _computed(migrations, histories, options, conflicts, key, chain, parallel)
     if key is not None:
@@ -267,6 +260,35 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
     found = child.result() if child is not None else None
     return LintResult(reports, _graph(histories, options) if found is None else found,
                       builds_on)
+
+
+def _against_base(migrations: list[Migration], options: LintOptions,
+                  comparison: BaseComparison, parallel: bool | None) -> LintResult:
+    """`--base`: lint, and the conflicts of the merged history with what REF added, built in
+    a second process beside lint when the input is large enough (see `_in_background`)."""
+    # Imported only now: a cached result needs none of the pipeline (parser, effect model,
+    # rules), and importing it is a tenth of a cold start.
+    from lockwise.graph.api import base_conflicts
+    from lockwise.lint import lint_migrations, release_details
+    from lockwise.parallel import Background
+
+    def graph(reports: list[MigrationReport]) -> list[Conflict]:
+        return base_conflicts(comparison, reports, pg_version=options.pg_version)
+
+    child = Background(lambda: graph([])) if _in_background(migrations, options, parallel) \
+        else None
+    try:
+        # Beside the graph, lint's reports are not read by it: they keep only what is printed.
+        reports = lint_migrations(migrations, options, None,
+                                  release_details if child is not None else None)
+    except BaseException:
+        if child is not None:
+            child.cancel()
+        raise
+    found = child.result() if child is not None else None
+    if found is None:
+        found = graph(reports if child is None else [])
+    return LintResult(reports, found)
 
 
 def _replay_points(chain: list[str], whole: bool, first: int) -> dict[int, str]:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from lockwise.core.types import Migration, MigrationReport
-from lockwise.graph.build import build_graph
+from lockwise.graph.build import build_graph, unique_keys
 from lockwise.graph.git import BaseComparison, compare_with_base
 from lockwise.graph.model import Conflict, MigrationGraph
 from lockwise.options import named_in
@@ -114,9 +114,12 @@ def base_conflicts(comparison: BaseComparison, reports: Sequence[MigrationReport
     point) and only conflicts that involve a migration added or changed on the branch are
     kept: the rest is REF's business, not this change's.
     """
-    graph = build_graph(comparison.history, reports=reports, pg_version=pg_version,
-                        branch=comparison.branch)
+    history = comparison.history
+    keys = unique_keys(history)
     ours = set(comparison.branch.branch_new) | {
-        k for k, m in zip(graph.keys, graph.migrations, strict=True)
-        if m.id in comparison.changed}
+        k for k, m in zip(keys, history, strict=True) if m.id in comparison.changed}
+    # A down check finds conflicts of its own migration only: the others' are not kept.
+    downs_of = {m.id for k, m in zip(keys, history, strict=True) if k in ours}
+    graph = build_graph(history, reports=reports, pg_version=pg_version,
+                        branch=comparison.branch, downs_of=downs_of)
     return [c for c in graph.conflicts if any(loc.migration in ours for loc in c.locations)]
