@@ -16,6 +16,9 @@ Workloads (each command is run --runs times, alternating tools; medians are repo
 * pre-commit: `lockwise lint` on lemmy's newest migration, the 341 before it replayed for
   context: nothing reused, resumed after an edit of the file, and a cache hit; squawk lints
   the file alone.
+* pull request: `lockwise lint lemmy --base main` in a git repository where main gained
+  lemmy's newest migration since the branch point and the branch adds one; squawk lints the
+  branch's new file.
 * a migration appended: the corpora, and the smallest generated corpus, each with one new
   migration after a run without it (a pull request adding a migration, linted in CI).
 
@@ -191,6 +194,49 @@ def pre_commit(name: str, source: Path, work: Path, squawk: str | None,
     return compare(name, cmds, runs, prepare={RESUMED: restore})
 
 
+def pull_request(name: str, source: Path, work: Path, squawk: str | None,
+                 runs: int) -> list[Result]:
+    """What CI runs on a pull request: `lockwise lint DIR --base main` in a git repository
+    where main gained the directory's newest migration since the branch point and the branch
+    adds one of its own. lockwise reads main's migrations from git, replays the merged
+    history, lints the new migration and finds its conflicts with main's (never cached).
+    squawk lints the branch's new file."""
+    lockwise = find_tool("lockwise")
+    assert lockwise is not None
+    repo = work / "repo"
+    shutil.rmtree(repo, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    (copy,) = _copied([source], repo)
+    newest = max((p for p in copy.iterdir() if p.is_dir()), key=lambda p: p.name)
+    held = work / newest.name
+    shutil.rmtree(held, ignore_errors=True)
+    newest.rename(held)
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.email=bench@example.com", "-c", "user.name=bench",
+                        *args], cwd=repo, check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-qm", "the branch point")
+    git("checkout", "-q", "-b", "feature")
+    added = copy / "2999-01-01-000000_add_note"
+    added.mkdir()
+    (added / "up.sql").write_text("ALTER TABLE person ADD COLUMN note text;\n")
+    (added / "down.sql").write_text("ALTER TABLE person DROP COLUMN note;\n")
+    git("add", "-A")
+    git("commit", "-qm", "the branch's migration")
+    git("checkout", "-q", "main")
+    held.rename(newest)
+    git("add", "-A")
+    git("commit", "-qm", "main moves on")
+    git("checkout", "-q", "feature")
+    cmds = {NO_CACHE: [lockwise, "lint", "--no-cache", str(copy), "--base", "main"]}
+    if squawk:
+        cmds["squawk"] = [squawk, str(added / "up.sql")]
+    return compare(name, cmds, runs, cwd=repo)
+
+
 _FLOOR = r"""
 import json, sys, time
 from pathlib import Path
@@ -303,6 +349,9 @@ def main() -> None:
         floors["lemmy+documenso"] = parse_floor(files, args.runs)
         results += pre_commit("lemmy, pre-commit on the newest migration", lemmy,
                               args.work / "pre-commit", squawk, args.runs)
+        if shutil.which("git"):
+            results += pull_request("lemmy, a pull request (--base main)", lemmy,
+                                    args.work / "pull-request", squawk, args.runs)
         results += appended(
             "lemmy+documenso, a migration appended", [lemmy, documenso],
             ("29991231000000_add_note/migration.sql",
