@@ -1,6 +1,7 @@
 """Generate a deterministic corpus of realistic PostgreSQL migration files for benchmarking.
 
     python bench/gen_corpus.py OUT_DIR [--files 10000] [--seed 7]
+    python bench/gen_corpus.py OUT_DIR --dump-tables 1000   # one pg_dump-style schema file
 
 Writes OUT_DIR/00001_<name>.sql ... (a plain layout both lockwise and squawk read). The mix
 follows the shared corpora (prisma/diesel style): comments before statements, CREATE TABLE with
@@ -148,12 +149,52 @@ def generate(out: Path, files: int, seed: int = 7) -> list[Path]:
     return paths
 
 
+def generate_schema_dump(out: Path, tables: int, seed: int = 7) -> Path:
+    """One migration shaped like `pg_dump --schema-only` output, as projects keep for their
+    baseline: per table a CREATE TABLE, its owner, its id sequence and default, then every
+    primary key, index and foreign key (to an earlier table) at the end, as pg_dump orders
+    them. About 750 bytes and 7 statements per table."""
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    parts = ["SET statement_timeout = 0;", "SET lock_timeout = 0;",
+             "SELECT pg_catalog.set_config('search_path', '', false);"]
+    for i in range(tables):
+        t = f"public.t{i}"
+        parts += [f"--\n-- Name: t{i}; Type: TABLE; Schema: public; Owner: app\n--\n\n"
+                  f"CREATE TABLE {t} (\n    id bigint NOT NULL,\n"
+                  f"    name character varying(255),\n    parent_id bigint,\n"
+                  f"    created_at timestamp with time zone DEFAULT now() NOT NULL\n);",
+                  f"ALTER TABLE {t} OWNER TO app;",
+                  f"CREATE SEQUENCE {t}_id_seq START WITH 1 INCREMENT BY 1 NO MINVALUE "
+                  f"NO MAXVALUE CACHE 1;",
+                  f"ALTER SEQUENCE {t}_id_seq OWNED BY {t}.id;",
+                  f"ALTER TABLE ONLY {t} ALTER COLUMN id SET DEFAULT "
+                  f"nextval('{t}_id_seq'::regclass);"]
+    for i in range(tables):
+        parts += [f"ALTER TABLE ONLY public.t{i} ADD CONSTRAINT t{i}_pkey PRIMARY KEY (id);",
+                  f"CREATE INDEX t{i}_name_idx ON public.t{i} USING btree (name);"]
+    for i in range(1, tables):
+        parts.append(f"ALTER TABLE ONLY public.t{i} ADD CONSTRAINT t{i}_parent_fk FOREIGN KEY "
+                     f"(parent_id) REFERENCES public.t{rng.randrange(i)}(id);")
+    path = out / "00001_schema.sql"
+    body = "\n\n".join(parts) + "\n"
+    if not path.exists() or path.read_text() != body:
+        path.write_text(body)
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--dump-tables", type=int, default=0, metavar="N",
+                        help="write one pg_dump-style schema of N tables instead")
     args = parser.parse_args()
+    if args.dump_tables:
+        path = generate_schema_dump(args.out, args.dump_tables, args.seed)
+        print(f"{path} ({path.stat().st_size:,} bytes)")
+        return
     paths = generate(args.out, args.files, args.seed)
     print(f"{len(paths)} files in {args.out}")
 

@@ -1,7 +1,8 @@
 """lockwise vs squawk: wall time, CPU time and peak memory, side by side in one run.
 
     python bench/lint_bench.py [--runs 5] [--corpora ../shared/corpora] [--work /tmp/lw-bench]
-                               [--files 10000] [--quick] [--json results.json]
+                               [--files 10000] [--dump-tables 1000] [--quick]
+                               [--json results.json]
 
 Workloads (each command is run --runs times, alternating tools; medians are reported):
 
@@ -10,6 +11,8 @@ Workloads (each command is run --runs times, alternating tools; medians are repo
   down.sql files but lints the 505 up migrations; squawk lints all 847 files.
 * generated: the deterministic corpus of bench/gen_corpus.py (10,000 files by default) and
   its first quarter and half, to see whether time grows linearly with files.
+* one large file: a pg_dump-style schema (bench/gen_corpus.py --dump-tables) of --dump-tables
+  tables and of half as many, as projects keep for their baseline migration.
 * parse floor: pglast's parse_sql_json alone (and with json.loads) over the same files, timed
   inside one process, i.e. what parsing costs before lockwise does anything.
 * cold start: one small file, `lockwise lint one.sql`, against `python -c "import pglast"`.
@@ -52,7 +55,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from gen_corpus import generate  # noqa: E402
+from gen_corpus import generate, generate_schema_dump  # noqa: E402
 
 IMPORT_PGLAST = "python -c 'import pglast'"
 BARE_PYTHON = "python -c pass"
@@ -305,6 +308,8 @@ def main() -> None:
     ap.add_argument("--corpora", type=Path, default=REPO.parent / "shared" / "corpora")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "lw-bench")
     ap.add_argument("--files", type=int, default=10_000)
+    ap.add_argument("--dump-tables", type=int, default=1000,
+                    help="tables of the pg_dump-style schema file (and half as many; 0: skip)")
     ap.add_argument("--quick", action="store_true", help="skip the generated corpora")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
@@ -375,6 +380,13 @@ def main() -> None:
                     f"generated {n} files, a file appended", [directory],
                     ("99999_appended_note.sql", 'CREATE TABLE "appended_note" ("id" INTEGER);\n'),
                     args.work / "appended-generated", squawk, runs)
+
+    # One large file: a pg_dump-style baseline, at two sizes to see how time grows.
+    for tables in sorted({args.dump_tables // 2, args.dump_tables} - {0}):
+        dump = generate_schema_dump(args.work / f"schema-{tables}", tables)
+        results += compare(f"one pg_dump-style schema, {tables} tables "
+                           f"({dump.stat().st_size // 1000} kB)",
+                           tools([str(dump.parent)], [str(dump)]), max(1, args.runs // 2))
 
     print(table(results))
     print()
