@@ -288,3 +288,31 @@ def test_links_in_refs_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert result.exit_code == 2
     assert "db/migrations/005_outside.sql:1:1: as of HEAD" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_shallow_clone_says_to_fetch_the_history(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repo(tmp_path, "out-of-order", commit_branch=True)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "-b", "feature", repo.as_uri(),
+                    str(clone)], check=True, capture_output=True)
+    _git(clone, "fetch", "-q", "--depth", "1", "origin", "main:refs/remotes/origin/main")
+    monkeypatch.chdir(clone)
+    result = CliRunner().invoke(app, ["lint", "db/migrations", "--base", "origin/main"])
+    assert result.exit_code == 2
+    assert "no common ancestor of origin/main and HEAD" in result.stderr
+    assert "fetch-depth: 0" in result.stderr
+    _git(clone, "fetch", "-q", "--unshallow")
+    fetched = CliRunner().invoke(app, ["lint", "db/migrations", "--base", "origin/main"])
+    assert fetched.exit_code == 0 and "out-of-order" in fetched.stdout
+
+
+def test_unrelated_histories_are_an_input_error(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repo(tmp_path, "out-of-order", commit_branch=True)
+    _git(repo, "checkout", "-q", "--orphan", "elsewhere")
+    _git(repo, "commit", "-qm", "a history of its own")
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(app, ["lint", "db/migrations", "--base", "main"])
+    assert result.exit_code == 2
+    assert "their histories do not meet" in result.stderr

@@ -33,6 +33,20 @@ def _git(args: list[str], cwd: Path) -> str:
     return done.stdout
 
 
+def _merge_base(top: Path, ref: str) -> str:
+    """Where the branch left REF; an input error saying why there is none (most often a
+    shallow clone, as CI checkouts are by default)."""
+    try:
+        return _git(["merge-base", ref, "HEAD"], top).strip()
+    except InputError:
+        shallow = _git(["rev-parse", "--is-shallow-repository"], top).strip() == "true"
+        why = ("this clone is shallow and lacks the history between them: fetch it (git "
+               "fetch --unshallow, or actions/checkout with fetch-depth: 0)") if shallow else \
+            "their histories do not meet"
+        raise InputError(f"--base {ref}: no common ancestor of {ref} and HEAD; {why}",
+                         top) from None
+
+
 def _tree_migrations(top: Path, rev: str, label: str, rel: Path,
                      layout: str | None) -> list[Migration]:
     """The migrations in directory `rel` at revision `rev`; paths shown as `label:rel/...`."""
@@ -151,7 +165,7 @@ def compare_with_base(directory: Path, working: list[Migration], ref: str,
     top = Path(_git(["rev-parse", "--show-toplevel"], directory).strip())
     rel = directory.resolve().relative_to(top.resolve())
     ref_commit = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top).strip()
-    merge_base = _git(["merge-base", ref, "HEAD"], top).strip()
+    merge_base = _merge_base(top, ref)
     base = _tree_migrations(top, ref, ref, rel, layout)
     # A branch up to date with REF branches from REF itself, whose tree is read already.
     at_branch_point = base if merge_base == ref_commit else \
