@@ -286,7 +286,8 @@ def test_links_in_refs_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     _git(repo, "commit", "-qm", "a link out")
     result = CliRunner().invoke(app, ["lint", "db/migrations", "--base", "HEAD"])
     assert result.exit_code == 2
-    assert "db/migrations/005_outside.sql:1:1: as of HEAD" in result.stderr
+    assert "HEAD:db/migrations/005_outside.sql:1:1: " in result.stderr
+    assert "is a link to an absolute path" in result.stderr
     assert "Traceback" not in result.output
 
 
@@ -316,3 +317,19 @@ def test_unrelated_histories_are_an_input_error(tmp_path: Path,
     result = CliRunner().invoke(app, ["lint", "db/migrations", "--base", "main"])
     assert result.exit_code == 2
     assert "their histories do not meet" in result.stderr
+
+
+def test_a_file_refs_tree_cannot_decode_is_named_as_in_ref(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    repo = make_repo(tmp_path, "out-of-order", commit_branch=True)
+    db = repo / "db" / "migrations"
+    (db / "004_latin1.sql").write_bytes(b"CREATE TABLE b (id int);\n-- caf\xe9\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "not UTF-8")
+    (db / "004_latin1.sql").write_text("CREATE TABLE b (id int);\n")  # fixed on the branch
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(app, ["lint", "db/migrations", "--base", "HEAD"])
+    assert result.exit_code == 2
+    assert "lockwise: error: HEAD:db/migrations/004_latin1.sql:2:7: not valid UTF-8" in \
+        result.stderr

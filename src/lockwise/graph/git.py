@@ -65,25 +65,32 @@ def _tree_migrations(top: Path, rev: str, label: str, rel: Path,
     for folder in (_in_memory_folder(), None):
         try:
             with tempfile.TemporaryDirectory(prefix="lockwise-base-", dir=folder) as tmp:
+
+                def shown(p: Path | None) -> Path | None:
+                    """A path of the unpacked tree as the user knows it: `REF:dir/file`."""
+                    return None if p is None else Path(f"{label}:{p.relative_to(tmp).as_posix()}")
+
                 with tarfile.open(fileobj=io.BytesIO(done.stdout)) as tar:
                     try:
                         tar.extractall(tmp, filter=_plain_or_data)
                     except tarfile.FilterError as exc:  # a link out of the tree
-                        raise InputError(f"as of {rev}, {exc}; --base reads no link that "
-                                         f"leads out of the repository",
-                                         top / exc.tarinfo.name) from None
+                        raise InputError(f"{exc}; --base reads no link that leads out of the "
+                                         f"repository", shown(Path(tmp, exc.tarinfo.name))
+                                         ) from None
                 root = Path(tmp) / rel
                 if not root.is_dir():
                     return []
-                found = discover(root, layout)
+                try:
+                    found = discover(root, layout)
+                except InputError as exc:  # named as in REF, not in the temporary folder
+                    if exc.path is not None and exc.path.is_relative_to(tmp):
+                        exc.path = shown(exc.path)
+                    raise
                 break
         except OSError:
             if folder is None:
                 raise
             # A small or full /dev/shm (a container's is 64 MB): the disk, as usual.
-
-    def shown(p: Path | None) -> Path | None:
-        return None if p is None else Path(f"{label}:{(rel / p.relative_to(root)).as_posix()}")
 
     return [replace(m, path=shown(m.path), down_path=shown(m.down_path)) for m in found]
 
