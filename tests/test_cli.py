@@ -82,6 +82,51 @@ def test_single_file_is_linted_with_its_directory_as_context() -> None:
     assert "int4 -> int8" in stmt["findings"][0]["message"]
 
 
+def test_files_of_one_directory_are_linted_with_it_read_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A commit's files (pre-commit passes them all at once) share their directory: it is
+    discovered once, and each file is reported."""
+    from lockwise.cli import inputs
+
+    read: list[Path] = []
+    real = inputs.discover
+
+    def counted(path: Path, layout: str | None = None) -> list:
+        read.append(path)
+        return real(path, layout)
+
+    monkeypatch.setattr(inputs, "discover", counted)
+    files = [f"{EXAMPLES}/{name}.sql" for name in (
+        "0006_orders_total_bigint.up", "0002_create_orders.up", "0007_orders_status_index.down")]
+    doc = json.loads(run("lint", *files, "--format", "json", "--no-cache").stdout)
+    assert [m["id"] for m in doc["migrations"]] == [
+        "0002_create_orders", "0006_orders_total_bigint", "0007_orders_status_index"]
+    assert read == [Path(EXAMPLES)]
+
+
+@pytest.mark.parametrize("layout", ["plain", "diesel"])
+def test_a_down_file_named_alone_stands_for_its_migration(tmp_path: Path, layout: str) -> None:
+    """pre-commit passes an edited down file too: lockwise reports its migration, with the
+    directory as context, and checks that the down still undoes the up."""
+    ups = {"1_accounts": "CREATE TABLE accounts (id bigint PRIMARY KEY);\n",
+           "2_accounts_email": "ALTER TABLE accounts ADD COLUMN email text;\n"}
+    downs = {"1_accounts": "DROP TABLE accounts;\n", "2_accounts_email": "SELECT 1;\n"}
+    for name in ups:
+        if layout == "diesel":
+            (tmp_path / name).mkdir()
+            (tmp_path / name / "up.sql").write_text(ups[name])
+            (tmp_path / name / "down.sql").write_text(downs[name])
+        else:
+            (tmp_path / f"{name}.up.sql").write_text(ups[name])
+            (tmp_path / f"{name}.down.sql").write_text(downs[name])
+    down = tmp_path / ("2_accounts_email/down.sql" if layout == "diesel"
+                       else "2_accounts_email.down.sql")
+    doc = json.loads(run("lint", str(down), "--format", "json", "--no-cache").stdout)
+    assert [m["id"] for m in doc["migrations"]] == ["2_accounts_email"]
+    assert [(c["kind"], c["object"]) for c in doc["conflicts"]] == [
+        ("down-mismatch", "column:public.accounts.email")]
+
+
 def test_missing_path_is_exit_2_with_the_path() -> None:
     result = run("lint", "no/such/dir")
     assert result.exit_code == 2

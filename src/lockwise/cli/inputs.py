@@ -48,12 +48,10 @@ def collect(paths: list[Path], layout: str | None) -> Collected:
         if history:
             out.histories.append(history)
 
+    read: dict[Path, list[Migration] | None] = {}  # each directory discovered once
     for path in paths:
         if path.is_file():
-            parent_migrations = _directory_context(path, layout)
-            target = file_key(path)
-            match = [m for m in parent_migrations if file_key(m.path) == target or
-                     (m.down_path is not None and file_key(m.down_path) == target)]
+            parent_migrations, match = _directory_context(path, layout, read)
             if match:
                 out.only = set() if out.only is None else out.only
                 out.only.update(m.id for m in match)
@@ -71,17 +69,26 @@ def _all_of(found: list[Migration], only: set[str] | None) -> set[str] | None:
     return only | {m.id for m in found}
 
 
-def _directory_context(path: Path, layout: str | None) -> list[Migration]:
+def _directory_context(path: Path, layout: str | None,
+                       read: dict[Path, list[Migration] | None],
+                       ) -> tuple[list[Migration], list[Migration]]:
     """The migrations of the directory a file belongs to (its parent, or grandparent for
-    one-directory-per-migration layouts); empty when that cannot be read."""
+    one-directory-per-migration layouts), and those of them the file is (its up or its down
+    migration); both empty when that cannot be read. `read` keeps the directories discovered
+    so far (None: unreadable): the files of one commit mostly share one."""
+    target = file_key(path)
     # sqitch keeps its plan beside deploy/: a deploy script's context is the folder above.
     for candidate in (path.parent.parent, path.parent) if path.name in (
             "up.sql", "down.sql", "migration.sql") or path.parent.name == "deploy" \
             else (path.parent,):
-        try:
-            found = discover(candidate, layout)
-        except InputError:
-            continue
-        if any(file_key(m.path) == file_key(path) for m in found):
-            return found
-    return []
+        if candidate not in read:
+            try:
+                read[candidate] = discover(candidate, layout)
+            except InputError:
+                read[candidate] = None
+        found = read[candidate] or []
+        match = [m for m in found if file_key(m.path) == target or
+                 (m.down_path is not None and file_key(m.down_path) == target)]
+        if match:
+            return found, match
+    return [], []
