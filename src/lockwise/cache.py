@@ -176,11 +176,11 @@ def code_fingerprint() -> str:
         for name in sorted(files):
             if name.endswith((".py", ".json")):
                 path = os.path.join(folder, name)
-                parts.append(f"{folder}/{name}:{file_stamp(path, os.stat(path))}")
+                parts.append(f"{folder}/{name}:{file_stamp(os.stat(path))}")
     return "\n".join(parts)
 
 
-def file_stamp(path: str, st: os.stat_result) -> str:
+def file_stamp(st: os.stat_result) -> str:
     """What stands for one of lockwise's own files (a module, a shipped rule) in a cache key:
     its size and modification time, so that an edited checkout never reuses a stale result.
 

@@ -7,6 +7,7 @@ and the user's working tree and index are never touched.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -50,11 +51,6 @@ def _merge_base(top: Path, ref: str) -> str:
 def _tree_migrations(top: Path, rev: str, label: str, rel: Path,
                      layout: str | None) -> list[Migration]:
     """The migrations in directory `rel` at revision `rev`; paths shown as `label:rel/...`."""
-    # Imported here: every `lockwise lint` imports this module, only --base reads a tree.
-    import io
-    import tarfile
-    import tempfile
-
     done = subprocess.run(["git", "archive", "--format=tar", rev, "--", rel.as_posix() or "."],
                           cwd=top, capture_output=True, check=False)
     if done.returncode != 0:
@@ -62,37 +58,46 @@ def _tree_migrations(top: Path, rev: str, label: str, rel: Path,
             return []  # the directory did not exist yet at that revision
         message = done.stderr.decode(errors="replace").strip()
         raise InputError(f"git archive {rev}: {message}", top)
-    for folder in (_in_memory_folder(), None):
+    folder = _in_memory_folder()
+    if folder is not None:
         try:
-            with tempfile.TemporaryDirectory(prefix="lockwise-base-", dir=folder) as tmp:
-
-                def shown(p: Path | None) -> Path | None:
-                    """A path of the unpacked tree as the user knows it: `REF:dir/file`."""
-                    return None if p is None else Path(f"{label}:{p.relative_to(tmp).as_posix()}")
-
-                with tarfile.open(fileobj=io.BytesIO(done.stdout)) as tar:
-                    try:
-                        tar.extractall(tmp, filter=_plain_or_data)
-                    except tarfile.FilterError as exc:  # a link out of the tree
-                        raise InputError(f"{exc}; --base reads no link that leads out of the "
-                                         f"repository", shown(Path(tmp, exc.tarinfo.name))
-                                         ) from None
-                root = Path(tmp) / rel
-                if not root.is_dir():
-                    return []
-                try:
-                    found = discover(root, layout)
-                except InputError as exc:  # named as in REF, not in the temporary folder
-                    if exc.path is not None and exc.path.is_relative_to(tmp):
-                        exc.path = shown(exc.path)
-                    raise
-                break
+            return _unpacked(done.stdout, folder, rev, label, rel, layout)
         except OSError:
-            if folder is None:
-                raise
-            # A small or full /dev/shm (a container's is 64 MB): the disk, as usual.
+            pass  # a small or full /dev/shm (a container's is 64 MB): the disk, as usual
+    return _unpacked(done.stdout, None, rev, label, rel, layout)
 
-    return [replace(m, path=shown(m.path), down_path=shown(m.down_path)) for m in found]
+
+def _unpacked(archive: bytes, folder: str | None, rev: str, label: str, rel: Path,
+              layout: str | None) -> list[Migration]:
+    """The migrations of `archive` (git's tar of `rel` at `rev`), unpacked into a temporary
+    folder in `folder` (None: the system's default), with their paths as `label:rel/...`."""
+    # Imported here: every `lockwise lint` imports this module, only --base reads a tree.
+    import io
+    import tarfile
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="lockwise-base-", dir=folder) as tmp:
+
+        def shown(p: Path | None) -> Path | None:
+            """A path of the unpacked tree as the user knows it: `REF:dir/file`."""
+            return None if p is None else Path(f"{label}:{p.relative_to(tmp).as_posix()}")
+
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            try:
+                tar.extractall(tmp, filter=_plain_or_data)
+            except tarfile.FilterError as exc:  # a link out of the tree
+                raise InputError(f"{exc}; --base reads no link that leads out of the "
+                                 f"repository", shown(Path(tmp, exc.tarinfo.name))) from None
+        root = Path(tmp) / rel
+        if not root.is_dir():
+            return []
+        try:
+            found = discover(root, layout)
+        except InputError as exc:  # named as in REF, not in the temporary folder
+            if exc.path is not None and exc.path.is_relative_to(tmp):
+                exc.path = shown(exc.path)
+            raise
+        return [replace(m, path=shown(m.path), down_path=shown(m.down_path)) for m in found]
 
 
 def _plain_or_data(member: TarInfo, dest: str) -> TarInfo | None:
@@ -117,8 +122,6 @@ def _in_memory_folder() -> str | None:
     """Where to unpack REF's migrations: in memory when the system offers a folder there.
     Writing a few hundred small files to a disk file system costs about a millisecond each
     (1.1 s for lemmy's 684 files on the machine of docs/performance.md, 0.04 s in memory)."""
-    import os
-
     folder = IN_MEMORY_FOLDER
     return folder if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK) else None
 

@@ -99,12 +99,13 @@ def _rule_files(directories: tuple[Path, ...]) -> tuple[tuple[Path, ...], str]:
 
     files: list[Path] = []
     parts: list[str] = []
-    for n, directory in enumerate((builtin_rules_dir(), *directories)):
+    shipped = builtin_rules_dir()
+    for directory in (shipped, *directories):
         if not directory.is_dir():
             raise InputError("rules directory not found", directory)
         for path in sorted(directory.glob("*.toml")):
-            if n == 0:
-                parts.append(f"{path}:{file_stamp(str(path), path.stat())}")
+            if directory is shipped:
+                parts.append(f"{path}:{file_stamp(path.stat())}")
             else:
                 try:
                     digest = blake2b(path.read_bytes(), digest_size=16).hexdigest()
