@@ -32,13 +32,19 @@ def _copy(src: Path, dst: Path) -> None:
         shutil.copy(f, dst / f.name)
 
 
-def make_repo(tmp_path: Path, kind: str, commit_branch: bool = False) -> Path:
+def empty_repo(tmp_path: Path) -> Path:
+    """A git repository on branch main with an empty db/migrations folder."""
     repo = tmp_path / "repo"
-    db = repo / "db" / "migrations"
-    db.mkdir(parents=True)
+    (repo / "db" / "migrations").mkdir(parents=True)
     _git(repo, "init", "-q", "-b", "main")
     _git(repo, "config", "user.email", "test@example.com")
     _git(repo, "config", "user.name", "test")
+    return repo
+
+
+def make_repo(tmp_path: Path, kind: str, commit_branch: bool = False) -> Path:
+    repo = empty_repo(tmp_path)
+    db = repo / "db" / "migrations"
     _copy(CONFLICTS / kind / "base", db)
     _git(repo, "add", "-A")
     _git(repo, "commit", "-qm", "branch point")
@@ -233,12 +239,8 @@ def test_lint_base_checks_only_the_downs_of_new_and_changed_migrations(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from lockwise.graph.build import _Builder
 
-    repo = tmp_path / "repo"
+    repo = empty_repo(tmp_path)
     db = repo / "db" / "migrations"
-    db.mkdir(parents=True)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "config", "user.email", "test@example.com")
-    _git(repo, "config", "user.name", "test")
     (db / "001_accounts.up.sql").write_text("CREATE TABLE accounts (id int);\n")
     (db / "001_accounts.down.sql").write_text("SELECT 1;\n")  # does not undo up
     (db / "002_orders.up.sql").write_text("CREATE TABLE orders (id int);\n")
