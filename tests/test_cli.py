@@ -127,6 +127,24 @@ def test_a_down_file_named_alone_stands_for_its_migration(tmp_path: Path, layout
         ("down-mismatch", "column:public.accounts.email")]
 
 
+@pytest.mark.parametrize("args", [["--select", "add-colum-volatile-default"],
+                                  ["--ignore", "missing-lock-timout"],
+                                  ["--ignore", "opt-in"]])  # ignore takes rule ids only
+def test_an_unknown_rule_on_the_command_line_is_a_usage_error(args: list[str]) -> None:
+    """A typo in --select would lint with no rule at all and pass; in --ignore, ignore
+    nothing. Both are refused, as the same typo in the config file is."""
+    result = run("lint", EXAMPLES, *args)
+    assert result.exit_code == 2
+    assert f"unknown rule {args[1]!r}" in result.stderr
+    assert args[0] in result.stderr
+
+
+def test_known_rules_and_tags_on_the_command_line_are_accepted() -> None:
+    assert run("lint", EXAMPLES, "--select", "opt-in", "--select",
+               "add-column-volatile-default", "--ignore", "missing-lock-timeout"
+               ).exit_code == 1
+
+
 def test_missing_path_is_exit_2_with_the_path() -> None:
     result = run("lint", "no/such/dir")
     assert result.exit_code == 2

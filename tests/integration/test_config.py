@@ -198,6 +198,11 @@ def test_explicit_config_file(project: Path) -> None:
     assert json.loads(result.stdout)["fail_on"] == "destructive"
     missing = lint("--config", "nope.toml")
     assert missing.exit_code == 2 and "nope.toml" in missing.stderr
+    assert "no such file" in missing.stderr
+    (project / "a-folder.toml").mkdir()
+    folder = lint("--config", "a-folder.toml")
+    assert folder.exit_code == 2 and "a-folder.toml:1:1: config: not a regular file" in \
+        folder.stderr
     (project / "pyproject.toml").write_text('[project]\nname = "x"\n')
     no_table = lint("--config", "pyproject.toml")
     assert no_table.exit_code == 2 and "no [tool.lockwise] table" in no_table.stderr

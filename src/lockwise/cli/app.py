@@ -153,7 +153,7 @@ def lint(
         collector_paused,
         lint_with_conflicts,
     )
-    from lockwise.config import any_failing, apply_overrides, load_config, pick
+    from lockwise.config import any_failing, apply_overrides, load_config, pick, unknown_rule
     from lockwise.options import LintOptions, has_input_errors
 
     try:  # the config supplies what the command line leaves at its default
@@ -220,7 +220,15 @@ def lint(
             from lockwise.rules.loader import load_rules
 
             loaded = load_rules(tuple(rules_dir or ()))
-            cfg.check_rule_names([r.id for r in loaded], [t for r in loaded for t in r.tags])
+            ids, tags = {r.id for r in loaded}, {t for r in loaded for t in r.tags}
+            cfg.check_rule_names(ids, tags)
+            # What the config did not set came from the command line.
+            for option, names, known_tags in (("--select", select, tags),
+                                              ("--ignore", ignore, set())):
+                name = unknown_rule(names or (), ids, known_tags)
+                if name is not None:
+                    raise typer.BadParameter(f"unknown rule {name!r}; `lockwise rules` lists "
+                                             f"them", param_hint=f"'{option}'")
         if max_lock_seconds is not None and options.stats is None:
             typer.echo("lockwise: warning: --max-lock-seconds needs table sizes: pass --stats "
                        "FILE (written by `lockwise stats`)", err=True)

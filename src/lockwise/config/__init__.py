@@ -119,11 +119,16 @@ class Config:
             lists += [(f"overrides[{i}].select", o.select, True),
                       (f"overrides[{i}].ignore", o.ignore, False)]
         for key, names, tags_ok in lists:
-            for name in names:
-                if name not in ids and not (tags_ok and name in known_tags):
-                    raise _error(self.path, key.split(".")[-1],
-                                 f"unknown rule {name!r} in `{key}`; `lockwise rules` lists "
-                                 "them")
+            name = unknown_rule(names, ids, known_tags if tags_ok else set())
+            if name is not None:
+                raise _error(self.path, key.split(".")[-1],
+                             f"unknown rule {name!r} in `{key}`; `lockwise rules` lists them")
+
+
+def unknown_rule(names: Iterable[str], ids: set[str], tags: set[str]) -> str | None:
+    """The first of `names` that is neither a rule id nor one of `tags`: a typo in a select
+    or ignore list, which would silently lint with no rule, or ignore nothing."""
+    return next((n for n in names if n not in ids and n not in tags), None)
 
 
 def _line_of(path: Path | None, key: str) -> int:
@@ -320,7 +325,8 @@ def _toml_position(message: str) -> tuple[int, int]:
 def load_file(path: Path) -> Config:
     """Read one config file: `lockwise.toml` (keys at the top) or a pyproject.toml."""
     if not path.is_file():
-        raise InputError("config: no such file", path)
+        raise InputError("config: not a regular file" if path.exists() else
+                         "config: no such file", path)
     raw = _read_toml(path)
     if path.name == PYPROJECT or "tool" in raw and isinstance(raw.get("tool"), dict) and \
             "lockwise" in raw["tool"]:
