@@ -101,7 +101,7 @@ def test_a_new_down_migration_is_seen(cache_dir: Path, tmp_path: Path) -> None:
 def test_options_are_part_of_the_key(cache_dir: Path, migrations_dir: Path) -> None:
     _lint(str(migrations_dir))
     _lint("--pg-version", "11", str(migrations_dir))
-    _lint("--ignore", "add-foreign-key", str(migrations_dir))
+    _lint("--ignore", "add-foreign-key-validated", str(migrations_dir))
     assert len(_lint_results(cache_dir)) == 3
 
 
