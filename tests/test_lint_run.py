@@ -10,6 +10,7 @@ afterwards from lint's reports finds.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -792,3 +793,54 @@ def test_a_teams_rules_are_keyed_by_their_content(cache_dir: Path, migrations_di
     load_rules.cache_clear()  # what a new process would read
     assert "Ours: " not in first[1] and "Ours: " in _lint(*args)[1]
     assert len(_lint_results(cache_dir)) == 2
+
+
+def _two_databases(root: Path) -> tuple[Path, Path]:
+    """Two directories, as two services keep them: `users` creates a table, and `billing`
+    changes a column of a table with the same name, created elsewhere (not in these files)."""
+    users, billing = root / "users", root / "billing"
+    users.mkdir()
+    billing.mkdir()
+    (users / "001_accounts.sql").write_text("CREATE TABLE accounts (id bigint, n int);\n")
+    (billing / "001_accounts_n.sql").write_text(
+        "ALTER TABLE accounts ALTER COLUMN n TYPE bigint;\n")
+    return users, billing
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["streamed", "graph-beside-lint"])
+def test_each_directory_is_replayed_on_a_catalog_of_its_own(
+        tmp_path: Path, cache_dir: Path, parallel: bool, monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    """One directory's tables are not another's: `lint users billing` judges billing as
+    `lint billing` does (the old type of accounts.n is unknown there), as the conflict graph
+    already kept them apart."""
+    _graph_beside_lint(parallel, monkeypatch)
+    users, billing = _two_databases(tmp_path)
+    alone = _lint("--format", "json", "--no-cache", str(billing))[1]
+    both = _lint("--format", "json", "--no-cache", str(users), str(billing))[1]
+    findings = json.loads(both)["migrations"][1]["statements"][0]["findings"]
+    assert "old type unknown" in findings[0]["message"]
+    assert json.loads(both)["migrations"][1] == json.loads(alone)["migrations"][0]
+    # A file named from each directory, and a later run that appends to the last one.
+    files = _lint("--format", "json", "--no-cache", str(users / "001_accounts.sql"),
+                  str(billing / "001_accounts_n.sql"))[1]
+    assert json.loads(files)["migrations"][1] == json.loads(alone)["migrations"][0]
+    _lint(str(users), str(billing))  # stores its replay
+    (billing / "002_more.sql").write_text("ALTER TABLE accounts ALTER COLUMN n TYPE text;\n")
+    assert _lint("--format", "json", str(users), str(billing)) == \
+        _lint("--format", "json", "--no-cache", str(users), str(billing))
+
+
+def test_history_starts_mark_every_directory_after_the_first() -> None:
+    from lockwise.catalog.model import Catalog
+    from lockwise.lint import history_starts
+
+    a, b = (collect([REPO / "fixtures" / "migrations"], None).migrations,
+            collect([CONFLICTS / "clean"], None).migrations)
+    starts = history_starts([a, b])
+    assert starts == {id(b[0])}
+    catalog = Catalog()
+    lint_migrations([*a, *b], LintOptions(), catalog, new_databases=starts)
+    alone = Catalog()
+    lint_migrations(b, LintOptions(), alone)
+    assert sorted(catalog.tables) == sorted(alone.tables)

@@ -6,7 +6,7 @@ migrations) -> rules (policy) -> MigrationReport, which the report/ package prin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -323,17 +323,22 @@ def end_span(migration: Migration, statements: list[Statement]) -> Span:
 def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None = None,
                     catalog: Catalog | None = None,
                     on_report: Callable[[MigrationReport], None] | None = None,
+                    new_databases: Collection[int] = frozenset(),
                     ) -> list[MigrationReport]:
     """Judge migrations in order, replaying each into the catalog for the ones after it.
 
     With `options.only`, the other migrations are replayed for context but not reported.
     `on_report` sees every migration's report (reported or not) as soon as it is made.
+    The catalog is emptied before each migration whose id() is in `new_databases`: the first
+    of another directory's history (see `history_starts`).
     """
     options = options or LintOptions()
     index = rule_index(options)
     catalog = catalog if catalog is not None else Catalog()
     reports = []
     for migration in migrations:
+        if id(migration) in new_databases:
+            catalog.reset()
         # The migrations only replayed for context are not judged: their reports are not shown.
         wanted = options.wants(migration)
         report = analyze_migration(migration, catalog, index if wanted else None, options)
@@ -342,6 +347,14 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
         if wanted:
             reports.append(report)
     return reports
+
+
+def history_starts(histories: Sequence[Sequence[Migration]]) -> frozenset[int]:
+    """The id() of each history's first migration after the first history's, for
+    `lint_migrations(new_databases=...)`. Each directory named on the command line is a
+    history of its own, applied to a database of its own (as `lockwise apply DIR` does, and
+    as the conflict graph sees them): one directory's tables are not another's."""
+    return frozenset(id(h[0]) for h in histories[1:] if h)
 
 
 def release_details(report: MigrationReport) -> None:

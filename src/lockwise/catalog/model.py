@@ -192,6 +192,10 @@ class Catalog:
         if type(self.indexes) is dict:
             self.indexes = IndexMap(self.indexes)
 
+    def reset(self) -> None:
+        """Empty again, as a new catalog is: what is replayed next is another database's."""
+        Catalog.__init__(self)
+
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)
 

@@ -28,13 +28,14 @@ def fix(
     from lockwise.cli.inputs import collect
     from lockwise.fix.plan import plan_fix
     from lockwise.fix.write import VersionAllocator, render_plan
-    from lockwise.lint import LintOptions, lint_migrations
+    from lockwise.lint import LintOptions, history_starts, lint_migrations
 
     try:
         collected = collect(list(paths or [Path(".")]), layout)
         migrations, only = collected.migrations, collected.only
         reports = lint_migrations(migrations, LintOptions(
-            pg_version=pg_version, only=frozenset(only) if only is not None else None))
+            pg_version=pg_version, only=frozenset(only) if only is not None else None),
+            new_databases=history_starts(collected.histories))
         outputs = []
         versions = VersionAllocator(migrations)
         for report in reports:

@@ -116,7 +116,7 @@ def _lint_with_conflicts(migrations: list[Migration],
         if cached is not None:
             return cached[0]
     if conflicts and comparison is not None:
-        result = _against_base(migrations, options, comparison, parallel)
+        result = _against_base(migrations, histories, options, comparison, parallel)
     else:
         result = _computed(migrations, histories, options, conflicts, key, chain, parallel)
     if key is not None:
@@ -211,7 +211,7 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
       one only once it linted NEW_REPLAY_AFTER migrations.
     """
     from lockwise.catalog.model import Catalog
-    from lockwise.lint import lint_migrations, release_details
+    from lockwise.lint import history_starts, lint_migrations, release_details
 
     whole = options.only is None
     if whole and _size(migrations) > RESUMABLE_MAX_CHARS:
@@ -239,12 +239,14 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
             stream.add(report)
         release_details(report)
 
+    new_databases = history_starts(histories)
     try:
-        lint_migrations(migrations[start:first], options, catalog, graph_then_release)
+        lint_migrations(migrations[start:first], options, catalog, graph_then_release,
+                        new_databases)
         if chain and start < first:
             _store_replay(chain[first - 1], (first, catalog, stream, None), migrations[:first])
         reports += lint_migrations(migrations[max(start, first):], options, catalog,
-                                   graph_then_release)
+                                   graph_then_release, new_databases)
     except BaseException:
         if child is not None:
             child.cancel()
@@ -262,14 +264,15 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
                       builds_on)
 
 
-def _against_base(migrations: list[Migration], options: LintOptions,
-                  comparison: BaseComparison, parallel: bool | None) -> LintResult:
+def _against_base(migrations: list[Migration], histories: Sequence[Sequence[Migration]],
+                  options: LintOptions, comparison: BaseComparison, parallel: bool | None,
+                  ) -> LintResult:
     """`--base`: lint, and the conflicts of the merged history with what REF added, built in
     a second process beside lint when the input is large enough (see `_in_background`)."""
     # Imported only now: a cached result needs none of the pipeline (parser, effect model,
     # rules), and importing it is a tenth of a cold start.
     from lockwise.graph.api import base_conflicts
-    from lockwise.lint import lint_migrations, release_details
+    from lockwise.lint import history_starts, lint_migrations, release_details
     from lockwise.parallel import Background
 
     def graph(reports: list[MigrationReport]) -> list[Conflict]:
@@ -280,7 +283,8 @@ def _against_base(migrations: list[Migration], options: LintOptions,
     try:
         # Beside the graph, lint's reports are not read by it: they keep only what is printed.
         reports = lint_migrations(migrations, options, None,
-                                  release_details if child is not None else None)
+                                  release_details if child is not None else None,
+                                  history_starts(histories))
     except BaseException:
         if child is not None:
             child.cancel()
