@@ -335,3 +335,27 @@ def test_a_file_refs_tree_cannot_decode_is_named_as_in_ref(tmp_path: Path,
     assert result.exit_code == 2
     assert "lockwise: error: HEAD:db/migrations/004_latin1.sql:2:7: not valid UTF-8" in \
         result.stderr
+
+
+def test_a_sqitch_revert_script_stands_for_its_change_also_against_a_base(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """sqitch keeps a change's down migration in revert/: named alone (pre-commit), it is
+    linted as its change, with the plan's directory as context, and `--base` reads the same
+    directory from git (it compared revert/ as a folder of its own, and found every change
+    out of order)."""
+    repo = empty_repo(tmp_path)
+    db = repo / "db" / "migrations"
+    shutil.rmtree(db)
+    shutil.copytree(REPO / "fixtures" / "layouts" / "sqitch", db)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "sqitch")
+    _git(repo, "checkout", "-q", "-b", "feature")
+    revert = db / "revert" / "index_email.sql"
+    revert.write_text(revert.read_text() + "-- reviewed\n")
+    monkeypatch.chdir(repo)
+    for args in ([], ["--base", "main"]):
+        result = CliRunner().invoke(app, ["lint", "db/migrations/revert/index_email.sql",
+                                          "--format", "json", "--no-cache", *args])
+        doc = json.loads(result.stdout)
+        assert [m["id"] for m in doc["migrations"]] == ["0003_index_email"], args
+        assert doc["conflicts"] == [], args

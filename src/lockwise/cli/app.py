@@ -180,16 +180,18 @@ def lint(
     try:
         if stdin:
             migrations, only = read_stdin(stdin_filename), None
-            histories = [migrations]
+            histories, directories = [migrations], []
         else:
             collected = collect(list(paths or [Path(".")]), layout)
-            migrations, only, histories = \
-                collected.migrations, collected.only, collected.histories
+            migrations, only, histories, directories = collected.migrations, collected.only, \
+                collected.histories, collected.directories
         comparison = None
         if base is not None and not stdin:
             from lockwise.graph.api import base_comparison
 
-            comparison = base_comparison(list(paths or [Path(".")]), migrations, base, layout)
+            # REF's migrations are read from the directory the working ones were found in.
+            comparison = base_comparison(directories[:1] or list(paths or [Path(".")]),
+                                         migrations, base, layout)
             only = comparison.changed
         options = LintOptions(
             dialect=dialect.value, server_version=server_version,

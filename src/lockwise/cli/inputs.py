@@ -27,6 +27,9 @@ class Collected:
     #: The migrations again, one list per path given: each directory is its own sequence of
     #: versions (`lockwise lint A B` does not interleave A's and B's versions).
     histories: list[list[Migration]] = field(default_factory=list)
+    #: For each history, the path discovered for it: the directory named, or the directory
+    #: of a file named on its own (where `--base` reads the same migrations from git).
+    directories: list[Path] = field(default_factory=list)
 
 
 def collect(paths: list[Path], layout: str | None) -> Collected:
@@ -38,7 +41,7 @@ def collect(paths: list[Path], layout: str | None) -> Collected:
     out = Collected()
     seen: set[str] = set()
 
-    def take(found: list[Migration]) -> None:
+    def take(found: list[Migration], directory: Path) -> None:
         history = []
         for m in found:
             if file_key(m.path) not in seen:
@@ -47,19 +50,20 @@ def collect(paths: list[Path], layout: str | None) -> Collected:
         out.migrations += history
         if history:
             out.histories.append(history)
+            out.directories.append(directory)
 
     read: dict[Path, list[Migration] | None] = {}  # each directory discovered once
     for path in paths:
         if path.is_file():
-            parent_migrations, match = _directory_context(path, layout, read)
+            directory, parent_migrations, match = _directory_context(path, layout, read)
             if match:
                 out.only = set() if out.only is None else out.only
                 out.only.update(m.id for m in match)
-                take(parent_migrations)
+                take(parent_migrations, directory)
                 continue
         found = discover(path, layout)
         out.only = _all_of(found, out.only)
-        take(found)
+        take(found, path)
     return out
 
 
@@ -71,15 +75,17 @@ def _all_of(found: list[Migration], only: set[str] | None) -> set[str] | None:
 
 def _directory_context(path: Path, layout: str | None,
                        read: dict[Path, list[Migration] | None],
-                       ) -> tuple[list[Migration], list[Migration]]:
-    """The migrations of the directory a file belongs to (its parent, or grandparent for
-    one-directory-per-migration layouts), and those of them the file is (its up or its down
-    migration); both empty when that cannot be read. `read` keeps the directories discovered
-    so far (None: unreadable): the files of one commit mostly share one."""
+                       ) -> tuple[Path, list[Migration], list[Migration]]:
+    """The directory a file belongs to (its parent, or grandparent for
+    one-directory-per-migration layouts and sqitch), its migrations, and those of them the
+    file is (its up or its down migration); the migrations are empty when that cannot be
+    read. `read` keeps the directories discovered so far (None: unreadable): the files of
+    one commit mostly share one."""
     target = file_key(path)
-    # sqitch keeps its plan beside deploy/: a deploy script's context is the folder above.
+    # sqitch keeps its plan beside deploy/ and revert/: their scripts' context is the folder
+    # above (a revert script is its change's down migration).
     for candidate in (path.parent.parent, path.parent) if path.name in (
-            "up.sql", "down.sql", "migration.sql") or path.parent.name == "deploy" \
+            "up.sql", "down.sql", "migration.sql") or path.parent.name in ("deploy", "revert") \
             else (path.parent,):
         if candidate not in read:
             try:
@@ -90,5 +96,5 @@ def _directory_context(path: Path, layout: str | None,
         match = [m for m in found if file_key(m.path) == target or
                  (m.down_path is not None and file_key(m.down_path) == target)]
         if match:
-            return found, match
-    return [], []
+            return candidate, found, match
+    return path.parent, [], []
