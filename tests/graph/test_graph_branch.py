@@ -359,3 +359,32 @@ def test_a_sqitch_revert_script_stands_for_its_change_also_against_a_base(
         doc = json.loads(result.stdout)
         assert [m["id"] for m in doc["migrations"]] == ["0003_index_email"], args
         assert doc["conflicts"] == [], args
+
+
+def test_lint_base_compares_each_directory_with_its_own_base(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A monorepo lints its services' directories in one run: each is compared with the same
+    directory at REF, and what changed in any of them is reported (only the first one was,
+    with every directory's migrations mixed into its history)."""
+    repo = empty_repo(tmp_path)
+    users, billing = repo / "users", repo / "billing"
+    for service, table in ((users, "accounts"), (billing, "invoices")):
+        service.mkdir()
+        (service / "001_init.sql").write_text(f"CREATE TABLE {table} (id bigint);\n")
+        (service / "003_note.sql").write_text(f"ALTER TABLE {table} ADD COLUMN note text;\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "two services")
+    _git(repo, "checkout", "-q", "-b", "feature")
+    # billing: a new migration, out of order; users: its 001 edited (billing's 001 is not).
+    (billing / "002_index.sql").write_text("CREATE INDEX invoices_id ON invoices (id);\n")
+    with (users / "001_init.sql").open("a") as handle:
+        handle.write("-- reviewed\n")
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(app, ["lint", "users", "billing", "--base", "main",
+                                      "--format", "json", "--no-cache"])
+    doc = json.loads(result.stdout)
+    assert [(m["id"], m["path"]) for m in doc["migrations"]] == [
+        ("001_init", "users/001_init.sql"), ("002_index", "billing/002_index.sql")]
+    assert [(c["kind"], c["migrations"][0]["path"]) for c in doc["conflicts"]] == [
+        ("out-of-order", "billing/002_index.sql")]
+    assert result.exit_code == 1  # the blocking CREATE INDEX on an existing table

@@ -185,14 +185,13 @@ def lint(
             collected = collect(list(paths or [Path(".")]), layout)
             migrations, only, histories, directories = collected.migrations, collected.only, \
                 collected.histories, collected.directories
-        comparison = None
+        comparisons = None
         if base is not None and not stdin:
-            from lockwise.graph.api import base_comparison
+            from lockwise.graph.api import base_comparisons
 
-            # REF's migrations are read from the directory the working ones were found in.
-            comparison = base_comparison(directories[:1] or list(paths or [Path(".")]),
-                                         migrations, base, layout)
-            only = comparison.changed
+            # REF's migrations are read from each directory the working ones were found in.
+            comparisons = base_comparisons(directories, histories, base, layout)
+            only = {path for c in comparisons for path in c.changed}
         options = LintOptions(
             dialect=dialect.value, server_version=server_version,
             pg_version=pg_version, fail_on=threshold,
@@ -236,7 +235,7 @@ def lint(
                        "FILE (written by `lockwise stats`)", err=True)
         # The object graph is built from PostgreSQL facts; MySQL gets per-statement checks.
         result = lint_with_conflicts(
-            migrations, histories, options, comparison=comparison, use_cache=not no_cache,
+            migrations, histories, options, comparisons=comparisons, use_cache=not no_cache,
             conflicts=not stdin and dialect is SqlDialect.postgresql)
         reports, conflicts = result.reports, result.conflicts
         apply_overrides(reports, cfg)

@@ -59,15 +59,15 @@ class LintResult:
 
 def lint_with_conflicts(migrations: list[Migration], histories: Sequence[Sequence[Migration]],
                         options: LintOptions, *, conflicts: bool,
-                        comparison: BaseComparison | None = None,
+                        comparisons: Sequence[BaseComparison] | None = None,
                         use_cache: bool = True, parallel: bool | None = None) -> LintResult:
     """Reports for `migrations` and, with `conflicts`, the conflicts between them (for each
-    of `histories`, or against `comparison`'s base). `parallel`: build the conflict graph in
-    a second process (None: when the input is large enough to pay, and a second CPU and
-    fork() are there)."""
+    of `histories`, or against the base of `comparisons`, one per history). `parallel`:
+    build the conflict graph in a second process (None: when the input is large enough to
+    pay, and a second CPU and fork() are there)."""
     with collector_paused(options.dialect):
         return _lint_with_conflicts(migrations, histories, options, conflicts=conflicts,
-                                    comparison=comparison, use_cache=use_cache,
+                                    comparisons=comparisons, use_cache=use_cache,
                                     parallel=parallel)
 
 
@@ -106,17 +106,17 @@ def collector_paused(dialect: str) -> Iterator[None]:
 
 def _lint_with_conflicts(migrations: list[Migration],
                          histories: Sequence[Sequence[Migration]], options: LintOptions, *,
-                         conflicts: bool, comparison: BaseComparison | None,
+                         conflicts: bool, comparisons: Sequence[BaseComparison] | None,
                          use_cache: bool, parallel: bool | None) -> LintResult:
     # --base results depend on the git repository too: not cached.
     key, chain = _keys(migrations, histories, options, conflicts) \
-        if use_cache and comparison is None else (None, [])
+        if use_cache and comparisons is None else (None, [])
     if key is not None:
         cached = _load_result(key, migrations)
         if cached is not None:
             return cached[0]
-    if conflicts and comparison is not None:
-        result = _against_base(migrations, histories, options, comparison, parallel)
+    if conflicts and comparisons is not None:
+        result = _against_base(migrations, histories, options, comparisons, parallel)
     else:
         result = _computed(migrations, histories, options, conflicts, key, chain, parallel)
     if key is not None:
@@ -265,7 +265,8 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
 
 
 def _against_base(migrations: list[Migration], histories: Sequence[Sequence[Migration]],
-                  options: LintOptions, comparison: BaseComparison, parallel: bool | None,
+                  options: LintOptions, comparisons: Sequence[BaseComparison],
+                  parallel: bool | None,
                   ) -> LintResult:
     """`--base`: lint, and the conflicts of the merged history with what REF added, built in
     a second process beside lint when the input is large enough (see `_in_background`)."""
@@ -276,7 +277,8 @@ def _against_base(migrations: list[Migration], histories: Sequence[Sequence[Migr
     from lockwise.parallel import Background
 
     def graph(reports: list[MigrationReport]) -> list[Conflict]:
-        return base_conflicts(comparison, reports, pg_version=options.pg_version)
+        return [c for comparison in comparisons
+                for c in base_conflicts(comparison, reports, pg_version=options.pg_version)]
 
     child = Background(lambda: graph([])) if _in_background(migrations, options, parallel) \
         else None

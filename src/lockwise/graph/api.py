@@ -12,11 +12,12 @@ from lockwise.graph.model import Conflict, MigrationGraph
 from lockwise.options import named_in
 
 
-def base_comparison(paths: Sequence[Path], migrations: list[Migration], ref: str,
-                    layout: str | None) -> BaseComparison:
-    """For `--base REF`: compare the first path's migration directory with REF."""
-    directory = paths[0] if paths else Path(".")
-    return compare_with_base(directory, migrations, ref, layout)
+def base_comparisons(directories: Sequence[Path], histories: Sequence[Sequence[Migration]],
+                     ref: str, layout: str | None) -> list[BaseComparison]:
+    """For `--base REF`: each directory's history compared with the same directory at REF
+    (each directory named on the command line is a history of its own)."""
+    return [compare_with_base(directory, list(history), ref, layout)
+            for directory, history in zip(directories, histories, strict=True)]
 
 
 class ConflictStream:
@@ -117,7 +118,7 @@ def base_conflicts(comparison: BaseComparison, reports: Sequence[MigrationReport
     history = comparison.history
     keys = unique_keys(history)
     ours = set(comparison.branch.branch_new) | {
-        k for k, m in zip(keys, history, strict=True) if m.id in comparison.changed}
+        k for k, m in zip(keys, history, strict=True) if named_in(m, comparison.changed)}
     # A down check finds conflicts of its own migration only: the others' are not kept.
     downs_of = {m.id for k, m in zip(keys, history, strict=True) if k in ours}
     graph = build_graph(history, reports=reports, pg_version=pg_version,

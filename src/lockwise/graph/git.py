@@ -161,7 +161,8 @@ class BaseComparison:
 
     history: list[Migration]
     branch: BranchInfo
-    #: Working-tree migrations added or changed since REF (what `lint --base` reports).
+    #: The paths of the working-tree migrations added or changed since REF (what
+    #: `lint --base` reports): paths, since two directories may hold the same id.
     changed: set[str]
 
 
@@ -198,7 +199,7 @@ def compare_with_base(directory: Path, working: list[Migration], ref: str,
     # order against REF's migrations is open.)
     branch_new = {keys[id(m)] for m in working if working_rel[id(m)] not in branch_point
                   and working_rel[id(m)] not in in_base}
-    changed = {m.id for m in working if m.path.resolve() in touched or
+    changed = {str(m.path) for m in working if m.path.resolve() in touched or
                (m.down_path is not None and m.down_path.resolve() in touched)}
     newest = max((m for m in base if not m.repeatable), key=lambda m: m.sort_key, default=None)
     info = BranchInfo(ref=ref, branch_new=frozenset(branch_new),
