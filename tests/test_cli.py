@@ -145,6 +145,20 @@ def test_known_rules_and_tags_on_the_command_line_are_accepted() -> None:
                ).exit_code == 1
 
 
+def test_files_named_from_two_directories_report_exactly_those_files(tmp_path: Path) -> None:
+    """Two services' directories may use the same ids: naming a/001_init.sql does not report
+    b/001_init.sql."""
+    for service in ("a", "b"):
+        (tmp_path / service).mkdir()
+        (tmp_path / service / "001_init.sql").write_text("CREATE TABLE t (id bigint);\n")
+        (tmp_path / service / "002_more.sql").write_text("ALTER TABLE t ADD COLUMN n text;\n")
+    doc = json.loads(run("lint", str(tmp_path / "a" / "001_init.sql"),
+                         str(tmp_path / "b" / "002_more.sql"), "--format", "json",
+                         "--no-cache").stdout)
+    assert [m["path"] for m in doc["migrations"]] == [
+        str(tmp_path / "a" / "001_init.sql"), str(tmp_path / "b" / "002_more.sql")]
+
+
 def test_missing_path_is_exit_2_with_the_path() -> None:
     result = run("lint", "no/such/dir")
     assert result.exit_code == 2

@@ -22,7 +22,8 @@ class Collected:
 
     #: Every migration to replay, in order.
     migrations: list[Migration] = field(default_factory=list)
-    #: Ids of the migrations to report (None: all).
+    #: Paths of the migrations to report (None: all): paths, since the directories of two
+    #: files named may hold the same id.
     only: set[str] | None = None
     #: The migrations again, one list per path given: each directory is its own sequence of
     #: versions (`lockwise lint A B` does not interleave A's and B's versions).
@@ -58,7 +59,7 @@ def collect(paths: list[Path], layout: str | None) -> Collected:
             directory, parent_migrations, match = _directory_context(path, layout, read)
             if match:
                 out.only = set() if out.only is None else out.only
-                out.only.update(m.id for m in match)
+                out.only.update(str(m.path) for m in match)
                 take(parent_migrations, directory)
                 continue
         found = discover(path, layout)
@@ -70,7 +71,7 @@ def collect(paths: list[Path], layout: str | None) -> Collected:
 def _all_of(found: list[Migration], only: set[str] | None) -> set[str] | None:
     if only is None:
         return None
-    return only | {m.id for m in found}
+    return only | {str(m.path) for m in found}
 
 
 def _directory_context(path: Path, layout: str | None,

@@ -48,6 +48,7 @@ def verify(
     """Run migrations up, down and up again on a scratch PostgreSQL: reversibility, the locks
     each statement really takes (checked against lockwise's model), and data pre-flight."""
     from lockwise.cli.inputs import collect
+    from lockwise.options import named_in
     from lockwise.verify.run import check_parses
 
     if preflight and not dsn:
@@ -71,7 +72,7 @@ def verify(
         raise typer.Exit(_preflight(migrations, only, dsn, timeout))
     if only is not None:
         # A single file: run everything up to it (it needs the earlier ones), report all.
-        last = max(i for i, m in enumerate(migrations) if m.id in only)
+        last = max(i for i, m in enumerate(migrations) if named_in(m, only))
         migrations = migrations[: last + 1]
     raise typer.Exit(_verify(migrations, dsn, seed, verbose))
 
