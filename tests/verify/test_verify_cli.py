@@ -40,6 +40,16 @@ def test_embedded_server_by_default(tmp_path: Path) -> None:
     assert "1 reversible" in result.stdout
 
 
+def test_a_file_is_verified_with_the_migrations_before_it(pg_db: str) -> None:
+    """A file named on its own runs everything up to it (it needs the earlier ones)."""
+    result = run(str(FIXTURES / "migrations" / "0003_index_orders_by_account.up.sql"),
+                 "--dsn", pg_db)
+    assert result.exit_code == 0, result.output
+    assert "0003_index_orders_by_account" in result.stdout
+    assert "0004" not in result.stdout
+    assert "3 reversible" in result.stdout
+
+
 def test_refuses_a_database_that_is_not_empty(pg_db: str) -> None:
     with psycopg.connect(pg_db, autocommit=True) as conn:
         conn.execute("CREATE TABLE precious (id int)")
