@@ -239,3 +239,29 @@ def test_a_down_mismatch_points_at_the_down_file() -> None:
                      if "title=lockwise down-mismatch " in line]
     assert "file=fixtures/conflicts/down-mismatch/2_accounts_email_index.down.sql" in annotation
     assert annotation.startswith("::warning ")  # safe-with-care, below --fail-on
+
+
+def test_paths_are_resolved_once_per_file_and_follow_the_working_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each finding names its file relative to the working directory. Resolving a path costs a
+    system call per part, so a file's path is resolved once, not once per finding (half of a
+    cached `--format sarif` run on lemmy+documenso), and a new working directory is seen."""
+    from lockwise.report import ci_common
+
+    calls: list[Path] = []
+    real = Path.resolve
+
+    def counted(self: Path, strict: bool = False) -> Path:
+        calls.append(self)
+        return real(self, strict=strict)
+
+    monkeypatch.setattr(Path, "resolve", counted)
+    ci_common._display_path.cache_clear()
+    target = REPO / EXAMPLES / "0002_create_orders.up.sql"
+    assert [ci_common.display_path(target) for _ in range(50)] == \
+        [f"{EXAMPLES}/0002_create_orders.up.sql"] * 50
+    assert calls.count(target) == 1
+    monkeypatch.chdir(REPO / EXAMPLES)
+    assert ci_common.display_path(target) == "0002_create_orders.up.sql"
+    monkeypatch.chdir(tmp_path)
+    assert ci_common.display_path(target) == target.as_posix()

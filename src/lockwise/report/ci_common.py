@@ -3,7 +3,9 @@ repository names them, stable fingerprints, and a flat list of findings with the
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -19,8 +21,15 @@ if TYPE_CHECKING:
 def display_path(path: Path) -> str:
     """The path relative to the working directory (the repository root in CI), POSIX style;
     absolute when the file lies elsewhere."""
+    return _display_path(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=1024)
+def _display_path(path: Path, cwd: str) -> str:
+    # Asked once per finding, and resolving a path walks it link by link (a system call
+    # per part): on lemmy+documenso that was half of a cached `--format sarif` run.
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return path.resolve().relative_to(Path(cwd).resolve()).as_posix()
     except (ValueError, OSError):
         return path.as_posix()
 
