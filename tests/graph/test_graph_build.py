@@ -281,6 +281,15 @@ def test_version_directories_and_numeric_layouts_are_not_version_conflicts(
     (tmp_path / "versioned" / "v1.9" / "b.sql").write_text("CREATE TABLE b (id int);\n")
     (tmp_path / "versioned" / "v1.10" / "c.sql").write_text("CREATE TABLE c (id int);\n")
     assert build_graph(discover(tmp_path / "versioned")).conflicts == []
+    # Linted from higher up (temporal/postgresql holds v12/temporal/versioned/...), the
+    # version is the directory's path below that folder: still one migration in parts.
+    assert build_graph(discover(tmp_path)).conflicts == []
+    # Two files claiming one version in a folder not named by it still conflict.
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    (flat / "001_a.sql").write_text("CREATE TABLE a (id int);\n")
+    (flat / "001_b.sql").write_text("CREATE TABLE b (id int);\n")
+    assert [c.kind for c in build_graph(discover(flat)).conflicts] == ["duplicate-version"]
     # golang-migrate parses versions as integers: 9 < 10 whatever the file names say.
     golang = tmp_path / "golang"
     golang.mkdir()

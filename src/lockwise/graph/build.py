@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import apply_statement
@@ -497,9 +498,11 @@ class _Builder:
             by_version.setdefault(m.version, []).append((m, k))
         for version, group in by_version.items():
             # Several files in one directory named by the version are one migration in
-            # parts (temporal's versioned/v1.7/*.sql), not two claims on one version.
-            if len({m.path.parent for m, _ in group}) == 1 and \
-                    group[0][0].path.parent.name == version:
+            # parts (temporal's versioned/v1.7/*.sql), not two claims on one version. Linted
+            # from a folder higher up, the version is the directory's path below it
+            # (v12/temporal/versioned/v1.7).
+            folders = {m.path.parent for m, _ in group}
+            if len(folders) == 1 and _names_folder(version, folders.pop()):
                 continue
             if len(group) > 1 and version:
                 self.conflict("duplicate-version", [Location(k, str(m.path)) for m, k in group],
@@ -654,6 +657,12 @@ def _replay_with_cascade(catalog: Catalog, views: dict[str, set[str]], tree: dic
                 catalog.tables.pop(view, None)
                 for key in [k for k, i in catalog.indexes.items() if i.table == view]:
                     del catalog.indexes[key]
+
+
+def _names_folder(version: str, folder: Path) -> bool:
+    """Whether `version` is `folder`'s name, or its path below some folder (`a/v1.7`)."""
+    parts = version.split("/")
+    return list(folder.parts[-len(parts):]) == parts
 
 
 def _plain_table(body: dict) -> bool:
