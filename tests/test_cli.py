@@ -139,6 +139,26 @@ def test_an_unknown_rule_on_the_command_line_is_a_usage_error(args: list[str]) -
     assert args[0] in result.stderr
 
 
+def test_ignore_leaves_a_kind_of_conflict_out(tmp_path: Path) -> None:
+    """`--ignore KIND` (or `ignore` in the config) silences a kind of conflict, such as a
+    duplicate version an old history must keep; the exit code follows. Per-path overrides
+    and --select take rules only."""
+    fixture = "fixtures/conflicts/duplicate-version"
+    assert run("lint", fixture, "--no-cache").exit_code == 1
+    ignored = run("lint", fixture, "--no-cache", "--ignore", "duplicate-version",
+                  "--format", "json")
+    assert ignored.exit_code == 0 and json.loads(ignored.stdout)["conflicts"] == []
+    (tmp_path / "lockwise.toml").write_text('ignore = ["duplicate-version"]\n')
+    configured = run("lint", fixture, "--no-cache", "--config", str(tmp_path / "lockwise.toml"))
+    assert configured.exit_code == 0
+    (tmp_path / "lockwise.toml").write_text(
+        '[[overrides]]\npath = "**"\nignore = ["duplicate-version"]\n')
+    per_path = run("lint", fixture, "--config", str(tmp_path / "lockwise.toml"))
+    assert per_path.exit_code == 2 and "unknown rule 'duplicate-version'" in per_path.stderr
+    selected = run("lint", fixture, "--select", "duplicate-version")
+    assert selected.exit_code == 2 and "unknown rule 'duplicate-version'" in selected.stderr
+
+
 def test_known_rules_and_tags_on_the_command_line_are_accepted() -> None:
     assert run("lint", EXAMPLES, "--select", "opt-in", "--select",
                "add-column-volatile-default", "--ignore", "missing-lock-timeout"

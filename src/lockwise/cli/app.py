@@ -218,15 +218,16 @@ def lint(
         if options.max_lock_seconds is None:
             options.max_lock_seconds = cfg.max_lock_seconds
         if select or ignore or cfg.overrides:
+            from lockwise.graph.model import CONFLICT_TITLES
             from lockwise.rules.loader import load_rules
 
             loaded = load_rules(tuple(rules_dir or ()))
             ids, tags = {r.id for r in loaded}, {t for r in loaded for t in r.tags}
-            cfg.check_rule_names(ids, tags)
+            cfg.check_rule_names(ids, tags, CONFLICT_TITLES)
             # What the config did not set came from the command line.
-            for option, names, known_tags in (("--select", select, tags),
-                                              ("--ignore", ignore, set())):
-                name = unknown_rule(names or (), ids, known_tags)
+            for option, names, also in (("--select", select, tags),
+                                        ("--ignore", ignore, set(CONFLICT_TITLES))):
+                name = unknown_rule(names or (), ids, also)
                 if name is not None:
                     raise typer.BadParameter(f"unknown rule {name!r}; `lockwise rules` lists "
                                              f"them", param_hint=f"'{option}'")
@@ -238,6 +239,8 @@ def lint(
             migrations, histories, options, comparisons=comparisons, use_cache=not no_cache,
             conflicts=not stdin and dialect is SqlDialect.postgresql)
         reports, conflicts = result.reports, result.conflicts
+        # A kind of conflict named in --ignore (or `ignore`) is left out of the report.
+        conflicts = [c for c in conflicts if c.kind not in options.ignore]
         apply_overrides(reports, cfg)
     except InputError as exc:
         fail_input(exc)

@@ -110,25 +110,29 @@ class Config:
             return []
         return [o for o in self.overrides if o.matches(relative)]
 
-    def check_rule_names(self, rule_ids: Iterable[str], tags: Iterable[str]) -> None:
-        """Unknown rule ids in select/ignore are typos that would silently do nothing."""
+    def check_rule_names(self, rule_ids: Iterable[str], tags: Iterable[str],
+                         conflict_kinds: Iterable[str] = ()) -> None:
+        """Unknown rule ids in select/ignore are typos that would silently do nothing. The
+        top-level `ignore` may also name kinds of conflict (`down-mismatch`), which it leaves
+        out of the report."""
         ids, known_tags = set(rule_ids), set(tags)
-        lists: list[tuple[str, Iterable[str], bool]] = [
-            ("select", self.select, True), ("ignore", self.ignore, False)]
+        lists: list[tuple[str, Iterable[str], set[str]]] = [
+            ("select", self.select, known_tags), ("ignore", self.ignore, set(conflict_kinds))]
         for i, o in enumerate(self.overrides, 1):
-            lists += [(f"overrides[{i}].select", o.select, True),
-                      (f"overrides[{i}].ignore", o.ignore, False)]
-        for key, names, tags_ok in lists:
-            name = unknown_rule(names, ids, known_tags if tags_ok else set())
+            lists += [(f"overrides[{i}].select", o.select, known_tags),
+                      (f"overrides[{i}].ignore", o.ignore, set())]
+        for key, names, also in lists:
+            name = unknown_rule(names, ids, also)
             if name is not None:
                 raise _error(self.path, key.split(".")[-1],
                              f"unknown rule {name!r} in `{key}`; `lockwise rules` lists them")
 
 
-def unknown_rule(names: Iterable[str], ids: set[str], tags: set[str]) -> str | None:
-    """The first of `names` that is neither a rule id nor one of `tags`: a typo in a select
-    or ignore list, which would silently lint with no rule, or ignore nothing."""
-    return next((n for n in names if n not in ids and n not in tags), None)
+def unknown_rule(names: Iterable[str], ids: set[str], also: set[str]) -> str | None:
+    """The first of `names` that is neither a rule id nor one of `also` (tags, kinds of
+    conflict): a typo in a select or ignore list, which would silently lint with no rule,
+    or ignore nothing."""
+    return next((n for n in names if n not in ids and n not in also), None)
 
 
 def _line_of(path: Path | None, key: str) -> int:
