@@ -844,3 +844,31 @@ def test_history_starts_mark_every_directory_after_the_first() -> None:
     alone = Catalog()
     lint_migrations(b, LintOptions(), alone)
     assert sorted(catalog.tables) == sorted(alone.tables)
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["streamed", "graph-beside-lint"])
+def test_ignoring_down_mismatch_replays_no_down_migration(
+        parallel: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Down migrations are replayed only to find down-mismatch conflicts: ignored, they are
+    not replayed at all (a third of the graph's work on a history of ups and downs), and the
+    other conflicts are the same."""
+    from lockwise.graph import build
+
+    _graph_beside_lint(parallel, monkeypatch)
+    log = tmp_path / "checked.txt"  # a file: the graph's child process writes to it too
+    real = build._Builder._check_down
+
+    def counted(self: build._Builder, key: str, *args: object) -> None:
+        with log.open("a") as handle:
+            handle.write(key + "\n")
+        real(self, key, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build._Builder, "_check_down", counted)
+    folder = str(CONFLICTS / "down-mismatch")
+    ignored = json.loads(_lint("--format", "json", "--no-cache", "--ignore", "down-mismatch",
+                               folder)[1])
+    assert ignored["conflicts"] == [] and not log.exists()
+    whole = json.loads(_lint("--format", "json", "--no-cache", folder)[1])
+    assert [c["kind"] for c in whole["conflicts"]] == ["down-mismatch"]
+    assert ignored["migrations"] == whole["migrations"]
+    assert log.read_text().split() == ["1_create_accounts", "2_accounts_email_index"]

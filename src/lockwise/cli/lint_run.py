@@ -227,7 +227,7 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
             from lockwise.graph.api import ConflictStream
 
             stream = ConflictStream(histories, pg_version=options.pg_version,
-                                    only=options.only)
+                                    only=options.only, check_downs=_check_downs(options))
         elif parallel is not False:  # else built afterwards, in this process
             # Resumed, the reports so far have no parse trees left: the graph parses for
             # itself, beside lint. It stores its state where lint stores its replay.
@@ -278,7 +278,8 @@ def _against_base(migrations: list[Migration], histories: Sequence[Sequence[Migr
 
     def graph(reports: list[MigrationReport]) -> list[Conflict]:
         return [c for comparison in comparisons
-                for c in base_conflicts(comparison, reports, pg_version=options.pg_version)]
+                for c in base_conflicts(comparison, reports, pg_version=options.pg_version,
+                                        check_downs=_check_downs(options))]
 
     child = Background(lambda: graph([])) if _in_background(migrations, options, parallel) \
         else None
@@ -313,7 +314,13 @@ def _graph(histories: Sequence[Sequence[Migration]], options: LintOptions,
     from lockwise.graph.api import history_conflicts
 
     return history_conflicts(histories, pg_version=options.pg_version, only=options.only,
-                             at=at)
+                             at=at, check_downs=_check_downs(options))
+
+
+def _check_downs(options: LintOptions) -> bool:
+    """Down migrations are replayed only to find down-mismatch conflicts, a third of the
+    graph's work on a history of ups and downs: not when they are ignored."""
+    return "down-mismatch" not in options.ignore
 
 
 def _graph_beside(migrations: list[Migration], histories: Sequence[Sequence[Migration]],

@@ -27,11 +27,14 @@ class ConflictStream:
 
     `histories` are the separate sequences of versions (one per directory named on the
     command line); `only`, when given, keeps the conflicts that involve those migrations.
+    Without `check_downs` no down migration is replayed (down-mismatch is not wanted).
     """
 
     def __init__(self, histories: Sequence[Sequence[Migration]], *, pg_version: int,
-                 only: set[str] | frozenset[str] | None = None) -> None:
+                 only: set[str] | frozenset[str] | None = None,
+                 check_downs: bool = True) -> None:
         self.pg_version = pg_version
+        self.check_downs = check_downs
         self.builders: list = []
         self.retarget(histories, only)
 
@@ -44,14 +47,16 @@ class ConflictStream:
         present = [h for h in histories if h]
         if any(b.added for b in self.builders[len(present):]):
             raise ValueError("a replayed history is gone")
+        # A down check can only find a conflict of its own migration: those of `only`.
+        downs_of = only if self.check_downs else frozenset()
         builders = []
         for i, history in enumerate(present):
             if i < len(self.builders):
                 builder = self.builders[i]
                 builder.retarget(history)
-                builder.downs_of = only
+                builder.downs_of = downs_of
             else:
-                builder = graph_builder(history, pg_version=self.pg_version, downs_of=only)
+                builder = graph_builder(history, pg_version=self.pg_version, downs_of=downs_of)
             builders.append(builder)
         self.builders, self.only = builders, only
         self.owner = {id(m): b for b, h in zip(builders, present, strict=True) for m in h}
@@ -86,12 +91,13 @@ class ConflictStream:
 def history_conflicts(histories: Sequence[Sequence[Migration]], *, pg_version: int,
                       only: set[str] | frozenset[str] | None = None,
                       at: Mapping[int, Callable[[ConflictStream], None]] | None = None,
-                      ) -> list[Conflict]:
+                      check_downs: bool = True) -> list[Conflict]:
     """The conflicts `ConflictStream` finds, with the graph parsing each migration and
     computing its effects itself (so it can run beside lint, in another process).
     `at[n]` sees the stream once the first n migrations of the histories (in order) are
     added; lint stores it there, to go on from it in a later run."""
-    stream = ConflictStream(histories, pg_version=pg_version, only=only)
+    stream = ConflictStream(histories, pg_version=pg_version, only=only,
+                            check_downs=check_downs)
     for count, visit in sorted((at or {}).items()):
         stream.add_the_rest(upto=count)
         visit(stream)
@@ -108,7 +114,7 @@ def _ours(graph: MigrationGraph, only: set[str] | frozenset[str] | None) -> list
 
 
 def base_conflicts(comparison: BaseComparison, reports: Sequence[MigrationReport], *,
-                   pg_version: int) -> list[Conflict]:
+                   pg_version: int, check_downs: bool = True) -> list[Conflict]:
     """Conflicts for `lint --base REF`, reusing the effects lint computed for `reports`.
 
     The graph covers the merged history (the branch plus what REF added since the branch
@@ -122,5 +128,5 @@ def base_conflicts(comparison: BaseComparison, reports: Sequence[MigrationReport
     # A down check finds conflicts of its own migration only: the others' are not kept.
     downs_of = {m.id for k, m in zip(keys, history, strict=True) if k in ours}
     graph = build_graph(history, reports=reports, pg_version=pg_version,
-                        branch=comparison.branch, downs_of=downs_of)
+                        branch=comparison.branch, downs_of=downs_of, check_downs=check_downs)
     return [c for c in graph.conflicts if any(loc.migration in ours for loc in c.locations)]
