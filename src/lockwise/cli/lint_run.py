@@ -240,17 +240,13 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
         release_details(report)
 
     new_databases = history_starts(histories)
-    try:
+    with _stopped_on_failure(child):
         lint_migrations(migrations[start:first], options, catalog, graph_then_release,
                         new_databases)
         if chain and start < first:
             _store_replay(chain[first - 1], (first, catalog, stream, None), migrations[:first])
         reports += lint_migrations(migrations[max(start, first):], options, catalog,
                                    graph_then_release, new_databases)
-    except BaseException:
-        if child is not None:
-            child.cancel()
-        raise
     if chain and whole and migrations and (
             start == 0 or len(migrations) - start >= NEW_REPLAY_AFTER):
         # The result is stored under `key` right after: a resumed run reads its reports.
@@ -283,19 +279,27 @@ def _against_base(migrations: list[Migration], histories: Sequence[Sequence[Migr
 
     child = Background(lambda: graph([])) if _in_background(migrations, options, parallel) \
         else None
-    try:
+    with _stopped_on_failure(child):
         # Beside the graph, lint's reports are not read by it: they keep only what is printed.
         reports = lint_migrations(migrations, options, None,
                                   release_details if child is not None else None,
                                   history_starts(histories))
-    except BaseException:
-        if child is not None:
-            child.cancel()
-        raise
     found = child.result() if child is not None else None
     if found is None:
         found = graph(reports if child is None else [])
     return LintResult(reports, found)
+
+
+@contextmanager
+def _stopped_on_failure(child: Background | None) -> Iterator[None]:
+    """Stop the child computing beside the block if the block fails: nobody will want what
+    it computes."""
+    try:
+        yield
+    except BaseException:
+        if child is not None:
+            child.cancel()
+        raise
 
 
 def _replay_points(chain: list[str], whole: bool, first: int) -> dict[int, str]:
