@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lockwise.discover import discover
-from lockwise.graph.build import BranchInfo, build_graph
+from lockwise.graph.build import BranchInfo, build_graph, graph_builder
 
 
 def history(tmp_path: Path, *files: tuple[str, str]) -> list:
@@ -358,3 +358,79 @@ def test_a_forked_catalog_does_not_leak_foreign_keys_into_the_original() -> None
     assert sorted(name for name, _ in forked.referencing("public.a")) == ["public.b", "public.c"]
     assert [name for name, _ in catalog.referencing("public.a")] == ["public.b"]
     assert (catalog.fk_sources or {}) == sources and (catalog.fk_stamps or {}) == stamps
+
+
+def test_down_checks_of_tables_in_a_schema_no_migration_creates(tmp_path: Path) -> None:
+    """Schemas made outside the migrations (by the platform, or a setup script) are not in the
+    catalog's list of schemas; their tables must still be copied before a down is replayed,
+    or the down changes the history's own catalog (and later migrations then use a column
+    that seems gone), and compared after it."""
+    graph = build_graph(history(
+        tmp_path,
+        ("1_a.up.sql", "CREATE TABLE app.accounts (id int);\n"),
+        ("1_a.down.sql", "DROP TABLE app.accounts;\n"),
+        ("2_b.up.sql", "ALTER TABLE app.accounts ADD COLUMN email text;\n"),
+        ("2_b.down.sql", "ALTER TABLE app.accounts DROP COLUMN email;\n"),
+        ("3_c.up.sql", "CREATE INDEX accounts_email ON app.accounts (email);\n"),
+        ("3_c.down.sql", "DROP INDEX app.accounts_email;\n"),
+        ("4_d.up.sql", "ALTER TABLE app.accounts ADD COLUMN nick text;\n"
+                       "CREATE TYPE app.mood AS ENUM ('ok');\n"),
+        ("4_d.down.sql", "SELECT 1;\n"),
+    ))
+    assert graph.downs_checked == 4
+    assert [(c.kind, c.migrations[0]) for c in graph.conflicts] == [
+        ("down-mismatch", "4_d")]
+    explanation = graph.conflicts[0].explanation
+    assert "column:app.accounts.nick" in explanation and "type:app.mood" in explanation
+
+
+def _catalog_after(migrations: list, check_downs: bool):
+    builder = graph_builder(migrations, downs_of=None if check_downs else frozenset())
+    builder.run()
+    return builder.catalog
+
+
+WIDE_DOWNS = [
+    # A type rename renames the columns of that type in every table.
+    ("1_a.up.sql", "CREATE TYPE mood AS ENUM ('a');\nCREATE TABLE t1 (m mood);\n"
+                   "CREATE TABLE t2 (m mood);\n"),
+    ("1_a.down.sql", "DROP TABLE t2;\nDROP TABLE t1;\nDROP TYPE mood;\n"),
+    ("2_b.up.sql", "ALTER TYPE mood RENAME TO mood2;\n"),
+    ("2_b.down.sql", "ALTER TYPE mood2 RENAME TO mood;\n"),
+    ("3_c.up.sql", "ALTER TABLE t2 ALTER COLUMN m TYPE text;\n"),
+    ("3_c.down.sql", "ALTER TABLE t2 ALTER COLUMN m TYPE mood2 USING m::mood2;\n"),
+    # A table rename changes what the views over it read.
+    ("4_d.up.sql", "CREATE TABLE items (id int);\nCREATE VIEW recent AS SELECT id FROM items;\n"),
+    ("4_d.down.sql", "DROP VIEW recent;\nDROP TABLE items;\n"),
+    ("5_e.up.sql", "ALTER TABLE items RENAME TO things;\n"),
+    ("5_e.down.sql", "ALTER TABLE things RENAME TO items;\n"),
+    # DROP FUNCTION ... CASCADE drops the triggers that call it, on any table.
+    ("6_f.up.sql", "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS "
+                   "'BEGIN RETURN NEW; END';\nCREATE TRIGGER t1_touch BEFORE UPDATE ON t1 "
+                   "FOR EACH ROW EXECUTE FUNCTION touch();\n"),
+    ("6_f.down.sql", "DROP TRIGGER t1_touch ON t1;\nDROP FUNCTION touch();\n"),
+    ("7_g.up.sql", "CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS "
+                   "'BEGIN RETURN NULL; END';\n"),
+    ("7_g.down.sql", "DROP FUNCTION touch() CASCADE;\n"),
+    # A schema no migration creates.
+    ("8_h.up.sql", "CREATE TABLE app.accounts (id int);\n"),
+    ("8_h.down.sql", "DROP TABLE app.accounts;\n"),
+    ("9_i.up.sql", "ALTER TABLE app.accounts ADD COLUMN email text;\n"),
+    ("9_i.down.sql", "ALTER TABLE app.accounts DROP COLUMN email;\n"),
+]
+
+
+def test_down_checks_leave_the_historys_catalog_as_the_replay_alone_does(
+        tmp_path: Path) -> None:
+    """A down is replayed on a copy; whatever it changes (also tables it does not name) must
+    not reach the catalog that later migrations are checked against."""
+    migrations = history(tmp_path, *WIDE_DOWNS)
+    assert _catalog_after(migrations, True) == _catalog_after(migrations, False)
+    graph = build_graph(migrations)
+    assert graph.downs_checked == 9
+    assert graph.conflicts == []
+
+
+def test_down_checks_leave_lemmys_catalog_as_the_replay_alone_does(corpora: Path) -> None:
+    migrations = discover(corpora / "lemmy")
+    assert _catalog_after(migrations, True) == _catalog_after(migrations, False)

@@ -29,6 +29,7 @@ from lockwise.graph.down import (
     differences,
     fork,
     names_in,
+    reaches_unnamed_tables,
     removed_relations,
     scope,
     signature,
@@ -549,7 +550,7 @@ class _Builder:
         return (parsed, names, removed, tables, signature(self.catalog, tables, names),
                 tables - self.full_tables)
 
-    def _check_down(self, key: str, m: Migration, parsed: ParsedFile, names: set[str],
+    def _check_down(self, key: str, m: Migration, parsed: ParsedFile, names: frozenset[str],
                     removed: set[str], tables: set[str], before: dict[str, object],
                     partial: set[str]) -> None:
         self.graph.downs_checked += 1
@@ -566,7 +567,11 @@ class _Builder:
         touched = scope(self.catalog, names, removed)
         trees = [stmt.tree for stmt in parsed.statements]
         renames = any("RenameStmt" in t for t in trees)
-        rolled = fork(self.catalog, touched, names, renames)
+        # The copied tables must include every table the down can change, or its replay
+        # would change the history's own catalog, which goes on to later migrations.
+        copied = touched | self.catalog.tables.keys() if any(
+            reaches_unnamed_tables(t) for t in trees) else touched
+        rolled = fork(self.catalog, copied, names, renames)
         # Only DROP ... CASCADE and CREATE VIEW read or change view dependencies: copy them
         # for the downs that have one (the copy is as big as all views' dependencies).
         views = {v: set(vd.deps) for v, vd in self.views.items()} if any(

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import fields, is_dataclass
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
@@ -20,8 +22,10 @@ _READ_ONLY_KEYS = {"query", "whereClause", "targetList", "fromClause", "raw_expr
                    "raw_default", "cooked_expr", "indexParams", "options"}
 
 
-def names_in(trees: Iterable[dict]) -> set[str]:
-    """Every identifier-like string of the schema-changing parts of some parse trees."""
+def names_in(trees: Iterable[dict]) -> frozenset[str]:
+    """Every identifier-like string of the schema-changing parts of some parse trees, and
+    each name written with its schema (`app.accounts`) as such: the schema may be one no
+    migration creates, which `qualified_names` cannot guess."""
     out: set[str] = set()
     add = out.add
     stack: list = [t for t in trees if next(iter(t), "") not in _DATA_STATEMENTS]
@@ -34,6 +38,8 @@ def names_in(trees: Iterable[dict]) -> set[str]:
                 kind = type(value)
                 if kind is str:
                     add(value)
+                    if key == "schemaname" and "relname" in item:  # a RangeVar
+                        add(f"{value}.{item['relname']}")
                 elif kind is dict or kind is list:
                     if key not in _READ_ONLY_KEYS:
                         push(value)
@@ -45,7 +51,30 @@ def names_in(trees: Iterable[dict]) -> set[str]:
                     push(value)
         elif isinstance(item, list):
             extend(item)  # strings directly in a list are not names (e.g. options)
-    return out
+            if 1 < len(item) < 4:  # a dotted name: DROP INDEX app.x, CREATE TYPE app.mood
+                parts = [(e.get("String") or {}).get("sval") if type(e) is dict else None
+                         for e in item[-2:]]
+                if all(type(part) is str for part in parts):
+                    add(".".join(parts))
+    return frozenset(out)
+
+
+#: RenameStmt kinds whose replay changes tables the statement does not name: a type rename
+#: renames the columns of that type, a relation rename every view's list of what it reads.
+_WIDE_RENAMES = {"OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW",
+                 "OBJECT_FOREIGN_TABLE"}
+_ROUTINES = {"OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"}
+
+
+def reaches_unnamed_tables(tree: dict) -> bool:
+    """Whether replaying `tree` can change tables it does not name (a fork for it must copy
+    every table): a type or relation rename, or DROP FUNCTION ... CASCADE, which drops the
+    triggers that call it."""
+    kind, body = next(iter(tree.items()), ("", {}))
+    if kind == "RenameStmt":
+        return body.get("renameType") in _WIDE_RENAMES
+    return kind == "DropStmt" and body.get("behavior") == "DROP_CASCADE" and \
+        body.get("removeType") in _ROUTINES
 
 
 def removed_relations(trees: Iterable[dict]) -> set[str]:
@@ -69,15 +98,22 @@ def removed_relations(trees: Iterable[dict]) -> set[str]:
     return out
 
 
-def qualified_names(catalog: Catalog, names: set[str]) -> set[str]:
+def qualified_names(catalog: Catalog, names: Iterable[str]) -> frozenset[str]:
     """`names` as the catalog keys them: as written, and unqualified ones in every schema."""
+    return _qualified(frozenset(names), frozenset(catalog.schemas))
+
+
+@lru_cache(maxsize=8)
+def _qualified(names: frozenset[str], schemas: frozenset[str]) -> frozenset[str]:
+    # Cached: one down check asks for the same names five or six times, before and after
+    # the replay, and the schemas rarely change in between.
     out = {n for n in names if "." in n}
-    schemas = catalog.schemas | {"public"}
-    out.update({f"{schema}.{n}" for n in names if "." not in n for schema in schemas})
-    return out
+    out.update({f"{schema}.{n}" for n in names if "." not in n for schema in schemas | {"public"}})
+    return frozenset(out)
 
 
-def scope(catalog: Catalog, names: set[str], removed: set[str] = frozenset()) -> set[str]:
+def scope(catalog: Catalog, names: AbstractSet[str],
+          removed: AbstractSet[str] = frozenset()) -> set[str]:
     """Tables that statements naming `names` can change: the named ones, and those whose
     foreign keys point at a table the statements drop or rename."""
     named = {t for t in qualified_names(catalog, names) if t in catalog.tables}
@@ -90,7 +126,7 @@ def scope(catalog: Catalog, names: set[str], removed: set[str] = frozenset()) ->
                     if c.kind == "foreign" and c.references in gone}
 
 
-def fork(catalog: Catalog, tables: set[str], names: set[str], renames: bool) -> Catalog:
+def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: bool) -> Catalog:
     """A copy of `catalog` that statements touching only `tables`/`names` can be replayed on
     without changing the original: those tables are cloned, the rest shared. Index objects
     are only changed in place by renames, so they are cloned only when there are some."""
@@ -121,7 +157,7 @@ def fork(catalog: Catalog, tables: set[str], names: set[str], renames: bool) -> 
 
 
 def signature(catalog: Catalog, tables: set[str] | None = None,
-              names: set[str] | None = None) -> dict[str, object]:
+              names: AbstractSet[str] | None = None) -> dict[str, object]:
     """The comparable shape of a catalog (or of `tables` and the indexes and types among
     `names`): object key -> what matters about it."""
     sig: dict[str, object] = {}
