@@ -388,3 +388,25 @@ def test_lint_base_compares_each_directory_with_its_own_base(
     assert [(c["kind"], c["migrations"][0]["path"]) for c in doc["conflicts"]] == [
         ("out-of-order", "billing/002_index.sql")]
     assert result.exit_code == 1  # the blocking CREATE INDEX on an existing table
+
+
+def test_graph_of_a_file_against_a_base_reads_its_migration_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`lockwise graph FILE --base REF` compares the file's migration directory, found as
+    `lint FILE` finds it (sqitch's deploy/ and revert/ scripts belong to the folder above)."""
+    repo = empty_repo(tmp_path)
+    db = repo / "db" / "migrations"
+    shutil.rmtree(db)
+    shutil.copytree(REPO / "fixtures" / "layouts" / "sqitch", db)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "sqitch")
+    _git(repo, "checkout", "-q", "-b", "feature")
+    monkeypatch.chdir(repo)
+    for script in ("deploy", "revert"):
+        result = CliRunner().invoke(app, ["graph", f"db/migrations/{script}/index_email.sql",
+                                          "--base", "main", "--format", "json"])
+        assert result.exit_code == 0, result.output
+        doc = json.loads(result.stdout)
+        assert doc["conflicts"] == [], script
+        ids = [m["id"] for m in doc["migrations"]]
+        assert ids[:3] == ["0001_create_accounts", "0002_add_nickname", "0003_index_email"]

@@ -62,14 +62,18 @@ def graph(
                    err=True)
         raise typer.Exit(EXIT_INPUT)
     try:
-        migrations = discover(path, layout)
         if base is not None:
+            from lockwise.cli.inputs import collect
             from lockwise.graph.git import compare_with_base
 
-            comparison = compare_with_base(path, migrations, base, layout)
+            # A file stands for its migration directory, found as `lint FILE` finds it.
+            collected = collect([path], layout)
+            comparison = compare_with_base(collected.directories[0], collected.histories[0],
+                                           base, layout)
             result = build_graph(comparison.history, pg_version=pg_version,
                                  check_downs=check_downs, branch=comparison.branch)
         else:
+            migrations = discover(path, layout)
             branch = None
             if applied is not None:
                 from lockwise.graph.git import applied_history

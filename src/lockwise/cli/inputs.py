@@ -55,6 +55,7 @@ def collect(paths: list[Path], layout: str | None) -> Collected:
 
     read: dict[Path, list[Migration] | None] = {}  # each directory discovered once
     for path in paths:
+        directory = path
         if path.is_file():
             directory, parent_migrations, match = _directory_context(path, layout, read)
             if match:
@@ -64,7 +65,7 @@ def collect(paths: list[Path], layout: str | None) -> Collected:
                 continue
         found = discover(path, layout)
         out.only = _all_of(found, out.only)
-        take(found, path)
+        take(found, directory)
     return out
 
 
@@ -80,14 +81,16 @@ def _directory_context(path: Path, layout: str | None,
     """The directory a file belongs to (its parent, or grandparent for
     one-directory-per-migration layouts and sqitch), its migrations, and those of them the
     file is (its up or its down migration); the migrations are empty when that cannot be
-    read. `read` keeps the directories discovered so far (None: unreadable): the files of
-    one commit mostly share one."""
+    read (the directory is then the likeliest one, where `--base` looks in git). `read`
+    keeps the directories discovered so far (None: unreadable): the files of one commit
+    mostly share one."""
     target = file_key(path)
     # sqitch keeps its plan beside deploy/ and revert/: their scripts' context is the folder
     # above (a revert script is its change's down migration).
-    for candidate in (path.parent.parent, path.parent) if path.name in (
-            "up.sql", "down.sql", "migration.sql") or path.parent.name in ("deploy", "revert") \
-            else (path.parent,):
+    candidates = (path.parent.parent, path.parent) if path.name in (
+        "up.sql", "down.sql", "migration.sql") or path.parent.name in ("deploy", "revert") \
+        else (path.parent,)
+    for candidate in candidates:
         if candidate not in read:
             try:
                 read[candidate] = discover(candidate, layout)
@@ -98,4 +101,4 @@ def _directory_context(path: Path, layout: str | None,
                  (m.down_path is not None and file_key(m.down_path) == target)]
         if match:
             return candidate, found, match
-    return path.parent, [], []
+    return candidates[0], [], []

@@ -168,11 +168,9 @@ class BaseComparison:
 
 def compare_with_base(directory: Path, working: list[Migration], ref: str,
                       layout: str | None) -> BaseComparison:
-    if not directory.is_dir():
-        # A file named on its own: its migration directory (one up more for the layouts
-        # with a directory per migration), as `lockwise lint FILE` replays it.
-        one_per_dir = directory.name in ("up.sql", "down.sql", "migration.sql")
-        directory = directory.parent.parent if one_per_dir else directory.parent
+    """`working` (the migrations of `directory`) against the same directory at REF and at
+    the branch point. A file named on the command line stands for its migration directory:
+    the caller finds it (`cli/inputs.collect`)."""
     top = Path(_git(["rev-parse", "--show-toplevel"], directory).strip())
     rel = directory.resolve().relative_to(top.resolve())
     ref_commit = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top).strip()
