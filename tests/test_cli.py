@@ -127,6 +127,35 @@ def test_a_down_file_named_alone_stands_for_its_migration(tmp_path: Path, layout
         ("down-mismatch", "column:public.accounts.email")]
 
 
+def test_a_file_in_a_version_folder_is_linted_with_the_versions_before_it(
+        tmp_path: Path) -> None:
+    """Version folders holding unnumbered files (temporal: versioned/v1.5/executions.sql):
+    a file named alone (pre-commit) has the whole versioned history as context, as when
+    the folder above is linted, not only the files beside it."""
+    versioned = tmp_path / "versioned"
+    for folder, name, sql in [
+            ("v1.0", "schema", "CREATE TABLE members (rpc_address varchar(15));\n"),
+            ("v1.1", "members", "ALTER TABLE members ALTER COLUMN rpc_address "
+                                "TYPE varchar(128);\n"),
+            ("v1.1", "events", "CREATE TABLE events (id bigint);\n")]:
+        (versioned / folder).mkdir(parents=True, exist_ok=True)
+        (versioned / folder / f"{name}.sql").write_text(sql)
+    alone = json.loads(run("lint", str(versioned / "v1.1" / "members.sql"), "--format",
+                           "json", "--no-cache").stdout)
+    whole = json.loads(run("lint", str(versioned), "--format", "json", "--no-cache").stdout)
+    assert [m["id"] for m in alone["migrations"]] == ["v1.1_v1.1_members"]
+    assert alone["migrations"] == [m for m in whole["migrations"]
+                                   if m["path"].endswith("members.sql")]
+    # The old type is known: widening a varchar neither rewrites nor scans.
+    assert alone["migrations"][0]["safety"] != "requires-downtime"
+    # A numbered file in a plain folder keeps its folder as context.
+    (tmp_path / "flat").mkdir()
+    (tmp_path / "flat" / "001_a.sql").write_text("CREATE TABLE a (id int);\n")
+    flat = json.loads(run("lint", str(tmp_path / "flat" / "001_a.sql"), "--format", "json",
+                          "--no-cache").stdout)
+    assert [m["id"] for m in flat["migrations"]] == ["001_a"]
+
+
 @pytest.mark.parametrize("args", [["--select", "add-colum-volatile-default"],
                                   ["--ignore", "missing-lock-timout"],
                                   ["--ignore", "opt-in"]])  # ignore takes rule ids only

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,10 @@ def _all_of(found: list[Migration], only: set[str] | None) -> set[str] | None:
     return only | {str(m.path) for m in found}
 
 
+#: A folder named as a version: v1.5, 1.5, 2024_01, V3.
+_VERSION_FOLDER = re.compile(r"[vV]?\d+(?:[._-]\d+)*")
+
+
 def _directory_context(path: Path, layout: str | None,
                        read: dict[Path, list[Migration] | None],
                        ) -> tuple[Path, list[Migration], list[Migration]]:
@@ -86,10 +91,11 @@ def _directory_context(path: Path, layout: str | None,
     mostly share one."""
     target = file_key(path)
     # sqitch keeps its plan beside deploy/ and revert/: their scripts' context is the folder
-    # above (a revert script is its change's down migration).
+    # above (a revert script is its change's down migration). So do folders named as
+    # versions (versioned/v1.5/executions.sql): the versions before are in the folder above.
     candidates = (path.parent.parent, path.parent) if path.name in (
         "up.sql", "down.sql", "migration.sql") or path.parent.name in ("deploy", "revert") \
-        else (path.parent,)
+        or _VERSION_FOLDER.fullmatch(path.parent.name) else (path.parent,)
     for candidate in candidates:
         if candidate not in read:
             try:
