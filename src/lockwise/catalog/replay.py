@@ -359,7 +359,7 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             idx = catalog.indexes[key]
             idx.table = new_name
             catalog.indexes[key] = idx  # re-file it under the table's new name
-        for other in catalog.tables.values():
+        for other in catalog.tables.values():  # also t itself: its own keys' source
             if name in other.sources:  # views follow a rename (they refer to it by oid)
                 other.sources = tuple(new_name if s == name else s for s in other.sources)
             for con in other.constraints.values():
@@ -424,24 +424,73 @@ def _rename_constraint(catalog: Catalog, t: Table | None, table: str, old: str,
 
 def _rename_type(catalog: Catalog, stmt: dict) -> None:
     """ALTER TYPE x RENAME TO y: the enum / type, and the columns of that type."""
-    kind, obj = unwrap(stmt.get("object"))
-    names = strings(obj.get("items")) if kind == "List" else [obj.get("sval", "")]
-    old = object_name(names)
-    schema = old.split(".", 1)[0]
-    new = f"{schema}.{stmt.get('newname', '')}"
+    spellings = _type_spellings(stmt)
+    old, new = next(iter(spellings.items()))
     if old in catalog.enums:
         catalog.enums[new] = catalog.enums.pop(old)
     if old in catalog.types:
         catalog.types.discard(old)
         catalog.types.add(new)
-    # Columns name their type as written: `mood` (search_path) or `public.mood`.
-    spellings = {old: new}
-    if schema == "public":
-        spellings[old.split(".", 1)[1]] = new.split(".", 1)[1]
-    for table in catalog.tables.values():
+    for table in _tables_typed(catalog, spellings):
         for column in table.columns.values():
             if column.type_name in spellings:
                 column.type_name = spellings[column.type_name]
+
+
+def _type_spellings(stmt: dict) -> dict[str, str]:
+    """ALTER TYPE x RENAME TO y: each way a column may name the old type -> the new name,
+    the qualified one first. Columns name their type as written: `mood` (search_path) or
+    `public.mood`."""
+    kind, obj = unwrap(stmt.get("object"))
+    names = strings(obj.get("items")) if kind == "List" else [obj.get("sval", "")]
+    old = object_name(names)
+    schema = old.split(".", 1)[0]
+    new = f"{schema}.{stmt.get('newname', '')}"
+    spellings = {old: new}
+    if schema == "public":
+        spellings[old.split(".", 1)[1]] = new.split(".", 1)[1]
+    return spellings
+
+
+def _tables_typed(catalog: Catalog, spellings: dict[str, str]) -> list[Table]:
+    return [t for t in catalog.tables.values()
+            if any(c.type_name in spellings for c in t.columns.values())]
+
+
+def _tables_pointing_at(catalog: Catalog, relation: str) -> list[Table]:
+    """The views that read `relation` and the tables with a foreign key to it."""
+    return [t for t in catalog.tables.values() if relation in t.sources or
+            any(c.references == relation for c in t.constraints.values())]
+
+
+def _tables_triggering(catalog: Catalog, function: str) -> list[Table]:
+    return [t for t in catalog.tables.values() if function in t.triggers.values()]
+
+
+_RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE")
+_ROUTINE_KINDS = ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE")
+
+
+def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
+    """The tables that replaying `tree` changes without the statement naming them: those
+    with a column of a renamed type, the views over and foreign keys to a renamed or dropped
+    relation, those whose triggers call a function dropped with CASCADE. Whoever replays
+    on a copy of the catalog that shares tables must copy these first (graph/down.py)."""
+    kind, body = unwrap(tree)
+    if kind == "RenameStmt":
+        rtype = body.get("renameType", "")
+        if rtype == "OBJECT_TYPE":
+            return _tables_typed(catalog, _type_spellings(body))
+        if rtype in _RELATION_KINDS:
+            return _tables_pointing_at(catalog, range_var(body.get("relation"))[0])
+    elif kind == "DropStmt":
+        rtype = body.get("removeType", "")
+        names = [n for n in drop_object_names(body) if n]
+        if rtype in _RELATION_KINDS:
+            return [t for n in names for t in _tables_pointing_at(catalog, object_name(n))]
+        if rtype in _ROUTINE_KINDS and body.get("behavior") == "DROP_CASCADE":
+            return [t for n in names for t in _tables_triggering(catalog, n[-1].lower())]
+    return []
 
 
 def _create_index(catalog: Catalog, stmt: dict) -> None:
@@ -466,13 +515,13 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             table = catalog.tables.get(object_name(names[:-1]))
             if table is not None:
                 table.triggers.pop(names[-1], None)
-        elif rtype in ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"):
+        elif rtype in _ROUTINE_KINDS:
             function = names[-1].lower()
             if stmt.get("behavior") == "DROP_CASCADE":  # its triggers go with it
-                for table in catalog.tables.values():
+                for table in _tables_triggering(catalog, function):
                     for trigger in [k for k, f in table.triggers.items() if f == function]:
                         del table.triggers[trigger]
-        elif rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
+        elif rtype in _RELATION_KINDS:
             if stmt.get("behavior") == "DROP_CASCADE":  # the views over it go with it
                 for view in catalog.views_over(name):
                     catalog.tables.pop(view, None)
@@ -481,7 +530,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             catalog.tables.pop(name, None)
             for key in catalog.index_keys_on(name):
                 del catalog.indexes[key]
-            for other in catalog.tables.values():
+            for other in _tables_pointing_at(catalog, name):
                 for key in [k for k, c in other.constraints.items() if c.references == name]:
                     del other.constraints[key]
         elif rtype == "OBJECT_INDEX":

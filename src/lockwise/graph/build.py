@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import apply_statement
+from lockwise.catalog.replay import apply_statement, tables_reached
 from lockwise.core.types import Effect, Migration, MigrationReport, Statement
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
@@ -26,10 +26,10 @@ from lockwise.effects.nodes import (
 )
 from lockwise.graph.deps import view_dependencies
 from lockwise.graph.down import (
+    clone,
     differences,
     fork,
     names_in,
-    reaches_unnamed_tables,
     removed_relations,
     scope,
     signature,
@@ -569,16 +569,21 @@ class _Builder:
         renames = any("RenameStmt" in t for t in trees)
         # The copied tables must include every table the down can change, or its replay
         # would change the history's own catalog, which goes on to later migrations.
-        copied = touched | self.catalog.tables.keys() if any(
-            reaches_unnamed_tables(t) for t in trees) else touched
-        rolled = fork(self.catalog, copied, names, renames)
+        rolled = fork(self.catalog, touched, names, renames)
         # Only DROP ... CASCADE and CREATE VIEW read or change view dependencies: copy them
         # for the downs that have one (the copy is as big as all views' dependencies).
         views = {v: set(vd.deps) for v, vd in self.views.items()} if any(
             "ViewStmt" in t or "CreateTableAsStmt" in t or
             t.get("DropStmt", {}).get("behavior") == "DROP_CASCADE" for t in trees) else {}
         complete = set(self.full_tables)
+        copied = set(touched)
         for stmt in parsed.statements:
+            # What the statement changes without naming it is copied too, or the replay
+            # would change the history's own catalog, which goes on to later migrations.
+            for table in tables_reached(rolled, stmt.tree):
+                if table.name not in copied:
+                    copied.add(table.name)
+                    rolled.tables[table.name] = clone(table)
             _replay_with_cascade(rolled, views, stmt.tree, m.id)
             kind, body = unwrap(stmt.tree)
             if kind == "CreateTableAsStmt":

@@ -59,24 +59,6 @@ def names_in(trees: Iterable[dict]) -> frozenset[str]:
     return frozenset(out)
 
 
-#: RenameStmt kinds whose replay changes tables the statement does not name: a type rename
-#: renames the columns of that type, a relation rename every view's list of what it reads.
-_WIDE_RENAMES = {"OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW",
-                 "OBJECT_FOREIGN_TABLE"}
-_ROUTINES = {"OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"}
-
-
-def reaches_unnamed_tables(tree: dict) -> bool:
-    """Whether replaying `tree` can change tables it does not name (a fork for it must copy
-    every table): a type or relation rename, or DROP FUNCTION ... CASCADE, which drops the
-    triggers that call it."""
-    kind, body = next(iter(tree.items()), ("", {}))
-    if kind == "RenameStmt":
-        return body.get("renameType") in _WIDE_RENAMES
-    return kind == "DropStmt" and body.get("behavior") == "DROP_CASCADE" and \
-        body.get("removeType") in _ROUTINES
-
-
 def removed_relations(trees: Iterable[dict]) -> set[str]:
     """Relations that DROP TABLE/VIEW or a table RENAME in `trees` removes (by last name):
     the only statements whose effect reaches other tables' foreign keys."""
