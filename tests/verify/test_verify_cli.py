@@ -181,3 +181,8 @@ def test_lemmy_prefix_up_down_up(corpora: Path, run_verify) -> None:
     # Its views embed 'now'::timestamp: re-created by down and up, they are still equal.
     assert statuses["2020-03-06-202329_add_post_iframely_data"] == REVERSIBLE
     assert len(result.checks) > 300
+    # The model agrees with PostgreSQL on every statement. (2020-02-02's DELETE FROM user_
+    # fires statement triggers that refresh materialized views, and deletes no row: no
+    # cascade runs. Both were reported as model bugs.)
+    assert [(c.statement.sql[:40], d.describe()) for c in result.checks
+            for d in c.disagreements] == []

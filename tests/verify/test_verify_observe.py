@@ -121,3 +121,67 @@ def test_observation_sees_a_new_relfilenode_as_a_rewrite() -> None:
     obs = observation_between(before, after)
     assert obs.rewrites == {"public.a"}
     assert obs.locks == {"public.a": L.ACCESS_EXCLUSIVE}
+
+
+def _dml(kind: str, locks: dict[str, LockMode]) -> Effect:
+    return Effect(actions=(Action(kind, {"table": T}),), locks=locks)
+
+
+def test_foreign_key_actions_on_referencing_tables_depend_on_the_rows_changed() -> None:
+    """DELETE from a table whose rows other tables reference ON DELETE CASCADE: the cascade
+    writes the referencing table once a deleted row has referencing rows."""
+    predicted = _dml("delete", {T: L.ROW_EXCLUSIVE, "public.p": L.ROW_EXCLUSIVE})
+    assert compare(predicted, _obs({T: L.ROW_EXCLUSIVE}, rows=0)) == []
+    assert compare(predicted, _obs({T: L.ROW_EXCLUSIVE, "public.p": L.ACCESS_SHARE},
+                                   rows=2)) == []
+    # The statement's own table is always locked, whatever the rows.
+    (d,) = compare(predicted, _obs({"public.p": L.ROW_EXCLUSIVE}, rows=0))
+    assert d.relation == T
+    # A statement that changes no rows is not exempt: DDL's locks do not depend on data.
+    ddl = Effect(actions=(Action("alter_table", {"table": T}),),
+                 locks={T: L.ACCESS_EXCLUSIVE, "public.p": L.ROW_EXCLUSIVE})
+    assert len(compare(ddl, _obs({T: L.ACCESS_EXCLUSIVE}))) == 1
+
+
+def test_locks_of_user_triggers_are_not_the_models() -> None:
+    """A trigger on the written table runs a function: it may refresh a materialized view
+    or write an audit table. Only the written table's own lock is compared then."""
+    predicted = _dml("update", {T: L.ROW_EXCLUSIVE})
+    seen = {T: L.ROW_EXCLUSIVE, "public.p": L.EXCLUSIVE}
+    triggered = _obs(seen, rows=1)
+    triggered.triggered = frozenset({T})
+    assert compare(predicted, triggered) == []
+    (d,) = compare(predicted, _obs(seen, rows=1))  # no trigger: the lock is unexplained
+    assert (d.relation, d.observed) == ("public.p", "ExclusiveLock")
+    wrong = _obs({T: L.SHARE_ROW_EXCLUSIVE}, rows=1)
+    wrong.triggered = frozenset({T})
+    (d,) = compare(predicted, wrong)  # the table itself is still compared
+    assert d.relation == T
+
+
+def test_observation_names_the_relations_with_triggers() -> None:
+    before = RelationState({1: ("public.a", "r", 10), 2: ("public.b", "r", 20)}, {},
+                           frozenset({2, 99}))
+    obs = observation_between(before, RelationState(before.relations, {}))
+    assert obs.triggered == {"public.b"}
+
+
+def test_rewrites_by_user_triggers_are_not_the_models() -> None:
+    predicted = _dml("delete", {T: L.ROW_EXCLUSIVE})
+    seen = _obs({T: L.ROW_EXCLUSIVE}, rows=0, rewrites=frozenset({"public.p"}))
+    assert len(compare(predicted, seen)) == 1
+    seen.triggered = frozenset({T})
+    assert compare(predicted, seen) == []
+
+
+def test_what_the_users_functions_lock_is_not_the_models() -> None:
+    """`UPDATE ... FROM activity('1 day')`: the function's body reads other tables."""
+    predicted = _dml("update", {T: L.ROW_EXCLUSIVE})
+    seen = _obs({T: L.ROW_EXCLUSIVE, "public.p": L.ACCESS_SHARE}, rows=3)
+    assert len(compare(predicted, seen)) == 1
+    seen.user_functions = ("activity",)
+    assert compare(predicted, seen) == []
+    # What the model does name is still compared.
+    stronger = _obs({T: L.ACCESS_EXCLUSIVE}, rows=3)
+    stronger.user_functions = ("activity",)
+    assert len(compare(predicted, stronger)) == 1

@@ -200,3 +200,41 @@ def test_model_agrees_on_dropping_a_foreign_key_column(tmp_path: Path, run_verif
     assert check.observed.locks == {"public.c": LockMode.ACCESS_EXCLUSIVE,
                                     "public.p": LockMode.ACCESS_EXCLUSIVE}
     assert check.disagreements == []
+
+
+def test_cascades_and_user_triggers_are_not_model_disagreements(tmp_path: Path,
+                                                                 run_verify) -> None:
+    """Found by verify on lemmy (224 false alarms): a DELETE that removes no row runs no
+    ON DELETE CASCADE, and a statement trigger that refreshes a materialized view takes
+    locks that are its function's, not the statement's."""
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE parent (id int PRIMARY KEY, note text);\n"
+              "CREATE TABLE child (id int, parent_id int REFERENCES parent ON DELETE CASCADE);\n"
+              "CREATE TABLE audit (n int);\n"
+              "CREATE MATERIALIZED VIEW counts AS SELECT count(*) AS n FROM child;\n"
+              "CREATE FUNCTION log_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+              "INSERT INTO audit VALUES (1); REFRESH MATERIALIZED VIEW counts; RETURN NULL; "
+              "END $$;\n"
+              "CREATE TRIGGER parent_log AFTER UPDATE OR DELETE ON parent "
+              "FOR EACH STATEMENT EXECUTE FUNCTION log_change();\n"
+              "CREATE FUNCTION logged() RETURNS TABLE (n int) LANGUAGE sql "
+              "AS 'SELECT n FROM audit';\n"
+              "INSERT INTO parent VALUES (2, 'kept');\n",
+         "DROP TABLE child;\nDROP TABLE parent;\nDROP MATERIALIZED VIEW counts;\n"
+         "DROP FUNCTION logged();\nDROP TABLE audit;\nDROP FUNCTION log_change();"),
+        ("cleanup", "DELETE FROM parent WHERE id = 1;\nUPDATE parent SET note = 'x';\n"
+                    "DELETE FROM child WHERE parent_id = 2;\n"
+                    "UPDATE child c SET id = l.n FROM logged() l WHERE c.id = l.n;\n",
+         "SELECT 1;"),
+    ])
+    result = run_verify(root)
+    checks = result.results[1].checks
+    assert len(checks) == 4
+    assert checks[3].observed.user_functions == ("logged",)
+    assert checks[3].observed.locks.get("public.audit") == LockMode.ACCESS_SHARE
+    # The trigger really did lock what the model does not claim (its function's work).
+    # The trigger really did lock and rewrite what the model does not claim (its function's
+    # work); the UPDATE after it found those locks already held.
+    assert checks[0].observed.locks["public.counts"] == LockMode.ACCESS_EXCLUSIVE
+    assert "public.counts" in checks[0].observed.rewrites
+    assert [c.disagreements for c in checks] == [[], [], [], []]

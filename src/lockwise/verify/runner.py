@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lockwise.core.types import LockMode, Statement
-from lockwise.effects.nodes import unwrap
+from lockwise.effects.nodes import function_names, unwrap
 from lockwise.verify.observe import Observation, RelationState, observation_between
 
 _USER_NS = ("n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') "
@@ -30,6 +30,12 @@ _LOCKS = """
     WHERE l.pid = %s AND l.locktype = 'relation' AND l.granted
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"""
 _WAITING = "SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted"
+#: Relations with triggers of their own (foreign keys' triggers are internal).
+_TRIGGERED = "SELECT DISTINCT tgrelid::bigint FROM pg_trigger WHERE NOT tgisinternal"
+#: Which of some names are functions of the user's (not PostgreSQL's own).
+_USER_FUNCTIONS = f"""
+    SELECT DISTINCT lower(p.proname) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE {_USER_NS.replace("%", "%%")} AND lower(p.proname) = ANY(%s)"""
 #: SQLSTATE 25001: "... cannot run inside a transaction block".
 _ACTIVE_SQL_TRANSACTION = "25001"
 _POLL_INTERVAL = 0.002
@@ -94,7 +100,16 @@ class Runner:
     def state(self) -> RelationState:
         """The user relations and the backend's relation locks, now."""
         return RelationState(self.relations(),
-                             {k: frozenset(v) for k, v in self._held(self.conn).items()})
+                             {k: frozenset(v) for k, v in self._held(self.conn).items()},
+                             frozenset(r[0] for r in self.conn.execute(_TRIGGERED).fetchall()))
+
+    def user_functions(self, stmt: Statement) -> tuple[str, ...]:
+        """The functions of the user's that `stmt` calls, as they exist now: their bodies,
+        which lockwise does not read, may lock any relation."""
+        names = sorted(set(function_names(stmt.tree)))
+        if not names:
+            return ()
+        return tuple(sorted(r[0] for r in self.conn.execute(_USER_FUNCTIONS, (names,))))
 
     def in_transaction(self) -> bool:
         from psycopg.pq import TransactionStatus
@@ -152,11 +167,12 @@ class Runner:
                 if self.in_transaction():
                     if observe and state is None:
                         state = self.state()
+                    called = self.user_functions(stmt) if observe else ()
                     cur = self.conn.execute(stmt.sql)
                     if observe:
                         after = self.state()
                         obs = observation_between(state, after)
-                        obs.rows = cur.rowcount
+                        obs.rows, obs.user_functions = cur.rowcount, called
                         outcome.observations[stmt.index] = obs
                         state = after
                 else:
@@ -188,11 +204,12 @@ class Runner:
         self.conn.execute("BEGIN")
         try:
             before = self.state()
+            called = self.user_functions(stmt)
             cur = self.conn.execute(stmt.sql)
             after = self.state()
             self.conn.execute("COMMIT")
             obs = observation_between(before, after)
-            obs.rows = cur.rowcount
+            obs.rows, obs.user_functions = cur.rowcount, called
             return obs
         except psycopg.Error as exc:
             self.conn.execute("ROLLBACK")
