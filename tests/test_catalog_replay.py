@@ -287,6 +287,12 @@ _SERVER_CASES = {
         "ALTER TABLE t ADD CHECK (b <> c); ALTER TABLE t RENAME TO t_old;"
         "CREATE TABLE t (id int PRIMARY KEY, b int UNIQUE); CREATE INDEX t_b_key1 ON t (b);"
         "ALTER TABLE t ADD UNIQUE (b);",
+    # IF NOT EXISTS and the column is there: PostgreSQL skips the whole definition, its
+    # default and inline constraints included.
+    "add column if not exists":
+        "CREATE TABLE t (n int NOT NULL, m int);"
+        "ALTER TABLE t ADD COLUMN IF NOT EXISTS n int DEFAULT 1,"
+        " ADD COLUMN IF NOT EXISTS m int UNIQUE, ADD COLUMN IF NOT EXISTS k int DEFAULT 2 UNIQUE;",
     "long generated names":
         f"CREATE TABLE {'l' * 50} (id int PRIMARY KEY,"
         f" {'first_column_' * 3}x int, {'second_column_' * 3}y int,"
@@ -376,3 +382,18 @@ def test_foreign_key_lookups_read_the_same_by_index_and_by_scan() -> None:
     for catalog in (indexed, scanned):
         assert [t for t, _ in catalog.unindexed_foreign_keys("1")] == [
             "public.zebras", "public.apples", "public.notes"]
+
+
+def test_do_blocks_make_the_tables_they_name_unsure() -> None:
+    """The replay cannot follow a DO block: the tables its code names may have changed
+    (supabase renames a column in one), and with dynamic SQL any table may have."""
+    catalog = replayed("CREATE TABLE users (id int, confirmed_at timestamptz);"
+                       "CREATE TABLE teams (id int);"
+                       "DO $$ BEGIN IF NOT EXISTS (SELECT 1) THEN ALTER TABLE users RENAME "
+                       "COLUMN confirmed_at TO email_confirmed_at; END IF; END $$;")
+    assert not catalog.sure_of("public.users") and catalog.sure_of("public.teams")
+    replayed("DROP TABLE users; CREATE TABLE users (id int);", catalog)
+    assert catalog.sure_of("public.users")  # created again: known again
+    replayed("DO $$ BEGIN EXECUTE 'ALTER TABLE ' || 'teams' || ' ADD COLUMN x int'; END $$;",
+             catalog)
+    assert not catalog.sure_of("public.teams") and not catalog.sure_of("public.users")

@@ -163,6 +163,12 @@ CASES = [
          "ALTER TABLE t ADD COLUMN c bigint GENERATED ALWAYS AS IDENTITY"),
     Case("add-column-generated-stored", T,
          "ALTER TABLE t ADD COLUMN c int GENERATED ALWAYS AS (n * 2) STORED"),
+    # The column is there already: skipped with a NOTICE, under the lock (temporal's
+    # combined migration adds again what earlier ones added).
+    Case("add-column-if-not-exists-there-already", T,
+         "ALTER TABLE t ADD COLUMN IF NOT EXISTS n int GENERATED ALWAYS AS (id * 2) STORED"),
+    Case("add-column-if-not-exists-new", T,
+         "ALTER TABLE t ADD COLUMN IF NOT EXISTS c int GENERATED ALWAYS AS (n * 2) STORED"),
     Case("add-column-generated-virtual", T,
          "ALTER TABLE t ADD COLUMN c int GENERATED ALWAYS AS (n * 2) VIRTUAL", min_pg=18),
     Case("add-column-not-null-default", T, "ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT 1"),

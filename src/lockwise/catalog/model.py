@@ -187,6 +187,9 @@ class Catalog:
     #: FK target table -> tables that may hold a foreign key to it (a superset, kept by
     #: note_foreign_key); None until the replay adds one: `referencing` then scans every table.
     fk_sources: dict[str, set[str]] | None = None
+    #: Tables that code the replay cannot follow may have changed (a DO block that names them;
+    #: "*": dynamic SQL, any table): what the catalog says of their columns is a guess.
+    unsure: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         if type(self.indexes) is dict:
@@ -198,6 +201,11 @@ class Catalog:
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)
+
+    def sure_of(self, table: str) -> bool:
+        """Whether the catalog's columns of `table` are what the migrations made (no DO block
+        since may have changed them)."""
+        return not self.unsure or (table not in self.unsure and "*" not in self.unsure)
 
     def column(self, table: str, column: str) -> Column | None:
         t = self.tables.get(table)

@@ -6,6 +6,8 @@ function volatility). Statements the replay does not understand leave the catalo
 
 from __future__ import annotations
 
+import re
+
 from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
@@ -213,10 +215,28 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint) -> None:
                                                         con.columns, unique=True)
 
 
+def _do_block(catalog: Catalog, stmt: dict) -> None:
+    """A DO block runs code the replay does not follow (supabase renames a column in one, when
+    it exists): the tables it names become unsure, and with dynamic SQL (EXECUTE) every
+    table."""
+    code = " ".join(unwrap(unwrap(arg)[1].get("arg"))[1].get("sval", "")
+                    for arg in stmt.get("args") or ()).lower()
+    if "execute" in code:
+        catalog.unsure.add("*")
+        return
+    words = set(_WORD.findall(code))
+    catalog.unsure.update(t for t in catalog.tables if t.split(".", 1)[1] in words)
+
+
+#: A word of code: where a DO block may name a table.
+_WORD = re.compile(r"[a-z_][a-z0-9_$]*")
+
+
 def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     name, _ = range_var(stmt.get("relation"))
     if stmt.get("if_not_exists") and name in catalog.tables:
         return
+    catalog.unsure.discard(name)  # created now: its columns are the ones written here
     t = Table(name, kind="partitioned" if stmt.get("partspec") else "table",
               created_by=migration_id,
               unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
@@ -285,6 +305,8 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         if sub == "AT_AddColumn":
             _, body = unwrap(cmd.get("def"))
             col = _column(body)
+            if cmd.get("missing_ok") and col.name in t.columns:
+                continue  # IF NOT EXISTS: the whole definition is skipped, constraints too
             t.columns[col.name] = col
             for item in body.get("constraints") or ():
                 con = _constraint(catalog, unwrap(item)[1], name, col.name)
@@ -640,5 +662,7 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> Non
             catalog.enums.setdefault(name, []).append(body["newVal"])
     elif kind == "CreateSchemaStmt":
         catalog.schemas.add(body.get("schemaname", ""))
+    elif kind == "DoStmt":
+        _do_block(catalog, body)
     elif kind == "CreateSeqStmt":
         catalog.sequences.add(range_var(body.get("sequence"))[0])

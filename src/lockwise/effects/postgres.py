@@ -526,6 +526,16 @@ def _add_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     _, col = unwrap(cmd.get("def"))
     facts = _column_def_facts(b, table, col)
     b.lock(table, L.ACCESS_EXCLUSIVE)
+    if cmd.get("missing_ok") and b.ctx.catalog.column(table, facts["column"]) is not None \
+            and b.ctx.catalog.sure_of(table):
+        # IF NOT EXISTS, and the table has it: PostgreSQL skips the column with a NOTICE,
+        # after taking the lock. Nothing is rewritten, scanned or checked (seen by `verify`
+        # on temporal, whose combined migration adds again the columns of earlier ones).
+        # Not when a DO block may have renamed it away (supabase does).
+        b.act("add_column", base, facts, rewrites=False, rewrite_reason="",
+              constraint_scans=(), constraint_scans_text="", if_not_exists=True,
+              column_exists=True)
+        return
     rewrite_why = None
     pg = b.ctx.pg_version
     if facts["identity"]:
@@ -565,7 +575,7 @@ def _add_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("add_column", base, facts, rewrites=bool(rewrite_why),
           rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
           constraint_scans_text="; ".join(constraint_scans),
-          if_not_exists=bool(cmd.get("missing_ok")))
+          if_not_exists=bool(cmd.get("missing_ok")), column_exists=False)
 
 
 def _drop_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
