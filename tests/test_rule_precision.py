@@ -155,3 +155,30 @@ def test_a_renamed_existing_table_is_not_new() -> None:
                       "ALTER TABLE drafts RENAME TO draft_posts;\n"
                       "CREATE INDEX draft_posts_title_idx ON draft_posts (title);")
     assert "index-without-concurrently" not in fired_new
+
+
+def test_an_update_rechecks_foreign_keys_of_rows_its_transaction_wrote() -> None:
+    """PostgreSQL checks a row's foreign keys again when an UPDATE changes a row its own
+    transaction wrote (verified against the server in tests/verify): ROW SHARE on the
+    referenced table. Once the transaction is over, rows are checked only when the key
+    changes."""
+    setup = ACCOUNTS + "CREATE TABLE notes (id int, account_id bigint REFERENCES accounts);"
+
+    def locks(sql: str, in_transaction: bool = True) -> list[dict]:
+        migrations = [migration_from_text(setup, "0001_setup.sql"),
+                      migration_from_text(sql, "0002_change.sql")]
+        options = LintOptions(assume_in_transaction=in_transaction)
+        report = lint_migrations(migrations, options, Catalog())[-1]
+        return [s.effect.locks for s in report.statements]
+
+    written = locks("UPDATE notes SET id = 1;\nUPDATE notes SET id = 2;")
+    assert "public.accounts" not in written[0]
+    assert written[1]["public.accounts"].pg_name == "RowShareLock"
+    # Each statement its own transaction, or the transaction committed in between.
+    assert all("public.accounts" not in x for x in locks(
+        "UPDATE notes SET id = 1;\nUPDATE notes SET id = 2;", in_transaction=False))
+    assert "public.accounts" not in locks(
+        "BEGIN;\nUPDATE notes SET id = 1;\nCOMMIT;\nUPDATE notes SET id = 2;",
+        in_transaction=False)[3]
+    inserted = locks("INSERT INTO notes VALUES (1, 1);\nUPDATE notes SET id = 2;")
+    assert inserted[1]["public.accounts"].pg_name == "RowShareLock"

@@ -180,6 +180,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                                         directives)
         reports.append(_statement_report(stmt, effect, findings, session, index.by_id))
         session.after(effect, stmt.index)
+        _track_writes(ctx, effect, session.in_transaction)
         if costs is not None:
             costs.fill(reports[-1])
             costs.after(effect, session.in_transaction)
@@ -295,6 +296,17 @@ def _statement_report(stmt: Statement, effect: Effect, findings: list[Finding],
         reason=statement_reason(findings, effect), strategy=strategy_for(findings, effect, rules),
         in_transaction=session.in_transaction, lock_timeout_ms=session.lock_timeout_ms,
         statement_timeout_ms=session.statement_timeout_ms)
+
+
+def _track_writes(ctx: Context, effect: Effect, in_transaction: bool) -> None:
+    """The tables whose rows the open transaction wrote (Context.written_in_transaction);
+    forgotten when it ends, or when the statement ran on its own."""
+    if not in_transaction:
+        ctx.written_in_transaction.clear()
+        return
+    for action in effect.actions:
+        if action.kind in ("insert", "update") and "table" in action.facts:
+            ctx.written_in_transaction.add(action.facts["table"])
 
 
 def _track_new_objects(ctx: Context, effect: Effect) -> None:

@@ -238,3 +238,22 @@ def test_cascades_and_user_triggers_are_not_model_disagreements(tmp_path: Path,
     assert checks[0].observed.locks["public.counts"] == LockMode.ACCESS_EXCLUSIVE
     assert "public.counts" in checks[0].observed.rewrites
     assert [c.disagreements for c in checks] == [[], [], [], []]
+
+
+def test_an_update_of_rows_written_earlier_in_its_transaction_checks_their_foreign_keys(
+        tmp_path: Path, run_verify) -> None:
+    """Found by verify --seed on lemmy: PostgreSQL checks a row's foreign keys again when an
+    UPDATE changes a row that its own transaction inserted or updated, even if the key stays
+    (ROW SHARE on the referenced table). The model follows the writes of the transaction."""
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE p (id int PRIMARY KEY);\n"
+              "CREATE TABLE c (id int PRIMARY KEY, p_id int REFERENCES p, n int);\n"
+              "INSERT INTO p VALUES (1);\nINSERT INTO c VALUES (1, 1, 0);\n",
+         "DROP TABLE c;\nDROP TABLE p;"),
+        ("twice", "UPDATE c SET n = 1;\nUPDATE c SET n = 2;\n", "SELECT 1;"),
+    ])
+    first, second = run_verify(root).results[1].checks
+    assert "public.p" not in first.predicted.locks and "public.p" not in first.observed.locks
+    assert second.predicted.locks["public.p"] == LockMode.ROW_SHARE
+    assert second.observed.locks["public.p"] == LockMode.ROW_SHARE
+    assert first.disagreements == second.disagreements == []

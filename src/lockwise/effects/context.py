@@ -24,6 +24,10 @@ class Context:
     #: Collect the string constants of each statement (Effect.literals): set while an enum
     #: value added in the open transaction could be used too early.
     watch_literals: bool = False
+    #: Tables whose rows an INSERT or UPDATE of the open transaction wrote. PostgreSQL checks
+    #: the foreign keys of such a row again when it is updated, whether or not the key
+    #: changes (ri_triggers.c: the row's insert-time check no longer applies).
+    written_in_transaction: set[str] = field(default_factory=set)
 
     def table_is_new(self, table: str) -> bool:
         return table in self.new_tables

@@ -1151,11 +1151,13 @@ def _dml(kind: str) -> Callable:
         elif kind == "insert":
             columns = tuple(unwrap(t)[1].get("name", "") for t in stmt.get("cols") or ())
         known = b.ctx.catalog.tables.get(table)
+        rechecked = kind == "update" and table in b.ctx.written_in_transaction
         for con in known.constraints.values() if known and kind != "delete" else ():
             # The foreign-key check reads the referenced row FOR KEY SHARE (ROW SHARE on its
-            # table); an UPDATE checks only when it sets the key columns.
+            # table); an UPDATE checks only when it sets the key columns, or when the rows
+            # were written earlier in its transaction (seen by `verify` on lemmy).
             if con.kind == "foreign" and con.references and (
-                    kind == "insert" or set(con.columns) & set(columns)):
+                    kind == "insert" or rechecked or set(con.columns) & set(columns)):
                 b.lock(con.references, L.ROW_SHARE)
         if kind in ("update", "delete"):
             _referencing_rows(b, table, kind, columns, {table})
