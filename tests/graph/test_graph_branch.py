@@ -42,6 +42,19 @@ def empty_repo(tmp_path: Path) -> Path:
     return repo
 
 
+def sqitch_repo(tmp_path: Path) -> Path:
+    """A repository whose db/migrations is the sqitch fixture, on a branch `feature` made
+    from main."""
+    repo = empty_repo(tmp_path)
+    db = repo / "db" / "migrations"
+    shutil.rmtree(db)
+    shutil.copytree(REPO / "fixtures" / "layouts" / "sqitch", db)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "sqitch")
+    _git(repo, "checkout", "-q", "-b", "feature")
+    return repo
+
+
 def make_repo(tmp_path: Path, kind: str, commit_branch: bool = False) -> Path:
     repo = empty_repo(tmp_path)
     db = repo / "db" / "migrations"
@@ -343,13 +356,8 @@ def test_a_sqitch_revert_script_stands_for_its_change_also_against_a_base(
     linted as its change, with the plan's directory as context, and `--base` reads the same
     directory from git (it compared revert/ as a folder of its own, and found every change
     out of order)."""
-    repo = empty_repo(tmp_path)
+    repo = sqitch_repo(tmp_path)
     db = repo / "db" / "migrations"
-    shutil.rmtree(db)
-    shutil.copytree(REPO / "fixtures" / "layouts" / "sqitch", db)
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "sqitch")
-    _git(repo, "checkout", "-q", "-b", "feature")
     revert = db / "revert" / "index_email.sql"
     revert.write_text(revert.read_text() + "-- reviewed\n")
     monkeypatch.chdir(repo)
@@ -394,13 +402,7 @@ def test_graph_of_a_file_against_a_base_reads_its_migration_directory(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`lockwise graph FILE --base REF` compares the file's migration directory, found as
     `lint FILE` finds it (sqitch's deploy/ and revert/ scripts belong to the folder above)."""
-    repo = empty_repo(tmp_path)
-    db = repo / "db" / "migrations"
-    shutil.rmtree(db)
-    shutil.copytree(REPO / "fixtures" / "layouts" / "sqitch", db)
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "sqitch")
-    _git(repo, "checkout", "-q", "-b", "feature")
+    repo = sqitch_repo(tmp_path)
     monkeypatch.chdir(repo)
     for script in ("deploy", "revert"):
         result = CliRunner().invoke(app, ["graph", f"db/migrations/{script}/index_email.sql",
