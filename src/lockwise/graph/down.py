@@ -113,8 +113,8 @@ def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: b
     without changing the original: those tables are cloned, the rest shared. Index objects
     are only changed in place by renames, so they are cloned only when there are some."""
     new = copy.copy(catalog)
-    for f in fields(catalog):
-        value = getattr(catalog, f.name)
+    for name in _catalog_fields():
+        value = getattr(catalog, name)
         if isinstance(value, dict):
             copied = dict(value)
             first = next(iter(copied.values()), None)
@@ -124,9 +124,9 @@ def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: b
             elif isinstance(first, (set, dict)):
                 # foreign keys by target and by migration: a down's ADD CONSTRAINT adds to them
                 copied = {k: type(v)(v) for k, v in copied.items()}
-            setattr(new, f.name, copied)
+            setattr(new, name, copied)
         elif isinstance(value, set):
-            setattr(new, f.name, set(value))
+            setattr(new, name, set(value))
     for t in tables:
         if t in new.tables:
             new.tables[t] = clone(new.tables[t])
@@ -136,6 +136,11 @@ def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: b
             if idx.table in tables or key in keys:
                 new.indexes[key] = clone(idx)
     return new
+
+
+@lru_cache(maxsize=1)
+def _catalog_fields() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(Catalog))
 
 
 def signature(catalog: Catalog, tables: set[str] | None = None,
@@ -310,10 +315,11 @@ def clone(value: Any) -> Any:
     if plan is None:
         return value
     items = plan.get(value)
-    if plan.by_init and _SHARED.issuperset(map(type, items)):
-        # Nothing inside to copy (a column, an index): rebuild it in one call.
-        return cls(*items)
+    if not _SHARED.issuperset(map(type, items)):
+        items = [item if type(item) in _SHARED else clone(item) for item in items]
+    if plan.by_init:
+        return cls(*items)  # one call: a table's fields, or a column's, rebuilt
     new = object.__new__(cls)
     for name, item in zip(plan.names, items, strict=True):
-        object.__setattr__(new, name, item if type(item) in _SHARED else clone(item))
+        object.__setattr__(new, name, item)
     return new
