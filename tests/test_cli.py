@@ -148,6 +148,15 @@ def test_a_file_in_a_version_folder_is_linted_with_the_versions_before_it(
                                    if m["path"].endswith("members.sql")]
     # The old type is known: widening a varchar neither rewrites nor scans.
     assert alone["migrations"][0]["safety"] != "requires-downtime"
+    # A version-named folder among others (a project's v1/ beside src/) is not a history of
+    # versions: the folder above is not read whole.
+    (tmp_path / "project" / "v1").mkdir(parents=True)
+    (tmp_path / "project" / "src").mkdir()
+    (tmp_path / "project" / "src" / "other.sql").write_text("DROP TABLE other;\n")
+    (tmp_path / "project" / "v1" / "schema.sql").write_text("CREATE TABLE a (id int);\n")
+    project = json.loads(run("lint", str(tmp_path / "project" / "v1" / "schema.sql"),
+                             "--format", "json", "--no-cache").stdout)
+    assert [m["id"] for m in project["migrations"]] == ["schema"]
     # A numbered file in a plain folder keeps its folder as context.
     (tmp_path / "flat").mkdir()
     (tmp_path / "flat" / "001_a.sql").write_text("CREATE TABLE a (id int);\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -80,6 +81,17 @@ def _all_of(found: list[Migration], only: set[str] | None) -> set[str] | None:
 _VERSION_FOLDER = re.compile(r"[vV]?\d+(?:[._-]\d+)*")
 
 
+def _versions_folder(folder: Path) -> bool:
+    """Whether `folder` holds version folders only (temporal's versioned/: v1.0, v1.1, ...):
+    not a project folder that has a `v1/` among others, which would be read whole."""
+    try:
+        with os.scandir(folder) as entries:
+            names = [e.name for e in entries if e.is_dir() and not e.name.startswith(".")]
+    except OSError:
+        return False
+    return bool(names) and all(_VERSION_FOLDER.fullmatch(name) for name in names)
+
+
 def _directory_context(path: Path, layout: str | None,
                        read: dict[Path, list[Migration] | None],
                        ) -> tuple[Path, list[Migration], list[Migration]]:
@@ -95,7 +107,7 @@ def _directory_context(path: Path, layout: str | None,
     # versions (versioned/v1.5/executions.sql): the versions before are in the folder above.
     candidates = (path.parent.parent, path.parent) if path.name in (
         "up.sql", "down.sql", "migration.sql") or path.parent.name in ("deploy", "revert") \
-        or _VERSION_FOLDER.fullmatch(path.parent.name) else (path.parent,)
+        or _versions_folder(path.parent.parent) else (path.parent,)
     for candidate in candidates:
         if candidate not in read:
             try:
