@@ -187,10 +187,11 @@ def lint(
                 collected.histories, collected.directories
         comparisons = None
         if base is not None and not stdin:
-            from lockwise.graph.api import base_comparisons
+            from lockwise.graph.api import base_requests
 
-            # REF's migrations are read from each directory the working ones were found in.
-            comparisons = base_comparisons(directories, histories, base, layout)
+            # REF's migrations are read from each directory the working ones were found in,
+            # beside lint (the requests say what changed now; reading the trees is slow).
+            comparisons = base_requests(directories, histories, base, layout)
             only = {path for c in comparisons for path in c.changed}
         options = LintOptions(
             dialect=dialect.value, server_version=server_version,

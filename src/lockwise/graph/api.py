@@ -7,16 +7,17 @@ from pathlib import Path
 
 from lockwise.core.types import Migration, MigrationReport
 from lockwise.graph.build import build_graph, unique_keys
-from lockwise.graph.git import BaseComparison, compare_with_base
+from lockwise.graph.git import BaseComparison, BaseRequest, base_request
 from lockwise.graph.model import Conflict, MigrationGraph
 from lockwise.options import named_in
 
 
-def base_comparisons(directories: Sequence[Path], histories: Sequence[Sequence[Migration]],
-                     ref: str, layout: str | None) -> list[BaseComparison]:
-    """For `--base REF`: each directory's history compared with the same directory at REF
-    (each directory named on the command line is a history of its own)."""
-    return [compare_with_base(directory, list(history), ref, layout)
+def base_requests(directories: Sequence[Path], histories: Sequence[Sequence[Migration]],
+                  ref: str, layout: str | None) -> list[BaseRequest]:
+    """For `--base REF`: each directory's history to compare with the same directory at REF
+    (each directory named on the command line is a history of its own); `read()` each for
+    the comparison."""
+    return [base_request(directory, list(history), ref, layout)
             for directory, history in zip(directories, histories, strict=True)]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,6 +68,13 @@ def _tree_migrations(top: Path, rev: str, label: str, rel: Path,
     return _unpacked(done.stdout, None, rev, label, rel, layout)
 
 
+def _tree_paths(top: Path, rev: str, rel: Path) -> set[str]:
+    """The files in directory `rel` at revision `rev`, relative to the repository's top."""
+    listed = _git(["ls-tree", "-r", "-z", "--full-name", "--name-only", rev, "--",
+                   rel.as_posix() or "."], top)
+    return {path for path in listed.split("\0") if path}
+
+
 def _unpacked(archive: bytes, folder: str | None, rev: str, label: str, rel: Path,
               layout: str | None) -> list[Migration]:
     """The migrations of `archive` (git's tar of `rel` at `rev`), unpacked into a temporary
@@ -82,7 +90,7 @@ def _unpacked(archive: bytes, folder: str | None, rev: str, label: str, rel: Pat
             """A path of the unpacked tree as the user knows it: `REF:dir/file`."""
             return None if p is None else Path(f"{label}:{p.relative_to(tmp).as_posix()}")
 
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        with _contents_only().open(fileobj=io.BytesIO(archive)) as tar:
             try:
                 tar.extractall(tmp, filter=_plain_or_data)
             except tarfile.FilterError as exc:  # a link out of the tree
@@ -98,6 +106,26 @@ def _unpacked(archive: bytes, folder: str | None, rev: str, label: str, rel: Pat
                 exc.path = shown(exc.path)
             raise
         return [replace(m, path=shown(m.path), down_path=shown(m.down_path)) for m in found]
+
+
+@cache
+def _contents_only() -> type:
+    """tarfile's TarFile, writing the files and folders without their owner, mode and times:
+    discovery reads only what they hold. (As root, tarfile gave every file git's owner: a
+    tenth of `lint --base` on lemmy.)"""
+    import tarfile
+
+    class ContentsOnly(tarfile.TarFile):
+        def chown(self, tarinfo: TarInfo, targetpath: str, numeric_owner: bool) -> None:
+            pass
+
+        def chmod(self, tarinfo: TarInfo, targetpath: str) -> None:
+            pass
+
+        def utime(self, tarinfo: TarInfo, targetpath: str) -> None:
+            pass
+
+    return ContentsOnly
 
 
 def _plain_or_data(member: TarInfo, dest: str) -> TarInfo | None:
@@ -127,10 +155,11 @@ def _in_memory_folder() -> str | None:
 
 
 def _relative(m: Migration, root: Path) -> str:
+    """`m`'s path relative to `root` (resolved already: this runs for every migration)."""
     path = str(m.path)
     if ":" in path and not m.path.is_absolute() and not m.path.exists():
         return path.split(":", 1)[1]  # a `REF:dir/file` path from _tree_migrations
-    return m.path.resolve().relative_to(root.resolve()).as_posix()
+    return m.path.resolve().relative_to(root).as_posix()
 
 
 def applied_history(migrations: list[Migration], applied_file: Path) -> BranchInfo:
@@ -166,41 +195,76 @@ class BaseComparison:
     changed: set[str]
 
 
-def compare_with_base(directory: Path, working: list[Migration], ref: str,
-                      layout: str | None) -> BaseComparison:
-    """`working` (the migrations of `directory`) against the same directory at REF and at
-    the branch point. A file named on the command line stands for its migration directory:
-    the caller finds it (`cli/inputs.collect`)."""
+@dataclass
+class BaseRequest:
+    """What `--base REF` compares one directory with, found before lint runs: the repository,
+    the branch point and which working migrations changed since REF (what lint reports).
+    Reading REF's and the branch point's trees, the slow part, is left to `read`, which lint
+    runs in its second process."""
+
+    directory: Path
+    working: list[Migration]
+    ref: str
+    layout: str | None
+    top: Path
+    rel: Path
+    ref_commit: str
+    merge_base: str
+    #: The paths of the working-tree migrations added or changed since REF.
+    changed: set[str]
+
+    def read(self) -> BaseComparison:
+        """The merged history, with what is new on each side."""
+        top, rel, layout, working = self.top, self.rel, self.layout, self.working
+        real_top = top.resolve()
+        base = _tree_migrations(top, self.ref, self.ref, rel, layout)
+        # What was there at the branch point: the paths are enough (a migration on either
+        # side is new when its file was not there). A branch up to date with REF branches
+        # from REF itself, whose tree is read already.
+        branch_point = {_relative(m, real_top) for m in base} if \
+            self.merge_base == self.ref_commit else _tree_paths(top, self.merge_base, rel)
+        working_rel = {id(m): _relative(m, real_top) for m in working}
+        base_rel = {id(m): _relative(m, real_top) for m in base}
+        in_working, in_base = set(working_rel.values()), set(base_rel.values())
+        base_new = [m for m in base if base_rel[id(m)] not in branch_point
+                    and base_rel[id(m)] not in in_working]
+        history = sorted([*working, *base_new], key=lambda m: (m.sort_key, str(m.path)))
+        keys = dict(zip(map(id, history), unique_keys(history), strict=True))
+        # Added on the branch: neither at the branch point nor merged in from REF. (A
+        # migration edited in place is reported by `lint --base` as changed, but it is not
+        # new work whose order against REF's migrations is open.)
+        branch_new = {keys[id(m)] for m in working if working_rel[id(m)] not in branch_point
+                      and working_rel[id(m)] not in in_base}
+        newest = max((m for m in base if not m.repeatable), key=lambda m: m.sort_key,
+                     default=None)
+        info = BranchInfo(ref=self.ref, branch_new=frozenset(branch_new),
+                          base_new=frozenset(keys[id(m)] for m in base_new),
+                          applied_newest=newest)
+        return BaseComparison(history, info, self.changed)
+
+
+def base_request(directory: Path, working: list[Migration], ref: str,
+                 layout: str | None) -> BaseRequest:
+    """`working` (the migrations of `directory`) to compare with the same directory at REF
+    and at the branch point: an input error now if git cannot (no repository, an unknown
+    REF, a shallow clone). A file named on the command line stands for its migration
+    directory: the caller finds it (`cli/inputs.collect`)."""
     top = Path(_git(["rev-parse", "--show-toplevel"], directory).strip())
     rel = directory.resolve().relative_to(top.resolve())
     ref_commit = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top).strip()
     merge_base = _merge_base(top, ref)
-    base = _tree_migrations(top, ref, ref, rel, layout)
-    # A branch up to date with REF branches from REF itself, whose tree is read already.
-    at_branch_point = base if merge_base == ref_commit else \
-        _tree_migrations(top, merge_base, merge_base[:12], rel, layout)
-    branch_point = {_relative(m, top) for m in at_branch_point}
     listed = _git(["diff", "--name-only", ref, "--", rel.as_posix() or "."], top).splitlines()
     listed += _git(["ls-files", "--others", "--exclude-standard", "--",
                     rel.as_posix() or "."], top).splitlines()
     touched = {(top / p).resolve() for p in listed}
-
-    working_rel = {id(m): _relative(m, top) for m in working}
-    base_rel = {id(m): _relative(m, top) for m in base}
-    in_working, in_base = set(working_rel.values()), set(base_rel.values())
-    base_new = [m for m in base if base_rel[id(m)] not in branch_point
-                and base_rel[id(m)] not in in_working]
-    history = sorted([*working, *base_new], key=lambda m: (m.sort_key, str(m.path)))
-    keys = dict(zip(map(id, history), unique_keys(history), strict=True))
-    # Added on the branch: neither at the branch point nor merged in from REF. (A migration
-    # edited in place is reported by `lint --base` as changed, but it is not new work whose
-    # order against REF's migrations is open.)
-    branch_new = {keys[id(m)] for m in working if working_rel[id(m)] not in branch_point
-                  and working_rel[id(m)] not in in_base}
     changed = {str(m.path) for m in working if m.path.resolve() in touched or
                (m.down_path is not None and m.down_path.resolve() in touched)}
-    newest = max((m for m in base if not m.repeatable), key=lambda m: m.sort_key, default=None)
-    info = BranchInfo(ref=ref, branch_new=frozenset(branch_new),
-                      base_new=frozenset(keys[id(m)] for m in base_new),
-                      applied_newest=newest)
-    return BaseComparison(history, info, changed)
+    return BaseRequest(directory, working, ref, layout, top, rel, ref_commit, merge_base,
+                       changed)
+
+
+def compare_with_base(directory: Path, working: list[Migration], ref: str,
+                      layout: str | None) -> BaseComparison:
+    """`working` (the migrations of `directory`) against the same directory at REF and at
+    the branch point, read at once."""
+    return base_request(directory, working, ref, layout).read()
