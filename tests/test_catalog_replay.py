@@ -392,6 +392,9 @@ def test_do_blocks_make_the_tables_they_name_unsure() -> None:
                        "DO $$ BEGIN IF NOT EXISTS (SELECT 1) THEN ALTER TABLE users RENAME "
                        "COLUMN confirmed_at TO email_confirmed_at; END IF; END $$;")
     assert not catalog.sure_of("public.users") and catalog.sure_of("public.teams")
+    quoted = replayed('CREATE TABLE "User" (id int);'
+                      'DO $$ BEGIN ALTER TABLE "User" RENAME COLUMN id TO uid; END $$;')
+    assert not quoted.sure_of("public.User")
     replayed("DROP TABLE users; CREATE TABLE users (id int);", catalog)
     assert catalog.sure_of("public.users")  # created again: known again
     replayed("DO $$ BEGIN EXECUTE 'ALTER TABLE ' || 'teams' || ' ADD COLUMN x int'; END $$;",

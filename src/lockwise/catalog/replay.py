@@ -225,7 +225,7 @@ def _do_block(catalog: Catalog, stmt: dict) -> None:
         catalog.unsure.add("*")
         return
     words = set(_WORD.findall(code))
-    catalog.unsure.update(t for t in catalog.tables if t.split(".", 1)[1] in words)
+    catalog.unsure.update(t for t in catalog.tables if t.split(".", 1)[1].lower() in words)
 
 
 #: A word of code: where a DO block may name a table.
