@@ -132,12 +132,15 @@ _NO_RULES = RuleIndex(())
 
 
 def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex | None,
-                      options: LintOptions) -> MigrationReport:
+                      options: LintOptions, release: bool = False) -> MigrationReport:
     """Judge one migration against the catalog, moving the catalog past it.
 
     With no `index`, the migration is only replayed, for the context of the ones after it:
     its report has every statement's effect (which the conflict graph reads) but no findings,
     and nothing is computed for rules alone (comments, directives, facts, costs).
+    With `release`, each statement keeps only what the printers use (`release_details`) as
+    soon as it is judged and replayed, for callers that need no more: a migration of 60,000
+    statements then never holds every parse tree and every action's facts at once.
     """
     judged = index is not None
     if index is None:
@@ -162,7 +165,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
 
     reports: list[StatementReport] = []
     costs = _cost_tracker(options) if judged else None
-    for stmt in parsed.statements:
+    for position, stmt in enumerate(parsed.statements):
         directives = [d for c in stmt.leading_comments
                       if (d := parse_directive(c, stmt.span)) and not d.file_level]
         all_directives.extend(directives)
@@ -190,6 +193,9 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             migration_findings += judge.judge(
                 {**base, "action": "parse_error", "message": TOO_DEEP}, stmt.span, None)
         _track_new_objects(ctx, effect)
+        if release:
+            _release(reports[-1])
+            parsed.statements[position] = reports[-1].statement
 
     if judged:
         end_facts = {**base, "action": "end_of_migration",
@@ -336,13 +342,15 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
                     catalog: Catalog | None = None,
                     on_report: Callable[[MigrationReport], None] | None = None,
                     new_databases: Collection[int] = frozenset(),
+                    release: bool = False,
                     ) -> list[MigrationReport]:
     """Judge migrations in order, replaying each into the catalog for the ones after it.
 
     With `options.only`, the other migrations are replayed for context but not reported.
     `on_report` sees every migration's report (reported or not) as soon as it is made.
     The catalog is emptied before each migration whose id() is in `new_databases`: the first
-    of another directory's history (see `history_starts`).
+    of another directory's history (see `history_starts`). With `release`, the reports keep
+    only what the printers use (see `analyze_migration`).
     """
     options = options or LintOptions()
     index = rule_index(options)
@@ -353,7 +361,8 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
             catalog.reset()
         # The migrations only replayed for context are not judged: their reports are not shown.
         wanted = options.wants(migration)
-        report = analyze_migration(migration, catalog, index if wanted else None, options)
+        report = analyze_migration(migration, catalog, index if wanted else None, options,
+                                   release)
         if on_report is not None:
             on_report(report)
         if wanted:
@@ -374,12 +383,16 @@ def release_details(report: MigrationReport) -> None:
     report: the statements' parse trees and the facts of each action (its kind stays) are most
     of lint's memory on a long history."""
     for s in report.statements:
-        e, st = s.effect, s.statement
-        # Built directly: dataclasses.replace looks up the fields anew for every statement.
-        s.statement = Statement(st.index, st.sql, st.span, {}, st.leading_comments)
-        s.effect = Effect(actions=tuple(_bare_action(a.kind) for a in e.actions),
-                          locks=e.locks, rewrites=e.rewrites, scans=e.scans,
-                          transactional=e.transactional)
+        _release(s)
+
+
+def _release(s: StatementReport) -> None:
+    e, st = s.effect, s.statement
+    # Built directly: dataclasses.replace looks up the fields anew for every statement.
+    s.statement = Statement(st.index, st.sql, st.span, {}, st.leading_comments)
+    s.effect = Effect(actions=tuple(_bare_action(a.kind) for a in e.actions),
+                      locks=e.locks, rewrites=e.rewrites, scans=e.scans,
+                      transactional=e.transactional)
 
 
 @cache

@@ -235,18 +235,20 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
                                   _replay_points(chain, whole, first))
 
     def graph_then_release(report: MigrationReport) -> None:
-        if stream is not None:
-            stream.add(report)
+        stream.add(report)
         release_details(report)
 
+    # Fed to no graph, the reports keep only what is printed from the start, statement by
+    # statement: a pg_dump-sized migration never holds all its details at once.
+    on_report = graph_then_release if stream is not None else None
     new_databases = history_starts(histories)
     with _stopped_on_failure(child):
-        lint_migrations(migrations[start:first], options, catalog, graph_then_release,
-                        new_databases)
+        lint_migrations(migrations[start:first], options, catalog, on_report, new_databases,
+                        release=stream is None)
         if chain and start < first:
             _store_replay(chain[first - 1], (first, catalog, stream, None), migrations[:first])
         reports += lint_migrations(migrations[max(start, first):], options, catalog,
-                                   graph_then_release, new_databases)
+                                   on_report, new_databases, release=stream is None)
     if chain and whole and migrations and (
             start == 0 or len(migrations) - start >= NEW_REPLAY_AFTER):
         # The result is stored under `key` right after: a resumed run reads its reports.
@@ -271,7 +273,7 @@ def _against_base(migrations: list[Migration], histories: Sequence[Sequence[Migr
     # Imported only now: a cached result needs none of the pipeline (parser, effect model,
     # rules), and importing it is a tenth of a cold start.
     from lockwise.graph.api import base_conflicts
-    from lockwise.lint import history_starts, lint_migrations, release_details
+    from lockwise.lint import history_starts, lint_migrations
     from lockwise.parallel import Background
 
     def graph(reports: list[MigrationReport]) -> list[Conflict]:
@@ -283,9 +285,8 @@ def _against_base(migrations: list[Migration], histories: Sequence[Sequence[Migr
         else None
     with _stopped_on_failure(child):
         # Beside the graph, lint's reports are not read by it: they keep only what is printed.
-        reports = lint_migrations(migrations, options, None,
-                                  release_details if child is not None else None,
-                                  history_starts(histories))
+        reports = lint_migrations(migrations, options, None, None, history_starts(histories),
+                                  release=child is not None)
     found = child.result() if child is not None else None
     if found is None:
         found = graph(reports if child is None else [])

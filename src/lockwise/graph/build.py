@@ -219,14 +219,19 @@ class _Builder:
         self.graph.keys = list(keys)
 
     def add(self, m: Migration, statements: list[tuple[Statement, Effect | None]]) -> None:
-        """Replay the next migration of the history (they must come in order)."""
+        """Replay the next migration of the history (they must come in order). `statements`
+        is used up: each entry is let go once replayed."""
         key = self.keys[self.added]
         if self.migrations[self.added] is not m:
             raise ValueError(f"migration {m.id} given out of order (expected {key})")
         self.added += 1
         down = self._down_before(m, statements)
         pending: list[_Pending] = []
-        for stmt, effect in statements:
+        # Popped in order, so each statement is let go once replayed: a pg_dump-sized
+        # migration then never holds every parse tree.
+        statements.reverse()
+        while statements:
+            stmt, effect = statements.pop()
             if effect is None:
                 effect = compute(stmt, self.catalog, m, self.pg_version)
             self._statement(key, m, stmt, effect, pending)

@@ -218,8 +218,10 @@ def _parse_chunk(text: str, base: int, lines: LineIndex, parsed: ParsedFile,
         location = base + max(0, min(local, len(text) - 1))
         parsed.problems.append(ParseProblem(message, lines.span(location, location + 1)))
         return
+    stripped = _NODE_LOCATION.sub("", raw)
+    del raw  # a 6 MB file's JSON is 40 MB: not kept while its trees are built
     try:
-        items = json.loads(_NODE_LOCATION.sub("", raw)).get("stmts", [])
+        items = json.loads(stripped).get("stmts", [])
     except RecursionError:
         # A statement nested thousands of levels deep (e.g. `1+(1+(1+...))`) is deeper than
         # Python's stack: isolate it and report it instead of crashing.
