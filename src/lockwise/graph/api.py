@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lockwise.core.types import Migration, MigrationReport
 from lockwise.graph.build import build_graph, unique_keys
-from lockwise.graph.git import BaseComparison, BaseRequest, base_request
 from lockwise.graph.model import Conflict, MigrationGraph
 from lockwise.options import named_in
+
+if TYPE_CHECKING:  # git (and subprocess, 6 ms) load only for --base
+    from lockwise.graph.git import BaseComparison, BaseRequest
 
 
 def base_requests(directories: Sequence[Path], histories: Sequence[Sequence[Migration]],
@@ -17,6 +20,8 @@ def base_requests(directories: Sequence[Path], histories: Sequence[Sequence[Migr
     """For `--base REF`: each directory's history to compare with the same directory at REF
     (each directory named on the command line is a history of its own); `read()` each for
     the comparison."""
+    from lockwise.graph.git import base_request
+
     return [base_request(directory, list(history), ref, layout)
             for directory, history in zip(directories, histories, strict=True)]
 
