@@ -7,7 +7,8 @@ Writes OUT_DIR/00001_<name>.sql ... (a plain layout both lockwise and squawk rea
 follows the shared corpora (prisma/diesel style): comments before statements, CREATE TABLE with
 a handful of columns and constraints, ADD/DROP/ALTER COLUMN, indexes (some CONCURRENTLY),
 foreign keys, enums, backfill UPDATEs, views and plpgsql trigger functions in $$ bodies; later
-files refer to tables created by earlier ones, so the catalog replay does real work. The same
+files refer to tables created by earlier ones, so the catalog replay does real work, and
+PostgreSQL runs them all in order (`lockwise verify OUT_DIR` checks that). The same
 seed and count always produce byte-identical files, and the first N files of a larger run equal
 a run with --files N (so sub-corpora measure linear growth).
 """
@@ -28,41 +29,69 @@ COLUMN_WORDS = ["name", "email", "status", "created_at", "updated_at", "deleted"
                 "metadata", "position", "locale", "secret", "kind", "counter"]
 
 
+#: A literal each type accepts as a default.
+DEFAULTS = {"INTEGER": "0", "BIGINT": "0", "TEXT": "''", "VARCHAR(255)": "''",
+            "BOOLEAN": "false", "TIMESTAMP(3)": "CURRENT_TIMESTAMP",
+            "TIMESTAMPTZ": "CURRENT_TIMESTAMP", "JSONB": "'{}'", "UUID": "gen_random_uuid()",
+            "DOUBLE PRECISION": "0", "NUMERIC(12,2)": "0", "DATE": "CURRENT_DATE"}
+#: The types each type converts to without USING (what a prisma migration would emit).
+CONVERSIONS = {"INTEGER": ["BIGINT", "NUMERIC(12,2)", "DOUBLE PRECISION", "TEXT"],
+               "BIGINT": ["INTEGER", "NUMERIC(12,2)", "TEXT"],
+               "NUMERIC(12,2)": ["DOUBLE PRECISION", "BIGINT", "TEXT"],
+               "DOUBLE PRECISION": ["NUMERIC(12,2)", "TEXT"],
+               "TEXT": ["VARCHAR(255)"], "VARCHAR(255)": ["TEXT"],
+               "TIMESTAMP(3)": ["TIMESTAMPTZ", "TEXT"], "TIMESTAMPTZ": ["TIMESTAMP(3)"],
+               "DATE": ["TIMESTAMP(3)", "TEXT"], "BOOLEAN": ["TEXT"], "JSONB": ["TEXT"],
+               "UUID": ["TEXT"]}
+
+
 class Generator:
+    """Migrations that PostgreSQL runs as written, one after the other (`lockwise verify`
+    runs them): it tracks each table's columns and types, the indexes, views and foreign keys,
+    so that a statement never uses what an earlier one dropped, retypes what a view or a key
+    depends on, or gives a default of the wrong type."""
+
     def __init__(self, seed: int):
         self.rng = random.Random(seed)
-        self.tables: dict[str, list[str]] = {}
-        self.indexes: list[str] = []
-        self.enums: list[str] = []
+        #: table -> column -> (type, has a default)
+        self.tables: dict[str, dict[str, tuple[str, bool]]] = {}
+        #: index -> (table, column)
+        self.indexes: dict[str, tuple[str, str]] = {}
+        #: (table, column) pairs a view reads or a foreign key holds: not dropped or retyped
+        self.pinned: set[tuple[str, str]] = set()
         self.serial = 0
 
     def name(self, words: list[str]) -> str:
         self.serial += 1
         return f"{self.rng.choice(words)}_{self.serial}"
 
-    def column_def(self) -> str:
+    def column_def(self) -> tuple[str, str, str, bool]:
+        """(column, type, its SQL, whether it has a default)."""
         col = self.name(COLUMN_WORDS)
-        text = f'"{col}" {self.rng.choice(TYPES)}'
+        kind = self.rng.choice(TYPES)
+        text = f'"{col}" {kind}'
         roll = self.rng.random()
         if roll < 0.3:
             text += " NOT NULL"
         elif roll < 0.45:
             text += " NOT NULL DEFAULT CURRENT_TIMESTAMP" if "TIME" in text else " DEFAULT NULL"
-        return text
+        return col, kind, text, "DEFAULT CURRENT" in text
 
     def create_table(self) -> str:
         table = self.name(WORDS)
         cols = [self.column_def() for _ in range(self.rng.randint(2, 9))]
-        self.tables[table] = [c.split('"')[1] for c in cols]
-        lines = ['    "id" SERIAL NOT NULL', *(f"    {c}" for c in cols),
+        self.tables[table] = {col: (kind, default) for col, kind, _, default in cols}
+        lines = ['    "id" SERIAL NOT NULL', *(f"    {c[2]}" for c in cols),
                  f'    CONSTRAINT "{table}_pkey" PRIMARY KEY ("id")']
         return f'-- CreateTable\nCREATE TABLE "{table}" (\n' + ",\n".join(lines) + "\n);"
 
     def table(self) -> str:
         return self.rng.choice(list(self.tables))
 
-    def column(self, table: str) -> str:
-        return self.rng.choice(self.tables[table] or ["id"])
+    def column(self, table: str, free: bool = False) -> str | None:
+        """A column of `table` (with `free`, one no view or key depends on)."""
+        cols = [c for c in self.tables[table] if not free or (table, c) not in self.pinned]
+        return self.rng.choice(cols) if cols else None
 
     def statement(self) -> str:
         if not self.tables or self.rng.random() < 0.12:
@@ -72,62 +101,76 @@ class Generator:
             ["add_column", "drop_column", "index", "index_conc", "drop_index", "fk", "not_null",
              "type", "default", "enum", "update", "view", "function", "rename", "unique"],
             weights=[18, 4, 14, 5, 4, 8, 5, 4, 5, 3, 5, 2, 2, 2, 3])[0]
+        cols = self.tables[t]
         if kind == "add_column":
-            col = self.column_def()
-            self.tables[t].append(col.split('"')[1])
-            return f'-- AlterTable\nALTER TABLE "{t}" ADD COLUMN     {col};'
-        if kind == "drop_column" and len(self.tables[t]) > 1:
-            col = self.tables[t].pop(self.rng.randrange(len(self.tables[t])))
+            col, type_, text, default = self.column_def()
+            cols[col] = (type_, default)
+            return f'-- AlterTable\nALTER TABLE "{t}" ADD COLUMN     {text};'
+        if kind == "drop_column" and len(cols) > 1 and (col := self.column(t, free=True)):
+            del cols[col]
+            # PostgreSQL drops the column's indexes with it.
+            self.indexes = {i: tc for i, tc in self.indexes.items() if tc != (t, col)}
             return f'-- AlterTable\nALTER TABLE "{t}" DROP COLUMN "{col}";'
-        if kind in ("index", "index_conc", "unique"):
-            c = self.column(t)
+        if kind in ("index", "index_conc", "unique") and (c := self.column(t)):
             ix = f"{t}_{c}_idx"[:60] + str(self.serial)
             self.serial += 1
-            self.indexes.append(ix)
+            self.indexes[ix] = (t, c)
             conc = "CONCURRENTLY " if kind == "index_conc" else ""
             uniq = "UNIQUE " if kind == "unique" else ""
             return f'-- CreateIndex\nCREATE {uniq}INDEX {conc}"{ix}" ON "{t}"("{c}");'
         if kind == "drop_index" and self.indexes:
-            return f'-- DropIndex\nDROP INDEX "{self.indexes.pop()}";'
+            ix = next(reversed(self.indexes))
+            del self.indexes[ix]
+            return f'-- DropIndex\nDROP INDEX "{ix}";'
         if kind == "fk":
             other = self.table()
-            c = self.column(t)
-            return (f'-- AddForeignKey\nALTER TABLE "{t}" ADD CONSTRAINT "{t}_{c}_fkey" '
-                    f'FOREIGN KEY ("{c}") REFERENCES "{other}"("id") '
+            keys = [c for c, (type_, _) in cols.items() if type_ in ("INTEGER", "BIGINT")]
+            c = self.rng.choice(keys) if keys else None
+            prefix = ""
+            if c is None:  # no integer column to hold the key: add one, as prisma does
+                c = self.name(["owner_id", "team_id", "parent_id"])
+                cols[c] = ("INTEGER", False)
+                prefix = f'-- AlterTable\nALTER TABLE "{t}" ADD COLUMN     "{c}" INTEGER;\n\n'
+            self.pinned.add((t, c))
+            return (f'{prefix}-- AddForeignKey\nALTER TABLE "{t}" ADD CONSTRAINT '
+                    f'"{t}_{c}_fkey{self.serial}" FOREIGN KEY ("{c}") REFERENCES "{other}"("id") '
                     "ON DELETE CASCADE ON UPDATE CASCADE;")
-        if kind == "not_null":
-            return f'ALTER TABLE "{t}" ALTER COLUMN "{self.column(t)}" SET NOT NULL;'
-        if kind == "type":
-            return (f'ALTER TABLE "{t}" ALTER COLUMN "{self.column(t)}" '
-                    f"SET DATA TYPE {self.rng.choice(TYPES)};")
-        if kind == "default":
-            return f'ALTER TABLE "{t}" ALTER COLUMN "{self.column(t)}" SET DEFAULT 0;'
+        if kind == "not_null" and (c := self.column(t)):
+            return f'ALTER TABLE "{t}" ALTER COLUMN "{c}" SET NOT NULL;'
+        if kind == "type" and (c := self.column(t, free=True)) and not cols[c][1]:
+            new = self.rng.choice(CONVERSIONS[cols[c][0]])
+            cols[c] = (new, False)
+            return f'ALTER TABLE "{t}" ALTER COLUMN "{c}" SET DATA TYPE {new};'
+        if kind == "default" and (c := self.column(t)):
+            cols[c] = (cols[c][0], True)
+            return f'ALTER TABLE "{t}" ALTER COLUMN "{c}" SET DEFAULT {DEFAULTS[cols[c][0]]};'
         if kind == "enum":
             name = self.name(["Role", "Status", "Kind"])
-            self.enums.append(name)
             values = ", ".join(f"'{v}'" for v in self.rng.sample(
                 ["ADMIN", "MEMBER", "OWNER", "PENDING", "DONE", "DRAFT", "SENT"], 3))
             return f'-- CreateEnum\nCREATE TYPE "{name}" AS ENUM ({values});'
-        if kind == "update":
-            c = self.column(t)
+        if kind == "update" and (c := self.column(t)):
             return (f"-- backfill\nUPDATE \"{t}\" SET \"{c}\" = DEFAULT "
                     f"WHERE \"id\" IN (SELECT \"id\" FROM \"{t}\" WHERE \"{c}\" IS NULL "
                     "LIMIT 1000);")
-        if kind == "view":
-            return (f'CREATE OR REPLACE VIEW "{t}_view" AS\n  SELECT "id", "{self.column(t)}" '
+        if kind == "view" and (c := self.column(t)):
+            self.pinned.add((t, c))
+            return (f'CREATE OR REPLACE VIEW "{t}_view{self.serial}" AS\n  SELECT "id", "{c}" '
                     f'FROM "{t}" WHERE "id" > 0;')
-        if kind == "function":
-            c = self.column(t)
+        if kind == "function" and (c := self.column(t)):
             fn = f"{t}_touch"
+            self.serial += 1
             return (f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger\n"
                     "LANGUAGE plpgsql AS $$\nBEGIN\n"
                     f"  NEW.\"{c}\" := NEW.\"{c}\";\n  RETURN NEW;\nEND;\n$$;\n"
-                    f'CREATE TRIGGER "{fn}_trg" BEFORE UPDATE ON "{t}"\n'
+                    f'CREATE TRIGGER "{fn}_trg{self.serial}" BEFORE UPDATE ON "{t}"\n'
                     f"  FOR EACH ROW EXECUTE FUNCTION {fn}();")
-        if kind == "rename":
-            old = self.column(t)
+        if kind == "rename" and (old := self.column(t)):
             new = self.name(COLUMN_WORDS)
-            self.tables[t][self.tables[t].index(old)] = new
+            cols[new] = cols.pop(old)  # views, keys and indexes follow a rename
+            self.pinned = {(t, new) if tc == (t, old) else tc for tc in self.pinned}
+            self.indexes = {i: (t, new) if tc == (t, old) else tc
+                            for i, tc in self.indexes.items()}
             return f'ALTER TABLE "{t}" RENAME COLUMN "{old}" TO "{new}";'
         return self.create_table()
 
