@@ -148,7 +148,10 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     if options.dialect != "postgresql":
         from lockwise.lint_mysql import analyze_mysql_migration
 
-        return analyze_mysql_migration(migration, catalog, index, options)
+        report = analyze_mysql_migration(migration, catalog, index, options)
+        if release:
+            release_details(report)
+        return report
     parsed = parse_templated(migration.up_sql, options.templates, migration.path,
                              comments=judged)
     file_directives = [d for text, span in parsed.comments
