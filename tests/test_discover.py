@@ -116,3 +116,17 @@ def test_each_file_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert all(f"CREATE TABLE t{n} (id int);" in migrations[n].up_sql for n in range(3))
     assert all(opened.count(f"{n + 1:03d}_t{n}.sql") == 1 for n in range(3))
     assert opened.count("004_big.sql") <= 2  # at most its head, then all of it
+
+
+def test_nested_folders_of_tools_and_dependencies_are_not_read(tmp_path: Path) -> None:
+    """`lockwise lint` at a project's root reads the version folders below it, not the SQL
+    that ships inside .venv, node_modules or .git."""
+    for folder, name in [("v1", "schema.sql"), ("v2", "add_note.sql"),
+                         (".venv/lib/python3.11/site-packages/pkg", "fixture.sql"),
+                         ("node_modules/pkg/sql", "seed.sql"), (".git/hooks", "x.sql"),
+                         ("venv/share", "demo.sql")]:
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / folder / name).write_text("CREATE TABLE t (id int);\n")
+    assert [m.version for m in discover(tmp_path)] == ["v1", "v2"]
+    # Named on the command line, a hidden folder is read.
+    assert [m.name for m in discover(tmp_path / ".git")] == ["hooks_x"]

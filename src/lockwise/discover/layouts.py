@@ -297,8 +297,14 @@ def _read_plain(directory: Path) -> list[Migration]:
     return out
 
 
+#: Folders whose .sql files are never the project's migrations: tools' and dependencies'.
+_NOT_MIGRATIONS = frozenset({"node_modules", "site-packages", "__pycache__", "venv"})
+
+
 def _walk_sql(directory: Path, seen: set) -> list[Path]:
-    """All .sql files below `directory`, following no symlink loop twice."""
+    """All .sql files below `directory`, following no symlink loop twice. Hidden folders
+    (.git, .venv, .tox) and dependencies' folders (node_modules, ...) are not read: `lockwise
+    lint` run at a project's root would otherwise lint every package's SQL."""
     try:
         key = directory.resolve()
     except (OSError, RuntimeError):
@@ -313,7 +319,8 @@ def _walk_sql(directory: Path, seen: set) -> list[Path]:
         return []
     for name, (_, is_dir) in entries.items():
         if is_dir:
-            found.extend(_walk_sql(directory / name, seen))
+            if not name.startswith(".") and name not in _NOT_MIGRATIONS:
+                found.extend(_walk_sql(directory / name, seen))
         elif _is_sql(name):
             found.append(directory / name)
     return found
