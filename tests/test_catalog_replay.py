@@ -392,6 +392,12 @@ def test_do_blocks_make_the_tables_they_name_unsure() -> None:
                        "DO $$ BEGIN IF NOT EXISTS (SELECT 1) THEN ALTER TABLE users RENAME "
                        "COLUMN confirmed_at TO email_confirmed_at; END IF; END $$;")
     assert not catalog.sure_of("public.users") and catalog.sure_of("public.teams")
+    # The column may be gone: added again, it takes its new definition (as the effect model
+    # counts it as added).
+    replayed("ALTER TABLE users ADD COLUMN IF NOT EXISTS confirmed_at text;"
+             "ALTER TABLE teams ADD COLUMN IF NOT EXISTS id text;", catalog)
+    assert catalog.column("public.users", "confirmed_at").type_name == "text"
+    assert catalog.column("public.teams", "id").type_name == "int4"
     quoted = replayed('CREATE TABLE "User" (id int);'
                       'DO $$ BEGIN ALTER TABLE "User" RENAME COLUMN id TO uid; END $$;')
     assert not quoted.sure_of("public.User")

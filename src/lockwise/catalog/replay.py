@@ -305,8 +305,11 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         if sub == "AT_AddColumn":
             _, body = unwrap(cmd.get("def"))
             col = _column(body)
-            if cmd.get("missing_ok") and col.name in t.columns:
-                continue  # IF NOT EXISTS: the whole definition is skipped, constraints too
+            if cmd.get("missing_ok") and col.name in t.columns and catalog.sure_of(name):
+                # IF NOT EXISTS: the whole definition is skipped, constraints too (unless a
+                # DO block may have taken the column away: then, as the effect model does,
+                # the column counts as added)
+                continue
             t.columns[col.name] = col
             for item in body.get("constraints") or ():
                 con = _constraint(catalog, unwrap(item)[1], name, col.name)

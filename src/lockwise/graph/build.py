@@ -572,8 +572,6 @@ class _Builder:
         touched = scope(self.catalog, names, removed)
         trees = [stmt.tree for stmt in parsed.statements]
         renames = any("RenameStmt" in t for t in trees)
-        # The copied tables must include every table the down can change, or its replay
-        # would change the history's own catalog, which goes on to later migrations.
         rolled = fork(self.catalog, touched, names, renames)
         # Only DROP ... CASCADE and CREATE VIEW read or change view dependencies: copy them
         # for the downs that have one (the copy is as big as all views' dependencies).
