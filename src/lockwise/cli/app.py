@@ -185,14 +185,14 @@ def lint(
             collected = collect(list(paths or [Path(".")]), layout)
             migrations, only, histories, directories = collected.migrations, collected.only, \
                 collected.histories, collected.directories
-        comparisons = None
+        requests = None
         if base is not None and not stdin:
             from lockwise.graph.api import base_requests
 
             # REF's migrations are read from each directory the working ones were found in,
             # beside lint (the requests say what changed now; reading the trees is slow).
-            comparisons = base_requests(directories, histories, base, layout)
-            only = {path for c in comparisons for path in c.changed}
+            requests = base_requests(directories, histories, base, layout)
+            only = {path for r in requests for path in r.changed}
         options = LintOptions(
             dialect=dialect.value, server_version=server_version,
             pg_version=pg_version, fail_on=threshold,
@@ -237,7 +237,7 @@ def lint(
                        "FILE (written by `lockwise stats`)", err=True)
         # The object graph is built from PostgreSQL facts; MySQL gets per-statement checks.
         result = lint_with_conflicts(
-            migrations, histories, options, comparisons=comparisons, use_cache=not no_cache,
+            migrations, histories, options, base_requests=requests, use_cache=not no_cache,
             conflicts=not stdin and dialect is SqlDialect.postgresql)
         reports, conflicts = result.reports, result.conflicts
         # A kind of conflict named in --ignore (or `ignore`) is left out of the report.

@@ -59,15 +59,15 @@ class LintResult:
 
 def lint_with_conflicts(migrations: list[Migration], histories: Sequence[Sequence[Migration]],
                         options: LintOptions, *, conflicts: bool,
-                        comparisons: Sequence[BaseRequest] | None = None,
+                        base_requests: Sequence[BaseRequest] | None = None,
                         use_cache: bool = True, parallel: bool | None = None) -> LintResult:
     """Reports for `migrations` and, with `conflicts`, the conflicts between them (for each
-    of `histories`, or against the base of `comparisons`, one per history). `parallel`:
+    of `histories`, or against REF for each of `base_requests`, one per history). `parallel`:
     build the conflict graph in a second process (None: when the input is large enough to
     pay, and a second CPU and fork() are there)."""
     with collector_paused(options.dialect):
         return _lint_with_conflicts(migrations, histories, options, conflicts=conflicts,
-                                    comparisons=comparisons, use_cache=use_cache,
+                                    base_requests=base_requests, use_cache=use_cache,
                                     parallel=parallel)
 
 
@@ -106,17 +106,17 @@ def collector_paused(dialect: str) -> Iterator[None]:
 
 def _lint_with_conflicts(migrations: list[Migration],
                          histories: Sequence[Sequence[Migration]], options: LintOptions, *,
-                         conflicts: bool, comparisons: Sequence[BaseRequest] | None,
+                         conflicts: bool, base_requests: Sequence[BaseRequest] | None,
                          use_cache: bool, parallel: bool | None) -> LintResult:
     # --base results depend on the git repository too: not cached.
     key, chain = _keys(migrations, histories, options, conflicts) \
-        if use_cache and comparisons is None else (None, [])
+        if use_cache and base_requests is None else (None, [])
     if key is not None:
         cached = _load_result(key, migrations)
         if cached is not None:
             return cached[0]
-    if conflicts and comparisons is not None:
-        result = _against_base(migrations, histories, options, comparisons, parallel)
+    if conflicts and base_requests is not None:
+        result = _against_base(migrations, histories, options, base_requests, parallel)
     else:
         result = _computed(migrations, histories, options, conflicts, key, chain, parallel)
     if key is not None:
@@ -263,7 +263,7 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
 
 
 def _against_base(migrations: list[Migration], histories: Sequence[Sequence[Migration]],
-                  options: LintOptions, comparisons: Sequence[BaseRequest],
+                  options: LintOptions, base_requests: Sequence[BaseRequest],
                   parallel: bool | None,
                   ) -> LintResult:
     """`--base`: lint, and the conflicts of the merged history with what REF added, built in
@@ -277,7 +277,7 @@ def _against_base(migrations: list[Migration], histories: Sequence[Sequence[Migr
     from lockwise.parallel import Background
 
     def graph(reports: list[MigrationReport]) -> list[Conflict]:
-        return [c for request in comparisons
+        return [c for request in base_requests
                 for c in base_conflicts(request.read(), reports, pg_version=options.pg_version,
                                         check_downs=_check_downs(options))]
 

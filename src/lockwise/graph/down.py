@@ -108,12 +108,16 @@ def scope(catalog: Catalog, names: AbstractSet[str],
                     if c.kind == "foreign" and c.references in gone}
 
 
+#: What `fork` copies: every field of the catalog.
+_CATALOG_FIELDS = tuple(f.name for f in fields(Catalog))
+
+
 def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: bool) -> Catalog:
     """A copy of `catalog` that statements touching only `tables`/`names` can be replayed on
     without changing the original: those tables are cloned, the rest shared. Index objects
     are only changed in place by renames, so they are cloned only when there are some."""
     new = copy.copy(catalog)
-    for name in _catalog_fields():
+    for name in _CATALOG_FIELDS:
         value = getattr(catalog, name)
         if isinstance(value, dict):
             copied = dict(value)
@@ -136,11 +140,6 @@ def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: b
             if idx.table in tables or key in keys:
                 new.indexes[key] = clone(idx)
     return new
-
-
-@lru_cache(maxsize=1)
-def _catalog_fields() -> tuple[str, ...]:
-    return tuple(f.name for f in fields(Catalog))
 
 
 def signature(catalog: Catalog, tables: set[str] | None = None,
