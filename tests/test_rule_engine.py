@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from lockwise.core.types import Safety
+from lockwise.rules import engine
 from lockwise.rules.engine import RuleIndex
 from lockwise.rules.model import Rule
 
@@ -72,3 +73,64 @@ def test_a_rule_matches_once_when_several_alternatives_hold() -> None:
     index = RuleIndex([_rule("r", {"action": "truncate"}, {"action": "truncate",
                                                            "cascade": True})])
     assert _ids(index, action="truncate", cascade=True) == ["r"]
+
+
+def _fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a new run starts: nothing compiled or read in this process yet."""
+    monkeypatch.setattr(engine, "_code_by_source", None)
+    monkeypatch.setattr(engine, "_compiled_since_read", False)
+
+
+def test_matchers_compiled_by_one_run_are_read_back_by_the_next(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path))
+    rules = [_rule("drop", {"action": "drop_table", "cascade": True}),
+             _rule("any", {"in_transaction": False})]
+    _fresh_process(monkeypatch)
+    assert _ids(RuleIndex(rules), action="drop_table", cascade=True, in_transaction=False) == [
+        "drop", "any"]
+    engine.keep_compiled_matchers()
+    assert [p.name.split("-")[0] for p in tmp_path.iterdir()] == ["matchers"]
+
+    _fresh_process(monkeypatch)
+    compiled: list[str] = []
+    monkeypatch.setattr(engine, "compile", lambda *a: compiled.append(a[0]) or compile(*a),
+                        raising=False)
+    # Other rules with the same shape give the same source: the stored code serves them,
+    # bound to their own rules and values.
+    other = [_rule("truncate", {"action": "drop_table", "cascade": False}),
+             _rule("tx", {"in_transaction": True})]
+    assert _ids(RuleIndex(other), action="drop_table", cascade=False, in_transaction=True) == [
+        "truncate", "tx"]
+    assert _ids(RuleIndex(other), action="drop_table", cascade=True, in_transaction=True) == [
+        "tx"]
+    assert compiled == []
+    # A shape not seen before is compiled, and stored when the run keeps its matchers.
+    assert _ids(RuleIndex(other), action="truncate", in_transaction=True) == ["tx"]
+    assert len(compiled) == 1
+    engine.keep_compiled_matchers()
+    _fresh_process(monkeypatch)
+    compiled.clear()
+    assert _ids(RuleIndex(other), action="truncate", in_transaction=False) == []
+    assert compiled == []
+
+
+def test_a_damaged_matcher_store_is_compiled_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path))
+    rules = [_rule("drop", {"action": "drop_table", "cascade": True})]
+    _fresh_process(monkeypatch)
+    _ids(RuleIndex(rules), action="drop_table")
+    engine.keep_compiled_matchers()
+    (store,) = tmp_path.iterdir()
+    store.write_bytes(b"not a pickle")
+    _fresh_process(monkeypatch)
+    assert _ids(RuleIndex(rules), action="drop_table", cascade=True) == ["drop"]
+    # A store whose code was damaged inside a valid file: compiled again too.
+    engine.keep_compiled_matchers()
+    _fresh_process(monkeypatch)
+    engine._compiled("x = 1")  # reads the store
+    assert engine._code_by_source
+    for key in engine._code_by_source:
+        engine._code_by_source[key] = b"\x00broken"
+    assert _ids(RuleIndex(rules), action="drop_table", cascade=True) == ["drop"]

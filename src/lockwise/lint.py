@@ -34,7 +34,7 @@ from lockwise.options import LintOptions, has_input_errors
 from lockwise.parse.postgres import TOO_DEEP, ParsedFile
 from lockwise.parse.templates import parse_templated
 from lockwise.rules.directives import BATCH_DIRECTIVE, Directive, parse_directive
-from lockwise.rules.engine import RuleIndex, render
+from lockwise.rules.engine import RuleIndex, keep_compiled_matchers, render
 from lockwise.rules.loader import load_rules
 from lockwise.rules.model import Rule
 
@@ -370,6 +370,7 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
             on_report(report)
         if wanted:
             reports.append(report)
+    keep_compiled_matchers()
     return reports
 
 

@@ -2,6 +2,12 @@
 
 A migration flows one way: discover -> parse -> effects (facts) -> rules (policy) -> report.
 Every stage speaks in the types defined here.
+
+The types built for every statement (Span, Statement, Action, Effect, Finding) are treated as
+values: nothing changes one after it is built. They are not declared `frozen`, though: a
+frozen dataclass sets each field through `object.__setattr__`, which makes building one 3-5
+times slower, and lint builds about ten per statement (8% of its time). Those compared as
+values keep a hash from their fields (`unsafe_hash`), as frozen ones had.
 """
 
 from __future__ import annotations
@@ -103,7 +109,7 @@ class Strategy(enum.Enum):
 
 
 @pickled_by_fields
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Span:
     """Where a piece of SQL sits in its file: 1-based line and column, inclusive start."""
 
@@ -140,7 +146,7 @@ class Migration:
 
 
 @pickled_by_fields
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Statement:
     """One SQL statement of a migration, with its exact source span and parse tree."""
 
@@ -154,7 +160,7 @@ class Statement:
 
 
 @pickled_by_fields
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Action:
     """One thing a statement does (a statement like ALTER TABLE may do several).
 
@@ -167,7 +173,7 @@ class Action:
 
 
 @pickled_by_fields
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Effect:
     """What PostgreSQL will do when it runs one statement: the facts, before any judgement."""
 
@@ -194,7 +200,7 @@ class Effect:
 
 
 @pickled_by_fields
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Finding:
     """A rule's judgement on a statement (or a whole migration)."""
 

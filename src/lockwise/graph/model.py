@@ -28,8 +28,9 @@ CONFLICT_SAFETY: dict[str, Safety] = {
 }
 
 
+# Not frozen, as the core types (see lockwise.core.types): one is built per statement.
 @pickled_by_fields
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Location:
     """Where a conflict points: a migration and, when known, the statement's line/column."""
 
