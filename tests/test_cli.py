@@ -127,6 +127,54 @@ def test_a_down_file_named_alone_stands_for_its_migration(tmp_path: Path, layout
         ("down-mismatch", "column:public.accounts.email")]
 
 
+def _monorepo(root: Path) -> Path:
+    """Two services, two databases: a drops its users table; b alters its own."""
+    for folder, name, sql in [
+            ("services/a/migrations", "0001_users", "CREATE TABLE users (id int);\n"),
+            ("services/a/migrations", "0002_drop_users", "DROP TABLE users;\n"),
+            ("services/b/migrations", "0001_orders", "CREATE TABLE orders (id int);\n"),
+            ("services/b/migrations", "0002_users_note",
+             "ALTER TABLE users ADD COLUMN note text;\n")]:
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        (root / folder / f"{name}.sql").write_text(sql)
+    return root
+
+
+def test_a_monorepo_root_is_linted_as_one_history_per_migration_directory(
+        tmp_path: Path) -> None:
+    root = _monorepo(tmp_path)
+    doc = json.loads(run("lint", str(root), "--format", "json", "--no-cache").stdout)
+    assert [m["id"] for m in doc["migrations"]] == [
+        "0001_users", "0002_drop_users", "0001_orders", "0002_users_note"]
+    # Read as one history, b's ALTER TABLE users came after a dropped it: missing-object.
+    assert doc["conflicts"] == []
+    # As when each directory is named.
+    named = json.loads(run("lint", str(root / "services/a/migrations"),
+                           str(root / "services/b/migrations"), "--format", "json",
+                           "--no-cache").stdout)
+    assert named["migrations"] == doc["migrations"]
+    assert named["conflicts"] == doc["conflicts"]
+    # --layout reads the folder as one history, as asked.
+    one = json.loads(run("lint", str(root), "--layout", "plain", "--format", "json",
+                         "--no-cache").stdout)
+    assert [c["kind"] for c in one["conflicts"]] == ["missing-object"]
+
+
+def test_graph_verify_and_apply_take_one_history_and_name_a_monorepos_directories(
+        tmp_path: Path) -> None:
+    root = _monorepo(tmp_path)
+    for args in (["graph", str(root)], ["verify", str(root)],
+                 ["apply", str(root), "--dsn", "postgresql://nobody@127.0.0.1:9/none"]):
+        result = run(*args)
+        assert result.exit_code == 2, result.output
+        assert "holds 2 separate migration directories" in result.output
+        assert "services/a/migrations" in result.output
+        assert "services/b/migrations" in result.output
+        assert "Traceback" not in result.output
+    assert run("graph", str(root / "services/b/migrations")).exit_code == 0
+    assert run("graph", str(root), "--layout", "plain").exit_code == 1  # the conflict
+
+
 def test_a_file_in_a_version_folder_is_linted_with_the_versions_before_it(
         tmp_path: Path) -> None:
     """Version folders holding unnumbered files (temporal: versioned/v1.5/executions.sql):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lockwise.discover import discover
+from lockwise.discover import discover, discover_histories
 from lockwise.discover.versions import version_key
 from lockwise.parse.source import InputError
 
@@ -130,3 +130,51 @@ def test_nested_folders_of_tools_and_dependencies_are_not_read(tmp_path: Path) -
     assert [m.version for m in discover(tmp_path)] == ["v1", "v2"]
     # Named on the command line, a hidden folder is read.
     assert [m.name for m in discover(tmp_path / ".git")] == ["hooks_x"]
+
+
+def _roots(path: Path) -> list[tuple[str, list[str]]]:
+    return [(root.relative_to(path).as_posix() or ".", [m.id for m in found])
+            for root, found in discover_histories(path)]
+
+
+def test_a_monorepo_root_holds_one_history_per_migration_directory(tmp_path: Path) -> None:
+    """Two services' migrations, each a database of its own: not one history ordered by
+    folder names (where b's versions would follow a's and b would see a's tables)."""
+    write(tmp_path, {
+        "services/a/migrations/0001_users.sql": "CREATE TABLE users (id int);",
+        "services/a/migrations/0002_drop.sql": "DROP TABLE users;",
+        "services/b/db/0001_orders.sql": "CREATE TABLE orders (id int);",
+        "services/b/db/0002_users.sql": "ALTER TABLE users ADD COLUMN note text;",
+        "services/c/README.md": "no SQL here",
+        "node_modules/pkg/seed.sql": "CREATE TABLE seed (id int);",
+    })
+    assert _roots(tmp_path) == [
+        ("services/a/migrations", ["0001_users", "0002_drop"]),
+        ("services/b/db", ["0001_orders", "0002_users"]),
+    ]
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    # SQL of its own: the folder is the history (its folders are not read, as before).
+    ({"0001_a.sql": "SELECT 1;", "extra/0002_b.sql": "SELECT 1;"}, [(".", ["0001_a"])]),
+    # Folders that are all versions: one history, read through them.
+    ({"v1.0/schema.sql": "SELECT 1;", "v1.1/more.sql": "SELECT 1;"},
+     [(".", ["v1.0_v1.0_schema", "v1.1_v1.1_more"])]),
+    # A known layout below a project's root: read as that layout, downs as downs.
+    ({"db/migrations/2024-01-01-000000_users/up.sql": "CREATE TABLE users (id int);",
+      "db/migrations/2024-01-01-000000_users/down.sql": "DROP TABLE users;"},
+     [("db/migrations", ["2024-01-01-000000_users"])]),
+    # No SQL anywhere: the folder itself, empty.
+    ({"docs/readme.txt": "hello"}, [(".", [])]),
+])
+def test_a_folder_that_is_one_history_stays_one(tmp_path: Path, files: dict[str, str],
+                                                 expected: list) -> None:
+    write(tmp_path, files)
+    assert _roots(tmp_path) == expected
+
+
+def test_a_named_layout_reads_the_folder_as_one_history(tmp_path: Path) -> None:
+    write(tmp_path, {"a/0001_x.sql": "SELECT 1;", "b/0001_y.sql": "SELECT 1;"})
+    assert len(discover_histories(tmp_path)) == 2
+    ((root, found),) = discover_histories(tmp_path, "plain")
+    assert root == tmp_path and [m.name for m in found] == ["a_0001_x", "b_0001_y"]

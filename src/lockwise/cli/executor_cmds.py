@@ -61,8 +61,8 @@ def _console(dsn: str):
 
 def _prepare(dsn: str | None, path: Path, layout: str | None, history_table: str):
     """The DSN, the migrations to run and the ExecOptions seed; exits 2 on bad input."""
+    from lockwise.cli.inputs import one_history
     from lockwise.db.dsn import resolve_dsn
-    from lockwise.discover import discover
     from lockwise.executor.history import HistoryNameError, HistoryTable
     from lockwise.executor.runner import ExecOptions
 
@@ -80,7 +80,7 @@ def _prepare(dsn: str | None, path: Path, layout: str | None, history_table: str
         typer.echo(f"lockwise: error: {path}: no such directory", err=True)
         raise typer.Exit(EXIT_INPUT)
     try:
-        found = discover(path, layout)
+        found = one_history(path, layout)
     except InputError as exc:
         fail_input(exc)
         raise  # unreachable: fail_input exits

@@ -52,7 +52,7 @@ def graph(
 ) -> None:
     """Show which migration depends on which (created-by, FK target, view over, dropped after
     use, version order) and the conflicts between migrations."""
-    from lockwise.discover import discover
+    from lockwise.cli.inputs import one_history
     from lockwise.graph.build import build_graph
     from lockwise.graph.render import RENDERERS
 
@@ -73,7 +73,7 @@ def graph(
             result = build_graph(comparison.history, pg_version=pg_version,
                                  check_downs=check_downs, branch=comparison.branch)
         else:
-            migrations = discover(path, layout)
+            migrations = one_history(path, layout)
             branch = None
             if applied is not None:
                 from lockwise.graph.git import applied_history

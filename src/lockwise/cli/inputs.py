@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lockwise.core.types import Migration
-from lockwise.discover import discover, file_key, migration_from_text
+from lockwise.discover import (
+    discover,
+    discover_histories,
+    file_key,
+    migration_from_text,
+    versions_folder,
+)
 from lockwise.parse.source import InputError, decode_sql
 
 
@@ -57,7 +61,6 @@ def collect(paths: list[Path], layout: str | None) -> Collected:
 
     read: dict[Path, list[Migration] | None] = {}  # each directory discovered once
     for path in paths:
-        directory = path
         if path.is_file():
             directory, parent_migrations, match = _directory_context(path, layout, read)
             if match:
@@ -65,31 +68,34 @@ def collect(paths: list[Path], layout: str | None) -> Collected:
                 out.only.update(str(m.path) for m in match)
                 take(parent_migrations, directory)
                 continue
-        found = discover(path, layout)
-        out.only = _all_of(found, out.only)
-        take(found, directory)
+        for root, found in discover_histories(path, layout):
+            out.only = _all_of(found, out.only)
+            take(found, root)
     return out
+
+
+def one_history(path: Path, layout: str | None) -> list[Migration]:
+    """The migrations of `path` for the commands that take one history (`graph`, `apply`): a
+    folder holding several migration directories is an input error that names them."""
+    histories = discover_histories(path, layout)
+    require_one(path, [root for root, _ in histories])
+    return histories[0][1]
+
+
+def require_one(path: Path, directories: list[Path]) -> None:
+    """An input error when `path` turned out to hold several histories (`directories`)."""
+    if len(directories) > 1:
+        shown = ", ".join(str(d) for d in directories[:4])
+        more = f" and {len(directories) - 4} more" if len(directories) > 4 else ""
+        raise InputError(f"holds {len(directories)} separate migration directories ({shown}"
+                         f"{more}), each a database's history of its own: name one of them, "
+                         f"or give --layout to read the folder as one", path)
 
 
 def _all_of(found: list[Migration], only: set[str] | None) -> set[str] | None:
     if only is None:
         return None
     return only | {str(m.path) for m in found}
-
-
-#: A folder named as a version: v1.5, 1.5, 2024_01, V3.
-_VERSION_FOLDER = re.compile(r"[vV]?\d+(?:[._-]\d+)*")
-
-
-def _versions_folder(folder: Path) -> bool:
-    """Whether `folder` holds version folders only (temporal's versioned/: v1.0, v1.1, ...):
-    not a project folder that has a `v1/` among others, which would be read whole."""
-    try:
-        with os.scandir(folder) as entries:
-            names = [e.name for e in entries if e.is_dir() and not e.name.startswith(".")]
-    except OSError:
-        return False
-    return bool(names) and all(_VERSION_FOLDER.fullmatch(name) for name in names)
 
 
 def _directory_context(path: Path, layout: str | None,
@@ -107,7 +113,7 @@ def _directory_context(path: Path, layout: str | None,
     # versions (versioned/v1.5/executions.sql): the versions before are in the folder above.
     candidates = (path.parent.parent, path.parent) if path.name in (
         "up.sql", "down.sql", "migration.sql") or path.parent.name in ("deploy", "revert") \
-        or _versions_folder(path.parent.parent) else (path.parent,)
+        or versions_folder(path.parent.parent) else (path.parent,)
     for candidate in candidates:
         if candidate not in read:
             try:

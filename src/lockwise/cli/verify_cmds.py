@@ -47,7 +47,7 @@ def verify(
 ) -> None:
     """Run migrations up, down and up again on a scratch PostgreSQL: reversibility, the locks
     each statement really takes (checked against lockwise's model), and data pre-flight."""
-    from lockwise.cli.inputs import collect
+    from lockwise.cli.inputs import collect, require_one
     from lockwise.options import named_in
     from lockwise.verify.run import check_parses
 
@@ -59,6 +59,8 @@ def verify(
                                  param_hint="--seed")
     try:
         collected = collect([path or Path(".")], layout)
+        # One scratch database: the histories of several databases cannot share it.
+        require_one(path or Path("."), collected.directories)
         migrations, only = collected.migrations, collected.only
         check_parses(migrations)
     except InputError as exc:

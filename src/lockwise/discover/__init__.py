@@ -1,5 +1,13 @@
 """Discovery: turn paths on disk into an ordered list of migrations, whatever the layout."""
 
-from lockwise.discover.layouts import LAYOUTS, discover, file_key, migration_from_text
+from lockwise.discover.layouts import (
+    LAYOUTS,
+    discover,
+    discover_histories,
+    file_key,
+    migration_from_text,
+    versions_folder,
+)
 
-__all__ = ["LAYOUTS", "discover", "file_key", "migration_from_text"]
+__all__ = ["LAYOUTS", "discover", "discover_histories", "file_key", "migration_from_text",
+           "versions_folder"]

@@ -326,6 +326,63 @@ def _walk_sql(directory: Path, seen: set) -> list[Path]:
     return found
 
 
+#: A folder named as a version: v1.5, 1.5, 2024_01, V3.
+_VERSION_FOLDER = re.compile(r"[vV]?\d+(?:[._-]\d+)*")
+
+
+def versions_folder(folder: Path) -> bool:
+    """Whether `folder` holds version folders only (temporal's versioned/: v1.0, v1.1, ...):
+    not a project folder that has a `v1/` among others, which would be read whole."""
+    try:
+        entries = _listing(folder)
+    except OSError:
+        return False
+    names = [name for name, (_, is_dir) in entries.items()
+             if is_dir and not name.startswith(".")]
+    return bool(names) and all(_VERSION_FOLDER.fullmatch(name) for name in names)
+
+
+def discover_histories(path: Path, layout: str | None = None,
+                       ) -> list[tuple[Path, list[Migration]]]:
+    """The migration directories `path` names, each the history of a database of its own,
+    with its migrations (as `discover` reads them).
+
+    `path` itself when it is one: a file, a folder of a known layout, one that holds .sql
+    files or whose folders are all versions, or any folder with `layout` given. Otherwise,
+    the directories found in each of its folders, as a monorepo keeps services/a/migrations
+    beside services/b/migrations: read as one history, b's `CREATE TABLE users` would meet
+    a's table, and each history's versions the other's. Folders without SQL give none;
+    hidden and dependencies' folders are not read. A folder with no SQL at all is one
+    history, with no migrations.
+    """
+    if layout is not None or not path.is_dir():
+        return [(path, discover(path, layout))]
+    token = _SEEN.set(_Seen())  # the folders listed to find them are not listed again
+    try:
+        return [(root, discover(root)) for root in _roots(path, set()) or [path]]
+    finally:
+        _SEEN.reset(token)
+
+
+def _roots(directory: Path, seen: set) -> list[Path]:
+    try:
+        key = directory.resolve()
+        entries = _listing(directory)
+    except (OSError, RuntimeError):
+        return []
+    if key in seen:
+        return []
+    seen.add(key)
+    if _sql_files(directory) or versions_folder(directory) or \
+            detect_layout(directory) != "plain":
+        return [directory]
+    roots: list[Path] = []
+    for name, (_, is_dir) in entries.items():
+        if is_dir and not name.startswith(".") and name not in _NOT_MIGRATIONS:
+            roots += _roots(directory / name, seen)
+    return roots
+
+
 # dbmate and sqitch live in tools.py, which uses the helpers above.
 from lockwise.discover.tools import (  # noqa: E402
     detect_dbmate,
@@ -414,7 +471,7 @@ def discover(path: Path, layout: str | None = None) -> list[Migration]:
         return [_read_single_file(path)]
     if not path.is_dir():
         raise InputError("not a regular file or directory", path)
-    token = _SEEN.set(_Seen())
+    token = _SEEN.set(_SEEN.get() or _Seen())
     try:
         chosen = LAYOUTS[layout or detect_layout(path)]
         try:
