@@ -254,6 +254,29 @@ CASES = [
          "ALTER TABLE t ALTER COLUMN n SET NOT NULL"),
     Case("drop-not-null", T + "ALTER TABLE t ALTER COLUMN n SET NOT NULL;",
          "ALTER TABLE t ALTER COLUMN n DROP NOT NULL"),
+    # A DO block naming the table may have changed it in ways the replay does not follow:
+    # what the catalog remembers of its columns and constraints is not relied on.
+    Case("set-not-null-after-a-do-block", T + "ALTER TABLE t ALTER COLUMN n SET NOT NULL;"
+         "DO $$ BEGIN ALTER TABLE t ALTER COLUMN n DROP NOT NULL; END $$;",
+         "ALTER TABLE t ALTER COLUMN n SET NOT NULL"),
+    Case("set-not-null-proven-by-check-after-a-do-block",
+         T + "ALTER TABLE t ADD CONSTRAINT n_nn CHECK (n IS NOT NULL);"
+             "DO $$ BEGIN ALTER TABLE t DROP CONSTRAINT n_nn; END $$;",
+         "ALTER TABLE t ALTER COLUMN n SET NOT NULL"),
+    Case("type-widen-after-a-do-block", T +
+         "DO $$ BEGIN ALTER TABLE t ALTER COLUMN v TYPE int USING length(v); END $$;",
+         "ALTER TABLE t ALTER COLUMN v TYPE varchar(100)"),
+    Case("type-widen-after-a-do-block-with-execute", T +
+         "DO $$ BEGIN EXECUTE 'ALTER TABLE t ALTER COLUMN v TYPE int USING length(v)'; END $$;",
+         "ALTER TABLE t ALTER COLUMN v TYPE varchar(100)"),
+    # A DO block that only reads and writes rows changes no column: t's are still known.
+    Case("type-widen-after-a-data-only-do-block", T +
+         "DO $$ BEGIN UPDATE t SET note = 'executed' WHERE id = 1; END $$;",
+         "ALTER TABLE t ALTER COLUMN v TYPE varchar(100)"),
+    # A DO block on another table leaves what is known of t alone.
+    Case("set-not-null-already-do-block-elsewhere", T + "CREATE TABLE other (id int);"
+         "DO $$ BEGIN ALTER TABLE other ADD COLUMN x int; END $$;",
+         "ALTER TABLE t ALTER COLUMN id SET NOT NULL"),
     # --- constraints -------------------------------------------------------------------------
     Case("add-check", T, "ALTER TABLE t ADD CONSTRAINT n_pos CHECK (n > 0)"),
     Case("add-check-not-valid", T, "ALTER TABLE t ADD CONSTRAINT n_pos CHECK (n > 0) NOT VALID"),

@@ -211,6 +211,16 @@ class Catalog:
         t = self.tables.get(table)
         return t.columns.get(column) if t else None
 
+    def known_table(self, table: str) -> Table | None:
+        """The table as the migrations left it, for a decision that relies on what it holds
+        (a column's type, NOT NULL, a check): None when a DO block may have changed it since,
+        as when the table is not known at all."""
+        return self.tables.get(table) if self.sure_of(table) else None
+
+    def known_column(self, table: str, column: str) -> Column | None:
+        """The column as the migrations left it (see `known_table`)."""
+        return self.column(table, column) if self.sure_of(table) else None
+
     def indexes_on(self, table: str) -> list[Index]:
         if isinstance(self.indexes, IndexMap):
             return self.indexes.on(table)

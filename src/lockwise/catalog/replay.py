@@ -217,19 +217,22 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint) -> None:
 
 def _do_block(catalog: Catalog, stmt: dict) -> None:
     """A DO block runs code the replay does not follow (supabase renames a column in one, when
-    it exists): the tables it names become unsure, and with dynamic SQL (EXECUTE) every
-    table."""
+    it exists): with DDL, the tables it names become unsure, and with dynamic SQL (EXECUTE)
+    every table. One that only reads and writes rows (lemmy checks and backfills data in
+    them) changes no table's columns."""
     code = " ".join(unwrap(unwrap(arg)[1].get("arg"))[1].get("sval", "")
                     for arg in stmt.get("args") or ()).lower()
-    if "execute" in code:
-        catalog.unsure.add("*")
-        return
     words = set(_WORD.findall(code))
-    catalog.unsure.update(t for t in catalog.tables if t.split(".", 1)[1].lower() in words)
+    if "execute" in words:
+        catalog.unsure.add("*")
+    elif words & _DDL:
+        catalog.unsure.update(t for t in catalog.tables if t.split(".", 1)[1].lower() in words)
 
 
 #: A word of code: where a DO block may name a table.
 _WORD = re.compile(r"[a-z_][a-z0-9_$]*")
+#: The commands that change a table's columns or constraints (RENAME is one of ALTER's).
+_DDL = frozenset({"alter", "drop", "create"})
 
 
 def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:

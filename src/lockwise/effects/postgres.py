@@ -526,8 +526,7 @@ def _add_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     _, col = unwrap(cmd.get("def"))
     facts = _column_def_facts(b, table, col)
     b.lock(table, L.ACCESS_EXCLUSIVE)
-    if cmd.get("missing_ok") and b.ctx.catalog.column(table, facts["column"]) is not None \
-            and b.ctx.catalog.sure_of(table):
+    if cmd.get("missing_ok") and b.ctx.catalog.known_column(table, facts["column"]) is not None:
         # IF NOT EXISTS, and the table has it: PostgreSQL skips the column with a NOTICE,
         # after taking the lock. Nothing is rewritten, scanned or checked (seen by `verify`
         # on temporal, whose combined migration adds again the columns of earlier ones).
@@ -604,9 +603,10 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     _, coldef = unwrap(cmd.get("def"))
     new, new_mods, new_array = type_name(coldef.get("typeName"))
     using = coldef.get("raw_default")
-    old_col = b.ctx.catalog.column(table, colname)
+    old_col = b.ctx.catalog.known_column(table, colname)
     if old_col is None:
-        rewrites, why = True, "old type unknown (table not created by these migrations)"
+        rewrites, why = True, "old type unknown (table not created by these migrations)" \
+            if b.ctx.catalog.sure_of(table) else "old type unknown (a DO block may have changed it)"
         old_type = ""
     else:
         old_type = old_col.type_text
@@ -677,12 +677,12 @@ def _column_default(b: _Builder, table: str, cmd: dict, base: dict) -> None:
 def _set_not_null(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     col = cmd.get("name", "")
-    known = b.ctx.catalog.tables.get(table)
+    known = b.ctx.catalog.known_table(table)
     proven = False
     if known is not None and b.ctx.pg_version >= 12:
         proven = any(c.kind == "check" and c.validated and c.not_null_column == col
                      for c in known.constraints.values())
-    column = b.ctx.catalog.column(table, col)
+    column = known.columns.get(col) if known is not None else None
     already = column is not None and column.not_null
     if not proven and not already:
         b.scan(table, "SET NOT NULL checks every row")
