@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 from pathlib import Path
 
 TYPES = ["INTEGER", "BIGINT", "TEXT", "VARCHAR(255)", "BOOLEAN", "TIMESTAMP(3)", "TIMESTAMPTZ",
@@ -180,6 +181,9 @@ class Generator:
 
 
 def generate(out: Path, files: int, seed: int = 7) -> list[Path]:
+    """`files` migrations in `out`. Files of an earlier run that this one did not write (a
+    larger --files, another seed or generator) are removed: the folder holds this corpus
+    only, or a benchmark would read both (a fifth-round run measured 19,608 files as 10,000)."""
     out.mkdir(parents=True, exist_ok=True)
     gen = Generator(seed)
     paths = []
@@ -189,7 +193,15 @@ def generate(out: Path, files: int, seed: int = 7) -> list[Path]:
         if not path.exists() or path.read_text() != body:
             path.write_text(body)
         paths.append(path)
+    written = set(paths)
+    for stale in out.glob("*_change.sql"):
+        if stale not in written and _GENERATED.fullmatch(stale.name):
+            stale.unlink()
     return paths
+
+
+#: The names `generate` writes, the only files it removes.
+_GENERATED = re.compile(r"\d{5}_[a-z_]+_change\.sql")
 
 
 def generate_schema_dump(out: Path, tables: int, seed: int = 7) -> Path:
