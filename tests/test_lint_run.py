@@ -872,3 +872,53 @@ def test_ignoring_down_mismatch_replays_no_down_migration(
     assert [c["kind"] for c in whole["conflicts"]] == ["down-mismatch"]
     assert ignored["migrations"] == whole["migrations"]
     assert log.read_text().split() == ["1_create_accounts", "2_accounts_email_index"]
+
+
+def test_the_reports_are_handed_over_before_lint_waits_for_the_graph_beside(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The text report prints them while the graph's process finishes (with down migrations
+    to check, it is the longer side)."""
+    from lockwise.parallel import Background, can_fork
+
+    if not can_fork():
+        pytest.skip("no second process here")
+    events: list[object] = []
+    joined = Background.result
+
+    def result(self: Background) -> object:
+        events.append("joined")
+        return joined(self)
+
+    monkeypatch.setattr(Background, "result", result)
+    found = collect([CONFLICTS / "down-mismatch"], None)
+    got = lint_with_conflicts(found.migrations, found.histories, LintOptions(), conflicts=True,
+                              use_cache=False, parallel=True,
+                              reports_ready=lambda reports: events.append(list(reports)))
+    assert events == [got.reports, "joined"]
+    assert [c.kind for c in got.conflicts] == ["down-mismatch"]
+    # Built in this process, the graph is done with lint: nothing is handed over early.
+    events.clear()
+    lint_with_conflicts(found.migrations, found.histories, LintOptions(), conflicts=True,
+                        use_cache=False, parallel=False, reports_ready=events.append)
+    assert events == []
+
+
+def test_overrides_shown_early_leave_the_cached_result_whole(
+        cache_dir: Path, migrations_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Printed while the graph finishes, the reports have the config's overrides applied;
+    the result stored in the cache has not (another config reads it)."""
+    import lockwise.cli.lint_run as lint_run
+
+    monkeypatch.setattr(lint_run, "PARALLEL_MIN_CHARS", 0)  # the graph beside lint
+    monkeypatch.chdir(migrations_dir.parent)
+    _, whole = _lint("--no-cache", "migrations")
+    assert "missing-statement-timeout" in whole
+    config = migrations_dir.parent / "lockwise.toml"
+    config.write_text(
+        '[[overrides]]\npath = "migrations/**"\nignore = ["missing-statement-timeout"]\n')
+    _, overridden = _lint("migrations")  # computed, printed early, stored
+    assert "missing-statement-timeout" not in overridden
+    assert _lint_results(cache_dir)
+    config.unlink()
+    _forbid_lint(monkeypatch)  # a cache hit
+    assert _lint("migrations")[1] == whole

@@ -10,11 +10,14 @@ import sys
 from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lockwise.parse.source import InputError
+
+if TYPE_CHECKING:
+    from lockwise.core.types import MigrationReport
 
 app = typer.Typer(
     name="lockwise",
@@ -235,14 +238,28 @@ def lint(
         if max_lock_seconds is not None and options.stats is None:
             typer.echo("lockwise: warning: --max-lock-seconds needs table sizes: pass --stats "
                        "FILE (written by `lockwise stats`)", err=True)
+        shown: list[MigrationReport] | None = None
+
+        def show_text(computed: list[MigrationReport]) -> None:
+            from lockwise.report.text import render_text
+
+            nonlocal shown
+            shown = apply_overrides(computed, cfg)
+            if not migrations:
+                typer.echo("lockwise: no migrations found", err=True)
+            render_text(shown, sys.stdout, verbose=verbose, color=color)
+
+        text = output_format is OutputFormat.text
         # The object graph is built from PostgreSQL facts; MySQL gets per-statement checks.
         result = lint_with_conflicts(
             migrations, histories, options, base_requests=requests, use_cache=not no_cache,
-            conflicts=not stdin and dialect is SqlDialect.postgresql)
-        reports, conflicts = result.reports, result.conflicts
+            conflicts=not stdin and dialect is SqlDialect.postgresql,
+            reports_ready=show_text if text else None)
+        if text and shown is None:  # else printed while the conflict graph finished
+            show_text(result.reports)
+        reports = shown if shown is not None else apply_overrides(result.reports, cfg)
         # A kind of conflict named in --ignore (or `ignore`) is left out of the report.
-        conflicts = [c for c in conflicts if c.kind not in options.ignore]
-        apply_overrides(reports, cfg)
+        conflicts = [c for c in result.conflicts if c.kind not in options.ignore]
     except InputError as exc:
         fail_input(exc)
         return
@@ -257,16 +274,10 @@ def lint(
 
         typer.echo(render_json(reports, pg_version=pg_version, fail_on=threshold,
                                conflicts=[c.to_dict() for c in conflicts]))
-    else:
-        from lockwise.report.text import render_text
+    elif conflicts:  # text: the reports are printed
+        from lockwise.graph.render import render_conflicts_text
 
-        if not migrations:
-            typer.echo("lockwise: no migrations found", err=True)
-        render_text(reports, sys.stdout, verbose=verbose, color=color)
-        if conflicts:
-            from lockwise.graph.render import render_conflicts_text
-
-            render_conflicts_text(conflicts, sys.stdout, color=color)
+        render_conflicts_text(conflicts, sys.stdout, color=color)
     if has_input_errors(reports):
         raise typer.Exit(EXIT_INPUT)
     failing = any_failing(reports, cfg, threshold) or any(c.safety >= threshold

@@ -60,15 +60,19 @@ class LintResult:
 def lint_with_conflicts(migrations: list[Migration], histories: Sequence[Sequence[Migration]],
                         options: LintOptions, *, conflicts: bool,
                         base_requests: Sequence[BaseRequest] | None = None,
-                        use_cache: bool = True, parallel: bool | None = None) -> LintResult:
+                        use_cache: bool = True, parallel: bool | None = None,
+                        reports_ready: Callable[[list[MigrationReport]], None] | None = None,
+                        ) -> LintResult:
     """Reports for `migrations` and, with `conflicts`, the conflicts between them (for each
     of `histories`, or against REF for each of `base_requests`, one per history). `parallel`:
     build the conflict graph in a second process (None: when the input is large enough to
-    pay, and a second CPU and fork() are there)."""
+    pay, and a second CPU and fork() are there). `reports_ready` sees the reports when lint
+    is done and the graph beside it is not: the text report prints them meanwhile (not
+    called on the other paths, where both are done together)."""
     with collector_paused(options.dialect):
         return _lint_with_conflicts(migrations, histories, options, conflicts=conflicts,
                                     base_requests=base_requests, use_cache=use_cache,
-                                    parallel=parallel)
+                                    parallel=parallel, reports_ready=reports_ready)
 
 
 @contextmanager
@@ -107,7 +111,9 @@ def collector_paused(dialect: str) -> Iterator[None]:
 def _lint_with_conflicts(migrations: list[Migration],
                          histories: Sequence[Sequence[Migration]], options: LintOptions, *,
                          conflicts: bool, base_requests: Sequence[BaseRequest] | None,
-                         use_cache: bool, parallel: bool | None) -> LintResult:
+                         use_cache: bool, parallel: bool | None,
+                         reports_ready: Callable[[list[MigrationReport]], None] | None,
+                         ) -> LintResult:
     # --base results depend on the git repository too: not cached.
     key, chain = _keys(migrations, histories, options, conflicts) \
         if use_cache and base_requests is None else (None, [])
@@ -118,7 +124,8 @@ def _lint_with_conflicts(migrations: list[Migration],
     if conflicts and base_requests is not None:
         result = _against_base(migrations, histories, options, base_requests, parallel)
     else:
-        result = _computed(migrations, histories, options, conflicts, key, chain, parallel)
+        result = _computed(migrations, histories, options, conflicts, key, chain, parallel,
+                           reports_ready)
     if key is not None:
         _beside(lambda: _store_result(key, result, migrations), migrations)
     return result
@@ -198,7 +205,9 @@ def _load_result(key: str, migrations: Sequence[Migration]) -> tuple[LintResult,
 
 def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migration]],
               options: LintOptions, conflicts: bool, key: str | None, chain: list[str],
-              parallel: bool | None) -> LintResult:
+              parallel: bool | None,
+              reports_ready: Callable[[list[MigrationReport]], None] | None = None,
+              ) -> LintResult:
     """Lint, the conflict graph fed report by report (or built in a second process), going on
     from the longest stored replay that the migrations begin with.
 
@@ -257,6 +266,9 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
         return LintResult(reports, stream.conflicts(), builds_on)
     if not conflicts:
         return LintResult(reports, [], builds_on)
+    if child is not None and reports_ready is not None:
+        with _stopped_on_failure(child):
+            reports_ready(reports)  # while the graph finishes (the longer side with downs)
     found = child.result() if child is not None else None
     return LintResult(reports, _graph(histories, options) if found is None else found,
                       builds_on)

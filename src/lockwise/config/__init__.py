@@ -378,19 +378,25 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
 # --- applying per-path overrides to reports -------------------------------------------------
 
 def apply_overrides(reports: Sequence[MigrationReport], config: Config,
-                    tags: dict[str, tuple[str, ...]] | None = None) -> None:
-    """Drop findings that the overrides of a migration's path ignore (or do not select);
-    `tags` (rule id -> tags) lets `select` name tags."""
+                    tags: dict[str, tuple[str, ...]] | None = None) -> list[MigrationReport]:
+    """The reports with the findings that the overrides of each migration's path ignore (or
+    do not select) dropped; `tags` (rule id -> tags) lets `select` name tags. The reports
+    given are not changed (the overridden ones are copies): they may be what the result
+    cache stores, which holds what was computed, not what a config shows of it."""
     if not config.overrides:
-        return
+        return list(reports)
+    from dataclasses import replace
+
     from lockwise.lint import statement_reason
 
     tags = tags or {}
+    out = []
     for report in reports:
         matching = config.overrides_for(report.migration.path)
         ignore = frozenset().union(*(o.ignore for o in matching))
         select = frozenset().union(*(o.select for o in matching))
         if not ignore and not select:
+            out.append(report)
             continue
 
         def keep(rule: str, ignore: frozenset = ignore, select: frozenset = select) -> bool:
@@ -400,14 +406,20 @@ def apply_overrides(reports: Sequence[MigrationReport], config: Config,
             return rule not in ignore and (not select or rule in select or
                                            any(t in select for t in tags.get(rule, ())))
 
-        report.findings = [f for f in report.findings if keep(f.rule)]
+        statements = []
         for s in report.statements:
-            s.findings = [f for f in s.findings if keep(f.rule)]
-            s.safety = max((f.safety for f in s.findings), default=Safety.SAFE)
-            s.reason = statement_reason(s.findings, s.effect)
-        report.safety = max((f.safety for f in report.all_findings), default=Safety.SAFE)
-        if not report.all_findings:
-            report.reason = "every statement is safe"
+            findings = [f for f in s.findings if keep(f.rule)]
+            statements.append(replace(
+                s, findings=findings, safety=max((f.safety for f in findings),
+                                                 default=Safety.SAFE),
+                reason=statement_reason(findings, s.effect)))
+        kept = replace(report, findings=[f for f in report.findings if keep(f.rule)],
+                       statements=statements)
+        kept.safety = max((f.safety for f in kept.all_findings), default=Safety.SAFE)
+        if not kept.all_findings:
+            kept.reason = "every statement is safe"
+        out.append(kept)
+    return out
 
 
 def threshold_for(report: MigrationReport, config: Config, default: Safety) -> Safety:
