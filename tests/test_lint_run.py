@@ -922,3 +922,40 @@ def test_overrides_shown_early_leave_the_cached_result_whole(
     config.unlink()
     _forbid_lint(monkeypatch)  # a cache hit
     assert _lint("migrations")[1] == whole
+
+
+@pytest.mark.parametrize("fixture", sorted(p.name for p in CONFLICTS.iterdir()))
+def test_the_json_report_rendered_before_its_conflicts_is_the_whole_document(
+        fixture: str) -> None:
+    """Rendered while the graph finishes, then completed: the very text json.dumps gives for
+    the whole document."""
+    from lockwise.core.types import Safety
+    from lockwise.report.json_report import (
+        json_before_conflicts,
+        json_with_conflicts,
+        render_json,
+    )
+
+    found = collect([CONFLICTS / fixture], None)
+    got = lint_with_conflicts(found.migrations, found.histories, LintOptions(), conflicts=True,
+                              use_cache=False, parallel=False)
+    listed = [c.to_dict() for c in got.conflicts]
+    head = json_before_conflicts(got.reports, pg_version=16, fail_on=Safety.SAFE_WITH_CARE)
+    whole = json.loads(head + "\n}")
+    whole["conflicts"] = listed
+    assert json_with_conflicts(head, listed) == json.dumps(whole, indent=2)
+    assert render_json(got.reports, pg_version=16, fail_on=Safety.SAFE_WITH_CARE,
+                       conflicts=listed) == json.dumps(whole, indent=2)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_report_printed_beside_the_graph_is_the_one_printed_after_it(
+        fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import lockwise.cli.lint_run as lint_run
+
+    args = ["--no-cache", "--format", fmt, str(CONFLICTS / "down-mismatch")]
+    alone = _lint(*args)
+    monkeypatch.setattr(lint_run, "PARALLEL_MIN_CHARS", 0)  # the graph beside lint
+    beside = _lint(*args)
+    assert beside == alone
+    assert "down-mismatch" in beside[1]

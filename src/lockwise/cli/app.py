@@ -239,25 +239,32 @@ def lint(
             typer.echo("lockwise: warning: --max-lock-seconds needs table sizes: pass --stats "
                        "FILE (written by `lockwise stats`)", err=True)
         shown: list[MigrationReport] | None = None
+        head = ""  # JSON: the document before its conflicts
 
-        def show_text(computed: list[MigrationReport]) -> None:
-            from lockwise.report.text import render_text
-
-            nonlocal shown
+        def reports_ready(computed: list[MigrationReport]) -> None:
+            """What can be printed (text) or rendered (JSON) before the conflicts are known:
+            called while the conflict graph's process finishes, when it runs beside lint."""
+            nonlocal shown, head
             shown = apply_overrides(computed, cfg)
-            if not migrations:
-                typer.echo("lockwise: no migrations found", err=True)
-            render_text(shown, sys.stdout, verbose=verbose, color=color)
+            if output_format is OutputFormat.text:
+                from lockwise.report.text import render_text
 
-        text = output_format is OutputFormat.text
+                if not migrations:
+                    typer.echo("lockwise: no migrations found", err=True)
+                render_text(shown, sys.stdout, verbose=verbose, color=color)
+            elif output_format is OutputFormat.json:
+                from lockwise.report.json_report import json_before_conflicts
+
+                head = json_before_conflicts(shown, pg_version=pg_version, fail_on=threshold)
+
         # The object graph is built from PostgreSQL facts; MySQL gets per-statement checks.
         result = lint_with_conflicts(
             migrations, histories, options, base_requests=requests, use_cache=not no_cache,
             conflicts=not stdin and dialect is SqlDialect.postgresql,
-            reports_ready=show_text if text else None)
-        if text and shown is None:  # else printed while the conflict graph finished
-            show_text(result.reports)
-        reports = shown if shown is not None else apply_overrides(result.reports, cfg)
+            reports_ready=reports_ready)
+        if shown is None:  # the conflicts were known as soon as the reports
+            reports_ready(result.reports)
+        reports = shown if shown is not None else []
         # A kind of conflict named in --ignore (or `ignore`) is left out of the report.
         conflicts = [c for c in result.conflicts if c.kind not in options.ignore]
     except InputError as exc:
@@ -270,10 +277,9 @@ def lint(
         typer.echo(render_ci(output_format.value, reports, rule_index(options).rules,
                              fail_on=threshold, conflicts=conflicts))
     elif output_format is OutputFormat.json:
-        from lockwise.report.json_report import render_json
+        from lockwise.report.json_report import json_with_conflicts
 
-        typer.echo(render_json(reports, pg_version=pg_version, fail_on=threshold,
-                               conflicts=[c.to_dict() for c in conflicts]))
+        typer.echo(json_with_conflicts(head, [c.to_dict() for c in conflicts]))
     elif conflicts:  # text: the reports are printed
         from lockwise.graph.render import render_conflicts_text
 

@@ -67,8 +67,9 @@ def lint_with_conflicts(migrations: list[Migration], histories: Sequence[Sequenc
     of `histories`, or against REF for each of `base_requests`, one per history). `parallel`:
     build the conflict graph in a second process (None: when the input is large enough to
     pay, and a second CPU and fork() are there). `reports_ready` sees the reports when lint
-    is done and the graph beside it is not: the text report prints them meanwhile (not
-    called on the other paths, where both are done together)."""
+    is done and the graph beside it is not: the text report prints them meanwhile, the JSON
+    one renders all but its conflicts (not called on the other paths, where both are done
+    together)."""
     with collector_paused(options.dialect):
         return _lint_with_conflicts(migrations, histories, options, conflicts=conflicts,
                                     base_requests=base_requests, use_cache=use_cache,
