@@ -205,6 +205,17 @@ def test_a_file_in_a_version_folder_is_linted_with_the_versions_before_it(
     project = json.loads(run("lint", str(tmp_path / "project" / "v1" / "schema.sql"),
                              "--format", "json", "--no-cache").stdout)
     assert [m["id"] for m in project["migrations"]] == ["schema"]
+    # So do folders named by a version and a name, one per migration.
+    for folder, sql in [("0001_init", "CREATE TABLE members (rpc_address varchar(15));\n"),
+                        ("0002_widen", "ALTER TABLE members ALTER COLUMN rpc_address "
+                                       "TYPE varchar(128);\n")]:
+        (tmp_path / "per-folder" / folder).mkdir(parents=True)
+        (tmp_path / "per-folder" / folder / "migration.up.sql").write_text(sql)
+    per_folder = json.loads(run("lint", str(tmp_path / "per-folder" / "0002_widen" /
+                                            "migration.up.sql"),
+                                "--format", "json", "--no-cache").stdout)
+    assert [m["id"] for m in per_folder["migrations"]] == ["0002_widen_0002_widen_migration.up"]
+    assert per_folder["migrations"][0]["safety"] != "requires-downtime"
     # A numbered file in a plain folder keeps its folder as context.
     (tmp_path / "flat").mkdir()
     (tmp_path / "flat" / "001_a.sql").write_text("CREATE TABLE a (id int);\n")

@@ -160,6 +160,11 @@ def test_a_monorepo_root_holds_one_history_per_migration_directory(tmp_path: Pat
     # Folders that are all versions: one history, read through them.
     ({"v1.0/schema.sql": "SELECT 1;", "v1.1/more.sql": "SELECT 1;"},
      [(".", ["v1.0_v1.0_schema", "v1.1_v1.1_more"])]),
+    # A folder per migration, named by its version: one history, in version order.
+    ({"0002_users/changes.sql": "SELECT 1;", "0001_init/schema.sql": "SELECT 1;",
+      "0010_more/x.sql": "SELECT 1;"},
+     [(".", ["0001_init_0001_init_schema", "0002_users_0002_users_changes",
+             "0010_more_0010_more_x"])]),
     # A known layout below a project's root: read as that layout, downs as downs.
     ({"db/migrations/2024-01-01-000000_users/up.sql": "CREATE TABLE users (id int);",
       "db/migrations/2024-01-01-000000_users/down.sql": "DROP TABLE users;"},

@@ -331,15 +331,18 @@ _VERSION_FOLDER = re.compile(r"[vV]?\d+(?:[._-]\d+)*")
 
 
 def versions_folder(folder: Path) -> bool:
-    """Whether `folder` holds version folders only (temporal's versioned/: v1.0, v1.1, ...):
-    not a project folder that has a `v1/` among others, which would be read whole."""
+    """Whether `folder` holds version folders only: named as versions (temporal's
+    versioned/: v1.0, v1.1, ...) or beginning with one (a folder per migration:
+    0001_init/, 0002_users/). Not a project folder that has a `v1/` among others, which
+    would be read whole."""
     try:
         entries = _listing(folder)
     except OSError:
         return False
     names = [name for name, (_, is_dir) in entries.items()
              if is_dir and not name.startswith(".")]
-    return bool(names) and all(_VERSION_FOLDER.fullmatch(name) for name in names)
+    return bool(names) and all(_VERSION_FOLDER.fullmatch(name) or _split_version(name)[0]
+                               for name in names)
 
 
 def discover_histories(path: Path, layout: str | None = None,
