@@ -69,9 +69,11 @@ class Sample:
     code: int
 
 
-#: As users run it: Python may write and reuse its bytecode cache. Some shells (and CI images)
-#: set PYTHONDONTWRITEBYTECODE, which makes every run compile lockwise from source again.
-_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+#: As users run it: Python may write and reuse its bytecode cache, and buffers its output.
+#: Some shells (and CI images) set PYTHONDONTWRITEBYTECODE, which makes every run compile
+#: lockwise from source again, or PYTHONUNBUFFERED, which makes every write a system call.
+_ENV = {k: v for k, v in os.environ.items()
+        if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")}
 
 LOCKWISE = "lockwise"
 NO_CACHE = "lockwise --no-cache"

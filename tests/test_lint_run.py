@@ -959,3 +959,34 @@ def test_a_report_printed_beside_the_graph_is_the_one_printed_after_it(
     beside = _lint(*args)
     assert beside == alone
     assert "down-mismatch" in beside[1]
+
+
+def test_a_report_printed_before_the_cache_is_written_is_printed_once(tmp_path: Path) -> None:
+    """From 200 kB of SQL the text report prints while the graph's process finishes, before
+    the result is stored from a forked writer: a real process, writing to a pipe, prints it
+    once, as without the cache (a child flushing the parent's buffers would print it twice)."""
+    import lockwise.cli.lint_run as lint_run
+
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    columns = ", ".join(f"column_number_{i} text" for i in range(60))
+    for n in range(1, 151):
+        (folder / f"{n:04d}_t{n}.up.sql").write_text(
+            f"CREATE TABLE t{n} (id bigint PRIMARY KEY, {columns});\n"
+            f"CREATE INDEX t{n}_c1 ON t{n} (column_number_1);\n")
+        (folder / f"{n:04d}_t{n}.down.sql").write_text(f"DROP TABLE t{n};\n")
+    assert sum(p.stat().st_size for p in folder.iterdir()) >= lint_run.PARALLEL_MIN_CHARS
+
+    def lint(*args: str) -> str:
+        env = {**os.environ, "LOCKWISE_CACHE_DIR": str(tmp_path / "cache")}
+        env.pop("PYTHONUNBUFFERED", None)  # a pipe's output is buffered, as users have it
+        done = subprocess.run([sys.executable, "-m", "lockwise", "lint", *args, str(folder)],
+                              env=env, capture_output=True, text=True, check=False)
+        assert done.returncode in (0, 1), done.stderr
+        return done.stdout
+
+    computed, alone = lint(), lint("--no-cache")
+    assert computed == alone
+    assert alone.count("0001_t1.up.sql  [") == 1
+    assert list((tmp_path / "cache").glob("lint-*"))  # stored
+    assert lint() == alone  # and read back
