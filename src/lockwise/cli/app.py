@@ -241,9 +241,10 @@ def lint(
         shown: list[MigrationReport] | None = None
         head = ""  # JSON: the document before its conflicts
 
-        def reports_ready(computed: list[MigrationReport]) -> None:
+        def reports_ready(computed: list[MigrationReport]) -> list[MigrationReport]:
             """What can be printed (text) or rendered (JSON) before the conflicts are known:
-            called while the conflict graph's process finishes, when it runs beside lint."""
+            called while the conflict graph's process finishes, when it runs beside lint.
+            The reports as shown (the config's overrides applied)."""
             nonlocal shown, head
             shown = apply_overrides(computed, cfg)
             if output_format is OutputFormat.text:
@@ -256,15 +257,15 @@ def lint(
                 from lockwise.report.json_report import json_before_conflicts
 
                 head = json_before_conflicts(shown, pg_version=pg_version, fail_on=threshold)
+            return shown
 
         # The object graph is built from PostgreSQL facts; MySQL gets per-statement checks.
         result = lint_with_conflicts(
             migrations, histories, options, base_requests=requests, use_cache=not no_cache,
             conflicts=not stdin and dialect is SqlDialect.postgresql,
             reports_ready=reports_ready)
-        if shown is None:  # the conflicts were known as soon as the reports
-            reports_ready(result.reports)
-        reports = shown if shown is not None else []
+        # Not yet shown when the conflicts were known as soon as the reports.
+        reports = shown if shown is not None else reports_ready(result.reports)
         # A kind of conflict named in --ignore (or `ignore`) is left out of the report.
         conflicts = [c for c in result.conflicts if c.kind not in options.ignore]
     except InputError as exc:

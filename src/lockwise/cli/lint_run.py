@@ -61,7 +61,7 @@ def lint_with_conflicts(migrations: list[Migration], histories: Sequence[Sequenc
                         options: LintOptions, *, conflicts: bool,
                         base_requests: Sequence[BaseRequest] | None = None,
                         use_cache: bool = True, parallel: bool | None = None,
-                        reports_ready: Callable[[list[MigrationReport]], None] | None = None,
+                        reports_ready: Callable[[list[MigrationReport]], object] | None = None,
                         ) -> LintResult:
     """Reports for `migrations` and, with `conflicts`, the conflicts between them (for each
     of `histories`, or against REF for each of `base_requests`, one per history). `parallel`:
@@ -113,7 +113,7 @@ def _lint_with_conflicts(migrations: list[Migration],
                          histories: Sequence[Sequence[Migration]], options: LintOptions, *,
                          conflicts: bool, base_requests: Sequence[BaseRequest] | None,
                          use_cache: bool, parallel: bool | None,
-                         reports_ready: Callable[[list[MigrationReport]], None] | None,
+                         reports_ready: Callable[[list[MigrationReport]], object] | None,
                          ) -> LintResult:
     # --base results depend on the git repository too: not cached.
     key, chain = _keys(migrations, histories, options, conflicts) \
@@ -207,7 +207,7 @@ def _load_result(key: str, migrations: Sequence[Migration]) -> tuple[LintResult,
 def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migration]],
               options: LintOptions, conflicts: bool, key: str | None, chain: list[str],
               parallel: bool | None,
-              reports_ready: Callable[[list[MigrationReport]], None] | None = None,
+              reports_ready: Callable[[list[MigrationReport]], object] | None = None,
               ) -> LintResult:
     """Lint, the conflict graph fed report by report (or built in a second process), going on
     from the longest stored replay that the migrations begin with.
