@@ -19,7 +19,7 @@ CASES = [
 ]
 
 
-def findings_for(example, rule) -> list[str]:
+def findings_for(example, rule) -> list:
     options = LintOptions(
         dialect=example.dialect or rule.dialects[0],
         server_version=example.server_version,
@@ -37,7 +37,7 @@ def findings_for(example, rule) -> list[str]:
         migrations.append(migration_from_text(example.setup, "0001_setup.sql"))
     migrations.append(migration_from_text(example.sql, "0002_example.sql"))
     reports = lint_migrations(migrations, options, catalog)
-    return [f.message for f in reports[-1].all_findings if f.rule == rule.id]
+    return [f for f in reports[-1].all_findings if f.rule == rule.id]
 
 
 @pytest.mark.parametrize(("rule", "example"), CASES)
@@ -45,9 +45,11 @@ def test_rule_example(rule, example) -> None:
     found = findings_for(example, rule)
     if example.bad:
         assert found, f"{rule.id} should fire on:\n{example.sql}"
-        assert all("{" not in m for m in found), f"unrendered placeholder in {found}"
+        texts = [text for f in found for text in (f.message, f.instead)]
+        assert all("{" not in t for t in texts), f"unrendered placeholder in {texts}"
     else:
-        assert not found, f"{rule.id} should not fire on:\n{example.sql}\n{found}"
+        messages = [f.message for f in found]
+        assert not found, f"{rule.id} should not fire on:\n{example.sql}\n{messages}"
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
@@ -60,3 +62,30 @@ def test_rule_has_bad_and_good_examples(rule) -> None:
 def test_rule_ids_match_file_names() -> None:
     for rule in RULES:
         assert Path(rule.path).stem == rule.id
+
+
+@pytest.mark.parametrize(("in_transaction", "advice"), [
+    (True, "SET LOCAL lock_timeout = '5s';"),
+    (False, "SET lock_timeout = '5s';"),
+])
+def test_instead_follows_the_transaction(in_transaction: bool, advice: str) -> None:
+    """SET LOCAL does nothing outside a transaction block: a rule may give other advice there."""
+    options = LintOptions(assume_in_transaction=in_transaction)
+    migrations = [migration_from_text("CREATE TABLE accounts (id bigint);", "0001_a.sql"),
+                  migration_from_text("ALTER TABLE accounts ADD COLUMN note text;",
+                                      "0002_b.sql")]
+    reports = lint_migrations(migrations, options, Catalog())
+    (finding,) = [f for f in reports[-1].all_findings if f.rule == "missing-lock-timeout"]
+    assert finding.instead.splitlines()[0].startswith(advice)
+
+
+def test_instead_outside_a_transaction_is_documented() -> None:
+    from lockwise.report.rule_docs import rule_markdown
+
+    rule = next(r for r in RULES if r.id == "missing-lock-timeout")
+    assert rule.instead_outside_transaction
+    page = rule_markdown(rule)
+    assert "Outside a transaction block:" in page
+    assert rule.instead_outside_transaction in page
+    plain = next(r for r in RULES if not r.instead_outside_transaction)
+    assert "Outside a transaction block:" not in rule_markdown(plain)

@@ -179,3 +179,46 @@ def test_add_column_inline_constraint_scans_match_server(pg_db: str, column: str
         before = seq_scans()
         conn.execute(sql)
         assert (seq_scans() > before) is scans
+
+
+#: Statements whose fate outside a transaction block the effect model states: refused
+#: (`transaction_only`), accepted but without effect (`transaction_scoped`), or neither.
+OUTSIDE_TRANSACTION = [
+    "LOCK TABLE accounts",
+    "LOCK TABLE accounts IN SHARE MODE NOWAIT",
+    "SAVEPOINT a",
+    "RELEASE SAVEPOINT a",
+    "ROLLBACK TO SAVEPOINT a",
+    "DECLARE c CURSOR FOR SELECT id FROM accounts",
+    "DECLARE c BINARY SCROLL CURSOR WITHOUT HOLD FOR SELECT id FROM accounts",
+    "DECLARE c CURSOR WITH HOLD FOR SELECT id FROM accounts",
+    "SET LOCAL lock_timeout = '5s'",
+    "SET LOCAL search_path = public",
+    "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+    "SET CONSTRAINTS ALL DEFERRED",
+    "SET lock_timeout = '5s'",
+    "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+    "SELECT id FROM accounts FOR UPDATE",
+    "RESET lock_timeout",
+]
+
+
+@pytest.mark.parametrize("sql", OUTSIDE_TRANSACTION)
+def test_outside_a_transaction_block_matches_server(pg_db: str, sql: str) -> None:
+    import psycopg
+
+    setup = "CREATE TABLE accounts (id bigint PRIMARY KEY)"
+    effect = _effect_after(setup + ";", sql)
+    facts = {k: v for a in effect.actions for k, v in a.facts.items()}
+    warnings: list[str] = []
+    with _connect(pg_db) as conn:
+        conn.add_notice_handler(lambda d: warnings.append(d.message_primary or ""))
+        conn.execute(setup)
+        try:
+            conn.execute(sql)
+            refused = False
+        except psycopg.errors.NoActiveSqlTransaction:
+            refused = True
+    ignored = any("can only be used in transaction blocks" in w for w in warnings)
+    assert bool(facts.get("transaction_only")) == refused
+    assert bool(facts.get("transaction_scoped")) == ignored

@@ -67,7 +67,8 @@ def rule_index(options: LintOptions) -> RuleIndex:
     return RuleIndex(rules)
 
 
-def _starts_in_transaction(migration: Migration, options: LintOptions) -> bool:
+def starts_in_transaction(migration: Migration, options: LintOptions) -> bool:
+    """Whether the migration's first statement runs in a transaction its tool opened."""
     if migration.no_transaction:
         return False
     if options.assume_in_transaction is not None:
@@ -79,7 +80,8 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
              index: int | None) -> Finding:
     return Finding(rule=rule.id, safety=rule.safety, message=render(rule.message, facts),
                    path=migration.path, span=span, why=rule.why,
-                   instead=render(rule.instead, facts), statement_index=index, title=rule.title)
+                   instead=render(rule.instead_for(facts.get("in_transaction")), facts),
+                   statement_index=index, title=rule.title)
 
 
 class Judge:
@@ -159,7 +161,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     judge = Judge(index, migration, file_directives)
     ctx = Context(catalog=catalog, pg_version=options.pg_version, migration_id=migration.id,
                   session_timezone_utc=options.session_timezone_utc)
-    session = Session(implicit_transaction=_starts_in_transaction(migration, options))
+    session = Session(implicit_transaction=starts_in_transaction(migration, options))
     base = {"pg_version": options.pg_version, "migration": migration.id,
             "migration_no_transaction": migration.no_transaction}
     migration_findings: list[Finding] = []

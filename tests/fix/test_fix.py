@@ -145,6 +145,10 @@ LAYOUT_CASES = {
     "flyway": ({"V1__setup.sql": "CREATE TABLE t (id bigint, a int);", "V2__index.sql": CHANGE},
                ["V2__index.sql", "V2.1__index_concurrently.sql",
                 "V2.1__index_concurrently.sql.conf", "V2.2__index_follow_up.sql"]),
+    # Run without a transaction (psql -f): each step brings its own BEGIN/COMMIT.
+    "plain": ({"0001_setup.sql": "CREATE TABLE t (id bigint, a int);",
+               "0002_index.sql": "BEGIN;\n" + CHANGE + "COMMIT;\n"},
+              ["0002_index.sql", "0003_index_concurrently.sql", "0004_index_follow_up.sql"]),
     "dbmate": ({"20240101000000_setup.sql": "-- migrate:up\nCREATE TABLE t (id bigint, a int);"
                                             "\n-- migrate:down\nDROP TABLE t;\n",
                 "20240201000000_index.sql": "-- migrate:up\n" + CHANGE +
@@ -173,3 +177,9 @@ def test_fix_writes_in_the_directory_layout(layout: str, tmp_path: Path) -> None
         assert original.down_sql and "DROP INDEX t_a" in original.down_sql
     after = lint_migrations(rewritten, LintOptions())
     assert max(r.safety for r in after) <= Safety.SAFE_WITH_CARE
+    # The lock_timeout each step sets is in force where the step runs.
+    assert not [f for r in after for f in r.all_findings if "timeout" in f.rule]
+    if layout == "plain":
+        for step in (original, follow_up):
+            assert step.up_sql.split(";")[0].endswith("BEGIN")
+            assert step.up_sql.rstrip().endswith("COMMIT;")

@@ -1118,6 +1118,7 @@ def _lock_table(b: _Builder, stmt: dict) -> None:
         b.lock(table, mode)
     b.act("lock_table", tables=tuple(tables), table=tables[0] if tables else "",
           mode=mode.pg_name, nowait=bool(stmt.get("nowait")),
+          transaction_only=True, command="LOCK TABLE",
           # "AccessExclusiveLock" -> "ACCESS EXCLUSIVE", as LOCK TABLE ... IN ... MODE spells it
           mode_sql=" ".join(w.upper() for w in re.findall(r"[A-Z][a-z]*", mode.pg_name)[:-1]))
 
@@ -1232,9 +1233,19 @@ def _select(b: _Builder, stmt: dict) -> None:
 
 # --- session and transaction control --------------------------------------------------------
 
+#: Savepoint commands, which PostgreSQL refuses outside a transaction block, as written.
+_SAVEPOINT_COMMANDS = {"savepoint": "SAVEPOINT", "release": "RELEASE SAVEPOINT",
+                       "rollback_to": "ROLLBACK TO SAVEPOINT"}
+#: DECLARE ... WITH HOLD (CURSOR_OPT_HOLD): the one cursor that may outlive its transaction.
+_CURSOR_OPT_HOLD = 0x20
+
+
 def _transaction(b: _Builder, stmt: dict) -> None:
     kind = stmt.get("kind", "").replace("TRANS_STMT_", "").lower()
-    b.act("transaction", kind=kind)
+    if kind in _SAVEPOINT_COMMANDS:
+        b.act("transaction", kind=kind, transaction_only=True, command=_SAVEPOINT_COMMANDS[kind])
+    else:
+        b.act("transaction", kind=kind)
 
 
 def _variable_set(b: _Builder, stmt: dict) -> None:
@@ -1244,9 +1255,28 @@ def _variable_set(b: _Builder, stmt: dict) -> None:
     args = stmt.get("args") or ()
     if args:
         value = const_value(args[0])
-    b.act("set", name=name, value=value, local=bool(stmt.get("is_local")),
+    local = bool(stmt.get("is_local"))
+    # SET TRANSACTION is scoped to the transaction whether or not LOCAL is written.
+    scoped = local or name == "transaction"
+    b.act("set", name=name, value=value, local=local,
           reset=kind in ("VAR_RESET", "VAR_SET_DEFAULT", "VAR_RESET_ALL"),
-          reset_all=kind == "VAR_RESET_ALL")
+          reset_all=kind == "VAR_RESET_ALL", transaction_scoped=scoped,
+          command="SET TRANSACTION" if name == "transaction" else "SET LOCAL" if local else "SET")
+
+
+def _set_constraints(b: _Builder, stmt: dict) -> None:
+    b.act("set", name="constraints", value="deferred" if stmt.get("deferred") else "immediate",
+          local=False, reset=False, reset_all=False, transaction_scoped=True,
+          command="SET CONSTRAINTS")
+
+
+def _declare_cursor(b: _Builder, stmt: dict) -> None:
+    hold = bool(stmt.get("options", 0) & _CURSOR_OPT_HOLD)
+    b.act("declare_cursor", name=stmt.get("portalname", ""), hold=hold,
+          transaction_only=not hold, command="DECLARE CURSOR")
+    kind, query = unwrap(stmt.get("query"))
+    if kind == "SelectStmt":  # the query is planned, and its tables locked, at DECLARE
+        _select(b, query)
 
 
 # --- everything else ------------------------------------------------------------------------
@@ -1384,6 +1414,8 @@ _HANDLERS: dict[str, Callable[[_Builder, dict], None]] = {
     "SelectStmt": _select,
     "TransactionStmt": _transaction,
     "VariableSetStmt": _variable_set,
+    "ConstraintsSetStmt": _set_constraints,
+    "DeclareCursorStmt": _declare_cursor,
     "CreateFunctionStmt": _create_function,
     "CreateEnumStmt": _create_type("create_type"),
     "CompositeTypeStmt": _create_type("create_type"),

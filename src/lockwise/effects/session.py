@@ -16,7 +16,7 @@ _UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d"
 #: Objects that running code reaches by name (tables have their own drop-table rule).
 _NAMED_OBJECTS = ("view:", "function:", "type:", "sequence:")
 _DDL_ACTIONS_EXCLUDED = {"insert", "update", "delete", "select", "transaction", "set", "copy",
-                         "other", "lock_table", "analyze", "do_block"}
+                         "other", "lock_table", "analyze", "do_block", "declare_cursor"}
 
 
 def parse_duration_ms(value: object) -> int | None:

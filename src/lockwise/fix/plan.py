@@ -39,11 +39,22 @@ def _is_setting(sql: str) -> bool:
     return code.lstrip().upper().startswith(("SET ", "RESET "))
 
 
-def _with_lock_timeout(statements: list[str], lock_timeout: str) -> list[str]:
-    if any(s.lstrip().upper().startswith(("SET LOCAL LOCK_TIMEOUT", "SET LOCK_TIMEOUT"))
-           for s in statements[:3]):
+def _transactional_step(statements: list[str], lock_timeout: str, wrapped: bool,
+                        transactional: bool = True) -> list[str]:
+    """A step that runs in one transaction, with its lock_timeout first.
+
+    A migration its tool does not run in a transaction (`wrapped` false: psql -f, a plain
+    directory) gets its own BEGIN/COMMIT, without which SET LOCAL does nothing and a failure
+    halfway leaves half the step committed; unless a statement of the step refuses to run in a
+    transaction block, and then the timeout is set for the session.
+    """
+    if not any(s.lstrip().upper().startswith(("SET LOCAL LOCK_TIMEOUT", "SET LOCK_TIMEOUT"))
+               for s in statements[:3]):
+        scope = "SET LOCAL" if wrapped or transactional else "SET"
+        statements = [f"{scope} lock_timeout = '{lock_timeout}'", *statements]
+    if wrapped or not transactional:
         return statements
-    return [f"SET LOCAL lock_timeout = '{lock_timeout}'", *statements]
+    return ["BEGIN", *statements, "COMMIT"]
 
 
 def _mentions(sql: str, names: list[str]) -> bool:
@@ -54,28 +65,40 @@ def _mentions(sql: str, names: list[str]) -> bool:
                for name in names)
 
 
-def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT) -> FixPlan | None:
+def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
+             wrapped: bool | None = None) -> FixPlan | None:
     """The safe sequence for one migration, or None when nothing in it has a mechanical fix.
 
     Statements that must run alone (CONCURRENTLY, batched backfills) move after the rest of the
     migration, so that tables it creates stay in the same migration as their first changes;
     they stay in place (splitting the migration) when a later statement names what they build.
+    `wrapped`: whether the migration tool runs each migration in a transaction (None: as lint
+    assumes for the migration's layout).
     """
     rules_found = {f.rule for s in report.statements for f in s.findings}
     if not rules_found & (FIXABLE | {"missing-lock-timeout"}):
         return None
+    if wrapped is None:
+        from lockwise.lint import LintOptions, starts_in_transaction
+
+        wrapped = starts_in_transaction(report.migration, LintOptions())
     plan = FixPlan(report.migration, [])
     segment: list[str] = []
+    #: Whether every statement of `segment` may run in a transaction block.
+    segment_transactional = True
     pending_alone: list[tuple[str, list[str]]] = []  # (sql, names it creates)
     later: list[list[str]] = []
     contract: list[str] = []
 
     def flush() -> None:
+        nonlocal segment_transactional
         # Session settings alone are no change: they go with the steps that need them.
         if segment and not all(_is_setting(q) for q in segment):
-            plan.parts.append(Part(_with_lock_timeout(list(segment), lock_timeout), False,
-                                   "the original change, with the unsafe steps made safe"))
+            plan.parts.append(Part(
+                _transactional_step(list(segment), lock_timeout, wrapped, segment_transactional),
+                False, "the original change, with the unsafe steps made safe"))
         segment.clear()
+        segment_transactional = True
 
     def emit_alone() -> None:
         for sql, _ in pending_alone:
@@ -101,6 +124,7 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT) 
         if pieces is None:
             if not _is_transaction_control(s.statement.sql):
                 segment.append(comments + s.statement.sql)
+                segment_transactional = segment_transactional and s.effect.transactional
             for f in s.findings:
                 if f.safety >= Safety.REQUIRES_DOWNTIME and f.rule not in FIXABLE:
                     plan.notes.append(f"not rewritten: {f.rule} at line {s.statement.span.line} "
@@ -124,10 +148,10 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT) 
     emit_alone()
     for phase in later:
         if phase:
-            plan.parts.append(Part(_with_lock_timeout(phase, lock_timeout), False,
+            plan.parts.append(Part(_transactional_step(phase, lock_timeout, wrapped), False,
                                    "follow-up, after the previous step committed"))
     if contract:
-        plan.parts.append(Part(_with_lock_timeout(contract, lock_timeout), False,
+        plan.parts.append(Part(_transactional_step(contract, lock_timeout, wrapped), False,
                                "CONTRACT step of an expand/contract change: run it only after "
                                "the backfill finished and the application no longer uses the "
                                "old column", contract=True))

@@ -11,6 +11,9 @@ def rule_markdown(rule: Rule) -> str:
         lines += [f"Suggested strategy: {rule.strategy.value}.", ""]
     lines += ["## What it does", "", rule.message, "", "## Why is this bad?", "", rule.why, "",
               "## Use instead", "", "```sql", rule.instead, "```", ""]
+    if rule.instead_outside_transaction:
+        lines += ["Outside a transaction block:", "", "```sql", rule.instead_outside_transaction,
+                  "```", ""]
     bad = [e for e in rule.examples if e.bad]
     good = [e for e in rule.examples if not e.bad]
     for title, group in (("Examples that trigger the rule", bad),

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from lockwise.rules.model import Example, Rule
 
 _KEYS = {"id", "title", "safety", "when", "message", "why", "instead", "strategy", "examples",
-         "tags", "references", "dialects"}
+         "tags", "references", "dialects", "instead_outside_transaction"}
 _EXAMPLE_KEYS = {"bad", "good", "setup", "pg_version", "in_transaction", "note", "stats",
                  "max_lock_seconds", "dialect", "server_version"}
 #: SQL dialects lockwise reads.
@@ -88,6 +88,7 @@ def load_rule(path: Path) -> Rule:
         examples=tuple(_example(e, path) for e in raw.get("examples", ())),
         path=path, tags=tuple(raw.get("tags", ())), references=tuple(raw.get("references", ())),
         dialects=tuple(raw.get("dialects", ("postgresql",))),
+        instead_outside_transaction=raw.get("instead_outside_transaction", "").strip(),
     )
 
 

@@ -45,3 +45,12 @@ class Rule:
     dialects: tuple[str, ...] = field(default=("postgresql",))
     #: Facts the rule needs that only exist for some PostgreSQL versions: documented only.
     references: tuple[str, ...] = field(default=())
+    #: The safe alternative for a statement that runs outside a transaction block, where it
+    #: differs (SET LOCAL does nothing there); empty: `instead` serves both.
+    instead_outside_transaction: str = ""
+
+    def instead_for(self, in_transaction: object) -> str:
+        """The `instead` template for a statement inside (or outside) a transaction block."""
+        if in_transaction is False and self.instead_outside_transaction:
+            return self.instead_outside_transaction
+        return self.instead
