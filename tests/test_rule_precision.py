@@ -182,3 +182,16 @@ def test_an_update_rechecks_foreign_keys_of_rows_its_transaction_wrote() -> None
         in_transaction=False)[3]
     inserted = locks("INSERT INTO notes VALUES (1, 1);\nUPDATE notes SET id = 2;")
     assert inserted[1]["public.accounts"].pg_name == "RowShareLock"
+
+
+@pytest.mark.parametrize(("setup", "written"), [
+    (ACCOUNTS, "ADD COLUMN email_address text;"),
+    ("CREATE TABLE accounts (id bigint, email varchar(320) NOT NULL);",
+     "ADD COLUMN email_address varchar(320);"),
+    ("", "ADD COLUMN email_address <type>;"),  # a table no migration created: type unknown
+])
+def test_rename_column_alternative_names_the_column_type(setup: str, written: str) -> None:
+    (finding,) = [f for f in findings("ALTER TABLE accounts RENAME COLUMN email TO "
+                                      "email_address;", setup=setup)
+                  if f.rule == "rename-column"]
+    assert written in finding.instead

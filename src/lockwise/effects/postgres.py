@@ -950,6 +950,8 @@ def _rename(b: _Builder, stmt: dict) -> None:
             known = b.ctx.catalog.column(table, old)
             b.act("rename_column", base, column=old, new_name=new,
                   column_type=known.type_text if known else "",
+                  # as the safe alternative writes it: a placeholder when the type is unknown
+                  column_type_sql=known.type_text if known else "<type>",
                   column_not_null=bool(known and known.not_null),
                   column_has_default=bool(known and known.default),
                   indexed=any(old in i.columns for i in b.ctx.catalog.indexes_on(table)))
