@@ -330,3 +330,24 @@ def test_module_entry_point_runs() -> None:
                           capture_output=True, text=True, env=env, cwd=REPO)
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["schema_version"] == 1
+
+
+def test_help_shows_bracketed_text() -> None:
+    """Help is rendered as rich markup, where `[tool.lockwise]` would be read as a style tag
+    and vanish: it must be written escaped."""
+    import re
+
+    import typer
+
+    import lockwise.cli.executor_cmds  # noqa: F401 - registers the commands
+    import lockwise.cli.fix_cmds  # noqa: F401
+    import lockwise.cli.graph_cmds  # noqa: F401
+    import lockwise.cli.verify_cmds  # noqa: F401
+
+    group = typer.main.get_command(app)
+    unescaped = [(name, param.name, param.help)
+                 for name, command in group.commands.items() for param in command.params
+                 if re.search(r"(?<!\\)\[[a-z]", getattr(param, "help", None) or "")]
+    assert unescaped == []
+    shown = CliRunner().invoke(app, ["lint", "--help"], env={"COLUMNS": "300"})
+    assert "pyproject.toml with [tool.lockwise]" in shown.stdout

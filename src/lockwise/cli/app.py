@@ -127,7 +127,7 @@ def lint(
     color: Annotated[bool | None, typer.Option("--color/--no-color")] = None,
     config_file: Annotated[Path | None, typer.Option(
         "--config", help="Config file (default: nearest lockwise.toml or pyproject.toml with "
-        "[tool.lockwise], from the working directory up).")] = None,
+        "\\[tool.lockwise], from the working directory up).")] = None,
     templates: Annotated[TemplatesMode, typer.Option(
         help="Template placeholders ({{ }}, {% %}, ${}): substitute same-length identifiers, "
              "skip their statements, or error.")] = TemplatesMode.substitute,
