@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,9 @@ def findings_for(example, rule) -> list:
         dialect=example.dialect or rule.dialects[0],
         server_version=example.server_version,
         pg_version=example.pg_version or 16,
-        assume_in_transaction=True if example.in_transaction is None else example.in_transaction,
+        # An example of a layout is run as that layout's tool runs it.
+        assume_in_transaction=(None if example.layout else True)
+        if example.in_transaction is None else example.in_transaction,
         # Opt-in rules run only when selected; selecting one by id leaves the others out,
         # so select the whole catalog plus this rule.
         select=frozenset({rule.id, *(r.id for r in RULES if OPT_IN_TAG not in r.tags)}),
@@ -35,7 +38,10 @@ def findings_for(example, rule) -> list:
     migrations = []
     if example.setup:
         migrations.append(migration_from_text(example.setup, "0001_setup.sql"))
-    migrations.append(migration_from_text(example.sql, "0002_example.sql"))
+    migration = migration_from_text(example.sql, "0002_example.sql")
+    if example.layout:
+        migration = dataclasses.replace(migration, layout=example.layout)
+    migrations.append(migration)
     reports = lint_migrations(migrations, options, catalog)
     return [f for f in reports[-1].all_findings if f.rule == rule.id]
 

@@ -222,3 +222,53 @@ def test_outside_a_transaction_block_matches_server(pg_db: str, sql: str) -> Non
     ignored = any("can only be used in transaction blocks" in w for w in warnings)
     assert bool(facts.get("transaction_only")) == refused
     assert bool(facts.get("transaction_scoped")) == ignored
+
+
+#: Whole migration files as golang-migrate and prisma send them: one query string.
+ONE_STRING = [
+    "CREATE INDEX CONCURRENTLY t_a ON t (a);",
+    "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY t_b ON t (a);",
+    "BEGIN;\nALTER TABLE t ADD COLUMN c int;\nCOMMIT;",
+    "BEGIN;\nBEGIN;\nSELECT 1;\nCOMMIT;",
+    "UPDATE t SET a = 1;\nSAVEPOINT s;",
+    "BEGIN;\nSAVEPOINT s;\nRELEASE SAVEPOINT s;\nCOMMIT;",
+    "LOCK TABLE t IN SHARE MODE;\nUPDATE t SET a = 2;",
+    "LOCK TABLE t IN SHARE MODE;",
+    "SET LOCAL lock_timeout = '1s';",
+    "SET LOCAL lock_timeout = '1s';\nALTER TABLE t ADD COLUMN d int;",
+    "CREATE TABLE u (id int);\nCOMMIT;\nVACUUM u;",
+]
+_FAILS = {"concurrently-in-transaction", "transaction-only-statement"}
+_WARNS = {"nested-transaction": "there is already a transaction in progress",
+          "set-local-outside-transaction": "can only be used in transaction blocks"}
+
+
+@pytest.mark.parametrize("layout", ["golang-migrate", "prisma"])
+@pytest.mark.parametrize("text", ONE_STRING)
+def test_a_migration_sent_as_one_string_matches_server(pg_db: str, layout: str,
+                                                       text: str) -> None:
+    """PostgreSQL runs a string of statements in an implicit transaction (not a block that
+    SAVEPOINT accepts, and one an explicit BEGIN takes over), a single statement in none."""
+    import dataclasses
+
+    import psycopg
+
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = "CREATE TABLE t (id bigint PRIMARY KEY, a int);"
+    migrations = [dataclasses.replace(migration_from_text(sql, f"{i}_m.sql"), layout=layout)
+                  for i, sql in ((1, setup), (2, text))]
+    found = {f.rule for f in lint_migrations(migrations, LintOptions())[-1].all_findings}
+    warnings: list[str] = []
+    with _connect(pg_db) as conn:
+        conn.add_notice_handler(lambda d: warnings.append(d.message_primary or ""))
+        conn.execute(setup)
+        try:
+            conn.execute(text)  # no parameters: psycopg sends it as one simple query
+            failed = False
+        except psycopg.Error:
+            failed = True
+    assert bool(found & _FAILS) == failed, found
+    for rule, warning in _WARNS.items():
+        assert (rule in found) == any(warning in w for w in warnings), (rule, warnings)

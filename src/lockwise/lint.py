@@ -42,10 +42,14 @@ if TYPE_CHECKING:
     from lockwise.cost.hook import CostTracker
 
 #: Layouts whose tools wrap each migration in a transaction unless told otherwise.
-#: golang-migrate sends a file as one multi-statement query: an implicit transaction block.
 #: Plain files have no known runner: out of a transaction unless told (--assume-in-transaction).
 #: sqitch runs each deploy script with psql as written: its scripts bring their own BEGIN/COMMIT.
-TRANSACTIONAL_LAYOUTS = {"diesel", "sqlx", "flyway", "golang-migrate", "prisma", "dbmate"}
+TRANSACTIONAL_LAYOUTS = {"diesel", "sqlx", "flyway", "dbmate"}
+#: Tools that send a migration's whole text as one query string (golang-migrate's PostgreSQL
+#: driver, prisma migrate). PostgreSQL runs a string of several statements in one implicit
+#: transaction block, and a single statement in none: one CREATE INDEX CONCURRENTLY alone in
+#: its file works, beside another statement it fails.
+SCRIPT_LAYOUTS = {"golang-migrate", "prisma"}
 
 
 #: Tag of rules that only run when `--select`ed.
@@ -67,13 +71,22 @@ def rule_index(options: LintOptions) -> RuleIndex:
     return RuleIndex(rules)
 
 
-def starts_in_transaction(migration: Migration, options: LintOptions) -> bool:
-    """Whether the migration's first statement runs in a transaction its tool opened."""
+def starts_in_transaction(migration: Migration, options: LintOptions, statements: int) -> bool:
+    """Whether the first of the migration's `statements` runs in a transaction its tool opened
+    or, for a tool that sends the text as one string of statements, PostgreSQL's implicit one."""
     if migration.no_transaction:
         return False
     if options.assume_in_transaction is not None:
         return options.assume_in_transaction
+    if migration.layout in SCRIPT_LAYOUTS:
+        return statements > 1
     return migration.layout in TRANSACTIONAL_LAYOUTS
+
+
+def runs_as_one_string(migration: Migration, options: LintOptions) -> bool:
+    """Whether the migration's transaction is PostgreSQL's implicit block for a string of
+    statements (not a transaction block: an explicit BEGIN takes it over, SAVEPOINT fails)."""
+    return options.assume_in_transaction is None and migration.layout in SCRIPT_LAYOUTS
 
 
 def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
@@ -161,9 +174,12 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     judge = Judge(index, migration, file_directives)
     ctx = Context(catalog=catalog, pg_version=options.pg_version, migration_id=migration.id,
                   session_timezone_utc=options.session_timezone_utc)
-    session = Session(implicit_transaction=starts_in_transaction(migration, options))
+    implicit = starts_in_transaction(migration, options, len(parsed.statements))
+    session = Session(implicit_transaction=implicit,
+                      implicit_block=implicit and runs_as_one_string(migration, options))
     base = {"pg_version": options.pg_version, "migration": migration.id,
-            "migration_no_transaction": migration.no_transaction}
+            "migration_no_transaction": migration.no_transaction,
+            "statement_count": len(parsed.statements)}
     migration_findings: list[Finding] = []
     all_directives: list[Directive] = list(file_directives)
     migration_findings += input_findings(judge, parsed, base)
@@ -205,7 +221,6 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     if judged:
         end_facts = {**base, "action": "end_of_migration",
                      "open_transaction": session.explicit_transaction,
-                     "statement_count": len(parsed.statements),
                      "empty": not parsed.statements and not parsed.problems,
                      **unindexed_fk_facts(catalog, migration.id), **session.end_facts()}
         migration_findings += judge.judge(end_facts, end_span(migration, parsed.statements),
@@ -220,7 +235,8 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
     the session's, against the rules."""
     context_facts = {**base, **session.facts(), **session.statement_facts(effect, stmt.index),
                      **effect_facts(effect), **identifier_facts(stmt.sql),
-                     "batch_directive": has_batch_directive(stmt)}
+                     "batch_directive": has_batch_directive(stmt),
+                     "last_statement": stmt.index + 1 == base["statement_count"]}
     if costs is not None:
         context_facts.update(costs.before(effect, stmt.tree, ctx.new_tables,
                                           session.in_transaction))

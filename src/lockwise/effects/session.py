@@ -37,6 +37,9 @@ class Session:
     """What is in force on the migration's connection before each statement."""
 
     implicit_transaction: bool
+    #: The implicit transaction is PostgreSQL's implicit block for a string of statements, not
+    #: a transaction block: BEGIN takes it over instead of nesting, and SAVEPOINT is refused.
+    implicit_block: bool = False
     explicit_transaction: bool = False
     lock_timeout_ms: int | None = None
     statement_timeout_ms: int | None = None
@@ -60,11 +63,18 @@ class Session:
     def in_transaction(self) -> bool:
         return self.explicit_transaction or self.implicit_transaction
 
+    @property
+    def in_transaction_block(self) -> bool:
+        """In a transaction opened by BEGIN (the migration's or its tool's)."""
+        return self.explicit_transaction or (self.implicit_transaction and
+                                             not self.implicit_block)
+
     def facts(self) -> dict:
         """Context facts for the statement about to run."""
         return {
             "in_transaction": self.in_transaction,
             "explicit_transaction": self.explicit_transaction,
+            "in_transaction_block": self.in_transaction_block,
             "lock_timeout_ms": self.lock_timeout_ms,
             "lock_timeout_set": bool(self.lock_timeout_ms),
             "statement_timeout_ms": self.statement_timeout_ms,
@@ -105,7 +115,7 @@ class Session:
                     key in self.tx_not_valid}
         if action.kind == "transaction":
             kind = action.facts.get("kind", "")
-            return {"nested": kind in ("begin", "start") and self.in_transaction,
+            return {"nested": kind in ("begin", "start") and self.in_transaction_block,
                     "outside_transaction": kind in ("commit", "rollback")
                     and not self.in_transaction}
         return {}

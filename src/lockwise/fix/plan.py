@@ -81,7 +81,8 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
     if wrapped is None:
         from lockwise.lint import LintOptions, starts_in_transaction
 
-        wrapped = starts_in_transaction(report.migration, LintOptions())
+        # A step is its lock_timeout and at least one statement: two or more.
+        wrapped = starts_in_transaction(report.migration, LintOptions(), statements=2)
     plan = FixPlan(report.migration, [])
     segment: list[str] = []
     #: Whether every statement of `segment` may run in a transaction block.

@@ -25,6 +25,8 @@ def rule_markdown(rule: Rule) -> str:
             context = []
             if e.pg_version:
                 context.append(f"PostgreSQL {e.pg_version}")
+            if e.layout:
+                context.append(f"{e.layout} layout")
             if e.in_transaction is not None:
                 context.append("inside a transaction" if e.in_transaction
                                else "outside a transaction")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 _KEYS = {"id", "title", "safety", "when", "message", "why", "instead", "strategy", "examples",
          "tags", "references", "dialects", "instead_outside_transaction"}
 _EXAMPLE_KEYS = {"bad", "good", "setup", "pg_version", "in_transaction", "note", "stats",
-                 "max_lock_seconds", "dialect", "server_version"}
+                 "max_lock_seconds", "dialect", "server_version", "layout"}
 #: SQL dialects lockwise reads.
 DIALECTS = ("postgresql", "mysql", "mariadb")
 #: Keys of `when` that are not equalities on facts.
@@ -43,7 +43,8 @@ def _example(raw: dict, path: Path) -> Example:
                    setup=raw.get("setup", ""), pg_version=raw.get("pg_version"),
                    in_transaction=raw.get("in_transaction"), note=raw.get("note", ""),
                    stats=raw.get("stats"), max_lock_seconds=raw.get("max_lock_seconds"),
-                   dialect=raw.get("dialect"), server_version=raw.get("server_version"))
+                   dialect=raw.get("dialect"), server_version=raw.get("server_version"),
+                   layout=raw.get("layout"))
 
 
 def load_rule(path: Path) -> Rule:

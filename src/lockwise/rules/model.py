@@ -24,6 +24,8 @@ class Example:
     #: "postgresql" (default), "mysql" or "mariadb", and that server's version for MySQL.
     dialect: str | None = None
     server_version: str | None = None
+    #: The migration tool's layout (how it runs the file: in a transaction, as one string).
+    layout: str | None = None
 
 
 @pickled_by_fields
