@@ -71,7 +71,14 @@ def rule_index(options: LintOptions) -> RuleIndex:
     return RuleIndex(rules)
 
 
-def starts_in_transaction(migration: Migration, options: LintOptions, statements: int) -> bool:
+def tool_transaction(layout: str) -> bool:
+    """Whether the layout's tool runs a migration of several ordinary statements in a
+    transaction (its own, or PostgreSQL's implicit one for a string of statements)."""
+    return layout in TRANSACTIONAL_LAYOUTS or layout in SCRIPT_LAYOUTS
+
+
+def starts_in_transaction(migration: Migration, options: LintOptions,
+                          statements: Sequence[Statement]) -> bool:
     """Whether the first of the migration's `statements` runs in a transaction its tool opened
     or, for a tool that sends the text as one string of statements, PostgreSQL's implicit one."""
     if migration.no_transaction:
@@ -79,8 +86,22 @@ def starts_in_transaction(migration: Migration, options: LintOptions, statements
     if options.assume_in_transaction is not None:
         return options.assume_in_transaction
     if migration.layout in SCRIPT_LAYOUTS:
-        return statements > 1
-    return migration.layout in TRANSACTIONAL_LAYOUTS
+        return len(statements) > 1
+    if migration.layout == "flyway" and _all_refuse_transactions(statements, options):
+        return False  # Flyway spots them and runs such a migration without a transaction
+    return tool_transaction(migration.layout)
+
+
+def _all_refuse_transactions(statements: Sequence[Statement], options: LintOptions) -> bool:
+    """Whether every statement refuses to run in a transaction block (CREATE INDEX
+    CONCURRENTLY, VACUUM, ...). Which do is a matter of syntax and version, not of the schema:
+    an empty catalog tells. Stops at the first that does not, usually the first."""
+    ctx = Context(catalog=Catalog(), pg_version=options.pg_version)
+    try:
+        return bool(statements) and all(not compute_effect(s.tree, ctx).transactional
+                                        for s in statements)
+    except RecursionError:  # reported where the statement is judged
+        return False
 
 
 def runs_as_one_string(migration: Migration, options: LintOptions) -> bool:
@@ -174,7 +195,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     judge = Judge(index, migration, file_directives)
     ctx = Context(catalog=catalog, pg_version=options.pg_version, migration_id=migration.id,
                   session_timezone_utc=options.session_timezone_utc)
-    implicit = starts_in_transaction(migration, options, len(parsed.statements))
+    implicit = starts_in_transaction(migration, options, parsed.statements)
     session = Session(implicit_transaction=implicit,
                       implicit_block=implicit and runs_as_one_string(migration, options))
     base = {"pg_version": options.pg_version, "migration": migration.id,

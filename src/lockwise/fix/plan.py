@@ -73,16 +73,19 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
     migration, so that tables it creates stay in the same migration as their first changes;
     they stay in place (splitting the migration) when a later statement names what they build.
     `wrapped`: whether the migration tool runs each migration in a transaction (None: as lint
-    assumes for the migration's layout).
+    assumes for the migration's layout). The original file keeps its own setting: a migration
+    marked to run without a transaction still is, and its first step brings BEGIN/COMMIT.
     """
     rules_found = {f.rule for s in report.statements for f in s.findings}
     if not rules_found & (FIXABLE | {"missing-lock-timeout"}):
         return None
     if wrapped is None:
-        from lockwise.lint import LintOptions, starts_in_transaction
+        from lockwise.lint import tool_transaction
 
-        # A step is its lock_timeout and at least one statement: two or more.
-        wrapped = starts_in_transaction(report.migration, LintOptions(), statements=2)
+        # A transactional step: its lock_timeout and at least one statement that runs in a
+        # transaction block.
+        wrapped = tool_transaction(report.migration.layout)
+    wrapped_original = wrapped and not report.migration.no_transaction
     plan = FixPlan(report.migration, [])
     segment: list[str] = []
     #: Whether every statement of `segment` may run in a transaction block.
@@ -96,7 +99,10 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
         # Session settings alone are no change: they go with the steps that need them.
         if segment and not all(_is_setting(q) for q in segment):
             plan.parts.append(Part(
-                _transactional_step(list(segment), lock_timeout, wrapped, segment_transactional),
+                # The first part is written in the original file, the others in new ones.
+                _transactional_step(list(segment), lock_timeout,
+                                    wrapped if plan.parts else wrapped_original,
+                                    segment_transactional),
                 False, "the original change, with the unsafe steps made safe"))
         segment.clear()
         segment_transactional = True
