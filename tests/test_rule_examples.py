@@ -70,16 +70,23 @@ def test_rule_ids_match_file_names() -> None:
         assert Path(rule.path).stem == rule.id
 
 
-@pytest.mark.parametrize(("in_transaction", "advice"), [
-    (True, "SET LOCAL lock_timeout = '5s';"),
-    (False, "SET lock_timeout = '5s';"),
+@pytest.mark.parametrize(("in_transaction", "layout", "advice"), [
+    (True, "file", "SET LOCAL lock_timeout = '5s';"),
+    (False, "file", "SET lock_timeout = '5s';"),
+    (None, "plain", "SET lock_timeout = '5s';"),
+    (None, "diesel", "SET LOCAL lock_timeout = '5s';"),
+    # Alone in a file sent as one string it runs outside a transaction, but with a SET added
+    # the two share PostgreSQL's implicit one: SET LOCAL is what applies.
+    (None, "golang-migrate", "SET LOCAL lock_timeout = '5s';"),
 ])
-def test_instead_follows_the_transaction(in_transaction: bool, advice: str) -> None:
+def test_instead_follows_the_transaction(in_transaction: bool | None, layout: str,
+                                         advice: str) -> None:
     """SET LOCAL does nothing outside a transaction block: a rule may give other advice there."""
     options = LintOptions(assume_in_transaction=in_transaction)
-    migrations = [migration_from_text("CREATE TABLE accounts (id bigint);", "0001_a.sql"),
-                  migration_from_text("ALTER TABLE accounts ADD COLUMN note text;",
-                                      "0002_b.sql")]
+    migrations = [dataclasses.replace(migration_from_text(sql, name), layout=layout)
+                  for sql, name in (("CREATE TABLE accounts (id bigint);", "0001_a.sql"),
+                                    ("ALTER TABLE accounts ADD COLUMN note text;",
+                                     "0002_b.sql"))]
     reports = lint_migrations(migrations, options, Catalog())
     (finding,) = [f for f in reports[-1].all_findings if f.rule == "missing-lock-timeout"]
     assert finding.instead.splitlines()[0].startswith(advice)

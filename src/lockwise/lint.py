@@ -114,7 +114,7 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
              index: int | None) -> Finding:
     return Finding(rule=rule.id, safety=rule.safety, message=render(rule.message, facts),
                    path=migration.path, span=span, why=rule.why,
-                   instead=render(rule.instead_for(facts.get("in_transaction")), facts),
+                   instead=render(rule.instead_for(facts.get("set_local_applies")), facts),
                    statement_index=index, title=rule.title)
 
 
@@ -196,8 +196,9 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     ctx = Context(catalog=catalog, pg_version=options.pg_version, migration_id=migration.id,
                   session_timezone_utc=options.session_timezone_utc)
     implicit = starts_in_transaction(migration, options, parsed.statements)
-    session = Session(implicit_transaction=implicit,
-                      implicit_block=implicit and runs_as_one_string(migration, options))
+    one_string = runs_as_one_string(migration, options) and not migration.no_transaction
+    session = Session(implicit_transaction=implicit, implicit_block=implicit and one_string,
+                      alone_in_string=one_string and len(parsed.statements) == 1)
     base = {"pg_version": options.pg_version, "migration": migration.id,
             "migration_no_transaction": migration.no_transaction,
             "statement_count": len(parsed.statements)}

@@ -40,6 +40,9 @@ class Session:
     #: The implicit transaction is PostgreSQL's implicit block for a string of statements, not
     #: a transaction block: BEGIN takes it over instead of nesting, and SAVEPOINT is refused.
     implicit_block: bool = False
+    #: The migration is one statement sent as one string: a statement added to it (a SET
+    #: LOCAL) would make a string of two, which runs in an implicit transaction.
+    alone_in_string: bool = False
     explicit_transaction: bool = False
     lock_timeout_ms: int | None = None
     statement_timeout_ms: int | None = None
@@ -75,6 +78,8 @@ class Session:
             "in_transaction": self.in_transaction,
             "explicit_transaction": self.explicit_transaction,
             "in_transaction_block": self.in_transaction_block,
+            # Whether a SET LOCAL written first in the migration would be in force here.
+            "set_local_applies": self.in_transaction or self.alone_in_string,
             "lock_timeout_ms": self.lock_timeout_ms,
             "lock_timeout_set": bool(self.lock_timeout_ms),
             "statement_timeout_ms": self.statement_timeout_ms,

@@ -51,8 +51,9 @@ class Rule:
     #: differs (SET LOCAL does nothing there); empty: `instead` serves both.
     instead_outside_transaction: str = ""
 
-    def instead_for(self, in_transaction: object) -> str:
-        """The `instead` template for a statement inside (or outside) a transaction block."""
-        if in_transaction is False and self.instead_outside_transaction:
+    def instead_for(self, set_local_applies: object) -> str:
+        """The `instead` template for a statement where a SET LOCAL written first in its
+        migration would be in force, or (False) would do nothing."""
+        if set_local_applies is False and self.instead_outside_transaction:
             return self.instead_outside_transaction
         return self.instead
