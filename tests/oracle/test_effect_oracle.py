@@ -574,6 +574,13 @@ CASES = [
          compare_scans=False),
     Case("select-for-share-of", FK, "SELECT * FROM child JOIN parent "
          "ON parent.id = child.parent_id FOR SHARE OF child", compare_scans=False),
+    # --- session and transaction control -----------------------------------------------------
+    Case("declare-cursor", FK, "DECLARE c CURSOR FOR SELECT * FROM child JOIN parent "
+         "ON parent.id = child.parent_id", compare_scans=False),
+    Case("declare-cursor-for-update", T, "DECLARE c CURSOR FOR SELECT * FROM t FOR UPDATE",
+         compare_scans=False),
+    Case("set-constraints", FK, "SET CONSTRAINTS ALL DEFERRED"),
+    Case("savepoint", T, "SAVEPOINT before_change"),
 ]
 
 
