@@ -195,3 +195,16 @@ def test_rename_column_alternative_names_the_column_type(setup: str, written: st
                                       "email_address;", setup=setup)
                   if f.rule == "rename-column"]
     assert written in finding.instead
+
+
+@pytest.mark.parametrize(("sql", "rule", "written"), [
+    ("ALTER TABLE accounts ADD COLUMN code varchar(12);", "prefer-text-over-varchar",
+     "CHECK (char_length(code) <= 12)"),
+    ("ALTER TABLE accounts ALTER COLUMN email TYPE varchar(320);", "prefer-text-over-varchar",
+     "CHECK (char_length(email) <= 320)"),
+    ("ALTER TABLE accounts ADD COLUMN country char(2);", "ban-char-column",
+     "CHECK (char_length(country) = 2)"),
+])
+def test_length_alternatives_name_the_length(sql: str, rule: str, written: str) -> None:
+    (finding,) = [f for f in findings(sql) if f.rule == rule]
+    assert written in finding.instead

@@ -57,6 +57,26 @@ def _datum(node: dict) -> tuple[bool, object]:
     return False, const_value(node)
 
 
+def _literal_sql(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def range_bounds_sql(bound: dict) -> tuple[str, str] | None:
+    """FROM and TO of a one-column range bound (a PartitionBoundSpec body) as SQL literals;
+    None for a list, hash or DEFAULT bound, several columns, MINVALUE or MAXVALUE."""
+    lower, upper = bound.get("lowerdatums") or [], bound.get("upperdatums") or []
+    if bound.get("strategy") != "r" or len(lower) != 1 or len(upper) != 1:
+        return None
+    (low_open, low), (high_open, high) = _datum(lower[0]), _datum(upper[0])
+    if low_open or high_open or low is None or high is None:
+        return None
+    return _literal_sql(low), _literal_sql(high)
+
+
 def _comparisons(conjuncts: list[tuple[str, dict]], key: str) -> list[tuple[str, object]]:
     """(operator, constant) pairs that constrain `key`, normalized to `key <op> constant`."""
     flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}

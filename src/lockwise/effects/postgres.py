@@ -25,7 +25,7 @@ from lockwise.effects.nodes import (
     unwrap,
     walk,
 )
-from lockwise.effects.partitions import bound_proven_by_checks
+from lockwise.effects.partitions import bound_proven_by_checks, range_bounds_sql
 from lockwise.effects.types import type_change_rewrites
 from lockwise.effects.volatility import volatile_functions
 
@@ -134,6 +134,7 @@ def _column_def_facts(b: _Builder, table: str, col: dict) -> dict:
     tname, mods, is_array = type_name(col.get("typeName"))
     facts: dict = {"column": name, "type": tname, "typmods": mods, "array": is_array,
                    "type_text": tname + (f"({','.join(map(str, mods))})" if mods else ""),
+                   "length_sql": str(mods[0]) if mods else "<n>",
                    "serial": tname in SERIAL_TYPES, "not_null": False, "has_default": False,
                    "default_volatile": False, "volatile_functions": (), "identity": False,
                    "generated_stored": False, "primary_key": False, "unique": False,
@@ -630,6 +631,7 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("alter_column_type", base, column=colname, old_type=old_type, new_type=new,
           new_typmods=new_mods,
           new_type_text=new + (f"({','.join(map(str, new_mods))})" if new_mods else ""),
+          length_sql=str(new_mods[0]) if new_mods else "<n>",
           rewrites=rewrites, rewrite_reason=why, has_using=using is not None,
           old_type_known=old_col is not None,
           old_type_name=old_col.type_name if old_col is not None else "",
@@ -808,11 +810,13 @@ def _attach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         b.scan(part, "partition bound check: no validated CHECK constraint proves the bound")
     _check_default_partition(b, table, bound)
     b.alters.add(f"table:{part}")
+    bound_from, bound_to = range_bounds_sql(bound) or ("<from>", "<to>")
     b.act("attach_partition", base, partition=part,
           partition_sql=part if range_var(spec.get("name"))[1] else part.split(".", 1)[1],
           partition_is_new=b.ctx.table_is_new(part), bound_proven_by_check=proven,
           partition_key_text=", ".join(parent.partition_key if parent else ()) or "<key>",
-          default_partition=bool(bound.get("is_default")))
+          default_partition=bool(bound.get("is_default")),
+          bound_from_sql=bound_from, bound_to_sql=bound_to)
 
 
 def _check_default_partition(b: _Builder, parent: str, bound: dict) -> None:
