@@ -149,6 +149,12 @@ LAYOUT_CASES = {
     "plain": ({"0001_setup.sql": "CREATE TABLE t (id bigint, a int);",
                "0002_index.sql": "BEGIN;\n" + CHANGE + "COMMIT;\n"},
               ["0002_index.sql", "0003_index_concurrently.sql", "0004_index_follow_up.sql"]),
+    "goose": ({"20240101000000_setup.sql": "-- +goose Up\nCREATE TABLE t (id bigint, a int);"
+                                           "\n-- +goose Down\nDROP TABLE t;\n",
+               "20240201000000_index.sql": "-- +goose Up\n" + CHANGE +
+                                           "-- +goose Down\nDROP INDEX t_a;\n"},
+              ["20240201000000_index.sql", "20240201000001_index_concurrently.sql",
+               "20240201000002_index_follow_up.sql"]),
     "dbmate": ({"20240101000000_setup.sql": "-- migrate:up\nCREATE TABLE t (id bigint, a int);"
                                             "\n-- migrate:down\nDROP TABLE t;\n",
                 "20240201000000_index.sql": "-- migrate:up\n" + CHANGE +
@@ -173,8 +179,14 @@ def test_fix_writes_in_the_directory_layout(layout: str, tmp_path: Path) -> None
     assert "CHECK (a IS NOT NULL) NOT VALID" in original.up_sql
     assert concurrently.no_transaction and "CREATE INDEX CONCURRENTLY" in concurrently.up_sql
     assert not follow_up.no_transaction and "SET NOT NULL" in follow_up.up_sql
-    if layout in ("dbmate", "diesel"):
+    if layout in ("dbmate", "diesel", "goose"):
         assert original.down_sql and "DROP INDEX t_a" in original.down_sql
+    if layout in ("dbmate", "goose"):  # each marker once, in its place
+        text = original.path.read_text()
+        assert [line for line in text.splitlines() if line.startswith(("-- migrate:",
+                                                                       "-- +goose"))] == \
+            (["-- migrate:up", "-- migrate:down"] if layout == "dbmate"
+             else ["-- +goose Up", "-- +goose Down"])
     after = lint_migrations(rewritten, LintOptions())
     assert max(r.safety for r in after) <= Safety.SAFE_WITH_CARE
     # The lock_timeout each step sets is in force where the step runs.

@@ -9,7 +9,7 @@ import pytest
 
 from lockwise.discover import discover
 from lockwise.discover.layouts import detect_layout
-from lockwise.discover.tools import split_dbmate
+from lockwise.discover.tools import split_dbmate, split_goose
 from lockwise.lint import LintOptions, lint_migrations
 
 LAYOUTS = Path(__file__).resolve().parents[2] / "fixtures" / "layouts"
@@ -50,6 +50,12 @@ EXPECTED = {
         ("20240103000000_index_nickname", "safe", set()),
         ("20240110000000_index_email", "requires-downtime", {"index-without-concurrently"}),
     ],
+    "goose": [
+        ("20240101000000_create_accounts", "safe", set()),
+        ("20240102000000_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
+        ("20240103000000_index_nickname", "safe", set()),
+        ("20240110000000_index_email", "requires-downtime", {"index-without-concurrently"}),
+    ],
     "sqitch": [
         ("0001_create_accounts", "safe", set()),
         ("0002_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
@@ -83,11 +89,12 @@ def test_all_fixture_layouts_are_covered() -> None:
 
 def test_non_transactional_markers() -> None:
     by_layout = {name: {m.name: m.no_transaction for m in discover(LAYOUTS / name)}
-                 for name in ("diesel", "flyway", "dbmate")}
+                 for name in ("diesel", "flyway", "dbmate", "goose")}
     assert by_layout["diesel"]["index_nickname"] is True
     assert by_layout["flyway"]["index_nickname"] is True
     assert by_layout["dbmate"] == {"create_accounts": False, "add_nickname": False,
                                    "index_nickname": True, "index_email": False}
+    assert by_layout["goose"] == by_layout["dbmate"]
 
 
 def test_concurrently_in_a_transactional_dbmate_migration_is_flagged(tmp_path: Path) -> None:
@@ -156,3 +163,33 @@ def test_a_file_named_alone_is_linted_in_its_layout(layout: str, name: str) -> N
     [migration] = json.loads(result.stdout)["migrations"]
     assert migration["layout"] == layout
     assert migration["path"].endswith(name)
+
+
+def test_goose_sections_keep_their_lines() -> None:
+    """goose's down section is not linted as the migration, and `-- +goose NO TRANSACTION`
+    above `-- +goose Up` is seen."""
+    text = ("-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n\n"
+            "-- +goose Down\nDROP INDEX CONCURRENTLY t_a;\n")
+    up, down, no_tx = split_goose(text)
+    assert no_tx
+    assert len(up) == len(text) and "DROP" not in up
+    assert up.splitlines()[2] == "CREATE INDEX CONCURRENTLY t_a ON t (a);"
+    assert down is not None and "CREATE" not in down
+    assert down.splitlines()[5] == "DROP INDEX CONCURRENTLY t_a;"
+    migrations = discover(LAYOUTS / "goose")
+    assert "DROP TABLE" not in migrations[0].up_sql
+    assert migrations[0].down_sql is not None and "DROP TABLE accounts" in migrations[0].down_sql
+    # The down sections are checked against the ups, not reported as conflicts of their own.
+    from lockwise.graph.api import history_conflicts
+
+    assert history_conflicts([migrations], pg_version=16) == []
+
+
+def test_concurrently_in_a_transactional_goose_migration_is_flagged(tmp_path: Path) -> None:
+    """goose runs a file in a transaction unless it says NO TRANSACTION."""
+    for src in (LAYOUTS / "goose").iterdir():
+        (tmp_path / src.name).write_text(src.read_text().replace("-- +goose NO TRANSACTION\n",
+                                                                 ""))
+    reports = lint_migrations(discover(tmp_path), LintOptions())
+    index = next(r for r in reports if r.migration.name == "index_nickname")
+    assert "concurrently-in-transaction" in {f.rule for f in index.all_findings}

@@ -59,6 +59,8 @@ class _Seen:
     sql_files: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     #: path -> the whole content, when detection already read it (the reader takes it)
     contents: dict[Path, bytes] = field(default_factory=dict)
+    #: folder -> the tool whose up/down section markers its .sql files hold (dbmate, goose)
+    sectioned: dict[str, str | None] = field(default_factory=dict)
 
 
 _SEEN: ContextVar[_Seen | None] = ContextVar("lockwise_discover_seen", default=None)
@@ -386,11 +388,13 @@ def _roots(directory: Path, seen: set) -> list[Path]:
     return roots
 
 
-# dbmate and sqitch live in tools.py, which uses the helpers above.
+# dbmate, goose and sqitch live in tools.py, which uses the helpers above.
 from lockwise.discover.tools import (  # noqa: E402
     detect_dbmate,
+    detect_goose,
     detect_sqitch,
     read_dbmate,
+    read_goose,
     read_sqitch,
 )
 
@@ -411,6 +415,7 @@ LAYOUTS: dict[str, Layout] = {
         Layout("prisma", _detect_prisma, _read_prisma),
         Layout("sqitch", detect_sqitch, read_sqitch),
         Layout("dbmate", detect_dbmate, read_dbmate),
+        Layout("goose", detect_goose, read_goose),
         Layout("plain", _detect_plain, _read_plain),
     )
 }

@@ -1,7 +1,10 @@
-"""Layouts of dbmate and sqitch.
+"""Layouts of dbmate, goose and sqitch.
 
 dbmate: `<version>_<name>.sql`, each file holding both directions after `-- migrate:up` and
 `-- migrate:down` lines; `-- migrate:up transaction:false` runs it outside a transaction.
+
+goose: `<version>_<name>.sql`, each file holding both directions after `-- +goose Up` and
+`-- +goose Down` lines; `-- +goose NO TRANSACTION` runs it outside a transaction.
 
 sqitch: `sqitch.plan` lists the changes in deploy order; each change has `deploy/<change>.sql`,
 `revert/<change>.sql` and `verify/<change>.sql`. A change reworked after a tag keeps its older
@@ -14,15 +17,20 @@ while it builds its LAYOUTS table.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from lockwise.core.types import Migration
 from lockwise.parse.source import InputError, read_sql_file
 
-# --- dbmate ---------------------------------------------------------------------------------
+# --- dbmate and goose: both directions in one file -------------------------------------------
 
 _DBMATE_SECTION = re.compile(r"^[ \t]*--[ \t]*migrate:(up|down)\b([^\n]*)$",
                              re.IGNORECASE | re.MULTILINE)
+_GOOSE_SECTION = re.compile(r"^[ \t]*--[ \t]*\+goose[ \t]+(up|down)\b([^\n]*)$",
+                            re.IGNORECASE | re.MULTILINE)
+#: Each tool's section markers, and the plain text every marker holds (a cheap first test).
+_SECTIONS = {"dbmate": (_DBMATE_SECTION, "migrate:"), "goose": (_GOOSE_SECTION, "+goose")}
 
 
 def _blank_outside(text: str, start: int, end: int) -> str:
@@ -34,62 +42,111 @@ def _blank_outside(text: str, start: int, end: int) -> str:
     return blank(text[:start]) + text[start:end] + blank(text[end:])
 
 
-def split_dbmate(text: str) -> tuple[str, str | None, bool]:
-    """(up SQL, down SQL or None, no_transaction) of a dbmate file, lines kept true."""
-    sections = list(_DBMATE_SECTION.finditer(text))
+def _split_sections(text: str, markers: re.Pattern[str]
+                    ) -> tuple[str, str | None, re.Match[str] | None]:
+    """(up SQL, down SQL or None, the up marker) of a file holding both directions, lines
+    kept true; the whole text as up when it has no up marker."""
+    sections = list(markers.finditer(text))
     up = next((m for m in sections if m.group(1).lower() == "up"), None)
     if up is None:
-        return text, None, False
+        return text, None, None
     down = next((m for m in sections if m.group(1).lower() == "down" and m.start() > up.end()),
                 None)
     up_end = down.start() if down else len(text)
-    no_tx = re.search(r"\btransaction:\s*false\b", up.group(2), re.IGNORECASE) is not None
     # The marker line itself stays in the up text: it is a comment, and ignore-file
     # directives written next to it keep working.
     up_sql = _blank_outside(text, up.start(), up_end)
     down_sql = _blank_outside(text, down.start(), len(text)) if down else None
+    return up_sql, down_sql, up
+
+
+def split_dbmate(text: str) -> tuple[str, str | None, bool]:
+    """(up SQL, down SQL or None, no_transaction) of a dbmate file, lines kept true."""
+    up_sql, down_sql, up = _split_sections(text, _DBMATE_SECTION)
+    no_tx = up is not None and re.search(r"\btransaction:\s*false\b", up.group(2),
+                                         re.IGNORECASE) is not None
     return up_sql, down_sql, no_tx
 
 
-#: How much of a file dbmate detection reads (the section markers come first).
+def split_goose(text: str) -> tuple[str, str | None, bool]:
+    """(up SQL, down SQL or None, no_transaction) of a goose file, lines kept true."""
+    from lockwise.discover.layouts import _no_transaction_marker
+
+    up_sql, down_sql, _ = _split_sections(text, _GOOSE_SECTION)
+    # `-- +goose NO TRANSACTION` usually comes before `-- +goose Up`: read the whole head.
+    return up_sql, down_sql, _no_transaction_marker(text)
+
+
+#: How much of a file section detection reads (the section markers come first).
 _HEAD_BYTES = 65536
 
 
-def _is_dbmate_file(path: Path) -> bool:
+def _sections_of(path: Path) -> str | None:
+    """The tool whose up marker the head of `path` holds, or None."""
     from lockwise.discover.layouts import _remember
 
     try:
         with path.open("rb") as handle:
             data = handle.read(_HEAD_BYTES)
     except OSError:
-        return False
+        return None
     if len(data) < _HEAD_BYTES:  # the whole file: reading it again would only repeat this
         _remember(path, data)
     head = data.decode("utf-8", errors="replace")
-    # The plain test first: it dismisses every other file without running the regex.
-    return "migrate:up" in head.lower() and _DBMATE_SECTION.search(head) is not None
+    lowered = head.lower()
+    for tool, (markers, needle) in _SECTIONS.items():
+        # The plain test first: it dismisses every other file without running the regex.
+        if needle in lowered and any(m.group(1).lower() == "up" for m in markers.finditer(head)):
+            return tool
+    return None
+
+
+def _sectioned(directory: Path) -> str | None:
+    """The tool of the first .sql file of `directory` with section markers (one read of the
+    heads answers both detectors)."""
+    from lockwise.discover.layouts import _SEEN, _sql_files
+
+    seen = _SEEN.get()
+    key = str(directory)
+    if seen is not None and key in seen.sectioned:
+        return seen.sectioned[key]
+    tool = next((t for p in _sql_files(directory) if (t := _sections_of(p))), None)
+    if seen is not None:
+        seen.sectioned[key] = tool
+    return tool
 
 
 def detect_dbmate(directory: Path) -> bool:
-    from lockwise.discover.layouts import _sql_files
-
-    return any(_is_dbmate_file(p) for p in _sql_files(directory))
+    return _sectioned(directory) == "dbmate"
 
 
-def read_dbmate(directory: Path) -> list[Migration]:
+def detect_goose(directory: Path) -> bool:
+    return _sectioned(directory) == "goose"
+
+
+def _read_sectioned(directory: Path, layout: str,
+                    split: Callable[[str], tuple[str, str | None, bool]]) -> list[Migration]:
     from lockwise.discover.layouts import _read, _split_version, _sql_files
     from lockwise.discover.versions import version_key
 
     out = []
     for path in _sql_files(directory):
         text = _read(path)
-        up_sql, down_sql, no_tx = split_dbmate(text)
+        up_sql, down_sql, no_tx = split(text)
         version, name = _split_version(path.stem)
         out.append(Migration(
             version=version or name, name=name if version else "", path=path, up_sql=up_sql,
             down_sql=down_sql, down_path=path if down_sql is not None else None,
-            no_transaction=no_tx, layout="dbmate", sort_key=version_key(version or name)))
+            no_transaction=no_tx, layout=layout, sort_key=version_key(version or name)))
     return out
+
+
+def read_dbmate(directory: Path) -> list[Migration]:
+    return _read_sectioned(directory, "dbmate", split_dbmate)
+
+
+def read_goose(directory: Path) -> list[Migration]:
+    return _read_sectioned(directory, "goose", split_goose)
 
 
 # --- sqitch ---------------------------------------------------------------------------------

@@ -77,20 +77,44 @@ class VersionAllocator:
         return candidates, appended
 
 
-def _body(plan: FixPlan, part: Part, index: int, layout: str) -> str:
+#: Layouts that hold both directions in one file: (up marker, the same for a migration run
+#: without a transaction, down marker).
+_SECTION_MARKERS = {
+    "dbmate": ("-- migrate:up", "-- migrate:up transaction:false", "-- migrate:down"),
+    "goose": ("-- +goose Up", "-- +goose NO TRANSACTION\n-- +goose Up", "-- +goose Down"),
+}
+#: The tools' own annotation lines, which the rewritten file writes afresh.
+_ANNOTATION = re.compile(r"^[ \t]*--[ \t]*(?:migrate:(?:up|down)|\+goose\b)[^\n]*\n?",
+                         re.IGNORECASE | re.MULTILINE)
+
+
+def _goose_statement(sql: str) -> str:
+    """goose cuts a file at each line ending in `;`: a statement with a semicolon of its own
+    (a function body, a DO block) goes between StatementBegin and StatementEnd."""
+    if ";" not in sql:
+        return sql
+    return f"-- +goose StatementBegin\n{sql};\n-- +goose StatementEnd"
+
+
+def _body(plan: FixPlan, part: Part, index: int, layout: str, down: str | None = None) -> str:
+    """One migration file of the plan; `down`: the down section it keeps (sectioned layouts)."""
     total = len(plan.parts)
     header = [f"-- lockwise fix: step {index + 1} of {total} of {plan.migration.id}: "
               f"{part.purpose}"]
+    markers = _SECTION_MARKERS.get(layout)
+    statements = [s.rstrip().rstrip(";") for s in part.statements]
+    if markers:
+        header.insert(0, markers[1] if part.no_transaction else markers[0])
+        statements = [_ANNOTATION.sub("", s).strip() for s in statements]
+        if layout == "goose":
+            statements = [_goose_statement(s) for s in statements]
     if part.no_transaction:
-        if layout == "dbmate":
-            header.insert(0, "-- migrate:up transaction:false")
         header.append(NO_TX_MARKER)
-    elif layout == "dbmate":
-        header.insert(0, "-- migrate:up")
-    sql = ";\n\n".join(s.rstrip().rstrip(";") for s in part.statements) + ";\n"
+    sql = ";\n\n".join(statements) + ";\n"
+    sql = sql.replace("-- +goose StatementEnd;\n", "-- +goose StatementEnd\n")
     text = "\n".join(header) + "\n" + sql
-    if layout == "dbmate":
-        text += "\n-- migrate:down\n"
+    if markers:
+        text += f"\n{down.strip() if down else markers[2]}\n"
     return text
 
 
@@ -119,7 +143,7 @@ def _new_files(migration: Migration, version: str, name: str, text: str,
             files.append(OutputFile(path.with_name(path.name + ".conf"),
                                     "executeInTransaction=false\n"))
         return files
-    if layout in ("plain", "file", "dbmate"):
+    if layout in ("plain", "file", *_SECTION_MARKERS):
         return [OutputFile(directory / f"{version}_{name}.sql", text)]
     raise InputError(f"lockwise fix cannot write the {layout} layout yet", migration.path)
 
@@ -134,9 +158,8 @@ def render_plan(plan: FixPlan, versions_from: VersionAllocator
         notes.append(f"no free version right after {migration.version}: the follow-up "
                      f"migrations were numbered after the newest migration ({versions[0]}...)")
     first = plan.parts[0]
-    text = _body(plan, first, 0, migration.layout)
-    if migration.layout == "dbmate" and migration.down_sql:
-        text += migration.down_sql.strip("\n") + "\n"  # the file's own down section stays
+    # The file's own down section stays (its text from its marker on).
+    text = _body(plan, first, 0, migration.layout, migration.down_sql)
     before = migration.path.read_text(encoding="utf-8") if migration.path.is_file() else ""
     files = [OutputFile(migration.path, text, before)]
     if first.no_transaction and migration.layout in ("diesel", "sqlx"):

@@ -140,9 +140,9 @@ class _Pending:
     conflict: Conflict
 
 
-#: Layouts whose runners parse the version as a number (golang-migrate: uint; Flyway: its
-#: version parts as numbers), so the file-name order does not matter.
-_NUMERIC_VERSION_LAYOUTS = {"golang-migrate", "flyway"}
+#: Layouts whose runners parse the version as a number (golang-migrate: uint; goose: int64;
+#: Flyway: its version parts as numbers), so the file-name order does not matter.
+_NUMERIC_VERSION_LAYOUTS = {"golang-migrate", "goose", "flyway"}
 
 _VERBS = {"drops": "drops", "alters": "alters", "writes": "writes to", "uses": "uses"}
 _OP_VERBS = {"type": "changes the type of", "default": "changes the default of",
