@@ -155,6 +155,11 @@ LAYOUT_CASES = {
                                            "-- +goose Down\nDROP INDEX t_a;\n"},
               ["20240201000000_index.sql", "20240201000001_index_concurrently.sql",
                "20240201000002_index_follow_up.sql"]),
+    "sql-migrate": ({"1_setup.sql": "-- +migrate Up\nCREATE TABLE t (id bigint, a int);"
+                                    "\n-- +migrate Down\nDROP TABLE t;\n",
+                     "2_index.sql": "-- +migrate Up\n" + CHANGE +
+                                    "-- +migrate Down\nDROP INDEX t_a;\n"},
+                    ["2_index.sql", "3_index_concurrently.sql", "4_index_follow_up.sql"]),
     "dbmate": ({"20240101000000_setup.sql": "-- migrate:up\nCREATE TABLE t (id bigint, a int);"
                                             "\n-- migrate:down\nDROP TABLE t;\n",
                 "20240201000000_index.sql": "-- migrate:up\n" + CHANGE +
@@ -179,14 +184,15 @@ def test_fix_writes_in_the_directory_layout(layout: str, tmp_path: Path) -> None
     assert "CHECK (a IS NOT NULL) NOT VALID" in original.up_sql
     assert concurrently.no_transaction and "CREATE INDEX CONCURRENTLY" in concurrently.up_sql
     assert not follow_up.no_transaction and "SET NOT NULL" in follow_up.up_sql
-    if layout in ("dbmate", "diesel", "goose"):
+    markers = {"dbmate": ["-- migrate:up", "-- migrate:down"],
+               "goose": ["-- +goose Up", "-- +goose Down"],
+               "sql-migrate": ["-- +migrate Up", "-- +migrate Down"]}
+    if layout in (*markers, "diesel"):
         assert original.down_sql and "DROP INDEX t_a" in original.down_sql
-    if layout in ("dbmate", "goose"):  # each marker once, in its place
+    if layout in markers:  # each marker once, in its place
         text = original.path.read_text()
-        assert [line for line in text.splitlines() if line.startswith(("-- migrate:",
-                                                                       "-- +goose"))] == \
-            (["-- migrate:up", "-- migrate:down"] if layout == "dbmate"
-             else ["-- +goose Up", "-- +goose Down"])
+        assert [line for line in text.splitlines()
+                if line.startswith(("-- migrate:", "-- +goose", "-- +migrate"))] == markers[layout]
     after = lint_migrations(rewritten, LintOptions())
     assert max(r.safety for r in after) <= Safety.SAFE_WITH_CARE
     # The lock_timeout each step sets is in force where the step runs.

@@ -56,6 +56,12 @@ EXPECTED = {
         ("20240103000000_index_nickname", "safe", set()),
         ("20240110000000_index_email", "requires-downtime", {"index-without-concurrently"}),
     ],
+    "sql-migrate": [
+        ("1_create_accounts", "safe", set()),
+        ("2_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
+        ("3_index_nickname", "safe", set()),
+        ("10_index_email", "requires-downtime", {"index-without-concurrently"}),
+    ],
     "sqitch": [
         ("0001_create_accounts", "safe", set()),
         ("0002_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
@@ -89,12 +95,14 @@ def test_all_fixture_layouts_are_covered() -> None:
 
 def test_non_transactional_markers() -> None:
     by_layout = {name: {m.name: m.no_transaction for m in discover(LAYOUTS / name)}
-                 for name in ("diesel", "flyway", "dbmate", "goose")}
+                 for name in ("diesel", "flyway", "dbmate", "goose", "sql-migrate")}
     assert by_layout["diesel"]["index_nickname"] is True
     assert by_layout["flyway"]["index_nickname"] is True
     assert by_layout["dbmate"] == {"create_accounts": False, "add_nickname": False,
                                    "index_nickname": True, "index_email": False}
     assert by_layout["goose"] == by_layout["dbmate"]
+    assert by_layout["sql-migrate"] == {"create_accounts": False, "add_nickname": False,
+                                        "index_nickname": True, "index_email": False}
 
 
 def test_concurrently_in_a_transactional_dbmate_migration_is_flagged(tmp_path: Path) -> None:
@@ -185,11 +193,15 @@ def test_goose_sections_keep_their_lines() -> None:
     assert history_conflicts([migrations], pg_version=16) == []
 
 
-def test_concurrently_in_a_transactional_goose_migration_is_flagged(tmp_path: Path) -> None:
-    """goose runs a file in a transaction unless it says NO TRANSACTION."""
-    for src in (LAYOUTS / "goose").iterdir():
-        (tmp_path / src.name).write_text(src.read_text().replace("-- +goose NO TRANSACTION\n",
-                                                                 ""))
+@pytest.mark.parametrize(("layout", "marker", "plain"), [
+    ("goose", "-- +goose NO TRANSACTION\n", ""),
+    ("sql-migrate", "-- +migrate Up notransaction", "-- +migrate Up"),
+])
+def test_concurrently_in_a_transactional_sectioned_migration_is_flagged(
+        tmp_path: Path, layout: str, marker: str, plain: str) -> None:
+    """goose and sql-migrate run a file in a transaction unless it says otherwise."""
+    for src in (LAYOUTS / layout).iterdir():
+        (tmp_path / src.name).write_text(src.read_text().replace(marker, plain))
     reports = lint_migrations(discover(tmp_path), LintOptions())
     index = next(r for r in reports if r.migration.name == "index_nickname")
     assert "concurrently-in-transaction" in {f.rule for f in index.all_findings}

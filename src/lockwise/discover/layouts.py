@@ -388,14 +388,16 @@ def _roots(directory: Path, seen: set) -> list[Path]:
     return roots
 
 
-# dbmate, goose and sqitch live in tools.py, which uses the helpers above.
+# dbmate, goose, sql-migrate and sqitch live in tools.py, which uses the helpers above.
 from lockwise.discover.tools import (  # noqa: E402
     detect_dbmate,
     detect_goose,
     detect_sqitch,
+    detect_sql_migrate,
     read_dbmate,
     read_goose,
     read_sqitch,
+    read_sql_migrate,
 )
 
 
@@ -416,6 +418,7 @@ LAYOUTS: dict[str, Layout] = {
         Layout("sqitch", detect_sqitch, read_sqitch),
         Layout("dbmate", detect_dbmate, read_dbmate),
         Layout("goose", detect_goose, read_goose),
+        Layout("sql-migrate", detect_sql_migrate, read_sql_migrate),
         Layout("plain", _detect_plain, _read_plain),
     )
 }

@@ -1,10 +1,13 @@
-"""Layouts of dbmate, goose and sqitch.
+"""Layouts of dbmate, goose, sql-migrate and sqitch.
 
 dbmate: `<version>_<name>.sql`, each file holding both directions after `-- migrate:up` and
 `-- migrate:down` lines; `-- migrate:up transaction:false` runs it outside a transaction.
 
 goose: `<version>_<name>.sql`, each file holding both directions after `-- +goose Up` and
 `-- +goose Down` lines; `-- +goose NO TRANSACTION` runs it outside a transaction.
+
+sql-migrate: the same with `-- +migrate Up` and `-- +migrate Down`; `-- +migrate Up
+notransaction` runs it outside a transaction.
 
 sqitch: `sqitch.plan` lists the changes in deploy order; each change has `deploy/<change>.sql`,
 `revert/<change>.sql` and `verify/<change>.sql`. A change reworked after a tag keeps its older
@@ -29,8 +32,11 @@ _DBMATE_SECTION = re.compile(r"^[ \t]*--[ \t]*migrate:(up|down)\b([^\n]*)$",
                              re.IGNORECASE | re.MULTILINE)
 _GOOSE_SECTION = re.compile(r"^[ \t]*--[ \t]*\+goose[ \t]+(up|down)\b([^\n]*)$",
                             re.IGNORECASE | re.MULTILINE)
+_SQL_MIGRATE_SECTION = re.compile(r"^[ \t]*--[ \t]*\+migrate[ \t]+(up|down)\b([^\n]*)$",
+                                  re.IGNORECASE | re.MULTILINE)
 #: Each tool's section markers, and the plain text every marker holds (a cheap first test).
-_SECTIONS = {"dbmate": (_DBMATE_SECTION, "migrate:"), "goose": (_GOOSE_SECTION, "+goose")}
+_SECTIONS = {"dbmate": (_DBMATE_SECTION, "migrate:"), "goose": (_GOOSE_SECTION, "+goose"),
+             "sql-migrate": (_SQL_MIGRATE_SECTION, "+migrate")}
 
 
 def _blank_outside(text: str, start: int, end: int) -> str:
@@ -75,6 +81,13 @@ def split_goose(text: str) -> tuple[str, str | None, bool]:
     up_sql, down_sql, _ = _split_sections(text, _GOOSE_SECTION)
     # `-- +goose NO TRANSACTION` usually comes before `-- +goose Up`: read the whole head.
     return up_sql, down_sql, _no_transaction_marker(text)
+
+
+def split_sql_migrate(text: str) -> tuple[str, str | None, bool]:
+    """(up SQL, down SQL or None, no_transaction) of a sql-migrate file, lines kept true."""
+    up_sql, down_sql, up = _split_sections(text, _SQL_MIGRATE_SECTION)
+    no_tx = up is not None and "notransaction" in up.group(2).lower()
+    return up_sql, down_sql, no_tx
 
 
 #: How much of a file section detection reads (the section markers come first).
@@ -124,6 +137,10 @@ def detect_goose(directory: Path) -> bool:
     return _sectioned(directory) == "goose"
 
 
+def detect_sql_migrate(directory: Path) -> bool:
+    return _sectioned(directory) == "sql-migrate"
+
+
 def _read_sectioned(directory: Path, layout: str,
                     split: Callable[[str], tuple[str, str | None, bool]]) -> list[Migration]:
     from lockwise.discover.layouts import _read, _split_version, _sql_files
@@ -147,6 +164,10 @@ def read_dbmate(directory: Path) -> list[Migration]:
 
 def read_goose(directory: Path) -> list[Migration]:
     return _read_sectioned(directory, "goose", split_goose)
+
+
+def read_sql_migrate(directory: Path) -> list[Migration]:
+    return _read_sectioned(directory, "sql-migrate", split_sql_migrate)
 
 
 # --- sqitch ---------------------------------------------------------------------------------

@@ -82,18 +82,22 @@ class VersionAllocator:
 _SECTION_MARKERS = {
     "dbmate": ("-- migrate:up", "-- migrate:up transaction:false", "-- migrate:down"),
     "goose": ("-- +goose Up", "-- +goose NO TRANSACTION\n-- +goose Up", "-- +goose Down"),
+    "sql-migrate": ("-- +migrate Up", "-- +migrate Up notransaction", "-- +migrate Down"),
 }
+#: Tools that cut a file at each line ending in `;`, but for StatementBegin/End blocks.
+_STATEMENT_BLOCKS = {"goose": "-- +goose", "sql-migrate": "-- +migrate"}
 #: The tools' own annotation lines, which the rewritten file writes afresh.
-_ANNOTATION = re.compile(r"^[ \t]*--[ \t]*(?:migrate:(?:up|down)|\+goose\b)[^\n]*\n?",
-                         re.IGNORECASE | re.MULTILINE)
+_ANNOTATION = re.compile(
+    r"^[ \t]*--[ \t]*(?:migrate:(?:up|down)|\+goose\b|\+migrate\b)[^\n]*\n?",
+    re.IGNORECASE | re.MULTILINE)
 
 
-def _goose_statement(sql: str) -> str:
-    """goose cuts a file at each line ending in `;`: a statement with a semicolon of its own
-    (a function body, a DO block) goes between StatementBegin and StatementEnd."""
+def _in_block(sql: str, prefix: str) -> str:
+    """A statement with a semicolon of its own (a function body, a DO block), between the
+    tool's StatementBegin and StatementEnd, so it is not cut there."""
     if ";" not in sql:
         return sql
-    return f"-- +goose StatementBegin\n{sql};\n-- +goose StatementEnd"
+    return f"{prefix} StatementBegin\n{sql};\n{prefix} StatementEnd"
 
 
 def _body(plan: FixPlan, part: Part, index: int, layout: str, down: str | None = None) -> str:
@@ -106,12 +110,13 @@ def _body(plan: FixPlan, part: Part, index: int, layout: str, down: str | None =
     if markers:
         header.insert(0, markers[1] if part.no_transaction else markers[0])
         statements = [_ANNOTATION.sub("", s).strip() for s in statements]
-        if layout == "goose":
-            statements = [_goose_statement(s) for s in statements]
+        if layout in _STATEMENT_BLOCKS:
+            statements = [_in_block(s, _STATEMENT_BLOCKS[layout]) for s in statements]
     if part.no_transaction:
         header.append(NO_TX_MARKER)
     sql = ";\n\n".join(statements) + ";\n"
-    sql = sql.replace("-- +goose StatementEnd;\n", "-- +goose StatementEnd\n")
+    for prefix in _STATEMENT_BLOCKS.values():
+        sql = sql.replace(f"{prefix} StatementEnd;\n", f"{prefix} StatementEnd\n")
     text = "\n".join(header) + "\n" + sql
     if markers:
         text += f"\n{down.strip() if down else markers[2]}\n"
