@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 #: Layouts whose tools wrap each migration in a transaction unless told otherwise.
 #: Plain files have no known runner: out of a transaction unless told (--assume-in-transaction).
 #: sqitch runs each deploy script with psql as written: its scripts bring their own BEGIN/COMMIT.
-TRANSACTIONAL_LAYOUTS = {"diesel", "sqlx", "flyway", "dbmate", "goose", "sql-migrate"}
+TRANSACTIONAL_LAYOUTS = {"diesel", "sqlx", "flyway", "dbmate", "goose", "sql-migrate", "atlas"}
 #: Tools that send a migration's whole text as one query string (golang-migrate's PostgreSQL
 #: driver, prisma migrate). PostgreSQL runs a string of several statements in one implicit
 #: transaction block, and a single statement in none: one CREATE INDEX CONCURRENTLY alone in

@@ -160,6 +160,10 @@ LAYOUT_CASES = {
                      "2_index.sql": "-- +migrate Up\n" + CHANGE +
                                     "-- +migrate Down\nDROP INDEX t_a;\n"},
                     ["2_index.sql", "3_index_concurrently.sql", "4_index_follow_up.sql"]),
+    "atlas": ({"20240101000000_setup.sql": "CREATE TABLE t (id bigint, a int);",
+               "20240201000000_index.sql": CHANGE, "atlas.sum": "h1:x=\n"},
+              ["20240201000000_index.sql", "20240201000001_index_concurrently.sql",
+               "20240201000002_index_follow_up.sql"]),
     "dbmate": ({"20240101000000_setup.sql": "-- migrate:up\nCREATE TABLE t (id bigint, a int);"
                                             "\n-- migrate:down\nDROP TABLE t;\n",
                 "20240201000000_index.sql": "-- migrate:up\n" + CHANGE +

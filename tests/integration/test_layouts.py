@@ -62,6 +62,12 @@ EXPECTED = {
         ("3_index_nickname", "safe", set()),
         ("10_index_email", "requires-downtime", {"index-without-concurrently"}),
     ],
+    "atlas": [
+        ("20240101000000_create_accounts", "safe", set()),
+        ("20240102000000_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
+        ("20240103000000_index_nickname", "safe", set()),
+        ("20240110000000_index_email", "requires-downtime", {"index-without-concurrently"}),
+    ],
     "sqitch": [
         ("0001_create_accounts", "safe", set()),
         ("0002_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
@@ -95,7 +101,7 @@ def test_all_fixture_layouts_are_covered() -> None:
 
 def test_non_transactional_markers() -> None:
     by_layout = {name: {m.name: m.no_transaction for m in discover(LAYOUTS / name)}
-                 for name in ("diesel", "flyway", "dbmate", "goose", "sql-migrate")}
+                 for name in ("diesel", "flyway", "dbmate", "goose", "sql-migrate", "atlas")}
     assert by_layout["diesel"]["index_nickname"] is True
     assert by_layout["flyway"]["index_nickname"] is True
     assert by_layout["dbmate"] == {"create_accounts": False, "add_nickname": False,
@@ -103,6 +109,7 @@ def test_non_transactional_markers() -> None:
     assert by_layout["goose"] == by_layout["dbmate"]
     assert by_layout["sql-migrate"] == {"create_accounts": False, "add_nickname": False,
                                         "index_nickname": True, "index_email": False}
+    assert by_layout["atlas"] == by_layout["sql-migrate"]
 
 
 def test_concurrently_in_a_transactional_dbmate_migration_is_flagged(tmp_path: Path) -> None:
@@ -196,10 +203,11 @@ def test_goose_sections_keep_their_lines() -> None:
 @pytest.mark.parametrize(("layout", "marker", "plain"), [
     ("goose", "-- +goose NO TRANSACTION\n", ""),
     ("sql-migrate", "-- +migrate Up notransaction", "-- +migrate Up"),
+    ("atlas", "-- atlas:txmode none\n", ""),
 ])
 def test_concurrently_in_a_transactional_sectioned_migration_is_flagged(
         tmp_path: Path, layout: str, marker: str, plain: str) -> None:
-    """goose and sql-migrate run a file in a transaction unless it says otherwise."""
+    """goose, sql-migrate and Atlas run a file in a transaction unless it says otherwise."""
     for src in (LAYOUTS / layout).iterdir():
         (tmp_path / src.name).write_text(src.read_text().replace(marker, plain))
     reports = lint_migrations(discover(tmp_path), LintOptions())

@@ -96,7 +96,7 @@ def lint(
         help="Migration directories or files (default: current directory).")] = None,
     layout: Annotated[str | None, typer.Option(
         help="Force a layout: plain, golang-migrate, diesel, sqlx, flyway, prisma, dbmate, "
-             "goose, sql-migrate, sqitch.")] = None,
+             "goose, sql-migrate, atlas, sqitch.")] = None,
     output_format: Annotated[OutputFormat, typer.Option(
         "--format", "-f", help="Report format.")] = OutputFormat.text,
     pg_version: Annotated[int, typer.Option(

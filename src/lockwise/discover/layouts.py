@@ -283,6 +283,26 @@ def _detect_plain(directory: Path) -> bool:
     return True
 
 
+#: Atlas's per-file directive for a migration run without a transaction.
+_ATLAS_NO_TX = re.compile(r"^[ \t]*--[ \t]*atlas:txmode[ \t]+none\b", re.IGNORECASE | re.MULTILINE)
+
+
+def _detect_atlas(directory: Path) -> bool:
+    """Atlas keeps `atlas.sum`, the checksums of its versioned migrations, beside them."""
+    return _has_file(str(directory), "atlas.sum")
+
+
+def _read_atlas(directory: Path) -> list[Migration]:
+    out = []
+    for path in _sql_files(directory):
+        version, name = _split_version(path.stem)
+        text = _read(path)
+        # The directive stands in the file's header, before the first statement.
+        out.append(_make(version, name, path, text, "atlas",
+                         no_transaction=_ATLAS_NO_TX.search(text[:4096]) is not None))
+    return out
+
+
 def _read_plain(directory: Path) -> list[Migration]:
     out = []
     paths = _sql_files(directory) or sorted(
@@ -419,6 +439,7 @@ LAYOUTS: dict[str, Layout] = {
         Layout("dbmate", detect_dbmate, read_dbmate),
         Layout("goose", detect_goose, read_goose),
         Layout("sql-migrate", detect_sql_migrate, read_sql_migrate),
+        Layout("atlas", _detect_atlas, _read_atlas),
         Layout("plain", _detect_plain, _read_plain),
     )
 }

@@ -113,6 +113,8 @@ def _body(plan: FixPlan, part: Part, index: int, layout: str, down: str | None =
         if layout in _STATEMENT_BLOCKS:
             statements = [_in_block(s, _STATEMENT_BLOCKS[layout]) for s in statements]
     if part.no_transaction:
+        if layout == "atlas":
+            header.insert(0, "-- atlas:txmode none")
         header.append(NO_TX_MARKER)
     sql = ";\n\n".join(statements) + ";\n"
     for prefix in _STATEMENT_BLOCKS.values():
@@ -148,7 +150,7 @@ def _new_files(migration: Migration, version: str, name: str, text: str,
             files.append(OutputFile(path.with_name(path.name + ".conf"),
                                     "executeInTransaction=false\n"))
         return files
-    if layout in ("plain", "file", *_SECTION_MARKERS):
+    if layout in ("plain", "file", "atlas", *_SECTION_MARKERS):
         return [OutputFile(directory / f"{version}_{name}.sql", text)]
     raise InputError(f"lockwise fix cannot write the {layout} layout yet", migration.path)
 
@@ -162,6 +164,8 @@ def render_plan(plan: FixPlan, versions_from: VersionAllocator
     if appended:
         notes.append(f"no free version right after {migration.version}: the follow-up "
                      f"migrations were numbered after the newest migration ({versions[0]}...)")
+    if migration.layout == "atlas":
+        notes.append("atlas.sum no longer matches the files: run `atlas migrate hash`")
     first = plan.parts[0]
     # The file's own down section stays (its text from its marker on).
     text = _body(plan, first, 0, migration.layout, migration.down_sql)
