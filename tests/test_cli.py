@@ -351,3 +351,20 @@ def test_help_shows_bracketed_text() -> None:
     assert unescaped == []
     shown = CliRunner().invoke(app, ["lint", "--help"], env={"COLUMNS": "300"})
     assert "pyproject.toml with [tool.lockwise]" in shown.stdout
+
+
+def test_every_layout_option_names_every_layout() -> None:
+    import typer
+
+    import lockwise.cli.executor_cmds  # noqa: F401 - registers the commands
+    import lockwise.cli.fix_cmds  # noqa: F401
+    import lockwise.cli.graph_cmds  # noqa: F401
+    import lockwise.cli.verify_cmds  # noqa: F401
+    from lockwise.discover.layouts import LAYOUTS
+
+    group = typer.main.get_command(app)
+    helps = {name: param.help for name, command in group.commands.items()
+             for param in command.params if param.name == "layout"}
+    assert {"lint", "apply", "status", "graph", "verify", "fix"} <= set(helps)
+    for name, text in helps.items():
+        assert all(layout in (text or "") for layout in LAYOUTS), name

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from lockwise.discover.layouts import LAYOUTS
 from lockwise.parse.source import InputError
 
 if TYPE_CHECKING:
@@ -28,6 +29,10 @@ app = typer.Typer(
 )
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+#: `--layout` of every command that reads a migration directory.
+LayoutOption = Annotated[str | None, typer.Option(
+    "--layout", help="Force a layout: " + ", ".join(sorted(LAYOUTS)) + ".")]
 
 
 class OutputFormat(str, Enum):
@@ -94,9 +99,7 @@ def lint(
     ctx: typer.Context,
     paths: Annotated[list[Path] | None, typer.Argument(
         help="Migration directories or files (default: current directory).")] = None,
-    layout: Annotated[str | None, typer.Option(
-        help="Force a layout: plain, golang-migrate, diesel, sqlx, flyway, prisma, dbmate, "
-             "goose, sql-migrate, atlas, sqitch.")] = None,
+    layout: LayoutOption = None,
     output_format: Annotated[OutputFormat, typer.Option(
         "--format", "-f", help="Report format.")] = OutputFormat.text,
     pg_version: Annotated[int, typer.Option(

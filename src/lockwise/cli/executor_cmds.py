@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from lockwise.cli.app import EXIT_INPUT, app, fail_input
+from lockwise.cli.app import EXIT_INPUT, LayoutOption, app, fail_input
 from lockwise.parse.source import InputError
 
 DsnOption = Annotated[str | None, typer.Option(
@@ -23,8 +23,6 @@ DsnOption = Annotated[str | None, typer.Option(
 PathArg = Annotated[Path, typer.Argument(help="Migrations directory (default: current).")]
 HistoryOption = Annotated[str, typer.Option(
     "--history-table", help="History table, `table` or `schema.table`.")]
-LayoutOption = Annotated[str | None, typer.Option(
-    help="Force a layout: plain, golang-migrate, diesel, sqlx, flyway, prisma.")]
 WaitOption = Annotated[float, typer.Option(
     "--wait", help="Seconds to wait for another runner to finish before giving up.")]
 DEFAULT_TABLE = "lockwise.schema_history"

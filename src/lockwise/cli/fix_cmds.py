@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lockwise.cli.app import EXIT_CLEAN, EXIT_FINDINGS, app, fail_input
+from lockwise.cli.app import EXIT_CLEAN, EXIT_FINDINGS, LayoutOption, app, fail_input
 from lockwise.parse.source import InputError
 
 
@@ -18,7 +18,7 @@ def fix(
         help="Migration directories or files (default: current directory).")] = None,
     write: Annotated[bool, typer.Option(
         "--write", help="Write the files instead of printing a diff.")] = False,
-    layout: Annotated[str | None, typer.Option(help="Force a layout.")] = None,
+    layout: LayoutOption = None,
     pg_version: Annotated[int, typer.Option(help="Target PostgreSQL major version.")] = 16,
     lock_timeout: Annotated[str, typer.Option(
         help="lock_timeout set at the top of each transactional step.")] = "5s",

@@ -12,6 +12,7 @@ from lockwise.cli.app import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     EXIT_INPUT,
+    LayoutOption,
     _pg_version,
     _safety,
     app,
@@ -33,8 +34,7 @@ def graph(
     output_format: Annotated[GraphFormat, typer.Option(
         "--format", "-f", help="text, dot (Graphviz), mermaid (PR comments) or json.")
     ] = GraphFormat.text,
-    layout: Annotated[str | None, typer.Option(
-        help="Force a layout: plain, golang-migrate, diesel, sqlx, flyway, prisma.")] = None,
+    layout: LayoutOption = None,
     base: Annotated[str | None, typer.Option(
         "--base", help="Git ref the branch will merge into: also report migrations added on "
         "both sides that conflict, and new ones that sort before REF's newest.")] = None,

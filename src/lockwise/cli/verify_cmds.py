@@ -8,7 +8,14 @@ from typing import Annotated, Any
 
 import typer
 
-from lockwise.cli.app import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT, app, fail_input
+from lockwise.cli.app import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    LayoutOption,
+    app,
+    fail_input,
+)
 from lockwise.parse.source import InputError
 
 #: Name of the database verify creates on the embedded server.
@@ -38,8 +45,7 @@ def verify(
         "(duplicates, NULLs, orphans, CHECK and type violations). Needs --dsn.")] = False,
     seed: Annotated[int, typer.Option(
         min=0, help="Insert N synthetic rows into each table a migration creates.")] = 0,
-    layout: Annotated[str | None, typer.Option(
-        help="Force a layout: plain, golang-migrate, diesel, sqlx, flyway, prisma.")] = None,
+    layout: LayoutOption = None,
     timeout: Annotated[float, typer.Option(
         min=0.1, help="Pre-flight: seconds each read-only query may run.")] = 10.0,
     verbose: Annotated[bool, typer.Option(
