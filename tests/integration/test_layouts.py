@@ -213,3 +213,19 @@ def test_concurrently_in_a_transactional_sectioned_migration_is_flagged(
     reports = lint_migrations(discover(tmp_path), LintOptions())
     index = next(r for r in reports if r.migration.name == "index_nickname")
     assert "concurrently-in-transaction" in {f.rule for f in index.all_findings}
+
+
+@pytest.mark.parametrize("layout", ["dbmate", "goose", "sql-migrate"])
+def test_lockwise_no_transaction_marker_in_a_sectioned_file(tmp_path: Path, layout: str) -> None:
+    """`-- lockwise: no-transaction` works in every layout, as concurrently-in-transaction's
+    advice says."""
+    up, down = {"dbmate": ("-- migrate:up", "-- migrate:down"),
+                "goose": ("-- +goose Up", "-- +goose Down"),
+                "sql-migrate": ("-- +migrate Up", "-- +migrate Down")}[layout]
+    (tmp_path / "1_a.sql").write_text(f"{up}\nCREATE TABLE t (a int);\n{down}\nDROP TABLE t;\n")
+    (tmp_path / "2_b.sql").write_text(f"{up}\n-- lockwise: no-transaction\n"
+                                      f"CREATE INDEX CONCURRENTLY t_a ON t (a);\n"
+                                      f"{down}\nDROP INDEX t_a;\n")
+    migrations = discover(tmp_path)
+    assert [m.layout for m in migrations] == [layout, layout]
+    assert [m.no_transaction for m in migrations] == [False, True]

@@ -143,13 +143,19 @@ def detect_sql_migrate(directory: Path) -> bool:
 
 def _read_sectioned(directory: Path, layout: str,
                     split: Callable[[str], tuple[str, str | None, bool]]) -> list[Migration]:
-    from lockwise.discover.layouts import _read, _split_version, _sql_files
+    from lockwise.discover.layouts import (
+        _no_transaction_marker,
+        _read,
+        _split_version,
+        _sql_files,
+    )
     from lockwise.discover.versions import version_key
 
     out = []
     for path in _sql_files(directory):
         text = _read(path)
         up_sql, down_sql, no_tx = split(text)
+        no_tx = no_tx or _no_transaction_marker(up_sql)  # `-- lockwise: no-transaction` too
         version, name = _split_version(path.stem)
         out.append(Migration(
             version=version or name, name=name if version else "", path=path, up_sql=up_sql,
