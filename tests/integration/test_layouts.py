@@ -229,3 +229,18 @@ def test_lockwise_no_transaction_marker_in_a_sectioned_file(tmp_path: Path, layo
     migrations = discover(tmp_path)
     assert [m.layout for m in migrations] == [layout, layout]
     assert [m.no_transaction for m in migrations] == [False, True]
+
+
+@pytest.mark.parametrize("layout", sorted(EXPECTED))
+def test_lockwise_no_transaction_marker_in_every_layout(tmp_path: Path, layout: str) -> None:
+    """The index_email migration of each fixture, marked `-- lockwise: no-transaction` as its
+    first line, is read as run without a transaction."""
+    import shutil
+
+    target = tmp_path / layout
+    shutil.copytree(LAYOUTS / layout, target)
+    migration = next(m for m in discover(target) if m.name == "index_email")
+    text = migration.path.read_text()
+    migration.path.write_text("-- lockwise: no-transaction\n" + text)
+    marked = next(m for m in discover(target) if m.name == "index_email")
+    assert marked.no_transaction

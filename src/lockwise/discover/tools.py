@@ -155,7 +155,9 @@ def _read_sectioned(directory: Path, layout: str,
     for path in _sql_files(directory):
         text = _read(path)
         up_sql, down_sql, no_tx = split(text)
-        no_tx = no_tx or _no_transaction_marker(up_sql)  # `-- lockwise: no-transaction` too
+        # `-- lockwise: no-transaction` too, in the up section or above it.
+        head = text if down_sql is None else text[:len(text) - len(down_sql.lstrip())]
+        no_tx = no_tx or _no_transaction_marker(head)
         version, name = _split_version(path.stem)
         out.append(Migration(
             version=version or name, name=name if version else "", path=path, up_sql=up_sql,
@@ -223,6 +225,7 @@ def _plan_changes(plan: Path) -> list[tuple[str, str | None, int]]:
 
 
 def read_sqitch(directory: Path) -> list[Migration]:
+    from lockwise.discover.layouts import _no_transaction_marker
     from lockwise.discover.versions import version_key
 
     plan = directory / "sqitch.plan"
@@ -238,8 +241,10 @@ def read_sqitch(directory: Path) -> list[Migration]:
         revert = directory / "revert" / script
         down_sql = read_sql_file(revert) if revert.is_file() else None
         version = str(position).zfill(width)
+        up_sql = read_sql_file(path)
         out.append(Migration(
-            version=version, name=name, path=path, up_sql=read_sql_file(path),
+            version=version, name=name, path=path, up_sql=up_sql,
             down_sql=down_sql, down_path=revert if down_sql is not None else None,
-            layout="sqitch", sort_key=version_key(version)))
+            no_transaction=_no_transaction_marker(up_sql), layout="sqitch",
+            sort_key=version_key(version)))
     return out
