@@ -147,6 +147,20 @@ def test_migration_with_its_own_transaction_and_concurrent_index(tmp_path: Path,
     assert [d for _, d in result.results[1].disagreements] == []
 
 
+def test_a_lone_concurrent_index_runs_as_its_tool_sends_it(tmp_path: Path, run_verify) -> None:
+    """golang-migrate sends a file as one query string: one CREATE INDEX CONCURRENTLY alone
+    runs outside a transaction, beside another statement it fails (as lint says)."""
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE t (id int, v int, w int);", "DROP TABLE t;"),
+        ("ix", "CREATE INDEX CONCURRENTLY t_v ON t (v);", "DROP INDEX CONCURRENTLY t_v;"),
+        ("ix2", "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY t_w ON t (w);",
+         "DROP INDEX t_w;"),
+    ])
+    result = run_verify(root)
+    assert _status(result) == {"0001_t": REVERSIBLE, "0002_ix": REVERSIBLE,
+                               "0003_ix2": UP_FAILED}
+
+
 def test_unavailable_extension_is_skipped_with_a_note(tmp_path: Path, run_verify) -> None:
     root = write_migrations(tmp_path / "m", [
         ("ext", "CREATE EXTENSION IF NOT EXISTS lockwise_no_such_extension;\n"
