@@ -368,3 +368,20 @@ def test_every_layout_option_names_every_layout() -> None:
     assert {"lint", "apply", "status", "graph", "verify", "fix"} <= set(helps)
     for name, text in helps.items():
         assert all(layout in (text or "") for layout in LAYOUTS), name
+
+
+@pytest.mark.parametrize(("up", "down"), [
+    ("-- +goose Up", "-- +goose Down"),
+    ("-- migrate:up", "-- migrate:down"),
+    ("-- +migrate Up", "-- +migrate Down"),
+])
+def test_stdin_with_up_and_down_sections_lints_the_up(up: str, down: str) -> None:
+    """A goose, dbmate or sql-migrate file piped on stdin: its down section is not the
+    migration, and its lines keep their numbers."""
+    text = f"{up}\nALTER TABLE users ADD COLUMN email text;\n\n{down}\nDROP TABLE users;\n"
+    result = run("lint", "--stdin", "--format", "json", stdin=text)
+    doc = json.loads(result.stdout)
+    (migration,) = doc["migrations"]
+    assert [s["action"] for s in migration["statements"]] == ["add_column"]
+    assert migration["statements"][0]["line"] == 2
+    assert migration["safety"] != "destructive"

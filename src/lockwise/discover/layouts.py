@@ -418,6 +418,7 @@ from lockwise.discover.tools import (  # noqa: E402
     read_goose,
     read_sqitch,
     read_sql_migrate,
+    split_sections,
 )
 
 
@@ -468,9 +469,12 @@ def migration_from_text(sql: str, filename: str = "<stdin>") -> Migration:
             stem = stem[: -len(suffix)]
             break
     version, name = _split_version(stem)
+    # A dbmate, goose or sql-migrate file holds its down section too: that is not the up.
+    up_sql, down_sql, no_tx, tool = split_sections(sql)
     return Migration(
-        version=version or stem, name=name if version else "", path=path, up_sql=sql,
-        no_transaction=_no_transaction_marker(sql), layout="file",
+        version=version or stem, name=name if version else "", path=path, up_sql=up_sql,
+        down_sql=down_sql, down_path=path if down_sql is not None else None,
+        no_transaction=no_tx or _no_transaction_marker(up_sql), layout=tool or "file",
         sort_key=version_key(version or stem),
     )
 

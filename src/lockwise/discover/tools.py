@@ -90,6 +90,17 @@ def split_sql_migrate(text: str) -> tuple[str, str | None, bool]:
     return up_sql, down_sql, no_tx
 
 
+def split_sections(text: str) -> tuple[str, str | None, bool, str | None]:
+    """(up SQL, down SQL or None, no_transaction, tool) of a text that may hold a tool's up
+    and down sections (a file piped on stdin); tool None and the text unchanged when it has
+    none."""
+    tool = _tool_of(text[:_HEAD_BYTES])
+    if tool is None:
+        return text, None, False, None
+    up_sql, down_sql, no_tx = _SPLITTERS[tool](text)
+    return up_sql, down_sql, no_tx, tool
+
+
 #: How much of a file section detection reads (the section markers come first).
 _HEAD_BYTES = 65536
 
@@ -105,7 +116,11 @@ def _sections_of(path: Path) -> str | None:
         return None
     if len(data) < _HEAD_BYTES:  # the whole file: reading it again would only repeat this
         _remember(path, data)
-    head = data.decode("utf-8", errors="replace")
+    return _tool_of(data.decode("utf-8", errors="replace"))
+
+
+def _tool_of(head: str) -> str | None:
+    """The tool whose up marker `head` holds, or None."""
     lowered = head.lower()
     for tool, (markers, needle) in _SECTIONS.items():
         # The plain test first: it dismisses every other file without running the regex.
@@ -176,6 +191,10 @@ def read_goose(directory: Path) -> list[Migration]:
 
 def read_sql_migrate(directory: Path) -> list[Migration]:
     return _read_sectioned(directory, "sql-migrate", split_sql_migrate)
+
+
+_SPLITTERS: dict[str, Callable[[str], tuple[str, str | None, bool]]] = {
+    "dbmate": split_dbmate, "goose": split_goose, "sql-migrate": split_sql_migrate}
 
 
 # --- sqitch ---------------------------------------------------------------------------------
