@@ -29,7 +29,7 @@ from lockwise.effects.foreign_keys import unindexed_fk_facts
 from lockwise.effects.identifiers import identifier_facts
 from lockwise.effects.locks import blocks_text
 from lockwise.effects.postgres import compute_effect
-from lockwise.effects.session import Session
+from lockwise.effects.session import Session, lookahead
 from lockwise.options import LintOptions, has_input_errors
 from lockwise.parse.postgres import TOO_DEEP, ParsedFile
 from lockwise.parse.templates import parse_templated
@@ -199,6 +199,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     one_string = runs_as_one_string(migration, options) and not migration.no_transaction
     session = Session(implicit_transaction=implicit, implicit_block=implicit and one_string,
                       alone_in_string=one_string and len(parsed.statements) == 1)
+    if judged:
+        session.views_ahead, session.tx_ends = lookahead([s.tree for s in parsed.statements])
     base = {"pg_version": options.pg_version, "migration": migration.id,
             "migration_no_transaction": migration.no_transaction,
             "statement_count": len(parsed.statements)}
@@ -269,7 +271,7 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         # The last action's facts are the statement's own, completed (no copy of them).
         facts = context_facts if i == last else dict(context_facts)
         facts.update(action.facts)
-        facts.update(session.action_facts(action))
+        facts.update(session.action_facts(action, stmt.index))
         facts["action"] = action.kind
         findings += judge.judge(facts, stmt.span, stmt.index, directives, seen)
     return findings

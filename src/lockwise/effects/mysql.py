@@ -301,7 +301,9 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                 ops.append((_classify_constraint(con), {"name": _name(con.this)
                                                         if con.this is not None else ""}))
         elif isinstance(action, exp.AlterRename):
-            ops.append(("rename_table", {"new_name": _table_name(action.this)}))
+            # A view cannot take the old name in the same transaction: DDL commits at once.
+            ops.append(("rename_table", {"new_name": _table_name(action.this),
+                                         "old_name_kept_by_view": False}))
         elif type(action).__name__ == "ForceProperty":
             ops.append(("rebuild_table", {}))
         else:
@@ -372,7 +374,7 @@ def _command(b: _Builder, sql: str) -> None:
         b.alter(table, [(op, {"name": m.group("name").lower()})], sql)
     elif m := _RENAME_TABLE.match(sql):
         old, new = _clean(m.group("old")), _clean(m.group("new"))
-        b.alter(old, [("rename_table", {"new_name": new})], sql)
+        b.alter(old, [("rename_table", {"new_name": new, "old_name_kept_by_view": False})], sql)
     elif m := _OPTIMIZE.match(sql):
         b.alter(_clean(m.group("table")), [("rebuild_table", {})], sql)
     elif m := _ALTER_TABLE.match(sql):

@@ -61,6 +61,10 @@ class Session:
     #: dropped and has not created again, and objects it created itself.
     dropped: dict[str, int] = field(default_factory=dict)
     created: set[str] = field(default_factory=set)
+    #: Looking ahead in the migration: the views it creates, by statement index, and the
+    #: statements that end a transaction (see `lookahead`).
+    views_ahead: tuple[tuple[int, str], ...] = ()
+    tx_ends: tuple[int, ...] = ()
 
     @property
     def in_transaction(self) -> bool:
@@ -112,8 +116,11 @@ class Session:
                 (is_dml and self.tx_has_ddl) or (is_ddl and self.tx_has_dml)),
         }
 
-    def action_facts(self, action: Action) -> dict:
-        """Facts about one action that depend on the transaction so far."""
+    def action_facts(self, action: Action, index: int) -> dict:
+        """Facts about one action (of statement `index`) that depend on the transaction."""
+        if action.kind == "rename_table":
+            return {"old_name_kept_by_view": self._kept_by_view(action.facts.get("table", ""),
+                                                                index)}
         if action.kind == "validate_constraint":
             key = f"{action.facts.get('table')}.{action.facts.get('constraint')}"
             return {"constraint_added_in_transaction": self.in_transaction and
@@ -183,6 +190,15 @@ class Session:
         elif action.kind == "enum_add_value" and self.in_transaction and f.get("value"):
             self.tx_enum_values.add(str(f["value"]))
 
+    def _kept_by_view(self, old: str, index: int) -> bool:
+        """Whether a view takes the renamed table's old name later in the same transaction,
+        so that no query ever finds the name missing."""
+        if not self.in_transaction:
+            return False
+        end = next((e for e in self.tx_ends if e > index), None)
+        return any(name == old and index < at and (end is None or at < end)
+                   for at, name in self.views_ahead)
+
     def _end_transaction(self) -> None:
         for attr, value in self._saved.items():
             setattr(self, attr, value)
@@ -193,3 +209,20 @@ class Session:
         self.tx_enum_values.clear()
         self.tx_created.clear()
         self.tx_locks.clear()
+
+
+def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int, ...]]:
+    """The views a migration's statements create, by index, and the statements that end a
+    transaction: what a statement's judgement may need from the statements after it."""
+    from lockwise.effects.nodes import range_var
+
+    views: list[tuple[int, str]] = []
+    ends: list[int] = []
+    for index, tree in enumerate(trees):
+        if "ViewStmt" in tree:
+            views.append((index, range_var(tree["ViewStmt"].get("view"))[0]))
+        elif "TransactionStmt" in tree and tree["TransactionStmt"].get("kind") in (
+                "TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
+            ends.append(index)
+    return tuple(views), tuple(ends)
+
