@@ -102,3 +102,46 @@ def test_instead_outside_a_transaction_is_documented() -> None:
     assert rule.instead_outside_transaction in page
     plain = next(r for r in RULES if not r.instead_outside_transaction)
     assert "Outside a transaction block:" not in rule_markdown(plain)
+
+
+def _advice_cases() -> list:
+    """Bad examples whose rendered safe alternative is whole SQL for the same migration (no
+    placeholder, no later-migration step) and whose rule is not about destroying data."""
+    from lockwise.core.types import Safety
+    from lockwise.parse.postgres import parse_sql
+
+    cases = []
+    for rule in RULES:
+        if rule.safety == Safety.DESTRUCTIVE or rule.dialects[0] != "postgresql":
+            continue
+        for i, example in enumerate(rule.examples):
+            if not example.bad or example.stats or example.in_transaction is not None:
+                continue
+            found = findings_for(example, rule)
+            if not found or any(f.statement_index is None for f in found):
+                continue  # about the migration as a whole: nothing to replace
+            instead = found[0].instead
+            if "<" in instead.replace("<=", "") or "..." in instead or any(
+                    later in instead for later in ("next migration", "later migration",
+                                                   "own migration")):
+                continue
+            parsed = parse_sql(instead)
+            if parsed.problems or not parsed.statements:
+                continue
+            cases.append(pytest.param(rule, example, instead, id=f"{rule.id}-{i}"))
+    return cases
+
+
+@pytest.mark.parametrize(("rule", "example", "instead"), _advice_cases())
+def test_the_safe_alternative_passes_its_own_rule(rule, example, instead: str) -> None:
+    """Following a rule's advice silences it: the offending statement replaced by the rendered
+    alternative, the rule does not fire again."""
+    from lockwise.parse.postgres import parse_sql
+
+    statements = [s.sql for s in parse_sql(example.sql).statements]
+    found = findings_for(example, rule)
+    flagged = {f.statement_index for f in found}
+    rewritten = ";\n".join(instead if i in flagged else sql
+                           for i, sql in enumerate(statements)) + ";"
+    again = findings_for(dataclasses.replace(example, sql=rewritten), rule)
+    assert not again, f"{rule.id} fires on its own alternative:\n{rewritten}"

@@ -300,3 +300,30 @@ def test_attach_partition_alternative_attaches_without_a_scan(pg_db: str, bounds
         conn.execute("SET client_min_messages = debug1")
         conn.execute(finding.instead)
     assert any("is implied by existing constraints" in n for n in notices), notices
+
+
+@pytest.mark.parametrize(("zone", "rewrites"), [("UTC", False), ("Europe/Paris", True)])
+def test_timezone_set_by_the_migration_decides_the_rewrite(pg_db: str, zone: str,
+                                                           rewrites: bool) -> None:
+    """timestamp -> timestamptz rewrites unless the session's TimeZone is UTC (PG 12+): a SET
+    TimeZone in the migration is the session's, as the server shows."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = "CREATE TABLE events (id bigint, happened_at timestamp);"
+    change = (f"SET LOCAL TimeZone = '{zone}';\n"
+              "ALTER TABLE events ALTER COLUMN happened_at TYPE timestamptz;")
+    reports = lint_migrations([migration_from_text(setup, "0001_a.sql"),
+                               migration_from_text(change, "0002_b.sql")],
+                              LintOptions(assume_in_transaction=True))
+    assert bool(reports[-1].statements[1].effect.rewrites) is rewrites
+    with _connect(pg_db) as conn:
+        conn.execute(setup + "INSERT INTO events VALUES (1, now());")
+        before = conn.execute("SELECT relfilenode FROM pg_class WHERE relname = 'events'")
+        before = before.fetchone()
+        conn.execute("BEGIN")
+        conn.execute(change)
+        after = conn.execute("SELECT relfilenode FROM pg_class WHERE relname = 'events'")
+        after = after.fetchone()
+        conn.execute("COMMIT")
+    assert (before != after) is rewrites

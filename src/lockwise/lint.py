@@ -215,6 +215,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                       if (d := parse_directive(c, stmt.span)) and not d.file_level]
         all_directives.extend(directives)
         ctx.in_transaction = session.in_transaction
+        if session.timezone is not None:  # the migration's own SET TimeZone
+            ctx.session_timezone_utc = bool(session.timezone_utc)
         ctx.watch_literals = bool(session.tx_enum_values) and session.in_transaction
         try:
             effect = compute_effect(stmt.tree, ctx)

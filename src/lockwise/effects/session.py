@@ -19,6 +19,21 @@ _DDL_ACTIONS_EXCLUDED = {"insert", "update", "delete", "select", "transaction", 
                          "other", "lock_table", "analyze", "do_block", "declare_cursor"}
 
 
+#: Time zones with a fixed offset of zero (TimeZone settings, lower case): with one of them in
+#: force, PostgreSQL 12+ changes a column from timestamp to timestamptz without a rewrite.
+UTC_ZONES = frozenset({"utc", "etc/utc", "gmt", "etc/gmt", "uct", "etc/uct", "universal",
+                       "etc/universal", "zulu", "etc/zulu", "gmt0", "etc/gmt0", "etc/gmt+0",
+                       "etc/gmt-0", "greenwich", "etc/greenwich"})
+
+
+def _zone(value: object) -> str | None:
+    """A TimeZone setting as written (`SET TIME ZONE 0` is UTC too), lower case."""
+    if value is None:
+        return None
+    zone = str(value).strip().lower()
+    return "utc" if zone in ("0", "+00:00", "00:00") else zone
+
+
 def parse_duration_ms(value: object) -> int | None:
     """A PostgreSQL time setting (`'5s'`, `5000`, `'1min'`) in milliseconds; 0 means off."""
     if value is None:
@@ -30,6 +45,12 @@ def parse_duration_ms(value: object) -> int | None:
         return None
     number, unit = float(match.group(1)), match.group(2) or "ms"
     return int(number * _UNITS_MS.get(unit, 1))
+
+
+#: Settings the session follows: the attribute that holds each, and how its value is read.
+_TRACKED = {"lock_timeout": ("lock_timeout_ms", parse_duration_ms),
+            "statement_timeout": ("statement_timeout_ms", parse_duration_ms),
+            "timezone": ("timezone", _zone)}
 
 
 @dataclass(slots=True)
@@ -46,6 +67,8 @@ class Session:
     explicit_transaction: bool = False
     lock_timeout_ms: int | None = None
     statement_timeout_ms: int | None = None
+    #: TimeZone set by the migration (lower case), None while it is the server's default.
+    timezone: str | None = None
     #: SET LOCAL values vanish at the end of the transaction: remember what to restore.
     _saved: dict[str, int | None] = field(default_factory=dict)
     held_exclusive: dict[str, int] = field(default_factory=dict)  # table -> statement index
@@ -71,6 +94,11 @@ class Session:
         return self.explicit_transaction or self.implicit_transaction
 
     @property
+    def timezone_utc(self) -> bool | None:
+        """Whether the TimeZone the migration set is UTC; None when it set none."""
+        return None if self.timezone is None else self.timezone in UTC_ZONES
+
+    @property
     def in_transaction_block(self) -> bool:
         """In a transaction opened by BEGIN (the migration's or its tool's)."""
         return self.explicit_transaction or (self.implicit_transaction and
@@ -88,6 +116,7 @@ class Session:
             "lock_timeout_set": bool(self.lock_timeout_ms),
             "statement_timeout_ms": self.statement_timeout_ms,
             "statement_timeout_set": bool(self.statement_timeout_ms),
+            "timezone_set": self.timezone is not None,
         }
 
     def statement_facts(self, effect: Effect, index: int) -> dict:
@@ -175,11 +204,10 @@ class Session:
                           "rollback_prepared"):
                 self.explicit_transaction = False
                 self._end_transaction()
-        elif action.kind == "set" and f.get("name") in ("lock_timeout", "statement_timeout", ""):
-            names = ("lock_timeout", "statement_timeout") if f.get("reset_all") else (f["name"],)
-            for name in names:
-                value = None if f.get("reset") else parse_duration_ms(f.get("value"))
-                attr = f"{name}_ms"
+        elif action.kind == "set" and (f.get("name") in _TRACKED or f.get("reset_all")):
+            for name in _TRACKED if f.get("reset_all") else (f["name"],):
+                attr, read = _TRACKED[name]
+                value = None if f.get("reset") else read(f.get("value"))
                 if f.get("local"):
                     if not self.in_transaction:
                         continue  # SET LOCAL outside a transaction has no effect

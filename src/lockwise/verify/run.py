@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lockwise.core.types import Effect, Migration, Statement
+from lockwise.effects.session import UTC_ZONES
 from lockwise.parse.source import InputError
 from lockwise.verify.observe import Disagreement, Observation, compare
 from lockwise.verify.runner import Runner, StatementFailure
@@ -128,13 +129,6 @@ def check_parses(migrations: Sequence[Migration]) -> None:
                 raise InputError(p.message, path, p.span.line, p.span.column)
 
 
-#: Time zones with a fixed offset of zero: with one of them in force, PostgreSQL 12+ changes a
-#: column from timestamp to timestamptz without rewriting the table.
-_UTC_ZONES = frozenset({"utc", "etc/utc", "gmt", "etc/gmt", "uct", "etc/uct", "universal",
-                        "etc/universal", "zulu", "etc/zulu", "gmt0", "etc/gmt0", "etc/gmt+0",
-                        "etc/gmt-0", "greenwich", "etc/greenwich"})
-
-
 def _predictions(migrations: Sequence[Migration], pg_version: int, utc: bool) -> list[list[
         tuple[Statement, Effect]]]:
     """Per migration, its up statements with lockwise's predicted effect for each."""
@@ -199,7 +193,7 @@ def verify_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
     started = time.monotonic()
     version = server_version(conn)
     zone = conn.execute("SHOW TimeZone").fetchone()[0]
-    predictions = _predictions(migrations, version, str(zone).lower() in _UTC_ZONES)
+    predictions = _predictions(migrations, version, str(zone).lower() in UTC_ZONES)
     runner = Runner(conn, uri)
     result = VerifyResult([], server, version)
     for layout in sorted({m.layout for m in migrations} & set(_TOOL_TABLES)):
