@@ -21,6 +21,14 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fix"
 PATTERNS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 
 
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """`root` holding `files` (relative path -> text)."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
 def rewrite_dir(source: Path, target: Path) -> dict[str, str]:
     """Copy `source` to `target`, apply the fixes there; return the written files' texts."""
     shutil.copytree(source, target)
@@ -159,7 +167,8 @@ LAYOUT_CASES = {
                                     "\n-- +migrate Down\nDROP TABLE t;\n",
                      "2_index.sql": "-- +migrate Up\n" + CHANGE +
                                     "-- +migrate Down\nDROP INDEX t_a;\n"},
-                    ["2_index.sql", "3_index_concurrently.sql", "4_index_follow_up.sql"]),
+                    # sql-migrate knows a file by its name: the steps share the version.
+                    ["2_index.sql", "2_index_1_concurrently.sql", "2_index_2_follow_up.sql"]),
     "atlas": ({"20240101000000_setup.sql": "CREATE TABLE t (id bigint, a int);",
                "20240201000000_index.sql": CHANGE, "atlas.sum": "h1:x=\n"},
               ["20240201000000_index.sql", "20240201000001_index_concurrently.sql",
@@ -205,3 +214,70 @@ def test_fix_writes_in_the_directory_layout(layout: str, tmp_path: Path) -> None
         for step in (original, follow_up):
             assert step.up_sql.split(";")[0].endswith("BEGIN")
             assert step.up_sql.rstrip().endswith("COMMIT;")
+
+
+def test_steps_of_a_migration_known_by_name_sort_right_after_it(tmp_path: Path) -> None:
+    """prisma runs its folders in name order and knows them by name: with the next migration a
+    second later, the steps take the same version and names that sort before it, not versions
+    after the newest migration (which would run them after later migrations)."""
+    source = write_files(tmp_path / "src", {
+        "20240101000000_setup/migration.sql": "CREATE TABLE t (id bigint, a int);",
+        "20240201000000_index/migration.sql": CHANGE,
+        "20240201000001_drop/migration.sql": "ALTER TABLE t DROP COLUMN a;"})
+    written = rewrite_dir(source, tmp_path / "out")
+    assert sorted(written) == ["20240201000000_index/migration.sql",
+                               "20240201000000_index_1_concurrently/migration.sql",
+                               "20240201000000_index_2_follow_up/migration.sql",
+                               "20240201000001_drop/migration.sql"]  # its lock_timeout
+    rewritten = discover(tmp_path / "out")
+    assert [m.path.parent.name for m in rewritten] == [
+        "20240101000000_setup", "20240201000000_index", "20240201000000_index_1_concurrently",
+        "20240201000000_index_2_follow_up", "20240201000001_drop"]
+    from lockwise.graph.api import history_conflicts
+
+    assert history_conflicts([rewritten], pg_version=16) == []
+
+
+def test_a_step_moved_later_runs_before_a_statement_that_drops_what_it_uses(
+        tmp_path: Path) -> None:
+    """The follow-up of SET NOT NULL validates a column the same migration drops further on:
+    moved to the end it would fail. The migration is split before the DROP instead."""
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE t (id bigint, a int, b int);",
+        "2_change.up.sql": "ALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"
+                           "CREATE INDEX t_b ON t (b);\n"
+                           "ALTER TABLE t DROP COLUMN a;\n"
+                           "ALTER TABLE t DROP COLUMN b;\n"})
+    rewrite_dir(source, tmp_path / "out")
+    rewritten = discover(tmp_path / "out")
+    from lockwise.graph.api import history_conflicts
+
+    assert history_conflicts([rewritten], pg_version=16) == []
+    steps = [m.up_sql for m in rewritten[1:]]
+    validate = next(i for i, sql in enumerate(steps) if "SET NOT NULL" in sql)
+    drop_a = next(i for i, sql in enumerate(steps) if "DROP COLUMN a" in sql)
+    build = next(i for i, sql in enumerate(steps) if "CONCURRENTLY" in sql)
+    drop_b = next(i for i, sql in enumerate(steps) if "DROP COLUMN b" in sql)
+    assert validate < drop_a and build < drop_b
+
+
+def test_a_rewrite_that_would_add_a_conflict_is_left_out(tmp_path: Path) -> None:
+    """Renamed and retyped in one migration, then read by a view: the expand/contract rewrite
+    would drop the intermediate column under the view. fix checks the rewritten directory
+    with the conflict graph, and leaves such a migration as it is, saying why."""
+    target = write_files(tmp_path / "m", {
+        "1_init.up.sql": "CREATE TABLE u (id bigint, icon varchar(100));",
+        "2_change.up.sql": "ALTER TABLE u RENAME COLUMN icon TO avatar;\n"
+                           "ALTER TABLE u ALTER COLUMN avatar TYPE int USING length(avatar);\n"
+                           "CREATE VIEW uv AS SELECT id, avatar FROM u;\n",
+        "3_other.up.sql": "CREATE INDEX u_id ON u (id);"})
+    before = {p.name: p.read_text() for p in target.iterdir()}
+    result = CliRunner().invoke(app, ["fix", str(target), "--write"])
+    assert result.exit_code == 0
+    assert "2_change.up.sql: not rewritten: the safe sequence would add a conflict" in \
+        result.stderr
+    assert (target / "2_change.up.sql").read_text() == before["2_change.up.sql"]
+    assert "CONCURRENTLY" in (target / "3_other.up.sql").read_text()  # the others still are
+    from lockwise.graph.api import history_conflicts
+
+    assert history_conflicts([discover(target)], pg_version=16) == []

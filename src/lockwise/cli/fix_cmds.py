@@ -26,6 +26,7 @@ def fix(
     """Rewrite unsafe migrations into safe sequences (CONCURRENTLY, NOT VALID + VALIDATE,
     batched backfills, NOT NULL via CHECK). Prints a diff; --write writes the files."""
     from lockwise.cli.inputs import collect
+    from lockwise.fix.guard import without_new_conflicts
     from lockwise.fix.plan import plan_fix
     from lockwise.fix.write import VersionAllocator, render_plan
     from lockwise.lint import LintOptions, history_starts, lint_migrations
@@ -43,9 +44,13 @@ def fix(
             if plan is not None:
                 files, notes = render_plan(plan, versions)
                 outputs.append((plan, files, notes))
+        outputs, left_out = without_new_conflicts(outputs, collected.directories, layout,
+                                                  pg_version)
     except InputError as exc:
         fail_input(exc)
         return
+    for note in left_out:
+        typer.echo(f"# {note}", err=True)
     if not outputs:
         typer.echo("lockwise fix: nothing to rewrite", err=True)
         raise typer.Exit(EXIT_CLEAN)

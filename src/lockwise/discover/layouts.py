@@ -17,6 +17,10 @@ from lockwise.core.types import Migration
 from lockwise.discover.versions import version_key
 from lockwise.parse.source import InputError, decode_sql, read_sql_file
 
+#: Layouts whose tools know a migration by its whole name (prisma's folder, sql-migrate's file),
+#: not by its version: two of them may share a version, and they run in the order of names.
+KEYED_BY_NAME = frozenset({"prisma", "sql-migrate"})
+
 #: A comment that marks a whole migration as non-transactional, whatever the layout.
 _NO_TX_MARKERS = re.compile(
     r"^\s*--\s*(?:lockwise:\s*no-transaction|no-transaction|"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lockwise.core.types import Migration, MigrationReport, Safety
+from lockwise.core.types import Effect, Migration, MigrationReport, Safety
 from lockwise.fix.patterns import FIXABLE, rewrite
 
 DEFAULT_LOCK_TIMEOUT = "5s"
@@ -55,6 +55,19 @@ def _transactional_step(statements: list[str], lock_timeout: str, wrapped: bool,
     if wrapped or not transactional:
         return statements
     return ["BEGIN", *statements, "COMMIT"]
+
+
+def _drops_any(effect: Effect, objects: set[str]) -> bool:
+    """Whether the statement drops (or renames away) one of `objects`, or the table one of
+    them belongs to (`table:public.t` takes `column:public.t.c` with it)."""
+    for dropped in effect.drops:
+        if dropped in objects:
+            return True
+        if dropped.startswith("table:"):
+            prefix = dropped.split(":", 1)[1] + "."
+            if any(o.split(":", 1)[1].startswith(prefix) for o in objects):
+                return True
+    return False
 
 
 def _mentions(sql: str, names: list[str]) -> bool:
@@ -115,6 +128,27 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
             plan.parts.append(Part([sql], True, purpose))
         pending_alone.clear()
 
+    def emit_deferred() -> None:
+        """Everything moved out of the original's order: CONCURRENTLY steps and batches, the
+        follow-ups, then the contract step."""
+        flush()
+        emit_alone()
+        for phase in later:
+            if phase:
+                plan.parts.append(Part(_transactional_step(phase, lock_timeout, wrapped),
+                                       False, "follow-up, after the previous step committed"))
+        later.clear()
+        if contract:
+            plan.parts.append(Part(
+                _transactional_step(list(contract), lock_timeout, wrapped), False,
+                "CONTRACT step of an expand/contract change: run it only after the backfill "
+                "finished and the application no longer uses the old column", contract=True))
+        contract.clear()
+        deferred.clear()
+
+    #: What the deferred steps use: a later statement that drops one of them comes after them.
+    deferred: set[str] = set()
+
     for s in report.statements:
         rules = {f.rule for f in s.findings}
         main_facts = next((a.facts for a in s.effect.actions
@@ -124,8 +158,10 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
         comments = "".join(c + "\n" for c in s.statement.leading_comments
                            if c.startswith("--") and c not in s.statement.sql)
         sql_here = [s.statement.sql] if pieces is None else pieces.main
-        if pending_alone and any(_mentions(q, names) for q in sql_here
-                                 for _, names in pending_alone):
+        if deferred and _drops_any(s.effect, deferred):
+            emit_deferred()  # this statement drops what a deferred step still uses
+        elif pending_alone and any(_mentions(q, names) for q in sql_here
+                                   for _, names in pending_alone):
             flush()  # this statement needs what a pending CONCURRENTLY step builds
             emit_alone()
         if pieces is None:
@@ -151,17 +187,11 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
             while len(later) <= i:
                 later.append([])
             later[i].extend(phase)
-    flush()
-    emit_alone()
-    for phase in later:
-        if phase:
-            plan.parts.append(Part(_transactional_step(phase, lock_timeout, wrapped), False,
-                                   "follow-up, after the previous step committed"))
-    if contract:
-        plan.parts.append(Part(_transactional_step(contract, lock_timeout, wrapped), False,
-                               "CONTRACT step of an expand/contract change: run it only after "
-                               "the backfill finished and the application no longer uses the "
-                               "old column", contract=True))
+        if pieces.alone or pieces.later or pieces.contract:
+            e = s.effect
+            deferred.update(e.creates, e.alters, e.reads, e.writes,
+                            (f"table:{t}" for t in e.locks))
+    emit_deferred()
     if "missing-lock-timeout" in rules_found:
         plan.fixed_rules.append("missing-lock-timeout")
     plan.fixed_rules = sorted(set(plan.fixed_rules))

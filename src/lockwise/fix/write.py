@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lockwise.core.types import Migration
+from lockwise.discover.layouts import KEYED_BY_NAME
 from lockwise.discover.versions import version_key
 from lockwise.fix.plan import FixPlan, Part
 from lockwise.parse.source import InputError
@@ -51,6 +52,9 @@ class VersionAllocator:
         """
         if count == 0:
             return [], False
+        if migration.layout in KEYED_BY_NAME:
+            # Known by name and run in name order: the same version, names that sort next.
+            return [migration.version] * count, False
         if migration.layout == "flyway":
             out = [f"{migration.version}.{i}" for i in range(1, count + 1)]
             self.versions += out
@@ -92,12 +96,19 @@ _ANNOTATION = re.compile(
     re.IGNORECASE | re.MULTILINE)
 
 
-def _in_block(sql: str, prefix: str) -> str:
-    """A statement with a semicolon of its own (a function body, a DO block), between the
-    tool's StatementBegin and StatementEnd, so it is not cut there."""
-    if ";" not in sql:
-        return sql
-    return f"{prefix} StatementBegin\n{sql};\n{prefix} StatementEnd"
+def _terminated(sql: str) -> str:
+    """The statement with its semicolon: on a line of its own when the statement's last line
+    ends in a `--` comment, which would swallow it."""
+    return sql + ("\n;" if "--" in sql.rsplit("\n", 1)[-1] else ";")
+
+
+def _in_block(sql: str, prefix: str | None) -> str:
+    """The statement, terminated; for a tool that cuts a file at each line ending in `;`
+    (`prefix` its annotation), one with a semicolon of its own (a function body, a DO block)
+    goes between the tool's StatementBegin and StatementEnd."""
+    if prefix is None or ";" not in sql:
+        return _terminated(sql)
+    return f"{prefix} StatementBegin\n{_terminated(sql)}\n{prefix} StatementEnd"
 
 
 def _body(plan: FixPlan, part: Part, index: int, layout: str, down: str | None = None) -> str:
@@ -110,15 +121,12 @@ def _body(plan: FixPlan, part: Part, index: int, layout: str, down: str | None =
     if markers:
         header.insert(0, markers[1] if part.no_transaction else markers[0])
         statements = [_ANNOTATION.sub("", s).strip() for s in statements]
-        if layout in _STATEMENT_BLOCKS:
-            statements = [_in_block(s, _STATEMENT_BLOCKS[layout]) for s in statements]
     if part.no_transaction:
         if layout == "atlas":
             header.insert(0, "-- atlas:txmode none")
         header.append(NO_TX_MARKER)
-    sql = ";\n\n".join(statements) + ";\n"
-    for prefix in _STATEMENT_BLOCKS.values():
-        sql = sql.replace(f"{prefix} StatementEnd;\n", f"{prefix} StatementEnd\n")
+    block = _STATEMENT_BLOCKS.get(layout)
+    sql = "\n\n".join(_in_block(s, block) for s in statements) + "\n"
     text = "\n".join(header) + "\n" + sql
     if markers:
         text += f"\n{down.strip() if down else markers[2]}\n"
@@ -182,6 +190,8 @@ def render_plan(plan: FixPlan, versions_from: VersionAllocator
         suffix = "contract" if part.contract else \
             "backfill" if part.statements[0].startswith("-- lockwise: batch") else \
             "concurrently" if part.no_transaction else "follow_up"
+        if migration.layout in KEYED_BY_NAME:  # the step's number keeps them in order
+            suffix = f"{i:0{len(str(len(plan.parts)))}d}_{suffix}"
         files += _new_files(migration, version, f"{base_name}_{suffix}",
                             _body(plan, part, i, migration.layout), part.no_transaction)
     return files, notes

@@ -16,6 +16,7 @@ from pathlib import Path
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import apply_statement, tables_reached
 from lockwise.core.types import Effect, Migration, MigrationReport, Statement
+from lockwise.discover.layouts import KEYED_BY_NAME
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
     drop_object_names,
@@ -498,7 +499,7 @@ class _Builder:
 
     def _versions(self) -> None:
         versioned = [(m, k) for m, k in zip(self.migrations, self.keys, strict=True)
-                     if not m.repeatable]
+                     if not m.repeatable and m.layout not in KEYED_BY_NAME]
         by_version: dict[str, list[tuple[Migration, str]]] = {}
         for m, k in versioned:
             by_version.setdefault(m.version, []).append((m, k))
