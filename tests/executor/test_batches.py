@@ -107,3 +107,12 @@ def test_batched_statement_needs_an_integer_key(pg_db: str, tmp_path: Path) -> N
     result = lockwise(pg_db, "apply", str(migrations))
     assert result.returncode != 0
     assert "no single-column integer primary key" in result.stderr
+
+
+def test_a_batched_statement_that_does_not_parse_is_a_batch_error() -> None:
+    from lockwise.executor.batches import _target
+
+    with pytest.raises(BatchError, match="does not parse"):
+        _target("UPDATE {{ .Schema }}.accounts SET note = ''")
+    with pytest.raises(BatchError, match="only UPDATE and DELETE"):
+        _target("SELECT 1")

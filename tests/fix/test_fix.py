@@ -281,3 +281,18 @@ def test_a_rewrite_that_would_add_a_conflict_is_left_out(tmp_path: Path) -> None
     from lockwise.graph.api import history_conflicts
 
     assert history_conflicts([discover(target)], pg_version=16) == []
+
+
+def test_a_statement_with_template_placeholders_is_left_as_written(tmp_path: Path) -> None:
+    """Linted with its placeholders substituted, but printed back it would lose them: fix
+    says so instead of failing, and rewrites the rest."""
+    target = write_files(tmp_path / "m", {
+        "1_init.up.sql": "CREATE TABLE {{ index .Options \"Namespace\" }}.users (id bigint, "
+                         "email text);",
+        "2_index.up.sql": "CREATE INDEX users_email ON {{ index .Options \"Namespace\" }}.users "
+                          "(email);\nCREATE INDEX users_id ON users (id);"})
+    result = CliRunner().invoke(app, ["fix", str(target), "--write"])
+    assert result.exit_code == 0, result.output
+    assert "line 1 does not parse as written (template placeholders?)" in result.stderr
+    text = (target / "2_index.up.sql").read_text()
+    assert 'CREATE INDEX users_email ON {{ index .Options "Namespace" }}.users' in text

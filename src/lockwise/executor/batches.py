@@ -77,8 +77,12 @@ def _batched_sql(tree, key: str, lo: int, hi: int) -> str:
 
 def _target(sql: str):
     from pglast import ast, parse_sql
+    from pglast.parser import ParseError
 
-    (raw,) = parse_sql(sql)
+    try:
+        (raw,) = parse_sql(sql)
+    except ParseError as exc:  # e.g. a template placeholder left in it
+        raise BatchError(f"the batched statement does not parse: {exc}") from None
     stmt = raw.stmt
     if not isinstance(stmt, (ast.UpdateStmt, ast.DeleteStmt)):
         raise BatchError("only UPDATE and DELETE statements can run in batches")

@@ -212,17 +212,26 @@ def _rewrite_rename(stmt, facts: dict, pieces: Pieces) -> Pieces | None:
     return pieces
 
 
+class Unprintable(Exception):
+    """The statement does not parse as written (template placeholders the linter substituted):
+    it cannot be rewritten and printed back."""
+
+
 def rewrite(sql: str, rules: set[str], facts: dict | None = None) -> Pieces | None:
     """The safe sequence for one statement, or None when no pattern applies to it.
 
     `facts` are the effect model's facts about the statement's main action (old column type,
-    nullability, ...), which the expand/contract patterns need."""
+    nullability, ...), which the expand/contract patterns need. Raises Unprintable."""
     facts = facts or {}
     from pglast import ast, parse_sql
+    from pglast.parser import ParseError
 
     if not rules & FIXABLE:
         return None
-    (raw,) = parse_sql(sql)
+    try:
+        (raw,) = parse_sql(sql)
+    except ParseError:
+        raise Unprintable(sql) from None
     stmt = raw.stmt
     pieces = Pieces()
     if isinstance(stmt, ast.IndexStmt) and "index-without-concurrently" in rules:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lockwise.core.types import Effect, Migration, MigrationReport, Safety
-from lockwise.fix.patterns import FIXABLE, rewrite
+from lockwise.fix.patterns import FIXABLE, Unprintable, rewrite
 
 DEFAULT_LOCK_TIMEOUT = "5s"
 
@@ -153,7 +153,12 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
         rules = {f.rule for f in s.findings}
         main_facts = next((a.facts for a in s.effect.actions
                            if a.kind in ("alter_column_type", "rename_column")), {})
-        pieces = rewrite(s.statement.sql, rules, main_facts) if rules & FIXABLE else None
+        try:
+            pieces = rewrite(s.statement.sql, rules, main_facts) if rules & FIXABLE else None
+        except Unprintable:
+            pieces = None
+            plan.notes.append(f"not rewritten: line {s.statement.span.line} does not parse as "
+                              "written (template placeholders?), so it cannot be printed back")
         # The statement's own comments travel with it (directives included).
         comments = "".join(c + "\n" for c in s.statement.leading_comments
                            if c.startswith("--") and c not in s.statement.sql)
