@@ -327,3 +327,26 @@ def test_timezone_set_by_the_migration_decides_the_rewrite(pg_db: str, zone: str
         after = after.fetchone()
         conn.execute("COMMIT")
     assert (before != after) is rewrites
+
+
+@pytest.mark.parametrize("body", [
+    "BEGIN UPDATE t SET a = 1; COMMIT; END",
+    "BEGIN LOOP UPDATE t SET a = 2; EXIT; END LOOP; ROLLBACK AND CHAIN; END",
+    "BEGIN UPDATE t SET a = 3; END",
+    "BEGIN PERFORM 'commit;'; END",  # a string, not a statement
+])
+def test_a_do_block_that_commits_refuses_a_transaction_block(pg_db: str, body: str) -> None:
+    import psycopg
+
+    sql = f"DO $$ {body} $$"
+    effect = _effect_after("CREATE TABLE t (a int);", sql)
+    with _connect(pg_db) as conn:
+        conn.execute("CREATE TABLE t (a int)")
+        conn.execute("BEGIN")
+        try:
+            conn.execute(sql)
+            accepted = True
+        except psycopg.errors.InvalidTransactionTermination:
+            accepted = False
+        conn.execute("ROLLBACK")
+    assert effect.transactional == accepted

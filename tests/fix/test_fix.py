@@ -296,3 +296,18 @@ def test_a_statement_with_template_placeholders_is_left_as_written(tmp_path: Pat
     assert "line 1 does not parse as written (template placeholders?)" in result.stderr
     text = (target / "2_index.up.sql").read_text()
     assert 'CREATE INDEX users_email ON {{ index .Options "Namespace" }}.users' in text
+
+
+def test_a_foreign_key_to_a_key_built_later_runs_after_it(tmp_path: Path) -> None:
+    """ADD PRIMARY KEY becomes a CONCURRENTLY index and a later ADD CONSTRAINT ... USING
+    INDEX: a foreign key to that key, later in the migration, must wait for both."""
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE folder (id text NOT NULL, parent text);",
+        "2_key.up.sql": "ALTER TABLE folder ADD CONSTRAINT folder_pkey PRIMARY KEY (id);\n"
+                        "ALTER TABLE folder ADD CONSTRAINT folder_parent_fkey FOREIGN KEY "
+                        "(parent) REFERENCES folder (id) NOT VALID;\n"})
+    rewrite_dir(source, tmp_path / "out")
+    steps = [m.up_sql for m in discover(tmp_path / "out")[1:]]
+    key = next(i for i, sql in enumerate(steps) if "USING INDEX" in sql)
+    fk = next(i for i, sql in enumerate(steps) if "folder_parent_fkey FOREIGN KEY" in sql)
+    assert key < fk

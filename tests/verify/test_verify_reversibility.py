@@ -161,6 +161,24 @@ def test_a_lone_concurrent_index_runs_as_its_tool_sends_it(tmp_path: Path, run_v
                                "0003_ix2": UP_FAILED}
 
 
+def test_a_batched_backfill_that_commits_runs_outside_a_transaction(tmp_path: Path,
+                                                                    run_verify) -> None:
+    """A DO block that COMMITs between batches (as lockwise fix writes them) cannot run in a
+    transaction block: verify runs it alone, as the migration says, and observes it."""
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE t (id int, v int);\nINSERT INTO t SELECT g, NULL FROM "
+              "generate_series(1, 50) g;", "DROP TABLE t;"),
+        ("fill", "-- lockwise: no-transaction\nDO $$ BEGIN LOOP UPDATE t SET v = 0 WHERE id IN "
+                 "(SELECT id FROM t WHERE v IS NULL LIMIT 10); EXIT WHEN NOT FOUND; COMMIT; "
+                 "END LOOP; END $$;", "UPDATE t SET v = NULL;"),
+    ])
+    result = run_verify(root)
+    assert _status(result) == {"0001_t": REVERSIBLE, "0002_fill": REVERSIBLE}
+    (check,) = result.results[1].checks
+    assert check.observed.method == "polling"
+    assert [d for _, d in result.results[1].disagreements] == []
+
+
 def test_unavailable_extension_is_skipped_with_a_note(tmp_path: Path, run_verify) -> None:
     root = write_migrations(tmp_path / "m", [
         ("ext", "CREATE EXTENSION IF NOT EXISTS lockwise_no_such_extension;\n"

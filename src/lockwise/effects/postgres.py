@@ -1388,6 +1388,22 @@ def _non_transactional(kind: str) -> Callable:
     return handler
 
 
+_STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
+#: A transaction-control statement of a PL/pgSQL body (COMMIT; / ROLLBACK AND CHAIN;).
+_BODY_TRANSACTION_CONTROL = re.compile(r"\b(?:commit|rollback)\b(?:\s+and\s+(?:no\s+)?chain)?\s*;",
+                                       re.IGNORECASE)
+
+
+def _do_block(b: _Builder, stmt: dict) -> None:
+    body = next((unwrap(d)[1].get("arg", {}).get("String", {}).get("sval", "")
+                 for d in stmt.get("args") or () if unwrap(d)[1].get("defname") == "as"), "")
+    # A DO block that commits (a batched backfill) runs only outside a transaction block:
+    # inside one PostgreSQL refuses it ("invalid transaction termination").
+    if _BODY_TRANSACTION_CONTROL.search(_STRING_LITERAL.sub("''", body)):
+        b.transactional = False
+    b.act("do_block")
+
+
 def _plain(kind: str) -> Callable:
     def handler(b: _Builder, stmt: dict) -> None:
         b.act(kind)
@@ -1436,7 +1452,7 @@ _HANDLERS: dict[str, Callable[[_Builder, dict], None]] = {
     "DropTableSpaceStmt": _non_transactional("drop_tablespace"),
     "CreateSubscriptionStmt": _non_transactional("create_subscription"),
     "CreateExtensionStmt": _plain("create_extension"),
-    "DoStmt": _plain("do_block"),
+    "DoStmt": _do_block,
     "GrantStmt": _grant,
     "GrantRoleStmt": _plain("grant"),
     "CreateRoleStmt": _plain("create_role"),

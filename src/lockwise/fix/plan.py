@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lockwise.core.types import Effect, Migration, MigrationReport, Safety
+from lockwise.core.types import Action, Effect, Migration, MigrationReport, Safety
 from lockwise.fix.patterns import FIXABLE, Unprintable, rewrite
 
 DEFAULT_LOCK_TIMEOUT = "5s"
@@ -55,6 +55,13 @@ def _transactional_step(statements: list[str], lock_timeout: str, wrapped: bool,
     if wrapped or not transactional:
         return statements
     return ["BEGIN", *statements, "COMMIT"]
+
+
+def _builds_key(action: Action) -> bool:
+    """A unique index or a PRIMARY KEY / UNIQUE constraint: what a foreign key references."""
+    f = action.facts
+    return (action.kind == "create_index" and bool(f.get("unique"))) or (
+        action.kind == "add_constraint" and f.get("constraint_type") in ("primary", "unique"))
 
 
 def _drops_any(effect: Effect, objects: set[str]) -> bool:
@@ -145,9 +152,12 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
                 "finished and the application no longer uses the old column", contract=True))
         contract.clear()
         deferred.clear()
+        keys_deferred.clear()
 
     #: What the deferred steps use: a later statement that drops one of them comes after them.
     deferred: set[str] = set()
+    #: Tables whose unique key a deferred step builds: a foreign key to one comes after it.
+    keys_deferred: set[str] = set()
 
     for s in report.statements:
         rules = {f.rule for f in s.findings}
@@ -165,6 +175,8 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
         sql_here = [s.statement.sql] if pieces is None else pieces.main
         if deferred and _drops_any(s.effect, deferred):
             emit_deferred()  # this statement drops what a deferred step still uses
+        elif keys_deferred & s.effect.reads:
+            emit_deferred()  # a foreign key to a table whose key a deferred step builds
         elif pending_alone and any(_mentions(q, names) for q in sql_here
                                    for _, names in pending_alone):
             flush()  # this statement needs what a pending CONCURRENTLY step builds
@@ -196,6 +208,8 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
             e = s.effect
             deferred.update(e.creates, e.alters, e.reads, e.writes,
                             (f"table:{t}" for t in e.locks))
+            keys_deferred.update(f"table:{a.facts.get('table')}" for a in e.actions
+                                 if _builds_key(a))
     emit_deferred()
     if "missing-lock-timeout" in rules_found:
         plan.fixed_rules.append("missing-lock-timeout")

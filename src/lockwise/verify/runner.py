@@ -38,6 +38,9 @@ _USER_FUNCTIONS = f"""
     WHERE {_USER_NS.replace("%", "%%")} AND lower(p.proname) = ANY(%s)"""
 #: SQLSTATE 25001: "... cannot run inside a transaction block".
 _ACTIVE_SQL_TRANSACTION = "25001"
+#: Refused inside a transaction block: CONCURRENTLY and the like (25001), a DO block that
+#: COMMITs (2D000, invalid transaction termination).
+_REFUSED_IN_TRANSACTION = frozenset({_ACTIVE_SQL_TRANSACTION, "2D000"})
 _POLL_INTERVAL = 0.002
 
 
@@ -213,7 +216,7 @@ class Runner:
             return obs
         except psycopg.Error as exc:
             self.conn.execute("ROLLBACK")
-            if getattr(exc, "sqlstate", None) != _ACTIVE_SQL_TRANSACTION:
+            if getattr(exc, "sqlstate", None) not in _REFUSED_IN_TRANSACTION:
                 raise
         return self._run_polled(stmt)
 
