@@ -127,6 +127,21 @@ def test_cli_prints_a_diff_and_writes_with_write(tmp_path: Path) -> None:
     assert again.exit_code == 0 and "nothing to rewrite" in again.stderr
 
 
+def test_diesel_steps_without_a_gap_take_sub_versions(tmp_path: Path) -> None:
+    """diesel orders versions as text: with the next migration one step away, the steps take
+    `<version>-1`, `-2`, which run right after the original, not after the newest."""
+    for name in ("2024-01-01-000001_a", "2024-01-01-000002_b", "2025-01-01-000000_c"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "up.sql").write_text("SELECT 1;")
+        (tmp_path / name / "down.sql").write_text("SELECT 1;")
+    migrations = discover(tmp_path)
+    versions = VersionAllocator(migrations)
+    assert versions.allocate(migrations[0], 2) == (
+        ["2024-01-01-000001-1", "2024-01-01-000001-2"], False)
+    assert sorted(["2024-01-01-000002", "2024-01-01-000001-2", "2024-01-01-000001"]) == [
+        "2024-01-01-000001", "2024-01-01-000001-2", "2024-01-01-000002"]
+
+
 def test_versions_fill_the_gap_or_go_after_the_newest(tmp_path: Path) -> None:
     for name, text in {"010_a.up.sql": "SELECT 1;", "020_b.up.sql": "SELECT 1;",
                        "021_c.up.sql": "SELECT 1;"}.items():
@@ -311,3 +326,52 @@ def test_a_foreign_key_to_a_key_built_later_runs_after_it(tmp_path: Path) -> Non
     key = next(i for i, sql in enumerate(steps) if "USING INDEX" in sql)
     fk = next(i for i, sql in enumerate(steps) if "folder_parent_fkey FOREIGN KEY" in sql)
     assert key < fk
+
+
+def test_drop_index_concurrently_takes_one_index_and_no_cascade() -> None:
+    """PostgreSQL refuses DROP INDEX CONCURRENTLY of several indexes, or with CASCADE."""
+    from lockwise.fix.patterns import rewrite
+
+    rules = {"drop-index-without-concurrently"}
+    pieces = rewrite("DROP INDEX idx_a, app.idx_b", rules)
+    assert pieces is not None
+    assert pieces.alone == ["DROP INDEX CONCURRENTLY IF EXISTS idx_a",
+                            "DROP INDEX CONCURRENTLY IF EXISTS app.idx_b"]
+    assert rewrite("DROP INDEX idx_a CASCADE", rules) is None
+
+
+def test_no_expand_contract_when_a_later_statement_changes_the_column(tmp_path: Path) -> None:
+    """A type change followed by a new default for the changed column: under expand/contract
+    the old column keeps the old type until the contract step, and the default would not
+    fit it. The statement is left as it is, with a note; other columns are still fixed."""
+    from lockwise.discover import migration_from_text
+
+    setup = migration_from_text("CREATE TABLE u (id bigint, st smallint, n int);", "1_a.sql")
+    change = migration_from_text(
+        "ALTER TABLE u ALTER COLUMN st TYPE text USING st::text;\n"
+        "ALTER TABLE u ALTER COLUMN st SET DEFAULT 'active';\n"
+        "ALTER TABLE u ALTER COLUMN n TYPE bigint;\n", "2_b.sql")
+    report = lint_migrations([setup, change], LintOptions())[-1]
+    plan = plan_fix(report)
+    assert plan is not None
+    assert any("a later statement of the migration changes the same column" in n
+               for n in plan.notes)
+    text = "\n".join(q for part in plan.parts for q in part.statements)
+    assert "ALTER TABLE u ALTER COLUMN st TYPE text" in text  # as written
+    assert "n_new" in text  # the other column still goes through expand/contract
+
+
+def test_a_change_after_a_moved_drop_index_runs_after_it(tmp_path: Path) -> None:
+    """An index that reads a column is dropped before the column's type changes: the DROP
+    INDEX CONCURRENTLY it becomes must still run before the change."""
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE c (id bigint, v text);\n"
+                          "CREATE INDEX c_v ON c (id) WHERE v = 'x';",
+        "2_change.up.sql": "DROP INDEX c_v;\n"
+                           "ALTER TABLE c ALTER COLUMN v TYPE varchar(10);\n"})
+    rewrite_dir(source, tmp_path / "out")
+    steps = [m.up_sql for m in discover(tmp_path / "out")[1:]]
+    drop = next(i for i, sql in enumerate(steps) if "DROP INDEX CONCURRENTLY" in sql)
+    change = next(i for i, sql in enumerate(steps) if "ALTER COLUMN v TYPE" in sql or
+                  "v_new" in sql)
+    assert drop < change

@@ -223,7 +223,7 @@ def rewrite(sql: str, rules: set[str], facts: dict | None = None) -> Pieces | No
     `facts` are the effect model's facts about the statement's main action (old column type,
     nullability, ...), which the expand/contract patterns need. Raises Unprintable."""
     facts = facts or {}
-    from pglast import ast, parse_sql
+    from pglast import ast, enums, parse_sql
     from pglast.parser import ParseError
 
     if not rules & FIXABLE:
@@ -242,9 +242,14 @@ def rewrite(sql: str, rules: set[str], facts: dict | None = None) -> Pieces | No
                             "pg_index.indisvalid and drop it before retrying")
         return pieces
     if isinstance(stmt, ast.DropStmt) and "drop-index-without-concurrently" in rules:
+        if stmt.behavior == enums.DropBehavior.DROP_CASCADE:
+            return None  # DROP INDEX CONCURRENTLY has no CASCADE
         stmt.concurrent = True
         stmt.missing_ok = True
-        pieces.alone.append(_sql(stmt))
+        # DROP INDEX CONCURRENTLY takes one index: one statement for each.
+        for index in stmt.objects:
+            stmt.objects = (index,)
+            pieces.alone.append(_sql(stmt))
         return pieces
     if isinstance(stmt, ast.ReindexStmt) and "reindex-without-concurrently" in rules:
         stmt.params = (*(stmt.params or ()), ast.DefElem(defname="concurrently"))

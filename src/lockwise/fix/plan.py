@@ -57,6 +57,17 @@ def _transactional_step(statements: list[str], lock_timeout: str, wrapped: bool,
     return ["BEGIN", *statements, "COMMIT"]
 
 
+def _touched_later(report: MigrationReport) -> list[frozenset[str]]:
+    """For each statement, the objects the statements after it change, read or write."""
+    out: list[frozenset[str]] = []
+    later: frozenset[str] = frozenset()
+    for s in reversed(report.statements):
+        out.append(later)
+        e = s.effect
+        later = later | e.alters | e.reads | e.writes | e.drops
+    return out[::-1]
+
+
 def _builds_key(action: Action) -> bool:
     """A unique index or a PRIMARY KEY / UNIQUE constraint: what a foreign key references."""
     f = action.facts
@@ -153,13 +164,17 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
         contract.clear()
         deferred.clear()
         keys_deferred.clear()
+        drops_deferred.clear()
 
     #: What the deferred steps use: a later statement that drops one of them comes after them.
     deferred: set[str] = set()
     #: Tables whose unique key a deferred step builds: a foreign key to one comes after it.
     keys_deferred: set[str] = set()
+    #: Tables a deferred step drops something of: a later change to one comes after it.
+    drops_deferred: set[str] = set()
 
-    for s in report.statements:
+    touched_later = _touched_later(report)
+    for position, s in enumerate(report.statements):
         rules = {f.rule for f in s.findings}
         main_facts = next((a.facts for a in s.effect.actions
                            if a.kind in ("alter_column_type", "rename_column")), {})
@@ -169,6 +184,14 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
             pieces = None
             plan.notes.append(f"not rewritten: line {s.statement.span.line} does not parse as "
                               "written (template placeholders?), so it cannot be printed back")
+        columns = {o for o in s.effect.alters if o.startswith("column:")}
+        if pieces is not None and pieces.contract and columns & touched_later[position]:
+            # Until the contract step the old column keeps its name and type: a later
+            # statement written for the changed column would act on the old one.
+            pieces = None
+            plan.notes.append(f"not rewritten: line {s.statement.span.line}: a later statement "
+                              "of the migration changes the same column, which expand/contract "
+                              "would leave unchanged until its contract step")
         # The statement's own comments travel with it (directives included).
         comments = "".join(c + "\n" for c in s.statement.leading_comments
                            if c.startswith("--") and c not in s.statement.sql)
@@ -177,6 +200,8 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
             emit_deferred()  # this statement drops what a deferred step still uses
         elif keys_deferred & s.effect.reads:
             emit_deferred()  # a foreign key to a table whose key a deferred step builds
+        elif drops_deferred & s.effect.alters:
+            emit_deferred()  # a change to a table whose index a deferred step drops first
         elif pending_alone and any(_mentions(q, names) for q in sql_here
                                    for _, names in pending_alone):
             flush()  # this statement needs what a pending CONCURRENTLY step builds
@@ -210,6 +235,8 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
                             (f"table:{t}" for t in e.locks))
             keys_deferred.update(f"table:{a.facts.get('table')}" for a in e.actions
                                  if _builds_key(a))
+            if e.drops:  # e.g. DROP INDEX, moved: a later change of its table may need it gone
+                drops_deferred.update(f"table:{t}" for t in e.locks)
     emit_deferred()
     if "missing-lock-timeout" in rules_found:
         plan.fixed_rules.append("missing-lock-timeout")

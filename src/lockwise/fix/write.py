@@ -33,6 +33,10 @@ def _bump(version: str, step: int) -> str:
     return version[:last.start()] + number + version[last.end():]
 
 
+#: Layouts whose tools order versions as text, so that any suffix sorts right after a version.
+_STRING_VERSIONS = frozenset({"diesel", "sqlx"})
+
+
 class VersionAllocator:
     """Hands out versions for new migrations, never the same one twice in a run."""
 
@@ -74,6 +78,13 @@ class VersionAllocator:
                 candidates.append(candidate)
             step += 1
         appended = len(candidates) < count
+        if appended and migration.layout in _STRING_VERSIONS:
+            # diesel and sqlx order versions as text: `<version>-1` sorts right after it.
+            candidates = [f"{migration.version}-{i:0{len(str(count))}d}"
+                          for i in range(1, count + 1)]
+            if not taken & set(candidates):
+                self.versions += candidates
+                return candidates, False
         if appended:
             newest = self._newest()
             candidates = [_bump(newest, i) for i in range(1, count + 1)]
