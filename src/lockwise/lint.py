@@ -77,6 +77,17 @@ def tool_transaction(layout: str) -> bool:
     return layout in TRANSACTIONAL_LAYOUTS or layout in SCRIPT_LAYOUTS
 
 
+def tool_runs_in_transaction(layout: str, statements: int,
+                             all_refuse: Callable[[], bool]) -> bool:
+    """Whether the layout's tool runs a migration of `statements` statements in a transaction;
+    `all_refuse`: whether every one of them refuses a transaction block (asked for Flyway)."""
+    if layout in SCRIPT_LAYOUTS:
+        return statements > 1
+    if layout == "flyway" and statements and all_refuse():
+        return False  # Flyway spots them and runs such a migration without a transaction
+    return tool_transaction(layout)
+
+
 def starts_in_transaction(migration: Migration, options: LintOptions,
                           statements: Sequence[Statement]) -> bool:
     """Whether the first of the migration's `statements` runs in a transaction its tool opened
@@ -85,11 +96,8 @@ def starts_in_transaction(migration: Migration, options: LintOptions,
         return False
     if options.assume_in_transaction is not None:
         return options.assume_in_transaction
-    if migration.layout in SCRIPT_LAYOUTS:
-        return len(statements) > 1
-    if migration.layout == "flyway" and _all_refuse_transactions(statements, options):
-        return False  # Flyway spots them and runs such a migration without a transaction
-    return tool_transaction(migration.layout)
+    return tool_runs_in_transaction(migration.layout, len(statements),
+                                    lambda: _all_refuse_transactions(statements, options))
 
 
 def _all_refuse_transactions(statements: Sequence[Statement], options: LintOptions) -> bool:
@@ -98,8 +106,7 @@ def _all_refuse_transactions(statements: Sequence[Statement], options: LintOptio
     an empty catalog tells. Stops at the first that does not, usually the first."""
     ctx = Context(catalog=Catalog(), pg_version=options.pg_version)
     try:
-        return bool(statements) and all(not compute_effect(s.tree, ctx).transactional
-                                        for s in statements)
+        return all(not compute_effect(s.tree, ctx).transactional for s in statements)
     except RecursionError:  # reported where the statement is judged
         return False
 

@@ -158,16 +158,14 @@ def _transactional(m: Migration, text: str | None, statement_tx: list[bool]) -> 
     """Whether to run a file in one transaction, as its migration tool would (`statement_tx`:
     whether each of its statements may run in one)."""
     from lockwise.discover.layouts import _no_transaction_marker
-    from lockwise.lint import SCRIPT_LAYOUTS
+    from lockwise.lint import tool_runs_in_transaction
 
     if m.no_transaction or (text and _no_transaction_marker(text)):
         return False
     if m.layout in _RUNNERLESS_LAYOUTS:
         return all(statement_tx)
-    if m.layout in SCRIPT_LAYOUTS:  # one query string: PostgreSQL's implicit transaction
-        return len(statement_tx) > 1
-    # Flyway runs a migration whose statements all refuse a transaction without one.
-    return m.layout != "flyway" or not statement_tx or any(statement_tx)
+    return tool_runs_in_transaction(m.layout, len(statement_tx),
+                                    lambda: not any(statement_tx))
 
 
 def server_version(conn: Any) -> int:
