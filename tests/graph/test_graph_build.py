@@ -93,6 +93,22 @@ def test_using_a_renamed_column_by_its_old_name(tmp_path: Path) -> None:
     assert "renamed away in 2_rename" in graph.conflicts[0].explanation
 
 
+def test_renaming_an_index_its_column_took_with_it(tmp_path: Path) -> None:
+    """Dropping a column drops its indexes: a later ALTER INDEX ... RENAME of one fails. The
+    renamed index goes on under its new name."""
+    graph = build_graph(history(
+        tmp_path,
+        ("1_users.sql", USERS + "CREATE INDEX users_nick ON users (nick);\n"
+                                "CREATE INDEX users_email ON users (email);\n"),
+        ("2_drop.sql", "ALTER TABLE users DROP COLUMN nick;\n"),
+        ("3_rename.sql", "ALTER INDEX users_nick RENAME TO users_handle;\n"
+                         "ALTER INDEX users_email RENAME TO users_mail;\n"),
+        ("4_again.sql", "ALTER INDEX users_mail RENAME TO users_email_address;\n"),
+    ))
+    assert kinds(graph) == ["missing-object"]
+    assert graph.conflicts[0].object == "index:public.users_nick"
+
+
 def test_renamed_table_keeps_its_columns(tmp_path: Path) -> None:
     graph = build_graph(history(
         tmp_path,

@@ -971,6 +971,11 @@ def _rename(b: _Builder, stmt: dict) -> None:
     elif rtype == "OBJECT_INDEX":
         index, _ = range_var(stmt.get("relation"))
         idx = b.ctx.catalog.indexes.get(index)
+        # The index must exist (a migration that dropped it, or its column, breaks this one),
+        # and goes on under its new name in the same schema.
+        b.alters.add(f"index:{index}")
+        b.drops.add(f"index:{index}")
+        b.creates.add(f"index:{index.split('.', 1)[0]}.{new}")
         b.act("rename_index", index=index, new_name=new, table=idx.table if idx else "",
               name=f"index {index}",
               table_is_new=bool(idx) and b.ctx.table_is_new(idx.table))
