@@ -385,3 +385,13 @@ def test_stdin_with_up_and_down_sections_lints_the_up(up: str, down: str) -> Non
     assert [s["action"] for s in migration["statements"]] == ["add_column"]
     assert migration["statements"][0]["line"] == 2
     assert migration["safety"] != "destructive"
+
+
+def test_stdin_no_transaction_marker_above_the_up_section() -> None:
+    """Read from stdin as from its directory: the marker above `-- +goose Up` counts."""
+    from lockwise.discover import migration_from_text
+
+    text = ("-- lockwise: no-transaction\n-- +goose Up\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n"
+            "-- +goose Down\nDROP INDEX t_a;\n")
+    assert migration_from_text(text).no_transaction
+    assert migration_from_text("-- atlas:txmode none\nSELECT 1;").no_transaction

@@ -24,17 +24,20 @@ KEYED_BY_NAME = frozenset({"prisma", "sql-migrate"})
 #: A comment that marks a whole migration as non-transactional, whatever the layout.
 _NO_TX_MARKERS = re.compile(
     r"^\s*--\s*(?:lockwise:\s*no-transaction|no-transaction|"
-    r"migrate:up\s+transaction:\s*false|\+goose\s+NO\s+TRANSACTION)\b",
+    r"migrate:up\s+transaction:\s*false|\+goose\s+NO\s+TRANSACTION|atlas:txmode\s+none)\b",
     re.IGNORECASE | re.MULTILINE,
 )
 
 
 def _no_transaction_marker(sql: str) -> bool:
     head = sql[:4096]
-    # Every marker says "transaction": a file without the word skips the regex. Only for ASCII
-    # text, where lower() folds case as the regex does (it also matches ı, İ and ſ).
-    if head.isascii() and "transaction" not in head.lower():
-        return False
+    # Every marker says "transaction" or (Atlas's) "txmode": a file without either skips the
+    # regex. Only for ASCII text, where lower() folds case as the regex does (it also matches
+    # ı, İ and ſ).
+    if head.isascii():
+        lowered = head.lower()
+        if "transaction" not in lowered and "txmode" not in lowered:
+            return False
     return bool(_NO_TX_MARKERS.search(head))
 
 
@@ -287,24 +290,15 @@ def _detect_plain(directory: Path) -> bool:
     return True
 
 
-#: Atlas's per-file directive for a migration run without a transaction.
-_ATLAS_NO_TX = re.compile(r"^[ \t]*--[ \t]*atlas:txmode[ \t]+none\b", re.IGNORECASE | re.MULTILINE)
-
-
 def _detect_atlas(directory: Path) -> bool:
     """Atlas keeps `atlas.sum`, the checksums of its versioned migrations, beside them."""
     return _has_file(str(directory), "atlas.sum")
 
 
 def _read_atlas(directory: Path) -> list[Migration]:
-    out = []
-    for path in _sql_files(directory):
-        version, name = _split_version(path.stem)
-        text = _read(path)
-        # The directive stands in the file's header, before the first statement.
-        out.append(_make(version, name, path, text, "atlas",
-                         no_transaction=_ATLAS_NO_TX.search(text[:4096]) is not None))
-    return out
+    # `-- atlas:txmode none` is one of the markers `_make` looks for.
+    return [_make(*_split_version(path.stem), path, _read(path), "atlas")
+            for path in _sql_files(directory)]
 
 
 def _read_plain(directory: Path) -> list[Migration]:
@@ -478,7 +472,7 @@ def migration_from_text(sql: str, filename: str = "<stdin>") -> Migration:
     return Migration(
         version=version or stem, name=name if version else "", path=path, up_sql=up_sql,
         down_sql=down_sql, down_path=path if down_sql is not None else None,
-        no_transaction=no_tx or _no_transaction_marker(up_sql), layout=tool or "file",
+        no_transaction=no_tx, layout=tool or "file",
         sort_key=version_key(version or stem),
     )
 

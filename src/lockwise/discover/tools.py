@@ -96,9 +96,21 @@ def split_sections(text: str) -> tuple[str, str | None, bool, str | None]:
     none."""
     tool = _tool_of(text[:_HEAD_BYTES])
     if tool is None:
-        return text, None, False, None
+        from lockwise.discover.layouts import _no_transaction_marker
+
+        return text, None, _no_transaction_marker(text), None
+    return (*_split_marked(tool, text), tool)
+
+
+def _split_marked(tool: str, text: str) -> tuple[str, str | None, bool]:
+    """(up SQL, down SQL or None, no_transaction) of a `tool` file: run without a transaction
+    by the tool's own marker, or by any marker lockwise knows (`-- lockwise: no-transaction`)
+    in the up section or above it."""
+    from lockwise.discover.layouts import _no_transaction_marker
+
     up_sql, down_sql, no_tx = _SPLITTERS[tool](text)
-    return up_sql, down_sql, no_tx, tool
+    head = text if down_sql is None else text[:len(text) - len(down_sql.lstrip())]
+    return up_sql, down_sql, no_tx or _no_transaction_marker(head)
 
 
 #: How much of a file section detection reads (the section markers come first).
@@ -156,23 +168,13 @@ def detect_sql_migrate(directory: Path) -> bool:
     return _sectioned(directory) == "sql-migrate"
 
 
-def _read_sectioned(directory: Path, layout: str,
-                    split: Callable[[str], tuple[str, str | None, bool]]) -> list[Migration]:
-    from lockwise.discover.layouts import (
-        _no_transaction_marker,
-        _read,
-        _split_version,
-        _sql_files,
-    )
+def _read_sectioned(directory: Path, layout: str) -> list[Migration]:
+    from lockwise.discover.layouts import _read, _split_version, _sql_files
     from lockwise.discover.versions import version_key
 
     out = []
     for path in _sql_files(directory):
-        text = _read(path)
-        up_sql, down_sql, no_tx = split(text)
-        # `-- lockwise: no-transaction` too, in the up section or above it.
-        head = text if down_sql is None else text[:len(text) - len(down_sql.lstrip())]
-        no_tx = no_tx or _no_transaction_marker(head)
+        up_sql, down_sql, no_tx = _split_marked(layout, _read(path))
         version, name = _split_version(path.stem)
         out.append(Migration(
             version=version or name, name=name if version else "", path=path, up_sql=up_sql,
@@ -182,15 +184,15 @@ def _read_sectioned(directory: Path, layout: str,
 
 
 def read_dbmate(directory: Path) -> list[Migration]:
-    return _read_sectioned(directory, "dbmate", split_dbmate)
+    return _read_sectioned(directory, "dbmate")
 
 
 def read_goose(directory: Path) -> list[Migration]:
-    return _read_sectioned(directory, "goose", split_goose)
+    return _read_sectioned(directory, "goose")
 
 
 def read_sql_migrate(directory: Path) -> list[Migration]:
-    return _read_sectioned(directory, "sql-migrate", split_sql_migrate)
+    return _read_sectioned(directory, "sql-migrate")
 
 
 _SPLITTERS: dict[str, Callable[[str], tuple[str, str | None, bool]]] = {
