@@ -269,7 +269,8 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
     context_facts = {**base, **session.facts(), **session.statement_facts(effect, stmt.index),
                      **effect_facts(effect), **identifier_facts(stmt.sql),
                      "batch_directive": has_batch_directive(stmt),
-                     "last_statement": stmt.index + 1 == base["statement_count"]}
+                     "last_statement": stmt.index + 1 == base["statement_count"],
+                     "in_do_block": False}  # an action a DO block runs says True
     if costs is not None:
         context_facts.update(costs.before(effect, stmt.tree, ctx.new_tables,
                                           session.in_transaction))

@@ -581,6 +581,19 @@ CASES = [
          compare_scans=False),
     Case("set-constraints", FK, "SET CONSTRAINTS ALL DEFERRED"),
     Case("savepoint", T, "SAVEPOINT before_change"),
+    # --- DO blocks: the statements their PL/pgSQL body runs ----------------------------------
+    Case("do-block-add-check-or-skip", T,
+         "DO $$ BEGIN ALTER TABLE t ADD CONSTRAINT t_n_pos CHECK (n > 0); "
+         "EXCEPTION WHEN duplicate_object THEN NULL; END $$"),
+    Case("do-block-conditional-index", T,
+         "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 't_n') THEN "
+         "CREATE INDEX t_n ON t (n); END IF; END $$"),
+    Case("do-block-execute-constant", T,
+         "DO $$ BEGIN EXECUTE 'ALTER TABLE t ALTER COLUMN n TYPE bigint'; END $$"),
+    Case("do-block-two-statements", FK,
+         "DO $$ BEGIN UPDATE child SET n = 0; "
+         "ALTER TABLE parent ADD COLUMN note text DEFAULT 'x'; END $$"),
+    Case("do-block-only-raises", T, "DO $$ BEGIN RAISE NOTICE 'nothing to do'; END $$"),
 ]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
@@ -1400,13 +1400,38 @@ _BODY_TRANSACTION_CONTROL = re.compile(r"\b(?:commit|rollback)\b(?:\s+and\s+(?:n
 
 
 def _do_block(b: _Builder, stmt: dict) -> None:
-    body = next((unwrap(d)[1].get("arg", {}).get("String", {}).get("sval", "")
-                 for d in stmt.get("args") or () if unwrap(d)[1].get("defname") == "as"), "")
+    args = {unwrap(d)[1].get("defname"): unwrap(d)[1].get("arg", {}).get("String", {})
+            .get("sval", "") for d in stmt.get("args") or ()}
+    body = args.get("as", "")
     # A DO block that commits (a batched backfill) runs only outside a transaction block:
     # inside one PostgreSQL refuses it ("invalid transaction termination").
     if _BODY_TRANSACTION_CONTROL.search(_STRING_LITERAL.sub("''", body)):
         b.transactional = False
     b.act("do_block")
+    if str(args.get("language") or "plpgsql").lower() == "plpgsql":
+        _run_embedded(b, body)
+
+
+def _run_embedded(b: _Builder, body: str) -> None:
+    """The statements the block runs take their own locks, rewrites and scans, and are judged
+    as actions of the block (`in_do_block`). What they create or drop is left out of the
+    block's objects: they may sit in a branch that does not run, and the conflict graph must
+    not count on them."""
+    from lockwise.parse.plpgsql import embedded_statements
+
+    ctx = b.ctx
+    for tree in embedded_statements(body):
+        inner = compute_effect(tree, ctx)
+        for rel, mode in inner.locks.items():
+            b.lock(rel, mode)
+        b.rewrites.update(inner.rewrites)
+        for rel, why in inner.scans.items():
+            b.scan(rel, why)
+        b.actions.extend(Action(a.kind, {**a.facts, "in_do_block": True})
+                         for a in inner.actions)
+        created = {o[6:] for o in inner.creates if o.startswith("table:")}
+        if created:  # a table the block created is new for its later statements too
+            ctx = replace(ctx, new_tables=ctx.new_tables | created)
 
 
 def _plain(kind: str) -> Callable:

@@ -10,7 +10,7 @@ MigrationReports), they are reused and nothing is parsed twice.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lockwise.catalog.model import Catalog
@@ -267,6 +267,10 @@ class _Builder:
 
     def _statement(self, key: str, m: Migration, stmt: Statement, effect: Effect,
                    pending: list[_Pending]) -> None:
+        if len(effect.actions) > 1 and effect.action == "do_block":
+            # What a DO block runs may sit in a branch that does not run: the graph counts
+            # only on the block itself (the replay treats its tables as unsure).
+            effect = replace(effect, actions=effect.actions[:1])
         loc = Location(key, str(m.path), stmt.span.line, stmt.span.column)
         creates = {canon(o) for o in sorted(effect.creates)}
         if_exists = any(a.facts.get("if_exists") for a in effect.actions)
