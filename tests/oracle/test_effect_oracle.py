@@ -581,6 +581,26 @@ CASES = [
          compare_scans=False),
     Case("set-constraints", FK, "SET CONSTRAINTS ALL DEFERRED"),
     Case("savepoint", T, "SAVEPOINT before_change"),
+    # --- rules, publications, COPY, sequences ------------------------------------------------
+    Case("create-rule", T, "CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING"),
+    Case("create-rule-also-insert", T + "CREATE TABLE log (id bigint);",
+         "CREATE RULE r AS ON INSERT TO t WHERE new.n > 0 DO ALSO INSERT INTO log VALUES (new.id)"),
+    Case("create-publication", T + "CREATE TABLE other (id bigint);",
+         "CREATE PUBLICATION pub_t FOR TABLE t, other"),
+    Case("comment-on-view", FK + "CREATE VIEW v AS SELECT * FROM child;",
+         "COMMENT ON VIEW v IS 'children'"),
+    Case("comment-on-materialized-view", MATVIEW, "COMMENT ON MATERIALIZED VIEW mv IS 'mv'"),
+    Case("copy-from-program", T, "COPY t (id) FROM PROGRAM 'echo 5000'"),
+    Case("copy-to-program", T, "COPY t TO PROGRAM 'cat > /dev/null'"),
+    Case("copy-query-to-program", FK,
+         "COPY (SELECT * FROM child JOIN parent ON parent.id = child.parent_id) "
+         "TO PROGRAM 'cat > /dev/null'", compare_scans=False),
+    Case("create-policy-subquery", T + "CREATE TABLE other (id bigint);",
+         "CREATE POLICY p ON t USING (n IN (SELECT id FROM other))"),
+    Case("alter-policy-subquery", T + "CREATE TABLE other (id bigint);"
+         "CREATE POLICY p ON t USING (true);",
+         "ALTER POLICY p ON t WITH CHECK (n IN (SELECT id FROM other))"),
+    Case("alter-sequence-owned-by", T + "CREATE SEQUENCE s;", "ALTER SEQUENCE s OWNED BY t.n"),
     # --- DO blocks: the statements their PL/pgSQL body runs ----------------------------------
     Case("do-block-add-check-or-skip", T,
          "DO $$ BEGIN ALTER TABLE t ADD CONSTRAINT t_n_pos CHECK (n > 0); "

@@ -1037,6 +1037,9 @@ def _create_trigger(b: _Builder, stmt: dict) -> None:
 def _create_policy(b: _Builder, stmt: dict) -> None:
     table, qualified = range_var(stmt.get("table"))
     b.lock(table, L.ACCESS_EXCLUSIVE)
+    # The USING and WITH CHECK expressions are parsed and analyzed now: the tables their
+    # subqueries read are opened (checked on the server).
+    _read_tables(b, [stmt.get("qual"), stmt.get("with_check")], skip={table})
     b.act("create_policy", _table_facts(b, table, qualified),
           policy=stmt.get("policy_name", ""))
 
@@ -1044,6 +1047,7 @@ def _create_policy(b: _Builder, stmt: dict) -> None:
 def _alter_policy(b: _Builder, stmt: dict) -> None:
     table, qualified = range_var(stmt.get("table"))
     b.lock(table, L.ACCESS_EXCLUSIVE)
+    _read_tables(b, [stmt.get("qual"), stmt.get("with_check")], skip={table})
     b.act("alter_policy", _table_facts(b, table, qualified),
           policy=stmt.get("policy_name", ""))
 
@@ -1360,9 +1364,10 @@ def _create_sequence(b: _Builder, stmt: dict) -> None:
 
 def _comment(b: _Builder, stmt: dict) -> None:
     objtype = stmt.get("objtype", "")
-    if objtype in ("OBJECT_TABLE", "OBJECT_COLUMN"):
+    if objtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE",
+                   "OBJECT_COLUMN"):
         names = strings(unwrap(stmt.get("object"))[1].get("items"))
-        table = object_name(names if objtype == "OBJECT_TABLE" else names[:-1])
+        table = object_name(names[:-1] if objtype == "OBJECT_COLUMN" else names)
         b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
     elif objtype in ("OBJECT_TABCONSTRAINT", "OBJECT_POLICY", "OBJECT_TRIGGER", "OBJECT_RULE"):
         # The object is looked up through its table, which is opened ACCESS SHARE (checked on
@@ -1378,6 +1383,56 @@ def _grant(b: _Builder, stmt: dict) -> None:
         for rel in stmt.get("objects") or ():
             b.lock(range_var(rel)[0], L.ACCESS_SHARE)
     b.act("grant")
+
+
+def _create_rule(b: _Builder, stmt: dict) -> None:
+    # A rule rewrites every later query on the table: it is added under ACCESS EXCLUSIVE
+    # (checked on the server), and its actions are parsed against the tables they name.
+    table, qualified = range_var(stmt.get("relation"))
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    _read_tables(b, [stmt.get("whereClause")], skip={table})
+    for action in stmt.get("actions") or ():  # each locks what it would as a query
+        for rel, mode in compute_effect(action, b.ctx).locks.items():
+            b.lock(rel, mode)
+    b.act("create_rule", _table_facts(b, table, qualified), name=stmt.get("rulename", ""))
+
+
+def _create_publication(b: _Builder, stmt: dict) -> None:
+    # Each table published by name is opened SHARE UPDATE EXCLUSIVE (checked on the server).
+    for obj in stmt.get("pubobjects") or ():
+        relation = (unwrap(obj)[1].get("pubtable") or {}).get("relation")
+        if relation:
+            b.lock(range_var(relation)[0], L.SHARE_UPDATE_EXCLUSIVE)
+    b.act("create_publication", name=stmt.get("pubname", ""))
+
+
+def _copy(b: _Builder, stmt: dict) -> None:
+    """COPY FROM writes the table's rows; COPY TO reads all of them (or a query's)."""
+    if stmt.get("relation"):
+        table, qualified = range_var(stmt["relation"])
+        if stmt.get("is_from"):
+            b.lock(table, L.ROW_EXCLUSIVE)
+            b.writes.add(f"table:{table}")
+        else:
+            b.lock(table, L.ACCESS_SHARE)
+            b.scan(table, "COPY TO reads every row")
+            b.reads.add(f"table:{table}")
+        b.act("copy", _table_facts(b, table, qualified), copy_from=bool(stmt.get("is_from")))
+        return
+    _read_tables(b, stmt.get("query"))
+    b.act("copy", copy_from=False)
+
+
+def _alter_sequence(b: _Builder, stmt: dict) -> None:
+    # OWNED BY looks the column up through its table, opened ACCESS SHARE (checked on the
+    # server).
+    for opt in stmt.get("options") or ():
+        _, elem = unwrap(opt)
+        if elem.get("defname") == "owned_by":
+            names = strings(unwrap(elem.get("arg"))[1].get("items"))
+            if len(names) > 1:  # OWNED BY NONE is one name
+                b.lock(object_name(names[:-1]), L.ACCESS_SHARE)
+    b.act("alter_sequence")
 
 
 def _create_statistics(b: _Builder, stmt: dict) -> None:
@@ -1487,8 +1542,10 @@ _HANDLERS: dict[str, Callable[[_Builder, dict], None]] = {
     "GrantRoleStmt": _plain("grant"),
     "CreateRoleStmt": _plain("create_role"),
     "AlterOwnerStmt": _plain("alter_owner"),
-    "AlterSeqStmt": _plain("alter_sequence"),
-    "CopyStmt": _plain("copy"),
+    "AlterSeqStmt": _alter_sequence,
+    "CopyStmt": _copy,
+    "RuleStmt": _create_rule,
+    "CreatePublicationStmt": _create_publication,
     "CreateStatsStmt": _create_statistics,
     "MergeStmt": _dml("merge"),
 }
