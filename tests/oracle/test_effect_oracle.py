@@ -600,6 +600,12 @@ CASES = [
     Case("alter-policy-subquery", T + "CREATE TABLE other (id bigint);"
          "CREATE POLICY p ON t USING (true);",
          "ALTER POLICY p ON t WITH CHECK (n IN (SELECT id FROM other))"),
+    Case("create-sql-function", FK, "CREATE FUNCTION child_count() RETURNS bigint "
+         "LANGUAGE sql AS $$SELECT count(*) FROM child JOIN parent ON parent.id = parent_id$$"),
+    Case("create-sql-function-atomic", T, "CREATE FUNCTION t_count() RETURNS bigint "
+         "LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM t; END", min_pg=14),
+    Case("create-plpgsql-function", T, "CREATE FUNCTION t_count() RETURNS bigint "
+         "LANGUAGE plpgsql AS $$BEGIN RETURN (SELECT count(*) FROM t); END$$"),
     Case("alter-sequence-owned-by", T + "CREATE SEQUENCE s;", "ALTER SEQUENCE s OWNED BY t.n"),
     # --- DO blocks: the statements their PL/pgSQL body runs ----------------------------------
     Case("do-block-add-check-or-skip", T,

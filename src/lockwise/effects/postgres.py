@@ -1299,7 +1299,25 @@ def _declare_cursor(b: _Builder, stmt: dict) -> None:
 def _create_function(b: _Builder, stmt: dict) -> None:
     name = object_name(strings(stmt.get("funcname")))
     b.creates.add(f"function:{name}")
+    # A SQL function's body is parsed and analyzed when it is created (check_function_bodies,
+    # on by default): the tables it reads are opened ACCESS SHARE (checked on the server).
+    # Other languages' bodies are only checked for syntax.
+    options = {unwrap(o)[1].get("defname"): unwrap(o)[1].get("arg") for o in
+               stmt.get("options") or ()}
+    if str(unwrap(options.get("language"))[1].get("sval", "")).lower() == "sql":
+        _read_tables(b, stmt.get("sql_body") or _sql_body(options.get("as")))
     b.act("create_function", name=name, replace=bool(stmt.get("replace")))
+
+
+def _sql_body(definition: dict | None) -> list[dict]:
+    """The parse trees of a SQL function's body written as a string (`AS $$ ... $$`)."""
+    from lockwise.parse.postgres import parse_sql
+
+    body = strings(unwrap(definition)[1].get("items"))
+    if not body:
+        return []
+    parsed = parse_sql(body[0], comments=False)
+    return [] if parsed.problems else [s.tree for s in parsed.statements]
 
 
 def _create_type(kind: str) -> Callable:
