@@ -208,3 +208,29 @@ def test_rename_column_alternative_names_the_column_type(setup: str, written: st
 def test_length_alternatives_name_the_length(sql: str, rule: str, written: str) -> None:
     (finding,) = [f for f in findings(sql) if f.rule == rule]
     assert written in finding.instead
+
+
+@pytest.mark.parametrize(("column", "new_type", "rewrites"), [
+    ("tags", "varchar(40)[]", True),  # arrays are cast element by element
+    ("tags", "text[]", True),
+    ("tags", "varchar[]", False),  # only the typmod goes: a relabel
+    ("took", "interval(3)", True),  # interval typmods are kept, not ignored
+    ("took", "interval HOUR TO MINUTE", True),
+    ("took", "interval(6)", False),
+    ("created_at", "timestamp(6)", False),  # 6 is the maximum precision
+    ("created_at", "timestamp(5)", True),
+])
+def test_type_change_arrays_intervals_and_precision(column: str, new_type: str,
+                                                    rewrites: bool) -> None:
+    setup = ("CREATE TABLE jobs (id bigint, tags varchar(20)[], took interval, "
+             "created_at timestamp);")
+    found = rules(f"ALTER TABLE jobs ALTER COLUMN {column} TYPE {new_type};", setup=setup)
+    assert ("column-type-change-rewrites" in found) == rewrites
+
+
+def test_timestamptz_to_timestamp_in_utc_does_not_rewrite_from_pg12() -> None:
+    setup = "CREATE TABLE events (id bigint, happened_at timestamptz);"
+    sql = "SET LOCAL TimeZone = 'UTC';\nALTER TABLE events ALTER COLUMN happened_at TYPE timestamp;"
+    assert "column-type-change-rewrites" not in rules(sql, setup=setup)
+    assert "column-type-change-rewrites" in rules(sql, setup=setup, pg_version=11)
+    assert "column-type-change-rewrites" in rules(sql.split("\n", 1)[1], setup=setup)

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
 
+from lockwise.effects.nodes import type_sql
+
 
 @dataclass(slots=True)
 class Column:
@@ -28,8 +30,7 @@ class Column:
 
     @property
     def type_text(self) -> str:
-        mods = f"({','.join(map(str, self.typmods))})" if self.typmods else ""
-        return f"{self.type_name}{mods}{'[]' if self.array else ''}"
+        return type_sql(self.type_name, self.typmods, self.array)
 
 
 @dataclass(slots=True)

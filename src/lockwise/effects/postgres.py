@@ -22,6 +22,7 @@ from lockwise.effects.nodes import (
     relations_in,
     strings,
     type_name,
+    type_sql,
     unwrap,
     walk,
 )
@@ -133,7 +134,7 @@ def _column_def_facts(b: _Builder, table: str, col: dict) -> dict:
     name = col.get("colname", "")
     tname, mods, is_array = type_name(col.get("typeName"))
     facts: dict = {"column": name, "type": tname, "typmods": mods, "array": is_array,
-                   "type_text": tname + (f"({','.join(map(str, mods))})" if mods else ""),
+                   "type_text": type_sql(tname, mods),
                    "length_sql": str(mods[0]) if mods else "<n>",
                    "serial": tname in SERIAL_TYPES, "not_null": False, "has_default": False,
                    "default_volatile": False, "volatile_functions": (), "identity": False,
@@ -616,7 +617,7 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         else:
             rewrites, why = type_change_rewrites(
                 old_col.type_name, old_col.typmods, new, new_mods, b.ctx.pg_version,
-                b.ctx.session_timezone_utc)
+                b.ctx.session_timezone_utc, array=new_array)
         if using is not None and not _using_is_plain_cast(using, colname):
             rewrites, why = True, "USING expression computes every value"
     if rewrites:
@@ -630,7 +631,7 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     b.alters.add(f"column:{table}.{colname}")
     b.act("alter_column_type", base, column=colname, old_type=old_type, new_type=new,
           new_typmods=new_mods,
-          new_type_text=new + (f"({','.join(map(str, new_mods))})" if new_mods else ""),
+          new_type_text=type_sql(new, new_mods, new_array),
           length_sql=str(new_mods[0]) if new_mods else "<n>",
           rewrites=rewrites, rewrite_reason=why, has_using=using is not None,
           old_type_known=old_col is not None,
