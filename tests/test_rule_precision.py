@@ -234,3 +234,17 @@ def test_timestamptz_to_timestamp_in_utc_does_not_rewrite_from_pg12() -> None:
     assert "column-type-change-rewrites" not in rules(sql, setup=setup)
     assert "column-type-change-rewrites" in rules(sql, setup=setup, pg_version=11)
     assert "column-type-change-rewrites" in rules(sql.split("\n", 1)[1], setup=setup)
+
+
+def test_column_used_by_a_view_fails_and_drop_column_stays_quiet() -> None:
+    setup = ("CREATE TABLE users (id bigint, name varchar(50), email text);\n"
+             "CREATE VIEW v_users AS SELECT id, name FROM users;")
+    dropped = rules("ALTER TABLE users DROP COLUMN name;", setup=setup)
+    # drop-column's alternative repeats the DROP, which would fail the same way
+    assert "column-used-by-view" in dropped and "drop-column" not in dropped
+    assert "column-used-by-view" in rules(
+        "ALTER TABLE users ALTER COLUMN name TYPE varchar(100);", setup=setup)
+    other = rules("ALTER TABLE users DROP COLUMN email;", setup=setup)
+    assert "column-used-by-view" not in other and "drop-column" in other
+    cascade = rules("ALTER TABLE users DROP COLUMN name CASCADE;", setup=setup)
+    assert "column-used-by-view" not in cascade and "drop-column" in cascade

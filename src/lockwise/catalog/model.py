@@ -86,6 +86,9 @@ class Table:
     triggers: dict[str, str] = field(default_factory=dict)
     #: For a view or materialized view: the relations its query reads (qualified).
     sources: tuple[str, ...] = ()
+    #: For a view or materialized view: the (relation, column) pairs its query uses, `*`
+    #: expanded as at creation. PostgreSQL refuses to drop such a column or change its type.
+    column_reads: tuple[tuple[str, str], ...] = ()
 
 
 class IndexMap(dict):
@@ -245,6 +248,11 @@ class Catalog:
                     found.append(t.name)
                     frontier.append(t.name)
         return found
+
+    def views_using_column(self, relation: str, column: str) -> list[str]:
+        """The views and materialized views whose query uses `relation.column`."""
+        wanted = (relation, column)
+        return sorted(t.name for t in self.tables.values() if wanted in t.column_reads)
 
     def read_by(self, view: str) -> list[str]:
         """The relations a query of `view` reads: its sources, and through the plain views

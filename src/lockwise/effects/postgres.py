@@ -592,7 +592,15 @@ def _drop_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
             b.drops.add(f"index:{idx.name}")
     b.act("drop_column", base, column=col, if_exists=bool(cmd.get("missing_ok")),
           cascade=cmd.get("behavior") == "DROP_CASCADE",
-          column_known=b.ctx.catalog.column(table, col) is not None)
+          column_known=b.ctx.catalog.column(table, col) is not None,
+          **_views_using(b, table, col))
+
+
+def _views_using(b: _Builder, table: str, column: str) -> dict:
+    """Facts naming the views whose query uses the column: PostgreSQL refuses to drop it
+    (without CASCADE) or change its type while they exist (checked on the server)."""
+    views = tuple(b.ctx.catalog.views_using_column(table, column))
+    return {"used_by_views": views, "used_by_views_text": ", ".join(views)}
 
 
 def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -638,7 +646,8 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
           old_type_name=old_col.type_name if old_col is not None else "",
           indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)),
           column_not_null=bool(old_col and old_col.not_null),
-          column_has_default=bool(old_col and old_col.default))
+          column_has_default=bool(old_col and old_col.default),
+          **_views_using(b, table, colname))
 
 
 def _fk_partners(catalog, table: str, column: str) -> set[str]:
