@@ -248,3 +248,24 @@ def test_column_used_by_a_view_fails_and_drop_column_stays_quiet() -> None:
     assert "column-used-by-view" not in other and "drop-column" in other
     cascade = rules("ALTER TABLE users DROP COLUMN name CASCADE;", setup=setup)
     assert "column-used-by-view" not in cascade and "drop-column" in cascade
+
+
+def test_add_not_null_constraint_is_judged_from_pg18() -> None:
+    sql = "ALTER TABLE accounts ADD CONSTRAINT accounts_email_nn NOT NULL email;"
+    assert "add-not-null-constraint" in rules(sql, pg_version=18)
+    assert "add-not-null-constraint" not in rules(
+        sql.replace(";", " NOT VALID;"), pg_version=18)
+    proven = ACCOUNTS + "\nALTER TABLE accounts ADD CONSTRAINT ck CHECK (NOT (email IS NULL));"
+    assert "add-not-null-constraint" not in rules(sql, setup=proven, pg_version=18)
+
+
+@pytest.mark.parametrize(("check", "proven"), [
+    ("email IS NOT NULL AND length(email) > 3", True),
+    ("NOT (email IS NULL)", True),
+    ("length(email) > 3", False),
+    ("email IS NOT NULL OR note IS NOT NULL", False),
+])
+def test_set_not_null_proof_follows_predtest(check: str, proven: bool) -> None:
+    setup = ACCOUNTS + f"\nALTER TABLE accounts ADD CONSTRAINT ck CHECK ({check});"
+    found = rules("ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;", setup=setup)
+    assert ("set-not-null" not in found) == proven

@@ -39,8 +39,9 @@ class Constraint:
     kind: str  # check | foreign | unique | primary | exclude
     columns: tuple[str, ...] = ()
     validated: bool = True
-    #: For a CHECK that only says `col IS NOT NULL`: that column (proves NOT NULL, PG 12+).
-    not_null_column: str | None = None
+    #: For a CHECK that proves columns NOT NULL (`col IS NOT NULL`, maybe among other AND-ed
+    #: conditions): those columns (SET NOT NULL then skips its scan, PG 12+).
+    not_null_columns: tuple[str, ...] = ()
     references: str | None = None  # FK target table
     ref_columns: tuple[str, ...] = ()
     #: A CHECK's expression as pglast JSON (to prove a partition bound before ATTACH).

@@ -12,7 +12,7 @@ from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     drop_object_names,
-    is_not_null_check,
+    not_null_columns,
     object_name,
     range_var,
     relations_in,
@@ -78,7 +78,7 @@ def _constraint(catalog: Catalog, con: dict, table: str,
     return Constraint(
         name=name, kind=kind, columns=columns,
         validated=not con.get("skip_validation"),
-        not_null_column=is_not_null_check(con.get("raw_expr")) if kind == "check" else None,
+        not_null_columns=not_null_columns(con.get("raw_expr")) if kind == "check" else (),
         references=range_var(con.get("pktable"))[0] if kind == "foreign" else None,
         ref_columns=tuple(strings(con.get("pk_attrs"))),
         expr=con.get("raw_expr") if kind == "check" else None,

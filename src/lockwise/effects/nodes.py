@@ -195,9 +195,20 @@ def column_ref(expr: dict | None) -> str | None:
     return None
 
 
-def is_not_null_check(expr: dict | None) -> str | None:
-    """For a CHECK expression `col IS NOT NULL`, the column name; otherwise None."""
+def not_null_columns(expr: dict | None) -> tuple[str, ...]:
+    """The columns a CHECK expression proves NOT NULL the way PostgreSQL's predtest does for
+    SET NOT NULL: `col IS NOT NULL` or `NOT (col IS NULL)`, alone or as a conjunct of a top-level
+    AND. A strict function or operator on the column does not count (`length(col) > 0` still
+    scans: checked on 18)."""
     kind, body = unwrap(expr)
     if kind == "NullTest" and body.get("nulltesttype") == "IS_NOT_NULL":
-        return column_ref(body.get("arg"))
-    return None
+        col = column_ref(body.get("arg"))
+        return (col,) if col else ()
+    if kind == "BoolExpr" and body.get("boolop") == "AND_EXPR":
+        return tuple(c for arg in body.get("args") or () for c in not_null_columns(arg))
+    if kind == "BoolExpr" and body.get("boolop") == "NOT_EXPR" and len(body.get("args") or ()) == 1:
+        inner_kind, inner = unwrap(body["args"][0])
+        if inner_kind == "NullTest" and inner.get("nulltesttype") == "IS_NULL":
+            col = column_ref(inner.get("arg"))
+            return (col,) if col else ()
+    return ()

@@ -690,16 +690,22 @@ def _set_not_null(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     col = cmd.get("name", "")
     known = b.ctx.catalog.known_table(table)
-    proven = False
-    if known is not None and b.ctx.pg_version >= 12:
-        proven = any(c.kind == "check" and c.validated and c.not_null_column == col
-                     for c in known.constraints.values())
+    proven = _not_null_proven(b, table, col)
     column = known.columns.get(col) if known is not None else None
     already = column is not None and column.not_null
     if not proven and not already:
         b.scan(table, "SET NOT NULL checks every row")
     b.alters.add(f"column:{table}.{col}")
     b.act("set_not_null", base, column=col, proven_by_check=proven, already_not_null=already)
+
+
+def _not_null_proven(b: _Builder, table: str, column: str) -> bool:
+    """Whether a validated CHECK proves `column` has no NULLs, so that PostgreSQL 12+ makes it
+    NOT NULL without reading the table (SET NOT NULL, and 18's ADD CONSTRAINT ... NOT NULL)."""
+    known = b.ctx.catalog.known_table(table)
+    return known is not None and b.ctx.pg_version >= 12 and any(
+        c.kind == "check" and c.validated and column in c.not_null_columns
+        for c in known.constraints.values())
 
 
 def _drop_not_null(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -758,8 +764,11 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
                 b.scan(table, "PRIMARY KEY checks the columns are NOT NULL")
         elif kind == "check" and not not_valid:
             b.scan(table, "CHECK validation")
-        elif kind == "not_null" and not not_valid:  # NOT VALID NOT NULL: PostgreSQL 18+
-            b.scan(table, "NOT NULL validation")
+        elif kind == "not_null":  # PostgreSQL 18+
+            facts["proven_by_check"] = proven = all(
+                _not_null_proven(b, table, c) for c in columns)
+            if not not_valid and not proven:
+                b.scan(table, "NOT NULL validation")
     b.alters.add(f"table:{table}")
     if name:
         b.creates.add(f"constraint:{table}.{name}")
