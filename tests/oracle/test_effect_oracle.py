@@ -249,6 +249,8 @@ CASES = [
          "ALTER TABLE t ALTER COLUMN v TYPE varchar(200)"),
     # Arrays: an element-by-element cast is never simplified to a relabel, even when the
     # scalar cast is binary coercible or widens a length.
+    Case("set-vacuum-max-eager-freeze-failure-rate", T,
+         "ALTER TABLE t SET (vacuum_max_eager_freeze_failure_rate = 0.1)", min_pg=18),
     Case("type-array-varchar-grow", ARRAYS, "ALTER TABLE k ALTER COLUMN v TYPE varchar(40)[]"),
     Case("type-array-varchar-to-text", ARRAYS, "ALTER TABLE k ALTER COLUMN v TYPE text[]"),
     Case("type-array-text-to-varchar", ARRAYS, "ALTER TABLE k ALTER COLUMN x TYPE varchar[]"),

@@ -883,7 +883,8 @@ def _set_options(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     names = [unwrap(d)[1].get("defname", "") for d in defs]
     light = all(n == "fillfactor" or n.startswith(("autovacuum_", "toast.autovacuum_")) or n in
                 {"parallel_workers", "vacuum_truncate", "vacuum_index_cleanup",
-                 "toast_tuple_target", "log_autovacuum_min_duration"}
+                 "toast_tuple_target", "log_autovacuum_min_duration",
+                 "vacuum_max_eager_freeze_failure_rate"}  # PostgreSQL 18
                 for n in names)
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if light else L.ACCESS_EXCLUSIVE)
     b.act("set_storage_parameters", base, parameters=tuple(names))
