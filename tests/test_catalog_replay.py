@@ -406,3 +406,39 @@ def test_do_blocks_make_the_tables_they_name_unsure() -> None:
     replayed("DO $$ BEGIN EXECUTE 'ALTER TABLE ' || 'teams' || ' ADD COLUMN x int'; END $$;",
              catalog)
     assert not catalog.sure_of("public.teams") and not catalog.sure_of("public.users")
+
+
+# --- the columns a view uses ----------------------------------------------------------------
+
+_VIEW_SETUP = """
+CREATE TABLE users (id int, name text, email text, x int);
+CREATE TABLE orders (id int, user_id int, name text);
+"""
+
+
+@pytest.mark.parametrize(("view", "expected"), [
+    ("SELECT id, name FROM users", {("users", "id"), ("users", "name")}),
+    ("SELECT u.email, o.name FROM users u JOIN orders o ON o.user_id = u.id",
+     {("users", "email"), ("users", "id"), ("orders", "name"), ("orders", "user_id")}),
+    ("SELECT * FROM users WHERE x > 1",
+     {("users", "id"), ("users", "name"), ("users", "email"), ("users", "x")}),
+    ("SELECT o.* FROM orders o, users",
+     {("orders", "id"), ("orders", "user_id"), ("orders", "name")}),
+    ("SELECT s.id FROM (SELECT id FROM orders) s", {("orders", "id")}),
+])
+def test_view_column_reads(view: str, expected: set) -> None:
+    catalog = replayed(_VIEW_SETUP + f"CREATE VIEW v AS {view};")
+    reads = catalog.tables["public.v"].column_reads
+    assert {(r.split(".", 1)[1], c) for r, c in reads} == expected
+
+
+def test_view_column_reads_follow_renames_and_cascade() -> None:
+    catalog = replayed(_VIEW_SETUP + """
+        CREATE VIEW v AS SELECT id, name FROM users;
+        CREATE VIEW w AS SELECT id FROM v;
+        ALTER TABLE users RENAME COLUMN name TO full_name;
+        ALTER TABLE users RENAME TO people;""")
+    assert catalog.views_using_column("public.people", "full_name") == ["public.v"]
+    assert catalog.views_using_column("public.users", "name") == []
+    replayed("ALTER TABLE people DROP COLUMN full_name CASCADE;", catalog)
+    assert "public.v" not in catalog.tables and "public.w" not in catalog.tables

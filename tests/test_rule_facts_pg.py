@@ -350,3 +350,39 @@ def test_a_do_block_that_commits_refuses_a_transaction_block(pg_db: str, body: s
             accepted = False
         conn.execute("ROLLBACK")
     assert effect.transactional == accepted
+
+
+_VIEWS = """
+CREATE TABLE users (id bigint, name varchar(50), email varchar(50), note text);
+CREATE TABLE orders (id bigint, user_id bigint, total numeric);
+CREATE VIEW v_users AS SELECT id, name FROM users;
+CREATE VIEW v_orders AS SELECT o.*, u.email FROM orders o JOIN users u ON u.id = o.user_id;
+CREATE MATERIALIZED VIEW m_totals AS SELECT user_id, sum(total) FROM orders GROUP BY user_id;
+"""
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE users ALTER COLUMN name TYPE varchar(100)",
+    "ALTER TABLE users DROP COLUMN name",
+    "ALTER TABLE users ALTER COLUMN email TYPE text",
+    "ALTER TABLE users DROP COLUMN id",  # in the JOIN condition only
+    "ALTER TABLE orders DROP COLUMN total",  # through o.*
+    "ALTER TABLE orders ALTER COLUMN user_id TYPE int",  # the materialized view
+    "ALTER TABLE users DROP COLUMN note",
+    "ALTER TABLE users ALTER COLUMN note TYPE varchar(10)",
+    "ALTER TABLE users DROP COLUMN name CASCADE",
+])
+def test_column_used_by_a_view_matches_server(pg_db: str, sql: str) -> None:
+    """column-used-by-view says the statement fails exactly when the server refuses it."""
+    import psycopg
+
+    (action,) = _effect_after(_VIEWS, sql).actions
+    predicted_failure = bool(action.facts["used_by_views"]) and not action.facts.get("cascade")
+    with _connect(pg_db) as conn:
+        conn.execute(_VIEWS)
+        try:
+            conn.execute(sql)
+            failed = False
+        except (psycopg.errors.FeatureNotSupported, psycopg.errors.DependentObjectsStillExist):
+            failed = True
+    assert predicted_failure == failed

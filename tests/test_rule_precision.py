@@ -208,3 +208,64 @@ def test_rename_column_alternative_names_the_column_type(setup: str, written: st
 def test_length_alternatives_name_the_length(sql: str, rule: str, written: str) -> None:
     (finding,) = [f for f in findings(sql) if f.rule == rule]
     assert written in finding.instead
+
+
+@pytest.mark.parametrize(("column", "new_type", "rewrites"), [
+    ("tags", "varchar(40)[]", True),  # arrays are cast element by element
+    ("tags", "text[]", True),
+    ("tags", "varchar[]", False),  # only the typmod goes: a relabel
+    ("took", "interval(3)", True),  # interval typmods are kept, not ignored
+    ("took", "interval HOUR TO MINUTE", True),
+    ("took", "interval(6)", False),
+    ("created_at", "timestamp(6)", False),  # 6 is the maximum precision
+    ("created_at", "timestamp(5)", True),
+])
+def test_type_change_arrays_intervals_and_precision(column: str, new_type: str,
+                                                    rewrites: bool) -> None:
+    setup = ("CREATE TABLE jobs (id bigint, tags varchar(20)[], took interval, "
+             "created_at timestamp);")
+    found = rules(f"ALTER TABLE jobs ALTER COLUMN {column} TYPE {new_type};", setup=setup)
+    assert ("column-type-change-rewrites" in found) == rewrites
+
+
+def test_timestamptz_to_timestamp_in_utc_does_not_rewrite_from_pg12() -> None:
+    setup = "CREATE TABLE events (id bigint, happened_at timestamptz);"
+    sql = "SET LOCAL TimeZone = 'UTC';\nALTER TABLE events ALTER COLUMN happened_at TYPE timestamp;"
+    assert "column-type-change-rewrites" not in rules(sql, setup=setup)
+    assert "column-type-change-rewrites" in rules(sql, setup=setup, pg_version=11)
+    assert "column-type-change-rewrites" in rules(sql.split("\n", 1)[1], setup=setup)
+
+
+def test_column_used_by_a_view_fails_and_drop_column_stays_quiet() -> None:
+    setup = ("CREATE TABLE users (id bigint, name varchar(50), email text);\n"
+             "CREATE VIEW v_users AS SELECT id, name FROM users;")
+    dropped = rules("ALTER TABLE users DROP COLUMN name;", setup=setup)
+    # drop-column's alternative repeats the DROP, which would fail the same way
+    assert "column-used-by-view" in dropped and "drop-column" not in dropped
+    assert "column-used-by-view" in rules(
+        "ALTER TABLE users ALTER COLUMN name TYPE varchar(100);", setup=setup)
+    other = rules("ALTER TABLE users DROP COLUMN email;", setup=setup)
+    assert "column-used-by-view" not in other and "drop-column" in other
+    cascade = rules("ALTER TABLE users DROP COLUMN name CASCADE;", setup=setup)
+    assert "column-used-by-view" not in cascade and "drop-column" in cascade
+
+
+def test_add_not_null_constraint_is_judged_from_pg18() -> None:
+    sql = "ALTER TABLE accounts ADD CONSTRAINT accounts_email_nn NOT NULL email;"
+    assert "add-not-null-constraint" in rules(sql, pg_version=18)
+    assert "add-not-null-constraint" not in rules(
+        sql.replace(";", " NOT VALID;"), pg_version=18)
+    proven = ACCOUNTS + "\nALTER TABLE accounts ADD CONSTRAINT ck CHECK (NOT (email IS NULL));"
+    assert "add-not-null-constraint" not in rules(sql, setup=proven, pg_version=18)
+
+
+@pytest.mark.parametrize(("check", "proven"), [
+    ("email IS NOT NULL AND length(email) > 3", True),
+    ("NOT (email IS NULL)", True),
+    ("length(email) > 3", False),
+    ("email IS NOT NULL OR note IS NOT NULL", False),
+])
+def test_set_not_null_proof_follows_predtest(check: str, proven: bool) -> None:
+    setup = ACCOUNTS + f"\nALTER TABLE accounts ADD CONSTRAINT ck CHECK ({check});"
+    found = rules("ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;", setup=setup)
+    assert ("set-not-null" not in found) == proven

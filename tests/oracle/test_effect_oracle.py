@@ -61,6 +61,18 @@ INSERT INTO events VALUES (1, '2024-05-01');
 INSERT INTO events_2025 VALUES (2, '2025-05-01');
 """
 
+ARRAYS = """
+CREATE TABLE k (id int, v varchar(20)[], x text[], nn numeric(5,2)[]);
+INSERT INTO k SELECT g, '{a}', '{b}', '{1.5}' FROM generate_series(1, 20) g;
+"""
+
+INTERVALS = """
+CREATE TABLE k (id int, i interval, i3 interval(3), i6 interval(6),
+                ds interval DAY TO SECOND(3), tz timestamptz, tm time);
+INSERT INTO k SELECT g, '1 day', '1 day', '1 day', '1 day', now(), now()
+FROM generate_series(1, 20) g;
+"""
+
 MATVIEW = T + """
 CREATE MATERIALIZED VIEW mv AS SELECT id, n FROM t;
 CREATE UNIQUE INDEX mv_id ON mv (id);
@@ -235,6 +247,45 @@ CASES = [
          "ALTER TABLE k ALTER COLUMN doc TYPE jsonb USING doc::jsonb"),
     Case("type-indexed-column", T + "CREATE INDEX t_v ON t (v);",
          "ALTER TABLE t ALTER COLUMN v TYPE varchar(200)"),
+    # Arrays: an element-by-element cast is never simplified to a relabel, even when the
+    # scalar cast is binary coercible or widens a length.
+    Case("set-vacuum-max-eager-freeze-failure-rate", T,
+         "ALTER TABLE t SET (vacuum_max_eager_freeze_failure_rate = 0.1)", min_pg=18),
+    Case("type-array-varchar-grow", ARRAYS, "ALTER TABLE k ALTER COLUMN v TYPE varchar(40)[]"),
+    Case("type-array-varchar-to-text", ARRAYS, "ALTER TABLE k ALTER COLUMN v TYPE text[]"),
+    Case("type-array-text-to-varchar", ARRAYS, "ALTER TABLE k ALTER COLUMN x TYPE varchar[]"),
+    Case("type-array-numeric-grow", ARRAYS, "ALTER TABLE k ALTER COLUMN nn TYPE numeric(7,2)[]"),
+    Case("type-array-drop-typmod", ARRAYS, "ALTER TABLE k ALTER COLUMN v TYPE varchar[]"),
+    Case("type-array-same", ARRAYS, "ALTER TABLE k ALTER COLUMN x TYPE text[]"),
+    # interval's typmod is a field mask and a precision (interval_support).
+    Case("type-interval-to-precision", INTERVALS, "ALTER TABLE k ALTER COLUMN i TYPE interval(3)"),
+    Case("type-interval-to-fields", INTERVALS,
+         "ALTER TABLE k ALTER COLUMN i TYPE interval HOUR TO MINUTE"),
+    Case("type-interval-precision-shrink", INTERVALS,
+         "ALTER TABLE k ALTER COLUMN i6 TYPE interval(3)"),
+    Case("type-interval-precision-grow", INTERVALS,
+         "ALTER TABLE k ALTER COLUMN i3 TYPE interval(6)"),
+    Case("type-interval-drop-typmod", INTERVALS, "ALTER TABLE k ALTER COLUMN i3 TYPE interval"),
+    Case("type-interval-to-max-precision", INTERVALS,
+         "ALTER TABLE k ALTER COLUMN i TYPE interval(6)"),
+    Case("type-interval-seconds-precision-grow", INTERVALS,
+         "ALTER TABLE k ALTER COLUMN ds TYPE interval DAY TO SECOND(5)"),
+    Case("type-interval-to-second", INTERVALS, "ALTER TABLE k ALTER COLUMN i TYPE interval SECOND"),
+    # Precision 6 is the maximum: the same as none (Rails 7 writes timestamp(6)).
+    Case("type-timestamp-to-max-precision", T, "ALTER TABLE t ALTER COLUMN ts TYPE timestamp(6)"),
+    Case("type-timestamptz-to-max-precision", INTERVALS,
+         "ALTER TABLE k ALTER COLUMN tz TYPE timestamptz(6)"),
+    Case("type-time-to-max-precision", INTERVALS, "ALTER TABLE k ALTER COLUMN tm TYPE time(6)"),
+    Case("type-timestamp-precision-below-max", T,
+         "ALTER TABLE t ALTER COLUMN ts TYPE timestamp(5)"),
+    Case("type-timestamptz-to-timestamp-utc", INTERVALS,
+         "ALTER TABLE k ALTER COLUMN tz TYPE timestamp", session="SET TimeZone = 'UTC'",
+         context={"session_timezone_utc": True}),
+    Case("type-timestamptz-to-timestamp", INTERVALS,
+         "ALTER TABLE k ALTER COLUMN tz TYPE timestamp"),
+    Case("type-timestamp-to-timestamptz-utc-precision", T,
+         "ALTER TABLE t ALTER COLUMN ts TYPE timestamptz(3)", session="SET TimeZone = 'UTC'",
+         context={"session_timezone_utc": True}),
     # --- defaults and NOT NULL ---------------------------------------------------------------
     Case("set-default", T, "ALTER TABLE t ALTER COLUMN n SET DEFAULT 0"),
     Case("set-volatile-default", T, "ALTER TABLE t ALTER COLUMN n SET DEFAULT random() * 10"),
@@ -242,6 +293,30 @@ CASES = [
     Case("drop-default", T + "ALTER TABLE t ALTER COLUMN n SET DEFAULT 0;",
          "ALTER TABLE t ALTER COLUMN n DROP DEFAULT"),
     Case("set-not-null", T, "ALTER TABLE t ALTER COLUMN n SET NOT NULL"),
+    # PostgreSQL's proof (predtest): a conjunct of a top-level AND, or NOT (col IS NULL); a
+    # strict function of the column is no proof.
+    Case("set-not-null-proven-by-and-check",
+         T + "ALTER TABLE t ADD CONSTRAINT ck CHECK (v IS NOT NULL AND length(v) > 0);",
+         "ALTER TABLE t ALTER COLUMN v SET NOT NULL"),
+    Case("set-not-null-proven-by-not-is-null",
+         T + "ALTER TABLE t ADD CONSTRAINT ck CHECK (NOT (v IS NULL));",
+         "ALTER TABLE t ALTER COLUMN v SET NOT NULL"),
+    Case("set-not-null-strict-check-is-no-proof",
+         T + "ALTER TABLE t ADD CONSTRAINT ck CHECK (length(v) > 0);",
+         "ALTER TABLE t ALTER COLUMN v SET NOT NULL"),
+    Case("set-not-null-or-check-is-no-proof",
+         T + "ALTER TABLE t ADD CONSTRAINT ck CHECK (v IS NOT NULL OR n > 0);",
+         "ALTER TABLE t ALTER COLUMN v SET NOT NULL"),
+    Case("add-not-null-constraint", T, "ALTER TABLE t ADD CONSTRAINT t_n_nn NOT NULL n",
+         min_pg=18),
+    Case("add-not-null-constraint-proven-by-check",
+         T + "ALTER TABLE t ADD CONSTRAINT ck CHECK (n IS NOT NULL);",
+         "ALTER TABLE t ADD CONSTRAINT t_n_nn NOT NULL n", min_pg=18),
+    Case("add-not-null-constraint-not-valid", T,
+         "ALTER TABLE t ADD CONSTRAINT t_n_nn NOT NULL n NOT VALID", min_pg=18),
+    Case("validate-not-null-constraint",
+         T + "ALTER TABLE t ADD CONSTRAINT t_n_nn NOT NULL n NOT VALID;",
+         "ALTER TABLE t VALIDATE CONSTRAINT t_n_nn", min_pg=18),
     Case("set-not-null-proven-by-check",
          T + "ALTER TABLE t ADD CONSTRAINT n_nn CHECK (n IS NOT NULL);",
          "ALTER TABLE t ALTER COLUMN n SET NOT NULL"),

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
 
+from lockwise.effects.nodes import type_sql
+
 
 @dataclass(slots=True)
 class Column:
@@ -28,8 +30,7 @@ class Column:
 
     @property
     def type_text(self) -> str:
-        mods = f"({','.join(map(str, self.typmods))})" if self.typmods else ""
-        return f"{self.type_name}{mods}{'[]' if self.array else ''}"
+        return type_sql(self.type_name, self.typmods, self.array)
 
 
 @dataclass(slots=True)
@@ -38,8 +39,9 @@ class Constraint:
     kind: str  # check | foreign | unique | primary | exclude
     columns: tuple[str, ...] = ()
     validated: bool = True
-    #: For a CHECK that only says `col IS NOT NULL`: that column (proves NOT NULL, PG 12+).
-    not_null_column: str | None = None
+    #: For a CHECK that proves columns NOT NULL (`col IS NOT NULL`, maybe among other AND-ed
+    #: conditions): those columns (SET NOT NULL then skips its scan, PG 12+).
+    not_null_columns: tuple[str, ...] = ()
     references: str | None = None  # FK target table
     ref_columns: tuple[str, ...] = ()
     #: A CHECK's expression as pglast JSON (to prove a partition bound before ATTACH).
@@ -85,6 +87,9 @@ class Table:
     triggers: dict[str, str] = field(default_factory=dict)
     #: For a view or materialized view: the relations its query reads (qualified).
     sources: tuple[str, ...] = ()
+    #: For a view or materialized view: the (relation, column) pairs its query uses, `*`
+    #: expanded as at creation. PostgreSQL refuses to drop such a column or change its type.
+    column_reads: tuple[tuple[str, str], ...] = ()
 
 
 class IndexMap(dict):
@@ -244,6 +249,11 @@ class Catalog:
                     found.append(t.name)
                     frontier.append(t.name)
         return found
+
+    def views_using_column(self, relation: str, column: str) -> list[str]:
+        """The views and materialized views whose query uses `relation.column`."""
+        wanted = (relation, column)
+        return sorted(t.name for t in self.tables.values() if wanted in t.column_reads)
 
     def read_by(self, view: str) -> list[str]:
         """The relations a query of `view` reads: its sources, and through the plain views

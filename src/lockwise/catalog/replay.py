@@ -12,7 +12,7 @@ from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     drop_object_names,
-    is_not_null_check,
+    not_null_columns,
     object_name,
     range_var,
     relations_in,
@@ -78,7 +78,7 @@ def _constraint(catalog: Catalog, con: dict, table: str,
     return Constraint(
         name=name, kind=kind, columns=columns,
         validated=not con.get("skip_validation"),
-        not_null_column=is_not_null_check(con.get("raw_expr")) if kind == "check" else None,
+        not_null_columns=not_null_columns(con.get("raw_expr")) if kind == "check" else (),
         references=range_var(con.get("pktable"))[0] if kind == "foreign" else None,
         ref_columns=tuple(strings(con.get("pk_attrs"))),
         expr=con.get("raw_expr") if kind == "check" else None,
@@ -319,6 +319,9 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 if con:
                     _add_table_constraint(catalog, t, con)
         elif sub == "AT_DropColumn":
+            if cmd.get("behavior") == "DROP_CASCADE":  # the views using it go with it
+                views = catalog.views_using_column(name, colname)
+                _drop_views(catalog, views + [o for v in views for o in catalog.views_over(v)])
             t.columns.pop(colname, None)
             # Also the indexes whose predicate or expressions read it.
             for key in [k for k in catalog.index_keys_on(name)
@@ -390,6 +393,8 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         for other in catalog.tables.values():  # also t itself: its own keys' source
             if name in other.sources:  # views follow a rename (they refer to it by oid)
                 other.sources = tuple(new_name if s == name else s for s in other.sources)
+                other.column_reads = tuple((new_name if r == name else r, c)
+                                           for r, c in other.column_reads)
             for con in other.constraints.values():
                 if con.references == name:
                     con.references = new_name
@@ -411,6 +416,10 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             t.columns[new] = col
         for con in t.constraints.values():
             con.columns = tuple(new if c == old else c for c in con.columns)
+        for view in catalog.views_using_column(name, old):  # they name columns by number
+            v = catalog.tables[view]
+            v.column_reads = tuple((r, new if (r, c) == (name, old) else c)
+                                   for r, c in v.column_reads)
     elif rtype == "OBJECT_TABCONSTRAINT":
         _rename_constraint(catalog, t, name, stmt.get("subname", ""), new)
     elif rtype == "OBJECT_TYPE":
@@ -485,6 +494,13 @@ def _tables_typed(catalog: Catalog, spellings: dict[str, str]) -> list[Table]:
             if any(c.type_name in spellings for c in t.columns.values())]
 
 
+def _drop_views(catalog: Catalog, views: list[str]) -> None:
+    for view in views:
+        catalog.tables.pop(view, None)
+        for key in catalog.index_keys_on(view):
+            del catalog.indexes[key]
+
+
 def _tables_pointing_at(catalog: Catalog, relation: str) -> list[Table]:
     """The views that read `relation` and the tables with a foreign key to it."""
     return [t for t in catalog.tables.values() if relation in t.sources or
@@ -551,10 +567,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                         del table.triggers[trigger]
         elif rtype in _RELATION_KINDS:
             if stmt.get("behavior") == "DROP_CASCADE":  # the views over it go with it
-                for view in catalog.views_over(name):
-                    catalog.tables.pop(view, None)
-                    for key in catalog.index_keys_on(view):
-                        del catalog.indexes[key]
+                _drop_views(catalog, catalog.views_over(name))
             catalog.tables.pop(name, None)
             for key in catalog.index_keys_on(name):
                 del catalog.indexes[key]
@@ -598,6 +611,62 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     name, _ = range_var(stmt.get("view"))
     view = catalog.tables.setdefault(name, Table(name, kind="view", created_by=migration_id))
     view.sources = tuple(relations_in(stmt.get("query")))  # OR REPLACE: the new query's
+    view.column_reads = _column_reads(catalog, stmt.get("query"))
+
+
+def _column_reads(catalog: Catalog, query: object) -> tuple[tuple[str, str], ...]:
+    """The (relation, column) pairs a view's query uses, as far as the catalog can tell: a
+    qualified reference through its table or alias, an unqualified one in every source that
+    has such a column (PostgreSQL would refuse an ambiguous one), `*` as the columns of the
+    FROM items of its own SELECT. Relations whose columns are unknown contribute nothing."""
+    sources = set(relations_in(query))
+    aliases: dict[str, str] = {}
+    for kind, body in walk(query):
+        if kind == "RangeVar" and (qualified := range_var(body)[0]) in sources:
+            alias = (body.get("alias") or {}).get("aliasname") or body.get("relname", "")
+            aliases[alias] = qualified
+    found: dict[tuple[str, str], None] = {}
+
+    def use(relation: str, column: str) -> None:
+        known = catalog.tables.get(relation)
+        for col in (known.columns if known else ()) if column == "*" else (column,):
+            if known is not None and col in known.columns:
+                found.setdefault((relation, col), None)
+
+    for kind, body in walk(query):
+        if kind == "SelectStmt" and _selects_star(body):
+            for relation in _from_relations(body.get("fromClause")):
+                use(relation, "*")
+        elif kind == "ColumnRef":
+            fields = strings(body.get("fields"))
+            if len(fields) >= 2 and fields[-2] in aliases:
+                use(aliases[fields[-2]], fields[-1])
+            elif len(fields) == 1 and fields[0] != "*":
+                for relation in sorted(sources):
+                    use(relation, fields[0])
+    return tuple(found)
+
+
+def _selects_star(select: dict) -> bool:
+    """Whether a SELECT's target list has an unqualified `*`."""
+    for target in select.get("targetList") or ():
+        kind, value = unwrap(unwrap(target)[1].get("val"))
+        if kind == "ColumnRef" and strings(value.get("fields")) == ["*"]:
+            return True
+    return False
+
+
+def _from_relations(from_clause: list | None) -> list[str]:
+    """The tables a FROM list names directly (through joins, not inside subqueries)."""
+    out: list[str] = []
+    todo = list(from_clause or ())
+    while todo:
+        kind, body = unwrap(todo.pop())
+        if kind == "RangeVar":
+            out.append(range_var(body)[0])
+        elif kind == "JoinExpr":
+            todo += [body.get("larg"), body.get("rarg")]
+    return out
 
 
 def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str) -> None:
@@ -609,6 +678,7 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     table = catalog.tables.setdefault(name, Table(name, kind=kind, created_by=migration_id))
     if kind == "matview":
         table.sources = tuple(relations_in(stmt.get("query")))
+        table.column_reads = _column_reads(catalog, stmt.get("query"))
 
 
 def _stamp_constraints(catalog: Catalog, table: str, migration_id: str) -> None:

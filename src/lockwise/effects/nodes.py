@@ -90,9 +90,28 @@ def type_name(tn: dict | None) -> tuple[str, tuple[int, ...], bool]:
         kind, body = unwrap(mod)
         if kind == "A_Const" and "ival" in body:
             mods.append(int(body["ival"].get("ival", 0)))
-    if name == "interval":
-        mods = []  # interval typmods encode field masks, not sizes
     return name, tuple(mods), bool(tn.get("arrayBounds"))
+
+
+#: interval's field names by their bit in a typmod's field mask (datetime.h), largest first.
+_INTERVAL_FIELDS = (("YEAR", 2), ("MONTH", 1), ("DAY", 3), ("HOUR", 10), ("MINUTE", 11),
+                    ("SECOND", 12))
+_INTERVAL_FULL_RANGE = 0x7FFF
+
+
+def type_sql(name: str, mods: tuple[int, ...], array: bool = False) -> str:
+    """A type as SQL, from `type_name`'s parts (interval's typmods are a field mask and a
+    precision: they are written back as fields, `interval HOUR TO MINUTE`)."""
+    if name == "interval" and mods:
+        text = name
+        fields = [f for f, bit in _INTERVAL_FIELDS if mods[0] & (1 << bit)]
+        if mods[0] != _INTERVAL_FULL_RANGE and fields:
+            text += " " + (f"{fields[0]} TO {fields[-1]}" if len(fields) > 1 else fields[0])
+        if len(mods) > 1:
+            text += f"({mods[1]})"
+    else:
+        text = name + (f"({','.join(map(str, mods))})" if mods else "")
+    return text + ("[]" if array else "")
 
 
 def walk(node: object) -> Iterator[tuple[str, dict]]:
@@ -176,9 +195,20 @@ def column_ref(expr: dict | None) -> str | None:
     return None
 
 
-def is_not_null_check(expr: dict | None) -> str | None:
-    """For a CHECK expression `col IS NOT NULL`, the column name; otherwise None."""
+def not_null_columns(expr: dict | None) -> tuple[str, ...]:
+    """The columns a CHECK expression proves NOT NULL the way PostgreSQL's predtest does for
+    SET NOT NULL: `col IS NOT NULL` or `NOT (col IS NULL)`, alone or as a conjunct of a top-level
+    AND. A strict function or operator on the column does not count (`length(col) > 0` still
+    scans: checked on 18)."""
     kind, body = unwrap(expr)
     if kind == "NullTest" and body.get("nulltesttype") == "IS_NOT_NULL":
-        return column_ref(body.get("arg"))
-    return None
+        col = column_ref(body.get("arg"))
+        return (col,) if col else ()
+    if kind == "BoolExpr" and body.get("boolop") == "AND_EXPR":
+        return tuple(c for arg in body.get("args") or () for c in not_null_columns(arg))
+    if kind == "BoolExpr" and body.get("boolop") == "NOT_EXPR" and len(body.get("args") or ()) == 1:
+        inner_kind, inner = unwrap(body["args"][0])
+        if inner_kind == "NullTest" and inner.get("nulltesttype") == "IS_NULL":
+            col = column_ref(inner.get("arg"))
+            return (col,) if col else ()
+    return ()

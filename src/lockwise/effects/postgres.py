@@ -22,6 +22,7 @@ from lockwise.effects.nodes import (
     relations_in,
     strings,
     type_name,
+    type_sql,
     unwrap,
     walk,
 )
@@ -133,7 +134,7 @@ def _column_def_facts(b: _Builder, table: str, col: dict) -> dict:
     name = col.get("colname", "")
     tname, mods, is_array = type_name(col.get("typeName"))
     facts: dict = {"column": name, "type": tname, "typmods": mods, "array": is_array,
-                   "type_text": tname + (f"({','.join(map(str, mods))})" if mods else ""),
+                   "type_text": type_sql(tname, mods),
                    "length_sql": str(mods[0]) if mods else "<n>",
                    "serial": tname in SERIAL_TYPES, "not_null": False, "has_default": False,
                    "default_volatile": False, "volatile_functions": (), "identity": False,
@@ -591,7 +592,15 @@ def _drop_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
             b.drops.add(f"index:{idx.name}")
     b.act("drop_column", base, column=col, if_exists=bool(cmd.get("missing_ok")),
           cascade=cmd.get("behavior") == "DROP_CASCADE",
-          column_known=b.ctx.catalog.column(table, col) is not None)
+          column_known=b.ctx.catalog.column(table, col) is not None,
+          **_views_using(b, table, col))
+
+
+def _views_using(b: _Builder, table: str, column: str) -> dict:
+    """Facts naming the views whose query uses the column: PostgreSQL refuses to drop it
+    (without CASCADE) or change its type while they exist (checked on the server)."""
+    views = tuple(b.ctx.catalog.views_using_column(table, column))
+    return {"used_by_views": views, "used_by_views_text": ", ".join(views)}
 
 
 def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -616,7 +625,7 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         else:
             rewrites, why = type_change_rewrites(
                 old_col.type_name, old_col.typmods, new, new_mods, b.ctx.pg_version,
-                b.ctx.session_timezone_utc)
+                b.ctx.session_timezone_utc, array=new_array)
         if using is not None and not _using_is_plain_cast(using, colname):
             rewrites, why = True, "USING expression computes every value"
     if rewrites:
@@ -630,14 +639,15 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     b.alters.add(f"column:{table}.{colname}")
     b.act("alter_column_type", base, column=colname, old_type=old_type, new_type=new,
           new_typmods=new_mods,
-          new_type_text=new + (f"({','.join(map(str, new_mods))})" if new_mods else ""),
+          new_type_text=type_sql(new, new_mods, new_array),
           length_sql=str(new_mods[0]) if new_mods else "<n>",
           rewrites=rewrites, rewrite_reason=why, has_using=using is not None,
           old_type_known=old_col is not None,
           old_type_name=old_col.type_name if old_col is not None else "",
           indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)),
           column_not_null=bool(old_col and old_col.not_null),
-          column_has_default=bool(old_col and old_col.default))
+          column_has_default=bool(old_col and old_col.default),
+          **_views_using(b, table, colname))
 
 
 def _fk_partners(catalog, table: str, column: str) -> set[str]:
@@ -680,16 +690,22 @@ def _set_not_null(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     col = cmd.get("name", "")
     known = b.ctx.catalog.known_table(table)
-    proven = False
-    if known is not None and b.ctx.pg_version >= 12:
-        proven = any(c.kind == "check" and c.validated and c.not_null_column == col
-                     for c in known.constraints.values())
+    proven = _not_null_proven(b, table, col)
     column = known.columns.get(col) if known is not None else None
     already = column is not None and column.not_null
     if not proven and not already:
         b.scan(table, "SET NOT NULL checks every row")
     b.alters.add(f"column:{table}.{col}")
     b.act("set_not_null", base, column=col, proven_by_check=proven, already_not_null=already)
+
+
+def _not_null_proven(b: _Builder, table: str, column: str) -> bool:
+    """Whether a validated CHECK proves `column` has no NULLs, so that PostgreSQL 12+ makes it
+    NOT NULL without reading the table (SET NOT NULL, and 18's ADD CONSTRAINT ... NOT NULL)."""
+    known = b.ctx.catalog.known_table(table)
+    return known is not None and b.ctx.pg_version >= 12 and any(
+        c.kind == "check" and c.validated and column in c.not_null_columns
+        for c in known.constraints.values())
 
 
 def _drop_not_null(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -748,8 +764,11 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
                 b.scan(table, "PRIMARY KEY checks the columns are NOT NULL")
         elif kind == "check" and not not_valid:
             b.scan(table, "CHECK validation")
-        elif kind == "not_null" and not not_valid:  # NOT VALID NOT NULL: PostgreSQL 18+
-            b.scan(table, "NOT NULL validation")
+        elif kind == "not_null":  # PostgreSQL 18+
+            facts["proven_by_check"] = proven = all(
+                _not_null_proven(b, table, c) for c in columns)
+            if not not_valid and not proven:
+                b.scan(table, "NOT NULL validation")
     b.alters.add(f"table:{table}")
     if name:
         b.creates.add(f"constraint:{table}.{name}")
@@ -864,7 +883,8 @@ def _set_options(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     names = [unwrap(d)[1].get("defname", "") for d in defs]
     light = all(n == "fillfactor" or n.startswith(("autovacuum_", "toast.autovacuum_")) or n in
                 {"parallel_workers", "vacuum_truncate", "vacuum_index_cleanup",
-                 "toast_tuple_target", "log_autovacuum_min_duration"}
+                 "toast_tuple_target", "log_autovacuum_min_duration",
+                 "vacuum_max_eager_freeze_failure_rate"}  # PostgreSQL 18
                 for n in names)
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if light else L.ACCESS_EXCLUSIVE)
     b.act("set_storage_parameters", base, parameters=tuple(names))

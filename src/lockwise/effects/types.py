@@ -15,8 +15,16 @@ _DATA = Path(__file__).resolve().parent / "data"
 
 # Types whose typmod is a maximum length: growing (or removing) it needs no rewrite.
 _LENGTH_TYPES = {"varchar", "varbit"}
-# Types whose typmod is a fractional-seconds precision: increasing it needs no rewrite.
-_PRECISION_TYPES = {"timestamp", "timestamptz", "time", "timetz", "interval"}
+# Types whose typmod is a fractional-seconds precision: increasing it needs no rewrite, nor
+# does asking for the maximum, 6, which is what no precision at all stores (timestamp_support).
+_PRECISION_TYPES = {"timestamp", "timestamptz", "time", "timetz"}
+_MAX_PRECISION = 6
+#: interval's typmod is (field mask, precision); these are the masks' bits (datetime.h), from
+#: the least significant field up, as interval_support ranks them.
+_INTERVAL_FIELD_BITS = (12, 11, 10, 3, 1, 2)  # SECOND MINUTE HOUR DAY MONTH YEAR
+#: The precision an interval without one has (INTERVAL_FULL_PRECISION): above any given.
+_INTERVAL_FULL_PRECISION = 0xFFFF
+_ZONE_PAIRS = {("timestamp", "timestamptz"), ("timestamptz", "timestamp")}
 
 
 @lru_cache(maxsize=1)
@@ -27,37 +35,93 @@ def _binary_casts() -> frozenset[tuple[str, str]]:
 
 def type_change_rewrites(
     old: str, old_mods: tuple[int, ...], new: str, new_mods: tuple[int, ...],
-    pg_version: int, session_timezone_utc: bool = False,
+    pg_version: int, session_timezone_utc: bool = False, array: bool = False,
 ) -> tuple[bool, str]:
-    """Does `ALTER COLUMN ... TYPE` from old to new rewrite the table? Returns (rewrites, why)."""
+    """Does `ALTER COLUMN ... TYPE` from old to new rewrite the table? Returns (rewrites, why).
+
+    `array`: both types are arrays of old and new (array-ness itself unchanged)."""
+    if array:
+        return _array_change(old, old_mods, new, new_mods)
     if old == new:
         if old_mods == new_mods:
             return False, "same type"
-        if old in _LENGTH_TYPES:
-            if not new_mods or (old_mods and new_mods[0] >= old_mods[0]):
-                return False, f"{old} length grows: no rewrite"
-            return True, f"{old} length shrinks: every row is checked and rewritten"
-        if old == "numeric":
-            if not new_mods:
-                return False, "numeric loses its limit: no rewrite"
-            if old_mods and len(old_mods) >= 1:
-                old_scale = old_mods[1] if len(old_mods) > 1 else 0
-                new_scale = new_mods[1] if len(new_mods) > 1 else 0
-                if new_scale == old_scale and new_mods[0] >= old_mods[0]:
-                    return False, "numeric precision grows at the same scale: no rewrite"
-            return True, "numeric precision or scale changes: rewrite"
-        if old in _PRECISION_TYPES:
-            if not new_mods or (old_mods and new_mods[0] >= old_mods[0]):
-                return False, f"{old} precision grows: no rewrite"
-            return True, f"{old} precision shrinks: rewrite"
-        return True, f"{old} typmod changes: rewrite"
-    if old == "timestamp" and new == "timestamptz":
-        if pg_version >= 12 and session_timezone_utc:
-            return False, "timestamp -> timestamptz with TimeZone UTC: no rewrite (PG 12+)"
-        return True, ("timestamp -> timestamptz rewrites unless the session TimeZone is UTC "
-                      "(PG 12+)")
+        return _typmod_change(old, old_mods, new_mods)
+    if (old, new) in _ZONE_PAIRS:
+        return _zone_change(old, new, new_mods, pg_version, session_timezone_utc)
     if (old, new) in _binary_casts():
         if new in _LENGTH_TYPES and new_mods:
             return True, f"{old} -> {new}({new_mods[0]}) must check every value's length"
         return False, f"{old} -> {new} is binary coercible: no rewrite"
     return True, f"{old} -> {new} converts every value: the table is rewritten"
+
+
+def _array_change(old: str, old_mods: tuple[int, ...], new: str,
+                  new_mods: tuple[int, ...]) -> tuple[bool, str]:
+    # An array cast goes element by element (ArrayCoerceExpr), which PostgreSQL never
+    # simplifies away, even where the element cast is binary coercible or only widens a
+    # length: only dropping the typmod of the same element type is a relabel (checked on 18).
+    if old == new and (not new_mods or new_mods == old_mods):
+        return False, f"{old}[] keeps its element type: no rewrite"
+    return True, f"{old}[] -> {new}[] converts every element: the table is rewritten"
+
+
+def _typmod_change(old: str, old_mods: tuple[int, ...],
+                   new_mods: tuple[int, ...]) -> tuple[bool, str]:
+    """The same type with another typmod: each type's length-coercion support function
+    decides whether the coercion is a no-op."""
+    if old in _LENGTH_TYPES:
+        if not new_mods or (old_mods and new_mods[0] >= old_mods[0]):
+            return False, f"{old} length grows: no rewrite"
+        return True, f"{old} length shrinks: every row is checked and rewritten"
+    if old == "numeric":
+        if not new_mods:
+            return False, "numeric loses its limit: no rewrite"
+        if old_mods:
+            old_scale = old_mods[1] if len(old_mods) > 1 else 0
+            new_scale = new_mods[1] if len(new_mods) > 1 else 0
+            if new_scale == old_scale and new_mods[0] >= old_mods[0]:
+                return False, "numeric precision grows at the same scale: no rewrite"
+        return True, "numeric precision or scale changes: rewrite"
+    if old in _PRECISION_TYPES:
+        if not new_mods or new_mods[0] >= _MAX_PRECISION or (
+                old_mods and new_mods[0] >= old_mods[0]):
+            return False, f"{old} precision grows (or is the maximum, 6): no rewrite"
+        return True, f"{old} precision shrinks: rewrite"
+    if old == "interval":
+        return _interval_change(old_mods, new_mods)
+    return True, f"{old} typmod changes: rewrite"
+
+
+def _interval_fields(mods: tuple[int, ...]) -> tuple[int, int]:
+    """An interval typmod as (rank of its least field, 0 = SECOND; precision)."""
+    if not mods:
+        return 0, _INTERVAL_FULL_PRECISION
+    mask = mods[0]
+    least = next((rank for rank, bit in enumerate(_INTERVAL_FIELD_BITS) if mask & (1 << bit)),
+                 0)
+    return least, mods[1] if len(mods) > 1 else _INTERVAL_FULL_PRECISION
+
+
+def _interval_change(old_mods: tuple[int, ...],
+                     new_mods: tuple[int, ...]) -> tuple[bool, str]:
+    # interval_support: a no-op when the least field stays or grows finer, and the seconds'
+    # precision does not shrink (precision only matters when SECOND is kept).
+    if not new_mods:
+        return False, "interval loses its limits: no rewrite"
+    old_least, old_precision = _interval_fields(old_mods)
+    new_least, new_precision = _interval_fields(new_mods)
+    if new_least <= old_least and (old_least > 0 or new_precision >= _MAX_PRECISION
+                                   or new_precision >= old_precision):
+        return False, "interval keeps its fields and precision: no rewrite"
+    return True, "interval drops fields or seconds precision: every value is truncated"
+
+
+def _zone_change(old: str, new: str, new_mods: tuple[int, ...], pg_version: int,
+                 session_timezone_utc: bool) -> tuple[bool, str]:
+    # PG 12+: with TimeZone UTC both directions keep the stored value; a precision on the new
+    # type then applies to a value of unknown precision, a no-op only when it is the maximum.
+    if pg_version >= 12 and session_timezone_utc:
+        if not new_mods or new_mods[0] >= _MAX_PRECISION:
+            return False, f"{old} -> {new} with TimeZone UTC: no rewrite (PG 12+)"
+        return True, f"{old} -> {new}({new_mods[0]}) rounds every value: rewrite"
+    return True, f"{old} -> {new} rewrites unless the session TimeZone is UTC (PG 12+)"
