@@ -687,8 +687,8 @@ CASES = [
          "DO $$ BEGIN ALTER TABLE t ADD CONSTRAINT t_n_pos CHECK (n > 0); "
          "EXCEPTION WHEN duplicate_object THEN NULL; END $$"),
     Case("do-block-conditional-index", T,
-         "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 't_n') THEN "
-         "CREATE INDEX t_n ON t (n); END IF; END $$"),
+         "DO $$ BEGIN IF to_regclass('t_n_in_do_block') IS NULL THEN "
+         "CREATE INDEX t_n_in_do_block ON t (n); END IF; END $$"),
     Case("do-block-execute-constant", T,
          "DO $$ BEGIN EXECUTE 'ALTER TABLE t ALTER COLUMN n TYPE bigint'; END $$"),
     Case("do-block-two-statements", FK,
