@@ -123,6 +123,44 @@ def test_enum_value_unusable_in_its_own_transaction(pg_db: str) -> None:
         conn.execute("INSERT INTO people VALUES ('calm')")
 
 
+#: Flyway runs V2 in one transaction: the enum is created, extended and used in it.
+_ENUM_CREATED_HERE = ("CREATE TYPE status AS ENUM ('a', 'b');\n"
+                      "ALTER TYPE status ADD VALUE 'c';\n"
+                      "ALTER TABLE t ADD COLUMN s status DEFAULT 'c';\n")
+
+
+@pytest.mark.parametrize(("setup", "fails"), [
+    ("CREATE TABLE t (id int);", False),
+    # The type of an earlier migration: its new value is unusable until COMMIT.
+    ("CREATE TABLE t (id int); CREATE TYPE status AS ENUM ('a', 'b');", True),
+])
+def test_enum_value_usable_when_the_transaction_created_the_type(
+        pg_db: str, setup: str, fails: bool) -> None:
+    import dataclasses
+
+    import psycopg
+
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    text = _ENUM_CREATED_HERE if not fails else _ENUM_CREATED_HERE.split("\n", 1)[1]
+    migrations = [dataclasses.replace(migration_from_text(sql, name), layout="flyway")
+                  for sql, name in ((setup, "V1__a.sql"), (text, "V2__b.sql"))]
+    found = {f.rule for f in lint_migrations(migrations, LintOptions())[-1].all_findings}
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute("BEGIN")
+        try:
+            for stmt in parse_sql(text).statements:
+                conn.execute(stmt.sql)
+            refused = False
+        except psycopg.errors.UnsafeNewEnumValueUsage:
+            refused = True
+        conn.execute("ROLLBACK")
+    assert refused is fails
+    assert ("enum-value-used-in-transaction" in found) is fails
+
+
 def test_alter_domain_add_constraint_locks_tables_using_it(pg_db: str) -> None:
     setup = "CREATE DOMAIN amount AS numeric;\nCREATE TABLE payments (id bigint, value amount);"
     sql = "ALTER DOMAIN amount ADD CONSTRAINT amount_positive CHECK (VALUE > 0)"
@@ -243,12 +281,13 @@ _WARNS = {"nested-transaction": "there is already a transaction in progress",
           "set-local-outside-transaction": "can only be used in transaction blocks"}
 
 
-@pytest.mark.parametrize("layout", ["golang-migrate", "prisma"])
+@pytest.mark.parametrize("layout", ["golang-migrate", "prisma", "sqlx -- no-transaction"])
 @pytest.mark.parametrize("text", ONE_STRING)
 def test_a_migration_sent_as_one_string_matches_server(pg_db: str, layout: str,
                                                        text: str) -> None:
     """PostgreSQL runs a string of statements in an implicit transaction (not a block that
-    SAVEPOINT accepts, and one an explicit BEGIN takes over), a single statement in none."""
+    SAVEPOINT accepts, and one an explicit BEGIN takes over), a single statement in none.
+    sqlx sends a `-- no-transaction` migration so."""
     import dataclasses
 
     import psycopg
@@ -257,7 +296,8 @@ def test_a_migration_sent_as_one_string_matches_server(pg_db: str, layout: str,
     from lockwise.lint import LintOptions, lint_migrations
 
     setup = "CREATE TABLE t (id bigint PRIMARY KEY, a int);"
-    migrations = [dataclasses.replace(migration_from_text(sql, f"{i}_m.sql"), layout=layout)
+    migrations = [dataclasses.replace(migration_from_text(sql, f"{i}_m.sql"),
+                                      layout=layout.split()[0], no_transaction=" " in layout)
                   for i, sql in ((1, setup), (2, text))]
     found = {f.rule for f in lint_migrations(migrations, LintOptions())[-1].all_findings}
     warnings: list[str] = []

@@ -269,3 +269,38 @@ def test_set_not_null_proof_follows_predtest(check: str, proven: bool) -> None:
     setup = ACCOUNTS + f"\nALTER TABLE accounts ADD CONSTRAINT ck CHECK ({check});"
     found = rules("ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;", setup=setup)
     assert ("set-not-null" not in found) == proven
+
+_AGAIN = "CREATE TABLE IF NOT EXISTS accounts (id bigint PRIMARY KEY, email text, note text);\n"
+
+
+@pytest.mark.parametrize(("change", "rule"), [
+    ("CREATE INDEX accounts_email ON accounts (email);", "index-without-concurrently"),
+    ("ALTER TABLE accounts ADD COLUMN u uuid DEFAULT gen_random_uuid();",
+     "add-column-volatile-default"),
+    ("ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;", "set-not-null"),
+])
+def test_create_table_if_not_exists_of_an_existing_table_does_not_make_it_new(
+        change: str, rule: str) -> None:
+    """PostgreSQL skips CREATE TABLE IF NOT EXISTS of a table an earlier migration created:
+    the next statements change the old table, with its rows, not a new empty one."""
+    assert rule in rules(_AGAIN + change)
+    # A table the IF NOT EXISTS does create is new: the same change is safe on it.
+    assert rule not in rules(_AGAIN.replace("accounts", "fresh") +
+                             change.replace("accounts", "fresh"))
+
+
+def test_skipped_create_takes_no_lock_on_the_referenced_table() -> None:
+    from lockwise.catalog.replay import apply_statement
+    from lockwise.effects.context import Context
+    from lockwise.effects.postgres import compute_effect
+    from lockwise.parse.postgres import parse_sql
+
+    catalog = Catalog()
+    for sql in ("CREATE TABLE p (id int PRIMARY KEY)", "CREATE TABLE c (pid int)"):
+        apply_statement(catalog, parse_sql(sql).statements[0].tree)
+    again = parse_sql("CREATE TABLE IF NOT EXISTS c (pid int REFERENCES p)").statements[0]
+    effect = compute_effect(again.tree, Context(catalog=catalog))
+    assert effect.locks == {} and not effect.creates
+    assert [a.facts.get("exists_already") for a in effect.actions] == [True]
+    fresh = parse_sql("CREATE TABLE IF NOT EXISTS d (pid int REFERENCES p)").statements[0]
+    assert "public.p" in compute_effect(fresh.tree, Context(catalog=catalog)).locks

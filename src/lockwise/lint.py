@@ -50,6 +50,10 @@ TRANSACTIONAL_LAYOUTS = {"diesel", "sqlx", "flyway", "dbmate", "goose", "sql-mig
 #: transaction block, and a single statement in none: one CREATE INDEX CONCURRENTLY alone in
 #: its file works, beside another statement it fails.
 SCRIPT_LAYOUTS = {"golang-migrate", "prisma"}
+#: Tools that send a migration marked to run without a transaction as one query string: sqlx
+#: (`-- no-transaction`) runs it with a plain execute, so several statements still share
+#: PostgreSQL's implicit transaction block.
+SCRIPT_WHEN_NO_TRANSACTION = {"sqlx"}
 
 
 #: Tag of rules that only run when `--select`ed.
@@ -93,7 +97,7 @@ def starts_in_transaction(migration: Migration, options: LintOptions,
     """Whether the first of the migration's `statements` runs in a transaction its tool opened
     or, for a tool that sends the text as one string of statements, PostgreSQL's implicit one."""
     if migration.no_transaction:
-        return False
+        return migration.layout in SCRIPT_WHEN_NO_TRANSACTION and len(statements) > 1
     if options.assume_in_transaction is not None:
         return options.assume_in_transaction
     return tool_runs_in_transaction(migration.layout, len(statements),
@@ -114,6 +118,8 @@ def _all_refuse_transactions(statements: Sequence[Statement], options: LintOptio
 def runs_as_one_string(migration: Migration, options: LintOptions) -> bool:
     """Whether the migration's transaction is PostgreSQL's implicit block for a string of
     statements (not a transaction block: an explicit BEGIN takes it over, SAVEPOINT fails)."""
+    if migration.no_transaction:
+        return migration.layout in SCRIPT_WHEN_NO_TRANSACTION
     return options.assume_in_transaction is None and migration.layout in SCRIPT_LAYOUTS
 
 
@@ -203,7 +209,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     ctx = Context(catalog=catalog, pg_version=options.pg_version, migration_id=migration.id,
                   session_timezone_utc=options.session_timezone_utc)
     implicit = starts_in_transaction(migration, options, parsed.statements)
-    one_string = runs_as_one_string(migration, options) and not migration.no_transaction
+    one_string = runs_as_one_string(migration, options)
     session = Session(implicit_transaction=implicit, implicit_block=implicit and one_string,
                       alone_in_string=one_string and len(parsed.statements) == 1)
     if judged:

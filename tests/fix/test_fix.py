@@ -188,6 +188,19 @@ LAYOUT_CASES = {
                "20240201000000_index.sql": CHANGE, "atlas.sum": "h1:x=\n"},
               ["20240201000000_index.sql", "20240201000001_index_concurrently.sql",
                "20240201000002_index_follow_up.sql"]),
+    # sqlx (found by the Cargo.toml the test writes): integer versions; the concurrent step
+    # begins with sqlx's `-- no-transaction`, reversible steps beside a reversible migration.
+    "sqlx": ({"20240101000000_setup.sql": "CREATE TABLE t (id bigint, a int);",
+              "20240201000000_index.sql": CHANGE},
+             ["20240201000000_index.sql", "20240201000001_index_concurrently.sql",
+              "20240201000002_index_follow_up.sql"]),
+    "sqlx reversible": ({"1_setup.up.sql": "CREATE TABLE t (id bigint, a int);",
+                         "1_setup.down.sql": "DROP TABLE t;",
+                         "2_index.up.sql": CHANGE, "2_index.down.sql": "DROP INDEX t_a;",
+                         "3_next.up.sql": "SELECT 1;", "3_next.down.sql": "SELECT 1;"},
+                        ["2_index.up.sql", "4_index_concurrently.up.sql",
+                         "4_index_concurrently.down.sql", "5_index_follow_up.up.sql",
+                         "5_index_follow_up.down.sql"]),
     "dbmate": ({"20240101000000_setup.sql": "-- migrate:up\nCREATE TABLE t (id bigint, a int);"
                                             "\n-- migrate:down\nDROP TABLE t;\n",
                 "20240201000000_index.sql": "-- migrate:up\n" + CHANGE +
@@ -204,11 +217,15 @@ def test_fix_writes_in_the_directory_layout(layout: str, tmp_path: Path) -> None
     for name, text in files.items():
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         (source / name).write_text(text)
+    if layout.startswith("sqlx"):
+        (tmp_path / "Cargo.toml").write_text('[dependencies]\nsqlx = "0.8"\n')
     written = rewrite_dir(source, tmp_path / "out")
     assert sorted(written) == sorted(expected)
-    rewritten = discover(tmp_path / "out")
-    assert [m.layout for m in rewritten] == [layout] * 4
+    rewritten = [m for m in discover(tmp_path / "out") if m.name != "next"]
+    assert [m.layout for m in rewritten] == [layout.split()[0]] * 4
     original, concurrently, follow_up = rewritten[1:]
+    if layout.startswith("sqlx"):
+        assert concurrently.path.read_text().startswith("-- no-transaction\n")
     assert "CHECK (a IS NOT NULL) NOT VALID" in original.up_sql
     assert concurrently.no_transaction and "CREATE INDEX CONCURRENTLY" in concurrently.up_sql
     assert not follow_up.no_transaction and "SET NOT NULL" in follow_up.up_sql

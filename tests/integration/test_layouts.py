@@ -68,6 +68,12 @@ EXPECTED = {
         ("20240103000000_index_nickname", "safe", set()),
         ("20240110000000_index_email", "requires-downtime", {"index-without-concurrently"}),
     ],
+    "sqlx": [
+        ("20240101000000_create_accounts", "safe", set()),
+        ("20240102000000_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
+        ("20240103000000_index_nickname", "safe", set()),
+        ("20240110000000_index_email", "requires-downtime", {"index-without-concurrently"}),
+    ],
     "sqitch": [
         ("0001_create_accounts", "safe", set()),
         ("0002_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
@@ -101,7 +107,8 @@ def test_all_fixture_layouts_are_covered() -> None:
 
 def test_non_transactional_markers() -> None:
     by_layout = {name: {m.name: m.no_transaction for m in discover(LAYOUTS / name)}
-                 for name in ("diesel", "flyway", "dbmate", "goose", "sql-migrate", "atlas")}
+                 for name in ("diesel", "flyway", "dbmate", "goose", "sql-migrate", "atlas",
+                              "sqlx")}
     assert by_layout["diesel"]["index_nickname"] is True
     assert by_layout["flyway"]["index_nickname"] is True
     assert by_layout["dbmate"] == {"create_accounts": False, "add_nickname": False,
@@ -110,6 +117,7 @@ def test_non_transactional_markers() -> None:
     assert by_layout["sql-migrate"] == {"create_accounts": False, "add_nickname": False,
                                         "index_nickname": True, "index_email": False}
     assert by_layout["atlas"] == by_layout["sql-migrate"]
+    assert by_layout["sqlx"] == by_layout["sql-migrate"]
 
 
 def test_concurrently_in_a_transactional_dbmate_migration_is_flagged(tmp_path: Path) -> None:
@@ -244,3 +252,110 @@ def test_lockwise_no_transaction_marker_in_every_layout(tmp_path: Path, layout: 
     migration.path.write_text("-- lockwise: no-transaction\n" + text)
     marked = next(m for m in discover(target) if m.name == "index_email")
     assert marked.no_transaction
+
+
+_CARGO_SQLX = '[package]\nname = "app"\n\n[dependencies]\nsqlx = { version = "0.8" }\n'
+
+
+def _lint_rules(directory: Path, layout: str | None = None) -> list[tuple[str, str, set[str]]]:
+    reports = lint_migrations(discover(directory, layout), LintOptions())
+    return [(r.migration.layout, r.migration.name, {f.rule for f in r.all_findings})
+            for r in reports]
+
+
+def _simple_sqlx(migrations: Path, index_sql: str) -> None:
+    migrations.mkdir(parents=True, exist_ok=True)
+    (migrations / "20240101000000_create_t.sql").write_text("CREATE TABLE t (a int);\n")
+    (migrations / "20240201000000_idx.sql").write_text(index_sql)
+
+
+def test_sqlx_simple_files_beside_a_cargo_toml_run_in_a_transaction(tmp_path: Path) -> None:
+    """sqlx's simple `<version>_<name>.sql` files, found as sqlx by the Cargo.toml that depends
+    on it: CREATE INDEX CONCURRENTLY fails in the transaction sqlx opens."""
+    _simple_sqlx(tmp_path / "migrations", "CREATE INDEX CONCURRENTLY t_a ON t (a);\n")
+    (tmp_path / "Cargo.toml").write_text(_CARGO_SQLX)
+    got = _lint_rules(tmp_path / "migrations")
+    assert [layout for layout, _, _ in got] == ["sqlx", "sqlx"]
+    assert "concurrently-in-transaction" in got[1][2]
+
+
+def test_sqlx_is_not_guessed_without_a_sign_of_sqlx(tmp_path: Path) -> None:
+    """The same files with no Cargo.toml (or one without sqlx) stay plain: only --layout
+    sqlx reads them as sqlx."""
+    _simple_sqlx(tmp_path / "migrations", "CREATE INDEX CONCURRENTLY t_a ON t (a);\n")
+    (tmp_path / "Cargo.toml").write_text('[dependencies]\ndiesel = "2"\nsqlx-core-ish = "1"\n')
+    assert {layout for layout, _, _ in _lint_rules(tmp_path / "migrations")} == {"plain"}
+    forced = _lint_rules(tmp_path / "migrations", "sqlx")
+    assert "concurrently-in-transaction" in forced[1][2]
+
+
+@pytest.mark.parametrize(("text", "no_tx"), [
+    ("-- no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n", True),
+    # sqlx looks at the very first bytes only.
+    ("\n-- no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n", False),
+    ("-- index\n-- no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n", False),
+    ("\ufeff-- no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n", False),
+    ("-- lockwise: no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n", True),
+])
+def test_sqlx_no_transaction_marker_is_its_first_line(tmp_path: Path, text: str,
+                                                      no_tx: bool) -> None:
+    _simple_sqlx(tmp_path, text)
+    migrations = discover(tmp_path, "sqlx")
+    assert [m.no_transaction for m in migrations] == [False, no_tx]
+    rules = _lint_rules(tmp_path, "sqlx")[1][2]
+    assert ("concurrently-in-transaction" in rules) is not no_tx
+
+
+def test_sqlx_no_transaction_migration_is_one_query_string(tmp_path: Path) -> None:
+    """sqlx runs a `-- no-transaction` file with one plain execute: two CONCURRENTLY
+    statements share PostgreSQL's implicit transaction block and fail."""
+    _simple_sqlx(tmp_path, "-- no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n"
+                           "CREATE INDEX CONCURRENTLY t_b ON t (a);\n")
+    assert "concurrently-in-transaction" in _lint_rules(tmp_path, "sqlx")[1][2]
+
+
+def test_sqlx_reversible_files_are_not_golang_migrate(tmp_path: Path) -> None:
+    """`.up.sql` / `.down.sql` beside a Cargo.toml that uses sqlx are sqlx's reversible
+    migrations (run in a transaction), not golang-migrate's (a lone statement runs outside)."""
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "1_t.up.sql").write_text("CREATE TABLE t (a int);\n")
+    (migrations / "1_t.down.sql").write_text("DROP TABLE t;\n")
+    (migrations / "2_idx.up.sql").write_text("CREATE INDEX CONCURRENTLY t_a ON t (a);\n")
+    assert {layout for layout, _, _ in _lint_rules(migrations)} == {"golang-migrate"}
+    assert "concurrently-in-transaction" not in _lint_rules(migrations)[1][2]
+    (tmp_path / "Cargo.toml").write_text(
+        '[workspace.dependencies.sqlx]\nversion = "0.8"\n')
+    got = _lint_rules(migrations)
+    assert {layout for layout, _, _ in got} == {"sqlx"}
+    assert "concurrently-in-transaction" in got[1][2]
+    first = discover(migrations)[0]
+    assert first.down_path == migrations / "1_t.down.sql" and first.name == "t"
+
+
+def test_sqlx_orders_by_integer_version_and_refuses_what_sqlx_refuses(tmp_path: Path) -> None:
+    from lockwise.parse.source import InputError
+
+    for name in ("10_c.sql", "9_b.sql", "0001_a.sql", "notes.sql", "readme_x.txt"):
+        (tmp_path / name).write_text("SELECT 1;\n")
+    assert [m.id for m in discover(tmp_path, "sqlx")] == ["0001_a", "9_b", "10_c"]
+    (tmp_path / "v2_d.sql").write_text("SELECT 1;\n")
+    with pytest.raises(InputError) as err:
+        discover(tmp_path, "sqlx")
+    assert "v2" in err.value.message
+
+
+@pytest.mark.parametrize("layout", sorted({*EXPECTED, "diesel", "prisma"}))
+def test_a_forced_layout_that_finds_nothing_is_a_usage_error(tmp_path: Path,
+                                                             layout: str) -> None:
+    from typer.testing import CliRunner
+
+    from lockwise.cli.app import app
+
+    (tmp_path / "notes.txt").write_text("no migrations here\n")
+    result = CliRunner().invoke(app, ["lint", "--no-cache", str(tmp_path), "--layout", layout])
+    assert result.exit_code == 2, result.output
+    # sqitch names the plan it needs.
+    assert f"no {layout} migrations" in result.output or "sqitch.plan" in result.output
+    # Without --layout, an empty folder is simply nothing to lint.
+    assert CliRunner().invoke(app, ["lint", "--no-cache", str(tmp_path)]).exit_code == 0

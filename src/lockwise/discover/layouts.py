@@ -29,6 +29,10 @@ _NO_TX_MARKERS = re.compile(
 )
 
 
+#: lockwise's own marker, which every layout honours beside its tool's.
+_LOCKWISE_NO_TX = re.compile(r"^\s*--\s*lockwise:\s*no-transaction\b", re.IGNORECASE | re.MULTILINE)
+
+
 def _no_transaction_marker(sql: str) -> bool:
     head = sql[:4096]
     # Every marker says "transaction" or (Atlas's) "txmode": a file without either skips the
@@ -68,6 +72,8 @@ class _Seen:
     contents: dict[Path, bytes] = field(default_factory=dict)
     #: folder -> the tool whose up/down section markers its .sql files hold (dbmate, goose)
     sectioned: dict[str, str | None] = field(default_factory=dict)
+    #: path -> its first bytes, as detection read them (see `file_head`)
+    heads: dict[Path, bytes | None] = field(default_factory=dict)
 
 
 _SEEN: ContextVar[_Seen | None] = ContextVar("lockwise_discover_seen", default=None)
@@ -145,8 +151,32 @@ def _remember(path: Path, data: bytes) -> None:
         seen.contents[path] = data
 
 
+#: How much of a file detection reads (section markers and no-transaction lines come first).
+HEAD_BYTES = 65536
+
+
+def file_head(path: Path) -> bytes | None:
+    """The first HEAD_BYTES of `path` as bytes (None when it cannot be read), read once per
+    discover() call; a file shorter than that is kept whole for the reader."""
+    seen = _SEEN.get()
+    if seen is not None and path in seen.heads:
+        return seen.heads[path]
+    try:
+        with path.open("rb") as handle:
+            data: bytes | None = handle.read(HEAD_BYTES)
+    except OSError:
+        data = None
+    if data is not None and len(data) < HEAD_BYTES:  # whole: reading it again would repeat this
+        _remember(path, data)
+    if seen is not None:
+        seen.heads[path] = data
+    return data
+
+
 def _make(version: str, name: str, path: Path, up_sql: str, layout: str,
-          down_path: Path | None = None, **extra) -> Migration:
+          down_path: Path | None = None, markers: bool = True, **extra) -> Migration:
+    """The migration; `markers`: whether any no-transaction marker lockwise knows counts
+    (not for a tool that reads one marker exactly where it must be)."""
     down_sql = _read(down_path) if down_path and _is_file(down_path) else None
     return Migration(
         version=version or name,
@@ -155,9 +185,10 @@ def _make(version: str, name: str, path: Path, up_sql: str, layout: str,
         up_sql=up_sql,
         down_sql=down_sql,
         down_path=down_path if down_sql is not None else None,
-        no_transaction=extra.pop("no_transaction", False) or _no_transaction_marker(up_sql),
+        no_transaction=extra.pop("no_transaction", False) or (
+            markers and _no_transaction_marker(up_sql)),
         layout=layout,
-        sort_key=version_key(version or name),
+        sort_key=extra.pop("sort_key", None) or version_key(version or name),
         **extra,
     )
 
@@ -202,11 +233,111 @@ def _read_golang(directory: Path) -> list[Migration]:
         stem = path.name[: -len(".up.sql")]
         version, name = _split_version(stem)
         down = path.with_name(stem + ".down.sql")
-        out.append(_make(version, name, path, read_sql_file(path), "golang-migrate", down))
+        out.append(_make(version, name, path, _read(path), "golang-migrate", down))
     return out
 
 
-# --- diesel / sqlx / prisma: <version>_<name>/up.sql (+ down.sql) or /migration.sql ----------
+# --- sqlx: <version>_<description>.sql, or .up.sql + .down.sql, flat in one folder -----------
+# As sqlx-core's migrate/source.rs reads them: the name splits at its first `_`; a file whose
+# rest does not end in `.sql` (case matters) is not a migration; the version must parse as a
+# Rust i64 (or sqlx refuses the whole folder); `.up.sql` / `.down.sql` are the two directions
+# of a reversible migration, anything else a simple one. sqlx runs each in a transaction
+# unless its text begins with `-- no-transaction` (the very first bytes).
+
+_SQLX_NO_TX = b"-- no-transaction"
+#: Rust's i64::from_str: an optional sign, then ASCII digits.
+_RUST_INT = re.compile(r"[+-]?[0-9]+")
+_I64 = range(-(2**63), 2**63)
+
+
+@dataclass(frozen=True)
+class _SqlxName:
+    version: str
+    description: str
+    #: "up", "down" or "simple"
+    kind: str
+
+    @property
+    def valid(self) -> bool:
+        return _RUST_INT.fullmatch(self.version) is not None and int(self.version) in _I64
+
+
+def _sqlx_name(name: str) -> _SqlxName | None:
+    """How sqlx reads a file name; None for a file sqlx does not take as a migration."""
+    version, sep, rest = name.partition("_")
+    if not sep or not rest.endswith(".sql"):
+        return None
+    for kind in ("up", "down"):
+        if rest.endswith(f".{kind}.sql"):
+            return _SqlxName(version, rest[: -len(f".{kind}.sql")], kind)
+    return _SqlxName(version, rest[: -len(".sql")], "simple")
+
+
+def _sqlx_files(directory: Path) -> list[tuple[Path, _SqlxName]]:
+    return [(path, parsed) for path in _sql_files(directory)
+            if (parsed := _sqlx_name(path.name)) is not None]
+
+
+#: A Cargo.toml that depends on sqlx: `sqlx = ...`, `sqlx.workspace = true` or a
+#: `[dependencies.sqlx]` table (of any target or workspace).
+_CARGO_SQLX = re.compile(r"^\s*(?:sqlx\s*(?:=|\.)|\[[\w.\-]*dependencies\.sqlx\s*\])",
+                         re.MULTILINE)
+
+
+def _cargo_uses_sqlx(directory: Path) -> bool:
+    """Whether the folder, or one of the two above it (a crate keeps migrations/ beside its
+    Cargo.toml; a workspace, a level higher), has a Cargo.toml that depends on sqlx."""
+    folder = Path(os.path.abspath(directory))
+    for candidate in (folder, *list(folder.parents)[:2]):
+        if _has_file(str(candidate), "Cargo.toml"):
+            data = file_head(candidate / "Cargo.toml")
+            if data is not None and _CARGO_SQLX.search(data.decode("utf-8", errors="replace")):
+                return True
+    return False
+
+
+def _sqlx_no_transaction(path: Path) -> bool:
+    """Whether sqlx runs the file outside a transaction: its raw text (a byte order mark
+    included) begins with `-- no-transaction`."""
+    data = file_head(path)
+    return data is not None and data.startswith(_SQLX_NO_TX)
+
+
+def _detect_sqlx(directory: Path) -> bool:
+    """sqlx-named files, all with versions sqlx parses, and a sign of sqlx itself: a Cargo.toml
+    that depends on it, or a file that begins with sqlx's `-- no-transaction`. Files of
+    another tool's sections (dbmate, goose, sql-migrate) or Atlas's folder are theirs."""
+    files = _sqlx_files(directory)
+    if not files or not all(parsed.valid for _, parsed in files):
+        return False
+    if not (_cargo_uses_sqlx(directory) or
+            any(_sqlx_no_transaction(path) for path, _ in files)):
+        return False
+    from lockwise.discover.tools import _sectioned
+
+    return _sectioned(directory) is None and not _detect_atlas(directory)
+
+
+def _read_sqlx(directory: Path) -> list[Migration]:
+    files = _sqlx_files(directory)
+    downs = {parsed.version: path for path, parsed in files if parsed.kind == "down"}
+    out = []
+    for path, parsed in files:
+        if parsed.kind == "down":
+            continue
+        if not parsed.valid:  # sqlx refuses the whole folder
+            raise InputError(f"sqlx cannot read the version {parsed.version!r} of this file "
+                             "name: expected an integer prefix (e.g. `01_foo.sql`)", path)
+        up_sql = _read(path)
+        no_tx = _sqlx_no_transaction(path) or _LOCKWISE_NO_TX.search(up_sql[:4096]) is not None
+        out.append(_make(parsed.version, parsed.description, path, up_sql, "sqlx",
+                         downs.get(parsed.version) if parsed.kind == "up" else None,
+                         no_transaction=no_tx, markers=False,
+                         sort_key=version_key(str(int(parsed.version)))))
+    return out
+
+
+# --- diesel / prisma: <version>_<name>/up.sql (+ down.sql) or /migration.sql ----------
 
 def _migration_dirs(directory: Path, filename: str) -> list[Path]:
     """The sub-folders of `directory` holding a file `filename`, in name order (detection and
@@ -379,7 +510,11 @@ def discover_histories(path: Path, layout: str | None = None,
     history, with no migrations.
     """
     if layout is not None or not path.is_dir():
-        return [(path, discover(path, layout))]
+        found = discover(path, layout)
+        if layout is not None and not found:
+            # Linting nothing and passing would hide a wrong --layout (or a wrong folder).
+            raise InputError(f"no {layout} migrations found here (--layout {layout})", path)
+        return [(path, found)]
     token = _SEEN.set(_Seen())  # the folders listed to find them are not listed again
     try:
         return [(root, discover(root)) for root in _roots(path, set()) or [path]]
@@ -431,6 +566,8 @@ LAYOUTS: dict[str, Layout] = {
     layout.name: layout
     for layout in (
         Layout("flyway", _detect_flyway, _read_flyway),
+        # Before golang-migrate, whose `.up.sql` files sqlx's reversible ones look like.
+        Layout("sqlx", _detect_sqlx, _read_sqlx),
         Layout("golang-migrate", _detect_golang, _read_golang),
         Layout("diesel", _detect_diesel, _read_diesel),
         Layout("prisma", _detect_prisma, _read_prisma),
@@ -442,7 +579,6 @@ LAYOUTS: dict[str, Layout] = {
         Layout("plain", _detect_plain, _read_plain),
     )
 }
-LAYOUTS["sqlx"] = Layout("sqlx", _detect_diesel, _read_diesel)
 
 
 def detect_layout(directory: Path) -> str:

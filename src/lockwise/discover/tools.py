@@ -94,7 +94,9 @@ def split_sections(text: str) -> tuple[str, str | None, bool, str | None]:
     """(up SQL, down SQL or None, no_transaction, tool) of a text that may hold a tool's up
     and down sections (a file piped on stdin); tool None and the text unchanged when it has
     none."""
-    tool = _tool_of(text[:_HEAD_BYTES])
+    from lockwise.discover.layouts import HEAD_BYTES
+
+    tool = _tool_of(text[:HEAD_BYTES])
     if tool is None:
         from lockwise.discover.layouts import _no_transaction_marker
 
@@ -113,22 +115,12 @@ def _split_marked(tool: str, text: str) -> tuple[str, str | None, bool]:
     return up_sql, down_sql, no_tx or _no_transaction_marker(head)
 
 
-#: How much of a file section detection reads (the section markers come first).
-_HEAD_BYTES = 65536
-
-
 def _sections_of(path: Path) -> str | None:
     """The tool whose up marker the head of `path` holds, or None."""
-    from lockwise.discover.layouts import _remember
+    from lockwise.discover.layouts import file_head
 
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(_HEAD_BYTES)
-    except OSError:
-        return None
-    if len(data) < _HEAD_BYTES:  # the whole file: reading it again would only repeat this
-        _remember(path, data)
-    return _tool_of(data.decode("utf-8", errors="replace"))
+    data = file_head(path)
+    return None if data is None else _tool_of(data.decode("utf-8", errors="replace"))
 
 
 def _tool_of(head: str) -> str | None:

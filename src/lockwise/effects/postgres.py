@@ -186,8 +186,23 @@ def _define_column(b: _Builder, table: str, facts: dict, **extra: object) -> Non
 
 # --- CREATE TABLE ---------------------------------------------------------------------------
 
+def _skipped(b: _Builder, stmt: dict, known: bool, kind: str, /, *bases: dict,
+             **facts: object) -> bool:
+    """Whether `stmt`, a CREATE ... IF NOT EXISTS of an object the catalog `known`s already,
+    is skipped by PostgreSQL with a NOTICE; then it is recorded as such: it creates nothing,
+    so what the migration does next to the object is not done to a new one, and it takes
+    none of the locks the creation would (the server checks the name first)."""
+    if not (stmt.get("if_not_exists") and known):
+        return False
+    b.act(kind, *bases, facts, if_not_exists=True, exists_already=True, table_is_new=False)
+    return True
+
+
 def _create_table(b: _Builder, stmt: dict) -> None:
     table, qualified = range_var(stmt.get("relation"))
+    if _skipped(b, stmt, table in b.ctx.catalog.tables, "create_table",
+                _table_facts(b, table, qualified), columns=()):
+        return
     b.creates.add(f"table:{table}")
     parent = None
     if stmt.get("partbound") and stmt.get("inhRelations"):
@@ -231,9 +246,15 @@ def _create_table_as(b: _Builder, stmt: dict) -> None:
     into = into.get("IntoClause", into)
     table, qualified = range_var(into.get("rel"))
     matview = stmt.get("objtype") == "OBJECT_MATVIEW"
-    b.creates.add(f"{'view' if matview else 'table'}:{table}")
+    # The query is analysed (its relations locked) before the server looks for the name;
+    # it runs (reading the partitions too) only when the name is free.
     _read_tables(b, stmt.get("query"), {table})
+    if _skipped(b, stmt, table in b.ctx.catalog.tables,
+                "create_materialized_view" if matview else "create_table_as",
+                _table_facts(b, table, qualified), with_data=not into.get("skipData")):
+        return
     _lock_read_partitions(b, stmt.get("query"))
+    b.creates.add(f"{'view' if matview else 'table'}:{table}")
     for rel in relations_in(stmt.get("query")):
         b.scan(rel, "query reads it in full to fill the new relation")
     b.act("create_materialized_view" if matview else "create_table_as",
@@ -269,6 +290,12 @@ def _create_index(b: _Builder, stmt: dict) -> None:
     schema = table.split(".", 1)[0]
     index = f"{schema}.{stmt['idxname']}" if stmt.get("idxname") else ""
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
+    # IF NOT EXISTS of a known index: skipped after the table's lock, before any build.
+    if _skipped(b, stmt, index in b.ctx.catalog.indexes, "create_index",
+                _table_facts(b, table, qualified), index=index, concurrently=concurrently,
+                index_name=stmt.get("idxname") or "", columns=_index_columns(stmt)):
+        b.transactional = not concurrently
+        return
     b.scan(table, "index build")  # (dropped in build() for a partitioned table: no storage)
     # On a partitioned table each partition gets its own index, built under the same lock.
     for part in b.ctx.catalog.partitions(table):
@@ -1389,13 +1416,18 @@ def _alter_domain(b: _Builder, stmt: dict) -> None:
 
 
 def _create_schema(b: _Builder, stmt: dict) -> None:
-    b.creates.add(f"schema:{stmt.get('schemaname', '')}")
+    schema = stmt.get("schemaname", "")
+    if _skipped(b, stmt, schema in b.ctx.catalog.schemas, "create_schema", schema=schema):
+        return
+    b.creates.add(f"schema:{schema}")
     b.act("create_schema", schema=stmt.get("schemaname", ""),
           if_not_exists=bool(stmt.get("if_not_exists")))
 
 
 def _create_sequence(b: _Builder, stmt: dict) -> None:
     seq, _ = range_var(stmt.get("sequence"))
+    if _skipped(b, stmt, seq in b.ctx.catalog.sequences, "create_sequence", name=seq):
+        return
     b.creates.add(f"sequence:{seq}")
     b.act("create_sequence", name=seq, if_not_exists=bool(stmt.get("if_not_exists")))
 

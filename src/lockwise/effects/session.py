@@ -79,6 +79,9 @@ class Session:
     #: refuses to use them before that transaction commits ("unsafe use of new value").
     tx_enum_values: set[str] = field(default_factory=set)
     tx_created: set[str] = field(default_factory=set)  # relations created in the transaction
+    #: Types created in the open transaction ("type:public.mood"): values added to one of
+    #: them are usable at once (the server's check spares a type its transaction created).
+    tx_types_created: set[str] = field(default_factory=set)
     tx_locks: dict[str, LockMode] = field(default_factory=dict)  # strongest lock held per table
     #: Over the whole migration: objects code may use by name ("view:public.v") that it
     #: dropped and has not created again, and objects it created itself.
@@ -183,6 +186,7 @@ class Session:
         if self.in_transaction:
             self.tx_created.update(o.split(":", 1)[1] for o in effect.creates
                                    if o.startswith(("table:", "view:")))
+            self.tx_types_created.update(o for o in effect.creates if o.startswith("type:"))
             for table, mode in effect.locks.items():
                 self.tx_locks[table] = max(mode, self.tx_locks.get(table, mode))
                 if mode is LockMode.ACCESS_EXCLUSIVE:
@@ -215,7 +219,8 @@ class Session:
                 setattr(self, attr, value)
         elif action.kind == "add_constraint" and f.get("not_valid"):
             self.tx_not_valid.add(f"{f.get('table')}.{f.get('constraint')}")
-        elif action.kind == "enum_add_value" and self.in_transaction and f.get("value"):
+        elif action.kind == "enum_add_value" and self.in_transaction and f.get("value") and \
+                f"type:{f.get('type')}" not in self.tx_types_created:
             self.tx_enum_values.add(str(f["value"]))
 
     def _kept_by_view(self, old: str, index: int) -> bool:
@@ -236,6 +241,7 @@ class Session:
         self.tx_not_valid.clear()
         self.tx_enum_values.clear()
         self.tx_created.clear()
+        self.tx_types_created.clear()
         self.tx_locks.clear()
 
 

@@ -13,6 +13,8 @@ from lockwise.fix.plan import FixPlan, Part
 from lockwise.parse.source import InputError
 
 NO_TX_MARKER = "-- lockwise: no-transaction"
+#: sqlx's own, which counts only as the first line of the file.
+SQLX_NO_TX_MARKER = "-- no-transaction"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +35,9 @@ def _bump(version: str, step: int) -> str:
     return version[:last.start()] + number + version[last.end():]
 
 
-#: Layouts whose tools order versions as text, so that any suffix sorts right after a version.
-_STRING_VERSIONS = frozenset({"diesel", "sqlx"})
+#: Layouts whose tools order versions as text, so that any suffix sorts right after a version
+#: (sqlx's versions are integers).
+_STRING_VERSIONS = frozenset({"diesel"})
 
 
 class VersionAllocator:
@@ -79,7 +82,7 @@ class VersionAllocator:
             step += 1
         appended = len(candidates) < count
         if appended and migration.layout in _STRING_VERSIONS:
-            # diesel and sqlx order versions as text: `<version>-1` sorts right after it.
+            # diesel orders versions as text: `<version>-1` sorts right after it.
             candidates = [f"{migration.version}-{i:0{len(str(count))}d}"
                           for i in range(1, count + 1)]
             if not taken & set(candidates):
@@ -135,6 +138,8 @@ def _body(plan: FixPlan, part: Part, index: int, layout: str, down: str | None =
     if part.no_transaction:
         if layout == "atlas":
             header.insert(0, "-- atlas:txmode none")
+        if layout == "sqlx":  # sqlx reads its marker from the file's very first bytes
+            header.insert(0, SQLX_NO_TX_MARKER)
         header.append(NO_TX_MARKER)
     block = _STATEMENT_BLOCKS.get(layout)
     sql = "\n\n".join(_in_block(s, block) for s in statements) + "\n"
@@ -148,7 +153,13 @@ def _new_files(migration: Migration, version: str, name: str, text: str,
                no_transaction: bool) -> list[OutputFile]:
     layout = migration.layout
     directory = migration.path.parent
-    if layout in ("diesel", "sqlx", "prisma"):
+    if layout == "sqlx":  # as reversible as the migration it follows
+        if not migration.path.name.endswith(".up.sql"):
+            return [OutputFile(directory / f"{version}_{name}.sql", text)]
+        return [OutputFile(directory / f"{version}_{name}.up.sql", text),
+                OutputFile(directory / f"{version}_{name}.down.sql",
+                           "-- written by lockwise fix: nothing to undo automatically\n")]
+    if layout in ("diesel", "prisma"):
         root = directory.parent
         sep = "_" if "_" in migration.path.parent.name else "-"
         folder = root / f"{version}{sep}{name}"
@@ -190,7 +201,7 @@ def render_plan(plan: FixPlan, versions_from: VersionAllocator
     text = _body(plan, first, 0, migration.layout, migration.down_sql)
     before = migration.path.read_text(encoding="utf-8") if migration.path.is_file() else ""
     files = [OutputFile(migration.path, text, before)]
-    if first.no_transaction and migration.layout in ("diesel", "sqlx"):
+    if first.no_transaction and migration.layout == "diesel":
         files.append(OutputFile(migration.path.parent / "metadata.toml",
                                 "run_in_transaction = false\n"))
     if first.no_transaction and migration.layout == "flyway":
