@@ -276,6 +276,36 @@ def test_files_named_from_two_directories_report_exactly_those_files(tmp_path: P
         str(tmp_path / "a" / "001_init.sql"), str(tmp_path / "b" / "002_more.sql")]
 
 
+def _two_histories(root: Path) -> tuple[Path, Path]:
+    """m1 (a table, then a blocking index) and m3 (two safe tables)."""
+    (root / "m1").mkdir()
+    (root / "m3").mkdir()
+    (root / "m1" / "001_init.sql").write_text("CREATE TABLE t (a int);\n")
+    (root / "m1" / "002_bad.sql").write_text("CREATE INDEX i ON t (a);\n")
+    (root / "m3" / "001_a.sql").write_text("CREATE TABLE a (id bigint);\n")
+    (root / "m3" / "002_b.sql").write_text("CREATE TABLE b (id bigint);\n")
+    return root / "m1", root / "m3"
+
+
+@pytest.mark.parametrize("order", ["dir-first", "file-first"])
+def test_a_directory_named_is_reported_whole_whatever_the_order(
+        tmp_path: Path, order: str) -> None:
+    """A directory named reports all its migrations, also when a file named comes after it."""
+    m1, m3 = _two_histories(tmp_path)
+    paths = [str(m3), str(m1 / "001_init.sql")]
+    doc = json.loads(run("lint", *(paths if order == "dir-first" else paths[::-1]),
+                         "--format", "json", "--no-cache").stdout)
+    assert sorted(m["path"] for m in doc["migrations"]) == sorted(
+        [str(m1 / "001_init.sql"), str(m3 / "001_a.sql"), str(m3 / "002_b.sql")])
+
+
+def test_a_directory_and_one_of_its_files_report_the_directory(tmp_path: Path) -> None:
+    m1, _ = _two_histories(tmp_path)
+    result = run("lint", str(m1), str(m1 / "001_init.sql"), "--format", "json", "--no-cache")
+    assert result.exit_code == 1  # 002_bad.sql is reported
+    assert len(json.loads(result.stdout)["migrations"]) == 2
+
+
 def test_missing_path_is_exit_2_with_the_path() -> None:
     result = run("lint", "no/such/dir")
     assert result.exit_code == 2
