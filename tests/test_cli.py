@@ -306,6 +306,27 @@ def test_a_directory_and_one_of_its_files_report_the_directory(tmp_path: Path) -
     assert len(json.loads(result.stdout)["migrations"]) == 2
 
 
+@pytest.mark.parametrize(("sql", "args", "config"), [
+    ("SELEC 1;\n", ["--select", "drop-column"], ""),
+    ("SELEC 1;\n", ["--ignore", "parse-error"], ""),
+    ("SELEC 1;\n", [], 'ignore = ["parse-error"]\n'),
+    ("SELEC 1;\n", [], 'select = ["drop-column"]\n'),
+    ("-- lockwise: ignore-file reason: legacy\nSELEC 1;\n", [], ""),
+    ("-- lockwise: ignore-file[parse-error] reason: legacy\nSELEC 1;\n", [], ""),
+    ("-- squawk-ignore-file\nSELEC 1;\n", [], ""),
+    ("-- lockwise: ignore[parse-error] reason: legacy\nSELEC 1;\n", [], ""),
+])
+def test_a_parse_error_is_never_filtered_away(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              sql: str, args: list[str], config: str) -> None:
+    """Unparsable SQL is an input error, not a finding to select or waive: exit 2, reported."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.sql").write_text(sql)
+    (tmp_path / "lockwise.toml").write_text(config)
+    result = run("lint", "p.sql", "--no-cache", *args)
+    assert result.exit_code == 2, result.output
+    assert "parse-error" in result.stdout
+
+
 def test_missing_path_is_exit_2_with_the_path() -> None:
     result = run("lint", "no/such/dir")
     assert result.exit_code == 2

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lockwise.core.types import MigrationReport, Safety
+from lockwise.options import INPUT_ERROR_RULES
 from lockwise.parse.source import InputError
 
 CONFIG_FILE = "lockwise.toml"
@@ -400,8 +401,7 @@ def apply_overrides(reports: Sequence[MigrationReport], config: Config,
             continue
 
         def keep(rule: str, ignore: frozenset = ignore, select: frozenset = select) -> bool:
-            # Input problems are never filtered: a parse error must still fail the run.
-            if rule == "parse-error":
+            if rule in INPUT_ERROR_RULES:  # a parse error must still fail the run
                 return True
             return rule not in ignore and (not select or rule in select or
                                            any(t in select for t in tags.get(rule, ())))
