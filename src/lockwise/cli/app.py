@@ -169,7 +169,8 @@ def lint(
         return
     layout = pick(ctx, "layout", layout, cfg.layout)
     pg_version = pick(ctx, "pg_version", pg_version, cfg.pg_version)
-    fail_on = pick(ctx, "fail_on", fail_on, cfg.fail_on.label if cfg.fail_on else None)
+    fail_on = pick(ctx, "fail_on", fail_on,
+                   cfg.fail_on.label if cfg.fail_on is not None else None)
     select = pick(ctx, "select", select, cfg.select or None)
     ignore = pick(ctx, "ignore", ignore, cfg.ignore or None)
     rules_dir = pick(ctx, "rules_dir", rules_dir, cfg.rules_dir or None)
@@ -224,11 +225,13 @@ def lint(
             options.stats = load_stats(cfg.stats)
         if options.max_lock_seconds is None:
             options.max_lock_seconds = cfg.max_lock_seconds
+        rule_tags: dict[str, tuple[str, ...]] = {}  # what an override's `select` may name
         if select or ignore or cfg.overrides:
             from lockwise.graph.model import CONFLICT_TITLES
             from lockwise.rules.loader import load_rules
 
             loaded = load_rules(tuple(rules_dir or ()))
+            rule_tags = {r.id: tuple(r.tags) for r in loaded}
             ids, tags = {r.id for r in loaded}, {t for r in loaded for t in r.tags}
             cfg.check_rule_names(ids, tags, CONFLICT_TITLES)
             # What the config did not set came from the command line.
@@ -249,7 +252,7 @@ def lint(
             called while the conflict graph's process finishes, when it runs beside lint.
             The reports as shown (the config's overrides applied)."""
             nonlocal shown, head
-            shown = apply_overrides(computed, cfg)
+            shown = apply_overrides(computed, cfg, rule_tags)
             if output_format is OutputFormat.text:
                 from lockwise.report.text import render_text
 
