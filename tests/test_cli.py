@@ -357,7 +357,10 @@ def test_empty_file_is_clean(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("args", [["--pg-version", "9"], ["--fail-on", "sometimes"],
-                                  ["--layout", "nope"], ["--format", "yaml"]])
+                                  ["--layout", "nope"], ["--format", "yaml"],
+                                  ["--max-lock-seconds", "nan"],
+                                  ["--max-lock-seconds", "inf"],
+                                  ["--max-lock-seconds", "-1"]])
 def test_bad_option_values_are_exit_2(args: list[str]) -> None:
     result = run("lint", EXAMPLES, *args)
     assert result.exit_code == 2

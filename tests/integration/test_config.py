@@ -180,6 +180,8 @@ def test_stdin_filename_is_matched_by_overrides(project: Path) -> None:
     ("select = 3\n", "select", 1, "`select` must be a string or a list of strings"),
     ("ignore = ['drop-colum']\n", "ignore", 1, "unknown rule 'drop-colum' in `ignore`"),
     ("max_lock_seconds = -1\n", "max_lock_seconds", 1, "a positive number"),
+    ("max_lock_seconds = nan\n", "max_lock_seconds", 1, "a positive number"),
+    ("max_lock_seconds = inf\n", "max_lock_seconds", 1, "a positive number"),
     ("assume_in_transaction = 'yes'\n", "assume_in_transaction", 1, "true or false"),
     ("templates = 'render'\n", "templates", 1, "one of substitute, skip, error"),
     ("overrides = { path = 'x' }\n", "overrides", 1, "an array of tables"),

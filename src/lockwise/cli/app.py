@@ -82,6 +82,15 @@ class SqlDialect(str, Enum):
     mariadb = "mariadb"
 
 
+def _max_lock_seconds(value: float | None) -> float | None:
+    from lockwise.core.numbers import MAX_SECONDS, number_in
+
+    if value is not None and number_in(value, 0, MAX_SECONDS) is None:
+        raise typer.BadParameter(f"{value} is not a number of seconds from 0 to "
+                                 f"{MAX_SECONDS:g} (a year)")
+    return value
+
+
 def _server_version(value: str | None) -> str | None:
     if value is None:
         return None
@@ -142,8 +151,9 @@ def lint(
         "--stats", help="Table statistics from `lockwise stats`: estimate each statement's "
         "duration and lock hold.")] = None,
     max_lock_seconds: Annotated[float | None, typer.Option(
-        min=0, help="With --stats: a statement predicted to block reads or writes longer "
-        "than this is requires-downtime (rule lock-held-too-long).")] = None,
+        help="With --stats: a statement predicted to block reads or writes longer "
+        "than this is requires-downtime (rule lock-held-too-long).",
+        callback=_max_lock_seconds)] = None,
     no_cache: Annotated[bool, typer.Option(
         "--no-cache", help="Compute everything again instead of reusing the result of an "
         "earlier run on the same migrations and options (LOCKWISE_CACHE_DIR=off: never "

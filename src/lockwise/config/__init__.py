@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lockwise.core.numbers import MAX_SECONDS, number_in
 from lockwise.core.types import MigrationReport, Safety
 from lockwise.options import INPUT_ERROR_RULES
 from lockwise.parse.source import InputError
@@ -49,7 +50,7 @@ KEYS: dict[str, str] = {
     "ignore": "a list of rule ids",
     "overrides": "an array of tables, each with a `path` glob",
     "stats": "a path to a statistics file",
-    "max_lock_seconds": "a positive number of seconds",
+    "max_lock_seconds": "a positive number of seconds, at most a year",
     "assume_in_transaction": "true or false",
     "rules_dir": "a path or a list of paths",
     "templates": "substitute, skip or error",
@@ -255,9 +256,10 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
                 raise r.bad(key, value, "a path (string)")
             config.stats = r.paths(key, value)[0]
         elif key == "max_lock_seconds":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise r.bad(key, value, "a positive number of seconds")
-            config.max_lock_seconds = float(value)
+            seconds = number_in(value, 0, MAX_SECONDS, above_low=True)
+            if seconds is None:
+                raise r.bad(key, value, KEYS[key])
+            config.max_lock_seconds = seconds
         elif key == "assume_in_transaction":
             if not isinstance(value, bool):
                 raise r.bad(key, value, "true or false")
