@@ -18,7 +18,7 @@ from lockwise.discover.layouts import LAYOUTS
 from lockwise.parse.source import InputError
 
 if TYPE_CHECKING:
-    from lockwise.core.types import MigrationReport
+    from lockwise.core.types import MigrationReport, Safety
 
 app = typer.Typer(
     name="lockwise",
@@ -169,7 +169,7 @@ def lint(
         collector_paused,
         lint_with_conflicts,
     )
-    from lockwise.config import any_failing, apply_overrides, load_config, pick, unknown_rule
+    from lockwise.config import apply_overrides, load_config, pick, threshold_for, unknown_rule
     from lockwise.options import LintOptions, has_input_errors
 
     try:  # the config supplies what the command line leaves at its default
@@ -287,12 +287,17 @@ def lint(
     except InputError as exc:
         fail_input(exc)
         return
+    from lockwise.report.verdict import verdict_fails
+
+    def thresholds(report: MigrationReport) -> Safety:
+        return threshold_for(report, cfg, threshold)
+
     if output_format.value in ("sarif", "github", "markdown", "junit", "gitlab"):
         from lockwise.lint import rule_index
         from lockwise.report.ci_common import render_ci
 
         typer.echo(render_ci(output_format.value, reports, rule_index(options).rules,
-                             fail_on=threshold, conflicts=conflicts))
+                             fail_on=threshold, conflicts=conflicts, thresholds=thresholds))
     elif output_format is OutputFormat.json:
         from lockwise.report.json_report import json_with_conflicts
 
@@ -303,8 +308,7 @@ def lint(
         render_conflicts_text(conflicts, sys.stdout, color=color)
     if has_input_errors(reports):
         raise typer.Exit(EXIT_INPUT)
-    failing = any_failing(reports, cfg, threshold) or any(c.safety >= threshold
-                                                          for c in conflicts)
+    failing = verdict_fails(reports, conflicts, threshold, thresholds)
     raise typer.Exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
 
 

@@ -433,10 +433,6 @@ def threshold_for(report: MigrationReport, config: Config, default: Safety) -> S
     return chosen
 
 
-def any_failing(reports: Sequence[MigrationReport], config: Config, default: Safety) -> bool:
-    return any(r.safety >= threshold_for(r, config, default) for r in reports)
-
-
 def pick(ctx: object, name: str, value: object, configured: object) -> object:
     """The command-line value when the flag was given, else the configured one, else the
     flag's default. `ctx` is the click/typer context of the command."""

@@ -13,6 +13,7 @@ from xml.etree import ElementTree as ET
 
 from lockwise.core.types import Finding, MigrationReport, Safety
 from lockwise.report.ci_common import display_path
+from lockwise.report.verdict import Thresholds
 
 
 def _finding_text(f: Finding) -> str:
@@ -48,22 +49,24 @@ def _case(suite: ET.Element, classname: str, name: str, path: str, line: int | N
     return failures, errors
 
 
-def render_junit(reports: Sequence[MigrationReport], *, fail_on: Safety) -> str:
+def render_junit(reports: Sequence[MigrationReport], *, fail_on: Safety,
+                 thresholds: Thresholds | None = None) -> str:
     root = ET.Element("testsuites", name="lockwise")
     totals = [0, 0, 0]  # tests, failures, errors
     for r in reports:
+        threshold = thresholds(r) if thresholds else fail_on
         path = display_path(r.migration.path)
         suite = ET.SubElement(root, "testsuite", name=path)
         counts = [0, 0, 0]
         if r.findings:
             failed, errored = _case(suite, r.migration.id, "migration", path, None, r.findings,
-                                    fail_on)
+                                    threshold)
             counts = [counts[0] + 1, counts[1] + failed, counts[2] + errored]
         for s in r.statements:
             name = (f"statement {s.statement.index + 1} (line {s.statement.span.line}): "
                     f"{s.effect.action.replace('_', ' ')}")
             failed, errored = _case(suite, r.migration.id, name, path, s.statement.span.line,
-                                    s.findings, fail_on)
+                                    s.findings, threshold)
             counts = [counts[0] + 1, counts[1] + failed, counts[2] + errored]
         suite.set("tests", str(counts[0]))
         suite.set("failures", str(counts[1]))
