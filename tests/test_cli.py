@@ -327,6 +327,18 @@ def test_a_parse_error_is_never_filtered_away(tmp_path: Path, monkeypatch: pytes
     assert "parse-error" in result.stdout
 
 
+@pytest.mark.parametrize("color", ["--color", "--no-color"])
+def test_control_characters_from_sql_are_shown_not_sent_to_the_terminal(
+        tmp_path: Path, color: str) -> None:
+    """An ESC in an identifier would drive the terminal (colours, cursor, title): the text
+    report shows it as \\x1b, coloured or not."""
+    (tmp_path / "001_a.sql").write_text("CREATE TABLE t (a int);\n")
+    (tmp_path / "002_b.sql").write_text('CREATE INDEX "a\x1b]0;pwned\x07b" ON t (a);\n')
+    out = run("lint", str(tmp_path), color, "--no-cache").stdout
+    assert "a\\x1b]0;pwned\\x07b" in out
+    assert "\x1b]" not in out and "\x07" not in out
+
+
 def test_missing_path_is_exit_2_with_the_path() -> None:
     result = run("lint", "no/such/dir")
     assert result.exit_code == 2

@@ -5,6 +5,7 @@ Quality fields)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -327,3 +328,25 @@ def test_fail_on_safe_fails_on_a_safe_finding(tmp_path: Path) -> None:
     result = lint(str(path), "--fail-on", "safe", "--no-cache")
     assert "prefer-text-over-varchar [safe]" in result.stdout
     assert result.exit_code == 1
+
+
+def test_markdown_escapes_pipes_in_locks_and_html_in_the_summary() -> None:
+    """A `|` in a relation name would split the table row; `<stdin>` in the <details>
+    summary would be read as an HTML tag and vanish."""
+    sql = 'CREATE TABLE "a|b" (a int);\nCREATE INDEX i ON "a|b" (a);\n'
+    out = CliRunner().invoke(app, ["lint", "--stdin", "-f", "markdown", "--no-cache"],
+                             input=sql).stdout
+    row = next(line for line in out.splitlines() if line.startswith("| `<stdin>`"))
+    assert "`public.a\\|b`" in row
+    assert len(re.findall(r"(?<!\\)\|", row)) == 7  # six cells
+    assert "<code>&lt;stdin&gt;</code>" in out
+
+
+def test_control_characters_in_sql_keep_junit_well_formed(tmp_path: Path) -> None:
+    """XML 1.0 forbids most control characters: they are written as visible escapes."""
+    (tmp_path / "001_a.sql").write_text("CREATE TABLE t (a int);\n")
+    (tmp_path / "002_b.sql").write_text('CREATE INDEX "a\x01b\x1b[31m" ON t (a);\n')
+    out = lint(str(tmp_path), "-f", "junit", "--no-cache").stdout
+    root = ET.fromstring(out)  # raises on an invalid character
+    assert "a\\x01b\\x1b[31m" in "".join(root.itertext())
+    assert root.get("failures") == "1"

@@ -8,12 +8,22 @@ belong to an extra `migration` testcase, present only when there are some.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
 from lockwise.core.types import Finding, MigrationReport, Safety
 from lockwise.report.ci_common import display_path
 from lockwise.report.verdict import Thresholds
+
+#: Characters XML 1.0 forbids even as references (control characters from a migration's SQL
+#: or identifiers): a report holding one is no XML, and CI systems reject it whole.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _escaped(match: re.Match) -> str:
+    return f"\\x{ord(match.group()):02x}" if match.group() < "\x80" else \
+        f"\\u{ord(match.group()):04x}"
 
 
 def _finding_text(f: Finding) -> str:
@@ -77,4 +87,6 @@ def render_junit(reports: Sequence[MigrationReport], *, fail_on: Safety,
     root.set("failures", str(totals[1]))
     root.set("errors", str(totals[2]))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+    # ElementTree writes them as they are, never as markup: replaced in one pass.
+    xml = _NOT_XML.sub(_escaped, ET.tostring(root, encoding="unicode"))
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml

@@ -7,6 +7,7 @@ section per migration with each statement, its locks and the safe alternative.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 
@@ -48,13 +49,14 @@ def _locks_cell(report: MigrationReport) -> str:
     locks = strongest_locks(report)
     if not locks:
         return "none"
-    return "<br>".join(f"`{mode.pg_name}` on `{rel}`" for rel, mode in locks.items())
+    return "<br>".join(f"`{mode.pg_name}` on `{_cell(rel)}`" for rel, mode in locks.items())
 
 
 def _details(report: MigrationReport) -> list[str]:
     path = display_path(report.migration.path)
     out = ["<details>",
-           f"<summary>{_ICON[report.safety]} <code>{path}</code>: {report.safety.label}"
+           f"<summary>{_ICON[report.safety]} <code>{html.escape(path)}</code>: "
+           f"{report.safety.label}"
            "</summary>", ""]
     for f in report.findings:
         where = f"line {f.span.line}" if f.span else "migration"
