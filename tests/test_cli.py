@@ -276,6 +276,69 @@ def test_files_named_from_two_directories_report_exactly_those_files(tmp_path: P
         str(tmp_path / "a" / "001_init.sql"), str(tmp_path / "b" / "002_more.sql")]
 
 
+def _two_histories(root: Path) -> tuple[Path, Path]:
+    """m1 (a table, then a blocking index) and m3 (two safe tables)."""
+    (root / "m1").mkdir()
+    (root / "m3").mkdir()
+    (root / "m1" / "001_init.sql").write_text("CREATE TABLE t (a int);\n")
+    (root / "m1" / "002_bad.sql").write_text("CREATE INDEX i ON t (a);\n")
+    (root / "m3" / "001_a.sql").write_text("CREATE TABLE a (id bigint);\n")
+    (root / "m3" / "002_b.sql").write_text("CREATE TABLE b (id bigint);\n")
+    return root / "m1", root / "m3"
+
+
+@pytest.mark.parametrize("order", ["dir-first", "file-first"])
+def test_a_directory_named_is_reported_whole_whatever_the_order(
+        tmp_path: Path, order: str) -> None:
+    """A directory named reports all its migrations, also when a file named comes after it."""
+    m1, m3 = _two_histories(tmp_path)
+    paths = [str(m3), str(m1 / "001_init.sql")]
+    doc = json.loads(run("lint", *(paths if order == "dir-first" else paths[::-1]),
+                         "--format", "json", "--no-cache").stdout)
+    assert sorted(m["path"] for m in doc["migrations"]) == sorted(
+        [str(m1 / "001_init.sql"), str(m3 / "001_a.sql"), str(m3 / "002_b.sql")])
+
+
+def test_a_directory_and_one_of_its_files_report_the_directory(tmp_path: Path) -> None:
+    m1, _ = _two_histories(tmp_path)
+    result = run("lint", str(m1), str(m1 / "001_init.sql"), "--format", "json", "--no-cache")
+    assert result.exit_code == 1  # 002_bad.sql is reported
+    assert len(json.loads(result.stdout)["migrations"]) == 2
+
+
+@pytest.mark.parametrize(("sql", "args", "config"), [
+    ("SELEC 1;\n", ["--select", "drop-column"], ""),
+    ("SELEC 1;\n", ["--ignore", "parse-error"], ""),
+    ("SELEC 1;\n", [], 'ignore = ["parse-error"]\n'),
+    ("SELEC 1;\n", [], 'select = ["drop-column"]\n'),
+    ("-- lockwise: ignore-file reason: legacy\nSELEC 1;\n", [], ""),
+    ("-- lockwise: ignore-file[parse-error] reason: legacy\nSELEC 1;\n", [], ""),
+    ("-- squawk-ignore-file\nSELEC 1;\n", [], ""),
+    ("-- lockwise: ignore[parse-error] reason: legacy\nSELEC 1;\n", [], ""),
+])
+def test_a_parse_error_is_never_filtered_away(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              sql: str, args: list[str], config: str) -> None:
+    """Unparsable SQL is an input error, not a finding to select or waive: exit 2, reported."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.sql").write_text(sql)
+    (tmp_path / "lockwise.toml").write_text(config)
+    result = run("lint", "p.sql", "--no-cache", *args)
+    assert result.exit_code == 2, result.output
+    assert "parse-error" in result.stdout
+
+
+@pytest.mark.parametrize("color", ["--color", "--no-color"])
+def test_control_characters_from_sql_are_shown_not_sent_to_the_terminal(
+        tmp_path: Path, color: str) -> None:
+    """An ESC in an identifier would drive the terminal (colours, cursor, title): the text
+    report shows it as \\x1b, coloured or not."""
+    (tmp_path / "001_a.sql").write_text("CREATE TABLE t (a int);\n")
+    (tmp_path / "002_b.sql").write_text('CREATE INDEX "a\x1b]0;pwned\x07b" ON t (a);\n')
+    out = run("lint", str(tmp_path), color, "--no-cache").stdout
+    assert "a\\x1b]0;pwned\\x07b" in out
+    assert "\x1b]" not in out and "\x07" not in out
+
+
 def test_missing_path_is_exit_2_with_the_path() -> None:
     result = run("lint", "no/such/dir")
     assert result.exit_code == 2
@@ -306,7 +369,10 @@ def test_empty_file_is_clean(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("args", [["--pg-version", "9"], ["--fail-on", "sometimes"],
-                                  ["--layout", "nope"], ["--format", "yaml"]])
+                                  ["--layout", "nope"], ["--format", "yaml"],
+                                  ["--max-lock-seconds", "nan"],
+                                  ["--max-lock-seconds", "inf"],
+                                  ["--max-lock-seconds", "-1"]])
 def test_bad_option_values_are_exit_2(args: list[str]) -> None:
     result = run("lint", EXAMPLES, *args)
     assert result.exit_code == 2

@@ -30,7 +30,7 @@ from lockwise.effects.identifiers import identifier_facts
 from lockwise.effects.locks import blocks_text
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.session import Session, lookahead
-from lockwise.options import LintOptions, has_input_errors
+from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
 from lockwise.parse.postgres import TOO_DEEP, ParsedFile
 from lockwise.parse.templates import parse_templated
 from lockwise.rules.directives import BATCH_DIRECTIVE, Directive, parse_directive
@@ -68,10 +68,10 @@ def rule_index(options: LintOptions) -> RuleIndex:
     rules = [r for r in rules if OPT_IN_TAG not in r.tags or r.id in options.select or
              OPT_IN_TAG in options.select]
     if options.select:
-        rules = [r for r in rules if r.id in options.select or
+        rules = [r for r in rules if r.id in options.select or r.id in INPUT_ERROR_RULES or
                  any(t in options.select for t in r.tags)]
     if options.ignore:
-        rules = [r for r in rules if r.id not in options.ignore]
+        rules = [r for r in rules if r.id not in options.ignore or r.id in INPUT_ERROR_RULES]
     return RuleIndex(rules)
 
 
@@ -149,7 +149,10 @@ class Judge:
                     continue
                 seen.add(rule.id)
             suppressed = False
-            for d in (*directives, *self.file_directives):
+            # An input error is no finding to waive: no directive covers it.
+            waivers = () if rule.id in INPUT_ERROR_RULES else (*directives,
+                                                               *self.file_directives)
+            for d in waivers:
                 if d.covers(rule.id):
                     d.used += 1
                     suppressed = True

@@ -49,5 +49,10 @@ def named_in(migration: Migration, names: Collection[str]) -> bool:
     return migration.id in names or str(migration.path) in names
 
 
+#: Rules that report the input rather than a finding about it (SQL the parser rejects): no
+#: --select, --ignore, config or ignore directive leaves them out, so the run still exits 2.
+INPUT_ERROR_RULES = frozenset({"parse-error"})
+
+
 def has_input_errors(reports: Iterable[MigrationReport]) -> bool:
-    return any(f.rule == "parse-error" for r in reports for f in r.findings)
+    return any(f.rule in INPUT_ERROR_RULES for r in reports for f in r.findings)

@@ -392,3 +392,36 @@ def test_a_change_after_a_moved_drop_index_runs_after_it(tmp_path: Path) -> None
     change = next(i for i, sql in enumerate(steps) if "ALTER COLUMN v TYPE" in sql or
                   "v_new" in sql)
     assert drop < change
+
+
+@pytest.mark.parametrize(("second", "reason"), [
+    ("\\set ON_ERROR_STOP on\nCOPY t (a) FROM stdin;\n1\n2\n\\.\nCREATE INDEX i ON t (a);\n",
+     "line 1: the psql meta-command `\\set ON_ERROR_STOP on` is client-side input"),
+    ("COPY t (a) FROM stdin;\n1\n2\n\\.\nCREATE INDEX i ON t (a);\n",
+     "line 2: the COPY data (2 lines) is client-side input"),
+    ("SELEC 1;\nCREATE INDEX i ON t (a);\n",
+     'line 1 does not parse (syntax error at or near "SELEC")'),
+])
+def test_a_file_with_text_the_rewrite_would_lose_is_not_rewritten(
+        second: str, reason: str, tmp_path: Path) -> None:
+    """The rewrite is printed from the server's statements: psql meta-commands, COPY data and
+    SQL that does not parse would vanish from the file, so it is left alone, with the reason."""
+    target = write_files(tmp_path, {"1_init.sql": "CREATE TABLE t (a int);\n",
+                                    "2_a.sql": second})
+    result = CliRunner().invoke(app, ["fix", str(target), "--write"])
+    assert result.exit_code == 0, result.output
+    assert (target / "2_a.sql").read_text() == second
+    assert sorted(p.name for p in target.iterdir()) == ["1_init.sql", "2_a.sql"]
+    assert f"2_a.sql: not rewritten: {reason}" in result.stderr
+
+
+def test_a_file_without_client_side_text_is_still_rewritten(tmp_path: Path) -> None:
+    """The same migration without the psql lines is rewritten: the check above is no blanket
+    refusal."""
+    target = write_files(tmp_path, {"1_init.sql": "CREATE TABLE t (a int);\n",
+                                    "2_a.sql": "COPY t (a) FROM '/tmp/x';\n"
+                                               "CREATE INDEX i ON t (a);\n"})
+    result = CliRunner().invoke(app, ["fix", str(target), "--write"])
+    assert result.exit_code == 0, result.output
+    assert "COPY t (a) FROM '/tmp/x'" in (target / "2_a.sql").read_text()
+    assert "CONCURRENTLY" in "".join(p.read_text() for p in target.iterdir())

@@ -141,6 +141,22 @@ def test_per_path_overrides(project: Path) -> None:
     assert rules_in(lint("-f", "json")) == {"index-without-concurrently"}
 
 
+def test_an_override_selects_by_tag(project: Path) -> None:
+    """`select` in an override names tags as the top-level `select` and --select do."""
+    (project / "lockwise.toml").write_text(
+        'migrations = ["db/migrations"]\n\n[[overrides]]\npath = "db/**"\n'
+        'select = ["index"]\n')
+    result = lint("-f", "json")
+    assert rules_in(result) == {"index-without-concurrently"}
+    assert result.exit_code == 1
+
+
+def test_configured_fail_on_safe_is_applied(project: Path) -> None:
+    """`safe` is the lowest level (0): it is a level set, not an unset one."""
+    (project / "lockwise.toml").write_text('migrations = ["db/migrations"]\nfail_on = "safe"\n')
+    assert json.loads(lint("-f", "json").stdout)["fail_on"] == "safe"
+
+
 def test_stdin_filename_is_matched_by_overrides(project: Path) -> None:
     (project / "lockwise.toml").write_text(
         '[[overrides]]\npath = "db/legacy/*.sql"\nignore = ["drop-column"]\n')
@@ -164,6 +180,8 @@ def test_stdin_filename_is_matched_by_overrides(project: Path) -> None:
     ("select = 3\n", "select", 1, "`select` must be a string or a list of strings"),
     ("ignore = ['drop-colum']\n", "ignore", 1, "unknown rule 'drop-colum' in `ignore`"),
     ("max_lock_seconds = -1\n", "max_lock_seconds", 1, "a positive number"),
+    ("max_lock_seconds = nan\n", "max_lock_seconds", 1, "a positive number"),
+    ("max_lock_seconds = inf\n", "max_lock_seconds", 1, "a positive number"),
     ("assume_in_transaction = 'yes'\n", "assume_in_transaction", 1, "true or false"),
     ("templates = 'render'\n", "templates", 1, "one of substitute, skip, error"),
     ("overrides = { path = 'x' }\n", "overrides", 1, "an array of tables"),

@@ -5,6 +5,7 @@ Quality fields)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -265,3 +266,87 @@ def test_paths_are_resolved_once_per_file_and_follow_the_working_directory(
     assert ci_common.display_path(target) == "0002_create_orders.up.sql"
     monkeypatch.chdir(tmp_path)
     assert ci_common.display_path(target) == target.as_posix()
+
+
+def _overridden_project(root: Path) -> Path:
+    """db/002_b.sql builds an index (requires-downtime) under an override failing only at
+    destructive."""
+    (root / "db").mkdir()
+    (root / "db" / "001_a.sql").write_text("CREATE TABLE t (a int);\n")
+    (root / "db" / "002_b.sql").write_text("CREATE INDEX i ON t (a);\n")
+    (root / "lockwise.toml").write_text(
+        '[[overrides]]\npath = "db/002*"\nfail_on = "destructive"\n')
+    return root / "db"
+
+
+@pytest.mark.parametrize("fmt", ["github", "junit", "markdown", "sarif"])
+def test_ci_formats_follow_a_per_path_fail_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              fmt: str) -> None:
+    """The verdict (exit 0) and the report agree: the index is below its path's threshold."""
+    monkeypatch.chdir(tmp_path)
+    _overridden_project(tmp_path)
+    result = lint("db", "--no-cache", "--format", fmt)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    if fmt == "github":
+        assert "::error" not in out and "::warning file=db/002_b.sql" in out
+    elif fmt == "junit":
+        assert ET.fromstring(out).get("failures") == "0"
+    elif fmt == "markdown":
+        assert "no migration at or above requires-downtime (or their path's own fail_on)" in out
+    else:
+        levels = {r["ruleId"]: r["level"] for r in json.loads(out)["runs"][0]["results"]}
+        assert levels["index-without-concurrently"] == "warning"
+    # Without the override the same finding fails the run and each format says so.
+    (tmp_path / "lockwise.toml").write_text("")
+    failing = lint("db", "--no-cache", "--format", fmt)
+    assert failing.exit_code == 1
+    assert "no migration at or above" not in failing.stdout
+    assert "::warning file=db/002_b.sql" not in failing.stdout
+
+
+@pytest.mark.parametrize("fmt", ["text", "junit", "markdown", "github"])
+@pytest.mark.parametrize("sql", ["SELECT 1;\n", ""])
+def test_fail_on_safe_without_findings_passes(tmp_path: Path, fmt: str, sql: str) -> None:
+    """A statement judged safe is no finding: at `--fail-on safe` a file without findings
+    passes, and the reports say no migration fails."""
+    path = tmp_path / "001_a.sql"
+    path.write_text(sql)
+    result = lint(str(path), "--fail-on", "safe", "--no-cache", "--format", fmt)
+    assert result.exit_code == 0, result.output
+    if fmt == "junit":
+        assert ET.fromstring(result.stdout).get("failures") == "0"
+    if fmt == "markdown":
+        assert "no migration at or above safe" in result.stdout
+    assert "::error" not in result.stdout
+
+
+def test_fail_on_safe_fails_on_a_safe_finding(tmp_path: Path) -> None:
+    """`safe` means every finding, informational ones included."""
+    path = tmp_path / "001_a.sql"
+    path.write_text("CREATE TABLE t (a varchar(10));\n")
+    result = lint(str(path), "--fail-on", "safe", "--no-cache")
+    assert "prefer-text-over-varchar [safe]" in result.stdout
+    assert result.exit_code == 1
+
+
+def test_markdown_escapes_pipes_in_locks_and_html_in_the_summary() -> None:
+    """A `|` in a relation name would split the table row; `<stdin>` in the <details>
+    summary would be read as an HTML tag and vanish."""
+    sql = 'CREATE TABLE "a|b" (a int);\nCREATE INDEX i ON "a|b" (a);\n'
+    out = CliRunner().invoke(app, ["lint", "--stdin", "-f", "markdown", "--no-cache"],
+                             input=sql).stdout
+    row = next(line for line in out.splitlines() if line.startswith("| `<stdin>`"))
+    assert "`public.a\\|b`" in row
+    assert len(re.findall(r"(?<!\\)\|", row)) == 7  # six cells
+    assert "<code>&lt;stdin&gt;</code>" in out
+
+
+def test_control_characters_in_sql_keep_junit_well_formed(tmp_path: Path) -> None:
+    """XML 1.0 forbids most control characters: they are written as visible escapes."""
+    (tmp_path / "001_a.sql").write_text("CREATE TABLE t (a int);\n")
+    (tmp_path / "002_b.sql").write_text('CREATE INDEX "a\x01b\x1b[31m" ON t (a);\n')
+    out = lint(str(tmp_path), "-f", "junit", "--no-cache").stdout
+    root = ET.fromstring(out)  # raises on an invalid character
+    assert "a\\x01b\\x1b[31m" in "".join(root.itertext())
+    assert root.get("failures") == "1"

@@ -18,7 +18,7 @@ from lockwise.discover.layouts import LAYOUTS
 from lockwise.parse.source import InputError
 
 if TYPE_CHECKING:
-    from lockwise.core.types import MigrationReport
+    from lockwise.core.types import MigrationReport, Safety
 
 app = typer.Typer(
     name="lockwise",
@@ -82,6 +82,15 @@ class SqlDialect(str, Enum):
     mariadb = "mariadb"
 
 
+def _max_lock_seconds(value: float | None) -> float | None:
+    from lockwise.core.numbers import MAX_SECONDS, number_in
+
+    if value is not None and number_in(value, 0, MAX_SECONDS) is None:
+        raise typer.BadParameter(f"{value} is not a number of seconds from 0 to "
+                                 f"{MAX_SECONDS:g} (a year)")
+    return value
+
+
 def _server_version(value: str | None) -> str | None:
     if value is None:
         return None
@@ -142,8 +151,9 @@ def lint(
         "--stats", help="Table statistics from `lockwise stats`: estimate each statement's "
         "duration and lock hold.")] = None,
     max_lock_seconds: Annotated[float | None, typer.Option(
-        min=0, help="With --stats: a statement predicted to block reads or writes longer "
-        "than this is requires-downtime (rule lock-held-too-long).")] = None,
+        help="With --stats: a statement predicted to block reads or writes longer "
+        "than this is requires-downtime (rule lock-held-too-long).",
+        callback=_max_lock_seconds)] = None,
     no_cache: Annotated[bool, typer.Option(
         "--no-cache", help="Compute everything again instead of reusing the result of an "
         "earlier run on the same migrations and options (LOCKWISE_CACHE_DIR=off: never "
@@ -159,7 +169,7 @@ def lint(
         collector_paused,
         lint_with_conflicts,
     )
-    from lockwise.config import any_failing, apply_overrides, load_config, pick, unknown_rule
+    from lockwise.config import apply_overrides, load_config, pick, threshold_for, unknown_rule
     from lockwise.options import LintOptions, has_input_errors
 
     try:  # the config supplies what the command line leaves at its default
@@ -169,7 +179,8 @@ def lint(
         return
     layout = pick(ctx, "layout", layout, cfg.layout)
     pg_version = pick(ctx, "pg_version", pg_version, cfg.pg_version)
-    fail_on = pick(ctx, "fail_on", fail_on, cfg.fail_on.label if cfg.fail_on else None)
+    fail_on = pick(ctx, "fail_on", fail_on,
+                   cfg.fail_on.label if cfg.fail_on is not None else None)
     select = pick(ctx, "select", select, cfg.select or None)
     ignore = pick(ctx, "ignore", ignore, cfg.ignore or None)
     rules_dir = pick(ctx, "rules_dir", rules_dir, cfg.rules_dir or None)
@@ -224,11 +235,13 @@ def lint(
             options.stats = load_stats(cfg.stats)
         if options.max_lock_seconds is None:
             options.max_lock_seconds = cfg.max_lock_seconds
+        rule_tags: dict[str, tuple[str, ...]] = {}  # what an override's `select` may name
         if select or ignore or cfg.overrides:
             from lockwise.graph.model import CONFLICT_TITLES
             from lockwise.rules.loader import load_rules
 
             loaded = load_rules(tuple(rules_dir or ()))
+            rule_tags = {r.id: tuple(r.tags) for r in loaded}
             ids, tags = {r.id for r in loaded}, {t for r in loaded for t in r.tags}
             cfg.check_rule_names(ids, tags, CONFLICT_TITLES)
             # What the config did not set came from the command line.
@@ -249,7 +262,7 @@ def lint(
             called while the conflict graph's process finishes, when it runs beside lint.
             The reports as shown (the config's overrides applied)."""
             nonlocal shown, head
-            shown = apply_overrides(computed, cfg)
+            shown = apply_overrides(computed, cfg, rule_tags)
             if output_format is OutputFormat.text:
                 from lockwise.report.text import render_text
 
@@ -274,12 +287,17 @@ def lint(
     except InputError as exc:
         fail_input(exc)
         return
+    from lockwise.report.verdict import verdict_fails
+
+    def thresholds(report: MigrationReport) -> Safety:
+        return threshold_for(report, cfg, threshold)
+
     if output_format.value in ("sarif", "github", "markdown", "junit", "gitlab"):
         from lockwise.lint import rule_index
         from lockwise.report.ci_common import render_ci
 
         typer.echo(render_ci(output_format.value, reports, rule_index(options).rules,
-                             fail_on=threshold, conflicts=conflicts))
+                             fail_on=threshold, conflicts=conflicts, thresholds=thresholds))
     elif output_format is OutputFormat.json:
         from lockwise.report.json_report import json_with_conflicts
 
@@ -290,8 +308,7 @@ def lint(
         render_conflicts_text(conflicts, sys.stdout, color=color)
     if has_input_errors(reports):
         raise typer.Exit(EXIT_INPUT)
-    failing = any_failing(reports, cfg, threshold) or any(c.safety >= threshold
-                                                          for c in conflicts)
+    failing = verdict_fails(reports, conflicts, threshold, thresholds)
     raise typer.Exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
 
 

@@ -27,7 +27,7 @@ def fix(
     batched backfills, NOT NULL via CHECK). Prints a diff; --write writes the files."""
     from lockwise.cli.inputs import collect
     from lockwise.fix.guard import without_new_conflicts
-    from lockwise.fix.plan import plan_fix
+    from lockwise.fix.plan import Unrewritable, plan_fix
     from lockwise.fix.write import VersionAllocator, render_plan
     from lockwise.lint import LintOptions, history_starts, lint_migrations
 
@@ -38,14 +38,20 @@ def fix(
             pg_version=pg_version, only=frozenset(only) if only is not None else None),
             new_databases=history_starts(collected.histories))
         outputs = []
+        unrewritable: list[str] = []
         versions = VersionAllocator(migrations)
         for report in reports:
-            plan = plan_fix(report, lock_timeout)
+            try:
+                plan = plan_fix(report, lock_timeout)
+            except Unrewritable as exc:
+                unrewritable.append(f"{report.migration.path}: not rewritten: {exc}")
+                continue
             if plan is not None:
                 files, notes = render_plan(plan, versions)
                 outputs.append((plan, files, notes))
         outputs, left_out = without_new_conflicts(outputs, collected.directories, layout,
                                                   pg_version)
+        left_out = unrewritable + left_out
     except InputError as exc:
         fail_input(exc)
         return

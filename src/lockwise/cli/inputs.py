@@ -60,17 +60,22 @@ def collect(paths: list[Path], layout: str | None) -> Collected:
             out.directories.append(directory)
 
     read: dict[Path, list[Migration] | None] = {}  # each directory discovered once
+    # What each path asks to report, whatever the order of the paths: a directory all of its
+    # migrations, a file its own. Without a file named, everything replayed is reported.
+    reported: set[str] = set()
+    file_named = False
     for path in paths:
         if path.is_file():
             directory, parent_migrations, match = _directory_context(path, layout, read)
             if match:
-                out.only = set() if out.only is None else out.only
-                out.only.update(str(m.path) for m in match)
+                file_named = True
+                reported.update(str(m.path) for m in match)
                 take(parent_migrations, directory)
                 continue
         for root, found in discover_histories(path, layout):
-            out.only = _all_of(found, out.only)
+            reported.update(str(m.path) for m in found)
             take(found, root)
+    out.only = reported if file_named else None
     return out
 
 
@@ -90,12 +95,6 @@ def require_one(path: Path, directories: list[Path]) -> None:
         raise InputError(f"holds {len(directories)} separate migration directories ({shown}"
                          f"{more}), each a database's history of its own: name one of them, "
                          f"or give --layout to read the folder as one", path)
-
-
-def _all_of(found: list[Migration], only: set[str] | None) -> set[str] | None:
-    if only is None:
-        return None
-    return only | {str(m.path) for m in found}
 
 
 def _directory_context(path: Path, layout: str | None,

@@ -32,7 +32,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lockwise.core.numbers import MAX_SECONDS, number_in
 from lockwise.core.types import MigrationReport, Safety
+from lockwise.options import INPUT_ERROR_RULES
 from lockwise.parse.source import InputError
 
 CONFIG_FILE = "lockwise.toml"
@@ -48,7 +50,7 @@ KEYS: dict[str, str] = {
     "ignore": "a list of rule ids",
     "overrides": "an array of tables, each with a `path` glob",
     "stats": "a path to a statistics file",
-    "max_lock_seconds": "a positive number of seconds",
+    "max_lock_seconds": "a positive number of seconds, at most a year",
     "assume_in_transaction": "true or false",
     "rules_dir": "a path or a list of paths",
     "templates": "substitute, skip or error",
@@ -254,9 +256,10 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
                 raise r.bad(key, value, "a path (string)")
             config.stats = r.paths(key, value)[0]
         elif key == "max_lock_seconds":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise r.bad(key, value, "a positive number of seconds")
-            config.max_lock_seconds = float(value)
+            seconds = number_in(value, 0, MAX_SECONDS, above_low=True)
+            if seconds is None:
+                raise r.bad(key, value, KEYS[key])
+            config.max_lock_seconds = seconds
         elif key == "assume_in_transaction":
             if not isinstance(value, bool):
                 raise r.bad(key, value, "true or false")
@@ -400,8 +403,7 @@ def apply_overrides(reports: Sequence[MigrationReport], config: Config,
             continue
 
         def keep(rule: str, ignore: frozenset = ignore, select: frozenset = select) -> bool:
-            # Input problems are never filtered: a parse error must still fail the run.
-            if rule == "parse-error":
+            if rule in INPUT_ERROR_RULES:  # a parse error must still fail the run
                 return True
             return rule not in ignore and (not select or rule in select or
                                            any(t in select for t in tags.get(rule, ())))
@@ -429,10 +431,6 @@ def threshold_for(report: MigrationReport, config: Config, default: Safety) -> S
         if o.fail_on is not None:
             chosen = o.fail_on
     return chosen
-
-
-def any_failing(reports: Sequence[MigrationReport], config: Config, default: Safety) -> bool:
-    return any(r.safety >= threshold_for(r, config, default) for r in reports)
 
 
 def pick(ctx: object, name: str, value: object, configured: object) -> object:

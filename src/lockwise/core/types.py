@@ -249,3 +249,8 @@ class MigrationReport:
     @property
     def all_findings(self) -> list[Finding]:
         return self.findings + [f for s in self.statements for f in s.findings]
+
+    def fails(self, threshold: Safety) -> bool:
+        """Whether a finding is at or above `threshold` (--fail-on). A statement judged safe
+        is no finding: a migration without findings never fails, even at `safe`."""
+        return any(f.safety >= threshold for f in self.all_findings)

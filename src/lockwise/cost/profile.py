@@ -11,6 +11,7 @@ import json
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
+from lockwise.core.numbers import number_in
 from lockwise.parse.source import InputError
 
 FORMAT = "lockwise-profile"
@@ -61,6 +62,9 @@ class MachineProfile:
 DEFAULT_PROFILE = MachineProfile()
 
 _NUMERIC = [f.name for f in fields(MachineProfile) if f.name != "source"]
+#: Bounds of a profile's rates and durations: beyond them a typo, or a value (1e-320) whose
+#: estimates overflow to infinity.
+_LEAST, _MOST = 1e-9, 1e12
 
 
 def profile_from_dict(doc: object, path: Path | None = None) -> MachineProfile:
@@ -76,10 +80,11 @@ def profile_from_dict(doc: object, path: Path | None = None) -> MachineProfile:
     values: dict = {}
     for name in _NUMERIC:
         if name in doc:
-            v = doc[name]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
-                raise InputError(f"{name} must be a positive number, not {v!r}", path)
-            values[name] = float(v)
+            number = number_in(doc[name], _LEAST, _MOST)
+            if number is None:
+                raise InputError(f"{name} must be a positive number from {_LEAST:g} to "
+                                 f"{_MOST:g}, not {doc[name]!r}", path)
+            values[name] = number
     if "source" in doc:
         values["source"] = str(doc["source"])
     return replace(DEFAULT_PROFILE, **values)

@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lockwise.core.numbers import number_in
 from lockwise.parse.source import InputError
 
 FORMAT = "lockwise-stats"
@@ -105,10 +106,17 @@ class Stats:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
 
-def _number(value: object, where: str, path: Path | None, *, integer: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise InputError(f"{where} must be a non-negative number, not {value!r}", path)
-    return int(value) if integer else float(value)
+#: Largest count or size a stats file may give: far beyond any PostgreSQL table (32 TB of
+#: heap at most with 8 kB pages), so only a typo or an overflow reaches it.
+_MOST = 1e16
+
+
+def _number(value: object, where: str, path: Path | None) -> float:
+    number = number_in(value, 0, _MOST)
+    if number is None:
+        raise InputError(f"{where} must be a non-negative number up to {_MOST:g}, "
+                         f"not {value!r}", path)
+    return number
 
 
 def stats_from_dict(doc: object, path: Path | None = None) -> Stats:
@@ -143,14 +151,14 @@ def stats_from_dict(doc: object, path: Path | None = None) -> Stats:
             if not isinstance(cs, dict):
                 raise InputError(f"{cw} must be an object", path)
             nd = cs.get("n_distinct")
-            if nd is not None and (isinstance(nd, bool) or not isinstance(nd, (int, float))):
-                raise InputError(f"{cw}.n_distinct must be a number", path)
+            if nd is not None and number_in(nd, -_MOST, _MOST) is None:
+                raise InputError(f"{cw}.n_distinct must be a finite number", path)
             nf = cs.get("null_frac")
-            if nf is not None and not (isinstance(nf, (int, float)) and 0 <= nf <= 1):
+            if nf is not None and number_in(nf, 0, 1) is None:
                 raise InputError(f"{cw}.null_frac must be between 0 and 1", path)
             aw = cs.get("avg_width")
             cor = cs.get("correlation")
-            if cor is not None and not (isinstance(cor, (int, float)) and -1 <= cor <= 1):
+            if cor is not None and number_in(cor, -1, 1) is None:
                 raise InputError(f"{cw}.correlation must be between -1 and 1", path)
             columns[col] = ColumnStats(
                 correlation=float(cor) if cor is not None else None,

@@ -10,6 +10,37 @@ from lockwise.fix.patterns import FIXABLE, Unprintable, rewrite
 DEFAULT_LOCK_TIMEOUT = "5s"
 
 
+class Unrewritable(Exception):
+    """A migration with something to fix whose file cannot be rewritten without losing text:
+    the rewrite is printed from the statements the server parses, so anything else would
+    vanish from the file."""
+
+
+def lost_text(report: MigrationReport) -> str | None:
+    """Why printing the migration back from its statements would lose part of its file: psql
+    meta-commands and COPY data are no statements, SQL the parser rejects is none either, and
+    a statement too deeply nested to analyze has no report. None when nothing would be lost.
+    """
+    from lockwise.parse.templates import parse_templated
+
+    # Parsed as `lockwise fix` lints it: a statement with placeholders is kept as written.
+    parsed = parse_templated(report.migration.up_sql, comments=False)
+    skipped = [s for s in parsed.skipped if s.kind != "template-substituted"]
+    if parsed.problems:
+        problem = parsed.problems[0]
+        return (f"line {problem.span.line} does not parse ({problem.message}); the rewrite "
+                "would drop it")
+    if skipped:
+        first = min(skipped, key=lambda s: s.span.start_offset)
+        what = (f"the psql meta-command `{first.text}`" if first.kind == "psql-meta"
+                else f"the {first.text}")
+        return (f"line {first.span.line}: {what} is client-side input (not SQL for the "
+                "server), which the rewrite cannot keep in place")
+    if len(parsed.statements) != len(report.statements):
+        return "a statement is too deeply nested to analyze; the rewrite would drop it"
+    return None
+
+
 @dataclass(slots=True)
 class Part:
     """One migration of the rewritten sequence."""
@@ -99,6 +130,7 @@ def _mentions(sql: str, names: list[str]) -> bool:
 def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
              wrapped: bool | None = None) -> FixPlan | None:
     """The safe sequence for one migration, or None when nothing in it has a mechanical fix.
+    Raises Unrewritable when the file holds text the rewrite would lose.
 
     Statements that must run alone (CONCURRENTLY, batched backfills) move after the rest of the
     migration, so that tables it creates stay in the same migration as their first changes;
@@ -110,6 +142,9 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
     rules_found = {f.rule for s in report.statements for f in s.findings}
     if not rules_found & (FIXABLE | {"missing-lock-timeout"}):
         return None
+    lost = lost_text(report)
+    if lost is not None:
+        raise Unrewritable(lost)
     if wrapped is None:
         from lockwise.lint import tool_transaction
 

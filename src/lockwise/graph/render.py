@@ -46,7 +46,7 @@ def render_conflicts_text(conflicts: Sequence[Conflict], out: TextIO,
                           color: bool | None = None) -> None:
     """Conflicts after lint's text report (same console conventions as report/text.py:
     colour only on a terminal, and no rich to import for a file or a pipe)."""
-    from lockwise.report.text import plain, writes_plain
+    from lockwise.report.text import plain, visible, writes_plain
 
     lines = conflict_lines(conflicts)
     summary = [f"{len(conflicts)} conflict(s) between migrations"] if conflicts else []
@@ -60,9 +60,9 @@ def render_conflicts_text(conflicts: Sequence[Conflict], out: TextIO,
                       highlight=False, soft_wrap=True)
     for line in lines:
         style = "bold red" if line.startswith("conflict") else ""
-        console.print(Text(line, style=style))
+        console.print(Text(visible(line), style=style))
     for line in summary:
-        console.print(Text(line, style="bold"))
+        console.print(Text(visible(line), style="bold"))
 
 
 def render_text(graph: MigrationGraph) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lockwise.core.types import Finding, LockMode, MigrationReport, Safety, StatementReport
+from lockwise.report.verdict import Thresholds, attach_conflicts
 
 if TYPE_CHECKING:
     from lockwise.graph.model import Conflict
@@ -101,37 +102,7 @@ def with_conflicts(reports: Sequence[MigrationReport], conflicts: Sequence[Confl
     """The reports with each conflict between migrations added as a finding (rule id: the
     conflict's kind) of the migration it points at last, so CI formats show conflicts where
     they show findings: a conflict that fails the run gets its annotation."""
-    if not conflicts:
-        return list(reports)
-    from dataclasses import replace
-
-    from lockwise.core.types import Span
-    from lockwise.graph.model import CONFLICT_TITLES
-
-    by_path: dict[str, int] = {}
-    for i, r in enumerate(reports):
-        by_path[str(r.migration.path)] = i
-        if r.migration.down_path is not None:
-            by_path.setdefault(str(r.migration.down_path), i)
-    extra: dict[int, list[Finding]] = {}
-    for c in conflicts:
-        at = next((loc for loc in reversed(c.locations) if loc.path in by_path), None)
-        if at is None:
-            continue
-        title = CONFLICT_TITLES.get(c.kind, c.kind)
-        span = Span(at.line, at.column or 1, at.line, at.column or 1) \
-            if at.line is not None else None
-        others = "; ".join(loc.text() for loc in c.locations if loc is not at)
-        message = f"{c.explanation} (also: {others})" if others else c.explanation
-        extra.setdefault(by_path[at.path], []).append(Finding(
-            rule=c.kind, safety=c.safety, message=message, path=Path(at.path), span=span,
-            why=title, title=title))
-    out = list(reports)
-    for i, found in extra.items():
-        r = out[i]
-        out[i] = replace(r, findings=[*r.findings, *found],
-                         safety=max(r.safety, *(f.safety for f in found)))
-    return out
+    return attach_conflicts(reports, conflicts)[0]
 
 
 #: The formats rendered by `render_ci`, as named by `--format`.
@@ -139,26 +110,28 @@ CI_FORMATS = ("sarif", "github", "markdown", "junit", "gitlab")
 
 
 def render_ci(name: str, reports: Sequence[MigrationReport], rules: Sequence, *,
-              fail_on, conflicts: Sequence[Conflict] = ()) -> str:
+              fail_on: Safety, conflicts: Sequence[Conflict] = (),
+              thresholds: Thresholds | None = None) -> str:
     """Render one of CI_FORMATS, conflicts between migrations included; the format modules
-    are imported only when used."""
+    are imported only when used. `thresholds`: each migration's own --fail-on (per-path
+    overrides), `fail_on` for all when None."""
     reports = with_conflicts(reports, conflicts)
     if name == "sarif":
         from lockwise.report.sarif import render_sarif
 
-        return render_sarif(reports, rules, fail_on=fail_on)
+        return render_sarif(reports, rules, fail_on=fail_on, thresholds=thresholds)
     if name == "github":
         from lockwise.report.github import render_github
 
-        return render_github(reports, fail_on=fail_on)
+        return render_github(reports, fail_on=fail_on, thresholds=thresholds)
     if name == "markdown":
         from lockwise.report.markdown import render_markdown
 
-        return render_markdown(reports, fail_on=fail_on)
+        return render_markdown(reports, fail_on=fail_on, thresholds=thresholds)
     if name == "junit":
         from lockwise.report.junit import render_junit
 
-        return render_junit(reports, fail_on=fail_on)
+        return render_junit(reports, fail_on=fail_on, thresholds=thresholds)
     if name == "gitlab":
         from lockwise.report.gitlab import render_gitlab
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from lockwise.core.types import MigrationReport, Safety
 from lockwise.report.ci_common import display_path, level, located_findings
+from lockwise.report.verdict import Thresholds
 
 
 def _escape_data(text: str) -> str:
@@ -22,7 +23,8 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_github(reports: Sequence[MigrationReport], *, fail_on: Safety) -> str:
+def render_github(reports: Sequence[MigrationReport], *, fail_on: Safety,
+                  thresholds: Thresholds | None = None) -> str:
     lines = []
     for item in located_findings(reports):
         f = item.finding
@@ -34,7 +36,8 @@ def render_github(reports: Sequence[MigrationReport], *, fail_on: Safety) -> str
         props.append(("title", f"lockwise {f.rule} [{f.safety.label}]"))
         message = f.message if not f.instead else f"{f.message}\nInstead:\n{f.instead}"
         head = ",".join(f"{key}={_escape_property(value)}" for key, value in props)
-        command = level(f.safety, fail_on, info="notice")
+        command = level(f.safety, thresholds(item.migration) if thresholds else fail_on,
+                        info="notice")
         lines.append(f"::{command} {head}::{_escape_data(message)}")
     worst = max((r.safety for r in reports), default=Safety.SAFE)
     summary = (f"lockwise: {len(reports)} migration(s), {len(lines)} finding(s), worst "

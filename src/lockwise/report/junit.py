@@ -8,11 +8,22 @@ belong to an extra `migration` testcase, present only when there are some.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
 from lockwise.core.types import Finding, MigrationReport, Safety
 from lockwise.report.ci_common import display_path
+from lockwise.report.verdict import Thresholds
+
+#: Characters XML 1.0 forbids even as references (control characters from a migration's SQL
+#: or identifiers): a report holding one is no XML, and CI systems reject it whole.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _escaped(match: re.Match) -> str:
+    return f"\\x{ord(match.group()):02x}" if match.group() < "\x80" else \
+        f"\\u{ord(match.group()):04x}"
 
 
 def _finding_text(f: Finding) -> str:
@@ -48,22 +59,24 @@ def _case(suite: ET.Element, classname: str, name: str, path: str, line: int | N
     return failures, errors
 
 
-def render_junit(reports: Sequence[MigrationReport], *, fail_on: Safety) -> str:
+def render_junit(reports: Sequence[MigrationReport], *, fail_on: Safety,
+                 thresholds: Thresholds | None = None) -> str:
     root = ET.Element("testsuites", name="lockwise")
     totals = [0, 0, 0]  # tests, failures, errors
     for r in reports:
+        threshold = thresholds(r) if thresholds else fail_on
         path = display_path(r.migration.path)
         suite = ET.SubElement(root, "testsuite", name=path)
         counts = [0, 0, 0]
         if r.findings:
             failed, errored = _case(suite, r.migration.id, "migration", path, None, r.findings,
-                                    fail_on)
+                                    threshold)
             counts = [counts[0] + 1, counts[1] + failed, counts[2] + errored]
         for s in r.statements:
             name = (f"statement {s.statement.index + 1} (line {s.statement.span.line}): "
                     f"{s.effect.action.replace('_', ' ')}")
             failed, errored = _case(suite, r.migration.id, name, path, s.statement.span.line,
-                                    s.findings, fail_on)
+                                    s.findings, threshold)
             counts = [counts[0] + 1, counts[1] + failed, counts[2] + errored]
         suite.set("tests", str(counts[0]))
         suite.set("failures", str(counts[1]))
@@ -74,4 +87,6 @@ def render_junit(reports: Sequence[MigrationReport], *, fail_on: Safety) -> str:
     root.set("failures", str(totals[1]))
     root.set("errors", str(totals[2]))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+    # ElementTree writes them as they are, never as markup: replaced in one pass.
+    xml = _NOT_XML.sub(_escaped, ET.tostring(root, encoding="unicode"))
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml

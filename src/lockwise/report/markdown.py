@@ -7,12 +7,14 @@ section per migration with each statement, its locks and the safe alternative.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 
 from lockwise.core.types import MigrationReport, Safety
 from lockwise.effects.locks import blocks_text
 from lockwise.report.ci_common import display_path, strongest_locks, total
+from lockwise.report.verdict import Thresholds
 
 #: GitHub's limit for one comment is 65,536 characters; keep a margin.
 MAX_COMMENT_CHARS = 60_000
@@ -47,13 +49,14 @@ def _locks_cell(report: MigrationReport) -> str:
     locks = strongest_locks(report)
     if not locks:
         return "none"
-    return "<br>".join(f"`{mode.pg_name}` on `{rel}`" for rel, mode in locks.items())
+    return "<br>".join(f"`{mode.pg_name}` on `{_cell(rel)}`" for rel, mode in locks.items())
 
 
 def _details(report: MigrationReport) -> list[str]:
     path = display_path(report.migration.path)
     out = ["<details>",
-           f"<summary>{_ICON[report.safety]} <code>{path}</code>: {report.safety.label}"
+           f"<summary>{_ICON[report.safety]} <code>{html.escape(path)}</code>: "
+           f"{report.safety.label}"
            "</summary>", ""]
     for f in report.findings:
         where = f"line {f.span.line}" if f.span else "migration"
@@ -86,11 +89,16 @@ def _details(report: MigrationReport) -> list[str]:
     return out
 
 
-def render_markdown(reports: Sequence[MigrationReport], *, fail_on: Safety) -> str:
+def render_markdown(reports: Sequence[MigrationReport], *, fail_on: Safety,
+                    thresholds: Thresholds | None = None) -> str:
     worst = max((r.safety for r in reports), default=Safety.SAFE)
-    failing = sum(1 for r in reports if r.safety >= fail_on)
-    verdict = (f"{failing} of {len(reports)} migration(s) at or above {fail_on.label}"
-               if failing else f"no migration at or above {fail_on.label}")
+    threshold_of = thresholds or (lambda _: fail_on)
+    failing = sum(1 for r in reports if r.fails(threshold_of(r)))
+    level = fail_on.label
+    if any(threshold_of(r) != fail_on for r in reports):
+        level += " (or their path's own fail_on)"
+    verdict = (f"{failing} of {len(reports)} migration(s) at or above {level}"
+               if failing else f"no migration at or above {level}")
     out = [f"## {_ICON[worst]} lockwise: {worst.label}", "", verdict, ""]
     if not reports:
         out.append("No migrations to check.")

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from lockwise import __version__
 from lockwise.core.types import MigrationReport, Safety
 from lockwise.report.ci_common import display_path, fingerprint, level, located_findings
+from lockwise.report.verdict import Thresholds
 from lockwise.rules.model import Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -82,7 +83,7 @@ def _artifact_location(path: str) -> dict:
 
 
 def render_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule], *,
-                 fail_on: Safety) -> str:
+                 fail_on: Safety, thresholds: Thresholds | None = None) -> str:
     from lockwise.graph.model import CONFLICT_TITLES
 
     ordered = sorted(rules, key=lambda r: r.id)
@@ -105,7 +106,8 @@ def render_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule], *,
         text = f.message if not f.instead else f"{f.message}\nInstead:\n{f.instead}"
         result = {
             "ruleId": f.rule,
-            "level": level(f.safety, fail_on, info="note"),
+            "level": level(f.safety, thresholds(item.migration) if thresholds else fail_on,
+                           info="note"),
             "message": {"text": text},
             "locations": [{"physicalLocation": location}],
             "partialFingerprints": {"lockwiseFinding/v1": fingerprint(item)},

@@ -96,12 +96,22 @@ def writes_plain(out: TextIO, color: bool | None) -> bool:
     return color is False or (color is None and not _is_terminal(out))
 
 
-#: Control characters rich drops from a Text (bell, backspace, VT, FF, CR): dropped here too.
-_CONTROL = {code: None for code in (7, 8, 11, 12, 13)}
+#: Control characters quoted from a migration (an identifier, a comment) shown as `\x1b`:
+#: printed raw, an ESC would drive the terminal (colours, cursor moves, its title). Tab is
+#: expanded and newline kept; CR is dropped, as rich drops it (a CRLF file's line ends).
+_CONTROL: dict[int, str | None] = {
+    code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))
+    if code not in (9, 10)}
+_CONTROL[13] = None
+
+
+def visible(text: str) -> str:
+    """`text` with its control characters shown as escapes (see _CONTROL)."""
+    return text if text.isprintable() else text.translate(_CONTROL)
 
 
 def plain(text: str) -> str:
-    """What rich prints for a Text without colour: control codes dropped, tabs expanded."""
+    """What rich prints for the `visible` text without colour: tabs expanded."""
     if not text.isprintable():
         text = text.translate(_CONTROL)
         if "\t" in text:
@@ -151,14 +161,15 @@ def render_text(reports: Sequence[MigrationReport], out: TextIO, *, verbose: boo
     counts = {s: 0 for s in Safety}
     for r in reports:
         counts[r.safety] += 1
-        console.print(Text(f"{r.migration.path}  [{r.safety.label}] {r.reason}"
-                           f"{_migration_estimate(r)}", style=_STYLE[r.safety] + " bold"))
+        console.print(Text(visible(f"{r.migration.path}  [{r.safety.label}] {r.reason}"
+                                   f"{_migration_estimate(r)}"),
+                           style=_STYLE[r.safety] + " bold"))
         for f in r.findings:
             for text, style in _finding_lines(f):
-                console.print(Text(text, style=style))
+                console.print(Text(visible(text), style=style))
         for s in r.statements:
             for text, style in _statement_lines(s, verbose):
-                console.print(Text(text, style=style))
+                console.print(Text(visible(text), style=style))
     summary = ", ".join(f"{n} {s.label}" for s, n in counts.items() if n)
     console.print(Text(f"{len(reports)} migration(s): {summary or 'nothing to lint'}",
                        style="bold"))
