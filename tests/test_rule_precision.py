@@ -304,3 +304,58 @@ def test_skipped_create_takes_no_lock_on_the_referenced_table() -> None:
     assert [a.facts.get("exists_already") for a in effect.actions] == [True]
     fresh = parse_sql("CREATE TABLE IF NOT EXISTS d (pid int REFERENCES p)").statements[0]
     assert "public.p" in compute_effect(fresh.tree, Context(catalog=catalog)).locks
+
+
+EVENTS = """CREATE TABLE events (id bigint, day date, kind text) PARTITION BY RANGE (day);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+"""
+
+
+def test_index_on_partitioned_table_is_not_safe() -> None:
+    # It takes SHARE on every partition for the whole build; the plain-table rule's advice
+    # (CONCURRENTLY) is refused on a partitioned table, so the partitioned rule speaks instead.
+    (found,) = [f for f in findings("CREATE INDEX events_kind_idx ON events (kind);",
+                                    setup=EVENTS) if f.rule == "index-on-partitioned-table"]
+    assert "index-without-concurrently" not in rules(
+        "CREATE INDEX events_kind_idx ON events (kind);", setup=EVENTS)
+    assert "CREATE INDEX IF NOT EXISTS events_kind_idx ON ONLY events (kind);" in found.instead
+    for part in ("events_2024", "events_2025"):
+        assert f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {part}_kind_idx ON {part} (kind);" \
+            in found.instead
+        assert f"ALTER INDEX events_kind_idx ATTACH PARTITION {part}_kind_idx;" in found.instead
+
+
+def test_index_on_only_partitioned_table_or_without_partitions_is_safe() -> None:
+    assert "index-on-partitioned-table" not in rules(
+        "CREATE INDEX events_kind_idx ON ONLY events (kind);", setup=EVENTS)
+    assert "index-on-partitioned-table" not in rules(
+        "CREATE INDEX events_kind_idx ON events (kind);", setup=EVENTS.splitlines()[0])
+
+
+def test_concurrent_index_on_partitioned_table_fails() -> None:
+    sql = "CREATE INDEX CONCURRENTLY events_kind_idx ON events (kind);"
+    assert "concurrent-index-on-partitioned-table" in rules(sql, setup=EVENTS,
+                                                           in_transaction=False)
+    assert "concurrent-index-on-partitioned-table" not in rules(
+        "CREATE INDEX CONCURRENTLY events_2024_kind_idx ON events_2024 (kind);", setup=EVENTS,
+        in_transaction=False)
+
+
+@pytest.mark.parametrize(("setup", "pg_version", "advice"), [
+    (EVENTS, 16, "ALTER TABLE events DETACH PARTITION events_2025 CONCURRENTLY;"),
+    (EVENTS, 13, "SET LOCAL lock_timeout"),
+    (EVENTS + "CREATE TABLE events_other PARTITION OF events DEFAULT;", 16,
+     "SET LOCAL lock_timeout"),
+])
+def test_drop_partition_locks_the_parent(setup: str, pg_version: int, advice: str) -> None:
+    (found,) = [f for f in findings("DROP TABLE events_2025;", setup=setup,
+                                    pg_version=pg_version) if f.rule == "drop-partition"]
+    assert advice in found.instead
+    # Refused before 14 and with a DEFAULT partition: not suggested there.
+    assert ("DETACH PARTITION events_2025 CONCURRENTLY" in found.instead) == \
+        advice.startswith("ALTER TABLE")
+
+
+def test_drop_of_an_ordinary_table_is_not_a_partition_drop() -> None:
+    assert "drop-partition" not in rules("DROP TABLE accounts;")

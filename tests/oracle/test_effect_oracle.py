@@ -73,6 +73,42 @@ INSERT INTO k SELECT g, '1 day', '1 day', '1 day', '1 day', now(), now()
 FROM generate_series(1, 20) g;
 """
 
+#: A partitioned table with two attached partitions, a row in each.
+EVENTS = """
+CREATE TABLE events (id bigint, day date, kind text) PARTITION BY RANGE (day);
+CREATE TABLE events_2024 PARTITION OF events
+    FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events_2025 PARTITION OF events
+    FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+INSERT INTO events VALUES (1, '2024-05-01', 'a'), (2, '2025-05-01', 'b');
+"""
+EVENTS_DEFAULT = EVENTS + "CREATE TABLE events_other PARTITION OF events DEFAULT;"
+EVENTS_INDEXED = EVENTS + "CREATE INDEX events_day ON events (day);"
+EVENTS_TRIGGER = EVENTS + """
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER e_touch BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION touch();
+"""
+EVENTS_STATEMENT_TRIGGER = EVENTS + """
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER e_stmt BEFORE UPDATE ON events FOR EACH STATEMENT EXECUTE FUNCTION touch();
+"""
+
+#: A partitioned table with a primary key, referenced by a foreign key (rows only in pk1).
+PK = """
+CREATE TABLE pk (id int PRIMARY KEY) PARTITION BY RANGE (id);
+CREATE TABLE pk1 PARTITION OF pk FOR VALUES FROM (0) TO (100);
+CREATE TABLE pk2 PARTITION OF pk FOR VALUES FROM (100) TO (200);
+CREATE TABLE ref (pid int REFERENCES pk);
+INSERT INTO pk VALUES (1), (150); INSERT INTO ref VALUES (1);
+"""
+
+#: Plain inheritance: a parent and a child, a row in each.
+INH = """
+CREATE TABLE base (id int, n int);
+CREATE TABLE sub () INHERITS (base);
+INSERT INTO base VALUES (1, 1); INSERT INTO sub VALUES (2, 2);
+"""
+
 MATVIEW = T + """
 CREATE MATERIALIZED VIEW mv AS SELECT id, n FROM t;
 CREATE UNIQUE INDEX mv_id ON mv (id);
@@ -91,6 +127,10 @@ class Case:
     #: For statements refused in a transaction block: SQL that, held open in another session,
     #: makes the statement wait at its last lock so its locks can be read from pg_locks.
     blocker: str = ""
+    #: More blockers, for a statement that works through partitions one transaction each
+    #: (REINDEX, CLUSTER of a partitioned table): each stops it at another step, it is observed
+    #: once per blocker, and what it holds at any of those steps is what it locks.
+    more_blockers: tuple[str, ...] = ()
     #: Oldest server major the statement exists on.
     min_pg: int = 11
     #: Locks the server takes that no static model can know from the statement and the replayed
@@ -480,6 +520,83 @@ CASES = [
     Case("detach-partition-concurrently", PARTITIONED,
          "ALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY", min_pg=14,
          blocker="SELECT count(*) FROM events_2024"),
+    # --- partitioned tables and inheritance children ----------------------------------------
+    # Taking a partition out of its parent's set locks the parent (and its DEFAULT partition).
+    Case("drop-partition", EVENTS, "DROP TABLE events_2025"),
+    Case("drop-partition-with-default", EVENTS_DEFAULT, "DROP TABLE events_2025"),
+    Case("detach-partition-with-default", EVENTS_DEFAULT,
+         "ALTER TABLE events DETACH PARTITION events_2025"),
+    Case("create-index-on-only-partitioned", EVENTS,
+         "CREATE INDEX events_day ON ONLY events (day)"),
+    # One transaction per partition: refused in a transaction block, observed at each step.
+    Case("reindex-partitioned-table", EVENTS_INDEXED, "REINDEX TABLE events",
+         blocker="LOCK TABLE ONLY events IN ROW EXCLUSIVE MODE",
+         more_blockers=("LOCK TABLE ONLY events_2024 IN ROW EXCLUSIVE MODE",
+                        "SELECT count(*) FROM events_2025")),
+    Case("reindex-partitioned-index", EVENTS_INDEXED, "REINDEX INDEX events_day",
+         blocker="LOCK TABLE ONLY events IN ROW EXCLUSIVE MODE",
+         more_blockers=("LOCK TABLE ONLY events_2024 IN ROW EXCLUSIVE MODE",
+                        "SELECT count(*) FROM events_2025")),
+    Case("cluster-partitioned", EVENTS_INDEXED, "CLUSTER events USING events_day",
+         blocker="LOCK TABLE ONLY events IN ACCESS SHARE MODE", min_pg=15,
+         more_blockers=("LOCK TABLE ONLY events_2024 IN ACCESS SHARE MODE",
+                        "LOCK TABLE ONLY events_2025 IN ACCESS SHARE MODE")),
+    Case("analyze-partitioned", EVENTS, "ANALYZE events"),
+    Case("lock-partitioned", EVENTS, "LOCK TABLE events IN SHARE MODE"),
+    Case("lock-only-partitioned", EVENTS, "LOCK TABLE ONLY events IN SHARE MODE"),
+    # Rows for both partitions: the model assumes an INSERT reaches every partition.
+    Case("insert-partitioned", EVENTS,
+         "INSERT INTO events VALUES (3, '2024-02-01', 'c'), (4, '2025-02-01', 'd')"),
+    Case("update-partitioned", EVENTS, "UPDATE events SET kind = 'x'"),
+    Case("delete-partitioned", EVENTS, "DELETE FROM events WHERE id = 1", compare_scans=False),
+    Case("merge-partitioned", EVENTS + "CREATE TABLE inc (id bigint, kind text);"
+         "INSERT INTO inc VALUES (1, 'z');",
+         "MERGE INTO events USING inc ON events.id = inc.id "
+         "WHEN MATCHED THEN UPDATE SET kind = inc.kind", min_pg=15, compare_scans=False),
+    Case("select-for-update-partitioned", EVENTS, "SELECT * FROM events WHERE id = 1 FOR UPDATE",
+         compare_scans=False),
+    Case("drop-index-partitioned", EVENTS_INDEXED, "DROP INDEX events_day"),
+    Case("attach-index-partition", EVENTS + "CREATE INDEX events_day ON ONLY events (day);"
+         "CREATE INDEX e25 ON events_2025 (day);", "ALTER INDEX events_day ATTACH PARTITION e25"),
+    Case("refresh-materialized-view-over-partitioned",
+         EVENTS + "CREATE MATERIALIZED VIEW emv AS SELECT * FROM events;",
+         "REFRESH MATERIALIZED VIEW emv"),
+    # A new partition takes on the parent's foreign keys, both ways.
+    Case("attach-partition-with-foreign-key", EVENTS + """
+         CREATE TABLE parent (id bigint PRIMARY KEY); INSERT INTO parent VALUES (1), (2), (3);
+         ALTER TABLE events ADD FOREIGN KEY (id) REFERENCES parent;
+         CREATE TABLE events_2026 (id bigint, day date, kind text);
+         INSERT INTO events_2026 VALUES (1, '2026-03-01', 'q');""",
+         "ALTER TABLE events ATTACH PARTITION events_2026 "
+         "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"),
+    Case("create-partition-with-foreign-key", EVENTS + """
+         CREATE TABLE parent (id bigint PRIMARY KEY); INSERT INTO parent VALUES (1), (2);
+         ALTER TABLE events ADD FOREIGN KEY (id) REFERENCES parent;""",
+         "CREATE TABLE events_2026 PARTITION OF events "
+         "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"),
+    Case("add-foreign-key-to-partitioned", PK + "CREATE TABLE ref2 (pid int);"
+         "INSERT INTO ref2 VALUES (1);", "ALTER TABLE ref2 ADD FOREIGN KEY (pid) REFERENCES pk"),
+    Case("create-table-references-partitioned", PK, "CREATE TABLE ref2 (pid int REFERENCES pk)"),
+    Case("attach-partition-to-referenced", PK + "CREATE TABLE pk3 (id int PRIMARY KEY);",
+         "ALTER TABLE pk ATTACH PARTITION pk3 FOR VALUES FROM (200) TO (300)"),
+    Case("detach-partition-of-referenced", PK, "ALTER TABLE pk DETACH PARTITION pk2"),
+    Case("insert-referencing-partitioned", PK, "INSERT INTO ref VALUES (1), (150)",
+         compare_scans=False),
+    # `id + 0`: no pruning, which the model does not do either.
+    Case("delete-from-referenced-partitioned", PK, "DELETE FROM pk WHERE id + 0 = 150",
+         compare_scans=False),
+    # Inheritance children are reached like partitions, unless ONLY.
+    Case("update-inheritance-parent", INH, "UPDATE base SET n = 0"),
+    Case("delete-inheritance-parent", INH, "DELETE FROM base"),
+    Case("insert-inheritance-parent", INH, "INSERT INTO base VALUES (5, 5)"),
+    Case("select-inheritance-parent", INH, "SELECT * FROM base", compare_scans=False),
+    Case("select-only-inheritance-parent", INH, "SELECT * FROM ONLY base", compare_scans=False),
+    Case("lock-inheritance-parent", INH, "LOCK TABLE base"),
+    Case("rename-column-inheritance-parent", INH, "ALTER TABLE base RENAME COLUMN n TO m"),
+    Case("truncate-inheritance-parent", INH, "TRUNCATE base"),
+    Case("truncate-only-inheritance-parent", INH, "TRUNCATE ONLY base"),
+    Case("analyze-inheritance-parent", INH, "ANALYZE base"),
+    Case("drop-inheritance-parent-cascade", INH, "DROP TABLE base CASCADE"),
     # --- storage -----------------------------------------------------------------------------
     Case("set-access-method-heap", T, "ALTER TABLE t SET ACCESS METHOD heap", min_pg=15),
     Case("set-compression", T, "ALTER TABLE t ALTER COLUMN note SET COMPRESSION pglz",
@@ -723,6 +840,12 @@ def test_effect_matches_server(oracle, case: Case) -> None:
         pytest.skip(f"needs PostgreSQL {case.min_pg}")
     pred = oracle.predict(case.setup, case.sql, case.context)
     obs = oracle.observe(case.setup, case.sql, session=case.session, blocker=case.blocker)
+    for blocker in case.more_blockers:
+        step = oracle.observe(case.setup, case.sql, session=case.session, blocker=blocker)
+        for rel, mode in step.locks.items():
+            obs.locks[rel] = max(obs.locks.get(rel, mode), mode)
+        for index, mode in step.index_locks.items():
+            obs.index_locks[index] = max(obs.index_locks.get(index, mode), mode)
     created = {c.split(":", 1)[1] for c in pred.effect.creates}
 
     assert pred.transactional == obs.transactional, (

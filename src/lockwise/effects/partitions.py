@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lockwise.catalog.model import Table
+from lockwise.catalog.model import Catalog, Table
 from lockwise.effects.nodes import column_ref, const_value, unwrap
+from lockwise.parse.quoting import quote_ident
 
 _UNBOUNDED = {"minvalue", "maxvalue"}
 
@@ -141,3 +142,77 @@ def bound_proven_by_checks(parent: Table | None, partition: Table | None,
         (op == "<" and _at_least(high, c, strict=False))
         or (op in ("<=", "=") and _at_least(high, c, strict=True)) for op, c in comparisons)
     return low_ok and high_ok
+
+
+# --- safe alternatives written with the user's names and the known partitions ----------------
+
+#: PostgreSQL truncates longer identifiers (NAMEDATALEN - 1).
+_MAX_IDENTIFIER = 63
+
+
+def _relation_sql(name: str, like: str, qualified: bool) -> str:
+    """`name` (qualified) as the user would write it: bare when they wrote `like` bare and it
+    lives in the same schema."""
+    schema, bare = name.split(".", 1)
+    if qualified or schema != like.split(".", 1)[0]:
+        return f"{quote_ident(schema)}.{quote_ident(bare)}"
+    return quote_ident(bare)
+
+
+def _child_index_name(index_name: str, table_name: str, child_name: str) -> str:
+    """The name of the index of partition `child_name` that matches `index_name` on its parent:
+    the table's name in it is swapped for the partition's (events_kind_idx on events ->
+    events_2024_kind_idx on events_2024), else the partition's name is put in front."""
+    if index_name.startswith(table_name + "_"):
+        name = child_name + index_name[len(table_name):]
+    else:
+        name = f"{child_name}_{index_name}"
+    return name[:_MAX_IDENTIFIER]
+
+
+def partitioned_index_sql(catalog: Catalog, table: str, qualified: bool, index_name: str,
+                          columns: tuple[str, ...], unique: bool) -> str:
+    """The way to index a partitioned table without blocking writes: an invalid index ON ONLY
+    the parent (instant), each leaf partition's index built CONCURRENTLY, then each attached to
+    its parent's index, children first (an index becomes valid once all its partitions are)."""
+    table_name = table.split(".", 1)[1]
+    if not index_name:
+        names = "_".join(c if c.isidentifier() else "expr" for c in columns)
+        index_name = f"{table_name}_{names}_idx"[:_MAX_IDENTIFIER]
+    kind = "UNIQUE INDEX" if unique else "INDEX"
+    cols = ", ".join(columns)
+    names = {table: index_name}
+    steps: list[str] = [f"CREATE {kind} IF NOT EXISTS {quote_ident(index_name)} "
+                        f"ON ONLY {_relation_sql(table, table, qualified)} ({cols});"]
+    attaches: list[tuple[int, str]] = []
+    for part in catalog.partitions(table):  # parents before their partitions
+        known = catalog.tables[part]
+        parent = known.partition_of or table
+        names[part] = _child_index_name(index_name, table_name, part.split(".", 1)[1])
+        target = _relation_sql(part, table, qualified)
+        if known.kind == "partitioned":  # a sub-partitioned partition: indexed like the top
+            steps.append(f"CREATE {kind} IF NOT EXISTS {quote_ident(names[part])} "
+                         f"ON ONLY {target} ({cols});")
+        else:
+            steps.append(f"CREATE {kind} CONCURRENTLY IF NOT EXISTS {quote_ident(names[part])} "
+                         f"ON {target} ({cols});  -- own migration, outside a transaction")
+        parent_index = _index_sql(names[parent], parent, table, qualified)
+        child_index = _index_sql(names[part], part, table, qualified)
+        attaches.append((len(_ancestors(catalog, part, table)),
+                         f"ALTER INDEX {parent_index} ATTACH PARTITION {child_index};"))
+    steps += [sql for _, sql in sorted(attaches, key=lambda a: -a[0])]
+    return "\n".join(steps)
+
+
+def _index_sql(index_name: str, on_table: str, like: str, qualified: bool) -> str:
+    # An index lives in its table's schema.
+    return _relation_sql(f"{on_table.split('.', 1)[0]}.{index_name}", like, qualified)
+
+
+def _ancestors(catalog: Catalog, part: str, top: str) -> list[str]:
+    out: list[str] = []
+    current = catalog.tables.get(part)
+    while current is not None and current.partition_of and current.name != top:
+        out.append(current.partition_of)
+        current = catalog.tables.get(current.partition_of)
+    return out

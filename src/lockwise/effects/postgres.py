@@ -26,7 +26,11 @@ from lockwise.effects.nodes import (
     unwrap,
     walk,
 )
-from lockwise.effects.partitions import bound_proven_by_checks, range_bounds_sql
+from lockwise.effects.partitions import (
+    bound_proven_by_checks,
+    partitioned_index_sql,
+    range_bounds_sql,
+)
 from lockwise.effects.types import type_change_rewrites
 from lockwise.effects.volatility import volatile_functions
 
@@ -118,13 +122,28 @@ def _read_tables(b: _Builder, node: object, skip: set[str] = frozenset()) -> Non
             b.reads.add(f"table:{rel}")
 
 
-def _lock_read_partitions(b: _Builder, node: object) -> None:
-    """A query that runs locks the partitions it reads too (only the parent when it is merely
-    parsed, as by CREATE VIEW). Pruning on the partition key spares some: not modeled, the
-    model assumes every partition is read."""
+def _descendants(b: _Builder, table: str, inh: bool = True) -> list[str]:
+    """The partitions and inheritance children a statement on `table` reaches too: all of
+    them, however deep, unless ONLY was written (`inh` false)."""
+    if not inh:
+        return []
+    return b.ctx.catalog.partitions(table) + b.ctx.catalog.inheritance_children(table)
+
+
+def _only_tables(node: object) -> set[str]:
+    """Tables written with ONLY below `node` (a RangeVar without `inh`)."""
+    return {range_var(body)[0] for kind, body in walk(node)
+            if kind == "RangeVar" and body.get("relname") and not body.get("inh")}
+
+
+def _lock_read_partitions(b: _Builder, node: object, mode: LockMode = L.ACCESS_SHARE) -> None:
+    """A query that runs locks the partitions and inheritance children of what it reads too
+    (only the parent when it is merely parsed, as by CREATE VIEW; only it with ONLY). Pruning
+    on the partition key spares some partitions: not modeled, every partition counts as read."""
+    only = _only_tables(node)
     for rel in relations_in(node):
-        for part in b.ctx.catalog.partitions(rel):
-            b.lock(part, L.ACCESS_SHARE)
+        for part in _descendants(b, rel, rel not in only):
+            b.lock(part, mode)
 
 
 # --- column definitions ---------------------------------------------------------------------
@@ -210,6 +229,7 @@ def _create_table(b: _Builder, stmt: dict) -> None:
         b.lock(parent, L.ACCESS_EXCLUSIVE)
         b.alters.add(f"table:{parent}")
         _check_default_partition(b, parent, stmt.get("partbound") or {})
+        _clone_foreign_keys(b, parent, validate=None)
     elif stmt.get("inhRelations"):
         for rel in stmt["inhRelations"]:
             b.lock(range_var(rel)[0], L.SHARE_UPDATE_EXCLUSIVE)
@@ -236,7 +256,9 @@ def _create_table(b: _Builder, stmt: dict) -> None:
 
 
 def _fk_target(b: _Builder, target: str) -> None:
-    b.lock(target, L.SHARE_ROW_EXCLUSIVE)
+    # A foreign key to a partitioned table gets its action triggers on every partition.
+    for rel in (target, *b.ctx.catalog.partitions(target)):
+        b.lock(rel, L.SHARE_ROW_EXCLUSIVE)
     b.reads.add(f"table:{target}")
 
 
@@ -289,16 +311,22 @@ def _create_index(b: _Builder, stmt: dict) -> None:
     concurrently = bool(stmt.get("concurrent"))
     schema = table.split(".", 1)[0]
     index = f"{schema}.{stmt['idxname']}" if stmt.get("idxname") else ""
+    only = not (stmt.get("relation") or {}).get("inh")
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
+    catalog = b.ctx.catalog
     # IF NOT EXISTS of a known index: skipped after the table's lock, before any build.
-    if _skipped(b, stmt, index in b.ctx.catalog.indexes, "create_index",
+    if _skipped(b, stmt, index in catalog.indexes, "create_index",
                 _table_facts(b, table, qualified), index=index, concurrently=concurrently,
                 index_name=stmt.get("idxname") or "", columns=_index_columns(stmt)):
         b.transactional = not concurrently
         return
-    b.scan(table, "index build")  # (dropped in build() for a partitioned table: no storage)
+    partitioned = (catalog.tables.get(table) or _NO_TABLE).kind == "partitioned"
+    # ON ONLY a partitioned table: an invalid index on the parent alone, nothing is built.
+    if not (only and partitioned):
+        b.scan(table, "index build")  # (dropped in build() for a partitioned table: no storage)
     # On a partitioned table each partition gets its own index, built under the same lock.
-    for part in b.ctx.catalog.partitions(table):
+    partitions = () if only else tuple(catalog.partitions(table))
+    for part in partitions:
         b.lock(part, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
         b.scan(part, "index build (partition)")
     b.transactional = not concurrently
@@ -313,7 +341,11 @@ def _create_index(b: _Builder, stmt: dict) -> None:
           unique=bool(stmt.get("unique")), concurrently=concurrently,
           if_not_exists=bool(stmt.get("if_not_exists")), partial=bool(stmt.get("whereClause")),
           method=stmt.get("accessMethod", "btree"), named=bool(stmt.get("idxname")),
-          partitioned_table=(b.ctx.catalog.tables.get(table) or _NO_TABLE).kind == "partitioned")
+          partitioned_table=partitioned, only=only, partitions=partitions,
+          partitions_text=", ".join(partitions) or "none known",
+          partitioned_index_sql=partitioned_index_sql(
+              catalog, table, qualified, stmt.get("idxname") or "", columns,
+              bool(stmt.get("unique"))) if partitioned else "")
 
 
 class _NoTable:
@@ -347,6 +379,9 @@ def _reindex(b: _Builder, stmt: dict) -> None:
         b.alters.add(f"table:{table}")
     if concurrently:
         b.transactional = False
+    if _partition_by_partition(b, table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE):
+        for part in b.ctx.catalog.partitions(table):
+            b.scan(part, "index rebuild (partition)")
     # Besides SHARE on the table, each index being rebuilt is held ACCESS EXCLUSIVE: every
     # query that plans with the table opens its indexes and waits, reads included (checked on
     # the server). Table-level `locks` cannot say it, hence the fact.
@@ -382,7 +417,13 @@ def _drop(b: _Builder, stmt: dict) -> None:
             for part in catalog.partitions(table):  # dropped with it
                 b.lock(part, L.ACCESS_EXCLUSIVE)
                 b.drops.add(f"table:{part}")
+            for child in catalog.inheritance_children(table) if cascade else ():
+                b.lock(child, L.ACCESS_EXCLUSIVE)  # (without CASCADE the server refuses)
+                b.drops.add(f"table:{child}")
             known = catalog.tables.get(table)
+            parent = known.partition_of if known is not None else None
+            if parent:
+                _lock_partition_set(b, parent)
             if known:
                 # Dropping a table drops its FK triggers on the tables it references.
                 for con in known.constraints.values():
@@ -398,13 +439,18 @@ def _drop(b: _Builder, stmt: dict) -> None:
                   qualified=len(names) > 1, table_is_new=b.ctx.table_is_new(table),
                   table_known=known is not None,
                   referenced_by=tuple(sorted({o for o, _ in catalog.referencing(table)
-                                              if o != table})))
+                                              if o != table})),
+                  partition_of=parent or "", is_partition=bool(parent),
+                  drop_partition_sql=_drop_partition_sql(b, table, parent, len(names) > 1)
+                  if parent else "")
         elif kind == "index":
             index = object_name(names)
             idx = catalog.indexes.get(index)
             table = idx.table if idx else ""
             if table:
                 b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.ACCESS_EXCLUSIVE)
+                for part in catalog.partitions(table):  # the partitions' indexes go with it
+                    b.lock(part, L.ACCESS_EXCLUSIVE)
             b.drops.add(f"index:{index}")
             if concurrently:
                 b.transactional = False
@@ -448,6 +494,35 @@ def _drop(b: _Builder, stmt: dict) -> None:
                   object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
 
 
+def _lock_partition_set(b: _Builder, parent: str) -> None:
+    """Removing a partition from `parent` (DROP, DETACH) changes the parent's set of
+    partitions: ACCESS EXCLUSIVE on the parent, and on its DEFAULT partition, whose implicit
+    bound changes with it (checked on the server)."""
+    b.lock(parent, L.ACCESS_EXCLUSIVE)
+    default = b.ctx.catalog.default_partition_of(parent)
+    if default is not None:
+        b.lock(default, L.ACCESS_EXCLUSIVE)
+
+
+def _drop_partition_sql(b: _Builder, table: str, parent: str, qualified: bool) -> str:
+    """How to drop partition `table` without holding `parent` ACCESS EXCLUSIVE: detach it
+    CONCURRENTLY first (PostgreSQL 14+, and only without a DEFAULT partition), then drop what
+    is by then an ordinary table."""
+    table_sql = table if qualified else table.split(".", 1)[1]
+    parent_sql = parent if qualified or parent.split(".", 1)[0] != table.split(".", 1)[0] \
+        else parent.split(".", 1)[1]
+    if b.ctx.pg_version >= 14 and b.ctx.catalog.default_partition_of(parent) is None:
+        return (f"ALTER TABLE {parent_sql} DETACH PARTITION {table_sql} CONCURRENTLY;"
+                f"  -- own migration, outside a transaction\n"
+                f"DROP TABLE {table_sql};  -- next migration: no lock on {parent_sql} any more")
+    why = ("before PostgreSQL 14 DETACH PARTITION has no CONCURRENTLY form"
+           if b.ctx.pg_version < 14 else
+           f"DETACH PARTITION ... CONCURRENTLY is refused while {parent_sql} has a DEFAULT "
+           "partition")
+    return (f"-- {why}: keep the lock wait short instead\n"
+            f"SET LOCAL lock_timeout = '5s';\nDROP TABLE {table_sql};")
+
+
 def _drop_database(b: _Builder, stmt: dict) -> None:
     b.transactional = False
     b.drops.add(f"database:{stmt.get('dbname')}")
@@ -461,7 +536,9 @@ def _truncate(b: _Builder, stmt: dict) -> None:
         b.lock(table, L.ACCESS_EXCLUSIVE)
         b.rewrites.add(table)  # TRUNCATE gives the table a new, empty relfilenode
         b.writes.add(f"table:{table}")
-        for part in b.ctx.catalog.partitions(table):
+        # Inheritance children too unless ONLY (TRUNCATE ONLY of a partitioned table fails).
+        children = b.ctx.catalog.inheritance_children(table) if unwrap(rel)[1].get("inh") else []
+        for part in b.ctx.catalog.partitions(table) + children:
             b.lock(part, L.ACCESS_EXCLUSIVE)
             b.rewrites.add(part)
         if cascade:
@@ -540,6 +617,11 @@ def _alter_index(b: _Builder, stmt: dict, index: str) -> None:
         _, cmd = unwrap(cmd_node)
         sub = cmd.get("subtype", "")
         if sub == "AT_AttachPartition":
+            # Both indexes' tables are opened to check the partition belongs to the parent.
+            child = b.ctx.catalog.indexes.get(range_var(unwrap(cmd.get("def"))[1].get("name"))[0])
+            for known in (idx, child):
+                if known is not None:
+                    b.lock(known.table, L.ACCESS_SHARE)
             b.act("attach_index_partition", index=index)
         else:
             # No lock on the table itself (checked on the server), but SET TABLESPACE holds the
@@ -774,7 +856,8 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         facts["indexes_known"] = known is not None and known.created_by is not None
         if not not_valid:
             b.scan(table, "foreign key validation")
-            b.scan(ref, "foreign key validation (lookups)")
+            for rel in (ref, *b.ctx.catalog.partitions(ref)):
+                b.scan(rel, "foreign key validation (lookups)")
     else:
         b.lock(table, L.ACCESS_EXCLUSIVE)
         if kind in ("unique", "primary", "exclude") and not using_index:
@@ -855,6 +938,7 @@ def _attach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     if not proven:
         b.scan(part, "partition bound check: no validated CHECK constraint proves the bound")
     _check_default_partition(b, table, bound)
+    _clone_foreign_keys(b, table, validate=None if b.ctx.table_is_new(part) else part)
     b.alters.add(f"table:{part}")
     bound_from, bound_to = range_bounds_sql(bound) or ("<from>", "<to>")
     b.act("attach_partition", base, partition=part,
@@ -863,6 +947,24 @@ def _attach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
           partition_key_text=", ".join(parent.partition_key if parent else ()) or "<key>",
           default_partition=bool(bound.get("is_default")),
           bound_from_sql=bound_from, bound_to_sql=bound_to)
+
+
+def _clone_foreign_keys(b: _Builder, parent: str, validate: str | None) -> None:
+    """A new partition takes on its parent's foreign keys, both ways (checked on the server):
+    those of the parent hold SHARE ROW EXCLUSIVE on the tables they reference, whose rows are
+    read to check the partition's (`validate`, an attached table with rows); those that
+    reference the parent hold SHARE ROW EXCLUSIVE on the referencing tables."""
+    catalog = b.ctx.catalog
+    known = catalog.tables.get(parent)
+    for con in known.constraints.values() if known is not None else ():
+        if con.kind == "foreign" and con.references and con.validated:
+            _fk_target(b, con.references)
+            if validate:
+                b.scan(validate, "foreign key validation of the attached rows")
+                b.scan(con.references, "foreign key validation (lookups)")
+    for other, _ in catalog.referencing(parent):
+        if other != parent:
+            b.lock(other, L.SHARE_ROW_EXCLUSIVE)
 
 
 def _check_default_partition(b: _Builder, parent: str, bound: dict) -> None:
@@ -878,10 +980,18 @@ def _detach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     _, spec = unwrap(cmd.get("def"))
     part, _ = range_var(spec.get("name"))
     concurrently = bool(spec.get("concurrent"))
-    b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.ACCESS_EXCLUSIVE)
-    b.lock(part, L.ACCESS_EXCLUSIVE)
     if concurrently:
+        b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
         b.transactional = False
+    else:
+        _lock_partition_set(b, table)
+        # The foreign keys that reference the parent lose the partition's rows: the
+        # referencing tables are locked and read for rows that point into it.
+        for other, _ in b.ctx.catalog.referencing(table):
+            if other != table:
+                b.lock(other, L.ACCESS_EXCLUSIVE)
+                b.scan(other, "foreign key check: no row may reference the detached partition")
+    b.lock(part, L.ACCESS_EXCLUSIVE)
     b.alters.add(f"table:{part}")
     b.act("detach_partition", base, partition=part, concurrently=concurrently)
 
@@ -993,9 +1103,9 @@ def _rename(b: _Builder, stmt: dict) -> None:
         base = _table_facts(b, table, qualified)
         if rtype == "OBJECT_COLUMN":
             old = stmt.get("subname", "")
-            if (stmt.get("relation") or {}).get("inh"):  # renamed in every partition too
-                for part in b.ctx.catalog.partitions(table):
-                    b.lock(part, L.ACCESS_EXCLUSIVE)
+            # Renamed in every partition and inheritance child too, unless ONLY.
+            for part in _descendants(b, table, bool((stmt.get("relation") or {}).get("inh"))):
+                b.lock(part, L.ACCESS_EXCLUSIVE)
             b.drops.add(f"column:{table}.{old}")
             b.creates.add(f"column:{table}.{new}")
             known = b.ctx.catalog.column(table, old)
@@ -1122,10 +1232,17 @@ def _vacuum(b: _Builder, stmt: dict) -> None:
     full = "full" in options
     is_vacuum = bool(stmt.get("is_vacuumcmd"))
     tables = []
+    reached = []
     for rel in stmt.get("rels") or ():
         _, vr = unwrap(rel)
-        tables.append(range_var(vr.get("relation"))[0])
-    for table in tables:
+        table = range_var(vr.get("relation"))[0]
+        tables.append(table)
+        # A partitioned table's partitions are processed with it; ANALYZE also samples the
+        # inheritance children of a parent (its statistics cover them). Not with ONLY.
+        if not (vr.get("relation") or {}).get("inh"):
+            continue
+        reached += b.ctx.catalog.partitions(table) if is_vacuum else _descendants(b, table)
+    for table in tables + reached:
         if full:
             b.lock(table, L.ACCESS_EXCLUSIVE)
             b.rewrite(table, "VACUUM FULL rewrites the table")
@@ -1141,11 +1258,27 @@ def _vacuum(b: _Builder, stmt: dict) -> None:
           table_is_new=bool(tables) and all(b.ctx.table_is_new(t) for t in tables))
 
 
+def _partition_by_partition(b: _Builder, table: str, mode: LockMode) -> bool:
+    """REINDEX and CLUSTER of a partitioned table (or of an index on one) work through its
+    partitions one transaction each, so PostgreSQL refuses them in a transaction block; each
+    partition is held in `mode` while its turn lasts (checked on the server). Whether `table`
+    is such a table."""
+    if (b.ctx.catalog.tables.get(table) or _NO_TABLE).kind != "partitioned":
+        return False
+    b.transactional = False
+    for part in b.ctx.catalog.partitions(table):
+        b.lock(part, mode)
+    return True
+
+
 def _cluster(b: _Builder, stmt: dict) -> None:
     table, qualified = range_var(stmt.get("relation"))
     if table:
         b.lock(table, L.ACCESS_EXCLUSIVE)
         b.rewrite(table, "CLUSTER rewrites the table in index order")
+        if _partition_by_partition(b, table, L.ACCESS_EXCLUSIVE):
+            for part in b.ctx.catalog.partitions(table):
+                b.rewrite(part, "CLUSTER rewrites each partition in index order")
     else:
         b.transactional = False
     b.act("cluster", **(_table_facts(b, table, qualified) if table else {"table": ""}))
@@ -1161,10 +1294,11 @@ def _refresh_matview(b: _Builder, stmt: dict) -> None:
         b.rewrite(view, "REFRESH MATERIALIZED VIEW rebuilds it")
     catalog = b.ctx.catalog
     for source in catalog.read_by(view) if not stmt.get("skipData") else ():  # NO DATA: no query
-        b.lock(source, L.ACCESS_SHARE)
         b.reads.add(f"table:{source}")
-        if (known := catalog.tables.get(source)) is None or known.kind != "view":
-            b.scan(source, "REFRESH MATERIALIZED VIEW runs the view's query")
+        for rel in (source, *_descendants(b, source)):
+            b.lock(rel, L.ACCESS_SHARE)
+            if (known := catalog.tables.get(rel)) is None or known.kind != "view":
+                b.scan(rel, "REFRESH MATERIALIZED VIEW runs the view's query")
     b.act("refresh_materialized_view", _table_facts(b, view, qualified),
           concurrently=concurrently)
 
@@ -1176,8 +1310,9 @@ _LOCK_MODES = {1: L.ACCESS_SHARE, 2: L.ROW_SHARE, 3: L.ROW_EXCLUSIVE, 4: L.SHARE
 def _lock_table(b: _Builder, stmt: dict) -> None:
     mode = _LOCK_MODES.get(stmt.get("mode", 8), L.ACCESS_EXCLUSIVE)
     tables = [range_var(r)[0] for r in stmt.get("relations") or ()]
-    for table in tables:
-        b.lock(table, mode)
+    for rel, table in zip(stmt.get("relations") or (), tables, strict=True):
+        for locked in (table, *_descendants(b, table, bool(unwrap(rel)[1].get("inh")))):
+            b.lock(locked, mode)
     b.act("lock_table", tables=tuple(tables), table=tables[0] if tables else "",
           mode=mode.pg_name, nowait=bool(stmt.get("nowait")),
           transaction_only=True, command="LOCK TABLE",
@@ -1202,8 +1337,16 @@ def _dml(kind: str) -> Callable:
         table, qualified = range_var(stmt.get("relation"))
         b.lock(table, L.ROW_EXCLUSIVE)
         b.writes.add(f"table:{table}")
+        # An INSERT locks the partitions its rows go to (all of them, as far as the model
+        # knows: rows are not routed); UPDATE, DELETE and MERGE every partition and inheritance
+        # child, unless ONLY (pruning on the partition key is not modeled).
+        targets = b.ctx.catalog.partitions(table) if kind == "insert" else \
+            _descendants(b, table, bool((stmt.get("relation") or {}).get("inh")))
+        for part in targets:
+            b.lock(part, L.ROW_EXCLUSIVE)
         others = {k: v for k, v in stmt.items() if k != "relation"}
         _read_tables(b, others, {table})
+        _lock_read_partitions(b, others)
         has_where = bool(stmt.get("whereClause"))
         facts = _table_facts(b, table, qualified)
         columns: tuple[str, ...] = ()
@@ -1221,11 +1364,13 @@ def _dml(kind: str) -> Callable:
             # were written earlier in its transaction (seen by `verify` on lemmy).
             if con.kind == "foreign" and con.references and (
                     kind == "insert" or rechecked or set(con.columns) & set(columns)):
-                b.lock(con.references, L.ROW_SHARE)
+                for rel in (con.references, *b.ctx.catalog.partitions(con.references)):
+                    b.lock(rel, L.ROW_SHARE)
         if kind in ("update", "delete"):
             _referencing_rows(b, table, kind, columns, {table})
         if kind in ("update", "delete") and not has_where:
-            b.scan(table, f"{kind.upper()} without WHERE touches every row")
+            for rel in (table, *targets):
+                b.scan(rel, f"{kind.upper()} without WHERE touches every row")
         b.act(kind, **facts, has_where=has_where, columns=columns,
               columns_text=", ".join(columns),
               limited=kind != "insert" and _where_is_batched(stmt.get("whereClause")))
@@ -1285,6 +1430,7 @@ def _select(b: _Builder, stmt: dict) -> None:
             named = clause.get("lockedRels") or stmt.get("fromClause")
             for rel in relations_in(named):
                 b.lock(rel, L.ROW_SHARE)
+            _lock_read_partitions(b, named, L.ROW_SHARE)
     if stmt.get("intoClause"):  # SELECT ... INTO: pglast's JSON inlines the IntoClause
         b.act("select_into")
     functions = [n for n in (strings(body.get("funcname")) for kind, body in walk(stmt)
