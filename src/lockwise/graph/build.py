@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import apply_statement, tables_reached
+from lockwise.catalog.replay import (
+    apply_statement,
+    do_block_reshapes,
+    follows_exactly,
+    tables_reached,
+)
 from lockwise.core.types import Effect, Migration, MigrationReport, Statement
 from lockwise.discover.layouts import KEYED_BY_NAME
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
@@ -438,11 +443,15 @@ class _Builder:
                     if old in vd.deps:
                         vd.deps.discard(old)
                         vd.deps.add(new)
-            elif action.kind == "alter_table_other":
+            elif action.kind == "alter_table_other" and \
+                    not follows_exactly(str(action.facts.get("subcommand", ""))):
                 self.full_tables.discard(action.facts.get("table", ""))
-            elif action.kind in ("do_block", "other"):
-                # Dynamic SQL may add columns we cannot see: stop vouching for the tables
-                # it names.
+            elif action.kind == "do_block":
+                reshaped = do_block_reshapes(self.catalog, unwrap(stmt.tree)[1])
+                self.full_tables -= self.full_tables if "*" in reshaped else reshaped
+            elif action.kind == "other":
+                # A statement the effect model does not know may add columns we cannot
+                # see: stop vouching for the tables it names.
                 text = stmt.sql.lower()
                 self.full_tables -= {t for t in self.full_tables
                                      if t.split(".", 1)[1] in text}
