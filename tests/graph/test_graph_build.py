@@ -497,3 +497,50 @@ def test_down_of_tables_a_statement_may_reshape_unseen_is_not_reported(
         folder = tmp_path / str(i)
         folder.mkdir()
         assert _down_of_added_column(folder, between) == [], between
+
+
+def _version_conflicts(folder: Path, *names: str) -> list[tuple[str, str]]:
+    folder.mkdir()
+    for i, name in enumerate(names):
+        # A down drops the table of the up just before it.
+        (folder / name).write_text(f"DROP TABLE t{i - 1};\n" if name.endswith(".down.sql")
+                                   else f"CREATE TABLE t{i} (id int);\n")
+    return [(c.kind, c.object) for c in build_graph(discover(folder)).conflicts]
+
+
+def test_versions_the_layouts_runner_reads_as_one_number_are_duplicates(
+        tmp_path: Path) -> None:
+    # golang-migrate (uint) and goose (int64) parse the prefix; Flyway each part, trailing
+    # zero parts dropped: each refuses two files with one version.
+    assert _version_conflicts(tmp_path / "golang", "1_a.up.sql", "1_a.down.sql",
+                              "01_b.up.sql", "01_b.down.sql") == [
+        ("duplicate-version", "version:1")]
+    for i, (a, b) in enumerate((("V1__a.sql", "V01__b.sql"), ("V1.1__a.sql", "V1.01__b.sql"),
+                                ("V2__a.sql", "V2.0.0__b.sql"), ("V1_1__a.sql", "V1.1__b.sql"))):
+        assert _version_conflicts(tmp_path / f"flyway{i}", a, b) == [
+            ("duplicate-version", f"version:{'2' if i == 2 else '1' if i == 0 else '1.1'}")], a
+    goose = tmp_path / "goose"
+    goose.mkdir()
+    for i, name in enumerate(("1_a.sql", "001_b.sql")):
+        (goose / name).write_text(f"-- +goose Up\nCREATE TABLE t{i} (id int);\n")
+    graph = build_graph(discover(goose))
+    assert [c.kind for c in graph.conflicts] == ["duplicate-version"]
+    assert "(001, 1: goose reads them as one number)" in graph.conflicts[0].explanation
+
+
+def test_versions_told_apart_by_the_layouts_runner_are_not_duplicates(tmp_path: Path) -> None:
+    # Flyway: 1.1 and 1.10 differ, as do golang-migrate's 1 and 10.
+    assert _version_conflicts(tmp_path / "flyway", "V1.1__a.sql", "V1.10__b.sql") == []
+    assert _version_conflicts(tmp_path / "golang", "1_a.up.sql", "10_b.up.sql") == []
+    # dbmate and diesel keep the version as text: 1 and 01 are two versions (whose order
+    # depends on the tool: ambiguous-order, not a duplicate).
+    dbmate = tmp_path / "dbmate"
+    dbmate.mkdir()
+    for i, name in enumerate(("1_a.sql", "01_b.sql")):
+        (dbmate / name).write_text(f"-- migrate:up\nCREATE TABLE t{i} (id int);\n")
+    assert [c.kind for c in build_graph(discover(dbmate)).conflicts] == ["ambiguous-order"]
+    diesel = tmp_path / "diesel"
+    for i, name in enumerate(("1_a", "01_b")):
+        (diesel / name).mkdir(parents=True)
+        (diesel / name / "up.sql").write_text(f"CREATE TABLE t{i} (id int);\n")
+    assert [c.kind for c in build_graph(discover(diesel)).conflicts] == ["ambiguous-order"]

@@ -22,6 +22,7 @@ from lockwise.catalog.replay import (
 )
 from lockwise.core.types import Effect, Migration, MigrationReport, Statement
 from lockwise.discover.layouts import KEYED_BY_NAME
+from lockwise.discover.versions import NUMERIC_VERSION_LAYOUTS, version_identity
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
     drop_object_names,
@@ -145,10 +146,6 @@ class _Pending:
     dependent: str
     conflict: Conflict
 
-
-#: Layouts whose runners parse the version as a number (golang-migrate: uint; goose: int64;
-#: Flyway: its version parts as numbers), so the file-name order does not matter.
-_NUMERIC_VERSION_LAYOUTS = {"golang-migrate", "goose", "flyway"}
 
 _VERBS = {"drops": "drops", "alters": "alters", "writes": "writes to", "uses": "uses"}
 _OP_VERBS = {"type": "changes the type of", "default": "changes the default of",
@@ -511,7 +508,7 @@ class _Builder:
                      if not m.repeatable and m.layout not in KEYED_BY_NAME]
         by_version: dict[str, list[tuple[Migration, str]]] = {}
         for m, k in versioned:
-            by_version.setdefault(m.version, []).append((m, k))
+            by_version.setdefault(version_identity(m.version, m.layout), []).append((m, k))
         for version, group in by_version.items():
             # Several files in one directory named by the version are one migration in
             # parts (temporal's versioned/v1.7/*.sql), not two claims on one version. Linted
@@ -521,16 +518,12 @@ class _Builder:
             if len(folders) == 1 and _names_folder(version, folders.pop()):
                 continue
             if len(group) > 1 and version:
-                self.conflict("duplicate-version", [Location(k, str(m.path)) for m, k in group],
-                              f"version:{version}",
-                              f"{len(group)} migrations have version {version}: runners record "
-                              f"applied migrations by version, so one of them is skipped or "
-                              f"the runner refuses to start")
+                self._duplicate_version(version, group)
         ordered = sorted(versioned, key=lambda mk: (mk[0].sort_key, str(mk[0].path)))
         for (a, ka), (b, kb) in zip(ordered, ordered[1:], strict=False):
             # Runners of these layouts parse versions as numbers, and dotted versions
             # (1.9 < 1.10) are read as versions everywhere: no tool orders them as text.
-            if a.version == b.version or a.layout in _NUMERIC_VERSION_LAYOUTS or \
+            if a.version == b.version or a.layout in NUMERIC_VERSION_LAYOUTS or \
                     "." in a.version or "." in b.version:
                 continue
             if a.sort_key == b.sort_key:
@@ -544,6 +537,16 @@ class _Builder:
                           f"version:{a.version}",
                           f"versions {a.version} and {b.version} {why}: tools that sort file "
                           f"names and tools that parse versions run them in different orders")
+
+    def _duplicate_version(self, version: str, group: list[tuple[Migration, str]]) -> None:
+        texts = sorted({m.version for m, _ in group})
+        spelled = "" if len(texts) == 1 else \
+            f" ({', '.join(texts)}: {group[0][0].layout} reads them as one number)"
+        self.conflict("duplicate-version", [Location(k, str(m.path)) for m, k in group],
+                      f"version:{version}",
+                      f"{len(group)} migrations have version {version}{spelled}: runners "
+                      f"record applied migrations by version, so one of them is skipped or "
+                      f"the runner refuses to start")
 
     # --- down migrations --------------------------------------------------------------------
 
