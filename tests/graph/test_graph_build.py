@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from lockwise.discover import discover
 from lockwise.graph.build import BranchInfo, build_graph, graph_builder
 
@@ -544,3 +546,72 @@ def test_versions_told_apart_by_the_layouts_runner_are_not_duplicates(tmp_path: 
         (diesel / name).mkdir(parents=True)
         (diesel / name / "up.sql").write_text(f"CREATE TABLE t{i} (id int);\n")
     assert [c.kind for c in build_graph(discover(diesel)).conflicts] == ["ambiguous-order"]
+
+
+PEOPLE = ("CREATE TABLE users (id bigint PRIMARY KEY, email text, name text, uname text);\n"
+          "CREATE TABLE orders (id bigint PRIMARY KEY, email text);\n")
+
+
+def _missing_after(tmp_path: Path, change: str, use: str) -> list[tuple[str, str]]:
+    graph = build_graph(history(tmp_path, ("1_base.sql", PEOPLE), ("2_change.sql", change),
+                                ("3_use.sql", use)))
+    return [(c.kind, c.object) for c in graph.conflicts]
+
+
+_DROP_EMAIL = "ALTER TABLE users DROP COLUMN email;\n"
+_RENAME_NAME = "ALTER TABLE users RENAME COLUMN name TO full_name;\n"
+
+
+@pytest.mark.parametrize("change, use, column", [
+    (_DROP_EMAIL, "CREATE VIEW v AS SELECT email FROM users;", "email"),
+    (_DROP_EMAIL, "INSERT INTO users (id, email) VALUES (1, 'a');", "email"),
+    (_DROP_EMAIL, "UPDATE users SET name = email;", "email"),
+    (_DROP_EMAIL, "UPDATE users u SET name = 'x' WHERE u.email IS NULL RETURNING id;", "email"),
+    (_DROP_EMAIL, "DELETE FROM users WHERE email IS NULL;", "email"),
+    (_DROP_EMAIL, "ALTER TABLE users ADD CONSTRAINT u UNIQUE (email);", "email"),
+    (_DROP_EMAIL, "CREATE INDEX i ON users (lower(email));", "email"),
+    (_DROP_EMAIL, "CREATE INDEX i ON users (id) WHERE email IS NULL;", "email"),
+    (_DROP_EMAIL, "ALTER TABLE users ADD CONSTRAINT c CHECK (email <> '');", "email"),
+    (_DROP_EMAIL, "INSERT INTO users (id) VALUES (1) ON CONFLICT (id) DO UPDATE "
+                  "SET name = excluded.email;", "email"),
+    (_DROP_EMAIL, "COPY users (id, email) FROM stdin;", "email"),
+    (_RENAME_NAME, "CREATE VIEW v AS SELECT u.name FROM users u JOIN orders o USING (id);",
+     "name"),
+    (_RENAME_NAME, "INSERT INTO users (id, name) VALUES (1, 'a');", "name"),
+    (_RENAME_NAME, "CREATE TABLE t (id int, uname text, "
+                   "FOREIGN KEY (uname) REFERENCES users (name));", "name"),
+    (_RENAME_NAME, "ALTER TABLE orders ADD COLUMN uname text REFERENCES users (name);", "name"),
+])
+def test_uses_of_a_dropped_or_renamed_column_are_missing_objects(
+        tmp_path: Path, change: str, use: str, column: str) -> None:
+    assert _missing_after(tmp_path, change, use + "\n") == [
+        ("missing-object", f"column:public.users.{column}")]
+
+
+@pytest.mark.parametrize("use", [
+    # Another table's column of the same name, qualified or the only one that has it.
+    "UPDATE users SET name = o.email FROM orders o WHERE o.id = users.id;",
+    "INSERT INTO users (id) SELECT id FROM orders WHERE email IS NULL;",
+    "UPDATE users SET name = (SELECT email FROM orders LIMIT 1);",
+    "CREATE VIEW v AS SELECT o.email FROM users u JOIN orders o ON o.id = u.id;",
+    # An outer query's column: PostgreSQL looks there when the inner FROM lacks it.
+    "CREATE VIEW v AS SELECT (SELECT max(id) FROM users WHERE email = 'x') FROM orders;",
+    # A subquery's, a CTE's or an unknown table's column may be it.
+    "CREATE VIEW v AS SELECT email FROM users, (SELECT 'a' AS email) s;",
+    "CREATE VIEW v AS WITH c AS (SELECT 'a' AS email) SELECT email FROM users, c;",
+    "UPDATE users SET name = email FROM legacy WHERE legacy.id = users.id;",
+    # An output column named in ORDER BY; a function body.
+    "CREATE VIEW v AS SELECT name AS email FROM users ORDER BY email;",
+    "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT email FROM users $$;",
+    # The column added again.
+    "ALTER TABLE users ADD COLUMN email text; CREATE INDEX i ON users (lower(email));",
+])
+def test_names_that_are_not_the_dropped_column_are_not_reported(tmp_path: Path,
+                                                                use: str) -> None:
+    assert _missing_after(tmp_path, _DROP_EMAIL, use + "\n") == []
+
+
+def test_copy_into_a_renamed_table_is_a_missing_object(tmp_path: Path) -> None:
+    assert _missing_after(tmp_path, "ALTER TABLE orders RENAME TO purchases;\n",
+                          "COPY orders FROM stdin;\n") == [
+        ("missing-object", "table:public.orders")]

@@ -1409,6 +1409,15 @@ def _do_block(b: _Builder, stmt: dict) -> None:
     b.act("do_block")
 
 
+def _copy(b: _Builder, stmt: dict) -> None:
+    """COPY t FROM writes t's rows, COPY t TO reads them (COPY (query) TO reads what the
+    query does: not followed)."""
+    if stmt.get("relation"):
+        table, _ = range_var(stmt.get("relation"))
+        (b.writes if stmt.get("is_from") else b.reads).add(f"table:{table}")
+    b.act("copy")
+
+
 def _plain(kind: str) -> Callable:
     def handler(b: _Builder, stmt: dict) -> None:
         b.act(kind)
@@ -1463,7 +1472,7 @@ _HANDLERS: dict[str, Callable[[_Builder, dict], None]] = {
     "CreateRoleStmt": _plain("create_role"),
     "AlterOwnerStmt": _plain("alter_owner"),
     "AlterSeqStmt": _plain("alter_sequence"),
-    "CopyStmt": _plain("copy"),
+    "CopyStmt": _copy,
     "CreateStatsStmt": _create_statistics,
     "MergeStmt": _dml("merge"),
 }

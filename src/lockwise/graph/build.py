@@ -31,7 +31,7 @@ from lockwise.effects.nodes import (
     unwrap,
     walk,
 )
-from lockwise.graph.deps import view_dependencies
+from lockwise.graph.deps import gone_columns, view_dependencies
 from lockwise.graph.down import (
     clone,
     differences,
@@ -279,6 +279,8 @@ class _Builder:
                 c = canon(o)
                 if c not in creates and "(expression)" not in c:
                     uses.setdefault(c, verb)
+        for obj, verb in self._gone_columns(stmt, uses).items():
+            uses.setdefault(obj, verb)
         if not if_exists:
             for obj, verb in uses.items():
                 self._check_exists(key, m, loc, obj, verb)
@@ -304,6 +306,29 @@ class _Builder:
                                         key in self.branch.base_new):
             self.ops.setdefault(key, []).extend(_ops(effect, uses, creates, loc))
         self._update(key, loc, stmt, effect, creates)
+
+    def _gone_columns(self, stmt: Statement, uses: dict[str, str]) -> dict[str, str]:
+        """The columns the statement names (in expressions, column lists, constraints) that
+        a table it touches lost to a DROP or RENAME COLUMN. The effect model names only some
+        of the columns a statement reads; resolving the rest costs a walk of the tree, done
+        only when a table the statement touches has lost a column."""
+        lost = [d.rsplit(".", 1)[1].lower() for obj in uses if obj.startswith("table:")
+                for d in self.dropped.below(obj[6:] + ".") if d.startswith("column:")]
+        # Most statements on such a table do not name the lost columns at all: the text says.
+        text = stmt.sql.lower() if lost else ""
+        if not any(name in text for name in lost):
+            return {}
+        catalog = self.catalog
+
+        def gone(rel: str, column: str) -> bool:
+            table = catalog.tables.get(rel)
+            return table is not None and column not in table.columns and \
+                f"column:{rel}.{column}" in self.dropped
+
+        def known(rel: str) -> bool:
+            return rel in self.full_tables and catalog.sure_of(rel)
+
+        return gone_columns(stmt.tree, catalog, gone, known)
 
     def _check_exists(self, key: str, m: Migration, loc: Location, obj: str,
                       verb: str) -> None:
