@@ -615,3 +615,15 @@ def test_copy_into_a_renamed_table_is_a_missing_object(tmp_path: Path) -> None:
     assert _missing_after(tmp_path, "ALTER TABLE orders RENAME TO purchases;\n",
                           "COPY orders FROM stdin;\n") == [
         ("missing-object", "table:public.orders")]
+
+
+def test_a_table_moved_to_another_schema_is_gone_from_the_old_one(tmp_path: Path) -> None:
+    move = "CREATE SCHEMA app;\nALTER TABLE users SET SCHEMA app;\n"
+    (tmp_path / "old").mkdir()
+    assert _missing_after(tmp_path / "old", move, "UPDATE users SET name = 'x';\n") == [
+        ("missing-object", "table:public.users")]
+    graph = build_graph(history(tmp_path, ("1_base.sql", PEOPLE), ("2_change.sql", move),
+                                ("3_use.sql", "UPDATE app.users SET name = 'x';\n"
+                                              "CREATE TABLE users (id int);\n"
+                                              "INSERT INTO users (id) VALUES (1);\n")))
+    assert graph.conflicts == []

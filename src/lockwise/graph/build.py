@@ -335,7 +335,9 @@ class _Builder:
         kind, _, name = obj.partition(":")
         cat = self.catalog
         if kind == "table":
-            alive = name in cat.tables
+            # The replay keeps a table ALTER ... SET SCHEMA moved: the effect model's drop
+            # of it, with nothing created since, says it is gone.
+            alive = name in cat.tables and obj not in self.dropped
         elif kind in ("column", "constraint"):
             rel = name.rsplit(".", 1)[0]
             if rel not in cat.tables:
@@ -443,7 +445,7 @@ class _Builder:
     def _update(self, key: str, loc: Location, stmt: Statement, effect: Effect,
                 creates: set[str]) -> None:
         kinds = {a.kind for a in effect.actions}
-        renamed = "rename_column" in kinds or "rename_table" in kinds
+        renamed = bool(kinds & {"rename_column", "rename_table", "set_schema"})
         for o in sorted(effect.drops):
             c = canon(o)
             self.dropped[c] = (loc, "renamed away" if renamed else "dropped")
@@ -457,6 +459,10 @@ class _Builder:
                 old = action.facts.get("table", "")
                 self._rename_relation(old, f"{old.split('.', 1)[0]}."
                                            f"{action.facts.get('new_name', '')}")
+            elif action.kind == "set_schema" and action.facts.get("table"):
+                old = action.facts["table"]
+                self._rename_relation(old, f"{action.facts.get('new_schema', '')}."
+                                           f"{old.split('.', 1)[1]}")
             elif action.kind == "rename_column":
                 table = action.facts.get("table", "")
                 old = f"column:{table}.{action.facts.get('column', '')}"
