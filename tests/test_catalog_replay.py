@@ -442,3 +442,26 @@ def test_view_column_reads_follow_renames_and_cascade() -> None:
     assert catalog.views_using_column("public.users", "name") == []
     replayed("ALTER TABLE people DROP COLUMN full_name CASCADE;", catalog)
     assert "public.v" not in catalog.tables and "public.w" not in catalog.tables
+
+
+def test_drop_expression_makes_a_generated_column_plain() -> None:
+    catalog = replayed("CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) STORED,"
+                       " c int GENERATED ALWAYS AS (a * 3) STORED);"
+                       "ALTER TABLE t ALTER COLUMN b DROP EXPRESSION;")
+    columns = catalog.tables["public.t"].columns
+    assert not columns["b"].generated and columns["c"].generated
+
+
+def test_do_block_reshapes_only_with_ddl_or_dynamic_sql() -> None:
+    from lockwise.catalog.replay import do_block_reshapes
+
+    catalog = replayed("CREATE TABLE accounts (id int); CREATE TABLE teams (id int);")
+
+    def reshaped(code: str) -> set[str]:
+        tree = parse_sql(f"DO $$ BEGIN {code} END $$;").statements[0].tree
+        return do_block_reshapes(catalog, tree["DoStmt"])
+
+    assert reshaped("RAISE NOTICE 'accounts checked';") == set()
+    assert reshaped("UPDATE accounts SET id = id;") == set()
+    assert reshaped("ALTER TABLE accounts ADD COLUMN x int;") == {"public.accounts"}
+    assert reshaped("EXECUTE 'SELECT 1';") == {"*"}

@@ -78,3 +78,54 @@ def test_lock_key_depends_on_the_table() -> None:
     assert a == HistoryTable.parse("lockwise.schema_history").lock_key
     assert a != HistoryTable.parse("other.schema_history").lock_key
     assert -(2 ** 63) <= a < 2 ** 63
+
+
+def _applied_row(row_id: int, version: str, sql: str):
+    from datetime import datetime, timezone
+
+    from lockwise.executor.history import KIND_APPLY, HistoryRow
+
+    fields = dict.fromkeys(HistoryRow.__dataclass_fields__)
+    fields.update(id=row_id, version=version, description="a", checksum=checksum(sql),
+                  checksum_version=CHECKSUM_VERSION, success=True, rolled_back=False,
+                  executed_at=datetime(2024, 1, 1, tzinfo=timezone.utc), kind=KIND_APPLY)
+    return HistoryRow(**fields)
+
+
+def test_state_knows_versions_as_the_layouts_runner_does(tmp_path) -> None:
+    """golang-migrate reads `01` as the version `1`: the file renamed 01_a is the applied
+    version 1, not a new one (and 1 is not missing). dbmate keeps versions as text."""
+    from lockwise.discover import discover
+    from lockwise.executor.state import APPLIED, MISSING, PENDING, compute_state
+
+    sql = "CREATE TABLE a (id int);\n"
+    (tmp_path / "01_a.up.sql").write_text(sql)
+    rows = [_applied_row(1, "1", sql)]
+    state = compute_state(discover(tmp_path), rows)
+    assert [(v.version, v.state) for v in state.versions] == [("01", APPLIED)]
+    dbmate = tmp_path / "dbmate"
+    dbmate.mkdir()
+    (dbmate / "01_a.sql").write_text(f"-- migrate:up\n{sql}-- migrate:down\n")
+    state = compute_state(discover(dbmate), rows)
+    assert sorted((v.version, v.state) for v in state.versions) == [
+        ("01", PENDING), ("1", MISSING)]
+
+
+@pytest.mark.parametrize("files, refused", [
+    (("1_a.up.sql", "01_b.up.sql"), True),
+    (("V1__a.sql", "V1.0__b.sql"), True),
+    (("V1.1__a.sql", "V1.01__b.sql"), True),
+    (("V1.1__a.sql", "V1.10__b.sql"), False),
+    (("1_a.up.sql", "2_b.up.sql"), False),
+])
+def test_apply_refuses_versions_the_runner_reads_as_one(tmp_path, files: tuple[str, ...],
+                                                        refused: bool) -> None:
+    from executor_helpers import lockwise
+
+    for name in files:
+        (tmp_path / name).write_text("SELECT 1;\n")
+    # A DSN nothing listens on: a refused history stops before connecting.
+    result = lockwise("postgresql://nobody@127.0.0.1:9/none", "apply", str(tmp_path),
+                      "--wait", "0")
+    assert ("is used twice" in result.stderr) == refused, result.stderr
+    assert result.returncode == 2

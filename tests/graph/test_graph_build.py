@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from lockwise.discover import discover
 from lockwise.graph.build import BranchInfo, build_graph, graph_builder
 
@@ -450,3 +452,178 @@ def test_down_checks_leave_the_historys_catalog_as_the_replay_alone_does(
 def test_down_checks_leave_lemmys_catalog_as_the_replay_alone_does(corpora: Path) -> None:
     migrations = discover(corpora / "lemmy")
     assert _catalog_after(migrations, True) == _catalog_after(migrations, False)
+
+
+ACCOUNTS = ("CREATE TABLE owners (id bigint PRIMARY KEY);\n"
+            "CREATE TABLE accounts (id bigint PRIMARY KEY, owner bigint, "
+            "CONSTRAINT accounts_owner_fkey FOREIGN KEY (owner) REFERENCES owners (id));\n")
+
+
+def _down_of_added_column(tmp_path: Path, between: str) -> list[str]:
+    """Kinds of conflicts when `between` runs before a migration whose down leaves an added
+    column in place."""
+    return kinds(build_graph(history(
+        tmp_path,
+        ("1_base.up.sql", ACCOUNTS),
+        ("1_base.down.sql", "DROP TABLE accounts;\nDROP TABLE owners;\n"),
+        ("2_between.up.sql", between),
+        ("2_between.down.sql", "SELECT 1;\n"),
+        ("3_add.up.sql", "ALTER TABLE accounts ADD COLUMN x int;\n"),
+        ("3_add.down.sql", "SELECT 1;\n"),
+    )))
+
+
+def test_down_sees_added_columns_after_statements_that_keep_the_table_known(
+        tmp_path: Path) -> None:
+    # The replay follows these exactly (or they change nothing it models): the table's
+    # columns stay known, so the down that keeps the added column is reported.
+    for i, between in enumerate((
+            "ALTER TABLE accounts ALTER CONSTRAINT accounts_owner_fkey INITIALLY DEFERRED;\n",
+            "DO $$ BEGIN UPDATE accounts SET owner = NULL WHERE owner = 0; END $$;\n",
+            "DO $$ BEGIN RAISE NOTICE 'accounts checked'; END $$;\n",
+            "ALTER TABLE accounts DISABLE RULE r;\n",
+    )):
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        assert _down_of_added_column(folder, between) == ["down-mismatch"], between
+
+
+def test_down_of_tables_a_statement_may_reshape_unseen_is_not_reported(
+        tmp_path: Path) -> None:
+    # DDL in a DO block that names the table, or dynamic SQL: the replay cannot know the
+    # columns any more, so a column only the up names is not held against the down.
+    for i, between in enumerate((
+            "DO $$ BEGIN ALTER TABLE accounts ADD COLUMN z int; END $$;\n",
+            "DO $$ BEGIN EXECUTE 'ALTER TABLE ' || 'accounts ADD COLUMN y int'; END $$;\n",
+    )):
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        assert _down_of_added_column(folder, between) == [], between
+
+
+def _version_conflicts(folder: Path, *names: str) -> list[tuple[str, str]]:
+    folder.mkdir()
+    for i, name in enumerate(names):
+        # A down drops the table of the up just before it.
+        (folder / name).write_text(f"DROP TABLE t{i - 1};\n" if name.endswith(".down.sql")
+                                   else f"CREATE TABLE t{i} (id int);\n")
+    return [(c.kind, c.object) for c in build_graph(discover(folder)).conflicts]
+
+
+def test_versions_the_layouts_runner_reads_as_one_number_are_duplicates(
+        tmp_path: Path) -> None:
+    # golang-migrate (uint) and goose (int64) parse the prefix; Flyway each part, trailing
+    # zero parts dropped: each refuses two files with one version.
+    assert _version_conflicts(tmp_path / "golang", "1_a.up.sql", "1_a.down.sql",
+                              "01_b.up.sql", "01_b.down.sql") == [
+        ("duplicate-version", "version:1")]
+    for i, (a, b) in enumerate((("V1__a.sql", "V01__b.sql"), ("V1.1__a.sql", "V1.01__b.sql"),
+                                ("V2__a.sql", "V2.0.0__b.sql"), ("V1_1__a.sql", "V1.1__b.sql"))):
+        assert _version_conflicts(tmp_path / f"flyway{i}", a, b) == [
+            ("duplicate-version", f"version:{'2' if i == 2 else '1' if i == 0 else '1.1'}")], a
+    goose = tmp_path / "goose"
+    goose.mkdir()
+    for i, name in enumerate(("1_a.sql", "001_b.sql")):
+        (goose / name).write_text(f"-- +goose Up\nCREATE TABLE t{i} (id int);\n")
+    graph = build_graph(discover(goose))
+    assert [c.kind for c in graph.conflicts] == ["duplicate-version"]
+    assert "(001, 1: goose reads them as one number)" in graph.conflicts[0].explanation
+
+
+def test_versions_told_apart_by_the_layouts_runner_are_not_duplicates(tmp_path: Path) -> None:
+    # Flyway: 1.1 and 1.10 differ, as do golang-migrate's 1 and 10.
+    assert _version_conflicts(tmp_path / "flyway", "V1.1__a.sql", "V1.10__b.sql") == []
+    assert _version_conflicts(tmp_path / "golang", "1_a.up.sql", "10_b.up.sql") == []
+    # dbmate and diesel keep the version as text: 1 and 01 are two versions (whose order
+    # depends on the tool: ambiguous-order, not a duplicate).
+    dbmate = tmp_path / "dbmate"
+    dbmate.mkdir()
+    for i, name in enumerate(("1_a.sql", "01_b.sql")):
+        (dbmate / name).write_text(f"-- migrate:up\nCREATE TABLE t{i} (id int);\n")
+    assert [c.kind for c in build_graph(discover(dbmate)).conflicts] == ["ambiguous-order"]
+    diesel = tmp_path / "diesel"
+    for i, name in enumerate(("1_a", "01_b")):
+        (diesel / name).mkdir(parents=True)
+        (diesel / name / "up.sql").write_text(f"CREATE TABLE t{i} (id int);\n")
+    assert [c.kind for c in build_graph(discover(diesel)).conflicts] == ["ambiguous-order"]
+
+
+PEOPLE = ("CREATE TABLE users (id bigint PRIMARY KEY, email text, name text, uname text);\n"
+          "CREATE TABLE orders (id bigint PRIMARY KEY, email text);\n")
+
+
+def _missing_after(tmp_path: Path, change: str, use: str) -> list[tuple[str, str]]:
+    graph = build_graph(history(tmp_path, ("1_base.sql", PEOPLE), ("2_change.sql", change),
+                                ("3_use.sql", use)))
+    return [(c.kind, c.object) for c in graph.conflicts]
+
+
+_DROP_EMAIL = "ALTER TABLE users DROP COLUMN email;\n"
+_RENAME_NAME = "ALTER TABLE users RENAME COLUMN name TO full_name;\n"
+
+
+@pytest.mark.parametrize("change, use, column", [
+    (_DROP_EMAIL, "CREATE VIEW v AS SELECT email FROM users;", "email"),
+    (_DROP_EMAIL, "INSERT INTO users (id, email) VALUES (1, 'a');", "email"),
+    (_DROP_EMAIL, "UPDATE users SET name = email;", "email"),
+    (_DROP_EMAIL, "UPDATE users u SET name = 'x' WHERE u.email IS NULL RETURNING id;", "email"),
+    (_DROP_EMAIL, "DELETE FROM users WHERE email IS NULL;", "email"),
+    (_DROP_EMAIL, "ALTER TABLE users ADD CONSTRAINT u UNIQUE (email);", "email"),
+    (_DROP_EMAIL, "CREATE INDEX i ON users (lower(email));", "email"),
+    (_DROP_EMAIL, "CREATE INDEX i ON users (id) WHERE email IS NULL;", "email"),
+    (_DROP_EMAIL, "ALTER TABLE users ADD CONSTRAINT c CHECK (email <> '');", "email"),
+    (_DROP_EMAIL, "INSERT INTO users (id) VALUES (1) ON CONFLICT (id) DO UPDATE "
+                  "SET name = excluded.email;", "email"),
+    (_DROP_EMAIL, "COPY users (id, email) FROM stdin;", "email"),
+    (_RENAME_NAME, "CREATE VIEW v AS SELECT u.name FROM users u JOIN orders o USING (id);",
+     "name"),
+    (_RENAME_NAME, "INSERT INTO users (id, name) VALUES (1, 'a');", "name"),
+    (_RENAME_NAME, "CREATE TABLE t (id int, uname text, "
+                   "FOREIGN KEY (uname) REFERENCES users (name));", "name"),
+    (_RENAME_NAME, "ALTER TABLE orders ADD COLUMN uname text REFERENCES users (name);", "name"),
+])
+def test_uses_of_a_dropped_or_renamed_column_are_missing_objects(
+        tmp_path: Path, change: str, use: str, column: str) -> None:
+    assert _missing_after(tmp_path, change, use + "\n") == [
+        ("missing-object", f"column:public.users.{column}")]
+
+
+@pytest.mark.parametrize("use", [
+    # Another table's column of the same name, qualified or the only one that has it.
+    "UPDATE users SET name = o.email FROM orders o WHERE o.id = users.id;",
+    "INSERT INTO users (id) SELECT id FROM orders WHERE email IS NULL;",
+    "UPDATE users SET name = (SELECT email FROM orders LIMIT 1);",
+    "CREATE VIEW v AS SELECT o.email FROM users u JOIN orders o ON o.id = u.id;",
+    # An outer query's column: PostgreSQL looks there when the inner FROM lacks it.
+    "CREATE VIEW v AS SELECT (SELECT max(id) FROM users WHERE email = 'x') FROM orders;",
+    # A subquery's, a CTE's or an unknown table's column may be it.
+    "CREATE VIEW v AS SELECT email FROM users, (SELECT 'a' AS email) s;",
+    "CREATE VIEW v AS WITH c AS (SELECT 'a' AS email) SELECT email FROM users, c;",
+    "UPDATE users SET name = email FROM legacy WHERE legacy.id = users.id;",
+    # An output column named in ORDER BY; a function body.
+    "CREATE VIEW v AS SELECT name AS email FROM users ORDER BY email;",
+    "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT email FROM users $$;",
+    # The column added again.
+    "ALTER TABLE users ADD COLUMN email text; CREATE INDEX i ON users (lower(email));",
+])
+def test_names_that_are_not_the_dropped_column_are_not_reported(tmp_path: Path,
+                                                                use: str) -> None:
+    assert _missing_after(tmp_path, _DROP_EMAIL, use + "\n") == []
+
+
+def test_copy_into_a_renamed_table_is_a_missing_object(tmp_path: Path) -> None:
+    assert _missing_after(tmp_path, "ALTER TABLE orders RENAME TO purchases;\n",
+                          "COPY orders FROM stdin;\n") == [
+        ("missing-object", "table:public.orders")]
+
+
+def test_a_table_moved_to_another_schema_is_gone_from_the_old_one(tmp_path: Path) -> None:
+    move = "CREATE SCHEMA app;\nALTER TABLE users SET SCHEMA app;\n"
+    (tmp_path / "old").mkdir()
+    assert _missing_after(tmp_path / "old", move, "UPDATE users SET name = 'x';\n") == [
+        ("missing-object", "table:public.users")]
+    graph = build_graph(history(tmp_path, ("1_base.sql", PEOPLE), ("2_change.sql", move),
+                                ("3_use.sql", "UPDATE app.users SET name = 'x';\n"
+                                              "CREATE TABLE users (id int);\n"
+                                              "INSERT INTO users (id) VALUES (1);\n")))
+    assert graph.conflicts == []

@@ -30,3 +30,20 @@ def test_lemmy_graph_builds_and_checks_every_down(corpora: Path) -> None:
     assert len(object_edges) > len(migrations)
     for render in RENDERERS.values():
         assert render(graph)
+
+
+def test_lemmy_down_that_keeps_added_columns_is_reported(corpora: Path) -> None:
+    """2024-02-24's replaceable schema defers post_aggregates' foreign keys (ALTER
+    CONSTRAINT), which changes none of its columns: a later down that leaves the columns its
+    up added is still seen, on post_aggregates as on comment_aggregates."""
+    from dataclasses import replace
+
+    migrations = discover(corpora / "lemmy")
+    target = "2025-08-01-000019_add_report_count"
+    assert any(m.id == target for m in migrations)
+    emptied = [replace(m, down_sql="SELECT 1;\n") if m.id == target else m
+               for m in migrations]
+    graph = build_graph(emptied, downs_of=[target])
+    assert [(c.kind, c.migrations[0]) for c in graph.conflicts] == [("down-mismatch", target)]
+    assert "column:public.post_aggregates.report_count still exists after down" in \
+        graph.conflicts[0].explanation

@@ -215,24 +215,45 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint) -> None:
                                                         con.columns, unique=True)
 
 
-def _do_block(catalog: Catalog, stmt: dict) -> None:
-    """A DO block runs code the replay does not follow (supabase renames a column in one, when
-    it exists): with DDL, the tables it names become unsure, and with dynamic SQL (EXECUTE)
-    every table. One that only reads and writes rows (lemmy checks and backfills data in
-    them) changes no table's columns."""
+def do_block_reshapes(catalog: Catalog, stmt: dict) -> set[str]:
+    """The tables whose columns a DO block may change unseen: the replay does not follow its
+    code (supabase renames a column in one, when it exists). With DDL, the tables it names;
+    with dynamic SQL (EXECUTE), every table ("*"). One that only reads and writes rows (lemmy
+    checks and backfills data in them), or names a table in a message, changes none."""
     code = " ".join(unwrap(unwrap(arg)[1].get("arg"))[1].get("sval", "")
                     for arg in stmt.get("args") or ()).lower()
     words = set(_WORD.findall(code))
     if "execute" in words:
-        catalog.unsure.add("*")
-    elif words & _DDL:
-        catalog.unsure.update(t for t in catalog.tables if t.split(".", 1)[1].lower() in words)
+        return {"*"}
+    if words & _DDL:
+        return {t for t in catalog.tables if t.split(".", 1)[1].lower() in words}
+    return set()
+
+
+def _do_block(catalog: Catalog, stmt: dict) -> None:
+    catalog.unsure.update(do_block_reshapes(catalog, stmt))
 
 
 #: A word of code: where a DO block may name a table.
 _WORD = re.compile(r"[a-z_][a-z0-9_$]*")
 #: The commands that change a table's columns or constraints (RENAME is one of ALTER's).
 _DDL = frozenset({"alter", "drop", "create"})
+
+#: ALTER TABLE subcommands that change nothing the catalog holds (columns and their type,
+#: nullability, default and generation; constraints' kinds and columns; indexes): replaying
+#: them as nothing is exact. DROP EXPRESSION is replayed (`_alter_table`).
+_SHAPE_KEEPING = frozenset({
+    "AT_AlterConstraint", "AT_SetExpression", "AT_SetCompression", "AT_GenericOptions",
+    "AT_AlterColumnGenericOptions", "AT_EnableRule", "AT_EnableAlwaysRule",
+    "AT_EnableReplicaRule", "AT_DisableRule", "AT_NoForceRowSecurity", "AT_AddOf",
+    "AT_DropOf"})
+_FOLLOWED = {sub[3:].lower() for sub in (*_SHAPE_KEEPING, "AT_DropExpression")}
+
+
+def follows_exactly(subcommand: str) -> bool:
+    """Whether the replay follows an ALTER TABLE subcommand the effect model has no action of
+    its own for (its `alter_table_other` fact, `alterconstraint`) exactly."""
+    return subcommand in _FOLLOWED
 
 
 def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
@@ -340,6 +361,8 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             # SET DEFAULT NULL stores no default, as DROP DEFAULT.
             column.default = None if cmd.get("def") is None or _is_null(cmd["def"]) \
                 else "default"
+        elif sub == "AT_DropExpression" and column is not None:
+            column.generated = False
         elif sub == "AT_SetNotNull" and column is not None:
             column.not_null = True
         elif sub == "AT_DropNotNull" and column is not None:

@@ -89,13 +89,18 @@ def _prepare(dsn: str | None, path: Path, layout: str | None, history_table: str
                        "lockwise apply; skipped", err=True)
         else:
             migrations.append(m)
+    from lockwise.discover.versions import version_identity
+
     seen: dict[str, Path] = {}
     for m in migrations:
-        if m.version in seen:
-            typer.echo(f"lockwise: error: version {m.version} is used twice: {seen[m.version]} "
+        # One version to the layout's own runner (`1` and `01` to golang-migrate) is one
+        # here too: applied as two, the tool would then refuse the history.
+        identity = version_identity(m.version, m.layout)
+        if identity in seen:
+            typer.echo(f"lockwise: error: version {m.version} is used twice: {seen[identity]} "
                        f"and {m.path}", err=True)
             raise typer.Exit(EXIT_INPUT)
-        seen[m.version] = m.path
+        seen[identity] = m.path
     return resolved, migrations, ExecOptions(table=table)
 
 

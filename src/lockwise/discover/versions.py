@@ -1,4 +1,5 @@
-"""Ordering of migration versions: numbers compare as numbers, everything else as text."""
+"""Ordering of migration versions: numbers compare as numbers, everything else as text; and
+which versions a layout's runner takes for one."""
 
 from __future__ import annotations
 
@@ -11,3 +12,26 @@ def version_key(version: str) -> tuple:
     """A sort key where `2` < `10`, `1.2` < `1.10` and `2019-02-26-1` < `2019-03-01-1`."""
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.lower()) for p in
                  _PART.findall(version))
+
+
+#: Layouts whose runners parse the version as a number: golang-migrate (uint64) and goose
+#: (int64) the prefix before `_`, Flyway each dot-separated part (as BigInteger, trailing zero
+#: parts dropped). To them `1` and `01` are one version, and file-name order does not matter.
+#: dbmate, diesel, Atlas keep the version as text; prisma and sql-migrate know a migration by
+#: its whole name.
+NUMERIC_VERSION_LAYOUTS = frozenset({"golang-migrate", "goose", "flyway"})
+
+
+def version_identity(version: str, layout: str) -> str:
+    """The version as `layout`'s runner tells versions apart: two migrations with the same
+    identity are the same version to it (`01` is `1` to golang-migrate and goose, `1.01.0`
+    is `1.1` to Flyway); a version it would not parse is its own text."""
+    if layout not in NUMERIC_VERSION_LAYOUTS:
+        return version
+    parts = version.split(".") if layout == "flyway" else [version]
+    if not all(p.isascii() and p.isdigit() for p in parts):
+        return version
+    numbers = [int(p) for p in parts]
+    while len(numbers) > 1 and numbers[-1] == 0:
+        numbers.pop()
+    return ".".join(map(str, numbers))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lockwise.core.types import Migration
-from lockwise.discover.versions import version_key
+from lockwise.discover.versions import version_identity, version_key
 from lockwise.executor.checksum import checksum, known_version
 from lockwise.executor.history import (
     KIND_BASELINE,
@@ -48,17 +48,25 @@ def _sort_key(migration: Migration) -> tuple:
 
 def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow]) -> DatabaseState:
     """Classify every migration file and every version the history knows about."""
-    latest = latest_by_version(rows)
+    # Versions are told apart as the layout's runner does: a row recorded as `1` is the
+    # file `01_x.up.sql` of a golang-migrate directory.
+    layout = migrations[0].layout if migrations else ""
+    latest: dict[str, HistoryRow] = {}
+    for row in latest_by_version(rows).values():
+        identity = version_identity(row.version, layout)
+        if identity not in latest or row.id > latest[identity].id:
+            latest[identity] = row
     baseline = baseline_row(rows)
     base_key = version_key(baseline.version) if baseline else None
     state = DatabaseState(baseline=baseline)
     on_disk = set()
     for m in migrations:
-        on_disk.add(m.version)
-        row = latest.get(m.version)
-        state.versions.append(_classify(m, row, base_key))
-    for version, row in latest.items():
-        if version not in on_disk and row.success and not row.rolled_back:
+        identity = version_identity(m.version, m.layout)
+        on_disk.add(identity)
+        state.versions.append(_classify(m, latest.get(identity), base_key))
+    for identity, row in latest.items():
+        version = row.version
+        if identity not in on_disk and row.success and not row.rolled_back:
             state.versions.append(VersionStatus(
                 version, row.description, MISSING, None, row,
                 "applied to the database, but its file is not in the migrations directory"))

@@ -14,9 +14,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import apply_statement, tables_reached
+from lockwise.catalog.replay import (
+    apply_statement,
+    do_block_reshapes,
+    follows_exactly,
+    tables_reached,
+)
 from lockwise.core.types import Effect, Migration, MigrationReport, Statement
 from lockwise.discover.layouts import KEYED_BY_NAME
+from lockwise.discover.versions import NUMERIC_VERSION_LAYOUTS, version_identity
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
     drop_object_names,
@@ -25,7 +31,7 @@ from lockwise.effects.nodes import (
     unwrap,
     walk,
 )
-from lockwise.graph.deps import view_dependencies
+from lockwise.graph.deps import gone_columns, view_dependencies
 from lockwise.graph.down import (
     clone,
     differences,
@@ -140,10 +146,6 @@ class _Pending:
     dependent: str
     conflict: Conflict
 
-
-#: Layouts whose runners parse the version as a number (golang-migrate: uint; goose: int64;
-#: Flyway: its version parts as numbers), so the file-name order does not matter.
-_NUMERIC_VERSION_LAYOUTS = {"golang-migrate", "goose", "flyway"}
 
 _VERBS = {"drops": "drops", "alters": "alters", "writes": "writes to", "uses": "uses"}
 _OP_VERBS = {"type": "changes the type of", "default": "changes the default of",
@@ -281,6 +283,8 @@ class _Builder:
                 c = canon(o)
                 if c not in creates and "(expression)" not in c:
                     uses.setdefault(c, verb)
+        for obj, verb in self._gone_columns(stmt, uses).items():
+            uses.setdefault(obj, verb)
         if not if_exists:
             for obj, verb in uses.items():
                 self._check_exists(key, m, loc, obj, verb)
@@ -307,12 +311,37 @@ class _Builder:
             self.ops.setdefault(key, []).extend(_ops(effect, uses, creates, loc))
         self._update(key, loc, stmt, effect, creates)
 
+    def _gone_columns(self, stmt: Statement, uses: dict[str, str]) -> dict[str, str]:
+        """The columns the statement names (in expressions, column lists, constraints) that
+        a table it touches lost to a DROP or RENAME COLUMN. The effect model names only some
+        of the columns a statement reads; resolving the rest costs a walk of the tree, done
+        only when a table the statement touches has lost a column."""
+        lost = [d.rsplit(".", 1)[1].lower() for obj in uses if obj.startswith("table:")
+                for d in self.dropped.below(obj[6:] + ".") if d.startswith("column:")]
+        # Most statements on such a table do not name the lost columns at all: the text says.
+        text = stmt.sql.lower() if lost else ""
+        if not any(name in text for name in lost):
+            return {}
+        catalog = self.catalog
+
+        def gone(rel: str, column: str) -> bool:
+            table = catalog.tables.get(rel)
+            return table is not None and column not in table.columns and \
+                f"column:{rel}.{column}" in self.dropped
+
+        def known(rel: str) -> bool:
+            return rel in self.full_tables and catalog.sure_of(rel)
+
+        return gone_columns(stmt.tree, catalog, gone, known)
+
     def _check_exists(self, key: str, m: Migration, loc: Location, obj: str,
                       verb: str) -> None:
         kind, _, name = obj.partition(":")
         cat = self.catalog
         if kind == "table":
-            alive = name in cat.tables
+            # The replay keeps a table ALTER ... SET SCHEMA moved: the effect model's drop
+            # of it, with nothing created since, says it is gone.
+            alive = name in cat.tables and obj not in self.dropped
         elif kind in ("column", "constraint"):
             rel = name.rsplit(".", 1)[0]
             if rel not in cat.tables:
@@ -420,7 +449,7 @@ class _Builder:
     def _update(self, key: str, loc: Location, stmt: Statement, effect: Effect,
                 creates: set[str]) -> None:
         kinds = {a.kind for a in effect.actions}
-        renamed = "rename_column" in kinds or "rename_table" in kinds
+        renamed = bool(kinds & {"rename_column", "rename_table", "set_schema"})
         for o in sorted(effect.drops):
             c = canon(o)
             self.dropped[c] = (loc, "renamed away" if renamed else "dropped")
@@ -434,6 +463,10 @@ class _Builder:
                 old = action.facts.get("table", "")
                 self._rename_relation(old, f"{old.split('.', 1)[0]}."
                                            f"{action.facts.get('new_name', '')}")
+            elif action.kind == "set_schema" and action.facts.get("table"):
+                old = action.facts["table"]
+                self._rename_relation(old, f"{action.facts.get('new_schema', '')}."
+                                           f"{old.split('.', 1)[1]}")
             elif action.kind == "rename_column":
                 table = action.facts.get("table", "")
                 old = f"column:{table}.{action.facts.get('column', '')}"
@@ -442,11 +475,15 @@ class _Builder:
                     if old in vd.deps:
                         vd.deps.discard(old)
                         vd.deps.add(new)
-            elif action.kind == "alter_table_other":
+            elif action.kind == "alter_table_other" and \
+                    not follows_exactly(str(action.facts.get("subcommand", ""))):
                 self.full_tables.discard(action.facts.get("table", ""))
-            elif action.kind in ("do_block", "other"):
-                # Dynamic SQL may add columns we cannot see: stop vouching for the tables
-                # it names.
+            elif action.kind == "do_block":
+                reshaped = do_block_reshapes(self.catalog, unwrap(stmt.tree)[1])
+                self.full_tables -= self.full_tables if "*" in reshaped else reshaped
+            elif action.kind == "other":
+                # A statement the effect model does not know may add columns we cannot
+                # see: stop vouching for the tables it names.
                 text = stmt.sql.lower()
                 self.full_tables -= {t for t in self.full_tables
                                      if t.split(".", 1)[1] in text}
@@ -506,7 +543,7 @@ class _Builder:
                      if not m.repeatable and m.layout not in KEYED_BY_NAME]
         by_version: dict[str, list[tuple[Migration, str]]] = {}
         for m, k in versioned:
-            by_version.setdefault(m.version, []).append((m, k))
+            by_version.setdefault(version_identity(m.version, m.layout), []).append((m, k))
         for version, group in by_version.items():
             # Several files in one directory named by the version are one migration in
             # parts (temporal's versioned/v1.7/*.sql), not two claims on one version. Linted
@@ -516,16 +553,12 @@ class _Builder:
             if len(folders) == 1 and _names_folder(version, folders.pop()):
                 continue
             if len(group) > 1 and version:
-                self.conflict("duplicate-version", [Location(k, str(m.path)) for m, k in group],
-                              f"version:{version}",
-                              f"{len(group)} migrations have version {version}: runners record "
-                              f"applied migrations by version, so one of them is skipped or "
-                              f"the runner refuses to start")
+                self._duplicate_version(version, group)
         ordered = sorted(versioned, key=lambda mk: (mk[0].sort_key, str(mk[0].path)))
         for (a, ka), (b, kb) in zip(ordered, ordered[1:], strict=False):
             # Runners of these layouts parse versions as numbers, and dotted versions
             # (1.9 < 1.10) are read as versions everywhere: no tool orders them as text.
-            if a.version == b.version or a.layout in _NUMERIC_VERSION_LAYOUTS or \
+            if a.version == b.version or a.layout in NUMERIC_VERSION_LAYOUTS or \
                     "." in a.version or "." in b.version:
                 continue
             if a.sort_key == b.sort_key:
@@ -539,6 +572,16 @@ class _Builder:
                           f"version:{a.version}",
                           f"versions {a.version} and {b.version} {why}: tools that sort file "
                           f"names and tools that parse versions run them in different orders")
+
+    def _duplicate_version(self, version: str, group: list[tuple[Migration, str]]) -> None:
+        texts = sorted({m.version for m, _ in group})
+        spelled = "" if len(texts) == 1 else \
+            f" ({', '.join(texts)}: {group[0][0].layout} reads them as one number)"
+        self.conflict("duplicate-version", [Location(k, str(m.path)) for m, k in group],
+                      f"version:{version}",
+                      f"{len(group)} migrations have version {version}{spelled}: runners "
+                      f"record applied migrations by version, so one of them is skipped or "
+                      f"the runner refuses to start")
 
     # --- down migrations --------------------------------------------------------------------
 

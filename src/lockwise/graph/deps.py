@@ -11,6 +11,8 @@ not reported, a wrong one would be a false alarm.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lockwise.catalog.model import Catalog
 from lockwise.effects.nodes import range_var, strings, unwrap
 
@@ -135,3 +137,150 @@ def view_dependencies(query: dict, catalog: Catalog) -> set[str]:
     resolver = _Resolver(catalog)
     resolver._select(query, [])
     return resolver.deps
+
+
+def _node(node: dict | None, kind: str) -> dict:
+    """A node's body, whether the tree wraps it in its kind (`{"RangeVar": {...}}`) or not (a
+    statement's own `relation`)."""
+    node = node or {}
+    return node.get(kind, node)
+
+
+class _GoneColumns(_Resolver):
+    """The columns a statement names that a table in its scope no longer has (dropped or
+    renamed away): each such reference fails. A bare name counts only when nothing else in
+    reach may own it: every relation in every visible scope is fully known and lacks it (a
+    subquery's, CTE's or function's columns, or a table's we cannot know, might be it)."""
+
+    def __init__(self, catalog: Catalog, gone: Callable[[str, str], bool],
+                 known: Callable[[str], bool]) -> None:
+        super().__init__(catalog)
+        self.gone, self.known = gone, known
+        #: column object -> "uses" or "writes"
+        self.found: dict[str, str] = {}
+
+    def _found(self, rel: str | None, column: str, verb: str = "uses") -> None:
+        if rel and column != "*" and self.gone(rel, column):
+            self.found.setdefault(f"column:{rel}.{column}", verb)
+
+    def _column(self, fields: list[str], scopes: list[_Scope]) -> None:
+        if len(fields) >= 2:
+            for scope in scopes:
+                if fields[-2] in scope:
+                    self._found(scope[fields[-2]], fields[-1])
+                    return
+            return
+        name = fields[0] if fields else "*"
+        owner = None
+        for scope in scopes:
+            if name in scope:
+                return  # a whole-row reference to a relation
+            for rel in scope.values():
+                if rel is None or name in self._columns(rel):
+                    return
+                if self.gone(rel, name):
+                    owner = owner or rel
+                elif not self.known(rel):
+                    return
+        self._found(owner, name)
+
+    def _select(self, node: dict, outer: list[_Scope]) -> None:
+        kind, body = unwrap(node)
+        if kind == "SelectStmt" and (body.get("sortClause") or body.get("groupClause")):
+            # ORDER BY and GROUP BY may name an output column: not a table's.
+            body = {k: v for k, v in body.items() if k not in ("sortClause", "groupClause")}
+            node = {"SelectStmt": body}
+        super()._select(node, outer)
+
+    def target(self, body: dict, key: str = "relation") -> tuple[str, _Scope]:
+        rv = _node(body.get(key), "RangeVar")
+        rel = range_var(rv)[0]
+        return rel, {_alias(rv) or rv.get("relname", ""): rel}
+
+    def names(self, rel: str, items: object, verb: str = "uses") -> None:
+        """Columns named as plain strings (a constraint's keys) or by ResTarget/IndexElem."""
+        for item in items or ():  # type: ignore[attr-defined]
+            kind, body = unwrap(item)
+            name = body.get("sval") if kind == "String" else body.get("name")
+            if name:
+                self._found(rel, name, verb)
+
+    def constraint(self, body: dict, scope: _Scope) -> None:
+        rel = next(iter(scope.values()))
+        contype = body.get("contype")
+        if contype == "CONSTR_CHECK":
+            self._expr(body.get("raw_expr"), [scope])
+        elif contype in ("CONSTR_UNIQUE", "CONSTR_PRIMARY"):
+            self.names(rel, body.get("keys"))
+        elif contype == "CONSTR_FOREIGN":
+            self.names(rel, body.get("fk_attrs"))
+            self.names(range_var(body.get("pktable"))[0], body.get("pk_attrs"))
+
+
+def _dml_uses(r: _GoneColumns, kind: str, body: dict) -> None:
+    rel, scope = r.target(body)
+    if kind == "InsertStmt":
+        r.names(rel, body.get("cols"), "writes")
+        r._select(body.get("selectStmt") or {}, [])
+        conflict = _node(body.get("onConflictClause"), "OnConflictClause")
+        infer = _node(conflict.get("infer"), "InferClause")
+        r.names(rel, infer.get("indexElems"))
+        both = [{**scope, "excluded": rel}]
+        r._expr([conflict.get("targetList"), conflict.get("whereClause")], both)
+        r.names(rel, conflict.get("targetList"), "writes")
+    else:
+        for item in body.get("fromClause") or body.get("usingClause") or ():
+            r._from_item(item, scope, [])
+        r._expr([body.get("targetList"), body.get("whereClause")], [scope])
+        if kind == "UpdateStmt":
+            r.names(rel, body.get("targetList"), "writes")
+    r._expr(body.get("returningList"), [{rel.split(".", 1)[1]: rel, **scope}])
+
+
+def _ddl_uses(r: _GoneColumns, kind: str, body: dict) -> None:
+    if kind == "IndexStmt":
+        rel, scope = r.target(body)
+        r.names(rel, body.get("indexParams"))
+        r._expr([[unwrap(p)[1].get("expr") for p in body.get("indexParams") or ()],
+                 body.get("whereClause")], [scope])
+    elif kind == "AlterTableStmt":
+        rel, scope = r.target(body)
+        for cmd in body.get("cmds") or ():
+            cbody = unwrap(cmd)[1]
+            if cbody.get("subtype") == "AT_AddConstraint":
+                r.constraint(unwrap(cbody.get("def"))[1], scope)
+            elif cbody.get("subtype") == "AT_AddColumn":
+                for con in unwrap(cbody.get("def"))[1].get("constraints") or ():
+                    if unwrap(con)[1].get("contype") == "CONSTR_FOREIGN":
+                        r.constraint(unwrap(con)[1], scope)
+    elif kind == "CreateStmt":
+        rel, scope = r.target(body)
+        for elt in body.get("tableElts") or ():
+            ekind, ebody = unwrap(elt)
+            cons = [elt] if ekind == "Constraint" else ebody.get("constraints") or ()
+            for con in cons:
+                if unwrap(con)[1].get("contype") == "CONSTR_FOREIGN":
+                    r.constraint(unwrap(con)[1], scope)
+    elif kind == "CopyStmt":
+        rel, _ = r.target(body)
+        r.names(rel, body.get("attlist"), "writes" if body.get("is_from") else "uses")
+        r._select(body.get("query") or {}, [])
+
+
+_QUERIES = {"ViewStmt": "query", "CreateTableAsStmt": "query", "SelectStmt": None}
+
+
+def gone_columns(tree: dict, catalog: Catalog, gone: Callable[[str, str], bool],
+                 known: Callable[[str], bool]) -> dict[str, str]:
+    """The columns ("column:s.t.c" -> "uses" / "writes") that `tree` names and that
+    `gone(table, column)` says are no longer there. `known(table)`: whether the catalog
+    knows all of the table's columns."""
+    r = _GoneColumns(catalog, gone, known)
+    kind, body = unwrap(tree)
+    if kind in _QUERIES:
+        r._select(body.get(_QUERIES[kind]) or {} if _QUERIES[kind] else tree, [])
+    elif kind in ("InsertStmt", "UpdateStmt", "DeleteStmt"):
+        _dml_uses(r, kind, body)
+    else:
+        _ddl_uses(r, kind, body)
+    return r.found
