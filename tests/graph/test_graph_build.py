@@ -627,3 +627,10 @@ def test_a_table_moved_to_another_schema_is_gone_from_the_old_one(tmp_path: Path
                                               "CREATE TABLE users (id int);\n"
                                               "INSERT INTO users (id) VALUES (1);\n")))
     assert graph.conflicts == []
+
+
+def test_sqlx_reads_versions_as_integers(tmp_path: Path) -> None:
+    # sqlx parses the prefix as an i64: `1_a.sql` and `01_b.sql` are one version to it.
+    (tmp_path / "Cargo.toml").write_text('[dependencies]\nsqlx = "0.8"\n')
+    assert _version_conflicts(tmp_path / "migrations", "1_a.sql", "01_b.sql") == [
+        ("duplicate-version", "version:1")]

@@ -14,12 +14,12 @@ def version_key(version: str) -> tuple:
                  _PART.findall(version))
 
 
-#: Layouts whose runners parse the version as a number: golang-migrate (uint64) and goose
+#: Layouts whose runners parse the version as a number: golang-migrate (uint64), goose and sqlx
 #: (int64) the prefix before `_`, Flyway each dot-separated part (as BigInteger, trailing zero
 #: parts dropped). To them `1` and `01` are one version, and file-name order does not matter.
 #: dbmate, diesel, Atlas keep the version as text; prisma and sql-migrate know a migration by
 #: its whole name.
-NUMERIC_VERSION_LAYOUTS = frozenset({"golang-migrate", "goose", "flyway"})
+NUMERIC_VERSION_LAYOUTS = frozenset({"golang-migrate", "goose", "flyway", "sqlx"})
 
 
 def version_identity(version: str, layout: str) -> str:
