@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache, lru_cache
 
 _PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")
 
@@ -10,13 +11,21 @@ _PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")
 MAX_IDENTIFIER_BYTES = 63
 
 
+@cache
+def _reserved() -> frozenset[str]:
+    """Words that cannot be a bare column or table name (imported at the first name quoted)."""
+    from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+
+    return frozenset(RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS)
+
+
+# Cached: every finding's suggested SQL quotes its names, and a history repeats the same few
+# tables and columns thousands of times.
+@lru_cache(maxsize=4096)
 def quote_ident(name: str) -> str:
     """`name` as SQL: bare when PostgreSQL would read it back unchanged (lower case, not a
     reserved word), double-quoted otherwise."""
-    from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
-
-    if _PLAIN.fullmatch(name) and name not in RESERVED_KEYWORDS \
-            and name not in TYPE_FUNC_NAME_KEYWORDS:
+    if _PLAIN.fullmatch(name) and name not in _reserved():
         return name
     return '"' + name.replace('"', '""') + '"'
 
