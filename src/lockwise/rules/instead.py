@@ -26,7 +26,7 @@ from lockwise.parse.quoting import (
 from lockwise.rules.engine import render
 
 #: Writes one fact of `facts` as SQL; None when the facts lack it.
-Writer = Callable[[Mapping[str, object]], "str | None"]
+Writer = Callable[[Mapping[str, object]], str | None]
 
 #: What lockwise writes in a name list where it knows no name (an index on an expression).
 _UNNAMED = "(expression)"
@@ -149,11 +149,8 @@ SQL_TEXT_FACTS = frozenset({
     "unindexed_foreign_keys_sql",
 })
 
-#: A template as literal text (str) and fields ((key,)).
-Part = "str | tuple[str]"
-#: A compiled template: literal text, or a writer with the template text kept when the
-#: statement lacks the fact.
-Piece = "str | tuple[Writer, str]"
+#: A template is read as literal text (str) and fields ((key,)), and compiled into pieces:
+#: literal text, or (writer, the template's text for when the statement lacks the fact).
 
 _WORDS = re.compile(r"(\w+)")
 
