@@ -35,6 +35,7 @@ from lockwise.parse.postgres import TOO_DEEP, ParsedFile
 from lockwise.parse.templates import parse_templated
 from lockwise.rules.directives import BATCH_DIRECTIVE, Directive, parse_directive
 from lockwise.rules.engine import RuleIndex, keep_compiled_matchers, render
+from lockwise.rules.instead import render_instead
 from lockwise.rules.loader import load_rules
 from lockwise.rules.model import Rule
 
@@ -127,7 +128,7 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
              index: int | None) -> Finding:
     return Finding(rule=rule.id, safety=rule.safety, message=render(rule.message, facts),
                    path=migration.path, span=span, why=rule.why,
-                   instead=render(rule.instead_for(facts.get("set_local_applies")), facts),
+                   instead=render_instead(rule.instead_for(facts.get("set_local_applies")), facts),
                    statement_index=index, title=rule.title)
 
 

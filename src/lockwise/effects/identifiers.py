@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-#: NAMEDATALEN - 1 in a default PostgreSQL build.
-MAX_IDENTIFIER_BYTES = 63
+from lockwise.parse.quoting import MAX_IDENTIFIER_BYTES, truncate_identifier
 
 
 def _identifier(text: str) -> str:
@@ -74,11 +73,9 @@ def identifier_facts(sql: str) -> dict:
     """Statement facts: whether it names an identifier PostgreSQL will truncate, and to what."""
     names = long_identifiers(sql)
     first = names[0] if names else ""
-    raw = first.encode()
     return {
         "long_identifier": bool(names),
         "long_identifiers": tuple(names),
-        "long_identifier_bytes": len(raw),
-        # Truncation never splits a multi-byte character (pg_mbcliplen).
-        "long_identifier_truncated": raw[:MAX_IDENTIFIER_BYTES].decode("utf-8", "ignore"),
+        "long_identifier_bytes": len(first.encode()),
+        "long_identifier_truncated": truncate_identifier(first),
     }

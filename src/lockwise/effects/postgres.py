@@ -361,7 +361,7 @@ def _reindex(b: _Builder, stmt: dict) -> None:
     concurrently = any(
         unwrap(p)[1].get("defname") == "concurrently" for p in stmt.get("params") or ())
     kind = stmt.get("kind", "")
-    rel, _ = range_var(stmt.get("relation"))
+    rel, qualified = range_var(stmt.get("relation"))
     if kind == "REINDEX_OBJECT_INDEX":
         index = rel
         idx = b.ctx.catalog.indexes.get(index)
@@ -388,7 +388,7 @@ def _reindex(b: _Builder, stmt: dict) -> None:
     b.act("reindex", table=table, table_name=table.split(".", 1)[-1], index=index,
           index_access_exclusive=not concurrently,
           target=kind.replace("REINDEX_OBJECT_", "").lower(), concurrently=concurrently,
-          name=rel.split(".", 1)[-1] if rel else stmt.get("name") or "",
+          name=(rel if qualified else rel.split(".", 1)[-1]) if rel else stmt.get("name") or "",
           table_is_new=b.ctx.table_is_new(table) if table else False)
 
 
@@ -435,7 +435,8 @@ def _drop(b: _Builder, stmt: dict) -> None:
             for view in catalog.views_over(table) if cascade else ():
                 b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with it
             b.act("drop_table" if kind == "table" else "drop_view", table=table,
-                  table_name=names[-1], cascade=cascade, if_exists=if_exists,
+                  table_name=names[-1], table_sql=table if len(names) > 1 else names[-1],
+                  cascade=cascade, if_exists=if_exists,
                   qualified=len(names) > 1, table_is_new=b.ctx.table_is_new(table),
                   table_known=known is not None,
                   referenced_by=tuple(sorted({o for o, _ in catalog.referencing(table)
@@ -454,7 +455,8 @@ def _drop(b: _Builder, stmt: dict) -> None:
             b.drops.add(f"index:{index}")
             if concurrently:
                 b.transactional = False
-            b.act("drop_index", index=index, index_name=names[-1], table=table,
+            b.act("drop_index", index=index, index_name=names[-1],
+                  index_sql=index if len(names) > 1 else names[-1], table=table,
                   table_name=table.split(".", 1)[-1], concurrently=concurrently,
                   if_exists=if_exists, cascade=cascade,
                   table_is_new=b.ctx.table_is_new(table) if table else False)
@@ -928,7 +930,7 @@ def _simple(kind: str, mode: LockMode, rewrite: str | None = None,
 
 def _attach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     _, spec = unwrap(cmd.get("def"))
-    part, _ = range_var(spec.get("name"))
+    part, qualified = range_var(spec.get("name"))
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if b.ctx.pg_version >= 12 else L.ACCESS_EXCLUSIVE)
     b.lock(part, L.ACCESS_EXCLUSIVE)
     catalog = b.ctx.catalog
@@ -942,8 +944,9 @@ def _attach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     b.alters.add(f"table:{part}")
     bound_from, bound_to = range_bounds_sql(bound) or ("<from>", "<to>")
     b.act("attach_partition", base, partition=part,
-          partition_sql=part if range_var(spec.get("name"))[1] else part.split(".", 1)[1],
+          partition_sql=part if qualified else part.split(".", 1)[1],
           partition_is_new=b.ctx.table_is_new(part), bound_proven_by_check=proven,
+          partition_key=parent.partition_key if parent else (),
           partition_key_text=", ".join(parent.partition_key if parent else ()) or "<key>",
           default_partition=bool(bound.get("is_default")),
           bound_from_sql=bound_from, bound_to_sql=bound_to)
@@ -978,7 +981,7 @@ def _check_default_partition(b: _Builder, parent: str, bound: dict) -> None:
 
 def _detach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     _, spec = unwrap(cmd.get("def"))
-    part, _ = range_var(spec.get("name"))
+    part, qualified = range_var(spec.get("name"))
     concurrently = bool(spec.get("concurrent"))
     if concurrently:
         b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
@@ -993,7 +996,8 @@ def _detach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
                 b.scan(other, "foreign key check: no row may reference the detached partition")
     b.lock(part, L.ACCESS_EXCLUSIVE)
     b.alters.add(f"table:{part}")
-    b.act("detach_partition", base, partition=part, concurrently=concurrently)
+    b.act("detach_partition", base, partition=part, concurrently=concurrently,
+          partition_sql=part if qualified else part.split(".", 1)[1])
 
 
 def _set_tablespace(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -1123,7 +1127,9 @@ def _rename(b: _Builder, stmt: dict) -> None:
             target = f"{table.split('.', 1)[0]}.{new}"
             b.drops.add(f"table:{table}")
             b.creates.add(f"table:{target}")
-            b.act("rename_table", base, new_name=new,
+            b.act("rename_table", base, new_name=new, new_table=target,
+                  # the new name as the statement's table is written, for the old name's view
+                  new_table_sql=target if qualified else new,
                   object_type=rtype.replace("OBJECT_", "").lower())
     elif rtype == "OBJECT_INDEX":
         index, _ = range_var(stmt.get("relation"))

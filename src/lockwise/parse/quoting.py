@@ -1,18 +1,50 @@
-"""Writing identifiers back into SQL the way PostgreSQL reads them."""
+"""Writing identifiers and literals back into SQL the way PostgreSQL reads them."""
 
 from __future__ import annotations
 
 import re
+from functools import cache, lru_cache
 
 _PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")
 
+#: NAMEDATALEN - 1 in a default PostgreSQL build: longer identifiers are cut (with a NOTICE).
+MAX_IDENTIFIER_BYTES = 63
 
+
+@cache
+def _reserved() -> frozenset[str]:
+    """Words that cannot be a bare column or table name (imported at the first name quoted)."""
+    from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+
+    return frozenset(RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS)
+
+
+# Cached: every finding's suggested SQL quotes its names, and a history repeats the same few
+# tables and columns thousands of times.
+@lru_cache(maxsize=4096)
 def quote_ident(name: str) -> str:
     """`name` as SQL: bare when PostgreSQL would read it back unchanged (lower case, not a
     reserved word), double-quoted otherwise."""
-    from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
-
-    if _PLAIN.fullmatch(name) and name not in RESERVED_KEYWORDS \
-            and name not in TYPE_FUNC_NAME_KEYWORDS:
+    if _PLAIN.fullmatch(name) and name not in _reserved():
         return name
     return '"' + name.replace('"', '""') + '"'
+
+
+def quote_qualified(name: str) -> str:
+    """A `schema.name` as lockwise's facts hold it (the schema, if any, before the first dot)
+    with each part quoted: `app.User` -> `app."User"`."""
+    return ".".join(map(quote_ident, name.split(".", 1)))
+
+
+def truncate_identifier(name: str) -> str:
+    """`name` as PostgreSQL keeps it: at most 63 bytes, never splitting a multi-byte
+    character (pg_mbcliplen)."""
+    raw = name.encode()
+    if len(raw) <= MAX_IDENTIFIER_BYTES:
+        return name
+    return raw[:MAX_IDENTIFIER_BYTES].decode("utf-8", "ignore")
+
+
+def quote_literal(value: object) -> str:
+    """`value` as a string constant (standard_conforming_strings: only quotes are doubled)."""
+    return "'" + str(value).replace("'", "''") + "'"

@@ -1,0 +1,267 @@
+"""A rule's `instead` template written as SQL that names the statement's own objects.
+
+Facts hold raw names (`public.User`, `displayName`): substituted as they are, a suggestion
+for a Prisma table reads `ALTER TABLE User ...`, a syntax error (`user` is reserved) and, for
+any other mixed-case name, another (lower-cased) object. `SQL_FACTS` is the one list of the
+facts an `instead` template may name and how each is written; a fact not on it (types,
+expressions, bounds, whole statements such as deparsed SQL, keywords, comment text) is
+substituted unchanged, as `render` does for messages, so SQL text is never quoted twice.
+
+A name a template builds by concatenation (`{table_name}_{column}_not_null`, `{column}_new`)
+is one identifier: written quoted as a whole, and cut to 63 bytes as PostgreSQL cuts it.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Mapping
+
+from lockwise.parse.quoting import (
+    quote_ident,
+    quote_literal,
+    quote_qualified,
+    truncate_identifier,
+)
+from lockwise.rules.engine import render
+
+#: Writes one fact of `facts` as SQL; None when the facts lack it.
+Writer = Callable[[Mapping[str, object]], str | None]
+
+#: What lockwise writes in a name list where it knows no name (an index on an expression).
+_UNNAMED = "(expression)"
+
+
+def _each(key: str, write_value: Callable[[str], str]) -> Writer:
+    """A fact written by `write_value`; an empty or None value as nothing, as `render` does."""
+    def write(facts: Mapping[str, object]) -> str | None:
+        if key not in facts:
+            return None
+        value = facts[key]
+        return write_value(str(value)) if value is not None and value != "" else ""
+    return write
+
+
+def _name(key: str) -> Writer:
+    """One identifier: `displayName` -> `"displayName"`."""
+    return _each(key, quote_ident)
+
+
+def _qualified(key: str) -> Writer:
+    """A schema-qualified name (`app.User` -> `app."User"`); a bare name as one identifier."""
+    return _each(key, quote_qualified)
+
+
+def _as_written(key: str, full: str) -> Writer:
+    """A relation as the user wrote it: the `key` fact holds either the qualified `full` fact
+    (written with its schema) or the bare name, which may itself hold a dot. Without `key`,
+    the qualified name."""
+    qualified = _qualified(full)
+
+    def write(facts: Mapping[str, object]) -> str | None:
+        value = facts.get(key)
+        if key not in facts or value == facts.get(full):
+            return qualified(facts)
+        return quote_ident(str(value)) if value else ""
+    return write
+
+
+def _names(key: str, items: str, quote: Callable[[str], str] = quote_ident) -> Writer:
+    """A comma list fact (`columns_text`) written item by item from its tuple (`columns`);
+    the text as it is when the tuple is empty or absent (a placeholder such as `<key>`)."""
+    as_is = _raw(key)
+
+    def write(facts: Mapping[str, object]) -> str | None:
+        values = facts.get(items)
+        if not values or not isinstance(values, (list, tuple)):
+            return as_is(facts)
+        return ", ".join(v if v == _UNNAMED else quote(str(v)) for v in values)
+    return write
+
+
+def _literal(key: str) -> Writer:
+    """A string constant (`it's` -> `'it''s'`); a list fact as a comma list of constants."""
+    def write(facts: Mapping[str, object]) -> str | None:
+        if key not in facts:
+            return None
+        value = facts[key]
+        if isinstance(value, (list, tuple)):
+            return ", ".join(map(quote_literal, value))
+        return "" if value is None else quote_literal(value)
+    return write
+
+
+def _raw(key: str) -> Writer:
+    """A fact substituted unchanged, as `render` substitutes it."""
+    def write(facts: Mapping[str, object]) -> str | None:
+        if key not in facts:
+            return None
+        value = facts[key]
+        if isinstance(value, (list, tuple)):
+            return ", ".join(map(str, value))
+        return "" if value is None else str(value)
+    return write
+
+
+#: Facts that name one object, written as one identifier. They may also be parts of a name a
+#: template builds (`{table_name}_{column}_not_null`): raw values joined, quoted as one.
+NAME_FACTS = ("column", "constraint", "index_name", "new_name", "schema", "table_name",
+              "using_index")
+
+#: The facts `instead` templates name, and how each is written. A fact name means the same
+#: kind of thing in every action that has it: `name` (a domain, a REINDEX target, a setting,
+#: a renamed object) is always a possibly qualified name, `value` a constant.
+SQL_FACTS: dict[str, Writer] = {
+    **{key: _name(key) for key in NAME_FACTS},
+    # schema-qualified names, always qualified by the effect model
+    "index": _qualified("index"),
+    "name": _qualified("name"),
+    "partition": _qualified("partition"),
+    "table": _qualified("table"),
+    "type": _qualified("type"),
+    # relations as the statement wrote them, with or without a schema
+    "index_sql": _as_written("index_sql", "index"),
+    "new_table_sql": _as_written("new_table_sql", "new_table"),
+    "partition_sql": _as_written("partition_sql", "partition"),
+    "ref_table_sql": _as_written("ref_table_sql", "ref_table"),
+    "table_sql": _as_written("table_sql", "table"),
+    # lists of names
+    "columns_text": _names("columns_text", "columns"),
+    "partition_key_text": _names("partition_key_text", "partition_key"),
+    "pk_nullable_columns_text": _names("pk_nullable_columns_text", "pk_nullable_columns"),
+    "ref_columns_text": _names("ref_columns_text", "ref_columns"),
+    "tables": _names("tables", "tables", quote_qualified),
+    # string constants (templates write them without quotes)
+    "new_value": _literal("new_value"),
+    "old_value": _literal("old_value"),
+    "uses_enum_value_added_in_transaction": _literal("uses_enum_value_added_in_transaction"),
+    "value": _literal("value"),
+}
+
+#: Facts `instead` templates substitute unchanged: SQL text lockwise wrote already (types,
+#: expressions, bounds, lock modes, keywords, whole statements such as deparsed SQL), MySQL
+#: facts, and prose for comments. Every fact a PostgreSQL template names is here or in
+#: `SQL_FACTS` (tests/test_instead_quoting.py checks it), so a new one is classified once.
+SQL_TEXT_FACTS = frozenset({
+    "alter_clause", "algorithm", "base_type", "bound_from_sql", "bound_to_sql", "column_type_sql",
+    "command", "dropped_not_recreated_text", "length_sql", "long_identifier_truncated",
+    "mode_sql", "new_type_text", "object_type", "rules", "target", "type_text",
+    "unindexed_foreign_keys_sql",
+})
+
+#: A template is read as literal text (str) and fields ((key,)), and compiled into pieces:
+#: literal text, or (writer, the template's text for when the statement lacks the fact).
+
+_WORDS = re.compile(r"(\w+)")
+
+
+def _built(parts: list) -> Writer:
+    """One identifier joined from literal text (str) and facts ((key,)): `[("column",),
+    "_new"]` -> `"displayName_new"`, cut to 63 bytes."""
+    def write(facts: Mapping[str, object]) -> str | None:
+        out = []
+        for part in parts:
+            if isinstance(part, tuple):
+                value = facts.get(part[0])
+                if value is None:
+                    return None
+                out.append(str(value))
+            else:
+                out.append(part)
+        return quote_ident(truncate_identifier("".join(out)))
+    return write
+
+
+def _tokens(template: str) -> list:
+    """`template` as fields ((key,)) and literal text cut into words and the text between
+    them; ValueError for a conversion or a format spec, which `instead` templates do not use."""
+    out: list = []
+    for literal, key, spec, conversion in string.Formatter().parse(template):
+        out += [chunk for chunk in _WORDS.split(literal) if chunk]
+        if key is not None:
+            if spec or conversion or not key.isidentifier():
+                raise ValueError(f"unsupported field {{{key}}}")
+            out.append((key,))
+    return out
+
+
+def _touching(token: object) -> bool:
+    return isinstance(token, tuple) or bool(_WORDS.fullmatch(str(token)))
+
+
+def runs(template: str) -> list[list]:
+    """`template` cut into runs: the fields and words that touch each other (nothing between
+    them, as in `{table_name}_{column}_not_null`), and the text between runs."""
+    out: list[list] = []
+    for token in _tokens(template):
+        if out and _touching(token) and _touching(out[-1][-1]):
+            out[-1].append(token)
+        else:
+            out.append([token])
+    return out
+
+
+def _text(run: list) -> str:
+    return "".join(p if isinstance(p, str) else "{" + p[0] + "}" for p in run)
+
+
+def _builds_a_name(run: list) -> bool:
+    """A run of fields and words is one identifier if every field in it names one object."""
+    keys = [part[0] for part in run if isinstance(part, tuple)]
+    return bool(keys) and len(run) > 1 and all(key in NAME_FACTS for key in keys)
+
+
+def built_names(template: str) -> list[list]:
+    """The names `template` builds, each as its literal words (str) and fields ((key,))."""
+    return [run for run in runs(template) if _builds_a_name(run)]
+
+
+def _compile(template: str) -> list:
+    pieces: list = []
+    for run in runs(template):
+        if _builds_a_name(run):
+            pieces.append((_built(run), _text(run)))
+            continue
+        for part in run:
+            if isinstance(part, str):
+                pieces.append(part)
+            else:
+                pieces.append((SQL_FACTS.get(part[0]) or _raw(part[0]), _text([part])))
+    return pieces
+
+
+_compiled: dict[str, list | None] = {}
+
+
+def _pieces(template: str) -> list | None:
+    """`template` compiled, once per template: None when it is not one `render_instead` reads."""
+    try:
+        return _compiled[template]
+    except KeyError:
+        pass
+    try:
+        pieces: list | None = _compile(template)
+    except ValueError:
+        pieces = None
+    _compiled[template] = pieces
+    return pieces
+
+
+def render_instead(template: str, facts: dict) -> str:
+    """`template` filled with `facts`, names written as PostgreSQL reads them back (see
+    `SQL_FACTS`). A fact the statement lacks stays visible as {name}, as in `render`.
+
+    MySQL facts are substituted unchanged: its quoting is not PostgreSQL's."""
+    if "{" not in template:
+        return template
+    pieces = _pieces(template) if facts.get("dialect", "postgresql") == "postgresql" else None
+    if pieces is None:
+        return render(template, facts)
+    out = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+        else:
+            text = piece[0](facts)
+            out.append(piece[1] if text is None else text)
+    return "".join(out)

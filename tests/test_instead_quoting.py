@@ -1,0 +1,337 @@
+"""A finding's `instead` is SQL that names the user's own objects: mixed-case and reserved
+names are quoted as PostgreSQL reads them back, SQL text facts are left as they are."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pglast import parser
+
+from lockwise.catalog.model import Catalog
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+from lockwise.parse.quoting import quote_literal, quote_qualified, truncate_identifier
+from lockwise.rules.instead import SQL_FACTS, SQL_TEXT_FACTS, built_names, render_instead
+from lockwise.rules.loader import load_rules
+
+PG_RULES = [r for r in load_rules() if "postgresql" in r.dialects]
+
+#: Names PostgreSQL reads wrongly unquoted: mixed case, reserved words, a quote character.
+NAMES: dict[str, object] = {
+    "table": "App.User", "table_sql": "App.User", "table_name": "User",
+    "qualified": True, "column": "displayName", "constraint": "User_displayName_Check",
+    "index": "App.User_Name_Idx", "index_sql": "App.User_Name_Idx", "index_name": "User_Idx",
+    "new_name": "NewName", "new_table": "App.NewName", "new_table_sql": "App.NewName",
+    "schema": "App", "using_index": "User_pkey_Idx", "name": 'App.Or"der',
+    "partition": "App.Part2024", "partition_sql": "App.Part2024",
+    "ref_table": "App.Team", "ref_table_sql": "App.Team", "type": "App.Status",
+    "tables": ("App.User", "public.order"),
+    "columns": ("teamId", "select"), "columns_text": "teamId, select",
+    "ref_columns": ("Id", "user"), "ref_columns_text": "Id, user",
+    "pk_nullable_columns": ("Id",), "pk_nullable_columns_text": "Id",
+    "partition_key": ("createdAt",), "partition_key_text": "createdAt",
+    "new_value": "It's new", "old_value": "Old", "value": "5s",
+    "uses_enum_value_added_in_transaction": ("New",),
+}
+
+#: SQL text facts, as the effect model writes them.
+SQL_TEXT: dict[str, object] = {
+    "type_text": "numeric(10,2)", "new_type_text": "bigint", "column_type_sql": "text",
+    "base_type": "text", "length_sql": "10", "bound_from_sql": "'2024-01-01'",
+    "bound_to_sql": "'2025-01-01'", "mode_sql": "SHARE ROW EXCLUSIVE", "target": "index",
+    "command": "LOCK TABLE", "object_type": "type",
+    "unindexed_foreign_keys_sql": 'CREATE INDEX CONCURRENTLY "Ix" ON "App"."User" ("teamId");',
+    "long_identifier_truncated": "x", "rules": "drop-table",
+    "dropped_not_recreated_text": "table App.User", "algorithm": "INPLACE",
+    "alter_clause": "ADD COLUMN x int",
+}
+
+FACTS = {**NAMES, **SQL_TEXT}
+
+#: Names each identifier fact stands for, as PostgreSQL reads them back.
+EXPECTED: dict[str, list[str]] = {
+    key: list(value) if isinstance(value, tuple) else str(value).split(".", 1)
+    for key, value in NAMES.items() if key in SQL_FACTS and isinstance(value, (str, tuple))
+}
+EXPECTED["tables"] = [part for name in NAMES["tables"] for part in name.split(".", 1)]
+for text, items in (("columns_text", "columns"), ("ref_columns_text", "ref_columns"),
+                    ("pk_nullable_columns_text", "pk_nullable_columns"),
+                    ("partition_key_text", "partition_key")):
+    EXPECTED[text] = list(NAMES[items])
+
+
+def templates(rule) -> list[str]:
+    return [t for t in (rule.instead, rule.instead_outside_transaction) if t]
+
+
+def placeholders(template: str) -> set[str]:
+    return {key for _, key, _, _ in string.Formatter().parse(template) if key}
+
+
+#: The templates' own placeholders for what lockwise cannot know, made SQL.
+ELLIPSES = (("(...)", "(x)"), ("SET ...", "SET x = 1"), (" ... NOT VALID", " CHECK (x) NOT VALID"),
+            ("ALTER TYPE ...", "ALTER TYPE x"),
+            (" WHERE ... in batches, if the rows must really go.", ";"))
+
+
+def sql_lines(text: str) -> list[str]:
+    """The statements of an `instead`: lines that are not comments, without their trailing
+    comment, an indented line joined to the one before; placeholders (`<value>`, `...`) made
+    SQL."""
+    out: list[str] = []
+    for line in text.splitlines():
+        sql = line.split("  --", 1)[0].rstrip()
+        if not sql.strip() or sql.lstrip().startswith("--"):
+            continue
+        sql = re.sub(r"<[^>]*>", "x", sql)
+        for placeholder, replacement in ELLIPSES:
+            sql = sql.replace(placeholder, replacement)
+        if out and sql.startswith(" ") and not out[-1].endswith(";"):
+            out[-1] += " " + sql.strip()
+        else:
+            out.append(sql.strip())
+    return out
+
+
+def tree_names(sql: str) -> list[str]:
+    """Every name and string in the parse tree of `sql` (a column definition is read as
+    part of a CREATE TABLE)."""
+    for form in (sql, f"CREATE TABLE t ({sql.rstrip(';')})", f"SELECT FROM {sql}"):
+        try:
+            tree = json.loads(parser.parse_sql_json(form))
+            break
+        except parser.ParseError:
+            continue
+    else:
+        parser.parse_sql(sql)  # raises the first form's error
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, str) and key not in ("location",):
+                    found.append(value)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+    walk(tree)
+    return found
+
+
+#: Lines that are prose, not SQL, though they name a fact.
+PROSE = ("Move the statement", "Fix the syntax", "Run it in a maintenance", "Remove the inner",
+         "Keep psql-only", "End the migration", "Delete the comment", "Nothing to fix",
+         "`--templates", "pass", "only such statements", "dbmate:", "statement, which",
+         "(diesel:")
+
+
+@pytest.mark.parametrize("rule", PG_RULES, ids=lambda r: r.id)
+def test_every_placeholder_is_classified(rule) -> None:
+    for template in templates(rule):
+        unknown = placeholders(template) - SQL_FACTS.keys() - SQL_TEXT_FACTS
+        assert not unknown, f"{rule.id}: classify {unknown} in lockwise.rules.instead"
+
+
+@pytest.mark.parametrize("rule", PG_RULES, ids=lambda r: r.id)
+def test_every_instead_parses_and_names_the_right_objects(rule) -> None:
+    for template in templates(rule):
+        rendered = render_instead(template, FACTS)
+        assert "{" not in rendered, rendered
+        # Statement by statement, each with the facts its template names.
+        for statement, sql in zip(sql_lines(template), sql_lines(rendered), strict=True):
+            if sql.startswith(PROSE):
+                continue
+            names = tree_names(sql)
+            runs = built_names(statement)
+            for run in runs:
+                name = "".join(p if isinstance(p, str) else str(FACTS[p[0]]) for p in run)
+                assert name in names, f"{rule.id}: {name} not in {sql}"
+            in_built = {p[0] for run in runs for p in run if isinstance(p, tuple)}
+            for key in placeholders(statement) & SQL_FACTS.keys() - in_built:
+                parts = EXPECTED[key]
+                # A setting's name is one dotted string in the tree.
+                assert all(p in names for p in parts) or ".".join(parts) in names, \
+                    f"{rule.id}: {key}={parts} not in {sql}"
+
+
+def test_a_qualified_name_is_quoted_part_by_part() -> None:
+    assert render_instead("DROP INDEX {index};", {"index": "App.User_idx"}) == \
+        'DROP INDEX "App"."User_idx";'
+    assert render_instead("ALTER TYPE {type}", {"type": "public.status"}) == \
+        "ALTER TYPE public.status"
+
+
+def test_a_relation_keeps_the_schema_only_where_the_statement_wrote_one() -> None:
+    template = "ALTER TABLE {table_sql}"
+    written = {"table": "public.User", "table_sql": "User"}
+    assert render_instead(template, written) == 'ALTER TABLE "User"'
+    assert render_instead(template, {**written, "table_sql": "public.User"}) == \
+        'ALTER TABLE public."User"'
+    # A bare name holding a dot is one identifier, not a schema and a table.
+    assert render_instead(template, {"table": "public.a.b", "table_sql": "a.b"}) == \
+        'ALTER TABLE "a.b"'
+    # No as-written form: the qualified name.
+    assert render_instead(template, {"table": "app.Orders"}) == 'ALTER TABLE app."Orders"'
+
+
+def test_a_list_is_quoted_item_by_item() -> None:
+    facts = {"columns": ("teamId", "id", "(expression)"), "columns_text": "teamId, id, ..."}
+    assert render_instead("({columns_text})", facts) == '("teamId", id, (expression))'
+    # Without its items (a placeholder such as <key>), the text as it is.
+    assert render_instead("({partition_key_text})", {"partition_key": (),
+                                                     "partition_key_text": "<key>"}) == "(<key>)"
+
+
+def test_a_built_name_is_one_identifier() -> None:
+    facts = {"table_name": "User", "column": "displayName"}
+    assert render_instead("ADD CONSTRAINT {table_name}_{column}_not_null", facts) == \
+        'ADD CONSTRAINT "User_displayName_not_null"'
+    assert render_instead("{column}_new {column}", facts) == \
+        '"displayName_new" "displayName"'
+    plain = {"table_name": "users", "column": "email"}
+    assert render_instead("{table_name}_{column}_not_null", plain) == "users_email_not_null"
+    # A suffix making a reserved word is quoted too.
+    assert render_instead("{table_name}_table", {"table_name": "current"}) == \
+        "current_table"
+    assert render_instead("{column}role", {"column": "current_"}) == '"current_role"'
+
+
+def test_a_built_name_is_cut_to_63_bytes_as_postgresql_cuts_it() -> None:
+    facts = {"table_name": "T" * 40, "column": "é" * 20}
+    rendered = render_instead("{table_name}_{column}_not_null", facts)
+    name = rendered.strip('"')
+    assert len(name.encode()) <= 63
+    assert name == truncate_identifier("T" * 40 + "_" + "é" * 20 + "_not_null")
+    assert name.endswith("é")  # never half a character
+    # PostgreSQL reads the quoted name back as the same 63 bytes.
+    stmt = json.loads(parser.parse_sql_json(f"ALTER TABLE t DROP CONSTRAINT {rendered}"))
+    assert json.dumps(stmt, ensure_ascii=False).count(name) == 1
+
+
+def test_sql_text_facts_are_left_alone() -> None:
+    facts = {"table": "public.t", "table_sql": "t", "column": "Col", "new_type_text":
+             'numeric(10,2)', "unindexed_foreign_keys_sql": 'CREATE INDEX "I" ON "T" ("c");',
+             "length_sql": "<n>", "mode_sql": "ACCESS EXCLUSIVE"}
+    assert render_instead("ADD COLUMN {column} {new_type_text}", facts) == \
+        'ADD COLUMN "Col" numeric(10,2)'
+    assert render_instead("{unindexed_foreign_keys_sql}", facts) == \
+        'CREATE INDEX "I" ON "T" ("c");'
+    assert render_instead("<= {length_sql} IN {mode_sql} MODE", facts) == \
+        "<= <n> IN ACCESS EXCLUSIVE MODE"
+    # A name built with SQL text in it is not one identifier: each piece as it is.
+    assert render_instead("{column}{length_sql}", facts) == '"Col"<n>'
+
+
+def test_constants_are_string_literals() -> None:
+    assert render_instead("ADD VALUE {new_value}", {"new_value": "it's"}) == \
+        "ADD VALUE 'it''s'"
+    assert render_instead("{value}", {"value": 5000}) == quote_literal("5000")
+
+
+def test_missing_facts_stay_visible_and_mysql_is_left_unquoted() -> None:
+    assert render_instead("ALTER TABLE {table_sql} ADD {column}_x", {}) == \
+        "ALTER TABLE {table_sql} ADD {column}_x"
+    mysql = {"dialect": "mysql", "table_sql": "db.User", "table_name": "User"}
+    assert render_instead("ALTER TABLE {table_sql}; --table={table_name}", mysql) == \
+        "ALTER TABLE db.User; --table=User"
+
+
+def test_unindexed_foreign_key_index_is_quoted_and_named_within_63_bytes() -> None:
+    table = "Tab" + "x" * 55
+    sql = (f'CREATE TABLE "Team" (id int PRIMARY KEY);\n'
+           f'CREATE TABLE "{table}" ("teamId" int REFERENCES "Team", "order" int);\n'
+           f'ALTER TABLE "{table}" ADD FOREIGN KEY ("order") REFERENCES "Team";\n')
+    reports = lint_migrations([migration_from_text(sql, "0001_fk.sql")], LintOptions(),
+                              Catalog())
+    found = [f for r in reports for f in r.findings if f.rule == "fk-without-index"]
+    assert len(found) == 1
+    first, second = sql_lines(found[0].instead)
+    long_name = truncate_identifier(f"{table}_teamId_idx")
+    assert first == (f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{long_name}" '
+                     f'ON {quote_qualified("public." + table)} ("teamId");')
+    assert len(long_name.encode()) == 63
+    assert second.endswith(f'"{truncate_identifier(table + "_order_idx")}" ON public."{table}" '
+                           '("order");')
+    for line in (first, second):
+        assert table in tree_names(line)
+
+
+def test_cli_json_instead_for_a_prisma_migration(tmp_path: Path) -> None:
+    root = tmp_path / "prisma" / "migrations"
+    (root / "20240101000000_init").mkdir(parents=True)
+    (root / "20240102000000_nn").mkdir()
+    (root / "20240101000000_init" / "migration.sql").write_text(
+        'CREATE TABLE "User" ("id" SERIAL NOT NULL, "displayName" TEXT, '
+        'CONSTRAINT "User_pkey" PRIMARY KEY ("id"));\n')
+    (root / "20240102000000_nn" / "migration.sql").write_text(
+        'ALTER TABLE "User" ALTER COLUMN "displayName" SET NOT NULL;\n')
+    out = subprocess.run([sys.executable, "-m", "lockwise", "lint", "--no-cache", "-f", "json",
+                          str(tmp_path)], capture_output=True, text=True, check=False)
+    report = json.loads(out.stdout)
+    found = [f for m in report["migrations"] for s in m["statements"] for f in s["findings"]
+             if f["rule"] == "set-not-null"]
+    assert len(found) == 1
+    instead = found[0]["instead"]
+    assert instead.splitlines()[0] == (
+        'ALTER TABLE "User" ADD CONSTRAINT "User_displayName_not_null" '
+        'CHECK ("displayName" IS NOT NULL) NOT VALID;')
+    for sql in sql_lines(instead):
+        parser.parse_sql(sql)
+    # The message keeps the names as they are.
+    assert "User" in found[0]["message"]
+
+
+SETUP = ('CREATE SCHEMA app; CREATE TABLE app."User" (id int);'
+         'CREATE TABLE "Team" (id int); CREATE INDEX "Idx" ON "Team" (id);'
+         'CREATE INDEX "Idx" ON app."User" (id);'
+         'CREATE TABLE "M" ("createdAt" date) PARTITION BY RANGE ("createdAt");'
+         'CREATE TABLE "M_2024" PARTITION OF "M"'
+         ' FOR VALUES FROM (\'2024-01-01\') TO (\'2025-01-01\');'
+         'CREATE TABLE "M_2025" ("createdAt" date);'
+         'CREATE TYPE "Status" AS ENUM (\'Old\');')
+
+
+def instead_of(sql: str, rule: str) -> list[str]:
+    """The statements of `rule`'s `instead` for `sql`, run after SETUP."""
+    migrations = [migration_from_text(SETUP, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    reports = lint_migrations(migrations, LintOptions(assume_in_transaction=True), Catalog())
+    found = [f for s in reports[-1].statements for f in s.findings if f.rule == rule]
+    assert found, f"{rule} not reported for {sql}"
+    return sql_lines(found[0].instead)
+
+
+@pytest.mark.parametrize(("sql", "rule", "expected"), [
+    ('DROP INDEX "Idx";', "drop-index-without-concurrently",
+     'DROP INDEX CONCURRENTLY IF EXISTS "Idx";'),
+    ('DROP INDEX app."Idx";', "drop-index-without-concurrently",
+     'DROP INDEX CONCURRENTLY IF EXISTS app."Idx";'),
+    ('DROP TABLE "Team";', "drop-table",
+     'ALTER TABLE "Team" RENAME TO "Team_deprecated";'),
+    ('DROP TABLE public."Team";', "drop-table",
+     'ALTER TABLE public."Team" RENAME TO "Team_deprecated";'),
+    ('ALTER TABLE app."User" RENAME TO "Person";', "rename-table",
+     'CREATE VIEW app."User" AS SELECT * FROM app."Person";'),
+    ('REINDEX INDEX app."Idx";', "reindex-without-concurrently",
+     'REINDEX index CONCURRENTLY app."Idx";'),
+    ('ALTER TABLE "M" DETACH PARTITION "M_2024";', "detach-partition-without-concurrently",
+     'ALTER TABLE "M" DETACH PARTITION "M_2024" CONCURRENTLY;'),
+    ('ALTER TABLE "M" ATTACH PARTITION "M_2025" FOR VALUES FROM (\'2025-01-01\') TO '
+     '(\'2026-01-01\');', "attach-partition-without-check",
+     'ALTER TABLE "M_2025" ADD CONSTRAINT partition_bound_check CHECK ("createdAt" IS NOT NULL '
+     'AND "createdAt" >= \'2025-01-01\' AND "createdAt" < \'2026-01-01\') NOT VALID;'),
+    ('ALTER TYPE "Status" RENAME VALUE \'Old\' TO \'It\'\'s\';', "enum-rename-value",
+     'ALTER TYPE public."Status" ADD VALUE IF NOT EXISTS \'It\'\'s\';'),
+])
+def test_statement_names_reach_the_instead_as_written(sql: str, rule: str, expected: str) -> None:
+    lines = instead_of(sql, rule)
+    assert expected in lines
+    for line in lines:
+        tree_names(line)  # parses
