@@ -38,6 +38,7 @@ NAMES: dict[str, object] = {
     "partition_key": ("createdAt",), "partition_key_text": "createdAt",
     "new_value": "It's new", "old_value": "Old", "value": "5s",
     "uses_enum_value_added_in_transaction": ("New",),
+    "used_by_views": ("App.V_Users",), "used_by_views_text": "App.V_Users",
 }
 
 #: SQL text facts, as the effect model writes them.
@@ -50,6 +51,8 @@ SQL_TEXT: dict[str, object] = {
     "long_identifier_truncated": "x", "rules": "drop-table",
     "dropped_not_recreated_text": "table App.User", "algorithm": "INPLACE",
     "alter_clause": "ADD COLUMN x int",
+    "partitioned_index_sql": 'CREATE INDEX "Ix" ON ONLY "App"."User" ("teamId");',
+    "drop_partition_sql": 'DROP TABLE "App"."Part2024";',
 }
 
 FACTS = {**NAMES, **SQL_TEXT}
@@ -129,7 +132,7 @@ def tree_names(sql: str) -> list[str]:
 PROSE = ("Move the statement", "Fix the syntax", "Run it in a maintenance", "Remove the inner",
          "Keep psql-only", "End the migration", "Delete the comment", "Nothing to fix",
          "`--templates", "pass", "only such statements", "dbmate:", "statement, which",
-         "(diesel:")
+         "(diesel:", "very first line")
 
 
 @pytest.mark.parametrize("rule", PG_RULES, ids=lambda r: r.id)

@@ -33,6 +33,7 @@ from lockwise.effects.partitions import (
 )
 from lockwise.effects.types import type_change_rewrites
 from lockwise.effects.volatility import volatile_functions
+from lockwise.parse.quoting import quote_ident, quote_qualified
 
 L = LockMode
 
@@ -510,9 +511,10 @@ def _drop_partition_sql(b: _Builder, table: str, parent: str, qualified: bool) -
     """How to drop partition `table` without holding `parent` ACCESS EXCLUSIVE: detach it
     CONCURRENTLY first (PostgreSQL 14+, and only without a DEFAULT partition), then drop what
     is by then an ordinary table."""
-    table_sql = table if qualified else table.split(".", 1)[1]
-    parent_sql = parent if qualified or parent.split(".", 1)[0] != table.split(".", 1)[0] \
-        else parent.split(".", 1)[1]
+    table_sql = quote_qualified(table) if qualified else quote_ident(table.split(".", 1)[1])
+    parent_sql = quote_qualified(parent) \
+        if qualified or parent.split(".", 1)[0] != table.split(".", 1)[0] \
+        else quote_ident(parent.split(".", 1)[1])
     if b.ctx.pg_version >= 14 and b.ctx.catalog.default_partition_of(parent) is None:
         return (f"ALTER TABLE {parent_sql} DETACH PARTITION {table_sql} CONCURRENTLY;"
                 f"  -- own migration, outside a transaction\n"
@@ -843,6 +845,8 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
              "using_index": using_index or "", "columns": columns,
              "columns_text": ", ".join(columns), "ref_table": "", "ref_columns": (),
              "fk_has_index": True}
+    if kind == "not_null" and columns:  # NOT NULL names exactly one column
+        facts["column"] = columns[0]
     if kind == "foreign":
         ref, _ = range_var(con.get("pktable"))
         b.lock(table, L.SHARE_ROW_EXCLUSIVE)

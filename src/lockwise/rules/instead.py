@@ -131,6 +131,7 @@ SQL_FACTS: dict[str, Writer] = {
     "pk_nullable_columns_text": _names("pk_nullable_columns_text", "pk_nullable_columns"),
     "ref_columns_text": _names("ref_columns_text", "ref_columns"),
     "tables": _names("tables", "tables", quote_qualified),
+    "used_by_views_text": _names("used_by_views_text", "used_by_views", quote_qualified),
     # string constants (templates write them without quotes)
     "new_value": _literal("new_value"),
     "old_value": _literal("old_value"),
@@ -144,9 +145,9 @@ SQL_FACTS: dict[str, Writer] = {
 #: `SQL_FACTS` (tests/test_instead_quoting.py checks it), so a new one is classified once.
 SQL_TEXT_FACTS = frozenset({
     "alter_clause", "algorithm", "base_type", "bound_from_sql", "bound_to_sql", "column_type_sql",
-    "command", "dropped_not_recreated_text", "length_sql", "long_identifier_truncated",
-    "mode_sql", "new_type_text", "object_type", "rules", "target", "type_text",
-    "unindexed_foreign_keys_sql",
+    "command", "drop_partition_sql", "dropped_not_recreated_text", "length_sql",
+    "long_identifier_truncated", "mode_sql", "new_type_text", "object_type",
+    "partitioned_index_sql", "rules", "target", "type_text", "unindexed_foreign_keys_sql",
 })
 
 #: A template is read as literal text (str) and fields ((key,)), and compiled into pieces:
