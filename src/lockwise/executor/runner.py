@@ -19,7 +19,13 @@ from lockwise.db.dsn import mask_dsn, redact
 from lockwise.discover.versions import version_key
 from lockwise.executor import history, lock
 from lockwise.executor.checksum import CHECKSUM_VERSION, checksum
-from lockwise.executor.history import KIND_APPLY, KIND_BASELINE, KIND_REPAIR, HistoryTable
+from lockwise.executor.history import (
+    KIND_APPLY,
+    KIND_BASELINE,
+    KIND_REPAIR,
+    KIND_ROLLBACK,
+    HistoryTable,
+)
 from lockwise.executor.plan import Plan, build_plans, plan_sql
 from lockwise.executor.state import (
     APPLIED,
@@ -316,9 +322,8 @@ def _run_up(runner: _Runner, work, plan: Plan) -> bool:
     console = runner.console
     console.say(f"lockwise: applying {plan.path} ({plan.safety.label}, "
                 f"{'one transaction' if plan.transactional else 'no transaction'})")
-    if plan.transactional:
-        return _run_transactional(runner, work, plan, record_up=True)
-    return _run_statements(runner, work, plan, record_up=True)
+    run = _run_transactional if plan.transactional else _run_statements
+    return run(runner, work, plan, KIND_APPLY)
 
 
 def _backoff(runner: _Runner, attempt: int, what: str) -> None:
@@ -328,9 +333,10 @@ def _backoff(runner: _Runner, attempt: int, what: str) -> None:
     time.sleep(delay)
 
 
-def _run_transactional(runner: _Runner, work, plan: Plan, record_up: bool,
+def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                        on_success: Callable[[object], None] | None = None) -> bool:
-    """Run the plan in one transaction (retrying the whole of it on lock_timeout)."""
+    """Run the plan in one transaction (retrying the whole of it on lock_timeout); its
+    history row, of `kind`, commits with it, or records the failure after the rollback."""
     options, console, table = runner.options, runner.console, runner.options.table
     attempt = 0
     while True:
@@ -345,10 +351,9 @@ def _run_transactional(runner: _Runner, work, plan: Plan, record_up: bool,
                     work.execute(stmt.sql)
                 current = None
                 elapsed = int((time.monotonic() - started) * 1000)
-                if record_up:
-                    history.insert_row(work, table, **_row_values(
-                        plan, success=True, execution_time_ms=elapsed,
-                        statements_completed=len(plan.statements)))
+                history.insert_row(work, table, **_row_values(
+                    plan, kind=kind, success=True, execution_time_ms=elapsed,
+                    statements_completed=len(plan.statements)))
                 if on_success is not None:
                     on_success(work)
             return True
@@ -362,18 +367,17 @@ def _run_transactional(runner: _Runner, work, plan: Plan, record_up: bool,
             elapsed = int((time.monotonic() - started) * 1000)
             where = (f"statement {current.index + 1} (line {current.line})" if current
                      else "recording its history row")
-            if record_up:
-                # After the rollback, in its own transaction on the lock connection.
-                history.insert_row(runner.conn, table, **_row_values(
-                    plan, success=False, error_message=message, execution_time_ms=elapsed,
-                    failed_statement_index=current.index if current else None,
-                    statements_completed=0))
+            # After the rollback, in its own transaction on the lock connection.
+            history.insert_row(runner.conn, table, **_row_values(
+                plan, kind=kind, success=False, error_message=message,
+                execution_time_ms=elapsed,
+                failed_statement_index=current.index if current else None,
+                statements_completed=0))
             console.warn(f"lockwise: error: {plan.path} failed at {where}: {message}")
             console.warn("lockwise: the transaction was rolled back: the database has none of "
                          "this migration's changes.")
-            if record_up:
-                console.warn("lockwise: later applies will refuse until `lockwise repair` "
-                             "clears the failure.")
+            console.warn("lockwise: later applies and rollbacks will refuse until "
+                         "`lockwise repair` clears the failure.")
             return False
 
 
@@ -418,16 +422,15 @@ def _run_batched(runner: _Runner, work, plan: Plan, stmt) -> None:
                 report=runner.console.say)
 
 
-def _run_statements(runner: _Runner, work, plan: Plan, record_up: bool,
+def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                     on_success: Callable[[object], None] | None = None) -> bool:
-    """Run the plan statement by statement in autocommit, recording progress as it goes."""
+    """Run the plan statement by statement in autocommit, recording progress in a history row
+    of `kind` as it goes."""
     options, console, table = runner.options, runner.console, runner.options.table
     started = time.monotonic()
-    row_id = None
-    if record_up:
-        # Committed at once: if this process dies half-way, the row says so (success NULL).
-        row_id = history.insert_row(runner.conn, table, **_row_values(
-            plan, success=None, statements_completed=0))
+    # Committed at once: if this process dies half-way, the row says so (success NULL).
+    row_id = history.insert_row(runner.conn, table, **_row_values(
+        plan, kind=kind, success=None, statements_completed=0))
     _reset_session(work)
     _timeouts(work, options, local=False)
     for done, stmt in enumerate(plan.statements):
@@ -456,35 +459,32 @@ def _run_statements(runner: _Runner, work, plan: Plan, record_up: bool,
                                                                  options.drop_invalid)
                 if invalid and not options.drop_invalid:
                     message += f" (left invalid index {', '.join(invalid)})"
-                if row_id is not None:
-                    history.update_row(
-                        runner.conn, table, row_id, success=False, error_message=message,
-                        failed_statement_index=stmt.index, statements_completed=done,
-                        execution_time_ms=int((time.monotonic() - started) * 1000))
+                history.update_row(
+                    runner.conn, table, row_id, success=False, error_message=message,
+                    failed_statement_index=stmt.index, statements_completed=done,
+                    execution_time_ms=int((time.monotonic() - started) * 1000))
                 console.warn(f"lockwise: error: {plan.path} failed at statement "
                              f"{stmt.index + 1} (line {stmt.line}): {message}")
                 console.warn(f"lockwise: this migration runs without a transaction: statements "
                              f"before statement {stmt.index + 1} ({done} of them) stay applied.")
-                if row_id is not None:
-                    console.warn("lockwise: later applies will refuse until you check the "
-                                 "database and run `lockwise repair`.")
+                console.warn("lockwise: later applies and rollbacks will refuse until you check "
+                             "the database and run `lockwise repair`.")
                 return False
             break
         if not stmt.transactional:
             invalid = _handle_invalid(runner, work, before, options.drop_invalid)
             if invalid and not options.drop_invalid:
                 message = f"statement {stmt.index + 1} left invalid index {', '.join(invalid)}"
-                if row_id is not None:
-                    history.update_row(runner.conn, table, row_id, success=False,
-                                       error_message=message, failed_statement_index=stmt.index,
-                                       statements_completed=done)
+                history.update_row(runner.conn, table, row_id, success=False,
+                                   error_message=message, failed_statement_index=stmt.index,
+                                   statements_completed=done)
                 console.warn(f"lockwise: error: {plan.path}: {message}")
                 return False
-        if row_id is not None:
-            history.update_row(runner.conn, table, row_id, statements_completed=done + 1)
-    if on_success is not None:
-        on_success(runner.conn)
-    if row_id is not None:
+        history.update_row(runner.conn, table, row_id, statements_completed=done + 1)
+    # Together: a crash in between must not leave a rollback done but its row running.
+    with runner.conn.transaction():
+        if on_success is not None:
+            on_success(runner.conn)
         history.update_row(runner.conn, table, row_id, success=True,
                            execution_time_ms=int((time.monotonic() - started) * 1000))
     return True
@@ -545,7 +545,7 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
 
                 console.say(f"lockwise: rolling back {v.version} with {plan.path}")
                 run = _run_transactional if plan.transactional else _run_statements
-                if not run(runner, work, plan, record_up=False, on_success=mark):
+                if not run(runner, work, plan, KIND_ROLLBACK, on_success=mark):
                     return EXIT_FAILED
         console.say(f"lockwise: rolled back {len(plans)} migration(s)")
     return EXIT_OK
@@ -564,13 +564,16 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
            mark_applied: bool = False) -> int:
     """Clear failed or interrupted runs and accept the checksums of edited applied files."""
     with _Runner(dsn, options, console, take_lock=True) as runner:
-        state = runner.state(migrations)
         table, conn = options.table, runner.conn
+        rows = history.read_rows(conn, table)
+        state = compute_state(migrations, rows)
         done = 0
         with conn.transaction():
             for v in state.having(FAILED, INTERRUPTED):
                 history.update_row(conn, table, v.row.id, repaired_at=_now(conn))
-                if mark_applied and v.migration is not None:
+                if v.row.kind == KIND_ROLLBACK:
+                    _repair_rollback(conn, table, rows, v.version, mark_applied, console)
+                elif mark_applied and v.migration is not None:
                     history.insert_row(conn, table, version=v.version, description=v.description,
                                        checksum=checksum(v.migration.up_sql),
                                        checksum_version=CHECKSUM_VERSION, success=True,
@@ -590,6 +593,19 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
         if not done:
             console.say("lockwise: nothing to repair")
     return EXIT_OK
+
+
+def _repair_rollback(conn, table: HistoryTable, rows: list[history.HistoryRow], version: str,
+                     completed: bool, console: Console) -> None:
+    """A cleared down migration: the version counts as applied again (rerun `rollback`), or,
+    when the human completed the rollback by hand, as rolled back."""
+    undone = history.applied_row(rows, version)
+    if completed and undone is not None:
+        conn.execute(_mark_rolled_back(table), (undone.id,))
+        console.say(f"lockwise: {version}: failed rollback cleared, marked rolled back")
+    else:
+        console.say(f"lockwise: {version}: failed rollback cleared; it counts as applied "
+                    "again (run `lockwise rollback` to finish undoing it)")
 
 
 def _now(conn):

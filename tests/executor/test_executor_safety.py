@@ -1,0 +1,107 @@
+"""Data-safety guarantees of the executor on the embedded PostgreSQL: failed or killed down
+migrations, open transactions, invalid indexes, one lock per history table, baselines,
+checksums and rollback order."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from executor_helpers import history, lockwise, popen, query, relation_exists, write
+from test_executor_db import _wait_for_query
+
+pytestmark = pytest.mark.postgres
+
+ACCOUNTS = {
+    "001_accounts.up.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY, email text, "
+                           "name text);\n",
+    "002_idx.up.sql": "CREATE UNIQUE INDEX CONCURRENTLY accounts_email_uq ON accounts (email);\n"
+                      "CREATE INDEX CONCURRENTLY accounts_name ON accounts (name);\n",
+}
+
+
+def _states(dsn: str, migrations: Path) -> list[str]:
+    out = lockwise(dsn, "status", str(migrations)).stdout.splitlines()
+    return [line.split()[1] for line in out[:-1]]
+
+
+def test_failed_nontransactional_rollback_is_recorded_and_blocks(pg_db: str,
+                                                                  tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        **ACCOUNTS,
+        "002_idx.down.sql": "DROP INDEX CONCURRENTLY accounts_email_uq;\n"
+                            "DROP INDEX CONCURRENTLY nonexistent_idx;\n",
+    })
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    result = lockwise(pg_db, "rollback", str(migrations))
+    assert result.returncode == 1
+    assert "statements before statement 2 (1 of them) stay applied" in result.stderr
+    assert not relation_exists(pg_db, "accounts_email_uq")
+
+    row = history(pg_db)[-1]
+    assert (row["version"], row["kind"], row["success"], row["failed_statement_index"],
+            row["statements_completed"]) == ("002", "rollback", False, 1, 1)
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 1
+    assert "002  failed" in status.stdout and "its down migration (rollback) failed" in \
+        status.stdout
+    for command in ("apply", "rollback"):
+        refused = lockwise(pg_db, command, str(migrations))
+        assert refused.returncode == 1 and "lockwise repair" in refused.stderr, refused
+
+    # Cleared, the version is applied again, and a fixed down file finishes the rollback.
+    repaired = lockwise(pg_db, "repair", str(migrations))
+    assert "002: failed rollback cleared; it counts as applied again" in repaired.stdout
+    assert _states(pg_db, migrations) == ["applied", "applied"]
+    (migrations / "002_idx.down.sql").write_text(
+        "DROP INDEX CONCURRENTLY IF EXISTS accounts_email_uq;\n"
+        "DROP INDEX CONCURRENTLY accounts_name;\n")
+    done = lockwise(pg_db, "rollback", str(migrations))
+    assert done.returncode == 0, done
+    assert not relation_exists(pg_db, "accounts_name")
+    assert _states(pg_db, migrations) == ["applied", "pending"]
+    assert history(pg_db)[-1]["kind"] == "rollback" and history(pg_db)[-1]["success"]
+
+
+def test_failed_transactional_rollback_is_recorded(pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n",
+        "002_b.up.sql": "CREATE TABLE b (id int);\n",
+        "002_b.down.sql": "DROP TABLE b;\nDROP TABLE nonexistent;\n",
+    })
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert lockwise(pg_db, "rollback", str(migrations)).returncode == 1
+    assert relation_exists(pg_db, "b")  # the down's transaction was rolled back
+    row = history(pg_db)[-1]
+    assert (row["kind"], row["success"], row["failed_statement_index"]) == (
+        "rollback", False, 1)
+    assert lockwise(pg_db, "status", str(migrations)).returncode == 1
+    # --mark-applied: the human finished the rollback by hand.
+    query(pg_db, "DROP TABLE b")
+    repaired = lockwise(pg_db, "repair", str(migrations), "--mark-applied")
+    assert "002: failed rollback cleared, marked rolled back" in repaired.stdout
+    assert _states(pg_db, migrations) == ["applied", "pending"]
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert relation_exists(pg_db, "b")
+
+
+def test_sigkill_during_nontransactional_rollback_is_interrupted(pg_db: str,
+                                                                 tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        **ACCOUNTS,
+        "002_idx.down.sql": "-- lockwise: no-transaction\n"
+                            "DROP INDEX CONCURRENTLY accounts_email_uq;\n"
+                            "SELECT pg_sleep(30);\n"
+                            "DROP INDEX CONCURRENTLY accounts_name;\n",
+    })
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    proc = popen(pg_db, "rollback", str(migrations))
+    _wait_for_query(pg_db, "SELECT pg_sleep(30)%", proc)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 1
+    assert "002  interrupted" in status.stdout and "1 statement(s) completed" in status.stdout
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 1
