@@ -105,3 +105,30 @@ def test_sigkill_during_nontransactional_rollback_is_interrupted(pg_db: str,
     assert status.returncode == 1
     assert "002  interrupted" in status.stdout and "1 statement(s) completed" in status.stdout
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 1
+
+
+@pytest.mark.parametrize("later", [True, False])
+def test_nontransactional_migration_leaving_begin_open_fails(pg_db: str, tmp_path: Path,
+                                                             later: bool) -> None:
+    files = {"001_a.up.sql": "-- lockwise: no-transaction\nCREATE TABLE x1 (id bigint);\n"
+                             "BEGIN;\nCREATE TABLE x2 (id bigint);\n"}
+    if later:  # the next migration's session reset used to roll x2 back silently
+        files["002_b.up.sql"] = "CREATE TABLE x3 (id bigint);\n"
+    migrations = write(tmp_path / "m", files)
+    result = lockwise(pg_db, "apply", str(migrations), "--allow", "requires-downtime")
+    assert result.returncode == 1, result
+    assert "left a transaction open (a BEGIN without COMMIT)" in result.stderr
+    # Whatever the history says matches the database: x1 committed, x2 rolled back.
+    assert relation_exists(pg_db, "x1")
+    assert not relation_exists(pg_db, "x2") and not relation_exists(pg_db, "x3")
+    rows = history(pg_db)
+    assert [(r["version"], r["success"]) for r in rows] == [("001", False)]
+    assert "001  failed" in lockwise(pg_db, "status", str(migrations)).stdout
+
+    (migrations / "001_a.up.sql").write_text(
+        "-- lockwise: no-transaction\nCREATE TABLE IF NOT EXISTS x1 (id bigint);\n"
+        "BEGIN;\nCREATE TABLE x2 (id bigint);\nCOMMIT;\n")
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    fixed = lockwise(pg_db, "apply", str(migrations), "--allow", "requires-downtime")
+    assert fixed.returncode == 0, fixed
+    assert relation_exists(pg_db, "x2") and relation_exists(pg_db, "x3") == later

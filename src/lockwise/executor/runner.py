@@ -481,12 +481,33 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                 console.warn(f"lockwise: error: {plan.path}: {message}")
                 return False
         history.update_row(runner.conn, table, row_id, statements_completed=done + 1)
+    if _left_open(runner, work, plan, row_id):
+        return False
     # Together: a crash in between must not leave a rollback done but its row running.
     with runner.conn.transaction():
         if on_success is not None:
             on_success(runner.conn)
         history.update_row(runner.conn, table, row_id, success=True,
                            execution_time_ms=int((time.monotonic() - started) * 1000))
+    return True
+
+
+def _left_open(runner: _Runner, work, plan: Plan, row_id: int) -> bool:
+    """A no-transaction migration whose own BEGIN has no COMMIT: its changes since the BEGIN
+    would be thrown away by the next migration's reset (or committed by the close). Rolled
+    back and recorded as a failure, never as a success; True when that happened."""
+    from psycopg.pq import TransactionStatus
+
+    if work.info.transaction_status == TransactionStatus.IDLE:
+        return False
+    work.execute("ROLLBACK")
+    message = ("the migration left a transaction open (a BEGIN without COMMIT): its changes "
+               "since that BEGIN were rolled back")
+    history.update_row(runner.conn, runner.options.table, row_id, success=False,
+                       error_message=message)
+    runner.console.warn(f"lockwise: error: {plan.path}: {message}; add the COMMIT. Statements "
+                        "before the BEGIN stay applied; later applies refuse until `lockwise "
+                        "repair`.")
     return True
 
 
