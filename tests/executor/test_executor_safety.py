@@ -132,3 +132,44 @@ def test_nontransactional_migration_leaving_begin_open_fails(pg_db: str, tmp_pat
     fixed = lockwise(pg_db, "apply", str(migrations), "--allow", "requires-downtime")
     assert fixed.returncode == 0, fixed
     assert relation_exists(pg_db, "x2") and relation_exists(pg_db, "x3") == later
+
+
+def _leave_invalid_index(dsn: str) -> None:
+    """What a killed or failed `CREATE INDEX CONCURRENTLY big_v_idx` leaves: an INVALID index
+    under that name (here from a UNIQUE build over duplicates, deterministic)."""
+    import psycopg
+
+    query(dsn, "CREATE TABLE big (id bigint, v int); "
+               "INSERT INTO big SELECT g, g % 10 FROM generate_series(1, 1000) g")
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        query(dsn, "CREATE UNIQUE INDEX CONCURRENTLY big_v_idx ON big (v)")
+    assert query(dsn, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'big_v_idx'::regclass"
+                 ) == [(False,)]
+
+
+@pytest.mark.parametrize("drop", [False, True])
+def test_if_not_exists_over_an_invalid_index_fails(pg_db: str, tmp_path: Path,
+                                                   drop: bool) -> None:
+    _leave_invalid_index(pg_db)
+    migrations = write(tmp_path / "m", {
+        "001_ix.up.sql": "CREATE INDEX CONCURRENTLY IF NOT EXISTS big_v_idx ON big (v);\n"})
+    result = lockwise(pg_db, "apply", str(migrations), *(["--drop-invalid"] if drop else []))
+    assert result.returncode == 1, result
+    assert "statement 1 left invalid index public.big_v_idx" in result.stderr
+    assert history(pg_db)[-1]["success"] is False
+    if drop:
+        assert not relation_exists(pg_db, "big_v_idx")
+    else:
+        assert "DROP INDEX CONCURRENTLY public.big_v_idx;" in result.stderr
+        query(pg_db, "DROP INDEX CONCURRENTLY big_v_idx")
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert query(pg_db, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'big_v_idx'::regclass"
+                 ) == [(True,)]
+
+
+def test_if_not_exists_over_a_valid_index_succeeds(pg_db: str, tmp_path: Path) -> None:
+    query(pg_db, "CREATE TABLE big (v int); CREATE INDEX big_v_idx ON big (v)")
+    migrations = write(tmp_path / "m", {
+        "001_ix.up.sql": "CREATE INDEX CONCURRENTLY IF NOT EXISTS big_v_idx ON big (v);\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0

@@ -393,12 +393,30 @@ def _invalid_indexes(conn) -> dict[int, str]:
     return {oid: name for oid, name in conn.execute(_INVALID_INDEXES).fetchall()}
 
 
-def _handle_invalid(runner: _Runner, work, before: dict[int, str], drop: bool) -> list[str]:
-    """Indexes a non-transactional statement left INVALID (a failed CONCURRENTLY build);
-    reported, and dropped when asked. Returns their names."""
+def _named_invalid(conn, stmt) -> dict[int, str]:
+    """The index a named CONCURRENTLY build names, if it is INVALID: IF NOT EXISTS skips an
+    invalid leftover of an earlier failed build, so the before/after comparison misses it.
+    Resolved in the session that ran the statement, so its search_path applies."""
+    from psycopg import sql
+
+    if stmt is None or stmt.concurrent_index is None:
+        return {}
+    schema, table, index = stmt.concurrent_index
+    relation = sql.Identifier(schema, table) if schema else sql.Identifier(table)
+    query = sql.SQL(_INVALID_INDEXES + " AND i.indrelid = to_regclass(%s) AND c.relname = %s")
+    rows = conn.execute(query, (relation.as_string(conn), index)).fetchall()
+    return {oid: name for oid, name in rows}
+
+
+def _handle_invalid(runner: _Runner, work, before: dict[int, str], drop: bool,
+                    stmt=None) -> list[str]:
+    """Indexes a non-transactional statement left INVALID (a failed CONCURRENTLY build, or the
+    invalid index its IF NOT EXISTS kept); reported, and dropped when asked. Returns their
+    names."""
     from psycopg import sql
 
     new = {oid: name for oid, name in _invalid_indexes(work).items() if oid not in before}
+    new.update(_named_invalid(work, stmt))
     for name in new.values():
         if drop:
             work.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.SQL(name)))
@@ -450,13 +468,13 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                 if _is_lock_timeout(exc) and attempt < options.retries and not work.closed:
                     # A CONCURRENTLY build that timed out leaves an invalid index behind, which
                     # would make the retry fail with "already exists".
-                    _handle_invalid(runner, work, before, drop=True)
+                    _handle_invalid(runner, work, before, drop=True, stmt=stmt)
                     _backoff(runner, attempt, f"{plan.path} statement {stmt.index + 1}")
                     attempt += 1
                     continue
                 message = _error_text(exc, runner.dsn)
-                invalid = [] if work.closed else _handle_invalid(runner, work, before,
-                                                                 options.drop_invalid)
+                invalid = [] if work.closed else _handle_invalid(
+                    runner, work, before, options.drop_invalid, stmt)
                 if invalid and not options.drop_invalid:
                     message += f" (left invalid index {', '.join(invalid)})"
                 history.update_row(
@@ -472,9 +490,12 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                 return False
             break
         if not stmt.transactional:
-            invalid = _handle_invalid(runner, work, before, options.drop_invalid)
-            if invalid and not options.drop_invalid:
+            invalid = _handle_invalid(runner, work, before, options.drop_invalid, stmt)
+            # Also with --drop-invalid: the statement "succeeded" without building its index.
+            if invalid:
                 message = f"statement {stmt.index + 1} left invalid index {', '.join(invalid)}"
+                if options.drop_invalid:
+                    message += " (dropped: rerun the migration to build it)"
                 history.update_row(runner.conn, table, row_id, success=False,
                                    error_message=message, failed_statement_index=stmt.index,
                                    statements_completed=done)
