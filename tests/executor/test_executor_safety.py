@@ -173,3 +173,57 @@ def test_if_not_exists_over_a_valid_index_succeeds(pg_db: str, tmp_path: Path) -
     migrations = write(tmp_path / "m", {
         "001_ix.up.sql": "CREATE INDEX CONCURRENTLY IF NOT EXISTS big_v_idx ON big (v);\n"})
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+
+
+def _wait_for_advisory_waiter(dsn: str, key: int, proc) -> None:
+    """Block until some backend waits for advisory lock `key` (or the process ended)."""
+    import time
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if query(dsn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                      "AND NOT granted AND objid = %s", (key,))[0][0]:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"nobody waited for advisory lock {key}: {proc.communicate()}")
+
+
+def test_one_history_table_spelled_two_ways_shares_one_lock(pg_db: str, tmp_path: Path) -> None:
+    import psycopg
+
+    migrations = write(tmp_path / "m", {
+        "001_counter.up.sql": "CREATE TABLE counter (n int);\n",
+        # Blocks on a lock the test holds, so the first runner is mid-migration for as long as
+        # the test needs.
+        "002_count.up.sql": "INSERT INTO counter VALUES (1);\n"
+                            "SELECT pg_advisory_xact_lock(4242);\n",
+    })
+    with psycopg.connect(pg_db, autocommit=True) as gate:
+        gate.execute("SELECT pg_advisory_lock(4242)")
+        first = popen(pg_db, "apply", str(migrations), "--history-table", "hist")
+        _wait_for_advisory_waiter(pg_db, 4242, first)
+        # Without one lock key it would apply 002 too (and then time out on 4242).
+        second = lockwise(pg_db, "apply", str(migrations), "--history-table", "public.hist",
+                          "--wait", "0.5", "--lock-timeout", "300ms", "--retries", "0")
+        gate.execute("SELECT pg_advisory_unlock(4242)")
+    assert first.wait(timeout=120) == 0, first.communicate()
+    assert second.returncode == 2, second
+    assert "another lockwise runner holds the migration lock" in second.stderr
+    assert query(pg_db, "SELECT count(*) FROM counter") == [(1,)]
+    assert [(r["version"], r["success"]) for r in history(pg_db, "public.hist")] == [
+        ("001", True), ("002", True)]
+    again = lockwise(pg_db, "apply", str(migrations), "--history-table", "public.hist")
+    assert again.returncode == 0 and "is up to date" in again.stdout
+
+
+def test_history_table_follows_the_search_path(pg_db: str, tmp_path: Path) -> None:
+    query(pg_db, "CREATE SCHEMA ops")
+    dsn = f"{pg_db} options='-c search_path=ops'"
+    migrations = write(tmp_path / "m", {"001_a.up.sql": "CREATE TABLE public.a (id int);\n"})
+    assert lockwise(dsn, "apply", str(migrations), "--history-table", "hist").returncode == 0
+    assert relation_exists(pg_db, "ops.hist") and not relation_exists(pg_db, "public.hist")
+    status = lockwise(pg_db, "status", str(migrations), "--history-table", "ops.hist")
+    assert status.returncode == 0 and "001  applied" in status.stdout
+    nowhere = lockwise(f"{pg_db} options='-c search_path=nosuch'", "status", str(migrations),
+                       "--history-table", "hist")
+    assert nowhere.returncode == 2 and "no schema to live in" in nowhere.stderr

@@ -123,6 +123,24 @@ def ensure_table(conn, table: HistoryTable) -> None:
         conn.execute(sql.SQL(_CREATE).format(table=table.ident()))
 
 
+def resolve(conn, table: HistoryTable) -> HistoryTable:
+    """`table` with its schema made explicit, as PostgreSQL resolves it on `conn`: the schema of
+    the existing table found through search_path, else the one CREATE TABLE would use
+    (current_schema()). Every spelling of one table then shares one runner lock key.
+    HistoryNameError when search_path names no existing schema to create it in."""
+    if table.schema:
+        return table
+    row = conn.execute("SELECT n.nspname FROM pg_class c JOIN pg_namespace n "
+                       "ON n.oid = c.relnamespace WHERE c.oid = to_regclass(%s)",
+                       (table.ident().as_string(conn),)).fetchone()
+    schema = row[0] if row else conn.execute("SELECT current_schema()").fetchone()[0]
+    if schema is None:
+        raise HistoryNameError(
+            f"history table {table.table!r} has no schema to live in: the search_path names no "
+            "existing schema; pass --history-table schema.table")
+    return HistoryTable(schema, table.table)
+
+
 def table_exists(conn, table: HistoryTable) -> bool:
     row = conn.execute("SELECT to_regclass(%s) IS NOT NULL",
                        (table.ident().as_string(conn),)).fetchone()

@@ -127,6 +127,12 @@ class _Runner:
 
     def __enter__(self) -> _Runner:
         self.conn = connect(self.dsn)
+        try:
+            # Before the lock key is derived from it: `hist` and `public.hist` are one table.
+            self.options.table = history.resolve(self.conn, self.options.table)
+        except history.HistoryNameError as exc:
+            self.conn.close()
+            raise ExecutorError(str(exc), EXIT_INPUT) from None
         if self.take_lock:
             try:
                 lock.acquire(self.conn, self.options.table.lock_key, self.options.wait_seconds)
