@@ -227,3 +227,44 @@ def test_history_table_follows_the_search_path(pg_db: str, tmp_path: Path) -> No
     nowhere = lockwise(f"{pg_db} options='-c search_path=nosuch'", "status", str(migrations),
                        "--history-table", "hist")
     assert nowhere.returncode == 2 and "no schema to live in" in nowhere.stderr
+
+
+THREE = {
+    "001_a.up.sql": "CREATE TABLE a (id int);\n",
+    "002_b.up.sql": "CREATE TABLE b (id int);\n",
+    "003_c.up.sql": "CREATE TABLE c (id int);\n",
+}
+
+
+@pytest.mark.parametrize("version", ["garbage", "99", "2020-02-01", "0001a"])
+def test_baseline_refuses_a_version_no_file_has(pg_db: str, tmp_path: Path,
+                                                version: str) -> None:
+    migrations = write(tmp_path / "m", THREE)
+    result = lockwise(pg_db, "baseline", version, str(migrations))
+    assert result.returncode == 2, result
+    assert f"refusing to baseline at '{version}': no migration file has that version " \
+           "(the files have 001 to 003)" in result.stderr
+    assert not relation_exists(pg_db, "lockwise.schema_history")
+    assert _states(pg_db, migrations) == ["pending"] * 3
+
+
+def test_baseline_unknown_version_on_request_and_undo(pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", THREE)
+    forced = lockwise(pg_db, "baseline", "99", str(migrations), "--allow-unknown-version")
+    assert forced.returncode == 0, forced
+    assert _states(pg_db, migrations) == ["baselined"] * 3
+
+    undone = lockwise(pg_db, "repair", str(migrations), "--undo-baseline")
+    assert undone.returncode == 0 and "baseline at 99 undone" in undone.stdout
+    assert _states(pg_db, migrations) == ["pending"] * 3
+    assert lockwise(pg_db, "baseline", "1", str(migrations)).returncode == 0
+    assert [r["version"] for r in history(pg_db) if r["kind"] == "baseline"] == ["99", "001"]
+    assert _states(pg_db, migrations) == ["baselined", "pending", "pending"]
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    # Once migrations ran on top of it, withdrawing it would make 001 pending again.
+    refused = lockwise(pg_db, "repair", str(migrations), "--undo-baseline")
+    assert refused.returncode == 1 and "2 migration(s) were applied on top" in refused.stderr
+    assert _states(pg_db, migrations) == ["baselined", "applied", "applied"]
+    nothing = lockwise(pg_db, "repair", str(tmp_path / "m"), "--undo-baseline",
+                       "--history-table", "other")
+    assert nothing.returncode == 1 and "no baseline to undo" in nothing.stderr

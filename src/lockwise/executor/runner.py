@@ -660,12 +660,30 @@ def _now(conn):
     return conn.execute("SELECT now()").fetchone()[0]
 
 
+def _live_rows(rows: list[history.HistoryRow]) -> list[history.HistoryRow]:
+    """Rows that say the database has a migration (or a baseline) now."""
+    return [r for r in rows if r.kind != KIND_ROLLBACK and not r.rolled_back
+            and r.success is not False]
+
+
 def baseline(dsn: str, version: str, migrations: Sequence[Migration], options: ExecOptions,
-             console: Console) -> int:
+             console: Console, allow_unknown: bool = False) -> int:
     """Record that the database already has every migration up to `version`."""
+    known = [m.version for m in migrations]
+    # `2` for `002`: the file's own spelling goes into the history.
+    same = [v for v in known if version_key(v) == version_key(version)]
+    if same:
+        version = same[0]
+    elif not allow_unknown:
+        have = f"the files have {known[0]} to {known[-1]}" if known else "there are none"
+        raise ExecutorError(
+            f"refusing to baseline at {version!r}: no migration file has that version "
+            f"({have}). Check the version (and the argument order: `lockwise baseline VERSION "
+            "DIR`), or pass --allow-unknown-version if the database really is at it.",
+            EXIT_INPUT)
     with _Runner(dsn, options, console, take_lock=True) as runner:
         rows = history.read_rows(runner.conn, options.table)
-        live = [r for r in rows if not r.rolled_back and r.success is not False]
+        live = _live_rows(rows)
         if live:
             raise ExecutorError(
                 f"refusing to baseline: {options.table.display} already records "
@@ -676,9 +694,28 @@ def baseline(dsn: str, version: str, migrations: Sequence[Migration], options: E
                            description="baseline", success=True, kind=KIND_BASELINE,
                            ignored_rules=[])
         console.say(f"lockwise: baselined at {version}: {len(covered)} migration file(s) count "
-                    "as applied")
+                    "as applied (`lockwise repair --undo-baseline` undoes it)")
+    return EXIT_OK
+
+
+def undo_baseline(dsn: str, options: ExecOptions, console: Console) -> int:
+    """Withdraw the baseline (marked rolled back, kept as audit), as long as nothing was applied
+    on top of it: then a wrong baseline can be replaced by the right one."""
+    with _Runner(dsn, options, console, take_lock=True) as runner:
+        rows = history.read_rows(runner.conn, options.table)
+        found = history.baseline_row(rows)
+        if found is None:
+            raise ExecutorError(f"no baseline to undo in {options.table.display}")
+        applied = [r for r in _live_rows(rows) if r.kind != KIND_BASELINE]
+        if applied:
+            raise ExecutorError(
+                f"refusing to undo the baseline: {len(applied)} migration(s) were applied on "
+                "top of it; roll them back first")
+        runner.conn.execute(_mark_rolled_back(options.table), (found.id,))
+        console.say(f"lockwise: baseline at {found.version} undone; `lockwise baseline` can "
+                    "record the right one")
     return EXIT_OK
 
 
 __all__ = ["ExecOptions", "ExecutorError", "Console", "apply", "status", "rollback", "repair",
-           "baseline"]
+           "baseline", "undo_baseline"]
