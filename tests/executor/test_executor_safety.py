@@ -268,3 +268,26 @@ def test_baseline_unknown_version_on_request_and_undo(pg_db: str, tmp_path: Path
     nothing = lockwise(pg_db, "repair", str(tmp_path / "m"), "--undo-baseline",
                        "--history-table", "other")
     assert nothing.returncode == 1 and "no baseline to undo" in nothing.stderr
+
+
+def test_whitespace_inside_a_literal_is_an_edit(pg_db: str, tmp_path: Path) -> None:
+    from lockwise.executor.checksum import checksum
+
+    original = "CREATE TABLE s (t text);\nINSERT INTO s VALUES ('line1\nline2');\n"
+    migrations = write(tmp_path / "m", {"001_s.up.sql": original})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert history(pg_db)[0]["checksum_version"] == 2
+    (migrations / "001_s.up.sql").write_text(original.replace("line1", "line1    "))
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 1 and "001  changed" in status.stdout
+    (migrations / "001_s.up.sql").write_text(original.replace("\n", "  \r\n") + "\n\n")
+    assert "001  changed" in lockwise(pg_db, "status", str(migrations)).stdout  # CR in literal
+    (migrations / "001_s.up.sql").write_text(original.replace(" (t", "(t").replace(";\n", "; \n"))
+    assert lockwise(pg_db, "status", str(migrations)).returncode == 0
+
+    # A row an earlier lockwise wrote with algorithm 1 is still compared with algorithm 1.
+    query(pg_db, "UPDATE lockwise.schema_history SET checksum = %s, checksum_version = 1",
+          (checksum(original, 1),))
+    (migrations / "001_s.up.sql").write_text(original + "   \n\n")
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 0 and "001  applied" in status.stdout
