@@ -291,3 +291,31 @@ def test_whitespace_inside_a_literal_is_an_edit(pg_db: str, tmp_path: Path) -> N
     (migrations / "001_s.up.sql").write_text(original + "   \n\n")
     status = lockwise(pg_db, "status", str(migrations))
     assert status.returncode == 0 and "001  applied" in status.stdout
+
+
+def test_rollback_steps_follow_application_order(pg_db: str, tmp_path: Path) -> None:
+    first = {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n",
+        "001_a.down.sql": "DROP TABLE a;\n",
+        "003_t3.up.sql": "CREATE TABLE t3 (id int PRIMARY KEY);\n",
+        "003_t3.down.sql": "DROP TABLE t3;\n",
+    }
+    migrations = write(tmp_path / "m", first)
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    # Applied out of order, on top of 003, and depending on it.
+    write(migrations, {"002_t2.up.sql": "CREATE TABLE t2 (id int REFERENCES t3 (id));\n",
+                       "002_t2.down.sql": "DROP TABLE t2;\n"})
+    out_of_order = lockwise(pg_db, "apply", str(migrations))
+    assert out_of_order.returncode == 0 and "out of order" in out_of_order.stderr
+
+    dry = lockwise(pg_db, "rollback", str(migrations), "--steps", "2", "--dry-run")
+    assert dry.stdout.index("1. 002 t2") < dry.stdout.index("2. 003 t3"), dry.stdout
+    one = lockwise(pg_db, "rollback", str(migrations))
+    assert one.returncode == 0 and "rolling back 002" in one.stdout, one
+    assert not relation_exists(pg_db, "t2") and relation_exists(pg_db, "t3")
+    assert _states(pg_db, migrations) == ["applied", "pending", "applied"]
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    every = lockwise(pg_db, "rollback", str(migrations), "--to", "001")
+    assert every.returncode == 0, every
+    assert every.stdout.index("rolling back 002") < every.stdout.index("rolling back 003")
+    assert _states(pg_db, migrations) == ["applied", "pending", "pending"]

@@ -542,11 +542,14 @@ def _left_open(runner: _Runner, work, plan: Plan, row_id: int) -> bool:
 
 def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, console: Console,
              to: str | None = None, steps: int | None = None) -> int:
-    """Run down migrations of the newest applied versions, newest first."""
+    """Run down migrations of the most recently applied migrations, the latest first."""
     with _Runner(dsn, options, console, take_lock=not options.dry_run) as runner:
         state = runner.state(migrations)
         _check_blockers(state, console, "roll back")
-        applied = state.having(APPLIED)
+        # Application order, not version order: a migration applied out of order ran on top of
+        # newer versions (and may depend on them), so only undoing the latest application
+        # first replays the history backwards.
+        applied = sorted(state.having(APPLIED), key=lambda v: v.row.id)
         if to is not None:
             limit = version_key(to)
             targets = [v for v in applied if version_key(v.version) > limit]
