@@ -307,7 +307,7 @@ def test_rollback_restores_previous_schema(pg_db: str, tmp_path: Path) -> None:
     assert result.returncode == 0, result
     assert result.stdout.index("rolling back 003") < result.stdout.index("rolling back 002")
     assert schema_snapshot(pg_db) == after_first
-    rows = {r["version"]: r for r in history(pg_db)}
+    rows = {r["version"]: r for r in history(pg_db) if r["kind"] == "apply"}
     assert rows["003"]["rolled_back"] and rows["002"]["rolled_back"]
     assert not rows["001"]["rolled_back"]
     status = lockwise(pg_db, "status", str(migrations)).stdout.splitlines()
@@ -317,8 +317,8 @@ def test_rollback_restores_previous_schema(pg_db: str, tmp_path: Path) -> None:
     assert lockwise(pg_db, "rollback", str(migrations), "--to", "0").returncode == 0
     assert schema_snapshot(pg_db) == empty
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
-    assert [r["version"] for r in history(pg_db) if not r["rolled_back"]] == [
-        "001", "002", "003"]
+    assert [r["version"] for r in history(pg_db)
+            if r["kind"] == "apply" and not r["rolled_back"]] == ["001", "002", "003"]
 
 
 def test_rollback_refuses_without_down_files(pg_db: str, tmp_path: Path) -> None:

@@ -47,8 +47,49 @@ def test_checksum_ignores_whitespace_only_edits() -> None:
         assert checksum(text) == checksum(base), repr(text)
     assert normalize_v1("a  \r\nb\r") == "a\nb"
     assert checksum(base.replace("b int", "c int")) != checksum(base)
-    assert checksum(" " + base) != checksum(base)  # leading indentation can matter in SQL
-    assert len(checksum(base)) == 64 and CHECKSUM_VERSION == 1
+    assert checksum(base.replace("a (id", "a(id")) == checksum(base)  # between tokens
+    assert checksum(base.replace("a (id", "\"a\" (id")) != checksum(base)
+    assert len(checksum(base)) == 64 and CHECKSUM_VERSION == 2
+
+
+@pytest.mark.parametrize("edited", [
+    "INSERT INTO s VALUES ('line1    \nline2');",        # trailing whitespace in a literal
+    "INSERT INTO s VALUES ('line1\r\nline2');",         # a CR in a literal
+    "INSERT INTO s VALUES ($$line1  \nline2$$);",       # a dollar-quoted body
+    'INSERT INTO "s " VALUES (\'line1\nline2\');',      # a quoted identifier
+    "INSERT INTO s VALUES ('line1\nline2'); -- lockwise: no-transaction",
+    "INSERT INTO s VALUES ('line1\nline2');;",
+])
+def test_checksum_counts_what_postgres_sees(edited: str) -> None:
+    base = "INSERT INTO s VALUES ('line1\nline2');"
+    assert checksum(edited) != checksum(base)
+
+
+@pytest.mark.parametrize("edited", [
+    "INSERT  INTO s\r\n  VALUES ('line1\nline2')   ;   \n\n",
+    "\ufeffINSERT INTO s VALUES ('line1\nline2');",
+    "INSERT INTO s VALUES('line1\nline2');",
+])
+def test_checksum_ignores_whitespace_between_tokens(edited: str) -> None:
+    assert checksum(edited) == checksum("INSERT INTO s VALUES ('line1\nline2');")
+
+
+def test_checksum_comments_keep_content_not_whitespace() -> None:
+    base = "-- a comment\n/* block\n comment */\nSELECT 1;\n"
+    assert checksum("-- a comment   \r\n/* block  \r\n comment */ SELECT 1;") == checksum(base)
+    assert checksum(base.replace("a comment", "another")) != checksum(base)
+    assert checksum("SELECT 'é', 1;") != checksum("SELECT 'e', 1;")
+
+
+def test_checksum_of_unscannable_text_is_stable() -> None:
+    assert checksum("SELECT 'open   \n") == checksum("SELECT 'open\n")
+    assert checksum("SELECT 'open") != checksum("SELECT open")
+
+
+def test_old_rows_keep_their_algorithm() -> None:
+    # A file a v1 row recorded still matches under v1 whatever v2 thinks of it.
+    text = "CREATE TABLE a (id int);\n"
+    assert checksum(text, 1) == checksum(text + "   \n\n", 1) != checksum(text, 2)
 
 
 def test_unknown_checksum_version_is_an_error() -> None:

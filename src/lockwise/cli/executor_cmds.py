@@ -256,6 +256,9 @@ def repair(
     mark_applied: Annotated[bool, typer.Option(
         "--mark-applied", help="Record failed migrations as applied (you completed them by "
         "hand) instead of pending.")] = False,
+    undo_baseline: Annotated[bool, typer.Option(
+        "--undo-baseline", help="Withdraw the baseline (only while nothing was applied on top "
+        "of it), to record the right one. Does nothing else.")] = False,
     history_table: HistoryOption = DEFAULT_TABLE,
     layout: LayoutOption = None,
     wait: WaitOption = 60.0,
@@ -265,8 +268,11 @@ def repair(
 
     url, migrations, options = _prepare(dsn, path, layout, history_table)
     options.wait_seconds = wait
-    _run(url, lambda: runner.repair(url, migrations, options, _console(url),
-                                    mark_applied=mark_applied))
+    if undo_baseline:
+        _run(url, lambda: runner.undo_baseline(url, options, _console(url)))
+    else:
+        _run(url, lambda: runner.repair(url, migrations, options, _console(url),
+                                        mark_applied=mark_applied))
 
 
 @app.command()
@@ -274,6 +280,9 @@ def baseline(
     version: Annotated[str, typer.Argument(help="The version the database is already at.")],
     path: PathArg = Path("."),
     dsn: DsnOption = None,
+    allow_unknown_version: Annotated[bool, typer.Option(
+        "--allow-unknown-version", help="Accept a VERSION that no migration file has.")
+    ] = False,
     history_table: HistoryOption = DEFAULT_TABLE,
     layout: LayoutOption = None,
     wait: WaitOption = 60.0,
@@ -283,7 +292,8 @@ def baseline(
 
     url, migrations, options = _prepare(dsn, path, layout, history_table)
     options.wait_seconds = wait
-    _run(url, lambda: runner.baseline(url, version, migrations, options, _console(url)))
+    _run(url, lambda: runner.baseline(url, version, migrations, options, _console(url),
+                                      allow_unknown=allow_unknown_version))
 
 
 __all__ = ["apply", "status", "rollback", "repair", "baseline"]

@@ -1,7 +1,16 @@
-"""Checksums of migration files, normalized so that an editor's whitespace does not count.
+"""Checksums of migration files, normalized so that edits PostgreSQL cannot see do not count.
 
-A checksum is stored with its algorithm version (`checksum_version`), so the normalization can
-evolve later without every existing history row suddenly reading as "changed".
+A checksum is stored with its algorithm version (`checksum_version`), and a history row is
+always compared with the algorithm it was written with: a new normalization never makes an
+existing row read as "changed".
+
+    1  line-based: BOM, line endings, trailing whitespace on every line and trailing blank
+       lines dropped. Also drops trailing whitespace inside multi-line string literals, which
+       PostgreSQL does see; kept only to verify rows written with it.
+    2  token-based (PostgreSQL's own lexer, through pglast's scanner): the sequence of tokens,
+       so whitespace between tokens is dropped while literals (quoted identifiers, strings,
+       dollar-quoted bodies) count byte for byte. Comments count, since lockwise reads
+       directives from them, with their line endings and trailing whitespace normalized.
 """
 
 from __future__ import annotations
@@ -10,12 +19,14 @@ import hashlib
 from collections.abc import Callable
 
 #: The algorithm new history rows are written with.
-CHECKSUM_VERSION = 1
+CHECKSUM_VERSION = 2
+
+_COMMENTS = {"SQL_COMMENT", "C_COMMENT"}
 
 
 def normalize_v1(text: str) -> str:
     """Drop a BOM, turn CRLF/CR into LF, strip trailing whitespace on every line and trailing
-    blank lines: edits that cannot change what PostgreSQL runs do not change the checksum."""
+    blank lines."""
     if text.startswith("\ufeff"):
         text = text[1:]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -25,11 +36,36 @@ def normalize_v1(text: str) -> str:
     return "\n".join(lines)
 
 
-def _checksum_v1(text: str) -> str:
-    return hashlib.sha256(normalize_v1(text).encode("utf-8")).hexdigest()
+def normalize_v2(text: str) -> str:
+    """The file's tokens, each length-prefixed (so no two token sequences join alike), one per
+    line. A file the lexer rejects (an unterminated literal) cannot run; it falls back to the
+    line-based normalization, marked so it never equals a token list."""
+    from pglast.parser import ParseError, scan
+
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        tokens = scan(text)
+    except ParseError:
+        return "unscannable\n" + normalize_v1(text)
+    data = text.encode("utf-8")
+    parts = []
+    for token in tokens:  # offsets are in bytes, end inclusive
+        piece = data[token.start:token.end + 1].decode("utf-8")
+        if token.name in _COMMENTS:
+            piece = normalize_v1(piece)
+        parts.append(f"{len(piece)}:{piece}")
+    return "\n".join(parts)
 
 
-_ALGORITHMS: dict[int, Callable[[str], str]] = {1: _checksum_v1}
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_ALGORITHMS: dict[int, Callable[[str], str]] = {
+    1: lambda text: _sha256(normalize_v1(text)),
+    2: lambda text: _sha256(normalize_v2(text)),
+}
 
 
 def checksum(text: str, version: int = CHECKSUM_VERSION) -> str:

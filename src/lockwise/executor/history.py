@@ -19,7 +19,7 @@ DEFAULT_HISTORY_TABLE = "lockwise.schema_history"
 #: A plain SQL identifier as people write them (quoted with psycopg.sql.Identifier anyway).
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")
 
-KIND_APPLY, KIND_BASELINE, KIND_REPAIR = "apply", "baseline", "repair"
+KIND_APPLY, KIND_BASELINE, KIND_REPAIR, KIND_ROLLBACK = "apply", "baseline", "repair", "rollback"
 
 
 class HistoryNameError(ValueError):
@@ -123,6 +123,24 @@ def ensure_table(conn, table: HistoryTable) -> None:
         conn.execute(sql.SQL(_CREATE).format(table=table.ident()))
 
 
+def resolve(conn, table: HistoryTable) -> HistoryTable:
+    """`table` with its schema made explicit, as PostgreSQL resolves it on `conn`: the schema of
+    the existing table found through search_path, else the one CREATE TABLE would use
+    (current_schema()). Every spelling of one table then shares one runner lock key.
+    HistoryNameError when search_path names no existing schema to create it in."""
+    if table.schema:
+        return table
+    row = conn.execute("SELECT n.nspname FROM pg_class c JOIN pg_namespace n "
+                       "ON n.oid = c.relnamespace WHERE c.oid = to_regclass(%s)",
+                       (table.ident().as_string(conn),)).fetchone()
+    schema = row[0] if row else conn.execute("SELECT current_schema()").fetchone()[0]
+    if schema is None:
+        raise HistoryNameError(
+            f"history table {table.table!r} has no schema to live in: the search_path names no "
+            "existing schema; pass --history-table schema.table")
+    return HistoryTable(schema, table.table)
+
+
 def table_exists(conn, table: HistoryTable) -> bool:
     row = conn.execute("SELECT to_regclass(%s) IS NOT NULL",
                        (table.ident().as_string(conn),)).fetchone()
@@ -164,13 +182,29 @@ def update_row(conn, table: HistoryTable, row_id: int, **values: Any) -> None:
     conn.execute(query, [*values.values(), row_id])
 
 
+def blocking(row: HistoryRow) -> bool:
+    """A failed or interrupted run that `repair` has not cleared yet."""
+    return row.success is not True and row.repaired_at is None
+
+
 def latest_by_version(rows: list[HistoryRow]) -> dict[str, HistoryRow]:
-    """The latest row of each version (rows come oldest first)."""
+    """The row that decides each version's state (rows come oldest first): its latest apply
+    row, or a later rollback row while that rollback is failed or interrupted. A finished or
+    cleared rollback leaves the state to the apply row (`rolled_back` says whether it is
+    undone)."""
     latest: dict[str, HistoryRow] = {}
     for row in rows:
-        if row.kind != KIND_BASELINE:
-            latest[row.version] = row
+        if row.kind == KIND_BASELINE or (row.kind == KIND_ROLLBACK and not blocking(row)):
+            continue
+        latest[row.version] = row
     return latest
+
+
+def applied_row(rows: list[HistoryRow], version: str) -> HistoryRow | None:
+    """The latest apply (or repair) row of `version`: the one a rollback undoes."""
+    found = [r for r in rows if r.version == version
+             and r.kind not in (KIND_BASELINE, KIND_ROLLBACK)]
+    return found[-1] if found else None
 
 
 def baseline_row(rows: list[HistoryRow]) -> HistoryRow | None:

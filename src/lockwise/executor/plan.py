@@ -38,6 +38,9 @@ class PlannedStatement:
     lock_seconds: float | None = None
     #: `-- lockwise: batch size=N sleep=MS`: run as key-range batches (executor/batches.py).
     batch: BatchSpec | None = None
+    #: The index a named CREATE INDEX CONCURRENTLY builds: (table schema as written, table,
+    #: index), so the runner can check that index itself is valid afterwards.
+    concurrent_index: tuple[str | None, str, str] | None = None
 
 
 @dataclass(slots=True)
@@ -70,6 +73,18 @@ def _txn_kind(tree: dict) -> str | None:
     return node.get("kind") if isinstance(node, dict) else None
 
 
+def _concurrent_index(tree: dict) -> tuple[str | None, str, str] | None:
+    """(schema, table, index) of a named `CREATE INDEX CONCURRENTLY`: with IF NOT EXISTS it may
+    meet an INVALID index a failed build left under that name and report success."""
+    node = tree.get("IndexStmt")
+    if not isinstance(node, dict) or not node.get("concurrent") or not node.get("idxname"):
+        return None
+    relation = node.get("relation") or {}
+    if not relation.get("relname"):
+        return None
+    return relation.get("schemaname"), relation["relname"], node["idxname"]
+
+
 def _blank(text: str, start: int, end: int) -> str:
     """Spaces instead of text[start:end], newlines kept, so lines and columns stay true."""
     return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
@@ -96,7 +111,8 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int) -
             batch = None
         statements.append(PlannedStatement(stmt.index, stmt.sql, stmt.span.line,
                                            effect.transactional, locks=dict(effect.locks),
-                                           batch=batch))
+                                           batch=batch,
+                                           concurrent_index=_concurrent_index(stmt.tree)))
     # Batches commit one by one: a migration with a batched statement runs statement by
     # statement, like one with CONCURRENTLY.
     transactional = not migration.no_transaction and all(

@@ -19,7 +19,13 @@ from lockwise.db.dsn import mask_dsn, redact
 from lockwise.discover.versions import version_key
 from lockwise.executor import history, lock
 from lockwise.executor.checksum import CHECKSUM_VERSION, checksum
-from lockwise.executor.history import KIND_APPLY, KIND_BASELINE, KIND_REPAIR, HistoryTable
+from lockwise.executor.history import (
+    KIND_APPLY,
+    KIND_BASELINE,
+    KIND_REPAIR,
+    KIND_ROLLBACK,
+    HistoryTable,
+)
 from lockwise.executor.plan import Plan, build_plans, plan_sql
 from lockwise.executor.state import (
     APPLIED,
@@ -121,6 +127,12 @@ class _Runner:
 
     def __enter__(self) -> _Runner:
         self.conn = connect(self.dsn)
+        try:
+            # Before the lock key is derived from it: `hist` and `public.hist` are one table.
+            self.options.table = history.resolve(self.conn, self.options.table)
+        except history.HistoryNameError as exc:
+            self.conn.close()
+            raise ExecutorError(str(exc), EXIT_INPUT) from None
         if self.take_lock:
             try:
                 lock.acquire(self.conn, self.options.table.lock_key, self.options.wait_seconds)
@@ -316,9 +328,8 @@ def _run_up(runner: _Runner, work, plan: Plan) -> bool:
     console = runner.console
     console.say(f"lockwise: applying {plan.path} ({plan.safety.label}, "
                 f"{'one transaction' if plan.transactional else 'no transaction'})")
-    if plan.transactional:
-        return _run_transactional(runner, work, plan, record_up=True)
-    return _run_statements(runner, work, plan, record_up=True)
+    run = _run_transactional if plan.transactional else _run_statements
+    return run(runner, work, plan, KIND_APPLY)
 
 
 def _backoff(runner: _Runner, attempt: int, what: str) -> None:
@@ -328,9 +339,10 @@ def _backoff(runner: _Runner, attempt: int, what: str) -> None:
     time.sleep(delay)
 
 
-def _run_transactional(runner: _Runner, work, plan: Plan, record_up: bool,
+def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                        on_success: Callable[[object], None] | None = None) -> bool:
-    """Run the plan in one transaction (retrying the whole of it on lock_timeout)."""
+    """Run the plan in one transaction (retrying the whole of it on lock_timeout); its
+    history row, of `kind`, commits with it, or records the failure after the rollback."""
     options, console, table = runner.options, runner.console, runner.options.table
     attempt = 0
     while True:
@@ -345,10 +357,9 @@ def _run_transactional(runner: _Runner, work, plan: Plan, record_up: bool,
                     work.execute(stmt.sql)
                 current = None
                 elapsed = int((time.monotonic() - started) * 1000)
-                if record_up:
-                    history.insert_row(work, table, **_row_values(
-                        plan, success=True, execution_time_ms=elapsed,
-                        statements_completed=len(plan.statements)))
+                history.insert_row(work, table, **_row_values(
+                    plan, kind=kind, success=True, execution_time_ms=elapsed,
+                    statements_completed=len(plan.statements)))
                 if on_success is not None:
                     on_success(work)
             return True
@@ -362,18 +373,17 @@ def _run_transactional(runner: _Runner, work, plan: Plan, record_up: bool,
             elapsed = int((time.monotonic() - started) * 1000)
             where = (f"statement {current.index + 1} (line {current.line})" if current
                      else "recording its history row")
-            if record_up:
-                # After the rollback, in its own transaction on the lock connection.
-                history.insert_row(runner.conn, table, **_row_values(
-                    plan, success=False, error_message=message, execution_time_ms=elapsed,
-                    failed_statement_index=current.index if current else None,
-                    statements_completed=0))
+            # After the rollback, in its own transaction on the lock connection.
+            history.insert_row(runner.conn, table, **_row_values(
+                plan, kind=kind, success=False, error_message=message,
+                execution_time_ms=elapsed,
+                failed_statement_index=current.index if current else None,
+                statements_completed=0))
             console.warn(f"lockwise: error: {plan.path} failed at {where}: {message}")
             console.warn("lockwise: the transaction was rolled back: the database has none of "
                          "this migration's changes.")
-            if record_up:
-                console.warn("lockwise: later applies will refuse until `lockwise repair` "
-                             "clears the failure.")
+            console.warn("lockwise: later applies and rollbacks will refuse until "
+                         "`lockwise repair` clears the failure.")
             return False
 
 
@@ -389,12 +399,30 @@ def _invalid_indexes(conn) -> dict[int, str]:
     return {oid: name for oid, name in conn.execute(_INVALID_INDEXES).fetchall()}
 
 
-def _handle_invalid(runner: _Runner, work, before: dict[int, str], drop: bool) -> list[str]:
-    """Indexes a non-transactional statement left INVALID (a failed CONCURRENTLY build);
-    reported, and dropped when asked. Returns their names."""
+def _named_invalid(conn, stmt) -> dict[int, str]:
+    """The index a named CONCURRENTLY build names, if it is INVALID: IF NOT EXISTS skips an
+    invalid leftover of an earlier failed build, so the before/after comparison misses it.
+    Resolved in the session that ran the statement, so its search_path applies."""
+    from psycopg import sql
+
+    if stmt is None or stmt.concurrent_index is None:
+        return {}
+    schema, table, index = stmt.concurrent_index
+    relation = sql.Identifier(schema, table) if schema else sql.Identifier(table)
+    query = sql.SQL(_INVALID_INDEXES + " AND i.indrelid = to_regclass(%s) AND c.relname = %s")
+    rows = conn.execute(query, (relation.as_string(conn), index)).fetchall()
+    return {oid: name for oid, name in rows}
+
+
+def _handle_invalid(runner: _Runner, work, before: dict[int, str], drop: bool,
+                    stmt=None) -> list[str]:
+    """Indexes a non-transactional statement left INVALID (a failed CONCURRENTLY build, or the
+    invalid index its IF NOT EXISTS kept); reported, and dropped when asked. Returns their
+    names."""
     from psycopg import sql
 
     new = {oid: name for oid, name in _invalid_indexes(work).items() if oid not in before}
+    new.update(_named_invalid(work, stmt))
     for name in new.values():
         if drop:
             work.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.SQL(name)))
@@ -418,16 +446,15 @@ def _run_batched(runner: _Runner, work, plan: Plan, stmt) -> None:
                 report=runner.console.say)
 
 
-def _run_statements(runner: _Runner, work, plan: Plan, record_up: bool,
+def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                     on_success: Callable[[object], None] | None = None) -> bool:
-    """Run the plan statement by statement in autocommit, recording progress as it goes."""
+    """Run the plan statement by statement in autocommit, recording progress in a history row
+    of `kind` as it goes."""
     options, console, table = runner.options, runner.console, runner.options.table
     started = time.monotonic()
-    row_id = None
-    if record_up:
-        # Committed at once: if this process dies half-way, the row says so (success NULL).
-        row_id = history.insert_row(runner.conn, table, **_row_values(
-            plan, success=None, statements_completed=0))
+    # Committed at once: if this process dies half-way, the row says so (success NULL).
+    row_id = history.insert_row(runner.conn, table, **_row_values(
+        plan, kind=kind, success=None, statements_completed=0))
     _reset_session(work)
     _timeouts(work, options, local=False)
     for done, stmt in enumerate(plan.statements):
@@ -447,46 +474,67 @@ def _run_statements(runner: _Runner, work, plan: Plan, record_up: bool,
                 if _is_lock_timeout(exc) and attempt < options.retries and not work.closed:
                     # A CONCURRENTLY build that timed out leaves an invalid index behind, which
                     # would make the retry fail with "already exists".
-                    _handle_invalid(runner, work, before, drop=True)
+                    _handle_invalid(runner, work, before, drop=True, stmt=stmt)
                     _backoff(runner, attempt, f"{plan.path} statement {stmt.index + 1}")
                     attempt += 1
                     continue
                 message = _error_text(exc, runner.dsn)
-                invalid = [] if work.closed else _handle_invalid(runner, work, before,
-                                                                 options.drop_invalid)
+                invalid = [] if work.closed else _handle_invalid(
+                    runner, work, before, options.drop_invalid, stmt)
                 if invalid and not options.drop_invalid:
                     message += f" (left invalid index {', '.join(invalid)})"
-                if row_id is not None:
-                    history.update_row(
-                        runner.conn, table, row_id, success=False, error_message=message,
-                        failed_statement_index=stmt.index, statements_completed=done,
-                        execution_time_ms=int((time.monotonic() - started) * 1000))
+                history.update_row(
+                    runner.conn, table, row_id, success=False, error_message=message,
+                    failed_statement_index=stmt.index, statements_completed=done,
+                    execution_time_ms=int((time.monotonic() - started) * 1000))
                 console.warn(f"lockwise: error: {plan.path} failed at statement "
                              f"{stmt.index + 1} (line {stmt.line}): {message}")
                 console.warn(f"lockwise: this migration runs without a transaction: statements "
                              f"before statement {stmt.index + 1} ({done} of them) stay applied.")
-                if row_id is not None:
-                    console.warn("lockwise: later applies will refuse until you check the "
-                                 "database and run `lockwise repair`.")
+                console.warn("lockwise: later applies and rollbacks will refuse until you check "
+                             "the database and run `lockwise repair`.")
                 return False
             break
         if not stmt.transactional:
-            invalid = _handle_invalid(runner, work, before, options.drop_invalid)
-            if invalid and not options.drop_invalid:
+            invalid = _handle_invalid(runner, work, before, options.drop_invalid, stmt)
+            # Also with --drop-invalid: the statement "succeeded" without building its index.
+            if invalid:
                 message = f"statement {stmt.index + 1} left invalid index {', '.join(invalid)}"
-                if row_id is not None:
-                    history.update_row(runner.conn, table, row_id, success=False,
-                                       error_message=message, failed_statement_index=stmt.index,
-                                       statements_completed=done)
+                if options.drop_invalid:
+                    message += " (dropped: rerun the migration to build it)"
+                history.update_row(runner.conn, table, row_id, success=False,
+                                   error_message=message, failed_statement_index=stmt.index,
+                                   statements_completed=done)
                 console.warn(f"lockwise: error: {plan.path}: {message}")
                 return False
-        if row_id is not None:
-            history.update_row(runner.conn, table, row_id, statements_completed=done + 1)
-    if on_success is not None:
-        on_success(runner.conn)
-    if row_id is not None:
+        history.update_row(runner.conn, table, row_id, statements_completed=done + 1)
+    if _left_open(runner, work, plan, row_id):
+        return False
+    # Together: a crash in between must not leave a rollback done but its row running.
+    with runner.conn.transaction():
+        if on_success is not None:
+            on_success(runner.conn)
         history.update_row(runner.conn, table, row_id, success=True,
                            execution_time_ms=int((time.monotonic() - started) * 1000))
+    return True
+
+
+def _left_open(runner: _Runner, work, plan: Plan, row_id: int) -> bool:
+    """A no-transaction migration whose own BEGIN has no COMMIT: its changes since the BEGIN
+    would be thrown away by the next migration's reset (or committed by the close). Rolled
+    back and recorded as a failure, never as a success; True when that happened."""
+    from psycopg.pq import TransactionStatus
+
+    if work.info.transaction_status == TransactionStatus.IDLE:
+        return False
+    work.execute("ROLLBACK")
+    message = ("the migration left a transaction open (a BEGIN without COMMIT): its changes "
+               "since that BEGIN were rolled back")
+    history.update_row(runner.conn, runner.options.table, row_id, success=False,
+                       error_message=message)
+    runner.console.warn(f"lockwise: error: {plan.path}: {message}; add the COMMIT. Statements "
+                        "before the BEGIN stay applied; later applies refuse until `lockwise "
+                        "repair`.")
     return True
 
 
@@ -494,11 +542,14 @@ def _run_statements(runner: _Runner, work, plan: Plan, record_up: bool,
 
 def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, console: Console,
              to: str | None = None, steps: int | None = None) -> int:
-    """Run down migrations of the newest applied versions, newest first."""
+    """Run down migrations of the most recently applied migrations, the latest first."""
     with _Runner(dsn, options, console, take_lock=not options.dry_run) as runner:
         state = runner.state(migrations)
         _check_blockers(state, console, "roll back")
-        applied = state.having(APPLIED)
+        # Application order, not version order: a migration applied out of order ran on top of
+        # newer versions (and may depend on them), so only undoing the latest application
+        # first replays the history backwards.
+        applied = sorted(state.having(APPLIED), key=lambda v: v.row.id)
         if to is not None:
             limit = version_key(to)
             targets = [v for v in applied if version_key(v.version) > limit]
@@ -545,7 +596,7 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
 
                 console.say(f"lockwise: rolling back {v.version} with {plan.path}")
                 run = _run_transactional if plan.transactional else _run_statements
-                if not run(runner, work, plan, record_up=False, on_success=mark):
+                if not run(runner, work, plan, KIND_ROLLBACK, on_success=mark):
                     return EXIT_FAILED
         console.say(f"lockwise: rolled back {len(plans)} migration(s)")
     return EXIT_OK
@@ -564,13 +615,16 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
            mark_applied: bool = False) -> int:
     """Clear failed or interrupted runs and accept the checksums of edited applied files."""
     with _Runner(dsn, options, console, take_lock=True) as runner:
-        state = runner.state(migrations)
         table, conn = options.table, runner.conn
+        rows = history.read_rows(conn, table)
+        state = compute_state(migrations, rows)
         done = 0
         with conn.transaction():
             for v in state.having(FAILED, INTERRUPTED):
                 history.update_row(conn, table, v.row.id, repaired_at=_now(conn))
-                if mark_applied and v.migration is not None:
+                if v.row.kind == KIND_ROLLBACK:
+                    _repair_rollback(conn, table, rows, v.version, mark_applied, console)
+                elif mark_applied and v.migration is not None:
                     history.insert_row(conn, table, version=v.version, description=v.description,
                                        checksum=checksum(v.migration.up_sql),
                                        checksum_version=CHECKSUM_VERSION, success=True,
@@ -592,16 +646,47 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
     return EXIT_OK
 
 
+def _repair_rollback(conn, table: HistoryTable, rows: list[history.HistoryRow], version: str,
+                     completed: bool, console: Console) -> None:
+    """A cleared down migration: the version counts as applied again (rerun `rollback`), or,
+    when the human completed the rollback by hand, as rolled back."""
+    undone = history.applied_row(rows, version)
+    if completed and undone is not None:
+        conn.execute(_mark_rolled_back(table), (undone.id,))
+        console.say(f"lockwise: {version}: failed rollback cleared, marked rolled back")
+    else:
+        console.say(f"lockwise: {version}: failed rollback cleared; it counts as applied "
+                    "again (run `lockwise rollback` to finish undoing it)")
+
+
 def _now(conn):
     return conn.execute("SELECT now()").fetchone()[0]
 
 
+def _live_rows(rows: list[history.HistoryRow]) -> list[history.HistoryRow]:
+    """Rows that say the database has a migration (or a baseline) now."""
+    return [r for r in rows if r.kind != KIND_ROLLBACK and not r.rolled_back
+            and r.success is not False]
+
+
 def baseline(dsn: str, version: str, migrations: Sequence[Migration], options: ExecOptions,
-             console: Console) -> int:
+             console: Console, allow_unknown: bool = False) -> int:
     """Record that the database already has every migration up to `version`."""
+    known = [m.version for m in migrations]
+    # `2` for `002`: the file's own spelling goes into the history.
+    same = [v for v in known if version_key(v) == version_key(version)]
+    if same:
+        version = same[0]
+    elif not allow_unknown:
+        have = f"the files have {known[0]} to {known[-1]}" if known else "there are none"
+        raise ExecutorError(
+            f"refusing to baseline at {version!r}: no migration file has that version "
+            f"({have}). Check the version (and the argument order: `lockwise baseline VERSION "
+            "DIR`), or pass --allow-unknown-version if the database really is at it.",
+            EXIT_INPUT)
     with _Runner(dsn, options, console, take_lock=True) as runner:
         rows = history.read_rows(runner.conn, options.table)
-        live = [r for r in rows if not r.rolled_back and r.success is not False]
+        live = _live_rows(rows)
         if live:
             raise ExecutorError(
                 f"refusing to baseline: {options.table.display} already records "
@@ -612,9 +697,28 @@ def baseline(dsn: str, version: str, migrations: Sequence[Migration], options: E
                            description="baseline", success=True, kind=KIND_BASELINE,
                            ignored_rules=[])
         console.say(f"lockwise: baselined at {version}: {len(covered)} migration file(s) count "
-                    "as applied")
+                    "as applied (`lockwise repair --undo-baseline` undoes it)")
+    return EXIT_OK
+
+
+def undo_baseline(dsn: str, options: ExecOptions, console: Console) -> int:
+    """Withdraw the baseline (marked rolled back, kept as audit), as long as nothing was applied
+    on top of it: then a wrong baseline can be replaced by the right one."""
+    with _Runner(dsn, options, console, take_lock=True) as runner:
+        rows = history.read_rows(runner.conn, options.table)
+        found = history.baseline_row(rows)
+        if found is None:
+            raise ExecutorError(f"no baseline to undo in {options.table.display}")
+        applied = [r for r in _live_rows(rows) if r.kind != KIND_BASELINE]
+        if applied:
+            raise ExecutorError(
+                f"refusing to undo the baseline: {len(applied)} migration(s) were applied on "
+                "top of it; roll them back first")
+        runner.conn.execute(_mark_rolled_back(options.table), (found.id,))
+        console.say(f"lockwise: baseline at {found.version} undone; `lockwise baseline` can "
+                    "record the right one")
     return EXIT_OK
 
 
 __all__ = ["ExecOptions", "ExecutorError", "Console", "apply", "status", "rollback", "repair",
-           "baseline"]
+           "baseline", "undo_baseline"]

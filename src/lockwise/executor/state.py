@@ -10,6 +10,7 @@ from lockwise.discover.versions import version_identity, version_key
 from lockwise.executor.checksum import checksum, known_version
 from lockwise.executor.history import (
     KIND_BASELINE,
+    KIND_ROLLBACK,
     HistoryRow,
     baseline_row,
     latest_by_version,
@@ -91,7 +92,11 @@ def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None) -> V
         where = (f"statement {row.failed_statement_index + 1}: "
                  if row.failed_statement_index is not None else "")
         status.detail = f"{where}{row.error_message or 'failed'}"
-    elif row.success is None or row.success is False:
+    if status.state in (FAILED, INTERRUPTED):
+        if row.kind == KIND_ROLLBACK:  # the up migration may be partly undone
+            status.detail = f"its down migration (rollback) {status.state}: {status.detail}"
+        return status
+    if row.success is None or row.success is False:
         status.detail = "a failed run was cleared by repair"
     elif row.rolled_back:
         status.detail = f"rolled back {row.rolled_back_at:%Y-%m-%d %H:%M:%S%z}"

@@ -1,0 +1,321 @@
+"""Data-safety guarantees of the executor on the embedded PostgreSQL: failed or killed down
+migrations, open transactions, invalid indexes, one lock per history table, baselines,
+checksums and rollback order."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from executor_helpers import history, lockwise, popen, query, relation_exists, write
+from test_executor_db import _wait_for_query
+
+pytestmark = pytest.mark.postgres
+
+ACCOUNTS = {
+    "001_accounts.up.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY, email text, "
+                           "name text);\n",
+    "002_idx.up.sql": "CREATE UNIQUE INDEX CONCURRENTLY accounts_email_uq ON accounts (email);\n"
+                      "CREATE INDEX CONCURRENTLY accounts_name ON accounts (name);\n",
+}
+
+
+def _states(dsn: str, migrations: Path) -> list[str]:
+    out = lockwise(dsn, "status", str(migrations)).stdout.splitlines()
+    return [line.split()[1] for line in out[:-1]]
+
+
+def test_failed_nontransactional_rollback_is_recorded_and_blocks(pg_db: str,
+                                                                  tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        **ACCOUNTS,
+        "002_idx.down.sql": "DROP INDEX CONCURRENTLY accounts_email_uq;\n"
+                            "DROP INDEX CONCURRENTLY nonexistent_idx;\n",
+    })
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    result = lockwise(pg_db, "rollback", str(migrations))
+    assert result.returncode == 1
+    assert "statements before statement 2 (1 of them) stay applied" in result.stderr
+    assert not relation_exists(pg_db, "accounts_email_uq")
+
+    row = history(pg_db)[-1]
+    assert (row["version"], row["kind"], row["success"], row["failed_statement_index"],
+            row["statements_completed"]) == ("002", "rollback", False, 1, 1)
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 1
+    assert "002  failed" in status.stdout and "its down migration (rollback) failed" in \
+        status.stdout
+    for command in ("apply", "rollback"):
+        refused = lockwise(pg_db, command, str(migrations))
+        assert refused.returncode == 1 and "lockwise repair" in refused.stderr, refused
+
+    # Cleared, the version is applied again, and a fixed down file finishes the rollback.
+    repaired = lockwise(pg_db, "repair", str(migrations))
+    assert "002: failed rollback cleared; it counts as applied again" in repaired.stdout
+    assert _states(pg_db, migrations) == ["applied", "applied"]
+    (migrations / "002_idx.down.sql").write_text(
+        "DROP INDEX CONCURRENTLY IF EXISTS accounts_email_uq;\n"
+        "DROP INDEX CONCURRENTLY accounts_name;\n")
+    done = lockwise(pg_db, "rollback", str(migrations))
+    assert done.returncode == 0, done
+    assert not relation_exists(pg_db, "accounts_name")
+    assert _states(pg_db, migrations) == ["applied", "pending"]
+    assert history(pg_db)[-1]["kind"] == "rollback" and history(pg_db)[-1]["success"]
+
+
+def test_failed_transactional_rollback_is_recorded(pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n",
+        "002_b.up.sql": "CREATE TABLE b (id int);\n",
+        "002_b.down.sql": "DROP TABLE b;\nDROP TABLE nonexistent;\n",
+    })
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert lockwise(pg_db, "rollback", str(migrations)).returncode == 1
+    assert relation_exists(pg_db, "b")  # the down's transaction was rolled back
+    row = history(pg_db)[-1]
+    assert (row["kind"], row["success"], row["failed_statement_index"]) == (
+        "rollback", False, 1)
+    assert lockwise(pg_db, "status", str(migrations)).returncode == 1
+    # --mark-applied: the human finished the rollback by hand.
+    query(pg_db, "DROP TABLE b")
+    repaired = lockwise(pg_db, "repair", str(migrations), "--mark-applied")
+    assert "002: failed rollback cleared, marked rolled back" in repaired.stdout
+    assert _states(pg_db, migrations) == ["applied", "pending"]
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert relation_exists(pg_db, "b")
+
+
+def test_sigkill_during_nontransactional_rollback_is_interrupted(pg_db: str,
+                                                                 tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        **ACCOUNTS,
+        "002_idx.down.sql": "-- lockwise: no-transaction\n"
+                            "DROP INDEX CONCURRENTLY accounts_email_uq;\n"
+                            "SELECT pg_sleep(30);\n"
+                            "DROP INDEX CONCURRENTLY accounts_name;\n",
+    })
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    proc = popen(pg_db, "rollback", str(migrations))
+    _wait_for_query(pg_db, "SELECT pg_sleep(30)%", proc)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 1
+    assert "002  interrupted" in status.stdout and "1 statement(s) completed" in status.stdout
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 1
+
+
+@pytest.mark.parametrize("later", [True, False])
+def test_nontransactional_migration_leaving_begin_open_fails(pg_db: str, tmp_path: Path,
+                                                             later: bool) -> None:
+    files = {"001_a.up.sql": "-- lockwise: no-transaction\nCREATE TABLE x1 (id bigint);\n"
+                             "BEGIN;\nCREATE TABLE x2 (id bigint);\n"}
+    if later:  # the next migration's session reset used to roll x2 back silently
+        files["002_b.up.sql"] = "CREATE TABLE x3 (id bigint);\n"
+    migrations = write(tmp_path / "m", files)
+    result = lockwise(pg_db, "apply", str(migrations), "--allow", "requires-downtime")
+    assert result.returncode == 1, result
+    assert "left a transaction open (a BEGIN without COMMIT)" in result.stderr
+    # Whatever the history says matches the database: x1 committed, x2 rolled back.
+    assert relation_exists(pg_db, "x1")
+    assert not relation_exists(pg_db, "x2") and not relation_exists(pg_db, "x3")
+    rows = history(pg_db)
+    assert [(r["version"], r["success"]) for r in rows] == [("001", False)]
+    assert "001  failed" in lockwise(pg_db, "status", str(migrations)).stdout
+
+    (migrations / "001_a.up.sql").write_text(
+        "-- lockwise: no-transaction\nCREATE TABLE IF NOT EXISTS x1 (id bigint);\n"
+        "BEGIN;\nCREATE TABLE x2 (id bigint);\nCOMMIT;\n")
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    fixed = lockwise(pg_db, "apply", str(migrations), "--allow", "requires-downtime")
+    assert fixed.returncode == 0, fixed
+    assert relation_exists(pg_db, "x2") and relation_exists(pg_db, "x3") == later
+
+
+def _leave_invalid_index(dsn: str) -> None:
+    """What a killed or failed `CREATE INDEX CONCURRENTLY big_v_idx` leaves: an INVALID index
+    under that name (here from a UNIQUE build over duplicates, deterministic)."""
+    import psycopg
+
+    query(dsn, "CREATE TABLE big (id bigint, v int); "
+               "INSERT INTO big SELECT g, g % 10 FROM generate_series(1, 1000) g")
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        query(dsn, "CREATE UNIQUE INDEX CONCURRENTLY big_v_idx ON big (v)")
+    assert query(dsn, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'big_v_idx'::regclass"
+                 ) == [(False,)]
+
+
+@pytest.mark.parametrize("drop", [False, True])
+def test_if_not_exists_over_an_invalid_index_fails(pg_db: str, tmp_path: Path,
+                                                   drop: bool) -> None:
+    _leave_invalid_index(pg_db)
+    migrations = write(tmp_path / "m", {
+        "001_ix.up.sql": "CREATE INDEX CONCURRENTLY IF NOT EXISTS big_v_idx ON big (v);\n"})
+    result = lockwise(pg_db, "apply", str(migrations), *(["--drop-invalid"] if drop else []))
+    assert result.returncode == 1, result
+    assert "statement 1 left invalid index public.big_v_idx" in result.stderr
+    assert history(pg_db)[-1]["success"] is False
+    if drop:
+        assert not relation_exists(pg_db, "big_v_idx")
+    else:
+        assert "DROP INDEX CONCURRENTLY public.big_v_idx;" in result.stderr
+        query(pg_db, "DROP INDEX CONCURRENTLY big_v_idx")
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert query(pg_db, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'big_v_idx'::regclass"
+                 ) == [(True,)]
+
+
+def test_if_not_exists_over_a_valid_index_succeeds(pg_db: str, tmp_path: Path) -> None:
+    query(pg_db, "CREATE TABLE big (v int); CREATE INDEX big_v_idx ON big (v)")
+    migrations = write(tmp_path / "m", {
+        "001_ix.up.sql": "CREATE INDEX CONCURRENTLY IF NOT EXISTS big_v_idx ON big (v);\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+
+
+def _wait_for_advisory_waiter(dsn: str, key: int, proc) -> None:
+    """Block until some backend waits for advisory lock `key` (or the process ended)."""
+    import time
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if query(dsn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                      "AND NOT granted AND objid = %s", (key,))[0][0]:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"nobody waited for advisory lock {key}: {proc.communicate()}")
+
+
+def test_one_history_table_spelled_two_ways_shares_one_lock(pg_db: str, tmp_path: Path) -> None:
+    import psycopg
+
+    migrations = write(tmp_path / "m", {
+        "001_counter.up.sql": "CREATE TABLE counter (n int);\n",
+        # Blocks on a lock the test holds, so the first runner is mid-migration for as long as
+        # the test needs.
+        "002_count.up.sql": "INSERT INTO counter VALUES (1);\n"
+                            "SELECT pg_advisory_xact_lock(4242);\n",
+    })
+    with psycopg.connect(pg_db, autocommit=True) as gate:
+        gate.execute("SELECT pg_advisory_lock(4242)")
+        first = popen(pg_db, "apply", str(migrations), "--history-table", "hist")
+        _wait_for_advisory_waiter(pg_db, 4242, first)
+        # Without one lock key it would apply 002 too (and then time out on 4242).
+        second = lockwise(pg_db, "apply", str(migrations), "--history-table", "public.hist",
+                          "--wait", "0.5", "--lock-timeout", "300ms", "--retries", "0")
+        gate.execute("SELECT pg_advisory_unlock(4242)")
+    assert first.wait(timeout=120) == 0, first.communicate()
+    assert second.returncode == 2, second
+    assert "another lockwise runner holds the migration lock" in second.stderr
+    assert query(pg_db, "SELECT count(*) FROM counter") == [(1,)]
+    assert [(r["version"], r["success"]) for r in history(pg_db, "public.hist")] == [
+        ("001", True), ("002", True)]
+    again = lockwise(pg_db, "apply", str(migrations), "--history-table", "public.hist")
+    assert again.returncode == 0 and "is up to date" in again.stdout
+
+
+def test_history_table_follows_the_search_path(pg_db: str, tmp_path: Path) -> None:
+    query(pg_db, "CREATE SCHEMA ops")
+    dsn = f"{pg_db} options='-c search_path=ops'"
+    migrations = write(tmp_path / "m", {"001_a.up.sql": "CREATE TABLE public.a (id int);\n"})
+    assert lockwise(dsn, "apply", str(migrations), "--history-table", "hist").returncode == 0
+    assert relation_exists(pg_db, "ops.hist") and not relation_exists(pg_db, "public.hist")
+    status = lockwise(pg_db, "status", str(migrations), "--history-table", "ops.hist")
+    assert status.returncode == 0 and "001  applied" in status.stdout
+    nowhere = lockwise(f"{pg_db} options='-c search_path=nosuch'", "status", str(migrations),
+                       "--history-table", "hist")
+    assert nowhere.returncode == 2 and "no schema to live in" in nowhere.stderr
+
+
+THREE = {
+    "001_a.up.sql": "CREATE TABLE a (id int);\n",
+    "002_b.up.sql": "CREATE TABLE b (id int);\n",
+    "003_c.up.sql": "CREATE TABLE c (id int);\n",
+}
+
+
+@pytest.mark.parametrize("version", ["garbage", "99", "2020-02-01", "0001a"])
+def test_baseline_refuses_a_version_no_file_has(pg_db: str, tmp_path: Path,
+                                                version: str) -> None:
+    migrations = write(tmp_path / "m", THREE)
+    result = lockwise(pg_db, "baseline", version, str(migrations))
+    assert result.returncode == 2, result
+    assert f"refusing to baseline at '{version}': no migration file has that version " \
+           "(the files have 001 to 003)" in result.stderr
+    assert not relation_exists(pg_db, "lockwise.schema_history")
+    assert _states(pg_db, migrations) == ["pending"] * 3
+
+
+def test_baseline_unknown_version_on_request_and_undo(pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", THREE)
+    forced = lockwise(pg_db, "baseline", "99", str(migrations), "--allow-unknown-version")
+    assert forced.returncode == 0, forced
+    assert _states(pg_db, migrations) == ["baselined"] * 3
+
+    undone = lockwise(pg_db, "repair", str(migrations), "--undo-baseline")
+    assert undone.returncode == 0 and "baseline at 99 undone" in undone.stdout
+    assert _states(pg_db, migrations) == ["pending"] * 3
+    assert lockwise(pg_db, "baseline", "1", str(migrations)).returncode == 0
+    assert [r["version"] for r in history(pg_db) if r["kind"] == "baseline"] == ["99", "001"]
+    assert _states(pg_db, migrations) == ["baselined", "pending", "pending"]
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    # Once migrations ran on top of it, withdrawing it would make 001 pending again.
+    refused = lockwise(pg_db, "repair", str(migrations), "--undo-baseline")
+    assert refused.returncode == 1 and "2 migration(s) were applied on top" in refused.stderr
+    assert _states(pg_db, migrations) == ["baselined", "applied", "applied"]
+    nothing = lockwise(pg_db, "repair", str(tmp_path / "m"), "--undo-baseline",
+                       "--history-table", "other")
+    assert nothing.returncode == 1 and "no baseline to undo" in nothing.stderr
+
+
+def test_whitespace_inside_a_literal_is_an_edit(pg_db: str, tmp_path: Path) -> None:
+    from lockwise.executor.checksum import checksum
+
+    original = "CREATE TABLE s (t text);\nINSERT INTO s VALUES ('line1\nline2');\n"
+    migrations = write(tmp_path / "m", {"001_s.up.sql": original})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert history(pg_db)[0]["checksum_version"] == 2
+    (migrations / "001_s.up.sql").write_text(original.replace("line1", "line1    "))
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 1 and "001  changed" in status.stdout
+    (migrations / "001_s.up.sql").write_text(original.replace("\n", "  \r\n") + "\n\n")
+    assert "001  changed" in lockwise(pg_db, "status", str(migrations)).stdout  # CR in literal
+    (migrations / "001_s.up.sql").write_text(original.replace(" (t", "(t").replace(";\n", "; \n"))
+    assert lockwise(pg_db, "status", str(migrations)).returncode == 0
+
+    # A row an earlier lockwise wrote with algorithm 1 is still compared with algorithm 1.
+    query(pg_db, "UPDATE lockwise.schema_history SET checksum = %s, checksum_version = 1",
+          (checksum(original, 1),))
+    (migrations / "001_s.up.sql").write_text(original + "   \n\n")
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 0 and "001  applied" in status.stdout
+
+
+def test_rollback_steps_follow_application_order(pg_db: str, tmp_path: Path) -> None:
+    first = {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n",
+        "001_a.down.sql": "DROP TABLE a;\n",
+        "003_t3.up.sql": "CREATE TABLE t3 (id int PRIMARY KEY);\n",
+        "003_t3.down.sql": "DROP TABLE t3;\n",
+    }
+    migrations = write(tmp_path / "m", first)
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    # Applied out of order, on top of 003, and depending on it.
+    write(migrations, {"002_t2.up.sql": "CREATE TABLE t2 (id int REFERENCES t3 (id));\n",
+                       "002_t2.down.sql": "DROP TABLE t2;\n"})
+    out_of_order = lockwise(pg_db, "apply", str(migrations))
+    assert out_of_order.returncode == 0 and "out of order" in out_of_order.stderr
+
+    dry = lockwise(pg_db, "rollback", str(migrations), "--steps", "2", "--dry-run")
+    assert dry.stdout.index("1. 002 t2") < dry.stdout.index("2. 003 t3"), dry.stdout
+    one = lockwise(pg_db, "rollback", str(migrations))
+    assert one.returncode == 0 and "rolling back 002" in one.stdout, one
+    assert not relation_exists(pg_db, "t2") and relation_exists(pg_db, "t3")
+    assert _states(pg_db, migrations) == ["applied", "pending", "applied"]
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    every = lockwise(pg_db, "rollback", str(migrations), "--to", "001")
+    assert every.returncode == 0, every
+    assert every.stdout.index("rolling back 002") < every.stdout.index("rolling back 003")
+    assert _states(pg_db, migrations) == ["applied", "pending", "pending"]
