@@ -44,6 +44,27 @@ def history(dsn: str, table: str = "lockwise.schema_history") -> list[dict]:
         return conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
 
 
+def wait_until_seen(dsn: str, sql: str, params: tuple, proc: subprocess.Popen,
+                    what: str) -> None:
+    """Block until `sql` (a count) finds something, or fail once the runner `proc` ended or
+    two minutes passed: `what` says what never showed up."""
+    import time
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if query(dsn, sql, params)[0][0]:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{what} never showed up; runner output: {proc.communicate()}")
+
+
+def wait_for_query(dsn: str, pattern: str, proc: subprocess.Popen) -> None:
+    """Block until a backend runs a query matching `pattern`."""
+    wait_until_seen(dsn, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s "
+                         "AND pid <> pg_backend_pid()", (pattern,), proc,
+                    f"a query like {pattern!r}")
+
+
 def relation_exists(dsn: str, name: str) -> bool:
     return query(dsn, "SELECT to_regclass(%s) IS NOT NULL", (name,))[0][0]
 

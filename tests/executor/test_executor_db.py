@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from executor_helpers import (
     query,
     relation_exists,
     schema_snapshot,
+    wait_for_query,
     write,
 )
 
@@ -60,18 +60,6 @@ def test_second_runner_gives_up_after_wait(pg_db: str, tmp_path: Path) -> None:
     assert relation_exists(pg_db, "a")
 
 
-def _wait_for_query(dsn: str, pattern: str, proc) -> None:
-    """Block until a backend runs a query matching `pattern` (or the process ended)."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if query(dsn, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s "
-                      "AND pid <> pg_backend_pid()", (pattern,))[0][0]:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"no query like {pattern!r} showed up; runner output: "
-                         f"{proc.communicate()}")
-
-
 def test_sigkill_mid_transaction_leaves_no_partial_schema(pg_db: str, tmp_path: Path) -> None:
     migrations = write(tmp_path / "m", {
         "001_a.up.sql": "CREATE TABLE a (id int);\n",
@@ -79,7 +67,7 @@ def test_sigkill_mid_transaction_leaves_no_partial_schema(pg_db: str, tmp_path: 
                         "SELECT pg_sleep(30);\n",
     })
     proc = popen(pg_db, "apply", str(migrations))
-    _wait_for_query(pg_db, "SELECT pg_sleep(30)%", proc)
+    wait_for_query(pg_db, "SELECT pg_sleep(30)%", proc)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
@@ -460,7 +448,7 @@ def test_sigkill_mid_nontransactional_migration_is_interrupted(pg_db: str,
         "003_b.up.sql": "CREATE TABLE b (id int);\n",
     })
     proc = popen(pg_db, "apply", str(migrations))
-    _wait_for_query(pg_db, "SELECT pg_sleep(30)%", proc)
+    wait_for_query(pg_db, "SELECT pg_sleep(30)%", proc)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
 

@@ -9,8 +9,16 @@ import signal
 from pathlib import Path
 
 import pytest
-from executor_helpers import history, lockwise, popen, query, relation_exists, write
-from test_executor_db import _wait_for_query
+from executor_helpers import (
+    history,
+    lockwise,
+    popen,
+    query,
+    relation_exists,
+    wait_for_query,
+    wait_until_seen,
+    write,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -98,7 +106,7 @@ def test_sigkill_during_nontransactional_rollback_is_interrupted(pg_db: str,
     })
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
     proc = popen(pg_db, "rollback", str(migrations))
-    _wait_for_query(pg_db, "SELECT pg_sleep(30)%", proc)
+    wait_for_query(pg_db, "SELECT pg_sleep(30)%", proc)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     status = lockwise(pg_db, "status", str(migrations))
@@ -175,19 +183,6 @@ def test_if_not_exists_over_a_valid_index_succeeds(pg_db: str, tmp_path: Path) -
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
 
 
-def _wait_for_advisory_waiter(dsn: str, key: int, proc) -> None:
-    """Block until some backend waits for advisory lock `key` (or the process ended)."""
-    import time
-
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if query(dsn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                      "AND NOT granted AND objid = %s", (key,))[0][0]:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"nobody waited for advisory lock {key}: {proc.communicate()}")
-
-
 def test_one_history_table_spelled_two_ways_shares_one_lock(pg_db: str, tmp_path: Path) -> None:
     import psycopg
 
@@ -201,7 +196,9 @@ def test_one_history_table_spelled_two_ways_shares_one_lock(pg_db: str, tmp_path
     with psycopg.connect(pg_db, autocommit=True) as gate:
         gate.execute("SELECT pg_advisory_lock(4242)")
         first = popen(pg_db, "apply", str(migrations), "--history-table", "hist")
-        _wait_for_advisory_waiter(pg_db, 4242, first)
+        wait_until_seen(pg_db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                               "AND NOT granted AND objid = %s", (4242,), first,
+                        "a wait for advisory lock 4242")
         # Without one lock key it would apply 002 too (and then time out on 4242).
         second = lockwise(pg_db, "apply", str(migrations), "--history-table", "public.hist",
                           "--wait", "0.5", "--lock-timeout", "300ms", "--retries", "0")

@@ -643,11 +643,15 @@ def _column_reads(catalog: Catalog, query: object) -> tuple[tuple[str, str], ...
     has such a column (PostgreSQL would refuse an ambiguous one), `*` as the columns of the
     FROM items of its own SELECT. Relations whose columns are unknown contribute nothing."""
     sources = set(relations_in(query))
+    ordered = sorted(sources)
     aliases: dict[str, str] = {}
+    uses: list[tuple[str, dict]] = []  # one walk: the stars and column references, in order
     for kind, body in walk(query):
         if kind == "RangeVar" and (qualified := range_var(body)[0]) in sources:
             alias = (body.get("alias") or {}).get("aliasname") or body.get("relname", "")
             aliases[alias] = qualified
+        elif kind == "ColumnRef" or (kind == "SelectStmt" and _selects_star(body)):
+            uses.append((kind, body))
     found: dict[tuple[str, str], None] = {}
 
     def use(relation: str, column: str) -> None:
@@ -656,17 +660,17 @@ def _column_reads(catalog: Catalog, query: object) -> tuple[tuple[str, str], ...
             if known is not None and col in known.columns:
                 found.setdefault((relation, col), None)
 
-    for kind, body in walk(query):
-        if kind == "SelectStmt" and _selects_star(body):
+    for kind, body in uses:
+        if kind == "SelectStmt":
             for relation in _from_relations(body.get("fromClause")):
                 use(relation, "*")
-        elif kind == "ColumnRef":
-            fields = strings(body.get("fields"))
-            if len(fields) >= 2 and fields[-2] in aliases:
-                use(aliases[fields[-2]], fields[-1])
-            elif len(fields) == 1 and fields[0] != "*":
-                for relation in sorted(sources):
-                    use(relation, fields[0])
+            continue
+        fields = strings(body.get("fields"))
+        if len(fields) >= 2 and fields[-2] in aliases:
+            use(aliases[fields[-2]], fields[-1])
+        elif len(fields) == 1 and fields[0] != "*":
+            for relation in ordered:
+                use(relation, fields[0])
     return tuple(found)
 
 
