@@ -40,7 +40,7 @@ def fix(
         outputs = []
         versions = VersionAllocator(migrations)
         for report in reports:
-            plan = plan_fix(report, lock_timeout)
+            plan = plan_fix(report, lock_timeout, pg_version=pg_version)
             if plan is not None:
                 files, notes = render_plan(plan, versions)
                 outputs.append((plan, files, notes))

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from lockwise.catalog.replay import constraint_name
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
 from lockwise.effects.locks import strongest
@@ -28,6 +29,7 @@ from lockwise.effects.nodes import (
 from lockwise.effects.partitions import bound_proven_by_checks, range_bounds_sql
 from lockwise.effects.types import type_change_rewrites
 from lockwise.effects.volatility import volatile_functions
+from lockwise.parse.quoting import quote_ident
 
 L = LockMode
 
@@ -110,6 +112,16 @@ def _table_facts(b: _Builder, table: str, qualified: bool) -> dict:
             "table_known": table in b.ctx.catalog.tables}
 
 
+def _row_key_facts(b: _Builder, table: str) -> dict:
+    """What names a row of `table` in the batches a safe alternative writes: its primary key,
+    or else the row's address (ctid), which every table has. `row_key_sql` is compared
+    (`(a, b) IN (...)`), `row_key_columns_sql` selected."""
+    key = b.ctx.catalog.primary_key(table) or ("ctid",)
+    columns = ", ".join(map(quote_ident, key))
+    return {"row_key_sql": columns if len(key) == 1 else f"({columns})",
+            "row_key_columns_sql": columns}
+
+
 def _read_tables(b: _Builder, node: object, skip: set[str] = frozenset()) -> None:
     for rel in relations_in(node):
         if rel not in skip:
@@ -128,12 +140,18 @@ def _lock_read_partitions(b: _Builder, node: object) -> None:
 
 # --- column definitions ---------------------------------------------------------------------
 
+_SERIAL_PLAIN = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
+
+
 def _column_def_facts(b: _Builder, table: str, col: dict) -> dict:
     """Facts about one ColumnDef: its type, default, constraints, and what adding it costs."""
     name = col.get("colname", "")
     tname, mods, is_array = type_name(col.get("typeName"))
     facts: dict = {"column": name, "type": tname, "typmods": mods, "array": is_array,
                    "type_text": tname + (f"({','.join(map(str, mods))})" if mods else ""),
+                   # what a serial column is stored as, without the sequence default
+                   "plain_type_text": _SERIAL_PLAIN.get(tname) or tname + (
+                       f"({','.join(map(str, mods))})" if mods else ""),
                    "length_sql": str(mods[0]) if mods else "<n>",
                    "serial": tname in SERIAL_TYPES, "not_null": False, "has_default": False,
                    "default_volatile": False, "volatile_functions": (), "identity": False,
@@ -572,6 +590,8 @@ def _add_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         constraint_scans.append("checks the CHECK constraint on every row")
     b.creates.add(f"column:{table}.{facts['column']}")
     _define_column(b, table, facts, in_create_table=False, table_is_new=base["table_is_new"])
+    if rewrite_why:
+        facts.update(_row_key_facts(b, table))  # for the batched backfill instead
     b.act("add_column", base, facts, rewrites=bool(rewrite_why),
           rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
           constraint_scans_text="; ".join(constraint_scans),
@@ -710,7 +730,9 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     kind = _CONTYPES.get(con.get("contype", ""), "other")
     not_valid = bool(con.get("skip_validation"))
     using_index = con.get("indexname")
-    name = con.get("conname") or ""
+    # An unnamed constraint gets the name PostgreSQL will give it: messages and the safe
+    # alternative (which validates it by name later) need one.
+    name = constraint_name(b.ctx.catalog, con, table)
     columns = tuple(strings(con.get("fk_attrs") if kind == "foreign" else con.get("keys")))
     facts = {**base, "constraint": name, "constraint_type": kind, "not_valid": not_valid,
              "using_index": using_index or "", "columns": columns,
@@ -751,7 +773,7 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         elif kind == "not_null" and not not_valid:  # NOT VALID NOT NULL: PostgreSQL 18+
             b.scan(table, "NOT NULL validation")
     b.alters.add(f"table:{table}")
-    if name:
+    if con.get("conname"):
         b.creates.add(f"constraint:{table}.{name}")
     b.act("add_constraint", facts)
 
@@ -967,6 +989,8 @@ def _rename(b: _Builder, stmt: dict) -> None:
             b.drops.add(f"table:{table}")
             b.creates.add(f"table:{target}")
             b.act("rename_table", base, new_name=new,
+                  # the renamed table stays in its schema: the view must name it there
+                  new_table=target, new_table_sql=target if qualified else new,
                   object_type=rtype.replace("OBJECT_", "").lower())
     elif rtype == "OBJECT_INDEX":
         index, _ = range_var(stmt.get("relation"))
@@ -1175,6 +1199,10 @@ def _dml(kind: str) -> Callable:
             _referencing_rows(b, table, kind, columns, {table})
         if kind in ("update", "delete") and not has_where:
             b.scan(table, f"{kind.upper()} without WHERE touches every row")
+            facts.update(_row_key_facts(b, table))  # how batches would name rows
+            facts["statement_head_sql"] = (f"UPDATE {facts['table_sql']} SET ..."
+                                           if kind == "update" else
+                                           f"DELETE FROM {facts['table_sql']}")
         b.act(kind, **facts, has_where=has_where, columns=columns,
               columns_text=", ".join(columns),
               limited=kind != "insert" and _where_is_batched(stmt.get("whereClause")))
