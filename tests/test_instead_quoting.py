@@ -53,6 +53,8 @@ SQL_TEXT: dict[str, object] = {
     "alter_clause": "ADD COLUMN x int",
     "partitioned_index_sql": 'CREATE INDEX "Ix" ON ONLY "App"."User" ("teamId");',
     "drop_partition_sql": 'DROP TABLE "App"."Part2024";',
+    "plain_type_text": "bigint", "row_key_sql": '("Id", "user")',
+    "row_key_columns_sql": '"Id", "user"', "statement_head_sql": 'UPDATE "App"."User" SET ...',
 }
 
 FACTS = {**NAMES, **SQL_TEXT}
@@ -323,7 +325,7 @@ def instead_of(sql: str, rule: str) -> list[str]:
     ('ALTER TABLE app."User" RENAME TO "Person";', "rename-table",
      'CREATE VIEW app."User" AS SELECT * FROM app."Person";'),
     ('REINDEX INDEX app."Idx";', "reindex-without-concurrently",
-     'REINDEX index CONCURRENTLY app."Idx";'),
+     'REINDEX (CONCURRENTLY) INDEX app."Idx";'),
     ('ALTER TABLE "M" DETACH PARTITION "M_2024";', "detach-partition-without-concurrently",
      'ALTER TABLE "M" DETACH PARTITION "M_2024" CONCURRENTLY;'),
     ('ALTER TABLE "M" ATTACH PARTITION "M_2025" FOR VALUES FROM (\'2025-01-01\') TO '

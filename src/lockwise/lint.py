@@ -30,6 +30,8 @@ from lockwise.effects.identifiers import identifier_facts
 from lockwise.effects.locks import blocks_text
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.session import Session, lookahead
+from lockwise.fix.alternative import REWRITTEN, statement_alternative
+from lockwise.fix.patterns import statement_facts
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
 from lockwise.parse.postgres import TOO_DEEP, ParsedFile
 from lockwise.parse.templates import parse_templated
@@ -125,10 +127,18 @@ def runs_as_one_string(migration: Migration, options: LintOptions) -> bool:
 
 
 def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
-             index: int | None) -> Finding:
+             index: int | None, statement: tuple[Statement, Effect] | None = None) -> Finding:
+    instead = None
+    if statement is not None and rule.id in REWRITTEN:
+        # Rewritten from the statement itself, as `lockwise fix` would: only statements with
+        # such a finding pay for parsing and printing their SQL again.
+        stmt, effect = statement
+        instead = statement_alternative(rule.id, stmt.sql, {
+            **statement_facts(effect.actions), "pg_version": facts.get("pg_version")})
+    if instead is None:
+        instead = render_instead(rule.instead_for(facts.get("set_local_applies")), facts)
     return Finding(rule=rule.id, safety=rule.safety, message=render(rule.message, facts),
-                   path=migration.path, span=span, why=rule.why,
-                   instead=render_instead(rule.instead_for(facts.get("set_local_applies")), facts),
+                   path=migration.path, span=span, why=rule.why, instead=instead,
                    statement_index=index, title=rule.title)
 
 
@@ -141,7 +151,10 @@ class Judge:
         self.file_directives = file_directives
 
     def judge(self, facts: dict, span: Span | None, stmt_index: int | None,
-              directives: Sequence[Directive] = (), seen: set | None = None) -> list[Finding]:
+              directives: Sequence[Directive] = (), seen: set | None = None,
+              statement: tuple[Statement, Effect] | None = None) -> list[Finding]:
+        """The findings of one action's `facts`; `statement`: the statement and effect they
+        come from, of which a finding writes its safe alternative."""
         out = []
         for rule in self.index.matching(facts):
             if seen is not None:
@@ -158,7 +171,7 @@ class Judge:
                     d.used += 1
                     suppressed = True
             if not suppressed:
-                out.append(_finding(rule, facts, self.migration, span, stmt_index))
+                out.append(_finding(rule, facts, self.migration, span, stmt_index, statement))
         return out
 
 
@@ -293,7 +306,8 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         facts.update(action.facts)
         facts.update(session.action_facts(action, stmt.index))
         facts["action"] = action.kind
-        findings += judge.judge(facts, stmt.span, stmt.index, directives, seen)
+        findings += judge.judge(facts, stmt.span, stmt.index, directives, seen,
+                                (stmt, effect))
     return findings
 
 

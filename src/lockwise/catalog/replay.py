@@ -65,16 +65,8 @@ def _constraint(catalog: Catalog, con: dict, table: str,
     kind = _CONTYPES.get(con.get("contype", ""))
     if kind is None:
         return None
-    keys = strings(con.get("fk_attrs") if kind == "foreign" else con.get("keys"))
-    columns = tuple(keys or ([column] if column else []))
-    if kind == "check":
-        # PostgreSQL names a CHECK after the one column its expression reads (tab_col_check),
-        # whether written as a column or a table constraint; else tab_check.
-        read = _columns_read(con.get("raw_expr"))
-        named_by = read if len(read) == 1 else ()
-    else:
-        named_by = columns
-    name = con.get("conname") or _default_constraint_name(catalog, table, named_by, kind)
+    columns = _constraint_columns(con, kind, column)
+    name = constraint_name(catalog, con, table, column)
     return Constraint(
         name=name, kind=kind, columns=columns,
         validated=not con.get("skip_validation"),
@@ -85,6 +77,30 @@ def _constraint(catalog: Catalog, con: dict, table: str,
         on_delete=con.get("fk_del_action") or "a",
         on_update=con.get("fk_upd_action") or "a",
     )
+
+
+def _constraint_columns(con: dict, kind: str, column: str | None) -> tuple[str, ...]:
+    keys = strings(con.get("fk_attrs") if kind == "foreign" else con.get("keys"))
+    return tuple(keys or ([column] if column else []))
+
+
+def constraint_name(catalog: Catalog, con: dict, table: str, column: str | None = None) -> str:
+    """The name of constraint `con` (a Constraint node) added to `table` (qualified): as
+    written, or the one PostgreSQL gives an unnamed one with the catalog as it is now; ""
+    for a kind the catalog does not track. `column`: the column a column constraint is on."""
+    kind = _CONTYPES.get(con.get("contype", ""))
+    if kind is None:
+        return ""
+    if con.get("conname"):
+        return con["conname"]
+    if kind == "check":
+        # PostgreSQL names a CHECK after the one column its expression reads (tab_col_check),
+        # whether written as a column or a table constraint; else tab_check.
+        read = _columns_read(con.get("raw_expr"))
+        named_by = read if len(read) == 1 else ()
+    else:
+        named_by = _constraint_columns(con, kind, column)
+    return _default_constraint_name(catalog, table, named_by, kind)
 
 
 #: NAMEDATALEN - 1: the longest identifier PostgreSQL keeps, in bytes.
@@ -105,7 +121,7 @@ def _default_constraint_name(catalog: Catalog, table: str, columns: tuple[str, .
     relation = kind in ("primary", "unique", "exclude")
     number = 0
     while True:
-        name = _object_name(table_name, addition, f"{label}{number or ''}")
+        name = generated_name(table_name, addition, f"{label}{number or ''}")
         if not _name_taken(catalog, table, name, relation):
             return name
         number += 1
@@ -128,7 +144,7 @@ def _default_index_name(catalog: Catalog, table: str, params: list[dict]) -> str
     table_name = table.split(".", 1)[1]
     number = 0
     while True:
-        name = _object_name(table_name, addition, f"idx{number or ''}")
+        name = generated_name(table_name, addition, f"idx{number or ''}")
         if not _name_taken(catalog, table, name, relation=True):
             return name
         number += 1
@@ -181,7 +197,7 @@ def _name_addition(columns: tuple[str, ...]) -> str:
     return out
 
 
-def _object_name(name1: str, name2: str | None, label: str) -> str:
+def generated_name(name1: str, name2: str | None, label: str) -> str:
     """`name1_name2_label` within 63 bytes: PostgreSQL shortens the longer of name1 and
     name2 a byte at a time until it fits, then cuts each at a character boundary."""
     one, two = name1.encode(), (name2 or "").encode()

@@ -42,7 +42,7 @@ def fix(
         versions = VersionAllocator(migrations)
         for report in reports:
             try:
-                plan = plan_fix(report, lock_timeout)
+                plan = plan_fix(report, lock_timeout, pg_version=pg_version)
             except Unrewritable as exc:
                 unrewritable.append(f"{report.migration.path}: not rewritten: {exc}")
                 continue

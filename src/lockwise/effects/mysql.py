@@ -302,7 +302,8 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                                                         if con.this is not None else ""}))
         elif isinstance(action, exp.AlterRename):
             # A view cannot take the old name in the same transaction: DDL commits at once.
-            ops.append(("rename_table", {"new_name": _table_name(action.this),
+            new = _table_name(action.this)
+            ops.append(("rename_table", {"new_name": new, "new_table_sql": new,
                                          "old_name_kept_by_view": False}))
         elif type(action).__name__ == "ForceProperty":
             ops.append(("rebuild_table", {}))
@@ -374,7 +375,8 @@ def _command(b: _Builder, sql: str) -> None:
         b.alter(table, [(op, {"name": m.group("name").lower()})], sql)
     elif m := _RENAME_TABLE.match(sql):
         old, new = _clean(m.group("old")), _clean(m.group("new"))
-        b.alter(old, [("rename_table", {"new_name": new, "old_name_kept_by_view": False})], sql)
+        b.alter(old, [("rename_table", {"new_name": new, "new_table_sql": new,
+                                        "old_name_kept_by_view": False})], sql)
     elif m := _OPTIMIZE.match(sql):
         b.alter(_clean(m.group("table")), [("rebuild_table", {})], sql)
     elif m := _ALTER_TABLE.match(sql):
@@ -400,8 +402,15 @@ def _dml(b: _Builder, expr, kind: str) -> None:
     b.locks[table] = LockMode.ROW_EXCLUSIVE
     if kind in ("update", "delete") and not has_where:
         b.scans[table] = f"{kind.upper()} without WHERE touches every row"
-    b.act(kind, {**b.table_facts(table), "has_where": has_where,
-                 "limited": expr.args.get("limit") is not None})
+    facts = {**b.table_facts(table), "has_where": has_where,
+             "limited": expr.args.get("limit") is not None}
+    if kind in ("update", "delete") and not has_where:
+        key = b.catalog.primary_key(table) or ("id",)
+        facts.update(row_key_sql=key[0] if len(key) == 1 else f"({', '.join(key)})",
+                     row_key_columns_sql=", ".join(key),
+                     statement_head_sql=f"UPDATE {table} SET ..." if kind == "update"
+                     else f"DELETE FROM {table}")
+    b.act(kind, facts)
 
 
 def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) -> Effect:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from lockwise.catalog.replay import constraint_name
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
 from lockwise.effects.locks import strongest
@@ -116,6 +117,16 @@ def _table_facts(b: _Builder, table: str, qualified: bool) -> dict:
             "table_known": table in b.ctx.catalog.tables}
 
 
+def _row_key_facts(b: _Builder, table: str) -> dict:
+    """What names a row of `table` in the batches a safe alternative writes: its primary key,
+    or else the row's address (ctid), which every table has. `row_key_sql` is compared
+    (`(a, b) IN (...)`), `row_key_columns_sql` selected."""
+    key = b.ctx.catalog.primary_key(table) or ("ctid",)
+    columns = ", ".join(map(quote_ident, key))
+    return {"row_key_sql": columns if len(key) == 1 else f"({columns})",
+            "row_key_columns_sql": columns}
+
+
 def _read_tables(b: _Builder, node: object, skip: set[str] = frozenset()) -> None:
     for rel in relations_in(node):
         if rel not in skip:
@@ -149,12 +160,17 @@ def _lock_read_partitions(b: _Builder, node: object, mode: LockMode = L.ACCESS_S
 
 # --- column definitions ---------------------------------------------------------------------
 
+_SERIAL_PLAIN = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
+
+
 def _column_def_facts(b: _Builder, table: str, col: dict) -> dict:
     """Facts about one ColumnDef: its type, default, constraints, and what adding it costs."""
     name = col.get("colname", "")
     tname, mods, is_array = type_name(col.get("typeName"))
     facts: dict = {"column": name, "type": tname, "typmods": mods, "array": is_array,
                    "type_text": type_sql(tname, mods),
+                   # what a serial column is stored as, without the sequence default
+                   "plain_type_text": _SERIAL_PLAIN.get(tname) or type_sql(tname, mods),
                    "length_sql": str(mods[0]) if mods else "<n>",
                    "serial": tname in SERIAL_TYPES, "not_null": False, "has_default": False,
                    "default_volatile": False, "volatile_functions": (), "identity": False,
@@ -686,6 +702,8 @@ def _add_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         constraint_scans.append("checks the CHECK constraint on every row")
     b.creates.add(f"column:{table}.{facts['column']}")
     _define_column(b, table, facts, in_create_table=False, table_is_new=base["table_is_new"])
+    if rewrite_why:
+        facts.update(_row_key_facts(b, table))  # for the batched backfill instead
     b.act("add_column", base, facts, rewrites=bool(rewrite_why),
           rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
           constraint_scans_text="; ".join(constraint_scans),
@@ -839,7 +857,9 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     kind = _CONTYPES.get(con.get("contype", ""), "other")
     not_valid = bool(con.get("skip_validation"))
     using_index = con.get("indexname")
-    name = con.get("conname") or ""
+    # An unnamed constraint gets the name PostgreSQL will give it: messages and the safe
+    # alternative (which validates it by name later) need one.
+    name = constraint_name(b.ctx.catalog, con, table)
     columns = tuple(strings(con.get("fk_attrs") if kind == "foreign" else con.get("keys")))
     facts = {**base, "constraint": name, "constraint_type": kind, "not_valid": not_valid,
              "using_index": using_index or "", "columns": columns,
@@ -886,7 +906,7 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
             if not not_valid and not proven:
                 b.scan(table, "NOT NULL validation")
     b.alters.add(f"table:{table}")
-    if name:
+    if con.get("conname"):
         b.creates.add(f"constraint:{table}.{name}")
     b.act("add_constraint", facts)
 
@@ -1381,6 +1401,11 @@ def _dml(kind: str) -> Callable:
         if kind in ("update", "delete") and not has_where:
             for rel in (table, *targets):
                 b.scan(rel, f"{kind.upper()} without WHERE touches every row")
+            facts.update(_row_key_facts(b, table))  # how batches would name rows
+            name = (quote_qualified(table) if facts["qualified"]
+                    else quote_ident(facts["table_name"]))
+            facts["statement_head_sql"] = (f"UPDATE {name} SET ..." if kind == "update"
+                                           else f"DELETE FROM {name}")
         b.act(kind, **facts, has_where=has_where, columns=columns,
               columns_text=", ".join(columns),
               limited=kind != "insert" and _where_is_batched(stmt.get("whereClause")))

@@ -12,8 +12,12 @@ PostgreSQL's own grammar rules, with the user's names) and places the pieces in 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from lockwise.catalog.replay import generated_name
+from lockwise.core.types import Action
+from lockwise.effects.versions import DEFAULT_PG_VERSION
 from lockwise.parse.quoting import quote_ident
 
 #: Rules with a mechanical rewrite.
@@ -69,7 +73,7 @@ def batched_backfill(table_sql: str, column: str, value_sql: str, only_where: st
     does not redo finished batches.
     """
     col = quote_ident(column)
-    literal = "'" + table_sql.replace("'", "''") + "'"
+    literal = _literal(table_sql)
     return (
         f"-- lockwise: batch pages={BATCH_PAGES}\n"
         "DO $lockwise$\n"
@@ -91,20 +95,31 @@ def batched_backfill(table_sql: str, column: str, value_sql: str, only_where: st
     )
 
 
+def _pg_version(facts: dict) -> int:
+    return facts.get("pg_version") or DEFAULT_PG_VERSION
+
+
 def _not_null_path(table_sql: str, table_name: str, column: str, pieces: Pieces,
-                   add_check: list[str], first_phase: int) -> None:
+                   add_check: list[str], first_phase: int, pg_version: int) -> None:
     """CHECK (col IS NOT NULL) NOT VALID, then VALIDATE, SET NOT NULL (no scan, PG 12+) and
-    drop the CHECK, each step in a later transaction than the one before."""
-    check = not_null_check_name(table_name, column)
+    drop the CHECK, each step in a later transaction than the one before.
+
+    Before PostgreSQL 12, SET NOT NULL scans the table whatever CHECK proves it: the
+    validated CHECK stays as the column's NOT NULL guarantee instead."""
+    check = quote_ident(not_null_check_name(table_name, column))
     col = quote_ident(column)
     add_check.append(
-        f"ALTER TABLE {table_sql} ADD CONSTRAINT {quote_ident(check)} CHECK ({col} IS NOT NULL) "
-        "NOT VALID")
-    pieces.at(first_phase).extend([
-        f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {quote_ident(check)}",
-        f"ALTER TABLE {table_sql} ALTER COLUMN {col} SET NOT NULL",
-        f"ALTER TABLE {table_sql} DROP CONSTRAINT {quote_ident(check)}",
-    ])
+        f"ALTER TABLE {table_sql} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID")
+    steps = pieces.at(first_phase)
+    steps.append(f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {check}")
+    if pg_version >= 12:
+        steps.extend([f"ALTER TABLE {table_sql} ALTER COLUMN {col} SET NOT NULL",
+                      f"ALTER TABLE {table_sql} DROP CONSTRAINT {check}"])
+    else:
+        pieces.notes.append(
+            f"PostgreSQL {pg_version} scans the table for SET NOT NULL even when a CHECK proves "
+            f"it: the validated CHECK {check} stands for NOT NULL on {column} (from "
+            "PostgreSQL 12, SET NOT NULL then skips the scan)")
 
 
 def _with_row_prefix(expr, column: str, prefix: str) -> str:
@@ -148,7 +163,7 @@ def _expand_contract(table_sql: str, table_name: str, old: str, new: str, type_s
     pieces.alone.append(batched_backfill(table_sql, new, value_backfill,
                                          f"{quote_ident(old)} IS NOT NULL"))
     if facts.get("column_not_null"):
-        _not_null_path(table_sql, table_name, new, pieces, pieces.at(0), 1)
+        _not_null_path(table_sql, table_name, new, pieces, pieces.at(0), 1, _pg_version(facts))
     if facts.get("column_has_default"):
         pieces.notes.append(f"{old} has a default: set it on {new} too before the contract step")
     if facts.get("indexed"):
@@ -263,69 +278,36 @@ def rewrite(sql: str, rules: set[str], facts: dict | None = None) -> Pieces | No
     return None
 
 
-def _rewrite_alter(stmt, rules: set[str], pieces: Pieces, facts: dict) -> Pieces | None:
-    from pglast import ast
+def statement_facts(actions: Iterable[Action]) -> dict:
+    """What `rewrite` needs to know of a statement from the effect model: the facts of the
+    column it changes or renames (old type, nullability, indexes) and the name of each
+    constraint it adds, in order (PostgreSQL's own name for an unnamed one)."""
+    facts: dict = {}
+    names = []
+    for action in actions:
+        if action.kind in ("alter_column_type", "rename_column") and not facts:
+            facts.update(action.facts)
+        elif action.kind == "add_constraint":
+            names.append(action.facts.get("constraint") or "")
+    facts["constraint_names"] = tuple(names)
+    return facts
 
-    table_sql = _table_sql(stmt.relation)
-    table_name = stmt.relation.relname
-    kept = []
+
+#: The integer type behind each serial type, and the type of its sequence.
+_SERIAL_INTEGER = {"serial": "integer", "serial4": "integer", "bigserial": "bigint",
+                   "serial8": "bigint", "smallserial": "smallint", "serial2": "smallint"}
+
+
+def _rewrite_alter(stmt, rules: set[str], pieces: Pieces, facts: dict) -> Pieces | None:
+    constraints = [cmd for cmd in stmt.cmds if _subtype(cmd) == "AT_AddConstraint"]
+    names = list(facts.get("constraint_names") or ())
+    if len(names) != len(constraints):
+        names = [""] * len(constraints)  # not the statement the facts were made for
+    name_of = {id(cmd): name for cmd, name in zip(constraints, names, strict=True)}
+    kept: list = []
     changed = False
     for cmd in stmt.cmds:
-        sub = cmd.subtype
-        con = cmd.def_ if isinstance(cmd.def_, ast.Constraint) else None
-        name = getattr(sub, "name", str(sub))
-        if name == "AT_AddConstraint" and con is not None and \
-                con.contype.name in ("CONSTR_FOREIGN", "CONSTR_CHECK") and \
-                not con.skip_validation and \
-                rules & {"add-foreign-key-validated", "add-check-validated"}:
-            con.skip_validation = True
-            con.initially_valid = False
-            kept.append(cmd)
-            if con.conname:
-                pieces.at(0).append(
-                    f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {quote_ident(con.conname)}")
-            else:
-                pieces.notes.append("name the constraint so that it can be validated later")
-            changed = True
-        elif name == "AT_AddConstraint" and con is not None and \
-                con.contype.name in ("CONSTR_UNIQUE", "CONSTR_PRIMARY") and \
-                not con.indexname and "add-unique-constraint" in rules and con.keys:
-            index = con.conname or f"{table_name}_{'_'.join(k.sval for k in con.keys)}_key"
-            columns = ", ".join(quote_ident(k.sval) for k in con.keys)
-            pieces.alone.append(f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "
-                                f"{quote_ident(index)} ON {table_sql} ({columns})")
-            kind = "PRIMARY KEY" if con.contype.name == "CONSTR_PRIMARY" else "UNIQUE"
-            pieces.at(0).append(f"ALTER TABLE {table_sql} ADD CONSTRAINT {quote_ident(index)} "
-                                f"{kind} USING INDEX {quote_ident(index)}")
-            changed = True
-        elif name == "AT_AlterColumnType" and "column-type-change-rewrites" in rules and \
-                len(stmt.cmds) == 1 and _rewrite_type_change(stmt, cmd, facts, pieces):
-            changed = True
-        elif name == "AT_SetNotNull" and "set-not-null" in rules:
-            _not_null_path(table_sql, table_name, cmd.name, pieces, pieces.main, 0)
-            changed = True
-        elif name == "AT_AddColumn" and "add-column-volatile-default" in rules:
-            coldef = cmd.def_
-            default = next((c for c in coldef.constraints or () if
-                            c.contype.name == "CONSTR_DEFAULT"), None)
-            not_null = any(c.contype.name == "CONSTR_NOTNULL" for c in coldef.constraints or ())
-            other = [c for c in coldef.constraints or () if c.contype.name not in
-                     ("CONSTR_DEFAULT", "CONSTR_NOTNULL")]
-            if default is None or other:
-                kept.append(cmd)  # identity / generated / serial columns: no mechanical rewrite
-                pieces.notes.append(f"{coldef.colname}: identity, serial and generated columns "
-                                    "have no mechanical rewrite")
-                continue
-            col = quote_ident(coldef.colname)
-            value = _sql(default.raw_expr)
-            pieces.main.append(f"ALTER TABLE {table_sql} ADD COLUMN {col} "
-                               f"{_sql(coldef.typeName)}")
-            pieces.main.append(f"ALTER TABLE {table_sql} ALTER COLUMN {col} SET DEFAULT {value}")
-            pieces.alone.append(batched_backfill(table_sql, coldef.colname, value))
-            if not_null:
-                # The CHECK comes after the backfill: NOT VALID still checks every UPDATE, and
-                # an application update of a row not yet backfilled would fail it.
-                _not_null_path(table_sql, table_name, coldef.colname, pieces, pieces.at(0), 1)
+        if _rewrite_command(stmt, cmd, name_of.get(id(cmd), ""), rules, pieces, facts, kept):
             changed = True
         else:
             kept.append(cmd)
@@ -335,3 +317,141 @@ def _rewrite_alter(stmt, rules: set[str], pieces: Pieces, facts: dict) -> Pieces
         stmt.cmds = tuple(kept)
         pieces.main.insert(0, _sql(stmt))
     return pieces
+
+
+def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: Pieces,
+                     facts: dict, kept: list) -> bool:
+    """Rewrite one ALTER TABLE subcommand into `pieces` (what stays in the statement goes to
+    `kept`); False: it has no rewrite and stays as written."""
+    sub = _subtype(cmd)
+    if sub == "AT_AddConstraint":
+        return _rewrite_constraint(stmt, cmd, constraint_name, rules, pieces, kept)
+    if sub == "AT_AlterColumnType":
+        return "column-type-change-rewrites" in rules and len(stmt.cmds) == 1 and \
+            _rewrite_type_change(stmt, cmd, facts, pieces)
+    if sub == "AT_SetNotNull" and "set-not-null" in rules:
+        _not_null_path(_table_sql(stmt.relation), stmt.relation.relname, cmd.name, pieces,
+                       pieces.main, 0, _pg_version(facts))
+        return True
+    if sub == "AT_AddColumn" and "add-column-volatile-default" in rules:
+        return _rewrite_add_column(stmt, cmd.def_, pieces, facts)
+    return False
+
+
+def _subtype(cmd) -> str:
+    return getattr(cmd.subtype, "name", str(cmd.subtype))
+
+
+def _rewrite_constraint(stmt, cmd, default_name: str, rules: set[str], pieces: Pieces,
+                        kept: list) -> bool:
+    """ADD CONSTRAINT: a FOREIGN KEY or CHECK added NOT VALID and validated later; a UNIQUE
+    or PRIMARY KEY built as a unique index CONCURRENTLY, then attached. Every clause the user
+    wrote stays (ON DELETE, DEFERRABLE, INCLUDE, NULLS NOT DISTINCT, ...); an unnamed
+    constraint takes the name PostgreSQL would give it, so that the later step can name it."""
+    from pglast import ast
+
+    con = cmd.def_
+    if not isinstance(con, ast.Constraint):
+        return False
+    kind = con.contype.name
+    wanted = {"CONSTR_FOREIGN": "add-foreign-key-validated",
+              "CONSTR_CHECK": "add-check-validated"}.get(kind)
+    if wanted in rules and not con.skip_validation:
+        con.conname = con.conname or default_name or None
+        con.skip_validation = True
+        con.initially_valid = False
+        kept.append(cmd)
+        table_sql = _table_sql(stmt.relation)
+        if con.conname:
+            pieces.at(0).append(
+                f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {quote_ident(con.conname)}")
+        else:
+            pieces.notes.append("name the constraint so that it can be validated later")
+        return True
+    if kind in ("CONSTR_UNIQUE", "CONSTR_PRIMARY") and "add-unique-constraint" in rules and \
+            not con.indexname and con.keys and not con.without_overlaps:
+        return _unique_via_index(stmt, cmd, con.conname or default_name, pieces)
+    return False
+
+
+def _unique_via_index(stmt, cmd, name: str, pieces: Pieces) -> bool:
+    """CREATE UNIQUE INDEX CONCURRENTLY (outside a transaction), then ADD CONSTRAINT ...
+    USING INDEX, which takes ACCESS EXCLUSIVE only for an instant. The index has the
+    constraint's name: attaching it renames the index to the constraint's name anyway."""
+    from pglast import ast, enums
+
+    if not name:
+        return False
+    con = cmd.def_
+
+    def column(key):
+        return ast.IndexElem(name=key.sval, ordering=enums.SortByDir.SORTBY_DEFAULT,
+                             nulls_ordering=enums.SortByNulls.SORTBY_NULLS_DEFAULT)
+
+    relation = ast.RangeVar(schemaname=stmt.relation.schemaname, relname=stmt.relation.relname,
+                            inh=True, relpersistence="p")
+    index = ast.IndexStmt(
+        idxname=name, relation=relation, accessMethod="btree",
+        indexParams=tuple(map(column, con.keys)),
+        indexIncludingParams=tuple(map(column, con.including or ())),
+        options=con.options, tableSpace=con.indexspace, unique=True,
+        nulls_not_distinct=con.nulls_not_distinct, concurrent=True, if_not_exists=True)
+    pieces.alone.append(_sql(index))
+    con.conname = con.indexname = name
+    con.keys = con.including = con.options = con.indexspace = None
+    con.nulls_not_distinct = False
+    attach = ast.AlterTableStmt(relation=stmt.relation, cmds=(cmd,), objtype=stmt.objtype)
+    pieces.at(0).append(_sql(attach))
+    if con.contype.name == "CONSTR_PRIMARY":
+        pieces.notes.append("PRIMARY KEY USING INDEX makes its columns NOT NULL: one not "
+                            "already NOT NULL is checked by a scan under ACCESS EXCLUSIVE, so "
+                            "make them NOT NULL first (see set-not-null)")
+    return True
+
+
+def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
+    """A column whose default rewrites the table: added without it (instant), the default
+    set for new rows, the old rows backfilled in batches, then NOT NULL through a CHECK.
+    A serial column is its integer type with a sequence PostgreSQL would have made."""
+    table_sql, table_name = _table_sql(stmt.relation), stmt.relation.relname
+    constraints = coldef.constraints or ()
+    default = next((c for c in constraints if c.contype.name == "CONSTR_DEFAULT"), None)
+    not_null = any(c.contype.name == "CONSTR_NOTNULL" for c in constraints)
+    other = [c for c in constraints if c.contype.name not in ("CONSTR_DEFAULT", "CONSTR_NOTNULL")]
+    serial = _SERIAL_INTEGER.get(coldef.typeName.names[-1].sval) \
+        if len(coldef.typeName.names) == 1 and not coldef.typeName.arrayBounds else None
+    if other:
+        pieces.notes.append(f"{coldef.colname}: identity, generated columns and columns with "
+                            "constraints have no mechanical rewrite")
+        return False
+    if (default is None) == (serial is None):
+        return False  # no default to move out of the way (or PostgreSQL refuses it anyway)
+    col = quote_ident(coldef.colname)
+    if serial is not None:
+        # What ADD COLUMN ... serial does, in steps: its sequence, named as PostgreSQL names
+        # it, owned by the column, and NOT NULL.
+        sequence = generated_name(table_name, coldef.colname, "seq")
+        sequence_sql = ".".join(quote_ident(p) for p in (stmt.relation.schemaname, sequence)
+                                if p)
+        value = "nextval(" + _literal(sequence_sql) + "::regclass)"
+        type_sql = serial
+        not_null = True
+        pieces.main.append(f"CREATE SEQUENCE {sequence_sql} AS {serial}")
+    else:
+        value = _sql(default.raw_expr)
+        type_sql = _sql(coldef.typeName)
+    pieces.main.append(f"ALTER TABLE {table_sql} ADD COLUMN {col} {type_sql}")
+    if serial is not None:
+        pieces.main.append(f"ALTER SEQUENCE {sequence_sql} OWNED BY {table_sql}.{col}")
+    pieces.main.append(f"ALTER TABLE {table_sql} ALTER COLUMN {col} SET DEFAULT {value}")
+    pieces.alone.append(batched_backfill(table_sql, coldef.colname, value))
+    if not_null:
+        # The CHECK comes after the backfill: NOT VALID still checks every UPDATE, and
+        # an application update of a row not yet backfilled would fail it.
+        _not_null_path(table_sql, table_name, coldef.colname, pieces, pieces.at(0), 1,
+                       _pg_version(facts))
+    return True
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

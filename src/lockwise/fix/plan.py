@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lockwise.core.types import Action, Effect, Migration, MigrationReport, Safety
-from lockwise.fix.patterns import FIXABLE, Unprintable, rewrite
+from lockwise.effects.versions import DEFAULT_PG_VERSION
+from lockwise.fix.patterns import FIXABLE, Unprintable, rewrite, statement_facts
 
 DEFAULT_LOCK_TIMEOUT = "5s"
 
@@ -128,7 +129,8 @@ def _mentions(sql: str, names: list[str]) -> bool:
 
 
 def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
-             wrapped: bool | None = None) -> FixPlan | None:
+             wrapped: bool | None = None,
+             pg_version: int = DEFAULT_PG_VERSION) -> FixPlan | None:
     """The safe sequence for one migration, or None when nothing in it has a mechanical fix.
     Raises Unrewritable when the file holds text the rewrite would lose.
 
@@ -136,7 +138,8 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
     migration, so that tables it creates stay in the same migration as their first changes;
     they stay in place (splitting the migration) when a later statement names what they build.
     `wrapped`: whether the migration tool runs each migration in a transaction (None: as lint
-    assumes for the migration's layout). The original file keeps its own setting: a migration
+    assumes for the migration's layout); `pg_version`: the target server's (before 12, NOT
+    NULL through a CHECK keeps the CHECK). The original file keeps its own setting: a migration
     marked to run without a transaction still is, and its first step brings BEGIN/COMMIT.
     """
     rules_found = {f.rule for s in report.statements for f in s.findings}
@@ -211,10 +214,10 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
     touched_later = _touched_later(report)
     for position, s in enumerate(report.statements):
         rules = {f.rule for f in s.findings}
-        main_facts = next((a.facts for a in s.effect.actions
-                           if a.kind in ("alter_column_type", "rename_column")), {})
         try:
-            pieces = rewrite(s.statement.sql, rules, main_facts) if rules & FIXABLE else None
+            pieces = rewrite(s.statement.sql, rules, {**statement_facts(s.effect.actions),
+                                                      "pg_version": pg_version}) \
+                if rules & FIXABLE else None
         except Unprintable:
             pieces = None
             plan.notes.append(f"not rewritten: line {s.statement.span.line} does not parse as "

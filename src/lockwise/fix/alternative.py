@@ -1,0 +1,48 @@
+"""The safe alternative lint prints for a finding that `lockwise fix` can rewrite: fix's own
+rewrite of the user's statement (fix/patterns.py), as one text in the order it runs.
+
+A rule's `instead` template can only name facts; the rewrite starts from the statement's
+parse tree, so it keeps every clause the user wrote (UNIQUE, WHERE, USING, INCLUDE,
+expressions, ON DELETE, DEFERRABLE, ...) and PostgreSQL's grammar prints it back. The template
+stays the text for the statements no rewrite applies to.
+"""
+
+from __future__ import annotations
+
+from lockwise.fix.patterns import FIXABLE, Pieces, Unprintable, rewrite
+
+#: Rules whose `instead` is the statement's rewrite. An expand/contract change (type change,
+#: column rename) spans application deploys: its template says so in a few lines, where the
+#: rewrite is some forty (trigger function, batched backfill, contract step) that `lockwise fix`
+#: writes out.
+REWRITTEN = FIXABLE - {"column-type-change-rewrites", "rename-column"}
+
+
+def statement_alternative(rule_id: str, sql: str, facts: dict) -> str | None:
+    """The rewrite of `sql` for the finding of `rule_id`, as text; None when the rule has no
+    rewrite, the statement none that applies, or its text does not parse as written.
+    `facts`: what `rewrite` reads (see `statement_facts`), with the target `pg_version`."""
+    if rule_id not in REWRITTEN:
+        return None
+    try:
+        pieces = rewrite(sql, {rule_id}, facts)
+    except Unprintable:
+        return None
+    return alternative_text(pieces) if pieces is not None else None
+
+
+def alternative_text(pieces: Pieces) -> str:
+    """The pieces in running order, each migration they need marked by a comment."""
+    lines = [f"{sql};" for sql in pieces.main]
+    for sql in pieces.alone:
+        lines += ["-- in its own migration, outside a transaction:", f"{sql};"]
+    for phase in pieces.later:
+        if phase:
+            lines += ["-- next migration, after the previous one committed:",
+                      *(f"{sql};" for sql in phase)]
+    if pieces.contract:
+        lines += ["-- contract step, in a later migration, once the backfill finished and the "
+                  "application no longer uses the old column:",
+                  *(f"{sql};" for sql in pieces.contract)]
+    lines += [f"-- {note}" for note in pieces.notes]
+    return "\n".join(lines)

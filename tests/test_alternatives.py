@@ -1,0 +1,294 @@
+"""The safe alternative lint prints (`instead`) for a statement fix can rewrite: SQL that
+parses and keeps what the statement meant (UNIQUE, WHERE, USING, INCLUDE, expressions,
+ON DELETE, DEFERRABLE), with unnamed constraints named as PostgreSQL names them; and for the
+template alternatives, the user's own schema and key columns. The server tests run the
+alternatives on the embedded PostgreSQL and read the catalog they leave."""
+
+from __future__ import annotations
+
+import pytest
+from pglast import ast, parse_sql
+
+from lockwise.catalog.model import Catalog
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+from lockwise.parse.postgres import parse_sql as split_sql
+
+SETUP = """CREATE SCHEMA app;
+CREATE TABLE app.users (id bigint PRIMARY KEY, email text, deleted_at timestamptz,
+                        created_at timestamptz, data jsonb);
+CREATE TABLE users (id bigint PRIMARY KEY, email text, deleted_at timestamptz,
+                    created_at timestamptz, data jsonb);
+CREATE TABLE accounts (id bigint PRIMARY KEY);
+CREATE TABLE orders (id bigint, account_id bigint, amount int, fee int);
+CREATE TABLE codes (code text PRIMARY KEY, label text);
+CREATE TABLE log (line text);"""
+
+
+def alternative(sql: str, rule: str, setup: str = SETUP, pg_version: int = 16) -> str:
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text(sql, "0002_change.sql")],
+                              LintOptions(pg_version=pg_version), Catalog())
+    (finding,) = [f for f in reports[-1].all_findings if f.rule == rule]
+    return finding.instead
+
+
+def statements(sql: str, rule: str, **kwargs) -> list:
+    """The alternative's statements, parsed (pglast raises on SQL that does not parse)."""
+    return [raw.stmt for raw in parse_sql(alternative(sql, rule, **kwargs))]
+
+
+def _index(sql: str) -> ast.IndexStmt:
+    (stmt,) = statements(sql, "index-without-concurrently")
+    assert isinstance(stmt, ast.IndexStmt) and stmt.concurrent
+    return stmt
+
+
+def test_index_alternative_keeps_unique_and_where() -> None:
+    stmt = _index("CREATE UNIQUE INDEX users_email_key ON users (email) "
+                  "WHERE deleted_at IS NULL;")
+    assert stmt.unique and stmt.whereClause is not None and stmt.idxname == "users_email_key"
+
+
+def test_index_alternative_keeps_expressions_method_and_options() -> None:
+    assert isinstance(_index("CREATE INDEX users_lower ON users (lower(email));")
+                      .indexParams[0].expr, ast.FuncCall)
+    gin = _index("CREATE INDEX users_data ON users USING gin (data jsonb_path_ops);")
+    assert gin.accessMethod == "gin" and gin.indexParams[0].opclass[0].sval == "jsonb_path_ops"
+    sorted_ = _index("CREATE INDEX users_c ON users (created_at DESC NULLS LAST) "
+                     "INCLUDE (email);")
+    assert sorted_.indexParams[0].ordering.name == "SORTBY_DESC"
+    assert sorted_.indexParams[0].nulls_ordering.name == "SORTBY_NULLS_LAST"
+    assert [p.name for p in sorted_.indexIncludingParams] == ["email"]
+
+
+def test_unnamed_index_alternative_parses() -> None:
+    stmt = _index("CREATE INDEX ON users (deleted_at);")
+    assert stmt.idxname is None and not stmt.if_not_exists
+
+
+def test_primary_key_alternative_attaches_a_primary_key_named_as_postgres_does() -> None:
+    build, attach = statements("ALTER TABLE orders ADD PRIMARY KEY (id);",
+                               "add-unique-constraint")
+    assert build.unique and build.concurrent and build.idxname == "orders_pkey"
+    (cmd,) = attach.cmds
+    assert cmd.def_.contype.name == "CONSTR_PRIMARY"
+    assert cmd.def_.conname == cmd.def_.indexname == "orders_pkey"
+
+
+def test_unique_alternative_keeps_its_clauses() -> None:
+    build, attach = statements(
+        "ALTER TABLE orders ADD UNIQUE NULLS NOT DISTINCT (account_id, amount) INCLUDE (fee) "
+        "DEFERRABLE;", "add-unique-constraint")
+    assert build.idxname == "orders_account_id_amount_key" and build.nulls_not_distinct
+    assert [p.name for p in build.indexIncludingParams] == ["fee"]
+    assert attach.cmds[0].def_.contype.name == "CONSTR_UNIQUE" and attach.cmds[0].def_.deferrable
+
+
+def test_foreign_key_alternative_names_it_and_keeps_its_actions() -> None:
+    add, validate = statements(
+        "ALTER TABLE orders ADD FOREIGN KEY (account_id) REFERENCES accounts "
+        "ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED;", "add-foreign-key-validated")
+    con = add.cmds[0].def_
+    assert con.conname == "orders_account_id_fkey" and con.skip_validation
+    assert con.fk_del_action == "c" and con.deferrable and con.initdeferred
+    assert validate.cmds[0].name == "orders_account_id_fkey"
+    add, _ = statements("ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (account_id) "
+                        "REFERENCES accounts ON DELETE SET NULL (account_id);",
+                        "add-foreign-key-validated")
+    assert [c.sval for c in add.cmds[0].def_.fk_del_set_cols] == ["account_id"]
+
+
+@pytest.mark.parametrize(("check", "name"), [
+    ("amount > 0", "orders_amount_check"),
+    ("amount > fee", "orders_check"),  # two columns: PostgreSQL names it after the table only
+])
+def test_check_alternative_keeps_the_expression(check: str, name: str) -> None:
+    add, validate = statements(f"ALTER TABLE orders ADD CHECK ({check});",
+                               "add-check-validated")
+    con = add.cmds[0].def_
+    assert con.conname == name and con.skip_validation
+    assert isinstance(con.raw_expr, ast.A_Expr)
+    assert validate.cmds[0].name == name
+
+
+def test_long_names_are_shortened_as_postgres_does() -> None:
+    table = "t" * 60
+    sql = f"ALTER TABLE {table} ADD FOREIGN KEY (account_id) REFERENCES accounts;"
+    add, _ = statements(sql, "add-foreign-key-validated",
+                        setup=SETUP + f"\nCREATE TABLE {table} (account_id bigint);")
+    # 63 bytes: the longer part (the table name) gives way.
+    assert add.cmds[0].def_.conname == "t" * 47 + "_account_id_fkey"
+
+
+def test_rename_table_view_names_the_renamed_table_in_its_schema() -> None:
+    rename, view = statements("ALTER TABLE app.users RENAME TO members;", "rename-table")
+    from_ = view.query.fromClause[0]
+    assert (view.view.schemaname, view.view.relname) == ("app", "users")
+    assert (from_.schemaname, from_.relname) == ("app", "members")
+
+
+def test_serial_column_alternative_adds_its_integer_type_not_serial() -> None:
+    text = alternative("ALTER TABLE log ADD COLUMN n bigserial;", "add-column-volatile-default")
+    parsed = parse_sql(text)
+    assert "serial" not in text
+    added = [s.stmt.cmds[0].def_ for s in parsed if isinstance(s.stmt, ast.AlterTableStmt)
+             and s.stmt.cmds[0].subtype.name == "AT_AddColumn"]
+    assert [d.typeName.names[-1].sval for d in added] == ["int8"]
+    assert any(isinstance(s.stmt, ast.CreateSeqStmt) for s in parsed)
+    assert "SET DEFAULT nextval('log_n_seq'::regclass)" in text
+
+
+def test_volatile_default_backfill_uses_the_default_expression() -> None:
+    text = alternative("ALTER TABLE log ADD COLUMN token uuid DEFAULT gen_random_uuid();",
+                       "add-column-volatile-default")
+    parse_sql(text)
+    assert "SET token = gen_random_uuid()" in text and "<value>" not in text
+
+
+def _sets_not_null(stmts: list) -> bool:
+    return any(isinstance(s, ast.AlterTableStmt) and s.cmds[0].subtype.name == "AT_SetNotNull"
+               for s in stmts)
+
+
+def test_set_not_null_alternative_before_pg12_keeps_the_check() -> None:
+    sql = "ALTER TABLE orders ALTER COLUMN amount SET NOT NULL;"
+    old = statements(sql, "set-not-null", pg_version=11)
+    assert not _sets_not_null(old)  # it would scan under ACCESS EXCLUSIVE all the same
+    assert old[-1].cmds[0].subtype.name == "AT_ValidateConstraint"
+    assert _sets_not_null(statements(sql, "set-not-null"))
+
+
+@pytest.mark.parametrize(("update", "key"), [
+    ("UPDATE log SET line = 'x';", "ctid"),
+    ("UPDATE codes SET label = 'x';", "code"),
+    ("DELETE FROM users;", "id"),
+])
+def test_batches_name_rows_by_the_primary_key_or_ctid(update: str, key: str) -> None:
+    text = alternative(update, "unbatched-backfill")
+    table = update.split()[1 if update.startswith("UPDATE") else 2].rstrip(";")
+    assert f"WHERE {key} IN (SELECT {key} FROM {table} " in text
+    assert text.splitlines()[-1].startswith(update.split(" SET")[0].rstrip(";"))
+
+
+# --- on the server ---------------------------------------------------------------------------
+
+ROWS = """INSERT INTO accounts SELECT g FROM generate_series(1, 50) g;
+INSERT INTO orders SELECT g, g, g, 1 FROM generate_series(1, 50) g;
+INSERT INTO log SELECT 'line ' || g FROM generate_series(1, 300) g;
+INSERT INTO users (id, email) SELECT g, g || '@x' FROM generate_series(1, 20) g;"""
+
+
+def _run(conn, sql: str) -> None:
+    """Each statement on its own, as the alternative's migrations run them (CONCURRENTLY and
+    a DO block that commits refuse a transaction block)."""
+    for stmt in split_sql(sql).statements:
+        conn.execute(stmt.sql)
+
+
+def _constraints(conn, table: str) -> dict[str, tuple]:
+    return {row[0]: row[1:] for row in conn.execute(
+        "SELECT conname, contype, convalidated, confdeltype, condeferrable, condeferred "
+        "FROM pg_constraint WHERE conrelid = %s::regclass", (table,))}
+
+
+def _name_postgres_gives(conn, sql: str, table: str) -> str:
+    """The name PostgreSQL gives the constraint `sql` adds (rolled back)."""
+    before = set(_constraints(conn, table))
+    conn.execute("BEGIN")
+    try:
+        conn.execute(sql)
+        # PostgreSQL 18 adds a NOT NULL constraint for each PRIMARY KEY column as well.
+        (name,) = {n for n, (kind, *_) in _constraints(conn, table).items()
+                   if kind != "n"} - before
+    finally:
+        conn.execute("ROLLBACK")
+    return name
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("sql", "table", "contype", "deltype", "deferrable"), [
+    ("ALTER TABLE orders ADD PRIMARY KEY (id);", "orders", "p", None, False),
+    ("ALTER TABLE orders ADD UNIQUE (account_id, amount) DEFERRABLE;", "orders", "u", None,
+     True),
+    ("ALTER TABLE orders ADD FOREIGN KEY (account_id) REFERENCES accounts "
+     "ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED;", "orders", "f", "c", True),
+    ("ALTER TABLE orders ADD CHECK (amount > 0);", "orders", "c", None, False),
+    ("ALTER TABLE orders ADD CHECK (amount >= fee);", "orders", "c", None, False),
+    (f"ALTER TABLE {'t' * 60} ADD FOREIGN KEY (account_id) REFERENCES accounts;", "t" * 60,
+     "f", "a", False),
+])
+def test_constraint_alternatives_run_and_build_what_was_asked(
+        pg_db: str, sql: str, table: str, contype: str, deltype: str | None,
+        deferrable: bool) -> None:
+    import psycopg
+
+    setup = SETUP + f"\nCREATE TABLE {'t' * 60} (account_id bigint);"
+    rule = {"p": "add-unique-constraint", "u": "add-unique-constraint",
+            "f": "add-foreign-key-validated", "c": "add-check-validated"}[contype]
+    text = alternative(sql, rule, setup=setup)
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, setup + "\n" + ROWS)
+        expected_name = _name_postgres_gives(conn, sql, table)
+        _run(conn, text)
+        found = _constraints(conn, table)
+    assert expected_name in found, (text, found)
+    kind, validated, confdeltype, is_deferrable, _ = found[expected_name]
+    assert (kind, validated, is_deferrable) == (contype, True, deferrable)
+    if deltype is not None:
+        assert confdeltype == deltype
+
+
+@pytest.mark.postgres
+def test_index_alternative_builds_the_same_unique_partial_index(pg_db: str) -> None:
+    import psycopg
+
+    text = alternative("CREATE UNIQUE INDEX users_email_key ON users (lower(email)) "
+                       "WHERE deleted_at IS NULL;", "index-without-concurrently")
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, SETUP + "\n" + ROWS)
+        _run(conn, text)
+        (row,) = conn.execute(
+            "SELECT i.indisunique, i.indisvalid, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indexrelid = 'users_email_key'::regclass").fetchall()
+    assert row[:2] == (True, True)
+    assert "lower(email)" in row[2] and "WHERE (deleted_at IS NULL)" in row[2]
+
+
+@pytest.mark.postgres
+def test_serial_column_alternative_gives_every_row_a_value_without_a_rewrite(
+        pg_db: str) -> None:
+    import psycopg
+
+    text = alternative("ALTER TABLE log ADD COLUMN n bigserial;", "add-column-volatile-default")
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, SETUP + "\n" + ROWS)
+        before = conn.execute("SELECT pg_relation_filenode('log')").fetchone()
+        _run(conn, text)
+        after = conn.execute("SELECT pg_relation_filenode('log')").fetchone()
+        column = conn.execute(
+            "SELECT format_type(atttypid, atttypmod), attnotnull, "
+            "pg_get_serial_sequence('log', 'n') FROM pg_attribute "
+            "WHERE attrelid = 'log'::regclass AND attname = 'n'").fetchone()
+        counts = conn.execute("SELECT count(DISTINCT n), count(*) FROM log").fetchone()
+        conn.execute("INSERT INTO log (line) VALUES ('new')")
+        new = conn.execute("SELECT n FROM log WHERE line = 'new'").fetchone()
+    assert before == after  # no rewrite
+    assert column == ("bigint", True, "public.log_n_seq")
+    assert counts == (300, 300) and new[0] is not None
+
+
+@pytest.mark.postgres
+def test_rename_table_alternative_keeps_the_old_name_in_its_schema(pg_db: str) -> None:
+    import psycopg
+
+    text = alternative("ALTER TABLE app.users RENAME TO members;", "rename-table")
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, SETUP)
+        conn.execute("INSERT INTO users (id) VALUES (1)")  # public.users: must not be read
+        conn.execute("INSERT INTO app.users (id) VALUES (7), (8)")
+        conn.execute("BEGIN")
+        _run(conn, text)
+        conn.execute("COMMIT")
+        ids = conn.execute("SELECT id FROM app.users ORDER BY id").fetchall()
+    assert ids == [(7,), (8,)]
