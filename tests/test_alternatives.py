@@ -292,3 +292,13 @@ def test_rename_table_alternative_keeps_the_old_name_in_its_schema(pg_db: str) -
         conn.execute("COMMIT")
         ids = conn.execute("SELECT id FROM app.users ORDER BY id").fetchall()
     assert ids == [(7,), (8,)]
+
+
+def test_a_statement_a_do_block_runs_gets_its_own_rewrite() -> None:
+    # The block's own text is no statement to rewrite: the alternative is the embedded one's.
+    stmts = statements("DO $$ BEGIN\n  ALTER TABLE orders ADD CHECK (amount > fee);\n"
+                       "EXCEPTION WHEN duplicate_object THEN NULL;\nEND $$;",
+                       "add-check-validated")
+    add, validate = (s.cmds[0] for s in stmts)
+    assert add.def_.conname == "orders_check" and add.def_.skip_validation
+    assert add.def_.raw_expr is not None and validate.name == "orders_check"

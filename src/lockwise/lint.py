@@ -133,7 +133,7 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
         # Rewritten from the statement itself, as `lockwise fix` would: only statements with
         # such a finding pay for parsing and printing their SQL again.
         stmt, effect = statement
-        instead = statement_alternative(rule.id, stmt.sql, {
+        instead = statement_alternative(rule.id, facts.get("embedded_sql") or stmt.sql, {
             **statement_facts(effect.actions), "pg_version": facts.get("pg_version")})
     if instead is None:
         instead = render_instead(rule.instead_for(facts.get("set_local_applies")), facts)

@@ -1722,18 +1722,19 @@ def _run_embedded(b: _Builder, body: str) -> None:
     """The statements the block runs take their own locks, rewrites and scans, and are judged
     as actions of the block (`in_do_block`). What they create or drop is left out of the
     block's objects: they may sit in a branch that does not run, and the conflict graph must
-    not count on them."""
+    not count on them. Each action keeps its statement's text (`embedded_sql`), from which a
+    safe alternative is written."""
     from lockwise.parse.plpgsql import embedded_statements
 
     ctx = b.ctx
-    for tree in embedded_statements(body):
+    for sql, tree in embedded_statements(body):
         inner = compute_effect(tree, ctx)
         for rel, mode in inner.locks.items():
             b.lock(rel, mode)
         b.rewrites.update(inner.rewrites)
         for rel, why in inner.scans.items():
             b.scan(rel, why)
-        b.actions.extend(Action(a.kind, {**a.facts, "in_do_block": True})
+        b.actions.extend(Action(a.kind, {**a.facts, "in_do_block": True, "embedded_sql": sql})
                          for a in inner.actions)
         created = {o[6:] for o in inner.creates if o.startswith("table:")}
         if created:  # a table the block created is new for its later statements too

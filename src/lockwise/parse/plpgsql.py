@@ -22,8 +22,9 @@ _STRING_CONSTANT = re.compile(r"\s*'((?:[^']|'')*)'\s*", re.DOTALL)
 
 
 @lru_cache(maxsize=256)
-def embedded_statements(body: str) -> tuple[dict, ...]:
-    """The parse trees of the statements a PL/pgSQL DO body runs, in the order written.
+def embedded_statements(body: str) -> tuple[tuple[str, dict], ...]:
+    """The statements a PL/pgSQL DO body runs, in the order written: each one's SQL text and
+    parse tree.
 
     Statements in branches that may not run count as run (the model is the worst case).
     Dynamic SQL built at run time (`EXECUTE format(...)`) cannot be known and is left out;
@@ -40,10 +41,10 @@ def embedded_statements(body: str) -> tuple[dict, ...]:
         functions = json.loads(parser.parse_plpgsql_json(f"DO {tag}{body}{tag}"))
     except (parser.ParseError, ValueError, RecursionError):
         return ()
-    trees: list[dict] = []
+    found: list[tuple[str, dict]] = []
     for query in _queries(functions):
-        trees.extend(_parse(query))
-    return tuple(trees)
+        found.extend(_parse(query))
+    return tuple(found)
 
 
 def _queries(node: object) -> list[str]:
@@ -72,8 +73,8 @@ def _expr(node: object) -> str:
     return str((expr or {}).get("query", ""))
 
 
-def _parse(sql: str) -> list[dict]:
+def _parse(sql: str) -> list[tuple[str, dict]]:
     from lockwise.parse.postgres import parse_sql
 
     parsed = parse_sql(sql, comments=False)
-    return [] if parsed.problems else [s.tree for s in parsed.statements]
+    return [] if parsed.problems else [(s.sql, s.tree) for s in parsed.statements]
