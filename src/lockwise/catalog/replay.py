@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
+from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table, Trigger
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     drop_object_names,
@@ -458,8 +458,8 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
 def _create_trigger(catalog: Catalog, stmt: dict) -> None:
     table = catalog.tables.get(range_var(stmt.get("relation"))[0])
     function = (strings(stmt.get("funcname")) or [""])[-1].lower()
-    if table is not None and function:
-        table.triggers[stmt.get("trigname", "")] = function
+    if table is not None and function:  # also OR REPLACE: its new level and function
+        table.triggers[stmt.get("trigname", "")] = Trigger(function, row=bool(stmt.get("row")))
 
 
 def _rename_constraint(catalog: Catalog, t: Table | None, table: str, old: str,
@@ -531,7 +531,8 @@ def _tables_pointing_at(catalog: Catalog, relation: str) -> list[Table]:
 
 
 def _tables_triggering(catalog: Catalog, function: str) -> list[Table]:
-    return [t for t in catalog.tables.values() if function in t.triggers.values()]
+    return [t for t in catalog.tables.values()
+            if any(tr.function == function for tr in t.triggers.values())]
 
 
 _RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE")
@@ -586,7 +587,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             function = names[-1].lower()
             if stmt.get("behavior") == "DROP_CASCADE":  # its triggers go with it
                 for table in _tables_triggering(catalog, function):
-                    for trigger in [k for k, f in table.triggers.items() if f == function]:
+                    for trigger in [k for k, tr in table.triggers.items()
+                                    if tr.function == function]:
                         del table.triggers[trigger]
         elif rtype in _RELATION_KINDS:
             if stmt.get("behavior") == "DROP_CASCADE":  # the views over it go with it

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from lockwise.catalog.model import Catalog, Table
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
 from lockwise.effects.locks import strongest
@@ -470,6 +471,9 @@ def _drop(b: _Builder, stmt: dict) -> None:
         elif kind == "trigger":
             table = object_name(names[:-1]) if len(names) > 1 else ""
             b.lock(table, L.ACCESS_EXCLUSIVE)
+            if table and _is_row_trigger(catalog, table, names[-1]):
+                for part in catalog.partitions(table):  # its clones go with it
+                    b.lock(part, L.ACCESS_EXCLUSIVE)
             b.drops.add(f"trigger:{table}.{names[-1]}")
             b.act("drop_trigger", table=table, table_name=table.split(".", 1)[-1],
                   trigger=names[-1], if_exists=if_exists,
@@ -488,7 +492,8 @@ def _drop(b: _Builder, stmt: dict) -> None:
                 # DROP TRIGGER does.
                 function = names[-1].lower()
                 for table in catalog.tables.values():
-                    for trigger in [k for k, f in table.triggers.items() if f == function]:
+                    for trigger in [k for k, tr in table.triggers.items()
+                                    if tr.function == function]:
                         b.lock(table.name, L.ACCESS_EXCLUSIVE)
                         b.drops.add(f"trigger:{table.name}.{trigger}")
             b.drops.add(f"{kind}:{name}")
@@ -588,8 +593,14 @@ def _alter_table(b: _Builder, stmt: dict) -> None:
                   subcommand=cmd.get("subtype", "").replace("AT_", "").lower())
         else:
             handler(b, table, cmd, base)
-            if cmd.get("subtype") in _RECURSES and (stmt.get("relation") or {}).get("inh"):
+            if not (stmt.get("relation") or {}).get("inh"):
+                continue  # ONLY: the table alone
+            if cmd.get("subtype") in _RECURSES:
                 _recurse_to_children(b, table, cmd, handler)
+            elif handler is _trigger_toggle and _toggles_row_triggers(b, table, cmd):
+                # Row triggers are cloned to every partition, and toggled there too.
+                for part in b.ctx.catalog.partitions(table):
+                    b.lock(part, L.SHARE_ROW_EXCLUSIVE)
 
 
 #: ALTER TABLE subcommands that PostgreSQL applies to every partition too (unless ONLY), each
@@ -1014,6 +1025,41 @@ def _set_tablespace(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("set_tablespace", base, tablespace=cmd.get("name", ""))
 
 
+def _lineage(catalog: Catalog, table: str) -> list[Table]:
+    """`table` and the partitioned tables above it, nearest first (those known)."""
+    out: list[Table] = []
+    current = catalog.tables.get(table)
+    while current is not None and all(current.name != t.name for t in out):
+        out.append(current)
+        current = catalog.tables.get(current.partition_of) if current.partition_of else None
+    return out
+
+
+def _is_row_trigger(catalog: Catalog, table: str, name: str) -> bool:
+    """Whether trigger `name` of `table` fires FOR EACH ROW. A partition holds, under the same
+    name, a clone of each row trigger of the tables above it, known to the catalog only there.
+    A trigger the catalog does not know counts as a row trigger: the one that locks more."""
+    for known in _lineage(catalog, table):
+        if name in known.triggers:
+            return known.triggers[name].row
+    return True
+
+
+def _toggles_row_triggers(b: _Builder, table: str, cmd: dict) -> bool:
+    """Whether ENABLE / DISABLE TRIGGER reaches a row trigger, which PostgreSQL then toggles on
+    each partition too (checked on the server): the one named, or any user trigger (USER), or
+    any trigger, also the internal ones of the foreign keys from and to the table (ALL)."""
+    sub = cmd.get("subtype", "")
+    if not sub.endswith(("TrigAll", "TrigUser")):
+        return _is_row_trigger(b.ctx.catalog, table, cmd.get("name", ""))
+    lineage = _lineage(b.ctx.catalog, table)
+    if any(t.row for known in lineage for t in known.triggers.values()):
+        return True
+    return sub.endswith("TrigAll") and (
+        any(c.kind == "foreign" for known in lineage for c in known.constraints.values())
+        or any(b.ctx.catalog.referencing(known.name) for known in lineage))
+
+
 def _trigger_toggle(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.SHARE_ROW_EXCLUSIVE)
     b.act("alter_trigger_state", base, trigger=cmd.get("name", ""),
@@ -1148,7 +1194,9 @@ def _rename(b: _Builder, stmt: dict) -> None:
               table_is_new=bool(idx) and b.ctx.table_is_new(idx.table))
     elif rtype == "OBJECT_TRIGGER":
         table, _ = range_var(stmt.get("relation"))
-        b.lock(table, L.ACCESS_EXCLUSIVE)
+        # Every partition is locked, for a statement trigger too (checked on the server).
+        for rel in (table, *b.ctx.catalog.partitions(table)):
+            b.lock(rel, L.ACCESS_EXCLUSIVE)
         b.act("rename_trigger", table=table, trigger=stmt.get("subname", ""), new_name=new,
               name=f"trigger {stmt.get('subname', '')} on {table}",
               table_is_new=b.ctx.table_is_new(table))
