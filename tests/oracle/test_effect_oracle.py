@@ -99,6 +99,23 @@ CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO (
 CREATE TABLE events_2026_a PARTITION OF events_2026 FOR VALUES IN ('a');
 CREATE TABLE events_other PARTITION OF events DEFAULT;
 """
+#: Every leaf of a sub-partitioned tree with a DEFAULT partition has its primary key, built
+#: as unique-constraint-on-partitioned-table writes it (index first, then USING INDEX).
+EVENTS_KEYED_PARTITIONS = EVENTS + """
+CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')
+    PARTITION BY LIST (kind);
+CREATE TABLE events_2026_a PARTITION OF events_2026 FOR VALUES IN ('a');
+CREATE TABLE events_other PARTITION OF events DEFAULT;
+INSERT INTO events VALUES (3, '2026-02-01', 'a'), (4, '2030-01-01', 'z');
+CREATE UNIQUE INDEX e24 ON events_2024 (id, day, kind);
+ALTER TABLE events_2024 ADD CONSTRAINT e24 PRIMARY KEY USING INDEX e24;
+CREATE UNIQUE INDEX e25 ON events_2025 (id, day, kind);
+ALTER TABLE events_2025 ADD PRIMARY KEY USING INDEX e25;
+ALTER TABLE events_2026_a ADD PRIMARY KEY (id, day, kind);
+ALTER TABLE events_other ADD CONSTRAINT eo UNIQUE (id, day, kind);
+ALTER TABLE events_other ALTER COLUMN id SET NOT NULL, ALTER COLUMN day SET NOT NULL,
+    ALTER COLUMN kind SET NOT NULL;
+"""
 
 #: A partitioned table with a primary key, referenced by a foreign key (rows only in pk1).
 PK = """
@@ -643,6 +660,29 @@ CASES = [
     Case("disable-all-triggers-referenced-partitioned", PK, "ALTER TABLE pk DISABLE TRIGGER ALL"),
     Case("disable-all-triggers-partitioned-without-triggers", EVENTS,
          "ALTER TABLE events DISABLE TRIGGER ALL"),
+    # UNIQUE / PRIMARY KEY on a partitioned table: each partition's index is built, unless the
+    # partition has a matching constraint (same columns, same order), which is attached.
+    Case("add-primary-key-partitioned", EVENTS,
+         "ALTER TABLE events ADD CONSTRAINT events_pk PRIMARY KEY (id, day)"),
+    Case("add-primary-key-partitioned-prepared", EVENTS_KEYED_PARTITIONS,
+         "ALTER TABLE events ADD CONSTRAINT events_pk PRIMARY KEY (id, day, kind)"),
+    Case("add-unique-partitioned-prepared", EVENTS_KEYED_PARTITIONS,
+         "ALTER TABLE events ADD UNIQUE (id, day, kind)"),
+    Case("add-unique-partitioned-other-column-order", EVENTS_KEYED_PARTITIONS,
+         "ALTER TABLE events ADD UNIQUE (day, id, kind)"),
+    Case("add-primary-key-partitioned-over-unique-partitions", EVENTS + """
+         CREATE UNIQUE INDEX e24 ON events_2024 (id, day);
+         ALTER TABLE events_2024 ADD CONSTRAINT e24 UNIQUE USING INDEX e24;
+         ALTER TABLE events_2025 ADD CONSTRAINT e25 UNIQUE (id, day);""",
+         "ALTER TABLE events ADD PRIMARY KEY (id, day)"),
+    Case("add-primary-key-partitioned-over-unique-not-null-partitions", EVENTS + """
+         ALTER TABLE events ALTER COLUMN id SET NOT NULL, ALTER COLUMN day SET NOT NULL;
+         ALTER TABLE events_2024 ADD CONSTRAINT e24 UNIQUE (id, day);
+         ALTER TABLE events_2025 ADD CONSTRAINT e25 UNIQUE (id, day);""",
+         "ALTER TABLE events ADD PRIMARY KEY (id, day)"),
+    Case("add-unique-partitioned-one-prepared", EVENTS
+         + "ALTER TABLE events_2024 ADD CONSTRAINT e24 PRIMARY KEY (id, day);",
+         "ALTER TABLE events ADD UNIQUE (id, day)"),
     # --- storage -----------------------------------------------------------------------------
     Case("set-access-method-heap", T, "ALTER TABLE t SET ACCESS METHOD heap", min_pg=15),
     Case("set-compression", T, "ALTER TABLE t ALTER COLUMN note SET COMPRESSION pglz",

@@ -74,7 +74,8 @@ def _constraint(catalog: Catalog, con: dict, table: str,
         named_by = read if len(read) == 1 else ()
     else:
         named_by = columns
-    name = con.get("conname") or _default_constraint_name(catalog, table, named_by, kind)
+    name = con.get("conname") or con.get("indexname") or default_constraint_name(
+        catalog, table, named_by, kind)
     return Constraint(
         name=name, kind=kind, columns=columns,
         validated=not con.get("skip_validation"),
@@ -91,7 +92,7 @@ def _constraint(catalog: Catalog, con: dict, table: str,
 _MAX_NAME_BYTES = 63
 
 
-def _default_constraint_name(catalog: Catalog, table: str, columns: tuple[str, ...],
+def default_constraint_name(catalog: Catalog, table: str, columns: tuple[str, ...],
                              kind: str) -> str:
     """The name PostgreSQL gives an unnamed constraint on `table` (qualified): the table name,
     then every column (UNIQUE, FOREIGN KEY: `t_a_b_key`), the one column a CHECK reads, or
@@ -213,6 +214,20 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint) -> None:
         schema = t.name.split(".", 1)[0]
         catalog.indexes[f"{schema}.{con.name}"] = Index(f"{schema}.{con.name}", t.name,
                                                         con.columns, unique=True)
+
+
+def _take_index(catalog: Catalog, table: str, con: Constraint, index_name: str | None) -> None:
+    """ADD CONSTRAINT ... UNIQUE / PRIMARY KEY USING INDEX: the constraint is over the index's
+    columns (the statement names none), and the index takes the constraint's name (it is
+    named after the index when the statement names neither)."""
+    if not index_name:
+        return
+    schema = table.split(".", 1)[0]
+    idx = catalog.indexes.pop(f"{schema}.{index_name}", None)
+    if idx is not None and idx.table == table:
+        con.columns = idx.columns
+    elif idx is not None:  # another table's index: the server refuses it, keep it as it was
+        catalog.indexes[idx.name] = idx
 
 
 def do_block_reshapes(catalog: Catalog, stmt: dict) -> set[str]:
@@ -371,6 +386,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             _not_null_constraint(t, unwrap(cmd.get("def"))[1])
             con = _constraint(catalog, unwrap(cmd.get("def"))[1], name)
             if con:
+                _take_index(catalog, name, con, unwrap(cmd.get("def"))[1].get("indexname"))
                 _add_table_constraint(catalog, t, con)
         elif sub == "AT_ValidateConstraint" and colname in t.constraints:
             t.constraints[colname].validated = True

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from lockwise.catalog.model import Catalog, Table
+from lockwise.catalog.replay import default_constraint_name
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
 from lockwise.effects.locks import strongest
@@ -29,6 +30,7 @@ from lockwise.effects.nodes import (
 )
 from lockwise.effects.partitions import (
     bound_proven_by_checks,
+    partitioned_constraint_sql,
     partitioned_index_sql,
     range_bounds_sql,
 )
@@ -583,6 +585,7 @@ def _alter_table(b: _Builder, stmt: dict) -> None:
         return
     base = _table_facts(b, table, qualified)
     base["if_exists"] = bool(stmt.get("missing_ok"))
+    base["only"] = not (stmt.get("relation") or {}).get("inh")
     b.alters.add(f"table:{table}")
     for cmd_node in stmt.get("cmds") or ():
         _, cmd = unwrap(cmd_node)
@@ -618,7 +621,7 @@ def _recurse_to_children(b: _Builder, table: str, cmd: dict, handler: Callable) 
     catalog = b.ctx.catalog
     for part in catalog.partitions(table) + catalog.inheritance_children(table):
         sub = _Builder(b.ctx)
-        handler(sub, part, cmd, _table_facts(sub, part, True))
+        handler(sub, part, cmd, {**_table_facts(sub, part, True), "recursed_from": table})
         for rel, mode in sub.locks.items():
             b.lock(rel, mode)
         b.rewrites |= sub.rewrites
@@ -855,7 +858,8 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     facts = {**base, "constraint": name, "constraint_type": kind, "not_valid": not_valid,
              "using_index": using_index or "", "columns": columns,
              "columns_text": ", ".join(columns), "ref_table": "", "ref_columns": (),
-             "fk_has_index": True}
+             "fk_has_index": True, "partitioned_table":
+                 (b.ctx.catalog.tables.get(table) or _NO_TABLE).kind == "partitioned"}
     if kind == "not_null" and columns:  # NOT NULL names exactly one column
         facts["column"] = columns[0]
     if kind == "foreign":
@@ -878,7 +882,14 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     else:
         b.lock(table, L.ACCESS_EXCLUSIVE)
         if kind in ("unique", "primary", "exclude") and not using_index:
-            b.scan(table, "index build")
+            if base.get("recursed_from"):
+                why = _partition_constraint_scan(b.ctx.catalog, table, kind, columns)
+            else:
+                why = "index build"
+            if why:
+                b.scan(table, why)
+            if kind != "exclude":
+                facts.update(_partitioned_constraint_facts(b, table, name, kind, columns, base))
         elif kind == "primary" and using_index:
             t = b.ctx.catalog.tables.get(table)
             # USING INDEX names no columns: they are the index's.
@@ -900,6 +911,49 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     if name:
         b.creates.add(f"constraint:{table}.{name}")
     b.act("add_constraint", facts)
+
+
+def _partition_constraint_scan(catalog: Catalog, part: str, kind: str,
+                               columns: tuple[str, ...]) -> str:
+    """What a UNIQUE / PRIMARY KEY added to a partitioned table reads of partition `part`
+    (empty: nothing). A partition with a UNIQUE or PRIMARY KEY constraint over the same
+    columns, in the same order, has that constraint attached instead of a new index built;
+    a primary key still reads it when a column may be NULL there (checked on the server)."""
+    known = catalog.tables.get(part)
+    if known is None or not any(c.kind in ("unique", "primary") and c.columns == columns
+                                for c in known.constraints.values()):
+        return "index build"
+    if kind == "primary" and not all(_not_null_in(catalog, part, c) for c in columns):
+        return "PRIMARY KEY checks the columns are NOT NULL"
+    return ""
+
+
+def _not_null_in(catalog: Catalog, table: str, column: str) -> bool:
+    """Whether `column` is NOT NULL in `table`: also when a table above it, a partition,
+    has it so (PostgreSQL makes every partition follow)."""
+    return any((col := t.columns.get(column)) is not None and col.not_null
+               for t in _lineage(catalog, table))
+
+
+def _partitioned_constraint_facts(b: _Builder, table: str, name: str, kind: str,
+                                  columns: tuple[str, ...], base: dict) -> dict:
+    """Facts of a UNIQUE / PRIMARY KEY added to a partitioned table: the leaf partitions it
+    would read (those without a matching constraint yet), and the way to prepare them first."""
+    catalog = b.ctx.catalog
+    if (catalog.tables.get(table) or _NO_TABLE).kind != "partitioned" or \
+            base.get("recursed_from"):
+        return {}
+    leaves = () if base.get("only") else tuple(
+        p for p in catalog.partitions(table)
+        if (catalog.tables.get(p) or _NO_TABLE).kind != "partitioned"
+        and _partition_constraint_scan(catalog, p, kind, columns))
+    nullable = tuple(c for c in columns if not _not_null_in(catalog, table, c))
+    constraint = name or default_constraint_name(catalog, table, columns, kind)
+    return {"partitions_to_index": leaves,
+            "partitions_to_index_text": ", ".join(leaves),
+            "partitioned_constraint_sql": partitioned_constraint_sql(
+                catalog, table, base["qualified"], constraint, kind == "primary", columns,
+                leaves, nullable) if leaves else ""}
 
 
 def _validate_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
