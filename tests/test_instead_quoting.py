@@ -52,6 +52,7 @@ SQL_TEXT: dict[str, object] = {
     "dropped_not_recreated_text": "table App.User", "algorithm": "INPLACE",
     "alter_clause": "ADD COLUMN x int",
     "partitioned_index_sql": 'CREATE INDEX "Ix" ON ONLY "App"."User" ("teamId");',
+    "partitioned_constraint_sql": 'ALTER TABLE "App"."User" ADD UNIQUE ("teamId");',
     "drop_partition_sql": 'DROP TABLE "App"."Part2024";',
     "plain_type_text": "bigint", "row_key_sql": '("Id", "user")',
     "row_key_columns_sql": '"Id", "user"', "statement_head_sql": 'UPDATE "App"."User" SET ...',
@@ -332,6 +333,8 @@ def instead_of(sql: str, rule: str) -> list[str]:
      '(\'2026-01-01\');', "attach-partition-without-check",
      'ALTER TABLE "M_2025" ADD CONSTRAINT partition_bound_check CHECK ("createdAt" IS NOT NULL '
      'AND "createdAt" >= \'2025-01-01\' AND "createdAt" < \'2026-01-01\') NOT VALID;'),
+    ('ALTER TABLE "M" ADD PRIMARY KEY ("createdAt");', "unique-constraint-on-partitioned-table",
+     'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "M_2024_pkey" ON "M_2024" ("createdAt");'),
     ('ALTER TYPE "Status" RENAME VALUE \'Old\' TO \'It\'\'s\';', "enum-rename-value",
      'ALTER TYPE public."Status" ADD VALUE IF NOT EXISTS \'It\'\'s\';'),
 ])

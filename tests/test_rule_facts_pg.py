@@ -458,3 +458,42 @@ def test_partitioned_index_plan_runs_and_leaves_valid_indexes(pg_db: str, sql: s
             "WHERE t.relname LIKE 'events%'").fetchall()
     assert len(rows) == 4  # one per table of the tree
     assert all(valid and attached for _, valid, attached in rows), rows
+
+
+#: SUBPARTITIONED with a DEFAULT partition and rows in every leaf.
+SUBPARTITIONED_DEFAULT = SUBPARTITIONED + """
+CREATE TABLE events_other PARTITION OF events DEFAULT;
+INSERT INTO events VALUES (3, '2030-01-01', 'z');
+"""
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE events ADD CONSTRAINT events_pk PRIMARY KEY (id, day, kind)",
+    "ALTER TABLE events ADD UNIQUE (id, day, kind)"])
+def test_partitioned_constraint_plan_runs_and_attaches_every_partition(pg_db: str,
+                                                                       sql: str) -> None:
+    # unique-constraint-on-partitioned-table's alternative, run as written: every table of
+    # the tree ends up with the constraint, the partitions' attached to their parent's, and
+    # its last step (the parent's ADD CONSTRAINT) reads no partition.
+    (action,) = _effect_after(SUBPARTITIONED_DEFAULT, sql).actions
+    *steps, last = action.facts["partitioned_constraint_sql"].splitlines()
+    scans = ("SELECT coalesce(sum(pg_stat_get_xact_numscans(c.oid)), 0) FROM pg_class c "
+             "WHERE c.relname LIKE 'events%' AND c.relkind = 'r'")
+    with _connect(pg_db) as conn:
+        conn.execute(SUBPARTITIONED_DEFAULT)
+        for line in steps:
+            conn.execute(line)
+        with conn.transaction():
+            before = conn.execute(scans).fetchone()[0]
+            conn.execute(last)
+            read = conn.execute(scans).fetchone()[0] - before
+        rows = conn.execute(
+            "SELECT t.relname, k.contype, k.conparentid <> 0 FROM pg_constraint k "
+            "JOIN pg_class t ON t.oid = k.conrelid "
+            "WHERE t.relname LIKE 'events%' AND k.contype IN ('p', 'u')").fetchall()
+    assert read == 0
+    assert sorted(name for name, _, _ in rows) == [
+        "events", "events_2024", "events_2025", "events_2025_a", "events_other"]
+    assert all(attached == (name != "events") for name, _, attached in rows), rows
+    kinds = {kind for _, kind, _ in rows}
+    assert kinds == ({"p"} if "PRIMARY" in sql else {"u"})

@@ -333,6 +333,42 @@ def test_index_on_only_partitioned_table_or_without_partitions_is_safe() -> None
         "CREATE INDEX events_kind_idx ON events (kind);", setup=EVENTS.splitlines()[0])
 
 
+def test_unique_constraint_on_partitioned_table_is_written_partition_by_partition() -> None:
+    # add-unique-constraint's advice (CONCURRENTLY, USING INDEX) is refused on a partitioned
+    # table: the partitioned rule writes each partition's steps instead.
+    sql = "ALTER TABLE events ADD CONSTRAINT events_pk PRIMARY KEY (id, day);"
+    (found,) = [f for f in findings(sql, setup=EVENTS)
+                if f.rule == "unique-constraint-on-partitioned-table"]
+    assert "add-unique-constraint" not in rules(sql, setup=EVENTS)
+    for part in ("events_2024", "events_2025"):
+        assert (f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {part}_pk ON {part} (id, day);"
+                in found.instead)
+        assert (f"ALTER TABLE {part} ADD CONSTRAINT {part}_pk PRIMARY KEY USING INDEX {part}_pk;"
+                in found.instead)
+    # The columns may hold NULLs: made NOT NULL first, proven by a validated CHECK.
+    assert "ALTER TABLE events ALTER COLUMN id SET NOT NULL, ALTER COLUMN day SET NOT NULL;" \
+        in found.instead
+    assert found.instead.splitlines()[-1].startswith(
+        "ALTER TABLE events ADD CONSTRAINT events_pk PRIMARY KEY (id, day);")
+
+
+def test_unique_constraint_on_partitioned_table_with_prepared_partitions_is_safe() -> None:
+    # The last step of the plan: each partition has its constraint, which is attached.
+    prepared = EVENTS + "".join(
+        f"CREATE UNIQUE INDEX {p} ON {p} (id, day);"
+        f"ALTER TABLE {p} ADD CONSTRAINT {p} UNIQUE USING INDEX {p};"
+        for p in ("events_2024", "events_2025"))
+    sql = "ALTER TABLE events ADD UNIQUE (id, day);"
+    assert not {"unique-constraint-on-partitioned-table", "add-unique-constraint"} & rules(
+        sql, setup=prepared)
+    # Not when the columns are in another order: new indexes are built.
+    assert "unique-constraint-on-partitioned-table" in rules(
+        "ALTER TABLE events ADD UNIQUE (day, id);", setup=prepared)
+    # A plain table's matching constraint does not spare the build of another index.
+    assert "add-unique-constraint" in rules(
+        "ALTER TABLE events_2024 ADD UNIQUE (id, day);", setup=prepared)
+
+
 def test_concurrent_index_on_partitioned_table_fails() -> None:
     sql = "CREATE INDEX CONCURRENTLY events_kind_idx ON events (kind);"
     assert "concurrent-index-on-partitioned-table" in rules(sql, setup=EVENTS,

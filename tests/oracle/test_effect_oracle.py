@@ -92,6 +92,30 @@ EVENTS_STATEMENT_TRIGGER = EVENTS + """
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 CREATE TRIGGER e_stmt BEFORE UPDATE ON events FOR EACH STATEMENT EXECUTE FUNCTION touch();
 """
+#: A row trigger on a tree with a sub-partitioned partition and a DEFAULT partition.
+EVENTS_TRIGGER_SUBPARTITIONED = EVENTS_TRIGGER + """
+CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')
+    PARTITION BY LIST (kind);
+CREATE TABLE events_2026_a PARTITION OF events_2026 FOR VALUES IN ('a');
+CREATE TABLE events_other PARTITION OF events DEFAULT;
+"""
+#: Every leaf of a sub-partitioned tree with a DEFAULT partition has its primary key, built
+#: as unique-constraint-on-partitioned-table writes it (index first, then USING INDEX).
+EVENTS_KEYED_PARTITIONS = EVENTS + """
+CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')
+    PARTITION BY LIST (kind);
+CREATE TABLE events_2026_a PARTITION OF events_2026 FOR VALUES IN ('a');
+CREATE TABLE events_other PARTITION OF events DEFAULT;
+INSERT INTO events VALUES (3, '2026-02-01', 'a'), (4, '2030-01-01', 'z');
+CREATE UNIQUE INDEX e24 ON events_2024 (id, day, kind);
+ALTER TABLE events_2024 ADD CONSTRAINT e24 PRIMARY KEY USING INDEX e24;
+CREATE UNIQUE INDEX e25 ON events_2025 (id, day, kind);
+ALTER TABLE events_2025 ADD PRIMARY KEY USING INDEX e25;
+ALTER TABLE events_2026_a ADD PRIMARY KEY (id, day, kind);
+ALTER TABLE events_other ADD CONSTRAINT eo UNIQUE (id, day, kind);
+ALTER TABLE events_other ALTER COLUMN id SET NOT NULL, ALTER COLUMN day SET NOT NULL,
+    ALTER COLUMN kind SET NOT NULL;
+"""
 
 #: A partitioned table with a primary key, referenced by a foreign key (rows only in pk1).
 PK = """
@@ -597,6 +621,68 @@ CASES = [
     Case("truncate-only-inheritance-parent", INH, "TRUNCATE ONLY base"),
     Case("analyze-inheritance-parent", INH, "ANALYZE base"),
     Case("drop-inheritance-parent-cascade", INH, "DROP TABLE base CASCADE"),
+    # A row trigger is cloned to every partition: enabling, disabling or dropping it reaches
+    # them all (unless ONLY); a statement trigger stays on the parent.
+    Case("disable-row-trigger-partitioned", EVENTS_TRIGGER,
+         "ALTER TABLE events DISABLE TRIGGER e_touch"),
+    Case("disable-row-trigger-only-partitioned", EVENTS_TRIGGER,
+         "ALTER TABLE ONLY events DISABLE TRIGGER e_touch"),
+    Case("disable-statement-trigger-partitioned", EVENTS_STATEMENT_TRIGGER,
+         "ALTER TABLE events DISABLE TRIGGER e_stmt"),
+    Case("disable-user-triggers-partitioned", EVENTS_TRIGGER,
+         "ALTER TABLE events DISABLE TRIGGER USER"),
+    Case("disable-user-triggers-statement-only-partitioned", EVENTS_STATEMENT_TRIGGER,
+         "ALTER TABLE events DISABLE TRIGGER USER"),
+    Case("disable-cloned-trigger-of-subpartitioned", EVENTS_TRIGGER_SUBPARTITIONED,
+         "ALTER TABLE events_2026 ENABLE TRIGGER e_touch"),
+    Case("drop-row-trigger-partitioned", EVENTS_TRIGGER_SUBPARTITIONED,
+         "DROP TRIGGER e_touch ON events"),
+    Case("drop-statement-trigger-partitioned", EVENTS_STATEMENT_TRIGGER,
+         "DROP TRIGGER e_stmt ON events"),
+    Case("drop-renamed-row-trigger-partitioned",
+         EVENTS_TRIGGER + "ALTER TRIGGER e_touch ON events RENAME TO e_renamed;",
+         "DROP TRIGGER e_renamed ON events"),
+    Case("disable-trigger-replaced-by-statement-trigger", EVENTS_TRIGGER
+         + "CREATE OR REPLACE TRIGGER e_touch BEFORE UPDATE ON events FOR EACH STATEMENT "
+         "EXECUTE FUNCTION touch();", "ALTER TABLE events DISABLE TRIGGER e_touch", min_pg=14),
+    # Renaming locks every partition, whatever the trigger's level.
+    Case("rename-statement-trigger-partitioned", EVENTS_STATEMENT_TRIGGER,
+         "ALTER TRIGGER e_stmt ON events RENAME TO e_renamed"),
+    # ALL includes the internal row triggers of foreign keys, both ways; USER does not.
+    Case("disable-all-triggers-partitioned-with-foreign-key", EVENTS + """
+         CREATE TABLE parent (id bigint PRIMARY KEY); INSERT INTO parent VALUES (1), (2);
+         ALTER TABLE events ADD FOREIGN KEY (id) REFERENCES parent;""",
+         "ALTER TABLE events DISABLE TRIGGER ALL"),
+    Case("disable-user-triggers-partitioned-with-foreign-key", EVENTS + """
+         CREATE TABLE parent (id bigint PRIMARY KEY); INSERT INTO parent VALUES (1), (2);
+         ALTER TABLE events ADD FOREIGN KEY (id) REFERENCES parent;""",
+         "ALTER TABLE events DISABLE TRIGGER USER"),
+    Case("disable-all-triggers-referenced-partitioned", PK, "ALTER TABLE pk DISABLE TRIGGER ALL"),
+    Case("disable-all-triggers-partitioned-without-triggers", EVENTS,
+         "ALTER TABLE events DISABLE TRIGGER ALL"),
+    # UNIQUE / PRIMARY KEY on a partitioned table: each partition's index is built, unless the
+    # partition has a matching constraint (same columns, same order), which is attached.
+    Case("add-primary-key-partitioned", EVENTS,
+         "ALTER TABLE events ADD CONSTRAINT events_pk PRIMARY KEY (id, day)"),
+    Case("add-primary-key-partitioned-prepared", EVENTS_KEYED_PARTITIONS,
+         "ALTER TABLE events ADD CONSTRAINT events_pk PRIMARY KEY (id, day, kind)"),
+    Case("add-unique-partitioned-prepared", EVENTS_KEYED_PARTITIONS,
+         "ALTER TABLE events ADD UNIQUE (id, day, kind)"),
+    Case("add-unique-partitioned-other-column-order", EVENTS_KEYED_PARTITIONS,
+         "ALTER TABLE events ADD UNIQUE (day, id, kind)"),
+    Case("add-primary-key-partitioned-over-unique-partitions", EVENTS + """
+         CREATE UNIQUE INDEX e24 ON events_2024 (id, day);
+         ALTER TABLE events_2024 ADD CONSTRAINT e24 UNIQUE USING INDEX e24;
+         ALTER TABLE events_2025 ADD CONSTRAINT e25 UNIQUE (id, day);""",
+         "ALTER TABLE events ADD PRIMARY KEY (id, day)"),
+    Case("add-primary-key-partitioned-over-unique-not-null-partitions", EVENTS + """
+         ALTER TABLE events ALTER COLUMN id SET NOT NULL, ALTER COLUMN day SET NOT NULL;
+         ALTER TABLE events_2024 ADD CONSTRAINT e24 UNIQUE (id, day);
+         ALTER TABLE events_2025 ADD CONSTRAINT e25 UNIQUE (id, day);""",
+         "ALTER TABLE events ADD PRIMARY KEY (id, day)"),
+    Case("add-unique-partitioned-one-prepared", EVENTS
+         + "ALTER TABLE events_2024 ADD CONSTRAINT e24 PRIMARY KEY (id, day);",
+         "ALTER TABLE events ADD UNIQUE (id, day)"),
     # --- storage -----------------------------------------------------------------------------
     Case("set-access-method-heap", T, "ALTER TABLE t SET ACCESS METHOD heap", min_pg=15),
     Case("set-compression", T, "ALTER TABLE t ALTER COLUMN note SET COMPRESSION pglz",

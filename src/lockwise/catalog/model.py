@@ -66,6 +66,14 @@ class Index:
     reads: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    function: str  # unqualified, lower case, as `Catalog.functions`
+    #: FOR EACH ROW: on a partitioned table it is cloned to every partition, so enabling,
+    #: disabling or dropping it locks them all; a statement trigger stays on its table.
+    row: bool = True
+
+
 @dataclass(slots=True)
 class Table:
     name: str  # qualified
@@ -83,8 +91,8 @@ class Table:
     #: (an expression key is recorded as "(expression)").
     partition_strategy: str = ""
     partition_key: tuple[str, ...] = ()
-    #: Trigger name -> the function it executes (unqualified, lower case, as `functions`).
-    triggers: dict[str, str] = field(default_factory=dict)
+    #: Trigger name -> what the catalog knows of it (replaced whole, never changed in place).
+    triggers: dict[str, Trigger] = field(default_factory=dict)
     #: For a view or materialized view: the relations its query reads (qualified).
     sources: tuple[str, ...] = ()
     #: For a view or materialized view: the (relation, column) pairs its query uses, `*`

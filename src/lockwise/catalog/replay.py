@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
+from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table, Trigger
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     drop_object_names,
@@ -93,6 +93,8 @@ def constraint_name(catalog: Catalog, con: dict, table: str, column: str | None 
         return ""
     if con.get("conname"):
         return con["conname"]
+    if con.get("indexname"):  # ADD PRIMARY KEY / UNIQUE USING INDEX: the index's name
+        return con["indexname"]
     if kind == "check":
         # PostgreSQL names a CHECK after the one column its expression reads (tab_col_check),
         # whether written as a column or a table constraint; else tab_check.
@@ -100,14 +102,14 @@ def constraint_name(catalog: Catalog, con: dict, table: str, column: str | None 
         named_by = read if len(read) == 1 else ()
     else:
         named_by = _constraint_columns(con, kind, column)
-    return _default_constraint_name(catalog, table, named_by, kind)
+    return default_constraint_name(catalog, table, named_by, kind)
 
 
 #: NAMEDATALEN - 1: the longest identifier PostgreSQL keeps, in bytes.
 _MAX_NAME_BYTES = 63
 
 
-def _default_constraint_name(catalog: Catalog, table: str, columns: tuple[str, ...],
+def default_constraint_name(catalog: Catalog, table: str, columns: tuple[str, ...],
                              kind: str) -> str:
     """The name PostgreSQL gives an unnamed constraint on `table` (qualified): the table name,
     then every column (UNIQUE, FOREIGN KEY: `t_a_b_key`), the one column a CHECK reads, or
@@ -229,6 +231,20 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint) -> None:
         schema = t.name.split(".", 1)[0]
         catalog.indexes[f"{schema}.{con.name}"] = Index(f"{schema}.{con.name}", t.name,
                                                         con.columns, unique=True)
+
+
+def _take_index(catalog: Catalog, table: str, con: Constraint, index_name: str | None) -> None:
+    """ADD CONSTRAINT ... UNIQUE / PRIMARY KEY USING INDEX: the constraint is over the index's
+    columns (the statement names none), and the index takes the constraint's name (it is
+    named after the index when the statement names neither)."""
+    if not index_name:
+        return
+    schema = table.split(".", 1)[0]
+    idx = catalog.indexes.pop(f"{schema}.{index_name}", None)
+    if idx is not None and idx.table == table:
+        con.columns = idx.columns
+    elif idx is not None:  # another table's index: the server refuses it, keep it as it was
+        catalog.indexes[idx.name] = idx
 
 
 def do_block_reshapes(catalog: Catalog, stmt: dict) -> set[str]:
@@ -387,6 +403,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             _not_null_constraint(t, unwrap(cmd.get("def"))[1])
             con = _constraint(catalog, unwrap(cmd.get("def"))[1], name)
             if con:
+                _take_index(catalog, name, con, unwrap(cmd.get("def"))[1].get("indexname"))
                 _add_table_constraint(catalog, t, con)
         elif sub == "AT_ValidateConstraint" and colname in t.constraints:
             t.constraints[colname].validated = True
@@ -474,8 +491,8 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
 def _create_trigger(catalog: Catalog, stmt: dict) -> None:
     table = catalog.tables.get(range_var(stmt.get("relation"))[0])
     function = (strings(stmt.get("funcname")) or [""])[-1].lower()
-    if table is not None and function:
-        table.triggers[stmt.get("trigname", "")] = function
+    if table is not None and function:  # also OR REPLACE: its new level and function
+        table.triggers[stmt.get("trigname", "")] = Trigger(function, row=bool(stmt.get("row")))
 
 
 def _rename_constraint(catalog: Catalog, t: Table | None, table: str, old: str,
@@ -547,7 +564,8 @@ def _tables_pointing_at(catalog: Catalog, relation: str) -> list[Table]:
 
 
 def _tables_triggering(catalog: Catalog, function: str) -> list[Table]:
-    return [t for t in catalog.tables.values() if function in t.triggers.values()]
+    return [t for t in catalog.tables.values()
+            if any(tr.function == function for tr in t.triggers.values())]
 
 
 _RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE")
@@ -602,7 +620,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             function = names[-1].lower()
             if stmt.get("behavior") == "DROP_CASCADE":  # its triggers go with it
                 for table in _tables_triggering(catalog, function):
-                    for trigger in [k for k, f in table.triggers.items() if f == function]:
+                    for trigger in [k for k, tr in table.triggers.items()
+                                    if tr.function == function]:
                         del table.triggers[trigger]
         elif rtype in _RELATION_KINDS:
             if stmt.get("behavior") == "DROP_CASCADE":  # the views over it go with it

@@ -204,6 +204,40 @@ def partitioned_index_sql(catalog: Catalog, table: str, qualified: bool, index_n
     return "\n".join(steps)
 
 
+def partitioned_constraint_sql(catalog: Catalog, table: str, qualified: bool, constraint: str,
+                               primary: bool, columns: tuple[str, ...], parts: tuple[str, ...],
+                               nullable: tuple[str, ...]) -> str:
+    """The way to add a UNIQUE / PRIMARY KEY constraint `constraint` (PostgreSQL's name for it)
+    to a partitioned table without building its index under ACCESS EXCLUSIVE: each leaf
+    partition of `parts` gets its unique index CONCURRENTLY and a constraint over it, then the
+    parent's constraint attaches them all without reading any partition (checked on the
+    server). A primary key needs its columns NOT NULL first (`nullable` ones): a validated
+    CHECK proves them, so SET NOT NULL reads nothing."""
+    table_sql = _relation_sql(table, table, qualified)
+    table_name = table.split(".", 1)[1]
+    kind = "PRIMARY KEY" if primary else "UNIQUE"
+    cols = ", ".join(quote_ident(c) for c in columns)
+    steps: list[str] = []
+    if primary and nullable:
+        check = quote_ident(f"{constraint}_not_null"[:_MAX_IDENTIFIER])
+        proof = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in nullable)
+        steps += [f"ALTER TABLE {table_sql} ADD CONSTRAINT {check} CHECK ({proof}) NOT VALID;",
+                  f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {check};  -- writes go on",
+                  f"ALTER TABLE {table_sql} "
+                  + ", ".join(f"ALTER COLUMN {quote_ident(c)} SET NOT NULL" for c in nullable)
+                  + ";  -- no scan: the CHECK proves it"]
+    names = {part: quote_ident(_child_index_name(constraint, table_name, part.split(".", 1)[1]))
+             for part in parts}
+    steps += [f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {names[part]} ON "
+              f"{_relation_sql(part, table, qualified)} ({cols});"
+              "  -- own migration, outside a transaction" for part in parts]
+    steps += [f"ALTER TABLE {_relation_sql(part, table, qualified)} ADD CONSTRAINT {names[part]} "
+              f"{kind} USING INDEX {names[part]};" for part in parts]
+    steps.append(f"ALTER TABLE {table_sql} ADD CONSTRAINT {quote_ident(constraint)} {kind} "
+                 f"({cols});  -- attaches the partitions' constraints, reads no partition")
+    return "\n".join(steps)
+
+
 def _index_sql(index_name: str, on_table: str, like: str, qualified: bool) -> str:
     # An index lives in its table's schema.
     return _relation_sql(f"{on_table.split('.', 1)[0]}.{index_name}", like, qualified)

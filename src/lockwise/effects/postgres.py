@@ -10,7 +10,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from lockwise.catalog.replay import constraint_name
+from lockwise.catalog.model import Catalog, Table
+from lockwise.catalog.replay import constraint_name, default_constraint_name
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
 from lockwise.effects.locks import strongest
@@ -29,6 +30,7 @@ from lockwise.effects.nodes import (
 )
 from lockwise.effects.partitions import (
     bound_proven_by_checks,
+    partitioned_constraint_sql,
     partitioned_index_sql,
     range_bounds_sql,
 )
@@ -486,6 +488,9 @@ def _drop(b: _Builder, stmt: dict) -> None:
         elif kind == "trigger":
             table = object_name(names[:-1]) if len(names) > 1 else ""
             b.lock(table, L.ACCESS_EXCLUSIVE)
+            if table and _is_row_trigger(catalog, table, names[-1]):
+                for part in catalog.partitions(table):  # its clones go with it
+                    b.lock(part, L.ACCESS_EXCLUSIVE)
             b.drops.add(f"trigger:{table}.{names[-1]}")
             b.act("drop_trigger", table=table, table_name=table.split(".", 1)[-1],
                   trigger=names[-1], if_exists=if_exists,
@@ -504,7 +509,8 @@ def _drop(b: _Builder, stmt: dict) -> None:
                 # DROP TRIGGER does.
                 function = names[-1].lower()
                 for table in catalog.tables.values():
-                    for trigger in [k for k, f in table.triggers.items() if f == function]:
+                    for trigger in [k for k, tr in table.triggers.items()
+                                    if tr.function == function]:
                         b.lock(table.name, L.ACCESS_EXCLUSIVE)
                         b.drops.add(f"trigger:{table.name}.{trigger}")
             b.drops.add(f"{kind}:{name}")
@@ -594,6 +600,7 @@ def _alter_table(b: _Builder, stmt: dict) -> None:
         return
     base = _table_facts(b, table, qualified)
     base["if_exists"] = bool(stmt.get("missing_ok"))
+    base["only"] = not (stmt.get("relation") or {}).get("inh")
     b.alters.add(f"table:{table}")
     for cmd_node in stmt.get("cmds") or ():
         _, cmd = unwrap(cmd_node)
@@ -604,8 +611,14 @@ def _alter_table(b: _Builder, stmt: dict) -> None:
                   subcommand=cmd.get("subtype", "").replace("AT_", "").lower())
         else:
             handler(b, table, cmd, base)
-            if cmd.get("subtype") in _RECURSES and (stmt.get("relation") or {}).get("inh"):
+            if not (stmt.get("relation") or {}).get("inh"):
+                continue  # ONLY: the table alone
+            if cmd.get("subtype") in _RECURSES:
                 _recurse_to_children(b, table, cmd, handler)
+            elif handler is _trigger_toggle and _toggles_row_triggers(b, table, cmd):
+                # Row triggers are cloned to every partition, and toggled there too.
+                for part in b.ctx.catalog.partitions(table):
+                    b.lock(part, L.SHARE_ROW_EXCLUSIVE)
 
 
 #: ALTER TABLE subcommands that PostgreSQL applies to every partition too (unless ONLY), each
@@ -623,7 +636,7 @@ def _recurse_to_children(b: _Builder, table: str, cmd: dict, handler: Callable) 
     catalog = b.ctx.catalog
     for part in catalog.partitions(table) + catalog.inheritance_children(table):
         sub = _Builder(b.ctx)
-        handler(sub, part, cmd, _table_facts(sub, part, True))
+        handler(sub, part, cmd, {**_table_facts(sub, part, True), "recursed_from": table})
         for rel, mode in sub.locks.items():
             b.lock(rel, mode)
         b.rewrites |= sub.rewrites
@@ -864,7 +877,8 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     facts = {**base, "constraint": name, "constraint_type": kind, "not_valid": not_valid,
              "using_index": using_index or "", "columns": columns,
              "columns_text": ", ".join(columns), "ref_table": "", "ref_columns": (),
-             "fk_has_index": True}
+             "fk_has_index": True, "partitioned_table":
+                 (b.ctx.catalog.tables.get(table) or _NO_TABLE).kind == "partitioned"}
     if kind == "not_null" and columns:  # NOT NULL names exactly one column
         facts["column"] = columns[0]
     if kind == "foreign":
@@ -887,7 +901,14 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     else:
         b.lock(table, L.ACCESS_EXCLUSIVE)
         if kind in ("unique", "primary", "exclude") and not using_index:
-            b.scan(table, "index build")
+            if base.get("recursed_from"):
+                why = _partition_constraint_scan(b.ctx.catalog, table, kind, columns)
+            else:
+                why = "index build"
+            if why:
+                b.scan(table, why)
+            if kind != "exclude":
+                facts.update(_partitioned_constraint_facts(b, table, name, kind, columns, base))
         elif kind == "primary" and using_index:
             t = b.ctx.catalog.tables.get(table)
             # USING INDEX names no columns: they are the index's.
@@ -909,6 +930,49 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     if con.get("conname"):
         b.creates.add(f"constraint:{table}.{name}")
     b.act("add_constraint", facts)
+
+
+def _partition_constraint_scan(catalog: Catalog, part: str, kind: str,
+                               columns: tuple[str, ...]) -> str:
+    """What a UNIQUE / PRIMARY KEY added to a partitioned table reads of partition `part`
+    (empty: nothing). A partition with a UNIQUE or PRIMARY KEY constraint over the same
+    columns, in the same order, has that constraint attached instead of a new index built;
+    a primary key still reads it when a column may be NULL there (checked on the server)."""
+    known = catalog.tables.get(part)
+    if known is None or not any(c.kind in ("unique", "primary") and c.columns == columns
+                                for c in known.constraints.values()):
+        return "index build"
+    if kind == "primary" and not all(_not_null_in(catalog, part, c) for c in columns):
+        return "PRIMARY KEY checks the columns are NOT NULL"
+    return ""
+
+
+def _not_null_in(catalog: Catalog, table: str, column: str) -> bool:
+    """Whether `column` is NOT NULL in `table`: also when a table above it, a partition,
+    has it so (PostgreSQL makes every partition follow)."""
+    return any((col := t.columns.get(column)) is not None and col.not_null
+               for t in _lineage(catalog, table))
+
+
+def _partitioned_constraint_facts(b: _Builder, table: str, name: str, kind: str,
+                                  columns: tuple[str, ...], base: dict) -> dict:
+    """Facts of a UNIQUE / PRIMARY KEY added to a partitioned table: the leaf partitions it
+    would read (those without a matching constraint yet), and the way to prepare them first."""
+    catalog = b.ctx.catalog
+    if (catalog.tables.get(table) or _NO_TABLE).kind != "partitioned" or \
+            base.get("recursed_from"):
+        return {}
+    leaves = () if base.get("only") else tuple(
+        p for p in catalog.partitions(table)
+        if (catalog.tables.get(p) or _NO_TABLE).kind != "partitioned"
+        and _partition_constraint_scan(catalog, p, kind, columns))
+    nullable = tuple(c for c in columns if not _not_null_in(catalog, table, c))
+    constraint = name or default_constraint_name(catalog, table, columns, kind)
+    return {"partitions_to_index": leaves,
+            "partitions_to_index_text": ", ".join(leaves),
+            "partitioned_constraint_sql": partitioned_constraint_sql(
+                catalog, table, base["qualified"], constraint, kind == "primary", columns,
+                leaves, nullable) if leaves else ""}
 
 
 def _validate_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -1032,6 +1096,41 @@ def _set_tablespace(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     if cmd.get("name", "") != "pg_default":
         b.rewrites.add(table)
     b.act("set_tablespace", base, tablespace=cmd.get("name", ""))
+
+
+def _lineage(catalog: Catalog, table: str) -> list[Table]:
+    """`table` and the partitioned tables above it, nearest first (those known)."""
+    out: list[Table] = []
+    current = catalog.tables.get(table)
+    while current is not None and all(current.name != t.name for t in out):
+        out.append(current)
+        current = catalog.tables.get(current.partition_of) if current.partition_of else None
+    return out
+
+
+def _is_row_trigger(catalog: Catalog, table: str, name: str) -> bool:
+    """Whether trigger `name` of `table` fires FOR EACH ROW. A partition holds, under the same
+    name, a clone of each row trigger of the tables above it, known to the catalog only there.
+    A trigger the catalog does not know counts as a row trigger: the one that locks more."""
+    for known in _lineage(catalog, table):
+        if name in known.triggers:
+            return known.triggers[name].row
+    return True
+
+
+def _toggles_row_triggers(b: _Builder, table: str, cmd: dict) -> bool:
+    """Whether ENABLE / DISABLE TRIGGER reaches a row trigger, which PostgreSQL then toggles on
+    each partition too (checked on the server): the one named, or any user trigger (USER), or
+    any trigger, also the internal ones of the foreign keys from and to the table (ALL)."""
+    sub = cmd.get("subtype", "")
+    if not sub.endswith(("TrigAll", "TrigUser")):
+        return _is_row_trigger(b.ctx.catalog, table, cmd.get("name", ""))
+    lineage = _lineage(b.ctx.catalog, table)
+    if any(t.row for known in lineage for t in known.triggers.values()):
+        return True
+    return sub.endswith("TrigAll") and (
+        any(c.kind == "foreign" for known in lineage for c in known.constraints.values())
+        or any(b.ctx.catalog.referencing(known.name) for known in lineage))
 
 
 def _trigger_toggle(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -1168,7 +1267,9 @@ def _rename(b: _Builder, stmt: dict) -> None:
               table_is_new=bool(idx) and b.ctx.table_is_new(idx.table))
     elif rtype == "OBJECT_TRIGGER":
         table, _ = range_var(stmt.get("relation"))
-        b.lock(table, L.ACCESS_EXCLUSIVE)
+        # Every partition is locked, for a statement trigger too (checked on the server).
+        for rel in (table, *b.ctx.catalog.partitions(table)):
+            b.lock(rel, L.ACCESS_EXCLUSIVE)
         b.act("rename_trigger", table=table, trigger=stmt.get("subname", ""), new_name=new,
               name=f"trigger {stmt.get('subname', '')} on {table}",
               table_is_new=b.ctx.table_is_new(table))

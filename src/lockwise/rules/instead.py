@@ -147,8 +147,9 @@ SQL_TEXT_FACTS = frozenset({
     "alter_clause", "algorithm", "base_type", "bound_from_sql", "bound_to_sql", "column_type_sql",
     "command", "drop_partition_sql", "dropped_not_recreated_text", "length_sql",
     "long_identifier_truncated", "mode_sql", "new_type_text", "object_type",
-    "partitioned_index_sql", "plain_type_text", "row_key_columns_sql", "row_key_sql", "rules",
-    "statement_head_sql", "target", "type_text", "unindexed_foreign_keys_sql",
+    "partitioned_constraint_sql", "partitioned_index_sql", "plain_type_text",
+    "row_key_columns_sql", "row_key_sql", "rules", "statement_head_sql", "target", "type_text",
+    "unindexed_foreign_keys_sql",
 })
 
 #: A template is read as literal text (str) and fields ((key,)), and compiled into pieces:
