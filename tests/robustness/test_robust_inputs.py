@@ -150,6 +150,33 @@ def test_file_over_the_size_limit_is_refused_without_reading_it(tmp_path: Path) 
     assert str(path) in result.stderr and "limit" in result.stderr
 
 
+def test_the_size_message_is_true(tmp_path: Path) -> None:
+    """20.98 MiB is not "20 MiB, over the 20 MiB limit"; one byte over is not "20.0 MiB"."""
+    path = tmp_path / "0001_dump.sql"
+    for size, shown in ((int(20.98 * 1024 * 1024), "file is 21.0 MiB,"),
+                        (MAX_FILE_BYTES + 1, f"file is {MAX_FILE_BYTES + 1:,} bytes,"),
+                        (25 * 1024 * 1024, "file is 25.0 MiB,")):
+        with path.open("wb") as fh:
+            fh.truncate(size)
+        result = run(str(path))
+        assert result.exit_code == 2
+        assert f"{shown} over the 20 MiB limit for a migration" in result.stderr
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_stdin_has_the_size_limit_of_a_file(extra: int) -> None:
+    """Piped input over the limit is refused like a file that size (it was linted for a
+    minute and passed); at the limit it is read."""
+    data = b"-- " + b"x" * (MAX_FILE_BYTES - 4 + extra) + b"\n"
+    result = run("--stdin", "--stdin-filename", "db/dump.sql", stdin=data)
+    if extra:
+        assert result.exit_code == 2
+        assert "db/dump.sql:1:1: input is over the 20 MiB limit for a migration" in \
+            result.stderr
+    else:
+        assert result.exit_code == 0, result.output
+
+
 # --- directories and paths ---------------------------------------------------------------------
 
 def test_symlink_loop_in_directory_terminates(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import bisect
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
+from typing import BinaryIO
 
 from lockwise.core.types import Span
 
@@ -52,14 +53,36 @@ def decode_sql(data: bytes, path: Path | None = None) -> str:
     return text
 
 
+_MIB = 1024 * 1024
+
+
+def too_large(size: int | None, path: Path | None) -> InputError:
+    """The error for input over MAX_FILE_BYTES; `size` None when it is not known (a stream
+    is read only up to the limit)."""
+    limit = f"the {MAX_FILE_BYTES // _MIB} MiB limit for a migration"
+    if size is None:
+        return InputError(f"input is over {limit}", path)
+    shown = f"{size / _MIB:.1f} MiB"
+    if float(shown.split()[0]) * _MIB <= MAX_FILE_BYTES:  # rounding would hide the excess
+        shown = f"{size:,} bytes"
+    return InputError(f"file is {shown}, over {limit}", path)
+
+
+def read_limited(stream: BinaryIO, path: Path | None) -> bytes:
+    """All of a stream (stdin), refused once it passes MAX_FILE_BYTES, as a file that size
+    is: reading stops there, so an endless stream ends too."""
+    data = stream.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise too_large(None, path)
+    return data
+
+
 def read_sql_file(path: Path) -> str:
     """Read one SQL file, turning every OS or encoding problem into an InputError."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise InputError(
-                f"file is {size // (1024 * 1024)} MiB, over the {MAX_FILE_BYTES // (1024 * 1024)} "
-                "MiB limit for a migration", path)
+            raise too_large(size, path)
         data = path.read_bytes()
     except InputError:
         raise
