@@ -239,7 +239,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             effect = compute_effect(stmt.tree, ctx)
         except RecursionError:  # thousands of nested expressions: report, do not crash
             migration_findings += judge.judge(
-                {**base, "action": "parse_error", "message": TOO_DEEP}, stmt.span, None)
+                parse_error_facts(base, TOO_DEEP), stmt.span, None)
             continue
         findings: list[Finding] = []
         if judged:
@@ -255,7 +255,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             apply_statement(catalog, stmt.tree, migration.id)
         except RecursionError:
             migration_findings += judge.judge(
-                {**base, "action": "parse_error", "message": TOO_DEEP}, stmt.span, None)
+                parse_error_facts(base, TOO_DEEP), stmt.span, None)
         _track_new_objects(ctx, effect)
         if release:
             _release(reports[-1])
@@ -328,12 +328,24 @@ def _cost_tracker(options: LintOptions) -> CostTracker | None:
                        options.max_lock_seconds)
 
 
+#: Who rejected the SQL, in parse-error's message: MySQL and MariaDB SQL is read with
+#: sqlglot's MySQL grammar, not the server's own, so that parser is named.
+PARSERS = {"postgresql": "PostgreSQL's parser", "mysql": "sqlglot's MySQL parser",
+           "mariadb": "sqlglot's MySQL parser (reading MariaDB)"}
+
+
+def parse_error_facts(base: dict, message: str) -> dict:
+    """The facts of a parse error; `base` names the dialect (PostgreSQL when it does not)."""
+    return {**base, "action": "parse_error", "message": message,
+            "parser": PARSERS[base.get("dialect", "postgresql")]}
+
+
 def input_findings(judge: Judge, parsed: ParsedFile, base: dict) -> list[Finding]:
     """Findings about the file's text rather than its statements: SQL the parser rejects,
     client-side commands (psql meta-commands, COPY data, DELIMITER) that were skipped."""
     out: list[Finding] = []
     for problem in parsed.problems:
-        out += judge.judge({**base, "action": "parse_error", "message": problem.message},
+        out += judge.judge(parse_error_facts(base, problem.message),
                            problem.span, None)
     for skipped in parsed.skipped:
         out += judge.judge({**base, "action": skipped.kind.replace("-", "_"),
