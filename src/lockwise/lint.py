@@ -33,7 +33,12 @@ from lockwise.effects.session import Session, lookahead
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
 from lockwise.parse.postgres import TOO_DEEP, ParsedFile
 from lockwise.parse.templates import parse_templated
-from lockwise.rules.directives import BATCH_DIRECTIVE, Directive, parse_directive
+from lockwise.rules.directives import (
+    BATCH_DIRECTIVE,
+    Directive,
+    malformed_directive,
+    parse_directive,
+)
 from lockwise.rules.engine import RuleIndex, keep_compiled_matchers, render
 from lockwise.rules.instead import render_instead
 from lockwise.rules.loader import load_rules
@@ -228,8 +233,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     reports: list[StatementReport] = []
     costs = _cost_tracker(options) if judged else None
     for position, stmt in enumerate(parsed.statements):
-        directives = [d for c in stmt.leading_comments
-                      if (d := parse_directive(c, stmt.span)) and not d.file_level]
+        directives = statement_directives(stmt)
         all_directives.extend(directives)
         ctx.in_transaction = session.in_transaction
         if session.timezone is not None:  # the migration's own SET TimeZone
@@ -340,10 +344,37 @@ def parse_error_facts(base: dict, message: str) -> dict:
             "parser": PARSERS[base.get("dialect", "postgresql")]}
 
 
+def statement_directives(stmt: Statement) -> list[Directive]:
+    """The ignore directives of one statement, each placed at its comment."""
+    return [d for text, span in placed_comments(stmt)
+            if (d := parse_directive(text, span)) and not d.file_level]
+
+
+def placed_comments(stmt: Statement) -> list[tuple[str, Span]]:
+    """The statement's comments with their spans (the statement's own span for a statement
+    built without them)."""
+    comments = stmt.leading_comments
+    spans = stmt.comment_spans if len(stmt.comment_spans) == len(comments) else \
+        (stmt.span,) * len(comments)
+    return list(zip(comments, spans, strict=True))
+
+
+def _malformed_directives(parsed: ParsedFile) -> list[tuple[str, Span]]:
+    # A comment before a statement is both the statement's and in parsed.comments.
+    placed = {span.start_offset: (text, span) for text, span in parsed.comments}
+    for stmt in parsed.statements:
+        placed.update((span.start_offset, (text, span)) for text, span in placed_comments(stmt))
+    return [placed[k] for k in sorted(placed) if malformed_directive(placed[k][0])]
+
+
 def input_findings(judge: Judge, parsed: ParsedFile, base: dict) -> list[Finding]:
     """Findings about the file's text rather than its statements: SQL the parser rejects,
-    client-side commands (psql meta-commands, COPY data, DELIMITER) that were skipped."""
+    client-side commands (psql meta-commands, COPY data, DELIMITER) that were skipped,
+    ignore directives written so that they ignore nothing."""
     out: list[Finding] = []
+    for text, span in _malformed_directives(parsed):
+        out += judge.judge({**base, "action": "invalid_directive", "directive": text.strip()},
+                           span, None)
     for problem in parsed.problems:
         out += judge.judge(parse_error_facts(base, problem.message),
                            problem.span, None)
@@ -467,7 +498,8 @@ def release_details(report: MigrationReport) -> None:
 def _release(s: StatementReport) -> None:
     e, st = s.effect, s.statement
     # Built directly: dataclasses.replace looks up the fields anew for every statement.
-    s.statement = Statement(st.index, st.sql, st.span, {}, st.leading_comments)
+    s.statement = Statement(st.index, st.sql, st.span, {}, st.leading_comments,
+                            st.comment_spans)
     s.effect = Effect(actions=tuple(_bare_action(a.kind) for a in e.actions),
                       locks=e.locks, rewrites=e.rewrites, scans=e.scans,
                       transactional=e.transactional)
