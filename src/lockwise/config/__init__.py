@@ -459,9 +459,12 @@ def pick(ctx: object, name: str, value: object, configured: object) -> object:
     flag's default. `ctx` is the click/typer context of the command."""
     if configured is None:
         return value
+    return value if given(ctx, name) else configured
+
+
+def given(ctx: object, name: str) -> bool:
+    """Whether the flag was given, on the command line or in its environment variable."""
     # Compared by name: typer may vendor click, so its ParameterSource enum is not importable
     # from one fixed place.
     source = ctx.get_parameter_source(name)  # type: ignore[attr-defined]
-    if getattr(source, "name", None) in ("COMMANDLINE", "ENVIRONMENT"):
-        return value
-    return configured
+    return getattr(source, "name", None) in ("COMMANDLINE", "ENVIRONMENT")
