@@ -144,7 +144,7 @@ def test_utf16_file_is_a_clear_error(tmp_path: Path, encoding: str, name: str) -
 
 
 @pytest.mark.parametrize(("data", "position"), [
-    ("SELECT 'éé' \xff;\n".encode("utf-8").replace(b"\xc3\xbf", b"\xff"), "1:13"),
+    ("SELECT 'éé' ".encode() + b"\xff;\n", "1:13"),
     (b"SELECT 1;\r\rSELECT '\xc3\xa9' \xff;\n", "3:12"),
     (b"\xef\xbb\xbfSELECT '\xe2\x82\xac' \xff;\n", "1:12"),
 ])
