@@ -73,6 +73,31 @@ def test_stdin_filename_is_reported() -> None:
     assert result.exit_code == 1
 
 
+@pytest.mark.parametrize(("args", "option", "what"), [
+    (["--stdin", EXAMPLES], "--stdin", "give no paths with it"),
+    ([EXAMPLES, "--stdin-filename", "db/x.sql"], "--stdin-filename", "--stdin, which is not"),
+    ([EXAMPLES, "--server-version", "8.0.28"], "--server-version", "use --pg-version"),
+])
+def test_flags_that_would_be_dropped_are_usage_errors(args: list[str], option: str,
+                                                      what: str) -> None:
+    """--stdin with a path ignored the path, --stdin-filename without --stdin and
+    --server-version with PostgreSQL were ignored: each is a usage error now."""
+    result = run("lint", *args, stdin="CREATE INDEX i ON t (a);")
+    assert result.exit_code == 2
+    message = " ".join(result.stderr.replace("│", " ").split())
+    assert f"Invalid value for '{option}'" in message and what in message
+
+
+def test_the_flags_still_work_where_they_apply() -> None:
+    piped = run("lint", "--stdin", "--stdin-filename", "db/x.sql", "-f", "json",
+                stdin="CREATE TABLE t (id bigint);")
+    assert piped.exit_code == 0 and json.loads(piped.stdout)["migrations"][0]["path"] == \
+        "db/x.sql"
+    mysql = run("lint", "--stdin", "--dialect", "mysql", "--server-version", "8.0.28",
+                stdin="CREATE TABLE t (id bigint);")
+    assert mysql.exit_code == 0, mysql.output
+
+
 def test_single_file_is_linted_with_its_directory_as_context() -> None:
     result = run("lint", f"{EXAMPLES}/0006_orders_total_bigint.up.sql", "--format", "json")
     doc = json.loads(result.stdout)

@@ -100,3 +100,50 @@ def test_parse_directive_reads_rules_and_reason() -> None:
     block = parse_directive("/* lockwise: ignore-file[drop-table] reason: legacy */")
     assert block is not None and block.file_level and block.reason == "legacy"
     assert parse_directive("-- just a comment about lockwise") is None
+
+
+def _placed(sql: str, dialect: str = "postgresql") -> list[tuple[str, int, int]]:
+    migrations = [migration_from_text(SETUP, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    options = LintOptions(assume_in_transaction=True, dialect=dialect)
+    reports = lint_migrations(migrations, options, Catalog())
+    return sorted((f.rule, f.span.line, f.span.column) for f in reports[-1].all_findings
+                  if f.span is not None and ("directive" in f.rule or "ignore" in f.rule))
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+def test_directive_findings_point_at_the_directive_comment(dialect: str) -> None:
+    """unused-ignore and ignore-without-reason were placed at the statement the directive
+    precedes (a directive on line 1 above blank lines was reported at 4:1)."""
+    sql = ("-- lockwise: ignore[drop-table] reason: cleanup\n\n\n"
+           "ALTER TABLE accounts ADD COLUMN note text;\n"
+           "ALTER TABLE accounts\n  DROP COLUMN name /* lockwise: ignore[drop-column] */;\n")
+    assert _placed(sql, dialect) == [("ignore-without-reason", 6, 20),
+                                     ("unused-ignore", 1, 1)]
+
+
+@pytest.mark.parametrize("comment", [
+    "-- lockwise: ignore[drop-column] because the column is unused",
+    "-- lockwise: ignore drop-column reason: unused",
+    "/* LOCKWISE: ignore[drop-column] reasn: unused */",
+])
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+def test_a_malformed_directive_is_reported_at_its_comment(comment: str, dialect: str) -> None:
+    """A directive lockwise cannot read ignores nothing: it was passed over in silence, so its
+    writer believed the finding waived. It is reported where it is written."""
+    sql = f"SELECT 1;\n  {comment}\nALTER TABLE accounts DROP COLUMN name;\n"
+    assert _placed(sql, dialect) == [("invalid-directive", 2, 3)]
+    assert "drop-column" in rules_fired(sql)
+
+
+@pytest.mark.parametrize("comment", [
+    "-- lockwise: ignore[drop-column] reason: unused since 4.2",
+    "-- lockwise: ignore-file[drop-column] reason: unused since 4.2",
+    "-- lockwise: ignore[drop-column]",
+    "-- squawk-ignore ban-drop-column",
+    "-- lockwise: batch size=100",
+    "-- lockwise: this migration drops a column",
+])
+def test_well_formed_directives_and_prose_are_not_invalid(comment: str) -> None:
+    assert "invalid-directive" not in rules_fired(
+        f"{comment}\nALTER TABLE accounts DROP COLUMN name;\n")

@@ -317,6 +317,12 @@ def instead_of(sql: str, rule: str) -> list[str]:
 @pytest.mark.parametrize(("sql", "rule", "expected"), [
     ('DROP INDEX "Idx";', "drop-index-without-concurrently",
      'DROP INDEX CONCURRENTLY IF EXISTS "Idx";'),
+    # A control character is no identifier character: unquoted it would not parse (the CLI
+    # audit found `IF NOT EXISTS a<ESC>b`).
+    ('CREATE INDEX "a\x1bb" ON "Team" (id);', "index-without-concurrently",
+     'CREATE INDEX CONCURRENTLY IF NOT EXISTS "a\x1bb" ON "Team" (id);'),
+    ('DROP INDEX "a\tb";', "drop-index-without-concurrently",
+     'DROP INDEX CONCURRENTLY IF EXISTS "a\tb";'),
     ('DROP INDEX app."Idx";', "drop-index-without-concurrently",
      'DROP INDEX CONCURRENTLY IF EXISTS app."Idx";'),
     ('DROP TABLE "Team";', "drop-table",

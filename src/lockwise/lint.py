@@ -35,7 +35,12 @@ from lockwise.fix.patterns import statement_facts
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
 from lockwise.parse.postgres import TOO_DEEP, ParsedFile
 from lockwise.parse.templates import parse_templated
-from lockwise.rules.directives import BATCH_DIRECTIVE, Directive, parse_directive
+from lockwise.rules.directives import (
+    BATCH_DIRECTIVE,
+    Directive,
+    malformed_directive,
+    parse_directive,
+)
 from lockwise.rules.engine import RuleIndex, keep_compiled_matchers, render
 from lockwise.rules.instead import render_instead
 from lockwise.rules.loader import load_rules
@@ -241,8 +246,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     reports: list[StatementReport] = []
     costs = _cost_tracker(options) if judged else None
     for position, stmt in enumerate(parsed.statements):
-        directives = [d for c in stmt.leading_comments
-                      if (d := parse_directive(c, stmt.span)) and not d.file_level]
+        directives = statement_directives(stmt)
         all_directives.extend(directives)
         ctx.in_transaction = session.in_transaction
         if session.timezone is not None:  # the migration's own SET TimeZone
@@ -252,7 +256,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             effect = compute_effect(stmt.tree, ctx)
         except RecursionError:  # thousands of nested expressions: report, do not crash
             migration_findings += judge.judge(
-                {**base, "action": "parse_error", "message": TOO_DEEP}, stmt.span, None)
+                parse_error_facts(base, TOO_DEEP), stmt.span, None)
             continue
         findings: list[Finding] = []
         if judged:
@@ -268,7 +272,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             apply_statement(catalog, stmt.tree, migration.id)
         except RecursionError:
             migration_findings += judge.judge(
-                {**base, "action": "parse_error", "message": TOO_DEEP}, stmt.span, None)
+                parse_error_facts(base, TOO_DEEP), stmt.span, None)
         _track_new_objects(ctx, effect)
         if release:
             _release(reports[-1])
@@ -342,12 +346,51 @@ def _cost_tracker(options: LintOptions) -> CostTracker | None:
                        options.max_lock_seconds)
 
 
+#: Who rejected the SQL, in parse-error's message: MySQL and MariaDB SQL is read with
+#: sqlglot's MySQL grammar, not the server's own, so that parser is named.
+PARSERS = {"postgresql": "PostgreSQL's parser", "mysql": "sqlglot's MySQL parser",
+           "mariadb": "sqlglot's MySQL parser (reading MariaDB)"}
+
+
+def parse_error_facts(base: dict, message: str) -> dict:
+    """The facts of a parse error; `base` names the dialect (PostgreSQL when it does not)."""
+    return {**base, "action": "parse_error", "message": message,
+            "parser": PARSERS[base.get("dialect", "postgresql")]}
+
+
+def statement_directives(stmt: Statement) -> list[Directive]:
+    """The ignore directives of one statement, each placed at its comment."""
+    return [d for text, span in placed_comments(stmt)
+            if (d := parse_directive(text, span)) and not d.file_level]
+
+
+def placed_comments(stmt: Statement) -> list[tuple[str, Span]]:
+    """The statement's comments with their spans (the statement's own span for a statement
+    built without them)."""
+    comments = stmt.leading_comments
+    spans = stmt.comment_spans if len(stmt.comment_spans) == len(comments) else \
+        (stmt.span,) * len(comments)
+    return list(zip(comments, spans, strict=True))
+
+
+def _malformed_directives(parsed: ParsedFile) -> list[tuple[str, Span]]:
+    # A comment before a statement is both the statement's and in parsed.comments.
+    placed = {span.start_offset: (text, span) for text, span in parsed.comments}
+    for stmt in parsed.statements:
+        placed.update((span.start_offset, (text, span)) for text, span in placed_comments(stmt))
+    return [placed[k] for k in sorted(placed) if malformed_directive(placed[k][0])]
+
+
 def input_findings(judge: Judge, parsed: ParsedFile, base: dict) -> list[Finding]:
     """Findings about the file's text rather than its statements: SQL the parser rejects,
-    client-side commands (psql meta-commands, COPY data, DELIMITER) that were skipped."""
+    client-side commands (psql meta-commands, COPY data, DELIMITER) that were skipped,
+    ignore directives written so that they ignore nothing."""
     out: list[Finding] = []
+    for text, span in _malformed_directives(parsed):
+        out += judge.judge({**base, "action": "invalid_directive", "directive": text.strip()},
+                           span, None)
     for problem in parsed.problems:
-        out += judge.judge({**base, "action": "parse_error", "message": problem.message},
+        out += judge.judge(parse_error_facts(base, problem.message),
                            problem.span, None)
     for skipped in parsed.skipped:
         out += judge.judge({**base, "action": skipped.kind.replace("-", "_"),
@@ -469,7 +512,8 @@ def release_details(report: MigrationReport) -> None:
 def _release(s: StatementReport) -> None:
     e, st = s.effect, s.statement
     # Built directly: dataclasses.replace looks up the fields anew for every statement.
-    s.statement = Statement(st.index, st.sql, st.span, {}, st.leading_comments)
+    s.statement = Statement(st.index, st.sql, st.span, {}, st.leading_comments,
+                            st.comment_spans)
     s.effect = Effect(actions=tuple(_bare_action(a.kind) for a in e.actions),
                       locks=e.locks, rewrites=e.rewrites, scans=e.scans,
                       transactional=e.transactional)

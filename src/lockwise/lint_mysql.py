@@ -23,6 +23,7 @@ from lockwise.lint import (
     has_batch_directive,
     input_findings,
     migration_report,
+    statement_directives,
     statement_reason,
     strategy_for,
 )
@@ -52,8 +53,7 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
     migration_findings += input_findings(judge, parsed, base)
     reports: list[StatementReport] = []
     for stmt in parsed.statements:
-        stmt_directives = [d for c in stmt.leading_comments
-                           if (d := parse_directive(c, stmt.span)) and not d.file_level]
+        stmt_directives = statement_directives(stmt)
         directives.extend(stmt_directives)
         effect = compute_mysql_effect(stmt.tree, catalog, session)
         context = {**base, **effect_facts(effect),

@@ -16,6 +16,7 @@ from lockwise.fix.plan import plan_fix
 from lockwise.fix.write import VersionAllocator, render_plan
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.postgres import parse_sql
+from lockwise.parse.quoting import quote_literal
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fix"
 PATTERNS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
@@ -125,6 +126,46 @@ def test_cli_prints_a_diff_and_writes_with_write(tmp_path: Path) -> None:
     assert (target / "0003_change_follow_up.up.sql").is_file()
     again = runner.invoke(app, ["fix", str(target)])
     assert again.exit_code == 0 and "nothing to rewrite" in again.stderr
+
+
+#: Durations PostgreSQL accepts for lock_timeout, and text it refuses (units are
+#: case-sensitive; a quote must never reach the SQL). lockwise accepts a subset: PostgreSQL
+#: also reads `1e3` and `0x10`, which nobody writes for a timeout.
+DURATIONS = ["5s", "500ms", "1min", " 2 s", "1.5s", "0", "250", "3h", "1d", "100us"]
+NOT_DURATIONS = ["abc", "5 sec", "2S", "-1s", "5s'; DROP TABLE accounts; --", "", "5m"]
+
+
+@pytest.mark.parametrize("value", NOT_DURATIONS)
+def test_fix_refuses_a_lock_timeout_that_is_no_duration(tmp_path: Path, value: str) -> None:
+    target = tmp_path / "m"
+    shutil.copytree(FIXTURES / "foreign-key", target)
+    result = CliRunner().invoke(app, ["fix", str(target), "--lock-timeout", value])
+    assert result.exit_code == 2
+    assert "Invalid value for '--lock-timeout'" in result.stderr
+    assert "lock_timeout" not in result.stdout
+
+
+def test_fix_writes_a_valid_lock_timeout_as_a_literal(tmp_path: Path) -> None:
+    target = tmp_path / "m"
+    shutil.copytree(FIXTURES / "foreign-key", target)
+    result = CliRunner().invoke(app, ["fix", str(target), "--lock-timeout", " 2 s"])
+    assert result.exit_code == 1, result.output
+    assert "+SET LOCAL lock_timeout = '2 s';" in result.stdout
+
+
+def test_what_fix_accepts_as_a_duration_is_what_postgres_accepts(pg_db: str) -> None:
+    import psycopg
+
+    from lockwise.effects.session import is_duration
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for value in DURATIONS + NOT_DURATIONS:
+            try:
+                conn.execute(f"SET lock_timeout = {quote_literal(value)}")
+                accepted = True
+            except psycopg.Error:
+                accepted = False
+            assert is_duration(value) == accepted, value
 
 
 def test_diesel_steps_without_a_gap_take_sub_versions(tmp_path: Path) -> None:

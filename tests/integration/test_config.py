@@ -189,6 +189,19 @@ def test_stdin_filename_is_matched_by_overrides(project: Path) -> None:
     ("[[overrides]]\npath = 'a'\nfail = 'x'\n", "fail", 3,
      "unknown key `fail` in lockwise.toml overrides[1]"),
     ("pg_version = \n", None, 1, "invalid TOML"),
+    # An override's key is placed in its own table and named as the entry's, not taken for
+    # the top-level key of the same name.
+    ("fail_on = 'safe'\n\n[[overrides]]\npath = 'db/*'\nfail_on = 'x'\n", "fail_on", 5,
+     "`overrides[1].fail_on`: unknown safety level 'x'"),
+    ("select = []\n[[overrides]]\npath = 'a'\nselect = ['x']\n[[overrides]]\npath = 'b'\n"
+     "\nselect = 3\n", "select", 8, "`overrides[2].select` must be a string or a list"),
+    ("ignore = []\n[[overrides]]\npath = 'a'\n[[overrides]]\npath = 'b'\n"
+     "ignore = ['drop-colum']\n", "ignore", 6,
+     "unknown rule 'drop-colum' in `overrides[2].ignore`"),
+    ("fail_on = 'safe'\n[[overrides]]\npath = 'a'\n[[overrides]]\nselect = []\n", "path", 4,
+     "overrides[2] needs `path`"),
+    ("fail_on = 'safe'\noverrides = [{path = 'a'}, {path = 'b', fail_on = 'x'}]\n", "fail_on",
+     2, "`overrides[2].fail_on`: unknown safety level"),
 ])
 def test_bad_config_is_a_clear_error(project: Path, text: str, key: str | None, line: int,
                                      fragment: str) -> None:
@@ -207,6 +220,16 @@ def test_pyproject_errors_name_the_table(project: Path) -> None:
         load_file(project / "pyproject.toml")
     assert "unknown key `bogus` in [tool.lockwise]" in err.value.message
     assert err.value.line == 3
+
+
+def test_pyproject_override_errors_point_at_the_entry(project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        "[tool.lockwise]\nfail_on = 'safe'\n\n[[tool.lockwise.overrides]]\npath = 'a'\n"
+        "fail_on = 'nope'\n")
+    with pytest.raises(InputError) as err:
+        load_file(project / "pyproject.toml")
+    assert "`overrides[1].fail_on`" in err.value.message
+    assert err.value.line == 6
 
 
 def test_explicit_config_file(project: Path) -> None:

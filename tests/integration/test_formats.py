@@ -21,8 +21,11 @@ EXAMPLES = "fixtures/migrations"
 
 @pytest.fixture(autouse=True)
 def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Paths in the reports are relative to the working directory, as in CI.
+    # Paths in the reports are relative to the working directory, as in CI; the checkout
+    # variables of a CI running these tests would move the GitHub and GitLab roots.
     monkeypatch.chdir(REPO)
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    monkeypatch.delenv("CI_PROJECT_DIR", raising=False)
 
 
 def lint(*args: str):
@@ -199,6 +202,58 @@ def test_sarif_uris_are_escaped_for_stdin_names() -> None:
             for r in doc["runs"][0]["results"]}
     assert uris == {"db/new%20migration%20%3C1%3E.sql"}
     assert not list(_validator().iter_errors(doc))
+
+
+def _outside_project(root: Path) -> Path:
+    """root/c/m1 holds the migrations, root/c/sub (a sibling) is the working directory; the
+    file name needs escaping in a URI."""
+    (root / "c" / "sub").mkdir(parents=True)
+    migrations = root / "c" / "m1 é"
+    migrations.mkdir()
+    (migrations / "001_a.sql").write_text("CREATE TABLE t (a int);\n")
+    (migrations / "002_b#1.sql").write_text("CREATE INDEX i ON t (a);\n")
+    return migrations
+
+
+def test_sarif_names_a_file_outside_the_working_directory_by_absolute_uri(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`../m1/x.sql` against %SRCROOT% would name a file outside the root; an absolute
+    file:// URI (no base) names it exactly, percent-encoded."""
+    migrations = _outside_project(tmp_path)
+    monkeypatch.chdir(tmp_path / "c" / "sub")
+    doc = json.loads(lint("../m1 é", "--no-cache", "-f", "sarif").stdout)
+    (result,) = doc["runs"][0]["results"]
+    location = result["locations"][0]["physicalLocation"]["artifactLocation"]
+    expected = (migrations.resolve() / "002_b#1.sql").as_uri()
+    assert location == {"uri": expected}
+    assert expected.startswith("file:///") and expected.endswith("/m1%20%C3%A9/002_b%231.sql")
+    assert not list(_validator().iter_errors(doc))
+
+
+@pytest.mark.parametrize(("fmt", "variable"), [("github", "GITHUB_WORKSPACE"),
+                                               ("gitlab", "CI_PROJECT_DIR")])
+def test_github_and_gitlab_paths_are_relative_to_the_checkout(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, variable: str) -> None:
+    """GitHub and GitLab read a relative path against the repository root: outside CI a file
+    outside the working directory is named absolutely (the GitHub runner turns an absolute
+    path below its workspace into the repository's path); in CI the path is relative to the
+    checkout, wherever lockwise runs."""
+    migrations = _outside_project(tmp_path)
+    monkeypatch.chdir(tmp_path / "c" / "sub")
+
+    def path() -> str:
+        out = lint("../m1 é", "--no-cache", "-f", fmt).stdout
+        if fmt == "gitlab":
+            (issue,) = json.loads(out)
+            return issue["location"]["path"]
+        (annotation,) = [line for line in out.splitlines() if line.startswith("::")]
+        return annotation.split("file=", 1)[1].split(",", 1)[0]
+
+    assert path() == (migrations.resolve() / "002_b#1.sql").as_posix()
+    monkeypatch.setenv(variable, str(tmp_path / "c"))
+    assert path() == "m1 é/002_b#1.sql"
+    monkeypatch.setenv(variable, str(tmp_path / "elsewhere"))
+    assert path() == (migrations.resolve() / "002_b#1.sql").as_posix()
 
 
 def test_conflicts_reach_every_ci_format() -> None:

@@ -156,6 +156,33 @@ def test_parse_errors_are_positioned_and_delimiters_handled() -> None:
     assert [s.kind for s in routine.skipped] == ["client-command", "client-command"]
 
 
+@pytest.mark.parametrize(("sql", "line", "column", "what"), [
+    ("SELECT 1;\nSELECT 'abc;\n", 2, 8, "unterminated quoted string at or near \"'abc;\""),
+    ("SELECT 1;\n  SELECT \"a\\\"bc;\n", 2, 10, "unterminated quoted string"),
+    ("SELECT 'é';\nSELECT `abc;\n", 2, 8, "unterminated quoted identifier"),
+    ("SELECT 1;\nSELECT 'ok';\nSELECT 1 /* abc;\n", 3, 10, "unterminated /* comment"),
+])
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_unterminated_tokens_are_placed_and_the_parser_named(
+        tmp_path: Path, sql: str, line: int, column: int, what: str, dialect: str) -> None:
+    """A file sqlglot cannot tokenize was reported at 1:1 as "PostgreSQL's parser rejects
+    this SQL: Error tokenizing ...": it is placed at the quote or comment left open, and the
+    message names the parser that read it."""
+    (path := tmp_path / "1_a.sql").write_text(sql)
+    result = CliRunner().invoke(app, ["lint", str(path), "--dialect", dialect, "--no-cache"])
+    assert result.exit_code == 2, result.output
+    assert f"1_a.sql:{line}:{column}: parse-error [requires-downtime] sqlglot's MySQL parser" \
+        in result.stdout
+    assert what in result.stdout and "PostgreSQL" not in result.stdout
+
+
+def test_postgresql_parse_errors_still_name_postgresql(tmp_path: Path) -> None:
+    (path := tmp_path / "1_a.sql").write_text("SELECT 1;\nSELECT 'abc;\n")
+    result = CliRunner().invoke(app, ["lint", str(path), "--no-cache"])
+    assert "1_a.sql:2:8: parse-error [requires-downtime] PostgreSQL's parser rejects this " \
+        "SQL: unterminated quoted string" in result.stdout
+
+
 def test_lint_pipeline_for_mysql() -> None:
     reports = lint_migrations(
         [migration_from_text(SETUP, "1_create.sql"),

@@ -131,10 +131,34 @@ def test_non_utf8_is_a_clear_error_with_position(tmp_path: Path) -> None:
     assert f"{path}:2:7: not valid UTF-8" in result.stderr
 
 
-def test_utf16_file_is_a_clear_error(tmp_path: Path) -> None:
-    path = write(tmp_path, "0001_utf16.sql", "CREATE TABLE t (id int);".encode("utf-16"))
+@pytest.mark.parametrize(("encoding", "name"), [
+    ("utf-16", "UTF-16"), ("utf-16-be", "UTF-16"), ("utf-32", "UTF-32")])
+def test_utf16_file_is_a_clear_error(tmp_path: Path, encoding: str, name: str) -> None:
+    """A file with a UTF-16 or UTF-32 byte order mark is text in the wrong encoding, not
+    "binary" (its NUL bytes): the error names the encoding and the fix."""
+    text = "CREATE TABLE t (id int);"
+    data = text.encode(encoding) if encoding != "utf-16-be" else b"\xfe\xff" + text.encode(
+        encoding)
+    path = write(tmp_path, "0001_utf16.sql", data)
     result = run(str(path))
-    assert result.exit_code == 2 and f"{path}:1:1:" in result.stderr
+    assert result.exit_code == 2
+    assert f"{path}:1:1: the file looks like {name}" in result.stderr
+    assert "re-save it as UTF-8" in result.stderr and "binary" not in result.stderr
+
+
+@pytest.mark.parametrize(("data", "position"), [
+    ("SELECT 'éé' ".encode() + b"\xff;\n", "1:13"),
+    (b"SELECT 1;\r\rSELECT '\xc3\xa9' \xff;\n", "3:12"),
+    (b"\xef\xbb\xbfSELECT '\xe2\x82\xac' \xff;\n", "1:12"),
+])
+def test_an_invalid_utf8_byte_is_placed_in_characters(tmp_path: Path, data: bytes,
+                                                     position: str) -> None:
+    """The column counts characters, as every other position does (it counted bytes: 1:15
+    for the 13th character), and lone CR line ends count as the lines they are."""
+    path = write(tmp_path, "0001_bad.sql", data)
+    result = run(str(path))
+    assert result.exit_code == 2
+    assert f"{path}:{position}: not valid UTF-8 (byte 0xff)" in result.stderr
 
 
 def test_binary_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -151,6 +175,33 @@ def test_file_over_the_size_limit_is_refused_without_reading_it(tmp_path: Path) 
     result = run(str(path))
     assert result.exit_code == 2
     assert str(path) in result.stderr and "limit" in result.stderr
+
+
+def test_the_size_message_is_true(tmp_path: Path) -> None:
+    """20.98 MiB is not "20 MiB, over the 20 MiB limit"; one byte over is not "20.0 MiB"."""
+    path = tmp_path / "0001_dump.sql"
+    for size, shown in ((int(20.98 * 1024 * 1024), "file is 21.0 MiB,"),
+                        (MAX_FILE_BYTES + 1, f"file is {MAX_FILE_BYTES + 1:,} bytes,"),
+                        (25 * 1024 * 1024, "file is 25.0 MiB,")):
+        with path.open("wb") as fh:
+            fh.truncate(size)
+        result = run(str(path))
+        assert result.exit_code == 2
+        assert f"{shown} over the 20 MiB limit for a migration" in result.stderr
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_stdin_has_the_size_limit_of_a_file(extra: int) -> None:
+    """Piped input over the limit is refused like a file that size (it was linted for a
+    minute and passed); at the limit it is read."""
+    data = b"-- " + b"x" * (MAX_FILE_BYTES - 4 + extra) + b"\n"
+    result = run("--stdin", "--stdin-filename", "db/dump.sql", stdin=data)
+    if extra:
+        assert result.exit_code == 2
+        assert "db/dump.sql:1:1: input is over the 20 MiB limit for a migration" in \
+            result.stderr
+    else:
+        assert result.exit_code == 0, result.output
 
 
 # --- directories and paths ---------------------------------------------------------------------

@@ -103,6 +103,24 @@ def _server_version(value: str | None) -> str | None:
     return value
 
 
+def _check_input_flags(ctx: typer.Context, stdin: bool, paths: bool, dialect: SqlDialect,
+                       server_version: str | None) -> None:
+    """Flags that would otherwise be dropped in silence: the user meant something else."""
+    if stdin and paths:
+        raise typer.BadParameter("reads one migration from stdin: give no paths with it "
+                                 "(name the input with --stdin-filename)",
+                                 param_hint="'--stdin'")
+    from lockwise.config import given
+
+    if not stdin and given(ctx, "stdin_filename"):
+        raise typer.BadParameter("names the input of --stdin, which is not given",
+                                 param_hint="'--stdin-filename'")
+    if server_version is not None and dialect is SqlDialect.postgresql:
+        raise typer.BadParameter("is the MySQL/MariaDB server version (with --dialect mysql "
+                                 "or mariadb); for PostgreSQL use --pg-version",
+                                 param_hint="'--server-version'")
+
+
 @app.command()
 def lint(
     ctx: typer.Context,
@@ -190,6 +208,7 @@ def lint(
     dialect = SqlDialect(pick(ctx, "dialect", dialect, cfg.dialect))
     ctx.with_resource(collector_paused(dialect.value))  # reading and printing too
     ctx.with_resource(cache_written_beside())  # the cache is written while the report prints
+    _check_input_flags(ctx, stdin, bool(paths), dialect, server_version)
     server_version = pick(ctx, "server_version", server_version, cfg.server_version)
     profile_file = pick(ctx, "profile_file", profile_file, cfg.profile)
     paths = paths or cfg.migrations or None

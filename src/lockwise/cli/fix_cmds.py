@@ -12,6 +12,16 @@ from lockwise.cli.app import EXIT_CLEAN, EXIT_FINDINGS, LayoutOption, app, fail_
 from lockwise.parse.source import InputError
 
 
+def _duration(value: str) -> str:
+    """The --lock-timeout written into the SQL: a duration PostgreSQL reads, nothing else."""
+    from lockwise.effects.session import is_duration
+
+    if not is_duration(value):
+        raise typer.BadParameter(f"{value!r} is not a PostgreSQL duration; write e.g. 5s, "
+                                 "500ms, 1min")
+    return value.strip()
+
+
 @app.command()
 def fix(
     paths: Annotated[list[Path] | None, typer.Argument(
@@ -21,7 +31,8 @@ def fix(
     layout: LayoutOption = None,
     pg_version: Annotated[int, typer.Option(help="Target PostgreSQL major version.")] = 16,
     lock_timeout: Annotated[str, typer.Option(
-        help="lock_timeout set at the top of each transactional step.")] = "5s",
+        help="lock_timeout set at the top of each transactional step (a PostgreSQL "
+             "duration: 5s, 500ms, 1min).", callback=_duration)] = "5s",
 ) -> None:
     """Rewrite unsafe migrations into safe sequences (CONCURRENTLY, NOT VALID + VALIDATE,
     batched backfills, NOT NULL via CHECK). Prints a diff; --write writes the files."""

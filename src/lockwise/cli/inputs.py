@@ -14,11 +14,11 @@ from lockwise.discover import (
     migration_from_text,
     versions_folder,
 )
-from lockwise.parse.source import InputError, decode_sql
+from lockwise.parse.source import InputError, decode_sql, read_limited
 
 
 def read_stdin(filename: str) -> list[Migration]:
-    data = sys.stdin.buffer.read()
+    data = read_limited(sys.stdin.buffer, Path(filename))
     return [migration_from_text(decode_sql(data, Path(filename)), filename)]
 
 

@@ -118,16 +118,17 @@ class Config:
         top-level `ignore` may also name kinds of conflict (`down-mismatch`), which it leaves
         out of the report."""
         ids, known_tags = set(rule_ids), set(tags)
-        lists: list[tuple[str, Iterable[str], set[str]]] = [
-            ("select", self.select, known_tags), ("ignore", self.ignore, set(conflict_kinds))]
+        lists: list[tuple[int | None, str, Iterable[str], set[str]]] = [
+            (None, "select", self.select, known_tags),
+            (None, "ignore", self.ignore, set(conflict_kinds))]
         for i, o in enumerate(self.overrides, 1):
-            lists += [(f"overrides[{i}].select", o.select, known_tags),
-                      (f"overrides[{i}].ignore", o.ignore, set())]
-        for key, names, also in lists:
+            lists += [(i, "select", o.select, known_tags), (i, "ignore", o.ignore, set())]
+        for entry, key, names, also in lists:
             name = unknown_rule(names, ids, also)
             if name is not None:
-                raise _error(self.path, key.split(".")[-1],
-                             f"unknown rule {name!r} in `{key}`; `lockwise rules` lists them")
+                reader = _Reader(self.path, entry=entry)
+                raise reader.fail(key, f"unknown rule {name!r} in `{reader.name(key)}`; "
+                                       "`lockwise rules` lists them")
 
 
 def unknown_rule(names: Iterable[str], ids: set[str], also: set[str]) -> str | None:
@@ -137,20 +138,35 @@ def unknown_rule(names: Iterable[str], ids: set[str], also: set[str]) -> str | N
     return next((n for n in names if n not in ids and n not in also), None)
 
 
-def _line_of(path: Path | None, key: str) -> int:
-    """The line where `key` is set in the file, for the error message (1 when not found)."""
+_OVERRIDE_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*(?:tool\.lockwise\.)?overrides[ \t]*\]\]",
+                              re.MULTILINE)
+_TABLE_HEADER = re.compile(r"^[ \t]*\[", re.MULTILINE)
+
+
+def _line_of(path: Path | None, key: str, entry: int | None = None) -> int:
+    """The line where `key` is set in the file, for the error message (1 when not found);
+    with `entry`, the key of that `[[overrides]]` table (its header line when the key is not
+    written in it, the `overrides` line when the entries are inline tables)."""
     if path is None:
         return 1
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return 1
-    match = re.search(rf"^[ \t]*\"?{re.escape(key)}\"?[ \t]*=", text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else 1
-
-
-def _error(path: Path | None, key: str, message: str) -> InputError:
-    return InputError(f"config: {message}", path, _line_of(path, key), 1)
+    start, end = 0, len(text)
+    if entry is not None:
+        headers = list(_OVERRIDE_HEADER.finditer(text))
+        if len(headers) < entry:
+            return _line_of(path, "overrides")
+        header = headers[entry - 1]
+        start = header.end()
+        following = _TABLE_HEADER.search(text, start)
+        end = following.start() if following else len(text)
+    pattern = re.compile(rf"^[ \t]*\"?{re.escape(key)}\"?[ \t]*=", re.MULTILINE)
+    match = pattern.search(text, start, end)
+    if match is None:
+        return 1 if entry is None else text.count("\n", 0, header.start()) + 1
+    return text.count("\n", 0, match.start()) + 1
 
 
 def glob_pattern(glob: str) -> re.Pattern[str]:
@@ -177,17 +193,22 @@ def glob_pattern(glob: str) -> re.Pattern[str]:
 
 
 class _Reader:
-    """Checks values key by key, naming the file and the key in every error."""
+    """Checks values key by key, naming the file and the key in every error; with `entry`,
+    the keys of that `[[overrides]]` table (numbered from 1), named and placed as such."""
 
-    def __init__(self, path: Path | None, table: str):
+    def __init__(self, path: Path | None, entry: int | None = None):
         self.path = path
-        self.table = table
+        self.entry = entry
+
+    def name(self, key: str) -> str:
+        return key if self.entry is None else f"overrides[{self.entry}].{key}"
 
     def fail(self, key: str, message: str) -> InputError:
-        return _error(self.path, key, message)
+        return InputError(f"config: {message}", self.path,
+                          _line_of(self.path, key, self.entry), 1)
 
     def bad(self, key: str, value: object, what: str) -> InputError:
-        return self.fail(key, f"`{key}` must be {what}, not {value!r}")
+        return self.fail(key, f"`{self.name(key)}` must be {what}, not {value!r}")
 
     def strings(self, key: str, value: object) -> list[str]:
         if isinstance(value, str):
@@ -206,7 +227,7 @@ class _Reader:
         try:
             return Safety.parse(value)
         except ValueError as exc:
-            raise self.fail(key, f"`{key}`: {exc}") from None
+            raise self.fail(key, f"`{self.name(key)}`: {exc}") from None
 
     def unknown(self, raw: dict, known: Iterable[str], where: str) -> None:
         for key in raw:
@@ -231,7 +252,7 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
     from lockwise.parse.templates import MODES
     from lockwise.rules.loader import DIALECTS
 
-    r = _Reader(path, table)
+    r = _Reader(path)
     r.unknown(raw, KEYS, table)
     config = Config(path=path)
     for key, value in raw.items():
@@ -293,17 +314,17 @@ def _overrides(r: _Reader, value: object, table: str) -> list[Override]:
         raise r.bad("overrides", value, "an array of tables ([[tool.lockwise.overrides]])")
     out = []
     for i, item in enumerate(value, 1):
-        where = f"{table} overrides[{i}]"
-        r.unknown(item, OVERRIDE_KEYS, where)
+        entry = _Reader(r.path, entry=i)
+        entry.unknown(item, OVERRIDE_KEYS, f"{table} overrides[{i}]")
         glob = item.get("path")
         if not isinstance(glob, str) or not glob.strip():
-            raise r.fail("path", f"overrides[{i}] needs `path`, a glob such as "
-                                 "\"db/legacy/**\"")
+            raise entry.fail("path", f"overrides[{i}] needs `path`, a glob such as "
+                                     "\"db/legacy/**\"")
         out.append(Override(
             path=glob, pattern=glob_pattern(glob),
-            select=frozenset(r.strings("select", item.get("select", []))),
-            ignore=frozenset(r.strings("ignore", item.get("ignore", []))),
-            fail_on=r.safety("fail_on", item["fail_on"]) if "fail_on" in item else None,
+            select=frozenset(entry.strings("select", item.get("select", []))),
+            ignore=frozenset(entry.strings("ignore", item.get("ignore", []))),
+            fail_on=entry.safety("fail_on", item["fail_on"]) if "fail_on" in item else None,
         ))
     return out
 
@@ -341,7 +362,7 @@ def load_file(path: Path) -> Config:
         if section is None:
             raise InputError("config: no [tool.lockwise] table in this file", path)
         if not isinstance(section, dict):
-            raise _error(path, "lockwise", "`tool.lockwise` must be a table")
+            raise _Reader(path).fail("lockwise", "`tool.lockwise` must be a table")
         return parse_config(section, path.resolve())
     return parse_config(raw, path.resolve(), "lockwise.toml")
 
@@ -438,9 +459,12 @@ def pick(ctx: object, name: str, value: object, configured: object) -> object:
     flag's default. `ctx` is the click/typer context of the command."""
     if configured is None:
         return value
+    return value if given(ctx, name) else configured
+
+
+def given(ctx: object, name: str) -> bool:
+    """Whether the flag was given, on the command line or in its environment variable."""
     # Compared by name: typer may vendor click, so its ParameterSource enum is not importable
     # from one fixed place.
     source = ctx.get_parameter_source(name)  # type: ignore[attr-defined]
-    if getattr(source, "name", None) in ("COMMANDLINE", "ENVIRONMENT"):
-        return value
-    return configured
+    return getattr(source, "name", None) in ("COMMANDLINE", "ENVIRONMENT")

@@ -157,6 +157,9 @@ class Statement:
     tree: dict
     #: Comments directly preceding the statement (for ignore directives).
     leading_comments: tuple[str, ...] = ()
+    #: Where each of `leading_comments` is, in the same order (findings about a directive
+    #: point at its comment, not at the statement).
+    comment_spans: tuple[Span, ...] = ()
 
 
 @pickled_by_fields

@@ -34,6 +34,12 @@ def _zone(value: object) -> str | None:
     return "utc" if zone in ("0", "+00:00", "00:00") else zone
 
 
+def is_duration(text: str) -> bool:
+    """Whether PostgreSQL accepts `text` as a time setting such as lock_timeout: a number,
+    optionally with a unit (us, ms, s, min, h, d: case-sensitive, as PostgreSQL reads them)."""
+    return re.fullmatch(rf"\s*\d+(?:\.\d+)?\s*(?:{'|'.join(_UNITS_MS)})?\s*", text) is not None
+
+
 def parse_duration_ms(value: object) -> int | None:
     """A PostgreSQL time setting (`'5s'`, `5000`, `'1min'`) in milliseconds; 0 means off."""
     if value is None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from lockwise.core.types import Action, Effect, Migration, MigrationReport, Safety
 from lockwise.effects.versions import DEFAULT_PG_VERSION
 from lockwise.fix.patterns import FIXABLE, Unprintable, rewrite, statement_facts
+from lockwise.parse.quoting import quote_literal
 
 DEFAULT_LOCK_TIMEOUT = "5s"
 
@@ -83,7 +84,7 @@ def _transactional_step(statements: list[str], lock_timeout: str, wrapped: bool,
     if not any(s.lstrip().upper().startswith(("SET LOCAL LOCK_TIMEOUT", "SET LOCK_TIMEOUT"))
                for s in statements[:3]):
         scope = "SET LOCAL" if wrapped or transactional else "SET"
-        statements = [f"{scope} lock_timeout = '{lock_timeout}'", *statements]
+        statements = [f"{scope} lock_timeout = {quote_literal(lock_timeout)}", *statements]
     if wrapped or not transactional:
         return statements
     return ["BEGIN", *statements, "COMMIT"]

@@ -96,10 +96,11 @@ def parse_mysql(text: str, dialect: str = "mysql") -> ParsedFile:
     parsed = ParsedFile()
     server_text, parsed.skipped, custom, custom_cuts = _strip_delimiters(text, lines)
     reader = _dialect(dialect)
+    tokenizer = reader.tokenizer()
     try:
-        tokens = reader.tokenize(server_text)
+        tokens = tokenizer.tokenize(server_text)
     except TokenError as exc:
-        parsed.problems.append(ParseProblem(str(exc).splitlines()[0], lines.span(0, 1)))
+        parsed.problems.append(_token_problem(server_text, exc, tokenizer, lines))
         return parsed
     cuts = sorted([tok.start for tok in tokens if tok.token_type == TokenType.SEMICOLON
                    and not any(a <= tok.start < b for a, b in custom)] + custom_cuts)
@@ -138,6 +139,27 @@ def parse_mysql(text: str, dialect: str = "mysql") -> ParsedFile:
                                            {"sqlglot": {"expr": tree, "sql": body}}))
     attach_comments(text, parsed, lines)
     return parsed
+
+
+#: What the text where sqlglot's tokenizer stopped opens, as PostgreSQL words the same error.
+_UNTERMINATED = (("/*", "unterminated /* comment"), ("'", "unterminated quoted string"),
+                 ('"', "unterminated quoted string"), ("`", "unterminated quoted identifier"))
+
+
+def _token_problem(text: str, exc: Exception, tokenizer: object, lines: LineIndex
+                   ) -> ParseProblem:
+    """A file sqlglot cannot tokenize, placed at the token it could not finish (a quote or a
+    comment left open) rather than the file's start. sqlglot's message only quotes the
+    text around it, and its own `line:col` is where it gave up, so the token's start is read
+    from the tokenizer's state; when a sqlglot version keeps it elsewhere, line 1 it is."""
+    start = getattr(getattr(tokenizer, "_core", tokenizer), "_start", None)
+    if not isinstance(start, int) or not 0 <= start < len(text):
+        return ParseProblem(str(exc).splitlines()[0], lines.span(0, 1))
+    what = next((message for opening, message in _UNTERMINATED
+                 if text.startswith(opening, start)),
+                str(exc.__cause__ or exc).splitlines()[0])
+    near = text[start:start + 40].split("\n", 1)[0]
+    return ParseProblem(f'{what} at or near "{near}"', lines.span(start, start + 1))
 
 
 def _first_code_offset(body: str) -> int:

@@ -279,26 +279,31 @@ class _Comments:
     def __init__(self, text: str, parsed: ParsedFile, lines: LineIndex) -> None:
         self.text, self.parsed, self.lines, self.prev_end = text, parsed, lines, 0
 
-    def of(self, index: int, start: int, end: int, sql: str) -> tuple[str, ...]:
-        """The comments of the next statement: number `index`, at text[start:end]."""
+    def of(self, index: int, start: int, end: int, sql: str
+           ) -> tuple[tuple[str, ...], tuple[Span, ...]]:
+        """The comments of the next statement (number `index`, at text[start:end]) and
+        their spans."""
         text, lines = self.text, self.lines
         # A comment on the previous statement's last line belongs to that statement.
         gap_start = self.prev_end
         if index > 0:
             newline = text.find("\n", self.prev_end, start)
             gap_start = start if newline == -1 else newline
-        comments = []
-        for m in _COMMENT.finditer(text, gap_start, start):
-            comments.append(m.group(0))
-            self.parsed.comments.append((m.group(0), lines.span(m.start(), m.end())))
+        found = list(_COMMENT.finditer(text, gap_start, start))
+        self.parsed.comments.extend((m.group(0), lines.span(m.start(), m.end())) for m in found)
+        comments = [m.group(0) for m in found]
+        spans = [lines.span(m.start(), m.end()) for m in found]
         if "--" in sql or "/*" in sql:
-            comments.extend(m.group(0) for m in _COMMENT.finditer(sql))
+            for m in _COMMENT.finditer(sql):
+                comments.append(m.group(0))
+                spans.append(lines.span(start + m.start(), start + m.end()))
         # A trailing comment on the statement's last line belongs to it too.
         line_end = text.find("\n", end)
-        comments.extend(m.group(0) for m in _COMMENT.finditer(
-            text, end, len(text) if line_end == -1 else line_end))
+        for m in _COMMENT.finditer(text, end, len(text) if line_end == -1 else line_end):
+            comments.append(m.group(0))
+            spans.append(lines.span(m.start(), m.end()))
         self.prev_end = end
-        return tuple(comments)
+        return tuple(comments), tuple(spans)
 
     def finish(self) -> None:
         """The comments after the last statement, which are the file's."""
@@ -317,8 +322,9 @@ def attach_comments(text: str, parsed: ParsedFile, lines: LineIndex) -> None:
     comments = _Comments(text, parsed, lines)
     rebuilt = []
     for stmt in parsed.statements:
-        own = comments.of(stmt.index, stmt.span.start_offset, stmt.span.end_offset, stmt.sql)
-        rebuilt.append(Statement(stmt.index, stmt.sql, stmt.span, stmt.tree, own)
+        own, spans = comments.of(stmt.index, stmt.span.start_offset, stmt.span.end_offset,
+                                 stmt.sql)
+        rebuilt.append(Statement(stmt.index, stmt.sql, stmt.span, stmt.tree, own, spans)
                        if own or stmt.leading_comments else stmt)
     comments.finish()
     parsed.statements = rebuilt
@@ -344,7 +350,7 @@ def parse_sql(text: str, *, comments: bool = True) -> ParsedFile:
     span = lines.span
     parsed.statements = [
         Statement(i, sql, span(start, end), tree,
-                  taker.of(i, start, end, sql) if taker is not None else ())
+                  *(taker.of(i, start, end, sql) if taker is not None else ()))
         for i, (start, end, sql, tree) in enumerate(found)]
     if taker is not None:
         taker.finish()

@@ -6,6 +6,7 @@ import bisect
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
+from typing import BinaryIO
 
 from lockwise.core.types import Span
 
@@ -33,6 +34,11 @@ class InputError(Exception):
 
 def decode_sql(data: bytes, path: Path | None = None) -> str:
     """Decode a migration file: UTF-8 with or without BOM, CRLF folded; binary is an error."""
+    # UTF-32's byte order marks start with UTF-16's: tested first.
+    for bom, encoding in _WIDE_BOMS:
+        if data.startswith(bom):
+            raise InputError(f"the file looks like {encoding} (it starts with a {encoding} byte "
+                             "order mark); re-save it as UTF-8", path)
     if b"\x00" in data[:8192]:
         raise InputError("binary file, not SQL text", path)
     if data.startswith(b"\xef\xbb\xbf"):
@@ -40,16 +46,51 @@ def decode_sql(data: bytes, path: Path | None = None) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        prefix = data[: exc.start]
-        line = prefix.count(b"\n") + 1
-        column = exc.start - (prefix.rfind(b"\n") + 1) + 1
+        # Everything before the bad byte decoded: its line and column are counted in
+        # characters, with line ends folded as below.
+        before = _fold_line_ends(data[: exc.start].decode("utf-8"))
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
         raise InputError(
             f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); re-save the file as UTF-8",
             path, line, column,
         ) from None
+    return _fold_line_ends(text)
+
+
+#: Byte order marks of the encodings an editor may save SQL in that are not UTF-8.
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+              (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
+def _fold_line_ends(text: str) -> str:
     if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+_MIB = 1024 * 1024
+
+
+def too_large(size: int | None, path: Path | None) -> InputError:
+    """The error for input over MAX_FILE_BYTES; `size` None when it is not known (a stream
+    is read only up to the limit)."""
+    limit = f"the {MAX_FILE_BYTES // _MIB} MiB limit for a migration"
+    if size is None:
+        return InputError(f"input is over {limit}", path)
+    shown = f"{size / _MIB:.1f} MiB"
+    if float(shown.split()[0]) * _MIB <= MAX_FILE_BYTES:  # rounding would hide the excess
+        shown = f"{size:,} bytes"
+    return InputError(f"file is {shown}, over {limit}", path)
+
+
+def read_limited(stream: BinaryIO, path: Path | None) -> bytes:
+    """All of a stream (stdin), refused once it passes MAX_FILE_BYTES, as a file that size
+    is: reading stops there, so an endless stream ends too."""
+    data = stream.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise too_large(None, path)
+    return data
 
 
 def read_sql_file(path: Path) -> str:
@@ -57,9 +98,7 @@ def read_sql_file(path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise InputError(
-                f"file is {size // (1024 * 1024)} MiB, over the {MAX_FILE_BYTES // (1024 * 1024)} "
-                "MiB limit for a migration", path)
+            raise too_large(size, path)
         data = path.read_bytes()
     except InputError:
         raise

@@ -77,7 +77,7 @@ def _restore(parsed: ParsedFile, original: str) -> None:
     """Show the original text (with its placeholders) in statements and comments."""
     parsed.statements = [
         Statement(s.index, original[s.span.start_offset:s.span.end_offset], s.span, s.tree,
-                  s.leading_comments)
+                  s.leading_comments, s.comment_spans)
         for s in parsed.statements
     ]
 
@@ -117,7 +117,8 @@ def parse_templated(text: str, mode: str = "substitute", path: Path | None = Non
         inside = [p for p in placeholders
                   if p.start < stmt.span.end_offset and stmt.span.start_offset < p.end]
         (dropped if inside else kept).append(stmt)
-    parsed.statements = [Statement(i, s.sql, s.span, s.tree, s.leading_comments)
+    parsed.statements = [Statement(i, s.sql, s.span, s.tree, s.leading_comments,
+                                   s.comment_spans)
                          for i, s in enumerate(kept)]
     for stmt in dropped:
         count = sum(1 for p in placeholders

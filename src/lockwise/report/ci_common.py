@@ -21,18 +21,28 @@ if TYPE_CHECKING:
 
 def display_path(path: Path) -> str:
     """The path relative to the working directory (the repository root in CI), POSIX style;
-    absolute when the file lies elsewhere."""
+    absolute when the file lies elsewhere (a relative `../x` would be read against the root)."""
     return _display_path(path, os.getcwd())
 
 
+def repository_path(path: Path, root_variable: str) -> str:
+    """The path as a CI service names it: relative to the checkout its environment variable
+    names (GITHUB_WORKSPACE, CI_PROJECT_DIR), so annotations land on the right file even when
+    lockwise runs in a subdirectory; relative to the working directory outside CI; absolute
+    when the file lies outside that root."""
+    return _display_path(path, os.environ.get(root_variable) or os.getcwd())
+
+
 @functools.lru_cache(maxsize=1024)
-def _display_path(path: Path, cwd: str) -> str:
+def _display_path(path: Path, root: str) -> str:
     # Asked once per finding, and resolving a path walks it link by link (a system call
     # per part): on lemmy+documenso that was half of a cached `--format sarif` run.
     try:
-        return path.resolve().relative_to(Path(cwd).resolve()).as_posix()
-    except (ValueError, OSError):
-        return path.as_posix()
+        resolved, base = path.resolve(), Path(root).resolve()
+    except (ValueError, OSError):  # a loop of links, a NUL in a --stdin-filename
+        return Path(os.path.abspath(path)).as_posix()
+    return resolved.relative_to(base).as_posix() if resolved.is_relative_to(base) \
+        else resolved.as_posix()
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lockwise.core.types import MigrationReport, Safety
-from lockwise.report.ci_common import display_path, level, located_findings
+from lockwise.report.ci_common import level, located_findings, repository_path
 from lockwise.report.verdict import Thresholds
 
 
@@ -28,7 +28,7 @@ def render_github(reports: Sequence[MigrationReport], *, fail_on: Safety,
     lines = []
     for item in located_findings(reports):
         f = item.finding
-        props = [("file", display_path(f.path))]
+        props = [("file", repository_path(f.path, "GITHUB_WORKSPACE"))]
         if f.span is not None:
             props += [("line", str(f.span.line)), ("col", str(f.span.column)),
                       ("endLine", str(f.span.end_line)),

@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 
 from lockwise.core.types import MigrationReport, Safety
-from lockwise.report.ci_common import display_path, fingerprint, located_findings
+from lockwise.report.ci_common import fingerprint, located_findings, repository_path
 
 #: GitLab's severities are info, minor, major, critical and blocker.
 SEVERITY = {
@@ -30,7 +30,7 @@ def render_gitlab(reports: Sequence[MigrationReport]) -> str:
             "severity": SEVERITY[f.safety],
             "categories": ["Bug Risk"],
             "location": {
-                "path": display_path(f.path),
+                "path": repository_path(f.path, "CI_PROJECT_DIR"),
                 "lines": {"begin": f.span.line if f.span else 1,
                           "end": f.span.end_line if f.span else 1},
             },

@@ -71,11 +71,13 @@ def _conflict_descriptor(kind: str, fail_on: Safety) -> dict:
 
 
 def _artifact_location(path: str) -> dict:
-    """A URI for the file: relative to the repository root when it lies below the working
-    directory, else absolute; characters a URI cannot hold (spaces, `<stdin>`) are escaped."""
+    """A URI for the file: relative to %SRCROOT% (the working directory) when it lies below
+    it, else an absolute `file://` URI, which needs no base. Either way percent-encoded as
+    RFC 3986 requires (spaces, `<stdin>`, non-ASCII letters as UTF-8 octets)."""
+    from pathlib import PurePath
     from urllib.parse import quote
 
-    if path.startswith("/"):
+    if PurePath(path).is_absolute():
         from pathlib import Path
 
         return {"uri": Path(path).as_uri()}

@@ -88,6 +88,17 @@ class Directive:
         return not self.rules or rule_id in self.rules
 
 
+#: The start of a lockwise ignore directive, whatever follows.
+_ATTEMPT = re.compile(r"lockwise:\s*ignore", re.IGNORECASE)
+
+
+def malformed_directive(comment: str) -> bool:
+    """A comment that starts a lockwise ignore directive but does not parse as one
+    (`ignore[drop-column] because ...`, no `reason:`): it ignores nothing, which its writer
+    does not expect, so it is reported (rule invalid-directive) rather than passed over."""
+    return _ATTEMPT.search(comment) is not None and parse_directive(comment) is None
+
+
 def parse_directive(comment: str, span: Span | None = None) -> Directive | None:
     """The ignore directive in one comment, or None."""
     body = comment.strip()
