@@ -300,7 +300,7 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                      "in_do_block": False}  # an action a DO block runs says True
     if costs is not None:
         context_facts.update(costs.before(effect, stmt.tree, ctx.new_tables,
-                                          session.in_transaction))
+                                          session.in_transaction, ctx.catalog))
     findings: list[Finding] = []
     seen: set[str] = set()
     last = len(effect.actions) - 1

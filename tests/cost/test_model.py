@@ -373,3 +373,30 @@ def test_text_report_prints_estimates_and_why_not() -> None:
     assert "estimate: none (public.customers is not in the stats file)" in text
     header = text.splitlines()[0]
     assert "blocks others" in header and "1 statement(s) not estimated" in header
+
+
+def test_indexes_built_by_earlier_migrations_are_rebuilt_too() -> None:
+    # The stats file describes the database before these migrations: indexes the replay
+    # knows were built since are rebuilt by a later rewrite too.
+    from lockwise.catalog.replay import apply_statement
+
+    stats = Stats({"public.orders": table(indexes=1)})
+    catalog = Catalog()
+    for stmt in parse_sql("CREATE INDEX CONCURRENTLY orders_c1 ON orders (c1);\n"
+                          "CREATE INDEX CONCURRENTLY orders_c2 ON orders (c2);").statements:
+        apply_statement(catalog, stmt.tree)
+    (vacuum,) = parse_sql("VACUUM FULL orders").statements
+    effect = compute_effect(vacuum.tree, Context(catalog=catalog, pg_version=16))
+    alone = estimate_statement(effect, stats)
+    replayed = estimate_statement(effect, stats, catalog=catalog)
+    assert alone.operations[0].drivers["indexes_rebuilt"] == 1  # the stats file alone
+    assert replayed.operations[0].drivers["indexes_rebuilt"] == 3
+    assert replayed.seconds > alone.seconds
+    # lint hands the estimator the catalog replayed so far
+    options = LintOptions(stats=stats)
+    later = lint_migrations([migration_from_text(
+        "CREATE INDEX CONCURRENTLY orders_c1 ON orders (c1);", "0002_index.sql"),
+        migration_from_text("VACUUM FULL orders;", "0003_vacuum.sql")], options)
+    first = lint_migrations([migration_from_text("VACUUM FULL orders;", "0003_vacuum.sql")],
+                            options)
+    assert later[-1].statements[0].estimated_seconds > first[0].statements[0].estimated_seconds

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lockwise.catalog.model import Catalog
 from lockwise.core.types import Effect, LockMode, StatementReport
 from lockwise.cost.model import BLOCKING, Estimate, estimate_statement, human_seconds
 from lockwise.cost.profile import DEFAULT_PROFILE, MachineProfile
@@ -32,10 +33,11 @@ class CostTracker:
     last_lock_seconds: float | None = None
 
     def before(self, effect: Effect, tree: dict | None, new_tables: set[str],
-               in_transaction: bool) -> dict:
-        """Estimate the statement about to be judged; return the facts rules see."""
+               in_transaction: bool, catalog: Catalog | None = None) -> dict:
+        """Estimate the statement about to be judged; return the facts rules see. `catalog`:
+        the schema replayed so far (indexes built since the stats were taken)."""
         est = estimate_statement(effect, self.stats, self.profile, tree=tree,
-                                 new_tables=frozenset(new_tables))
+                                 new_tables=frozenset(new_tables), catalog=catalog)
         self.last = est
         if est.seconds is None:
             self.last_lock_seconds = None

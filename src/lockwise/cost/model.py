@@ -18,8 +18,9 @@ missing. Tables created earlier in the same migration run are empty and cost not
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from lockwise.catalog.model import Catalog
 from lockwise.core.types import Effect, LockMode
 from lockwise.cost.profile import DEFAULT_PROFILE, MachineProfile
 from lockwise.cost.stats import IndexStats, Stats, TableStats
@@ -243,6 +244,8 @@ class _Estimator:
     profile: MachineProfile
     new_tables: frozenset[str]
     tree: dict | None
+    #: The schema replayed up to the statement: indexes earlier statements built are there.
+    catalog: Catalog | None = None
     ops: list[Operation] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
 
@@ -253,7 +256,7 @@ class _Estimator:
         t = self.stats.table(name)
         if t is None and name not in self.missing:
             self.missing.append(name)
-        return t
+        return with_built_indexes(t, self.catalog) if t is not None else None
 
     def lock_of(self, table: str) -> str | None:
         mode = self.effect.locks.get(table)
@@ -504,11 +507,28 @@ def _bound(expr: dict | None, t: TableStats, const_value, unwrap) -> tuple[float
     return None, f"cannot bound a {kind or 'missing'} condition"
 
 
+def with_built_indexes(t: TableStats, catalog: Catalog | None) -> TableStats:
+    """`t` with the indexes the replayed migrations built on it since the stats were taken
+    (the catalog knows them, the stats file does not), each sized as a new b-tree: a later
+    rewrite, REINDEX or UPDATE of the table maintains them too."""
+    if catalog is None:
+        return t
+    known = {i.name for i in t.indexes}
+    built = [i for i in catalog.indexes.values() if i.table == t.name and i.name not in known]
+    if not built:
+        return t
+    added = tuple(IndexStats(i.name, i.columns, _btree_bytes(t.rows, _key_bytes_of_columns(
+        t, i.columns)[0]), i.unique) for i in built)
+    return replace(t, indexes=t.indexes + added)
+
+
 def estimate_statement(effect: Effect, stats: Stats, profile: MachineProfile = DEFAULT_PROFILE,
                        *, tree: dict | None = None,
-                       new_tables: frozenset[str] | set[str] = frozenset()) -> Estimate:
-    """Predict how long one statement runs and how long it blocks others."""
-    e = _Estimator(effect, stats, profile, frozenset(new_tables), tree)
+                       new_tables: frozenset[str] | set[str] = frozenset(),
+                       catalog: Catalog | None = None) -> Estimate:
+    """Predict how long one statement runs and how long it blocks others. `catalog`: the
+    schema replayed up to the statement, for the indexes built since the stats were taken."""
+    e = _Estimator(effect, stats, profile, frozenset(new_tables), tree, catalog)
     try:
         _classify(e)
     except _Unknown as unknown:
