@@ -345,7 +345,9 @@ class _Estimator:
         if c is None or par is None:
             return
         p = self.profile
-        seconds = _scan(c, p) + _scan(par, p) + c.rows / p.fk_check_rows_s
+        # One anti-join: both tables are read, the referenced keys hashed, the referencing
+        # ones probed (a batched hash join once they outgrow work_mem).
+        seconds = _scan(c, p) + _scan(par, p) + (c.rows + par.rows) / p.fk_check_rows_s
         drivers = {"rows": c.rows, "heap_bytes": c.heap_bytes, "referenced_table": parent,
                    "referenced_rows": par.rows}
         self.add("fk_validation", child, seconds, drivers)

@@ -49,7 +49,7 @@ class MachineProfile:
     #: UPDATE/DELETE with a WHERE: rows per second found through an index (a batch).
     lookup_rows_s: float = 5_000_000.0
     #: Foreign key validation: referencing rows checked per second (the anti-join).
-    fk_check_rows_s: float = 4_000_000.0
+    fk_check_rows_s: float = 2_800_000.0
     #: Fixed cost of any statement: parse, catalog updates, commit.
     statement_overhead_s: float = 0.002
     #: Where the numbers come from: "defaults" or the calibration run that measured them.
