@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import apply_statement
+from lockwise.catalog.search_path import PathInForce
 from lockwise.core.types import (
     Action,
     Effect,
@@ -245,38 +246,40 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
 
     reports: list[StatementReport] = []
     costs = _cost_tracker(options) if judged else None
-    for position, stmt in enumerate(parsed.statements):
-        directives = statement_directives(stmt)
-        all_directives.extend(directives)
-        ctx.in_transaction = session.in_transaction
-        if session.timezone is not None:  # the migration's own SET TimeZone
-            ctx.session_timezone_utc = bool(session.timezone_utc)
-        ctx.watch_literals = bool(session.tx_enum_values) and session.in_transaction
-        try:
-            effect = compute_effect(stmt.tree, ctx)
-        except RecursionError:  # thousands of nested expressions: report, do not crash
-            migration_findings += judge.judge(
-                parse_error_facts(base, TOO_DEEP), stmt.span, None)
-            continue
-        findings: list[Finding] = []
-        if judged:
-            findings = _judge_statement(judge, stmt, effect, session, costs, ctx, base,
-                                        directives)
-        reports.append(_statement_report(stmt, effect, findings, session, index.by_id))
-        session.after(effect, stmt.index)
-        _track_writes(ctx, effect, session.in_transaction)
-        if costs is not None:
-            costs.fill(reports[-1])
-            costs.after(effect, session.in_transaction)
-        try:
-            apply_statement(catalog, stmt.tree, migration.id)
-        except RecursionError:
-            migration_findings += judge.judge(
-                parse_error_facts(base, TOO_DEEP), stmt.span, None)
-        _track_new_objects(ctx, effect)
-        if release:
-            _release(reports[-1])
-            parsed.statements[position] = reports[-1].statement
+    with PathInForce(catalog) as path:
+        for position, stmt in enumerate(parsed.statements):
+            directives = statement_directives(stmt)
+            all_directives.extend(directives)
+            path.use(session.search_path)  # names resolve through the path set so far
+            ctx.in_transaction = session.in_transaction
+            if session.timezone is not None:  # the migration's own SET TimeZone
+                ctx.session_timezone_utc = bool(session.timezone_utc)
+            ctx.watch_literals = bool(session.tx_enum_values) and session.in_transaction
+            try:
+                effect = compute_effect(stmt.tree, ctx)
+            except RecursionError:  # thousands of nested expressions: report, do not crash
+                migration_findings += judge.judge(
+                    parse_error_facts(base, TOO_DEEP), stmt.span, None)
+                continue
+            findings: list[Finding] = []
+            if judged:
+                findings = _judge_statement(judge, stmt, effect, session, costs, ctx, base,
+                                            directives)
+            reports.append(_statement_report(stmt, effect, findings, session, index.by_id))
+            session.after(effect, stmt.index)
+            _track_writes(ctx, effect, session.in_transaction)
+            if costs is not None:
+                costs.fill(reports[-1])
+                costs.after(effect, session.in_transaction)
+            try:
+                apply_statement(catalog, stmt.tree, migration.id)
+            except RecursionError:
+                migration_findings += judge.judge(
+                    parse_error_facts(base, TOO_DEEP), stmt.span, None)
+            _track_new_objects(ctx, effect)
+            if release:
+                _release(reports[-1])
+                parsed.statements[position] = reports[-1].statement
 
     if judged:
         end_facts = {**base, "action": "end_of_migration",

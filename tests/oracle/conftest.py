@@ -27,9 +27,11 @@ import pytest
 
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import apply_statement
+from lockwise.catalog.search_path import PathInForce
 from lockwise.core.types import Effect, LockMode
 from lockwise.effects.context import Context
 from lockwise.effects.postgres import compute_effect
+from lockwise.effects.session import Session
 from lockwise.parse.postgres import parse_sql
 
 #: Relation kinds compared: ordinary, partitioned and foreign tables, views, matviews.
@@ -86,13 +88,15 @@ class Oracle:
 
     # --- the model side -------------------------------------------------------------------
 
-    def predict(self, setup: str, sql: str, context: dict) -> Prediction:
+    def predict(self, setup: str, sql: str, context: dict, session: str = "") -> Prediction:
         catalog = Catalog()
         for stmt in _parse(setup):
             apply_statement(catalog, stmt.tree, "setup")
         (stmt,) = _parse(sql)
         ctx = Context(catalog=catalog, pg_version=self.server_major, new_tables=set(), **context)
-        effect = compute_effect(stmt.tree, ctx)
+        with PathInForce(catalog) as path:
+            path.use(_search_path(session.format(public="public"), catalog))
+            effect = compute_effect(stmt.tree, ctx)
         return Prediction(dict(effect.locks), set(effect.rewrites), set(effect.scans),
                           effect.transactional, effect)
 
@@ -105,17 +109,32 @@ class Oracle:
         # A fixed non-UTC zone: timestamp -> timestamptz rewrites unless a case says otherwise,
         # which is what the model assumes when it does not know the session's TimeZone.
         conn.execute(f"SET search_path TO {schema}; SET TimeZone = 'America/New_York'")
-        if session:
-            conn.execute(session)
+        if session:  # `{public}` in a session stands for the case's stand-in for public
+            conn.execute(session.format(public=schema))
         return conn
 
-    def observe(self, setup: str, sql: str, *, session: str = "",
-                blocker: str = "") -> Observation:
+    def observe(self, setup: str, sql: str, *, session: str = "", blocker: str = "",
+                schemas: tuple[str, ...] = ()) -> Observation:
+        """`schemas`: schemas besides the case's that the setup creates, observed under their
+        own names (dropped before and after: they are the database's, not the case's)."""
         import psycopg
 
         schema = f"o{next(_case_ids)}"
         with psycopg.connect(self.uri, autocommit=True) as admin:
             admin.execute(f"CREATE SCHEMA {schema}")
+            for extra in schemas:
+                admin.execute(f"DROP SCHEMA IF EXISTS {extra} CASCADE")
+        try:
+            return self._observe(schema, setup, sql, session, blocker, schemas)
+        finally:
+            with psycopg.connect(self.uri, autocommit=True) as admin:
+                for extra in schemas:
+                    admin.execute(f"DROP SCHEMA IF EXISTS {extra} CASCADE")
+
+    def _observe(self, schema: str, setup: str, sql: str, session: str, blocker: str,
+                 schemas: tuple[str, ...]) -> Observation:
+        import psycopg
+
         # The setup runs on a connection of its own: a backend keeps unflushed table statistics
         # across transactions, and the statement's connection must start with none so that
         # pg_stat_get_xact_numscans() counts the statement's scans only.
@@ -123,8 +142,8 @@ class Oracle:
             if setup.strip():
                 setup_conn.execute(setup)
         with self._connect(schema, session) as conn:
-            relations = _relations(conn, schema, _USER_RELKINDS)
-            indexes = _relations(conn, schema, _INDEX_RELKINDS)
+            relations = _relations(conn, schema, _USER_RELKINDS, schemas)
+            indexes = _relations(conn, schema, _INDEX_RELKINDS, schemas)
             try:
                 obs = self._observe_in_transaction(conn, sql, relations, indexes)
             except psycopg.errors.ActiveSqlTransaction:
@@ -198,13 +217,25 @@ def _parse(sql: str) -> list:
     return parsed.statements
 
 
-def _relations(conn, schema: str, kinds: tuple[str, ...]) -> dict[int, tuple[str, int]]:
-    """oid -> (model name, relfilenode) of the relations of `schema` of the given kinds."""
+def _relations(conn, schema: str, kinds: tuple[str, ...],
+               others: tuple[str, ...] = ()) -> dict[int, tuple[str, int]]:
+    """oid -> (model name, relfilenode) of the relations of `schema` (the model's public)
+    and of the `others` schemas, of the given kinds."""
     rows = conn.execute(
-        "SELECT c.oid, c.relname, c.relfilenode FROM pg_class c "
+        "SELECT c.oid, n.nspname, c.relname, c.relfilenode FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = %s AND c.relkind = ANY(%s)", (schema, list(kinds))).fetchall()
-    return {oid: (f"public.{name}", node) for oid, name, node in rows}
+        "WHERE n.nspname = ANY(%s) AND c.relkind = ANY(%s)",
+        ([schema, *others], list(kinds))).fetchall()
+    return {oid: (f"{'public' if nsp == schema else nsp}.{name}", node)
+            for oid, nsp, name, node in rows}
+
+
+def _search_path(session: str, catalog: Catalog) -> tuple[str, ...] | None:
+    """The search_path the session SQL leaves in force, as lint's session follows it."""
+    state = Session(implicit_transaction=False)
+    for stmt in _parse(session) if session.strip() else ():
+        state.after(compute_effect(stmt.tree, Context(catalog=catalog)), stmt.index)
+    return state.search_path
 
 
 def _strongest(rows: list, relations: dict) -> dict[str, LockMode]:

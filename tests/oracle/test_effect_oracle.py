@@ -133,6 +133,24 @@ CREATE TABLE sub () INHERITS (base);
 INSERT INTO base VALUES (1, 1); INSERT INTO sub VALUES (2, 2);
 """
 
+#: A table in a schema of its own (the search_path cases).
+BILLING = """
+CREATE SCHEMA billing;
+CREATE TABLE billing.invoices (id bigint PRIMARY KEY, note varchar(50));
+INSERT INTO billing.invoices SELECT g, 'n' FROM generate_series(1, 20) g;
+"""
+
+#: `users` in two schemas, and a table in public alone.
+TWO_USERS = """
+CREATE SCHEMA app;
+CREATE TABLE app.users (id bigint, email text);
+CREATE TABLE users (id bigint, email text);
+CREATE TABLE only_public (id bigint, n int);
+INSERT INTO app.users SELECT g, 'e' FROM generate_series(1, 20) g;
+INSERT INTO users SELECT g, 'e' FROM generate_series(1, 20) g;
+INSERT INTO only_public SELECT g, g FROM generate_series(1, 20) g;
+"""
+
 MATVIEW = T + """
 CREATE MATERIALIZED VIEW mv AS SELECT id, n FROM t;
 CREATE UNIQUE INDEX mv_id ON mv (id);
@@ -168,6 +186,8 @@ class Case:
     #: (a 20-row table is read sequentially whatever its indexes); on for everything whose
     #: scans PostgreSQL performs by definition (validation, rewrite, index build).
     compare_scans: bool = True
+    #: Schemas besides public that the setup creates (observed under their own names).
+    schemas: tuple[str, ...] = ()
 
 
 CASES = [
@@ -913,6 +933,18 @@ CASES = [
          "DO $$ BEGIN UPDATE child SET n = 0; "
          "ALTER TABLE parent ADD COLUMN note text DEFAULT 'x'; END $$"),
     Case("do-block-only-raises", T, "DO $$ BEGIN RAISE NOTICE 'nothing to do'; END $$"),
+    # --- search_path: which schema an unqualified name means -----------------------------------
+    Case("search-path-varchar-grow-in-its-schema", BILLING,
+         "ALTER TABLE invoices ALTER COLUMN note TYPE varchar(200)",
+         session="SET search_path TO billing", schemas=("billing",)),
+    Case("search-path-first-schema-holding-the-name", TWO_USERS,
+         "ALTER TABLE users ALTER COLUMN email SET NOT NULL",
+         session="SET search_path = app, {public}", schemas=("app",)),
+    Case("search-path-falls-through-to-a-later-schema", TWO_USERS,
+         "ALTER TABLE only_public ALTER COLUMN n TYPE bigint",
+         session="SET search_path = app, {public}", schemas=("app",)),
+    Case("search-path-default-means-public", TWO_USERS,
+         "ALTER TABLE users ALTER COLUMN email SET NOT NULL", schemas=("app",)),
 ]
 
 
@@ -924,10 +956,12 @@ def _names(locks: dict) -> dict[str, str]:
 def test_effect_matches_server(oracle, case: Case) -> None:
     if oracle.server_major < case.min_pg:
         pytest.skip(f"needs PostgreSQL {case.min_pg}")
-    pred = oracle.predict(case.setup, case.sql, case.context)
-    obs = oracle.observe(case.setup, case.sql, session=case.session, blocker=case.blocker)
+    pred = oracle.predict(case.setup, case.sql, case.context, case.session)
+    obs = oracle.observe(case.setup, case.sql, session=case.session, blocker=case.blocker,
+                         schemas=case.schemas)
     for blocker in case.more_blockers:
-        step = oracle.observe(case.setup, case.sql, session=case.session, blocker=blocker)
+        step = oracle.observe(case.setup, case.sql, session=case.session, blocker=blocker,
+                              schemas=case.schemas)
         for rel, mode in step.locks.items():
             obs.locks[rel] = max(obs.locks.get(rel, mode), mode)
         for index, mode in step.index_locks.items():

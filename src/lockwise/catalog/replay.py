@@ -289,7 +289,7 @@ def follows_exactly(subcommand: str) -> bool:
 
 
 def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
-    name, _ = range_var(stmt.get("relation"))
+    name, _ = range_var(stmt.get("relation"), create=True)
     if stmt.get("if_not_exists") and name in catalog.tables:
         return
     catalog.unsure.discard(name)  # created now: its columns are the ones written here
@@ -666,7 +666,7 @@ def _create_function(catalog: Catalog, stmt: dict) -> None:
 
 
 def _create_view(catalog: Catalog, stmt: dict, migration_id: str) -> None:
-    name, _ = range_var(stmt.get("view"))
+    name, _ = range_var(stmt.get("view"), create=True)
     view = catalog.tables.setdefault(name, Table(name, kind="view", created_by=migration_id))
     view.sources = tuple(relations_in(stmt.get("query")))  # OR REPLACE: the new query's
     view.column_reads = _column_reads(catalog, stmt.get("query"))
@@ -735,7 +735,7 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     # pglast's JSON inlines the IntoClause (no {"IntoClause": ...} wrapper); accept both.
     into = stmt.get("into") or {}
     into = into.get("IntoClause", into)
-    name, _ = range_var(into.get("rel"))
+    name, _ = range_var(into.get("rel"), create=True)
     kind = "matview" if stmt.get("objtype") == "OBJECT_MATVIEW" else "table"
     table = catalog.tables.setdefault(name, Table(name, kind=kind, created_by=migration_id))
     if kind == "matview":
@@ -760,7 +760,8 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> Non
     kind, body = unwrap(tree)
     if kind == "CreateStmt":
         _create_table(catalog, body, migration_id)
-        _stamp_constraints(catalog, range_var(body.get("relation"))[0], migration_id)
+        _stamp_constraints(catalog, range_var(body.get("relation"), create=True)[0],
+                           migration_id)
     elif kind == "AlterTableStmt":
         _alter_table(catalog, body)
         _stamp_constraints(catalog, range_var(body.get("relation"))[0], migration_id)
@@ -775,7 +776,7 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> Non
     elif kind == "CreateTrigStmt":
         _create_trigger(catalog, body)
     elif kind == "CreateDomainStmt":
-        name = object_name(strings(body.get("domainname")))
+        name = object_name(strings(body.get("domainname")), create=True)
         catalog.types.add(name)
         if any(unwrap(c)[1].get("contype") in ("CONSTR_CHECK", "CONSTR_NOTNULL")
                for c in body.get("constraints") or ()):
@@ -787,7 +788,7 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> Non
     elif kind == "CreateTableAsStmt":
         _create_table_as(catalog, body, migration_id)
     elif kind == "CreateEnumStmt":
-        name = object_name(strings(body.get("typeName")))
+        name = object_name(strings(body.get("typeName")), create=True)
         catalog.enums[name] = strings(body.get("vals"))
         catalog.types.add(name)
     elif kind == "AlterEnumStmt":
@@ -803,4 +804,4 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> Non
     elif kind == "DoStmt":
         _do_block(catalog, body)
     elif kind == "CreateSeqStmt":
-        catalog.sequences.add(range_var(body.get("sequence"))[0])
+        catalog.sequences.add(range_var(body.get("sequence"), create=True)[0])

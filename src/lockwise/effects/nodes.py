@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 #: Type aliases users write, folded to the names PostgreSQL stores in pg_type.
 TYPE_ALIASES = {
@@ -37,25 +37,47 @@ def strings(items: list | None) -> list[str]:
     return out
 
 
-def qualified(schema: str | None, name: str, default_schema: str = "public") -> str:
-    return f"{schema or default_schema}.{name}"
+#: (unqualified name, whether the statement creates it) -> its schema.
+Resolver = Callable[[str, bool], str]
+
+#: How unqualified names resolve when the migration set a search_path
+#: (lockwise.catalog.search_path); None under the default path, where every one is `public`'s.
+#: The effect model, the catalog replay and the conflict graph all qualify names here.
+_resolver: Resolver | None = None
 
 
-def range_var(rv: dict | None) -> tuple[str, bool]:
-    """A RangeVar as ('schema.name', was_qualified)."""
+def use_resolver(resolver: Resolver | None) -> Resolver | None:
+    """Resolve unqualified names with `resolver` from now on; returns the one it replaces."""
+    global _resolver, _last_relations
+    previous, _resolver = _resolver, resolver
+    _last_relations = (None, ())  # found under the previous path
+    return previous
+
+
+def qualified(schema: str | None, name: str, create: bool = False) -> str:
+    """`schema.name`; an unqualified name (no `schema`) in the schema the search_path in
+    force gives it: the one holding such an object, or for a new one (`create`) the one
+    CREATE puts it in."""
+    if schema is None and _resolver is not None:
+        schema = _resolver(name, create)
+    return f"{schema or 'public'}.{name}"
+
+
+def range_var(rv: dict | None, create: bool = False) -> tuple[str, bool]:
+    """A RangeVar as ('schema.name', was_qualified); `create`: the statement creates it."""
     if not rv:
         return "", False
     if "RangeVar" in rv:
         rv = rv["RangeVar"]
     schema = rv.get("schemaname")
-    return qualified(schema, rv.get("relname", "")), schema is not None
+    return qualified(schema, rv.get("relname", ""), create), schema is not None
 
 
-def object_name(names: list[str], default_schema: str = "public") -> str:
-    """['s', 'x'] -> 's.x'; ['x'] -> 'public.x'."""
+def object_name(names: list[str], create: bool = False) -> str:
+    """['s', 'x'] -> 's.x'; ['x'] -> 'public.x' (under the default search_path)."""
     if len(names) >= 2:
         return f"{names[-2]}.{names[-1]}"
-    return qualified(None, names[-1] if names else "", default_schema)
+    return qualified(None, names[-1] if names else "", create)
 
 
 def drop_object_names(stmt: dict) -> list[list[str]]:

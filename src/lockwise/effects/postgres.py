@@ -237,7 +237,7 @@ def _skipped(b: _Builder, stmt: dict, known: bool, kind: str, /, *bases: dict,
 
 
 def _create_table(b: _Builder, stmt: dict) -> None:
-    table, qualified = range_var(stmt.get("relation"))
+    table, qualified = range_var(stmt.get("relation"), create=True)
     if _skipped(b, stmt, table in b.ctx.catalog.tables, "create_table",
                 _table_facts(b, table, qualified), columns=()):
         return
@@ -285,7 +285,7 @@ def _create_table_as(b: _Builder, stmt: dict) -> None:
     # pglast's JSON inlines the IntoClause (no {"IntoClause": ...} wrapper); accept both.
     into = stmt.get("into") or {}
     into = into.get("IntoClause", into)
-    table, qualified = range_var(into.get("rel"))
+    table, qualified = range_var(into.get("rel"), create=True)
     matview = stmt.get("objtype") == "OBJECT_MATVIEW"
     # The query is analysed (its relations locked) before the server looks for the name;
     # it runs (reading the partitions too) only when the name is free.
@@ -304,7 +304,7 @@ def _create_table_as(b: _Builder, stmt: dict) -> None:
 
 
 def _create_view(b: _Builder, stmt: dict) -> None:
-    view, qualified = range_var(stmt.get("view"))
+    view, qualified = range_var(stmt.get("view"), create=True)
     if stmt.get("replace") and view in b.ctx.catalog.tables:
         b.lock(view, L.ACCESS_EXCLUSIVE)
         b.alters.add(f"view:{view}")
@@ -1572,7 +1572,22 @@ def _select(b: _Builder, stmt: dict) -> None:
     functions = [n for n in (strings(body.get("funcname")) for kind, body in walk(stmt)
                              if kind == "FuncCall") if n]
     b.act("select", functions=tuple(n[-1] for n in functions))
+    _set_configs(b, stmt)
     _data_modifying_ctes(b, stmt)
+
+
+def _set_configs(b: _Builder, stmt: dict) -> None:
+    """`SELECT set_config('name', 'value', is_local)` with constants, in the target list: a
+    SET (or SET LOCAL) by another name, which the session follows."""
+    for target in stmt.get("targetList") or ():
+        kind, call = unwrap(unwrap(target)[1].get("val"))
+        if kind != "FuncCall" or strings(call.get("funcname"))[-1:] != ["set_config"]:
+            continue
+        args = [const_value(a) for a in call.get("args") or ()]
+        if len(args) == 3 and isinstance(args[0], str) and isinstance(args[1], str) and \
+                isinstance(args[2], bool):
+            b.act("set_config", name=args[0].lower(), value=args[1], local=args[2],
+                  reset=False, reset_all=False)
 
 
 # --- session and transaction control --------------------------------------------------------
@@ -1597,7 +1612,9 @@ def _variable_set(b: _Builder, stmt: dict) -> None:
     name = (stmt.get("name") or "").lower()
     value = None
     args = stmt.get("args") or ()
-    if args:
+    if name == "search_path":  # a list: one schema per argument
+        value = tuple(const_value(a) for a in args)
+    elif args:
         value = const_value(args[0])
     local = bool(stmt.get("is_local"))
     # SET TRANSACTION is scoped to the transaction whether or not LOCAL is written.
@@ -1626,7 +1643,7 @@ def _declare_cursor(b: _Builder, stmt: dict) -> None:
 # --- everything else ------------------------------------------------------------------------
 
 def _create_function(b: _Builder, stmt: dict) -> None:
-    name = object_name(strings(stmt.get("funcname")))
+    name = object_name(strings(stmt.get("funcname")), create=True)
     b.creates.add(f"function:{name}")
     # A SQL function's body is parsed and analyzed when it is created (check_function_bodies,
     # on by default): the tables it reads are opened ACCESS SHARE (checked on the server).
@@ -1652,15 +1669,15 @@ def _sql_body(definition: dict | None) -> list[dict]:
 def _create_type(kind: str) -> Callable:
     def handler(b: _Builder, stmt: dict) -> None:
         names = strings(stmt.get("typeName") or stmt.get("domainname")) or [
-            range_var(stmt.get("typevar"))[0]]
-        name = object_name(names) if "." not in names[-1] else names[-1]
+            range_var(stmt.get("typevar"), create=True)[0]]
+        name = object_name(names, create=True) if "." not in names[-1] else names[-1]
         b.creates.add(f"type:{name}")
         b.act(kind, name=name)
     return handler
 
 
 def _create_domain(b: _Builder, stmt: dict) -> None:
-    name = object_name(strings(stmt.get("domainname")))
+    name = object_name(strings(stmt.get("domainname")), create=True)
     b.creates.add(f"type:{name}")
     checks = [c for c in stmt.get("constraints") or ()
               if unwrap(c)[1].get("contype") == "CONSTR_CHECK"]
@@ -1707,7 +1724,7 @@ def _create_schema(b: _Builder, stmt: dict) -> None:
 
 
 def _create_sequence(b: _Builder, stmt: dict) -> None:
-    seq, _ = range_var(stmt.get("sequence"))
+    seq, _ = range_var(stmt.get("sequence"), create=True)
     if _skipped(b, stmt, seq in b.ctx.catalog.sequences, "create_sequence", name=seq):
         return
     b.creates.add(f"sequence:{seq}")

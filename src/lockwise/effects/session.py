@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from lockwise.catalog.search_path import read_path
 from lockwise.core.types import Action, Effect, LockMode
 
 _UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
 #: Objects that running code reaches by name (tables have their own drop-table rule).
 _NAMED_OBJECTS = ("view:", "function:", "type:", "sequence:")
-_DDL_ACTIONS_EXCLUDED = {"insert", "update", "delete", "select", "transaction", "set", "copy",
+_DDL_ACTIONS_EXCLUDED = {"insert", "update", "delete", "select", "transaction", "set",
+                         "set_config", "copy",
                          "other", "lock_table", "analyze", "do_block", "declare_cursor"}
 
 
@@ -56,7 +58,8 @@ def parse_duration_ms(value: object) -> int | None:
 #: Settings the session follows: the attribute that holds each, and how its value is read.
 _TRACKED = {"lock_timeout": ("lock_timeout_ms", parse_duration_ms),
             "statement_timeout": ("statement_timeout_ms", parse_duration_ms),
-            "timezone": ("timezone", _zone)}
+            "timezone": ("timezone", _zone),
+            "search_path": ("search_path", read_path)}
 
 
 @dataclass(slots=True)
@@ -75,8 +78,11 @@ class Session:
     statement_timeout_ms: int | None = None
     #: TimeZone set by the migration (lower case), None while it is the server's default.
     timezone: str | None = None
+    #: The schemas of a search_path set by the migration, None while it is the default one
+    #: (each migration starts with the default: see docs/effect-model.md).
+    search_path: tuple[str, ...] | None = None
     #: SET LOCAL values vanish at the end of the transaction: remember what to restore.
-    _saved: dict[str, int | None] = field(default_factory=dict)
+    _saved: dict[str, object] = field(default_factory=dict)
     held_exclusive: dict[str, int] = field(default_factory=dict)  # table -> statement index
     tx_has_ddl: bool = False
     tx_has_dml: bool = False
@@ -214,7 +220,8 @@ class Session:
                           "rollback_prepared"):
                 self.explicit_transaction = False
                 self._end_transaction()
-        elif action.kind == "set" and (f.get("name") in _TRACKED or f.get("reset_all")):
+        elif action.kind in ("set", "set_config") and (f.get("name") in _TRACKED or
+                                                       f.get("reset_all")):
             for name in _TRACKED if f.get("reset_all") else (f["name"],):
                 attr, read = _TRACKED[name]
                 value = None if f.get("reset") else read(f.get("value"))

@@ -9,6 +9,7 @@ MigrationReports), they are reused and nothing is parsed twice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,6 +21,7 @@ from lockwise.catalog.replay import (
     follows_exactly,
     tables_reached,
 )
+from lockwise.catalog.search_path import PathInForce
 from lockwise.core.types import Effect, Migration, MigrationReport, Statement
 from lockwise.discover.layouts import KEYED_BY_NAME
 from lockwise.discover.versions import NUMERIC_VERSION_LAYOUTS, version_identity
@@ -31,6 +33,7 @@ from lockwise.effects.nodes import (
     unwrap,
     walk,
 )
+from lockwise.effects.session import Session
 from lockwise.graph.deps import gone_columns, view_dependencies
 from lockwise.graph.down import (
     clone,
@@ -51,6 +54,9 @@ _RELATION_DROPS = {"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FORE
 #: Relation kinds share one namespace in PostgreSQL (pg_class): a view read as `table:` in one
 #: statement and created as `view:` in another is the same object.
 _RELATION_KINDS = ("table", "view")
+
+#: A migration that may set a search_path (SET or set_config): only such a one is followed.
+_NAMES_SEARCH_PATH = re.compile("search_path", re.IGNORECASE)
 
 
 class _DroppedMap(dict):
@@ -233,12 +239,18 @@ class _Builder:
         # Popped in order, so each statement is let go once replayed: a pg_dump-sized
         # migration then never holds every parse tree.
         statements.reverse()
-        while statements:
-            stmt, effect = statements.pop()
-            if effect is None:
-                effect = compute(stmt, self.catalog, m, self.pg_version)
-            self._statement(key, m, stmt, effect, pending)
-            apply_statement(self.catalog, stmt.tree, m.id)
+        session = _path_session(m, m.up_sql)
+        with PathInForce(self.catalog) as path:
+            while statements:
+                stmt, effect = statements.pop()
+                if session is not None:
+                    path.use(session.search_path)
+                if effect is None:
+                    effect = compute(stmt, self.catalog, m, self.pg_version)
+                self._statement(key, m, stmt, effect, pending)
+                apply_statement(self.catalog, stmt.tree, m.id)
+                if session is not None:
+                    session.after(effect, stmt.index)
         for p in pending:
             if self.creator.get(p.dependent) != key:
                 self.graph.conflicts.append(p.conflict)
@@ -498,7 +510,7 @@ class _Builder:
                     del self.dropped[stale]
         kind, body = unwrap(stmt.tree)
         if kind == "CreateStmt":
-            rel, _ = range_var(body.get("relation"))
+            rel, _ = range_var(body.get("relation"), create=True)
             plain = _plain_table(body)
             partition = body.get("partbound") and body.get("inhRelations") and \
                 range_var(body["inhRelations"][0])[0] in self.full_tables
@@ -628,20 +640,13 @@ class _Builder:
             t.get("DropStmt", {}).get("behavior") == "DROP_CASCADE" for t in trees) else {}
         complete = set(self.full_tables)
         copied = set(touched)
-        for stmt in parsed.statements:
-            # What the statement changes without naming it is copied too, or the replay
-            # would change the history's own catalog, which goes on to later migrations.
-            for table in tables_reached(rolled, stmt.tree):
-                if table.name not in copied:
-                    copied.add(table.name)
-                    rolled.tables[table.name] = clone(table)
-            _replay_with_cascade(rolled, views, stmt.tree, m.id)
-            kind, body = unwrap(stmt.tree)
-            if kind == "CreateTableAsStmt":
-                into = body.get("into") or {}
-                complete.discard(range_var(into.get("IntoClause", into).get("rel"))[0])
-            elif kind == "CreateStmt" and _plain_table(body):
-                complete.add(range_var(body.get("relation"))[0])
+        session = _path_session(m, m.down_sql or "")
+        with PathInForce(rolled) as path:
+            for stmt in parsed.statements:
+                if session is not None:  # the down's own SET search_path
+                    path.use(session.search_path)
+                    session.after(compute(stmt, rolled, m, self.pg_version), stmt.index)
+                self._roll_back(rolled, views, stmt, m.id, copied, complete)
         after_tables = tables | touched | scope(rolled, names, removed)
         after = signature(rolled, after_tables, names)
         diffs = differences(before, after, partial | (after_tables - complete))
@@ -654,6 +659,24 @@ class _Builder:
                       f"{shown}{more}")
 
     # --- branches ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _roll_back(rolled: Catalog, views: dict[str, set[str]], stmt: Statement,
+                   migration_id: str, copied: set[str], complete: set[str]) -> None:
+        """Replay one statement of a down migration into `rolled`."""
+        # What the statement changes without naming it is copied too, or the replay would
+        # change the history's own catalog, which goes on to later migrations.
+        for table in tables_reached(rolled, stmt.tree):
+            if table.name not in copied:
+                copied.add(table.name)
+                rolled.tables[table.name] = clone(table)
+        _replay_with_cascade(rolled, views, stmt.tree, migration_id)
+        kind, body = unwrap(stmt.tree)
+        if kind == "CreateTableAsStmt":
+            into = body.get("into") or {}
+            complete.discard(range_var(into.get("IntoClause", into).get("rel"), create=True)[0])
+        elif kind == "CreateStmt" and _plain_table(body):
+            complete.add(range_var(body.get("relation"), create=True)[0])
 
     def _branch_conflicts(self, branch: BranchInfo) -> None:
         newest = branch.applied_newest
@@ -698,6 +721,16 @@ class _Builder:
                           f"so nothing states which runs first")
 
 
+def _path_session(m: Migration, sql: str) -> Session | None:
+    """A session to follow the search_path that `sql` (`m`'s up or down) sets, as lint's does;
+    None when its text never names search_path, the common case, which then costs one scan."""
+    if _NAMES_SEARCH_PATH.search(sql) is None:
+        return None
+    from lockwise.lint import tool_transaction
+
+    return Session(implicit_transaction=not m.no_transaction and tool_transaction(m.layout))
+
+
 def _replay_with_cascade(catalog: Catalog, views: dict[str, set[str]], tree: dict,
                          migration_id: str) -> None:
     """apply_statement, plus what DROP ... CASCADE and CREATE VIEW mean for dependent views
@@ -735,10 +768,10 @@ def _plain_table(body: dict) -> bool:
 def _view_of(kind: str, body: dict, catalog: Catalog) -> tuple[str, set[str]]:
     """A CREATE VIEW / CREATE MATERIALIZED VIEW's name and what it depends on."""
     if kind == "ViewStmt":
-        rel = range_var(body.get("view"))[0]
+        rel = range_var(body.get("view"), create=True)[0]
     else:
         into = body.get("into") or {}
-        rel = range_var(into.get("IntoClause", into).get("rel"))[0]
+        rel = range_var(into.get("IntoClause", into).get("rel"), create=True)[0]
     deps = view_dependencies(body.get("query") or {}, catalog)
     deps.discard(f"table:{rel}")
     return rel, deps

@@ -1,0 +1,113 @@
+"""Which schema an unqualified name means, under the search_path a migration set.
+
+The effect model, the catalog replay and the conflict graph all qualify names through
+`lockwise.effects.nodes.qualified`; `search_path_in_force` plugs this module's resolution into
+it for the statements that run under a path the migration set. With no path set (the common
+case) nothing is plugged in and every unqualified name is `public`'s, as under the server's
+default `"$user", public` when no schema is named after the role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lockwise.catalog.model import Catalog
+from lockwise.effects import nodes
+
+DEFAULT_SCHEMA = "public"
+#: Path entries no migration object is created in: `"$user"` names the role's own schema,
+#: which usually does not exist (lockwise does not know the role); objects created with
+#: pg_catalog first fail, and pg_temp first makes temporary ones.
+_NOT_CREATED_IN = frozenset({"$user", "pg_catalog", "pg_temp"})
+
+
+def split_path(text: str) -> tuple[str, ...]:
+    """A search_path as `set_config` reads its text: comma-separated identifiers, unquoted
+    ones folded to lower case, quoted ones as written (`"My Schema"`, `""` for a quote)."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        while i < n and text[i].isspace():
+            i += 1
+        name = []
+        if i < n and text[i] == '"':
+            i += 1
+            while i < n and not (text[i] == '"' and text[i + 1:i + 2] != '"'):
+                name.append(text[i])
+                i += 2 if text[i] == '"' else 1
+            i += 1
+        else:
+            while i < n and text[i] != "," and not text[i].isspace():
+                name.append(text[i].lower() if text[i].isascii() else text[i])
+                i += 1
+        while i < n and text[i] != ",":
+            i += 1
+        i += 1
+        if name:
+            out.append("".join(name))
+    return tuple(out)
+
+
+def read_path(value: object) -> tuple[str, ...] | None:
+    """A SET's or set_config's search_path value as schema names, None when not plain.
+
+    SET gives each schema as one argument, folded by the parser (SET search_path = 'a, b'
+    names one schema called "a, b", as the server reads it); set_config gives one string."""
+    if isinstance(value, tuple):
+        return tuple(str(v) for v in value) if all(isinstance(v, str) for v in value) else None
+    return split_path(value) if isinstance(value, str) else None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPath:
+    """A search_path in force, resolving names against what `catalog` knows."""
+
+    schemas: tuple[str, ...]
+    catalog: Catalog
+
+    def creation_schema(self) -> str:
+        """Where CREATE puts an unqualified object: the first schema of the path that
+        exists; with none known, the first the path names (it may exist outside the
+        migrations), and `public` when it names none."""
+        candidates = [s for s in self.schemas if s not in _NOT_CREATED_IN]
+        known = self.catalog.schemas
+        return next((s for s in candidates if s in known), candidates[0] if candidates
+                    else DEFAULT_SCHEMA)
+
+    def __call__(self, name: str, create: bool) -> str:
+        """The schema of unqualified `name`: for an existing object the first schema of the
+        path that holds one by that name, else (and for a new one) `creation_schema`."""
+        if not create:
+            for schema in self.schemas:
+                if self._knows(f"{schema}.{name}"):
+                    return schema
+        return self.creation_schema()
+
+    def _knows(self, name: str) -> bool:
+        c = self.catalog
+        # Relations share one namespace per schema, types another; functions are known by
+        # their bare name only, so they resolve like a new object.
+        return name in c.tables or name in c.indexes or name in c.sequences or name in c.types
+
+
+class PathInForce:
+    """Within `with`, unqualified names resolve through the path last given to `use` (None:
+    the default path); the resolver in place before is back afterwards. `use` with the path
+    already in force does nothing: it is called before every statement."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.schemas: tuple[str, ...] | None = None
+        self._before: nodes.Resolver | None = None
+
+    def use(self, schemas: tuple[str, ...] | None) -> None:
+        if schemas != self.schemas:
+            self.schemas = schemas
+            nodes.use_resolver(None if schemas is None else SearchPath(schemas, self.catalog))
+
+    def __enter__(self) -> PathInForce:
+        self._before = nodes.use_resolver(None)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        nodes.use_resolver(self._before)
