@@ -289,3 +289,21 @@ def test_an_update_of_rows_written_earlier_in_its_transaction_checks_their_forei
     assert second.predicted.locks["public.p"] == LockMode.ROW_SHARE
     assert second.observed.locks["public.p"] == LockMode.ROW_SHARE
     assert first.disagreements == second.disagreements == []
+
+
+def test_table_settings_a_down_must_undo(tmp_path: Path, run_verify) -> None:
+    # Row-level security changes which rows queries return, the replica identity what logical
+    # replication sends, SET STORAGE how values are stored: a down that keeps them undid
+    # nothing of them. The down that does undo them is reversible.
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE t (id int PRIMARY KEY, b text);", "DROP TABLE t;"),
+        ("rls", "ALTER TABLE t ENABLE ROW LEVEL SECURITY;", "SELECT 1;"),
+        ("ident", "ALTER TABLE t REPLICA IDENTITY FULL;", "SELECT 1;"),
+        ("storage", "ALTER TABLE t ALTER COLUMN b SET STORAGE EXTERNAL;", "SELECT 1;"),
+        ("undone", "ALTER TABLE t FORCE ROW LEVEL SECURITY;",
+         "ALTER TABLE t NO FORCE ROW LEVEL SECURITY;"),
+    ])
+    result = run_verify(root)
+    assert _status(result) == {"0001_t": REVERSIBLE, "0002_rls": NOT_REVERSIBLE,
+                               "0003_ident": NOT_REVERSIBLE, "0004_storage": NOT_REVERSIBLE,
+                               "0005_undone": REVERSIBLE}

@@ -45,6 +45,19 @@ _QUERIES: tuple[tuple[str, str], ...] = (
         WHERE c.relkind IN ('r', 'p') AND {_USER_NS}
           AND {_NOT_FROM_EXTENSION.format(cls="'pg_class'", oid='c.oid')}
         UNION ALL
+        -- Row-level security switched on changes which rows every query returns; the
+        -- replica identity what logical replication sends. Each only when not the default.
+        SELECT n.nspname || '.' || c.relname, p.prop, p.val
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        CROSS JOIN LATERAL (VALUES
+            ('row security', CASE WHEN c.relrowsecurity THEN 'enabled' END),
+            ('forced row security', CASE WHEN c.relforcerowsecurity THEN 'forced' END),
+            ('replica identity', CASE WHEN c.relreplident <> 'd'
+                                 THEN c.relreplident::text END)
+        ) AS p(prop, val)
+        WHERE c.relkind IN ('r', 'p') AND p.val IS NOT NULL AND {_USER_NS}
+          AND {_NOT_FROM_EXTENSION.format(cls="'pg_class'", oid='c.oid')}
+        UNION ALL
         SELECT n.nspname || '.' || c.relname, 'partition key', pg_get_partkeydef(c.oid)
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind = 'p' AND {_USER_NS}
@@ -74,7 +87,9 @@ _QUERIES: tuple[tuple[str, str], ...] = (
                           THEN pg_get_expr(ad.adbin, ad.adrelid) END),
             ('identity', NULLIF(a.attidentity::text, '')),
             ('collation', CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
-                          THEN a.attcollation::regcollation::text END)
+                          THEN a.attcollation::regcollation::text END),
+            -- SET STORAGE: only a storage other than the type's own
+            ('storage', CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END)
         ) AS p(prop, val)
         WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f', 'v', 'm')
           AND {_USER_NS} AND {_NOT_FROM_EXTENSION.format(cls="'pg_class'", oid='c.oid')}
