@@ -45,7 +45,9 @@ class CostTracker:
                     "lock_hold_exceeds_limit": False, "cost_summary": est.note}
         locks = {t: m for t, m in effect.locks.items() if m >= BLOCKING}
         carried = {t: m for t, m in self.held.items() if in_transaction}
-        hold = est.table_lock_seconds or 0.0
+        # The longest block: a table lock for the whole statement, or the row locks an
+        # UPDATE/DELETE holds on every row it changed until it ends.
+        hold = est.lock_seconds or 0.0
         lock_seconds = est.lock_seconds or 0.0
         if carried:
             # Locks from earlier statements are still held: this statement's whole run
@@ -55,6 +57,8 @@ class CostTracker:
         self.last_lock_seconds = lock_seconds
         strongest = {**carried, **locks}
         table, mode = max(strongest.items(), key=lambda kv: kv[1], default=("", None))
+        rows_locked = next((o for o in est.operations if o.lock == "row locks"), None)
+        by_rows = mode is None and rows_locked is not None
         summary = est.summary()
         if carried and not locks:
             summary += (f"; {', '.join(sorted(carried))} stays locked from earlier in the "
@@ -64,9 +68,12 @@ class CostTracker:
             "lock_hold_seconds": round(hold, 3), "lock_hold_text": human_seconds(hold),
             "lock_hold_exceeds_limit": self.max_lock_seconds is not None
             and hold > self.max_lock_seconds,
-            "max_lock_seconds": self.max_lock_seconds, "lock_table": table,
-            "lock_mode": mode.pg_name if mode is not None else None,
-            "lock_blocks": "reads and writes" if mode is LockMode.ACCESS_EXCLUSIVE else "writes",
+            "max_lock_seconds": self.max_lock_seconds,
+            "lock_table": rows_locked.table if by_rows else table,
+            "lock_mode": "row locks on the rows it changes" if by_rows
+            else mode.pg_name if mode is not None else None,
+            "lock_blocks": "writes to those rows" if by_rows
+            else "reads and writes" if mode is LockMode.ACCESS_EXCLUSIVE else "writes",
             "cost_summary": summary,
         }
 
