@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 
-from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
+from lockwise.catalog.model import Catalog, Column, Constraint, Domain, Index, Table
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
+    collation_name,
+    columns_read,
     drop_object_names,
     not_null_columns,
     object_name,
@@ -29,7 +31,7 @@ _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQU
 def _column(col: dict) -> Column:
     tname, mods, is_array = type_name(col.get("typeName"))
     column = Column(col.get("colname", ""), SERIAL_TYPES.get(tname, tname), mods,
-                    array=is_array)
+                    array=is_array, collation=collation_name(col))
     if tname in SERIAL_TYPES:
         column.not_null = True
         column.default = "nextval()"
@@ -44,6 +46,7 @@ def _column(col: dict) -> Column:
             column.identity = True
         if contype == "CONSTR_GENERATED":
             column.generated = True
+            column.virtual = con.get("generated_kind") == "v"
     return column
 
 
@@ -52,12 +55,6 @@ def _is_null(expr: dict | None) -> bool:
     row), in CREATE TABLE as in ALTER COLUMN SET DEFAULT."""
     kind, body = unwrap(expr)
     return kind == "A_Const" and bool(body.get("isnull"))
-
-
-def _columns_read(node: object) -> tuple[str, ...]:
-    """The columns an expression (or several) reads, by name, sorted, each once."""
-    return tuple(sorted({names[-1] for kind, body in walk(node)
-                         if kind == "ColumnRef" and (names := strings(body.get("fields")))}))
 
 
 def _constraint(catalog: Catalog, con: dict, table: str,
@@ -70,7 +67,7 @@ def _constraint(catalog: Catalog, con: dict, table: str,
     if kind == "check":
         # PostgreSQL names a CHECK after the one column its expression reads (tab_col_check),
         # whether written as a column or a table constraint; else tab_check.
-        read = _columns_read(con.get("raw_expr"))
+        read = columns_read(con.get("raw_expr"))
         named_by = read if len(read) == 1 else ()
     else:
         named_by = columns
@@ -357,6 +354,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             if column is None:
                 column = t.columns[colname] = Column(colname, tname)
             column.type_name, column.typmods, column.array = tname, mods, is_array
+            column.collation = collation_name(body)  # none written: the new type's default
         elif sub == "AT_ColumnDefault" and column is not None:
             # SET DEFAULT NULL stores no default, as DROP DEFAULT.
             column.default = None if cmd.get("def") is None or _is_null(cmd["def"]) \
@@ -567,7 +565,7 @@ def _create_index(catalog: Catalog, stmt: dict) -> None:
     idxname = stmt.get("idxname") or _default_index_name(catalog, table, params)
     qualified = f"{table.split('.', 1)[0]}.{idxname}"
     if qualified not in catalog.indexes:
-        reads = _columns_read([stmt.get("whereClause"), [p.get("expr") for p in params]])
+        reads = columns_read([stmt.get("whereClause"), [p.get("expr") for p in params]])
         catalog.indexes[qualified] = Index(qualified, table, cols, unique=bool(stmt.get("unique")),
                                            reads=reads)
 
@@ -603,6 +601,9 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             catalog.enums.pop(name, None)
             catalog.types.discard(name)
             catalog.constrained_domains.discard(name)
+            catalog.domains.pop(name, None)
+        elif rtype == "OBJECT_STATISTIC_EXT":
+            catalog.statistics.pop(name, None)
         elif rtype == "OBJECT_SCHEMA":
             schema = names[-1]
             catalog.schemas.discard(schema)
@@ -617,6 +618,16 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                 del catalog.enums[key]
             catalog.types = {k for k in catalog.types if not k.startswith(schema + ".")}
             catalog.sequences = {k for k in catalog.sequences if not k.startswith(schema + ".")}
+
+
+def _create_statistics(catalog: Catalog, stmt: dict) -> None:
+    names = strings(stmt.get("defnames"))
+    relations = stmt.get("relations") or ()
+    if names and len(relations) == 1:  # PostgreSQL takes exactly one table
+        table, _ = range_var(unwrap(relations[0])[1])
+        # An unqualified name goes to the table's schema (CreateStatistics).
+        name = object_name(names, table.split(".", 1)[0])
+        catalog.statistics[name] = table
 
 
 def _create_function(catalog: Catalog, stmt: dict) -> None:
@@ -738,6 +749,8 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> Non
     elif kind == "CreateDomainStmt":
         name = object_name(strings(body.get("domainname")))
         catalog.types.add(name)
+        base, mods, is_array = type_name(body.get("typeName"))
+        catalog.domains[name] = Domain(SERIAL_TYPES.get(base, base), mods, is_array)
         if any(unwrap(c)[1].get("contype") in ("CONSTR_CHECK", "CONSTR_NOTNULL")
                for c in body.get("constraints") or ()):
             catalog.constrained_domains.add(name)
@@ -763,5 +776,7 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> Non
         catalog.schemas.add(body.get("schemaname", ""))
     elif kind == "DoStmt":
         _do_block(catalog, body)
+    elif kind == "CreateStatsStmt":
+        _create_statistics(catalog, body)
     elif kind == "CreateSeqStmt":
         catalog.sequences.add(range_var(body.get("sequence"))[0])

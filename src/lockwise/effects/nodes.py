@@ -173,6 +173,19 @@ def relations_in(node: object) -> list[str]:
     return list(seen)
 
 
+def collation_name(column_def: dict) -> str | None:
+    """The collation a ColumnDef writes (`COLLATE "C"`), by its last name; None when it
+    writes none, or the type's default by name."""
+    names = strings((column_def.get("collClause") or {}).get("collname"))
+    return names[-1] if names and names[-1] != "default" else None
+
+
+def columns_read(node: object) -> tuple[str, ...]:
+    """The columns an expression (or several) reads, by name, sorted, each once."""
+    return tuple(sorted({names[-1] for kind, body in walk(node)
+                         if kind == "ColumnRef" and (names := strings(body.get("fields")))}))
+
+
 def const_value(expr: dict | None) -> object:
     """The Python value of a constant expression, or None when it is not a plain constant."""
     kind, body = unwrap(expr)

@@ -15,6 +15,8 @@ from lockwise.effects.context import Context
 from lockwise.effects.locks import strongest
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
+    collation_name,
+    columns_read,
     const_value,
     drop_object_names,
     object_name,
@@ -31,7 +33,7 @@ from lockwise.effects.partitions import (
     partitioned_index_sql,
     range_bounds_sql,
 )
-from lockwise.effects.types import type_change_rewrites
+from lockwise.effects.types import type_change_rebuilds_indexes, type_change_rewrites
 from lockwise.effects.volatility import volatile_functions
 from lockwise.parse.quoting import quote_ident, quote_qualified
 
@@ -733,22 +735,27 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         old_type = ""
     else:
         old_type = old_col.type_text
-        if old_col.array != new_array:
+        old_base = _base_type(b.ctx.catalog, old_col.type_name, old_col.typmods, old_col.array)
+        new_base = _base_type(b.ctx.catalog, new, new_mods, new_array)
+        if b.ctx.catalog.is_constrained_domain(new):
+            rewrites, why = True, f"domain {new} has a constraint: every value is checked " \
+                "and stored"
+        elif old_base[2] != new_base[2]:
             rewrites, why = True, "array-ness changes"
         else:
             rewrites, why = type_change_rewrites(
-                old_col.type_name, old_col.typmods, new, new_mods, b.ctx.pg_version,
-                b.ctx.session_timezone_utc, array=new_array)
+                old_base[0], old_base[1], new_base[0], new_base[1], b.ctx.pg_version,
+                b.ctx.session_timezone_utc, array=new_base[2])
         if using is not None and not _using_is_plain_cast(using, colname):
             rewrites, why = True, "USING expression computes every value"
+        if not rewrites:
+            _kept_values_scans(b, table, colname, old_base[0], new_base[0],
+                               old_col.collation != collation_name(coldef))
     if rewrites:
         b.rewrite(table, f"column type change: {why}")
         # The re-created foreign keys are validated again: the other end is read too.
         for other in _fk_partners(b.ctx.catalog, table, colname):
             b.scan(other, "foreign key re-validation after the type change")
-    elif old_col is not None and (old_col.type_name, old_col.typmods) != (new, new_mods) and \
-            "length shrinks" in why:
-        b.scan(table, why)
     b.alters.add(f"column:{table}.{colname}")
     b.act("alter_column_type", base, column=colname, old_type=old_type, new_type=new,
           new_typmods=new_mods,
@@ -761,6 +768,49 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
           column_not_null=bool(old_col and old_col.not_null),
           column_has_default=bool(old_col and old_col.default),
           **_views_using(b, table, colname))
+
+
+#: Domains over domains are followed this deep at most (a guard against a cycle that only
+#: hand-built or wrong input can make).
+_DOMAIN_DEPTH = 8
+
+
+def _base_type(catalog, name: str, mods: tuple[int, ...],
+               array: bool) -> tuple[str, tuple[int, ...], bool]:
+    """A column type as PostgreSQL stores it: a domain's values are its base type's (a
+    domain without constraints converts to and from it as a relabel, checked on the server)."""
+    for _ in range(_DOMAIN_DEPTH):
+        domain = catalog.domain(name)
+        if domain is None:
+            break
+        name, mods, array = domain.base, domain.typmods, array or domain.array
+    return name, mods, array
+
+
+def _kept_values_scans(b: _Builder, table: str, column: str, old: str, new: str,
+                       collation_changes: bool) -> None:
+    """A type change that keeps the stored values still reads the table: the CHECKs on the
+    column are re-added and validated again, and its indexes are rebuilt when their operator
+    class or collation changes (checked on the server)."""
+    known = b.ctx.catalog.known_table(table)
+    if known is None:
+        return
+    for con in known.constraints.values():
+        if con.kind == "check" and con.validated and (
+                column in con.columns or column in columns_read(con.expr)):
+            b.scan(table, f"CHECK {con.name} is validated again after the type change")
+            break
+    if not (collation_changes or type_change_rebuilds_indexes(old, new)):
+        return
+    why = "collation" if collation_changes else "operator class"
+    for idx in b.ctx.catalog.indexes_on(table):
+        if column in idx.columns or column in idx.reads:
+            b.scan(table, f"index {idx.name} is rebuilt: its {why} changes")
+            return
+    for con in known.constraints.values():
+        if con.kind in ("primary", "unique", "exclude") and column in con.columns:
+            b.scan(table, f"index of {con.name} is rebuilt: its {why} changes")
+            return
 
 
 def _fk_partners(catalog, table: str, column: str) -> set[str]:
