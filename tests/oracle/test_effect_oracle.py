@@ -385,6 +385,14 @@ CASES = [
     Case("type-timestamp-to-timestamptz-utc-precision", T,
          "ALTER TABLE t ALTER COLUMN ts TYPE timestamptz(3)", session="SET TimeZone = 'UTC'",
          context={"session_timezone_utc": True}),
+    # A stored generated column's new expression is computed for every row (PG 17+); a
+    # virtual one (PG 18) stores nothing.
+    Case("set-expression-stored",
+         T + "ALTER TABLE t ADD COLUMN g int GENERATED ALWAYS AS (n * 2) STORED;",
+         "ALTER TABLE t ALTER COLUMN g SET EXPRESSION AS (n * 3)", min_pg=17),
+    Case("set-expression-virtual",
+         T + "ALTER TABLE t ADD COLUMN g int GENERATED ALWAYS AS (n * 2) VIRTUAL;",
+         "ALTER TABLE t ALTER COLUMN g SET EXPRESSION AS (n * 3)", min_pg=18),
     # --- defaults and NOT NULL ---------------------------------------------------------------
     Case("set-default", T, "ALTER TABLE t ALTER COLUMN n SET DEFAULT 0"),
     Case("set-volatile-default", T, "ALTER TABLE t ALTER COLUMN n SET DEFAULT random() * 10"),
@@ -493,6 +501,17 @@ CASES = [
     Case("alter-constraint-deferrable", FK,
          "ALTER TABLE child ALTER CONSTRAINT child_parent_id_fkey DEFERRABLE"),
     Case("disable-trigger-all", FK, "ALTER TABLE child DISABLE TRIGGER ALL"),
+    # PG 18: enforcing a foreign key validates it, which locks and reads the referenced
+    # table; no longer enforcing it drops its triggers there.
+    Case("alter-constraint-enforced", FK + """
+         CREATE TABLE other (id bigint, parent_id bigint); INSERT INTO other VALUES (1, 1);
+         ALTER TABLE other ADD CONSTRAINT op FOREIGN KEY (parent_id) REFERENCES parent (id)
+             NOT ENFORCED;""",
+         "ALTER TABLE other ALTER CONSTRAINT op ENFORCED", min_pg=18),
+    Case("alter-constraint-not-enforced", FK,
+         "ALTER TABLE child ALTER CONSTRAINT child_parent_id_fkey NOT ENFORCED", min_pg=18),
+    Case("alter-constraint-enforced-already", FK,
+         "ALTER TABLE child ALTER CONSTRAINT child_parent_id_fkey ENFORCED", min_pg=18),
     Case("drop-check", T + "ALTER TABLE t ADD CONSTRAINT n_pos CHECK (n > 0);",
          "ALTER TABLE t DROP CONSTRAINT n_pos"),
     Case("drop-foreign-key", FK, "ALTER TABLE child DROP CONSTRAINT child_parent_id_fkey"),

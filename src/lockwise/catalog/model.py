@@ -43,6 +43,8 @@ class Constraint:
     kind: str  # check | foreign | unique | primary | exclude
     columns: tuple[str, ...] = ()
     validated: bool = True
+    #: False for a constraint added NOT ENFORCED (PostgreSQL 18): no triggers, never checked.
+    enforced: bool = True
     #: For a CHECK that proves columns NOT NULL (`col IS NOT NULL`, maybe among other AND-ed
     #: conditions): those columns (SET NOT NULL then skips its scan, PG 12+).
     not_null_columns: tuple[str, ...] = ()

@@ -75,6 +75,9 @@ def _constraint(catalog: Catalog, con: dict, table: str,
     return Constraint(
         name=name, kind=kind, columns=columns,
         validated=not con.get("skip_validation"),
+        # The grammar marks CHECKs and foreign keys `is_enforced` unless NOT ENFORCED, which
+        # also skips validation (UNIQUE and the like carry neither mark).
+        enforced=bool(con.get("is_enforced")) or not con.get("skip_validation"),
         not_null_columns=not_null_columns(con.get("raw_expr")) if kind == "check" else (),
         references=range_var(con.get("pktable"))[0] if kind == "foreign" else None,
         ref_columns=tuple(strings(con.get("pk_attrs"))),
@@ -198,6 +201,20 @@ def _clip(raw: bytes, n: int) -> str:
     return raw[:n].decode("utf-8", errors="ignore")
 
 
+def _add_column_constraints(catalog: Catalog, t: Table, column_def: dict, column: str) -> None:
+    """The constraints written in a column's definition. `NOT ENFORCED` there is an item of
+    its own that applies to the one before it."""
+    con = None
+    for item in column_def.get("constraints") or ():
+        _, body = unwrap(item)
+        if body.get("contype") == "CONSTR_ATTR_NOT_ENFORCED" and con is not None:
+            con.enforced = con.validated = False
+            continue
+        con = _constraint(catalog, body, t.name, column)
+        if con:
+            _add_table_constraint(catalog, t, con)
+
+
 def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint) -> None:
     t.constraints[con.name] = con
     if con.kind == "foreign":
@@ -287,10 +304,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         if kind == "ColumnDef":
             col = _column(body)
             t.columns[col.name] = col
-            for item in body.get("constraints") or ():
-                con = _constraint(catalog, unwrap(item)[1], name, col.name)
-                if con:
-                    _add_table_constraint(catalog, t, con)
+            _add_column_constraints(catalog, t, body, col.name)
         elif kind == "Constraint":
             _not_null_constraint(t, body)
             con = _constraint(catalog, body, name)
@@ -300,6 +314,14 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         # Again once every column exists: `CONSTRAINT n NOT NULL a` may precede column a.
         if unwrap(elt)[0] == "Constraint":
             _not_null_constraint(t, unwrap(elt)[1])
+
+
+def _alter_enforceability(t: Table, alter: dict) -> None:
+    """PostgreSQL 18's ALTER CONSTRAINT ... [NOT] ENFORCED: enforcing validates the
+    constraint, no longer enforcing it leaves it not valid."""
+    con = t.constraints.get(alter.get("conname", ""))
+    if con is not None and alter.get("alterEnforceability"):
+        con.enforced = con.validated = bool(alter.get("is_enforced"))
 
 
 def _not_null_constraint(t: Table, con: dict) -> None:
@@ -332,10 +354,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 # the column counts as added)
                 continue
             t.columns[col.name] = col
-            for item in body.get("constraints") or ():
-                con = _constraint(catalog, unwrap(item)[1], name, col.name)
-                if con:
-                    _add_table_constraint(catalog, t, con)
+            _add_column_constraints(catalog, t, body, col.name)
         elif sub == "AT_DropColumn":
             if cmd.get("behavior") == "DROP_CASCADE":  # the views using it go with it
                 views = catalog.views_using_column(name, colname)
@@ -360,7 +379,9 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             column.default = None if cmd.get("def") is None or _is_null(cmd["def"]) \
                 else "default"
         elif sub == "AT_DropExpression" and column is not None:
-            column.generated = False
+            column.generated = column.virtual = False
+        elif sub == "AT_AlterConstraint":
+            _alter_enforceability(t, unwrap(cmd.get("def"))[1])
         elif sub == "AT_SetNotNull" and column is not None:
             column.not_null = True
         elif sub == "AT_DropNotNull" and column is not None:

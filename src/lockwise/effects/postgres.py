@@ -600,6 +600,7 @@ _RECURSES = {
     "AT_AddColumn", "AT_DropColumn", "AT_AlterColumnType", "AT_ColumnDefault", "AT_SetNotNull",
     "AT_DropNotNull", "AT_AddConstraint", "AT_ValidateConstraint", "AT_DropConstraint",
     "AT_SetStatistics", "AT_SetStorage", "AT_AddIdentity", "AT_DropIdentity", "AT_SetIdentity",
+    "AT_SetExpression",
 }
 
 
@@ -967,6 +968,38 @@ def _drop_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
           constraint_type=con.kind if con else "")
 
 
+def _alter_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    _, alter = unwrap(cmd.get("def"))
+    name = alter.get("conname", "")
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    known = b.ctx.catalog.tables.get(table)
+    con = known.constraints.get(name) if known else None
+    enforce = bool(alter.get("is_enforced"))
+    if alter.get("alterEnforceability") and b.ctx.pg_version >= 18 and con is not None \
+            and con.kind == "foreign" and con.references and con.enforced != enforce:
+        if enforce:  # validated as ADD FOREIGN KEY is (checked on the server)
+            _fk_target(b, con.references)
+            b.scan(table, "foreign key validation (ENFORCED)")
+            b.scan(con.references, "foreign key validation (lookups)")
+        else:  # its triggers on the referenced table are dropped
+            b.lock(con.references, L.ACCESS_EXCLUSIVE)
+    b.alters.add(f"constraint:{table}.{name}")
+    b.act("alter_table_other", base, subcommand="alterconstraint", constraint=name,
+          constraint_type=con.kind if con else "")
+
+
+def _set_expression(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    column = cmd.get("name", "")
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    known = b.ctx.catalog.known_column(table, column)
+    # A stored column (all there is before 18; the unknown one counts as stored) is computed
+    # anew for every row: a rewrite (checked on the server). A virtual one stores nothing.
+    if known is None or not known.virtual:
+        b.rewrite(table, "SET EXPRESSION recomputes the stored generated column")
+    b.alters.add(f"column:{table}.{column}")
+    b.act("alter_table_other", base, subcommand="setexpression", column=column)
+
+
 def _simple(kind: str, mode: LockMode, rewrite: str | None = None,
             transactional: bool = True) -> Callable:
     def handler(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -1116,6 +1149,8 @@ _ALTER_CMDS: dict[str, Callable] = {
     "AT_AddConstraint": _add_constraint,
     "AT_ValidateConstraint": _validate_constraint,
     "AT_DropConstraint": _drop_constraint,
+    "AT_AlterConstraint": _alter_constraint,
+    "AT_SetExpression": _set_expression,
     "AT_AttachPartition": _attach_partition,
     "AT_DetachPartition": _detach_partition,
     "AT_DetachPartitionFinalize": _simple("detach_partition_finalize", L.SHARE_UPDATE_EXCLUSIVE),
