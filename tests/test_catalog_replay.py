@@ -510,3 +510,22 @@ def test_column_collation_follows_type_changes() -> None:
     assert columns["a"].collation == "C" and columns["b"].collation is None
     replayed("ALTER TABLE t ALTER COLUMN a TYPE text;", catalog)
     assert columns["a"].collation is None
+
+
+@pytest.mark.parametrize(("drop", "lost"), [
+    ("DROP TYPE mood CASCADE;", {"public.people.m"}),
+    ("DROP DOMAIN label CASCADE;", {"public.people.tag"}),
+    ("DROP TYPE mood;", set()),  # refused by the server while a column uses it
+])
+def test_drop_type_cascade_loses_the_columns_of_that_type(drop: str, lost: set[str]) -> None:
+    setup = migration_from_text(
+        "CREATE TYPE mood AS ENUM ('ok'); CREATE DOMAIN label AS text;"
+        "CREATE TABLE people (id int, m mood, tag label);", "0001_setup.sql")
+    reports = lint_migrations([setup, migration_from_text(drop, "0002_drop.sql")],
+                              LintOptions(), Catalog())
+    (statement,) = reports[-1].statements
+    dropped = {f"{a.facts['table']}.{a.facts['column']}" for a in statement.effect.actions
+               if a.kind == "drop_column"}
+    assert dropped == lost
+    assert any(f.rule == "drop-column" for f in statement.findings) is bool(lost)
+    assert statement.effect.locks.get("public.people") == (LockMode.ACCESS_EXCLUSIVE if lost else None)

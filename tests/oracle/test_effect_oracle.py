@@ -515,6 +515,22 @@ CASES = [
     Case("drop-check", T + "ALTER TABLE t ADD CONSTRAINT n_pos CHECK (n > 0);",
          "ALTER TABLE t DROP CONSTRAINT n_pos"),
     Case("drop-foreign-key", FK, "ALTER TABLE child DROP CONSTRAINT child_parent_id_fkey"),
+    # CASCADE reaches the objects that depend on what is dropped, on other tables too.
+    Case("drop-primary-key-cascade", FK, "ALTER TABLE parent DROP CONSTRAINT parent_pkey CASCADE"),
+    Case("drop-column-cascade-view", T + "CREATE VIEW tv AS SELECT id, n FROM t;"
+         "CREATE VIEW tv2 AS SELECT * FROM tv; CREATE VIEW tn AS SELECT id FROM t;",
+         "ALTER TABLE t DROP COLUMN n CASCADE"),
+    Case("drop-type-cascade", "CREATE TYPE mood AS ENUM ('sad', 'ok');"
+         "CREATE TABLE people (id int, m mood); CREATE TABLE calm (id int);"
+         "INSERT INTO people VALUES (1, 'ok');", "DROP TYPE mood CASCADE"),
+    Case("drop-sequence-cascade", T + "CREATE SEQUENCE s;"
+         "ALTER TABLE t ADD COLUMN c bigint DEFAULT nextval('s');", "DROP SEQUENCE s CASCADE"),
+    Case("drop-domain-cascade", T + "CREATE DOMAIN dd AS int; ALTER TABLE t ADD COLUMN c dd;"
+         "CREATE TABLE k (id int, d dd);", "DROP DOMAIN dd CASCADE"),
+    Case("drop-rule", T + "CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING;",
+         "DROP RULE r ON t"),
+    Case("drop-statistics", T + "CREATE STATISTICS t_stats ON n, v FROM t;",
+         "DROP STATISTICS t_stats"),
     # --- renames -----------------------------------------------------------------------------
     Case("rename-table", T, "ALTER TABLE t RENAME TO t2"),
     Case("rename-column", T, "ALTER TABLE t RENAME COLUMN n TO m"),

@@ -21,6 +21,8 @@ class Column:
     typmods: tuple[int, ...] = ()
     not_null: bool = False
     default: str | None = None  # deparsed default expression
+    #: The sequence (qualified) its default draws from (`nextval('s')`, serial).
+    default_sequence: str | None = None
     identity: bool = False
     generated: bool = False
     #: A generated column computed when read (PostgreSQL 18 VIRTUAL): nothing stored.
@@ -296,6 +298,17 @@ class Catalog:
         """Whether a column type, as written (`posint`, `app.posint`), names a domain with a
         constraint (an unqualified name is looked up in `public`, the default search path)."""
         return _type_key(type_name) in self.constrained_domains
+
+    def columns_of_type(self, type_name: str) -> list[tuple[str, str]]:
+        """The (table, column) pairs whose type, or element type, is `type_name` (qualified),
+        by table and column name: what DROP TYPE ... CASCADE drops."""
+        return [(t.name, c.name) for t in sorted(self.tables.values(), key=attrgetter("name"))
+                for c in t.columns.values() if _type_key(c.type_name) == type_name]
+
+    def columns_drawing_from(self, sequence: str) -> list[tuple[str, str]]:
+        """The (table, column) pairs whose default draws from `sequence` (qualified)."""
+        return [(t.name, c.name) for t in sorted(self.tables.values(), key=attrgetter("name"))
+                for c in t.columns.values() if c.default_sequence == sequence]
 
     def domain(self, type_name: str) -> Domain | None:
         """The domain a column type, as written, names (looked up as `is_constrained_domain`

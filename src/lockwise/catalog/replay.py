@@ -14,6 +14,7 @@ from lockwise.effects.nodes import (
     collation_name,
     columns_read,
     drop_object_names,
+    nextval_sequence,
     not_null_columns,
     object_name,
     range_var,
@@ -42,6 +43,7 @@ def _column(col: dict) -> Column:
             column.not_null = True
         if contype == "CONSTR_DEFAULT":
             column.default = None if _is_null(con.get("raw_expr")) else "default"
+            column.default_sequence = nextval_sequence(con.get("raw_expr"))
         if contype == "CONSTR_IDENTITY":
             column.identity = True
         if contype == "CONSTR_GENERATED":
@@ -378,6 +380,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             # SET DEFAULT NULL stores no default, as DROP DEFAULT.
             column.default = None if cmd.get("def") is None or _is_null(cmd["def"]) \
                 else "default"
+            column.default_sequence = nextval_sequence(cmd.get("def"))
         elif sub == "AT_DropExpression" and column is not None:
             column.generated = column.virtual = False
         elif sub == "AT_AlterConstraint":
@@ -619,10 +622,19 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         elif rtype == "OBJECT_INDEX":
             catalog.indexes.pop(name, None)
         elif rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+            if stmt.get("behavior") == "DROP_CASCADE":  # its columns go with it
+                for table, column in catalog.columns_of_type(name):
+                    catalog.tables[table].columns.pop(column, None)
             catalog.enums.pop(name, None)
             catalog.types.discard(name)
             catalog.constrained_domains.discard(name)
             catalog.domains.pop(name, None)
+        elif rtype == "OBJECT_SEQUENCE":
+            catalog.sequences.discard(name)
+            if stmt.get("behavior") == "DROP_CASCADE":  # the defaults using it go with it
+                for table, column in catalog.columns_drawing_from(name):
+                    col = catalog.tables[table].columns[column]
+                    col.default = col.default_sequence = None
         elif rtype == "OBJECT_STATISTIC_EXT":
             catalog.statistics.pop(name, None)
         elif rtype == "OBJECT_SCHEMA":

@@ -403,6 +403,7 @@ _DROP_KINDS = {
     "OBJECT_SCHEMA": "schema", "OBJECT_FUNCTION": "function", "OBJECT_TRIGGER": "trigger",
     "OBJECT_DOMAIN": "type", "OBJECT_EXTENSION": "extension", "OBJECT_PROCEDURE": "function",
     "OBJECT_POLICY": "policy", "OBJECT_FOREIGN_TABLE": "table", "OBJECT_RULE": "rule",
+    "OBJECT_STATISTIC_EXT": "statistics",
 }
 
 
@@ -469,6 +470,12 @@ def _drop(b: _Builder, stmt: dict) -> None:
             b.drops.add(f"policy:{table}.{names[-1]}")
             b.act("drop_policy", table=table, table_name=table.split(".", 1)[-1],
                   policy=names[-1], if_exists=if_exists)
+        elif kind == "rule":  # (checked on the server, as DROP TRIGGER)
+            table = object_name(names[:-1]) if len(names) > 1 else ""
+            b.lock(table, L.ACCESS_EXCLUSIVE)
+            b.drops.add(f"rule:{table}.{names[-1]}")
+            b.act("drop_rule", table=table, table_name=table.split(".", 1)[-1],
+                  name=names[-1], if_exists=if_exists, cascade=cascade)
         elif kind == "trigger":
             table = object_name(names[:-1]) if len(names) > 1 else ""
             b.lock(table, L.ACCESS_EXCLUSIVE)
@@ -493,6 +500,16 @@ def _drop(b: _Builder, stmt: dict) -> None:
                     for trigger in [k for k, f in table.triggers.items() if f == function]:
                         b.lock(table.name, L.ACCESS_EXCLUSIVE)
                         b.drops.add(f"trigger:{table.name}.{trigger}")
+            elif kind == "statistics" and (table := catalog.statistics.get(name)):
+                b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
+            elif kind == "type" and cascade:  # the columns of the type go with it
+                for table, column in catalog.columns_of_type(name):
+                    _dropped_column(b, table, column, f"DROP {stmt['removeType'][7:]} "
+                                    f"{names[-1]} CASCADE drops the column")
+            elif kind == "sequence" and cascade:  # the defaults that call nextval() on it
+                for table, column in catalog.columns_drawing_from(name):
+                    b.lock(table, L.ACCESS_EXCLUSIVE)
+                    b.alters.add(f"column:{table}.{column}")
             b.drops.add(f"{kind}:{name}")
             b.act(f"drop_{kind}" if kind != "other" else "drop_other", name=name,
                   cascade=cascade, if_exists=if_exists,
@@ -702,6 +719,8 @@ def _drop_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     # EXCLUSIVE on the table at its other end too (as DROP CONSTRAINT; seen by `verify`).
     for other in _fk_partners(b.ctx.catalog, table, col):
         b.lock(other, L.ACCESS_EXCLUSIVE)
+    if cmd.get("behavior") == "DROP_CASCADE":
+        _drop_views_using(b, table, col)
     b.drops.add(f"column:{table}.{col}")
     for idx in b.ctx.catalog.indexes_on(table):
         if col in idx.columns:
@@ -710,6 +729,25 @@ def _drop_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
           cascade=cmd.get("behavior") == "DROP_CASCADE",
           column_known=b.ctx.catalog.column(table, col) is not None,
           **_views_using(b, table, col))
+
+
+def _dropped_column(b: _Builder, table: str, column: str, why: str) -> None:
+    """A column another object's DROP ... CASCADE takes with it: its data is lost as with
+    DROP COLUMN (a drop_column action of its own, for the rules about lost data)."""
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    _drop_views_using(b, table, column)
+    b.drops.add(f"column:{table}.{column}")
+    b.act("drop_column", _table_facts(b, table, True), column=column, if_exists=False,
+          cascade=True, column_known=True, dropped_by=why, **_views_using(b, table, column))
+
+
+def _drop_views_using(b: _Builder, table: str, column: str) -> None:
+    """Views using a column that CASCADE drops go with it, and the views over them."""
+    catalog = b.ctx.catalog
+    for view in catalog.views_using_column(table, column):
+        for dropped in (view, *catalog.views_over(view)):
+            b.lock(dropped, L.ACCESS_EXCLUSIVE)
+            b.drops.add(f"view:{dropped}")
 
 
 def _views_using(b: _Builder, table: str, column: str) -> dict:
@@ -963,6 +1001,14 @@ def _drop_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     con = known.constraints.get(name) if known else None
     if con is not None and con.kind == "foreign" and con.references:
         b.lock(con.references, L.ACCESS_EXCLUSIVE)
+    if con is not None and con.kind in ("primary", "unique") and con.columns and \
+            cmd.get("behavior") == "DROP_CASCADE":
+        # The foreign keys that use its index are dropped with it (checked on the server).
+        key = set(con.columns)
+        for other, fk in b.ctx.catalog.referencing(table):
+            if set(fk.ref_columns or b.ctx.catalog.primary_key(table)) == key:
+                b.lock(other, L.ACCESS_EXCLUSIVE)
+                b.drops.add(f"constraint:{other}.{fk.name}")
     b.drops.add(f"constraint:{table}.{name}")
     b.act("drop_constraint", base, constraint=name, if_exists=bool(cmd.get("missing_ok")),
           constraint_type=con.kind if con else "")
