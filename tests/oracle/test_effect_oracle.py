@@ -109,6 +109,9 @@ CREATE TABLE sub () INHERITS (base);
 INSERT INTO base VALUES (1, 1); INSERT INTO sub VALUES (2, 2);
 """
 
+#: A plain (auto-updatable) view over `child`.
+VIEWS = FK + "CREATE VIEW v AS SELECT * FROM child;"
+
 MATVIEW = T + """
 CREATE MATERIALIZED VIEW mv AS SELECT id, n FROM t;
 CREATE UNIQUE INDEX mv_id ON mv (id);
@@ -860,6 +863,17 @@ CASES = [
          compare_scans=False),
     Case("select-for-share-of", FK, "SELECT * FROM child JOIN parent "
          "ON parent.id = child.parent_id FOR SHARE OF child", compare_scans=False),
+    # A view in a query is its query: the rewriter expands it, so its base tables are locked
+    # (and read) as if named.
+    Case("select-view", VIEWS, "SELECT * FROM v", compare_scans=False),
+    Case("select-view-of-view", VIEWS + "CREATE VIEW vv AS SELECT id FROM v;",
+         "SELECT * FROM vv", compare_scans=False),
+    Case("insert-view", VIEWS, "INSERT INTO v VALUES (100, 1, 1)", compare_scans=False),
+    Case("update-view", VIEWS, "UPDATE v SET n = 0"),
+    Case("delete-view", VIEWS, "DELETE FROM v"),
+    Case("lock-view", VIEWS, "LOCK TABLE v IN SHARE MODE"),
+    Case("create-table-as-view", VIEWS, "CREATE TABLE c2 AS SELECT * FROM v"),
+    Case("create-matview-over-view", VIEWS, "CREATE MATERIALIZED VIEW mvv AS SELECT * FROM v"),
     # --- session and transaction control -----------------------------------------------------
     Case("declare-cursor", FK, "DECLARE c CURSOR FOR SELECT * FROM child JOIN parent "
          "ON parent.id = child.parent_id", compare_scans=False),

@@ -142,11 +142,36 @@ def _only_tables(node: object) -> set[str]:
 def _lock_read_partitions(b: _Builder, node: object, mode: LockMode = L.ACCESS_SHARE) -> None:
     """A query that runs locks the partitions and inheritance children of what it reads too
     (only the parent when it is merely parsed, as by CREATE VIEW; only it with ONLY). Pruning
-    on the partition key spares some partitions: not modeled, every partition counts as read."""
+    on the partition key spares some partitions: not modeled, every partition counts as read.
+    The views it reads are expanded into their queries (the rewriter's work, also not done
+    for a query merely parsed): their relations are locked as if named."""
     only = _only_tables(node)
     for rel in relations_in(node):
         for part in _descendants(b, rel, rel not in only):
             b.lock(part, mode)
+        for base in _view_reads(b, rel):
+            b.lock(base, mode)
+            b.reads.add(f"table:{base}")
+            for part in _descendants(b, base):
+                b.lock(part, mode)
+
+
+def _view_reads(b: _Builder, rel: str) -> list[str]:
+    """The relations a query of `rel` reads when it is a known plain view (through the views
+    it reads, however deep); nothing for any other relation."""
+    known = b.ctx.catalog.tables.get(rel)
+    return b.ctx.catalog.read_by(rel) if known is not None and known.kind == "view" else []
+
+
+def _stored_reads(b: _Builder, node: object) -> list[str]:
+    """The relations with rows of their own a query reads: views replaced by what they read."""
+    out: list[str] = []
+    for rel in relations_in(node):
+        for read in (rel, *_view_reads(b, rel)):
+            known = b.ctx.catalog.tables.get(read)
+            if (known is None or known.kind != "view") and read not in out:
+                out.append(read)
+    return out
 
 
 # --- column definitions ---------------------------------------------------------------------
@@ -280,7 +305,7 @@ def _create_table_as(b: _Builder, stmt: dict) -> None:
         return
     _lock_read_partitions(b, stmt.get("query"))
     b.creates.add(f"{'view' if matview else 'table'}:{table}")
-    for rel in relations_in(stmt.get("query")):
+    for rel in _stored_reads(b, stmt.get("query")):
         b.scan(rel, "query reads it in full to fill the new relation")
     b.act("create_materialized_view" if matview else "create_table_as",
           _table_facts(b, table, qualified), table_is_new=True,
@@ -1454,6 +1479,10 @@ def _lock_table(b: _Builder, stmt: dict) -> None:
     for rel, table in zip(stmt.get("relations") or (), tables, strict=True):
         for locked in (table, *_descendants(b, table, bool(unwrap(rel)[1].get("inh")))):
             b.lock(locked, mode)
+        # A view's relations are locked in the same mode, recursively (checked on the server).
+        for base in _view_reads(b, table):
+            for locked in (base, *_descendants(b, base)):
+                b.lock(locked, mode)
     b.act("lock_table", tables=tuple(tables), table=tables[0] if tables else "",
           mode=mode.pg_name, nowait=bool(stmt.get("nowait")),
           transaction_only=True, command="LOCK TABLE",
@@ -1475,9 +1504,15 @@ def _data_modifying_ctes(b: _Builder, stmt: dict) -> None:
 
 def _dml(kind: str) -> Callable:
     def handler(b: _Builder, stmt: dict) -> None:
-        table, qualified = range_var(stmt.get("relation"))
-        b.lock(table, L.ROW_EXCLUSIVE)
-        b.writes.add(f"table:{table}")
+        view, qualified = range_var(stmt.get("relation"))
+        b.lock(view, L.ROW_EXCLUSIVE)
+        b.writes.add(f"table:{view}")
+        facts = _table_facts(b, view, qualified)
+        # An auto-updatable view is rewritten into the statement on its one base relation.
+        table = _updatable_view_base(b, view)
+        if table != view:
+            b.lock(table, L.ROW_EXCLUSIVE)
+            b.writes.add(f"table:{table}")
         # An INSERT locks the partitions its rows go to (all of them, as far as the model
         # knows: rows are not routed); UPDATE, DELETE and MERGE every partition and inheritance
         # child, unless ONLY (pruning on the partition key is not modeled).
@@ -1486,10 +1521,9 @@ def _dml(kind: str) -> Callable:
         for part in targets:
             b.lock(part, L.ROW_EXCLUSIVE)
         others = {k: v for k, v in stmt.items() if k != "relation"}
-        _read_tables(b, others, {table})
+        _read_tables(b, others, {view})
         _lock_read_partitions(b, others)
         has_where = bool(stmt.get("whereClause"))
-        facts = _table_facts(b, table, qualified)
         columns: tuple[str, ...] = ()
         if kind == "update":
             columns = tuple(unwrap(t)[1].get("name", "") for t in stmt.get("targetList") or ())
@@ -1543,6 +1577,22 @@ def _referencing_rows(b: _Builder, table: str, kind: str, columns: tuple[str, ..
         if kind == "delete" and action == "c" and other not in seen:
             seen.add(other)
             _referencing_rows(b, other, "delete", (), seen)
+
+
+#: Views over views are followed this deep at most (a guard against a cycle that only
+#: wrong input can make).
+_VIEW_DEPTH = 16
+
+
+def _updatable_view_base(b: _Builder, relation: str) -> str:
+    """The table a write to `relation` reaches: itself, or for a known view reading exactly
+    one relation (what makes it auto-updatable) that relation, followed through views."""
+    for _ in range(_VIEW_DEPTH):
+        known = b.ctx.catalog.tables.get(relation)
+        if known is None or known.kind != "view" or len(known.sources) != 1:
+            break
+        relation = known.sources[0]
+    return relation
 
 
 _CTE_DML = {"InsertStmt": _dml("insert"), "UpdateStmt": _dml("update"),
