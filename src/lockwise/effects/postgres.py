@@ -767,12 +767,13 @@ def _dropped_column(b: _Builder, table: str, column: str, why: str) -> None:
 
 
 def _drop_views_using(b: _Builder, table: str, column: str) -> None:
-    """Views using a column that CASCADE drops go with it, and the views over them."""
+    """Views using a column that CASCADE drops go with it, and the views over them. Not in
+    `drops`, which names what the statement drops by name (as for DROP TABLE ... CASCADE): the
+    conflict graph reports the views dropped silently."""
     catalog = b.ctx.catalog
     for view in catalog.views_using_column(table, column):
         for dropped in (view, *catalog.views_over(view)):
             b.lock(dropped, L.ACCESS_EXCLUSIVE)
-            b.drops.add(f"view:{dropped}")
 
 
 def _views_using(b: _Builder, table: str, column: str) -> dict:
