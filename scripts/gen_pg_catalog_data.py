@@ -1,7 +1,9 @@
 """Regenerate the PostgreSQL facts lockwise ships as data, from a real server's catalogs.
 
 Writes src/lockwise/effects/data/functions.json (volatility of built-in functions, by name) and
-binary_casts.json (casts PostgreSQL performs without touching the data: pg_cast.castmethod = 'b').
+binary_casts.json (casts PostgreSQL performs without touching the data: pg_cast.castmethod = 'b',
+and among them those whose two types have different default btree operator classes: an
+ALTER COLUMN ... TYPE along such a cast keeps the rows but rebuilds the column's indexes).
 
 Run: python scripts/gen_pg_catalog_data.py            (starts the embedded server)
      python scripts/gen_pg_catalog_data.py --dsn URL  (any server)
@@ -45,11 +47,34 @@ def generate(uri: str) -> None:
             WHERE c.castmethod = 'b' ORDER BY 1, 2
             """
         ).fetchall()
+        # The operator class an index gets by default (GetDefaultOpClass): the one for the type
+        # itself, else one for a type it is binary coercible to.
+        opclass_changes = conn.execute(
+            """
+            WITH d AS (
+                SELECT c.castsource AS s, c.casttarget AS t FROM pg_cast c
+                WHERE c.castmethod = 'b'
+            ), opc AS (
+                SELECT ty.oid AS typ, coalesce(
+                    (SELECT o.oid FROM pg_opclass o JOIN pg_am a ON a.oid = o.opcmethod
+                     WHERE a.amname = 'btree' AND o.opcdefault AND o.opcintype = ty.oid),
+                    (SELECT min(o.oid) FROM pg_opclass o JOIN pg_am a ON a.oid = o.opcmethod
+                     JOIN pg_cast c ON c.casttarget = o.opcintype AND c.castmethod = 'b'
+                     WHERE a.amname = 'btree' AND o.opcdefault AND c.castsource = ty.oid)
+                ) AS opclass FROM pg_type ty
+            )
+            SELECT s.typname, t.typname FROM d
+            JOIN pg_type s ON s.oid = d.s JOIN pg_type t ON t.oid = d.t
+            JOIN opc os ON os.typ = d.s JOIN opc ot ON ot.typ = d.t
+            WHERE os.opclass IS DISTINCT FROM ot.opclass ORDER BY 1, 2
+            """
+        ).fetchall()
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "functions.json").write_text(
         json.dumps({"server_version": version, **functions}, indent=0) + "\n")
     (OUT / "binary_casts.json").write_text(
-        json.dumps({"server_version": version, "casts": [list(c) for c in casts]}, indent=0)
+        json.dumps({"server_version": version, "casts": [list(c) for c in casts],
+                    "opclass_changes": [list(c) for c in opclass_changes]}, indent=0)
         + "\n")
     print(f"wrote {OUT} from PostgreSQL {version}")
 

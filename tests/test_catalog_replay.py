@@ -465,3 +465,68 @@ def test_do_block_reshapes_only_with_ddl_or_dynamic_sql() -> None:
     assert reshaped("UPDATE accounts SET id = id;") == set()
     assert reshaped("ALTER TABLE accounts ADD COLUMN x int;") == {"public.accounts"}
     assert reshaped("EXECUTE 'SELECT 1';") == {"*"}
+
+
+# --- enforceability, domains, statistics, collations ----------------------------------------
+
+@pytest.mark.parametrize(("sql", "enforced"), [
+    ("CREATE TABLE c (pid int REFERENCES p NOT ENFORCED);", False),
+    ("CREATE TABLE c (pid int REFERENCES p);", True),
+    ("CREATE TABLE c (pid int, CONSTRAINT c_pid_fkey FOREIGN KEY (pid) REFERENCES p "
+     "NOT ENFORCED);", False),
+    ("CREATE TABLE c (pid int); ALTER TABLE c ADD CONSTRAINT c_pid_fkey FOREIGN KEY (pid) "
+     "REFERENCES p NOT VALID;", True),
+    ("CREATE TABLE c (pid int REFERENCES p NOT ENFORCED);"
+     "ALTER TABLE c ALTER CONSTRAINT c_pid_fkey ENFORCED;", True),
+    ("CREATE TABLE c (pid int REFERENCES p);"
+     "ALTER TABLE c ALTER CONSTRAINT c_pid_fkey NOT ENFORCED;", False),
+])
+def test_foreign_key_enforceability(sql: str, enforced: bool) -> None:
+    catalog = replayed("CREATE TABLE p (id int PRIMARY KEY);" + sql)
+    assert catalog.tables["public.c"].constraints["c_pid_fkey"].enforced is enforced
+
+
+def test_every_domain_is_recorded_with_its_base_type() -> None:
+    catalog = replayed("CREATE DOMAIN plain AS varchar(10); CREATE DOMAIN app_id AS bigint "
+                       "CHECK (VALUE > 0);")
+    assert catalog.domain("plain").base == "varchar" and catalog.domain("plain").typmods == (10,)
+    assert catalog.domain("public.app_id").base == "int8"
+    assert catalog.domain("text") is None
+    replayed("DROP DOMAIN plain;", catalog)
+    assert catalog.domain("plain") is None
+
+
+def test_statistics_remember_their_table() -> None:
+    catalog = replayed("CREATE SCHEMA app; CREATE TABLE app.t (a int, b int);"
+                       "CREATE STATISTICS s ON a, b FROM app.t;")
+    assert catalog.statistics == {"app.s": "app.t"}
+    replayed("DROP STATISTICS app.s;", catalog)
+    assert catalog.statistics == {}
+
+
+def test_column_collation_follows_type_changes() -> None:
+    catalog = replayed('CREATE TABLE t (a text COLLATE "C", b text);')
+    columns = catalog.tables["public.t"].columns
+    assert columns["a"].collation == "C" and columns["b"].collation is None
+    replayed("ALTER TABLE t ALTER COLUMN a TYPE text;", catalog)
+    assert columns["a"].collation is None
+
+
+@pytest.mark.parametrize(("drop", "lost"), [
+    ("DROP TYPE mood CASCADE;", {"public.people.m"}),
+    ("DROP DOMAIN label CASCADE;", {"public.people.tag"}),
+    ("DROP TYPE mood;", set()),  # refused by the server while a column uses it
+])
+def test_drop_type_cascade_loses_the_columns_of_that_type(drop: str, lost: set[str]) -> None:
+    setup = migration_from_text(
+        "CREATE TYPE mood AS ENUM ('ok'); CREATE DOMAIN label AS text;"
+        "CREATE TABLE people (id int, m mood, tag label);", "0001_setup.sql")
+    reports = lint_migrations([setup, migration_from_text(drop, "0002_drop.sql")],
+                              LintOptions(), Catalog())
+    (statement,) = reports[-1].statements
+    dropped = {f"{a.facts['table']}.{a.facts['column']}" for a in statement.effect.actions
+               if a.kind == "drop_column"}
+    assert dropped == lost
+    assert any(f.rule == "drop-column" for f in statement.findings) is bool(lost)
+    expected = LockMode.ACCESS_EXCLUSIVE if lost else None
+    assert statement.effect.locks.get("public.people") == expected

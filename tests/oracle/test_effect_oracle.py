@@ -151,6 +151,9 @@ INSERT INTO users SELECT g, 'e' FROM generate_series(1, 20) g;
 INSERT INTO only_public SELECT g, g FROM generate_series(1, 20) g;
 """
 
+#: A plain (auto-updatable) view over `child`.
+VIEWS = FK + "CREATE VIEW v AS SELECT * FROM child;"
+
 MATVIEW = T + """
 CREATE MATERIALIZED VIEW mv AS SELECT id, n FROM t;
 CREATE UNIQUE INDEX mv_id ON mv (id);
@@ -346,6 +349,50 @@ CASES = [
          "ALTER TABLE k ALTER COLUMN doc TYPE jsonb USING doc::jsonb"),
     Case("type-indexed-column", T + "CREATE INDEX t_v ON t (v);",
          "ALTER TABLE t ALTER COLUMN v TYPE varchar(200)"),
+    # A type change that keeps the stored values still re-checks the CHECKs on the column and
+    # rebuilds the indexes whose operator class or collation changes: each reads the table.
+    Case("type-varchar-grow-with-check",
+         T + "ALTER TABLE t ADD CONSTRAINT v_len CHECK (length(v) > 0);",
+         "ALTER TABLE t ALTER COLUMN v TYPE varchar(100)"),
+    Case("type-varchar-grow-with-not-valid-check",
+         T + "ALTER TABLE t ADD CONSTRAINT v_len CHECK (length(v) > 0) NOT VALID;",
+         "ALTER TABLE t ALTER COLUMN v TYPE varchar(100)"),
+    Case("type-varchar-grow-with-check-on-another-column",
+         T + "ALTER TABLE t ADD CONSTRAINT n_pos CHECK (n > 0);",
+         "ALTER TABLE t ALTER COLUMN v TYPE varchar(100)"),
+    Case("type-collation-indexed", T + "CREATE INDEX t_note ON t (note);",
+         'ALTER TABLE t ALTER COLUMN note TYPE text COLLATE "C"'),
+    Case("type-collation-not-indexed", T, 'ALTER TABLE t ALTER COLUMN note TYPE text COLLATE "C"'),
+    Case("type-collation-same-indexed",
+         T + 'ALTER TABLE t ALTER COLUMN note TYPE text COLLATE "C";'
+             "CREATE INDEX t_note ON t (note);",
+         'ALTER TABLE t ALTER COLUMN note TYPE text COLLATE "C"'),
+    Case("type-timestamp-to-timestamptz-utc-indexed", T + "CREATE INDEX t_ts ON t (ts);",
+         "ALTER TABLE t ALTER COLUMN ts TYPE timestamptz", session="SET TimeZone = 'UTC'",
+         context={"session_timezone_utc": True}),
+    Case("type-varchar-to-text-indexed", T + "CREATE INDEX t_v ON t (v);",
+         "ALTER TABLE t ALTER COLUMN v TYPE text"),
+    Case("type-varchar-to-text-unique", T + "ALTER TABLE t ADD CONSTRAINT t_v_key UNIQUE (v);",
+         "ALTER TABLE t ALTER COLUMN v TYPE text"),
+    Case("type-cidr-to-inet-indexed",
+         "CREATE TABLE k (a cidr); INSERT INTO k VALUES ('10.0.0.0/8'); CREATE INDEX k_a ON k (a);",
+         "ALTER TABLE k ALTER COLUMN a TYPE inet"),
+    # Domains: one without constraints is its base type; one with a CHECK is checked.
+    Case("type-to-plain-domain", T + "CREATE DOMAIN plain_text AS text;",
+         "ALTER TABLE t ALTER COLUMN note TYPE plain_text"),
+    Case("type-from-plain-domain",
+         T + "CREATE DOMAIN plain_text AS text; ALTER TABLE t ADD COLUMN pd plain_text;",
+         "ALTER TABLE t ALTER COLUMN pd TYPE text"),
+    Case("type-to-checked-domain", T + "CREATE DOMAIN nonempty AS text CHECK (VALUE <> '');",
+         "ALTER TABLE t ALTER COLUMN note TYPE nonempty"),
+    Case("type-from-checked-domain",
+         T + "CREATE DOMAIN nonempty AS text CHECK (VALUE <> ''); "
+             "ALTER TABLE t ADD COLUMN ne nonempty DEFAULT 'x';",
+         "ALTER TABLE t ALTER COLUMN ne TYPE text"),
+    Case("type-to-plain-domain-converting", T + "CREATE DOMAIN plain_text AS text;",
+         "ALTER TABLE t ALTER COLUMN n TYPE plain_text"),
+    Case("type-to-varchar-domain", T + "CREATE DOMAIN short AS varchar(10);",
+         "ALTER TABLE t ALTER COLUMN v TYPE short"),
     # Arrays: an element-by-element cast is never simplified to a relabel, even when the
     # scalar cast is binary coercible or widens a length.
     Case("set-vacuum-max-eager-freeze-failure-rate", T,
@@ -385,6 +432,14 @@ CASES = [
     Case("type-timestamp-to-timestamptz-utc-precision", T,
          "ALTER TABLE t ALTER COLUMN ts TYPE timestamptz(3)", session="SET TimeZone = 'UTC'",
          context={"session_timezone_utc": True}),
+    # A stored generated column's new expression is computed for every row (PG 17+); a
+    # virtual one (PG 18) stores nothing.
+    Case("set-expression-stored",
+         T + "ALTER TABLE t ADD COLUMN g int GENERATED ALWAYS AS (n * 2) STORED;",
+         "ALTER TABLE t ALTER COLUMN g SET EXPRESSION AS (n * 3)", min_pg=17),
+    Case("set-expression-virtual",
+         T + "ALTER TABLE t ADD COLUMN g int GENERATED ALWAYS AS (n * 2) VIRTUAL;",
+         "ALTER TABLE t ALTER COLUMN g SET EXPRESSION AS (n * 3)", min_pg=18),
     # --- defaults and NOT NULL ---------------------------------------------------------------
     Case("set-default", T, "ALTER TABLE t ALTER COLUMN n SET DEFAULT 0"),
     Case("set-volatile-default", T, "ALTER TABLE t ALTER COLUMN n SET DEFAULT random() * 10"),
@@ -493,9 +548,36 @@ CASES = [
     Case("alter-constraint-deferrable", FK,
          "ALTER TABLE child ALTER CONSTRAINT child_parent_id_fkey DEFERRABLE"),
     Case("disable-trigger-all", FK, "ALTER TABLE child DISABLE TRIGGER ALL"),
+    # PG 18: enforcing a foreign key validates it, which locks and reads the referenced
+    # table; no longer enforcing it drops its triggers there.
+    Case("alter-constraint-enforced", FK + """
+         CREATE TABLE other (id bigint, parent_id bigint); INSERT INTO other VALUES (1, 1);
+         ALTER TABLE other ADD CONSTRAINT op FOREIGN KEY (parent_id) REFERENCES parent (id)
+             NOT ENFORCED;""",
+         "ALTER TABLE other ALTER CONSTRAINT op ENFORCED", min_pg=18),
+    Case("alter-constraint-not-enforced", FK,
+         "ALTER TABLE child ALTER CONSTRAINT child_parent_id_fkey NOT ENFORCED", min_pg=18),
+    Case("alter-constraint-enforced-already", FK,
+         "ALTER TABLE child ALTER CONSTRAINT child_parent_id_fkey ENFORCED", min_pg=18),
     Case("drop-check", T + "ALTER TABLE t ADD CONSTRAINT n_pos CHECK (n > 0);",
          "ALTER TABLE t DROP CONSTRAINT n_pos"),
     Case("drop-foreign-key", FK, "ALTER TABLE child DROP CONSTRAINT child_parent_id_fkey"),
+    # CASCADE reaches the objects that depend on what is dropped, on other tables too.
+    Case("drop-primary-key-cascade", FK, "ALTER TABLE parent DROP CONSTRAINT parent_pkey CASCADE"),
+    Case("drop-column-cascade-view", T + "CREATE VIEW tv AS SELECT id, n FROM t;"
+         "CREATE VIEW tv2 AS SELECT * FROM tv; CREATE VIEW tn AS SELECT id FROM t;",
+         "ALTER TABLE t DROP COLUMN n CASCADE"),
+    Case("drop-type-cascade", "CREATE TYPE mood AS ENUM ('sad', 'ok');"
+         "CREATE TABLE people (id int, m mood); CREATE TABLE calm (id int);"
+         "INSERT INTO people VALUES (1, 'ok');", "DROP TYPE mood CASCADE"),
+    Case("drop-sequence-cascade", T + "CREATE SEQUENCE s;"
+         "ALTER TABLE t ADD COLUMN c bigint DEFAULT nextval('s');", "DROP SEQUENCE s CASCADE"),
+    Case("drop-domain-cascade", T + "CREATE DOMAIN dd AS int; ALTER TABLE t ADD COLUMN c dd;"
+         "CREATE TABLE k (id int, d dd);", "DROP DOMAIN dd CASCADE"),
+    Case("drop-rule", T + "CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING;",
+         "DROP RULE r ON t"),
+    Case("drop-statistics", T + "CREATE STATISTICS t_stats ON n, v FROM t;",
+         "DROP STATISTICS t_stats"),
     # --- renames -----------------------------------------------------------------------------
     Case("rename-table", T, "ALTER TABLE t RENAME TO t2"),
     Case("rename-column", T, "ALTER TABLE t RENAME COLUMN n TO m"),
@@ -887,6 +969,17 @@ CASES = [
          compare_scans=False),
     Case("select-for-share-of", FK, "SELECT * FROM child JOIN parent "
          "ON parent.id = child.parent_id FOR SHARE OF child", compare_scans=False),
+    # A view in a query is its query: the rewriter expands it, so its base tables are locked
+    # (and read) as if named.
+    Case("select-view", VIEWS, "SELECT * FROM v", compare_scans=False),
+    Case("select-view-of-view", VIEWS + "CREATE VIEW vv AS SELECT id FROM v;",
+         "SELECT * FROM vv", compare_scans=False),
+    Case("insert-view", VIEWS, "INSERT INTO v VALUES (100, 1, 1)", compare_scans=False),
+    Case("update-view", VIEWS, "UPDATE v SET n = 0"),
+    Case("delete-view", VIEWS, "DELETE FROM v"),
+    Case("lock-view", VIEWS, "LOCK TABLE v IN SHARE MODE"),
+    Case("create-table-as-view", VIEWS, "CREATE TABLE c2 AS SELECT * FROM v"),
+    Case("create-matview-over-view", VIEWS, "CREATE MATERIALIZED VIEW mvv AS SELECT * FROM v"),
     # --- session and transaction control -----------------------------------------------------
     Case("declare-cursor", FK, "DECLARE c CURSOR FOR SELECT * FROM child JOIN parent "
          "ON parent.id = child.parent_id", compare_scans=False),

@@ -86,3 +86,25 @@ def test_detach_concurrently_is_not_transactional() -> None:
 def test_set_access_method_to_the_current_one(pg: int, rewrites: bool) -> None:
     eff = effect(T, "ALTER TABLE t SET ACCESS METHOD heap", pg)
     assert ("public.t" in eff.rewrites) is rewrites
+
+
+FK_NOT_ENFORCED = """
+CREATE TABLE parent (id bigint PRIMARY KEY);
+CREATE TABLE other (id bigint, parent_id bigint);
+ALTER TABLE other ADD CONSTRAINT op FOREIGN KEY (parent_id) REFERENCES parent (id) NOT ENFORCED;
+"""
+
+
+@pytest.mark.parametrize(("pg", "reaches_parent"), [(17, False), (18, True)])
+def test_enforcing_a_foreign_key_validates_it_from_18(pg: int, reaches_parent: bool) -> None:
+    eff = effect(FK_NOT_ENFORCED, "ALTER TABLE other ALTER CONSTRAINT op ENFORCED", pg)
+    assert ("public.parent" in eff.locks) is reaches_parent
+    assert ("public.other" in eff.scans) is reaches_parent
+
+
+def test_enforcing_an_enforced_foreign_key_changes_nothing() -> None:
+    setup = FK_NOT_ENFORCED + "ALTER TABLE other ALTER CONSTRAINT op ENFORCED;"
+    eff = effect(setup, "ALTER TABLE other ALTER CONSTRAINT op ENFORCED", 18)
+    assert set(eff.locks) == {"public.other"} and not eff.scans
+    eff = effect(setup, "ALTER TABLE other ALTER CONSTRAINT op NOT ENFORCED", 18)
+    assert eff.locks["public.parent"] == L.ACCESS_EXCLUSIVE

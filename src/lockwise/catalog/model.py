@@ -21,9 +21,15 @@ class Column:
     typmods: tuple[int, ...] = ()
     not_null: bool = False
     default: str | None = None  # deparsed default expression
+    #: The sequence (qualified) its default draws from (`nextval('s')`, serial).
+    default_sequence: str | None = None
     identity: bool = False
     generated: bool = False
+    #: A generated column computed when read (PostgreSQL 18 VIRTUAL): nothing stored.
+    virtual: bool = False
     array: bool = False
+    #: The collation written for it (COLLATE), as named; None: its type's default.
+    collation: str | None = None
     #: MySQL: the column's character set (bytes per character decide VARCHAR length bytes).
     charset: str | None = None
     auto_increment: bool = False
@@ -39,6 +45,8 @@ class Constraint:
     kind: str  # check | foreign | unique | primary | exclude
     columns: tuple[str, ...] = ()
     validated: bool = True
+    #: False for a constraint added NOT ENFORCED (PostgreSQL 18): no triggers, never checked.
+    enforced: bool = True
     #: For a CHECK that proves columns NOT NULL (`col IS NOT NULL`, maybe among other AND-ed
     #: conditions): those columns (SET NOT NULL then skips its scan, PG 12+).
     not_null_columns: tuple[str, ...] = ()
@@ -98,6 +106,10 @@ class Table:
     #: For a view or materialized view: the (relation, column) pairs its query uses, `*`
     #: expanded as at creation. PostgreSQL refuses to drop such a column or change its type.
     column_reads: tuple[tuple[str, str], ...] = ()
+
+
+def _type_key(type_name: str) -> str:
+    return type_name if "." in type_name else f"public.{type_name}"
 
 
 class IndexMap(dict):
@@ -175,6 +187,15 @@ class IndexMap(dict):
         return [(k, i) for k, i in bucket.items() if i.table == table] if bucket else []
 
 
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """What a domain stands for: its base type (normalized, as `Column.type_name`)."""
+
+    base: str
+    typmods: tuple[int, ...] = ()
+    array: bool = False
+
+
 @dataclass(slots=True)
 class Catalog:
     tables: dict[str, Table] = field(default_factory=dict)
@@ -188,6 +209,10 @@ class Catalog:
     types: set[str] = field(default_factory=set)
     #: Domains (qualified) that carry a CHECK or NOT NULL constraint.
     constrained_domains: set[str] = field(default_factory=set)
+    #: Every domain (qualified), constrained or not, with its base type.
+    domains: dict[str, Domain] = field(default_factory=dict)
+    #: Extended statistics objects (qualified) -> the table they are on.
+    statistics: dict[str, str] = field(default_factory=dict)
     #: Every table some partition names as its parent (kept by the replay; never shrinks), so
     #: looking for partitions of an ordinary table costs nothing.
     partition_parents: set[str] = field(default_factory=set)
@@ -280,8 +305,23 @@ class Catalog:
     def is_constrained_domain(self, type_name: str) -> bool:
         """Whether a column type, as written (`posint`, `app.posint`), names a domain with a
         constraint (an unqualified name is looked up in `public`, the default search path)."""
-        return (type_name if "." in type_name else f"public.{type_name}") \
-            in self.constrained_domains
+        return _type_key(type_name) in self.constrained_domains
+
+    def columns_of_type(self, type_name: str) -> list[tuple[str, str]]:
+        """The (table, column) pairs whose type, or element type, is `type_name` (qualified),
+        by table and column name: what DROP TYPE ... CASCADE drops."""
+        return [(t.name, c.name) for t in sorted(self.tables.values(), key=attrgetter("name"))
+                for c in t.columns.values() if _type_key(c.type_name) == type_name]
+
+    def columns_drawing_from(self, sequence: str) -> list[tuple[str, str]]:
+        """The (table, column) pairs whose default draws from `sequence` (qualified)."""
+        return [(t.name, c.name) for t in sorted(self.tables.values(), key=attrgetter("name"))
+                for c in t.columns.values() if c.default_sequence == sequence]
+
+    def domain(self, type_name: str) -> Domain | None:
+        """The domain a column type, as written, names (looked up as `is_constrained_domain`
+        does); None for any other type."""
+        return self.domains.get(_type_key(type_name)) if self.domains else None
 
     def partitions(self, table: str) -> list[str]:
         """Known partitions of `table`, sub-partitions included."""

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 
-from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table, Trigger
+from lockwise.catalog.model import Catalog, Column, Constraint, Domain, Index, Table, Trigger
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
+    collation_name,
+    columns_read,
     drop_object_names,
+    nextval_sequence,
     not_null_columns,
     object_name,
     range_var,
@@ -29,7 +32,7 @@ _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQU
 def _column(col: dict) -> Column:
     tname, mods, is_array = type_name(col.get("typeName"))
     column = Column(col.get("colname", ""), SERIAL_TYPES.get(tname, tname), mods,
-                    array=is_array)
+                    array=is_array, collation=collation_name(col))
     if tname in SERIAL_TYPES:
         column.not_null = True
         column.default = "nextval()"
@@ -40,10 +43,12 @@ def _column(col: dict) -> Column:
             column.not_null = True
         if contype == "CONSTR_DEFAULT":
             column.default = None if _is_null(con.get("raw_expr")) else "default"
+            column.default_sequence = nextval_sequence(con.get("raw_expr"))
         if contype == "CONSTR_IDENTITY":
             column.identity = True
         if contype == "CONSTR_GENERATED":
             column.generated = True
+            column.virtual = con.get("generated_kind") == "v"
     return column
 
 
@@ -52,12 +57,6 @@ def _is_null(expr: dict | None) -> bool:
     row), in CREATE TABLE as in ALTER COLUMN SET DEFAULT."""
     kind, body = unwrap(expr)
     return kind == "A_Const" and bool(body.get("isnull"))
-
-
-def _columns_read(node: object) -> tuple[str, ...]:
-    """The columns an expression (or several) reads, by name, sorted, each once."""
-    return tuple(sorted({names[-1] for kind, body in walk(node)
-                         if kind == "ColumnRef" and (names := strings(body.get("fields")))}))
 
 
 def _constraint(catalog: Catalog, con: dict, table: str,
@@ -70,6 +69,9 @@ def _constraint(catalog: Catalog, con: dict, table: str,
     return Constraint(
         name=name, kind=kind, columns=columns,
         validated=not con.get("skip_validation"),
+        # The grammar marks CHECKs and foreign keys `is_enforced` unless NOT ENFORCED, which
+        # also skips validation (UNIQUE and the like carry neither mark).
+        enforced=bool(con.get("is_enforced")) or not con.get("skip_validation"),
         not_null_columns=not_null_columns(con.get("raw_expr")) if kind == "check" else (),
         references=range_var(con.get("pktable"))[0] if kind == "foreign" else None,
         ref_columns=tuple(strings(con.get("pk_attrs"))),
@@ -98,7 +100,7 @@ def constraint_name(catalog: Catalog, con: dict, table: str, column: str | None 
     if kind == "check":
         # PostgreSQL names a CHECK after the one column its expression reads (tab_col_check),
         # whether written as a column or a table constraint; else tab_check.
-        read = _columns_read(con.get("raw_expr"))
+        read = columns_read(con.get("raw_expr"))
         named_by = read if len(read) == 1 else ()
     else:
         named_by = _constraint_columns(con, kind, column)
@@ -219,6 +221,20 @@ def _clip(raw: bytes, n: int) -> str:
     return raw[:n].decode("utf-8", errors="ignore")
 
 
+def _add_column_constraints(catalog: Catalog, t: Table, column_def: dict, column: str) -> None:
+    """The constraints written in a column's definition. `NOT ENFORCED` there is an item of
+    its own that applies to the one before it."""
+    con = None
+    for item in column_def.get("constraints") or ():
+        _, body = unwrap(item)
+        if body.get("contype") == "CONSTR_ATTR_NOT_ENFORCED" and con is not None:
+            con.enforced = con.validated = False
+            continue
+        con = _constraint(catalog, body, t.name, column)
+        if con:
+            _add_table_constraint(catalog, t, con)
+
+
 def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint) -> None:
     t.constraints[con.name] = con
     if con.kind == "foreign":
@@ -322,10 +338,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         if kind == "ColumnDef":
             col = _column(body)
             t.columns[col.name] = col
-            for item in body.get("constraints") or ():
-                con = _constraint(catalog, unwrap(item)[1], name, col.name)
-                if con:
-                    _add_table_constraint(catalog, t, con)
+            _add_column_constraints(catalog, t, body, col.name)
         elif kind == "Constraint":
             _not_null_constraint(t, body)
             con = _constraint(catalog, body, name)
@@ -335,6 +348,14 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         # Again once every column exists: `CONSTRAINT n NOT NULL a` may precede column a.
         if unwrap(elt)[0] == "Constraint":
             _not_null_constraint(t, unwrap(elt)[1])
+
+
+def _alter_enforceability(t: Table, alter: dict) -> None:
+    """PostgreSQL 18's ALTER CONSTRAINT ... [NOT] ENFORCED: enforcing validates the
+    constraint, no longer enforcing it leaves it not valid."""
+    con = t.constraints.get(alter.get("conname", ""))
+    if con is not None and alter.get("alterEnforceability"):
+        con.enforced = con.validated = bool(alter.get("is_enforced"))
 
 
 def _not_null_constraint(t: Table, con: dict) -> None:
@@ -367,10 +388,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 # the column counts as added)
                 continue
             t.columns[col.name] = col
-            for item in body.get("constraints") or ():
-                con = _constraint(catalog, unwrap(item)[1], name, col.name)
-                if con:
-                    _add_table_constraint(catalog, t, con)
+            _add_column_constraints(catalog, t, body, col.name)
         elif sub == "AT_DropColumn":
             if cmd.get("behavior") == "DROP_CASCADE":  # the views using it go with it
                 views = catalog.views_using_column(name, colname)
@@ -389,12 +407,16 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             if column is None:
                 column = t.columns[colname] = Column(colname, tname)
             column.type_name, column.typmods, column.array = tname, mods, is_array
+            column.collation = collation_name(body)  # none written: the new type's default
         elif sub == "AT_ColumnDefault" and column is not None:
             # SET DEFAULT NULL stores no default, as DROP DEFAULT.
             column.default = None if cmd.get("def") is None or _is_null(cmd["def"]) \
                 else "default"
+            column.default_sequence = nextval_sequence(cmd.get("def"))
         elif sub == "AT_DropExpression" and column is not None:
-            column.generated = False
+            column.generated = column.virtual = False
+        elif sub == "AT_AlterConstraint":
+            _alter_enforceability(t, unwrap(cmd.get("def"))[1])
         elif sub == "AT_SetNotNull" and column is not None:
             column.not_null = True
         elif sub == "AT_DropNotNull" and column is not None:
@@ -601,7 +623,7 @@ def _create_index(catalog: Catalog, stmt: dict) -> None:
     idxname = stmt.get("idxname") or _default_index_name(catalog, table, params)
     qualified = f"{table.split('.', 1)[0]}.{idxname}"
     if qualified not in catalog.indexes:
-        reads = _columns_read([stmt.get("whereClause"), [p.get("expr") for p in params]])
+        reads = columns_read([stmt.get("whereClause"), [p.get("expr") for p in params]])
         catalog.indexes[qualified] = Index(qualified, table, cols, unique=bool(stmt.get("unique")),
                                            reads=reads)
 
@@ -635,9 +657,21 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         elif rtype == "OBJECT_INDEX":
             catalog.indexes.pop(name, None)
         elif rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+            if stmt.get("behavior") == "DROP_CASCADE":  # its columns go with it
+                for table, column in catalog.columns_of_type(name):
+                    catalog.tables[table].columns.pop(column, None)
             catalog.enums.pop(name, None)
             catalog.types.discard(name)
             catalog.constrained_domains.discard(name)
+            catalog.domains.pop(name, None)
+        elif rtype == "OBJECT_SEQUENCE":
+            catalog.sequences.discard(name)
+            if stmt.get("behavior") == "DROP_CASCADE":  # the defaults using it go with it
+                for table, column in catalog.columns_drawing_from(name):
+                    col = catalog.tables[table].columns[column]
+                    col.default = col.default_sequence = None
+        elif rtype == "OBJECT_STATISTIC_EXT":
+            catalog.statistics.pop(name, None)
         elif rtype == "OBJECT_SCHEMA":
             schema = names[-1]
             catalog.schemas.discard(schema)
@@ -652,6 +686,17 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                 del catalog.enums[key]
             catalog.types = {k for k in catalog.types if not k.startswith(schema + ".")}
             catalog.sequences = {k for k in catalog.sequences if not k.startswith(schema + ".")}
+
+
+def _create_statistics(catalog: Catalog, stmt: dict) -> None:
+    names = strings(stmt.get("defnames"))
+    relations = stmt.get("relations") or ()
+    if names and len(relations) == 1:  # PostgreSQL takes exactly one table
+        table, _ = range_var(unwrap(relations[0])[1])
+        # An unqualified name goes to the table's schema (CreateStatistics).
+        name = object_name(names) if len(names) > 1 else \
+            f"{table.split('.', 1)[0]}.{names[-1]}"
+        catalog.statistics[name] = table
 
 
 def _create_function(catalog: Catalog, stmt: dict) -> None:
@@ -778,6 +823,8 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> Non
     elif kind == "CreateDomainStmt":
         name = object_name(strings(body.get("domainname")), create=True)
         catalog.types.add(name)
+        base, mods, is_array = type_name(body.get("typeName"))
+        catalog.domains[name] = Domain(SERIAL_TYPES.get(base, base), mods, is_array)
         if any(unwrap(c)[1].get("contype") in ("CONSTR_CHECK", "CONSTR_NOTNULL")
                for c in body.get("constraints") or ()):
             catalog.constrained_domains.add(name)
@@ -803,5 +850,7 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> Non
         catalog.schemas.add(body.get("schemaname", ""))
     elif kind == "DoStmt":
         _do_block(catalog, body)
+    elif kind == "CreateStatsStmt":
+        _create_statistics(catalog, body)
     elif kind == "CreateSeqStmt":
         catalog.sequences.add(range_var(body.get("sequence"), create=True)[0])

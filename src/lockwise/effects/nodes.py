@@ -195,6 +195,33 @@ def relations_in(node: object) -> list[str]:
     return list(seen)
 
 
+def nextval_sequence(expr: object) -> str | None:
+    """The sequence (qualified) a default expression calls nextval() on, when it names it
+    as a constant (`nextval('s')`, `nextval('app.s'::regclass)`)."""
+    for kind, body in walk(expr):
+        if kind == "FuncCall" and strings(body.get("funcname"))[-1:] == ["nextval"]:
+            args = body.get("args") or ()
+            value = const_value(args[0]) if args else None
+            if isinstance(value, str) and value:
+                # regclass input: each part folded to lower case unless double-quoted
+                return object_name([p[1:-1] if p.startswith('"') else p.lower()
+                                    for p in value.split(".")])
+    return None
+
+
+def collation_name(column_def: dict) -> str | None:
+    """The collation a ColumnDef writes (`COLLATE "C"`), by its last name; None when it
+    writes none, or the type's default by name."""
+    names = strings((column_def.get("collClause") or {}).get("collname"))
+    return names[-1] if names and names[-1] != "default" else None
+
+
+def columns_read(node: object) -> tuple[str, ...]:
+    """The columns an expression (or several) reads, by name, sorted, each once."""
+    return tuple(sorted({names[-1] for kind, body in walk(node)
+                         if kind == "ColumnRef" and (names := strings(body.get("fields")))}))
+
+
 def const_value(expr: dict | None) -> object:
     """The Python value of a constant expression, or None when it is not a plain constant."""
     kind, body = unwrap(expr)

@@ -17,6 +17,8 @@ from lockwise.effects.context import Context
 from lockwise.effects.locks import strongest
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
+    collation_name,
+    columns_read,
     const_value,
     drop_object_names,
     object_name,
@@ -34,7 +36,7 @@ from lockwise.effects.partitions import (
     partitioned_index_sql,
     range_bounds_sql,
 )
-from lockwise.effects.types import type_change_rewrites
+from lockwise.effects.types import type_change_rebuilds_indexes, type_change_rewrites
 from lockwise.effects.volatility import volatile_functions
 from lockwise.parse.quoting import quote_ident, quote_qualified
 
@@ -153,11 +155,36 @@ def _only_tables(node: object) -> set[str]:
 def _lock_read_partitions(b: _Builder, node: object, mode: LockMode = L.ACCESS_SHARE) -> None:
     """A query that runs locks the partitions and inheritance children of what it reads too
     (only the parent when it is merely parsed, as by CREATE VIEW; only it with ONLY). Pruning
-    on the partition key spares some partitions: not modeled, every partition counts as read."""
+    on the partition key spares some partitions: not modeled, every partition counts as read.
+    The views it reads are expanded into their queries (the rewriter's work, also not done
+    for a query merely parsed): their relations are locked as if named."""
     only = _only_tables(node)
     for rel in relations_in(node):
         for part in _descendants(b, rel, rel not in only):
             b.lock(part, mode)
+        for base in _view_reads(b, rel):
+            b.lock(base, mode)
+            b.reads.add(f"table:{base}")
+            for part in _descendants(b, base):
+                b.lock(part, mode)
+
+
+def _view_reads(b: _Builder, rel: str) -> list[str]:
+    """The relations a query of `rel` reads when it is a known plain view (through the views
+    it reads, however deep); nothing for any other relation."""
+    known = b.ctx.catalog.tables.get(rel)
+    return b.ctx.catalog.read_by(rel) if known is not None and known.kind == "view" else []
+
+
+def _stored_reads(b: _Builder, node: object) -> list[str]:
+    """The relations with rows of their own a query reads: views replaced by what they read."""
+    out: list[str] = []
+    for rel in relations_in(node):
+        for read in (rel, *_view_reads(b, rel)):
+            known = b.ctx.catalog.tables.get(read)
+            if (known is None or known.kind != "view") and read not in out:
+                out.append(read)
+    return out
 
 
 # --- column definitions ---------------------------------------------------------------------
@@ -296,7 +323,7 @@ def _create_table_as(b: _Builder, stmt: dict) -> None:
         return
     _lock_read_partitions(b, stmt.get("query"))
     b.creates.add(f"{'view' if matview else 'table'}:{table}")
-    for rel in relations_in(stmt.get("query")):
+    for rel in _stored_reads(b, stmt.get("query")):
         b.scan(rel, "query reads it in full to fill the new relation")
     b.act("create_materialized_view" if matview else "create_table_as",
           _table_facts(b, table, qualified), table_is_new=True,
@@ -419,6 +446,7 @@ _DROP_KINDS = {
     "OBJECT_SCHEMA": "schema", "OBJECT_FUNCTION": "function", "OBJECT_TRIGGER": "trigger",
     "OBJECT_DOMAIN": "type", "OBJECT_EXTENSION": "extension", "OBJECT_PROCEDURE": "function",
     "OBJECT_POLICY": "policy", "OBJECT_FOREIGN_TABLE": "table", "OBJECT_RULE": "rule",
+    "OBJECT_STATISTIC_EXT": "statistics",
 }
 
 
@@ -485,6 +513,12 @@ def _drop(b: _Builder, stmt: dict) -> None:
             b.drops.add(f"policy:{table}.{names[-1]}")
             b.act("drop_policy", table=table, table_name=table.split(".", 1)[-1],
                   policy=names[-1], if_exists=if_exists)
+        elif kind == "rule":  # (checked on the server, as DROP TRIGGER)
+            table = object_name(names[:-1]) if len(names) > 1 else ""
+            b.lock(table, L.ACCESS_EXCLUSIVE)
+            b.drops.add(f"rule:{table}.{names[-1]}")
+            b.act("drop_rule", table=table, table_name=table.split(".", 1)[-1],
+                  name=names[-1], if_exists=if_exists, cascade=cascade)
         elif kind == "trigger":
             table = object_name(names[:-1]) if len(names) > 1 else ""
             b.lock(table, L.ACCESS_EXCLUSIVE)
@@ -513,6 +547,16 @@ def _drop(b: _Builder, stmt: dict) -> None:
                                     if tr.function == function]:
                         b.lock(table.name, L.ACCESS_EXCLUSIVE)
                         b.drops.add(f"trigger:{table.name}.{trigger}")
+            elif kind == "statistics" and (table := catalog.statistics.get(name)):
+                b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
+            elif kind == "type" and cascade:  # the columns of the type go with it
+                for table, column in catalog.columns_of_type(name):
+                    _dropped_column(b, table, column, f"DROP {stmt['removeType'][7:]} "
+                                    f"{names[-1]} CASCADE drops the column")
+            elif kind == "sequence" and cascade:  # the defaults that call nextval() on it
+                for table, column in catalog.columns_drawing_from(name):
+                    b.lock(table, L.ACCESS_EXCLUSIVE)
+                    b.alters.add(f"column:{table}.{column}")
             b.drops.add(f"{kind}:{name}")
             b.act(f"drop_{kind}" if kind != "other" else "drop_other", name=name,
                   cascade=cascade, if_exists=if_exists,
@@ -627,6 +671,7 @@ _RECURSES = {
     "AT_AddColumn", "AT_DropColumn", "AT_AlterColumnType", "AT_ColumnDefault", "AT_SetNotNull",
     "AT_DropNotNull", "AT_AddConstraint", "AT_ValidateConstraint", "AT_DropConstraint",
     "AT_SetStatistics", "AT_SetStorage", "AT_AddIdentity", "AT_DropIdentity", "AT_SetIdentity",
+    "AT_SetExpression",
 }
 
 
@@ -730,6 +775,8 @@ def _drop_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     # EXCLUSIVE on the table at its other end too (as DROP CONSTRAINT; seen by `verify`).
     for other in _fk_partners(b.ctx.catalog, table, col):
         b.lock(other, L.ACCESS_EXCLUSIVE)
+    if cmd.get("behavior") == "DROP_CASCADE":
+        _drop_views_using(b, table, col)
     b.drops.add(f"column:{table}.{col}")
     for idx in b.ctx.catalog.indexes_on(table):
         if col in idx.columns:
@@ -738,6 +785,26 @@ def _drop_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
           cascade=cmd.get("behavior") == "DROP_CASCADE",
           column_known=b.ctx.catalog.column(table, col) is not None,
           **_views_using(b, table, col))
+
+
+def _dropped_column(b: _Builder, table: str, column: str, why: str) -> None:
+    """A column another object's DROP ... CASCADE takes with it: its data is lost as with
+    DROP COLUMN (a drop_column action of its own, for the rules about lost data)."""
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    _drop_views_using(b, table, column)
+    b.drops.add(f"column:{table}.{column}")
+    b.act("drop_column", _table_facts(b, table, True), column=column, if_exists=False,
+          cascade=True, column_known=True, dropped_by=why, **_views_using(b, table, column))
+
+
+def _drop_views_using(b: _Builder, table: str, column: str) -> None:
+    """Views using a column that CASCADE drops go with it, and the views over them. Not in
+    `drops`, which names what the statement drops by name (as for DROP TABLE ... CASCADE): the
+    conflict graph reports the views dropped silently."""
+    catalog = b.ctx.catalog
+    for view in catalog.views_using_column(table, column):
+        for dropped in (view, *catalog.views_over(view)):
+            b.lock(dropped, L.ACCESS_EXCLUSIVE)
 
 
 def _views_using(b: _Builder, table: str, column: str) -> dict:
@@ -764,22 +831,27 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         old_type = ""
     else:
         old_type = old_col.type_text
-        if old_col.array != new_array:
+        old_base = _base_type(b.ctx.catalog, old_col.type_name, old_col.typmods, old_col.array)
+        new_base = _base_type(b.ctx.catalog, new, new_mods, new_array)
+        if b.ctx.catalog.is_constrained_domain(new):
+            rewrites, why = True, f"domain {new} has a constraint: every value is checked " \
+                "and stored"
+        elif old_base[2] != new_base[2]:
             rewrites, why = True, "array-ness changes"
         else:
             rewrites, why = type_change_rewrites(
-                old_col.type_name, old_col.typmods, new, new_mods, b.ctx.pg_version,
-                b.ctx.session_timezone_utc, array=new_array)
+                old_base[0], old_base[1], new_base[0], new_base[1], b.ctx.pg_version,
+                b.ctx.session_timezone_utc, array=new_base[2])
         if using is not None and not _using_is_plain_cast(using, colname):
             rewrites, why = True, "USING expression computes every value"
+        if not rewrites:
+            _kept_values_scans(b, table, colname, old_base[0], new_base[0],
+                               old_col.collation != collation_name(coldef))
     if rewrites:
         b.rewrite(table, f"column type change: {why}")
         # The re-created foreign keys are validated again: the other end is read too.
         for other in _fk_partners(b.ctx.catalog, table, colname):
             b.scan(other, "foreign key re-validation after the type change")
-    elif old_col is not None and (old_col.type_name, old_col.typmods) != (new, new_mods) and \
-            "length shrinks" in why:
-        b.scan(table, why)
     b.alters.add(f"column:{table}.{colname}")
     b.act("alter_column_type", base, column=colname, old_type=old_type, new_type=new,
           new_typmods=new_mods,
@@ -792,6 +864,49 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
           column_not_null=bool(old_col and old_col.not_null),
           column_has_default=bool(old_col and old_col.default),
           **_views_using(b, table, colname))
+
+
+#: Domains over domains are followed this deep at most (a guard against a cycle that only
+#: hand-built or wrong input can make).
+_DOMAIN_DEPTH = 8
+
+
+def _base_type(catalog, name: str, mods: tuple[int, ...],
+               array: bool) -> tuple[str, tuple[int, ...], bool]:
+    """A column type as PostgreSQL stores it: a domain's values are its base type's (a
+    domain without constraints converts to and from it as a relabel, checked on the server)."""
+    for _ in range(_DOMAIN_DEPTH):
+        domain = catalog.domain(name)
+        if domain is None:
+            break
+        name, mods, array = domain.base, domain.typmods, array or domain.array
+    return name, mods, array
+
+
+def _kept_values_scans(b: _Builder, table: str, column: str, old: str, new: str,
+                       collation_changes: bool) -> None:
+    """A type change that keeps the stored values still reads the table: the CHECKs on the
+    column are re-added and validated again, and its indexes are rebuilt when their operator
+    class or collation changes (checked on the server)."""
+    known = b.ctx.catalog.known_table(table)
+    if known is None:
+        return
+    for con in known.constraints.values():
+        if con.kind == "check" and con.validated and (
+                column in con.columns or column in columns_read(con.expr)):
+            b.scan(table, f"CHECK {con.name} is validated again after the type change")
+            break
+    if not (collation_changes or type_change_rebuilds_indexes(old, new)):
+        return
+    why = "collation" if collation_changes else "operator class"
+    for idx in b.ctx.catalog.indexes_on(table):
+        if column in idx.columns or column in idx.reads:
+            b.scan(table, f"index {idx.name} is rebuilt: its {why} changes")
+            return
+    for con in known.constraints.values():
+        if con.kind in ("primary", "unique", "exclude") and column in con.columns:
+            b.scan(table, f"index of {con.name} is rebuilt: its {why} changes")
+            return
 
 
 def _fk_partners(catalog, table: str, column: str) -> set[str]:
@@ -996,9 +1111,49 @@ def _drop_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     con = known.constraints.get(name) if known else None
     if con is not None and con.kind == "foreign" and con.references:
         b.lock(con.references, L.ACCESS_EXCLUSIVE)
+    if con is not None and con.kind in ("primary", "unique") and con.columns and \
+            cmd.get("behavior") == "DROP_CASCADE":
+        # The foreign keys that use its index are dropped with it (checked on the server).
+        key = set(con.columns)
+        for other, fk in b.ctx.catalog.referencing(table):
+            if set(fk.ref_columns or b.ctx.catalog.primary_key(table)) == key:
+                b.lock(other, L.ACCESS_EXCLUSIVE)
+                b.drops.add(f"constraint:{other}.{fk.name}")
     b.drops.add(f"constraint:{table}.{name}")
     b.act("drop_constraint", base, constraint=name, if_exists=bool(cmd.get("missing_ok")),
           constraint_type=con.kind if con else "")
+
+
+def _alter_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    _, alter = unwrap(cmd.get("def"))
+    name = alter.get("conname", "")
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    known = b.ctx.catalog.tables.get(table)
+    con = known.constraints.get(name) if known else None
+    enforce = bool(alter.get("is_enforced"))
+    if alter.get("alterEnforceability") and b.ctx.pg_version >= 18 and con is not None \
+            and con.kind == "foreign" and con.references and con.enforced != enforce:
+        if enforce:  # validated as ADD FOREIGN KEY is (checked on the server)
+            _fk_target(b, con.references)
+            b.scan(table, "foreign key validation (ENFORCED)")
+            b.scan(con.references, "foreign key validation (lookups)")
+        else:  # its triggers on the referenced table are dropped
+            b.lock(con.references, L.ACCESS_EXCLUSIVE)
+    b.alters.add(f"constraint:{table}.{name}")
+    b.act("alter_table_other", base, subcommand="alterconstraint", constraint=name,
+          constraint_type=con.kind if con else "")
+
+
+def _set_expression(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+    column = cmd.get("name", "")
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    known = b.ctx.catalog.known_column(table, column)
+    # A stored column (all there is before 18; the unknown one counts as stored) is computed
+    # anew for every row: a rewrite (checked on the server). A virtual one stores nothing.
+    if known is None or not known.virtual:
+        b.rewrite(table, "SET EXPRESSION recomputes the stored generated column")
+    b.alters.add(f"column:{table}.{column}")
+    b.act("alter_table_other", base, subcommand="setexpression", column=column)
 
 
 def _simple(kind: str, mode: LockMode, rewrite: str | None = None,
@@ -1185,6 +1340,8 @@ _ALTER_CMDS: dict[str, Callable] = {
     "AT_AddConstraint": _add_constraint,
     "AT_ValidateConstraint": _validate_constraint,
     "AT_DropConstraint": _drop_constraint,
+    "AT_AlterConstraint": _alter_constraint,
+    "AT_SetExpression": _set_expression,
     "AT_AttachPartition": _attach_partition,
     "AT_DetachPartition": _detach_partition,
     "AT_DetachPartitionFinalize": _simple("detach_partition_finalize", L.SHARE_UPDATE_EXCLUSIVE),
@@ -1444,6 +1601,10 @@ def _lock_table(b: _Builder, stmt: dict) -> None:
     for rel, table in zip(stmt.get("relations") or (), tables, strict=True):
         for locked in (table, *_descendants(b, table, bool(unwrap(rel)[1].get("inh")))):
             b.lock(locked, mode)
+        # A view's relations are locked in the same mode, recursively (checked on the server).
+        for base in _view_reads(b, table):
+            for locked in (base, *_descendants(b, base)):
+                b.lock(locked, mode)
     b.act("lock_table", tables=tuple(tables), table=tables[0] if tables else "",
           mode=mode.pg_name, nowait=bool(stmt.get("nowait")),
           transaction_only=True, command="LOCK TABLE",
@@ -1465,9 +1626,15 @@ def _data_modifying_ctes(b: _Builder, stmt: dict) -> None:
 
 def _dml(kind: str) -> Callable:
     def handler(b: _Builder, stmt: dict) -> None:
-        table, qualified = range_var(stmt.get("relation"))
-        b.lock(table, L.ROW_EXCLUSIVE)
-        b.writes.add(f"table:{table}")
+        view, qualified = range_var(stmt.get("relation"))
+        b.lock(view, L.ROW_EXCLUSIVE)
+        b.writes.add(f"table:{view}")
+        facts = _table_facts(b, view, qualified)
+        # An auto-updatable view is rewritten into the statement on its one base relation.
+        table = _updatable_view_base(b, view)
+        if table != view:
+            b.lock(table, L.ROW_EXCLUSIVE)
+            b.writes.add(f"table:{table}")
         # An INSERT locks the partitions its rows go to (all of them, as far as the model
         # knows: rows are not routed); UPDATE, DELETE and MERGE every partition and inheritance
         # child, unless ONLY (pruning on the partition key is not modeled).
@@ -1476,10 +1643,9 @@ def _dml(kind: str) -> Callable:
         for part in targets:
             b.lock(part, L.ROW_EXCLUSIVE)
         others = {k: v for k, v in stmt.items() if k != "relation"}
-        _read_tables(b, others, {table})
+        _read_tables(b, others, {view})
         _lock_read_partitions(b, others)
         has_where = bool(stmt.get("whereClause"))
-        facts = _table_facts(b, table, qualified)
         columns: tuple[str, ...] = ()
         if kind == "update":
             columns = tuple(unwrap(t)[1].get("name", "") for t in stmt.get("targetList") or ())
@@ -1538,6 +1704,22 @@ def _referencing_rows(b: _Builder, table: str, kind: str, columns: tuple[str, ..
         if kind == "delete" and action == "c" and other not in seen:
             seen.add(other)
             _referencing_rows(b, other, "delete", (), seen)
+
+
+#: Views over views are followed this deep at most (a guard against a cycle that only
+#: wrong input can make).
+_VIEW_DEPTH = 16
+
+
+def _updatable_view_base(b: _Builder, relation: str) -> str:
+    """The table a write to `relation` reaches: itself, or for a known view reading exactly
+    one relation (what makes it auto-updatable) that relation, followed through views."""
+    for _ in range(_VIEW_DEPTH):
+        known = b.ctx.catalog.tables.get(relation)
+        if known is None or known.kind != "view" or len(known.sources) != 1:
+            break
+        relation = known.sources[0]
+    return relation
 
 
 _CTE_DML = {"InsertStmt": _dml("insert"), "UpdateStmt": _dml("update"),

@@ -28,9 +28,25 @@ _ZONE_PAIRS = {("timestamp", "timestamptz"), ("timestamptz", "timestamp")}
 
 
 @lru_cache(maxsize=1)
+def _cast_data() -> dict:
+    return json.loads((_DATA / "binary_casts.json").read_text())
+
+
+@lru_cache(maxsize=1)
 def _binary_casts() -> frozenset[tuple[str, str]]:
-    data = json.loads((_DATA / "binary_casts.json").read_text())
-    return frozenset((a, b) for a, b in data["casts"])
+    return frozenset((a, b) for a, b in _cast_data()["casts"])
+
+
+@lru_cache(maxsize=1)
+def _opclass_changes() -> frozenset[tuple[str, str]]:
+    return frozenset((a, b) for a, b in _cast_data()["opclass_changes"])
+
+
+def type_change_rebuilds_indexes(old: str, new: str) -> bool:
+    """Whether a type change that keeps the stored values still rebuilds the column's (btree)
+    indexes: the new type's default operator class is another one (CheckIndexCompatible), as
+    between timestamp and timestamptz, or along the binary casts the data file lists."""
+    return old != new and ((old, new) in _ZONE_PAIRS or (old, new) in _opclass_changes())
 
 
 def type_change_rewrites(
