@@ -54,7 +54,7 @@ def _is_null(expr: dict | None) -> bool:
     return kind == "A_Const" and bool(body.get("isnull"))
 
 
-def _columns_read(node: object) -> tuple[str, ...]:
+def columns_read(node: object) -> tuple[str, ...]:
     """The columns an expression (or several) reads, by name, sorted, each once."""
     return tuple(sorted({names[-1] for kind, body in walk(node)
                          if kind == "ColumnRef" and (names := strings(body.get("fields")))}))
@@ -98,7 +98,7 @@ def constraint_name(catalog: Catalog, con: dict, table: str, column: str | None 
     if kind == "check":
         # PostgreSQL names a CHECK after the one column its expression reads (tab_col_check),
         # whether written as a column or a table constraint; else tab_check.
-        read = _columns_read(con.get("raw_expr"))
+        read = columns_read(con.get("raw_expr"))
         named_by = read if len(read) == 1 else ()
     else:
         named_by = _constraint_columns(con, kind, column)
@@ -601,7 +601,7 @@ def _create_index(catalog: Catalog, stmt: dict) -> None:
     idxname = stmt.get("idxname") or _default_index_name(catalog, table, params)
     qualified = f"{table.split('.', 1)[0]}.{idxname}"
     if qualified not in catalog.indexes:
-        reads = _columns_read([stmt.get("whereClause"), [p.get("expr") for p in params]])
+        reads = columns_read([stmt.get("whereClause"), [p.get("expr") for p in params]])
         catalog.indexes[qualified] = Index(qualified, table, cols, unique=bool(stmt.get("unique")),
                                            reads=reads)
 
