@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from lockwise.cli.app import app
 from lockwise.core.types import Safety
 from lockwise.discover import discover
-from lockwise.fix.plan import plan_fix
+from lockwise.fix.plan import Unrewritable, plan_fix
 from lockwise.fix.write import VersionAllocator, render_plan
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.postgres import parse_sql
@@ -32,21 +32,32 @@ def write_files(root: Path, files: dict[str, str]) -> Path:
 
 def rewrite_dir(source: Path, target: Path) -> dict[str, str]:
     """Copy `source` to `target`, apply the fixes there; return the written files' texts."""
+    return rewrite_dir_noting(source, target)[0]
+
+
+def rewrite_dir_noting(source: Path, target: Path) -> tuple[dict[str, str], list[str]]:
+    """`rewrite_dir`, with the notes of the rewrites (and of the migrations left out)."""
     shutil.copytree(source, target)
     migrations = discover(target)
     reports = lint_migrations(migrations, LintOptions())
-    versions = VersionAllocator(migrations)
+    versions = VersionAllocator(migrations, reports)
     written: dict[str, str] = {}
+    notes: list[str] = []
     for report in reports:
-        plan = plan_fix(report)
-        if plan is None:
+        try:
+            plan = plan_fix(report)
+            if plan is None:
+                continue
+            files, plan_notes = render_plan(plan, versions)
+        except Unrewritable as exc:
+            notes.append(f"{report.migration.id}: not rewritten: {exc}")
             continue
-        files, _notes = render_plan(plan, versions)
+        notes += plan_notes
         for out in files:
             out.path.parent.mkdir(parents=True, exist_ok=True)
             out.path.write_text(out.text)
             written[str(out.path.relative_to(target))] = out.text
-    return written
+    return written, notes
 
 
 def apply_all(uri: str, directory: Path) -> None:
@@ -466,3 +477,143 @@ def test_a_file_without_client_side_text_is_still_rewritten(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert "COPY t (a) FROM '/tmp/x'" in (target / "2_a.sql").read_text()
     assert "CONCURRENTLY" in "".join(p.read_text() for p in target.iterdir())
+
+
+def same_end_schema(pg_server: str, original: Path, rewritten: Path, name: str) -> list:
+    """Apply both directories in order on fresh databases; the differences of their schemas."""
+    import psycopg
+
+    from lockwise.db.scratch import create_database
+    from lockwise.verify.snapshot import diff_snapshots, take_snapshot
+
+    before = create_database(pg_server, f"fix_orig_{name}")
+    after = create_database(pg_server, f"fix_new_{name}")
+    apply_all(before, original)
+    apply_all(after, rewritten)
+    with psycopg.connect(before) as a, psycopg.connect(after) as b:
+        return diff_snapshots(take_snapshot(a), take_snapshot(b))
+
+
+SETUP = "CREATE TABLE t (id bigint PRIMARY KEY, a int, b int);\n" \
+        "INSERT INTO t SELECT g, g, g FROM generate_series(1, 500) g;\n"
+#: No free version after 0002: its steps would be numbered after 0003, which needs them.
+NO_GAP_CASES = {
+    "using_index": ("ALTER TABLE t ADD COLUMN c int;\nCREATE UNIQUE INDEX t_a_u ON t (a);\n",
+                    "ALTER TABLE t ADD CONSTRAINT t_a_u UNIQUE USING INDEX t_a_u;\n",
+                    "index:public.t_a_u"),
+    "index_rename": ("ALTER TABLE t ADD COLUMN c int;\nCREATE UNIQUE INDEX t_a_u ON t (a);\n",
+                     "ALTER INDEX t_a_u RENAME TO t_a_u2;\n", "index:public.t_a_u"),
+    "drop_not_null": ("CREATE INDEX t_a_idx ON t (a);\n"
+                      "ALTER TABLE t ADD CONSTRAINT t_b_chk CHECK (b > 0);\n"
+                      "ALTER TABLE t ALTER COLUMN b SET NOT NULL;\n",
+                      "ALTER TABLE t ALTER COLUMN b DROP NOT NULL;\n", "column:public.t.b"),
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("case", sorted(NO_GAP_CASES))
+def test_steps_are_not_numbered_past_a_migration_that_touches_them(
+        case: str, tmp_path: Path, pg_server: str) -> None:
+    """Numbered after the newest migration, 0002's later steps would run after 0003, which
+    uses the index they build (the apply fails) or changes the column back (the directory
+    would end with the opposite schema). 0002 is left as written, with the reason."""
+    change, then, shared = NO_GAP_CASES[case]
+    source = write_files(tmp_path / "src", {"0001_init.up.sql": SETUP,
+                                             "0002_x.up.sql": change, "0003_y.up.sql": then})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    assert "0002_x.up.sql" not in written
+    assert any(n.startswith("0002_x: not rewritten: no free version right after 0002") and
+               "would run after 0003_y" in n and shared in n for n in notes), notes
+    assert same_end_schema(pg_server, source, tmp_path / "out", f"nogap_{case}") == []
+
+
+def test_steps_are_numbered_after_the_newest_past_unrelated_migrations(tmp_path: Path) -> None:
+    """With no gap but a later migration on other objects, the steps still go after it."""
+    source = write_files(tmp_path / "src", {
+        "0001_init.up.sql": SETUP + "CREATE TABLE w (id bigint, x int);\n",
+        "0002_x.up.sql": NO_GAP_CASES["drop_not_null"][0],
+        "0003_y.up.sql": "ALTER TABLE w ALTER COLUMN x DROP NOT NULL;\n"})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    assert {"0002_x.up.sql", "0004_x_concurrently.up.sql", "0005_x_follow_up.up.sql"} <= \
+        set(written)
+    assert any("numbered after the newest migration (0004...)" in n for n in notes)
+
+
+#: A deferred step, then a later statement of the same migration that renames or changes back
+#: what it changes: the deferred step must run before that statement.
+IN_FILE_CASES = {
+    "rename_constraint": "ALTER TABLE t ADD CONSTRAINT t_b_chk CHECK (b > 0);\n"
+                         "ALTER TABLE t RENAME CONSTRAINT t_b_chk TO t_b_chk2;\n",
+    "drop_not_null": "ALTER TABLE t ALTER COLUMN b SET NOT NULL;\n"
+                     "ALTER TABLE t ALTER COLUMN b DROP NOT NULL;\n",
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("case", sorted(IN_FILE_CASES))
+def test_deferred_steps_run_before_a_later_change_of_the_same_object(
+        case: str, tmp_path: Path, pg_server: str) -> None:
+    source = write_files(tmp_path / "src", {"0001_init.up.sql": SETUP,
+                                             "0005_x.up.sql": IN_FILE_CASES[case]})
+    written = rewrite_dir(source, tmp_path / "out")
+    assert len(written) == 3  # the original, the follow-up, then the later statement
+    assert same_end_schema(pg_server, source, tmp_path / "out", f"infile_{case}") == []
+
+
+CONSTRAINED = ("CREATE TABLE p (id int PRIMARY KEY);\n"
+               "CREATE TABLE t (id int PRIMARY KEY, status int CHECK (status >= 0), "
+               "p_id int REFERENCES p (id), u int UNIQUE, plain int);\n"
+               "CREATE TABLE r (id int, t_id int REFERENCES t (id));\n"
+               "INSERT INTO p VALUES (1);\n"
+               "INSERT INTO t VALUES (1, 1, 1, 1, 1);\n")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("change", "constraint"), [
+    ("ALTER TABLE t ALTER COLUMN status TYPE bigint;", "t_status_check"),
+    ("ALTER TABLE t ALTER COLUMN p_id TYPE bigint;", "t_p_id_fkey"),
+    ("ALTER TABLE t ALTER COLUMN u TYPE bigint;", "t_u_key"),
+    ("ALTER TABLE t ALTER COLUMN id TYPE bigint;", "public.r.r_t_id_fkey"),
+    ("ALTER TABLE t RENAME COLUMN u TO u2;", "t_u_key"),
+])
+def test_expand_contract_is_declined_for_a_column_with_constraints(
+        change: str, constraint: str, tmp_path: Path, pg_server: str) -> None:
+    """The contract step drops the old column, and its CHECK, FOREIGN KEY and UNIQUE with
+    it (or fails on a foreign key from another table): the change is left as written, and
+    fix names the constraints."""
+    source = write_files(tmp_path / "src", {"0001_init.up.sql": CONSTRAINED,
+                                             "0002_x.up.sql": change + "\n"})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    assert change in written["0002_x.up.sql"]
+    assert "_new" not in "".join(written.values())
+    assert any("not rewritten: line 1:" in n and constraint in n for n in notes), notes
+    name = "".join(ch for ch in change.split()[-1] if ch.isalnum())
+    assert same_end_schema(pg_server, source, tmp_path / "out", f"declined_{name}") == []
+
+
+def test_expand_contract_still_applies_to_an_unconstrained_column(tmp_path: Path) -> None:
+    source = write_files(tmp_path / "src", {
+        "0001_init.up.sql": CONSTRAINED,
+        "0002_x.up.sql": "ALTER TABLE t ALTER COLUMN plain TYPE bigint;\n"})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    assert "plain_new" in written["0002_x.up.sql"]
+    assert not any("not rewritten" in n for n in notes)
+
+
+@pytest.mark.parametrize(("column", "what"), [
+    ("token text DEFAULT md5(random()::text) CHECK (length(token) = 32)", "a CHECK"),
+    ("public_id uuid DEFAULT gen_random_uuid() UNIQUE", "UNIQUE"),
+])
+def test_a_volatile_default_column_with_a_constraint_is_reported_not_rewritten(
+        column: str, what: str, tmp_path: Path) -> None:
+    """Left as written, and fix says so: it does not claim to fix it."""
+    target = write_files(tmp_path / "m", {
+        "1_init.up.sql": "CREATE TABLE accounts (id bigint);\n",
+        "2_cols.up.sql": f"ALTER TABLE accounts ADD COLUMN {column};\n"})
+    result = CliRunner().invoke(app, ["fix", str(target)])
+    assert "fixes add-column-volatile-default" not in result.stderr
+    name = column.split()[0]
+    assert f"not rewritten: line 1: {name} is added with {what}, which has no mechanical " \
+        "rewrite" in result.stderr
+    # Only the lock_timeout is added: the statement is an unchanged line of the diff.
+    assert f"\n ALTER TABLE accounts ADD COLUMN {column};" in result.stdout

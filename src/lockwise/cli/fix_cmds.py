@@ -50,16 +50,15 @@ def fix(
             new_databases=history_starts(collected.histories))
         outputs = []
         unrewritable: list[str] = []
-        versions = VersionAllocator(migrations)
+        versions = VersionAllocator(migrations, reports)
         for report in reports:
             try:
                 plan = plan_fix(report, lock_timeout, pg_version=pg_version)
+                if plan is not None:
+                    files, notes = render_plan(plan, versions)
+                    outputs.append((plan, files, notes))
             except Unrewritable as exc:
                 unrewritable.append(f"{report.migration.path}: not rewritten: {exc}")
-                continue
-            if plan is not None:
-                files, notes = render_plan(plan, versions)
-                outputs.append((plan, files, notes))
         outputs, left_out = without_new_conflicts(outputs, collected.directories, layout,
                                                   pg_version)
         left_out = unrewritable + left_out

@@ -863,6 +863,7 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
           indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)),
           column_not_null=bool(old_col and old_col.not_null),
           column_has_default=bool(old_col and old_col.default),
+          column_constraints=column_constraints(b.ctx.catalog, table, colname),
           **_views_using(b, table, colname))
 
 
@@ -907,6 +908,20 @@ def _kept_values_scans(b: _Builder, table: str, column: str, old: str, new: str,
         if con.kind in ("primary", "unique", "exclude") and column in con.columns:
             b.scan(table, f"index of {con.name} is rebuilt: its {why} changes")
             return
+
+
+def column_constraints(catalog: Catalog, table: str, column: str) -> tuple[str, ...]:
+    """The constraints that `table.column` takes part in (CHECK, FOREIGN KEY, UNIQUE, PRIMARY
+    KEY, EXCLUDE; as `table.constraint` for a foreign key of another table that references
+    it): what dropping the column drops with it, or refuses to drop."""
+    known = catalog.tables.get(table)
+    own = [c.name for c in (known.constraints.values() if known else ())
+           if column in c.columns or (c.kind == "check" and column in columns_read(c.expr))]
+    key = next((c.columns for c in known.constraints.values() if c.kind == "primary"),
+               ()) if known else ()
+    incoming = [f"{other}.{c.name}" for other, c in catalog.referencing(table)
+                if column in (c.ref_columns or key) and not (other == table and c.name in own)]
+    return tuple(sorted(own)) + tuple(sorted(incoming))
 
 
 def _fk_partners(catalog, table: str, column: str) -> set[str]:
@@ -1041,6 +1056,9 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
                 _not_null_proven(b, table, c) for c in columns)
             if not not_valid and not proven:
                 b.scan(table, "NOT NULL validation")
+    if using_index:
+        # The index must exist; attaching it renames it to the constraint's name.
+        b.reads.add(f"index:{table.split('.', 1)[0]}.{using_index}")
     b.alters.add(f"table:{table}")
     if con.get("conname"):
         b.creates.add(f"constraint:{table}.{name}")
@@ -1399,8 +1417,12 @@ def _rename(b: _Builder, stmt: dict) -> None:
                   column_type_sql=known.type_text if known else "<type>",
                   column_not_null=bool(known and known.not_null),
                   column_has_default=bool(known and known.default),
-                  indexed=any(old in i.columns for i in b.ctx.catalog.indexes_on(table)))
+                  indexed=any(old in i.columns for i in b.ctx.catalog.indexes_on(table)),
+                  column_constraints=column_constraints(b.ctx.catalog, table, old))
         elif rtype == "OBJECT_TABCONSTRAINT":
+            b.alters.add(f"constraint:{table}.{stmt.get('subname', '')}")
+            b.drops.add(f"constraint:{table}.{stmt.get('subname', '')}")
+            b.creates.add(f"constraint:{table}.{new}")
             b.act("rename_constraint", base, constraint=stmt.get("subname", ""),
                   new_name=new, name=f"constraint {stmt.get('subname', '')} on {table}")
         else:

@@ -28,7 +28,7 @@ def statement_alternative(rule_id: str, sql: str, facts: dict) -> str | None:
         pieces = rewrite(sql, {rule_id}, facts)
     except Unprintable:
         return None
-    return alternative_text(pieces) if pieces is not None else None
+    return alternative_text(pieces) if pieces is not None and pieces.rewritten() else None
 
 
 def alternative_text(pieces: Pieces) -> str:

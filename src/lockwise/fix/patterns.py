@@ -42,6 +42,12 @@ class Pieces:
     #: Expand/contract: the step that removes the old column, once nothing uses it any more.
     contract: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Why a part of the statement that has a finding was left as written.
+    declined: list[str] = field(default_factory=list)
+
+    def rewritten(self) -> bool:
+        """Whether any of the statement was rewritten (not only declined)."""
+        return bool(self.main or self.alone or self.later or self.contract)
 
     def at(self, phase: int) -> list[str]:
         """The statements of later phase `phase` (0: the first migration after this one)."""
@@ -177,11 +183,27 @@ def _expand_contract(table_sql: str, table_name: str, old: str, new: str, type_s
     pieces.contract.extend(contract_tail)
 
 
+def _keeps_constraints(column: str, facts: dict, pieces: Pieces) -> bool:
+    """Whether expand/contract would keep the constraints of `column`: the contract step drops
+    the old column, and every CHECK, FOREIGN KEY, UNIQUE or PRIMARY KEY over it with it (a
+    foreign key from elsewhere makes the drop fail). Declined, with a note, when it has any."""
+    constraints = facts.get("column_constraints") or ()
+    if constraints:
+        pieces.declined.append(
+            f"{column} takes part in {', '.join(constraints)}, which dropping the old column "
+            "in the contract step would drop (or refuse): no expand/contract rewrite; re-create "
+            "them on a new column by hand (NOT VALID + VALIDATE, unique index CONCURRENTLY + "
+            "USING INDEX) before dropping the old one")
+    return not constraints
+
+
 def _rewrite_type_change(stmt, cmd, facts: dict, pieces: Pieces) -> bool:
     from pglast import ast
 
     if not facts.get("old_type_known"):
-        pieces.notes.append("the column's old type is unknown: no expand/contract rewrite")
+        pieces.declined.append("the column's old type is unknown: no expand/contract rewrite")
+        return False
+    if not _keeps_constraints(cmd.name, facts, pieces):
         return False
     table_sql, table_name, col = _table_sql(stmt.relation), stmt.relation.relname, cmd.name
     new = f"{col}_new"
@@ -209,6 +231,8 @@ def _rewrite_rename(stmt, facts: dict, pieces: Pieces) -> Pieces | None:
         return None  # the column's type is unknown: no expand/contract rewrite
     table_sql, table_name = _table_sql(stmt.relation), stmt.relation.relname
     old, new = stmt.subname, stmt.newname
+    if not _keeps_constraints(old, facts, pieces):
+        return pieces
     qo, qn = quote_ident(old), quote_ident(new)
     body = [
         "IF TG_OP = 'INSERT' THEN",
@@ -312,7 +336,7 @@ def _rewrite_alter(stmt, rules: set[str], pieces: Pieces, facts: dict) -> Pieces
         else:
             kept.append(cmd)
     if not changed:
-        return None
+        return pieces if pieces.declined else None
     if kept:
         stmt.cmds = tuple(kept)
         pieces.main.insert(0, _sql(stmt))
@@ -409,6 +433,14 @@ def _unique_via_index(stmt, cmd, name: str, pieces: Pieces) -> bool:
     return True
 
 
+#: How a note names the column constraints ADD COLUMN's rewrite does not handle.
+_COLUMN_CONSTRAINT_WORDS = {
+    "CONSTR_CHECK": "a CHECK", "CONSTR_UNIQUE": "UNIQUE", "CONSTR_PRIMARY": "PRIMARY KEY",
+    "CONSTR_FOREIGN": "REFERENCES", "CONSTR_IDENTITY": "GENERATED ... AS IDENTITY",
+    "CONSTR_GENERATED": "GENERATED ALWAYS AS", "CONSTR_EXCLUSION": "EXCLUDE",
+}
+
+
 def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
     """A column whose default rewrites the table: added without it (instant), the default
     set for new rows, the old rows backfilled in batches, then NOT NULL through a CHECK.
@@ -421,8 +453,13 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
     serial = _SERIAL_INTEGER.get(coldef.typeName.names[-1].sval) \
         if len(coldef.typeName.names) == 1 and not coldef.typeName.arrayBounds else None
     if other:
-        pieces.notes.append(f"{coldef.colname}: identity, generated columns and columns with "
-                            "constraints have no mechanical rewrite")
+        what = sorted({_COLUMN_CONSTRAINT_WORDS.get(c.contype.name, "a constraint")
+                       for c in other})
+        pieces.declined.append(
+            f"{coldef.colname} is added with {' and '.join(what)}, which has no mechanical "
+            "rewrite: add the column without it, backfill it, then add the constraint the "
+            "safe way (CHECK / FOREIGN KEY NOT VALID + VALIDATE, a unique index CONCURRENTLY "
+            "+ USING INDEX)")
         return False
     if (default is None) == (serial is None):
         return False  # no default to move out of the way (or PostgreSQL refuses it anyway)

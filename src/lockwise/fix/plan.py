@@ -60,6 +60,9 @@ class FixPlan:
     parts: list[Part]
     fixed_rules: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: What the steps after the first change, read or write (effect-model object keys): they
+    #: must not move past a later migration that touches any of it.
+    moved: set[str] = field(default_factory=set)
 
 
 def _is_transaction_control(sql: str) -> bool:
@@ -106,6 +109,20 @@ def _builds_key(action: Action) -> bool:
     f = action.facts
     return (action.kind == "create_index" and bool(f.get("unique"))) or (
         action.kind == "add_constraint" and f.get("constraint_type") in ("primary", "unique"))
+
+
+def _changes(effect: Effect) -> set[str]:
+    """The objects the statement creates, changes or drops, but for whole tables it only
+    alters (nearly every statement on a table does: that alone orders nothing)."""
+    return {o for o in effect.creates | effect.alters | effect.drops
+            if not (o.startswith("table:") and o not in effect.creates | effect.drops)}
+
+
+def touched(effect: Effect) -> set[str]:
+    """What moving a step past the statement could change the meaning of: the objects it
+    creates, changes, drops, reads or writes (a table only when created or dropped)."""
+    return _changes(effect) | {o for o in effect.reads | effect.writes
+                               if not o.startswith("table:")}
 
 
 def _drops_any(effect: Effect, objects: set[str]) -> bool:
@@ -204,6 +221,7 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
         deferred.clear()
         keys_deferred.clear()
         drops_deferred.clear()
+        changed_deferred.clear()
 
     #: What the deferred steps use: a later statement that drops one of them comes after them.
     deferred: set[str] = set()
@@ -211,6 +229,8 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
     keys_deferred: set[str] = set()
     #: Tables a deferred step drops something of: a later change to one comes after it.
     drops_deferred: set[str] = set()
+    #: What a deferred step creates or changes: a later change of one comes after it.
+    changed_deferred: set[str] = set()
 
     touched_later = _touched_later(report)
     for position, s in enumerate(report.statements):
@@ -223,6 +243,11 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
             pieces = None
             plan.notes.append(f"not rewritten: line {s.statement.span.line} does not parse as "
                               "written (template placeholders?), so it cannot be printed back")
+        if pieces is not None and pieces.declined:
+            plan.notes.extend(f"not rewritten: line {s.statement.span.line}: {why}"
+                              for why in pieces.declined)
+            if not pieces.rewritten():
+                pieces = None
         columns = {o for o in s.effect.alters if o.startswith("column:")}
         if pieces is not None and pieces.contract and columns & touched_later[position]:
             # Until the contract step the old column keeps its name and type: a later
@@ -241,6 +266,10 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
             emit_deferred()  # a foreign key to a table whose key a deferred step builds
         elif drops_deferred & s.effect.alters:
             emit_deferred()  # a change to a table whose index a deferred step drops first
+        elif changed_deferred & _changes(s.effect):
+            emit_deferred()  # a later change (or rename) of what a deferred step changes
+        if plan.parts:  # whatever this statement leaves in place runs after the first step
+            plan.moved |= touched(s.effect)
         elif pending_alone and any(_mentions(q, names) for q in sql_here
                                    for _, names in pending_alone):
             flush()  # this statement needs what a pending CONCURRENTLY step builds
@@ -276,6 +305,8 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
                                  if _builds_key(a))
             if e.drops:  # e.g. DROP INDEX, moved: a later change of its table may need it gone
                 drops_deferred.update(f"table:{t}" for t in e.locks)
+            changed_deferred.update(_changes(e))
+            plan.moved |= touched(e)
     emit_deferred()
     if "missing-lock-timeout" in rules_found:
         plan.fixed_rules.append("missing-lock-timeout")

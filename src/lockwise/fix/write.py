@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from lockwise.core.types import Migration
+from lockwise.core.types import Migration, MigrationReport
 from lockwise.discover.layouts import KEYED_BY_NAME
 from lockwise.discover.versions import version_key
-from lockwise.fix.plan import FixPlan, Part
+from lockwise.fix.plan import FixPlan, Part, Unrewritable, touched
 from lockwise.parse.source import InputError
 
 NO_TX_MARKER = "-- lockwise: no-transaction"
@@ -40,22 +40,57 @@ def _bump(version: str, step: int) -> str:
 _STRING_VERSIONS = frozenset({"diesel"})
 
 
-class VersionAllocator:
-    """Hands out versions for new migrations, never the same one twice in a run."""
+def _shared(ours: set[str], theirs: set[str]) -> list[str]:
+    """The objects both sets touch; a created or dropped table takes its columns and
+    constraints along (`table:public.t` shares with `column:public.t.c`)."""
+    out = ours & theirs
+    for a, b in ((ours, theirs), (theirs, ours)):
+        tables = tuple(o.split(":", 1)[1] + "." for o in a if o.startswith("table:"))
+        if tables:
+            out |= {o for o in b if o.split(":", 1)[1].startswith(tables)}
+    return sorted(out)
 
-    def __init__(self, migrations: list[Migration]):
+
+class VersionAllocator:
+    """Hands out versions for new migrations, never the same one twice in a run.
+
+    `reports`: the lint reports of `migrations`, which say what each one touches; with them,
+    steps are never numbered past a later migration that touches what they change."""
+
+    def __init__(self, migrations: list[Migration],
+                 reports: list[MigrationReport] | None = None):
         self.versions = [m.version for m in migrations if not m.repeatable]
         self.migrations = migrations
+        self.touched: dict[int, set[str]] = {
+            id(r.migration): set().union(*(touched(s.effect) for s in r.statements))
+            for r in reports or ()}
+
+    def _check_passed(self, migration: Migration, moved: set[str]) -> None:
+        """Raise Unrewritable when a migration after `migration` touches what its steps,
+        numbered after the newest migration, would change: they would run after it, which
+        breaks it or changes what the directory ends with."""
+        for later in sorted((m for m in self.migrations
+                             if m.sort_key > migration.sort_key and not m.repeatable),
+                            key=lambda m: m.sort_key):
+            shared = _shared(moved, self.touched.get(id(later), set()))
+            if shared:
+                raise Unrewritable(
+                    f"no free version right after {migration.version}, and its later steps, "
+                    f"numbered after the newest migration, would run after {later.id}, which "
+                    f"touches the same objects ({', '.join(shared[:3])}): renumber the "
+                    "migrations to leave room, or make the change safe by hand")
 
     def _newest(self) -> str:
         return max(self.versions, key=version_key)
 
-    def allocate(self, migration: Migration, count: int) -> tuple[list[str], bool]:
+    def allocate(self, migration: Migration, count: int,
+                 moved: set[str] | None = None) -> tuple[list[str], bool]:
         """Versions for `count` new migrations right after `migration`.
 
         They go in the gap before the next migration when there is one; otherwise after the
         newest migration of the directory (second value True), which changes the order and is
-        reported. Flyway versions always have a gap: 1.2 -> 1.2.1, 1.2.2.
+        reported. Flyway versions always have a gap: 1.2 -> 1.2.1, 1.2.2. Raises Unrewritable
+        when that would move the steps past a migration that touches `moved`.
         """
         if count == 0:
             return [], False
@@ -89,6 +124,7 @@ class VersionAllocator:
                 self.versions += candidates
                 return candidates, False
         if appended:
+            self._check_passed(migration, moved or set())
             newest = self._newest()
             candidates = [_bump(newest, i) for i in range(1, count + 1)]
         self.versions += candidates
@@ -187,9 +223,10 @@ def _new_files(migration: Migration, version: str, name: str, text: str,
 
 def render_plan(plan: FixPlan, versions_from: VersionAllocator
                 ) -> tuple[list[OutputFile], list[str]]:
-    """The files that carry out `plan`: the original file rewritten, then new migrations."""
+    """The files that carry out `plan`: the original file rewritten, then new migrations.
+    Raises Unrewritable when the new migrations cannot run right after the original."""
     migration = plan.migration
-    versions, appended = versions_from.allocate(migration, len(plan.parts) - 1)
+    versions, appended = versions_from.allocate(migration, len(plan.parts) - 1, plan.moved)
     notes = list(dict.fromkeys(plan.notes))
     if appended:
         notes.append(f"no free version right after {migration.version}: the follow-up "
