@@ -241,12 +241,17 @@ def test_constants_are_string_literals() -> None:
     assert render_instead("{value}", {"value": 5000}) == quote_literal("5000")
 
 
-def test_missing_facts_stay_visible_and_mysql_is_left_unquoted() -> None:
+def test_missing_facts_stay_visible_and_mysql_names_take_backticks() -> None:
     assert render_instead("ALTER TABLE {table_sql} ADD {column}_x", {}) == \
         "ALTER TABLE {table_sql} ADD {column}_x"
-    mysql = {"dialect": "mysql", "table_sql": "db.User", "table_name": "User"}
-    assert render_instead("ALTER TABLE {table_sql}; --table={table_name}", mysql) == \
-        "ALTER TABLE db.User; --table=User"
+    mysql = {"dialect": "mysql", "table": "db.Order", "table_sql": "db.Order",
+             "column": "select", "new_name": "my col", "value": "it's \\"}
+    assert render_instead("ALTER TABLE {table_sql} RENAME COLUMN {column} TO {new_name}",
+                          mysql) == "ALTER TABLE db.`Order` RENAME COLUMN `select` TO `my col`"
+    assert render_instead("{value}", mysql) == "'it''s \\\\'"
+    plain = {"dialect": "mariadb", "table": "accounts", "table_sql": "accounts", "column": "id"}
+    assert render_instead("ALTER TABLE {table_sql} DROP COLUMN {column}", plain) == \
+        "ALTER TABLE accounts DROP COLUMN id"
 
 
 def test_unindexed_foreign_key_index_is_quoted_and_named_within_63_bytes() -> None:

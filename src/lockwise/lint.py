@@ -142,7 +142,8 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
         instead = statement_alternative(rule.id, facts.get("embedded_sql") or stmt.sql, {
             **statement_facts(effect.actions), "pg_version": facts.get("pg_version")})
     if instead is None:
-        instead = render_instead(rule.instead_for(facts.get("set_local_applies")), facts)
+        instead = render_instead(
+            rule.instead_for(facts.get("set_local_applies"), facts.get("dialect")), facts)
     return Finding(rule=rule.id, safety=rule.safety, message=render(rule.message, facts),
                    path=migration.path, span=span, why=rule.why, instead=instead,
                    statement_index=index, title=rule.title)

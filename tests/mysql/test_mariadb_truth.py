@@ -19,7 +19,7 @@ from lockwise.effects.mysql import (
 from lockwise.parse.mysql import parse_mysql
 
 SETUP = """
-DROP TABLE IF EXISTS child; DROP TABLE IF EXISTS t;
+DROP TABLE IF EXISTS child; DROP TABLE IF EXISTS t; DROP TABLE IF EXISTS t_renamed;
 CREATE TABLE t (
   id INT NOT NULL PRIMARY KEY,
   v VARCHAR(20) CHARACTER SET latin1,
@@ -28,6 +28,7 @@ CREATE TABLE t (
   m INT NULL,
   d INT DEFAULT 1,
   e ENUM('a','b'),
+  s SET('a','b','c','d','e','f','g'),
   doc TEXT,
   INDEX t_n_idx (n),
   CONSTRAINT t_n_pos CHECK (n >= 0)
@@ -85,6 +86,25 @@ CASES = {
     "change_row_format": "ALTER TABLE t ROW_FORMAT=COMPACT",
     "set_auto_increment": "ALTER TABLE child AUTO_INCREMENT = 100",
     "table_comment": "ALTER TABLE t COMMENT = 'hello'",
+    # ENUM / SET: only members appended in the same storage size are instant
+    "enum_member_inserted": "ALTER TABLE t MODIFY COLUMN e ENUM('a','x','b')",
+    "enum_member_renamed": "ALTER TABLE t MODIFY COLUMN e ENUM('a','c')",
+    "set_member_appended": "ALTER TABLE t MODIFY COLUMN s SET('a','b','c','d','e','f','g','h')",
+    "set_grows_past_one_byte":
+        "ALTER TABLE t MODIFY COLUMN s SET('a','b','c','d','e','f','g','h','i')",
+    # generated columns: MariaDB's PERSISTENT is STORED
+    "add_column_persistent_generated": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) PERSISTENT",
+    "add_virtual_and_stored_columns": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) VIRTUAL, "
+                                      "ADD COLUMN y INT",
+    # several operations: one algorithm for the statement
+    "add_column_and_index": "ALTER TABLE t ADD COLUMN x INT, ADD INDEX t_m_idx (m)",
+    "drop_column_and_index": "ALTER TABLE t ADD INDEX t_m_idx (m), DROP COLUMN d",
+    "drop_column_and_drop_index": "ALTER TABLE t DROP INDEX t_n_idx, DROP COLUMN m",
+    "rename_column_and_add_index": "ALTER TABLE t ADD INDEX t_m_idx (m), RENAME COLUMN n TO n2",
+    "two_fulltext_indexes": "ALTER TABLE t ADD FULLTEXT INDEX t_doc_ft (doc), "
+                            "ADD FULLTEXT INDEX t_w_ft (w)",
+    # LOCK=NONE and LOCK=SHARED are refused for a rename, though it is instant
+    "rename_table": "ALTER TABLE t RENAME TO t_renamed",
 }
 
 ORDER = ("INSTANT", "NOCOPY", "INPLACE", "COPY")
@@ -111,7 +131,8 @@ def observed(mariadb, statement: str) -> tuple[str, bool]:
 def predicted(statement: str, version: tuple[int, ...]) -> tuple[str, bool]:
     catalog = Catalog()
     session = MySQLSession(flavour="mariadb", version=version)
-    parsed = parse_mysql(SETUP.replace("DROP TABLE IF EXISTS child; DROP TABLE IF EXISTS t;", "")
+    parsed = parse_mysql(SETUP.replace("DROP TABLE IF EXISTS child; DROP TABLE IF EXISTS t; "
+                                      "DROP TABLE IF EXISTS t_renamed;", "")
                          + statement + ";", "mariadb")
     assert not parsed.problems, parsed.problems
     *setup, last = parsed.statements
@@ -135,3 +156,67 @@ def test_mariadb_agrees_with_the_model(mariadb, case: str) -> None:
         f"{case}: MariaDB {'.'.join(map(str, version))} runs {statement!r} as "
         f"{actual_algorithm} (LOCK=NONE {'accepted' if actual_lock_none else 'refused'}), "
         f"lockwise predicts {model_algorithm} (DML {'allowed' if model_dml else 'blocked'})")
+
+
+def _lint(setup: str, sql: str, dialect: str = "mariadb") -> list:
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    reports = lint_migrations([migration_from_text(setup, "1_setup.sql"),
+                               migration_from_text(sql, "2_change.sql")],
+                              LintOptions(dialect=dialect, server_version="10.11"))
+    return reports[1].all_findings
+
+
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE t MODIFY COLUMN e ENUM('a','x','b'), ALGORITHM=INSTANT",
+    "ALTER TABLE t ADD COLUMN x INT, ADD INDEX t_m_idx (m), ALGORITHM=NOCOPY",
+    "ALTER TABLE t RENAME TO t_renamed, LOCK=NONE",
+    "ALTER ONLINE TABLE t MODIFY m BIGINT",
+    "ALTER TABLE t ADD COLUMN x INT, ALGORITHM=FAST",
+])
+def test_a_clause_the_server_refuses_is_reported(mariadb, statement: str) -> None:
+    """Each of these fails on MariaDB, and lockwise says it will."""
+    assert mariadb.run(SETUP + statement + ";").returncode != 0
+    rules = {f.rule for f in _lint(SETUP.split(";", 3)[-1], statement + ";")}
+    assert rules & {"mysql-algorithm-not-supported", "mysql-lock-not-supported"}, rules
+
+
+NAMES_SETUP = ("CREATE TABLE `order` (`select` INT PRIMARY KEY, `my col` INT, `Flag` INT, "
+               "body TEXT) ENGINE=InnoDB;")
+
+
+def _runnable(sql: str) -> str:
+    """An `instead` with its placeholders filled: the SQL lines, run as they are."""
+    lines = [line.split("  --", 1)[0] for line in sql.splitlines()
+             if line.strip() and not line.lstrip().startswith(("--", "#", "gh-ost", "pt-"))]
+    return "\n".join(lines).replace("SET ...", "SET `Flag` = 1") \
+        .replace("<not yet done>", "`Flag` IS NULL")
+
+
+@pytest.mark.parametrize("statement", ["UPDATE `order` SET `Flag` = 1;", "DELETE FROM `order`;"])
+def test_the_batched_backfill_runs_on_mariadb(mariadb, statement: str) -> None:
+    """The unbatched-backfill alternative was `... IN (SELECT ... LIMIT 5000)`, which MySQL
+    and MariaDB refuse; the MySQL form runs, on a table and key named with reserved words."""
+    found = [f for f in _lint(NAMES_SETUP, statement) if f.rule == "unbatched-backfill"]
+    assert len(found) == 1
+    assert "IN (SELECT" not in found[0].instead
+    sql = _runnable(found[0].instead)
+    assert "ORDER BY `select` LIMIT 5000" in sql
+    result = mariadb.run("DROP TABLE IF EXISTS `order`;" + NAMES_SETUP
+                         + "INSERT INTO `order` VALUES (1, 1, NULL, 'x');" + sql)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(("statement", "rule"), [
+    ("ALTER TABLE `order` DROP COLUMN `my col`, ALGORITHM=INPLACE;", "drop-column"),
+    ("ALTER TABLE `order` ADD COLUMN `key` INT, ADD INDEX (`select`);", "mysql-table-rebuild"),
+])
+def test_alternatives_quote_reserved_and_spaced_names(mariadb, statement: str,
+                                                       rule: str) -> None:
+    found = [f for f in _lint(NAMES_SETUP, statement) if f.rule == rule]
+    assert len(found) == 1, [f.rule for f in _lint(NAMES_SETUP, statement)]
+    sql = _runnable(found[0].instead)
+    assert "`order`" in sql
+    result = mariadb.run("DROP TABLE IF EXISTS `order`;" + NAMES_SETUP + sql)
+    assert result.returncode == 0, (sql, result.stderr)

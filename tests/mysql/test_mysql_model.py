@@ -234,3 +234,76 @@ def test_dialect_and_server_version_from_config(tmp_path: Path, monkeypatch) -> 
     config.write_text('dialect = "oracle"\n')
     bad = runner.invoke(app, ["lint", "m"])
     assert bad.exit_code == 2 and "`dialect` must be one of" in bad.stderr
+
+
+@pytest.mark.parametrize(("statement", "algorithm_ok", "lock_ok"), [
+    # MySQL: "Incorrect usage of ALGORITHM=INSTANT and LOCK=NONE/SHARED/EXCLUSIVE"
+    ("ALTER TABLE t ADD COLUMN x INT, ALGORITHM=INSTANT, LOCK=NONE", True, False),
+    ("ALTER TABLE t ADD COLUMN x INT, ALGORITHM=INSTANT, LOCK=DEFAULT", True, True),
+    ("ALTER TABLE t ADD COLUMN x INT, ALGORITHM=NOCOPY", False, True),  # MariaDB's word
+    ("ALTER TABLE t ADD COLUMN x INT, ALGORITHM=INPLACE, LOCK=NONE", True, True),
+    ("ALTER TABLE t ADD COLUMN algorithm INT", True, True),  # a column, not a clause
+])
+def test_mysql_clauses(statement: str, algorithm_ok: bool, lock_ok: bool) -> None:
+    facts = summary(statement, "mysql", (8, 4, 0))
+    assert (facts["algorithm_allowed"], facts["lock_allowed"]) == (algorithm_ok, lock_ok)
+
+
+def test_the_alter_clause_keeps_a_column_named_algorithm_and_quotes_for_the_shell() -> None:
+    facts = summary("ALTER TABLE t ADD COLUMN algorithm INT COMMENT 'lock = none', "
+                    "ALGORITHM=INPLACE, LOCK=NONE", "mysql", (8, 4, 0))
+    assert facts["alter_clause"] == "ADD COLUMN algorithm INT COMMENT 'lock = none'"
+    assert (facts["requested_algorithm"], facts["requested_lock"]) == ("INPLACE", "NONE")
+    assert facts["alter_clause_arg"] == "'ADD COLUMN algorithm INT COMMENT '\"'\"'lock = none" \
+        "'\"'\"''"
+    assert summary("CREATE INDEX i ON t (m) ALGORITHM=INPLACE", "mysql", (8, 4, 0))[
+        "alter_clause"] == "ADD INDEX i (m)"
+    assert summary("OPTIMIZE TABLE t", "mysql", (8, 4, 0))["alter_clause"] == "FORCE"
+
+
+def test_mysql_runs_a_statement_instant_only_when_every_operation_is() -> None:
+    """MySQL: ADD COLUMN beside DROP INDEX takes the in-place path and rebuilds; MariaDB keeps
+    the column change instant beside it (tests/mysql/test_mariadb_truth.py checks that)."""
+    mysql = summary("ALTER TABLE t ADD COLUMN x INT, DROP INDEX i", "mysql", (8, 4, 0))
+    assert (mysql["algorithm"], mysql["rebuilds_table"]) == ("INPLACE", True)
+    mariadb = summary("ALTER TABLE t ADD COLUMN x INT, DROP INDEX i", "mariadb", (10, 11, 0))
+    assert (mariadb["algorithm"], mariadb["rebuilds_table"]) == ("NOCOPY", False)
+
+
+@pytest.mark.parametrize(("statement", "operation", "algorithm", "dml"), [
+    ("ALTER TABLE t ADD PARTITION (PARTITION p9 VALUES LESS THAN (90))", "add_partition",
+     "INPLACE", True),
+    ("ALTER TABLE t DROP PARTITION p0", "drop_partition", "INPLACE", True),
+    ("ALTER TABLE t TRUNCATE PARTITION p0", "truncate_partition", "INPLACE", True),
+    ("ALTER TABLE t EXCHANGE PARTITION p0 WITH TABLE x", "exchange_partition", "INPLACE", True),
+    ("ALTER TABLE t REORGANIZE PARTITION p0 INTO (PARTITION a VALUES LESS THAN (5))",
+     "reorganize_partition", "INPLACE", False),
+    ("ALTER TABLE t COALESCE PARTITION 2", "reorganize_partition", "INPLACE", False),
+    ("ALTER TABLE t PARTITION BY HASH (id) PARTITIONS 4", "repartition", "COPY", False),
+    ("ALTER TABLE t REMOVE PARTITIONING", "repartition", "COPY", False),
+    ("ALTER TABLE t OPTIMIZE PARTITION p0", "repartition", "COPY", False),
+    ("DROP INDEX i ON t ALGORITHM=INPLACE LOCK=NONE", "drop_index", "INPLACE", True),
+])
+def test_partition_operations_and_drop_index_clauses_parse(statement: str, operation: str,
+                                                            algorithm: str, dml: bool) -> None:
+    """sqlglot cannot parse these valid statements: they were parse errors."""
+    facts = summary(statement, "mysql", (8, 4, 0))
+    assert (facts["operations"], facts["algorithm"], facts["permits_dml"]) == \
+        ((operation,), algorithm, dml)
+
+
+def test_mariadb_takes_no_clause_on_a_partition_operation() -> None:
+    """MariaDB 10.11: `ALTER TABLE p DROP PARTITION p0, ALGORITHM=INPLACE` is a syntax error."""
+    facts = summary("ALTER TABLE t DROP PARTITION p0, ALGORITHM=INPLACE", "mariadb", (10, 11))
+    assert not facts["algorithm_allowed"]
+    assert summary("ALTER TABLE t DROP PARTITION p0", "mariadb", (10, 11))["algorithm_allowed"]
+
+
+@pytest.mark.parametrize(("sql", "line", "column"), [
+    ("SELECT 1;\n  ALTER TABLEX a;\n", 2, 9),  # at the word named, not the statement
+    ("SELECT 1;\nSELECT 1 FROM WHERE;\n", 2, 15),  # at the token's start, not its end
+    ("SELECT 1;\nSELECT 1 FROM tbl WHERE x = = 1;\n", 2, 29),
+])
+def test_parse_errors_point_at_the_token(sql: str, line: int, column: int) -> None:
+    (problem,) = parse_mysql(sql).problems
+    assert (problem.span.line, problem.span.column) == (line, column)

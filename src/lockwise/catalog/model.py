@@ -33,6 +33,9 @@ class Column:
     #: MySQL: the column's character set (bytes per character decide VARCHAR length bytes).
     charset: str | None = None
     auto_increment: bool = False
+    #: MySQL: an ENUM or SET column's members, in order (appending one is instant, inserting
+    #: or renaming one copies the table).
+    members: tuple[str, ...] = ()
 
     @property
     def type_text(self) -> str:

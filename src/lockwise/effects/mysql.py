@@ -8,19 +8,22 @@ takes the most expensive of its operations, as the server does.
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 
-from lockwise.catalog.model import Catalog, Column, Index, Table
+from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
     LOCKS,
+    PARTITION_OPERATIONS,
     Plan,
     Version,
     algorithm_allowed,
     lock_allowed,
     plan,
 )
+from lockwise.parse.quoting import quote_mysql_ident, quote_mysql_qualified
 
 #: Bytes per character of the character sets migrations use; unknown: utf8mb4's 4.
 CHARSET_BYTES = {"utf8mb4": 4, "utf8mb3": 3, "utf8": 3, "latin1": 1, "ascii": 1, "binary": 1,
@@ -80,9 +83,34 @@ def _column_type(coldef) -> tuple[str, tuple[int, ...], str | None]:
     for con in coldef.args.get("constraints") or ():
         if isinstance(con.args.get("kind"), exp.CharacterSetColumnConstraint):
             charset = con.args["kind"].name.lower()
-    if type_name == "enum":
+    if type_name in ("enum", "set"):
         mods = [len(kind.expressions or ())]
     return type_name, tuple(mods), charset
+
+
+def _members(coldef) -> tuple[str, ...]:
+    """An ENUM or SET column's members, in order; () for other types."""
+    kind = coldef.args.get("kind")
+    if kind is None or _column_type(coldef)[0] not in ("enum", "set"):
+        return ()
+    return tuple(param.name for param in kind.expressions or ())
+
+
+def _member_storage_bytes(type_name: str, count: int) -> int:
+    """ENUM: 1 byte up to 255 members, else 2; SET: one bit per member in 1, 2, 3, 4 or 8
+    bytes."""
+    if type_name == "enum":
+        return 1 if count <= 255 else 2
+    size = (count + 7) // 8
+    return size if size <= 4 else 8
+
+
+def _appends_members(type_name: str, old: tuple[str, ...], new: tuple[str, ...]) -> bool:
+    """Whether `new` is `old` with members added at the end, in the same storage size: the
+    only ENUM / SET change the server makes without copying the table."""
+    return (len(new) > len(old) and new[:len(old)] == old
+            and _member_storage_bytes(type_name, len(old))
+            == _member_storage_bytes(type_name, len(new)))
 
 
 def _constraint_kinds(coldef) -> set[str]:
@@ -129,6 +157,11 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
     same_type = old.type_name == new_type
     if not same_type:
         ops.append("change_column_type")
+    elif new_type in ("enum", "set"):
+        new_members = _members(coldef)
+        if new_members != old.members:
+            ops.append("extend_enum" if _appends_members(new_type, old.members, new_members)
+                       else "change_column_type")
     elif old.typmods != new_mods:
         if new_type in ("varchar", "varbinary") and old.typmods and new_mods:
             charset = new_charset or old.charset
@@ -138,8 +171,6 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
                 ops.append("extend_varchar_same_length_bytes")
             else:
                 ops.append("extend_varchar_more_length_bytes")
-        elif new_type in ("enum", "set") and new_mods[0] >= old.typmods[0]:
-            ops.append("extend_enum")
         else:
             ops.append("change_column_type")
     elif new_charset and new_charset != (old.charset or new_charset):
@@ -154,6 +185,13 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
 
 
 _COMMAND_ALTER = [
+    (re.compile(r"\b(ADD|DROP|TRUNCATE|EXCHANGE)\s+PARTITION\b", re.I), None),
+    (re.compile(r"\b(ANALYZE|CHECK|REPAIR)\s+PARTITION\b", re.I), "maintain_partition"),
+    (re.compile(r"\b(COALESCE|REORGANIZE|REBUILD)\s+PARTITION\b", re.I), "reorganize_partition"),
+    (re.compile(r"\bPARTITION\s+BY\b|\bREMOVE\s+PARTITIONING\b|\b(OPTIMIZE|DISCARD|IMPORT)"
+                r"\s+PARTITION\b", re.I), "repartition"),
+    (re.compile(r"\bAS\s*\(.*\)\s*(STORED|PERSISTENT)\b", re.I | re.S),
+     "add_column_stored_generated"),
     (re.compile(r"\bCONVERT\s+TO\s+(CHARACTER\s+SET|CHARSET)\b", re.I), "convert_character_set"),
     (re.compile(r"\bADD\s+(COLUMN\s+)?\(", re.I), "add_column_last"),
     (re.compile(r"\bENGINE\s*=", re.I), "rebuild_table"),
@@ -168,17 +206,82 @@ _COMMAND_ALTER = [
     (re.compile(r"\bCOMMENT\s*=", re.I), "set_table_comment"),
     (re.compile(r"\bAUTO_INCREMENT\s*=", re.I), "set_auto_increment"),
 ]
-_CLAUSE = re.compile(r"\b(ALGORITHM|LOCK)\b\s*=?\s*(\w+)", re.I)  # not "lockwise: ..."
+#: The values of the ALGORITHM= and LOCK= clauses; with `=` any word is read as one (and the
+#: server refuses a value it does not know), without it only these.
+_CLAUSE_VALUES = {"ALGORITHM": {"DEFAULT", "INSTANT", "NOCOPY", "INPLACE", "COPY"},
+                  "LOCK": {"DEFAULT", "NONE", "SHARED", "EXCLUSIVE"}}
 
 
-def _requested(sql: str) -> tuple[str, str]:
-    algorithm = lock = ""
-    for key, value in _CLAUSE.findall(sql):
-        if key.upper() == "ALGORITHM":
-            algorithm = value.upper()
-        else:
-            lock = value.upper()
-    return algorithm, lock
+@dataclass(frozen=True, slots=True)
+class _Clauses:
+    algorithm: str = ""
+    lock: str = ""
+    #: The ALTER's operations without its table name and ALGORITHM= / LOCK= clauses, as an
+    #: online schema change tool (which picks its own algorithm) takes them.
+    operations_sql: str = ""
+
+
+def _clauses(sql: str) -> _Clauses:
+    """The ALGORITHM= and LOCK= clauses of an ALTER / CREATE INDEX / DROP INDEX, read from its
+    tokens: a column named `algorithm`, or a comment saying LOCK=NONE, is not one.
+    MariaDB's ALTER ONLINE TABLE is LOCK=NONE."""
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    from lockwise.parse.mysql import mysql_tokens
+
+    try:
+        tokens = mysql_tokens(sql)
+    except TokenError:
+        return _Clauses(operations_sql=sql)
+    found: dict[str, str] = {}
+    cut: list[tuple[int, int]] = []
+    depth = 0
+    for i, tok in enumerate(tokens):
+        depth += tok.token_type == TokenType.L_PAREN
+        depth -= tok.token_type == TokenType.R_PAREN
+        key = tok.text.upper()
+        if depth or key not in _CLAUSE_VALUES or i + 1 >= len(tokens):
+            continue
+        equals = tokens[i + 1].token_type == TokenType.EQ
+        value = tokens[i + 1 + equals] if i + 1 + equals < len(tokens) else None
+        if value is None or not (equals or value.text.upper() in _CLAUSE_VALUES[key]):
+            continue
+        found[key] = value.text.upper()
+        start = tokens[i - 1].start if i and tokens[i - 1].token_type == TokenType.COMMA \
+            else tok.start
+        cut.append((start, value.end + 1))
+    head = re.match(r"\s*ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+\S+\s*", sql, re.I)
+    if head and head.group(1):
+        found.setdefault("LOCK", "NONE")
+    text = sql
+    for start, end in reversed(cut):
+        text = text[:start] + text[end:]
+    text = text[head.end():] if head else _as_alter_operations(text)
+    return _Clauses(found.get("ALGORITHM", ""), found.get("LOCK", ""), text.strip(" ,\n\t"))
+
+
+#: Statements that are an ALTER TABLE in another form, and that ALTER's operations.
+_ALTER_FORMS = (
+    (re.compile(r"\s*CREATE\s+(?P<kind>(?:UNIQUE|FULLTEXT|SPATIAL)\s+)?INDEX\s+(?P<name>\S+)"
+                r"\s+(?P<using>USING\s+\w+\s+)?ON\s+\S+?\s*(?=\()(?P<rest>.*)", re.I | re.S),
+     "ADD {kind}INDEX {name} {using}{rest}"),
+    (re.compile(r"\s*DROP\s+INDEX\s+(?P<name>\S+)\s+ON\s+\S+(?P<rest>.*)", re.I | re.S),
+     "DROP INDEX {name}{rest}"),
+    (re.compile(r"\s*OPTIMIZE\s+(?:NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLES?\s+\S+(?P<rest>)",
+                re.I), "FORCE"),
+    (re.compile(r"\s*RENAME\s+TABLES?\s+\S+\s+TO\s+(?P<name>\S+)(?P<rest>)", re.I),
+     "RENAME TO {name}"),
+)
+
+
+def _as_alter_operations(sql: str) -> str:
+    """CREATE INDEX, DROP INDEX, OPTIMIZE TABLE, RENAME TABLE as the operations of the ALTER
+    TABLE that does the same (what gh-ost's --alter takes)."""
+    for pattern, template in _ALTER_FORMS:
+        if m := pattern.match(sql):
+            return template.format(**{k: v or "" for k, v in m.groupdict().items()}).strip()
+    return sql
 
 
 class _Builder:
@@ -193,9 +296,14 @@ class _Builder:
         self.drops: set[str] = set()
         self.alters: set[str] = set()
         self.writes: set[str] = set()
+        #: Names as the statement spells them, by their lower-case form: MySQL table names
+        #: are case-sensitive on most systems, so the suggested SQL keeps `Orders`.
+        self.written: dict[str, str] = {}
 
     def table_facts(self, table: str) -> dict:
-        return {"table": table, "table_sql": table, "table_name": table.split(".")[-1],
+        written = ".".join(self.written.get(part, part) for part in table.split("."))
+        return {"table": written, "table_sql": written, "table_name": written.split(".")[-1],
+                "table_name_arg": shlex.quote(written.split(".")[-1]),
                 "table_is_new": table in self.session.new_tables,
                 "table_known": table in self.catalog.tables,
                 "flavour": self.session.flavour,
@@ -212,16 +320,15 @@ class _Builder:
 
     def alter(self, table: str, operations: list[tuple[str, dict]], sql: str) -> None:
         """Plan each operation; the statement runs with the most expensive of them."""
-        requested_algorithm, requested_lock = _requested(sql)
+        clauses = _clauses(sql)
         flavour, version = self.session.flavour, self.session.version
         base = self.table_facts(table)
-        plans: list[Plan] = []
+        operations = [("add_foreign_key_checks_off" if op == "add_foreign_key"
+                       and not self.session.foreign_key_checks else op, extra)
+                      for op, extra in operations]
+        plans = _statement_plans([op for op, _ in operations], flavour, version)
         first = len(self.actions)  # the statement summary goes before its operations
-        for operation, extra in operations:
-            if operation == "add_foreign_key" and not self.session.foreign_key_checks:
-                operation = "add_foreign_key_checks_off"
-            p = plan(operation, flavour, version)
-            plans.append(p)
+        for (operation, extra), p in zip(operations, plans, strict=True):
             self.act("mysql_alter", {**base, **extra, "operation": operation,
                                      "algorithm": p.algorithm, "rebuilds_table": p.rebuilds,
                                      "permits_dml": p.permits_dml, "lock_level": p.lock,
@@ -235,16 +342,19 @@ class _Builder:
         lock = max((p.lock for p in plans), key=LOCKS.index)
         rebuilds = any(p.rebuilds for p in plans)
         permits_dml = all(p.permits_dml for p in plans)
-        clause = re.sub(r"^\s*ALTER\s+(ONLINE\s+|IGNORE\s+)*TABLE\s+\S+\s*", "", sql, flags=re.I)
-        # The online schema change tools choose their own algorithm and locking.
-        clause = re.sub(r",?\s*\b(ALGORITHM|LOCK)\s*=?\s*\w+", "", clause, flags=re.I).strip(", ")
+        # MariaDB reads no ALGORITHM= / LOCK= clause after a partition operation.
+        no_clauses = flavour == "mariadb" and PARTITION_OPERATIONS.intersection(
+            op for op, _ in operations)
         self.actions.insert(first, Action("mysql_alter_table", {
             **base, "operations": tuple(op for op, _ in operations), "algorithm": algorithm,
             "rebuilds_table": rebuilds, "permits_dml": permits_dml, "lock_level": lock,
-            "requested_algorithm": requested_algorithm, "requested_lock": requested_lock,
-            "algorithm_allowed": algorithm_allowed(requested_algorithm, algorithm, flavour),
-            "lock_allowed": lock_allowed(requested_lock, lock),
-            "alter_clause": clause.replace('"', '\\"'),
+            "requested_algorithm": clauses.algorithm, "requested_lock": clauses.lock,
+            "algorithm_allowed": not (no_clauses and clauses.algorithm) and algorithm_allowed(
+                clauses.algorithm, algorithm, flavour, version),
+            "lock_allowed": not (no_clauses and clauses.lock) and lock_allowed(
+                clauses.lock, lock, flavour, clauses.algorithm),
+            "alter_clause": clauses.operations_sql,
+            "alter_clause_arg": shlex.quote(clauses.operations_sql),
             "sources": tuple(sorted({p.source for p in plans})),
         }))
         self.locks[table] = _LOCK_AS_MODE["EXCLUSIVE" if algorithm == "COPY" and not
@@ -256,6 +366,35 @@ class _Builder:
                  for op, _ in operations):
             self.scans[table] = "index build"
         self.alters.add(f"table:{table}")
+
+
+#: Operations that build an index: beside one, MariaDB cannot keep a column change instant.
+_BUILDS_INDEX = {"add_index", "add_fulltext_index", "add_fulltext_indexes", "add_spatial_index",
+                 "add_primary_key", "add_column_auto_increment"}
+_ADDS_STORED_COLUMN = {"add_column_last", "add_column_positioned", "add_column_auto_increment",
+                       "add_column_stored_generated"}
+
+
+def _statement_plans(operations: list[str], flavour: str, version: Version) -> list[Plan]:
+    """Each operation's plan within one ALTER, which the server runs with one algorithm.
+
+    MySQL is instant only when every operation is: otherwise each takes its in-place path
+    (ADD COLUMN beside ADD INDEX rebuilds the table). MariaDB keeps a column change instant
+    beside other in-place work, except beside an index build; and it copies the table to add
+    a VIRTUAL column together with a stored one (both checked on MariaDB 10.11)."""
+    plans = [plan(op, flavour, version) for op in operations]
+    if flavour == "mariadb":
+        instant = not _BUILDS_INDEX.intersection(operations)
+        if "add_column_virtual_generated" in operations and \
+                _ADDS_STORED_COLUMN.intersection(operations):
+            return [plan("add_column_stored_generated", flavour, version)
+                    if op == "add_column_virtual_generated" else p
+                    for op, p in zip(operations, plans, strict=True)]
+    else:
+        instant = all(p.algorithm == "INSTANT" for p in plans)
+    if not instant:
+        plans = [plan(op, flavour, version, instant=False) for op in operations]
+    return plans
 
 
 def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
@@ -310,6 +449,9 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
         else:
             ops.append(("rebuild_table", {"unrecognized": type(action).__name__}))
     names = [op for op, _ in ops]
+    if names.count("add_fulltext_index") > 1:
+        ops = [("add_fulltext_indexes" if op == "add_fulltext_index" else op, extra)
+               for op, extra in ops]
     if "drop_primary_key" in names and any(
             op in ("add_primary_key", "add_column_auto_increment") for op in names):
         # Replacing the clustered key in one statement is an in-place rebuild, not a copy.
@@ -355,6 +497,8 @@ _CREATE_INDEX = re.compile(
     r"\s+(?:USING\s+\w+\s+)?ON\s+(?P<table>[`\w.]+)", re.I)
 _RENAME_TABLE = re.compile(r"^\s*RENAME\s+TABLES?\s+(?P<old>[`\w.]+)\s+TO\s+(?P<new>[`\w.]+)",
                            re.I)
+_DROP_INDEX = re.compile(r"^\s*DROP\s+INDEX\s+(?P<name>[`\w]+)\s+ON\s+(?P<table>[`\w.]+)",
+                         re.I)
 _OPTIMIZE = re.compile(r"^\s*OPTIMIZE\s+(?:NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLES?\s+"
                        r"(?P<table>[`\w.]+)", re.I)
 _ALTER_TABLE = re.compile(r"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>[`\w.]+)", re.I)
@@ -382,8 +526,12 @@ def _command(b: _Builder, sql: str) -> None:
     elif m := _ALTER_TABLE.match(sql):
         table = _clean(m.group("table"))
         rest = sql[m.end():]
-        ops = [(op, {}) for pattern, op in _COMMAND_ALTER if pattern.search(rest)]
+        ops = [(op or f"{m.group(1).lower()}_partition", {})
+               for pattern, op in _COMMAND_ALTER if (m := pattern.search(rest))]
         b.alter(table, ops[:1] or [("rebuild_table", {})], sql)
+    elif m := _DROP_INDEX.match(sql):
+        b.alter(_clean(m.group("table")), [("drop_index", {"name": _clean(m.group("name"))})],
+                sql)
     else:
         b.act("other", {"text": sql.split(None, 1)[0].upper() if sql.strip() else ""})
 
@@ -402,15 +550,36 @@ def _dml(b: _Builder, expr, kind: str) -> None:
     b.locks[table] = LockMode.ROW_EXCLUSIVE
     if kind in ("update", "delete") and not has_where:
         b.scans[table] = f"{kind.upper()} without WHERE touches every row"
-    facts = {**b.table_facts(table), "has_where": has_where,
+    base = b.table_facts(table)
+    facts = {**base, "has_where": has_where,
              "limited": expr.args.get("limit") is not None}
     if kind in ("update", "delete") and not has_where:
-        key = b.catalog.primary_key(table) or ("id",)
+        key = [quote_mysql_ident(b.written.get(c, c))
+               for c in b.catalog.primary_key(table) or ("id",)]
+        head = quote_mysql_qualified(base["table_sql"])
         facts.update(row_key_sql=key[0] if len(key) == 1 else f"({', '.join(key)})",
                      row_key_columns_sql=", ".join(key),
-                     statement_head_sql=f"UPDATE {table} SET ..." if kind == "update"
-                     else f"DELETE FROM {table}")
+                     statement_head_sql=f"UPDATE {head} SET ..." if kind == "update"
+                     else f"DELETE FROM {head}")
     b.act(kind, facts)
+
+
+def _written_names(sql: str) -> dict[str, str]:
+    """The statement's names as written, by their lower-case form (the first spelling wins)."""
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    from lockwise.parse.mysql import mysql_tokens
+
+    try:
+        tokens = mysql_tokens(sql)
+    except TokenError:
+        return {}
+    out: dict[str, str] = {}
+    for tok in tokens:
+        if tok.token_type in (TokenType.VAR, TokenType.IDENTIFIER):
+            out.setdefault(tok.text.lower(), tok.text)
+    return out
 
 
 def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) -> Effect:
@@ -418,11 +587,13 @@ def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) ->
 
     expr, sql = tree["sqlglot"]["expr"], tree["sqlglot"]["sql"]
     b = _Builder(session, catalog)
+    b.written = _written_names(sql)
     try:
         _classify(b, expr, sql, session)
     except (AttributeError, KeyError, TypeError, ValueError, IndexError):
         # A tree shape sqlglot produced that the classifier does not know: read the text.
         b = _Builder(session, catalog)
+        b.written = _written_names(sql)
         _command(b, sql)
     return b.effect()
 
@@ -497,7 +668,8 @@ def _column(coldef) -> Column:
     return Column(coldef.name.lower(), type_name, mods,
                   not_null="NotNullColumnConstraint" in kinds
                   or "PrimaryKeyColumnConstraint" in kinds,
-                  charset=charset, auto_increment="AutoIncrementColumnConstraint" in kinds)
+                  charset=charset, auto_increment="AutoIncrementColumnConstraint" in kinds,
+                  members=_members(coldef))
 
 
 def _table_charset(expr) -> str | None:
@@ -519,11 +691,19 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         table = Table(name, created_by=migration_id)
         charset = _table_charset(expr)
         schema = expr.this if isinstance(expr.this, exp.Schema) else None
+        key: tuple[str, ...] = ()
         for col in (schema.expressions if schema is not None else ()):
             if isinstance(col, exp.ColumnDef):
                 column = _column(col)
                 column.charset = column.charset or charset
                 table.columns[column.name] = column
+                if "PrimaryKeyColumnConstraint" in _constraint_kinds(col):
+                    key = (column.name,)
+            elif isinstance(col, exp.PrimaryKey):
+                key = tuple(_name(part.this if isinstance(part, exp.Ordered) else part)
+                            for part in col.expressions)
+        if key:  # the batched backfill walks it
+            table.constraints["PRIMARY"] = Constraint("PRIMARY", "primary", key)
         catalog.tables[name] = table
         session.new_tables.add(name)
     elif isinstance(expr, exp.Alter):

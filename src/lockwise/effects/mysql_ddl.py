@@ -36,11 +36,14 @@ class Capability:
     permits_dml: bool
     #: Where the fact comes from: "documentation" or "verified on MariaDB".
     source: str = "documentation"
+    #: The server refuses LOCK=NONE and LOCK=SHARED even though the operation is instant
+    #: (MariaDB's ALTER TABLE ... RENAME TO): only LOCK=EXCLUSIVE or no LOCK clause runs.
+    exclusive_only: bool = False
 
 
 def _cap(instant_from: Version | None, inplace: bool, rebuilds: bool, dml: bool,
-         source: str = "documentation") -> Capability:
-    return Capability(instant_from, inplace, rebuilds, dml, source)
+         source: str = "documentation", exclusive_only: bool = False) -> Capability:
+    return Capability(instant_from, inplace, rebuilds, dml, source, exclusive_only)
 
 
 _NEVER = None
@@ -90,6 +93,9 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
     # The first FULLTEXT index adds the hidden FTS_DOC_ID column: the table is rebuilt.
     "add_fulltext_index": {"mysql": _cap(_NEVER, True, True, False),
                            "mariadb": _cap(_NEVER, True, True, False, _V)},
+    # In place, InnoDB builds one FULLTEXT index per statement: two or more force a copy.
+    "add_fulltext_indexes": {"mysql": _cap(_NEVER, False, True, False),
+                             "mariadb": _cap(_NEVER, False, True, False, _V)},
     "add_spatial_index": {"mysql": _cap(_NEVER, True, False, False),
                           "mariadb": _cap(_NEVER, True, False, False, _V)},
     "drop_index": {"mysql": _cap(_NEVER, True, False, True),
@@ -122,7 +128,27 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
     "set_auto_increment": {"mysql": _cap(_NEVER, True, False, True),
                            "mariadb": _cap((10, 3), True, False, True, _V)},
     "rename_table": {"mysql": _cap((8, 0), True, False, True),
-                     "mariadb": _cap((10, 3), True, False, True, _V)},
+                     "mariadb": _cap((10, 3), True, False, True, _V, exclusive_only=True)},
+    # partitions (MySQL's "Partitioning Operations" table; RANGE / LIST partitioning for ADD,
+    # whose HASH / KEY form copies rows). MariaDB takes no ALGORITHM= / LOCK= clause on them
+    # (a syntax error, checked on MariaDB 10.11), so their algorithm cannot be observed there.
+    "add_partition": {"mysql": _cap(_NEVER, True, False, True),
+                      "mariadb": _cap(_NEVER, True, False, True)},
+    "drop_partition": {"mysql": _cap(_NEVER, True, False, True),
+                       "mariadb": _cap(_NEVER, True, False, True)},
+    "truncate_partition": {"mysql": _cap(_NEVER, True, False, True),
+                           "mariadb": _cap(_NEVER, True, False, True)},
+    "exchange_partition": {"mysql": _cap(_NEVER, True, False, True),
+                           "mariadb": _cap(_NEVER, True, False, True)},
+    "maintain_partition": {"mysql": _cap(_NEVER, True, False, True),  # ANALYZE/CHECK/REPAIR
+                           "mariadb": _cap(_NEVER, True, False, True)},
+    # COALESCE / REORGANIZE / REBUILD PARTITION copy the rows of the partitions they touch.
+    "reorganize_partition": {"mysql": _cap(_NEVER, True, True, False),
+                             "mariadb": _cap(_NEVER, True, True, False)},
+    # PARTITION BY, REMOVE PARTITIONING, OPTIMIZE PARTITION (which rebuilds the whole table),
+    # DISCARD / IMPORT PARTITION ... TABLESPACE.
+    "repartition": {"mysql": _cap(_NEVER, False, True, False),
+                    "mariadb": _cap(_NEVER, False, True, False)},
     # A MODIFY that restates the column as it is, or changes only its comment.
     "metadata_only": {"mysql": _cap((8, 0), True, False, True),
                       "mariadb": _cap((10, 3), True, False, True, _V)},
@@ -142,10 +168,17 @@ class Plan:
     source: str
 
 
-def plan(operation: str, flavour: str, version: Version) -> Plan:
-    """The cheapest way `flavour` (mysql | mariadb) at `version` runs `operation`."""
+def plan(operation: str, flavour: str, version: Version, instant: bool = True) -> Plan:
+    """The cheapest way `flavour` (mysql | mariadb) at `version` runs `operation`.
+
+    `instant=False`: the way it runs beside an operation that cannot be instant. The server
+    runs the whole ALTER with one algorithm, so an instant ADD COLUMN next to an ADD INDEX
+    takes its in-place path, and rebuilds the table."""
     cap = OPERATIONS[operation][flavour]
-    if cap.instant_from is not None and version >= cap.instant_from:
+    if cap.exclusive_only:
+        return Plan("INSTANT", False, False, "EXCLUSIVE", cap.source)
+    if cap.instant_from is not None and version >= cap.instant_from and (
+            instant or not cap.inplace):
         return Plan("INSTANT", False, True, "NONE", cap.source)
     if cap.inplace:
         algorithm = "INPLACE" if cap.rebuilds or flavour == "mysql" else "NOCOPY"
@@ -154,23 +187,44 @@ def plan(operation: str, flavour: str, version: Version) -> Plan:
     return Plan("COPY", True, False, "SHARED", cap.source)
 
 
-def algorithm_allowed(requested: str, best: str, flavour: str) -> bool:
+PARTITION_OPERATIONS = frozenset(op for op in OPERATIONS if "partition" in op)
+
+
+def known_algorithms(flavour: str, version: Version) -> tuple[str, ...]:
+    """The ALGORITHM= values the server knows, cheapest first: INSTANT arrived in MySQL 8.0.12,
+    INSTANT and NOCOPY in MariaDB 10.3.7; MySQL never had NOCOPY."""
+    if flavour == "mariadb":
+        return ALGORITHMS if version >= (10, 3, 7) else ("INPLACE", "COPY")
+    return ("INSTANT", "INPLACE", "COPY") if version >= (8, 0, 12) else ("INPLACE", "COPY")
+
+
+def algorithm_allowed(requested: str, best: str, flavour: str,
+                      version: Version = (99,)) -> bool:
     """Whether `ALGORITHM=requested` is accepted for an operation whose cheapest path is best.
 
-    Asking for a cheaper algorithm than the server can do is an error; asking for a more
-    expensive one is allowed (it is just slower). DEFAULT is always accepted.
+    Asking for a cheaper algorithm than the server can do is an error, and so is a value the
+    server does not know (NOCOPY on MySQL, INSTANT on MySQL 5.7); asking for a more expensive
+    one is allowed (it is just slower). DEFAULT is always accepted.
     """
     if requested in ("", "DEFAULT"):
         return True
-    order = ALGORITHMS if flavour == "mariadb" else ("INSTANT", "INPLACE", "COPY")
-    best_key = "INPLACE" if best == "NOCOPY" and flavour == "mysql" else best
-    if requested not in order or best_key not in order:
-        return True
+    order = known_algorithms(flavour, version)
+    best_key = "INPLACE" if best not in order and best in ALGORITHMS else best
+    if requested not in order:
+        return False
     return order.index(requested) >= order.index(best_key)
 
 
-def lock_allowed(requested: str, weakest: str) -> bool:
-    """Whether `LOCK=requested` is accepted when the operation needs at least `weakest`."""
-    if requested in ("", "DEFAULT") or requested not in LOCKS or weakest not in LOCKS:
-        return True  # an unknown value is the server's error to report, not a crash here
-    return LOCKS.index(requested) >= LOCKS.index(weakest)
+def lock_allowed(requested: str, weakest: str, flavour: str = "mariadb",
+                 requested_algorithm: str = "") -> bool:
+    """Whether `LOCK=requested` is accepted when the operation needs at least `weakest`.
+
+    MySQL takes no LOCK clause but DEFAULT beside ALGORITHM=INSTANT ("Incorrect usage of
+    ALGORITHM=INSTANT and LOCK=NONE/SHARED/EXCLUSIVE"); MariaDB accepts it."""
+    if requested in ("", "DEFAULT"):
+        return True
+    if requested not in LOCKS:
+        return False  # the server knows no other LOCK= value
+    if flavour == "mysql" and requested_algorithm == "INSTANT":
+        return False
+    return weakest not in LOCKS or LOCKS.index(requested) >= LOCKS.index(weakest)

@@ -29,6 +29,17 @@ _OBJECT_WORDS = {
     "DEFINER", "SQL", "OR", "TEMPORARY", "LOGFILE", "SERVER", "TABLESPACE", "ROLE", "INSTANCE",
     "RESOURCE", "AGGREGATE", "SEQUENCE", "PACKAGE",
 }
+#: Valid statements sqlglot cannot parse: partition maintenance, and DROP INDEX with an
+#: ALGORITHM= / LOCK= clause. Kept as commands (effects/mysql.py reads their text).
+_SQLGLOT_GAPS = re.compile(
+    r"\s*(ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+\S+\s+(ADD|DROP|TRUNCATE|COALESCE|REORGANIZE"
+    r"|EXCHANGE|ANALYZE|CHECK|OPTIMIZE|REBUILD|REPAIR|DISCARD|IMPORT)\s+PARTITION\b"
+    r"|DROP\s+INDEX\s+\S+\s+ON\s+\S+\s+(ALGORITHM|LOCK)\b)", re.IGNORECASE)
+#: MariaDB spellings sqlglot does not know, and the MySQL ones it reads that mean the same to
+#: the effect model, padded to keep offsets: ALTER ONLINE TABLE (its LOCK=NONE is read from the
+#: original text) and PERSISTENT generated columns (STORED).
+_SYNONYMS = ((re.compile(r"^(\s*ALTER\s+)ONLINE(\s)", re.IGNORECASE), r"\1      \2"),
+             (re.compile(r"\bPERSISTENT\b", re.IGNORECASE), "STORED    "))
 _DELIMITER = re.compile(r"^[ \t]*DELIMITER[ \t]+(\S+)[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -36,6 +47,11 @@ def _dialect(name: str):
     from sqlglot.dialects.dialect import Dialect
 
     return Dialect.get_or_raise("mysql" if name == "mysql" else "mysql")
+
+
+def mysql_tokens(text: str) -> list:
+    """`text` as sqlglot's MySQL tokenizer reads it (TokenError when it cannot)."""
+    return _dialect("mysql").tokenize(text)
 
 
 def _plausible_command(text: str) -> bool:
@@ -86,7 +102,6 @@ def _strip_delimiters(
 
 def parse_mysql(text: str, dialect: str = "mysql") -> ParsedFile:
     """Parse MySQL/MariaDB migration text; never raises for bad SQL (see `problems`)."""
-    import sqlglot
     from sqlglot import exp
     from sqlglot.errors import ParseError, TokenError
     from sqlglot.tokens import TokenType
@@ -117,12 +132,13 @@ def parse_mysql(text: str, dialect: str = "mysql") -> ParsedFile:
         body, chunk_start = body[first_code:], chunk_start + first_code
         span = lines.span(chunk_start, chunk_start + len(body))
         try:
-            tree = sqlglot.parse_one(body, read=reader)
+            tree = _parse_statement(body, reader)
         except ParseError as exc:
             err = exc.errors[0] if exc.errors else {}
             line = span.line + (err.get("line", 1) or 1) - 1
-            col = (err.get("col", 1) or 1) if line != span.line else span.column + (
-                err.get("col", 1) or 1) - 1
+            # sqlglot's column is where the offending token ends: the finding goes at its start.
+            end_col = max((err.get("col", 1) or 1) - len(err.get("highlight") or "x") + 1, 1)
+            col = end_col if line != span.line else span.column + end_col - 1
             offset = lines.starts[min(line, len(lines.starts)) - 1] + max(col - 1, 0)
             parsed.problems.append(ParseProblem(
                 err.get("description", str(exc).splitlines()[0]), lines.span(offset, offset + 1)))
@@ -133,12 +149,38 @@ def parse_mysql(text: str, dialect: str = "mysql") -> ParsedFile:
         if isinstance(tree, exp.Command) and not _plausible_command(body):
             words = body.split(None, 2)
             near = words[1] if len(words) > 1 else body
-            parsed.problems.append(ParseProblem(f'syntax error at or near "{near}"', span))
+            at = chunk_start + (body.find(near, len(words[0])) if len(words) > 1 else 0)
+            parsed.problems.append(ParseProblem(f'syntax error at or near "{near}"',
+                                                lines.span(at, at + len(near))))
             continue
         parsed.statements.append(Statement(len(parsed.statements), body, span,
                                            {"sqlglot": {"expr": tree, "sql": body}}))
     attach_comments(text, parsed, lines)
     return parsed
+
+
+def _parse_statement(body: str, reader: object):
+    """One statement's sqlglot tree; ParseError for text that is not MySQL."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError
+
+    try:
+        tree = sqlglot.parse_one(body, read=reader)
+    except ParseError:
+        if not _SQLGLOT_GAPS.match(body):
+            raise
+        first, _, rest = body.partition(" ")
+        return exp.Command(this=first.upper(), expression=rest)
+    if isinstance(tree, exp.Command):
+        plain = body
+        for pattern, replacement in _SYNONYMS:
+            plain = pattern.sub(replacement, plain)
+        if plain != body:
+            reparsed = sqlglot.parse_one(plain, read=reader)
+            if not isinstance(reparsed, exp.Command):
+                return reparsed
+    return tree
 
 
 #: What the text where sqlglot's tokenizer stopped opens, as PostgreSQL words the same error.

@@ -48,3 +48,24 @@ def truncate_identifier(name: str) -> str:
 def quote_literal(value: object) -> str:
     """`value` as a string constant (standard_conforming_strings: only quotes are doubled)."""
     return "'" + str(value).replace("'", "''") + "'"
+
+
+@lru_cache(maxsize=4096)
+def quote_mysql_ident(name: str) -> str:
+    """`name` as MySQL reads it back: bare unless sqlglot's MySQL dialect must quote it (a
+    reserved word such as `order`, a space or another character), then in backticks."""
+    from sqlglot import exp
+    from sqlglot.dialects.dialect import Dialect
+
+    mysql = Dialect.get_or_raise("mysql")
+    return mysql.quote_identifier(exp.to_identifier(name), identify=False).sql(dialect=mysql)
+
+
+def quote_mysql_qualified(name: str) -> str:
+    """A `db.table` with each part written by `quote_mysql_ident`."""
+    return ".".join(map(quote_mysql_ident, name.split(".", 1)))
+
+
+def quote_mysql_literal(value: object) -> str:
+    """A MySQL string constant: a backslash escapes there (unless NO_BACKSLASH_ESCAPES)."""
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "''") + "'"

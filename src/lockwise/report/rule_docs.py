@@ -14,6 +14,8 @@ def rule_markdown(rule: Rule) -> str:
     if rule.instead_outside_transaction:
         lines += ["Outside a transaction block:", "", "```sql", rule.instead_outside_transaction,
                   "```", ""]
+    if rule.instead_mysql:
+        lines += ["On MySQL and MariaDB:", "", "```sql", rule.instead_mysql, "```", ""]
     bad = [e for e in rule.examples if e.bad]
     good = [e for e in rule.examples if not e.bad]
     for title, group in (("Examples that trigger the rule", bad),

@@ -16,40 +16,61 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from lockwise.parse.quoting import (
     quote_ident,
     quote_literal,
+    quote_mysql_ident,
+    quote_mysql_literal,
+    quote_mysql_qualified,
     quote_qualified,
     truncate_identifier,
 )
 from lockwise.rules.engine import render
 
-#: Writes one fact of `facts` as SQL; None when the facts lack it.
-Writer = Callable[[Mapping[str, object]], str | None]
+
+@dataclass(frozen=True, slots=True)
+class Quoting:
+    """How one SQL dialect writes an identifier, a qualified name, a string constant, and
+    cuts a name it builds."""
+
+    ident: Callable[[str], str]
+    qualified: Callable[[str], str]
+    literal: Callable[[object], str]
+    truncate: Callable[[str], str]
+
+
+POSTGRESQL = Quoting(quote_ident, quote_qualified, quote_literal, truncate_identifier)
+#: MySQL's names are cut at 64 characters but never silently: the server refuses longer ones.
+MYSQL = Quoting(quote_mysql_ident, quote_mysql_qualified, quote_mysql_literal, lambda name: name)
+_QUOTING = {"postgresql": POSTGRESQL, "mysql": MYSQL, "mariadb": MYSQL}
+
+#: Writes one fact of `facts` as SQL in a dialect's quoting; None when the facts lack it.
+Writer = Callable[[Mapping[str, object], Quoting], str | None]
 
 #: What lockwise writes in a name list where it knows no name (an index on an expression).
 _UNNAMED = "(expression)"
 
 
-def _each(key: str, write_value: Callable[[str], str]) -> Writer:
+def _each(key: str, write_value: Callable[[Quoting, str], str]) -> Writer:
     """A fact written by `write_value`; an empty or None value as nothing, as `render` does."""
-    def write(facts: Mapping[str, object]) -> str | None:
+    def write(facts: Mapping[str, object], q: Quoting) -> str | None:
         if key not in facts:
             return None
         value = facts[key]
-        return write_value(str(value)) if value is not None and value != "" else ""
+        return write_value(q, str(value)) if value is not None and value != "" else ""
     return write
 
 
 def _name(key: str) -> Writer:
     """One identifier: `displayName` -> `"displayName"`."""
-    return _each(key, quote_ident)
+    return _each(key, lambda q, value: q.ident(value))
 
 
 def _qualified(key: str) -> Writer:
     """A schema-qualified name (`app.User` -> `app."User"`); a bare name as one identifier."""
-    return _each(key, quote_qualified)
+    return _each(key, lambda q, value: q.qualified(value))
 
 
 def _as_written(key: str, full: str) -> Writer:
@@ -58,42 +79,43 @@ def _as_written(key: str, full: str) -> Writer:
     the qualified name."""
     qualified = _qualified(full)
 
-    def write(facts: Mapping[str, object]) -> str | None:
+    def write(facts: Mapping[str, object], q: Quoting) -> str | None:
         value = facts.get(key)
         if key not in facts or value == facts.get(full):
-            return qualified(facts)
-        return quote_ident(str(value)) if value else ""
+            return qualified(facts, q)
+        return q.ident(str(value)) if value else ""
     return write
 
 
-def _names(key: str, items: str, quote: Callable[[str], str] = quote_ident) -> Writer:
+def _names(key: str, items: str, qualified: bool = False) -> Writer:
     """A comma list fact (`columns_text`) written item by item from its tuple (`columns`);
     the text as it is when the tuple is empty or absent (a placeholder such as `<key>`)."""
     as_is = _raw(key)
 
-    def write(facts: Mapping[str, object]) -> str | None:
+    def write(facts: Mapping[str, object], q: Quoting) -> str | None:
         values = facts.get(items)
         if not values or not isinstance(values, (list, tuple)):
-            return as_is(facts)
+            return as_is(facts, q)
+        quote = q.qualified if qualified else q.ident
         return ", ".join(v if v == _UNNAMED else quote(str(v)) for v in values)
     return write
 
 
 def _literal(key: str) -> Writer:
     """A string constant (`it's` -> `'it''s'`); a list fact as a comma list of constants."""
-    def write(facts: Mapping[str, object]) -> str | None:
+    def write(facts: Mapping[str, object], q: Quoting) -> str | None:
         if key not in facts:
             return None
         value = facts[key]
         if isinstance(value, (list, tuple)):
-            return ", ".join(map(quote_literal, value))
-        return "" if value is None else quote_literal(value)
+            return ", ".join(map(q.literal, value))
+        return "" if value is None else q.literal(value)
     return write
 
 
 def _raw(key: str) -> Writer:
     """A fact substituted unchanged, as `render` substitutes it."""
-    def write(facts: Mapping[str, object]) -> str | None:
+    def write(facts: Mapping[str, object], q: Quoting) -> str | None:
         if key not in facts:
             return None
         value = facts[key]
@@ -130,8 +152,8 @@ SQL_FACTS: dict[str, Writer] = {
     "partition_key_text": _names("partition_key_text", "partition_key"),
     "pk_nullable_columns_text": _names("pk_nullable_columns_text", "pk_nullable_columns"),
     "ref_columns_text": _names("ref_columns_text", "ref_columns"),
-    "tables": _names("tables", "tables", quote_qualified),
-    "used_by_views_text": _names("used_by_views_text", "used_by_views", quote_qualified),
+    "tables": _names("tables", "tables", qualified=True),
+    "used_by_views_text": _names("used_by_views_text", "used_by_views", qualified=True),
     # string constants (templates write them without quotes)
     "new_value": _literal("new_value"),
     "old_value": _literal("old_value"),
@@ -144,7 +166,8 @@ SQL_FACTS: dict[str, Writer] = {
 #: facts, and prose for comments. Every fact a PostgreSQL template names is here or in
 #: `SQL_FACTS` (tests/test_instead_quoting.py checks it), so a new one is classified once.
 SQL_TEXT_FACTS = frozenset({
-    "alter_clause", "algorithm", "base_type", "bound_from_sql", "bound_to_sql", "column_type_sql",
+    "alter_clause", "alter_clause_arg", "algorithm", "base_type", "bound_from_sql",
+    "bound_to_sql", "column_type_sql", "table_name_arg",
     "command", "drop_partition_sql", "dropped_not_recreated_text", "length_sql",
     "long_identifier_truncated", "mode_sql", "new_type_text", "object_type",
     "partitioned_constraint_sql", "partitioned_index_sql", "plain_type_text",
@@ -161,7 +184,7 @@ _WORDS = re.compile(r"(\w+)")
 def _built(parts: list) -> Writer:
     """One identifier joined from literal text (str) and facts ((key,)): `[("column",),
     "_new"]` -> `"displayName_new"`, cut to 63 bytes."""
-    def write(facts: Mapping[str, object]) -> str | None:
+    def write(facts: Mapping[str, object], q: Quoting) -> str | None:
         out = []
         for part in parts:
             if isinstance(part, tuple):
@@ -171,7 +194,7 @@ def _built(parts: list) -> Writer:
                 out.append(str(value))
             else:
                 out.append(part)
-        return quote_ident(truncate_identifier("".join(out)))
+        return q.ident(q.truncate("".join(out)))
     return write
 
 
@@ -251,20 +274,20 @@ def _pieces(template: str) -> list | None:
 
 
 def render_instead(template: str, facts: dict) -> str:
-    """`template` filled with `facts`, names written as PostgreSQL reads them back (see
-    `SQL_FACTS`). A fact the statement lacks stays visible as {name}, as in `render`.
-
-    MySQL facts are substituted unchanged: its quoting is not PostgreSQL's."""
+    """`template` filled with `facts`, names written as the statement's dialect reads them
+    back (see `SQL_FACTS`): double quotes for PostgreSQL, backticks for MySQL and MariaDB. A
+    fact the statement lacks stays visible as {name}, as in `render`."""
     if "{" not in template:
         return template
-    pieces = _pieces(template) if facts.get("dialect", "postgresql") == "postgresql" else None
-    if pieces is None:
+    quoting = _QUOTING.get(str(facts.get("dialect", "postgresql")))
+    pieces = _pieces(template) if quoting is not None else None
+    if pieces is None or quoting is None:
         return render(template, facts)
     out = []
     for piece in pieces:
         if isinstance(piece, str):
             out.append(piece)
         else:
-            text = piece[0](facts)
+            text = piece[0](facts, quoting)
             out.append(piece[1] if text is None else text)
     return "".join(out)

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from lockwise.rules.model import Example, Rule
 
 _KEYS = {"id", "title", "safety", "when", "message", "why", "instead", "strategy", "examples",
-         "tags", "references", "dialects", "instead_outside_transaction"}
+         "tags", "references", "dialects", "instead_outside_transaction",
+         "instead_mysql"}
 _EXAMPLE_KEYS = {"bad", "good", "setup", "pg_version", "in_transaction", "note", "stats",
                  "max_lock_seconds", "dialect", "server_version", "layout"}
 #: SQL dialects lockwise reads.
@@ -90,6 +91,7 @@ def load_rule(path: Path) -> Rule:
         path=path, tags=tuple(raw.get("tags", ())), references=tuple(raw.get("references", ())),
         dialects=tuple(raw.get("dialects", ("postgresql",))),
         instead_outside_transaction=raw.get("instead_outside_transaction", "").strip(),
+        instead_mysql=raw.get("instead_mysql", "").strip(),
     )
 
 

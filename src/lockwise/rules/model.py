@@ -50,10 +50,15 @@ class Rule:
     #: The safe alternative for a statement that runs outside a transaction block, where it
     #: differs (SET LOCAL does nothing there); empty: `instead` serves both.
     instead_outside_transaction: str = ""
+    #: The safe alternative on MySQL and MariaDB, where it needs other SQL than PostgreSQL's;
+    #: empty: `instead` serves every dialect.
+    instead_mysql: str = ""
 
-    def instead_for(self, set_local_applies: object) -> str:
-        """The `instead` template for a statement where a SET LOCAL written first in its
-        migration would be in force, or (False) would do nothing."""
+    def instead_for(self, set_local_applies: object, dialect: object = "postgresql") -> str:
+        """The `instead` template for a statement of `dialect` where a SET LOCAL written first
+        in its migration would be in force, or (False) would do nothing."""
+        if dialect in ("mysql", "mariadb") and self.instead_mysql:
+            return self.instead_mysql
         if set_local_applies is False and self.instead_outside_transaction:
             return self.instead_outside_transaction
         return self.instead
