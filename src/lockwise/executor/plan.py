@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lockwise.core.types import LockMode, Migration, MigrationReport, Safety
 from lockwise.executor.batches import BatchError, BatchSpec, parse_batch_directive
-from lockwise.executor.checksum import checksum
+from lockwise.executor.checksum import all_checksums
 
 #: TransactionStmt kinds that open or close a transaction (savepoints are fine inside ours).
 _OPENS = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
@@ -50,13 +50,20 @@ class Plan:
     statements: list[PlannedStatement]
     #: True: the whole migration runs in one transaction; False: statement by statement.
     transactional: bool
-    checksum: str
+    #: The text's checksum under every known algorithm, the current one first: batch progress
+    #: recorded by an earlier lockwise (whose algorithm differed) is found by any of them.
+    checksums: tuple[str, ...]
     #: Why the executor cannot run this migration at all (psql meta-commands, ...).
     problems: list[str] = field(default_factory=list)
     #: Statements the executor leaves out: the migration's own BEGIN/COMMIT wrapper.
     dropped: list[int] = field(default_factory=list)
     report: MigrationReport | None = None
     ignored_rules: list[dict] = field(default_factory=list)
+
+    @property
+    def checksum(self) -> str:
+        """The checksum new history rows record (the current algorithm's)."""
+        return self.checksums[0]
 
     @property
     def safety(self) -> Safety:
@@ -117,7 +124,7 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int) -
     # statement, like one with CONCURRENTLY.
     transactional = not migration.no_transaction and all(
         s.transactional and s.batch is None for s in statements)
-    plan = Plan(migration, path, statements, transactional, checksum(sql_text), problems)
+    plan = Plan(migration, path, statements, transactional, all_checksums(sql_text), problems)
 
     kinds = [_txn_kind(s.tree) for s in parsed.statements]
     if transactional and any(k in _OPENS or k in _CLOSES for k in kinds):

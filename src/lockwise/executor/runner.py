@@ -441,9 +441,23 @@ def _run_batched(runner: _Runner, work, plan: Plan, stmt) -> None:
 
     table = runner.options.table
     run_batched(work, stmt.sql, stmt.batch, progress=progress_table(table.schema, table.table),
-                version=plan.migration.version, checksum=plan.checksum,
+                version=plan.migration.version, checksums=plan.checksums,
                 statement_index=stmt.index, lock_timeout_ms=runner.options.lock_timeout_ms,
                 report=runner.console.say)
+
+
+def _forget_stale_batches(runner: _Runner, plan: Plan, kind: str) -> None:
+    """Before a run that does not continue a cleared failure, drop batch progress an earlier
+    run of the same text left (finished, or cleared by a rollback): it must not be resumed.
+    Read before this run's own history row is added."""
+    from lockwise.executor.batches import forget_progress, progress_table
+
+    if all(s.batch is None for s in plan.statements):
+        return
+    table = runner.options.table
+    if not history.resumes(history.read_rows(runner.conn, table), plan.migration.version, kind):
+        forget_progress(runner.conn, progress_table(table.schema, table.table),
+                        plan.migration.version, plan.checksums)
 
 
 def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
@@ -452,6 +466,7 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
     of `kind` as it goes."""
     options, console, table = runner.options, runner.console, runner.options.table
     started = time.monotonic()
+    _forget_stale_batches(runner, plan, kind)
     # Committed at once: if this process dies half-way, the row says so (success NULL).
     row_id = history.insert_row(runner.conn, table, **_row_values(
         plan, kind=kind, success=None, statements_completed=0))
