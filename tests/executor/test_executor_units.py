@@ -207,3 +207,21 @@ def test_a_run_resumes_only_a_cleared_failure_of_its_kind(rows: list[dict], kind
                                    **{k: when if k == "repaired_at" else v for k, v in r.items()})
                for n, r in enumerate(rows, 1)]
     assert resumes(history, "2", kind) is expected
+
+
+@pytest.mark.parametrize("index, candidate, expected", [
+    ("t_fx", "t_fx_ccnew", True),
+    ("t_fx", "t_fx_ccold", True),
+    ("t_fx", "t_fx_ccnew2", True),
+    ("t_fx", "t_fx", False),
+    ("t_fx", "t_fx2_ccnew", False),
+    ("t_fx", "t_f_ccnew", False),  # a shorter stem only when the name was cut at 63 bytes
+    ("i" * 63, "i" * 57 + "_ccnew", True),
+    ("i" * 63, "i" * 56 + "_ccnew1", True),
+    ("é" * 31, "é" * 28 + "_ccold", True),  # 56 bytes cut by whole characters
+    ("i" * 63, "j" * 57 + "_ccnew", False),
+])
+def test_reindex_leftover_names(index: str, candidate: str, expected: bool) -> None:
+    from lockwise.executor.runner import reindex_leftover
+
+    assert reindex_leftover(index, candidate) is expected

@@ -23,6 +23,31 @@ _CLOSES = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE",
            "TRANS_STMT_COMMIT_PREPARED", "TRANS_STMT_ROLLBACK_PREPARED"}
 
 
+@dataclass(frozen=True, slots=True)
+class IndexCheck:
+    """Indexes a successful CONCURRENTLY statement may leave INVALID without creating them:
+
+    create    the index a named CREATE INDEX CONCURRENTLY builds on `name` (IF NOT EXISTS skips
+              an invalid leftover of an earlier failed build under that name)
+    index     REINDEX INDEX CONCURRENTLY `name`: the index and the `_ccnew` / `_ccold`
+              leftovers of an earlier failed REINDEX of it, which the rerun does not touch
+    table     REINDEX TABLE `name` (its partitions and TOAST tables too),
+    schema    REINDEX SCHEMA `name`, or
+    database  REINDEX DATABASE ... CONCURRENTLY: every invalid index there, since REINDEX
+              CONCURRENTLY skips invalid indexes with a mere WARNING
+    """
+
+    scope: str
+    #: As written: resolved on the server with the migration's search_path.
+    schema: str | None = None
+    name: str = ""
+    index: str = ""
+
+
+_REINDEX_SCOPES = {"REINDEX_OBJECT_INDEX": "index", "REINDEX_OBJECT_TABLE": "table",
+                   "REINDEX_OBJECT_SCHEMA": "schema", "REINDEX_OBJECT_DATABASE": "database"}
+
+
 @dataclass(slots=True)
 class PlannedStatement:
     #: 0-based index of the statement in the file, as `lockwise lint` numbers it (minus one).
@@ -38,9 +63,9 @@ class PlannedStatement:
     lock_seconds: float | None = None
     #: `-- lockwise: batch size=N sleep=MS`: run as key-range batches (executor/batches.py).
     batch: BatchSpec | None = None
-    #: The index a named CREATE INDEX CONCURRENTLY builds: (table schema as written, table,
-    #: index), so the runner can check that index itself is valid afterwards.
-    concurrent_index: tuple[str | None, str, str] | None = None
+    #: Where this CONCURRENTLY statement may report success over an INVALID index, for the
+    #: runner to check afterwards (None: the before/after comparison says it all).
+    index_check: IndexCheck | None = None
 
 
 @dataclass(slots=True)
@@ -80,16 +105,26 @@ def _txn_kind(tree: dict) -> str | None:
     return node.get("kind") if isinstance(node, dict) else None
 
 
-def _concurrent_index(tree: dict) -> tuple[str | None, str, str] | None:
-    """(schema, table, index) of a named `CREATE INDEX CONCURRENTLY`: with IF NOT EXISTS it may
-    meet an INVALID index a failed build left under that name and report success."""
+def _index_check(tree: dict) -> IndexCheck | None:
+    """What to check after a CONCURRENTLY statement (see IndexCheck), or None."""
     node = tree.get("IndexStmt")
-    if not isinstance(node, dict) or not node.get("concurrent") or not node.get("idxname"):
+    if isinstance(node, dict):
+        relation = node.get("relation") or {}
+        if not node.get("concurrent") or not node.get("idxname") or not relation.get("relname"):
+            return None
+        return IndexCheck("create", relation.get("schemaname"), relation["relname"],
+                          node["idxname"])
+    node = tree.get("ReindexStmt")
+    if not isinstance(node, dict) or node.get("kind") not in _REINDEX_SCOPES:
+        return None
+    params = [p.get("DefElem", {}).get("defname") for p in node.get("params") or ()]
+    if "concurrently" not in params:
         return None
     relation = node.get("relation") or {}
-    if not relation.get("relname"):
-        return None
-    return relation.get("schemaname"), relation["relname"], node["idxname"]
+    scope = _REINDEX_SCOPES[node["kind"]]
+    if scope in ("index", "table"):
+        return IndexCheck(scope, relation.get("schemaname"), relation.get("relname") or "")
+    return IndexCheck(scope, None, node.get("name") or "")
 
 
 def _blank(text: str, start: int, end: int) -> str:
@@ -119,7 +154,7 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int) -
         statements.append(PlannedStatement(stmt.index, stmt.sql, stmt.span.line,
                                            effect.transactional, locks=dict(effect.locks),
                                            batch=batch,
-                                           concurrent_index=_concurrent_index(stmt.tree)))
+                                           index_check=_index_check(stmt.tree)))
     # Batches commit one by one: a migration with a batched statement runs statement by
     # statement, like one with CONCURRENTLY.
     transactional = not migration.no_transaction and all(
