@@ -127,6 +127,18 @@ def _index_check(tree: dict) -> IndexCheck | None:
     return IndexCheck(scope, None, node.get("name") or "")
 
 
+def _client_copy(tree: dict) -> str | None:
+    """Why a COPY that exchanges its data with the client cannot run, or None: the executor
+    sends SQL only (psycopg's execute() rejects the COPY protocol, and the failed COPY left
+    the connection unusable)."""
+    node = tree.get("CopyStmt")
+    if not isinstance(node, dict) or node.get("filename") or node.get("is_program"):
+        return None
+    direction = "FROM STDIN" if node.get("is_from") else "TO STDOUT"
+    return (f"COPY ... {direction} exchanges data with the client (psql's COPY protocol), which "
+            "lockwise cannot run: load the data with INSERT, or COPY from a file on the server")
+
+
 def _blank(text: str, start: int, end: int) -> str:
     """Spaces instead of text[start:end], newlines kept, so lines and columns stay true."""
     return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
@@ -143,6 +155,8 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int) -
     problems = [f"{path}:{s.span.line}:{s.span.column}: {s.kind} cannot be run by lockwise "
                 f"(it is a psql client feature, not SQL)" for s in parsed.skipped]
     problems += [f"{path}:{p.span.line}:{p.span.column}: {p.message}" for p in parsed.problems]
+    problems += [f"{path}:{s.span.line}:{s.span.column}: {problem}" for s in parsed.statements
+                 if (problem := _client_copy(s.tree))]
     statements = []
     for stmt in parsed.statements:
         effect = compute_effect(stmt.tree, Context(pg_version=pg_version))
