@@ -116,3 +116,69 @@ def test_a_batched_statement_that_does_not_parse_is_a_batch_error() -> None:
         _target("UPDATE {{ .Schema }}.accounts SET note = ''")
     with pytest.raises(BatchError, match="only UPDATE and DELETE"):
         _target("SELECT 1")
+
+
+def _small_backfill(tmp_path: Path, down: str | None = None) -> Path:
+    files = {
+        "001_t.up.sql": "CREATE TABLE t (id bigint PRIMARY KEY, n integer NOT NULL DEFAULT 0);\n"
+                        "INSERT INTO t (id) SELECT g FROM generate_series(1, 1000) g;\n",
+        "002_bump.up.sql": "-- lockwise: batch size=100\nUPDATE t SET n = n + 1;\n",
+    }
+    if down is not None:
+        files["002_bump.down.sql"] = down
+    return write(tmp_path / "m", files)
+
+
+@pytest.mark.postgres
+def test_progress_recorded_under_checksum_v1_resumes(pg_db: str, tmp_path: Path) -> None:
+    """A runner killed half-way by a lockwise that wrote checksum algorithm 1, resumed by this
+    one: the batches done before the crash are not run again."""
+    from psycopg import sql
+
+    from lockwise.executor.batches import PROGRESS_DDL, progress_table
+    from lockwise.executor.checksum import checksum
+
+    migrations = _small_backfill(tmp_path)
+    text = (migrations / "002_bump.up.sql").read_text()
+    assert checksum(text, 1) != checksum(text, 2)
+    (migrations / "002_bump.up.sql").rename(tmp_path / "later.sql")
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    (tmp_path / "later.sql").rename(migrations / "002_bump.up.sql")
+    (version,) = {r[0] for r in query(pg_db, "SELECT version FROM lockwise.schema_history")}
+    version = version[:-1] + "2"  # the next file's version, spelled as 001 is
+    # What the old runner left: an interrupted row, 5 batches committed and recorded.
+    query(pg_db, "INSERT INTO lockwise.schema_history (version, description, checksum, "
+                 "checksum_version, success, statements_completed, transactional) "
+                 "VALUES (%s, 'bump', %s, 1, NULL, 0, false)", (version, checksum(text, 1)))
+    progress = progress_table("lockwise", "schema_history")
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(sql.SQL(PROGRESS_DDL).format(table=progress))
+        conn.execute(sql.SQL("INSERT INTO {} (version, checksum, statement_index, next_key, "
+                             "last_key, rows_done, batches_done) VALUES "
+                             "(%s, %s, 0, 501, 1000, 500, 5)").format(progress),
+                     (version, checksum(text, 1)))
+    query(pg_db, "UPDATE t SET n = 1 WHERE id < 501")
+
+    assert "interrupted" in lockwise(pg_db, "status", str(migrations)).stdout
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    resumed = lockwise(pg_db, "apply", str(migrations))
+    assert resumed.returncode == 0, resumed
+    assert "resuming batched statement 1 at id = 501" in resumed.stdout
+    assert query(pg_db, "SELECT n, count(*) FROM t GROUP BY n") == [(1, 1000)]
+
+
+@pytest.mark.postgres
+def test_reapply_after_rollback_runs_the_batches_again(pg_db: str, tmp_path: Path) -> None:
+    """The progress of a finished run belongs to that run: after a rollback, applying the
+    migration again runs its backfill again instead of calling it already finished."""
+    migrations = _small_backfill(tmp_path, down="UPDATE t SET n = n - 1;\n")
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert query(pg_db, "SELECT n, count(*) FROM t GROUP BY n") == [(1, 1000)]
+    assert lockwise(pg_db, "rollback", str(migrations)).returncode == 0
+    assert query(pg_db, "SELECT n, count(*) FROM t GROUP BY n") == [(0, 1000)]
+    again = lockwise(pg_db, "apply", str(migrations))
+    assert again.returncode == 0, again
+    assert "already finished" not in again.stdout
+    assert query(pg_db, "SELECT n, count(*) FROM t GROUP BY n") == [(1, 1000)]

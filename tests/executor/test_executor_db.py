@@ -411,6 +411,13 @@ def test_statement_timeout_is_set_in_the_transaction(pg_db: str, tmp_path: Path)
     ("\\set ON_ERROR_STOP on\nCREATE TABLE b (id int);\n", "002_bad.up.sql:1:1: psql-meta"),
     ("CREATE TABLE b (id int);\nCOMMIT;\nCREATE TABLE c (id int);\n",
      "002_bad.up.sql:2:1: the migration controls its own transactions"),
+    # COPY through the client: psycopg's execute() cannot run it, and it left the connection
+    # unusable mid-transaction. FROM STDIN without a data block, at the end of the file or on
+    # one line with more SQL, is not seen as psql's copy-data.
+    ("CREATE TABLE b (id int);\nCOPY b TO STDOUT;\n", "002_bad.up.sql:2:1: COPY ... TO STDOUT"),
+    ("CREATE TABLE b (id int);\nCOPY (SELECT 1) TO STDOUT WITH (FORMAT csv);\n",
+     "002_bad.up.sql:2:1: COPY ... TO STDOUT"),
+    ("CREATE TABLE b (id int); COPY b FROM STDIN;", "002_bad.up.sql:1:26: COPY ... FROM STDIN"),
 ])
 def test_unrunnable_migrations_are_input_errors(pg_db: str, tmp_path: Path, text: str,
                                                 where: str) -> None:

@@ -183,6 +183,99 @@ def test_if_not_exists_over_a_valid_index_succeeds(pg_db: str, tmp_path: Path) -
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
 
 
+_REINDEX_SETUP = (
+    "CREATE FUNCTION f(int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS $$BEGIN {body} END$$; "
+    "CREATE TABLE t (id bigint PRIMARY KEY, x int); "
+    "INSERT INTO t SELECT g, g FROM generate_series(1, 100) g; "
+    "CREATE INDEX t_fx ON t (f(x))")
+_RAISES = "IF $1 = 50 THEN RAISE EXCEPTION 'boom'; END IF; RETURN $1;"
+
+
+def _invalid_names(dsn: str) -> list[str]:
+    return [r[0] for r in query(dsn, "SELECT c.relname FROM pg_index i JOIN pg_class c "
+                                     "ON c.oid = i.indexrelid WHERE NOT i.indisvalid ORDER BY 1")]
+
+
+def test_failed_reindex_concurrently_reports_its_ccnew_leftover_and_the_rerun_too(
+        pg_db: str, tmp_path: Path) -> None:
+    """REINDEX CONCURRENTLY that fails while building (here the index expression raises for
+    one row) leaves `<index>_ccnew` INVALID; the rerun after repair rebuilds the index and
+    succeeds without touching that leftover, which must not be recorded as success."""
+    query(pg_db, _REINDEX_SETUP.format(body="RETURN $1;"))
+    query(pg_db, "CREATE OR REPLACE FUNCTION f(int) RETURNS int IMMUTABLE LANGUAGE plpgsql "
+                 f"AS $$BEGIN {_RAISES} END$$")
+    migrations = write(tmp_path / "m", {"001_re.up.sql": "REINDEX INDEX CONCURRENTLY t_fx;\n"})
+    failed = lockwise(pg_db, "apply", str(migrations))
+    assert failed.returncode == 1, failed
+    assert _invalid_names(pg_db) == ["t_fx_ccnew"]
+    assert "left invalid index public.t_fx_ccnew" in failed.stderr
+    assert "a failed REINDEX CONCURRENTLY" in failed.stderr
+    assert "DROP INDEX CONCURRENTLY public.t_fx_ccnew;" in failed.stderr
+
+    query(pg_db, "CREATE OR REPLACE FUNCTION f(int) RETURNS int IMMUTABLE LANGUAGE plpgsql "
+                 "AS $$BEGIN RETURN $1; END$$")
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    rerun = lockwise(pg_db, "apply", str(migrations))
+    assert rerun.returncode == 1, rerun
+    assert "statement 1 left invalid index public.t_fx_ccnew" in rerun.stderr
+    assert history(pg_db)[-1]["success"] is False
+
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    dropped = lockwise(pg_db, "apply", str(migrations), "--drop-invalid")
+    assert "dropped invalid index public.t_fx_ccnew" in dropped.stderr
+    assert _invalid_names(pg_db) == []
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+
+
+def test_reindex_concurrently_timed_out_before_dropping_the_old_index(pg_db: str,
+                                                                      tmp_path: Path) -> None:
+    """Swapped but not yet dropped: the original, renamed `<index>_ccold`, stays INVALID. The
+    test holds a reader's lock on the table, so the REINDEX waits before marking it dead."""
+    import psycopg
+
+    query(pg_db, _REINDEX_SETUP.format(body="RETURN $1;"))
+    migrations = write(tmp_path / "m", {"001_re.up.sql": "REINDEX INDEX CONCURRENTLY t_fx;\n"})
+    with psycopg.connect(pg_db) as reader:
+        reader.execute("SELECT 1 FROM t LIMIT 1")  # AccessShareLock until the rollback
+        result = lockwise(pg_db, "apply", str(migrations), "--lock-timeout", "1s",
+                          "--retries", "0")
+        reader.rollback()
+    assert result.returncode == 1, result
+    assert _invalid_names(pg_db) == ["t_fx_ccold"]
+    assert "left invalid index public.t_fx_ccold" in result.stderr
+    assert "replaced but did not drop" in result.stderr
+    assert "DROP INDEX CONCURRENTLY public.t_fx_ccold;" in result.stderr
+
+
+@pytest.mark.parametrize("statement", ["REINDEX TABLE CONCURRENTLY big",
+                                       "REINDEX SCHEMA CONCURRENTLY public",
+                                       "REINDEX (VERBOSE, CONCURRENTLY) DATABASE"])
+def test_reindex_concurrently_skipping_an_invalid_index_fails(pg_db: str, tmp_path: Path,
+                                                              statement: str) -> None:
+    """REINDEX TABLE/SCHEMA/DATABASE CONCURRENTLY skips invalid indexes with a WARNING and
+    succeeds: the invalid index is still there."""
+    _leave_invalid_index(pg_db)
+    migrations = write(tmp_path / "m", {"001_re.up.sql": f"{statement};\n"})
+    result = lockwise(pg_db, "apply", str(migrations), "--allow", "requires-downtime")
+    assert result.returncode == 1, result
+    assert "statement 1 left invalid index public.big_v_idx" in result.stderr
+    assert history(pg_db)[-1]["success"] is False
+
+
+@pytest.mark.parametrize("statement", ["REINDEX INDEX CONCURRENTLY big_id",
+                                       "REINDEX TABLE CONCURRENTLY other"])
+def test_reindex_concurrently_does_not_answer_for_other_invalid_indexes(
+        pg_db: str, tmp_path: Path, statement: str) -> None:
+    """An invalid index beside the reindexed one, or on another table, is not this
+    statement's doing."""
+    _leave_invalid_index(pg_db)
+    query(pg_db, "CREATE INDEX big_id ON big (id); CREATE TABLE other (id int PRIMARY KEY)")
+    migrations = write(tmp_path / "m", {"001_re.up.sql": f"{statement};\n"})
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 0, result
+
+
 def test_one_history_table_spelled_two_ways_shares_one_lock(pg_db: str, tmp_path: Path) -> None:
     import psycopg
 

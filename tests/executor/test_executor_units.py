@@ -92,6 +92,14 @@ def test_old_rows_keep_their_algorithm() -> None:
     assert checksum(text, 1) == checksum(text + "   \n\n", 1) != checksum(text, 2)
 
 
+def test_all_checksums_lead_with_the_current_algorithm() -> None:
+    from lockwise.executor.checksum import all_checksums
+
+    text = "UPDATE t SET note = 'a  \n b';\n"
+    found = all_checksums(text)
+    assert found[0] == checksum(text) and checksum(text, 1) in found[1:]
+
+
 def test_unknown_checksum_version_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown checksum version 99"):
         checksum("x", 99)
@@ -170,3 +178,50 @@ def test_apply_refuses_versions_the_runner_reads_as_one(tmp_path, files: tuple[s
                       "--wait", "0")
     assert ("is used twice" in result.stderr) == refused, result.stderr
     assert result.returncode == 2
+
+
+@pytest.mark.parametrize("rows, kind, expected", [
+    ([], "apply", False),
+    # killed, then cleared by repair: the rerun continues it
+    ([dict(success=None, repaired_at=True)], "apply", True),
+    ([dict(success=False, repaired_at=True)], "apply", True),
+    # not yet repaired (apply refuses anyway), or a finished run: nothing to continue
+    ([dict(success=None)], "apply", False),
+    ([dict(success=True)], "apply", False),
+    # a finished rollback after it: the re-apply starts afresh
+    ([dict(success=None, repaired_at=True), dict(success=True, kind="rollback")], "apply", False),
+    # a cleared failed down migration: the next rollback continues it, an apply does not
+    ([dict(success=True), dict(success=False, kind="rollback", repaired_at=True)],
+     "rollback", True),
+    ([dict(success=None, repaired_at=True)], "rollback", False),
+])
+def test_a_run_resumes_only_a_cleared_failure_of_its_kind(rows: list[dict], kind: str,
+                                                          expected: bool) -> None:
+    import dataclasses
+    from datetime import datetime, timezone
+
+    from lockwise.executor.history import resumes
+
+    when = datetime(2024, 1, 2, tzinfo=timezone.utc)
+    history = [dataclasses.replace(_applied_row(n, "2", "SELECT 1"),
+                                   **{k: when if k == "repaired_at" else v for k, v in r.items()})
+               for n, r in enumerate(rows, 1)]
+    assert resumes(history, "2", kind) is expected
+
+
+@pytest.mark.parametrize("index, candidate, expected", [
+    ("t_fx", "t_fx_ccnew", True),
+    ("t_fx", "t_fx_ccold", True),
+    ("t_fx", "t_fx_ccnew2", True),
+    ("t_fx", "t_fx", False),
+    ("t_fx", "t_fx2_ccnew", False),
+    ("t_fx", "t_f_ccnew", False),  # a shorter stem only when the name was cut at 63 bytes
+    ("i" * 63, "i" * 57 + "_ccnew", True),
+    ("i" * 63, "i" * 56 + "_ccnew1", True),
+    ("é" * 31, "é" * 28 + "_ccold", True),  # 56 bytes cut by whole characters
+    ("i" * 63, "j" * 57 + "_ccnew", False),
+])
+def test_reindex_leftover_names(index: str, candidate: str, expected: bool) -> None:
+    from lockwise.executor.runner import reindex_leftover
+
+    assert reindex_leftover(index, candidate) is expected

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from lockwise.rules.directives import BATCH_DIRECTIVE
@@ -138,23 +138,53 @@ def progress_table(history_schema: str | None, history_table: str):
     return sql.Identifier(history_schema, name) if history_schema else sql.Identifier(name)
 
 
+def _ensure_progress_table(conn, progress) -> None:
+    from psycopg import sql
+
+    with conn.transaction():
+        conn.execute(sql.SQL(PROGRESS_DDL).format(table=progress))
+
+
+def forget_progress(conn, progress, version: str, checksums: Sequence[str]) -> None:
+    """Delete the progress recorded for the migration text with these `checksums`: a run that
+    does not continue a cleared failure (a re-apply after a rollback) runs every batch again,
+    so no batch is skipped as "already finished" by an earlier, completed run."""
+    from psycopg import sql
+
+    _ensure_progress_table(conn, progress)
+    conn.execute(sql.SQL("DELETE FROM {} WHERE version = %s AND checksum = ANY(%s)")
+                 .format(progress), (version, list(checksums)))
+
+
+def _recorded_progress(conn, progress, version: str, checksums: Sequence[str],
+                       statement_index: int) -> tuple | None:
+    """The progress row of this statement recorded under any of the text's `checksums` (an
+    earlier lockwise wrote its own algorithm's), the current algorithm's first: (checksum,
+    next_key, last_key, rows_done, batches_done, seconds, finished_at)."""
+    from psycopg import sql
+
+    return conn.execute(sql.SQL(
+        "SELECT checksum, next_key, last_key, rows_done, batches_done, seconds, finished_at "
+        "FROM {} WHERE version = %s AND statement_index = %s AND checksum = ANY(%s) "
+        "ORDER BY array_position(%s, checksum) LIMIT 1").format(progress),
+        (version, statement_index, list(checksums), list(checksums))).fetchone()
+
+
 def run_batched(conn, sql_text: str, spec: BatchSpec, *, progress, version: str,
-                checksum: str, statement_index: int, lock_timeout_ms: int,
+                checksums: Sequence[str], statement_index: int, lock_timeout_ms: int,
                 report: Callable[[str], None]) -> BatchResult:
     """Run one batched statement on `conn` (autocommit), resuming recorded progress."""
     from psycopg import sql
 
     tree = _target(sql_text)
     relation = ".".join(p for p in (tree.relation.schemaname, tree.relation.relname) if p)
-    with conn.transaction():
-        conn.execute(sql.SQL(PROGRESS_DDL).format(table=progress))
+    _ensure_progress_table(conn, progress)
     key = _key_column(conn, relation)
     ident = sql.Identifier(key)
-    where = (version, checksum, statement_index)
-    row = conn.execute(sql.SQL(
-        "SELECT next_key, last_key, rows_done, batches_done, seconds, finished_at FROM {} "
-        "WHERE version = %s AND checksum = %s AND statement_index = %s").format(progress),
-        where).fetchone()
+    found = _recorded_progress(conn, progress, version, checksums, statement_index)
+    # Progress keeps the checksum it was recorded under, whichever algorithm that was.
+    where = (version, found[0] if found else checksums[0], statement_index)
+    row = found[1:] if found else None
     if row is not None and row[5] is not None:
         report(f"batched statement {statement_index + 1} already finished: "
                f"{row[2]} rows in {row[3]} batches")

@@ -77,5 +77,12 @@ def checksum(text: str, version: int = CHECKSUM_VERSION) -> str:
                          f"{sorted(_ALGORITHMS)}") from None
 
 
+def all_checksums(text: str) -> tuple[str, ...]:
+    """The checksum of `text` under every known algorithm, the current one first: what an
+    earlier lockwise may have recorded for the same text."""
+    order = [CHECKSUM_VERSION, *sorted(v for v in _ALGORITHMS if v != CHECKSUM_VERSION)]
+    return tuple(checksum(text, v) for v in order)
+
+
 def known_version(version: int) -> bool:
     return version in _ALGORITHMS

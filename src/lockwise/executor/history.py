@@ -200,6 +200,19 @@ def latest_by_version(rows: list[HistoryRow]) -> dict[str, HistoryRow]:
     return latest
 
 
+def resumes(rows: list[HistoryRow], version: str, kind: str) -> bool:
+    """Whether a new run of `version` of `kind` (an apply, or a rollback: its down migration)
+    continues a run of the same kind that failed or was interrupted and that `repair` cleared:
+    the latest row of the version is that run. Its batched statements then resume; any other
+    run (a first apply, a re-apply after a rollback) runs them from the start."""
+    found = [r for r in rows if r.version == version and r.kind != KIND_BASELINE]
+    if not found:
+        return False
+    last = found[-1]
+    return ((last.kind == KIND_ROLLBACK) == (kind == KIND_ROLLBACK)
+            and last.success is not True and last.repaired_at is not None)
+
+
 def applied_row(rows: list[HistoryRow], version: str) -> HistoryRow | None:
     """The latest apply (or repair) row of `version`: the one a rollback undoes."""
     found = [r for r in rows if r.version == version

@@ -15,12 +15,37 @@ from pathlib import Path
 
 from lockwise.core.types import LockMode, Migration, MigrationReport, Safety
 from lockwise.executor.batches import BatchError, BatchSpec, parse_batch_directive
-from lockwise.executor.checksum import checksum
+from lockwise.executor.checksum import all_checksums
 
 #: TransactionStmt kinds that open or close a transaction (savepoints are fine inside ours).
 _OPENS = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
 _CLOSES = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE",
            "TRANS_STMT_COMMIT_PREPARED", "TRANS_STMT_ROLLBACK_PREPARED"}
+
+
+@dataclass(frozen=True, slots=True)
+class IndexCheck:
+    """Indexes a successful CONCURRENTLY statement may leave INVALID without creating them:
+
+    create    the index a named CREATE INDEX CONCURRENTLY builds on `name` (IF NOT EXISTS skips
+              an invalid leftover of an earlier failed build under that name)
+    index     REINDEX INDEX CONCURRENTLY `name`: the index and the `_ccnew` / `_ccold`
+              leftovers of an earlier failed REINDEX of it, which the rerun does not touch
+    table     REINDEX TABLE `name` (its partitions and TOAST tables too),
+    schema    REINDEX SCHEMA `name`, or
+    database  REINDEX DATABASE ... CONCURRENTLY: every invalid index there, since REINDEX
+              CONCURRENTLY skips invalid indexes with a mere WARNING
+    """
+
+    scope: str
+    #: As written: resolved on the server with the migration's search_path.
+    schema: str | None = None
+    name: str = ""
+    index: str = ""
+
+
+_REINDEX_SCOPES = {"REINDEX_OBJECT_INDEX": "index", "REINDEX_OBJECT_TABLE": "table",
+                   "REINDEX_OBJECT_SCHEMA": "schema", "REINDEX_OBJECT_DATABASE": "database"}
 
 
 @dataclass(slots=True)
@@ -38,9 +63,9 @@ class PlannedStatement:
     lock_seconds: float | None = None
     #: `-- lockwise: batch size=N sleep=MS`: run as key-range batches (executor/batches.py).
     batch: BatchSpec | None = None
-    #: The index a named CREATE INDEX CONCURRENTLY builds: (table schema as written, table,
-    #: index), so the runner can check that index itself is valid afterwards.
-    concurrent_index: tuple[str | None, str, str] | None = None
+    #: Where this CONCURRENTLY statement may report success over an INVALID index, for the
+    #: runner to check afterwards (None: the before/after comparison says it all).
+    index_check: IndexCheck | None = None
 
 
 @dataclass(slots=True)
@@ -50,13 +75,20 @@ class Plan:
     statements: list[PlannedStatement]
     #: True: the whole migration runs in one transaction; False: statement by statement.
     transactional: bool
-    checksum: str
+    #: The text's checksum under every known algorithm, the current one first: batch progress
+    #: recorded by an earlier lockwise (whose algorithm differed) is found by any of them.
+    checksums: tuple[str, ...]
     #: Why the executor cannot run this migration at all (psql meta-commands, ...).
     problems: list[str] = field(default_factory=list)
     #: Statements the executor leaves out: the migration's own BEGIN/COMMIT wrapper.
     dropped: list[int] = field(default_factory=list)
     report: MigrationReport | None = None
     ignored_rules: list[dict] = field(default_factory=list)
+
+    @property
+    def checksum(self) -> str:
+        """The checksum new history rows record (the current algorithm's)."""
+        return self.checksums[0]
 
     @property
     def safety(self) -> Safety:
@@ -73,16 +105,38 @@ def _txn_kind(tree: dict) -> str | None:
     return node.get("kind") if isinstance(node, dict) else None
 
 
-def _concurrent_index(tree: dict) -> tuple[str | None, str, str] | None:
-    """(schema, table, index) of a named `CREATE INDEX CONCURRENTLY`: with IF NOT EXISTS it may
-    meet an INVALID index a failed build left under that name and report success."""
+def _index_check(tree: dict) -> IndexCheck | None:
+    """What to check after a CONCURRENTLY statement (see IndexCheck), or None."""
     node = tree.get("IndexStmt")
-    if not isinstance(node, dict) or not node.get("concurrent") or not node.get("idxname"):
+    if isinstance(node, dict):
+        relation = node.get("relation") or {}
+        if not node.get("concurrent") or not node.get("idxname") or not relation.get("relname"):
+            return None
+        return IndexCheck("create", relation.get("schemaname"), relation["relname"],
+                          node["idxname"])
+    node = tree.get("ReindexStmt")
+    if not isinstance(node, dict) or node.get("kind") not in _REINDEX_SCOPES:
+        return None
+    params = [p.get("DefElem", {}).get("defname") for p in node.get("params") or ()]
+    if "concurrently" not in params:
         return None
     relation = node.get("relation") or {}
-    if not relation.get("relname"):
+    scope = _REINDEX_SCOPES[node["kind"]]
+    if scope in ("index", "table"):
+        return IndexCheck(scope, relation.get("schemaname"), relation.get("relname") or "")
+    return IndexCheck(scope, None, node.get("name") or "")
+
+
+def _client_copy(tree: dict) -> str | None:
+    """Why a COPY that exchanges its data with the client cannot run, or None: the executor
+    sends SQL only (psycopg's execute() rejects the COPY protocol, and the failed COPY left
+    the connection unusable)."""
+    node = tree.get("CopyStmt")
+    if not isinstance(node, dict) or node.get("filename") or node.get("is_program"):
         return None
-    return relation.get("schemaname"), relation["relname"], node["idxname"]
+    direction = "FROM STDIN" if node.get("is_from") else "TO STDOUT"
+    return (f"COPY ... {direction} exchanges data with the client (psql's COPY protocol), which "
+            "lockwise cannot run: load the data with INSERT, or COPY from a file on the server")
 
 
 def _blank(text: str, start: int, end: int) -> str:
@@ -101,6 +155,8 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int) -
     problems = [f"{path}:{s.span.line}:{s.span.column}: {s.kind} cannot be run by lockwise "
                 f"(it is a psql client feature, not SQL)" for s in parsed.skipped]
     problems += [f"{path}:{p.span.line}:{p.span.column}: {p.message}" for p in parsed.problems]
+    problems += [f"{path}:{s.span.line}:{s.span.column}: {problem}" for s in parsed.statements
+                 if (problem := _client_copy(s.tree))]
     statements = []
     for stmt in parsed.statements:
         effect = compute_effect(stmt.tree, Context(pg_version=pg_version))
@@ -112,12 +168,12 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int) -
         statements.append(PlannedStatement(stmt.index, stmt.sql, stmt.span.line,
                                            effect.transactional, locks=dict(effect.locks),
                                            batch=batch,
-                                           concurrent_index=_concurrent_index(stmt.tree)))
+                                           index_check=_index_check(stmt.tree)))
     # Batches commit one by one: a migration with a batched statement runs statement by
     # statement, like one with CONCURRENTLY.
     transactional = not migration.no_transaction and all(
         s.transactional and s.batch is None for s in statements)
-    plan = Plan(migration, path, statements, transactional, checksum(sql_text), problems)
+    plan = Plan(migration, path, statements, transactional, all_checksums(sql_text), problems)
 
     kinds = [_txn_kind(s.tree) for s in parsed.statements]
     if transactional and any(k in _OPENS or k in _CLOSES for k in kinds):

@@ -9,6 +9,7 @@ neither.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -387,38 +388,94 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
             return False
 
 
-_INVALID_INDEXES = """
-SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+_INVALID_FROM = """
 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT i.indisvalid
 """
+_QUALIFIED = "quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
+_INVALID_INDEXES = f"SELECT c.oid, {_QUALIFIED} {_INVALID_FROM}"
 
 
 def _invalid_indexes(conn) -> dict[int, str]:
     return {oid: name for oid, name in conn.execute(_INVALID_INDEXES).fetchall()}
 
 
+#: The tables whose indexes an IndexCheck looks at, before adding their TOAST tables.
+_CHECKED_TABLES = {
+    "create": "SELECT to_regclass(%(name)s)",
+    "index": "SELECT indrelid FROM pg_index WHERE indexrelid IN ({targets})",
+    "table": "SELECT to_regclass(%(name)s) UNION SELECT relid FROM "
+             "pg_partition_tree(to_regclass(%(name)s))",
+    "schema": "SELECT oid FROM pg_class WHERE relnamespace = to_regnamespace(%(name)s)",
+    "database": "SELECT oid FROM pg_class",
+}
+#: The index a REINDEX INDEX names, and its partitions' indexes when it is partitioned.
+_REINDEX_TARGETS = ("SELECT to_regclass(%(name)s) UNION "
+                    "SELECT relid FROM pg_partition_tree(to_regclass(%(name)s))")
+_CC_LEFTOVER = re.compile(r"_cc(?:new|old)[0-9]*$")
+#: NAMEDATALEN - 1: PostgreSQL truncates the stem of a longer `<index>_ccnew` name.
+_MAX_NAME = 63
+
+
+def reindex_leftover(index: str, candidate: str) -> bool:
+    """Whether `candidate` is a name REINDEX CONCURRENTLY gives the copies of `index`:
+    `<index>_ccnew` (the new build) or `<index>_ccold` (the swapped-out original), with a number
+    when taken, the stem cut to fit 63 bytes (by whole characters)."""
+    match = _CC_LEFTOVER.search(candidate)
+    if match is None:
+        return False
+    stem = candidate[:match.start()]
+    if stem == index:
+        return True
+    # Cut by whole characters, so up to 3 bytes short of the limit.
+    return bool(stem) and index.startswith(stem) and \
+        len(candidate.encode()) > _MAX_NAME - 4
+
+
 def _named_invalid(conn, stmt) -> dict[int, str]:
-    """The index a named CONCURRENTLY build names, if it is INVALID: IF NOT EXISTS skips an
-    invalid leftover of an earlier failed build, so the before/after comparison misses it.
+    """Invalid indexes a CONCURRENTLY statement that reported success may still leave (see
+    plan.IndexCheck), which the before/after comparison misses since they existed before.
     Resolved in the session that ran the statement, so its search_path applies."""
     from psycopg import sql
 
-    if stmt is None or stmt.concurrent_index is None:
+    check = None if stmt is None else stmt.index_check
+    if check is None:
         return {}
-    schema, table, index = stmt.concurrent_index
-    relation = sql.Identifier(schema, table) if schema else sql.Identifier(table)
-    query = sql.SQL(_INVALID_INDEXES + " AND i.indrelid = to_regclass(%s) AND c.relname = %s")
-    rows = conn.execute(query, (relation.as_string(conn), index)).fetchall()
-    return {oid: name for oid, name in rows}
+    name = (sql.Identifier(check.schema, check.name) if check.schema
+            else sql.Identifier(check.name)).as_string(conn) if check.name else ""
+    tables = _CHECKED_TABLES[check.scope].format(targets=_REINDEX_TARGETS)
+    query = (f"SELECT c.oid, c.relname, {_QUALIFIED} {_INVALID_FROM}"
+             " AND c.relkind = 'i' AND i.indrelid IN (SELECT t.oid FROM pg_class t WHERE "
+             f"t.oid IN ({tables}) UNION SELECT t.reltoastrelid FROM pg_class t WHERE t.oid IN "
+             f"({tables}))")
+    found = conn.execute(query, {"name": name}).fetchall()
+    if check.scope == "create":
+        return {oid: qualified for oid, relname, qualified in found if relname == check.index}
+    if check.scope != "index":
+        return {oid: qualified for oid, _, qualified in found}
+    targets = {oid: relname for oid, relname in conn.execute(
+        "SELECT oid, relname FROM pg_class WHERE oid IN (" + _REINDEX_TARGETS + ")",
+        {"name": name}).fetchall()}
+    return {oid: qualified for oid, relname, qualified in found
+            if oid in targets or any(reindex_leftover(t, relname) for t in targets.values())}
+
+
+def _why_invalid(name: str) -> str:
+    """What most likely left the INVALID index `name` (quoted, schema-qualified)."""
+    stem = name.rstrip('"')
+    if re.search(r"_ccold[0-9]*$", stem):
+        return "the original index a REINDEX CONCURRENTLY replaced but did not drop"
+    if re.search(r"_ccnew[0-9]*$", stem):
+        return "the new copy a failed REINDEX CONCURRENTLY was building"
+    return "a CONCURRENTLY build failed or was cancelled"
 
 
 def _handle_invalid(runner: _Runner, work, before: dict[int, str], drop: bool,
                     stmt=None) -> list[str]:
-    """Indexes a non-transactional statement left INVALID (a failed CONCURRENTLY build, or the
-    invalid index its IF NOT EXISTS kept); reported, and dropped when asked. Returns their
-    names."""
+    """Indexes a non-transactional statement left INVALID (a failed CONCURRENTLY build or
+    REINDEX, or a leftover a successful one kept or skipped); reported, and dropped when asked.
+    Returns their names."""
     from psycopg import sql
 
     new = {oid: name for oid, name in _invalid_indexes(work).items() if oid not in before}
@@ -429,9 +486,9 @@ def _handle_invalid(runner: _Runner, work, before: dict[int, str], drop: bool,
             runner.console.warn(f"lockwise: dropped invalid index {name}")
         else:
             runner.console.warn(
-                f"lockwise: index {name} is INVALID (its CONCURRENTLY build failed): queries "
-                f"do not use it but writes still maintain it. Drop it with `DROP INDEX "
-                f"CONCURRENTLY {name};` or rerun with --drop-invalid.")
+                f"lockwise: index {name} is INVALID ({_why_invalid(name)}): queries do not use "
+                f"it but writes still maintain it. Drop it with `DROP INDEX CONCURRENTLY "
+                f"{name};` or rerun with --drop-invalid.")
     return list(new.values())
 
 
@@ -441,9 +498,23 @@ def _run_batched(runner: _Runner, work, plan: Plan, stmt) -> None:
 
     table = runner.options.table
     run_batched(work, stmt.sql, stmt.batch, progress=progress_table(table.schema, table.table),
-                version=plan.migration.version, checksum=plan.checksum,
+                version=plan.migration.version, checksums=plan.checksums,
                 statement_index=stmt.index, lock_timeout_ms=runner.options.lock_timeout_ms,
                 report=runner.console.say)
+
+
+def _forget_stale_batches(runner: _Runner, plan: Plan, kind: str) -> None:
+    """Before a run that does not continue a cleared failure, drop batch progress an earlier
+    run of the same text left (finished, or cleared by a rollback): it must not be resumed.
+    Read before this run's own history row is added."""
+    from lockwise.executor.batches import forget_progress, progress_table
+
+    if all(s.batch is None for s in plan.statements):
+        return
+    table = runner.options.table
+    if not history.resumes(history.read_rows(runner.conn, table), plan.migration.version, kind):
+        forget_progress(runner.conn, progress_table(table.schema, table.table),
+                        plan.migration.version, plan.checksums)
 
 
 def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
@@ -452,6 +523,7 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
     of `kind` as it goes."""
     options, console, table = runner.options, runner.console, runner.options.table
     started = time.monotonic()
+    _forget_stale_batches(runner, plan, kind)
     # Committed at once: if this process dies half-way, the row says so (success NULL).
     row_id = history.insert_row(runner.conn, table, **_row_values(
         plan, kind=kind, success=None, statements_completed=0))
@@ -474,7 +546,10 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                 if _is_lock_timeout(exc) and attempt < options.retries and not work.closed:
                     # A CONCURRENTLY build that timed out leaves an invalid index behind, which
                     # would make the retry fail with "already exists".
-                    _handle_invalid(runner, work, before, drop=True, stmt=stmt)
+                    # Only its own leftovers: not the ones a REINDEX TABLE found and skipped.
+                    retried = stmt if stmt.index_check and \
+                        stmt.index_check.scope == "create" else None
+                    _handle_invalid(runner, work, before, drop=True, stmt=retried)
                     _backoff(runner, attempt, f"{plan.path} statement {stmt.index + 1}")
                     attempt += 1
                     continue
