@@ -404,8 +404,10 @@ def test_lint_base_compares_each_directory_with_its_own_base(
     doc = json.loads(result.stdout)
     assert [(m["id"], m["path"]) for m in doc["migrations"]] == [
         ("001_init", "users/001_init.sql"), ("002_index", "billing/002_index.sql")]
+    # A comment counts as an edit, as for `lockwise apply`'s checksum (it reads directives
+    # from comments).
     assert [(c["kind"], c["migrations"][0]["path"]) for c in doc["conflicts"]] == [
-        ("out-of-order", "billing/002_index.sql")]
+        ("edited-applied", "users/001_init.sql"), ("out-of-order", "billing/002_index.sql")]
     assert result.exit_code == 1  # the blocking CREATE INDEX on an existing table
 
 
@@ -423,3 +425,165 @@ def test_graph_of_a_file_against_a_base_reads_its_migration_directory(
         assert doc["conflicts"] == [], script
         ids = [m["id"] for m in doc["migrations"]]
         assert ids[:3] == ["0001_create_accounts", "0002_add_nickname", "0003_index_email"]
+
+
+def three_tables(tmp_path: Path) -> Path:
+    """A repository whose main holds 001_users, 002_orders and 003_items, on a branch
+    `feature` made from it."""
+    repo = empty_repo(tmp_path)
+    db = repo / "db" / "migrations"
+    for name in ("001_users", "002_orders", "003_items"):
+        (db / f"{name}.sql").write_text(f"CREATE TABLE {name[4:]} (id bigint PRIMARY KEY);\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "three tables")
+    _git(repo, "checkout", "-q", "-b", "feature")
+    return repo
+
+
+def _lint(*args: str) -> tuple[int, dict]:
+    result = CliRunner().invoke(app, ["lint", *args, "--format", "json", "--no-cache"])
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def _kinds(doc: dict) -> list[tuple[str, list[str]]]:
+    return [(c["kind"], [loc["path"] for loc in c["migrations"]]) for c in doc["conflicts"]]
+
+
+def test_an_applied_migration_edited_on_the_branch_is_a_conflict(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Environments that ran 001 never run a statement added to it: the new column is judged
+    safe (its table is created in the same file), the edit itself fails the run."""
+    repo = three_tables(tmp_path)
+    monkeypatch.chdir(repo)
+    users = Path("db/migrations/001_users.sql")
+    users.write_text(users.read_text() + "ALTER TABLE users ADD COLUMN age int NOT NULL "
+                     "DEFAULT 0;\n")
+    code, doc = _lint("db/migrations", "--base", "main")
+    assert _kinds(doc) == [("edited-applied", ["db/migrations/001_users.sql"])]
+    assert doc["conflicts"][0]["safety"] == "requires-downtime"
+    assert code == 1
+    # `lockwise graph --base` says so too.
+    graph = CliRunner().invoke(app, ["graph", "db/migrations", "--base", "main"])
+    assert "conflict edited-applied [requires-downtime] version:001" in graph.stdout
+    assert graph.exit_code == 1
+    # Line endings, indentation and blank lines are no edit: the checksum is the same.
+    users.write_text("CREATE TABLE\r\n    users (id bigint PRIMARY KEY);\r\n\r\n")
+    code, doc = _lint("db/migrations", "--base", "main")
+    assert [m["id"] for m in doc["migrations"]] == ["001_users"]
+    assert doc["conflicts"] == [] and code == 0
+
+
+def test_an_edit_of_an_applied_down_migration_alone_is_no_conflict(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No environment ran the down: it is linted (and down-checked), not a conflict."""
+    repo = empty_repo(tmp_path)
+    db = repo / "db" / "migrations"
+    (db / "1_users.up.sql").write_text("CREATE TABLE users (id bigint);\n")
+    (db / "1_users.down.sql").write_text("DROP TABLE users;\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "users")
+    _git(repo, "checkout", "-q", "-b", "feature")
+    monkeypatch.chdir(repo)
+    Path("db/migrations/1_users.down.sql").write_text("DROP TABLE IF EXISTS users;\n")
+    code, doc = _lint("db/migrations", "--base", "main")
+    assert [m["id"] for m in doc["migrations"]] == ["1_users"]
+    assert doc["conflicts"] == [] and code == 0
+    Path("db/migrations/1_users.up.sql").write_text("CREATE TABLE users (id int);\n")
+    assert _kinds(_lint("db/migrations", "--base", "main")[1]) == [
+        ("edited-applied", ["db/migrations/1_users.up.sql"])]
+
+
+def test_an_applied_migration_moved_to_another_version_is_a_conflict(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`git mv 003_items.sql 004_items.sql`: runners run CREATE TABLE items again as 004."""
+    repo = three_tables(tmp_path)
+    monkeypatch.chdir(repo)
+    _git(repo, "mv", "db/migrations/003_items.sql", "db/migrations/004_items.sql")
+    code, doc = _lint("db/migrations", "--base", "main")
+    assert _kinds(doc) == [("renamed-applied", ["db/migrations/003_items.sql",
+                                                "db/migrations/004_items.sql"])]
+    assert code == 1
+    # Under the same version only the name changed: runners know it by its version.
+    _git(repo, "mv", "db/migrations/004_items.sql", "db/migrations/003_things.sql")
+    code, doc = _lint("db/migrations", "--base", "main")
+    assert [m["id"] for m in doc["migrations"]] == ["003_things"]
+    assert doc["conflicts"] == [] and code == 0
+
+
+def test_an_applied_migration_deleted_is_a_conflict(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deletion is reported (safe-with-care: squashing a history is deliberate), also in
+    the CI formats, where no migration's report is left to carry it."""
+    repo = three_tables(tmp_path)
+    monkeypatch.chdir(repo)
+    _git(repo, "rm", "-q", "db/migrations/002_orders.sql")
+    code, doc = _lint("db/migrations", "--base", "main")
+    assert doc["migrations"] == []
+    assert _kinds(doc) == [("deleted-applied", ["db/migrations/002_orders.sql"])]
+    assert code == 0
+    assert _lint("db/migrations", "--base", "main", "--fail-on", "safe-with-care")[0] == 1
+    github = CliRunner().invoke(app, ["lint", "db/migrations", "--base", "main", "--format",
+                                      "github", "--fail-on", "safe-with-care"])
+    assert github.stdout.startswith("::error file=db/migrations/002_orders.sql,title=lockwise "
+                                    "deleted-applied [safe-with-care]::002_orders was there")
+    assert github.exit_code == 1
+    # A file named on its own reports its own conflicts, not the directory's.
+    code, doc = _lint("db/migrations/003_items.sql", "--base", "main")
+    assert doc["conflicts"] == [] and code == 0
+
+
+def test_lint_base_reports_what_the_branch_changed_not_what_ref_did(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files REF changed after the branch left it are not the branch's: the diff is taken
+    from the branch point, not from REF's tip."""
+    repo = three_tables(tmp_path)
+    _git(repo, "checkout", "-q", "main")
+    db = repo / "db" / "migrations"
+    with (db / "002_orders.sql").open("a") as handle:
+        handle.write("CREATE INDEX orders_id ON orders (id);\n")
+    (db / "004_more.sql").write_text("CREATE TABLE more (id bigint);\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "main moves on")
+    _git(repo, "checkout", "-q", "feature")
+    monkeypatch.chdir(repo)
+    code, doc = _lint("db/migrations", "--base", "main")
+    assert doc["migrations"] == [] and doc["conflicts"] == [] and code == 0
+    (db / "005_new.sql").write_text("CREATE TABLE new (id bigint);\n")
+    code, doc = _lint("db/migrations", "--base", "main")
+    assert [m["id"] for m in doc["migrations"]] == ["005_new"]
+
+
+def test_lint_base_with_files_named_reports_only_those(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = three_tables(tmp_path)
+    monkeypatch.chdir(repo)
+    db = Path("db/migrations")
+    (db / "004_a.sql").write_text("CREATE TABLE a (id bigint);\n")
+    (db / "005_b.sql").write_text("CREATE TABLE b (id bigint);\n")
+    users = db / "001_users.sql"
+    users.write_text(users.read_text() + "ALTER TABLE users ADD COLUMN age int;\n")
+    _, doc = _lint("db/migrations/005_b.sql", "--base", "main")
+    assert [m["id"] for m in doc["migrations"]] == ["005_b"] and doc["conflicts"] == []
+    code, doc = _lint("db/migrations/005_b.sql", str(users), "--base", "main")
+    assert [m["id"] for m in doc["migrations"]] == ["001_users", "005_b"]
+    assert [c["kind"] for c in doc["conflicts"]] == ["edited-applied"] and code == 1
+    _, doc = _lint("db/migrations", "--base", "main")
+    assert [m["id"] for m in doc["migrations"]] == ["001_users", "004_a", "005_b"]
+
+
+def test_an_unknown_ref_says_so_and_names_the_remote_branch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI checkouts have `origin/main` and no local `main`: the error says which to use."""
+    repo = three_tables(tmp_path)
+    monkeypatch.chdir(repo)
+    _git(repo, "update-ref", "refs/remotes/origin/trunk", "main")
+    result = CliRunner().invoke(app, ["lint", "db/migrations", "--base", "trunk"])
+    assert result.exit_code == 2
+    assert result.stderr == ("lockwise: error: --base trunk: unknown revision: no branch, tag "
+                             "or commit of that name in this repository; did you mean "
+                             "origin/trunk?\n")
+    other = CliRunner().invoke(app, ["lint", "db/migrations", "--base", "nonexist"])
+    assert other.exit_code == 2
+    assert other.stderr.endswith("--base nonexist: unknown revision: no branch, tag or "
+                                 "commit of that name in this repository\n")

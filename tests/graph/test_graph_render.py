@@ -64,3 +64,48 @@ def test_sql_that_does_not_parse_is_not_a_traceback(tmp_path: Path) -> None:
     result = graph(str(tmp_path))
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.exit_code == 0
+
+
+def _long_history(folder: Path, tables: int) -> None:
+    """Each table gets a foreign key to the first; the last migration drops a column a view
+    still uses (a conflict at the end)."""
+    for i in range(tables):
+        fk = ", first bigint REFERENCES t0 (id)" if i else ""
+        (folder / f"{i + 1:04d}_t{i}.sql").write_text(
+            f"CREATE TABLE t{i} (id bigint PRIMARY KEY, note text{fk});\n")
+    (folder / f"{tables + 1:04d}_view.sql").write_text("CREATE VIEW v AS SELECT note FROM t0;\n")
+    (folder / f"{tables + 2:04d}_drop.sql").write_text("ALTER TABLE t0 DROP COLUMN note;\n")
+
+
+def _edges(mermaid: str) -> int:
+    return sum(1 for line in mermaid.splitlines() if "-->" in line or "-.->" in line
+               or "==>" in line)
+
+
+def test_mermaid_stays_within_mermaids_limits(tmp_path: Path) -> None:
+    """Mermaid draws nothing beyond 500 edges or 50,000 characters: version order goes
+    first, then the oldest dependencies, the conflicts stay, and a node says so."""
+    _long_history(tmp_path, 300)  # 301 version-order edges, 300 dependencies
+    out = graph(str(tmp_path), "--format", "mermaid").stdout
+    assert _edges(out) <= 500 and len(out) <= 50_000
+    assert '==>|"conflict: dependency-dropped"|' in out
+    # The version order went first: every dependency is there, not every order edge.
+    assert out.count("-->|") >= 300 and 0 < out.count("-.->") < 301
+    assert 'omitted["' in out and "edges and" in out
+    assert 'm301["0302_drop"]' in out  # the newest migrations are kept
+
+
+def test_mermaid_text_limit_drops_the_oldest_dependencies(tmp_path: Path) -> None:
+    from lockwise.discover import discover
+    from lockwise.graph.build import build_graph
+    from lockwise.graph.render import render_mermaid
+
+    _long_history(tmp_path, 40)
+    built = build_graph(discover(tmp_path))
+    whole = render_mermaid(built)
+    assert "omitted" not in whole and _edges(whole) > 60  # within the limits: everything
+    small = render_mermaid(built, max_edges=1000, max_text=1500)
+    assert len(small) <= 1500 and "omitted" in small
+    assert '==>|"conflict: dependency-dropped"|' in small
+    assert '"0042_drop"' in small and '"0001_t0"' in small  # the conflict's migrations
+    assert '"0005_t4"' not in small  # an old one without a conflict

@@ -227,7 +227,7 @@ def lint(
 
             # REF's migrations are read from each directory the working ones were found in,
             # beside lint (the requests say what changed now; reading the trees is slow).
-            requests = base_requests(directories, histories, base, layout)
+            requests = base_requests(directories, histories, base, layout, only)
             only = {path for r in requests for path in r.changed}
         options = LintOptions(
             dialect=dialect.value, server_version=server_version,

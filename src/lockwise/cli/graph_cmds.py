@@ -72,6 +72,7 @@ def graph(
                                            base, layout)
             result = build_graph(comparison.history, pg_version=pg_version,
                                  check_downs=check_downs, branch=comparison.branch)
+            result.conflicts += comparison.applied_changes
         else:
             migrations = one_history(path, layout)
             branch = None

@@ -16,13 +16,15 @@ if TYPE_CHECKING:  # git (and subprocess, 6 ms) load only for --base
 
 
 def base_requests(directories: Sequence[Path], histories: Sequence[Sequence[Migration]],
-                  ref: str, layout: str | None) -> list[BaseRequest]:
+                  ref: str, layout: str | None, named: set[str] | None = None,
+                  ) -> list[BaseRequest]:
     """For `--base REF`: each directory's history to compare with the same directory at REF
     (each directory named on the command line is a history of its own); `read()` each for
-    the comparison."""
+    the comparison. `named`: the paths of the files named on the command line (None: whole
+    directories), the only ones reported."""
     from lockwise.graph.git import base_request
 
-    return [base_request(directory, list(history), ref, layout)
+    return [base_request(directory, list(history), ref, layout, named)
             for directory, history in zip(directories, histories, strict=True)]
 
 
@@ -125,7 +127,8 @@ def base_conflicts(comparison: BaseComparison, reports: Sequence[MigrationReport
 
     The graph covers the merged history (the branch plus what REF added since the branch
     point) and only conflicts that involve a migration added or changed on the branch are
-    kept: the rest is REF's business, not this change's.
+    kept: the rest is REF's business, not this change's. Then the migrations applied already
+    that the branch edited, moved or deleted.
     """
     history = comparison.history
     keys = unique_keys(history)
@@ -135,4 +138,5 @@ def base_conflicts(comparison: BaseComparison, reports: Sequence[MigrationReport
     downs_of = {m.id for k, m in zip(keys, history, strict=True) if k in ours}
     graph = build_graph(history, reports=reports, pg_version=pg_version,
                         branch=comparison.branch, downs_of=downs_of, check_downs=check_downs)
-    return [c for c in graph.conflicts if any(loc.migration in ours for loc in c.locations)]
+    return [c for c in graph.conflicts if any(loc.migration in ours for loc in c.locations)
+            ] + comparison.applied_changes

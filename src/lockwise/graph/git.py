@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from lockwise.core.types import Migration
 from lockwise.discover import discover
 from lockwise.graph.build import BranchInfo, unique_keys
+from lockwise.graph.model import Conflict, Location
+from lockwise.options import named_in
 from lockwise.parse.source import InputError
 
 if TYPE_CHECKING:
@@ -190,9 +192,12 @@ class BaseComparison:
 
     history: list[Migration]
     branch: BranchInfo
-    #: The paths of the working-tree migrations added or changed since REF (what
-    #: `lint --base` reports): paths, since two directories may hold the same id.
+    #: The paths of the working-tree migrations added or changed since the branch point
+    #: (what `lint --base` reports): paths, since two directories may hold the same id.
     changed: set[str]
+    #: Migrations that were there at the branch point, so applied wherever REF was deployed,
+    #: and that the branch edited, renamed or deleted (`edited-applied`, ...).
+    applied_changes: list[Conflict] = field(default_factory=list)
 
 
 @dataclass
@@ -210,19 +215,31 @@ class BaseRequest:
     rel: Path
     ref_commit: str
     merge_base: str
-    #: The paths of the working-tree migrations added or changed since REF.
+    #: The paths of the working-tree migrations added or changed since the branch point (and
+    #: named on the command line, when files were).
     changed: set[str]
+    #: The files (relative to the repository's top) changed or deleted since the branch
+    #: point: where an applied migration may have been edited, moved or removed.
+    revised: frozenset[str] = frozenset()
+    #: The whole directory was asked for (no file named): a deleted migration is reported.
+    whole: bool = True
 
     def read(self) -> BaseComparison:
         """The merged history, with what is new on each side."""
         top, rel, layout, working = self.top, self.rel, self.layout, self.working
         real_top = top.resolve()
         base = _tree_migrations(top, self.ref, self.ref, rel, layout)
-        # What was there at the branch point: the paths are enough (a migration on either
+        # What was there at the branch point. Its migrations themselves only when the branch
+        # changed or deleted a file there, else the paths are enough (a migration on either
         # side is new when its file was not there). A branch up to date with REF branches
         # from REF itself, whose tree is read already.
-        branch_point = {_relative(m, real_top) for m in base} if \
-            self.merge_base == self.ref_commit else _tree_paths(top, self.merge_base, rel)
+        at_branch_point: list[Migration] | None = base \
+            if self.merge_base == self.ref_commit else None
+        if at_branch_point is None and self.revised:
+            at_branch_point = _tree_migrations(top, self.merge_base, self.merge_base, rel,
+                                               layout)
+        branch_point = {_relative(m, real_top) for m in at_branch_point} \
+            if at_branch_point is not None else _tree_paths(top, self.merge_base, rel)
         working_rel = {id(m): _relative(m, real_top) for m in working}
         base_rel = {id(m): _relative(m, real_top) for m in base}
         in_working, in_base = set(working_rel.values()), set(base_rel.values())
@@ -240,27 +257,118 @@ class BaseRequest:
         info = BranchInfo(ref=self.ref, branch_new=frozenset(branch_new),
                           base_new=frozenset(keys[id(m)] for m in base_new),
                           applied_newest=newest)
-        return BaseComparison(history, info, self.changed)
+        changes = self._applied_changes(at_branch_point, real_top) \
+            if self.revised and at_branch_point is not None else []
+        return BaseComparison(history, info, self.changed, changes)
+
+    def _applied_changes(self, applied: list[Migration], real_top: Path) -> list[Conflict]:
+        """The migrations of the branch point (`applied`) that the branch edited, moved to
+        another version or deleted. What runs is compared as `lockwise apply` compares an
+        applied migration with its file (its checksum), so a comment or whitespace edit is
+        no change, nor is an edit of the down migration alone, which no environment ran."""
+        from lockwise.executor.checksum import checksum
+
+        working_at = {_relative(m, real_top): m for m in self.working}
+        applied_paths = {_relative(m, real_top) for m in applied}
+        added = [m for path, m in working_at.items() if path not in applied_paths]
+        out: list[Conflict] = []
+        for old in applied:
+            path = _relative(old, real_top)
+            # A repeatable migration runs again whenever it changes: that is its use.
+            if old.repeatable or path not in self.revised:
+                continue
+            shown = str(self.directory / Path(path).relative_to(self.rel))
+            # Moved to another file under the same version: runners know it by its version.
+            now = working_at.get(path) or next(
+                (m for m in added if m.version == old.version), None)
+            if now is not None:
+                if checksum(now.up_sql) != checksum(old.up_sql) and \
+                        named_in(now, self.changed):
+                    out.append(_edited(old, now))
+                continue
+            moved = next((m for m in added if checksum(m.up_sql) == checksum(old.up_sql)),
+                         None)
+            if moved is not None:
+                if named_in(moved, self.changed):
+                    out.append(_renamed(old, shown, moved))
+            elif self.whole:
+                out.append(_deleted(old, shown, self.ref))
+        return out
+
+
+def _edited(old: Migration, now: Migration) -> Conflict:
+    return Conflict("edited-applied", (Location(now.id, str(now.path)),), f"version:{old.version}",
+                    f"{now.id} was already there at the branch point, so environments that "
+                    f"deployed it ran it as it was then: they will never run this edit, and "
+                    f"runners that verify checksums (lockwise apply, Flyway) refuse to start. "
+                    f"Restore it and put the change in a new migration")
+
+
+def _renamed(old: Migration, shown: str, moved: Migration) -> Conflict:
+    return Conflict("renamed-applied", (Location(old.id, shown), Location(moved.id,
+                                                                          str(moved.path))),
+                    f"version:{old.version}",
+                    f"{old.id} was already there at the branch point and is now {moved.id}: "
+                    f"environments that applied version {old.version} will run the same "
+                    f"statements again as version {moved.version} (and fail on what exists "
+                    f"already). Keep the file under its version")
+
+
+def _deleted(old: Migration, shown: str, ref: str) -> Conflict:
+    return Conflict("deleted-applied", (Location(old.id, shown),), f"version:{old.version}",
+                    f"{old.id} was there at the branch point and is deleted: environments "
+                    f"that applied it keep what it made while a new database will lack it, "
+                    f"and runners that verify their history (Flyway, golang-migrate when it "
+                    f"is the current version) stop on a version they cannot find; lockwise "
+                    f"apply reports it as missing. Intended when squashing migrations into a "
+                    f"baseline; otherwise restore it from {ref}")
 
 
 def base_request(directory: Path, working: list[Migration], ref: str,
-                 layout: str | None) -> BaseRequest:
+                 layout: str | None, named: set[str] | None = None) -> BaseRequest:
     """`working` (the migrations of `directory`) to compare with the same directory at REF
     and at the branch point: an input error now if git cannot (no repository, an unknown
     REF, a shallow clone). A file named on the command line stands for its migration
-    directory: the caller finds it (`cli/inputs.collect`)."""
+    directory: the caller finds it (`cli/inputs.collect`) and passes the paths of the files
+    named as `named` (None: the whole directory is asked for), which limits what is reported
+    to them."""
     top = Path(_git(["rev-parse", "--show-toplevel"], directory).strip())
     rel = directory.resolve().relative_to(top.resolve())
-    ref_commit = _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top).strip()
+    ref_commit = _ref_commit(top, ref)
     merge_base = _merge_base(top, ref)
-    listed = _git(["diff", "--name-only", ref, "--", rel.as_posix() or "."], top).splitlines()
-    listed += _git(["ls-files", "--others", "--exclude-standard", "--",
-                    rel.as_posix() or "."], top).splitlines()
-    touched = {(top / p).resolve() for p in listed}
+    spec = rel.as_posix() or "."
+    # Against the branch point, not REF's tip: a file REF changed since is not the branch's
+    # doing. The working tree, not HEAD: uncommitted work counts.
+    status = _git(["diff", "--name-status", "--no-renames", "-z", merge_base, "--", spec],
+                  top).split("\0")
+    listed = dict(zip(status[1::2], status[0::2], strict=False))
+    revised = frozenset(path for path, how in listed.items() if how != "A")
+    untracked = _git(["ls-files", "--others", "--exclude-standard", "--", spec], top)
+    touched = {(top / p).resolve() for p in [*listed, *untracked.splitlines()]}
     changed = {str(m.path) for m in working if m.path.resolve() in touched or
                (m.down_path is not None and m.down_path.resolve() in touched)}
+    if named is not None:
+        changed &= named
     return BaseRequest(directory, working, ref, layout, top, rel, ref_commit, merge_base,
-                       changed)
+                       changed, revised, whole=named is None)
+
+
+def _ref_commit(top: Path, ref: str) -> str:
+    """The commit REF names; an input error saying it is unknown, with the remote-tracking
+    branch of that name when there is one (CI checkouts have `origin/main`, no `main`)."""
+    try:
+        return _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top).strip()
+    except InputError:
+        pass
+    hint = ""
+    if not ref.startswith("origin/"):
+        try:
+            _git(["rev-parse", "--verify", "--quiet", f"origin/{ref}^{{commit}}"], top)
+            hint = f"; did you mean origin/{ref}?"
+        except InputError:
+            pass
+    raise InputError(f"--base {ref}: unknown revision: no branch, tag or commit of that name "
+                     f"in this repository{hint}") from None
 
 
 def compare_with_base(directory: Path, working: list[Migration], ref: str,

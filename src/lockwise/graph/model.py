@@ -25,6 +25,14 @@ CONFLICT_SAFETY: dict[str, Safety] = {
     "out-of-order": Safety.SAFE_WITH_CARE,
     # Rolling back leaves the schema different from before the up migration.
     "down-mismatch": Safety.SAFE_WITH_CARE,
+    # `--base`: an applied migration edited. Runners that verify checksums refuse to deploy;
+    # the others never run the edit where it was applied: the schemas drift apart.
+    "edited-applied": Safety.REQUIRES_DOWNTIME,
+    # `--base`: an applied migration under a new version: it runs again, and fails.
+    "renamed-applied": Safety.REQUIRES_DOWNTIME,
+    # `--base`: an applied migration deleted. Deliberate when squashing a history into a
+    # baseline, and lockwise apply only warns: a reviewer's call.
+    "deleted-applied": Safety.SAFE_WITH_CARE,
 }
 
 
@@ -80,6 +88,9 @@ CONFLICT_TITLES: dict[str, str] = {
     "non-commuting": "Migrations from two branches change the same object, order matters",
     "out-of-order": "A new migration sorts before one already applied",
     "down-mismatch": "The down migration does not undo the up migration",
+    "edited-applied": "A migration already applied was edited",
+    "renamed-applied": "A migration already applied was moved to another version",
+    "deleted-applied": "A migration already applied was deleted",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TextIO
 
 from lockwise.graph.model import EDGE_REASONS, Conflict, MigrationGraph
@@ -108,26 +109,86 @@ def _mermaid_label(text: str) -> str:
     return text.replace('"', "#quot;").replace("|", "#124;")
 
 
-def render_mermaid(graph: MigrationGraph) -> str:
+#: Mermaid's defaults (`maxEdges`, `maxTextSize`): it draws no diagram beyond them, only an
+#: error. (A GitHub comment holds 65,536 characters, the fence included.)
+MERMAID_MAX_EDGES = 500
+MERMAID_MAX_TEXT = 50_000
+
+
+@dataclass(slots=True)
+class _Link:
+    """Lines of a Mermaid diagram that go together: an edge (or a conflict's edge and
+    styles), how many edges they draw and the nodes they need declared."""
+
+    lines: list[str]
+    edges: int
+    nodes: list[str]
+
+
+def render_mermaid(graph: MigrationGraph, max_edges: int = MERMAID_MAX_EDGES,
+                   max_text: int = MERMAID_MAX_TEXT) -> str:
+    """The graph as a Mermaid flowchart, within Mermaid's limits: when the whole graph is
+    beyond them, the conflicts are kept first, then the dependencies of the newest
+    migrations, and the version order goes first; a node says how much was left out."""
     keys = _keys(graph)
     node = {k: f"m{i}" for i, k in enumerate(keys)}
-    lines = ["graph TD"]
-    for key in keys:
-        lines.append(f'  {node[key]}["{_mermaid_label(key)}"]')
-    linked = set()
+    declared = {k: f'  {node[k]}["{_mermaid_label(k)}"]' for k in keys}
+    dependencies, order, conflicts = _mermaid_links(graph, node)
+    everything = [*dependencies, *order, *conflicts]
+    whole = _mermaid_text(keys, declared, everything)
+    if sum(link.edges for link in everything) <= max_edges and len(whole) <= max_text:
+        return whole
+    note_room = 300  # the note below, with room for its numbers
+    kept: set[int] = set()
+    needed: set[str] = set()
+    edges, size = 0, len("graph TD\n") + note_room
+    # The newest migrations' dependencies are what a pull request's reviewer looks at.
+    ranked = [*conflicts, *reversed(dependencies), *reversed(order)]
+    for link in ranked:
+        new_nodes = [k for k in dict.fromkeys(link.nodes) if k not in needed]
+        cost = sum(len(line) + 1 for line in link.lines) + \
+            sum(len(declared[k]) + 1 for k in new_nodes)
+        if edges + link.edges > max_edges or size + cost > max_text:
+            continue
+        kept.add(id(link))
+        needed.update(new_nodes)
+        edges, size = edges + link.edges, size + cost
+    shown = [link for link in everything if id(link) in kept]
+    left = sum(link.edges for link in everything) - edges
+    note = (f'  omitted["{left} of {left + edges} edges and {len(keys) - len(needed)} of '
+            f'{len(keys)} migrations left out: Mermaid draws up to {max_edges} edges and '
+            f'{max_text} characters. Version order went first, then the oldest '
+            f'dependencies; --format dot or json shows everything"]')
+    return _mermaid_text([k for k in keys if k in needed], declared, shown) + note + "\n"
+
+
+def _mermaid_links(graph: MigrationGraph, node: dict[str, str]
+                   ) -> tuple[list[_Link], list[_Link], list[_Link]]:
+    """The diagram's links: object-level dependencies and plain version order, each oldest
+    first, and the conflicts."""
+    dependencies, linked = [], set()
     for a, b, reasons in _object_edges(graph):
         linked.add((a, b))
-        lines.append(f'  {node[a]} -->|"{_mermaid_label(_reason_text(reasons))}"| {node[b]}')
-    for (a, b), reasons in graph.edges.items():
-        if set(reasons) == {"order"} and (a, b) not in linked:
-            lines.append(f"  {node[a]} -.-> {node[b]}")
+        dependencies.append(_Link(
+            [f'  {node[a]} -->|"{_mermaid_label(_reason_text(reasons))}"| {node[b]}'], 1,
+            [a, b]))
+    order = [_Link([f"  {node[a]} -.-> {node[b]}"], 1, [a, b])
+             for (a, b), reasons in graph.edges.items()
+             if set(reasons) == {"order"} and (a, b) not in linked]
+    conflicts = []
     for c in graph.conflicts:
         migs = [m for m in c.migrations if m in node]
-        if len(migs) >= 2:
-            lines.append(f'  {node[migs[0]]} ==>|"conflict: {_mermaid_label(c.kind)}"| '
-                         f'{node[migs[1]]}')
-        for m in migs:
-            lines.append(f"  style {node[m]} stroke:#d00,stroke-width:2px")
+        lines = [f'  {node[migs[0]]} ==>|"conflict: {_mermaid_label(c.kind)}"| '
+                 f'{node[migs[1]]}'] if len(migs) >= 2 else []
+        lines += [f"  style {node[m]} stroke:#d00,stroke-width:2px" for m in migs]
+        conflicts.append(_Link(lines, 1 if len(migs) >= 2 else 0, migs))
+    return dependencies, order, conflicts
+
+
+def _mermaid_text(keys: Sequence[str], declared: dict[str, str], links: Sequence[_Link]
+                  ) -> str:
+    lines = ["graph TD", *(declared[k] for k in keys),
+             *(line for link in links for line in link.lines)]
     return "\n".join(dict.fromkeys(lines)) + "\n"
 
 

@@ -112,7 +112,7 @@ def with_conflicts(reports: Sequence[MigrationReport], conflicts: Sequence[Confl
     """The reports with each conflict between migrations added as a finding (rule id: the
     conflict's kind) of the migration it points at last, so CI formats show conflicts where
     they show findings: a conflict that fails the run gets its annotation."""
-    return attach_conflicts(reports, conflicts)[0]
+    return attach_conflicts(reports, conflicts)
 
 
 #: The formats rendered by `render_ci`, as named by `--format`.

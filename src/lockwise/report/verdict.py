@@ -18,30 +18,34 @@ Thresholds = Callable[[MigrationReport], Safety]
 
 
 def attach_conflicts(reports: Sequence[MigrationReport], conflicts: Sequence[Conflict]
-                     ) -> tuple[list[MigrationReport], list[Conflict]]:
+                     ) -> list[MigrationReport]:
     """The reports with each conflict between migrations added as a finding (rule id: the
     conflict's kind) of the migration it points at last, so CI formats show conflicts where
-    they show findings: a conflict that fails the run gets its annotation. Also the conflicts
-    that point at none of the reports (the verdict judges them at the run's threshold)."""
+    they show findings: a conflict that fails the run gets its annotation. A conflict that
+    points at none of the reports (a migration the branch deleted) gets a report of its own,
+    for the file it points at last, after the others."""
     if not conflicts:
-        return list(reports), []
+        return list(reports)
     from dataclasses import replace
 
-    from lockwise.core.types import Span
+    from lockwise.core.types import Migration, Span
     from lockwise.graph.model import CONFLICT_TITLES
 
+    out = list(reports)
     by_path: dict[str, int] = {}
     for i, r in enumerate(reports):
         by_path[str(r.migration.path)] = i
         if r.migration.down_path is not None:
             by_path.setdefault(str(r.migration.down_path), i)
     extra: dict[int, list[Finding]] = {}
-    unattached: list[Conflict] = []
     for c in conflicts:
         at = next((loc for loc in reversed(c.locations) if loc.path in by_path), None)
         if at is None:
-            unattached.append(c)
-            continue
+            at = c.locations[-1]
+            by_path[at.path] = len(out)
+            out.append(MigrationReport(
+                Migration(version=at.migration, name="", path=Path(at.path), up_sql=""),
+                statements=[], findings=[], safety=Safety.SAFE, reason=c.explanation))
         title = CONFLICT_TITLES.get(c.kind, c.kind)
         span = Span(at.line, at.column or 1, at.line, at.column or 1) \
             if at.line is not None else None
@@ -50,20 +54,17 @@ def attach_conflicts(reports: Sequence[MigrationReport], conflicts: Sequence[Con
         extra.setdefault(by_path[at.path], []).append(Finding(
             rule=c.kind, safety=c.safety, message=message, path=Path(at.path), span=span,
             why=title, title=title))
-    out = list(reports)
     for i, found in extra.items():
         r = out[i]
         out[i] = replace(r, findings=[*r.findings, *found],
                          safety=max(r.safety, *(f.safety for f in found)))
-    return out, unattached
+    return out
 
 
 def verdict_fails(reports: Sequence[MigrationReport], conflicts: Sequence[Conflict],
                   fail_on: Safety, thresholds: Thresholds | None = None) -> bool:
     """The run's verdict, as the CI formats show it: a finding at or above its migration's
     threshold (a conflict counts for the migration it points at last, as CI formats place
-    it), or a conflict pointing at none of them at or above `fail_on`."""
-    attached, unattached = attach_conflicts(reports, conflicts)
+    it, or for a report of its own: see `attach_conflicts`)."""
     threshold_of = thresholds or (lambda _: fail_on)
-    return (any(r.fails(threshold_of(r)) for r in attached) or
-            any(c.safety >= fail_on for c in unattached))
+    return any(r.fails(threshold_of(r)) for r in attach_conflicts(reports, conflicts))
