@@ -23,7 +23,8 @@ from lockwise.effects.mysql_ddl import (
     lock_allowed,
     plan,
 )
-from lockwise.parse.quoting import quote_mysql_ident, quote_mysql_qualified
+from lockwise.effects.nodes import type_sql
+from lockwise.parse.quoting import quote_literal, quote_mysql_ident, quote_mysql_qualified
 
 #: Bytes per character of the character sets migrations use; unknown: utf8mb4's 4.
 CHARSET_BYTES = {"utf8mb4": 4, "utf8mb3": 3, "utf8": 3, "latin1": 1, "ascii": 1, "binary": 1,
@@ -414,10 +415,13 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                 ops.append((op, {"column": old_name}))
             if action.args.get("rename_from") is not None and old_name != coldef.name.lower():
                 ops.append(("rename_column", {"column": old_name,
-                                              "new_name": coldef.name.lower()}))
+                                              "new_name": coldef.name.lower(),
+                                              "column_type_sql": _type_sql(old)}))
         elif isinstance(action, exp.RenameColumn):
-            ops.append(("rename_column", {"column": _name(action.this),
-                                          "new_name": _name(action.args.get("to"))}))
+            column = _name(action.this)
+            ops.append(("rename_column", {
+                "column": column, "new_name": _name(action.args.get("to")),
+                "column_type_sql": _type_sql(t.columns.get(column) if t else None)}))
         elif isinstance(action, exp.AlterColumn):
             if action.args.get("drop") or action.args.get("default") is not None:
                 ops.append(("drop_default" if action.args.get("drop") else "set_default",
@@ -661,6 +665,16 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
 
 
 # --- catalog replay ------------------------------------------------------------------------
+
+def _type_sql(column: Column | None) -> str:
+    """A known column's type as MySQL reads it back (an ENUM or SET with its members), for
+    suggested SQL; a placeholder when the column is unknown."""
+    if column is None:
+        return "<type>"
+    if column.members:
+        return f"{column.type_name}({', '.join(map(quote_literal, column.members))})"
+    return type_sql(column.type_name, column.typmods, False)
+
 
 def _column(coldef) -> Column:
     type_name, mods, charset = _column_type(coldef)
