@@ -486,3 +486,47 @@ def test_stdin_no_transaction_marker_above_the_up_section() -> None:
             "-- +goose Down\nDROP INDEX t_a;\n")
     assert migration_from_text(text).no_transaction
     assert migration_from_text("-- atlas:txmode none\nSELECT 1;").no_transaction
+
+
+def test_a_schema_dump_beside_migrations_is_not_linted_and_says_so(tmp_path: Path) -> None:
+    """Found by an audit: `lockwise lint` at a root holding schema.sql linted the dump alone
+    and passed, while migrations/ held a blocking type change."""
+    (tmp_path / "migrations").mkdir()
+    users = "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n"
+    (tmp_path / "schema.sql").write_text(users)
+    (tmp_path / "migrations" / "001_users.sql").write_text(users)
+    (tmp_path / "migrations" / "002_type.sql").write_text(
+        "ALTER TABLE users ALTER COLUMN email TYPE varchar(10);\n")
+    result = run("lint", str(tmp_path), "--no-cache")
+    assert result.exit_code == 1
+    assert "002_type.sql" in result.stdout and "2 migration(s)" in result.stdout
+    assert "schema.sql not linted" in result.stderr
+    # pre-commit passes the dump on its own: a note, not a one-file history.
+    alone = run("lint", str(tmp_path / "schema.sql"), "--no-cache")
+    assert alone.exit_code == 0 and "not linted" in alone.stderr
+    assert "schema.sql" not in alone.stdout
+    # --layout says it is a migration.
+    forced = run("lint", "--layout", "plain", str(tmp_path / "schema.sql"), "--no-cache")
+    assert forced.exit_code == 0 and "1 migration(s)" in forced.stdout
+
+
+def test_a_sqitch_verify_script_passed_alone_is_not_linted() -> None:
+    fixture = Path(__file__).parent.parent / "fixtures/layouts/sqitch"
+    script = next((fixture / "verify").glob("*.sql"))
+    result = run("lint", str(script), "--no-cache")
+    assert result.exit_code == 0
+    assert "sqitch verify script" in result.stderr and "0 migration(s)" in result.stdout
+
+
+def test_the_pre_commit_pattern_takes_sqitch_reverts_at_the_root() -> None:
+    import re
+
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml")
+                           .read_text())
+    pattern = re.compile(hooks[0]["files"])
+    for path in ("revert/add_users.sql", "db/revert/x.sql", "deploy/add_users.sql",
+                 "db/migrations/001.sql", "src/main/resources/db/migration/V1__x.sql"):
+        assert pattern.search(path), path
+    assert not pattern.search("docs/example.sql")

@@ -183,3 +183,111 @@ def test_a_named_layout_reads_the_folder_as_one_history(tmp_path: Path) -> None:
     assert len(discover_histories(tmp_path)) == 2
     ((root, found),) = discover_histories(tmp_path, "plain")
     assert root == tmp_path and [m.name for m in found] == ["a_0001_x", "b_0001_y"]
+
+
+USERS = "CREATE TABLE users (id bigint PRIMARY KEY, email text);"
+TYPE_CHANGE = "ALTER TABLE users ALTER COLUMN email TYPE varchar(10);"
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    # A schema dump at the root, migrations below it (found by an audit: only the dump was
+    # linted).
+    ({"schema.sql": USERS, "migrations/001_users.sql": USERS,
+      "migrations/002_type.sql": TYPE_CHANGE}, [("migrations", ["001_users", "002_type"])]),
+    # dbmate's default: db/schema.sql beside db/migrations/.
+    ({"db/schema.sql": USERS, "db/migrations/20240101000000_users.sql":
+      "-- migrate:up\n" + USERS}, [("db/migrations", ["20240101000000_users"])]),
+    # temporal: two dumps beside a folder of version folders.
+    ({"database.sql": "SELECT 1;", "schema.sql": USERS, "versioned/v1.0/schema.sql": USERS,
+      "versioned/v1.1/more.sql": TYPE_CHANGE},
+     [("versioned", ["v1.0_v1.0_schema", "v1.1_v1.1_more"])]),
+    # Rails: the migrations are Ruby; structure.sql and seeds.sql are not a history either.
+    ({"db/structure.sql": USERS, "db/seeds.sql": "INSERT INTO users VALUES (1);",
+      "db/migrate/20240101000000_users.rb": "class Users; end"}, [(".", [])]),
+])
+def test_dumps_beside_migrations_are_not_a_history(tmp_path: Path, files: dict[str, str],
+                                                   expected: list) -> None:
+    write(tmp_path, files)
+    notes: list[str] = []
+    roots = [(root.relative_to(tmp_path).as_posix() or ".", [m.id for m in found])
+             for root, found in discover_histories(tmp_path, notes=notes)]
+    assert roots == expected
+    dumps = sorted(Path(name).name for name in files if "/" not in name.removeprefix("db/")
+                   and name.endswith(".sql"))
+    assert len(notes) == 1 and all(name in notes[0] for name in dumps)
+    assert "not linted" in notes[0]
+
+
+@pytest.mark.parametrize("files", [
+    # Unversioned scripts and no migrations below: they are the history, as before.
+    {"create_users.sql": USERS, "add_index.sql": "SELECT 1;"},
+    {"schema.sql": USERS, "functions/refresh.sql": "SELECT 1;"},
+    # Versioned files of its own: a history (its folders are not read).
+    {"001_users.sql": USERS, "migrations/002_type.sql": TYPE_CHANGE},
+])
+def test_a_folder_of_scripts_without_migrations_below_stays_a_history(
+        tmp_path: Path, files: dict[str, str]) -> None:
+    write(tmp_path, files)
+    ((root, found),) = discover_histories(tmp_path, notes=[])
+    assert root == tmp_path
+    assert sorted(m.path.name for m in found) == sorted(
+        Path(name).name for name in files if "/" not in name)
+
+
+def test_a_plain_history_says_which_of_its_folders_hold_migrations_it_does_not_read(
+        tmp_path: Path) -> None:
+    write(tmp_path, {"001_users.sql": USERS, "migrations/002_type.sql": TYPE_CHANGE,
+                     "docs/readme.txt": "no SQL"})
+    notes: list[str] = []
+    discover_histories(tmp_path, notes=notes)
+    assert len(notes) == 1 and str(tmp_path / "migrations") in notes[0]
+
+
+@pytest.mark.parametrize("folder", ["vendor/github.com/x/y/testdata", "target/classes/db",
+                                    "build/resources", "dist/sql"])
+def test_vendored_copies_and_build_output_are_not_read(tmp_path: Path, folder: str) -> None:
+    write(tmp_path, {"src/main/resources/db/migration/V1__users.sql": USERS,
+                     f"{folder}/001_drop.sql": "DROP TABLE users;"})
+    assert _roots(tmp_path) == [("src/main/resources/db/migration", ["1_users"])]
+
+
+def _git(root: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+def test_folders_git_ignores_are_not_read(tmp_path: Path) -> None:
+    write(tmp_path, {"db/migrations/001_users.sql": USERS,
+                     "out/copy/001_users.sql": USERS, ".gitignore": "/out/\n"})
+    assert len(_roots(tmp_path)) == 2  # not a work tree: git is not asked
+    _git(tmp_path, "init", "-q")
+    assert _roots(tmp_path) == [("db/migrations", ["001_users"])]
+    # Named on the command line, an ignored folder is read.
+    assert _roots(tmp_path / "out") == [("copy", ["001_users"])]
+    # The nested plain walk (version folders) skips it too.
+    write(tmp_path, {"v1/001.sql": USERS, "v1/gen/002.sql": USERS, ".gitignore": "gen/\n"})
+    assert [m.path.name for m in discover(tmp_path / "v1")] == ["001.sql"]
+
+
+def test_without_git_nothing_counts_as_ignored(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"a/001_users.sql": USERS, "out/001_users.sql": USERS,
+                     ".gitignore": "/out/\n"})
+    _git(tmp_path, "init", "-q")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert len(_roots(tmp_path)) == 2
+
+
+def test_files_that_are_not_migrations_are_told_apart(tmp_path: Path) -> None:
+    from lockwise.discover import not_a_migration
+
+    write(tmp_path, {"db/schema.sql": USERS, "db/migrations/001_users.sql": USERS,
+                     "sq/sqitch.plan": "%project=x\n", "sq/deploy/a.sql": USERS,
+                     "sq/verify/a.sql": "SELECT 1;", "plain/schema.sql": USERS,
+                     "other/verify/a.sql": "SELECT 1;"})
+    assert "schema dump" in (not_a_migration(tmp_path / "db/schema.sql") or "")
+    assert "verify" in (not_a_migration(tmp_path / "sq/verify/a.sql") or "")
+    for migration in ("db/migrations/001_users.sql", "sq/deploy/a.sql", "plain/schema.sql",
+                      "other/verify/a.sql"):
+        assert not_a_migration(tmp_path / migration) is None, migration

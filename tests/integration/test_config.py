@@ -264,3 +264,75 @@ def test_configured_stats_and_max_lock_seconds_reach_the_cost_model(project: Pat
     (project / "lockwise.toml").write_text('migrations = "db/migrations"\nstats = "none.json"\n')
     missing = lint()
     assert missing.exit_code == 2 and "none.json" in missing.stderr
+
+
+# --- every command reads the config (found by an audit: only lint did) ----------------------
+
+REPO = Path(__file__).resolve().parent.parent.parent
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_fix_plans_for_the_configured_pg_version(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL 11 scans for SET NOT NULL even with a validated CHECK: the configured
+    version must reach the plan, and --pg-version still wins over it."""
+    import shutil
+
+    shutil.copytree(REPO / "fixtures/fix/set-not-null", tmp_path / "db")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lockwise.toml").write_text('pg_version = 11\nmigrations = ["db"]\n')
+    configured = run("fix")
+    assert configured.exit_code == 1
+    assert "PostgreSQL 11 scans the table for SET NOT NULL" in configured.stderr
+    assert "+ALTER TABLE accounts ALTER COLUMN email SET NOT NULL" not in configured.stdout
+    flag = run("fix", "--pg-version", "16")
+    assert "PostgreSQL 11" not in flag.stderr
+    assert "+ALTER TABLE accounts ALTER COLUMN email SET NOT NULL" in flag.stdout
+    # The configured `ignore` leaves the rule's finding, so nothing is rewritten.
+    (tmp_path / "lockwise.toml").write_text('migrations = ["db"]\nignore = ["set-not-null"]\n')
+    ignored = run("fix")
+    assert "fixes set-not-null" not in ignored.stderr
+
+
+def test_graph_reads_the_configured_directory_ignore_and_fail_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    shutil.copytree(REPO / "fixtures/conflicts/duplicate-version", tmp_path / "db")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lockwise.toml").write_text('migrations = ["db"]\nfail_on = "safe"\n')
+    found = run("graph")
+    assert found.exit_code == 1 and "have version 001" in found.stdout
+    (tmp_path / "lockwise.toml").write_text(
+        'migrations = ["db"]\nfail_on = "safe"\nignore = ["duplicate-version"]\n')
+    ignored = run("graph")
+    assert ignored.exit_code == 0 and "have version 001" not in ignored.stdout
+    # The command line wins: another --fail-on; --ignore of a typo is a usage error.
+    assert run("graph", "--fail-on", "destructive", "--ignore", "missing-object",
+               ).exit_code == 0
+    assert run("graph", "--ignore", "duplicate-versoin").exit_code == 2
+
+
+@pytest.mark.parametrize("command", [
+    ["verify"], ["status", "--dsn", "postgresql://nobody@127.0.0.1:1/none"],
+    ["apply", "--dsn", "postgresql://nobody@127.0.0.1:1/none"],
+    ["rollback", "--dsn", "postgresql://nobody@127.0.0.1:1/none"],
+])
+def test_verify_and_the_executor_read_the_configured_directory_and_layout(
+        project: Path, command: list[str]) -> None:
+    (project / "lockwise.toml").write_text('migrations = ["db/migrations"]\nlayout = "flyway"\n')
+    result = run(*command)
+    assert result.exit_code == 2
+    assert "no flyway migrations found" in result.stderr
+    assert str(project / "db" / "migrations") in result.stderr
+    # A broken config is an input error for every command, not ignored.
+    (project / "lockwise.toml").write_text('layout = "nope"\n')
+    broken = run(*command)
+    assert broken.exit_code == 2 and "lockwise.toml" in broken.stderr
+    # --layout on the command line wins over the config.
+    (project / "lockwise.toml").write_text('migrations = ["db/migrations"]\nlayout = "flyway"\n')
+    flag = run(*command, "--layout", "golang-migrate")
+    assert flag.exit_code == 2 and "no golang-migrate migrations found" in flag.stderr

@@ -18,6 +18,7 @@ from lockwise.discover.layouts import LAYOUTS
 from lockwise.parse.source import InputError
 
 if TYPE_CHECKING:
+    from lockwise.config import Config
     from lockwise.core.types import MigrationReport, Safety
 
 app = typer.Typer(
@@ -33,6 +34,24 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 #: `--layout` of every command that reads a migration directory.
 LayoutOption = Annotated[str | None, typer.Option(
     "--layout", help="Force a layout: " + ", ".join(sorted(LAYOUTS)) + ".")]
+
+
+#: `--config` of every command that reads migrations.
+ConfigOption = Annotated[Path | None, typer.Option(
+    "--config", help="Config file (default: nearest lockwise.toml or pyproject.toml with "
+    "\\[tool.lockwise], from the working directory up).")]
+
+
+def command_config(config_file: Path | None) -> Config:
+    """The config in force for a command (`--config`, else the nearest one); a broken one is
+    an input error (exit 2)."""
+    from lockwise.config import load_config
+
+    try:
+        return load_config(config_file)
+    except InputError as exc:
+        fail_input(exc)
+        raise  # unreachable: fail_input exits
 
 
 class OutputFormat(str, Enum):
@@ -155,9 +174,7 @@ def lint(
         "--verbose", "-v", help="Show every statement's locks, not only those with findings.")
     ] = False,
     color: Annotated[bool | None, typer.Option("--color/--no-color")] = None,
-    config_file: Annotated[Path | None, typer.Option(
-        "--config", help="Config file (default: nearest lockwise.toml or pyproject.toml with "
-        "\\[tool.lockwise], from the working directory up).")] = None,
+    config_file: ConfigOption = None,
     templates: Annotated[TemplatesMode, typer.Option(
         help="Template placeholders ({{ }}, {% %}, ${}): substitute same-length identifiers, "
              "skip their statements, or error.")] = TemplatesMode.substitute,
@@ -187,31 +204,25 @@ def lint(
         collector_paused,
         lint_with_conflicts,
     )
-    from lockwise.config import apply_overrides, load_config, pick, threshold_for, unknown_rule
+    from lockwise.config import apply_overrides, setting, threshold_for, unknown_rule
     from lockwise.options import LintOptions, has_input_errors
 
-    try:  # the config supplies what the command line leaves at its default
-        cfg = load_config(config_file)
-    except InputError as exc:
-        fail_input(exc)
-        return
-    layout = pick(ctx, "layout", layout, cfg.layout)
-    pg_version = pick(ctx, "pg_version", pg_version, cfg.pg_version)
-    fail_on = pick(ctx, "fail_on", fail_on,
-                   cfg.fail_on.label if cfg.fail_on is not None else None)
-    select = pick(ctx, "select", select, cfg.select or None)
-    ignore = pick(ctx, "ignore", ignore, cfg.ignore or None)
-    rules_dir = pick(ctx, "rules_dir", rules_dir, cfg.rules_dir or None)
-    assume_in_transaction = pick(ctx, "assume_in_transaction", assume_in_transaction,
-                                 cfg.assume_in_transaction)
-    templates = TemplatesMode(pick(ctx, "templates", templates, cfg.templates))
-    dialect = SqlDialect(pick(ctx, "dialect", dialect, cfg.dialect))
+    cfg = command_config(config_file)  # it supplies what the command line leaves unsaid
+    layout = setting(ctx, cfg, "layout", layout)
+    pg_version = setting(ctx, cfg, "pg_version", pg_version)
+    fail_on = setting(ctx, cfg, "fail_on", fail_on)
+    select = setting(ctx, cfg, "select", select)
+    ignore = setting(ctx, cfg, "ignore", ignore)
+    rules_dir = setting(ctx, cfg, "rules_dir", rules_dir)
+    assume_in_transaction = setting(ctx, cfg, "assume_in_transaction", assume_in_transaction)
+    templates = TemplatesMode(setting(ctx, cfg, "templates", templates))
+    dialect = SqlDialect(setting(ctx, cfg, "dialect", dialect))
     ctx.with_resource(collector_paused(dialect.value))  # reading and printing too
     ctx.with_resource(cache_written_beside())  # the cache is written while the report prints
     _check_input_flags(ctx, stdin, bool(paths), dialect, server_version)
-    server_version = pick(ctx, "server_version", server_version, cfg.server_version)
-    profile_file = pick(ctx, "profile_file", profile_file, cfg.profile)
-    paths = paths or cfg.migrations or None
+    server_version = setting(ctx, cfg, "server_version", server_version)
+    profile_file = setting(ctx, cfg, "profile_file", profile_file)
+    paths = setting(ctx, cfg, "paths", paths)
     threshold = _safety(fail_on)
     try:
         if stdin:

@@ -14,7 +14,14 @@ from typing import Annotated
 
 import typer
 
-from lockwise.cli.app import EXIT_INPUT, LayoutOption, app, fail_input
+from lockwise.cli.app import (
+    EXIT_INPUT,
+    ConfigOption,
+    LayoutOption,
+    app,
+    command_config,
+    fail_input,
+)
 from lockwise.parse.source import InputError
 
 DsnOption = Annotated[str | None, typer.Option(
@@ -57,13 +64,20 @@ def _console(dsn: str):
     return Console(dsn, out=typer.echo, err=lambda text: typer.echo(text, err=True))
 
 
-def _prepare(dsn: str | None, path: Path, layout: str | None, history_table: str):
-    """The DSN, the migrations to run and the ExecOptions seed; exits 2 on bad input."""
+def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None,
+             history_table: str, config_file: Path | None):
+    """The DSN, the migrations to run and the ExecOptions seed (the config's migrations
+    folder, layout and rules folders where the command line leaves them); exits 2 on bad
+    input."""
     from lockwise.cli.inputs import one_history
+    from lockwise.config import setting
     from lockwise.db.dsn import resolve_dsn
     from lockwise.executor.history import HistoryNameError, HistoryTable
     from lockwise.executor.runner import ExecOptions
 
+    cfg = command_config(config_file)
+    path = setting(ctx, cfg, "path", path)
+    layout = setting(ctx, cfg, "layout", layout)
     resolved = resolve_dsn(dsn)
     if resolved is None:
         typer.echo("lockwise: error: no database given: pass --dsn or set DATABASE_URL",
@@ -101,7 +115,9 @@ def _prepare(dsn: str | None, path: Path, layout: str | None, history_table: str
                        f"and {m.path}", err=True)
             raise typer.Exit(EXIT_INPUT)
         seen[identity] = m.path
-    return resolved, migrations, ExecOptions(table=table)
+    # The gate of `apply` judges with the rules lint uses.
+    rules_dirs = tuple(setting(ctx, cfg, "rules_dir", None) or ())
+    return resolved, migrations, ExecOptions(table=table, rules_dirs=rules_dirs)
 
 
 def _run(dsn: str, action: Callable[[], int]) -> None:
@@ -128,6 +144,7 @@ def _run(dsn: str, action: Callable[[], int]) -> None:
 
 @app.command()
 def apply(
+    ctx: typer.Context,
     path: PathArg = Path("."),
     dsn: DsnOption = None,
     allow: Annotated[AllowLevel, typer.Option(
@@ -153,12 +170,13 @@ def apply(
     ] = False,
     rules_dir: Annotated[list[Path] | None, typer.Option(
         help="Extra folder of rule files for the gate (repeatable).")] = None,
+    config_file: ConfigOption = None,
 ) -> None:
     """Apply pending migrations that pass the safety gate, one runner at a time."""
     from lockwise.core.types import Safety
     from lockwise.executor import runner
 
-    url, migrations, options = _prepare(dsn, path, layout, history_table)
+    url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
     options.allow = Safety.parse(allow.value)
     options.dry_run = dry_run
     options.wait_seconds = wait
@@ -167,23 +185,26 @@ def apply(
     options.retries = retries
     options.retry_delay = retry_delay
     options.drop_invalid = drop_invalid
-    options.rules_dirs = tuple(rules_dir or ())
+    if rules_dir:  # else the config's, set by _prepare
+        options.rules_dirs = tuple(rules_dir)
     _run(url, lambda: runner.apply(url, migrations, options, _console(url)))
 
 
 @app.command()
 def status(
+    ctx: typer.Context,
     path: PathArg = Path("."),
     dsn: DsnOption = None,
     history_table: HistoryOption = DEFAULT_TABLE,
     layout: LayoutOption = None,
     output_format: Annotated[StatusFormat, typer.Option("--format", "-f")] = StatusFormat.text,
+    config_file: ConfigOption = None,
 ) -> None:
     """List applied, pending, failed and changed migrations (exit 1 if repair is needed)."""
     from lockwise.executor import runner
     from lockwise.executor.state import CHANGED, FAILED, INTERRUPTED
 
-    url, migrations, options = _prepare(dsn, path, layout, history_table)
+    url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
 
     def show() -> int:
         state, holder = runner.status(url, migrations, options, _console(url))
@@ -220,6 +241,7 @@ def status(
 
 @app.command()
 def rollback(
+    ctx: typer.Context,
     path: PathArg = Path("."),
     dsn: DsnOption = None,
     to: Annotated[str | None, typer.Option(
@@ -234,6 +256,7 @@ def rollback(
                             ] = "5s",
     statement_timeout: Annotated[str, typer.Option(help="0 = no limit.")] = "0",
     retries: Annotated[int, typer.Option(min=0)] = 3,
+    config_file: ConfigOption = None,
 ) -> None:
     """Run down migrations in reverse order and mark them rolled back."""
     from lockwise.executor import runner
@@ -241,7 +264,7 @@ def rollback(
     if to is not None and steps is not None:
         typer.echo("lockwise: error: give --to or --steps, not both", err=True)
         raise typer.Exit(EXIT_INPUT)
-    url, migrations, options = _prepare(dsn, path, layout, history_table)
+    url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
     options.dry_run, options.wait_seconds, options.retries = dry_run, wait, retries
     options.lock_timeout_ms = _duration_ms(lock_timeout)
     options.statement_timeout_ms = _duration_ms(statement_timeout)
@@ -251,6 +274,7 @@ def rollback(
 
 @app.command()
 def repair(
+    ctx: typer.Context,
     path: PathArg = Path("."),
     dsn: DsnOption = None,
     mark_applied: Annotated[bool, typer.Option(
@@ -262,11 +286,12 @@ def repair(
     history_table: HistoryOption = DEFAULT_TABLE,
     layout: LayoutOption = None,
     wait: WaitOption = 60.0,
+    config_file: ConfigOption = None,
 ) -> None:
     """Clear failed or interrupted runs and accept new checksums of edited applied files."""
     from lockwise.executor import runner
 
-    url, migrations, options = _prepare(dsn, path, layout, history_table)
+    url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
     options.wait_seconds = wait
     if undo_baseline:
         _run(url, lambda: runner.undo_baseline(url, options, _console(url)))
@@ -277,6 +302,7 @@ def repair(
 
 @app.command()
 def baseline(
+    ctx: typer.Context,
     version: Annotated[str, typer.Argument(help="The version the database is already at.")],
     path: PathArg = Path("."),
     dsn: DsnOption = None,
@@ -286,11 +312,12 @@ def baseline(
     history_table: HistoryOption = DEFAULT_TABLE,
     layout: LayoutOption = None,
     wait: WaitOption = 60.0,
+    config_file: ConfigOption = None,
 ) -> None:
     """Mark an existing database as already at VERSION (migrations up to it count as applied)."""
     from lockwise.executor import runner
 
-    url, migrations, options = _prepare(dsn, path, layout, history_table)
+    url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
     options.wait_seconds = wait
     _run(url, lambda: runner.baseline(url, version, migrations, options, _console(url),
                                       allow_unknown=allow_unknown_version))

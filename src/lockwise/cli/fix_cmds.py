@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 
-from lockwise.cli.app import EXIT_CLEAN, EXIT_FINDINGS, LayoutOption, app, fail_input
+from lockwise.cli.app import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    ConfigOption,
+    LayoutOption,
+    TemplatesMode,
+    _pg_version,
+    app,
+    command_config,
+    fail_input,
+)
 from lockwise.parse.source import InputError
 
 
@@ -24,30 +34,45 @@ def _duration(value: str) -> str:
 
 @app.command()
 def fix(
+    ctx: typer.Context,
     paths: Annotated[list[Path] | None, typer.Argument(
         help="Migration directories or files (default: current directory).")] = None,
     write: Annotated[bool, typer.Option(
         "--write", help="Write the files instead of printing a diff.")] = False,
     layout: LayoutOption = None,
-    pg_version: Annotated[int, typer.Option(help="Target PostgreSQL major version.")] = 16,
+    pg_version: Annotated[int, typer.Option(
+        help="Target PostgreSQL major version (11-18).", callback=_pg_version)] = 16,
     lock_timeout: Annotated[str, typer.Option(
         help="lock_timeout set at the top of each transactional step (a PostgreSQL "
              "duration: 5s, 500ms, 1min).", callback=_duration)] = "5s",
+    config_file: ConfigOption = None,
 ) -> None:
     """Rewrite unsafe migrations into safe sequences (CONCURRENTLY, NOT VALID + VALIDATE,
     batched backfills, NOT NULL via CHECK). Prints a diff; --write writes the files."""
     from lockwise.cli.inputs import collect
+    from lockwise.config import setting
     from lockwise.fix.guard import without_new_conflicts
     from lockwise.fix.plan import Unrewritable, plan_fix
     from lockwise.fix.write import VersionAllocator, render_plan
     from lockwise.lint import LintOptions, history_starts, lint_migrations
 
+    cfg = command_config(config_file)
+    layout = setting(ctx, cfg, "layout", layout)
+    pg_version = setting(ctx, cfg, "pg_version", pg_version)
+    # What lint would report is what fix rewrites: the same rules, read the same way.
+    options = LintOptions(
+        pg_version=pg_version,
+        assume_in_transaction=setting(ctx, cfg, "assume_in_transaction", None),
+        rules_dirs=tuple(setting(ctx, cfg, "rules_dir", None) or ()),
+        select=frozenset(setting(ctx, cfg, "select", None) or ()),
+        ignore=frozenset(setting(ctx, cfg, "ignore", None) or ()),
+        templates=TemplatesMode(setting(ctx, cfg, "templates", TemplatesMode.substitute)).value)
     try:
-        collected = collect(list(paths or [Path(".")]), layout)
+        collected = collect(list(setting(ctx, cfg, "paths", paths) or [Path(".")]), layout)
         migrations, only = collected.migrations, collected.only
-        reports = lint_migrations(migrations, LintOptions(
-            pg_version=pg_version, only=frozenset(only) if only is not None else None),
-            new_databases=history_starts(collected.histories))
+        options.only = frozenset(only) if only is not None else None
+        reports = lint_migrations(migrations, options,
+                                  new_databases=history_starts(collected.histories))
         outputs = []
         unrewritable: list[str] = []
         versions = VersionAllocator(migrations, reports)

@@ -12,10 +12,12 @@ from lockwise.cli.app import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     EXIT_INPUT,
+    ConfigOption,
     LayoutOption,
     _pg_version,
     _safety,
     app,
+    command_config,
     fail_input,
 )
 from lockwise.parse.source import InputError
@@ -30,6 +32,7 @@ class GraphFormat(str, Enum):
 
 @app.command()
 def graph(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="Migration directory.")] = Path("."),
     output_format: Annotated[GraphFormat, typer.Option(
         "--format", "-f", help="text, dot (Graphviz), mermaid (PR comments) or json.")
@@ -49,14 +52,28 @@ def graph(
     check_downs: Annotated[bool, typer.Option(
         "--check-downs/--no-check-downs",
         help="Replay each down migration and compare with the schema before its up.")] = True,
+    ignore: Annotated[list[str] | None, typer.Option(
+        help="Leave this kind of conflict out (repeatable), e.g. duplicate-version.")] = None,
+    config_file: ConfigOption = None,
 ) -> None:
     """Show which migration depends on which (created-by, FK target, view over, dropped after
     use, version order) and the conflicts between migrations."""
     from lockwise.cli.inputs import one_history
+    from lockwise.config import setting
     from lockwise.graph.build import build_graph
     from lockwise.graph.render import RENDERERS
 
-    threshold = _safety(fail_on)
+    cfg = command_config(config_file)
+    path = setting(ctx, cfg, "path", path)
+    layout = setting(ctx, cfg, "layout", layout)
+    pg_version = setting(ctx, cfg, "pg_version", pg_version)
+    threshold = _safety(setting(ctx, cfg, "fail_on", fail_on))
+    try:
+        ignored = _conflict_kinds(setting(ctx, cfg, "ignore", ignore),
+                                  tuple(setting(ctx, cfg, "rules_dir", None) or ()))
+    except InputError as exc:  # a broken rule file in the configured rules_dir
+        fail_input(exc)
+        return
     if base is not None and applied is not None:
         typer.echo("lockwise: error: --base and --applied are alternatives; give one",
                    err=True)
@@ -85,6 +102,25 @@ def graph(
     except InputError as exc:
         fail_input(exc)
         return
+    # As lint does: the rule ids an `ignore` also names are not conflicts, and pass by.
+    result.conflicts = [c for c in result.conflicts if c.kind not in ignored]
     typer.echo(RENDERERS[output_format.value](result), nl=False)
     worst = result.worst_conflict()
     raise typer.Exit(EXIT_FINDINGS if worst is not None and worst >= threshold else EXIT_CLEAN)
+
+
+def _conflict_kinds(names: list[str] | None, rules_dirs: tuple[Path, ...]) -> frozenset[str]:
+    """The kinds of conflict to leave out; a name that is neither a kind nor a rule id (which
+    a shared config's `ignore` holds for lint) is a typo, a usage error."""
+    if not names:
+        return frozenset()
+    from lockwise.config import unknown_rule
+    from lockwise.graph.model import CONFLICT_TITLES
+    from lockwise.rules.loader import load_rules
+
+    unknown = unknown_rule(names, {r.id for r in load_rules(rules_dirs)}, set(CONFLICT_TITLES))
+    if unknown is not None:
+        raise typer.BadParameter(f"unknown kind of conflict {unknown!r}; choose from "
+                                 f"{', '.join(sorted(CONFLICT_TITLES))}",
+                                 param_hint="'--ignore'")
+    return frozenset(names)

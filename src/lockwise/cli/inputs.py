@@ -12,6 +12,7 @@ from lockwise.discover import (
     discover_histories,
     file_key,
     migration_from_text,
+    not_a_migration,
     versions_folder,
 )
 from lockwise.parse.source import InputError, decode_sql, read_limited
@@ -37,6 +38,9 @@ class Collected:
     #: For each history, the path discovered for it: the directory named, or the directory
     #: of a file named on its own (where `--base` reads the same migrations from git).
     directories: list[Path] = field(default_factory=list)
+    #: What discovery left out, and why (printed as notes: a file skipped in silence would
+    #: look linted).
+    notes: list[str] = field(default_factory=list)
 
 
 def collect(paths: list[Path], layout: str | None) -> Collected:
@@ -66,23 +70,34 @@ def collect(paths: list[Path], layout: str | None) -> Collected:
     file_named = False
     for path in paths:
         if path.is_file():
+            # pre-commit passes every .sql file its pattern matches; --layout says the file
+            # is a migration whatever its name.
+            why = not_a_migration(path) if layout is None else None
+            if why is not None:
+                out.notes.append(f"{path}: not linted: {why} (--layout plain lints it)")
+                continue
             directory, parent_migrations, match = _directory_context(path, layout, read)
             if match:
                 file_named = True
                 reported.update(str(m.path) for m in match)
                 take(parent_migrations, directory)
                 continue
-        for root, found in discover_histories(path, layout):
+        for root, found in discover_histories(path, layout, out.notes):
             reported.update(str(m.path) for m in found)
             take(found, root)
     out.only = reported if file_named else None
+    for note in out.notes:
+        print(f"lockwise: note: {note}", file=sys.stderr)
     return out
 
 
 def one_history(path: Path, layout: str | None) -> list[Migration]:
     """The migrations of `path` for the commands that take one history (`graph`, `apply`): a
     folder holding several migration directories is an input error that names them."""
-    histories = discover_histories(path, layout)
+    notes: list[str] = []
+    histories = discover_histories(path, layout, notes)
+    for note in notes:
+        print(f"lockwise: note: {note}", file=sys.stderr)
     require_one(path, [root for root, _ in histories])
     return histories[0][1]
 

@@ -12,8 +12,10 @@ from lockwise.cli.app import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     EXIT_INPUT,
+    ConfigOption,
     LayoutOption,
     app,
+    command_config,
     fail_input,
 )
 from lockwise.parse.source import InputError
@@ -34,6 +36,7 @@ def _progress(number: int, total: int, migration: Any) -> None:
 
 @app.command()
 def verify(
+    ctx: typer.Context,
     path: Annotated[Path | None, typer.Argument(
         help="Migration directory, or one migration file (default: current directory).")] = None,
     dsn: Annotated[str | None, typer.Option(
@@ -50,10 +53,12 @@ def verify(
         min=0.1, help="Pre-flight: seconds each read-only query may run.")] = 10.0,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Every difference, every statement's observed locks.")] = False,
+    config_file: ConfigOption = None,
 ) -> None:
     """Run migrations up, down and up again on a scratch PostgreSQL: reversibility, the locks
     each statement really takes (checked against lockwise's model), and data pre-flight."""
     from lockwise.cli.inputs import collect, require_one
+    from lockwise.config import setting
     from lockwise.options import named_in
     from lockwise.verify.run import check_parses
 
@@ -63,6 +68,9 @@ def verify(
     if preflight and seed:
         raise typer.BadParameter("--seed writes rows: it cannot be used with --preflight",
                                  param_hint="--seed")
+    cfg = command_config(config_file)
+    path = setting(ctx, cfg, "path", path)
+    layout = setting(ctx, cfg, "layout", layout)
     try:
         collected = collect([path or Path(".")], layout)
         # One scratch database: the histories of several databases cannot share it.

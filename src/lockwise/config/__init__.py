@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lockwise.core.numbers import MAX_SECONDS, number_in
 from lockwise.core.types import MigrationReport, Safety
@@ -452,6 +453,34 @@ def threshold_for(report: MigrationReport, config: Config, default: Safety) -> S
         if o.fail_on is not None:
             chosen = o.fail_on
     return chosen
+
+
+#: The command-line option (parameter name) each setting of the config stands for, and how
+#: the config's value reads as that option's (None: not set there). Every command takes the
+#: ones that mean something to it through `setting`.
+OPTION_SOURCES: dict[str, Callable[[Config], object]] = {
+    "paths": lambda c: c.migrations or None,
+    # A command that reads one directory takes the config's when it names exactly one.
+    "path": lambda c: c.migrations[0] if len(c.migrations) == 1 else None,
+    "layout": lambda c: c.layout,
+    "pg_version": lambda c: c.pg_version,
+    "fail_on": lambda c: c.fail_on.label if c.fail_on is not None else None,
+    "select": lambda c: c.select or None,
+    "ignore": lambda c: c.ignore or None,
+    "rules_dir": lambda c: c.rules_dir or None,
+    "assume_in_transaction": lambda c: c.assume_in_transaction,
+    "templates": lambda c: c.templates,
+    "dialect": lambda c: c.dialect,
+    "server_version": lambda c: c.server_version,
+    "profile_file": lambda c: c.profile,
+}
+
+
+def setting(ctx: object, config: Config, name: str, value: Any) -> Any:
+    """The option `name` of a command: the command line's `value` when the flag was given,
+    else the config's, else `value` (the flag's default). The one precedence of every
+    command."""
+    return pick(ctx, name, value, OPTION_SOURCES[name](config))
 
 
 def pick(ctx: object, name: str, value: object, configured: object) -> object:

@@ -6,8 +6,9 @@ from lockwise.discover.layouts import (
     discover_histories,
     file_key,
     migration_from_text,
+    not_a_migration,
     versions_folder,
 )
 
 __all__ = ["LAYOUTS", "discover", "discover_histories", "file_key", "migration_from_text",
-           "versions_folder"]
+           "not_a_migration", "versions_folder"]

@@ -448,14 +448,42 @@ def _read_plain(directory: Path) -> list[Migration]:
     return out
 
 
-#: Folders whose .sql files are never the project's migrations: tools' and dependencies'.
-_NOT_MIGRATIONS = frozenset({"node_modules", "site-packages", "__pycache__", "venv"})
+#: Folders whose .sql files are never the project's migrations: tools' and dependencies'
+#: (vendored Go modules), and build output (Maven's target/classes holds a copy of
+#: src/main/resources/db/migration).
+_NOT_MIGRATIONS = frozenset({"node_modules", "site-packages", "__pycache__", "venv", "vendor",
+                             "bower_components", "target", "build", "dist"})
 
 
-def _walk_sql(directory: Path, seen: set) -> list[Path]:
-    """All .sql files below `directory`, following no symlink loop twice. Hidden folders
-    (.git, .venv, .tox) and dependencies' folders (node_modules, ...) are not read: `lockwise
-    lint` run at a project's root would otherwise lint every package's SQL."""
+class _Ignored:
+    """The folders git ignores below one directory, asked of git only when a walk first
+    goes below it (a folder that is a history itself never runs git)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._folders: frozenset[str] | None = None
+
+    def __contains__(self, folder: Path) -> bool:
+        if self._folders is None:
+            from lockwise.discover.ignored import ignored_folders
+
+            self._folders = ignored_folders(self.directory)
+        return bool(self._folders) and os.path.abspath(folder) in self._folders
+
+
+def _read_below(directory: Path, name: str, ignored: _Ignored) -> bool:
+    """Whether a walk looking for migrations goes into the folder `name` of `directory`:
+    not a hidden folder (.git, .venv, .tox), a dependencies' or build output's, or one git
+    ignores."""
+    return not name.startswith(".") and name not in _NOT_MIGRATIONS and \
+        directory / name not in ignored
+
+
+def _walk_sql(directory: Path, seen: set, ignored: _Ignored | None = None) -> list[Path]:
+    """All .sql files below `directory`, following no symlink loop twice. Hidden folders,
+    dependencies' and build output's are not read (see `_read_below`): `lockwise lint` run at
+    a project's root would otherwise lint every package's SQL."""
+    ignored = ignored if ignored is not None else _Ignored(directory)
     try:
         key = directory.resolve()
     except (OSError, RuntimeError):
@@ -470,8 +498,8 @@ def _walk_sql(directory: Path, seen: set) -> list[Path]:
         return []
     for name, (_, is_dir) in entries.items():
         if is_dir:
-            if not name.startswith(".") and name not in _NOT_MIGRATIONS:
-                found.extend(_walk_sql(directory / name, seen))
+            if _read_below(directory, name, ignored):
+                found.extend(_walk_sql(directory / name, seen, ignored))
         elif _is_sql(name):
             found.append(directory / name)
     return found
@@ -497,17 +525,21 @@ def versions_folder(folder: Path) -> bool:
 
 
 def discover_histories(path: Path, layout: str | None = None,
+                       notes: list[str] | None = None,
                        ) -> list[tuple[Path, list[Migration]]]:
     """The migration directories `path` names, each the history of a database of its own,
     with its migrations (as `discover` reads them).
 
     `path` itself when it is one: a file, a folder of a known layout, one that holds .sql
-    files or whose folders are all versions, or any folder with `layout` given. Otherwise,
-    the directories found in each of its folders, as a monorepo keeps services/a/migrations
-    beside services/b/migrations: read as one history, b's `CREATE TABLE users` would meet
-    a's table, and each history's versions the other's. Folders without SQL give none;
-    hidden and dependencies' folders are not read. A folder with no SQL at all is one
-    history, with no migrations.
+    files with versions in their names or whose folders are all versions, or any folder with
+    `layout` given. Otherwise, the directories found in each of its folders, as a monorepo
+    keeps services/a/migrations beside services/b/migrations: read as one history, b's
+    `CREATE TABLE users` would meet a's table, and each history's versions the other's.
+    Folders without SQL give none; hidden, dependencies', build output's and git-ignored
+    folders are not read. A folder whose own .sql files have no version in their names
+    (schema.sql, structure.sql, seeds.sql: dumps and seeds) and which has a folder of
+    migrations below it is not a history: its files are skipped, and said so in `notes`.
+    A folder with no SQL at all is one history, with no migrations.
     """
     if layout is not None or not path.is_dir():
         found = discover(path, layout)
@@ -515,14 +547,36 @@ def discover_histories(path: Path, layout: str | None = None,
             # Linting nothing and passing would hide a wrong --layout (or a wrong folder).
             raise InputError(f"no {layout} migrations found here (--layout {layout})", path)
         return [(path, found)]
+    notes = notes if notes is not None else []
     token = _SEEN.set(_Seen())  # the folders listed to find them are not listed again
     try:
-        return [(root, discover(root)) for root in _roots(path, set()) or [path]]
+        before = len(notes)
+        roots = _roots(path, set(), _Ignored(path), notes)
+        if not roots and len(notes) == before:
+            roots = [path]
+        return [(root, discover(root)) for root in roots] or [(path, [])]
     finally:
         _SEEN.reset(token)
 
 
-def _roots(directory: Path, seen: set) -> list[Path]:
+#: Folders where tools keep their migrations, in SQL or not (Rails' db/migrate/*.rb): the
+#: .sql files beside one are the schema those migrations produce, or its seed data.
+_MIGRATION_FOLDERS = frozenset({"migrate", "migrations", "migration"})
+
+
+def _unversioned(files: list[Path]) -> bool:
+    """Whether no file has a version in its name (schema.sql, seeds.sql, database.sql)."""
+    return not any(_split_version(path.stem)[0] for path in files)
+
+
+def _holds_migrations(directory: Path) -> bool:
+    """Whether a folder found by discovery is a history of migrations, not a folder of
+    unversioned scripts: a known layout, version folders, or versioned .sql files."""
+    return detect_layout(directory) != "plain" or versions_folder(directory) or \
+        not _unversioned(_sql_files(directory))
+
+
+def _roots(directory: Path, seen: set, ignored: _Ignored, notes: list[str]) -> list[Path]:
     try:
         key = directory.resolve()
         entries = _listing(directory)
@@ -531,14 +585,77 @@ def _roots(directory: Path, seen: set) -> list[Path]:
     if key in seen:
         return []
     seen.add(key)
-    if _sql_files(directory) or versions_folder(directory) or \
-            detect_layout(directory) != "plain":
+    own = _sql_files(directory)
+    if versions_folder(directory) or detect_layout(directory) != "plain" or \
+            own and not _unversioned(own):
+        _note_unread_subfolders(directory, entries, ignored, notes)
         return [directory]
     roots: list[Path] = []
     for name, (_, is_dir) in entries.items():
-        if is_dir and not name.startswith(".") and name not in _NOT_MIGRATIONS:
-            roots += _roots(directory / name, seen)
+        if is_dir and _read_below(directory, name, ignored):
+            roots += _roots(directory / name, seen, ignored, notes)
+    if not own:
+        return roots
+    beside = _migrations_beside(directory, entries, roots)
+    if beside is None:  # unversioned scripts and nothing else: they are the history
+        return [directory]
+    names = ", ".join(path.name for path in own)
+    notes.append(f"{directory}: {names} not linted: no version in the name, beside the "
+                 f"migrations of {beside} (a schema dump or seed data, not a history; "
+                 f"`--layout plain FILE` lints one)")
     return roots
+
+
+def _migrations_beside(directory: Path, entries: dict[str, tuple[bool, bool]],
+                       roots: list[Path]) -> Path | None:
+    """The folder of migrations below `directory` (one discovery found, or one named as
+    tools name theirs) that makes its unversioned .sql files a dump, or None."""
+    found = next((root for root in roots if _holds_migrations(root)), None)
+    if found is not None:
+        return found
+    return next((directory / name for name, (_, is_dir) in entries.items()
+                 if is_dir and name.lower() in _MIGRATION_FOLDERS), None)
+
+
+def _note_unread_subfolders(directory: Path, entries: dict[str, tuple[bool, bool]],
+                            ignored: _Ignored, notes: list[str]) -> None:
+    """A plain history reads its own .sql files only: say which of its folders hold
+    migrations of their own that are not read with it."""
+    if not _sql_files(directory) or detect_layout(directory) != "plain":
+        return
+    for name, (_, is_dir) in entries.items():
+        sub = directory / name
+        if is_dir and _read_below(directory, name, ignored) and _holds_migrations(sub) \
+                and _sql_files(sub):
+            notes.append(f"{sub}: holds migrations that are not read with those of "
+                         f"{directory}: name it to lint it")
+
+
+def not_a_migration(path: Path) -> str | None:
+    """Why a .sql file named on its own is none of a history's migrations (a sqitch verify
+    script; a schema dump or seed beside a migration folder), or None."""
+    folder = path.parent
+    if folder.name == "verify" and detect_sqitch(folder.parent):
+        return "a sqitch verify script (it checks a change; it is not one)"
+    token = _SEEN.set(_SEEN.get() or _Seen())
+    try:
+        own = _sql_files(folder)
+        if path not in own or not _unversioned(own):
+            return None
+        entries = _listing(folder)
+        ignored = _Ignored(folder)
+        roots = [root for name, (_, is_dir) in entries.items()
+                 if is_dir and _read_below(folder, name, ignored)
+                 for root in _roots(folder / name, set(), ignored, [])]
+        beside = _migrations_beside(folder, entries, roots)
+    except OSError:
+        return None
+    finally:
+        _SEEN.reset(token)
+    if beside is None:
+        return None
+    return (f"no version in its name, beside the migrations of {beside}: a schema dump or "
+            f"seed data, not a migration")
 
 
 # dbmate, goose, sql-migrate and sqitch live in tools.py, which uses the helpers above.
