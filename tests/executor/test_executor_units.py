@@ -81,6 +81,14 @@ def test_checksum_comments_keep_content_not_whitespace() -> None:
     assert checksum("SELECT 'é', 1;") != checksum("SELECT 'e', 1;")
 
 
+def test_checksum_of_non_ascii_text() -> None:
+    # The scanner's offsets count characters: text beyond ASCII is read token by token too.
+    base = "-- créé\nINSERT INTO s VALUES ('ééé', 'ü');\n"
+    assert checksum(base) == checksum("-- créé   \nINSERT INTO s VALUES('ééé','ü') ;")
+    assert checksum(base) != checksum(base.replace("'ü'", "'u'"))
+    assert checksum(base) != checksum(base.replace("ééé", "éé"))
+
+
 def test_checksum_of_unscannable_text_is_stable() -> None:
     assert checksum("SELECT 'open   \n") == checksum("SELECT 'open\n")
     assert checksum("SELECT 'open") != checksum("SELECT open")

@@ -617,3 +617,68 @@ def test_a_volatile_default_column_with_a_constraint_is_reported_not_rewritten(
         "rewrite" in result.stderr
     # Only the lock_timeout is added: the statement is an unchanged line of the diff.
     assert f"\n ALTER TABLE accounts ADD COLUMN {column};" in result.stdout
+
+
+#: (statement, its rewrite): CREATE INDEX / DROP INDEX get their keywords in the user's own
+#: text, in the case of their INDEX keyword; a trailing comment and a `;` are left out.
+IN_PLACE = [
+    ("create unique index foo_lower\n  on foo (lower(name)) -- why\n",
+     "create unique index concurrently if not exists foo_lower\n  on foo (lower(name))"),
+    ('CREATE INDEX /* kept */ "Foo_Idx" ON foo USING btree (id DESC) WHERE id > 0;',
+     'CREATE INDEX CONCURRENTLY IF NOT EXISTS /* kept */ "Foo_Idx" ON foo USING btree '
+     "(id DESC) WHERE id > 0"),
+    ("CREATE INDEX ON foo (name)", "CREATE INDEX CONCURRENTLY ON foo (name)"),
+    ("CREATE INDEX IF NOT EXISTS foo_name ON foo (name)",
+     "CREATE INDEX CONCURRENTLY IF NOT EXISTS foo_name ON foo (name)"),
+    ("CREATE INDEX CONCURRENTLY foo_name ON foo (name)",
+     "CREATE INDEX CONCURRENTLY IF NOT EXISTS foo_name ON foo (name)"),
+    ("drop index if exists foo_name restrict",
+     "drop index concurrently if exists foo_name restrict"),
+    ("DROP INDEX public.foo_name", "DROP INDEX CONCURRENTLY IF EXISTS public.foo_name"),
+]
+
+
+@pytest.mark.parametrize(("sql", "expected"), IN_PLACE)
+def test_index_rewrites_keep_the_statement_as_written(sql: str, expected: str) -> None:
+    from lockwise.fix.patterns import rewrite
+
+    pieces = rewrite(sql, {"index-without-concurrently", "drop-index-without-concurrently"})
+    assert pieces is not None
+    assert pieces.alone == [expected]
+
+
+def test_an_index_rewrite_applies_only_for_its_rule() -> None:
+    from lockwise.fix.patterns import rewrite
+
+    assert rewrite("CREATE INDEX foo_name ON foo (name)", {"drop-index-without-concurrently"}) \
+        is None
+    assert rewrite("DROP INDEX foo_name", {"index-without-concurrently"}) is None
+
+
+def test_lint_writes_the_index_alternative_in_the_users_text(tmp_path: Path) -> None:
+    write_files(tmp_path, {"1_a.sql": "CREATE TABLE foo (id int, name text);\n",
+                           "2_b.sql": "create index foo_name_idx\n    on foo (lower(name));\n"})
+    (report,) = lint_migrations(discover(tmp_path), LintOptions())[1:]
+    (finding,) = [f for s in report.statements for f in s.findings
+                  if f.rule == "index-without-concurrently"]
+    assert "\ncreate index concurrently if not exists foo_name_idx\n    on foo (lower(name));\n" \
+        in finding.instead
+
+
+def test_index_rewrites_in_the_users_text_run_on_postgres(pg_db: str) -> None:
+    import psycopg
+
+    from lockwise.fix.patterns import rewrite
+
+    rules = {"index-without-concurrently", "drop-index-without-concurrently"}
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS foo; CREATE TABLE foo (id int, name text)")
+        for sql, _ in IN_PLACE:
+            pieces = rewrite(sql, rules)
+            assert pieces is not None
+            conn.execute(f"{pieces.alone[0]};")
+            if sql.lower().startswith("create"):
+                # Run twice: a name the user gave is created only once (IF NOT EXISTS).
+                conn.execute("DROP INDEX IF EXISTS foo_name")
+                conn.execute("CREATE INDEX foo_name ON foo (name)")
+        conn.execute("DROP TABLE foo")

@@ -48,10 +48,9 @@ def normalize_v2(text: str) -> str:
         tokens = scan(text)
     except ParseError:
         return "unscannable\n" + normalize_v1(text)
-    data = text.encode("utf-8")
     parts = []
-    for token in tokens:  # offsets are in bytes, end inclusive
-        piece = data[token.start:token.end + 1].decode("utf-8")
+    for token in tokens:  # offsets are in characters, end inclusive
+        piece = text[token.start:token.end + 1]
         if token.name in _COMMENTS:
             piece = normalize_v1(piece)
         parts.append(f"{len(piece)}:{piece}")

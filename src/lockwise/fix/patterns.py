@@ -12,6 +12,7 @@ PostgreSQL's own grammar rules, with the user's names) and places the pieces in 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -27,6 +28,10 @@ FIXABLE = frozenset({
     "add-unique-constraint", "set-not-null", "add-column-volatile-default",
     "column-type-change-rewrites", "rename-column",
 })
+
+#: What to do when CREATE INDEX CONCURRENTLY fails half way.
+INVALID_INDEX_NOTE = ("a failed CONCURRENTLY build leaves an INVALID index: check "
+                      "pg_index.indisvalid and drop it before retrying")
 
 #: Heap pages per backfill batch (8 kB each: about 800 kB of table per transaction).
 BATCH_PAGES = 100
@@ -262,11 +267,15 @@ def rewrite(sql: str, rules: set[str], facts: dict | None = None) -> Pieces | No
     `facts` are the effect model's facts about the statement's main action (old column type,
     nullability, ...), which the expand/contract patterns need. Raises Unprintable."""
     facts = facts or {}
+    if not rules & FIXABLE:
+        return None
+    if rules & _IN_PLACE:
+        in_place = _rewrite_in_place(sql, rules)
+        if in_place is not None:
+            return in_place
     from pglast import ast, enums, parse_sql
     from pglast.parser import ParseError
 
-    if not rules & FIXABLE:
-        return None
     try:
         (raw,) = parse_sql(sql)
     except ParseError:
@@ -277,8 +286,7 @@ def rewrite(sql: str, rules: set[str], facts: dict | None = None) -> Pieces | No
         stmt.concurrent = True
         stmt.if_not_exists = bool(stmt.idxname)
         pieces.alone.append(_sql(stmt))
-        pieces.notes.append("a failed CONCURRENTLY build leaves an INVALID index: check "
-                            "pg_index.indisvalid and drop it before retrying")
+        pieces.notes.append(INVALID_INDEX_NOTE)
         return pieces
     if isinstance(stmt, ast.DropStmt) and "drop-index-without-concurrently" in rules:
         if stmt.behavior == enums.DropBehavior.DROP_CASCADE:
@@ -300,6 +308,77 @@ def rewrite(sql: str, rules: set[str], facts: dict | None = None) -> Pieces | No
             stmt.renameType.name == "OBJECT_COLUMN":
         return _rewrite_rename(stmt, facts, pieces)
     return None
+
+
+#: Rules whose rewrite of the commonest statement only adds keywords to it (see
+#: `_rewrite_in_place`).
+_IN_PLACE = frozenset({"index-without-concurrently", "drop-index-without-concurrently"})
+_COMMENT_TOKENS = frozenset({"SQL_COMMENT", "C_COMMENT"})
+
+
+def _rewrite_in_place(sql: str, rules: set[str]) -> Pieces | None:
+    """CREATE INDEX -> CREATE INDEX CONCURRENTLY IF NOT EXISTS, DROP INDEX (of one index, no
+    CASCADE) -> DROP INDEX CONCURRENTLY IF EXISTS, written into the user's own text: it keeps
+    their formatting, and costs a tenth of parsing into pglast's objects and printing them
+    back (lint writes this for every such finding). None: not such a statement, the deparse
+    route decides. Raises Unprintable as `rewrite` does."""
+    from pglast import parser
+
+    try:
+        stmts = json.loads(parser.parse_sql_json(sql)).get("stmts", [])
+        tokens = [t for t in parser.scan(sql) if t.name not in _COMMENT_TOKENS]
+    except parser.ParseError:
+        raise Unprintable(sql) from None
+    if len(stmts) != 1:
+        return None
+    ((kind, stmt),) = stmts[0]["stmt"].items()
+    pieces = Pieces()
+    if kind == "IndexStmt" and "index-without-concurrently" in rules:
+        words = ["IF", "NOT", "EXISTS"] if stmt.get("idxname") and \
+            not stmt.get("if_not_exists") else []
+        text = _insert_after_index(sql, tokens, ("CREATE", "UNIQUE"), stmt, words)
+        if text is None:
+            return None
+        pieces.alone.append(text)
+        pieces.notes.append(INVALID_INDEX_NOTE)
+        return pieces
+    if kind == "DropStmt" and "drop-index-without-concurrently" in rules and \
+            len(stmt.get("objects") or ()) == 1 and stmt.get("behavior") != "DROP_CASCADE":
+        words = [] if stmt.get("missing_ok") else ["IF", "EXISTS"]
+        text = _insert_after_index(sql, tokens, ("DROP",), stmt, words)
+        if text is None:
+            return None
+        pieces.alone.append(text)
+        return pieces
+    return None
+
+
+def _insert_after_index(sql: str, tokens: list, before: tuple[str, ...], stmt: dict,
+                        words: list[str]) -> str | None:
+    """`sql` with CONCURRENTLY (unless the statement has it) and then `words` written after
+    its INDEX keyword (and the CONCURRENTLY there), in the case the user wrote INDEX in; cut
+    at its last token, since a trailing comment would swallow the `;` written after it.
+    None: the statement does not open with `before` keywords and INDEX."""
+    at = 0
+    while at < len(tokens) and tokens[at].name in before:
+        at += 1
+    if at == 0 or at >= len(tokens) or tokens[at].name != "INDEX":
+        return None
+    keyword = sql[tokens[at].start:tokens[at].end + 1]  # scan's offsets: characters, end inclusive
+    if not stmt.get("concurrent"):
+        words = ["CONCURRENTLY", *words]
+    elif at + 1 < len(tokens) and tokens[at + 1].name == "CONCURRENTLY":
+        at += 1  # what is added goes after the user's CONCURRENTLY
+    else:
+        return None
+    last = len(tokens) - 1
+    while tokens[last].name == "ASCII_59":  # a `;` kept in a DO block's EXECUTE string
+        last -= 1
+    cut = tokens[at].end + 1
+    added = " ".join(words)
+    added = added.lower() if keyword.islower() else added
+    return sql[tokens[0].start:cut] + (" " + added if added else "") + \
+        sql[cut:tokens[last].end + 1]
 
 
 def statement_facts(actions: Iterable[Action]) -> dict:
