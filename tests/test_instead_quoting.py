@@ -337,7 +337,7 @@ def instead_of(sql: str, rule: str) -> list[str]:
     ('ALTER TABLE app."User" RENAME TO "Person";', "rename-table",
      'CREATE VIEW app."User" AS SELECT * FROM app."Person";'),
     ('REINDEX INDEX app."Idx";', "reindex-without-concurrently",
-     'REINDEX (CONCURRENTLY) INDEX app."Idx";'),
+     'REINDEX INDEX CONCURRENTLY app."Idx";'),
     ('ALTER TABLE "M" DETACH PARTITION "M_2024";', "detach-partition-without-concurrently",
      'ALTER TABLE "M" DETACH PARTITION "M_2024" CONCURRENTLY;'),
     ('ALTER TABLE "M" ATTACH PARTITION "M_2025" FOR VALUES FROM (\'2025-01-01\') TO '

@@ -632,6 +632,9 @@ IN_PLACE = [
      "CREATE INDEX CONCURRENTLY IF NOT EXISTS foo_name ON foo (name)"),
     ("CREATE INDEX CONCURRENTLY foo_name ON foo (name)",
      "CREATE INDEX CONCURRENTLY IF NOT EXISTS foo_name ON foo (name)"),
+    # `REINDEX TABLE CONCURRENTLY`: PostgreSQL 12 and later (`REINDEX (CONCURRENTLY)` is 14+)
+    ("reindex table foo -- nightly", "reindex table concurrently foo"),
+    ("REINDEX (VERBOSE) INDEX foo_name", "REINDEX (VERBOSE) INDEX CONCURRENTLY foo_name"),
     ("drop index if exists foo_name restrict",
      "drop index concurrently if exists foo_name restrict"),
     ("DROP INDEX public.foo_name", "DROP INDEX CONCURRENTLY IF EXISTS public.foo_name"),
@@ -642,9 +645,24 @@ IN_PLACE = [
 def test_index_rewrites_keep_the_statement_as_written(sql: str, expected: str) -> None:
     from lockwise.fix.patterns import rewrite
 
-    pieces = rewrite(sql, {"index-without-concurrently", "drop-index-without-concurrently"})
+    pieces = rewrite(sql, {"index-without-concurrently", "drop-index-without-concurrently",
+                           "reindex-without-concurrently"})
     assert pieces is not None
     assert pieces.alone == [expected]
+
+
+@pytest.mark.parametrize(("sql", "pg_version", "expected"), [
+    ("REINDEX TABLE foo", 11, None),  # no REINDEX CONCURRENTLY: the template's PG 11 advice
+    ("REINDEX TABLE foo", 12, "REINDEX TABLE CONCURRENTLY foo"),
+    ("REINDEX TABLE foo", 18, "REINDEX TABLE CONCURRENTLY foo"),
+    ("REINDEX SYSTEM foo", 16, None),  # the catalogs cannot be rebuilt concurrently
+])
+def test_reindex_rewrite_follows_the_target_version(sql: str, pg_version: int,
+                                                    expected: str | None) -> None:
+    from lockwise.fix.patterns import rewrite
+
+    pieces = rewrite(sql, {"reindex-without-concurrently"}, {"pg_version": pg_version})
+    assert (pieces.alone[0] if pieces else None) == expected
 
 
 def test_an_index_rewrite_applies_only_for_its_rule() -> None:
@@ -670,7 +688,8 @@ def test_index_rewrites_in_the_users_text_run_on_postgres(pg_db: str) -> None:
 
     from lockwise.fix.patterns import rewrite
 
-    rules = {"index-without-concurrently", "drop-index-without-concurrently"}
+    rules = {"index-without-concurrently", "drop-index-without-concurrently",
+             "reindex-without-concurrently"}
     with psycopg.connect(pg_db, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS foo; CREATE TABLE foo (id int, name text)")
         for sql, _ in IN_PLACE:

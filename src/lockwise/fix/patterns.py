@@ -269,6 +269,10 @@ def rewrite(sql: str, rules: set[str], facts: dict | None = None) -> Pieces | No
     facts = facts or {}
     if not rules & FIXABLE:
         return None
+    if "reindex-without-concurrently" in rules and _pg_version(facts) < 12:
+        rules = rules - {"reindex-without-concurrently"}  # no REINDEX CONCURRENTLY before 12
+        if not rules & FIXABLE:
+            return None
     if rules & _IN_PLACE:
         in_place = _rewrite_in_place(sql, rules)
         if in_place is not None:
@@ -298,10 +302,6 @@ def rewrite(sql: str, rules: set[str], facts: dict | None = None) -> Pieces | No
             stmt.objects = (index,)
             pieces.alone.append(_sql(stmt))
         return pieces
-    if isinstance(stmt, ast.ReindexStmt) and "reindex-without-concurrently" in rules:
-        stmt.params = (*(stmt.params or ()), ast.DefElem(defname="concurrently"))
-        pieces.alone.append(_sql(stmt))
-        return pieces
     if isinstance(stmt, ast.AlterTableStmt):
         return _rewrite_alter(stmt, rules, pieces, facts)
     if isinstance(stmt, ast.RenameStmt) and "rename-column" in rules and \
@@ -312,7 +312,10 @@ def rewrite(sql: str, rules: set[str], facts: dict | None = None) -> Pieces | No
 
 #: Rules whose rewrite of the commonest statement only adds keywords to it (see
 #: `_rewrite_in_place`).
-_IN_PLACE = frozenset({"index-without-concurrently", "drop-index-without-concurrently"})
+_IN_PLACE = frozenset({"index-without-concurrently", "drop-index-without-concurrently",
+                       "reindex-without-concurrently"})
+#: REINDEX's kinds of object that can be rebuilt CONCURRENTLY (not SYSTEM).
+_REINDEX_TARGETS = frozenset({"INDEX", "TABLE", "SCHEMA", "DATABASE"})
 _COMMENT_TOKENS = frozenset({"SQL_COMMENT", "C_COMMENT"})
 
 
@@ -341,6 +344,13 @@ def _rewrite_in_place(sql: str, rules: set[str]) -> Pieces | None:
             return None
         pieces.alone.append(text)
         pieces.notes.append(INVALID_INDEX_NOTE)
+        return pieces
+    if kind == "ReindexStmt" and "reindex-without-concurrently" in rules:
+        # `REINDEX TABLE CONCURRENTLY t` (PostgreSQL 12+; `REINDEX (CONCURRENTLY)` is 14+).
+        at = next((i for i, t in enumerate(tokens) if t.name in _REINDEX_TARGETS), None)
+        if at is None or (at + 1 < len(tokens) and tokens[at + 1].name == "CONCURRENTLY"):
+            return None
+        pieces.alone.append(_insert_after(sql, tokens, at, ["CONCURRENTLY"]))
         return pieces
     if kind == "DropStmt" and "drop-index-without-concurrently" in rules and \
             len(stmt.get("objects") or ()) == 1 and stmt.get("behavior") != "DROP_CASCADE":
@@ -371,6 +381,15 @@ def _insert_after_index(sql: str, tokens: list, before: tuple[str, ...], stmt: d
         at += 1  # what is added goes after the user's CONCURRENTLY
     else:
         return None
+    return _insert_after(sql, tokens, at, words, keyword)
+
+
+def _insert_after(sql: str, tokens: list, at: int, words: list[str],
+                  keyword: str | None = None) -> str:
+    """`sql` with `words` written after token `at`, in the case of `keyword` (that token's
+    text by default); cut at its last token, since a trailing comment would swallow the `;`
+    written after it."""
+    keyword = keyword or sql[tokens[at].start:tokens[at].end + 1]
     last = len(tokens) - 1
     while tokens[last].name == "ASCII_59":  # a `;` kept in a DO block's EXECUTE string
         last -= 1
