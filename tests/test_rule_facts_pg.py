@@ -398,6 +398,11 @@ CREATE TABLE orders (id bigint, user_id bigint, total numeric);
 CREATE VIEW v_users AS SELECT id, name FROM users;
 CREATE VIEW v_orders AS SELECT o.*, u.email FROM orders o JOIN users u ON u.id = o.user_id;
 CREATE MATERIALIZED VIEW m_totals AS SELECT user_id, sum(total) FROM orders GROUP BY user_id;
+CREATE TABLE site (id bigint, name text, total numeric);
+CREATE TABLE posts (id bigint, title text, name text);
+CREATE VIEW v_site AS SELECT id, name, (SELECT count(*) FROM posts) AS n FROM site;
+CREATE VIEW v_linked AS SELECT s.id FROM site s
+    WHERE EXISTS (SELECT 1 FROM posts p WHERE p.title = s.name AND id > total);
 """
 
 
@@ -411,6 +416,11 @@ CREATE MATERIALIZED VIEW m_totals AS SELECT user_id, sum(total) FROM orders GROU
     "ALTER TABLE users DROP COLUMN note",
     "ALTER TABLE users ALTER COLUMN note TYPE varchar(10)",
     "ALTER TABLE users DROP COLUMN name CASCADE",
+    "ALTER TABLE posts ALTER COLUMN name TYPE varchar(300)",  # only the subquery's table
+    "ALTER TABLE site ALTER COLUMN name TYPE varchar(300)",  # the outer SELECT's name
+    "ALTER TABLE posts ALTER COLUMN title TYPE varchar(300)",  # p.title, in the subquery
+    "ALTER TABLE posts ALTER COLUMN id TYPE int",  # `id` in the subquery is posts.id
+    "ALTER TABLE site ALTER COLUMN total TYPE bigint",  # `total`: posts has none, site has
 ])
 def test_column_used_by_a_view_matches_server(pg_db: str, sql: str) -> None:
     """column-used-by-view says the statement fails exactly when the server refuses it."""

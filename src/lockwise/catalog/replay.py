@@ -22,7 +22,6 @@ from lockwise.effects.nodes import (
     strings,
     type_name,
     unwrap,
-    walk,
 )
 
 _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
@@ -718,20 +717,14 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str) -> None:
 
 
 def _column_reads(catalog: Catalog, query: object) -> tuple[tuple[str, str], ...]:
-    """The (relation, column) pairs a view's query uses, as far as the catalog can tell: a
-    qualified reference through its table or alias, an unqualified one in every source that
-    has such a column (PostgreSQL would refuse an ambiguous one), `*` as the columns of the
-    FROM items of its own SELECT. Relations whose columns are unknown contribute nothing."""
-    sources = set(relations_in(query))
-    ordered = sorted(sources)
-    aliases: dict[str, str] = {}
-    uses: list[tuple[str, dict]] = []  # one walk: the stars and column references, in order
-    for kind, body in walk(query):
-        if kind == "RangeVar" and (qualified := range_var(body)[0]) in sources:
-            alias = (body.get("alias") or {}).get("aliasname") or body.get("relname", "")
-            aliases[alias] = qualified
-        elif kind == "ColumnRef" or (kind == "SelectStmt" and _selects_star(body)):
-            uses.append((kind, body))
+    """The (relation, column) pairs a view's query uses, as far as the catalog can tell.
+
+    Names resolve as PostgreSQL resolves them, scope by scope: a qualified reference through
+    the table or alias of its own SELECT or an enclosing one; an unqualified one in the
+    innermost SELECT whose FROM items have such a column (a subquery's own tables first), and
+    not at all while a FROM item in the way has unknown columns; `*` as the columns of its
+    SELECT's FROM items. A column of a table only a subquery reads (`SELECT name, (SELECT
+    count(*) FROM post) FROM site`) is not a use of that table's column."""
     found: dict[tuple[str, str], None] = {}
 
     def use(relation: str, column: str) -> None:
@@ -740,17 +733,73 @@ def _column_reads(catalog: Catalog, query: object) -> tuple[tuple[str, str], ...
             if known is not None and col in known.columns:
                 found.setdefault((relation, col), None)
 
-    for kind, body in uses:
-        if kind == "SelectStmt":
-            for relation in _from_relations(body.get("fromClause")):
-                use(relation, "*")
-            continue
-        fields = strings(body.get("fields"))
-        if len(fields) >= 2 and fields[-2] in aliases:
-            use(aliases[fields[-2]], fields[-1])
-        elif len(fields) == 1 and fields[0] != "*":
-            for relation in ordered:
-                use(relation, fields[0])
+    def resolve(fields: list[str], scopes: list[dict[str, str]]) -> None:
+        if len(fields) >= 2:
+            for scope in scopes:  # innermost first
+                if fields[-2] in scope:
+                    use(scope[fields[-2]], fields[-1])
+                    return
+            return
+        if not fields or fields[0] == "*":
+            return
+        for scope in scopes:
+            tables = [catalog.tables.get(rel) for rel in dict.fromkeys(scope.values())]
+            if any(t is None for t in tables):
+                return  # a FROM item whose columns are unknown may be the one that has it
+            having = [t.name for t in tables if t is not None and fields[0] in t.columns]
+            if having:
+                for rel in having:
+                    use(rel, fields[0])
+                return
+
+    def visit(select: dict, outer: list[dict[str, str]], ctes: frozenset[str]) -> None:
+        if select.get("op") not in (None, "SETOP_NONE"):  # UNION / INTERSECT / EXCEPT
+            visit(select.get("larg") or {}, outer, ctes)
+            visit(select.get("rarg") or {}, outer, ctes)
+            return
+        with_ctes = [unwrap(c)[1] for c in (select.get("withClause") or {}).get("ctes") or ()]
+        ctes = ctes | {c.get("ctename", "") for c in with_ctes}
+        for cte in with_ctes:
+            visit(unwrap(cte.get("ctequery"))[1], outer, ctes)
+        scope: dict[str, str] = {}
+        nested: list[dict] = []
+        todo = list(select.get("fromClause") or ())
+        while todo:
+            kind, body = unwrap(todo.pop())
+            if kind == "RangeVar" and not (body.get("schemaname") is None
+                                           and body.get("relname") in ctes):
+                alias = (body.get("alias") or {}).get("aliasname") or body.get("relname", "")
+                scope[alias] = range_var(body)[0]
+            elif kind == "JoinExpr":
+                todo += [body.get("larg"), body.get("rarg")]
+                nested.append({"quals": body.get("quals")})
+            elif kind == "RangeSubselect":
+                visit(unwrap(body.get("subquery"))[1], outer, ctes)
+            elif kind == "RangeFunction":
+                nested.append({"functions": body.get("functions")})
+        scopes = [scope, *outer]
+        if _selects_star(select):
+            for rel in scope.values():
+                use(rel, "*")
+        rest = {k: v for k, v in select.items()
+                if k not in ("fromClause", "withClause", "larg", "rarg")}
+        stack: list[object] = [rest, *nested]
+        while stack:  # this SELECT's own expressions; a subquery is a scope of its own
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                for key, value in item.items():
+                    if key == "SelectStmt":
+                        visit(value, scopes, ctes)
+                    elif key == "ColumnRef":
+                        resolve(strings(value.get("fields")), scopes)
+                    elif isinstance(value, (dict, list)):
+                        stack.append(value)
+
+    kind, body = unwrap(query if isinstance(query, dict) else None)
+    if kind == "SelectStmt":
+        visit(body, [], frozenset())
     return tuple(found)
 
 
