@@ -466,3 +466,14 @@ def test_a_file_without_client_side_text_is_still_rewritten(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert "COPY t (a) FROM '/tmp/x'" in (target / "2_a.sql").read_text()
     assert "CONCURRENTLY" in "".join(p.read_text() for p in target.iterdir())
+
+
+def test_reindex_concurrently_false_becomes_concurrently_once() -> None:
+    """An explicit `CONCURRENTLY false` is replaced, not joined by a second option (PostgreSQL
+    refuses "conflicting or redundant options")."""
+    from lockwise.fix.patterns import rewrite
+
+    pieces = rewrite("REINDEX (CONCURRENTLY false, VERBOSE) TABLE accounts",
+                     {"reindex-without-concurrently"})
+    assert pieces is not None
+    assert pieces.alone == ["REINDEX (VERBOSE, CONCURRENTLY) TABLE accounts"]

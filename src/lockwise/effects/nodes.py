@@ -212,3 +212,26 @@ def not_null_columns(expr: dict | None) -> tuple[str, ...]:
             col = column_ref(inner.get("arg"))
             return (col,) if col else ()
     return ()
+
+
+def option_is_on(defelem: dict | None) -> bool:
+    """A boolean option (`FULL`, `CONCURRENTLY false`, `VERBOSE 0`) read as PostgreSQL's
+    defGetBoolean reads it: no argument is true; 0, false and off (any case) are false. Any
+    other value is true, or an error that stops the statement: either way not "off"."""
+    kind, body = unwrap(defelem)
+    if kind == "DefElem":
+        kind, body = unwrap(body.get("arg"))
+    if not kind:
+        return True
+    if kind == "Integer":
+        return body.get("ival", 0) != 0
+    if kind == "Boolean":
+        return bool(body.get("boolval"))
+    if kind == "String":
+        return body.get("sval", "").lower() not in ("false", "off")
+    return True
+
+
+def options_on(options: list | None) -> set[str]:
+    """The names of the boolean options of a DefElem list that are on."""
+    return {unwrap(o)[1].get("defname", "") for o in options or () if option_is_on(o)}

@@ -20,6 +20,7 @@ from lockwise.effects.nodes import (
     const_value,
     drop_object_names,
     object_name,
+    options_on,
     range_var,
     relations_in,
     strings,
@@ -377,8 +378,7 @@ _NO_TABLE = _NoTable()
 
 
 def _reindex(b: _Builder, stmt: dict) -> None:
-    concurrently = any(
-        unwrap(p)[1].get("defname") == "concurrently" for p in stmt.get("params") or ())
+    concurrently = "concurrently" in options_on(stmt.get("params"))
     kind = stmt.get("kind", "")
     rel, qualified = range_var(stmt.get("relation"))
     if kind == "REINDEX_OBJECT_INDEX":
@@ -1359,8 +1359,7 @@ def _set_schema(b: _Builder, stmt: dict) -> None:
 
 
 def _vacuum(b: _Builder, stmt: dict) -> None:
-    options = {unwrap(o)[1].get("defname", "") for o in stmt.get("options") or ()}
-    full = "full" in options
+    full = "full" in options_on(stmt.get("options"))
     is_vacuum = bool(stmt.get("is_vacuumcmd"))
     tables = []
     reached = []

@@ -267,7 +267,10 @@ def rewrite(sql: str, rules: set[str], facts: dict | None = None) -> Pieces | No
             pieces.alone.append(_sql(stmt))
         return pieces
     if isinstance(stmt, ast.ReindexStmt) and "reindex-without-concurrently" in rules:
-        stmt.params = (*(stmt.params or ()), ast.DefElem(defname="concurrently"))
+        # An explicit `CONCURRENTLY false` is replaced: a second one is a "conflicting or
+        # redundant options" error.
+        kept = tuple(p for p in stmt.params or () if p.defname != "concurrently")
+        stmt.params = (*kept, ast.DefElem(defname="concurrently"))
         pieces.alone.append(_sql(stmt))
         return pieces
     if isinstance(stmt, ast.AlterTableStmt):
