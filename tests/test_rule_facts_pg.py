@@ -161,6 +161,53 @@ def test_enum_value_usable_when_the_transaction_created_the_type(
     assert ("enum-value-used-in-transaction" in found) is fails
 
 
+_MOOD = ("CREATE TYPE mood AS ENUM ('sad');\n"
+         "CREATE TABLE orders (id bigint, note text, m mood, tags varchar(20)[]);")
+
+
+@pytest.mark.parametrize(("use", "fails"), [
+    # The new label as text: never read as the enum.
+    ("INSERT INTO orders (id, note) VALUES (1, 'happy')", False),
+    ("UPDATE orders SET note = 'happy' WHERE note = 'happy'", False),
+    ("INSERT INTO orders SELECT 1, 'happy'", False),
+    ("SELECT 'happy'::text", False),
+    # Read as the enum: stored into its column, cast to it, compared with its column.
+    ("INSERT INTO orders VALUES (1, 'x', 'happy')", True),
+    ("INSERT INTO orders (m, note) VALUES ('happy', 'happy')", True),
+    ("UPDATE orders SET m = 'happy'", True),
+    ("SELECT 'happy'::text::mood", True),
+    ("SELECT 1 FROM orders WHERE m IN ('sad', 'happy')", True),
+    ("DELETE FROM orders o WHERE o.m = 'happy'", True),
+])
+def test_enum_value_used_in_transaction_only_as_the_enum(pg_db: str, use: str,
+                                                          fails: bool) -> None:
+    """A label added in the open transaction is refused only where it is read as the enum."""
+    import dataclasses
+
+    import psycopg
+
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    text = f"ALTER TYPE mood ADD VALUE 'happy';\n{use};\n"
+    migrations = [dataclasses.replace(migration_from_text(sql, name), layout="flyway")
+                  for sql, name in ((_MOOD, "V1__a.sql"), (text, "V2__b.sql"))]
+    found = {f.rule for f in lint_migrations(migrations, LintOptions())[-1].all_findings}
+    with _connect(pg_db) as conn:
+        conn.execute(_MOOD)
+        conn.execute("BEGIN")
+        conn.execute("ALTER TYPE mood ADD VALUE 'happy'")
+        try:
+            conn.execute(use)
+            refused = False
+        except psycopg.errors.UnsafeNewEnumValueUsage:
+            refused = True
+        conn.execute("ROLLBACK")
+        conn.execute("DROP TABLE orders; DROP TYPE mood")
+    assert refused is fails
+    assert ("enum-value-used-in-transaction" in found) is fails
+
+
 def test_alter_domain_add_constraint_locks_tables_using_it(pg_db: str) -> None:
     setup = "CREATE DOMAIN amount AS numeric;\nCREATE TABLE payments (id bigint, value amount);"
     sql = "ALTER DOMAIN amount ADD CONSTRAINT amount_positive CHECK (VALUE > 0)"

@@ -14,6 +14,7 @@ from lockwise.catalog.model import Catalog, Table
 from lockwise.catalog.replay import constraint_name, default_constraint_name
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
+from lockwise.effects.literals import enum_candidate_literals
 from lockwise.effects.locks import strongest
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
@@ -1915,7 +1916,5 @@ def compute_effect(tree: dict, ctx: Context) -> Effect:
     # Only needed to spot a use of an enum value added earlier in the same transaction; the
     # walk over the whole tree is skipped when no such value exists.
     if ctx.watch_literals and kind != "AlterEnumStmt":  # ADD VALUE's own value is no use of it
-        b.literals.update(str(v["sval"]["sval"]) for k, v in walk(body)
-                          if k == "A_Const" and isinstance(v.get("sval"), dict)
-                          and "sval" in v["sval"])
+        b.literals.update(enum_candidate_literals(kind, body, ctx.catalog))
     return b.build()
