@@ -208,6 +208,31 @@ def test_enum_value_used_in_transaction_only_as_the_enum(pg_db: str, use: str,
     assert ("enum-value-used-in-transaction" in found) is fails
 
 
+@pytest.mark.parametrize("where", [
+    "", "WHERE parent_id IS NOT NULL", "WHERE NOT (parent_id IS NULL) AND parent_id IS NOT NULL",
+    "WHERE n > 0", "WHERE parent_id IS NOT NULL AND n > 0", "WHERE n IS NOT NULL",
+])
+def test_partial_index_serves_the_foreign_key_check_as_the_server_plans_it(
+        pg_db: str, where: str) -> None:
+    """The check of a foreign key looks the referencing rows up with `col = $1` (ri_triggers.c,
+    a generic plan); whether a partial index can serve it is read from the server's plan."""
+    setup = ("CREATE TABLE parent (id bigint PRIMARY KEY);\n"
+             "CREATE TABLE child (id bigint, parent_id bigint REFERENCES parent, n int);\n"
+             f"CREATE INDEX child_parent ON child (parent_id) {where};\n")
+    catalog = Catalog()
+    for stmt in parse_sql(setup).statements:
+        apply_statement(catalog, stmt.tree, "0001")
+    modelled = catalog.has_index_leading_with("public.child", ("parent_id",))
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute("SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan")
+        conn.execute("PREPARE fk_check(bigint) AS "
+                     "SELECT 1 FROM ONLY child x WHERE parent_id = $1 FOR KEY SHARE OF x")
+        plan = "\n".join(r[0] for r in conn.execute("EXPLAIN EXECUTE fk_check(1)"))
+        conn.execute("DEALLOCATE fk_check; DROP TABLE child, parent")
+    assert ("child_parent" in plan) is modelled, plan
+
+
 def test_alter_domain_add_constraint_locks_tables_using_it(pg_db: str) -> None:
     setup = "CREATE DOMAIN amount AS numeric;\nCREATE TABLE payments (id bigint, value amount);"
     sql = "ALTER DOMAIN amount ADD CONSTRAINT amount_positive CHECK (VALUE > 0)"

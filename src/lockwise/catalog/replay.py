@@ -13,6 +13,7 @@ from lockwise.effects.nodes import (
     SERIAL_TYPES,
     drop_object_names,
     not_null_columns,
+    only_not_null_columns,
     object_name,
     range_var,
     relations_in,
@@ -464,6 +465,7 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             idx.columns = tuple(new if c == old else c for c in idx.columns)
             if old in idx.reads:
                 idx.reads = tuple(sorted({new if c == old else c for c in idx.reads}))
+            idx.predicate_not_null = tuple(new if c == old else c for c in idx.predicate_not_null)
         if t is None:
             return
         if old in t.columns:
@@ -602,8 +604,10 @@ def _create_index(catalog: Catalog, stmt: dict) -> None:
     qualified = f"{table.split('.', 1)[0]}.{idxname}"
     if qualified not in catalog.indexes:
         reads = _columns_read([stmt.get("whereClause"), [p.get("expr") for p in params]])
+        where = stmt.get("whereClause")
         catalog.indexes[qualified] = Index(qualified, table, cols, unique=bool(stmt.get("unique")),
-                                           reads=reads)
+                                           reads=reads, partial=bool(where),
+                                           predicate_not_null=only_not_null_columns(where))
 
 
 def _drop(catalog: Catalog, stmt: dict) -> None:

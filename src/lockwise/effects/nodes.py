@@ -214,6 +214,19 @@ def not_null_columns(expr: dict | None) -> tuple[str, ...]:
     return ()
 
 
+def only_not_null_columns(expr: dict | None) -> tuple[str, ...]:
+    """When every conjunct of a top-level AND (or the one condition) is a NOT NULL test of a
+    column: those columns; otherwise (some other condition among them) nothing. A partial index
+    with such a predicate serves any query that compares those columns with `=` (a strict
+    operator implies NOT NULL: predtest.c); any other predicate cannot be proven by a lookup
+    with parameters."""
+    kind, body = unwrap(expr)
+    parts = body.get("args") or () if kind == "BoolExpr" and body.get("boolop") == "AND_EXPR" \
+        else (expr,)
+    found = [not_null_columns(part) for part in parts]
+    return tuple(c for cols in found for c in cols) if all(len(c) == 1 for c in found) else ()
+
+
 def option_is_on(defelem: dict | None) -> bool:
     """A boolean option (`FULL`, `CONCURRENTLY false`, `VERBOSE 0`) read as PostgreSQL's
     defGetBoolean reads it: no argument is true; 0, false and off (any case) are false. Any
