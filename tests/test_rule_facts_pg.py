@@ -233,6 +233,37 @@ def test_partial_index_serves_the_foreign_key_check_as_the_server_plans_it(
     assert ("child_parent" in plan) is modelled, plan
 
 
+@pytest.mark.parametrize("statements", [
+    ("BEGIN", "SET lock_timeout = '5s'", "ROLLBACK"),
+    ("BEGIN", "SET lock_timeout = '5s'", "COMMIT"),
+    ("BEGIN", "SET LOCAL lock_timeout = '5s'", "COMMIT"),
+    ("SET lock_timeout = '2s'", "BEGIN", "SET lock_timeout = '5s'", "ROLLBACK"),
+    ("BEGIN", "SET LOCAL lock_timeout = '5s'", "SET lock_timeout = '7s'", "COMMIT"),
+    ("SELECT set_config('lock_timeout', '5s', false)",),
+    ("SELECT pg_catalog.set_config('lock_timeout', '5s', true)",),
+    ("BEGIN", "SELECT set_config('lock_timeout', '5s', true)", "SHOW lock_timeout"),
+    ("BEGIN", "SELECT set_config('lock_timeout', '5s', false)", "ROLLBACK"),
+])
+def test_lock_timeout_tracked_as_the_server_keeps_it(pg_db: str, statements: tuple) -> None:
+    """The session model's lock_timeout after each sequence is the server's (SET undone by
+    ROLLBACK, SET LOCAL ended by COMMIT, set_config read as SET / SET LOCAL)."""
+    from lockwise.effects.session import Session, parse_duration_ms
+
+    session = Session(implicit_transaction=False)
+    for index, sql in enumerate(statements):
+        ctx = Context(in_transaction=session.in_transaction)
+        session.after(compute_effect(parse_sql(sql).statements[0].tree, ctx), index)
+    with _connect(pg_db) as conn:
+        conn.execute("RESET lock_timeout")
+        for sql in statements:
+            conn.execute(sql)
+        (shown,) = conn.execute("SHOW lock_timeout").fetchone()
+        if conn.info.transaction_status:
+            conn.execute("ROLLBACK")
+        conn.execute("RESET lock_timeout")
+    assert (session.lock_timeout_ms or 0) == parse_duration_ms(shown)
+
+
 def test_alter_domain_add_constraint_locks_tables_using_it(pg_db: str) -> None:
     setup = "CREATE DOMAIN amount AS numeric;\nCREATE TABLE payments (id bigint, value amount);"
     sql = "ALTER DOMAIN amount ADD CONSTRAINT amount_positive CHECK (VALUE > 0)"

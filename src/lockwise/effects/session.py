@@ -87,6 +87,8 @@ class Session:
     timezone: str | None = None
     #: SET LOCAL values vanish at the end of the transaction: remember what to restore.
     _saved: dict[str, int | None] = field(default_factory=dict)
+    #: Any SET in a transaction is undone when it rolls back: the values it started with.
+    _tx_start: dict[str, int | None] = field(default_factory=dict)
     held_exclusive: dict[str, int] = field(default_factory=dict)  # table -> statement index
     #: Strongest lock on each table taken by the transaction's DDL, and by its data changes:
     #: DDL and DML "mix" only where one holds a lock that the other's lock conflicts with.
@@ -235,15 +237,19 @@ class Session:
             elif kind in ("commit", "rollback", "prepare", "commit_prepared",
                           "rollback_prepared"):
                 self.explicit_transaction = False
-                self._end_transaction()
+                self._end_transaction(rolled_back=kind == "rollback")
         elif action.kind == "set" and (f.get("name") in _TRACKED or f.get("reset_all")):
             for name in _TRACKED if f.get("reset_all") else (f["name"],):
                 attr, read = _TRACKED[name]
                 value = None if f.get("reset") else read(f.get("value"))
+                if f.get("local") and not self.in_transaction:
+                    continue  # SET LOCAL outside a transaction has no effect
+                if self.in_transaction:
+                    self._tx_start.setdefault(attr, getattr(self, attr))
                 if f.get("local"):
-                    if not self.in_transaction:
-                        continue  # SET LOCAL outside a transaction has no effect
                     self._saved.setdefault(attr, getattr(self, attr))
+                else:  # a session SET after a SET LOCAL is what stays after COMMIT
+                    self._saved.pop(attr, None)
                 setattr(self, attr, value)
         elif action.kind == "add_constraint" and f.get("not_valid"):
             self.tx_not_valid.add(f"{f.get('table')}.{f.get('constraint')}")
@@ -260,10 +266,12 @@ class Session:
         return any(name == old and index < at and (end is None or at < end)
                    for at, name in self.views_ahead)
 
-    def _end_transaction(self) -> None:
-        for attr, value in self._saved.items():
+    def _end_transaction(self, rolled_back: bool = False) -> None:
+        # COMMIT ends SET LOCAL; ROLLBACK undoes every SET of the transaction (guc.c).
+        for attr, value in (self._tx_start if rolled_back else self._saved).items():
             setattr(self, attr, value)
         self._saved.clear()
+        self._tx_start.clear()
         self.held_exclusive.clear()
         self.tx_ddl_locks.clear()
         self.tx_dml_locks.clear()
