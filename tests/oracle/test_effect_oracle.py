@@ -853,6 +853,9 @@ CASES = [
          compare_scans=False),
     Case("update-other-column", FK, "UPDATE child SET n = 0 WHERE id = 1", compare_scans=False),
     Case("update-all", T, "UPDATE t SET n = 0"),
+    # A condition true by its literals alone touches every row, as no WHERE does.
+    Case("update-where-true", T, "UPDATE t SET n = 0 WHERE true"),
+    Case("delete-where-1-eq-1", T, "DELETE FROM t WHERE 1 = 1 AND NOT false"),
     Case("delete", T, "DELETE FROM t WHERE id = 1", compare_scans=False),
     Case("delete-all", T, "DELETE FROM t"),
     # The foreign key's ON DELETE / ON UPDATE action decides: NO ACTION / RESTRICT read the

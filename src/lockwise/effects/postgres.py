@@ -20,6 +20,7 @@ from lockwise.effects.nodes import (
     SERIAL_TYPES,
     const_value,
     drop_object_names,
+    is_constant_true,
     object_name,
     options_on,
     range_var,
@@ -1478,7 +1479,8 @@ def _dml(kind: str) -> Callable:
         others = {k: v for k, v in stmt.items() if k != "relation"}
         _read_tables(b, others, {table})
         _lock_read_partitions(b, others)
-        has_where = bool(stmt.get("whereClause"))
+        # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched.
+        has_where = bool(stmt.get("whereClause")) and not is_constant_true(stmt["whereClause"])
         facts = _table_facts(b, table, qualified)
         columns: tuple[str, ...] = ()
         if kind == "update":
