@@ -559,6 +559,9 @@ def _drop_database(b: _Builder, stmt: dict) -> None:
 
 def _truncate(b: _Builder, stmt: dict) -> None:
     cascade = stmt.get("behavior") == "DROP_CASCADE"
+    # Each table is an action of its own; the statement's text names them all.
+    written = ", ".join(t if q else t.split(".", 1)[1]
+                        for t, q in map(range_var, stmt.get("relations") or ()))
     for rel in stmt.get("relations") or ():
         table, qualified = range_var(rel)
         b.lock(table, L.ACCESS_EXCLUSIVE)
@@ -577,7 +580,7 @@ def _truncate(b: _Builder, stmt: dict) -> None:
                 b.writes.add(f"table:{other}")
         referenced_by = tuple(sorted({o for o, _ in b.ctx.catalog.referencing(table)
                                       if o != table}))
-        b.act("truncate", _table_facts(b, table, qualified), cascade=cascade,
+        b.act("truncate", _table_facts(b, table, qualified), cascade=cascade, tables_text=written,
               referenced_by=referenced_by,
               referenced_by_text=", ".join(referenced_by) or "none known to these migrations")
 
@@ -737,6 +740,7 @@ def _drop_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         if col in idx.columns:
             b.drops.add(f"index:{idx.name}")
     b.act("drop_column", base, column=col, if_exists=bool(cmd.get("missing_ok")),
+          column_is_new=b.ctx.column_is_new(table, col),
           cascade=cmd.get("behavior") == "DROP_CASCADE",
           column_known=b.ctx.catalog.column(table, col) is not None,
           **_views_using(b, table, col))
@@ -1239,6 +1243,7 @@ def _rename(b: _Builder, stmt: dict) -> None:
             b.creates.add(f"column:{table}.{new}")
             known = b.ctx.catalog.column(table, old)
             b.act("rename_column", base, column=old, new_name=new,
+                  column_is_new=b.ctx.column_is_new(table, old),
                   column_type=known.type_text if known else "",
                   # as the safe alternative writes it: a placeholder when the type is unknown
                   column_type_sql=known.type_text if known else "<type>",
@@ -1385,6 +1390,7 @@ def _vacuum(b: _Builder, stmt: dict) -> None:
     if is_vacuum:
         b.transactional = False
     b.act("vacuum" if is_vacuum else "analyze", tables=tuple(tables), full=full,
+          tables_text=", ".join(tables) or "every table of the database",
           table=tables[0] if tables else "",
           table_name=tables[0].split(".", 1)[-1] if tables else "",
           table_is_new=bool(tables) and all(b.ctx.table_is_new(t) for t in tables))
