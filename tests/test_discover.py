@@ -178,6 +178,18 @@ def test_a_folder_that_is_one_history_stays_one(tmp_path: Path, files: dict[str,
     assert _roots(tmp_path) == expected
 
 
+def test_a_version_folder_holding_two_histories_is_no_migration_version(tmp_path: Path) -> None:
+    """temporal's postgresql/v12/ holds two databases' migration directories: postgresql/ is
+    no folder of versions (read so, the two histories were merged and replayed as one)."""
+    write(tmp_path, {
+        "v12/temporal/versioned/v1.0/schema.sql": "CREATE TABLE namespaces (id int);",
+        "v12/temporal/versioned/v1.1/more.sql": "ALTER TABLE namespaces ADD COLUMN n int;",
+        "v12/visibility/versioned/v1.0/schema.sql": "CREATE TABLE executions (id int);",
+    })
+    assert [root for root, _ in _roots(tmp_path)] == ["v12/temporal/versioned",
+                                                      "v12/visibility/versioned"]
+
+
 def test_a_named_layout_reads_the_folder_as_one_history(tmp_path: Path) -> None:
     write(tmp_path, {"a/0001_x.sql": "SELECT 1;", "b/0001_y.sql": "SELECT 1;"})
     assert len(discover_histories(tmp_path)) == 2

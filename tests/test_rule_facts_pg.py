@@ -161,6 +161,109 @@ def test_enum_value_usable_when_the_transaction_created_the_type(
     assert ("enum-value-used-in-transaction" in found) is fails
 
 
+_MOOD = ("CREATE TYPE mood AS ENUM ('sad');\n"
+         "CREATE TABLE orders (id bigint, note text, m mood, tags varchar(20)[]);")
+
+
+@pytest.mark.parametrize(("use", "fails"), [
+    # The new label as text: never read as the enum.
+    ("INSERT INTO orders (id, note) VALUES (1, 'happy')", False),
+    ("UPDATE orders SET note = 'happy' WHERE note = 'happy'", False),
+    ("INSERT INTO orders SELECT 1, 'happy'", False),
+    ("SELECT 'happy'::text", False),
+    # Read as the enum: stored into its column, cast to it, compared with its column.
+    ("INSERT INTO orders VALUES (1, 'x', 'happy')", True),
+    ("INSERT INTO orders (m, note) VALUES ('happy', 'happy')", True),
+    ("UPDATE orders SET m = 'happy'", True),
+    ("SELECT 'happy'::text::mood", True),
+    ("SELECT 1 FROM orders WHERE m IN ('sad', 'happy')", True),
+    ("DELETE FROM orders o WHERE o.m = 'happy'", True),
+])
+def test_enum_value_used_in_transaction_only_as_the_enum(pg_db: str, use: str,
+                                                          fails: bool) -> None:
+    """A label added in the open transaction is refused only where it is read as the enum."""
+    import dataclasses
+
+    import psycopg
+
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    text = f"ALTER TYPE mood ADD VALUE 'happy';\n{use};\n"
+    migrations = [dataclasses.replace(migration_from_text(sql, name), layout="flyway")
+                  for sql, name in ((_MOOD, "V1__a.sql"), (text, "V2__b.sql"))]
+    found = {f.rule for f in lint_migrations(migrations, LintOptions())[-1].all_findings}
+    with _connect(pg_db) as conn:
+        conn.execute(_MOOD)
+        conn.execute("BEGIN")
+        conn.execute("ALTER TYPE mood ADD VALUE 'happy'")
+        try:
+            conn.execute(use)
+            refused = False
+        except psycopg.errors.UnsafeNewEnumValueUsage:
+            refused = True
+        conn.execute("ROLLBACK")
+        conn.execute("DROP TABLE orders; DROP TYPE mood")
+    assert refused is fails
+    assert ("enum-value-used-in-transaction" in found) is fails
+
+
+@pytest.mark.parametrize("where", [
+    "", "WHERE parent_id IS NOT NULL", "WHERE NOT (parent_id IS NULL) AND parent_id IS NOT NULL",
+    "WHERE n > 0", "WHERE parent_id IS NOT NULL AND n > 0", "WHERE n IS NOT NULL",
+])
+def test_partial_index_serves_the_foreign_key_check_as_the_server_plans_it(
+        pg_db: str, where: str) -> None:
+    """The check of a foreign key looks the referencing rows up with `col = $1` (ri_triggers.c,
+    a generic plan); whether a partial index can serve it is read from the server's plan."""
+    setup = ("CREATE TABLE parent (id bigint PRIMARY KEY);\n"
+             "CREATE TABLE child (id bigint, parent_id bigint REFERENCES parent, n int);\n"
+             f"CREATE INDEX child_parent ON child (parent_id) {where};\n")
+    catalog = Catalog()
+    for stmt in parse_sql(setup).statements:
+        apply_statement(catalog, stmt.tree, "0001")
+    modelled = catalog.has_index_leading_with("public.child", ("parent_id",))
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute("SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan")
+        conn.execute("PREPARE fk_check(bigint) AS "
+                     "SELECT 1 FROM ONLY child x WHERE parent_id = $1 FOR KEY SHARE OF x")
+        plan = "\n".join(r[0] for r in conn.execute("EXPLAIN EXECUTE fk_check(1)"))
+        conn.execute("DEALLOCATE fk_check; DROP TABLE child, parent")
+    assert ("child_parent" in plan) is modelled, plan
+
+
+@pytest.mark.parametrize("statements", [
+    ("BEGIN", "SET lock_timeout = '5s'", "ROLLBACK"),
+    ("BEGIN", "SET lock_timeout = '5s'", "COMMIT"),
+    ("BEGIN", "SET LOCAL lock_timeout = '5s'", "COMMIT"),
+    ("SET lock_timeout = '2s'", "BEGIN", "SET lock_timeout = '5s'", "ROLLBACK"),
+    ("BEGIN", "SET LOCAL lock_timeout = '5s'", "SET lock_timeout = '7s'", "COMMIT"),
+    ("SELECT set_config('lock_timeout', '5s', false)",),
+    ("SELECT pg_catalog.set_config('lock_timeout', '5s', true)",),
+    ("BEGIN", "SELECT set_config('lock_timeout', '5s', true)", "SHOW lock_timeout"),
+    ("BEGIN", "SELECT set_config('lock_timeout', '5s', false)", "ROLLBACK"),
+])
+def test_lock_timeout_tracked_as_the_server_keeps_it(pg_db: str, statements: tuple) -> None:
+    """The session model's lock_timeout after each sequence is the server's (SET undone by
+    ROLLBACK, SET LOCAL ended by COMMIT, set_config read as SET / SET LOCAL)."""
+    from lockwise.effects.session import Session, parse_duration_ms
+
+    session = Session(implicit_transaction=False)
+    for index, sql in enumerate(statements):
+        ctx = Context(in_transaction=session.in_transaction)
+        session.after(compute_effect(parse_sql(sql).statements[0].tree, ctx), index)
+    with _connect(pg_db) as conn:
+        conn.execute("RESET lock_timeout")
+        for sql in statements:
+            conn.execute(sql)
+        (shown,) = conn.execute("SHOW lock_timeout").fetchone()
+        if conn.info.transaction_status:
+            conn.execute("ROLLBACK")
+        conn.execute("RESET lock_timeout")
+    assert (session.lock_timeout_ms or 0) == parse_duration_ms(shown)
+
+
 def test_alter_domain_add_constraint_locks_tables_using_it(pg_db: str) -> None:
     setup = "CREATE DOMAIN amount AS numeric;\nCREATE TABLE payments (id bigint, value amount);"
     sql = "ALTER DOMAIN amount ADD CONSTRAINT amount_positive CHECK (VALUE > 0)"

@@ -395,3 +395,18 @@ def test_drop_partition_locks_the_parent(setup: str, pg_version: int, advice: st
 
 def test_drop_of_an_ordinary_table_is_not_a_partition_drop() -> None:
     assert "drop-partition" not in rules("DROP TABLE accounts;")
+
+
+@pytest.mark.parametrize(("sql", "rule", "named"), [
+    ("VACUUM FULL;", "vacuum-full", "VACUUM FULL rewrites every table of the database"),
+    ("VACUUM FULL accounts;", "vacuum-full", "VACUUM FULL rewrites public.accounts"),
+    ("TRUNCATE accounts, orders;", "truncate-table", "TRUNCATE accounts, orders deletes"),
+    ("DROP INDEX IF EXISTS no_such_idx, accounts_email;", "missing-lock-timeout",
+     "ACCESS EXCLUSIVE on public.accounts with"),
+])
+def test_messages_name_every_table_the_statement_reaches(sql: str, rule: str,
+                                                         named: str) -> None:
+    setup = ACCOUNTS + ("CREATE TABLE orders (id bigint);\n"
+                        "CREATE INDEX accounts_email ON accounts (email);")
+    found = [f for f in findings(sql, setup=setup, in_transaction=False) if f.rule == rule]
+    assert found and named in found[0].message, [f.message for f in found]

@@ -17,6 +17,7 @@ from lockwise.core.types import (
     Action,
     Effect,
     Finding,
+    LockMode,
     Migration,
     MigrationReport,
     Safety,
@@ -413,6 +414,10 @@ def effect_facts(effect: Effect) -> dict:
         "lock": strongest.pg_name if strongest else None,
         "takes_access_exclusive": strongest is not None and strongest.pg_name ==
         "AccessExclusiveLock",
+        # Every table the statement holds ACCESS EXCLUSIVE, as messages name them (an action's
+        # own `table` may be empty: DROP INDEX IF EXISTS of an unknown index).
+        "access_exclusive_text": ", ".join(
+            t for t, m in effect.locks.items() if m is LockMode.ACCESS_EXCLUSIVE),
         "rewrites_table": bool(effect.rewrites),
         "scans_table": bool(effect.scans),
         "transactional": effect.transactional,
@@ -452,9 +457,15 @@ def _track_new_objects(ctx: Context, effect: Effect) -> None:
         elif kind == "type":
             ctx.new_tables.add(obj)
     for action in effect.actions:
-        if action.kind == "rename_table" and action.facts.get("table") in ctx.new_tables:
-            schema = action.facts["table"].split(".", 1)[0]
-            ctx.new_tables.add(f"{schema}.{action.facts['new_name']}")
+        f = action.facts
+        if action.kind == "rename_table" and f.get("table") in ctx.new_tables:
+            schema = f["table"].split(".", 1)[0]
+            ctx.new_tables.add(f"{schema}.{f['new_name']}")
+        # A column this migration added: no code deployed before it can use it yet.
+        elif action.kind == "add_column" and not f.get("column_exists"):
+            ctx.new_tables.add(f"column:{f.get('table')}.{f.get('column')}")
+        elif action.kind == "rename_column" and f.get("column_is_new"):
+            ctx.new_tables.add(f"column:{f.get('table')}.{f.get('new_name')}")
 
 
 def end_span(migration: Migration, statements: list[Statement]) -> Span:

@@ -701,3 +701,14 @@ def test_index_rewrites_in_the_users_text_run_on_postgres(pg_db: str) -> None:
                 conn.execute("DROP INDEX IF EXISTS foo_name")
                 conn.execute("CREATE INDEX foo_name ON foo (name)")
         conn.execute("DROP TABLE foo")
+
+
+def test_reindex_concurrently_false_becomes_concurrently_once() -> None:
+    """An explicit `CONCURRENTLY false` is replaced, not joined by a second option (PostgreSQL
+    refuses "conflicting or redundant options")."""
+    from lockwise.fix.patterns import rewrite
+
+    pieces = rewrite("REINDEX (CONCURRENTLY false, VERBOSE) TABLE accounts",
+                     {"reindex-without-concurrently"})
+    assert pieces is not None
+    assert pieces.alone == ["REINDEX (VERBOSE, CONCURRENTLY) TABLE accounts"]

@@ -241,6 +241,10 @@ CASES = [
     Case("reindex-index", T + "CREATE INDEX t_n ON t (n);", "REINDEX INDEX t_n"),
     Case("reindex-index-concurrently", T + "CREATE INDEX t_n ON t (n);",
          "REINDEX INDEX CONCURRENTLY t_n", blocker="INSERT INTO t (id) VALUES (1000)"),
+    Case("reindex-table-concurrently-false", T + "CREATE INDEX t_n ON t (n);",
+         "REINDEX (CONCURRENTLY false) TABLE t"),
+    Case("reindex-index-concurrently-1", T + "CREATE INDEX t_n ON t (n);",
+         "REINDEX (CONCURRENTLY 1) INDEX t_n", blocker="INSERT INTO t (id) VALUES (1000)"),
     Case("alter-index-set-tablespace", T + "CREATE INDEX t_n ON t (n);",
          "ALTER INDEX t_n SET TABLESPACE pg_default"),
     Case("alter-index-set-fillfactor", T + "CREATE INDEX t_n ON t (n);",
@@ -813,6 +817,14 @@ CASES = [
     Case("refresh-materialized-view-with-no-data", MATVIEW,
          "REFRESH MATERIALIZED VIEW mv WITH NO DATA"),
     Case("vacuum", T, "VACUUM t", blocker="LOCK TABLE t IN SHARE UPDATE EXCLUSIVE MODE"),
+    # Boolean options read as defGetBoolean does: an explicit false/off/0 turns FULL off.
+    Case("vacuum-full-off", T, "VACUUM (FULL off) t",
+         blocker="LOCK TABLE t IN SHARE UPDATE EXCLUSIVE MODE"),
+    Case("vacuum-full-false", T, "VACUUM (FULL FALSE) t",
+         blocker="LOCK TABLE t IN SHARE UPDATE EXCLUSIVE MODE"),
+    Case("vacuum-full-0-analyze", T, "VACUUM (FULL 0, ANALYZE) t",
+         blocker="LOCK TABLE t IN SHARE UPDATE EXCLUSIVE MODE"),
+    Case("vacuum-full-on", T, "VACUUM (FULL on) t", blocker="SELECT count(*) FROM t"),
     Case("analyze", T, "ANALYZE t"),
     # The view's query reads its source tables (the catalog keeps which relations it reads).
     Case("refresh-materialized-view", MATVIEW, "REFRESH MATERIALIZED VIEW mv"),
@@ -943,6 +955,9 @@ CASES = [
          compare_scans=False),
     Case("update-other-column", FK, "UPDATE child SET n = 0 WHERE id = 1", compare_scans=False),
     Case("update-all", T, "UPDATE t SET n = 0"),
+    # A condition true by its literals alone touches every row, as no WHERE does.
+    Case("update-where-true", T, "UPDATE t SET n = 0 WHERE true"),
+    Case("delete-where-1-eq-1", T, "DELETE FROM t WHERE 1 = 1 AND NOT false"),
     Case("delete", T, "DELETE FROM t WHERE id = 1", compare_scans=False),
     Case("delete-all", T, "DELETE FROM t"),
     # The foreign key's ON DELETE / ON UPDATE action decides: NO ACTION / RESTRICT read the

@@ -75,6 +75,17 @@ class Index:
     #: PostgreSQL drops the index when any of them is dropped. Like `columns`, only a column
     #: rename changes it in place.
     reads: tuple[str, ...] = ()
+    #: A partial index (CREATE INDEX ... WHERE): only queries that prove its predicate use it.
+    partial: bool = False
+    #: For a partial index whose predicate is nothing but `col IS NOT NULL` tests: those
+    #: columns (an `=` on each of them proves it). Renamed with the columns.
+    predicate_not_null: tuple[str, ...] = ()
+
+    def serves_equality_on(self, columns: tuple[str, ...]) -> bool:
+        """Whether a lookup `c1 = $1 AND c2 = $2 ...` on `columns` can use the index as far as
+        its predicate goes (a foreign key's check is such a lookup, planned generically)."""
+        return not self.partial or bool(self.predicate_not_null) and \
+            set(self.predicate_not_null) <= set(columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,11 +416,14 @@ class Catalog:
                 and not self.has_index_leading_with(t.name, c.columns)]
 
     def has_index_leading_with(self, table: str, columns: tuple[str, ...]) -> bool:
-        """True when some index (or PK/UNIQUE) on `table` starts with exactly `columns`."""
+        """True when some index (or PK/UNIQUE) on `table` starts with exactly `columns` and can
+        serve an equality lookup on them (a partial index only when the lookup proves its
+        predicate)."""
         # Any order of the same leading columns serves the lookups `a = ? AND b = ?`.
         n, wanted = len(columns), set(columns)
         for idx in self.indexes_on(table):
-            if len(idx.columns) >= n and set(idx.columns[:n]) == wanted:
+            if len(idx.columns) >= n and set(idx.columns[:n]) == wanted and \
+                    idx.serves_equality_on(columns):
                 return True
         t = self.tables.get(table)
         if t:

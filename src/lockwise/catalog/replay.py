@@ -17,6 +17,7 @@ from lockwise.effects.nodes import (
     nextval_sequence,
     not_null_columns,
     object_name,
+    only_not_null_columns,
     range_var,
     relations_in,
     strings,
@@ -485,6 +486,7 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             idx.columns = tuple(new if c == old else c for c in idx.columns)
             if old in idx.reads:
                 idx.reads = tuple(sorted({new if c == old else c for c in idx.reads}))
+            idx.predicate_not_null = tuple(new if c == old else c for c in idx.predicate_not_null)
         if t is None:
             return
         if old in t.columns:
@@ -623,8 +625,10 @@ def _create_index(catalog: Catalog, stmt: dict) -> None:
     qualified = f"{table.split('.', 1)[0]}.{idxname}"
     if qualified not in catalog.indexes:
         reads = columns_read([stmt.get("whereClause"), [p.get("expr") for p in params]])
+        where = stmt.get("whereClause")
         catalog.indexes[qualified] = Index(qualified, table, cols, unique=bool(stmt.get("unique")),
-                                           reads=reads)
+                                           reads=reads, partial=bool(where),
+                                           predicate_not_null=only_not_null_columns(where))
 
 
 def _drop(catalog: Catalog, stmt: dict) -> None:

@@ -521,7 +521,15 @@ def versions_folder(folder: Path) -> bool:
     names = [name for name, (_, is_dir) in entries.items()
              if is_dir and not name.startswith(".")]
     return bool(names) and all(_VERSION_FOLDER.fullmatch(name) or _split_version(name)[0]
-                               for name in names)
+                               for name in names) and \
+        not any(_holds_histories(folder / name) for name in names)
+
+
+def _holds_histories(folder: Path) -> bool:
+    """A folder named as a version but holding no SQL of its own, only separate migration
+    directories below (temporal's postgresql/v12/: temporal/ and visibility/, two databases):
+    a server version, not a migration version, so its parent is no folder of versions."""
+    return not _sql_files(folder) and len(_roots(folder, set())) > 1
 
 
 def discover_histories(path: Path, layout: str | None = None,

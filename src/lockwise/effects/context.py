@@ -31,3 +31,7 @@ class Context:
 
     def table_is_new(self, table: str) -> bool:
         return table in self.new_tables
+
+    def column_is_new(self, table: str, column: str) -> bool:
+        """Added earlier in the same migration (lint files it as `column:table.col`)."""
+        return f"column:{table}.{column}" in self.new_tables

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterator
 
 #: Type aliases users write, folded to the names PostgreSQL stores in pg_type.
@@ -261,3 +262,81 @@ def not_null_columns(expr: dict | None) -> tuple[str, ...]:
             col = column_ref(inner.get("arg"))
             return (col,) if col else ()
     return ()
+
+
+def only_not_null_columns(expr: dict | None) -> tuple[str, ...]:
+    """When every conjunct of a top-level AND (or the one condition) is a NOT NULL test of a
+    column: those columns; otherwise (some other condition among them) nothing. A partial index
+    with such a predicate serves any query that compares those columns with `=` (a strict
+    operator implies NOT NULL: predtest.c); any other predicate cannot be proven by a lookup
+    with parameters."""
+    kind, body = unwrap(expr)
+    parts = body.get("args") or () if kind == "BoolExpr" and body.get("boolop") == "AND_EXPR" \
+        else (expr,)
+    found = [not_null_columns(part) for part in parts]
+    return tuple(c for cols in found for c in cols) if all(len(c) == 1 for c in found) else ()
+
+
+_COMPARISONS = {"=": operator.eq, "<>": operator.ne, "!=": operator.ne, "<": operator.lt,
+                ">": operator.gt, "<=": operator.le, ">=": operator.ge}
+
+
+def is_constant_true(expr: dict | None) -> bool:
+    """Whether a condition is true for every row by its literals alone: `true`, `NOT false`,
+    a comparison of two number literals that holds (`1 = 1`, `2 > 1.5`), `'a' = 'a'`, and
+    AND / OR of such. No column is looked at: `id IS NOT NULL` is not folded, even on a NOT
+    NULL column."""
+    return _fold(expr) is True
+
+
+def _fold(expr: dict | None) -> object:
+    """The constant value of a condition built from literals, or None when it depends on more."""
+    kind, body = unwrap(expr)
+    if kind == "A_Const" and "fval" in body:  # pglast keeps a decimal literal as its text
+        return float(body["fval"].get("fval", "0"))
+    if kind in ("A_Const", "TypeCast"):
+        return const_value(expr)
+    if kind == "BoolExpr":
+        values = [_fold(arg) for arg in body.get("args") or ()]
+        op = body.get("boolop")
+        if op == "NOT_EXPR" and len(values) == 1 and isinstance(values[0], bool):
+            return not values[0]
+        if op == "AND_EXPR":
+            return False if False in values else True if all(v is True for v in values) else None
+        if op == "OR_EXPR":
+            return True if True in values else False if all(v is False for v in values) else None
+        return None
+    if kind == "A_Expr" and body.get("kind") == "AEXPR_OP":
+        op = _COMPARISONS.get("".join(strings(body.get("name"))))
+        left, right = _fold(body.get("lexpr")), _fold(body.get("rexpr"))
+        numbers = (int, float)
+        # Strings only for (in)equality: their order depends on the collation.
+        comparable = (isinstance(left, numbers) and isinstance(right, numbers) or
+                      isinstance(left, str) and isinstance(right, str) and
+                      op in (operator.eq, operator.ne))
+        if op and comparable and not isinstance(left, bool) and not isinstance(right, bool):
+            return op(left, right)
+    return None
+
+
+def option_is_on(defelem: dict | None) -> bool:
+    """A boolean option (`FULL`, `CONCURRENTLY false`, `VERBOSE 0`) read as PostgreSQL's
+    defGetBoolean reads it: no argument is true; 0, false and off (any case) are false. Any
+    other value is true, or an error that stops the statement: either way not "off"."""
+    kind, body = unwrap(defelem)
+    if kind == "DefElem":
+        kind, body = unwrap(body.get("arg"))
+    if not kind:
+        return True
+    if kind == "Integer":
+        return body.get("ival", 0) != 0
+    if kind == "Boolean":
+        return bool(body.get("boolval"))
+    if kind == "String":
+        return body.get("sval", "").lower() not in ("false", "off")
+    return True
+
+
+def options_on(options: list | None) -> set[str]:
+    """The names of the boolean options of a DefElem list that are on."""
+    return {unwrap(o)[1].get("defname", "") for o in options or () if option_is_on(o)}

@@ -14,6 +14,7 @@ from lockwise.catalog.model import Catalog, Table
 from lockwise.catalog.replay import constraint_name, default_constraint_name
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
+from lockwise.effects.literals import enum_candidate_literals
 from lockwise.effects.locks import strongest
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
@@ -21,7 +22,9 @@ from lockwise.effects.nodes import (
     columns_read,
     const_value,
     drop_object_names,
+    is_constant_true,
     object_name,
+    options_on,
     range_var,
     relations_in,
     strings,
@@ -404,8 +407,7 @@ _NO_TABLE = _NoTable()
 
 
 def _reindex(b: _Builder, stmt: dict) -> None:
-    concurrently = any(
-        unwrap(p)[1].get("defname") == "concurrently" for p in stmt.get("params") or ())
+    concurrently = "concurrently" in options_on(stmt.get("params"))
     kind = stmt.get("kind", "")
     rel, qualified = range_var(stmt.get("relation"))
     if kind == "REINDEX_OBJECT_INDEX":
@@ -601,6 +603,9 @@ def _drop_database(b: _Builder, stmt: dict) -> None:
 
 def _truncate(b: _Builder, stmt: dict) -> None:
     cascade = stmt.get("behavior") == "DROP_CASCADE"
+    # Each table is an action of its own; the statement's text names them all.
+    written = ", ".join(t if q else t.split(".", 1)[1]
+                        for t, q in map(range_var, stmt.get("relations") or ()))
     for rel in stmt.get("relations") or ():
         table, qualified = range_var(rel)
         b.lock(table, L.ACCESS_EXCLUSIVE)
@@ -619,7 +624,7 @@ def _truncate(b: _Builder, stmt: dict) -> None:
                 b.writes.add(f"table:{other}")
         referenced_by = tuple(sorted({o for o, _ in b.ctx.catalog.referencing(table)
                                       if o != table}))
-        b.act("truncate", _table_facts(b, table, qualified), cascade=cascade,
+        b.act("truncate", _table_facts(b, table, qualified), cascade=cascade, tables_text=written,
               referenced_by=referenced_by,
               referenced_by_text=", ".join(referenced_by) or "none known to these migrations")
 
@@ -782,6 +787,7 @@ def _drop_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         if col in idx.columns:
             b.drops.add(f"index:{idx.name}")
     b.act("drop_column", base, column=col, if_exists=bool(cmd.get("missing_ok")),
+          column_is_new=b.ctx.column_is_new(table, col),
           cascade=cmd.get("behavior") == "DROP_CASCADE",
           column_known=b.ctx.catalog.column(table, col) is not None,
           **_views_using(b, table, col))
@@ -794,7 +800,8 @@ def _dropped_column(b: _Builder, table: str, column: str, why: str) -> None:
     _drop_views_using(b, table, column)
     b.drops.add(f"column:{table}.{column}")
     b.act("drop_column", _table_facts(b, table, True), column=column, if_exists=False,
-          cascade=True, column_known=True, dropped_by=why, **_views_using(b, table, column))
+          cascade=True, column_known=True, dropped_by=why,
+          column_is_new=b.ctx.column_is_new(table, column), **_views_using(b, table, column))
 
 
 def _drop_views_using(b: _Builder, table: str, column: str) -> None:
@@ -1412,6 +1419,7 @@ def _rename(b: _Builder, stmt: dict) -> None:
             b.creates.add(f"column:{table}.{new}")
             known = b.ctx.catalog.column(table, old)
             b.act("rename_column", base, column=old, new_name=new,
+                  column_is_new=b.ctx.column_is_new(table, old),
                   column_type=known.type_text if known else "",
                   # as the safe alternative writes it: a placeholder when the type is unknown
                   column_type_sql=known.type_text if known else "<type>",
@@ -1538,8 +1546,7 @@ def _set_schema(b: _Builder, stmt: dict) -> None:
 
 
 def _vacuum(b: _Builder, stmt: dict) -> None:
-    options = {unwrap(o)[1].get("defname", "") for o in stmt.get("options") or ()}
-    full = "full" in options
+    full = "full" in options_on(stmt.get("options"))
     is_vacuum = bool(stmt.get("is_vacuumcmd"))
     tables = []
     reached = []
@@ -1563,6 +1570,7 @@ def _vacuum(b: _Builder, stmt: dict) -> None:
     if is_vacuum:
         b.transactional = False
     b.act("vacuum" if is_vacuum else "analyze", tables=tuple(tables), full=full,
+          tables_text=", ".join(tables) or "every table of the database",
           table=tables[0] if tables else "",
           table_name=tables[0].split(".", 1)[-1] if tables else "",
           table_is_new=bool(tables) and all(b.ctx.table_is_new(t) for t in tables))
@@ -1667,7 +1675,9 @@ def _dml(kind: str) -> Callable:
         others = {k: v for k, v in stmt.items() if k != "relation"}
         _read_tables(b, others, {view})
         _lock_read_partitions(b, others)
-        has_where = bool(stmt.get("whereClause"))
+        # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched.
+        has_where = bool(stmt.get("whereClause")) and not is_constant_true(stmt["whereClause"])
+        facts = _table_facts(b, table, qualified)
         columns: tuple[str, ...] = ()
         if kind == "update":
             columns = tuple(unwrap(t)[1].get("name", "") for t in stmt.get("targetList") or ())
@@ -1776,22 +1786,27 @@ def _select(b: _Builder, stmt: dict) -> None:
     functions = [n for n in (strings(body.get("funcname")) for kind, body in walk(stmt)
                              if kind == "FuncCall") if n]
     b.act("select", functions=tuple(n[-1] for n in functions))
-    _set_configs(b, stmt)
+    _set_config_calls(b, stmt)
     _data_modifying_ctes(b, stmt)
 
 
-def _set_configs(b: _Builder, stmt: dict) -> None:
-    """`SELECT set_config('name', 'value', is_local)` with constants, in the target list: a
-    SET (or SET LOCAL) by another name, which the session follows."""
+def _set_config_calls(b: _Builder, stmt: dict) -> None:
+    """`SELECT set_config('lock_timeout', '5s', false)` is a SET (true: a SET LOCAL) when its
+    arguments are constants; a computed name or value cannot be followed."""
     for target in stmt.get("targetList") or ():
         kind, call = unwrap(unwrap(target)[1].get("val"))
-        if kind != "FuncCall" or strings(call.get("funcname"))[-1:] != ["set_config"]:
+        if kind != "FuncCall" or \
+                strings(call.get("funcname")) not in (["set_config"], ["pg_catalog", "set_config"]):
             continue
-        args = [const_value(a) for a in call.get("args") or ()]
-        if len(args) == 3 and isinstance(args[0], str) and isinstance(args[1], str) and \
-                isinstance(args[2], bool):
-            b.act("set_config", name=args[0].lower(), value=args[1], local=args[2],
-                  reset=False, reset_all=False)
+        args = call.get("args") or ()
+        name, value, local = (const_value(a) for a in args) if len(args) == 3 else (None,) * 3
+        if not isinstance(name, str) or value is None or local is None:
+            continue
+        local = local if isinstance(local, bool) else str(local).strip().lower() in (
+            "t", "true", "y", "yes", "on", "1")
+        b.act("set", name=name.lower(), value=value, local=local, reset=False, reset_all=False,
+              transaction_scoped=local,
+              command=f"set_config(..., {'true' if local else 'false'})")
 
 
 # --- session and transaction control --------------------------------------------------------
@@ -2137,7 +2152,5 @@ def compute_effect(tree: dict, ctx: Context) -> Effect:
     # Only needed to spot a use of an enum value added earlier in the same transaction; the
     # walk over the whole tree is skipped when no such value exists.
     if ctx.watch_literals and kind != "AlterEnumStmt":  # ADD VALUE's own value is no use of it
-        b.literals.update(str(v["sval"]["sval"]) for k, v in walk(body)
-                          if k == "A_Const" and isinstance(v.get("sval"), dict)
-                          and "sval" in v["sval"])
+        b.literals.update(enum_candidate_literals(kind, body, ctx.catalog))
     return b.build()

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 
 from lockwise.catalog.search_path import read_path
 from lockwise.core.types import Action, Effect, LockMode
+from lockwise.effects.locks import conflicts
 
 _UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
 #: Objects that running code reaches by name (tables have their own drop-table rule).
 _NAMED_OBJECTS = ("view:", "function:", "type:", "sequence:")
-_DDL_ACTIONS_EXCLUDED = {"insert", "update", "delete", "select", "transaction", "set",
-                         "set_config", "copy",
-                         "other", "lock_table", "analyze", "do_block", "declare_cursor"}
+_DML_ACTIONS = ("insert", "update", "delete", "merge")
+_DDL_ACTIONS_EXCLUDED = {*_DML_ACTIONS, "select", "transaction", "set", "copy", "other",
+                         "lock_table", "analyze", "do_block", "declare_cursor"}
 
 
 #: Time zones with a fixed offset of zero (TimeZone settings, lower case): with one of them in
@@ -26,6 +27,14 @@ _DDL_ACTIONS_EXCLUDED = {"insert", "update", "delete", "select", "transaction", 
 UTC_ZONES = frozenset({"utc", "etc/utc", "gmt", "etc/gmt", "uct", "etc/uct", "universal",
                        "etc/universal", "zulu", "etc/zulu", "gmt0", "etc/gmt0", "etc/gmt+0",
                        "etc/gmt-0", "greenwich", "etc/greenwich"})
+
+
+def _is_dml(effect: Effect) -> bool:
+    return any(a.kind in _DML_ACTIONS for a in effect.actions)
+
+
+def _is_ddl(effect: Effect) -> bool:
+    return any(a.kind not in _DDL_ACTIONS_EXCLUDED for a in effect.actions)
 
 
 def _zone(value: object) -> str | None:
@@ -83,9 +92,13 @@ class Session:
     search_path: tuple[str, ...] | None = None
     #: SET LOCAL values vanish at the end of the transaction: remember what to restore.
     _saved: dict[str, object] = field(default_factory=dict)
+    #: Any SET in a transaction is undone when it rolls back: the values it started with.
+    _tx_start: dict[str, object] = field(default_factory=dict)
     held_exclusive: dict[str, int] = field(default_factory=dict)  # table -> statement index
-    tx_has_ddl: bool = False
-    tx_has_dml: bool = False
+    #: Strongest lock on each table taken by the transaction's DDL, and by its data changes:
+    #: DDL and DML "mix" only where one holds a lock that the other's lock conflicts with.
+    tx_ddl_locks: dict[str, LockMode] = field(default_factory=dict)
+    tx_dml_locks: dict[str, LockMode] = field(default_factory=dict)
     tx_not_valid: set[str] = field(default_factory=set)  # "table.constraint" added NOT VALID
     #: Enum labels added by ALTER TYPE ... ADD VALUE in the open transaction: PostgreSQL
     #: refuses to use them before that transaction commits ("unsafe use of new value").
@@ -145,8 +158,7 @@ class Session:
         held = sorted(t for t in self.held_exclusive if (t not in effect.locks or
                       effect.locks[t] < LockMode.ACCESS_EXCLUSIVE) and
                       t not in self.tx_created) if waits or effect.scans else []
-        is_ddl = any(a.kind not in _DDL_ACTIONS_EXCLUDED for a in effect.actions)
-        is_dml = any(a.kind in ("insert", "update", "delete") for a in effect.actions)
+        mixed = self._mixed_tables(effect) if self.in_transaction else ()
         held = held if self.in_transaction else []
         since = min((self.held_exclusive[t] for t in held), default=None)
         return {
@@ -156,9 +168,20 @@ class Session:
             "held_exclusive_statements": index - since if since is not None else 0,
             "uses_enum_value_added_in_transaction": tuple(sorted(
                 effect.literals & self.tx_enum_values)) if self.in_transaction else (),
-            "mixes_ddl_and_dml": self.in_transaction and (
-                (is_dml and self.tx_has_ddl) or (is_ddl and self.tx_has_dml)),
+            "mixes_ddl_and_dml": bool(mixed),
+            "mixed_tables": mixed,
+            "mixed_tables_text": ", ".join(mixed),
         }
+
+    def _mixed_tables(self, effect: Effect) -> tuple[str, ...]:
+        """Tables (not created in this transaction) on which this statement and the
+        transaction's earlier statements of the other kind, DDL or DML, hold conflicting
+        locks: the DDL's lock keeps others off the table while the data change runs, or the
+        data change's locks are held while the DDL waits for its lock."""
+        earlier = self.tx_ddl_locks if _is_dml(effect) else \
+            self.tx_dml_locks if _is_ddl(effect) else {}
+        return tuple(sorted(t for t, mode in effect.locks.items() if t in earlier and
+                            t not in self.tx_created and conflicts(mode, earlier[t])))
 
     def action_facts(self, action: Action, index: int) -> dict:
         """Facts about one action (of statement `index`) that depend on the transaction."""
@@ -203,10 +226,10 @@ class Session:
                 self.tx_locks[table] = max(mode, self.tx_locks.get(table, mode))
                 if mode is LockMode.ACCESS_EXCLUSIVE:
                     self.held_exclusive.setdefault(table, index)
-            if any(a.kind not in _DDL_ACTIONS_EXCLUDED for a in effect.actions):
-                self.tx_has_ddl = True
-            if any(a.kind in ("insert", "update", "delete") for a in effect.actions):
-                self.tx_has_dml = True
+            held = self.tx_dml_locks if _is_dml(effect) else \
+                self.tx_ddl_locks if _is_ddl(effect) else {}
+            for table, mode in effect.locks.items():
+                held[table] = max(mode, held.get(table, mode))
         else:
             self._end_transaction()
 
@@ -219,16 +242,19 @@ class Session:
             elif kind in ("commit", "rollback", "prepare", "commit_prepared",
                           "rollback_prepared"):
                 self.explicit_transaction = False
-                self._end_transaction()
-        elif action.kind in ("set", "set_config") and (f.get("name") in _TRACKED or
-                                                       f.get("reset_all")):
+                self._end_transaction(rolled_back=kind == "rollback")
+        elif action.kind == "set" and (f.get("name") in _TRACKED or f.get("reset_all")):
             for name in _TRACKED if f.get("reset_all") else (f["name"],):
                 attr, read = _TRACKED[name]
                 value = None if f.get("reset") else read(f.get("value"))
+                if f.get("local") and not self.in_transaction:
+                    continue  # SET LOCAL outside a transaction has no effect
+                if self.in_transaction:
+                    self._tx_start.setdefault(attr, getattr(self, attr))
                 if f.get("local"):
-                    if not self.in_transaction:
-                        continue  # SET LOCAL outside a transaction has no effect
                     self._saved.setdefault(attr, getattr(self, attr))
+                else:  # a session SET after a SET LOCAL is what stays after COMMIT
+                    self._saved.pop(attr, None)
                 setattr(self, attr, value)
         elif action.kind == "add_constraint" and f.get("not_valid"):
             self.tx_not_valid.add(f"{f.get('table')}.{f.get('constraint')}")
@@ -245,12 +271,15 @@ class Session:
         return any(name == old and index < at and (end is None or at < end)
                    for at, name in self.views_ahead)
 
-    def _end_transaction(self) -> None:
-        for attr, value in self._saved.items():
+    def _end_transaction(self, rolled_back: bool = False) -> None:
+        # COMMIT ends SET LOCAL; ROLLBACK undoes every SET of the transaction (guc.c).
+        for attr, value in (self._tx_start if rolled_back else self._saved).items():
             setattr(self, attr, value)
         self._saved.clear()
+        self._tx_start.clear()
         self.held_exclusive.clear()
-        self.tx_has_ddl = self.tx_has_dml = False
+        self.tx_ddl_locks.clear()
+        self.tx_dml_locks.clear()
         self.tx_not_valid.clear()
         self.tx_enum_values.clear()
         self.tx_created.clear()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from lockwise.catalog.replay import generated_name
 from lockwise.core.types import Action
+from lockwise.effects.nodes import unwrap
 from lockwise.effects.versions import DEFAULT_PG_VERSION
 from lockwise.parse.quoting import quote_ident
 
@@ -302,6 +303,16 @@ def rewrite(sql: str, rules: set[str], facts: dict | None = None) -> Pieces | No
             stmt.objects = (index,)
             pieces.alone.append(_sql(stmt))
         return pieces
+    if isinstance(stmt, ast.ReindexStmt) and "reindex-without-concurrently" in rules and \
+            stmt.kind.name != "REINDEX_OBJECT_SYSTEM" and \
+            any(p.defname == "concurrently" for p in stmt.params or ()):
+        # Only an option list naming CONCURRENTLY (false) comes this way (PostgreSQL 14+
+        # syntax already): the option is replaced, a second one is a "conflicting or
+        # redundant options" error.
+        kept = tuple(p for p in stmt.params or () if p.defname != "concurrently")
+        stmt.params = (*kept, ast.DefElem(defname="concurrently"))
+        pieces.alone.append(_sql(stmt))
+        return pieces
     if isinstance(stmt, ast.AlterTableStmt):
         return _rewrite_alter(stmt, rules, pieces, facts)
     if isinstance(stmt, ast.RenameStmt) and "rename-column" in rules and \
@@ -347,6 +358,8 @@ def _rewrite_in_place(sql: str, rules: set[str]) -> Pieces | None:
         return pieces
     if kind == "ReindexStmt" and "reindex-without-concurrently" in rules:
         # `REINDEX TABLE CONCURRENTLY t` (PostgreSQL 12+; `REINDEX (CONCURRENTLY)` is 14+).
+        if any(unwrap(p)[1].get("defname") == "concurrently" for p in stmt.get("params") or ()):
+            return None  # `(CONCURRENTLY false)`: the option is replaced (the deparse route)
         at = next((i for i, t in enumerate(tokens) if t.name in _REINDEX_TARGETS), None)
         if at is None or (at + 1 < len(tokens) and tokens[at + 1].name == "CONCURRENTLY"):
             return None
