@@ -202,6 +202,16 @@ def test_renaming_a_type_under_a_path_renames_its_columns_type() -> None:
     assert type_names_in(finding_.instead) == [("billing", "feeling")]
 
 
+@pytest.mark.parametrize("create", ["CREATE TYPE pair AS (a int, b int)",
+                                    "CREATE TYPE pair AS RANGE (subtype = int4)"])
+def test_composite_and_range_types_are_found_through_the_path(create: str) -> None:
+    setup = (f"CREATE SCHEMA geo;\nSET search_path TO geo;\n{create};\n"
+             "CREATE TABLE spots (p pair);\n")
+    instead = finding("ALTER TABLE geo.spots RENAME COLUMN p TO q;", "rename-column",
+                      setup=setup)
+    assert type_names_in(instead) == [("geo", "pair")]
+
+
 def test_alter_domain_scans_only_the_columns_of_that_schema_s_domain() -> None:
     setup = BILLING + ("RESET search_path;\nCREATE DOMAIN posint AS int;\n"
                        "CREATE TABLE pub (id int, p posint);\n"

@@ -837,6 +837,10 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> Non
         name = object_name(strings(body.get("typeName")), create=True)
         catalog.enums[name] = strings(body.get("vals"))
         catalog.types.add(name)
+    elif kind == "CompositeTypeStmt":  # known, so that the search_path finds it
+        catalog.types.add(range_var(body.get("typevar"), create=True)[0])
+    elif kind == "CreateRangeStmt":
+        catalog.types.add(object_name(strings(body.get("typeName")), create=True))
     elif kind == "AlterEnumStmt":
         name = object_name(strings(body.get("typeName")))
         labels = catalog.enums.get(name)
