@@ -1053,6 +1053,31 @@ CASES = [
          session="SET search_path = app, {public}", schemas=("app",)),
     Case("search-path-default-means-public", TWO_USERS,
          "ALTER TABLE users ALTER COLUMN email SET NOT NULL", schemas=("app",)),
+    # Types are found through the path like relations: the domain's constraint, the domain's
+    # base type, and only that schema's columns of it.
+    Case("search-path-add-column-checked-domain",
+         BILLING + "CREATE DOMAIN billing.posint AS int CHECK (VALUE > 0);",
+         "ALTER TABLE invoices ADD COLUMN c posint",
+         session="SET search_path TO billing", schemas=("billing",)),
+    Case("search-path-type-to-plain-domain",
+         BILLING + "CREATE DOMAIN billing.long_note AS varchar(200);",
+         "ALTER TABLE invoices ALTER COLUMN note TYPE long_note",
+         session="SET search_path TO billing", schemas=("billing",)),
+    Case("alter-domain-leaves-the-same-name-in-another-schema",
+         "CREATE SCHEMA billing; CREATE DOMAIN code AS text;"
+         "CREATE DOMAIN billing.code AS text; CREATE TABLE pub (id int, c code);"
+         "CREATE TABLE billing.docs (id int, c billing.code);"
+         "INSERT INTO pub VALUES (1, 'a'); INSERT INTO billing.docs VALUES (1, 'a');",
+         "ALTER DOMAIN billing.code ADD CHECK (VALUE <> '')", schemas=("billing",)),
+    # --- type names keep their case when quoted (Prisma's enums) ------------------------------
+    Case("add-column-mixed-case-checked-domain",
+         T + 'CREATE DOMAIN "PosInt" AS int CHECK (VALUE > 0);',
+         'ALTER TABLE t ADD COLUMN c "PosInt"'),
+    Case("drop-mixed-case-type-cascade",
+         "CREATE TYPE \"Mood\" AS ENUM ('sad', 'ok'); CREATE TYPE mood AS ENUM ('x');"
+         "CREATE TABLE people (id int, m \"Mood\"); CREATE TABLE calm (id int, m mood);"
+         "INSERT INTO people VALUES (1, 'ok'); INSERT INTO calm VALUES (1, 'x');",
+         'DROP TYPE "Mood" CASCADE'),
 ]
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from lockwise.effects.nodes import type_sql
+from lockwise.effects.nodes import qualified, type_name, type_sql
 
 
 @dataclass(slots=True)
@@ -316,9 +316,21 @@ class Catalog:
                     frontier.extend(known.sources)
         return found
 
+    def column_type(self, tn: dict | None) -> tuple[str, tuple[int, ...], bool]:
+        """A TypeName (`nodes.type_name`) as a column keeps it: an unqualified type the
+        search_path in force finds in a schema other than `public` is qualified, so that it
+        is still that type when looked up under another path (`mood` under
+        `SET search_path = app` is `app.mood`). Built-in and unknown types stay as written."""
+        name, mods, array = type_name(tn)
+        if "." not in name and self.types:
+            key = qualified(None, name)
+            if key in self.types and key != _type_key(name):
+                name = key
+        return name, mods, array
+
     def is_constrained_domain(self, type_name: str) -> bool:
-        """Whether a column type, as written (`posint`, `app.posint`), names a domain with a
-        constraint (an unqualified name is looked up in `public`, the default search path)."""
+        """Whether a column type, as `column_type` gives it (`posint`, `app.posint`), names a
+        domain with a constraint (an unqualified name is `public`'s: others come qualified)."""
         return _type_key(type_name) in self.constrained_domains
 
     def columns_of_type(self, type_name: str) -> list[tuple[str, str]]:

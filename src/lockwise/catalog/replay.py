@@ -21,7 +21,6 @@ from lockwise.effects.nodes import (
     range_var,
     relations_in,
     strings,
-    type_name,
     unwrap,
 )
 
@@ -29,8 +28,8 @@ _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQU
              "CONSTR_PRIMARY": "primary", "CONSTR_EXCLUSION": "exclude"}
 
 
-def _column(col: dict) -> Column:
-    tname, mods, is_array = type_name(col.get("typeName"))
+def _column(catalog: Catalog, col: dict) -> Column:
+    tname, mods, is_array = catalog.column_type(col.get("typeName"))
     column = Column(col.get("colname", ""), SERIAL_TYPES.get(tname, tname), mods,
                     array=is_array, collation=collation_name(col))
     if tname in SERIAL_TYPES:
@@ -336,7 +335,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     for elt in stmt.get("tableElts") or ():
         kind, body = unwrap(elt)
         if kind == "ColumnDef":
-            col = _column(body)
+            col = _column(catalog, body)
             t.columns[col.name] = col
             _add_column_constraints(catalog, t, body, col.name)
         elif kind == "Constraint":
@@ -381,7 +380,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         column = t.columns.get(colname)
         if sub == "AT_AddColumn":
             _, body = unwrap(cmd.get("def"))
-            col = _column(body)
+            col = _column(catalog, body)
             if cmd.get("missing_ok") and col.name in t.columns and catalog.sure_of(name):
                 # IF NOT EXISTS: the whole definition is skipped, constraints too (unless a
                 # DO block may have taken the column away: then, as the effect model does,
@@ -403,7 +402,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 del t.constraints[key]
         elif sub == "AT_AlterColumnType":
             _, body = unwrap(cmd.get("def"))
-            tname, mods, is_array = type_name(body.get("typeName"))
+            tname, mods, is_array = catalog.column_type(body.get("typeName"))
             if column is None:
                 column = t.columns[colname] = Column(colname, tname)
             column.type_name, column.typmods, column.array = tname, mods, is_array
@@ -876,7 +875,7 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> Non
     elif kind == "CreateDomainStmt":
         name = object_name(strings(body.get("domainname")), create=True)
         catalog.types.add(name)
-        base, mods, is_array = type_name(body.get("typeName"))
+        base, mods, is_array = catalog.column_type(body.get("typeName"))
         catalog.domains[name] = Domain(SERIAL_TYPES.get(base, base), mods, is_array)
         if any(unwrap(c)[1].get("contype") in ("CONSTR_CHECK", "CONSTR_NOTNULL")
                for c in body.get("constraints") or ()):
@@ -891,6 +890,10 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> Non
         name = object_name(strings(body.get("typeName")), create=True)
         catalog.enums[name] = strings(body.get("vals"))
         catalog.types.add(name)
+    elif kind == "CompositeTypeStmt":  # known, so that the search_path finds it
+        catalog.types.add(range_var(body.get("typevar"), create=True)[0])
+    elif kind == "CreateRangeStmt":
+        catalog.types.add(object_name(strings(body.get("typeName")), create=True))
     elif kind == "AlterEnumStmt":
         name = object_name(strings(body.get("typeName")))
         labels = catalog.enums.get(name)

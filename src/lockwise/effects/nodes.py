@@ -5,6 +5,8 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterator
 
+from lockwise.parse.quoting import quote_qualified
+
 #: Type aliases users write, folded to the names PostgreSQL stores in pg_type.
 TYPE_ALIASES = {
     "integer": "int4", "int": "int4", "smallint": "int2", "bigint": "int8",
@@ -98,13 +100,16 @@ def drop_object_names(stmt: dict) -> list[list[str]]:
 
 
 def type_name(tn: dict | None) -> tuple[str, tuple[int, ...], bool]:
-    """A TypeName as (normalized name, integer typmods, is_array)."""
+    """A TypeName as (normalized name, integer typmods, is_array). The name keeps its case:
+    the parser already folded an unquoted one, and a quoted `"Role"` is another type than
+    `role`. A built-in type is named without its `pg_catalog`, a user type in another schema
+    as `schema.name`."""
     if not tn:
         return "", (), False
     if "TypeName" in tn:
         tn = tn["TypeName"]
     names = strings(tn.get("names"))
-    name = names[-1].lower() if names else ""
+    name = names[-1] if names else ""
     if len(names) >= 2 and names[0] != "pg_catalog":
         name = f"{names[-2]}.{names[-1]}"
     name = TYPE_ALIASES.get(name, name)
@@ -133,7 +138,8 @@ def type_sql(name: str, mods: tuple[int, ...], array: bool = False) -> str:
         if len(mods) > 1:
             text += f"({mods[1]})"
     else:
-        text = name + (f"({','.join(map(str, mods))})" if mods else "")
+        # quoted where needed: built-in names are plain lower case and stay as they are
+        text = quote_qualified(name) + (f"({','.join(map(str, mods))})" if mods else "")
     return text + ("[]" if array else "")
 
 

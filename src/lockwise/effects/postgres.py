@@ -28,7 +28,6 @@ from lockwise.effects.nodes import (
     range_var,
     relations_in,
     strings,
-    type_name,
     type_sql,
     unwrap,
     walk,
@@ -198,7 +197,7 @@ _SERIAL_PLAIN = {"serial": "integer", "bigserial": "bigint", "smallserial": "sma
 def _column_def_facts(b: _Builder, table: str, col: dict) -> dict:
     """Facts about one ColumnDef: its type, default, constraints, and what adding it costs."""
     name = col.get("colname", "")
-    tname, mods, is_array = type_name(col.get("typeName"))
+    tname, mods, is_array = b.ctx.catalog.column_type(col.get("typeName"))
     facts: dict = {"column": name, "type": tname, "typmods": mods, "array": is_array,
                    "type_text": type_sql(tname, mods),
                    # what a serial column is stored as, without the sequence default
@@ -829,7 +828,7 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     for other in _fk_partners(b.ctx.catalog, table, colname):
         b.lock(other, L.ACCESS_EXCLUSIVE)
     _, coldef = unwrap(cmd.get("def"))
-    new, new_mods, new_array = type_name(coldef.get("typeName"))
+    new, new_mods, new_array = b.ctx.catalog.column_type(coldef.get("typeName"))
     using = coldef.get("raw_default")
     old_col = b.ctx.catalog.known_column(table, colname)
     if old_col is None:
@@ -1901,7 +1900,7 @@ def _create_domain(b: _Builder, stmt: dict) -> None:
     checks = [c for c in stmt.get("constraints") or ()
               if unwrap(c)[1].get("contype") == "CONSTR_CHECK"]
     b.act("create_type", name=name, type_kind="domain", has_check=bool(checks),
-          base_type=type_name(stmt.get("typeName"))[0])
+          base_type=type_sql(*b.ctx.catalog.column_type(stmt.get("typeName"))))
 
 
 _DOMAIN_SUBCOMMANDS = {"T": "set_default", "N": "drop_not_null", "O": "set_not_null",
@@ -1910,16 +1909,13 @@ _DOMAIN_SUBCOMMANDS = {"T": "set_default", "N": "drop_not_null", "O": "set_not_n
 
 
 def _alter_domain(b: _Builder, stmt: dict) -> None:
-    names = strings(stmt.get("typeName"))
-    name = object_name(names)
+    name = object_name(strings(stmt.get("typeName")))
     sub = _DOMAIN_SUBCOMMANDS.get(stmt.get("subtype", ""), "other")
     _, con = unwrap(stmt.get("def"))
     not_valid = bool(con.get("skip_validation"))
     # Columns of this domain in known tables: adding a constraint (or NOT NULL) checks
     # every one of them, holding SHARE on each table (typecmds.c validateDomainConstraint).
-    users = sorted({t.name for t in b.ctx.catalog.tables.values()
-                    for c in t.columns.values() if c.type_name in (name, names[-1] if names
-                                                                   else "")})
+    users = sorted({table for table, _ in b.ctx.catalog.columns_of_type(name)})
     checks = sub in ("set_not_null", "validate_constraint") or (
         sub == "add_constraint" and not not_valid)
     if checks:
