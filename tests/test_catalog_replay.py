@@ -384,28 +384,34 @@ def test_foreign_key_lookups_read_the_same_by_index_and_by_scan() -> None:
             "public.zebras", "public.apples", "public.notes"]
 
 
-def test_do_blocks_make_the_tables_they_name_unsure() -> None:
-    """The replay cannot follow a DO block: the tables its code names may have changed
-    (supabase renames a column in one), and with dynamic SQL any table may have."""
+def test_do_blocks_are_followed_when_their_statements_are_known() -> None:
+    """A PL/pgSQL body's statements are replayed (those in a branch too: the state the block
+    is written to reach); only what the replay cannot follow makes tables unsure: the tables
+    a body it cannot read names, and every table after SQL computed at run time."""
     catalog = replayed("CREATE TABLE users (id int, confirmed_at timestamptz);"
                        "CREATE TABLE teams (id int);"
                        "DO $$ BEGIN IF NOT EXISTS (SELECT 1) THEN ALTER TABLE users RENAME "
                        "COLUMN confirmed_at TO email_confirmed_at; END IF; END $$;")
-    assert not catalog.sure_of("public.users") and catalog.sure_of("public.teams")
-    # The column may be gone: added again, it takes its new definition (as the effect model
-    # counts it as added).
-    replayed("ALTER TABLE users ADD COLUMN IF NOT EXISTS confirmed_at text;"
-             "ALTER TABLE teams ADD COLUMN IF NOT EXISTS id text;", catalog)
-    assert catalog.column("public.users", "confirmed_at").type_name == "text"
-    assert catalog.column("public.teams", "id").type_name == "int4"
+    assert catalog.sure_of("public.users") and catalog.sure_of("public.teams")
+    assert catalog.column("public.users", "email_confirmed_at").type_name == "timestamptz"
+    assert catalog.column("public.users", "confirmed_at") is None
     quoted = replayed('CREATE TABLE "User" (id int);'
                       'DO $$ BEGIN ALTER TABLE "User" RENAME COLUMN id TO uid; END $$;')
-    assert not quoted.sure_of("public.User")
-    replayed("DROP TABLE users; CREATE TABLE users (id int);", catalog)
-    assert catalog.sure_of("public.users")  # created again: known again
+    assert quoted.sure_of("public.User") and quoted.column("public.User", "uid") is not None
+    # A body PL/pgSQL rejects: the tables it names may have changed.
+    unread = replayed('CREATE TABLE "User" (id int);'
+                      'DO $$ BEGIN ALTER TABLE "User" RENAME COLUMN id TO uid; IF THEN; END $$;')
+    assert not unread.sure_of("public.User")
+    # The column may be gone: added again, it takes its new definition (as the effect model
+    # counts it as added).
+    replayed("ALTER TABLE \"User\" ADD COLUMN IF NOT EXISTS id text;", unread)
+    assert unread.column("public.User", "id").type_name == "text"
     replayed("DO $$ BEGIN EXECUTE 'ALTER TABLE ' || 'teams' || ' ADD COLUMN x int'; END $$;",
              catalog)
     assert not catalog.sure_of("public.teams") and not catalog.sure_of("public.users")
+    replayed("DO $$ BEGIN ALTER TABLE \"User\" ADD COLUMN x int; IF THEN; END $$;"
+             "DROP TABLE \"User\"; CREATE TABLE \"User\" (id int);", unread)
+    assert unread.sure_of("public.User")  # created again: known again
 
 
 # --- the columns a view uses ----------------------------------------------------------------
@@ -463,8 +469,12 @@ def test_do_block_reshapes_only_with_ddl_or_dynamic_sql() -> None:
 
     assert reshaped("RAISE NOTICE 'accounts checked';") == set()
     assert reshaped("UPDATE accounts SET id = id;") == set()
-    assert reshaped("ALTER TABLE accounts ADD COLUMN x int;") == {"public.accounts"}
-    assert reshaped("EXECUTE 'SELECT 1';") == {"*"}
+    # followed by the replay: nothing unseen
+    assert reshaped("ALTER TABLE accounts ADD COLUMN x int;") == set()
+    assert reshaped("EXECUTE 'ALTER TABLE accounts ADD COLUMN y int';") == set()
+    # a body PL/pgSQL rejects, SQL computed at run time
+    assert reshaped("ALTER TABLE accounts ADD COLUMN x int; IF THEN;") == {"public.accounts"}
+    assert reshaped("EXECUTE 'SELECT ' || '1';") == {"*"}
 
 
 # --- enforceability, domains, statistics, collations ----------------------------------------

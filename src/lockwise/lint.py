@@ -36,7 +36,7 @@ from lockwise.fix.alternative import REWRITTEN, statement_alternative
 from lockwise.fix.patterns import statement_facts
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
 from lockwise.parse.postgres import TOO_DEEP, ParsedFile
-from lockwise.parse.templates import parse_templated
+from lockwise.parse.templates import linted_text, parse_templated, with_placeholders
 from lockwise.rules.directives import (
     BATCH_DIRECTIVE,
     Directive,
@@ -134,18 +134,26 @@ def runs_as_one_string(migration: Migration, options: LintOptions) -> bool:
 
 
 def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
-             index: int | None, statement: tuple[Statement, Effect] | None = None) -> Finding:
+             index: int | None, statement: tuple[Statement, Effect] | None = None,
+             stand_ins: dict[str, str] | None = None) -> Finding:
+    """`stand_ins`: the template placeholders the migration was linted with (their stand-in
+    identifiers, which facts hold, are written back as the user's placeholders)."""
     instead = None
     if statement is not None and rule.id in REWRITTEN:
         # Rewritten from the statement itself, as `lockwise fix` would: only statements with
         # such a finding pay for parsing and printing their SQL again.
         stmt, effect = statement
-        instead = statement_alternative(rule.id, facts.get("embedded_sql") or stmt.sql, {
+        sql = facts.get("embedded_sql") or (linted_text(stmt.sql) if stand_ins else stmt.sql)
+        instead = statement_alternative(rule.id, sql, {
             **statement_facts(effect.actions), "pg_version": facts.get("pg_version")})
     if instead is None:
         instead = render_instead(
             rule.instead_for(facts.get("set_local_applies"), facts.get("dialect")), facts)
-    return Finding(rule=rule.id, safety=rule.safety, message=render(rule.message, facts),
+    message = render(rule.message, facts)
+    if stand_ins:
+        message, instead = with_placeholders(message, stand_ins), \
+            with_placeholders(instead, stand_ins)
+    return Finding(rule=rule.id, safety=rule.safety, message=message,
                    path=migration.path, span=span, why=rule.why, instead=instead,
                    statement_index=index, title=rule.title)
 
@@ -153,9 +161,11 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
 class Judge:
     """Applies rules to actions and honours ignore directives."""
 
-    def __init__(self, index: RuleIndex, migration: Migration, file_directives: list[Directive]):
+    def __init__(self, index: RuleIndex, migration: Migration, file_directives: list[Directive],
+                 stand_ins: dict[str, str] | None = None):
         self.index = index
         self.migration = migration
+        self.stand_ins = stand_ins
         self.file_directives = file_directives
 
     def judge(self, facts: dict, span: Span | None, stmt_index: int | None,
@@ -179,7 +189,8 @@ class Judge:
                     d.used += 1
                     suppressed = True
             if not suppressed:
-                out.append(_finding(rule, facts, self.migration, span, stmt_index, statement))
+                out.append(_finding(rule, facts, self.migration, span, stmt_index, statement,
+                                    self.stand_ins))
         return out
 
 
@@ -230,7 +241,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                              comments=judged)
     file_directives = [d for text, span in parsed.comments
                        if (d := parse_directive(text, span)) and d.file_level]
-    judge = Judge(index, migration, file_directives)
+    judge = Judge(index, migration, file_directives, parsed.placeholders)
     ctx = Context(catalog=catalog, pg_version=options.pg_version, migration_id=migration.id,
                   session_timezone_utc=options.session_timezone_utc)
     implicit = starts_in_transaction(migration, options, parsed.statements)

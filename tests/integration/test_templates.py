@@ -102,3 +102,27 @@ def test_supabase_auth_corpus_lints_without_parse_errors(corpora: Path) -> None:
     assert _parse_errors(directory, "skip") == 0
     with pytest.raises(InputError):
         lint_migrations(discover(directory), LintOptions(templates="error"))
+
+
+def test_suggestions_write_the_users_placeholders_back() -> None:
+    # Facts hold the stand-in identifiers; messages and alternatives show the placeholders
+    # as written, the alternative rewritten from the statement with them in place.
+    ns = '{{ index .Options "Namespace" }}'
+    sql = (f"CREATE INDEX users_email_idx ON {ns}.users (email);\n"
+           f"ALTER TABLE {ns}.users ADD CONSTRAINT users_email_key UNIQUE (email);\n")
+    (report,) = lint_migrations([migration_from_text(sql, "0002_x.sql")],
+                                LintOptions(assume_in_transaction=True))
+    found = {f.rule: f for f in report.all_findings}
+    index, unique = found["index-without-concurrently"], found["add-unique-constraint"]
+    assert f"CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON {ns}.users (email)" \
+        in index.instead
+    assert f"ON {ns}.users" in unique.instead and f"{ns}.users" in unique.message
+    assert "tpl_" not in index.instead + unique.instead + unique.message
+
+
+def test_two_placeholders_of_one_length_keep_their_stand_in() -> None:
+    # `{{ .a }}.t` and `{{ .b }}.t`: one stand-in for two texts, which cannot be told apart.
+    sql = "CREATE INDEX i ON {{ .a }}.t (x);\nCREATE INDEX j ON {{ .b }}.t (x);\n"
+    (report,) = lint_migrations([migration_from_text(sql, "0002_x.sql")], LintOptions())
+    insteads = [f.instead for f in report.all_findings if f.rule == "index-without-concurrently"]
+    assert len(insteads) == 2 and all("tpl_" in text for text in insteads)

@@ -263,10 +263,17 @@ def _take_index(catalog: Catalog, table: str, con: Constraint, index_name: str |
 
 
 def do_block_reshapes(catalog: Catalog, stmt: dict) -> set[str]:
-    """The tables whose columns a DO block may change unseen: the replay does not follow its
-    code (supabase renames a column in one, when it exists). With DDL, the tables it names;
-    with dynamic SQL (EXECUTE), every table ("*"). One that only reads and writes rows (lemmy
-    checks and backfills data in them), or names a table in a message, changes none."""
+    """The tables whose columns a DO block may change unseen. The replay follows the
+    statements of a PL/pgSQL body (`_do_block`): when that is all the body can run, none.
+    Otherwise (SQL computed at run time, a statement that does not parse, another language):
+    with DDL, the tables it names; with dynamic SQL (EXECUTE), every table ("*"). One that
+    only reads and writes rows (lemmy checks and backfills data in them), or names a table in
+    a message, changes none."""
+    from lockwise.parse.plpgsql import fully_read, plpgsql_body
+
+    body = plpgsql_body(stmt)
+    if body is not None and fully_read(body):
+        return set()
     code = " ".join(unwrap(unwrap(arg)[1].get("arg"))[1].get("sval", "")
                     for arg in stmt.get("args") or ()).lower()
     words = set(_WORD.findall(code))
@@ -277,7 +284,15 @@ def do_block_reshapes(catalog: Catalog, stmt: dict) -> set[str]:
     return set()
 
 
-def _do_block(catalog: Catalog, stmt: dict) -> None:
+def _do_block(catalog: Catalog, stmt: dict, migration_id: str) -> None:
+    """A DO block's statements change the schema as they would alone (those in a branch that
+    may not run included: the end state the block is written to reach; supabase renames a
+    column in one when it exists)."""
+    from lockwise.parse.plpgsql import embedded_statements, plpgsql_body
+
+    body = plpgsql_body(stmt)
+    for _sql, tree in embedded_statements(body) if body is not None else ():
+        apply_statement(catalog, tree, migration_id)
     catalog.unsure.update(do_block_reshapes(catalog, stmt))
 
 
@@ -905,7 +920,7 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> Non
     elif kind == "CreateSchemaStmt":
         catalog.schemas.add(body.get("schemaname", ""))
     elif kind == "DoStmt":
-        _do_block(catalog, body)
+        _do_block(catalog, body, migration_id)
     elif kind == "CreateStatsStmt":
         _create_statistics(catalog, body)
     elif kind == "CreateSeqStmt":

@@ -2039,15 +2039,16 @@ _BODY_TRANSACTION_CONTROL = re.compile(r"\b(?:commit|rollback)\b(?:\s+and\s+(?:n
 
 
 def _do_block(b: _Builder, stmt: dict) -> None:
-    args = {unwrap(d)[1].get("defname"): unwrap(d)[1].get("arg", {}).get("String", {})
-            .get("sval", "") for d in stmt.get("args") or ()}
-    body = args.get("as", "")
+    from lockwise.parse.plpgsql import plpgsql_body
+
+    body = next((unwrap(d)[1].get("arg", {}).get("String", {}).get("sval", "")
+                 for d in stmt.get("args") or () if unwrap(d)[1].get("defname") == "as"), "")
     # A DO block that commits (a batched backfill) runs only outside a transaction block:
     # inside one PostgreSQL refuses it ("invalid transaction termination").
     if _BODY_TRANSACTION_CONTROL.search(_STRING_LITERAL.sub("''", body)):
         b.transactional = False
     b.act("do_block")
-    if str(args.get("language") or "plpgsql").lower() == "plpgsql":
+    if plpgsql_body(stmt) is not None:
         _run_embedded(b, body)
 
 

@@ -21,7 +21,18 @@ _RUNS_SQL = re.compile(r"\b(?:alter|create|drop|insert|update|delete|merge|trunc
 _STRING_CONSTANT = re.compile(r"\s*'((?:[^']|'')*)'\s*", re.DOTALL)
 
 
-@lru_cache(maxsize=256)
+def plpgsql_body(do_stmt: dict) -> str | None:
+    """The code of a DO block (`{"args": [...]}` of its DoStmt) when it is PL/pgSQL, the
+    default language; None for a block in another language."""
+    args = {}
+    for arg in do_stmt.get("args") or ():
+        elem = next(iter(arg.values()), {}) if isinstance(arg, dict) else {}
+        args[elem.get("defname")] = (elem.get("arg") or {}).get("String", {}).get("sval", "")
+    if str(args.get("language") or "plpgsql").lower() != "plpgsql":
+        return None
+    return args.get("as", "")
+
+
 def embedded_statements(body: str) -> tuple[tuple[str, dict], ...]:
     """The statements a PL/pgSQL DO body runs, in the order written: each one's SQL text and
     parse tree.
@@ -30,8 +41,19 @@ def embedded_statements(body: str) -> tuple[tuple[str, dict], ...]:
     Dynamic SQL built at run time (`EXECUTE format(...)`) cannot be known and is left out;
     so is a body that does not parse.
     """
+    return _read(body)[0]
+
+
+def fully_read(body: str) -> bool:
+    """Whether `embedded_statements` is everything the body can run: no dynamic SQL built at
+    run time, and every embedded statement parsed."""
+    return _read(body)[1]
+
+
+@lru_cache(maxsize=256)
+def _read(body: str) -> tuple[tuple[tuple[str, dict], ...], bool]:
     if not _RUNS_SQL.search(body):
-        return ()
+        return (), True
     from pglast import parser
 
     tag = "$lockwise$"
@@ -40,16 +62,26 @@ def embedded_statements(body: str) -> tuple[tuple[str, dict], ...]:
     try:
         functions = json.loads(parser.parse_plpgsql_json(f"DO {tag}{body}{tag}"))
     except (parser.ParseError, ValueError, RecursionError):
-        return ()
+        return (), False
+    queries, complete = _queries(functions)
     found: list[tuple[str, dict]] = []
-    for query in _queries(functions):
-        found.extend(_parse(query))
-    return tuple(found)
+    for query in queries:
+        parsed = _parse(query)
+        complete = complete and bool(parsed)
+        found.extend(parsed)
+    return tuple(found), complete
 
 
-def _queries(node: object) -> list[str]:
-    """The SQL text of each embedded statement and constant EXECUTE below `node`, in order."""
+#: PL/pgSQL statements that run SQL computed at run time (`FOR ... IN EXECUTE`, `RETURN
+#: QUERY EXECUTE`, `OPEN ... FOR EXECUTE` carry a `dynquery`).
+_DYNAMIC = frozenset({"PLpgSQL_stmt_dynfors", "dynquery"})
+
+
+def _queries(node: object) -> tuple[list[str], bool]:
+    """The SQL text of each embedded statement and constant EXECUTE below `node`, in order,
+    and whether that is all of it (no SQL computed at run time)."""
     out: list[str] = []
+    complete = True
     stack: list[object] = [node]
     while stack:
         item = stack.pop()
@@ -63,9 +95,12 @@ def _queries(node: object) -> list[str]:
                     _expr(item["PLpgSQL_stmt_dynexecute"].get("query")))
                 if constant:
                     out.append(constant.group(1).replace("''", "'"))
+                else:
+                    complete = False
             else:
+                complete = complete and not _DYNAMIC.intersection(item)
                 stack.extend(reversed(list(item.values())))
-    return [q for q in out if q]
+    return [q for q in out if q], complete
 
 
 def _expr(node: object) -> str:

@@ -51,6 +51,9 @@ class ParsedFile:
     problems: list[ParseProblem] = field(default_factory=list)
     #: Comments not attached to a statement (file-level directives live here).
     comments: list[tuple[str, Span]] = field(default_factory=list)
+    #: Template placeholders the SQL was linted with (parse/templates.py): each stand-in
+    #: identifier and the one placeholder text it stands for.
+    placeholders: dict[str, str] = field(default_factory=dict)
 
 
 #: Problem message for a statement too deeply nested to analyze (Python recursion limit).

@@ -73,6 +73,33 @@ def substitute(text: str, placeholders: list[Placeholder]) -> str:
     return "".join(pieces)
 
 
+def stand_ins(placeholders: list[Placeholder]) -> dict[str, str]:
+    """Each stand-in identifier and the placeholder it replaced, for the stand-ins that
+    replaced one placeholder text only (two texts of one length share a stand-in)."""
+    texts: dict[str, set[str]] = {}
+    for p in placeholders:
+        if not p.control:
+            texts.setdefault(_token(p.end - p.start), set()).add(p.text)
+    return {token: next(iter(found)) for token, found in texts.items() if len(found) == 1}
+
+
+_STAND_IN = re.compile(r"\btpl_+\b")
+
+
+def with_placeholders(text: str, stand_ins: dict[str, str]) -> str:
+    """`text` (a message or suggested SQL) with its stand-in identifiers written back as the
+    placeholders they replaced, so the suggestion reads as the user's template."""
+    if not stand_ins or "tpl_" not in text:
+        return text
+    return _STAND_IN.sub(lambda m: stand_ins.get(m.group(0), m.group(0)), text)
+
+
+def linted_text(sql: str) -> str:
+    """A statement's text as it was linted: its placeholders replaced by their stand-ins."""
+    found = find_placeholders(sql)
+    return substitute(sql, found) if found else sql
+
+
 def _restore(parsed: ParsedFile, original: str) -> None:
     """Show the original text (with its placeholders) in statements and comments."""
     parsed.statements = [
@@ -104,6 +131,7 @@ def parse_templated(text: str, mode: str = "substitute", path: Path | None = Non
     _restore(parsed, text)
     lines = LineIndex.of(text)
     if mode == "substitute":
+        parsed.placeholders = stand_ins(placeholders)
         # One info finding per file, where the first placeholder is: it explains the
         # `tpl___` identifiers that rule messages may show in place of the placeholders.
         first = placeholders[0]
