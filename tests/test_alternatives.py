@@ -302,3 +302,36 @@ def test_a_statement_a_do_block_runs_gets_its_own_rewrite() -> None:
     add, validate = (s.cmds[0] for s in stmts)
     assert add.def_.conname == "orders_check" and add.def_.skip_validation
     assert add.def_.raw_expr is not None and validate.name == "orders_check"
+
+
+@pytest.mark.postgres
+def test_a_key_that_replaces_the_old_one_takes_over_in_one_step(pg_db: str) -> None:
+    # `DROP COLUMN id, DROP CONSTRAINT <unique>, ADD PRIMARY KEY (a, b)` (lemmy's change of
+    # primary keys): the new key is built CONCURRENTLY under a name of its own while the old
+    # ones stay, then the drops and the attach run together; the constraint gets the name
+    # PostgreSQL gives it, the old key's (its drops run first).
+    import psycopg
+
+    setup = ("CREATE TABLE likes (id serial PRIMARY KEY, person_id int NOT NULL, "
+             "post_id int NOT NULL, UNIQUE (post_id, person_id));")
+    sql = ("ALTER TABLE likes DROP COLUMN id, DROP CONSTRAINT likes_post_id_person_id_key, "
+           "ADD PRIMARY KEY (person_id, post_id);")
+    text = alternative(sql, "add-unique-constraint", setup=setup)
+    *_, attach = [s.sql for s in split_sql(text).statements]
+    assert attach.startswith("ALTER TABLE likes DROP COLUMN id, DROP CONSTRAINT")
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, setup + "INSERT INTO likes (person_id, post_id) VALUES (1, 1), (1, 2);")
+        conn.execute("BEGIN")
+        conn.execute(sql)
+        (expected,) = conn.execute("SELECT conname FROM pg_constraint WHERE contype = 'p' "
+                                   "AND conrelid = 'likes'::regclass").fetchone()
+        conn.execute("ROLLBACK")
+        statements = [s.sql for s in split_sql(text).statements]
+        for stmt in statements[:-1]:  # until the attach, the old keys still hold
+            conn.execute(stmt)
+            assert {"likes_pkey", "likes_post_id_person_id_key"} <= set(
+                _constraints(conn, "likes"))
+        conn.execute(statements[-1])
+        found = _constraints(conn, "likes")
+    assert expected == "likes_pkey" and found[expected][0] == "p"
+    assert "likes_post_id_person_id_key" not in found

@@ -7,6 +7,7 @@ function volatility). Statements the replay does not understand leave the catalo
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 
 from lockwise.catalog.model import Catalog, Column, Constraint, Domain, Index, Table, Trigger
 from lockwise.effects.nodes import (
@@ -85,10 +86,13 @@ def _constraint_columns(con: dict, kind: str, column: str | None) -> tuple[str, 
     return tuple(keys or ([column] if column else []))
 
 
-def constraint_name(catalog: Catalog, con: dict, table: str, column: str | None = None) -> str:
+def constraint_name(catalog: Catalog, con: dict, table: str, column: str | None = None,
+                    freed: AbstractSet[str] = frozenset()) -> str:
     """The name of constraint `con` (a Constraint node) added to `table` (qualified): as
     written, or the one PostgreSQL gives an unnamed one with the catalog as it is now; ""
-    for a kind the catalog does not track. `column`: the column a column constraint is on."""
+    for a kind the catalog does not track. `column`: the column a column constraint is on.
+    `freed`: names the same ALTER TABLE's drops release first (PostgreSQL runs them before
+    it adds anything)."""
     kind = _CONTYPES.get(con.get("contype", ""))
     if kind is None:
         return ""
@@ -103,7 +107,7 @@ def constraint_name(catalog: Catalog, con: dict, table: str, column: str | None 
         named_by = read if len(read) == 1 else ()
     else:
         named_by = _constraint_columns(con, kind, column)
-    return default_constraint_name(catalog, table, named_by, kind)
+    return default_constraint_name(catalog, table, named_by, kind, freed)
 
 
 #: NAMEDATALEN - 1: the longest identifier PostgreSQL keeps, in bytes.
@@ -111,7 +115,7 @@ _MAX_NAME_BYTES = 63
 
 
 def default_constraint_name(catalog: Catalog, table: str, columns: tuple[str, ...],
-                             kind: str) -> str:
+                             kind: str, freed: AbstractSet[str] = frozenset()) -> str:
     """The name PostgreSQL gives an unnamed constraint on `table` (qualified): the table name,
     then every column (UNIQUE, FOREIGN KEY: `t_a_b_key`), the one column a CHECK reads, or
     none (PRIMARY KEY), then a label; shortened to fit as PostgreSQL does, and with a number
@@ -125,7 +129,7 @@ def default_constraint_name(catalog: Catalog, table: str, columns: tuple[str, ..
     number = 0
     while True:
         name = generated_name(table_name, addition, f"{label}{number or ''}")
-        if not _name_taken(catalog, table, name, relation):
+        if name in freed or not _name_taken(catalog, table, name, relation):
             return name
         number += 1
 

@@ -59,6 +59,8 @@ class _Builder:
     reads: set[str] = field(default_factory=set)
     writes: set[str] = field(default_factory=set)
     literals: set[str] = field(default_factory=set)
+    #: Names the drops of the ALTER TABLE being read release before it adds anything.
+    freed_names: frozenset[str] = frozenset()
 
     def lock(self, relation: str, mode: LockMode) -> None:
         if relation:
@@ -650,6 +652,7 @@ def _alter_table(b: _Builder, stmt: dict) -> None:
     base["if_exists"] = bool(stmt.get("missing_ok"))
     base["only"] = not (stmt.get("relation") or {}).get("inh")
     b.alters.add(f"table:{table}")
+    b.freed_names = _names_dropped_first(b.ctx.catalog, table, stmt.get("cmds") or ())
     for cmd_node in stmt.get("cmds") or ():
         _, cmd = unwrap(cmd_node)
         handler = _ALTER_CMDS.get(cmd.get("subtype", ""))
@@ -667,6 +670,24 @@ def _alter_table(b: _Builder, stmt: dict) -> None:
                 # Row triggers are cloned to every partition, and toggled there too.
                 for part in b.ctx.catalog.partitions(table):
                     b.lock(part, L.SHARE_ROW_EXCLUSIVE)
+
+
+def _names_dropped_first(catalog: Catalog, table: str, cmds: list) -> frozenset[str]:
+    """The constraint and index names an ALTER TABLE's drops release: PostgreSQL runs every
+    DROP of the statement before it adds anything, so an unnamed constraint added in it may
+    take such a name back (`DROP COLUMN id, ADD PRIMARY KEY (a, b)` is `t_pkey` again)."""
+    known = catalog.tables.get(table)
+    freed: set[str] = set()
+    for node in cmds:
+        cmd = unwrap(node)[1]
+        if cmd.get("subtype") == "AT_DropConstraint" and cmd.get("name"):
+            freed.add(cmd["name"])
+        elif cmd.get("subtype") == "AT_DropColumn" and known is not None:
+            column = cmd.get("name")
+            freed.update(c.name for c in known.constraints.values() if column in c.columns)
+            freed.update(i.name.split(".", 1)[1] for i in catalog.indexes_on(table)
+                         if column in i.columns)
+    return frozenset(freed)
 
 
 #: ALTER TABLE subcommands that PostgreSQL applies to every partition too (unless ONLY), each
@@ -1008,7 +1029,7 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     using_index = con.get("indexname")
     # An unnamed constraint gets the name PostgreSQL will give it: messages and the safe
     # alternative (which validates it by name later) need one.
-    name = constraint_name(b.ctx.catalog, con, table)
+    name = constraint_name(b.ctx.catalog, con, table, freed=b.freed_names)
     columns = tuple(strings(con.get("fk_attrs") if kind == "foreign" else con.get("keys")))
     facts = {**base, "constraint": name, "constraint_type": kind, "not_valid": not_valid,
              "using_index": using_index or "", "columns": columns,

@@ -48,6 +48,8 @@ class Pieces:
     #: Expand/contract: the step that removes the old column, once nothing uses it any more.
     contract: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Drops of the statement moved into a later step with the key that replaces them.
+    moved_drops: list = field(default_factory=list)
     #: Why a part of the statement that has a finding was left as written.
     declined: list[str] = field(default_factory=list)
 
@@ -439,15 +441,21 @@ def _rewrite_alter(stmt, rules: set[str], pieces: Pieces, facts: dict) -> Pieces
     if len(names) != len(constraints):
         names = [""] * len(constraints)  # not the statement the facts were made for
     name_of = {id(cmd): name for cmd, name in zip(constraints, names, strict=True)}
+    # Drops of the statement (PostgreSQL runs them first): a key built CONCURRENTLY replaces
+    # what they drop in one step, so the table is never without it in between.
+    drops = [cmd for cmd in stmt.cmds if _subtype(cmd) in ("AT_DropConstraint", "AT_DropColumn")]
     kept: list = []
     changed = False
     for cmd in stmt.cmds:
-        if _rewrite_command(stmt, cmd, name_of.get(id(cmd), ""), rules, pieces, facts, kept):
+        if _rewrite_command(stmt, cmd, name_of.get(id(cmd), ""), rules, pieces, facts, kept,
+                            drops):
             changed = True
         else:
             kept.append(cmd)
     if not changed:
         return pieces if pieces.declined else None
+    moved = {id(cmd) for cmd in pieces.moved_drops}
+    kept = [cmd for cmd in kept if id(cmd) not in moved]
     if kept:
         stmt.cmds = tuple(kept)
         pieces.main.insert(0, _sql(stmt))
@@ -455,12 +463,12 @@ def _rewrite_alter(stmt, rules: set[str], pieces: Pieces, facts: dict) -> Pieces
 
 
 def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: Pieces,
-                     facts: dict, kept: list) -> bool:
+                     facts: dict, kept: list, drops: list) -> bool:
     """Rewrite one ALTER TABLE subcommand into `pieces` (what stays in the statement goes to
     `kept`); False: it has no rewrite and stays as written."""
     sub = _subtype(cmd)
     if sub == "AT_AddConstraint":
-        return _rewrite_constraint(stmt, cmd, constraint_name, rules, pieces, kept)
+        return _rewrite_constraint(stmt, cmd, constraint_name, rules, pieces, kept, drops)
     if sub == "AT_AlterColumnType":
         return "column-type-change-rewrites" in rules and len(stmt.cmds) == 1 and \
             _rewrite_type_change(stmt, cmd, facts, pieces)
@@ -478,7 +486,7 @@ def _subtype(cmd) -> str:
 
 
 def _rewrite_constraint(stmt, cmd, default_name: str, rules: set[str], pieces: Pieces,
-                        kept: list) -> bool:
+                        kept: list, drops: list) -> bool:
     """ADD CONSTRAINT: a FOREIGN KEY or CHECK added NOT VALID and validated later; a UNIQUE
     or PRIMARY KEY built as a unique index CONCURRENTLY, then attached. Every clause the user
     wrote stays (ON DELETE, DEFERRABLE, INCLUDE, NULLS NOT DISTINCT, ...); an unnamed
@@ -505,19 +513,25 @@ def _rewrite_constraint(stmt, cmd, default_name: str, rules: set[str], pieces: P
         return True
     if kind in ("CONSTR_UNIQUE", "CONSTR_PRIMARY") and "add-unique-constraint" in rules and \
             not con.indexname and con.keys and not con.without_overlaps:
-        return _unique_via_index(stmt, cmd, con.conname or default_name, pieces)
+        return _unique_via_index(stmt, cmd, con.conname or default_name, pieces, drops)
     return False
 
 
-def _unique_via_index(stmt, cmd, name: str, pieces: Pieces) -> bool:
+def _unique_via_index(stmt, cmd, name: str, pieces: Pieces, drops: list) -> bool:
     """CREATE UNIQUE INDEX CONCURRENTLY (outside a transaction), then ADD CONSTRAINT ...
     USING INDEX, which takes ACCESS EXCLUSIVE only for an instant. The index has the
-    constraint's name: attaching it renames the index to the constraint's name anyway."""
+    constraint's name: attaching it renames the index to the constraint's name anyway.
+
+    With `drops` (the statement's DROP CONSTRAINT / DROP COLUMN, which may drop the key being
+    replaced): they move into the attaching step, so the table keeps its old key until the
+    new one takes over; the index gets a name of its own until then (the old key may still
+    hold the constraint's)."""
     from pglast import ast, enums
 
     if not name:
         return False
     con = cmd.def_
+    index_name = generated_name(name, None, "new") if drops else name
 
     def column(key):
         return ast.IndexElem(name=key.sval, ordering=enums.SortByDir.SORTBY_DEFAULT,
@@ -526,16 +540,18 @@ def _unique_via_index(stmt, cmd, name: str, pieces: Pieces) -> bool:
     relation = ast.RangeVar(schemaname=stmt.relation.schemaname, relname=stmt.relation.relname,
                             inh=True, relpersistence="p")
     index = ast.IndexStmt(
-        idxname=name, relation=relation, accessMethod="btree",
+        idxname=index_name, relation=relation, accessMethod="btree",
         indexParams=tuple(map(column, con.keys)),
         indexIncludingParams=tuple(map(column, con.including or ())),
         options=con.options, tableSpace=con.indexspace, unique=True,
         nulls_not_distinct=con.nulls_not_distinct, concurrent=True, if_not_exists=True)
     pieces.alone.append(_sql(index))
-    con.conname = con.indexname = name
+    con.conname, con.indexname = name, index_name
     con.keys = con.including = con.options = con.indexspace = None
     con.nulls_not_distinct = False
-    attach = ast.AlterTableStmt(relation=stmt.relation, cmds=(cmd,), objtype=stmt.objtype)
+    pieces.moved_drops.extend(drops)
+    attach = ast.AlterTableStmt(relation=stmt.relation, cmds=(*drops, cmd),
+                                objtype=stmt.objtype)
     pieces.at(0).append(_sql(attach))
     if con.contype.name == "CONSTR_PRIMARY":
         pieces.notes.append("PRIMARY KEY USING INDEX makes its columns NOT NULL: one not "
