@@ -529,7 +529,7 @@ def _holds_histories(folder: Path) -> bool:
     """A folder named as a version but holding no SQL of its own, only separate migration
     directories below (temporal's postgresql/v12/: temporal/ and visibility/, two databases):
     a server version, not a migration version, so its parent is no folder of versions."""
-    return not _sql_files(folder) and len(_roots(folder, set())) > 1
+    return not _sql_files(folder) and len(_roots(folder, set(), _Ignored(folder), [])) > 1
 
 
 def discover_histories(path: Path, layout: str | None = None,
