@@ -297,9 +297,10 @@ def test_files_that_are_not_migrations_are_told_apart(tmp_path: Path) -> None:
     write(tmp_path, {"db/schema.sql": USERS, "db/migrations/001_users.sql": USERS,
                      "sq/sqitch.plan": "%project=x\n", "sq/deploy/a.sql": USERS,
                      "sq/verify/a.sql": "SELECT 1;", "plain/schema.sql": USERS,
-                     "other/verify/a.sql": "SELECT 1;"})
+                     "other/verify/a.sql": "SELECT 1;", "db/add_index.sql": USERS})
     assert "schema dump" in (not_a_migration(tmp_path / "db/schema.sql") or "")
     assert "verify" in (not_a_migration(tmp_path / "sq/verify/a.sql") or "")
+    # Named, any other file is linted, beside migrations or not.
     for migration in ("db/migrations/001_users.sql", "sq/deploy/a.sql", "plain/schema.sql",
-                      "other/verify/a.sql"):
+                      "other/verify/a.sql", "db/add_index.sql"):
         assert not_a_migration(tmp_path / migration) is None, migration

@@ -639,12 +639,23 @@ def _note_unread_subfolders(directory: Path, entries: dict[str, tuple[bool, bool
                          f"{directory}: name it to lint it")
 
 
+#: The names tools give a schema dump or seed data kept beside the migrations (dbmate's
+#: db/schema.sql, Rails' structure.sql and seeds, temporal's database.sql / schema.sql).
+_DUMP_NAMES = frozenset({"schema.sql", "structure.sql", "database.sql", "seed.sql",
+                         "seeds.sql", "data.sql", "dump.sql"})
+
+
 def not_a_migration(path: Path) -> str | None:
     """Why a .sql file named on its own is none of a history's migrations (a sqitch verify
-    script; a schema dump or seed beside a migration folder), or None."""
+    script; a schema dump or seed, by its usual name, beside a migration folder), or None.
+
+    Any other file named is linted: naming it says it is meant to be, and a migration
+    skipped would pass unjudged."""
     folder = path.parent
     if folder.name == "verify" and detect_sqitch(folder.parent):
         return "a sqitch verify script (it checks a change; it is not one)"
+    if path.name.lower() not in _DUMP_NAMES:
+        return None
     token = _SEEN.set(_SEEN.get() or _Seen())
     try:
         own = _sql_files(folder)
