@@ -34,7 +34,7 @@ def lost_text(report: MigrationReport) -> str | None:
                 "would drop it")
     if skipped:
         first = min(skipped, key=lambda s: s.span.start_offset)
-        what = (f"the psql meta-command `{first.text}`" if first.kind == "psql-meta"
+        what = (f"the psql meta-command `{first.text}`" if first.kind in ("psql-meta", "psql-gexec")
                 else f"the {first.text}")
         return (f"line {first.span.line}: {what} is client-side input (not SQL for the "
                 "server), which the rewrite cannot keep in place")

@@ -6,7 +6,6 @@ objects, and the effect model only needs plain dicts.
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 from dataclasses import dataclass, field
@@ -15,12 +14,10 @@ from operator import itemgetter
 from lockwise.core.types import Span, Statement
 from lockwise.parse.source import LineIndex
 
-_META_LINE = re.compile(r"^[ \t]*\\([A-Za-z!?]+)[^\n]*", re.MULTILINE)
 _COPY_STDIN = re.compile(r"\bCOPY\b[^;]*?\bFROM\s+STDIN\b[^;]*;[ \t]*\n", re.IGNORECASE | re.DOTALL)
 _STDIN = re.compile(r"stdin", re.IGNORECASE)
 _COPY_END = re.compile(r"^\\\.[ \t]*$", re.MULTILINE)
 _COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z_0-9]*)?\$")
 #: The byte offset pglast gives nearly every node: unused (statements carry their own span),
 #: and about a seventh of the JSON text. Dropped before decoding, it costs one regex pass
 #: instead of a dict entry per node. A string value cannot match: its quotes are escaped.
@@ -51,8 +48,8 @@ class ParsedFile:
     problems: list[ParseProblem] = field(default_factory=list)
     #: Comments not attached to a statement (file-level directives live here).
     comments: list[tuple[str, Span]] = field(default_factory=list)
-    #: Template placeholders the SQL was linted with (parse/templates.py): each stand-in
-    #: identifier and the one placeholder text it stands for.
+    #: Template placeholders and psql variables the SQL was linted with (parse/templates.py,
+    #: `_variable_stand_in`): each stand-in identifier and the one text it stands for.
     placeholders: dict[str, str] = field(default_factory=dict)
 
 
@@ -77,23 +74,6 @@ def _blank_ranges(text: str, ranges: list[tuple[int, int]]) -> str:
     return "".join(pieces)
 
 
-def _dollar_quoted(text: str) -> list[tuple[int, int]]:
-    """The $tag$ ... $tag$ bodies of `text` (an unclosed one runs to the end), in order."""
-    ranges: list[tuple[int, int]] = []
-    open_tag: str | None = None
-    opened = 0
-    for match in _DOLLAR_TAG.finditer(text):
-        tag = match.group(0)
-        if open_tag is None:
-            open_tag, opened = tag, match.start()
-        elif tag == open_tag:
-            ranges.append((opened, match.end()))
-            open_tag = None
-    if open_tag is not None:
-        ranges.append((opened, len(text)))
-    return ranges
-
-
 def _shorten(text: str) -> str:
     return text if len(text) <= _QUOTE_LIMIT else text[:_QUOTE_LIMIT] + "..."
 
@@ -106,12 +86,121 @@ def _mentions_stdin(text: str) -> bool:
     return _STDIN.search(text) is not None
 
 
-def _strip_client_side(text: str, lines: LineIndex) -> tuple[str, list[Skipped]]:
-    """Blank out psql meta-commands and COPY ... FROM stdin data, which the server never sees."""
-    skipped: list[Skipped] = []
-    # COPY data needs no backslash: it may run unterminated to the end of the file.
-    if "\\" not in text and not _mentions_stdin(text):
-        return text, skipped
+#: A colon that can start a psql variable (`:name`, `:'name'`, `:"name"`; not the second colon
+#: of a `::` cast). Written to start with the colon, which the regex engine then finds by a
+#: fast character scan: a 1.5 MB file full of casts costs about a millisecond.
+_VARIABLE_HINT = re.compile(r":(?=['\"A-Za-z_])(?<!::)")
+#: What the psql lexer must look at: quotes, comments, dollar-quote tags, backslashes, colons
+#: and brackets (a colon inside `[...]` is an array slice). A dollar tag is no tag right after
+#: an identifier character (`a$b$` is one identifier).
+_PSQL_TOKEN = re.compile(r"[Ee]?'|\"|--|/\*|(?<![\w$])\$(?:[A-Za-z_]\w*)?\$|\\|:|\[|\]")
+_ESCAPE_STRING_END = re.compile(r"(?:[^'\\]|\\.|'')*'", re.DOTALL)
+_META_NAME = re.compile(r"[A-Za-z!?]+")
+_VARIABLE = re.compile(r":(?:'\w+'|\"\w+\"|[A-Za-z_]\w*)")
+#: Meta-commands that send the query buffer to the server: they end the statement before
+#: them as a semicolon would.
+_SENDS_BUFFER = frozenset({"g", "gx", "gset", "gexec", "gdesc", "crosstabview", "watch"})
+
+
+@dataclass(slots=True)
+class _ClientSide:
+    """What the psql lexer found outside literals and comments, as text ranges."""
+
+    #: (start, end, name) of each meta-command: from its backslash to the end of its line.
+    metas: list[tuple[int, int, str]] = field(default_factory=list)
+    #: (start, end) of each `\;`, psql's separator of statements sent together.
+    separators: list[tuple[int, int]] = field(default_factory=list)
+    #: (start, end) of each variable interpolation.
+    variables: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _literal_end(text: str, token: str, start: int) -> int:
+    """Where the string, quoted identifier, comment or dollar-quoted body opened by `token`
+    at `start` ends (the end of the text when it is not closed)."""
+    size = len(text)
+    after = start + len(token)
+    if token in ("'", '"'):
+        close = text.find(token, after)
+        return size if close == -1 else close + 1
+    if token in ("E'", "e'"):
+        if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_$"):
+            close = text.find("'", after)  # `name'...'`: the E ends an identifier
+            return size if close == -1 else close + 1
+        match = _ESCAPE_STRING_END.match(text, after)
+        return match.end() if match else size
+    if token == "--":
+        close = text.find("\n", after)
+        return size if close == -1 else close
+    if token == "/*":
+        depth, pos = 1, after
+        while depth:  # block comments nest in PostgreSQL
+            close = text.find("*/", pos)
+            if close == -1:
+                return size
+            nested = text.find("/*", pos, close)
+            depth, pos = (depth + 1, nested + 2) if nested != -1 else (depth - 1, close + 2)
+        return pos
+    close = text.find(token, after)  # a dollar tag
+    return size if close == -1 else close + len(token)
+
+
+def _scan_client_side(text: str) -> _ClientSide:
+    """Find psql's meta-commands and variables the way psql's lexer does: never inside a
+    string, quoted identifier, dollar-quoted body or comment."""
+    found = _ClientSide()
+    brackets = 0
+    pos = 0
+    search = _PSQL_TOKEN.search
+    while (match := search(text, pos)) is not None:
+        token, start = match.group(0), match.start()
+        pos = match.end()
+        if token == "\\":
+            name = _META_NAME.match(text, pos)
+            if text.startswith(";", pos):
+                found.separators.append((start, pos + 1))
+                pos += 1
+            elif name is not None:
+                end = text.find("\n", pos)
+                end = len(text) if end == -1 else end
+                found.metas.append((start, end, name.group(0)))
+                pos = end
+        elif token == ":":
+            variable = None if brackets or text.startswith((":", "="), pos) or \
+                (start > 0 and text[start - 1] == ":") else _VARIABLE.match(text, start)
+            if variable is not None:
+                found.variables.append(variable.span())
+                pos = variable.end()
+        elif token == "[":
+            brackets += 1
+        elif token == "]":
+            brackets = max(0, brackets - 1)
+        else:
+            pos = _literal_end(text, token, start)
+    return found
+
+
+def _variable_stand_in(variable: str) -> str:
+    """Same-length SQL for a psql variable: `:'v'` a string constant `':v'`, `:"v"` a quoted
+    identifier `":v"`, and `:v` (whose value may be a name, a number or more SQL) the
+    identifier `_v`."""
+    if variable[1] in "'\"":
+        return variable[1] + ":" + variable[2:]
+    return "_" + variable[1:]
+
+
+def _replace(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """`text` with each text[start:end] replaced by a string of the same length."""
+    pieces, pos = [], 0
+    for start, end, new in sorted(edits):
+        pieces.append(text[pos:start])
+        pieces.append(new)
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+def _strip_copy_data(text: str, lines: LineIndex, skipped: list[Skipped]) -> str:
+    """Blank out COPY ... FROM stdin data, which psql sends as data, not SQL."""
     cuts: list[tuple[int, int]] = []
     data_end = 0
     for copy in _COPY_STDIN.finditer(text):
@@ -123,20 +212,61 @@ def _strip_client_side(text: str, lines: LineIndex) -> tuple[str, list[Skipped]]
         skipped.append(Skipped("copy-data", f"COPY data ({rows} line{'s' * (rows != 1)})",
                                lines.span(copy.end(), data_end)))
         cuts.append((copy.end(), data_end))
-    if cuts:
-        text = _blank_ranges(text, cuts)
-        cuts = []
-    quoted = _dollar_quoted(text)
-    quoted_starts = [start for start, _ in quoted]
-    for meta in _META_LINE.finditer(text):
-        # Inside a function body a backslash line is the body's business, not psql's.
-        i = bisect.bisect_right(quoted_starts, meta.start()) - 1
-        if i >= 0 and quoted[i][0] < meta.start() < quoted[i][1]:
-            continue
-        skipped.append(Skipped("psql-meta", _shorten(meta.group(0).strip()),
-                               lines.span(meta.start(), meta.end())))
-        cuts.append((meta.start(), meta.end()))
-    return _blank_ranges(text, cuts) if cuts else text, skipped
+    return _blank_ranges(text, cuts) if cuts else text
+
+
+def _client_side_edits(text: str, lines: LineIndex, skipped: list[Skipped]
+                       ) -> tuple[list[tuple[int, int, str]], dict[str, str]]:
+    """The same-length replacements that turn psql input into SQL for the server, and the
+    identifier stand-ins of the psql variables (stand-in -> variable)."""
+    found = _scan_client_side(text)
+    edits: list[tuple[int, int, str]] = []
+    for start, end, name in found.metas:
+        command = text[start:end]
+        skipped.append(Skipped("psql-meta", _shorten(command.strip()), lines.span(start, end)))
+        # A command that sends the buffer ends the statement before it, like a semicolon.
+        first = ";" if name in _SENDS_BUFFER else " "
+        edits.append((start, end, first + " " * (end - start - 1)))
+        if name == "gexec":
+            skipped.append(Skipped("psql-gexec", "\\gexec", lines.span(start, end)))
+    for start, end in found.separators:
+        skipped.append(Skipped("psql-meta", "\\;", lines.span(start, end)))
+        edits.append((start, end, "; "))
+    stand_ins: dict[str, str] = {}
+    for start, end in found.variables:
+        variable = text[start:end]
+        stand_in = _variable_stand_in(variable)
+        edits.append((start, end, stand_in))
+        if stand_in.startswith("_"):
+            stand_ins[stand_in] = variable
+    if found.variables:
+        names = sorted({text[start:end] for start, end in found.variables})
+        start, end = found.variables[0]
+        skipped.append(Skipped(
+            "psql-variables",
+            f"{len(found.variables)} psql variable(s) ({', '.join(names[:5])}"
+            f"{', ...' if len(names) > 5 else ''}) linted as same-length stand-ins "
+            "(:'v' as ':v', :\"v\" as \":v\", :v as _v)", lines.span(start, end)))
+    return edits, stand_ins
+
+
+def _may_hold_psql_input(text: str) -> bool:
+    """Whether `text` may hold a meta-command or a psql variable (the rare case)."""
+    return "\\" in text or (":" in text and _VARIABLE_HINT.search(text) is not None)
+
+
+def _strip_client_side(text: str, lines: LineIndex
+                       ) -> tuple[str, list[Skipped], dict[str, str]]:
+    """Blank out psql meta-commands and COPY ... FROM stdin data, which the server never sees,
+    and put same-length stand-ins in place of psql variables. Returns the server's text, what
+    was skipped, and the variables' identifier stand-ins."""
+    skipped: list[Skipped] = []
+    # COPY data needs no backslash: it may run unterminated to the end of the file.
+    if not _may_hold_psql_input(text) and not _mentions_stdin(text):
+        return text, skipped, {}
+    text = _strip_copy_data(text, lines, skipped)
+    edits, stand_ins = _client_side_edits(text, lines, skipped)
+    return _replace(text, edits) if edits else text, skipped, stand_ins
 
 
 def _skip_space_and_comments(text: str, pos: int, end: int) -> int:
@@ -333,6 +463,16 @@ def attach_comments(text: str, parsed: ParsedFile, lines: LineIndex) -> None:
     parsed.statements = rebuilt
 
 
+def _gexec_query(gexec: Skipped, found: list[_Found], lines: LineIndex) -> Skipped:
+    """`\\gexec` spanning the query whose result it runs: the last statement before it, which
+    psql sends again when a semicolon has already sent it."""
+    at = gexec.span.start_offset
+    before = [start for start, _end, _sql, _tree in found if start < at]
+    if not before:
+        return gexec
+    return Skipped(gexec.kind, gexec.text, lines.span(before[-1], gexec.span.end_offset))
+
+
 def parse_sql(text: str, *, comments: bool = True) -> ParsedFile:
     """Parse a migration's SQL into statements; never raises for bad SQL (see `problems`).
 
@@ -342,11 +482,14 @@ def parse_sql(text: str, *, comments: bool = True) -> ParsedFile:
     """
     lines = LineIndex.of(text)
     parsed = ParsedFile()
-    server_text, parsed.skipped = _strip_client_side(text, lines)
+    server_text, parsed.skipped, parsed.placeholders = _strip_client_side(text, lines)
     found: list[_Found] = []
     if server_text.strip():
         _parse_chunk(server_text, 0, lines, parsed, found, whole_file=True)
     found.sort(key=itemgetter(0))  # statements parsed alone after a failure come back later
+    if any(s.kind == "psql-gexec" for s in parsed.skipped):
+        parsed.skipped = [_gexec_query(s, found, lines) if s.kind == "psql-gexec" else s
+                          for s in parsed.skipped]
     # Each statement is built once, with its comments: building it and then again with them
     # made a third of a migration's objects.
     taker = _Comments(text, parsed, lines) if comments and _has_comments(text) else None

@@ -83,13 +83,14 @@ def stand_ins(placeholders: list[Placeholder]) -> dict[str, str]:
     return {token: next(iter(found)) for token, found in texts.items() if len(found) == 1}
 
 
-_STAND_IN = re.compile(r"\btpl_+\b")
+#: A template placeholder's stand-in (`tpl___`) or a psql variable's (`_name` for `:name`).
+_STAND_IN = re.compile(r"\btpl_+\b|\b_\w+")
 
 
 def with_placeholders(text: str, stand_ins: dict[str, str]) -> str:
     """`text` (a message or suggested SQL) with its stand-in identifiers written back as the
     placeholders they replaced, so the suggestion reads as the user's template."""
-    if not stand_ins or "tpl_" not in text:
+    if not stand_ins or "_" not in text:
         return text
     return _STAND_IN.sub(lambda m: stand_ins.get(m.group(0), m.group(0)), text)
 
@@ -131,7 +132,7 @@ def parse_templated(text: str, mode: str = "substitute", path: Path | None = Non
     _restore(parsed, text)
     lines = LineIndex.of(text)
     if mode == "substitute":
-        parsed.placeholders = stand_ins(placeholders)
+        parsed.placeholders = {**parsed.placeholders, **stand_ins(placeholders)}
         # One info finding per file, where the first placeholder is: it explains the
         # `tpl___` identifiers that rule messages may show in place of the placeholders.
         first = placeholders[0]
