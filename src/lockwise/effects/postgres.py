@@ -453,12 +453,21 @@ _DROP_KINDS = {
 }
 
 
+def _dropped_indexes_named(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
+    """The indexes a DROP INDEX finding names: those the catalog knows exist, or all of them
+    when it knows none. One finding speaks for the statement, and under IF EXISTS the first
+    listed index may well be missing while a later one is the one that takes the lock."""
+    listed = [object_name(names) for names in drop_object_names(stmt)]
+    return tuple([i for i in listed if i in catalog.indexes] or listed)
+
+
 def _drop(b: _Builder, stmt: dict) -> None:
     kind = _DROP_KINDS.get(stmt.get("removeType", ""), "other")
     cascade = stmt.get("behavior") == "DROP_CASCADE"
     if_exists = bool(stmt.get("missing_ok"))
     concurrently = bool(stmt.get("concurrent"))
     catalog = b.ctx.catalog
+    named = _dropped_indexes_named(catalog, stmt) if kind == "index" else ()
     for names in drop_object_names(stmt):
         if kind in ("table", "view"):
             table = object_name(names)
@@ -508,7 +517,7 @@ def _drop(b: _Builder, stmt: dict) -> None:
             b.act("drop_index", index=index, index_name=names[-1],
                   index_sql=index if len(names) > 1 else names[-1], table=table,
                   table_name=table.split(".", 1)[-1], concurrently=concurrently,
-                  if_exists=if_exists, cascade=cascade,
+                  if_exists=if_exists, cascade=cascade, dropped_indexes_text=", ".join(named),
                   table_is_new=b.ctx.table_is_new(table) if table else False)
         elif kind == "policy":
             table = object_name(names[:-1]) if len(names) > 1 else ""
@@ -1020,6 +1029,11 @@ _CONTYPES = {
     "CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
     "CONSTR_PRIMARY": "primary", "CONSTR_EXCLUSION": "exclude", "CONSTR_NOTNULL": "not_null",
 }
+#: How a message names each kind of constraint (`constraint_kind_text`).
+_CONSTRAINT_KIND_TEXT = {
+    "check": "CHECK constraint", "foreign": "foreign key", "unique": "UNIQUE constraint",
+    "primary": "PRIMARY KEY", "exclude": "EXCLUDE constraint", "not_null": "NOT NULL constraint",
+}
 
 
 def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -1031,7 +1045,9 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     # alternative (which validates it by name later) need one.
     name = constraint_name(b.ctx.catalog, con, table, freed=b.freed_names)
     columns = tuple(strings(con.get("fk_attrs") if kind == "foreign" else con.get("keys")))
-    facts = {**base, "constraint": name, "constraint_type": kind, "not_valid": not_valid,
+    facts = {**base, "constraint": name, "constraint_type": kind,
+             "constraint_kind_text": _CONSTRAINT_KIND_TEXT.get(kind, "constraint"),
+             "not_valid": not_valid,
              "using_index": using_index or "", "columns": columns,
              "columns_text": ", ".join(columns), "ref_table": "", "ref_columns": (),
              "fk_has_index": True, "partitioned_table":
@@ -1047,6 +1063,8 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
                      ref_table_sql=(ref if range_var(con.get("pktable"))[1]
                                     else ref.split(".", 1)[-1]),
                      ref_columns_text=", ".join(ref_cols),
+                     # a self-referencing key locks its one table once
+                     locked_tables_text=table if ref == table else f"{table} and {ref}",
                      fk_has_index=b.ctx.catalog.has_index_leading_with(table, columns))
         # Only a table these migrations created has a fully known set of indexes.
         known = b.ctx.catalog.tables.get(table)
