@@ -22,6 +22,7 @@ from lockwise.effects.nodes import (
     columns_read,
     const_value,
     drop_object_names,
+    function_names,
     is_constant_true,
     object_name,
     options_on,
@@ -39,7 +40,7 @@ from lockwise.effects.partitions import (
     range_bounds_sql,
 )
 from lockwise.effects.types import type_change_rebuilds_indexes, type_change_rewrites
-from lockwise.effects.volatility import volatile_functions
+from lockwise.effects.volatility import builtin_functions, volatile_functions
 from lockwise.parse.quoting import quote_ident, quote_qualified
 
 L = LockMode
@@ -196,6 +197,18 @@ def _stored_reads(b: _Builder, node: object) -> list[str]:
 _SERIAL_PLAIN = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
 
 
+def _virtual_allowed(catalog: Catalog, type_name: str, con: dict) -> bool:
+    """Whether PostgreSQL 18 takes the generated column as VIRTUAL (added without a rewrite):
+    it refuses a user-defined type or function there (checked on the server). A function not
+    on the stock server's list (an extension's) counts as user-defined; a type does when the
+    migrations created it or name its schema (an extension's type is not told apart)."""
+    if "." in type_name or f"public.{type_name}" in catalog.types:
+        return False
+    builtin = builtin_functions()
+    return all(name in builtin and name not in catalog.functions
+               for name in function_names(con.get("raw_expr")))
+
+
 def _column_def_facts(b: _Builder, table: str, col: dict) -> dict:
     """Facts about one ColumnDef: its type, default, constraints, and what adding it costs."""
     name = col.get("colname", "")
@@ -207,8 +220,8 @@ def _column_def_facts(b: _Builder, table: str, col: dict) -> dict:
                    "length_sql": str(mods[0]) if mods else "<n>",
                    "serial": tname in SERIAL_TYPES, "not_null": False, "has_default": False,
                    "default_volatile": False, "volatile_functions": (), "identity": False,
-                   "generated_stored": False, "primary_key": False, "unique": False,
-                   "references": None, "check": False}
+                   "generated_stored": False, "virtual_allowed": False, "primary_key": False,
+                   "unique": False, "references": None, "check": False}
     for item in col.get("constraints") or ():
         _, con = unwrap(item)
         contype = con.get("contype")
@@ -227,6 +240,7 @@ def _column_def_facts(b: _Builder, table: str, col: dict) -> dict:
             # PostgreSQL 18 records 's' (STORED) or 'v' (VIRTUAL, its default when neither
             # is written); older grammars only have STORED and leave the field out.
             facts["generated_stored"] = con.get("generated_kind", "s") != "v"
+            facts["virtual_allowed"] = _virtual_allowed(b.ctx.catalog, tname, con)
         elif contype == "CONSTR_PRIMARY":
             facts["primary_key"] = True
             facts["not_null"] = True
