@@ -335,3 +335,49 @@ def test_a_key_that_replaces_the_old_one_takes_over_in_one_step(pg_db: str) -> N
         found = _constraints(conn, "likes")
     assert expected == "likes_pkey" and found[expected][0] == "p"
     assert "likes_post_id_person_id_key" not in found
+
+
+GENERATED = ("ALTER TABLE users ADD COLUMN email_lower text "
+             "GENERATED ALWAYS AS (lower(users.email)) STORED;")
+
+
+def test_stored_generated_column_alternative_has_no_default_to_set() -> None:
+    text = alternative(GENERATED, "add-column-volatile-default")
+    parse_sql(text)
+    assert "<value>" not in text and "SET DEFAULT" not in text
+    assert "NEW.email_lower := lower(new.email)" in text
+    assert "SET email_lower = lower(users.email)" in text
+    assert "VIRTUAL is added instantly" in text  # what PostgreSQL 18 would allow
+
+
+def test_stored_generated_column_alternative_on_pg18_is_virtual() -> None:
+    (stmt,) = statements(GENERATED, "add-column-volatile-default", pg_version=18)
+    assert stmt.cmds[0].def_.constraints[0].generated_kind == "v"
+
+
+def test_generated_column_calling_a_user_function_is_not_made_virtual() -> None:
+    setup = SETUP + ("\nCREATE FUNCTION fold(t text) RETURNS text IMMUTABLE LANGUAGE sql "
+                     "AS $$ SELECT lower(t) $$;")
+    text = alternative(GENERATED.replace("lower(", "fold("), "add-column-volatile-default",
+                       setup=setup, pg_version=18)
+    assert "VIRTUAL" not in text and "NEW.email_lower := fold(new.email)" in text
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("pg_version", [16, 18])
+def test_generated_column_alternative_computes_every_row_without_a_rewrite(
+        pg_db: str, pg_version: int) -> None:
+    import psycopg
+
+    text = alternative(GENERATED, "add-column-volatile-default", pg_version=pg_version)
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, SETUP + "\nINSERT INTO users (id, email) "
+                           "SELECT g, 'User' || g FROM generate_series(1, 300) g;")
+        before = conn.execute("SELECT pg_relation_filenode('users')").fetchone()
+        _run(conn, text)
+        after = conn.execute("SELECT pg_relation_filenode('users')").fetchone()
+        conn.execute("INSERT INTO users (id, email) VALUES (0, 'NEW@x')")
+        wrong = conn.execute("SELECT count(*) FROM users "
+                             "WHERE email_lower IS DISTINCT FROM lower(email)").fetchone()
+    assert before == after  # no rewrite
+    assert wrong == (0,)

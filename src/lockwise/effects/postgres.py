@@ -22,6 +22,7 @@ from lockwise.effects.nodes import (
     columns_read,
     const_value,
     drop_object_names,
+    function_names,
     is_constant_true,
     object_name,
     options_on,
@@ -39,7 +40,7 @@ from lockwise.effects.partitions import (
     range_bounds_sql,
 )
 from lockwise.effects.types import type_change_rebuilds_indexes, type_change_rewrites
-from lockwise.effects.volatility import volatile_functions
+from lockwise.effects.volatility import builtin_functions, volatile_functions
 from lockwise.parse.quoting import quote_ident, quote_qualified
 
 L = LockMode
@@ -196,6 +197,18 @@ def _stored_reads(b: _Builder, node: object) -> list[str]:
 _SERIAL_PLAIN = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
 
 
+def _virtual_allowed(catalog: Catalog, type_name: str, con: dict) -> bool:
+    """Whether PostgreSQL 18 takes the generated column as VIRTUAL (added without a rewrite):
+    it refuses a user-defined type or function there (checked on the server). A function not
+    on the stock server's list (an extension's) counts as user-defined; a type does when the
+    migrations created it or name its schema (an extension's type is not told apart)."""
+    if "." in type_name or f"public.{type_name}" in catalog.types:
+        return False
+    builtin = builtin_functions()
+    return all(name in builtin and name not in catalog.functions
+               for name in function_names(con.get("raw_expr")))
+
+
 def _column_def_facts(b: _Builder, table: str, col: dict) -> dict:
     """Facts about one ColumnDef: its type, default, constraints, and what adding it costs."""
     name = col.get("colname", "")
@@ -207,8 +220,8 @@ def _column_def_facts(b: _Builder, table: str, col: dict) -> dict:
                    "length_sql": str(mods[0]) if mods else "<n>",
                    "serial": tname in SERIAL_TYPES, "not_null": False, "has_default": False,
                    "default_volatile": False, "volatile_functions": (), "identity": False,
-                   "generated_stored": False, "primary_key": False, "unique": False,
-                   "references": None, "check": False}
+                   "generated_stored": False, "virtual_allowed": False, "primary_key": False,
+                   "unique": False, "references": None, "check": False}
     for item in col.get("constraints") or ():
         _, con = unwrap(item)
         contype = con.get("contype")
@@ -227,6 +240,7 @@ def _column_def_facts(b: _Builder, table: str, col: dict) -> dict:
             # PostgreSQL 18 records 's' (STORED) or 'v' (VIRTUAL, its default when neither
             # is written); older grammars only have STORED and leave the field out.
             facts["generated_stored"] = con.get("generated_kind", "s") != "v"
+            facts["virtual_allowed"] = _virtual_allowed(b.ctx.catalog, tname, con)
         elif contype == "CONSTR_PRIMARY":
             facts["primary_key"] = True
             facts["not_null"] = True
@@ -453,12 +467,21 @@ _DROP_KINDS = {
 }
 
 
+def _dropped_indexes_named(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
+    """The indexes a DROP INDEX finding names: those the catalog knows exist, or all of them
+    when it knows none. One finding speaks for the statement, and under IF EXISTS the first
+    listed index may well be missing while a later one is the one that takes the lock."""
+    listed = [object_name(names) for names in drop_object_names(stmt)]
+    return tuple([i for i in listed if i in catalog.indexes] or listed)
+
+
 def _drop(b: _Builder, stmt: dict) -> None:
     kind = _DROP_KINDS.get(stmt.get("removeType", ""), "other")
     cascade = stmt.get("behavior") == "DROP_CASCADE"
     if_exists = bool(stmt.get("missing_ok"))
     concurrently = bool(stmt.get("concurrent"))
     catalog = b.ctx.catalog
+    named = _dropped_indexes_named(catalog, stmt) if kind == "index" else ()
     for names in drop_object_names(stmt):
         if kind in ("table", "view"):
             table = object_name(names)
@@ -508,7 +531,7 @@ def _drop(b: _Builder, stmt: dict) -> None:
             b.act("drop_index", index=index, index_name=names[-1],
                   index_sql=index if len(names) > 1 else names[-1], table=table,
                   table_name=table.split(".", 1)[-1], concurrently=concurrently,
-                  if_exists=if_exists, cascade=cascade,
+                  if_exists=if_exists, cascade=cascade, dropped_indexes_text=", ".join(named),
                   table_is_new=b.ctx.table_is_new(table) if table else False)
         elif kind == "policy":
             table = object_name(names[:-1]) if len(names) > 1 else ""
@@ -1020,6 +1043,11 @@ _CONTYPES = {
     "CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
     "CONSTR_PRIMARY": "primary", "CONSTR_EXCLUSION": "exclude", "CONSTR_NOTNULL": "not_null",
 }
+#: How a message names each kind of constraint (`constraint_kind_text`).
+_CONSTRAINT_KIND_TEXT = {
+    "check": "CHECK constraint", "foreign": "foreign key", "unique": "UNIQUE constraint",
+    "primary": "PRIMARY KEY", "exclude": "EXCLUDE constraint", "not_null": "NOT NULL constraint",
+}
 
 
 def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -1031,7 +1059,9 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     # alternative (which validates it by name later) need one.
     name = constraint_name(b.ctx.catalog, con, table, freed=b.freed_names)
     columns = tuple(strings(con.get("fk_attrs") if kind == "foreign" else con.get("keys")))
-    facts = {**base, "constraint": name, "constraint_type": kind, "not_valid": not_valid,
+    facts = {**base, "constraint": name, "constraint_type": kind,
+             "constraint_kind_text": _CONSTRAINT_KIND_TEXT.get(kind, "constraint"),
+             "not_valid": not_valid,
              "using_index": using_index or "", "columns": columns,
              "columns_text": ", ".join(columns), "ref_table": "", "ref_columns": (),
              "fk_has_index": True, "partitioned_table":
@@ -1047,6 +1077,8 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
                      ref_table_sql=(ref if range_var(con.get("pktable"))[1]
                                     else ref.split(".", 1)[-1]),
                      ref_columns_text=", ".join(ref_cols),
+                     # a self-referencing key locks its one table once
+                     locked_tables_text=table if ref == table else f"{table} and {ref}",
                      fk_has_index=b.ctx.catalog.has_index_leading_with(table, columns))
         # Only a table these migrations created has a fully known set of indexes.
         known = b.ctx.catalog.tables.get(table)

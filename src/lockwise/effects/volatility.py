@@ -21,6 +21,12 @@ def _builtin() -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def builtin_functions() -> frozenset[str]:
+    """The names of the functions a stock server has (lower case, unqualified)."""
+    return frozenset(_builtin())
+
+
 def volatile_functions(expr: object, user_functions: dict[str, str]) -> list[str]:
     """Functions in `expr` that are volatile, or unknown (assumed volatile, to be safe)."""
     names = function_names(expr)

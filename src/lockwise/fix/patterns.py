@@ -421,12 +421,16 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     constraint it adds, in order (PostgreSQL's own name for an unnamed one)."""
     facts: dict = {}
     names = []
+    virtual = []  # generated columns PostgreSQL 18 would take as VIRTUAL
     for action in actions:
         if action.kind in ("alter_column_type", "rename_column") and not facts:
             facts.update(action.facts)
         elif action.kind == "add_constraint":
             names.append(action.facts.get("constraint") or "")
+        elif action.kind == "add_column" and action.facts.get("virtual_allowed"):
+            virtual.append(action.facts.get("column"))
     facts["constraint_names"] = tuple(names)
+    facts["virtual_allowed_columns"] = tuple(virtual)
     return facts
 
 
@@ -477,6 +481,9 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
                        pieces.main, 0, _pg_version(facts))
         return True
     if sub == "AT_AddColumn" and "add-column-volatile-default" in rules:
+        generated = _only_generated(cmd.def_)
+        if generated is not None:
+            return _rewrite_generated_column(stmt, cmd, generated, pieces, facts, kept)
         return _rewrite_add_column(stmt, cmd.def_, pieces, facts)
     return False
 
@@ -615,6 +622,65 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
         _not_null_path(table_sql, table_name, coldef.colname, pieces, pieces.at(0), 1,
                        _pg_version(facts))
     return True
+
+
+def _only_generated(coldef):
+    """The column's GENERATED ALWAYS AS (...) STORED constraint when it has no constraint
+    beside it (NOT NULL, a key, a CHECK have no rewrite of their own here); else None."""
+    constraints = coldef.constraints or ()
+    if len(constraints) == 1 and constraints[0].contype.name == "CONSTR_GENERATED" and \
+            constraints[0].generated_kind != "v":
+        return constraints[0]
+    return None
+
+
+def _rewrite_generated_column(stmt, cmd, generated, pieces: Pieces, facts: dict,
+                              kept: list) -> bool:
+    """A STORED generated column computes every existing row under ACCESS EXCLUSIVE. From
+    PostgreSQL 18 the same column VIRTUAL is computed when read and added without a rewrite
+    (checked on the server), where its type and functions are built-in. Otherwise: a plain
+    column a trigger keeps computed, the old rows backfilled in batches by the expression."""
+    coldef = cmd.def_
+    virtual_allowed = coldef.colname in (facts.get("virtual_allowed_columns") or ())
+    if virtual_allowed and _pg_version(facts) >= 18:
+        generated.generated_kind = "v"
+        kept.append(cmd)
+        pieces.notes.append("a VIRTUAL column is computed when read: it cannot be indexed, "
+                            "and reads pay for the expression")
+        return True
+    table_sql, col = _table_sql(stmt.relation), quote_ident(coldef.colname)
+    value = _sql(generated.raw_expr)
+    function = ".".join(quote_ident(p) for p in (
+        stmt.relation.schemaname,
+        generated_name(stmt.relation.relname, coldef.colname, "compute")) if p)
+    trigger = quote_ident(generated_name(stmt.relation.relname, coldef.colname, "compute"))
+    pieces.main.append(f"ALTER TABLE {table_sql} ADD COLUMN {col} {_sql(coldef.typeName)}")
+    pieces.main.append(
+        f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $lockwise$\n"
+        f"BEGIN\n  NEW.{col} := {_sql(_on_new_row(generated.raw_expr))};\n  RETURN NEW;\n"
+        "END\n$lockwise$")
+    pieces.main.append(f"CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {table_sql} "
+                       f"FOR EACH ROW EXECUTE FUNCTION {function}()")
+    pieces.alone.append(batched_backfill(table_sql, coldef.colname, value))
+    pieces.notes.append(f"unlike a generated column, {col} can be written: the trigger "
+                        "overwrites what is written")
+    if virtual_allowed:
+        pieces.notes.append("from PostgreSQL 18, GENERATED ALWAYS AS (...) VIRTUAL is added "
+                            "instantly (computed when read, not indexable)")
+    return True
+
+
+def _on_new_row(expr):
+    """`expr` with each column reference (`users.email`, `email`) read from the trigger's
+    NEW row."""
+    from pglast import ast
+    from pglast.visitors import Visitor
+
+    class OnNewRow(Visitor):
+        def visit_ColumnRef(self, ancestors, node):  # noqa: N802 - pglast's visitor naming
+            return ast.ColumnRef(fields=(ast.String(sval="new"), node.fields[-1]))
+
+    return OnNewRow()(expr)
 
 
 def _literal(text: str) -> str:

@@ -1,0 +1,66 @@
+"""How findings word what they found: each kind of object named as SQL names it, each table
+once, and the objects the statement really touches."""
+
+from __future__ import annotations
+
+from lockwise.catalog.model import Catalog
+from lockwise.core.types import Finding
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+ACCOUNTS = "CREATE TABLE accounts (id bigint PRIMARY KEY, email text, parent_id bigint);"
+
+
+def findings(sql: str, setup: str = ACCOUNTS, pg_version: int = 16) -> list[Finding]:
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    options = LintOptions(pg_version=pg_version, assume_in_transaction=True)
+    return lint_migrations(migrations, options, Catalog())[-1].all_findings
+
+
+def finding(sql: str, rule: str, **kwargs) -> Finding:
+    return next(f for f in findings(sql, **kwargs) if f.rule == rule)
+
+
+def test_self_referencing_foreign_key_names_its_table_once() -> None:
+    message = finding("ALTER TABLE accounts ADD CONSTRAINT accounts_parent_fk FOREIGN KEY "
+                      "(parent_id) REFERENCES accounts (id);", "add-foreign-key-validated").message
+    assert "SHARE ROW EXCLUSIVE on public.accounts:" in message
+    assert "public.accounts and public.accounts" not in message
+
+
+def test_foreign_key_to_another_table_names_both() -> None:
+    setup = ACCOUNTS + "\nCREATE TABLE orders (id bigint, account_id bigint);"
+    message = finding("ALTER TABLE orders ADD CONSTRAINT orders_account_fk FOREIGN KEY "
+                      "(account_id) REFERENCES accounts (id);", "add-foreign-key-validated",
+                      setup=setup).message
+    assert "SHARE ROW EXCLUSIVE on public.orders and public.accounts:" in message
+
+
+def test_primary_key_is_named_as_sql_names_it() -> None:
+    setup = "CREATE TABLE amr (id uuid, note text);"
+    message = finding("ALTER TABLE amr ADD CONSTRAINT amr_id_pk PRIMARY KEY (id);",
+                      "add-unique-constraint", setup=setup).message
+    assert message.startswith("Adding PRIMARY KEY amr_id_pk builds")
+
+
+def test_unique_constraint_is_named_as_sql_names_it() -> None:
+    message = finding("ALTER TABLE accounts ADD CONSTRAINT accounts_email_key UNIQUE (email);",
+                      "add-unique-constraint").message
+    assert message.startswith("Adding UNIQUE constraint accounts_email_key builds")
+
+
+INDEXED = ACCOUNTS + "\nCREATE INDEX some_idx ON accounts (email);"
+
+
+def test_drop_index_names_the_index_that_exists() -> None:
+    found = findings("DROP INDEX IF EXISTS no_such_idx, some_idx;", setup=INDEXED)
+    message = next(f.message for f in found if f.rule == "drop-index-without-concurrently")
+    assert message.startswith("DROP INDEX public.some_idx takes")
+    assert "no_such_idx" not in message
+    assert all(" on :" not in f.message and " on ." not in f.message for f in found)
+
+
+def test_drop_index_names_every_index_when_none_is_known() -> None:
+    message = finding("DROP INDEX a_idx, b_idx;", "drop-index-without-concurrently").message
+    assert message.startswith("DROP INDEX public.a_idx, public.b_idx takes")
