@@ -9,7 +9,7 @@ from lockwise.parse.plpgsql import embedded_statements
 
 
 def _kinds(body: str) -> list[str]:
-    return [unwrap(tree)[0] for _, tree in embedded_statements(body)]
+    return [unwrap(e.tree)[0] for e in embedded_statements(body)]
 
 
 def test_statements_in_branches_and_handlers_are_found_in_order() -> None:
@@ -33,7 +33,7 @@ def test_execute_of_a_constant_is_read_and_of_a_computed_string_is_not() -> None
     trees = embedded_statements(
         "BEGIN EXECUTE 'CREATE INDEX i ON t (a) WHERE b = ''y'''; "
         "EXECUTE format('DROP TABLE %I', 'q'); END")
-    assert [(sql, unwrap(tree)[0]) for sql, tree in trees] == [
+    assert [(sql, unwrap(tree)[0]) for sql, tree, _ in trees] == [
         ("CREATE INDEX i ON t (a) WHERE b = 'y'", "IndexStmt")]
 
 
@@ -50,3 +50,22 @@ def test_bodies_without_known_statements(body: str) -> None:
 
 def test_a_body_holding_the_quoting_tag_is_still_read() -> None:
     assert _kinds("BEGIN UPDATE t SET note = '$lockwise$'; END") == ["UpdateStmt"]
+
+
+def test_findings_of_a_blocks_statements_point_at_them() -> None:
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = migration_from_text("CREATE TABLE users (id bigint, token text, n int);",
+                                "0001_users.sql")
+    sql = ("SELECT 1;\n"
+           "DO $$\nBEGIN\n  IF true THEN\n    CREATE INDEX users_token ON users (token);\n"
+           "  END IF;\nEND $$;\n"
+           "DO $$ BEGIN UPDATE users SET n = 0; END $$;\n")
+    report = lint_migrations([setup, migration_from_text(sql, "0002_x.sql")],
+                             LintOptions())[-1]
+    where = {f.rule: (f.span.line, f.span.column) for f in report.all_findings}
+    assert where["index-without-concurrently"] == (5, 5)
+    assert where["unbatched-backfill"] == (8, 13)
+    assert (report.statements[1].statement.span.line, report.statements[2].statement.span.line) \
+        == (2, 8)  # the statements themselves stay where the blocks are

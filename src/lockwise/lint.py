@@ -326,9 +326,42 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         facts.update(action.facts)
         facts.update(session.action_facts(action, stmt.index))
         facts["action"] = action.kind
-        findings += judge.judge(facts, stmt.span, stmt.index, directives, seen,
-                                (stmt, effect))
+        span = stmt.span if "embedded_line" not in action.facts else _embedded_span(
+            stmt, action.facts["embedded_line"], str(action.facts.get("embedded_sql", "")))
+        findings += judge.judge(facts, span, stmt.index, directives, seen, (stmt, effect))
     return findings
+
+
+def _embedded_span(stmt: Statement, line: int, sql: str) -> Span:
+    """Where statement `sql` of a DO block starts in the file: on line `line` of the block's
+    body (the text after its opening quote), where its text starts (else at the line's first
+    character); the block's own span when the body cannot be found in the statement's text
+    as written (a template placeholder)."""
+    from lockwise.parse.plpgsql import plpgsql_body
+
+    body = plpgsql_body(next(iter(stmt.tree.values()), {}))
+    at = stmt.sql.find(body) if body else -1
+    if at < 0:
+        return stmt.span
+    start = at
+    for _ in range(line - 1):
+        newline = stmt.sql.find("\n", start)
+        if newline < 0:
+            return stmt.span
+        start = newline + 1
+    end = stmt.sql.find("\n", start)
+    text = stmt.sql[start:] if end < 0 else stmt.sql[start:end]
+    head = sql.split("\n", 1)[0].strip()
+    found = text.find(head) if head else -1
+    start += found if found >= 0 else len(text) - len(text.lstrip())
+    text = stmt.sql[start:] if end < 0 else stmt.sql[start:end]
+    lines_before = stmt.sql.count("\n", 0, start)
+    line_start = stmt.sql.rfind("\n", 0, start) + 1
+    column = start - line_start + (stmt.span.column if lines_before == 0 else 1)
+    file_line = stmt.span.line + lines_before
+    return Span(file_line, column, file_line, column + len(text.strip()) - 1,
+                stmt.span.start_offset + start,
+                stmt.span.start_offset + start + len(text.strip()))
 
 
 def migration_report(migration: Migration, reports: list[StatementReport],

@@ -295,8 +295,8 @@ def _do_block(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     from lockwise.parse.plpgsql import embedded_statements, plpgsql_body
 
     body = plpgsql_body(stmt)
-    for _sql, tree in embedded_statements(body) if body is not None else ():
-        apply_statement(catalog, tree, migration_id)
+    for embedded in embedded_statements(body) if body is not None else ():
+        apply_statement(catalog, embedded.tree, migration_id)
     catalog.unsure.update(do_block_reshapes(catalog, stmt))
 
 

@@ -2110,19 +2110,20 @@ def _run_embedded(b: _Builder, body: str) -> None:
     as actions of the block (`in_do_block`). What they create or drop is left out of the
     block's objects: they may sit in a branch that does not run, and the conflict graph must
     not count on them. Each action keeps its statement's text (`embedded_sql`), from which a
-    safe alternative is written."""
+    safe alternative is written, and its line in the body (`embedded_line`), where its
+    findings point."""
     from lockwise.parse.plpgsql import embedded_statements
 
     ctx = b.ctx
-    for sql, tree in embedded_statements(body):
+    for sql, tree, line in embedded_statements(body):
         inner = compute_effect(tree, ctx)
         for rel, mode in inner.locks.items():
             b.lock(rel, mode)
         b.rewrites.update(inner.rewrites)
         for rel, why in inner.scans.items():
             b.scan(rel, why)
-        b.actions.extend(Action(a.kind, {**a.facts, "in_do_block": True, "embedded_sql": sql})
-                         for a in inner.actions)
+        b.actions.extend(Action(a.kind, {**a.facts, "in_do_block": True, "embedded_sql": sql,
+                                         "embedded_line": line}) for a in inner.actions)
         created = {o[6:] for o in inner.creates if o.startswith("table:")}
         if created:  # a table the block created is new for its later statements too
             ctx = replace(ctx, new_tables=ctx.new_tables | created)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 #: Words without which a body runs no statement that locks more than it reads: the parse is
 #: skipped for blocks that only compute, raise or select.
@@ -33,9 +34,18 @@ def plpgsql_body(do_stmt: dict) -> str | None:
     return args.get("as", "")
 
 
-def embedded_statements(body: str) -> tuple[tuple[str, dict], ...]:
-    """The statements a PL/pgSQL DO body runs, in the order written: each one's SQL text and
-    parse tree.
+class Embedded(NamedTuple):
+    """A statement a DO block runs."""
+
+    sql: str
+    tree: dict
+    #: Its line in the body, 1 for the text right after the opening quote ($$).
+    line: int
+
+
+def embedded_statements(body: str) -> tuple[Embedded, ...]:
+    """The statements a PL/pgSQL DO body runs, in the order written: each one's SQL text,
+    parse tree and line in the body.
 
     Statements in branches that may not run count as run (the model is the worst case).
     Dynamic SQL built at run time (`EXECUTE format(...)`) cannot be known and is left out;
@@ -51,7 +61,7 @@ def fully_read(body: str) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _read(body: str) -> tuple[tuple[tuple[str, dict], ...], bool]:
+def _read(body: str) -> tuple[tuple[Embedded, ...], bool]:
     if not _RUNS_SQL.search(body):
         return (), True
     from pglast import parser
@@ -64,11 +74,11 @@ def _read(body: str) -> tuple[tuple[tuple[str, dict], ...], bool]:
     except (parser.ParseError, ValueError, RecursionError):
         return (), False
     queries, complete = _queries(functions)
-    found: list[tuple[str, dict]] = []
-    for query in queries:
+    found: list[Embedded] = []
+    for query, line in queries:
         parsed = _parse(query)
         complete = complete and bool(parsed)
-        found.extend(parsed)
+        found.extend(Embedded(sql, tree, line) for sql, tree in parsed)
     return tuple(found), complete
 
 
@@ -77,10 +87,10 @@ def _read(body: str) -> tuple[tuple[tuple[str, dict], ...], bool]:
 _DYNAMIC = frozenset({"PLpgSQL_stmt_dynfors", "dynquery"})
 
 
-def _queries(node: object) -> tuple[list[str], bool]:
-    """The SQL text of each embedded statement and constant EXECUTE below `node`, in order,
-    and whether that is all of it (no SQL computed at run time)."""
-    out: list[str] = []
+def _queries(node: object) -> tuple[list[tuple[str, int]], bool]:
+    """The SQL text and body line of each embedded statement and constant EXECUTE below
+    `node`, in order, and whether that is all of it (no SQL computed at run time)."""
+    out: list[tuple[str, int]] = []
     complete = True
     stack: list[object] = [node]
     while stack:
@@ -89,18 +99,19 @@ def _queries(node: object) -> tuple[list[str], bool]:
             stack.extend(reversed(item))
         elif isinstance(item, dict):
             if "PLpgSQL_stmt_execsql" in item:
-                out.append(_expr(item["PLpgSQL_stmt_execsql"].get("sqlstmt")))
+                stmt = item["PLpgSQL_stmt_execsql"]
+                out.append((_expr(stmt.get("sqlstmt")), stmt.get("lineno", 1)))
             elif "PLpgSQL_stmt_dynexecute" in item:
-                constant = _STRING_CONSTANT.fullmatch(
-                    _expr(item["PLpgSQL_stmt_dynexecute"].get("query")))
+                stmt = item["PLpgSQL_stmt_dynexecute"]
+                constant = _STRING_CONSTANT.fullmatch(_expr(stmt.get("query")))
                 if constant:
-                    out.append(constant.group(1).replace("''", "'"))
+                    out.append((constant.group(1).replace("''", "'"), stmt.get("lineno", 1)))
                 else:
                     complete = False
             else:
                 complete = complete and not _DYNAMIC.intersection(item)
                 stack.extend(reversed(list(item.values())))
-    return [q for q in out if q], complete
+    return [(q, line) for q, line in out if q], complete
 
 
 def _expr(node: object) -> str:
