@@ -243,3 +243,15 @@ def test_cli_prisma_directory_suggests_the_enum_by_its_quoted_name(tmp_path: Pat
     insteads = [f["instead"] for s in migration["statements"] for f in s["findings"]
                 if f["rule"] == "add-column-not-null-without-default"]
     assert insteads and all(type_names_in(i) == [("Role",)] for i in insteads)
+
+
+def test_quoted_char_is_the_one_byte_type_not_bpchar() -> None:
+    # The parser gives `char(5)` / `character` as pg_catalog.bpchar; `"char"` is PostgreSQL's
+    # internal one-byte type, which ban-char-column has nothing to say about.
+    from lockwise.effects.nodes import type_name
+    from lockwise.parse.postgres import parse_sql
+
+    (stmt,) = parse_sql('CREATE TABLE t (a char(5), b "char", c character);').statements
+    columns = stmt.tree["CreateStmt"]["tableElts"]
+    assert [type_name(c["ColumnDef"]["typeName"])[0] for c in columns] == \
+        ["bpchar", "char", "bpchar"]

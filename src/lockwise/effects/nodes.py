@@ -11,7 +11,8 @@ from lockwise.parse.quoting import quote_qualified
 TYPE_ALIASES = {
     "integer": "int4", "int": "int4", "smallint": "int2", "bigint": "int8",
     "real": "float4", "double precision": "float8", "float": "float8",
-    "boolean": "bool", "character varying": "varchar", "character": "bpchar", "char": "bpchar",
+    # (`char` / `character` arrive as pg_catalog.bpchar; a quoted "char" is the one-byte type)
+    "boolean": "bool", "character varying": "varchar",
     "decimal": "numeric", "timestamp with time zone": "timestamptz",
     "timestamp without time zone": "timestamp", "time with time zone": "timetz",
     "time without time zone": "time", "bit varying": "varbit",
