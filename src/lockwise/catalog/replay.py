@@ -10,6 +10,7 @@ import re
 from collections.abc import Set as AbstractSet
 
 from lockwise.catalog.model import Catalog, Column, Constraint, Domain, Index, Table, Trigger
+from lockwise.catalog.scopes import Scope, ScopedResolver
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     collation_name,
@@ -738,113 +739,53 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     view.column_reads = _column_reads(catalog, stmt.get("query"))
 
 
-def _column_reads(catalog: Catalog, query: object) -> tuple[tuple[str, str], ...]:
+class _ColumnReads(ScopedResolver):
     """The (relation, column) pairs a view's query uses, as far as the catalog can tell.
 
-    Names resolve as PostgreSQL resolves them, scope by scope: a qualified reference through
-    the table or alias of its own SELECT or an enclosing one; an unqualified one in the
-    innermost SELECT whose FROM items have such a column (a subquery's own tables first), and
-    not at all while a FROM item in the way has unknown columns; `*` as the columns of its
-    SELECT's FROM items. A column of a table only a subquery reads (`SELECT name, (SELECT
+    Names resolve scope by scope (`ScopedResolver`): a qualified reference through the table
+    or alias of its own SELECT or an enclosing one; an unqualified one in the innermost SELECT
+    whose tables have such a column (every such table: PostgreSQL refuses an ambiguous one),
+    and not at all while a table in the way has unknown columns; `*` as the columns of its
+    SELECT's tables. A column of a table only a subquery reads (`SELECT name, (SELECT
     count(*) FROM post) FROM site`) is not a use of that table's column."""
-    found: dict[tuple[str, str], None] = {}
 
-    def use(relation: str, column: str) -> None:
-        known = catalog.tables.get(relation)
-        for col in (known.columns if known else ()) if column == "*" else (column,):
-            if known is not None and col in known.columns:
-                found.setdefault((relation, col), None)
+    def __init__(self, catalog: Catalog) -> None:
+        super().__init__(catalog)
+        self.reads: dict[tuple[str, str], None] = {}
 
-    def resolve(fields: list[str], scopes: list[dict[str, str]]) -> None:
-        if len(fields) >= 2:
-            for scope in scopes:  # innermost first
-                if fields[-2] in scope:
-                    use(scope[fields[-2]], fields[-1])
-                    return
-            return
-        if not fields or fields[0] == "*":
+    def _column(self, fields: list[str], scopes: list[Scope]) -> None:
+        if len(fields) >= 2 or not fields:
+            super()._column(fields, scopes)
             return
         for scope in scopes:
-            tables = [catalog.tables.get(rel) for rel in dict.fromkeys(scope.values())]
+            rels = [rel for rel in dict.fromkeys(scope.values()) if rel]
+            if fields[0] == "*":
+                for rel in rels:
+                    self._add(rel, "*")
+                return
+            tables = [self.catalog.tables.get(rel) for rel in rels]
             if any(t is None for t in tables):
-                return  # a FROM item whose columns are unknown may be the one that has it
+                return  # a table whose columns are unknown may be the one that has it
             having = [t.name for t in tables if t is not None and fields[0] in t.columns]
             if having:
                 for rel in having:
-                    use(rel, fields[0])
+                    self._add(rel, fields[0])
                 return
 
-    def visit(select: dict, outer: list[dict[str, str]], ctes: frozenset[str]) -> None:
-        if select.get("op") not in (None, "SETOP_NONE"):  # UNION / INTERSECT / EXCEPT
-            visit(select.get("larg") or {}, outer, ctes)
-            visit(select.get("rarg") or {}, outer, ctes)
-            return
-        with_ctes = [unwrap(c)[1] for c in (select.get("withClause") or {}).get("ctes") or ()]
-        ctes = ctes | {c.get("ctename", "") for c in with_ctes}
-        for cte in with_ctes:
-            visit(unwrap(cte.get("ctequery"))[1], outer, ctes)
-        scope: dict[str, str] = {}
-        nested: list[dict] = []
-        todo = list(select.get("fromClause") or ())
-        while todo:
-            kind, body = unwrap(todo.pop())
-            if kind == "RangeVar" and not (body.get("schemaname") is None
-                                           and body.get("relname") in ctes):
-                alias = (body.get("alias") or {}).get("aliasname") or body.get("relname", "")
-                scope[alias] = range_var(body)[0]
-            elif kind == "JoinExpr":
-                todo += [body.get("larg"), body.get("rarg")]
-                nested.append({"quals": body.get("quals")})
-            elif kind == "RangeSubselect":
-                visit(unwrap(body.get("subquery"))[1], outer, ctes)
-            elif kind == "RangeFunction":
-                nested.append({"functions": body.get("functions")})
-        scopes = [scope, *outer]
-        if _selects_star(select):
-            for rel in scope.values():
-                use(rel, "*")
-        rest = {k: v for k, v in select.items()
-                if k not in ("fromClause", "withClause", "larg", "rarg")}
-        stack: list[object] = [rest, *nested]
-        while stack:  # this SELECT's own expressions; a subquery is a scope of its own
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                for key, value in item.items():
-                    if key == "SelectStmt":
-                        visit(value, scopes, ctes)
-                    elif key == "ColumnRef":
-                        resolve(strings(value.get("fields")), scopes)
-                    elif isinstance(value, (dict, list)):
-                        stack.append(value)
-
-    kind, body = unwrap(query if isinstance(query, dict) else None)
-    if kind == "SelectStmt":
-        visit(body, [], frozenset())
-    return tuple(found)
+    def _add(self, rel: str | None, column: str) -> None:
+        known = self.catalog.tables.get(rel) if rel else None
+        if known is not None:
+            for col in known.columns if column == "*" else (column,):
+                if col in known.columns:
+                    self.reads.setdefault((known.name, col), None)
 
 
-def _selects_star(select: dict) -> bool:
-    """Whether a SELECT's target list has an unqualified `*`."""
-    for target in select.get("targetList") or ():
-        kind, value = unwrap(unwrap(target)[1].get("val"))
-        if kind == "ColumnRef" and strings(value.get("fields")) == ["*"]:
-            return True
-    return False
-
-
-def _from_relations(from_clause: list | None) -> list[str]:
-    """The tables a FROM list names directly (through joins, not inside subqueries)."""
-    out: list[str] = []
-    todo = list(from_clause or ())
-    while todo:
-        kind, body = unwrap(todo.pop())
-        if kind == "RangeVar":
-            out.append(range_var(body)[0])
-        elif kind == "JoinExpr":
-            todo += [body.get("larg"), body.get("rarg")]
-    return out
+def _column_reads(catalog: Catalog, query: object) -> tuple[tuple[str, str], ...]:
+    """The (relation, column) pairs a view's query uses (`_ColumnReads`)."""
+    resolver = _ColumnReads(catalog)
+    if isinstance(query, dict):
+        resolver._select(query, [])
+    return tuple(resolver.reads)
 
 
 def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str) -> None:

@@ -21,6 +21,7 @@ from lockwise.catalog.replay import (
     follows_exactly,
     tables_reached,
 )
+from lockwise.catalog.scopes import view_dependencies
 from lockwise.catalog.search_path import PathInForce
 from lockwise.core.types import Effect, Migration, MigrationReport, Statement
 from lockwise.discover.layouts import KEYED_BY_NAME
@@ -34,7 +35,7 @@ from lockwise.effects.nodes import (
     walk,
 )
 from lockwise.effects.session import Session
-from lockwise.graph.deps import gone_columns, view_dependencies
+from lockwise.graph.deps import gone_columns
 from lockwise.graph.down import (
     clone,
     differences,

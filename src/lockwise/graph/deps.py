@@ -1,12 +1,7 @@
-"""What a view (or materialized view) depends on: the relations it reads and the columns it
-names, resolved against the catalog as it stands when the view is created.
-
-PostgreSQL records these dependencies in pg_depend and refuses to drop a column or table a
-view uses (unless CASCADE, which drops the view). We resolve column references per query
-level (each SELECT has its own FROM aliases, inner levels see outer ones) so that reusing a
-short alias for different tables in different subqueries does not attribute a column to the
-wrong table. Names we cannot resolve are left out: a missed dependency only means a conflict
-not reported, a wrong one would be a false alarm.
+"""Which columns a statement names that a table in its scope no longer has (dropped or
+renamed away): each such reference fails (`missing-object`). Names are resolved query level
+by query level (`catalog/scopes.py`); names we cannot resolve are left out: a missed use only
+means a conflict not reported, a wrong one would be a false alarm.
 """
 
 from __future__ import annotations
@@ -14,129 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lockwise.catalog.model import Catalog
-from lockwise.effects.nodes import range_var, strings, unwrap
-
-#: alias -> qualified relation (None for a subquery or CTE, whose columns are not tables')
-_Scope = dict[str, "str | None"]
-
-
-def _alias(body: dict) -> str | None:
-    alias = body.get("alias") or {}
-    alias = alias.get("Alias", alias)
-    return alias.get("aliasname")
-
-
-class _Resolver:
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        self.deps: set[str] = set()
-        self.ctes: set[str] = set()
-
-    def _columns(self, rel: str) -> list[str]:
-        t = self.catalog.tables.get(rel)
-        return list(t.columns) if t else []
-
-    def _from_item(self, node: dict, scope: _Scope, outer: list[_Scope]) -> None:
-        kind, body = unwrap(node)
-        if kind == "RangeVar":
-            name = body.get("relname", "")
-            if body.get("schemaname") is None and name in self.ctes:
-                scope[_alias(body) or name] = None
-                return
-            rel = range_var(body)[0]
-            self.deps.add(f"table:{rel}")
-            scope[_alias(body) or name] = rel
-        elif kind == "JoinExpr":
-            self._from_item(body.get("larg") or {}, scope, outer)
-            self._from_item(body.get("rarg") or {}, scope, outer)
-            self._expr(body.get("quals"), [scope, *outer])
-        elif kind == "RangeSubselect":
-            self._select(body.get("subquery") or {}, [scope, *outer])
-            if _alias(body):
-                scope[_alias(body) or ""] = None
-        elif kind == "RangeFunction":
-            self._expr(body.get("functions"), [scope, *outer])
-            if _alias(body):
-                scope[_alias(body) or ""] = None
-
-    def _select(self, node: dict, outer: list[_Scope]) -> None:
-        kind, body = unwrap(node)
-        if kind != "SelectStmt":
-            self._expr(node, outer)
-            return
-        with_clause = (body.get("withClause") or {})
-        for cte in with_clause.get("ctes") or ():
-            _, cbody = unwrap(cte)
-            self.ctes.add(cbody.get("ctename", ""))
-            self._select(cbody.get("ctequery") or {}, outer)
-        if body.get("op") not in (None, "SETOP_NONE"):
-            self._select({"SelectStmt": body.get("larg") or {}}, outer)
-            self._select({"SelectStmt": body.get("rarg") or {}}, outer)
-            return
-        scope: _Scope = {}
-        for item in body.get("fromClause") or ():
-            self._from_item(item, scope, outer)
-        scopes = [scope, *outer]
-        for key, value in body.items():
-            if key not in ("fromClause", "withClause"):
-                self._expr(value, scopes)
-
-    def _expr(self, node: object, scopes: list[_Scope]) -> None:
-        stack = [node]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-                continue
-            if not isinstance(item, dict):
-                continue
-            for key, value in item.items():
-                if key == "SelectStmt" and isinstance(value, dict):
-                    self._select({key: value}, scopes)
-                elif key == "ColumnRef" and isinstance(value, dict):
-                    self._column(strings(value.get("fields")), scopes)
-                elif isinstance(value, (dict, list)):
-                    stack.append(value)
-
-    def _column(self, fields: list[str], scopes: list[_Scope]) -> None:
-        if not fields:
-            return
-        if len(fields) >= 2:
-            qualifier = fields[-2]
-            for scope in scopes:
-                if qualifier in scope:
-                    self._add(scope[qualifier], fields[-1])
-                    return
-            return
-        name = fields[0]
-        for scope in scopes:
-            rels = [r for r in scope.values() if r]
-            if name == "*":
-                for rel in rels:
-                    self._add(rel, "*")
-                return
-            owners = [r for r in rels if name in self._columns(r)]
-            if owners:
-                self._add(owners[0], name)
-                return
-            if any(r is None for r in scope.values()):
-                return  # may be a subquery's output column
-
-    def _add(self, rel: str | None, column: str) -> None:
-        if rel is None:
-            return
-        known = self._columns(rel)
-        if column == "*":
-            self.deps.update(f"column:{rel}.{c}" for c in known)
-        elif column in known:
-            self.deps.add(f"column:{rel}.{column}")
-
-
-def view_dependencies(query: dict, catalog: Catalog) -> set[str]:
-    """Objects ("table:s.t", "column:s.t.c") a view's defining query depends on."""
-    resolver = _Resolver(catalog)
-    resolver._select(query, [])
-    return resolver.deps
+from lockwise.catalog.scopes import Scope, ScopedResolver, alias_of
+from lockwise.effects.nodes import range_var, unwrap
 
 
 def _node(node: dict | None, kind: str) -> dict:
@@ -146,7 +20,7 @@ def _node(node: dict | None, kind: str) -> dict:
     return node.get(kind, node)
 
 
-class _GoneColumns(_Resolver):
+class _GoneColumns(ScopedResolver):
     """The columns a statement names that a table in its scope no longer has (dropped or
     renamed away): each such reference fails. A bare name counts only when nothing else in
     reach may own it: every relation in every visible scope is fully known and lacks it (a
@@ -163,7 +37,7 @@ class _GoneColumns(_Resolver):
         if rel and column != "*" and self.gone(rel, column):
             self.found.setdefault(f"column:{rel}.{column}", verb)
 
-    def _column(self, fields: list[str], scopes: list[_Scope]) -> None:
+    def _column(self, fields: list[str], scopes: list[Scope]) -> None:
         if len(fields) >= 2:
             for scope in scopes:
                 if fields[-2] in scope:
@@ -184,7 +58,7 @@ class _GoneColumns(_Resolver):
                     return
         self._found(owner, name)
 
-    def _select(self, node: dict, outer: list[_Scope]) -> None:
+    def _select(self, node: dict, outer: list[Scope]) -> None:
         kind, body = unwrap(node)
         if kind == "SelectStmt" and (body.get("sortClause") or body.get("groupClause")):
             # ORDER BY and GROUP BY may name an output column: not a table's.
@@ -192,10 +66,10 @@ class _GoneColumns(_Resolver):
             node = {"SelectStmt": body}
         super()._select(node, outer)
 
-    def target(self, body: dict, key: str = "relation") -> tuple[str, _Scope]:
+    def target(self, body: dict, key: str = "relation") -> tuple[str, Scope]:
         rv = _node(body.get(key), "RangeVar")
         rel = range_var(rv)[0]
-        return rel, {_alias(rv) or rv.get("relname", ""): rel}
+        return rel, {alias_of(rv) or rv.get("relname", ""): rel}
 
     def names(self, rel: str, items: object, verb: str = "uses") -> None:
         """Columns named as plain strings (a constraint's keys) or by ResTarget/IndexElem."""
@@ -205,7 +79,7 @@ class _GoneColumns(_Resolver):
             if name:
                 self._found(rel, name, verb)
 
-    def constraint(self, body: dict, scope: _Scope) -> None:
+    def constraint(self, body: dict, scope: Scope) -> None:
         rel = next(iter(scope.values()))
         contype = body.get("contype")
         if contype == "CONSTR_CHECK":
