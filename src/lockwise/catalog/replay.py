@@ -274,13 +274,12 @@ def do_block_reshapes(catalog: Catalog, stmt: dict) -> set[str]:
     with DDL, the tables it names; with dynamic SQL (EXECUTE), every table ("*"). One that
     only reads and writes rows (lemmy checks and backfills data in them), or names a table in
     a message, changes none."""
-    from lockwise.parse.plpgsql import fully_read, plpgsql_body
+    from lockwise.parse.plpgsql import do_block_code, fully_read
 
-    body = plpgsql_body(stmt)
-    if body is not None and fully_read(body):
+    body, language = do_block_code(stmt)
+    if language == "plpgsql" and fully_read(body):
         return set()
-    code = " ".join(unwrap(unwrap(arg)[1].get("arg"))[1].get("sval", "")
-                    for arg in stmt.get("args") or ()).lower()
+    code = f"{body} {language}".lower()
     words = set(_WORD.findall(code))
     if "execute" in words:
         return {"*"}

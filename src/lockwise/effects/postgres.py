@@ -2092,16 +2092,15 @@ _BODY_TRANSACTION_CONTROL = re.compile(r"\b(?:commit|rollback)\b(?:\s+and\s+(?:n
 
 
 def _do_block(b: _Builder, stmt: dict) -> None:
-    from lockwise.parse.plpgsql import plpgsql_body
+    from lockwise.parse.plpgsql import do_block_code
 
-    body = next((unwrap(d)[1].get("arg", {}).get("String", {}).get("sval", "")
-                 for d in stmt.get("args") or () if unwrap(d)[1].get("defname") == "as"), "")
+    body, language = do_block_code(stmt)
     # A DO block that commits (a batched backfill) runs only outside a transaction block:
     # inside one PostgreSQL refuses it ("invalid transaction termination").
     if _BODY_TRANSACTION_CONTROL.search(_STRING_LITERAL.sub("''", body)):
         b.transactional = False
     b.act("do_block")
-    if plpgsql_body(stmt) is not None:
+    if language == "plpgsql":
         _run_embedded(b, body)
 
 

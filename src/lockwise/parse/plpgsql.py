@@ -22,16 +22,21 @@ _RUNS_SQL = re.compile(r"\b(?:alter|create|drop|insert|update|delete|merge|trunc
 _STRING_CONSTANT = re.compile(r"\s*'((?:[^']|'')*)'\s*", re.DOTALL)
 
 
-def plpgsql_body(do_stmt: dict) -> str | None:
-    """The code of a DO block (`{"args": [...]}` of its DoStmt) when it is PL/pgSQL, the
-    default language; None for a block in another language."""
+def do_block_code(do_stmt: dict) -> tuple[str, str]:
+    """A DO block's code and language (`{"args": [...]}` of its DoStmt; PL/pgSQL unless the
+    block says otherwise)."""
     args = {}
     for arg in do_stmt.get("args") or ():
         elem = next(iter(arg.values()), {}) if isinstance(arg, dict) else {}
         args[elem.get("defname")] = (elem.get("arg") or {}).get("String", {}).get("sval", "")
-    if str(args.get("language") or "plpgsql").lower() != "plpgsql":
-        return None
-    return args.get("as", "")
+    return args.get("as", ""), str(args.get("language") or "plpgsql").lower()
+
+
+def plpgsql_body(do_stmt: dict) -> str | None:
+    """The code of a DO block when it is PL/pgSQL, the default language; None for a block in
+    another language."""
+    code, language = do_block_code(do_stmt)
+    return code if language == "plpgsql" else None
 
 
 class Embedded(NamedTuple):
