@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from lockwise.catalog.model import Catalog, Table
 from lockwise.effects.nodes import column_ref, const_value, unwrap
-from lockwise.parse.quoting import quote_ident
+from lockwise.parse.quoting import quote_ident, relation_sql
 
 _UNBOUNDED = {"minvalue", "maxvalue"}
 
@@ -150,15 +150,6 @@ def bound_proven_by_checks(parent: Table | None, partition: Table | None,
 _MAX_IDENTIFIER = 63
 
 
-def _relation_sql(name: str, like: str, qualified: bool) -> str:
-    """`name` (qualified) as the user would write it: bare when they wrote `like` bare and it
-    lives in the same schema."""
-    schema, bare = name.split(".", 1)
-    if qualified or schema != like.split(".", 1)[0]:
-        return f"{quote_ident(schema)}.{quote_ident(bare)}"
-    return quote_ident(bare)
-
-
 def _child_index_name(index_name: str, table_name: str, child_name: str) -> str:
     """The name of the index of partition `child_name` that matches `index_name` on its parent:
     the table's name in it is swapped for the partition's (events_kind_idx on events ->
@@ -183,13 +174,13 @@ def partitioned_index_sql(catalog: Catalog, table: str, qualified: bool, index_n
     cols = ", ".join(columns)
     names = {table: index_name}
     steps: list[str] = [f"CREATE {kind} IF NOT EXISTS {quote_ident(index_name)} "
-                        f"ON ONLY {_relation_sql(table, table, qualified)} ({cols});"]
+                        f"ON ONLY {relation_sql(table, table, qualified)} ({cols});"]
     attaches: list[tuple[int, str]] = []
     for part in catalog.partitions(table):  # parents before their partitions
         known = catalog.tables[part]
         parent = known.partition_of or table
         names[part] = _child_index_name(index_name, table_name, part.split(".", 1)[1])
-        target = _relation_sql(part, table, qualified)
+        target = relation_sql(part, table, qualified)
         if known.kind == "partitioned":  # a sub-partitioned partition: indexed like the top
             steps.append(f"CREATE {kind} IF NOT EXISTS {quote_ident(names[part])} "
                          f"ON ONLY {target} ({cols});")
@@ -213,7 +204,7 @@ def partitioned_constraint_sql(catalog: Catalog, table: str, qualified: bool, co
     parent's constraint attaches them all without reading any partition (checked on the
     server). A primary key needs its columns NOT NULL first (`nullable` ones): a validated
     CHECK proves them, so SET NOT NULL reads nothing."""
-    table_sql = _relation_sql(table, table, qualified)
+    table_sql = relation_sql(table, table, qualified)
     table_name = table.split(".", 1)[1]
     kind = "PRIMARY KEY" if primary else "UNIQUE"
     cols = ", ".join(quote_ident(c) for c in columns)
@@ -229,9 +220,9 @@ def partitioned_constraint_sql(catalog: Catalog, table: str, qualified: bool, co
     names = {part: quote_ident(_child_index_name(constraint, table_name, part.split(".", 1)[1]))
              for part in parts}
     steps += [f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {names[part]} ON "
-              f"{_relation_sql(part, table, qualified)} ({cols});"
+              f"{relation_sql(part, table, qualified)} ({cols});"
               "  -- own migration, outside a transaction" for part in parts]
-    steps += [f"ALTER TABLE {_relation_sql(part, table, qualified)} ADD CONSTRAINT {names[part]} "
+    steps += [f"ALTER TABLE {relation_sql(part, table, qualified)} ADD CONSTRAINT {names[part]} "
               f"{kind} USING INDEX {names[part]};" for part in parts]
     steps.append(f"ALTER TABLE {table_sql} ADD CONSTRAINT {quote_ident(constraint)} {kind} "
                  f"({cols});  -- attaches the partitions' constraints, reads no partition")
@@ -240,7 +231,7 @@ def partitioned_constraint_sql(catalog: Catalog, table: str, qualified: bool, co
 
 def _index_sql(index_name: str, on_table: str, like: str, qualified: bool) -> str:
     # An index lives in its table's schema.
-    return _relation_sql(f"{on_table.split('.', 1)[0]}.{index_name}", like, qualified)
+    return relation_sql(f"{on_table.split('.', 1)[0]}.{index_name}", like, qualified)
 
 
 def _ancestors(catalog: Catalog, part: str, top: str) -> list[str]:

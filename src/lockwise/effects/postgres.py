@@ -41,7 +41,7 @@ from lockwise.effects.partitions import (
 )
 from lockwise.effects.types import type_change_rebuilds_indexes, type_change_rewrites
 from lockwise.effects.volatility import builtin_functions, volatile_functions
-from lockwise.parse.quoting import quote_ident, quote_qualified
+from lockwise.parse.quoting import quote_ident, relation_sql
 
 L = LockMode
 
@@ -603,10 +603,8 @@ def _drop_partition_sql(b: _Builder, table: str, parent: str, qualified: bool) -
     """How to drop partition `table` without holding `parent` ACCESS EXCLUSIVE: detach it
     CONCURRENTLY first (PostgreSQL 14+, and only without a DEFAULT partition), then drop what
     is by then an ordinary table."""
-    table_sql = quote_qualified(table) if qualified else quote_ident(table.split(".", 1)[1])
-    parent_sql = quote_qualified(parent) \
-        if qualified or parent.split(".", 1)[0] != table.split(".", 1)[0] \
-        else quote_ident(parent.split(".", 1)[1])
+    table_sql = relation_sql(table, table, qualified)
+    parent_sql = relation_sql(parent, table, qualified)
     if b.ctx.pg_version >= 14 and b.ctx.catalog.default_partition_of(parent) is None:
         return (f"ALTER TABLE {parent_sql} DETACH PARTITION {table_sql} CONCURRENTLY;"
                 f"  -- own migration, outside a transaction\n"
@@ -1753,8 +1751,7 @@ def _dml(kind: str) -> Callable:
             for rel in (table, *targets):
                 b.scan(rel, f"{kind.upper()} without WHERE touches every row")
             facts.update(_row_key_facts(b, table))  # how batches would name rows
-            name = (quote_qualified(table) if facts["qualified"]
-                    else quote_ident(facts["table_name"]))
+            name = relation_sql(table, table, facts["qualified"])
             facts["statement_head_sql"] = (f"UPDATE {name} SET ..." if kind == "update"
                                            else f"DELETE FROM {name}")
         b.act(kind, **facts, has_where=has_where, columns=columns,

@@ -36,6 +36,15 @@ def quote_qualified(name: str) -> str:
     return ".".join(map(quote_ident, name.split(".", 1)))
 
 
+def relation_sql(name: str, like: str, qualified: bool) -> str:
+    """`name` (qualified) as the user would write it, quoted: bare when they wrote `like`
+    bare (`qualified` false) and it lives in the same schema."""
+    schema, bare = name.split(".", 1)
+    if qualified or schema != like.split(".", 1)[0]:
+        return f"{quote_ident(schema)}.{quote_ident(bare)}"
+    return quote_ident(bare)
+
+
 def truncate_identifier(name: str) -> str:
     """`name` as PostgreSQL keeps it: at most 63 bytes, never splitting a multi-byte
     character (pg_mbcliplen)."""
