@@ -7,6 +7,7 @@ migrations) -> rules (policy) -> MigrationReport, which the report/ package prin
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -278,7 +279,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             if judged:
                 findings = _judge_statement(judge, stmt, effect, session, costs, ctx, base,
                                             directives)
-            reports.append(_statement_report(stmt, effect, findings, session, index.by_id))
+            shown = _as_written(effect, parsed.placeholders) if parsed.placeholders else effect
+            reports.append(_statement_report(stmt, shown, findings, session, index.by_id))
             session.after(effect, stmt.index)
             _track_writes(ctx, effect, session.in_transaction)
             if costs is not None:
@@ -477,6 +479,17 @@ def _statement_report(stmt: Statement, effect: Effect, findings: list[Finding],
         reason=statement_reason(findings, effect), strategy=strategy_for(findings, effect, rules),
         in_transaction=session.in_transaction, lock_timeout_ms=session.lock_timeout_ms,
         statement_timeout_ms=session.statement_timeout_ms)
+
+
+def _as_written(effect: Effect, stand_ins: dict[str, str]) -> Effect:
+    """The effect as the report shows it: the relations it locks, rewrites and scans named
+    with the template placeholders written back, as messages name them. Its objects keep the
+    stand-ins, by which the catalog, the conflict graph and `lockwise fix` know them."""
+    return replace(
+        effect,
+        locks={with_placeholders(rel, stand_ins): mode for rel, mode in effect.locks.items()},
+        rewrites=frozenset(with_placeholders(rel, stand_ins) for rel in effect.rewrites),
+        scans={with_placeholders(rel, stand_ins): why for rel, why in effect.scans.items()})
 
 
 def _track_writes(ctx: Context, effect: Effect, in_transaction: bool) -> None:

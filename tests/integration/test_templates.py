@@ -126,3 +126,28 @@ def test_two_placeholders_of_one_length_keep_their_stand_in() -> None:
     (report,) = lint_migrations([migration_from_text(sql, "0002_x.sql")], LintOptions())
     insteads = [f.instead for f in report.all_findings if f.rule == "index-without-concurrently"]
     assert len(insteads) == 2 and all("tpl_" in text for text in insteads)
+
+
+def test_locks_scans_and_rewrites_name_the_placeholders_as_written() -> None:
+    # The report's relations read as the messages do; the objects the graph and the catalog
+    # follow keep the stand-ins, so a templated table is still one table across statements.
+    ns = '{{ index .Options "Namespace" }}'
+    sql = (f"CREATE INDEX users_email_idx ON {ns}.users (email);\n"
+           "ALTER TABLE ${table} ALTER COLUMN id TYPE bigint;\n"
+           "ALTER TABLE plain ADD COLUMN x int;\n")
+    (report,) = lint_migrations([migration_from_text(sql, "0002_x.sql")], LintOptions())
+    index, retype, plain = (s.effect for s in report.statements)
+    assert set(index.locks) == {f"{ns}.users"} and set(index.scans) == {f"{ns}.users"}
+    assert set(retype.locks) == {"public.${table}"} and retype.rewrites == {"public.${table}"}
+    assert set(plain.locks) == {"public.plain"}
+    assert {a.facts.get("table") for a in report.statements[1].effect.actions} == \
+        {"public.tpl_____"}
+
+
+def test_text_and_json_reports_show_no_stand_ins(tmp_path: Path) -> None:
+    path = tmp_path / "0001_x.sql"
+    path.write_text("CREATE INDEX i ON {{ .schema }}.accounts (email);\n")
+    for fmt in ("text", "json", "markdown"):
+        result = CliRunner().invoke(app, ["lint", "--no-cache", "-f", fmt, str(path)])
+        assert "{{ .schema }}.accounts" in result.output, fmt
+        assert "tpl_________" not in result.output, fmt  # the stand-in of `{{ .schema }}`
