@@ -231,6 +231,55 @@ def test_a_file_with_its_directory_finds_the_same_conflicts_beside_lint(kind: st
     assert [c.kind for c in streamed] == [kind]
 
 
+def _templated_history(directory: Path) -> Path:
+    (directory / "0001_a.sql").write_text("CREATE TABLE ${schema}.users (id int, email text);\n")
+    (directory / "0002_b.sql").write_text("ALTER TABLE ${schema}.users DROP COLUMN email;\n")
+    (directory / "0003_c.sql").write_text("CREATE INDEX i ON ${schema}.users (email);\n")
+    return directory
+
+
+@pytest.mark.parametrize("templates", ["substitute", "skip"])
+def test_templated_histories_give_the_same_conflicts_every_way(tmp_path: Path,
+                                                                templates: str) -> None:
+    # The graph parses placeholders as lint does: streamed from lint's reports, beside lint
+    # (parsing for itself) or built afterwards, and named as the migrations wrote them.
+    collected = collect([_templated_history(tmp_path)], None)
+    options = LintOptions(templates=templates)
+
+    def run(parallel: bool) -> list:
+        return lint_with_conflicts(collected.migrations, collected.histories, options,
+                                   conflicts=True, use_cache=False, parallel=parallel).conflicts
+
+    (history,) = collected.histories
+    own = build_graph(history, templates=templates).conflicts
+    streamed = run(False)
+    assert streamed == run(True) == own
+    if templates == "skip":  # the templated statements are neither judged nor replayed
+        assert streamed == []
+    else:
+        assert [(c.kind, c.object) for c in streamed] == [
+            ("missing-object", "column:${schema}.users.email")]
+        assert "tpl_" not in streamed[0].explanation
+
+
+def test_the_graph_command_follows_templated_objects(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["graph", "-f", "json", str(_templated_history(tmp_path))])
+    graph = json.loads(result.output)
+    assert [c["object"] for c in graph["conflicts"]] == ["column:${schema}.users.email"]
+    created_by = [r for e in graph["edges"] for r in e["reasons"] if r["reason"] == "created-by"]
+    assert {o for r in created_by for o in r["objects"]} == {
+        "table:${schema}.users", "column:${schema}.users.email"}
+
+
+def test_one_stand_in_for_two_placeholders_stays_a_stand_in(tmp_path: Path) -> None:
+    (tmp_path / "0001_a.sql").write_text("CREATE TABLE ${a}.t (c int);\n")
+    (tmp_path / "0002_b.sql").write_text("ALTER TABLE ${b}.t DROP COLUMN c;\n")
+    (tmp_path / "0003_c.sql").write_text("CREATE INDEX i ON ${a}.t (c);\n")
+    (history,) = collect([tmp_path], None).histories
+    # `${a}` and `${b}` share the stand-in `tpl_`: which one a name meant cannot be told.
+    assert [c.object for c in build_graph(history).conflicts] == ["column:tpl_.t.c"]
+
+
 def test_conflicts_on_real_histories(corpora: Path) -> None:
     streamed, parallel, afterwards = _graph_conflicts(corpora / "lemmy", corpora / "documenso")
     assert streamed == parallel == afterwards

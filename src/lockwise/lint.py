@@ -303,7 +303,10 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                      **unindexed_fk_facts(catalog, migration.id), **session.end_facts()}
         migration_findings += judge.judge(end_facts, end_span(migration, parsed.statements),
                                           None)
-    return migration_report(migration, reports, migration_findings, all_directives, index, base)
+    report = migration_report(migration, reports, migration_findings, all_directives, index,
+                              base)
+    report.placeholders = parsed.placeholders
+    return report
 
 
 def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Session,

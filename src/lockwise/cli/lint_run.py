@@ -237,7 +237,8 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
             from lockwise.graph.api import ConflictStream
 
             stream = ConflictStream(histories, pg_version=options.pg_version,
-                                    only=options.only, check_downs=_check_downs(options))
+                                    only=options.only, check_downs=_check_downs(options),
+                                    templates=options.templates)
         elif parallel is not False:  # else built afterwards, in this process
             # Resumed, the reports so far have no parse trees left: the graph parses for
             # itself, beside lint. It stores its state where lint stores its replay.
@@ -292,7 +293,8 @@ def _against_base(migrations: list[Migration], histories: Sequence[Sequence[Migr
     def graph(reports: list[MigrationReport]) -> list[Conflict]:
         return [c for request in base_requests
                 for c in base_conflicts(request.read(), reports, pg_version=options.pg_version,
-                                        check_downs=_check_downs(options))]
+                                        check_downs=_check_downs(options),
+                                        templates=options.templates)]
 
     child = Background(lambda: graph([])) if _in_background(migrations, options, parallel) \
         else None
@@ -334,7 +336,8 @@ def _graph(histories: Sequence[Sequence[Migration]], options: LintOptions,
     from lockwise.graph.api import history_conflicts
 
     return history_conflicts(histories, pg_version=options.pg_version, only=options.only,
-                             at=at, check_downs=_check_downs(options))
+                             at=at, check_downs=_check_downs(options),
+                             templates=options.templates)
 
 
 def _check_downs(options: LintOptions) -> bool:

@@ -248,6 +248,9 @@ class MigrationReport:
     findings: list[Finding]
     safety: Safety
     reason: str
+    #: Each stand-in identifier the migration was linted with and the template placeholder
+    #: or psql variable it replaced (parse/templates.py).
+    placeholders: dict[str, str] = field(default_factory=dict)
 
     @property
     def all_findings(self) -> list[Finding]:

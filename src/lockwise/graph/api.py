@@ -40,9 +40,10 @@ class ConflictStream:
 
     def __init__(self, histories: Sequence[Sequence[Migration]], *, pg_version: int,
                  only: set[str] | frozenset[str] | None = None,
-                 check_downs: bool = True) -> None:
+                 check_downs: bool = True, templates: str = "substitute") -> None:
         self.pg_version = pg_version
         self.check_downs = check_downs
+        self.templates = templates
         self.builders: list = []
         self.retarget(histories, only)
 
@@ -64,7 +65,8 @@ class ConflictStream:
                 builder.retarget(history)
                 builder.downs_of = downs_of
             else:
-                builder = graph_builder(history, pg_version=self.pg_version, downs_of=downs_of)
+                builder = graph_builder(history, pg_version=self.pg_version, downs_of=downs_of,
+                                        templates=self.templates)
             builders.append(builder)
         self.builders, self.only = builders, only
         self.owner = {id(m): b for b, h in zip(builders, present, strict=True) for m in h}
@@ -72,6 +74,7 @@ class ConflictStream:
     def add(self, report: MigrationReport) -> None:
         builder = self.owner.get(id(report.migration))
         if builder is not None:
+            builder.note_placeholders(report.placeholders)
             builder.add(report.migration, [(s.statement, s.effect) for s in report.statements])
 
     def add_the_rest(self, upto: int | None = None) -> None:
@@ -99,13 +102,14 @@ class ConflictStream:
 def history_conflicts(histories: Sequence[Sequence[Migration]], *, pg_version: int,
                       only: set[str] | frozenset[str] | None = None,
                       at: Mapping[int, Callable[[ConflictStream], None]] | None = None,
-                      check_downs: bool = True) -> list[Conflict]:
+                      check_downs: bool = True, templates: str = "substitute"
+                      ) -> list[Conflict]:
     """The conflicts `ConflictStream` finds, with the graph parsing each migration and
     computing its effects itself (so it can run beside lint, in another process).
     `at[n]` sees the stream once the first n migrations of the histories (in order) are
     added; lint stores it there, to go on from it in a later run."""
     stream = ConflictStream(histories, pg_version=pg_version, only=only,
-                            check_downs=check_downs)
+                            check_downs=check_downs, templates=templates)
     for count, visit in sorted((at or {}).items()):
         stream.add_the_rest(upto=count)
         visit(stream)
@@ -122,7 +126,8 @@ def _ours(graph: MigrationGraph, only: set[str] | frozenset[str] | None) -> list
 
 
 def base_conflicts(comparison: BaseComparison, reports: Sequence[MigrationReport], *,
-                   pg_version: int, check_downs: bool = True) -> list[Conflict]:
+                   pg_version: int, check_downs: bool = True, templates: str = "substitute"
+                   ) -> list[Conflict]:
     """Conflicts for `lint --base REF`, reusing the effects lint computed for `reports`.
 
     The graph covers the merged history (the branch plus what REF added since the branch
@@ -137,6 +142,7 @@ def base_conflicts(comparison: BaseComparison, reports: Sequence[MigrationReport
     # A down check finds conflicts of its own migration only: the others' are not kept.
     downs_of = {m.id for k, m in zip(keys, history, strict=True) if k in ours}
     graph = build_graph(history, reports=reports, pg_version=pg_version,
-                        branch=comparison.branch, downs_of=downs_of, check_downs=check_downs)
+                        branch=comparison.branch, downs_of=downs_of, check_downs=check_downs,
+                        templates=templates)
     return [c for c in graph.conflicts if any(loc.migration in ours for loc in c.locations)
             ] + comparison.applied_changes

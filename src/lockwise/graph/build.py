@@ -164,7 +164,8 @@ _OP_VERBS = {"type": "changes the type of", "default": "changes the default of",
 class _Builder:
     def __init__(self, migrations: Sequence[Migration], reports: Iterable[MigrationReport],
                  pg_version: int, check_downs: bool, branch: BranchInfo | None,
-                 downs_of: Collection[str] | None = None) -> None:
+                 downs_of: Collection[str] | None = None, templates: str = "substitute"
+                 ) -> None:
         #: How many of `migrations` were added so far.
         self.added = 0
         self.keys: list[str] = []
@@ -178,6 +179,13 @@ class _Builder:
         #: Check only these migrations' downs (ids or paths; None: all). A down check can
         #: only find a conflict of its own migration, and is most of the graph's work.
         self.downs_of = downs_of
+        #: How the migrations it parses itself read template placeholders, as lint reads
+        #: them (`--templates`): replayed with stand-ins, or, with `skip`, left out. (With
+        #: `error` lint stops before the graph is read.)
+        self.templates = "skip" if templates == "skip" else "substitute"
+        #: Each stand-in identifier of the history and the placeholder it replaced, to
+        #: name objects as the user wrote them (None: two texts share that stand-in).
+        self.placeholders: dict[str, str | None] = {}
         self.branch = branch
         self.catalog = Catalog()
         self.creator: dict[str, str] = {}
@@ -267,6 +275,7 @@ class _Builder:
             self.edge(a, b, "order", None)
         if self.branch is not None:
             self._branch_conflicts(self.branch)
+        self._as_written()
         self.graph.conflicts.sort(key=lambda c: (_order(self.index, c), c.kind, c.object))
         return self.graph
 
@@ -275,10 +284,37 @@ class _Builder:
         else parsed here (the effects are then computed as they are added)."""
         report = self.reports.get(id(m)) or self.reports_by_path.get((str(m.path), m.up_sql))
         if report is not None:
+            self.note_placeholders(report.placeholders)
             return [(s.statement, s.effect) for s in report.statements]
-        from lockwise.parse.postgres import parse_sql
+        return [(s, None) for s in self._parsed(m.up_sql).statements]
 
-        return [(s, None) for s in parse_sql(m.up_sql, comments=False).statements]
+    def _parsed(self, sql: str) -> ParsedFile:
+        from lockwise.parse.templates import parse_templated
+
+        parsed = parse_templated(sql, self.templates, comments=False)
+        self.note_placeholders(parsed.placeholders)
+        return parsed
+
+    def note_placeholders(self, stand_ins: dict[str, str]) -> None:
+        """Remember which placeholder each stand-in of a migration replaced."""
+        for stand_in, text in stand_ins.items():
+            if self.placeholders.setdefault(stand_in, text) != text:
+                self.placeholders[stand_in] = None
+
+    def _as_written(self) -> None:
+        """Name templated objects in conflicts and edges as the migrations wrote them."""
+        from lockwise.parse.templates import with_placeholders
+
+        known = {k: v for k, v in self.placeholders.items() if v is not None}
+        if not known:
+            return
+        self.graph.conflicts = [
+            replace(c, object=with_placeholders(c.object, known),
+                    explanation=with_placeholders(c.explanation, known))
+            for c in self.graph.conflicts]
+        for reasons in self.graph.edges.values():
+            for objects in reasons.values():
+                objects[:] = [with_placeholders(o, known) for o in objects]
 
     def _statement(self, key: str, m: Migration, stmt: Statement, effect: Effect,
                    pending: list[_Pending]) -> None:
@@ -607,9 +643,7 @@ class _Builder:
         if not self.check_downs or m.down_sql is None or (
                 self.downs_of is not None and not named_in(m, self.downs_of)):
             return None
-        from lockwise.parse.postgres import parse_sql
-
-        parsed = parse_sql(m.down_sql, comments=False)
+        parsed = self._parsed(m.down_sql)
         trees = [s.tree for s, _ in statements] + [s.tree for s in parsed.statements]
         names, removed = names_in(trees), removed_relations(trees)
         tables = scope(self.catalog, names, removed)
@@ -877,21 +911,24 @@ def build_graph(migrations: Sequence[Migration], *,
                 reports: Iterable[MigrationReport] = (),
                 pg_version: int = DEFAULT_PG_VERSION, check_downs: bool = True,
                 downs_of: Collection[str] | None = None,
-                branch: BranchInfo | None = None) -> MigrationGraph:
+                branch: BranchInfo | None = None,
+                templates: str = "substitute") -> MigrationGraph:
     """The graph of `migrations` (in replay order) with its conflicts.
 
     `reports` are lint's reports for (some of) these migrations: their statements' effects are
     reused; the other migrations are parsed here.
     """
-    return _Builder(migrations, reports, pg_version, check_downs, branch, downs_of).run()
+    return _Builder(migrations, reports, pg_version, check_downs, branch, downs_of,
+                    templates).run()
 
 
 def graph_builder(migrations: Sequence[Migration], *, pg_version: int = DEFAULT_PG_VERSION,
-                  downs_of: Collection[str] | None = None) -> _Builder:
+                  downs_of: Collection[str] | None = None, templates: str = "substitute"
+                  ) -> _Builder:
     """A builder fed one migration at a time (`add(migration, statements)`, then `finish()`),
     so a caller that already holds each migration's statements and effects, like lint, can
     let go of their parse trees as soon as the graph has seen them."""
-    return _Builder(migrations, (), pg_version, True, None, downs_of)
+    return _Builder(migrations, (), pg_version, True, None, downs_of, templates)
 
 
 
