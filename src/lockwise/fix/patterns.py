@@ -71,7 +71,11 @@ def _sql(node) -> str:
 
 
 def _table_sql(relation) -> str:
-    return ".".join(quote_ident(p) for p in (relation.schemaname, relation.relname) if p)
+    return _qualified_sql(relation.schemaname, relation.relname)
+
+
+def _qualified_sql(schema: str | None, name: str) -> str:
+    return ".".join(quote_ident(p) for p in (schema, name) if p)
 
 
 def not_null_check_name(table: str, column: str) -> str:
@@ -277,9 +281,15 @@ def rewrite(sql: str, rules: set[str], facts: dict | None = None) -> Pieces | No
         if not rules & FIXABLE:
             return None
     if rules & _IN_PLACE:
-        in_place = _rewrite_in_place(sql, rules)
+        in_place = _rewrite_in_place(sql, rules, facts)
         if in_place is not None:
             return in_place
+    return _rewrite_deparsed(sql, rules, facts)
+
+
+def _rewrite_deparsed(sql: str, rules: set[str], facts: dict) -> Pieces | None:
+    """`rewrite` through pglast's objects, printed back by its printer: every pattern has
+    this route (the in-place one only for the commonest statements)."""
     from pglast import ast, enums, parse_sql
     from pglast.parser import ParseError
 
@@ -326,28 +336,38 @@ def rewrite(sql: str, rules: set[str], facts: dict | None = None) -> Pieces | No
 #: Rules whose rewrite of the commonest statement only adds keywords to it (see
 #: `_rewrite_in_place`).
 _IN_PLACE = frozenset({"index-without-concurrently", "drop-index-without-concurrently",
-                       "reindex-without-concurrently"})
+                       "reindex-without-concurrently", "add-foreign-key-validated",
+                       "add-check-validated"})
+#: The rule that has a constraint of each kind added NOT VALID (and validated later).
+_NOT_VALID_RULES = {"CONSTR_FOREIGN": "add-foreign-key-validated",
+                    "CONSTR_CHECK": "add-check-validated"}
 #: REINDEX's kinds of object that can be rebuilt CONCURRENTLY (not SYSTEM).
 _REINDEX_TARGETS = frozenset({"INDEX", "TABLE", "SCHEMA", "DATABASE"})
 _COMMENT_TOKENS = frozenset({"SQL_COMMENT", "C_COMMENT"})
 
 
-def _rewrite_in_place(sql: str, rules: set[str]) -> Pieces | None:
+def _rewrite_in_place(sql: str, rules: set[str], facts: dict) -> Pieces | None:
     """CREATE INDEX -> CREATE INDEX CONCURRENTLY IF NOT EXISTS, DROP INDEX (of one index, no
-    CASCADE) -> DROP INDEX CONCURRENTLY IF EXISTS, written into the user's own text: it keeps
-    their formatting, and costs a tenth of parsing into pglast's objects and printing them
-    back (lint writes this for every such finding). None: not such a statement, the deparse
-    route decides. Raises Unprintable as `rewrite` does."""
+    CASCADE) -> DROP INDEX CONCURRENTLY IF EXISTS, ADD CONSTRAINT ... FOREIGN KEY / CHECK ->
+    ... NOT VALID, written into the user's own text: it keeps their formatting, and costs a
+    tenth of parsing into pglast's objects and printing them back (lint writes this for every
+    such finding). None: not such a statement, the deparse route decides. Raises Unprintable
+    as `rewrite` does."""
     from pglast import parser
 
     try:
         stmts = json.loads(parser.parse_sql_json(sql)).get("stmts", [])
-        tokens = [t for t in parser.scan(sql) if t.name not in _COMMENT_TOKENS]
     except parser.ParseError:
         raise Unprintable(sql) from None
     if len(stmts) != 1:
         return None
     ((kind, stmt),) = stmts[0]["stmt"].items()
+    if kind == "AlterTableStmt":
+        # Its shape is known from the tree alone: a statement that steps aside is not scanned.
+        constraints = _not_valid_constraints(stmt, rules)
+        return None if constraints is None else \
+            _not_valid_in_place(sql, _tokens(sql), stmt, constraints, rules, facts)
+    tokens = _tokens(sql)
     pieces = Pieces()
     if kind == "IndexStmt" and "index-without-concurrently" in rules:
         words = ["IF", "NOT", "EXISTS"] if stmt.get("idxname") and \
@@ -378,6 +398,117 @@ def _rewrite_in_place(sql: str, rules: set[str]) -> Pieces | None:
     return None
 
 
+def _tokens(sql: str) -> list:
+    """The scanner's tokens of `sql`, without its comments."""
+    from pglast import parser
+
+    try:
+        return [t for t in parser.scan(sql) if t.name not in _COMMENT_TOKENS]
+    except parser.ParseError:
+        raise Unprintable(sql) from None
+
+
+def _not_valid_constraints(stmt: dict, rules: set[str]) -> list[dict] | None:
+    """The constraints of an ALTER TABLE whose subcommands all add a FOREIGN KEY or CHECK,
+    one of which a rule of `rules` adds NOT VALID; None for any other statement."""
+    cmds = [unwrap(cmd)[1] for cmd in stmt.get("cmds") or ()]
+    constraints = [unwrap(cmd.get("def")) for cmd in cmds
+                   if cmd.get("subtype") == "AT_AddConstraint"]
+    if not constraints or len(constraints) != len(cmds) or \
+            any(kind != "Constraint" or con.get("contype") not in _NOT_VALID_RULES
+                for kind, con in constraints) or \
+            not any(_made_not_valid(con, rules) for _, con in constraints):
+        return None
+    return [con for _, con in constraints]
+
+
+def _made_not_valid(con: dict, rules: set[str]) -> bool:
+    """Whether a rule of `rules` adds this constraint NOT VALID (one already NOT VALID stays
+    as it is)."""
+    return _NOT_VALID_RULES[con["contype"]] in rules and not con.get("skip_validation")
+
+
+def _not_valid_in_place(sql: str, tokens: list, stmt: dict, constraints: list[dict],
+                        rules: set[str], facts: dict) -> Pieces | None:
+    """NOT VALID after each of `constraints` (see `_not_valid_constraints`) its rule asks for
+    (an unnamed one named as PostgreSQL would name it), each validated in the next migration,
+    as `_rewrite_constraint` does. None when a constraint is not where the parse tree puts it
+    or an unnamed one has no name: the deparse route decides."""
+    names = list(facts.get("constraint_names") or ())
+    if len(names) != len(constraints):
+        names = [""] * len(constraints)  # not the statement the facts were made for
+    starts = _constraint_starts(sql, tokens, constraints)
+    if starts is None:
+        return None
+    last = _last_token(tokens)
+    # Each constraint ends where the next one's `, ADD` begins, the last one at the end.
+    ends = [start - 3 for start in starts[1:]] + [last]
+    relation = stmt.get("relation") or {}
+    table_sql = _qualified_sql(relation.get("schemaname"), relation.get("relname"))
+    pieces = Pieces()
+    inserts: list[tuple[int, str]] = []
+    for con, name, start, end in zip(constraints, names, starts, ends, strict=True):
+        if not _made_not_valid(con, rules):
+            continue
+        name = con.get("conname") or name
+        if not name:
+            return None  # the deparse route writes it with a note instead of a later step
+        keyword = sql[tokens[start].start:tokens[start].end + 1]
+        if not con.get("conname"):
+            inserts.append((tokens[start].start,
+                            _in_case_of(keyword, "CONSTRAINT") + f" {quote_ident(name)} "))
+        inserts.append((tokens[end].end + 1, " " + _in_case_of(keyword, "NOT VALID")))
+        _validate_later(table_sql, name, pieces)
+    pieces.main.append(_with_inserts(sql, tokens, last, inserts))
+    return pieces
+
+
+def _constraint_starts(sql: str, tokens: list, constraints: list[dict]) -> list[int] | None:
+    """The index of each constraint's first token (CONSTRAINT, or FOREIGN / CHECK when
+    unnamed), each after an ADD that follows the previous constraint's `,`; None when the
+    tokens are not where the parse tree says."""
+    encoded = None if sql.isascii() else sql.encode()
+    at = {t.start: i for i, t in enumerate(tokens)}
+    starts = []
+    for con in constraints:
+        location = con.get("location", -1)
+        if encoded is not None and location >= 0:  # the tree counts bytes, the scanner chars
+            location = len(encoded[:location].decode("utf-8", "ignore"))
+        i = at.get(location)
+        named = bool(con.get("conname"))
+        first = "CONSTRAINT" if named else ("FOREIGN", "CHECK")[con["contype"] == "CONSTR_CHECK"]
+        if i is None or i < 1 or tokens[i].name != first or tokens[i - 1].name != "ADD_P" or \
+                (starts and (i - 3 <= starts[-1] or tokens[i - 2].name != "ASCII_44")):
+            return None
+        starts.append(i)
+    return starts
+
+
+def _in_case_of(keyword: str, words: str) -> str:
+    """`words` in the case the user wrote `keyword` in (lower case, or upper)."""
+    return words.lower() if keyword.islower() else words
+
+
+def _last_token(tokens: list) -> int:
+    """The index of the statement's last token, not counting a `;` (which a statement a DO
+    block's EXECUTE string runs may keep)."""
+    last = len(tokens) - 1
+    while tokens[last].name == "ASCII_59":
+        last -= 1
+    return last
+
+
+def _with_inserts(sql: str, tokens: list, last: int, inserts: list[tuple[int, str]]) -> str:
+    """`sql` from its first token to token `last` with each text written at its offset:
+    cut there, since a trailing comment would swallow the `;` written after it."""
+    out, at = [], tokens[0].start
+    for offset, text in sorted(inserts):
+        out += [sql[at:offset], text]
+        at = offset
+    out.append(sql[at:tokens[last].end + 1])
+    return "".join(out)
+
+
 def _insert_after_index(sql: str, tokens: list, before: tuple[str, ...], stmt: dict,
                         words: list[str]) -> str | None:
     """`sql` with CONCURRENTLY (unless the statement has it) and then `words` written after
@@ -405,14 +536,14 @@ def _insert_after(sql: str, tokens: list, at: int, words: list[str],
     text by default); cut at its last token, since a trailing comment would swallow the `;`
     written after it."""
     keyword = keyword or sql[tokens[at].start:tokens[at].end + 1]
-    last = len(tokens) - 1
-    while tokens[last].name == "ASCII_59":  # a `;` kept in a DO block's EXECUTE string
-        last -= 1
-    cut = tokens[at].end + 1
-    added = " ".join(words)
-    added = added.lower() if keyword.islower() else added
-    return sql[tokens[0].start:cut] + (" " + added if added else "") + \
-        sql[cut:tokens[last].end + 1]
+    last = _last_token(tokens)
+    added = _in_case_of(keyword, " ".join(words))
+    return _with_inserts(sql, tokens, last, [(tokens[at].end + 1, " " + added)] if added else [])
+
+
+def _validate_later(table_sql: str, name: str, pieces: Pieces) -> None:
+    """The constraint added NOT VALID is validated in the next migration (a weak lock)."""
+    pieces.at(0).append(f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {quote_ident(name)}")
 
 
 def statement_facts(actions: Iterable[Action]) -> dict:
@@ -504,17 +635,13 @@ def _rewrite_constraint(stmt, cmd, default_name: str, rules: set[str], pieces: P
     if not isinstance(con, ast.Constraint):
         return False
     kind = con.contype.name
-    wanted = {"CONSTR_FOREIGN": "add-foreign-key-validated",
-              "CONSTR_CHECK": "add-check-validated"}.get(kind)
-    if wanted in rules and not con.skip_validation:
+    if _NOT_VALID_RULES.get(kind) in rules and not con.skip_validation:
         con.conname = con.conname or default_name or None
         con.skip_validation = True
         con.initially_valid = False
         kept.append(cmd)
-        table_sql = _table_sql(stmt.relation)
         if con.conname:
-            pieces.at(0).append(
-                f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {quote_ident(con.conname)}")
+            _validate_later(_table_sql(stmt.relation), con.conname, pieces)
         else:
             pieces.notes.append("name the constraint so that it can be validated later")
         return True
