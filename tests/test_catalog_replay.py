@@ -438,6 +438,53 @@ def test_view_column_reads(view: str, expected: set) -> None:
     assert {(r.split(".", 1)[1], c) for r, c in reads} == expected
 
 
+# The conflict graph's view dependencies and the catalog's column reads come from one walk of
+# the query but attribute a bare column name differently: pinned here on the queries where
+# they part, so that neither rule can silently become the other.
+@pytest.mark.parametrize(("view", "reads", "dependencies"), [
+    # Two tables with the column (PostgreSQL refuses it): reads take both, dependencies the
+    # first.
+    ("SELECT name FROM users, orders", {("users", "name"), ("orders", "name")},
+     {"table:users", "table:orders", "column:users.name"}),
+    # A table with unknown columns in the way: reads none (it may be the owner), dependencies
+    # the known table that has it.
+    ("SELECT name FROM mystery, users", set(),
+     {"table:mystery", "table:users", "column:users.name"}),
+    # A subquery's alias in the inner scope: reads look past it to the outer table,
+    # dependencies stop there (its output may be the column).
+    ("SELECT (SELECT name FROM (SELECT 1 AS k) s) FROM users", {("users", "name")},
+     {"table:users"}),
+    # Qualified names and `*` resolve alike for both.
+    ("SELECT u.email, o.* FROM users u, orders o, mystery",
+     {("users", "email"), ("orders", "id"), ("orders", "user_id"), ("orders", "name")},
+     {"table:users", "table:orders", "table:mystery", "column:users.email",
+      "column:orders.id", "column:orders.user_id", "column:orders.name"}),
+])
+@pytest.mark.parametrize("create", ["CREATE VIEW", "CREATE MATERIALIZED VIEW"])
+def test_view_reads_and_dependencies_attribute_bare_names_apart(
+        create: str, view: str, reads: set, dependencies: set) -> None:
+    catalog = replayed(_VIEW_SETUP)
+    views: dict[str, set[str]] = {}
+    apply_statement(catalog, parse_sql(f"{create} v AS {view};").statements[0].tree, "2",
+                    views)
+    found = catalog.tables["public.v"].column_reads
+    assert {(r.split(".", 1)[1], c) for r, c in found} == reads
+    assert set(views) == {"public.v"}
+    assert {d.replace("public.", "") for d in views["public.v"]} == dependencies
+
+
+def test_view_dependencies_leave_out_the_view_and_do_blocks() -> None:
+    catalog = replayed(_VIEW_SETUP + "CREATE VIEW v AS SELECT id FROM users;")
+    views: dict[str, set[str]] = {}
+    replace = "CREATE OR REPLACE VIEW v AS SELECT v.id FROM v, users u WHERE u.x > 0;"
+    apply_statement(catalog, parse_sql(replace).statements[0].tree, "2", views)
+    assert views == {"public.v": {"table:public.users", "column:public.users.x"}}
+    views.clear()
+    block = "DO $$ BEGIN CREATE VIEW w AS SELECT id FROM users; END $$;"
+    apply_statement(catalog, parse_sql(block).statements[0].tree, "3", views)
+    assert "public.w" in catalog.tables and views == {}
+
+
 def test_view_column_reads_follow_renames_and_cascade() -> None:
     catalog = replayed(_VIEW_SETUP + """
         CREATE VIEW v AS SELECT id, name FROM users;

@@ -10,7 +10,7 @@ import re
 from collections.abc import Set as AbstractSet
 
 from lockwise.catalog.model import Catalog, Column, Constraint, Domain, Index, Table, Trigger
-from lockwise.catalog.scopes import Scope, ScopedResolver
+from lockwise.catalog.scopes import Scope, ScopedResolver, every_owner
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     collation_name,
@@ -731,47 +731,43 @@ def _create_function(catalog: Catalog, stmt: dict) -> None:
     catalog.functions[name] = volatility
 
 
-def _create_view(catalog: Catalog, stmt: dict, migration_id: str) -> None:
+def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
+                 views: dict[str, set[str]] | None) -> None:
     name, _ = range_var(stmt.get("view"), create=True)
     view = catalog.tables.setdefault(name, Table(name, kind="view", created_by=migration_id))
     view.sources = tuple(relations_in(stmt.get("query")))  # OR REPLACE: the new query's
-    view.column_reads = _column_reads(catalog, stmt.get("query"))
+    _read_query(catalog, view, stmt.get("query"), views)
 
 
 class _ColumnReads(ScopedResolver):
     """The (relation, column) pairs a view's query uses, as far as the catalog can tell.
 
     Names resolve scope by scope (`ScopedResolver`): a qualified reference through the table
-    or alias of its own SELECT or an enclosing one; an unqualified one in the innermost SELECT
-    whose tables have such a column (every such table: PostgreSQL refuses an ambiguous one),
-    and not at all while a table in the way has unknown columns; `*` as the columns of its
+    or alias of its own SELECT or an enclosing one; an unqualified one to every table of the
+    innermost SELECT that has such a column (`every_owner`); `*` as the columns of its
     SELECT's tables. A column of a table only a subquery reads (`SELECT name, (SELECT
-    count(*) FROM post) FROM site`) is not a use of that table's column."""
+    count(*) FROM post) FROM site`) is not a use of that table's column.
 
-    def __init__(self, catalog: Catalog) -> None:
+    With `dependencies`, the same walk also collects what `ScopedResolver` does (`deps`, the
+    conflict graph's view dependencies): a query can be thousands of nodes, walked once."""
+
+    def __init__(self, catalog: Catalog, dependencies: bool) -> None:
         super().__init__(catalog)
+        self.dependencies = dependencies
         self.reads: dict[tuple[str, str], None] = {}
 
-    def _column(self, fields: list[str], scopes: list[Scope]) -> None:
-        if len(fields) >= 2 or not fields:
-            super()._column(fields, scopes)
-            return
-        for scope in scopes:
-            rels = [rel for rel in dict.fromkeys(scope.values()) if rel]
-            if fields[0] == "*":
-                for rel in rels:
-                    self._add(rel, "*")
-                return
-            tables = [self.catalog.tables.get(rel) for rel in rels]
-            if any(t is None for t in tables):
-                return  # a table whose columns are unknown may be the one that has it
-            having = [t.name for t in tables if t is not None and fields[0] in t.columns]
-            if having:
-                for rel in having:
-                    self._add(rel, fields[0])
-                return
+    def _resolved(self, rel: str | None, column: str) -> None:
+        self._read(rel, column)
+        if self.dependencies:
+            self._depend(rel, column)
 
-    def _add(self, rel: str | None, column: str) -> None:
+    def _unqualified(self, name: str, scopes: list[Scope]) -> None:
+        for rel in every_owner(self.catalog, name, scopes):
+            self._read(rel, name)
+        if self.dependencies:
+            super()._unqualified(name, scopes)
+
+    def _read(self, rel: str | None, column: str) -> None:
         known = self.catalog.tables.get(rel) if rel else None
         if known is not None:
             for col in known.columns if column == "*" else (column,):
@@ -779,15 +775,23 @@ class _ColumnReads(ScopedResolver):
                     self.reads.setdefault((known.name, col), None)
 
 
-def _column_reads(catalog: Catalog, query: object) -> tuple[tuple[str, str], ...]:
-    """The (relation, column) pairs a view's query uses (`_ColumnReads`)."""
-    resolver = _ColumnReads(catalog)
+def _read_query(catalog: Catalog, view: Table, query: object,
+                views: dict[str, set[str]] | None) -> None:
+    """Set the column reads of `view` (a view or materialized view) defined by `query`, and
+    with `views`, record there what it depends on ("table:s.t", "column:s.t.c"; not itself).
+    The view is in the catalog already: it has no columns there, so resolving against it
+    gives what the catalog from before the statement gives."""
+    resolver = _ColumnReads(catalog, views is not None)
     if isinstance(query, dict):
         resolver._select(query, [])
-    return tuple(resolver.reads)
+    view.column_reads = tuple(resolver.reads)
+    if views is not None:
+        resolver.deps.discard(f"table:{view.name}")
+        views[view.name] = resolver.deps
 
 
-def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str) -> None:
+def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
+                     views: dict[str, set[str]] | None) -> None:
     # pglast's JSON inlines the IntoClause (no {"IntoClause": ...} wrapper); accept both.
     into = stmt.get("into") or {}
     into = into.get("IntoClause", into)
@@ -796,7 +800,7 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     table = catalog.tables.setdefault(name, Table(name, kind=kind, created_by=migration_id))
     if kind == "matview":
         table.sources = tuple(relations_in(stmt.get("query")))
-        table.column_reads = _column_reads(catalog, stmt.get("query"))
+        _read_query(catalog, table, stmt.get("query"), views)
 
 
 def _stamp_constraints(catalog: Catalog, table: str, migration_id: str) -> None:
@@ -811,8 +815,12 @@ def _stamp_constraints(catalog: Catalog, table: str, migration_id: str) -> None:
                 catalog.fk_stamps.setdefault(migration_id, {})[table] = None
 
 
-def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> None:
-    """Apply the schema change of one statement to `catalog` (in place)."""
+def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
+                    views: dict[str, set[str]] | None = None) -> None:
+    """Apply the schema change of one statement to `catalog` (in place). With `views`, a
+    CREATE VIEW or CREATE MATERIALIZED VIEW also records there the view and what its query
+    depends on (`ScopedResolver`), for the conflict graph: from the walk that finds its
+    column reads. Not those a DO block creates (the graph counts on the block itself)."""
     kind, body = unwrap(tree)
     if kind == "CreateStmt":
         _create_table(catalog, body, migration_id)
@@ -842,9 +850,9 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "") -> Non
     elif kind == "AlterDomainStmt" and body.get("subtype") in ("C", "O"):
         catalog.constrained_domains.add(object_name(strings(body.get("typeName"))))
     elif kind == "ViewStmt":
-        _create_view(catalog, body, migration_id)
+        _create_view(catalog, body, migration_id, views)
     elif kind == "CreateTableAsStmt":
-        _create_table_as(catalog, body, migration_id)
+        _create_table_as(catalog, body, migration_id, views)
     elif kind == "CreateEnumStmt":
         name = object_name(strings(body.get("typeName")), create=True)
         catalog.enums[name] = strings(body.get("vals"))

@@ -2,12 +2,14 @@
 SELECT has its own FROM aliases, inner levels see outer ones, so that reusing a short alias
 for different tables in different subqueries does not attribute a column to the wrong table.
 
-Used for what a view depends on (`view_dependencies`, the conflict graph), what a view's
-columns are (`catalog/replay.py`, when a column a view uses is changed) and which names of a
-statement a dropped column took (`graph/deps.py`).
+Used for what a view depends on (the conflict graph) and what a view's columns are (when a
+column a view uses is changed), both from one walk of its query (`catalog/replay.py`), and
+for which names of a statement a dropped column took (`graph/deps.py`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from lockwise.catalog.model import Catalog
 from lockwise.effects.nodes import range_var, strings, unwrap
@@ -23,14 +25,20 @@ def alias_of(body: dict) -> str | None:
 
 
 class ScopedResolver:
+    """Walks a query level by level and hands each column reference to `_column` with the
+    scopes it resolves against, innermost first. As is, it collects what the query depends
+    on (`deps`): the tables it names ("table:s.t") and the columns it uses ("column:s.t.c"),
+    an unqualified name going to the first table of the innermost scope that has it
+    (`first_owner`)."""
+
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.deps: set[str] = set()
         self.ctes: set[str] = set()
 
-    def _columns(self, rel: str) -> list[str]:
+    def _columns(self, rel: str) -> Collection[str]:
         t = self.catalog.tables.get(rel)
-        return list(t.columns) if t else []
+        return t.columns if t else ()
 
     def _from_item(self, node: dict, scope: Scope, outer: list[Scope]) -> None:
         kind, body = unwrap(node)
@@ -95,41 +103,63 @@ class ScopedResolver:
                     stack.append(value)
 
     def _column(self, fields: list[str], scopes: list[Scope]) -> None:
+        """A qualified name goes to the relation of its qualifier in the nearest scope that
+        has it, `*` to each relation of the innermost scope (`_resolved`); a bare name is
+        left to `_unqualified`, the one thing the attributions disagree on."""
         if not fields:
             return
         if len(fields) >= 2:
-            qualifier = fields[-2]
             for scope in scopes:
-                if qualifier in scope:
-                    self._add(scope[qualifier], fields[-1])
+                if fields[-2] in scope:
+                    self._resolved(scope[fields[-2]], fields[-1])
                     return
-            return
-        name = fields[0]
-        for scope in scopes:
-            rels = [r for r in scope.values() if r]
-            if name == "*":
-                for rel in rels:
-                    self._add(rel, "*")
-                return
-            owners = [r for r in rels if name in self._columns(r)]
-            if owners:
-                self._add(owners[0], name)
-                return
-            if any(r is None for r in scope.values()):
-                return  # may be a subquery's output column
+        elif fields[0] == "*":
+            for rel in scopes[0].values() if scopes else ():
+                self._resolved(rel, "*")
+        else:
+            self._unqualified(fields[0], scopes)
 
-    def _add(self, rel: str | None, column: str) -> None:
-        if rel is None:
-            return
-        known = self._columns(rel)
+    def _resolved(self, rel: str | None, column: str) -> None:
+        self._depend(rel, column)
+
+    def _unqualified(self, name: str, scopes: list[Scope]) -> None:
+        self._depend(first_owner(self.catalog, name, scopes), name)
+
+    def _depend(self, rel: str | None, column: str) -> None:
+        known = self._columns(rel) if rel else ()
         if column == "*":
             self.deps.update(f"column:{rel}.{c}" for c in known)
         elif column in known:
             self.deps.add(f"column:{rel}.{column}")
 
 
-def view_dependencies(query: dict, catalog: Catalog) -> set[str]:
-    """Objects ("table:s.t", "column:s.t.c") a view's defining query depends on."""
-    resolver = ScopedResolver(catalog)
-    resolver._select(query, [])
-    return resolver.deps
+def first_owner(catalog: Catalog, name: str, scopes: list[Scope]) -> str | None:
+    """The table an unqualified column name is taken to be of for a view's dependencies: the
+    first table of the innermost scope with such a column; none once a scope without one
+    has a subquery's or function's alias (its output may be the column). Tables whose columns
+    are unknown are passed over."""
+    tables = catalog.tables
+    for scope in scopes:
+        for rel in scope.values():
+            table = tables.get(rel) if rel else None
+            if table is not None and name in table.columns:
+                return rel
+        if any(rel is None for rel in scope.values()):
+            return None
+    return None
+
+
+def every_owner(catalog: Catalog, name: str, scopes: list[Scope]) -> list[str]:
+    """The tables an unqualified column name is taken to be of for a view's column reads:
+    every table of the innermost scope with such a column (PostgreSQL refuses an ambiguous
+    one), and none while a table in the way has unknown columns (it may be the owner).
+    Subqueries' and functions' aliases are looked past."""
+    tables = catalog.tables
+    for scope in scopes:
+        rels = [rel for rel in dict.fromkeys(scope.values()) if rel]
+        if any(rel not in tables for rel in rels):
+            return []
+        having = [rel for rel in rels if name in tables[rel].columns]
+        if having:
+            return having
+    return []

@@ -21,7 +21,6 @@ from lockwise.catalog.replay import (
     follows_exactly,
     tables_reached,
 )
-from lockwise.catalog.scopes import view_dependencies
 from lockwise.catalog.search_path import PathInForce
 from lockwise.core.types import Effect, Migration, MigrationReport, Statement
 from lockwise.discover.layouts import KEYED_BY_NAME
@@ -257,7 +256,6 @@ class _Builder:
                 if effect is None:
                     effect = compute(stmt, self.catalog, m, self.pg_version)
                 self._statement(key, m, stmt, effect, pending)
-                apply_statement(self.catalog, stmt.tree, m.id)
                 if session is not None:
                     session.after(effect, stmt.index)
         for p in pending:
@@ -359,6 +357,10 @@ class _Builder:
                                         key in self.branch.base_new):
             self.ops.setdefault(key, []).extend(_ops(effect, uses, creates, loc))
         self._update(key, loc, stmt, effect, creates)
+        views: dict[str, set[str]] = {}
+        apply_statement(self.catalog, stmt.tree, m.id, views)
+        for rel, deps in views.items():
+            self._view_over(key, loc, rel, deps)
 
     def _gone_columns(self, stmt: Statement, uses: dict[str, str]) -> dict[str, str]:
         """The columns the statement names (in expressions, column lists, constraints) that
@@ -554,16 +556,16 @@ class _Builder:
             exists = body.get("if_not_exists") and rel in self.catalog.tables
             if (plain or partition) and not exists:
                 self.full_tables.add(rel)
-        elif kind == "ViewStmt" or (kind == "CreateTableAsStmt" and
-                                    body.get("objtype") == "OBJECT_MATVIEW"):
-            rel, deps = _view_of(kind, body, self.catalog)
-            self.views[rel] = _ViewDeps(deps, key, loc)
-            for dep in sorted(deps):
-                parent = _parent(dep)
-                source = self.creator.get(dep) or (self.creator.get(parent) if parent else None)
-                if source and source != key:
-                    self.edge(source, key, "view-over", dep)
-                self.users.setdefault(dep, set()).add(key)
+
+    def _view_over(self, key: str, loc: Location, rel: str, deps: set[str]) -> None:
+        """`key` created view `rel` over `deps` (what the replay found its query reads)."""
+        self.views[rel] = _ViewDeps(deps, key, loc)
+        for dep in sorted(deps):
+            parent = _parent(dep)
+            source = self.creator.get(dep) or (self.creator.get(parent) if parent else None)
+            if source and source != key:
+                self.edge(source, key, "view-over", dep)
+            self.users.setdefault(dep, set()).add(key)
 
     def _rename_relation(self, old: str, new: str) -> None:
         def move(obj: str) -> str:
@@ -770,12 +772,8 @@ def _replay_with_cascade(catalog: Catalog, views: dict[str, set[str]], tree: dic
                          migration_id: str) -> None:
     """apply_statement, plus what DROP ... CASCADE and CREATE VIEW mean for dependent views
     (the catalog replay alone does not follow view dependencies)."""
+    apply_statement(catalog, tree, migration_id, views)
     kind, body = unwrap(tree)
-    if kind == "ViewStmt" or (kind == "CreateTableAsStmt" and
-                              body.get("objtype") == "OBJECT_MATVIEW"):
-        rel, deps = _view_of(kind, body, catalog)
-        views[rel] = deps
-    apply_statement(catalog, tree, migration_id)
     if kind == "DropStmt" and body.get("behavior") == "DROP_CASCADE" and \
             body.get("removeType") in _RELATION_DROPS:
         for names in drop_object_names(body):
@@ -798,18 +796,6 @@ def _plain_table(body: dict) -> bool:
     """A CREATE TABLE whose columns are all spelled out (no INHERITS, no LIKE)."""
     return not body.get("inhRelations") and not any(
         unwrap(e)[0] == "TableLikeClause" for e in body.get("tableElts") or ())
-
-
-def _view_of(kind: str, body: dict, catalog: Catalog) -> tuple[str, set[str]]:
-    """A CREATE VIEW / CREATE MATERIALIZED VIEW's name and what it depends on."""
-    if kind == "ViewStmt":
-        rel = range_var(body.get("view"), create=True)[0]
-    else:
-        into = body.get("into") or {}
-        rel = range_var(into.get("IntoClause", into).get("rel"), create=True)[0]
-    deps = view_dependencies(body.get("query") or {}, catalog)
-    deps.discard(f"table:{rel}")
-    return rel, deps
 
 
 def dependent_views(views: dict[str, set[str]], target: str) -> list[str]:
