@@ -177,17 +177,17 @@ def function_names(expr: object) -> list[str]:
     return out
 
 
-#: The last node `relations_in` read and what it found: the effect model and then the
-#: catalog replay ask about the same view query, which can be thousands of nodes. Holding the
-#: node keeps it alive, so `is` cannot match a different node at a reused address.
-_last_relations: tuple[object, tuple[str, ...]] = (None, ())
+#: The last node `relations_in` read and what it found (the relations, and those written with
+#: ONLY): the effect model and then the catalog replay ask about the same view query, which
+#: can be thousands of nodes. Holding the node keeps it alive, so `is` cannot match a
+#: different node at a reused address.
+_last_relations: tuple[object, tuple[str, ...], frozenset[str]] = (None, (), frozenset())
 
 
-def relations_in(node: object) -> list[str]:
-    """Qualified names of every table referenced through a RangeVar below `node`."""
+def _relations(node: object) -> tuple[tuple[str, ...], frozenset[str]]:
     global _last_relations
     if node is not None and node is _last_relations[0]:
-        return list(_last_relations[1])
+        return _last_relations[1], _last_relations[2]
     ctes: set[str] = set()
     found: list[dict] = []
     for kind, body in walk(node):  # one pass: CTE names and relations, filtered after
@@ -199,8 +199,19 @@ def relations_in(node: object) -> list[str]:
     for body in found:
         if not (body.get("schemaname") is None and body.get("relname") in ctes):
             seen.setdefault(range_var(body)[0], None)
-    _last_relations = (node, tuple(seen))
-    return list(seen)
+    only = frozenset(range_var(body)[0] for body in found if not body.get("inh"))
+    _last_relations = (node, tuple(seen), only)
+    return _last_relations[1], only
+
+
+def relations_in(node: object) -> list[str]:
+    """Qualified names of every table referenced through a RangeVar below `node`."""
+    return list(_relations(node)[0])
+
+
+def only_relations(node: object) -> frozenset[str]:
+    """The tables written with ONLY below `node` (a RangeVar without `inh`)."""
+    return _relations(node)[1]
 
 
 def nextval_sequence(expr: object) -> str | None:

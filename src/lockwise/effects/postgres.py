@@ -25,6 +25,7 @@ from lockwise.effects.nodes import (
     function_names,
     is_constant_true,
     object_name,
+    only_relations,
     options_on,
     range_var,
     relations_in,
@@ -151,19 +152,13 @@ def _descendants(b: _Builder, table: str, inh: bool = True) -> list[str]:
     return b.ctx.catalog.partitions(table) + b.ctx.catalog.inheritance_children(table)
 
 
-def _only_tables(node: object) -> set[str]:
-    """Tables written with ONLY below `node` (a RangeVar without `inh`)."""
-    return {range_var(body)[0] for kind, body in walk(node)
-            if kind == "RangeVar" and body.get("relname") and not body.get("inh")}
-
-
 def _lock_read_partitions(b: _Builder, node: object, mode: LockMode = L.ACCESS_SHARE) -> None:
     """A query that runs locks the partitions and inheritance children of what it reads too
     (only the parent when it is merely parsed, as by CREATE VIEW; only it with ONLY). Pruning
     on the partition key spares some partitions: not modeled, every partition counts as read.
     The views it reads are expanded into their queries (the rewriter's work, also not done
     for a query merely parsed): their relations are locked as if named."""
-    only = _only_tables(node)
+    only = only_relations(node)
     for rel in relations_in(node):
         for part in _descendants(b, rel, rel not in only):
             b.lock(part, mode)
