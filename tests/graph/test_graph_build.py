@@ -25,6 +25,31 @@ def kinds(graph) -> list[str]:
 USERS = "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, nick text);\n"
 
 
+@pytest.mark.parametrize("sql", [
+    "CREATE TABLE orders (id int, user_id bigint REFERENCES users (id));",
+    "CREATE TABLE orders (id int, user_id bigint, FOREIGN KEY (user_id) REFERENCES users);",
+    "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users;",
+    "ALTER TABLE orders ADD COLUMN user_id bigint CONSTRAINT u_fk REFERENCES users (id);",
+    "ALTER TABLE orders ADD COLUMN n int DEFAULT 1, ADD FOREIGN KEY (n) REFERENCES users;",
+])
+def test_a_foreign_key_edge_is_an_fk_target(tmp_path: Path, sql: str) -> None:
+    graph = build_graph(history(
+        tmp_path, ("1_users.sql", USERS),
+        ("2_orders.sql", "CREATE TABLE IF NOT EXISTS orders (id int, user_id bigint);\n"),
+        ("3_fk.sql", sql + "\n")))
+    assert graph.edges[("1_users", "3_fk")] == {"fk-target": ["table:public.users"]}
+
+
+def test_a_check_or_default_naming_a_table_is_no_fk_target(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path, ("1_users.sql", USERS),
+        ("2_orders.sql", "CREATE TABLE orders (id int DEFAULT 1, user_id bigint "
+                         "CHECK (user_id > 0), FOREIGN KEY (user_id) REFERENCES users);\n"),
+        ("3_more.sql", "ALTER TABLE users ADD COLUMN n int CHECK (n > 0);\n")))
+    assert graph.edges[("1_users", "2_orders")]["fk-target"] == ["table:public.users"]
+    assert "fk-target" not in graph.edges[("1_users", "3_more")]
+
+
 def test_edges_say_why(tmp_path: Path) -> None:
     graph = build_graph(history(
         tmp_path,

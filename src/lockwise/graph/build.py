@@ -31,7 +31,6 @@ from lockwise.effects.nodes import (
     object_name,
     range_var,
     unwrap,
-    walk,
 )
 from lockwise.effects.session import Session
 from lockwise.graph.deps import gone_columns
@@ -813,10 +812,26 @@ def dependent_views(views: dict[str, set[str]], target: str) -> list[str]:
 
 
 def _fk_targets(tree: dict) -> set[str]:
-    if "CreateStmt" not in tree and "AlterTableStmt" not in tree:
-        return set()  # only these define foreign keys (walking every tree is costly)
-    return {f"table:{range_var(body.get('pktable'))[0]}" for kind, body in walk(tree)
-            if kind == "Constraint" and body.get("contype") == "CONSTR_FOREIGN"}
+    """The tables a CREATE TABLE or ALTER TABLE points foreign keys at. Only these statements
+    define them, as a table constraint or a column's; the expressions of defaults and checks,
+    often most of the tree, hold none, so they are not walked."""
+    kind, body = unwrap(tree)
+    if kind == "CreateStmt":
+        elements = body.get("tableElts") or ()
+    elif kind == "AlterTableStmt":
+        elements = [unwrap(cmd)[1].get("def") for cmd in body.get("cmds") or ()]
+    else:
+        return set()
+    found: set[str] = set()
+    for element in elements:
+        what, definition = unwrap(element) if element else ("", {})
+        constraints = definition.get("constraints") or () if what == "ColumnDef" else \
+            (element,) if what == "Constraint" else ()
+        for con in constraints:
+            con = unwrap(con)[1]
+            if con.get("contype") == "CONSTR_FOREIGN":
+                found.add(f"table:{range_var(con.get('pktable'))[0]}")
+    return found
 
 
 def _ops(effect: Effect, uses: dict[str, str], creates: set[str], loc: Location) -> list[_Op]:
