@@ -342,7 +342,7 @@ def _rewrite_deparsed(sql: str, rules: set[str], facts: dict) -> Pieces | None:
 #: `_rewrite_in_place`).
 _IN_PLACE = frozenset({"index-without-concurrently", "drop-index-without-concurrently",
                        "reindex-without-concurrently", "add-foreign-key-validated",
-                       "add-check-validated", "add-unique-constraint"})
+                       "add-check-validated", "add-unique-constraint", "set-not-null"})
 #: The rule that has a constraint of each kind added NOT VALID (and validated later).
 _NOT_VALID_RULES = {"CONSTR_FOREIGN": "add-foreign-key-validated",
                     "CONSTR_CHECK": "add-check-validated"}
@@ -356,10 +356,10 @@ def _rewrite_in_place(sql: str, rules: set[str], facts: dict) -> Pieces | None:
     CASCADE) -> DROP INDEX CONCURRENTLY IF EXISTS, ADD CONSTRAINT ... FOREIGN KEY / CHECK ->
     ... NOT VALID, written into the user's own text: it keeps their formatting, and costs a
     tenth of parsing into pglast's objects and printing them back (lint writes this for every
-    such finding). ADD UNIQUE / PRIMARY KEY and DROP INDEX of several indexes, whose rewrites
-    are new statements made of names and keywords, are written from the parse tree (see
-    `_unique_from_tree`, `_drop_indexes_from_tree`). None: not such a statement, the deparse
-    route decides. Raises Unprintable as `rewrite` does."""
+    such finding). ADD UNIQUE / PRIMARY KEY, DROP INDEX of several indexes and SET NOT NULL,
+    whose rewrites are new statements made of names and keywords, are written from the parse
+    tree (see `_unique_from_tree`, `_drop_indexes_from_tree`, `_not_null_from_tree`). None:
+    not such a statement, the deparse route decides. Raises Unprintable as `rewrite` does."""
     from pglast import parser
 
     try:
@@ -374,7 +374,11 @@ def _rewrite_in_place(sql: str, rules: set[str], facts: dict) -> Pieces | None:
         constraints = _not_valid_constraints(stmt, rules)
         if constraints is not None:
             return _not_valid_in_place(sql, _tokens(sql), stmt, constraints, rules, facts)
-        return _unique_from_tree(stmt, facts) if "add-unique-constraint" in rules else None
+        if "add-unique-constraint" in rules:
+            pieces = _unique_from_tree(stmt, facts)
+            if pieces is not None:
+                return pieces
+        return _not_null_from_tree(stmt, facts) if "set-not-null" in rules else None
     if kind == "DropStmt" and "drop-index-without-concurrently" in rules and \
             len(stmt.get("objects") or ()) > 1:
         return _drop_indexes_from_tree(stmt)
@@ -548,6 +552,22 @@ def _unique_from_tree(stmt: dict, facts: dict) -> Pieces | None:
     pieces.at(0).append(f"ALTER TABLE {only}{table_sql} {', '.join(attach)}")
     if con["contype"] == "CONSTR_PRIMARY":
         pieces.notes.append(PRIMARY_KEY_NOTE)
+    return pieces
+
+
+def _not_null_from_tree(stmt: dict, facts: dict) -> Pieces | None:
+    """An ALTER TABLE of SET NOT NULL subcommands only: each column through a CHECK, as
+    `_rewrite_command` does, from the parse tree's names. None for any other shape."""
+    relation = stmt.get("relation") or {}
+    cmds = [unwrap(cmd)[1] for cmd in stmt.get("cmds") or ()]
+    if stmt.get("objtype") != "OBJECT_TABLE" or not cmds or \
+            any(cmd.get("subtype") != "AT_SetNotNull" for cmd in cmds):
+        return None
+    table_sql = _qualified_sql(relation.get("schemaname"), relation.get("relname"))
+    pieces = Pieces()
+    for cmd in cmds:
+        _not_null_path(table_sql, relation.get("relname"), cmd["name"], pieces, pieces.main, 0,
+                       _pg_version(facts))
     return pieces
 
 

@@ -1,6 +1,7 @@
-"""ADD UNIQUE / PRIMARY KEY (a unique index CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX)
-and DROP INDEX of several indexes, written from the parse tree: the same statements as the
-deparse route's (pglast's printer of the rewritten tree); any other shape steps aside to it."""
+"""ADD UNIQUE / PRIMARY KEY (a unique index CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX),
+DROP INDEX of several indexes and SET NOT NULL, written from the parse tree: the same
+statements as the deparse route's (pglast's printer of the rewritten tree); any other shape
+steps aside to it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from lockwise.lint import LintOptions, lint_migrations
 
 UNIQUE = {"add-unique-constraint"}
 DROP_INDEX = {"drop-index-without-concurrently"}
+NOT_NULL = {"set-not-null"}
 
 #: (statement, PostgreSQL's name of its key when unnamed, or "")
 KEYS = [
@@ -148,6 +150,34 @@ def test_several_indexes_are_dropped_one_statement_each_as_the_deparse_route_doe
 def test_drops_the_tree_route_does_not_write_step_aside(sql: str) -> None:
     assert _rewrite_in_place(sql, DROP_INDEX, {}) is None
     assert rewrite(sql, DROP_INDEX, {}) == _rewrite_deparsed(sql, DROP_INDEX, {})
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE users ALTER COLUMN email SET NOT NULL",
+    'alter table only app."Users" alter "Email" set not null, alter column name set not null;',
+    f"ALTER TABLE {'t' * 60} ALTER COLUMN {'c' * 60} SET NOT NULL -- why",
+])
+@pytest.mark.parametrize("pg_version", [11, 12, 18])
+def test_set_not_null_is_written_as_the_deparse_route_writes_it(sql: str,
+                                                               pg_version: int) -> None:
+    facts = {"pg_version": pg_version}
+    in_tree = _rewrite_in_place(sql, NOT_NULL, facts)
+    assert in_tree is not None
+    assert in_tree == _rewrite_deparsed(sql, NOT_NULL, facts)
+    assert in_tree.main and in_tree.later
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE users ALTER COLUMN email SET NOT NULL, ADD COLUMN c int",
+    "ALTER TABLE users ALTER COLUMN email SET NOT NULL, ALTER COLUMN name DROP NOT NULL",
+    "ALTER TABLE users ALTER COLUMN email SET NOT NULL, ADD CONSTRAINT u UNIQUE (email)",
+    "ALTER FOREIGN TABLE users ALTER COLUMN email SET NOT NULL",
+])
+def test_set_not_null_beside_other_subcommands_steps_aside(sql: str) -> None:
+    rules = NOT_NULL | UNIQUE
+    facts = {"constraint_names": ("u",)}
+    assert _rewrite_in_place(sql, rules, facts) is None
+    assert rewrite(sql, rules, facts) == _rewrite_deparsed(sql, rules, facts)
 
 
 def test_lint_writes_the_key_alternative_from_the_tree(tmp_path) -> None:
