@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from lockwise.catalog.replay import generated_name
 from lockwise.core.types import Action
-from lockwise.effects.nodes import unwrap
+from lockwise.effects.nodes import strings, unwrap
 from lockwise.effects.versions import DEFAULT_PG_VERSION
 from lockwise.parse.quoting import quote_ident
 
@@ -33,6 +33,11 @@ FIXABLE = frozenset({
 #: What to do when CREATE INDEX CONCURRENTLY fails half way.
 INVALID_INDEX_NOTE = ("a failed CONCURRENTLY build leaves an INVALID index: check "
                       "pg_index.indisvalid and drop it before retrying")
+
+#: What attaching a PRIMARY KEY to its index does to columns that may hold NULLs.
+PRIMARY_KEY_NOTE = ("PRIMARY KEY USING INDEX makes its columns NOT NULL: one not already NOT "
+                    "NULL is checked by a scan under ACCESS EXCLUSIVE, so make them NOT NULL "
+                    "first (see set-not-null)")
 
 #: Heap pages per backfill batch (8 kB each: about 800 kB of table per transaction).
 BATCH_PAGES = 100
@@ -333,11 +338,11 @@ def _rewrite_deparsed(sql: str, rules: set[str], facts: dict) -> Pieces | None:
     return None
 
 
-#: Rules whose rewrite of the commonest statement only adds keywords to it (see
+#: Rules whose rewrite of the commonest statement is written without pglast's printer (see
 #: `_rewrite_in_place`).
 _IN_PLACE = frozenset({"index-without-concurrently", "drop-index-without-concurrently",
                        "reindex-without-concurrently", "add-foreign-key-validated",
-                       "add-check-validated"})
+                       "add-check-validated", "add-unique-constraint", "set-not-null"})
 #: The rule that has a constraint of each kind added NOT VALID (and validated later).
 _NOT_VALID_RULES = {"CONSTR_FOREIGN": "add-foreign-key-validated",
                     "CONSTR_CHECK": "add-check-validated"}
@@ -351,8 +356,10 @@ def _rewrite_in_place(sql: str, rules: set[str], facts: dict) -> Pieces | None:
     CASCADE) -> DROP INDEX CONCURRENTLY IF EXISTS, ADD CONSTRAINT ... FOREIGN KEY / CHECK ->
     ... NOT VALID, written into the user's own text: it keeps their formatting, and costs a
     tenth of parsing into pglast's objects and printing them back (lint writes this for every
-    such finding). None: not such a statement, the deparse route decides. Raises Unprintable
-    as `rewrite` does."""
+    such finding). ADD UNIQUE / PRIMARY KEY, DROP INDEX of several indexes and SET NOT NULL,
+    whose rewrites are new statements made of names and keywords, are written from the parse
+    tree (see `_unique_from_tree`, `_drop_indexes_from_tree`, `_not_null_from_tree`). None:
+    not such a statement, the deparse route decides. Raises Unprintable as `rewrite` does."""
     from pglast import parser
 
     try:
@@ -365,8 +372,16 @@ def _rewrite_in_place(sql: str, rules: set[str], facts: dict) -> Pieces | None:
     if kind == "AlterTableStmt":
         # Its shape is known from the tree alone: a statement that steps aside is not scanned.
         constraints = _not_valid_constraints(stmt, rules)
-        return None if constraints is None else \
-            _not_valid_in_place(sql, _tokens(sql), stmt, constraints, rules, facts)
+        if constraints is not None:
+            return _not_valid_in_place(sql, _tokens(sql), stmt, constraints, rules, facts)
+        if "add-unique-constraint" in rules:
+            pieces = _unique_from_tree(stmt, facts)
+            if pieces is not None:
+                return pieces
+        return _not_null_from_tree(stmt, facts) if "set-not-null" in rules else None
+    if kind == "DropStmt" and "drop-index-without-concurrently" in rules and \
+            len(stmt.get("objects") or ()) > 1:
+        return _drop_indexes_from_tree(stmt)
     tokens = _tokens(sql)
     pieces = Pieces()
     if kind == "IndexStmt" and "index-without-concurrently" in rules:
@@ -482,6 +497,103 @@ def _constraint_starts(sql: str, tokens: list, constraints: list[dict]) -> list[
             return None
         starts.append(i)
     return starts
+
+
+#: The keywords of each kind of key `_unique_via_index` builds CONCURRENTLY.
+_KEY_WORDS = {"CONSTR_UNIQUE": "UNIQUE", "CONSTR_PRIMARY": "PRIMARY KEY"}
+#: The drops of an ALTER TABLE that move into the step attaching the new key.
+_MOVED_DROPS = {"AT_DropConstraint": "DROP CONSTRAINT", "AT_DropColumn": "DROP COLUMN"}
+
+
+def _unique_from_tree(stmt: dict, facts: dict) -> Pieces | None:
+    """`_unique_via_index`'s statements for an ALTER TABLE that adds one UNIQUE or PRIMARY KEY
+    over columns ([NULLS NOT DISTINCT], [INCLUDE], [USING INDEX TABLESPACE], [DEFERRABLE]),
+    alone or with drops of constraints and columns, written from the parse tree: they are
+    names and keywords only, so pglast's objects and printer are not needed. None for any
+    other shape (another subcommand, WITH (...) options, an unnamed key without its name):
+    the deparse route decides."""
+    relation = stmt.get("relation") or {}
+    if stmt.get("objtype") != "OBJECT_TABLE" or relation.get("catalogname"):
+        return None
+    cmds = [unwrap(cmd)[1] for cmd in stmt.get("cmds") or ()]
+    adds = [cmd for cmd in cmds if cmd.get("subtype") == "AT_AddConstraint"]
+    drops = [cmd for cmd in cmds if cmd.get("subtype") in _MOVED_DROPS]
+    if len(adds) != 1 or len(adds) + len(drops) != len(cmds):
+        return None
+    kind, con = unwrap(adds[0].get("def"))
+    if kind != "Constraint" or con.get("contype") not in _KEY_WORDS or \
+            con.get("indexname") or not con.get("keys") or con.get("without_overlaps") or \
+            con.get("options"):
+        return None
+    names = facts.get("constraint_names") or ()
+    name = con.get("conname") or (names[0] if len(names) == 1 else "")
+    if not name:
+        return None
+    index_name = generated_name(name, None, "new") if drops else name
+    table_sql = _qualified_sql(relation.get("schemaname"), relation.get("relname"))
+    index = [f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {quote_ident(index_name)} ON "
+             f"{table_sql} {_names_sql(con['keys'])}"]
+    if con.get("including"):
+        index.append(f"INCLUDE {_names_sql(con['including'])}")
+    # CREATE INDEX's order (the constraint's NULLS NOT DISTINCT comes before its columns).
+    if con.get("nulls_not_distinct"):
+        index.append("NULLS NOT DISTINCT")
+    if con.get("indexspace"):
+        index.append(f"TABLESPACE {quote_ident(con['indexspace'])}")
+    attach = [_drop_sql(cmd) for cmd in drops]
+    attach.append(f"ADD CONSTRAINT {quote_ident(name)} {_KEY_WORDS[con['contype']]} USING INDEX "
+                  f"{quote_ident(index_name)}")
+    if con.get("deferrable"):
+        attach[-1] += " DEFERRABLE INITIALLY DEFERRED" if con.get("initdeferred") else \
+            " DEFERRABLE"
+    pieces = Pieces()
+    pieces.alone.append(" ".join(index))
+    only = "" if relation.get("inh") else "ONLY "
+    pieces.at(0).append(f"ALTER TABLE {only}{table_sql} {', '.join(attach)}")
+    if con["contype"] == "CONSTR_PRIMARY":
+        pieces.notes.append(PRIMARY_KEY_NOTE)
+    return pieces
+
+
+def _not_null_from_tree(stmt: dict, facts: dict) -> Pieces | None:
+    """An ALTER TABLE of SET NOT NULL subcommands only: each column through a CHECK, as
+    `_rewrite_command` does, from the parse tree's names. None for any other shape."""
+    relation = stmt.get("relation") or {}
+    cmds = [unwrap(cmd)[1] for cmd in stmt.get("cmds") or ()]
+    if stmt.get("objtype") != "OBJECT_TABLE" or not cmds or \
+            any(cmd.get("subtype") != "AT_SetNotNull" for cmd in cmds):
+        return None
+    table_sql = _qualified_sql(relation.get("schemaname"), relation.get("relname"))
+    pieces = Pieces()
+    for cmd in cmds:
+        _not_null_path(table_sql, relation.get("relname"), cmd["name"], pieces, pieces.main, 0,
+                       _pg_version(facts))
+    return pieces
+
+
+def _names_sql(items: list) -> str:
+    """A parse tree's list of names as SQL: `(a, "B")`."""
+    return "(" + ", ".join(quote_ident(name) for name in strings(items)) + ")"
+
+
+def _drop_sql(cmd: dict) -> str:
+    """A DROP CONSTRAINT / DROP COLUMN subcommand of the parse tree as SQL."""
+    missing_ok = " IF EXISTS" if cmd.get("missing_ok") else ""
+    cascade = " CASCADE" if cmd.get("behavior") == "DROP_CASCADE" else ""
+    return f"{_MOVED_DROPS[cmd['subtype']]}{missing_ok} {quote_ident(cmd['name'])}{cascade}"
+
+
+def _drop_indexes_from_tree(stmt: dict) -> Pieces | None:
+    """DROP INDEX of several indexes: one DROP INDEX CONCURRENTLY IF EXISTS for each (it takes
+    one index), each name written from the parse tree. None with CASCADE, which DROP INDEX
+    CONCURRENTLY does not take: the deparse route decides."""
+    if stmt.get("behavior") == "DROP_CASCADE" or stmt.get("removeType") != "OBJECT_INDEX":
+        return None
+    pieces = Pieces()
+    for index in stmt["objects"]:
+        name = ".".join(quote_ident(part) for part in strings(unwrap(index)[1].get("items")))
+        pieces.alone.append(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+    return pieces
 
 
 def _in_case_of(keyword: str, words: str) -> str:
@@ -688,9 +800,7 @@ def _unique_via_index(stmt, cmd, name: str, pieces: Pieces, drops: list) -> bool
                                 objtype=stmt.objtype)
     pieces.at(0).append(_sql(attach))
     if con.contype.name == "CONSTR_PRIMARY":
-        pieces.notes.append("PRIMARY KEY USING INDEX makes its columns NOT NULL: one not "
-                            "already NOT NULL is checked by a scan under ACCESS EXCLUSIVE, so "
-                            "make them NOT NULL first (see set-not-null)")
+        pieces.notes.append(PRIMARY_KEY_NOTE)
     return True
 
 
