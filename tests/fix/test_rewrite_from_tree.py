@@ -47,6 +47,11 @@ KEYS = [
     (f"ALTER TABLE t DROP CONSTRAINT x, ADD CONSTRAINT {'k' * 63} PRIMARY KEY (a)", ""),
     # a comment before the statement, and non-ASCII names
     ("-- the key\nALTER TABLE café ADD UNIQUE (naïve)", "café_naïve_key"),
+    # storage parameters: numbers, a bare word, a string, one without a value
+    ("ALTER TABLE orders ADD CONSTRAINT o_f UNIQUE (fee) WITH (fillfactor = 70, "
+     "deduplicate_items = off)", ""),
+    ("ALTER TABLE orders ADD PRIMARY KEY (id) WITH (fillfactor='90', deduplicate_items) "
+     "USING INDEX TABLESPACE pg_default", "orders_pkey"),
 ]
 
 
@@ -83,15 +88,20 @@ def test_the_tree_route_writes_the_deparse_routes_text(sql: str, name: str) -> N
     assert (in_tree.alone, in_tree.later) == (deparsed.alone, deparsed.later)
 
 
-def test_nulls_not_distinct_goes_where_create_index_takes_it() -> None:
-    # pglast prints an index's NULLS NOT DISTINCT last, after TABLESPACE, which PostgreSQL
-    # does not parse: the tree route writes CREATE INDEX's order.
-    sql = ("ALTER TABLE orders ADD CONSTRAINT o_u UNIQUE NULLS NOT DISTINCT (fee) "
-           "USING INDEX TABLESPACE pg_default")
+@pytest.mark.parametrize(("clauses", "written"), [
+    ("USING INDEX TABLESPACE pg_default", "NULLS NOT DISTINCT TABLESPACE pg_default"),
+    ("WITH (fillfactor = 70) USING INDEX TABLESPACE pg_default",
+     "NULLS NOT DISTINCT WITH (fillfactor = 70) TABLESPACE pg_default"),
+])
+def test_nulls_not_distinct_goes_where_create_index_takes_it(clauses: str,
+                                                              written: str) -> None:
+    # pglast prints an index's NULLS NOT DISTINCT last, after WITH and TABLESPACE, which
+    # PostgreSQL does not parse: the tree route writes CREATE INDEX's order.
+    sql = f"ALTER TABLE orders ADD CONSTRAINT o_u UNIQUE NULLS NOT DISTINCT (fee) {clauses}"
     pieces = rewrite(sql, UNIQUE, facts_of(""))
     assert pieces is not None
-    assert pieces.alone == ["CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS o_u ON orders (fee) "
-                            "NULLS NOT DISTINCT TABLESPACE pg_default"]
+    assert pieces.alone == [
+        f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS o_u ON orders (fee) {written}"]
     assert pieces.later == [["ALTER TABLE orders ADD CONSTRAINT o_u UNIQUE USING INDEX o_u"]]
     assert normalized(pieces.alone[0])
 
@@ -107,7 +117,7 @@ STEPS_ASIDE = [
      ("fk", "t_a_key")),
     ("ALTER TABLE t ADD UNIQUE (a), ADD UNIQUE (b)", ("t_a_key", "t_b_key")),
     # clauses the tree route does not write
-    ("ALTER TABLE t ADD CONSTRAINT u UNIQUE (a) WITH (fillfactor = 70)", ("u",)),
+    ("ALTER TABLE t ADD CONSTRAINT u UNIQUE (a) WITH (fillfactor = numeric(7))", ("u",)),
     ("ALTER TABLE t ADD CONSTRAINT u UNIQUE (a, p WITHOUT OVERLAPS)", ("u",)),
     ("ALTER TABLE db.s.t ADD CONSTRAINT u UNIQUE (a)", ("u",)),
     # nothing to build: already an index, or not a key
@@ -224,6 +234,8 @@ BUILT = [
     ("t", "t_pkey", "p", False, False),
     ("t", "k" * 63, "p", False, False),
     ("café", "café_naïve_key", "u", False, False),
+    ("orders", "o_f", "u", False, False),
+    ("orders", "orders_pkey", "p", False, False),
 ]
 
 
@@ -253,7 +265,8 @@ def test_nulls_not_distinct_with_a_tablespace_runs_on_postgres(pg_db: str) -> No
     import psycopg
 
     pieces = rewrite("ALTER TABLE orders ADD CONSTRAINT o_u UNIQUE NULLS NOT DISTINCT (fee) "
-                     "USING INDEX TABLESPACE pg_default", UNIQUE, facts_of(""))
+                     "WITH (fillfactor = 70) USING INDEX TABLESPACE pg_default", UNIQUE,
+                     facts_of(""))
     assert pieces is not None
     with psycopg.connect(pg_db, autocommit=True) as conn:
         conn.execute("CREATE TABLE orders (fee int)")

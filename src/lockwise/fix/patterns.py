@@ -20,7 +20,7 @@ from lockwise.catalog.replay import generated_name
 from lockwise.core.types import Action
 from lockwise.effects.nodes import strings, unwrap
 from lockwise.effects.versions import DEFAULT_PG_VERSION
-from lockwise.parse.quoting import quote_ident
+from lockwise.parse.quoting import quote_ident, quote_literal
 
 #: Rules with a mechanical rewrite.
 FIXABLE = frozenset({
@@ -507,11 +507,11 @@ _MOVED_DROPS = {"AT_DropConstraint": "DROP CONSTRAINT", "AT_DropColumn": "DROP C
 
 def _unique_from_tree(stmt: dict, facts: dict) -> Pieces | None:
     """`_unique_via_index`'s statements for an ALTER TABLE that adds one UNIQUE or PRIMARY KEY
-    over columns ([NULLS NOT DISTINCT], [INCLUDE], [USING INDEX TABLESPACE], [DEFERRABLE]),
-    alone or with drops of constraints and columns, written from the parse tree: they are
-    names and keywords only, so pglast's objects and printer are not needed. None for any
-    other shape (another subcommand, WITH (...) options, an unnamed key without its name):
-    the deparse route decides."""
+    over columns ([NULLS NOT DISTINCT], [INCLUDE], [WITH (...)], [USING INDEX TABLESPACE],
+    [DEFERRABLE]), alone or with drops of constraints and columns, written from the parse
+    tree: they are names, keywords and storage parameters only, so pglast's objects and
+    printer are not needed. None for any other shape (another subcommand, a storage parameter
+    of another form, an unnamed key without its name): the deparse route decides."""
     relation = stmt.get("relation") or {}
     if stmt.get("objtype") != "OBJECT_TABLE" or relation.get("catalogname"):
         return None
@@ -522,8 +522,10 @@ def _unique_from_tree(stmt: dict, facts: dict) -> Pieces | None:
         return None
     kind, con = unwrap(adds[0].get("def"))
     if kind != "Constraint" or con.get("contype") not in _KEY_WORDS or \
-            con.get("indexname") or not con.get("keys") or con.get("without_overlaps") or \
-            con.get("options"):
+            con.get("indexname") or not con.get("keys") or con.get("without_overlaps"):
+        return None
+    options = _storage_parameters_sql(con.get("options") or ())
+    if options is None:
         return None
     names = facts.get("constraint_names") or ()
     name = con.get("conname") or (names[0] if len(names) == 1 else "")
@@ -538,6 +540,8 @@ def _unique_from_tree(stmt: dict, facts: dict) -> Pieces | None:
     # CREATE INDEX's order (the constraint's NULLS NOT DISTINCT comes before its columns).
     if con.get("nulls_not_distinct"):
         index.append("NULLS NOT DISTINCT")
+    if options:
+        index.append(options)
     if con.get("indexspace"):
         index.append(f"TABLESPACE {quote_ident(con['indexspace'])}")
     attach = [_drop_sql(cmd) for cmd in drops]
@@ -569,6 +573,37 @@ def _not_null_from_tree(stmt: dict, facts: dict) -> Pieces | None:
         _not_null_path(table_sql, relation.get("relname"), cmd["name"], pieces, pieces.main, 0,
                        _pg_version(facts))
     return pieces
+
+
+def _storage_parameters_sql(options: list | tuple) -> str | None:
+    """A key's `WITH (fillfactor = 70, deduplicate_items = off)` as SQL ("" without any);
+    None for a parameter of a form not written here (a namespace, an expression)."""
+    written = []
+    for option in options:
+        kind, item = unwrap(option)
+        if kind != "DefElem" or item.get("defnamespace"):
+            return None
+        name = quote_ident(item.get("defname") or "")
+        arg = item.get("arg")
+        if arg is None:
+            written.append(name)
+            continue
+        arg_kind, value = unwrap(arg)
+        if arg_kind == "Integer":
+            text = str(value.get("ival", 0))  # pglast's JSON leaves a zero out
+        elif arg_kind == "Float":
+            text = value.get("fval", "")
+        elif arg_kind == "String":
+            text = quote_literal(value.get("sval", ""))
+        elif arg_kind == "Boolean":
+            text = "true" if value.get("boolval") else "false"
+        elif arg_kind == "TypeName" and len(value.get("names") or ()) == 1 and \
+                not value.get("typmods") and not value.get("arrayBounds"):
+            text = quote_ident(strings(value["names"])[0])  # a bare word: `off`, `on`
+        else:
+            return None
+        written.append(f"{name} = {text}")
+    return f"WITH ({', '.join(written)})" if written else ""
 
 
 def _names_sql(items: list) -> str:
