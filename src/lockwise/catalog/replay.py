@@ -600,8 +600,12 @@ def _drop_views(catalog: Catalog, views: list[str]) -> None:
 
 def _tables_pointing_at(catalog: Catalog, relation: str) -> list[Table]:
     """The views that read `relation` and the tables with a foreign key to it."""
-    return [t for t in catalog.tables.values() if relation in t.sources or
-            any(c.references == relation for c in t.constraints.values())]
+    # Only the tables `fk_sources` lists (a superset) can have such a key: their constraints
+    # are the only ones worth a look (this runs for every DROP and RENAME of a relation).
+    referencing = catalog.tables if catalog.fk_sources is None else \
+        catalog.fk_sources.get(relation, ())
+    return [t for t in catalog.tables.values() if relation in t.sources or (
+        t.name in referencing and any(c.references == relation for c in t.constraints.values()))]
 
 
 def _tables_triggering(catalog: Catalog, function: str) -> list[Table]:
