@@ -474,6 +474,52 @@ def test_down_checks_leave_the_historys_catalog_as_the_replay_alone_does(
     assert graph.conflicts == []
 
 
+# Downs that change a table neither they nor their up name (the up creates `other` only).
+UNNAMED_REACH = {
+    # The statements of a DO block are replayed: the tables they name are the down's.
+    "do-block": ("CREATE TABLE accounts (id int, email text);\n",
+                 "DO $$ BEGIN ALTER TABLE accounts DROP COLUMN email; END $$;\n"),
+    # DROP TYPE / DOMAIN ... CASCADE drops the columns of that type.
+    "type-cascade": ("CREATE TYPE mood AS ENUM ('a');\nCREATE TABLE t (id int, m mood);\n",
+                     "DROP TYPE mood CASCADE;\n"),
+    "domain-cascade": ("CREATE DOMAIN pos AS int CHECK (VALUE > 0);\n"
+                       "CREATE TABLE t (id int, n pos);\n", "DROP DOMAIN pos CASCADE;\n"),
+    # DROP SEQUENCE ... CASCADE drops the defaults that draw from it.
+    "sequence-cascade": ("CREATE SEQUENCE s;\nCREATE TABLE t (id int DEFAULT nextval('s'));\n",
+                         "DROP SEQUENCE s CASCADE;\n"),
+    # A column rename is followed by the views that read the column.
+    "column-rename": ("CREATE TABLE t (id int, a int);\nCREATE VIEW v AS SELECT a FROM t;\n",
+                      "ALTER TABLE t RENAME COLUMN a TO b;\n"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNNAMED_REACH))
+def test_down_checks_copy_what_a_down_reaches_unnamed(tmp_path: Path, case: str) -> None:
+    """Whatever a down changes must be copied before it is replayed, also a table that neither
+    it nor its up names, or later migrations are checked against a schema the down left; and
+    the check compares it (the down does not give back what was there before the up)."""
+    base, down = UNNAMED_REACH[case]
+    migrations = history(tmp_path, ("1_a.up.sql", base), ("1_a.down.sql", "SELECT 1;\n"),
+                         ("2_b.up.sql", "CREATE TABLE other (id int);\n"),
+                         ("2_b.down.sql", f"DROP TABLE other;\n{down}"))
+    assert _catalog_after(migrations, True) == _catalog_after(migrations, False)
+    conflicts = [(c.kind, c.migrations[0]) for c in build_graph(migrations).conflicts]
+    assert ("missing-object", "2_b") not in conflicts
+    if case in ("do-block", "type-cascade", "domain-cascade"):  # a column is gone
+        assert ("down-mismatch", "2_b") in conflicts
+
+
+def test_down_check_sees_what_a_do_block_of_the_up_changes(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path, ("1_a.up.sql", "CREATE TABLE t (id int);\n"), ("1_a.down.sql", "DROP TABLE t;\n"),
+        ("2_b.up.sql", "DO $$ BEGIN ALTER TABLE t ADD COLUMN c int; END $$;\n"),
+        ("2_b.down.sql", "SELECT 1;\n"),
+        ("3_c.up.sql", "DO $$ BEGIN ALTER TABLE t ADD COLUMN d int; END $$;\n"),
+        ("3_c.down.sql", "ALTER TABLE t DROP COLUMN d;\n")))
+    assert [(c.kind, c.migrations[0], c.object) for c in graph.conflicts] == [
+        ("down-mismatch", "2_b", "column:public.t.c")]
+
+
 def test_down_checks_leave_lemmys_catalog_as_the_replay_alone_does(corpora: Path) -> None:
     migrations = discover(corpora / "lemmy")
     assert _catalog_after(migrations, True) == _catalog_after(migrations, False)
@@ -485,9 +531,9 @@ ACCOUNTS = ("CREATE TABLE owners (id bigint PRIMARY KEY);\n"
 
 
 def _down_of_added_column(tmp_path: Path, between: str) -> list[str]:
-    """Kinds of conflicts when `between` runs before a migration whose down leaves an added
-    column in place."""
-    return kinds(build_graph(history(
+    """Kinds of conflicts of a migration whose down leaves an added column in place, when
+    `between` runs before it."""
+    graph = build_graph(history(
         tmp_path,
         ("1_base.up.sql", ACCOUNTS),
         ("1_base.down.sql", "DROP TABLE accounts;\nDROP TABLE owners;\n"),
@@ -495,7 +541,8 @@ def _down_of_added_column(tmp_path: Path, between: str) -> list[str]:
         ("2_between.down.sql", "SELECT 1;\n"),
         ("3_add.up.sql", "ALTER TABLE accounts ADD COLUMN x int;\n"),
         ("3_add.down.sql", "SELECT 1;\n"),
-    )))
+    ))
+    return [c.kind for c in graph.conflicts if c.migrations[0] == "3_add"]
 
 
 def test_down_sees_added_columns_after_statements_that_keep_the_table_known(

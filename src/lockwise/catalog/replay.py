@@ -292,11 +292,8 @@ def _do_block(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     """A DO block's statements change the schema as they would alone (those in a branch that
     may not run included: the end state the block is written to reach; supabase renames a
     column in one when it exists)."""
-    from lockwise.parse.plpgsql import embedded_statements, plpgsql_body
-
-    body = plpgsql_body(stmt)
-    for embedded in embedded_statements(body) if body is not None else ():
-        apply_statement(catalog, embedded.tree, migration_id)
+    for tree in embedded_trees(stmt):
+        apply_statement(catalog, tree, migration_id)
     catalog.unsure.update(do_block_reshapes(catalog, stmt))
 
 
@@ -619,9 +616,12 @@ _ROUTINE_KINDS = ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE")
 
 def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
     """The tables that replaying `tree` changes without the statement naming them: those
-    with a column of a renamed type, the views over and foreign keys to a renamed or dropped
-    relation, those whose triggers call a function dropped with CASCADE. Whoever replays
-    on a copy of the catalog that shares tables must copy these first (graph/down.py)."""
+    with a column of a renamed type, or of a type or sequence dropped with CASCADE, the views
+    over and foreign keys to a renamed or dropped relation, the views that read a renamed
+    column, those whose triggers call a function dropped with CASCADE; for a DO block, what
+    the statements the replay follows in it reach (the tables they name count as named:
+    `embedded_trees`). Whoever replays on a copy of the catalog that shares tables must copy
+    these first (graph/down.py)."""
     kind, body = unwrap(tree)
     if kind == "RenameStmt":
         rtype = body.get("renameType", "")
@@ -629,14 +629,35 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
             return _tables_typed(catalog, _type_spellings(body))
         if rtype in _RELATION_KINDS:
             return _tables_pointing_at(catalog, range_var(body.get("relation"))[0])
+        if rtype == "OBJECT_COLUMN":
+            views = catalog.views_using_column(range_var(body.get("relation"))[0],
+                                               body.get("subname", ""))
+            return [catalog.tables[view] for view in views]
     elif kind == "DropStmt":
         rtype = body.get("removeType", "")
         names = [n for n in drop_object_names(body) if n]
         if rtype in _RELATION_KINDS:
             return [t for n in names for t in _tables_pointing_at(catalog, object_name(n))]
-        if rtype in _ROUTINE_KINDS and body.get("behavior") == "DROP_CASCADE":
+        if body.get("behavior") != "DROP_CASCADE":
+            return []
+        if rtype in _ROUTINE_KINDS:
             return [t for n in names for t in _tables_triggering(catalog, n[-1].lower())]
+        if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_SEQUENCE"):
+            columns = catalog.columns_drawing_from if rtype == "OBJECT_SEQUENCE" else \
+                catalog.columns_of_type
+            return [catalog.tables[table] for n in names
+                    for table in dict.fromkeys(t for t, _ in columns(object_name(n)))]
+    elif kind == "DoStmt":
+        return [t for inner in embedded_trees(body) for t in tables_reached(catalog, inner)]
     return []
+
+
+def embedded_trees(do_stmt: dict) -> list[dict]:
+    """The parse trees of the statements the replay follows in a DO block (`_do_block`)."""
+    from lockwise.parse.plpgsql import embedded_statements, plpgsql_body
+
+    body = plpgsql_body(do_stmt)
+    return [e.tree for e in embedded_statements(body)] if body is not None else []
 
 
 def _create_index(catalog: Catalog, stmt: dict) -> None:

@@ -39,6 +39,7 @@ from lockwise.graph.down import (
     fork,
     names_in,
     removed_relations,
+    replayed_trees,
     scope,
     signature,
 )
@@ -642,7 +643,8 @@ class _Builder:
                 self.downs_of is not None and not named_in(m, self.downs_of)):
             return None
         parsed = self._parsed(m.down_sql)
-        trees = [s.tree for s, _ in statements] + [s.tree for s in parsed.statements]
+        trees = replayed_trees([s.tree for s, _ in statements] +
+                               [s.tree for s in parsed.statements])
         names, removed = names_in(trees), removed_relations(trees)
         tables = scope(self.catalog, names, removed)
         return (parsed, names, removed, tables, signature(self.catalog, tables, names),

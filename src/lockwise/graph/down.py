@@ -13,6 +13,7 @@ from operator import attrgetter
 from typing import Any
 
 from lockwise.catalog.model import Catalog, Index, IndexMap
+from lockwise.catalog.replay import embedded_trees
 
 #: Statements that never change the schema, and parts of statements that only read it:
 #: their names cannot be what a down migration fails to restore.
@@ -22,10 +23,19 @@ _READ_ONLY_KEYS = {"query", "whereClause", "targetList", "fromClause", "raw_expr
                    "raw_default", "cooked_expr", "indexParams", "options"}
 
 
+def replayed_trees(trees: Iterable[dict]) -> list[dict]:
+    """`trees` with each DO block replaced by the statements the replay follows in it."""
+    out: list[dict] = []
+    for tree in trees:
+        body = tree.get("DoStmt")
+        out.extend([tree] if body is None else replayed_trees(embedded_trees(body)))
+    return out
+
+
 def names_in(trees: Iterable[dict]) -> frozenset[str]:
-    """Every identifier-like string of the schema-changing parts of some parse trees, and
-    each name written with its schema (`app.accounts`) as such: the schema may be one no
-    migration creates, which `qualified_names` cannot guess."""
+    """Every identifier-like string of the schema-changing parts of some parse trees (those
+    of `replayed_trees`), and each name written with its schema (`app.accounts`) as such: the
+    schema may be one no migration creates, which `qualified_names` cannot guess."""
     out: set[str] = set()
     add = out.add
     stack: list = [t for t in trees if next(iter(t), "") not in _DATA_STATEMENTS]
