@@ -509,6 +509,21 @@ def test_down_checks_copy_what_a_down_reaches_unnamed(tmp_path: Path, case: str)
         assert ("down-mismatch", "2_b") in conflicts
 
 
+@pytest.mark.parametrize(("down", "left"), [
+    # A view the down creates goes with a table it then drops with CASCADE ...
+    ("CREATE VIEW w AS SELECT id FROM t;\nDROP TABLE t CASCADE;\nCREATE TABLE t (id int);\n",
+     []),
+    # ... and stays without one (view dependencies are followed only for such downs).
+    ("CREATE VIEW w AS SELECT id FROM t;\nDROP VIEW v;\n", ["view:public.w"]),
+])
+def test_down_check_follows_the_views_a_down_creates(tmp_path: Path, down: str,
+                                                     left: list[str]) -> None:
+    graph = build_graph(history(
+        tmp_path, ("1_a.up.sql", "CREATE TABLE t (id int);\n"), ("1_a.down.sql", "DROP TABLE t;\n"),
+        ("2_b.up.sql", "CREATE VIEW v AS SELECT id FROM t;\n"), ("2_b.down.sql", down)))
+    assert [c.object for c in graph.conflicts if c.kind == "down-mismatch"] == left
+
+
 def test_down_check_sees_what_a_do_block_of_the_up_changes(tmp_path: Path) -> None:
     graph = build_graph(history(
         tmp_path, ("1_a.up.sql", "CREATE TABLE t (id int);\n"), ("1_a.down.sql", "DROP TABLE t;\n"),
