@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import (
@@ -259,7 +260,7 @@ class _Builder:
             if self.creator.get(p.dependent) != key:
                 self.graph.conflicts.append(p.conflict)
         if down is not None:
-            self._check_down(key, m, *down)
+            self._check_down(key, m, down)
 
     def finish(self) -> MigrationGraph:
         """The graph, once every migration was added."""
@@ -634,8 +635,7 @@ class _Builder:
     # --- down migrations --------------------------------------------------------------------
 
     def _down_before(self, m: Migration, statements: list[tuple[Statement, Effect | None]]
-                     ) -> tuple[ParsedFile, set[str], set[str], set[str], dict[str, object],
-                                set[str]] | None:
+                     ) -> _DownCheck | None:
         """Parse the down migration and record the part of the schema it and the up
         migration can touch, before up runs (the whole catalog would cost O(schema) per
         migration)."""
@@ -643,17 +643,18 @@ class _Builder:
                 self.downs_of is not None and not named_in(m, self.downs_of)):
             return None
         parsed = self._parsed(m.down_sql)
-        trees = replayed_trees([s.tree for s, _ in statements] +
-                               [s.tree for s in parsed.statements])
-        names, removed = names_in(trees), removed_relations(trees)
+        up_trees = replayed_trees([s.tree for s, _ in statements])
+        down_trees = replayed_trees([s.tree for s in parsed.statements])
+        down_names = names_in(down_trees)
+        names = names_in(up_trees) | down_names  # names_in of all trees, one tree at a time
+        removed = removed_relations(up_trees + down_trees)
         tables = scope(self.catalog, names, removed)
-        return (parsed, names, removed, tables, signature(self.catalog, tables, names),
-                tables - self.full_tables)
+        return _DownCheck(parsed, names, removed, tables, signature(self.catalog, tables, names),
+                          tables - self.full_tables, down_names, removed_relations(down_trees))
 
-    def _check_down(self, key: str, m: Migration, parsed: ParsedFile, names: frozenset[str],
-                    removed: set[str], tables: set[str], before: dict[str, object],
-                    partial: set[str]) -> None:
+    def _check_down(self, key: str, m: Migration, check: _DownCheck) -> None:
         self.graph.downs_checked += 1
+        parsed, names, removed = check.parsed, check.names, check.removed
         down_path = str(m.down_path or m.path)
         up_loc, down_loc = Location(key, str(m.path)), Location(key, down_path)
         if parsed.problems:
@@ -667,14 +668,18 @@ class _Builder:
         touched = scope(self.catalog, names, removed)
         trees = [stmt.tree for stmt in parsed.statements]
         renames = any("RenameStmt" in t for t in trees)
-        rolled = fork(self.catalog, touched, names, renames)
+        # Only what the down's statements name can change when they are replayed (and what
+        # they reach unnamed, copied as each is replayed): the tables only the up names are
+        # compared, not copied.
+        forked = scope(self.catalog, check.down_names, check.down_removed)
+        rolled = fork(self.catalog, forked, check.down_names, renames)
         # View dependencies are read only by a DROP ... CASCADE of a relation: copy them, and
         # collect those of the down's own CREATE VIEWs, only for the downs that have one (the
         # copy is as big as all views' dependencies).
         views = {v: set(vd.deps) for v, vd in self.views.items()} if any(
             _drops_relations_cascade(t) for t in trees) else None
         complete = set(self.full_tables)
-        copied = set(touched)
+        copied = set(forked)
         session = _path_session(m, m.down_sql or "")
         with PathInForce(rolled) as path:
             for stmt in parsed.statements:
@@ -682,9 +687,9 @@ class _Builder:
                     path.use(session.search_path)
                     session.after(compute(stmt, rolled, m, self.pg_version), stmt.index)
                 self._roll_back(rolled, views, stmt, m.id, copied, complete)
-        after_tables = tables | touched | scope(rolled, names, removed)
+        after_tables = check.tables | touched | scope(rolled, names, removed)
         after = signature(rolled, after_tables, names)
-        diffs = differences(before, after, partial | (after_tables - complete))
+        diffs = differences(check.before, after, check.partial | (after_tables - complete))
         if not diffs:
             return
         shown = "; ".join(f"{obj} {why}" for obj, why in diffs[:4])
@@ -754,6 +759,22 @@ class _Builder:
             self.conflict("non-commuting", [first.loc, second.loc], obj,
                           f"{text}; one was added on {ref} and the other on this branch, "
                           f"so nothing states which runs first")
+
+
+class _DownCheck(NamedTuple):
+    """What a down check records before its up migration is replayed."""
+
+    parsed: ParsedFile
+    #: Names in the up and the down (`names_in`), and the relations they drop or rename.
+    names: frozenset[str]
+    removed: set[str]
+    #: The tables they name, before up, with their signature; those of unknown columns.
+    tables: set[str]
+    before: dict[str, object]
+    partial: set[str]
+    #: The same for the down alone: what its replay can change.
+    down_names: frozenset[str]
+    down_removed: set[str]
 
 
 def _path_session(m: Migration, sql: str) -> Session | None:
