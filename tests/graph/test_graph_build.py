@@ -524,6 +524,50 @@ def test_down_check_follows_the_views_a_down_creates(tmp_path: Path, down: str,
     assert [c.object for c in graph.conflicts if c.kind == "down-mismatch"] == left
 
 
+V = "CREATE VIEW v AS SELECT c FROM t;\n"  # the view the up drops: each down creates it again
+VIEW_DOWNS = {
+    # Views created last: nothing reads what they read, which is then not worked out.
+    "tail": (f"ALTER TABLE t DROP COLUMN d;\n{V}GRANT SELECT ON v TO public;\n", []),
+    "tail-left": (f"{V}CREATE VIEW w AS SELECT c FROM t;\nALTER TABLE t DROP COLUMN d;\n",
+                  ["view:public.w"]),
+    # A later DROP COLUMN ... CASCADE drops the views that read the column: it needs them.
+    "drop-column-cascade": (f"{V}ALTER TABLE t DROP COLUMN c CASCADE;\n"
+                            f"ALTER TABLE t DROP COLUMN d, ADD COLUMN c int;\n{V}", []),
+    "drop-column-cascade-left": (f"{V}ALTER TABLE t DROP COLUMN c CASCADE;\n"
+                                 "ALTER TABLE t DROP COLUMN d, ADD COLUMN c int;\n",
+                                 ["view:public.v"]),
+    # ... also after a rename of that column, which the views follow.
+    "rename-then-cascade": (f"{V}ALTER TABLE t RENAME COLUMN c TO e;\n"
+                            "ALTER TABLE t DROP COLUMN e CASCADE;\n"
+                            "ALTER TABLE t DROP COLUMN d, ADD COLUMN c int;\n",
+                            ["view:public.v"]),
+    # ... and the views over a table dropped with CASCADE, also in a DO block.
+    "drop-table-cascade": (f"{V}DROP TABLE t CASCADE;\nCREATE TABLE t (id int, c int);\n",
+                           ["view:public.v"]),
+    "do-block": (f"{V}DO $$ BEGIN ALTER TABLE t DROP COLUMN c CASCADE; END $$;\n"
+                 "ALTER TABLE t DROP COLUMN d, ADD COLUMN c int;\n", ["view:public.v"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(VIEW_DOWNS))
+def test_down_check_works_out_view_reads_only_for_statements_that_read_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    """A down's CREATE VIEW finds what the view reads only when a later statement of the down
+    reads it (`reads_view_reads`): the conflicts are those of finding it always."""
+    import lockwise.graph.build as build
+
+    down, left = VIEW_DOWNS[case]
+    migrations = history(
+        tmp_path, ("1_a.up.sql", f"CREATE TABLE t (id int, c int);\n{V}"),
+        ("1_a.down.sql", "DROP VIEW v;\nDROP TABLE t;\n"),
+        ("2_b.up.sql", "DROP VIEW v;\nALTER TABLE t ADD COLUMN d int;\n"),
+        ("2_b.down.sql", down))
+    found = [c.object for c in build_graph(migrations).conflicts]
+    assert found == left
+    monkeypatch.setattr(build, "reads_view_reads", lambda tree: True)
+    assert [c.object for c in build_graph(migrations).conflicts] == found
+
+
 def test_down_check_sees_what_a_do_block_of_the_up_changes(tmp_path: Path) -> None:
     graph = build_graph(history(
         tmp_path, ("1_a.up.sql", "CREATE TABLE t (id int);\n"), ("1_a.down.sql", "DROP TABLE t;\n"),

@@ -652,6 +652,23 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
     return []
 
 
+def reads_view_reads(tree: dict) -> bool:
+    """Whether replaying `tree`, or `tables_reached`, reads what views read (`Table.sources`,
+    `column_reads`): a DROP or RENAME of a relation (the views over it), a column rename and
+    DROP COLUMN ... CASCADE (the views that read the column), and a DO block, whose
+    statements may be any of these. Keep it in step with the readers in this module."""
+    kind, body = unwrap(tree)
+    if kind == "DropStmt":
+        return body.get("removeType") in _RELATION_KINDS
+    if kind == "RenameStmt":
+        return body.get("renameType") in (*_RELATION_KINDS, "OBJECT_COLUMN")
+    if kind == "AlterTableStmt":
+        cmds = [unwrap(node)[1] for node in body.get("cmds") or ()]
+        return any(cmd.get("subtype") == "AT_DropColumn" and cmd.get("behavior") == "DROP_CASCADE"
+                   for cmd in cmds)
+    return kind == "DoStmt"
+
+
 def embedded_trees(do_stmt: dict) -> list[dict]:
     """The parse trees of the statements the replay follows in a DO block (`_do_block`)."""
     from lockwise.parse.plpgsql import embedded_statements, plpgsql_body
@@ -757,11 +774,12 @@ def _create_function(catalog: Catalog, stmt: dict) -> None:
 
 
 def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
-                 views: dict[str, set[str]] | None) -> None:
+                 views: dict[str, set[str]] | None, reads: bool) -> None:
     name, _ = range_var(stmt.get("view"), create=True)
     view = catalog.tables.setdefault(name, Table(name, kind="view", created_by=migration_id))
-    view.sources = tuple(relations_in(stmt.get("query")))  # OR REPLACE: the new query's
-    _read_query(catalog, view, stmt.get("query"), views)
+    if reads:
+        view.sources = tuple(relations_in(stmt.get("query")))  # OR REPLACE: the new query's
+        _read_query(catalog, view, stmt.get("query"), views)
 
 
 class _ColumnReads(ScopedResolver):
@@ -816,14 +834,14 @@ def _read_query(catalog: Catalog, view: Table, query: object,
 
 
 def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
-                     views: dict[str, set[str]] | None) -> None:
+                     views: dict[str, set[str]] | None, reads: bool) -> None:
     # pglast's JSON inlines the IntoClause (no {"IntoClause": ...} wrapper); accept both.
     into = stmt.get("into") or {}
     into = into.get("IntoClause", into)
     name, _ = range_var(into.get("rel"), create=True)
     kind = "matview" if stmt.get("objtype") == "OBJECT_MATVIEW" else "table"
     table = catalog.tables.setdefault(name, Table(name, kind=kind, created_by=migration_id))
-    if kind == "matview":
+    if kind == "matview" and reads:
         table.sources = tuple(relations_in(stmt.get("query")))
         _read_query(catalog, table, stmt.get("query"), views)
 
@@ -841,11 +859,15 @@ def _stamp_constraints(catalog: Catalog, table: str, migration_id: str) -> None:
 
 
 def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
-                    views: dict[str, set[str]] | None = None) -> None:
+                    views: dict[str, set[str]] | None = None,
+                    view_reads: bool = True) -> None:
     """Apply the schema change of one statement to `catalog` (in place). With `views`, a
     CREATE VIEW or CREATE MATERIALIZED VIEW also records there the view and what its query
     depends on (`ScopedResolver`), for the conflict graph: from the walk that finds its
-    column reads. Not those a DO block creates (the graph counts on the block itself)."""
+    column reads. Not those a DO block creates (the graph counts on the block itself).
+    `view_reads` False: such a view gets no `sources`, `column_reads` or entry in `views`,
+    for a replay whose later statements never read them (none `reads_view_reads`) and whose
+    catalog is then let go (a down check's)."""
     kind, body = unwrap(tree)
     if kind == "CreateStmt":
         _create_table(catalog, body, migration_id)
@@ -875,9 +897,9 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
     elif kind == "AlterDomainStmt" and body.get("subtype") in ("C", "O"):
         catalog.constrained_domains.add(object_name(strings(body.get("typeName"))))
     elif kind == "ViewStmt":
-        _create_view(catalog, body, migration_id, views)
+        _create_view(catalog, body, migration_id, views, view_reads)
     elif kind == "CreateTableAsStmt":
-        _create_table_as(catalog, body, migration_id, views)
+        _create_table_as(catalog, body, migration_id, views, view_reads)
     elif kind == "CreateEnumStmt":
         name = object_name(strings(body.get("typeName")), create=True)
         catalog.enums[name] = strings(body.get("vals"))

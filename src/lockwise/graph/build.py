@@ -19,6 +19,7 @@ from lockwise.catalog.replay import (
     apply_statement,
     do_block_reshapes,
     follows_exactly,
+    reads_view_reads,
     tables_reached,
 )
 from lockwise.catalog.search_path import PathInForce
@@ -681,12 +682,17 @@ class _Builder:
         complete = set(self.full_tables)
         copied = set(forked)
         session = _path_session(m, m.down_sql or "")
+        # What a view reads is worth finding (a walk of its query) only for a later statement
+        # that reads it; the signatures compared do not, nor does anything once the check ends.
+        read_later = [session is not None] * len(trees)
+        for i in range(len(trees) - 2, -1, -1):
+            read_later[i] = read_later[i + 1] or reads_view_reads(trees[i + 1])
         with PathInForce(rolled) as path:
-            for stmt in parsed.statements:
+            for stmt, view_reads in zip(parsed.statements, read_later, strict=True):
                 if session is not None:  # the down's own SET search_path
                     path.use(session.search_path)
                     session.after(compute(stmt, rolled, m, self.pg_version), stmt.index)
-                self._roll_back(rolled, views, stmt, m.id, copied, complete)
+                self._roll_back(rolled, views, stmt, m.id, copied, complete, view_reads)
         after_tables = check.tables | touched | scope(rolled, names, removed)
         after = signature(rolled, after_tables, names)
         diffs = differences(check.before, after, check.partial | (after_tables - complete))
@@ -702,7 +708,8 @@ class _Builder:
 
     @staticmethod
     def _roll_back(rolled: Catalog, views: dict[str, set[str]] | None, stmt: Statement,
-                   migration_id: str, copied: set[str], complete: set[str]) -> None:
+                   migration_id: str, copied: set[str], complete: set[str],
+                   view_reads: bool = True) -> None:
         """Replay one statement of a down migration into `rolled`."""
         # What the statement changes without naming it is copied too, or the replay would
         # change the history's own catalog, which goes on to later migrations.
@@ -710,7 +717,7 @@ class _Builder:
             if table.name not in copied:
                 copied.add(table.name)
                 rolled.tables[table.name] = clone(table)
-        _replay_with_cascade(rolled, views, stmt.tree, migration_id)
+        _replay_with_cascade(rolled, views, stmt.tree, migration_id, view_reads)
         kind, body = unwrap(stmt.tree)
         if kind == "CreateTableAsStmt":
             into = body.get("into") or {}
@@ -789,11 +796,11 @@ def _path_session(m: Migration, sql: str) -> Session | None:
 
 
 def _replay_with_cascade(catalog: Catalog, views: dict[str, set[str]] | None, tree: dict,
-                         migration_id: str) -> None:
+                         migration_id: str, view_reads: bool = True) -> None:
     """apply_statement, plus what DROP ... CASCADE and CREATE VIEW mean for dependent views
     (the catalog replay alone does not follow view dependencies). `views` None: the
     statements replayed have no relation DROP ... CASCADE, so nothing reads them."""
-    apply_statement(catalog, tree, migration_id, views)
+    apply_statement(catalog, tree, migration_id, views, view_reads)
     if views is not None and _drops_relations_cascade(tree):
         _, body = unwrap(tree)
         for names in drop_object_names(body):
