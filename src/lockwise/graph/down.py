@@ -14,6 +14,7 @@ from typing import Any
 
 from lockwise.catalog.model import Catalog, Index, IndexMap
 from lockwise.catalog.replay import embedded_trees
+from lockwise.effects.nodes import type_sql
 
 #: Statements that never change the schema, and parts of statements that only read it:
 #: their names cannot be what a down migration fails to restore.
@@ -164,7 +165,8 @@ def signature(catalog: Catalog, tables: set[str] | None = None,
         sig[f"{t.kind}:{name}"] = t.kind
         for col in t.columns.values():
             sig[f"column:{name}.{col.name}"] = (
-                _type(col.type_text), "not null" if col.not_null else "null",
+                _type(col.type_name, col.typmods, col.array),
+                "not null" if col.not_null else "null",
                 "default" if col.default is not None else "no default")
         for con in t.constraints.values():
             if con.kind == "unique":
@@ -215,7 +217,11 @@ def _primary_key(catalog: Catalog, table: str | None) -> tuple[str, ...]:
     return ()
 
 
-def _type(text: str) -> str:
+@lru_cache(maxsize=1024)
+def _type(name: str, mods: tuple[int, ...], array: bool) -> str:
+    """A column's type as compared (cached: a history has few distinct column types, and
+    each signature spells out every column of the tables it covers)."""
+    text = type_sql(name, mods, array)
     # `public.mood` and `mood` name the same type (the default search_path).
     return text[7:] if text.startswith("public.") else text
 
