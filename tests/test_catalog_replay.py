@@ -384,6 +384,32 @@ def test_foreign_key_lookups_read_the_same_by_index_and_by_scan() -> None:
             "public.zebras", "public.apples", "public.notes"]
 
 
+def test_tables_reached_by_a_drop_read_the_same_by_index_and_by_scan() -> None:
+    """A DROP or RENAME of a relation reaches the views over it and the tables with a
+    foreign key to it; the foreign keys are looked for only in the tables the replay's index
+    lists, also after the referencing table was renamed, and a catalog without that index is
+    scanned. Both reach the same tables, in the catalog's order, and the drop takes the keys."""
+    from lockwise.catalog.replay import tables_reached
+
+    sql = ("CREATE TABLE accounts (id int PRIMARY KEY);"
+           "CREATE TABLE zebras (id int, account_id int REFERENCES accounts);"
+           "CREATE TABLE notes (id int, account_id int);"
+           "CREATE VIEW recent AS SELECT id FROM accounts;"
+           "ALTER TABLE notes ADD CONSTRAINT n_fk FOREIGN KEY (account_id) REFERENCES accounts;"
+           "ALTER TABLE zebras RENAME TO horses;"
+           "CREATE TABLE other (id int, account_id int);")
+    indexed = replayed(sql)
+    scanned = Catalog(tables=indexed.tables)
+    assert indexed.fk_sources is not None and scanned.fk_sources is None
+    for stmt in ("DROP TABLE accounts CASCADE", "ALTER TABLE accounts RENAME TO users"):
+        tree = parse_sql(stmt).statements[0].tree
+        for catalog in (indexed, scanned):
+            assert [t.name for t in tables_reached(catalog, tree)] == [  # a rename moves
+                "public.notes", "public.recent", "public.horses"]           # it to the end
+    dropped = replayed("DROP TABLE accounts CASCADE;", indexed)
+    assert [c.name for t in dropped.tables.values() for c in t.constraints.values()] == []
+
+
 def test_do_blocks_are_followed_when_their_statements_are_known() -> None:
     """A PL/pgSQL body's statements are replayed (those in a branch too: the state the block
     is written to reach); only what the replay cannot follow makes tables unsure: the tables

@@ -474,6 +474,111 @@ def test_down_checks_leave_the_historys_catalog_as_the_replay_alone_does(
     assert graph.conflicts == []
 
 
+# Downs that change a table neither they nor their up name (the up creates `other` only).
+UNNAMED_REACH = {
+    # The statements of a DO block are replayed: the tables they name are the down's.
+    "do-block": ("CREATE TABLE accounts (id int, email text);\n",
+                 "DO $$ BEGIN ALTER TABLE accounts DROP COLUMN email; END $$;\n"),
+    # DROP TYPE / DOMAIN ... CASCADE drops the columns of that type.
+    "type-cascade": ("CREATE TYPE mood AS ENUM ('a');\nCREATE TABLE t (id int, m mood);\n",
+                     "DROP TYPE mood CASCADE;\n"),
+    "domain-cascade": ("CREATE DOMAIN pos AS int CHECK (VALUE > 0);\n"
+                       "CREATE TABLE t (id int, n pos);\n", "DROP DOMAIN pos CASCADE;\n"),
+    # DROP SEQUENCE ... CASCADE drops the defaults that draw from it.
+    "sequence-cascade": ("CREATE SEQUENCE s;\nCREATE TABLE t (id int DEFAULT nextval('s'));\n",
+                         "DROP SEQUENCE s CASCADE;\n"),
+    # A column rename is followed by the views that read the column.
+    "column-rename": ("CREATE TABLE t (id int, a int);\nCREATE VIEW v AS SELECT a FROM t;\n",
+                      "ALTER TABLE t RENAME COLUMN a TO b;\n"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNNAMED_REACH))
+def test_down_checks_copy_what_a_down_reaches_unnamed(tmp_path: Path, case: str) -> None:
+    """Whatever a down changes must be copied before it is replayed, also a table that neither
+    it nor its up names, or later migrations are checked against a schema the down left; and
+    the check compares it (the down does not give back what was there before the up)."""
+    base, down = UNNAMED_REACH[case]
+    migrations = history(tmp_path, ("1_a.up.sql", base), ("1_a.down.sql", "SELECT 1;\n"),
+                         ("2_b.up.sql", "CREATE TABLE other (id int);\n"),
+                         ("2_b.down.sql", f"DROP TABLE other;\n{down}"))
+    assert _catalog_after(migrations, True) == _catalog_after(migrations, False)
+    conflicts = [(c.kind, c.migrations[0]) for c in build_graph(migrations).conflicts]
+    assert ("missing-object", "2_b") not in conflicts
+    if case in ("do-block", "type-cascade", "domain-cascade"):  # a column is gone
+        assert ("down-mismatch", "2_b") in conflicts
+
+
+@pytest.mark.parametrize(("down", "left"), [
+    # A view the down creates goes with a table it then drops with CASCADE ...
+    ("CREATE VIEW w AS SELECT id FROM t;\nDROP TABLE t CASCADE;\nCREATE TABLE t (id int);\n",
+     []),
+    # ... and stays without one (view dependencies are followed only for such downs).
+    ("CREATE VIEW w AS SELECT id FROM t;\nDROP VIEW v;\n", ["view:public.w"]),
+])
+def test_down_check_follows_the_views_a_down_creates(tmp_path: Path, down: str,
+                                                     left: list[str]) -> None:
+    graph = build_graph(history(
+        tmp_path, ("1_a.up.sql", "CREATE TABLE t (id int);\n"), ("1_a.down.sql", "DROP TABLE t;\n"),
+        ("2_b.up.sql", "CREATE VIEW v AS SELECT id FROM t;\n"), ("2_b.down.sql", down)))
+    assert [c.object for c in graph.conflicts if c.kind == "down-mismatch"] == left
+
+
+V = "CREATE VIEW v AS SELECT c FROM t;\n"  # the view the up drops: each down creates it again
+VIEW_DOWNS = {
+    # Views created last: nothing reads what they read, which is then not worked out.
+    "tail": (f"ALTER TABLE t DROP COLUMN d;\n{V}GRANT SELECT ON v TO public;\n", []),
+    "tail-left": (f"{V}CREATE VIEW w AS SELECT c FROM t;\nALTER TABLE t DROP COLUMN d;\n",
+                  ["view:public.w"]),
+    # A later DROP COLUMN ... CASCADE drops the views that read the column: it needs them.
+    "drop-column-cascade": (f"{V}ALTER TABLE t DROP COLUMN c CASCADE;\n"
+                            f"ALTER TABLE t DROP COLUMN d, ADD COLUMN c int;\n{V}", []),
+    "drop-column-cascade-left": (f"{V}ALTER TABLE t DROP COLUMN c CASCADE;\n"
+                                 "ALTER TABLE t DROP COLUMN d, ADD COLUMN c int;\n",
+                                 ["view:public.v"]),
+    # ... also after a rename of that column, which the views follow.
+    "rename-then-cascade": (f"{V}ALTER TABLE t RENAME COLUMN c TO e;\n"
+                            "ALTER TABLE t DROP COLUMN e CASCADE;\n"
+                            "ALTER TABLE t DROP COLUMN d, ADD COLUMN c int;\n",
+                            ["view:public.v"]),
+    # ... and the views over a table dropped with CASCADE, also in a DO block.
+    "drop-table-cascade": (f"{V}DROP TABLE t CASCADE;\nCREATE TABLE t (id int, c int);\n",
+                           ["view:public.v"]),
+    "do-block": (f"{V}DO $$ BEGIN ALTER TABLE t DROP COLUMN c CASCADE; END $$;\n"
+                 "ALTER TABLE t DROP COLUMN d, ADD COLUMN c int;\n", ["view:public.v"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(VIEW_DOWNS))
+def test_down_check_works_out_view_reads_only_for_statements_that_read_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    """A down's CREATE VIEW finds what the view reads only when a later statement of the down
+    reads it (`reads_view_reads`): the conflicts are those of finding it always."""
+    import lockwise.graph.build as build
+
+    down, left = VIEW_DOWNS[case]
+    migrations = history(
+        tmp_path, ("1_a.up.sql", f"CREATE TABLE t (id int, c int);\n{V}"),
+        ("1_a.down.sql", "DROP VIEW v;\nDROP TABLE t;\n"),
+        ("2_b.up.sql", "DROP VIEW v;\nALTER TABLE t ADD COLUMN d int;\n"),
+        ("2_b.down.sql", down))
+    found = [c.object for c in build_graph(migrations).conflicts]
+    assert found == left
+    monkeypatch.setattr(build, "reads_view_reads", lambda tree: True)
+    assert [c.object for c in build_graph(migrations).conflicts] == found
+
+
+def test_down_check_sees_what_a_do_block_of_the_up_changes(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path, ("1_a.up.sql", "CREATE TABLE t (id int);\n"), ("1_a.down.sql", "DROP TABLE t;\n"),
+        ("2_b.up.sql", "DO $$ BEGIN ALTER TABLE t ADD COLUMN c int; END $$;\n"),
+        ("2_b.down.sql", "SELECT 1;\n"),
+        ("3_c.up.sql", "DO $$ BEGIN ALTER TABLE t ADD COLUMN d int; END $$;\n"),
+        ("3_c.down.sql", "ALTER TABLE t DROP COLUMN d;\n")))
+    assert [(c.kind, c.migrations[0], c.object) for c in graph.conflicts] == [
+        ("down-mismatch", "2_b", "column:public.t.c")]
+
+
 def test_down_checks_leave_lemmys_catalog_as_the_replay_alone_does(corpora: Path) -> None:
     migrations = discover(corpora / "lemmy")
     assert _catalog_after(migrations, True) == _catalog_after(migrations, False)
@@ -485,9 +590,9 @@ ACCOUNTS = ("CREATE TABLE owners (id bigint PRIMARY KEY);\n"
 
 
 def _down_of_added_column(tmp_path: Path, between: str) -> list[str]:
-    """Kinds of conflicts when `between` runs before a migration whose down leaves an added
-    column in place."""
-    return kinds(build_graph(history(
+    """Kinds of conflicts of a migration whose down leaves an added column in place, when
+    `between` runs before it."""
+    graph = build_graph(history(
         tmp_path,
         ("1_base.up.sql", ACCOUNTS),
         ("1_base.down.sql", "DROP TABLE accounts;\nDROP TABLE owners;\n"),
@@ -495,7 +600,8 @@ def _down_of_added_column(tmp_path: Path, between: str) -> list[str]:
         ("2_between.down.sql", "SELECT 1;\n"),
         ("3_add.up.sql", "ALTER TABLE accounts ADD COLUMN x int;\n"),
         ("3_add.down.sql", "SELECT 1;\n"),
-    )))
+    ))
+    return [c.kind for c in graph.conflicts if c.migrations[0] == "3_add"]
 
 
 def test_down_sees_added_columns_after_statements_that_keep_the_table_known(

@@ -292,11 +292,8 @@ def _do_block(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     """A DO block's statements change the schema as they would alone (those in a branch that
     may not run included: the end state the block is written to reach; supabase renames a
     column in one when it exists)."""
-    from lockwise.parse.plpgsql import embedded_statements, plpgsql_body
-
-    body = plpgsql_body(stmt)
-    for embedded in embedded_statements(body) if body is not None else ():
-        apply_statement(catalog, embedded.tree, migration_id)
+    for tree in embedded_trees(stmt):
+        apply_statement(catalog, tree, migration_id)
     catalog.unsure.update(do_block_reshapes(catalog, stmt))
 
 
@@ -600,8 +597,12 @@ def _drop_views(catalog: Catalog, views: list[str]) -> None:
 
 def _tables_pointing_at(catalog: Catalog, relation: str) -> list[Table]:
     """The views that read `relation` and the tables with a foreign key to it."""
-    return [t for t in catalog.tables.values() if relation in t.sources or
-            any(c.references == relation for c in t.constraints.values())]
+    # Only the tables `fk_sources` lists (a superset) can have such a key: their constraints
+    # are the only ones worth a look (this runs for every DROP and RENAME of a relation).
+    referencing = catalog.tables if catalog.fk_sources is None else \
+        catalog.fk_sources.get(relation, ())
+    return [t for t in catalog.tables.values() if relation in t.sources or (
+        t.name in referencing and any(c.references == relation for c in t.constraints.values()))]
 
 
 def _tables_triggering(catalog: Catalog, function: str) -> list[Table]:
@@ -615,9 +616,12 @@ _ROUTINE_KINDS = ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE")
 
 def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
     """The tables that replaying `tree` changes without the statement naming them: those
-    with a column of a renamed type, the views over and foreign keys to a renamed or dropped
-    relation, those whose triggers call a function dropped with CASCADE. Whoever replays
-    on a copy of the catalog that shares tables must copy these first (graph/down.py)."""
+    with a column of a renamed type, or of a type or sequence dropped with CASCADE, the views
+    over and foreign keys to a renamed or dropped relation, the views that read a renamed
+    column, those whose triggers call a function dropped with CASCADE; for a DO block, what
+    the statements the replay follows in it reach (the tables they name count as named:
+    `embedded_trees`). Whoever replays on a copy of the catalog that shares tables must copy
+    these first (graph/down.py)."""
     kind, body = unwrap(tree)
     if kind == "RenameStmt":
         rtype = body.get("renameType", "")
@@ -625,14 +629,52 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
             return _tables_typed(catalog, _type_spellings(body))
         if rtype in _RELATION_KINDS:
             return _tables_pointing_at(catalog, range_var(body.get("relation"))[0])
+        if rtype == "OBJECT_COLUMN":
+            views = catalog.views_using_column(range_var(body.get("relation"))[0],
+                                               body.get("subname", ""))
+            return [catalog.tables[view] for view in views]
     elif kind == "DropStmt":
         rtype = body.get("removeType", "")
         names = [n for n in drop_object_names(body) if n]
         if rtype in _RELATION_KINDS:
             return [t for n in names for t in _tables_pointing_at(catalog, object_name(n))]
-        if rtype in _ROUTINE_KINDS and body.get("behavior") == "DROP_CASCADE":
+        if body.get("behavior") != "DROP_CASCADE":
+            return []
+        if rtype in _ROUTINE_KINDS:
             return [t for n in names for t in _tables_triggering(catalog, n[-1].lower())]
+        if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_SEQUENCE"):
+            columns = catalog.columns_drawing_from if rtype == "OBJECT_SEQUENCE" else \
+                catalog.columns_of_type
+            return [catalog.tables[table] for n in names
+                    for table in dict.fromkeys(t for t, _ in columns(object_name(n)))]
+    elif kind == "DoStmt":
+        return [t for inner in embedded_trees(body) for t in tables_reached(catalog, inner)]
     return []
+
+
+def reads_view_reads(tree: dict) -> bool:
+    """Whether replaying `tree`, or `tables_reached`, reads what views read (`Table.sources`,
+    `column_reads`): a DROP or RENAME of a relation (the views over it), a column rename and
+    DROP COLUMN ... CASCADE (the views that read the column), and a DO block, whose
+    statements may be any of these. Keep it in step with the readers in this module."""
+    kind, body = unwrap(tree)
+    if kind == "DropStmt":
+        return body.get("removeType") in _RELATION_KINDS
+    if kind == "RenameStmt":
+        return body.get("renameType") in (*_RELATION_KINDS, "OBJECT_COLUMN")
+    if kind == "AlterTableStmt":
+        cmds = [unwrap(node)[1] for node in body.get("cmds") or ()]
+        return any(cmd.get("subtype") == "AT_DropColumn" and cmd.get("behavior") == "DROP_CASCADE"
+                   for cmd in cmds)
+    return kind == "DoStmt"
+
+
+def embedded_trees(do_stmt: dict) -> list[dict]:
+    """The parse trees of the statements the replay follows in a DO block (`_do_block`)."""
+    from lockwise.parse.plpgsql import embedded_statements, plpgsql_body
+
+    body = plpgsql_body(do_stmt)
+    return [e.tree for e in embedded_statements(body)] if body is not None else []
 
 
 def _create_index(catalog: Catalog, stmt: dict) -> None:
@@ -732,11 +774,12 @@ def _create_function(catalog: Catalog, stmt: dict) -> None:
 
 
 def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
-                 views: dict[str, set[str]] | None) -> None:
+                 views: dict[str, set[str]] | None, reads: bool) -> None:
     name, _ = range_var(stmt.get("view"), create=True)
     view = catalog.tables.setdefault(name, Table(name, kind="view", created_by=migration_id))
-    view.sources = tuple(relations_in(stmt.get("query")))  # OR REPLACE: the new query's
-    _read_query(catalog, view, stmt.get("query"), views)
+    if reads:
+        view.sources = tuple(relations_in(stmt.get("query")))  # OR REPLACE: the new query's
+        _read_query(catalog, view, stmt.get("query"), views)
 
 
 class _ColumnReads(ScopedResolver):
@@ -791,14 +834,14 @@ def _read_query(catalog: Catalog, view: Table, query: object,
 
 
 def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
-                     views: dict[str, set[str]] | None) -> None:
+                     views: dict[str, set[str]] | None, reads: bool) -> None:
     # pglast's JSON inlines the IntoClause (no {"IntoClause": ...} wrapper); accept both.
     into = stmt.get("into") or {}
     into = into.get("IntoClause", into)
     name, _ = range_var(into.get("rel"), create=True)
     kind = "matview" if stmt.get("objtype") == "OBJECT_MATVIEW" else "table"
     table = catalog.tables.setdefault(name, Table(name, kind=kind, created_by=migration_id))
-    if kind == "matview":
+    if kind == "matview" and reads:
         table.sources = tuple(relations_in(stmt.get("query")))
         _read_query(catalog, table, stmt.get("query"), views)
 
@@ -816,11 +859,15 @@ def _stamp_constraints(catalog: Catalog, table: str, migration_id: str) -> None:
 
 
 def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
-                    views: dict[str, set[str]] | None = None) -> None:
+                    views: dict[str, set[str]] | None = None,
+                    view_reads: bool = True) -> None:
     """Apply the schema change of one statement to `catalog` (in place). With `views`, a
     CREATE VIEW or CREATE MATERIALIZED VIEW also records there the view and what its query
     depends on (`ScopedResolver`), for the conflict graph: from the walk that finds its
-    column reads. Not those a DO block creates (the graph counts on the block itself)."""
+    column reads. Not those a DO block creates (the graph counts on the block itself).
+    `view_reads` False: such a view gets no `sources`, `column_reads` or entry in `views`,
+    for a replay whose later statements never read them (none `reads_view_reads`) and whose
+    catalog is then let go (a down check's)."""
     kind, body = unwrap(tree)
     if kind == "CreateStmt":
         _create_table(catalog, body, migration_id)
@@ -850,9 +897,9 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
     elif kind == "AlterDomainStmt" and body.get("subtype") in ("C", "O"):
         catalog.constrained_domains.add(object_name(strings(body.get("typeName"))))
     elif kind == "ViewStmt":
-        _create_view(catalog, body, migration_id, views)
+        _create_view(catalog, body, migration_id, views, view_reads)
     elif kind == "CreateTableAsStmt":
-        _create_table_as(catalog, body, migration_id, views)
+        _create_table_as(catalog, body, migration_id, views, view_reads)
     elif kind == "CreateEnumStmt":
         name = object_name(strings(body.get("typeName")), create=True)
         catalog.enums[name] = strings(body.get("vals"))

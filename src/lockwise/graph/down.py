@@ -13,6 +13,8 @@ from operator import attrgetter
 from typing import Any
 
 from lockwise.catalog.model import Catalog, Index, IndexMap
+from lockwise.catalog.replay import embedded_trees
+from lockwise.effects.nodes import type_sql
 
 #: Statements that never change the schema, and parts of statements that only read it:
 #: their names cannot be what a down migration fails to restore.
@@ -22,10 +24,19 @@ _READ_ONLY_KEYS = {"query", "whereClause", "targetList", "fromClause", "raw_expr
                    "raw_default", "cooked_expr", "indexParams", "options"}
 
 
+def replayed_trees(trees: Iterable[dict]) -> list[dict]:
+    """`trees` with each DO block replaced by the statements the replay follows in it."""
+    out: list[dict] = []
+    for tree in trees:
+        body = tree.get("DoStmt")
+        out.extend([tree] if body is None else replayed_trees(embedded_trees(body)))
+    return out
+
+
 def names_in(trees: Iterable[dict]) -> frozenset[str]:
-    """Every identifier-like string of the schema-changing parts of some parse trees, and
-    each name written with its schema (`app.accounts`) as such: the schema may be one no
-    migration creates, which `qualified_names` cannot guess."""
+    """Every identifier-like string of the schema-changing parts of some parse trees (those
+    of `replayed_trees`), and each name written with its schema (`app.accounts`) as such: the
+    schema may be one no migration creates, which `qualified_names` cannot guess."""
     out: set[str] = set()
     add = out.add
     stack: list = [t for t in trees if next(iter(t), "") not in _DATA_STATEMENTS]
@@ -154,7 +165,8 @@ def signature(catalog: Catalog, tables: set[str] | None = None,
         sig[f"{t.kind}:{name}"] = t.kind
         for col in t.columns.values():
             sig[f"column:{name}.{col.name}"] = (
-                _type(col.type_text), "not null" if col.not_null else "null",
+                _type(col.type_name, col.typmods, col.array),
+                "not null" if col.not_null else "null",
                 "default" if col.default is not None else "no default")
         for con in t.constraints.values():
             if con.kind == "unique":
@@ -205,7 +217,11 @@ def _primary_key(catalog: Catalog, table: str | None) -> tuple[str, ...]:
     return ()
 
 
-def _type(text: str) -> str:
+@lru_cache(maxsize=1024)
+def _type(name: str, mods: tuple[int, ...], array: bool) -> str:
+    """A column's type as compared (cached: a history has few distinct column types, and
+    each signature spells out every column of the tables it covers)."""
+    text = type_sql(name, mods, array)
     # `public.mood` and `mood` name the same type (the default search_path).
     return text[7:] if text.startswith("public.") else text
 
