@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from lockwise.cli.app import app
 from lockwise.parse.postgres import parse_sql
+from lockwise.parse.templates import linted_text
 
 GEXEC = "SELECT format('ALTER TABLE %I ADD COLUMN x int', 'accounts') \\gexec\n"
 
@@ -85,14 +86,38 @@ def test_psql_variables_get_same_length_stand_ins() -> None:
             "ALTER TABLE t ALTER COLUMN c SET DEFAULT :'val';\n")
     parsed = parse_sql(text)
     assert not parsed.problems
+    # Parsed with the stand-ins, shown as written; linted_text gives the parsed text back.
     assert [s.sql for s in parsed.statements] == [
+        'CREATE SCHEMA :"schema"', "CREATE TABLE :tbl (id int)",
+        "ALTER TABLE t ALTER COLUMN c SET DEFAULT :'val'"]
+    assert [linted_text(s.sql) for s in parsed.statements] == [
         'CREATE SCHEMA ":schema"', "CREATE TABLE _tbl (id int)",
         "ALTER TABLE t ALTER COLUMN c SET DEFAULT ':val'"]
+    assert parsed.statements[1].tree["CreateStmt"]["relation"]["relname"] == "_tbl"
     assert parsed.statements[2].span.column == 1
-    assert parsed.placeholders == {"_tbl": ":tbl"}
+    assert parsed.placeholders == {'":schema"': ':"schema"', "_tbl": ":tbl", "':val'": ":'val'"}
     (note,) = parsed.skipped
     assert note.kind == "psql-variables" and note.span.line == 1
     assert ":\"schema\", :'val', :tbl" in note.text
+
+
+def test_alternatives_write_psql_variables_as_written(tmp_path: Path) -> None:
+    # The safe alternative is rewritten from the statement as parsed (with the stand-ins),
+    # then written with the variables back: `:"schema"`, not the quoted name `":schema"`.
+    (tmp_path / "0001_t.sql").write_text("CREATE TABLE t (id int, c text);\n")
+    (tmp_path / "0002_a.sql").write_text(
+        "CREATE INDEX i ON :\"schema\".t (id);\n"
+        "ALTER TABLE :\"schema\".t ADD CONSTRAINT k UNIQUE (:col);\n")
+    code, doc = lint_json(tmp_path)
+    found = {f["rule"]: f for f in all_findings(doc)}
+    assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON :\"schema\".t (id);" in \
+        found["index-without-concurrently"]["instead"]
+    assert "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS k ON :\"schema\".t (:col);" in \
+        found["add-unique-constraint"]["instead"]
+    shown = [s["sql"] for m in doc["migrations"] for s in m["statements"]]
+    assert 'CREATE INDEX i ON :"schema".t (id)' in shown
+    assert not any('":schema"' in text
+                   for text in [*shown, *(f["instead"] for f in all_findings(doc))])
 
 
 @pytest.mark.parametrize("text", [

@@ -144,7 +144,7 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
         # Rewritten from the statement itself, as `lockwise fix` would: only statements with
         # such a finding pay for parsing and printing their SQL again.
         stmt, effect = statement
-        sql = facts.get("embedded_sql") or (linted_text(stmt.sql) if stand_ins else stmt.sql)
+        sql = facts.get("embedded_sql") or linted_text(stmt.sql)
         instead = statement_alternative(rule.id, sql, {
             **statement_facts(effect.actions), "pg_version": facts.get("pg_version")})
     if instead is None:

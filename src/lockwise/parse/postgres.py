@@ -237,8 +237,7 @@ def _client_side_edits(text: str, lines: LineIndex, skipped: list[Skipped]
         variable = text[start:end]
         stand_in = _variable_stand_in(variable)
         edits.append((start, end, stand_in))
-        if stand_in.startswith("_"):
-            stand_ins[stand_in] = variable
+        stand_ins[stand_in] = variable
     if found.variables:
         names = sorted({text[start:end] for start, end in found.variables})
         start, end = found.variables[0]
@@ -246,7 +245,8 @@ def _client_side_edits(text: str, lines: LineIndex, skipped: list[Skipped]
             "psql-variables",
             f"{len(found.variables)} psql variable(s) ({', '.join(names[:5])}"
             f"{', ...' if len(names) > 5 else ''}) linted as same-length stand-ins "
-            "(:'v' as ':v', :\"v\" as \":v\", :v as _v)", lines.span(start, end)))
+            "(a string, a quoted name or a name, as the variable is written)",
+            lines.span(start, end)))
     return edits, stand_ins
 
 
@@ -267,6 +267,14 @@ def _strip_client_side(text: str, lines: LineIndex
     text = _strip_copy_data(text, lines, skipped)
     edits, stand_ins = _client_side_edits(text, lines, skipped)
     return _replace(text, edits) if edits else text, skipped, stand_ins
+
+
+def client_side_stand_ins(sql: str) -> str:
+    """`sql` as the server would be sent it and lockwise parses it: psql meta-commands
+    blanked, variables replaced by their stand-ins (the same length)."""
+    if not _may_hold_psql_input(sql) and not _mentions_stdin(sql):
+        return sql
+    return _strip_client_side(sql, LineIndex.of(sql))[0]
 
 
 def _skip_space_and_comments(text: str, pos: int, end: int) -> int:
@@ -493,6 +501,11 @@ def parse_sql(text: str, *, comments: bool = True) -> ParsedFile:
     # Each statement is built once, with its comments: building it and then again with them
     # made a third of a migration's objects.
     taker = _Comments(text, parsed, lines) if comments and _has_comments(text) else None
+    if server_text is not text:
+        # The stand-ins are as long as the variables they replace: each statement is shown
+        # as written (`:"schema"`, not its stand-in `":schema"`); `client_side_stand_ins`
+        # gives its text as parsed back.
+        found = [(start, end, text[start:end], tree) for start, end, _sql, tree in found]
     span = lines.span
     parsed.statements = [
         Statement(i, sql, span(start, end), tree,

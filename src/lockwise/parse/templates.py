@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lockwise.core.types import Statement
-from lockwise.parse.postgres import ParsedFile, Skipped, parse_sql
+from lockwise.parse.postgres import ParsedFile, Skipped, client_side_stand_ins, parse_sql
 from lockwise.parse.source import InputError, LineIndex
 
 MODES = ("substitute", "skip", "error")
@@ -84,8 +84,9 @@ def stand_ins(placeholders: list[Placeholder]) -> dict[str, str]:
     return {token: next(iter(found)) for token, found in texts.items() if len(found) == 1}
 
 
-#: A template placeholder's stand-in (`tpl___`) or a psql variable's (`_name` for `:name`).
-_STAND_IN = re.compile(r"\btpl_+\b|\b_\w+")
+#: A template placeholder's stand-in (`tpl___`) or a psql variable's (`_name` for `:name`,
+#: `":name"` for `:"name"`, `':name'` for `:'name'`).
+_STAND_IN = re.compile(r"\btpl_+\b|\b_\w+|\":\w+\"|':\w+'")
 
 
 def with_placeholders(text: str, stand_ins: dict[str, str]) -> str:
@@ -97,9 +98,10 @@ def with_placeholders(text: str, stand_ins: dict[str, str]) -> str:
 
 
 def linted_text(sql: str) -> str:
-    """A statement's text as it was linted: its placeholders replaced by their stand-ins."""
+    """A statement's text as it was linted: its placeholders and psql variables replaced by
+    their stand-ins, its psql meta-commands blanked."""
     found = find_placeholders(sql)
-    return substitute(sql, found) if found else sql
+    return client_side_stand_ins(substitute(sql, found) if found else sql)
 
 
 def _restore(parsed: ParsedFile, original: str) -> None:
