@@ -576,6 +576,8 @@ CASES = [
          "INSERT INTO people VALUES (1, 'ok');", "DROP TYPE mood CASCADE"),
     Case("drop-sequence-cascade", T + "CREATE SEQUENCE s;"
          "ALTER TABLE t ADD COLUMN c bigint DEFAULT nextval('s');", "DROP SEQUENCE s CASCADE"),
+    Case("drop-serial-sequence-cascade", T + "ALTER TABLE t ADD COLUMN c serial;",
+         "DROP SEQUENCE t_c_seq CASCADE"),
     Case("drop-domain-cascade", T + "CREATE DOMAIN dd AS int; ALTER TABLE t ADD COLUMN c dd;"
          "CREATE TABLE k (id int, d dd);", "DROP DOMAIN dd CASCADE"),
     Case("drop-rule", T + "CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING;",

@@ -30,13 +30,15 @@ _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQU
              "CONSTR_PRIMARY": "primary", "CONSTR_EXCLUSION": "exclude"}
 
 
-def _column(catalog: Catalog, col: dict) -> Column:
+def _column(catalog: Catalog, col: dict, table: str) -> Column:
+    """Column `col` of `table` (qualified) as the catalog keeps it."""
     tname, mods, is_array = catalog.column_type(col.get("typeName"))
     column = Column(col.get("colname", ""), SERIAL_TYPES.get(tname, tname), mods,
                     array=is_array, collation=collation_name(col))
     if tname in SERIAL_TYPES:
         column.not_null = True
         column.default = "nextval()"
+        column.default_sequence = owned_sequence(table, column.name)
     for item in col.get("constraints") or ():
         _, con = unwrap(item)
         contype = con.get("contype")
@@ -205,6 +207,13 @@ def _name_addition(columns: tuple[str, ...]) -> str:
     return out
 
 
+def owned_sequence(table: str, column: str) -> str:
+    """The sequence a serial or identity column of `table` (qualified) makes: `table_column_seq`
+    in the table's schema (PostgreSQL numbers it, `_seq1`, in the rare case that is taken)."""
+    schema, _, relname = table.partition(".")
+    return f"{schema}.{generated_name(relname, column, 'seq')}"
+
+
 def generated_name(name1: str, name2: str | None, label: str) -> str:
     """`name1_name2_label` within 63 bytes: PostgreSQL shortens the longer of name1 and
     name2 a byte at a time until it fits, then cuts each at a character boundary."""
@@ -351,7 +360,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     for elt in stmt.get("tableElts") or ():
         kind, body = unwrap(elt)
         if kind == "ColumnDef":
-            col = _column(catalog, body)
+            col = _column(catalog, body, name)
             t.columns[col.name] = col
             _add_column_constraints(catalog, t, body, col.name)
         elif kind == "Constraint":
@@ -396,7 +405,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         column = t.columns.get(colname)
         if sub == "AT_AddColumn":
             _, body = unwrap(cmd.get("def"))
-            col = _column(catalog, body)
+            col = _column(catalog, body, name)
             if cmd.get("missing_ok") and col.name in t.columns and catalog.sure_of(name):
                 # IF NOT EXISTS: the whole definition is skipped, constraints too (unless a
                 # DO block may have taken the column away: then, as the effect model does,

@@ -19,6 +19,7 @@ from lockwise.catalog.replay import (
     apply_statement,
     do_block_reshapes,
     follows_exactly,
+    owned_sequence,
     reads_view_reads,
     tables_reached,
 )
@@ -439,6 +440,10 @@ class _Builder:
                 if table not in self.catalog.tables:
                     continue
                 target = f"table:{table}"
+            elif action.kind == "drop_sequence":
+                self._sequence_in_use(key, loc, action.facts.get("name", ""), dropping,
+                                      bool(action.facts.get("cascade")))
+                continue
             else:
                 continue
             cascade = bool(action.facts.get("cascade"))
@@ -457,6 +462,29 @@ class _Builder:
                     self._cascade(key, loc, dependent)
                 else:
                     self.graph.conflicts.append(found)
+
+    def _sequence_in_use(self, key: str, loc: Location, sequence: str, dropping: set[str],
+                         cascade: bool) -> None:
+        """DROP SEQUENCE fails while an identity column uses it, CASCADE or not, and without
+        CASCADE while a column's default draws from it (`nextval('s')`, a serial's own)."""
+        users = [(table, column, "the identity column", "drop the column, or its identity")
+                 for table, t in self.catalog.tables.items() for column, c in t.columns.items()
+                 if c.identity and owned_sequence(table, column) == sequence]
+        if not cascade:
+            users += [(table, column, "the default of column",
+                       "drop the default first, or the sequence with CASCADE")
+                      for table, column in self.catalog.columns_drawing_from(sequence)]
+        for table, column, what, instead in users:
+            if f"table:{table}" in dropping:
+                continue
+            created = self.created_at.get(f"column:{table}.{column}") or \
+                self.created_at.get(f"table:{table}")
+            owner = f" (created in {created.migration})" if created else ""
+            self.graph.conflicts.append(Conflict(
+                "dependency-dropped", tuple(x for x in (created, loc) if x is not None),
+                f"sequence:{sequence}",
+                f"{key} drops sequence:{sequence} while {what} {table}.{column}{owner} still "
+                f"uses it: PostgreSQL refuses the drop ({instead})"))
 
     def _dependents(self, target: str, dropping: set[str]
                     ) -> list[tuple[str, str, Location | None]]:
