@@ -831,3 +831,25 @@ def test_sqlx_reads_versions_as_integers(tmp_path: Path) -> None:
     (tmp_path / "Cargo.toml").write_text('[dependencies]\nsqlx = "0.8"\n')
     assert _version_conflicts(tmp_path / "migrations", "1_a.sql", "01_b.sql") == [
         ("duplicate-version", "version:1")]
+
+
+def test_a_rename_moves_only_the_renamed_relation_and_its_parts(tmp_path: Path) -> None:
+    # `users` is a substring of `users_archive` and `old_users`, and the view reads both:
+    # only what belongs to public.users follows it to public.members.
+    graph = build_graph(history(
+        tmp_path,
+        ("1_users.sql", USERS + "CREATE TABLE users_archive (id bigint, email text);\n"
+                        "CREATE TABLE old_users (id bigint);\n"
+                        "CREATE VIEW v AS SELECT u.email, a.email AS e2 FROM users u "
+                        "JOIN users_archive a ON a.id = u.id;\n"),
+        ("2_rename.sql", "ALTER TABLE users RENAME TO members;\n"),
+        ("3_use.sql", "ALTER TABLE members ADD COLUMN n int;\n"
+                      "ALTER TABLE users_archive ADD COLUMN n int;\n"
+                      "ALTER TABLE old_users ADD COLUMN n int;\n"),
+        ("4_drop.sql", "DROP TABLE members;\n"),
+    ))
+    assert graph.edges[("1_users", "3_use")] == {
+        "created-by": ["table:public.users_archive", "table:public.old_users"]}
+    assert graph.edges[("2_rename", "3_use")]["created-by"] == ["table:public.members"]
+    assert kinds(graph) == ["dependency-dropped"]
+    assert "view public.v" in graph.conflicts[0].explanation

@@ -10,6 +10,7 @@ MigrationReports), they are reused and nothing is parsed twice.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
@@ -59,6 +60,9 @@ _RELATION_KINDS = ("table", "view")
 
 
 
+_NONE_BELOW: frozenset[str] = frozenset()
+
+
 class _DroppedMap(dict):
     """`kind:name` -> where it was dropped; also filed under every dotted prefix of the name, so
     the dropped children of a re-created table are found without scanning every drop of the
@@ -101,6 +105,11 @@ class _DroppedMap(dict):
     def below(self, prefix: str) -> list[str]:
         """Keys whose name starts with `prefix` (a dotted prefix ending with a dot)."""
         return sorted(self._below.get(prefix, ()))
+
+    def any_below(self, prefix: str) -> AbstractSet[str]:
+        """`below`, unsorted (the set itself, not to be changed): for a caller that only
+        asks what is there, once per table of every statement."""
+        return self._below.get(prefix, _NONE_BELOW)
 
 
 def canon(obj: str) -> str:
@@ -367,8 +376,9 @@ class _Builder:
         a table it touches lost to a DROP or RENAME COLUMN. The effect model names only some
         of the columns a statement reads; resolving the rest costs a walk of the tree, done
         only when a table the statement touches has lost a column."""
+        below = self.dropped.any_below
         lost = [d.rsplit(".", 1)[1].lower() for obj in uses if obj.startswith("table:")
-                for d in self.dropped.below(obj[6:] + ".") if d.startswith("column:")]
+                for d in below(obj[6:] + ".") if d.startswith("column:")]
         # Most statements on such a table do not name the lost columns at all: the text says.
         text = stmt.sql.lower() if lost else ""
         if not any(name in text for name in lost):
@@ -606,13 +616,16 @@ class _Builder:
         if old in self.full_tables:
             self.full_tables.discard(old)
             self.full_tables.add(new)
+        # Only a key that holds `old` can move: the substring test (in C) spares a call of
+        # `move` per object of the history, which made a rename cost O(history) in Python.
         for mapping in (self.creator, self.created_at):
-            for k in [k for k in mapping if move(k) != k]:
+            for k in [k for k in mapping if old in k and move(k) != k]:
                 mapping[move(k)] = mapping.pop(k)  # type: ignore[index]
         if old in self.views:
             self.views[new] = self.views.pop(old)
         for vd in self.views.values():
-            vd.deps = {move(d) for d in vd.deps}
+            if any(old in d for d in vd.deps):
+                vd.deps = {move(d) for d in vd.deps}
 
     # --- versions ---------------------------------------------------------------------------
 
