@@ -240,3 +240,99 @@ def test_the_no_transaction_marker_shortcut_agrees_with_the_regex(pieces: list[s
 
     text = "".join(pieces)
     assert _no_transaction_marker(text) == bool(_NO_TX_MARKERS.search(text[:4096]))
+
+
+# --- lint's per-statement facts --------------------------------------------------------------
+
+_LONG = "a" * 40
+
+
+@settings(max_examples=300, deadline=None)
+@example(["CREATE TABLE t (", _LONG, "\u00a0", _LONG, " int);"])  # NBSP is an identifier byte
+@example(["CREATE TABLE t (", _LONG, "$", _LONG, " int);"])
+@example(["CREATE TABLE t (\"", _LONG, " ", _LONG, "\" int);"])  # quoted, with a space
+@example(["CREATE TABLE t (\"", "é" * 20, " ", "é" * 20, "\" int);"])
+@given(st.lists(st.sampled_from([
+    "CREATE TABLE t (", " int);", "SELECT ", _LONG, "a" * 23, "é" * 9, "😀" * 5, "\u00a0",
+    "\u2003", "$", "_", "0", " ", "\n", "\"", "\"\"", "'", "--", "U&\"", ","]), max_size=12))
+def test_the_long_identifier_pre_check_never_hides_one(pieces: list[str]) -> None:
+    from lockwise.effects.identifiers import long_identifiers, scanned_long_identifiers
+
+    sql = "".join(pieces)
+    assert long_identifiers(sql) == scanned_long_identifiers(sql)
+
+
+def test_the_long_identifier_pre_check_skips_text_without_one() -> None:
+    from lockwise.effects.identifiers import _may_hold_long_identifier
+
+    for sql in ("SELECT " + "a" * 63 + ", " + "b" * 63 + ";",
+                "SELECT '" + "é" * 20 + " " + "é" * 20 + "';"):  # no quoted name either
+        assert not _may_hold_long_identifier(sql, sql.encode())
+    sql = "SELECT " + "a" * 30 + "é" * 17 + ";"  # 64 bytes in 47 characters
+    assert _may_hold_long_identifier(sql, sql.encode())
+
+
+def test_statement_facts_outside_a_transaction_leave_out_its_state() -> None:
+    from lockwise.core.types import Action, Effect, LockMode
+    from lockwise.effects.session import Session
+
+    session = Session(implicit_transaction=True)
+    session.after(Effect((Action("alter_table"),), {"public.a": LockMode.ACCESS_EXCLUSIVE}), 0)
+    session.tx_enum_values.add("new")
+    effect = Effect((Action("update"),), {"public.a": LockMode.ROW_EXCLUSIVE,
+                                          "public.b": LockMode.ROW_EXCLUSIVE},
+                    literals=frozenset({"new"}))
+    inside = session.statement_facts(effect, 2)
+    # It asks for a lock on public.b: the ACCESS EXCLUSIVE lock on public.a is held meanwhile.
+    assert (inside["holds_exclusive_from_earlier"], inside["held_exclusive_since"],
+            inside["held_exclusive_statements"]) == (("public.a",), 1, 2)
+    assert (inside["mixes_ddl_and_dml"], inside["mixed_tables_text"]) == (True, "public.a")
+    assert inside["uses_enum_value_added_in_transaction"] == ("new",)
+    quick = Effect((Action("update"),), {"public.a": LockMode.ROW_EXCLUSIVE})
+    assert session.statement_facts(quick, 2)["holds_exclusive_from_earlier"] == ()
+    scanning = Effect((Action("select"),), {"public.a": LockMode.ACCESS_SHARE},
+                      scans={"public.a": "read"})
+    # No new lock, but it reads the whole table while the lock is held.
+    assert session.statement_facts(scanning, 2)["holds_exclusive_from_earlier"] == \
+        ("public.a",)
+    session.implicit_transaction = False  # the same state, read outside a transaction
+    assert session.statement_facts(effect, 2) == {
+        "holds_exclusive_from_earlier": (), "held_exclusive_since": None,
+        "held_exclusive_statements": 0, "uses_enum_value_added_in_transaction": (),
+        "mixes_ddl_and_dml": False, "mixed_tables": (), "mixed_tables_text": ""}
+
+
+def test_effect_facts_with_and_without_locks() -> None:
+    from lockwise.core.types import Action, Effect, LockMode
+    from lockwise.lint import effect_facts
+
+    none = Effect((Action("set"),), {}, transactional=False)
+    assert effect_facts(none) == {
+        "lock": None, "takes_access_exclusive": False, "access_exclusive_text": "",
+        "rewrites_table": False, "scans_table": False, "transactional": False,
+        "locks_text": ""}
+    some = Effect((Action("alter_table"),), {"public.a": LockMode.ACCESS_EXCLUSIVE,
+                                             "public.b": LockMode.SHARE_ROW_EXCLUSIVE,
+                                             "public.c": LockMode.ACCESS_EXCLUSIVE},
+                  rewrites=frozenset({"public.a"}))
+    assert effect_facts(some) == {
+        "lock": "AccessExclusiveLock", "takes_access_exclusive": True,
+        "access_exclusive_text": "public.a, public.c", "rewrites_table": True,
+        "scans_table": False, "transactional": True,
+        "locks_text": "AccessExclusiveLock on public.a, ShareRowExclusiveLock on public.b, "
+                      "AccessExclusiveLock on public.c"}
+    weak = Effect((Action("alter_table"),), {"public.b": LockMode.SHARE_ROW_EXCLUSIVE})
+    assert (effect_facts(weak)["takes_access_exclusive"],
+            effect_facts(weak)["access_exclusive_text"]) == (False, "")
+
+
+@pytest.mark.parametrize("comments", [(), ("-- lockwise: batch size=10",),
+                                      ("-- a comment",),
+                                      ("-- a comment", "-- LOCKWISE: Batch size=5"),
+                                      ("-- a", "-- b")])
+def test_batch_directive_in_any_of_the_comments(comments: tuple[str, ...]) -> None:
+    from lockwise.core.types import Span, Statement
+    from lockwise.lint import has_batch_directive
+
+    stmt = Statement(0, "UPDATE t SET x = 1", Span(1, 1, 1, 1), {}, comments)
+    assert has_batch_directive(stmt) == any("batch" in c.lower() for c in comments)

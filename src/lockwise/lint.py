@@ -414,6 +414,8 @@ def parse_error_facts(base: dict, message: str) -> dict:
 
 def statement_directives(stmt: Statement) -> list[Directive]:
     """The ignore directives of one statement, each placed at its comment."""
+    if not stmt.leading_comments:
+        return []
     return [d for text, span in placed_comments(stmt)
             if (d := parse_directive(text, span)) and not d.file_level]
 
@@ -454,23 +456,31 @@ def input_findings(judge: Judge, parsed: ParsedFile, base: dict) -> list[Finding
 
 def has_batch_directive(stmt: Statement) -> bool:
     """`-- lockwise: batch ...`: `lockwise apply` runs the statement in key-range batches."""
-    return any(BATCH_DIRECTIVE.search(c) for c in stmt.leading_comments)
+    comments = stmt.leading_comments
+    if len(comments) == 1:  # the usual case: one comment, or none
+        return BATCH_DIRECTIVE.search(comments[0]) is not None
+    return any(BATCH_DIRECTIVE.search(c) for c in comments)
 
 
 def effect_facts(effect: Effect) -> dict:
-    strongest = max(effect.locks.values(), default=None)
+    locks = effect.locks
+    if not locks:
+        return {"lock": None, "takes_access_exclusive": False, "access_exclusive_text": "",
+                "rewrites_table": bool(effect.rewrites), "scans_table": bool(effect.scans),
+                "transactional": effect.transactional, "locks_text": ""}
+    strongest = max(locks.values())
     return {
-        "lock": strongest.pg_name if strongest else None,
-        "takes_access_exclusive": strongest is not None and strongest.pg_name ==
-        "AccessExclusiveLock",
+        "lock": strongest.pg_name,
+        "takes_access_exclusive": strongest is LockMode.ACCESS_EXCLUSIVE,
         # Every table the statement holds ACCESS EXCLUSIVE, as messages name them (an action's
         # own `table` may be empty: DROP INDEX IF EXISTS of an unknown index).
         "access_exclusive_text": ", ".join(
-            t for t, m in effect.locks.items() if m is LockMode.ACCESS_EXCLUSIVE),
+            t for t, m in locks.items() if m is LockMode.ACCESS_EXCLUSIVE)
+        if strongest is LockMode.ACCESS_EXCLUSIVE else "",
         "rewrites_table": bool(effect.rewrites),
         "scans_table": bool(effect.scans),
         "transactional": effect.transactional,
-        "locks_text": ", ".join(f"{m.pg_name} on {t}" for t, m in effect.locks.items()),
+        "locks_text": ", ".join(f"{m.pg_name} on {t}" for t, m in locks.items()),
     }
 
 

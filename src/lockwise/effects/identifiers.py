@@ -7,9 +7,6 @@ original length can only be seen in the SQL text itself.
 
 from __future__ import annotations
 
-import re
-from functools import cache
-
 from lockwise.parse.quoting import MAX_IDENTIFIER_BYTES, truncate_identifier
 
 
@@ -20,39 +17,46 @@ def _identifier(text: str) -> str:
     return "".join(c.lower() if c.isascii() else c for c in text)
 
 
-#: A run of characters an unquoted identifier may hold, long enough to exceed 63 bytes: 64
-#: ASCII characters, or 16 characters of up to 4 bytes each. In ASCII text the non-ASCII
-#: range can never match, and leaving it out of the class makes the pattern ~20x cheaper to
-#: compile: that compile was the largest single cost of importing this module.
-_ASCII_RUN = re.compile(r"[A-Za-z0-9_$]{64,}")
+#: Each byte of UTF-8 text as "a" when an unquoted identifier may hold it (A-Z, a-z, 0-9, _,
+#: $ and every byte of a non-ASCII character, as PostgreSQL's scanner reads them), else " ".
+_IDENTIFIER_BYTES = bytes(
+    0x61 if byte >= 0x80 or chr(byte) in
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$" else 0x20
+    for byte in range(256))
+#: An unquoted identifier longer than 63 bytes, as `_IDENTIFIER_BYTES` writes it.
+_LONG_RUN = b"a" * (MAX_IDENTIFIER_BYTES + 1)
 
 
-@cache
-def _unicode_run() -> re.Pattern[str]:
-    """Compiled at the first non-ASCII statement long enough to need it."""
-    return re.compile(r"[A-Za-z0-9_$\x80-\U0010ffff]{16,}")
+def _may_hold_long_identifier(sql: str, data: bytes) -> bool:
+    """A cheap exact pre-check: False only when no identifier in `sql` (`data`: its UTF-8
+    bytes) can exceed 63 bytes.
 
-
-def _may_hold_long_identifier(sql: str) -> bool:
-    """A cheap exact pre-check: False only when no identifier in `sql` can exceed 63 bytes.
-
-    Running pglast's scanner over every statement cost more than parsing it.
+    Running pglast's scanner over every statement cost more than parsing it; so did a regular
+    expression for a run of identifier characters (the regex engine steps through every
+    character), where translating the bytes and searching them runs in C.
     """
-    ascii_only = sql.isascii()
-    need = 64 if ascii_only else 16
+    if _LONG_RUN in data.translate(_IDENTIFIER_BYTES):
+        return True
     if '"' in sql:
         # With "" escapes folded to one character, a quoted identifier is the text between two
-        # consecutive quotes; gaps between other quotes only cause a needless scan.
+        # consecutive quotes; gaps between other quotes only cause a needless scan. A name of
+        # over 63 bytes has at least 64 characters, or 16 of up to 4 bytes each.
+        need = 64 if len(data) == len(sql) else 16
         gaps = sql.replace('""', "x").split('"')[1:-1]
-        if any(len(gap) >= need for gap in gaps):
-            return True
-    return (_ASCII_RUN if ascii_only else _unicode_run()).search(sql) is not None
+        return any(len(gap) >= need for gap in gaps)
+    return False
 
 
 def long_identifiers(sql: str) -> list[str]:
     """Identifiers in `sql` longer than 63 bytes, in order, each once."""
-    if len(sql.encode()) <= MAX_IDENTIFIER_BYTES or not _may_hold_long_identifier(sql):
+    data = sql.encode()
+    if len(data) <= MAX_IDENTIFIER_BYTES or not _may_hold_long_identifier(sql, data):
         return []  # too short to hold one: skip the scanner
+    return scanned_long_identifiers(sql)
+
+
+def scanned_long_identifiers(sql: str) -> list[str]:
+    """`long_identifiers` read from every token of pglast's scanner, without the pre-check."""
     from pglast import parser
 
     try:
@@ -69,12 +73,19 @@ def long_identifiers(sql: str) -> list[str]:
     return list(out)
 
 
+#: `identifier_facts` of a statement that names no long identifier (callers copy it).
+_NO_LONG_IDENTIFIER = {"long_identifier": False, "long_identifiers": (),
+                       "long_identifier_bytes": 0, "long_identifier_truncated": ""}
+
+
 def identifier_facts(sql: str) -> dict:
     """Statement facts: whether it names an identifier PostgreSQL will truncate, and to what."""
     names = long_identifiers(sql)
-    first = names[0] if names else ""
+    if not names:
+        return _NO_LONG_IDENTIFIER
+    first = names[0]
     return {
-        "long_identifier": bool(names),
+        "long_identifier": True,
         "long_identifiers": tuple(names),
         "long_identifier_bytes": len(first.encode()),
         "long_identifier_truncated": truncate_identifier(first),

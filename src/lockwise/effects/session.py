@@ -71,6 +71,13 @@ _TRACKED = {"lock_timeout": ("lock_timeout_ms", parse_duration_ms),
             "search_path": ("search_path", read_path)}
 
 
+#: `Session.statement_facts` of any statement run outside a transaction (callers copy it).
+_OUTSIDE_TRANSACTION = {
+    "holds_exclusive_from_earlier": (), "held_exclusive_since": None,
+    "held_exclusive_statements": 0, "uses_enum_value_added_in_transaction": (),
+    "mixes_ddl_and_dml": False, "mixed_tables": (), "mixed_tables_text": ""}
+
+
 @dataclass(slots=True)
 class Session:
     """What is in force on the migration's connection before each statement."""
@@ -154,12 +161,13 @@ class Session:
         # table); SET, COMMIT or a quick change to an already locked table do neither.
         # Tables created in this transaction are invisible to others: holding them blocks
         # no one.
-        waits = any(self.tx_locks.get(t, 0) < mode for t, mode in effect.locks.items())
+        if not self.in_transaction:
+            return _OUTSIDE_TRANSACTION
         held = sorted(t for t in self.held_exclusive if (t not in effect.locks or
                       effect.locks[t] < LockMode.ACCESS_EXCLUSIVE) and
-                      t not in self.tx_created) if waits or effect.scans else []
-        mixed = self._mixed_tables(effect) if self.in_transaction else ()
-        held = held if self.in_transaction else []
+                      t not in self.tx_created) if self.held_exclusive and (
+            effect.scans or self._waits(effect)) else []
+        mixed = self._mixed_tables(effect)
         since = min((self.held_exclusive[t] for t in held), default=None)
         return {
             "holds_exclusive_from_earlier": tuple(held),
@@ -167,11 +175,16 @@ class Session:
             "held_exclusive_since": since + 1 if since is not None else None,
             "held_exclusive_statements": index - since if since is not None else 0,
             "uses_enum_value_added_in_transaction": tuple(sorted(
-                effect.literals & self.tx_enum_values)) if self.in_transaction else (),
+                effect.literals & self.tx_enum_values)) if self.tx_enum_values else (),
             "mixes_ddl_and_dml": bool(mixed),
             "mixed_tables": mixed,
             "mixed_tables_text": ", ".join(mixed),
         }
+
+    def _waits(self, effect: Effect) -> bool:
+        """Whether the statement asks for a lock on a table stronger than the transaction
+        holds there already."""
+        return any(self.tx_locks.get(t, 0) < mode for t, mode in effect.locks.items())
 
     def _mixed_tables(self, effect: Effect) -> tuple[str, ...]:
         """Tables (not created in this transaction) on which this statement and the
@@ -219,19 +232,26 @@ class Session:
         for action in effect.actions:
             self._apply_action(action)
         if self.in_transaction:
-            self.tx_created.update(o.split(":", 1)[1] for o in effect.creates
-                                   if o.startswith(("table:", "view:")))
-            self.tx_types_created.update(o for o in effect.creates if o.startswith("type:"))
-            for table, mode in effect.locks.items():
-                self.tx_locks[table] = max(mode, self.tx_locks.get(table, mode))
-                if mode is LockMode.ACCESS_EXCLUSIVE:
-                    self.held_exclusive.setdefault(table, index)
-            held = self.tx_dml_locks if _is_dml(effect) else \
-                self.tx_ddl_locks if _is_ddl(effect) else {}
-            for table, mode in effect.locks.items():
-                held[table] = max(mode, held.get(table, mode))
+            if effect.creates:
+                self.tx_created.update(o.split(":", 1)[1] for o in effect.creates
+                                       if o.startswith(("table:", "view:")))
+                self.tx_types_created.update(o for o in effect.creates
+                                             if o.startswith("type:"))
+            if effect.locks:
+                self._hold_locks(effect, index)
         else:
             self._end_transaction()
+
+    def _hold_locks(self, effect: Effect, index: int) -> None:
+        """The transaction holds the statement's locks until it ends."""
+        for table, mode in effect.locks.items():
+            self.tx_locks[table] = max(mode, self.tx_locks.get(table, mode))
+            if mode is LockMode.ACCESS_EXCLUSIVE:
+                self.held_exclusive.setdefault(table, index)
+        held = self.tx_dml_locks if _is_dml(effect) else \
+            self.tx_ddl_locks if _is_ddl(effect) else {}
+        for table, mode in effect.locks.items():
+            held[table] = max(mode, held.get(table, mode))
 
     def _apply_action(self, action: Action) -> None:
         f = action.facts

@@ -430,10 +430,13 @@ class _Comments:
         if index > 0:
             newline = text.find("\n", self.prev_end, start)
             gap_start = start if newline == -1 else newline
-        found = list(_COMMENT.finditer(text, gap_start, start))
-        self.parsed.comments.extend((m.group(0), lines.span(m.start(), m.end())) for m in found)
-        comments = [m.group(0) for m in found]
-        spans = [lines.span(m.start(), m.end()) for m in found]
+        comments, spans = [], []
+        for m in _COMMENT.finditer(text, gap_start, start):
+            comments.append(m.group(0))
+            spans.append(lines.span(m.start(), m.end()))
+        # A comment before the statement is the file's too (with the same Span object: no
+        # one changes a span once made).
+        self.parsed.comments.extend(zip(comments, spans, strict=True))
         if "--" in sql or "/*" in sql:
             for m in _COMMENT.finditer(sql):
                 comments.append(m.group(0))
