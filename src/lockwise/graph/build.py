@@ -154,6 +154,15 @@ class _ViewDeps:
     loc: Location
 
 
+class _User(NamedTuple):
+    """Something that still uses an object a DROP names (`_Builder._users_of`)."""
+
+    subject: str
+    predicate: str
+    created: Location | None
+    instead: str
+
+
 @dataclass(slots=True)
 class _Pending:
     """A CASCADE drop of a dependent: a conflict unless the migration recreates it."""
@@ -345,6 +354,7 @@ class _Builder:
             for obj, verb in uses.items():
                 self._check_exists(key, m, loc, obj, verb)
         self._check_dependents(key, loc, effect, pending)
+        self._refused_drops(key, loc, stmt.tree)
         fk_targets = _fk_targets(stmt.tree)
         stmt_kind, stmt_body = unwrap(stmt.tree)
         defines_view = stmt_kind == "ViewStmt" or (
@@ -450,10 +460,6 @@ class _Builder:
                 if table not in self.catalog.tables:
                     continue
                 target = f"table:{table}"
-            elif action.kind == "drop_sequence":
-                self._sequence_in_use(key, loc, action.facts.get("name", ""), dropping,
-                                      bool(action.facts.get("cascade")))
-                continue
             else:
                 continue
             cascade = bool(action.facts.get("cascade"))
@@ -473,28 +479,77 @@ class _Builder:
                 else:
                     self.graph.conflicts.append(found)
 
-    def _sequence_in_use(self, key: str, loc: Location, sequence: str, dropping: set[str],
-                         cascade: bool) -> None:
-        """DROP SEQUENCE fails while an identity column uses it, CASCADE or not, and without
-        CASCADE while a column's default draws from it (`nextval('s')`, a serial's own)."""
-        users = [(table, column, "the identity column", "drop the column, or its identity")
-                 for table, t in self.catalog.tables.items() for column, c in t.columns.items()
-                 if c.identity and owned_sequence(table, column) == sequence]
-        if not cascade:
-            users += [(table, column, "the default of column",
-                       "drop the default first, or the sequence with CASCADE")
-                      for table, column in self.catalog.columns_drawing_from(sequence)]
-        for table, column, what, instead in users:
-            if f"table:{table}" in dropping:
+    def _refused_drops(self, key: str, loc: Location, tree: dict) -> None:
+        """A DROP that PostgreSQL refuses because something the catalog knows still uses
+        what it drops (each case checked on the server: tests/graph/test_graph_build.py)."""
+        kind, body = unwrap(tree)
+        if kind != "DropStmt":
+            return
+        what = _REFUSING_DROPS.get(body.get("removeType", ""))
+        cascade = body.get("behavior") == "DROP_CASCADE"
+        if what is None or (cascade and what != "sequence"):
+            return
+        for obj in body.get("objects") or ():
+            names = drop_object_names({"objects": [obj]})[0]
+            if not names:
                 continue
-            created = self.created_at.get(f"column:{table}.{column}") or \
-                self.created_at.get(f"table:{table}")
-            owner = f" (created in {created.migration})" if created else ""
-            self.graph.conflicts.append(Conflict(
-                "dependency-dropped", tuple(x for x in (created, loc) if x is not None),
-                f"sequence:{sequence}",
-                f"{key} drops sequence:{sequence} while {what} {table}.{column}{owner} still "
-                f"uses it: PostgreSQL refuses the drop ({instead})"))
+            name = names[-1] if what == "schema" else object_name(names)
+            for user in self._users_of(what, name, names, obj, cascade):
+                owner = f" (created in {user.created.migration})" if user.created else ""
+                self.graph.conflicts.append(Conflict(
+                    "dependency-dropped",
+                    tuple(x for x in (user.created, loc) if x is not None), f"{what}:{name}",
+                    f"{key} drops {what}:{name} while {user.subject}{owner} {user.predicate}: "
+                    f"PostgreSQL refuses the drop ({user.instead})"))
+
+    def _users_of(self, what: str, name: str, names: list[str], obj: object, cascade: bool
+                  ) -> list[_User]:
+        """What still uses the object a DROP names (`what` as in `_REFUSING_DROPS`)."""
+        catalog, at = self.catalog, self.created_at.get
+
+        def column(subject: str, table: str, col: str, instead: str) -> _User:
+            return _User(f"{subject} {table}.{col}", "still uses it",
+                         at(f"column:{table}.{col}") or at(f"table:{table}"), instead)
+
+        if what == "sequence":
+            users = [column("the identity column", t, c, "drop the column, or its identity")
+                     for t, table in catalog.tables.items() for c, col in table.columns.items()
+                     if col.identity and owned_sequence(t, c) == name]
+            if not cascade:
+                users += [column("the default of column", t, c, "drop the default first, or "
+                                 "the sequence with CASCADE")
+                          for t, c in catalog.columns_drawing_from(name)]
+            return users
+        if what == "type":
+            return [column("column", t, c, "change or drop those columns first, or the type "
+                           "with CASCADE, which drops them")
+                    for t, c in catalog.columns_of_type(name)]
+        if what == "function":
+            if unwrap(obj)[1].get("objargs"):
+                return []  # a trigger function takes no arguments
+            function = names[-1].lower()
+            return [_User(f"trigger {trigger} on {t}", "still calls it",
+                          at(f"trigger:{t}.{trigger}") or at(f"table:{t}"),
+                          "drop the triggers first, or the function with CASCADE")
+                    for t, table in sorted(catalog.tables.items())
+                    for trigger, tr in table.triggers.items() if tr.function == function]
+        if what == "index":
+            index = catalog.indexes.get(name)
+            table = catalog.tables.get(index.table) if index else None
+            con = table.constraints.get(names[-1]) if table else None
+            if table is None or con is None or con.kind not in ("primary", "unique", "exclude"):
+                return []
+            return [_User(f"constraint {con.name} of {table.name}", "still uses it",
+                          at(f"constraint:{table.name}.{con.name}") or at(f"table:{table.name}"),
+                          "drop the constraint instead: ALTER TABLE ... DROP CONSTRAINT")]
+        prefix = name + "."  # a schema: the relations, sequences and types in it
+        return [_User(f"{kind} {member}", "is still in it",
+                      at(f"{kind}:{member}") or at(f"table:{member}"),
+                      "drop them first, or the schema with CASCADE")
+                for kind, known in (("table", sorted(catalog.tables)),
+                                    ("sequence", sorted(catalog.sequences)),
+                                    ("type", sorted(catalog.types)))
+                for member in known if member.startswith(prefix)]
 
     def _dependents(self, target: str, dropping: set[str]
                     ) -> list[tuple[str, str, Location | None]]:
@@ -885,6 +940,13 @@ def dependent_views(views: dict[str, set[str]], target: str) -> list[str]:
                 out.append(view)
                 frontier.append(f"table:{view}")
     return out
+
+
+#: The DROPs PostgreSQL refuses while something uses what they drop (`_refused_drops`),
+#: by what they drop.
+_REFUSING_DROPS = {"OBJECT_SEQUENCE": "sequence", "OBJECT_TYPE": "type", "OBJECT_DOMAIN": "type",
+                   "OBJECT_FUNCTION": "function", "OBJECT_INDEX": "index",
+                   "OBJECT_SCHEMA": "schema"}
 
 
 def _fk_targets(tree: dict) -> set[str]:
