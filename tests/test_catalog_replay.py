@@ -613,3 +613,30 @@ def test_drop_type_cascade_loses_the_columns_of_that_type(drop: str, lost: set[s
     assert any(f.rule == "drop-column" for f in statement.findings) is bool(lost)
     expected = LockMode.ACCESS_EXCLUSIVE if lost else None
     assert statement.effect.locks.get("public.people") == expected
+
+
+def test_the_views_reading_a_column_are_those_a_scan_of_every_table_finds() -> None:
+    # views_using_column looks only at the views its index files under the column; the index
+    # is a superset, kept through renames of views, tables and columns, drops and replaces.
+    catalog = replayed(
+        "CREATE TABLE users (id int, email text, nick text);\n"
+        "CREATE TABLE posts (id int, user_id int, body text);\n"
+        "CREATE VIEW v1 AS SELECT u.email, p.body FROM users u JOIN posts p ON p.user_id = u.id;\n"
+        "CREATE MATERIALIZED VIEW m1 AS SELECT nick FROM users;\n"
+        "CREATE VIEW v2 AS SELECT * FROM v1;\n"
+        "ALTER VIEW v1 RENAME TO v1b;\n"
+        "ALTER TABLE users RENAME COLUMN email TO mail;\n"
+        "ALTER TABLE posts RENAME TO articles;\n"
+        "CREATE OR REPLACE VIEW v2 AS SELECT body FROM articles;\n"
+        "DROP MATERIALIZED VIEW m1;\n"
+        "CREATE VIEW v3 AS SELECT id, nick FROM users;\n")
+    assert catalog.column_readers is not None
+    scanning = Catalog(tables=catalog.tables)  # no index: every table is looked at
+    pairs = {(t, c) for table in catalog.tables.values() for t, c in table.column_reads}
+    pairs |= {(t.name, c) for t in catalog.tables.values() for c in t.columns}
+    assert ("public.users", "mail") in pairs and ("public.articles", "body") in pairs
+    for relation, column in sorted(pairs):
+        assert catalog.views_using_column(relation, column) == \
+            scanning.views_using_column(relation, column), (relation, column)
+    assert catalog.views_using_column("public.users", "mail") == ["public.v1b"]
+    assert catalog.views_using_column("public.articles", "body") == ["public.v1b", "public.v2"]

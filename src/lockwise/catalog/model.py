@@ -239,6 +239,11 @@ class Catalog:
     #: FK target table -> tables that may hold a foreign key to it (a superset, kept by
     #: note_foreign_key); None until the replay adds one: `referencing` then scans every table.
     fk_sources: dict[str, set[str]] | None = None
+    #: (relation, column) -> views and materialized views that may read it (a superset, kept
+    #: by note_column_reads); None until the replay records one: `views_using_column` then
+    #: scans every table, as it did for every column change before (quadratic on long
+    #: histories).
+    column_readers: dict[tuple[str, str], set[str]] | None = None
     #: Tables that code the replay cannot follow may have changed (a DO block that names them;
     #: "*": dynamic SQL, any table): what the catalog says of their columns is a guess.
     unsure: set[str] = field(default_factory=set)
@@ -300,7 +305,23 @@ class Catalog:
     def views_using_column(self, relation: str, column: str) -> list[str]:
         """The views and materialized views whose query uses `relation.column`."""
         wanted = (relation, column)
-        return sorted(t.name for t in self.tables.values() if wanted in t.column_reads)
+        if self.column_readers is None:
+            candidates = list(self.tables.values())
+        else:  # a superset of the readers: check each, as a scan would
+            candidates = [t for name in self.column_readers.get(wanted, ())
+                          if (t := self.tables.get(name)) is not None]
+        return sorted(t.name for t in candidates if wanted in t.column_reads)
+
+    def note_column_reads(self, view: Table) -> None:
+        """Record the columns `view` reads under its name (the replay calls this whenever it
+        sets or renames them), so `views_using_column` skips the other tables."""
+        if self.column_readers is None:  # first one: start from what the catalog already holds
+            self.column_readers = {}
+            for t in self.tables.values():
+                for pair in t.column_reads:
+                    self.column_readers.setdefault(pair, set()).add(t.name)
+        for pair in view.column_reads:
+            self.column_readers.setdefault(pair, set()).add(view.name)
 
     def read_by(self, view: str) -> list[str]:
         """The relations a query of `view` reads: its sources, and through the plain views

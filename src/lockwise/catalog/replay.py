@@ -488,6 +488,8 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         del catalog.tables[name]
         t.name = new_name
         catalog.tables[new_name] = t
+        if t.column_reads:  # a view renamed: what it reads is filed under its new name
+            catalog.note_column_reads(t)
         for key in catalog.index_keys_on(name):
             idx = catalog.indexes[key]
             idx.table = new_name
@@ -497,6 +499,7 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
                 other.sources = tuple(new_name if s == name else s for s in other.sources)
                 other.column_reads = tuple((new_name if r == name else r, c)
                                            for r, c in other.column_reads)
+                catalog.note_column_reads(other)
             for con in other.constraints.values():
                 if con.references == name:
                     con.references = new_name
@@ -523,6 +526,7 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             v = catalog.tables[view]
             v.column_reads = tuple((r, new if (r, c) == (name, old) else c)
                                    for r, c in v.column_reads)
+            catalog.note_column_reads(v)
     elif rtype == "OBJECT_TABCONSTRAINT":
         _rename_constraint(catalog, t, name, stmt.get("subname", ""), new)
     elif rtype == "OBJECT_TYPE":
@@ -837,6 +841,7 @@ def _read_query(catalog: Catalog, view: Table, query: object,
     if isinstance(query, dict):
         resolver._select(query, [])
     view.column_reads = tuple(resolver.reads)
+    catalog.note_column_reads(view)
     if views is not None:
         resolver.deps.discard(f"table:{view.name}")
         views[view.name] = resolver.deps
