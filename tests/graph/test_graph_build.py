@@ -92,6 +92,13 @@ REFUSED_DROPS = [
      "$$ BEGIN RETURN NEW; END $$; CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS "
      "'SELECT a'; CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();",
      "DROP FUNCTION f(int);", False),
+    ("CREATE SCHEMA app; CREATE TABLE t (id int); CREATE FUNCTION app.f() RETURNS trigger "
+     "LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$; CREATE FUNCTION f() RETURNS trigger "
+     "LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$; CREATE TRIGGER tr BEFORE INSERT ON t "
+     "FOR EACH ROW EXECUTE FUNCTION app.f();", "DROP FUNCTION f();", False),
+    ("CREATE SCHEMA app; CREATE TABLE t (id int); CREATE FUNCTION app.f() RETURNS trigger "
+     "LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$; CREATE TRIGGER tr BEFORE INSERT ON t "
+     "FOR EACH ROW EXECUTE FUNCTION app.f();", "DROP FUNCTION app.f;", True),
     # an index a key or unique constraint is built on
     ("CREATE TABLE t (id int PRIMARY KEY);", "DROP INDEX t_pkey;", True),
     ("CREATE TABLE t (id int, CONSTRAINT t_u UNIQUE (id));", "DROP INDEX IF EXISTS t_u;",

@@ -94,6 +94,9 @@ class Trigger:
     #: FOR EACH ROW: on a partitioned table it is cloned to every partition, so enabling,
     #: disabling or dropping it locks them all; a statement trigger stays on its table.
     row: bool = True
+    #: The function qualified as the trigger was created (its schema, or the search_path's
+    #: first): which of two functions of one name in two schemas it calls.
+    qualified: str = ""
 
 
 @dataclass(slots=True)

@@ -541,9 +541,11 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
 
 def _create_trigger(catalog: Catalog, stmt: dict) -> None:
     table = catalog.tables.get(range_var(stmt.get("relation"))[0])
-    function = (strings(stmt.get("funcname")) or [""])[-1].lower()
+    names = strings(stmt.get("funcname"))
+    function = (names or [""])[-1].lower()
     if table is not None and function:  # also OR REPLACE: its new level and function
-        table.triggers[stmt.get("trigname", "")] = Trigger(function, row=bool(stmt.get("row")))
+        table.triggers[stmt.get("trigname", "")] = Trigger(
+            function, row=bool(stmt.get("row")), qualified=object_name(names))
 
 
 def _rename_constraint(catalog: Catalog, t: Table | None, table: str, old: str,

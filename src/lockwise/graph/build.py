@@ -527,12 +527,13 @@ class _Builder:
         if what == "function":
             if unwrap(obj)[1].get("objargs"):
                 return []  # a trigger function takes no arguments
-            function = names[-1].lower()
+            function = names[-1].lower()  # (a trigger of an older state names it bare)
             return [_User(f"trigger {trigger} on {t}", "still calls it",
                           at(f"trigger:{t}.{trigger}") or at(f"table:{t}"),
                           "drop the triggers first, or the function with CASCADE")
                     for t, table in sorted(catalog.tables.items())
-                    for trigger, tr in table.triggers.items() if tr.function == function]
+                    for trigger, tr in table.triggers.items() if tr.function == function and
+                    (tr.qualified or name).lower() == name.lower()]
         if what == "index":
             index = catalog.indexes.get(name)
             table = catalog.tables.get(index.table) if index else None
