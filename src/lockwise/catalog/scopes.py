@@ -86,29 +86,21 @@ class ScopedResolver:
                 self._expr(value, scopes)
 
     def _expr(self, node: object, scopes: list[Scope]) -> None:
-        # Exact type checks and bound methods, as in effects/nodes.walk: this visits every
-        # node of every view's query (pglast's JSON holds only plain dicts and lists).
         stack = [node]
-        pop, push = stack.pop, stack.append
         while stack:
-            item = pop()
-            kind = type(item)
-            if kind is list:
+            item = stack.pop()
+            if isinstance(item, list):
                 stack.extend(item)
                 continue
-            if kind is not dict:
+            if not isinstance(item, dict):
                 continue
             for key, value in item.items():
-                vtype = type(value)
-                if vtype is dict:
-                    if key == "SelectStmt":
-                        self._select({key: value}, scopes)
-                    elif key == "ColumnRef":
-                        self._column(strings(value.get("fields")), scopes)
-                    else:
-                        push(value)
-                elif vtype is list:
-                    push(value)
+                if key == "SelectStmt" and isinstance(value, dict):
+                    self._select({key: value}, scopes)
+                elif key == "ColumnRef" and isinstance(value, dict):
+                    self._column(strings(value.get("fields")), scopes)
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
 
     def _column(self, fields: list[str], scopes: list[Scope]) -> None:
         """A qualified name goes to the relation of its qualifier in the nearest scope that

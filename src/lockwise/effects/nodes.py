@@ -190,28 +190,11 @@ def _relations(node: object) -> tuple[tuple[str, ...], frozenset[str]]:
         return _last_relations[1], _last_relations[2]
     ctes: set[str] = set()
     found: list[dict] = []
-    # One pass for CTE names and relations, filtered after: `walk`'s traversal (same order),
-    # inlined, as only two kinds of node matter here and this walks every query the effect
-    # model reads (a generator step per node was most of the cost).
-    stack = [node]
-    pop, push = stack.pop, stack.append
-    while stack:
-        item = pop()
-        kind = type(item)
-        if kind is dict:
-            for key, value in item.items():
-                vtype = type(value)
-                if vtype is dict:
-                    if key == "RangeVar":
-                        if value.get("relname"):
-                            found.append(value)
-                    elif key == "CommonTableExpr":
-                        ctes.add(value.get("ctename"))
-                    push(value)
-                elif vtype is list:
-                    push(value)
-        elif kind is list:
-            stack.extend(item)
+    for kind, body in walk(node):  # one pass: CTE names and relations, filtered after
+        if kind == "CommonTableExpr":
+            ctes.add(body.get("ctename"))
+        elif kind == "RangeVar" and body.get("relname"):
+            found.append(body)
     seen: dict[str, None] = {}
     for body in found:
         if not (body.get("schemaname") is None and body.get("relname") in ctes):
