@@ -610,3 +610,28 @@ def test_partitioned_constraint_plan_runs_and_attaches_every_partition(pg_db: st
     assert all(attached == (name != "events") for name, _, attached in rows), rows
     kinds = {kind for _, kind, _ in rows}
     assert kinds == ({"p"} if "PRIMARY" in sql else {"u"})
+
+
+def _examples(rule_id: str) -> list:
+    from lockwise.rules.loader import load_rules
+
+    (rule,) = [r for r in load_rules() if r.id == rule_id]
+    return [pytest.param(e, id=f"{'bad' if e.bad else 'good'}-{i}")
+            for i, e in enumerate(rule.examples)]
+
+
+@pytest.mark.parametrize("example", _examples("object-already-exists"))
+def test_object_already_exists_fails_on_the_server_exactly_for_its_bad_examples(
+        pg_db: str, example) -> None:
+    import psycopg
+
+    with _connect(pg_db) as conn:
+        if example.setup:
+            conn.execute(example.setup)
+        try:
+            conn.execute(example.sql)
+            failed = None
+        except (psycopg.errors.DuplicateTable, psycopg.errors.DuplicateColumn,
+                psycopg.errors.DuplicateSchema, psycopg.errors.DuplicateObject) as exc:
+            failed = exc
+    assert (failed is not None) == example.bad, failed

@@ -63,6 +63,8 @@ class _Builder:
     literals: set[str] = field(default_factory=set)
     #: Names the drops of the ALTER TABLE being read release before it adds anything.
     freed_names: frozenset[str] = frozenset()
+    #: The columns that ALTER TABLE drops: their names are free for its ADD COLUMNs.
+    freed_columns: frozenset[str] = frozenset()
 
     def lock(self, relation: str, mode: LockMode) -> None:
         if relation:
@@ -276,6 +278,21 @@ def _skipped(b: _Builder, stmt: dict, known: bool, kind: str, /, *bases: dict,
     return True
 
 
+def _already(b: _Builder, known: bool, what: str) -> dict:
+    """Facts of a CREATE (without IF NOT EXISTS) of an object the catalog knows already:
+    PostgreSQL stops with "already exists", and the migration fails. `what`: the object, as
+    messages name it ("table public.t")."""
+    return {"exists_already": True, "existing_object": what} if known else {}
+
+
+def _relation_known(b: _Builder, name: str) -> bool:
+    """Whether a relation of this (qualified) name exists for sure: tables, views, indexes and
+    sequences share one namespace per schema."""
+    catalog = b.ctx.catalog
+    return (name in catalog.tables or name in catalog.indexes or name in catalog.sequences) \
+        and catalog.sure_of(name)
+
+
 def _create_table(b: _Builder, stmt: dict) -> None:
     table, qualified = range_var(stmt.get("relation"), create=True)
     if _skipped(b, stmt, table in b.ctx.catalog.tables, "create_table",
@@ -309,6 +326,7 @@ def _create_table(b: _Builder, stmt: dict) -> None:
             b.lock(source, L.ACCESS_SHARE)
             b.reads.add(f"table:{source}")
     b.act("create_table", _table_facts(b, table, qualified), table_is_new=True,
+          **_already(b, _relation_known(b, table), f"relation {table}"),
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
           partition_of=parent, partitioned=bool(stmt.get("partspec")),
           unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
@@ -340,6 +358,7 @@ def _create_table_as(b: _Builder, stmt: dict) -> None:
         b.scan(rel, "query reads it in full to fill the new relation")
     b.act("create_materialized_view" if matview else "create_table_as",
           _table_facts(b, table, qualified), table_is_new=True,
+          **_already(b, _relation_known(b, table), f"relation {table}"),
           with_data=not into.get("skipData"), if_not_exists=bool(stmt.get("if_not_exists")))
 
 
@@ -352,7 +371,9 @@ def _create_view(b: _Builder, stmt: dict) -> None:
         b.creates.add(f"view:{view}")
     _read_tables(b, stmt.get("query"), {view})
     b.act("create_view", _table_facts(b, view, qualified), view=view,
-          replace=bool(stmt.get("replace")))
+          replace=bool(stmt.get("replace")),
+          **_already(b, not stmt.get("replace") and _relation_known(b, view),
+                     f"relation {view}"))
 
 
 # --- indexes --------------------------------------------------------------------------------
@@ -396,6 +417,7 @@ def _create_index(b: _Builder, stmt: dict) -> None:
     for col in columns:
         b.reads.add(f"column:{table}.{col}")
     b.act("create_index", _table_facts(b, table, qualified), index=index,
+          **_already(b, bool(index) and _relation_known(b, index), f"relation {index}"),
           index_name=stmt.get("idxname") or "", columns=columns, columns_text=", ".join(columns),
           unique=bool(stmt.get("unique")), concurrently=concurrently,
           if_not_exists=bool(stmt.get("if_not_exists")), partial=bool(stmt.get("whereClause")),
@@ -669,6 +691,9 @@ def _alter_table(b: _Builder, stmt: dict) -> None:
     base["only"] = not (stmt.get("relation") or {}).get("inh")
     b.alters.add(f"table:{table}")
     b.freed_names = _names_dropped_first(b.ctx.catalog, table, stmt.get("cmds") or ())
+    subcommands = [unwrap(node)[1] for node in stmt.get("cmds") or ()]
+    b.freed_columns = frozenset(cmd.get("name", "") for cmd in subcommands
+                                if cmd.get("subtype") == "AT_DropColumn")
     for cmd_node in stmt.get("cmds") or ():
         _, cmd = unwrap(cmd_node)
         handler = _ALTER_CMDS.get(cmd.get("subtype", ""))
@@ -756,7 +781,10 @@ def _add_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     _, col = unwrap(cmd.get("def"))
     facts = _column_def_facts(b, table, col)
     b.lock(table, L.ACCESS_EXCLUSIVE)
-    if cmd.get("missing_ok") and b.ctx.catalog.known_column(table, facts["column"]) is not None:
+    # Dropped by the same statement, it is gone before the column is added (drops run first).
+    known_column = b.ctx.catalog.known_column(table, facts["column"]) is not None and \
+        facts["column"] not in b.freed_columns
+    if cmd.get("missing_ok") and known_column:
         # IF NOT EXISTS, and the table has it: PostgreSQL skips the column with a NOTICE,
         # after taking the lock. Nothing is rewritten, scanned or checked (seen by `verify`
         # on temporal, whose combined migration adds again the columns of earlier ones).
@@ -806,7 +834,8 @@ def _add_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("add_column", base, facts, rewrites=bool(rewrite_why),
           rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
           constraint_scans_text="; ".join(constraint_scans),
-          if_not_exists=bool(cmd.get("missing_ok")), column_exists=False)
+          if_not_exists=bool(cmd.get("missing_ok")), column_exists=False,
+          **_already(b, known_column, f"column {table}.{facts['column']}"))
 
 
 def _drop_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -1980,7 +2009,8 @@ def _create_schema(b: _Builder, stmt: dict) -> None:
         return
     b.creates.add(f"schema:{schema}")
     b.act("create_schema", schema=stmt.get("schemaname", ""),
-          if_not_exists=bool(stmt.get("if_not_exists")))
+          if_not_exists=bool(stmt.get("if_not_exists")),
+          **_already(b, schema in b.ctx.catalog.schemas, f"schema {schema}"))
 
 
 def _create_sequence(b: _Builder, stmt: dict) -> None:
@@ -1988,7 +2018,8 @@ def _create_sequence(b: _Builder, stmt: dict) -> None:
     if _skipped(b, stmt, seq in b.ctx.catalog.sequences, "create_sequence", name=seq):
         return
     b.creates.add(f"sequence:{seq}")
-    b.act("create_sequence", name=seq, if_not_exists=bool(stmt.get("if_not_exists")))
+    b.act("create_sequence", name=seq, if_not_exists=bool(stmt.get("if_not_exists")),
+          **_already(b, _relation_known(b, seq), f"relation {seq}"))
 
 
 def _comment(b: _Builder, stmt: dict) -> None:
