@@ -285,6 +285,10 @@ CASES = [
     # combined migration adds again what earlier ones added).
     Case("add-column-if-not-exists-there-already", T,
          "ALTER TABLE t ADD COLUMN IF NOT EXISTS n int GENERATED ALWAYS AS (id * 2) STORED"),
+    # Dropped by the same statement first: added again, a rewrite for a stored generated one.
+    Case("add-column-if-not-exists-dropped-first", T,
+         "ALTER TABLE t DROP COLUMN n, ADD COLUMN IF NOT EXISTS n int GENERATED ALWAYS AS "
+         "(id * 2) STORED"),
     Case("add-column-if-not-exists-new", T,
          "ALTER TABLE t ADD COLUMN IF NOT EXISTS c int GENERATED ALWAYS AS (n * 2) STORED"),
     Case("add-column-generated-virtual", T,
