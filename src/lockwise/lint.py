@@ -144,9 +144,10 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
         # Rewritten from the statement itself, as `lockwise fix` would: only statements with
         # such a finding pay for parsing and printing their SQL again.
         stmt, effect = statement
-        sql = facts.get("embedded_sql") or linted_text(stmt.sql)
-        instead = statement_alternative(rule.id, sql, {
-            **statement_facts(effect.actions), "pg_version": facts.get("pg_version")})
+        embedded = facts.get("embedded_sql")
+        instead = statement_alternative(rule.id, embedded or linted_text(stmt.sql), {
+            **statement_facts(effect.actions), "pg_version": facts.get("pg_version")},
+            None if embedded else stmt.tree)
     if instead is None:
         instead = render_instead(
             rule.instead_for(facts.get("set_local_applies"), facts.get("dialect")), facts)

@@ -18,14 +18,16 @@ from lockwise.fix.patterns import FIXABLE, Pieces, Unprintable, rewrite
 REWRITTEN = FIXABLE - {"column-type-change-rewrites", "rename-column"}
 
 
-def statement_alternative(rule_id: str, sql: str, facts: dict) -> str | None:
+def statement_alternative(rule_id: str, sql: str, facts: dict,
+                          tree: dict | None = None) -> str | None:
     """The rewrite of `sql` for the finding of `rule_id`, as text; None when the rule has no
     rewrite, the statement none that applies, or its text does not parse as written.
-    `facts`: what `rewrite` reads (see `statement_facts`), with the target `pg_version`."""
+    `facts`: what `rewrite` reads (see `statement_facts`), with the target `pg_version`;
+    `tree`: the statement's parse tree when the caller has it (see `rewrite`)."""
     if rule_id not in REWRITTEN:
         return None
     try:
-        pieces = rewrite(sql, {rule_id}, facts)
+        pieces = rewrite(sql, {rule_id}, facts, tree)
     except Unprintable:
         return None
     return alternative_text(pieces) if pieces is not None and pieces.rewritten() else None

@@ -273,11 +273,14 @@ class Unprintable(Exception):
     it cannot be rewritten and printed back."""
 
 
-def rewrite(sql: str, rules: set[str], facts: dict | None = None) -> Pieces | None:
+def rewrite(sql: str, rules: set[str], facts: dict | None = None,
+            tree: dict | None = None) -> Pieces | None:
     """The safe sequence for one statement, or None when no pattern applies to it.
 
     `facts` are the effect model's facts about the statement's main action (old column type,
-    nullability, ...), which the expand/contract patterns need. Raises Unprintable."""
+    nullability, ...), which the expand/contract patterns need. `tree`: the statement's parse
+    tree, pglast's JSON (its node locations may be left out), when the caller has it: the
+    in-place route then does not parse `sql` again. Raises Unprintable."""
     facts = facts or {}
     if not rules & FIXABLE:
         return None
@@ -286,7 +289,7 @@ def rewrite(sql: str, rules: set[str], facts: dict | None = None) -> Pieces | No
         if not rules & FIXABLE:
             return None
     if rules & _IN_PLACE:
-        in_place = _rewrite_in_place(sql, rules, facts)
+        in_place = _rewrite_in_place(sql, rules, facts, tree)
         if in_place is not None:
             return in_place
     return _rewrite_deparsed(sql, rules, facts)
@@ -351,7 +354,20 @@ _REINDEX_TARGETS = frozenset({"INDEX", "TABLE", "SCHEMA", "DATABASE"})
 _COMMENT_TOKENS = frozenset({"SQL_COMMENT", "C_COMMENT"})
 
 
-def _rewrite_in_place(sql: str, rules: set[str], facts: dict) -> Pieces | None:
+def _parsed_statement(sql: str) -> tuple[str, dict] | None:
+    """The (kind, body) of the one statement `sql` holds, with its node locations; None for
+    several. Raises Unprintable."""
+    from pglast import parser
+
+    try:
+        stmts = json.loads(parser.parse_sql_json(sql)).get("stmts", [])
+    except parser.ParseError:
+        raise Unprintable(sql) from None
+    return next(iter(stmts[0]["stmt"].items())) if len(stmts) == 1 else None
+
+
+def _rewrite_in_place(sql: str, rules: set[str], facts: dict,
+                      tree: dict | None = None) -> Pieces | None:
     """CREATE INDEX -> CREATE INDEX CONCURRENTLY IF NOT EXISTS, DROP INDEX (of one index, no
     CASCADE) -> DROP INDEX CONCURRENTLY IF EXISTS, ADD CONSTRAINT ... FOREIGN KEY / CHECK ->
     ... NOT VALID, written into the user's own text: it keeps their formatting, and costs a
@@ -359,19 +375,18 @@ def _rewrite_in_place(sql: str, rules: set[str], facts: dict) -> Pieces | None:
     such finding). ADD UNIQUE / PRIMARY KEY, DROP INDEX of several indexes and SET NOT NULL,
     whose rewrites are new statements made of names and keywords, are written from the parse
     tree (see `_unique_from_tree`, `_drop_indexes_from_tree`, `_not_null_from_tree`). None:
-    not such a statement, the deparse route decides. Raises Unprintable as `rewrite` does."""
-    from pglast import parser
-
-    try:
-        stmts = json.loads(parser.parse_sql_json(sql)).get("stmts", [])
-    except parser.ParseError:
-        raise Unprintable(sql) from None
-    if len(stmts) != 1:
+    not such a statement, the deparse route decides. Raises Unprintable as `rewrite` does.
+    `tree`: as for `rewrite`."""
+    parsed = next(iter(tree.items())) if tree else _parsed_statement(sql)
+    if parsed is None:
         return None
-    ((kind, stmt),) = stmts[0]["stmt"].items()
+    kind, stmt = parsed
     if kind == "AlterTableStmt":
         # Its shape is known from the tree alone: a statement that steps aside is not scanned.
         constraints = _not_valid_constraints(stmt, rules)
+        if constraints is not None and tree:  # NOT VALID goes at the constraints' locations
+            kind, stmt = _parsed_statement(sql) or ("", {})
+            constraints = _not_valid_constraints(stmt, rules)
         if constraints is not None:
             return _not_valid_in_place(sql, _tokens(sql), stmt, constraints, rules, facts)
         if "add-unique-constraint" in rules:
