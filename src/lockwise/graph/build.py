@@ -490,7 +490,7 @@ class _Builder:
         if what is None or (cascade and what != "sequence"):
             return
         for obj in body.get("objects") or ():
-            names = drop_object_names({"objects": [obj]})[0]
+            names = next(iter(drop_object_names({"objects": [obj]})), None)
             if not names:
                 continue
             name = names[-1] if what == "schema" else object_name(names)
@@ -527,13 +527,14 @@ class _Builder:
         if what == "function":
             if unwrap(obj)[1].get("objargs"):
                 return []  # a trigger function takes no arguments
-            function = names[-1].lower()  # (a trigger of an older state names it bare)
+            # The same name in the same schema (a trigger built by hand has no schema).
+            function = names[-1].lower()
             return [_User(f"trigger {trigger} on {t}", "still calls it",
                           at(f"trigger:{t}.{trigger}") or at(f"table:{t}"),
                           "drop the triggers first, or the function with CASCADE")
                     for t, table in sorted(catalog.tables.items())
-                    for trigger, tr in table.triggers.items() if tr.function == function and
-                    (tr.qualified or name).lower() == name.lower()]
+                    for trigger, tr in table.triggers.items()
+                    if tr.function == function and tr.qualified in ("", name)]
         if what == "index":
             index = catalog.indexes.get(name)
             table = catalog.tables.get(index.table) if index else None
