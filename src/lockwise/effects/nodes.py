@@ -86,18 +86,23 @@ def object_name(names: list[str], create: bool = False) -> str:
 
 def drop_object_names(stmt: dict) -> list[list[str]]:
     """The name parts of each object a DropStmt drops (a relation, type, function, ...)."""
-    out = []
-    for obj in stmt.get("objects") or ():
-        kind, body = unwrap(obj)
-        if kind == "List":
-            out.append(strings(body.get("items")))
-        elif kind == "String":
-            out.append([body.get("sval", "")])
-        elif kind == "TypeName":
-            out.append(strings(body.get("names")))
-        elif kind == "ObjectWithArgs":
-            out.append(strings(body.get("objname")))
-    return out
+    return [names for obj in stmt.get("objects") or ()
+            if (names := drop_object_name(obj)) is not None]
+
+
+def drop_object_name(obj: dict) -> list[str] | None:
+    """The name parts of one object of a DropStmt; None for a kind of object it has no name
+    for."""
+    kind, body = unwrap(obj)
+    if kind == "List":
+        return strings(body.get("items"))
+    if kind == "String":
+        return [body.get("sval", "")]
+    if kind == "TypeName":
+        return strings(body.get("names"))
+    if kind == "ObjectWithArgs":
+        return strings(body.get("objname"))
+    return None
 
 
 def type_name(tn: dict | None) -> tuple[str, tuple[int, ...], bool]:

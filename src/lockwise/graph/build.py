@@ -30,6 +30,7 @@ from lockwise.discover.layouts import KEYED_BY_NAME
 from lockwise.discover.versions import NUMERIC_VERSION_LAYOUTS, version_identity
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
+    drop_object_name,
     drop_object_names,
     object_name,
     range_var,
@@ -490,7 +491,7 @@ class _Builder:
         if what is None or (cascade and what != "sequence"):
             return
         for obj in body.get("objects") or ():
-            names = next(iter(drop_object_names({"objects": [obj]})), None)
+            names = drop_object_name(obj)
             if not names:
                 continue
             name = names[-1] if what == "schema" else object_name(names)
