@@ -261,18 +261,23 @@ def _strip_client_side(text: str, lines: LineIndex
     and put same-length stand-ins in place of psql variables. Returns the server's text, what
     was skipped, and the variables' identifier stand-ins."""
     skipped: list[Skipped] = []
-    # COPY data needs no backslash: it may run unterminated to the end of the file.
-    if not _may_hold_psql_input(text) and not _mentions_stdin(text):
+    if not _may_hold_client_side_input(text):
         return text, skipped, {}
     text = _strip_copy_data(text, lines, skipped)
     edits, stand_ins = _client_side_edits(text, lines, skipped)
     return _replace(text, edits) if edits else text, skipped, stand_ins
 
 
+def _may_hold_client_side_input(text: str) -> bool:
+    """Whether `text` may hold input the server never sees: psql's, or COPY data (which needs
+    no backslash: it may run unterminated to the end of the file)."""
+    return _may_hold_psql_input(text) or _mentions_stdin(text)
+
+
 def client_side_stand_ins(sql: str) -> str:
     """`sql` as the server would be sent it and lockwise parses it: psql meta-commands
     blanked, variables replaced by their stand-ins (the same length)."""
-    if not _may_hold_psql_input(sql) and not _mentions_stdin(sql):
+    if not _may_hold_client_side_input(sql):  # the common case: no line index to build
         return sql
     return _strip_client_side(sql, LineIndex.of(sql))[0]
 
