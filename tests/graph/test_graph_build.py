@@ -490,9 +490,10 @@ def test_down_that_keeps_a_partial_index_is_reported(tmp_path: Path) -> None:
 
 
 def test_a_forked_catalog_does_not_leak_foreign_keys_into_the_original() -> None:
-    """The down check replays a down migration on a fork; a foreign key it adds must not show
-    up in the original catalog's foreign-key indexes. They are checked supersets, so a leak
-    would only cost lookups, but the original must stay exactly as it was."""
+    """The down check replays a down migration on a fork; a foreign key or a view it adds
+    must not show up in the original catalog's indexes by name. They are checked supersets,
+    so a leak would only cost lookups, but the original must stay exactly as it was (the fork
+    copies only their outer dicts: their values must be replaced, not changed in place)."""
     from lockwise.catalog.model import Catalog
     from lockwise.catalog.replay import apply_statement
     from lockwise.graph.down import fork
@@ -505,13 +506,21 @@ def test_a_forked_catalog_does_not_leak_foreign_keys_into_the_original() -> None
     catalog = Catalog()
     replay(catalog, "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY, "
                     "a_id int REFERENCES a); CREATE TABLE c (id int, a_id int);", "1")
+    replay(catalog, "CREATE VIEW v AS SELECT id FROM a;", "1")
     sources = {k: set(v) for k, v in (catalog.fk_sources or {}).items()}
-    stamps = {k: dict(v) for k, v in (catalog.fk_stamps or {}).items()}
-    forked = fork(catalog, {"public.c"}, {"c", "a"}, renames=False)
-    replay(forked, "ALTER TABLE c ADD CONSTRAINT c_a FOREIGN KEY (a_id) REFERENCES a;", "1")
+    stamps = {k: list(v) for k, v in (catalog.fk_stamps or {}).items()}
+    readers = {k: set(v) for k, v in (catalog.column_readers or {}).items()}
+    forked = fork(catalog, {"public.c"}, {"c", "a", "w"}, renames=False)
+    replay(forked, "ALTER TABLE c ADD CONSTRAINT c_a FOREIGN KEY (a_id) REFERENCES a;"
+                   "CREATE VIEW w AS SELECT id FROM a;", "1")
     assert sorted(name for name, _ in forked.referencing("public.a")) == ["public.b", "public.c"]
     assert [name for name, _ in catalog.referencing("public.a")] == ["public.b"]
-    assert (catalog.fk_sources or {}) == sources and (catalog.fk_stamps or {}) == stamps
+    assert forked.views_using_column("public.a", "id") == ["public.v", "public.w"]
+    assert catalog.views_using_column("public.a", "id") == ["public.v"]
+    assert {k: set(v) for k, v in (catalog.fk_sources or {}).items()} == sources
+    assert {k: list(v) for k, v in (catalog.fk_stamps or {}).items()} == stamps
+    assert {k: set(v) for k, v in (catalog.column_readers or {}).items()} == readers
+    assert readers and stamps and sources
 
 
 def test_down_checks_of_tables_in_a_schema_no_migration_creates(tmp_path: Path) -> None:

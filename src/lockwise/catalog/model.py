@@ -129,6 +129,16 @@ def _type_key(type_name: str) -> str:
     return type_name if "." in type_name else f"public.{type_name}"
 
 
+def _add_to(index: dict, key: object, name: str) -> None:
+    """Add `name` to the frozenset `index` files under `key`, replacing the set (see
+    Catalog.fk_stamps: a fork shares the sets)."""
+    names = index.get(key)
+    if names is None:
+        index[key] = frozenset((name,))
+    elif name not in names:
+        index[key] = names | {name}
+
+
 class IndexMap(dict):
     """Indexes by qualified name, also filed by table, so `on(table)` costs only what that table
     has (scanning every index per lookup made long histories quadratic).
@@ -238,15 +248,17 @@ class Catalog:
     #: migration id -> tables on which the replay stamped a FOREIGN KEY added by that migration,
     #: in the order it did (see unindexed_foreign_keys); None for a catalog built by hand,
     #: which is scanned whole.
-    fk_stamps: dict[str, dict[str, None]] | None = None
+    #: Each value is replaced, never changed in place, so a down check's fork copies only
+    #: the outer dict (graph/down.fork); the same holds for the two indexes below.
+    fk_stamps: dict[str, tuple[str, ...]] | None = None
     #: FK target table -> tables that may hold a foreign key to it (a superset, kept by
     #: note_foreign_key); None until the replay adds one: `referencing` then scans every table.
-    fk_sources: dict[str, set[str]] | None = None
+    fk_sources: dict[str, frozenset[str]] | None = None
     #: (relation, column) -> views and materialized views that may read it (a superset, kept
     #: by note_column_reads); None until the replay records one: `views_using_column` then
     #: scans every table, as it did for every column change before (quadratic on long
     #: histories).
-    column_readers: dict[tuple[str, str], set[str]] | None = None
+    column_readers: dict[tuple[str, str], frozenset[str]] | None = None
     #: Tables that code the replay cannot follow may have changed (a DO block that names them;
     #: "*": dynamic SQL, any table): what the catalog says of their columns is a guess.
     unsure: set[str] = field(default_factory=set)
@@ -318,13 +330,14 @@ class Catalog:
     def note_column_reads(self, view: Table) -> None:
         """Record the columns `view` reads under its name (the replay calls this whenever it
         sets or renames them), so `views_using_column` skips the other tables."""
-        if self.column_readers is None:  # first one: start from what the catalog already holds
-            self.column_readers = {}
+        readers = self.column_readers
+        if readers is None:  # first one: start from what the catalog already holds
+            readers = self.column_readers = {}
             for t in self.tables.values():
                 for pair in t.column_reads:
-                    self.column_readers.setdefault(pair, set()).add(t.name)
+                    _add_to(readers, pair, t.name)
         for pair in view.column_reads:
-            self.column_readers.setdefault(pair, set()).add(view.name)
+            _add_to(readers, pair, view.name)
 
     def read_by(self, view: str) -> list[str]:
         """The relations a query of `view` reads: its sources, and through the plain views
@@ -425,14 +438,15 @@ class Catalog:
     def note_foreign_key(self, source: str, target: str | None) -> None:
         """Record that a foreign key on `source` points at `target` (the replay calls this for
         every foreign key it adds or retargets), so `referencing` skips unrelated tables."""
-        if self.fk_sources is None:  # first one: start from what the catalog already holds
-            self.fk_sources = {}
+        sources = self.fk_sources
+        if sources is None:  # first one: start from what the catalog already holds
+            sources = self.fk_sources = {}
             for t in self.tables.values():
                 for c in t.constraints.values():
                     if c.kind == "foreign" and c.references:
-                        self.fk_sources.setdefault(c.references, set()).add(t.name)
+                        _add_to(sources, c.references, t.name)
         if target:
-            self.fk_sources.setdefault(target, set()).add(source)
+            _add_to(sources, target, source)
 
     def unindexed_foreign_keys(self, migration_id: str) -> list[tuple[str, Constraint]]:
         """Foreign keys added by `migration_id` with no index on the referencing columns, in
@@ -441,7 +455,7 @@ class Catalog:
         Only tables created by these migrations count: for the others, indexes made outside
         the migrations are unknown.
         """
-        names = self.fk_stamps.get(migration_id, {}) if self.fk_stamps is not None else None
+        names = self.fk_stamps.get(migration_id, ()) if self.fk_stamps is not None else None
         if names is not None and all(n in self.tables for n in names):
             tables = [self.tables[n] for n in names]
         else:  # no stamps (a catalog built by hand), or a stamped table was renamed or dropped

@@ -865,13 +865,16 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
 def _stamp_constraints(catalog: Catalog, table: str, migration_id: str) -> None:
     """Record which migration added the constraints that are new on `table`."""
     t = catalog.tables.get(table)
-    if catalog.fk_stamps is None:
-        catalog.fk_stamps = {}
+    stamps = catalog.fk_stamps
+    if stamps is None:
+        stamps = catalog.fk_stamps = {}
     for con in t.constraints.values() if t else ():
         if con.created_by is None:
             con.created_by = migration_id
             if con.kind == "foreign":
-                catalog.fk_stamps.setdefault(migration_id, {})[table] = None
+                stamped = stamps.get(migration_id, ())
+                if table not in stamped:  # a new tuple: forks share the old one
+                    stamps[migration_id] = (*stamped, table)
 
 
 def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",

@@ -136,9 +136,8 @@ def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: b
             if isinstance(first, list):
                 # enum labels: ALTER TYPE ADD VALUE appends to the list in place
                 copied = {k: list(v) for k, v in copied.items()}
-            elif isinstance(first, (set, dict)):
-                # foreign keys by target and by migration: a down's ADD CONSTRAINT adds to them
-                copied = {k: type(v)(v) for k, v in copied.items()}
+            # The catalog's indexes by name (foreign keys, view readers) hold frozensets and
+            # tuples, replaced when they change: the outer copy is enough.
             setattr(new, name, copied)
         elif isinstance(value, set):
             setattr(new, name, set(value))
