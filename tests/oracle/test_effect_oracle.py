@@ -1034,6 +1034,48 @@ CASES = [
     Case("create-plpgsql-function", T, "CREATE FUNCTION t_count() RETURNS bigint "
          "LANGUAGE plpgsql AS $$BEGIN RETURN (SELECT count(*) FROM t); END$$"),
     Case("alter-sequence-owned-by", T + "CREATE SEQUENCE s;", "ALTER SEQUENCE s OWNED BY t.n"),
+    # --- inheritance and partition corners (found by replaying DDL against the server) -------
+    # A renamed parent keeps its partitions (they name it by oid): dropping it drops them.
+    Case("drop-partitioned-after-rename",
+         PARTITIONED + "ALTER TABLE events RENAME TO happenings;", "DROP TABLE happenings"),
+    Case("drop-inheritance-parent-after-rename-cascade",
+         INH + "ALTER TABLE base RENAME TO root;", "DROP TABLE root CASCADE"),
+    # ONLY leaves the column to the children, each made its own: the direct ones are locked.
+    Case("drop-column-only-inheritance-parent",
+         INH + "CREATE TABLE subsub () INHERITS (sub);", "ALTER TABLE ONLY base DROP COLUMN n"),
+    Case("drop-column-inheritance-parent", INH, "ALTER TABLE base DROP COLUMN n"),
+    # An inherited CHECK is renamed in every descendant; a NO INHERIT one on its table alone.
+    Case("rename-inherited-check",
+         INH + "ALTER TABLE base ADD CONSTRAINT n_pos CHECK (n > 0);"
+               "CREATE TABLE subsub () INHERITS (sub);",
+         "ALTER TABLE base RENAME CONSTRAINT n_pos TO n_positive"),
+    Case("rename-no-inherit-check",
+         INH + "ALTER TABLE base ADD CONSTRAINT n_pos CHECK (n > 0) NO INHERIT;",
+         "ALTER TABLE base RENAME CONSTRAINT n_pos TO n_positive"),
+    Case("rename-inherited-check-partitioned",
+         EVENTS + "ALTER TABLE events ADD CONSTRAINT id_pos CHECK (id > 0);",
+         "ALTER TABLE events RENAME CONSTRAINT id_pos TO id_positive"),
+    # NO INHERIT: the children are locked but not read; a child with a CHECK of that name
+    # has it merged into its own, not read either.
+    Case("add-check-no-inherit-inheritance-parent", INH,
+         "ALTER TABLE base ADD CONSTRAINT n_pos CHECK (n > 0) NO INHERIT"),
+    Case("add-check-merged-into-child",
+         INH + "ALTER TABLE sub ADD CONSTRAINT n_pos CHECK (n > 0);",
+         "ALTER TABLE base ADD CONSTRAINT n_pos CHECK (n > 0)"),
+    # A type change that keeps the values reuses a plain index, never a partition's part of a
+    # partitioned index: that one is built again from every partition's rows.
+    Case("type-varchar-grow-partitioned-index",
+         "CREATE TABLE k (id int, v varchar(20), UNIQUE (id, v)) PARTITION BY LIST (id);"
+         "CREATE TABLE k1 PARTITION OF k FOR VALUES IN (1) PARTITION BY LIST (id);"
+         "CREATE TABLE k1a PARTITION OF k1 FOR VALUES IN (1);"
+         "CREATE TABLE k2 PARTITION OF k FOR VALUES IN (2);"
+         "INSERT INTO k VALUES (1, 'a'), (2, 'b');",
+         "ALTER TABLE k ALTER COLUMN v TYPE varchar(40)"),
+    Case("type-varchar-grow-partition-local-index",
+         "CREATE TABLE k (id int, v varchar(20)) PARTITION BY LIST (id);"
+         "CREATE TABLE k1 PARTITION OF k FOR VALUES IN (1); CREATE INDEX k1_v ON k1 (v);"
+         "CREATE INDEX k_id ON k (id); INSERT INTO k VALUES (1, 'a');",
+         "ALTER TABLE k ALTER COLUMN v TYPE varchar(40)"),
     # --- DO blocks: the statements their PL/pgSQL body runs ----------------------------------
     Case("do-block-add-check-or-skip", T,
          "DO $$ BEGIN ALTER TABLE t ADD CONSTRAINT t_n_pos CHECK (n > 0); "

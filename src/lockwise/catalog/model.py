@@ -50,6 +50,8 @@ class Constraint:
     validated: bool = True
     #: False for a constraint added NOT ENFORCED (PostgreSQL 18): no triggers, never checked.
     enforced: bool = True
+    #: A CHECK added NO INHERIT: on this table alone, never on its children.
+    no_inherit: bool = False
     #: For a CHECK that proves columns NOT NULL (`col IS NOT NULL`, maybe among other AND-ed
     #: conditions): those columns (SET NOT NULL then skips its scan, PG 12+).
     not_null_columns: tuple[str, ...] = ()

@@ -75,6 +75,7 @@ def _constraint(catalog: Catalog, con: dict, table: str,
         # The grammar marks CHECKs and foreign keys `is_enforced` unless NOT ENFORCED, which
         # also skips validation (UNIQUE and the like carry neither mark).
         enforced=bool(con.get("is_enforced")) or not con.get("skip_validation"),
+        no_inherit=bool(con.get("is_no_inherit")),
         not_null_columns=not_null_columns(con.get("raw_expr")) if kind == "check" else (),
         references=range_var(con.get("pktable"))[0] if kind == "foreign" else None,
         ref_columns=tuple(strings(con.get("pk_attrs"))),
@@ -494,6 +495,7 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             idx = catalog.indexes[key]
             idx.table = new_name
             catalog.indexes[key] = idx  # re-file it under the table's new name
+        _follow_parent_rename(catalog, name, new_name)
         for other in catalog.tables.values():  # also t itself: its own keys' source
             if name in other.sources:  # views follow a rename (they refer to it by oid)
                 other.sources = tuple(new_name if s == name else s for s in other.sources)
@@ -537,6 +539,20 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         catalog.indexes[idx.name] = idx
     elif rtype == "OBJECT_TRIGGER" and t and stmt.get("subname") in t.triggers:
         t.triggers[new] = t.triggers.pop(stmt["subname"])
+
+
+def _follow_parent_rename(catalog: Catalog, old: str, new: str) -> None:
+    """Partitions and inheritance children name their parent by oid on the server: a renamed
+    parent keeps them (a DROP of it still reaches every partition)."""
+    if old in catalog.partition_parents:
+        catalog.partition_parents.add(new)
+    if old in catalog.inheritance_parents:
+        catalog.inheritance_parents.add(new)
+    for child in catalog.tables.values():
+        if child.partition_of == old:
+            child.partition_of = new
+        if old in child.inherits:
+            child.inherits = tuple(new if p == old else p for p in child.inherits)
 
 
 def _create_trigger(catalog: Catalog, stmt: dict) -> None:

@@ -154,6 +154,13 @@ def _descendants(b: _Builder, table: str, inh: bool = True) -> list[str]:
     return b.ctx.catalog.partitions(table) + b.ctx.catalog.inheritance_children(table)
 
 
+def _direct_inheritance_children(catalog: Catalog, table: str) -> list[str]:
+    """The tables that INHERIT from `table` itself (not its grandchildren)."""
+    if table not in catalog.inheritance_parents:
+        return []
+    return [t.name for t in catalog.tables.values() if table in t.inherits]
+
+
 def _lock_read_partitions(b: _Builder, node: object, mode: LockMode = L.ACCESS_SHARE) -> None:
     """A query that runs locks the partitions and inheritance children of what it reads too
     (only the parent when it is merely parsed, as by CREATE VIEW; only it with ONLY). Pruning
@@ -847,6 +854,11 @@ def _drop_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         b.lock(other, L.ACCESS_EXCLUSIVE)
     if cmd.get("behavior") == "DROP_CASCADE":
         _drop_views_using(b, table, col)
+    if base.get("only") and "recursed_from" not in base:
+        # ONLY leaves the children's column in place, now their own (attislocal): each direct
+        # child's catalog row changes under ACCESS EXCLUSIVE (tablecmds.c ATExecDropColumn).
+        for child in _direct_inheritance_children(b.ctx.catalog, table):
+            b.lock(child, L.ACCESS_EXCLUSIVE)
     b.drops.add(f"column:{table}.{col}")
     for idx in b.ctx.catalog.indexes_on(table):
         if col in idx.columns:
@@ -969,6 +981,9 @@ def _kept_values_scans(b: _Builder, table: str, column: str, old: str, new: str,
                 column in con.columns or column in columns_read(con.expr)):
             b.scan(table, f"CHECK {con.name} is validated again after the type change")
             break
+    if parent_index := _partitioned_index_over(b.ctx.catalog, known, column):
+        b.scan(table, f"its part of partitioned index {parent_index} is rebuilt")
+        return
     if not (collation_changes or type_change_rebuilds_indexes(old, new)):
         return
     why = "collation" if collation_changes else "operator class"
@@ -980,6 +995,28 @@ def _kept_values_scans(b: _Builder, table: str, column: str, old: str, new: str,
         if con.kind in ("primary", "unique", "exclude") and column in con.columns:
             b.scan(table, f"index of {con.name} is rebuilt: its {why} changes")
             return
+
+
+def _partitioned_index_over(catalog: Catalog, partition: Table, column: str) -> str:
+    """The index (or UNIQUE / PRIMARY KEY / EXCLUDE constraint) of a partitioned ancestor of
+    `partition` over `column`, "" when none. A type change never reuses a partition's part of
+    such an index, as it does a plain index whose operator class stays: each is built again
+    from the partition's rows, even when the values are kept (checked on the server)."""
+    seen: set[str] = set()
+    parent = partition.partition_of
+    while parent and parent not in seen:
+        seen.add(parent)
+        for idx in catalog.indexes_on(parent):
+            if column in idx.columns or column in idx.reads:
+                return idx.name
+        ancestor = catalog.tables.get(parent)
+        if ancestor is None:
+            return ""
+        for con in ancestor.constraints.values():
+            if con.kind in ("primary", "unique", "exclude") and column in con.columns:
+                return con.name
+        parent = ancestor.partition_of
+    return ""
 
 
 def column_constraints(catalog: Catalog, table: str, column: str) -> tuple[str, ...]:
@@ -1130,7 +1167,8 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
             facts["pk_nullable_columns_text"] = ", ".join(nullable)
             if nullable or t is None or idx is None:
                 b.scan(table, "PRIMARY KEY checks the columns are NOT NULL")
-        elif kind == "check" and not not_valid:
+        elif kind == "check" and not not_valid and not _check_not_checked_here(b, table, name,
+                                                                                con, base):
             b.scan(table, "CHECK validation")
         elif kind == "not_null":  # PostgreSQL 18+
             facts["proven_by_check"] = proven = all(
@@ -1144,6 +1182,20 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     if con.get("conname"):
         b.creates.add(f"constraint:{table}.{name}")
     b.act("add_constraint", facts)
+
+
+def _check_not_checked_here(b: _Builder, table: str, name: str, con: dict,
+                            base: dict) -> bool:
+    """A CHECK added to a parent that this child does not check: NO INHERIT keeps it off
+    the children (they are locked all the same), and a child that has a CHECK of that name
+    already has it merged into that one (tablecmds.c MergeWithExistingConstraint; the server
+    refuses to merge into a NOT VALID one)."""
+    if not base.get("recursed_from"):
+        return False
+    if con.get("is_no_inherit"):
+        return True
+    own = (t := b.ctx.catalog.tables.get(table)) and t.constraints.get(name)
+    return bool(own) and own.kind == "check"
 
 
 def _partition_constraint_scan(catalog: Catalog, part: str, kind: str,
@@ -1502,6 +1554,11 @@ def _rename(b: _Builder, stmt: dict) -> None:
                   indexed=any(old in i.columns for i in b.ctx.catalog.indexes_on(table)),
                   column_constraints=column_constraints(b.ctx.catalog, table, old))
         elif rtype == "OBJECT_TABCONSTRAINT":
+            if _inherited_check(b.ctx.catalog, table, stmt.get("subname", "")):
+                # A CHECK the children inherit is renamed in each of them, every partition
+                # and inheritance descendant under ACCESS EXCLUSIVE (rename_constraint_internal).
+                for child in _descendants(b, table, bool((stmt.get("relation") or {}).get("inh"))):
+                    b.lock(child, L.ACCESS_EXCLUSIVE)
             b.alters.add(f"constraint:{table}.{stmt.get('subname', '')}")
             b.drops.add(f"constraint:{table}.{stmt.get('subname', '')}")
             b.creates.add(f"constraint:{table}.{new}")
@@ -1539,6 +1596,15 @@ def _rename(b: _Builder, stmt: dict) -> None:
         names = _rename_object_names(stmt) or [stmt.get("subname", "")]
         b.act("rename_other", object_type=rtype.replace("OBJECT_", "").lower(),
               name=".".join(names), new_name=new)
+
+
+def _inherited_check(catalog: Catalog, table: str, name: str) -> bool:
+    """Whether constraint `name` of `table` is one its children inherit: a CHECK without NO
+    INHERIT (one the catalog does not know counts as such: PostgreSQL then locks them all)."""
+    con = (t := catalog.tables.get(table)) and t.constraints.get(name)
+    if not con:
+        return True
+    return con.kind in ("check", "not_null") and not con.no_inherit
 
 
 def _rename_object_names(stmt: dict) -> list[str]:
