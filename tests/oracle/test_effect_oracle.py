@@ -880,6 +880,17 @@ CASES = [
          CREATE TRIGGER u_moved BEFORE DELETE ON u FOR EACH ROW EXECUTE FUNCTION touch();
          ALTER TRIGGER u_moved ON u RENAME TO u_renamed;""",
          "DROP FUNCTION touch() CASCADE"),
+    # A function of the same name in another schema is another function: its triggers stay.
+    Case("drop-function-cascade-other-schema", T + """
+         CREATE SCHEMA app;
+         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN RETURN NEW; END $$;
+         CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN RETURN NEW; END $$;
+         CREATE TABLE u (id int);
+         CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();
+         CREATE TRIGGER u_touch BEFORE UPDATE ON u FOR EACH ROW EXECUTE FUNCTION app.touch();""",
+         "DROP FUNCTION app.touch() CASCADE", schemas=("app",)),
     Case("drop-function-whose-trigger-was-dropped", T + """
          CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS
          $$ BEGIN RETURN NEW; END $$;

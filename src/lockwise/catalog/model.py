@@ -372,6 +372,14 @@ class Catalog:
         domain with a constraint (an unqualified name is `public`'s: others come qualified)."""
         return _type_key(type_name) in self.constrained_domains
 
+    def triggers_calling(self, function: str, qualified: str) -> list[tuple[Table, str]]:
+        """(table, trigger name) of each trigger that executes function `qualified` (its bare
+        name `function`, lower case, as `Trigger.function`). A trigger recorded without its
+        function's schema matches by name: a function of that name in another schema is
+        another function, which DROP FUNCTION ... CASCADE leaves alone."""
+        return [(t, name) for t in self.tables.values() for name, tr in t.triggers.items()
+                if tr.function == function and tr.qualified in ("", qualified)]
+
     def columns_of_type(self, type_name: str) -> list[tuple[str, str]]:
         """The (table, column) pairs whose type, or element type, is `type_name` (qualified),
         by table and column name: what DROP TYPE ... CASCADE drops."""

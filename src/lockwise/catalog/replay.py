@@ -636,9 +636,10 @@ def _tables_pointing_at(catalog: Catalog, relation: str) -> list[Table]:
         t.name in referencing and any(c.references == relation for c in t.constraints.values()))]
 
 
-def _tables_triggering(catalog: Catalog, function: str) -> list[Table]:
-    return [t for t in catalog.tables.values()
-            if any(tr.function == function for tr in t.triggers.values())]
+def _tables_triggering(catalog: Catalog, names: list[str]) -> list[Table]:
+    """The tables with a trigger that executes function `names` (its name parts)."""
+    found = catalog.triggers_calling(names[-1].lower(), object_name(names))
+    return list({id(t): t for t, _ in found}.values())
 
 
 _RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE")
@@ -672,7 +673,7 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
         if body.get("behavior") != "DROP_CASCADE":
             return []
         if rtype in _ROUTINE_KINDS:
-            return [t for n in names for t in _tables_triggering(catalog, n[-1].lower())]
+            return [t for n in names for t in _tables_triggering(catalog, n)]
         if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_SEQUENCE"):
             columns = catalog.columns_drawing_from if rtype == "OBJECT_SEQUENCE" else \
                 catalog.columns_of_type
@@ -733,12 +734,9 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             if table is not None:
                 table.triggers.pop(names[-1], None)
         elif rtype in _ROUTINE_KINDS:
-            function = names[-1].lower()
             if stmt.get("behavior") == "DROP_CASCADE":  # its triggers go with it
-                for table in _tables_triggering(catalog, function):
-                    for trigger in [k for k, tr in table.triggers.items()
-                                    if tr.function == function]:
-                        del table.triggers[trigger]
+                for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
+                    del table.triggers[trigger]
         elif rtype in _RELATION_KINDS:
             if stmt.get("behavior") == "DROP_CASCADE":  # the views over it go with it
                 _drop_views(catalog, catalog.views_over(name))

@@ -591,12 +591,9 @@ def _drop(b: _Builder, stmt: dict) -> None:
             if kind == "function" and cascade:
                 # The triggers that execute it are dropped too, each locking its table as
                 # DROP TRIGGER does.
-                function = names[-1].lower()
-                for table in catalog.tables.values():
-                    for trigger in [k for k, tr in table.triggers.items()
-                                    if tr.function == function]:
-                        b.lock(table.name, L.ACCESS_EXCLUSIVE)
-                        b.drops.add(f"trigger:{table.name}.{trigger}")
+                for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
+                    b.lock(table.name, L.ACCESS_EXCLUSIVE)
+                    b.drops.add(f"trigger:{table.name}.{trigger}")
             elif kind == "statistics" and (table := catalog.statistics.get(name)):
                 b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
             elif kind == "type" and cascade:  # the columns of the type go with it

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -529,13 +530,12 @@ class _Builder:
             if unwrap(obj)[1].get("objargs"):
                 return []  # a trigger function takes no arguments
             # The same name in the same schema (a trigger built by hand has no schema).
-            function = names[-1].lower()
             return [_User(f"trigger {trigger} on {t}", "still calls it",
                           at(f"trigger:{t}.{trigger}") or at(f"table:{t}"),
                           "drop the triggers first, or the function with CASCADE")
-                    for t, table in sorted(catalog.tables.items())
-                    for trigger, tr in table.triggers.items()
-                    if tr.function == function and tr.qualified in ("", name)]
+                    for t, trigger in sorted(((table.name, trigger) for table, trigger in
+                                              catalog.triggers_calling(names[-1].lower(), name)),
+                                             key=itemgetter(0))]
         if what == "index":
             index = catalog.indexes.get(name)
             table = catalog.tables.get(index.table) if index else None
