@@ -259,7 +259,7 @@ def test_templated_histories_give_the_same_conflicts_every_way(tmp_path: Path,
     else:
         assert [(c.kind, c.object) for c in streamed] == [
             ("missing-object", "column:${schema}.users.email")]
-        assert "tpl_" not in streamed[0].explanation
+        assert "tpl" not in streamed[0].explanation
 
 
 def test_the_graph_command_follows_templated_objects(tmp_path: Path) -> None:
@@ -278,6 +278,19 @@ def test_one_stand_in_for_two_placeholders_stays_a_stand_in(tmp_path: Path) -> N
     (history,) = collect([tmp_path], None).histories
     # `${a}` and `${b}` share the stand-in `tpl_`: which one a name meant cannot be told.
     assert [c.object for c in build_graph(history).conflicts] == ["column:tpl_.t.c"]
+
+
+def test_two_placeholders_of_one_length_are_two_schemas(tmp_path: Path) -> None:
+    # Long enough to tell apart: the column dropped in `${schema_b}.t` is still in
+    # `${schema_a}.t`, so only the index on the second is a missing-object conflict.
+    (tmp_path / "0001_a.sql").write_text("CREATE TABLE ${schema_a}.t (c int);\n"
+                                         "CREATE TABLE ${schema_b}.t (c int);\n")
+    (tmp_path / "0002_b.sql").write_text("ALTER TABLE ${schema_b}.t DROP COLUMN c;\n")
+    (tmp_path / "0003_c.sql").write_text("CREATE INDEX i ON ${schema_a}.t (c);\n")
+    (tmp_path / "0004_d.sql").write_text("CREATE INDEX j ON ${schema_b}.t (c);\n")
+    (history,) = collect([tmp_path], None).histories
+    assert [(c.object, c.migrations[-1]) for c in build_graph(history).conflicts] == [
+        ("column:${schema_b}.t.c", "0004_d")]
 
 
 def test_conflicts_on_real_histories(corpora: Path) -> None:

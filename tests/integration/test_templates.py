@@ -11,7 +11,7 @@ from lockwise.cli.app import app
 from lockwise.discover import discover, migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.source import InputError
-from lockwise.parse.templates import find_placeholders, parse_templated, substitute
+from lockwise.parse.templates import _token, find_placeholders, parse_templated, substitute
 
 GO = 'CREATE TABLE {{ index .Options "Namespace" }}.notes (id bigint);\n' \
      'CREATE INDEX notes_id ON {{ index .Options "Namespace" }}.notes (id);\n' \
@@ -23,7 +23,9 @@ def test_substitution_keeps_length_lines_and_columns() -> None:
     assert [p.text for p in placeholders] == ['{{ index .Options "Namespace" }}'] * 2
     replaced = substitute(GO, placeholders)
     assert len(replaced) == len(GO)
-    assert replaced.splitlines()[0] == "CREATE TABLE " + "tpl" + "_" * 29 + ".notes (id bigint);"
+    stand_in = replaced.splitlines()[0][len("CREATE TABLE "):-len(".notes (id bigint);")]
+    assert len(stand_in) == 32 and stand_in.startswith("tpl") and stand_in.endswith("_")
+    assert replaced.splitlines()[1] == f"CREATE INDEX notes_id ON {stand_in}.notes (id);"
 
 
 def test_substitute_mode_parses_and_reports_original_text() -> None:
@@ -117,15 +119,35 @@ def test_suggestions_write_the_users_placeholders_back() -> None:
     assert f"CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON {ns}.users (email)" \
         in index.instead
     assert f"ON {ns}.users" in unique.instead and f"{ns}.users" in unique.message
-    assert "tpl_" not in index.instead + unique.instead + unique.message
+    assert _token(ns) not in index.instead + unique.instead + unique.message
 
 
-def test_two_placeholders_of_one_length_keep_their_stand_in() -> None:
-    # `{{ .a }}.t` and `{{ .b }}.t`: one stand-in for two texts, which cannot be told apart.
+def test_two_placeholders_of_one_length_are_two_names() -> None:
+    # `{{ .a }}.t` and `{{ .b }}.t`: two texts of one length, each written back as it was.
     sql = "CREATE INDEX i ON {{ .a }}.t (x);\nCREATE INDEX j ON {{ .b }}.t (x);\n"
+    assert _token("{{ .a }}") != _token("{{ .b }}")
     (report,) = lint_migrations([migration_from_text(sql, "0002_x.sql")], LintOptions())
     insteads = [f.instead for f in report.all_findings if f.rule == "index-without-concurrently"]
-    assert len(insteads) == 2 and all("tpl_" in text for text in insteads)
+    assert len(insteads) == 2
+    assert "ON {{ .a }}.t" in insteads[0] and "ON {{ .b }}.t" in insteads[1]
+
+
+def test_short_placeholders_of_one_length_keep_their_shared_stand_in() -> None:
+    # `${a}` and `${b}` are too short for two names: one stand-in, which cannot be told back.
+    sql = "CREATE INDEX i ON ${a}.t (x);\nCREATE INDEX j ON ${b}.t (x);\n"
+    assert _token("${a}") == _token("${b}") == "tpl_"
+    (report,) = lint_migrations([migration_from_text(sql, "0002_x.sql")], LintOptions())
+    insteads = [f.instead for f in report.all_findings if f.rule == "index-without-concurrently"]
+    assert len(insteads) == 2 and all("ON tpl_.t" in text for text in insteads)
+
+
+def test_a_placeholder_longer_than_an_identifier_is_written_back() -> None:
+    # PostgreSQL keeps 63 characters of a name: the parse tree holds the truncated stand-in.
+    ns = "{{ " + "x" * 70 + " }}"
+    sql = f"CREATE INDEX i ON {ns}.t (x);\n"
+    (report,) = lint_migrations([migration_from_text(sql, "0002_x.sql")], LintOptions())
+    (index,) = [f for f in report.all_findings if f.rule == "index-without-concurrently"]
+    assert f"ON {ns}.t" in index.instead and "tpl" not in index.instead
 
 
 def test_locks_scans_and_rewrites_name_the_placeholders_as_written() -> None:
@@ -141,7 +163,7 @@ def test_locks_scans_and_rewrites_name_the_placeholders_as_written() -> None:
     assert set(retype.locks) == {"public.${table}"} and retype.rewrites == {"public.${table}"}
     assert set(plain.locks) == {"public.plain"}
     assert {a.facts.get("table") for a in report.statements[1].effect.actions} == \
-        {"public.tpl_____"}
+        {f"public.{_token('${table}')}"}
 
 
 def test_text_and_json_reports_show_no_stand_ins(tmp_path: Path) -> None:
@@ -150,4 +172,4 @@ def test_text_and_json_reports_show_no_stand_ins(tmp_path: Path) -> None:
     for fmt in ("text", "json", "markdown"):
         result = CliRunner().invoke(app, ["lint", "--no-cache", "-f", fmt, str(path)])
         assert "{{ .schema }}.accounts" in result.output, fmt
-        assert "tpl_________" not in result.output, fmt  # the stand-in of `{{ .schema }}`
+        assert _token("{{ .schema }}") not in result.output, fmt

@@ -5,7 +5,8 @@ dbt-style Jinja, Flyway or shell `${var}` substitution). PostgreSQL's grammar re
 placeholders, so lockwise handles them by mode (`--templates`):
 
 * `substitute` (default): every value placeholder (`{{ ... }}`, `${...}`) is replaced by an
-  identifier-safe token of exactly the same length (`tpl____...`), and Jinja control tags
+  identifier-safe token of exactly the same length, made from its text (`tpl8bd2f9ea8_`), and
+  Jinja control tags
   (`{% ... %}`) and comments (`{# ... #}`) by spaces. Offsets, lines and columns stay true, so
   every finding points at the real file. Reported SQL is the original text.
 * `skip`: statements containing a placeholder are dropped (not judged, not replayed into the
@@ -15,6 +16,7 @@ placeholders, so lockwise handles them by mode (`--templates`):
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,9 +57,25 @@ def find_placeholders(text: str) -> list[Placeholder]:
     return sorted(found, key=lambda p: p.start)
 
 
-def _token(length: int) -> str:
-    """An identifier of exactly `length` characters (placeholders are at least 4 long)."""
-    return ("tpl" + "_" * length)[:length]
+#: Placeholders shorter than this stand in as `tpl_` / `tpl__`: too short to tell apart.
+_DISTINCT_FROM = 6
+#: PostgreSQL keeps the first 63 characters of a longer identifier (NAMEDATALEN - 1).
+_IDENTIFIER_KEPT = 63
+
+
+def _token(text: str) -> str:
+    """The stand-in of placeholder `text`: an identifier of exactly its length (placeholders
+    are at least 4 long). Made from the text, so one placeholder has one stand-in in every
+    file (the catalog and the graph follow its objects across migrations) and two of one
+    length have two, unless they are shorter than `_DISTINCT_FROM`."""
+    length = len(text)
+    if length < _DISTINCT_FROM:
+        return ("tpl" + "_" * length)[:length]
+    digest = hashlib.blake2b(text.encode(), digest_size=32).hexdigest()
+    # Underscores after the first 63 characters: the parser's truncated name is then itself a
+    # stand-in (`stand_ins` maps it too).
+    head = ("tpl" + digest)[:min(length, _IDENTIFIER_KEPT) - 1] + "_"
+    return head.ljust(length, "_")
 
 
 def substitute(text: str, placeholders: list[Placeholder]) -> str:
@@ -68,7 +86,7 @@ def substitute(text: str, placeholders: list[Placeholder]) -> str:
         if p.control:
             pieces.append(re.sub(r"[^\n]", " ", p.text))
         else:
-            pieces.append(_token(p.end - p.start))
+            pieces.append(_token(p.text))
         pos = p.end
     pieces.append(text[pos:])
     return "".join(pieces)
@@ -76,17 +94,21 @@ def substitute(text: str, placeholders: list[Placeholder]) -> str:
 
 def stand_ins(placeholders: list[Placeholder]) -> dict[str, str]:
     """Each stand-in identifier and the placeholder it replaced, for the stand-ins that
-    replaced one placeholder text only (two texts of one length share a stand-in)."""
+    replaced one placeholder text only (two short texts of one length share a stand-in)."""
     texts: dict[str, set[str]] = {}
     for p in placeholders:
         if not p.control:
-            texts.setdefault(_token(p.end - p.start), set()).add(p.text)
-    return {token: next(iter(found)) for token, found in texts.items() if len(found) == 1}
+            texts.setdefault(_token(p.text), set()).add(p.text)
+    out = {token: next(iter(found)) for token, found in texts.items() if len(found) == 1}
+    for token, text in list(out.items()):
+        if len(token) > _IDENTIFIER_KEPT:  # as the parse tree holds it
+            out.setdefault(token[:_IDENTIFIER_KEPT], text)
+    return out
 
 
-#: A template placeholder's stand-in (`tpl___`) or a psql variable's (`_name` for `:name`,
-#: `":name"` for `:"name"`, `':name'` for `:'name'`).
-_STAND_IN = re.compile(r"\btpl_+\b|\b_\w+|\":\w+\"|':\w+'")
+#: A template placeholder's stand-in (`tpl8bd2f9ea8_`, `tpl_`) or a psql variable's (`_name`
+#: for `:name`, `":name"` for `:"name"`, `':name'` for `:'name'`).
+_STAND_IN = re.compile(r"\btpl[0-9a-f]*_+\b|\b_\w+|\":\w+\"|':\w+'")
 
 
 def with_placeholders(text: str, stand_ins: dict[str, str]) -> str:
@@ -137,12 +159,12 @@ def parse_templated(text: str, mode: str = "substitute", path: Path | None = Non
     if mode == "substitute":
         parsed.placeholders = {**parsed.placeholders, **stand_ins(placeholders)}
         # One info finding per file, where the first placeholder is: it explains the
-        # `tpl___` identifiers that rule messages may show in place of the placeholders.
+        # `tpl...` identifiers that rule messages may show in place of the placeholders.
         first = placeholders[0]
         parsed.skipped.append(Skipped(
             "template-substituted",
             f"{len(placeholders)} placeholder(s) replaced by same-length identifiers "
-            "(tpl___) for linting", lines.span(first.start, first.end)))
+            "(tpl...) for linting", lines.span(first.start, first.end)))
         return parsed
     kept, dropped = [], []
     for stmt in parsed.statements:
