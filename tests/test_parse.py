@@ -77,3 +77,57 @@ def test_comments_can_be_left_out() -> None:
     assert not any(s.leading_comments for s in bare.statements) and not bare.comments
     assert [(s.sql, s.span, s.tree) for s in bare.statements] == \
         [(s.sql, s.span, s.tree) for s in full.statements]
+
+
+# --- found by running lockwise over PostgreSQL's regression SQL (docs/robustness.md) ---------
+
+@pytest.mark.parametrize("body", [
+    "CREATE FUNCTION f() RETURNS int BEGIN ATOMIC SELECT 1; SELECT 2; END;",
+    "CREATE FUNCTION f(x int) RETURNS bool BEGIN ATOMIC\n"
+    "  SELECT CASE WHEN x > 0 THEN true ELSE false END;\nEND;",
+    "CREATE RULE r AS ON DELETE TO t DO ALSO (DELETE FROM u; DELETE FROM v;);",
+])
+def test_a_body_with_semicolons_stays_one_statement_after_a_parse_error(body: str) -> None:
+    """After another statement fails to parse, the file is cut at semicolons: not at those
+    inside a BEGIN ATOMIC body or a rule's parenthesized actions."""
+    parsed = parse_sql(f"SELECT 1 2;\n{body}\nCREATE TABLE w (a int);\n")
+    assert [p.span.line for p in parsed.problems] == [1]
+    assert [s.sql.split()[:2] for s in parsed.statements] == [body.split()[:2],
+                                                              ["CREATE", "TABLE"]]
+
+
+def test_a_broken_statement_inside_parentheses_is_still_cut_at_its_semicolons() -> None:
+    parsed = parse_sql("SELECT (1;\nCREATE TABLE w (a int);\nSELECT 1 2;\n")
+    assert [p.span.line for p in parsed.problems] == [1, 3]
+    assert [s.span.line for s in parsed.statements] == [2]
+
+
+@pytest.mark.parametrize("text", [
+    "-- COPY t FROM stdin;\nCREATE INDEX i ON t (a);\n",
+    "/* COPY t FROM stdin; */\nCREATE INDEX i ON t (a);\n",
+    "SELECT 'COPY t FROM stdin;\n';\nCREATE INDEX i ON t (a);\n",
+    "DO $$ BEGIN EXECUTE 'COPY t FROM stdin;\n'; END $$;\nCREATE INDEX i ON t (a);\n",
+])
+def test_copy_from_stdin_in_a_comment_or_string_starts_no_data(text: str) -> None:
+    parsed = parse_sql(text)
+    assert not [s for s in parsed.skipped if s.kind == "copy-data"]
+    assert parsed.statements[-1].sql == "CREATE INDEX i ON t (a)"
+
+
+@pytest.mark.parametrize("copy", [
+    "COPY t FROM stdin; -- load the rows",
+    "COPY t FROM stdin WITH (DELIMITER ';');",
+    "COPY t FROM stdin DELIMITER ';' NULL '';",
+    "COPY t FROM stdin;  /* rows */",
+])
+def test_copy_data_follows_any_copy_from_stdin_line(copy: str) -> None:
+    parsed = parse_sql(f"{copy}\n1;2\nDROP TABLE t;\n\\.\nCREATE INDEX i ON t (a);\n")
+    assert not parsed.problems
+    assert [s.kind for s in parsed.skipped] == ["copy-data"]
+    assert [s.span.line for s in parsed.statements] == [1, 5]
+
+
+def test_an_unbalanced_parenthesis_does_not_split_a_later_atomic_body() -> None:
+    parsed = parse_sql("SELECT (1;\nCREATE FUNCTION f() RETURNS int BEGIN ATOMIC SELECT 1; END;\n")
+    assert [p.span.line for p in parsed.problems] == [1]
+    assert [s.sql[:15] for s in parsed.statements] == ["CREATE FUNCTION"]

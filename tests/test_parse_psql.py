@@ -169,3 +169,17 @@ def test_cli_writes_psql_variables_back_in_messages(tmp_path: Path) -> None:
     drop = next(f for f in all_findings(doc) if f["rule"] == "drop-column")
     assert ":col" in drop["message"] and "_col" not in drop["message"]
     assert "template-placeholder" in rules_of(doc)
+
+
+@pytest.mark.parametrize("line", ["\\bind 'a' \\g", "\\bind \\gx", "\\bind 'x;y' \\gset p_",
+                                  "\\echo hi \\g"])
+def test_a_buffer_sending_command_later_on_the_line_ends_the_statement(line: str) -> None:
+    """`SELECT $1 \\bind 'a' \\g`: psql runs several meta-commands on one line; the `\\g`
+    after `\\bind` sends the query as a semicolon would."""
+    parsed = parse_sql(f"SELECT $1 {line}\nSELECT 2;\n")
+    assert not parsed.problems and len(parsed.statements) == 2
+
+
+def test_a_quoted_backslash_g_argument_does_not_end_the_statement() -> None:
+    parsed = parse_sql("SELECT 1 \\echo '\\g'\nAS one;\n")
+    assert not parsed.problems and len(parsed.statements) == 1

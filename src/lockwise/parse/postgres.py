@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 
 from lockwise.core.types import Span, Statement
 from lockwise.parse.source import LineIndex
 
-_COPY_STDIN = re.compile(r"\bCOPY\b[^;]*?\bFROM\s+STDIN\b[^;]*;[ \t]*\n", re.IGNORECASE | re.DOTALL)
+#: The literals and comments a search must step over (a quote or dollar tag opens one), and
+#: the word COPY (not psql's `\copy`) or a semicolon: the tokens of the COPY data finder.
+_COPY_TOKEN = re.compile(r"[Ee]?'|\"|--|/\*|(?<![\w$])\$(?:[A-Za-z_]\w*)?\$|(?<![\w$\\])COPY\b|;",
+                         re.IGNORECASE)
+_FROM_STDIN = re.compile(r"\bFROM\s+STDIN\b", re.IGNORECASE)
 _STDIN = re.compile(r"stdin", re.IGNORECASE)
 _COPY_END = re.compile(r"^\\\.[ \t]*$", re.MULTILINE)
 _COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
@@ -100,6 +105,10 @@ _VARIABLE = re.compile(r":(?:'\w+'|\"\w+\"|[A-Za-z_]\w*)")
 #: Meta-commands that send the query buffer to the server: they end the statement before
 #: them as a semicolon would.
 _SENDS_BUFFER = frozenset({"g", "gx", "gset", "gexec", "gdesc", "crosstabview", "watch"})
+#: Meta-commands whose argument is the rest of the line: no other command can follow them.
+_WHOLE_LINE = frozenset({"!", "copy", "ef", "ev", "sf", "sv", "h", "help"})
+#: On a meta-command's line, a single-quoted argument (skipped) or a further command's name.
+_LATER_META = re.compile(r"'(?:[^'\\]|\\.|'')*'|\\([A-Za-z!?]+)")
 
 
 @dataclass(slots=True)
@@ -179,6 +188,17 @@ def _scan_client_side(text: str) -> _ClientSide:
     return found
 
 
+def _sends_buffer(name: str, command: str) -> bool:
+    """Whether a meta-command line sends the query buffer: its first command does, or one
+    after it on the line (psql runs `\\bind 'a' \\g` as two commands)."""
+    if name in _SENDS_BUFFER:
+        return True
+    if name in _WHOLE_LINE or command.count("\\") < 2:
+        return False
+    return any(m.group(1) in _SENDS_BUFFER
+               for m in _LATER_META.finditer(command, 1 + len(name)))
+
+
 def _variable_stand_in(variable: str) -> str:
     """Same-length SQL for a psql variable: `:'v'` a string constant `':v'`, `:"v"` a quoted
     identifier `":v"`, and `:v` (whose value may be a name, a number or more SQL) the
@@ -199,19 +219,55 @@ def _replace(text: str, edits: list[tuple[int, int, str]]) -> str:
     return "".join(pieces)
 
 
+def _copy_statement_end(text: str, pos: int) -> int:
+    """Where the statement going on at `pos` ends: its semicolon outside literals and comments
+    (-1 when the text ends first)."""
+    search = _COPY_TOKEN.search
+    while (match := search(text, pos)) is not None:
+        token = match.group(0)
+        if token == ";":
+            return match.start()
+        pos = match.end() if token.upper() == "COPY" else _literal_end(text, token, match.start())
+    return -1
+
+
+def _copy_data_blocks(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each block of COPY ... FROM stdin data. psql reads the data from the
+    line after the statement's semicolon (whatever follows it on its line, e.g. a comment, is
+    read after the data) up to a line `\\.`. A COPY inside a comment, a string or a dollar-quoted
+    body is no statement, and a semicolon in a quoted option (DELIMITER ';') ends none."""
+    pos = 0
+    search = _COPY_TOKEN.search
+    while (match := search(text, pos)) is not None:
+        token = match.group(0)
+        if token == ";":
+            pos = match.end()
+            continue
+        if token.upper() != "COPY":
+            pos = _literal_end(text, token, match.start())
+            continue
+        end = _copy_statement_end(text, match.end())
+        if end == -1:
+            return
+        pos = end + 1
+        if _FROM_STDIN.search(text, match.end(), end) is None:
+            continue
+        newline = text.find("\n", end)
+        if newline == -1:
+            return
+        close = _COPY_END.search(text, newline + 1)
+        pos = close.end() if close else len(text)
+        yield newline + 1, pos
+
+
 def _strip_copy_data(text: str, lines: LineIndex, skipped: list[Skipped]) -> str:
     """Blank out COPY ... FROM stdin data, which psql sends as data, not SQL."""
     cuts: list[tuple[int, int]] = []
-    data_end = 0
-    for copy in _COPY_STDIN.finditer(text):
-        if copy.start() < data_end:  # "COPY" inside the previous block's data
-            continue
-        end = _COPY_END.search(text, copy.end())
-        data_end = end.end() if end else len(text)
-        rows = text.count("\n", copy.end(), data_end)
+    for start, end in _copy_data_blocks(text):
+        rows = text.count("\n", start, end)
         skipped.append(Skipped("copy-data", f"COPY data ({rows} line{'s' * (rows != 1)})",
-                               lines.span(copy.end(), data_end)))
-        cuts.append((copy.end(), data_end))
+                               lines.span(start, end)))
+        cuts.append((start, end))
     return _blank_ranges(text, cuts) if cuts else text
 
 
@@ -225,7 +281,7 @@ def _client_side_edits(text: str, lines: LineIndex, skipped: list[Skipped]
         command = text[start:end]
         skipped.append(Skipped("psql-meta", _shorten(command.strip()), lines.span(start, end)))
         # A command that sends the buffer ends the statement before it, like a semicolon.
-        first = ";" if name in _SENDS_BUFFER else " "
+        first = ";" if _sends_buffer(name, command) else " "
         edits.append((start, end, first + " " * (end - start - 1)))
         if name == "gexec":
             skipped.append(Skipped("psql-gexec", "\\gexec", lines.span(start, end)))
@@ -297,6 +353,11 @@ def _skip_space_and_comments(text: str, pos: int, end: int) -> int:
             break
     return pos
 
+
+#: How many times a file that failed to parse is cut anew after a statement with an unbalanced
+#: parenthesis or body (see _parse_pieces) before every semicolon cuts: each time may walk the
+#: rest of the file's tokens.
+_NESTED_RESTARTS = 32
 
 #: UTF-8 continuation bytes (10xxxxxx): every other byte starts a character.
 _CONTINUATION = bytes(range(0x80, 0xC0))
@@ -396,8 +457,10 @@ def _parse_statement_by_statement(text: str, lines: LineIndex, parsed: ParsedFil
                                   found: list[_Found]) -> None:
     """After a file fails to parse, parse each statement alone so the good ones are still judged.
 
-    Statements are cut at every top-level semicolon token; pglast's own splitter is not used here
+    Statements are cut at the top-level semicolon tokens; pglast's own splitter is not used here
     because it gives up at the first unbalanced parenthesis, which is exactly the broken input.
+    A statement whose semicolons are inside a BEGIN ATOMIC body or parentheses (a rule's
+    actions) is parsed whole; when it fails so, it is cut at those semicolons too.
     """
     from pglast import parser
 
@@ -408,12 +471,72 @@ def _parse_statement_by_statement(text: str, lines: LineIndex, parsed: ParsedFil
         message = str(exc.args[0]) if getattr(exc, "args", None) else str(exc)
         parsed.problems.append(ParseProblem(message, lines.span(location, location + 1)))
         return
-    cuts = [tok.start for tok in tokens if tok.name == "ASCII_59"]  # token offsets are chars
-    start = 0
-    for cut in [*cuts, len(text)]:
-        if text[start:cut].strip():
-            _parse_chunk(text[start:cut], start, lines, parsed, found, whole_file=False)
-        start = cut + 1
+    pos: int = 0
+    first: int | None = 0
+    restarts = 0
+    while first is not None:
+        # Each restart may walk the rest of the file: past a few, every semicolon cuts.
+        restarts += 1
+        pos, first = _parse_pieces(text, tokens, pos, first, lines, parsed, found,
+                                   nested=restarts <= _NESTED_RESTARTS)
+
+
+def _parse_pieces(text: str, tokens: list, pos: int, first: int, lines: LineIndex,
+                  parsed: ParsedFile, found: list[_Found], nested: bool
+                  ) -> tuple[int, int | None]:
+    """Parse the pieces from `tokens[first]` (at text offset `pos`) on. A piece with inner
+    semicolons that fails to parse is cut at its first one: the text before it is parsed alone,
+    and (pos, token index) of the rest is returned to be cut anew, since an unbalanced
+    parenthesis in one statement must not join the ones after it. (pos, None) when done."""
+    for start, end, inner in _statement_pieces(tokens, first, pos, len(text), nested):
+        if not text[start:end].strip():
+            continue
+        if inner and not _parses(text[start:end]):
+            cut, after = inner[0]
+            if text[start:cut].strip():
+                _parse_chunk(text[start:cut], start, lines, parsed, found, whole_file=False)
+            return cut + 1, after
+        _parse_chunk(text[start:end], start, lines, parsed, found, whole_file=False)
+    return pos, None
+
+
+def _statement_pieces(tokens: list, first: int, start: int, size: int, nested: bool
+                      ) -> Iterator[tuple[int, int, list[tuple[int, int]]]]:
+    """(start, end, inner semicolons) of each piece of the text between top-level semicolons,
+    from `tokens[first]` (at offset `start`) on; token offsets are characters. A semicolon is
+    inner inside parentheses or a BEGIN ATOMIC body (where CASE ... END nests too); each inner
+    one is given as (offset, index of the token after it). Not `nested`: every semicolon cuts."""
+    parens, bodies, previous = 0, 0, ""
+    inner: list[tuple[int, int]] = []
+    for i in range(first, len(tokens)):
+        tok = tokens[i]
+        name = tok.name
+        if name == "ASCII_59":
+            if nested and (parens or bodies):
+                inner.append((tok.start, i + 1))
+            else:
+                yield start, tok.start, inner
+                start, inner = tok.start + 1, []
+        elif name == "ASCII_40":
+            parens += 1
+        elif name == "ASCII_41":
+            parens = max(0, parens - 1)
+        elif name == "ATOMIC" and previous == "BEGIN_P" or name == "CASE" and bodies:
+            bodies += 1
+        elif name == "END_P" and bodies:
+            bodies -= 1
+        previous = name
+    yield start, size, inner
+
+
+def _parses(text: str) -> bool:
+    from pglast import parser
+
+    try:
+        parser.parse_sql_json(text)
+    except parser.ParseError:
+        return False
+    return True
 
 
 class _Comments:
