@@ -15,6 +15,7 @@ from lockwise.catalog.scopes import Scope, ScopedResolver, every_owner
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     collation_name,
+    column_def_constraints,
     columns_read,
     drop_object_names,
     nextval_sequence,
@@ -259,14 +260,9 @@ def _clip(raw: bytes, n: int) -> str:
 
 
 def _add_column_constraints(catalog: Catalog, t: Table, column_def: dict, column: str) -> None:
-    """The constraints written in a column's definition. `NOT ENFORCED` there is an item of
-    its own that applies to the one before it."""
-    con = None
-    for item in column_def.get("constraints") or ():
-        _, body = unwrap(item)
-        if body.get("contype") == "CONSTR_ATTR_NOT_ENFORCED" and con is not None:
-            con.enforced = con.validated = False
-            continue
+    """The constraints written in a column's definition (with their NOT ENFORCED and
+    DEFERRABLE, items of their own there)."""
+    for body in column_def_constraints(column_def):
         con = _constraint(catalog, body, t.name, column)
         if con:
             _add_table_constraint(catalog, t, con)
