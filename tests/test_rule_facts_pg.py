@@ -635,3 +635,24 @@ def test_object_already_exists_fails_on_the_server_exactly_for_its_bad_examples(
                 psycopg.errors.DuplicateSchema, psycopg.errors.DuplicateObject) as exc:
             failed = exc
     assert (failed is not None) == example.bad, failed
+
+
+@pytest.mark.parametrize("example", _examples("foreign-key-without-unique-target"))
+def test_foreign_key_without_unique_target_fails_on_the_server_exactly_for_its_bad_examples(
+        pg_db: str, example) -> None:
+    """A bad example is refused for want of a key ("there is no unique constraint matching
+    given keys", "there is no primary key", "cannot use a deferrable unique constraint");
+    a good one runs. `account_template` stands for a table made outside the migrations."""
+    import psycopg
+
+    with _connect(pg_db) as conn:
+        conn.execute("CREATE TABLE account_template (id bigint PRIMARY KEY)")
+        if example.setup:
+            conn.execute(example.setup)
+        try:
+            conn.execute(example.sql)
+            failed = None
+        except (psycopg.errors.InvalidForeignKey, psycopg.errors.UndefinedObject,
+                psycopg.errors.ObjectNotInPrerequisiteState) as exc:
+            failed = exc
+    assert (failed is not None) == example.bad, failed

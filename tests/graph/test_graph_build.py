@@ -114,6 +114,20 @@ REFUSED_DROPS = [
     ("CREATE SCHEMA app; CREATE TABLE app.t (id int);", "DROP SCHEMA app CASCADE;", False),
     ("CREATE SCHEMA app; CREATE SCHEMA apple; CREATE TABLE apple.t (id int);",
      "DROP SCHEMA app;", False),
+    # a copy (LIKE ... INCLUDING DEFAULTS) draws from the serial's sequence of its source,
+    # which goes with the source table
+    ("CREATE TABLE t (id serial); CREATE TABLE c (LIKE t INCLUDING DEFAULTS);", "DROP TABLE t;",
+     True),
+    ("CREATE TABLE t (id serial); CREATE TABLE c (LIKE t INCLUDING DEFAULTS);",
+     "ALTER TABLE t ALTER COLUMN id DROP DEFAULT;\nDROP SEQUENCE t_id_seq;", True),
+    ("CREATE TABLE t (id serial); CREATE TABLE c (LIKE t INCLUDING DEFAULTS);",
+     "DROP TABLE t, c;", False),
+    ("CREATE TABLE t (id serial); CREATE TABLE c (LIKE t INCLUDING DEFAULTS);",
+     "DROP TABLE t CASCADE;", False),
+    ("CREATE TABLE t (id serial); CREATE TABLE c (LIKE t INCLUDING ALL EXCLUDING DEFAULTS);",
+     "DROP TABLE t;", False),
+    ("CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY);"
+     "CREATE TABLE c (LIKE t INCLUDING ALL);", "DROP TABLE t;", False),
 ]
 
 
@@ -910,3 +924,35 @@ def test_a_rename_moves_only_the_renamed_relation_and_its_parts(tmp_path: Path) 
     assert graph.edges[("2_rename", "3_use")]["created-by"] == ["table:public.members"]
     assert kinds(graph) == ["dependency-dropped"]
     assert "view public.v" in graph.conflicts[0].explanation
+
+
+def test_a_copy_made_with_like_is_created_by_its_source(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path, ("1_users.sql", USERS),
+        ("2_copy.sql", "CREATE TABLE users_archive (LIKE users INCLUDING ALL);\n")))
+    assert graph.edges[("1_users", "2_copy")]["created-by"] == ["table:public.users"]
+    assert graph.conflicts == []
+
+
+def test_a_copy_of_a_dropped_table_fails(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path, ("1_users.sql", USERS), ("2_drop.sql", "DROP TABLE users;\n"),
+        ("3_copy.sql", "CREATE TABLE users_archive (LIKE users);\n")))
+    (conflict,) = graph.conflicts
+    assert (conflict.kind, conflict.object) == ("missing-object", "table:public.users")
+
+
+@pytest.mark.parametrize(("source", "flagged"), [
+    (USERS, True),  # every column of the copy is known: one it never has is missing
+    ("CREATE TABLE users (LIKE elsewhere);\n", False),  # its columns are not all known
+])
+def test_a_copy_has_the_columns_of_its_source(tmp_path: Path, source: str,
+                                              flagged: bool) -> None:
+    graph = build_graph(history(
+        tmp_path, ("1_users.sql", source),
+        ("2_copy.sql", "CREATE TABLE users_archive (LIKE users, archived_at timestamptz);\n"),
+        ("3_use.sql", "CREATE INDEX ON users_archive (email);\n"
+                      "CREATE INDEX ON users_archive (archived_at);\n"
+                      "CREATE INDEX ON users_archive (phone);\n")))
+    missing = [c.object for c in graph.conflicts if c.kind == "missing-object"]
+    assert missing == (["column:public.users_archive.phone"] if flagged else [])

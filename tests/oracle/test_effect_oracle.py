@@ -205,6 +205,11 @@ CASES = [
          "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"),
     Case("create-table-inherits", FK, "CREATE TABLE special_parent () INHERITS (parent)"),
     Case("create-table-like", T, "CREATE TABLE t_copy (LIKE t INCLUDING ALL)"),
+    # LIKE never copies a foreign key: the referenced table is not locked.
+    Case("create-table-like-fk-source", FK, "CREATE TABLE child_copy (LIKE child INCLUDING ALL)"),
+    # Of a partitioned table: only the table itself is read, not its partitions.
+    Case("create-table-like-partitioned", EVENTS_INDEXED,
+         "CREATE TABLE events_copy (LIKE events INCLUDING ALL)"),
     Case("create-table-as", FK, "CREATE TABLE copy AS SELECT child.id, name FROM child "
          "JOIN parent ON parent.id = child.parent_id", compare_scans=False),
     Case("create-view", FK, "CREATE VIEW v AS SELECT * FROM child"),

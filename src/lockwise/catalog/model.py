@@ -64,6 +64,9 @@ class Constraint:
     #: ACTION), r (RESTRICT), c (CASCADE), n (SET NULL), d (SET DEFAULT).
     on_delete: str = "a"
     on_update: str = "a"
+    #: DEFERRABLE (a key, unique or exclusion constraint, or a foreign key): a foreign key
+    #: cannot reference a deferrable key.
+    deferrable: bool = False
 
 
 @dataclass(slots=True)
@@ -82,6 +85,11 @@ class Index:
     #: For a partial index whose predicate is nothing but `col IS NOT NULL` tests: those
     #: columns (an `=` on each of them proves it). Renamed with the columns.
     predicate_not_null: tuple[str, ...] = ()
+    #: The names PostgreSQL gave its columns when it was built (a column's name, or one an
+    #: expression is named after, numbered when repeated): they do not follow a column rename,
+    #: and a copy (CREATE TABLE ... LIKE ... INCLUDING INDEXES) is named after them. Empty when
+    #: not known (then `columns` stand in).
+    attnames: tuple[str, ...] = ()
 
     def serves_equality_on(self, columns: tuple[str, ...]) -> bool:
         """Whether a lookup `c1 = $1 AND c2 = $2 ...` on `columns` can use the index as far as
@@ -107,7 +115,10 @@ class Table:
     kind: str = "table"  # table | partitioned | view | matview | foreign
     columns: dict[str, Column] = field(default_factory=dict)
     constraints: dict[str, Constraint] = field(default_factory=dict)
-    created_by: str | None = None  # migration id that created it
+    #: The migration id that created it. None for a table created outside these migrations,
+    #: or copied by them from one they do not fully know (CREATE TABLE ... LIKE): of such a
+    #: table the catalog holds only what it saw, not every column, constraint or index.
+    created_by: str | None = None
     unlogged: bool = False
     partition_of: str | None = None
     #: The DEFAULT partition of `partition_of` (holds the rows no other partition takes).
@@ -242,6 +253,9 @@ class Catalog:
     domains: dict[str, Domain] = field(default_factory=dict)
     #: Extended statistics objects (qualified) -> the table they are on.
     statistics: dict[str, str] = field(default_factory=dict)
+    #: Extended statistics objects (qualified) -> their columns, an expression as "(expression)"
+    #: (a copy by CREATE TABLE ... LIKE ... INCLUDING STATISTICS is named after them).
+    statistics_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: Every table some partition names as its parent (kept by the replay; never shrinks), so
     #: looking for partitions of an ordinary table costs nothing.
     partition_parents: set[str] = field(default_factory=set)
@@ -262,7 +276,8 @@ class Catalog:
     #: histories).
     column_readers: dict[tuple[str, str], frozenset[str]] | None = None
     #: Tables that code the replay cannot follow may have changed (a DO block that names them;
-    #: "*": dynamic SQL, any table): what the catalog says of their columns is a guess.
+    #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
+    #: the catalog says of their columns is a guess.
     unsure: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -280,6 +295,25 @@ class Catalog:
         """Whether the catalog's columns of `table` are what the migrations made (no DO block
         since may have changed them)."""
         return not self.unsure or (table not in self.unsure and "*" not in self.unsure)
+
+    def fully_known(self, table: str) -> Table | None:
+        """The table when the catalog knows every column, constraint and index it has: a
+        table these migrations created (`created_by`) with the columns they wrote, no DO
+        block since, not a partition (PostgreSQL gives a partition its parent's keys and
+        indexes, which the replay does not copy), and its INHERITS parents fully known (their
+        columns are its columns). A table without known columns is not (CREATE TABLE AS keeps
+        none)."""
+        seen: set[str] = set()
+        todo = [table]
+        while todo:
+            name = todo.pop()
+            t = self.tables.get(name)
+            if t is None or t.kind not in ("table", "partitioned") or t.created_by is None \
+                    or not t.columns or t.partition_of or not self.sure_of(name):
+                return None
+            seen.add(name)
+            todo.extend(p for p in t.inherits if p not in seen)
+        return self.tables[table]
 
     def column(self, table: str, column: str) -> Column | None:
         t = self.tables.get(table)

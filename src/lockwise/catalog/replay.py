@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Set as AbstractSet
+from dataclasses import replace
 
 from lockwise.catalog.model import Catalog, Column, Constraint, Domain, Index, Table, Trigger
 from lockwise.catalog.scopes import Scope, ScopedResolver, every_owner
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     collation_name,
+    column_def_constraints,
     columns_read,
     drop_object_names,
     nextval_sequence,
@@ -82,12 +84,27 @@ def _constraint(catalog: Catalog, con: dict, table: str,
         expr=con.get("raw_expr") if kind == "check" else None,
         on_delete=con.get("fk_del_action") or "a",
         on_update=con.get("fk_upd_action") or "a",
+        deferrable=bool(con.get("deferrable")),
     )
 
 
 def _constraint_columns(con: dict, kind: str, column: str | None) -> tuple[str, ...]:
+    if kind == "exclude":  # as an index's: an expression is "(expression)"
+        return tuple(e.get("name") or "(expression)" for e in _exclusion_elements(con))
     keys = strings(con.get("fk_attrs") if kind == "foreign" else con.get("keys"))
     return tuple(keys or ([column] if column else []))
+
+
+def _exclusion_elements(con: dict) -> list[dict]:
+    """The IndexElems of an EXCLUDE constraint (each `exclusions` item pairs one with its
+    operator)."""
+    out = []
+    for pair in con.get("exclusions") or ():
+        items = unwrap(pair)[1].get("items") or ()
+        kind, elem = unwrap(items[0]) if items else ("", {})
+        if kind == "IndexElem":
+            out.append(elem)
+    return out
 
 
 def constraint_name(catalog: Catalog, con: dict, table: str, column: str | None = None,
@@ -109,6 +126,8 @@ def constraint_name(catalog: Catalog, con: dict, table: str, column: str | None 
         # whether written as a column or a table constraint; else tab_check.
         read = columns_read(con.get("raw_expr"))
         named_by = read if len(read) == 1 else ()
+    elif kind == "exclude":  # named as an index on the same elements
+        named_by = _index_column_names(_exclusion_elements(con))
     else:
         named_by = _constraint_columns(con, kind, column)
     return default_constraint_name(catalog, table, named_by, kind, freed)
@@ -138,11 +157,10 @@ def default_constraint_name(catalog: Catalog, table: str, columns: tuple[str, ..
         number += 1
 
 
-def _default_index_name(catalog: Catalog, table: str, params: list[dict]) -> str:
-    """The name PostgreSQL gives `CREATE INDEX ON t (a, lower(b))`: `t_a_lower_idx`, every
-    column named (an expression after its function, column or type, else `expr`; a repeated
-    name numbered, as in ChooseIndexColumnNames), shortened to fit and numbered while any
-    relation of the schema has it (`t_a_lower_idx1`)."""
+def _index_column_names(params: list[dict]) -> tuple[str, ...]:
+    """The names PostgreSQL gives the columns of an index on `params` (IndexElems): a
+    column's name, an expression's after its function, column or type, else `expr`; a
+    repeated name numbered (ChooseIndexColumnNames)."""
     names: list[str] = []
     for param in params:
         base = param.get("name") or _expression_name(param.get("expr")) or "expr"
@@ -151,7 +169,14 @@ def _default_index_name(catalog: Catalog, table: str, params: list[dict]) -> str
             number += 1
             name = f"{base}{number}"
         names.append(name)
-    addition = _name_addition(tuple(names))
+    return tuple(names)
+
+
+def _default_index_name(catalog: Catalog, table: str, attnames: tuple[str, ...]) -> str:
+    """The name PostgreSQL gives `CREATE INDEX ON t (a, lower(b))`, whose columns are named
+    `attnames` (`_index_column_names`): `t_a_lower_idx`, shortened to fit and numbered while
+    any relation of the schema has it (`t_a_lower_idx1`)."""
+    addition = _name_addition(attnames)
     table_name = table.split(".", 1)[1]
     number = 0
     while True:
@@ -236,14 +261,9 @@ def _clip(raw: bytes, n: int) -> str:
 
 
 def _add_column_constraints(catalog: Catalog, t: Table, column_def: dict, column: str) -> None:
-    """The constraints written in a column's definition. `NOT ENFORCED` there is an item of
-    its own that applies to the one before it."""
-    con = None
-    for item in column_def.get("constraints") or ():
-        _, body = unwrap(item)
-        if body.get("contype") == "CONSTR_ATTR_NOT_ENFORCED" and con is not None:
-            con.enforced = con.validated = False
-            continue
+    """The constraints written in a column's definition (with their NOT ENFORCED and
+    DEFERRABLE, items of their own there)."""
+    for body in column_def_constraints(column_def):
         con = _constraint(catalog, body, t.name, column)
         if con:
             _add_table_constraint(catalog, t, con)
@@ -260,7 +280,8 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint) -> None:
     if con.kind in ("primary", "unique"):
         schema = t.name.split(".", 1)[0]
         catalog.indexes[f"{schema}.{con.name}"] = Index(f"{schema}.{con.name}", t.name,
-                                                        con.columns, unique=True)
+                                                        con.columns, unique=True,
+                                                        attnames=con.columns)
 
 
 def _take_index(catalog: Catalog, table: str, con: Constraint, index_name: str | None) -> None:
@@ -349,15 +370,15 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         catalog.partition_parents.add(t.partition_of)
         parent = catalog.tables.get(t.partition_of)
         if parent:
-            t.columns = {k: Column(**{f: getattr(v, f) for f in v.__slots__})
-                         for k, v in parent.columns.items()}
+            t.columns = {k: _copy_column(v) for k, v in parent.columns.items()}
     elif stmt.get("inhRelations"):  # plain inheritance: the parents' columns come first
         t.inherits = tuple(range_var(r)[0] for r in stmt["inhRelations"])
         catalog.inheritance_parents.update(t.inherits)
         for parent in filter(None, map(catalog.tables.get, t.inherits)):
             for k, v in parent.columns.items():
-                t.columns.setdefault(k, Column(**{f: getattr(v, f) for f in v.__slots__}))
+                t.columns.setdefault(k, _copy_column(v))
     catalog.tables[name] = t
+    likes: list[dict] = []
     for elt in stmt.get("tableElts") or ():
         kind, body = unwrap(elt)
         if kind == "ColumnDef":
@@ -369,10 +390,105 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
             con = _constraint(catalog, body, name)
             if con:
                 _add_table_constraint(catalog, t, con)
+        elif kind == "TableLikeClause":
+            _like_columns(catalog, t, body)
+            likes.append(body)
     for elt in stmt.get("tableElts") or ():
         # Again once every column exists: `CONSTRAINT n NOT NULL a` may precede column a.
         if unwrap(elt)[0] == "Constraint":
             _not_null_constraint(t, unwrap(elt)[1])
+    # PostgreSQL copies what LIKE includes besides columns once the table and its own keys
+    # exist: its own unnamed keys take their names first.
+    for like in likes:
+        _like_extras(catalog, t, like)
+
+
+def _copy_column(col: Column) -> Column:
+    return Column(**{f: getattr(col, f) for f in col.__slots__})
+
+
+#: CREATE TABLE ... LIKE options (TableLikeOption bits): what the copy includes.
+_LIKE_DEFAULTS, _LIKE_GENERATED, _LIKE_IDENTITY = 1 << 3, 1 << 4, 1 << 5
+_LIKE_CONSTRAINTS, _LIKE_INDEXES, _LIKE_STATISTICS = 1 << 2, 1 << 6, 1 << 7
+
+
+def _like_columns(catalog: Catalog, t: Table, like: dict) -> None:
+    """The columns `CREATE TABLE t (LIKE source ...)` copies, where the LIKE stands: name,
+    type, collation and NOT NULL always; the default, the generation expression and identity
+    only as INCLUDING DEFAULTS, GENERATED and IDENTITY say (checked on the server). A source
+    the catalog does not fully know makes `t` one too (`Catalog.fully_known`): created as if
+    outside these migrations, and a guess (`unsure`) where the source is one."""
+    source_name = range_var(like.get("relation"))[0]
+    source = catalog.fully_known(source_name)
+    if source is None:
+        t.created_by = None
+        if not catalog.sure_of(source_name):
+            catalog.unsure.add(t.name)
+        seen = catalog.tables.get(source_name)
+        if seen is None or seen.kind not in ("table", "partitioned"):
+            return
+    options = like.get("options", 0)
+    for col in (source or seen).columns.values():
+        copy = _copy_column(col)
+        if not options & _LIKE_DEFAULTS:
+            copy.default = copy.default_sequence = None
+        if not options & _LIKE_GENERATED:
+            copy.generated = copy.virtual = False
+        if not options & _LIKE_IDENTITY:
+            copy.identity = False
+        t.columns[copy.name] = copy
+
+
+def _like_extras(catalog: Catalog, t: Table, like: dict) -> None:
+    """What LIKE copies besides columns, after the table is made: CHECK constraints under
+    their own names (INCLUDING CONSTRAINTS; a NOT VALID one is copied valid), indexes and
+    the key, unique and exclusion constraints built on them under the names PostgreSQL
+    chooses for new ones (INCLUDING INDEXES), extended statistics likewise (INCLUDING
+    STATISTICS). Foreign keys never."""
+    source = catalog.tables.get(range_var(like.get("relation"))[0])
+    if source is None or source.kind not in ("table", "partitioned"):
+        return
+    options = like.get("options", 0)
+    if options & _LIKE_CONSTRAINTS:
+        for con in source.constraints.values():
+            if con.kind == "check" and con.name not in t.constraints:
+                t.constraints[con.name] = replace(con, validated=con.enforced, created_by=None)
+    if options & _LIKE_INDEXES:
+        _like_indexes(catalog, t, source)
+    if options & _LIKE_STATISTICS:
+        for stat, table in list(catalog.statistics.items()):
+            if table == source.name:
+                columns = catalog.statistics_columns.get(stat, ())
+                copy = _statistics_name(catalog, t.name, columns)
+                catalog.statistics[copy] = t.name
+                catalog.statistics_columns[copy] = columns
+
+
+def _like_indexes(catalog: Catalog, t: Table, source: Table) -> None:
+    """INCLUDING INDEXES: each index of `source`, in the order they were made, and each key,
+    unique or exclusion constraint with it, named as PostgreSQL names new ones (the copy of
+    an index after the names of the index's own columns, which a column rename does not
+    change)."""
+    schema = t.name.split(".", 1)[0]
+    for idx in catalog.indexes_on(source.name):
+        con = source.constraints.get(idx.name.split(".", 1)[1])
+        attnames = idx.attnames or idx.columns
+        if con is not None and con.kind in ("primary", "unique"):
+            name = default_constraint_name(catalog, t.name, attnames, con.kind)
+            _add_table_constraint(catalog, t, replace(con, name=name, created_by=None))
+            catalog.indexes[f"{schema}.{name}"].attnames = attnames
+            continue
+        name = f"{schema}.{_default_index_name(catalog, t.name, attnames)}"
+        catalog.indexes[name] = replace(idx, name=name, table=t.name, valid=True,
+                                        attnames=attnames)
+    for con in list(source.constraints.values()):
+        if con.kind == "exclude":  # its index is not in the catalog: the constraint alone
+            # An expression is named `expr` here: what its index's column was named (after
+            # a function, say) is not kept.
+            attnames = _index_column_names([{"name": c} if c != "(expression)" else {}
+                                            for c in con.columns])
+            name = default_constraint_name(catalog, t.name, attnames, "exclude")
+            t.constraints[name] = replace(con, name=name, created_by=None)
 
 
 def _alter_enforceability(t: Table, alter: dict) -> None:
@@ -524,6 +640,9 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             t.columns[new] = col
         for con in t.constraints.values():
             con.columns = tuple(new if c == old else c for c in con.columns)
+        for stat in [s for s, on in catalog.statistics.items() if on == name]:
+            catalog.statistics_columns[stat] = tuple(
+                new if c == old else c for c in catalog.statistics_columns.get(stat, ()))
         for view in catalog.views_using_column(name, old):  # they name columns by number
             v = catalog.tables[view]
             v.column_reads = tuple((r, new if (r, c) == (name, old) else c)
@@ -713,14 +832,16 @@ def _create_index(catalog: Catalog, stmt: dict) -> None:
     table, _ = range_var(stmt.get("relation"))
     params = [unwrap(p)[1] for p in stmt.get("indexParams") or ()]
     cols = tuple(p.get("name") or "(expression)" for p in params)
-    idxname = stmt.get("idxname") or _default_index_name(catalog, table, params)
+    attnames = _index_column_names(params)
+    idxname = stmt.get("idxname") or _default_index_name(catalog, table, attnames)
     qualified = f"{table.split('.', 1)[0]}.{idxname}"
     if qualified not in catalog.indexes:
         reads = columns_read([stmt.get("whereClause"), [p.get("expr") for p in params]])
         where = stmt.get("whereClause")
         catalog.indexes[qualified] = Index(qualified, table, cols, unique=bool(stmt.get("unique")),
                                            reads=reads, partial=bool(where),
-                                           predicate_not_null=only_not_null_columns(where))
+                                           predicate_not_null=only_not_null_columns(where),
+                                           attnames=attnames)
 
 
 def _drop(catalog: Catalog, stmt: dict) -> None:
@@ -764,6 +885,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                     col.default = col.default_sequence = None
         elif rtype == "OBJECT_STATISTIC_EXT":
             catalog.statistics.pop(name, None)
+            catalog.statistics_columns.pop(name, None)
         elif rtype == "OBJECT_SCHEMA":
             schema = names[-1]
             catalog.schemas.discard(schema)
@@ -783,12 +905,34 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
 def _create_statistics(catalog: Catalog, stmt: dict) -> None:
     names = strings(stmt.get("defnames"))
     relations = stmt.get("relations") or ()
-    if names and len(relations) == 1:  # PostgreSQL takes exactly one table
+    if len(relations) == 1:  # PostgreSQL takes exactly one table
         table, _ = range_var(unwrap(relations[0])[1])
-        # An unqualified name goes to the table's schema (CreateStatistics).
-        name = object_name(names) if len(names) > 1 else \
-            f"{table.split('.', 1)[0]}.{names[-1]}"
+        columns = tuple(unwrap(e)[1].get("name") or "(expression)"
+                        for e in stmt.get("exprs") or ())
+        # An unqualified name goes to the table's schema (CreateStatistics); none (PostgreSQL
+        # 16+): the one it chooses.
+        if not names:
+            name = _statistics_name(catalog, table, columns)
+        else:
+            name = object_name(names) if len(names) > 1 else \
+                f"{table.split('.', 1)[0]}.{names[-1]}"
         catalog.statistics[name] = table
+        catalog.statistics_columns[name] = columns
+
+
+def _statistics_name(catalog: Catalog, table: str, columns: tuple[str, ...]) -> str:
+    """The name (qualified) PostgreSQL chooses for statistics on `columns` of `table`:
+    `t_a_b_stat`, an expression named `expr`, numbered while the schema has the name
+    (ChooseExtendedStatisticName)."""
+    schema, _, relname = table.partition(".")
+    addition = _name_addition(tuple("expr" if c == "(expression)" else c for c in columns))
+    number = 0
+    while True:
+        label = f"stat{number}" if number else "stat"
+        name = f"{schema}.{generated_name(relname, addition, label)}"
+        if name not in catalog.statistics:
+            return name
+        number += 1
 
 
 def _create_function(catalog: Catalog, stmt: dict) -> None:

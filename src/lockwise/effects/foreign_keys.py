@@ -1,12 +1,16 @@
-"""Facts about foreign keys at the end of a migration: which ones lack a supporting index.
-
-Judged when the migration is complete, not when the FOREIGN KEY is added, because the usual
-order is "add the key, then index it" within the same migration.
+"""Facts about foreign keys: which ones lack a supporting index, judged when the migration is
+complete, not when the FOREIGN KEY is added (the usual order is "add the key, then index it"
+within the same migration); and which ones PostgreSQL refuses for want of a key to point at,
+judged at the statement.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
 from lockwise.catalog.model import Catalog, Constraint
+from lockwise.effects.nodes import strings
 from lockwise.parse.quoting import quote_ident, quote_qualified, truncate_identifier
 
 
@@ -25,3 +29,72 @@ def _index_sql(table: str, con: Constraint) -> str:
     columns = ", ".join(map(quote_ident, con.columns))
     return (f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote_ident(name)} "
             f"ON {quote_qualified(table)} ({columns});")
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A set of columns PostgreSQL can point a foreign key at: a PRIMARY KEY, a UNIQUE
+    constraint, or a unique index (kind "index")."""
+
+    kind: str
+    columns: tuple[str, ...]
+    deferrable: bool = False
+
+
+def keys_written(constraints: Iterable[tuple[dict, str | None]]) -> list[Key]:
+    """The PRIMARY KEY and UNIQUE constraints among Constraint nodes, each with the column it
+    is written on (None for a table constraint)."""
+    out = []
+    for con, column in constraints:
+        kind = {"CONSTR_PRIMARY": "primary", "CONSTR_UNIQUE": "unique"}.get(con.get("contype"))
+        if kind is None:
+            continue
+        columns = tuple(strings(con.get("keys"))) or ((column,) if column else ())
+        if not columns and con.get("indexname"):
+            continue  # USING INDEX: the index's columns, which the catalog holds already
+        out.append(Key(kind, columns, bool(con.get("deferrable"))))
+    return out
+
+
+def refused_reference(catalog: Catalog, target: str, ref_columns: tuple[str, ...],
+                      added_keys: Sequence[Key] = (), added_columns: Collection[str] = (),
+                      created: bool = False) -> str:
+    """Why PostgreSQL refuses a foreign key to `target` on `ref_columns` (none: its primary
+    key), checked on the server: no PRIMARY KEY, UNIQUE constraint or unique index is on
+    exactly those columns (in any order; a partial or expression index does not count, one
+    with INCLUDE columns or NULLS NOT DISTINCT does), or the only one is DEFERRABLE. "" when
+    it accepts the key, and when the catalog does not fully know `target` (a key made
+    outside the migrations would do).
+
+    `added_keys` / `added_columns`: what the statement itself gives `target` (PostgreSQL adds
+    keys before foreign keys, whatever their order); `created`: the statement creates
+    `target`, so those are all it has."""
+    if created:
+        columns, keys = set(added_columns), list(added_keys)
+    else:
+        known = catalog.fully_known(target)
+        if known is None:
+            return ""
+        columns = set(known.columns) | set(added_columns)
+        keys = [Key(c.kind, c.columns, c.deferrable) for c in known.constraints.values()
+                if c.kind in ("primary", "unique")]
+        keys += [Key("index", i.columns) for i in catalog.indexes_on(target)
+                 if i.unique and not i.partial and i.name.split(".", 1)[1] not in known.constraints]
+        keys += added_keys
+    if not ref_columns:
+        primary = [k for k in keys if k.kind == "primary"]
+        if not primary:
+            return f"{target} has no primary key"
+        return f"the primary key of {target} is DEFERRABLE" if all(
+            k.deferrable for k in primary) else ""
+    if len(set(ref_columns)) != len(ref_columns) or not set(ref_columns) <= columns:
+        return ""  # refused too, for another reason (a repeated or missing column)
+    matching = [k for k in keys
+                if len(k.columns) == len(ref_columns) and set(k.columns) == set(ref_columns)]
+    if any(not k.deferrable for k in matching):
+        return ""
+    listed = ", ".join(ref_columns)
+    if matching:
+        return f"the only key on {target} ({listed}) is DEFERRABLE"
+    return (f"no PRIMARY KEY, UNIQUE constraint or unique index of {target} is on exactly "
+            f"({listed})")

@@ -378,3 +378,26 @@ def option_is_on(defelem: dict | None) -> bool:
 def options_on(options: list | None) -> set[str]:
     """The names of the boolean options of a DefElem list that are on."""
     return {unwrap(o)[1].get("defname", "") for o in options or () if option_is_on(o)}
+
+
+#: Constraint attributes a column definition writes as items of their own, after the
+#: constraint they qualify, and what each sets on it (as a table constraint carries them).
+_COLUMN_CONSTRAINT_ATTRIBUTES = {
+    "CONSTR_ATTR_DEFERRABLE": {"deferrable": True},
+    "CONSTR_ATTR_NOT_DEFERRABLE": {"deferrable": False},
+    "CONSTR_ATTR_NOT_ENFORCED": {"is_enforced": False, "skip_validation": True},
+}
+
+
+def column_def_constraints(column_def: dict) -> list[dict]:
+    """The constraints a ColumnDef writes, each with the attributes written after it folded
+    in (`UNIQUE DEFERRABLE`, `REFERENCES t NOT ENFORCED`)."""
+    out: list[dict] = []
+    for item in column_def.get("constraints") or ():
+        body = unwrap(item)[1]
+        attributes = _COLUMN_CONSTRAINT_ATTRIBUTES.get(body.get("contype", ""))
+        if attributes is None:
+            out.append(body)
+        elif out:
+            out[-1] = {**out[-1], **attributes}
+    return out

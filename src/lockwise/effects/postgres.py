@@ -14,11 +14,13 @@ from lockwise.catalog.model import Catalog, Table
 from lockwise.catalog.replay import constraint_name, default_constraint_name
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
+from lockwise.effects.foreign_keys import Key, keys_written, refused_reference
 from lockwise.effects.literals import enum_candidate_literals
 from lockwise.effects.locks import strongest
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     collation_name,
+    column_def_constraints,
     columns_read,
     const_value,
     drop_object_names,
@@ -65,6 +67,10 @@ class _Builder:
     freed_names: frozenset[str] = frozenset()
     #: The columns that ALTER TABLE drops: their names are free for its ADD COLUMNs.
     freed_columns: frozenset[str] = frozenset()
+    #: The keys and columns that ALTER TABLE adds: a foreign key of the same statement may
+    #: point at them (PostgreSQL adds foreign keys last).
+    added_keys: tuple[Key, ...] = ()
+    added_columns: frozenset[str] = frozenset()
 
     def lock(self, relation: str, mode: LockMode) -> None:
         if relation:
@@ -334,9 +340,46 @@ def _create_table(b: _Builder, stmt: dict) -> None:
             b.reads.add(f"table:{source}")
     b.act("create_table", _table_facts(b, table, qualified), table_is_new=True,
           **_already(b, _relation_known(b, table), f"relation {table}"),
+          **_refused_facts(_refused_in_create_table(b, table, stmt)),
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
           partition_of=parent, partitioned=bool(stmt.get("partspec")),
           unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
+
+
+def _refused_in_create_table(b: _Builder, table: str, stmt: dict) -> list[str]:
+    """The foreign keys of a CREATE TABLE that PostgreSQL refuses for want of a key to point
+    at (`refused_reference`); one to the table itself may point at the keys written beside
+    it, when all its columns are (no LIKE, INHERITS or PARTITION OF)."""
+    elements = [unwrap(e) for e in stmt.get("tableElts") or ()]
+    written = [(body, None) for kind, body in elements if kind == "Constraint"] + [
+        (con, body.get("colname")) for kind, body in elements if kind == "ColumnDef"
+        for con in column_def_constraints(body)]
+    complete = not stmt.get("inhRelations") and all(k != "TableLikeClause" for k, _ in elements)
+    keys = keys_written(written)
+    columns = {body.get("colname", "") for kind, body in elements if kind == "ColumnDef"}
+    out = []
+    for con, column in written:
+        target = range_var(con.get("pktable"))[0] if con.get("contype") == "CONSTR_FOREIGN" \
+            else None
+        if target is None or (target == table and not complete):
+            continue
+        own = target == table
+        why = refused_reference(b.ctx.catalog, target, tuple(strings(con.get("pk_attrs"))),
+                                keys if own else (), columns if own else (), created=own)
+        if why:
+            out.append(_reference_text(table, con, column, why))
+    return out
+
+
+def _reference_text(table: str, con: dict, column: str | None, why: str) -> str:
+    """`t (a) -> u (b): why`, how a message lists a refused foreign key."""
+    columns = ", ".join(strings(con.get("fk_attrs"))) or column or ""
+    ref = ", ".join(strings(con.get("pk_attrs"))) or "its primary key"
+    return f"{table} ({columns}) -> {range_var(con.get('pktable'))[0]} ({ref}): {why}"
+
+
+def _refused_facts(refused: list[str]) -> dict:
+    return {"refused_references": tuple(refused), "refused_references_text": "; ".join(refused)}
 
 
 def _fk_target(b: _Builder, target: str) -> None:
@@ -698,6 +741,13 @@ def _alter_table(b: _Builder, stmt: dict) -> None:
     subcommands = [unwrap(node)[1] for node in stmt.get("cmds") or ()]
     b.freed_columns = frozenset(cmd.get("name", "") for cmd in subcommands
                                 if cmd.get("subtype") == "AT_DropColumn")
+    added = [unwrap(cmd.get("def"))[1] for cmd in subcommands
+             if cmd.get("subtype") == "AT_AddColumn"]
+    b.added_columns = frozenset(col.get("colname", "") for col in added)
+    b.added_keys = tuple(keys_written(
+        [(unwrap(cmd.get("def"))[1], None) for cmd in subcommands
+         if cmd.get("subtype") == "AT_AddConstraint"]
+        + [(con, col.get("colname")) for col in added for con in column_def_constraints(col)]))
     for cmd_node in stmt.get("cmds") or ():
         _, cmd = unwrap(cmd_node)
         handler = _ALTER_CMDS.get(cmd.get("subtype", ""))
@@ -820,8 +870,13 @@ def _add_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     if facts["primary_key"] or facts["unique"]:
         b.scan(table, "index build")
         constraint_scans.append("builds a unique index")
+    refused = []
     if facts["references"]:
         _fk_target(b, facts["references"])
+        if not base.get("recursed_from"):
+            refused = _refused_in_add(b, table, [
+                (con, facts["column"]) for con in column_def_constraints(col)
+                if con.get("contype") == "CONSTR_FOREIGN"])
         # An all-NULL new column needs no FK validation (no scan); a non-null default does.
         if facts["has_default"] and not facts.get("default_null"):
             b.scan(table, "foreign key validation of the default")
@@ -839,7 +894,24 @@ def _add_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
           rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
           constraint_scans_text="; ".join(constraint_scans),
           if_not_exists=bool(cmd.get("missing_ok")), column_exists=False,
-          **_already(b, known_column, f"column {table}.{facts['column']}"))
+          **_already(b, known_column, f"column {table}.{facts['column']}"),
+          **_refused_facts(refused))
+
+
+def _refused_in_add(b: _Builder, table: str, foreign: list[tuple[dict, str | None]]
+                    ) -> list[str]:
+    """The foreign keys an ALTER TABLE adds (FOREIGN KEY nodes, with the column each is
+    written on) that PostgreSQL refuses for want of a key (`refused_reference`): one to the
+    table itself may point at the keys and columns the same statement adds."""
+    out = []
+    for con, column in foreign:
+        target = range_var(con.get("pktable"))[0]
+        own = target == table
+        why = refused_reference(b.ctx.catalog, target, tuple(strings(con.get("pk_attrs"))),
+                                b.added_keys if own else (), b.added_columns if own else ())
+        if why:
+            out.append(_reference_text(table, con, column, why))
+    return out
 
 
 def _drop_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -1120,7 +1192,7 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
              "not_valid": not_valid,
              "using_index": using_index or "", "columns": columns,
              "columns_text": ", ".join(columns), "ref_table": "", "ref_columns": (),
-             "fk_has_index": True, "partitioned_table":
+             "fk_has_index": True, **_refused_facts([]), "partitioned_table":
                  (b.ctx.catalog.tables.get(table) or _NO_TABLE).kind == "partitioned"}
     if kind == "not_null" and columns:  # NOT NULL names exactly one column
         facts["column"] = columns[0]
@@ -1139,6 +1211,8 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         # Only a table these migrations created has a fully known set of indexes.
         known = b.ctx.catalog.tables.get(table)
         facts["indexes_known"] = known is not None and known.created_by is not None
+        if not base.get("recursed_from"):
+            facts.update(_refused_facts(_refused_in_add(b, table, [(con, None)])))
         if not not_valid:
             b.scan(table, "foreign key validation")
             for rel in (ref, *b.ctx.catalog.partitions(ref)):
@@ -2190,6 +2264,14 @@ def _do_block(b: _Builder, stmt: dict) -> None:
         _run_embedded(b, body)
 
 
+def _cleared_in_do_block(facts: dict) -> dict:
+    """Facts of an embedded statement that claim it fails, cleared: it is judged against the
+    catalog from before the block, without what the block's earlier statements did (a key
+    they add), and may sit in a branch that does not run (supabase adds a UNIQUE and then a
+    foreign key to it, each under IF NOT EXISTS)."""
+    return _refused_facts([]) if facts.get("refused_references") else {}
+
+
 def _run_embedded(b: _Builder, body: str) -> None:
     """The statements the block runs take their own locks, rewrites and scans, and are judged
     as actions of the block (`in_do_block`). What they create or drop is left out of the
@@ -2207,7 +2289,8 @@ def _run_embedded(b: _Builder, body: str) -> None:
         b.rewrites.update(inner.rewrites)
         for rel, why in inner.scans.items():
             b.scan(rel, why)
-        b.actions.extend(Action(a.kind, {**a.facts, "in_do_block": True, "embedded_sql": sql,
+        b.actions.extend(Action(a.kind, {**a.facts, **_cleared_in_do_block(a.facts),
+                                         "in_do_block": True, "embedded_sql": sql,
                                          "embedded_line": line}) for a in inner.actions)
         created = {o[6:] for o in inner.creates if o.startswith("table:")}
         if created:  # a table the block created is new for its later statements too

@@ -491,12 +491,14 @@ class _Builder:
         cascade = body.get("behavior") == "DROP_CASCADE"
         if what is None or (cascade and what != "sequence"):
             return
+        # What the statement drops alongside uses nothing any more.
+        dropped = {object_name(n) for n in drop_object_names(body) if n}
         for obj in body.get("objects") or ():
             names = drop_object_name(obj)
             if not names:
                 continue
             name = names[-1] if what == "schema" else object_name(names)
-            for user in self._users_of(what, name, names, obj, cascade):
+            for user in self._users_of(what, name, names, obj, cascade, dropped):
                 owner = f" (created in {user.created.migration})" if user.created else ""
                 self.graph.conflicts.append(Conflict(
                     "dependency-dropped",
@@ -504,9 +506,10 @@ class _Builder:
                     f"{key} drops {what}:{name} while {user.subject}{owner} {user.predicate}: "
                     f"PostgreSQL refuses the drop ({user.instead})"))
 
-    def _users_of(self, what: str, name: str, names: list[str], obj: object, cascade: bool
-                  ) -> list[_User]:
-        """What still uses the object a DROP names (`what` as in `_REFUSING_DROPS`)."""
+    def _users_of(self, what: str, name: str, names: list[str], obj: object, cascade: bool,
+                  dropped: set[str]) -> list[_User]:
+        """What still uses the object a DROP names (`what` as in `_REFUSING_DROPS`), other
+        than the relations the statement drops too (`dropped`)."""
         catalog, at = self.catalog, self.created_at.get
 
         def column(subject: str, table: str, col: str, instead: str) -> _User:
@@ -522,6 +525,18 @@ class _Builder:
                                  "the sequence with CASCADE")
                           for t, c in catalog.columns_drawing_from(name)]
             return users
+        if what == "table":
+            # The sequences its serial and identity columns own go with it: refused while
+            # another table's default draws from one (a copy made by LIKE ... INCLUDING
+            # DEFAULTS does).
+            table = catalog.tables.get(name)
+            owned = [owned_sequence(name, c) for c, col in (table.columns.items() if table
+                                                            else ())
+                     if col.identity or col.default_sequence == owned_sequence(name, c)]
+            return [column("the default of column", t, c, "drop or change that default "
+                           "first, or the table with CASCADE")
+                    for seq in owned for t, c in catalog.columns_drawing_from(seq)
+                    if t not in dropped]
         if what == "type":
             return [column("column", t, c, "change or drop those columns first, or the type "
                            "with CASCADE, which drops them")
@@ -648,8 +663,11 @@ class _Builder:
             plain = _plain_table(body)
             partition = body.get("partbound") and body.get("inhRelations") and \
                 range_var(body["inhRelations"][0])[0] in self.full_tables
+            # A copy (LIKE) of tables whose columns are all known has known columns too.
+            copy = not body.get("inhRelations") and all(
+                source in self.full_tables for source in _like_sources(body))
             exists = body.get("if_not_exists") and rel in self.catalog.tables
-            if (plain or partition) and not exists:
+            if (plain or partition or copy) and not exists:
                 self.full_tables.add(rel)
 
     def _view_over(self, key: str, loc: Location, rel: str, deps: set[str]) -> None:
@@ -927,8 +945,13 @@ def _names_folder(version: str, folder: Path) -> bool:
 
 def _plain_table(body: dict) -> bool:
     """A CREATE TABLE whose columns are all spelled out (no INHERITS, no LIKE)."""
-    return not body.get("inhRelations") and not any(
-        unwrap(e)[0] == "TableLikeClause" for e in body.get("tableElts") or ())
+    return not body.get("inhRelations") and not _like_sources(body)
+
+
+def _like_sources(body: dict) -> list[str]:
+    """The tables a CREATE TABLE copies columns from with LIKE."""
+    return [range_var(like.get("relation"))[0] for kind, like in
+            map(unwrap, body.get("tableElts") or ()) if kind == "TableLikeClause"]
 
 
 def dependent_views(views: dict[str, set[str]], target: str) -> list[str]:
@@ -949,7 +972,7 @@ def dependent_views(views: dict[str, set[str]], target: str) -> list[str]:
 #: by what they drop.
 _REFUSING_DROPS = {"OBJECT_SEQUENCE": "sequence", "OBJECT_TYPE": "type", "OBJECT_DOMAIN": "type",
                    "OBJECT_FUNCTION": "function", "OBJECT_INDEX": "index",
-                   "OBJECT_SCHEMA": "schema"}
+                   "OBJECT_SCHEMA": "schema", "OBJECT_TABLE": "table"}
 
 
 def _fk_targets(tree: dict) -> set[str]:
