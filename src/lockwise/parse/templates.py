@@ -5,7 +5,7 @@ dbt-style Jinja, Flyway or shell `${var}` substitution). PostgreSQL's grammar re
 placeholders, so lockwise handles them by mode (`--templates`):
 
 * `substitute` (default): every value placeholder (`{{ ... }}`, `${...}`) is replaced by an
-  identifier-safe token of exactly the same length, made from its text (`tpl8bd2f9ea8_`), and
+  identifier-safe token of exactly the same length, made from its text (`tplc9e3b788__`), and
   Jinja control tags
   (`{% ... %}`) and comments (`{# ... #}`) by spaces. Offsets, lines and columns stay true, so
   every finding points at the real file. Reported SQL is the original text.
@@ -16,7 +16,6 @@ placeholders, so lockwise handles them by mode (`--templates`):
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,11 +70,12 @@ def _token(text: str) -> str:
     length = len(text)
     if length < _DISTINCT_FROM:
         return ("tpl" + "_" * length)[:length]
-    digest = hashlib.blake2b(text.encode(), digest_size=32).hexdigest()
-    # Underscores after the first 63 characters: the parser's truncated name is then itself a
-    # stand-in (`stand_ins` maps it too).
-    head = ("tpl" + digest)[:min(length, _IDENTIFIER_KEPT) - 1] + "_"
-    return head.ljust(length, "_")
+    import zlib  # not hashlib, which loads OpenSSL: a tenth of a cold start
+
+    digest = f"{zlib.crc32(text.encode()):08x}"
+    # Underscores after the digest: a name the parser cuts at 63 characters still ends in
+    # one, so it is a stand-in too (`stand_ins` maps it).
+    return (("tpl" + digest)[:length - 1] + "_").ljust(length, "_")
 
 
 def substitute(text: str, placeholders: list[Placeholder]) -> str:
@@ -106,7 +106,7 @@ def stand_ins(placeholders: list[Placeholder]) -> dict[str, str]:
     return out
 
 
-#: A template placeholder's stand-in (`tpl8bd2f9ea8_`, `tpl_`) or a psql variable's (`_name`
+#: A template placeholder's stand-in (`tplc9e3b788__`, `tpl_`) or a psql variable's (`_name`
 #: for `:name`, `":name"` for `:"name"`, `':name'` for `:'name'`).
 _STAND_IN = re.compile(r"\btpl[0-9a-f]*_+\b|\b_\w+|\":\w+\"|':\w+'")
 
