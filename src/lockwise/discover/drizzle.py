@@ -109,6 +109,8 @@ def read_drizzle(directory: Path) -> list[Migration]:
     from lockwise.discover.versions import version_key
 
     journal = directory / JOURNAL
+    if not _is_file(journal):  # only with --layout drizzle, which then finds nothing here
+        return []
     entries = _journal_entries(journal)
     listed = {f"{entry.tag}.sql" for entry in entries}
     for path in _sql_files(directory):
