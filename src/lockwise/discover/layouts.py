@@ -713,9 +713,8 @@ class Layout:
 LAYOUTS: dict[str, Layout] = {
     layout.name: layout
     for layout in (
-        # First: a journal and a changelog header say which tool it is, whatever the names.
+        # First: a journal says which tool it is, whatever the names.
         Layout("drizzle", detect_drizzle, read_drizzle),
-        Layout("liquibase", detect_liquibase, read_liquibase),
         Layout("flyway", _detect_flyway, _read_flyway),
         # Before golang-migrate, whose `.up.sql` files sqlx's reversible ones look like.
         Layout("sqlx", _detect_sqlx, _read_sqlx),
@@ -723,6 +722,9 @@ LAYOUTS: dict[str, Layout] = {
         Layout("diesel", _detect_diesel, _read_diesel),
         Layout("prisma", _detect_prisma, _read_prisma),
         Layout("sqitch", detect_sqitch, read_sqitch),
+        # Liquibase's header, like the section markers after it, is in the files: the layouts
+        # above tell by names alone, without reading a file.
+        Layout("liquibase", detect_liquibase, read_liquibase),
         Layout("dbmate", detect_dbmate, read_dbmate),
         Layout("goose", detect_goose, read_goose),
         Layout("sql-migrate", detect_sql_migrate, read_sql_migrate),
