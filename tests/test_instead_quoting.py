@@ -135,7 +135,7 @@ def tree_names(sql: str) -> list[str]:
 PROSE = ("Move the statement", "Fix the syntax", "Run it in a maintenance", "Remove the inner",
          "Keep psql-only", "End the migration", "Delete the comment", "Nothing to fix",
          "`--templates", "pass", "only such statements", "dbmate:", "statement, which",
-         "(diesel:", "very first line", "Write the statements out")
+         "(diesel:", "very first line", "Write the statements out", "Liquibase:", "Drizzle:")
 
 
 @pytest.mark.parametrize("rule", PG_RULES, ids=lambda r: r.id)

@@ -52,10 +52,12 @@ from lockwise.rules.model import Rule
 if TYPE_CHECKING:
     from lockwise.cost.hook import CostTracker
 
-#: Layouts whose tools wrap each migration in a transaction unless told otherwise.
+#: Layouts whose tools wrap each migration in a transaction unless told otherwise (Liquibase:
+#: each changeset; drizzle: one transaction around every pending migration, with no opt-out).
 #: Plain files have no known runner: out of a transaction unless told (--assume-in-transaction).
 #: sqitch runs each deploy script with psql as written: its scripts bring their own BEGIN/COMMIT.
-TRANSACTIONAL_LAYOUTS = {"diesel", "sqlx", "flyway", "dbmate", "goose", "sql-migrate", "atlas"}
+TRANSACTIONAL_LAYOUTS = {"diesel", "sqlx", "flyway", "dbmate", "goose", "sql-migrate", "atlas",
+                         "drizzle", "liquibase"}
 #: Tools that send a migration's whole text as one query string (golang-migrate's PostgreSQL
 #: driver, prisma migrate). PostgreSQL runs a string of several statements in one implicit
 #: transaction block, and a single statement in none: one CREATE INDEX CONCURRENTLY alone in

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from lockwise.core.types import Migration
 from lockwise.discover import discover
 from lockwise.discover.layouts import detect_layout
 from lockwise.discover.tools import split_dbmate, split_goose
@@ -74,6 +75,20 @@ EXPECTED = {
         ("20240103000000_index_nickname", "safe", set()),
         ("20240110000000_index_email", "requires-downtime", {"index-without-concurrently"}),
     ],
+    # drizzle's migrator runs every pending migration in one transaction: no opt-out.
+    "drizzle": [
+        ("0000_create_accounts", "safe", set()),
+        ("0001_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
+        ("0002_index_nickname", "requires-downtime", {"concurrently-in-transaction"}),
+        ("0003_index_email", "requires-downtime", {"index-without-concurrently"}),
+    ],
+    # A changeset a migration; bob:nickname-prefix is for MySQL only.
+    "liquibase": [
+        ("alice:create-accounts", "safe", set()),
+        ("alice:add-nickname", "safe-with-care", {"missing-lock-timeout"}),
+        ("bob:index-nickname", "safe", set()),
+        ("bob:index-email", "requires-downtime", {"index-without-concurrently"}),
+    ],
     "sqitch": [
         ("0001_create_accounts", "safe", set()),
         ("0002_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
@@ -118,6 +133,9 @@ def test_non_transactional_markers() -> None:
                                         "index_nickname": True, "index_email": False}
     assert by_layout["atlas"] == by_layout["sql-migrate"]
     assert by_layout["sqlx"] == by_layout["sql-migrate"]
+    assert {m.id: m.no_transaction for m in discover(LAYOUTS / "liquibase")} == {
+        "alice:create-accounts": False, "alice:add-nickname": False,
+        "bob:index-nickname": True, "bob:index-email": False}
 
 
 def test_concurrently_in_a_transactional_dbmate_migration_is_flagged(tmp_path: Path) -> None:
@@ -173,6 +191,7 @@ def test_sqitch_plan_errors_name_the_line(tmp_path: Path) -> None:
     ("sqitch", "deploy/add_nickname.sql"),
     ("dbmate", "20240110000000_index_email.sql"),
     ("diesel", "2024-01-10-000001_index_email/up.sql"),
+    ("drizzle", "0003_index_email.sql"),
 ])
 def test_a_file_named_alone_is_linted_in_its_layout(layout: str, name: str) -> None:
     """As pre-commit passes them: the file's folder (for sqitch, the plan's) is replayed."""
@@ -247,10 +266,18 @@ def test_lockwise_no_transaction_marker_in_every_layout(tmp_path: Path, layout: 
 
     target = tmp_path / layout
     shutil.copytree(LAYOUTS / layout, target)
-    migration = next(m for m in discover(target) if m.name == "index_email")
+    def index_email(m: Migration) -> bool:
+        return m.name == "index_email" or m.id == "bob:index-email"
+
+    migration = next(m for m in discover(target) if index_email(m))
+    assert not migration.no_transaction
     text = migration.path.read_text()
-    migration.path.write_text("-- lockwise: no-transaction\n" + text)
-    marked = next(m for m in discover(target) if m.name == "index_email")
+    if layout == "liquibase":  # in the changeset: the changelog's header stays first
+        header = "-- changeset bob:index-email\n"
+        migration.path.write_text(text.replace(header, header + "-- lockwise: no-transaction\n"))
+    else:
+        migration.path.write_text("-- lockwise: no-transaction\n" + text)
+    marked = next(m for m in discover(target) if index_email(m))
     assert marked.no_transaction
 
 

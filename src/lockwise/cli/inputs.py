@@ -50,13 +50,16 @@ def collect(paths: list[Path], layout: str | None) -> Collected:
     directory replayed first, so the catalog knows the tables it touches.
     """
     out = Collected()
-    seen: set[str] = set()
+    seen: set[tuple[str, str, tuple]] = set()
 
     def take(found: list[Migration], directory: Path) -> None:
         history = []
         for m in found:
-            if file_key(m.path) not in seen:
-                seen.add(file_key(m.path))
+            # A file holds several migrations in a Liquibase changelog, one a changeset (two
+            # may share an id: a conflict to report, so their places tell them apart).
+            key = (file_key(m.path), m.id, m.sort_key)
+            if key not in seen:
+                seen.add(key)
                 history.append(m)
         out.migrations += history
         if history:

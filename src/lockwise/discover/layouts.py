@@ -17,9 +17,13 @@ from lockwise.core.types import Migration
 from lockwise.discover.versions import version_key
 from lockwise.parse.source import InputError, decode_sql, read_sql_file
 
-#: Layouts whose tools know a migration by its whole name (prisma's folder, sql-migrate's file),
-#: not by its version: two of them may share a version, and they run in the order of names.
-KEYED_BY_NAME = frozenset({"prisma", "sql-migrate"})
+#: Layouts whose tools know a migration by its whole name (prisma's folder, sql-migrate's file)
+#: or its journal entry (drizzle), not by its version: two of them may share a version, and
+#: they run in the order of names (drizzle: of its journal).
+KEYED_BY_NAME = frozenset({"prisma", "sql-migrate", "drizzle"})
+#: Layouts whose tools run migrations in the order a list gives (drizzle's journal, a
+#: Liquibase changelog), whatever their versions: version order and text order do not matter.
+LISTED_ORDER = frozenset({"drizzle", "liquibase"})
 
 #: A comment that marks a whole migration as non-transactional, whatever the layout.
 _NO_TX_MARKERS = re.compile(
@@ -677,7 +681,15 @@ def not_a_migration(path: Path) -> str | None:
             f"seed data, not a migration")
 
 
-# dbmate, goose, sql-migrate and sqitch live in tools.py, which uses the helpers above.
+# dbmate, goose, sql-migrate and sqitch live in tools.py, drizzle and Liquibase in modules of
+# their own, which use the helpers above.
+from lockwise.discover.drizzle import detect_drizzle, read_drizzle  # noqa: E402
+from lockwise.discover.liquibase import (  # noqa: E402
+    detect_liquibase,
+    is_formatted,
+    read_changelog,
+    read_liquibase,
+)
 from lockwise.discover.tools import (  # noqa: E402
     detect_dbmate,
     detect_goose,
@@ -701,6 +713,8 @@ class Layout:
 LAYOUTS: dict[str, Layout] = {
     layout.name: layout
     for layout in (
+        # First: a journal says which tool it is, whatever the names.
+        Layout("drizzle", detect_drizzle, read_drizzle),
         Layout("flyway", _detect_flyway, _read_flyway),
         # Before golang-migrate, whose `.up.sql` files sqlx's reversible ones look like.
         Layout("sqlx", _detect_sqlx, _read_sqlx),
@@ -708,6 +722,9 @@ LAYOUTS: dict[str, Layout] = {
         Layout("diesel", _detect_diesel, _read_diesel),
         Layout("prisma", _detect_prisma, _read_prisma),
         Layout("sqitch", detect_sqitch, read_sqitch),
+        # Liquibase's header, like the section markers after it, is in the files: the layouts
+        # above tell by names alone, without reading a file.
+        Layout("liquibase", detect_liquibase, read_liquibase),
         Layout("dbmate", detect_dbmate, read_dbmate),
         Layout("goose", detect_goose, read_goose),
         Layout("sql-migrate", detect_sql_migrate, read_sql_migrate),
@@ -749,8 +766,8 @@ def migration_from_text(sql: str, filename: str = "<stdin>") -> Migration:
     )
 
 
-def _read_single_file(path: Path) -> Migration:
-    migration = migration_from_text(read_sql_file(path), str(path))
+def _read_single_file(path: Path, text: str) -> Migration:
+    migration = migration_from_text(text, str(path))
     if path.name.lower().endswith(".up.sql"):
         down = path.with_name(path.name[: -len(".up.sql")] + ".down.sql")
         if down.is_file():
@@ -774,7 +791,10 @@ def discover(path: Path, layout: str | None = None) -> list[Migration]:
     if not path.exists():
         raise InputError("no such file or directory", path)
     if path.is_file():
-        return [_read_single_file(path)]
+        text = read_sql_file(path)
+        if is_formatted(text[:HEAD_BYTES]):  # a Liquibase changelog: a migration a changeset
+            return read_changelog(path, text)
+        return [_read_single_file(path, text)]
     if not path.is_dir():
         raise InputError("not a regular file or directory", path)
     token = _SEEN.set(_SEEN.get() or _Seen())

@@ -39,13 +39,25 @@ _SECTIONS = {"dbmate": (_DBMATE_SECTION, "migrate:"), "goose": (_GOOSE_SECTION, 
              "sql-migrate": (_SQL_MIGRATE_SECTION, "+migrate")}
 
 
-def _blank_outside(text: str, start: int, end: int) -> str:
-    """Keep text[start:end]; replace everything else by spaces, newlines kept, so the kept
-    part sits at its true line and column of the file."""
-    def blank(piece: str) -> str:
-        return re.sub(r"[^\n]", " ", piece)
+def _blank(piece: str) -> str:
+    return re.sub(r"[^\n]", " ", piece)
 
-    return blank(text[:start]) + text[start:end] + blank(text[end:])
+
+def keep_ranges(text: str, ranges: list[tuple[int, int]]) -> str:
+    """Keep the pieces text[start:end] of `ranges` (in order, not overlapping); replace
+    everything else by spaces, newlines kept, so each kept piece sits at its true line and
+    column of the file."""
+    out, at = [], 0
+    for start, end in ranges:
+        out += [_blank(text[at:start]), text[start:end]]
+        at = end
+    out.append(_blank(text[at:]))
+    return "".join(out)
+
+
+def _blank_outside(text: str, start: int, end: int) -> str:
+    """Keep text[start:end] only (see `keep_ranges`)."""
+    return keep_ranges(text, [(start, end)])
 
 
 def _split_sections(text: str, markers: re.Pattern[str]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lockwise.core.types import Migration, MigrationReport
-from lockwise.discover.layouts import KEYED_BY_NAME
+from lockwise.discover.layouts import KEYED_BY_NAME, LISTED_ORDER
 from lockwise.discover.versions import version_key
 from lockwise.fix.plan import FixPlan, Part, Unrewritable, touched
 from lockwise.parse.source import InputError
@@ -226,6 +226,11 @@ def render_plan(plan: FixPlan, versions_from: VersionAllocator
     """The files that carry out `plan`: the original file rewritten, then new migrations.
     Raises Unrewritable when the new migrations cannot run right after the original."""
     migration = plan.migration
+    if migration.layout in LISTED_ORDER:
+        # New migrations need entries in the tool's list (drizzle's journal), and a
+        # Liquibase changelog holds other changesets that rewriting the file would lose.
+        raise Unrewritable(f"lockwise fix cannot write the {migration.layout} layout yet: "
+                           "make the change safe by hand")
     versions, appended = versions_from.allocate(migration, len(plan.parts) - 1, plan.moved)
     notes = list(dict.fromkeys(plan.notes))
     if appended:

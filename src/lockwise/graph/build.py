@@ -27,7 +27,7 @@ from lockwise.catalog.replay import (
 )
 from lockwise.catalog.search_path import PathInForce
 from lockwise.core.types import Effect, Migration, MigrationReport, Statement
-from lockwise.discover.layouts import KEYED_BY_NAME
+from lockwise.discover.layouts import KEYED_BY_NAME, LISTED_ORDER
 from lockwise.discover.versions import NUMERIC_VERSION_LAYOUTS, version_identity
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
@@ -708,10 +708,14 @@ class _Builder:
     def _versions(self) -> None:
         versioned = [(m, k) for m, k in zip(self.migrations, self.keys, strict=True)
                      if not m.repeatable and m.layout not in KEYED_BY_NAME]
-        by_version: dict[str, list[tuple[Migration, str]]] = {}
+        by_version: dict[tuple[str, str], list[tuple[Migration, str]]] = {}
         for m, k in versioned:
-            by_version.setdefault(version_identity(m.version, m.layout), []).append((m, k))
-        for version, group in by_version.items():
+            # Liquibase knows a changeset by its author:id and its changelog's path: the same
+            # id in two files is two changesets.
+            where = str(m.path) if m.layout == "liquibase" else ""
+            by_version.setdefault((version_identity(m.version, m.layout), where),
+                                  []).append((m, k))
+        for (version, _), group in by_version.items():
             # Several files in one directory named by the version are one migration in
             # parts (temporal's versioned/v1.7/*.sql), not two claims on one version. Linted
             # from a folder higher up, the version is the directory's path below it
@@ -721,7 +725,8 @@ class _Builder:
                 continue
             if len(group) > 1 and version:
                 self._duplicate_version(version, group)
-        ordered = sorted(versioned, key=lambda mk: (mk[0].sort_key, str(mk[0].path)))
+        ordered = sorted((mk for mk in versioned if mk[0].layout not in LISTED_ORDER),
+                         key=lambda mk: (mk[0].sort_key, str(mk[0].path)))
         for (a, ka), (b, kb) in zip(ordered, ordered[1:], strict=False):
             # Runners of these layouts parse versions as numbers, and dotted versions
             # (1.9 < 1.10) are read as versions everywhere: no tool orders them as text.
@@ -741,6 +746,14 @@ class _Builder:
                           f"names and tools that parse versions run them in different orders")
 
     def _duplicate_version(self, version: str, group: list[tuple[Migration, str]]) -> None:
+        if group[0][0].layout == "liquibase":
+            self.conflict("duplicate-version",
+                          [Location(k, str(m.path), _first_text_line(m.up_sql), 1)
+                           for m, k in group],
+                          f"version:{version}",
+                          f"{len(group)} changesets of one changelog have the id {version}: "
+                          f"Liquibase refuses a changelog whose changesets share an author:id")
+            return
         texts = sorted({m.version for m, _ in group})
         spelled = "" if len(texts) == 1 else \
             f" ({', '.join(texts)}: {group[0][0].layout} reads them as one number)"
@@ -1053,6 +1066,13 @@ def _clash(x: _Op, y: _Op) -> str | None:
         return (f"{{a}} {_OP_VERBS[x.op]} {x.obj} while {{b}} {_OP_VERBS[y.op]} "
                 f"{y.obj}: run in one order it works, in the other it fails")
     return None
+
+
+def _first_text_line(sql: str) -> int:
+    """The line where a migration's text starts (a Liquibase changeset's header: its text
+    keeps its place in the changelog)."""
+    stripped = sql.lstrip()
+    return sql.count("\n", 0, len(sql) - len(stripped)) + 1
 
 
 def unique_keys(migrations: Sequence[Migration]) -> list[str]:

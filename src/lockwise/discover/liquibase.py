@@ -1,0 +1,324 @@
+"""Liquibase's formatted SQL changelogs: one .sql file, or a folder of them, whose first
+non-blank line is `--liquibase formatted sql`.
+
+As Liquibase's FormattedSqlChangeLogParser reads one (https://docs.liquibase.com/concepts/
+changelogs/sql-format.html):
+
+- `--changeset author:id [attribute:value ...]` opens a changeset, which runs to the next one;
+  changesets run in the order of the file. A line that starts `--changeset` but is no such
+  header (no `author:id`, a space after the colon) makes Liquibase refuse the changelog, as
+  does a changeset with no SQL before the next one and a `--comment` line outside a changeset.
+- each changeset runs in its own transaction, committed at its end; `runInTransaction:false`
+  runs its statements one by one, each committed on its own. Attribute values are read as
+  Java reads a boolean: anything but `true` is false.
+- `dbms:` lists the databases it runs on (`postgresql`, `all`, `none`, `!name` excludes one);
+  `ignore:true` skips it. `context:` and `labels:` filter at run time, which lockwise cannot
+  know: such changesets are linted.
+- `--rollback <sql>` lines (several add up), or a `/* liquibase rollback` ... `*/` block, hold
+  its rollback; `--rollback not required` / `--rollback empty` say there is none to run, and
+  `--rollback changesetId:<id> changesetAuthor:<author>` rolls back with that changeset's SQL.
+- `endDelimiter:<d>` ends statements with <d> instead of `;`; `--ignoreLines:start` ...
+  `--ignoreLines:end` and `--ignoreLines:<n>` hide lines from Liquibase.
+
+A folder is read as Liquibase's `includeAll` reads one, file by file in name order; a .sql file
+in it without the header is one changeset of its whole text, run in a transaction, as
+Liquibase's plain SQL changelogs are.
+
+Each changeset is one lockwise migration, its id `author:id`; its SQL (and its rollback, the
+down migration) keep their lines and columns in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lockwise.core.types import Migration
+from lockwise.parse.source import InputError
+
+LAYOUT = "liquibase"
+
+_HEADER = re.compile(r"\s*--\s*liquibase\s*formatted", re.IGNORECASE)
+#: `--changeset author:id rest`, the author and id optionally in double quotes. No space after
+#: the colon: Liquibase refuses `author: id`.
+_CHANGESET = re.compile(r'\s*--\s*changeset\s+("[^"]+"|[^:]+):("[^"]+"|\S+)(.*)',
+                        re.IGNORECASE)
+#: What Liquibase takes for a changeset header it cannot read (and refuses).
+_CHANGESET_LIKE = re.compile(r"\s*--\s*changeset|-\s*changeset\s", re.IGNORECASE)
+_ROLLBACK = re.compile(r"\s*--\s*rollback (.*)", re.IGNORECASE)
+_ROLLBACK_BLOCK = re.compile(r"\s*/\*\s*liquibase\s*rollback\s*", re.IGNORECASE)
+_BLOCK_END = re.compile(r"(.*?)\*/\s*")
+_IGNORE_LINES = re.compile(r"--\s*ignoreLines:(\w+)", re.IGNORECASE)
+_COMMENT = re.compile(r"--\s*comment:? ", re.IGNORECASE)
+#: Lines of a changeset that Liquibase reads as its metadata, not as its SQL.
+_METADATA = re.compile(r"\s*--\s*(?:comments?:? |preconditions|precondition-|validCheckSum)",
+                       re.IGNORECASE)
+_ATTRIBUTE = re.compile(r'(\w+):("[^"]*"|\S*)')
+_ROLLBACK_REFERENCE = {key: re.compile(rf"{key}:(\S+)", re.IGNORECASE)
+                       for key in ("changesetId", "changesetAuthor", "changesetPath")}
+
+
+def is_formatted(head: str) -> bool:
+    """Whether a file's text (its head is enough) is a formatted SQL changelog: its first
+    non-blank line is the header."""
+    first = next((line for line in head.splitlines() if line.strip()), "")
+    return _HEADER.match(first) is not None
+
+
+def _formatted_file(path: Path) -> bool:
+    from lockwise.discover.layouts import file_head
+
+    data = file_head(path)
+    return data is not None and is_formatted(data.decode("utf-8", errors="replace"))
+
+
+def detect_liquibase(directory: Path) -> bool:
+    from lockwise.discover.layouts import _sql_files
+
+    return any(_formatted_file(path) for path in _sql_files(directory))
+
+
+@dataclass
+class _Changeset:
+    author: str
+    ident: str
+    #: 1-based line of the header.
+    line: int
+    start: int
+    attributes: dict[str, str]
+    end: int = 0
+    #: Pieces of the file that are its rollback SQL, and the line of the first.
+    rollback: list[tuple[int, int]] = field(default_factory=list)
+    rollback_line: int = 0
+    #: Pieces of its own range that Liquibase does not read as SQL (ignored lines).
+    hidden: list[tuple[int, int]] = field(default_factory=list)
+    has_sql: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.author}:{self.ident}"
+
+    def flag(self, name: str, default: bool) -> bool:
+        """A boolean attribute as Java's Boolean.parseBoolean reads it."""
+        value = self.attributes.get(name.lower())
+        return default if value is None else value.lower() == "true"
+
+
+def _unquote(text: str) -> str:
+    return text[1:-1] if len(text) > 1 and text[0] == text[-1] == '"' else text
+
+
+def _attributes(rest: str) -> dict[str, str]:
+    return {m.group(1).lower(): _unquote(m.group(2)) for m in _ATTRIBUTE.finditer(rest)}
+
+
+def runs_on_postgresql(dbms: str | None) -> bool:
+    """Whether a `dbms:` list takes PostgreSQL (Liquibase's short name `postgresql`)."""
+    if dbms is None:
+        return True
+    names = [name.strip().lower() for name in dbms.split(",") if name.strip()]
+    if not names:
+        return True
+    if "none" in names or "!postgresql" in names:
+        return False
+    wanted = [name for name in names if not name.startswith("!")]
+    return not wanted or "all" in wanted or "postgresql" in wanted
+
+
+@dataclass
+class _Scan:
+    """One pass over a changelog's lines, as Liquibase reads them."""
+
+    text: str
+    path: Path
+    changesets: list[_Changeset] = field(default_factory=list)
+    #: Lines to skip, set by `--ignoreLines:<n>`, or None for `--ignoreLines:start`.
+    skipping: int | None = 0
+    #: The rollback block being read (its changeset), if any.
+    block: _Changeset | None = None
+    block_line: int = 0
+
+    def error(self, message: str, line: int) -> InputError:
+        return InputError(f"{message} (Liquibase refuses this changelog)", self.path, line)
+
+    def run(self) -> list[_Changeset]:
+        offset = 0
+        for number, line in enumerate(self.text.split("\n"), 1):
+            self._line(line, number, offset)
+            offset += len(line) + 1
+        if self.block is not None:
+            raise self.error("the `/* liquibase rollback` comment is never closed",
+                             self.block_line)
+        if self.changesets:
+            self.changesets[-1].end = len(self.text)
+        return self.changesets
+
+    def _hide(self, start: int, length: int) -> None:
+        if self.changesets:
+            self.changesets[-1].hidden.append((start, start + length))
+
+    def _line(self, line: str, number: int, offset: int) -> None:
+        if self.skipping is None or self.skipping > 0:
+            self._hide(offset, len(line))
+            ignore = _IGNORE_LINES.fullmatch(line)
+            if self.skipping is None:
+                if ignore and ignore.group(1) == "end":
+                    self.skipping = 0
+            else:
+                self.skipping -= 1
+            return
+        if self.block is not None:
+            self._block_line(line, offset)
+            return
+        if ignore := _IGNORE_LINES.fullmatch(line):
+            self._ignore(ignore.group(1), number)
+            return
+        if header := _CHANGESET.fullmatch(line):
+            self._open(header, number, offset)
+            return
+        if _CHANGESET_LIKE.match(line):
+            raise self.error("not a changeset header: expected `--changeset author:id "
+                             "[attribute:value ...]`", number)
+        if not self.changesets:
+            if _COMMENT.match(line):
+                raise self.error("a `--comment` line outside any changeset", number)
+            return
+        self._in_changeset(self.changesets[-1], line, number, offset)
+
+    def _ignore(self, value: str, number: int) -> None:
+        if value == "start":
+            self.skipping = None
+        elif value.isdigit():
+            self.skipping = int(value)
+        else:
+            raise self.error(f"`--ignoreLines:{value}`: expected a number, `start` or `end`",
+                             number)
+
+    def _open(self, header: re.Match[str], number: int, offset: int) -> None:
+        if self.changesets:
+            previous = self.changesets[-1]
+            if not previous.has_sql:
+                raise self.error(f"changeset {previous.key} has no SQL", previous.line)
+            previous.end = offset
+        author, ident = _unquote(header.group(1)), _unquote(header.group(2))
+        if not ident.replace(":", "").strip():
+            raise self.error("the changeset id is empty", number)
+        self.changesets.append(_Changeset(author, ident, number, offset,
+                                          _attributes(header.group(3))))
+
+    def _in_changeset(self, changeset: _Changeset, line: str, number: int,
+                      offset: int) -> None:
+        if rollback := _ROLLBACK.fullmatch(line):
+            changeset.rollback.append((offset + rollback.start(1), offset + len(line)))
+            changeset.rollback_line = changeset.rollback_line or number
+        elif _ROLLBACK_BLOCK.fullmatch(line):
+            self.block, self.block_line = changeset, number
+            changeset.rollback_line = changeset.rollback_line or number
+        elif line.strip() and not _METADATA.match(line):
+            changeset.has_sql = True
+
+    def _block_line(self, line: str, offset: int) -> None:
+        assert self.block is not None
+        end = _BLOCK_END.fullmatch(line)
+        self.block.rollback.append((offset, offset + (len(end.group(1)) if end else len(line))))
+        if end:
+            self.block = None
+
+
+def _up_text(text: str, changeset: _Changeset) -> str:
+    """The changeset's SQL at its place in the file, its ignored lines blanked and its
+    `endDelimiter` (on a line of its own) written as `;`, which lockwise's parser splits at."""
+    from lockwise.discover.tools import keep_ranges
+
+    ranges, at = [], changeset.start
+    for start, end in changeset.hidden:
+        ranges.append((at, start))
+        at = end
+    ranges.append((at, changeset.end))
+    up = keep_ranges(text, ranges)
+    delimiter = changeset.attributes.get("enddelimiter", "")
+    if delimiter and delimiter != ";":
+        pattern = re.compile(rf"^([ \t]*){re.escape(delimiter)}[ \t]*$",
+                             re.IGNORECASE | re.MULTILINE)
+        up = pattern.sub(lambda m: m.group(1) + ";" + " " * (len(m.group(0)) -
+                                                               len(m.group(1)) - 1), up)
+    return up
+
+
+def _down_text(scan: _Scan, changeset: _Changeset, ups: dict[str, str]) -> str | None:
+    """The rollback SQL at its place in the file; None when the changeset has none or says
+    none is needed."""
+    from lockwise.discover.tools import keep_ranges
+
+    pieces = "\n".join(scan.text[start:end] for start, end in changeset.rollback).strip()
+    lowered = pieces.lower()
+    if not pieces or lowered.startswith(("not required", "empty")):
+        return None
+    if "changesetid" not in lowered:
+        return keep_ranges(scan.text, changeset.rollback)
+    found = {key: m.group(1) for key, pattern in _ROLLBACK_REFERENCE.items()
+             if (m := pattern.search(pieces))}
+    other = found.get("changesetPath")
+    if other is not None and Path(other).name != scan.path.name:
+        return None  # another changelog's changeset: not read here
+    if "changesetId" not in found or "changesetAuthor" not in found:
+        raise scan.error("a rollback that names a changeset needs both changesetId: and "
+                         "changesetAuthor:", changeset.rollback_line)
+    key = f"{found['changesetAuthor']}:{found['changesetId']}"
+    if key not in ups:
+        raise scan.error(f"the rollback names changeset {key}, which is not in this "
+                         "changelog before it", changeset.rollback_line)
+    return ups[key]
+
+
+def read_changelog(path: Path, text: str, file_index: int = 0) -> list[Migration]:
+    """The changesets of one formatted SQL changelog that run on PostgreSQL, in file order."""
+    from lockwise.discover.layouts import _LOCKWISE_NO_TX
+    from lockwise.discover.versions import version_key
+
+    scan = _Scan(text, path)
+    out: list[Migration] = []
+    ups: dict[str, str] = {}
+    for position, changeset in enumerate(scan.run(), 1):
+        up_sql = _up_text(text, changeset)
+        ups[changeset.key] = up_sql
+        if changeset.flag("ignore", False) or \
+                not runs_on_postgresql(changeset.attributes.get("dbms")):
+            continue
+        down_sql = _down_text(scan, changeset, ups)
+        out.append(Migration(
+            version=changeset.key, name="", path=path, up_sql=up_sql, down_sql=down_sql,
+            down_path=path if down_sql is not None else None,
+            no_transaction=not changeset.flag("runInTransaction", True) or
+            _LOCKWISE_NO_TX.search(text, changeset.start, changeset.end) is not None,
+            layout=LAYOUT,
+            # Meant to be edited, and run again when it is (views, functions).
+            repeatable=changeset.flag("runOnChange", False),
+            sort_key=version_key(f"{file_index}.{position}")))
+    return out
+
+
+def _raw_changelog(path: Path, text: str, file_index: int) -> Migration:
+    """A .sql file without the header, in a changelog folder: one changeset of its whole
+    text, which Liquibase runs in a transaction."""
+    from lockwise.discover.layouts import _LOCKWISE_NO_TX
+    from lockwise.discover.versions import version_key
+
+    return Migration(version=path.stem, name="", path=path, up_sql=text,
+                     no_transaction=_LOCKWISE_NO_TX.search(text[:4096]) is not None,
+                     layout=LAYOUT,
+                     sort_key=version_key(f"{file_index}.0"))
+
+
+def read_liquibase(directory: Path) -> list[Migration]:
+    from lockwise.discover.layouts import _read, _sql_files
+
+    out: list[Migration] = []
+    for file_index, path in enumerate(_sql_files(directory), 1):
+        text = _read(path)
+        if is_formatted(text[:4096]):
+            out += read_changelog(path, text, file_index)
+        else:
+            out.append(_raw_changelog(path, text, file_index))
+    return out
