@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from lockwise.cli.app import app
 from lockwise.discover import discover
 from lockwise.discover.layouts import detect_layout
-from lockwise.discover.liquibase import runs_on_postgresql
+from lockwise.discover.liquibase import _formatted_file, is_formatted, runs_on_postgresql
 from lockwise.graph.api import history_conflicts
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.source import InputError
@@ -281,3 +281,22 @@ def test_liquibase_fixture_named_alone_lints_its_changesets() -> None:
                                       str(LAYOUTS / "liquibase" / "002-indexes.sql")])
     got = [m["id"] for m in json.loads(result.stdout)["migrations"]]
     assert got == ["bob:index-nickname", "bob:index-email"]
+
+
+@pytest.mark.parametrize("head", [
+    "--liquibase formatted sql\n--changeset a:1\nSELECT 1;\n",
+    "\n\n  -- Liquibase Formatted SQL\n",
+    "\ufeff--liquibase formatted sql\n",
+    "\r\n--liquibase formatted sql\r\n",
+    "SELECT 1;\n--liquibase formatted sql\n",
+    "-- a comment first\n--liquibase formatted sql\n",
+    "--\nliquibase formatted sql\n",
+    "",
+])
+def test_detection_reads_the_header_as_the_reader_does(tmp_path: Path, head: str) -> None:
+    # Detection tests each file's bytes; the reader, its text: they must agree.
+    path = tmp_path / "changelog.sql"
+    path.write_bytes(head.encode())
+    assert _formatted_file(path) == is_formatted(head)
+    assert is_formatted(head) == head.lstrip().lstrip("\ufeff").startswith(
+        ("--liquibase", "-- Liquibase"))
