@@ -39,12 +39,6 @@ class _Entry:
     line: int
 
 
-def detect_drizzle(directory: Path) -> bool:
-    from lockwise.discover.layouts import _has_file, _join
-
-    return _has_file(_join(str(directory), "meta"), "_journal.json")
-
-
 def _line_of(text: str, needle: str, default: int = 1) -> int:
     at = text.find(needle)
     return default if at < 0 else text.count("\n", 0, at) + 1

@@ -681,15 +681,48 @@ def not_a_migration(path: Path) -> str | None:
             f"seed data, not a migration")
 
 
-# dbmate, goose, sql-migrate and sqitch live in tools.py, drizzle and Liquibase in modules of
-# their own, which use the helpers above.
-from lockwise.discover.drizzle import detect_drizzle, read_drizzle  # noqa: E402
-from lockwise.discover.liquibase import (  # noqa: E402
-    detect_liquibase,
-    is_formatted,
-    read_changelog,
-    read_liquibase,
-)
+# Drizzle and Liquibase live in modules of their own, imported only for a folder (or file)
+# that is theirs: most folders are neither, and importing both was a tenth of lint's own
+# start-up. The tests here tell cheaply; the modules decide.
+
+#: How far into a file a Liquibase changelog's header (its first non-blank line) is looked for.
+_LIQUIBASE_HEAD = 512
+
+
+def _detect_drizzle(directory: Path) -> bool:
+    """drizzle-kit's folder: its journal, meta/_journal.json (lockwise.discover.drizzle)."""
+    return _has_file(_join(str(directory), "meta"), "_journal.json")
+
+
+def _read_drizzle(directory: Path) -> list[Migration]:
+    from lockwise.discover.drizzle import read_drizzle
+
+    return read_drizzle(directory)
+
+
+def _may_be_changelog(head: bytes | str | None) -> bool:
+    """Whether a file's start (bytes or text) says "liquibase" at all."""
+    if head is None:
+        return False
+    start = head[:_LIQUIBASE_HEAD].lower()
+    return b"iquibase" in start if isinstance(start, bytes) else "iquibase" in start
+
+
+def _detect_liquibase(directory: Path) -> bool:
+    if not any(_may_be_changelog(file_head(path)) for path in _sql_files(directory)):
+        return False
+    from lockwise.discover.liquibase import detect_liquibase
+
+    return detect_liquibase(directory)
+
+
+def _read_liquibase(directory: Path) -> list[Migration]:
+    from lockwise.discover.liquibase import read_liquibase
+
+    return read_liquibase(directory)
+
+
+# dbmate, goose, sql-migrate and sqitch live in tools.py, which uses the helpers above.
 from lockwise.discover.tools import (  # noqa: E402
     detect_dbmate,
     detect_goose,
@@ -714,7 +747,7 @@ LAYOUTS: dict[str, Layout] = {
     layout.name: layout
     for layout in (
         # First: a journal says which tool it is, whatever the names.
-        Layout("drizzle", detect_drizzle, read_drizzle),
+        Layout("drizzle", _detect_drizzle, _read_drizzle),
         Layout("flyway", _detect_flyway, _read_flyway),
         # Before golang-migrate, whose `.up.sql` files sqlx's reversible ones look like.
         Layout("sqlx", _detect_sqlx, _read_sqlx),
@@ -724,7 +757,7 @@ LAYOUTS: dict[str, Layout] = {
         Layout("sqitch", detect_sqitch, read_sqitch),
         # Liquibase's header, like the section markers after it, is in the files: the layouts
         # above tell by names alone, without reading a file.
-        Layout("liquibase", detect_liquibase, read_liquibase),
+        Layout("liquibase", _detect_liquibase, _read_liquibase),
         Layout("dbmate", detect_dbmate, read_dbmate),
         Layout("goose", detect_goose, read_goose),
         Layout("sql-migrate", detect_sql_migrate, read_sql_migrate),
@@ -792,8 +825,11 @@ def discover(path: Path, layout: str | None = None) -> list[Migration]:
         raise InputError("no such file or directory", path)
     if path.is_file():
         text = read_sql_file(path)
-        if is_formatted(text[:HEAD_BYTES]):  # a Liquibase changelog: a migration a changeset
-            return read_changelog(path, text)
+        if _may_be_changelog(text):
+            from lockwise.discover.liquibase import is_formatted, read_changelog
+
+            if is_formatted(text[:HEAD_BYTES]):  # a Liquibase changelog: a migration a changeset
+                return read_changelog(path, text)
         return [_read_single_file(path, text)]
     if not path.is_dir():
         raise InputError("not a regular file or directory", path)
