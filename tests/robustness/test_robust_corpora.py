@@ -100,3 +100,26 @@ def test_mysql_corpus_with_its_dialect(corpora: Path) -> None:
     assert {m["path"] for m in doc["migrations"]} == {str(p) for p in
                                                       _temporal_migrations(directory)}
     assert [f for f in all_findings(doc) if f["rule"] == "parse-error"] == []
+
+
+@pytest.mark.parametrize(("dialect", "linted", "left_out"), [
+    ("postgresql", "postgresql", ("mysql", "sqlite")),
+    ("mysql", "mysql", ("postgresql", "sqlite")),
+])
+def test_temporal_root_lints_the_histories_of_the_dialect_only(
+        corpora: Path, dialect: str, linted: str, left_out: tuple[str, ...]) -> None:
+    """temporal keeps one history per database side by side: at its root, those of the
+    dialect in force are linted (no parse error, no PostgreSQL rule on MySQL DDL), the others
+    are left out with a note naming each."""
+    directory = corpora / "temporal"
+    if not all((directory / name).is_dir() for name in (linted, *left_out)):
+        pytest.skip("temporal is not in the corpora")
+    code, doc, stderr = lint_dir(directory, "--dialect", dialect, "--no-cache")
+    assert code in (0, 1), stderr
+    assert {m["path"] for m in doc["migrations"]} == {
+        str(p) for p in _temporal_migrations(directory / linted)}
+    assert [f for f in all_findings(doc) if f["rule"] == "parse-error"] == []
+    notes = [line for line in stderr.splitlines() if "not linted: a " in line]
+    for name in left_out:
+        below = [note for note in notes if note.startswith(f"lockwise: note: {directory / name}/")]
+        assert len(below) == 2, notes  # temporal's two schemas (sqlite's visibility: a dump)

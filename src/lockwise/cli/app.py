@@ -204,7 +204,7 @@ def lint(
         collector_paused,
         lint_with_conflicts,
     )
-    from lockwise.config import apply_overrides, setting, threshold_for, unknown_rule
+    from lockwise.config import apply_overrides, given, setting, threshold_for, unknown_rule
     from lockwise.options import LintOptions, has_input_errors
 
     cfg = command_config(config_file)  # it supplies what the command line leaves unsaid
@@ -229,7 +229,10 @@ def lint(
             migrations, only = read_stdin(stdin_filename), None
             histories, directories = [migrations], []
         else:
-            collected = collect(list(paths or [Path(".")]), layout)
+            # Chosen on the command line or in the config: a path named in a mysql/ folder
+            # gets no note then.
+            chosen = given(ctx, "dialect") or cfg.dialect is not None
+            collected = collect(list(paths or [Path(".")]), layout, dialect.value, chosen)
             migrations, only, histories, directories = collected.migrations, collected.only, \
                 collected.histories, collected.directories
         requests = None

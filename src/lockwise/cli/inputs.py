@@ -15,6 +15,7 @@ from lockwise.discover import (
     not_a_migration,
     versions_folder,
 )
+from lockwise.discover.dialects import named_path_note
 from lockwise.parse.source import InputError, decode_sql, read_limited
 
 
@@ -43,13 +44,32 @@ class Collected:
     notes: list[str] = field(default_factory=list)
 
 
-def collect(paths: list[Path], layout: str | None) -> Collected:
+def collect(paths: list[Path], layout: str | None, dialect: str = "postgresql",
+            chosen: bool = False) -> Collected:
     """Migrations to replay, in order, and which of them to report.
 
     A file named on its own (as pre-commit passes them) is linted with the rest of its
-    directory replayed first, so the catalog knows the tables it touches.
+    directory replayed first, so the catalog knows the tables it touches. Below a folder
+    named, the histories in folders named for another database than `dialect` are left out
+    (noted); a path named is read with `dialect`, and noted when its own folders name another
+    database and the dialect was not `chosen` (it is the default).
     """
     out = Collected()
+    try:
+        _collect(out, paths, layout, dialect, chosen)
+    finally:  # an input error ends the run: what was left out before it is said first
+        print_notes(out.notes)
+    return out
+
+
+def print_notes(notes: list[str]) -> None:
+    """Discovery's notes, on stderr (whatever the report's format), each once."""
+    for note in dict.fromkeys(notes):
+        print(f"lockwise: note: {note}", file=sys.stderr)
+
+
+def _collect(out: Collected, paths: list[Path], layout: str | None, dialect: str,
+             chosen: bool) -> None:
     seen: set[tuple[str, str, tuple]] = set()
 
     def take(found: list[Migration], directory: Path) -> None:
@@ -72,6 +92,9 @@ def collect(paths: list[Path], layout: str | None) -> Collected:
     reported: set[str] = set()
     file_named = False
     for path in paths:
+        note = None if chosen else named_path_note(path, dialect)
+        if note is not None:
+            out.notes.append(note)
         if path.is_file():
             # pre-commit passes every .sql file its pattern matches; --layout says the file
             # is a migration whatever its name.
@@ -85,22 +108,23 @@ def collect(paths: list[Path], layout: str | None) -> Collected:
                 reported.update(str(m.path) for m in match)
                 take(parent_migrations, directory)
                 continue
-        for root, found in discover_histories(path, layout, out.notes):
+        for root, found in discover_histories(path, layout, out.notes, dialect):
             reported.update(str(m.path) for m in found)
             take(found, root)
     out.only = reported if file_named else None
-    for note in out.notes:
-        print(f"lockwise: note: {note}", file=sys.stderr)
-    return out
 
 
 def one_history(path: Path, layout: str | None) -> list[Migration]:
-    """The migrations of `path` for the commands that take one history (`graph`, `apply`): a
-    folder holding several migration directories is an input error that names them."""
+    """The migrations of `path` for the commands that take one history (`graph`, `apply`),
+    which read PostgreSQL: a folder holding several migration directories is an input error
+    that names them (not those left out for another database's folder, as lint leaves them
+    out)."""
     notes: list[str] = []
-    histories = discover_histories(path, layout, notes)
-    for note in notes:
-        print(f"lockwise: note: {note}", file=sys.stderr)
+    named = named_path_note(path, "postgresql")
+    try:
+        histories = discover_histories(path, layout, notes, "postgresql")
+    finally:
+        print_notes(([named] if named is not None else []) + notes)
     require_one(path, [root for root, _ in histories])
     return histories[0][1]
 

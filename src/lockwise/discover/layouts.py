@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lockwise.core.types import Migration
+from lockwise.discover.dialects import all_left_out, left_out_note, other_database
 from lockwise.discover.versions import version_key
 from lockwise.parse.source import InputError, decode_sql, read_sql_file
 
@@ -537,7 +538,7 @@ def _holds_histories(folder: Path) -> bool:
 
 
 def discover_histories(path: Path, layout: str | None = None,
-                       notes: list[str] | None = None,
+                       notes: list[str] | None = None, dialect: str | None = None,
                        ) -> list[tuple[Path, list[Migration]]]:
     """The migration directories `path` names, each the history of a database of its own,
     with its migrations (as `discover` reads them).
@@ -552,6 +553,10 @@ def discover_histories(path: Path, layout: str | None = None,
     (schema.sql, structure.sql, seeds.sql: dumps and seeds) and which has a folder of
     migrations below it is not a history: its files are skipped, and said so in `notes`.
     A folder with no SQL at all is one history, with no migrations.
+
+    With `dialect`, a history found below `path` in a folder named for another database
+    (mysql/, sqlite/: see lockwise.discover.dialects) is left out, said so in `notes`; when
+    every history found is, `path` is an input error (nothing of it would be linted).
     """
     if layout is not None or not path.is_dir():
         found = discover(path, layout)
@@ -563,7 +568,10 @@ def discover_histories(path: Path, layout: str | None = None,
     token = _SEEN.set(_Seen())  # the folders listed to find them are not listed again
     try:
         before = len(notes)
-        roots = _roots(path, set(), _Ignored(path), notes)
+        others = _OtherDatabases(dialect) if dialect is not None else None
+        roots = _roots(path, set(), _Ignored(path), notes, others)
+        if not roots and others is not None and others.left_out:
+            raise InputError(all_left_out(dialect), path)
         if not roots and len(notes) == before:
             roots = [path]
         return [(root, discover(root)) for root in roots] or [(path, [])]
@@ -588,7 +596,17 @@ def _holds_migrations(directory: Path) -> bool:
         not _unversioned(_sql_files(directory))
 
 
-def _roots(directory: Path, seen: set, ignored: _Ignored, notes: list[str]) -> list[Path]:
+@dataclass
+class _OtherDatabases:
+    """The dialect in force while histories are looked for, and those found in a folder named
+    for another database, left out."""
+
+    dialect: str
+    left_out: list[Path] = field(default_factory=list)
+
+
+def _roots(directory: Path, seen: set, ignored: _Ignored, notes: list[str],
+           others: _OtherDatabases | None = None) -> list[Path]:
     try:
         key = directory.resolve()
         entries = _listing(directory)
@@ -603,12 +621,18 @@ def _roots(directory: Path, seen: set, ignored: _Ignored, notes: list[str]) -> l
         _note_unread_subfolders(directory, entries, ignored, notes)
         return [directory]
     roots: list[Path] = []
+    left_out: list[Path] = []
     for name, (_, is_dir) in entries.items():
-        if is_dir and _read_below(directory, name, ignored):
-            roots += _roots(directory / name, seen, ignored, notes)
+        if not is_dir or not _read_below(directory, name, ignored):
+            continue
+        database = None if others is None else other_database(name, others.dialect, entries)
+        if database is None:
+            roots += _roots(directory / name, seen, ignored, notes, others)
+        else:  # its own notes (dumps beside its migrations) are about SQL not linted anyway
+            left_out += _left_out(directory / name, database, seen, ignored, notes, others)
     if not own:
         return roots
-    beside = _migrations_beside(directory, entries, roots)
+    beside = _migrations_beside(directory, entries, roots + left_out)
     if beside is None:  # unversioned scripts and nothing else: they are the history
         return [directory]
     names = ", ".join(path.name for path in own)
@@ -616,6 +640,16 @@ def _roots(directory: Path, seen: set, ignored: _Ignored, notes: list[str]) -> l
                  f"migrations of {beside} (a schema dump or seed data, not a history; "
                  f"`--layout plain FILE` lints one)")
     return roots
+
+
+def _left_out(folder: Path, database: str, seen: set, ignored: _Ignored, notes: list[str],
+              others: _OtherDatabases) -> list[Path]:
+    """The histories below `folder`, named for another database: noted, not linted."""
+    found = _roots(folder, seen, ignored, [])
+    for history in found:
+        notes.append(left_out_note(history, folder.name, database, others.dialect))
+    others.left_out += found
+    return found
 
 
 def _migrations_beside(directory: Path, entries: dict[str, tuple[bool, bool]],

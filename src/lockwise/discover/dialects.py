@@ -1,0 +1,105 @@
+"""Folders named for a database.
+
+A project that supports several databases keeps one migration history per database side by
+side (temporal's schema/mysql/v8/..., schema/postgresql/v12/..., schema/sqlite/v3/...). Found
+below a path named on the command line, a history in a folder named for another database than
+the dialect in force is left out with a note: read as PostgreSQL, MySQL DDL is dozens of false
+parse errors and false findings. A path named on the command line is read with the dialect in
+force whatever its folders say (naming it is a choice); when the dialect was left to its
+default, a note says what its folders name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+#: The dialects lockwise reads (as --dialect spells them), as messages name them.
+LINTED = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB"}
+
+#: Databases lockwise does not read. TiDB speaks MySQL's SQL, but its online DDL is its own
+#: (docs/mysql.md claims MySQL and MariaDB only); CockroachDB speaks PostgreSQL's, but its
+#: schema changes take none of PostgreSQL's locks.
+OTHERS = {"sqlite": "SQLite", "sqlserver": "SQL Server", "oracle": "Oracle",
+          "cockroachdb": "CockroachDB", "clickhouse": "ClickHouse", "spanner": "Spanner",
+          "snowflake": "Snowflake", "db2": "Db2", "h2": "H2", "hsqldb": "HSQLDB",
+          "derby": "Derby", "tidb": "TiDB"}
+
+#: Folder name (lower case, a whole path component) -> the database it names.
+_FOLDERS = {
+    **dict.fromkeys(("postgres", "postgresql", "pg", "psql", "pgsql"), "postgresql"),
+    "mysql": "mysql", "mariadb": "mariadb",
+    **dict.fromkeys(("sqlite", "sqlite3"), "sqlite"),
+    **dict.fromkeys(("mssql", "sqlserver"), "sqlserver"),
+    **dict.fromkeys(("cockroach", "cockroachdb"), "cockroachdb"),
+    **{name: name for name in ("oracle", "clickhouse", "spanner", "snowflake", "db2", "h2",
+                               "hsqldb", "derby", "tidb")},
+}
+
+#: Names that also name their database with a server version after them (mysql8, pg14,
+#: postgres16, mariadb10): the version of a folder per server, not another database.
+_VERSIONED = frozenset({"mysql", "mariadb", "postgres", "postgresql", "pg", "sqlite"})
+
+
+def database_named(folder: str) -> str | None:
+    """The database a folder's name is (see _FOLDERS), or None."""
+    name = folder.lower()
+    if name in _FOLDERS:
+        return _FOLDERS[name]
+    stem = name.rstrip("0123456789")
+    return _FOLDERS[stem] if stem != name and stem in _VERSIONED else None
+
+
+def _title(database: str) -> str:
+    return LINTED.get(database) or OTHERS[database]
+
+
+def other_database(folder: str, dialect: str, siblings: Iterable[str]) -> str | None:
+    """The database `folder` is named for, when its histories are not to be read with
+    `dialect`; None when they are (no database in its name, or the dialect's own).
+
+    MariaDB reads MySQL's folders (it is a fork of MySQL, and most projects keep one mysql/
+    history for both), unless a folder beside it (`siblings`, the names in its parent) is
+    MariaDB's own: then mysql/ is MySQL's. MySQL does not read mariadb/, written for MariaDB's
+    DDL (ALTER ONLINE, NOCOPY, PERSISTENT columns)."""
+    database = database_named(folder)
+    if database is None or database == dialect:
+        return None
+    if database == "mysql" and dialect == "mariadb" and \
+            not any(database_named(name) == "mariadb" for name in siblings):
+        return None
+    return database
+
+
+def left_out_note(history: Path, folder: str, database: str, dialect: str) -> str:
+    """The note for a history found in `folder`, named for `database`, and not read."""
+    what = f"not linted: a {_title(database)} history (its folder `{folder}/` says so)"
+    if database in LINTED:
+        return (f"{history}: {what}, and the dialect in force is {_title(dialect)}: "
+                f"`lockwise lint --dialect {database} {history}` lints it")
+    return f"{history}: {what}: lockwise lints PostgreSQL, MySQL and MariaDB only"
+
+
+def all_left_out(dialect: str) -> str:
+    """The input error of a path below which every history found was left out."""
+    return (f"no {_title(dialect)} migrations here: every migration history below it is in a "
+            f"folder named for another database (the notes say which, and how to lint them)")
+
+
+def named_path_note(path: Path, dialect: str) -> str | None:
+    """A note for a path named on the command line, read with `dialect` (the default, not
+    chosen), whose own folders name another database: the nearest one that names one."""
+    parts = Path(os.path.abspath(path)).parts
+    for depth in range(len(parts), 0, -1):
+        database = database_named(parts[depth - 1])
+        if database is None:
+            continue
+        if database == dialect:
+            return None
+        read = (f"{Path(*parts[:depth])}: named for {_title(database)}, but read as "
+                f"{_title(dialect)}, the default dialect")
+        if database in LINTED:
+            return f"{read}: `lockwise lint --dialect {database}` reads it as {_title(database)}"
+        return f"{read}: lockwise lints PostgreSQL, MySQL and MariaDB only"
+    return None
