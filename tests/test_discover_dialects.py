@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from lockwise.cli.app import app
 from lockwise.discover import discover_histories
-from lockwise.discover.dialects import database_named, other_database
+from lockwise.discover.dialects import database_named, named_path_note, other_database
 from lockwise.parse.source import InputError
 
 PG_TABLE = "CREATE TABLE t (id bigint);\n"
@@ -203,6 +203,25 @@ def test_a_path_named_in_a_mysql_folder_is_noted_when_the_dialect_is_the_default
     assert "note" not in lint(str(named), "--dialect", "postgresql").stderr
     config = write(tmp_path, {"lockwise.toml": 'dialect = "postgresql"\n'}) / "lockwise.toml"
     assert "note" not in lint(str(named), "--config", str(config)).stderr
+
+
+@pytest.mark.parametrize(("cwd", "named", "folder"), [
+    ("db", "mysql/migrations", "mysql"),  # as written
+    ("db/mysql/migrations", ".", "{root}/db/mysql"),  # above what is written: absolute
+    ("db/mysql", "../mysql/migrations", "{root}/db/mysql"),
+])
+def test_the_note_names_the_folder_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              cwd: str, named: str, folder: str) -> None:
+    write(tmp_path, {"db/mysql/migrations/001_t.sql": PG_TABLE})
+    monkeypatch.chdir(tmp_path / cwd)
+    note = named_path_note(Path(named), "postgresql")
+    assert note is not None
+    assert note.startswith(f"{folder.format(root=tmp_path)}: named for MySQL, but read as "
+                           f"PostgreSQL, the default dialect")
+    assert named_path_note(Path(named), "mysql") is None
+    # The nearest folder named for a database wins.
+    write(tmp_path, {"db/mysql/pg/001_t.sql": PG_TABLE})
+    assert named_path_note(tmp_path / "db/mysql/pg", "postgresql") is None
 
 
 def test_config_paths_are_roots_like_the_command_lines(tmp_path: Path) -> None:

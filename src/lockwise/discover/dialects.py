@@ -90,16 +90,26 @@ def all_left_out(dialect: str) -> str:
 def named_path_note(path: Path, dialect: str) -> str | None:
     """A note for a path named on the command line, read with `dialect` (the default, not
     chosen), whose own folders name another database: the nearest one that names one."""
-    parts = Path(os.path.abspath(path)).parts
-    for depth in range(len(parts), 0, -1):
-        database = database_named(parts[depth - 1])
+    for folder in _folders_of(path):
+        database = database_named(folder.name)
         if database is None:
             continue
         if database == dialect:
             return None
-        read = (f"{Path(*parts[:depth])}: named for {_title(database)}, but read as "
-                f"{_title(dialect)}, the default dialect")
+        read = f"{folder}: named for {_title(database)}, but read as {_title(dialect)}, the " \
+            f"default dialect"
         if database in LINTED:
             return f"{read}: `lockwise lint --dialect {database}` reads it as {_title(database)}"
         return f"{read}: lockwise lints PostgreSQL, MySQL and MariaDB only"
     return None
+
+
+def _folders_of(path: Path) -> list[Path]:
+    """`path` and the folders holding it, nearest first: as written while they are part of it
+    (`schema/mysql`, as the user wrote it), then absolute (`lockwise lint .` in a mysql/
+    folder)."""
+    absolute = Path(os.path.abspath(path))
+    chain = [absolute, *absolute.parents]
+    if path.is_absolute() or ".." in path.parts:
+        return chain
+    return [path, *path.parents][:len(path.parts)] + chain[len(path.parts):]
