@@ -45,7 +45,8 @@ def test_failed_nontransactional_rollback_is_recorded_and_blocks(pg_db: str,
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
     result = lockwise(pg_db, "rollback", str(migrations))
     assert result.returncode == 1
-    assert "statements before statement 2 (1 of them) stay applied" in result.stderr
+    assert "the first 1 statement(s) stay applied" in result.stderr
+    assert "the next run resumes at statement 2" in result.stderr
     assert not relation_exists(pg_db, "accounts_email_uq")
 
     row = history(pg_db)[-1]

@@ -207,7 +207,8 @@ def status(
     url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
 
     def show() -> int:
-        state, holder = runner.status(url, migrations, options, _console(url))
+        found = runner.status(url, migrations, options, _console(url))
+        state, holder = found.state, found.runner_pid
         rows = []
         for v in state.versions:
             label, detail = v.state, v.detail
@@ -221,7 +222,8 @@ def status(
 
             typer.echo(json.dumps({"migrations": rows, "runner_pid": holder,
                                    "baseline": state.baseline.version if state.baseline
-                                   else None}, indent=2))
+                                   else None, "invalid_indexes": found.invalid_indexes},
+                                  indent=2))
         else:
             width = max((len(r["version"]) for r in rows), default=7)
             for r in rows:
@@ -233,6 +235,8 @@ def status(
                 counts[r["state"]] = counts.get(r["state"], 0) + 1
             summary = ", ".join(f"{n} {s}" for s, n in counts.items()) or "no migrations"
             typer.echo(f"{len(rows)} migration(s): {summary}")
+            for advice in found.invalid_indexes:
+                typer.echo(f"warning: {advice}")
         needs_repair = [r for r in rows if r["state"] in (FAILED, INTERRUPTED, CHANGED)]
         return 1 if needs_repair else 0
 

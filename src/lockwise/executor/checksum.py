@@ -16,7 +16,7 @@ existing row read as "changed".
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 #: The algorithm new history rows are written with.
 CHECKSUM_VERSION = 2
@@ -85,3 +85,11 @@ def all_checksums(text: str) -> tuple[str, ...]:
 
 def known_version(version: int) -> bool:
     return version in _ALGORITHMS
+
+
+def statements_checksum(statements: Sequence[str]) -> str:
+    """The checksum of a sequence of statements (the current algorithm, each statement's text
+    length-prefixed): what a statement-by-statement run records of the statements it completed,
+    so a resumed run can tell they are still the same."""
+    return _sha256("\n".join(f"{len(n)}:{n}" for n in
+                             (normalize_v2(text) for text in statements)))

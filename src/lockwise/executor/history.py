@@ -81,39 +81,53 @@ class HistoryRow:
     predicted_seconds: float | None
     kind: str
     repaired_at: datetime | None
+    #: sha256 of the statements a statement-by-statement run completed
+    #: (checksum.statements_checksum): a cleared run resumes only over unchanged statements.
+    completed_checksum: str | None = None
 
 
-_COLUMNS = [f for f in HistoryRow.__dataclass_fields__]
+#: Every column: its type as format_type() spells it, and the rest of its definition.
+_SPEC: dict[str, tuple[str, str]] = {
+    "id": ("bigint", "GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+    "version": ("text", "NOT NULL"),
+    "description": ("text", "NOT NULL DEFAULT ''"),
+    "checksum": ("text", ""),
+    "checksum_version": ("integer", ""),
+    "executed_at": ("timestamp with time zone", "NOT NULL DEFAULT now()"),
+    "execution_time_ms": ("bigint", ""),
+    "applied_by": ("text", "NOT NULL DEFAULT session_user"),
+    "success": ("boolean", ""),
+    "error_message": ("text", ""),
+    "failed_statement_index": ("integer", ""),
+    "statements_completed": ("integer", ""),
+    "transactional": ("boolean", ""),
+    "rolled_back": ("boolean", "NOT NULL DEFAULT false"),
+    "rolled_back_at": ("timestamp with time zone", ""),
+    "safety": ("text", ""),
+    "ignored_rules": ("jsonb", "NOT NULL DEFAULT '[]'::jsonb"),
+    "predicted_seconds": ("double precision", ""),
+    "kind": ("text", "NOT NULL DEFAULT 'apply'"),
+    "repaired_at": ("timestamp with time zone", ""),
+    "completed_checksum": ("text", ""),
+}
+#: Columns added after the first release: a table an older lockwise created lacks them; they
+#: read as NULL until a runner adds them (under the runner lock). The others must be there.
+_ADDED = ("completed_checksum",)
 
-_CREATE = """
-CREATE TABLE IF NOT EXISTS {table} (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    version text NOT NULL,
-    description text NOT NULL DEFAULT '',
-    checksum text,
-    checksum_version integer,
-    executed_at timestamptz NOT NULL DEFAULT now(),
-    execution_time_ms bigint,
-    applied_by text NOT NULL DEFAULT session_user,
-    success boolean,
-    error_message text,
-    failed_statement_index integer,
-    statements_completed integer,
-    transactional boolean,
-    rolled_back boolean NOT NULL DEFAULT false,
-    rolled_back_at timestamptz,
-    safety text,
-    ignored_rules jsonb NOT NULL DEFAULT '[]'::jsonb,
-    predicted_seconds double precision,
-    kind text NOT NULL DEFAULT 'apply',
-    repaired_at timestamptz
-)
-"""
+_COLUMNS = list(_SPEC)
+
+_CREATE = "CREATE TABLE IF NOT EXISTS {table} (" + ", ".join(
+    f"{name} {type_} {rest}".strip() for name, (type_, rest) in _SPEC.items()) + ")"
+
+
+class HistorySchemaError(ValueError):
+    """The history table is not one lockwise can read (changed by hand, or another table)."""
 
 
 def ensure_table(conn, table: HistoryTable) -> None:
-    """Create the history table (and its schema) if missing. Call while holding the runner
-    lock, so two runners never race on the DDL."""
+    """Create the history table (and its schema) if missing, add the columns an older lockwise
+    did not have, and check the rest (HistorySchemaError). Call while holding the runner lock,
+    so two runners never race on the DDL."""
     from psycopg import sql
 
     with conn.transaction():
@@ -121,6 +135,33 @@ def ensure_table(conn, table: HistoryTable) -> None:
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
                 sql.Identifier(table.schema)))
         conn.execute(sql.SQL(_CREATE).format(table=table.ident()))
+        found = _check_columns(conn, table)
+        for name in _ADDED:
+            if name not in found:
+                type_, rest = _SPEC[name]
+                conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {}").format(
+                    table.ident(), sql.Identifier(name), sql.SQL(f"{type_} {rest}".strip())))
+
+
+def _check_columns(conn, table: HistoryTable) -> set[str]:
+    """The lockwise columns `table` has; HistorySchemaError when one it needs is missing or of
+    another type (a table changed by hand, or not a history table at all): reading on would
+    misjudge what is applied."""
+    found = dict(conn.execute(
+        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+        "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped",
+        (table.ident().as_string(conn),)).fetchall())
+    wrong = [f"{name} (missing)" if name not in found else
+             f"{name} ({found[name]}, expected {type_})"
+             for name, (type_, _) in _SPEC.items()
+             if (name not in found and name not in _ADDED)
+             or (name in found and found[name] != type_)]
+    if wrong:
+        raise HistorySchemaError(
+            f"{table.display} is not a lockwise history table, or was changed by hand: "
+            f"{', '.join(wrong)}. Restore its columns (see docs/executor.md), or pass "
+            "--history-table for another table")
+    return set(found) & set(_SPEC)
 
 
 def resolve(conn, table: HistoryTable) -> HistoryTable:
@@ -148,13 +189,16 @@ def table_exists(conn, table: HistoryTable) -> bool:
 
 
 def read_rows(conn, table: HistoryTable) -> list[HistoryRow]:
-    """Every row, oldest first; empty when the table does not exist yet."""
+    """Every row, oldest first; empty when the table does not exist yet. Columns an older
+    lockwise did not have read as NULL; HistorySchemaError when the table is not readable."""
     from psycopg import sql
 
     if not table_exists(conn, table):
         return []
+    found = _check_columns(conn, table)
+    cols = [sql.Identifier(c) if c in found else sql.SQL("NULL") for c in _COLUMNS]
     query = sql.SQL("SELECT {cols} FROM {table} ORDER BY id").format(
-        cols=sql.SQL(", ").join(sql.Identifier(c) for c in _COLUMNS), table=table.ident())
+        cols=sql.SQL(", ").join(cols), table=table.ident())
     return [HistoryRow(*r) for r in conn.execute(query).fetchall()]
 
 
@@ -200,17 +244,24 @@ def latest_by_version(rows: list[HistoryRow]) -> dict[str, HistoryRow]:
     return latest
 
 
-def resumes(rows: list[HistoryRow], version: str, kind: str) -> bool:
-    """Whether a new run of `version` of `kind` (an apply, or a rollback: its down migration)
-    continues a run of the same kind that failed or was interrupted and that `repair` cleared:
-    the latest row of the version is that run. Its batched statements then resume; any other
-    run (a first apply, a re-apply after a rollback) runs them from the start."""
+def resumed_run(rows: list[HistoryRow], version: str, kind: str) -> HistoryRow | None:
+    """The run a new run of `version` of `kind` (an apply, or a rollback: its down migration)
+    continues: a run of the same kind that failed or was interrupted and that `repair`
+    cleared, when it is the latest row of the version. Its committed statements and batches
+    are not run again; any other run (a first apply, a re-apply after a rollback) runs every
+    statement."""
     found = [r for r in rows if r.version == version and r.kind != KIND_BASELINE]
     if not found:
-        return False
+        return None
     last = found[-1]
-    return ((last.kind == KIND_ROLLBACK) == (kind == KIND_ROLLBACK)
-            and last.success is not True and last.repaired_at is not None)
+    same_kind = (last.kind == KIND_ROLLBACK) == (kind == KIND_ROLLBACK)
+    return last if same_kind and last.success is not True and last.repaired_at is not None \
+        else None
+
+
+def resumes(rows: list[HistoryRow], version: str, kind: str) -> bool:
+    """Whether a new run of `version` of `kind` continues a cleared failed run (resumed_run)."""
+    return resumed_run(rows, version, kind) is not None
 
 
 def applied_row(rows: list[HistoryRow], version: str) -> HistoryRow | None:

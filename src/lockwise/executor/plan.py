@@ -84,6 +84,9 @@ class Plan:
     dropped: list[int] = field(default_factory=list)
     report: MigrationReport | None = None
     ignored_rules: list[dict] = field(default_factory=list)
+    #: Statements a failed or interrupted run (cleared by repair) already completed: this run
+    #: continues after them (runner._resume_at).
+    resume_at: int = 0
 
     @property
     def checksum(self) -> str:

@@ -19,7 +19,7 @@ from lockwise.core.types import Migration, Safety
 from lockwise.db.dsn import mask_dsn, redact
 from lockwise.discover.versions import version_key
 from lockwise.executor import history, lock
-from lockwise.executor.checksum import CHECKSUM_VERSION, checksum
+from lockwise.executor.checksum import CHECKSUM_VERSION, checksum, statements_checksum
 from lockwise.executor.history import (
     KIND_APPLY,
     KIND_BASELINE,
@@ -102,9 +102,20 @@ def connect(dsn: str):
 
 def _session_defaults(conn) -> None:
     """Make a long statement notice that its client died (PostgreSQL 14+): without it, a killed
-    runner's backend keeps its transaction and locks until the statement ends by itself."""
-    if conn.info.server_version >= 140000:
-        conn.execute("SET client_connection_check_interval = '1s'")
+    runner's backend keeps its transaction and locks until the statement ends by itself.
+
+    And no server-side session limit from the role or database: the lock connection sits idle
+    while a migration runs, and an idle_session_timeout closing it would release the runner
+    lock to a second runner in the middle of the run (a transaction_timeout would cut a long
+    migration short, as a statement_timeout would)."""
+    version = conn.info.server_version
+    settings = {"idle_in_transaction_session_timeout": 0}
+    if version >= 140000:
+        settings |= {"client_connection_check_interval": "1s", "idle_session_timeout": 0}
+    if version >= 170000:
+        settings["transaction_timeout"] = 0
+    for name, value in settings.items():
+        conn.execute("SELECT set_config(%s, %s, false)", (name, str(value)))
 
 
 def _server_major(conn) -> int:
@@ -140,7 +151,11 @@ class _Runner:
             except lock.LockBusy as exc:
                 self.conn.close()
                 raise ExecutorError(str(exc), EXIT_INPUT) from None
-            history.ensure_table(self.conn, self.options.table)
+            try:
+                history.ensure_table(self.conn, self.options.table)
+            except history.HistorySchemaError as exc:
+                self.conn.close()  # releases the lock
+                raise ExecutorError(str(exc), EXIT_INPUT) from None
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -153,18 +168,33 @@ class _Runner:
             self.conn.close()
 
     def state(self, migrations: Sequence[Migration]) -> DatabaseState:
-        return compute_state(migrations, history.read_rows(self.conn, self.options.table))
+        try:
+            rows = history.read_rows(self.conn, self.options.table)
+        except history.HistorySchemaError as exc:
+            raise ExecutorError(str(exc), EXIT_INPUT) from None
+        return compute_state(migrations, rows)
 
 
 # --- status ----------------------------------------------------------------------------------
 
+@dataclass(slots=True)
+class Status:
+    state: DatabaseState
+    #: The backend pid of a runner holding the lock, if one is.
+    runner_pid: int | None
+    #: Advice on each INVALID index of the database: what a CONCURRENTLY build that failed or
+    #: was killed (with its runner) leaves behind.
+    invalid_indexes: list[str]
+
+
 def status(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
-           console: Console) -> tuple[DatabaseState, int | None]:
-    """The state of every migration and the pid of a runner holding the lock, if one is."""
+           console: Console) -> Status:
+    """The state of every migration, the lock holder, and the invalid indexes."""
     with _Runner(dsn, options, console, take_lock=False) as runner:
         state = runner.state(migrations)
         holder = lock.holder_pid(runner.conn, options.table.lock_key)
-    return state, holder
+        invalid = [_invalid_advice(name) for name in _invalid_indexes(runner.conn).values()]
+    return Status(state, holder, invalid)
 
 
 # --- apply ------------------------------------------------------------------------------------
@@ -219,6 +249,7 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
             return EXIT_FAILED if refused else EXIT_OK
         if refused:
             return refused
+        _resume_points(runner, plans, KIND_APPLY)
         with connect(dsn) as work:
             for plan in plans:
                 if not _run_up(runner, work, plan):
@@ -306,13 +337,19 @@ def _is_lock_timeout(exc: BaseException) -> bool:
     return isinstance(exc, psycopg.errors.LockNotAvailable)
 
 
+#: Back to the user that connected: RESET ALL leaves a SET ROLE or SET SESSION AUTHORIZATION
+#: in force (objects of the next migration would belong to that role).
+_CONNECTED_USER = "SET SESSION AUTHORIZATION DEFAULT"
+
+
 def _reset_session(work) -> None:
-    """Each migration starts from the connection's defaults: no search_path or timeout left
-    over from the previous one."""
+    """Each migration starts from the connection's defaults: no search_path, timeout or role
+    left over from the previous one."""
     from psycopg.pq import TransactionStatus
 
     if work.info.transaction_status != TransactionStatus.IDLE:
         work.execute("ROLLBACK")
+    work.execute(_CONNECTED_USER)
     work.execute("RESET ALL")
     _session_defaults(work)
 
@@ -323,6 +360,33 @@ def _row_values(plan: Plan, **extra) -> dict:
             "safety": plan.safety.label, "ignored_rules": plan.ignored_rules,
             "predicted_seconds": plan.predicted_seconds, "transactional": plan.transactional,
             "kind": KIND_APPLY, **extra}
+
+
+def _resume_points(runner: _Runner, plans: Sequence[Plan], kind: str) -> None:
+    """Set where each plan starts: after the statements a failed or interrupted run of it,
+    cleared by repair, committed, so they are not run twice (an INSERT would insert twice)."""
+    rows = history.read_rows(runner.conn, runner.options.table)
+    for plan in plans:
+        plan.resume_at = _resume_at(rows, plan, kind, runner.console)
+
+
+def _resume_at(rows: list[history.HistoryRow], plan: Plan, kind: str, console: Console) -> int:
+    row = history.resumed_run(rows, plan.migration.version, kind)
+    done = (row.statements_completed or 0) if row is not None else 0
+    if not done:
+        return 0
+    # Rows written before completed_checksum existed: the whole text must be unchanged.
+    same = done <= len(plan.statements) and (
+        row.completed_checksum == statements_checksum([s.sql for s in plan.statements[:done]])
+        if row.completed_checksum is not None else row.checksum in plan.checksums)
+    if not same:
+        console.warn(f"lockwise: warning: {plan.path}: statements 1 to {done}, which the "
+                     "failed run completed, changed since the failed run; running it from its "
+                     "first statement, as edited")
+        return 0
+    console.say(f"lockwise: {plan.path}: resuming at statement {done + 1} ({done} "
+                "statement(s) completed before)")
+    return done
 
 
 def _run_up(runner: _Runner, work, plan: Plan) -> bool:
@@ -353,11 +417,14 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
         try:
             with work.transaction():
                 _timeouts(work, options, local=True)
-                for stmt in plan.statements:
+                for stmt in plan.statements[plan.resume_at:]:
                     current = stmt
                     work.execute(stmt.sql)
                 current = None
                 elapsed = int((time.monotonic() - started) * 1000)
+                # The history is lockwise's, written as the user that connected, not as a role
+                # the migration switched to (which may not write it).
+                work.execute(_CONNECTED_USER.replace("SET ", "SET LOCAL ", 1))
                 history.insert_row(work, table, **_row_values(
                     plan, kind=kind, success=True, execution_time_ms=elapsed,
                     statements_completed=len(plan.statements)))
@@ -379,10 +446,12 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                 plan, kind=kind, success=False, error_message=message,
                 execution_time_ms=elapsed,
                 failed_statement_index=current.index if current else None,
-                statements_completed=0))
+                statements_completed=plan.resume_at))
             console.warn(f"lockwise: error: {plan.path} failed at {where}: {message}")
+            kept = (f" (beyond the {plan.resume_at} statement(s) an earlier, cleared run "
+                    "committed)") if plan.resume_at else ""
             console.warn("lockwise: the transaction was rolled back: the database has none of "
-                         "this migration's changes.")
+                         f"this migration's changes{kept}.")
             console.warn("lockwise: later applies and rollbacks will refuse until "
                          "`lockwise repair` clears the failure.")
             return False
@@ -485,11 +554,13 @@ def _handle_invalid(runner: _Runner, work, before: dict[int, str], drop: bool,
             work.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.SQL(name)))
             runner.console.warn(f"lockwise: dropped invalid index {name}")
         else:
-            runner.console.warn(
-                f"lockwise: index {name} is INVALID ({_why_invalid(name)}): queries do not use "
-                f"it but writes still maintain it. Drop it with `DROP INDEX CONCURRENTLY "
-                f"{name};` or rerun with --drop-invalid.")
+            runner.console.warn(f"lockwise: {_invalid_advice(name)} or rerun with --drop-invalid.")
     return list(new.values())
+
+
+def _invalid_advice(name: str) -> str:
+    return (f"index {name} is INVALID ({_why_invalid(name)}): queries do not use it but writes "
+            f"still maintain it. Drop it with `DROP INDEX CONCURRENTLY {name};`")
 
 
 def _run_batched(runner: _Runner, work, plan: Plan, stmt) -> None:
@@ -524,12 +595,23 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
     options, console, table = runner.options, runner.console, runner.options.table
     started = time.monotonic()
     _forget_stale_batches(runner, plan, kind)
+    # `committed`: statements whose effects are committed (those a cleared run this one resumes
+    # completed, then ours), the count a later run resumes after. Not one inside the file's own
+    # BEGIN until its COMMIT: a kill or a failure before that rolls them back.
+    committed = plan.resume_at
+
+    def progress() -> dict:
+        return {"statements_completed": committed, "completed_checksum": statements_checksum(
+            [s.sql for s in plan.statements[:committed]])}
+
     # Committed at once: if this process dies half-way, the row says so (success NULL).
     row_id = history.insert_row(runner.conn, table, **_row_values(
-        plan, kind=kind, success=None, statements_completed=0))
+        plan, kind=kind, success=None, **progress()))
     _reset_session(work)
     _timeouts(work, options, local=False)
     for done, stmt in enumerate(plan.statements):
+        if done < plan.resume_at:
+            continue
         attempt = 0
         while True:
             before = _invalid_indexes(work)
@@ -560,12 +642,13 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                     message += f" (left invalid index {', '.join(invalid)})"
                 history.update_row(
                     runner.conn, table, row_id, success=False, error_message=message,
-                    failed_statement_index=stmt.index, statements_completed=done,
+                    failed_statement_index=stmt.index, **progress(),
                     execution_time_ms=int((time.monotonic() - started) * 1000))
                 console.warn(f"lockwise: error: {plan.path} failed at statement "
                              f"{stmt.index + 1} (line {stmt.line}): {message}")
-                console.warn(f"lockwise: this migration runs without a transaction: statements "
-                             f"before statement {stmt.index + 1} ({done} of them) stay applied.")
+                console.warn(f"lockwise: this migration runs without a transaction: the first "
+                             f"{committed} statement(s) stay applied; after `lockwise repair` "
+                             f"the next run resumes at statement {committed + 1}.")
                 console.warn("lockwise: later applies and rollbacks will refuse until you check "
                              "the database and run `lockwise repair`.")
                 return False
@@ -579,10 +662,14 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                     message += " (dropped: rerun the migration to build it)"
                 history.update_row(runner.conn, table, row_id, success=False,
                                    error_message=message, failed_statement_index=stmt.index,
-                                   statements_completed=done)
+                                   **progress())
                 console.warn(f"lockwise: error: {plan.path}: {message}")
                 return False
-        history.update_row(runner.conn, table, row_id, statements_completed=done + 1)
+        from psycopg.pq import TransactionStatus
+
+        if work.info.transaction_status == TransactionStatus.IDLE:
+            committed = done + 1
+            history.update_row(runner.conn, table, row_id, **progress())
     if _left_open(runner, work, plan, row_id):
         return False
     # Together: a crash in between must not leave a rollback done but its row running.
@@ -662,6 +749,7 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
                     for line in s.sql.splitlines():
                         console.say(f"     {line}")
             return EXIT_OK
+        _resume_points(runner, [plan for _, plan in plans], KIND_ROLLBACK)
         with connect(dsn) as work:
             for v, plan in plans:
                 row_id = v.row.id
@@ -698,7 +786,7 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
             for v in state.having(FAILED, INTERRUPTED):
                 history.update_row(conn, table, v.row.id, repaired_at=_now(conn))
                 if v.row.kind == KIND_ROLLBACK:
-                    _repair_rollback(conn, table, rows, v.version, mark_applied, console)
+                    _repair_rollback(conn, table, rows, v.row, mark_applied, console)
                 elif mark_applied and v.migration is not None:
                     history.insert_row(conn, table, version=v.version, description=v.description,
                                        checksum=checksum(v.migration.up_sql),
@@ -707,7 +795,8 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
                                        error_message="marked applied by `lockwise repair`")
                     console.say(f"lockwise: {v.version}: failed run cleared, marked applied")
                 else:
-                    console.say(f"lockwise: {v.version}: failed run cleared; it is pending again")
+                    console.say(f"lockwise: {v.version}: failed run cleared; it is pending again"
+                                f"{_resumes_note(v.row, 'apply')}")
                 done += 1
             for v in state.having(CHANGED):
                 assert v.migration is not None and v.row is not None
@@ -721,17 +810,27 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
     return EXIT_OK
 
 
-def _repair_rollback(conn, table: HistoryTable, rows: list[history.HistoryRow], version: str,
-                     completed: bool, console: Console) -> None:
+def _repair_rollback(conn, table: HistoryTable, rows: list[history.HistoryRow],
+                     failed: history.HistoryRow, completed: bool, console: Console) -> None:
     """A cleared down migration: the version counts as applied again (rerun `rollback`), or,
     when the human completed the rollback by hand, as rolled back."""
+    version = failed.version
     undone = history.applied_row(rows, version)
     if completed and undone is not None:
         conn.execute(_mark_rolled_back(table), (undone.id,))
         console.say(f"lockwise: {version}: failed rollback cleared, marked rolled back")
     else:
         console.say(f"lockwise: {version}: failed rollback cleared; it counts as applied "
-                    "again (run `lockwise rollback` to finish undoing it)")
+                    "again (run `lockwise rollback` to finish undoing it)"
+                    f"{_resumes_note(failed, 'rollback')}")
+
+
+def _resumes_note(row: history.HistoryRow, command: str) -> str:
+    """What the next run of a cleared run does: resume after its committed statements."""
+    if not row.statements_completed:
+        return ""
+    return (f"; {command} resumes at statement {row.statements_completed + 1} (the first "
+            f"{row.statements_completed} ran), if they are unchanged")
 
 
 def _now(conn):

@@ -85,8 +85,10 @@ def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None) -> V
     if row.success is None and row.repaired_at is None:
         status.state = INTERRUPTED
         done = row.statements_completed or 0
+        # The runner dies between a statement's commit and the progress update too.
         status.detail = (f"started {row.executed_at:%Y-%m-%d %H:%M:%S%z} and never finished: "
-                         f"{done} statement(s) completed")
+                         f"{done} statement(s) completed; statement {done + 1} was running when "
+                         "the runner stopped and may have taken effect")
     elif row.success is False and row.repaired_at is None:
         status.state = FAILED
         where = (f"statement {row.failed_statement_index + 1}: "
@@ -98,6 +100,9 @@ def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None) -> V
         return status
     if row.success is None or row.success is False:
         status.detail = "a failed run was cleared by repair"
+        if row.statements_completed:
+            status.detail += (f"; apply resumes at statement {row.statements_completed + 1} "
+                              "if the statements before it are unchanged")
     elif row.rolled_back:
         status.detail = f"rolled back {row.rolled_back_at:%Y-%m-%d %H:%M:%S%z}"
     else:
