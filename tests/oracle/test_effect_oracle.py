@@ -133,6 +133,30 @@ CREATE TABLE sub () INHERITS (base);
 INSERT INTO base VALUES (1, 1); INSERT INTO sub VALUES (2, 2);
 """
 
+#: A list-partitioned table with a partitioned partition (mid, one leaf), and a loose table.
+LIST_TREE = """
+CREATE TABLE top (a int, b int) PARTITION BY LIST (a);
+CREATE TABLE mid PARTITION OF top FOR VALUES IN (1) PARTITION BY LIST (b);
+CREATE TABLE leaf1 PARTITION OF mid FOR VALUES IN (1);
+CREATE TABLE loose (a int, b int);
+INSERT INTO top VALUES (1, 1);
+"""
+#: The same with a partitioned DEFAULT partition, two levels deep.
+LIST_TREE_DEFAULT = LIST_TREE + """
+CREATE TABLE d PARTITION OF top DEFAULT PARTITION BY LIST (b);
+CREATE TABLE d1 PARTITION OF d FOR VALUES IN (1);
+CREATE TABLE d2 PARTITION OF d FOR VALUES IN (2) PARTITION BY LIST (a);
+CREATE TABLE d21 PARTITION OF d2 DEFAULT;
+INSERT INTO top VALUES (3, 1), (3, 2);
+"""
+
+#: An inheritance parent with a key, an inherited CHECK and a NO INHERIT one; two levels.
+INH_CHECKS = """
+CREATE TABLE p (a int PRIMARY KEY, c int CHECK (c > 0), d int);
+ALTER TABLE p ADD CONSTRAINT nic CHECK (d > 0) NO INHERIT;
+CREATE TABLE ch () INHERITS (p); CREATE TABLE gch () INHERITS (ch);
+"""
+
 #: A table in a schema of its own (the search_path cases).
 BILLING = """
 CREATE SCHEMA billing;
@@ -1062,6 +1086,66 @@ CASES = [
     Case("add-check-merged-into-child",
          INH + "ALTER TABLE sub ADD CONSTRAINT n_pos CHECK (n > 0);",
          "ALTER TABLE base ADD CONSTRAINT n_pos CHECK (n > 0)"),
+    # --- partition trees below a partition (found by replaying PostgreSQL's regression DDL) ---
+    # Attaching a partitioned table locks its whole tree, and reads the leaves its CHECKs do
+    # not prove; attaching below the top reads the ancestors' bounds (ACCESS SHARE).
+    Case("attach-partitioned-table-locks-its-tree", LIST_TREE
+         + "CREATE TABLE sub (a int, b int) PARTITION BY LIST (b);"
+           "CREATE TABLE sub1 PARTITION OF sub FOR VALUES IN (1) PARTITION BY LIST (a);"
+           "CREATE TABLE sub11 PARTITION OF sub1 FOR VALUES IN (5);"
+           "CREATE TABLE sub2 PARTITION OF sub FOR VALUES IN (2);"
+           "ALTER TABLE sub2 ADD CONSTRAINT five CHECK (a IS NOT NULL AND a = 5);",
+         "ALTER TABLE top ATTACH PARTITION sub FOR VALUES IN (5)"),
+    Case("attach-below-the-top-reads-ancestors", LIST_TREE,
+         "ALTER TABLE mid ATTACH PARTITION loose FOR VALUES IN (2)"),
+    Case("attach-at-the-top-reads-no-ancestor", LIST_TREE,
+         "ALTER TABLE top ATTACH PARTITION loose FOR VALUES IN (2)"),
+    # A DEFAULT partition that is itself partitioned: every partition under it is locked and
+    # each leaf read.
+    Case("create-partition-with-partitioned-default", LIST_TREE_DEFAULT,
+         "CREATE TABLE top7 PARTITION OF top FOR VALUES IN (7)"),
+    Case("attach-partition-with-partitioned-default", LIST_TREE_DEFAULT,
+         "ALTER TABLE top ATTACH PARTITION loose FOR VALUES IN (7)"),
+    # A DEFAULT partition of a table with no other partition takes every row: nothing to read.
+    Case("attach-default-to-empty-parent",
+         "CREATE TABLE lp (a int) PARTITION BY LIST (a); CREATE TABLE lp_any (a int);"
+         "INSERT INTO lp_any VALUES (1);", "ALTER TABLE lp ATTACH PARTITION lp_any DEFAULT"),
+    Case("attach-default-beside-a-partition",
+         "CREATE TABLE lp (a int) PARTITION BY LIST (a);"
+         "CREATE TABLE lp1 PARTITION OF lp FOR VALUES IN (1); CREATE TABLE lp_any (a int);"
+         "INSERT INTO lp_any VALUES (2);", "ALTER TABLE lp ATTACH PARTITION lp_any DEFAULT"),
+    Case("detach-partitioned-partition", LIST_TREE, "ALTER TABLE top DETACH PARTITION mid"),
+    # A CHECK dropped from a partitioned table is gone from its partitions too, even those
+    # that had it before they were attached: the replay follows, so the leaf is read.
+    Case("attach-after-check-dropped-from-partitions",
+         "CREATE TABLE lp (a int, b text) PARTITION BY LIST (a);"
+         "CREATE TABLE p7 (a int, b text, CONSTRAINT seven CHECK (a IS NOT NULL AND a = 7))"
+         " PARTITION BY LIST (b);"
+         "CREATE TABLE p7a (a int, b text, CONSTRAINT seven CHECK (a IS NOT NULL AND a = 7));"
+         "ALTER TABLE p7 ATTACH PARTITION p7a FOR VALUES IN ('a');"
+         "ALTER TABLE p7 DROP CONSTRAINT seven;",
+         "ALTER TABLE lp ATTACH PARTITION p7 FOR VALUES IN (7)"),
+    # --- dropping a constraint of an inheritance parent ---------------------------------------
+    # ONLY leaves an inherited CHECK to the direct children, now their own; a key or a
+    # NO INHERIT CHECK never reaches them.
+    Case("drop-check-only-inheritance-parent", INH_CHECKS,
+         "ALTER TABLE ONLY p DROP CONSTRAINT p_c_check"),
+    Case("drop-primary-key-inheritance-parent", INH_CHECKS, "ALTER TABLE p DROP CONSTRAINT p_pkey"),
+    Case("drop-no-inherit-check-inheritance-parent", INH_CHECKS,
+         "ALTER TABLE p DROP CONSTRAINT nic"),
+    Case("drop-only-no-inherit-check-inheritance-parent", INH_CHECKS,
+         "ALTER TABLE ONLY p DROP CONSTRAINT nic"),
+    # --- SET SCHEMA moves the relation in the replay ----------------------------------------
+    Case("drop-schema-cascade-after-set-schema",
+         "CREATE SCHEMA s1; CREATE SCHEMA s2; CREATE TABLE s1.t (id int PRIMARY KEY);"
+         "CREATE VIEW s1.v AS SELECT * FROM s1.t;"
+         "ALTER TABLE s1.t SET SCHEMA s2; ALTER VIEW s1.v SET SCHEMA s2;",
+         "DROP SCHEMA s2 CASCADE", schemas=("s1", "s2")),
+    Case("type-change-after-set-schema",
+         "CREATE SCHEMA s1; CREATE SCHEMA s2; CREATE TABLE s1.t (id int, v varchar(10));"
+         "CREATE INDEX t_v ON s1.t (v); ALTER TABLE s1.t SET SCHEMA s2;"
+         "INSERT INTO s2.t VALUES (1, 'a');",
+         "ALTER TABLE s2.t ALTER COLUMN v TYPE varchar(20)", schemas=("s1", "s2")),
     # A type change that keeps the values reuses a plain index, never a partition's part of a
     # partitioned index: that one is built again from every partition's rows.
     Case("type-varchar-grow-partitioned-index",

@@ -393,6 +393,12 @@ class Catalog:
         return self._descendants(table, self.partition_parents,
                                  lambda t, parent: t.partition_of == parent)
 
+    def direct_partitions(self, table: str) -> list[str]:
+        """The partitions attached to `table` itself (not theirs)."""
+        if table not in self.partition_parents:
+            return []
+        return [t.name for t in self.tables.values() if t.partition_of == table]
+
     def inheritance_children(self, table: str) -> list[str]:
         """The tables that inherit from `table` (plain INHERITS), their children included."""
         return self._descendants(table, self.inheritance_parents,

@@ -455,7 +455,10 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         elif sub == "AT_ValidateConstraint" and colname in t.constraints:
             t.constraints[colname].validated = True
         elif sub == "AT_DropConstraint":
-            t.constraints.pop(colname, None)
+            dropped = t.constraints.pop(colname, None)
+            if (stmt.get("relation") or {}).get("inh") and (
+                    dropped is None or dropped.kind == "check"):
+                _drop_partition_checks(catalog, name, colname)
             catalog.indexes.pop(f"{name.split('.', 1)[0]}.{colname}", None)
         elif sub == "AT_AddInherit":
             parent = range_var(cmd.get("def"))[0]
@@ -479,34 +482,23 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             t.unlogged = True
 
 
+def _drop_partition_checks(catalog: Catalog, table: str, name: str) -> None:
+    """A CHECK dropped from a partitioned table goes from its partitions too: theirs is never
+    their own, even when they had it before being attached (ATTACH clears conislocal).
+    Inheritance children keep a CHECK they had before, so theirs is left."""
+    for part in filter(None, map(catalog.tables.get, catalog.partitions(table))):
+        con = part.constraints.get(name)
+        if con is not None and con.kind == "check":
+            del part.constraints[name]
+
+
 def _rename(catalog: Catalog, stmt: dict) -> None:
     rtype = stmt.get("renameType", "")
     new = stmt.get("newname", "")
     name, _ = range_var(stmt.get("relation"))
     t = catalog.tables.get(name)
     if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and t:
-        new_name = f"{name.split('.', 1)[0]}.{new}"
-        del catalog.tables[name]
-        t.name = new_name
-        catalog.tables[new_name] = t
-        if t.column_reads:  # a view renamed: what it reads is filed under its new name
-            catalog.note_column_reads(t)
-        for key in catalog.index_keys_on(name):
-            idx = catalog.indexes[key]
-            idx.table = new_name
-            catalog.indexes[key] = idx  # re-file it under the table's new name
-        _follow_parent_rename(catalog, name, new_name)
-        for other in catalog.tables.values():  # also t itself: its own keys' source
-            if name in other.sources:  # views follow a rename (they refer to it by oid)
-                other.sources = tuple(new_name if s == name else s for s in other.sources)
-                other.column_reads = tuple((new_name if r == name else r, c)
-                                           for r, c in other.column_reads)
-                catalog.note_column_reads(other)
-            for con in other.constraints.values():
-                if con.references == name:
-                    con.references = new_name
-                if con.kind == "foreign" and (other is t or con.references == new_name):
-                    catalog.note_foreign_key(other.name, con.references)
+        _move_relation(catalog, t, f"{name.split('.', 1)[0]}.{new}")
     elif rtype == "OBJECT_COLUMN":
         old = stmt.get("subname", "")
         # Indexes follow the rename (they name columns by number), also on a table created
@@ -539,6 +531,49 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         catalog.indexes[idx.name] = idx
     elif rtype == "OBJECT_TRIGGER" and t and stmt.get("subname") in t.triggers:
         t.triggers[new] = t.triggers.pop(stmt["subname"])
+
+
+def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
+    """Relation `t` goes by `new_name` (RENAME, SET SCHEMA): the objects that refer to it by
+    oid on the server follow it (its indexes, views over it, foreign keys, partitions)."""
+    name = t.name
+    del catalog.tables[name]
+    t.name = new_name
+    catalog.tables[new_name] = t
+    if t.column_reads:  # a view moved: what it reads is filed under its new name
+        catalog.note_column_reads(t)
+    schema = new_name.split(".", 1)[0]
+    for key in catalog.index_keys_on(name):
+        idx = catalog.indexes.pop(key)
+        idx.table = new_name
+        # re-filed under the table's new name, in the schema the table is now in
+        idx.name = f"{schema}.{idx.name.split('.', 1)[-1]}"
+        catalog.indexes[idx.name] = idx
+    _follow_parent_rename(catalog, name, new_name)
+    for other in catalog.tables.values():  # also t itself: its own keys' source
+        if name in other.sources:  # views follow (they refer to it by oid)
+            other.sources = tuple(new_name if s == name else s for s in other.sources)
+            other.column_reads = tuple((new_name if r == name else r, c)
+                                       for r, c in other.column_reads)
+            catalog.note_column_reads(other)
+        for con in other.constraints.values():
+            if con.references == name:
+                con.references = new_name
+            if con.kind == "foreign" and (other is t or con.references == new_name):
+                catalog.note_foreign_key(other.name, con.references)
+
+
+def _set_schema(catalog: Catalog, stmt: dict) -> None:
+    """ALTER TABLE / VIEW / MATERIALIZED VIEW / FOREIGN TABLE ... SET SCHEMA: the relation and
+    its indexes move (a move into the schema it is in already changes nothing)."""
+    if stmt.get("objectType") not in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW",
+                                      "OBJECT_FOREIGN_TABLE"):
+        return
+    name, _ = range_var(stmt.get("relation"))
+    t = catalog.tables.get(name)
+    new_name = f"{stmt.get('newschema', '')}.{name.split('.', 1)[-1]}"
+    if t is not None and new_name != name and new_name not in catalog.tables:
+        _move_relation(catalog, t, new_name)
 
 
 def _follow_parent_rename(catalog: Catalog, old: str, new: str) -> None:
@@ -913,6 +948,8 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
         _stamp_constraints(catalog, range_var(body.get("relation"))[0], migration_id)
     elif kind == "RenameStmt":
         _rename(catalog, body)
+    elif kind == "AlterObjectSchemaStmt":
+        _set_schema(catalog, body)
     elif kind == "IndexStmt":
         _create_index(catalog, body)
     elif kind == "DropStmt":

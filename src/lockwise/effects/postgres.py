@@ -750,9 +750,15 @@ _RECURSES = {
 
 def _recurse_to_children(b: _Builder, table: str, cmd: dict, handler: Callable) -> None:
     """Record the locks, rewrites and scans the subcommand also causes on each partition, and
-    on each table that inherits from it (PostgreSQL recurses into both alike)."""
+    on each table that inherits from it (PostgreSQL recurses into both alike; a dropped
+    constraint the children do not inherit leaves the inheritance children alone: a partition's
+    own copy of an index constraint goes with it all the same)."""
     catalog = b.ctx.catalog
-    for part in catalog.partitions(table) + catalog.inheritance_children(table):
+    children = catalog.partitions(table)
+    if cmd.get("subtype") != "AT_DropConstraint" or \
+            _inherited_check(catalog, table, cmd.get("name", "")):
+        children += catalog.inheritance_children(table)
+    for part in children:
         sub = _Builder(b.ctx)
         handler(sub, part, cmd, {**_table_facts(sub, part, True), "recursed_from": table})
         for rel, mode in sub.locks.items():
@@ -1262,6 +1268,12 @@ def _drop_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     con = known.constraints.get(name) if known else None
     if con is not None and con.kind == "foreign" and con.references:
         b.lock(con.references, L.ACCESS_EXCLUSIVE)
+    if base.get("only") and "recursed_from" not in base and \
+            _inherited_check(b.ctx.catalog, table, name):
+        # ONLY leaves the children's copy in place, now their own (conislocal): each direct
+        # child's catalog row changes under ACCESS EXCLUSIVE (checked on the server).
+        for child in _direct_inheritance_children(b.ctx.catalog, table):
+            b.lock(child, L.ACCESS_EXCLUSIVE)
     if con is not None and con.kind in ("primary", "unique") and con.columns and \
             cmd.get("behavior") == "DROP_CASCADE":
         # The foreign keys that use its index are dropped with it (checked on the server).
@@ -1326,13 +1338,23 @@ def _attach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     _, spec = unwrap(cmd.get("def"))
     part, qualified = range_var(spec.get("name"))
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if b.ctx.pg_version >= 12 else L.ACCESS_EXCLUSIVE)
-    b.lock(part, L.ACCESS_EXCLUSIVE)
     catalog = b.ctx.catalog
+    # The whole tree of the attached table is locked up front (to refuse a cycle), and the
+    # partition constraint of `table` itself is worked out from its ancestors' bounds, read
+    # under ACCESS SHARE (checked on the server).
+    for rel in (part, *catalog.partitions(part)):
+        b.lock(rel, L.ACCESS_EXCLUSIVE)
+    for ancestor in _lineage(catalog, table)[1:]:
+        b.lock(ancestor.name, L.ACCESS_SHARE)
     bound = spec.get("bound") or {}
     parent = catalog.tables.get(table)
-    proven = bound_proven_by_checks(parent, catalog.tables.get(part), bound)
+    # A bound that constrains nothing is proven without a CHECK.
+    proven = _bound_is_empty(catalog, table, bound) or bound_proven_by_checks(
+        parent, catalog.tables.get(part), bound)
     if not proven:
-        b.scan(part, "partition bound check: no validated CHECK constraint proves the bound")
+        _check_partition_rows(
+            b, part, lambda rel: bound_proven_by_checks(parent, catalog.tables.get(rel), bound),
+            "partition bound check: no validated CHECK constraint proves the bound")
     _check_default_partition(b, table, bound)
     _clone_foreign_keys(b, table, validate=None if b.ctx.table_is_new(part) else part)
     b.alters.add(f"table:{part}")
@@ -1370,7 +1392,31 @@ def _check_default_partition(b: _Builder, parent: str, bound: dict) -> None:
     default = b.ctx.catalog.default_partition_of(parent)
     if default is not None and not bound.get("is_default"):
         b.lock(default, L.ACCESS_EXCLUSIVE)
-        b.scan(default, "the DEFAULT partition is checked for rows of the new partition")
+        _check_partition_rows(b, default, lambda _: False,
+                              "the DEFAULT partition is checked for rows of the new partition")
+
+
+def _check_partition_rows(b: _Builder, rel: str, proven: Callable[[str], bool],
+                          why: str) -> None:
+    """How PostgreSQL checks that the rows of `rel` fit a partition constraint (tablecmds.c
+    QueuePartitionConstraintValidation): not at all when `rel`'s CHECKs prove it; a table
+    with rows is read in full; a partitioned one has each of its partitions locked ACCESS
+    EXCLUSIVE and checked the same way, so only the leaves not proven are read."""
+    if proven(rel):
+        return
+    catalog = b.ctx.catalog
+    if (catalog.tables.get(rel) or _NO_TABLE).kind != "partitioned":
+        b.scan(rel, why)
+        return
+    for child in catalog.direct_partitions(rel):
+        b.lock(child, L.ACCESS_EXCLUSIVE)
+        _check_partition_rows(b, child, proven, why)
+
+
+def _bound_is_empty(catalog: Catalog, parent: str, bound: dict) -> bool:
+    """A DEFAULT partition of a table with no other partition takes every row: its partition
+    constraint is empty and nothing is read (checked on the server)."""
+    return bool(bound.get("is_default")) and not catalog.direct_partitions(parent)
 
 
 def _detach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -1389,6 +1435,9 @@ def _detach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
                 b.lock(other, L.ACCESS_EXCLUSIVE)
                 b.scan(other, "foreign key check: no row may reference the detached partition")
     b.lock(part, L.ACCESS_EXCLUSIVE)
+    if not concurrently:  # a partitioned partition goes with its whole tree
+        for rel in b.ctx.catalog.partitions(part):
+            b.lock(rel, L.ACCESS_EXCLUSIVE)
     b.alters.add(f"table:{part}")
     b.act("detach_partition", base, partition=part, concurrently=concurrently,
           partition_sql=part if qualified else part.split(".", 1)[1])
