@@ -157,6 +157,26 @@ ALTER TABLE p ADD CONSTRAINT nic CHECK (d > 0) NO INHERIT;
 CREATE TABLE ch () INHERITS (p); CREATE TABLE gch () INHERITS (ch);
 """
 
+#: A foreign key from a partitioned table (two levels, one partition attached) to a
+#: partitioned one.
+PARTITIONED_FK = """
+CREATE TABLE parent (id int PRIMARY KEY) PARTITION BY RANGE (id);
+CREATE TABLE parent1 PARTITION OF parent FOR VALUES FROM (0) TO (10);
+CREATE TABLE child (pid int, q int, CONSTRAINT fk FOREIGN KEY (pid) REFERENCES parent)
+    PARTITION BY RANGE (pid);
+CREATE TABLE child1 PARTITION OF child FOR VALUES FROM (0) TO (10) PARTITION BY LIST (q);
+CREATE TABLE child11 PARTITION OF child1 FOR VALUES IN (1);
+CREATE TABLE other (pid int, q int);
+ALTER TABLE child ATTACH PARTITION other FOR VALUES FROM (10) TO (20);
+INSERT INTO parent VALUES (1); INSERT INTO child VALUES (1, 1);
+"""
+
+#: Three levels of plain inheritance, a row at the bottom.
+INH_DEEP = """
+CREATE TABLE b (n int); CREATE TABLE s () INHERITS (b); CREATE TABLE gs () INHERITS (s);
+INSERT INTO gs VALUES (1);
+"""
+
 #: A table in a schema of its own (the search_path cases).
 BILLING = """
 CREATE SCHEMA billing;
@@ -591,6 +611,45 @@ CASES = [
          "ALTER TABLE child ALTER CONSTRAINT child_parent_id_fkey NOT ENFORCED", min_pg=18),
     Case("alter-constraint-enforced-already", FK,
          "ALTER TABLE child ALTER CONSTRAINT child_parent_id_fkey ENFORCED", min_pg=18),
+    # VALIDATE of a constraint valid already does nothing: no read, no lock on the referenced
+    # table, no child reached; a NO INHERIT CHECK reaches no child; a child whose CHECK of
+    # that name is its own and valid is locked, not read.
+    Case("validate-foreign-key-already-valid", FK,
+         "ALTER TABLE child VALIDATE CONSTRAINT child_parent_id_fkey"),
+    Case("validate-check-already-valid-inheritance-parent",
+         INH + "ALTER TABLE base ADD CONSTRAINT n_pos CHECK (n > 0);",
+         "ALTER TABLE base VALIDATE CONSTRAINT n_pos"),
+    Case("validate-no-inherit-check-inheritance-parent",
+         INH + "ALTER TABLE base ADD CONSTRAINT n_pos CHECK (n > 0) NO INHERIT NOT VALID;",
+         "ALTER TABLE base VALIDATE CONSTRAINT n_pos"),
+    Case("validate-check-child-valid-already",
+         INH + "ALTER TABLE sub ADD CONSTRAINT n_pos CHECK (n > 0);"
+               "ALTER TABLE base ADD CONSTRAINT n_pos CHECK (n > 0) NOT VALID;",
+         "ALTER TABLE base VALIDATE CONSTRAINT n_pos"),
+    Case("validate-foreign-key-to-partitioned",
+         PK + "CREATE TABLE ref2 (pid int); INSERT INTO ref2 VALUES (1), (150);"
+              "ALTER TABLE ref2 ADD CONSTRAINT r2 FOREIGN KEY (pid) REFERENCES pk NOT VALID;",
+         "ALTER TABLE ref2 VALIDATE CONSTRAINT r2"),
+    Case("validate-check-inheritance-parent",
+         INH + "ALTER TABLE base ADD CONSTRAINT n_pos CHECK (n > 0) NOT VALID;",
+         "ALTER TABLE base VALIDATE CONSTRAINT n_pos"),
+    # ALTER CONSTRAINT of a partitioned table's foreign key alters each partition's clone:
+    # every partition ACCESS EXCLUSIVE (not the referenced table), every leaf read when it
+    # becomes ENFORCED, the referenced partitions locked when it stops being enforced.
+    Case("alter-constraint-deferrable-partitioned", PARTITIONED_FK,
+         "ALTER TABLE child ALTER CONSTRAINT fk DEFERRABLE"),
+    Case("alter-constraint-not-enforced-partitioned", PARTITIONED_FK,
+         "ALTER TABLE child ALTER CONSTRAINT fk NOT ENFORCED", min_pg=18),
+    Case("alter-constraint-enforced-partitioned",
+         PARTITIONED_FK + "ALTER TABLE child ALTER CONSTRAINT fk NOT ENFORCED;",
+         "ALTER TABLE child ALTER CONSTRAINT fk ENFORCED", min_pg=18),
+    # PG 18: a NOT NULL constraint made NO INHERIT leaves the direct children their copy; made
+    # INHERIT, it is added to (and checked on) every descendant.
+    Case("alter-not-null-no-inherit", INH_DEEP + "ALTER TABLE b ADD CONSTRAINT nn NOT NULL n;",
+         "ALTER TABLE b ALTER CONSTRAINT nn NO INHERIT", min_pg=18),
+    Case("alter-not-null-inherit",
+         INH_DEEP + "ALTER TABLE b ADD CONSTRAINT nn NOT NULL n NO INHERIT;",
+         "ALTER TABLE b ALTER CONSTRAINT nn INHERIT", min_pg=18),
     Case("drop-check", T + "ALTER TABLE t ADD CONSTRAINT n_pos CHECK (n > 0);",
          "ALTER TABLE t DROP CONSTRAINT n_pos"),
     Case("drop-foreign-key", FK, "ALTER TABLE child DROP CONSTRAINT child_parent_id_fkey"),

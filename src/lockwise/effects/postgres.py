@@ -339,6 +339,14 @@ def _create_table(b: _Builder, stmt: dict) -> None:
           unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
 
 
+def _scan_fk_lookups(b: _Builder, target: str) -> None:
+    """Validating a foreign key reads the referenced table: each partition of a partitioned
+    one, which its query locks ACCESS SHARE at least (checked on the server)."""
+    for rel in (target, *b.ctx.catalog.partitions(target)):
+        b.lock(rel, L.ACCESS_SHARE)
+        b.scan(rel, "foreign key validation (lookups)")
+
+
 def _fk_target(b: _Builder, target: str) -> None:
     # A foreign key to a partitioned table gets its action triggers on every partition.
     for rel in (target, *b.ctx.catalog.partitions(target)):
@@ -750,15 +758,10 @@ _RECURSES = {
 
 def _recurse_to_children(b: _Builder, table: str, cmd: dict, handler: Callable) -> None:
     """Record the locks, rewrites and scans the subcommand also causes on each partition, and
-    on each table that inherits from it (PostgreSQL recurses into both alike; a dropped
-    constraint the children do not inherit leaves the inheritance children alone: a partition's
-    own copy of an index constraint goes with it all the same)."""
+    on each table that inherits from it (PostgreSQL recurses into both alike, with the
+    exceptions of `_children_reached`)."""
     catalog = b.ctx.catalog
-    children = catalog.partitions(table)
-    if cmd.get("subtype") != "AT_DropConstraint" or \
-            _inherited_check(catalog, table, cmd.get("name", "")):
-        children += catalog.inheritance_children(table)
-    for part in children:
+    for part in _children_reached(catalog, table, cmd):
         sub = _Builder(b.ctx)
         handler(sub, part, cmd, {**_table_facts(sub, part, True), "recursed_from": table})
         for rel, mode in sub.locks.items():
@@ -766,6 +769,28 @@ def _recurse_to_children(b: _Builder, table: str, cmd: dict, handler: Callable) 
         b.rewrites |= sub.rewrites
         for rel, why in sub.scans.items():
             b.scan(rel, why)
+
+
+def _children_reached(catalog: Catalog, table: str, cmd: dict) -> list[str]:
+    """The partitions and inheritance children a recursing subcommand reaches (checked on the
+    server): VALIDATE of a constraint that is valid already does nothing at all, nor reaches
+    the children of a NO INHERIT CHECK; a dropped constraint the children do not inherit
+    leaves the inheritance children alone (a partition's own copy of an index constraint goes
+    with it all the same)."""
+    sub, name = cmd.get("subtype"), cmd.get("name", "")
+    if sub == "AT_ValidateConstraint" and not _validation_recurses(catalog, table, name):
+        return []
+    children = catalog.partitions(table)
+    if sub != "AT_DropConstraint" or _inherited_check(catalog, table, name):
+        children += catalog.inheritance_children(table)
+    return children
+
+
+def _validation_recurses(catalog: Catalog, table: str, name: str) -> bool:
+    con = (t := catalog.tables.get(table)) and t.constraints.get(name)
+    if not con:
+        return True  # unknown: it may be a NOT VALID one the children inherit
+    return not con.validated and not (con.kind == "check" and con.no_inherit)
 
 
 def _alter_index(b: _Builder, stmt: dict, index: str) -> None:
@@ -1150,8 +1175,7 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         facts["indexes_known"] = known is not None and known.created_by is not None
         if not not_valid:
             b.scan(table, "foreign key validation")
-            for rel in (ref, *b.ctx.catalog.partitions(ref)):
-                b.scan(rel, "foreign key validation (lookups)")
+            _scan_fk_lookups(b, ref)
     else:
         b.lock(table, L.ACCESS_EXCLUSIVE)
         if kind in ("unique", "primary", "exclude") and not using_index:
@@ -1252,13 +1276,17 @@ def _validate_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
     known = b.ctx.catalog.tables.get(table)
     con = known.constraints.get(name) if known else None
-    if con is not None and con.kind == "foreign" and con.references:
-        b.lock(con.references, L.ROW_SHARE)
-        b.scan(con.references, "foreign key validation (lookups)")
-    b.scan(table, "constraint validation")
+    # A constraint valid already is left as it is: nothing read, the referenced table of a
+    # foreign key not even locked (checked on the server).
+    already = con is not None and con.validated
+    if not already:
+        if con is not None and con.kind == "foreign" and con.references:
+            b.lock(con.references, L.ROW_SHARE)
+            _scan_fk_lookups(b, con.references)
+        b.scan(table, "constraint validation")
     b.alters.add(f"constraint:{table}.{name}")
     b.act("validate_constraint", base, constraint=name,
-          constraint_type=con.kind if con else "")
+          constraint_type=con.kind if con else "", already_valid=already)
 
 
 def _drop_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -1290,21 +1318,45 @@ def _drop_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
 def _alter_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     _, alter = unwrap(cmd.get("def"))
     name = alter.get("conname", "")
+    catalog = b.ctx.catalog
     b.lock(table, L.ACCESS_EXCLUSIVE)
-    known = b.ctx.catalog.tables.get(table)
+    # Each partition holds a clone of the constraint, altered with it (checked on the server).
+    partitions = catalog.partitions(table)
+    for part in partitions:
+        b.lock(part, L.ACCESS_EXCLUSIVE)
+    known = catalog.tables.get(table)
     con = known.constraints.get(name) if known else None
     enforce = bool(alter.get("is_enforced"))
     if alter.get("alterEnforceability") and b.ctx.pg_version >= 18 and con is not None \
             and con.kind == "foreign" and con.references and con.enforced != enforce:
         if enforce:  # validated as ADD FOREIGN KEY is (checked on the server)
             _fk_target(b, con.references)
-            b.scan(table, "foreign key validation (ENFORCED)")
-            b.scan(con.references, "foreign key validation (lookups)")
-        else:  # its triggers on the referenced table are dropped
-            b.lock(con.references, L.ACCESS_EXCLUSIVE)
+            for rel in (table, *partitions):
+                b.scan(rel, "foreign key validation (ENFORCED)")
+            _scan_fk_lookups(b, con.references)
+        else:  # its triggers on the referenced table (each partition of it) are dropped
+            for rel in (con.references, *catalog.partitions(con.references)):
+                b.lock(rel, L.ACCESS_EXCLUSIVE)
+    if alter.get("alterInheritability"):
+        _alter_not_null_inheritance(b, table, inherit=not alter.get("noinherit"))
     b.alters.add(f"constraint:{table}.{name}")
     b.act("alter_table_other", base, subcommand="alterconstraint", constraint=name,
           constraint_type=con.kind if con else "")
+
+
+def _alter_not_null_inheritance(b: _Builder, table: str, inherit: bool) -> None:
+    """PostgreSQL 18's ALTER CONSTRAINT ... [NO] INHERIT of a NOT NULL constraint: NO INHERIT
+    leaves the direct children their copy, now their own; INHERIT adds it to every descendant,
+    each read to check it (the model does not know which of them have the column NOT NULL
+    already, and counts them all as read). Checked on the server."""
+    catalog = b.ctx.catalog
+    if not inherit:
+        for child in _direct_inheritance_children(catalog, table):
+            b.lock(child, L.ACCESS_EXCLUSIVE)
+        return
+    for child in catalog.inheritance_children(table):
+        b.lock(child, L.ACCESS_EXCLUSIVE)
+        b.scan(child, "NOT NULL constraint inherited: the child's rows are checked")
 
 
 def _set_expression(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -1380,7 +1432,7 @@ def _clone_foreign_keys(b: _Builder, parent: str, validate: str | None) -> None:
             _fk_target(b, con.references)
             if validate:
                 b.scan(validate, "foreign key validation of the attached rows")
-                b.scan(con.references, "foreign key validation (lookups)")
+                _scan_fk_lookups(b, con.references)
     for other, _ in catalog.referencing(parent):
         if other != parent:
             b.lock(other, L.SHARE_ROW_EXCLUSIVE)
