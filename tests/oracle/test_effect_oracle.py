@@ -1184,6 +1184,46 @@ CASES = [
          "ALTER TABLE p7 ATTACH PARTITION p7a FOR VALUES IN ('a');"
          "ALTER TABLE p7 DROP CONSTRAINT seven;",
          "ALTER TABLE lp ATTACH PARTITION p7 FOR VALUES IN (7)"),
+    # --- partitioned indexes (found by replaying indexing.sql) -------------------------------
+    # A partition with an index of the same definition has it attached instead of building
+    # one (a partitioned one keeps what is below it as it is); another method is no match.
+    Case("create-index-partitioned-attaches-matching-index",
+         EVENTS + "CREATE INDEX e24_day ON events_2024 (day);"
+                  "CREATE INDEX e25_day ON events_2025 USING hash (day);",
+         "CREATE INDEX events_day ON events (day)"),
+    Case("create-index-partitioned-attaches-only-index-of-subpartitioned", LIST_TREE
+         + "CREATE TABLE top2 PARTITION OF top FOR VALUES IN (2); INSERT INTO top VALUES (2, 2);"
+           "CREATE INDEX mid_b ON ONLY mid (b);",
+         "CREATE INDEX top_b ON top (b)"),
+    # The replay gives each partition its part of a partitioned index, named as the server
+    # names it: once detached, dropping it locks the table.
+    Case("drop-index-of-detached-created-partition",
+         "CREATE TABLE p (a int) PARTITION BY LIST (a); CREATE INDEX ON p (a);"
+         "CREATE TABLE p3 PARTITION OF p FOR VALUES IN (3);"
+         "ALTER TABLE p DETACH PARTITION p3;", "DROP INDEX p3_a_idx"),
+    Case("drop-index-of-detached-attached-partition",
+         "CREATE TABLE p (a int) PARTITION BY LIST (a); CREATE INDEX ON p (a);"
+         "CREATE TABLE p3 (a int); ALTER TABLE p ATTACH PARTITION p3 FOR VALUES IN (3);"
+         "ALTER TABLE p DETACH PARTITION p3;", "DROP INDEX p3_a_idx"),
+    # A dropped partitioned table takes its partitions, and their indexes, with it.
+    Case("create-index-partitioned-after-tree-recreated",
+         "CREATE TABLE p (a int) PARTITION BY LIST (a);"
+         "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1); CREATE INDEX ON p1 (a);"
+         "DROP TABLE p; CREATE TABLE p (a int) PARTITION BY LIST (a);"
+         "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1); INSERT INTO p VALUES (1);",
+         "CREATE INDEX ON p (a)"),
+    # ONLY ADD PRIMARY KEY on a column not yet NOT NULL checks every descendant has it.
+    Case("add-primary-key-only-partitioned-nullable",
+         "CREATE TABLE ip (a int, b int) PARTITION BY RANGE (a);"
+         "CREATE TABLE ip1 (a int NOT NULL, b int) PARTITION BY RANGE (a);"
+         "CREATE TABLE ip11 (a int NOT NULL, b int);"
+         "ALTER TABLE ip1 ATTACH PARTITION ip11 FOR VALUES FROM (0) TO (5);"
+         "ALTER TABLE ip ATTACH PARTITION ip1 FOR VALUES FROM (0) TO (10);"
+         "INSERT INTO ip VALUES (1, 1);", "ALTER TABLE ONLY ip ADD PRIMARY KEY (a)"),
+    Case("add-primary-key-only-partitioned-not-null",
+         "CREATE TABLE ip (a int NOT NULL, b int) PARTITION BY RANGE (a);"
+         "CREATE TABLE ip1 PARTITION OF ip FOR VALUES FROM (0) TO (10);"
+         "INSERT INTO ip VALUES (1, 1);", "ALTER TABLE ONLY ip ADD PRIMARY KEY (a)"),
     # --- dropping a constraint of an inheritance parent ---------------------------------------
     # ONLY leaves an inherited CHECK to the direct children, now their own; a key or a
     # NO INHERIT CHECK never reaches them.

@@ -82,6 +82,13 @@ class Index:
     #: For a partial index whose predicate is nothing but `col IS NOT NULL` tests: those
     #: columns (an `=` on each of them proves it). Renamed with the columns.
     predicate_not_null: tuple[str, ...] = ()
+    #: What decides, besides `columns`, whether PostgreSQL attaches this index of a partition
+    #: to a new index of its parent rather than building one (CompareIndexInfo): access
+    #: method, UNIQUE, NULLS NOT DISTINCT. None for an index the catalog cannot compare
+    #: (expressions, WHERE, INCLUDE, operator classes, collations, orderings, constraints).
+    signature: tuple | None = None
+    #: The partitioned index it is a partition of (qualified), when attached to one.
+    attached_to: str | None = None
 
     def serves_equality_on(self, columns: tuple[str, ...]) -> bool:
         """Whether a lookup `c1 = $1 AND c2 = $2 ...` on `columns` can use the index as far as
@@ -299,6 +306,14 @@ class Catalog:
         if isinstance(self.indexes, IndexMap):
             return self.indexes.on(table)
         return [i for i in self.indexes.values() if i.table == table]  # a plain dict put here
+
+    def attachable_index(self, table: str, like: Index) -> Index | None:
+        """An index of partition `table` that a new index `like` of its parent takes over
+        instead of building its own: one of the same definition not attached to another."""
+        if like.signature is None:
+            return None
+        return next((i for i in self.indexes_on(table) if i.attached_to is None
+                     and i.signature == like.signature and i.columns == like.columns), None)
 
     def index_keys_on(self, table: str) -> list[str]:
         """Keys in `indexes` of the indexes on `table`."""

@@ -373,6 +373,8 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         # Again once every column exists: `CONSTRAINT n NOT NULL a` may precede column a.
         if unwrap(elt)[0] == "Constraint":
             _not_null_constraint(t, unwrap(elt)[1])
+    if t.partition_of:
+        _new_partition_indexes(catalog, t.partition_of, name)
 
 
 def _alter_enforceability(t: Table, alter: dict) -> None:
@@ -394,6 +396,9 @@ def _not_null_constraint(t: Table, con: dict) -> None:
 
 def _alter_table(catalog: Catalog, stmt: dict) -> None:
     name, _ = range_var(stmt.get("relation"))
+    if stmt.get("objtype") == "OBJECT_INDEX":
+        _alter_index(catalog, stmt, name)
+        return
     t = catalog.tables.get(name)
     if t is None:
         if stmt.get("objtype", "OBJECT_TABLE") != "OBJECT_TABLE":
@@ -474,8 +479,11 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 part.partition_of = name
                 part.default_partition = bool((spec.get("bound") or {}).get("is_default"))
                 catalog.partition_parents.add(name)
+                _new_partition_indexes(catalog, name, part.name)
             elif part is not None and part.partition_of == name:  # also CONCURRENTLY
                 part.partition_of, part.default_partition = None, False
+                for idx in catalog.indexes_on(part.name):  # now indexes of their own
+                    idx.attached_to = None
         elif sub == "AT_SetLogged":
             t.unlogged = False
         elif sub == "AT_SetUnLogged":
@@ -490,6 +498,32 @@ def _drop_partition_checks(catalog: Catalog, table: str, name: str) -> None:
         con = part.constraints.get(name)
         if con is not None and con.kind == "check":
             del part.constraints[name]
+
+
+def _drop_relation(catalog: Catalog, name: str) -> None:
+    catalog.tables.pop(name, None)
+    for key in catalog.index_keys_on(name):
+        del catalog.indexes[key]
+    for other in _tables_pointing_at(catalog, name):
+        for key in [k for k, c in other.constraints.items() if c.references == name]:
+            del other.constraints[key]
+
+
+def _alter_index(catalog: Catalog, stmt: dict, name: str) -> None:
+    """ALTER INDEX parent ATTACH PARTITION child: child becomes a part of parent."""
+    for cmd_node in stmt.get("cmds") or ():
+        _, cmd = unwrap(cmd_node)
+        if cmd.get("subtype") == "AT_AttachPartition" and name in catalog.indexes:
+            child = catalog.indexes.get(range_var(unwrap(cmd.get("def"))[1].get("name"))[0])
+            if child is not None:
+                child.attached_to = name
+
+
+def _drop_index(catalog: Catalog, name: str) -> None:
+    """An index goes with the parts of it its partitions hold."""
+    catalog.indexes.pop(name, None)
+    for key in [k for k, i in catalog.indexes.items() if i.attached_to == name]:
+        _drop_index(catalog, key)
 
 
 def _rename(catalog: Catalog, stmt: dict) -> None:
@@ -529,6 +563,9 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         idx = catalog.indexes.pop(name)
         idx.name = f"{name.split('.', 1)[0]}.{new}"
         catalog.indexes[idx.name] = idx
+        for part in catalog.indexes.values():
+            if part.attached_to == name:
+                part.attached_to = idx.name
     elif rtype == "OBJECT_TRIGGER" and t and stmt.get("subname") in t.triggers:
         t.triggers[new] = t.triggers.pop(stmt["subname"])
 
@@ -743,18 +780,70 @@ def embedded_trees(do_stmt: dict) -> list[dict]:
     return [e.tree for e in embedded_statements(body)] if body is not None else []
 
 
-def _create_index(catalog: Catalog, stmt: dict) -> None:
+def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
+    """The index a CREATE INDEX statement creates (named as PostgreSQL would name it)."""
     table, _ = range_var(stmt.get("relation"))
     params = [unwrap(p)[1] for p in stmt.get("indexParams") or ()]
     cols = tuple(p.get("name") or "(expression)" for p in params)
     idxname = stmt.get("idxname") or _default_index_name(catalog, table, params)
-    qualified = f"{table.split('.', 1)[0]}.{idxname}"
-    if qualified not in catalog.indexes:
-        reads = columns_read([stmt.get("whereClause"), [p.get("expr") for p in params]])
-        where = stmt.get("whereClause")
-        catalog.indexes[qualified] = Index(qualified, table, cols, unique=bool(stmt.get("unique")),
-                                           reads=reads, partial=bool(where),
-                                           predicate_not_null=only_not_null_columns(where))
+    where = stmt.get("whereClause")
+    return Index(f"{table.split('.', 1)[0]}.{idxname}", table, cols,
+                 unique=bool(stmt.get("unique")),
+                 reads=columns_read([where, [p.get("expr") for p in params]]),
+                 partial=bool(where), predicate_not_null=only_not_null_columns(where),
+                 signature=_index_signature(stmt, params))
+
+
+def _index_signature(stmt: dict, params: list[dict]) -> tuple | None:
+    plain = all(p.get("name") and not p.get("collation") and not p.get("opclass")
+                and p.get("ordering", "SORTBY_DEFAULT") == "SORTBY_DEFAULT"
+                and p.get("nulls_ordering", "SORTBY_NULLS_DEFAULT") == "SORTBY_NULLS_DEFAULT"
+                for p in params)
+    if not plain or not params or stmt.get("whereClause") or stmt.get("indexIncludingParams"):
+        return None
+    return (stmt.get("accessMethod") or "btree", bool(stmt.get("unique")),
+            bool(stmt.get("nulls_not_distinct")))
+
+
+def _create_index(catalog: Catalog, stmt: dict) -> None:
+    idx = index_from_stmt(catalog, stmt)
+    if idx.name in catalog.indexes:
+        return
+    catalog.indexes[idx.name] = idx
+    if (stmt.get("relation") or {}).get("inh"):  # not ON ONLY: every partition gets one
+        for part in catalog.direct_partitions(idx.table):
+            _partition_index(catalog, part, idx)
+
+
+def _partition_index(catalog: Catalog, part: str, parent: Index) -> None:
+    """Partition `part` gets its part of partitioned index `parent` (DefineIndex,
+    AttachPartitionEnsureIndexes): an index of the same definition it has already is attached
+    (and its own partitions are left as they are); else a new one, named as CREATE INDEX
+    names it, is built on it and on its partitions in turn. One the catalog cannot compare or
+    name (`signature` None) is left unknown."""
+    found = catalog.attachable_index(part, parent)
+    if found is not None:
+        found.attached_to = parent.name
+        return
+    if parent.signature is None:
+        return
+    params = [{"name": c} for c in parent.columns]
+    name = f"{part.split('.', 1)[0]}.{_default_index_name(catalog, part, params)}"
+    clone = Index(name, part, parent.columns, unique=parent.unique, signature=parent.signature,
+                  attached_to=parent.name)
+    catalog.indexes[name] = clone
+    for sub in catalog.direct_partitions(part):
+        _partition_index(catalog, sub, clone)
+
+
+def _new_partition_indexes(catalog: Catalog, parent: str, part: str) -> None:
+    """A new or attached partition gets a part of each index of its parent (not of those
+    backing a constraint: their parts are named after the constraint)."""
+    known = catalog.tables.get(parent)
+    keys = {f"{parent.split('.', 1)[0]}.{c.name}" for c in known.constraints.values()} \
+        if known is not None else set()
+    for idx in [i for i in catalog.indexes_on(parent) if i.name not in keys]:
+        _partition_index(catalog, part, idx)
 
 
 def _drop(catalog: Catalog, stmt: dict) -> None:
@@ -775,16 +864,16 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                                     if tr.function == function]:
                         del table.triggers[trigger]
         elif rtype in _RELATION_KINDS:
-            if stmt.get("behavior") == "DROP_CASCADE":  # the views over it go with it
+            cascade = stmt.get("behavior") == "DROP_CASCADE"
+            if cascade:  # the views over it go with it
                 _drop_views(catalog, catalog.views_over(name))
-            catalog.tables.pop(name, None)
-            for key in catalog.index_keys_on(name):
-                del catalog.indexes[key]
-            for other in _tables_pointing_at(catalog, name):
-                for key in [k for k, c in other.constraints.items() if c.references == name]:
-                    del other.constraints[key]
+            # Its partitions go with it, and with CASCADE its inheritance children.
+            gone = [name, *catalog.partitions(name),
+                    *(catalog.inheritance_children(name) if cascade else ())]
+            for rel in gone:
+                _drop_relation(catalog, rel)
         elif rtype == "OBJECT_INDEX":
-            catalog.indexes.pop(name, None)
+            _drop_index(catalog, name)
         elif rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
             if stmt.get("behavior") == "DROP_CASCADE":  # its columns go with it
                 for table, column in catalog.columns_of_type(name):

@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from lockwise.catalog.model import Catalog, Table
-from lockwise.catalog.replay import constraint_name, default_constraint_name
+from lockwise.catalog.model import Catalog, Index, Table
+from lockwise.catalog.replay import constraint_name, default_constraint_name, index_from_stmt
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
 from lockwise.effects.literals import enum_candidate_literals
@@ -423,7 +423,8 @@ def _create_index(b: _Builder, stmt: dict) -> None:
     partitions = () if only else tuple(catalog.partitions(table))
     for part in partitions:
         b.lock(part, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
-        b.scan(part, "index build (partition)")
+    if partitions:
+        _build_partition_indexes(b, table, index_from_stmt(catalog, stmt))
     b.transactional = not concurrently
     b.alters.add(f"table:{table}")
     if index:
@@ -442,6 +443,17 @@ def _create_index(b: _Builder, stmt: dict) -> None:
           partitioned_index_sql=partitioned_index_sql(
               catalog, table, qualified, stmt.get("idxname") or "", columns,
               bool(stmt.get("unique"))) if partitioned else "")
+
+
+def _build_partition_indexes(b: _Builder, table: str, like: Index) -> None:
+    """The partitions of `table` a new partitioned index `like` builds its parts on: each
+    reads its rows, unless it has an index of the same definition already, which is attached
+    instead (and what is below it is left as it is: checked on the server)."""
+    catalog = b.ctx.catalog
+    for part in catalog.direct_partitions(table):
+        if catalog.attachable_index(part, like) is None:
+            b.scan(part, "index build (partition)")
+            _build_partition_indexes(b, part, like)
 
 
 class _NoTable:
@@ -1178,6 +1190,8 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
             _scan_fk_lookups(b, ref)
     else:
         b.lock(table, L.ACCESS_EXCLUSIVE)
+        if kind == "primary" and base.get("only") and not base.get("recursed_from"):
+            _only_primary_key_descendants(b, table, columns)
         if kind in ("unique", "primary", "exclude") and not using_index:
             if base.get("recursed_from"):
                 why = _partition_constraint_scan(b.ctx.catalog, table, kind, columns)
@@ -1212,6 +1226,19 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     if con.get("conname"):
         b.creates.add(f"constraint:{table}.{name}")
     b.act("add_constraint", facts)
+
+
+def _only_primary_key_descendants(b: _Builder, table: str, columns: tuple[str, ...]) -> None:
+    """`ALTER TABLE ONLY t ADD PRIMARY KEY` on a key column not yet NOT NULL: the NOT NULL it
+    adds to `t` must hold on every partition and inheritance descendant (the statement fails
+    where it does not), each locked ACCESS EXCLUSIVE to check it, not read (checked on the
+    server). A key named by USING INDEX has columns the statement does not write: counted as
+    not NOT NULL."""
+    catalog = b.ctx.catalog
+    if columns and all(_not_null_in(catalog, table, c) for c in columns):
+        return
+    for rel in catalog.partitions(table) + catalog.inheritance_children(table):
+        b.lock(rel, L.ACCESS_EXCLUSIVE)
 
 
 def _check_not_checked_here(b: _Builder, table: str, name: str, con: dict,
