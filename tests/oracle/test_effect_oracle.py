@@ -1224,6 +1224,31 @@ CASES = [
          "CREATE TABLE ip (a int NOT NULL, b int) PARTITION BY RANGE (a);"
          "CREATE TABLE ip1 PARTITION OF ip FOR VALUES FROM (0) TO (10);"
          "INSERT INTO ip VALUES (1, 1);", "ALTER TABLE ONLY ip ADD PRIMARY KEY (a)"),
+    # SET LOGGED / UNLOGGED to what the table is already: nothing rewritten.
+    Case("set-logged-already-logged", T, "ALTER TABLE t SET LOGGED"),
+    Case("set-unlogged-already-unlogged",
+         "CREATE UNLOGGED TABLE u (id int PRIMARY KEY); INSERT INTO u VALUES (1);"
+         "CREATE TABLE l (id int); ALTER TABLE l SET UNLOGGED;",
+         "ALTER TABLE u SET UNLOGGED"),
+    Case("set-logged-after-set-unlogged",
+         "CREATE TABLE l (id int); INSERT INTO l VALUES (1); ALTER TABLE l SET UNLOGGED;",
+         "ALTER TABLE l SET LOGGED"),
+    Case("create-table-like-then-attach",
+         "CREATE TABLE lp (a int, b text) PARTITION BY LIST (a);"
+         "CREATE TABLE src (a int NOT NULL, b text);"
+         "CREATE TABLE p3 (LIKE src, CONSTRAINT three CHECK (a IN (3)));"
+         "INSERT INTO p3 VALUES (3, 'x');",
+         "ALTER TABLE lp ATTACH PARTITION p3 FOR VALUES IN (3)"),
+    Case("create-table-like-including-constraints-then-attach",
+         "CREATE TABLE lp (a int, b text) PARTITION BY LIST (a);"
+         "CREATE TABLE src (a int NOT NULL CHECK (a IN (3)), b text);"
+         "CREATE TABLE p3 (LIKE src INCLUDING CONSTRAINTS); INSERT INTO p3 VALUES (3, 'x');",
+         "ALTER TABLE lp ATTACH PARTITION p3 FOR VALUES IN (3)"),
+    Case("create-table-like-without-constraints-then-attach",
+         "CREATE TABLE lp (a int, b text) PARTITION BY LIST (a);"
+         "CREATE TABLE src (a int NOT NULL CHECK (a IN (3)), b text);"
+         "CREATE TABLE p3 (LIKE src); INSERT INTO p3 VALUES (3, 'x');",
+         "ALTER TABLE lp ATTACH PARTITION p3 FOR VALUES IN (3)"),
     # --- dropping a constraint of an inheritance parent ---------------------------------------
     # ONLY leaves an inherited CHECK to the direct children, now their own; a key or a
     # NO INHERIT CHECK never reaches them.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Set as AbstractSet
+from dataclasses import replace
 
 from lockwise.catalog.model import Catalog, Column, Constraint, Domain, Index, Table, Trigger
 from lockwise.catalog.scopes import Scope, ScopedResolver, every_owner
@@ -369,12 +370,43 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
             con = _constraint(catalog, body, name)
             if con:
                 _add_table_constraint(catalog, t, con)
+        elif kind == "TableLikeClause":
+            _copy_like(catalog, t, body)
     for elt in stmt.get("tableElts") or ():
         # Again once every column exists: `CONSTRAINT n NOT NULL a` may precede column a.
         if unwrap(elt)[0] == "Constraint":
             _not_null_constraint(t, unwrap(elt)[1])
     if t.partition_of:
         _new_partition_indexes(catalog, t.partition_of, name)
+
+
+#: TableLikeOption bits (parsenodes.h).
+_LIKE_CONSTRAINTS, _LIKE_DEFAULTS, _LIKE_GENERATED, _LIKE_IDENTITY = 1 << 2, 1 << 3, 1 << 4, 1 << 5
+
+
+def _copy_like(catalog: Catalog, t: Table, like: dict) -> None:
+    """`LIKE source [INCLUDING ...]`: the source's columns, with their types, collations and
+    NOT NULL (always copied); defaults, generation expressions and identities only when
+    included; CHECK constraints with INCLUDING CONSTRAINTS. Indexes are not followed. A
+    source the catalog does not know leaves the new table's columns unknown (unsure)."""
+    source = catalog.tables.get(range_var(like.get("relation"))[0])
+    if source is None or not catalog.sure_of(source.name):
+        catalog.unsure.add(t.name)
+        return
+    options = int(like.get("options") or 0)
+    for col in source.columns.values():
+        copy = Column(**{f: getattr(col, f) for f in col.__slots__})
+        if not options & _LIKE_DEFAULTS:
+            copy.default = copy.default_sequence = None
+        if not options & _LIKE_GENERATED:
+            copy.generated = copy.virtual = False
+        if not options & _LIKE_IDENTITY:
+            copy.identity = False
+        t.columns.setdefault(copy.name, copy)
+    if options & _LIKE_CONSTRAINTS:
+        for con in source.constraints.values():
+            if con.kind == "check":
+                t.constraints.setdefault(con.name, replace(con, created_by=None))
 
 
 def _alter_enforceability(t: Table, alter: dict) -> None:

@@ -1413,6 +1413,20 @@ def _simple(kind: str, mode: LockMode, rewrite: str | None = None,
     return handler
 
 
+def _set_persistence(logged: bool) -> Callable:
+    def handler(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        known = b.ctx.catalog.tables.get(table)
+        # A table these migrations created, known to be so already, is left as it is: no
+        # rewrite (checked on the server). One created elsewhere may be either.
+        unchanged = known is not None and known.created_by is not None and \
+            b.ctx.catalog.sure_of(table) and known.unlogged != logged
+        if not unchanged:
+            b.rewrite(table, f"SET {'LOGGED' if logged else 'UNLOGGED'} rewrites the table")
+        b.act("set_logged" if logged else "set_unlogged", base, unchanged=unchanged)
+    return handler
+
+
 def _attach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     _, spec = unwrap(cmd.get("def"))
     part, qualified = range_var(spec.get("name"))
@@ -1625,9 +1639,8 @@ _ALTER_CMDS: dict[str, Callable] = {
     "AT_DetachPartition": _detach_partition,
     "AT_DetachPartitionFinalize": _simple("detach_partition_finalize", L.SHARE_UPDATE_EXCLUSIVE),
     "AT_SetTableSpace": _set_tablespace,
-    "AT_SetLogged": _simple("set_logged", L.ACCESS_EXCLUSIVE, "SET LOGGED rewrites the table"),
-    "AT_SetUnLogged": _simple("set_unlogged", L.ACCESS_EXCLUSIVE,
-                              "SET UNLOGGED rewrites the table"),
+    "AT_SetLogged": _set_persistence(logged=True),
+    "AT_SetUnLogged": _set_persistence(logged=False),
     "AT_SetStatistics": _simple("column_set_statistics", L.SHARE_UPDATE_EXCLUSIVE),
     "AT_ClusterOn": _simple("cluster_on", L.SHARE_UPDATE_EXCLUSIVE),
     "AT_DropCluster": _simple("cluster_off", L.SHARE_UPDATE_EXCLUSIVE),
