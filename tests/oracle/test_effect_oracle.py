@@ -1257,6 +1257,10 @@ CASES = [
     Case("drop-primary-key-inheritance-parent", INH_CHECKS, "ALTER TABLE p DROP CONSTRAINT p_pkey"),
     Case("drop-no-inherit-check-inheritance-parent", INH_CHECKS,
          "ALTER TABLE p DROP CONSTRAINT nic"),
+    Case("drop-exclusion-constraint-inheritance-parent",
+         "CREATE TABLE tx (c circle, r int4range, EXCLUDE USING gist (c WITH &&));"
+         "ALTER TABLE tx ADD EXCLUDE USING gist ((c) WITH &&, r WITH &&);"
+         "CREATE TABLE txc () INHERITS (tx);", "ALTER TABLE tx DROP CONSTRAINT tx_c_r_excl"),
     Case("drop-only-no-inherit-check-inheritance-parent", INH_CHECKS,
          "ALTER TABLE ONLY p DROP CONSTRAINT nic"),
     # --- SET SCHEMA moves the relation in the replay ----------------------------------------

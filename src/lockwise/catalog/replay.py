@@ -15,6 +15,7 @@ from lockwise.catalog.scopes import Scope, ScopedResolver, every_owner
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     collation_name,
+    column_ref,
     columns_read,
     drop_object_names,
     nextval_sequence,
@@ -87,6 +88,9 @@ def _constraint(catalog: Catalog, con: dict, table: str,
 
 
 def _constraint_columns(con: dict, kind: str, column: str | None) -> tuple[str, ...]:
+    if kind == "exclude":  # its plain column elements (an expression is no column)
+        named = (e.get("name") or column_ref(e.get("expr")) for e in _exclusion_elements(con))
+        return tuple(n for n in named if n) or ((column,) if column else ())
     keys = strings(con.get("fk_attrs") if kind == "foreign" else con.get("keys"))
     return tuple(keys or ([column] if column else []))
 
@@ -110,9 +114,21 @@ def constraint_name(catalog: Catalog, con: dict, table: str, column: str | None 
         # whether written as a column or a table constraint; else tab_check.
         read = columns_read(con.get("raw_expr"))
         named_by = read if len(read) == 1 else ()
+    elif kind == "exclude":  # named after its elements, as an index is (t_c_d_excl)
+        named_by = tuple(_index_column_names(_exclusion_elements(con)))
     else:
         named_by = _constraint_columns(con, kind, column)
     return default_constraint_name(catalog, table, named_by, kind, freed)
+
+
+def _exclusion_elements(con: dict) -> list[dict]:
+    """The IndexElem bodies of an EXCLUDE constraint (each element is [elem, operator])."""
+    out = []
+    for item in con.get("exclusions") or ():
+        pair = unwrap(item)[1].get("items") or []
+        if pair:
+            out.append(unwrap(pair[0])[1])
+    return out
 
 
 #: NAMEDATALEN - 1: the longest identifier PostgreSQL keeps, in bytes.
@@ -144,6 +160,20 @@ def _default_index_name(catalog: Catalog, table: str, params: list[dict]) -> str
     column named (an expression after its function, column or type, else `expr`; a repeated
     name numbered, as in ChooseIndexColumnNames), shortened to fit and numbered while any
     relation of the schema has it (`t_a_lower_idx1`)."""
+    addition = _name_addition(tuple(_index_column_names(params)))
+    table_name = table.split(".", 1)[1]
+    number = 0
+    while True:
+        name = generated_name(table_name, addition, f"idx{number or ''}")
+        if not _name_taken(catalog, table, name, relation=True):
+            return name
+        number += 1
+
+
+def _index_column_names(params: list[dict]) -> list[str]:
+    """The names an index's elements give its default name (ChooseIndexColumnNames): a
+    column's, an expression's after its function, column or type (else `expr`), a repeated
+    one numbered."""
     names: list[str] = []
     for param in params:
         base = param.get("name") or _expression_name(param.get("expr")) or "expr"
@@ -152,14 +182,7 @@ def _default_index_name(catalog: Catalog, table: str, params: list[dict]) -> str
             number += 1
             name = f"{base}{number}"
         names.append(name)
-    addition = _name_addition(tuple(names))
-    table_name = table.split(".", 1)[1]
-    number = 0
-    while True:
-        name = generated_name(table_name, addition, f"idx{number or ''}")
-        if not _name_taken(catalog, table, name, relation=True):
-            return name
-        number += 1
+    return names
 
 
 def _expression_name(node: object) -> str | None:
@@ -258,10 +281,11 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint) -> None:
         for c in con.columns:
             if c in t.columns:
                 t.columns[c].not_null = True
-    if con.kind in ("primary", "unique"):
+    if con.kind in ("primary", "unique", "exclude"):  # each is backed by its own index
         schema = t.name.split(".", 1)[0]
         catalog.indexes[f"{schema}.{con.name}"] = Index(f"{schema}.{con.name}", t.name,
-                                                        con.columns, unique=True)
+                                                        con.columns,
+                                                        unique=con.kind != "exclude")
 
 
 def _take_index(catalog: Catalog, table: str, con: Constraint, index_name: str | None) -> None:
