@@ -177,6 +177,16 @@ CREATE TABLE b (n int); CREATE TABLE s () INHERITS (b); CREATE TABLE gs () INHER
 INSERT INTO gs VALUES (1);
 """
 
+#: A composite type with a typed table (and its child), one made a typed table and one no
+#: longer.
+TYPED = """
+CREATE TYPE tt AS (a int, b text);
+CREATE TABLE tb OF tt; CREATE TABLE tbs () INHERITS (tb);
+CREATE TABLE tb2 (a int, b text); ALTER TABLE tb2 OF tt;
+CREATE TABLE tb3 OF tt; ALTER TABLE tb3 NOT OF;
+INSERT INTO tb VALUES (1, 'x');
+"""
+
 #: A table in a schema of its own (the search_path cases).
 BILLING = """
 CREATE SCHEMA billing;
@@ -1249,6 +1259,22 @@ CASES = [
          "CREATE TABLE src (a int NOT NULL CHECK (a IN (3)), b text);"
          "CREATE TABLE p3 (LIKE src); INSERT INTO p3 VALUES (3, 'x');",
          "ALTER TABLE lp ATTACH PARTITION p3 FOR VALUES IN (3)"),
+    # --- composite types (found by replaying alter_table.sql) ---------------------------------
+    # ALTER TYPE ... CASCADE alters the tables of that type (not one made NOT OF), and their
+    # inheritance children; the type itself is no table: nothing rewritten.
+    Case("alter-type-add-attribute-cascade-typed-tables", TYPED,
+         "ALTER TYPE tt ADD ATTRIBUTE c text CASCADE"),
+    Case("alter-type-alter-attribute-cascade-typed-tables", TYPED,
+         "ALTER TYPE tt ALTER ATTRIBUTE b TYPE varchar CASCADE"),
+    Case("rename-attribute-cascade-typed-tables", TYPED,
+         "ALTER TYPE tt RENAME ATTRIBUTE a TO aa CASCADE"),
+    Case("alter-type-alter-attribute-unused-type", "CREATE TYPE tu AS (a int, b text);",
+         "ALTER TYPE tu ALTER ATTRIBUTE b TYPE varchar"),
+    # DROP ATTRIBUTE ... CASCADE drops a CHECK over a column of the type: its table is locked.
+    Case("alter-type-drop-attribute-cascade-dependent-check",
+         TYPED + "CREATE TABLE holder (id int, v tt CHECK ((v).a > 0));"
+                 "INSERT INTO holder VALUES (1, ROW(1, 'x'));",
+         "ALTER TYPE tt DROP ATTRIBUTE a CASCADE"),
     # --- dropping a constraint of an inheritance parent ---------------------------------------
     # ONLY leaves an inherited CHECK to the direct children, now their own; a key or a
     # NO INHERIT CHECK never reaches them.

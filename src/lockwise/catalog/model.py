@@ -121,6 +121,8 @@ class Table:
     default_partition: bool = False
     #: Plain inheritance parents (CREATE TABLE ... INHERITS, ALTER TABLE ... INHERIT).
     inherits: tuple[str, ...] = ()
+    #: The composite type of a typed table (CREATE TABLE ... OF type, ALTER TABLE ... OF).
+    of_type: str | None = None
     #: For a partitioned table: strategy ("range" | "list" | "hash") and key columns
     #: (an expression key is recorded as "(expression)").
     partition_strategy: str = ""
@@ -392,6 +394,12 @@ class Catalog:
         by table and column name: what DROP TYPE ... CASCADE drops."""
         return [(t.name, c.name) for t in sorted(self.tables.values(), key=attrgetter("name"))
                 for c in t.columns.values() if _type_key(c.type_name) == type_name]
+
+    def typed_tables(self, type_name: str) -> list[str]:
+        """The tables of composite type `type_name` (qualified), and what inherits from them:
+        what ALTER TYPE ... CASCADE alters with it."""
+        typed = [t.name for t in self.tables.values() if t.of_type == type_name]
+        return typed + [c for t in typed for c in self.inheritance_children(t)]
 
     def columns_drawing_from(self, sequence: str) -> list[tuple[str, str]]:
         """The (table, column) pairs whose default draws from `sequence` (qualified)."""

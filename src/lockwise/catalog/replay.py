@@ -382,6 +382,8 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         for parent in filter(None, map(catalog.tables.get, t.inherits)):
             for k, v in parent.columns.items():
                 t.columns.setdefault(k, Column(**{f: getattr(v, f) for f in v.__slots__}))
+    if stmt.get("ofTypename"):
+        t.of_type = object_name(strings(stmt["ofTypename"].get("names")))
     catalog.tables[name] = t
     for elt in stmt.get("tableElts") or ():
         kind, body = unwrap(elt)
@@ -540,6 +542,10 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 part.partition_of, part.default_partition = None, False
                 for idx in catalog.indexes_on(part.name):  # now indexes of their own
                     idx.attached_to = None
+        elif sub == "AT_AddOf":
+            t.of_type = object_name(strings(unwrap(cmd.get("def"))[1].get("names")))
+        elif sub == "AT_DropOf":
+            t.of_type = None
         elif sub == "AT_SetLogged":
             t.unlogged = False
         elif sub == "AT_SetUnLogged":

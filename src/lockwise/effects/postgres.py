@@ -721,6 +721,14 @@ def _alter_table(b: _Builder, stmt: dict) -> None:
     subcommands = [unwrap(node)[1] for node in stmt.get("cmds") or ()]
     b.freed_columns = frozenset(cmd.get("name", "") for cmd in subcommands
                                 if cmd.get("subtype") == "AT_DropColumn")
+    if objtype == "OBJECT_TYPE":  # a composite type: no table of its own to alter
+        _alter_composite_type(b, table, subcommands)
+        b.act("alter_composite_type", type=table, subcommands=tuple(
+            cmd.get("subtype", "").replace("AT_", "").lower() for cmd in subcommands),
+            cascade=any(cmd.get("behavior") == "DROP_CASCADE" for cmd in subcommands),
+            # the tables it locks (typed tables, with CASCADE) are not new: the lock rules apply
+            table_is_new=False)
+        return
     for cmd_node in stmt.get("cmds") or ():
         _, cmd = unwrap(cmd_node)
         handler = _ALTER_CMDS.get(cmd.get("subtype", ""))
@@ -738,6 +746,31 @@ def _alter_table(b: _Builder, stmt: dict) -> None:
                 # Row triggers are cloned to every partition, and toggled there too.
                 for part in b.ctx.catalog.partitions(table):
                     b.lock(part, L.SHARE_ROW_EXCLUSIVE)
+
+
+def _alter_composite_type(b: _Builder, type_name: str, cmds: list[dict]) -> None:
+    """ALTER TYPE t ADD / DROP / ALTER ATTRIBUTE of a composite type (checked on the server).
+    With CASCADE the tables of that type, and what inherits from them, are altered with it,
+    each ACCESS EXCLUSIVE (without, the server refuses while there is one). DROP ATTRIBUTE
+    ... CASCADE also drops what depends on the attribute, such as a CHECK over a column of
+    that type: the tables with a CHECK reading such a column are locked (the model does not
+    know which attribute the CHECK reads: it counts them all)."""
+    catalog = b.ctx.catalog
+    if not any(cmd.get("behavior") == "DROP_CASCADE" for cmd in cmds):
+        return
+    _lock_typed_tables(b, type_name)
+    if any(cmd.get("subtype") == "AT_DropColumn" for cmd in cmds):
+        for table, column in catalog.columns_of_type(type_name):
+            known = catalog.tables[table]
+            if any(con.kind == "check" and column in columns_read(con.expr)
+                   for con in known.constraints.values()):
+                b.lock(table, L.ACCESS_EXCLUSIVE)
+
+
+def _lock_typed_tables(b: _Builder, type_name: str) -> None:
+    for table in b.ctx.catalog.typed_tables(type_name):
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        b.alters.add(f"table:{table}")
 
 
 def _names_dropped_first(catalog: Catalog, table: str, cmds: list) -> frozenset[str]:
@@ -1733,6 +1766,9 @@ def _rename(b: _Builder, stmt: dict) -> None:
               name=f"trigger {stmt.get('subname', '')} on {table}",
               table_is_new=b.ctx.table_is_new(table))
     else:
+        if rtype == "OBJECT_ATTRIBUTE" and stmt.get("behavior") == "DROP_CASCADE":
+            # of a composite type: its typed tables are renamed with it
+            _lock_typed_tables(b, range_var(stmt.get("relation"))[0])
         # A schema (or database, role, ...) is named by `subname`, not by an object node.
         names = _rename_object_names(stmt) or [stmt.get("subname", "")]
         b.act("rename_other", object_type=rtype.replace("OBJECT_", "").lower(),
