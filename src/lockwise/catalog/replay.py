@@ -607,7 +607,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             elif part is not None and part.partition_of == name:  # also CONCURRENTLY
                 part.partition_of, part.default_partition = None, False
                 for idx in catalog.indexes_on(part.name):  # now indexes of their own
-                    idx.attached_to = None
+                    _attach_index(catalog, idx, None)
         elif sub == "AT_AddOf":
             t.of_type = object_name(strings(unwrap(cmd.get("def"))[1].get("names")))
         elif sub == "AT_DropOf":
@@ -628,6 +628,13 @@ def _drop_partition_checks(catalog: Catalog, table: str, name: str) -> None:
             del part.constraints[name]
 
 
+def _relations_dropped(catalog: Catalog, name: str, cascade: bool) -> list[str]:
+    """What DROP TABLE `name` drops: it, its partitions, and with CASCADE its inheritance
+    children."""
+    return [name, *catalog.partitions(name),
+            *(catalog.inheritance_children(name) if cascade else ())]
+
+
 def _drop_relation(catalog: Catalog, name: str) -> None:
     catalog.tables.pop(name, None)
     for key in catalog.index_keys_on(name):
@@ -644,7 +651,14 @@ def _alter_index(catalog: Catalog, stmt: dict, name: str) -> None:
         if cmd.get("subtype") == "AT_AttachPartition" and name in catalog.indexes:
             child = catalog.indexes.get(range_var(unwrap(cmd.get("def"))[1].get("name"))[0])
             if child is not None:
-                child.attached_to = name
+                _attach_index(catalog, child, name)
+
+
+def _attach_index(catalog: Catalog, idx: Index, parent: str | None) -> None:
+    """Index `idx` made a part of partitioned index `parent` (None: of none). A new Index, not
+    `idx` changed: a down migration is replayed on a copy of the catalog that shares its Index
+    objects (graph/down.py `fork`)."""
+    catalog.indexes[idx.name] = replace(idx, attached_to=parent)
 
 
 def _drop_index(catalog: Catalog, name: str) -> None:
@@ -694,9 +708,8 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         idx = catalog.indexes.pop(name)
         idx.name = f"{name.split('.', 1)[0]}.{new}"
         catalog.indexes[idx.name] = idx
-        for part in catalog.indexes.values():
-            if part.attached_to == name:
-                part.attached_to = idx.name
+        for part in [i for i in catalog.indexes.values() if i.attached_to == name]:
+            _attach_index(catalog, part, idx.name)
     elif rtype == "OBJECT_TRIGGER" and t and stmt.get("subname") in t.triggers:
         t.triggers[new] = t.triggers.pop(stmt["subname"])
 
@@ -712,11 +725,11 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
         catalog.note_column_reads(t)
     schema = new_name.split(".", 1)[0]
     for key in catalog.index_keys_on(name):
+        # Re-filed under the table's new name, in the schema the table is now in; a new
+        # Index (SET SCHEMA in a down migration: its copy of the catalog shares them).
         idx = catalog.indexes.pop(key)
-        idx.table = new_name
-        # re-filed under the table's new name, in the schema the table is now in
-        idx.name = f"{schema}.{idx.name.split('.', 1)[-1]}"
-        catalog.indexes[idx.name] = idx
+        moved = replace(idx, table=new_name, name=f"{schema}.{idx.name.split('.', 1)[-1]}")
+        catalog.indexes[moved.name] = moved
     _follow_parent_rename(catalog, name, new_name)
     for other in catalog.tables.values():  # also t itself: its own keys' source
         if name in other.sources:  # views follow (they refer to it by oid)
@@ -734,8 +747,7 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
 def _set_schema(catalog: Catalog, stmt: dict) -> None:
     """ALTER TABLE / VIEW / MATERIALIZED VIEW / FOREIGN TABLE ... SET SCHEMA: the relation and
     its indexes move (a move into the schema it is in already changes nothing)."""
-    if stmt.get("objectType") not in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW",
-                                      "OBJECT_FOREIGN_TABLE"):
+    if stmt.get("objectType") not in RELATION_KINDS:
         return
     name, _ = range_var(stmt.get("relation"))
     t = catalog.tables.get(name)
@@ -845,7 +857,8 @@ def _tables_triggering(catalog: Catalog, names: list[str]) -> list[Table]:
     return list({id(t): t for t, _ in found}.values())
 
 
-_RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE")
+#: The object types of a DROP, RENAME or SET SCHEMA of a relation.
+RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE")
 _ROUTINE_KINDS = ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE")
 
 
@@ -862,8 +875,8 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
         rtype = body.get("renameType", "")
         if rtype == "OBJECT_TYPE":
             return _tables_typed(catalog, _type_spellings(body))
-        if rtype in _RELATION_KINDS:
-            return _tables_pointing_at(catalog, range_var(body.get("relation"))[0])
+        if rtype in RELATION_KINDS:
+            return _tables_following(catalog, range_var(body.get("relation"))[0])
         if rtype == "OBJECT_COLUMN":
             views = catalog.views_using_column(range_var(body.get("relation"))[0],
                                                body.get("subname", ""))
@@ -871,8 +884,10 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
     elif kind == "DropStmt":
         rtype = body.get("removeType", "")
         names = [n for n in drop_object_names(body) if n]
-        if rtype in _RELATION_KINDS:
-            return [t for n in names for t in _tables_pointing_at(catalog, object_name(n))]
+        if rtype in RELATION_KINDS:
+            cascade = body.get("behavior") == "DROP_CASCADE"
+            return [t for n in names for rel in _relations_dropped(catalog, object_name(n), cascade)
+                    for t in _tables_pointing_at(catalog, rel)]
         if body.get("behavior") != "DROP_CASCADE":
             return []
         if rtype in _ROUTINE_KINDS:
@@ -882,9 +897,24 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
                 catalog.columns_of_type
             return [catalog.tables[table] for n in names
                     for table in dict.fromkeys(t for t, _ in columns(object_name(n)))]
+    elif kind == "AlterObjectSchemaStmt" and body.get("objectType") in RELATION_KINDS:
+        return _tables_following(catalog, range_var(body.get("relation"))[0])
+    elif kind == "AlterTableStmt" and (body.get("relation") or {}).get("inh") and any(
+            unwrap(c)[1].get("subtype") == "AT_DropConstraint" for c in body.get("cmds") or ()):
+        # A CHECK dropped from a partitioned table goes from its partitions.
+        table = range_var(body.get("relation"))[0]
+        return [catalog.tables[p] for p in catalog.partitions(table) if p in catalog.tables]
     elif kind == "DoStmt":
         return [t for inner in embedded_trees(body) for t in tables_reached(catalog, inner)]
     return []
+
+
+def _tables_following(catalog: Catalog, relation: str) -> list[Table]:
+    """The tables a rename or SET SCHEMA of `relation` changes besides it: those pointing at
+    it, and its direct partitions and inheritance children (which name their parent)."""
+    children = [t for t in catalog.tables.values()
+                if t.partition_of == relation or relation in t.inherits]
+    return _tables_pointing_at(catalog, relation) + children
 
 
 def reads_view_reads(tree: dict) -> bool:
@@ -894,9 +924,11 @@ def reads_view_reads(tree: dict) -> bool:
     statements may be any of these. Keep it in step with the readers in this module."""
     kind, body = unwrap(tree)
     if kind == "DropStmt":
-        return body.get("removeType") in _RELATION_KINDS
+        return body.get("removeType") in RELATION_KINDS
     if kind == "RenameStmt":
-        return body.get("renameType") in (*_RELATION_KINDS, "OBJECT_COLUMN")
+        return body.get("renameType") in (*RELATION_KINDS, "OBJECT_COLUMN")
+    if kind == "AlterObjectSchemaStmt":  # moves the views over a relation as a rename does
+        return body.get("objectType") in RELATION_KINDS
     if kind == "AlterTableStmt":
         cmds = [unwrap(node)[1] for node in body.get("cmds") or ()]
         return any(cmd.get("subtype") == "AT_DropColumn" and cmd.get("behavior") == "DROP_CASCADE"
@@ -956,7 +988,7 @@ def _partition_index(catalog: Catalog, part: str, parent: Index) -> None:
     name (`signature` None) is left unknown."""
     found = catalog.attachable_index(part, parent)
     if found is not None:
-        found.attached_to = parent.name
+        _attach_index(catalog, found, parent.name)
         return
     if parent.signature is None:
         return
@@ -994,14 +1026,11 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             if stmt.get("behavior") == "DROP_CASCADE":  # its triggers go with it
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
                     del table.triggers[trigger]
-        elif rtype in _RELATION_KINDS:
+        elif rtype in RELATION_KINDS:
             cascade = stmt.get("behavior") == "DROP_CASCADE"
             if cascade:  # the views over it go with it
                 _drop_views(catalog, catalog.views_over(name))
-            # Its partitions go with it, and with CASCADE its inheritance children.
-            gone = [name, *catalog.partitions(name),
-                    *(catalog.inheritance_children(name) if cascade else ())]
-            for rel in gone:
+            for rel in _relations_dropped(catalog, name, cascade):
                 _drop_relation(catalog, rel)
         elif rtype == "OBJECT_INDEX":
             _drop_index(catalog, name)
