@@ -71,6 +71,10 @@ LIKES = {
     # Not LIKE: unnamed exclusion constraints are named after their elements, as indexes.
     "exclusion names": "CREATE TABLE l (a int, b int, EXCLUDE USING btree (a WITH =, (b + 1) "
                        "WITH =), EXCLUDE USING btree (lower(b::text) WITH =))",
+    # An exclusion constraint's copy is named after its index's columns (a function's name).
+    "exclusion on an expression": "CREATE TABLE x (b text, EXCLUDE USING btree (lower(b) WITH =),"
+                                  " EXCLUDE USING btree ((b) WITH =));"
+                                  "CREATE TABLE l (LIKE x INCLUDING INDEXES)",
     "renamed after": "CREATE TABLE l (LIKE src INCLUDING ALL); ALTER TABLE l RENAME COLUMN g TO z;"
                      "CREATE TABLE m (LIKE l INCLUDING ALL)",
 }
@@ -115,7 +119,6 @@ def _server_view(uri: str, tables: set[str]) -> dict[str, set]:
             "LEFT JOIN pg_collation co ON co.oid = a.attcollation "
             "WHERE c.relname = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped",
             [names]).fetchall()
-        # The exclusion constraint's index the catalog does not hold: left out below.
         constraints = conn.execute(
             "SELECT 'public.' || c.relname, k.conname, k.contype, "
             "ARRAY(SELECT attname FROM pg_attribute WHERE attrelid = c.oid "
@@ -128,9 +131,8 @@ def _server_view(uri: str, tables: set[str]) -> dict[str, set]:
             "LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n AND k.n > 0 "
             "ORDER BY o), i.indisunique, i.indpred IS NOT NULL "
             "FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
-            "JOIN pg_class ic ON ic.oid = i.indexrelid WHERE c.relname = ANY(%s) "
-            "AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = i.indexrelid "
-            "AND k.contype = 'x')", [names]).fetchall()
+            "JOIN pg_class ic ON ic.oid = i.indexrelid WHERE c.relname = ANY(%s)",
+            [names]).fetchall()
         statistics = conn.execute(
             "SELECT 'public.' || s.stxname FROM pg_statistic_ext s JOIN pg_class c "
             "ON c.oid = s.stxrelid WHERE c.relname = ANY(%s)", [names]).fetchall()

@@ -293,6 +293,35 @@ _SERVER_CASES = {
         "CREATE TABLE t (n int NOT NULL, m int);"
         "ALTER TABLE t ADD COLUMN IF NOT EXISTS n int DEFAULT 1,"
         " ADD COLUMN IF NOT EXISTS m int UNIQUE, ADD COLUMN IF NOT EXISTS k int DEFAULT 2 UNIQUE;",
+    # An EXCLUDE constraint (and its index) is named after its elements, as an index is.
+    "exclusion constraint names":
+        "CREATE TABLE tx (c circle, r int4range, EXCLUDE USING gist (c WITH &&));"
+        "ALTER TABLE tx ADD EXCLUDE USING gist ((c) WITH &&, r WITH &&);"
+        "ALTER TABLE tx ADD EXCLUDE USING gist (int4range(lower(r), upper(r)) WITH &&);",
+    # Each partition holds a part of a partitioned index, named as CREATE INDEX names it, or
+    # an index of its own of the same definition, attached; ON ONLY builds none.
+    "partitioned index parts":
+        "CREATE TABLE p (a int, b int) PARTITION BY LIST (a);"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1) PARTITION BY LIST (b);"
+        "CREATE TABLE p11 PARTITION OF p1 FOR VALUES IN (1);"
+        "CREATE INDEX ON p (a); CREATE INDEX p_ab ON p (a, b);"
+        "CREATE TABLE p2 (a int, b int); CREATE INDEX p2_a ON p2 (a);"
+        "ALTER TABLE p ATTACH PARTITION p2 FOR VALUES IN (2);"
+        "CREATE TABLE p3 PARTITION OF p FOR VALUES IN (3);"
+        "ALTER TABLE p DETACH PARTITION p3; DROP INDEX p3_a_idx;"
+        "CREATE INDEX ON ONLY p (b); DROP INDEX p_ab;",
+    "drop partitioned table":
+        "CREATE TABLE p (a int, b int) PARTITION BY LIST (a);"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1) PARTITION BY LIST (b);"
+        "CREATE TABLE p11 PARTITION OF p1 FOR VALUES IN (1); CREATE INDEX ON p11 (b);"
+        "DROP TABLE p; CREATE TABLE keep (a int);",
+    "create table like":
+        "CREATE TABLE src (a int NOT NULL DEFAULT 1, b text CONSTRAINT b_set CHECK (b <> ''));"
+        "CREATE TABLE l1 (LIKE src, c int); CREATE TABLE l2 (LIKE src INCLUDING DEFAULTS"
+        " INCLUDING CONSTRAINTS); CREATE TABLE l3 (LIKE src INCLUDING ALL);",
+    "set schema":
+        "CREATE SCHEMA s2; CREATE TABLE t (id int PRIMARY KEY, n int); CREATE INDEX t_n ON t (n);"
+        "ALTER TABLE t SET SCHEMA s2; CREATE TABLE t (id int);",
     "long generated names":
         f"CREATE TABLE {'l' * 50} (id int PRIMARY KEY,"
         f" {'first_column_' * 3}x int, {'second_column_' * 3}y int,"
@@ -316,7 +345,7 @@ def _server_schema(uri: str) -> dict[str, set]:
             f"ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND {user}").fetchall()
         indexes = conn.execute(
             f"SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n "
-            f"ON n.oid = c.relnamespace WHERE c.relkind = 'i' AND {user}").fetchall()
+            f"ON n.oid = c.relnamespace WHERE c.relkind IN ('i', 'I') AND {user}").fetchall()
         # NOT NULL constraints (contype 'n', PostgreSQL 18) are columns' not_null flags.
         constraints = conn.execute(
             f"SELECT n.nspname || '.' || c.relname, k.conname, k.contype FROM pg_constraint k "

@@ -624,6 +624,38 @@ UNNAMED_REACH = {
     # A column rename is followed by the views that read the column.
     "column-rename": ("CREATE TABLE t (id int, a int);\nCREATE VIEW v AS SELECT a FROM t;\n",
                       "ALTER TABLE t RENAME COLUMN a TO b;\n"),
+    # DROP TABLE of a partitioned table drops its partitions, and the foreign keys to them.
+    "drop-partitioned": ("CREATE TABLE p (a int PRIMARY KEY) PARTITION BY LIST (a);\n"
+                         "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);\n"
+                         "CREATE TABLE r (a int REFERENCES p1 (a));\n",
+                         "DROP TABLE p CASCADE;\n"),
+    # A CHECK dropped from a partitioned table goes from its partitions.
+    "drop-check-of-partitions": ("CREATE TABLE p (a int, CONSTRAINT pos CHECK (a > 0))"
+                                 " PARTITION BY LIST (a);\n"
+                                 "CREATE TABLE p1 (a int, CONSTRAINT pos CHECK (a > 0));\n"
+                                 "ALTER TABLE p ATTACH PARTITION p1 FOR VALUES IN (1);\n",
+                                 "ALTER TABLE p DROP CONSTRAINT pos;\n"),
+    # A rename or SET SCHEMA of a parent is followed by its partitions, the foreign keys to
+    # it and its indexes.
+    "rename-partitioned": ("CREATE TABLE p (a int) PARTITION BY LIST (a);\n"
+                           "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);\n",
+                           "ALTER TABLE p RENAME TO q;\n"),
+    "set-schema": ("CREATE SCHEMA s;\nCREATE TABLE p (a int PRIMARY KEY) PARTITION BY LIST (a);\n"
+                   "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);\n"
+                   "CREATE TABLE r (a int REFERENCES p);\nCREATE INDEX p_a ON p (a);\n",
+                   "ALTER TABLE p SET SCHEMA s;\n"),
+    # Attaching and detaching change which partitioned index a partition's index is part of.
+    "attach-index": ("CREATE TABLE p (a int) PARTITION BY LIST (a);\n"
+                     "CREATE INDEX p_a ON ONLY p (a);\nCREATE TABLE p1 (a int);\n"
+                     "CREATE INDEX p1_a ON p1 (a);\n",
+                     "ALTER TABLE p ATTACH PARTITION p1 FOR VALUES IN (1);\n"
+                     "ALTER INDEX p_a ATTACH PARTITION p1_a;\n"),
+    "detach-partition": ("CREATE TABLE p (a int) PARTITION BY LIST (a);\n"
+                         "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);\n"
+                         "CREATE INDEX ON p (a);\n", "ALTER TABLE p DETACH PARTITION p1;\n"),
+    "create-index-attaches": ("CREATE TABLE p (a int) PARTITION BY LIST (a);\n"
+                              "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);\n"
+                              "CREATE INDEX p1_a ON p1 (a);\n", "CREATE INDEX ON p (a);\n"),
 }
 
 

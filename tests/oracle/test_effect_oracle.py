@@ -133,6 +133,60 @@ CREATE TABLE sub () INHERITS (base);
 INSERT INTO base VALUES (1, 1); INSERT INTO sub VALUES (2, 2);
 """
 
+#: A list-partitioned table with a partitioned partition (mid, one leaf), and a loose table.
+LIST_TREE = """
+CREATE TABLE top (a int, b int) PARTITION BY LIST (a);
+CREATE TABLE mid PARTITION OF top FOR VALUES IN (1) PARTITION BY LIST (b);
+CREATE TABLE leaf1 PARTITION OF mid FOR VALUES IN (1);
+CREATE TABLE loose (a int, b int);
+INSERT INTO top VALUES (1, 1);
+"""
+#: The same with a partitioned DEFAULT partition, two levels deep.
+LIST_TREE_DEFAULT = LIST_TREE + """
+CREATE TABLE d PARTITION OF top DEFAULT PARTITION BY LIST (b);
+CREATE TABLE d1 PARTITION OF d FOR VALUES IN (1);
+CREATE TABLE d2 PARTITION OF d FOR VALUES IN (2) PARTITION BY LIST (a);
+CREATE TABLE d21 PARTITION OF d2 DEFAULT;
+INSERT INTO top VALUES (3, 1), (3, 2);
+"""
+
+#: An inheritance parent with a key, an inherited CHECK and a NO INHERIT one; two levels.
+INH_CHECKS = """
+CREATE TABLE p (a int PRIMARY KEY, c int CHECK (c > 0), d int);
+ALTER TABLE p ADD CONSTRAINT nic CHECK (d > 0) NO INHERIT;
+CREATE TABLE ch () INHERITS (p); CREATE TABLE gch () INHERITS (ch);
+"""
+
+#: A foreign key from a partitioned table (two levels, one partition attached) to a
+#: partitioned one.
+PARTITIONED_FK = """
+CREATE TABLE parent (id int PRIMARY KEY) PARTITION BY RANGE (id);
+CREATE TABLE parent1 PARTITION OF parent FOR VALUES FROM (0) TO (10);
+CREATE TABLE child (pid int, q int, CONSTRAINT fk FOREIGN KEY (pid) REFERENCES parent)
+    PARTITION BY RANGE (pid);
+CREATE TABLE child1 PARTITION OF child FOR VALUES FROM (0) TO (10) PARTITION BY LIST (q);
+CREATE TABLE child11 PARTITION OF child1 FOR VALUES IN (1);
+CREATE TABLE other (pid int, q int);
+ALTER TABLE child ATTACH PARTITION other FOR VALUES FROM (10) TO (20);
+INSERT INTO parent VALUES (1); INSERT INTO child VALUES (1, 1);
+"""
+
+#: Three levels of plain inheritance, a row at the bottom.
+INH_DEEP = """
+CREATE TABLE b (n int); CREATE TABLE s () INHERITS (b); CREATE TABLE gs () INHERITS (s);
+INSERT INTO gs VALUES (1);
+"""
+
+#: A composite type with a typed table (and its child), one made a typed table and one no
+#: longer.
+TYPED = """
+CREATE TYPE tt AS (a int, b text);
+CREATE TABLE tb OF tt; CREATE TABLE tbs () INHERITS (tb);
+CREATE TABLE tb2 (a int, b text); ALTER TABLE tb2 OF tt;
+CREATE TABLE tb3 OF tt; ALTER TABLE tb3 NOT OF;
+INSERT INTO tb VALUES (1, 'x');
+"""
+
 #: A table in a schema of its own (the search_path cases).
 BILLING = """
 CREATE SCHEMA billing;
@@ -572,6 +626,45 @@ CASES = [
          "ALTER TABLE child ALTER CONSTRAINT child_parent_id_fkey NOT ENFORCED", min_pg=18),
     Case("alter-constraint-enforced-already", FK,
          "ALTER TABLE child ALTER CONSTRAINT child_parent_id_fkey ENFORCED", min_pg=18),
+    # VALIDATE of a constraint valid already does nothing: no read, no lock on the referenced
+    # table, no child reached; a NO INHERIT CHECK reaches no child; a child whose CHECK of
+    # that name is its own and valid is locked, not read.
+    Case("validate-foreign-key-already-valid", FK,
+         "ALTER TABLE child VALIDATE CONSTRAINT child_parent_id_fkey"),
+    Case("validate-check-already-valid-inheritance-parent",
+         INH + "ALTER TABLE base ADD CONSTRAINT n_pos CHECK (n > 0);",
+         "ALTER TABLE base VALIDATE CONSTRAINT n_pos"),
+    Case("validate-no-inherit-check-inheritance-parent",
+         INH + "ALTER TABLE base ADD CONSTRAINT n_pos CHECK (n > 0) NO INHERIT NOT VALID;",
+         "ALTER TABLE base VALIDATE CONSTRAINT n_pos"),
+    Case("validate-check-child-valid-already",
+         INH + "ALTER TABLE sub ADD CONSTRAINT n_pos CHECK (n > 0);"
+               "ALTER TABLE base ADD CONSTRAINT n_pos CHECK (n > 0) NOT VALID;",
+         "ALTER TABLE base VALIDATE CONSTRAINT n_pos"),
+    Case("validate-foreign-key-to-partitioned",
+         PK + "CREATE TABLE ref2 (pid int); INSERT INTO ref2 VALUES (1), (150);"
+              "ALTER TABLE ref2 ADD CONSTRAINT r2 FOREIGN KEY (pid) REFERENCES pk NOT VALID;",
+         "ALTER TABLE ref2 VALIDATE CONSTRAINT r2"),
+    Case("validate-check-inheritance-parent",
+         INH + "ALTER TABLE base ADD CONSTRAINT n_pos CHECK (n > 0) NOT VALID;",
+         "ALTER TABLE base VALIDATE CONSTRAINT n_pos"),
+    # ALTER CONSTRAINT of a partitioned table's foreign key alters each partition's clone:
+    # every partition ACCESS EXCLUSIVE (not the referenced table), every leaf read when it
+    # becomes ENFORCED, the referenced partitions locked when it stops being enforced.
+    Case("alter-constraint-deferrable-partitioned", PARTITIONED_FK,
+         "ALTER TABLE child ALTER CONSTRAINT fk DEFERRABLE"),
+    Case("alter-constraint-not-enforced-partitioned", PARTITIONED_FK,
+         "ALTER TABLE child ALTER CONSTRAINT fk NOT ENFORCED", min_pg=18),
+    Case("alter-constraint-enforced-partitioned",
+         PARTITIONED_FK + "ALTER TABLE child ALTER CONSTRAINT fk NOT ENFORCED;",
+         "ALTER TABLE child ALTER CONSTRAINT fk ENFORCED", min_pg=18),
+    # PG 18: a NOT NULL constraint made NO INHERIT leaves the direct children their copy; made
+    # INHERIT, it is added to (and checked on) every descendant.
+    Case("alter-not-null-no-inherit", INH_DEEP + "ALTER TABLE b ADD CONSTRAINT nn NOT NULL n;",
+         "ALTER TABLE b ALTER CONSTRAINT nn NO INHERIT", min_pg=18),
+    Case("alter-not-null-inherit",
+         INH_DEEP + "ALTER TABLE b ADD CONSTRAINT nn NOT NULL n NO INHERIT;",
+         "ALTER TABLE b ALTER CONSTRAINT nn INHERIT", min_pg=18),
     Case("drop-check", T + "ALTER TABLE t ADD CONSTRAINT n_pos CHECK (n > 0);",
          "ALTER TABLE t DROP CONSTRAINT n_pos"),
     Case("drop-foreign-key", FK, "ALTER TABLE child DROP CONSTRAINT child_parent_id_fkey"),
@@ -1078,6 +1171,151 @@ CASES = [
     Case("add-check-merged-into-child",
          INH + "ALTER TABLE sub ADD CONSTRAINT n_pos CHECK (n > 0);",
          "ALTER TABLE base ADD CONSTRAINT n_pos CHECK (n > 0)"),
+    # --- partition trees below a partition (found by replaying PostgreSQL's regression DDL) ---
+    # Attaching a partitioned table locks its whole tree, and reads the leaves its CHECKs do
+    # not prove; attaching below the top reads the ancestors' bounds (ACCESS SHARE).
+    Case("attach-partitioned-table-locks-its-tree", LIST_TREE
+         + "CREATE TABLE sub (a int, b int) PARTITION BY LIST (b);"
+           "CREATE TABLE sub1 PARTITION OF sub FOR VALUES IN (1) PARTITION BY LIST (a);"
+           "CREATE TABLE sub11 PARTITION OF sub1 FOR VALUES IN (5);"
+           "CREATE TABLE sub2 PARTITION OF sub FOR VALUES IN (2);"
+           "ALTER TABLE sub2 ADD CONSTRAINT five CHECK (a IS NOT NULL AND a = 5);",
+         "ALTER TABLE top ATTACH PARTITION sub FOR VALUES IN (5)"),
+    Case("attach-below-the-top-reads-ancestors", LIST_TREE,
+         "ALTER TABLE mid ATTACH PARTITION loose FOR VALUES IN (2)"),
+    Case("attach-at-the-top-reads-no-ancestor", LIST_TREE,
+         "ALTER TABLE top ATTACH PARTITION loose FOR VALUES IN (2)"),
+    # A DEFAULT partition that is itself partitioned: every partition under it is locked and
+    # each leaf read.
+    Case("create-partition-with-partitioned-default", LIST_TREE_DEFAULT,
+         "CREATE TABLE top7 PARTITION OF top FOR VALUES IN (7)"),
+    Case("attach-partition-with-partitioned-default", LIST_TREE_DEFAULT,
+         "ALTER TABLE top ATTACH PARTITION loose FOR VALUES IN (7)"),
+    # A DEFAULT partition of a table with no other partition takes every row: nothing to read.
+    Case("attach-default-to-empty-parent",
+         "CREATE TABLE lp (a int) PARTITION BY LIST (a); CREATE TABLE lp_any (a int);"
+         "INSERT INTO lp_any VALUES (1);", "ALTER TABLE lp ATTACH PARTITION lp_any DEFAULT"),
+    Case("attach-default-beside-a-partition",
+         "CREATE TABLE lp (a int) PARTITION BY LIST (a);"
+         "CREATE TABLE lp1 PARTITION OF lp FOR VALUES IN (1); CREATE TABLE lp_any (a int);"
+         "INSERT INTO lp_any VALUES (2);", "ALTER TABLE lp ATTACH PARTITION lp_any DEFAULT"),
+    Case("detach-partitioned-partition", LIST_TREE, "ALTER TABLE top DETACH PARTITION mid"),
+    # A CHECK dropped from a partitioned table is gone from its partitions too, even those
+    # that had it before they were attached: the replay follows, so the leaf is read.
+    Case("attach-after-check-dropped-from-partitions",
+         "CREATE TABLE lp (a int, b text) PARTITION BY LIST (a);"
+         "CREATE TABLE p7 (a int, b text, CONSTRAINT seven CHECK (a IS NOT NULL AND a = 7))"
+         " PARTITION BY LIST (b);"
+         "CREATE TABLE p7a (a int, b text, CONSTRAINT seven CHECK (a IS NOT NULL AND a = 7));"
+         "ALTER TABLE p7 ATTACH PARTITION p7a FOR VALUES IN ('a');"
+         "ALTER TABLE p7 DROP CONSTRAINT seven;",
+         "ALTER TABLE lp ATTACH PARTITION p7 FOR VALUES IN (7)"),
+    # --- partitioned indexes (found by replaying indexing.sql) -------------------------------
+    # A partition with an index of the same definition has it attached instead of building
+    # one (a partitioned one keeps what is below it as it is); another method is no match.
+    Case("create-index-partitioned-attaches-matching-index",
+         EVENTS + "CREATE INDEX e24_day ON events_2024 (day);"
+                  "CREATE INDEX e25_day ON events_2025 USING hash (day);",
+         "CREATE INDEX events_day ON events (day)"),
+    Case("create-index-partitioned-attaches-only-index-of-subpartitioned", LIST_TREE
+         + "CREATE TABLE top2 PARTITION OF top FOR VALUES IN (2); INSERT INTO top VALUES (2, 2);"
+           "CREATE INDEX mid_b ON ONLY mid (b);",
+         "CREATE INDEX top_b ON top (b)"),
+    # The replay gives each partition its part of a partitioned index, named as the server
+    # names it: once detached, dropping it locks the table.
+    Case("drop-index-of-detached-created-partition",
+         "CREATE TABLE p (a int) PARTITION BY LIST (a); CREATE INDEX ON p (a);"
+         "CREATE TABLE p3 PARTITION OF p FOR VALUES IN (3);"
+         "ALTER TABLE p DETACH PARTITION p3;", "DROP INDEX p3_a_idx"),
+    Case("drop-index-of-detached-attached-partition",
+         "CREATE TABLE p (a int) PARTITION BY LIST (a); CREATE INDEX ON p (a);"
+         "CREATE TABLE p3 (a int); ALTER TABLE p ATTACH PARTITION p3 FOR VALUES IN (3);"
+         "ALTER TABLE p DETACH PARTITION p3;", "DROP INDEX p3_a_idx"),
+    # A dropped partitioned table takes its partitions, and their indexes, with it.
+    Case("create-index-partitioned-after-tree-recreated",
+         "CREATE TABLE p (a int) PARTITION BY LIST (a);"
+         "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1); CREATE INDEX ON p1 (a);"
+         "DROP TABLE p; CREATE TABLE p (a int) PARTITION BY LIST (a);"
+         "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1); INSERT INTO p VALUES (1);",
+         "CREATE INDEX ON p (a)"),
+    # ONLY ADD PRIMARY KEY on a column not yet NOT NULL checks every descendant has it.
+    Case("add-primary-key-only-partitioned-nullable",
+         "CREATE TABLE ip (a int, b int) PARTITION BY RANGE (a);"
+         "CREATE TABLE ip1 (a int NOT NULL, b int) PARTITION BY RANGE (a);"
+         "CREATE TABLE ip11 (a int NOT NULL, b int);"
+         "ALTER TABLE ip1 ATTACH PARTITION ip11 FOR VALUES FROM (0) TO (5);"
+         "ALTER TABLE ip ATTACH PARTITION ip1 FOR VALUES FROM (0) TO (10);"
+         "INSERT INTO ip VALUES (1, 1);", "ALTER TABLE ONLY ip ADD PRIMARY KEY (a)"),
+    Case("add-primary-key-only-partitioned-not-null",
+         "CREATE TABLE ip (a int NOT NULL, b int) PARTITION BY RANGE (a);"
+         "CREATE TABLE ip1 PARTITION OF ip FOR VALUES FROM (0) TO (10);"
+         "INSERT INTO ip VALUES (1, 1);", "ALTER TABLE ONLY ip ADD PRIMARY KEY (a)"),
+    # SET LOGGED / UNLOGGED to what the table is already: nothing rewritten.
+    Case("set-logged-already-logged", T, "ALTER TABLE t SET LOGGED"),
+    Case("set-unlogged-already-unlogged",
+         "CREATE UNLOGGED TABLE u (id int PRIMARY KEY); INSERT INTO u VALUES (1);"
+         "CREATE TABLE l (id int); ALTER TABLE l SET UNLOGGED;",
+         "ALTER TABLE u SET UNLOGGED"),
+    Case("set-logged-after-set-unlogged",
+         "CREATE TABLE l (id int); INSERT INTO l VALUES (1); ALTER TABLE l SET UNLOGGED;",
+         "ALTER TABLE l SET LOGGED"),
+    Case("create-table-like-then-attach",
+         "CREATE TABLE lp (a int, b text) PARTITION BY LIST (a);"
+         "CREATE TABLE src (a int NOT NULL, b text);"
+         "CREATE TABLE p3 (LIKE src, CONSTRAINT three CHECK (a IN (3)));"
+         "INSERT INTO p3 VALUES (3, 'x');",
+         "ALTER TABLE lp ATTACH PARTITION p3 FOR VALUES IN (3)"),
+    Case("create-table-like-including-constraints-then-attach",
+         "CREATE TABLE lp (a int, b text) PARTITION BY LIST (a);"
+         "CREATE TABLE src (a int NOT NULL CHECK (a IN (3)), b text);"
+         "CREATE TABLE p3 (LIKE src INCLUDING CONSTRAINTS); INSERT INTO p3 VALUES (3, 'x');",
+         "ALTER TABLE lp ATTACH PARTITION p3 FOR VALUES IN (3)"),
+    Case("create-table-like-without-constraints-then-attach",
+         "CREATE TABLE lp (a int, b text) PARTITION BY LIST (a);"
+         "CREATE TABLE src (a int NOT NULL CHECK (a IN (3)), b text);"
+         "CREATE TABLE p3 (LIKE src); INSERT INTO p3 VALUES (3, 'x');",
+         "ALTER TABLE lp ATTACH PARTITION p3 FOR VALUES IN (3)"),
+    # --- composite types (found by replaying alter_table.sql) ---------------------------------
+    # ALTER TYPE ... CASCADE alters the tables of that type (not one made NOT OF), and their
+    # inheritance children; the type itself is no table: nothing rewritten.
+    Case("alter-type-add-attribute-cascade-typed-tables", TYPED,
+         "ALTER TYPE tt ADD ATTRIBUTE c text CASCADE"),
+    Case("alter-type-alter-attribute-cascade-typed-tables", TYPED,
+         "ALTER TYPE tt ALTER ATTRIBUTE b TYPE varchar CASCADE"),
+    Case("rename-attribute-cascade-typed-tables", TYPED,
+         "ALTER TYPE tt RENAME ATTRIBUTE a TO aa CASCADE"),
+    Case("alter-type-alter-attribute-unused-type", "CREATE TYPE tu AS (a int, b text);",
+         "ALTER TYPE tu ALTER ATTRIBUTE b TYPE varchar"),
+    # DROP ATTRIBUTE ... CASCADE drops a CHECK over a column of the type: its table is locked.
+    Case("alter-type-drop-attribute-cascade-dependent-check",
+         TYPED + "CREATE TABLE holder (id int, v tt CHECK ((v).a > 0));"
+                 "INSERT INTO holder VALUES (1, ROW(1, 'x'));",
+         "ALTER TYPE tt DROP ATTRIBUTE a CASCADE"),
+    # --- dropping a constraint of an inheritance parent ---------------------------------------
+    # ONLY leaves an inherited CHECK to the direct children, now their own; a key or a
+    # NO INHERIT CHECK never reaches them.
+    Case("drop-check-only-inheritance-parent", INH_CHECKS,
+         "ALTER TABLE ONLY p DROP CONSTRAINT p_c_check"),
+    Case("drop-primary-key-inheritance-parent", INH_CHECKS, "ALTER TABLE p DROP CONSTRAINT p_pkey"),
+    Case("drop-no-inherit-check-inheritance-parent", INH_CHECKS,
+         "ALTER TABLE p DROP CONSTRAINT nic"),
+    Case("drop-exclusion-constraint-inheritance-parent",
+         "CREATE TABLE tx (c circle, r int4range, EXCLUDE USING gist (c WITH &&));"
+         "ALTER TABLE tx ADD EXCLUDE USING gist ((c) WITH &&, r WITH &&);"
+         "CREATE TABLE txc () INHERITS (tx);", "ALTER TABLE tx DROP CONSTRAINT tx_c_r_excl"),
+    Case("drop-only-no-inherit-check-inheritance-parent", INH_CHECKS,
+         "ALTER TABLE ONLY p DROP CONSTRAINT nic"),
+    # --- SET SCHEMA moves the relation in the replay ----------------------------------------
+    Case("drop-schema-cascade-after-set-schema",
+         "CREATE SCHEMA s1; CREATE SCHEMA s2; CREATE TABLE s1.t (id int PRIMARY KEY);"
+         "CREATE VIEW s1.v AS SELECT * FROM s1.t;"
+         "ALTER TABLE s1.t SET SCHEMA s2; ALTER VIEW s1.v SET SCHEMA s2;",
+         "DROP SCHEMA s2 CASCADE", schemas=("s1", "s2")),
+    Case("type-change-after-set-schema",
+         "CREATE SCHEMA s1; CREATE SCHEMA s2; CREATE TABLE s1.t (id int, v varchar(10));"
+         "CREATE INDEX t_v ON s1.t (v); ALTER TABLE s1.t SET SCHEMA s2;"
+         "INSERT INTO s2.t VALUES (1, 'a');",
+         "ALTER TABLE s2.t ALTER COLUMN v TYPE varchar(20)", schemas=("s1", "s2")),
     # A type change that keeps the values reuses a plain index, never a partition's part of a
     # partitioned index: that one is built again from every partition's rows.
     Case("type-varchar-grow-partitioned-index",

@@ -90,6 +90,13 @@ class Index:
     #: and a copy (CREATE TABLE ... LIKE ... INCLUDING INDEXES) is named after them. Empty when
     #: not known (then `columns` stand in).
     attnames: tuple[str, ...] = ()
+    #: What decides, besides `columns`, whether PostgreSQL attaches this index of a partition
+    #: to a new index of its parent rather than building one (CompareIndexInfo): access
+    #: method, UNIQUE, NULLS NOT DISTINCT. None for an index the catalog cannot compare
+    #: (expressions, WHERE, INCLUDE, operator classes, collations, orderings, constraints).
+    signature: tuple | None = None
+    #: The partitioned index it is a partition of (qualified), when attached to one.
+    attached_to: str | None = None
 
     def serves_equality_on(self, columns: tuple[str, ...]) -> bool:
         """Whether a lookup `c1 = $1 AND c2 = $2 ...` on `columns` can use the index as far as
@@ -125,6 +132,8 @@ class Table:
     default_partition: bool = False
     #: Plain inheritance parents (CREATE TABLE ... INHERITS, ALTER TABLE ... INHERIT).
     inherits: tuple[str, ...] = ()
+    #: The composite type of a typed table (CREATE TABLE ... OF type, ALTER TABLE ... OF).
+    of_type: str | None = None
     #: For a partitioned table: strategy ("range" | "list" | "hash") and key columns
     #: (an expression key is recorded as "(expression)").
     partition_strategy: str = ""
@@ -334,6 +343,14 @@ class Catalog:
             return self.indexes.on(table)
         return [i for i in self.indexes.values() if i.table == table]  # a plain dict put here
 
+    def attachable_index(self, table: str, like: Index) -> Index | None:
+        """An index of partition `table` that a new index `like` of its parent takes over
+        instead of building its own: one of the same definition not attached to another."""
+        if like.signature is None:
+            return None
+        return next((i for i in self.indexes_on(table) if i.attached_to is None
+                     and i.signature == like.signature and i.columns == like.columns), None)
+
     def index_keys_on(self, table: str) -> list[str]:
         """Keys in `indexes` of the indexes on `table`."""
         if isinstance(self.indexes, IndexMap):
@@ -420,6 +437,12 @@ class Catalog:
         return [(t.name, c.name) for t in sorted(self.tables.values(), key=attrgetter("name"))
                 for c in t.columns.values() if _type_key(c.type_name) == type_name]
 
+    def typed_tables(self, type_name: str) -> list[str]:
+        """The tables of composite type `type_name` (qualified), and what inherits from them:
+        what ALTER TYPE ... CASCADE alters with it."""
+        typed = [t.name for t in self.tables.values() if t.of_type == type_name]
+        return typed + [c for t in typed for c in self.inheritance_children(t)]
+
     def columns_drawing_from(self, sequence: str) -> list[tuple[str, str]]:
         """The (table, column) pairs whose default draws from `sequence` (qualified)."""
         return [(t.name, c.name) for t in sorted(self.tables.values(), key=attrgetter("name"))
@@ -434,6 +457,12 @@ class Catalog:
         """Known partitions of `table`, sub-partitions included."""
         return self._descendants(table, self.partition_parents,
                                  lambda t, parent: t.partition_of == parent)
+
+    def direct_partitions(self, table: str) -> list[str]:
+        """The partitions attached to `table` itself (not theirs)."""
+        if table not in self.partition_parents:
+            return []
+        return [t.name for t in self.tables.values() if t.partition_of == table]
 
     def inheritance_children(self, table: str) -> list[str]:
         """The tables that inherit from `table` (plain INHERITS), their children included."""

@@ -16,6 +16,7 @@ from lockwise.effects.nodes import (
     SERIAL_TYPES,
     collation_name,
     column_def_constraints,
+    column_ref,
     columns_read,
     drop_object_names,
     nextval_sequence,
@@ -89,8 +90,9 @@ def _constraint(catalog: Catalog, con: dict, table: str,
 
 
 def _constraint_columns(con: dict, kind: str, column: str | None) -> tuple[str, ...]:
-    if kind == "exclude":  # as an index's: an expression is "(expression)"
-        return tuple(e.get("name") or "(expression)" for e in _exclusion_elements(con))
+    if kind == "exclude":  # as its index's: `(c)` is column c, an expression "(expression)"
+        return tuple(e.get("name") or column_ref(e.get("expr")) or "(expression)"
+                     for e in _exclusion_elements(con))
     keys = strings(con.get("fk_attrs") if kind == "foreign" else con.get("keys"))
     return tuple(keys or ([column] if column else []))
 
@@ -105,6 +107,12 @@ def _exclusion_elements(con: dict) -> list[dict]:
         if kind == "IndexElem":
             out.append(elem)
     return out
+
+
+def _exclusion_attnames(con: dict) -> tuple[str, ...]:
+    """The names PostgreSQL gives the columns of the index of EXCLUDE constraint `con` (a
+    Constraint node; none for another kind)."""
+    return _index_column_names(_exclusion_elements(con))
 
 
 def constraint_name(catalog: Catalog, con: dict, table: str, column: str | None = None,
@@ -127,7 +135,7 @@ def constraint_name(catalog: Catalog, con: dict, table: str, column: str | None 
         read = columns_read(con.get("raw_expr"))
         named_by = read if len(read) == 1 else ()
     elif kind == "exclude":  # named as an index on the same elements
-        named_by = _index_column_names(_exclusion_elements(con))
+        named_by = _exclusion_attnames(con)
     else:
         named_by = _constraint_columns(con, kind, column)
     return default_constraint_name(catalog, table, named_by, kind, freed)
@@ -269,7 +277,10 @@ def _add_column_constraints(catalog: Catalog, t: Table, column_def: dict, column
             _add_table_constraint(catalog, t, con)
 
 
-def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint) -> None:
+def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint,
+                          attnames: tuple[str, ...] = ()) -> None:
+    """Constraint `con` on `t`, with the index a key, unique or exclusion constraint is built
+    on, whose columns PostgreSQL named `attnames` (its columns' own names when not given)."""
     t.constraints[con.name] = con
     if con.kind == "foreign":
         catalog.note_foreign_key(t.name, con.references)
@@ -277,11 +288,12 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint) -> None:
         for c in con.columns:
             if c in t.columns:
                 t.columns[c].not_null = True
-    if con.kind in ("primary", "unique"):
+    if con.kind in ("primary", "unique", "exclude"):  # each is backed by its own index
         schema = t.name.split(".", 1)[0]
         catalog.indexes[f"{schema}.{con.name}"] = Index(f"{schema}.{con.name}", t.name,
-                                                        con.columns, unique=True,
-                                                        attnames=con.columns)
+                                                        con.columns,
+                                                        unique=con.kind != "exclude",
+                                                        attnames=attnames or con.columns)
 
 
 def _take_index(catalog: Catalog, table: str, con: Constraint, index_name: str | None) -> None:
@@ -377,6 +389,8 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         for parent in filter(None, map(catalog.tables.get, t.inherits)):
             for k, v in parent.columns.items():
                 t.columns.setdefault(k, _copy_column(v))
+    if stmt.get("ofTypename"):
+        t.of_type = object_name(strings(stmt["ofTypename"].get("names")))
     catalog.tables[name] = t
     likes: list[dict] = []
     for elt in stmt.get("tableElts") or ():
@@ -389,7 +403,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
             _not_null_constraint(t, body)
             con = _constraint(catalog, body, name)
             if con:
-                _add_table_constraint(catalog, t, con)
+                _add_table_constraint(catalog, t, con, _exclusion_attnames(body))
         elif kind == "TableLikeClause":
             _like_columns(catalog, t, body)
             likes.append(body)
@@ -401,6 +415,8 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     # exist: its own unnamed keys take their names first.
     for like in likes:
         _like_extras(catalog, t, like)
+    if t.partition_of:
+        _new_partition_indexes(catalog, t.partition_of, name)
 
 
 def _copy_column(col: Column) -> Column:
@@ -473,22 +489,15 @@ def _like_indexes(catalog: Catalog, t: Table, source: Table) -> None:
     for idx in catalog.indexes_on(source.name):
         con = source.constraints.get(idx.name.split(".", 1)[1])
         attnames = idx.attnames or idx.columns
-        if con is not None and con.kind in ("primary", "unique"):
+        if con is not None and con.kind in ("primary", "unique", "exclude"):
             name = default_constraint_name(catalog, t.name, attnames, con.kind)
-            _add_table_constraint(catalog, t, replace(con, name=name, created_by=None))
-            catalog.indexes[f"{schema}.{name}"].attnames = attnames
+            _add_table_constraint(catalog, t, replace(con, name=name, created_by=None),
+                                  attnames)
             continue
         name = f"{schema}.{_default_index_name(catalog, t.name, attnames)}"
+        # A copy of a partition's index is attached to no partitioned index.
         catalog.indexes[name] = replace(idx, name=name, table=t.name, valid=True,
-                                        attnames=attnames)
-    for con in list(source.constraints.values()):
-        if con.kind == "exclude":  # its index is not in the catalog: the constraint alone
-            # An expression is named `expr` here: what its index's column was named (after
-            # a function, say) is not kept.
-            attnames = _index_column_names([{"name": c} if c != "(expression)" else {}
-                                            for c in con.columns])
-            name = default_constraint_name(catalog, t.name, attnames, "exclude")
-            t.constraints[name] = replace(con, name=name, created_by=None)
+                                        attnames=attnames, attached_to=None)
 
 
 def _alter_enforceability(t: Table, alter: dict) -> None:
@@ -510,6 +519,9 @@ def _not_null_constraint(t: Table, con: dict) -> None:
 
 def _alter_table(catalog: Catalog, stmt: dict) -> None:
     name, _ = range_var(stmt.get("relation"))
+    if stmt.get("objtype") == "OBJECT_INDEX":
+        _alter_index(catalog, stmt, name)
+        return
     t = catalog.tables.get(name)
     if t is None:
         if stmt.get("objtype", "OBJECT_TABLE") != "OBJECT_TABLE":
@@ -567,11 +579,15 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             con = _constraint(catalog, unwrap(cmd.get("def"))[1], name)
             if con:
                 _take_index(catalog, name, con, unwrap(cmd.get("def"))[1].get("indexname"))
-                _add_table_constraint(catalog, t, con)
+                _add_table_constraint(catalog, t, con,
+                                      _exclusion_attnames(unwrap(cmd.get("def"))[1]))
         elif sub == "AT_ValidateConstraint" and colname in t.constraints:
             t.constraints[colname].validated = True
         elif sub == "AT_DropConstraint":
-            t.constraints.pop(colname, None)
+            dropped = t.constraints.pop(colname, None)
+            if (stmt.get("relation") or {}).get("inh") and (
+                    dropped is None or dropped.kind == "check"):
+                _drop_partition_checks(catalog, name, colname)
             catalog.indexes.pop(f"{name.split('.', 1)[0]}.{colname}", None)
         elif sub == "AT_AddInherit":
             parent = range_var(cmd.get("def"))[0]
@@ -587,12 +603,69 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 part.partition_of = name
                 part.default_partition = bool((spec.get("bound") or {}).get("is_default"))
                 catalog.partition_parents.add(name)
+                _new_partition_indexes(catalog, name, part.name)
             elif part is not None and part.partition_of == name:  # also CONCURRENTLY
                 part.partition_of, part.default_partition = None, False
+                for idx in catalog.indexes_on(part.name):  # now indexes of their own
+                    _attach_index(catalog, idx, None)
+        elif sub == "AT_AddOf":
+            t.of_type = object_name(strings(unwrap(cmd.get("def"))[1].get("names")))
+        elif sub == "AT_DropOf":
+            t.of_type = None
         elif sub == "AT_SetLogged":
             t.unlogged = False
         elif sub == "AT_SetUnLogged":
             t.unlogged = True
+
+
+def _drop_partition_checks(catalog: Catalog, table: str, name: str) -> None:
+    """A CHECK dropped from a partitioned table goes from its partitions too: theirs is never
+    their own, even when they had it before being attached (ATTACH clears conislocal).
+    Inheritance children keep a CHECK they had before, so theirs is left."""
+    for part in filter(None, map(catalog.tables.get, catalog.partitions(table))):
+        con = part.constraints.get(name)
+        if con is not None and con.kind == "check":
+            del part.constraints[name]
+
+
+def _relations_dropped(catalog: Catalog, name: str, cascade: bool) -> list[str]:
+    """What DROP TABLE `name` drops: it, its partitions, and with CASCADE its inheritance
+    children."""
+    return [name, *catalog.partitions(name),
+            *(catalog.inheritance_children(name) if cascade else ())]
+
+
+def _drop_relation(catalog: Catalog, name: str) -> None:
+    catalog.tables.pop(name, None)
+    for key in catalog.index_keys_on(name):
+        del catalog.indexes[key]
+    for other in _tables_pointing_at(catalog, name):
+        for key in [k for k, c in other.constraints.items() if c.references == name]:
+            del other.constraints[key]
+
+
+def _alter_index(catalog: Catalog, stmt: dict, name: str) -> None:
+    """ALTER INDEX parent ATTACH PARTITION child: child becomes a part of parent."""
+    for cmd_node in stmt.get("cmds") or ():
+        _, cmd = unwrap(cmd_node)
+        if cmd.get("subtype") == "AT_AttachPartition" and name in catalog.indexes:
+            child = catalog.indexes.get(range_var(unwrap(cmd.get("def"))[1].get("name"))[0])
+            if child is not None:
+                _attach_index(catalog, child, name)
+
+
+def _attach_index(catalog: Catalog, idx: Index, parent: str | None) -> None:
+    """Index `idx` made a part of partitioned index `parent` (None: of none). A new Index, not
+    `idx` changed: a down migration is replayed on a copy of the catalog that shares its Index
+    objects (graph/down.py `fork`)."""
+    catalog.indexes[idx.name] = replace(idx, attached_to=parent)
+
+
+def _drop_index(catalog: Catalog, name: str) -> None:
+    """An index goes with the parts of it its partitions hold."""
+    catalog.indexes.pop(name, None)
+    for key in [k for k, i in catalog.indexes.items() if i.attached_to == name]:
+        _drop_index(catalog, key)
 
 
 def _rename(catalog: Catalog, stmt: dict) -> None:
@@ -601,28 +674,7 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
     name, _ = range_var(stmt.get("relation"))
     t = catalog.tables.get(name)
     if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and t:
-        new_name = f"{name.split('.', 1)[0]}.{new}"
-        del catalog.tables[name]
-        t.name = new_name
-        catalog.tables[new_name] = t
-        if t.column_reads:  # a view renamed: what it reads is filed under its new name
-            catalog.note_column_reads(t)
-        for key in catalog.index_keys_on(name):
-            idx = catalog.indexes[key]
-            idx.table = new_name
-            catalog.indexes[key] = idx  # re-file it under the table's new name
-        _follow_parent_rename(catalog, name, new_name)
-        for other in catalog.tables.values():  # also t itself: its own keys' source
-            if name in other.sources:  # views follow a rename (they refer to it by oid)
-                other.sources = tuple(new_name if s == name else s for s in other.sources)
-                other.column_reads = tuple((new_name if r == name else r, c)
-                                           for r, c in other.column_reads)
-                catalog.note_column_reads(other)
-            for con in other.constraints.values():
-                if con.references == name:
-                    con.references = new_name
-                if con.kind == "foreign" and (other is t or con.references == new_name):
-                    catalog.note_foreign_key(other.name, con.references)
+        _move_relation(catalog, t, f"{name.split('.', 1)[0]}.{new}")
     elif rtype == "OBJECT_COLUMN":
         old = stmt.get("subname", "")
         # Indexes follow the rename (they name columns by number), also on a table created
@@ -656,8 +708,52 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         idx = catalog.indexes.pop(name)
         idx.name = f"{name.split('.', 1)[0]}.{new}"
         catalog.indexes[idx.name] = idx
+        for part in [i for i in catalog.indexes.values() if i.attached_to == name]:
+            _attach_index(catalog, part, idx.name)
     elif rtype == "OBJECT_TRIGGER" and t and stmt.get("subname") in t.triggers:
         t.triggers[new] = t.triggers.pop(stmt["subname"])
+
+
+def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
+    """Relation `t` goes by `new_name` (RENAME, SET SCHEMA): the objects that refer to it by
+    oid on the server follow it (its indexes, views over it, foreign keys, partitions)."""
+    name = t.name
+    del catalog.tables[name]
+    t.name = new_name
+    catalog.tables[new_name] = t
+    if t.column_reads:  # a view moved: what it reads is filed under its new name
+        catalog.note_column_reads(t)
+    schema = new_name.split(".", 1)[0]
+    for key in catalog.index_keys_on(name):
+        # Re-filed under the table's new name, in the schema the table is now in; a new
+        # Index (SET SCHEMA in a down migration: its copy of the catalog shares them).
+        idx = catalog.indexes.pop(key)
+        moved = replace(idx, table=new_name, name=f"{schema}.{idx.name.split('.', 1)[-1]}")
+        catalog.indexes[moved.name] = moved
+    _follow_parent_rename(catalog, name, new_name)
+    for other in catalog.tables.values():  # also t itself: its own keys' source
+        if name in other.sources:  # views follow (they refer to it by oid)
+            other.sources = tuple(new_name if s == name else s for s in other.sources)
+            other.column_reads = tuple((new_name if r == name else r, c)
+                                       for r, c in other.column_reads)
+            catalog.note_column_reads(other)
+        for con in other.constraints.values():
+            if con.references == name:
+                con.references = new_name
+            if con.kind == "foreign" and (other is t or con.references == new_name):
+                catalog.note_foreign_key(other.name, con.references)
+
+
+def _set_schema(catalog: Catalog, stmt: dict) -> None:
+    """ALTER TABLE / VIEW / MATERIALIZED VIEW / FOREIGN TABLE ... SET SCHEMA: the relation and
+    its indexes move (a move into the schema it is in already changes nothing)."""
+    if stmt.get("objectType") not in RELATION_KINDS:
+        return
+    name, _ = range_var(stmt.get("relation"))
+    t = catalog.tables.get(name)
+    new_name = f"{stmt.get('newschema', '')}.{name.split('.', 1)[-1]}"
+    if t is not None and new_name != name and new_name not in catalog.tables:
+        _move_relation(catalog, t, new_name)
 
 
 def _follow_parent_rename(catalog: Catalog, old: str, new: str) -> None:
@@ -761,7 +857,8 @@ def _tables_triggering(catalog: Catalog, names: list[str]) -> list[Table]:
     return list({id(t): t for t, _ in found}.values())
 
 
-_RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE")
+#: The object types of a DROP, RENAME or SET SCHEMA of a relation.
+RELATION_KINDS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE")
 _ROUTINE_KINDS = ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE")
 
 
@@ -778,8 +875,8 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
         rtype = body.get("renameType", "")
         if rtype == "OBJECT_TYPE":
             return _tables_typed(catalog, _type_spellings(body))
-        if rtype in _RELATION_KINDS:
-            return _tables_pointing_at(catalog, range_var(body.get("relation"))[0])
+        if rtype in RELATION_KINDS:
+            return _tables_following(catalog, range_var(body.get("relation"))[0])
         if rtype == "OBJECT_COLUMN":
             views = catalog.views_using_column(range_var(body.get("relation"))[0],
                                                body.get("subname", ""))
@@ -787,8 +884,10 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
     elif kind == "DropStmt":
         rtype = body.get("removeType", "")
         names = [n for n in drop_object_names(body) if n]
-        if rtype in _RELATION_KINDS:
-            return [t for n in names for t in _tables_pointing_at(catalog, object_name(n))]
+        if rtype in RELATION_KINDS:
+            cascade = body.get("behavior") == "DROP_CASCADE"
+            return [t for n in names for rel in _relations_dropped(catalog, object_name(n), cascade)
+                    for t in _tables_pointing_at(catalog, rel)]
         if body.get("behavior") != "DROP_CASCADE":
             return []
         if rtype in _ROUTINE_KINDS:
@@ -798,9 +897,24 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
                 catalog.columns_of_type
             return [catalog.tables[table] for n in names
                     for table in dict.fromkeys(t for t, _ in columns(object_name(n)))]
+    elif kind == "AlterObjectSchemaStmt" and body.get("objectType") in RELATION_KINDS:
+        return _tables_following(catalog, range_var(body.get("relation"))[0])
+    elif kind == "AlterTableStmt" and (body.get("relation") or {}).get("inh") and any(
+            unwrap(c)[1].get("subtype") == "AT_DropConstraint" for c in body.get("cmds") or ()):
+        # A CHECK dropped from a partitioned table goes from its partitions.
+        table = range_var(body.get("relation"))[0]
+        return [catalog.tables[p] for p in catalog.partitions(table) if p in catalog.tables]
     elif kind == "DoStmt":
         return [t for inner in embedded_trees(body) for t in tables_reached(catalog, inner)]
     return []
+
+
+def _tables_following(catalog: Catalog, relation: str) -> list[Table]:
+    """The tables a rename or SET SCHEMA of `relation` changes besides it: those pointing at
+    it, and its direct partitions and inheritance children (which name their parent)."""
+    children = [t for t in catalog.tables.values()
+                if t.partition_of == relation or relation in t.inherits]
+    return _tables_pointing_at(catalog, relation) + children
 
 
 def reads_view_reads(tree: dict) -> bool:
@@ -810,9 +924,11 @@ def reads_view_reads(tree: dict) -> bool:
     statements may be any of these. Keep it in step with the readers in this module."""
     kind, body = unwrap(tree)
     if kind == "DropStmt":
-        return body.get("removeType") in _RELATION_KINDS
+        return body.get("removeType") in RELATION_KINDS
     if kind == "RenameStmt":
-        return body.get("renameType") in (*_RELATION_KINDS, "OBJECT_COLUMN")
+        return body.get("renameType") in (*RELATION_KINDS, "OBJECT_COLUMN")
+    if kind == "AlterObjectSchemaStmt":  # moves the views over a relation as a rename does
+        return body.get("objectType") in RELATION_KINDS
     if kind == "AlterTableStmt":
         cmds = [unwrap(node)[1] for node in body.get("cmds") or ()]
         return any(cmd.get("subtype") == "AT_DropColumn" and cmd.get("behavior") == "DROP_CASCADE"
@@ -828,20 +944,72 @@ def embedded_trees(do_stmt: dict) -> list[dict]:
     return [e.tree for e in embedded_statements(body)] if body is not None else []
 
 
-def _create_index(catalog: Catalog, stmt: dict) -> None:
+def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
+    """The index a CREATE INDEX statement creates (named as PostgreSQL would name it)."""
     table, _ = range_var(stmt.get("relation"))
     params = [unwrap(p)[1] for p in stmt.get("indexParams") or ()]
     cols = tuple(p.get("name") or "(expression)" for p in params)
     attnames = _index_column_names(params)
     idxname = stmt.get("idxname") or _default_index_name(catalog, table, attnames)
-    qualified = f"{table.split('.', 1)[0]}.{idxname}"
-    if qualified not in catalog.indexes:
-        reads = columns_read([stmt.get("whereClause"), [p.get("expr") for p in params]])
-        where = stmt.get("whereClause")
-        catalog.indexes[qualified] = Index(qualified, table, cols, unique=bool(stmt.get("unique")),
-                                           reads=reads, partial=bool(where),
-                                           predicate_not_null=only_not_null_columns(where),
-                                           attnames=attnames)
+    where = stmt.get("whereClause")
+    return Index(f"{table.split('.', 1)[0]}.{idxname}", table, cols,
+                 unique=bool(stmt.get("unique")),
+                 reads=columns_read([where, [p.get("expr") for p in params]]),
+                 partial=bool(where), predicate_not_null=only_not_null_columns(where),
+                 attnames=attnames, signature=_index_signature(stmt, params))
+
+
+def _index_signature(stmt: dict, params: list[dict]) -> tuple | None:
+    plain = all(p.get("name") and not p.get("collation") and not p.get("opclass")
+                and p.get("ordering", "SORTBY_DEFAULT") == "SORTBY_DEFAULT"
+                and p.get("nulls_ordering", "SORTBY_NULLS_DEFAULT") == "SORTBY_NULLS_DEFAULT"
+                for p in params)
+    if not plain or not params or stmt.get("whereClause") or stmt.get("indexIncludingParams"):
+        return None
+    return (stmt.get("accessMethod") or "btree", bool(stmt.get("unique")),
+            bool(stmt.get("nulls_not_distinct")))
+
+
+def _create_index(catalog: Catalog, stmt: dict) -> None:
+    idx = index_from_stmt(catalog, stmt)
+    if idx.name in catalog.indexes:
+        return
+    catalog.indexes[idx.name] = idx
+    if (stmt.get("relation") or {}).get("inh"):  # not ON ONLY: every partition gets one
+        for part in catalog.direct_partitions(idx.table):
+            _partition_index(catalog, part, idx)
+
+
+def _partition_index(catalog: Catalog, part: str, parent: Index) -> None:
+    """Partition `part` gets its part of partitioned index `parent` (DefineIndex,
+    AttachPartitionEnsureIndexes): an index of the same definition it has already is attached
+    (and its own partitions are left as they are); else a new one, named as CREATE INDEX
+    names it, is built on it and on its partitions in turn. One the catalog cannot compare or
+    name (`signature` None) is left unknown."""
+    found = catalog.attachable_index(part, parent)
+    if found is not None:
+        _attach_index(catalog, found, parent.name)
+        return
+    if parent.signature is None:
+        return
+    # Named after the partition's columns (a signature means plain columns only).
+    attnames = _index_column_names([{"name": c} for c in parent.columns])
+    name = f"{part.split('.', 1)[0]}.{_default_index_name(catalog, part, attnames)}"
+    clone = Index(name, part, parent.columns, unique=parent.unique, signature=parent.signature,
+                  attached_to=parent.name, attnames=attnames)
+    catalog.indexes[name] = clone
+    for sub in catalog.direct_partitions(part):
+        _partition_index(catalog, sub, clone)
+
+
+def _new_partition_indexes(catalog: Catalog, parent: str, part: str) -> None:
+    """A new or attached partition gets a part of each index of its parent (not of those
+    backing a constraint: their parts are named after the constraint)."""
+    known = catalog.tables.get(parent)
+    keys = {f"{parent.split('.', 1)[0]}.{c.name}" for c in known.constraints.values()} \
+        if known is not None else set()
+    for idx in [i for i in catalog.indexes_on(parent) if i.name not in keys]:
+        _partition_index(catalog, part, idx)
 
 
 def _drop(catalog: Catalog, stmt: dict) -> None:
@@ -858,17 +1026,14 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             if stmt.get("behavior") == "DROP_CASCADE":  # its triggers go with it
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
                     del table.triggers[trigger]
-        elif rtype in _RELATION_KINDS:
-            if stmt.get("behavior") == "DROP_CASCADE":  # the views over it go with it
+        elif rtype in RELATION_KINDS:
+            cascade = stmt.get("behavior") == "DROP_CASCADE"
+            if cascade:  # the views over it go with it
                 _drop_views(catalog, catalog.views_over(name))
-            catalog.tables.pop(name, None)
-            for key in catalog.index_keys_on(name):
-                del catalog.indexes[key]
-            for other in _tables_pointing_at(catalog, name):
-                for key in [k for k, c in other.constraints.items() if c.references == name]:
-                    del other.constraints[key]
+            for rel in _relations_dropped(catalog, name, cascade):
+                _drop_relation(catalog, rel)
         elif rtype == "OBJECT_INDEX":
-            catalog.indexes.pop(name, None)
+            _drop_index(catalog, name)
         elif rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
             if stmt.get("behavior") == "DROP_CASCADE":  # its columns go with it
                 for table, column in catalog.columns_of_type(name):
@@ -1055,6 +1220,8 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
         _stamp_constraints(catalog, range_var(body.get("relation"))[0], migration_id)
     elif kind == "RenameStmt":
         _rename(catalog, body)
+    elif kind == "AlterObjectSchemaStmt":
+        _set_schema(catalog, body)
     elif kind == "IndexStmt":
         _create_index(catalog, body)
     elif kind == "DropStmt":

@@ -600,7 +600,7 @@ def _classify(e: _Estimator) -> None:
         elif a.kind == "add_column" and (f.get("primary_key") or f.get("unique")):
             e.index_build(table, new, (str(f.get("column")),), False, True)
         elif a.kind == "validate_constraint":
-            if f.get("constraint_type") == "foreign":
+            if f.get("constraint_type") == "foreign" and not f.get("already_valid"):
                 ref = _fk_reference(e, table, str(f.get("constraint")))
                 if ref:
                     e.fk_validation(table, ref, new)

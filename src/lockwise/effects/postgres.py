@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from lockwise.catalog.model import Catalog, Table
-from lockwise.catalog.replay import constraint_name, default_constraint_name
+from lockwise.catalog.model import Catalog, Index, Table
+from lockwise.catalog.replay import constraint_name, default_constraint_name, index_from_stmt
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
 from lockwise.effects.foreign_keys import Key, keys_written, refused_reference
@@ -380,6 +380,12 @@ def _reference_text(table: str, con: dict, column: str | None, why: str) -> str:
 
 def _refused_facts(refused: list[str]) -> dict:
     return {"refused_references": tuple(refused), "refused_references_text": "; ".join(refused)}
+def _scan_fk_lookups(b: _Builder, target: str) -> None:
+    """Validating a foreign key reads the referenced table: each partition of a partitioned
+    one, which its query locks ACCESS SHARE at least (checked on the server)."""
+    for rel in (target, *b.ctx.catalog.partitions(target)):
+        b.lock(rel, L.ACCESS_SHARE)
+        b.scan(rel, "foreign key validation (lookups)")
 
 
 def _fk_target(b: _Builder, target: str) -> None:
@@ -458,7 +464,8 @@ def _create_index(b: _Builder, stmt: dict) -> None:
     partitions = () if only else tuple(catalog.partitions(table))
     for part in partitions:
         b.lock(part, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
-        b.scan(part, "index build (partition)")
+    if partitions:
+        _build_partition_indexes(b, table, index_from_stmt(catalog, stmt))
     b.transactional = not concurrently
     b.alters.add(f"table:{table}")
     if index:
@@ -477,6 +484,17 @@ def _create_index(b: _Builder, stmt: dict) -> None:
           partitioned_index_sql=partitioned_index_sql(
               catalog, table, qualified, stmt.get("idxname") or "", columns,
               bool(stmt.get("unique"))) if partitioned else "")
+
+
+def _build_partition_indexes(b: _Builder, table: str, like: Index) -> None:
+    """The partitions of `table` a new partitioned index `like` builds its parts on: each
+    reads its rows, unless it has an index of the same definition already, which is attached
+    instead (and what is below it is left as it is: checked on the server)."""
+    catalog = b.ctx.catalog
+    for part in catalog.direct_partitions(table):
+        if catalog.attachable_index(part, like) is None:
+            b.scan(part, "index build (partition)")
+            _build_partition_indexes(b, part, like)
 
 
 class _NoTable:
@@ -741,6 +759,14 @@ def _alter_table(b: _Builder, stmt: dict) -> None:
     subcommands = [unwrap(node)[1] for node in stmt.get("cmds") or ()]
     b.freed_columns = frozenset(cmd.get("name", "") for cmd in subcommands
                                 if cmd.get("subtype") == "AT_DropColumn")
+    if objtype == "OBJECT_TYPE":  # a composite type: no table of its own to alter
+        _alter_composite_type(b, table, subcommands)
+        b.act("alter_composite_type", type=table, subcommands=tuple(
+            cmd.get("subtype", "").replace("AT_", "").lower() for cmd in subcommands),
+            cascade=any(cmd.get("behavior") == "DROP_CASCADE" for cmd in subcommands),
+            # the tables it locks (typed tables, with CASCADE) are not new: the lock rules apply
+            table_is_new=False)
+        return
     added = [unwrap(cmd.get("def"))[1] for cmd in subcommands
              if cmd.get("subtype") == "AT_AddColumn"]
     b.added_columns = frozenset(col.get("colname", "") for col in added)
@@ -765,6 +791,31 @@ def _alter_table(b: _Builder, stmt: dict) -> None:
                 # Row triggers are cloned to every partition, and toggled there too.
                 for part in b.ctx.catalog.partitions(table):
                     b.lock(part, L.SHARE_ROW_EXCLUSIVE)
+
+
+def _alter_composite_type(b: _Builder, type_name: str, cmds: list[dict]) -> None:
+    """ALTER TYPE t ADD / DROP / ALTER ATTRIBUTE of a composite type (checked on the server).
+    With CASCADE the tables of that type, and what inherits from them, are altered with it,
+    each ACCESS EXCLUSIVE (without, the server refuses while there is one). DROP ATTRIBUTE
+    ... CASCADE also drops what depends on the attribute, such as a CHECK over a column of
+    that type: the tables with a CHECK reading such a column are locked (the model does not
+    know which attribute the CHECK reads: it counts them all)."""
+    catalog = b.ctx.catalog
+    if not any(cmd.get("behavior") == "DROP_CASCADE" for cmd in cmds):
+        return
+    _lock_typed_tables(b, type_name)
+    if any(cmd.get("subtype") == "AT_DropColumn" for cmd in cmds):
+        for table, column in catalog.columns_of_type(type_name):
+            known = catalog.tables[table]
+            if any(con.kind == "check" and column in columns_read(con.expr)
+                   for con in known.constraints.values()):
+                b.lock(table, L.ACCESS_EXCLUSIVE)
+
+
+def _lock_typed_tables(b: _Builder, type_name: str) -> None:
+    for table in b.ctx.catalog.typed_tables(type_name):
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        b.alters.add(f"table:{table}")
 
 
 def _names_dropped_first(catalog: Catalog, table: str, cmds: list) -> frozenset[str]:
@@ -797,9 +848,10 @@ _RECURSES = {
 
 def _recurse_to_children(b: _Builder, table: str, cmd: dict, handler: Callable) -> None:
     """Record the locks, rewrites and scans the subcommand also causes on each partition, and
-    on each table that inherits from it (PostgreSQL recurses into both alike)."""
+    on each table that inherits from it (PostgreSQL recurses into both alike, with the
+    exceptions of `_children_reached`)."""
     catalog = b.ctx.catalog
-    for part in catalog.partitions(table) + catalog.inheritance_children(table):
+    for part in _children_reached(catalog, table, cmd):
         sub = _Builder(b.ctx)
         handler(sub, part, cmd, {**_table_facts(sub, part, True), "recursed_from": table})
         for rel, mode in sub.locks.items():
@@ -807,6 +859,28 @@ def _recurse_to_children(b: _Builder, table: str, cmd: dict, handler: Callable) 
         b.rewrites |= sub.rewrites
         for rel, why in sub.scans.items():
             b.scan(rel, why)
+
+
+def _children_reached(catalog: Catalog, table: str, cmd: dict) -> list[str]:
+    """The partitions and inheritance children a recursing subcommand reaches (checked on the
+    server): VALIDATE of a constraint that is valid already does nothing at all, nor reaches
+    the children of a NO INHERIT CHECK; a dropped constraint the children do not inherit
+    leaves the inheritance children alone (a partition's own copy of an index constraint goes
+    with it all the same)."""
+    sub, name = cmd.get("subtype"), cmd.get("name", "")
+    if sub == "AT_ValidateConstraint" and not _validation_recurses(catalog, table, name):
+        return []
+    children = catalog.partitions(table)
+    if sub != "AT_DropConstraint" or _inherited_check(catalog, table, name):
+        children += catalog.inheritance_children(table)
+    return children
+
+
+def _validation_recurses(catalog: Catalog, table: str, name: str) -> bool:
+    con = (t := catalog.tables.get(table)) and t.constraints.get(name)
+    if not con:
+        return True  # unknown: it may be a NOT VALID one the children inherit
+    return not con.validated and not (con.kind == "check" and con.no_inherit)
 
 
 def _alter_index(b: _Builder, stmt: dict, index: str) -> None:
@@ -1215,10 +1289,11 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
             facts.update(_refused_facts(_refused_in_add(b, table, [(con, None)])))
         if not not_valid:
             b.scan(table, "foreign key validation")
-            for rel in (ref, *b.ctx.catalog.partitions(ref)):
-                b.scan(rel, "foreign key validation (lookups)")
+            _scan_fk_lookups(b, ref)
     else:
         b.lock(table, L.ACCESS_EXCLUSIVE)
+        if kind == "primary" and base.get("only") and not base.get("recursed_from"):
+            _only_primary_key_descendants(b, table, columns)
         if kind in ("unique", "primary", "exclude") and not using_index:
             if base.get("recursed_from"):
                 why = _partition_constraint_scan(b.ctx.catalog, table, kind, columns)
@@ -1253,6 +1328,19 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     if con.get("conname"):
         b.creates.add(f"constraint:{table}.{name}")
     b.act("add_constraint", facts)
+
+
+def _only_primary_key_descendants(b: _Builder, table: str, columns: tuple[str, ...]) -> None:
+    """`ALTER TABLE ONLY t ADD PRIMARY KEY` on a key column not yet NOT NULL: the NOT NULL it
+    adds to `t` must hold on every partition and inheritance descendant (the statement fails
+    where it does not), each locked ACCESS EXCLUSIVE to check it, not read (checked on the
+    server). A key named by USING INDEX has columns the statement does not write: counted as
+    not NOT NULL."""
+    catalog = b.ctx.catalog
+    if columns and all(_not_null_in(catalog, table, c) for c in columns):
+        return
+    for rel in catalog.partitions(table) + catalog.inheritance_children(table):
+        b.lock(rel, L.ACCESS_EXCLUSIVE)
 
 
 def _check_not_checked_here(b: _Builder, table: str, name: str, con: dict,
@@ -1317,13 +1405,17 @@ def _validate_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
     known = b.ctx.catalog.tables.get(table)
     con = known.constraints.get(name) if known else None
-    if con is not None and con.kind == "foreign" and con.references:
-        b.lock(con.references, L.ROW_SHARE)
-        b.scan(con.references, "foreign key validation (lookups)")
-    b.scan(table, "constraint validation")
+    # A constraint valid already is left as it is: nothing read, the referenced table of a
+    # foreign key not even locked (checked on the server).
+    already = con is not None and con.validated
+    if not already:
+        if con is not None and con.kind == "foreign" and con.references:
+            b.lock(con.references, L.ROW_SHARE)
+            _scan_fk_lookups(b, con.references)
+        b.scan(table, "constraint validation")
     b.alters.add(f"constraint:{table}.{name}")
     b.act("validate_constraint", base, constraint=name,
-          constraint_type=con.kind if con else "")
+          constraint_type=con.kind if con else "", already_valid=already)
 
 
 def _drop_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -1333,6 +1425,12 @@ def _drop_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     con = known.constraints.get(name) if known else None
     if con is not None and con.kind == "foreign" and con.references:
         b.lock(con.references, L.ACCESS_EXCLUSIVE)
+    if base.get("only") and "recursed_from" not in base and \
+            _inherited_check(b.ctx.catalog, table, name):
+        # ONLY leaves the children's copy in place, now their own (conislocal): each direct
+        # child's catalog row changes under ACCESS EXCLUSIVE (checked on the server).
+        for child in _direct_inheritance_children(b.ctx.catalog, table):
+            b.lock(child, L.ACCESS_EXCLUSIVE)
     if con is not None and con.kind in ("primary", "unique") and con.columns and \
             cmd.get("behavior") == "DROP_CASCADE":
         # The foreign keys that use its index are dropped with it (checked on the server).
@@ -1349,21 +1447,45 @@ def _drop_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
 def _alter_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     _, alter = unwrap(cmd.get("def"))
     name = alter.get("conname", "")
+    catalog = b.ctx.catalog
     b.lock(table, L.ACCESS_EXCLUSIVE)
-    known = b.ctx.catalog.tables.get(table)
+    # Each partition holds a clone of the constraint, altered with it (checked on the server).
+    partitions = catalog.partitions(table)
+    for part in partitions:
+        b.lock(part, L.ACCESS_EXCLUSIVE)
+    known = catalog.tables.get(table)
     con = known.constraints.get(name) if known else None
     enforce = bool(alter.get("is_enforced"))
     if alter.get("alterEnforceability") and b.ctx.pg_version >= 18 and con is not None \
             and con.kind == "foreign" and con.references and con.enforced != enforce:
         if enforce:  # validated as ADD FOREIGN KEY is (checked on the server)
             _fk_target(b, con.references)
-            b.scan(table, "foreign key validation (ENFORCED)")
-            b.scan(con.references, "foreign key validation (lookups)")
-        else:  # its triggers on the referenced table are dropped
-            b.lock(con.references, L.ACCESS_EXCLUSIVE)
+            for rel in (table, *partitions):
+                b.scan(rel, "foreign key validation (ENFORCED)")
+            _scan_fk_lookups(b, con.references)
+        else:  # its triggers on the referenced table (each partition of it) are dropped
+            for rel in (con.references, *catalog.partitions(con.references)):
+                b.lock(rel, L.ACCESS_EXCLUSIVE)
+    if alter.get("alterInheritability"):
+        _alter_not_null_inheritance(b, table, inherit=not alter.get("noinherit"))
     b.alters.add(f"constraint:{table}.{name}")
     b.act("alter_table_other", base, subcommand="alterconstraint", constraint=name,
           constraint_type=con.kind if con else "")
+
+
+def _alter_not_null_inheritance(b: _Builder, table: str, inherit: bool) -> None:
+    """PostgreSQL 18's ALTER CONSTRAINT ... [NO] INHERIT of a NOT NULL constraint: NO INHERIT
+    leaves the direct children their copy, now their own; INHERIT adds it to every descendant,
+    each read to check it (the model does not know which of them have the column NOT NULL
+    already, and counts them all as read). Checked on the server."""
+    catalog = b.ctx.catalog
+    if not inherit:
+        for child in _direct_inheritance_children(catalog, table):
+            b.lock(child, L.ACCESS_EXCLUSIVE)
+        return
+    for child in catalog.inheritance_children(table):
+        b.lock(child, L.ACCESS_EXCLUSIVE)
+        b.scan(child, "NOT NULL constraint inherited: the child's rows are checked")
 
 
 def _set_expression(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -1393,17 +1515,41 @@ def _simple(kind: str, mode: LockMode, rewrite: str | None = None,
     return handler
 
 
+def _set_persistence(logged: bool) -> Callable:
+    def handler(b: _Builder, table: str, cmd: dict, base: dict) -> None:
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        known = b.ctx.catalog.tables.get(table)
+        # A table these migrations created, known to be so already, is left as it is: no
+        # rewrite (checked on the server). One created elsewhere may be either.
+        unchanged = known is not None and known.created_by is not None and \
+            b.ctx.catalog.sure_of(table) and known.unlogged != logged
+        if not unchanged:
+            b.rewrite(table, f"SET {'LOGGED' if logged else 'UNLOGGED'} rewrites the table")
+        b.act("set_logged" if logged else "set_unlogged", base, unchanged=unchanged)
+    return handler
+
+
 def _attach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     _, spec = unwrap(cmd.get("def"))
     part, qualified = range_var(spec.get("name"))
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if b.ctx.pg_version >= 12 else L.ACCESS_EXCLUSIVE)
-    b.lock(part, L.ACCESS_EXCLUSIVE)
     catalog = b.ctx.catalog
+    # The whole tree of the attached table is locked up front (to refuse a cycle), and the
+    # partition constraint of `table` itself is worked out from its ancestors' bounds, read
+    # under ACCESS SHARE (checked on the server).
+    for rel in (part, *catalog.partitions(part)):
+        b.lock(rel, L.ACCESS_EXCLUSIVE)
+    for ancestor in _lineage(catalog, table)[1:]:
+        b.lock(ancestor.name, L.ACCESS_SHARE)
     bound = spec.get("bound") or {}
     parent = catalog.tables.get(table)
-    proven = bound_proven_by_checks(parent, catalog.tables.get(part), bound)
+    # A bound that constrains nothing is proven without a CHECK.
+    proven = _bound_is_empty(catalog, table, bound) or bound_proven_by_checks(
+        parent, catalog.tables.get(part), bound)
     if not proven:
-        b.scan(part, "partition bound check: no validated CHECK constraint proves the bound")
+        _check_partition_rows(
+            b, part, lambda rel: bound_proven_by_checks(parent, catalog.tables.get(rel), bound),
+            "partition bound check: no validated CHECK constraint proves the bound")
     _check_default_partition(b, table, bound)
     _clone_foreign_keys(b, table, validate=None if b.ctx.table_is_new(part) else part)
     b.alters.add(f"table:{part}")
@@ -1429,7 +1575,7 @@ def _clone_foreign_keys(b: _Builder, parent: str, validate: str | None) -> None:
             _fk_target(b, con.references)
             if validate:
                 b.scan(validate, "foreign key validation of the attached rows")
-                b.scan(con.references, "foreign key validation (lookups)")
+                _scan_fk_lookups(b, con.references)
     for other, _ in catalog.referencing(parent):
         if other != parent:
             b.lock(other, L.SHARE_ROW_EXCLUSIVE)
@@ -1441,7 +1587,31 @@ def _check_default_partition(b: _Builder, parent: str, bound: dict) -> None:
     default = b.ctx.catalog.default_partition_of(parent)
     if default is not None and not bound.get("is_default"):
         b.lock(default, L.ACCESS_EXCLUSIVE)
-        b.scan(default, "the DEFAULT partition is checked for rows of the new partition")
+        _check_partition_rows(b, default, lambda _: False,
+                              "the DEFAULT partition is checked for rows of the new partition")
+
+
+def _check_partition_rows(b: _Builder, rel: str, proven: Callable[[str], bool],
+                          why: str) -> None:
+    """How PostgreSQL checks that the rows of `rel` fit a partition constraint (tablecmds.c
+    QueuePartitionConstraintValidation): not at all when `rel`'s CHECKs prove it; a table
+    with rows is read in full; a partitioned one has each of its partitions locked ACCESS
+    EXCLUSIVE and checked the same way, so only the leaves not proven are read."""
+    if proven(rel):
+        return
+    catalog = b.ctx.catalog
+    if (catalog.tables.get(rel) or _NO_TABLE).kind != "partitioned":
+        b.scan(rel, why)
+        return
+    for child in catalog.direct_partitions(rel):
+        b.lock(child, L.ACCESS_EXCLUSIVE)
+        _check_partition_rows(b, child, proven, why)
+
+
+def _bound_is_empty(catalog: Catalog, parent: str, bound: dict) -> bool:
+    """A DEFAULT partition of a table with no other partition takes every row: its partition
+    constraint is empty and nothing is read (checked on the server)."""
+    return bool(bound.get("is_default")) and not catalog.direct_partitions(parent)
 
 
 def _detach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
@@ -1460,6 +1630,9 @@ def _detach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
                 b.lock(other, L.ACCESS_EXCLUSIVE)
                 b.scan(other, "foreign key check: no row may reference the detached partition")
     b.lock(part, L.ACCESS_EXCLUSIVE)
+    if not concurrently:  # a partitioned partition goes with its whole tree
+        for rel in b.ctx.catalog.partitions(part):
+            b.lock(rel, L.ACCESS_EXCLUSIVE)
     b.alters.add(f"table:{part}")
     b.act("detach_partition", base, partition=part, concurrently=concurrently,
           partition_sql=part if qualified else part.split(".", 1)[1])
@@ -1568,9 +1741,8 @@ _ALTER_CMDS: dict[str, Callable] = {
     "AT_DetachPartition": _detach_partition,
     "AT_DetachPartitionFinalize": _simple("detach_partition_finalize", L.SHARE_UPDATE_EXCLUSIVE),
     "AT_SetTableSpace": _set_tablespace,
-    "AT_SetLogged": _simple("set_logged", L.ACCESS_EXCLUSIVE, "SET LOGGED rewrites the table"),
-    "AT_SetUnLogged": _simple("set_unlogged", L.ACCESS_EXCLUSIVE,
-                              "SET UNLOGGED rewrites the table"),
+    "AT_SetLogged": _set_persistence(logged=True),
+    "AT_SetUnLogged": _set_persistence(logged=False),
     "AT_SetStatistics": _simple("column_set_statistics", L.SHARE_UPDATE_EXCLUSIVE),
     "AT_ClusterOn": _simple("cluster_on", L.SHARE_UPDATE_EXCLUSIVE),
     "AT_DropCluster": _simple("cluster_off", L.SHARE_UPDATE_EXCLUSIVE),
@@ -1663,6 +1835,9 @@ def _rename(b: _Builder, stmt: dict) -> None:
               name=f"trigger {stmt.get('subname', '')} on {table}",
               table_is_new=b.ctx.table_is_new(table))
     else:
+        if rtype == "OBJECT_ATTRIBUTE" and stmt.get("behavior") == "DROP_CASCADE":
+            # of a composite type: its typed tables are renamed with it
+            _lock_typed_tables(b, range_var(stmt.get("relation"))[0])
         # A schema (or database, role, ...) is named by `subname`, not by an object node.
         names = _rename_object_names(stmt) or [stmt.get("subname", "")]
         b.act("rename_other", object_type=rtype.replace("OBJECT_", "").lower(),

@@ -13,7 +13,7 @@ from operator import attrgetter
 from typing import Any
 
 from lockwise.catalog.model import Catalog, Index, IndexMap
-from lockwise.catalog.replay import embedded_trees
+from lockwise.catalog.replay import RELATION_KINDS, embedded_trees
 from lockwise.effects.nodes import type_sql
 
 #: Statements that never change the schema, and parts of statements that only read it:
@@ -71,20 +71,19 @@ def names_in(trees: Iterable[dict]) -> frozenset[str]:
 
 
 def removed_relations(trees: Iterable[dict]) -> set[str]:
-    """Relations that DROP TABLE/VIEW or a table RENAME in `trees` removes (by last name):
-    the only statements whose effect reaches other tables' foreign keys."""
+    """Relations that DROP TABLE/VIEW, a RENAME or SET SCHEMA of a table in `trees` removes
+    (by last name): the only statements whose effect reaches other tables' foreign keys."""
     out: set[str] = set()
     for tree in trees:
         kind, body = next(iter(tree.items()), ("", {}))
-        if kind == "DropStmt" and body.get("removeType") in (
-                "OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
+        if kind == "DropStmt" and body.get("removeType") in RELATION_KINDS:
             for obj in body.get("objects") or ():
                 items = (obj.get("List") or {}).get("items") or ()
                 names = [(i.get("String") or {}).get("sval", "") for i in items]
                 if names:
                     out.add(names[-1])
-        elif kind == "RenameStmt" and body.get("renameType") in (
-                "OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"):
+        elif (kind == "RenameStmt" and body.get("renameType") in RELATION_KINDS) or (
+                kind == "AlterObjectSchemaStmt" and body.get("objectType") in RELATION_KINDS):
             out.add((body.get("relation") or {}).get("relname", ""))
         elif kind == "DropStmt" and body.get("removeType") == "OBJECT_SCHEMA":
             out.add("*")
