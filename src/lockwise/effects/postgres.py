@@ -1218,6 +1218,8 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
                      ref_table_sql=(ref if range_var(con.get("pktable"))[1]
                                     else ref.split(".", 1)[-1]),
                      ref_columns_text=", ".join(ref_cols),
+                     table_is_filled=b.ctx.table_is_filled(table),
+                     ref_table_is_new=b.ctx.table_is_new(ref),
                      # a self-referencing key locks its one table once
                      locked_tables_text=table if ref == table else f"{table} and {ref}",
                      fk_has_index=b.ctx.catalog.has_index_leading_with(table, columns))
