@@ -410,3 +410,34 @@ def test_messages_name_every_table_the_statement_reaches(sql: str, rule: str,
                         "CREATE INDEX accounts_email ON accounts (email);")
     found = [f for f in findings(sql, setup=setup, in_transaction=False) if f.rule == rule]
     assert found and named in found[0].message, [f.message for f in found]
+
+
+def test_type_change_without_rewrite_that_rebuilds_an_index_needs_downtime() -> None:
+    # No rewrite in a UTC session, but the index over the column moves from timestamp_ops to
+    # timestamptz_ops: it is built again from every row under ACCESS EXCLUSIVE.
+    setup = ("CREATE TABLE events (id bigint, happened_at timestamp);\n"
+             "CREATE INDEX events_happened_at_idx ON events (happened_at DESC);")
+    sql = ("SET LOCAL lock_timeout = '5s';\nSET LOCAL statement_timeout = '30s';\n"
+           "SET timezone = 'UTC';\n"
+           "ALTER TABLE events ALTER COLUMN happened_at TYPE timestamptz USING happened_at;")
+    fired = rules(sql, setup=setup)
+    assert "column-type-change-reads-table" in fired
+    assert "column-type-change-rewrites" not in fired
+    unindexed = "CREATE TABLE events (id bigint, happened_at timestamp);"
+    assert rules(sql, setup=unindexed) == set()
+
+
+def test_foreign_key_on_a_new_table_filled_from_an_old_one_blocks_writes_to_the_target() -> None:
+    # The new table is invisible to the application, but it holds every row of `likes`: the
+    # validation reads them all while writes to `accounts` wait.
+    setup = ACCOUNTS + "\nCREATE TABLE likes (account_id bigint, post_id bigint);"
+    fk = ("ALTER TABLE account_likes ADD CONSTRAINT account_likes_account_fk "
+          "FOREIGN KEY (account_id) REFERENCES accounts (id);")
+    prefix = "SET LOCAL lock_timeout = '5s';\n"
+    filled = prefix + "CREATE TABLE account_likes AS SELECT account_id FROM likes;\n" + fk
+    assert "add-foreign-key-validated" in rules(filled, setup=setup)
+    empty = prefix + "CREATE TABLE account_likes (account_id bigint);\n" + fk
+    assert "add-foreign-key-validated" not in rules(empty, setup=setup)
+    constants = prefix + ("CREATE TABLE account_likes (account_id bigint);\n"
+                          "INSERT INTO account_likes VALUES (1);\n") + fk
+    assert "add-foreign-key-validated" not in rules(constants, setup=setup)

@@ -19,6 +19,9 @@ class Context:
     migration_id: str = ""
     #: Tables created earlier in the same migration: new, so empty and unseen by the application.
     new_tables: set[str] = field(default_factory=set)
+    #: Those of `new_tables` that already hold rows copied from older tables (CREATE TABLE AS,
+    #: INSERT ... SELECT): unseen by the application, but not empty.
+    filled_tables: set[str] = field(default_factory=set)
     in_transaction: bool = False
     session_timezone_utc: bool = False
     #: Collect the string constants of each statement (Effect.literals): set while an enum
@@ -31,6 +34,9 @@ class Context:
 
     def table_is_new(self, table: str) -> bool:
         return table in self.new_tables
+
+    def table_is_filled(self, table: str) -> bool:
+        return table in self.filled_tables
 
     def column_is_new(self, table: str, column: str) -> bool:
         """Added earlier in the same migration (lint files it as `column:table.col`)."""

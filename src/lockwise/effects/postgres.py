@@ -1052,6 +1052,7 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     new, new_mods, new_array = b.ctx.catalog.column_type(coldef.get("typeName"))
     using = coldef.get("raw_default")
     old_col = b.ctx.catalog.known_column(table, colname)
+    read_again = ""
     if old_col is None:
         rewrites, why = True, "old type unknown (table not created by these migrations)" \
             if b.ctx.catalog.sure_of(table) else "old type unknown (a DO block may have changed it)"
@@ -1072,8 +1073,8 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         if using is not None and not _using_is_plain_cast(using, colname):
             rewrites, why = True, "USING expression computes every value"
         if not rewrites:
-            _kept_values_scans(b, table, colname, old_base[0], new_base[0],
-                               old_col.collation != collation_name(coldef))
+            read_again = _kept_values_scans(b, table, colname, old_base[0], new_base[0],
+                                            old_col.collation != collation_name(coldef))
     if rewrites:
         b.rewrite(table, f"column type change: {why}")
         # The re-created foreign keys are validated again: the other end is read too.
@@ -1085,6 +1086,7 @@ def _alter_column_type(b: _Builder, table: str, cmd: dict, base: dict) -> None:
           new_type_text=type_sql(new, new_mods, new_array),
           length_sql=str(new_mods[0]) if new_mods else "<n>",
           rewrites=rewrites, rewrite_reason=why, has_using=using is not None,
+          reads_table_again=bool(read_again), read_again_reason=read_again,
           old_type_known=old_col is not None,
           old_type_name=old_col.type_name if old_col is not None else "",
           indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)),
@@ -1112,32 +1114,43 @@ def _base_type(catalog, name: str, mods: tuple[int, ...],
 
 
 def _kept_values_scans(b: _Builder, table: str, column: str, old: str, new: str,
-                       collation_changes: bool) -> None:
+                       collation_changes: bool) -> str:
     """A type change that keeps the stored values still reads the table: the CHECKs on the
     column are re-added and validated again, and its indexes are rebuilt when their operator
-    class or collation changes (checked on the server)."""
+    class or collation changes (checked on the server). Returns what reads it ("" if
+    nothing): all of it happens under the statement's ACCESS EXCLUSIVE lock."""
     known = b.ctx.catalog.known_table(table)
     if known is None:
-        return
+        return ""
+    reasons: list[str] = []
     for con in known.constraints.values():
         if con.kind == "check" and con.validated and (
                 column in con.columns or column in columns_read(con.expr)):
-            b.scan(table, f"CHECK {con.name} is validated again after the type change")
+            reasons.append(f"CHECK {con.name} is validated again after the type change")
             break
     if parent_index := _partitioned_index_over(b.ctx.catalog, known, column):
-        b.scan(table, f"its part of partitioned index {parent_index} is rebuilt")
-        return
+        reasons.append(f"its part of partitioned index {parent_index} is rebuilt")
+    elif rebuilt := _index_rebuilt(b.ctx.catalog, known, column, old, new, collation_changes):
+        reasons.append(rebuilt)
+    for why in reasons:
+        b.scan(table, why)
+    return "; ".join(reasons)
+
+
+def _index_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new: str,
+                   collation_changes: bool) -> str:
+    """Which index over `column` a type change that keeps the values builds again ("" if
+    none): one whose operator class or collation changes."""
     if not (collation_changes or type_change_rebuilds_indexes(old, new)):
-        return
+        return ""
     why = "collation" if collation_changes else "operator class"
-    for idx in b.ctx.catalog.indexes_on(table):
+    for idx in catalog.indexes_on(known.name):
         if column in idx.columns or column in idx.reads:
-            b.scan(table, f"index {idx.name} is rebuilt: its {why} changes")
-            return
+            return f"index {idx.name} is rebuilt: its {why} changes"
     for con in known.constraints.values():
         if con.kind in ("primary", "unique", "exclude") and column in con.columns:
-            b.scan(table, f"index of {con.name} is rebuilt: its {why} changes")
-            return
+            return f"index of {con.name} is rebuilt: its {why} changes"
+    return ""
 
 
 def _partitioned_index_over(catalog: Catalog, partition: Table, column: str) -> str:
@@ -1279,6 +1292,8 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
                      ref_table_sql=(ref if range_var(con.get("pktable"))[1]
                                     else ref.split(".", 1)[-1]),
                      ref_columns_text=", ".join(ref_cols),
+                     table_is_filled=b.ctx.table_is_filled(table),
+                     ref_table_is_new=b.ctx.table_is_new(ref),
                      # a self-referencing key locks its one table once
                      locked_tables_text=table if ref == table else f"{table} and {ref}",
                      fk_has_index=b.ctx.catalog.has_index_leading_with(table, columns))
