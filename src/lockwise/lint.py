@@ -527,12 +527,15 @@ def _track_filled_tables(ctx: Context, effect: Effect) -> None:
     """A table new in this migration that a statement fills from an older table (read before
     this statement is tracked) holds that table's rows: checking them (a foreign key's
     validation) takes as long as on any table, while it locks the older tables it names."""
+    filling = [a for a in effect.actions if a.kind in _FILLING_ACTIONS]
+    if not filling:  # nearly every statement
+        return
     older = any(kind == "table" and name not in ctx.new_tables
                 for kind, _, name in (r.partition(":") for r in effect.reads))
     if not older:
         return
-    for action in effect.actions:
-        if action.kind in _FILLING_ACTIONS and action.facts.get("with_data", True):
+    for action in filling:
+        if action.facts.get("with_data", True):
             table = action.facts.get("table", "")
             if table in ctx.new_tables or action.kind == "create_table_as":
                 ctx.filled_tables.add(table)

@@ -7,7 +7,7 @@ Lock levels follow PostgreSQL's own choices (tablecmds.c `AlterTableGetLockLevel
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from lockwise.catalog.model import Catalog, Index, Table
@@ -67,10 +67,8 @@ class _Builder:
     freed_names: frozenset[str] = frozenset()
     #: The columns that ALTER TABLE drops: their names are free for its ADD COLUMNs.
     freed_columns: frozenset[str] = frozenset()
-    #: The keys and columns that ALTER TABLE adds: a foreign key of the same statement may
-    #: point at them (PostgreSQL adds foreign keys last).
-    added_keys: tuple[Key, ...] = ()
-    added_columns: frozenset[str] = frozenset()
+    #: The subcommands of the ALTER TABLE being read (see `_added_by_alter`).
+    subcommands: Sequence[dict] = ()
 
     def lock(self, relation: str, mode: LockMode) -> None:
         if relation:
@@ -354,14 +352,17 @@ def _refused_in_create_table(b: _Builder, table: str, stmt: dict) -> list[str]:
     written = [(body, None) for kind, body in elements if kind == "Constraint"] + [
         (con, body.get("colname")) for kind, body in elements if kind == "ColumnDef"
         for con in column_def_constraints(body)]
+    foreign = [(con, column) for con, column in written
+               if con.get("contype") == "CONSTR_FOREIGN"]
+    if not foreign:  # most tables: no key of theirs to gather
+        return []
     complete = not stmt.get("inhRelations") and all(k != "TableLikeClause" for k, _ in elements)
     keys = keys_written(written)
     columns = {body.get("colname", "") for kind, body in elements if kind == "ColumnDef"}
     out = []
-    for con, column in written:
-        target = range_var(con.get("pktable"))[0] if con.get("contype") == "CONSTR_FOREIGN" \
-            else None
-        if target is None or (target == table and not complete):
+    for con, column in foreign:
+        target = range_var(con.get("pktable"))[0]
+        if target == table and not complete:
             continue
         own = target == table
         why = refused_reference(b.ctx.catalog, target, tuple(strings(con.get("pk_attrs"))),
@@ -767,13 +768,7 @@ def _alter_table(b: _Builder, stmt: dict) -> None:
             # the tables it locks (typed tables, with CASCADE) are not new: the lock rules apply
             table_is_new=False)
         return
-    added = [unwrap(cmd.get("def"))[1] for cmd in subcommands
-             if cmd.get("subtype") == "AT_AddColumn"]
-    b.added_columns = frozenset(col.get("colname", "") for col in added)
-    b.added_keys = tuple(keys_written(
-        [(unwrap(cmd.get("def"))[1], None) for cmd in subcommands
-         if cmd.get("subtype") == "AT_AddConstraint"]
-        + [(con, col.get("colname")) for col in added for con in column_def_constraints(col)]))
+    b.subcommands = subcommands
     for cmd_node in stmt.get("cmds") or ():
         _, cmd = unwrap(cmd_node)
         handler = _ALTER_CMDS.get(cmd.get("subtype", ""))
@@ -980,12 +975,25 @@ def _refused_in_add(b: _Builder, table: str, foreign: list[tuple[dict, str | Non
     out = []
     for con, column in foreign:
         target = range_var(con.get("pktable"))[0]
-        own = target == table
+        keys, columns = _added_by_alter(b.subcommands) if target == table else ((), ())
         why = refused_reference(b.ctx.catalog, target, tuple(strings(con.get("pk_attrs"))),
-                                b.added_keys if own else (), b.added_columns if own else ())
+                                keys, columns)
         if why:
             out.append(_reference_text(table, con, column, why))
     return out
+
+
+def _added_by_alter(subcommands: Sequence[dict]) -> tuple[list[Key], frozenset[str]]:
+    """The keys and columns an ALTER TABLE adds: a foreign key of the same statement may point
+    at them (PostgreSQL adds foreign keys last). Found only for a foreign key to the table
+    itself: every ALTER TABLE paid for it before."""
+    added = [unwrap(cmd.get("def"))[1] for cmd in subcommands
+             if cmd.get("subtype") == "AT_AddColumn"]
+    keys = keys_written(
+        [(unwrap(cmd.get("def"))[1], None) for cmd in subcommands
+         if cmd.get("subtype") == "AT_AddConstraint"]
+        + [(con, col.get("colname")) for col in added for con in column_def_constraints(col)])
+    return keys, frozenset(col.get("colname", "") for col in added)
 
 
 def _drop_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
