@@ -823,6 +823,13 @@ CASES = [
     Case("attach-partition-to-referenced", PK + "CREATE TABLE pk3 (id int PRIMARY KEY);",
          "ALTER TABLE pk ATTACH PARTITION pk3 FOR VALUES FROM (200) TO (300)"),
     Case("detach-partition-of-referenced", PK, "ALTER TABLE pk DETACH PARTITION pk2"),
+    Case("detach-subpartition-of-referenced",
+         "CREATE TABLE pk (id int PRIMARY KEY) PARTITION BY RANGE (id);"
+         "CREATE TABLE pk1 PARTITION OF pk FOR VALUES FROM (0) TO (100) PARTITION BY RANGE (id);"
+         "CREATE TABLE pk11 PARTITION OF pk1 FOR VALUES FROM (0) TO (50);"
+         "CREATE TABLE pk12 PARTITION OF pk1 FOR VALUES FROM (50) TO (100);"
+         "CREATE TABLE ref (pid int REFERENCES pk); INSERT INTO pk VALUES (60);"
+         "INSERT INTO ref VALUES (60);", "ALTER TABLE pk1 DETACH PARTITION pk11"),
     # A partition holds a clone of each foreign key of the tables above it: one it leaves
     # becomes its own, with its own triggers on the referenced table (SHARE ROW EXCLUSIVE);
     # one it joins takes over an equal key the table had, whose triggers on the referenced

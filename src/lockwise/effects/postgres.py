@@ -1656,12 +1656,17 @@ def _detach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         b.transactional = False
     else:
         _lock_partition_set(b, table)
-        # The foreign keys that reference the parent lose the partition's rows: the
-        # referencing tables are locked and read for rows that point into it.
-        for other, _ in b.ctx.catalog.referencing(table):
-            if other != table:
-                b.lock(other, L.ACCESS_EXCLUSIVE)
-                b.scan(other, "foreign key check: no row may reference the detached partition")
+        # The foreign keys that reference the parent, or a table above it, lose the
+        # partition's rows: the referencing tables are locked and read for rows that point
+        # into it; a referenced table above is opened ACCESS SHARE (checked on the server).
+        for level, known in enumerate(_lineage(b.ctx.catalog, table)):
+            for other, _ in b.ctx.catalog.referencing(known.name):
+                if other != known.name:
+                    if level:
+                        b.lock(known.name, L.ACCESS_SHARE)
+                    b.lock(other, L.ACCESS_EXCLUSIVE)
+                    b.scan(other,
+                           "foreign key check: no row may reference the detached partition")
     b.lock(part, L.ACCESS_EXCLUSIVE)
     if not concurrently:  # a partitioned partition goes with its whole tree
         for rel in b.ctx.catalog.partitions(part):
