@@ -171,6 +171,15 @@ ALTER TABLE child ATTACH PARTITION other FOR VALUES FROM (10) TO (20);
 INSERT INTO parent VALUES (1); INSERT INTO child VALUES (1, 1);
 """
 
+#: A partitioned table (two levels) with a foreign key to a plain table.
+FK_TREE = """
+CREATE TABLE pk (a int PRIMARY KEY); INSERT INTO pk VALUES (1), (7), (15);
+CREATE TABLE fk (a int, CONSTRAINT fk_a FOREIGN KEY (a) REFERENCES pk) PARTITION BY RANGE (a);
+CREATE TABLE fk1 PARTITION OF fk FOR VALUES FROM (0) TO (10) PARTITION BY RANGE (a);
+CREATE TABLE fk11 PARTITION OF fk1 FOR VALUES FROM (0) TO (5);
+INSERT INTO fk VALUES (1);
+"""
+
 #: Three levels of plain inheritance, a row at the bottom.
 INH_DEEP = """
 CREATE TABLE b (n int); CREATE TABLE s () INHERITS (b); CREATE TABLE gs () INHERITS (s);
@@ -814,6 +823,59 @@ CASES = [
     Case("attach-partition-to-referenced", PK + "CREATE TABLE pk3 (id int PRIMARY KEY);",
          "ALTER TABLE pk ATTACH PARTITION pk3 FOR VALUES FROM (200) TO (300)"),
     Case("detach-partition-of-referenced", PK, "ALTER TABLE pk DETACH PARTITION pk2"),
+    Case("detach-subpartition-of-referenced",
+         "CREATE TABLE pk (id int PRIMARY KEY) PARTITION BY RANGE (id);"
+         "CREATE TABLE pk1 PARTITION OF pk FOR VALUES FROM (0) TO (100) PARTITION BY RANGE (id);"
+         "CREATE TABLE pk11 PARTITION OF pk1 FOR VALUES FROM (0) TO (50);"
+         "CREATE TABLE pk12 PARTITION OF pk1 FOR VALUES FROM (50) TO (100);"
+         "CREATE TABLE ref (pid int REFERENCES pk); INSERT INTO pk VALUES (60);"
+         "INSERT INTO ref VALUES (60);", "ALTER TABLE pk1 DETACH PARTITION pk11"),
+    # A partition holds a clone of each foreign key of the tables above it: one it leaves
+    # becomes its own, with its own triggers on the referenced table (SHARE ROW EXCLUSIVE);
+    # one it joins takes over an equal key the table had, whose triggers on the referenced
+    # table are dropped (ACCESS EXCLUSIVE). NOT VALID keys are cloned too.
+    Case("detach-partition-with-foreign-key", FK_TREE, "ALTER TABLE fk DETACH PARTITION fk1"),
+    Case("detach-subpartition-inherited-foreign-key", FK_TREE,
+         "ALTER TABLE fk1 DETACH PARTITION fk11"),
+    Case("detach-partition-referencing-partitioned", PARTITIONED_FK,
+         "ALTER TABLE child DETACH PARTITION other"),
+    Case("attach-partition-with-equal-foreign-key",
+         FK_TREE + "CREATE TABLE fk2 (a int REFERENCES pk); INSERT INTO fk2 VALUES (15);",
+         "ALTER TABLE fk ATTACH PARTITION fk2 FOR VALUES FROM (10) TO (20)"),
+    Case("attach-partition-with-other-foreign-key",
+         FK_TREE + "CREATE TABLE fk2 (a int REFERENCES pk ON DELETE CASCADE);"
+         "INSERT INTO fk2 VALUES (15);",
+         "ALTER TABLE fk ATTACH PARTITION fk2 FOR VALUES FROM (10) TO (20)"),
+    Case("attach-subpartition-inherits-foreign-key",
+         FK_TREE + "CREATE TABLE fk12 (a int); INSERT INTO fk12 VALUES (7);",
+         "ALTER TABLE fk1 ATTACH PARTITION fk12 FOR VALUES FROM (5) TO (10)"),
+    Case("create-subpartition-inherits-foreign-key", FK_TREE,
+         "CREATE TABLE fk12 PARTITION OF fk1 FOR VALUES FROM (5) TO (10)"),
+    Case("attach-partition-not-valid-foreign-key",
+         "CREATE TABLE pk (a int PRIMARY KEY); CREATE TABLE fk (a int) PARTITION BY RANGE (a);"
+         "ALTER TABLE fk ADD FOREIGN KEY (a) REFERENCES pk NOT VALID; CREATE TABLE fk2 (a int);",
+         "ALTER TABLE fk ATTACH PARTITION fk2 FOR VALUES FROM (10) TO (20)"),
+    # The replay follows: a detached partition's keys are its own (dropping it drops their
+    # triggers on the referenced table); an attached table's equal key is a clone (it has
+    # none there).
+    Case("drop-detached-partition", FK_TREE + "ALTER TABLE fk DETACH PARTITION fk1;",
+         "DROP TABLE fk1"),
+    Case("drop-foreign-key-of-detached-partition",
+         FK_TREE + "ALTER TABLE fk1 DETACH PARTITION fk11;",
+         "ALTER TABLE fk11 DROP CONSTRAINT fk_a"),
+    Case("drop-attached-partition-with-equal-foreign-key",
+         FK_TREE + "CREATE TABLE fk2 (a int REFERENCES pk);"
+                   "ALTER TABLE fk ATTACH PARTITION fk2 FOR VALUES FROM (10) TO (20);",
+         "DROP TABLE fk2"),
+    # A foreign key to a partitioned table has triggers on each partition: dropping it (or
+    # the table that holds it) takes ACCESS EXCLUSIVE on every one.
+    Case("drop-table-referencing-partitioned", PK, "DROP TABLE ref"),
+    Case("drop-foreign-key-to-partitioned", PK, "ALTER TABLE ref DROP CONSTRAINT ref_pid_fkey"),
+    # A type change re-creates the foreign keys over the column on each partition of the
+    # referencing table: locked, and the leaves read again.
+    Case("alter-type-referenced-by-partitioned", FK_TREE,
+         "ALTER TABLE pk ALTER COLUMN a TYPE bigint"),
+    Case("alter-type-referencing-partitioned", PK, "ALTER TABLE ref ALTER COLUMN pid TYPE bigint"),
     Case("insert-referencing-partitioned", PK, "INSERT INTO ref VALUES (1), (150)",
          compare_scans=False),
     # `id + 0`: no pruning, which the model does not do either.

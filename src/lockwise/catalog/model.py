@@ -498,6 +498,29 @@ class Catalog:
                 return con.columns
         return ()
 
+    def same_foreign_key(self, one: Constraint, other: Constraint) -> bool:
+        """Whether PostgreSQL takes `other` (a table's own key) for a clone of foreign key
+        `one` when the table becomes a partition (tablecmds.c tryAttachPartitionForeignKey):
+        same columns, referenced table and columns, actions and deferrability."""
+        def key(con: Constraint) -> tuple:
+            target = con.ref_columns or self.primary_key(con.references or "")
+            return (con.references, con.columns, tuple(target), con.on_delete, con.on_update,
+                    con.deferrable)
+        return other.kind == "foreign" and key(one) == key(other)
+
+    def inherited_foreign_keys(self, table: str) -> list[Constraint]:
+        """The foreign keys of `table` and of the partitioned tables above it: a partition of
+        `table` holds a clone of each (the catalog records them only where they were added)."""
+        out: list[Constraint] = []
+        seen: set[str] = set()
+        current = self.tables.get(table)
+        while current is not None and current.name not in seen:
+            seen.add(current.name)
+            out += [c for c in current.constraints.values()
+                    if c.kind == "foreign" and c.references]
+            current = self.tables.get(current.partition_of) if current.partition_of else None
+        return out
+
     def referencing(self, table: str) -> list[tuple[str, Constraint]]:
         """Foreign keys in other tables that point at `table`, by referencing table name."""
         if self.fk_sources is None:

@@ -600,11 +600,13 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             _, spec = unwrap(cmd.get("def"))
             part = catalog.tables.get(range_var(spec.get("name"))[0])
             if part is not None and sub == "AT_AttachPartition":
+                _take_over_foreign_keys(catalog, name, part)
                 part.partition_of = name
                 part.default_partition = bool((spec.get("bound") or {}).get("is_default"))
                 catalog.partition_parents.add(name)
                 _new_partition_indexes(catalog, name, part.name)
             elif part is not None and part.partition_of == name:  # also CONCURRENTLY
+                _keep_foreign_keys(catalog, name, part)
                 part.partition_of, part.default_partition = None, False
                 for idx in catalog.indexes_on(part.name):  # now indexes of their own
                     _attach_index(catalog, idx, None)
@@ -616,6 +618,26 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             t.unlogged = False
         elif sub == "AT_SetUnLogged":
             t.unlogged = True
+
+
+def _take_over_foreign_keys(catalog: Catalog, parent: str, part: Table) -> None:
+    """A table attached as a partition: a foreign key of its own equal to one of `parent`'s
+    (or above) becomes that key's clone, no longer its own (its triggers on the referenced
+    table are dropped); the catalog records clones only where the key was added."""
+    inherited = catalog.inherited_foreign_keys(parent)
+    for key, con in list(part.constraints.items()):
+        if any(catalog.same_foreign_key(top, con) for top in inherited):
+            del part.constraints[key]
+
+
+def _keep_foreign_keys(catalog: Catalog, parent: str, part: Table) -> None:
+    """A detached partition keeps its clones of the foreign keys of `parent` and above as
+    keys of its own, under their names (new Constraint objects: a down check's catalog
+    shares them)."""
+    for con in catalog.inherited_foreign_keys(parent):
+        if con.name not in part.constraints:
+            part.constraints[con.name] = replace(con)
+            catalog.note_foreign_key(part.name, con.references)
 
 
 def _drop_partition_checks(catalog: Catalog, table: str, name: str) -> None:

@@ -396,6 +396,13 @@ def _fk_target(b: _Builder, target: str) -> None:
     b.reads.add(f"table:{target}")
 
 
+def _drop_fk_triggers(b: _Builder, target: str) -> None:
+    """A foreign key's action triggers on `target` (each partition of it too) are dropped:
+    ACCESS EXCLUSIVE on each (checked on the server)."""
+    for rel in (target, *b.ctx.catalog.partitions(target)):
+        b.lock(rel, L.ACCESS_EXCLUSIVE)
+
+
 def _create_table_as(b: _Builder, stmt: dict) -> None:
     # pglast's JSON inlines the IntoClause (no {"IntoClause": ...} wrapper); accept both.
     into = stmt.get("into") or {}
@@ -587,7 +594,7 @@ def _drop(b: _Builder, stmt: dict) -> None:
                 # Dropping a table drops its FK triggers on the tables it references.
                 for con in known.constraints.values():
                     if con.kind == "foreign" and con.references and con.references != table:
-                        b.lock(con.references, L.ACCESS_EXCLUSIVE)
+                        _drop_fk_triggers(b, con.references)
             for other, _con in catalog.referencing(table):
                 if cascade and other != table:
                     b.lock(other, L.ACCESS_EXCLUSIVE)
@@ -1210,7 +1217,8 @@ def _fk_partners(catalog, table: str, column: str) -> set[str]:
         if column in (con.ref_columns or key):  # no column list: the primary key
             out.add(other)
     out.discard(table)
-    return out
+    # A partitioned partner holds the key (or its triggers) on each partition too.
+    return out | {part for other in out for part in catalog.partitions(other)}
 
 
 def _using_is_plain_cast(expr: dict, column: str) -> bool:
@@ -1447,7 +1455,7 @@ def _drop_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     known = b.ctx.catalog.tables.get(table)
     con = known.constraints.get(name) if known else None
     if con is not None and con.kind == "foreign" and con.references:
-        b.lock(con.references, L.ACCESS_EXCLUSIVE)
+        _drop_fk_triggers(b, con.references)
     if base.get("only") and "recursed_from" not in base and \
             _inherited_check(b.ctx.catalog, table, name):
         # ONLY leaves the children's copy in place, now their own (conislocal): each direct
@@ -1487,8 +1495,7 @@ def _alter_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
                 b.scan(rel, "foreign key validation (ENFORCED)")
             _scan_fk_lookups(b, con.references)
         else:  # its triggers on the referenced table (each partition of it) are dropped
-            for rel in (con.references, *catalog.partitions(con.references)):
-                b.lock(rel, L.ACCESS_EXCLUSIVE)
+            _drop_fk_triggers(b, con.references)
     if alter.get("alterInheritability"):
         _alter_not_null_inheritance(b, table, inherit=not alter.get("noinherit"))
     b.alters.add(f"constraint:{table}.{name}")
@@ -1574,7 +1581,8 @@ def _attach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
             b, part, lambda rel: bound_proven_by_checks(parent, catalog.tables.get(rel), bound),
             "partition bound check: no validated CHECK constraint proves the bound")
     _check_default_partition(b, table, bound)
-    _clone_foreign_keys(b, table, validate=None if b.ctx.table_is_new(part) else part)
+    _clone_foreign_keys(b, table, validate=None if b.ctx.table_is_new(part) else part,
+                        attached=part)
     b.alters.add(f"table:{part}")
     bound_from, bound_to = range_bounds_sql(bound) or ("<from>", "<to>")
     b.act("attach_partition", base, partition=part,
@@ -1586,22 +1594,32 @@ def _attach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
           bound_from_sql=bound_from, bound_to_sql=bound_to)
 
 
-def _clone_foreign_keys(b: _Builder, parent: str, validate: str | None) -> None:
-    """A new partition takes on its parent's foreign keys, both ways (checked on the server):
-    those of the parent hold SHARE ROW EXCLUSIVE on the tables they reference, whose rows are
-    read to check the partition's (`validate`, an attached table with rows); those that
-    reference the parent hold SHARE ROW EXCLUSIVE on the referencing tables."""
+def _clone_foreign_keys(b: _Builder, parent: str, validate: str | None,
+                        attached: str | None = None) -> None:
+    """A new partition takes on the foreign keys of `parent` and the tables above it, both
+    ways (checked on the server). Those it holds take SHARE ROW EXCLUSIVE on the tables they
+    reference, whose rows are read to check the partition's (`validate`, an attached table
+    with rows; not for a NOT VALID or NOT ENFORCED key); ACCESS EXCLUSIVE instead when the
+    `attached` table has an equal key of its own, which becomes the clone and loses its
+    triggers there (its rows are not read again if that key is valid). Those that reference
+    them hold SHARE ROW EXCLUSIVE on the referencing tables."""
     catalog = b.ctx.catalog
-    known = catalog.tables.get(parent)
-    for con in known.constraints.values() if known is not None else ():
-        if con.kind == "foreign" and con.references and con.validated:
+    own = catalog.tables.get(attached) if attached else None
+    for con in catalog.inherited_foreign_keys(parent):
+        equal = next((mine for mine in own.constraints.values()
+                      if catalog.same_foreign_key(con, mine)), None) if own else None
+        if equal is not None:
+            _drop_fk_triggers(b, con.references)
+        else:
             _fk_target(b, con.references)
-            if validate:
-                b.scan(validate, "foreign key validation of the attached rows")
-                _scan_fk_lookups(b, con.references)
-    for other, _ in catalog.referencing(parent):
-        if other != parent:
-            b.lock(other, L.SHARE_ROW_EXCLUSIVE)
+        if validate and con.validated and con.enforced and (
+                equal is None or not equal.validated):
+            b.scan(validate, "foreign key validation of the attached rows")
+            _scan_fk_lookups(b, con.references)
+    for known in _lineage(catalog, parent):
+        for other, _ in catalog.referencing(known.name):
+            if other != known.name:
+                b.lock(other, L.SHARE_ROW_EXCLUSIVE)
 
 
 def _check_default_partition(b: _Builder, parent: str, bound: dict) -> None:
@@ -1646,16 +1664,26 @@ def _detach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         b.transactional = False
     else:
         _lock_partition_set(b, table)
-        # The foreign keys that reference the parent lose the partition's rows: the
-        # referencing tables are locked and read for rows that point into it.
-        for other, _ in b.ctx.catalog.referencing(table):
-            if other != table:
-                b.lock(other, L.ACCESS_EXCLUSIVE)
-                b.scan(other, "foreign key check: no row may reference the detached partition")
+        # The foreign keys that reference the parent, or a table above it, lose the
+        # partition's rows: the referencing tables are locked and read for rows that point
+        # into it; a referenced table above is opened ACCESS SHARE (checked on the server).
+        for level, known in enumerate(_lineage(b.ctx.catalog, table)):
+            for other, _ in b.ctx.catalog.referencing(known.name):
+                if other != known.name:
+                    if level:
+                        b.lock(known.name, L.ACCESS_SHARE)
+                    b.lock(other, L.ACCESS_EXCLUSIVE)
+                    b.scan(other,
+                           "foreign key check: no row may reference the detached partition")
     b.lock(part, L.ACCESS_EXCLUSIVE)
     if not concurrently:  # a partitioned partition goes with its whole tree
         for rel in b.ctx.catalog.partitions(part):
             b.lock(rel, L.ACCESS_EXCLUSIVE)
+    # The partition's clones of the foreign keys above it become its own, with their own
+    # triggers on the referenced tables (checked on the server, PostgreSQL 18).
+    for con in b.ctx.catalog.inherited_foreign_keys(table):
+        if con.references != table:
+            _fk_target(b, con.references)
     b.alters.add(f"table:{part}")
     b.act("detach_partition", base, partition=part, concurrently=concurrently,
           partition_sql=part if qualified else part.split(".", 1)[1])
