@@ -656,3 +656,43 @@ def test_foreign_key_without_unique_target_fails_on_the_server_exactly_for_its_b
                 psycopg.errors.ObjectNotInPrerequisiteState) as exc:
             failed = exc
     assert (failed is not None) == example.bad, failed
+
+
+@pytest.mark.parametrize(("emptying", "empty"), [("TRUNCATE accounts", True),
+                                                  ("DELETE FROM accounts", False)])
+def test_table_emptied_in_the_transaction_matches_server(pg_db: str, emptying: str,
+                                                         empty: bool) -> None:
+    """After TRUNCATE in the same transaction, ADD COLUMN NOT NULL without a default succeeds
+    whatever other sessions do (TRUNCATE's ACCESS EXCLUSIVE holds until commit); after DELETE
+    another session still inserts a row, and the ALTER fails."""
+    import psycopg
+
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = "CREATE TABLE accounts (id bigint); INSERT INTO accounts VALUES (1);"
+    change = f"{emptying};\nALTER TABLE accounts ADD COLUMN plan text NOT NULL;"
+    reports = lint_migrations([migration_from_text(setup, "0001.sql"),
+                               migration_from_text(change, "0002.sql")],
+                              LintOptions(assume_in_transaction=True), Catalog())
+    facts = [f for f in reports[-1].all_findings
+             if f.rule == "add-column-not-null-without-default"]
+    assert bool(facts) is not empty
+    with _connect(pg_db) as setup_conn:
+        setup_conn.execute(setup)
+    with psycopg.connect(pg_db) as migration, _connect(pg_db) as other:
+        migration.execute(emptying)  # psycopg opens the transaction block
+        other.execute("SET lock_timeout = '300ms'")
+        try:
+            other.execute("INSERT INTO accounts VALUES (2)")
+            inserted = True
+        except psycopg.errors.LockNotAvailable:
+            inserted = False
+        try:
+            migration.execute("ALTER TABLE accounts ADD COLUMN plan text NOT NULL")
+            migration.commit()
+            succeeded = True
+        except psycopg.errors.NotNullViolation:
+            migration.rollback()
+            succeeded = False
+    assert (inserted, succeeded) == (not empty, empty)

@@ -33,6 +33,7 @@ from lockwise.effects.identifiers import identifier_facts
 from lockwise.effects.locks import blocks_text
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.session import Session, lookahead
+from lockwise.effects.volatility import builtin_functions
 from lockwise.fix.alternative import REWRITTEN, statement_alternative
 from lockwise.fix.patterns import statement_facts
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
@@ -286,6 +287,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             reports.append(_statement_report(stmt, shown, findings, session, index.by_id))
             session.after(effect, stmt.index)
             _track_writes(ctx, effect, session.in_transaction)
+            _track_empty_tables(ctx, effect, session.in_transaction)
             if costs is not None:
                 costs.fill(reports[-1])
                 costs.after(effect, session.in_transaction)
@@ -517,6 +519,43 @@ def _track_writes(ctx: Context, effect: Effect, in_transaction: bool) -> None:
     for action in effect.actions:
         if action.kind in ("insert", "update") and "table" in action.facts:
             ctx.written_in_transaction.add(action.facts["table"])
+
+
+#: Actions that run code lockwise does not see whole (a DO block, CALL, ...).
+_OPAQUE_ACTIONS = frozenset({"do_block", "other"})
+#: Actions that write rows into the table they name (in a DO block too).
+_ROW_WRITES = frozenset({"insert", "update", "merge", "copy"})
+
+
+def _builtin_calls(action: Action) -> bool:
+    """Whether a SELECT calls only PostgreSQL's own functions (a user's may write tables)."""
+    builtin = builtin_functions()
+    return all(name in builtin for name in action.facts.get("functions", ()))
+
+
+def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> None:
+    """The tables sure to hold no row (Context.empty_tables): created empty by this migration,
+    or TRUNCATEd in the open transaction block (whose lock keeps other sessions out until it
+    ends); any statement that writes a table's rows may leave rows in it."""
+    if any(a.kind in _OPAQUE_ACTIONS or (a.kind == "select" and not _builtin_calls(a))
+           for a in effect.actions):
+        ctx.empty_tables.clear()  # code lockwise does not read whole may write any table
+        ctx.truncated_in_transaction.clear()
+        return
+    truncated = {a.facts["table"] for a in effect.actions if a.kind == "truncate"}
+    created = {a.facts.get("table", "") for a in effect.actions
+               if a.kind == "create_table" and not a.facts.get("exists_already")}
+    written = {name for kind, _, name in (w.partition(":") for w in effect.writes)
+               if kind == "table"}
+    written |= {a.facts.get("table", "") for a in effect.actions if a.kind in _ROW_WRITES}
+    ctx.empty_tables -= written - truncated
+    ctx.empty_tables.update(created)
+    if in_transaction:
+        ctx.empty_tables.update(truncated)
+        ctx.truncated_in_transaction.update(truncated - created)
+    else:  # the transaction ended (or the statement ran alone): its lock is gone
+        ctx.empty_tables -= ctx.truncated_in_transaction | truncated
+        ctx.truncated_in_transaction.clear()
 
 
 #: Statements that put the rows of the tables they read into the table they name.

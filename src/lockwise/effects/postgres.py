@@ -138,6 +138,7 @@ def _table_facts(b: _Builder, table: str, qualified: bool) -> dict:
     return {"table": table, "table_name": table.split(".", 1)[1], "qualified": qualified,
             "table_sql": table if qualified else table.split(".", 1)[1],
             "table_is_new": b.ctx.table_is_new(table),
+            "table_is_empty": b.ctx.table_is_empty(table),
             "table_known": table in b.ctx.catalog.tables}
 
 
