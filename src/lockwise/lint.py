@@ -326,7 +326,8 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                      "in_do_block": False}  # an action a DO block runs says True
     if costs is not None:
         context_facts.update(costs.before(effect, stmt.tree, ctx.new_tables,
-                                          session.in_transaction, ctx.catalog))
+                                          session.in_transaction, ctx.catalog,
+                                          ctx.filled_tables))
     findings: list[Finding] = []
     seen: set[str] = set()
     last = len(effect.actions) - 1
