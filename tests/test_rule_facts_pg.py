@@ -696,3 +696,28 @@ def test_table_emptied_in_the_transaction_matches_server(pg_db: str, emptying: s
             migration.rollback()
             succeeded = False
     assert (inserted, succeeded) == (not empty, empty)
+
+
+def test_a_long_name_in_a_reference_finds_what_its_definition_created(pg_db: str) -> None:
+    """identifier-too-long fires where the name is defined, not where it is referred to: the
+    server truncates both the same way (a NOTICE each time), so the reference resolves."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    name = "index_on_accounts_billing_address_country_code_and_postal_code_and_city"
+    create = f"CREATE TABLE accounts (city text); CREATE INDEX {name} ON accounts (city);"
+    drop = f"DROP INDEX {name};"
+    reports = lint_migrations([migration_from_text(create, "0001.sql"),
+                               migration_from_text(drop, "0002.sql")], LintOptions(), Catalog())
+    fired = [[f.rule for f in r.all_findings if f.rule == "identifier-too-long"]
+             for r in reports]
+    assert fired == [["identifier-too-long"], []]
+    notices: list[str] = []
+    with _connect(pg_db) as conn:
+        conn.add_notice_handler(lambda diag: notices.append(diag.message_primary or ""))
+        conn.execute(create)
+        conn.execute(drop)
+        left = conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'index_on_%'"
+                            ).fetchone()
+    assert left == (0,)
+    assert sum("will be truncated" in n for n in notices) == 2

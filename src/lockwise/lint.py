@@ -29,7 +29,7 @@ from lockwise.core.types import (
 )
 from lockwise.effects.context import Context
 from lockwise.effects.foreign_keys import unindexed_fk_facts
-from lockwise.effects.identifiers import identifier_facts
+from lockwise.effects.identifiers import defined_names, identifier_facts
 from lockwise.effects.locks import blocks_text
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.session import Session, lookahead
@@ -320,7 +320,7 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
     """The findings of one statement: each of its actions' facts, with the statement's and
     the session's, against the rules."""
     context_facts = {**base, **session.facts(), **session.statement_facts(effect, stmt.index),
-                     **effect_facts(effect), **identifier_facts(stmt.sql),
+                     **effect_facts(effect), **_long_identifier_facts(stmt, effect),
                      "batch_directive": has_batch_directive(stmt),
                      "last_statement": stmt.index + 1 == base["statement_count"],
                      "in_do_block": False}  # an action a DO block runs says True
@@ -509,6 +509,15 @@ def _as_written(effect: Effect, stand_ins: dict[str, str]) -> Effect:
         locks={with_placeholders(rel, stand_ins): mode for rel, mode in effect.locks.items()},
         rewrites=frozenset(with_placeholders(rel, stand_ins) for rel in effect.rewrites),
         scans={with_placeholders(rel, stand_ins): why for rel, why in effect.scans.items()})
+
+
+def _long_identifier_facts(stmt: Statement, effect: Effect) -> dict:
+    """`identifier_facts` of the long names `stmt` defines (the cheap lexical check first:
+    most statements name no long identifier)."""
+    facts = identifier_facts(stmt.sql)
+    if not facts["long_identifier"]:
+        return facts
+    return identifier_facts(stmt.sql, defined_names(effect, stmt.tree))
 
 
 def _track_writes(ctx: Context, effect: Effect, in_transaction: bool) -> None:
