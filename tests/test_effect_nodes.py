@@ -72,3 +72,30 @@ def test_relations_read_as_a_walk_of_the_tree_reads_them(sql: str) -> None:
     # A copy is not the node the one-entry cache holds: found again, the same.
     copy = json.loads(json.dumps(tree))
     assert (relations_in(copy), only_relations(copy)) == expected
+
+
+@pytest.mark.parametrize("expr", [
+    "gen_random_uuid()", "(random() * 100)::int", "'a'::text || now()", "0", "false", "''",
+    "NULL", "-3", "1.5", "B'101'", "ARRAY[1, 2]", "'{}'::jsonb", "CURRENT_TIMESTAMP",
+    "case when random() > 0.5 then 'a' else 'b' end", "coalesce(a, b, 0)", "a IS NULL",
+    "a IN (1, 2)", "a BETWEEN 1 AND 2", "(SELECT max(id) FROM t WHERE x = ANY (ARRAY[1]))",
+    "lower(identity_data ->> 'email')", "nextval('s'::regclass)", "'x' COLLATE \"C\"",
+    "cast(1 as numeric(10, 2))", "1::bigint[]", "extract(epoch from now())", "a[1]",
+    "now() + interval '1 day'", "NOT a AND b OR c", "ROW(1, 2)", "'it''s'",
+])
+def test_expression_sql_prints_a_json_tree_as_pglast_prints_its_own(expr: str) -> None:
+    from pglast.stream import RawStream
+
+    from lockwise.effects.nodes import expression_sql
+
+    tree = json.loads(pglast.parser.parse_sql_json(f"SELECT {expr}"))
+    node = tree["stmts"][0]["stmt"]["SelectStmt"]["targetList"][0]["ResTarget"]["val"]
+    expected = RawStream()(pglast.parser.parse_sql(f"SELECT {expr}")[0].stmt.targetList[0].val)
+    assert expression_sql(node) == expected
+
+
+def test_expression_sql_of_nothing_or_an_unknown_node_is_none() -> None:
+    from lockwise.effects.nodes import expression_sql
+
+    assert expression_sql(None) is None
+    assert expression_sql({"NoSuchNode": {}}) is None

@@ -656,3 +656,68 @@ def test_foreign_key_without_unique_target_fails_on_the_server_exactly_for_its_b
                 psycopg.errors.ObjectNotInPrerequisiteState) as exc:
             failed = exc
     assert (failed is not None) == example.bad, failed
+
+
+@pytest.mark.parametrize(("emptying", "empty"), [("TRUNCATE accounts", True),
+                                                  ("DELETE FROM accounts", False)])
+def test_table_emptied_in_the_transaction_matches_server(pg_db: str, emptying: str,
+                                                         empty: bool) -> None:
+    """After TRUNCATE in the same transaction, ADD COLUMN NOT NULL without a default succeeds
+    whatever other sessions do (TRUNCATE's ACCESS EXCLUSIVE holds until commit); after DELETE
+    another session still inserts a row, and the ALTER fails."""
+    import psycopg
+
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = "CREATE TABLE accounts (id bigint); INSERT INTO accounts VALUES (1);"
+    change = f"{emptying};\nALTER TABLE accounts ADD COLUMN plan text NOT NULL;"
+    reports = lint_migrations([migration_from_text(setup, "0001.sql"),
+                               migration_from_text(change, "0002.sql")],
+                              LintOptions(assume_in_transaction=True), Catalog())
+    facts = [f for f in reports[-1].all_findings
+             if f.rule == "add-column-not-null-without-default"]
+    assert bool(facts) is not empty
+    with _connect(pg_db) as setup_conn:
+        setup_conn.execute(setup)
+    with psycopg.connect(pg_db) as migration, _connect(pg_db) as other:
+        migration.execute(emptying)  # psycopg opens the transaction block
+        other.execute("SET lock_timeout = '300ms'")
+        try:
+            other.execute("INSERT INTO accounts VALUES (2)")
+            inserted = True
+        except psycopg.errors.LockNotAvailable:
+            inserted = False
+        try:
+            migration.execute("ALTER TABLE accounts ADD COLUMN plan text NOT NULL")
+            migration.commit()
+            succeeded = True
+        except psycopg.errors.NotNullViolation:
+            migration.rollback()
+            succeeded = False
+    assert (inserted, succeeded) == (not empty, empty)
+
+
+def test_a_long_name_in_a_reference_finds_what_its_definition_created(pg_db: str) -> None:
+    """identifier-too-long fires where the name is defined, not where it is referred to: the
+    server truncates both the same way (a NOTICE each time), so the reference resolves."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    name = "index_on_accounts_billing_address_country_code_and_postal_code_and_city"
+    create = f"CREATE TABLE accounts (city text); CREATE INDEX {name} ON accounts (city);"
+    drop = f"DROP INDEX {name};"
+    reports = lint_migrations([migration_from_text(create, "0001.sql"),
+                               migration_from_text(drop, "0002.sql")], LintOptions(), Catalog())
+    fired = [[f.rule for f in r.all_findings if f.rule == "identifier-too-long"]
+             for r in reports]
+    assert fired == [["identifier-too-long"], []]
+    notices: list[str] = []
+    with _connect(pg_db) as conn:
+        conn.add_notice_handler(lambda diag: notices.append(diag.message_primary or ""))
+        conn.execute(create)
+        conn.execute(drop)
+        left = conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'index_on_%'"
+                            ).fetchone()
+    assert left == (0,)
+    assert sum("will be truncated" in n for n in notices) == 2

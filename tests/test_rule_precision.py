@@ -441,3 +441,51 @@ def test_foreign_key_on_a_new_table_filled_from_an_old_one_blocks_writes_to_the_
     constants = prefix + ("CREATE TABLE account_likes (account_id bigint);\n"
                           "INSERT INTO account_likes VALUES (1);\n") + fk
     assert "add-foreign-key-validated" not in rules(constants, setup=setup)
+
+
+NOT_NULL = "ALTER TABLE accounts ADD COLUMN plan text NOT NULL;"
+
+
+@pytest.mark.parametrize(("before", "fires"), [
+    ("TRUNCATE accounts;", False),
+    ("TRUNCATE accounts CASCADE;", False),
+    ("TRUNCATE accounts, other;", False),
+    ("DELETE FROM accounts;", True),
+    ("TRUNCATE other;", True),
+    ("TRUNCATE accounts; INSERT INTO accounts (id) VALUES (1);", True),
+    ("TRUNCATE accounts; COPY accounts FROM '/srv/accounts.csv';", True),
+    # Code lockwise does not read whole may write any table.
+    ("TRUNCATE accounts; DO $$ BEGIN EXECUTE 'INSERT INTO accounts VALUES (1)'; END $$;", True),
+    ("TRUNCATE accounts; SELECT fill_accounts();", True),
+    ("TRUNCATE accounts; SELECT set_config('app.x', 'y', true);", False),
+    ("TRUNCATE accounts; UPDATE other SET id = 1;", False),
+])
+def test_a_table_truncated_in_the_transaction_is_empty(before: str, fires: bool) -> None:
+    setup = ACCOUNTS + "CREATE TABLE other (id int);"
+    found = rules(f"{before}\n{NOT_NULL}", setup=setup)
+    assert ("add-column-not-null-without-default" in found) is fires
+
+
+def test_table_is_empty_fact_follows_the_migration() -> None:
+    from lockwise.effects.context import Context
+    from lockwise.effects.postgres import compute_effect
+    from lockwise.lint import _track_empty_tables
+    from lockwise.parse.postgres import parse_sql
+
+    ctx = Context()
+
+    def run(sql: str, in_transaction: bool = True) -> None:
+        for stmt in parse_sql(sql).statements:
+            _track_empty_tables(ctx, compute_effect(stmt.tree, ctx), in_transaction)
+
+    run("CREATE TABLE n (id int); CREATE TABLE f AS SELECT 1 AS id; CREATE TABLE IF NOT EXISTS"
+        " accounts (id int);")
+    assert ctx.table_is_empty("public.n")
+    assert not ctx.table_is_empty("public.f")  # filled by its query
+    run("TRUNCATE accounts;")
+    assert ctx.table_is_empty("public.accounts")
+    run("SELECT 1;", in_transaction=False)  # the transaction ended: its lock is gone
+    assert not ctx.table_is_empty("public.accounts")
+    assert ctx.table_is_empty("public.n")  # a new table stays empty until written
+    run("INSERT INTO n VALUES (1);")
+    assert not ctx.table_is_empty("public.n")

@@ -29,10 +29,11 @@ from lockwise.core.types import (
 )
 from lockwise.effects.context import Context
 from lockwise.effects.foreign_keys import unindexed_fk_facts
-from lockwise.effects.identifiers import identifier_facts
+from lockwise.effects.identifiers import defined_names, identifier_facts
 from lockwise.effects.locks import blocks_text
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.session import Session, lookahead
+from lockwise.effects.volatility import builtin_functions
 from lockwise.fix.alternative import REWRITTEN, statement_alternative
 from lockwise.fix.patterns import statement_facts
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
@@ -286,6 +287,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             reports.append(_statement_report(stmt, shown, findings, session, index.by_id))
             session.after(effect, stmt.index)
             _track_writes(ctx, effect, session.in_transaction)
+            _track_empty_tables(ctx, effect, session.in_transaction)
             if costs is not None:
                 costs.fill(reports[-1])
                 costs.after(effect, session.in_transaction)
@@ -318,13 +320,14 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
     """The findings of one statement: each of its actions' facts, with the statement's and
     the session's, against the rules."""
     context_facts = {**base, **session.facts(), **session.statement_facts(effect, stmt.index),
-                     **effect_facts(effect), **identifier_facts(stmt.sql),
+                     **effect_facts(effect), **_long_identifier_facts(stmt, effect),
                      "batch_directive": has_batch_directive(stmt),
                      "last_statement": stmt.index + 1 == base["statement_count"],
                      "in_do_block": False}  # an action a DO block runs says True
     if costs is not None:
         context_facts.update(costs.before(effect, stmt.tree, ctx.new_tables,
-                                          session.in_transaction, ctx.catalog))
+                                          session.in_transaction, ctx.catalog,
+                                          ctx.filled_tables))
     findings: list[Finding] = []
     seen: set[str] = set()
     last = len(effect.actions) - 1
@@ -508,6 +511,15 @@ def _as_written(effect: Effect, stand_ins: dict[str, str]) -> Effect:
         scans={with_placeholders(rel, stand_ins): why for rel, why in effect.scans.items()})
 
 
+def _long_identifier_facts(stmt: Statement, effect: Effect) -> dict:
+    """`identifier_facts` of the long names `stmt` defines (the cheap lexical check first:
+    most statements name no long identifier)."""
+    facts = identifier_facts(stmt.sql)
+    if not facts["long_identifier"]:
+        return facts
+    return identifier_facts(stmt.sql, defined_names(effect, stmt.tree))
+
+
 def _track_writes(ctx: Context, effect: Effect, in_transaction: bool) -> None:
     """The tables whose rows the open transaction wrote (Context.written_in_transaction);
     forgotten when it ends, or when the statement ran on its own."""
@@ -517,6 +529,43 @@ def _track_writes(ctx: Context, effect: Effect, in_transaction: bool) -> None:
     for action in effect.actions:
         if action.kind in ("insert", "update") and "table" in action.facts:
             ctx.written_in_transaction.add(action.facts["table"])
+
+
+#: Actions that run code lockwise does not see whole (a DO block, CALL, ...).
+_OPAQUE_ACTIONS = frozenset({"do_block", "other"})
+#: Actions that write rows into the table they name (in a DO block too).
+_ROW_WRITES = frozenset({"insert", "update", "merge", "copy"})
+
+
+def _builtin_calls(action: Action) -> bool:
+    """Whether a SELECT calls only PostgreSQL's own functions (a user's may write tables)."""
+    builtin = builtin_functions()
+    return all(name in builtin for name in action.facts.get("functions", ()))
+
+
+def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> None:
+    """The tables sure to hold no row (Context.empty_tables): created empty by this migration,
+    or TRUNCATEd in the open transaction block (whose lock keeps other sessions out until it
+    ends); any statement that writes a table's rows may leave rows in it."""
+    if any(a.kind in _OPAQUE_ACTIONS or (a.kind == "select" and not _builtin_calls(a))
+           for a in effect.actions):
+        ctx.empty_tables.clear()  # code lockwise does not read whole may write any table
+        ctx.truncated_in_transaction.clear()
+        return
+    truncated = {a.facts["table"] for a in effect.actions if a.kind == "truncate"}
+    created = {a.facts.get("table", "") for a in effect.actions
+               if a.kind == "create_table" and not a.facts.get("exists_already")}
+    written = {name for kind, _, name in (w.partition(":") for w in effect.writes)
+               if kind == "table"}
+    written |= {a.facts.get("table", "") for a in effect.actions if a.kind in _ROW_WRITES}
+    ctx.empty_tables -= written - truncated
+    ctx.empty_tables.update(created)
+    if in_transaction:
+        ctx.empty_tables.update(truncated)
+        ctx.truncated_in_transaction.update(truncated - created)
+    else:  # the transaction ended (or the statement ran alone): its lock is gone
+        ctx.empty_tables -= ctx.truncated_in_transaction | truncated
+        ctx.truncated_in_transaction.clear()
 
 
 #: Statements that put the rows of the tables they read into the table they name.

@@ -188,6 +188,28 @@ def test_table_created_in_the_same_migration_is_empty() -> None:
     assert index.estimated_seconds is not None and index.estimated_seconds < 0.1
 
 
+@pytest.mark.parametrize("fill", [
+    "CREATE TABLE fresh AS SELECT id, flag AS v FROM orders;",
+    "CREATE TABLE fresh (id bigint, v int);\nINSERT INTO fresh SELECT id, flag FROM orders;",
+])
+def test_table_filled_from_an_older_table_has_no_size(fill: str) -> None:
+    """A new table filled from an older one holds its rows: how many, no stats file says."""
+    options = LintOptions(stats=BIG, assume_in_transaction=True)
+    sql = f"{fill}\nCREATE INDEX fresh_v ON fresh (v);"
+    (report,) = lint_migrations([migration_from_text(sql, "0001_fresh.sql")], options)
+    index = report.statements[-1]
+    assert index.estimated_seconds is None
+    assert "public.fresh was created by this migration and filled" in index.cost_note
+
+
+def test_table_filled_with_values_stays_cheap() -> None:
+    options = LintOptions(stats=BIG, assume_in_transaction=True)
+    sql = ("CREATE TABLE fresh (id bigint, v int);\nINSERT INTO fresh VALUES (1, 2);\n"
+           "CREATE INDEX fresh_v ON fresh (v);")
+    (report,) = lint_migrations([migration_from_text(sql, "0001_fresh.sql")], options)
+    assert report.statements[-1].estimated_seconds is not None
+
+
 def lint(sql: str, stats: Stats, limit: float | None, in_transaction: bool = True):
     options = LintOptions(stats=stats, max_lock_seconds=limit,
                           assume_in_transaction=in_transaction)

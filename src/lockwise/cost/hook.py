@@ -33,11 +33,14 @@ class CostTracker:
     last_lock_seconds: float | None = None
 
     def before(self, effect: Effect, tree: dict | None, new_tables: set[str],
-               in_transaction: bool, catalog: Catalog | None = None) -> dict:
+               in_transaction: bool, catalog: Catalog | None = None,
+               filled_tables: set[str] | frozenset[str] = frozenset()) -> dict:
         """Estimate the statement about to be judged; return the facts rules see. `catalog`:
-        the schema replayed so far (indexes built since the stats were taken)."""
+        the schema replayed so far (indexes built since the stats were taken);
+        `filled_tables`: the new tables filled from older ones (of unknown size)."""
         est = estimate_statement(effect, self.stats, self.profile, tree=tree,
-                                 new_tables=frozenset(new_tables), catalog=catalog)
+                                 new_tables=frozenset(new_tables), catalog=catalog,
+                                 filled_tables=frozenset(filled_tables))
         self.last = est
         if est.seconds is None:
             self.last_lock_seconds = None

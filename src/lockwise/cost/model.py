@@ -13,7 +13,8 @@ Durations:
   blocks neither, so it counts 0.
 
 A table the stats file does not know gets no estimate: the result says which tables are
-missing. Tables created earlier in the same migration run are empty and cost nothing to scan.
+missing. Tables created earlier in the same migration run are empty and cost nothing to scan,
+except those filled from older tables (CREATE TABLE AS, INSERT ... SELECT): their size is unknown.
 """
 
 from __future__ import annotations
@@ -246,11 +247,19 @@ class _Estimator:
     tree: dict | None
     #: The schema replayed up to the statement: indexes earlier statements built are there.
     catalog: Catalog | None = None
+    #: Those of `new_tables` filled from older tables (CREATE TABLE AS, INSERT ... SELECT):
+    #: new, but of a size no stats file knows.
+    filled_tables: frozenset[str] = frozenset()
     ops: list[Operation] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
 
     def table(self, name: str, is_new: bool = False) -> TableStats | None:
-        """Stats for `name`; an empty table when it was created by these migrations."""
+        """Stats for `name`; an empty table when it was created by these migrations, unless
+        they filled it from older tables (its size unknown: no estimate)."""
+        if name in self.filled_tables:
+            raise _Unknown((name,), f"{name} was created by this migration and filled from "
+                                    "other tables (CREATE TABLE AS, INSERT ... SELECT): its "
+                                    "size is unknown")
         if is_new or name in self.new_tables:
             return TableStats(name=name, rows=0, heap_bytes=0)
         t = self.stats.table(name)
@@ -527,10 +536,13 @@ def with_built_indexes(t: TableStats, catalog: Catalog | None) -> TableStats:
 def estimate_statement(effect: Effect, stats: Stats, profile: MachineProfile = DEFAULT_PROFILE,
                        *, tree: dict | None = None,
                        new_tables: frozenset[str] | set[str] = frozenset(),
-                       catalog: Catalog | None = None) -> Estimate:
+                       catalog: Catalog | None = None,
+                       filled_tables: frozenset[str] | set[str] = frozenset()) -> Estimate:
     """Predict how long one statement runs and how long it blocks others. `catalog`: the
-    schema replayed up to the statement, for the indexes built since the stats were taken."""
-    e = _Estimator(effect, stats, profile, frozenset(new_tables), tree, catalog)
+    schema replayed up to the statement, for the indexes built since the stats were taken;
+    `new_tables`: created earlier in the migration (empty), but for `filled_tables`."""
+    e = _Estimator(effect, stats, profile, frozenset(new_tables), tree, catalog,
+                   filled_tables=frozenset(filled_tables))
     try:
         _classify(e)
     except _Unknown as unknown:

@@ -31,12 +31,22 @@ class Context:
     #: the foreign keys of such a row again when it is updated, whether or not the key
     #: changes (ri_triggers.c: the row's insert-time check no longer applies).
     written_in_transaction: set[str] = field(default_factory=set)
+    #: Tables that hold no row for sure: created by this migration (not AS a query) or
+    #: TRUNCATEd in the open transaction block, and not written since. TRUNCATE keeps its
+    #: ACCESS EXCLUSIVE lock until commit, so no other session can insert in between; a
+    #: DELETE takes a weaker lock and empties nothing for sure (concurrent inserts).
+    empty_tables: set[str] = field(default_factory=set)
+    #: Those of `empty_tables` that a TRUNCATE emptied: forgotten when the transaction ends.
+    truncated_in_transaction: set[str] = field(default_factory=set)
 
     def table_is_new(self, table: str) -> bool:
         return table in self.new_tables
 
     def table_is_filled(self, table: str) -> bool:
         return table in self.filled_tables
+
+    def table_is_empty(self, table: str) -> bool:
+        return table in self.empty_tables
 
     def column_is_new(self, table: str, column: str) -> bool:
         """Added earlier in the same migration (lint files it as `column:table.col`)."""

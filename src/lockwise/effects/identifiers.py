@@ -7,6 +7,10 @@ original length can only be seen in the SQL text itself.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from lockwise.core.types import Effect
+from lockwise.effects.nodes import walk
 from lockwise.parse.quoting import MAX_IDENTIFIER_BYTES, truncate_identifier
 
 
@@ -78,9 +82,28 @@ _NO_LONG_IDENTIFIER = {"long_identifier": False, "long_identifiers": (),
                        "long_identifier_bytes": 0, "long_identifier_truncated": ""}
 
 
-def identifier_facts(sql: str) -> dict:
-    """Statement facts: whether it names an identifier PostgreSQL will truncate, and to what."""
+def defined_names(effect: Effect, tree: dict | None) -> set[str]:
+    """The (unqualified) names a statement gives to what it creates or renames, as PostgreSQL
+    stores them (already truncated): the objects it creates, and every constraint it names
+    (a CREATE TABLE's own constraints are no objects of the effect)."""
+    names = {obj.partition(":")[2].rsplit(".", 1)[-1] for obj in effect.creates}
+    names.update(str(a.facts["new_name"]) for a in effect.actions if a.facts.get("new_name"))
+    names.update(body["conname"] for kind, body in walk(tree)
+                 if kind == "Constraint" and body.get("conname"))
+    return names
+
+
+def identifier_facts(sql: str, defined: Collection[str] | None = None) -> dict:
+    """Statement facts: whether it names an identifier PostgreSQL will truncate, and to what.
+
+    With `defined` (see `defined_names`), only the long names the statement defines count.
+    A statement that only refers to an object by a long name finds it: PostgreSQL truncates
+    the name in the reference exactly as it did in the definition (a NOTICE each time), so the
+    finding belongs where the name was written first. Two long names cut to the same 63 bytes
+    collide where the second is defined ("already exists", a definition this rule reports)."""
     names = long_identifiers(sql)
+    if names and defined is not None:
+        names = [name for name in names if truncate_identifier(name) in defined]
     if not names:
         return _NO_LONG_IDENTIFIER
     first = names[0]

@@ -401,3 +401,87 @@ def column_def_constraints(column_def: dict) -> list[dict]:
         elif out:
             out[-1] = {**out[-1], **attributes}
     return out
+
+
+#: A_Const's value keys in the JSON tree -> pglast's node class for the value.
+_CONST_VALUES = {"ival": "Integer", "fval": "Float", "boolval": "Boolean", "sval": "String",
+                 "bsval": "BitString"}
+
+
+def _ast_dict(kind: str, body: dict) -> dict:
+    """A JSON parse tree node as the dict pglast's AST classes are built from ('@': class).
+
+    The JSON leaves out the wrapper of a field whose C type is one struct (TypeCast.typeName
+    is a bare TypeName) and spells A_Const's value union as a key of its own: pglast's
+    `__slots__` say which field is which."""
+    from pglast import ast
+
+    slots = getattr(ast, kind).__slots__
+    out: dict = {"@": kind}
+    for key, slot in slots.items():
+        if key not in body:
+            out[key] = _omitted(slot)
+    for key, value in body.items():
+        if kind == "A_Const" and key in _CONST_VALUES:
+            value_kind = _CONST_VALUES[key]
+            out["val"] = _ast_dict(value_kind, value)
+            continue
+        slot = slots.get(key)
+        if slot is None:
+            continue  # e.g. A_Const's location, which pglast does not keep
+        struct = slot.c_type.rstrip("*")
+        if isinstance(value, dict) and not _wrapped(value) and hasattr(ast, struct):
+            out[key] = _ast_dict(struct, value)
+        else:
+            out[key] = _ast_value(value)
+    return out
+
+
+def _wrapped(value: dict) -> bool:
+    """Whether a JSON node is written {'Kind': {...}} (a field of any node type)."""
+    from pglast import ast
+
+    if len(value) != 1:
+        return False
+    kind, body = unwrap(value)
+    return isinstance(body, dict) and (kind == "List" or hasattr(ast, kind))
+
+
+def _omitted(slot: object) -> object:
+    """The value of a field the JSON leaves out: it writes no field that holds its zero value
+    (0, false, an enum's first member)."""
+    from enum import Enum
+
+    types = slot.py_type if isinstance(slot.py_type, tuple) else (slot.py_type,)
+    enum = next((t for t in types if isinstance(t, type) and issubclass(t, Enum)), None)
+    if enum is not None:
+        return next(iter(enum))
+    if slot.c_type == "bool":
+        return False
+    return 0 if int in types and slot.c_type != "ParseLoc" else None
+
+
+def _ast_value(value: object) -> object:
+    if isinstance(value, list):
+        return [_ast_value(item) for item in value]
+    if isinstance(value, dict) and _wrapped(value):
+        kind, body = unwrap(value)
+        # A list in an expression (IN (...), BETWEEN's bounds) is a List node: a tuple in pglast
+        return [_ast_value(item) for item in body.get("items", ())] if kind == "List" \
+            else _ast_dict(kind, body)
+    return value
+
+
+def expression_sql(expr: dict | None) -> str | None:
+    """The SQL text of an expression of a JSON parse tree (a default, a generation
+    expression), printed by pglast; None when it cannot be printed."""
+    if not expr:
+        return None
+    from pglast import ast
+    from pglast.stream import RawStream
+
+    try:
+        kind, body = unwrap(expr)
+        return RawStream()(getattr(ast, kind)(_ast_dict(kind, body)))
+    except Exception:  # noqa: BLE001 - a node pglast cannot print: no text rather than a crash
+        return None

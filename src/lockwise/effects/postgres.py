@@ -11,7 +11,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from lockwise.catalog.model import Catalog, Index, Table
-from lockwise.catalog.replay import constraint_name, default_constraint_name, index_from_stmt
+from lockwise.catalog.replay import (
+    constraint_name,
+    default_constraint_name,
+    index_from_stmt,
+    owned_sequence,
+)
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
 from lockwise.effects.foreign_keys import Key, keys_written, refused_reference
@@ -24,6 +29,7 @@ from lockwise.effects.nodes import (
     columns_read,
     const_value,
     drop_object_names,
+    expression_sql,
     function_names,
     is_constant_true,
     object_name,
@@ -44,7 +50,7 @@ from lockwise.effects.partitions import (
 )
 from lockwise.effects.types import type_change_rebuilds_indexes, type_change_rewrites
 from lockwise.effects.volatility import builtin_functions, volatile_functions
-from lockwise.parse.quoting import quote_ident, relation_sql
+from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
 
 L = LockMode
 
@@ -130,6 +136,7 @@ def _table_facts(b: _Builder, table: str, qualified: bool) -> dict:
     return {"table": table, "table_name": table.split(".", 1)[1], "qualified": qualified,
             "table_sql": table if qualified else table.split(".", 1)[1],
             "table_is_new": b.ctx.table_is_new(table),
+            "table_is_empty": b.ctx.table_is_empty(table),
             "table_known": table in b.ctx.catalog.tables}
 
 
@@ -222,9 +229,9 @@ def _column_def_facts(b: _Builder, table: str, col: dict) -> dict:
     name = col.get("colname", "")
     tname, mods, is_array = b.ctx.catalog.column_type(col.get("typeName"))
     facts: dict = {"column": name, "type": tname, "typmods": mods, "array": is_array,
-                   "type_text": type_sql(tname, mods),
+                   "type_text": type_sql(tname, mods, is_array),
                    # what a serial column is stored as, without the sequence default
-                   "plain_type_text": _SERIAL_PLAIN.get(tname) or type_sql(tname, mods),
+                   "plain_type_text": _SERIAL_PLAIN.get(tname) or type_sql(tname, mods, is_array),
                    "length_sql": str(mods[0]) if mods else "<n>",
                    "serial": tname in SERIAL_TYPES, "not_null": False, "has_default": False,
                    "default_volatile": False, "volatile_functions": (), "identity": False,
@@ -269,6 +276,33 @@ def _column_def_facts(b: _Builder, table: str, col: dict) -> dict:
                              or re.search(r"(?:^|_)id$", name, re.IGNORECASE)
                              or name.endswith("Id"))  # camelCase, e.g. "teamId"
     return facts
+
+
+#: A constant of each common type that only stands in for the value existing rows should get
+#: (the instead says so): what the user must choose, written so that the statement runs.
+_STAND_IN_CONSTANTS = {
+    **dict.fromkeys(("int2", "int4", "int8", "numeric", "float4", "float8", "money"), "0"),
+    **dict.fromkeys(("text", "varchar", "bpchar", "citext", "name"), "''"),
+    "bool": "false", "date": "CURRENT_DATE", "timestamp": "now()", "timestamptz": "now()",
+    "time": "'00:00'", "timetz": "'00:00'", "interval": "'0'", "json": "'{}'",
+    "jsonb": "'{}'", "uuid": "'00000000-0000-0000-0000-000000000000'", "bytea": "''",
+    "inet": "'0.0.0.0'",
+}
+
+
+def _stand_in_constant_sql(catalog: Catalog, type_name: str, array: bool) -> str:
+    """A constant of `type_name` to stand in for the default the user chooses: a zero of a
+    built-in type, an enum's first label, a domain's base type's; an empty array; else a
+    string constant naming what it stands for (PostgreSQL reads it as the type, if it can)."""
+    if array:
+        return "'{}'"
+    domain = catalog.domain(type_name)
+    if domain is not None:
+        return _stand_in_constant_sql(catalog, domain.base, domain.array)
+    labels = catalog.enums.get(type_name if "." in type_name else f"public.{type_name}")
+    if labels:
+        return quote_literal(labels[0])
+    return _STAND_IN_CONSTANTS.get(type_name, "'value for existing rows'")
 
 
 def _define_column(b: _Builder, table: str, facts: dict, **extra: object) -> None:
@@ -940,6 +974,8 @@ def _add_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         b.rewrite(table, rewrite_why)
     elif facts["not_null"] and not facts["has_default"]:
         b.scan(table, "NOT NULL without a default: fails unless the table is empty")
+        facts["stand_in_default_sql"] = _stand_in_constant_sql(b.ctx.catalog, facts["type"],
+                                                               facts["array"])
     # Inline constraints that make the command read every existing row (checked against the
     # server's seq_scan counters): what the constraint_scans fact lists.
     constraint_scans = []
@@ -965,13 +1001,30 @@ def _add_column(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     b.creates.add(f"column:{table}.{facts['column']}")
     _define_column(b, table, facts, in_create_table=False, table_is_new=base["table_is_new"])
     if rewrite_why:
-        facts.update(_row_key_facts(b, table))  # for the batched backfill instead
+        # for the batched backfill instead
+        facts.update(_row_key_facts(b, table),
+                     backfill_value_sql=_backfill_value_sql(table, base["qualified"], col, facts))
     b.act("add_column", base, facts, rewrites=bool(rewrite_why),
           rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
           constraint_scans_text="; ".join(constraint_scans),
           if_not_exists=bool(cmd.get("missing_ok")), column_exists=False,
           **_already(b, known_column, f"column {table}.{facts['column']}"),
           **_refused_facts(refused))
+
+
+def _backfill_value_sql(table: str, qualified: bool, col: dict, facts: dict) -> str:
+    """What a batched backfill writes into the old rows of a column added without its
+    default: the default or generation expression as written; for a serial or identity
+    column, the next value of its sequence, named as PostgreSQL names it (the instead says
+    to create it); DEFAULT (the column's own, once set) when the expression cannot be
+    printed, and NULL for a column with neither."""
+    if facts["serial"] or facts["identity"]:
+        sequence = relation_sql(owned_sequence(table, facts["column"]), table, qualified)
+        return f"nextval({quote_literal(sequence)})"
+    for con in column_def_constraints(col):
+        if con.get("contype") in ("CONSTR_DEFAULT", "CONSTR_GENERATED"):
+            return expression_sql(con.get("raw_expr")) or "DEFAULT"
+    return "NULL"
 
 
 def _refused_in_add(b: _Builder, table: str, foreign: list[tuple[dict, str | None]]
@@ -1925,7 +1978,9 @@ def _alter_enum(b: _Builder, stmt: dict) -> None:
     if stmt.get("oldVal"):
         b.act("enum_rename_value", type=type_, old_value=stmt["oldVal"],
               new_value=stmt.get("newVal", ""),
-              type_is_new=f"type:{type_}" in b.ctx.new_tables)
+              type_is_new=f"type:{type_}" in b.ctx.new_tables,
+              enum_backfill_sql=_enum_backfill_sql(b, type_, stmt["oldVal"],
+                                                   stmt.get("newVal", "")))
     else:
         if b.ctx.pg_version < 12:
             b.transactional = False
@@ -1933,6 +1988,28 @@ def _alter_enum(b: _Builder, stmt: dict) -> None:
               if_not_exists=bool(stmt.get("skipIfNewValExists")),
               positioned=bool(stmt.get("newValNeighbor")),
               type_is_new=f"type:{type_}" in b.ctx.new_tables)
+
+
+def _enum_backfill_sql(b: _Builder, type_: str, old: str, new: str) -> str:
+    """The batched UPDATEs that move the rows of every column of enum `type_` the catalog
+    knows from label `old` to `new`, one line each (run until they change no row); a comment
+    when it knows none (the type may be used where the migrations do not show it)."""
+    lines = []
+    for table, column in b.ctx.catalog.columns_of_type(type_):
+        known = b.ctx.catalog.known_column(table, column)
+        rel, col = relation_sql(table, "public.", False), quote_ident(column)
+        keys = _row_key_facts(b, table)
+        old_sql, new_sql = quote_literal(old), quote_literal(new)
+        if known is not None and known.array:
+            change = f"{col} = array_replace({col}, {old_sql}, {new_sql})"
+            match = f"{old_sql} = ANY ({col})"
+        else:
+            change, match = f"{col} = {new_sql}", f"{col} = {old_sql}"
+        lines.append(f"UPDATE {rel} SET {change} WHERE {keys['row_key_sql']} IN (SELECT "
+                     f"{keys['row_key_columns_sql']} FROM {rel} WHERE {match} LIMIT 5000);")
+    return "\n".join(lines) or (f"-- no column of type {type_} is known: UPDATE each column "
+                                f"that holds it, SET col = {quote_literal(new)} WHERE col = "
+                                f"{quote_literal(old)}, in batches")
 
 
 def _create_trigger(b: _Builder, stmt: dict) -> None:

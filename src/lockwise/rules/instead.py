@@ -166,12 +166,15 @@ SQL_FACTS: dict[str, Writer] = {
 #: facts, and prose for comments. Every fact a PostgreSQL template names is here or in
 #: `SQL_FACTS` (tests/test_instead_quoting.py checks it), so a new one is classified once.
 SQL_TEXT_FACTS = frozenset({
-    "alter_clause", "alter_clause_arg", "algorithm", "base_type", "bound_from_sql",
+    "alter_clause", "alter_clause_arg", "algorithm", "backfill_value_sql", "base_type",
+    "bound_from_sql",
     "bound_to_sql", "column_type_sql", "table_name_arg",
-    "command", "drop_partition_sql", "dropped_not_recreated_text", "length_sql",
+    "command", "drop_partition_sql", "dropped_not_recreated_text", "enum_backfill_sql",
+    "length_sql",
     "long_identifier_truncated", "mode_sql", "new_type_text", "object_type",
     "partitioned_constraint_sql", "partitioned_index_sql", "plain_type_text",
-    "row_key_columns_sql", "row_key_sql", "rules", "statement_head_sql", "target", "type_text",
+    "row_key_columns_sql", "row_key_sql", "rules", "stand_in_default_sql",
+    "statement_head_sql", "target", "type_text",
     "unindexed_foreign_keys_sql",
 })
 
