@@ -77,3 +77,97 @@ def schema_snapshot(dsn: str) -> list[tuple]:
     indexes = query(dsn, "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = "
                          "'public' ORDER BY 1")
     return columns + indexes
+
+
+class DeafProxy:
+    """A TCP proxy to the server of a DSN. For a connection whose startup packet contains
+    `hold`, the server side stays open after the client goes away, until the backend next
+    sends something (the end of the statement it runs): the backend of a client that died
+    without the server noticing (its host crashed, the network dropped, a pooler in between,
+    no client_connection_check_interval), which runs its statement to the end."""
+
+    def __init__(self, dsn: str, hold: bytes):
+        import socket
+        import threading
+
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+        params = conninfo_to_dict(dsn)
+        self._upstream = f"{params['host']}/.s.PGSQL.{params.get('port') or 5432}"
+        self._hold = hold
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._sockets: list = []
+        self.dsn = make_conninfo(dsn, host="127.0.0.1", port=str(self._listener.getsockname()[1]),
+                                 sslmode="disable", gssencmode="disable")
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:  # closed
+                return
+            server = socket.socket(socket.AF_UNIX)
+            server.connect(self._upstream)
+            self._sockets += [client, server]
+            state = {"client_gone": False}
+            threading.Thread(target=self._from_client, args=(client, server, state),
+                             daemon=True).start()
+            threading.Thread(target=self._from_server, args=(client, server, state),
+                             daemon=True).start()
+
+    def _from_client(self, client, server, state: dict) -> None:
+        held = False
+        while True:
+            try:
+                data = client.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                state["client_gone"] = True
+                if not held:
+                    _close(server)
+                return
+            held = held or self._hold in data
+            server.sendall(data)
+
+    @staticmethod
+    def _from_server(client, server, state: dict) -> None:
+        while True:
+            try:
+                data = server.recv(65536)
+            except OSError:
+                return
+            if not data or state["client_gone"]:
+                _close(server)  # the backend spoke: now it learns its client is gone
+                return
+            try:
+                client.sendall(data)
+            except OSError:
+                state["client_gone"] = True
+                _close(server)
+                return
+
+    def close(self) -> None:
+        _close(self._listener)
+        for sock in self._sockets:
+            _close(sock)
+
+    def __enter__(self) -> DeafProxy:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def _close(sock) -> None:
+    import contextlib
+    import socket
+
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
+        sock.close()

@@ -5,6 +5,7 @@ changed by hand."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from executor_helpers import (
+    DeafProxy,
     history,
     lockwise,
     popen,
@@ -22,6 +24,8 @@ from executor_helpers import (
     wait_until_seen,
     write,
 )
+
+from lockwise.executor.history import HistoryTable
 
 pytestmark = pytest.mark.postgres
 
@@ -87,6 +91,162 @@ def test_a_killed_runner_releases_the_lock_to_a_waiting_one(pg_db: str, tmp_path
     assert [(r["version"], r["success"]) for r in history(pg_db)] == [("001", True)]
 
 
+def _stray_pid(dsn: str, pattern: str) -> int:
+    """The pid of the backend running `pattern`, once it waits for a lock."""
+    sql = ("SELECT pid FROM pg_stat_activity WHERE query LIKE %s AND wait_event_type = 'Lock' "
+           "AND pid <> pg_backend_pid()")
+    deadline = time.monotonic() + 30
+    while not (found := query(dsn, sql, (pattern,))):
+        assert time.monotonic() < deadline, f"no backend waits in {pattern!r}"
+        time.sleep(0.1)
+    return found[0][0]
+
+
+def _running(dsn: str, pattern: str) -> int:
+    """How many backends run a statement like `pattern`."""
+    return query(dsn, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s AND "
+                      "state = 'active' AND pid <> pg_backend_pid()", (pattern,))[0][0]
+
+
+def _runner_lock_taken(dsn: str) -> None:
+    key = HistoryTable.parse("lockwise.schema_history").lock_key & 0xFFFFFFFFFFFFFFFF
+    _eventually(dsn, "SELECT count(*) = 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                     f"AND classid::bigint = {key >> 32} AND objid::bigint = {key & 0xFFFFFFFF}")
+
+
+def _kill_while_waiting(proxy: DeafProxy, migrations: Path, pattern: str) -> int:
+    """Start a runner through `proxy`, SIGKILL it once its statement like `pattern` waits for a
+    lock; the pid of that backend, which goes on (its client's death unseen)."""
+    first = popen(proxy.dsn, "apply", str(migrations), "--lock-timeout", "0")
+    stray = _stray_pid(proxy.dsn, pattern)
+    _kill(first)
+    time.sleep(1.5)  # past client_connection_check_interval: a backend that could see, would
+    assert _running(proxy.dsn, pattern) == 1
+    return stray
+
+
+#: What the migration connection's startup packet says (lock.statement_connection_name).
+_MIGRATION_CONNECTION = b"lockwise migrations"
+
+
+def test_next_runner_waits_for_a_dead_runners_statement(pg_db: str, tmp_path: Path) -> None:
+    """A runner killed while its INSERT waits for a lock, its backend none the wiser: it holds
+    the statement lock until the INSERT ends. The next runner waits for it, then applies what
+    is left (all of it: the dead runner's transaction never got its COMMIT)."""
+    query(pg_db, "CREATE TABLE blocker (id int)")
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\nINSERT INTO blocker VALUES (1);\n",
+        "002_b.up.sql": "CREATE TABLE b (id int);\n",
+    })
+    with DeafProxy(pg_db, _MIGRATION_CONNECTION) as proxy, psycopg.connect(pg_db) as test:
+        test.execute("LOCK TABLE blocker IN SHARE MODE")
+        stray = _kill_while_waiting(proxy, migrations, "INSERT INTO blocker%")
+        second = popen(pg_db, "apply", str(migrations), "--lock-timeout", "0", "--wait", "60")
+        _runner_lock_taken(pg_db)
+        status = lockwise(pg_db, "status", str(migrations), "--format", "json")
+        time.sleep(1)
+        assert second.poll() is None, second.communicate()
+        # It did not run 001 beside the dead runner's statement.
+        assert _running(pg_db, "INSERT INTO blocker%") == 1
+    assert json.loads(status.stdout)["stray_statement"]["pid"] == stray
+    assert json.loads(status.stdout)["stray_statement"]["query"].startswith("INSERT INTO blocker")
+    out, err = second.communicate(timeout=60)
+    assert second.returncode == 0, (out, err)
+    assert f"a previous runner's statement is still running on backend PID {stray}: waiting" \
+        in err
+    assert "applied 2 migration(s)" in out
+    assert query(pg_db, "SELECT count(*) FROM blocker") == [(1,)]
+    assert [(r["version"], r["success"]) for r in history(pg_db)] == [
+        ("001", True), ("002", True)]
+    assert "still running" not in lockwise(pg_db, "status", str(migrations)).stdout
+
+
+def test_next_runner_gives_up_on_a_dead_runners_statement_after_wait(
+        pg_db: str, tmp_path: Path) -> None:
+    query(pg_db, "CREATE TABLE blocker (id int)")
+    migrations = write(tmp_path / "m", {"001_a.up.sql": "INSERT INTO blocker VALUES (1);\n"})
+    with DeafProxy(pg_db, _MIGRATION_CONNECTION) as proxy, psycopg.connect(pg_db) as test:
+        test.execute("LOCK TABLE blocker IN SHARE MODE")
+        stray = _kill_while_waiting(proxy, migrations, "INSERT INTO blocker%")
+        second = lockwise(pg_db, "apply", str(migrations), "--wait", "1")
+        # repair must not judge a history row the statement may still change.
+        repair = lockwise(pg_db, "repair", str(migrations), "--wait", "1")
+        test.rollback()
+        assert repair.returncode == 2, repair.stderr
+        assert f"still running on backend PID {stray}" in repair.stderr
+        assert second.returncode == 2, second.stderr
+        assert f"still running on backend PID {stray}; waited 1s" in second.stderr
+        assert f"pg_cancel_backend({stray})" in second.stderr
+        _eventually(pg_db, f"SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = {stray}")
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert query(pg_db, "SELECT count(*) FROM blocker") == [(1,)]
+
+
+_LOGGED = "-- lockwise: no-transaction\nINSERT INTO log VALUES (1);\n"
+
+
+def _dead_runner_statement(pg_db: str, tmp_path: Path, outcome: str) -> tuple[Path, str]:
+    """Statement by statement, a runner dies in its statement 2, an INSERT waiting behind the
+    test's uncommitted duplicate; a second runner waits for it. The test then commits (the
+    INSERT fails) or rolls back (it commits). The migrations, and the second runner's stderr."""
+    query(pg_db, "CREATE TABLE log (n int); CREATE TABLE uniq (n int PRIMARY KEY)")
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": _LOGGED + "INSERT INTO uniq VALUES (1);\nCREATE TABLE after_a (id int);\n",
+        "002_b.up.sql": "CREATE TABLE b (id int);\n",
+    })
+    with DeafProxy(pg_db, _MIGRATION_CONNECTION) as proxy, psycopg.connect(pg_db) as test:
+        test.execute("INSERT INTO uniq (n) VALUES (1)")
+        stray = _kill_while_waiting(proxy, migrations, "INSERT INTO uniq VALUES%")
+        second = popen(pg_db, "apply", str(migrations), "--wait", "60")
+        _runner_lock_taken(pg_db)
+        status = lockwise(pg_db, "status", str(migrations))
+        time.sleep(1)
+        assert second.poll() is None, second.communicate()
+        getattr(test, outcome)()
+        out, err = second.communicate(timeout=60)
+    assert "001  interrupted" in status.stdout
+    assert f"its statement is still running on backend PID {stray} (the runner died)" in \
+        status.stdout
+    assert f"warning: a previous runner's statement is still running on backend PID {stray} " \
+        in status.stdout
+    # It read the history once the statement ended: the run is interrupted.
+    assert second.returncode == 1, (out, err)
+    assert f"still running on backend PID {stray}: waiting" in err
+    assert "refusing to apply" in err
+    status = lockwise(pg_db, "status", str(migrations))
+    assert "1 statement(s) completed; statement 2 was running when the runner stopped and may " \
+        "have taken effect" in status.stdout
+    assert "still running" not in status.stdout
+    return migrations, err
+
+
+def test_a_failing_statement_of_a_dead_runner_is_waited_for(pg_db: str,
+                                                            tmp_path: Path) -> None:
+    """The dead runner's statement fails once the test commits its duplicate: the resume after
+    repair runs statements 2 and 3 once, statement 1 not again."""
+    migrations, _ = _dead_runner_statement(pg_db, tmp_path, "commit")
+    assert query(pg_db, "SELECT n FROM uniq") == [(1,)]
+    (migrations / "001_a.up.sql").write_text(
+        _LOGGED + "INSERT INTO uniq VALUES (2);\nCREATE TABLE after_a (id int);\n")
+    assert "apply resumes at statement 2" in lockwise(pg_db, "repair", str(migrations)).stdout
+    done = lockwise(pg_db, "apply", str(migrations))
+    assert done.returncode == 0, done
+    assert query(pg_db, "SELECT n FROM log") == [(1,)]
+    assert query(pg_db, "SELECT n FROM uniq ORDER BY n") == [(1,), (2,)]
+    assert relation_exists(pg_db, "after_a") and relation_exists(pg_db, "b")
+    rows = [(r["version"], r["success"], r["statements_completed"]) for r in history(pg_db)]
+    assert rows == [("001", None, 1), ("001", True, 3), ("002", True, 1)]
+
+
+def test_a_committed_statement_of_a_dead_runner_is_waited_for(pg_db: str,
+                                                              tmp_path: Path) -> None:
+    """The test rolls back: the dead runner's INSERT commits after its runner died. No runner
+    read the history before; it stays interrupted ("may have taken effect": it did)."""
+    _dead_runner_statement(pg_db, tmp_path, "rollback")
+    assert query(pg_db, "SELECT n FROM uniq") == [(1,)]
+    assert not relation_exists(pg_db, "after_a") and not relation_exists(pg_db, "b")
+
+
 # --- the session a migration leaves behind -----------------------------------------------------
 
 def test_set_role_in_a_migration_does_not_leak_or_break_its_history_row(
@@ -126,9 +286,10 @@ def test_interrupted_concurrent_index_is_reported_and_the_run_resumes(
         proc = popen(pg_db, "apply", str(migrations))
         wait_for_query(pg_db, "CREATE INDEX CONCURRENTLY%", proc)
         _kill(proc)
-        # A backend waiting for a lock does not notice its dead client: it would go on and
-        # build the index once the writer ends. Cancelled, it leaves the index INVALID (what
-        # a killed server process, or a cancel by an operator, leaves too).
+        # Its backend notices the dead client within client_connection_check_interval (or,
+        # when it cannot see it, the next runner waits for it: see the dead-runner tests);
+        # cancelled here at once. It leaves the index INVALID (what a killed server process,
+        # or a cancel by an operator, leaves too).
         query(pg_db, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE "
                      "'CREATE INDEX CONCURRENTLY%' AND pid <> pg_backend_pid()")
         _eventually(pg_db, "SELECT count(*) = 0 FROM pg_stat_activity WHERE query LIKE "
@@ -182,8 +343,8 @@ def test_statement_committed_but_not_recorded_is_said_to_be_uncertain(
                                "= 'Lock' AND query LIKE 'UPDATE%%schema_history%%'", (), proc,
                         "the blocked progress update")
         _kill(proc)
-        # Else the orphan update would go on once the lock is free (a lock wait does not
-        # notice a dead client) and record the statement after all.
+        # At once, rather than within client_connection_check_interval: else the orphan
+        # update could still record the statement when the lock is freed in between.
         query(pg_db, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE "
                      "wait_event_type = 'Lock' AND query LIKE 'UPDATE%schema_history%'")
     assert query(pg_db, "SELECT count(*) FROM t") == [(1,)]  # it did commit
@@ -233,8 +394,7 @@ def test_edited_statements_that_ran_restart_the_migration(pg_db: str, tmp_path: 
 def test_failed_down_migration_resumes_after_repair(pg_db: str, tmp_path: Path) -> None:
     migrations = write(tmp_path / "m", {
         "001_a.up.sql": "CREATE TABLE a (id int);\nCREATE TABLE log (n int);\n",
-        # CONCURRENTLY: statement by statement (a down file's own no-transaction marker is not
-        # read; the up file's is).
+        # CONCURRENTLY: statement by statement.
         "001_a.down.sql": "INSERT INTO log VALUES (1);\nDROP INDEX CONCURRENTLY a_id;\n"
                           "DROP TABLE a;\n",
     })
@@ -247,6 +407,45 @@ def test_failed_down_migration_resumes_after_repair(pg_db: str, tmp_path: Path) 
     assert done.returncode == 0, done
     assert query(pg_db, "SELECT n FROM log") == [(1,)]
     assert not relation_exists(pg_db, "a")
+
+
+def test_a_live_runners_statement_is_not_a_stray(pg_db: str, tmp_path: Path) -> None:
+    """While a runner lives, status shows its migration as running, not as a dead runner's
+    statement: its migration connection is named after its lock connection's backend."""
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "-- lockwise: no-transaction\nSELECT pg_sleep(3);\n"})
+    runner = popen(pg_db, "apply", str(migrations))
+    wait_for_query(pg_db, "SELECT pg_sleep(3)%", runner)
+    status = lockwise(pg_db, "status", str(migrations))
+    found = json.loads(lockwise(pg_db, "status", str(migrations), "--format", "json").stdout)
+    assert runner.wait(timeout=60) == 0
+    assert "001  running" in status.stdout and "a runner holds the lock (pid" in status.stdout
+    assert "still running" not in status.stdout
+    assert found["stray_statement"] is None and found["runner_pid"] is not None
+
+
+def test_down_file_of_its_own_marked_no_transaction(pg_db: str, tmp_path: Path) -> None:
+    """A down file's own `-- lockwise: no-transaction` counts (not only the up file's); a down
+    file without one, of a transactional up file, runs in one transaction."""
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE log (n int);\n",
+        "001_a.down.sql": "-- lockwise: no-transaction\nINSERT INTO log VALUES (1);\n"
+                          "SELECT 1 / 0;\n",
+        "002_b.up.sql": "CREATE TABLE b (id int);\n",
+        "002_b.down.sql": "INSERT INTO log VALUES (2);\nSELECT 1 / 0;\n",
+    })
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    plan = lockwise(pg_db, "rollback", str(migrations), "--steps", "2", "--dry-run").stdout
+    assert "002 b (" in plan and "002_b.down.sql) one transaction" in plan
+    assert "001_a.down.sql) no transaction" in plan
+    assert lockwise(pg_db, "rollback", str(migrations)).returncode == 1
+    assert query(pg_db, "SELECT n FROM log") == []  # 002's down: rolled back as a whole
+    (migrations / "002_b.down.sql").write_text("DROP TABLE b;\n")
+    lockwise(pg_db, "repair", str(migrations))
+    assert lockwise(pg_db, "rollback", str(migrations)).returncode == 0
+    assert lockwise(pg_db, "rollback", str(migrations)).returncode == 1
+    assert query(pg_db, "SELECT n FROM log") == [(1,)]  # 001's: its first statement stays
+    assert history(pg_db)[-1]["statements_completed"] == 1
 
 
 # --- the history table -------------------------------------------------------------------------

@@ -134,6 +134,8 @@ def test_lock_key_depends_on_the_table() -> None:
     a = HistoryTable.parse("lockwise.schema_history").lock_key
     assert a == HistoryTable.parse("lockwise.schema_history").lock_key
     assert a != HistoryTable.parse("other.schema_history").lock_key
+    statement = HistoryTable.parse("lockwise.schema_history").statement_lock_key
+    assert statement not in (a, HistoryTable.parse("other.schema_history").statement_lock_key)
     assert -(2 ** 63) <= a < 2 ** 63
 
 

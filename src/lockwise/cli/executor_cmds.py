@@ -208,11 +208,16 @@ def status(
 
     def show() -> int:
         found = runner.status(url, migrations, options, _console(url))
-        state, holder = found.state, found.runner_pid
+        state, holder, stray = found.state, found.runner_pid, found.stray
         rows = []
         for v in state.versions:
             label, detail = v.state, v.detail
-            if v.state == INTERRUPTED and holder is not None:
+            if v.state == INTERRUPTED and stray is not None:
+                # The runner died, its statement did not: the row is still final only once it
+                # ends (a runner holding the lock now is one waiting for it).
+                detail += (f"; its statement is still running on backend PID {stray.pid} "
+                           "(the runner died)")
+            elif v.state == INTERRUPTED and holder is not None:
                 label, detail = "running", f"a runner holds the lock (pid {holder}); {detail}"
             rows.append({"version": v.version, "name": v.description, "state": label,
                          "path": str(v.migration.path) if v.migration else None,
@@ -221,6 +226,7 @@ def status(
             import json  # here: every `lockwise` run imports this module
 
             typer.echo(json.dumps({"migrations": rows, "runner_pid": holder,
+                                   "stray_statement": _stray_json(stray),
                                    "baseline": state.baseline.version if state.baseline
                                    else None, "invalid_indexes": found.invalid_indexes},
                                   indent=2))
@@ -237,10 +243,25 @@ def status(
             typer.echo(f"{len(rows)} migration(s): {summary}")
             for advice in found.invalid_indexes:
                 typer.echo(f"warning: {advice}")
+            if stray is not None:
+                typer.echo(f"warning: {_stray_advice(stray)}")
         needs_repair = [r for r in rows if r["state"] in (FAILED, INTERRUPTED, CHANGED)]
         return 1 if needs_repair else 0
 
     _run(url, show)
+
+
+def _stray_advice(stray) -> str:
+    return (f"a previous runner's statement is still running on {stray.describe()}. Its "
+            "runner died, but it may still commit; the next runner waits for it. Cancel it "
+            f"with `SELECT pg_cancel_backend({stray.pid})` if it must not.")
+
+
+def _stray_json(stray) -> dict | None:
+    if stray is None:
+        return None
+    return {"pid": stray.pid, "state": stray.state, "wait_event_type": stray.wait_event_type,
+            "wait_event": stray.wait_event, "seconds": stray.seconds, "query": stray.query}
 
 
 @app.command()

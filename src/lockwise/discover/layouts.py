@@ -50,6 +50,12 @@ def _no_transaction_marker(sql: str) -> bool:
     return bool(_NO_TX_MARKERS.search(head))
 
 
+def down_no_transaction(down_sql: str) -> bool:
+    """Whether a down migration's own text carries a no-transaction marker (lockwise's, or
+    another tool's), wherever its section starts in a file that holds both directions."""
+    return _no_transaction_marker(down_sql.lstrip())
+
+
 def _split_version(stem: str) -> tuple[str, str]:
     """`20240101120000_add_users` -> ('20240101120000', 'add_users'); no prefix -> ('', stem)."""
     match = (

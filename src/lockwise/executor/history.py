@@ -55,7 +55,15 @@ class HistoryTable:
     @property
     def lock_key(self) -> int:
         """The advisory lock key of runners sharing this history table (a signed int8)."""
-        digest = hashlib.sha256(f"lockwise:{self.display}".encode()).digest()
+        return self._key("lockwise")
+
+    @property
+    def statement_lock_key(self) -> int:
+        """The advisory lock key held by the connection that runs the migrations (lock.py)."""
+        return self._key("lockwise-statement")
+
+    def _key(self, prefix: str) -> int:
+        digest = hashlib.sha256(f"{prefix}:{self.display}".encode()).digest()
         return int.from_bytes(digest[:8], "big", signed=True)
 
 

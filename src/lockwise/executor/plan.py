@@ -147,8 +147,10 @@ def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
 
 
-def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int) -> Plan:
-    """Split `sql_text` and decide how to run it (no lint verdict yet)."""
+def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
+             no_transaction: bool | None = None) -> Plan:
+    """Split `sql_text` and decide how to run it (no lint verdict yet). `no_transaction`: the
+    text is marked to run statement by statement (default: the migration is)."""
     from lockwise.effects.context import Context
     from lockwise.effects.postgres import compute_effect
     from lockwise.parse.postgres import parse_sql
@@ -174,7 +176,9 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int) -
                                            index_check=_index_check(stmt.tree)))
     # Batches commit one by one: a migration with a batched statement runs statement by
     # statement, like one with CONCURRENTLY.
-    transactional = not migration.no_transaction and all(
+    if no_transaction is None:
+        no_transaction = migration.no_transaction
+    transactional = not no_transaction and all(
         s.transactional and s.batch is None for s in statements)
     plan = Plan(migration, path, statements, transactional, all_checksums(sql_text), problems)
 

@@ -1,9 +1,10 @@
 """Running migrations against PostgreSQL: apply, rollback, repair, baseline, status.
 
 Connections: one dedicated autocommit connection holds the runner lock and writes the history
-rows that must survive a failed migration; a second one runs the migrations. A transactional
-migration and its success row commit together, so a crash at any point leaves either both or
-neither.
+rows that must survive a failed migration; a second one runs the migrations and holds the
+statement lock, which outlives a dead runner as long as its last statement runs (lock.py). A
+transactional migration and its success row commit together, so a crash at any point leaves
+either both or neither.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from lockwise.core.types import Migration, Safety
 from lockwise.db.dsn import mask_dsn, redact
+from lockwise.discover.layouts import down_no_transaction
 from lockwise.discover.versions import version_key
 from lockwise.executor import history, lock
 from lockwise.executor.checksum import CHECKSUM_VERSION, checksum, statements_checksum
@@ -86,12 +88,12 @@ class Console:
 
 # --- connections ---------------------------------------------------------------------------
 
-def connect(dsn: str):
+def connect(dsn: str, application_name: str = lock.APPLICATION_NAME):
     """An autocommit connection, or ExecutorError (exit 2) with the DSN masked."""
     import psycopg
 
     try:
-        conn = psycopg.connect(dsn, autocommit=True, application_name="lockwise",
+        conn = psycopg.connect(dsn, autocommit=True, application_name=application_name,
                                connect_timeout=10)
     except Exception as exc:  # noqa: BLE001 - bad DSN syntax raises several types
         raise ExecutorError(f"cannot connect to {mask_dsn(dsn)}: "
@@ -130,39 +132,58 @@ def _error_text(exc: BaseException, dsn: str) -> str:
 
 
 class _Runner:
-    """Holds the lock connection for the length of one command."""
+    """Holds the lock connection for the length of one command, and with `runs_migrations` the
+    connection that runs them (`work`)."""
 
-    def __init__(self, dsn: str, options: ExecOptions, console: Console, take_lock: bool):
+    def __init__(self, dsn: str, options: ExecOptions, console: Console, take_lock: bool,
+                 runs_migrations: bool = False):
         self.dsn, self.options, self.console = dsn, options, console
         self.take_lock = take_lock
+        self.runs_migrations = runs_migrations
         self.conn = None
+        self.work = None
 
     def __enter__(self) -> _Runner:
         self.conn = connect(self.dsn)
         try:
             # Before the lock key is derived from it: `hist` and `public.hist` are one table.
             self.options.table = history.resolve(self.conn, self.options.table)
-        except history.HistoryNameError as exc:
-            self.conn.close()
-            raise ExecutorError(str(exc), EXIT_INPUT) from None
-        if self.take_lock:
-            try:
-                lock.acquire(self.conn, self.options.table.lock_key, self.options.wait_seconds)
-            except lock.LockBusy as exc:
-                self.conn.close()
-                raise ExecutorError(str(exc), EXIT_INPUT) from None
-            try:
+            if self.take_lock:
+                self._lock()
                 history.ensure_table(self.conn, self.options.table)
-            except history.HistorySchemaError as exc:
-                self.conn.close()  # releases the lock
-                raise ExecutorError(str(exc), EXIT_INPUT) from None
+        except (history.HistoryNameError, history.HistorySchemaError, lock.LockBusy) as exc:
+            self._close()  # releases the locks
+            raise ExecutorError(str(exc), EXIT_INPUT) from None
+        except BaseException:
+            self._close()
+            raise
         return self
 
+    def _lock(self) -> None:
+        """The runner lock, then the statement lock: on the migration connection, opened here,
+        or (repair, baseline: nothing runs but their history writes) on the lock connection.
+        Both before the history is read: a dead runner's statement may still change it."""
+        table, wait = self.options.table, self.options.wait_seconds
+        deadline = time.monotonic() + max(0.0, wait)
+        lock.acquire(self.conn, table.lock_key, wait)
+        holder = self.conn
+        if self.runs_migrations:
+            self.work = connect(self.dsn, lock.statement_connection_name(
+                self.conn.info.backend_pid))
+            holder = self.work
+        lock.await_statement(holder, table.statement_lock_key,
+                             max(0.0, deadline - time.monotonic()), self.console.warn)
+
     def __exit__(self, *exc_info) -> None:
-        # Closing the session releases the advisory lock, also if the unlock itself fails.
+        self._close()
+
+    def _close(self) -> None:
+        # The migration connection first: its statement lock goes with its session.
+        if self.work is not None and not self.work.closed:
+            self.work.close()
+        # Closing the session releases the advisory locks, also if the unlock itself fails.
         if self.conn is not None and not self.conn.closed:
             if self.take_lock:
-                # The close below releases the lock anyway if the unlock fails.
                 with contextlib.suppress(Exception):
                     lock.release(self.conn, self.options.table.lock_key)
             self.conn.close()
@@ -185,6 +206,9 @@ class Status:
     #: Advice on each INVALID index of the database: what a CONCURRENTLY build that failed or
     #: was killed (with its runner) leaves behind.
     invalid_indexes: list[str]
+    #: A statement a dead runner left running: it holds the statement lock, may still commit,
+    #: and the next runner waits for it.
+    stray: lock.Backend | None = None
 
 
 def status(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
@@ -192,9 +216,11 @@ def status(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
     """The state of every migration, the lock holder, and the invalid indexes."""
     with _Runner(dsn, options, console, take_lock=False) as runner:
         state = runner.state(migrations)
-        holder = lock.holder_pid(runner.conn, options.table.lock_key)
+        table = options.table
+        holder = lock.holder_pid(runner.conn, table.lock_key)
         invalid = [_invalid_advice(name) for name in _invalid_indexes(runner.conn).values()]
-    return Status(state, holder, invalid)
+        stray = lock.stray_statement(runner.conn, table.statement_lock_key, table.lock_key)
+    return Status(state, holder, invalid, stray)
 
 
 # --- apply ------------------------------------------------------------------------------------
@@ -223,7 +249,8 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
           console: Console) -> int:
     """Apply pending migrations that pass the gate; returns the exit code."""
     lock_timeout_set = options.lock_timeout_ms > 0
-    with _Runner(dsn, options, console, take_lock=not options.dry_run) as runner:
+    with _Runner(dsn, options, console, take_lock=not options.dry_run,
+                 runs_migrations=True) as runner:
         state = runner.state(migrations)
         _check_blockers(state, console, "apply")
         for v in state.having(MISSING):
@@ -250,10 +277,9 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
         if refused:
             return refused
         _resume_points(runner, plans, KIND_APPLY)
-        with connect(dsn) as work:
-            for plan in plans:
-                if not _run_up(runner, work, plan):
-                    return EXIT_FAILED
+        for plan in plans:
+            if not _run_up(runner, runner.work, plan):
+                return EXIT_FAILED
         console.say(f"lockwise: applied {len(plans)} migration(s)")
     return EXIT_OK
 
@@ -705,7 +731,8 @@ def _left_open(runner: _Runner, work, plan: Plan, row_id: int) -> bool:
 def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, console: Console,
              to: str | None = None, steps: int | None = None) -> int:
     """Run down migrations of the most recently applied migrations, the latest first."""
-    with _Runner(dsn, options, console, take_lock=not options.dry_run) as runner:
+    with _Runner(dsn, options, console, take_lock=not options.dry_run,
+                 runs_migrations=True) as runner:
         state = runner.state(migrations)
         _check_blockers(state, console, "roll back")
         # Application order, not version order: a migration applied out of order ran on top of
@@ -732,7 +759,10 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
         plans = []
         for v in targets:
             m = v.migration
-            plan = plan_sql(m, m.down_sql or "", m.down_path or m.path, pg_version)
+            down = m.down_sql or ""
+            # The up file's marker (or the tool's setting) covers its down file too.
+            plan = plan_sql(m, down, m.down_path or m.path, pg_version,
+                            no_transaction=m.no_transaction or down_no_transaction(down))
             if plan.problems:
                 for problem in plan.problems:
                     console.warn(f"lockwise: error: {problem}")
@@ -750,17 +780,16 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
                         console.say(f"     {line}")
             return EXIT_OK
         _resume_points(runner, [plan for _, plan in plans], KIND_ROLLBACK)
-        with connect(dsn) as work:
-            for v, plan in plans:
-                row_id = v.row.id
+        for v, plan in plans:
+            row_id = v.row.id
 
-                def mark(conn, row_id: int = row_id) -> None:
-                    conn.execute(_mark_rolled_back(options.table), (row_id,))
+            def mark(conn, row_id: int = row_id) -> None:
+                conn.execute(_mark_rolled_back(options.table), (row_id,))
 
-                console.say(f"lockwise: rolling back {v.version} with {plan.path}")
-                run = _run_transactional if plan.transactional else _run_statements
-                if not run(runner, work, plan, KIND_ROLLBACK, on_success=mark):
-                    return EXIT_FAILED
+            console.say(f"lockwise: rolling back {v.version} with {plan.path}")
+            run = _run_transactional if plan.transactional else _run_statements
+            if not run(runner, runner.work, plan, KIND_ROLLBACK, on_success=mark):
+                return EXIT_FAILED
         console.say(f"lockwise: rolled back {len(plans)} migration(s)")
     return EXIT_OK
 
