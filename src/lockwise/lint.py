@@ -547,24 +547,31 @@ def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> N
     """The tables sure to hold no row (Context.empty_tables): created empty by this migration,
     or TRUNCATEd in the open transaction block (whose lock keeps other sessions out until it
     ends); any statement that writes a table's rows may leave rows in it."""
-    if any(a.kind in _OPAQUE_ACTIONS or (a.kind == "select" and not _builtin_calls(a))
-           for a in effect.actions):
-        ctx.empty_tables.clear()  # code lockwise does not read whole may write any table
-        ctx.truncated_in_transaction.clear()
-        return
-    truncated = {a.facts["table"] for a in effect.actions if a.kind == "truncate"}
-    created = {a.facts.get("table", "") for a in effect.actions
-               if a.kind == "create_table" and not a.facts.get("exists_already")}
-    written = {name for kind, _, name in (w.partition(":") for w in effect.writes)
-               if kind == "table"}
-    written |= {a.facts.get("table", "") for a in effect.actions if a.kind in _ROW_WRITES}
-    ctx.empty_tables -= written - truncated
-    ctx.empty_tables.update(created)
+    truncated: set[str] = set()
+    created: set[str] = set()
+    for a in effect.actions:
+        kind = a.kind
+        if kind in _OPAQUE_ACTIONS or (kind == "select" and not _builtin_calls(a)):
+            ctx.empty_tables.clear()  # code lockwise does not read whole may write any table
+            ctx.truncated_in_transaction.clear()
+            return
+        if kind == "truncate":
+            truncated.add(a.facts["table"])
+        elif kind == "create_table" and not a.facts.get("exists_already"):
+            created.add(a.facts.get("table", ""))
+    empty = ctx.empty_tables
+    if empty:  # what the statement writes is worth finding only when a table is empty
+        written = {name for kind, _, name in (w.partition(":") for w in effect.writes)
+                   if kind == "table"}
+        written |= {a.facts.get("table", "") for a in effect.actions if a.kind in _ROW_WRITES}
+        empty -= written - truncated
+    empty.update(created)
     if in_transaction:
-        ctx.empty_tables.update(truncated)
+        empty.update(truncated)
         ctx.truncated_in_transaction.update(truncated - created)
-    else:  # the transaction ended (or the statement ran alone): its lock is gone
-        ctx.empty_tables -= ctx.truncated_in_transaction | truncated
+    elif truncated or ctx.truncated_in_transaction:
+        # The transaction ended (or the statement ran alone): its lock is gone.
+        empty -= ctx.truncated_in_transaction | truncated
         ctx.truncated_in_transaction.clear()
 
 
