@@ -12,12 +12,14 @@ from dataclasses import replace
 
 from lockwise.catalog.model import Catalog, Column, Constraint, Domain, Index, Table, Trigger
 from lockwise.catalog.scopes import Scope, ScopedResolver, every_owner
+from lockwise.catalog.search_path import elements_path
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     collation_name,
     column_def_constraints,
     column_ref,
     columns_read,
+    created_schema,
     drop_object_names,
     nextval_sequence,
     not_null_columns,
@@ -25,6 +27,7 @@ from lockwise.effects.nodes import (
     only_not_null_columns,
     range_var,
     relations_in,
+    schema_elements,
     strings,
     unwrap,
 )
@@ -1207,6 +1210,21 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
         _read_query(catalog, table, stmt.get("query"), views)
 
 
+def _create_schema(catalog: Catalog, stmt: dict, migration_id: str,
+                   views: dict[str, set[str]] | None, view_reads: bool) -> None:
+    """The schema, then its elements (CREATE TABLE, VIEW, INDEX, ... written in the
+    statement) as the server runs them: in its order of kinds, in the new schema. A schema
+    named after a role lockwise does not know (AUTHORIZATION CURRENT_USER) is left out, and
+    its elements with it."""
+    schema = created_schema(stmt)
+    if schema is None:
+        return
+    catalog.schemas.add(schema)
+    with elements_path(catalog, schema):
+        for _, tree in schema_elements(stmt, schema):
+            apply_statement(catalog, tree, migration_id, views, view_reads)
+
+
 def _stamp_constraints(catalog: Catalog, table: str, migration_id: str) -> None:
     """Record which migration added the constraints that are new on `table`."""
     t = catalog.tables.get(table)
@@ -1283,7 +1301,7 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
         elif body.get("newVal"):
             catalog.enums.setdefault(name, []).append(body["newVal"])
     elif kind == "CreateSchemaStmt":
-        catalog.schemas.add(body.get("schemaname", ""))
+        _create_schema(catalog, body, migration_id, views, view_reads)
     elif kind == "DoStmt":
         _do_block(catalog, body, migration_id)
     elif kind == "CreateStatsStmt":
