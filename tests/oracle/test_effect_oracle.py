@@ -1405,6 +1405,29 @@ CASES = [
          "DO $$ BEGIN UPDATE child SET n = 0; "
          "ALTER TABLE parent ADD COLUMN note text DEFAULT 'x'; END $$"),
     Case("do-block-only-raises", T, "DO $$ BEGIN RAISE NOTICE 'nothing to do'; END $$"),
+    # A foreign key added to a partitioned table: a partition's equal key (its own, or a
+    # clone of one above it) is taken over as the clone, its triggers on the referenced table
+    # dropped (ACCESS EXCLUSIVE), its rows not read again when it is valid.
+    Case("add-fk-partitioned-takes-over-equal-keys",
+         "CREATE TABLE pk (a int PRIMARY KEY); CREATE TABLE fp (a int) PARTITION BY LIST (a);"
+         "CREATE TABLE fp1 PARTITION OF fp (FOREIGN KEY (a) REFERENCES pk) FOR VALUES IN (1);"
+         "CREATE TABLE fp2 PARTITION OF fp FOR VALUES IN (2);"
+         "CREATE TABLE fp3 PARTITION OF fp (FOREIGN KEY (a) REFERENCES pk) FOR VALUES IN (3)"
+         " PARTITION BY LIST (a); CREATE TABLE fp33 PARTITION OF fp3 FOR VALUES IN (3);"
+         "INSERT INTO pk VALUES (1), (2), (3); INSERT INTO fp VALUES (1), (2), (3);",
+         "ALTER TABLE fp ADD FOREIGN KEY (a) REFERENCES pk"),
+    Case("add-fk-partitioned-not-valid-equal-key-read",
+         "CREATE TABLE pk (a int PRIMARY KEY); CREATE TABLE fp (a int) PARTITION BY LIST (a);"
+         "CREATE TABLE fp1 PARTITION OF fp FOR VALUES IN (1);"
+         "INSERT INTO pk VALUES (1); INSERT INTO fp VALUES (1);"
+         "ALTER TABLE fp1 ADD FOREIGN KEY (a) REFERENCES pk NOT VALID;",
+         "ALTER TABLE fp ADD FOREIGN KEY (a) REFERENCES pk"),
+    # Another action is another key: a new clone beside it.
+    Case("add-fk-partitioned-different-key-kept",
+         "CREATE TABLE pk (a int PRIMARY KEY); CREATE TABLE fp (a int) PARTITION BY LIST (a);"
+         "CREATE TABLE fp1 PARTITION OF fp (FOREIGN KEY (a) REFERENCES pk ON DELETE CASCADE)"
+         " FOR VALUES IN (1); INSERT INTO pk VALUES (1); INSERT INTO fp VALUES (1);",
+         "ALTER TABLE fp ADD FOREIGN KEY (a) REFERENCES pk"),
     # --- CREATE SCHEMA with elements: each runs as its own statement, in the new schema -------
     # A REFERENCES of an element locks its target, found under the path the statement runs in.
     Case("create-schema-element-table-fk", FK,

@@ -68,8 +68,10 @@ def _is_null(expr: dict | None) -> bool:
     return kind == "A_Const" and bool(body.get("isnull"))
 
 
-def _constraint(catalog: Catalog, con: dict, table: str,
-                column: str | None = None) -> Constraint | None:
+def constraint_from(catalog: Catalog, con: dict, table: str,
+                    column: str | None = None) -> Constraint | None:
+    """Constraint node `con` added to `table` as the catalog keeps it (None for a kind it
+    does not keep)."""
     kind = _CONTYPES.get(con.get("contype", ""))
     if kind is None:
         return None
@@ -275,7 +277,7 @@ def _add_column_constraints(catalog: Catalog, t: Table, column_def: dict, column
     """The constraints written in a column's definition (with their NOT ENFORCED and
     DEFERRABLE, items of their own there)."""
     for body in column_def_constraints(column_def):
-        con = _constraint(catalog, body, t.name, column)
+        con = constraint_from(catalog, body, t.name, column)
         if con:
             _add_table_constraint(catalog, t, con)
 
@@ -404,7 +406,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
             _add_column_constraints(catalog, t, body, col.name)
         elif kind == "Constraint":
             _not_null_constraint(t, body)
-            con = _constraint(catalog, body, name)
+            con = constraint_from(catalog, body, name)
             if con:
                 _add_table_constraint(catalog, t, con, _exclusion_attnames(body))
         elif kind == "TableLikeClause":
@@ -579,7 +581,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             column.not_null = False
         elif sub == "AT_AddConstraint":
             _not_null_constraint(t, unwrap(cmd.get("def"))[1])
-            con = _constraint(catalog, unwrap(cmd.get("def"))[1], name)
+            con = constraint_from(catalog, unwrap(cmd.get("def"))[1], name)
             if con:
                 _take_index(catalog, name, con, unwrap(cmd.get("def"))[1].get("indexname"))
                 _add_table_constraint(catalog, t, con,

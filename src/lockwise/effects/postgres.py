@@ -11,8 +11,13 @@ from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 
-from lockwise.catalog.model import Catalog, Index, Table
-from lockwise.catalog.replay import constraint_name, default_constraint_name, index_from_stmt
+from lockwise.catalog.model import Catalog, Constraint, Index, Table
+from lockwise.catalog.replay import (
+    constraint_from,
+    constraint_name,
+    default_constraint_name,
+    index_from_stmt,
+)
 from lockwise.catalog.search_path import elements_path
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
@@ -1306,7 +1311,12 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     if kind == "foreign":
         ref, _ = range_var(con.get("pktable"))
         b.lock(table, L.SHARE_ROW_EXCLUSIVE)
-        _fk_target(b, ref)
+        equal = _equal_foreign_key(b.ctx.catalog, table, con) \
+            if base.get("recursed_from") else None
+        if equal is not None:  # taken over as the clone, as on ATTACH (_clone_foreign_keys)
+            _drop_fk_triggers(b, ref)
+        else:
+            _fk_target(b, ref)
         ref_cols = tuple(strings(con.get("pk_attrs")))
         facts.update(ref_table=ref, ref_table_name=ref.split(".", 1)[-1], ref_columns=ref_cols,
                      ref_table_sql=(ref if range_var(con.get("pktable"))[1]
@@ -1322,7 +1332,7 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         facts["indexes_known"] = known is not None and known.created_by is not None
         if not base.get("recursed_from"):
             facts.update(_refused_facts(_refused_in_add(b, table, [(con, None)])))
-        if not not_valid:
+        if not not_valid and (equal is None or not equal.validated):
             b.scan(table, "foreign key validation")
             _scan_fk_lookups(b, ref)
     else:
@@ -1596,6 +1606,17 @@ def _attach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
           partition_key_text=", ".join(parent.partition_key if parent else ()) or "<key>",
           default_partition=bool(bound.get("is_default")),
           bound_from_sql=bound_from, bound_to_sql=bound_to)
+
+
+def _equal_foreign_key(catalog: Catalog, part: str, con: dict) -> Constraint | None:
+    """The key of partition `part`, its own or a clone of one above it, that PostgreSQL takes
+    for the clone of foreign key `con` being added to a table above it, instead of making a
+    new one (tablecmds.c tryAttachPartitionForeignKey; checked on the server)."""
+    added = constraint_from(catalog, con, part)
+    if added is None:
+        return None
+    return next((mine for mine in catalog.inherited_foreign_keys(part)
+                 if catalog.same_foreign_key(added, mine)), None)
 
 
 def _clone_foreign_keys(b: _Builder, parent: str, validate: str | None,
