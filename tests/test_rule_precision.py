@@ -489,3 +489,25 @@ def test_table_is_empty_fact_follows_the_migration() -> None:
     assert ctx.table_is_empty("public.n")  # a new table stays empty until written
     run("INSERT INTO n VALUES (1);")
     assert not ctx.table_is_empty("public.n")
+
+
+def test_create_schema_elements_are_judged_where_they_are_written() -> None:
+    """The elements of CREATE SCHEMA are judged as the statements they are, on the tables
+    they create in the new schema: each finding points at its element (past a comment and
+    names that are not ASCII), and an index on a table the statement creates is not one to
+    build concurrently."""
+    sql = ("CREATE SCHEMA app\n"
+           "  CREATE TABLE \"größe\" (id bigint PRIMARY KEY, at timestamp) -- (x\n"
+           "  CREATE INDEX ON \"größe\" (at)\n"
+           "  CREATE TABLE refs (id bigint PRIMARY KEY,\n"
+           "                     email text REFERENCES accounts (email));\n")
+    found = {f.rule: f for f in findings(sql)}
+    assert found.keys() >= {"prefer-timestamptz", "foreign-key-without-unique-target"}
+    assert "index-without-concurrently" not in found
+    assert "app.größe.at" in found["prefer-timestamptz"].message
+    fk = found["foreign-key-without-unique-target"]
+    assert (fk.span.line, fk.span.column, fk.span.end_line, fk.span.end_column) == (4, 3, 5, 60)
+    assert sql[fk.span.start_offset:fk.span.end_offset].startswith("CREATE TABLE refs")
+    assert sql[fk.span.start_offset:fk.span.end_offset].endswith("(email))")
+    timestamp = found["prefer-timestamptz"].span
+    assert (timestamp.line, timestamp.column, timestamp.end_line) == (2, 3, 2)

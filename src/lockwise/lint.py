@@ -323,7 +323,9 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                      **effect_facts(effect), **_long_identifier_facts(stmt, effect),
                      "batch_directive": has_batch_directive(stmt),
                      "last_statement": stmt.index + 1 == base["statement_count"],
-                     "in_do_block": False}  # an action a DO block runs says True
+                     # an action a DO block runs says True; one of CREATE SCHEMA's
+                     # elements, which element it is (its position as written)
+                     "in_do_block": False, "schema_element": 0}
     if costs is not None:
         context_facts.update(costs.before(effect, stmt.tree, ctx.new_tables,
                                           session.in_transaction, ctx.catalog,
@@ -337,10 +339,59 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         facts.update(action.facts)
         facts.update(session.action_facts(action, stmt.index))
         facts["action"] = action.kind
-        span = stmt.span if "embedded_line" not in action.facts else _embedded_span(
-            stmt, action.facts["embedded_line"], str(action.facts.get("embedded_sql", "")))
+        span = _action_span(stmt, action.facts)
         findings += judge.judge(facts, span, stmt.index, directives, seen, (stmt, effect))
     return findings
+
+
+def _action_span(stmt: Statement, facts: dict) -> Span:
+    """Where a finding of an action of `stmt` points: the statement, or the part of it that
+    the action is (a DO block's statement, an element of CREATE SCHEMA)."""
+    if "embedded_line" in facts:
+        return _embedded_span(stmt, facts["embedded_line"], str(facts.get("embedded_sql", "")))
+    if facts.get("schema_element"):
+        return _element_span(stmt, facts["schema_element"])
+    return stmt.span
+
+
+def _element_span(stmt: Statement, position: int) -> Span:
+    """Where element `position` (1 for the first written) of a CREATE SCHEMA is in the file:
+    each element starts with a CREATE or GRANT outside parentheses (none can hold another at
+    that level) and ends with its last token before the next one; the statement's span when
+    its text does not show it (a template placeholder)."""
+    from pglast import parser
+
+    try:
+        tokens = parser.scan(stmt.sql)
+    except Exception:  # a placeholder the scanner cannot read: the statement itself
+        return stmt.span
+    elements: list[list[int]] = []  # [first byte, last byte] of each element
+    depth = 0
+    for token in tokens[1:]:  # the CREATE of CREATE SCHEMA starts nothing
+        depth += (token.name == "ASCII_40") - (token.name == "ASCII_41")
+        if depth == 0 and token.name in ("CREATE", "GRANT"):
+            elements.append([token.start, token.end])
+        elif elements and token.name != "ASCII_59":
+            elements[-1][1] = token.end
+    if position > len(elements):
+        return stmt.span
+    first, last = elements[position - 1]  # pglast counts characters, as Python's text does
+    return _span_within(stmt, first, last + 1 - first)
+
+
+def _span_within(stmt: Statement, start: int, length: int) -> Span:
+    """The span of the `length` characters of `stmt`'s text from `start`."""
+
+    def position(at: int) -> tuple[int, int]:
+        lines_before = stmt.sql.count("\n", 0, at)
+        line_start = stmt.sql.rfind("\n", 0, at) + 1
+        return (stmt.span.line + lines_before,
+                at - line_start + (stmt.span.column if lines_before == 0 else 1))
+
+    line, column = position(start)
+    end_line, end_column = position(start + length - 1) if length > 0 else (line, column - 1)
+    return Span(line, column, end_line, end_column, stmt.span.start_offset + start,
+                stmt.span.start_offset + start + length)
 
 
 def _embedded_span(stmt: Statement, line: int, sql: str) -> Span:
@@ -366,13 +417,7 @@ def _embedded_span(stmt: Statement, line: int, sql: str) -> Span:
     found = text.find(head) if head else -1
     start += found if found >= 0 else len(text) - len(text.lstrip())
     text = stmt.sql[start:] if end < 0 else stmt.sql[start:end]
-    lines_before = stmt.sql.count("\n", 0, start)
-    line_start = stmt.sql.rfind("\n", 0, start) + 1
-    column = start - line_start + (stmt.span.column if lines_before == 0 else 1)
-    file_line = stmt.span.line + lines_before
-    return Span(file_line, column, file_line, column + len(text.strip()) - 1,
-                stmt.span.start_offset + start,
-                stmt.span.start_offset + start + len(text.strip()))
+    return _span_within(stmt, start, len(text.strip()))
 
 
 def migration_report(migration: Migration, reports: list[StatementReport],

@@ -675,6 +675,27 @@ def test_down_checks_copy_what_a_down_reaches_unnamed(tmp_path: Path, case: str)
         assert ("down-mismatch", "2_b") in conflicts
 
 
+@pytest.mark.parametrize("down", [
+    "CREATE SCHEMA s CREATE TABLE p2 PARTITION OF p FOR VALUES IN (2)\n"
+    "  CREATE TABLE r (a int REFERENCES p (a)) CREATE VIEW v AS SELECT a FROM p;\n",
+    "CREATE SCHEMA s CREATE TABLE k (a int) INHERITS (p0) CREATE INDEX ON k (a);\n",
+])
+def test_down_check_of_create_schema_elements_leaves_the_historys_catalog(
+        tmp_path: Path, down: str) -> None:
+    """The elements of a down's CREATE SCHEMA are replayed on the copy only: the older
+    tables they attach to, inherit from or point at stay as the history has them."""
+    base = ("CREATE TABLE p (a int PRIMARY KEY) PARTITION BY LIST (a);\n"
+            "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);\nCREATE INDEX ON p (a);\n"
+            "CREATE TABLE p0 (a int);\n")
+    migrations = history(tmp_path, ("1_a.up.sql", base), ("1_a.down.sql", "SELECT 1;\n"),
+                         ("2_b.up.sql", "CREATE TABLE other (id int);\n"),
+                         ("2_b.down.sql", f"DROP TABLE other;\n{down}"),
+                         ("3_c.up.sql", "ALTER TABLE p ADD COLUMN b int;\n"),
+                         ("3_c.down.sql", "ALTER TABLE p DROP COLUMN b;\n"))
+    assert _catalog_after(migrations, True) == _catalog_after(migrations, False)
+    assert "s" not in _catalog_after(migrations, True).schemas
+
+
 @pytest.mark.parametrize(("down", "left"), [
     # A view the down creates goes with a table it then drops with CASCADE ...
     ("CREATE VIEW w AS SELECT id FROM t;\nDROP TABLE t CASCADE;\nCREATE TABLE t (id int);\n",
@@ -956,6 +977,42 @@ def test_a_rename_moves_only_the_renamed_relation_and_its_parts(tmp_path: Path) 
     assert graph.edges[("2_rename", "3_use")]["created-by"] == ["table:public.members"]
     assert kinds(graph) == ["dependency-dropped"]
     assert "view public.v" in graph.conflicts[0].explanation
+
+
+def test_the_elements_of_create_schema_create_and_use_objects(tmp_path: Path) -> None:
+    """CREATE SCHEMA's elements create their tables in the new schema (a later migration on
+    them is created-by it, and sees their columns) and use the older tables they name."""
+    graph = build_graph(history(
+        tmp_path, ("1_users.sql", USERS),
+        ("2_app.sql", "CREATE SCHEMA app\n"
+                      "  CREATE VIEW active AS SELECT id FROM orders\n"
+                      "  CREATE TABLE orders (id bigint PRIMARY KEY,\n"
+                      "                       user_id bigint REFERENCES users (id))\n"
+                      "  CREATE INDEX orders_user ON orders (user_id);\n"),
+        ("3_use.sql", "ALTER TABLE app.orders ADD COLUMN note text;\n"
+                      "DROP INDEX app.orders_user;\n"),
+        ("4_drop.sql", "DROP TABLE app.orders;\n")))
+    assert graph.edges[("1_users", "2_app")]["fk-target"] == ["table:public.users"]
+    assert sorted(graph.edges[("2_app", "3_use")]["created-by"]) == [
+        "index:app.orders_user", "table:app.orders"]
+    # The view element over the table keeps the DROP TABLE from going through.
+    assert kinds(graph) == ["dependency-dropped"]
+    assert "view app.active (created in 2_app)" in graph.conflicts[0].explanation
+
+
+def test_create_schema_elements_resolve_names_as_the_server(tmp_path: Path) -> None:
+    """Tables run in the order written, views after them: `orders` of the first REFERENCES
+    is public's (the element creating app.orders comes after), the view reads app.orders."""
+    graph = build_graph(history(
+        tmp_path, ("1_orders.sql", "CREATE TABLE orders (id bigint PRIMARY KEY);\n"),
+        ("2_app.sql", "CREATE SCHEMA app CREATE VIEW v AS SELECT id FROM orders\n"
+                      "  CREATE TABLE refs (o bigint REFERENCES orders (id))\n"
+                      "  CREATE TABLE orders (id bigint PRIMARY KEY);\n"),
+        ("3_drop.sql", "DROP TABLE public.orders;\n")))
+    assert graph.edges[("1_orders", "2_app")]["fk-target"] == ["table:public.orders"]
+    assert kinds(graph) == ["dependency-dropped"]
+    assert "refs_o_fkey on app.refs" in graph.conflicts[0].explanation
+    assert "app.v" not in graph.conflicts[0].explanation
 
 
 def test_a_copy_made_with_like_is_created_by_its_source(tmp_path: Path) -> None:

@@ -1405,6 +1405,71 @@ CASES = [
          "DO $$ BEGIN UPDATE child SET n = 0; "
          "ALTER TABLE parent ADD COLUMN note text DEFAULT 'x'; END $$"),
     Case("do-block-only-raises", T, "DO $$ BEGIN RAISE NOTICE 'nothing to do'; END $$"),
+    # A foreign key added to a partitioned table: a partition's equal key (its own, or a
+    # clone of one above it) is taken over as the clone, its triggers on the referenced table
+    # dropped (ACCESS EXCLUSIVE), its rows not read again when it is valid.
+    Case("add-fk-partitioned-takes-over-equal-keys",
+         "CREATE TABLE pk (a int PRIMARY KEY); CREATE TABLE fp (a int) PARTITION BY LIST (a);"
+         "CREATE TABLE fp1 PARTITION OF fp (FOREIGN KEY (a) REFERENCES pk) FOR VALUES IN (1);"
+         "CREATE TABLE fp2 PARTITION OF fp FOR VALUES IN (2);"
+         "CREATE TABLE fp3 PARTITION OF fp (FOREIGN KEY (a) REFERENCES pk) FOR VALUES IN (3)"
+         " PARTITION BY LIST (a); CREATE TABLE fp33 PARTITION OF fp3 FOR VALUES IN (3);"
+         "INSERT INTO pk VALUES (1), (2), (3); INSERT INTO fp VALUES (1), (2), (3);",
+         "ALTER TABLE fp ADD FOREIGN KEY (a) REFERENCES pk"),
+    Case("add-fk-partitioned-not-valid-equal-key-read",
+         "CREATE TABLE pk (a int PRIMARY KEY); CREATE TABLE fp (a int) PARTITION BY LIST (a);"
+         "CREATE TABLE fp1 PARTITION OF fp FOR VALUES IN (1);"
+         "INSERT INTO pk VALUES (1); INSERT INTO fp VALUES (1);"
+         "ALTER TABLE fp1 ADD FOREIGN KEY (a) REFERENCES pk NOT VALID;",
+         "ALTER TABLE fp ADD FOREIGN KEY (a) REFERENCES pk"),
+    # Another action is another key: a new clone beside it.
+    Case("add-fk-partitioned-different-key-kept",
+         "CREATE TABLE pk (a int PRIMARY KEY); CREATE TABLE fp (a int) PARTITION BY LIST (a);"
+         "CREATE TABLE fp1 PARTITION OF fp (FOREIGN KEY (a) REFERENCES pk ON DELETE CASCADE)"
+         " FOR VALUES IN (1); INSERT INTO pk VALUES (1); INSERT INTO fp VALUES (1);",
+         "ALTER TABLE fp ADD FOREIGN KEY (a) REFERENCES pk"),
+    # --- CREATE SCHEMA with elements: each runs as its own statement, in the new schema -------
+    # A REFERENCES of an element locks its target, found under the path the statement runs in.
+    Case("create-schema-element-table-fk", FK,
+         "CREATE SCHEMA s CREATE TABLE gc (id int, child_id bigint REFERENCES child (id))",
+         schemas=("s",)),
+    # A view element reads the table it names; an index element locks only its new table.
+    Case("create-schema-element-view-and-index", T,
+         "CREATE SCHEMA s CREATE VIEW v AS SELECT n FROM t CREATE INDEX ON t2 (n) "
+         "CREATE TABLE t2 (n int)", schemas=("s",)),
+    # Views run after tables: `t` is the element's new s.t, and the older t is not touched.
+    Case("create-schema-element-view-of-new-table", T,
+         "CREATE SCHEMA s CREATE VIEW v AS SELECT n FROM t CREATE TABLE t (n int)",
+         schemas=("s",)),
+    # Tables run as written: this `child` is the older one, the element after it too late.
+    Case("create-schema-element-fk-before-its-target", FK,
+         "CREATE SCHEMA s CREATE TABLE gc (child_id bigint REFERENCES child (id)) "
+         "CREATE TABLE child (id bigint PRIMARY KEY)", schemas=("s",)),
+    Case("create-schema-element-partition-of", PARTITIONED,
+         "CREATE SCHEMA s CREATE TABLE e26 PARTITION OF events "
+         "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01') GRANT SELECT ON e26 TO PUBLIC",
+         schemas=("s",)),
+    Case("create-schema-element-grant-on-older-table", T,
+         "CREATE SCHEMA s GRANT SELECT ON t TO PUBLIC", schemas=("s",)),
+    # The path in force is searched after the new schema.
+    Case("create-schema-element-under-search-path", TWO_USERS,
+         "CREATE SCHEMA s CREATE VIEW v AS SELECT email FROM users",
+         session="SET search_path = app, {public}", schemas=("app", "s")),
+    # The replay knows the tables elements create: the key to child is found, and the
+    # element's varchar(10) grows in place.
+    Case("create-schema-elements-replayed-fk", FK +
+         "CREATE SCHEMA s CREATE TABLE gc (child_id bigint REFERENCES child (id));",
+         "ALTER TABLE child ALTER COLUMN id TYPE int", schemas=("s",)),
+    Case("create-schema-elements-replayed-columns",
+         "CREATE SCHEMA s CREATE TABLE w (id int, v varchar(10)) CREATE INDEX ON w (v);"
+         "INSERT INTO s.w VALUES (1, 'a');",
+         "ALTER TABLE s.w ALTER COLUMN v TYPE varchar(20)", schemas=("s",)),
+    # AUTHORIZATION without a name: the schema is named after the role.
+    Case("create-schema-authorization-elements-replayed",
+         "CREATE SCHEMA AUTHORIZATION lockwise_oracle_owner CREATE TABLE w (id int, v varchar(10));"
+         "INSERT INTO lockwise_oracle_owner.w VALUES (1, 'a');",
+         "ALTER TABLE lockwise_oracle_owner.w ALTER COLUMN v TYPE varchar(20)",
+         schemas=("lockwise_oracle_owner",)),
     # --- search_path: which schema an unqualified name means -----------------------------------
     Case("search-path-varchar-grow-in-its-schema", BILLING,
          "ALTER TABLE invoices ALTER COLUMN note TYPE varchar(200)",

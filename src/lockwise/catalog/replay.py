@@ -12,12 +12,14 @@ from dataclasses import replace
 
 from lockwise.catalog.model import Catalog, Column, Constraint, Domain, Index, Table, Trigger
 from lockwise.catalog.scopes import Scope, ScopedResolver, every_owner
+from lockwise.catalog.search_path import elements_path
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     collation_name,
     column_def_constraints,
     column_ref,
     columns_read,
+    created_schema,
     drop_object_names,
     nextval_sequence,
     not_null_columns,
@@ -25,6 +27,7 @@ from lockwise.effects.nodes import (
     only_not_null_columns,
     range_var,
     relations_in,
+    schema_elements,
     strings,
     unwrap,
 )
@@ -65,8 +68,10 @@ def _is_null(expr: dict | None) -> bool:
     return kind == "A_Const" and bool(body.get("isnull"))
 
 
-def _constraint(catalog: Catalog, con: dict, table: str,
-                column: str | None = None) -> Constraint | None:
+def constraint_from(catalog: Catalog, con: dict, table: str,
+                    column: str | None = None) -> Constraint | None:
+    """Constraint node `con` added to `table` as the catalog keeps it (None for a kind it
+    does not keep)."""
     kind = _CONTYPES.get(con.get("contype", ""))
     if kind is None:
         return None
@@ -272,7 +277,7 @@ def _add_column_constraints(catalog: Catalog, t: Table, column_def: dict, column
     """The constraints written in a column's definition (with their NOT ENFORCED and
     DEFERRABLE, items of their own there)."""
     for body in column_def_constraints(column_def):
-        con = _constraint(catalog, body, t.name, column)
+        con = constraint_from(catalog, body, t.name, column)
         if con:
             _add_table_constraint(catalog, t, con)
 
@@ -401,7 +406,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
             _add_column_constraints(catalog, t, body, col.name)
         elif kind == "Constraint":
             _not_null_constraint(t, body)
-            con = _constraint(catalog, body, name)
+            con = constraint_from(catalog, body, name)
             if con:
                 _add_table_constraint(catalog, t, con, _exclusion_attnames(body))
         elif kind == "TableLikeClause":
@@ -576,7 +581,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             column.not_null = False
         elif sub == "AT_AddConstraint":
             _not_null_constraint(t, unwrap(cmd.get("def"))[1])
-            con = _constraint(catalog, unwrap(cmd.get("def"))[1], name)
+            con = constraint_from(catalog, unwrap(cmd.get("def"))[1], name)
             if con:
                 _take_index(catalog, name, con, unwrap(cmd.get("def"))[1].get("indexname"))
                 _add_table_constraint(catalog, t, con,
@@ -1207,6 +1212,21 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
         _read_query(catalog, table, stmt.get("query"), views)
 
 
+def _create_schema(catalog: Catalog, stmt: dict, migration_id: str,
+                   views: dict[str, set[str]] | None, view_reads: bool) -> None:
+    """The schema, then its elements (CREATE TABLE, VIEW, INDEX, ... written in the
+    statement) as the server runs them: in its order of kinds, in the new schema. A schema
+    named after a role lockwise does not know (AUTHORIZATION CURRENT_USER) is left out, and
+    its elements with it."""
+    schema = created_schema(stmt)
+    if schema is None:
+        return
+    catalog.schemas.add(schema)
+    with elements_path(catalog, schema):
+        for _, tree in schema_elements(stmt, schema):
+            apply_statement(catalog, tree, migration_id, views, view_reads)
+
+
 def _stamp_constraints(catalog: Catalog, table: str, migration_id: str) -> None:
     """Record which migration added the constraints that are new on `table`."""
     t = catalog.tables.get(table)
@@ -1283,7 +1303,7 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
         elif body.get("newVal"):
             catalog.enums.setdefault(name, []).append(body["newVal"])
     elif kind == "CreateSchemaStmt":
-        catalog.schemas.add(body.get("schemaname", ""))
+        _create_schema(catalog, body, migration_id, views, view_reads)
     elif kind == "DoStmt":
         _do_block(catalog, body, migration_id)
     elif kind == "CreateStatsStmt":

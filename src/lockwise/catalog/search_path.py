@@ -9,6 +9,9 @@ default `"$user", public` when no schema is named after the role.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from lockwise.catalog.model import Catalog
@@ -79,15 +82,48 @@ class SearchPath:
         path that holds one by that name, else (and for a new one) `creation_schema`."""
         if not create:
             for schema in self.schemas:
-                if self._knows(f"{schema}.{name}"):
+                if _knows(self.catalog, f"{schema}.{name}"):
                     return schema
         return self.creation_schema()
 
-    def _knows(self, name: str) -> bool:
-        c = self.catalog
-        # Relations share one namespace per schema, types another; functions are known by
-        # their bare name only, so they resolve like a new object.
-        return name in c.tables or name in c.indexes or name in c.sequences or name in c.types
+
+def _knows(c: Catalog, name: str) -> bool:
+    # Relations share one namespace per schema, types another; functions are known by their
+    # bare name only, so they resolve like a new object.
+    return name in c.tables or name in c.indexes or name in c.sequences or name in c.types
+
+
+@dataclass(frozen=True, slots=True)
+class _ElementPath:
+    """Names in the elements of CREATE SCHEMA: the server puts the new schema in front of
+    the search_path while it runs them, so a name means the new schema's object once an
+    element made one (`made`, for a caller that does not replay them into `catalog`), else
+    what it means under the path in force (`after`; None: the default path)."""
+
+    schema: str
+    catalog: Catalog
+    made: AbstractSet[str]
+    after: nodes.Resolver | None
+
+    def __call__(self, name: str, create: bool) -> str:
+        full = f"{self.schema}.{name}"
+        if create or full in self.made or _knows(self.catalog, full):
+            return self.schema
+        return self.after(name, False) if self.after is not None else DEFAULT_SCHEMA
+
+
+@contextmanager
+def elements_path(catalog: Catalog, schema: str,
+                  made: AbstractSet[str] = frozenset()) -> Iterator[None]:
+    """Within `with`, unqualified names resolve as in the elements of a CREATE SCHEMA of
+    `schema` (see `_ElementPath`; `made` may grow meanwhile); the path in force before is
+    back afterwards."""
+    before = nodes.use_resolver(None)
+    nodes.use_resolver(_ElementPath(schema, catalog, made, before))
+    try:
+        yield
+    finally:
+        nodes.use_resolver(before)
 
 
 class PathInForce:

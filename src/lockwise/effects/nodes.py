@@ -485,3 +485,48 @@ def expression_sql(expr: dict | None) -> str | None:
         return RawStream()(getattr(ast, kind)(_ast_dict(kind, body)))
     except Exception:  # noqa: BLE001 - a node pglast cannot print: no text rather than a crash
         return None
+
+
+def created_schema(stmt: dict) -> str | None:
+    """The schema a CreateSchemaStmt creates: the one it names, else (`CREATE SCHEMA
+    AUTHORIZATION role`) the role's name; None for `AUTHORIZATION CURRENT_USER` and the like,
+    whose role lockwise does not know."""
+    if stmt.get("schemaname"):
+        return str(stmt["schemaname"])
+    role = stmt.get("authrole") or {}
+    role = role.get("RoleSpec", role)
+    return role.get("rolename") if role.get("roletype") == "ROLESPEC_CSTRING" else None
+
+
+#: The order PostgreSQL (up to 18) runs CREATE SCHEMA's elements in, whatever order they are
+#: written in: sequences, tables, views, indexes, triggers, grants (each kind as written).
+_ELEMENT_ORDER = {"CreateSeqStmt": 0, "CreateStmt": 1, "ViewStmt": 2, "IndexStmt": 3,
+                  "CreateTrigStmt": 4, "GrantStmt": 5}
+#: The field of each element naming the relation it creates or (an index, a trigger) is on:
+#: the server puts that relation in the new schema, whatever the search_path.
+_ELEMENT_RELATION = {"CreateSeqStmt": "sequence", "CreateStmt": "relation", "ViewStmt": "view",
+                     "IndexStmt": "relation", "CreateTrigStmt": "relation"}
+
+
+def element_relation(element: dict) -> str:
+    """The relation an element of CREATE SCHEMA (from `schema_elements`) creates or is on."""
+    kind, body = unwrap(element)
+    return range_var(body.get(_ELEMENT_RELATION.get(kind, "")), create=True)[0]
+
+
+def schema_elements(stmt: dict, schema: str) -> list[tuple[int, dict]]:
+    """The elements of CreateSchemaStmt `stmt` as (position as written, parse tree), in the
+    order the server runs them, the relation each creates or is on qualified with `schema`
+    (the new one) when written without a schema. The trees are copies where they differ: the
+    statement's own stays as parsed."""
+    out: list[tuple[int, dict]] = []
+    for position, tree in enumerate(stmt.get("schemaElts") or ()):
+        kind, body = unwrap(tree)
+        field = _ELEMENT_RELATION.get(kind, "")
+        rv = body.get(field)
+        inner = rv.get("RangeVar", rv) if isinstance(rv, dict) else None
+        if inner is not None and not inner.get("schemaname"):
+            body = {**body, field: {**inner, "schemaname": schema}}
+        out.append((position, {kind: body}))
+    out.sort(key=lambda element: _ELEMENT_ORDER.get(next(iter(element[1])), len(_ELEMENT_ORDER)))
+    return out

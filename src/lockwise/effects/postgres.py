@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 
-from lockwise.catalog.model import Catalog, Index, Table
+from lockwise.catalog.model import Catalog, Constraint, Index, Table
 from lockwise.catalog.replay import (
+    constraint_from,
     constraint_name,
     default_constraint_name,
     index_from_stmt,
     owned_sequence,
 )
+from lockwise.catalog.search_path import elements_path
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
 from lockwise.effects.foreign_keys import Key, keys_written, refused_reference
@@ -28,6 +31,7 @@ from lockwise.effects.nodes import (
     column_def_constraints,
     columns_read,
     const_value,
+    created_schema,
     drop_object_names,
     expression_sql,
     function_names,
@@ -37,6 +41,7 @@ from lockwise.effects.nodes import (
     options_on,
     range_var,
     relations_in,
+    schema_elements,
     strings,
     type_sql,
     unwrap,
@@ -1355,7 +1360,12 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     if kind == "foreign":
         ref, _ = range_var(con.get("pktable"))
         b.lock(table, L.SHARE_ROW_EXCLUSIVE)
-        _fk_target(b, ref)
+        equal = _equal_foreign_key(b.ctx.catalog, table, con) \
+            if base.get("recursed_from") else None
+        if equal is not None:  # taken over as the clone, as on ATTACH (_clone_foreign_keys)
+            _drop_fk_triggers(b, ref)
+        else:
+            _fk_target(b, ref)
         ref_cols = tuple(strings(con.get("pk_attrs")))
         facts.update(ref_table=ref, ref_table_name=ref.split(".", 1)[-1], ref_columns=ref_cols,
                      ref_table_sql=(ref if range_var(con.get("pktable"))[1]
@@ -1371,7 +1381,7 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         facts["indexes_known"] = known is not None and known.created_by is not None
         if not base.get("recursed_from"):
             facts.update(_refused_facts(_refused_in_add(b, table, [(con, None)])))
-        if not not_valid:
+        if not not_valid and (equal is None or not equal.validated):
             b.scan(table, "foreign key validation")
             _scan_fk_lookups(b, ref)
     else:
@@ -1645,6 +1655,17 @@ def _attach_partition(b: _Builder, table: str, cmd: dict, base: dict) -> None:
           partition_key_text=", ".join(parent.partition_key if parent else ()) or "<key>",
           default_partition=bool(bound.get("is_default")),
           bound_from_sql=bound_from, bound_to_sql=bound_to)
+
+
+def _equal_foreign_key(catalog: Catalog, part: str, con: dict) -> Constraint | None:
+    """The key of partition `part`, its own or a clone of one above it, that PostgreSQL takes
+    for the clone of foreign key `con` being added to a table above it, instead of making a
+    new one (tablecmds.c tryAttachPartitionForeignKey; checked on the server)."""
+    added = constraint_from(catalog, con, part)
+    if added is None:
+        return None
+    return next((mine for mine in catalog.inherited_foreign_keys(part)
+                 if catalog.same_foreign_key(added, mine)), None)
 
 
 def _clone_foreign_keys(b: _Builder, parent: str, validate: str | None,
@@ -2444,13 +2465,55 @@ def _alter_domain(b: _Builder, stmt: dict) -> None:
 
 
 def _create_schema(b: _Builder, stmt: dict) -> None:
-    schema = stmt.get("schemaname", "")
+    schema = created_schema(stmt) or ""
     if _skipped(b, stmt, schema in b.ctx.catalog.schemas, "create_schema", schema=schema):
         return
     b.creates.add(f"schema:{schema}")
-    b.act("create_schema", schema=stmt.get("schemaname", ""),
-          if_not_exists=bool(stmt.get("if_not_exists")),
+    b.act("create_schema", schema=schema, if_not_exists=bool(stmt.get("if_not_exists")),
           **_already(b, schema in b.ctx.catalog.schemas, f"schema {schema}"))
+    if schema:
+        _run_elements(b, stmt, schema)
+
+
+#: The kinds of object whose names an element of CREATE SCHEMA can refer to later ones by.
+_NAMED_BY_ELEMENTS = ("table:", "view:", "index:", "sequence:", "type:")
+
+
+def _run_elements(b: _Builder, stmt: dict, schema: str) -> None:
+    """The elements of CREATE SCHEMA (CREATE TABLE, VIEW, INDEX, SEQUENCE, TRIGGER, GRANT
+    written in it) run as the statements they are, in the server's order and in the new
+    schema: their locks, scans, objects and actions are the statement's. Each action says
+    which element it is (`schema_element`, its position as written, where its findings
+    point); what an element created is new for the elements after it."""
+    ctx = b.ctx
+    made: set[str] = set()
+    with elements_path(ctx.catalog, schema, made):
+        for position, tree in schema_elements(stmt, schema):
+            inner = compute_effect(tree, ctx)
+            _take_effect(b, inner, made)
+            b.transactional = b.transactional and inner.transactional
+            for objects, taken in ((b.creates, inner.creates), (b.drops, inner.drops),
+                                   (b.alters, inner.alters), (b.reads, inner.reads),
+                                   (b.writes, inner.writes)):
+                objects.update(taken)
+            b.actions.extend(Action(a.kind, {**a.facts, "schema_element": position + 1})
+                             for a in inner.actions)
+            made.update(o.split(":", 1)[1] for o in inner.creates
+                        if o.startswith(_NAMED_BY_ELEMENTS))
+            created = {o[6:] for o in inner.creates if o.startswith("table:")}
+            if created:
+                ctx = replace(ctx, new_tables=ctx.new_tables | created)
+
+
+def _take_effect(b: _Builder, inner: Effect, new: AbstractSet[str] = frozenset()) -> None:
+    """The locks, rewrites and scans of a statement that `b`'s statement runs; none of the
+    locks on `new` relations, which `b`'s statement creates (no other session sees them)."""
+    for rel, mode in inner.locks.items():
+        if rel not in new:
+            b.lock(rel, mode)
+    b.rewrites.update(inner.rewrites)
+    for rel, why in inner.scans.items():
+        b.scan(rel, why)
 
 
 def _create_sequence(b: _Builder, stmt: dict) -> None:
@@ -2587,11 +2650,7 @@ def _run_embedded(b: _Builder, body: str) -> None:
     ctx = b.ctx
     for sql, tree, line in embedded_statements(body):
         inner = compute_effect(tree, ctx)
-        for rel, mode in inner.locks.items():
-            b.lock(rel, mode)
-        b.rewrites.update(inner.rewrites)
-        for rel, why in inner.scans.items():
-            b.scan(rel, why)
+        _take_effect(b, inner)
         b.actions.extend(Action(a.kind, {**a.facts, **_cleared_in_do_block(a.facts),
                                          "in_do_block": True, "embedded_sql": sql,
                                          "embedded_line": line}) for a in inner.actions)

@@ -9,12 +9,12 @@ MigrationReports), they are reused and nothing is parsed twice.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import (
@@ -25,16 +25,19 @@ from lockwise.catalog.replay import (
     reads_view_reads,
     tables_reached,
 )
-from lockwise.catalog.search_path import PathInForce
+from lockwise.catalog.search_path import PathInForce, elements_path
 from lockwise.core.types import Effect, Migration, MigrationReport, Statement
 from lockwise.discover.layouts import KEYED_BY_NAME, LISTED_ORDER
 from lockwise.discover.versions import NUMERIC_VERSION_LAYOUTS, version_identity
 from lockwise.effects.context import DEFAULT_PG_VERSION, Context
 from lockwise.effects.nodes import (
+    created_schema,
     drop_object_name,
     drop_object_names,
+    element_relation,
     object_name,
     range_var,
+    schema_elements,
     unwrap,
 )
 from lockwise.effects.session import Session
@@ -52,6 +55,8 @@ from lockwise.graph.down import (
 from lockwise.graph.model import Conflict, Location, MigrationGraph
 from lockwise.options import named_in
 from lockwise.parse.postgres import ParsedFile
+
+_T = TypeVar("_T")
 
 #: DROP statements whose CASCADE takes the views over the dropped relation with it.
 _RELATION_DROPS = {"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"}
@@ -357,7 +362,7 @@ class _Builder:
                 self._check_exists(key, m, loc, obj, verb)
         self._check_dependents(key, loc, effect, pending)
         self._refused_drops(key, loc, stmt.tree)
-        fk_targets = _fk_targets(stmt.tree)
+        fk_targets = set().union(*self._for_parts(stmt.tree, effect, _fk_targets))
         stmt_kind, stmt_body = unwrap(stmt.tree)
         defines_view = stmt_kind == "ViewStmt" or (
             stmt_kind == "CreateTableAsStmt" and stmt_body.get("objtype") == "OBJECT_MATVIEW")
@@ -657,7 +662,27 @@ class _Builder:
                 for stale in [d for d in self.dropped.below(prefix)
                               if d.partition(":")[0] in ("column", "constraint", "trigger")]:
                     del self.dropped[stale]
-        kind, body = unwrap(stmt.tree)
+        self._for_parts(stmt.tree, effect, self._note_full_table)
+
+    def _for_parts(self, tree: dict, effect: Effect, work: Callable[[dict], _T]) -> list[_T]:
+        """`work` done on the statement, or on each element of a CREATE SCHEMA, with names
+        resolved as the server resolves them there (before the statement is replayed: a
+        relation an element creates is the new schema's for the elements after it)."""
+        kind, body = unwrap(tree)
+        schema = created_schema(body) if kind == "CreateSchemaStmt" else None
+        if schema is None:
+            return [work(tree)]
+        made: set[str] = set()
+        done = []
+        with elements_path(self.catalog, schema, made):
+            for _, element in schema_elements(body, schema):
+                done.append(work(element))
+                made.add(element_relation(element))
+        return done
+
+    def _note_full_table(self, tree: dict) -> None:
+        """Whether the columns of the table a CREATE TABLE creates are all known."""
+        kind, body = unwrap(tree)
         if kind == "CreateStmt":
             rel, _ = range_var(body.get("relation"), create=True)
             plain = _plain_table(body)
