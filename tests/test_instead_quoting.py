@@ -380,7 +380,6 @@ def statements_text(instead: str) -> str:
 #: Rules whose rendered `instead` still holds a placeholder where a statement is expected
 #: (`...`, `<...>`), with what it stands for: left to fix. Strict: a fixed one must leave.
 NOT_YET_SQL = {
-    "add-not-null-constraint-0": "the constraint name is empty for ADD CONSTRAINT NOT NULL",
     "alter-domain-add-constraint-0": "CHECK (...): the domain's expression",
     "enum-value-used-in-transaction-0": "ALTER TYPE ...: the type of the value",
     "enum-value-used-in-transaction-5": "ALTER TYPE ...: the type of the value",

@@ -721,3 +721,24 @@ def test_a_long_name_in_a_reference_finds_what_its_definition_created(pg_db: str
                             ).fetchone()
     assert left == (0,)
     assert sum("will be truncated" in n for n in notices) == 2
+
+
+@pytest.mark.parametrize(("setup", "sql"), [
+    ("CREATE TABLE accounts (id int, email text);",
+     "ALTER TABLE accounts ADD CONSTRAINT accounts_email_nn NOT NULL email"),
+    ("CREATE TABLE accounts (id int, email text);", "ALTER TABLE accounts ADD NOT NULL email"),
+    # The name PostgreSQL would give is a CHECK's already: it numbers the new one.
+    ("CREATE TABLE accounts (id int, email text);\n"
+     "ALTER TABLE accounts ADD CONSTRAINT accounts_email_not_null CHECK (email <> '');",
+     "ALTER TABLE accounts ADD NOT NULL email"),
+])
+def test_not_null_constraint_name_matches_server(pg_db: str, setup: str, sql: str) -> None:
+    """add-not-null-constraint's safe alternative adds the constraint again by this name."""
+    (action,) = [a for a in _effect_after(setup, sql).actions if a.kind == "add_constraint"]
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute(sql)
+        names = {n for (n,) in conn.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'accounts'::regclass "
+            "AND contype = 'n'").fetchall()}
+    assert names == {action.facts["constraint"]}
