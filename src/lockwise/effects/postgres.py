@@ -14,6 +14,7 @@ from lockwise.catalog.model import Catalog, Index, Table
 from lockwise.catalog.replay import (
     constraint_name,
     default_constraint_name,
+    generated_name,
     index_from_stmt,
     owned_sequence,
 )
@@ -1352,6 +1353,8 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
                  (b.ctx.catalog.tables.get(table) or _NO_TABLE).kind == "partitioned"}
     if kind == "not_null" and columns:  # NOT NULL names exactly one column
         facts["column"] = columns[0]
+    if kind == "check":  # for the safe alternative, which adds it again NOT VALID
+        facts["check_sql"] = expression_sql(con.get("raw_expr")) or "the_check_expression"
     if kind == "foreign":
         ref, _ = range_var(con.get("pktable"))
         b.lock(table, L.SHARE_ROW_EXCLUSIVE)
@@ -2438,9 +2441,27 @@ def _alter_domain(b: _Builder, stmt: dict) -> None:
             b.scan(table, f"ALTER DOMAIN {name} checks every value of the domain")
     b.alters.add(f"type:{name}")
     b.act("alter_domain", type=name, subcommand=sub, not_valid=not_valid,
-          constraint=con.get("conname") or stmt.get("name") or "",
+          **_domain_check_facts(stmt, sub, con, name),
           tables_using=tuple(users), tables_using_text=", ".join(users) or "(none known)",
           type_is_new=f"type:{name}" in b.ctx.new_tables)
+
+
+def _domain_check_facts(stmt: dict, sub: str, con: dict, domain: str) -> dict:
+    """The constraint an ALTER DOMAIN adds, validates or drops (`constraint`), and the
+    condition a CHECK ... NOT VALID that does the same job tests (`check_sql`): its
+    own expression, or `VALUE IS NOT NULL` for NOT NULL, which cannot be added NOT VALID."""
+    not_null = sub == "set_not_null" or con.get("contype") == "CONSTR_NOTNULL"
+    name = con.get("conname") or stmt.get("name")
+    if not name and sub in ("set_not_null", "add_constraint"):
+        # PostgreSQL names an unnamed one `domain_check` / `domain_not_null` (checked on the
+        # server); the catalog keeps no domain constraints, so a number it would add for a
+        # name already taken is not known.
+        name = generated_name(domain.split(".", 1)[-1], None,
+                              "not_null" if not_null else "check")
+    check = "VALUE IS NOT NULL" if not_null else expression_sql(con.get("raw_expr"))
+    return {"constraint": name or "",
+            # An expression pglast cannot print: a named stand-in the user replaces.
+            "check_sql": check or "the_check_expression"}
 
 
 def _create_schema(b: _Builder, stmt: dict) -> None:
