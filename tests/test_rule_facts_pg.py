@@ -742,3 +742,34 @@ def test_not_null_constraint_name_matches_server(pg_db: str, setup: str, sql: st
             "SELECT conname FROM pg_constraint WHERE conrelid = 'accounts'::regclass "
             "AND contype = 'n'").fetchall()}
     assert names == {action.facts["constraint"]}
+
+
+_BACKFILL_SETUP = ("CREATE TABLE accounts (id bigint PRIMARY KEY, plan text, email text, "
+                   '"Em" text);\nINSERT INTO accounts SELECT i, NULL, \'U\' || i, NULL '
+                   "FROM generate_series(1, 12000) i;")
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE accounts SET plan = 'free'",
+    "UPDATE accounts SET plan = 'free', \"Em\" = lower(email) RETURNING id",
+    "DELETE FROM accounts WHERE true",
+])
+def test_unbatched_backfill_batches_end_where_the_statement_would(pg_db: str, sql: str) -> None:
+    """The batch statement of unbatched-backfill, repeated until it changes no row, leaves
+    the table as the one statement does, in a few batches (its condition skips done rows)."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    reports = lint_migrations([migration_from_text(_BACKFILL_SETUP, "0001.sql"),
+                               migration_from_text(sql + ";", "0002.sql")],
+                              LintOptions(), Catalog())
+    (instead,) = [f.instead for f in reports[-1].all_findings if f.rule == "unbatched-backfill"]
+    batch = instead.splitlines()[-1]
+    with _connect(pg_db) as conn:
+        conn.execute(_BACKFILL_SETUP.replace("accounts", "expected"))
+        conn.execute(sql.replace("accounts", "expected"))
+        conn.execute(_BACKFILL_SETUP)
+        counts = [conn.execute(batch).rowcount for _ in range(5)]
+        assert counts == [5000, 5000, 2000, 0, 0]  # done rows are never picked again
+        assert conn.execute("SELECT count(*) FROM (TABLE accounts EXCEPT TABLE expected "
+                            "UNION ALL TABLE expected EXCEPT TABLE accounts) d").fetchone() == (0,)

@@ -50,7 +50,7 @@ from lockwise.effects.partitions import (
     range_bounds_sql,
 )
 from lockwise.effects.types import type_change_rebuilds_indexes, type_change_rewrites
-from lockwise.effects.volatility import builtin_functions, volatile_functions
+from lockwise.effects.volatility import builtin_functions, has_subquery, volatile_functions
 from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
 
 L = LockMode
@@ -771,7 +771,8 @@ def _truncate(b: _Builder, stmt: dict) -> None:
                 b.writes.add(f"table:{other}")
         referenced_by = tuple(sorted({o for o, _ in b.ctx.catalog.referencing(table)
                                       if o != table}))
-        b.act("truncate", _table_facts(b, table, qualified), cascade=cascade, tables_text=written,
+        b.act("truncate", _table_facts(b, table, qualified), **_row_key_facts(b, table),
+              cascade=cascade, tables_text=written,
               referenced_by=referenced_by,
               referenced_by_text=", ".join(referenced_by) or "none known to these migrations")
 
@@ -2218,14 +2219,68 @@ def _dml(kind: str) -> Callable:
             for rel in (table, *targets):
                 b.scan(rel, f"{kind.upper()} without WHERE touches every row")
             facts.update(_row_key_facts(b, table))  # how batches would name rows
-            name = relation_sql(table, table, facts["qualified"])
-            facts["statement_head_sql"] = (f"UPDATE {name} SET ..." if kind == "update"
-                                           else f"DELETE FROM {name}")
+            facts.update(_batch_facts(b, stmt, kind, table, facts["qualified"]))
         b.act(kind, **facts, has_where=has_where, columns=columns,
               columns_text=", ".join(columns),
               limited=kind != "insert" and _where_is_batched(stmt.get("whereClause")))
         _data_modifying_ctes(b, stmt)  # after: the statement's own action comes first
     return handler
+
+
+#: Stands for the condition only the user can write, with what to write (a block comment:
+#: the batch statement goes on after it on the same line).
+_NOT_YET_UPDATED = (" WHERE not_yet_updated /* replace not_yet_updated: a condition true only "
+                    "for the rows this UPDATE has not changed yet */")
+
+
+def _batch_facts(b: _Builder, stmt: dict, kind: str, table: str, qualified: bool) -> dict:
+    """The UPDATE or DELETE of every row written to run in batches: the statement on `table`
+    (with its schema if the statement wrote one) without its WHERE or RETURNING
+    (`statement_head_sql`), and the
+    condition that picks the rows a batch has left (`not_yet_done_sql`): none for a DELETE
+    (every row left is to go), for an UPDATE the rows whose columns differ from what it sets,
+    when that can be told (each value the same whenever computed, reading none of the columns
+    it sets); else a named stand-in."""
+    schema, relname = table.split(".", 1)
+    relation = {k: v for k, v in (stmt.get("relation") or {}).items() if k != "schemaname"}
+    relation.update(relname=relname, **({"schemaname": schema} if qualified else {}))
+    head = expression_sql({"UpdateStmt" if kind == "update" else "DeleteStmt": {
+        **{k: v for k, v in stmt.items() if k not in ("whereClause", "returningClause")},
+        "relation": relation}})
+    name = relation_sql(table, table, qualified)
+    if kind == "delete":
+        return {"statement_head_sql": head or f"DELETE FROM {name}", "not_yet_done_sql": ""}
+    condition = _not_yet_updated(b, stmt)
+    return {"statement_head_sql": head or f"UPDATE {name} SET the_column = the_value /* "
+                                          "replace: the statement's SET list */",
+            "not_yet_done_sql": f" WHERE {condition}" if condition else _NOT_YET_UPDATED}
+
+
+def _not_yet_updated(b: _Builder, stmt: dict) -> str | None:
+    """`(a, b) IS DISTINCT FROM (x, y)` for `UPDATE ... SET a = x, b = y`: true exactly for
+    the rows the UPDATE has not changed yet; None where that does not hold or is not known
+    (a volatile value, a subquery, a value reading a column it sets, DEFAULT, a subscript, an
+    alias or FROM list a correlated condition would see)."""
+    if stmt.get("fromClause") or stmt.get("withClause") or \
+            (stmt.get("relation") or {}).get("alias"):
+        return None
+    columns, values = [], []
+    for item in stmt.get("targetList") or ():
+        kind, target = unwrap(item)
+        value = target.get("val")
+        if kind != "ResTarget" or target.get("indirection") or unwrap(value)[0] in (
+                "MultiAssignRef", "SetToDefault") or has_subquery(value) or \
+                volatile_functions(value, b.ctx.catalog.functions):
+            return None
+        columns.append(target.get("name", ""))
+        values.append(expression_sql(value))
+    if not columns or None in values or set(columns) & set(columns_read(
+            [unwrap(i)[1].get("val") for i in stmt["targetList"]])):
+        return None
+    if len(columns) == 1:
+        return f"{quote_ident(columns[0])} IS DISTINCT FROM ({values[0]})"
+    return (f"({', '.join(map(quote_ident, columns))}) IS DISTINCT FROM "
+            f"({', '.join(v or '' for v in values)})")
 
 
 #: ON DELETE / ON UPDATE actions that change the referencing rows (CASCADE, SET NULL, SET

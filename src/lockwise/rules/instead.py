@@ -172,7 +172,7 @@ SQL_TEXT_FACTS = frozenset({
     "command", "drop_partition_sql", "check_sql", "dropped_not_recreated_text",
     "enum_backfill_sql",
     "length_sql",
-    "long_identifier_truncated", "mode_sql", "new_type_text", "object_type",
+    "long_identifier_truncated", "mode_sql", "new_type_text", "not_yet_done_sql", "object_type",
     "partitioned_constraint_sql", "partitioned_index_sql", "plain_type_text",
     "row_key_columns_sql", "row_key_sql", "rules", "stand_in_default_sql",
     "statement_head_sql", "target", "type_text",
