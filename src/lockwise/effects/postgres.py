@@ -1356,6 +1356,10 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
         facts["column"] = columns[0]
     if kind == "check":  # for the safe alternative, which adds it again NOT VALID
         facts["check_sql"] = expression_sql(con.get("raw_expr")) or "the_check_expression"
+    if not_valid:  # validate-in-same-transaction moves it to a migration of its own
+        facts["constraint_sql"] = expression_sql(
+            {"Constraint": {k: v for k, v in con.items() if k != "conname"}}) or \
+            "CHECK (the_condition) NOT VALID /* replace: the constraint as first added */"
     if kind == "foreign":
         ref, _ = range_var(con.get("pktable"))
         b.lock(table, L.SHARE_ROW_EXCLUSIVE)

@@ -106,7 +106,8 @@ class Session:
     #: DDL and DML "mix" only where one holds a lock that the other's lock conflicts with.
     tx_ddl_locks: dict[str, LockMode] = field(default_factory=dict)
     tx_dml_locks: dict[str, LockMode] = field(default_factory=dict)
-    tx_not_valid: set[str] = field(default_factory=set)  # "table.constraint" added NOT VALID
+    #: "table.constraint" added NOT VALID in the transaction: its definition, as SQL.
+    tx_not_valid: dict[str, str] = field(default_factory=dict)
     #: Enum labels added by ALTER TYPE ... ADD VALUE in the open transaction: PostgreSQL
     #: refuses to use them before that transaction commits ("unsafe use of new value").
     tx_enum_values: set[str] = field(default_factory=set)
@@ -204,7 +205,8 @@ class Session:
         if action.kind == "validate_constraint":
             key = f"{action.facts.get('table')}.{action.facts.get('constraint')}"
             return {"constraint_added_in_transaction": self.in_transaction and
-                    key in self.tx_not_valid}
+                    key in self.tx_not_valid,
+                    "constraint_added_sql": self.tx_not_valid.get(key, "")}
         if action.kind == "transaction":
             kind = action.facts.get("kind", "")
             return {"nested": kind in ("begin", "start") and self.in_transaction_block,
@@ -277,7 +279,8 @@ class Session:
                     self._saved.pop(attr, None)
                 setattr(self, attr, value)
         elif action.kind == "add_constraint" and f.get("not_valid"):
-            self.tx_not_valid.add(f"{f.get('table')}.{f.get('constraint')}")
+            self.tx_not_valid[f"{f.get('table')}.{f.get('constraint')}"] = \
+                str(f.get("constraint_sql", ""))
         elif action.kind == "enum_add_value" and self.in_transaction and f.get("value") and \
                 f"type:{f.get('type')}" not in self.tx_types_created:
             self.tx_enum_values.add(str(f["value"]))
