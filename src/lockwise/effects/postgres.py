@@ -1995,7 +1995,10 @@ def _alter_enum(b: _Builder, stmt: dict) -> None:
         b.act("enum_add_value", type=type_, value=stmt.get("newVal", ""),
               if_not_exists=bool(stmt.get("skipIfNewValExists")),
               positioned=bool(stmt.get("newValNeighbor")),
-              type_is_new=f"type:{type_}" in b.ctx.new_tables)
+              type_is_new=f"type:{type_}" in b.ctx.new_tables,
+              # to run again in a migration of its own (enum-value-used-in-transaction)
+              add_value_sql=(expression_sql({"AlterEnumStmt": {
+                  **stmt, "skipIfNewValExists": True}}) or "") + ";")
 
 
 def _enum_backfill_sql(b: _Builder, type_: str, old: str, new: str) -> str:

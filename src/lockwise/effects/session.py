@@ -75,6 +75,7 @@ _TRACKED = {"lock_timeout": ("lock_timeout_ms", parse_duration_ms),
 _OUTSIDE_TRANSACTION = {
     "holds_exclusive_from_earlier": (), "held_exclusive_since": None,
     "held_exclusive_statements": 0, "uses_enum_value_added_in_transaction": (),
+    "enum_values_added_sql": "",
     "mixes_ddl_and_dml": False, "mixed_tables": (), "mixed_tables_text": ""}
 
 
@@ -110,7 +111,8 @@ class Session:
     tx_not_valid: dict[str, str] = field(default_factory=dict)
     #: Enum labels added by ALTER TYPE ... ADD VALUE in the open transaction: PostgreSQL
     #: refuses to use them before that transaction commits ("unsafe use of new value").
-    tx_enum_values: set[str] = field(default_factory=set)
+    #: Each with the statements that added it (a label may be added to several types).
+    tx_enum_values: dict[str, list[str]] = field(default_factory=dict)
     tx_created: set[str] = field(default_factory=set)  # relations created in the transaction
     #: Types created in the open transaction ("type:public.mood"): values added to one of
     #: them are usable at once (the server's check spares a type its transaction created).
@@ -170,13 +172,15 @@ class Session:
             effect.scans or self._waits(effect)) else []
         mixed = self._mixed_tables(effect)
         since = min((self.held_exclusive[t] for t in held), default=None)
+        used = sorted(effect.literals & self.tx_enum_values.keys())
         return {
             "holds_exclusive_from_earlier": tuple(held),
             # 1-based number of the statement that took the earliest lock still held.
             "held_exclusive_since": since + 1 if since is not None else None,
             "held_exclusive_statements": index - since if since is not None else 0,
-            "uses_enum_value_added_in_transaction": tuple(sorted(
-                effect.literals & self.tx_enum_values)) if self.tx_enum_values else (),
+            "uses_enum_value_added_in_transaction": tuple(used),
+            "enum_values_added_sql": "\n".join(dict.fromkeys(
+                sql for label in used for sql in self.tx_enum_values[label])),
             "mixes_ddl_and_dml": bool(mixed),
             "mixed_tables": mixed,
             "mixed_tables_text": ", ".join(mixed),
@@ -283,7 +287,8 @@ class Session:
                 str(f.get("constraint_sql", ""))
         elif action.kind == "enum_add_value" and self.in_transaction and f.get("value") and \
                 f"type:{f.get('type')}" not in self.tx_types_created:
-            self.tx_enum_values.add(str(f["value"]))
+            self.tx_enum_values.setdefault(str(f["value"]), []).append(
+                str(f.get("add_value_sql", "")))
 
     def _kept_by_view(self, old: str, index: int) -> bool:
         """Whether a view takes the renamed table's old name later in the same transaction,
