@@ -485,3 +485,19 @@ def expression_sql(expr: dict | None) -> str | None:
         return RawStream()(getattr(ast, kind)(_ast_dict(kind, body)))
     except Exception:  # noqa: BLE001 - a node pglast cannot print: no text rather than a crash
         return None
+
+
+def type_stand_in(column: str) -> str:
+    """The name a suggested column definition writes for the type of `column` where these
+    migrations do not show it: a type no database has, so that a copy run unedited fails at
+    once instead of making a column of the wrong type."""
+    return f"type_of_{column}"
+
+
+def type_stand_in_note(column: str, known: bool) -> str:
+    """The comment after a suggested column definition that says what its stand-in type
+    (see `type_stand_in`) is to be replaced with; none when the type is known."""
+    if known:
+        return ""
+    return (f"  -- replace {type_stand_in(column)} with the type of {column} (these migrations"
+            " do not show it)")

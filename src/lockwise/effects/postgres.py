@@ -40,6 +40,8 @@ from lockwise.effects.nodes import (
     relations_in,
     strings,
     type_sql,
+    type_stand_in,
+    type_stand_in_note,
     unwrap,
     walk,
 )
@@ -1902,8 +1904,10 @@ def _rename(b: _Builder, stmt: dict) -> None:
             b.act("rename_column", base, column=old, new_name=new,
                   column_is_new=b.ctx.column_is_new(table, old),
                   column_type=known.type_text if known else "",
-                  # as the safe alternative writes it: a placeholder when the type is unknown
-                  column_type_sql=known.type_text if known else "<type>",
+                  # as the safe alternative writes it: a stand-in when the type is unknown
+                  column_type_sql=known.type_text if known else quote_ident(
+                      type_stand_in(old)),
+                  column_type_note=type_stand_in_note(old, known is not None),
                   column_not_null=bool(known and known.not_null),
                   column_has_default=bool(known and known.default),
                   indexed=any(old in i.columns for i in b.ctx.catalog.indexes_on(table)),

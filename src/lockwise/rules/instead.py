@@ -168,7 +168,7 @@ SQL_FACTS: dict[str, Writer] = {
 SQL_TEXT_FACTS = frozenset({
     "alter_clause", "alter_clause_arg", "algorithm", "backfill_value_sql", "base_type",
     "bound_from_sql",
-    "bound_to_sql", "column_type_sql", "table_name_arg",
+    "bound_to_sql", "column_type_note", "column_type_sql", "table_name_arg",
     "command", "constraint_added_sql", "drop_partition_sql", "check_sql",
     "dropped_not_recreated_text",
     "enum_backfill_sql", "enum_values_added_sql",
