@@ -53,7 +53,7 @@ from lockwise.effects.partitions import (
 )
 from lockwise.effects.types import type_change_rebuilds_indexes, type_change_rewrites
 from lockwise.effects.volatility import builtin_functions, has_subquery, volatile_functions
-from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
+from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql, truncate_identifier
 
 L = LockMode
 
@@ -2146,8 +2146,23 @@ def _refresh_matview(b: _Builder, stmt: dict) -> None:
             b.lock(rel, L.ACCESS_SHARE)
             if (known := catalog.tables.get(rel)) is None or known.kind != "view":
                 b.scan(rel, "REFRESH MATERIALIZED VIEW runs the view's query")
-    b.act("refresh_materialized_view", _table_facts(b, view, qualified),
-          concurrently=concurrently)
+    facts = _table_facts(b, view, qualified)
+    b.act("refresh_materialized_view", facts, concurrently=concurrently,
+          unique_index_sql=_matview_unique_index_sql(
+              catalog, view, relation_sql(view, view, qualified)))
+
+
+def _matview_unique_index_sql(catalog: Catalog, view: str, written: str) -> str:
+    """What REFRESH ... CONCURRENTLY needs first: nothing when the catalog knows a UNIQUE
+    index of the view on plain columns without WHERE (a comment says so), else the index to
+    build once, on a named stand-in for the columns only the user knows identify a row."""
+    for idx in catalog.indexes_on(view):
+        if idx.unique and idx.valid and not idx.partial and idx.columns and not idx.reads:
+            return f"-- {idx.name} is the UNIQUE index CONCURRENTLY needs"
+    name = quote_ident(truncate_identifier(f"{view.split('.', 1)[1]}_key"))
+    return (f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {written} "
+            "(unique_key_columns);  -- once; replace unique_key_columns with the view's "
+            "columns that identify a row")
 
 
 _LOCK_MODES = {1: L.ACCESS_SHARE, 2: L.ROW_SHARE, 3: L.ROW_EXCLUSIVE, 4: L.SHARE_UPDATE_EXCLUSIVE,

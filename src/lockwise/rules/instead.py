@@ -177,7 +177,7 @@ SQL_TEXT_FACTS = frozenset({
     "partitioned_constraint_sql", "partitioned_index_sql", "plain_type_text",
     "row_key_columns_sql", "row_key_sql", "rules", "stand_in_default_sql",
     "statement_head_sql", "target", "type_text",
-    "unindexed_foreign_keys_sql",
+    "unindexed_foreign_keys_sql", "unique_index_sql",
 })
 
 #: A template is read as literal text (str) and fields ((key,)), and compiled into pieces:
