@@ -417,6 +417,54 @@ def test_a_migration_sent_as_one_string_matches_server(pg_db: str, layout: str,
         assert (rule in found) == any(warning in w for w in warnings), (rule, warnings)
 
 
+#: Migrations that end the tool's transaction themselves.
+ENDS_TOOL_TRANSACTION = [
+    "CREATE TABLE u (id int);\nCOMMIT;\nCREATE INDEX CONCURRENTLY t_a ON t (a);",
+    "ALTER TABLE t ADD COLUMN c int;\nROLLBACK;\nVACUUM t;",
+    "SELECT 1;\nEND;\nSET LOCAL lock_timeout = '1s';\nALTER TABLE t ADD COLUMN d int;",
+    "SELECT 1;\nCOMMIT;\nBEGIN;\nSELECT 2;\nCOMMIT;",
+    "SELECT 1;\nCOMMIT;\nBEGIN;\nCREATE INDEX CONCURRENTLY t_b ON t (a);\nCOMMIT;",
+]
+
+
+@pytest.mark.parametrize("layout", ["sqlx", "diesel", "dbmate", "goose", "flyway", "plain"])
+@pytest.mark.parametrize("text", ENDS_TOOL_TRANSACTION)
+def test_a_commit_in_the_tools_transaction_matches_server(pg_db: str, layout: str,
+                                                          text: str) -> None:
+    """A COMMIT (ROLLBACK, END) in a migration ends the transaction its tool opened: what
+    follows runs in autocommit where the tool sends statements one by one, and in PostgreSQL's
+    implicit block for the rest of the string where it sends the file as one string (sqlx,
+    diesel, dbmate). `plain` stands for --assume-in-transaction."""
+    import dataclasses
+
+    import psycopg
+
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import ONE_STRING_IN_TRANSACTION, LintOptions, lint_migrations
+
+    setup = "CREATE TABLE t (id bigint PRIMARY KEY, a int);"
+    migrations = [dataclasses.replace(migration_from_text(sql, f"{i}_m.sql"), layout=layout)
+                  for i, sql in ((1, setup), (2, text))]
+    options = LintOptions(assume_in_transaction=True if layout == "plain" else None)
+    found = {f.rule for f in lint_migrations(migrations, options)[-1].all_findings}
+    sent = [text] if layout in ONE_STRING_IN_TRANSACTION else \
+        [s.sql for s in parse_sql(text).statements]
+    warnings: list[str] = []
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.add_notice_handler(lambda d: warnings.append(d.message_primary or ""))
+        conn.execute("BEGIN")  # the tool's
+        try:
+            for sql in sent:
+                conn.execute(sql)
+            failed = False
+        except psycopg.Error:
+            failed = True
+    assert bool(found & _FAILS) == failed, found
+    for rule, warning in _WARNS.items():
+        assert (rule in found) == any(warning in w for w in warnings), (rule, warnings)
+
+
 @pytest.mark.parametrize("bounds", [
     "FROM ('2024-01-01') TO ('2025-01-01')",
     "FROM (20240101) TO (20250101)",

@@ -90,6 +90,11 @@ class Session:
     #: The migration is one statement sent as one string: a statement added to it (a SET
     #: LOCAL) would make a string of two, which runs in an implicit transaction.
     alone_in_string: bool = False
+    #: The tool sends the migration's text as one string of statements (after its own BEGIN or
+    #: not): a COMMIT or ROLLBACK in it leaves the statements after it in PostgreSQL's
+    #: implicit block for the rest of the string. Sent statement by statement, they run in
+    #: autocommit instead (both checked on the server).
+    one_string: bool = False
     explicit_transaction: bool = False
     lock_timeout_ms: int | None = None
     statement_timeout_ms: int | None = None
@@ -267,7 +272,9 @@ class Session:
                 self.explicit_transaction = True
             elif kind in ("commit", "rollback", "prepare", "commit_prepared",
                           "rollback_prepared"):
+                # The tool's transaction ends here too, whoever opened it.
                 self.explicit_transaction = False
+                self.implicit_transaction = self.implicit_block = self.one_string
                 self._end_transaction(rolled_back=kind == "rollback")
         elif action.kind == "set" and (f.get("name") in _TRACKED or f.get("reset_all")):
             for name in _TRACKED if f.get("reset_all") else (f["name"],):
