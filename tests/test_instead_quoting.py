@@ -440,6 +440,11 @@ def test_every_rendered_instead_parses(rule, example) -> None:
      'UPDATE "Team" SET id = id + 1 WHERE ctid IN (SELECT ctid FROM "Team" WHERE not_yet_updated '
      '/* replace not_yet_updated: a condition true only for the rows this UPDATE has not changed '
      'yet */ LIMIT 5000);'),
+    # now() is one value per transaction: each batch's differs, done rows would come back.
+    ('UPDATE "Team" SET id = length(now()::text);', "unbatched-backfill",
+     'UPDATE "Team" SET id = length(CAST(now() AS text)) WHERE ctid IN (SELECT ctid FROM "Team" '
+     'WHERE not_yet_updated /* replace not_yet_updated: a condition true only for the rows this '
+     'UPDATE has not changed yet */ LIMIT 5000);'),
     ('UPDATE "Team" SET id = random();', "unbatched-backfill",
      'UPDATE "Team" SET id = random() WHERE ctid IN (SELECT ctid FROM "Team" WHERE '
      'not_yet_updated /* replace not_yet_updated: a condition true only for the rows this UPDATE '

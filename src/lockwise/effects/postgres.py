@@ -52,7 +52,12 @@ from lockwise.effects.partitions import (
     range_bounds_sql,
 )
 from lockwise.effects.types import type_change_rebuilds_indexes, type_change_rewrites
-from lockwise.effects.volatility import builtin_functions, has_subquery, volatile_functions
+from lockwise.effects.volatility import (
+    builtin_functions,
+    changes_between_transactions,
+    has_subquery,
+    volatile_functions,
+)
 from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql, truncate_identifier
 
 L = LockMode
@@ -2286,7 +2291,9 @@ def _not_yet_updated(b: _Builder, stmt: dict) -> str | None:
     """`(a, b) IS DISTINCT FROM (x, y)` for `UPDATE ... SET a = x, b = y`: true exactly for
     the rows the UPDATE has not changed yet; None where that does not hold or is not known
     (a volatile value, a subquery, a value reading a column it sets, DEFAULT, a subscript, an
-    alias or FROM list a correlated condition would see)."""
+    alias or FROM list a correlated condition would see). A value must be the same in every
+    batch's transaction: with now() in it, the rows done in one batch differ from the next
+    batch's now() and would be picked again for ever."""
     if stmt.get("fromClause") or stmt.get("withClause") or \
             (stmt.get("relation") or {}).get("alias"):
         return None
@@ -2296,7 +2303,7 @@ def _not_yet_updated(b: _Builder, stmt: dict) -> str | None:
         value = target.get("val")
         if kind != "ResTarget" or target.get("indirection") or unwrap(value)[0] in (
                 "MultiAssignRef", "SetToDefault") or has_subquery(value) or \
-                volatile_functions(value, b.ctx.catalog.functions):
+                changes_between_transactions(value, b.ctx.catalog.functions):
             return None
         columns.append(target.get("name", ""))
         values.append(expression_sql(value))
