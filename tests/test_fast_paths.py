@@ -278,7 +278,7 @@ def test_statement_facts_outside_a_transaction_leave_out_its_state() -> None:
 
     session = Session(implicit_transaction=True)
     session.after(Effect((Action("alter_table"),), {"public.a": LockMode.ACCESS_EXCLUSIVE}), 0)
-    session.tx_enum_values.add("new")
+    session.tx_enum_values["new"] = ["ALTER TYPE mood ADD VALUE IF NOT EXISTS 'new';"]
     effect = Effect((Action("update"),), {"public.a": LockMode.ROW_EXCLUSIVE,
                                           "public.b": LockMode.ROW_EXCLUSIVE},
                     literals=frozenset({"new"}))
@@ -288,6 +288,7 @@ def test_statement_facts_outside_a_transaction_leave_out_its_state() -> None:
             inside["held_exclusive_statements"]) == (("public.a",), 1, 2)
     assert (inside["mixes_ddl_and_dml"], inside["mixed_tables_text"]) == (True, "public.a")
     assert inside["uses_enum_value_added_in_transaction"] == ("new",)
+    assert inside["enum_values_added_sql"] == "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'new';"
     quick = Effect((Action("update"),), {"public.a": LockMode.ROW_EXCLUSIVE})
     assert session.statement_facts(quick, 2)["holds_exclusive_from_earlier"] == ()
     scanning = Effect((Action("select"),), {"public.a": LockMode.ACCESS_SHARE},
@@ -299,7 +300,8 @@ def test_statement_facts_outside_a_transaction_leave_out_its_state() -> None:
     assert session.statement_facts(effect, 2) == {
         "holds_exclusive_from_earlier": (), "held_exclusive_since": None,
         "held_exclusive_statements": 0, "uses_enum_value_added_in_transaction": (),
-        "mixes_ddl_and_dml": False, "mixed_tables": (), "mixed_tables_text": ""}
+        "enum_values_added_sql": "", "mixes_ddl_and_dml": False, "mixed_tables": (),
+        "mixed_tables_text": ""}
 
 
 def test_effect_facts_with_and_without_locks() -> None:

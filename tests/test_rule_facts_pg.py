@@ -417,6 +417,54 @@ def test_a_migration_sent_as_one_string_matches_server(pg_db: str, layout: str,
         assert (rule in found) == any(warning in w for w in warnings), (rule, warnings)
 
 
+#: Migrations that end the tool's transaction themselves.
+ENDS_TOOL_TRANSACTION = [
+    "CREATE TABLE u (id int);\nCOMMIT;\nCREATE INDEX CONCURRENTLY t_a ON t (a);",
+    "ALTER TABLE t ADD COLUMN c int;\nROLLBACK;\nVACUUM t;",
+    "SELECT 1;\nEND;\nSET LOCAL lock_timeout = '1s';\nALTER TABLE t ADD COLUMN d int;",
+    "SELECT 1;\nCOMMIT;\nBEGIN;\nSELECT 2;\nCOMMIT;",
+    "SELECT 1;\nCOMMIT;\nBEGIN;\nCREATE INDEX CONCURRENTLY t_b ON t (a);\nCOMMIT;",
+]
+
+
+@pytest.mark.parametrize("layout", ["sqlx", "diesel", "dbmate", "goose", "flyway", "plain"])
+@pytest.mark.parametrize("text", ENDS_TOOL_TRANSACTION)
+def test_a_commit_in_the_tools_transaction_matches_server(pg_db: str, layout: str,
+                                                          text: str) -> None:
+    """A COMMIT (ROLLBACK, END) in a migration ends the transaction its tool opened: what
+    follows runs in autocommit where the tool sends statements one by one, and in PostgreSQL's
+    implicit block for the rest of the string where it sends the file as one string (sqlx,
+    diesel, dbmate). `plain` stands for --assume-in-transaction."""
+    import dataclasses
+
+    import psycopg
+
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import ONE_STRING_IN_TRANSACTION, LintOptions, lint_migrations
+
+    setup = "CREATE TABLE t (id bigint PRIMARY KEY, a int);"
+    migrations = [dataclasses.replace(migration_from_text(sql, f"{i}_m.sql"), layout=layout)
+                  for i, sql in ((1, setup), (2, text))]
+    options = LintOptions(assume_in_transaction=True if layout == "plain" else None)
+    found = {f.rule for f in lint_migrations(migrations, options)[-1].all_findings}
+    sent = [text] if layout in ONE_STRING_IN_TRANSACTION else \
+        [s.sql for s in parse_sql(text).statements]
+    warnings: list[str] = []
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.add_notice_handler(lambda d: warnings.append(d.message_primary or ""))
+        conn.execute("BEGIN")  # the tool's
+        try:
+            for sql in sent:
+                conn.execute(sql)
+            failed = False
+        except psycopg.Error:
+            failed = True
+    assert bool(found & _FAILS) == failed, found
+    for rule, warning in _WARNS.items():
+        assert (rule in found) == any(warning in w for w in warnings), (rule, warnings)
+
+
 @pytest.mark.parametrize("bounds", [
     "FROM ('2024-01-01') TO ('2025-01-01')",
     "FROM (20240101) TO (20250101)",
@@ -721,3 +769,55 @@ def test_a_long_name_in_a_reference_finds_what_its_definition_created(pg_db: str
                             ).fetchone()
     assert left == (0,)
     assert sum("will be truncated" in n for n in notices) == 2
+
+
+@pytest.mark.parametrize(("setup", "sql"), [
+    ("CREATE TABLE accounts (id int, email text);",
+     "ALTER TABLE accounts ADD CONSTRAINT accounts_email_nn NOT NULL email"),
+    ("CREATE TABLE accounts (id int, email text);", "ALTER TABLE accounts ADD NOT NULL email"),
+    # The name PostgreSQL would give is a CHECK's already: it numbers the new one.
+    ("CREATE TABLE accounts (id int, email text);\n"
+     "ALTER TABLE accounts ADD CONSTRAINT accounts_email_not_null CHECK (email <> '');",
+     "ALTER TABLE accounts ADD NOT NULL email"),
+])
+def test_not_null_constraint_name_matches_server(pg_db: str, setup: str, sql: str) -> None:
+    """add-not-null-constraint's safe alternative adds the constraint again by this name."""
+    (action,) = [a for a in _effect_after(setup, sql).actions if a.kind == "add_constraint"]
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute(sql)
+        names = {n for (n,) in conn.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'accounts'::regclass "
+            "AND contype = 'n'").fetchall()}
+    assert names == {action.facts["constraint"]}
+
+
+_BACKFILL_SETUP = ("CREATE TABLE accounts (id bigint PRIMARY KEY, plan text, email text, "
+                   '"Em" text);\nINSERT INTO accounts SELECT i, NULL, \'U\' || i, NULL '
+                   "FROM generate_series(1, 12000) i;")
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE accounts SET plan = 'free'",
+    "UPDATE accounts SET plan = 'free', \"Em\" = lower(email) RETURNING id",
+    "DELETE FROM accounts WHERE true",
+])
+def test_unbatched_backfill_batches_end_where_the_statement_would(pg_db: str, sql: str) -> None:
+    """The batch statement of unbatched-backfill, repeated until it changes no row, leaves
+    the table as the one statement does, in a few batches (its condition skips done rows)."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    reports = lint_migrations([migration_from_text(_BACKFILL_SETUP, "0001.sql"),
+                               migration_from_text(sql + ";", "0002.sql")],
+                              LintOptions(), Catalog())
+    (instead,) = [f.instead for f in reports[-1].all_findings if f.rule == "unbatched-backfill"]
+    batch = instead.splitlines()[-1]
+    with _connect(pg_db) as conn:
+        conn.execute(_BACKFILL_SETUP.replace("accounts", "expected"))
+        conn.execute(sql.replace("accounts", "expected"))
+        conn.execute(_BACKFILL_SETUP)
+        counts = [conn.execute(batch).rowcount for _ in range(5)]
+        assert counts == [5000, 5000, 2000, 0, 0]  # done rows are never picked again
+        assert conn.execute("SELECT count(*) FROM (TABLE accounts EXCEPT TABLE expected "
+                            "UNION ALL TABLE expected EXCEPT TABLE accounts) d").fetchone() == (0,)

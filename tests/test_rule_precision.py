@@ -188,7 +188,9 @@ def test_an_update_rechecks_foreign_keys_of_rows_its_transaction_wrote() -> None
     (ACCOUNTS, "ADD COLUMN email_address text;"),
     ("CREATE TABLE accounts (id bigint, email varchar(320) NOT NULL);",
      "ADD COLUMN email_address varchar(320);"),
-    ("", "ADD COLUMN email_address <type>;"),  # a table no migration created: type unknown
+    # a table no migration created: type unknown, a stand-in that says so
+    ("", "ADD COLUMN email_address type_of_email;  -- replace type_of_email with the type of "
+         "email"),
 ])
 def test_rename_column_alternative_names_the_column_type(setup: str, written: str) -> None:
     (finding,) = [f for f in findings("ALTER TABLE accounts RENAME COLUMN email TO "
@@ -511,3 +513,44 @@ def test_create_schema_elements_are_judged_where_they_are_written() -> None:
     assert sql[fk.span.start_offset:fk.span.end_offset].endswith("(email))")
     timestamp = found["prefer-timestamptz"].span
     assert (timestamp.line, timestamp.column, timestamp.end_line) == (2, 3, 2)
+
+
+# A COMMIT written in a migration the tool wraps in a transaction ends that transaction: the
+# statements after it run in autocommit where the tool sends them one by one (checked on the
+# server: tests/test_rule_facts_pg.py::test_a_commit_in_the_tools_transaction_matches_server).
+AFTER_COMMIT = "ALTER TABLE accounts ADD COLUMN n int;\n{end};\n"
+
+
+@pytest.mark.parametrize("end", ["COMMIT", "ROLLBACK", "END"])
+def test_concurrently_after_the_tools_transaction_is_committed(end: str) -> None:
+    sql = AFTER_COMMIT.format(end=end) + \
+        "CREATE INDEX CONCURRENTLY accounts_email ON accounts (email);"
+    fired = rules(sql)
+    assert "concurrently-in-transaction" not in fired
+    # Outside a transaction a failed build leaves an INVALID index: IF NOT EXISTS to retry.
+    assert "missing-if-exists" in fired
+    # Without the COMMIT it is refused inside the tool's transaction.
+    assert "concurrently-in-transaction" in rules(
+        "CREATE INDEX CONCURRENTLY accounts_email ON accounts (email);")
+
+
+def test_set_local_before_a_commit_does_not_cover_what_follows() -> None:
+    covered = "SET LOCAL lock_timeout = '5s';\nALTER TABLE accounts ADD COLUMN n int;\n"
+    assert "missing-lock-timeout" not in rules(covered)
+    fired = rules(covered.replace("ALTER", "COMMIT;\nALTER"))
+    assert "missing-lock-timeout" in fired
+    # and a SET LOCAL after it is outside any transaction: it does nothing
+    assert "set-local-outside-transaction" in rules("COMMIT;\n" + covered)
+
+
+def test_a_commit_in_a_one_string_migration_leaves_the_rest_in_a_transaction() -> None:
+    import dataclasses
+
+    sql = AFTER_COMMIT.format(end="COMMIT") + \
+        "CREATE INDEX CONCURRENTLY accounts_email ON accounts (email);"
+    for layout in ("sqlx", "golang-migrate"):
+        migrations = [dataclasses.replace(migration_from_text(text, name), layout=layout)
+                      for text, name in ((ACCOUNTS, "1_setup.sql"), (sql, "2_change.sql"))]
+        found = {f.rule for f in lint_migrations(migrations, LintOptions(), Catalog())[-1]
+                 .all_findings}
+        assert "concurrently-in-transaction" in found, layout

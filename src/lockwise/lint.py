@@ -68,6 +68,10 @@ SCRIPT_LAYOUTS = {"golang-migrate", "prisma"}
 #: (`-- no-transaction`) runs it with a plain execute, so several statements still share
 #: PostgreSQL's implicit transaction block.
 SCRIPT_WHEN_NO_TRANSACTION = {"sqlx"}
+#: Tools that open a transaction and send the whole migration in it as one query string:
+#: sqlx (`tx.execute(&*migration.sql)`), diesel (`batch_execute`), dbmate (`tx.Exec(up)`). The
+#: others of TRANSACTIONAL_LAYOUTS split the file and send its statements one by one.
+ONE_STRING_IN_TRANSACTION = {"sqlx", "diesel", "dbmate"}
 
 
 #: Tag of rules that only run when `--select`ed.
@@ -135,6 +139,14 @@ def runs_as_one_string(migration: Migration, options: LintOptions) -> bool:
     if migration.no_transaction:
         return migration.layout in SCRIPT_WHEN_NO_TRANSACTION
     return options.assume_in_transaction is None and migration.layout in SCRIPT_LAYOUTS
+
+
+def sends_one_string(migration: Migration) -> bool:
+    """Whether the layout's tool sends the migration's text as one query string, inside its
+    own transaction or not (what a COMMIT written in it leaves after it depends on that)."""
+    if migration.no_transaction:
+        return migration.layout in SCRIPT_WHEN_NO_TRANSACTION
+    return migration.layout in SCRIPT_LAYOUTS or migration.layout in ONE_STRING_IN_TRANSACTION
 
 
 def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
@@ -252,7 +264,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     implicit = starts_in_transaction(migration, options, parsed.statements)
     one_string = runs_as_one_string(migration, options)
     session = Session(implicit_transaction=implicit, implicit_block=implicit and one_string,
-                      alone_in_string=one_string and len(parsed.statements) == 1)
+                      alone_in_string=one_string and len(parsed.statements) == 1,
+                      one_string=sends_one_string(migration))
     if judged:
         session.views_ahead, session.tx_ends = lookahead([s.tree for s in parsed.statements])
     base = {"pg_version": options.pg_version, "migration": migration.id,

@@ -311,7 +311,7 @@ def test_parse_errors_point_at_the_token(sql: str, line: int, column: int) -> No
 
 def test_rename_column_alternative_writes_the_columns_type() -> None:
     # The new column is added with the old one's type as MySQL reads it back (members of an
-    # ENUM included); a column the replay does not know keeps a visible placeholder.
+    # ENUM included); a column the replay does not know gets a named stand-in, with a comment.
     setup = "CREATE TABLE t (id int PRIMARY KEY, name varchar(50), mood enum('a','b''c'));"
     change = ("ALTER TABLE t RENAME COLUMN name TO full_name;\n"
               "ALTER TABLE t CHANGE mood feeling enum('a','b''c');\n"
@@ -323,4 +323,5 @@ def test_rename_column_alternative_writes_the_columns_type() -> None:
               if f.rule == "rename-column"]
     assert firsts == ["ALTER TABLE t ADD COLUMN full_name varchar(50);",
                       "ALTER TABLE t ADD COLUMN feeling enum('a', 'b''c');",
-                      "ALTER TABLE nope ADD COLUMN y <type>;"]
+                      "ALTER TABLE nope ADD COLUMN y type_of_x;  -- replace type_of_x with the "
+                      "type of x (these migrations do not show it)"]

@@ -124,10 +124,13 @@ def constraint_name(catalog: Catalog, con: dict, table: str, column: str | None 
                     freed: AbstractSet[str] = frozenset()) -> str:
     """The name of constraint `con` (a Constraint node) added to `table` (qualified): as
     written, or the one PostgreSQL gives an unnamed one with the catalog as it is now; ""
-    for a kind the catalog does not track. `column`: the column a column constraint is on.
-    `freed`: names the same ALTER TABLE's drops release first (PostgreSQL runs them before
-    it adds anything)."""
-    kind = _CONTYPES.get(con.get("contype", ""))
+    for a kind that has no name (DEFAULT, GENERATED...). `column`: the column a column
+    constraint is on. `freed`: names the same ALTER TABLE's drops release first (PostgreSQL
+    runs them before it adds anything)."""
+    # A NOT NULL constraint (PostgreSQL 18) is named too, though the catalog keeps it as the
+    # column's flag only: a rule's safe alternative adds it again by name.
+    kind = _CONTYPES.get(con.get("contype", "")) or (
+        "not_null" if con.get("contype") == "CONSTR_NOTNULL" else None)
     if kind is None:
         return ""
     if con.get("conname"):
@@ -158,7 +161,7 @@ def default_constraint_name(catalog: Catalog, table: str, columns: tuple[str, ..
     after the label (`t_check1`) while the name is taken (see _name_taken)."""
     table_name = table.split(".", 1)[1]
     label = {"primary": "pkey", "unique": "key", "foreign": "fkey", "check": "check",
-             "exclude": "excl"}[kind]
+             "exclude": "excl", "not_null": "not_null"}[kind]
     addition = _name_addition(columns) if kind != "primary" and columns else None
     # The constraint of a UNIQUE / PRIMARY KEY / EXCLUDE is its index: a relation name too.
     relation = kind in ("primary", "unique", "exclude")

@@ -23,7 +23,7 @@ from lockwise.effects.mysql_ddl import (
     lock_allowed,
     plan,
 )
-from lockwise.effects.nodes import type_sql
+from lockwise.effects.nodes import type_sql, type_stand_in, type_stand_in_note
 from lockwise.parse.quoting import quote_literal, quote_mysql_ident, quote_mysql_qualified
 
 #: Bytes per character of the character sets migrations use; unknown: utf8mb4's 4.
@@ -416,12 +416,12 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             if action.args.get("rename_from") is not None and old_name != coldef.name.lower():
                 ops.append(("rename_column", {"column": old_name,
                                               "new_name": coldef.name.lower(),
-                                              "column_type_sql": _type_sql(old)}))
+                                              **_type_facts(old_name, old)}))
         elif isinstance(action, exp.RenameColumn):
             column = _name(action.this)
             ops.append(("rename_column", {
                 "column": column, "new_name": _name(action.args.get("to")),
-                "column_type_sql": _type_sql(t.columns.get(column) if t else None)}))
+                **_type_facts(column, t.columns.get(column) if t else None)}))
         elif isinstance(action, exp.AlterColumn):
             if action.args.get("drop") or action.args.get("default") is not None:
                 ops.append(("drop_default" if action.args.get("drop") else "set_default",
@@ -666,11 +666,18 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
 
 # --- catalog replay ------------------------------------------------------------------------
 
-def _type_sql(column: Column | None) -> str:
+def _type_facts(name: str, column: Column | None) -> dict:
+    """Column `name`'s type as suggested SQL writes it (`column_type_sql`), with the comment
+    that a stand-in for an unknown type needs (`column_type_note`)."""
+    return {"column_type_sql": _type_sql(name, column),
+            "column_type_note": type_stand_in_note(name, column is not None)}
+
+
+def _type_sql(name: str, column: Column | None) -> str:
     """A known column's type as MySQL reads it back (an ENUM or SET with its members), for
-    suggested SQL; a placeholder when the column is unknown."""
+    suggested SQL; a stand-in when the column is unknown."""
     if column is None:
-        return "<type>"
+        return type_stand_in(name)  # MySQL has no user-defined types: an error if run as is
     if column.members:
         return f"{column.type_name}({', '.join(map(quote_literal, column.members))})"
     return type_sql(column.type_name, column.typmods, False)

@@ -530,3 +530,19 @@ def schema_elements(stmt: dict, schema: str) -> list[tuple[int, dict]]:
         out.append((position, {kind: body}))
     out.sort(key=lambda element: _ELEMENT_ORDER.get(next(iter(element[1])), len(_ELEMENT_ORDER)))
     return out
+
+
+def type_stand_in(column: str) -> str:
+    """The name a suggested column definition writes for the type of `column` where these
+    migrations do not show it: a type no database has, so that a copy run unedited fails at
+    once instead of making a column of the wrong type."""
+    return f"type_of_{column}"
+
+
+def type_stand_in_note(column: str, known: bool) -> str:
+    """The comment after a suggested column definition that says what its stand-in type
+    (see `type_stand_in`) is to be replaced with; none when the type is known."""
+    if known:
+        return ""
+    return (f"  -- replace {type_stand_in(column)} with the type of {column} (these migrations"
+            " do not show it)")

@@ -16,6 +16,7 @@ from lockwise.catalog.replay import (
     constraint_from,
     constraint_name,
     default_constraint_name,
+    generated_name,
     index_from_stmt,
     owned_sequence,
 )
@@ -44,6 +45,8 @@ from lockwise.effects.nodes import (
     schema_elements,
     strings,
     type_sql,
+    type_stand_in,
+    type_stand_in_note,
     unwrap,
     walk,
 )
@@ -54,8 +57,13 @@ from lockwise.effects.partitions import (
     range_bounds_sql,
 )
 from lockwise.effects.types import type_change_rebuilds_indexes, type_change_rewrites
-from lockwise.effects.volatility import builtin_functions, volatile_functions
-from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
+from lockwise.effects.volatility import (
+    builtin_functions,
+    changes_between_transactions,
+    has_subquery,
+    volatile_functions,
+)
+from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql, truncate_identifier
 
 L = LockMode
 
@@ -775,7 +783,8 @@ def _truncate(b: _Builder, stmt: dict) -> None:
                 b.writes.add(f"table:{other}")
         referenced_by = tuple(sorted({o for o, _ in b.ctx.catalog.referencing(table)
                                       if o != table}))
-        b.act("truncate", _table_facts(b, table, qualified), cascade=cascade, tables_text=written,
+        b.act("truncate", _table_facts(b, table, qualified), **_row_key_facts(b, table),
+              cascade=cascade, tables_text=written,
               referenced_by=referenced_by,
               referenced_by_text=", ".join(referenced_by) or "none known to these migrations")
 
@@ -1357,6 +1366,12 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
                  (b.ctx.catalog.tables.get(table) or _NO_TABLE).kind == "partitioned"}
     if kind == "not_null" and columns:  # NOT NULL names exactly one column
         facts["column"] = columns[0]
+    if kind == "check":  # for the safe alternative, which adds it again NOT VALID
+        facts["check_sql"] = expression_sql(con.get("raw_expr")) or "the_check_expression"
+    if not_valid:  # validate-in-same-transaction moves it to a migration of its own
+        facts["constraint_sql"] = expression_sql(
+            {"Constraint": {k: v for k, v in con.items() if k != "conname"}}) or \
+            "CHECK (the_condition) NOT VALID /* replace: the constraint as first added */"
     if kind == "foreign":
         ref, _ = range_var(con.get("pktable"))
         b.lock(table, L.SHARE_ROW_EXCLUSIVE)
@@ -1915,8 +1930,10 @@ def _rename(b: _Builder, stmt: dict) -> None:
             b.act("rename_column", base, column=old, new_name=new,
                   column_is_new=b.ctx.column_is_new(table, old),
                   column_type=known.type_text if known else "",
-                  # as the safe alternative writes it: a placeholder when the type is unknown
-                  column_type_sql=known.type_text if known else "<type>",
+                  # as the safe alternative writes it: a stand-in when the type is unknown
+                  column_type_sql=known.type_text if known else quote_ident(
+                      type_stand_in(old)),
+                  column_type_note=type_stand_in_note(old, known is not None),
                   column_not_null=bool(known and known.not_null),
                   column_has_default=bool(known and known.default),
                   indexed=any(old in i.columns for i in b.ctx.catalog.indexes_on(table)),
@@ -2008,7 +2025,10 @@ def _alter_enum(b: _Builder, stmt: dict) -> None:
         b.act("enum_add_value", type=type_, value=stmt.get("newVal", ""),
               if_not_exists=bool(stmt.get("skipIfNewValExists")),
               positioned=bool(stmt.get("newValNeighbor")),
-              type_is_new=f"type:{type_}" in b.ctx.new_tables)
+              type_is_new=f"type:{type_}" in b.ctx.new_tables,
+              # to run again in a migration of its own (enum-value-used-in-transaction)
+              add_value_sql=(expression_sql({"AlterEnumStmt": {
+                  **stmt, "skipIfNewValExists": True}}) or "") + ";")
 
 
 def _enum_backfill_sql(b: _Builder, type_: str, old: str, new: str) -> str:
@@ -2152,8 +2172,23 @@ def _refresh_matview(b: _Builder, stmt: dict) -> None:
             b.lock(rel, L.ACCESS_SHARE)
             if (known := catalog.tables.get(rel)) is None or known.kind != "view":
                 b.scan(rel, "REFRESH MATERIALIZED VIEW runs the view's query")
-    b.act("refresh_materialized_view", _table_facts(b, view, qualified),
-          concurrently=concurrently)
+    facts = _table_facts(b, view, qualified)
+    b.act("refresh_materialized_view", facts, concurrently=concurrently,
+          unique_index_sql=_matview_unique_index_sql(
+              catalog, view, relation_sql(view, view, qualified)))
+
+
+def _matview_unique_index_sql(catalog: Catalog, view: str, written: str) -> str:
+    """What REFRESH ... CONCURRENTLY needs first: nothing when the catalog knows a UNIQUE
+    index of the view on plain columns without WHERE (a comment says so), else the index to
+    build once, on a named stand-in for the columns only the user knows identify a row."""
+    for idx in catalog.indexes_on(view):
+        if idx.unique and idx.valid and not idx.partial and idx.columns and not idx.reads:
+            return f"-- {idx.name} is the UNIQUE index CONCURRENTLY needs"
+    name = quote_ident(truncate_identifier(f"{view.split('.', 1)[1]}_key"))
+    return (f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {written} "
+            "(unique_key_columns);  -- once; replace unique_key_columns with the view's "
+            "columns that identify a row")
 
 
 _LOCK_MODES = {1: L.ACCESS_SHARE, 2: L.ROW_SHARE, 3: L.ROW_EXCLUSIVE, 4: L.SHARE_UPDATE_EXCLUSIVE,
@@ -2236,14 +2271,70 @@ def _dml(kind: str) -> Callable:
             for rel in (table, *targets):
                 b.scan(rel, f"{kind.upper()} without WHERE touches every row")
             facts.update(_row_key_facts(b, table))  # how batches would name rows
-            name = relation_sql(table, table, facts["qualified"])
-            facts["statement_head_sql"] = (f"UPDATE {name} SET ..." if kind == "update"
-                                           else f"DELETE FROM {name}")
+            facts.update(_batch_facts(b, stmt, kind, table, facts["qualified"]))
         b.act(kind, **facts, has_where=has_where, columns=columns,
               columns_text=", ".join(columns),
               limited=kind != "insert" and _where_is_batched(stmt.get("whereClause")))
         _data_modifying_ctes(b, stmt)  # after: the statement's own action comes first
     return handler
+
+
+#: Stands for the condition only the user can write, with what to write (a block comment:
+#: the batch statement goes on after it on the same line).
+_NOT_YET_UPDATED = (" WHERE not_yet_updated /* replace not_yet_updated: a condition true only "
+                    "for the rows this UPDATE has not changed yet */")
+
+
+def _batch_facts(b: _Builder, stmt: dict, kind: str, table: str, qualified: bool) -> dict:
+    """The UPDATE or DELETE of every row written to run in batches: the statement on `table`
+    (with its schema if the statement wrote one) without its WHERE or RETURNING
+    (`statement_head_sql`), and the
+    condition that picks the rows a batch has left (`not_yet_done_sql`): none for a DELETE
+    (every row left is to go), for an UPDATE the rows whose columns differ from what it sets,
+    when that can be told (each value the same whenever computed, reading none of the columns
+    it sets); else a named stand-in."""
+    schema, relname = table.split(".", 1)
+    relation = {k: v for k, v in (stmt.get("relation") or {}).items() if k != "schemaname"}
+    relation.update(relname=relname, **({"schemaname": schema} if qualified else {}))
+    head = expression_sql({"UpdateStmt" if kind == "update" else "DeleteStmt": {
+        **{k: v for k, v in stmt.items() if k not in ("whereClause", "returningClause")},
+        "relation": relation}})
+    name = relation_sql(table, table, qualified)
+    if kind == "delete":
+        return {"statement_head_sql": head or f"DELETE FROM {name}", "not_yet_done_sql": ""}
+    condition = _not_yet_updated(b, stmt)
+    return {"statement_head_sql": head or f"UPDATE {name} SET the_column = the_value /* "
+                                          "replace: the statement's SET list */",
+            "not_yet_done_sql": f" WHERE {condition}" if condition else _NOT_YET_UPDATED}
+
+
+def _not_yet_updated(b: _Builder, stmt: dict) -> str | None:
+    """`(a, b) IS DISTINCT FROM (x, y)` for `UPDATE ... SET a = x, b = y`: true exactly for
+    the rows the UPDATE has not changed yet; None where that does not hold or is not known
+    (a volatile value, a subquery, a value reading a column it sets, DEFAULT, a subscript, an
+    alias or FROM list a correlated condition would see). A value must be the same in every
+    batch's transaction: with now() in it, the rows done in one batch differ from the next
+    batch's now() and would be picked again for ever."""
+    if stmt.get("fromClause") or stmt.get("withClause") or \
+            (stmt.get("relation") or {}).get("alias"):
+        return None
+    columns, values = [], []
+    for item in stmt.get("targetList") or ():
+        kind, target = unwrap(item)
+        value = target.get("val")
+        if kind != "ResTarget" or target.get("indirection") or unwrap(value)[0] in (
+                "MultiAssignRef", "SetToDefault") or has_subquery(value) or \
+                changes_between_transactions(value, b.ctx.catalog.functions):
+            return None
+        columns.append(target.get("name", ""))
+        values.append(expression_sql(value))
+    if not columns or None in values or set(columns) & set(columns_read(
+            [unwrap(i)[1].get("val") for i in stmt["targetList"]])):
+        return None
+    if len(columns) == 1:
+        return f"{quote_ident(columns[0])} IS DISTINCT FROM ({values[0]})"
+    return (f"({', '.join(map(quote_ident, columns))}) IS DISTINCT FROM "
+            f"({', '.join(v or '' for v in values)})")
 
 
 #: ON DELETE / ON UPDATE actions that change the referencing rows (CASCADE, SET NULL, SET
@@ -2459,9 +2550,27 @@ def _alter_domain(b: _Builder, stmt: dict) -> None:
             b.scan(table, f"ALTER DOMAIN {name} checks every value of the domain")
     b.alters.add(f"type:{name}")
     b.act("alter_domain", type=name, subcommand=sub, not_valid=not_valid,
-          constraint=con.get("conname") or stmt.get("name") or "",
+          **_domain_check_facts(stmt, sub, con, name),
           tables_using=tuple(users), tables_using_text=", ".join(users) or "(none known)",
           type_is_new=f"type:{name}" in b.ctx.new_tables)
+
+
+def _domain_check_facts(stmt: dict, sub: str, con: dict, domain: str) -> dict:
+    """The constraint an ALTER DOMAIN adds, validates or drops (`constraint`), and the
+    condition a CHECK ... NOT VALID that does the same job tests (`check_sql`): its
+    own expression, or `VALUE IS NOT NULL` for NOT NULL, which cannot be added NOT VALID."""
+    not_null = sub == "set_not_null" or con.get("contype") == "CONSTR_NOTNULL"
+    name = con.get("conname") or stmt.get("name")
+    if not name and sub in ("set_not_null", "add_constraint"):
+        # PostgreSQL names an unnamed one `domain_check` / `domain_not_null` (checked on the
+        # server); the catalog keeps no domain constraints, so a number it would add for a
+        # name already taken is not known.
+        name = generated_name(domain.split(".", 1)[-1], None,
+                              "not_null" if not_null else "check")
+    check = "VALUE IS NOT NULL" if not_null else expression_sql(con.get("raw_expr"))
+    return {"constraint": name or "",
+            # An expression pglast cannot print: a named stand-in the user replaces.
+            "check_sql": check or "the_check_expression"}
 
 
 def _create_schema(b: _Builder, stmt: dict) -> None:

@@ -75,6 +75,7 @@ _TRACKED = {"lock_timeout": ("lock_timeout_ms", parse_duration_ms),
 _OUTSIDE_TRANSACTION = {
     "holds_exclusive_from_earlier": (), "held_exclusive_since": None,
     "held_exclusive_statements": 0, "uses_enum_value_added_in_transaction": (),
+    "enum_values_added_sql": "",
     "mixes_ddl_and_dml": False, "mixed_tables": (), "mixed_tables_text": ""}
 
 
@@ -89,6 +90,11 @@ class Session:
     #: The migration is one statement sent as one string: a statement added to it (a SET
     #: LOCAL) would make a string of two, which runs in an implicit transaction.
     alone_in_string: bool = False
+    #: The tool sends the migration's text as one string of statements (after its own BEGIN or
+    #: not): a COMMIT or ROLLBACK in it leaves the statements after it in PostgreSQL's
+    #: implicit block for the rest of the string. Sent statement by statement, they run in
+    #: autocommit instead (both checked on the server).
+    one_string: bool = False
     explicit_transaction: bool = False
     lock_timeout_ms: int | None = None
     statement_timeout_ms: int | None = None
@@ -106,10 +112,12 @@ class Session:
     #: DDL and DML "mix" only where one holds a lock that the other's lock conflicts with.
     tx_ddl_locks: dict[str, LockMode] = field(default_factory=dict)
     tx_dml_locks: dict[str, LockMode] = field(default_factory=dict)
-    tx_not_valid: set[str] = field(default_factory=set)  # "table.constraint" added NOT VALID
+    #: "table.constraint" added NOT VALID in the transaction: its definition, as SQL.
+    tx_not_valid: dict[str, str] = field(default_factory=dict)
     #: Enum labels added by ALTER TYPE ... ADD VALUE in the open transaction: PostgreSQL
     #: refuses to use them before that transaction commits ("unsafe use of new value").
-    tx_enum_values: set[str] = field(default_factory=set)
+    #: Each with the statements that added it (a label may be added to several types).
+    tx_enum_values: dict[str, list[str]] = field(default_factory=dict)
     tx_created: set[str] = field(default_factory=set)  # relations created in the transaction
     #: Types created in the open transaction ("type:public.mood"): values added to one of
     #: them are usable at once (the server's check spares a type its transaction created).
@@ -169,13 +177,15 @@ class Session:
             effect.scans or self._waits(effect)) else []
         mixed = self._mixed_tables(effect)
         since = min((self.held_exclusive[t] for t in held), default=None)
+        used = sorted(effect.literals & self.tx_enum_values.keys())
         return {
             "holds_exclusive_from_earlier": tuple(held),
             # 1-based number of the statement that took the earliest lock still held.
             "held_exclusive_since": since + 1 if since is not None else None,
             "held_exclusive_statements": index - since if since is not None else 0,
-            "uses_enum_value_added_in_transaction": tuple(sorted(
-                effect.literals & self.tx_enum_values)) if self.tx_enum_values else (),
+            "uses_enum_value_added_in_transaction": tuple(used),
+            "enum_values_added_sql": "\n".join(dict.fromkeys(
+                sql for label in used for sql in self.tx_enum_values[label])),
             "mixes_ddl_and_dml": bool(mixed),
             "mixed_tables": mixed,
             "mixed_tables_text": ", ".join(mixed),
@@ -204,7 +214,8 @@ class Session:
         if action.kind == "validate_constraint":
             key = f"{action.facts.get('table')}.{action.facts.get('constraint')}"
             return {"constraint_added_in_transaction": self.in_transaction and
-                    key in self.tx_not_valid}
+                    key in self.tx_not_valid,
+                    "constraint_added_sql": self.tx_not_valid.get(key, "")}
         if action.kind == "transaction":
             kind = action.facts.get("kind", "")
             return {"nested": kind in ("begin", "start") and self.in_transaction_block,
@@ -261,7 +272,9 @@ class Session:
                 self.explicit_transaction = True
             elif kind in ("commit", "rollback", "prepare", "commit_prepared",
                           "rollback_prepared"):
+                # The tool's transaction ends here too, whoever opened it.
                 self.explicit_transaction = False
+                self.implicit_transaction = self.implicit_block = self.one_string
                 self._end_transaction(rolled_back=kind == "rollback")
         elif action.kind == "set" and (f.get("name") in _TRACKED or f.get("reset_all")):
             for name in _TRACKED if f.get("reset_all") else (f["name"],):
@@ -277,10 +290,12 @@ class Session:
                     self._saved.pop(attr, None)
                 setattr(self, attr, value)
         elif action.kind == "add_constraint" and f.get("not_valid"):
-            self.tx_not_valid.add(f"{f.get('table')}.{f.get('constraint')}")
+            self.tx_not_valid[f"{f.get('table')}.{f.get('constraint')}"] = \
+                str(f.get("constraint_sql", ""))
         elif action.kind == "enum_add_value" and self.in_transaction and f.get("value") and \
                 f"type:{f.get('type')}" not in self.tx_types_created:
-            self.tx_enum_values.add(str(f["value"]))
+            self.tx_enum_values.setdefault(str(f["value"]), []).append(
+                str(f.get("add_value_sql", "")))
 
     def _kept_by_view(self, old: str, index: int) -> bool:
         """Whether a view takes the renamed table's old name later in the same transaction,

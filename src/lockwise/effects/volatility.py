@@ -41,6 +41,16 @@ def volatile_functions(expr: object, user_functions: dict[str, str]) -> list[str
     return out
 
 
+def changes_between_transactions(expr: object, user_functions: dict[str, str]) -> bool:
+    """Whether `expr` may give another value in a later transaction: it calls a function that
+    is not immutable (now() is stable: one value per transaction, not per run), or unknown,
+    or reads the clock as SQL does (CURRENT_TIMESTAMP, LOCALTIME, CURRENT_USER...)."""
+    builtin = _builtin()
+    return any((user_functions.get(name) or builtin.get(name)) != "i"
+               for name in function_names(expr)) or \
+        any(kind == "SQLValueFunction" for kind, _ in walk(expr))
+
+
 def has_subquery(expr: object) -> bool:
     return any(kind == "SubLink" for kind, _ in walk(expr))
 

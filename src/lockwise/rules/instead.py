@@ -168,14 +168,16 @@ SQL_FACTS: dict[str, Writer] = {
 SQL_TEXT_FACTS = frozenset({
     "alter_clause", "alter_clause_arg", "algorithm", "backfill_value_sql", "base_type",
     "bound_from_sql",
-    "bound_to_sql", "column_type_sql", "table_name_arg",
-    "command", "drop_partition_sql", "dropped_not_recreated_text", "enum_backfill_sql",
+    "bound_to_sql", "column_type_note", "column_type_sql", "table_name_arg",
+    "command", "constraint_added_sql", "drop_partition_sql", "check_sql",
+    "dropped_not_recreated_text",
+    "enum_backfill_sql", "enum_values_added_sql",
     "length_sql",
-    "long_identifier_truncated", "mode_sql", "new_type_text", "object_type",
+    "long_identifier_truncated", "mode_sql", "new_type_text", "not_yet_done_sql", "object_type",
     "partitioned_constraint_sql", "partitioned_index_sql", "plain_type_text",
     "row_key_columns_sql", "row_key_sql", "rules", "stand_in_default_sql",
     "statement_head_sql", "target", "type_text",
-    "unindexed_foreign_keys_sql",
+    "unindexed_foreign_keys_sql", "unique_index_sql",
 })
 
 #: A template is read as literal text (str) and fields ((key,)), and compiled into pieces:
