@@ -9,14 +9,7 @@ import pytest
 from lockwise.discover import discover, discover_histories
 from lockwise.discover.versions import version_key
 from lockwise.parse.source import InputError
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
+from tree_helpers import write
 
 
 def test_plain_files_sort_by_numeric_version(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from lockwise.cli.app import app
 from lockwise.discover import discover_histories
 from lockwise.discover.dialects import database_named, named_path_note, other_database
 from lockwise.parse.source import InputError
+from tree_helpers import write
 
 PG_TABLE = "CREATE TABLE t (id bigint);\n"
 #: On the table of an earlier migration: a blocking index build (exit 1 under PostgreSQL).
@@ -35,14 +36,6 @@ TREE = {
     "services/billing/migrations/001_t.sql": PG_TABLE,
     "services/billing/migrations/002_index.sql": PG_INDEX,
 }
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def histories(root: Path, dialect: str | None, notes: list[str] | None = None) -> list[str]:

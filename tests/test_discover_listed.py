@@ -16,16 +16,9 @@ from lockwise.discover.liquibase import _formatted_file, is_formatted, runs_on_p
 from lockwise.graph.api import history_conflicts
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.source import InputError
+from tree_helpers import write
 
 LAYOUTS = Path(__file__).resolve().parents[1] / "fixtures" / "layouts"
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def rules_of(migrations: list) -> list[set[str]]:
