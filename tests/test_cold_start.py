@@ -77,6 +77,18 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path) -> None
     assert loaded(again["modules"], HEAVY + PIPELINE) == []
 
 
+def test_sql_only_a_safe_alternative_shows_is_not_printed(tmp_path: Path) -> None:
+    # A NOT VALID CHECK and an enum value keep their SQL for a safe alternative that shows it
+    # (effects.nodes.PrintedSql); with no such finding, pglast's printer is never loaded.
+    (tmp_path / "0001_check.sql").write_text(
+        "SET lock_timeout = '1s';\n"
+        "ALTER TABLE accounts ADD CONSTRAINT positive CHECK (n > 0) NOT VALID;\n"
+        "ALTER TYPE mood ADD VALUE 'calm';\n")
+    run = probe(tmp_path, "lint", "0001_check.sql")
+    assert "lockwise.effects.postgres" in run["modules"]  # it did lint
+    assert loaded(run["modules"], ("pglast.stream", "pglast.printers")) == []
+
+
 def test_conflicts_into_a_pipe_import_no_rich(tmp_path: Path) -> None:
     (tmp_path / "0001_drop.sql").write_text("DROP TABLE accounts;\n")
     (tmp_path / "0002_use.sql").write_text("ALTER TABLE accounts ADD COLUMN note text;\n")

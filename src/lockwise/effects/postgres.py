@@ -28,6 +28,7 @@ from lockwise.effects.literals import enum_candidate_literals
 from lockwise.effects.locks import strongest
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
+    PrintedSql,
     collation_name,
     column_def_constraints,
     columns_read,
@@ -1367,11 +1368,11 @@ def _add_constraint(b: _Builder, table: str, cmd: dict, base: dict) -> None:
     if kind == "not_null" and columns:  # NOT NULL names exactly one column
         facts["column"] = columns[0]
     if kind == "check":  # for the safe alternative, which adds it again NOT VALID
-        facts["check_sql"] = expression_sql(con.get("raw_expr")) or "the_check_expression"
+        facts["check_sql"] = PrintedSql(con.get("raw_expr"), "the_check_expression")
     if not_valid:  # validate-in-same-transaction moves it to a migration of its own
-        facts["constraint_sql"] = expression_sql(
-            {"Constraint": {k: v for k, v in con.items() if k != "conname"}}) or \
-            "CHECK (the_condition) NOT VALID /* replace: the constraint as first added */"
+        facts["constraint_sql"] = PrintedSql(
+            {"Constraint": {k: v for k, v in con.items() if k != "conname"}},
+            "CHECK (the_condition) NOT VALID /* replace: the constraint as first added */")
     if kind == "foreign":
         ref, _ = range_var(con.get("pktable"))
         b.lock(table, L.SHARE_ROW_EXCLUSIVE)
@@ -2027,8 +2028,8 @@ def _alter_enum(b: _Builder, stmt: dict) -> None:
               positioned=bool(stmt.get("newValNeighbor")),
               type_is_new=f"type:{type_}" in b.ctx.new_tables,
               # to run again in a migration of its own (enum-value-used-in-transaction)
-              add_value_sql=(expression_sql({"AlterEnumStmt": {
-                  **stmt, "skipIfNewValExists": True}}) or "") + ";")
+              add_value_sql=PrintedSql({"AlterEnumStmt": {**stmt, "skipIfNewValExists": True}},
+                                       suffix=";"))
 
 
 def _enum_backfill_sql(b: _Builder, type_: str, old: str, new: str) -> str:
@@ -2567,10 +2568,10 @@ def _domain_check_facts(stmt: dict, sub: str, con: dict, domain: str) -> dict:
         # name already taken is not known.
         name = generated_name(domain.split(".", 1)[-1], None,
                               "not_null" if not_null else "check")
-    check = "VALUE IS NOT NULL" if not_null else expression_sql(con.get("raw_expr"))
     return {"constraint": name or "",
             # An expression pglast cannot print: a named stand-in the user replaces.
-            "check_sql": check or "the_check_expression"}
+            "check_sql": "VALUE IS NOT NULL" if not_null else
+            PrintedSql(con.get("raw_expr"), "the_check_expression")}
 
 
 def _create_schema(b: _Builder, stmt: dict) -> None:

@@ -113,11 +113,11 @@ class Session:
     tx_ddl_locks: dict[str, LockMode] = field(default_factory=dict)
     tx_dml_locks: dict[str, LockMode] = field(default_factory=dict)
     #: "table.constraint" added NOT VALID in the transaction: its definition, as SQL.
-    tx_not_valid: dict[str, str] = field(default_factory=dict)
+    tx_not_valid: dict[str, object] = field(default_factory=dict)
     #: Enum labels added by ALTER TYPE ... ADD VALUE in the open transaction: PostgreSQL
     #: refuses to use them before that transaction commits ("unsafe use of new value").
     #: Each with the statements that added it (a label may be added to several types).
-    tx_enum_values: dict[str, list[str]] = field(default_factory=dict)
+    tx_enum_values: dict[str, list[object]] = field(default_factory=dict)
     tx_created: set[str] = field(default_factory=set)  # relations created in the transaction
     #: Types created in the open transaction ("type:public.mood"): values added to one of
     #: them are usable at once (the server's check spares a type its transaction created).
@@ -185,7 +185,7 @@ class Session:
             "held_exclusive_statements": index - since if since is not None else 0,
             "uses_enum_value_added_in_transaction": tuple(used),
             "enum_values_added_sql": "\n".join(dict.fromkeys(
-                sql for label in used for sql in self.tx_enum_values[label])),
+                str(sql) for label in used for sql in self.tx_enum_values[label])),
             "mixes_ddl_and_dml": bool(mixed),
             "mixed_tables": mixed,
             "mixed_tables_text": ", ".join(mixed),
@@ -290,12 +290,13 @@ class Session:
                     self._saved.pop(attr, None)
                 setattr(self, attr, value)
         elif action.kind == "add_constraint" and f.get("not_valid"):
+            # Kept as the fact is (effects.nodes.PrintedSql): printed only if shown.
             self.tx_not_valid[f"{f.get('table')}.{f.get('constraint')}"] = \
-                str(f.get("constraint_sql", ""))
+                f.get("constraint_sql", "")
         elif action.kind == "enum_add_value" and self.in_transaction and f.get("value") and \
                 f"type:{f.get('type')}" not in self.tx_types_created:
             self.tx_enum_values.setdefault(str(f["value"]), []).append(
-                str(f.get("add_value_sql", "")))
+                f.get("add_value_sql", ""))
 
     def _kept_by_view(self, old: str, index: int) -> bool:
         """Whether a view takes the renamed table's old name later in the same transaction,
