@@ -1,0 +1,258 @@
+"""ALTER TABLE: the dispatcher of its subcommands (`_ALTER_CMDS`), how they recurse to
+partitions and inheritance children, and the subcommands without a family of their own
+(SET TABLESPACE, SET LOGGED, storage parameters, INHERIT, SET ACCESS METHOD, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lockwise.catalog.model import Catalog
+from lockwise.core.types import LockMode
+from lockwise.effects.nodes import range_var, unwrap
+from lockwise.effects.postgres.attach import attach_partition, detach_partition
+from lockwise.effects.postgres.builder import Builder, L, table_facts
+from lockwise.effects.postgres.columns import (
+    add_column,
+    alter_column_type,
+    column_default,
+    drop_column,
+    drop_not_null,
+    set_expression,
+    set_not_null,
+)
+from lockwise.effects.postgres.constraints import (
+    add_constraint,
+    alter_constraint,
+    drop_constraint,
+    inherited_check,
+    validate_constraint,
+)
+from lockwise.effects.postgres.indexes import alter_index
+from lockwise.effects.postgres.triggers import toggles_row_triggers, trigger_toggle
+from lockwise.effects.postgres.user_types import alter_composite_type
+
+
+def alter_table(b: Builder, stmt: dict) -> None:
+    table, qualified = range_var(stmt.get("relation"))
+    objtype = stmt.get("objtype", "OBJECT_TABLE")
+    if objtype == "OBJECT_INDEX":
+        alter_index(b, stmt, table)
+        return
+    base = table_facts(b, table, qualified)
+    base["if_exists"] = bool(stmt.get("missing_ok"))
+    base["only"] = not (stmt.get("relation") or {}).get("inh")
+    b.alters.add(f"table:{table}")
+    b.freed_names = _names_dropped_first(b.ctx.catalog, table, stmt.get("cmds") or ())
+    subcommands = [unwrap(node)[1] for node in stmt.get("cmds") or ()]
+    b.freed_columns = frozenset(cmd.get("name", "") for cmd in subcommands
+                                if cmd.get("subtype") == "AT_DropColumn")
+    if objtype == "OBJECT_TYPE":  # a composite type: no table of its own to alter
+        alter_composite_type(b, table, subcommands)
+        b.act("alter_composite_type", type=table, subcommands=tuple(
+            cmd.get("subtype", "").replace("AT_", "").lower() for cmd in subcommands),
+            cascade=any(cmd.get("behavior") == "DROP_CASCADE" for cmd in subcommands),
+            # the tables it locks (typed tables, with CASCADE) are not new: the lock rules apply
+            table_is_new=False)
+        return
+    b.subcommands = subcommands
+    for cmd_node in stmt.get("cmds") or ():
+        _, cmd = unwrap(cmd_node)
+        handler = _ALTER_CMDS.get(cmd.get("subtype", ""))
+        if handler is None:
+            b.lock(table, L.ACCESS_EXCLUSIVE)
+            b.act("alter_table_other", base,
+                  subcommand=cmd.get("subtype", "").replace("AT_", "").lower())
+        else:
+            handler(b, table, cmd, base)
+            if not (stmt.get("relation") or {}).get("inh"):
+                continue  # ONLY: the table alone
+            if cmd.get("subtype") in _RECURSES:
+                _recurse_to_children(b, table, cmd, handler)
+            elif handler is trigger_toggle and toggles_row_triggers(b, table, cmd):
+                # Row triggers are cloned to every partition, and toggled there too.
+                for part in b.ctx.catalog.partitions(table):
+                    b.lock(part, L.SHARE_ROW_EXCLUSIVE)
+
+
+def _names_dropped_first(catalog: Catalog, table: str, cmds: list) -> frozenset[str]:
+    """The constraint and index names an ALTER TABLE's drops release: PostgreSQL runs every
+    DROP of the statement before it adds anything, so an unnamed constraint added in it may
+    take such a name back (`DROP COLUMN id, ADD PRIMARY KEY (a, b)` is `t_pkey` again)."""
+    known = catalog.tables.get(table)
+    freed: set[str] = set()
+    for node in cmds:
+        cmd = unwrap(node)[1]
+        if cmd.get("subtype") == "AT_DropConstraint" and cmd.get("name"):
+            freed.add(cmd["name"])
+        elif cmd.get("subtype") == "AT_DropColumn" and known is not None:
+            column = cmd.get("name")
+            freed.update(c.name for c in known.constraints.values() if column in c.columns)
+            freed.update(i.name.split(".", 1)[1] for i in catalog.indexes_on(table)
+                         if column in i.columns)
+    return frozenset(freed)
+
+
+#: ALTER TABLE subcommands that PostgreSQL applies to every partition too (unless ONLY), each
+#: under the same lock level as on the parent (tablecmds.c, ATSimpleRecursion and friends).
+_RECURSES = {
+    "AT_AddColumn", "AT_DropColumn", "AT_AlterColumnType", "AT_ColumnDefault", "AT_SetNotNull",
+    "AT_DropNotNull", "AT_AddConstraint", "AT_ValidateConstraint", "AT_DropConstraint",
+    "AT_SetStatistics", "AT_SetStorage", "AT_AddIdentity", "AT_DropIdentity", "AT_SetIdentity",
+    "AT_SetExpression",
+}
+
+
+def _recurse_to_children(b: Builder, table: str, cmd: dict, handler: Callable) -> None:
+    """Record the locks, rewrites and scans the subcommand also causes on each partition, and
+    on each table that inherits from it (PostgreSQL recurses into both alike, with the
+    exceptions of `_children_reached`)."""
+    catalog = b.ctx.catalog
+    for part in _children_reached(catalog, table, cmd):
+        sub = Builder(b.ctx)
+        handler(sub, part, cmd, {**table_facts(sub, part, True), "recursed_from": table})
+        for rel, mode in sub.locks.items():
+            b.lock(rel, mode)
+        b.rewrites |= sub.rewrites
+        for rel, why in sub.scans.items():
+            b.scan(rel, why)
+
+
+def _children_reached(catalog: Catalog, table: str, cmd: dict) -> list[str]:
+    """The partitions and inheritance children a recursing subcommand reaches (checked on the
+    server): VALIDATE of a constraint that is valid already does nothing at all, nor reaches
+    the children of a NO INHERIT CHECK; a dropped constraint the children do not inherit
+    leaves the inheritance children alone (a partition's own copy of an index constraint goes
+    with it all the same)."""
+    sub, name = cmd.get("subtype"), cmd.get("name", "")
+    if sub == "AT_ValidateConstraint" and not _validation_recurses(catalog, table, name):
+        return []
+    children = catalog.partitions(table)
+    if sub != "AT_DropConstraint" or inherited_check(catalog, table, name):
+        children += catalog.inheritance_children(table)
+    return children
+
+
+def _validation_recurses(catalog: Catalog, table: str, name: str) -> bool:
+    con = (t := catalog.tables.get(table)) and t.constraints.get(name)
+    if not con:
+        return True  # unknown: it may be a NOT VALID one the children inherit
+    return not con.validated and not (con.kind == "check" and con.no_inherit)
+
+
+def _simple(kind: str, mode: LockMode, rewrite: str | None = None,
+            transactional: bool = True) -> Callable:
+    def handler(b: Builder, table: str, cmd: dict, base: dict) -> None:
+        b.lock(table, mode)
+        if rewrite:
+            b.rewrite(table, rewrite)
+        if not transactional:
+            b.transactional = False
+        extra = {}
+        if cmd.get("name"):
+            extra["column" if kind.startswith("column_") else "name"] = cmd["name"]
+        b.act(kind, base, **extra)
+    return handler
+
+
+def _set_persistence(logged: bool) -> Callable:
+    def handler(b: Builder, table: str, cmd: dict, base: dict) -> None:
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        known = b.ctx.catalog.tables.get(table)
+        # A table these migrations created, known to be so already, is left as it is: no
+        # rewrite (checked on the server). One created elsewhere may be either.
+        unchanged = known is not None and known.created_by is not None and \
+            b.ctx.catalog.sure_of(table) and known.unlogged != logged
+        if not unchanged:
+            b.rewrite(table, f"SET {'LOGGED' if logged else 'UNLOGGED'} rewrites the table")
+        b.act("set_logged" if logged else "set_unlogged", base, unchanged=unchanged)
+    return handler
+
+
+def _set_tablespace(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    # A table created without TABLESPACE lives in the database default (pg_default unless the
+    # database was created otherwise): moving it there is a no-op, checked on the server. The
+    # copy of the data files is a new relfilenode, but not a scan.
+    if cmd.get("name", "") != "pg_default":
+        b.rewrites.add(table)
+    b.act("set_tablespace", base, tablespace=cmd.get("name", ""))
+
+
+def _set_options(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    # Storage parameters that only steer autovacuum/planner take SHARE UPDATE EXCLUSIVE.
+    defs = cmd.get("def") or ()
+    if isinstance(defs, dict):  # pglast gives {'List': {'items': [...]}}
+        defs = unwrap(defs)[1].get("items") or ()
+    names = [unwrap(d)[1].get("defname", "") for d in defs]
+    light = all(n == "fillfactor" or n.startswith(("autovacuum_", "toast.autovacuum_")) or n in
+                {"parallel_workers", "vacuum_truncate", "vacuum_index_cleanup",
+                 "toast_tuple_target", "log_autovacuum_min_duration",
+                 "vacuum_max_eager_freeze_failure_rate"}  # PostgreSQL 18
+                for n in names)
+    b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if light else L.ACCESS_EXCLUSIVE)
+    b.act("set_storage_parameters", base, parameters=tuple(names))
+
+
+def _inherit(b: Builder, table: str, cmd: dict, base: dict, kind: str) -> None:
+    # The child is altered (ACCESS EXCLUSIVE). INHERIT keeps the parent's definition from
+    # changing meanwhile (SHARE UPDATE EXCLUSIVE, as CREATE TABLE ... INHERITS); NO INHERIT
+    # only reads it (ACCESS SHARE). Both checked on the server.
+    parent = range_var(cmd.get("def"))[0]
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    b.lock(parent, L.SHARE_UPDATE_EXCLUSIVE if kind == "inherit" else L.ACCESS_SHARE)
+    b.act(kind, base, parent=parent)
+
+
+def _set_access_method(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    method = cmd.get("name") or "heap"  # no name: DEFAULT, i.e. default_table_access_method
+    # Tables are heap unless created USING another method (not tracked). Asking for the method
+    # the table already has is a no-op from PostgreSQL 17 (checked on 18); older servers are
+    # assumed to rewrite anyway.
+    if method != "heap" or b.ctx.pg_version < 17:
+        b.rewrite(table, "SET ACCESS METHOD rewrites the table")
+    b.act("set_access_method", base, name=method)
+
+
+_ALTER_CMDS: dict[str, Callable] = {
+    "AT_AddColumn": add_column,
+    "AT_DropColumn": drop_column,
+    "AT_AlterColumnType": alter_column_type,
+    "AT_ColumnDefault": column_default,
+    "AT_SetNotNull": set_not_null,
+    "AT_DropNotNull": drop_not_null,
+    "AT_AddConstraint": add_constraint,
+    "AT_ValidateConstraint": validate_constraint,
+    "AT_DropConstraint": drop_constraint,
+    "AT_AlterConstraint": alter_constraint,
+    "AT_SetExpression": set_expression,
+    "AT_AttachPartition": attach_partition,
+    "AT_DetachPartition": detach_partition,
+    "AT_DetachPartitionFinalize": _simple("detach_partition_finalize", L.SHARE_UPDATE_EXCLUSIVE),
+    "AT_SetTableSpace": _set_tablespace,
+    "AT_SetLogged": _set_persistence(logged=True),
+    "AT_SetUnLogged": _set_persistence(logged=False),
+    "AT_SetStatistics": _simple("column_set_statistics", L.SHARE_UPDATE_EXCLUSIVE),
+    "AT_ClusterOn": _simple("cluster_on", L.SHARE_UPDATE_EXCLUSIVE),
+    "AT_DropCluster": _simple("cluster_off", L.SHARE_UPDATE_EXCLUSIVE),
+    "AT_SetRelOptions": _set_options,
+    "AT_ResetRelOptions": _set_options,
+    "AT_EnableTrig": trigger_toggle, "AT_DisableTrig": trigger_toggle,
+    "AT_EnableAlwaysTrig": trigger_toggle, "AT_EnableReplicaTrig": trigger_toggle,
+    "AT_EnableTrigAll": trigger_toggle, "AT_DisableTrigAll": trigger_toggle,
+    "AT_EnableTrigUser": trigger_toggle, "AT_DisableTrigUser": trigger_toggle,
+    "AT_AddIdentity": _simple("column_add_identity", L.ACCESS_EXCLUSIVE),
+    "AT_DropIdentity": _simple("column_drop_identity", L.ACCESS_EXCLUSIVE),
+    "AT_SetIdentity": _simple("column_set_identity", L.ACCESS_EXCLUSIVE),
+    "AT_ChangeOwner": _simple("change_owner", L.ACCESS_EXCLUSIVE),
+    "AT_EnableRowSecurity": _simple("enable_row_security", L.ACCESS_EXCLUSIVE),
+    "AT_DisableRowSecurity": _simple("disable_row_security", L.ACCESS_EXCLUSIVE),
+    "AT_ForceRowSecurity": _simple("force_row_security", L.ACCESS_EXCLUSIVE),
+    "AT_ReplicaIdentity": _simple("replica_identity", L.ACCESS_EXCLUSIVE),
+    "AT_SetStorage": _simple("column_set_storage", L.ACCESS_EXCLUSIVE),
+    "AT_SetAccessMethod": _set_access_method,
+    "AT_SetOptions": _simple("column_set_options", L.SHARE_UPDATE_EXCLUSIVE),
+    "AT_AddInherit": lambda b, table, cmd, base: _inherit(b, table, cmd, base, "inherit"),
+    "AT_DropInherit": lambda b, table, cmd, base: _inherit(b, table, cmd, base, "no_inherit"),
+    "AT_ResetOptions": _simple("column_set_options", L.SHARE_UPDATE_EXCLUSIVE),
+}

@@ -1,0 +1,160 @@
+"""ALTER TABLE ... ATTACH / DETACH PARTITION, and what a new partition takes on (the
+foreign keys above it, the check of the DEFAULT partition), which CREATE TABLE ... PARTITION
+OF shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lockwise.catalog.model import Catalog
+from lockwise.effects.nodes import range_var, unwrap
+from lockwise.effects.partitions import bound_proven_by_checks, range_bounds_sql
+from lockwise.effects.postgres.builder import (
+    NO_TABLE,
+    Builder,
+    L,
+    drop_fk_triggers,
+    fk_target,
+    partition_lineage,
+    scan_fk_lookups,
+)
+
+
+def lock_partition_set(b: Builder, parent: str) -> None:
+    """Removing a partition from `parent` (DROP, DETACH) changes the parent's set of
+    partitions: ACCESS EXCLUSIVE on the parent, and on its DEFAULT partition, whose implicit
+    bound changes with it (checked on the server)."""
+    b.lock(parent, L.ACCESS_EXCLUSIVE)
+    default = b.ctx.catalog.default_partition_of(parent)
+    if default is not None:
+        b.lock(default, L.ACCESS_EXCLUSIVE)
+
+
+def attach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    _, spec = unwrap(cmd.get("def"))
+    part, qualified = range_var(spec.get("name"))
+    b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if b.ctx.pg_version >= 12 else L.ACCESS_EXCLUSIVE)
+    catalog = b.ctx.catalog
+    # The whole tree of the attached table is locked up front (to refuse a cycle), and the
+    # partition constraint of `table` itself is worked out from its ancestors' bounds, read
+    # under ACCESS SHARE (checked on the server).
+    for rel in (part, *catalog.partitions(part)):
+        b.lock(rel, L.ACCESS_EXCLUSIVE)
+    for ancestor in partition_lineage(catalog, table)[1:]:
+        b.lock(ancestor.name, L.ACCESS_SHARE)
+    bound = spec.get("bound") or {}
+    parent = catalog.tables.get(table)
+    # A bound that constrains nothing is proven without a CHECK.
+    proven = _bound_is_empty(catalog, table, bound) or bound_proven_by_checks(
+        parent, catalog.tables.get(part), bound)
+    if not proven:
+        _check_partition_rows(
+            b, part, lambda rel: bound_proven_by_checks(parent, catalog.tables.get(rel), bound),
+            "partition bound check: no validated CHECK constraint proves the bound")
+    check_default_partition(b, table, bound)
+    clone_foreign_keys(b, table, validate=None if b.ctx.table_is_new(part) else part,
+                        attached=part)
+    b.alters.add(f"table:{part}")
+    bound_from, bound_to = range_bounds_sql(bound) or ("<from>", "<to>")
+    b.act("attach_partition", base, partition=part,
+          partition_sql=part if qualified else part.split(".", 1)[1],
+          partition_is_new=b.ctx.table_is_new(part), bound_proven_by_check=proven,
+          partition_key=parent.partition_key if parent else (),
+          partition_key_text=", ".join(parent.partition_key if parent else ()) or "<key>",
+          default_partition=bool(bound.get("is_default")),
+          bound_from_sql=bound_from, bound_to_sql=bound_to)
+
+
+def clone_foreign_keys(b: Builder, parent: str, validate: str | None,
+                        attached: str | None = None) -> None:
+    """A new partition takes on the foreign keys of `parent` and the tables above it, both
+    ways (checked on the server). Those it holds take SHARE ROW EXCLUSIVE on the tables they
+    reference, whose rows are read to check the partition's (`validate`, an attached table
+    with rows; not for a NOT VALID or NOT ENFORCED key); ACCESS EXCLUSIVE instead when the
+    `attached` table has an equal key of its own, which becomes the clone and loses its
+    triggers there (its rows are not read again if that key is valid). Those that reference
+    them hold SHARE ROW EXCLUSIVE on the referencing tables."""
+    catalog = b.ctx.catalog
+    own = catalog.tables.get(attached) if attached else None
+    for con in catalog.inherited_foreign_keys(parent):
+        equal = next((mine for mine in own.constraints.values()
+                      if catalog.same_foreign_key(con, mine)), None) if own else None
+        if equal is not None:
+            drop_fk_triggers(b, con.references)
+        else:
+            fk_target(b, con.references)
+        if validate and con.validated and con.enforced and (
+                equal is None or not equal.validated):
+            b.scan(validate, "foreign key validation of the attached rows")
+            scan_fk_lookups(b, con.references)
+    for known in partition_lineage(catalog, parent):
+        for other, _ in catalog.referencing(known.name):
+            if other != known.name:
+                b.lock(other, L.SHARE_ROW_EXCLUSIVE)
+
+
+def check_default_partition(b: Builder, parent: str, bound: dict) -> None:
+    """A new partition's bound takes rows from the DEFAULT partition's range: PostgreSQL locks
+    the DEFAULT partition and reads it in full to check that none of its rows belong there."""
+    default = b.ctx.catalog.default_partition_of(parent)
+    if default is not None and not bound.get("is_default"):
+        b.lock(default, L.ACCESS_EXCLUSIVE)
+        _check_partition_rows(b, default, lambda _: False,
+                              "the DEFAULT partition is checked for rows of the new partition")
+
+
+def _check_partition_rows(b: Builder, rel: str, proven: Callable[[str], bool],
+                          why: str) -> None:
+    """How PostgreSQL checks that the rows of `rel` fit a partition constraint (tablecmds.c
+    QueuePartitionConstraintValidation): not at all when `rel`'s CHECKs prove it; a table
+    with rows is read in full; a partitioned one has each of its partitions locked ACCESS
+    EXCLUSIVE and checked the same way, so only the leaves not proven are read."""
+    if proven(rel):
+        return
+    catalog = b.ctx.catalog
+    if (catalog.tables.get(rel) or NO_TABLE).kind != "partitioned":
+        b.scan(rel, why)
+        return
+    for child in catalog.direct_partitions(rel):
+        b.lock(child, L.ACCESS_EXCLUSIVE)
+        _check_partition_rows(b, child, proven, why)
+
+
+def _bound_is_empty(catalog: Catalog, parent: str, bound: dict) -> bool:
+    """A DEFAULT partition of a table with no other partition takes every row: its partition
+    constraint is empty and nothing is read (checked on the server)."""
+    return bool(bound.get("is_default")) and not catalog.direct_partitions(parent)
+
+
+def detach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    _, spec = unwrap(cmd.get("def"))
+    part, qualified = range_var(spec.get("name"))
+    concurrently = bool(spec.get("concurrent"))
+    if concurrently:
+        b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
+        b.transactional = False
+    else:
+        lock_partition_set(b, table)
+        # The foreign keys that reference the parent, or a table above it, lose the
+        # partition's rows: the referencing tables are locked and read for rows that point
+        # into it; a referenced table above is opened ACCESS SHARE (checked on the server).
+        for level, known in enumerate(partition_lineage(b.ctx.catalog, table)):
+            for other, _ in b.ctx.catalog.referencing(known.name):
+                if other != known.name:
+                    if level:
+                        b.lock(known.name, L.ACCESS_SHARE)
+                    b.lock(other, L.ACCESS_EXCLUSIVE)
+                    b.scan(other,
+                           "foreign key check: no row may reference the detached partition")
+    b.lock(part, L.ACCESS_EXCLUSIVE)
+    if not concurrently:  # a partitioned partition goes with its whole tree
+        for rel in b.ctx.catalog.partitions(part):
+            b.lock(rel, L.ACCESS_EXCLUSIVE)
+    # The partition's clones of the foreign keys above it become its own, with their own
+    # triggers on the referenced tables (checked on the server, PostgreSQL 18).
+    for con in b.ctx.catalog.inherited_foreign_keys(table):
+        if con.references != table:
+            fk_target(b, con.references)
+    b.alters.add(f"table:{part}")
+    b.act("detach_partition", base, partition=part, concurrently=concurrently,
+          partition_sql=part if qualified else part.split(".", 1)[1])

@@ -1,0 +1,249 @@
+"""What every statement family's handlers share: the `Builder` an effect is gathered in,
+and the small helpers that read the catalog for it (the facts of a table, the relations a
+query reads, the partitions and children a statement reaches, a CREATE's IF NOT EXISTS, the
+locks a foreign key takes on the table it references)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from lockwise.catalog.model import Catalog, Table
+from lockwise.core.types import Action, Effect, LockMode
+from lockwise.effects.context import Context
+from lockwise.effects.locks import strongest
+from lockwise.effects.nodes import only_relations, range_var, relations_in, strings
+from lockwise.parse.quoting import quote_ident
+
+L = LockMode
+
+
+@dataclass(slots=True)
+class Builder:
+    ctx: Context
+    actions: list[Action] = field(default_factory=list)
+    locks: dict[str, LockMode] = field(default_factory=dict)
+    rewrites: set[str] = field(default_factory=set)
+    scans: dict[str, str] = field(default_factory=dict)
+    transactional: bool = True
+    creates: set[str] = field(default_factory=set)
+    drops: set[str] = field(default_factory=set)
+    alters: set[str] = field(default_factory=set)
+    reads: set[str] = field(default_factory=set)
+    writes: set[str] = field(default_factory=set)
+    literals: set[str] = field(default_factory=set)
+    #: Names the drops of the ALTER TABLE being read release before it adds anything.
+    freed_names: frozenset[str] = frozenset()
+    #: The columns that ALTER TABLE drops: their names are free for its ADD COLUMNs.
+    freed_columns: frozenset[str] = frozenset()
+    #: The subcommands of the ALTER TABLE being read (see `columns._added_by_alter`).
+    subcommands: Sequence[dict] = ()
+
+    def lock(self, relation: str, mode: LockMode) -> None:
+        if relation:
+            self.locks[relation] = strongest(self.locks.get(relation), mode)
+
+    def act(self, action_kind: str, /, *bases: dict, **facts: object) -> None:
+        """Record an action; later facts override earlier ones (bases first, then keywords)."""
+        merged: dict = {}
+        for base in bases:
+            merged.update(base)
+        merged.update(facts)
+        self.actions.append(Action(action_kind, merged))
+
+    def scan(self, relation: str, why: str) -> None:
+        self.scans.setdefault(relation, why)
+
+    def rewrite(self, relation: str, why: str) -> None:
+        self.rewrites.add(relation)
+        self.scans.setdefault(relation, why)
+
+    def build(self) -> Effect:
+        # A relation that does not exist yet is not "locked" in any way another session notices.
+        locks = {r: m for r, m in self.locks.items() if r not in self.creates}
+        # A partitioned table has no storage of its own: its partitions are what gets rewritten
+        # or scanned (they are recorded by the handlers that recurse).
+        for rel in [r for r in self.rewrites | set(self.scans)
+                    if (t := self.ctx.catalog.tables.get(r)) and t.kind == "partitioned"]:
+            self.rewrites.discard(rel)
+            self.scans.pop(rel, None)
+        # Column definitions are details of the statement's main action: list them after it.
+        actions = sorted(self.actions, key=lambda a: a.kind == "define_column")
+        return Effect(
+            actions=tuple(actions) or (Action("other"),),
+            locks=locks,
+            rewrites=_frozen(self.rewrites),
+            scans=dict(self.scans),
+            transactional=self.transactional,
+            creates=_frozen(self.creates),
+            drops=_frozen(self.drops),
+            alters=_frozen(self.alters),
+            reads=_frozen(self.reads),
+            writes=_frozen(self.writes),
+            literals=_frozen(self.literals),
+        )
+
+
+_NOTHING: frozenset[str] = frozenset()
+
+
+def _frozen(objects: set[str]) -> frozenset[str]:
+    # Most of an effect's sets are empty, and every frozenset(set()) is a new ~200-byte object:
+    # lint keeps every statement's effect, so sharing one empty set saves ~1 KB a statement.
+    return frozenset(objects) if objects else _NOTHING
+
+
+def table_facts(b: Builder, table: str, qualified: bool) -> dict:
+    # `table` is always schema-qualified (locks and the catalog need one name per relation);
+    # `table_sql` is the name as the user wrote it, for suggested SQL in their own words.
+    return {"table": table, "table_name": table.split(".", 1)[1], "qualified": qualified,
+            "table_sql": table if qualified else table.split(".", 1)[1],
+            "table_is_new": b.ctx.table_is_new(table),
+            "table_is_empty": b.ctx.table_is_empty(table),
+            "table_known": table in b.ctx.catalog.tables}
+
+
+def row_key_facts(b: Builder, table: str) -> dict:
+    """What names a row of `table` in the batches a safe alternative writes: its primary key,
+    or else the row's address (ctid), which every table has. `row_key_sql` is compared
+    (`(a, b) IN (...)`), `row_key_columns_sql` selected."""
+    key = b.ctx.catalog.primary_key(table) or ("ctid",)
+    columns = ", ".join(map(quote_ident, key))
+    return {"row_key_sql": columns if len(key) == 1 else f"({columns})",
+            "row_key_columns_sql": columns}
+
+
+def read_tables(b: Builder, node: object, skip: set[str] = frozenset()) -> None:
+    for rel in relations_in(node):
+        if rel not in skip:
+            b.lock(rel, L.ACCESS_SHARE)
+            b.reads.add(f"table:{rel}")
+
+
+def descendants(b: Builder, table: str, inh: bool = True) -> list[str]:
+    """The partitions and inheritance children a statement on `table` reaches too: all of
+    them, however deep, unless ONLY was written (`inh` false)."""
+    if not inh:
+        return []
+    return b.ctx.catalog.partitions(table) + b.ctx.catalog.inheritance_children(table)
+
+
+def direct_inheritance_children(catalog: Catalog, table: str) -> list[str]:
+    """The tables that INHERIT from `table` itself (not its grandchildren)."""
+    if table not in catalog.inheritance_parents:
+        return []
+    return [t.name for t in catalog.tables.values() if table in t.inherits]
+
+
+def lock_read_partitions(b: Builder, node: object, mode: LockMode = L.ACCESS_SHARE) -> None:
+    """A query that runs locks the partitions and inheritance children of what it reads too
+    (only the parent when it is merely parsed, as by CREATE VIEW; only it with ONLY). Pruning
+    on the partition key spares some partitions: not modeled, every partition counts as read.
+    The views it reads are expanded into their queries (the rewriter's work, also not done
+    for a query merely parsed): their relations are locked as if named."""
+    only = only_relations(node)
+    for rel in relations_in(node):
+        for part in descendants(b, rel, rel not in only):
+            b.lock(part, mode)
+        for base in view_reads(b, rel):
+            b.lock(base, mode)
+            b.reads.add(f"table:{base}")
+            for part in descendants(b, base):
+                b.lock(part, mode)
+
+
+def view_reads(b: Builder, rel: str) -> list[str]:
+    """The relations a query of `rel` reads when it is a known plain view (through the views
+    it reads, however deep); nothing for any other relation."""
+    known = b.ctx.catalog.tables.get(rel)
+    return b.ctx.catalog.read_by(rel) if known is not None and known.kind == "view" else []
+
+
+def stored_reads(b: Builder, node: object) -> list[str]:
+    """The relations with rows of their own a query reads: views replaced by what they read."""
+    out: list[str] = []
+    for rel in relations_in(node):
+        for read in (rel, *view_reads(b, rel)):
+            known = b.ctx.catalog.tables.get(read)
+            if (known is None or known.kind != "view") and read not in out:
+                out.append(read)
+    return out
+
+
+def skipped(b: Builder, stmt: dict, known: bool, kind: str, /, *bases: dict,
+             **facts: object) -> bool:
+    """Whether `stmt`, a CREATE ... IF NOT EXISTS of an object the catalog `known`s already,
+    is skipped by PostgreSQL with a NOTICE; then it is recorded as such: it creates nothing,
+    so what the migration does next to the object is not done to a new one, and it takes
+    none of the locks the creation would (the server checks the name first)."""
+    if not (stmt.get("if_not_exists") and known):
+        return False
+    b.act(kind, *bases, facts, if_not_exists=True, exists_already=True, table_is_new=False)
+    return True
+
+
+def already_exists(b: Builder, known: bool, what: str) -> dict:
+    """Facts of a CREATE (without IF NOT EXISTS) of an object the catalog knows already:
+    PostgreSQL stops with "already exists", and the migration fails. `what`: the object, as
+    messages name it ("table public.t")."""
+    return {"exists_already": True, "existing_object": what} if known else {}
+
+
+def relation_known(b: Builder, name: str) -> bool:
+    """Whether a relation of this (qualified) name exists for sure: tables, views, indexes and
+    sequences share one namespace per schema."""
+    catalog = b.ctx.catalog
+    return (name in catalog.tables or name in catalog.indexes or name in catalog.sequences) \
+        and catalog.sure_of(name)
+
+
+def reference_text(table: str, con: dict, column: str | None, why: str) -> str:
+    """`t (a) -> u (b): why`, how a message lists a refused foreign key."""
+    columns = ", ".join(strings(con.get("fk_attrs"))) or column or ""
+    ref = ", ".join(strings(con.get("pk_attrs"))) or "its primary key"
+    return f"{table} ({columns}) -> {range_var(con.get('pktable'))[0]} ({ref}): {why}"
+
+
+def refused_facts(refused: list[str]) -> dict:
+    return {"refused_references": tuple(refused), "refused_references_text": "; ".join(refused)}
+
+
+def scan_fk_lookups(b: Builder, target: str) -> None:
+    """Validating a foreign key reads the referenced table: each partition of a partitioned
+    one, which its query locks ACCESS SHARE at least (checked on the server)."""
+    for rel in (target, *b.ctx.catalog.partitions(target)):
+        b.lock(rel, L.ACCESS_SHARE)
+        b.scan(rel, "foreign key validation (lookups)")
+
+
+def fk_target(b: Builder, target: str) -> None:
+    # A foreign key to a partitioned table gets its action triggers on every partition.
+    for rel in (target, *b.ctx.catalog.partitions(target)):
+        b.lock(rel, L.SHARE_ROW_EXCLUSIVE)
+    b.reads.add(f"table:{target}")
+
+
+def drop_fk_triggers(b: Builder, target: str) -> None:
+    """A foreign key's action triggers on `target` (each partition of it too) are dropped:
+    ACCESS EXCLUSIVE on each (checked on the server)."""
+    for rel in (target, *b.ctx.catalog.partitions(target)):
+        b.lock(rel, L.ACCESS_EXCLUSIVE)
+
+
+class _NoTable:
+    kind = ""
+    columns: dict = {}
+    constraints: dict = {}
+
+
+NO_TABLE = _NoTable()
+
+
+def partition_lineage(catalog: Catalog, table: str) -> list[Table]:
+    """`table` and the partitioned tables above it, nearest first (those known)."""
+    out: list[Table] = []
+    current = catalog.tables.get(table)
+    while current is not None and all(current.name != t.name for t in out):
+        out.append(current)
+        current = catalog.tables.get(current.partition_of) if current.partition_of else None
+    return out

@@ -1,0 +1,531 @@
+"""ALTER TABLE's column subcommands: ADD / DROP COLUMN, ALTER COLUMN TYPE, SET / DROP
+DEFAULT, SET / DROP NOT NULL, SET EXPRESSION; and the facts of a column definition, which
+CREATE TABLE reads too."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from lockwise.catalog.model import Catalog, Table
+from lockwise.catalog.replay import owned_sequence
+from lockwise.effects.foreign_keys import Key, keys_written, refused_reference
+from lockwise.effects.nodes import (
+    SERIAL_TYPES,
+    collation_name,
+    column_def_constraints,
+    columns_read,
+    expression_sql,
+    function_names,
+    range_var,
+    strings,
+    type_sql,
+    unwrap,
+)
+from lockwise.effects.postgres.builder import (
+    Builder,
+    L,
+    already_exists,
+    direct_inheritance_children,
+    fk_target,
+    reference_text,
+    refused_facts,
+    row_key_facts,
+    table_facts,
+)
+from lockwise.effects.types import type_change_rebuilds_indexes, type_change_rewrites
+from lockwise.effects.volatility import builtin_functions, volatile_functions
+from lockwise.parse.quoting import quote_literal, relation_sql
+
+_SERIAL_PLAIN = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
+
+
+def _virtual_allowed(catalog: Catalog, type_name: str, con: dict) -> bool:
+    """Whether PostgreSQL 18 takes the generated column as VIRTUAL (added without a rewrite):
+    it refuses a user-defined type or function there (checked on the server). A function not
+    on the stock server's list (an extension's) counts as user-defined; a type does when the
+    migrations created it or name its schema (an extension's type is not told apart)."""
+    if "." in type_name or f"public.{type_name}" in catalog.types:
+        return False
+    builtin = builtin_functions()
+    return all(name in builtin and name not in catalog.functions
+               for name in function_names(con.get("raw_expr")))
+
+
+def column_def_facts(b: Builder, table: str, col: dict) -> dict:
+    """Facts about one ColumnDef: its type, default, constraints, and what adding it costs."""
+    name = col.get("colname", "")
+    tname, mods, is_array = b.ctx.catalog.column_type(col.get("typeName"))
+    facts: dict = {"column": name, "type": tname, "typmods": mods, "array": is_array,
+                   "type_text": type_sql(tname, mods, is_array),
+                   # what a serial column is stored as, without the sequence default
+                   "plain_type_text": _SERIAL_PLAIN.get(tname) or type_sql(tname, mods, is_array),
+                   "length_sql": str(mods[0]) if mods else "<n>",
+                   "serial": tname in SERIAL_TYPES, "not_null": False, "has_default": False,
+                   "default_volatile": False, "volatile_functions": (), "identity": False,
+                   "generated_stored": False, "virtual_allowed": False, "primary_key": False,
+                   "unique": False, "references": None, "check": False}
+    for item in col.get("constraints") or ():
+        _, con = unwrap(item)
+        contype = con.get("contype")
+        if contype == "CONSTR_NOTNULL":
+            facts["not_null"] = True
+        elif contype == "CONSTR_DEFAULT":
+            facts["has_default"] = True
+            vol = volatile_functions(con.get("raw_expr"), b.ctx.catalog.functions)
+            facts["volatile_functions"] = tuple(vol)
+            facts["default_volatile"] = bool(vol)
+            facts["default_null"] = unwrap(con.get("raw_expr"))[1].get("isnull", False)
+        elif contype == "CONSTR_IDENTITY":
+            facts["identity"] = True
+            facts["not_null"] = True
+        elif contype == "CONSTR_GENERATED":
+            # PostgreSQL 18 records 's' (STORED) or 'v' (VIRTUAL, its default when neither
+            # is written); older grammars only have STORED and leave the field out.
+            facts["generated_stored"] = con.get("generated_kind", "s") != "v"
+            facts["virtual_allowed"] = _virtual_allowed(b.ctx.catalog, tname, con)
+        elif contype == "CONSTR_PRIMARY":
+            facts["primary_key"] = True
+            facts["not_null"] = True
+        elif contype == "CONSTR_UNIQUE":
+            facts["unique"] = True
+        elif contype == "CONSTR_FOREIGN":
+            facts["references"] = range_var(con.get("pktable"))[0]
+        elif contype == "CONSTR_CHECK":
+            facts["check"] = True
+    if facts["serial"]:
+        facts["has_default"] = True
+        facts["default_volatile"] = True
+        facts["volatile_functions"] = ("nextval",)
+        facts["not_null"] = True
+    # An id or a reference to one: the columns that run out of 32-bit values.
+    facts["key_like"] = bool(facts["primary_key"] or facts["identity"] or facts["serial"]
+                             or facts["references"]
+                             or re.search(r"(?:^|_)id$", name, re.IGNORECASE)
+                             or name.endswith("Id"))  # camelCase, e.g. "teamId"
+    return facts
+
+
+#: A constant of each common type that only stands in for the value existing rows should get
+#: (the instead says so): what the user must choose, written so that the statement runs.
+_STAND_IN_CONSTANTS = {
+    **dict.fromkeys(("int2", "int4", "int8", "numeric", "float4", "float8", "money"), "0"),
+    **dict.fromkeys(("text", "varchar", "bpchar", "citext", "name"), "''"),
+    "bool": "false", "date": "CURRENT_DATE", "timestamp": "now()", "timestamptz": "now()",
+    "time": "'00:00'", "timetz": "'00:00'", "interval": "'0'", "json": "'{}'",
+    "jsonb": "'{}'", "uuid": "'00000000-0000-0000-0000-000000000000'", "bytea": "''",
+    "inet": "'0.0.0.0'",
+}
+
+
+def _stand_in_constant_sql(catalog: Catalog, type_name: str, array: bool) -> str:
+    """A constant of `type_name` to stand in for the default the user chooses: a zero of a
+    built-in type, an enum's first label, a domain's base type's; an empty array; else a
+    string constant naming what it stands for (PostgreSQL reads it as the type, if it can)."""
+    if array:
+        return "'{}'"
+    domain = catalog.domain(type_name)
+    if domain is not None:
+        return _stand_in_constant_sql(catalog, domain.base, domain.array)
+    labels = catalog.enums.get(type_name if "." in type_name else f"public.{type_name}")
+    if labels:
+        return quote_literal(labels[0])
+    return _STAND_IN_CONSTANTS.get(type_name, "'value for existing rows'")
+
+
+def define_column(b: Builder, table: str, facts: dict, **extra: object) -> None:
+    b.act("define_column", {"table": table, "table_name": table.split(".", 1)[1]}, facts, extra)
+
+
+def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    _, col = unwrap(cmd.get("def"))
+    facts = column_def_facts(b, table, col)
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    # Dropped by the same statement, it is gone before the column is added (drops run first).
+    known_column = b.ctx.catalog.known_column(table, facts["column"]) is not None and \
+        facts["column"] not in b.freed_columns
+    if cmd.get("missing_ok") and known_column:
+        # IF NOT EXISTS, and the table has it: PostgreSQL skips the column with a NOTICE,
+        # after taking the lock. Nothing is rewritten, scanned or checked (seen by `verify`
+        # on temporal, whose combined migration adds again the columns of earlier ones).
+        # Not when a DO block may have renamed it away (supabase does).
+        b.act("add_column", base, facts, rewrites=False, rewrite_reason="",
+              constraint_scans=(), constraint_scans_text="", if_not_exists=True,
+              column_exists=True)
+        return
+    rewrite_why = None
+    pg = b.ctx.pg_version
+    if facts["identity"]:
+        rewrite_why = "identity column: every row gets a value"
+    elif facts["generated_stored"]:
+        rewrite_why = "stored generated column: every row is computed"
+    elif facts["default_volatile"]:
+        rewrite_why = f"volatile default ({', '.join(facts['volatile_functions'])})"
+    elif facts["has_default"] and pg < 11 and not facts.get("default_null"):
+        rewrite_why = "any non-null default rewrites the table before PostgreSQL 11"
+    elif b.ctx.catalog.is_constrained_domain(facts["type"]):
+        rewrite_why = (f"domain {facts['type']} has a constraint: every row's value is "
+                       f"checked and stored")
+    if rewrite_why:
+        b.rewrite(table, rewrite_why)
+    elif facts["not_null"] and not facts["has_default"]:
+        b.scan(table, "NOT NULL without a default: fails unless the table is empty")
+        facts["stand_in_default_sql"] = _stand_in_constant_sql(b.ctx.catalog, facts["type"],
+                                                               facts["array"])
+    # Inline constraints that make the command read every existing row (checked against the
+    # server's seq_scan counters): what the constraint_scans fact lists.
+    constraint_scans = []
+    if facts["primary_key"] or facts["unique"]:
+        b.scan(table, "index build")
+        constraint_scans.append("builds a unique index")
+    refused = []
+    if facts["references"]:
+        fk_target(b, facts["references"])
+        if not base.get("recursed_from"):
+            refused = refused_in_add(b, table, [
+                (con, facts["column"]) for con in column_def_constraints(col)
+                if con.get("contype") == "CONSTR_FOREIGN"])
+        # An all-NULL new column needs no FK validation (no scan); a non-null default does.
+        if facts["has_default"] and not facts.get("default_null"):
+            b.scan(table, "foreign key validation of the default")
+            constraint_scans.append("validates the foreign key for every row")
+    if facts["check"]:
+        # Checked against the server: every existing row is verified even when the new column
+        # is all NULL.
+        b.scan(table, "CHECK validation")
+        constraint_scans.append("checks the CHECK constraint on every row")
+    b.creates.add(f"column:{table}.{facts['column']}")
+    define_column(b, table, facts, in_create_table=False, table_is_new=base["table_is_new"])
+    if rewrite_why:
+        # for the batched backfill instead
+        facts.update(row_key_facts(b, table),
+                     backfill_value_sql=_backfill_value_sql(table, base["qualified"], col, facts))
+    b.act("add_column", base, facts, rewrites=bool(rewrite_why),
+          rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
+          constraint_scans_text="; ".join(constraint_scans),
+          if_not_exists=bool(cmd.get("missing_ok")), column_exists=False,
+          **already_exists(b, known_column, f"column {table}.{facts['column']}"),
+          **refused_facts(refused))
+
+
+def _backfill_value_sql(table: str, qualified: bool, col: dict, facts: dict) -> str:
+    """What a batched backfill writes into the old rows of a column added without its
+    default: the default or generation expression as written; for a serial or identity
+    column, the next value of its sequence, named as PostgreSQL names it (the instead says
+    to create it); DEFAULT (the column's own, once set) when the expression cannot be
+    printed, and NULL for a column with neither."""
+    if facts["serial"] or facts["identity"]:
+        sequence = relation_sql(owned_sequence(table, facts["column"]), table, qualified)
+        return f"nextval({quote_literal(sequence)})"
+    for con in column_def_constraints(col):
+        if con.get("contype") in ("CONSTR_DEFAULT", "CONSTR_GENERATED"):
+            return expression_sql(con.get("raw_expr")) or "DEFAULT"
+    return "NULL"
+
+
+def refused_in_add(b: Builder, table: str, foreign: list[tuple[dict, str | None]]
+                    ) -> list[str]:
+    """The foreign keys an ALTER TABLE adds (FOREIGN KEY nodes, with the column each is
+    written on) that PostgreSQL refuses for want of a key (`refused_reference`): one to the
+    table itself may point at the keys and columns the same statement adds."""
+    out = []
+    for con, column in foreign:
+        target = range_var(con.get("pktable"))[0]
+        keys, columns = _added_by_alter(b.subcommands) if target == table else ((), ())
+        why = refused_reference(b.ctx.catalog, target, tuple(strings(con.get("pk_attrs"))),
+                                keys, columns)
+        if why:
+            out.append(reference_text(table, con, column, why))
+    return out
+
+
+def _added_by_alter(subcommands: Sequence[dict]) -> tuple[list[Key], frozenset[str]]:
+    """The keys and columns an ALTER TABLE adds: a foreign key of the same statement may point
+    at them (PostgreSQL adds foreign keys last). Found only for a foreign key to the table
+    itself: every ALTER TABLE paid for it before."""
+    added = [unwrap(cmd.get("def"))[1] for cmd in subcommands
+             if cmd.get("subtype") == "AT_AddColumn"]
+    keys = keys_written(
+        [(unwrap(cmd.get("def"))[1], None) for cmd in subcommands
+         if cmd.get("subtype") == "AT_AddConstraint"]
+        + [(con, col.get("colname")) for col in added for con in column_def_constraints(col)])
+    return keys, frozenset(col.get("colname", "") for col in added)
+
+
+def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    col = cmd.get("name", "")
+    # Foreign keys over the column are dropped with it, and dropping one takes ACCESS
+    # EXCLUSIVE on the table at its other end too (as DROP CONSTRAINT; seen by `verify`).
+    for other in _fk_partners(b.ctx.catalog, table, col):
+        b.lock(other, L.ACCESS_EXCLUSIVE)
+    if cmd.get("behavior") == "DROP_CASCADE":
+        _drop_views_using(b, table, col)
+    if base.get("only") and "recursed_from" not in base:
+        # ONLY leaves the children's column in place, now their own (attislocal): each direct
+        # child's catalog row changes under ACCESS EXCLUSIVE (tablecmds.c ATExecDropColumn).
+        for child in direct_inheritance_children(b.ctx.catalog, table):
+            b.lock(child, L.ACCESS_EXCLUSIVE)
+    b.drops.add(f"column:{table}.{col}")
+    for idx in b.ctx.catalog.indexes_on(table):
+        if col in idx.columns:
+            b.drops.add(f"index:{idx.name}")
+    b.act("drop_column", base, column=col, if_exists=bool(cmd.get("missing_ok")),
+          column_is_new=b.ctx.column_is_new(table, col),
+          cascade=cmd.get("behavior") == "DROP_CASCADE",
+          column_known=b.ctx.catalog.column(table, col) is not None,
+          **_views_using(b, table, col))
+
+
+def dropped_column(b: Builder, table: str, column: str, why: str) -> None:
+    """A column another object's DROP ... CASCADE takes with it: its data is lost as with
+    DROP COLUMN (a drop_column action of its own, for the rules about lost data)."""
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    _drop_views_using(b, table, column)
+    b.drops.add(f"column:{table}.{column}")
+    b.act("drop_column", table_facts(b, table, True), column=column, if_exists=False,
+          cascade=True, column_known=True, dropped_by=why,
+          column_is_new=b.ctx.column_is_new(table, column), **_views_using(b, table, column))
+
+
+def _drop_views_using(b: Builder, table: str, column: str) -> None:
+    """Views using a column that CASCADE drops go with it, and the views over them. Not in
+    `drops`, which names what the statement drops by name (as for DROP TABLE ... CASCADE): the
+    conflict graph reports the views dropped silently."""
+    catalog = b.ctx.catalog
+    for view in catalog.views_using_column(table, column):
+        for dropped in (view, *catalog.views_over(view)):
+            b.lock(dropped, L.ACCESS_EXCLUSIVE)
+
+
+def _views_using(b: Builder, table: str, column: str) -> dict:
+    """Facts naming the views whose query uses the column: PostgreSQL refuses to drop it
+    (without CASCADE) or change its type while they exist (checked on the server)."""
+    views = tuple(b.ctx.catalog.views_using_column(table, column))
+    return {"used_by_views": views, "used_by_views_text": ", ".join(views)}
+
+
+def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    colname = cmd.get("name", "")
+    # A foreign key over the column, on either side, is dropped and re-created: that takes
+    # ACCESS EXCLUSIVE on the table at its other end too (checked on the server).
+    for other in _fk_partners(b.ctx.catalog, table, colname):
+        b.lock(other, L.ACCESS_EXCLUSIVE)
+    _, coldef = unwrap(cmd.get("def"))
+    new, new_mods, new_array = b.ctx.catalog.column_type(coldef.get("typeName"))
+    using = coldef.get("raw_default")
+    old_col = b.ctx.catalog.known_column(table, colname)
+    read_again = ""
+    if old_col is None:
+        rewrites, why = True, "old type unknown (table not created by these migrations)" \
+            if b.ctx.catalog.sure_of(table) else "old type unknown (a DO block may have changed it)"
+        old_type = ""
+    else:
+        old_type = old_col.type_text
+        old_base = _base_type(b.ctx.catalog, old_col.type_name, old_col.typmods, old_col.array)
+        new_base = _base_type(b.ctx.catalog, new, new_mods, new_array)
+        if b.ctx.catalog.is_constrained_domain(new):
+            rewrites, why = True, f"domain {new} has a constraint: every value is checked " \
+                "and stored"
+        elif old_base[2] != new_base[2]:
+            rewrites, why = True, "array-ness changes"
+        else:
+            rewrites, why = type_change_rewrites(
+                old_base[0], old_base[1], new_base[0], new_base[1], b.ctx.pg_version,
+                b.ctx.session_timezone_utc, array=new_base[2])
+        if using is not None and not _using_is_plain_cast(using, colname):
+            rewrites, why = True, "USING expression computes every value"
+        if not rewrites:
+            read_again = _kept_values_scans(b, table, colname, old_base[0], new_base[0],
+                                            old_col.collation != collation_name(coldef))
+    if rewrites:
+        b.rewrite(table, f"column type change: {why}")
+        # The re-created foreign keys are validated again: the other end is read too.
+        for other in _fk_partners(b.ctx.catalog, table, colname):
+            b.scan(other, "foreign key re-validation after the type change")
+    b.alters.add(f"column:{table}.{colname}")
+    b.act("alter_column_type", base, column=colname, old_type=old_type, new_type=new,
+          new_typmods=new_mods,
+          new_type_text=type_sql(new, new_mods, new_array),
+          length_sql=str(new_mods[0]) if new_mods else "<n>",
+          rewrites=rewrites, rewrite_reason=why, has_using=using is not None,
+          reads_table_again=bool(read_again), read_again_reason=read_again,
+          old_type_known=old_col is not None,
+          old_type_name=old_col.type_name if old_col is not None else "",
+          indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)),
+          column_not_null=bool(old_col and old_col.not_null),
+          column_has_default=bool(old_col and old_col.default),
+          column_constraints=column_constraints(b.ctx.catalog, table, colname),
+          **_views_using(b, table, colname))
+
+
+#: Domains over domains are followed this deep at most (a guard against a cycle that only
+#: hand-built or wrong input can make).
+_DOMAIN_DEPTH = 8
+
+
+def _base_type(catalog, name: str, mods: tuple[int, ...],
+               array: bool) -> tuple[str, tuple[int, ...], bool]:
+    """A column type as PostgreSQL stores it: a domain's values are its base type's (a
+    domain without constraints converts to and from it as a relabel, checked on the server)."""
+    for _ in range(_DOMAIN_DEPTH):
+        domain = catalog.domain(name)
+        if domain is None:
+            break
+        name, mods, array = domain.base, domain.typmods, array or domain.array
+    return name, mods, array
+
+
+def _kept_values_scans(b: Builder, table: str, column: str, old: str, new: str,
+                       collation_changes: bool) -> str:
+    """A type change that keeps the stored values still reads the table: the CHECKs on the
+    column are re-added and validated again, and its indexes are rebuilt when their operator
+    class or collation changes (checked on the server). Returns what reads it ("" if
+    nothing): all of it happens under the statement's ACCESS EXCLUSIVE lock."""
+    known = b.ctx.catalog.known_table(table)
+    if known is None:
+        return ""
+    reasons: list[str] = []
+    for con in known.constraints.values():
+        if con.kind == "check" and con.validated and (
+                column in con.columns or column in columns_read(con.expr)):
+            reasons.append(f"CHECK {con.name} is validated again after the type change")
+            break
+    if parent_index := _partitioned_index_over(b.ctx.catalog, known, column):
+        reasons.append(f"its part of partitioned index {parent_index} is rebuilt")
+    elif rebuilt := _index_rebuilt(b.ctx.catalog, known, column, old, new, collation_changes):
+        reasons.append(rebuilt)
+    for why in reasons:
+        b.scan(table, why)
+    return "; ".join(reasons)
+
+
+def _index_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new: str,
+                   collation_changes: bool) -> str:
+    """Which index over `column` a type change that keeps the values builds again ("" if
+    none): one whose operator class or collation changes."""
+    if not (collation_changes or type_change_rebuilds_indexes(old, new)):
+        return ""
+    why = "collation" if collation_changes else "operator class"
+    for idx in catalog.indexes_on(known.name):
+        if column in idx.columns or column in idx.reads:
+            return f"index {idx.name} is rebuilt: its {why} changes"
+    for con in known.constraints.values():
+        if con.kind in ("primary", "unique", "exclude") and column in con.columns:
+            return f"index of {con.name} is rebuilt: its {why} changes"
+    return ""
+
+
+def _partitioned_index_over(catalog: Catalog, partition: Table, column: str) -> str:
+    """The index (or UNIQUE / PRIMARY KEY / EXCLUDE constraint) of a partitioned ancestor of
+    `partition` over `column`, "" when none. A type change never reuses a partition's part of
+    such an index, as it does a plain index whose operator class stays: each is built again
+    from the partition's rows, even when the values are kept (checked on the server)."""
+    seen: set[str] = set()
+    parent = partition.partition_of
+    while parent and parent not in seen:
+        seen.add(parent)
+        for idx in catalog.indexes_on(parent):
+            if column in idx.columns or column in idx.reads:
+                return idx.name
+        ancestor = catalog.tables.get(parent)
+        if ancestor is None:
+            return ""
+        for con in ancestor.constraints.values():
+            if con.kind in ("primary", "unique", "exclude") and column in con.columns:
+                return con.name
+        parent = ancestor.partition_of
+    return ""
+
+
+def column_constraints(catalog: Catalog, table: str, column: str) -> tuple[str, ...]:
+    """The constraints that `table.column` takes part in (CHECK, FOREIGN KEY, UNIQUE, PRIMARY
+    KEY, EXCLUDE; as `table.constraint` for a foreign key of another table that references
+    it): what dropping the column drops with it, or refuses to drop."""
+    known = catalog.tables.get(table)
+    own = [c.name for c in (known.constraints.values() if known else ())
+           if column in c.columns or (c.kind == "check" and column in columns_read(c.expr))]
+    key = next((c.columns for c in known.constraints.values() if c.kind == "primary"),
+               ()) if known else ()
+    incoming = [f"{other}.{c.name}" for other, c in catalog.referencing(table)
+                if column in (c.ref_columns or key) and not (other == table and c.name in own)]
+    return tuple(sorted(own)) + tuple(sorted(incoming))
+
+
+def _fk_partners(catalog, table: str, column: str) -> set[str]:
+    """Tables at the other end of the foreign keys that `table.column` takes part in."""
+    out: set[str] = set()
+    known = catalog.tables.get(table)
+    for con in known.constraints.values() if known else ():
+        if con.kind == "foreign" and con.references and column in con.columns:
+            out.add(con.references)
+    key = next((c.columns for c in known.constraints.values() if c.kind == "primary"),
+               ()) if known else ()
+    for other, con in catalog.referencing(table):
+        if column in (con.ref_columns or key):  # no column list: the primary key
+            out.add(other)
+    out.discard(table)
+    # A partitioned partner holds the key (or its triggers) on each partition too.
+    return out | {part for other in out for part in catalog.partitions(other)}
+
+
+def _using_is_plain_cast(expr: dict, column: str) -> bool:
+    kind, body = unwrap(expr)
+    if kind == "TypeCast":
+        kind, body = unwrap(body.get("arg"))
+    return kind == "ColumnRef" and strings(body.get("fields"))[-1:] == [column]
+
+
+def column_default(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    col = cmd.get("name", "")
+    b.alters.add(f"column:{table}.{col}")
+    expr = cmd.get("def")
+    if expr is None:
+        b.act("drop_default", base, column=col)
+    else:
+        vol = volatile_functions(expr, b.ctx.catalog.functions)
+        b.act("set_default", base, column=col, default_volatile=bool(vol),
+              volatile_functions=tuple(vol))
+
+
+def set_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    col = cmd.get("name", "")
+    known = b.ctx.catalog.known_table(table)
+    proven = not_null_proven(b, table, col)
+    column = known.columns.get(col) if known is not None else None
+    already = column is not None and column.not_null
+    if not proven and not already:
+        b.scan(table, "SET NOT NULL checks every row")
+    b.alters.add(f"column:{table}.{col}")
+    b.act("set_not_null", base, column=col, proven_by_check=proven, already_not_null=already)
+
+
+def not_null_proven(b: Builder, table: str, column: str) -> bool:
+    """Whether a validated CHECK proves `column` has no NULLs, so that PostgreSQL 12+ makes it
+    NOT NULL without reading the table (SET NOT NULL, and 18's ADD CONSTRAINT ... NOT NULL)."""
+    known = b.ctx.catalog.known_table(table)
+    return known is not None and b.ctx.pg_version >= 12 and any(
+        c.kind == "check" and c.validated and column in c.not_null_columns
+        for c in known.constraints.values())
+
+
+def drop_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    col = cmd.get("name", "")
+    b.alters.add(f"column:{table}.{col}")
+    b.act("drop_not_null", base, column=col)
+
+
+def set_expression(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    column = cmd.get("name", "")
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    known = b.ctx.catalog.known_column(table, column)
+    # A stored column (all there is before 18; the unknown one counts as stored) is computed
+    # anew for every row: a rewrite (checked on the server). A virtual one stores nothing.
+    if known is None or not known.virtual:
+        b.rewrite(table, "SET EXPRESSION recomputes the stored generated column")
+    b.alters.add(f"column:{table}.{column}")
+    b.act("alter_table_other", base, subcommand="setexpression", column=column)

@@ -1,0 +1,300 @@
+"""ALTER TABLE's constraint subcommands: ADD, VALIDATE, DROP and ALTER CONSTRAINT."""
+
+from __future__ import annotations
+
+from lockwise.catalog.model import Catalog, Constraint
+from lockwise.catalog.replay import constraint_from, constraint_name, default_constraint_name
+from lockwise.effects.nodes import PrintedSql, range_var, strings, unwrap
+from lockwise.effects.partitions import partitioned_constraint_sql
+from lockwise.effects.postgres.builder import (
+    NO_TABLE,
+    Builder,
+    L,
+    direct_inheritance_children,
+    drop_fk_triggers,
+    fk_target,
+    partition_lineage,
+    refused_facts,
+    scan_fk_lookups,
+)
+from lockwise.effects.postgres.columns import not_null_proven, refused_in_add
+
+_CONTYPES = {
+    "CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
+    "CONSTR_PRIMARY": "primary", "CONSTR_EXCLUSION": "exclude", "CONSTR_NOTNULL": "not_null",
+}
+
+
+#: How a message names each kind of constraint (`constraint_kind_text`).
+_CONSTRAINT_KIND_TEXT = {
+    "check": "CHECK constraint", "foreign": "foreign key", "unique": "UNIQUE constraint",
+    "primary": "PRIMARY KEY", "exclude": "EXCLUDE constraint", "not_null": "NOT NULL constraint",
+}
+
+
+def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    _, con = unwrap(cmd.get("def"))
+    kind = _CONTYPES.get(con.get("contype", ""), "other")
+    not_valid = bool(con.get("skip_validation"))
+    using_index = con.get("indexname")
+    # An unnamed constraint gets the name PostgreSQL will give it: messages and the safe
+    # alternative (which validates it by name later) need one.
+    name = constraint_name(b.ctx.catalog, con, table, freed=b.freed_names)
+    columns = tuple(strings(con.get("fk_attrs") if kind == "foreign" else con.get("keys")))
+    facts = {**base, "constraint": name, "constraint_type": kind,
+             "constraint_kind_text": _CONSTRAINT_KIND_TEXT.get(kind, "constraint"),
+             "not_valid": not_valid,
+             "using_index": using_index or "", "columns": columns,
+             "columns_text": ", ".join(columns), "ref_table": "", "ref_columns": (),
+             "fk_has_index": True, **refused_facts([]), "partitioned_table":
+                 (b.ctx.catalog.tables.get(table) or NO_TABLE).kind == "partitioned"}
+    if kind == "not_null" and columns:  # NOT NULL names exactly one column
+        facts["column"] = columns[0]
+    if kind == "check":  # for the safe alternative, which adds it again NOT VALID
+        facts["check_sql"] = PrintedSql(con.get("raw_expr"), "the_check_expression")
+    if not_valid:  # validate-in-same-transaction moves it to a migration of its own
+        facts["constraint_sql"] = PrintedSql(
+            {"Constraint": {k: v for k, v in con.items() if k != "conname"}},
+            "CHECK (the_condition) NOT VALID /* replace: the constraint as first added */")
+    if kind == "foreign":
+        ref, _ = range_var(con.get("pktable"))
+        b.lock(table, L.SHARE_ROW_EXCLUSIVE)
+        equal = _equal_foreign_key(b.ctx.catalog, table, con) \
+            if base.get("recursed_from") else None
+        if equal is not None:  # taken over as the clone, as on ATTACH (clone_foreign_keys)
+            drop_fk_triggers(b, ref)
+        else:
+            fk_target(b, ref)
+        ref_cols = tuple(strings(con.get("pk_attrs")))
+        facts.update(ref_table=ref, ref_table_name=ref.split(".", 1)[-1], ref_columns=ref_cols,
+                     ref_table_sql=(ref if range_var(con.get("pktable"))[1]
+                                    else ref.split(".", 1)[-1]),
+                     ref_columns_text=", ".join(ref_cols),
+                     table_is_filled=b.ctx.table_is_filled(table),
+                     ref_table_is_new=b.ctx.table_is_new(ref),
+                     # a self-referencing key locks its one table once
+                     locked_tables_text=table if ref == table else f"{table} and {ref}",
+                     fk_has_index=b.ctx.catalog.has_index_leading_with(table, columns))
+        # Only a table these migrations created has a fully known set of indexes.
+        known = b.ctx.catalog.tables.get(table)
+        facts["indexes_known"] = known is not None and known.created_by is not None
+        if not base.get("recursed_from"):
+            facts.update(refused_facts(refused_in_add(b, table, [(con, None)])))
+        if not not_valid and (equal is None or not equal.validated):
+            b.scan(table, "foreign key validation")
+            scan_fk_lookups(b, ref)
+    else:
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        if kind == "primary" and base.get("only") and not base.get("recursed_from"):
+            _only_primary_key_descendants(b, table, columns)
+        if kind in ("unique", "primary", "exclude") and not using_index:
+            if base.get("recursed_from"):
+                why = _partition_constraint_scan(b.ctx.catalog, table, kind, columns)
+            else:
+                why = "index build"
+            if why:
+                b.scan(table, why)
+            if kind != "exclude":
+                facts.update(_partitioned_constraint_facts(b, table, name, kind, columns, base))
+        elif kind == "primary" and using_index:
+            t = b.ctx.catalog.tables.get(table)
+            # USING INDEX names no columns: they are the index's.
+            idx = b.ctx.catalog.indexes.get(f"{table.split('.', 1)[0]}.{using_index}")
+            key = idx.columns if idx is not None else columns
+            nullable = [c for c in key if t and c in t.columns and not t.columns[c].not_null]
+            facts["pk_nullable_columns"] = tuple(nullable)
+            facts["pk_nullable_columns_text"] = ", ".join(nullable)
+            if nullable or t is None or idx is None:
+                b.scan(table, "PRIMARY KEY checks the columns are NOT NULL")
+        elif kind == "check" and not not_valid and not _check_not_checked_here(b, table, name,
+                                                                                con, base):
+            b.scan(table, "CHECK validation")
+        elif kind == "not_null":  # PostgreSQL 18+
+            facts["proven_by_check"] = proven = all(
+                not_null_proven(b, table, c) for c in columns)
+            if not not_valid and not proven:
+                b.scan(table, "NOT NULL validation")
+    if using_index:
+        # The index must exist; attaching it renames it to the constraint's name.
+        b.reads.add(f"index:{table.split('.', 1)[0]}.{using_index}")
+    b.alters.add(f"table:{table}")
+    if con.get("conname"):
+        b.creates.add(f"constraint:{table}.{name}")
+    b.act("add_constraint", facts)
+
+
+def _only_primary_key_descendants(b: Builder, table: str, columns: tuple[str, ...]) -> None:
+    """`ALTER TABLE ONLY t ADD PRIMARY KEY` on a key column not yet NOT NULL: the NOT NULL it
+    adds to `t` must hold on every partition and inheritance descendant (the statement fails
+    where it does not), each locked ACCESS EXCLUSIVE to check it, not read (checked on the
+    server). A key named by USING INDEX has columns the statement does not write: counted as
+    not NOT NULL."""
+    catalog = b.ctx.catalog
+    if columns and all(_not_null_in(catalog, table, c) for c in columns):
+        return
+    for rel in catalog.partitions(table) + catalog.inheritance_children(table):
+        b.lock(rel, L.ACCESS_EXCLUSIVE)
+
+
+def _check_not_checked_here(b: Builder, table: str, name: str, con: dict,
+                            base: dict) -> bool:
+    """A CHECK added to a parent that this child does not check: NO INHERIT keeps it off
+    the children (they are locked all the same), and a child that has a CHECK of that name
+    already has it merged into that one (tablecmds.c MergeWithExistingConstraint; the server
+    refuses to merge into a NOT VALID one)."""
+    if not base.get("recursed_from"):
+        return False
+    if con.get("is_no_inherit"):
+        return True
+    own = (t := b.ctx.catalog.tables.get(table)) and t.constraints.get(name)
+    return bool(own) and own.kind == "check"
+
+
+def _partition_constraint_scan(catalog: Catalog, part: str, kind: str,
+                               columns: tuple[str, ...]) -> str:
+    """What a UNIQUE / PRIMARY KEY added to a partitioned table reads of partition `part`
+    (empty: nothing). A partition with a UNIQUE or PRIMARY KEY constraint over the same
+    columns, in the same order, has that constraint attached instead of a new index built;
+    a primary key still reads it when a column may be NULL there (checked on the server)."""
+    known = catalog.tables.get(part)
+    if known is None or not any(c.kind in ("unique", "primary") and c.columns == columns
+                                for c in known.constraints.values()):
+        return "index build"
+    if kind == "primary" and not all(_not_null_in(catalog, part, c) for c in columns):
+        return "PRIMARY KEY checks the columns are NOT NULL"
+    return ""
+
+
+def _not_null_in(catalog: Catalog, table: str, column: str) -> bool:
+    """Whether `column` is NOT NULL in `table`: also when a table above it, a partition,
+    has it so (PostgreSQL makes every partition follow)."""
+    return any((col := t.columns.get(column)) is not None and col.not_null
+               for t in partition_lineage(catalog, table))
+
+
+def _partitioned_constraint_facts(b: Builder, table: str, name: str, kind: str,
+                                  columns: tuple[str, ...], base: dict) -> dict:
+    """Facts of a UNIQUE / PRIMARY KEY added to a partitioned table: the leaf partitions it
+    would read (those without a matching constraint yet), and the way to prepare them first."""
+    catalog = b.ctx.catalog
+    if (catalog.tables.get(table) or NO_TABLE).kind != "partitioned" or \
+            base.get("recursed_from"):
+        return {}
+    leaves = () if base.get("only") else tuple(
+        p for p in catalog.partitions(table)
+        if (catalog.tables.get(p) or NO_TABLE).kind != "partitioned"
+        and _partition_constraint_scan(catalog, p, kind, columns))
+    nullable = tuple(c for c in columns if not _not_null_in(catalog, table, c))
+    constraint = name or default_constraint_name(catalog, table, columns, kind)
+    return {"partitions_to_index": leaves,
+            "partitions_to_index_text": ", ".join(leaves),
+            "partitioned_constraint_sql": partitioned_constraint_sql(
+                catalog, table, base["qualified"], constraint, kind == "primary", columns,
+                leaves, nullable) if leaves else ""}
+
+
+def validate_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    name = cmd.get("name", "")
+    b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
+    known = b.ctx.catalog.tables.get(table)
+    con = known.constraints.get(name) if known else None
+    # A constraint valid already is left as it is: nothing read, the referenced table of a
+    # foreign key not even locked (checked on the server).
+    already = con is not None and con.validated
+    if not already:
+        if con is not None and con.kind == "foreign" and con.references:
+            b.lock(con.references, L.ROW_SHARE)
+            scan_fk_lookups(b, con.references)
+        b.scan(table, "constraint validation")
+    b.alters.add(f"constraint:{table}.{name}")
+    b.act("validate_constraint", base, constraint=name,
+          constraint_type=con.kind if con else "", already_valid=already)
+
+
+def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    name = cmd.get("name", "")
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    known = b.ctx.catalog.tables.get(table)
+    con = known.constraints.get(name) if known else None
+    if con is not None and con.kind == "foreign" and con.references:
+        drop_fk_triggers(b, con.references)
+    if base.get("only") and "recursed_from" not in base and \
+            inherited_check(b.ctx.catalog, table, name):
+        # ONLY leaves the children's copy in place, now their own (conislocal): each direct
+        # child's catalog row changes under ACCESS EXCLUSIVE (checked on the server).
+        for child in direct_inheritance_children(b.ctx.catalog, table):
+            b.lock(child, L.ACCESS_EXCLUSIVE)
+    if con is not None and con.kind in ("primary", "unique") and con.columns and \
+            cmd.get("behavior") == "DROP_CASCADE":
+        # The foreign keys that use its index are dropped with it (checked on the server).
+        key = set(con.columns)
+        for other, fk in b.ctx.catalog.referencing(table):
+            if set(fk.ref_columns or b.ctx.catalog.primary_key(table)) == key:
+                b.lock(other, L.ACCESS_EXCLUSIVE)
+                b.drops.add(f"constraint:{other}.{fk.name}")
+    b.drops.add(f"constraint:{table}.{name}")
+    b.act("drop_constraint", base, constraint=name, if_exists=bool(cmd.get("missing_ok")),
+          constraint_type=con.kind if con else "")
+
+
+def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    _, alter = unwrap(cmd.get("def"))
+    name = alter.get("conname", "")
+    catalog = b.ctx.catalog
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    # Each partition holds a clone of the constraint, altered with it (checked on the server).
+    partitions = catalog.partitions(table)
+    for part in partitions:
+        b.lock(part, L.ACCESS_EXCLUSIVE)
+    known = catalog.tables.get(table)
+    con = known.constraints.get(name) if known else None
+    enforce = bool(alter.get("is_enforced"))
+    if alter.get("alterEnforceability") and b.ctx.pg_version >= 18 and con is not None \
+            and con.kind == "foreign" and con.references and con.enforced != enforce:
+        if enforce:  # validated as ADD FOREIGN KEY is (checked on the server)
+            fk_target(b, con.references)
+            for rel in (table, *partitions):
+                b.scan(rel, "foreign key validation (ENFORCED)")
+            scan_fk_lookups(b, con.references)
+        else:  # its triggers on the referenced table (each partition of it) are dropped
+            drop_fk_triggers(b, con.references)
+    if alter.get("alterInheritability"):
+        _alter_not_null_inheritance(b, table, inherit=not alter.get("noinherit"))
+    b.alters.add(f"constraint:{table}.{name}")
+    b.act("alter_table_other", base, subcommand="alterconstraint", constraint=name,
+          constraint_type=con.kind if con else "")
+
+
+def _alter_not_null_inheritance(b: Builder, table: str, inherit: bool) -> None:
+    """PostgreSQL 18's ALTER CONSTRAINT ... [NO] INHERIT of a NOT NULL constraint: NO INHERIT
+    leaves the direct children their copy, now their own; INHERIT adds it to every descendant,
+    each read to check it (the model does not know which of them have the column NOT NULL
+    already, and counts them all as read). Checked on the server."""
+    catalog = b.ctx.catalog
+    if not inherit:
+        for child in direct_inheritance_children(catalog, table):
+            b.lock(child, L.ACCESS_EXCLUSIVE)
+        return
+    for child in catalog.inheritance_children(table):
+        b.lock(child, L.ACCESS_EXCLUSIVE)
+        b.scan(child, "NOT NULL constraint inherited: the child's rows are checked")
+
+
+def _equal_foreign_key(catalog: Catalog, part: str, con: dict) -> Constraint | None:
+    """The key of partition `part`, its own or a clone of one above it, that PostgreSQL takes
+    for the clone of foreign key `con` being added to a table above it, instead of making a
+    new one (tablecmds.c tryAttachPartitionForeignKey; checked on the server)."""
+    added = constraint_from(catalog, con, part)
+    if added is None:
+        return None
+    return next((mine for mine in catalog.inherited_foreign_keys(part)
+                 if catalog.same_foreign_key(added, mine)), None)
+
+
+def inherited_check(catalog: Catalog, table: str, name: str) -> bool:
+    """Whether constraint `name` of `table` is one its children inherit: a CHECK without NO
+    INHERIT (one the catalog does not know counts as such: PostgreSQL then locks them all)."""
+    con = (t := catalog.tables.get(table)) and t.constraints.get(name)
+    if not con:
+        return True
+    return con.kind in ("check", "not_null") and not con.no_inherit

@@ -1,0 +1,161 @@
+"""CREATE TABLE, CREATE TABLE AS / MATERIALIZED VIEW, CREATE VIEW, CREATE SEQUENCE and
+CREATE FUNCTION."""
+
+from __future__ import annotations
+
+from lockwise.effects.foreign_keys import keys_written, refused_reference
+from lockwise.effects.nodes import column_def_constraints, object_name, range_var, strings, unwrap
+from lockwise.effects.postgres.attach import check_default_partition, clone_foreign_keys
+from lockwise.effects.postgres.builder import (
+    Builder,
+    L,
+    already_exists,
+    fk_target,
+    lock_read_partitions,
+    read_tables,
+    reference_text,
+    refused_facts,
+    relation_known,
+    skipped,
+    stored_reads,
+    table_facts,
+)
+from lockwise.effects.postgres.columns import column_def_facts, define_column
+
+
+def create_table(b: Builder, stmt: dict) -> None:
+    table, qualified = range_var(stmt.get("relation"), create=True)
+    if skipped(b, stmt, table in b.ctx.catalog.tables, "create_table",
+                table_facts(b, table, qualified), columns=()):
+        return
+    b.creates.add(f"table:{table}")
+    parent = None
+    if stmt.get("partbound") and stmt.get("inhRelations"):
+        parent = range_var(stmt["inhRelations"][0])[0]
+        b.lock(parent, L.ACCESS_EXCLUSIVE)
+        b.alters.add(f"table:{parent}")
+        check_default_partition(b, parent, stmt.get("partbound") or {})
+        clone_foreign_keys(b, parent, validate=None)
+    elif stmt.get("inhRelations"):
+        for rel in stmt["inhRelations"]:
+            b.lock(range_var(rel)[0], L.SHARE_UPDATE_EXCLUSIVE)
+    columns = []
+    for elt in stmt.get("tableElts") or ():
+        kind, body = unwrap(elt)
+        if kind == "ColumnDef":
+            facts = column_def_facts(b, table, body)
+            columns.append(facts["column"])
+            b.creates.add(f"column:{table}.{facts['column']}")
+            define_column(b, table, facts, in_create_table=True, table_is_new=True)
+            if facts["references"]:
+                fk_target(b, facts["references"])
+        elif kind == "Constraint" and body.get("contype") == "CONSTR_FOREIGN":
+            fk_target(b, range_var(body.get("pktable"))[0])
+        elif kind == "TableLikeClause":  # LIKE source: its definition is read
+            source = range_var(body.get("relation"))[0]
+            b.lock(source, L.ACCESS_SHARE)
+            b.reads.add(f"table:{source}")
+    b.act("create_table", table_facts(b, table, qualified), table_is_new=True,
+          **already_exists(b, relation_known(b, table), f"relation {table}"),
+          **refused_facts(_refused_in_create_table(b, table, stmt)),
+          if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
+          partition_of=parent, partitioned=bool(stmt.get("partspec")),
+          unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
+
+
+def _refused_in_create_table(b: Builder, table: str, stmt: dict) -> list[str]:
+    """The foreign keys of a CREATE TABLE that PostgreSQL refuses for want of a key to point
+    at (`refused_reference`); one to the table itself may point at the keys written beside
+    it, when all its columns are (no LIKE, INHERITS or PARTITION OF)."""
+    elements = [unwrap(e) for e in stmt.get("tableElts") or ()]
+    written = [(body, None) for kind, body in elements if kind == "Constraint"] + [
+        (con, body.get("colname")) for kind, body in elements if kind == "ColumnDef"
+        for con in column_def_constraints(body)]
+    foreign = [(con, column) for con, column in written
+               if con.get("contype") == "CONSTR_FOREIGN"]
+    if not foreign:  # most tables: no key of theirs to gather
+        return []
+    complete = not stmt.get("inhRelations") and all(k != "TableLikeClause" for k, _ in elements)
+    keys = keys_written(written)
+    columns = {body.get("colname", "") for kind, body in elements if kind == "ColumnDef"}
+    out = []
+    for con, column in foreign:
+        target = range_var(con.get("pktable"))[0]
+        if target == table and not complete:
+            continue
+        own = target == table
+        why = refused_reference(b.ctx.catalog, target, tuple(strings(con.get("pk_attrs"))),
+                                keys if own else (), columns if own else (), created=own)
+        if why:
+            out.append(reference_text(table, con, column, why))
+    return out
+
+
+def create_table_as(b: Builder, stmt: dict) -> None:
+    # pglast's JSON inlines the IntoClause (no {"IntoClause": ...} wrapper); accept both.
+    into = stmt.get("into") or {}
+    into = into.get("IntoClause", into)
+    table, qualified = range_var(into.get("rel"), create=True)
+    matview = stmt.get("objtype") == "OBJECT_MATVIEW"
+    # The query is analysed (its relations locked) before the server looks for the name;
+    # it runs (reading the partitions too) only when the name is free.
+    read_tables(b, stmt.get("query"), {table})
+    if skipped(b, stmt, table in b.ctx.catalog.tables,
+                "create_materialized_view" if matview else "create_table_as",
+                table_facts(b, table, qualified), with_data=not into.get("skipData")):
+        return
+    lock_read_partitions(b, stmt.get("query"))
+    b.creates.add(f"{'view' if matview else 'table'}:{table}")
+    for rel in stored_reads(b, stmt.get("query")):
+        b.scan(rel, "query reads it in full to fill the new relation")
+    b.act("create_materialized_view" if matview else "create_table_as",
+          table_facts(b, table, qualified), table_is_new=True,
+          **already_exists(b, relation_known(b, table), f"relation {table}"),
+          with_data=not into.get("skipData"), if_not_exists=bool(stmt.get("if_not_exists")))
+
+
+def create_view(b: Builder, stmt: dict) -> None:
+    view, qualified = range_var(stmt.get("view"), create=True)
+    if stmt.get("replace") and view in b.ctx.catalog.tables:
+        b.lock(view, L.ACCESS_EXCLUSIVE)
+        b.alters.add(f"view:{view}")
+    else:
+        b.creates.add(f"view:{view}")
+    read_tables(b, stmt.get("query"), {view})
+    b.act("create_view", table_facts(b, view, qualified), view=view,
+          replace=bool(stmt.get("replace")),
+          **already_exists(b, not stmt.get("replace") and relation_known(b, view),
+                     f"relation {view}"))
+
+
+def create_function(b: Builder, stmt: dict) -> None:
+    name = object_name(strings(stmt.get("funcname")), create=True)
+    b.creates.add(f"function:{name}")
+    # A SQL function's body is parsed and analyzed when it is created (check_function_bodies,
+    # on by default): the tables it reads are opened ACCESS SHARE (checked on the server).
+    # Other languages' bodies are only checked for syntax.
+    options = {unwrap(o)[1].get("defname"): unwrap(o)[1].get("arg") for o in
+               stmt.get("options") or ()}
+    if str(unwrap(options.get("language"))[1].get("sval", "")).lower() == "sql":
+        read_tables(b, stmt.get("sql_body") or _sql_body(options.get("as")))
+    b.act("create_function", name=name, replace=bool(stmt.get("replace")))
+
+
+def _sql_body(definition: dict | None) -> list[dict]:
+    """The parse trees of a SQL function's body written as a string (`AS $$ ... $$`)."""
+    from lockwise.parse.postgres import parse_sql
+
+    body = strings(unwrap(definition)[1].get("items"))
+    if not body:
+        return []
+    parsed = parse_sql(body[0], comments=False)
+    return [] if parsed.problems else [s.tree for s in parsed.statements]
+
+
+def create_sequence(b: Builder, stmt: dict) -> None:
+    seq, _ = range_var(stmt.get("sequence"), create=True)
+    if skipped(b, stmt, seq in b.ctx.catalog.sequences, "create_sequence", name=seq):
+        return
+    b.creates.add(f"sequence:{seq}")
+    b.act("create_sequence", name=seq, if_not_exists=bool(stmt.get("if_not_exists")),
+          **already_exists(b, relation_known(b, seq), f"relation {seq}"))

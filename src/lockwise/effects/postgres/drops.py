@@ -1,0 +1,210 @@
+"""DROP of every kind of object, DROP DATABASE and TRUNCATE."""
+
+from __future__ import annotations
+
+from lockwise.catalog.model import Catalog
+from lockwise.effects.nodes import drop_object_names, object_name, range_var, unwrap
+from lockwise.effects.postgres.attach import lock_partition_set
+from lockwise.effects.postgres.builder import (
+    Builder,
+    L,
+    drop_fk_triggers,
+    row_key_facts,
+    table_facts,
+)
+from lockwise.effects.postgres.columns import dropped_column
+from lockwise.effects.postgres.triggers import is_row_trigger
+from lockwise.parse.quoting import relation_sql
+
+_DROP_KINDS = {
+    "OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
+    "OBJECT_MATVIEW": "view", "OBJECT_SEQUENCE": "sequence", "OBJECT_TYPE": "type",
+    "OBJECT_SCHEMA": "schema", "OBJECT_FUNCTION": "function", "OBJECT_TRIGGER": "trigger",
+    "OBJECT_DOMAIN": "type", "OBJECT_EXTENSION": "extension", "OBJECT_PROCEDURE": "function",
+    "OBJECT_POLICY": "policy", "OBJECT_FOREIGN_TABLE": "table", "OBJECT_RULE": "rule",
+    "OBJECT_STATISTIC_EXT": "statistics",
+}
+
+
+def _dropped_indexes_named(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
+    """The indexes a DROP INDEX finding names: those the catalog knows exist, or all of them
+    when it knows none. One finding speaks for the statement, and under IF EXISTS the first
+    listed index may well be missing while a later one is the one that takes the lock."""
+    listed = [object_name(names) for names in drop_object_names(stmt)]
+    return tuple([i for i in listed if i in catalog.indexes] or listed)
+
+
+def drop(b: Builder, stmt: dict) -> None:
+    kind = _DROP_KINDS.get(stmt.get("removeType", ""), "other")
+    cascade = stmt.get("behavior") == "DROP_CASCADE"
+    if_exists = bool(stmt.get("missing_ok"))
+    concurrently = bool(stmt.get("concurrent"))
+    catalog = b.ctx.catalog
+    named = _dropped_indexes_named(catalog, stmt) if kind == "index" else ()
+    for names in drop_object_names(stmt):
+        if kind in ("table", "view"):
+            table = object_name(names)
+            b.lock(table, L.ACCESS_EXCLUSIVE)
+            b.drops.add(f"{kind}:{table}")
+            for part in catalog.partitions(table):  # dropped with it
+                b.lock(part, L.ACCESS_EXCLUSIVE)
+                b.drops.add(f"table:{part}")
+            for child in catalog.inheritance_children(table) if cascade else ():
+                b.lock(child, L.ACCESS_EXCLUSIVE)  # (without CASCADE the server refuses)
+                b.drops.add(f"table:{child}")
+            known = catalog.tables.get(table)
+            parent = known.partition_of if known is not None else None
+            if parent:
+                lock_partition_set(b, parent)
+            if known:
+                # Dropping a table drops its FK triggers on the tables it references.
+                for con in known.constraints.values():
+                    if con.kind == "foreign" and con.references and con.references != table:
+                        drop_fk_triggers(b, con.references)
+            for other, _con in catalog.referencing(table):
+                if cascade and other != table:
+                    b.lock(other, L.ACCESS_EXCLUSIVE)
+            for view in catalog.views_over(table) if cascade else ():
+                b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with it
+            b.act("drop_table" if kind == "table" else "drop_view", table=table,
+                  table_name=names[-1], table_sql=table if len(names) > 1 else names[-1],
+                  cascade=cascade, if_exists=if_exists,
+                  qualified=len(names) > 1, table_is_new=b.ctx.table_is_new(table),
+                  table_known=known is not None,
+                  referenced_by=tuple(sorted({o for o, _ in catalog.referencing(table)
+                                              if o != table})),
+                  partition_of=parent or "", is_partition=bool(parent),
+                  drop_partition_sql=_drop_partition_sql(b, table, parent, len(names) > 1)
+                  if parent else "")
+        elif kind == "index":
+            index = object_name(names)
+            idx = catalog.indexes.get(index)
+            table = idx.table if idx else ""
+            if table:
+                b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.ACCESS_EXCLUSIVE)
+                for part in catalog.partitions(table):  # the partitions' indexes go with it
+                    b.lock(part, L.ACCESS_EXCLUSIVE)
+            b.drops.add(f"index:{index}")
+            if concurrently:
+                b.transactional = False
+            b.act("drop_index", index=index, index_name=names[-1],
+                  index_sql=index if len(names) > 1 else names[-1], table=table,
+                  table_name=table.split(".", 1)[-1], concurrently=concurrently,
+                  if_exists=if_exists, cascade=cascade, dropped_indexes_text=", ".join(named),
+                  table_is_new=b.ctx.table_is_new(table) if table else False)
+        elif kind == "policy":
+            table = object_name(names[:-1]) if len(names) > 1 else ""
+            b.lock(table, L.ACCESS_EXCLUSIVE)
+            b.drops.add(f"policy:{table}.{names[-1]}")
+            b.act("drop_policy", table=table, table_name=table.split(".", 1)[-1],
+                  policy=names[-1], if_exists=if_exists)
+        elif kind == "rule":  # (checked on the server, as DROP TRIGGER)
+            table = object_name(names[:-1]) if len(names) > 1 else ""
+            b.lock(table, L.ACCESS_EXCLUSIVE)
+            b.drops.add(f"rule:{table}.{names[-1]}")
+            b.act("drop_rule", table=table, table_name=table.split(".", 1)[-1],
+                  name=names[-1], if_exists=if_exists, cascade=cascade)
+        elif kind == "trigger":
+            table = object_name(names[:-1]) if len(names) > 1 else ""
+            b.lock(table, L.ACCESS_EXCLUSIVE)
+            if table and is_row_trigger(catalog, table, names[-1]):
+                for part in catalog.partitions(table):  # its clones go with it
+                    b.lock(part, L.ACCESS_EXCLUSIVE)
+            b.drops.add(f"trigger:{table}.{names[-1]}")
+            b.act("drop_trigger", table=table, table_name=table.split(".", 1)[-1],
+                  trigger=names[-1], if_exists=if_exists,
+                  table_is_new=b.ctx.table_is_new(table))
+        elif kind == "schema":
+            schema = names[-1]
+            b.drops.add(f"schema:{schema}")
+            for t in [t for t in catalog.tables if t.startswith(schema + ".")]:
+                if cascade:
+                    b.lock(t, L.ACCESS_EXCLUSIVE)
+            b.act("drop_schema", schema=schema, cascade=cascade, if_exists=if_exists)
+        else:
+            name = object_name(names) if kind != "extension" else names[-1]
+            if kind == "function" and cascade:
+                # The triggers that execute it are dropped too, each locking its table as
+                # DROP TRIGGER does.
+                for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
+                    b.lock(table.name, L.ACCESS_EXCLUSIVE)
+                    b.drops.add(f"trigger:{table.name}.{trigger}")
+            elif kind == "statistics" and (table := catalog.statistics.get(name)):
+                b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
+            elif kind == "type" and cascade:  # the columns of the type go with it
+                for table, column in catalog.columns_of_type(name):
+                    dropped_column(b, table, column, f"DROP {stmt['removeType'][7:]} "
+                                    f"{names[-1]} CASCADE drops the column")
+            elif kind == "sequence" and cascade:  # the defaults that call nextval() on it
+                for table, column in catalog.columns_drawing_from(name):
+                    b.lock(table, L.ACCESS_EXCLUSIVE)
+                    b.alters.add(f"column:{table}.{column}")
+            b.drops.add(f"{kind}:{name}")
+            b.act(f"drop_{kind}" if kind != "other" else "drop_other", name=name,
+                  cascade=cascade, if_exists=if_exists,
+                  object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
+
+
+def _drop_partition_sql(b: Builder, table: str, parent: str, qualified: bool) -> str:
+    """How to drop partition `table` without holding `parent` ACCESS EXCLUSIVE: detach it
+    CONCURRENTLY first (PostgreSQL 14+, and only without a DEFAULT partition), then drop what
+    is by then an ordinary table."""
+    table_sql = relation_sql(table, table, qualified)
+    parent_sql = relation_sql(parent, table, qualified)
+    if b.ctx.pg_version >= 14 and b.ctx.catalog.default_partition_of(parent) is None:
+        return (f"ALTER TABLE {parent_sql} DETACH PARTITION {table_sql} CONCURRENTLY;"
+                f"  -- own migration, outside a transaction\n"
+                f"DROP TABLE {table_sql};  -- next migration: no lock on {parent_sql} any more")
+    why = ("before PostgreSQL 14 DETACH PARTITION has no CONCURRENTLY form"
+           if b.ctx.pg_version < 14 else
+           f"DETACH PARTITION ... CONCURRENTLY is refused while {parent_sql} has a DEFAULT "
+           "partition")
+    return (f"-- {why}: keep the lock wait short instead\n"
+            f"SET LOCAL lock_timeout = '5s';\nDROP TABLE {table_sql};")
+
+
+def drop_database(b: Builder, stmt: dict) -> None:
+    b.transactional = False
+    b.drops.add(f"database:{stmt.get('dbname')}")
+    b.act("drop_database", name=stmt.get("dbname", ""), if_exists=bool(stmt.get("missing_ok")))
+
+
+def truncate(b: Builder, stmt: dict) -> None:
+    cascade = stmt.get("behavior") == "DROP_CASCADE"
+    # Each table is an action of its own; the statement's text names them all.
+    written = ", ".join(t if q else t.split(".", 1)[1]
+                        for t, q in map(range_var, stmt.get("relations") or ()))
+    for rel in stmt.get("relations") or ():
+        table, qualified = range_var(rel)
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        b.rewrites.add(table)  # TRUNCATE gives the table a new, empty relfilenode
+        b.writes.add(f"table:{table}")
+        # Inheritance children too unless ONLY (TRUNCATE ONLY of a partitioned table fails).
+        children = b.ctx.catalog.inheritance_children(table) if unwrap(rel)[1].get("inh") else []
+        for part in b.ctx.catalog.partitions(table) + children:
+            b.lock(part, L.ACCESS_EXCLUSIVE)
+            b.rewrites.add(part)
+        if cascade:
+            # Every table referencing it, transitively, is truncated too: new relfilenode.
+            for other in _referencing_closure(b.ctx.catalog, table):
+                b.lock(other, L.ACCESS_EXCLUSIVE)
+                b.rewrites.add(other)
+                b.writes.add(f"table:{other}")
+        referenced_by = tuple(sorted({o for o, _ in b.ctx.catalog.referencing(table)
+                                      if o != table}))
+        b.act("truncate", table_facts(b, table, qualified), **row_key_facts(b, table),
+              cascade=cascade, tables_text=written,
+              referenced_by=referenced_by,
+              referenced_by_text=", ".join(referenced_by) or "none known to these migrations")
+
+
+def _referencing_closure(catalog, table: str) -> list[str]:
+    """Tables whose foreign keys lead to `table`, directly or through other tables."""
+    seen: dict[str, None] = {}
+    todo = [table]
+    while todo:
+        for other, _ in catalog.referencing(todo.pop()):
+            if other != table and other not in seen:
+                seen[other] = None
+                todo.append(other)
+    return list(seen)

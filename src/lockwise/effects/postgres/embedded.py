@@ -1,0 +1,143 @@
+"""Statements that run other statements, whose effects are computed through the package's
+dispatcher: DO blocks, the elements of CREATE SCHEMA, the actions of CREATE RULE."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Set as AbstractSet
+from dataclasses import replace
+
+from lockwise.catalog.search_path import elements_path
+from lockwise.core.types import Action, Effect
+from lockwise.effects.nodes import created_schema, range_var, schema_elements
+from lockwise.effects.postgres.builder import (
+    Builder,
+    L,
+    already_exists,
+    read_tables,
+    refused_facts,
+    skipped,
+    table_facts,
+)
+
+
+def create_schema(b: Builder, stmt: dict) -> None:
+    schema = created_schema(stmt) or ""
+    if skipped(b, stmt, schema in b.ctx.catalog.schemas, "create_schema", schema=schema):
+        return
+    b.creates.add(f"schema:{schema}")
+    b.act("create_schema", schema=schema, if_not_exists=bool(stmt.get("if_not_exists")),
+          **already_exists(b, schema in b.ctx.catalog.schemas, f"schema {schema}"))
+    if schema:
+        _run_elements(b, stmt, schema)
+
+
+#: The kinds of object whose names an element of CREATE SCHEMA can refer to later ones by.
+_NAMED_BY_ELEMENTS = ("table:", "view:", "index:", "sequence:", "type:")
+
+
+def _run_elements(b: Builder, stmt: dict, schema: str) -> None:
+    """The elements of CREATE SCHEMA (CREATE TABLE, VIEW, INDEX, SEQUENCE, TRIGGER, GRANT
+    written in it) run as the statements they are, in the server's order and in the new
+    schema: their locks, scans, objects and actions are the statement's. Each action says
+    which element it is (`schema_element`, its position as written, where its findings
+    point); what an element created is new for the elements after it."""
+    # The package's dispatcher: imported here, as the package imports this module.
+    from lockwise.effects.postgres import compute_effect
+
+    ctx = b.ctx
+    made: set[str] = set()
+    with elements_path(ctx.catalog, schema, made):
+        for position, tree in schema_elements(stmt, schema):
+            inner = compute_effect(tree, ctx)
+            _take_effect(b, inner, made)
+            b.transactional = b.transactional and inner.transactional
+            for objects, taken in ((b.creates, inner.creates), (b.drops, inner.drops),
+                                   (b.alters, inner.alters), (b.reads, inner.reads),
+                                   (b.writes, inner.writes)):
+                objects.update(taken)
+            b.actions.extend(Action(a.kind, {**a.facts, "schema_element": position + 1})
+                             for a in inner.actions)
+            made.update(o.split(":", 1)[1] for o in inner.creates
+                        if o.startswith(_NAMED_BY_ELEMENTS))
+            created = {o[6:] for o in inner.creates if o.startswith("table:")}
+            if created:
+                ctx = replace(ctx, new_tables=ctx.new_tables | created)
+
+
+def _take_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozenset()) -> None:
+    """The locks, rewrites and scans of a statement that `b`'s statement runs; none of the
+    locks on `new` relations, which `b`'s statement creates (no other session sees them)."""
+    for rel, mode in inner.locks.items():
+        if rel not in new:
+            b.lock(rel, mode)
+    b.rewrites.update(inner.rewrites)
+    for rel, why in inner.scans.items():
+        b.scan(rel, why)
+
+
+def create_rule(b: Builder, stmt: dict) -> None:
+    # The package's dispatcher: imported here, as the package imports this module.
+    from lockwise.effects.postgres import compute_effect
+
+    # A rule rewrites every later query on the table: it is added under ACCESS EXCLUSIVE
+    # (checked on the server), and its actions are parsed against the tables they name.
+    table, qualified = range_var(stmt.get("relation"))
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    read_tables(b, [stmt.get("whereClause")], skip={table})
+    for action in stmt.get("actions") or ():  # each locks what it would as a query
+        for rel, mode in compute_effect(action, b.ctx).locks.items():
+            b.lock(rel, mode)
+    b.act("create_rule", table_facts(b, table, qualified), name=stmt.get("rulename", ""))
+
+
+_STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
+
+
+#: A transaction-control statement of a PL/pgSQL body (COMMIT; / ROLLBACK AND CHAIN;).
+_BODY_TRANSACTION_CONTROL = re.compile(r"\b(?:commit|rollback)\b(?:\s+and\s+(?:no\s+)?chain)?\s*;",
+                                       re.IGNORECASE)
+
+
+def do_block(b: Builder, stmt: dict) -> None:
+    from lockwise.parse.plpgsql import do_block_code
+
+    body, language = do_block_code(stmt)
+    # A DO block that commits (a batched backfill) runs only outside a transaction block:
+    # inside one PostgreSQL refuses it ("invalid transaction termination").
+    if _BODY_TRANSACTION_CONTROL.search(_STRING_LITERAL.sub("''", body)):
+        b.transactional = False
+    b.act("do_block")
+    if language == "plpgsql":
+        _run_embedded(b, body)
+
+
+def _cleared_in_do_block(facts: dict) -> dict:
+    """Facts of an embedded statement that claim it fails, cleared: it is judged against the
+    catalog from before the block, without what the block's earlier statements did (a key
+    they add), and may sit in a branch that does not run (supabase adds a UNIQUE and then a
+    foreign key to it, each under IF NOT EXISTS)."""
+    return refused_facts([]) if facts.get("refused_references") else {}
+
+
+def _run_embedded(b: Builder, body: str) -> None:
+    """The statements the block runs take their own locks, rewrites and scans, and are judged
+    as actions of the block (`in_do_block`). What they create or drop is left out of the
+    block's objects: they may sit in a branch that does not run, and the conflict graph must
+    not count on them. Each action keeps its statement's text (`embedded_sql`), from which a
+    safe alternative is written, and its line in the body (`embedded_line`), where its
+    findings point."""
+    # The package's dispatcher: imported here, as the package imports this module.
+    from lockwise.effects.postgres import compute_effect
+    from lockwise.parse.plpgsql import embedded_statements
+
+    ctx = b.ctx
+    for sql, tree, line in embedded_statements(body):
+        inner = compute_effect(tree, ctx)
+        _take_effect(b, inner)
+        b.actions.extend(Action(a.kind, {**a.facts, **_cleared_in_do_block(a.facts),
+                                         "in_do_block": True, "embedded_sql": sql,
+                                         "embedded_line": line}) for a in inner.actions)
+        created = {o[6:] for o in inner.creates if o.startswith("table:")}
+        if created:  # a table the block created is new for its later statements too
+            ctx = replace(ctx, new_tables=ctx.new_tables | created)

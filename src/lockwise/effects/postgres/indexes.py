@@ -1,0 +1,137 @@
+"""CREATE INDEX, REINDEX and ALTER INDEX."""
+
+from __future__ import annotations
+
+from lockwise.catalog.model import Index
+from lockwise.catalog.replay import index_from_stmt
+from lockwise.effects.nodes import options_on, range_var, unwrap
+from lockwise.effects.partitions import partitioned_index_sql
+from lockwise.effects.postgres.builder import (
+    NO_TABLE,
+    Builder,
+    L,
+    already_exists,
+    relation_known,
+    skipped,
+    table_facts,
+)
+from lockwise.effects.postgres.maintenance import partition_by_partition
+
+
+def _index_columns(stmt: dict) -> tuple[str, ...]:
+    cols = []
+    for param in stmt.get("indexParams") or ():
+        _, elem = unwrap(param)
+        cols.append(elem.get("name") or "(expression)")
+    return tuple(cols)
+
+
+def create_index(b: Builder, stmt: dict) -> None:
+    table, qualified = range_var(stmt.get("relation"))
+    concurrently = bool(stmt.get("concurrent"))
+    schema = table.split(".", 1)[0]
+    index = f"{schema}.{stmt['idxname']}" if stmt.get("idxname") else ""
+    only = not (stmt.get("relation") or {}).get("inh")
+    b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
+    catalog = b.ctx.catalog
+    # IF NOT EXISTS of a known index: skipped after the table's lock, before any build.
+    if skipped(b, stmt, index in catalog.indexes, "create_index",
+                table_facts(b, table, qualified), index=index, concurrently=concurrently,
+                index_name=stmt.get("idxname") or "", columns=_index_columns(stmt)):
+        b.transactional = not concurrently
+        return
+    partitioned = (catalog.tables.get(table) or NO_TABLE).kind == "partitioned"
+    # ON ONLY a partitioned table: an invalid index on the parent alone, nothing is built.
+    if not (only and partitioned):
+        b.scan(table, "index build")  # (dropped in build() for a partitioned table: no storage)
+    # On a partitioned table each partition gets its own index, built under the same lock.
+    partitions = () if only else tuple(catalog.partitions(table))
+    for part in partitions:
+        b.lock(part, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
+    if partitions:
+        _build_partition_indexes(b, table, index_from_stmt(catalog, stmt))
+    b.transactional = not concurrently
+    b.alters.add(f"table:{table}")
+    if index:
+        b.creates.add(f"index:{index}")
+    columns = _index_columns(stmt)
+    for col in columns:
+        b.reads.add(f"column:{table}.{col}")
+    b.act("create_index", table_facts(b, table, qualified), index=index,
+          **already_exists(b, bool(index) and relation_known(b, index), f"relation {index}"),
+          index_name=stmt.get("idxname") or "", columns=columns, columns_text=", ".join(columns),
+          unique=bool(stmt.get("unique")), concurrently=concurrently,
+          if_not_exists=bool(stmt.get("if_not_exists")), partial=bool(stmt.get("whereClause")),
+          method=stmt.get("accessMethod", "btree"), named=bool(stmt.get("idxname")),
+          partitioned_table=partitioned, only=only, partitions=partitions,
+          partitions_text=", ".join(partitions) or "none known",
+          partitioned_index_sql=partitioned_index_sql(
+              catalog, table, qualified, stmt.get("idxname") or "", columns,
+              bool(stmt.get("unique"))) if partitioned else "")
+
+
+def _build_partition_indexes(b: Builder, table: str, like: Index) -> None:
+    """The partitions of `table` a new partitioned index `like` builds its parts on: each
+    reads its rows, unless it has an index of the same definition already, which is attached
+    instead (and what is below it is left as it is: checked on the server)."""
+    catalog = b.ctx.catalog
+    for part in catalog.direct_partitions(table):
+        if catalog.attachable_index(part, like) is None:
+            b.scan(part, "index build (partition)")
+            _build_partition_indexes(b, part, like)
+
+
+def reindex(b: Builder, stmt: dict) -> None:
+    concurrently = "concurrently" in options_on(stmt.get("params"))
+    kind = stmt.get("kind", "")
+    rel, qualified = range_var(stmt.get("relation"))
+    if kind == "REINDEX_OBJECT_INDEX":
+        index = rel
+        idx = b.ctx.catalog.indexes.get(index)
+        table = idx.table if idx else ""
+        if table:
+            b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
+    elif kind == "REINDEX_OBJECT_TABLE":
+        table, index = rel, ""
+        b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
+    else:
+        table, index = "", ""
+        b.transactional = False
+    if table:
+        b.scan(table, "index rebuild")
+        b.alters.add(f"table:{table}")
+    if concurrently:
+        b.transactional = False
+    if partition_by_partition(b, table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE):
+        for part in b.ctx.catalog.partitions(table):
+            b.scan(part, "index rebuild (partition)")
+    # Besides SHARE on the table, each index being rebuilt is held ACCESS EXCLUSIVE: every
+    # query that plans with the table opens its indexes and waits, reads included (checked on
+    # the server). Table-level `locks` cannot say it, hence the fact.
+    b.act("reindex", table=table, table_name=table.split(".", 1)[-1], index=index,
+          index_access_exclusive=not concurrently,
+          target=kind.replace("REINDEX_OBJECT_", "").lower(), concurrently=concurrently,
+          name=(rel if qualified else rel.split(".", 1)[-1]) if rel else stmt.get("name") or "",
+          table_is_new=b.ctx.table_is_new(table) if table else False)
+
+
+def alter_index(b: Builder, stmt: dict, index: str) -> None:
+    idx = b.ctx.catalog.indexes.get(index)
+    for cmd_node in stmt.get("cmds") or ():
+        _, cmd = unwrap(cmd_node)
+        sub = cmd.get("subtype", "")
+        if sub == "AT_AttachPartition":
+            # Both indexes' tables are opened to check the partition belongs to the parent.
+            child = b.ctx.catalog.indexes.get(range_var(unwrap(cmd.get("def"))[1].get("name"))[0])
+            for known in (idx, child):
+                if known is not None:
+                    b.lock(known.table, L.ACCESS_SHARE)
+            b.act("attach_index_partition", index=index)
+        else:
+            # No lock on the table itself (checked on the server), but SET TABLESPACE holds the
+            # index ACCESS EXCLUSIVE while it copies it: queries that plan with the table open
+            # its indexes, so reads and writes wait all the same (checked on the server).
+            b.act("alter_index", index=index, table=idx.table if idx else "",
+                  subcommand=sub.replace("AT_", "").lower(),
+                  index_access_exclusive=sub == "AT_SetTableSpace")
+    b.alters.add(f"index:{index}")

@@ -1,0 +1,130 @@
+"""VACUUM / ANALYZE, CLUSTER, REFRESH MATERIALIZED VIEW and LOCK TABLE."""
+
+from __future__ import annotations
+
+import re
+
+from lockwise.catalog.model import Catalog
+from lockwise.core.types import LockMode
+from lockwise.effects.nodes import options_on, range_var, unwrap
+from lockwise.effects.postgres.builder import (
+    NO_TABLE,
+    Builder,
+    L,
+    descendants,
+    table_facts,
+    view_reads,
+)
+from lockwise.parse.quoting import quote_ident, relation_sql, truncate_identifier
+
+
+def vacuum(b: Builder, stmt: dict) -> None:
+    full = "full" in options_on(stmt.get("options"))
+    is_vacuum = bool(stmt.get("is_vacuumcmd"))
+    tables = []
+    reached = []
+    for rel in stmt.get("rels") or ():
+        _, vr = unwrap(rel)
+        table = range_var(vr.get("relation"))[0]
+        tables.append(table)
+        # A partitioned table's partitions are processed with it; ANALYZE also samples the
+        # inheritance children of a parent (its statistics cover them). Not with ONLY.
+        if not (vr.get("relation") or {}).get("inh"):
+            continue
+        reached += b.ctx.catalog.partitions(table) if is_vacuum else descendants(b, table)
+    for table in tables + reached:
+        if full:
+            b.lock(table, L.ACCESS_EXCLUSIVE)
+            b.rewrite(table, "VACUUM FULL rewrites the table")
+        else:
+            b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
+            if is_vacuum:  # ANALYZE reads a random sample of pages, not the table in full
+                b.scan(table, "vacuum")
+    if is_vacuum:
+        b.transactional = False
+    b.act("vacuum" if is_vacuum else "analyze", tables=tuple(tables), full=full,
+          tables_text=", ".join(tables) or "every table of the database",
+          table=tables[0] if tables else "",
+          table_name=tables[0].split(".", 1)[-1] if tables else "",
+          table_is_new=bool(tables) and all(b.ctx.table_is_new(t) for t in tables))
+
+
+def partition_by_partition(b: Builder, table: str, mode: LockMode) -> bool:
+    """REINDEX and CLUSTER of a partitioned table (or of an index on one) work through its
+    partitions one transaction each, so PostgreSQL refuses them in a transaction block; each
+    partition is held in `mode` while its turn lasts (checked on the server). Whether `table`
+    is such a table."""
+    if (b.ctx.catalog.tables.get(table) or NO_TABLE).kind != "partitioned":
+        return False
+    b.transactional = False
+    for part in b.ctx.catalog.partitions(table):
+        b.lock(part, mode)
+    return True
+
+
+def cluster(b: Builder, stmt: dict) -> None:
+    table, qualified = range_var(stmt.get("relation"))
+    if table:
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        b.rewrite(table, "CLUSTER rewrites the table in index order")
+        if partition_by_partition(b, table, L.ACCESS_EXCLUSIVE):
+            for part in b.ctx.catalog.partitions(table):
+                b.rewrite(part, "CLUSTER rewrites each partition in index order")
+    else:
+        b.transactional = False
+    b.act("cluster", **(table_facts(b, table, qualified) if table else {"table": ""}))
+
+
+def refresh_matview(b: Builder, stmt: dict) -> None:
+    view, qualified = range_var(stmt.get("relation"))
+    concurrently = bool(stmt.get("concurrent"))
+    b.lock(view, L.EXCLUSIVE if concurrently else L.ACCESS_EXCLUSIVE)
+    if concurrently:  # diffs new contents against the old and updates rows in place
+        b.scan(view, "REFRESH CONCURRENTLY compares old and new contents")
+    else:
+        b.rewrite(view, "REFRESH MATERIALIZED VIEW rebuilds it")
+    catalog = b.ctx.catalog
+    for source in catalog.read_by(view) if not stmt.get("skipData") else ():  # NO DATA: no query
+        b.reads.add(f"table:{source}")
+        for rel in (source, *descendants(b, source)):
+            b.lock(rel, L.ACCESS_SHARE)
+            if (known := catalog.tables.get(rel)) is None or known.kind != "view":
+                b.scan(rel, "REFRESH MATERIALIZED VIEW runs the view's query")
+    facts = table_facts(b, view, qualified)
+    b.act("refresh_materialized_view", facts, concurrently=concurrently,
+          unique_index_sql=_matview_unique_index_sql(
+              catalog, view, relation_sql(view, view, qualified)))
+
+
+def _matview_unique_index_sql(catalog: Catalog, view: str, written: str) -> str:
+    """What REFRESH ... CONCURRENTLY needs first: nothing when the catalog knows a UNIQUE
+    index of the view on plain columns without WHERE (a comment says so), else the index to
+    build once, on a named stand-in for the columns only the user knows identify a row."""
+    for idx in catalog.indexes_on(view):
+        if idx.unique and idx.valid and not idx.partial and idx.columns and not idx.reads:
+            return f"-- {idx.name} is the UNIQUE index CONCURRENTLY needs"
+    name = quote_ident(truncate_identifier(f"{view.split('.', 1)[1]}_key"))
+    return (f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {written} "
+            "(unique_key_columns);  -- once; replace unique_key_columns with the view's "
+            "columns that identify a row")
+
+
+_LOCK_MODES = {1: L.ACCESS_SHARE, 2: L.ROW_SHARE, 3: L.ROW_EXCLUSIVE, 4: L.SHARE_UPDATE_EXCLUSIVE,
+               5: L.SHARE, 6: L.SHARE_ROW_EXCLUSIVE, 7: L.EXCLUSIVE, 8: L.ACCESS_EXCLUSIVE}
+
+
+def lock_table(b: Builder, stmt: dict) -> None:
+    mode = _LOCK_MODES.get(stmt.get("mode", 8), L.ACCESS_EXCLUSIVE)
+    tables = [range_var(r)[0] for r in stmt.get("relations") or ()]
+    for rel, table in zip(stmt.get("relations") or (), tables, strict=True):
+        for locked in (table, *descendants(b, table, bool(unwrap(rel)[1].get("inh")))):
+            b.lock(locked, mode)
+        # A view's relations are locked in the same mode, recursively (checked on the server).
+        for base in view_reads(b, table):
+            for locked in (base, *descendants(b, base)):
+                b.lock(locked, mode)
+    b.act("lock_table", tables=tuple(tables), table=tables[0] if tables else "",
+          mode=mode.pg_name, nowait=bool(stmt.get("nowait")),
+          transaction_only=True, command="LOCK TABLE",
+          # "AccessExclusiveLock" -> "ACCESS EXCLUSIVE", as LOCK TABLE ... IN ... MODE spells it
+          mode_sql=" ".join(w.upper() for w in re.findall(r"[A-Z][a-z]*", mode.pg_name)[:-1]))

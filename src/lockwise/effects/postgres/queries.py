@@ -1,0 +1,266 @@
+"""INSERT, UPDATE, DELETE, MERGE (with their data-modifying CTEs and the batches a safe
+alternative writes), SELECT and COPY."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lockwise.effects.nodes import (
+    columns_read,
+    const_value,
+    expression_sql,
+    is_constant_true,
+    range_var,
+    relations_in,
+    strings,
+    unwrap,
+    walk,
+)
+from lockwise.effects.postgres.builder import (
+    Builder,
+    L,
+    descendants,
+    lock_read_partitions,
+    read_tables,
+    row_key_facts,
+    table_facts,
+)
+from lockwise.effects.volatility import changes_between_transactions, has_subquery
+from lockwise.parse.quoting import quote_ident, relation_sql
+
+
+def _data_modifying_ctes(b: Builder, stmt: dict) -> None:
+    """`WITH x AS (INSERT / UPDATE / DELETE ...) ...`: each data-modifying CTE runs as the
+    statement it is, whatever the outer query (its target is a typed field of the parse tree,
+    not a RangeVar node the search for read tables finds)."""
+    for cte in (stmt.get("withClause") or {}).get("ctes") or ():
+        kind, body = unwrap(unwrap(cte)[1].get("ctequery"))
+        if kind in _CTE_DML:
+            _CTE_DML[kind](b, body)
+
+
+def dml(kind: str) -> Callable:
+    def handler(b: Builder, stmt: dict) -> None:
+        view, qualified = range_var(stmt.get("relation"))
+        b.lock(view, L.ROW_EXCLUSIVE)
+        b.writes.add(f"table:{view}")
+        facts = table_facts(b, view, qualified)
+        # An auto-updatable view is rewritten into the statement on its one base relation.
+        table = _updatable_view_base(b, view)
+        if table != view:
+            b.lock(table, L.ROW_EXCLUSIVE)
+            b.writes.add(f"table:{table}")
+        # An INSERT locks the partitions its rows go to (all of them, as far as the model
+        # knows: rows are not routed); UPDATE, DELETE and MERGE every partition and inheritance
+        # child, unless ONLY (pruning on the partition key is not modeled).
+        targets = b.ctx.catalog.partitions(table) if kind == "insert" else \
+            descendants(b, table, bool((stmt.get("relation") or {}).get("inh")))
+        for part in targets:
+            b.lock(part, L.ROW_EXCLUSIVE)
+        others = {k: v for k, v in stmt.items() if k != "relation"}
+        read_tables(b, others, {view})
+        lock_read_partitions(b, others)
+        # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched.
+        has_where = bool(stmt.get("whereClause")) and not is_constant_true(stmt["whereClause"])
+        facts = table_facts(b, table, qualified)
+        columns: tuple[str, ...] = ()
+        if kind == "update":
+            columns = tuple(unwrap(t)[1].get("name", "") for t in stmt.get("targetList") or ())
+            for col in columns:
+                b.writes.add(f"column:{table}.{col}")
+        elif kind == "insert":
+            columns = tuple(unwrap(t)[1].get("name", "") for t in stmt.get("cols") or ())
+        known = b.ctx.catalog.tables.get(table)
+        rechecked = kind == "update" and table in b.ctx.written_in_transaction
+        for con in known.constraints.values() if known and kind != "delete" else ():
+            # The foreign-key check reads the referenced row FOR KEY SHARE (ROW SHARE on its
+            # table); an UPDATE checks only when it sets the key columns, or when the rows
+            # were written earlier in its transaction (seen by `verify` on lemmy).
+            if con.kind == "foreign" and con.references and (
+                    kind == "insert" or rechecked or set(con.columns) & set(columns)):
+                for rel in (con.references, *b.ctx.catalog.partitions(con.references)):
+                    b.lock(rel, L.ROW_SHARE)
+        if kind in ("update", "delete"):
+            _referencing_rows(b, table, kind, columns, {table})
+        if kind in ("update", "delete") and not has_where:
+            for rel in (table, *targets):
+                b.scan(rel, f"{kind.upper()} without WHERE touches every row")
+            facts.update(row_key_facts(b, table))  # how batches would name rows
+            facts.update(_batch_facts(b, stmt, kind, table, facts["qualified"]))
+        b.act(kind, **facts, has_where=has_where, columns=columns,
+              columns_text=", ".join(columns),
+              limited=kind != "insert" and _where_is_batched(stmt.get("whereClause")))
+        _data_modifying_ctes(b, stmt)  # after: the statement's own action comes first
+    return handler
+
+
+#: Stands for the condition only the user can write, with what to write (a block comment:
+#: the batch statement goes on after it on the same line).
+_NOT_YET_UPDATED = (" WHERE not_yet_updated /* replace not_yet_updated: a condition true only "
+                    "for the rows this UPDATE has not changed yet */")
+
+
+def _batch_facts(b: Builder, stmt: dict, kind: str, table: str, qualified: bool) -> dict:
+    """The UPDATE or DELETE of every row written to run in batches: the statement on `table`
+    (with its schema if the statement wrote one) without its WHERE or RETURNING
+    (`statement_head_sql`), and the
+    condition that picks the rows a batch has left (`not_yet_done_sql`): none for a DELETE
+    (every row left is to go), for an UPDATE the rows whose columns differ from what it sets,
+    when that can be told (each value the same whenever computed, reading none of the columns
+    it sets); else a named stand-in."""
+    schema, relname = table.split(".", 1)
+    relation = {k: v for k, v in (stmt.get("relation") or {}).items() if k != "schemaname"}
+    relation.update(relname=relname, **({"schemaname": schema} if qualified else {}))
+    head = expression_sql({"UpdateStmt" if kind == "update" else "DeleteStmt": {
+        **{k: v for k, v in stmt.items() if k not in ("whereClause", "returningClause")},
+        "relation": relation}})
+    name = relation_sql(table, table, qualified)
+    if kind == "delete":
+        return {"statement_head_sql": head or f"DELETE FROM {name}", "not_yet_done_sql": ""}
+    condition = _not_yet_updated(b, stmt)
+    return {"statement_head_sql": head or f"UPDATE {name} SET the_column = the_value /* "
+                                          "replace: the statement's SET list */",
+            "not_yet_done_sql": f" WHERE {condition}" if condition else _NOT_YET_UPDATED}
+
+
+def _not_yet_updated(b: Builder, stmt: dict) -> str | None:
+    """`(a, b) IS DISTINCT FROM (x, y)` for `UPDATE ... SET a = x, b = y`: true exactly for
+    the rows the UPDATE has not changed yet; None where that does not hold or is not known
+    (a volatile value, a subquery, a value reading a column it sets, DEFAULT, a subscript, an
+    alias or FROM list a correlated condition would see). A value must be the same in every
+    batch's transaction: with now() in it, the rows done in one batch differ from the next
+    batch's now() and would be picked again for ever."""
+    if stmt.get("fromClause") or stmt.get("withClause") or \
+            (stmt.get("relation") or {}).get("alias"):
+        return None
+    columns, values = [], []
+    for item in stmt.get("targetList") or ():
+        kind, target = unwrap(item)
+        value = target.get("val")
+        if kind != "ResTarget" or target.get("indirection") or unwrap(value)[0] in (
+                "MultiAssignRef", "SetToDefault") or has_subquery(value) or \
+                changes_between_transactions(value, b.ctx.catalog.functions):
+            return None
+        columns.append(target.get("name", ""))
+        values.append(expression_sql(value))
+    if not columns or None in values or set(columns) & set(columns_read(
+            [unwrap(i)[1].get("val") for i in stmt["targetList"]])):
+        return None
+    if len(columns) == 1:
+        return f"{quote_ident(columns[0])} IS DISTINCT FROM ({values[0]})"
+    return (f"({', '.join(map(quote_ident, columns))}) IS DISTINCT FROM "
+            f"({', '.join(v or '' for v in values)})")
+
+
+#: ON DELETE / ON UPDATE actions that change the referencing rows (CASCADE, SET NULL, SET
+#: DEFAULT); the others (NO ACTION, RESTRICT) only look for them.
+_MODIFYING_FK_ACTIONS = frozenset("cnd")
+
+
+def _referencing_rows(b: Builder, table: str, kind: str, columns: tuple[str, ...],
+                      seen: set[str]) -> None:
+    """Deleting rows of `table`, or changing their key, fires the foreign keys that point at
+    it: NO ACTION / RESTRICT read the referencing rows FOR KEY SHARE (ROW SHARE on that
+    table), CASCADE / SET NULL / SET DEFAULT update or delete them (ROW EXCLUSIVE), and a
+    cascaded DELETE fires the foreign keys that point at that table in turn."""
+    for other, con in b.ctx.catalog.referencing(table):
+        if kind == "update" and not set(con.ref_columns or b.ctx.catalog.primary_key(table)) \
+                & set(columns):
+            continue  # the referenced key does not change: the foreign key does not fire
+        action = con.on_delete if kind == "delete" else con.on_update
+        if action not in _MODIFYING_FK_ACTIONS:
+            b.lock(other, L.ROW_SHARE)
+            continue
+        b.lock(other, L.ROW_EXCLUSIVE)
+        b.writes.add(f"table:{other}")
+        if kind == "delete" and action == "c" and other not in seen:
+            seen.add(other)
+            _referencing_rows(b, other, "delete", (), seen)
+
+
+#: Views over views are followed this deep at most (a guard against a cycle that only
+#: wrong input can make).
+_VIEW_DEPTH = 16
+
+
+def _updatable_view_base(b: Builder, relation: str) -> str:
+    """The table a write to `relation` reaches: itself, or for a known view reading exactly
+    one relation (what makes it auto-updatable) that relation, followed through views."""
+    for _ in range(_VIEW_DEPTH):
+        known = b.ctx.catalog.tables.get(relation)
+        if known is None or known.kind != "view" or len(known.sources) != 1:
+            break
+        relation = known.sources[0]
+    return relation
+
+
+_CTE_DML = {"InsertStmt": dml("insert"), "UpdateStmt": dml("update"),
+            "DeleteStmt": dml("delete")}
+
+
+def _where_is_batched(where: object) -> bool:
+    """A WHERE that bounds the rows by a key range or a LIMITed subquery (a batch)."""
+    if not where:
+        return False
+    for kind, body in walk(where):
+        if kind == "SelectStmt" and body.get("limitCount"):
+            return True
+        if kind == "A_Expr" and body.get("kind") == "AEXPR_BETWEEN":
+            return True
+    return False
+
+
+def select(b: Builder, stmt: dict) -> None:
+    read_tables(b, stmt)
+    lock_read_partitions(b, stmt)
+    if stmt.get("lockingClause"):
+        # FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE: ROW SHARE on the tables it locks rows
+        # of (those named after OF, else every table of its FROM list).
+        for _, clause in map(unwrap, stmt["lockingClause"]):
+            named = clause.get("lockedRels") or stmt.get("fromClause")
+            for rel in relations_in(named):
+                b.lock(rel, L.ROW_SHARE)
+            lock_read_partitions(b, named, L.ROW_SHARE)
+    if stmt.get("intoClause"):  # SELECT ... INTO: pglast's JSON inlines the IntoClause
+        b.act("select_into")
+    functions = [n for n in (strings(body.get("funcname")) for kind, body in walk(stmt)
+                             if kind == "FuncCall") if n]
+    b.act("select", functions=tuple(n[-1] for n in functions))
+    _set_config_calls(b, stmt)
+    _data_modifying_ctes(b, stmt)
+
+
+def _set_config_calls(b: Builder, stmt: dict) -> None:
+    """`SELECT set_config('lock_timeout', '5s', false)` is a SET (true: a SET LOCAL) when its
+    arguments are constants; a computed name or value cannot be followed."""
+    for target in stmt.get("targetList") or ():
+        kind, call = unwrap(unwrap(target)[1].get("val"))
+        if kind != "FuncCall" or \
+                strings(call.get("funcname")) not in (["set_config"], ["pg_catalog", "set_config"]):
+            continue
+        args = call.get("args") or ()
+        name, value, local = (const_value(a) for a in args) if len(args) == 3 else (None,) * 3
+        if not isinstance(name, str) or value is None or local is None:
+            continue
+        local = local if isinstance(local, bool) else str(local).strip().lower() in (
+            "t", "true", "y", "yes", "on", "1")
+        b.act("set", name=name.lower(), value=value, local=local, reset=False, reset_all=False,
+              transaction_scoped=local,
+              command=f"set_config(..., {'true' if local else 'false'})")
+
+
+def copy(b: Builder, stmt: dict) -> None:
+    """COPY FROM writes the table's rows; COPY TO reads all of them (or a query's)."""
+    if stmt.get("relation"):
+        table, qualified = range_var(stmt["relation"])
+        if stmt.get("is_from"):
+            b.lock(table, L.ROW_EXCLUSIVE)
+            b.writes.add(f"table:{table}")
+        else:
+            b.lock(table, L.ACCESS_SHARE)
+            b.scan(table, "COPY TO reads every row")
+            b.reads.add(f"table:{table}")
+        b.act("copy", table_facts(b, table, qualified), copy_from=bool(stmt.get("is_from")))
+        return
+    read_tables(b, stmt.get("query"))
+    b.act("copy", copy_from=False)

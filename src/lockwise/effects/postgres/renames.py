@@ -1,0 +1,118 @@
+"""ALTER ... RENAME of every kind of object, and ALTER ... SET SCHEMA."""
+
+from __future__ import annotations
+
+from lockwise.effects.nodes import range_var, strings, type_stand_in, type_stand_in_note, unwrap
+from lockwise.effects.postgres.builder import Builder, L, descendants, table_facts
+from lockwise.effects.postgres.columns import column_constraints
+from lockwise.effects.postgres.constraints import inherited_check
+from lockwise.effects.postgres.user_types import lock_typed_tables
+from lockwise.parse.quoting import quote_ident
+
+
+def rename(b: Builder, stmt: dict) -> None:
+    rtype = stmt.get("renameType", "")
+    new = stmt.get("newname", "")
+    if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_COLUMN",
+                 "OBJECT_TABCONSTRAINT", "OBJECT_FOREIGN_TABLE"):
+        table, qualified = range_var(stmt.get("relation"))
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        base = table_facts(b, table, qualified)
+        if rtype == "OBJECT_COLUMN":
+            old = stmt.get("subname", "")
+            # Renamed in every partition and inheritance child too, unless ONLY.
+            for part in descendants(b, table, bool((stmt.get("relation") or {}).get("inh"))):
+                b.lock(part, L.ACCESS_EXCLUSIVE)
+            b.drops.add(f"column:{table}.{old}")
+            b.creates.add(f"column:{table}.{new}")
+            known = b.ctx.catalog.column(table, old)
+            b.act("rename_column", base, column=old, new_name=new,
+                  column_is_new=b.ctx.column_is_new(table, old),
+                  column_type=known.type_text if known else "",
+                  # as the safe alternative writes it: a stand-in when the type is unknown
+                  column_type_sql=known.type_text if known else quote_ident(
+                      type_stand_in(old)),
+                  column_type_note=type_stand_in_note(old, known is not None),
+                  column_not_null=bool(known and known.not_null),
+                  column_has_default=bool(known and known.default),
+                  indexed=any(old in i.columns for i in b.ctx.catalog.indexes_on(table)),
+                  column_constraints=column_constraints(b.ctx.catalog, table, old))
+        elif rtype == "OBJECT_TABCONSTRAINT":
+            if inherited_check(b.ctx.catalog, table, stmt.get("subname", "")):
+                # A CHECK the children inherit is renamed in each of them, every partition
+                # and inheritance descendant under ACCESS EXCLUSIVE (rename_constraint_internal).
+                for child in descendants(b, table, bool((stmt.get("relation") or {}).get("inh"))):
+                    b.lock(child, L.ACCESS_EXCLUSIVE)
+            b.alters.add(f"constraint:{table}.{stmt.get('subname', '')}")
+            b.drops.add(f"constraint:{table}.{stmt.get('subname', '')}")
+            b.creates.add(f"constraint:{table}.{new}")
+            b.act("rename_constraint", base, constraint=stmt.get("subname", ""),
+                  new_name=new, name=f"constraint {stmt.get('subname', '')} on {table}")
+        else:
+            target = f"{table.split('.', 1)[0]}.{new}"
+            b.drops.add(f"table:{table}")
+            b.creates.add(f"table:{target}")
+            b.act("rename_table", base, new_name=new, new_table=target,
+                  # the new name as the statement's table is written, for the old name's view
+                  new_table_sql=target if qualified else new,
+                  object_type=rtype.replace("OBJECT_", "").lower())
+    elif rtype == "OBJECT_INDEX":
+        index, _ = range_var(stmt.get("relation"))
+        idx = b.ctx.catalog.indexes.get(index)
+        # The index must exist (a migration that dropped it, or its column, breaks this one),
+        # and goes on under its new name in the same schema.
+        b.alters.add(f"index:{index}")
+        b.drops.add(f"index:{index}")
+        b.creates.add(f"index:{index.split('.', 1)[0]}.{new}")
+        b.act("rename_index", index=index, new_name=new, table=idx.table if idx else "",
+              name=f"index {index}",
+              table_is_new=bool(idx) and b.ctx.table_is_new(idx.table))
+    elif rtype == "OBJECT_TRIGGER":
+        table, _ = range_var(stmt.get("relation"))
+        # Every partition is locked, for a statement trigger too (checked on the server).
+        for rel in (table, *b.ctx.catalog.partitions(table)):
+            b.lock(rel, L.ACCESS_EXCLUSIVE)
+        b.act("rename_trigger", table=table, trigger=stmt.get("subname", ""), new_name=new,
+              name=f"trigger {stmt.get('subname', '')} on {table}",
+              table_is_new=b.ctx.table_is_new(table))
+    else:
+        if rtype == "OBJECT_ATTRIBUTE" and stmt.get("behavior") == "DROP_CASCADE":
+            # of a composite type: its typed tables are renamed with it
+            lock_typed_tables(b, range_var(stmt.get("relation"))[0])
+        # A schema (or database, role, ...) is named by `subname`, not by an object node.
+        names = _rename_object_names(stmt) or [stmt.get("subname", "")]
+        b.act("rename_other", object_type=rtype.replace("OBJECT_", "").lower(),
+              name=".".join(names), new_name=new)
+
+
+def _rename_object_names(stmt: dict) -> list[str]:
+    obj = stmt.get("object")
+    if isinstance(obj, dict):
+        kind, body = unwrap(obj)
+        if kind == "List":
+            return strings(body.get("items"))
+        if kind == "String":
+            return [body.get("sval", "")]
+        if kind == "ObjectWithArgs":
+            return strings(body.get("objname"))
+    if stmt.get("relation"):
+        return [range_var(stmt["relation"])[0]]
+    return []
+
+
+_SCHEMA_MOVABLE = {"OBJECT_TABLE": "table", "OBJECT_VIEW": "view", "OBJECT_MATVIEW": "view",
+                   "OBJECT_FOREIGN_TABLE": "table"}
+
+
+def set_schema(b: Builder, stmt: dict) -> None:
+    kind = _SCHEMA_MOVABLE.get(stmt.get("objectType", ""))
+    schema = stmt.get("newschema", "")
+    if kind is None:
+        b.act("set_schema", object_type=stmt.get("objectType", "").replace("OBJECT_", "").lower(),
+              new_schema=schema)
+        return
+    table, qualified = range_var(stmt.get("relation"))
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    b.drops.add(f"{kind}:{table}")
+    b.creates.add(f"{kind}:{schema}.{table.split('.', 1)[1]}")
+    b.act("set_schema", table_facts(b, table, qualified), object_type=kind, new_schema=schema)

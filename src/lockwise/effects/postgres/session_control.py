@@ -1,0 +1,56 @@
+"""SET, transaction control, SET CONSTRAINTS and DECLARE CURSOR."""
+
+from __future__ import annotations
+
+from lockwise.effects.nodes import const_value, unwrap
+from lockwise.effects.postgres.builder import Builder
+from lockwise.effects.postgres.queries import select
+
+#: Savepoint commands, which PostgreSQL refuses outside a transaction block, as written.
+_SAVEPOINT_COMMANDS = {"savepoint": "SAVEPOINT", "release": "RELEASE SAVEPOINT",
+                       "rollback_to": "ROLLBACK TO SAVEPOINT"}
+
+
+#: DECLARE ... WITH HOLD (CURSOR_OPT_HOLD): the one cursor that may outlive its transaction.
+_CURSOR_OPT_HOLD = 0x20
+
+
+def transaction(b: Builder, stmt: dict) -> None:
+    kind = stmt.get("kind", "").replace("TRANS_STMT_", "").lower()
+    if kind in _SAVEPOINT_COMMANDS:
+        b.act("transaction", kind=kind, transaction_only=True, command=_SAVEPOINT_COMMANDS[kind])
+    else:
+        b.act("transaction", kind=kind)
+
+
+def variable_set(b: Builder, stmt: dict) -> None:
+    kind = stmt.get("kind", "")
+    name = (stmt.get("name") or "").lower()
+    value = None
+    args = stmt.get("args") or ()
+    if name == "search_path":  # a list: one schema per argument
+        value = tuple(const_value(a) for a in args)
+    elif args:
+        value = const_value(args[0])
+    local = bool(stmt.get("is_local"))
+    # SET TRANSACTION is scoped to the transaction whether or not LOCAL is written.
+    scoped = local or name == "transaction"
+    b.act("set", name=name, value=value, local=local,
+          reset=kind in ("VAR_RESET", "VAR_SET_DEFAULT", "VAR_RESET_ALL"),
+          reset_all=kind == "VAR_RESET_ALL", transaction_scoped=scoped,
+          command="SET TRANSACTION" if name == "transaction" else "SET LOCAL" if local else "SET")
+
+
+def set_constraints(b: Builder, stmt: dict) -> None:
+    b.act("set", name="constraints", value="deferred" if stmt.get("deferred") else "immediate",
+          local=False, reset=False, reset_all=False, transaction_scoped=True,
+          command="SET CONSTRAINTS")
+
+
+def declare_cursor(b: Builder, stmt: dict) -> None:
+    hold = bool(stmt.get("options", 0) & _CURSOR_OPT_HOLD)
+    b.act("declare_cursor", name=stmt.get("portalname", ""), hold=hold,
+          transaction_only=not hold, command="DECLARE CURSOR")
+    kind, query = unwrap(stmt.get("query"))
+    if kind == "SelectStmt":  # the query is planned, and its tables locked, at DECLARE
+        select(b, query)

@@ -1,0 +1,74 @@
+"""CREATE TRIGGER, ENABLE / DISABLE TRIGGER and which triggers fire per row; CREATE and
+ALTER POLICY."""
+
+from __future__ import annotations
+
+from lockwise.catalog.model import Catalog
+from lockwise.effects.nodes import range_var
+from lockwise.effects.postgres.builder import (
+    Builder,
+    L,
+    partition_lineage,
+    read_tables,
+    table_facts,
+)
+
+
+def is_row_trigger(catalog: Catalog, table: str, name: str) -> bool:
+    """Whether trigger `name` of `table` fires FOR EACH ROW. A partition holds, under the same
+    name, a clone of each row trigger of the tables above it, known to the catalog only there.
+    A trigger the catalog does not know counts as a row trigger: the one that locks more."""
+    for known in partition_lineage(catalog, table):
+        if name in known.triggers:
+            return known.triggers[name].row
+    return True
+
+
+def toggles_row_triggers(b: Builder, table: str, cmd: dict) -> bool:
+    """Whether ENABLE / DISABLE TRIGGER reaches a row trigger, which PostgreSQL then toggles on
+    each partition too (checked on the server): the one named, or any user trigger (USER), or
+    any trigger, also the internal ones of the foreign keys from and to the table (ALL)."""
+    sub = cmd.get("subtype", "")
+    if not sub.endswith(("TrigAll", "TrigUser")):
+        return is_row_trigger(b.ctx.catalog, table, cmd.get("name", ""))
+    lineage = partition_lineage(b.ctx.catalog, table)
+    if any(t.row for known in lineage for t in known.triggers.values()):
+        return True
+    return sub.endswith("TrigAll") and (
+        any(c.kind == "foreign" for known in lineage for c in known.constraints.values())
+        or any(b.ctx.catalog.referencing(known.name) for known in lineage))
+
+
+def trigger_toggle(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    b.lock(table, L.SHARE_ROW_EXCLUSIVE)
+    b.act("alter_trigger_state", base, trigger=cmd.get("name", ""),
+          subcommand=cmd.get("subtype", "").replace("AT_", "").lower())
+
+
+def create_trigger(b: Builder, stmt: dict) -> None:
+    table, qualified = range_var(stmt.get("relation"))
+    b.lock(table, L.SHARE_ROW_EXCLUSIVE)
+    if stmt.get("row"):  # a row trigger on a partitioned table is cloned to each partition
+        for part in b.ctx.catalog.partitions(table):
+            b.lock(part, L.SHARE_ROW_EXCLUSIVE)
+    b.creates.add(f"trigger:{table}.{stmt.get('trigname', '')}")
+    b.act("create_trigger", table_facts(b, table, qualified),
+          trigger=stmt.get("trigname", ""), replace=bool(stmt.get("replace")))
+
+
+def create_policy(b: Builder, stmt: dict) -> None:
+    table, qualified = range_var(stmt.get("table"))
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    # The USING and WITH CHECK expressions are parsed and analyzed now: the tables their
+    # subqueries read are opened (checked on the server).
+    read_tables(b, [stmt.get("qual"), stmt.get("with_check")], skip={table})
+    b.act("create_policy", table_facts(b, table, qualified),
+          policy=stmt.get("policy_name", ""))
+
+
+def alter_policy(b: Builder, stmt: dict) -> None:
+    table, qualified = range_var(stmt.get("table"))
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    read_tables(b, [stmt.get("qual"), stmt.get("with_check")], skip={table})
+    b.act("alter_policy", table_facts(b, table, qualified),
+          policy=stmt.get("policy_name", ""))

@@ -1,0 +1,150 @@
+"""Types the migrations define: CREATE TYPE, ALTER TYPE of an enum (ADD / RENAME VALUE) or
+of a composite type (its attributes), CREATE and ALTER DOMAIN."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lockwise.catalog.replay import generated_name
+from lockwise.effects.nodes import (
+    PrintedSql,
+    columns_read,
+    object_name,
+    range_var,
+    strings,
+    type_sql,
+    unwrap,
+)
+from lockwise.effects.postgres.builder import Builder, L, row_key_facts
+from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
+
+
+def alter_composite_type(b: Builder, type_name: str, cmds: list[dict]) -> None:
+    """ALTER TYPE t ADD / DROP / ALTER ATTRIBUTE of a composite type (checked on the server).
+    With CASCADE the tables of that type, and what inherits from them, are altered with it,
+    each ACCESS EXCLUSIVE (without, the server refuses while there is one). DROP ATTRIBUTE
+    ... CASCADE also drops what depends on the attribute, such as a CHECK over a column of
+    that type: the tables with a CHECK reading such a column are locked (the model does not
+    know which attribute the CHECK reads: it counts them all)."""
+    catalog = b.ctx.catalog
+    if not any(cmd.get("behavior") == "DROP_CASCADE" for cmd in cmds):
+        return
+    lock_typed_tables(b, type_name)
+    if any(cmd.get("subtype") == "AT_DropColumn" for cmd in cmds):
+        for table, column in catalog.columns_of_type(type_name):
+            known = catalog.tables[table]
+            if any(con.kind == "check" and column in columns_read(con.expr)
+                   for con in known.constraints.values()):
+                b.lock(table, L.ACCESS_EXCLUSIVE)
+
+
+def lock_typed_tables(b: Builder, type_name: str) -> None:
+    for table in b.ctx.catalog.typed_tables(type_name):
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        b.alters.add(f"table:{table}")
+
+
+def alter_enum(b: Builder, stmt: dict) -> None:
+    type_ = object_name(strings(stmt.get("typeName")))
+    b.alters.add(f"type:{type_}")
+    if stmt.get("oldVal"):
+        b.act("enum_rename_value", type=type_, old_value=stmt["oldVal"],
+              new_value=stmt.get("newVal", ""),
+              type_is_new=f"type:{type_}" in b.ctx.new_tables,
+              enum_backfill_sql=_enum_backfill_sql(b, type_, stmt["oldVal"],
+                                                   stmt.get("newVal", "")))
+    else:
+        if b.ctx.pg_version < 12:
+            b.transactional = False
+        b.act("enum_add_value", type=type_, value=stmt.get("newVal", ""),
+              if_not_exists=bool(stmt.get("skipIfNewValExists")),
+              positioned=bool(stmt.get("newValNeighbor")),
+              type_is_new=f"type:{type_}" in b.ctx.new_tables,
+              # to run again in a migration of its own (enum-value-used-in-transaction)
+              add_value_sql=PrintedSql({"AlterEnumStmt": {**stmt, "skipIfNewValExists": True}},
+                                       suffix=";"))
+
+
+def _enum_backfill_sql(b: Builder, type_: str, old: str, new: str) -> str:
+    """The batched UPDATEs that move the rows of every column of enum `type_` the catalog
+    knows from label `old` to `new`, one line each (run until they change no row); a comment
+    when it knows none (the type may be used where the migrations do not show it)."""
+    lines = []
+    for table, column in b.ctx.catalog.columns_of_type(type_):
+        known = b.ctx.catalog.known_column(table, column)
+        rel, col = relation_sql(table, "public.", False), quote_ident(column)
+        keys = row_key_facts(b, table)
+        old_sql, new_sql = quote_literal(old), quote_literal(new)
+        if known is not None and known.array:
+            change = f"{col} = array_replace({col}, {old_sql}, {new_sql})"
+            match = f"{old_sql} = ANY ({col})"
+        else:
+            change, match = f"{col} = {new_sql}", f"{col} = {old_sql}"
+        lines.append(f"UPDATE {rel} SET {change} WHERE {keys['row_key_sql']} IN (SELECT "
+                     f"{keys['row_key_columns_sql']} FROM {rel} WHERE {match} LIMIT 5000);")
+    return "\n".join(lines) or (f"-- no column of type {type_} is known: UPDATE each column "
+                                f"that holds it, SET col = {quote_literal(new)} WHERE col = "
+                                f"{quote_literal(old)}, in batches")
+
+
+def create_type(kind: str) -> Callable:
+    def handler(b: Builder, stmt: dict) -> None:
+        names = strings(stmt.get("typeName") or stmt.get("domainname")) or [
+            range_var(stmt.get("typevar"), create=True)[0]]
+        name = object_name(names, create=True) if "." not in names[-1] else names[-1]
+        b.creates.add(f"type:{name}")
+        b.act(kind, name=name)
+    return handler
+
+
+def create_domain(b: Builder, stmt: dict) -> None:
+    name = object_name(strings(stmt.get("domainname")), create=True)
+    b.creates.add(f"type:{name}")
+    checks = [c for c in stmt.get("constraints") or ()
+              if unwrap(c)[1].get("contype") == "CONSTR_CHECK"]
+    b.act("create_type", name=name, type_kind="domain", has_check=bool(checks),
+          base_type=type_sql(*b.ctx.catalog.column_type(stmt.get("typeName"))))
+
+
+_DOMAIN_SUBCOMMANDS = {"T": "set_default", "N": "drop_not_null", "O": "set_not_null",
+                       "C": "add_constraint", "X": "drop_constraint",
+                       "V": "validate_constraint"}
+
+
+def alter_domain(b: Builder, stmt: dict) -> None:
+    name = object_name(strings(stmt.get("typeName")))
+    sub = _DOMAIN_SUBCOMMANDS.get(stmt.get("subtype", ""), "other")
+    _, con = unwrap(stmt.get("def"))
+    not_valid = bool(con.get("skip_validation"))
+    # Columns of this domain in known tables: adding a constraint (or NOT NULL) checks
+    # every one of them, holding SHARE on each table (typecmds.c validateDomainConstraint).
+    users = sorted({table for table, _ in b.ctx.catalog.columns_of_type(name)})
+    checks = sub in ("set_not_null", "validate_constraint") or (
+        sub == "add_constraint" and not not_valid)
+    if checks:
+        for table in users:
+            b.lock(table, L.SHARE)
+            b.scan(table, f"ALTER DOMAIN {name} checks every value of the domain")
+    b.alters.add(f"type:{name}")
+    b.act("alter_domain", type=name, subcommand=sub, not_valid=not_valid,
+          **_domain_check_facts(stmt, sub, con, name),
+          tables_using=tuple(users), tables_using_text=", ".join(users) or "(none known)",
+          type_is_new=f"type:{name}" in b.ctx.new_tables)
+
+
+def _domain_check_facts(stmt: dict, sub: str, con: dict, domain: str) -> dict:
+    """The constraint an ALTER DOMAIN adds, validates or drops (`constraint`), and the
+    condition a CHECK ... NOT VALID that does the same job tests (`check_sql`): its
+    own expression, or `VALUE IS NOT NULL` for NOT NULL, which cannot be added NOT VALID."""
+    not_null = sub == "set_not_null" or con.get("contype") == "CONSTR_NOTNULL"
+    name = con.get("conname") or stmt.get("name")
+    if not name and sub in ("set_not_null", "add_constraint"):
+        # PostgreSQL names an unnamed one `domain_check` / `domain_not_null` (checked on the
+        # server); the catalog keeps no domain constraints, so a number it would add for a
+        # name already taken is not known.
+        name = generated_name(domain.split(".", 1)[-1], None,
+                              "not_null" if not_null else "check")
+    return {"constraint": name or "",
+            # An expression pglast cannot print: a named stand-in the user replaces.
+            "check_sql": "VALUE IS NOT NULL" if not_null else
+            PrintedSql(con.get("raw_expr"), "the_check_expression")}
