@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
 from lockwise.core.types import Action, Effect, LockMode
+from lockwise.effects.mysql_batches import batches_sql, target_table
 from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
     LOCKS,
@@ -24,7 +25,7 @@ from lockwise.effects.mysql_ddl import (
     plan,
 )
 from lockwise.effects.nodes import type_sql, type_stand_in, type_stand_in_note
-from lockwise.parse.quoting import quote_literal, quote_mysql_ident, quote_mysql_qualified
+from lockwise.parse.quoting import quote_literal
 
 #: Bytes per character of the character sets migrations use; unknown: utf8mb4's 4.
 CHARSET_BYTES = {"utf8mb4": 4, "utf8mb3": 3, "utf8": 3, "latin1": 1, "ascii": 1, "binary": 1,
@@ -548,23 +549,18 @@ def _create_table(b: _Builder, expr) -> None:
 
 
 def _dml(b: _Builder, expr, kind: str) -> None:
-    table = _table_name(expr.this)
+    target = target_table(expr) if kind in ("update", "delete") else None
+    table = _table_name(target if target is not None else expr.this)
     has_where = expr.args.get("where") is not None
+    limited = expr.args.get("limit") is not None
     b.writes.add(f"table:{table}")
     b.locks[table] = LockMode.ROW_EXCLUSIVE
-    if kind in ("update", "delete") and not has_where:
+    if kind in ("update", "delete") and not has_where and not limited:
         b.scans[table] = f"{kind.upper()} without WHERE touches every row"
     base = b.table_facts(table)
-    facts = {**base, "has_where": has_where,
-             "limited": expr.args.get("limit") is not None}
+    facts = {**base, "has_where": has_where, "limited": limited}
     if kind in ("update", "delete") and not has_where:
-        key = [quote_mysql_ident(b.written.get(c, c))
-               for c in b.catalog.primary_key(table) or ("id",)]
-        head = quote_mysql_qualified(base["table_sql"])
-        facts.update(row_key_sql=key[0] if len(key) == 1 else f"({', '.join(key)})",
-                     row_key_columns_sql=", ".join(key),
-                     statement_head_sql=f"UPDATE {head} SET ..." if kind == "update"
-                     else f"DELETE FROM {head}")
+        facts["batches_sql"] = batches_sql(expr, b.catalog, table, b.written)
     b.act(kind, facts)
 
 

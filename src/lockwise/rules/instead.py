@@ -167,6 +167,7 @@ SQL_FACTS: dict[str, Writer] = {
 #: `SQL_FACTS` (tests/test_instead_quoting.py checks it), so a new one is classified once.
 SQL_TEXT_FACTS = frozenset({
     "alter_clause", "alter_clause_arg", "algorithm", "backfill_value_sql", "base_type",
+    "batches_sql",
     "bound_from_sql",
     "bound_to_sql", "column_type_note", "column_type_sql", "table_name_arg",
     "command", "constraint_added_sql", "drop_partition_sql", "check_sql",
