@@ -693,7 +693,10 @@ def _attach_index(catalog: Catalog, idx: Index, parent: str | None) -> None:
 
 def _drop_index(catalog: Catalog, name: str) -> None:
     """An index goes with the parts of it its partitions hold."""
-    catalog.indexes.pop(name, None)
+    idx = catalog.indexes.pop(name, None)
+    table = catalog.tables.get(idx.table) if idx is not None else None
+    if table is not None and table.kind != "partitioned":
+        return  # only a partitioned table's index has parts: no look through every index
     for key in [k for k, i in catalog.indexes.items() if i.attached_to == name]:
         _drop_index(catalog, key)
 

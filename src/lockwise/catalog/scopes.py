@@ -14,6 +14,10 @@ from collections.abc import Collection
 from lockwise.catalog.model import Catalog
 from lockwise.effects.nodes import range_var, strings, unwrap
 
+#: Keys whose values name things (operators, functions, types) or hold constants: no column
+#: reference or subquery is ever below them, so the walk does not enter them.
+_WITHOUT_COLUMNS = frozenset({"name", "funcname", "typeName", "A_Const", "String"})
+
 #: alias -> qualified relation (None for a subquery or CTE, whose columns are not tables')
 Scope = dict[str, "str | None"]
 
@@ -87,20 +91,26 @@ class ScopedResolver:
 
     def _expr(self, node: object, scopes: list[Scope]) -> None:
         stack = [node]
+        pop, push, extend = stack.pop, stack.append, stack.extend
         while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
+            item = pop()
+            # Exact type tests: parse trees hold plain dict / list / str / int.
+            if type(item) is list:
+                extend(item)
                 continue
-            if not isinstance(item, dict):
+            if type(item) is not dict:
                 continue
             for key, value in item.items():
-                if key == "SelectStmt" and isinstance(value, dict):
-                    self._select({key: value}, scopes)
-                elif key == "ColumnRef" and isinstance(value, dict):
-                    self._column(strings(value.get("fields")), scopes)
-                elif isinstance(value, (dict, list)):
-                    stack.append(value)
+                kind = type(value)
+                if kind is dict:
+                    if key == "ColumnRef":
+                        self._column(strings(value.get("fields")), scopes)
+                    elif key == "SelectStmt":
+                        self._select({key: value}, scopes)
+                    elif key not in _WITHOUT_COLUMNS:
+                        push(value)
+                elif kind is list and key not in _WITHOUT_COLUMNS:
+                    push(value)
 
     def _column(self, fields: list[str], scopes: list[Scope]) -> None:
         """A qualified name goes to the relation of its qualifier in the nearest scope that
