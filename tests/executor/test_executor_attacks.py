@@ -437,6 +437,26 @@ def test_session_state_of_statements_run_with_their_progress(pg_db: str,
     assert (last["success"], last["statements_completed"]) == (True, 8)
 
 
+def test_a_statement_refused_in_the_files_own_transaction_fails_it(pg_db: str,
+                                                                   tmp_path: Path) -> None:
+    """Inside the file's own BEGIN, a statement refused in a transaction block is not run again
+    on its own: the failure rolled back the statements before it since the BEGIN too."""
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "-- lockwise: no-transaction\n"
+                        "CREATE TABLE log (n int);\n"
+                        "CREATE PROCEDURE fill() LANGUAGE plpgsql AS $$ BEGIN "
+                        "INSERT INTO log VALUES (1); COMMIT; END $$;\n"
+                        "BEGIN;\nINSERT INTO log VALUES (0);\nCALL fill();\nCOMMIT;\n",
+    })
+    failed = lockwise(pg_db, "apply", str(migrations), "--allow", "requires-downtime")
+    assert failed.returncode == 1, failed
+    assert "failed at statement 5" in failed.stderr
+    assert "invalid transaction termination" in failed.stderr
+    assert "running it on its own" not in failed.stderr
+    assert query(pg_db, "SELECT n FROM log") == []
+    assert history(pg_db)[-1]["statements_completed"] == 2
+
+
 def test_repair_resumes_a_failed_statement_by_statement_migration(pg_db: str,
                                                                   tmp_path: Path) -> None:
     query(pg_db, "CREATE TABLE ledger (n int)")

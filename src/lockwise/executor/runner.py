@@ -636,6 +636,8 @@ _REFUSED_IN_BLOCK = frozenset({"25001", "2D000"})
 class _Step:
     """One statement of a statement-by-statement run, as far as it got."""
 
+    #: It ran in a transaction of its own, with its progress.
+    alone_in_block: bool = False
     #: Its progress was written in the transaction that committed it.
     recorded: bool = False
     #: It failed in that progress write, not in the statement (both rolled back).
@@ -653,6 +655,7 @@ def _execute(work, stmt, step: _Step, record: Callable[[object], None], alone: b
 
     idle = work.info.transaction_status == TransactionStatus.IDLE
     if idle and stmt.runs_in_block and not alone:
+        step.alone_in_block = True
         with work.transaction():
             work.execute(stmt.sql)
             _record_in(work, step, record)
@@ -714,8 +717,9 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
 
                 if not work.closed and work.info.transaction_status != TransactionStatus.IDLE:
                     work.execute("ROLLBACK")  # the file's own BEGIN, if it had one
-                if stmt.runs_in_block and not alone and not step.recording and \
-                        getattr(exc, "sqlstate", None) in _REFUSED_IN_BLOCK and not work.closed:
+                # Not inside the file's own BEGIN: its rollback undid more than the statement.
+                if step.alone_in_block and not step.recording and not work.closed and \
+                        getattr(exc, "sqlstate", None) in _REFUSED_IN_BLOCK:
                     console.warn(f"lockwise: {plan.path} statement {stmt.index + 1} cannot run "
                                  "in a transaction block; running it on its own (its progress "
                                  "is recorded after it commits)")
