@@ -238,13 +238,21 @@ def test_a_failing_statement_of_a_dead_runner_is_waited_for(pg_db: str,
     assert rows == [("001", None, 1), ("001", True, 3), ("002", True, 1)]
 
 
-def test_a_committed_statement_of_a_dead_runner_is_waited_for(pg_db: str,
-                                                              tmp_path: Path) -> None:
-    """The test rolls back: the dead runner's INSERT commits after its runner died. No runner
-    read the history before; it stays interrupted ("may have taken effect": it did)."""
-    _dead_runner_statement(pg_db, tmp_path, "rollback")
-    assert query(pg_db, "SELECT n FROM uniq") == [(1,)]
+def test_a_dead_runners_statement_that_ends_does_not_commit_uncounted(
+        pg_db: str, tmp_path: Path) -> None:
+    """The test rolls back: the dead runner's INSERT ends well after its runner died, but it
+    ran in a transaction with its progress update, whose COMMIT no one sent: it did not take
+    effect. The resume after repair runs it once (it used to commit uncounted, and the resume
+    inserted a second time)."""
+    migrations, _ = _dead_runner_statement(pg_db, tmp_path, "rollback")
+    assert query(pg_db, "SELECT n FROM uniq") == []
     assert not relation_exists(pg_db, "after_a") and not relation_exists(pg_db, "b")
+    assert "apply resumes at statement 2" in lockwise(pg_db, "repair", str(migrations)).stdout
+    done = lockwise(pg_db, "apply", str(migrations))
+    assert done.returncode == 0, done
+    assert query(pg_db, "SELECT n FROM log") == [(1,)]
+    assert query(pg_db, "SELECT n FROM uniq") == [(1,)]
+    assert relation_exists(pg_db, "after_a") and relation_exists(pg_db, "b")
 
 
 # --- the session a migration leaves behind -----------------------------------------------------
@@ -325,10 +333,11 @@ def test_interrupted_concurrent_index_is_reported_and_the_run_resumes(
     assert (last["success"], last["statements_completed"]) == (True, 3)
 
 
-def test_statement_committed_but_not_recorded_is_said_to_be_uncertain(
+def test_a_runner_killed_before_recording_a_statement_leaves_it_uncommitted(
         pg_db: str, tmp_path: Path) -> None:
-    """A kill between a statement's commit and its progress update: the history cannot know;
-    status must not claim the statement did not run."""
+    """A kill after a statement ran but before its progress was recorded: the two share one
+    transaction, so the statement did not commit either, and the resume runs it once (it used
+    to commit on its own, uncounted, and the resume inserted a second time)."""
     query(pg_db, "CREATE TABLE t (id int)")
     migrations = write(tmp_path / "m", {
         "001_fill.up.sql": "-- lockwise: no-transaction\n"
@@ -342,16 +351,110 @@ def test_statement_committed_but_not_recorded_is_said_to_be_uncertain(
         wait_until_seen(pg_db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type "
                                "= 'Lock' AND query LIKE 'UPDATE%%schema_history%%'", (), proc,
                         "the blocked progress update")
+        assert query(pg_db, "SELECT count(*) FROM t") == [(0,)]  # not committed yet
         _kill(proc)
-        # At once, rather than within client_connection_check_interval: else the orphan
-        # update could still record the statement when the lock is freed in between.
-        query(pg_db, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE "
-                     "wait_event_type = 'Lock' AND query LIKE 'UPDATE%schema_history%'")
-    assert query(pg_db, "SELECT count(*) FROM t") == [(1,)]  # it did commit
+    # The orphaned backend may get its update through once the lock is free: still no COMMIT.
+    _eventually(pg_db, "SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name "
+                       "LIKE 'lockwise%'")
+    assert query(pg_db, "SELECT count(*) FROM t") == [(0,)]
     status = lockwise(pg_db, "status", str(migrations))
-    assert "0 statement(s) completed" in status.stdout
-    assert "statement 1 was running when the runner stopped and may have taken effect" in \
-        status.stdout
+    assert "0 statement(s) completed; statement 1 was running" in status.stdout
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    done = lockwise(pg_db, "apply", str(migrations))
+    assert done.returncode == 0, done
+    assert query(pg_db, "SELECT count(*) FROM t") == [(1,)]
+    assert relation_exists(pg_db, "later")
+
+
+#: Refuses the history write that records `002` reaching `{n}` statements (a failure at the
+#: progress step, on the server), and lets the failure be recorded.
+_REFUSE_PROGRESS = """
+CREATE FUNCTION refuse_progress() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE EXCEPTION 'progress write refused'; END $$;
+CREATE TRIGGER refuse_progress BEFORE UPDATE ON lockwise.schema_history FOR EACH ROW
+WHEN (NEW.version = '002' AND NEW.success IS NULL AND NEW.statements_completed = {n})
+EXECUTE FUNCTION refuse_progress();
+"""
+
+
+@pytest.mark.parametrize(("text", "refused_at", "kept"), [
+    ("INSERT INTO t VALUES (1);\nCREATE TABLE later (id int);\n", 1, 0),
+    # The file's own transaction: its progress is written just before its COMMIT.
+    ("CREATE TABLE before_block (id int);\nBEGIN;\nINSERT INTO t VALUES (1);\nCOMMIT;\n"
+     "CREATE TABLE later (id int);\n", 4, 1),
+])
+def test_a_failed_progress_write_rolls_its_statement_back(pg_db: str, tmp_path: Path,
+                                                           text: str, refused_at: int,
+                                                           kept: int) -> None:
+    migrations = write(tmp_path / "m", {"001_t.up.sql": "CREATE TABLE t (id int);\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    query(pg_db, _REFUSE_PROGRESS.format(n=refused_at))
+    write(migrations, {"002_fill.up.sql": "-- lockwise: no-transaction\n" + text})
+    failed = lockwise(pg_db, "apply", str(migrations), "--allow", "requires-downtime")
+    assert failed.returncode == 1, failed
+    assert f"failed at statement {refused_at}" in failed.stderr
+    assert "recording its progress failed, so the statement was rolled back with it: " \
+        "progress write refused" in failed.stderr
+    assert query(pg_db, "SELECT count(*) FROM t") == [(0,)]
+    last = history(pg_db)[-1]
+    assert (last["success"], last["statements_completed"]) == (False, kept)
+    assert not relation_exists(pg_db, "later")
+
+    query(pg_db, "DROP TRIGGER refuse_progress ON lockwise.schema_history")
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    done = lockwise(pg_db, "apply", str(migrations), "--allow", "requires-downtime")
+    assert done.returncode == 0, done
+    assert query(pg_db, "SELECT id FROM t") == [(1,)]
+    assert relation_exists(pg_db, "later")
+    assert history(pg_db)[-1]["statements_completed"] == len(text.splitlines())
+
+
+def test_session_state_of_statements_run_with_their_progress(pg_db: str,
+                                                             tmp_path: Path) -> None:
+    """Each statement runs in a transaction with its progress update: a SET lasts as it did in
+    autocommit, a SET LOCAL still ends with its statement, and a statement PostgreSQL refuses
+    in a transaction block that the effect model does not know (a CALL of a procedure that
+    commits) runs again on its own."""
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "-- lockwise: no-transaction\n"
+                        "CREATE SCHEMA s1;\n"
+                        "CREATE TABLE public.log (n int);\n"
+                        "CREATE PROCEDURE public.fill() LANGUAGE plpgsql AS $$ BEGIN "
+                        "INSERT INTO public.log VALUES (1); COMMIT; "
+                        "INSERT INTO public.log VALUES (2); END $$;\n"
+                        "SET search_path = s1, public;\n"
+                        "CREATE TABLE in_s1 (id int);\n"
+                        "SET LOCAL search_path = public;\n"
+                        "CREATE TABLE also_in_s1 (id int);\n"
+                        "CALL public.fill();\n",
+    })
+    done = lockwise(pg_db, "apply", str(migrations), "--allow", "requires-downtime")
+    assert done.returncode == 0, done
+    assert "statement 8 cannot run in a transaction block; running it on its own" in done.stderr
+    assert relation_exists(pg_db, "s1.in_s1") and relation_exists(pg_db, "s1.also_in_s1")
+    assert query(pg_db, "SELECT n FROM log ORDER BY n") == [(1,), (2,)]
+    last = history(pg_db)[-1]
+    assert (last["success"], last["statements_completed"]) == (True, 8)
+
+
+def test_a_statement_refused_in_the_files_own_transaction_fails_it(pg_db: str,
+                                                                   tmp_path: Path) -> None:
+    """Inside the file's own BEGIN, a statement refused in a transaction block is not run again
+    on its own: the failure rolled back the statements before it since the BEGIN too."""
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "-- lockwise: no-transaction\n"
+                        "CREATE TABLE log (n int);\n"
+                        "CREATE PROCEDURE fill() LANGUAGE plpgsql AS $$ BEGIN "
+                        "INSERT INTO log VALUES (1); COMMIT; END $$;\n"
+                        "BEGIN;\nINSERT INTO log VALUES (0);\nCALL fill();\nCOMMIT;\n",
+    })
+    failed = lockwise(pg_db, "apply", str(migrations), "--allow", "requires-downtime")
+    assert failed.returncode == 1, failed
+    assert "failed at statement 5" in failed.stderr
+    assert "invalid transaction termination" in failed.stderr
+    assert "running it on its own" not in failed.stderr
+    assert query(pg_db, "SELECT n FROM log") == []
+    assert history(pg_db)[-1]["statements_completed"] == 2
 
 
 def test_repair_resumes_a_failed_statement_by_statement_migration(pg_db: str,

@@ -191,6 +191,37 @@ def test_lock_timeout_is_retried_then_fails_cleanly(pg_db: str, tmp_path: Path) 
     assert history(pg_db)[-1]["success"] is False
 
 
+def test_lock_timeout_retry_of_a_statement_run_with_its_progress(pg_db: str,
+                                                                  tmp_path: Path) -> None:
+    """Statement by statement, a statement that times out waiting for its lock is rolled back
+    with its progress update and retried alone: the statements before it are not run again,
+    and the history counts each once."""
+    import threading
+
+    import psycopg
+
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\nCREATE TABLE log (n int);\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    (migrations / "002_more.up.sql").write_text(
+        "-- lockwise: no-transaction\nINSERT INTO log VALUES (1);\n"
+        "ALTER TABLE a ADD COLUMN more int;\n")
+    with psycopg.connect(pg_db) as blocker:
+        blocker.execute("SELECT * FROM a")  # ACCESS SHARE until the timer rolls back
+        timer = threading.Timer(1.0, blocker.rollback)
+        timer.start()
+        result = lockwise(pg_db, "apply", str(migrations), "--lock-timeout", "200ms",
+                          "--retries", "6", "--retry-delay", "0.3")
+        timer.join()
+    assert result.returncode == 0, result
+    assert "lockwise: lock_timeout on" in result.stderr
+    assert query(pg_db, "SELECT n FROM log") == [(1,)]
+    assert query(pg_db, "SELECT count(*) FROM information_schema.columns WHERE "
+                        "table_name = 'a' AND column_name = 'more'") == [(1,)]
+    last = history(pg_db)[-1]
+    assert (last["success"], last["statements_completed"]) == (True, 2)
+
+
 def test_edited_applied_migration_is_refused(pg_db: str, tmp_path: Path) -> None:
     migrations = write(tmp_path / "m", {"001_a.up.sql": "CREATE TABLE a (id int);\n"})
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0

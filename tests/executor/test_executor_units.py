@@ -235,3 +235,28 @@ def test_reindex_leftover_names(index: str, candidate: str, expected: bool) -> N
     from lockwise.executor.runner import reindex_leftover
 
     assert reindex_leftover(index, candidate) is expected
+
+
+def test_which_statements_commit_with_their_progress(tmp_path) -> None:
+    """In a statement-by-statement run, a statement runs in a transaction with its progress
+    update unless PostgreSQL refuses it in one, it is batched, or it controls transactions;
+    the file's own plain COMMIT gets the progress of its transaction."""
+    from lockwise.discover import discover
+    from lockwise.executor.plan import plan_sql
+
+    (tmp_path / "1_a.up.sql").write_text(
+        "-- lockwise: no-transaction\n"
+        "INSERT INTO t VALUES (1);\n"
+        "CREATE INDEX CONCURRENTLY t_i ON t (id);\n"
+        "-- lockwise: batch size=10\nUPDATE t SET id = id + 1;\n"
+        "BEGIN;\nSET LOCAL lock_timeout = '1s';\nCOMMIT;\n"
+        "START TRANSACTION;\nCOMMIT AND CHAIN;\nEND;\n"
+        "VACUUM t;\n")
+    (migration,) = discover(tmp_path)
+    plan = plan_sql(migration, migration.up_sql, migration.path, 18)
+    assert not plan.transactional
+    assert [(s.runs_in_block, s.closes_block) for s in plan.statements] == [
+        (True, False), (False, False), (False, False),
+        (False, False), (True, False), (False, True),
+        (False, False), (False, False), (False, True),
+        (False, False)]

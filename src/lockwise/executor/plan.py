@@ -66,6 +66,24 @@ class PlannedStatement:
     #: Where this CONCURRENTLY statement may report success over an INVALID index, for the
     #: runner to check afterwards (None: the before/after comparison says it all).
     index_check: IndexCheck | None = None
+    #: A transaction-control statement (BEGIN, COMMIT, SAVEPOINT, ...): pglast's kind
+    #: (`TRANS_STMT_COMMIT`), None for any other statement.
+    control: str | None = None
+    #: COMMIT AND CHAIN / ROLLBACK AND CHAIN: a new transaction opens at once.
+    chain: bool = False
+
+    @property
+    def runs_in_block(self) -> bool:
+        """Whether, in a statement-by-statement run, it can run in a transaction of its own
+        together with the update of its progress: not a statement PostgreSQL refuses in a
+        transaction block, not a batch (each batch commits), not transaction control."""
+        return self.transactional and self.batch is None and self.control is None
+
+    @property
+    def closes_block(self) -> bool:
+        """A plain COMMIT (or END): in a statement-by-statement run, the progress of the
+        statements of the file's own transaction is written in it, just before it."""
+        return self.control == "TRANS_STMT_COMMIT" and not self.chain
 
 
 @dataclass(slots=True)
@@ -106,6 +124,11 @@ class Plan:
 def _txn_kind(tree: dict) -> str | None:
     node = tree.get("TransactionStmt")
     return node.get("kind") if isinstance(node, dict) else None
+
+
+def _chains(tree: dict) -> bool:
+    node = tree.get("TransactionStmt")
+    return isinstance(node, dict) and bool(node.get("chain"))
 
 
 def _index_check(tree: dict) -> IndexCheck | None:
@@ -173,7 +196,9 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
         statements.append(PlannedStatement(stmt.index, stmt.sql, stmt.span.line,
                                            effect.transactional, locks=dict(effect.locks),
                                            batch=batch,
-                                           index_check=_index_check(stmt.tree)))
+                                           index_check=_index_check(stmt.tree),
+                                           control=_txn_kind(stmt.tree),
+                                           chain=_chains(stmt.tree)))
     # Batches commit one by one: a migration with a batched statement runs statement by
     # statement, like one with CONCURRENTLY.
     if no_transaction is None:

@@ -3,8 +3,9 @@
 Connections: one dedicated autocommit connection holds the runner lock and writes the history
 rows that must survive a failed migration; a second one runs the migrations and holds the
 statement lock, which outlives a dead runner as long as its last statement runs (lock.py). A
-transactional migration and its success row commit together, so a crash at any point leaves
-either both or neither.
+transactional migration and its success row commit together, and so does each statement of a
+statement-by-statement migration and its progress, where PostgreSQL allows it in a transaction
+block: a crash at any point leaves either both or neither.
 """
 
 from __future__ import annotations
@@ -366,6 +367,10 @@ def _is_lock_timeout(exc: BaseException) -> bool:
 #: Back to the user that connected: RESET ALL leaves a SET ROLE or SET SESSION AUTHORIZATION
 #: in force (objects of the next migration would belong to that role).
 _CONNECTED_USER = "SET SESSION AUTHORIZATION DEFAULT"
+#: The same until the end of the transaction, for lockwise's own history write in it: the
+#: migration's SET ROLE comes back at COMMIT (checked on the server), and a role the
+#: migration switched to may not write the history.
+_CONNECTED_USER_LOCAL = "SET LOCAL SESSION AUTHORIZATION DEFAULT"
 
 
 def _reset_session(work) -> None:
@@ -450,7 +455,7 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                 elapsed = int((time.monotonic() - started) * 1000)
                 # The history is lockwise's, written as the user that connected, not as a role
                 # the migration switched to (which may not write it).
-                work.execute(_CONNECTED_USER.replace("SET ", "SET LOCAL ", 1))
+                work.execute(_CONNECTED_USER_LOCAL)
                 history.insert_row(work, table, **_row_values(
                     plan, kind=kind, success=True, execution_time_ms=elapsed,
                     statements_completed=len(plan.statements)))
@@ -614,10 +619,67 @@ def _forget_stale_batches(runner: _Runner, plan: Plan, kind: str) -> None:
                         plan.migration.version, plan.checksums)
 
 
+def _progress(plan: Plan, count: int) -> dict:
+    """The history columns saying the first `count` statements of `plan` are committed."""
+    return {"statements_completed": count, "completed_checksum": statements_checksum(
+        [s.sql for s in plan.statements[:count]])}
+
+
+#: SQLSTATEs of a statement PostgreSQL refuses in a transaction block, which the effect model
+#: took for one it accepts: active_sql_transaction ("DISCARD ALL cannot run inside a
+#: transaction block") and invalid_transaction_termination (a CALL of a procedure that
+#: commits). Raised before anything of it commits: it is run again on its own.
+_REFUSED_IN_BLOCK = frozenset({"25001", "2D000"})
+
+
+@dataclass(slots=True)
+class _Step:
+    """One statement of a statement-by-statement run, as far as it got."""
+
+    #: It ran in a transaction of its own, with its progress.
+    alone_in_block: bool = False
+    #: Its progress was written in the transaction that committed it.
+    recorded: bool = False
+    #: It failed in that progress write, not in the statement (both rolled back).
+    recording: bool = False
+
+
+def _execute(work, stmt, step: _Step, record: Callable[[object], None], alone: bool) -> None:
+    """Run one statement of a statement-by-statement run on `work` (autocommit). When it can,
+    its progress is written (`record`) in the transaction that commits it, so a runner killed
+    or failing in between leaves neither, never a statement committed but not counted (which
+    the resume would run a second time): a statement PostgreSQL accepts in a transaction block
+    runs as BEGIN; statement; progress; COMMIT (unless `alone`), and the file's own COMMIT gets
+    the progress of its transaction just before it."""
+    from psycopg.pq import TransactionStatus
+
+    idle = work.info.transaction_status == TransactionStatus.IDLE
+    if idle and stmt.runs_in_block and not alone:
+        step.alone_in_block = True
+        with work.transaction():
+            work.execute(stmt.sql)
+            _record_in(work, step, record)
+    elif not idle and stmt.closes_block:
+        _record_in(work, step, record)
+        work.execute(stmt.sql)
+    else:
+        work.execute(stmt.sql)
+        return
+    step.recorded = True
+
+
+def _record_in(work, step: _Step, record: Callable[[object], None]) -> None:
+    step.recording = True
+    work.execute(_CONNECTED_USER_LOCAL)
+    record(work)
+    step.recording = False
+
+
 def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                     on_success: Callable[[object], None] | None = None) -> bool:
-    """Run the plan statement by statement in autocommit, recording progress in a history row
-    of `kind` as it goes."""
+    """Run the plan statement by statement, recording progress in a history row of `kind` as
+    it goes: in each statement's own transaction where PostgreSQL allows one (`_execute`),
+    else on the lock connection once the statement committed."""
     options, console, table = runner.options, runner.console, runner.options.table
     started = time.monotonic()
     _forget_stale_batches(runner, plan, kind)
@@ -627,8 +689,7 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
     committed = plan.resume_at
 
     def progress() -> dict:
-        return {"statements_completed": committed, "completed_checksum": statements_checksum(
-            [s.sql for s in plan.statements[:committed]])}
+        return _progress(plan, committed)
 
     # Committed at once: if this process dies half-way, the row says so (success NULL).
     row_id = history.insert_row(runner.conn, table, **_row_values(
@@ -638,19 +699,32 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
     for done, stmt in enumerate(plan.statements):
         if done < plan.resume_at:
             continue
-        attempt = 0
+
+        def record(conn, count: int = done + 1) -> None:
+            history.update_row(conn, table, row_id, **_progress(plan, count))
+
+        attempt, alone = 0, False
         while True:
             before = _invalid_indexes(work)
+            step = _Step()
             try:
                 if stmt.batch is not None:
                     _run_batched(runner, work, plan, stmt)
                 else:
-                    work.execute(stmt.sql)
+                    _execute(work, stmt, step, record, alone)
             except Exception as exc:  # noqa: BLE001 - any failure is reported and recorded
                 from psycopg.pq import TransactionStatus
 
                 if not work.closed and work.info.transaction_status != TransactionStatus.IDLE:
                     work.execute("ROLLBACK")  # the file's own BEGIN, if it had one
+                # Not inside the file's own BEGIN: its rollback undid more than the statement.
+                if step.alone_in_block and not step.recording and not work.closed and \
+                        getattr(exc, "sqlstate", None) in _REFUSED_IN_BLOCK:
+                    console.warn(f"lockwise: {plan.path} statement {stmt.index + 1} cannot run "
+                                 "in a transaction block; running it on its own (its progress "
+                                 "is recorded after it commits)")
+                    alone = True
+                    continue
                 if _is_lock_timeout(exc) and attempt < options.retries and not work.closed:
                     # A CONCURRENTLY build that timed out leaves an invalid index behind, which
                     # would make the retry fail with "already exists".
@@ -662,6 +736,9 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                     attempt += 1
                     continue
                 message = _error_text(exc, runner.dsn)
+                if step.recording:
+                    message = (f"recording its progress failed, so the statement was rolled "
+                               f"back with it: {message}")
                 invalid = [] if work.closed else _handle_invalid(
                     runner, work, before, options.drop_invalid, stmt)
                 if invalid and not options.drop_invalid:
@@ -693,9 +770,12 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                 return False
         from psycopg.pq import TransactionStatus
 
-        if work.info.transaction_status == TransactionStatus.IDLE:
+        if step.recorded or work.info.transaction_status == TransactionStatus.IDLE:
             committed = done + 1
-            history.update_row(runner.conn, table, row_id, **progress())
+            if not step.recorded:
+                # Committed on its own (CONCURRENTLY, a batch...): a runner killed before
+                # this update leaves it uncounted, and the resume runs it again.
+                record(runner.conn)
     if _left_open(runner, work, plan, row_id):
         return False
     # Together: a crash in between must not leave a rollback done but its row running.

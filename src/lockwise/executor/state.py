@@ -85,7 +85,8 @@ def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None) -> V
     if row.success is None and row.repaired_at is None:
         status.state = INTERRUPTED
         done = row.statements_completed or 0
-        # The runner dies between a statement's commit and the progress update too.
+        # A statement that commits on its own (CONCURRENTLY...) may be done but not counted;
+        # one that commits with its progress is not (the history cannot tell them apart).
         status.detail = (f"started {row.executed_at:%Y-%m-%d %H:%M:%S%z} and never finished: "
                          f"{done} statement(s) completed; statement {done + 1} was running when "
                          "the runner stopped and may have taken effect")
