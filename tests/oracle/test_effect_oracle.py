@@ -223,6 +223,12 @@ CREATE UNIQUE INDEX mv_id ON mv (id);
 """
 
 
+#: A table and its inheritance child, both with rows.
+INHERIT_NULLS = """
+CREATE TABLE p (a int, b int); CREATE TABLE c () INHERITS (p);
+INSERT INTO p VALUES (1, 1); INSERT INTO c VALUES (2, 2);
+"""
+
 @dataclass(frozen=True, slots=True)
 class Case:
     id: str
@@ -547,6 +553,19 @@ CASES = [
     Case("validate-not-null-constraint",
          T + "ALTER TABLE t ADD CONSTRAINT t_n_nn NOT NULL n NOT VALID;",
          "ALTER TABLE t VALIDATE CONSTRAINT t_n_nn", min_pg=18),
+    # PostgreSQL 18's NOT NULL constraints, as the replay keeps them per column: dropping
+    # one by name (as written or as PostgreSQL names it) makes SET NOT NULL read again.
+    Case("set-not-null-after-dropping-its-constraint",
+         T + "ALTER TABLE t ALTER COLUMN n SET NOT NULL;"
+             "ALTER TABLE t DROP CONSTRAINT t_n_not_null;",
+         "ALTER TABLE t ALTER COLUMN n SET NOT NULL", min_pg=18),
+    Case("set-not-null-after-dropping-named-constraint",
+         T + "ALTER TABLE t ADD CONSTRAINT n_given NOT NULL n;"
+             "ALTER TABLE t DROP CONSTRAINT n_given;",
+         "ALTER TABLE t ALTER COLUMN n SET NOT NULL", min_pg=18),
+    Case("validate-not-null-reaches-child-not-valid", INHERIT_NULLS
+         + "ALTER TABLE p ADD CONSTRAINT p_nn NOT NULL a NOT VALID;",
+         "ALTER TABLE p VALIDATE CONSTRAINT p_nn", min_pg=18),
     Case("set-not-null-proven-by-check",
          T + "ALTER TABLE t ADD CONSTRAINT n_nn CHECK (n IS NOT NULL);",
          "ALTER TABLE t ALTER COLUMN n SET NOT NULL"),
@@ -1279,6 +1298,17 @@ CASES = [
          EVENTS + "CREATE INDEX e24_day ON events_2024 (day);"
                   "CREATE INDEX e25_day ON events_2025 USING hash (day);",
          "CREATE INDEX events_day ON events (day)"),
+    # The index of a partition's PRIMARY KEY or UNIQUE constraint is attached as well, a
+    # deferrable one's too (checked on the server); not one NULLS NOT DISTINCT for a new
+    # index without it.
+    Case("create-unique-index-partitioned-attaches-constraint-index",
+         EVENTS + "ALTER TABLE events_2024 ADD PRIMARY KEY (id, day);"
+                  "ALTER TABLE events_2025 ADD CONSTRAINT e25_key UNIQUE (id, day);",
+         "CREATE UNIQUE INDEX events_id_day ON events (id, day)"),
+    Case("create-unique-index-partitioned-attaches-deferrable-unique",
+         EVENTS + "ALTER TABLE events_2024 ADD UNIQUE (id, day) DEFERRABLE;"
+                  "ALTER TABLE events_2025 ADD UNIQUE NULLS NOT DISTINCT (id, day);",
+         "CREATE UNIQUE INDEX events_id_day ON events (id, day)"),
     Case("create-index-partitioned-attaches-only-index-of-subpartitioned", LIST_TREE
          + "CREATE TABLE top2 PARTITION OF top FOR VALUES IN (2); INSERT INTO top VALUES (2, 2);"
            "CREATE INDEX mid_b ON ONLY mid (b);",

@@ -20,6 +20,12 @@ class Column:
     type_name: str  # normalized, e.g. "int4", "varchar", "timestamptz"
     typmods: tuple[int, ...] = ()
     not_null: bool = False
+    #: The name of its NOT NULL constraint (PostgreSQL 18 names each one) when the migrations
+    #: wrote one; "" when PostgreSQL named it (`replay.not_null_column` knows that name).
+    not_null_name: str = ""
+    #: False while its NOT NULL is a constraint added NOT VALID (PostgreSQL 18): rows may
+    #: still hold NULLs, so SET NOT NULL or VALIDATE CONSTRAINT reads the table.
+    not_null_valid: bool = True
     default: str | None = None  # deparsed default expression
     #: The sequence (qualified) its default draws from (`nextval('s')`, serial).
     default_sequence: str | None = None
@@ -436,6 +442,16 @@ class Catalog:
         by table and column name: what DROP TYPE ... CASCADE drops."""
         return [(t.name, c.name) for t in sorted(self.tables.values(), key=attrgetter("name"))
                 for c in t.columns.values() if _type_key(c.type_name) == type_name]
+
+    def with_subdomains(self, domain: str) -> list[str]:
+        """`domain` (qualified) and the domains over it, however deep: a column of any of
+        them holds values of `domain`, which ALTER DOMAIN checks (typecmds.c
+        get_rels_with_domain)."""
+        found = [domain]
+        for current in found:  # grows while read: each sub-domain's own sub-domains
+            found.extend(name for name, d in self.domains.items()
+                         if _type_key(d.base) == current and not d.array and name not in found)
+        return found
 
     def typed_tables(self, type_name: str) -> list[str]:
         """The tables of composite type `type_name` (qualified), and what inherits from them:

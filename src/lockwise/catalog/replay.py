@@ -50,6 +50,8 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
         contype = con.get("contype")
         if contype in ("CONSTR_NOTNULL", "CONSTR_PRIMARY", "CONSTR_IDENTITY"):
             column.not_null = True
+        if contype == "CONSTR_NOTNULL" and con.get("conname"):
+            column.not_null_name = con["conname"]
         if contype == "CONSTR_DEFAULT":
             column.default = None if _is_null(con.get("raw_expr")) else "default"
             column.default_sequence = nextval_sequence(con.get("raw_expr"))
@@ -282,13 +284,15 @@ def _add_column_constraints(catalog: Catalog, t: Table, column_def: dict, column
     for body in column_def_constraints(column_def):
         con = constraint_from(catalog, body, t.name, column)
         if con:
-            _add_table_constraint(catalog, t, con)
+            _add_table_constraint(catalog, t, con, node=body)
 
 
 def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint,
-                          attnames: tuple[str, ...] = ()) -> None:
+                          attnames: tuple[str, ...] = (), node: dict | None = None) -> None:
     """Constraint `con` on `t`, with the index a key, unique or exclusion constraint is built
-    on, whose columns PostgreSQL named `attnames` (its columns' own names when not given)."""
+    on, whose columns PostgreSQL named `attnames` (its columns' own names when not given).
+    `node`: the Constraint node it was written as, when there is one (what its index is like
+    besides its columns)."""
     t.constraints[con.name] = con
     if con.kind == "foreign":
         catalog.note_foreign_key(t.name, con.references)
@@ -298,10 +302,20 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint,
                 t.columns[c].not_null = True
     if con.kind in ("primary", "unique", "exclude"):  # each is backed by its own index
         schema = t.name.split(".", 1)[0]
-        catalog.indexes[f"{schema}.{con.name}"] = Index(f"{schema}.{con.name}", t.name,
-                                                        con.columns,
-                                                        unique=con.kind != "exclude",
-                                                        attnames=attnames or con.columns)
+        catalog.indexes[f"{schema}.{con.name}"] = Index(
+            f"{schema}.{con.name}", t.name, con.columns, unique=con.kind != "exclude",
+            attnames=attnames or con.columns, signature=_constraint_index_signature(con, node))
+
+
+def _constraint_index_signature(con: Constraint, node: dict | None) -> tuple | None:
+    """`Index.signature` of the index of a UNIQUE / PRIMARY KEY constraint: a new index of
+    the partitioned parent over the same columns takes it over, a deferrable one's too
+    (checked on the server). None where the catalog cannot tell: an EXCLUDE, INCLUDE columns,
+    or one over an index that existed (USING INDEX)."""
+    if node is None or con.kind not in ("primary", "unique") or node.get("including") \
+            or node.get("indexname") or not con.columns:
+        return None
+    return ("btree", True, bool(node.get("nulls_not_distinct")))
 
 
 def _take_index(catalog: Catalog, table: str, con: Constraint, index_name: str | None) -> None:
@@ -396,7 +410,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         catalog.inheritance_parents.update(t.inherits)
         for parent in filter(None, map(catalog.tables.get, t.inherits)):
             for k, v in parent.columns.items():
-                t.columns.setdefault(k, _copy_column(v))
+                t.columns.setdefault(k, _not_null_copy(parent, v))
     if stmt.get("ofTypename"):
         t.of_type = object_name(strings(stmt["ofTypename"].get("names")))
     catalog.tables[name] = t
@@ -411,7 +425,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
             _not_null_constraint(t, body)
             con = constraint_from(catalog, body, name)
             if con:
-                _add_table_constraint(catalog, t, con, _exclusion_attnames(body))
+                _add_table_constraint(catalog, t, con, _exclusion_attnames(body), body)
         elif kind == "TableLikeClause":
             _like_columns(catalog, t, body)
             likes.append(body)
@@ -429,6 +443,16 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
 
 def _copy_column(col: Column) -> Column:
     return Column(**{f: getattr(col, f) for f in col.__slots__})
+
+
+def _not_null_copy(source: Table, col: Column) -> Column:
+    """Column `col` of `source` as a table made from it has it (INHERITS, LIKE): its NOT NULL
+    under `source`'s name for it, and valid even where NOT VALID in `source` (checked on the
+    server)."""
+    copy = _copy_column(col)
+    if col.not_null:
+        copy.not_null_name, copy.not_null_valid = not_null_name(source, col.name), True
+    return copy
 
 
 #: CREATE TABLE ... LIKE options (TableLikeOption bits): what the copy includes.
@@ -453,7 +477,7 @@ def _like_columns(catalog: Catalog, t: Table, like: dict) -> None:
             return
     options = like.get("options", 0)
     for col in (source or seen).columns.values():
-        copy = _copy_column(col)
+        copy = _not_null_copy(source or seen, col)
         if not options & _LIKE_DEFAULTS:
             copy.default = copy.default_sequence = None
         if not options & _LIKE_GENERATED:
@@ -518,11 +542,64 @@ def _alter_enforceability(t: Table, alter: dict) -> None:
 
 def _not_null_constraint(t: Table, con: dict) -> None:
     """PostgreSQL 18's table-level `CONSTRAINT n NOT NULL a` (in CREATE TABLE or ADD
-    CONSTRAINT): column a becomes NOT NULL, as with the column form."""
+    CONSTRAINT): column a becomes NOT NULL, as with the column form; NOT VALID leaves it not
+    valid unless it was NOT NULL already (then the statement changes nothing)."""
     if con.get("contype") == "CONSTR_NOTNULL":
         for colname in strings(con.get("keys")):
             if colname in t.columns:
-                t.columns[colname].not_null = True
+                _make_not_null(t.columns[colname], con.get("conname") or "",
+                               valid=not con.get("skip_validation"))
+
+
+def _make_not_null(column: Column, name: str, valid: bool) -> None:
+    if not column.not_null:
+        column.not_null, column.not_null_name, column.not_null_valid = True, name, valid
+
+
+def _add_not_null_recursing(catalog: Catalog, t: Table, con: dict, inh: bool) -> None:
+    """ALTER TABLE ... ADD [CONSTRAINT n] NOT NULL a: on `t`, and unless ONLY or NO INHERIT
+    on its partitions and inheritance children too, each under the parent's name."""
+    _not_null_constraint(t, con)
+    if con.get("contype") != "CONSTR_NOTNULL" or not inh or con.get("is_no_inherit"):
+        return
+    for colname in strings(con.get("keys")):
+        column = t.columns.get(colname)
+        if column is None:
+            continue
+        name = column.not_null_name or not_null_name(t, colname)
+        for child in _children(catalog, t.name):
+            if colname in child.columns:
+                _make_not_null(child.columns[colname], name, column.not_null_valid)
+
+
+def _children(catalog: Catalog, table: str) -> list[Table]:
+    """The partitions and inheritance children of `table` the catalog knows, however deep."""
+    return [child for name in catalog.partitions(table) + catalog.inheritance_children(table)
+            if (child := catalog.tables.get(name)) is not None]
+
+
+def not_null_name(t: Table, column: str) -> str:
+    """The name of `column`'s NOT NULL constraint in `t`: as written, else the one PostgreSQL
+    gives (`table_column_not_null`; a number it adds when that name is taken is not known)."""
+    known = t.columns.get(column)
+    if known is not None and known.not_null_name:
+        return known.not_null_name
+    return generated_name(t.name.split(".", 1)[-1], column, "not_null")
+
+
+def not_null_column(t: Table, name: str) -> Column | None:
+    """The column of `t` whose NOT NULL constraint is called `name` (None: no such one)."""
+    return next((c for c in t.columns.values()
+                 if c.not_null and not_null_name(t, c.name) == name), None)
+
+
+def _validate_not_null(catalog: Catalog, t: Table, name: str, inh: bool) -> None:
+    """VALIDATE CONSTRAINT of a NOT NULL constraint: valid on `t`, and unless ONLY on the
+    children that carry it under that name."""
+    for table in [t, *(_children(catalog, t.name) if inh else ())]:
+        column = not_null_column(table, name)
+        if column is not None:
+            column.not_null_valid = True
 
 
 def _alter_table(catalog: Catalog, stmt: dict) -> None:
@@ -535,6 +612,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         if stmt.get("objtype", "OBJECT_TABLE") != "OBJECT_TABLE":
             return
         t = catalog.tables[name] = Table(name)  # created outside these migrations
+    inh = bool((stmt.get("relation") or {}).get("inh"))
     for cmd_node in stmt.get("cmds") or ():
         _, cmd = unwrap(cmd_node)
         sub = cmd.get("subtype", "")
@@ -579,19 +657,27 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         elif sub == "AT_AlterConstraint":
             _alter_enforceability(t, unwrap(cmd.get("def"))[1])
         elif sub == "AT_SetNotNull" and column is not None:
-            column.not_null = True
+            # Validates a NOT VALID one; reaches the children unless ONLY.
+            for table in [t, *(_children(catalog, name) if inh else ())]:
+                if colname in table.columns:
+                    _make_not_null(table.columns[colname], "", valid=True)
+                    table.columns[colname].not_null_valid = True
         elif sub == "AT_DropNotNull" and column is not None:
-            column.not_null = False
+            column.not_null, column.not_null_name, column.not_null_valid = False, "", True
         elif sub == "AT_AddConstraint":
-            _not_null_constraint(t, unwrap(cmd.get("def"))[1])
+            _add_not_null_recursing(catalog, t, unwrap(cmd.get("def"))[1], inh)
             con = constraint_from(catalog, unwrap(cmd.get("def"))[1], name)
             if con:
                 _take_index(catalog, name, con, unwrap(cmd.get("def"))[1].get("indexname"))
-                _add_table_constraint(catalog, t, con,
-                                      _exclusion_attnames(unwrap(cmd.get("def"))[1]))
+                body = unwrap(cmd.get("def"))[1]
+                _add_table_constraint(catalog, t, con, _exclusion_attnames(body), body)
         elif sub == "AT_ValidateConstraint" and colname in t.constraints:
             t.constraints[colname].validated = True
+        elif sub == "AT_ValidateConstraint":
+            _validate_not_null(catalog, t, colname, inh)
         elif sub == "AT_DropConstraint":
+            if (nn := not_null_column(t, colname)) is not None:
+                nn.not_null, nn.not_null_name, nn.not_null_valid = False, "", True
             dropped = t.constraints.pop(colname, None)
             if (stmt.get("relation") or {}).get("inh") and (
                     dropped is None or dropped.kind == "check"):
