@@ -229,6 +229,19 @@ CREATE TABLE p (a int, b int); CREATE TABLE c () INHERITS (p);
 INSERT INTO p VALUES (1, 1); INSERT INTO c VALUES (2, 2);
 """
 
+#: Domain `base`, a domain over it, and its columns in a partitioned table (with partitions),
+#: an inheritance tree, a materialized view and a view.
+DOMAIN_USERS = """
+CREATE DOMAIN base AS int; CREATE DOMAIN sub AS base CHECK (VALUE > -100);
+CREATE TABLE parted (k int, d base) PARTITION BY LIST (k);
+CREATE TABLE parted1 PARTITION OF parted FOR VALUES IN (1);
+CREATE TABLE subs (id int, d sub); CREATE TABLE subs_child () INHERITS (subs);
+INSERT INTO parted VALUES (1, 1); INSERT INTO subs VALUES (1, 1);
+INSERT INTO subs_child VALUES (2, 2);
+CREATE MATERIALIZED VIEW mv AS SELECT d FROM subs; CREATE VIEW plain_v AS SELECT d FROM parted;
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Case:
     id: str
@@ -553,8 +566,22 @@ CASES = [
     Case("validate-not-null-constraint",
          T + "ALTER TABLE t ADD CONSTRAINT t_n_nn NOT NULL n NOT VALID;",
          "ALTER TABLE t VALIDATE CONSTRAINT t_n_nn", min_pg=18),
-    # PostgreSQL 18's NOT NULL constraints, as the replay keeps them per column: dropping
-    # one by name (as written or as PostgreSQL names it) makes SET NOT NULL read again.
+    # PostgreSQL 18's NOT NULL constraints, as the replay keeps them per column: SET NOT NULL
+    # validates a NOT VALID one (reading the table); one valid already makes SET NOT NULL,
+    # ADD NOT NULL and VALIDATE no-ops; dropping one by name makes SET NOT NULL read again.
+    Case("set-not-null-validates-not-valid-not-null",
+         T + "ALTER TABLE t ADD CONSTRAINT t_n_nn NOT NULL n NOT VALID;",
+         "ALTER TABLE t ALTER COLUMN n SET NOT NULL", min_pg=18),
+    Case("validate-not-null-valid-already",
+         T + "ALTER TABLE t ADD CONSTRAINT t_n_nn NOT NULL n NOT VALID;"
+             "ALTER TABLE t VALIDATE CONSTRAINT t_n_nn;",
+         "ALTER TABLE t VALIDATE CONSTRAINT t_n_nn", min_pg=18),
+    Case("validate-not-null-after-set-not-null",
+         T + "ALTER TABLE t ADD CONSTRAINT t_n_nn NOT NULL n NOT VALID;"
+             "ALTER TABLE t ALTER COLUMN n SET NOT NULL;",
+         "ALTER TABLE t VALIDATE CONSTRAINT t_n_nn", min_pg=18),
+    Case("add-not-null-on-not-null-column", T + "ALTER TABLE t ALTER COLUMN n SET NOT NULL;",
+         "ALTER TABLE t ADD NOT NULL n", min_pg=18),
     Case("set-not-null-after-dropping-its-constraint",
          T + "ALTER TABLE t ALTER COLUMN n SET NOT NULL;"
              "ALTER TABLE t DROP CONSTRAINT t_n_not_null;",
@@ -563,6 +590,13 @@ CASES = [
          T + "ALTER TABLE t ADD CONSTRAINT n_given NOT NULL n;"
              "ALTER TABLE t DROP CONSTRAINT n_given;",
          "ALTER TABLE t ALTER COLUMN n SET NOT NULL", min_pg=18),
+    Case("add-not-null-no-inherit-reads-the-parent-alone", INHERIT_NULLS,
+         "ALTER TABLE p ADD NOT NULL a NO INHERIT", min_pg=18),
+    Case("validate-not-null-skips-child-valid-already",
+         "CREATE TABLE p (a int); INSERT INTO p VALUES (1);"
+         "ALTER TABLE p ADD CONSTRAINT p_nn NOT NULL a NOT VALID;"
+         "CREATE TABLE c () INHERITS (p); INSERT INTO c VALUES (1);",
+         "ALTER TABLE p VALIDATE CONSTRAINT p_nn", min_pg=18),
     Case("validate-not-null-reaches-child-not-valid", INHERIT_NULLS
          + "ALTER TABLE p ADD CONSTRAINT p_nn NOT NULL a NOT VALID;",
          "ALTER TABLE p VALIDATE CONSTRAINT p_nn", min_pg=18),
@@ -1528,6 +1562,20 @@ CASES = [
          "CREATE TABLE billing.docs (id int, c billing.code);"
          "INSERT INTO pub VALUES (1, 'a'); INSERT INTO billing.docs VALUES (1, 'a');",
          "ALTER DOMAIN billing.code ADD CHECK (VALUE <> '')", schemas=("billing",)),
+    # ALTER DOMAIN checks the columns of the domains over it too, and materialized views;
+    # a partitioned table (no storage) and a view are left alone.
+    Case("alter-domain-add-check-reaches-every-stored-user", DOMAIN_USERS,
+         "ALTER DOMAIN base ADD CONSTRAINT base_pos CHECK (VALUE > 0)",
+         unmodeled={"public.mv": L.SHARE}, unmodeled_scans=frozenset({"public.mv"})),
+    Case("alter-domain-set-not-null-reaches-every-stored-user", DOMAIN_USERS,
+         "ALTER DOMAIN base SET NOT NULL",
+         unmodeled={"public.mv": L.SHARE}, unmodeled_scans=frozenset({"public.mv"})),
+    Case("alter-domain-validate-reaches-every-stored-user",
+         DOMAIN_USERS + "ALTER DOMAIN base ADD CONSTRAINT base_pos CHECK (VALUE > 0) NOT VALID;",
+         "ALTER DOMAIN base VALIDATE CONSTRAINT base_pos",
+         unmodeled={"public.mv": L.SHARE}, unmodeled_scans=frozenset({"public.mv"})),
+    Case("alter-domain-add-not-valid-reads-nothing", DOMAIN_USERS,
+         "ALTER DOMAIN base ADD CONSTRAINT base_pos CHECK (VALUE > 0) NOT VALID"),
     # --- type names keep their case when quoted (Prisma's enums) ------------------------------
     Case("add-column-mixed-case-checked-domain",
          T + 'CREATE DOMAIN "PosInt" AS int CHECK (VALUE > 0);',

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lockwise.catalog.model import Catalog
+from lockwise.catalog.replay import not_null_column
 from lockwise.core.types import LockMode
 from lockwise.effects.nodes import range_var, unwrap
 from lockwise.effects.postgres.attach import attach_partition, detach_partition
@@ -134,6 +135,8 @@ def _children_reached(catalog: Catalog, table: str, cmd: dict) -> list[str]:
 
 def _validation_recurses(catalog: Catalog, table: str, name: str) -> bool:
     con = (t := catalog.tables.get(table)) and t.constraints.get(name)
+    if not con and t and (not_null := not_null_column(t, name)) is not None:
+        return not not_null.not_null_valid
     if not con:
         return True  # unknown: it may be a NOT VALID one the children inherit
     return not con.validated and not (con.kind == "check" and con.no_inherit)

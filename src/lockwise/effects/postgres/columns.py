@@ -496,7 +496,8 @@ def set_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
     known = b.ctx.catalog.known_table(table)
     proven = not_null_proven(b, table, col)
     column = known.columns.get(col) if known is not None else None
-    already = column is not None and column.not_null
+    # A NOT VALID NOT NULL constraint (PG 18) is validated: every row read.
+    already = column is not None and column.not_null and column.not_null_valid
     if not proven and not already:
         b.scan(table, "SET NOT NULL checks every row")
     b.alters.add(f"column:{table}.{col}")

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from lockwise.catalog.model import Catalog, Constraint
-from lockwise.catalog.replay import constraint_from, constraint_name, default_constraint_name
+from lockwise.catalog.replay import (
+    constraint_from,
+    constraint_name,
+    default_constraint_name,
+    not_null_column,
+)
 from lockwise.effects.nodes import PrintedSql, range_var, strings, unwrap
 from lockwise.effects.partitions import partitioned_constraint_sql
 from lockwise.effects.postgres.builder import (
@@ -112,7 +117,11 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         elif kind == "not_null":  # PostgreSQL 18+
             facts["proven_by_check"] = proven = all(
                 not_null_proven(b, table, c) for c in columns)
-            if not not_valid and not proven:
+            facts["already_not_null"] = already = bool(columns) and all(
+                _validly_not_null(b.ctx.catalog, table, c) for c in columns)
+            # NO INHERIT: the children are locked, not read (checked on the server).
+            elsewhere = bool(base.get("recursed_from")) and bool(con.get("is_no_inherit"))
+            if not not_valid and not proven and not already and not elsewhere:
                 b.scan(table, "NOT NULL validation")
     if using_index:
         # The index must exist; attaching it renames it to the constraint's name.
@@ -165,6 +174,14 @@ def _partition_constraint_scan(catalog: Catalog, part: str, kind: str,
     return ""
 
 
+def _validly_not_null(catalog: Catalog, table: str, column: str) -> bool:
+    """Whether `column` of `table` has a NOT NULL that holds for every row: not a PG 18 NOT
+    VALID constraint (adding one again then reads nothing: checked on the server)."""
+    known = catalog.known_table(table)
+    col = known.columns.get(column) if known is not None else None
+    return col is not None and col.not_null and col.not_null_valid
+
+
 def _not_null_in(catalog: Catalog, table: str, column: str) -> bool:
     """Whether `column` is NOT NULL in `table`: also when a table above it, a partition,
     has it so (PostgreSQL makes every partition follow)."""
@@ -198,9 +215,11 @@ def validate_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
     known = b.ctx.catalog.tables.get(table)
     con = known.constraints.get(name) if known else None
+    not_null = not_null_column(known, name) if known is not None and con is None else None
     # A constraint valid already is left as it is: nothing read, the referenced table of a
     # foreign key not even locked (checked on the server).
-    already = con is not None and con.validated
+    already = con.validated if con is not None else \
+        not_null is not None and not_null.not_null_valid
     if not already:
         if con is not None and con.kind == "foreign" and con.references:
             b.lock(con.references, L.ROW_SHARE)
@@ -208,7 +227,8 @@ def validate_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         b.scan(table, "constraint validation")
     b.alters.add(f"constraint:{table}.{name}")
     b.act("validate_constraint", base, constraint=name,
-          constraint_type=con.kind if con else "", already_valid=already)
+          constraint_type=con.kind if con else "not_null" if not_null else "",
+          already_valid=already)
 
 
 def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:

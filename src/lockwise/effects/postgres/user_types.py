@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import generated_name
 from lockwise.effects.nodes import (
     PrintedSql,
@@ -118,7 +119,7 @@ def alter_domain(b: Builder, stmt: dict) -> None:
     not_valid = bool(con.get("skip_validation"))
     # Columns of this domain in known tables: adding a constraint (or NOT NULL) checks
     # every one of them, holding SHARE on each table (typecmds.c validateDomainConstraint).
-    users = sorted({table for table, _ in b.ctx.catalog.columns_of_type(name)})
+    users = _domain_users(b.ctx.catalog, name)
     checks = sub in ("set_not_null", "validate_constraint") or (
         sub == "add_constraint" and not not_valid)
     if checks:
@@ -130,6 +131,15 @@ def alter_domain(b: Builder, stmt: dict) -> None:
           **_domain_check_facts(stmt, sub, con, name),
           tables_using=tuple(users), tables_using_text=", ".join(users) or "(none known)",
           type_is_new=f"type:{name}" in b.ctx.new_tables)
+
+
+def _domain_users(catalog: Catalog, domain: str) -> list[str]:
+    """The tables whose stored values ALTER DOMAIN checks: those with a column of `domain`
+    or of a domain over it (typecmds.c get_rels_with_domain); a partitioned parent, a view
+    or a foreign table stores none (checked on the server)."""
+    return sorted({table for sub in catalog.with_subdomains(domain)
+                   for table, _ in catalog.columns_of_type(sub)
+                   if catalog.tables[table].kind not in ("partitioned", "view", "foreign")})
 
 
 def _domain_check_facts(stmt: dict, sub: str, con: dict, domain: str) -> dict:
