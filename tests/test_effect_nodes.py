@@ -43,6 +43,18 @@ def test_boolean_options_read_as_defgetboolean(option: str, on: bool) -> None:
     assert option_is_on(elem) is on
 
 
+@pytest.mark.parametrize(("option", "on"), [
+    ("create_slot = off", False), ("create_slot = false", False), ("create_slot = 0", False),
+    ("create_slot = 'off'", False), ("create_slot = on", True), ("create_slot", True),
+])
+def test_option_values_written_as_words(option: str, on: bool) -> None:
+    """In `WITH (name = value)` an unquoted `off` parses as a type name, not a string."""
+    tree = json.loads(pglast.parser.parse_sql_json(
+        f"CREATE SUBSCRIPTION s CONNECTION 'x' PUBLICATION p WITH ({option})"))
+    (elem,) = tree["stmts"][0]["stmt"]["CreateSubscriptionStmt"]["options"]
+    assert option_is_on(elem) is on
+
+
 def _relations_by_walk(node: object) -> tuple[list[str], frozenset[str]]:
     """What `relations_in` / `only_relations` answer, spelled with `walk` (the traversal
     they inline): the relations in walk order, each once, less bare names of a CTE."""

@@ -543,6 +543,57 @@ def test_a_do_block_that_commits_refuses_a_transaction_block(pg_db: str, body: s
     assert effect.transactional == accepted
 
 
+
+#: A subscription that never connects (a publisher needs a second server): it still has a
+#: slot name, so dropping it would drop the slot; enabled, so REFRESH gets past its checks.
+_SUBSCRIPTION = ("CREATE PUBLICATION pub FOR ALL TABLES;"
+                 "CREATE SUBSCRIPTION sub CONNECTION 'dbname=none' PUBLICATION pub"
+                 " WITH (connect = false);"
+                 "CREATE SUBSCRIPTION slotless CONNECTION 'dbname=none' PUBLICATION pub"
+                 " WITH (connect = false, slot_name = NONE);")
+
+
+@pytest.mark.parametrize("sql", [
+    "DISCARD ALL",
+    "DISCARD PLANS",
+    "DISCARD TEMP",
+    "COMMIT PREPARED 'gid'",
+    "ROLLBACK PREPARED 'gid'",
+    "ALTER DATABASE postgres SET TABLESPACE pg_default",
+    "ALTER DATABASE postgres SET work_mem = '1MB'",
+    "CREATE SUBSCRIPTION s2 CONNECTION 'dbname=none' PUBLICATION pub",
+    "CREATE SUBSCRIPTION s2 CONNECTION 'dbname=none' PUBLICATION pub WITH (connect = false)",
+    "CREATE SUBSCRIPTION s2 CONNECTION 'dbname=none' PUBLICATION pub WITH (create_slot = off)",
+    "ALTER SUBSCRIPTION sub REFRESH PUBLICATION",
+    "ALTER SUBSCRIPTION sub SET PUBLICATION pub",
+    "ALTER SUBSCRIPTION sub SET PUBLICATION pub WITH (refresh = false)",
+    "ALTER SUBSCRIPTION sub ADD PUBLICATION other WITH (refresh = off)",
+    "ALTER SUBSCRIPTION sub DISABLE",
+    "DROP SUBSCRIPTION sub",
+])
+def test_statements_refused_in_a_transaction_block(pg_db: str, sql: str) -> None:
+    """The effect's `transactional` is what the server does with the statement inside BEGIN:
+    runs it (or fails for another reason), or refuses it for being in a transaction block."""
+    import psycopg
+
+    with _connect(pg_db) as conn:
+        conn.execute(_SUBSCRIPTION)
+        conn.execute("ALTER SUBSCRIPTION sub ENABLE")
+        conn.execute("BEGIN")
+        try:
+            conn.execute(sql)
+            accepted = True
+        except psycopg.errors.ActiveSqlTransaction:
+            accepted = False
+        except psycopg.Error:
+            accepted = True  # refused for another reason, after the transaction-block check
+        conn.execute("ROLLBACK")
+        conn.execute("ALTER SUBSCRIPTION sub DISABLE;"
+                     "ALTER SUBSCRIPTION sub SET (slot_name = NONE);"
+                     "DROP SUBSCRIPTION sub; DROP SUBSCRIPTION slotless; DROP PUBLICATION pub")
+    assert _effect_after("", sql).transactional == accepted
+
+
 _VIEWS = """
 CREATE TABLE users (id bigint, name varchar(50), email varchar(50), note text);
 CREATE TABLE orders (id bigint, user_id bigint, total numeric);

@@ -370,6 +370,9 @@ def option_is_on(defelem: dict | None) -> bool:
         return body.get("ival", 0) != 0
     if kind == "Boolean":
         return bool(body.get("boolval"))
+    if kind == "TypeName":  # `create_slot = off`: an unquoted word parses as a type name
+        names = body.get("names") or ()
+        kind, body = unwrap(names[-1]) if len(names) == 1 else ("", {})
     if kind == "String":
         return body.get("sval", "").lower() not in ("false", "off")
     return True

@@ -22,9 +22,10 @@ records what the statement does in a `Builder`. The handlers live by statement f
 - `user_types`: CREATE TYPE / DOMAIN, ALTER TYPE (enum, composite), ALTER DOMAIN;
 - `maintenance`: VACUUM / ANALYZE, CLUSTER, REFRESH MATERIALIZED VIEW, LOCK TABLE;
 - `queries`: INSERT / UPDATE / DELETE / MERGE, SELECT, COPY;
-- `session_control`: SET, transaction control, SET CONSTRAINTS, DECLARE CURSOR;
+- `session_control`: SET, transaction control, SET CONSTRAINTS, DECLARE CURSOR, DISCARD;
 - `embedded`: DO blocks, CREATE SCHEMA's elements, CREATE RULE's actions (they recurse into
   `compute_effect`);
+- `databases`: ALTER DATABASE, CREATE / ALTER / DROP SUBSCRIPTION;
 - `misc`: COMMENT, GRANT / REVOKE, ALTER SEQUENCE, CREATE PUBLICATION / STATISTICS.
 """
 
@@ -45,6 +46,12 @@ from lockwise.effects.postgres.create import (
     create_table_as,
     create_view,
 )
+from lockwise.effects.postgres.databases import (
+    alter_database,
+    alter_subscription,
+    create_subscription,
+    drop_subscription,
+)
 from lockwise.effects.postgres.drops import drop, drop_database, truncate
 from lockwise.effects.postgres.embedded import create_rule, create_schema, do_block
 from lockwise.effects.postgres.indexes import create_index, reindex
@@ -60,6 +67,7 @@ from lockwise.effects.postgres.queries import copy, dml, select
 from lockwise.effects.postgres.renames import rename, set_schema
 from lockwise.effects.postgres.session_control import (
     declare_cursor,
+    discard,
     set_constraints,
     transaction,
     variable_set,
@@ -126,7 +134,11 @@ _HANDLERS: dict[str, Callable[[Builder, dict], None]] = {
     "AlterSystemStmt": _non_transactional("alter_system"),
     "CreateTableSpaceStmt": _non_transactional("create_tablespace"),
     "DropTableSpaceStmt": _non_transactional("drop_tablespace"),
-    "CreateSubscriptionStmt": _non_transactional("create_subscription"),
+    "CreateSubscriptionStmt": create_subscription,
+    "AlterSubscriptionStmt": alter_subscription,
+    "DropSubscriptionStmt": drop_subscription,
+    "AlterDatabaseStmt": alter_database,
+    "DiscardStmt": discard,
     "CreateExtensionStmt": _plain("create_extension"),
     "DoStmt": do_block,
     "GrantStmt": grant,

@@ -1,4 +1,4 @@
-"""SET, transaction control, SET CONSTRAINTS and DECLARE CURSOR."""
+"""SET, transaction control, SET CONSTRAINTS, DECLARE CURSOR and DISCARD."""
 
 from __future__ import annotations
 
@@ -17,7 +17,11 @@ _CURSOR_OPT_HOLD = 0x20
 
 def transaction(b: Builder, stmt: dict) -> None:
     kind = stmt.get("kind", "").replace("TRANS_STMT_", "").lower()
-    if kind in _SAVEPOINT_COMMANDS:
+    if kind in ("commit_prepared", "rollback_prepared"):
+        # They end a transaction PREPARE TRANSACTION left behind, from outside any block.
+        b.transactional = False
+        b.act("transaction", kind=kind)
+    elif kind in _SAVEPOINT_COMMANDS:
         b.act("transaction", kind=kind, transaction_only=True, command=_SAVEPOINT_COMMANDS[kind])
     else:
         b.act("transaction", kind=kind)
@@ -54,3 +58,10 @@ def declare_cursor(b: Builder, stmt: dict) -> None:
     kind, query = unwrap(stmt.get("query"))
     if kind == "SelectStmt":  # the query is planned, and its tables locked, at DECLARE
         select(b, query)
+
+
+def discard(b: Builder, stmt: dict) -> None:
+    target = stmt.get("target", "").replace("DISCARD_", "").lower()
+    # DISCARD ALL resets the whole session, transaction state included: refused in a block.
+    b.transactional = target != "all"
+    b.act("discard", target=target)
