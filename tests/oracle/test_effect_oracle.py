@@ -1001,6 +1001,10 @@ CASES = [
          CREATE MATERIALIZED VIEW mv2 AS SELECT * FROM recent;
          ALTER VIEW recent RENAME TO recent_rows;""",
          "REFRESH MATERIALIZED VIEW mv2"),
+    # CREATE ... IF NOT EXISTS on an existing materialized view is skipped: still t's.
+    Case("refresh-materialized-view-after-create-if-not-exists", MATVIEW + """
+         CREATE MATERIALIZED VIEW IF NOT EXISTS mv AS SELECT 1 AS one;""",
+         "REFRESH MATERIALIZED VIEW mv"),
     # DROP ... CASCADE drops the views and materialized views over it, however deep.
     Case("drop-table-cascade-drops-views", MATVIEW + """
          CREATE VIEW v AS SELECT id FROM t;
