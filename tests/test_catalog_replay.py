@@ -695,3 +695,21 @@ def test_create_as_if_not_exists_keeps_what_exists(create: str) -> None:
     assert m.column_reads == (("public.t", "a"),)
     fresh = replayed(f"CREATE TABLE t (a int);\n{create} IF NOT EXISTS m AS SELECT a FROM t;")
     assert "public.m" in fresh.tables
+
+
+def test_drop_schema_cascade_drops_the_views_elsewhere_over_its_tables() -> None:
+    setup = """
+        CREATE SCHEMA s1;
+        CREATE TABLE s1.t (a int);
+        CREATE VIEW v AS SELECT a FROM s1.t;
+        CREATE VIEW w AS SELECT * FROM v;
+        CREATE MATERIALIZED VIEW mv AS SELECT * FROM w;
+        CREATE INDEX mv_a ON mv (a);
+        CREATE TABLE keep (a int);
+        CREATE VIEW keep_v AS SELECT a FROM keep;"""
+    assert replayed(setup).views_outside_schema_over("s1") == \
+        ["public.v", "public.w", "public.mv"]
+    catalog = replayed(setup + "DROP SCHEMA s1 CASCADE;")
+    assert {"public.v", "public.w", "public.mv"}.isdisjoint(catalog.tables)
+    assert "public.mv_a" not in catalog.indexes
+    assert {"public.keep", "public.keep_v"} <= set(catalog.tables)

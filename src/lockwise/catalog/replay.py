@@ -1087,6 +1087,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         elif rtype == "OBJECT_SCHEMA":
             schema = names[-1]
             catalog.schemas.discard(schema)
+            if stmt.get("behavior") == "DROP_CASCADE":  # the views elsewhere over its tables
+                _drop_views(catalog, catalog.views_outside_schema_over(schema))
             for key in [k for k in catalog.tables if k.startswith(schema + ".")]:
                 del catalog.tables[key]
             # The indexes of its tables go with them (also of tables the catalog never
