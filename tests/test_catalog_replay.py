@@ -679,3 +679,37 @@ def test_the_views_reading_a_column_are_those_a_scan_of_every_table_finds() -> N
             scanning.views_using_column(relation, column), (relation, column)
     assert catalog.views_using_column("public.users", "mail") == ["public.v1b"]
     assert catalog.views_using_column("public.articles", "body") == ["public.v1b", "public.v2"]
+
+
+@pytest.mark.parametrize("create", ["CREATE MATERIALIZED VIEW", "CREATE TABLE"])
+def test_create_as_if_not_exists_keeps_what_exists(create: str) -> None:
+    # The server skips CREATE ... IF NOT EXISTS ... AS on an existing relation: a REFRESH
+    # after it still reads the first query's tables (checked on the server).
+    catalog = replayed(f"""
+        CREATE TABLE t (a int);
+        CREATE MATERIALIZED VIEW m AS SELECT a FROM t;
+        {create} IF NOT EXISTS m AS SELECT 1 AS b;""")
+    m = catalog.tables["public.m"]
+    assert m.kind == "matview"
+    assert m.sources == ("public.t",)
+    assert m.column_reads == (("public.t", "a"),)
+    fresh = replayed(f"CREATE TABLE t (a int);\n{create} IF NOT EXISTS m AS SELECT a FROM t;")
+    assert "public.m" in fresh.tables
+
+
+def test_drop_schema_cascade_drops_the_views_elsewhere_over_its_tables() -> None:
+    setup = """
+        CREATE SCHEMA s1;
+        CREATE TABLE s1.t (a int);
+        CREATE VIEW v AS SELECT a FROM s1.t;
+        CREATE VIEW w AS SELECT * FROM v;
+        CREATE MATERIALIZED VIEW mv AS SELECT * FROM w;
+        CREATE INDEX mv_a ON mv (a);
+        CREATE TABLE keep (a int);
+        CREATE VIEW keep_v AS SELECT a FROM keep;"""
+    assert replayed(setup).views_outside_schema_over("s1") == \
+        ["public.v", "public.w", "public.mv"]
+    catalog = replayed(setup + "DROP SCHEMA s1 CASCADE;")
+    assert {"public.v", "public.w", "public.mv"}.isdisjoint(catalog.tables)
+    assert "public.mv_a" not in catalog.indexes
+    assert {"public.keep", "public.keep_v"} <= set(catalog.tables)

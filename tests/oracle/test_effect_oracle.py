@@ -298,6 +298,16 @@ CASES = [
     Case("create-or-replace-view", FK + "CREATE VIEW v AS SELECT id FROM child;",
          "CREATE OR REPLACE VIEW v AS SELECT id, n FROM child"),
     Case("create-materialized-view", FK, "CREATE MATERIALIZED VIEW mv AS SELECT * FROM child"),
+    # WITH NO DATA: the query is analysed (its tables locked), never planned nor run: no
+    # scan, no lock on a partition. With data, the partitions are what is read.
+    Case("create-materialized-view-with-no-data", FK,
+         "CREATE MATERIALIZED VIEW mv AS SELECT * FROM child WITH NO DATA"),
+    Case("create-table-as-with-no-data", FK,
+         "CREATE TABLE copy AS SELECT * FROM child WITH NO DATA"),
+    Case("create-materialized-view-with-no-data-partitioned", EVENTS,
+         "CREATE MATERIALIZED VIEW mv AS SELECT * FROM events WITH NO DATA"),
+    Case("create-materialized-view-partitioned", EVENTS,
+         "CREATE MATERIALIZED VIEW mv AS SELECT * FROM events"),
     # IF NOT EXISTS of what exists: skipped with a NOTICE before any lock (no SHARE ROW
     # EXCLUSIVE on the referenced table, no scan of a table read by AS or MATERIALIZED VIEW).
     Case("create-table-if-not-exists-existing", FK,
@@ -535,6 +545,41 @@ CASES = [
     Case("set-expression-virtual",
          T + "ALTER TABLE t ADD COLUMN g int GENERATED ALWAYS AS (n * 2) VIRTUAL;",
          "ALTER TABLE t ALTER COLUMN g SET EXPRESSION AS (n * 3)", min_pg=18),
+    # A virtual one under NOT NULL: the rows are checked against the new expression.
+    Case("set-expression-virtual-not-null",
+         T + "ALTER TABLE t ADD COLUMN g int NOT NULL GENERATED ALWAYS AS (n * 2) VIRTUAL;",
+         "ALTER TABLE t ALTER COLUMN g SET EXPRESSION AS (n * 3)", min_pg=18),
+    # A foreign key over the column, on either side, is dropped, re-created and validated
+    # again, as by a type change: ACCESS EXCLUSIVE on, and a scan of, the other end too.
+    Case("set-expression-stored-referencing", FK + """
+         ALTER TABLE child ADD COLUMN twice bigint GENERATED ALWAYS AS (parent_id * 1) STORED
+             REFERENCES parent (id);""",
+         "ALTER TABLE child ALTER COLUMN twice SET EXPRESSION AS (parent_id)", min_pg=17),
+    Case("set-expression-stored-referenced", FK + """
+         ALTER TABLE parent ADD COLUMN code bigint GENERATED ALWAYS AS (id * 2) STORED UNIQUE;
+         CREATE TABLE coded (code bigint REFERENCES parent (code));
+         INSERT INTO coded VALUES (4);""",
+         "ALTER TABLE parent ALTER COLUMN code SET EXPRESSION AS (id + id)", min_pg=17),
+    # DROP EXPRESSION recurses to the children (ONLY is refused when there are some).
+    Case("drop-expression-inheritance-parent", """
+         CREATE TABLE gp (a int, g int GENERATED ALWAYS AS (a * 2) STORED);
+         CREATE TABLE gc () INHERITS (gp);""",
+         "ALTER TABLE gp ALTER COLUMN g DROP EXPRESSION", min_pg=13),
+    Case("drop-expression-partitioned", """
+         CREATE TABLE gp (a int, g int GENERATED ALWAYS AS (a * 2) STORED) PARTITION BY RANGE (a);
+         CREATE TABLE gp1 PARTITION OF gp FOR VALUES FROM (0) TO (10);""",
+         "ALTER TABLE gp ALTER COLUMN g DROP EXPRESSION", min_pg=13),
+    # A virtual generated column stores nothing: its new type rewrites nothing. The CHECKs
+    # on it are validated again (a scan).
+    Case("type-change-virtual-generated",
+         T + "ALTER TABLE t ADD COLUMN g int GENERATED ALWAYS AS (n * 2) VIRTUAL;",
+         "ALTER TABLE t ALTER COLUMN g TYPE bigint", min_pg=18),
+    Case("type-change-virtual-generated-to-text",
+         T + "ALTER TABLE t ADD COLUMN g int NOT NULL GENERATED ALWAYS AS (n * 2) VIRTUAL;",
+         "ALTER TABLE t ALTER COLUMN g TYPE text", min_pg=18),
+    Case("type-change-virtual-generated-checked",
+         T + "ALTER TABLE t ADD COLUMN g int GENERATED ALWAYS AS (n * 2) VIRTUAL CHECK (g > 0);",
+         "ALTER TABLE t ALTER COLUMN g TYPE bigint", min_pg=18),
     # --- defaults and NOT NULL ---------------------------------------------------------------
     Case("set-default", T, "ALTER TABLE t ALTER COLUMN n SET DEFAULT 0"),
     Case("set-volatile-default", T, "ALTER TABLE t ALTER COLUMN n SET DEFAULT random() * 10"),
@@ -1054,6 +1099,10 @@ CASES = [
          CREATE MATERIALIZED VIEW mv2 AS SELECT * FROM recent;
          ALTER VIEW recent RENAME TO recent_rows;""",
          "REFRESH MATERIALIZED VIEW mv2"),
+    # CREATE ... IF NOT EXISTS on an existing materialized view is skipped: still t's.
+    Case("refresh-materialized-view-after-create-if-not-exists", MATVIEW + """
+         CREATE MATERIALIZED VIEW IF NOT EXISTS mv AS SELECT 1 AS one;""",
+         "REFRESH MATERIALIZED VIEW mv"),
     # DROP ... CASCADE drops the views and materialized views over it, however deep.
     Case("drop-table-cascade-drops-views", MATVIEW + """
          CREATE VIEW v AS SELECT id FROM t;
@@ -1437,6 +1486,12 @@ CASES = [
          "CREATE VIEW s1.v AS SELECT * FROM s1.t;"
          "ALTER TABLE s1.t SET SCHEMA s2; ALTER VIEW s1.v SET SCHEMA s2;",
          "DROP SCHEMA s2 CASCADE", schemas=("s1", "s2")),
+    # The views elsewhere over its tables go with them, however deep.
+    Case("drop-schema-cascade-drops-views-outside",
+         "CREATE SCHEMA s1; CREATE TABLE s1.t (a int); CREATE TABLE s1.u (a int);"
+         "CREATE VIEW v AS SELECT a FROM s1.t; CREATE VIEW w AS SELECT * FROM v;"
+         "CREATE MATERIALIZED VIEW mv AS SELECT * FROM w; CREATE VIEW unrelated AS SELECT 1;",
+         "DROP SCHEMA s1 CASCADE", schemas=("s1",)),
     Case("type-change-after-set-schema",
          "CREATE SCHEMA s1; CREATE SCHEMA s2; CREATE TABLE s1.t (id int, v varchar(10));"
          "CREATE INDEX t_v ON s1.t (v); ALTER TABLE s1.t SET SCHEMA s2;"

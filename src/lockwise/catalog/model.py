@@ -376,6 +376,16 @@ class Catalog:
                     frontier.append(t.name)
         return found
 
+    def views_outside_schema_over(self, schema: str) -> list[str]:
+        """The views and materialized views of other schemas that read a relation of `schema`,
+        directly or through other views (what DROP SCHEMA ... CASCADE drops besides its own)."""
+        prefix = schema + "."
+        found: list[str] = []
+        for name in [n for n in self.tables if n.startswith(prefix)]:
+            found.extend(v for v in self.views_over(name)
+                         if not v.startswith(prefix) and v not in found)
+        return found
+
     def views_using_column(self, relation: str, column: str) -> list[str]:
         """The views and materialized views whose query uses `relation.column`."""
         wanted = (relation, column)

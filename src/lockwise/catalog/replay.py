@@ -1173,6 +1173,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         elif rtype == "OBJECT_SCHEMA":
             schema = names[-1]
             catalog.schemas.discard(schema)
+            if stmt.get("behavior") == "DROP_CASCADE":  # the views elsewhere over its tables
+                _drop_views(catalog, catalog.views_outside_schema_over(schema))
             for key in [k for k in catalog.tables if k.startswith(schema + ".")]:
                 del catalog.tables[key]
             # The indexes of its tables go with them (also of tables the catalog never
@@ -1297,6 +1299,8 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
     into = stmt.get("into") or {}
     into = into.get("IntoClause", into)
     name, _ = range_var(into.get("rel"), create=True)
+    if stmt.get("if_not_exists") and name in catalog.tables:
+        return  # the server skips it (a notice): what exists keeps its query and sources
     kind = "matview" if stmt.get("objtype") == "OBJECT_MATVIEW" else "table"
     table = catalog.tables.setdefault(name, Table(name, kind=kind, created_by=migration_id))
     if kind == "matview" and reads:

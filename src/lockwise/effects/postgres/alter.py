@@ -17,6 +17,7 @@ from lockwise.effects.postgres.columns import (
     alter_column_type,
     column_default,
     drop_column,
+    drop_expression,
     drop_not_null,
     set_expression,
     set_not_null,
@@ -99,7 +100,7 @@ _RECURSES = {
     "AT_AddColumn", "AT_DropColumn", "AT_AlterColumnType", "AT_ColumnDefault", "AT_SetNotNull",
     "AT_DropNotNull", "AT_AddConstraint", "AT_ValidateConstraint", "AT_DropConstraint",
     "AT_SetStatistics", "AT_SetStorage", "AT_AddIdentity", "AT_DropIdentity", "AT_SetIdentity",
-    "AT_SetExpression",
+    "AT_SetExpression", "AT_DropExpression",
 }
 
 
@@ -229,6 +230,7 @@ _ALTER_CMDS: dict[str, Callable] = {
     "AT_DropConstraint": drop_constraint,
     "AT_AlterConstraint": alter_constraint,
     "AT_SetExpression": set_expression,
+    "AT_DropExpression": drop_expression,
     "AT_AttachPartition": attach_partition,
     "AT_DetachPartition": detach_partition,
     "AT_DetachPartitionFinalize": _simple("detach_partition_finalize", L.SHARE_UPDATE_EXCLUSIVE),

@@ -325,7 +325,9 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
         old_type = old_col.type_text
         old_base = _base_type(b.ctx.catalog, old_col.type_name, old_col.typmods, old_col.array)
         new_base = _base_type(b.ctx.catalog, new, new_mods, new_array)
-        if b.ctx.catalog.is_constrained_domain(new):
+        if old_col.virtual:  # (the server refuses USING and a constrained domain for it)
+            rewrites, why = False, "a virtual generated column stores nothing"
+        elif b.ctx.catalog.is_constrained_domain(new):
             rewrites, why = True, f"domain {new} has a constraint: every value is checked " \
                 "and stored"
         elif old_base[2] != new_base[2]:
@@ -528,5 +530,18 @@ def set_expression(b: Builder, table: str, cmd: dict, base: dict) -> None:
     # anew for every row: a rewrite (checked on the server). A virtual one stores nothing.
     if known is None or not known.virtual:
         b.rewrite(table, "SET EXPRESSION recomputes the stored generated column")
+        # A foreign key over the column, on either side, is dropped, re-created and
+        # validated again, as by a type change (checked on the server).
+        for other in _fk_partners(b.ctx.catalog, table, column):
+            b.lock(other, L.ACCESS_EXCLUSIVE)
+            b.scan(other, "foreign key re-validation after SET EXPRESSION")
+    elif known.not_null:
+        b.scan(table, "NOT NULL is checked against the new expression")
     b.alters.add(f"column:{table}.{column}")
     b.act("alter_table_other", base, subcommand="setexpression", column=column)
+
+
+def drop_expression(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    # The stored values stay, as plain ones: no rewrite, no scan (checked on the server).
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    b.act("alter_table_other", base, subcommand="dropexpression", column=cmd.get("name", ""))

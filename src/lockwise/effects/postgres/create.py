@@ -4,12 +4,20 @@ CREATE FUNCTION."""
 from __future__ import annotations
 
 from lockwise.effects.foreign_keys import keys_written, refused_reference
-from lockwise.effects.nodes import column_def_constraints, object_name, range_var, strings, unwrap
+from lockwise.effects.nodes import (
+    column_def_constraints,
+    object_name,
+    only_relations,
+    range_var,
+    strings,
+    unwrap,
+)
 from lockwise.effects.postgres.attach import check_default_partition, clone_foreign_keys
 from lockwise.effects.postgres.builder import (
     Builder,
     L,
     already_exists,
+    descendants,
     fk_target,
     lock_read_partitions,
     read_tables,
@@ -104,14 +112,18 @@ def create_table_as(b: Builder, stmt: dict) -> None:
                 "create_materialized_view" if matview else "create_table_as",
                 table_facts(b, table, qualified), with_data=not into.get("skipData")):
         return
-    lock_read_partitions(b, stmt.get("query"))
+    with_data = not into.get("skipData")
+    if with_data:  # WITH NO DATA: the query is analysed only, never planned nor run
+        lock_read_partitions(b, stmt.get("query"))
     b.creates.add(f"{'view' if matview else 'table'}:{table}")
-    for rel in stored_reads(b, stmt.get("query")):
-        b.scan(rel, "query reads it in full to fill the new relation")
+    only = only_relations(stmt.get("query"))
+    for rel in stored_reads(b, stmt.get("query")) if with_data else ():
+        for read in (rel, *descendants(b, rel, rel not in only)):
+            b.scan(read, "query reads it in full to fill the new relation")
     b.act("create_materialized_view" if matview else "create_table_as",
           table_facts(b, table, qualified), table_is_new=True,
           **already_exists(b, relation_known(b, table), f"relation {table}"),
-          with_data=not into.get("skipData"), if_not_exists=bool(stmt.get("if_not_exists")))
+          with_data=with_data, if_not_exists=bool(stmt.get("if_not_exists")))
 
 
 def create_view(b: Builder, stmt: dict) -> None:

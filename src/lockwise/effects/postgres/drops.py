@@ -120,6 +120,8 @@ def drop(b: Builder, stmt: dict) -> None:
             for t in [t for t in catalog.tables if t.startswith(schema + ".")]:
                 if cascade:
                     b.lock(t, L.ACCESS_EXCLUSIVE)
+            for view in catalog.views_outside_schema_over(schema) if cascade else ():
+                b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with the tables it reads
             b.act("drop_schema", schema=schema, cascade=cascade, if_exists=if_exists)
         else:
             name = object_name(names) if kind != "extension" else names[-1]
