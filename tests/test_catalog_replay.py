@@ -14,6 +14,7 @@ from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import apply_statement
 from lockwise.core.types import LockMode
 from lockwise.discover.layouts import migration_from_text
+from lockwise.effects.nodes import function_names
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.postgres import parse_sql
 
@@ -616,6 +617,29 @@ def test_every_domain_is_recorded_with_its_base_type() -> None:
     assert catalog.domain("text") is None
     replayed("DROP DOMAIN plain;", catalog)
     assert catalog.domain("plain") is None
+
+
+def test_a_domain_remembers_its_default() -> None:
+    # As pg_type.typdefault has it on the server: a domain over a domain copies the base's
+    # default when created, a later change of the base's does not reach it, an explicit NULL
+    # default and an array of the domain are no default.
+    catalog = replayed(
+        "CREATE DOMAIN tok AS uuid DEFAULT gen_random_uuid(); CREATE DOMAIN n AS int DEFAULT 7;"
+        "CREATE DOMAIN tok2 AS tok; CREATE DOMAIN none AS tok DEFAULT NULL;"
+        "CREATE DOMAIN toks AS tok[]; CREATE DOMAIN bare AS int;")
+
+    def calls(name: str) -> list[str] | None:
+        default = catalog.domain(name).default
+        return None if default is None else function_names(default)
+
+    assert calls("tok") == ["gen_random_uuid"]
+    assert calls("n") == []
+    assert calls("tok2") == ["gen_random_uuid"]
+    assert calls("none") is None and calls("toks") is None and calls("bare") is None
+    replayed("ALTER DOMAIN bare SET DEFAULT random(); ALTER DOMAIN tok DROP DEFAULT;", catalog)
+    assert calls("bare") == ["random"]
+    assert calls("tok") is None
+    assert calls("tok2") == ["gen_random_uuid"]
 
 
 def test_statistics_remember_their_table() -> None:

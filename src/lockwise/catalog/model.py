@@ -244,11 +244,16 @@ class IndexMap(dict):
 
 @dataclass(frozen=True, slots=True)
 class Domain:
-    """What a domain stands for: its base type (normalized, as `Column.type_name`)."""
+    """What a domain stands for: its base type (normalized, as `Column.type_name`), and its
+    default."""
 
     base: str
     typmods: tuple[int, ...] = ()
     array: bool = False
+    #: Its default expression (parse tree), None for none. A column added without a DEFAULT of
+    #: its own takes the domain's: a volatile one rewrites the table as a volatile DEFAULT
+    #: written on the column does (checked on the server).
+    default: dict | None = None
 
 
 @dataclass(slots=True)

@@ -63,6 +63,23 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
     return column
 
 
+def _domain_default_expr(expr: dict | None) -> dict | None:
+    """What `Domain.default` keeps of a default expression: None for none (or NULL)."""
+    return None if expr is None or _is_null(expr) else expr
+
+
+def _domain_default(catalog: Catalog, body: dict, base: str, is_array: bool) -> dict | None:
+    """A new domain's default: its own, else its base domain's, which PostgreSQL copies when
+    it creates the domain (a later ALTER DOMAIN of the base leaves it as it was). An array of
+    a domain has no default (both checked on the server)."""
+    for item in body.get("constraints") or ():
+        _, con = unwrap(item)
+        if con.get("contype") == "CONSTR_DEFAULT":
+            return _domain_default_expr(con.get("raw_expr"))
+    base_domain = None if is_array else catalog.domain(base)
+    return base_domain.default if base_domain is not None else None
+
+
 def _is_null(expr: dict | None) -> bool:
     """A bare NULL: as a default, PostgreSQL stores no default at all for it (no pg_attrdef
     row), in CREATE TABLE as in ALTER COLUMN SET DEFAULT."""
@@ -1372,12 +1389,18 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
         name = object_name(strings(body.get("domainname")), create=True)
         catalog.types.add(name)
         base, mods, is_array = catalog.column_type(body.get("typeName"))
-        catalog.domains[name] = Domain(SERIAL_TYPES.get(base, base), mods, is_array)
+        catalog.domains[name] = Domain(SERIAL_TYPES.get(base, base), mods, is_array,
+                                       _domain_default(catalog, body, base, is_array))
         if any(unwrap(c)[1].get("contype") in ("CONSTR_CHECK", "CONSTR_NOTNULL")
                for c in body.get("constraints") or ()):
             catalog.constrained_domains.add(name)
     elif kind == "AlterDomainStmt" and body.get("subtype") in ("C", "O"):
         catalog.constrained_domains.add(object_name(strings(body.get("typeName"))))
+    elif kind == "AlterDomainStmt" and body.get("subtype") == "T":
+        name = object_name(strings(body.get("typeName")))
+        domain = catalog.domains.get(name)
+        if domain is not None:
+            catalog.domains[name] = replace(domain, default=_domain_default_expr(body.get("def")))
     elif kind == "ViewStmt":
         _create_view(catalog, body, migration_id, views, view_reads)
     elif kind == "CreateTableAsStmt":

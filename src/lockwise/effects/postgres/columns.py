@@ -12,6 +12,7 @@ from lockwise.catalog.replay import owned_sequence
 from lockwise.effects.foreign_keys import Key, keys_written, refused_reference
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
+    PrintedSql,
     collation_name,
     column_def_constraints,
     columns_read,
@@ -65,6 +66,7 @@ def column_def_facts(b: Builder, table: str, col: dict) -> dict:
                    "default_volatile": False, "volatile_functions": (), "identity": False,
                    "generated_stored": False, "virtual_allowed": False, "primary_key": False,
                    "unique": False, "references": None, "check": False}
+    generated = False
     for item in col.get("constraints") or ():
         _, con = unwrap(item)
         contype = con.get("contype")
@@ -82,6 +84,7 @@ def column_def_facts(b: Builder, table: str, col: dict) -> dict:
         elif contype == "CONSTR_GENERATED":
             # PostgreSQL 18 records 's' (STORED) or 'v' (VIRTUAL, its default when neither
             # is written); older grammars only have STORED and leave the field out.
+            generated = True
             facts["generated_stored"] = con.get("generated_kind", "s") != "v"
             facts["virtual_allowed"] = _virtual_allowed(b.ctx.catalog, tname, con)
         elif contype == "CONSTR_PRIMARY":
@@ -98,12 +101,29 @@ def column_def_facts(b: Builder, table: str, col: dict) -> dict:
         facts["default_volatile"] = True
         facts["volatile_functions"] = ("nextval",)
         facts["not_null"] = True
+    elif not (facts["has_default"] or facts["identity"] or generated):
+        _domain_default_facts(b.ctx.catalog, facts)
     # An id or a reference to one: the columns that run out of 32-bit values.
     facts["key_like"] = bool(facts["primary_key"] or facts["identity"] or facts["serial"]
                              or facts["references"]
                              or re.search(r"(?:^|_)id$", name, re.IGNORECASE)
                              or name.endswith("Id"))  # camelCase, e.g. "teamId"
     return facts
+
+
+def _domain_default_facts(catalog: Catalog, facts: dict) -> None:
+    """A column with no default, identity or generation of its own takes its domain's
+    default (not an array of the domain: it has none). A volatile one is computed for every
+    row, as one written on the column; any one fills a NOT NULL column (checked on the
+    server). Adding the column with DEFAULT NULL keeps the domain's off the old rows."""
+    domain = None if facts["array"] else catalog.domain(facts["type"])
+    if domain is None or domain.default is None:
+        return
+    vol = volatile_functions(domain.default, catalog.functions)
+    facts.update(has_default=True, domain_default_sql=PrintedSql(domain.default, "DEFAULT"),
+                 default_volatile=bool(vol), volatile_functions=tuple(vol))
+    if vol:
+        facts["plain_type_text"] = f"{facts['type_text']} DEFAULT NULL"
 
 
 #: A constant of each common type that only stands in for the value existing rows should get
@@ -160,7 +180,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     elif facts["generated_stored"]:
         rewrite_why = "stored generated column: every row is computed"
     elif facts["default_volatile"]:
-        rewrite_why = f"volatile default ({', '.join(facts['volatile_functions'])})"
+        of_domain = f" of domain {facts['type']}" if facts.get("domain_default_sql") else ""
+        rewrite_why = f"volatile default{of_domain} ({', '.join(facts['volatile_functions'])})"
     elif facts["has_default"] and pg < 11 and not facts.get("default_null"):
         rewrite_why = "any non-null default rewrites the table before PostgreSQL 11"
     elif b.ctx.catalog.is_constrained_domain(facts["type"]):
@@ -208,12 +229,16 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           **refused_facts(refused))
 
 
-def _backfill_value_sql(table: str, qualified: bool, col: dict, facts: dict) -> str:
+def _backfill_value_sql(table: str, qualified: bool, col: dict,
+                        facts: dict) -> str | PrintedSql:
     """What a batched backfill writes into the old rows of a column added without its
     default: the default or generation expression as written; for a serial or identity
     column, the next value of its sequence, named as PostgreSQL names it (the instead says
     to create it); DEFAULT (the column's own, once set) when the expression cannot be
-    printed, and NULL for a column with neither."""
+    printed, and NULL for a column with neither. A domain's default is written out: the
+    column, added with DEFAULT NULL, has NULL for its own."""
+    if facts.get("domain_default_sql"):
+        return facts["domain_default_sql"]
     if facts["serial"] or facts["identity"]:
         sequence = relation_sql(owned_sequence(table, facts["column"]), table, qualified)
         return f"nextval({quote_literal(sequence)})"
