@@ -642,6 +642,20 @@ def test_a_domain_remembers_its_default() -> None:
     assert calls("tok2") == ["gen_random_uuid"]
 
 
+@pytest.mark.parametrize(("index", "rebuilt"), [
+    ("CREATE INDEX i ON t (lower(v))", True),
+    ("CREATE INDEX i ON t ((v || n::text))", True),
+    ("CREATE INDEX i ON t (v) WHERE n > 0", True),
+    ("CREATE INDEX i ON t (n) WHERE v <> ''", True),
+    ("CREATE INDEX i ON t (v)", False),
+    ("CREATE INDEX i ON t (lower(s))", False),
+    ("CREATE INDEX i ON t (s) WHERE n > 0", False),
+])
+def test_which_indexes_a_type_change_of_a_column_builds_again(index: str, rebuilt: bool) -> None:
+    catalog = replayed(f"CREATE TABLE t (v varchar(10), s text, n int); {index};")
+    assert catalog.indexes["public.i"].rebuilt_by_type_change_of("v") is rebuilt
+
+
 def test_statistics_remember_their_table() -> None:
     catalog = replayed("CREATE SCHEMA app; CREATE TABLE app.t (a int, b int);"
                        "CREATE STATISTICS s ON a, b FROM app.t;")

@@ -104,6 +104,14 @@ class Index:
     #: The partitioned index it is a partition of (qualified), when attached to one.
     attached_to: str | None = None
 
+    def rebuilt_by_type_change_of(self, column: str) -> bool:
+        """Whether `ALTER COLUMN column TYPE` builds this index again even when the stored
+        values and the operator class stay: PostgreSQL reuses only an index with neither
+        expressions nor a WHERE (CheckIndexCompatible compares no expressions), and only one
+        that depends on the column is looked at (checked on the server)."""
+        return (self.partial or "(expression)" in self.columns) and (
+            column in self.columns or column in self.reads)
+
     def serves_equality_on(self, columns: tuple[str, ...]) -> bool:
         """Whether a lookup `c1 = $1 AND c2 = $2 ...` on `columns` can use the index as far as
         its predicate goes (a foreign key's check is such a lookup, planned generically)."""

@@ -431,7 +431,12 @@ def _kept_values_scans(b: Builder, table: str, column: str, old: str, new: str,
 def _index_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new: str,
                    collation_changes: bool) -> str:
     """Which index over `column` a type change that keeps the values builds again ("" if
-    none): one whose operator class or collation changes."""
+    none): one with an expression or a WHERE depending on it, whatever the change; else one
+    whose operator class or collation changes."""
+    for idx in catalog.indexes_on(known.name):
+        if idx.rebuilt_by_type_change_of(column):
+            return f"index {idx.name} is rebuilt: an index with an expression or a WHERE is " \
+                   f"never reused"
     if not (collation_changes or type_change_rebuilds_indexes(old, new)):
         return ""
     why = "collation" if collation_changes else "operator class"
