@@ -745,6 +745,20 @@ CASES = [
     Case("add-primary-key-using-index-nullable", "CREATE TABLE k (id int, x int);"
          "INSERT INTO k VALUES (1, 1); CREATE UNIQUE INDEX k_id ON k (id);",
          "ALTER TABLE k ADD CONSTRAINT k_pkey PRIMARY KEY USING INDEX k_id"),
+    # The NOT NULL the key needs is proven by a validated CHECK (col IS NOT NULL): no scan,
+    # as SET NOT NULL; a NOT VALID one proves nothing, nor one that covers part of the key.
+    Case("add-primary-key-using-index-proven-by-check", "CREATE TABLE k (id int, x int);"
+         "INSERT INTO k VALUES (1, 1); CREATE UNIQUE INDEX k_id ON k (id);"
+         "ALTER TABLE k ADD CONSTRAINT k_id_nn CHECK (id IS NOT NULL);",
+         "ALTER TABLE k ADD CONSTRAINT k_pkey PRIMARY KEY USING INDEX k_id"),
+    Case("add-primary-key-using-index-not-valid-check", "CREATE TABLE k (id int, x int);"
+         "INSERT INTO k VALUES (1, 1); CREATE UNIQUE INDEX k_id ON k (id);"
+         "ALTER TABLE k ADD CONSTRAINT k_id_nn CHECK (id IS NOT NULL) NOT VALID;",
+         "ALTER TABLE k ADD CONSTRAINT k_pkey PRIMARY KEY USING INDEX k_id"),
+    Case("add-primary-key-using-index-check-on-part-of-key", "CREATE TABLE k (id int, x int);"
+         "INSERT INTO k VALUES (1, 1); CREATE UNIQUE INDEX k_id_x ON k (id, x);"
+         "ALTER TABLE k ADD CONSTRAINT k_id_nn CHECK (id IS NOT NULL);",
+         "ALTER TABLE k ADD CONSTRAINT k_pkey PRIMARY KEY USING INDEX k_id_x"),
     Case("add-exclude", T, "ALTER TABLE t ADD CONSTRAINT t_r_excl EXCLUDE USING gist (r WITH &&)"),
     Case("add-not-null-constraint", T, "ALTER TABLE t ADD CONSTRAINT n_nn NOT NULL n",
          min_pg=18),

@@ -106,7 +106,10 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
             # USING INDEX names no columns: they are the index's.
             idx = b.ctx.catalog.indexes.get(f"{table.split('.', 1)[0]}.{using_index}")
             key = idx.columns if idx is not None else columns
-            nullable = [c for c in key if t and c in t.columns and not t.columns[c].not_null]
+            # A validated CHECK (c IS NOT NULL) proves a column as it does for SET NOT NULL:
+            # no scan (checked on the server).
+            nullable = [c for c in key if t and c in t.columns and not t.columns[c].not_null
+                        and not not_null_proven(b, table, c)]
             facts["pk_nullable_columns"] = tuple(nullable)
             facts["pk_nullable_columns_text"] = ", ".join(nullable)
             if nullable or t is None or idx is None:
