@@ -934,6 +934,18 @@ CASES = [
          blocker="LOCK TABLE ONLY events IN ROW EXCLUSIVE MODE",
          more_blockers=("LOCK TABLE ONLY events_2024 IN ROW EXCLUSIVE MODE",
                         "SELECT count(*) FROM events_2025")),
+    # CONCURRENTLY or not, the first transaction lists the partitions under SHARE: it waits
+    # for their writers and holds their writes until it commits (the parent itself: SHARE
+    # UPDATE EXCLUSIVE). A partitioned index is listed through its index partitions only.
+    Case("reindex-partitioned-table-concurrently", EVENTS_INDEXED,
+         "REINDEX TABLE CONCURRENTLY events",
+         blocker="LOCK TABLE ONLY events_2025 IN ROW EXCLUSIVE MODE",
+         more_blockers=("LOCK TABLE ONLY events_2025 IN SHARE MODE",)),
+    Case("reindex-partitioned-index-concurrently", EVENTS_INDEXED,
+         "REINDEX INDEX CONCURRENTLY events_day",
+         blocker="LOCK TABLE ONLY events IN SHARE MODE",
+         more_blockers=("LOCK TABLE ONLY events_2024 IN SHARE MODE",
+                        "LOCK TABLE ONLY events_2025 IN SHARE MODE")),
     Case("cluster-partitioned", EVENTS_INDEXED, "CLUSTER events USING events_day",
          blocker="LOCK TABLE ONLY events IN ACCESS SHARE MODE", min_pg=15,
          more_blockers=("LOCK TABLE ONLY events_2024 IN ACCESS SHARE MODE",

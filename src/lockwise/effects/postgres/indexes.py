@@ -102,7 +102,11 @@ def reindex(b: Builder, stmt: dict) -> None:
         b.alters.add(f"table:{table}")
     if concurrently:
         b.transactional = False
-    if partition_by_partition(b, table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE):
+    # REINDEX TABLE lists a partitioned table's partitions under SHARE in its first
+    # transaction, CONCURRENTLY or not (find_all_inheritors): writers of any partition wait
+    # for it, and it for them (checked on the server). REINDEX INDEX lists the index's parts.
+    listed_share = kind == "REINDEX_OBJECT_TABLE" or not concurrently
+    if partition_by_partition(b, table, L.SHARE if listed_share else L.SHARE_UPDATE_EXCLUSIVE):
         for part in b.ctx.catalog.partitions(table):
             b.scan(part, "index rebuild (partition)")
     # Besides SHARE on the table, each index being rebuilt is held ACCESS EXCLUSIVE: every
