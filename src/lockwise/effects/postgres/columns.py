@@ -558,7 +558,7 @@ def set_expression(b: Builder, table: str, cmd: dict, base: dict) -> None:
         b.scan(table, "NOT NULL is checked against the new expression")
     b.alters.add(f"column:{table}.{column}")
     b.act("set_expression", base, column=column, stored=stored, reads_table=bool(reason),
-          reason=reason, column_type_text=known.type_text if known is not None else "<type>",
+          reason=reason, column_type_sql=known.type_text if known is not None else "<type>",
           expression_sql=PrintedSql((cmd.get("def") or {}), "<new expression>"),
           **row_key_facts(b, table))
 
