@@ -58,6 +58,7 @@ SQL_TEXT: dict[str, object] = {
     "plain_type_text": "bigint", "row_key_sql": '("Id", "user")',
     "row_key_columns_sql": '"Id", "user"', "statement_head_sql": 'UPDATE "App"."User" SET a = 1',
     "backfill_value_sql": "gen_random_uuid()", "check_sql": "VALUE > 0",
+    "expression_sql": "qty * 2",
     "stand_in_default_sql": "0", "unique_index_sql":
         'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "V_key" ON "App"."V" (x);',
     "enum_values_added_sql": "ALTER TYPE \"Mood\" ADD VALUE IF NOT EXISTS 'calm';",

@@ -172,7 +172,7 @@ SQL_TEXT_FACTS = frozenset({
     "bound_to_sql", "column_type_note", "column_type_sql", "table_name_arg",
     "command", "constraint_added_sql", "drop_partition_sql", "check_sql",
     "dropped_not_recreated_text",
-    "enum_backfill_sql", "enum_values_added_sql",
+    "enum_backfill_sql", "enum_values_added_sql", "expression_sql",
     "length_sql",
     "long_identifier_truncated", "mode_sql", "new_type_text", "not_yet_done_sql", "object_type",
     "partitioned_constraint_sql", "partitioned_index_sql", "plain_type_text",

@@ -419,6 +419,13 @@ def _kept_values_scans(b: Builder, table: str, column: str, old: str, new: str,
                 column in con.columns or column in columns_read(con.expr)):
             reasons.append(f"CHECK {con.name} is validated again after the type change")
             break
+    if known.kind == "partitioned":
+        # No rows of its own: the partitions are read when the change recurses to them, but
+        # the judgement is made on this action (the partitions' are not kept).
+        own = _own_index_over(b.ctx.catalog, table, known, column)
+        if own and b.ctx.catalog.partitions(table):
+            reasons.append(f"each partition's part of partitioned index {own} is built again")
+        return "; ".join(reasons)
     if parent_index := _partitioned_index_over(b.ctx.catalog, known, column):
         reasons.append(f"its part of partitioned index {parent_index} is rebuilt")
     elif rebuilt := _index_rebuilt(b.ctx.catalog, known, column, old, new, collation_changes):
@@ -458,16 +465,23 @@ def _partitioned_index_over(catalog: Catalog, partition: Table, column: str) -> 
     parent = partition.partition_of
     while parent and parent not in seen:
         seen.add(parent)
-        for idx in catalog.indexes_on(parent):
-            if column in idx.columns or column in idx.reads:
-                return idx.name
         ancestor = catalog.tables.get(parent)
-        if ancestor is None:
-            return ""
-        for con in ancestor.constraints.values():
-            if con.kind in ("primary", "unique", "exclude") and column in con.columns:
-                return con.name
+        found = _own_index_over(catalog, parent, ancestor, column)
+        if found or ancestor is None:
+            return found
         parent = ancestor.partition_of
+    return ""
+
+
+def _own_index_over(catalog: Catalog, name: str, table: Table | None, column: str) -> str:
+    """The index or index-backed constraint of table `name` itself over `column` ("" if
+    none)."""
+    for idx in catalog.indexes_on(name):
+        if column in idx.columns or column in idx.reads:
+            return idx.name
+    for con in (table.constraints.values() if table is not None else ()):
+        if con.kind in ("primary", "unique", "exclude") and column in con.columns:
+            return con.name
     return ""
 
 
@@ -558,7 +572,10 @@ def set_expression(b: Builder, table: str, cmd: dict, base: dict) -> None:
     known = b.ctx.catalog.known_column(table, column)
     # A stored column (all there is before 18; the unknown one counts as stored) is computed
     # anew for every row: a rewrite (checked on the server). A virtual one stores nothing.
-    if known is None or not known.virtual:
+    stored = known is None or not known.virtual
+    reason = ""
+    if stored:
+        reason = "every row's stored value is computed again and the table rewritten"
         b.rewrite(table, "SET EXPRESSION recomputes the stored generated column")
         # A foreign key over the column, on either side, is dropped, re-created and
         # validated again, as by a type change (checked on the server).
@@ -566,12 +583,16 @@ def set_expression(b: Builder, table: str, cmd: dict, base: dict) -> None:
             b.lock(other, L.ACCESS_EXCLUSIVE)
             b.scan(other, "foreign key re-validation after SET EXPRESSION")
     elif known.not_null:
+        reason = "every row is read to check NOT NULL against the new expression"
         b.scan(table, "NOT NULL is checked against the new expression")
     b.alters.add(f"column:{table}.{column}")
-    b.act("alter_table_other", base, subcommand="setexpression", column=column)
+    b.act("set_expression", base, column=column, stored=stored, reads_table=bool(reason),
+          reason=reason, column_type_sql=known.type_text if known is not None else "<type>",
+          expression_sql=PrintedSql((cmd.get("def") or {}), "<new expression>"),
+          **row_key_facts(b, table))
 
 
 def drop_expression(b: Builder, table: str, cmd: dict, base: dict) -> None:
     # The stored values stay, as plain ones: no rewrite, no scan (checked on the server).
     b.lock(table, L.ACCESS_EXCLUSIVE)
-    b.act("alter_table_other", base, subcommand="dropexpression", column=cmd.get("name", ""))
+    b.act("drop_expression", base, column=cmd.get("name", ""))
