@@ -58,20 +58,23 @@ if TYPE_CHECKING:
 #: Plain files have no known runner: out of a transaction unless told (--assume-in-transaction).
 #: sqitch runs each deploy script with psql as written: its scripts bring their own BEGIN/COMMIT.
 TRANSACTIONAL_LAYOUTS = {"diesel", "sqlx", "flyway", "dbmate", "goose", "sql-migrate", "atlas",
-                         "drizzle", "liquibase"}
+                         "drizzle", "liquibase", "tern", "graphile-migrate"}
 #: Tools that send a migration's whole text as one query string (golang-migrate's PostgreSQL
-#: driver, prisma migrate). PostgreSQL runs a string of several statements in one implicit
-#: transaction block, and a single statement in none: one CREATE INDEX CONCURRENTLY alone in
-#: its file works, beside another statement it fails.
-SCRIPT_LAYOUTS = {"golang-migrate", "prisma"}
+#: driver, prisma migrate, postgrator) or its statements as one pipeline (the Supabase CLI's
+#: ExecBatch). PostgreSQL runs several statements so in one implicit transaction block, and a
+#: single statement in none: one CREATE INDEX CONCURRENTLY alone in its file works, beside
+#: another statement it fails.
+SCRIPT_LAYOUTS = {"golang-migrate", "prisma", "postgrator", "supabase"}
 #: Tools that send a migration marked to run without a transaction as one query string: sqlx
-#: (`-- no-transaction`) runs it with a plain execute, so several statements still share
-#: PostgreSQL's implicit transaction block.
-SCRIPT_WHEN_NO_TRANSACTION = {"sqlx"}
+#: (`-- no-transaction`) runs it with a plain execute, graphile-migrate (`--! no-transaction`)
+#: with one query, so several statements still share PostgreSQL's implicit transaction block.
+SCRIPT_WHEN_NO_TRANSACTION = {"sqlx", "graphile-migrate"}
 #: Tools that open a transaction and send the whole migration in it as one query string:
-#: sqlx (`tx.execute(&*migration.sql)`), diesel (`batch_execute`), dbmate (`tx.Exec(up)`). The
-#: others of TRANSACTIONAL_LAYOUTS split the file and send its statements one by one.
-ONE_STRING_IN_TRANSACTION = {"sqlx", "diesel", "dbmate"}
+#: sqlx (`tx.execute(&*migration.sql)`), diesel (`batch_execute`), dbmate (`tx.Exec(up)`),
+#: tern (`conn.Exec(ctx, sql)` after Begin), graphile-migrate (`begin`, then the text). The
+#: others of TRANSACTIONAL_LAYOUTS split the file and send its statements one by one (tern
+#: too, for a migration marked disable-tx).
+ONE_STRING_IN_TRANSACTION = {"sqlx", "diesel", "dbmate", "tern", "graphile-migrate"}
 
 
 #: Tag of rules that only run when `--select`ed.

@@ -17,6 +17,7 @@ from lockwise.fix.write import VersionAllocator, render_plan
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.postgres import parse_sql
 from lockwise.parse.quoting import quote_literal
+from tree_helpers import write
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fix"
 PATTERNS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
@@ -253,6 +254,12 @@ LAYOUT_CASES = {
                         ["2_index.up.sql", "4_index_concurrently.up.sql",
                          "4_index_concurrently.down.sql", "5_index_follow_up.up.sql",
                          "5_index_follow_up.down.sql"]),
+    # postgrator: [version].do.[description].sql, the undo beside it kept.
+    "postgrator": ({"001.do.setup.sql": "CREATE TABLE t (id bigint, a int);",
+                    "001.undo.setup.sql": "DROP TABLE t;",
+                    "002.do.index.sql": CHANGE, "002.undo.index.sql": "DROP INDEX t_a;"},
+                   ["002.do.index.sql", "003.do.index_concurrently.sql",
+                    "004.do.index_follow_up.sql"]),
     "dbmate": ({"20240101000000_setup.sql": "-- migrate:up\nCREATE TABLE t (id bigint, a int);"
                                             "\n-- migrate:down\nDROP TABLE t;\n",
                 "20240201000000_index.sql": "-- migrate:up\n" + CHANGE +
@@ -284,7 +291,7 @@ def test_fix_writes_in_the_directory_layout(layout: str, tmp_path: Path) -> None
     markers = {"dbmate": ["-- migrate:up", "-- migrate:down"],
                "goose": ["-- +goose Up", "-- +goose Down"],
                "sql-migrate": ["-- +migrate Up", "-- +migrate Down"]}
-    if layout in (*markers, "diesel"):
+    if layout in (*markers, "diesel", "postgrator"):
         assert original.down_sql and "DROP INDEX t_a" in original.down_sql
     if layout in markers:  # each marker once, in its place
         text = original.path.read_text()
@@ -712,3 +719,21 @@ def test_reindex_concurrently_false_becomes_concurrently_once() -> None:
                      {"reindex-without-concurrently"})
     assert pieces is not None
     assert pieces.alone == ["REINDEX (VERBOSE, CONCURRENTLY) TABLE accounts"]
+
+
+@pytest.mark.parametrize(("layout", "files"), [
+    ("tern", {"001_setup.sql": "CREATE TABLE t (id bigint, a int);\n"
+                               "---- create above / drop below ----\nDROP TABLE t;\n",
+              "002_index.sql": CHANGE + "---- create above / drop below ----\nDROP INDEX t_a;\n"}),
+    ("graphile-migrate", {"committed/000001.sql": "--! Previous: -\n--! Hash: sha1:a\n\n"
+                                                  "CREATE TABLE t (id bigint, a int);\n",
+                          "current.sql": CHANGE}),
+])
+def test_fix_leaves_layouts_it_cannot_write_untouched(layout: str, files: dict[str, str],
+                                                      tmp_path: Path) -> None:
+    """tern wants versions 1..N without a gap, graphile-migrate a hash chain: fix says so
+    instead of writing files the tool refuses."""
+    write(tmp_path / "src", files)
+    written, notes = rewrite_dir_noting(tmp_path / "src", tmp_path / "out")
+    assert written == {}
+    assert any(f"cannot write the {layout} layout" in note for note in notes)

@@ -12,6 +12,7 @@ from lockwise.discover import discover
 from lockwise.discover.layouts import detect_layout
 from lockwise.discover.tools import split_dbmate, split_goose
 from lockwise.lint import LintOptions, lint_migrations
+from tree_helpers import write
 
 LAYOUTS = Path(__file__).resolve().parents[2] / "fixtures" / "layouts"
 
@@ -89,6 +90,34 @@ EXPECTED = {
         ("bob:index-nickname", "safe", set()),
         ("bob:index-email", "requires-downtime", {"index-without-concurrently"}),
     ],
+    # tern runs each file in a transaction unless `---- tern: disable-tx ----`; the down SQL
+    # after its separator is not the migration.
+    "tern": [
+        ("001_create_accounts", "safe", set()),
+        ("002_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
+        ("003_index_nickname", "safe", set()),
+        ("004_index_email", "requires-downtime", {"index-without-concurrently"}),
+    ],
+    # postgrator sends a file as one string: a lone CREATE INDEX CONCURRENTLY runs.
+    "postgrator": [
+        ("001_create_accounts", "safe", set()),
+        ("002_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
+        ("003_index_nickname", "safe", set()),
+        ("010_index_email", "requires-downtime", {"index-without-concurrently"}),
+    ],
+    # The committed migrations, then current.sql: the one being written.
+    "graphile-migrate": [
+        ("000001_create_accounts", "safe", set()),
+        ("000002_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
+        ("000003_index_nickname", "safe", set()),
+        ("current", "requires-downtime", {"index-without-concurrently"}),
+    ],
+    "supabase": [
+        ("20240101000000_create_accounts", "safe", set()),
+        ("20240102000000_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
+        ("20240103000000_index_nickname", "safe", set()),
+        ("20240110000000_index_email", "requires-downtime", {"index-without-concurrently"}),
+    ],
     "sqitch": [
         ("0001_create_accounts", "safe", set()),
         ("0002_add_nickname", "safe-with-care", {"missing-lock-timeout"}),
@@ -101,9 +130,13 @@ INCIDENTAL = {"missing-statement-timeout", "prefer-text-over-varchar", "prefer-b
               "prefer-identity", "missing-if-exists"}
 
 
+#: Fixtures whose migrations folder is below the layout's folder (the tool's place for it).
+FOLDER = {"supabase": "supabase/migrations"}
+
+
 @pytest.mark.parametrize("layout", sorted(EXPECTED))
 def test_layout_fixture_lints_correctly(layout: str) -> None:
-    directory = LAYOUTS / layout
+    directory = LAYOUTS / FOLDER.get(layout, layout)
     assert detect_layout(directory) == layout
     migrations = discover(directory)
     assert {m.layout for m in migrations} == {layout}
@@ -136,6 +169,9 @@ def test_non_transactional_markers() -> None:
     assert {m.id: m.no_transaction for m in discover(LAYOUTS / "liquibase")} == {
         "alice:create-accounts": False, "alice:add-nickname": False,
         "bob:index-nickname": True, "bob:index-email": False}
+    assert [m.no_transaction for m in discover(LAYOUTS / "tern")] == [False, False, True, False]
+    assert [m.no_transaction for m in discover(LAYOUTS / "graphile-migrate")] == [
+        False, False, True, False]
 
 
 def test_concurrently_in_a_transactional_dbmate_migration_is_flagged(tmp_path: Path) -> None:
@@ -192,6 +228,11 @@ def test_sqitch_plan_errors_name_the_line(tmp_path: Path) -> None:
     ("dbmate", "20240110000000_index_email.sql"),
     ("diesel", "2024-01-10-000001_index_email/up.sql"),
     ("drizzle", "0003_index_email.sql"),
+    ("tern", "004_index_email.sql"),
+    ("postgrator", "010.undo.index_email.sql"),
+    ("graphile-migrate", "committed/000002-add_nickname.sql"),
+    ("graphile-migrate", "current.sql"),
+    ("supabase", "migrations/20240110000000_index_email.sql"),
 ])
 def test_a_file_named_alone_is_linted_in_its_layout(layout: str, name: str) -> None:
     """As pre-commit passes them: the file's folder (for sqitch, the plan's) is replayed."""
@@ -204,7 +245,8 @@ def test_a_file_named_alone_is_linted_in_its_layout(layout: str, name: str) -> N
     result = CliRunner().invoke(app, ["lint", str(LAYOUTS / layout / name), "-f", "json"])
     [migration] = json.loads(result.stdout)["migrations"]
     assert migration["layout"] == layout
-    assert migration["path"].endswith(name)
+    # A down file (postgrator's undo) stands for its migration.
+    assert migration["path"].endswith(name) or (migration["down_path"] or "").endswith(name)
 
 
 def test_goose_sections_keep_their_lines() -> None:
@@ -264,10 +306,10 @@ def test_lockwise_no_transaction_marker_in_every_layout(tmp_path: Path, layout: 
     first line, is read as run without a transaction."""
     import shutil
 
-    target = tmp_path / layout
-    shutil.copytree(LAYOUTS / layout, target)
-    def index_email(m: Migration) -> bool:
-        return m.name == "index_email" or m.id == "bob:index-email"
+    shutil.copytree(LAYOUTS / layout, tmp_path / layout)
+    target = tmp_path / FOLDER.get(layout, layout)
+    def index_email(m: Migration) -> bool:  # graphile-migrate's is the current migration
+        return m.name == "index_email" or m.id in ("bob:index-email", "current")
 
     migration = next(m for m in discover(target) if index_email(m))
     assert not migration.no_transaction
@@ -386,3 +428,199 @@ def test_a_forced_layout_that_finds_nothing_is_a_usage_error(tmp_path: Path,
     assert f"no {layout} migrations" in result.output or "sqitch.plan" in result.output
     # Without --layout, an empty folder is simply nothing to lint.
     assert CliRunner().invoke(app, ["lint", "--no-cache", str(tmp_path)]).exit_code == 0
+
+
+_TERN_SEP = "---- create above / drop below ----"
+
+
+def test_tern_down_sql_is_the_down_migration_not_the_up() -> None:
+    """tern's file holds the down after its separator: not linted as the migration, kept at
+    its lines as the down, and checked against the up by the graph."""
+    migrations = discover(LAYOUTS / "tern")
+    first = migrations[0]
+    assert "DROP TABLE" not in first.up_sql and "CREATE TABLE" in first.up_sql
+    assert first.down_sql is not None and first.down_path == first.path
+    text = first.path.read_text()
+    assert len(first.up_sql) == len(text)
+    assert first.down_sql.splitlines()[7] == "DROP TABLE accounts;"
+    from lockwise.graph.api import history_conflicts
+
+    assert history_conflicts([migrations], pg_version=16) == []
+
+
+def test_tern_reads_its_own_names_in_number_order_and_a_file_without_down(
+        tmp_path: Path) -> None:
+    write(tmp_path, {
+        "10_ten.sql": f"CREATE TABLE ten (id bigint);\n{_TERN_SEP}\nDROP TABLE ten;\n",
+        "2_two.sql": "DROP TABLE gone;\n",  # no separator: irreversible, all of it is up
+        "schema.sql": "CREATE TABLE dump (id bigint);\n",  # not tern's name: not a migration
+        "shared/v1.sql": "CREATE VIEW v AS SELECT 1;\n",  # a template for {{ template }}
+    })
+    migrations = discover(tmp_path)
+    assert [(m.layout, m.version, m.name) for m in migrations] == [
+        ("tern", "2", "two"), ("tern", "10", "ten")]
+    assert migrations[0].down_sql is None and "DROP TABLE gone" in migrations[0].up_sql
+
+
+@pytest.mark.parametrize(("marker", "no_tx"), [
+    ("---- tern: disable-tx ----\n", True),
+    ("  ---- tern: disable-tx ----\n", False),  # tern wants the line exactly
+    ("-- lockwise: no-transaction\n", True),
+])
+def test_tern_disable_tx_is_the_exact_line(tmp_path: Path, marker: str, no_tx: bool) -> None:
+    write(tmp_path, {
+        "001_t.sql": f"CREATE TABLE t (a int);\n{_TERN_SEP}\nDROP TABLE t;\n",
+        "002_i.sql": f"{marker}CREATE INDEX CONCURRENTLY t_a ON t (a);\n{_TERN_SEP}\n"
+                     "DROP INDEX t_a;\n"})
+    assert [m.no_transaction for m in discover(tmp_path)] == [False, no_tx]
+    rules = {rule for _, name, found in _lint_rules(tmp_path) if name == "i" for rule in found}
+    assert ("concurrently-in-transaction" in rules) is not no_tx
+
+
+@pytest.mark.parametrize(("files", "layout"), [
+    # The separator mentioned inside a line (a comment about tern) is no sign of tern.
+    ({"001_a.sql": f"-- tern would split at {_TERN_SEP}\nCREATE TABLE a (id bigint);\n"},
+     "plain"),
+    # tern.conf beside the migrations says tern, separator or not.
+    ({"001_a.sql": "CREATE TABLE a (id bigint);\n", "tern.conf": "[database]\n"}, "tern"),
+    # Another tool's sections win: its markers are where its files begin.
+    ({"001_a.sql": f"-- migrate:up\nCREATE TABLE a (id bigint);\n-- migrate:down\n"
+                   f"{_TERN_SEP}\nDROP TABLE a;\n"}, "dbmate"),
+    # Not tern's file names: golang-migrate's.
+    ({"1_a.up.sql": f"CREATE TABLE a (id bigint);\n{_TERN_SEP}\n"}, "golang-migrate"),
+])
+def test_tern_detection_takes_no_other_layouts_folder(tmp_path: Path, files: dict[str, str],
+                                                      layout: str) -> None:
+    write(tmp_path, files)
+    assert detect_layout(tmp_path) == layout
+
+
+def test_a_tern_file_on_stdin_is_split() -> None:
+    from lockwise.discover import migration_from_text
+
+    m = migration_from_text(f"CREATE TABLE t (a int);\n{_TERN_SEP}\nDROP TABLE t;\n",
+                            "003_t.sql")
+    assert m.layout == "tern" and "DROP" not in m.up_sql and "DROP TABLE t" in (m.down_sql or "")
+
+
+def test_postgrator_undo_is_the_down_of_its_version(tmp_path: Path) -> None:
+    write(tmp_path, {"1.do.a.sql": "CREATE TABLE a (id bigint);\n",
+                     "001.undo.a.sql": "DROP TABLE a;\n",
+                     "10.do.sql": "CREATE TABLE b (id bigint);\n",
+                     "2.do.c.sql": "CREATE TABLE c (id bigint);\n",
+                     "notes.sql": "SELECT 1;\n"})
+    migrations = discover(tmp_path)
+    assert [(m.layout, m.version, m.name) for m in migrations] == [
+        ("postgrator", "1", "a"), ("postgrator", "2", "c"), ("postgrator", "10", "")]
+    assert migrations[0].down_sql == "DROP TABLE a;\n"
+    assert migrations[0].down_path == tmp_path / "001.undo.a.sql"
+
+
+def test_postgrator_sends_a_file_as_one_string(tmp_path: Path) -> None:
+    """Alone in its file CREATE INDEX CONCURRENTLY runs; beside another statement, in
+    PostgreSQL's implicit transaction, it fails."""
+    write(tmp_path, {"1.do.sql": "CREATE TABLE t (a int);\n",
+                     "2.do.sql": "CREATE INDEX CONCURRENTLY t_a ON t (a);\n",
+                     "3.do.sql": "CREATE INDEX CONCURRENTLY t_b ON t (a);\nSELECT 1;\n"})
+    found = _lint_rules(tmp_path)
+    assert [layout for layout, _, _ in found] == ["postgrator"] * 3
+    assert "concurrently-in-transaction" not in found[1][2]
+    assert "concurrently-in-transaction" in found[2][2]
+
+
+_GM_HEAD = "--! Previous: -\n--! Hash: sha1:aa\n\n"
+
+
+@pytest.mark.parametrize(("body", "no_tx"), [
+    ("--! no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n", True),
+    # Not the first line of the body: graphile-migrate runs it in a transaction.
+    ("-- index\n--! no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n", False),
+])
+def test_graphile_no_transaction_is_the_first_line_of_the_body(tmp_path: Path, body: str,
+                                                               no_tx: bool) -> None:
+    write(tmp_path, {"committed/000001.sql": _GM_HEAD + "CREATE TABLE t (a int);\n",
+                     "current.sql": body})
+    migrations = discover(tmp_path)
+    assert [(m.layout, m.id) for m in migrations] == [("graphile-migrate", "000001"),
+                                                    ("graphile-migrate", "current")]
+    assert migrations[1].no_transaction is no_tx
+    rules = _lint_rules(tmp_path)[1][2]
+    assert ("concurrently-in-transaction" in rules) is not no_tx
+
+
+def test_graphile_no_transaction_still_sends_one_string(tmp_path: Path) -> None:
+    """graphile-migrate's README: a --! no-transaction migration must hold one statement, as
+    pg runs several in one implicit transaction."""
+    write(tmp_path, {"committed/000001.sql": _GM_HEAD + "CREATE TABLE t (a int);\n",
+                     "current.sql": "--! no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);"
+                                    "\nSELECT 1;\n"})
+    assert "concurrently-in-transaction" in _lint_rules(tmp_path)[1][2]
+
+
+def test_graphile_current_folder_is_one_migration_in_parts(tmp_path: Path) -> None:
+    write(tmp_path.parent, {".gmrc": "{}\n"})
+    write(tmp_path, {"current/1-a.sql": "CREATE TABLE a (id bigint);\n",
+                     "current/2-b.sql": "CREATE TABLE b (id bigint);\n",
+                     "current/README.md": "not SQL\n"})
+    migrations = discover(tmp_path)
+    assert [(m.layout, m.version, m.name) for m in migrations] == [
+        ("graphile-migrate", "current", "1-a"), ("graphile-migrate", "current", "2-b")]
+    from lockwise.graph.api import history_conflicts
+
+    assert history_conflicts([migrations], pg_version=16) == []
+
+
+@pytest.mark.parametrize(("files", "layout"), [
+    # current.sql without a .gmrc above, or committed files without graphile's headers.
+    ({"current.sql": "SELECT 1;\n"}, "plain"),
+    ({"committed/000001.sql": "-- Previous: none\nSELECT 1;\n", "current.sql": "SELECT 1;\n"},
+     "plain"),
+    ({"committed/000001.sql": _GM_HEAD + "SELECT 1;\n"}, "graphile-migrate"),
+])
+def test_graphile_detection(tmp_path: Path, files: dict[str, str], layout: str) -> None:
+    write(tmp_path / "migrations", files)
+    assert detect_layout(tmp_path / "migrations") == layout
+
+
+def test_graphile_project_root_holds_its_migrations_folder(tmp_path: Path) -> None:
+    from lockwise.discover import discover_histories
+
+    write(tmp_path, {".gmrc": "{}\n", "migrations/current.sql": "SELECT 1;\n",
+                     "migrations/committed/000001-init.sql": _GM_HEAD + "SELECT 1;\n"})
+    [(root, found)] = discover_histories(tmp_path)
+    assert root == tmp_path / "migrations"
+    assert [m.id for m in found] == ["000001_init", "current"]
+
+
+def test_supabase_is_told_by_its_folder(tmp_path: Path) -> None:
+    files = {"20240101000000_t.sql": "CREATE TABLE t (a int);\n",
+             "20240102000000_i.sql": "CREATE INDEX CONCURRENTLY t_a ON t (a);\n"
+                                     "CREATE TABLE u (a int);\n",
+             "seed.sql.bak.sql": "SELECT 1;\n"}
+    write(tmp_path / "supabase" / "migrations", files)
+    write(tmp_path / "other" / "migrations", files)
+    write(tmp_path, {"supabase/config.toml": "", "other/config.toml": ""})
+    assert detect_layout(tmp_path / "other" / "migrations") == "plain"
+    migrations = discover(tmp_path / "supabase" / "migrations")
+    assert [(m.layout, m.version) for m in migrations] == [
+        ("supabase", "20240101000000"), ("supabase", "20240102000000")]
+    # The CLI sends a file's statements as one pipeline: several share a transaction.
+    assert "concurrently-in-transaction" in _lint_rules(tmp_path / "supabase" / "migrations")[1][2]
+
+
+def test_hasura_migrations_are_read_as_diesel(tmp_path: Path) -> None:
+    """Hasura keeps `migrations/<database>/<ms timestamp>_<name>/up.sql` + down.sql, and runs
+    each migration in a transaction, as diesel does."""
+    from lockwise.discover import discover_histories
+
+    write(tmp_path, {
+        "migrations/default/1654698227514_add_b/up.sql": "CREATE INDEX CONCURRENTLY a_x ON a (x);",
+        "migrations/default/1654698227514_add_b/down.sql": "DROP INDEX a_x;",
+        "migrations/default/1654696186008_init/up.sql": "CREATE TABLE a (x int);",
+    })
+    [(root, found)] = discover_histories(tmp_path / "migrations")
+    assert root == tmp_path / "migrations" / "default"
+    assert [(m.layout, m.version, m.name) for m in found] == [
+        ("diesel", "1654696186008", "init"), ("diesel", "1654698227514", "add_b")]
+    assert found[0].down_sql is None and found[1].down_sql == "DROP INDEX a_x;"
+    assert "concurrently-in-transaction" in _lint_rules(root)[1][2]

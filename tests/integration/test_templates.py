@@ -58,6 +58,22 @@ def test_jinja_and_shell_placeholders() -> None:
     assert parsed.statements[1].span.line == 5
 
 
+def test_go_template_actions_are_control_not_values() -> None:
+    """tern includes shared SQL with `{{ template "file" . }}` and branches with `{{ if }}`:
+    blanked like Jinja's tags, where a stand-in name would be a syntax error."""
+    text = ('CREATE TABLE {{.prefix}}config (id bigint);\n'
+            '{{ template "shared/v1_001.sql" . }}\n'
+            '{{- if .audit }}\nCREATE TABLE audit (id bigint);\n{{ end -}}\n'
+            "SELECT '{{ literal }}';\n")
+    kinds = [(p.text, p.control) for p in find_placeholders(text)]
+    assert kinds == [("{{.prefix}}", False), ('{{ template "shared/v1_001.sql" . }}', True),
+                     ("{{- if .audit }}", True), ("{{ end -}}", True),
+                     ("{{ literal }}", False)]
+    parsed = parse_templated(text, "substitute")
+    assert not parsed.problems
+    assert [s.span.line for s in parsed.statements] == [1, 4, 6]
+
+
 def test_skip_mode_drops_statements_with_an_info_finding() -> None:
     migration = migration_from_text(GO, "0001_notes.sql")
     report = lint_migrations([migration], LintOptions(templates="skip"))[0]

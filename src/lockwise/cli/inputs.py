@@ -139,6 +139,13 @@ def require_one(path: Path, directories: list[Path]) -> None:
                          f"or give --layout to read the folder as one", path)
 
 
+def _graphile_part(path: Path) -> bool:
+    """Whether `path` is in graphile-migrate's committed/ or current/ folder."""
+    from lockwise.discover.graphile import detect_graphile
+
+    return path.parent.name in ("committed", "current") and detect_graphile(path.parent.parent)
+
+
 def _directory_context(path: Path, layout: str | None,
                        read: dict[Path, list[Migration] | None],
                        ) -> tuple[Path, list[Migration], list[Migration]]:
@@ -151,10 +158,11 @@ def _directory_context(path: Path, layout: str | None,
     target = file_key(path)
     # sqitch keeps its plan beside deploy/ and revert/: their scripts' context is the folder
     # above (a revert script is its change's down migration). So do folders named as
-    # versions (versioned/v1.5/executions.sql): the versions before are in the folder above.
+    # versions (versioned/v1.5/executions.sql): the versions before are in the folder above;
+    # and graphile-migrate's committed/ and current/, whose folder above is the history.
     candidates = (path.parent.parent, path.parent) if path.name in (
         "up.sql", "down.sql", "migration.sql") or path.parent.name in ("deploy", "revert") \
-        or versions_folder(path.parent.parent) else (path.parent,)
+        or versions_folder(path.parent.parent) or _graphile_part(path) else (path.parent,)
     for candidate in candidates:
         if candidate not in read:
             try:

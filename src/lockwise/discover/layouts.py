@@ -762,16 +762,24 @@ def _read_liquibase(directory: Path) -> list[Migration]:
     return read_liquibase(directory)
 
 
-# dbmate, goose, sql-migrate and sqitch live in tools.py, which uses the helpers above.
+# dbmate, goose, sql-migrate, sqitch, tern, postgrator and Supabase live in tools.py, and
+# graphile-migrate in graphile.py, which use the helpers above.
+from lockwise.discover.graphile import detect_graphile, read_graphile  # noqa: E402
 from lockwise.discover.tools import (  # noqa: E402
     detect_dbmate,
     detect_goose,
+    detect_postgrator,
     detect_sqitch,
     detect_sql_migrate,
+    detect_supabase,
+    detect_tern,
     read_dbmate,
     read_goose,
+    read_postgrator,
     read_sqitch,
     read_sql_migrate,
+    read_supabase,
+    read_tern,
     split_sections,
 )
 
@@ -794,6 +802,9 @@ LAYOUTS: dict[str, Layout] = {
         Layout("golang-migrate", _detect_golang, _read_golang),
         Layout("diesel", _detect_diesel, _read_diesel),
         Layout("prisma", _detect_prisma, _read_prisma),
+        Layout("postgrator", detect_postgrator, read_postgrator),
+        # Its committed/ folder and current.sql, or a .gmrc above: no other tool's.
+        Layout("graphile-migrate", detect_graphile, read_graphile),
         Layout("sqitch", detect_sqitch, read_sqitch),
         # Liquibase's header, like the section markers after it, is in the files: the layouts
         # above tell by names alone, without reading a file.
@@ -802,6 +813,11 @@ LAYOUTS: dict[str, Layout] = {
         Layout("goose", detect_goose, read_goose),
         Layout("sql-migrate", detect_sql_migrate, read_sql_migrate),
         Layout("atlas", _detect_atlas, _read_atlas),
+        # tern's separator is a comment anywhere in a file: after the tools whose markers,
+        # names or folders say more.
+        Layout("tern", detect_tern, read_tern),
+        # A plain folder by its files, told apart by where it is (supabase/migrations).
+        Layout("supabase", detect_supabase, read_supabase),
         Layout("plain", _detect_plain, _read_plain),
     )
 }

@@ -13,12 +13,21 @@ sqitch: `sqitch.plan` lists the changes in deploy order; each change has `deploy
 `revert/<change>.sql` and `verify/<change>.sql`. A change reworked after a tag keeps its older
 scripts as `deploy/<change>@<tag>.sql`.
 
+tern (jackc/tern): `<number>_<name>.sql`, the up SQL, then `---- create above / drop below ----`,
+then the down SQL; `---- tern: disable-tx ----` on a line of its own runs it statement by
+statement without a transaction.
+
+postgrator: `<version>.do[.<description>].sql`, its down `<version>.undo[.<description>].sql`.
+
+Supabase CLI: `supabase/migrations/<version>_<name>.sql`, beside `supabase/config.toml`.
+
 The helpers of layouts.py are imported inside the functions: layouts.py imports this module
 while it builds its LAYOUTS table.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -109,6 +118,8 @@ def split_sections(text: str) -> tuple[str, str | None, bool, str | None]:
     from lockwise.discover.layouts import HEAD_BYTES
 
     tool = _tool_of(text[:HEAD_BYTES])
+    if tool is None and _TERN_SEPARATOR_LINE.search(text[:HEAD_BYTES]):
+        return (*split_tern(text), "tern")
     if tool is None:
         from lockwise.discover.layouts import _no_transaction_marker
 
@@ -201,6 +212,148 @@ def read_sql_migrate(directory: Path) -> list[Migration]:
 
 _SPLITTERS: dict[str, Callable[[str], tuple[str, str | None, bool]]] = {
     "dbmate": split_dbmate, "goose": split_goose, "sql-migrate": split_sql_migrate}
+
+
+# --- tern: both directions in one file, split at a magic comment ---------------------------
+# As tern's migrate package reads them: only the directory's own files named
+# `<digits>_<anything>.sql` (case matters) are migrations, numbered by that prefix as an int32;
+# each splits at the first `---- create above / drop below ----` wherever it stands, and a
+# migration whose up SQL has a line that is exactly `---- tern: disable-tx ----` runs statement
+# by statement outside a transaction (down included). Others run in one transaction, sent as
+# one string. The .sql files of its sub-folders are templates for `{{ template "..." }}`.
+
+TERN_SEPARATOR = "---- create above / drop below ----"
+_TERN_NAME = re.compile(r"([0-9]+)_.+\.sql", re.DOTALL)
+_TERN_NO_TX = re.compile(r"^---- tern: disable-tx ----$", re.MULTILINE)
+#: The separator as tern's users write it, on a line of its own: a sign of tern. A mention of
+#: it elsewhere in a line (a comment about it) is none.
+_TERN_SEPARATOR_LINE = re.compile(r"^[ \t]*" + re.escape(TERN_SEPARATOR) + r"[ \t]*\r?$",
+                                  re.MULTILINE)
+
+
+def split_tern(text: str) -> tuple[str, str | None, bool]:
+    """(up SQL, down SQL or None, no_transaction) of a tern file, lines kept true: the down
+    is None when nothing but blanks follows the separator (tern: irreversible)."""
+    from lockwise.discover.layouts import _LOCKWISE_NO_TX
+
+    at = text.find(TERN_SEPARATOR)
+    if at < 0:
+        up_sql, down_sql = text, None
+    else:
+        after = at + len(TERN_SEPARATOR)
+        up_sql = _blank_outside(text, 0, at)
+        down_sql = _blank_outside(text, after, len(text)) if text[after:].strip() else None
+    no_tx = _TERN_NO_TX.search(up_sql) is not None or \
+        _LOCKWISE_NO_TX.search(up_sql[:4096]) is not None
+    return up_sql, down_sql, no_tx
+
+
+def _tern_files(directory: Path) -> list[tuple[Path, str]]:
+    """(file, its number) of the directory's files tern takes for migrations."""
+    from lockwise.discover.layouts import _sql_files
+
+    return [(path, match.group(1)) for path in _sql_files(directory)
+            if (match := _TERN_NAME.fullmatch(path.name))]
+
+
+def _tern_config(directory: Path) -> bool:
+    """A tern.conf in the folder (tern's default: config and migrations in one folder) or the
+    folder above (`tern migrate --migrations migrations`)."""
+    from lockwise.discover.layouts import _has_file
+
+    folder = Path(os.path.abspath(directory))
+    return any(_has_file(str(candidate), "tern.conf") for candidate in (folder, folder.parent))
+
+
+def detect_tern(directory: Path) -> bool:
+    """tern-named files, and a sign of tern: its tern.conf, or a file that holds its separator
+    on a line of its own or its disable-tx line."""
+    from lockwise.discover.layouts import file_head
+
+    files = _tern_files(directory)
+    if not files:
+        return False
+    if _tern_config(directory):
+        return True
+    for path, _ in files:
+        data = file_head(path)
+        if data is None or b"---- " not in data:  # both signs begin so: most files skip here
+            continue
+        head = data.decode("utf-8", errors="replace")
+        if _TERN_SEPARATOR_LINE.search(head) or _TERN_NO_TX.search(head):
+            return True
+    return False
+
+
+def read_tern(directory: Path) -> list[Migration]:
+    from lockwise.discover.layouts import _read
+    from lockwise.discover.versions import version_key
+
+    out = []
+    for path, number in _tern_files(directory):
+        up_sql, down_sql, no_tx = split_tern(_read(path))
+        out.append(Migration(
+            version=number, name=path.name[len(number) + 1:-len(".sql")], path=path,
+            up_sql=up_sql,
+            down_sql=down_sql, down_path=path if down_sql is not None else None,
+            no_transaction=no_tx, layout="tern", sort_key=version_key(str(int(number)))))
+    return out
+
+
+# --- postgrator: <version>.do[.<description>].sql and <version>.undo[...].sql --------------
+# Postgrator splits a file name at its dots: the version (a number), the action (`do` or
+# `undo`), the description. It sends a file as one query string, without a transaction of its
+# own.
+
+_POSTGRATOR = re.compile(r"([0-9]+)\.(do|undo)(?:\.(.*))?\.sql")
+
+
+def _postgrator_files(directory: Path) -> list[tuple[Path, re.Match[str]]]:
+    from lockwise.discover.layouts import _sql_files
+
+    return [(path, match) for path in _sql_files(directory)
+            if (match := _POSTGRATOR.fullmatch(path.name))]
+
+
+def detect_postgrator(directory: Path) -> bool:
+    return any(match.group(2) == "do" for _, match in _postgrator_files(directory))
+
+
+def read_postgrator(directory: Path) -> list[Migration]:
+    from lockwise.discover.layouts import _make, _read
+    from lockwise.discover.versions import version_key
+
+    files = _postgrator_files(directory)
+    # Postgrator picks a version's undo by its number: 1 and 001 are one version.
+    undo = {int(match.group(1)): path for path, match in files if match.group(2) == "undo"}
+    return [_make(match.group(1), match.group(3) or "", path, _read(path), "postgrator",
+                  undo.get(int(match.group(1))),
+                  sort_key=version_key(str(int(match.group(1)))))
+            for path, match in files if match.group(2) == "do"]
+
+
+# --- Supabase CLI: supabase/migrations/<version>_<name>.sql ------------------------------------
+# The CLI takes the files named `^([0-9]+)_(.*)\.sql$`, and sends each one's statements with
+# its history row as one pipeline: PostgreSQL's implicit transaction when it holds several.
+
+_SUPABASE = re.compile(r"([0-9]+)_(.*)\.sql", re.DOTALL)
+
+
+def detect_supabase(directory: Path) -> bool:
+    """`migrations` in a `supabase` folder that holds the CLI's config.toml (`supabase init`)."""
+    from lockwise.discover.layouts import _has_file
+
+    folder = Path(os.path.abspath(directory))
+    return folder.name == "migrations" and folder.parent.name == "supabase" and \
+        _has_file(str(folder.parent), "config.toml")
+
+
+def read_supabase(directory: Path) -> list[Migration]:
+    from lockwise.discover.layouts import _make, _read, _sql_files
+
+    return [_make(match.group(1), match.group(2), path, _read(path), "supabase")
+            for path in _sql_files(directory)
+            if (match := _SUPABASE.fullmatch(path.name))]
 
 
 # --- sqitch ---------------------------------------------------------------------------------

@@ -15,11 +15,13 @@ def version_key(version: str) -> tuple:
 
 
 #: Layouts whose runners parse the version as a number: golang-migrate (uint64), goose and sqlx
-#: (int64) the prefix before `_`, Flyway each dot-separated part (as BigInteger, trailing zero
-#: parts dropped). To them `1` and `01` are one version, and file-name order does not matter.
-#: dbmate, diesel, Atlas keep the version as text; prisma and sql-migrate know a migration by
-#: its whole name.
-NUMERIC_VERSION_LAYOUTS = frozenset({"golang-migrate", "goose", "flyway", "sqlx"})
+#: (int64), tern (int32) the prefix before `_`, postgrator (JavaScript's Number) the part
+#: before the first dot, Flyway each dot-separated part (as BigInteger, trailing zero parts
+#: dropped). To them `1` and `01` are one version, and file-name order does not matter.
+#: dbmate, diesel, Atlas, Supabase and graphile-migrate keep the version as text; prisma and
+#: sql-migrate know a migration by its whole name.
+NUMERIC_VERSION_LAYOUTS = frozenset({"golang-migrate", "goose", "flyway", "sqlx", "tern",
+                                     "postgrator"})
 
 
 def version_identity(version: str, layout: str) -> str:

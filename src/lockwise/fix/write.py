@@ -216,9 +216,17 @@ def _new_files(migration: Migration, version: str, name: str, text: str,
             files.append(OutputFile(path.with_name(path.name + ".conf"),
                                     "executeInTransaction=false\n"))
         return files
-    if layout in ("plain", "file", "atlas", *_SECTION_MARKERS):
+    if layout == "postgrator":  # [version].[action].[description].sql, no dot in the last
+        return [OutputFile(directory / f"{version}.do.{name.replace('.', '_')}.sql", text)]
+    if layout in ("plain", "file", "atlas", "supabase", *_SECTION_MARKERS):
         return [OutputFile(directory / f"{version}_{name}.sql", text)]
     raise InputError(f"lockwise fix cannot write the {layout} layout yet", migration.path)
+
+
+#: Layouts whose files lockwise fix does not write: tern numbers its migrations 1..N without
+#: a gap (and keeps the down after a separator the rewrite would drop), graphile-migrate signs
+#: each committed migration with the hash of its text and of the one before.
+_NOT_WRITTEN = frozenset({"tern", "graphile-migrate"})
 
 
 def render_plan(plan: FixPlan, versions_from: VersionAllocator
@@ -226,7 +234,7 @@ def render_plan(plan: FixPlan, versions_from: VersionAllocator
     """The files that carry out `plan`: the original file rewritten, then new migrations.
     Raises Unrewritable when the new migrations cannot run right after the original."""
     migration = plan.migration
-    if migration.layout in LISTED_ORDER:
+    if migration.layout in LISTED_ORDER or migration.layout in _NOT_WRITTEN:
         # New migrations need entries in the tool's list (drizzle's journal), and a
         # Liquibase changelog holds other changesets that rewriting the file would lose.
         raise Unrewritable(f"lockwise fix cannot write the {migration.layout} layout yet: "

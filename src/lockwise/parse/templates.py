@@ -6,9 +6,9 @@ placeholders, so lockwise handles them by mode (`--templates`):
 
 * `substitute` (default): every value placeholder (`{{ ... }}`, `${...}`) is replaced by an
   identifier-safe token of exactly the same length, made from its text (`tplc9e3b788__`), and
-  Jinja control tags
-  (`{% ... %}`) and comments (`{# ... #}`) by spaces. Offsets, lines and columns stay true, so
-  every finding points at the real file. Reported SQL is the original text.
+  Jinja control tags (`{% ... %}`), comments (`{# ... #}`) and Go template actions
+  (`{{ if ... }}`, `{{ end }}`, `{{ template "file" . }}`) by spaces. Offsets, lines and
+  columns stay true, so every finding points at the real file. Reported SQL is the original text.
 * `skip`: statements containing a placeholder are dropped (not judged, not replayed into the
   catalog) and reported with the `template-placeholder` info finding.
 * `error`: the first placeholder is an input error (exit 2) naming file, line and column.
@@ -30,8 +30,11 @@ MODES = ("substitute", "skip", "error")
 #: text must contain a letter, `.` or `$`, so a PostgreSQL 2-D array literal like '{{1,2}}' is
 #: not taken for a placeholder.
 _VALUE = re.compile(r"\{\{-?[^{}\n]*?[A-Za-z_.$][^{}\n]*?-?\}\}|\$\{[A-Za-z_][^{}\n]*\}")
-#: Jinja statements and comments: control flow, not values; they may span lines.
-_CONTROL = re.compile(r"\{%-?.*?-?%\}|\{#.*?#\}", re.DOTALL)
+#: Jinja statements and comments, and Go template actions (`{{ if .x }}`, `{{ end }}`, tern's
+#: `{{ template "shared/v1.sql" . }}`, which includes another file's SQL): control flow or
+#: whole statements, not values; the Jinja ones may span lines.
+_CONTROL = re.compile(r"\{%-?.*?-?%\}|\{#.*?#\}|\{\{-?\s*(?:if|else|end|range|with|define|block|"
+                      r"template|break|continue)\b[^{}\n]*?-?\}\}", re.DOTALL)
 _QUICK = ("{{", "{%", "{#", "${")
 
 
