@@ -36,8 +36,12 @@ def _exempt(report: StatementReport, catalog: Catalog) -> set[str]:
     partition or a referenced table the same statement reads is a live one: not exempt).
     A table emptied earlier in the migration's transaction (TRUNCATE) has nothing to read, and
     the lookups that validate the foreign keys of a new table's rows are bounded by those few
-    rows."""
+    rows. A CONCURRENTLY statement reads in transactions of their own, under SHARE UPDATE
+    EXCLUSIVE: the stronger lock of its first one (REINDEX TABLE CONCURRENTLY of a partitioned
+    table holds its partitions SHARE) is held only while it lists what to rebuild."""
     actions = report.effect.actions
+    if any(a.facts.get("concurrently") for a in actions):
+        return set(report.effect.scans)
     empty = {str(a.facts.get("table")) for a in actions if a.facts.get("table_is_empty")}
     if any(a.facts.get("table_is_new") for a in actions):
         empty |= {rel for rel, why in report.effect.scans.items() if "foreign key" in why}
