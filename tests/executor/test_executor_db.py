@@ -191,6 +191,23 @@ def test_lock_timeout_is_retried_then_fails_cleanly(pg_db: str, tmp_path: Path) 
     assert history(pg_db)[-1]["success"] is False
 
 
+def _release_after_a_wait(uri: str, blocker, table: str) -> None:
+    """Roll `blocker` back once another session has been seen waiting for a lock on `table`,
+    and a little longer than the runner's lock_timeout has passed."""
+    import time
+
+    import psycopg
+
+    with psycopg.connect(uri, autocommit=True) as watcher:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not watcher.execute(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass",
+                (table,)).fetchone()[0]:
+            time.sleep(0.02)
+    time.sleep(0.4)
+    blocker.rollback()
+
+
 def test_lock_timeout_retry_of_a_statement_run_with_its_progress(pg_db: str,
                                                                   tmp_path: Path) -> None:
     """Statement by statement, a statement that times out waiting for its lock is rolled back
@@ -207,12 +224,14 @@ def test_lock_timeout_retry_of_a_statement_run_with_its_progress(pg_db: str,
         "-- lockwise: no-transaction\nINSERT INTO log VALUES (1);\n"
         "ALTER TABLE a ADD COLUMN more int;\n")
     with psycopg.connect(pg_db) as blocker:
-        blocker.execute("SELECT * FROM a")  # ACCESS SHARE until the timer rolls back
-        timer = threading.Timer(1.0, blocker.rollback)
-        timer.start()
+        blocker.execute("SELECT * FROM a")  # ACCESS SHARE until released below
+        # Released once the runner has waited for it past its lock_timeout, not after a fixed
+        # time: on a busy machine the runner may start later than any fixed time.
+        releaser = threading.Thread(target=_release_after_a_wait, args=(pg_db, blocker, "a"))
+        releaser.start()
         result = lockwise(pg_db, "apply", str(migrations), "--lock-timeout", "200ms",
                           "--retries", "6", "--retry-delay", "0.3")
-        timer.join()
+        releaser.join()
     assert result.returncode == 0, result
     assert "lockwise: lock_timeout on" in result.stderr
     assert query(pg_db, "SELECT n FROM log") == [(1,)]
