@@ -104,10 +104,13 @@ def create_table_as(b: Builder, stmt: dict) -> None:
                 "create_materialized_view" if matview else "create_table_as",
                 table_facts(b, table, qualified), with_data=not into.get("skipData")):
         return
-    lock_read_partitions(b, stmt.get("query"))
     b.creates.add(f"{'view' if matview else 'table'}:{table}")
-    for rel in stored_reads(b, stmt.get("query")):
-        b.scan(rel, "query reads it in full to fill the new relation")
+    # WITH NO DATA neither rewrites nor plans the query (checked on the server): the views it
+    # reads are not expanded, partitions not opened, nothing read.
+    if not into.get("skipData"):
+        lock_read_partitions(b, stmt.get("query"))
+        for rel in stored_reads(b, stmt.get("query")):
+            b.scan(rel, "query reads it in full to fill the new relation")
     b.act("create_materialized_view" if matview else "create_table_as",
           table_facts(b, table, qualified), table_is_new=True,
           **already_exists(b, relation_known(b, table), f"relation {table}"),
