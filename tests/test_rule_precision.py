@@ -563,3 +563,9 @@ def test_vacuum_full_of_the_toast_table_only_still_holds_the_table() -> None:
     assert {"vacuum-full", "missing-statement-timeout"} <= found
     assert "missing-statement-timeout" not in rules("VACUUM (PROCESS_MAIN false) accounts;",
                                                     in_transaction=False)
+
+
+def test_vacuum_full_of_the_whole_database_holds_each_known_table() -> None:
+    # Without a table list each table is rewritten in turn under ACCESS EXCLUSIVE.
+    assert "missing-statement-timeout" in rules("VACUUM FULL;", in_transaction=False)
+    assert "missing-statement-timeout" not in rules("VACUUM;", in_transaction=False)

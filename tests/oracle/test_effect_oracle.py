@@ -1030,6 +1030,9 @@ CASES = [
     Case("vacuum-full-process-main-false", T, "VACUUM (PROCESS_MAIN false, FULL) t",
          blocker="SELECT count(*) FROM t", min_pg=16),
     Case("analyze", T, "ANALYZE t"),
+    # No table list: every table, partitioned table and materialized view (not views).
+    Case("analyze-whole-database", EVENTS + "CREATE MATERIALIZED VIEW mv AS SELECT id FROM "
+         "events; CREATE VIEW recent AS SELECT id FROM events;", "ANALYZE"),
     # The view's query reads its source tables (the catalog keeps which relations it reads).
     Case("refresh-materialized-view", MATVIEW, "REFRESH MATERIALIZED VIEW mv"),
     Case("refresh-materialized-view-concurrently", MATVIEW,

@@ -37,6 +37,8 @@ def vacuum(b: Builder, stmt: dict) -> None:
         if not is_vacuum or "analyze" in on:
             # A parent's inherited statistics sample every table under it, ONLY or not.
             sampled += descendants(b, table)
+    if not stmt.get("rels"):  # the whole database: each table the catalog knows, in turn
+        reached = [t.name for t in b.ctx.catalog.tables.values() if t.kind in _WHOLE_DATABASE]
     for table in tables + reached:
         if full:
             b.lock(table, L.ACCESS_EXCLUSIVE)
@@ -57,6 +59,11 @@ def vacuum(b: Builder, stmt: dict) -> None:
           table=tables[0] if tables else "",
           table_name=tables[0].split(".", 1)[-1] if tables else "",
           table_is_new=bool(tables) and all(b.ctx.table_is_new(t) for t in tables))
+
+
+#: What VACUUM or ANALYZE without a table list processes (checked on the server): not views,
+#: not foreign tables.
+_WHOLE_DATABASE = ("table", "partitioned", "matview")
 
 
 def _processed_with(b: Builder, table: str, inh: bool) -> list[str]:
