@@ -554,3 +554,18 @@ def test_a_commit_in_a_one_string_migration_leaves_the_rest_in_a_transaction() -
         found = {f.rule for f in lint_migrations(migrations, LintOptions(), Catalog())[-1]
                  .all_findings}
         assert "concurrently-in-transaction" in found, layout
+
+
+def test_vacuum_full_of_the_toast_table_only_still_holds_the_table() -> None:
+    # PROCESS_MAIN false leaves the table's file alone, but its TOAST table (often most of
+    # its data) is rewritten while the table is held ACCESS EXCLUSIVE.
+    found = rules("VACUUM (PROCESS_MAIN false, FULL) accounts;", in_transaction=False)
+    assert {"vacuum-full", "missing-statement-timeout"} <= found
+    assert "missing-statement-timeout" not in rules("VACUUM (PROCESS_MAIN false) accounts;",
+                                                    in_transaction=False)
+
+
+def test_vacuum_full_of_the_whole_database_holds_each_known_table() -> None:
+    # Without a table list each table is rewritten in turn under ACCESS EXCLUSIVE.
+    assert "missing-statement-timeout" in rules("VACUUM FULL;", in_transaction=False)
+    assert "missing-statement-timeout" not in rules("VACUUM;", in_transaction=False)

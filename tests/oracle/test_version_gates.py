@@ -108,3 +108,23 @@ def test_enforcing_an_enforced_foreign_key_changes_nothing() -> None:
     assert set(eff.locks) == {"public.other"} and not eff.scans
     eff = effect(setup, "ALTER TABLE other ALTER CONSTRAINT op NOT ENFORCED", 18)
     assert eff.locks["public.parent"] == L.ACCESS_EXCLUSIVE
+
+
+INH = "CREATE TABLE base (id int); CREATE TABLE sub () INHERITS (base);"
+
+
+@pytest.mark.parametrize(("pg", "reaches_child"), [(17, False), (18, True)])
+def test_vacuum_processes_inheritance_children_from_18(pg: int, reaches_child: bool) -> None:
+    eff = effect(INH, "VACUUM FULL base", pg)
+    assert ("public.sub" in eff.locks) is reaches_child
+    assert ("public.sub" in eff.rewrites) is reaches_child
+    assert "public.base" in eff.rewrites
+
+
+@pytest.mark.parametrize(("pg", "mode"), [(17, L.ACCESS_SHARE), (18, L.SHARE_UPDATE_EXCLUSIVE)])
+def test_analyze_of_an_inheritance_parent_analyzes_its_children_from_18(
+        pg: int, mode: LockMode) -> None:
+    # Before 18 the children are only sampled for the parent's inherited statistics.
+    eff = effect(INH, "ANALYZE base", pg)
+    assert eff.locks["public.sub"] == mode
+    assert eff.locks["public.base"] == L.SHARE_UPDATE_EXCLUSIVE

@@ -160,10 +160,16 @@ def view_reads(b: Builder, rel: str) -> list[str]:
 
 
 def stored_reads(b: Builder, node: object) -> list[str]:
-    """The relations with rows of their own a query reads: views replaced by what they read."""
+    """The relations with rows of their own a query reads: views replaced by what they read,
+    partitioned tables and inheritance parents joined by their partitions and children (the
+    parent alone with ONLY), as `lock_read_partitions` locks them."""
+    only = only_relations(node)
     out: list[str] = []
     for rel in relations_in(node):
-        for read in (rel, *view_reads(b, rel)):
+        reads = [*descendants(b, rel, rel not in only)]
+        for base in view_reads(b, rel):
+            reads += [base, *descendants(b, base)]
+        for read in (rel, *reads):
             known = b.ctx.catalog.tables.get(read)
             if (known is None or known.kind != "view") and read not in out:
                 out.append(read)

@@ -7,7 +7,6 @@ from lockwise.effects.foreign_keys import keys_written, refused_reference
 from lockwise.effects.nodes import (
     column_def_constraints,
     object_name,
-    only_relations,
     range_var,
     strings,
     unwrap,
@@ -17,7 +16,6 @@ from lockwise.effects.postgres.builder import (
     Builder,
     L,
     already_exists,
-    descendants,
     fk_target,
     lock_read_partitions,
     read_tables,
@@ -113,13 +111,13 @@ def create_table_as(b: Builder, stmt: dict) -> None:
                 table_facts(b, table, qualified), with_data=not into.get("skipData")):
         return
     with_data = not into.get("skipData")
-    if with_data:  # WITH NO DATA: the query is analysed only, never planned nor run
-        lock_read_partitions(b, stmt.get("query"))
     b.creates.add(f"{'view' if matview else 'table'}:{table}")
-    only = only_relations(stmt.get("query"))
-    for rel in stored_reads(b, stmt.get("query")) if with_data else ():
-        for read in (rel, *descendants(b, rel, rel not in only)):
-            b.scan(read, "query reads it in full to fill the new relation")
+    # WITH NO DATA neither rewrites nor plans the query (checked on the server): the views it
+    # reads are not expanded, partitions not opened, nothing read.
+    if with_data:
+        lock_read_partitions(b, stmt.get("query"))
+        for rel in stored_reads(b, stmt.get("query")):
+            b.scan(rel, "query reads it in full to fill the new relation")
     b.act("create_materialized_view" if matview else "create_table_as",
           table_facts(b, table, qualified), table_is_new=True,
           **already_exists(b, relation_known(b, table), f"relation {table}"),

@@ -19,27 +19,39 @@ from lockwise.parse.quoting import quote_ident, relation_sql, truncate_identifie
 
 
 def vacuum(b: Builder, stmt: dict) -> None:
-    full = "full" in options_on(stmt.get("options"))
+    on = options_on(stmt.get("options"))
+    full = "full" in on
     is_vacuum = bool(stmt.get("is_vacuumcmd"))
-    tables = []
-    reached = []
+    # PROCESS_MAIN false leaves the table itself alone (FULL rewrites its TOAST table only),
+    # still under the table's lock (checked on the server).
+    written = {unwrap(o)[1].get("defname") for o in stmt.get("options") or ()}
+    main = "process_main" in on or "process_main" not in written
+    tables: list[str] = []
+    reached: list[str] = []
+    sampled: list[str] = []
     for rel in stmt.get("rels") or ():
         _, vr = unwrap(rel)
         table = range_var(vr.get("relation"))[0]
         tables.append(table)
-        # A partitioned table's partitions are processed with it; ANALYZE also samples the
-        # inheritance children of a parent (its statistics cover them). Not with ONLY.
-        if not (vr.get("relation") or {}).get("inh"):
-            continue
-        reached += b.ctx.catalog.partitions(table) if is_vacuum else descendants(b, table)
+        reached += _processed_with(b, table, bool((vr.get("relation") or {}).get("inh")))
+        if not is_vacuum or "analyze" in on:
+            # A parent's inherited statistics sample every table under it, ONLY or not.
+            sampled += descendants(b, table)
+    if not stmt.get("rels"):  # the whole database: each table the catalog knows, in turn
+        reached = [t.name for t in b.ctx.catalog.tables.values() if t.kind in _WHOLE_DATABASE]
     for table in tables + reached:
         if full:
             b.lock(table, L.ACCESS_EXCLUSIVE)
-            b.rewrite(table, "VACUUM FULL rewrites the table")
+            if main:
+                b.rewrite(table, "VACUUM FULL rewrites the table")
+            else:  # its TOAST data is all read and written again, the table held meanwhile
+                b.scan(table, "VACUUM FULL rewrites the table's TOAST table")
         else:
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
-            if is_vacuum:  # ANALYZE reads a random sample of pages, not the table in full
+            if is_vacuum and main:  # ANALYZE reads a random sample of pages, not the table
                 b.scan(table, "vacuum")
+    for table in sampled:
+        b.lock(table, L.ACCESS_SHARE)
     if is_vacuum:
         b.transactional = False
     b.act("vacuum" if is_vacuum else "analyze", tables=tuple(tables), full=full,
@@ -49,17 +61,40 @@ def vacuum(b: Builder, stmt: dict) -> None:
           table_is_new=bool(tables) and all(b.ctx.table_is_new(t) for t in tables))
 
 
-def partition_by_partition(b: Builder, table: str, mode: LockMode) -> bool:
+#: What VACUUM or ANALYZE without a table list processes (checked on the server): not views,
+#: not foreign tables.
+_WHOLE_DATABASE = ("table", "partitioned", "matview")
+
+
+def _processed_with(b: Builder, table: str, inh: bool) -> list[str]:
+    """The tables VACUUM or ANALYZE of `table` processes besides it (not with ONLY): its
+    partitions, and from PostgreSQL 18 on its inheritance children too (before, a parent was
+    processed alone, its children only sampled by ANALYZE)."""
+    if not inh:
+        return []
+    if b.ctx.pg_version >= 18:
+        return descendants(b, table)
+    return b.ctx.catalog.partitions(table)
+
+
+def partition_by_partition(b: Builder, table: str, mode: LockMode, *,
+                           leaves_only: bool = False) -> bool:
     """REINDEX and CLUSTER of a partitioned table (or of an index on one) work through its
     partitions one transaction each, so PostgreSQL refuses them in a transaction block; each
-    partition is held in `mode` while its turn lasts (checked on the server). Whether `table`
-    is such a table."""
-    if (b.ctx.catalog.tables.get(table) or NO_TABLE).kind != "partitioned":
+    partition is held in `mode` while its turn lasts (checked on the server). CLUSTER
+    (`leaves_only`) visits the partitions with storage only, never locking a partitioned
+    partition between them. Whether `table` is such a table."""
+    if _kind(b, table) != "partitioned":
         return False
     b.transactional = False
     for part in b.ctx.catalog.partitions(table):
-        b.lock(part, mode)
+        if not (leaves_only and _kind(b, part) == "partitioned"):
+            b.lock(part, mode)
     return True
+
+
+def _kind(b: Builder, table: str) -> str:
+    return (b.ctx.catalog.tables.get(table) or NO_TABLE).kind
 
 
 def cluster(b: Builder, stmt: dict) -> None:
@@ -67,7 +102,7 @@ def cluster(b: Builder, stmt: dict) -> None:
     if table:
         b.lock(table, L.ACCESS_EXCLUSIVE)
         b.rewrite(table, "CLUSTER rewrites the table in index order")
-        if partition_by_partition(b, table, L.ACCESS_EXCLUSIVE):
+        if partition_by_partition(b, table, L.ACCESS_EXCLUSIVE, leaves_only=True):
             for part in b.ctx.catalog.partitions(table):
                 b.rewrite(part, "CLUSTER rewrites each partition in index order")
     else:
