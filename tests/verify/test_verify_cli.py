@@ -158,7 +158,9 @@ def test_ctrl_c_stops_the_server_and_removes_its_directory(tmp_path: Path) -> No
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130
+    # 130 from lockwise's own handler; killed by the SIGINT itself (-2) when it lands where
+    # Python re-raises it on the way out: a shell shows both as 130.
+    assert proc.returncode in (130, -signal.SIGINT), proc.returncode
     assert list(tmp.glob("lockwise-pg-*")) == []
     # pg_ctl stop returns once the pid file is gone; the process itself may take a moment
     # more to exit (and, orphaned, stays a zombie until init reaps it).
