@@ -679,3 +679,34 @@ def test_the_views_reading_a_column_are_those_a_scan_of_every_table_finds() -> N
             scanning.views_using_column(relation, column), (relation, column)
     assert catalog.views_using_column("public.users", "mail") == ["public.v1b"]
     assert catalog.views_using_column("public.articles", "body") == ["public.v1b", "public.v2"]
+
+
+def test_views_reading_a_relation_read_the_same_by_index_and_by_scan() -> None:
+    """`views_reading` looks only at the views the replay's index files under the relation:
+    it must find what a scan of every table finds after the views and what they read are
+    renamed, moved to another schema, replaced by a query over something else, or dropped,
+    and on a down check's fork, which shares the index's sets."""
+    from lockwise.graph.down import fork
+
+    sql = ("CREATE SCHEMA app; CREATE TABLE accounts (id int PRIMARY KEY);"
+           "CREATE TABLE notes (id int); CREATE VIEW a1 AS SELECT id FROM accounts;"
+           "CREATE VIEW a2 AS SELECT id FROM accounts; CREATE VIEW n1 AS SELECT id FROM notes;"
+           "CREATE MATERIALIZED VIEW m1 AS SELECT id FROM a1;")
+    steps = ["ALTER TABLE accounts RENAME TO users", "ALTER VIEW a1 RENAME TO b1",
+             "ALTER VIEW a2 SET SCHEMA app",
+             "CREATE OR REPLACE VIEW n1 AS SELECT id FROM users", "DROP VIEW app.a2",
+             "CREATE VIEW a2 AS SELECT id FROM notes", "ALTER TABLE notes SET SCHEMA app"]
+    relations = ["public.accounts", "public.users", "public.notes", "app.notes", "public.a1",
+                 "public.b1", "app.a2", "public.a2"]
+    indexed = replayed(sql)
+    assert indexed.source_readers is not None
+    for step in steps:
+        before = fork(indexed, set(indexed.tables), frozenset(), True)
+        indexed = replayed(step + ";", indexed)
+        for catalog in (indexed, before):
+            scanned = Catalog(tables=catalog.tables)
+            for relation in relations:
+                assert [t.name for t in catalog.views_reading(relation)] == \
+                    [t.name for t in scanned.views_reading(relation)], (step, relation)
+    assert [t.name for t in indexed.views_reading("public.users")] == ["public.b1",
+                                                                     "public.n1"]

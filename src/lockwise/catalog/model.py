@@ -284,6 +284,11 @@ class Catalog:
     #: scans every table, as it did for every column change before (quadratic on long
     #: histories).
     column_readers: dict[tuple[str, str], frozenset[str]] | None = None
+    #: relation -> views and materialized views whose `sources` may name it (a superset,
+    #: kept by note_sources); None until the replay records one: `views_reading` then scans
+    #: every table, as every DROP and RENAME of a relation did before (quadratic on long
+    #: histories).
+    source_readers: dict[str, frozenset[str]] | None = None
     #: Tables that code the replay cannot follow may have changed (a DO block that names them;
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.
@@ -391,6 +396,27 @@ class Catalog:
                     _add_to(readers, pair, t.name)
         for pair in view.column_reads:
             _add_to(readers, pair, view.name)
+
+    def views_reading(self, relation: str) -> list[Table]:
+        """The views and materialized views whose `sources` name `relation`, by name."""
+        if self.source_readers is None:
+            candidates = sorted(self.tables.values(), key=attrgetter("name"))
+        else:  # a superset of the readers: check each, as a scan would
+            candidates = [t for name in sorted(self.source_readers.get(relation, ()))
+                          if (t := self.tables.get(name)) is not None]
+        return [t for t in candidates if relation in t.sources]
+
+    def note_sources(self, view: Table) -> None:
+        """Record the relations `view` reads under its name (the replay calls this whenever it
+        sets or renames them), so `views_reading` skips the other tables."""
+        readers = self.source_readers
+        if readers is None:  # first one: start from what the catalog already holds
+            readers = self.source_readers = {}
+            for t in self.tables.values():
+                for relation in t.sources:
+                    _add_to(readers, relation, t.name)
+        for relation in view.sources:
+            _add_to(readers, relation, view.name)
 
     def read_by(self, view: str) -> list[str]:
         """The relations a query of `view` reads: its sources, and through the plain views

@@ -114,8 +114,7 @@ def scope(catalog: Catalog, names: AbstractSet[str],
     gone = named if "*" in removed else {t for t in named if t.split(".", 1)[1] in removed}
     if not gone:
         return named
-    return named | {t.name for t in catalog.tables.values() for c in t.constraints.values()
-                    if c.kind == "foreign" and c.references in gone}
+    return named | {other for rel in gone for other, _ in catalog.referencing(rel)}
 
 
 #: What `fork` copies: every field of the catalog.
