@@ -169,12 +169,15 @@ class IndexMap(dict):
     index's `table` in place must store it again (`indexes[key] = idx`) to re-file it.
     """
 
-    __slots__ = ("_by_table", "_filed")
+    __slots__ = ("_by_table", "_filed", "_owned")
 
     def __init__(self, *args: object, **kwargs: object):
         super().__init__(*args, **kwargs)
         self._by_table: dict[str, dict[str, Index]] = {}
         self._filed: dict[str, str] = {}
+        #: After a `fork`, the tables whose bucket this map copied since (the others are
+        #: shared with the fork: copied before a change); None: every bucket is its own.
+        self._owned: set[str] | None = None
         for key, idx in self.items():
             self._file(key, idx)
 
@@ -183,14 +186,35 @@ class IndexMap(dict):
         # __setitem__ before the filing exists.
         return IndexMap, (dict(self),)
 
+    def fork(self) -> IndexMap:
+        """A copy, filed too, at the cost of copying the dicts (in C): the buckets by table are
+        shared until either map changes one."""
+        new = IndexMap()
+        dict.update(new, self)
+        new._by_table = dict(self._by_table)
+        new._filed = dict(self._filed)
+        new._owned = set()
+        self._owned = set()
+        return new
+
+    def _bucket(self, table: str) -> dict[str, Index]:
+        """`table`'s bucket, to be changed: copied first when a fork shares it."""
+        bucket = self._by_table.get(table)
+        if self._owned is not None and table not in self._owned:
+            self._owned.add(table)
+            bucket = self._by_table[table] = dict(bucket or {})
+        elif bucket is None:
+            bucket = self._by_table[table] = {}
+        return bucket
+
     def _file(self, key: str, idx: Index) -> None:
-        self._by_table.setdefault(idx.table, {})[key] = idx
+        self._bucket(idx.table)[key] = idx
         self._filed[key] = idx.table
 
     def _unfile(self, key: str) -> None:
         table = self._filed.pop(key, None)
         if table is not None:
-            self._by_table.get(table, {}).pop(key, None)
+            self._bucket(table).pop(key, None)
 
     def __setitem__(self, key: str, idx: Index) -> None:
         self._unfile(key)
@@ -221,8 +245,9 @@ class IndexMap(dict):
 
     def clear(self) -> None:
         super().clear()
-        self._by_table.clear()
+        self._by_table = {}  # not cleared in place: a fork may share it
         self._filed.clear()
+        self._owned = None
 
     def __ior__(self, other: object) -> IndexMap:
         self.update(other)
