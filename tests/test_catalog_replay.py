@@ -710,3 +710,27 @@ def test_views_reading_a_relation_read_the_same_by_index_and_by_scan() -> None:
                     [t.name for t in scanned.views_reading(relation)], (step, relation)
     assert [t.name for t in indexed.views_reading("public.users")] == ["public.b1",
                                                                      "public.n1"]
+
+
+def test_the_replay_starts_its_indexes_from_what_a_catalog_holds() -> None:
+    """From its first statement the replay keeps `fk_sources`, `column_readers` and
+    `source_readers` (a history with no foreign key or view would otherwise scan every table
+    on each DROP): built from what a hand-made catalog already holds, they answer as its
+    scan does."""
+    from lockwise.catalog.model import Constraint, Table
+
+    holder = Table("public.orders", constraints={"o_fk": Constraint(
+        "o_fk", "foreign", ("a",), references="public.accounts")})
+    view = Table("public.v", kind="view", sources=("public.accounts",),
+                 column_reads=(("public.accounts", "id"),))
+    catalog = Catalog(tables={"public.accounts": Table("public.accounts"),
+                              "public.orders": holder, "public.v": view})
+    scanned = Catalog(tables=dict(catalog.tables))
+    replayed("CREATE TABLE other (id int);", catalog)
+    assert catalog.fk_sources is not None and catalog.source_readers is not None
+    assert catalog.column_readers is not None
+    assert catalog.referencing("public.accounts") == scanned.referencing("public.accounts")
+    assert catalog.views_reading("public.accounts") == [view]
+    assert catalog.views_using_column("public.accounts", "id") == ["public.v"]
+    plain = replayed("CREATE TABLE a (id int); DROP TABLE a;")
+    assert plain.fk_sources == {} and plain.source_readers == {}

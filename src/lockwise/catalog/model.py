@@ -582,6 +582,18 @@ class Catalog:
         return [(t.name, c) for t in candidates for c in t.constraints.values()
                 if c.kind == "foreign" and c.references == table]
 
+    def start_indexes(self) -> None:
+        """Build the indexes still None (`fk_sources`, `column_readers`, `source_readers`) from
+        what the catalog holds: the replay calls this before its first statement, so a
+        history without a foreign key or a view does not fall back to scanning every table
+        for each DROP or RENAME."""
+        if self.fk_sources is None:
+            self.note_foreign_key("", None)
+        if self.column_readers is None:
+            self.note_column_reads(Table(""))
+        if self.source_readers is None:
+            self.note_sources(Table(""))
+
     def note_foreign_key(self, source: str, target: str | None) -> None:
         """Record that a foreign key on `source` points at `target` (the replay calls this for
         every foreign key it adds or retargets), so `referencing` skips unrelated tables."""

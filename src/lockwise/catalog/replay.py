@@ -1274,6 +1274,9 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
     `view_reads` False: such a view gets no `sources`, `column_reads` or entry in `views`,
     for a replay whose later statements never read them (none `reads_view_reads`) and whose
     catalog is then let go (a down check's)."""
+    if catalog.fk_sources is None or catalog.column_readers is None or \
+            catalog.source_readers is None:
+        catalog.start_indexes()
     kind, body = unwrap(tree)
     if kind == "CreateStmt":
         _create_table(catalog, body, migration_id)
