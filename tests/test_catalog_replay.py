@@ -751,3 +751,58 @@ def test_drop_schema_cascade_drops_the_views_elsewhere_over_its_tables() -> None
     assert {"public.v", "public.w", "public.mv"}.isdisjoint(catalog.tables)
     assert "public.mv_a" not in catalog.indexes
     assert {"public.keep", "public.keep_v"} <= set(catalog.tables)
+
+
+def test_views_reading_a_relation_read_the_same_by_index_and_by_scan() -> None:
+    """`views_reading` looks only at the views the replay's index files under the relation:
+    it must find what a scan of every table finds after the views and what they read are
+    renamed, moved to another schema, replaced by a query over something else, or dropped,
+    and on a down check's fork, which shares the index's sets."""
+    from lockwise.graph.down import fork
+
+    sql = ("CREATE SCHEMA app; CREATE TABLE accounts (id int PRIMARY KEY);"
+           "CREATE TABLE notes (id int); CREATE VIEW a1 AS SELECT id FROM accounts;"
+           "CREATE VIEW a2 AS SELECT id FROM accounts; CREATE VIEW n1 AS SELECT id FROM notes;"
+           "CREATE MATERIALIZED VIEW m1 AS SELECT id FROM a1;")
+    steps = ["ALTER TABLE accounts RENAME TO users", "ALTER VIEW a1 RENAME TO b1",
+             "ALTER VIEW a2 SET SCHEMA app",
+             "CREATE OR REPLACE VIEW n1 AS SELECT id FROM users", "DROP VIEW app.a2",
+             "CREATE VIEW a2 AS SELECT id FROM notes", "ALTER TABLE notes SET SCHEMA app"]
+    relations = ["public.accounts", "public.users", "public.notes", "app.notes", "public.a1",
+                 "public.b1", "app.a2", "public.a2"]
+    indexed = replayed(sql)
+    assert indexed.source_readers is not None
+    for step in steps:
+        before = fork(indexed, set(indexed.tables), frozenset(), True)
+        indexed = replayed(step + ";", indexed)
+        for catalog in (indexed, before):
+            scanned = Catalog(tables=catalog.tables)
+            for relation in relations:
+                assert [t.name for t in catalog.views_reading(relation)] == \
+                    [t.name for t in scanned.views_reading(relation)], (step, relation)
+    assert [t.name for t in indexed.views_reading("public.users")] == ["public.b1",
+                                                                     "public.n1"]
+
+
+def test_the_replay_starts_its_indexes_from_what_a_catalog_holds() -> None:
+    """From its first statement the replay keeps `fk_sources`, `column_readers` and
+    `source_readers` (a history with no foreign key or view would otherwise scan every table
+    on each DROP): built from what a hand-made catalog already holds, they answer as its
+    scan does."""
+    from lockwise.catalog.model import Constraint, Table
+
+    holder = Table("public.orders", constraints={"o_fk": Constraint(
+        "o_fk", "foreign", ("a",), references="public.accounts")})
+    view = Table("public.v", kind="view", sources=("public.accounts",),
+                 column_reads=(("public.accounts", "id"),))
+    catalog = Catalog(tables={"public.accounts": Table("public.accounts"),
+                              "public.orders": holder, "public.v": view})
+    scanned = Catalog(tables=dict(catalog.tables))
+    replayed("CREATE TABLE other (id int);", catalog)
+    assert catalog.fk_sources is not None and catalog.source_readers is not None
+    assert catalog.column_readers is not None
+    assert catalog.referencing("public.accounts") == scanned.referencing("public.accounts")
+    assert catalog.views_reading("public.accounts") == [view]
+    assert catalog.views_using_column("public.accounts", "id") == ["public.v"]
+    plain = replayed("CREATE TABLE a (id int); DROP TABLE a;")
+    assert plain.fk_sources == {} and plain.source_readers == {}

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
+from lockwise.catalog.model import Catalog, Column, Constraint, Index, IndexMap, Table
 from lockwise.catalog.replay import apply_statement
 from lockwise.discover import discover
 from lockwise.graph.down import clone, fork, signature
@@ -177,9 +177,13 @@ def test_signature_of_some_tables_matches_the_whole_catalog_restricted_to_them()
     part = signature(catalog, {"public.b"}, {"a_m"})
     assert part == {k: v for k, v in whole.items()
                     if ":public.b" in k or k.startswith("unique index:public.a (m)")}
-    # The same answer when the indexes are a plain dict (as in a fork), not an IndexMap.
+    # The same answer when the indexes are a plain dict (a catalog built by hand), not an
+    # IndexMap, and on a fork (which keeps the IndexMap).
+    forked = fork(catalog, set(), set(), renames=False)
+    assert type(forked.indexes) is IndexMap
+    assert signature(forked, {"public.b"}, {"a_m"}) == part
     plain = fork(catalog, set(), set(), renames=False)
-    assert type(plain.indexes) is dict
+    plain.indexes = dict(plain.indexes)
     assert signature(plain, {"public.b"}, {"a_m"}) == part
 
 
@@ -338,3 +342,27 @@ def test_batch_directive_in_any_of_the_comments(comments: tuple[str, ...]) -> No
 
     stmt = Statement(0, "UPDATE t SET x = 1", Span(1, 1, 1, 1), {}, comments)
     assert has_batch_directive(stmt) == any("batch" in c.lower() for c in comments)
+
+
+def test_a_forked_index_map_stays_filed_on_both_sides() -> None:
+    """A down check's fork shares the IndexMap's buckets by table with the history's catalog:
+    a change on either side (create, drop, move to another table) must show in its own
+    `on()` and never in the other's, as a scan of each map says."""
+    import random
+
+    rng = random.Random(5)
+    tables = [f"s.t{i}" for i in range(4)]
+    maps = [IndexMap({f"s.i{i}": Index(f"s.i{i}", rng.choice(tables)) for i in range(6)})]
+    for step in range(300):
+        if step % 40 == 0:
+            maps.append(maps[rng.randrange(len(maps))].fork())
+        target = maps[rng.randrange(len(maps))]
+        key = f"s.i{rng.randrange(8)}"
+        if rng.random() < 0.3:
+            target.pop(key, None)
+        else:
+            target[key] = Index(key, rng.choice(tables))
+        for m in maps:
+            for t in tables:
+                assert sorted(i.name for i in m.on(t)) == sorted(
+                    i.name for i in m.values() if i.table == t)

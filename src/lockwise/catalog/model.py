@@ -183,12 +183,15 @@ class IndexMap(dict):
     index's `table` in place must store it again (`indexes[key] = idx`) to re-file it.
     """
 
-    __slots__ = ("_by_table", "_filed")
+    __slots__ = ("_by_table", "_filed", "_owned")
 
     def __init__(self, *args: object, **kwargs: object):
         super().__init__(*args, **kwargs)
         self._by_table: dict[str, dict[str, Index]] = {}
         self._filed: dict[str, str] = {}
+        #: After a `fork`, the tables whose bucket this map copied since (the others are
+        #: shared with the fork: copied before a change); None: every bucket is its own.
+        self._owned: set[str] | None = None
         for key, idx in self.items():
             self._file(key, idx)
 
@@ -197,14 +200,35 @@ class IndexMap(dict):
         # __setitem__ before the filing exists.
         return IndexMap, (dict(self),)
 
+    def fork(self) -> IndexMap:
+        """A copy, filed too, at the cost of copying the dicts (in C): the buckets by table are
+        shared until either map changes one."""
+        new = IndexMap()
+        dict.update(new, self)
+        new._by_table = dict(self._by_table)
+        new._filed = dict(self._filed)
+        new._owned = set()
+        self._owned = set()
+        return new
+
+    def _bucket(self, table: str) -> dict[str, Index]:
+        """`table`'s bucket, to be changed: copied first when a fork shares it."""
+        bucket = self._by_table.get(table)
+        if self._owned is not None and table not in self._owned:
+            self._owned.add(table)
+            bucket = self._by_table[table] = dict(bucket or {})
+        elif bucket is None:
+            bucket = self._by_table[table] = {}
+        return bucket
+
     def _file(self, key: str, idx: Index) -> None:
-        self._by_table.setdefault(idx.table, {})[key] = idx
+        self._bucket(idx.table)[key] = idx
         self._filed[key] = idx.table
 
     def _unfile(self, key: str) -> None:
         table = self._filed.pop(key, None)
         if table is not None:
-            self._by_table.get(table, {}).pop(key, None)
+            self._bucket(table).pop(key, None)
 
     def __setitem__(self, key: str, idx: Index) -> None:
         self._unfile(key)
@@ -235,8 +259,9 @@ class IndexMap(dict):
 
     def clear(self) -> None:
         super().clear()
-        self._by_table.clear()
+        self._by_table = {}  # not cleared in place: a fork may share it
         self._filed.clear()
+        self._owned = None
 
     def __ior__(self, other: object) -> IndexMap:
         self.update(other)
@@ -303,6 +328,11 @@ class Catalog:
     #: scans every table, as it did for every column change before (quadratic on long
     #: histories).
     column_readers: dict[tuple[str, str], frozenset[str]] | None = None
+    #: relation -> views and materialized views whose `sources` may name it (a superset,
+    #: kept by note_sources); None until the replay records one: `views_reading` then scans
+    #: every table, as every DROP and RENAME of a relation did before (quadratic on long
+    #: histories).
+    source_readers: dict[str, frozenset[str]] | None = None
     #: Tables that code the replay cannot follow may have changed (a DO block that names them;
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.
@@ -420,6 +450,27 @@ class Catalog:
                     _add_to(readers, pair, t.name)
         for pair in view.column_reads:
             _add_to(readers, pair, view.name)
+
+    def views_reading(self, relation: str) -> list[Table]:
+        """The views and materialized views whose `sources` name `relation`, by name."""
+        if self.source_readers is None:
+            candidates = sorted(self.tables.values(), key=attrgetter("name"))
+        else:  # a superset of the readers: check each, as a scan would
+            candidates = [t for name in sorted(self.source_readers.get(relation, ()))
+                          if (t := self.tables.get(name)) is not None]
+        return [t for t in candidates if relation in t.sources]
+
+    def note_sources(self, view: Table) -> None:
+        """Record the relations `view` reads under its name (the replay calls this whenever it
+        sets or renames them), so `views_reading` skips the other tables."""
+        readers = self.source_readers
+        if readers is None:  # first one: start from what the catalog already holds
+            readers = self.source_readers = {}
+            for t in self.tables.values():
+                for relation in t.sources:
+                    _add_to(readers, relation, t.name)
+        for relation in view.sources:
+            _add_to(readers, relation, view.name)
 
     def read_by(self, view: str) -> list[str]:
         """The relations a query of `view` reads: its sources, and through the plain views
@@ -569,6 +620,18 @@ class Catalog:
                           if (t := self.tables.get(name)) is not None]
         return [(t.name, c) for t in candidates for c in t.constraints.values()
                 if c.kind == "foreign" and c.references == table]
+
+    def start_indexes(self) -> None:
+        """Build the indexes still None (`fk_sources`, `column_readers`, `source_readers`) from
+        what the catalog holds: the replay calls this before its first statement, so a
+        history without a foreign key or a view does not fall back to scanning every table
+        for each DROP or RENAME."""
+        if self.fk_sources is None:
+            self.note_foreign_key("", None)
+        if self.column_readers is None:
+            self.note_column_reads(Table(""))
+        if self.source_readers is None:
+            self.note_sources(Table(""))
 
     def note_foreign_key(self, source: str, target: str | None) -> None:
         """Record that a foreign key on `source` points at `target` (the replay calls this for

@@ -859,6 +859,8 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
     catalog.tables[new_name] = t
     if t.column_reads:  # a view moved: what it reads is filed under its new name
         catalog.note_column_reads(t)
+    if t.sources:
+        catalog.note_sources(t)
     schema = new_name.split(".", 1)[0]
     for key in catalog.index_keys_on(name):
         # Re-filed under the table's new name, in the schema the table is now in; a new
@@ -867,12 +869,17 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
         moved = replace(idx, table=new_name, name=f"{schema}.{idx.name.split('.', 1)[-1]}")
         catalog.indexes[moved.name] = moved
     _follow_parent_rename(catalog, name, new_name)
-    for other in catalog.tables.values():  # also t itself: its own keys' source
-        if name in other.sources:  # views follow (they refer to it by oid)
-            other.sources = tuple(new_name if s == name else s for s in other.sources)
-            other.column_reads = tuple((new_name if r == name else r, c)
-                                       for r, c in other.column_reads)
-            catalog.note_column_reads(other)
+    for other in catalog.views_reading(name):  # views follow (they refer to it by oid)
+        other.sources = tuple(new_name if s == name else s for s in other.sources)
+        other.column_reads = tuple((new_name if r == name else r, c)
+                                   for r, c in other.column_reads)
+        catalog.note_column_reads(other)
+        catalog.note_sources(other)
+    # The tables whose foreign keys may point at it (a superset), and t itself: its own
+    # keys are filed under its new name.
+    holders = catalog.tables.values() if catalog.fk_sources is None else \
+        [o for n in sorted(catalog.fk_sources.get(name, ())) if (o := catalog.tables.get(n))]
+    for other in [*(o for o in holders if o is not t), t]:
         for con in other.constraints.values():
             if con.references == name:
                 con.references = new_name
@@ -899,6 +906,8 @@ def _follow_parent_rename(catalog: Catalog, old: str, new: str) -> None:
         catalog.partition_parents.add(new)
     if old in catalog.inheritance_parents:
         catalog.inheritance_parents.add(new)
+    elif old not in catalog.partition_parents:
+        return  # nothing names it as parent: no look through every table
     for child in catalog.tables.values():
         if child.partition_of == old:
             child.partition_of = new
@@ -979,12 +988,16 @@ def _drop_views(catalog: Catalog, views: list[str]) -> None:
 
 def _tables_pointing_at(catalog: Catalog, relation: str) -> list[Table]:
     """The views that read `relation` and the tables with a foreign key to it."""
-    # Only the tables `fk_sources` lists (a superset) can have such a key: their constraints
-    # are the only ones worth a look (this runs for every DROP and RENAME of a relation).
-    referencing = catalog.tables if catalog.fk_sources is None else \
-        catalog.fk_sources.get(relation, ())
-    return [t for t in catalog.tables.values() if relation in t.sources or (
-        t.name in referencing and any(c.references == relation for c in t.constraints.values()))]
+    # Only the tables `source_readers` and `fk_sources` list (supersets) can read it or have
+    # such a key: they are the only ones worth a look (this runs for every DROP and RENAME
+    # of a relation).
+    found = {t.name: t for t in catalog.views_reading(relation)}
+    found.update((name, catalog.tables[name]) for name, _ in catalog.referencing(relation))
+    if len(found) < 2:
+        return list(found.values())
+    # In the catalog's order (that of the scan this replaces): a look through every table,
+    # but only for a relation that two others depend on.
+    return [t for t in catalog.tables.values() if found.get(t.name) is t]
 
 
 def _tables_triggering(catalog: Catalog, names: list[str]) -> list[Table]:
@@ -1048,8 +1061,9 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
 def _tables_following(catalog: Catalog, relation: str) -> list[Table]:
     """The tables a rename or SET SCHEMA of `relation` changes besides it: those pointing at
     it, and its direct partitions and inheritance children (which name their parent)."""
+    parent = relation in catalog.partition_parents or relation in catalog.inheritance_parents
     children = [t for t in catalog.tables.values()
-                if t.partition_of == relation or relation in t.inherits]
+                if t.partition_of == relation or relation in t.inherits] if parent else []
     return _tables_pointing_at(catalog, relation) + children
 
 
@@ -1255,6 +1269,7 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
     view = catalog.tables.setdefault(name, Table(name, kind="view", created_by=migration_id))
     if reads:
         view.sources = tuple(relations_in(stmt.get("query")))  # OR REPLACE: the new query's
+        catalog.note_sources(view)
         _read_query(catalog, view, stmt.get("query"), views)
 
 
@@ -1322,6 +1337,7 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
     table = catalog.tables.setdefault(name, Table(name, kind=kind, created_by=migration_id))
     if kind == "matview" and reads:
         table.sources = tuple(relations_in(stmt.get("query")))
+        catalog.note_sources(table)
         _read_query(catalog, table, stmt.get("query"), views)
 
 
@@ -1365,6 +1381,9 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
     `view_reads` False: such a view gets no `sources`, `column_reads` or entry in `views`,
     for a replay whose later statements never read them (none `reads_view_reads`) and whose
     catalog is then let go (a down check's)."""
+    if catalog.fk_sources is None or catalog.column_readers is None or \
+            catalog.source_readers is None:
+        catalog.start_indexes()
     kind, body = unwrap(tree)
     if kind == "CreateStmt":
         _create_table(catalog, body, migration_id)

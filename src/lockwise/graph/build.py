@@ -161,6 +161,83 @@ class _ViewDeps:
     loc: Location
 
 
+class _ViewMap(dict):
+    """View name -> `_ViewDeps`, also filed by each object a view depends on, so the views
+    over a dropped or renamed object are found without going through every view of the
+    history for each statement (that scan made long histories quadratic).
+
+    The filing is a superset (a view stays filed under what it no longer reads, until it is
+    dropped): `reading` checks each candidate's deps, as a scan would. Code that changes a
+    view's `deps` must call `refile` with the view's name; one that replaces the set may."""
+
+    __slots__ = ("_order", "_next", "_readers", "_under")
+
+    def __init__(self, items: Iterable[tuple[str, _ViewDeps]] = ()) -> None:
+        super().__init__()
+        #: The place of each view in the dict's order (a rank, not a position: a view
+        #: inserted again goes last, as in the dict).
+        self._order: dict[str, int] = {}
+        self._next = 0
+        self._readers: dict[str, set[str]] = {}
+        #: Also by the name of each object depended on and each dotted prefix of it (the
+        #: columns of `s.t` under `s.t` too): what a relation rename can move.
+        self._under: dict[str, set[str]] = {}
+        for view, vd in items:
+            self[view] = vd
+
+    def __reduce__(self) -> tuple:
+        return _ViewMap, (list(self.items()),)
+
+    def __setitem__(self, view: str, vd: _ViewDeps) -> None:
+        if view not in self:
+            self._order[view] = self._next
+            self._next += 1
+        super().__setitem__(view, vd)
+        self.refile(view)
+
+    def __delitem__(self, view: str) -> None:
+        super().__delitem__(view)
+        del self._order[view]
+
+    def pop(self, view: str, *default: object) -> object:
+        if view in self:
+            vd = self[view]
+            del self[view]
+            return vd
+        return super().pop(view, *default)
+
+    def refile(self, view: str) -> None:
+        """File `view` under every object it depends on now."""
+        for dep in self[view].deps:
+            self._readers.setdefault(dep, set()).add(view)
+            parts = dep.partition(":")[2].split(".")
+            for i in range(1, len(parts) + 1):
+                self._under.setdefault(".".join(parts[:i]), set()).add(view)
+
+    def reading(self, obj: str) -> list[str]:
+        """The views whose deps hold `obj`, in the dict's order (that of a scan)."""
+        found = [v for v in self._readers.get(obj, ()) if v in self and obj in self[v].deps]
+        return sorted(found, key=self._order.__getitem__)
+
+    def under(self, name: str) -> list[str]:
+        """The views that may depend on an object named `name` or on one inside it (a
+        superset), in the dict's order."""
+        found = [v for v in self._under.get(name, ()) if v in self]
+        return sorted(found, key=self._order.__getitem__)
+
+    def dependents(self, target: str) -> list[str]:
+        """`dependent_views` of these views, without the scan of every view per step."""
+        out: list[str] = []
+        frontier = [target]
+        while frontier:
+            obj = frontier.pop(0)
+            for view in self.reading(obj):
+                if view not in out and f"table:{view}" != target:
+                    out.append(view)
+                    frontier.append(f"table:{view}")
+        return out
+
+
 class _User(NamedTuple):
     """Something that still uses an object a DROP names (`_Builder._users_of`)."""
 
@@ -217,7 +294,7 @@ class _Builder:
         self.users: dict[str, set[str]] = {}
         self.dropped: dict[str, tuple[Location, str]] = _DroppedMap()
         self.full_tables: set[str] = set()
-        self.views: dict[str, _ViewDeps] = {}
+        self.views = _ViewMap()
         self.ops: dict[str, list[_Op]] = {}
         self.reported: set[tuple] = set()
 
@@ -579,9 +656,9 @@ class _Builder:
         out: list[tuple[str, str, Location | None]] = []
         kind, _, name = target.partition(":")
         rel, column = (name, None) if kind == "table" else tuple(name.rsplit(".", 1))
-        for view, vd in self.views.items():
-            if view != rel and f"table:{view}" not in dropping and target in vd.deps:
-                out.append((f"table:{view}", f"view {view}", vd.loc))
+        for view in self.views.reading(target):
+            if view != rel and f"table:{view}" not in dropping:
+                out.append((f"table:{view}", f"view {view}", self.views[view].loc))
         for other, con in self.catalog.referencing(rel):
             if other == rel or f"table:{other}" in dropping:
                 continue
@@ -601,7 +678,7 @@ class _Builder:
         self.creator.pop(dependent, None)
         if kind == "table":
             # Views over this view go too, however deep.
-            nested = dependent_views({v: vd.deps for v, vd in self.views.items()}, dependent)
+            nested = self.views.dependents(dependent)
             for view in [name, *nested]:
                 self.views.pop(view, None)
                 self.catalog.tables.pop(view, None)
@@ -637,10 +714,10 @@ class _Builder:
                 table = action.facts.get("table", "")
                 old = f"column:{table}.{action.facts.get('column', '')}"
                 new = f"column:{table}.{action.facts.get('new_name', '')}"
-                for vd in self.views.values():
-                    if old in vd.deps:
-                        vd.deps.discard(old)
-                        vd.deps.add(new)
+                for view in self.views.reading(old):
+                    self.views[view].deps.discard(old)
+                    self.views[view].deps.add(new)
+                    self.views.refile(view)
             elif action.kind == "alter_table_other" and \
                     not follows_exactly(str(action.facts.get("subcommand", ""))):
                 self.full_tables.discard(action.facts.get("table", ""))
@@ -724,9 +801,11 @@ class _Builder:
                 mapping[move(k)] = mapping.pop(k)  # type: ignore[index]
         if old in self.views:
             self.views[new] = self.views.pop(old)
-        for vd in self.views.values():
+        for view in self.views.under(old):
+            vd = self.views[view]
             if any(old in d for d in vd.deps):
                 vd.deps = {move(d) for d in vd.deps}
+                self.views.refile(view)
 
     # --- versions ---------------------------------------------------------------------------
 

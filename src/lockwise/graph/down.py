@@ -114,8 +114,7 @@ def scope(catalog: Catalog, names: AbstractSet[str],
     gone = named if "*" in removed else {t for t in named if t.split(".", 1)[1] in removed}
     if not gone:
         return named
-    return named | {t.name for t in catalog.tables.values() for c in t.constraints.values()
-                    if c.kind == "foreign" and c.references in gone}
+    return named | {other for rel in gone for other, _ in catalog.referencing(rel)}
 
 
 #: What `fork` copies: every field of the catalog.
@@ -129,7 +128,9 @@ def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: b
     new = copy.copy(catalog)
     for name in _CATALOG_FIELDS:
         value = getattr(catalog, name)
-        if isinstance(value, dict):
+        if isinstance(value, IndexMap):  # kept filed by table: a plain dict is scanned
+            setattr(new, name, value.fork())
+        elif isinstance(value, dict):
             copied = dict(value)
             first = next(iter(copied.values()), None)
             if isinstance(first, list):
@@ -145,9 +146,13 @@ def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: b
             new.tables[t] = clone(new.tables[t])
     if renames:
         keys = qualified_names(catalog, names)
-        for key, idx in new.indexes.items():
-            if idx.table in tables or key in keys:
-                new.indexes[key] = clone(idx)
+        if isinstance(new.indexes, IndexMap):  # filed by table: no scan of every index
+            chosen = [k for t in tables for k, _ in new.indexes.items_on(t)]
+            chosen += [k for k in keys if k in new.indexes]
+        else:
+            chosen = [k for k, idx in new.indexes.items() if idx.table in tables or k in keys]
+        for key in chosen:
+            new.indexes[key] = clone(new.indexes[key])
     return new
 
 
