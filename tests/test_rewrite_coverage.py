@@ -58,13 +58,6 @@ KNOWN_GAPS = {
                     "ACCESS EXCLUSIVE: no rule"),
     "alter-not-null-inherit": "ALTER CONSTRAINT ... INHERIT of a NOT NULL (PG 18) reads every "
                               "descendant under ACCESS EXCLUSIVE: no rule",
-    **dict.fromkeys(("create-partition-with-default", "create-partition-with-attached-default",
-                     "create-partition-with-partitioned-default",
-                     "attach-partition-with-default",
-                     "attach-partition-with-partitioned-default"),
-                    "a new partition reads the live DEFAULT partition under ACCESS EXCLUSIVE: "
-                    "no rule (and the model does not know a CHECK on the DEFAULT partition "
-                    "that excludes the new bound skips the read)"),
     **dict.fromkeys(("attach-partition-with-foreign-key",
                      "attach-partition-with-other-foreign-key",
                      "attach-subpartition-inherits-foreign-key"),

@@ -8,7 +8,13 @@ from collections.abc import Callable
 
 from lockwise.catalog.model import Catalog
 from lockwise.effects.nodes import range_var, unwrap
-from lockwise.effects.partitions import bound_proven_by_checks, range_bounds_sql
+from lockwise.effects.partitions import (
+    bound_excluded_by_checks,
+    bound_proven_by_checks,
+    bound_sql,
+    exclusion_sql,
+    range_bounds_sql,
+)
 from lockwise.effects.postgres.builder import (
     NO_TABLE,
     Builder,
@@ -18,6 +24,7 @@ from lockwise.effects.postgres.builder import (
     partition_lineage,
     scan_fk_lookups,
 )
+from lockwise.parse.quoting import quote_ident, relation_sql, truncate_identifier
 
 
 def lock_partition_set(b: Builder, parent: str) -> None:
@@ -51,18 +58,21 @@ def attach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
         _check_partition_rows(
             b, part, lambda rel: bound_proven_by_checks(parent, catalog.tables.get(rel), bound),
             "partition bound check: no validated CHECK constraint proves the bound")
-    check_default_partition(b, table, bound)
+    default_facts = check_default_partition(b, table, bound, base.get("qualified", False))
     clone_foreign_keys(b, table, validate=None if b.ctx.table_is_new(part) else part,
                         attached=part)
     b.alters.add(f"table:{part}")
     bound_from, bound_to = range_bounds_sql(bound) or ("<from>", "<to>")
-    b.act("attach_partition", base, partition=part,
+    b.act("attach_partition", base, default_facts, partition=part,
           partition_sql=part if qualified else part.split(".", 1)[1],
           partition_is_new=b.ctx.table_is_new(part), bound_proven_by_check=proven,
           partition_key=parent.partition_key if parent else (),
           partition_key_text=", ".join(parent.partition_key if parent else ()) or "<key>",
           default_partition=bool(bound.get("is_default")),
-          bound_from_sql=bound_from, bound_to_sql=bound_to)
+          bound_from_sql=bound_from, bound_to_sql=bound_to,
+          add_partition_sql=f"ALTER TABLE {base.get('table_sql', table)} ATTACH PARTITION "
+                            f"{relation_sql(part, part, qualified)} "
+                            f"{default_facts.get('bound_sql', '')};")
 
 
 def clone_foreign_keys(b: Builder, parent: str, validate: str | None,
@@ -93,14 +103,34 @@ def clone_foreign_keys(b: Builder, parent: str, validate: str | None,
                 b.lock(other, L.SHARE_ROW_EXCLUSIVE)
 
 
-def check_default_partition(b: Builder, parent: str, bound: dict) -> None:
+def check_default_partition(b: Builder, parent: str, bound: dict, qualified: bool) -> dict:
     """A new partition's bound takes rows from the DEFAULT partition's range: PostgreSQL locks
-    the DEFAULT partition and reads it in full to check that none of its rows belong there."""
-    default = b.ctx.catalog.default_partition_of(parent)
-    if default is not None and not bound.get("is_default"):
-        b.lock(default, L.ACCESS_EXCLUSIVE)
-        _check_partition_rows(b, default, lambda _: False,
-                              "the DEFAULT partition is checked for rows of the new partition")
+    the DEFAULT partition and reads it in full to check that none of its rows belong there,
+    unless its validated CHECKs prove it (checked on the server). The facts a rule needs to
+    tell the read and how to skip it (`reads_default_partition`)."""
+    catalog = b.ctx.catalog
+    default = catalog.default_partition_of(parent)
+    if default is None or bound.get("is_default"):
+        return {"reads_default_partition": False}
+    # `partitioned_table`, `bound_sql` and the caller's `add_partition_sql` let one rule
+    # speak of CREATE TABLE ... PARTITION OF and ATTACH PARTITION alike.
+    b.lock(default, L.ACCESS_EXCLUSIVE)
+    known = catalog.tables.get(parent)
+    scans = set(b.scans)
+    _check_partition_rows(
+        b, default, lambda rel: bound_excluded_by_checks(known, catalog.tables.get(rel), bound),
+        "the DEFAULT partition is checked for rows of the new partition")
+    key = known.partition_key[0] if known and len(known.partition_key) == 1 else ""
+    return {"reads_default_partition": set(b.scans) != scans,
+            "default_partition_table": default,
+            "default_partition_sql": relation_sql(default, parent, qualified),
+            "default_partition_is_new": b.ctx.table_is_new(default),
+            "default_check_name": quote_ident(truncate_identifier(
+                f"{default.split('.', 1)[1]}_excludes_new_partition")),
+            "default_exclusion_sql": key and exclusion_sql(key, bound)
+            or "NOT (<the new partition's bound>)",
+            "partitioned_table": parent,
+            "bound_sql": bound_sql(bound) or "<the bound as written>"}
 
 
 def _check_partition_rows(b: Builder, rel: str, proven: Callable[[str], bool],
