@@ -460,3 +460,39 @@ def test_new_partition_alternative_adds_it_without_reading_the_default(
                                migration_from_text(text, "0002_change.sql")],
                               LintOptions(pg_version=18), Catalog())
     assert "new-partition-reads-default" not in {f.rule for f in reports[-1].all_findings}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("setup", "table", "constraint"), [
+    ("CREATE TABLE accounts (id bigint PRIMARY KEY); INSERT INTO accounts VALUES (1);"
+     "CREATE TABLE orders (id bigint, account_id bigint); INSERT INTO orders VALUES (1, 1);"
+     "ALTER TABLE orders ADD CONSTRAINT orders_account_fk FOREIGN KEY (account_id) "
+     "REFERENCES accounts (id) ON DELETE CASCADE DEFERRABLE NOT ENFORCED;",
+     "orders", "orders_account_fk"),
+    ("CREATE SCHEMA app; CREATE TABLE app.parent (id int PRIMARY KEY) PARTITION BY RANGE (id);"
+     "CREATE TABLE app.parent1 PARTITION OF app.parent FOR VALUES FROM (0) TO (10);"
+     "CREATE TABLE app.child (pid int, CONSTRAINT fk FOREIGN KEY (pid) REFERENCES app.parent "
+     "ON UPDATE SET NULL NOT ENFORCED) PARTITION BY RANGE (pid);"
+     "CREATE TABLE app.child1 PARTITION OF app.child FOR VALUES FROM (0) TO (10);"
+     "INSERT INTO app.parent VALUES (1); INSERT INTO app.child VALUES (1);",
+     "app.child", "fk"),
+])
+def test_enforce_alternative_gives_the_same_key_validated(
+        pg_db: str, setup: str, table: str, constraint: str) -> None:
+    import psycopg
+
+    sql = f"ALTER TABLE {table} ALTER CONSTRAINT {constraint} ENFORCED;"
+    text = alternative(sql, "alter-constraint-enforced", setup=setup, pg_version=18)
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, setup)
+        conn.execute("BEGIN")
+        conn.execute(sql)
+        expected = conn.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE "
+                                "conrelid = %s::regclass AND conname = %s",
+                                (table, constraint)).fetchone()
+        conn.execute("ROLLBACK")
+        _run(conn, text)
+        found = conn.execute("SELECT pg_get_constraintdef(oid), convalidated, conenforced "
+                             "FROM pg_constraint WHERE conrelid = %s::regclass AND "
+                             "conname = %s", (table, constraint)).fetchone()
+    assert found == (expected[0], True, True), text

@@ -53,9 +53,6 @@ def _exempt(report: StatementReport, catalog: Catalog) -> set[str]:
 #: Gaps found by this test and not closed yet: id -> what is missing. Each is expected to
 #: fail (strictly: closing one makes its entry fail until it is removed).
 KNOWN_GAPS = {
-    **dict.fromkeys(("alter-constraint-enforced", "alter-constraint-enforced-partitioned"),
-                    "ALTER CONSTRAINT ... ENFORCED (PG 18) validates a foreign key under "
-                    "ACCESS EXCLUSIVE: no rule"),
     "alter-not-null-inherit": "ALTER CONSTRAINT ... INHERIT of a NOT NULL (PG 18) reads every "
                               "descendant under ACCESS EXCLUSIVE: no rule",
     **dict.fromkeys(("attach-partition-with-foreign-key",
