@@ -496,3 +496,36 @@ def test_enforce_alternative_gives_the_same_key_validated(
                              "FROM pg_constraint WHERE conrelid = %s::regclass AND "
                              "conname = %s", (table, constraint)).fetchone()
     assert found == (expected[0], True, True), text
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("own_key", ["", "ALTER TABLE app.orders_2026 ADD CONSTRAINT mine "
+                                         "FOREIGN KEY (account_id) REFERENCES app.accounts "
+                                         "ON DELETE CASCADE NOT VALID;"])
+def test_attach_alternative_validates_the_keys_before_attaching(pg_db: str,
+                                                                 own_key: str) -> None:
+    import psycopg
+
+    setup = ("CREATE SCHEMA app; CREATE TABLE app.accounts (id bigint PRIMARY KEY);"
+             "CREATE TABLE app.orders (id bigint, account_id bigint REFERENCES app.accounts "
+             "ON DELETE CASCADE, day date) PARTITION BY RANGE (day);"
+             "CREATE TABLE app.orders_2026 (id bigint, account_id bigint, day date);"
+             "INSERT INTO app.accounts VALUES (1); INSERT INTO app.orders_2026 VALUES "
+             f"(1, 1, '2026-02-01');{own_key}")
+    sql = ("ALTER TABLE app.orders ATTACH PARTITION app.orders_2026 "
+           "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');")
+    text = alternative(sql, "attach-partition-validates-foreign-key", setup=setup)
+    *prepare, attach = [stmt.sql for stmt in split_sql(text).statements]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, setup)
+        for stmt in prepare:
+            conn.execute(stmt)
+    # A fresh backend: one keeps unflushed scan counts (VALIDATE's) across transactions.
+    with psycopg.connect(pg_db, autocommit=True) as conn, conn.transaction():
+        conn.execute(attach)
+        (scans,) = conn.execute("SELECT pg_stat_get_xact_numscans('app.accounts'::regclass) "
+                                "+ pg_stat_get_xact_numscans('app.accounts_pkey'::regclass)"
+                                ).fetchone()
+        keys = conn.execute("SELECT convalidated FROM pg_constraint WHERE contype = 'f' AND "
+                            "conrelid = 'app.orders_2026'::regclass").fetchall()
+    assert (scans, keys) == (0, [(True,)]), text

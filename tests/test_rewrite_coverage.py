@@ -55,11 +55,6 @@ def _exempt(report: StatementReport, catalog: Catalog) -> set[str]:
 KNOWN_GAPS = {
     "alter-not-null-inherit": "ALTER CONSTRAINT ... INHERIT of a NOT NULL (PG 18) reads every "
                               "descendant under ACCESS EXCLUSIVE: no rule",
-    **dict.fromkeys(("attach-partition-with-foreign-key",
-                     "attach-partition-with-other-foreign-key",
-                     "attach-subpartition-inherits-foreign-key"),
-                    "ATTACH validates the inherited foreign keys, holding SHARE ROW EXCLUSIVE "
-                    "on the live referenced table: no rule"),
     "alter-domain-validate-reaches-every-stored-user": "ALTER DOMAIN ... VALIDATE CONSTRAINT "
                                                        "holds SHARE on every table using the "
                                                        "domain (PG 18, measured): no rule",

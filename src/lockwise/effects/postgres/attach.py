@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lockwise.catalog.model import Catalog
+from lockwise.catalog.model import Catalog, Constraint
+from lockwise.catalog.replay import generated_name
+from lockwise.effects.foreign_keys import foreign_key_sql
 from lockwise.effects.nodes import range_var, unwrap
 from lockwise.effects.partitions import (
     bound_excluded_by_checks,
@@ -59,8 +61,8 @@ def attach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
             b, part, lambda rel: bound_proven_by_checks(parent, catalog.tables.get(rel), bound),
             "partition bound check: no validated CHECK constraint proves the bound")
     default_facts = check_default_partition(b, table, bound, base.get("qualified", False))
-    clone_foreign_keys(b, table, validate=None if b.ctx.table_is_new(part) else part,
-                        attached=part)
+    validated = clone_foreign_keys(b, table, attached=part,
+                                   validate=None if b.ctx.table_is_new(part) else part)
     b.alters.add(f"table:{part}")
     bound_from, bound_to = range_bounds_sql(bound) or ("<from>", "<to>")
     b.act("attach_partition", base, default_facts, partition=part,
@@ -70,21 +72,26 @@ def attach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
           partition_key_text=", ".join(parent.partition_key if parent else ()) or "<key>",
           default_partition=bool(bound.get("is_default")),
           bound_from_sql=bound_from, bound_to_sql=bound_to,
+          validates_foreign_keys=bool(validated),
+          foreign_keys_text=", ".join(sorted({con.name for con, _ in validated})),
+          prevalidated_keys_sql=_prevalidated_keys_sql(validated, part, part, qualified),
           add_partition_sql=f"ALTER TABLE {base.get('table_sql', table)} ATTACH PARTITION "
                             f"{relation_sql(part, part, qualified)} "
-                            f"{default_facts.get('bound_sql', '')};")
+                            f"{_bound_text(bound)};")
 
 
 def clone_foreign_keys(b: Builder, parent: str, validate: str | None,
-                        attached: str | None = None) -> None:
+                        attached: str | None = None) -> list[tuple[Constraint, Constraint | None]]:
     """A new partition takes on the foreign keys of `parent` and the tables above it, both
     ways (checked on the server). Those it holds take SHARE ROW EXCLUSIVE on the tables they
     reference, whose rows are read to check the partition's (`validate`, an attached table
     with rows; not for a NOT VALID or NOT ENFORCED key); ACCESS EXCLUSIVE instead when the
     `attached` table has an equal key of its own, which becomes the clone and loses its
     triggers there (its rows are not read again if that key is valid). Those that reference
-    them hold SHARE ROW EXCLUSIVE on the referencing tables."""
+    them hold SHARE ROW EXCLUSIVE on the referencing tables. Returns the keys whose rows are
+    read, each with the attached table's equal key (not valid) when it has one."""
     catalog = b.ctx.catalog
+    validated: list[tuple[Constraint, Constraint | None]] = []
     own = catalog.tables.get(attached) if attached else None
     for con in catalog.inherited_foreign_keys(parent):
         equal = next((mine for mine in own.constraints.values()
@@ -97,10 +104,29 @@ def clone_foreign_keys(b: Builder, parent: str, validate: str | None,
                 equal is None or not equal.validated):
             b.scan(validate, "foreign key validation of the attached rows")
             scan_fk_lookups(b, con.references)
+            validated.append((con, equal))
     for known in partition_lineage(catalog, parent):
         for other, _ in catalog.referencing(known.name):
             if other != known.name:
                 b.lock(other, L.SHARE_ROW_EXCLUSIVE)
+    return validated
+
+
+def _prevalidated_keys_sql(keys: list[tuple[Constraint, Constraint | None]], part: str,
+                           like: str, qualified: bool) -> str:
+    """The steps that give the table to attach each of `keys` validated beforehand, under
+    SHARE UPDATE EXCLUSIVE (ROW SHARE on the referenced table): ATTACH then takes them over
+    as the clones and reads nothing for them (checked on the server)."""
+    table_sql = relation_sql(part, like, qualified)
+    steps = []
+    for con, own in keys:
+        name = quote_ident(own.name if own else
+                           generated_name(part.split(".", 1)[1], "_".join(con.columns), "fkey"))
+        if own is None:
+            steps.append(f"ALTER TABLE {table_sql} ADD CONSTRAINT {name} "
+                         f"{foreign_key_sql(con, part, qualified)};")
+        steps.append(f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {name};  -- writes go on")
+    return "\n".join(steps)
 
 
 def check_default_partition(b: Builder, parent: str, bound: dict, qualified: bool) -> dict:
@@ -130,7 +156,7 @@ def check_default_partition(b: Builder, parent: str, bound: dict, qualified: boo
             "default_exclusion_sql": key and exclusion_sql(key, bound)
             or "NOT (<the new partition's bound>)",
             "partitioned_table": parent,
-            "bound_sql": bound_sql(bound) or "<the bound as written>"}
+            "bound_sql": _bound_text(bound)}
 
 
 def _check_partition_rows(b: Builder, rel: str, proven: Callable[[str], bool],
@@ -148,6 +174,12 @@ def _check_partition_rows(b: Builder, rel: str, proven: Callable[[str], bool],
     for child in catalog.direct_partitions(rel):
         b.lock(child, L.ACCESS_EXCLUSIVE)
         _check_partition_rows(b, child, proven, why)
+
+
+def _bound_text(bound: dict) -> str:
+    if bound.get("is_default"):
+        return "DEFAULT"
+    return bound_sql(bound) or "<the bound as written>"
 
 
 def _bound_is_empty(catalog: Catalog, parent: str, bound: dict) -> bool:
