@@ -529,3 +529,22 @@ def test_attach_alternative_validates_the_keys_before_attaching(pg_db: str,
         keys = conn.execute("SELECT convalidated FROM pg_constraint WHERE contype = 'f' AND "
                             "conrelid = 'app.orders_2026'::regclass").fetchall()
     assert (scans, keys) == (0, [(True,)]), text
+
+
+@pytest.mark.postgres
+def test_domain_alternative_proves_old_values_per_table(pg_db: str) -> None:
+    import psycopg
+
+    setup = ('CREATE DOMAIN amount AS numeric; CREATE TABLE payments (id bigint, "Value" amount);'
+             "INSERT INTO payments VALUES (1, 5);")
+    text = alternative("ALTER DOMAIN amount ADD CONSTRAINT amount_positive CHECK (VALUE > 0);",
+                       "alter-domain-add-constraint", setup=setup, pg_version=18)
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, setup)
+        _run(conn, text)
+        found = conn.execute("SELECT conname, convalidated, pg_get_constraintdef(oid) "
+                             "FROM pg_constraint WHERE conrelid = 'payments'::regclass "
+                             "OR contypid = 'amount'::regtype ORDER BY conname").fetchall()
+    assert found == [("amount_positive", False, "CHECK ((VALUE > (0)::numeric)) NOT VALID"),
+                     ("payments_Value_amount_positive", True,
+                      'CHECK ((("Value")::numeric > (0)::numeric))')], text

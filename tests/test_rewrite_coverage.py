@@ -55,9 +55,6 @@ def _exempt(report: StatementReport, catalog: Catalog) -> set[str]:
 KNOWN_GAPS = {
     "alter-not-null-inherit": "ALTER CONSTRAINT ... INHERIT of a NOT NULL (PG 18) reads every "
                               "descendant under ACCESS EXCLUSIVE: no rule",
-    "alter-domain-validate-reaches-every-stored-user": "ALTER DOMAIN ... VALIDATE CONSTRAINT "
-                                                       "holds SHARE on every table using the "
-                                                       "domain (PG 18, measured): no rule",
 }
 
 
