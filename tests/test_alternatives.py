@@ -424,3 +424,127 @@ def test_a_rewrite_from_lints_tree_is_the_rewrite_from_the_text(sql: str, tree: 
             got = Unprintable
         assert got == expected, rule
     assert tree == before
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("setup", "sql", "default"), [
+    ("CREATE TABLE events (id bigint, day date) PARTITION BY RANGE (day);"
+     "CREATE TABLE events_other PARTITION OF events DEFAULT;"
+     "INSERT INTO events VALUES (1, '2030-01-01');",
+     "CREATE TABLE events_2026 PARTITION OF events "
+     "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');", "events_other"),
+    ("CREATE SCHEMA app; CREATE TABLE app.accounts (id bigint, region text) "
+     "PARTITION BY LIST (region); CREATE TABLE app.rest PARTITION OF app.accounts DEFAULT;"
+     "CREATE TABLE app.us (id bigint, region text NOT NULL CHECK (region IN ('us', 'ca')));"
+     "INSERT INTO app.accounts VALUES (1, 'fr');",
+     "ALTER TABLE app.accounts ATTACH PARTITION app.us FOR VALUES IN ('us', 'ca');", "app.rest"),
+])
+def test_new_partition_alternative_adds_it_without_reading_the_default(
+        pg_db: str, setup: str, sql: str, default: str) -> None:
+    import psycopg
+
+    text = alternative(sql, "new-partition-reads-default", setup=setup)
+    *prepare, add = [stmt.sql for stmt in split_sql(text).statements]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, setup)
+        for stmt in prepare:
+            conn.execute(stmt)
+    # A fresh backend: one keeps unflushed scan counts (VALIDATE's) across transactions.
+    with psycopg.connect(pg_db, autocommit=True) as conn, conn.transaction():
+        conn.execute(add)
+        (scans,) = conn.execute("SELECT pg_stat_get_xact_numscans(%s::regclass)",
+                                (default,)).fetchone()
+    assert scans == 0, text
+    # ... and the alternative, linted, is not judged the same way again.
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text(text, "0002_change.sql")],
+                              LintOptions(pg_version=18), Catalog())
+    assert "new-partition-reads-default" not in {f.rule for f in reports[-1].all_findings}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("setup", "table", "constraint"), [
+    ("CREATE TABLE accounts (id bigint PRIMARY KEY); INSERT INTO accounts VALUES (1);"
+     "CREATE TABLE orders (id bigint, account_id bigint); INSERT INTO orders VALUES (1, 1);"
+     "ALTER TABLE orders ADD CONSTRAINT orders_account_fk FOREIGN KEY (account_id) "
+     "REFERENCES accounts (id) ON DELETE CASCADE DEFERRABLE NOT ENFORCED;",
+     "orders", "orders_account_fk"),
+    ("CREATE SCHEMA app; CREATE TABLE app.parent (id int PRIMARY KEY) PARTITION BY RANGE (id);"
+     "CREATE TABLE app.parent1 PARTITION OF app.parent FOR VALUES FROM (0) TO (10);"
+     "CREATE TABLE app.child (pid int, CONSTRAINT fk FOREIGN KEY (pid) REFERENCES app.parent "
+     "ON UPDATE SET NULL NOT ENFORCED) PARTITION BY RANGE (pid);"
+     "CREATE TABLE app.child1 PARTITION OF app.child FOR VALUES FROM (0) TO (10);"
+     "INSERT INTO app.parent VALUES (1); INSERT INTO app.child VALUES (1);",
+     "app.child", "fk"),
+])
+def test_enforce_alternative_gives_the_same_key_validated(
+        pg_db: str, setup: str, table: str, constraint: str) -> None:
+    import psycopg
+
+    sql = f"ALTER TABLE {table} ALTER CONSTRAINT {constraint} ENFORCED;"
+    text = alternative(sql, "alter-constraint-enforced", setup=setup, pg_version=18)
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, setup)
+        conn.execute("BEGIN")
+        conn.execute(sql)
+        expected = conn.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE "
+                                "conrelid = %s::regclass AND conname = %s",
+                                (table, constraint)).fetchone()
+        conn.execute("ROLLBACK")
+        _run(conn, text)
+        found = conn.execute("SELECT pg_get_constraintdef(oid), convalidated, conenforced "
+                             "FROM pg_constraint WHERE conrelid = %s::regclass AND "
+                             "conname = %s", (table, constraint)).fetchone()
+    assert found == (expected[0], True, True), text
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("own_key", ["", "ALTER TABLE app.orders_2026 ADD CONSTRAINT mine "
+                                         "FOREIGN KEY (account_id) REFERENCES app.accounts "
+                                         "ON DELETE CASCADE NOT VALID;"])
+def test_attach_alternative_validates_the_keys_before_attaching(pg_db: str,
+                                                                 own_key: str) -> None:
+    import psycopg
+
+    setup = ("CREATE SCHEMA app; CREATE TABLE app.accounts (id bigint PRIMARY KEY);"
+             "CREATE TABLE app.orders (id bigint, account_id bigint REFERENCES app.accounts "
+             "ON DELETE CASCADE, day date) PARTITION BY RANGE (day);"
+             "CREATE TABLE app.orders_2026 (id bigint, account_id bigint, day date);"
+             "INSERT INTO app.accounts VALUES (1); INSERT INTO app.orders_2026 VALUES "
+             f"(1, 1, '2026-02-01');{own_key}")
+    sql = ("ALTER TABLE app.orders ATTACH PARTITION app.orders_2026 "
+           "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');")
+    text = alternative(sql, "attach-partition-validates-foreign-key", setup=setup)
+    *prepare, attach = [stmt.sql for stmt in split_sql(text).statements]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, setup)
+        for stmt in prepare:
+            conn.execute(stmt)
+    # A fresh backend: one keeps unflushed scan counts (VALIDATE's) across transactions.
+    with psycopg.connect(pg_db, autocommit=True) as conn, conn.transaction():
+        conn.execute(attach)
+        (scans,) = conn.execute("SELECT pg_stat_get_xact_numscans('app.accounts'::regclass) "
+                                "+ pg_stat_get_xact_numscans('app.accounts_pkey'::regclass)"
+                                ).fetchone()
+        keys = conn.execute("SELECT convalidated FROM pg_constraint WHERE contype = 'f' AND "
+                            "conrelid = 'app.orders_2026'::regclass").fetchall()
+    assert (scans, keys) == (0, [(True,)]), text
+
+
+@pytest.mark.postgres
+def test_domain_alternative_proves_old_values_per_table(pg_db: str) -> None:
+    import psycopg
+
+    setup = ('CREATE DOMAIN amount AS numeric; CREATE TABLE payments (id bigint, "Value" amount);'
+             "INSERT INTO payments VALUES (1, 5);")
+    text = alternative("ALTER DOMAIN amount ADD CONSTRAINT amount_positive CHECK (VALUE > 0);",
+                       "alter-domain-add-constraint", setup=setup, pg_version=18)
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, setup)
+        _run(conn, text)
+        found = conn.execute("SELECT conname, convalidated, pg_get_constraintdef(oid) "
+                             "FROM pg_constraint WHERE conrelid = 'payments'::regclass "
+                             "OR contypid = 'amount'::regtype ORDER BY conname").fetchall()
+    assert found == [("amount_positive", False, "CHECK ((VALUE > (0)::numeric)) NOT VALID"),
+                     ("payments_Value_amount_positive", True,
+                      'CHECK ((("Value")::numeric > (0)::numeric))')], text

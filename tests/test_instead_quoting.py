@@ -63,6 +63,14 @@ SQL_TEXT: dict[str, object] = {
         'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "V_key" ON "App"."V" (x);',
     "enum_values_added_sql": "ALTER TYPE \"Mood\" ADD VALUE IF NOT EXISTS 'calm';",
     "constraint_added_sql": "CHECK (x > 0) NOT VALID",
+    "foreign_key_sql": 'FOREIGN KEY ("teamId") REFERENCES "App"."Team" ("Id") NOT VALID',
+    "per_table_checks_sql": 'ALTER TABLE "App"."User" ADD CONSTRAINT "User_n_check"\n'
+                            '  CHECK (<the check, with "n" for VALUE>) NOT VALID;',
+    "prevalidated_keys_sql": 'ALTER TABLE "App"."Part2026" VALIDATE CONSTRAINT "Fk";',
+    "add_partition_sql": 'CREATE TABLE "App"."Part2026" PARTITION OF "App"."User" '
+                         "FOR VALUES IN ('x');",
+    "default_partition_sql": '"App"."UserRest"', "default_check_name": '"UserRest_excludes"',
+    "default_exclusion_sql": "\"region\" NOT IN ('x')",
     "not_yet_done_sql": " WHERE x IS DISTINCT FROM (1)",
     "enum_backfill_sql": 'UPDATE "App"."User" SET "displayName" = \'b\' WHERE "Id" IN '
                          '(SELECT "Id" FROM "App"."User" WHERE "displayName" = \'a\' LIMIT 5000);',

@@ -53,26 +53,8 @@ def _exempt(report: StatementReport, catalog: Catalog) -> set[str]:
 #: Gaps found by this test and not closed yet: id -> what is missing. Each is expected to
 #: fail (strictly: closing one makes its entry fail until it is removed).
 KNOWN_GAPS = {
-    **dict.fromkeys(("alter-constraint-enforced", "alter-constraint-enforced-partitioned"),
-                    "ALTER CONSTRAINT ... ENFORCED (PG 18) validates a foreign key under "
-                    "ACCESS EXCLUSIVE: no rule"),
     "alter-not-null-inherit": "ALTER CONSTRAINT ... INHERIT of a NOT NULL (PG 18) reads every "
                               "descendant under ACCESS EXCLUSIVE: no rule",
-    **dict.fromkeys(("create-partition-with-default", "create-partition-with-attached-default",
-                     "create-partition-with-partitioned-default",
-                     "attach-partition-with-default",
-                     "attach-partition-with-partitioned-default"),
-                    "a new partition reads the live DEFAULT partition under ACCESS EXCLUSIVE: "
-                    "no rule (and the model does not know a CHECK on the DEFAULT partition "
-                    "that excludes the new bound skips the read)"),
-    **dict.fromkeys(("attach-partition-with-foreign-key",
-                     "attach-partition-with-other-foreign-key",
-                     "attach-subpartition-inherits-foreign-key"),
-                    "ATTACH validates the inherited foreign keys, holding SHARE ROW EXCLUSIVE "
-                    "on the live referenced table: no rule"),
-    "alter-domain-validate-reaches-every-stored-user": "ALTER DOMAIN ... VALIDATE CONSTRAINT "
-                                                       "holds SHARE on every table using the "
-                                                       "domain (PG 18, measured): no rule",
 }
 
 

@@ -887,6 +887,34 @@ CASES = [
          + "ALTER TABLE events ATTACH PARTITION events_rest DEFAULT;",
          "CREATE TABLE events_2026 PARTITION OF events "
          "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"),
+    # A validated CHECK on the DEFAULT partition that excludes the new range spares its read
+    # (not the lock): NOT (range), or each side of it; a NOT VALID one, or a form PostgreSQL
+    # cannot prove (NOT BETWEEN ... AND the day before TO), does not.
+    Case("create-partition-default-excluded-by-check", PARTITIONED
+         + "CREATE TABLE events_other PARTITION OF events DEFAULT;"
+         + "ALTER TABLE events_other ADD CONSTRAINT x CHECK "
+           "(NOT (day >= '2026-01-01' AND day < '2027-01-01')) NOT VALID;"
+         + "ALTER TABLE events_other VALIDATE CONSTRAINT x;",
+         "CREATE TABLE events_2026 PARTITION OF events "
+         "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"),
+    Case("attach-partition-default-excluded-by-check", PARTITIONED
+         + "CREATE TABLE events_other PARTITION OF events DEFAULT;"
+         + "ALTER TABLE events_other ADD CONSTRAINT x CHECK "
+           "(day < '2025-01-01' OR day >= '2026-01-01');",
+         "ALTER TABLE events ATTACH PARTITION events_2025 "
+         "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')"),
+    Case("create-partition-default-check-not-valid", PARTITIONED
+         + "CREATE TABLE events_other PARTITION OF events DEFAULT;"
+         + "ALTER TABLE events_other ADD CONSTRAINT x CHECK "
+           "(NOT (day >= '2026-01-01' AND day < '2027-01-01')) NOT VALID;",
+         "CREATE TABLE events_2026 PARTITION OF events "
+         "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"),
+    Case("create-partition-default-check-not-between", PARTITIONED
+         + "CREATE TABLE events_other PARTITION OF events DEFAULT;"
+         + "ALTER TABLE events_other ADD CONSTRAINT x CHECK "
+           "(day NOT BETWEEN '2026-01-01' AND '2026-12-31');",
+         "CREATE TABLE events_2026 PARTITION OF events "
+         "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"),
     Case("create-partition-after-default-detached", PARTITIONED
          + "CREATE TABLE events_other PARTITION OF events DEFAULT;"
          + "ALTER TABLE events DETACH PARTITION events_other;",
@@ -1456,6 +1484,17 @@ CASES = [
          "CREATE TABLE top7 PARTITION OF top FOR VALUES IN (7)"),
     Case("attach-partition-with-partitioned-default", LIST_TREE_DEFAULT,
          "ALTER TABLE top ATTACH PARTITION loose FOR VALUES IN (7)"),
+    # A CHECK on the partitioned DEFAULT partition spares reading (and locking) its tree; one
+    # on a leaf spares that leaf; one that leaves out a value of the new list spares nothing.
+    Case("create-partition-partitioned-default-excluded-by-check",
+         LIST_TREE_DEFAULT + "ALTER TABLE d ADD CONSTRAINT x CHECK (a NOT IN (7, 8));",
+         "CREATE TABLE top7 PARTITION OF top FOR VALUES IN (7)"),
+    Case("attach-partition-default-leaf-excluded-by-check",
+         LIST_TREE_DEFAULT + "ALTER TABLE ONLY d1 ADD CONSTRAINT x CHECK (a <> 7);",
+         "ALTER TABLE top ATTACH PARTITION loose FOR VALUES IN (7)"),
+    Case("create-partition-default-check-misses-a-value",
+         LIST_TREE_DEFAULT + "ALTER TABLE d ADD CONSTRAINT x CHECK (NOT (a IN (7)));",
+         "CREATE TABLE top7 PARTITION OF top FOR VALUES IN (7, 8)"),
     # A DEFAULT partition of a table with no other partition takes every row: nothing to read.
     Case("attach-default-to-empty-parent",
          "CREATE TABLE lp (a int) PARTITION BY LIST (a); CREATE TABLE lp_any (a int);"

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 
 from lockwise.catalog.model import Catalog, Constraint
 from lockwise.effects.nodes import strings
-from lockwise.parse.quoting import quote_ident, quote_qualified, truncate_identifier
+from lockwise.parse.quoting import (
+    quote_ident,
+    quote_qualified,
+    relation_sql,
+    truncate_identifier,
+)
 
 
 def unindexed_fk_facts(catalog: Catalog, migration_id: str) -> dict:
@@ -98,3 +103,22 @@ def refused_reference(catalog: Catalog, target: str, ref_columns: tuple[str, ...
         return f"the only key on {target} ({listed}) is DEFERRABLE"
     return (f"no PRIMARY KEY, UNIQUE constraint or unique index of {target} is on exactly "
             f"({listed})")
+
+
+#: pg_constraint's action letters, as SQL.
+_ACTIONS = {"r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+
+
+def foreign_key_sql(con: Constraint, like: str, qualified: bool) -> str:
+    """Foreign key `con` (from the catalog) as a table constraint definition, ending NOT
+    VALID: what adds it back without reading a row. The referenced table is named as the
+    user names `like` (see relation_sql); NO ACTION, the default, is left out."""
+    target = ", ".join(map(quote_ident, con.ref_columns))
+    parts = [f"FOREIGN KEY ({', '.join(map(quote_ident, con.columns))}) REFERENCES "
+             f"{relation_sql(con.references or '', like, qualified)}"
+             + (f" ({target})" if target else "")]
+    parts += [f"ON {event} {_ACTIONS[action]}" for event, action in
+              (("DELETE", con.on_delete), ("UPDATE", con.on_update)) if action in _ACTIONS]
+    if con.deferrable:
+        parts.append("DEFERRABLE")
+    return " ".join([*parts, "NOT VALID"])

@@ -10,7 +10,7 @@ single-column key. Anything else is "not proven", which can only make lockwise m
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from lockwise.catalog.model import Catalog, Table
 from lockwise.effects.nodes import column_ref, const_value, unwrap
@@ -78,31 +78,78 @@ def range_bounds_sql(bound: dict) -> tuple[str, str] | None:
     return _literal_sql(low), _literal_sql(high)
 
 
+def _atoms(kind: str, body: dict, key: str) -> list[tuple[str, object]] | None:
+    """What one expression asserts about `key`, as (operator, constant) pairs that all hold
+    (`key <op> constant`; `in` / `not in` with a tuple; `is null` / `is not null`); None when
+    it is not a comparison of `key` with constants."""
+    if kind == "NullTest" and column_ref(body.get("arg")) == key:
+        return [("is null" if body.get("nulltesttype") == "IS_NULL" else "is not null", None)]
+    if kind != "A_Expr":
+        return None
+    op_nodes = body.get("name") or []
+    op = unwrap(op_nodes[0])[1].get("sval", "") if op_nodes else ""
+    left, right = body.get("lexpr"), body.get("rexpr")
+    if body.get("kind") == "AEXPR_OP" and op in _FLIP:
+        if column_ref(left) == key and const_value(right) is not None:
+            return [(op, const_value(right))]
+        if column_ref(right) == key and const_value(left) is not None:
+            return [(_FLIP[op], const_value(left))]
+    elif body.get("kind") == "AEXPR_BETWEEN" and column_ref(left) == key:
+        low, high = (unwrap(right)[1].get("items") or [None, None])[:2]
+        if const_value(low) is not None and const_value(high) is not None:
+            return [(">=", const_value(low)), ("<=", const_value(high))]
+    elif body.get("kind") == "AEXPR_IN" and op in ("=", "<>") and column_ref(left) == key:
+        values = tuple(const_value(i) for i in unwrap(right)[1].get("items") or [])
+        if all(v is not None for v in values):
+            return [("in" if op == "=" else "not in", values)]
+    return None
+
+
+#: `constant <op> key` read as `key <flipped op> constant`.
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "<>": "<>"}
+#: The atom that holds exactly when the other does not (for a non-NULL key).
+_NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "<>", "<>": "=", "in": "not in",
+            "not in": "in", "is null": "is not null", "is not null": "is null"}
+
+
 def _comparisons(conjuncts: list[tuple[str, dict]], key: str) -> list[tuple[str, object]]:
     """(operator, constant) pairs that constrain `key`, normalized to `key <op> constant`."""
-    flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}
-    out: list[tuple[str, object]] = []
-    for kind, body in conjuncts:
-        if kind != "A_Expr":
-            continue
-        op_nodes = body.get("name") or []
-        op = unwrap(op_nodes[0])[1].get("sval", "") if op_nodes else ""
-        if body.get("kind") == "AEXPR_OP" and op in flip:
-            left, right = body.get("lexpr"), body.get("rexpr")
-            if column_ref(left) == key and const_value(right) is not None:
-                out.append((op, const_value(right)))
-            elif column_ref(right) == key and const_value(left) is not None:
-                out.append((flip[op], const_value(left)))
-        elif body.get("kind") == "AEXPR_BETWEEN" and column_ref(body.get("lexpr")) == key:
-            low, high = (unwrap(body.get("rexpr"))[1].get("items") or [None, None])[:2]
-            if const_value(low) is not None and const_value(high) is not None:
-                out += [(">=", const_value(low)), ("<=", const_value(high))]
-        elif body.get("kind") == "AEXPR_IN" and op == "=" and column_ref(body.get("lexpr")) == key:
-            items = unwrap(body.get("rexpr"))[1].get("items") or []
-            values = [const_value(i) for i in items]
-            if all(v is not None for v in values):
-                out.append(("in", tuple(values)))
-    return out
+    return [atom for kind, body in conjuncts for atom in _atoms(kind, body, key) or ()]
+
+
+def _alternatives(expr: dict | None, key: str) -> list[list[tuple[str, object]]] | None:
+    """One CHECK conjunct as alternatives (OR) of atom conjunctions (AND) on `key`, the way
+    PostgreSQL canonicalizes it before its proofs (a NOT pushed down: NOT (a AND b) is
+    NOT a OR NOT b); None when some part of it is not about `key` and constants."""
+    kind, body = unwrap(expr)
+    args = body.get("args") or [] if kind == "BoolExpr" else []
+    if kind == "BoolExpr" and body.get("boolop") == "OR_EXPR":
+        out: list[list[tuple[str, object]]] = []
+        for arg in args:
+            found = _alternatives(arg, key)
+            if found is None:
+                return None
+            out += found
+        return out
+    if kind == "BoolExpr" and body.get("boolop") == "NOT_EXPR" and len(args) == 1:
+        negated = []
+        for inner_kind, inner in _conjuncts(args[0]):
+            atoms = _atoms(inner_kind, inner, key)
+            if atoms is None:
+                return None
+            negated += [[(_NEGATED[op], value)] for op, value in atoms]
+        return negated
+    if kind == "A_Expr" and body.get("kind") == "AEXPR_NOT_BETWEEN":
+        between = _atoms(kind, {**body, "kind": "AEXPR_BETWEEN"}, key)
+        return None if between is None else [[(_NEGATED[op], v)] for op, v in between]
+    atoms = _atoms(kind, body, key)
+    return None if atoms is None else [atoms]
+
+
+def _validated_checks(table: Table) -> list[dict | None]:
+    """The CHECK expressions PostgreSQL trusts in its proofs: validated (hence enforced)."""
+    return [con.expr for con in table.constraints.values()
+            if con.kind == "check" and con.validated and con.enforced]
 
 
 def bound_proven_by_checks(parent: Table | None, partition: Table | None,
@@ -113,8 +160,7 @@ def bound_proven_by_checks(parent: Table | None, partition: Table | None,
     key = parent.partition_key[0]
     if key == "(expression)" or bound.get("is_default"):
         return False
-    conjuncts = [c for con in partition.constraints.values()
-                 if con.kind == "check" and con.validated for c in _conjuncts(con.expr)]
+    conjuncts = [c for expr in _validated_checks(partition) for c in _conjuncts(expr)]
     column = partition.columns.get(key)
     not_null = (column is not None and column.not_null) or any(
         kind == "NullTest" and body.get("nulltesttype") == "IS_NOT_NULL"
@@ -142,6 +188,83 @@ def bound_proven_by_checks(parent: Table | None, partition: Table | None,
         (op == "<" and _at_least(high, c, strict=False))
         or (op in ("<=", "=") and _at_least(high, c, strict=True)) for op, c in comparisons)
     return low_ok and high_ok
+
+
+def bound_excluded_by_checks(parent: Table | None, table: Table | None, bound: dict) -> bool:
+    """True when `table`'s validated CHECKs prove it holds no row of `bound` (a new partition's
+    PartitionBoundSpec body): PostgreSQL then skips reading the DEFAULT partition `table`
+    when the partition is added (check_default_partition_contents: the CHECKs must imply
+    NOT of the new partition constraint, `key IS NULL OR key < FROM OR key >= TO` for a
+    range). Some CHECK conjunct must allow only values outside the bound, each alternative of
+    it proven so on its own, as PostgreSQL's prover does (checked on the server)."""
+    if parent is None or table is None or len(parent.partition_key) != 1:
+        return False
+    key = parent.partition_key[0]
+    outside = _outside(bound)
+    if key == "(expression)" or outside is None:
+        return False
+    for expr in _validated_checks(table):
+        for kind, body in _conjuncts(expr):
+            alternatives = _alternatives({kind: body}, key)
+            if alternatives and all(any(outside(op, value) for op, value in alternative)
+                                    for alternative in alternatives):
+                return True
+    return False
+
+
+def _outside(bound: dict) -> Callable[[str, object], bool] | None:
+    """Whether `key <op> value` proves a non-NULL key outside `bound`; None for the bounds not
+    handled (DEFAULT, hash, several columns, a NULL in a list)."""
+    if bound.get("is_default"):
+        return None
+    if bound.get("strategy") == "l":
+        datums = [const_value(v) for v in bound.get("listdatums") or ()]
+        if not datums or any(v is None for v in datums):
+            return None
+        values = {str(v) for v in datums}
+        return lambda op, value: op == "is null" or (
+            op == "not in" and values <= {str(v) for v in value}  # type: ignore[union-attr]
+            or op == "<>" and values == {str(value)})
+    lower, upper = bound.get("lowerdatums") or [], bound.get("upperdatums") or []
+    if bound.get("strategy") != "r" or len(lower) != 1 or len(upper) != 1:
+        return None
+    (low_open, low), (high_open, high) = _datum(lower[0]), _datum(upper[0])
+
+    def outside(op: str, value: object) -> bool:
+        # Below FROM (the range includes FROM) or at TO and above (it excludes TO).
+        below = not low_open and (op == "<" and _at_least(low, value, strict=False)
+                                  or op in ("<=", "=") and _at_least(low, value, strict=True))
+        above = not high_open and op in (">=", ">", "=") and _at_least(value, high,
+                                                                         strict=False)
+        return op == "is null" or below or above
+    return outside
+
+
+def exclusion_sql(key: str, bound: dict) -> str | None:
+    """A CHECK expression on `key` that bound_excluded_by_checks accepts for `bound`: the
+    one a DEFAULT partition needs before a partition of `bound` is added; None when the bound
+    is not one it handles."""
+    column = quote_ident(key)
+    if bound.get("strategy") == "l":
+        values = [const_value(v) for v in bound.get("listdatums") or ()]
+        if not values or any(v is None for v in values):
+            return None
+        return f"{column} NOT IN ({', '.join(map(_literal_sql, values))})"
+    bounds = range_bounds_sql(bound)
+    if bounds is None:
+        return None
+    return f"NOT ({column} >= {bounds[0]} AND {column} < {bounds[1]})"
+
+
+def bound_sql(bound: dict) -> str | None:
+    """`FOR VALUES ...` of a one-column list or range bound, None for other bounds."""
+    if bound.get("strategy") == "l":
+        values = [const_value(v) for v in bound.get("listdatums") or ()]
+        if values and all(v is not None for v in values):
+            return f"FOR VALUES IN ({', '.join(map(_literal_sql, values))})"
+        return None
+    bounds = range_bounds_sql(bound)
+    return None if bounds is None else f"FOR VALUES FROM ({bounds[0]}) TO ({bounds[1]})"
 
 
 # --- safe alternatives written with the user's names and the known partitions ----------------

@@ -6,9 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lockwise.catalog.model import Catalog
+from lockwise.catalog.model import Catalog, Constraint
+from lockwise.catalog.replay import generated_name
+from lockwise.effects.foreign_keys import foreign_key_sql
 from lockwise.effects.nodes import range_var, unwrap
-from lockwise.effects.partitions import bound_proven_by_checks, range_bounds_sql
+from lockwise.effects.partitions import (
+    bound_excluded_by_checks,
+    bound_proven_by_checks,
+    bound_sql,
+    exclusion_sql,
+    range_bounds_sql,
+)
 from lockwise.effects.postgres.builder import (
     NO_TABLE,
     Builder,
@@ -18,6 +26,7 @@ from lockwise.effects.postgres.builder import (
     partition_lineage,
     scan_fk_lookups,
 )
+from lockwise.parse.quoting import quote_ident, relation_sql, truncate_identifier
 
 
 def lock_partition_set(b: Builder, parent: str) -> None:
@@ -51,30 +60,38 @@ def attach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
         _check_partition_rows(
             b, part, lambda rel: bound_proven_by_checks(parent, catalog.tables.get(rel), bound),
             "partition bound check: no validated CHECK constraint proves the bound")
-    check_default_partition(b, table, bound)
-    clone_foreign_keys(b, table, validate=None if b.ctx.table_is_new(part) else part,
-                        attached=part)
+    default_facts = check_default_partition(b, table, bound, base.get("qualified", False))
+    validated = clone_foreign_keys(b, table, attached=part,
+                                   validate=None if b.ctx.table_is_new(part) else part)
     b.alters.add(f"table:{part}")
     bound_from, bound_to = range_bounds_sql(bound) or ("<from>", "<to>")
-    b.act("attach_partition", base, partition=part,
+    b.act("attach_partition", base, default_facts, partition=part,
           partition_sql=part if qualified else part.split(".", 1)[1],
           partition_is_new=b.ctx.table_is_new(part), bound_proven_by_check=proven,
           partition_key=parent.partition_key if parent else (),
           partition_key_text=", ".join(parent.partition_key if parent else ()) or "<key>",
           default_partition=bool(bound.get("is_default")),
-          bound_from_sql=bound_from, bound_to_sql=bound_to)
+          bound_from_sql=bound_from, bound_to_sql=bound_to,
+          validates_foreign_keys=bool(validated),
+          foreign_keys_text=", ".join(sorted({con.name for con, _ in validated})),
+          prevalidated_keys_sql=_prevalidated_keys_sql(validated, part, part, qualified),
+          add_partition_sql=f"ALTER TABLE {base.get('table_sql', table)} ATTACH PARTITION "
+                            f"{relation_sql(part, part, qualified)} "
+                            f"{_bound_text(bound)};")
 
 
 def clone_foreign_keys(b: Builder, parent: str, validate: str | None,
-                        attached: str | None = None) -> None:
+                        attached: str | None = None) -> list[tuple[Constraint, Constraint | None]]:
     """A new partition takes on the foreign keys of `parent` and the tables above it, both
     ways (checked on the server). Those it holds take SHARE ROW EXCLUSIVE on the tables they
     reference, whose rows are read to check the partition's (`validate`, an attached table
     with rows; not for a NOT VALID or NOT ENFORCED key); ACCESS EXCLUSIVE instead when the
     `attached` table has an equal key of its own, which becomes the clone and loses its
     triggers there (its rows are not read again if that key is valid). Those that reference
-    them hold SHARE ROW EXCLUSIVE on the referencing tables."""
+    them hold SHARE ROW EXCLUSIVE on the referencing tables. Returns the keys whose rows are
+    read, each with the attached table's equal key (not valid) when it has one."""
     catalog = b.ctx.catalog
+    validated: list[tuple[Constraint, Constraint | None]] = []
     own = catalog.tables.get(attached) if attached else None
     for con in catalog.inherited_foreign_keys(parent):
         equal = next((mine for mine in own.constraints.values()
@@ -87,20 +104,59 @@ def clone_foreign_keys(b: Builder, parent: str, validate: str | None,
                 equal is None or not equal.validated):
             b.scan(validate, "foreign key validation of the attached rows")
             scan_fk_lookups(b, con.references)
+            validated.append((con, equal))
     for known in partition_lineage(catalog, parent):
         for other, _ in catalog.referencing(known.name):
             if other != known.name:
                 b.lock(other, L.SHARE_ROW_EXCLUSIVE)
+    return validated
 
 
-def check_default_partition(b: Builder, parent: str, bound: dict) -> None:
+def _prevalidated_keys_sql(keys: list[tuple[Constraint, Constraint | None]], part: str,
+                           like: str, qualified: bool) -> str:
+    """The steps that give the table to attach each of `keys` validated beforehand, under
+    SHARE UPDATE EXCLUSIVE (ROW SHARE on the referenced table): ATTACH then takes them over
+    as the clones and reads nothing for them (checked on the server)."""
+    table_sql = relation_sql(part, like, qualified)
+    steps = []
+    for con, own in keys:
+        name = quote_ident(own.name if own else
+                           generated_name(part.split(".", 1)[1], "_".join(con.columns), "fkey"))
+        if own is None:
+            steps.append(f"ALTER TABLE {table_sql} ADD CONSTRAINT {name} "
+                         f"{foreign_key_sql(con, part, qualified)};")
+        steps.append(f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {name};  -- writes go on")
+    return "\n".join(steps)
+
+
+def check_default_partition(b: Builder, parent: str, bound: dict, qualified: bool) -> dict:
     """A new partition's bound takes rows from the DEFAULT partition's range: PostgreSQL locks
-    the DEFAULT partition and reads it in full to check that none of its rows belong there."""
-    default = b.ctx.catalog.default_partition_of(parent)
-    if default is not None and not bound.get("is_default"):
-        b.lock(default, L.ACCESS_EXCLUSIVE)
-        _check_partition_rows(b, default, lambda _: False,
-                              "the DEFAULT partition is checked for rows of the new partition")
+    the DEFAULT partition and reads it in full to check that none of its rows belong there,
+    unless its validated CHECKs prove it (checked on the server). The facts a rule needs to
+    tell the read and how to skip it (`reads_default_partition`)."""
+    catalog = b.ctx.catalog
+    default = catalog.default_partition_of(parent)
+    if default is None or bound.get("is_default"):
+        return {"reads_default_partition": False}
+    # `partitioned_table`, `bound_sql` and the caller's `add_partition_sql` let one rule
+    # speak of CREATE TABLE ... PARTITION OF and ATTACH PARTITION alike.
+    b.lock(default, L.ACCESS_EXCLUSIVE)
+    known = catalog.tables.get(parent)
+    scans = set(b.scans)
+    _check_partition_rows(
+        b, default, lambda rel: bound_excluded_by_checks(known, catalog.tables.get(rel), bound),
+        "the DEFAULT partition is checked for rows of the new partition")
+    key = known.partition_key[0] if known and len(known.partition_key) == 1 else ""
+    return {"reads_default_partition": set(b.scans) != scans,
+            "default_partition_table": default,
+            "default_partition_sql": relation_sql(default, parent, qualified),
+            "default_partition_is_new": b.ctx.table_is_new(default),
+            "default_check_name": quote_ident(truncate_identifier(
+                f"{default.split('.', 1)[1]}_excludes_new_partition")),
+            "default_exclusion_sql": key and exclusion_sql(key, bound)
+            or "NOT (<the new partition's bound>)",
+            "partitioned_table": parent,
+            "bound_sql": _bound_text(bound)}
 
 
 def _check_partition_rows(b: Builder, rel: str, proven: Callable[[str], bool],
@@ -118,6 +174,12 @@ def _check_partition_rows(b: Builder, rel: str, proven: Callable[[str], bool],
     for child in catalog.direct_partitions(rel):
         b.lock(child, L.ACCESS_EXCLUSIVE)
         _check_partition_rows(b, child, proven, why)
+
+
+def _bound_text(bound: dict) -> str:
+    if bound.get("is_default"):
+        return "DEFAULT"
+    return bound_sql(bound) or "<the bound as written>"
 
 
 def _bound_is_empty(catalog: Catalog, parent: str, bound: dict) -> bool:

@@ -9,6 +9,7 @@ from lockwise.catalog.replay import (
     default_constraint_name,
     not_null_column,
 )
+from lockwise.effects.foreign_keys import foreign_key_sql
 from lockwise.effects.nodes import PrintedSql, range_var, strings, unwrap
 from lockwise.effects.partitions import partitioned_constraint_sql
 from lockwise.effects.postgres.builder import (
@@ -272,8 +273,10 @@ def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
     known = catalog.tables.get(table)
     con = known.constraints.get(name) if known else None
     enforce = bool(alter.get("is_enforced"))
+    enforces_foreign_key = False
     if alter.get("alterEnforceability") and b.ctx.pg_version >= 18 and con is not None \
             and con.kind == "foreign" and con.references and con.enforced != enforce:
+        enforces_foreign_key = enforce
         if enforce:  # validated as ADD FOREIGN KEY is (checked on the server)
             fk_target(b, con.references)
             for rel in (table, *partitions):
@@ -285,7 +288,9 @@ def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         _alter_not_null_inheritance(b, table, inherit=not alter.get("noinherit"))
     b.alters.add(f"constraint:{table}.{name}")
     b.act("alter_table_other", base, subcommand="alterconstraint", constraint=name,
-          constraint_type=con.kind if con else "")
+          constraint_type=con.kind if con else "", enforces_foreign_key=enforces_foreign_key,
+          foreign_key_sql=foreign_key_sql(con, table, base.get("qualified", False))
+          if enforces_foreign_key and con else "")
 
 
 def _alter_not_null_inheritance(b: Builder, table: str, inherit: bool) -> None:

@@ -27,6 +27,7 @@ from lockwise.effects.postgres.builder import (
     table_facts,
 )
 from lockwise.effects.postgres.columns import column_def_facts, define_column
+from lockwise.parse.quoting import relation_sql
 
 
 def create_table(b: Builder, stmt: dict) -> None:
@@ -36,11 +37,17 @@ def create_table(b: Builder, stmt: dict) -> None:
         return
     b.creates.add(f"table:{table}")
     parent = None
+    default_facts: dict = {}
     if stmt.get("partbound") and stmt.get("inhRelations"):
-        parent = range_var(stmt["inhRelations"][0])[0]
+        parent, parent_qualified = range_var(stmt["inhRelations"][0])
         b.lock(parent, L.ACCESS_EXCLUSIVE)
         b.alters.add(f"table:{parent}")
-        check_default_partition(b, parent, stmt.get("partbound") or {})
+        default_facts = check_default_partition(b, parent, stmt.get("partbound") or {},
+                                                parent_qualified)
+        default_facts["add_partition_sql"] = (
+            f"CREATE TABLE {relation_sql(table, table, qualified)} PARTITION OF "
+            f"{relation_sql(parent, parent, parent_qualified)} "
+            f"{default_facts.get('bound_sql', '')};")
         clone_foreign_keys(b, parent, validate=None)
     elif stmt.get("inhRelations"):
         for rel in stmt["inhRelations"]:
@@ -61,7 +68,7 @@ def create_table(b: Builder, stmt: dict) -> None:
             source = range_var(body.get("relation"))[0]
             b.lock(source, L.ACCESS_SHARE)
             b.reads.add(f"table:{source}")
-    b.act("create_table", table_facts(b, table, qualified), table_is_new=True,
+    b.act("create_table", table_facts(b, table, qualified), default_facts, table_is_new=True,
           **already_exists(b, relation_known(b, table), f"relation {table}"),
           **refused_facts(_refused_in_create_table(b, table, stmt)),
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),

@@ -17,7 +17,12 @@ from lockwise.effects.nodes import (
     unwrap,
 )
 from lockwise.effects.postgres.builder import Builder, L, row_key_facts
-from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
+from lockwise.parse.quoting import (
+    quote_ident,
+    quote_literal,
+    relation_sql,
+    truncate_identifier,
+)
 
 
 def alter_composite_type(b: Builder, type_name: str, cmds: list[dict]) -> None:
@@ -130,7 +135,53 @@ def alter_domain(b: Builder, stmt: dict) -> None:
     b.act("alter_domain", type=name, subcommand=sub, not_valid=not_valid,
           **_domain_check_facts(stmt, sub, con, name),
           tables_using=tuple(users), tables_using_text=", ".join(users) or "(none known)",
+          per_table_checks_sql=_per_table_checks_sql(
+              b.ctx.catalog, name, set(users), con.get("conname") or stmt.get("name"),
+              _VALUE_NOT_NULL if sub == "set_not_null" else con.get("raw_expr"))
+          if checks else "",
           type_is_new=f"type:{name}" in b.ctx.new_tables)
+
+
+def _per_table_checks_sql(catalog: Catalog, domain: str, users: set[str],
+                          constraint: str | None, condition: dict | None) -> str:
+    """What proves the stored values of `domain` satisfy a constraint without ALTER DOMAIN
+    reading them under SHARE: a CHECK of each column of it (or of a domain over it), added NOT
+    VALID and validated under SHARE UPDATE EXCLUSIVE. The CHECK is the domain's `condition`
+    with the column for VALUE; a named stand-in when it is not known (VALIDATE: the catalog
+    keeps no domain constraint) or the column is an array of the domain."""
+    steps = []
+    label = constraint or domain.split(".", 1)[-1]
+    for sub in catalog.with_subdomains(domain):
+        for table, column in catalog.columns_of_type(sub):
+            if table not in users:
+                continue
+            name = quote_ident(truncate_identifier(
+                f"{table.split('.', 1)[1]}_{column}_{constraint or 'check'}"))
+            stand_in = (quote_ident(truncate_identifier(f"{label}_on_value"))
+                        + f" /* its condition, with {quote_ident(column)} for VALUE */")
+            check = stand_in if condition is None or catalog.tables[table].columns[
+                column].array else PrintedSql(_value_as(condition, column), stand_in)
+            table_sql = relation_sql(table, domain, False)
+            steps += [f"ALTER TABLE {table_sql} ADD CONSTRAINT {name}\n"
+                      f"  CHECK ({check}) NOT VALID;",
+                      f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {name};  -- writes go on"]
+    return "\n".join(steps) or "-- (no table known to use it)"
+
+
+#: SET NOT NULL's condition, as a CHECK on VALUE.
+_VALUE_NOT_NULL = {"NullTest": {"arg": {"ColumnRef": {"fields": [{"String": {"sval": "value"}}]}},
+                                "nulltesttype": "IS_NOT_NULL"}}
+
+
+def _value_as(node: object, column: str) -> object:
+    """A domain CHECK's parse tree with `column` wherever it says VALUE."""
+    if isinstance(node, list):
+        return [_value_as(item, column) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if strings((node.get("ColumnRef") or {}).get("fields")) == ["value"]:
+        return {"ColumnRef": {"fields": [{"String": {"sval": column}}]}}
+    return {key: _value_as(value, column) for key, value in node.items()}
 
 
 def _domain_users(catalog: Catalog, domain: str) -> list[str]:
