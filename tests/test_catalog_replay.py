@@ -332,6 +332,28 @@ _SERVER_CASES = {
         " CREATE TABLE t (id serial PRIMARY KEY, n int NOT NULL DEFAULT nextval('q'), u int UNIQUE)"
         " CREATE SEQUENCE q GRANT SELECT ON t TO PUBLIC;"
         "CREATE SCHEMA s2 CREATE TABLE c (t_id int REFERENCES s.t) CREATE INDEX c_t ON c (t_id);",
+    # A generated column goes with a column it reads (CASCADE), and with it the index and
+    # constraint over it; renames of the table and of the column keep what it reads.
+    "generated column reads":
+        "CREATE SCHEMA s2;"
+        "CREATE TABLE t (id int, a int, b int, g int GENERATED ALWAYS AS (a * 2) STORED"
+        " CONSTRAINT g_pos CHECK (g > 0), v int GENERATED ALWAYS AS (b + 1) VIRTUAL);"
+        "CREATE INDEX t_g ON t (g); ALTER TABLE t RENAME COLUMN a TO a2;"
+        "ALTER TABLE t RENAME TO t2; ALTER TABLE t2 SET SCHEMA s2;"
+        "CREATE TABLE l (LIKE s2.t2 INCLUDING GENERATED); CREATE TABLE l0 (LIKE s2.t2);"
+        "ALTER TABLE s2.t2 DROP COLUMN a2 CASCADE; ALTER TABLE l DROP COLUMN b CASCADE;"
+        "ALTER TABLE l0 DROP COLUMN a2 CASCADE;"
+        "ALTER TABLE s2.t2 ALTER COLUMN v SET EXPRESSION AS (id + 1);"
+        "ALTER TABLE s2.t2 DROP COLUMN b CASCADE;",
+    # DROP DOMAIN ... CASCADE: the domains over it (of an array of it too), their columns,
+    # the indexes over those, and the generated columns reading any of them.
+    "drop domain cascade":
+        "CREATE DOMAIN d AS int; CREATE DOMAIN d2 AS d; CREATE DOMAIN da AS d[];"
+        "CREATE TABLE t (id int, a d, b d2, c da, e d[], k int,"
+        " g int GENERATED ALWAYS AS (a + 1) STORED, h int GENERATED ALWAYS AS (k) STORED);"
+        "CREATE INDEX t_b ON t (b); CREATE INDEX t_g ON t (g); CREATE INDEX t_k ON t (k);"
+        "CREATE TABLE u (id int, x int GENERATED ALWAYS AS (id * 2) STORED);"
+        "DROP DOMAIN d CASCADE; CREATE DOMAIN d AS text; CREATE TABLE w (id int, a d);",
     "long generated names":
         f"CREATE TABLE {'l' * 50} (id int PRIMARY KEY,"
         f" {'first_column_' * 3}x int, {'second_column_' * 3}y int,"
@@ -383,7 +405,8 @@ def _catalog_schema(catalog: Catalog) -> dict[str, set]:
         "indexes": set(catalog.indexes),
         "constraints": {(t.name, c.name, contype[c.kind]) for t in catalog.tables.values()
                         for c in t.constraints.values()},
-        "columns": {(t.name, c.name, c.not_null, c.default is not None)
+        # A generation expression is kept as a default is (pg_attrdef): atthasdef.
+        "columns": {(t.name, c.name, c.not_null, c.default is not None or c.generated)
                     for t in catalog.tables.values() for c in t.columns.values()},
         "enums": {(name, tuple(labels)) for name, labels in catalog.enums.items()},
     }
@@ -569,6 +592,54 @@ def test_drop_expression_makes_a_generated_column_plain() -> None:
                        "ALTER TABLE t ALTER COLUMN b DROP EXPRESSION;")
     columns = catalog.tables["public.t"].columns
     assert not columns["b"].generated and columns["c"].generated
+
+
+def test_a_generated_column_remembers_what_it_reads_through_renames() -> None:
+    catalog = replayed(
+        "CREATE TABLE t (id int, a int, b int, g int GENERATED ALWAYS AS (a * b) STORED);"
+        "ALTER TABLE t ADD COLUMN v text GENERATED ALWAYS AS (lower(b::text)) VIRTUAL;"
+        "ALTER TABLE t RENAME COLUMN a TO z; ALTER TABLE t RENAME TO t2;"
+        "CREATE TABLE l (LIKE t2 INCLUDING GENERATED); CREATE TABLE l0 (LIKE t2);")
+    columns = catalog.tables["public.t2"].columns
+    assert columns["g"].reads == ("b", "z") and columns["v"].reads == ("b",)
+    assert columns["id"].reads == ()
+    assert catalog.generated_reading("public.t2", "b") == ["g", "v"]
+    assert catalog.tables["public.l"].columns["g"].reads == ("b", "z")
+    assert catalog.tables["public.l0"].columns["g"].reads == ()
+    assert catalog.generated_reading("public.l0", "z") == []
+
+
+def test_set_and_drop_expression_change_what_a_generated_column_reads() -> None:
+    catalog = replayed("CREATE TABLE t (a int, b int, g int GENERATED ALWAYS AS (a) STORED,"
+                       " h int GENERATED ALWAYS AS (a) STORED);"
+                       "ALTER TABLE t ALTER COLUMN g SET EXPRESSION AS (b + 1);"
+                       "ALTER TABLE t ALTER COLUMN h DROP EXPRESSION;")
+    assert catalog.generated_reading("public.t", "a") == []
+    assert catalog.generated_reading("public.t", "b") == ["g"]
+
+
+@pytest.mark.parametrize(("drop", "kept"), [
+    ("ALTER TABLE t DROP COLUMN a CASCADE;", {"id", "b"}),
+    ("ALTER TABLE t DROP COLUMN a;", {"id", "b"}),  # refused since 15; older: the same
+    ("ALTER TABLE t DROP COLUMN g, DROP COLUMN a;", {"id", "b"}),
+    ("ALTER TABLE t DROP COLUMN b;", {"id", "a", "g"}),
+])
+def test_drop_column_drops_the_generated_columns_reading_it(drop: str, kept: set) -> None:
+    catalog = replayed("CREATE TABLE t (id int, a int, b int,"
+                       " g int GENERATED ALWAYS AS (a * 2) STORED);"
+                       "CREATE INDEX t_g ON t (g);" + drop)
+    assert set(catalog.tables["public.t"].columns) == kept
+    assert ("public.t_g" in catalog.indexes) is ("g" in kept)
+
+
+def test_drop_domain_cascade_drops_its_subdomains_and_their_columns() -> None:
+    catalog = replayed("CREATE DOMAIN d AS int; CREATE DOMAIN d2 AS d; CREATE DOMAIN da AS d[];"
+                       "CREATE DOMAIN other AS int;"
+                       "CREATE TABLE t (id int, a d2, c da, o other,"
+                       " g int GENERATED ALWAYS AS (a + 1) STORED);"
+                       "DROP DOMAIN d CASCADE;")
+    assert set(catalog.tables["public.t"].columns) == {"id", "o"}
+    assert set(catalog.domains) == {"public.other"}
 
 
 def test_do_block_reshapes_only_with_ddl_or_dynamic_sql() -> None:

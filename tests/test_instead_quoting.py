@@ -39,6 +39,7 @@ NAMES: dict[str, object] = {
     "new_value": "It's new", "old_value": "Old", "value": "5s",
     "uses_enum_value_added_in_transaction": ("New",),
     "used_by_views": ("App.V_Users",), "used_by_views_text": "App.V_Users",
+    "used_by_generated": ("Total",), "used_by_generated_text": "Total",
 }
 
 #: SQL text facts, as the effect model writes them.
@@ -88,6 +89,7 @@ for text, items in (("columns_text", "columns"), ("ref_columns_text", "ref_colum
                     ("pk_nullable_columns_text", "pk_nullable_columns"),
                     ("partition_key_text", "partition_key")):
     EXPECTED[text] = list(NAMES[items])
+EXPECTED["drop_generated_sql"] = list(NAMES["used_by_generated"])
 
 
 def templates(rule) -> list[str]:

@@ -851,6 +851,27 @@ CASES = [
          "DROP SEQUENCE t_c_seq CASCADE"),
     Case("drop-domain-cascade", T + "CREATE DOMAIN dd AS int; ALTER TABLE t ADD COLUMN c dd;"
          "CREATE TABLE k (id int, d dd);", "DROP DOMAIN dd CASCADE"),
+    # The domains over it (an array of it too) and their columns go with it, and the
+    # generated columns reading any of those: each table ACCESS EXCLUSIVE.
+    Case("drop-domain-cascade-reaches-subdomains", T + "CREATE DOMAIN dd AS int;"
+         "CREATE DOMAIN sub AS dd; CREATE DOMAIN subs AS dd[];"
+         "CREATE TABLE k (id int, d sub); CREATE TABLE ka (id int, d subs);"
+         "CREATE TABLE g (id int, d dd[], x int GENERATED ALWAYS AS (id) STORED);"
+         "CREATE TABLE calm (id int);", "DROP DOMAIN dd CASCADE"),
+    Case("drop-type-cascade-reaches-domain-over-its-array",
+         "CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE DOMAIN moods AS mood[];"
+         "CREATE TABLE people (id int, m moods); CREATE TABLE calm (id int);",
+         "DROP TYPE mood CASCADE"),
+    Case("drop-column-cascade-drops-generated-reader-and-its-view",
+         "CREATE TABLE t (id int, a int, g int GENERATED ALWAYS AS (a * 2) STORED);"
+         "CREATE VIEW vg AS SELECT id, g FROM t; CREATE VIEW va AS SELECT id FROM t;"
+         "INSERT INTO t (id, a) VALUES (1, 1);", "ALTER TABLE t DROP COLUMN a CASCADE",
+         min_pg=12),
+    Case("drop-column-cascade-drops-virtual-reader-on-every-partition",
+         "CREATE TABLE p (id int, a int, g int GENERATED ALWAYS AS (a * 2) VIRTUAL)"
+         " PARTITION BY LIST (id); CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);"
+         "CREATE VIEW vg AS SELECT g FROM p1;", "ALTER TABLE p DROP COLUMN a CASCADE",
+         min_pg=18),
     Case("drop-rule", T + "CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING;",
          "DROP RULE r ON t"),
     Case("drop-statistics", T + "CREATE STATISTICS t_stats ON n, v FROM t;",

@@ -33,6 +33,11 @@ class Column:
     generated: bool = False
     #: A generated column computed when read (PostgreSQL 18 VIRTUAL): nothing stored.
     virtual: bool = False
+    #: For a generated column: the columns of its table its expression reads, sorted. The
+    #: server refers to them by number, so a rename of one is followed here; it refuses to
+    #: change their type, and to drop one without CASCADE (PostgreSQL 15+; CASCADE, and an
+    #: older server, drop the generated column too). A tuple, replaced whole (forks share it).
+    reads: tuple[str, ...] = ()
     array: bool = False
     #: The collation written for it (COLLATE), as named; None: its type's default.
     collation: str | None = None
@@ -517,15 +522,34 @@ class Catalog:
         return [(t.name, c.name) for t in sorted(self.tables.values(), key=attrgetter("name"))
                 for c in t.columns.values() if _type_key(c.type_name) == type_name]
 
-    def with_subdomains(self, domain: str) -> list[str]:
+    def with_subdomains(self, domain: str, arrays: bool = False) -> list[str]:
         """`domain` (qualified) and the domains over it, however deep: a column of any of
         them holds values of `domain`, which ALTER DOMAIN checks (typecmds.c
-        get_rels_with_domain)."""
+        get_rels_with_domain). `arrays`: also the domains over an array of one of them,
+        which depend on it all the same (DROP ... CASCADE drops them)."""
         found = [domain]
         for current in found:  # grows while read: each sub-domain's own sub-domains
             found.extend(name for name, d in self.domains.items()
-                         if _type_key(d.base) == current and not d.array and name not in found)
+                         if _type_key(d.base) == current and (arrays or not d.array)
+                         and name not in found)
         return found
+
+    def generated_reading(self, table: str, column: str) -> list[str]:
+        """The generated columns of `table` whose expression reads `column`."""
+        known = self.tables.get(table)
+        return [c.name for c in known.columns.values()
+                if c.generated and column in c.reads] if known is not None else []
+
+    def columns_dropped_with_type(self, type_name: str) -> list[tuple[str, str]]:
+        """The (table, column) pairs DROP TYPE / DOMAIN `type_name` (qualified) ... CASCADE
+        drops, by table and column name: the columns of the type, or of an array of it, and
+        of the domains over it, however deep; then the generated columns that read one of
+        those (checked on the server)."""
+        typed = {pair for name in self.with_subdomains(type_name, arrays=True)
+                 for pair in self.columns_of_type(name)}
+        readers = {(table, g) for table, column in typed
+                   for g in self.generated_reading(table, column)}
+        return sorted(typed | readers)
 
     def typed_tables(self, type_name: str) -> list[str]:
         """The tables of composite type `type_name` (qualified), and what inherits from them:

@@ -60,6 +60,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
         if contype == "CONSTR_GENERATED":
             column.generated = True
             column.virtual = con.get("generated_kind") == "v"
+            column.reads = columns_read(con.get("raw_expr"))
     return column
 
 
@@ -386,13 +387,14 @@ _DDL = frozenset({"alter", "drop", "create"})
 
 #: ALTER TABLE subcommands that change nothing the catalog holds (columns and their type,
 #: nullability, default and generation; constraints' kinds and columns; indexes): replaying
-#: them as nothing is exact. DROP EXPRESSION is replayed (`_alter_table`).
+#: them as nothing is exact. SET and DROP EXPRESSION are replayed (`_alter_table`).
 _SHAPE_KEEPING = frozenset({
-    "AT_AlterConstraint", "AT_SetExpression", "AT_SetCompression", "AT_GenericOptions",
+    "AT_AlterConstraint", "AT_SetCompression", "AT_GenericOptions",
     "AT_AlterColumnGenericOptions", "AT_EnableRule", "AT_EnableAlwaysRule",
     "AT_EnableReplicaRule", "AT_DisableRule", "AT_NoForceRowSecurity", "AT_AddOf",
     "AT_DropOf"})
-_FOLLOWED = {sub[3:].lower() for sub in (*_SHAPE_KEEPING, "AT_DropExpression")}
+_FOLLOWED = {sub[3:].lower() for sub in (*_SHAPE_KEEPING, "AT_SetExpression",
+                                         "AT_DropExpression")}
 
 
 def follows_exactly(subcommand: str) -> bool:
@@ -499,6 +501,7 @@ def _like_columns(catalog: Catalog, t: Table, like: dict) -> None:
             copy.default = copy.default_sequence = None
         if not options & _LIKE_GENERATED:
             copy.generated = copy.virtual = False
+            copy.reads = ()
         if not options & _LIKE_IDENTITY:
             copy.identity = False
         t.columns[copy.name] = copy
@@ -646,17 +649,10 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             t.columns[col.name] = col
             _add_column_constraints(catalog, t, body, col.name)
         elif sub == "AT_DropColumn":
-            if cmd.get("behavior") == "DROP_CASCADE":  # the views using it go with it
-                views = catalog.views_using_column(name, colname)
-                _drop_views(catalog, views + [o for v in views for o in catalog.views_over(v)])
-            t.columns.pop(colname, None)
-            # Also the indexes whose predicate or expressions read it.
-            for key in [k for k in catalog.index_keys_on(name)
-                        if colname in catalog.indexes[k].columns
-                        or colname in catalog.indexes[k].reads]:
-                del catalog.indexes[key]
-            for key in [k for k, c in t.constraints.items() if colname in c.columns]:
-                del t.constraints[key]
+            # The generated columns reading it go too: with CASCADE, and silently before
+            # PostgreSQL 15 (which refuses the statement without CASCADE).
+            for dropped in [colname, *catalog.generated_reading(name, colname)]:
+                _drop_column(catalog, t, dropped, cmd.get("behavior") == "DROP_CASCADE")
         elif sub == "AT_AlterColumnType":
             _, body = unwrap(cmd.get("def"))
             tname, mods, is_array = catalog.column_type(body.get("typeName"))
@@ -671,6 +667,9 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             column.default_sequence = nextval_sequence(cmd.get("def"))
         elif sub == "AT_DropExpression" and column is not None:
             column.generated = column.virtual = False
+            column.reads = ()
+        elif sub == "AT_SetExpression" and column is not None:
+            column.reads = columns_read(cmd.get("def"))
         elif sub == "AT_AlterConstraint":
             _alter_enforceability(t, unwrap(cmd.get("def"))[1])
         elif sub == "AT_SetNotNull" and column is not None:
@@ -729,6 +728,20 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             t.unlogged = False
         elif sub == "AT_SetUnLogged":
             t.unlogged = True
+
+
+def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None:
+    """Column `column` of `t` goes, and the indexes and constraints over it (also the indexes
+    whose predicate or expressions read it); with CASCADE the views that use it too."""
+    if cascade:
+        views = catalog.views_using_column(t.name, column)
+        _drop_views(catalog, views + [o for v in views for o in catalog.views_over(v)])
+    t.columns.pop(column, None)
+    for key in [k for k in catalog.index_keys_on(t.name)
+                if column in catalog.indexes[k].columns or column in catalog.indexes[k].reads]:
+        del catalog.indexes[key]
+    for key in [k for k, c in t.constraints.items() if column in c.columns]:
+        del t.constraints[key]
 
 
 def _take_over_foreign_keys(catalog: Catalog, parent: str, part: Table) -> None:
@@ -828,6 +841,9 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             t.columns[new] = col
         for con in t.constraints.values():
             con.columns = tuple(new if c == old else c for c in con.columns)
+        for col in t.columns.values():  # generation expressions name columns by number
+            if old in col.reads:
+                col.reads = tuple(sorted({new if c == old else c for c in col.reads}))
         for stat in [s for s, on in catalog.statistics.items() if on == name]:
             catalog.statistics_columns[stat] = tuple(
                 new if c == old else c for c in catalog.statistics_columns.get(stat, ()))
@@ -1043,7 +1059,7 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
             return [t for n in names for t in _tables_triggering(catalog, n)]
         if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_SEQUENCE"):
             columns = catalog.columns_drawing_from if rtype == "OBJECT_SEQUENCE" else \
-                catalog.columns_of_type
+                catalog.columns_dropped_with_type
             return [catalog.tables[table] for n in names
                     for table in dict.fromkeys(t for t, _ in columns(object_name(n)))]
     elif kind == "AlterObjectSchemaStmt" and body.get("objectType") in RELATION_KINDS:
@@ -1069,12 +1085,15 @@ def _tables_following(catalog: Catalog, relation: str) -> list[Table]:
 
 def reads_view_reads(tree: dict) -> bool:
     """Whether replaying `tree`, or `tables_reached`, reads what views read (`Table.sources`,
-    `column_reads`): a DROP or RENAME of a relation (the views over it), a column rename and
-    DROP COLUMN ... CASCADE (the views that read the column), and a DO block, whose
-    statements may be any of these. Keep it in step with the readers in this module."""
+    `column_reads`): a DROP or RENAME of a relation (the views over it), a column rename,
+    DROP COLUMN ... CASCADE and DROP TYPE / DOMAIN ... CASCADE (the views that read the
+    columns), and a DO block, whose statements may be any of these. Keep it in step with the
+    readers in this module."""
     kind, body = unwrap(tree)
-    if kind == "DropStmt":
-        return body.get("removeType") in RELATION_KINDS
+    if kind == "DropStmt":  # a type's CASCADE drops the views using its columns
+        return body.get("removeType") in RELATION_KINDS or (
+            body.get("removeType") in ("OBJECT_TYPE", "OBJECT_DOMAIN")
+            and body.get("behavior") == "DROP_CASCADE")
     if kind == "RenameStmt":
         return body.get("renameType") in (*RELATION_KINDS, "OBJECT_COLUMN")
     if kind == "AlterObjectSchemaStmt":  # moves the views over a relation as a rename does
@@ -1185,13 +1204,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         elif rtype == "OBJECT_INDEX":
             _drop_index(catalog, name)
         elif rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
-            if stmt.get("behavior") == "DROP_CASCADE":  # its columns go with it
-                for table, column in catalog.columns_of_type(name):
-                    catalog.tables[table].columns.pop(column, None)
-            catalog.enums.pop(name, None)
-            catalog.types.discard(name)
-            catalog.constrained_domains.discard(name)
-            catalog.domains.pop(name, None)
+            _drop_type(catalog, name, stmt.get("behavior") == "DROP_CASCADE")
         elif rtype == "OBJECT_SEQUENCE":
             catalog.sequences.discard(name)
             if stmt.get("behavior") == "DROP_CASCADE":  # the defaults using it go with it
@@ -1217,6 +1230,22 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                 del catalog.enums[key]
             catalog.types = {k for k in catalog.types if not k.startswith(schema + ".")}
             catalog.sequences = {k for k in catalog.sequences if not k.startswith(schema + ".")}
+
+
+def _drop_type(catalog: Catalog, name: str, cascade: bool) -> None:
+    """DROP TYPE / DOMAIN `name`; with CASCADE the domains over it and the columns of them
+    all go with it, and the generated columns reading those (without CASCADE the server
+    refuses while any exist)."""
+    types = [name]
+    if cascade:
+        for table, column in catalog.columns_dropped_with_type(name):
+            _drop_column(catalog, catalog.tables[table], column, cascade=True)
+        types = catalog.with_subdomains(name, arrays=True)
+    for dropped in types:
+        catalog.enums.pop(dropped, None)
+        catalog.types.discard(dropped)
+        catalog.constrained_domains.discard(dropped)
+        catalog.domains.pop(dropped, None)
 
 
 def _create_statistics(catalog: Catalog, stmt: dict) -> None:

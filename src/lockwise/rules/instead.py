@@ -101,6 +101,17 @@ def _names(key: str, items: str, qualified: bool = False) -> Writer:
     return write
 
 
+def _drop_columns(items: str) -> Writer:
+    """`DROP COLUMN a, DROP COLUMN b`: ALTER TABLE's subcommands dropping each column of the
+    `items` fact."""
+    def write(facts: Mapping[str, object], q: Quoting) -> str | None:
+        values = facts.get(items)
+        if not values or not isinstance(values, (list, tuple)):
+            return None
+        return ", ".join(f"DROP COLUMN {q.ident(str(v))}" for v in values)
+    return write
+
+
 def _literal(key: str) -> Writer:
     """A string constant (`it's` -> `'it''s'`); a list fact as a comma list of constants."""
     def write(facts: Mapping[str, object], q: Quoting) -> str | None:
@@ -154,6 +165,9 @@ SQL_FACTS: dict[str, Writer] = {
     "ref_columns_text": _names("ref_columns_text", "ref_columns"),
     "tables": _names("tables", "tables", qualified=True),
     "used_by_views_text": _names("used_by_views_text", "used_by_views", qualified=True),
+    "used_by_generated_text": _names("used_by_generated_text", "used_by_generated"),
+    # subcommands
+    "drop_generated_sql": _drop_columns("used_by_generated"),
     # string constants (templates write them without quotes)
     "new_value": _literal("new_value"),
     "old_value": _literal("old_value"),
@@ -173,7 +187,7 @@ SQL_TEXT_FACTS = frozenset({
     "bound_from_sql",
     "bound_to_sql", "column_type_note", "column_type_sql", "table_name_arg",
     "command", "constraint_added_sql", "drop_partition_sql", "check_sql",
-    "dropped_not_recreated_text",
+    "dependents_text", "dropped_not_recreated_text",
     "enum_backfill_sql", "enum_values_added_sql", "expression_sql",
     "length_sql",
     "long_identifier_truncated", "mode_sql", "new_type_text", "not_yet_done_sql", "object_type",

@@ -284,8 +284,14 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     # EXCLUSIVE on the table at its other end too (as DROP CONSTRAINT; seen by `verify`).
     for other in _fk_partners(b.ctx.catalog, table, col):
         b.lock(other, L.ACCESS_EXCLUSIVE)
-    if cmd.get("behavior") == "DROP_CASCADE":
+    cascade = cmd.get("behavior") == "DROP_CASCADE"
+    if cascade:
         _drop_views_using(b, table, col)
+    generated = _generated_reading(b, table, col, cmd)
+    # Before PostgreSQL 15 they went silently; since, only with CASCADE (else it refuses).
+    for reader in generated if cascade or b.ctx.pg_version < 15 else ():
+        dropped_column(b, table, reader, f"DROP COLUMN {col}{' CASCADE' if cascade else ''} "
+                       f"drops the generated column, which reads {col}")
     if base.get("only") and "recursed_from" not in base:
         # ONLY leaves the children's column in place, now their own (attislocal): each direct
         # child's catalog row changes under ACCESS EXCLUSIVE (tablecmds.c ATExecDropColumn).
@@ -296,10 +302,29 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         if col in idx.columns:
             b.drops.add(f"index:{idx.name}")
     b.act("drop_column", base, column=col, if_exists=bool(cmd.get("missing_ok")),
-          column_is_new=b.ctx.column_is_new(table, col),
-          cascade=cmd.get("behavior") == "DROP_CASCADE",
+          column_is_new=b.ctx.column_is_new(table, col), cascade=cascade,
           column_known=b.ctx.catalog.column(table, col) is not None,
-          **_views_using(b, table, col))
+          **_views_using(b, table, col), **_generated_facts(generated))
+
+
+def _generated_reading(b: Builder, table: str, column: str, cmd: dict) -> tuple[str, ...]:
+    """The generated columns of `table` whose expression reads `column`, less those the same
+    ALTER TABLE drops before `cmd` (PostgreSQL runs its drops in the order written)."""
+    dropped_before: set[str] = set()
+    for other in b.subcommands:
+        if other is cmd:
+            break
+        if other.get("subtype") == "AT_DropColumn":
+            dropped_before.add(other.get("name", ""))
+    return tuple(g for g in b.ctx.catalog.generated_reading(table, column)
+                 if g not in dropped_before)
+
+
+def _generated_facts(generated: tuple[str, ...]) -> dict:
+    """Facts naming the generated columns that read the column: PostgreSQL refuses to change
+    its type while there is one, or (15+) to drop it without CASCADE (checked on the
+    server)."""
+    return {"used_by_generated": generated, "used_by_generated_text": ", ".join(generated)}
 
 
 def dropped_column(b: Builder, table: str, column: str, why: str) -> None:
@@ -384,7 +409,10 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_not_null=bool(old_col and old_col.not_null),
           column_has_default=bool(old_col and old_col.default),
           column_constraints=column_constraints(b.ctx.catalog, table, colname),
-          **_views_using(b, table, colname))
+          **_views_using(b, table, colname),
+          # Its drops run before any type change (all of them: checked on the server).
+          **_generated_facts(tuple(g for g in b.ctx.catalog.generated_reading(table, colname)
+                                   if g not in b.freed_columns)))
 
 
 #: Domains over domains are followed this deep at most (a guard against a cycle that only

@@ -133,10 +133,9 @@ def drop(b: Builder, stmt: dict) -> None:
                     b.drops.add(f"trigger:{table.name}.{trigger}")
             elif kind == "statistics" and (table := catalog.statistics.get(name)):
                 b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
-            elif kind == "type" and cascade:  # the columns of the type go with it
-                for table, column in catalog.columns_of_type(name):
-                    dropped_column(b, table, column, f"DROP {stmt['removeType'][7:]} "
-                                    f"{names[-1]} CASCADE drops the column")
+            elif kind == "type":
+                facts = _drop_type(b, name, f"DROP {stmt['removeType'][7:]} {names[-1]}",
+                                   cascade)
             elif kind == "sequence" and cascade:  # the defaults that call nextval() on it
                 for table, column in catalog.columns_drawing_from(name):
                     b.lock(table, L.ACCESS_EXCLUSIVE)
@@ -144,7 +143,28 @@ def drop(b: Builder, stmt: dict) -> None:
             b.drops.add(f"{kind}:{name}")
             b.act(f"drop_{kind}" if kind != "other" else "drop_other", name=name,
                   cascade=cascade, if_exists=if_exists,
-                  object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
+                  object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower(),
+                  **(facts if kind == "type" else {}))
+
+
+def _drop_type(b: Builder, name: str, statement: str, cascade: bool) -> dict:
+    """DROP TYPE / DOMAIN `name` (qualified): the facts naming what the catalog knows to
+    depend on it, the domains over it and the columns of it or of them (and of arrays of
+    them). PostgreSQL refuses the statement while there is any (checked on the server);
+    CASCADE drops them all, and the generated columns reading such a column, each column
+    under ACCESS EXCLUSIVE on its table as DROP COLUMN."""
+    catalog = b.ctx.catalog
+    domains = catalog.with_subdomains(name, arrays=True)[1:]
+    columns = [pair for d in (name, *domains) for pair in catalog.columns_of_type(d)]
+    if cascade:
+        for table, column in catalog.columns_dropped_with_type(name):
+            how = "drops the column" if (table, column) in columns else \
+                "drops the generated column, which reads a column of the type"
+            dropped_column(b, table, column, f"{statement} CASCADE {how}")
+        b.drops.update(f"type:{d}" for d in domains)
+    dependents = tuple([f"domain {d}" for d in domains]
+                       + [f"column {t}.{c}" for t, c in sorted(set(columns))])
+    return {"dependents": dependents, "dependents_text": ", ".join(dependents)}
 
 
 def _drop_partition_sql(b: Builder, table: str, parent: str, qualified: bool) -> str:
