@@ -7,7 +7,7 @@ PostgreSQL folds unquoted identifiers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -447,14 +447,7 @@ class Catalog:
     def note_column_reads(self, view: Table) -> None:
         """Record the columns `view` reads under its name (the replay calls this whenever it
         sets or renames them), so `views_using_column` skips the other tables."""
-        readers = self.column_readers
-        if readers is None:  # first one: start from what the catalog already holds
-            readers = self.column_readers = {}
-            for t in self.tables.values():
-                for pair in t.column_reads:
-                    _add_to(readers, pair, t.name)
-        for pair in view.column_reads:
-            _add_to(readers, pair, view.name)
+        self._file_under("column_readers", attrgetter("column_reads"), view)
 
     def views_reading(self, relation: str) -> list[Table]:
         """The views and materialized views whose `sources` name `relation`, by name."""
@@ -468,14 +461,20 @@ class Catalog:
     def note_sources(self, view: Table) -> None:
         """Record the relations `view` reads under its name (the replay calls this whenever it
         sets or renames them), so `views_reading` skips the other tables."""
-        readers = self.source_readers
-        if readers is None:  # first one: start from what the catalog already holds
-            readers = self.source_readers = {}
+        self._file_under("source_readers", attrgetter("sources"), view)
+
+    def _file_under(self, index: str, keys: Callable[[Table], Iterable], view: Table) -> None:
+        """File `view`'s name under each of `keys(view)` in the name index `index`; the first
+        time, build the index from what the catalog already holds."""
+        readers = getattr(self, index)
+        if readers is None:
+            readers = {}
+            setattr(self, index, readers)
             for t in self.tables.values():
-                for relation in t.sources:
-                    _add_to(readers, relation, t.name)
-        for relation in view.sources:
-            _add_to(readers, relation, view.name)
+                for key in keys(t):
+                    _add_to(readers, key, t.name)
+        for key in keys(view):
+            _add_to(readers, key, view.name)
 
     def read_by(self, view: str) -> list[str]:
         """The relations a query of `view` reads: its sources, and through the plain views
