@@ -141,9 +141,11 @@ def require_one(path: Path, directories: list[Path]) -> None:
 
 def _graphile_part(path: Path) -> bool:
     """Whether `path` is in graphile-migrate's committed/ or current/ folder."""
+    if path.parent.name not in ("committed", "current"):
+        return False
     from lockwise.discover.graphile import detect_graphile
 
-    return path.parent.name in ("committed", "current") and detect_graphile(path.parent.parent)
+    return detect_graphile(path.parent.parent)
 
 
 def _directory_context(path: Path, layout: str | None,

@@ -762,9 +762,30 @@ def _read_liquibase(directory: Path) -> list[Migration]:
     return read_liquibase(directory)
 
 
-# dbmate, goose, sql-migrate, sqitch, tern, postgrator and Supabase live in tools.py, and
-# graphile-migrate in graphile.py, which use the helpers above.
-from lockwise.discover.graphile import detect_graphile, read_graphile  # noqa: E402
+def _detect_graphile(directory: Path) -> bool:
+    """graphile-migrate's folder holds committed/, current.sql or current/, or is committed/
+    itself (lockwise.discover.graphile, imported only for such a folder)."""
+    try:
+        listing = _listing(directory)
+    except OSError:
+        return False
+    absent = (False, False)
+    if not (directory.name == "committed" or listing.get("committed", absent)[1]
+            or listing.get("current.sql", absent)[0] or listing.get("current", absent)[1]):
+        return False
+    from lockwise.discover.graphile import detect_graphile
+
+    return detect_graphile(directory)
+
+
+def _read_graphile(directory: Path) -> list[Migration]:
+    from lockwise.discover.graphile import read_graphile
+
+    return read_graphile(directory)
+
+
+# dbmate, goose, sql-migrate, sqitch, tern, postgrator and Supabase live in tools.py, which
+# uses the helpers above.
 from lockwise.discover.tools import (  # noqa: E402
     detect_dbmate,
     detect_goose,
@@ -804,7 +825,7 @@ LAYOUTS: dict[str, Layout] = {
         Layout("prisma", _detect_prisma, _read_prisma),
         Layout("postgrator", detect_postgrator, read_postgrator),
         # Its committed/ folder and current.sql, or a .gmrc above: no other tool's.
-        Layout("graphile-migrate", detect_graphile, read_graphile),
+        Layout("graphile-migrate", _detect_graphile, _read_graphile),
         Layout("sqitch", detect_sqitch, read_sqitch),
         # Liquibase's header, like the section markers after it, is in the files: the layouts
         # above tell by names alone, without reading a file.
