@@ -569,3 +569,16 @@ def test_vacuum_full_of_the_whole_database_holds_each_known_table() -> None:
     # Without a table list each table is rewritten in turn under ACCESS EXCLUSIVE.
     assert "missing-statement-timeout" in rules("VACUUM FULL;", in_transaction=False)
     assert "missing-statement-timeout" not in rules("VACUUM;", in_transaction=False)
+
+
+def test_statement_timeout_names_the_table_read_not_the_parent() -> None:
+    # ATTACH holds the parent SHARE UPDATE EXCLUSIVE and reads the new partition under
+    # ACCESS EXCLUSIVE: the message names the partition as what is read and held.
+    setup = ("CREATE TABLE events (id bigint, day date) PARTITION BY RANGE (day);\n"
+             "CREATE TABLE events_2025 (id bigint, day date);")
+    (finding,) = [f for f in findings("ALTER TABLE events ATTACH PARTITION events_2025 FOR "
+                                      "VALUES FROM ('2025-01-01') TO ('2026-01-01');", setup)
+                  if f.rule == "missing-statement-timeout"]
+    assert "reads or rewrites public.events_2025 while holding ACCESS EXCLUSIVE on " \
+           "public.events_2025," in finding.message
+    assert "public.events " not in finding.message and "public.events," not in finding.message

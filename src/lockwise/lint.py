@@ -533,22 +533,32 @@ def effect_facts(effect: Effect) -> dict:
     locks = effect.locks
     if not locks:
         return {"lock": None, "takes_access_exclusive": False, "access_exclusive_text": "",
+                "read_under_access_exclusive_text": "",
                 "rewrites_table": bool(effect.rewrites), "scans_table": bool(effect.scans),
                 "transactional": effect.transactional, "locks_text": ""}
     strongest = max(locks.values())
+    exclusive = strongest is LockMode.ACCESS_EXCLUSIVE
     return {
         "lock": strongest.pg_name,
-        "takes_access_exclusive": strongest is LockMode.ACCESS_EXCLUSIVE,
+        "takes_access_exclusive": exclusive,
         # Every table the statement holds ACCESS EXCLUSIVE, as messages name them (an action's
         # own `table` may be empty: DROP INDEX IF EXISTS of an unknown index).
         "access_exclusive_text": ", ".join(
-            t for t, m in locks.items() if m is LockMode.ACCESS_EXCLUSIVE)
-        if strongest is LockMode.ACCESS_EXCLUSIVE else "",
+            t for t, m in locks.items() if m is LockMode.ACCESS_EXCLUSIVE) if exclusive else "",
+        # What it reads or rewrites among them: not the action's own table when that is the
+        # parent of the partition ATTACH reads, say; else every table it reads.
+        "read_under_access_exclusive_text": _read_under_access_exclusive(effect)
+        if exclusive and effect.scans else "",
         "rewrites_table": bool(effect.rewrites),
         "scans_table": bool(effect.scans),
         "transactional": effect.transactional,
         "locks_text": ", ".join(f"{m.pg_name} on {t}" for t, m in locks.items()),
     }
+
+
+def _read_under_access_exclusive(effect: Effect) -> str:
+    held = [t for t in effect.scans if effect.locks.get(t) is LockMode.ACCESS_EXCLUSIVE]
+    return ", ".join(held or effect.scans)
 
 
 def _statement_report(stmt: Statement, effect: Effect, findings: list[Finding],
