@@ -315,6 +315,7 @@ def test_effect_facts_with_and_without_locks() -> None:
     none = Effect((Action("set"),), {}, transactional=False)
     assert effect_facts(none) == {
         "lock": None, "takes_access_exclusive": False, "access_exclusive_text": "",
+        "read_under_access_exclusive_text": "",
         "rewrites_table": False, "scans_table": False, "transactional": False,
         "locks_text": ""}
     some = Effect((Action("alter_table"),), {"public.a": LockMode.ACCESS_EXCLUSIVE,
@@ -323,13 +324,22 @@ def test_effect_facts_with_and_without_locks() -> None:
                   rewrites=frozenset({"public.a"}))
     assert effect_facts(some) == {
         "lock": "AccessExclusiveLock", "takes_access_exclusive": True,
-        "access_exclusive_text": "public.a, public.c", "rewrites_table": True,
-        "scans_table": False, "transactional": True,
+        "access_exclusive_text": "public.a, public.c", "read_under_access_exclusive_text": "",
+        "rewrites_table": True, "scans_table": False, "transactional": True,
         "locks_text": "AccessExclusiveLock on public.a, ShareRowExclusiveLock on public.b, "
                       "AccessExclusiveLock on public.c"}
     weak = Effect((Action("alter_table"),), {"public.b": LockMode.SHARE_ROW_EXCLUSIVE})
     assert (effect_facts(weak)["takes_access_exclusive"],
             effect_facts(weak)["access_exclusive_text"]) == (False, "")
+    # What is read under ACCESS EXCLUSIVE is named, not what is read under a weaker lock;
+    # when nothing read is held so, what is read.
+    locks = {"public.parent": LockMode.SHARE_UPDATE_EXCLUSIVE,
+             "public.part": LockMode.ACCESS_EXCLUSIVE}
+    attach = Effect((Action("attach_partition"),), locks,
+                    scans={"public.parent": "x", "public.part": "bound check"})
+    assert effect_facts(attach)["read_under_access_exclusive_text"] == "public.part"
+    other = Effect((Action("alter_table"),), locks, scans={"public.parent": "x"})
+    assert effect_facts(other)["read_under_access_exclusive_text"] == "public.parent"
 
 
 @pytest.mark.parametrize("comments", [(), ("-- lockwise: batch size=10",),
