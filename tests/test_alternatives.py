@@ -426,6 +426,20 @@ def test_a_rewrite_from_lints_tree_is_the_rewrite_from_the_text(sql: str, tree: 
     assert tree == before
 
 
+def _all_but_the_last_run(uri: str, setup: str, text: str) -> str:
+    """Run `setup` and every statement of the alternative `text` but its last, which is
+    returned, to be run on a fresh backend: one keeps unflushed scan counts (VALIDATE's) across
+    transactions, so the last step's own scans are counted only there."""
+    import psycopg
+
+    *prepare, last = [stmt.sql for stmt in split_sql(text).statements]
+    with psycopg.connect(uri, autocommit=True) as conn:
+        _run(conn, setup)
+        for stmt in prepare:
+            conn.execute(stmt)
+    return last
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize(("setup", "sql", "default"), [
     ("CREATE TABLE events (id bigint, day date) PARTITION BY RANGE (day);"
@@ -444,12 +458,7 @@ def test_new_partition_alternative_adds_it_without_reading_the_default(
     import psycopg
 
     text = alternative(sql, "new-partition-reads-default", setup=setup)
-    *prepare, add = [stmt.sql for stmt in split_sql(text).statements]
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        _run(conn, setup)
-        for stmt in prepare:
-            conn.execute(stmt)
-    # A fresh backend: one keeps unflushed scan counts (VALIDATE's) across transactions.
+    add = _all_but_the_last_run(pg_db, setup, text)
     with psycopg.connect(pg_db, autocommit=True) as conn, conn.transaction():
         conn.execute(add)
         (scans,) = conn.execute("SELECT pg_stat_get_xact_numscans(%s::regclass)",
@@ -515,12 +524,7 @@ def test_attach_alternative_validates_the_keys_before_attaching(pg_db: str,
     sql = ("ALTER TABLE app.orders ATTACH PARTITION app.orders_2026 "
            "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');")
     text = alternative(sql, "attach-partition-validates-foreign-key", setup=setup)
-    *prepare, attach = [stmt.sql for stmt in split_sql(text).statements]
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        _run(conn, setup)
-        for stmt in prepare:
-            conn.execute(stmt)
-    # A fresh backend: one keeps unflushed scan counts (VALIDATE's) across transactions.
+    attach = _all_but_the_last_run(pg_db, setup, text)
     with psycopg.connect(pg_db, autocommit=True) as conn, conn.transaction():
         conn.execute(attach)
         (scans,) = conn.execute("SELECT pg_stat_get_xact_numscans('app.accounts'::regclass) "
