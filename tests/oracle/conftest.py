@@ -197,7 +197,8 @@ class Oracle:
             worker = threading.Thread(target=run, daemon=True)
             worker.start()
             try:
-                locks = _locks_while_blocked(conn, pid, oids + list(indexes), worker)
+                locks = _locks_while_blocked(conn, pid, holder.info.backend_pid,
+                                             oids + list(indexes), worker)
             finally:
                 holder.rollback()
                 worker.join(_BLOCK_WAIT_SECONDS)
@@ -254,14 +255,17 @@ def _rewritten(relations: dict, after: dict) -> set[str]:
             if node and oid in after and after[oid] != node}
 
 
-def _locks_while_blocked(conn, pid: int, oids: list[int], worker: threading.Thread) -> list:
-    """Poll until backend `pid` waits for a lock; return its relation locks at that moment."""
+def _locks_while_blocked(conn, pid: int, holder: int, oids: list[int],
+                         worker: threading.Thread) -> list:
+    """Poll until backend `pid` waits for backend `holder` (the blocker); return its relation
+    locks at that moment. Any other wait is passed over: a CONCURRENTLY statement also waits a
+    moment for the snapshots of this poll's own queries."""
     import time
 
     deadline = time.monotonic() + _BLOCK_WAIT_SECONDS
     while time.monotonic() < deadline:
         waiting = conn.execute(
-            "SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", (pid,)).fetchone()
+            "SELECT %s = ANY(pg_blocking_pids(%s))", (holder, pid)).fetchone()
         if waiting and waiting[0]:
             return conn.execute(
                 "SELECT relation::oid, mode FROM pg_locks WHERE pid = %s "
