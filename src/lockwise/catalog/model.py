@@ -166,6 +166,10 @@ class Table:
     column_reads: tuple[tuple[str, str], ...] = ()
 
 
+def _trigger_functions(table: Table) -> set[str]:
+    return {tr.function for tr in table.triggers.values()}
+
+
 def _type_key(type_name: str) -> str:
     return type_name if "." in type_name else f"public.{type_name}"
 
@@ -338,6 +342,11 @@ class Catalog:
     #: every table, as every DROP and RENAME of a relation did before (quadratic on long
     #: histories).
     source_readers: dict[str, frozenset[str]] | None = None
+    #: function (bare name, lower case) -> tables that may have a trigger executing it (a
+    #: superset, kept by note_triggers); None until the replay records one:
+    #: `triggers_calling` then scans every table, as each DROP FUNCTION ... CASCADE did
+    #: before (quadratic on long histories).
+    trigger_tables: dict[str, frozenset[str]] | None = None
     #: Tables that code the replay cannot follow may have changed (a DO block that names them;
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.
@@ -418,8 +427,8 @@ class Catalog:
         frontier = [relation]
         while frontier:
             current = frontier.pop(0)
-            for t in self.tables.values():
-                if current in t.sources and t.name not in found and t.name != relation:
+            for t in self.views_reading(current):
+                if t.name not in found and t.name != relation:
                     found.append(t.name)
                     frontier.append(t.name)
         return found
@@ -512,8 +521,19 @@ class Catalog:
         name `function`, lower case, as `Trigger.function`). A trigger recorded without its
         function's schema matches by name: a function of that name in another schema is
         another function, which DROP FUNCTION ... CASCADE leaves alone."""
-        return [(t, name) for t in self.tables.values() for name, tr in t.triggers.items()
+        if self.trigger_tables is None:
+            candidates = sorted(self.tables.values(), key=attrgetter("name"))
+        else:  # a superset of the tables: check each, as a scan would
+            candidates = [t for name in sorted(self.trigger_tables.get(function, ()))
+                          if (t := self.tables.get(name)) is not None]
+        return [(t, name) for t in candidates for name, tr in t.triggers.items()
                 if tr.function == function and tr.qualified in ("", qualified)]
+
+    def note_triggers(self, table: Table) -> None:
+        """Record the functions `table`'s triggers execute under its name (the replay calls
+        this whenever it adds a trigger or renames a table), so `triggers_calling` skips the
+        other tables."""
+        self._file_under("trigger_tables", _trigger_functions, table)
 
     def columns_of_type(self, type_name: str) -> list[tuple[str, str]]:
         """The (table, column) pairs whose type, or element type, is `type_name` (qualified),
@@ -645,16 +665,18 @@ class Catalog:
                 if c.kind == "foreign" and c.references == table]
 
     def start_indexes(self) -> None:
-        """Build the indexes still None (`fk_sources`, `column_readers`, `source_readers`) from
-        what the catalog holds: the replay calls this before its first statement, so a
-        history without a foreign key or a view does not fall back to scanning every table
-        for each DROP or RENAME."""
+        """Build the indexes still None (`fk_sources`, `column_readers`, `source_readers`,
+        `trigger_tables`) from what the catalog holds: the replay calls this before its first
+        statement, so a history without a foreign key, a view or a trigger does not fall back
+        to scanning every table for each DROP or RENAME."""
         if self.fk_sources is None:
             self.note_foreign_key("", None)
         if self.column_readers is None:
             self.note_column_reads(Table(""))
         if self.source_readers is None:
             self.note_sources(Table(""))
+        if self.trigger_tables is None:
+            self.note_triggers(Table(""))
 
     def note_foreign_key(self, source: str, target: str | None) -> None:
         """Record that a foreign key on `source` points at `target` (the replay calls this for

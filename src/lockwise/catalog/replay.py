@@ -877,6 +877,8 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
         catalog.note_column_reads(t)
     if t.sources:
         catalog.note_sources(t)
+    if t.triggers:
+        catalog.note_triggers(t)
     schema = new_name.split(".", 1)[0]
     for key in catalog.index_keys_on(name):
         # Re-filed under the table's new name, in the schema the table is now in; a new
@@ -938,6 +940,7 @@ def _create_trigger(catalog: Catalog, stmt: dict) -> None:
     if table is not None and function:  # also OR REPLACE: its new level and function
         table.triggers[stmt.get("trigname", "")] = Trigger(
             function, row=bool(stmt.get("row")), qualified=object_name(names))
+        catalog.note_triggers(table)
 
 
 def _rename_constraint(catalog: Catalog, t: Table | None, table: str, old: str,
@@ -1411,7 +1414,7 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
     for a replay whose later statements never read them (none `reads_view_reads`) and whose
     catalog is then let go (a down check's)."""
     if catalog.fk_sources is None or catalog.column_readers is None or \
-            catalog.source_readers is None:
+            catalog.source_readers is None or catalog.trigger_tables is None:
         catalog.start_indexes()
     kind, body = unwrap(tree)
     if kind == "CreateStmt":

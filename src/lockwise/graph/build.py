@@ -70,37 +70,47 @@ _RELATION_KINDS = ("table", "view")
 _NONE_BELOW: frozenset[str] = frozenset()
 
 
-class _DroppedMap(dict):
-    """`kind:name` -> where it was dropped; also filed under every dotted prefix of the name, so
-    the dropped children of a re-created table are found without scanning every drop of the
-    history (that scan made long histories quadratic)."""
+class _ByNameMap(dict):
+    """`kind:name` -> a value; each key also filed under every dotted prefix of its name that
+    names a relation or more (`app.accounts.`), and, with `named`, under its whole name, so
+    what a table holds (its columns, constraints, triggers) and what goes by a name are found
+    without scanning every key of the history (those scans made long histories quadratic)."""
 
-    def __init__(self, items: Iterable[tuple[str, tuple]] = ()) -> None:
+    def __init__(self, items: Iterable[tuple[str, object]] = (), named: bool = False) -> None:
         super().__init__()
         self._below: dict[str, set[str]] = {}
+        self._named: dict[str, set[str]] | None = {} if named else None
         for key, value in items:
             self[key] = value
 
     def __reduce__(self) -> tuple:
         # Rebuilt through __init__: pickle would otherwise refill the dict through
         # __setitem__ before `_below` exists.
-        return _DroppedMap, (list(self.items()),)
+        return _ByNameMap, (list(self.items()), self._named is not None)
 
     @staticmethod
-    def _prefixes(key: str) -> list[str]:
-        parts = key.partition(":")[2].split(".")
-        return [".".join(parts[:i]) + "." for i in range(1, len(parts))]
+    def _prefixes(name: str) -> list[str]:
+        # From two parts on: a schema's every object under `app.` would be a set nobody asks.
+        parts = name.split(".")
+        return [".".join(parts[:i]) + "." for i in range(2, len(parts))]
 
-    def __setitem__(self, key: str, value: tuple) -> None:
+    def __setitem__(self, key: str, value: object) -> None:
         if key not in self:
-            for prefix in self._prefixes(key):
-                self._below.setdefault(prefix, set()).add(key)
+            name = key.partition(":")[2]
+            if name.count(".") > 1:
+                for prefix in self._prefixes(name):
+                    self._below.setdefault(prefix, set()).add(key)
+            if self._named is not None:
+                self._named.setdefault(name, set()).add(key)
         super().__setitem__(key, value)
 
     def __delitem__(self, key: str) -> None:
         super().__delitem__(key)
-        for prefix in self._prefixes(key):
+        name = key.partition(":")[2]
+        for prefix in self._prefixes(name):
             self._below.get(prefix, set()).discard(key)
+        if self._named is not None:
+            self._named.get(name, set()).discard(key)
 
     def pop(self, key: str, *default: object) -> object:
         if key in self:
@@ -117,6 +127,10 @@ class _DroppedMap(dict):
         """`below`, unsorted (the set itself, not to be changed): for a caller that only
         asks what is there, once per table of every statement."""
         return self._below.get(prefix, _NONE_BELOW)
+
+    def named(self, name: str) -> list[str]:
+        """Keys of any kind whose name is `name` (a map made with `named`)."""
+        return sorted((self._named or {}).get(name, ()))
 
 
 def canon(obj: str) -> str:
@@ -290,9 +304,10 @@ class _Builder:
         self.branch = branch
         self.catalog = Catalog()
         self.creator: dict[str, str] = {}
-        self.created_at: dict[str, Location] = {}
+        #: Every key `creator` holds, and those dropped since (a superset, by name).
+        self.created_at: _ByNameMap = _ByNameMap(named=True)
         self.users: dict[str, set[str]] = {}
-        self.dropped: dict[str, tuple[Location, str]] = _DroppedMap()
+        self.dropped: _ByNameMap = _ByNameMap()
         self.full_tables: set[str] = set()
         self.views = _ViewMap()
         self.ops: dict[str, list[_Op]] = {}
@@ -794,11 +809,13 @@ class _Builder:
         if old in self.full_tables:
             self.full_tables.discard(old)
             self.full_tables.add(new)
-        # Only a key that holds `old` can move: the substring test (in C) spares a call of
-        # `move` per object of the history, which made a rename cost O(history) in Python.
+        # Found through `created_at`, which holds every key of `creator` by name.
+        moving = self.created_at.named(old) + [k for k in self.created_at.below(old + ".")
+                                                if move(k) != k]
         for mapping in (self.creator, self.created_at):
-            for k in [k for k in mapping if old in k and move(k) != k]:
-                mapping[move(k)] = mapping.pop(k)  # type: ignore[index]
+            for k in moving:
+                if k in mapping:
+                    mapping[move(k)] = mapping.pop(k)
         if old in self.views:
             self.views[new] = self.views.pop(old)
         for view in self.views.under(old):
