@@ -69,48 +69,43 @@ _RELATION_KINDS = ("table", "view")
 
 _NONE_BELOW: frozenset[str] = frozenset()
 
+#: Kinds of object named after their table (`column:app.t.c`), which follow its renames.
+_TABLE_PARTS = ("column", "constraint", "trigger")
 
-class _ByNameMap(dict):
-    """`kind:name` -> a value; each key also filed under every dotted prefix of its name that
-    names a relation or more (`app.accounts.`), and, with `named`, under its whole name, so
-    what a table holds (its columns, constraints, triggers) and what goes by a name are found
-    without scanning every key of the history (those scans made long histories quadratic)."""
 
-    def __init__(self, items: Iterable[tuple[str, object]] = (), named: bool = False) -> None:
+class _DroppedMap(dict):
+    """`kind:name` -> where it was dropped; also filed under every dotted prefix of the name, so
+    the dropped children of a re-created table are found without scanning every drop of the
+    history (that scan made long histories quadratic)."""
+
+    def __init__(self, items: Iterable[tuple[str, tuple]] = ()) -> None:
         super().__init__()
         self._below: dict[str, set[str]] = {}
-        self._named: dict[str, set[str]] | None = {} if named else None
         for key, value in items:
             self[key] = value
 
     def __reduce__(self) -> tuple:
         # Rebuilt through __init__: pickle would otherwise refill the dict through
         # __setitem__ before `_below` exists.
-        return _ByNameMap, (list(self.items()), self._named is not None)
+        return _DroppedMap, (list(self.items()),)
 
     @staticmethod
-    def _prefixes(name: str) -> list[str]:
-        # From two parts on: a schema's every object under `app.` would be a set nobody asks.
-        parts = name.split(".")
+    def _prefixes(key: str) -> list[str]:
+        # From a relation's name on (`app.accounts.`): under `app.`, a set of every object
+        # of the schema, would be a set nobody asks for.
+        parts = key.partition(":")[2].split(".")
         return [".".join(parts[:i]) + "." for i in range(2, len(parts))]
 
-    def __setitem__(self, key: str, value: object) -> None:
+    def __setitem__(self, key: str, value: tuple) -> None:
         if key not in self:
-            name = key.partition(":")[2]
-            if name.count(".") > 1:
-                for prefix in self._prefixes(name):
-                    self._below.setdefault(prefix, set()).add(key)
-            if self._named is not None:
-                self._named.setdefault(name, set()).add(key)
+            for prefix in self._prefixes(key):
+                self._below.setdefault(prefix, set()).add(key)
         super().__setitem__(key, value)
 
     def __delitem__(self, key: str) -> None:
         super().__delitem__(key)
-        name = key.partition(":")[2]
-        for prefix in self._prefixes(name):
+        for prefix in self._prefixes(key):
             self._below.get(prefix, set()).discard(key)
-        if self._named is not None:
-            self._named.get(name, set()).discard(key)
 
     def pop(self, key: str, *default: object) -> object:
         if key in self:
@@ -127,10 +122,6 @@ class _ByNameMap(dict):
         """`below`, unsorted (the set itself, not to be changed): for a caller that only
         asks what is there, once per table of every statement."""
         return self._below.get(prefix, _NONE_BELOW)
-
-    def named(self, name: str) -> list[str]:
-        """Keys of any kind whose name is `name` (a map made with `named`)."""
-        return sorted((self._named or {}).get(name, ()))
 
 
 def canon(obj: str) -> str:
@@ -304,10 +295,13 @@ class _Builder:
         self.branch = branch
         self.catalog = Catalog()
         self.creator: dict[str, str] = {}
-        #: Every key `creator` holds, and those dropped since (a superset, by name).
-        self.created_at: _ByNameMap = _ByNameMap(named=True)
+        self.created_at: dict[str, Location] = {}
+        #: relation -> the keys of `created_at` (a superset of `creator`'s) of that relation
+        #: and of its columns, constraints and triggers: what a rename of it moves. Built at
+        #: the first rename: a history without one never pays for it.
+        self.created_under: dict[str, set[str]] | None = None
         self.users: dict[str, set[str]] = {}
-        self.dropped: _ByNameMap = _ByNameMap()
+        self.dropped: dict[str, tuple[Location, str]] = _DroppedMap()
         self.full_tables: set[str] = set()
         self.views = _ViewMap()
         self.ops: dict[str, list[_Op]] = {}
@@ -748,6 +742,8 @@ class _Builder:
         for c in sorted(creates):
             self.creator[c] = key
             self.created_at[c] = loc
+            if self.created_under is not None:
+                self._file_created(self.created_under, c)
             self.dropped.pop(c, None)
             if c.startswith("table:"):
                 prefix = c[6:] + "."
@@ -797,25 +793,37 @@ class _Builder:
                 self.edge(source, key, "view-over", dep)
             self.users.setdefault(dep, set()).add(key)
 
+    @staticmethod
+    def _file_created(under: dict[str, set[str]], obj: str) -> None:
+        kind, _, name = obj.partition(":")
+        if kind in _TABLE_PARTS:
+            name = name.rpartition(".")[0]
+        under.setdefault(name, set()).add(obj)
+
     def _rename_relation(self, old: str, new: str) -> None:
         def move(obj: str) -> str:
             kind, _, name = obj.partition(":")
             if name == old:
                 return f"{kind}:{new}"
-            if name.startswith(old + ".") and kind in ("column", "constraint", "trigger"):
+            if name.startswith(old + ".") and kind in _TABLE_PARTS:
                 return f"{kind}:{new}{name[len(old):]}"
             return obj
 
         if old in self.full_tables:
             self.full_tables.discard(old)
             self.full_tables.add(new)
-        # Found through `created_at`, which holds every key of `creator` by name.
-        moving = self.created_at.named(old) + [k for k in self.created_at.below(old + ".")
-                                                if move(k) != k]
+        under = self.created_under
+        if under is None:
+            under = self.created_under = {}
+            for k in self.created_at:
+                self._file_created(under, k)
+        moving = [k for k in sorted(under.pop(old, ())) if move(k) != k]
         for mapping in (self.creator, self.created_at):
             for k in moving:
                 if k in mapping:
-                    mapping[move(k)] = mapping.pop(k)
+                    mapping[move(k)] = mapping.pop(k)  # type: ignore[index]
+        for k in moving:
+            self._file_created(under, move(k))
         if old in self.views:
             self.views[new] = self.views.pop(old)
         for view in self.views.under(old):
