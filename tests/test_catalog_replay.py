@@ -52,6 +52,23 @@ def test_named_not_null_added_with_alter_table() -> None:
     assert columns["b"].not_null and not columns["a"].not_null
 
 
+def test_drop_constraint_takes_the_check_of_that_name_not_the_not_null() -> None:
+    """A CHECK called t_a_not_null keeps its name when SET NOT NULL follows (PostgreSQL 18
+    names the NOT NULL t_a_not_null1): DROP CONSTRAINT t_a_not_null drops the CHECK, and the
+    column stays NOT NULL (lockwise fix writes this very sequence)."""
+    catalog = replayed("CREATE TABLE t (a int, b int);"
+                       "ALTER TABLE t ADD CONSTRAINT t_a_not_null CHECK (a IS NOT NULL) NOT VALID;"
+                       "ALTER TABLE t VALIDATE CONSTRAINT t_a_not_null;"
+                       "ALTER TABLE t ALTER COLUMN a SET NOT NULL;"
+                       "ALTER TABLE t DROP CONSTRAINT t_a_not_null;"
+                       "ALTER TABLE t ALTER COLUMN b SET NOT NULL;"
+                       "ALTER TABLE t DROP CONSTRAINT t_b_not_null;")
+    table = catalog.tables["public.t"]
+    assert "t_a_not_null" not in table.constraints
+    assert table.columns["a"].not_null
+    assert not table.columns["b"].not_null  # no CHECK of that name: the NOT NULL is dropped
+
+
 # --- DROP SCHEMA ---------------------------------------------------------------------------
 
 def test_drop_schema_drops_the_indexes_of_its_tables() -> None:
@@ -257,6 +274,15 @@ _SERVER_CASES = {
                        "CREATE INDEX ON t (a);",
     "named not null": "CREATE TABLE t (CONSTRAINT t_a_nn NOT NULL a, a int, b int);"
                       "ALTER TABLE t ADD CONSTRAINT t_b_nn NOT NULL b;",
+    # The CHECK takes the name PostgreSQL 18 would give the NOT NULL constraint, which then
+    # becomes t_a_not_null1: the DROP drops the CHECK and the column stays NOT NULL.
+    "check named like a not null": "CREATE TABLE t (a int, b int);"
+                                   "ALTER TABLE t ADD CONSTRAINT t_a_not_null"
+                                   " CHECK (a IS NOT NULL);"
+                                   "ALTER TABLE t ALTER COLUMN a SET NOT NULL;"
+                                   "ALTER TABLE t DROP CONSTRAINT t_a_not_null;"
+                                   "ALTER TABLE t ALTER COLUMN b SET NOT NULL;"
+                                   "ALTER TABLE t DROP CONSTRAINT t_b_not_null;",
     "drop schema": "CREATE SCHEMA s; CREATE TABLE s.t (id int PRIMARY KEY, a int);"
                    "CREATE INDEX t_a ON s.t (a); CREATE TABLE t (id int PRIMARY KEY);"
                    "CREATE TYPE s.mood AS ENUM ('a'); CREATE TYPE mood AS ENUM ('b');"

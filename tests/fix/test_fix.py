@@ -389,6 +389,23 @@ def test_a_statement_with_template_placeholders_is_left_as_written(tmp_path: Pat
     assert 'CREATE INDEX users_email ON {{ index .Options "Namespace" }}.users' in text
 
 
+def test_a_primary_key_on_a_nullable_column_lints_clean_once_rewritten(tmp_path: Path) -> None:
+    """SET NOT NULL through a CHECK named t_id_not_null, the name PostgreSQL 18 would give the
+    NOT NULL itself: dropping that CHECK afterwards leaves the column NOT NULL, so the
+    PRIMARY KEY USING INDEX after it scans nothing (it was reported as a scan)."""
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE t (x int);\n",
+        "2_key.up.sql": "ALTER TABLE t ADD COLUMN id text;\n"
+                        "ALTER TABLE t ALTER COLUMN id SET NOT NULL, "
+                        "ADD CONSTRAINT t_pkey PRIMARY KEY (id);\n"})
+    written = rewrite_dir(source, tmp_path / "out")
+    assert any("DROP CONSTRAINT t_id_not_null" in text for text in written.values())
+    after = lint_migrations(discover(tmp_path / "out"), LintOptions())
+    worst = {r.migration.id: [f.rule for f in r.all_findings if f.safety > Safety.SAFE_WITH_CARE]
+             for r in after[1:]}
+    assert not any(worst.values()), worst
+
+
 def test_a_foreign_key_to_a_key_built_later_runs_after_it(tmp_path: Path) -> None:
     """ADD PRIMARY KEY becomes a CONCURRENTLY index and a later ADD CONSTRAINT ... USING
     INDEX: a foreign key to that key, later in the migration, must wait for both."""

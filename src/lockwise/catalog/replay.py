@@ -692,9 +692,11 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         elif sub == "AT_ValidateConstraint":
             _validate_not_null(catalog, t, colname, inh)
         elif sub == "AT_DropConstraint":
-            if (nn := not_null_column(t, colname)) is not None:
-                nn.not_null, nn.not_null_name, nn.not_null_valid = False, "", True
             dropped = t.constraints.pop(colname, None)
+            # Constraint names are unique on a table: a CHECK or key of this name is the one
+            # dropped, and a NOT NULL that PostgreSQL would have named so was named otherwise.
+            if dropped is None and (nn := not_null_column(t, colname)) is not None:
+                nn.not_null, nn.not_null_name, nn.not_null_valid = False, "", True
             if (stmt.get("relation") or {}).get("inh") and (
                     dropped is None or dropped.kind == "check"):
                 _drop_partition_checks(catalog, name, colname)
