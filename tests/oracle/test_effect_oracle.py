@@ -27,6 +27,19 @@ INSERT INTO parent SELECT g, 'p' || g FROM generate_series(1, 10) g;
 INSERT INTO child SELECT g, g, g FROM generate_series(1, 10) g;
 """
 
+#: PostgreSQL 18's temporal keys: rooms (a WITHOUT OVERLAPS primary key, enough rows that its
+#: index is used) and bookings of them, with rows.
+TEMPORAL = """
+CREATE TABLE room (id int4range, valid_at daterange,
+                   CONSTRAINT room_pk PRIMARY KEY (id, valid_at WITHOUT OVERLAPS));
+INSERT INTO room SELECT int4range(g, g + 1), daterange('2000-01-01', '2030-01-01')
+FROM generate_series(1, 2000) g;
+ANALYZE room;
+CREATE TABLE booking (id int4range, room_id int4range, valid_at daterange);
+INSERT INTO booking SELECT int4range(g, g + 1), int4range(g, g + 1),
+    daterange('2001-01-01', '2002-01-01') FROM generate_series(1, 20) g;
+"""
+
 #: One table with columns of the types the type-change cases need, and some rows.
 T = """
 CREATE TABLE t (
@@ -1801,6 +1814,35 @@ CASES = [
          "CREATE TABLE people (id int, m \"Mood\"); CREATE TABLE calm (id int, m mood);"
          "INSERT INTO people VALUES (1, 'ok'); INSERT INTO calm VALUES (1, 'x');",
          'DROP TYPE "Mood" CASCADE'),
+    # --- PostgreSQL 18's temporal keys (found by replaying without_overlaps.sql) ---------------
+    # A temporal foreign key added valid is checked row by row, each row looked up in the
+    # referenced key's index: the referenced table is locked as for any key, not read in full.
+    # VALIDATE and ENFORCED of one run the join that reads it.
+    Case("add-temporal-fk-reads-the-referencing-table-only", TEMPORAL,
+         "ALTER TABLE booking ADD CONSTRAINT booking_room_fk "
+         "FOREIGN KEY (room_id, PERIOD valid_at) REFERENCES room (id, PERIOD valid_at)",
+         min_pg=18),
+    Case("validate-temporal-fk-reads-both-tables", TEMPORAL +
+         "ALTER TABLE booking ADD CONSTRAINT booking_room_fk FOREIGN KEY "
+         "(room_id, PERIOD valid_at) REFERENCES room (id, PERIOD valid_at) NOT VALID;",
+         "ALTER TABLE booking VALIDATE CONSTRAINT booking_room_fk", min_pg=18),
+    Case("enforce-temporal-fk-reads-both-tables", TEMPORAL +
+         "ALTER TABLE booking ADD CONSTRAINT booking_room_fk FOREIGN KEY "
+         "(room_id, PERIOD valid_at) REFERENCES room (id, PERIOD valid_at) NOT ENFORCED;",
+         "ALTER TABLE booking ALTER CONSTRAINT booking_room_fk ENFORCED", min_pg=18),
+    Case("add-temporal-primary-key", TEMPORAL,
+         "ALTER TABLE booking ADD CONSTRAINT booking_pk "
+         "PRIMARY KEY (id, valid_at WITHOUT OVERLAPS)",
+         min_pg=18),
+    # A key dropped by the same ALTER TABLE is not re-created by its column's type change: the
+    # other end is not read (found by replaying without_overlaps.sql).
+    Case("drop-fk-and-change-its-column-type", FK,
+         "ALTER TABLE child DROP CONSTRAINT child_parent_id_fkey, "
+         "ALTER COLUMN parent_id TYPE int"),
+    Case("change-fk-column-type-revalidates", FK,
+         "ALTER TABLE child ALTER COLUMN parent_id TYPE int"),
+    Case("rename-policy", T + "CREATE POLICY own_rows ON t USING (n > 0);",
+         "ALTER POLICY own_rows ON t RENAME TO positive_rows"),
 ]
 
 

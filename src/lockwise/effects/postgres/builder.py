@@ -214,12 +214,15 @@ def refused_facts(refused: list[str]) -> dict:
     return {"refused_references": tuple(refused), "refused_references_text": "; ".join(refused)}
 
 
-def scan_fk_lookups(b: Builder, target: str) -> None:
+def scan_fk_lookups(b: Builder, target: str, by_index: bool = False) -> None:
     """Validating a foreign key reads the referenced table: each partition of a partitioned
-    one, which its query locks ACCESS SHARE at least (checked on the server)."""
+    one, which its query locks ACCESS SHARE at least (checked on the server). `by_index`: the
+    rows are looked up one by one in the referenced key's index, under the same locks, and the
+    referenced table is not read in full."""
     for rel in (target, *b.ctx.catalog.partitions(target)):
         b.lock(rel, L.ACCESS_SHARE)
-        b.scan(rel, "foreign key validation (lookups)")
+        if not by_index:
+            b.scan(rel, "foreign key validation (lookups)")
 
 
 def fk_target(b: Builder, target: str) -> None:

@@ -360,7 +360,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
     colname = cmd.get("name", "")
     # A foreign key over the column, on either side, is dropped and re-created: that takes
     # ACCESS EXCLUSIVE on the table at its other end too (checked on the server).
-    for other in _fk_partners(b.ctx.catalog, table, colname):
+    for other in _fk_partners(b.ctx.catalog, table, colname, b.freed_names):
         b.lock(other, L.ACCESS_EXCLUSIVE)
     _, coldef = unwrap(cmd.get("def"))
     new, new_mods, new_array = b.ctx.catalog.column_type(coldef.get("typeName"))
@@ -394,7 +394,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if rewrites:
         b.rewrite(table, f"column type change: {why}")
         # The re-created foreign keys are validated again: the other end is read too.
-        for other in _fk_partners(b.ctx.catalog, table, colname):
+        for other in _fk_partners(b.ctx.catalog, table, colname, b.freed_names):
             b.scan(other, "foreign key re-validation after the type change")
     b.alters.add(f"column:{table}.{colname}")
     b.act("alter_column_type", base, column=colname, old_type=old_type, new_type=new,
@@ -527,12 +527,16 @@ def column_constraints(catalog: Catalog, table: str, column: str) -> tuple[str, 
     return tuple(sorted(own)) + tuple(sorted(incoming))
 
 
-def _fk_partners(catalog, table: str, column: str) -> set[str]:
-    """Tables at the other end of the foreign keys that `table.column` takes part in."""
+def _fk_partners(catalog, table: str, column: str,
+                 dropped: frozenset[str] = frozenset()) -> set[str]:
+    """Tables at the other end of the foreign keys that `table.column` takes part in, but the
+    keys of `table` named in `dropped` (an ALTER TABLE runs its DROP CONSTRAINTs first: a
+    type change then has no such key to re-create and validate; checked on the server)."""
     out: set[str] = set()
     known = catalog.tables.get(table)
     for con in known.constraints.values() if known else ():
-        if con.kind == "foreign" and con.references and column in con.columns:
+        if con.kind == "foreign" and con.references and column in con.columns \
+                and con.name not in dropped:
             out.add(con.references)
     key = next((c.columns for c in known.constraints.values() if c.kind == "primary"),
                ()) if known else ()
@@ -607,7 +611,7 @@ def set_expression(b: Builder, table: str, cmd: dict, base: dict) -> None:
         b.rewrite(table, "SET EXPRESSION recomputes the stored generated column")
         # A foreign key over the column, on either side, is dropped, re-created and
         # validated again, as by a type change (checked on the server).
-        for other in _fk_partners(b.ctx.catalog, table, column):
+        for other in _fk_partners(b.ctx.catalog, table, column, b.freed_names):
             b.lock(other, L.ACCESS_EXCLUSIVE)
             b.scan(other, "foreign key re-validation after SET EXPRESSION")
     elif known.not_null:

@@ -88,7 +88,10 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
             facts.update(refused_facts(refused_in_add(b, table, [(con, None)])))
         if not not_valid and (equal is None or not equal.validated):
             b.scan(table, "foreign key validation")
-            scan_fk_lookups(b, ref)
+            # A temporal key (PERIOD) added valid is checked row by row, each row looked up in
+            # the referenced key's index; VALIDATE, ENFORCED and ATTACH of one still run the
+            # join that reads the referenced table (checked on PostgreSQL 18).
+            scan_fk_lookups(b, ref, by_index=bool(con.get("fk_with_period")))
     else:
         b.lock(table, L.ACCESS_EXCLUSIVE)
         if kind == "primary" and base.get("only") and not base.get("recursed_from"):

@@ -76,6 +76,10 @@ def rename(b: Builder, stmt: dict) -> None:
               name=f"trigger {stmt.get('subname', '')} on {table}",
               table_is_new=b.ctx.table_is_new(table))
     else:
+        if rtype == "OBJECT_POLICY":
+            # Renamed in its table's catalog rows, under ACCESS EXCLUSIVE as CREATE POLICY
+            # (checked on the server).
+            b.lock(range_var(stmt.get("relation"))[0], L.ACCESS_EXCLUSIVE)
         if rtype == "OBJECT_ATTRIBUTE" and stmt.get("behavior") == "DROP_CASCADE":
             # of a composite type: its typed tables are renamed with it
             lock_typed_tables(b, range_var(stmt.get("relation"))[0])
