@@ -133,6 +133,25 @@ CREATE TABLE sub () INHERITS (base);
 INSERT INTO base VALUES (1, 1); INSERT INTO sub VALUES (2, 2);
 """
 
+#: A partitioned key table (one partition itself partitioned) for TRUNCATE ... CASCADE.
+TRUNC_PARTED = """
+CREATE TABLE k (a int PRIMARY KEY) PARTITION BY LIST (a);
+CREATE TABLE k1 PARTITION OF k FOR VALUES IN (1);
+CREATE TABLE k2 PARTITION OF k FOR VALUES IN (2, 3) PARTITION BY LIST (a);
+CREATE TABLE k2a PARTITION OF k2 FOR VALUES IN (2);
+"""
+#: A partitioned table referencing `k` (its partitions hold clones of the key), and a table
+#: referencing one of its leaves, in turn referenced: CASCADE follows them all.
+TRUNC_REFERENCING = """
+CREATE TABLE r (a int REFERENCES k) PARTITION BY LIST (a);
+CREATE TABLE r1 PARTITION OF r FOR VALUES IN (1);
+CREATE TABLE r2 PARTITION OF r FOR VALUES IN (2) PARTITION BY LIST (a);
+CREATE TABLE r2a PARTITION OF r2 FOR VALUES IN (2);
+ALTER TABLE r2a ADD PRIMARY KEY (a);
+CREATE TABLE s (a int UNIQUE REFERENCES r2a (a));
+CREATE TABLE u (a int REFERENCES s (a));
+"""
+
 #: A list-partitioned table with a partitioned partition (mid, one leaf), and a loose table.
 LIST_TREE = """
 CREATE TABLE top (a int, b int) PARTITION BY LIST (a);
@@ -372,6 +391,25 @@ CASES = [
     Case("truncate", T, "TRUNCATE t"),
     Case("truncate-referencing", FK, "TRUNCATE child"),
     Case("truncate-cascade", FK, "TRUNCATE parent CASCADE"),
+    # CASCADE reaches a key to a partition of the table, a key to the partitioned table above
+    # a partition truncated alone, and every partition of a partitioned referencing table;
+    # not the inheritance children of a referencing table (they do not inherit its keys).
+    Case("truncate-cascade-key-to-partition",
+         TRUNC_PARTED + "CREATE TABLE r (a int REFERENCES k1);", "TRUNCATE k CASCADE"),
+    Case("truncate-cascade-partition-key-to-parent",
+         TRUNC_PARTED + "CREATE TABLE r (a int REFERENCES k);", "TRUNCATE k1 CASCADE"),
+    Case("truncate-cascade-partitioned-referencing", TRUNC_PARTED + TRUNC_REFERENCING,
+         "TRUNCATE k CASCADE"),
+    Case("truncate-cascade-partition-of-partitioned-referencing", TRUNC_PARTED + TRUNC_REFERENCING,
+         "TRUNCATE k2 CASCADE"),
+    Case("truncate-cascade-key-to-inheritance-child",
+         INH + "ALTER TABLE sub ADD PRIMARY KEY (id); CREATE TABLE r (a int REFERENCES sub);",
+         "TRUNCATE base CASCADE"),
+    Case("truncate-only-cascade-key-to-inheritance-child",
+         INH + "ALTER TABLE sub ADD PRIMARY KEY (id); CREATE TABLE r (a int REFERENCES sub);",
+         "TRUNCATE ONLY base CASCADE"),
+    Case("truncate-cascade-referencing-inheritance-parent",
+         FK + "CREATE TABLE child_sub () INHERITS (child);", "TRUNCATE parent CASCADE"),
     # --- ALTER TABLE ADD COLUMN --------------------------------------------------------------
     Case("add-column", T, "ALTER TABLE t ADD COLUMN c int"),
     Case("add-column-constant-default", T, "ALTER TABLE t ADD COLUMN c int DEFAULT 0"),
