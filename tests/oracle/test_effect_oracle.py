@@ -914,6 +914,17 @@ CASES = [
          "DROP RULE r ON t"),
     Case("drop-statistics", T + "CREATE STATISTICS t_stats ON n, v FROM t;",
          "DROP STATISTICS t_stats"),
+    # The replay follows the statistics object (renamed, moved) and its table (renamed): the
+    # table is still locked.
+    Case("drop-statistics-renamed", T + "CREATE STATISTICS t_stats ON n, v FROM t;"
+         "ALTER STATISTICS t_stats RENAME TO t_st; CREATE SCHEMA app;"
+         "ALTER STATISTICS t_st SET SCHEMA app; ALTER TABLE t RENAME TO t2;",
+         "DROP STATISTICS app.t_st", schemas=("app",)),
+    # One on a column dropped since (in an expression too) went with it: nothing is locked.
+    Case("drop-statistics-gone-with-its-column",
+         "CREATE TABLE u (a int, b int, c int); CREATE STATISTICS s ON a, b FROM u;"
+         "CREATE STATISTICS s2 ON a, (c + 1) FROM u; ALTER TABLE u DROP COLUMN b, DROP COLUMN c;",
+         "DROP STATISTICS IF EXISTS s, s2"),
     # --- renames -----------------------------------------------------------------------------
     Case("rename-table", T, "ALTER TABLE t RENAME TO t2"),
     Case("rename-column", T, "ALTER TABLE t RENAME COLUMN n TO m"),

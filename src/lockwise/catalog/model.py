@@ -314,6 +314,9 @@ class Catalog:
     #: Extended statistics objects (qualified) -> their columns, an expression as "(expression)"
     #: (a copy by CREATE TABLE ... LIKE ... INCLUDING STATISTICS is named after them).
     statistics_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Extended statistics objects (qualified) -> every column they depend on, named or read
+    #: by an expression: dropping one of them drops the statistics object.
+    statistics_reads: dict[str, frozenset[str]] = field(default_factory=dict)
     #: Every table some partition names as its parent (kept by the replay; never shrinks), so
     #: looking for partitions of an ordinary table costs nothing.
     partition_parents: set[str] = field(default_factory=set)

@@ -527,9 +527,8 @@ def _like_extras(catalog: Catalog, t: Table, like: dict) -> None:
         for stat, table in list(catalog.statistics.items()):
             if table == source.name:
                 columns = catalog.statistics_columns.get(stat, ())
-                copy = _statistics_name(catalog, t.name, columns)
-                catalog.statistics[copy] = t.name
-                catalog.statistics_columns[copy] = columns
+                _add_statistics(catalog, _statistics_name(catalog, t.name, columns), t.name,
+                                columns, catalog.statistics_reads.get(stat, frozenset()))
 
 
 def _like_indexes(catalog: Catalog, t: Table, source: Table) -> None:
@@ -737,6 +736,8 @@ def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None
         views = catalog.views_using_column(t.name, column)
         _drop_views(catalog, views + [o for v in views for o in catalog.views_over(v)])
     t.columns.pop(column, None)
+    _drop_statistics(catalog, [s for s in _statistics_on(catalog, t.name)
+                               if column in catalog.statistics_reads.get(s, ())])
     for key in [k for k in catalog.index_keys_on(t.name)
                 if column in catalog.indexes[k].columns or column in catalog.indexes[k].reads]:
         del catalog.indexes[key]
@@ -783,6 +784,7 @@ def _relations_dropped(catalog: Catalog, name: str, cascade: bool) -> list[str]:
 
 def _drop_relation(catalog: Catalog, name: str) -> None:
     catalog.tables.pop(name, None)
+    _drop_statistics(catalog, _statistics_on(catalog, name))
     for key in catalog.index_keys_on(name):
         del catalog.indexes[key]
     for other in _tables_pointing_at(catalog, name):
@@ -820,6 +822,9 @@ def _drop_index(catalog: Catalog, name: str) -> None:
 def _rename(catalog: Catalog, stmt: dict) -> None:
     rtype = stmt.get("renameType", "")
     new = stmt.get("newname", "")
+    if rtype == "OBJECT_STATISTIC_EXT":
+        _move_statistics(catalog, stmt, None, new)
+        return
     name, _ = range_var(stmt.get("relation"))
     t = catalog.tables.get(name)
     if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and t:
@@ -844,9 +849,11 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         for col in t.columns.values():  # generation expressions name columns by number
             if old in col.reads:
                 col.reads = tuple(sorted({new if c == old else c for c in col.reads}))
-        for stat in [s for s, on in catalog.statistics.items() if on == name]:
+        for stat in _statistics_on(catalog, name):
             catalog.statistics_columns[stat] = tuple(
                 new if c == old else c for c in catalog.statistics_columns.get(stat, ()))
+            catalog.statistics_reads[stat] = frozenset(
+                new if c == old else c for c in catalog.statistics_reads.get(stat, ()))
         for view in catalog.views_using_column(name, old):  # they name columns by number
             v = catalog.tables[view]
             v.column_reads = tuple((r, new if (r, c) == (name, old) else c)
@@ -885,6 +892,8 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
         moved = replace(idx, table=new_name, name=f"{schema}.{idx.name.split('.', 1)[-1]}")
         catalog.indexes[moved.name] = moved
     _follow_parent_rename(catalog, name, new_name)
+    for stat in _statistics_on(catalog, name):  # on the table by oid; in their own schema
+        catalog.statistics[stat] = new_name
     for other in catalog.views_reading(name):  # views follow (they refer to it by oid)
         other.sources = tuple(new_name if s == name else s for s in other.sources)
         other.column_reads = tuple((new_name if r == name else r, c)
@@ -905,7 +914,10 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
 
 def _set_schema(catalog: Catalog, stmt: dict) -> None:
     """ALTER TABLE / VIEW / MATERIALIZED VIEW / FOREIGN TABLE ... SET SCHEMA: the relation and
-    its indexes move (a move into the schema it is in already changes nothing)."""
+    its indexes move (a move into the schema it is in already changes nothing). ALTER
+    STATISTICS ... SET SCHEMA moves the statistics object alone."""
+    if stmt.get("objectType") == "OBJECT_STATISTIC_EXT":
+        _move_statistics(catalog, stmt, stmt.get("newschema"), None)
     if stmt.get("objectType") not in RELATION_KINDS:
         return
     name, _ = range_var(stmt.get("relation"))
@@ -1212,8 +1224,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                     col = catalog.tables[table].columns[column]
                     col.default = col.default_sequence = None
         elif rtype == "OBJECT_STATISTIC_EXT":
-            catalog.statistics.pop(name, None)
-            catalog.statistics_columns.pop(name, None)
+            _drop_statistics(catalog, [name])
         elif rtype == "OBJECT_SCHEMA":
             schema = names[-1]
             catalog.schemas.discard(schema)
@@ -1230,6 +1241,10 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                 del catalog.enums[key]
             catalog.types = {k for k in catalog.types if not k.startswith(schema + ".")}
             catalog.sequences = {k for k in catalog.sequences if not k.startswith(schema + ".")}
+            # Statistics objects in it, and those on its tables (which live anywhere).
+            _drop_statistics(catalog, [s for s, on in catalog.statistics.items()
+                                       if s.startswith(schema + ".") or
+                                       on.startswith(schema + ".")])
 
 
 def _drop_type(catalog: Catalog, name: str, cascade: bool) -> None:
@@ -1262,8 +1277,41 @@ def _create_statistics(catalog: Catalog, stmt: dict) -> None:
         else:
             name = object_name(names) if len(names) > 1 else \
                 f"{table.split('.', 1)[0]}.{names[-1]}"
-        catalog.statistics[name] = table
-        catalog.statistics_columns[name] = columns
+        reads = frozenset(c for e in stmt.get("exprs") or ()
+                          for c in ([unwrap(e)[1]["name"]] if unwrap(e)[1].get("name") else
+                                    columns_read(unwrap(e)[1].get("expr"))))
+        _add_statistics(catalog, name, table, columns, reads)
+
+
+def _add_statistics(catalog: Catalog, name: str, table: str, columns: tuple[str, ...],
+                    reads: frozenset[str]) -> None:
+    catalog.statistics[name] = table
+    catalog.statistics_columns[name] = columns
+    catalog.statistics_reads[name] = reads
+
+
+def _drop_statistics(catalog: Catalog, names: list[str]) -> None:
+    for name in names:
+        catalog.statistics.pop(name, None)
+        catalog.statistics_columns.pop(name, None)
+        catalog.statistics_reads.pop(name, None)
+
+
+def _move_statistics(catalog: Catalog, stmt: dict, schema: str | None, name: str | None) -> None:
+    """ALTER STATISTICS ... RENAME TO `name` / SET SCHEMA `schema`: the object goes by its
+    new name (a name taken already: the server refuses, the catalog keeps what it had)."""
+    old = object_name(strings(unwrap(stmt.get("object"))[1].get("items")))
+    old_schema, _, old_name = old.partition(".")
+    new_name = f"{schema or old_schema}.{name or old_name}"
+    if old in catalog.statistics and new_name not in catalog.statistics:
+        table, columns = catalog.statistics[old], catalog.statistics_columns.get(old, ())
+        reads = catalog.statistics_reads.get(old, frozenset())
+        _drop_statistics(catalog, [old])
+        _add_statistics(catalog, new_name, table, columns, reads)
+
+
+def _statistics_on(catalog: Catalog, table: str) -> list[str]:
+    return [s for s, on in catalog.statistics.items() if on == table]
 
 
 def _statistics_name(catalog: Catalog, table: str, columns: tuple[str, ...]) -> str:
