@@ -912,6 +912,19 @@ CASES = [
          min_pg=18),
     Case("drop-rule", T + "CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING;",
          "DROP RULE r ON t"),
+    # A key dropped with CASCADE (or its column) took the foreign keys using it along: the
+    # replay forgets them, so a later TRUNCATE ... CASCADE does not reach the table that had
+    # one.
+    Case("truncate-cascade-after-the-key-dropped-cascade",
+         FK + "ALTER TABLE parent DROP CONSTRAINT parent_pkey CASCADE;",
+         "TRUNCATE parent CASCADE"),
+    Case("truncate-cascade-after-the-key-column-dropped-cascade",
+         FK + "ALTER TABLE parent DROP COLUMN id CASCADE;", "TRUNCATE parent CASCADE"),
+    # Not those on another unique constraint of the table.
+    Case("truncate-cascade-after-another-key-dropped-cascade",
+         FK + "ALTER TABLE parent ADD UNIQUE (name); CREATE TABLE other (pn text REFERENCES "
+         "parent (name)); ALTER TABLE parent DROP CONSTRAINT parent_pkey CASCADE;",
+         "TRUNCATE parent CASCADE"),
     Case("drop-statistics", T + "CREATE STATISTICS t_stats ON n, v FROM t;",
          "DROP STATISTICS t_stats"),
     # The replay follows the statistics object (renamed, moved) and its table (renamed): the

@@ -647,6 +647,14 @@ class Catalog:
         return [(t.name, c) for t in candidates for c in t.constraints.values()
                 if c.kind == "foreign" and c.references == table]
 
+    def foreign_keys_using(self, table: str,
+                           columns: tuple[str, ...]) -> list[tuple[str, Constraint]]:
+        """The foreign keys pointing at `columns` of `table` (in any order), which use the
+        index of its key or unique constraint over them: CASCADE drops them with it."""
+        key = set(columns)
+        return [(other, fk) for other, fk in self.referencing(table)
+                if set(fk.ref_columns or self.primary_key(table)) == key]
+
     def start_indexes(self) -> None:
         """Build the indexes still None (`fk_sources`, `column_readers`, `source_readers`) from
         what the catalog holds: the replay calls this before its first statement, so a

@@ -693,6 +693,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         elif sub == "AT_DropConstraint":
             if (nn := not_null_column(t, colname)) is not None:
                 nn.not_null, nn.not_null_name, nn.not_null_valid = False, "", True
+            _drop_foreign_keys_using(catalog, t, colname, cmd.get("behavior") == "DROP_CASCADE")
             dropped = t.constraints.pop(colname, None)
             if (stmt.get("relation") or {}).get("inh") and (
                     dropped is None or dropped.kind == "check"):
@@ -735,6 +736,10 @@ def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None
     if cascade:
         views = catalog.views_using_column(t.name, column)
         _drop_views(catalog, views + [o for v in views for o in catalog.views_over(v)])
+        # The foreign keys pointing at it (the server refuses without CASCADE).
+        for other, fk in catalog.referencing(t.name):
+            if column in (fk.ref_columns or catalog.primary_key(t.name)):
+                catalog.tables[other].constraints.pop(fk.name, None)
     t.columns.pop(column, None)
     _drop_statistics(catalog, [s for s in _statistics_on(catalog, t.name)
                                if column in catalog.statistics_reads.get(s, ())])
@@ -743,6 +748,16 @@ def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None
         del catalog.indexes[key]
     for key in [k for k, c in t.constraints.items() if column in c.columns]:
         del t.constraints[key]
+
+
+def _drop_foreign_keys_using(catalog: Catalog, t: Table, name: str, cascade: bool) -> None:
+    """DROP CONSTRAINT `name` CASCADE of a key or unique constraint of `t`: the foreign keys
+    that use its index go with it (the server refuses it without CASCADE while any exist)."""
+    con = t.constraints.get(name)
+    if not cascade or con is None or con.kind not in ("primary", "unique"):
+        return
+    for other, fk in catalog.foreign_keys_using(t.name, con.columns):
+        catalog.tables[other].constraints.pop(fk.name, None)
 
 
 def _take_over_foreign_keys(catalog: Catalog, parent: str, part: Table) -> None:
