@@ -677,6 +677,11 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 if colname in table.columns:
                     _make_not_null(table.columns[colname], "", valid=True)
                     table.columns[colname].not_null_valid = True
+        elif sub in ("AT_AddIdentity", "AT_DropIdentity"):
+            # The partitions' columns follow the parent's (checked on the server).
+            for table in [t, *filter(None, map(catalog.tables.get, catalog.partitions(name)))]:
+                if colname in table.columns:
+                    table.columns[colname].identity = sub == "AT_AddIdentity"
         elif sub == "AT_DropNotNull" and column is not None:
             column.not_null, column.not_null_name, column.not_null_valid = False, "", True
         elif sub == "AT_AddConstraint":
