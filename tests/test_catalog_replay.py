@@ -761,6 +761,40 @@ def test_statistics_remember_their_table() -> None:
     assert catalog.statistics == {}
 
 
+#: Statistics objects moved, renamed, dropped with their columns, tables and schemas.
+_STATISTICS_HISTORY = """
+CREATE SCHEMA o; CREATE SCHEMA z; CREATE TABLE t (a int, b int, c int);
+CREATE STATISTICS s1 ON a, b FROM t; CREATE STATISTICS s2 ON b, c FROM t;
+CREATE STATISTICS s3 ON (a + c), b FROM t; CREATE STATISTICS s4 ON a, b FROM t;
+ALTER STATISTICS s4 RENAME TO s5; CREATE STATISTICS s6 ON a, b FROM t;
+ALTER STATISTICS s6 SET SCHEMA o; ALTER TABLE t DROP COLUMN c;
+CREATE TABLE u (a int, b int); CREATE STATISTICS ON a, b FROM u; DROP TABLE u;
+CREATE TABLE u (a int, b int); CREATE STATISTICS ON a, b FROM u; ALTER TABLE t RENAME TO t2;
+CREATE TABLE w (a int, b int); CREATE STATISTICS ws ON a, b FROM w; ALTER TABLE w SET SCHEMA o;
+CREATE TABLE z.y (a int, b int); CREATE STATISTICS public.zs ON a, b FROM z.y;
+CREATE STATISTICS z.zz ON a, b FROM u; DROP SCHEMA z CASCADE;
+ALTER TABLE t2 RENAME COLUMN b TO bb; CREATE STATISTICS s7 ON (bb + 1), a FROM t2;
+CREATE STATISTICS s8 ON (a + 1), (a * 2) FROM t2; ALTER TABLE t2 RENAME COLUMN a TO aa;
+CREATE TABLE l (LIKE t2 INCLUDING STATISTICS); ALTER TABLE l DROP COLUMN bb;
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("last", ["", "ALTER TABLE t2 DROP COLUMN bb;"])
+def test_statistics_objects_are_those_the_server_has(pg_db: str, last: str) -> None:
+    import psycopg
+
+    sql = _STATISTICS_HISTORY + last
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(sql)
+        server = dict(conn.execute(
+            "SELECT n.nspname || '.' || s.stxname, tn.nspname || '.' || c.relname "
+            "FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace "
+            "JOIN pg_class c ON c.oid = s.stxrelid "
+            "JOIN pg_namespace tn ON tn.oid = c.relnamespace").fetchall())
+    assert replayed(sql).statistics == server
+
+
 def test_column_collation_follows_type_changes() -> None:
     catalog = replayed('CREATE TABLE t (a text COLLATE "C", b text);')
     columns = catalog.tables["public.t"].columns

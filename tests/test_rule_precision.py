@@ -414,6 +414,26 @@ def test_messages_name_every_table_the_statement_reaches(sql: str, rule: str,
     assert found and named in found[0].message, [f.message for f in found]
 
 
+#: A partitioned key table, a table referencing one of its partitions, one referencing it.
+_KEYS_PARTED = ("CREATE TABLE k (a int PRIMARY KEY) PARTITION BY LIST (a);\n"
+                "CREATE TABLE k1 PARTITION OF k FOR VALUES IN (1);\n"
+                "CREATE TABLE to_part (a int REFERENCES k1);\n"
+                "CREATE TABLE to_parent (a int REFERENCES k) PARTITION BY LIST (a);\n"
+                "CREATE TABLE to_parent1 PARTITION OF to_parent FOR VALUES IN (1);\n")
+
+
+@pytest.mark.parametrize(("sql", "named"), [
+    # A key to a partition is a key to what the parent's TRUNCATE empties.
+    ("TRUNCATE k CASCADE;", "(public.to_parent, public.to_part)"),
+    # A key to the partitioned parent reaches each partition: its partition's TRUNCATE too.
+    ("TRUNCATE k1 CASCADE;", "(public.to_parent, public.to_part)"),
+])
+def test_truncate_cascade_names_the_tables_referencing_any_partition(sql: str,
+                                                                      named: str) -> None:
+    found = [f for f in findings(sql, setup=_KEYS_PARTED) if f.rule == "truncate-cascade"]
+    assert found and named in found[0].message, [f.message for f in found]
+
+
 def test_type_change_without_rewrite_that_rebuilds_an_index_needs_downtime() -> None:
     # No rewrite in a UTC session, but the index over the column moves from timestamp_ops to
     # timestamptz_ops: it is built again from every row under ACCESS EXCLUSIVE.

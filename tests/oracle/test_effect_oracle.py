@@ -146,6 +146,25 @@ CREATE TABLE sub () INHERITS (base);
 INSERT INTO base VALUES (1, 1); INSERT INTO sub VALUES (2, 2);
 """
 
+#: A partitioned key table (one partition itself partitioned) for TRUNCATE ... CASCADE.
+TRUNC_PARTED = """
+CREATE TABLE k (a int PRIMARY KEY) PARTITION BY LIST (a);
+CREATE TABLE k1 PARTITION OF k FOR VALUES IN (1);
+CREATE TABLE k2 PARTITION OF k FOR VALUES IN (2, 3) PARTITION BY LIST (a);
+CREATE TABLE k2a PARTITION OF k2 FOR VALUES IN (2);
+"""
+#: A partitioned table referencing `k` (its partitions hold clones of the key), and a table
+#: referencing one of its leaves, in turn referenced: CASCADE follows them all.
+TRUNC_REFERENCING = """
+CREATE TABLE r (a int REFERENCES k) PARTITION BY LIST (a);
+CREATE TABLE r1 PARTITION OF r FOR VALUES IN (1);
+CREATE TABLE r2 PARTITION OF r FOR VALUES IN (2) PARTITION BY LIST (a);
+CREATE TABLE r2a PARTITION OF r2 FOR VALUES IN (2);
+ALTER TABLE r2a ADD PRIMARY KEY (a);
+CREATE TABLE s (a int UNIQUE REFERENCES r2a (a));
+CREATE TABLE u (a int REFERENCES s (a));
+"""
+
 #: A list-partitioned table with a partitioned partition (mid, one leaf), and a loose table.
 LIST_TREE = """
 CREATE TABLE top (a int, b int) PARTITION BY LIST (a);
@@ -385,6 +404,25 @@ CASES = [
     Case("truncate", T, "TRUNCATE t"),
     Case("truncate-referencing", FK, "TRUNCATE child"),
     Case("truncate-cascade", FK, "TRUNCATE parent CASCADE"),
+    # CASCADE reaches a key to a partition of the table, a key to the partitioned table above
+    # a partition truncated alone, and every partition of a partitioned referencing table;
+    # not the inheritance children of a referencing table (they do not inherit its keys).
+    Case("truncate-cascade-key-to-partition",
+         TRUNC_PARTED + "CREATE TABLE r (a int REFERENCES k1);", "TRUNCATE k CASCADE"),
+    Case("truncate-cascade-partition-key-to-parent",
+         TRUNC_PARTED + "CREATE TABLE r (a int REFERENCES k);", "TRUNCATE k1 CASCADE"),
+    Case("truncate-cascade-partitioned-referencing", TRUNC_PARTED + TRUNC_REFERENCING,
+         "TRUNCATE k CASCADE"),
+    Case("truncate-cascade-partition-of-partitioned-referencing", TRUNC_PARTED + TRUNC_REFERENCING,
+         "TRUNCATE k2 CASCADE"),
+    Case("truncate-cascade-key-to-inheritance-child",
+         INH + "ALTER TABLE sub ADD PRIMARY KEY (id); CREATE TABLE r (a int REFERENCES sub);",
+         "TRUNCATE base CASCADE"),
+    Case("truncate-only-cascade-key-to-inheritance-child",
+         INH + "ALTER TABLE sub ADD PRIMARY KEY (id); CREATE TABLE r (a int REFERENCES sub);",
+         "TRUNCATE ONLY base CASCADE"),
+    Case("truncate-cascade-referencing-inheritance-parent",
+         FK + "CREATE TABLE child_sub () INHERITS (child);", "TRUNCATE parent CASCADE"),
     # --- ALTER TABLE ADD COLUMN --------------------------------------------------------------
     Case("add-column", T, "ALTER TABLE t ADD COLUMN c int"),
     Case("add-column-constant-default", T, "ALTER TABLE t ADD COLUMN c int DEFAULT 0"),
@@ -887,8 +925,32 @@ CASES = [
          min_pg=18),
     Case("drop-rule", T + "CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING;",
          "DROP RULE r ON t"),
+    # A key dropped with CASCADE (or its column) took the foreign keys using it along: the
+    # replay forgets them, so a later TRUNCATE ... CASCADE does not reach the table that had
+    # one.
+    Case("truncate-cascade-after-the-key-dropped-cascade",
+         FK + "ALTER TABLE parent DROP CONSTRAINT parent_pkey CASCADE;",
+         "TRUNCATE parent CASCADE"),
+    Case("truncate-cascade-after-the-key-column-dropped-cascade",
+         FK + "ALTER TABLE parent DROP COLUMN id CASCADE;", "TRUNCATE parent CASCADE"),
+    # Not those on another unique constraint of the table.
+    Case("truncate-cascade-after-another-key-dropped-cascade",
+         FK + "ALTER TABLE parent ADD UNIQUE (name); CREATE TABLE other (pn text REFERENCES "
+         "parent (name)); ALTER TABLE parent DROP CONSTRAINT parent_pkey CASCADE;",
+         "TRUNCATE parent CASCADE"),
     Case("drop-statistics", T + "CREATE STATISTICS t_stats ON n, v FROM t;",
          "DROP STATISTICS t_stats"),
+    # The replay follows the statistics object (renamed, moved) and its table (renamed): the
+    # table is still locked.
+    Case("drop-statistics-renamed", T + "CREATE STATISTICS t_stats ON n, v FROM t;"
+         "ALTER STATISTICS t_stats RENAME TO t_st; CREATE SCHEMA app;"
+         "ALTER STATISTICS t_st SET SCHEMA app; ALTER TABLE t RENAME TO t2;",
+         "DROP STATISTICS app.t_st", schemas=("app",)),
+    # One on a column dropped since (in an expression too) went with it: nothing is locked.
+    Case("drop-statistics-gone-with-its-column",
+         "CREATE TABLE u (a int, b int, c int); CREATE STATISTICS s ON a, b FROM u;"
+         "CREATE STATISTICS s2 ON a, (c + 1) FROM u; ALTER TABLE u DROP COLUMN b, DROP COLUMN c;",
+         "DROP STATISTICS IF EXISTS s, s2"),
     # --- renames -----------------------------------------------------------------------------
     Case("rename-table", T, "ALTER TABLE t RENAME TO t2"),
     Case("rename-column", T, "ALTER TABLE t RENAME COLUMN n TO m"),

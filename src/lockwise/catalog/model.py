@@ -318,6 +318,9 @@ class Catalog:
     #: Extended statistics objects (qualified) -> their columns, an expression as "(expression)"
     #: (a copy by CREATE TABLE ... LIKE ... INCLUDING STATISTICS is named after them).
     statistics_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Extended statistics objects (qualified) -> every column they depend on, named or read
+    #: by an expression: dropping one of them drops the statistics object.
+    statistics_reads: dict[str, frozenset[str]] = field(default_factory=dict)
     #: Every table some partition names as its parent (kept by the replay; never shrinks), so
     #: looking for partitions of an ordinary table costs nothing.
     partition_parents: set[str] = field(default_factory=set)
@@ -663,6 +666,14 @@ class Catalog:
                           if (t := self.tables.get(name)) is not None]
         return [(t.name, c) for t in candidates for c in t.constraints.values()
                 if c.kind == "foreign" and c.references == table]
+
+    def foreign_keys_using(self, table: str,
+                           columns: tuple[str, ...]) -> list[tuple[str, Constraint]]:
+        """The foreign keys pointing at `columns` of `table` (in any order), which use the
+        index of its key or unique constraint over them: CASCADE drops them with it."""
+        key = set(columns)
+        return [(other, fk) for other, fk in self.referencing(table)
+                if set(fk.ref_columns or self.primary_key(table)) == key]
 
     def start_indexes(self) -> None:
         """Build the indexes still None (`fk_sources`, `column_readers`, `source_readers`,

@@ -527,9 +527,8 @@ def _like_extras(catalog: Catalog, t: Table, like: dict) -> None:
         for stat, table in list(catalog.statistics.items()):
             if table == source.name:
                 columns = catalog.statistics_columns.get(stat, ())
-                copy = _statistics_name(catalog, t.name, columns)
-                catalog.statistics[copy] = t.name
-                catalog.statistics_columns[copy] = columns
+                _add_statistics(catalog, _statistics_name(catalog, t.name, columns), t.name,
+                                columns, catalog.statistics_reads.get(stat, frozenset()))
 
 
 def _like_indexes(catalog: Catalog, t: Table, source: Table) -> None:
@@ -678,6 +677,11 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 if colname in table.columns:
                     _make_not_null(table.columns[colname], "", valid=True)
                     table.columns[colname].not_null_valid = True
+        elif sub in ("AT_AddIdentity", "AT_DropIdentity"):
+            # The partitions' columns follow the parent's (checked on the server).
+            for table in [t, *filter(None, map(catalog.tables.get, catalog.partitions(name)))]:
+                if colname in table.columns:
+                    table.columns[colname].identity = sub == "AT_AddIdentity"
         elif sub == "AT_DropNotNull" and column is not None:
             column.not_null, column.not_null_name, column.not_null_valid = False, "", True
         elif sub == "AT_AddConstraint":
@@ -692,6 +696,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         elif sub == "AT_ValidateConstraint":
             _validate_not_null(catalog, t, colname, inh)
         elif sub == "AT_DropConstraint":
+            _drop_foreign_keys_using(catalog, t, colname, cmd.get("behavior") == "DROP_CASCADE")
             dropped = t.constraints.pop(colname, None)
             # Constraint names are unique on a table: a CHECK or key of this name is the one
             # dropped, and a NOT NULL that PostgreSQL would have named so was named otherwise.
@@ -738,12 +743,28 @@ def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None
     if cascade:
         views = catalog.views_using_column(t.name, column)
         _drop_views(catalog, views + [o for v in views for o in catalog.views_over(v)])
+        # The foreign keys pointing at it (the server refuses without CASCADE).
+        for other, fk in catalog.referencing(t.name):
+            if column in (fk.ref_columns or catalog.primary_key(t.name)):
+                catalog.tables[other].constraints.pop(fk.name, None)
     t.columns.pop(column, None)
+    _drop_statistics(catalog, [s for s in _statistics_on(catalog, t.name)
+                               if column in catalog.statistics_reads.get(s, ())])
     for key in [k for k in catalog.index_keys_on(t.name)
                 if column in catalog.indexes[k].columns or column in catalog.indexes[k].reads]:
         del catalog.indexes[key]
     for key in [k for k, c in t.constraints.items() if column in c.columns]:
         del t.constraints[key]
+
+
+def _drop_foreign_keys_using(catalog: Catalog, t: Table, name: str, cascade: bool) -> None:
+    """DROP CONSTRAINT `name` CASCADE of a key or unique constraint of `t`: the foreign keys
+    that use its index go with it (the server refuses it without CASCADE while any exist)."""
+    con = t.constraints.get(name)
+    if not cascade or con is None or con.kind not in ("primary", "unique"):
+        return
+    for other, fk in catalog.foreign_keys_using(t.name, con.columns):
+        catalog.tables[other].constraints.pop(fk.name, None)
 
 
 def _take_over_foreign_keys(catalog: Catalog, parent: str, part: Table) -> None:
@@ -785,6 +806,7 @@ def _relations_dropped(catalog: Catalog, name: str, cascade: bool) -> list[str]:
 
 def _drop_relation(catalog: Catalog, name: str) -> None:
     catalog.tables.pop(name, None)
+    _drop_statistics(catalog, _statistics_on(catalog, name))
     for key in catalog.index_keys_on(name):
         del catalog.indexes[key]
     for other in _tables_pointing_at(catalog, name):
@@ -822,6 +844,9 @@ def _drop_index(catalog: Catalog, name: str) -> None:
 def _rename(catalog: Catalog, stmt: dict) -> None:
     rtype = stmt.get("renameType", "")
     new = stmt.get("newname", "")
+    if rtype == "OBJECT_STATISTIC_EXT":
+        _move_statistics(catalog, stmt, None, new)
+        return
     name, _ = range_var(stmt.get("relation"))
     t = catalog.tables.get(name)
     if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and t:
@@ -846,9 +871,11 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         for col in t.columns.values():  # generation expressions name columns by number
             if old in col.reads:
                 col.reads = tuple(sorted({new if c == old else c for c in col.reads}))
-        for stat in [s for s, on in catalog.statistics.items() if on == name]:
+        for stat in _statistics_on(catalog, name):
             catalog.statistics_columns[stat] = tuple(
                 new if c == old else c for c in catalog.statistics_columns.get(stat, ()))
+            catalog.statistics_reads[stat] = frozenset(
+                new if c == old else c for c in catalog.statistics_reads.get(stat, ()))
         for view in catalog.views_using_column(name, old):  # they name columns by number
             v = catalog.tables[view]
             v.column_reads = tuple((r, new if (r, c) == (name, old) else c)
@@ -889,6 +916,8 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
         moved = replace(idx, table=new_name, name=f"{schema}.{idx.name.split('.', 1)[-1]}")
         catalog.indexes[moved.name] = moved
     _follow_parent_rename(catalog, name, new_name)
+    for stat in _statistics_on(catalog, name):  # on the table by oid; in their own schema
+        catalog.statistics[stat] = new_name
     for other in catalog.views_reading(name):  # views follow (they refer to it by oid)
         other.sources = tuple(new_name if s == name else s for s in other.sources)
         other.column_reads = tuple((new_name if r == name else r, c)
@@ -909,7 +938,10 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
 
 def _set_schema(catalog: Catalog, stmt: dict) -> None:
     """ALTER TABLE / VIEW / MATERIALIZED VIEW / FOREIGN TABLE ... SET SCHEMA: the relation and
-    its indexes move (a move into the schema it is in already changes nothing)."""
+    its indexes move (a move into the schema it is in already changes nothing). ALTER
+    STATISTICS ... SET SCHEMA moves the statistics object alone."""
+    if stmt.get("objectType") == "OBJECT_STATISTIC_EXT":
+        _move_statistics(catalog, stmt, stmt.get("newschema"), None)
     if stmt.get("objectType") not in RELATION_KINDS:
         return
     name, _ = range_var(stmt.get("relation"))
@@ -1217,8 +1249,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                     col = catalog.tables[table].columns[column]
                     col.default = col.default_sequence = None
         elif rtype == "OBJECT_STATISTIC_EXT":
-            catalog.statistics.pop(name, None)
-            catalog.statistics_columns.pop(name, None)
+            _drop_statistics(catalog, [name])
         elif rtype == "OBJECT_SCHEMA":
             schema = names[-1]
             catalog.schemas.discard(schema)
@@ -1235,6 +1266,10 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                 del catalog.enums[key]
             catalog.types = {k for k in catalog.types if not k.startswith(schema + ".")}
             catalog.sequences = {k for k in catalog.sequences if not k.startswith(schema + ".")}
+            # Statistics objects in it, and those on its tables (which live anywhere).
+            _drop_statistics(catalog, [s for s, on in catalog.statistics.items()
+                                       if s.startswith(schema + ".") or
+                                       on.startswith(schema + ".")])
 
 
 def _drop_type(catalog: Catalog, name: str, cascade: bool) -> None:
@@ -1267,8 +1302,41 @@ def _create_statistics(catalog: Catalog, stmt: dict) -> None:
         else:
             name = object_name(names) if len(names) > 1 else \
                 f"{table.split('.', 1)[0]}.{names[-1]}"
-        catalog.statistics[name] = table
-        catalog.statistics_columns[name] = columns
+        reads = frozenset(c for e in stmt.get("exprs") or ()
+                          for c in ([unwrap(e)[1]["name"]] if unwrap(e)[1].get("name") else
+                                    columns_read(unwrap(e)[1].get("expr"))))
+        _add_statistics(catalog, name, table, columns, reads)
+
+
+def _add_statistics(catalog: Catalog, name: str, table: str, columns: tuple[str, ...],
+                    reads: frozenset[str]) -> None:
+    catalog.statistics[name] = table
+    catalog.statistics_columns[name] = columns
+    catalog.statistics_reads[name] = reads
+
+
+def _drop_statistics(catalog: Catalog, names: list[str]) -> None:
+    for name in names:
+        catalog.statistics.pop(name, None)
+        catalog.statistics_columns.pop(name, None)
+        catalog.statistics_reads.pop(name, None)
+
+
+def _move_statistics(catalog: Catalog, stmt: dict, schema: str | None, name: str | None) -> None:
+    """ALTER STATISTICS ... RENAME TO `name` / SET SCHEMA `schema`: the object goes by its
+    new name (a name taken already: the server refuses, the catalog keeps what it had)."""
+    old = object_name(strings(unwrap(stmt.get("object"))[1].get("items")))
+    old_schema, _, old_name = old.partition(".")
+    new_name = f"{schema or old_schema}.{name or old_name}"
+    if old in catalog.statistics and new_name not in catalog.statistics:
+        table, columns = catalog.statistics[old], catalog.statistics_columns.get(old, ())
+        reads = catalog.statistics_reads.get(old, frozenset())
+        _drop_statistics(catalog, [old])
+        _add_statistics(catalog, new_name, table, columns, reads)
+
+
+def _statistics_on(catalog: Catalog, table: str) -> list[str]:
+    return [s for s, on in catalog.statistics.items() if on == table]
 
 
 def _statistics_name(catalog: Catalog, table: str, columns: tuple[str, ...]) -> str:

@@ -254,11 +254,9 @@ def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if con is not None and con.kind in ("primary", "unique") and con.columns and \
             cmd.get("behavior") == "DROP_CASCADE":
         # The foreign keys that use its index are dropped with it (checked on the server).
-        key = set(con.columns)
-        for other, fk in b.ctx.catalog.referencing(table):
-            if set(fk.ref_columns or b.ctx.catalog.primary_key(table)) == key:
-                b.lock(other, L.ACCESS_EXCLUSIVE)
-                b.drops.add(f"constraint:{other}.{fk.name}")
+        for other, fk in b.ctx.catalog.foreign_keys_using(table, con.columns):
+            b.lock(other, L.ACCESS_EXCLUSIVE)
+            b.drops.add(f"constraint:{other}.{fk.name}")
     b.drops.add(f"constraint:{table}.{name}")
     b.act("drop_constraint", base, constraint=name, if_exists=bool(cmd.get("missing_ok")),
           constraint_type=con.kind if con else "")

@@ -9,6 +9,7 @@ from lockwise.effects.postgres.builder import (
     Builder,
     L,
     drop_fk_triggers,
+    partition_lineage,
     row_key_facts,
     table_facts,
 )
@@ -198,35 +199,48 @@ def truncate(b: Builder, stmt: dict) -> None:
                         for t, q in map(range_var, stmt.get("relations") or ()))
     for rel in stmt.get("relations") or ():
         table, qualified = range_var(rel)
-        b.lock(table, L.ACCESS_EXCLUSIVE)
-        b.rewrites.add(table)  # TRUNCATE gives the table a new, empty relfilenode
-        b.writes.add(f"table:{table}")
         # Inheritance children too unless ONLY (TRUNCATE ONLY of a partitioned table fails).
         children = b.ctx.catalog.inheritance_children(table) if unwrap(rel)[1].get("inh") else []
-        for part in b.ctx.catalog.partitions(table) + children:
+        emptied = [table, *b.ctx.catalog.partitions(table), *children]
+        for part in emptied:
             b.lock(part, L.ACCESS_EXCLUSIVE)
-            b.rewrites.add(part)
+            b.rewrites.add(part)  # TRUNCATE gives each table a new, empty relfilenode
+        b.writes.add(f"table:{table}")
         if cascade:
-            # Every table referencing it, transitively, is truncated too: new relfilenode.
-            for other in _referencing_closure(b.ctx.catalog, table):
+            for other in _referencing_closure(b.ctx.catalog, emptied):
                 b.lock(other, L.ACCESS_EXCLUSIVE)
                 b.rewrites.add(other)
                 b.writes.add(f"table:{other}")
-        referenced_by = tuple(sorted({o for o, _ in b.ctx.catalog.referencing(table)
-                                      if o != table}))
+        referenced_by = tuple(_referencing(b.ctx.catalog, emptied))
         b.act("truncate", table_facts(b, table, qualified), **row_key_facts(b, table),
               cascade=cascade, tables_text=written,
               referenced_by=referenced_by,
               referenced_by_text=", ".join(referenced_by) or "none known to these migrations")
 
 
-def _referencing_closure(catalog, table: str) -> list[str]:
-    """Tables whose foreign keys lead to `table`, directly or through other tables."""
-    seen: dict[str, None] = {}
-    todo = [table]
+def _referencing(catalog: Catalog, tables: list[str]) -> list[str]:
+    """The tables outside `tables` with a foreign key to one of them, or to a partitioned table
+    above one: PostgreSQL gives a key to a partitioned table a copy for each of its partitions
+    (so TRUNCATE of a partition alone reaches the tables that reference its parent). A
+    partition of such a table is left out: it holds a clone of its parent's key."""
+    targets = {t.name for table in tables for t in partition_lineage(catalog, table)}
+    found = {other for target in targets for other, _ in catalog.referencing(target)}
+    found -= set(tables)
+    return sorted(t for t in found if not found & {a.name for a in
+                                                    partition_lineage(catalog, t)[1:]})
+
+
+def _referencing_closure(catalog: Catalog, tables: list[str]) -> list[str]:
+    """The tables TRUNCATE ... CASCADE empties besides `tables`: those referencing one of them
+    with their partitions (each holds a clone of the key), then those referencing these, and
+    so on. Inheritance children of a referencing table are not reached: they do not inherit
+    foreign keys (all checked on the server)."""
+    emptied = dict.fromkeys(tables)
+    todo = list(tables)
     while todo:
-        for other, _ in catalog.referencing(todo.pop()):
-            if other != table and other not in seen:
-                seen[other] = None
-                todo.append(other)
-    return list(seen)
+        for other in _referencing(catalog, [todo.pop()]):
+            for rel in (other, *catalog.partitions(other)):
+                if rel not in emptied:
+                    emptied[rel] = None
+                    todo.append(rel)
+    return list(emptied)[len(tables):]
