@@ -354,6 +354,16 @@ _SERVER_CASES = {
         "CREATE INDEX t_b ON t (b); CREATE INDEX t_g ON t (g); CREATE INDEX t_k ON t (k);"
         "CREATE TABLE u (id int, x int GENERATED ALWAYS AS (id * 2) STORED);"
         "DROP DOMAIN d CASCADE; CREATE DOMAIN d AS text; CREATE TABLE w (id int, a d);",
+    # PostgreSQL 18: a NOT NULL made INHERIT reaches every child, however deep; made NO
+    # INHERIT again, the children keep theirs.
+    "alter not null inherit":
+        "CREATE TABLE b (n int, m int); CREATE TABLE s () INHERITS (b);"
+        "CREATE TABLE gs () INHERITS (s); CREATE TABLE s2 (n int NOT NULL, m int);"
+        "ALTER TABLE s2 INHERIT b; CREATE TABLE gs2 () INHERITS (s2);"
+        "ALTER TABLE b ADD CONSTRAINT b_n NOT NULL n NO INHERIT;"
+        "ALTER TABLE b ADD CONSTRAINT b_m NOT NULL m NO INHERIT;"
+        "ALTER TABLE b ALTER CONSTRAINT b_n INHERIT;"
+        "ALTER TABLE b ALTER CONSTRAINT b_m INHERIT; ALTER TABLE b ALTER CONSTRAINT b_m NO INHERIT;",
     "long generated names":
         f"CREATE TABLE {'l' * 50} (id int PRIMARY KEY,"
         f" {'first_column_' * 3}x int, {'second_column_' * 3}y int,"

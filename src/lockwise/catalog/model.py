@@ -582,6 +582,33 @@ class Catalog:
         return self._descendants(table, self.inheritance_parents,
                                  lambda t, parent: parent in t.inherits)
 
+    def direct_inheritance_children(self, table: str) -> list[str]:
+        """The tables that INHERIT from `table` itself (not its grandchildren)."""
+        if table not in self.inheritance_parents:
+            return []
+        return [t.name for t in self.tables.values() if table in t.inherits]
+
+    def not_null_inheritors(self, table: str,
+                            has_it: Callable[[str], bool]) -> list[tuple[str, bool, bool]]:
+        """What PostgreSQL 18's ALTER CONSTRAINT ... INHERIT of a NOT NULL constraint of
+        `table` reaches, in order: (child, a direct child of `table`, NOT NULL already as
+        `has_it` says). A child without it gets the constraint and passes it on to its own
+        children; one that has it only counts it as inherited, and its children are not
+        reached (checked on the server)."""
+        out: list[tuple[str, bool, bool]] = []
+        seen: set[str] = {table}
+        todo = [(child, True) for child in self.direct_inheritance_children(table)]
+        while todo:
+            child, top = todo.pop(0)
+            if child in seen:  # reached already, through another parent
+                continue
+            seen.add(child)
+            had = has_it(child)
+            out.append((child, top, had))
+            if not had:
+                todo.extend((c, False) for c in self.direct_inheritance_children(child))
+        return out
+
     def _descendants(self, table: str, parents: set[str],
                      is_child: Callable[[Table, str], bool]) -> list[str]:
         if table not in parents:

@@ -560,6 +560,24 @@ def _alter_enforceability(t: Table, alter: dict) -> None:
         con.enforced = con.validated = bool(alter.get("is_enforced"))
 
 
+def _inherit_not_null(catalog: Catalog, t: Table, alter: dict) -> None:
+    """PostgreSQL 18's ALTER CONSTRAINT n INHERIT of a NOT NULL constraint: each child it
+    reaches without a NOT NULL on that column gets one, under the parent's name, checked
+    (`Catalog.not_null_inheritors`). NO INHERIT leaves the children theirs."""
+    column = not_null_column(t, alter.get("conname", ""))
+    if column is None or not alter.get("alterInheritability") or alter.get("noinherit"):
+        return
+
+    def has_it(child: str) -> bool:  # a column the catalog lacks: nothing to follow
+        known = catalog.column(child, column.name)
+        return known is None or known.not_null
+
+    for child, _, had in catalog.not_null_inheritors(t.name, has_it):
+        if not had:
+            _make_not_null(catalog.tables[child].columns[column.name], alter["conname"],
+                           valid=True)
+
+
 def _not_null_constraint(t: Table, con: dict) -> None:
     """PostgreSQL 18's table-level `CONSTRAINT n NOT NULL a` (in CREATE TABLE or ADD
     CONSTRAINT): column a becomes NOT NULL, as with the column form; NOT VALID leaves it not
@@ -672,6 +690,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             column.reads = columns_read(cmd.get("def"))
         elif sub == "AT_AlterConstraint":
             _alter_enforceability(t, unwrap(cmd.get("def"))[1])
+            _inherit_not_null(catalog, t, unwrap(cmd.get("def"))[1])
         elif sub == "AT_SetNotNull" and column is not None:
             # Validates a NOT VALID one; reaches the children unless ONLY.
             for table in [t, *(_children(catalog, name) if inh else ())]:

@@ -27,7 +27,6 @@ from lockwise.effects.postgres.builder import (
     Builder,
     L,
     already_exists,
-    direct_inheritance_children,
     fk_target,
     reference_text,
     refused_facts,
@@ -295,7 +294,7 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if base.get("only") and "recursed_from" not in base:
         # ONLY leaves the children's column in place, now their own (attislocal): each direct
         # child's catalog row changes under ACCESS EXCLUSIVE (tablecmds.c ATExecDropColumn).
-        for child in direct_inheritance_children(b.ctx.catalog, table):
+        for child in b.ctx.catalog.direct_inheritance_children(table):
             b.lock(child, L.ACCESS_EXCLUSIVE)
     b.drops.add(f"column:{table}.{col}")
     for idx in b.ctx.catalog.indexes_on(table):
