@@ -363,7 +363,23 @@ _SERVER_CASES = {
         "ALTER TABLE b ADD CONSTRAINT b_n NOT NULL n NO INHERIT;"
         "ALTER TABLE b ADD CONSTRAINT b_m NOT NULL m NO INHERIT;"
         "ALTER TABLE b ALTER CONSTRAINT b_n INHERIT;"
-        "ALTER TABLE b ALTER CONSTRAINT b_m INHERIT; ALTER TABLE b ALTER CONSTRAINT b_m NO INHERIT;",
+        "ALTER TABLE b ALTER CONSTRAINT b_m INHERIT;"
+        "ALTER TABLE b ALTER CONSTRAINT b_m NO INHERIT;",
+    # A column dropped takes with it every CHECK that reads it (written on the table, on
+    # another column, over several columns; also after a rename), and every index and key
+    # over it, however many columns they have; with CASCADE an exclusion constraint whose
+    # WHERE or expression reads it (without, the server refuses).
+    "drop column drops what reads it":
+        "CREATE TABLE t (a int, b int, c int CHECK (c > a), d int, e int,"
+        " CHECK (a > 0), CONSTRAINT a_b CHECK (a < b), CHECK (b > 0), UNIQUE (b, a),"
+        " CHECK (d > 0));"
+        "CREATE INDEX t_b_a ON t (b, a); ALTER TABLE t ADD CONSTRAINT e_pos CHECK (e + b > 0);"
+        "ALTER TABLE t RENAME COLUMN d TO d2; ALTER TABLE t RENAME COLUMN e TO e2;"
+        "ALTER TABLE t DROP COLUMN a, DROP COLUMN d2; ALTER TABLE t DROP COLUMN e2;"
+        "CREATE TABLE x (r int4range, k int, w int, EXCLUDE USING gist (r WITH &&) WHERE (w > 0),"
+        " CONSTRAINT x_k EXCLUDE USING gist (int4range(k, k + 1) WITH &&));"
+        "ALTER TABLE x RENAME COLUMN w TO w2; ALTER TABLE x DROP COLUMN w2 CASCADE;"
+        "ALTER TABLE x DROP COLUMN k CASCADE;",
     "long generated names":
         f"CREATE TABLE {'l' * 50} (id int PRIMARY KEY,"
         f" {'first_column_' * 3}x int, {'second_column_' * 3}y int,"
@@ -887,3 +903,23 @@ def test_the_replay_starts_its_indexes_from_what_a_catalog_holds() -> None:
     assert catalog.views_using_column("public.accounts", "id") == ["public.v"]
     plain = replayed("CREATE TABLE a (id int); DROP TABLE a;")
     assert plain.fk_sources == {} and plain.source_readers == {}
+
+
+@pytest.mark.parametrize(("column", "expected"), [
+    ("total", ("t_check",)),  # the CHECK's expression named it `amount` when it was added
+    ("fee", ("t_check",)),
+    ("note", ()),
+])
+def test_a_check_reading_a_renamed_column_is_known_by_its_new_name(
+        column: str, expected: tuple) -> None:
+    """What a column change validates again, and what dropping it drops, includes a CHECK
+    over it written before its rename (PostgreSQL names columns in it by number)."""
+    setup = migration_from_text("CREATE TABLE t (amount int, fee int, note text,"
+                                " CHECK (amount > fee));"
+                                "ALTER TABLE t RENAME COLUMN amount TO total;", "0001_setup.sql")
+    change = migration_from_text(f"ALTER TABLE t ALTER COLUMN {column} TYPE bigint;",
+                                 "0002_change.sql")
+    reports = lint_migrations([setup, change], LintOptions(), Catalog())
+    (statement,) = reports[-1].statements
+    (action,) = statement.effect.actions
+    assert action.facts["column_constraints"] == expected

@@ -78,6 +78,10 @@ class Constraint:
     #: DEFERRABLE (a key, unique or exclusion constraint, or a foreign key): a foreign key
     #: cannot reference a deferrable key.
     deferrable: bool = False
+    #: Columns its expressions read beyond `columns` (a CHECK's expression, an exclusion
+    #: constraint's expressions and WHERE): PostgreSQL drops it when any of them is dropped.
+    #: Sorted, renamed with the columns.
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

@@ -111,7 +111,19 @@ def constraint_from(catalog: Catalog, con: dict, table: str,
         on_delete=con.get("fk_del_action") or "a",
         on_update=con.get("fk_upd_action") or "a",
         deferrable=bool(con.get("deferrable")),
+        reads=_constraint_reads(con, kind),
     )
+
+
+def _constraint_reads(con: dict, kind: str) -> tuple[str, ...]:
+    """`Constraint.reads`: the columns a CHECK's expression, or an exclusion constraint's
+    expressions and WHERE, read."""
+    if kind == "check":
+        return columns_read(con.get("raw_expr"))
+    if kind == "exclude":
+        return columns_read([con.get("where_clause"),
+                             [e.get("expr") for e in _exclusion_elements(con)]])
+    return ()
 
 
 def _constraint_columns(con: dict, kind: str, column: str | None) -> tuple[str, ...]:
@@ -322,7 +334,8 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint,
         schema = t.name.split(".", 1)[0]
         catalog.indexes[f"{schema}.{con.name}"] = Index(
             f"{schema}.{con.name}", t.name, con.columns, unique=con.kind != "exclude",
-            attnames=attnames or con.columns, signature=_constraint_index_signature(con, node))
+            reads=con.reads, attnames=attnames or con.columns,
+            signature=_constraint_index_signature(con, node))
 
 
 def _constraint_index_signature(con: Constraint, node: dict | None) -> tuple | None:
@@ -759,7 +772,7 @@ def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None
     for key in [k for k in catalog.index_keys_on(t.name)
                 if column in catalog.indexes[k].columns or column in catalog.indexes[k].reads]:
         del catalog.indexes[key]
-    for key in [k for k, c in t.constraints.items() if column in c.columns]:
+    for key in [k for k, c in t.constraints.items() if column in c.columns or column in c.reads]:
         del t.constraints[key]
 
 
@@ -849,8 +862,7 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         # outside the migrations.
         for idx in catalog.indexes_on(name):
             idx.columns = tuple(new if c == old else c for c in idx.columns)
-            if old in idx.reads:
-                idx.reads = tuple(sorted({new if c == old else c for c in idx.reads}))
+            idx.reads = _renamed_in(idx.reads, old, new)
             idx.predicate_not_null = tuple(new if c == old else c for c in idx.predicate_not_null)
         if t is None:
             return
@@ -860,9 +872,9 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             t.columns[new] = col
         for con in t.constraints.values():
             con.columns = tuple(new if c == old else c for c in con.columns)
+            con.reads = _renamed_in(con.reads, old, new)
         for col in t.columns.values():  # generation expressions name columns by number
-            if old in col.reads:
-                col.reads = tuple(sorted({new if c == old else c for c in col.reads}))
+            col.reads = _renamed_in(col.reads, old, new)
         for stat in [s for s, on in catalog.statistics.items() if on == name]:
             catalog.statistics_columns[stat] = tuple(
                 new if c == old else c for c in catalog.statistics_columns.get(stat, ()))
@@ -883,6 +895,12 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             _attach_index(catalog, part, idx.name)
     elif rtype == "OBJECT_TRIGGER" and t and stmt.get("subname") in t.triggers:
         t.triggers[new] = t.triggers.pop(stmt["subname"])
+
+
+def _renamed_in(reads: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
+    """A sorted `reads` tuple with column `old` renamed `new` (the same tuple when it does not
+    hold `old`: forks share it)."""
+    return tuple(sorted({new if c == old else c for c in reads})) if old in reads else reads
 
 
 def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:

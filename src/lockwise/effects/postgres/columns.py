@@ -15,7 +15,6 @@ from lockwise.effects.nodes import (
     PrintedSql,
     collation_name,
     column_def_constraints,
-    columns_read,
     expression_sql,
     function_names,
     range_var,
@@ -443,7 +442,7 @@ def _kept_values_scans(b: Builder, table: str, column: str, old: str, new: str,
     reasons: list[str] = []
     for con in known.constraints.values():
         if con.kind == "check" and con.validated and (
-                column in con.columns or column in columns_read(con.expr)):
+                column in con.columns or column in con.reads):
             reasons.append(f"CHECK {con.name} is validated again after the type change")
             break
     if known.kind == "partitioned":
@@ -518,7 +517,7 @@ def column_constraints(catalog: Catalog, table: str, column: str) -> tuple[str, 
     it): what dropping the column drops with it, or refuses to drop."""
     known = catalog.tables.get(table)
     own = [c.name for c in (known.constraints.values() if known else ())
-           if column in c.columns or (c.kind == "check" and column in columns_read(c.expr))]
+           if column in c.columns or column in c.reads]
     key = next((c.columns for c in known.constraints.values() if c.kind == "primary"),
                ()) if known else ()
     incoming = [f"{other}.{c.name}" for other, c in catalog.referencing(table)
