@@ -380,6 +380,33 @@ _SERVER_CASES = {
         " CONSTRAINT x_k EXCLUDE USING gist (int4range(k, k + 1) WITH &&));"
         "ALTER TABLE x RENAME COLUMN w TO w2; ALTER TABLE x DROP COLUMN w2 CASCADE;"
         "ALTER TABLE x DROP COLUMN k CASCADE;",
+    # ALTER TABLE of a partitioned table reaches every partition, however deep: columns added
+    # (with their default) and dropped, NOT NULL set and dropped, defaults set; ONLY keeps a
+    # default to the parent.
+    "partitioned column changes":
+        "CREATE TABLE p (a int, b int, c int, d int, e int NOT NULL, f int) PARTITION BY LIST (a);"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);"
+        "CREATE TABLE p2 PARTITION OF p FOR VALUES IN (2) PARTITION BY LIST (a);"
+        "CREATE TABLE p21 PARTITION OF p2 FOR VALUES IN (2);"
+        "CREATE TABLE p3 (a int, b int, c int, d int, e int NOT NULL, f int);"
+        "ALTER TABLE p ATTACH PARTITION p3 FOR VALUES IN (3);"
+        "ALTER TABLE p DROP COLUMN c; ALTER TABLE p ADD COLUMN g int DEFAULT 1 NOT NULL;"
+        "ALTER TABLE p ALTER COLUMN b SET NOT NULL; ALTER TABLE p ALTER COLUMN e DROP NOT NULL;"
+        "ALTER TABLE p ALTER COLUMN d SET DEFAULT 5;"
+        "ALTER TABLE ONLY p ALTER COLUMN f SET DEFAULT 6;"
+        "ALTER TABLE p ALTER COLUMN d TYPE bigint;",
+    # Plain inheritance: a column dropped from the parent goes from the children that only
+    # inherit it, not from one that defines it itself (attislocal), nor with ONLY.
+    "inheritance column changes":
+        "CREATE TABLE b (a int, x int, y int, w int NOT NULL, v int);"
+        "CREATE TABLE c1 () INHERITS (b); CREATE TABLE c2 (x int) INHERITS (b);"
+        "CREATE TABLE g1 () INHERITS (c1);"
+        "CREATE TABLE c3 (a int, x int, y int, w int NOT NULL, v int);"
+        "ALTER TABLE c3 INHERIT b;"
+        "ALTER TABLE b DROP COLUMN x; ALTER TABLE ONLY b DROP COLUMN y;"
+        "ALTER TABLE b ADD COLUMN z int DEFAULT 1; ALTER TABLE b ALTER COLUMN a SET NOT NULL;"
+        "ALTER TABLE b ALTER COLUMN w DROP NOT NULL; ALTER TABLE b ALTER COLUMN v SET DEFAULT 2;"
+        "ALTER TABLE b ALTER COLUMN v TYPE bigint;",
     "long generated names":
         f"CREATE TABLE {'l' * 50} (id int PRIMARY KEY,"
         f" {'first_column_' * 3}x int, {'second_column_' * 3}y int,"
@@ -923,3 +950,25 @@ def test_a_check_reading_a_renamed_column_is_known_by_its_new_name(
     (statement,) = reports[-1].statements
     (action,) = statement.effect.actions
     assert action.facts["column_constraints"] == expected
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("case", ["partitioned column changes", "inheritance column changes"])
+def test_column_types_reach_partitions_and_children_as_on_the_server(pg_db: str,
+                                                                     case: str) -> None:
+    """ALTER COLUMN ... TYPE on a parent changes the column of every partition and
+    inheritance child too (types are not part of the comparison above)."""
+    import psycopg
+
+    sql = _SERVER_CASES[case]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for stmt in parse_sql(sql).statements:
+            conn.execute(stmt.sql)
+        server = set(conn.execute(
+            "SELECT 'public.' || c.relname, a.attname, t.typname FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid "
+            "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') "
+            "AND a.attnum > 0 AND NOT a.attisdropped").fetchall())
+    catalog = replayed(sql)
+    assert {(t.name, c.name, c.type_name) for t in catalog.tables.values()
+            for c in t.columns.values()} == server

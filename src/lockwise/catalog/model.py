@@ -47,6 +47,10 @@ class Column:
     #: MySQL: an ENUM or SET column's members, in order (appending one is instant, inserting
     #: or renaming one copies the table).
     members: tuple[str, ...] = ()
+    #: Of an inheritance child: the column comes from its parents only, not defined by the
+    #: child itself (pg_attribute.attislocal false). DROP COLUMN on the parent drops it; a
+    #: column of the child's own stays, and so does its NOT NULL when the parent drops its.
+    inherited: bool = False
 
     @property
     def type_text(self) -> str:

@@ -442,7 +442,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         catalog.inheritance_parents.update(t.inherits)
         for parent in filter(None, map(catalog.tables.get, t.inherits)):
             for k, v in parent.columns.items():
-                t.columns.setdefault(k, _not_null_copy(parent, v))
+                t.columns.setdefault(k, _inherited_copy(_not_null_copy(parent, v)))
     if stmt.get("ofTypename"):
         t.of_type = object_name(strings(stmt["ofTypename"].get("names")))
     catalog.tables[name] = t
@@ -475,6 +475,11 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
 
 def _copy_column(col: Column) -> Column:
     return Column(**{f: getattr(col, f) for f in col.__slots__})
+
+
+def _inherited_copy(col: Column) -> Column:
+    col.inherited = True
+    return col
 
 
 def _not_null_copy(source: Table, col: Column) -> Column:
@@ -517,6 +522,7 @@ def _like_columns(catalog: Catalog, t: Table, like: dict) -> None:
             copy.reads = ()
         if not options & _LIKE_IDENTITY:
             copy.identity = False
+        copy.inherited = False
         t.columns[copy.name] = copy
 
 
@@ -679,23 +685,28 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 continue
             t.columns[col.name] = col
             _add_column_constraints(catalog, t, body, col.name)
+            _add_column_below(catalog, t, col)
         elif sub == "AT_DropColumn":
             # The generated columns reading it go too: with CASCADE, and silently before
             # PostgreSQL 15 (which refuses the statement without CASCADE).
+            cascade = cmd.get("behavior") == "DROP_CASCADE"
             for dropped in [colname, *catalog.generated_reading(name, colname)]:
-                _drop_column(catalog, t, dropped, cmd.get("behavior") == "DROP_CASCADE")
+                _drop_column(catalog, t, dropped, cascade)
+                _drop_column_below(catalog, name, dropped, cascade, inh)
         elif sub == "AT_AlterColumnType":
             _, body = unwrap(cmd.get("def"))
             tname, mods, is_array = catalog.column_type(body.get("typeName"))
             if column is None:
                 column = t.columns[colname] = Column(colname, tname)
-            column.type_name, column.typmods, column.array = tname, mods, is_array
-            column.collation = collation_name(body)  # none written: the new type's default
+            for _, changed in _with_below(catalog, t, colname, inh):
+                changed.type_name, changed.typmods, changed.array = tname, mods, is_array
+                changed.collation = collation_name(body)  # none written: the type's default
         elif sub == "AT_ColumnDefault" and column is not None:
             # SET DEFAULT NULL stores no default, as DROP DEFAULT.
-            column.default = None if cmd.get("def") is None or _is_null(cmd["def"]) \
-                else "default"
-            column.default_sequence = nextval_sequence(cmd.get("def"))
+            for _, changed in _with_below(catalog, t, colname, inh):
+                changed.default = None if cmd.get("def") is None or _is_null(cmd["def"]) \
+                    else "default"
+                changed.default_sequence = nextval_sequence(cmd.get("def"))
         elif sub == "AT_DropExpression" and column is not None:
             column.generated = column.virtual = False
             column.reads = ()
@@ -711,7 +722,12 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                     _make_not_null(table.columns[colname], "", valid=True)
                     table.columns[colname].not_null_valid = True
         elif sub == "AT_DropNotNull" and column is not None:
-            column.not_null, column.not_null_name, column.not_null_valid = False, "", True
+            # Partitions' NOT NULL goes with the parent's; an inheritance child keeps one on
+            # a column of its own.
+            for table, changed in _with_below(catalog, t, colname, inh):
+                if table is t or table.partition_of or changed.inherited:
+                    changed.not_null, changed.not_null_name = False, ""
+                    changed.not_null_valid = True
         elif sub == "AT_AddConstraint":
             _add_not_null_recursing(catalog, t, unwrap(cmd.get("def"))[1], inh)
             con = constraint_from(catalog, unwrap(cmd.get("def"))[1], name)
@@ -760,6 +776,48 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             t.unlogged = False
         elif sub == "AT_SetUnLogged":
             t.unlogged = True
+
+
+def _with_below(catalog: Catalog, t: Table, column: str,
+                inh: bool) -> list[tuple[Table, Column]]:
+    """(table, column) for `column` of `t` and, unless ONLY, of each partition and inheritance
+    child that has it, however deep: what ALTER COLUMN ... TYPE, SET / DROP DEFAULT and DROP
+    NOT NULL reach (checked on the server)."""
+    tables = [t, *(_children(catalog, t.name) if inh else ())]
+    return [(table, c) for table in tables if (c := table.columns.get(column)) is not None]
+
+
+def _add_column_below(catalog: Catalog, t: Table, col: Column) -> None:
+    """ADD COLUMN reaches every partition and inheritance child, however deep (PostgreSQL
+    refuses ONLY when there are any): each gets the column as `t` has it, its default and NOT
+    NULL included, an inheritance child as inherited; a child with a column of that name
+    keeps its own, merged (checked on the server)."""
+    for child in _children(catalog, t.name):
+        if col.name not in child.columns:
+            copy = _not_null_copy(t, col)
+            copy.inherited = child.partition_of is None
+            child.columns[col.name] = copy
+
+
+def _drop_column_below(catalog: Catalog, table: str, column: str, cascade: bool,
+                       inh: bool) -> None:
+    """DROP COLUMN reaches every partition, however deep. An inheritance child loses the
+    column only when it merely inherits it, and then passes the drop on to its own children;
+    a column of the child's own stays, as it does with ONLY, where the direct children keep
+    theirs as their own (checked on the server)."""
+    if inh:
+        for part in filter(None, map(catalog.tables.get, catalog.partitions(table))):
+            _drop_column(catalog, part, column, cascade)
+    for name in catalog.direct_inheritance_children(table):
+        child = catalog.tables[name]
+        col = child.columns.get(column)
+        if col is None:
+            continue
+        if inh and col.inherited:
+            _drop_column(catalog, child, column, cascade)
+            _drop_column_below(catalog, name, column, cascade, inh)
+        else:
+            col.inherited = False
 
 
 def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None:
