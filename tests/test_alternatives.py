@@ -552,3 +552,36 @@ def test_domain_alternative_proves_old_values_per_table(pg_db: str) -> None:
     assert found == [("amount_positive", False, "CHECK ((VALUE > (0)::numeric)) NOT VALID"),
                      ("payments_Value_amount_positive", True,
                       'CHECK ((("Value")::numeric > (0)::numeric))')], text
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("schema", ["public", "App"])
+def test_not_null_inherit_alternative_reads_nothing_at_the_last_step(pg_db: str,
+                                                                     schema: str) -> None:
+    """Each child made NOT NULL beforehand (NOT VALID, then validated), ALTER CONSTRAINT ...
+    INHERIT reads none of them, and every descendant ends up NOT NULL, as the statement alone
+    would leave it."""
+    import psycopg
+
+    s = f'"{schema}"'
+    setup = (f"CREATE SCHEMA IF NOT EXISTS {s}; CREATE TABLE {s}.events (id bigint, day date);"
+             f"CREATE TABLE {s}.e1 () INHERITS ({s}.events);"
+             f'CREATE TABLE {s}."E2" () INHERITS ({s}.events);'
+             f'CREATE TABLE {s}.e21 () INHERITS ({s}."E2");'
+             f"INSERT INTO {s}.e1 VALUES (1, now()); INSERT INTO {s}.e21 VALUES (2, now());"
+             f"ALTER TABLE {s}.events ADD CONSTRAINT nn NOT NULL day NO INHERIT;")
+    sql = f"ALTER TABLE {s}.events ALTER CONSTRAINT nn INHERIT;"
+    text = alternative(sql, "alter-constraint-inherit", setup=setup, pg_version=18)
+    inherit = _all_but_the_last_run(pg_db, setup, text)
+    with psycopg.connect(pg_db, autocommit=True) as conn, conn.transaction():
+        conn.execute(inherit)
+        scans = conn.execute(
+            "SELECT c.relname, pg_stat_get_xact_numscans(c.oid), a.attnotnull FROM pg_class c "
+            "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'day' "
+            "WHERE c.relnamespace = %s::regnamespace ORDER BY 1", (s,)).fetchall()
+        unchecked = conn.execute(
+            "SELECT conrelid::regclass::text FROM pg_constraint WHERE contype = 'n' AND NOT "
+            "convalidated AND connamespace = %s::regnamespace", (s,)).fetchall()
+    assert scans == [("E2", 0, True), ("e1", 0, True), ("e21", 0, True),
+                     ("events", 0, True)], text
+    assert unchecked == [], text

@@ -380,6 +380,59 @@ _SERVER_CASES = {
         "CREATE INDEX t_b ON t (b); CREATE INDEX t_g ON t (g); CREATE INDEX t_k ON t (k);"
         "CREATE TABLE u (id int, x int GENERATED ALWAYS AS (id * 2) STORED);"
         "DROP DOMAIN d CASCADE; CREATE DOMAIN d AS text; CREATE TABLE w (id int, a d);",
+    # PostgreSQL 18: a NOT NULL made INHERIT reaches every child, however deep; made NO
+    # INHERIT again, the children keep theirs.
+    "alter not null inherit":
+        "CREATE TABLE b (n int, m int); CREATE TABLE s () INHERITS (b);"
+        "CREATE TABLE gs () INHERITS (s); CREATE TABLE s2 (n int NOT NULL, m int);"
+        "ALTER TABLE s2 INHERIT b; CREATE TABLE gs2 () INHERITS (s2);"
+        "ALTER TABLE b ADD CONSTRAINT b_n NOT NULL n NO INHERIT;"
+        "ALTER TABLE b ADD CONSTRAINT b_m NOT NULL m NO INHERIT;"
+        "ALTER TABLE b ALTER CONSTRAINT b_n INHERIT;"
+        "ALTER TABLE b ALTER CONSTRAINT b_m INHERIT;"
+        "ALTER TABLE b ALTER CONSTRAINT b_m NO INHERIT;",
+    # A column dropped takes with it every CHECK that reads it (written on the table, on
+    # another column, over several columns; also after a rename), and every index and key
+    # over it, however many columns they have; with CASCADE an exclusion constraint whose
+    # WHERE or expression reads it (without, the server refuses).
+    "drop column drops what reads it":
+        "CREATE TABLE t (a int, b int, c int CHECK (c > a), d int, e int,"
+        " CHECK (a > 0), CONSTRAINT a_b CHECK (a < b), CHECK (b > 0), UNIQUE (b, a),"
+        " CHECK (d > 0));"
+        "CREATE INDEX t_b_a ON t (b, a); ALTER TABLE t ADD CONSTRAINT e_pos CHECK (e + b > 0);"
+        "ALTER TABLE t RENAME COLUMN d TO d2; ALTER TABLE t RENAME COLUMN e TO e2;"
+        "ALTER TABLE t DROP COLUMN a, DROP COLUMN d2; ALTER TABLE t DROP COLUMN e2;"
+        "CREATE TABLE x (r int4range, k int, w int, EXCLUDE USING gist (r WITH &&) WHERE (w > 0),"
+        " CONSTRAINT x_k EXCLUDE USING gist (int4range(k, k + 1) WITH &&));"
+        "ALTER TABLE x RENAME COLUMN w TO w2; ALTER TABLE x DROP COLUMN w2 CASCADE;"
+        "ALTER TABLE x DROP COLUMN k CASCADE;",
+    # ALTER TABLE of a partitioned table reaches every partition, however deep: columns added
+    # (with their default) and dropped, NOT NULL set and dropped, defaults set; ONLY keeps a
+    # default to the parent.
+    "partitioned column changes":
+        "CREATE TABLE p (a int, b int, c int, d int, e int NOT NULL, f int) PARTITION BY LIST (a);"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);"
+        "CREATE TABLE p2 PARTITION OF p FOR VALUES IN (2) PARTITION BY LIST (a);"
+        "CREATE TABLE p21 PARTITION OF p2 FOR VALUES IN (2);"
+        "CREATE TABLE p3 (a int, b int, c int, d int, e int NOT NULL, f int);"
+        "ALTER TABLE p ATTACH PARTITION p3 FOR VALUES IN (3);"
+        "ALTER TABLE p DROP COLUMN c; ALTER TABLE p ADD COLUMN g int DEFAULT 1 NOT NULL;"
+        "ALTER TABLE p ALTER COLUMN b SET NOT NULL; ALTER TABLE p ALTER COLUMN e DROP NOT NULL;"
+        "ALTER TABLE p ALTER COLUMN d SET DEFAULT 5;"
+        "ALTER TABLE ONLY p ALTER COLUMN f SET DEFAULT 6;"
+        "ALTER TABLE p ALTER COLUMN d TYPE bigint;",
+    # Plain inheritance: a column dropped from the parent goes from the children that only
+    # inherit it, not from one that defines it itself (attislocal), nor with ONLY.
+    "inheritance column changes":
+        "CREATE TABLE b (a int, x int, y int, w int NOT NULL, v int);"
+        "CREATE TABLE c1 () INHERITS (b); CREATE TABLE c2 (x int) INHERITS (b);"
+        "CREATE TABLE g1 () INHERITS (c1);"
+        "CREATE TABLE c3 (a int, x int, y int, w int NOT NULL, v int);"
+        "ALTER TABLE c3 INHERIT b;"
+        "ALTER TABLE b DROP COLUMN x; ALTER TABLE ONLY b DROP COLUMN y;"
+        "ALTER TABLE b ADD COLUMN z int DEFAULT 1; ALTER TABLE b ALTER COLUMN a SET NOT NULL;"
+        "ALTER TABLE b ALTER COLUMN w DROP NOT NULL; ALTER TABLE b ALTER COLUMN v SET DEFAULT 2;"
+        "ALTER TABLE b ALTER COLUMN v TYPE bigint;",
     "long generated names":
         f"CREATE TABLE {'l' * 50} (id int PRIMARY KEY,"
         f" {'first_column_' * 3}x int, {'second_column_' * 3}y int,"
@@ -937,3 +990,45 @@ def test_the_replay_starts_its_indexes_from_what_a_catalog_holds() -> None:
     assert catalog.views_using_column("public.accounts", "id") == ["public.v"]
     plain = replayed("CREATE TABLE a (id int); DROP TABLE a;")
     assert plain.fk_sources == {} and plain.source_readers == {}
+
+
+@pytest.mark.parametrize(("column", "expected"), [
+    ("total", ("t_check",)),  # the CHECK's expression named it `amount` when it was added
+    ("fee", ("t_check",)),
+    ("note", ()),
+])
+def test_a_check_reading_a_renamed_column_is_known_by_its_new_name(
+        column: str, expected: tuple) -> None:
+    """What a column change validates again, and what dropping it drops, includes a CHECK
+    over it written before its rename (PostgreSQL names columns in it by number)."""
+    setup = migration_from_text("CREATE TABLE t (amount int, fee int, note text,"
+                                " CHECK (amount > fee));"
+                                "ALTER TABLE t RENAME COLUMN amount TO total;", "0001_setup.sql")
+    change = migration_from_text(f"ALTER TABLE t ALTER COLUMN {column} TYPE bigint;",
+                                 "0002_change.sql")
+    reports = lint_migrations([setup, change], LintOptions(), Catalog())
+    (statement,) = reports[-1].statements
+    (action,) = statement.effect.actions
+    assert action.facts["column_constraints"] == expected
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("case", ["partitioned column changes", "inheritance column changes"])
+def test_column_types_reach_partitions_and_children_as_on_the_server(pg_db: str,
+                                                                     case: str) -> None:
+    """ALTER COLUMN ... TYPE on a parent changes the column of every partition and
+    inheritance child too (types are not part of the comparison above)."""
+    import psycopg
+
+    sql = _SERVER_CASES[case]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for stmt in parse_sql(sql).statements:
+            conn.execute(stmt.sql)
+        server = set(conn.execute(
+            "SELECT 'public.' || c.relname, a.attname, t.typname FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid "
+            "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') "
+            "AND a.attnum > 0 AND NOT a.attisdropped").fetchall())
+    catalog = replayed(sql)
+    assert {(t.name, c.name, c.type_name) for t in catalog.tables.values()
+            for c in t.columns.values()} == server

@@ -68,6 +68,9 @@ SQL_TEXT: dict[str, object] = {
     "per_table_checks_sql": 'ALTER TABLE "App"."User" ADD CONSTRAINT "User_n_check"\n'
                             '  CHECK (<the check, with "n" for VALUE>) NOT VALID;',
     "prevalidated_keys_sql": 'ALTER TABLE "App"."Part2026" VALIDATE CONSTRAINT "Fk";',
+    "children_not_null_sql": 'ALTER TABLE "App"."Part2026" ADD CONSTRAINT "Nn" NOT NULL '
+                             '"displayName" NOT VALID;',
+    "children_validate_sql": 'ALTER TABLE "App"."Part2026" VALIDATE CONSTRAINT "Nn";',
     "add_partition_sql": 'CREATE TABLE "App"."Part2026" PARTITION OF "App"."User" '
                          "FOR VALUES IN ('x');",
     "default_partition_sql": '"App"."UserRest"', "default_check_name": '"UserRest_excludes"',

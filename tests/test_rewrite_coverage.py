@@ -52,10 +52,7 @@ def _exempt(report: StatementReport, catalog: Catalog) -> set[str]:
 
 #: Gaps found by this test and not closed yet: id -> what is missing. Each is expected to
 #: fail (strictly: closing one makes its entry fail until it is removed).
-KNOWN_GAPS = {
-    "alter-not-null-inherit": "ALTER CONSTRAINT ... INHERIT of a NOT NULL (PG 18) reads every "
-                              "descendant under ACCESS EXCLUSIVE: no rule",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _pairs() -> list:

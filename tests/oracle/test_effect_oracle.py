@@ -885,6 +885,18 @@ CASES = [
     Case("alter-not-null-inherit",
          INH_DEEP + "ALTER TABLE b ADD CONSTRAINT nn NOT NULL n NO INHERIT;",
          "ALTER TABLE b ALTER CONSTRAINT nn INHERIT", min_pg=18),
+    # A child whose column is NOT NULL already (its own constraint, a NOT VALID one, or one
+    # it inherits) is locked but not read, and the recursion stops there: its children are
+    # not even locked. The parent itself is not read.
+    Case("alter-not-null-inherit-child-not-null-already",
+         "CREATE TABLE b (n int); INSERT INTO b VALUES (1);"
+         "CREATE TABLE s () INHERITS (b); INSERT INTO s VALUES (1);"
+         "CREATE TABLE s2 (n int NOT NULL); ALTER TABLE s2 INHERIT b;"
+         "CREATE TABLE gs2 () INHERITS (s2); INSERT INTO s2 VALUES (1); INSERT INTO gs2 VALUES (1);"
+         "CREATE TABLE s3 (n int); ALTER TABLE s3 ADD CONSTRAINT s3nn NOT NULL n NOT VALID;"
+         "ALTER TABLE s3 INHERIT b; CREATE TABLE gs3 () INHERITS (s3); INSERT INTO gs3 VALUES (1);"
+         "ALTER TABLE b ADD CONSTRAINT nn NOT NULL n NO INHERIT;",
+         "ALTER TABLE b ALTER CONSTRAINT nn INHERIT", min_pg=18),
     Case("drop-check", T + "ALTER TABLE t ADD CONSTRAINT n_pos CHECK (n > 0);",
          "ALTER TABLE t DROP CONSTRAINT n_pos"),
     Case("drop-foreign-key", FK, "ALTER TABLE child DROP CONSTRAINT child_parent_id_fkey"),

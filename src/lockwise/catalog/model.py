@@ -47,6 +47,10 @@ class Column:
     #: MySQL: an ENUM or SET column's members, in order (appending one is instant, inserting
     #: or renaming one copies the table).
     members: tuple[str, ...] = ()
+    #: Of an inheritance child: the column comes from its parents only, not defined by the
+    #: child itself (pg_attribute.attislocal false). DROP COLUMN on the parent drops it; a
+    #: column of the child's own stays, and so does its NOT NULL when the parent drops its.
+    inherited: bool = False
 
     @property
     def type_text(self) -> str:
@@ -78,6 +82,10 @@ class Constraint:
     #: DEFERRABLE (a key, unique or exclusion constraint, or a foreign key): a foreign key
     #: cannot reference a deferrable key.
     deferrable: bool = False
+    #: Columns its expressions read beyond `columns` (a CHECK's expression, an exclusion
+    #: constraint's expressions and WHERE): PostgreSQL drops it when any of them is dropped.
+    #: Sorted, renamed with the columns.
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -604,6 +612,33 @@ class Catalog:
         """The tables that inherit from `table` (plain INHERITS), their children included."""
         return self._descendants(table, self.inheritance_parents,
                                  lambda t, parent: parent in t.inherits)
+
+    def direct_inheritance_children(self, table: str) -> list[str]:
+        """The tables that INHERIT from `table` itself (not its grandchildren)."""
+        if table not in self.inheritance_parents:
+            return []
+        return [t.name for t in self.tables.values() if table in t.inherits]
+
+    def not_null_inheritors(self, table: str,
+                            has_it: Callable[[str], bool]) -> list[tuple[str, bool, bool]]:
+        """What PostgreSQL 18's ALTER CONSTRAINT ... INHERIT of a NOT NULL constraint of
+        `table` reaches, in order: (child, a direct child of `table`, NOT NULL already as
+        `has_it` says). A child without it gets the constraint and passes it on to its own
+        children; one that has it only counts it as inherited, and its children are not
+        reached (checked on the server)."""
+        out: list[tuple[str, bool, bool]] = []
+        seen: set[str] = {table}
+        todo = [(child, True) for child in self.direct_inheritance_children(table)]
+        while todo:
+            child, top = todo.pop(0)
+            if child in seen:  # reached already, through another parent
+                continue
+            seen.add(child)
+            had = has_it(child)
+            out.append((child, top, had))
+            if not had:
+                todo.extend((c, False) for c in self.direct_inheritance_children(child))
+        return out
 
     def _descendants(self, table: str, parents: set[str],
                      is_child: Callable[[Table, str], bool]) -> list[str]:

@@ -111,7 +111,19 @@ def constraint_from(catalog: Catalog, con: dict, table: str,
         on_delete=con.get("fk_del_action") or "a",
         on_update=con.get("fk_upd_action") or "a",
         deferrable=bool(con.get("deferrable")),
+        reads=_constraint_reads(con, kind),
     )
+
+
+def _constraint_reads(con: dict, kind: str) -> tuple[str, ...]:
+    """`Constraint.reads`: the columns a CHECK's expression, or an exclusion constraint's
+    expressions and WHERE, read."""
+    if kind == "check":
+        return columns_read(con.get("raw_expr"))
+    if kind == "exclude":
+        return columns_read([con.get("where_clause"),
+                             [e.get("expr") for e in _exclusion_elements(con)]])
+    return ()
 
 
 def _constraint_columns(con: dict, kind: str, column: str | None) -> tuple[str, ...]:
@@ -322,7 +334,8 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint,
         schema = t.name.split(".", 1)[0]
         catalog.indexes[f"{schema}.{con.name}"] = Index(
             f"{schema}.{con.name}", t.name, con.columns, unique=con.kind != "exclude",
-            attnames=attnames or con.columns, signature=_constraint_index_signature(con, node))
+            reads=con.reads, attnames=attnames or con.columns,
+            signature=_constraint_index_signature(con, node))
 
 
 def _constraint_index_signature(con: Constraint, node: dict | None) -> tuple | None:
@@ -429,7 +442,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         catalog.inheritance_parents.update(t.inherits)
         for parent in filter(None, map(catalog.tables.get, t.inherits)):
             for k, v in parent.columns.items():
-                t.columns.setdefault(k, _not_null_copy(parent, v))
+                t.columns.setdefault(k, _inherited_copy(_not_null_copy(parent, v)))
     if stmt.get("ofTypename"):
         t.of_type = object_name(strings(stmt["ofTypename"].get("names")))
     catalog.tables[name] = t
@@ -462,6 +475,11 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
 
 def _copy_column(col: Column) -> Column:
     return Column(**{f: getattr(col, f) for f in col.__slots__})
+
+
+def _inherited_copy(col: Column) -> Column:
+    col.inherited = True
+    return col
 
 
 def _not_null_copy(source: Table, col: Column) -> Column:
@@ -504,6 +522,7 @@ def _like_columns(catalog: Catalog, t: Table, like: dict) -> None:
             copy.reads = ()
         if not options & _LIKE_IDENTITY:
             copy.identity = False
+        copy.inherited = False
         t.columns[copy.name] = copy
 
 
@@ -557,6 +576,24 @@ def _alter_enforceability(t: Table, alter: dict) -> None:
     con = t.constraints.get(alter.get("conname", ""))
     if con is not None and alter.get("alterEnforceability"):
         con.enforced = con.validated = bool(alter.get("is_enforced"))
+
+
+def _inherit_not_null(catalog: Catalog, t: Table, alter: dict) -> None:
+    """PostgreSQL 18's ALTER CONSTRAINT n INHERIT of a NOT NULL constraint: each child it
+    reaches without a NOT NULL on that column gets one, under the parent's name, checked
+    (`Catalog.not_null_inheritors`). NO INHERIT leaves the children theirs."""
+    column = not_null_column(t, alter.get("conname", ""))
+    if column is None or not alter.get("alterInheritability") or alter.get("noinherit"):
+        return
+
+    def has_it(child: str) -> bool:  # a column the catalog lacks: nothing to follow
+        known = catalog.column(child, column.name)
+        return known is None or known.not_null
+
+    for child, _, had in catalog.not_null_inheritors(t.name, has_it):
+        if not had:
+            _make_not_null(catalog.tables[child].columns[column.name], alter["conname"],
+                           valid=True)
 
 
 def _not_null_constraint(t: Table, con: dict) -> None:
@@ -647,23 +684,28 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 continue
             t.columns[col.name] = col
             _add_column_constraints(catalog, t, body, col.name)
+            _add_column_below(catalog, t, col)
         elif sub == "AT_DropColumn":
             # The generated columns reading it go too: with CASCADE, and silently before
             # PostgreSQL 15 (which refuses the statement without CASCADE).
+            cascade = cmd.get("behavior") == "DROP_CASCADE"
             for dropped in [colname, *catalog.generated_reading(name, colname)]:
-                _drop_column(catalog, t, dropped, cmd.get("behavior") == "DROP_CASCADE")
+                _drop_column(catalog, t, dropped, cascade)
+                _drop_column_below(catalog, name, dropped, cascade, inh)
         elif sub == "AT_AlterColumnType":
             _, body = unwrap(cmd.get("def"))
             tname, mods, is_array = catalog.column_type(body.get("typeName"))
             if column is None:
                 column = t.columns[colname] = Column(colname, tname)
-            column.type_name, column.typmods, column.array = tname, mods, is_array
-            column.collation = collation_name(body)  # none written: the new type's default
+            for _, changed in _with_below(catalog, t, colname, inh):
+                changed.type_name, changed.typmods, changed.array = tname, mods, is_array
+                changed.collation = collation_name(body)  # none written: the type's default
         elif sub == "AT_ColumnDefault" and column is not None:
             # SET DEFAULT NULL stores no default, as DROP DEFAULT.
-            column.default = None if cmd.get("def") is None or _is_null(cmd["def"]) \
-                else "default"
-            column.default_sequence = nextval_sequence(cmd.get("def"))
+            for _, changed in _with_below(catalog, t, colname, inh):
+                changed.default = None if cmd.get("def") is None or _is_null(cmd["def"]) \
+                    else "default"
+                changed.default_sequence = nextval_sequence(cmd.get("def"))
         elif sub == "AT_DropExpression" and column is not None:
             column.generated = column.virtual = False
             column.reads = ()
@@ -671,6 +713,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             column.reads = columns_read(cmd.get("def"))
         elif sub == "AT_AlterConstraint":
             _alter_enforceability(t, unwrap(cmd.get("def"))[1])
+            _inherit_not_null(catalog, t, unwrap(cmd.get("def"))[1])
         elif sub == "AT_SetNotNull" and column is not None:
             # Validates a NOT VALID one; reaches the children unless ONLY.
             for table in [t, *(_children(catalog, name) if inh else ())]:
@@ -683,7 +726,12 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 if colname in table.columns:
                     table.columns[colname].identity = sub == "AT_AddIdentity"
         elif sub == "AT_DropNotNull" and column is not None:
-            column.not_null, column.not_null_name, column.not_null_valid = False, "", True
+            # Partitions' NOT NULL goes with the parent's; an inheritance child keeps one on
+            # a column of its own.
+            for table, changed in _with_below(catalog, t, colname, inh):
+                if table is t or table.partition_of or changed.inherited:
+                    changed.not_null, changed.not_null_name = False, ""
+                    changed.not_null_valid = True
         elif sub == "AT_AddConstraint":
             _add_not_null_recursing(catalog, t, unwrap(cmd.get("def"))[1], inh)
             con = constraint_from(catalog, unwrap(cmd.get("def"))[1], name)
@@ -737,6 +785,48 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             t.unlogged = True
 
 
+def _with_below(catalog: Catalog, t: Table, column: str,
+                inh: bool) -> list[tuple[Table, Column]]:
+    """(table, column) for `column` of `t` and, unless ONLY, of each partition and inheritance
+    child that has it, however deep: what ALTER COLUMN ... TYPE, SET / DROP DEFAULT and DROP
+    NOT NULL reach (checked on the server)."""
+    tables = [t, *(_children(catalog, t.name) if inh else ())]
+    return [(table, c) for table in tables if (c := table.columns.get(column)) is not None]
+
+
+def _add_column_below(catalog: Catalog, t: Table, col: Column) -> None:
+    """ADD COLUMN reaches every partition and inheritance child, however deep (PostgreSQL
+    refuses ONLY when there are any): each gets the column as `t` has it, its default and NOT
+    NULL included, an inheritance child as inherited; a child with a column of that name
+    keeps its own, merged (checked on the server)."""
+    for child in _children(catalog, t.name):
+        if col.name not in child.columns:
+            copy = _not_null_copy(t, col)
+            copy.inherited = child.partition_of is None
+            child.columns[col.name] = copy
+
+
+def _drop_column_below(catalog: Catalog, table: str, column: str, cascade: bool,
+                       inh: bool) -> None:
+    """DROP COLUMN reaches every partition, however deep. An inheritance child loses the
+    column only when it merely inherits it, and then passes the drop on to its own children;
+    a column of the child's own stays, as it does with ONLY, where the direct children keep
+    theirs as their own (checked on the server)."""
+    if inh:
+        for part in filter(None, map(catalog.tables.get, catalog.partitions(table))):
+            _drop_column(catalog, part, column, cascade)
+    for name in catalog.direct_inheritance_children(table):
+        child = catalog.tables[name]
+        col = child.columns.get(column)
+        if col is None:
+            continue
+        if inh and col.inherited:
+            _drop_column(catalog, child, column, cascade)
+            _drop_column_below(catalog, name, column, cascade, inh)
+        else:
+            col.inherited = False
+
+
 def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None:
     """Column `column` of `t` goes, and the indexes and constraints over it (also the indexes
     whose predicate or expressions read it); with CASCADE the views that use it too."""
@@ -753,7 +843,7 @@ def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None
     for key in [k for k in catalog.index_keys_on(t.name)
                 if column in catalog.indexes[k].columns or column in catalog.indexes[k].reads]:
         del catalog.indexes[key]
-    for key in [k for k, c in t.constraints.items() if column in c.columns]:
+    for key in [k for k, c in t.constraints.items() if column in c.columns or column in c.reads]:
         del t.constraints[key]
 
 
@@ -857,8 +947,7 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         # outside the migrations.
         for idx in catalog.indexes_on(name):
             idx.columns = tuple(new if c == old else c for c in idx.columns)
-            if old in idx.reads:
-                idx.reads = tuple(sorted({new if c == old else c for c in idx.reads}))
+            idx.reads = _renamed_in(idx.reads, old, new)
             idx.predicate_not_null = tuple(new if c == old else c for c in idx.predicate_not_null)
         if t is None:
             return
@@ -868,9 +957,9 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             t.columns[new] = col
         for con in t.constraints.values():
             con.columns = tuple(new if c == old else c for c in con.columns)
+            con.reads = _renamed_in(con.reads, old, new)
         for col in t.columns.values():  # generation expressions name columns by number
-            if old in col.reads:
-                col.reads = tuple(sorted({new if c == old else c for c in col.reads}))
+            col.reads = _renamed_in(col.reads, old, new)
         for stat in _statistics_on(catalog, name):
             catalog.statistics_columns[stat] = tuple(
                 new if c == old else c for c in catalog.statistics_columns.get(stat, ()))
@@ -893,6 +982,12 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             _attach_index(catalog, part, idx.name)
     elif rtype == "OBJECT_TRIGGER" and t and stmt.get("subname") in t.triggers:
         t.triggers[new] = t.triggers.pop(stmt["subname"])
+
+
+def _renamed_in(reads: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
+    """A sorted `reads` tuple with column `old` renamed `new` (the same tuple when it does not
+    hold `old`: forks share it)."""
+    return tuple(sorted({new if c == old else c for c in reads})) if old in reads else reads
 
 
 def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:

@@ -128,13 +128,6 @@ def descendants(b: Builder, table: str, inh: bool = True) -> list[str]:
     return b.ctx.catalog.partitions(table) + b.ctx.catalog.inheritance_children(table)
 
 
-def direct_inheritance_children(catalog: Catalog, table: str) -> list[str]:
-    """The tables that INHERIT from `table` itself (not its grandchildren)."""
-    if table not in catalog.inheritance_parents:
-        return []
-    return [t.name for t in catalog.tables.values() if table in t.inherits]
-
-
 def lock_read_partitions(b: Builder, node: object, mode: LockMode = L.ACCESS_SHARE) -> None:
     """A query that runs locks the partitions and inheritance children of what it reads too
     (only the parent when it is merely parsed, as by CREATE VIEW; only it with ONLY). Pruning

@@ -15,7 +15,6 @@ from lockwise.effects.nodes import (
     PrintedSql,
     collation_name,
     column_def_constraints,
-    columns_read,
     expression_sql,
     function_names,
     range_var,
@@ -27,7 +26,6 @@ from lockwise.effects.postgres.builder import (
     Builder,
     L,
     already_exists,
-    direct_inheritance_children,
     fk_target,
     reference_text,
     refused_facts,
@@ -295,7 +293,7 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if base.get("only") and "recursed_from" not in base:
         # ONLY leaves the children's column in place, now their own (attislocal): each direct
         # child's catalog row changes under ACCESS EXCLUSIVE (tablecmds.c ATExecDropColumn).
-        for child in direct_inheritance_children(b.ctx.catalog, table):
+        for child in b.ctx.catalog.direct_inheritance_children(table):
             b.lock(child, L.ACCESS_EXCLUSIVE)
     b.drops.add(f"column:{table}.{col}")
     for idx in b.ctx.catalog.indexes_on(table):
@@ -444,7 +442,7 @@ def _kept_values_scans(b: Builder, table: str, column: str, old: str, new: str,
     reasons: list[str] = []
     for con in known.constraints.values():
         if con.kind == "check" and con.validated and (
-                column in con.columns or column in columns_read(con.expr)):
+                column in con.columns or column in con.reads):
             reasons.append(f"CHECK {con.name} is validated again after the type change")
             break
     if known.kind == "partitioned":
@@ -519,7 +517,7 @@ def column_constraints(catalog: Catalog, table: str, column: str) -> tuple[str, 
     it): what dropping the column drops with it, or refuses to drop."""
     known = catalog.tables.get(table)
     own = [c.name for c in (known.constraints.values() if known else ())
-           if column in c.columns or (c.kind == "check" and column in columns_read(c.expr))]
+           if column in c.columns or column in c.reads]
     key = next((c.columns for c in known.constraints.values() if c.kind == "primary"),
                ()) if known else ()
     incoming = [f"{other}.{c.name}" for other, c in catalog.referencing(table)

@@ -8,6 +8,7 @@ from lockwise.catalog.replay import (
     constraint_name,
     default_constraint_name,
     not_null_column,
+    not_null_name,
 )
 from lockwise.effects.foreign_keys import foreign_key_sql
 from lockwise.effects.nodes import PrintedSql, range_var, strings, unwrap
@@ -16,7 +17,6 @@ from lockwise.effects.postgres.builder import (
     NO_TABLE,
     Builder,
     L,
-    direct_inheritance_children,
     drop_fk_triggers,
     fk_target,
     partition_lineage,
@@ -24,6 +24,7 @@ from lockwise.effects.postgres.builder import (
     scan_fk_lookups,
 )
 from lockwise.effects.postgres.columns import not_null_proven, refused_in_add
+from lockwise.parse.quoting import quote_ident, relation_sql
 
 _CONTYPES = {
     "CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
@@ -249,7 +250,7 @@ def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
             inherited_check(b.ctx.catalog, table, name):
         # ONLY leaves the children's copy in place, now their own (conislocal): each direct
         # child's catalog row changes under ACCESS EXCLUSIVE (checked on the server).
-        for child in direct_inheritance_children(b.ctx.catalog, table):
+        for child in b.ctx.catalog.direct_inheritance_children(table):
             b.lock(child, L.ACCESS_EXCLUSIVE)
     if con is not None and con.kind in ("primary", "unique") and con.columns and \
             cmd.get("behavior") == "DROP_CASCADE":
@@ -285,28 +286,69 @@ def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
             scan_fk_lookups(b, con.references)
         else:  # its triggers on the referenced table (each partition of it) are dropped
             drop_fk_triggers(b, con.references)
+    inheritance: dict = {}
     if alter.get("alterInheritability"):
-        _alter_not_null_inheritance(b, table, inherit=not alter.get("noinherit"))
+        inheritance = _alter_not_null_inheritance(b, table, name, base,
+                                                  inherit=not alter.get("noinherit"))
     b.alters.add(f"constraint:{table}.{name}")
-    b.act("alter_table_other", base, subcommand="alterconstraint", constraint=name,
+    b.act("alter_table_other", base, inheritance, subcommand="alterconstraint", constraint=name,
           constraint_type=con.kind if con else "", enforces_foreign_key=enforces_foreign_key,
           foreign_key_sql=foreign_key_sql(con, table, base.get("qualified", False))
           if enforces_foreign_key and con else "")
 
 
-def _alter_not_null_inheritance(b: Builder, table: str, inherit: bool) -> None:
-    """PostgreSQL 18's ALTER CONSTRAINT ... [NO] INHERIT of a NOT NULL constraint: NO INHERIT
-    leaves the direct children their copy, now their own; INHERIT adds it to every descendant,
-    each read to check it (the model does not know which of them have the column NOT NULL
-    already, and counts them all as read). Checked on the server."""
+def _alter_not_null_inheritance(b: Builder, table: str, name: str, base: dict,
+                                inherit: bool) -> dict:
+    """PostgreSQL 18's ALTER CONSTRAINT ... [NO] INHERIT of NOT NULL constraint `name`: NO
+    INHERIT leaves the direct children their copy, now their own; INHERIT gives it to each
+    direct child, which is locked and, unless its column is NOT NULL already (valid or not),
+    read to check it, and then to that child's children the same way. A child NOT NULL
+    already only counts the parent's constraint as inherited: it is not read, and its own
+    children are not even locked. The parent is never read. Checked on the server. Returns
+    the action's facts: the children read (`children_read`) and the SQL that makes them NOT
+    NULL beforehand without reading them under ACCESS EXCLUSIVE."""
     catalog = b.ctx.catalog
     if not inherit:
-        for child in direct_inheritance_children(catalog, table):
+        for child in catalog.direct_inheritance_children(table):
             b.lock(child, L.ACCESS_EXCLUSIVE)
-        return
-    for child in catalog.inheritance_children(table):
+        return {}
+    known = catalog.tables.get(table)
+    column = not_null_column(known, name) if known is not None else None
+    colname = column.name if column is not None else ""
+    reached = catalog.not_null_inheritors(
+        table, lambda child: bool(colname) and _not_null_already(catalog, child, colname))
+    for child, _, _ in reached:
         b.lock(child, L.ACCESS_EXCLUSIVE)
+    read = [child for child, _, had in reached if not had]
+    for child in read:
         b.scan(child, "NOT NULL constraint inherited: the child's rows are checked")
+    # Made NOT NULL first, the direct children pass it on to theirs.
+    first = [child for child, top, had in reached if top and not had]
+    return {"children_read": read, "children_read_text": ", ".join(read), "column": colname,
+            **_children_not_null_sql(catalog, first, colname, base)}
+
+
+def _not_null_already(catalog: Catalog, table: str, column: str) -> bool:
+    """Whether `column` of `table` has a NOT NULL constraint (even NOT VALID), as far as the
+    catalog knows for sure (a table a DO block may have changed counts as not)."""
+    known = catalog.known_column(table, column)
+    return known is not None and known.not_null
+
+
+def _children_not_null_sql(catalog: Catalog, children: list[str], column: str,
+                           base: dict) -> dict:
+    """For each child: a NOT NULL constraint on `column` added NOT VALID (instant; it reaches
+    that child's own children too: `children_not_null_sql`), then, once that has committed,
+    validated under SHARE UPDATE EXCLUSIVE (`children_validate_sql`)."""
+    adds, validates = [], []
+    for child in children if column else ():
+        child_sql = relation_sql(child, base["table"], bool(base.get("qualified")))
+        con = quote_ident(not_null_name(catalog.tables[child], column))
+        adds.append(f"ALTER TABLE {child_sql} ADD CONSTRAINT {con} NOT NULL "
+                    f"{quote_ident(column)} NOT VALID;")
+        validates.append(f"ALTER TABLE {child_sql} VALIDATE CONSTRAINT {con};")
+    return {"children_not_null_sql": "\n".join(adds),
+            "children_validate_sql": "\n".join(validates)}
 
 
 def _equal_foreign_key(catalog: Catalog, part: str, con: dict) -> Constraint | None:

@@ -9,7 +9,6 @@ from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import generated_name
 from lockwise.effects.nodes import (
     PrintedSql,
-    columns_read,
     object_name,
     range_var,
     strings,
@@ -39,7 +38,7 @@ def alter_composite_type(b: Builder, type_name: str, cmds: list[dict]) -> None:
     if any(cmd.get("subtype") == "AT_DropColumn" for cmd in cmds):
         for table, column in catalog.columns_of_type(type_name):
             known = catalog.tables[table]
-            if any(con.kind == "check" and column in columns_read(con.expr)
+            if any(con.kind == "check" and column in con.reads
                    for con in known.constraints.values()):
                 b.lock(table, L.ACCESS_EXCLUSIVE)
 
