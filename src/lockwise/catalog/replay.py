@@ -21,12 +21,14 @@ from lockwise.effects.nodes import (
     columns_read,
     created_schema,
     drop_object_names,
+    generation_expression,
     nextval_sequence,
     not_null_columns,
     object_name,
     only_not_null_columns,
     range_var,
     relations_in,
+    renamed_column_in,
     schema_elements,
     strings,
     unwrap,
@@ -60,8 +62,14 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
         if contype == "CONSTR_GENERATED":
             column.generated = True
             column.virtual = con.get("generated_kind") == "v"
-            column.reads = columns_read(con.get("raw_expr"))
+            _generate(column, con.get("raw_expr"))
     return column
+
+
+def _generate(column: Column, expr: dict | None) -> None:
+    """Column `column` computed by generation expression `expr` (None: a plain one now)."""
+    column.expression = generation_expression(expr)
+    column.reads = columns_read(expr)
 
 
 def _domain_default_expr(expr: dict | None) -> dict | None:
@@ -501,7 +509,7 @@ def _like_columns(catalog: Catalog, t: Table, like: dict) -> None:
             copy.default = copy.default_sequence = None
         if not options & _LIKE_GENERATED:
             copy.generated = copy.virtual = False
-            copy.reads = ()
+            _generate(copy, None)
         if not options & _LIKE_IDENTITY:
             copy.identity = False
         t.columns[copy.name] = copy
@@ -667,9 +675,9 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             column.default_sequence = nextval_sequence(cmd.get("def"))
         elif sub == "AT_DropExpression" and column is not None:
             column.generated = column.virtual = False
-            column.reads = ()
+            _generate(column, None)
         elif sub == "AT_SetExpression" and column is not None:
-            column.reads = columns_read(cmd.get("def"))
+            _generate(column, cmd.get("def"))
         elif sub == "AT_AlterConstraint":
             _alter_enforceability(t, unwrap(cmd.get("def"))[1])
         elif sub == "AT_SetNotNull" and column is not None:
@@ -844,6 +852,7 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         for col in t.columns.values():  # generation expressions name columns by number
             if old in col.reads:
                 col.reads = tuple(sorted({new if c == old else c for c in col.reads}))
+                col.expression = renamed_column_in(col.expression, old, new)
         for stat in [s for s, on in catalog.statistics.items() if on == name]:
             catalog.statistics_columns[stat] = tuple(
                 new if c == old else c for c in catalog.statistics_columns.get(stat, ()))
