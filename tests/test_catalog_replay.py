@@ -688,6 +688,25 @@ def test_a_generated_column_remembers_what_it_reads_through_renames() -> None:
     assert catalog.generated_reading("public.l0", "z") == []
 
 
+def test_a_generated_column_keeps_its_expression_through_renames_and_copies() -> None:
+    from lockwise.effects.nodes import expression_sql
+
+    catalog = replayed(
+        "CREATE TABLE t (id int, a int, g int GENERATED ALWAYS AS (t.a * a + id) STORED,"
+        " p int GENERATED ALWAYS AS (id) STORED);"
+        'ALTER TABLE t RENAME COLUMN a TO "Z"; ALTER TABLE t RENAME TO t2;'
+        "CREATE TABLE l (LIKE t2 INCLUDING GENERATED); CREATE TABLE l0 (LIKE t2);"
+        "ALTER TABLE t2 ALTER COLUMN p SET EXPRESSION AS (id - 1);")
+    assert expression_sql(catalog.tables["public.t2"].columns["g"].expression) == \
+        '"Z" * "Z" + id'
+    assert expression_sql(catalog.tables["public.l"].columns["g"].expression) == \
+        '"Z" * "Z" + id'
+    assert catalog.tables["public.l0"].columns["g"].expression is None
+    assert expression_sql(catalog.tables["public.t2"].columns["p"].expression) == "id - 1"
+    replayed("ALTER TABLE t2 ALTER COLUMN g DROP EXPRESSION;", catalog)
+    assert catalog.tables["public.t2"].columns["g"].expression is None
+
+
 def test_set_and_drop_expression_change_what_a_generated_column_reads() -> None:
     catalog = replayed("CREATE TABLE t (a int, b int, g int GENERATED ALWAYS AS (a) STORED,"
                        " h int GENERATED ALWAYS AS (a) STORED);"

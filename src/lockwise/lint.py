@@ -38,7 +38,12 @@ from lockwise.fix.alternative import REWRITTEN, statement_alternative
 from lockwise.fix.patterns import statement_facts
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
 from lockwise.parse.postgres import TOO_DEEP, ParsedFile
-from lockwise.parse.templates import linted_text, parse_templated, with_placeholders
+from lockwise.parse.templates import (
+    as_spelled_in,
+    linted_text,
+    parse_templated,
+    with_placeholders,
+)
 from lockwise.rules.directives import (
     BATCH_DIRECTIVE,
     Directive,
@@ -171,6 +176,8 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
             rule.instead_for(facts.get("set_local_applies"), facts.get("dialect")), facts)
     message = render(rule.message, facts)
     if stand_ins:
+        if statement is not None:
+            stand_ins = as_spelled_in(stand_ins, statement[0].sql)
         message, instead = with_placeholders(message, stand_ins), \
             with_placeholders(instead, stand_ins)
     return Finding(rule=rule.id, safety=rule.safety, message=message,
@@ -299,7 +306,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             if judged:
                 findings = _judge_statement(judge, stmt, effect, session, costs, ctx, base,
                                             directives)
-            shown = _as_written(effect, parsed.placeholders) if parsed.placeholders else effect
+            shown = _as_written(effect, as_spelled_in(parsed.placeholders, stmt.sql)) \
+                if parsed.placeholders else effect
             reports.append(_statement_report(stmt, shown, findings, session, index.by_id))
             session.after(effect, stmt.index)
             _track_writes(ctx, effect, session.in_transaction)

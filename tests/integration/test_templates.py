@@ -11,7 +11,13 @@ from lockwise.cli.app import app
 from lockwise.discover import discover, migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.source import InputError
-from lockwise.parse.templates import _token, find_placeholders, parse_templated, substitute
+from lockwise.parse.templates import (
+    _token,
+    canonical_stand_in,
+    find_placeholders,
+    parse_templated,
+    substitute,
+)
 
 GO = 'CREATE TABLE {{ index .Options "Namespace" }}.notes (id bigint);\n' \
      'CREATE INDEX notes_id ON {{ index .Options "Namespace" }}.notes (id);\n' \
@@ -179,7 +185,7 @@ def test_locks_scans_and_rewrites_name_the_placeholders_as_written() -> None:
     assert set(retype.locks) == {"public.${table}"} and retype.rewrites == {"public.${table}"}
     assert set(plain.locks) == {"public.plain"}
     assert {a.facts.get("table") for a in report.statements[1].effect.actions} == \
-        {f"public.{_token('${table}')}"}
+        {f"public.{canonical_stand_in('${table}')}"}
 
 
 def test_text_and_json_reports_show_no_stand_ins(tmp_path: Path) -> None:
@@ -189,3 +195,62 @@ def test_text_and_json_reports_show_no_stand_ins(tmp_path: Path) -> None:
         result = CliRunner().invoke(app, ["lint", "--no-cache", "-f", fmt, str(path)])
         assert "{{ .schema }}.accounts" in result.output, fmt
         assert _token("{{ .schema }}") not in result.output, fmt
+
+
+#: One placeholder spelled as Go templates allow: whitespace inside the braces, trim markers.
+SPELLINGS = ("{{ .schema }}", "{{.schema}}", "{{ .schema -}}", "{{  .schema}}")
+
+
+@pytest.mark.parametrize("other", SPELLINGS[1:])
+def test_spellings_of_one_placeholder_are_one_name_in_the_catalog(other: str) -> None:
+    # A table created as `{{ .schema }}.t` and altered as `{{.schema}}.t` is one table: the
+    # index knows its columns, the type change its old type (no rewrite from int to int).
+    first = "CREATE TABLE {{ .schema }}.t (id bigint PRIMARY KEY, a int, b varchar(10));\n"
+    second = (f"ALTER TABLE {other}.t ALTER COLUMN b TYPE varchar(20);\n"
+              f"ALTER TABLE {other}.t ADD CONSTRAINT t_a_key UNIQUE (a);\n")
+    reports = lint_migrations([migration_from_text(first, "0001_a.sql"),
+                               migration_from_text(second, "0002_b.sql")], LintOptions())
+    retype, unique = (s.effect for s in reports[1].statements)
+    assert not retype.rewrites  # varchar(10) -> varchar(20): the catalog knew the old type
+    (action,) = [a for a in retype.actions if a.kind == "alter_column_type"]
+    assert action.facts["old_type"] == "varchar(10)"
+    assert action.facts["table_known"] and unique.actions[0].facts["table_known"]
+    # the report writes each statement's own spelling back
+    found = [f for f in reports[1].all_findings if f.rule == "add-unique-constraint"]
+    assert found and f"{other}.t" in found[0].message
+
+
+def test_different_placeholders_stay_different_tables() -> None:
+    sql = ("CREATE TABLE {{ .schema }}.t (id bigint, b varchar(10));\n"
+           "ALTER TABLE {{ .other }}.t ALTER COLUMN b TYPE varchar(20);\n")
+    (report,) = lint_migrations([migration_from_text(sql, "0001_a.sql")], LintOptions())
+    (action,) = [a for a in report.statements[1].effect.actions
+                 if a.kind == "alter_column_type"]
+    assert not action.facts["table_known"]
+
+
+def test_a_finding_after_other_spellings_points_at_its_line_and_column() -> None:
+    # The text keeps each spelling's own length: positions stay those of the file.
+    sql = ("ALTER TABLE {{ .schema -}}.t ADD COLUMN b int;\n"
+           "  CREATE INDEX t_a ON {{.schema}}.t (a);\n")
+    reports = lint_migrations([migration_from_text("CREATE TABLE {{ .schema }}.t (a int);",
+                                                   "0001_a.sql"),
+                               migration_from_text(sql, "0002_b.sql")], LintOptions())
+    (index,) = [f for f in reports[1].all_findings if f.rule == "index-without-concurrently"]
+    assert (index.span.line, index.span.column) == (2, 3)
+    assert index.span.end_column == len(sql.splitlines()[1]) - 1  # before the semicolon
+    # each statement's own spelling, in its message, alternative and locks
+    assert "ON {{.schema}}.t (a)" in index.instead and "{{.schema}}.t" in index.message
+    assert set(reports[1].statements[0].effect.locks) == {"{{ .schema -}}.t"}
+    assert set(reports[1].statements[1].effect.locks) == {"{{.schema}}.t"}
+
+
+def test_the_graph_follows_one_table_across_spellings() -> None:
+    from lockwise.graph.build import build_graph
+
+    migrations = [migration_from_text("CREATE TABLE {{ .schema }}.t (a int);", "0001_a.sql"),
+                  migration_from_text("ALTER TABLE {{.schema}}.t ADD COLUMN b int;",
+                                      "0002_b.sql")]
+    graph = build_graph(migrations)
+    # written back as the first migration spells it (both spellings are one placeholder)
+    assert graph.edges[("0001_a", "0002_b")].get("created-by") == ["table:{{ .schema }}.t"]

@@ -38,6 +38,10 @@ class Column:
     #: change their type, and to drop one without CASCADE (PostgreSQL 15+; CASCADE, and an
     #: older server, drop the generated column too). A tuple, replaced whole (forks share it).
     reads: tuple[str, ...] = ()
+    #: For a generated column: its expression as a JSON parse tree, each column it reads
+    #: by name alone and renamed with the column (`nodes.generation_expression`); printed as
+    #: SQL only when a safe alternative shows it. Replaced whole, never changed in place.
+    expression: dict | None = None
     array: bool = False
     #: The collation written for it (COLLATE), as named; None: its type's default.
     collation: str | None = None

@@ -21,12 +21,14 @@ from lockwise.effects.nodes import (
     columns_read,
     created_schema,
     drop_object_names,
+    generation_expression,
     nextval_sequence,
     not_null_columns,
     object_name,
     only_not_null_columns,
     range_var,
     relations_in,
+    renamed_column_in,
     schema_elements,
     strings,
     unwrap,
@@ -60,8 +62,14 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
         if contype == "CONSTR_GENERATED":
             column.generated = True
             column.virtual = con.get("generated_kind") == "v"
-            column.reads = columns_read(con.get("raw_expr"))
+            _generate(column, con.get("raw_expr"))
     return column
+
+
+def _generate(column: Column, expr: dict | None) -> None:
+    """Column `column` computed by generation expression `expr` (None: a plain one now)."""
+    column.expression = generation_expression(expr)
+    column.reads = columns_read(expr)
 
 
 def _domain_default_expr(expr: dict | None) -> dict | None:
@@ -519,7 +527,7 @@ def _like_columns(catalog: Catalog, t: Table, like: dict) -> None:
             copy.default = copy.default_sequence = None
         if not options & _LIKE_GENERATED:
             copy.generated = copy.virtual = False
-            copy.reads = ()
+            _generate(copy, None)
         if not options & _LIKE_IDENTITY:
             copy.identity = False
         copy.inherited = False
@@ -708,9 +716,9 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 changed.default_sequence = nextval_sequence(cmd.get("def"))
         elif sub == "AT_DropExpression" and column is not None:
             column.generated = column.virtual = False
-            column.reads = ()
+            _generate(column, None)
         elif sub == "AT_SetExpression" and column is not None:
-            column.reads = columns_read(cmd.get("def"))
+            _generate(column, cmd.get("def"))
         elif sub == "AT_AlterConstraint":
             _alter_enforceability(t, unwrap(cmd.get("def"))[1])
             _inherit_not_null(catalog, t, unwrap(cmd.get("def"))[1])
@@ -959,7 +967,9 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             con.columns = tuple(new if c == old else c for c in con.columns)
             con.reads = _renamed_in(con.reads, old, new)
         for col in t.columns.values():  # generation expressions name columns by number
-            col.reads = _renamed_in(col.reads, old, new)
+            if old in col.reads:
+                col.reads = _renamed_in(col.reads, old, new)
+                col.expression = renamed_column_in(col.expression, old, new)
         for stat in _statistics_on(catalog, name):
             catalog.statistics_columns[stat] = tuple(
                 new if c == old else c for c in catalog.statistics_columns.get(stat, ()))

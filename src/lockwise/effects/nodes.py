@@ -261,6 +261,48 @@ def columns_read(node: object) -> tuple[str, ...]:
                          if kind == "ColumnRef" and (names := strings(body.get("fields")))}))
 
 
+def with_column_refs(node: object, names: Callable[[list[str]], list[str] | None]) -> object:
+    """A copy of `node` (a JSON parse tree) in which each column reference written as names
+    (`qty`, `orders.qty`) is written as `names` gives for it (None: as it was). The tree is
+    shared (the statement's, a catalog's forks): it is never changed in place."""
+    kind = type(node)
+    if kind is list:
+        return [with_column_refs(item, names) for item in node]
+    if kind is not dict:
+        return node
+    ref = node.get("ColumnRef")
+    if len(node) == 1 and type(ref) is dict:
+        written = strings(ref.get("fields"))
+        if written and len(written) == len(ref.get("fields") or ()):
+            renamed = names(written)
+            if renamed is not None:
+                return {"ColumnRef": {**ref, "fields": [{"String": {"sval": name}}
+                                                        for name in renamed]}}
+    return {key: with_column_refs(value, names) for key, value in node.items()}
+
+
+def generation_expression(expr: dict | None) -> dict | None:
+    """A generation expression as the catalog keeps it: each column reference by its column
+    name alone. The server keeps the column's number, so a table qualification (`t.a`) is
+    neither kept nor needed, and would be wrong once the table is renamed or copied (LIKE)."""
+    if expr is None:
+        return None
+    return with_column_refs(expr, lambda written: written[-1:] if len(written) > 1 else None)
+
+
+def renamed_column_in(expr: dict | None, old: str, new: str) -> dict | None:
+    """`expr` (a generation expression, see `generation_expression`) after column `old` of
+    its table is renamed `new`: the server's expression, which names it by number, follows."""
+    if expr is None:
+        return None
+    return with_column_refs(expr, lambda written: [new] if written == [old] else None)
+
+
+def on_new_row(expr: dict) -> dict:
+    """`expr` with each column reference read from a row trigger's NEW row (`NEW.qty`)."""
+    return with_column_refs(expr, lambda written: ["new", written[-1]])
+
+
 def const_value(expr: dict | None) -> object:
     """The Python value of a constant expression, or None when it is not a plain constant."""
     kind, body = unwrap(expr)
@@ -416,7 +458,8 @@ def _ast_dict(kind: str, body: dict) -> dict:
 
     The JSON leaves out the wrapper of a field whose C type is one struct (TypeCast.typeName
     is a bare TypeName) and spells A_Const's value union as a key of its own: pglast's
-    `__slots__` say which field is which."""
+    `__slots__` say which field is which. A field named as a Python keyword (`def`) has a
+    `_` after its name there."""
     from pglast import ast
 
     slots = getattr(ast, kind).__slots__
@@ -429,6 +472,9 @@ def _ast_dict(kind: str, body: dict) -> dict:
             value_kind = _CONST_VALUES[key]
             out["val"] = _ast_dict(value_kind, value)
             continue
+        if key not in slots and f"{key}_" in slots:
+            out.pop(key, None)
+            key = f"{key}_"
         slot = slots.get(key)
         if slot is None:
             continue  # e.g. A_Const's location, which pglast does not keep
@@ -505,6 +551,21 @@ class PrintedSql:
     def __str__(self) -> str:
         if self.text is None:
             self.text = (expression_sql(self.tree) or self.fallback) + self.suffix
+        return self.text
+
+
+class JoinedSql:
+    """SQL text joined from plain text and `PrintedSql` pieces, printed (once) when shown."""
+
+    __slots__ = ("parts", "text")
+
+    def __init__(self, *parts: str | PrintedSql) -> None:
+        self.parts = parts
+        self.text: str | None = None
+
+    def __str__(self) -> str:
+        if self.text is None:
+            self.text = "".join(map(str, self.parts))
         return self.text
 
 

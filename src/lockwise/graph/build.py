@@ -405,9 +405,15 @@ class _Builder:
         return parsed
 
     def note_placeholders(self, stand_ins: dict[str, str]) -> None:
-        """Remember which placeholder each stand-in of a migration replaced."""
+        """Remember which placeholder each stand-in of a migration replaced: one spelling of
+        it (migrations may spell one placeholder in several ways, `placeholder_key`), or None
+        when it stood for two placeholders."""
+        from lockwise.parse.templates import placeholder_key
+
         for stand_in, text in stand_ins.items():
-            if self.placeholders.setdefault(stand_in, text) != text:
+            known = self.placeholders.setdefault(stand_in, text)
+            if known is not None and known != text and \
+                    placeholder_key(known) != placeholder_key(text):
                 self.placeholders[stand_in] = None
 
     def _as_written(self) -> None:

@@ -5,10 +5,13 @@ dbt-style Jinja, Flyway or shell `${var}` substitution). PostgreSQL's grammar re
 placeholders, so lockwise handles them by mode (`--templates`):
 
 * `substitute` (default): every value placeholder (`{{ ... }}`, `${...}`) is replaced by an
-  identifier-safe token of exactly the same length, made from its text (`tplc9e3b788__`), and
+  identifier-safe token of exactly the same length, made from its text (`tpleb9672f7__`), and
   Jinja control tags (`{% ... %}`), comments (`{# ... #}`) and Go template actions
   (`{{ if ... }}`, `{{ end }}`, `{{ template "file" . }}`) by spaces. Offsets, lines and
   columns stay true, so every finding points at the real file. Reported SQL is the original text.
+  Spellings the template engine reads as one value (`{{ .x }}`, `{{.x}}`, `{{- .x -}}`) are one
+  name in the parse trees, `tpl` and 8 hex digits and `_` (`canonical_stand_in`): the catalog
+  and the graph follow one object, whichever way each migration spells it.
 * `skip`: statements containing a placeholder are dropped (not judged, not replayed into the
   catalog) and reported with the `template-placeholder` info finding.
 * `error`: the first placeholder is an input error (exit 2) naming file, line and column.
@@ -63,22 +66,77 @@ def find_placeholders(text: str) -> list[Placeholder]:
 _DISTINCT_FROM = 6
 #: PostgreSQL keeps the first 63 characters of a longer identifier (NAMEDATALEN - 1).
 _IDENTIFIER_KEPT = 63
+#: The tokens of a `{{ ... }}` as Go templates and Jinja read it: string constants, names and
+#: fields (`.Options`, `$x`, `a.b`), then any other character on its own.
+_INNER_TOKEN = re.compile(r"""("(?:[^"\\]|\\.)*"|`[^`]*`|'(?:[^'\\]|\\.)*'|[\w.$]+|\S)""")
+
+
+def placeholder_key(text: str) -> str:
+    """What says which value placeholder `text` is: a `{{ ... }}` as its tokens one space
+    apart, without the trim markers (`{{-`, `-}}`, which only trim the text around it), as
+    both engines ignore the whitespace between tokens; a `${...}` as written."""
+    if not text.startswith("{{"):
+        return text
+    inner = text[2:-2]
+    inner = inner[1:] if inner.startswith("-") else inner
+    inner = inner[:-1] if inner.endswith("-") else inner
+    return "{{" + " ".join(_INNER_TOKEN.findall(inner)) + "}}"
+
+
+def _digest(text: str) -> str:
+    import zlib  # not hashlib, which loads OpenSSL: a tenth of a cold start
+
+    return f"{zlib.crc32(placeholder_key(text).encode()):08x}"
 
 
 def _token(text: str) -> str:
-    """The stand-in of placeholder `text`: an identifier of exactly its length (placeholders
-    are at least 4 long). Made from the text, so one placeholder has one stand-in in every
-    file (the catalog and the graph follow its objects across migrations) and two of one
-    length have two, unless they are shorter than `_DISTINCT_FROM`."""
+    """The stand-in of placeholder `text` in the text: an identifier of exactly its length
+    (placeholders are at least 4 long). Made from `placeholder_key`, so one placeholder has
+    one stand-in of each length in every file, and two of one length have two, unless they
+    are shorter than `_DISTINCT_FROM`."""
     length = len(text)
     if length < _DISTINCT_FROM:
         return ("tpl" + "_" * length)[:length]
-    import zlib  # not hashlib, which loads OpenSSL: a tenth of a cold start
-
-    digest = f"{zlib.crc32(text.encode()):08x}"
     # Underscores after the digest: a name the parser cuts at 63 characters still ends in
     # one, so it is a stand-in too (`stand_ins` maps it).
-    return (("tpl" + digest)[:length - 1] + "_").ljust(length, "_")
+    return (("tpl" + _digest(text))[:length - 1] + "_").ljust(length, "_")
+
+
+def canonical_stand_in(text: str) -> str | None:
+    """The one name placeholder `text` has in the parse trees, whatever its spelling's length:
+    `tpl`, the 8 hex digits of `placeholder_key`, `_`. None for one shorter than
+    `_DISTINCT_FROM`, whose stand-in (`tpl_`) names no placeholder in particular."""
+    return None if len(text) < _DISTINCT_FROM else f"tpl{_digest(text)}_"
+
+
+def _tree_names(placeholders: list[Placeholder]) -> dict[str, str]:
+    """Each stand-in of the text that the parse trees name otherwise: its canonical stand-in
+    (also for its first 63 characters, where the parser cut it as a name). Not for one that
+    stands for two placeholders (the digest cut short: it cannot be told which)."""
+    keys: dict[str, set[str]] = {}
+    for p in placeholders:
+        if not p.control and len(p.text) >= _DISTINCT_FROM:
+            keys.setdefault(_token(p.text), set()).add(placeholder_key(p.text))
+    out: dict[str, str] = {}
+    for token, found in keys.items():
+        canonical = f"tpl{_digest(next(iter(found)))}_"
+        if len(found) == 1 and token != canonical:
+            out[token] = canonical
+            out.setdefault(token[:_IDENTIFIER_KEPT], canonical)
+    return out
+
+
+def _renamed(node: object, pattern: re.Pattern, names: dict[str, str]) -> object:
+    """A copy of parse tree `node` with each stand-in of `names` in its strings (names,
+    constants, a function's body) written as `names` gives."""
+    kind = type(node)
+    if kind is str:
+        return pattern.sub(lambda m: names[m.group(0)], node) if "tpl" in node else node
+    if kind is dict:
+        return {key: _renamed(value, pattern, names) for key, value in node.items()}
+    if kind is list:
+        return [_renamed(item, pattern, names) for item in node]
+    return node
 
 
 def substitute(text: str, placeholders: list[Placeholder]) -> str:
@@ -96,20 +154,34 @@ def substitute(text: str, placeholders: list[Placeholder]) -> str:
 
 
 def stand_ins(placeholders: list[Placeholder]) -> dict[str, str]:
-    """Each stand-in identifier and the placeholder it replaced, for the stand-ins that
-    replaced one placeholder text only (two short texts of one length share a stand-in)."""
-    texts: dict[str, set[str]] = {}
+    """Each stand-in identifier, of the text and of the parse trees (`canonical_stand_in`),
+    and the placeholder it replaced (as first written, of its spellings), for the stand-ins
+    that replaced one placeholder only (two short ones of one length share a stand-in)."""
+    texts: dict[str, dict[str, str]] = {}
     for p in placeholders:
         if not p.control:
-            texts.setdefault(_token(p.text), set()).add(p.text)
-    out = {token: next(iter(found)) for token, found in texts.items() if len(found) == 1}
+            key = placeholder_key(p.text)
+            for token in (_token(p.text), canonical_stand_in(p.text)):
+                if token is not None:
+                    texts.setdefault(token, {}).setdefault(key, p.text)
+    out = {token: next(iter(found.values())) for token, found in texts.items()
+           if len(found) == 1}
     for token, text in list(out.items()):
         if len(token) > _IDENTIFIER_KEPT:  # as the parse tree holds it
             out.setdefault(token[:_IDENTIFIER_KEPT], text)
     return out
 
 
-#: A template placeholder's stand-in (`tplc9e3b788__`, `tpl_`) or a psql variable's (`_name`
+def as_spelled_in(stand_ins: dict[str, str], sql: str) -> dict[str, str]:
+    """`stand_ins` (of a file) with each canonical stand-in written back as statement `sql`
+    spells its placeholder, where the file spells it in several ways."""
+    own = {token: p.text for p in find_placeholders(sql) if not p.control
+           and (token := canonical_stand_in(p.text)) is not None
+           and stand_ins.get(token, p.text) != p.text}
+    return {**stand_ins, **own} if own else stand_ins
+
+
+#: A template placeholder's stand-in (`tpleb9672f7__`, `tpl_`) or a psql variable's (`_name`
 #: for `:name`, `":name"` for `:"name"`, `':name'` for `:'name'`).
 _STAND_IN = re.compile(r"\btpl[0-9a-f]*_+\b|\b_\w+|\":\w+\"|':\w+'")
 
@@ -129,10 +201,15 @@ def linted_text(sql: str) -> str:
     return client_side_stand_ins(substitute(sql, found) if found else sql)
 
 
-def _restore(parsed: ParsedFile, original: str) -> None:
-    """Show the original text (with its placeholders) in statements and comments."""
+def _restore(parsed: ParsedFile, original: str, placeholders: list[Placeholder]) -> None:
+    """Show the original text (with its placeholders) in statements and comments, and name
+    each placeholder in the parse trees by its canonical stand-in (`_tree_names`)."""
+    names = _tree_names(placeholders)
+    pattern = re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True)))) \
+        if names else None
     parsed.statements = [
-        Statement(s.index, original[s.span.start_offset:s.span.end_offset], s.span, s.tree,
+        Statement(s.index, original[s.span.start_offset:s.span.end_offset], s.span,
+                  s.tree if pattern is None else _renamed(s.tree, pattern, names),
                   s.leading_comments, s.comment_spans)
         for s in parsed.statements
     ]
@@ -157,7 +234,7 @@ def parse_templated(text: str, mode: str = "substitute", path: Path | None = Non
             f"template placeholder {first.text!r}; render the template first, or use "
             "--templates substitute or --templates skip", path, line, column)
     parsed = parse_sql(substitute(text, placeholders), comments=comments)
-    _restore(parsed, text)
+    _restore(parsed, text, placeholders)
     lines = LineIndex.of(text)
     if mode == "substitute":
         parsed.placeholders = {**parsed.placeholders, **stand_ins(placeholders)}

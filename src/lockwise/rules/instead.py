@@ -101,17 +101,6 @@ def _names(key: str, items: str, qualified: bool = False) -> Writer:
     return write
 
 
-def _drop_columns(items: str) -> Writer:
-    """`DROP COLUMN a, DROP COLUMN b`: ALTER TABLE's subcommands dropping each column of the
-    `items` fact."""
-    def write(facts: Mapping[str, object], q: Quoting) -> str | None:
-        values = facts.get(items)
-        if not values or not isinstance(values, (list, tuple)):
-            return None
-        return ", ".join(f"DROP COLUMN {q.ident(str(v))}" for v in values)
-    return write
-
-
 def _literal(key: str) -> Writer:
     """A string constant (`it's` -> `'it''s'`); a list fact as a comma list of constants."""
     def write(facts: Mapping[str, object], q: Quoting) -> str | None:
@@ -166,8 +155,6 @@ SQL_FACTS: dict[str, Writer] = {
     "tables": _names("tables", "tables", qualified=True),
     "used_by_views_text": _names("used_by_views_text", "used_by_views", qualified=True),
     "used_by_generated_text": _names("used_by_generated_text", "used_by_generated"),
-    # subcommands
-    "drop_generated_sql": _drop_columns("used_by_generated"),
     # string constants (templates write them without quotes)
     "new_value": _literal("new_value"),
     "old_value": _literal("old_value"),
@@ -190,11 +177,12 @@ SQL_TEXT_FACTS = frozenset({
     "table_name_arg",
     "command", "constraint_added_sql", "drop_partition_sql", "check_sql",
     "dependents_text", "dropped_not_recreated_text",
-    "enum_backfill_sql", "enum_values_added_sql", "expression_sql",
+    "enum_backfill_sql", "enum_values_added_sql", "expression_over_new_sql", "expression_sql",
     "length_sql",
     "long_identifier_truncated", "mode_sql", "new_type_text", "not_yet_done_sql", "object_type",
     "partitioned_constraint_sql", "partitioned_index_sql", "plain_type_text",
-    "row_key_columns_sql", "row_key_sql", "rules", "stand_in_default_sql",
+    "regenerated_how", "regenerated_sql", "row_key_columns_sql", "row_key_sql", "rules",
+    "stand_in_default_sql",
     "statement_head_sql", "target", "type_text",
     "unindexed_foreign_keys_sql", "unique_index_sql",
 })

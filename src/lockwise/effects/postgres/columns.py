@@ -7,19 +7,23 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from lockwise.catalog.model import Catalog, Table
+from lockwise.catalog.model import Catalog, Column, Table
 from lockwise.catalog.replay import owned_sequence
 from lockwise.effects.foreign_keys import Key, keys_written, refused_reference
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
+    JoinedSql,
     PrintedSql,
     collation_name,
     column_def_constraints,
     expression_sql,
     function_names,
+    on_new_row,
     range_var,
     strings,
     type_sql,
+    type_stand_in,
+    type_stand_in_note,
     unwrap,
 )
 from lockwise.effects.postgres.builder import (
@@ -34,7 +38,7 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.types import type_change_rebuilds_indexes, type_change_rewrites
 from lockwise.effects.volatility import builtin_functions, volatile_functions
-from lockwise.parse.quoting import quote_literal, relation_sql
+from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
 
 _SERIAL_PLAIN = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
 
@@ -302,7 +306,8 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("drop_column", base, column=col, if_exists=bool(cmd.get("missing_ok")),
           column_is_new=b.ctx.column_is_new(table, col), cascade=cascade,
           column_known=b.ctx.catalog.column(table, col) is not None,
-          **_views_using(b, table, col), **_generated_facts(generated))
+          **_views_using(b, table, col),
+          **_generated_facts(b, table, base, generated))
 
 
 def _generated_reading(b: Builder, table: str, column: str, cmd: dict) -> tuple[str, ...]:
@@ -318,11 +323,93 @@ def _generated_reading(b: Builder, table: str, column: str, cmd: dict) -> tuple[
                  if g not in dropped_before)
 
 
-def _generated_facts(generated: tuple[str, ...]) -> dict:
+def _generated_facts(b: Builder, table: str, base: dict,
+                     generated: tuple[str, ...]) -> dict:
     """Facts naming the generated columns that read the column: PostgreSQL refuses to change
     its type while there is one, or (15+) to drop it without CASCADE (checked on the
-    server)."""
-    return {"used_by_generated": generated, "used_by_generated_text": ", ".join(generated)}
+    server). With them, for the safe alternative, the statement that drops them first."""
+    facts: dict = {"used_by_generated": generated, "used_by_generated_text": ", ".join(generated)}
+    if generated and b.subcommands:
+        dropped, added = _regeneration(b, table)
+        facts["regenerated_sql"] = _regenerated_sql(b, base, table, dropped, added)
+        facts["regenerated_how"] = _regenerated_how(b.ctx.catalog, table, dropped, added,
+                                                    b.freed_columns)
+    return facts
+
+
+def _regeneration(b: Builder, table: str) -> tuple[list[str], list[Column]]:
+    """The generated columns that can stand in the way of the ALTER TABLE being read (those
+    reading a column it drops or retypes), and those of them to add again after it: the
+    ones it does not drop itself and that read no column it drops. One answer for the whole
+    statement, so that each of its findings gets the same statement, which runs."""
+    catalog = b.ctx.catalog
+    changed = {c.get("name", "") for c in b.subcommands if c.get("subtype") in (
+        "AT_AlterColumnType", "AT_DropColumn")}
+    dropped = sorted({g for name in changed for g in catalog.generated_reading(table, name)})
+    added = [c for g in dropped if (c := catalog.column(table, g)) is not None
+             and g not in b.freed_columns and not b.freed_columns.intersection(c.reads)]
+    return dropped, added
+
+
+def _regenerated_sql(b: Builder, base: dict, table: str, dropped: list[str],
+                     added: list[Column]) -> JoinedSql:
+    """The ALTER TABLE being read with the DROP COLUMN of each of `dropped` first (its own,
+    when it drops one of them: PostgreSQL runs drops in the order written), then its other
+    subcommands, then the ADD COLUMN of each of `added` with its type and expression.
+    PostgreSQL runs an ALTER TABLE's drops first, its type changes next and its additions
+    last (checked on the server), so these are computed over the new type."""
+    schema, name = table.split(".", 1)
+    relation = {"relname": name, "inh": not base.get("only"), "relpersistence": "p",
+                **({"schemaname": schema} if base.get("qualified") else {})}
+    own = {c.get("name"): c for c in b.subcommands
+           if c.get("subtype") == "AT_DropColumn" and c.get("name") in dropped}
+    cmds = [own.get(g) or {"subtype": "AT_DropColumn", "name": g, "behavior": "DROP_RESTRICT"}
+            for g in dropped]
+    cmds += [c for c in b.subcommands if not any(c is d for d in own.values())]
+    statement = {"AlterTableStmt": {
+        "relation": relation, "objtype": "OBJECT_TABLE",
+        "missing_ok": bool(base.get("if_exists")),
+        "cmds": [{"AlterTableCmd": cmd} for cmd in cmds]}}
+    # No text of the statement to fall back on: a placeholder the server refuses rather
+    # than SQL that does something else.
+    parts: list[str | PrintedSql] = [PrintedSql(statement, "<this statement>")]
+    for col in added:
+        parts += [f", ADD COLUMN {quote_ident(col.name)} {col.type_text}"
+                  f"{f' COLLATE {quote_ident(col.collation)}' if col.collation else ''}"
+                  f"{' NOT NULL' if col.not_null else ''} GENERATED ALWAYS AS (",
+                  PrintedSql(col.expression or {}, "<expression>"),
+                  f") {'VIRTUAL' if col.virtual else 'STORED'}"]
+    return JoinedSql(*parts)
+
+
+def _regenerated_how(catalog: Catalog, table: str, dropped: list[str],
+                     added: list[Column], freed: frozenset[str]) -> str:
+    """What the statement of `_regenerated_sql` does, as comment text (lines after the first
+    start with `--`), with what the catalog knows goes with the dropped columns: indexes and
+    constraints on them, which DROP COLUMN takes along, and views reading them, which make
+    it fail."""
+    again = [c.name for c in added]
+    lost = [g for g in dropped if g not in again and g not in freed]
+    lines = ["PostgreSQL runs an ALTER TABLE's drops first and its additions last."]
+    if again:
+        lines.append(f"{', '.join(again)}: computed again over the new type (a STORED one "
+                     "for every row, under the same lock), back as the table's last columns.")
+    if lost:
+        lines.append(f"{', '.join(lost)}: dropped, as CASCADE would; to keep one, first give "
+                     "it an expression that reads no dropped column (ALTER COLUMN ... SET "
+                     "EXPRESSION, PostgreSQL 17+, rewrites a STORED one).")
+    taken = sorted({i.name for i in catalog.indexes_on(table)
+                    if any(g in i.columns or g in i.reads for g in dropped)})
+    known = catalog.tables.get(table)
+    taken += sorted(c.name for c in (known.constraints.values() if known else ())
+                    if any(g in c.columns for g in dropped))
+    if taken:
+        lines.append(f"Dropped with them, to create again after: {', '.join(taken)}.")
+    views = sorted({v for g in dropped for v in catalog.views_using_column(table, g)})
+    if views:
+        lines.append(f"Views reading them make the DROP fail: drop {', '.join(views)} before "
+                     "and create them again after.")
+    return "\n-- ".join(lines)
 
 
 def dropped_column(b: Builder, table: str, column: str, why: str) -> None:
@@ -409,8 +496,9 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_constraints=column_constraints(b.ctx.catalog, table, colname),
           **_views_using(b, table, colname),
           # Its drops run before any type change (all of them: checked on the server).
-          **_generated_facts(tuple(g for g in b.ctx.catalog.generated_reading(table, colname)
-                                   if g not in b.freed_columns)))
+          **_generated_facts(b, table, base, tuple(
+              g for g in b.ctx.catalog.generated_reading(table, colname)
+              if g not in b.freed_columns)))
 
 
 #: Domains over domains are followed this deep at most (a guard against a cycle that only
@@ -616,9 +704,15 @@ def set_expression(b: Builder, table: str, cmd: dict, base: dict) -> None:
         reason = "every row is read to check NOT NULL against the new expression"
         b.scan(table, "NOT NULL is checked against the new expression")
     b.alters.add(f"column:{table}.{column}")
+    expression = cmd.get("def") or {}
     b.act("set_expression", base, column=column, stored=stored, reads_table=bool(reason),
-          reason=reason, column_type_sql=known.type_text if known is not None else "<type>",
-          expression_sql=PrintedSql((cmd.get("def") or {}), "<new expression>"),
+          reason=reason,
+          # as the safe alternative writes it: a stand-in when the type is unknown
+          column_type_sql=known.type_text if known is not None else quote_ident(
+              type_stand_in(column)),
+          column_type_note=type_stand_in_note(column, known is not None),
+          expression_sql=PrintedSql(expression, "<new expression>"),
+          expression_over_new_sql=PrintedSql(on_new_row(expression), "<new expression>"),
           **row_key_facts(b, table))
 
 
