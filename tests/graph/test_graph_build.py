@@ -683,6 +683,28 @@ def test_down_checks_copy_what_a_down_reaches_unnamed(tmp_path: Path, case: str)
         assert ("down-mismatch", "2_b") in conflicts
 
 
+@pytest.mark.parametrize("up, down", [
+    ("ALTER TABLE p ADD COLUMN b int;\n", "ALTER TABLE p DROP COLUMN b;\n"),
+    ("ALTER TABLE k ADD COLUMN b int;\n", "ALTER TABLE ONLY k DROP COLUMN b;\n"),
+    ("ALTER TABLE p ALTER COLUMN a SET DEFAULT 1;\n",
+     "ALTER TABLE p ALTER COLUMN a DROP DEFAULT;\n"),
+    ("ALTER TABLE k ALTER COLUMN a TYPE bigint;\n", "ALTER TABLE k ALTER COLUMN a TYPE int;\n"),
+])
+def test_down_check_of_a_parent_leaves_its_partitions_and_children(
+        tmp_path: Path, up: str, down: str) -> None:
+    """A column change of a partitioned table or an inheritance parent reaches tables the
+    down does not name: replayed on the copy, they are copied first, or the history's
+    partitions and children would lose what the up gave them."""
+    base = ("CREATE TABLE p (a int) PARTITION BY LIST (a);\n"
+            "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);\n"
+            "CREATE TABLE k (a int);\nCREATE TABLE k1 () INHERITS (k);\n")
+    migrations = history(tmp_path, ("1_a.up.sql", base), ("1_a.down.sql", "SELECT 1;\n"),
+                         ("2_b.up.sql", up), ("2_b.down.sql", down),
+                         ("3_c.up.sql", "CREATE TABLE other (id int);\n"),
+                         ("3_c.down.sql", "DROP TABLE other;\n"))
+    assert _catalog_after(migrations, True) == _catalog_after(migrations, False)
+
+
 @pytest.mark.parametrize("down", [
     "CREATE SCHEMA s CREATE TABLE p2 PARTITION OF p FOR VALUES IN (2)\n"
     "  CREATE TABLE r (a int REFERENCES p (a)) CREATE VIEW v AS SELECT a FROM p;\n",

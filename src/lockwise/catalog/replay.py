@@ -1173,7 +1173,8 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
     """The tables that replaying `tree` changes without the statement naming them: those
     with a column of a renamed type, or of a type or sequence dropped with CASCADE, the views
     over and foreign keys to a renamed or dropped relation, the views that read a renamed
-    column, those whose triggers call a function dropped with CASCADE; for a DO block, what
+    column, those whose triggers call a function dropped with CASCADE, the partitions and
+    inheritance children of an altered table; for a DO block, what
     the statements the replay follows in it reach (the tables they name count as named:
     `embedded_trees`). Whoever replays on a copy of the catalog that shares tables must copy
     these first (graph/down.py)."""
@@ -1206,11 +1207,10 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
                     for table in dict.fromkeys(t for t, _ in columns(object_name(n)))]
     elif kind == "AlterObjectSchemaStmt" and body.get("objectType") in RELATION_KINDS:
         return _tables_following(catalog, range_var(body.get("relation"))[0])
-    elif kind == "AlterTableStmt" and (body.get("relation") or {}).get("inh") and any(
-            unwrap(c)[1].get("subtype") == "AT_DropConstraint" for c in body.get("cmds") or ()):
-        # A CHECK dropped from a partitioned table goes from its partitions.
-        table = range_var(body.get("relation"))[0]
-        return [catalog.tables[p] for p in catalog.partitions(table) if p in catalog.tables]
+    elif kind == "AlterTableStmt":
+        # Column and constraint changes of a parent reach its partitions and inheritance
+        # children (a DROP COLUMN with ONLY too: their column becomes their own).
+        return _children(catalog, range_var(body.get("relation"))[0])
     elif kind == "DoStmt":
         return [t for inner in embedded_trees(body) for t in tables_reached(catalog, inner)]
     return []
