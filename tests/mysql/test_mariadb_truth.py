@@ -65,6 +65,8 @@ CASES = {
     "shrink_varchar": "ALTER TABLE t MODIFY COLUMN v VARCHAR(10) CHARACTER SET latin1",
     "make_column_nullable": "ALTER TABLE t MODIFY COLUMN n INT NULL",
     "make_column_not_null": "ALTER TABLE t MODIFY COLUMN m INT NOT NULL",
+    # a primary key column stays NOT NULL whatever MODIFY says: nothing changes
+    "modify_primary_key_column": "ALTER TABLE t MODIFY COLUMN id INT COMMENT 'key'",
     "extend_enum": "ALTER TABLE t MODIFY COLUMN e ENUM('a','b','c')",
     "add_index": "ALTER TABLE t ADD INDEX t_m_idx (m)",
     "create_index": "CREATE INDEX t_m_idx ON t (m)",
