@@ -107,6 +107,8 @@ CASES = {
                             "ADD FULLTEXT INDEX t_w_ft (w)",
     # LOCK=NONE and LOCK=SHARED are refused for a rename, though it is instant
     "rename_table": "ALTER TABLE t RENAME TO t_renamed",
+    # what mysqldump writes around a table's rows: nothing to InnoDB, LOCK=EXCLUSIVE only
+    "disable_keys": "ALTER TABLE t DISABLE KEYS",
 }
 
 ORDER = ("INSTANT", "NOCOPY", "INPLACE", "COPY")

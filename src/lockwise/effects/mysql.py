@@ -214,6 +214,7 @@ _COMMAND_ALTER = [
      "add_column_stored_generated"),
     (re.compile(r"\bCONVERT\s+TO\s+(CHARACTER\s+SET|CHARSET)\b", re.I), "convert_character_set"),
     (re.compile(r"\bADD\s+(COLUMN\s+)?\(", re.I), "add_column_last"),
+    (re.compile(r"\b(DISABLE|ENABLE)\s+KEYS\b", re.I), "toggle_keys"),
     (re.compile(r"\bENGINE\s*=", re.I), "rebuild_table"),
     (re.compile(r"\bFORCE\b", re.I), "rebuild_table"),
     (re.compile(r"\bROW_FORMAT\s*=", re.I), "change_row_format"),
