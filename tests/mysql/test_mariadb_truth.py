@@ -250,6 +250,7 @@ def test_the_batched_backfill_does_what_the_statement_does_on_mariadb(mariadb,
 @pytest.mark.parametrize(("statement", "rule"), [
     ("ALTER TABLE `order` DROP COLUMN `my col`, ALGORITHM=INPLACE;", "drop-column"),
     ("ALTER TABLE `order` ADD COLUMN `key` INT, ADD INDEX (`select`);", "mysql-table-rebuild"),
+    ("TRUNCATE TABLE `order`;", "truncate-table"),
 ])
 def test_alternatives_quote_reserved_and_spaced_names(mariadb, statement: str,
                                                        rule: str) -> None:

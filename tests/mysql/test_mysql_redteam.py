@@ -134,3 +134,15 @@ def test_executable_comments_run_only_on_the_servers_they_name() -> None:
     (problem,) = parse_mysql("/*!40101 SET x = 1 */;\n/*!40101 ALTER TABLEX t */;",
                              "mysql").problems
     assert (problem.span.line, problem.span.column) == (2, 16)
+
+
+def test_truncate_table_alternative_is_mysql() -> None:
+    """The PostgreSQL alternative (`DELETE ... WHERE {row_key_sql} IN (SELECT ... LIMIT 5000)`)
+    was shown with its placeholders unfilled, and MySQL refuses LIMIT in an IN subquery; the
+    batches are run on MariaDB in test_mariadb_truth.py."""
+    found = _lint("CREATE TABLE `Line Items` (id INT, k INT, PRIMARY KEY (id, k));",
+                  "TRUNCATE TABLE `Line Items`;")
+    (truncate,) = [f for f in found if f.rule == "truncate-table"]
+    assert truncate.message.startswith("TRUNCATE Line Items deletes every row")
+    assert "DELETE FROM `Line Items` ORDER BY id, k LIMIT 5000;" in truncate.instead
+    assert "{" not in truncate.instead + truncate.message

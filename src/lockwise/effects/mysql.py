@@ -668,7 +668,11 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
         for t in expr.expressions:
             table = _table_name(t)
             b.locks[table] = LockMode.ACCESS_EXCLUSIVE
-            b.act("truncate", b.table_facts(table))
+            facts = b.table_facts(table)
+            # The same rows deleted in batches, as unbatched-backfill writes a DELETE of all.
+            delete = exp.Delete(this=t.copy())
+            b.act("truncate", {**facts, "tables_text": facts["table"],
+                               "batches_sql": batches_sql(delete, b.catalog, table, b.written)})
     elif isinstance(expr, exp.Update):
         _dml(b, expr, "update")
     elif isinstance(expr, exp.Delete):
