@@ -41,7 +41,7 @@ def server_version(options: LintOptions) -> tuple[int, ...]:
 def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleIndex,
                             options: LintOptions) -> MigrationReport:
     """Judge one MySQL/MariaDB migration, moving the catalog past it."""
-    parsed = parse_mysql(migration.up_sql, options.dialect)
+    parsed = parse_mysql(migration.up_sql, options.dialect, server_version(options))
     file_directives = [d for text, span in parsed.comments
                        if (d := parse_directive(text, span)) and d.file_level]
     judge = Judge(index, migration, file_directives)

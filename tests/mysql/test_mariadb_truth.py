@@ -65,6 +65,8 @@ CASES = {
     "shrink_varchar": "ALTER TABLE t MODIFY COLUMN v VARCHAR(10) CHARACTER SET latin1",
     "make_column_nullable": "ALTER TABLE t MODIFY COLUMN n INT NULL",
     "make_column_not_null": "ALTER TABLE t MODIFY COLUMN m INT NOT NULL",
+    # a primary key column stays NOT NULL whatever MODIFY says: nothing changes
+    "modify_primary_key_column": "ALTER TABLE t MODIFY COLUMN id INT COMMENT 'key'",
     "extend_enum": "ALTER TABLE t MODIFY COLUMN e ENUM('a','b','c')",
     "add_index": "ALTER TABLE t ADD INDEX t_m_idx (m)",
     "create_index": "CREATE INDEX t_m_idx ON t (m)",
@@ -105,6 +107,8 @@ CASES = {
                             "ADD FULLTEXT INDEX t_w_ft (w)",
     # LOCK=NONE and LOCK=SHARED are refused for a rename, though it is instant
     "rename_table": "ALTER TABLE t RENAME TO t_renamed",
+    # what mysqldump writes around a table's rows: nothing to InnoDB, LOCK=EXCLUSIVE only
+    "disable_keys": "ALTER TABLE t DISABLE KEYS",
 }
 
 ORDER = ("INSTANT", "NOCOPY", "INPLACE", "COPY")
@@ -246,6 +250,7 @@ def test_the_batched_backfill_does_what_the_statement_does_on_mariadb(mariadb,
 @pytest.mark.parametrize(("statement", "rule"), [
     ("ALTER TABLE `order` DROP COLUMN `my col`, ALGORITHM=INPLACE;", "drop-column"),
     ("ALTER TABLE `order` ADD COLUMN `key` INT, ADD INDEX (`select`);", "mysql-table-rebuild"),
+    ("TRUNCATE TABLE `order`;", "truncate-table"),
 ])
 def test_alternatives_quote_reserved_and_spaced_names(mariadb, statement: str,
                                                        rule: str) -> None:

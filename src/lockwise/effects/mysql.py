@@ -69,6 +69,12 @@ def _table_name(table) -> str:
     return _name(table)
 
 
+def _dropped_tables(expr) -> list:
+    """The tables a DROP TABLE names: sqlglot keeps them in `tables` (older versions in
+    `expressions`, or one in `this`)."""
+    return list(expr.args.get("tables") or expr.expressions or [expr.this])
+
+
 def _column_type(coldef) -> tuple[str, tuple[int, ...], str | None]:
     from sqlglot import exp
 
@@ -129,6 +135,13 @@ def _constraint_kinds(coldef) -> set[str]:
     return out
 
 
+def _in_primary_key(table: Table | None, column: str) -> bool:
+    """Whether `column` is part of the table's primary key: MySQL keeps such a column NOT NULL
+    whatever a MODIFY says, so `MODIFY id INT` does not make it nullable."""
+    key = table.constraints.get("PRIMARY") if table is not None else None
+    return key is not None and column in key.columns
+
+
 def _length_bytes(length: int, charset: str | None) -> int:
     return 1 if length * CHARSET_BYTES.get(charset or "utf8mb4", 4) <= 255 else 2
 
@@ -153,7 +166,8 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
     """MODIFY / CHANGE COLUMN: type change, varchar growth, nullability, position, rename."""
     ops: list[str] = []
     new_type, new_mods, new_charset = _column_type(coldef)
-    new_not_null = "NotNullColumnConstraint" in _constraint_kinds(coldef)
+    new_not_null = "NotNullColumnConstraint" in _constraint_kinds(coldef) or \
+        _in_primary_key(table, old.name if old else "")
     if old is None:
         return ["change_column_type"]  # old definition unknown: assume the worst
     same_type = old.type_name == new_type
@@ -186,6 +200,10 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
     return ops or ["metadata_only"]
 
 
+#: A table or index name as written: backquoted (spaces and dots allowed inside), or bare;
+#: optionally qualified by its database.
+_NAME = r"(?:`[^`]*`|[\w$]+)(?:\.(?:`[^`]*`|[\w$]+))?"
+
 _COMMAND_ALTER = [
     (re.compile(r"\b(ADD|DROP|TRUNCATE|EXCHANGE)\s+PARTITION\b", re.I), None),
     (re.compile(r"\b(ANALYZE|CHECK|REPAIR)\s+PARTITION\b", re.I), "maintain_partition"),
@@ -196,6 +214,7 @@ _COMMAND_ALTER = [
      "add_column_stored_generated"),
     (re.compile(r"\bCONVERT\s+TO\s+(CHARACTER\s+SET|CHARSET)\b", re.I), "convert_character_set"),
     (re.compile(r"\bADD\s+(COLUMN\s+)?\(", re.I), "add_column_last"),
+    (re.compile(r"\b(DISABLE|ENABLE)\s+KEYS\b", re.I), "toggle_keys"),
     (re.compile(r"\bENGINE\s*=", re.I), "rebuild_table"),
     (re.compile(r"\bFORCE\b", re.I), "rebuild_table"),
     (re.compile(r"\bROW_FORMAT\s*=", re.I), "change_row_format"),
@@ -253,7 +272,7 @@ def _clauses(sql: str) -> _Clauses:
         start = tokens[i - 1].start if i and tokens[i - 1].token_type == TokenType.COMMA \
             else tok.start
         cut.append((start, value.end + 1))
-    head = re.match(r"\s*ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+\S+\s*", sql, re.I)
+    head = re.match(rf"\s*ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+{_NAME}\s*", sql, re.I)
     if head and head.group(1):
         found.setdefault("LOCK", "NONE")
     text = sql
@@ -265,14 +284,14 @@ def _clauses(sql: str) -> _Clauses:
 
 #: Statements that are an ALTER TABLE in another form, and that ALTER's operations.
 _ALTER_FORMS = (
-    (re.compile(r"\s*CREATE\s+(?P<kind>(?:UNIQUE|FULLTEXT|SPATIAL)\s+)?INDEX\s+(?P<name>\S+)"
-                r"\s+(?P<using>USING\s+\w+\s+)?ON\s+\S+?\s*(?=\()(?P<rest>.*)", re.I | re.S),
+    (re.compile(rf"\s*CREATE\s+(?P<kind>(?:UNIQUE|FULLTEXT|SPATIAL)\s+)?INDEX\s+(?P<name>{_NAME})"
+                rf"\s+(?P<using>USING\s+\w+\s+)?ON\s+{_NAME}\s*(?=\()(?P<rest>.*)", re.I | re.S),
      "ADD {kind}INDEX {name} {using}{rest}"),
-    (re.compile(r"\s*DROP\s+INDEX\s+(?P<name>\S+)\s+ON\s+\S+(?P<rest>.*)", re.I | re.S),
+    (re.compile(rf"\s*DROP\s+INDEX\s+(?P<name>{_NAME})\s+ON\s+{_NAME}(?P<rest>.*)", re.I | re.S),
      "DROP INDEX {name}{rest}"),
-    (re.compile(r"\s*OPTIMIZE\s+(?:NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLES?\s+\S+(?P<rest>)",
+    (re.compile(rf"\s*OPTIMIZE\s+(?:NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLES?\s+{_NAME}(?P<rest>)",
                 re.I), "FORCE"),
-    (re.compile(r"\s*RENAME\s+TABLES?\s+\S+\s+TO\s+(?P<name>\S+)(?P<rest>)", re.I),
+    (re.compile(rf"\s*RENAME\s+TABLES?\s+{_NAME}\s+TO\s+(?P<name>{_NAME})(?P<rest>)", re.I),
      "RENAME TO {name}"),
 )
 
@@ -499,14 +518,14 @@ def _classify_constraint(con) -> str:
 
 _CREATE_INDEX = re.compile(
     r"^\s*CREATE\s+(?P<kind>UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\s+`?(?P<name>\w+)`?"
-    r"\s+(?:USING\s+\w+\s+)?ON\s+(?P<table>[`\w.]+)", re.I)
-_RENAME_TABLE = re.compile(r"^\s*RENAME\s+TABLES?\s+(?P<old>[`\w.]+)\s+TO\s+(?P<new>[`\w.]+)",
+    rf"\s+(?:USING\s+\w+\s+)?ON\s+(?P<table>{_NAME})", re.I)
+_RENAME_TABLE = re.compile(rf"^\s*RENAME\s+TABLES?\s+(?P<old>{_NAME})\s+TO\s+(?P<new>{_NAME})",
                            re.I)
-_DROP_INDEX = re.compile(r"^\s*DROP\s+INDEX\s+(?P<name>[`\w]+)\s+ON\s+(?P<table>[`\w.]+)",
+_DROP_INDEX = re.compile(rf"^\s*DROP\s+INDEX\s+(?P<name>{_NAME})\s+ON\s+(?P<table>{_NAME})",
                          re.I)
 _OPTIMIZE = re.compile(r"^\s*OPTIMIZE\s+(?:NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLES?\s+"
-                       r"(?P<table>[`\w.]+)", re.I)
-_ALTER_TABLE = re.compile(r"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>[`\w.]+)", re.I)
+                       rf"(?P<table>{_NAME})", re.I)
+_ALTER_TABLE = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME})", re.I)
 
 
 def _clean(name: str) -> str:
@@ -579,7 +598,18 @@ def _written_names(sql: str) -> dict[str, str]:
     for tok in tokens:
         if tok.token_type in (TokenType.VAR, TokenType.IDENTIFIER):
             out.setdefault(tok.text.lower(), tok.text)
+        elif tok.token_type == TokenType.STRING and _unquoted(sql, tok.text):
+            # The tokenizer keeps the rest of a command it does not parse (RENAME TABLE) as
+            # one string, not quoted in the text: its names are in there.
+            for lower, written in _written_names(tok.text).items():
+                out.setdefault(lower, written)
     return out
+
+
+def _unquoted(sql: str, text: str) -> bool:
+    """Whether `text` stands in `sql` outside quotes (the rest of a command, not a string)."""
+    pos = sql.find(text)
+    return pos > 0 and sql[pos - 1] not in "'\"" and " " in text
 
 
 def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) -> Effect:
@@ -621,7 +651,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
     elif isinstance(expr, exp.Drop):
         kind = (expr.args.get("kind") or "").upper()
         if kind == "TABLE":
-            for t in expr.expressions or [expr.this]:
+            for t in _dropped_tables(expr):
                 table = _table_name(t)
                 b.drops.add(f"table:{table}")
                 b.locks[table] = LockMode.ACCESS_EXCLUSIVE
@@ -629,7 +659,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
                                      "if_exists": bool(expr.args.get("exists"))})
         elif kind == "INDEX":
             table = _table_name(expr.args.get("cluster") or expr.args.get("table"))
-            match = re.search(r"\bON\s+([`\w.]+)", sql, re.I)
+            match = re.search(rf"\bON\s+({_NAME})", sql, re.I)
             table = table or (_clean(match.group(1)) if match else "")
             b.alter(table, [("drop_index", {"name": _name(expr.this)})], sql)
         else:
@@ -638,7 +668,11 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
         for t in expr.expressions:
             table = _table_name(t)
             b.locks[table] = LockMode.ACCESS_EXCLUSIVE
-            b.act("truncate", b.table_facts(table))
+            facts = b.table_facts(table)
+            # The same rows deleted in batches, as unbatched-backfill writes a DELETE of all.
+            delete = exp.Delete(this=t.copy())
+            b.act("truncate", {**facts, "tables_text": facts["table"],
+                               "batches_sql": batches_sql(delete, b.catalog, table, b.written)})
     elif isinstance(expr, exp.Update):
         _dml(b, expr, "update")
     elif isinstance(expr, exp.Delete):
@@ -733,6 +767,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
                 old = _name(action.args.get("rename_from")) or action.this.name.lower()
                 previous = table.columns.pop(old, None)
                 column = _column(action.this)
+                column.not_null = column.not_null or _in_primary_key(table, old)
                 if previous is not None and column.charset is None:
                     column.charset = previous.charset
                 table.columns[column.name] = column
@@ -749,7 +784,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
                 catalog.tables[new] = catalog.tables.pop(name)
                 table.name = new
     elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "TABLE":
-        for t in expr.expressions or [expr.this]:
+        for t in _dropped_tables(expr):
             catalog.tables.pop(_table_name(t), None)
     elif isinstance(expr, exp.Command) and (m := _RENAME_TABLE.match(tree["sqlglot"]["sql"])):
         old, new = _clean(m.group("old")), _clean(m.group("new"))

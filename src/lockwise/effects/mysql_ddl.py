@@ -129,6 +129,10 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
                            "mariadb": _cap((10, 3), True, False, True, _V)},
     "rename_table": {"mysql": _cap((8, 0), True, False, True),
                      "mariadb": _cap((10, 3), True, False, True, _V, exclusive_only=True)},
+    # DISABLE / ENABLE KEYS: InnoDB ignores it (mysqldump writes it around its data), but
+    # MariaDB takes it only with LOCK=EXCLUSIVE or no LOCK clause, as RENAME TO.
+    "toggle_keys": {"mysql": _cap((8, 0), True, False, True),
+                    "mariadb": _cap((10, 3), True, False, True, _V, exclusive_only=True)},
     # partitions (MySQL's "Partitioning Operations" table; RANGE / LIST partitioning for ADD,
     # whose HASH / KEY form copies rows). MariaDB takes no ALGORITHM= / LOCK= clause on them
     # (a syntax error, checked on MariaDB 10.11), so their algorithm cannot be observed there.

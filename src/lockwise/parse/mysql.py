@@ -34,7 +34,17 @@ _OBJECT_WORDS = {
 _SQLGLOT_GAPS = re.compile(
     r"\s*(ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+\S+\s+(ADD|DROP|TRUNCATE|COALESCE|REORGANIZE"
     r"|EXCHANGE|ANALYZE|CHECK|OPTIMIZE|REBUILD|REPAIR|DISCARD|IMPORT)\s+PARTITION\b"
-    r"|DROP\s+INDEX\s+\S+\s+ON\s+\S+\s+(ALGORITHM|LOCK)\b)", re.IGNORECASE)
+    r"|DROP\s+INDEX\s+\S+\s+ON\s+\S+\s+(ALGORITHM|LOCK)\b"
+    # stored programs (mysqldump writes them with a DEFINER): their bodies are not linted
+    r"|CREATE\s+(DEFINER\s*=\s*\S+\s+)?(AGGREGATE\s+)?(PROCEDURE|FUNCTION|TRIGGER|EVENT)\b)",
+    re.IGNORECASE)
+#: What sqlglot cannot read in a column or table definition, and what the effect model and
+#: the catalog do not need: spatial types but GEOMETRY (read as GEOMETRY), a column's SRID,
+#: and the partitioning of a CREATE TABLE (from its PARTITION BY on).
+_SPATIAL_TYPES = re.compile(
+    r"\b(?:MULTI)?(?:POINT|LINESTRING|POLYGON)\b|\bGEOM(?:ETRY)?COLLECTION\b", re.IGNORECASE)
+_SRID = re.compile(r"\bSRID\s+\d+", re.IGNORECASE)
+_CREATE_TABLE = re.compile(r"\s*CREATE\s+(TEMPORARY\s+)?TABLE\b", re.IGNORECASE)
 #: MariaDB spellings sqlglot does not know, and the MySQL ones it reads that mean the same to
 #: the effect model, padded to keep offsets: ALTER ONLINE TABLE (its LOCK=NONE is read from the
 #: original text) and PERSISTENT generated columns (STORED).
@@ -59,7 +69,8 @@ def _plausible_command(text: str) -> bool:
     if not words or words[0].upper() not in _STATEMENT_WORDS:
         return False
     if words[0].upper() in ("ALTER", "CREATE", "DROP") and len(words) > 1:
-        return words[1].upper().strip("`") in _OBJECT_WORDS
+        second = words[1].upper().strip("`")
+        return second in _OBJECT_WORDS or second.startswith("DEFINER")
     return True
 
 
@@ -100,16 +111,90 @@ def _strip_delimiters(
     return "".join(chars), skipped, regions, cuts
 
 
-def parse_mysql(text: str, dialect: str = "mysql") -> ParsedFile:
-    """Parse MySQL/MariaDB migration text; never raises for bad SQL (see `problems`)."""
+#: What opens an executable comment: `/*!` (MySQL and MariaDB) or `/*M!` (MariaDB only),
+#: with the server version it needs, if any (80016 is 8.0.16; 100100 MariaDB 10.1.0).
+_EXECUTABLE = re.compile(r"/\*(M?)!(\d{5,6})?")
+
+
+def _runs_executable_comment(mariadb_only: str, needed: str | None, dialect: str,
+                             version: tuple[int, ...]) -> bool:
+    """Whether the server runs the text of `/*!needed ... */` (`/*M!` when mariadb_only).
+
+    Checked on MariaDB 10.11: it runs `/*!100100` and `/*!50699`, but no five-digit version
+    from 50700 on (MySQL 5.7 and 8 syntax: `/*!80016 DEFAULT ENCRYPTION='N' */`)."""
+    if mariadb_only and dialect != "mariadb":
+        return False  # a plain comment to MySQL
+    if needed is None:
+        return True
+    major, minor, patch = (*version, 0, 0)[:3]
+    number = int(needed)
+    if dialect == "mariadb" and len(needed) == 5 and number >= 50700:
+        return False
+    return number <= major * 10000 + minor * 100 + patch
+
+
+def _unwrap_executable_comments(text: str, dialect: str, version: tuple[int, ...]) -> str:
+    """`/*!40101 SET NAMES utf8mb4 */`, which mysqldump writes around most statements, as the
+    statement the server runs: the markers blanked (offsets kept for line:column). A comment
+    whose version the server does not reach stays a comment."""
+    if "/*" not in text or "!" not in text:
+        return text
+    chars = list(text)
+    pos, opened = 0, False
+    while pos < len(text):
+        char = text[pos]
+        if char in "'\"`":
+            pos = _after_quoted(text, pos)
+        elif text.startswith("--", pos) or char == "#":
+            end = text.find("\n", pos)
+            pos = len(text) if end == -1 else end
+        elif opened and text.startswith("*/", pos):
+            chars[pos:pos + 2] = "  "
+            opened, pos = False, pos + 2
+        elif (match := _EXECUTABLE.match(text, pos)) and not opened and \
+                _runs_executable_comment(match.group(1), match.group(2), dialect, version):
+            chars[pos:match.end()] = " " * (match.end() - pos)
+            opened, pos = True, match.end()
+        elif text.startswith("/*", pos):
+            end = text.find("*/", pos + 2)
+            pos = len(text) if end == -1 else end + 2
+        else:
+            pos += 1
+    return "".join(chars)
+
+
+def _after_quoted(text: str, start: int) -> int:
+    """The offset after the quoted string or identifier opening at `start` (a doubled quote
+    or, outside backquotes, a backslash escapes)."""
+    quote, pos = text[start], start + 1
+    while pos < len(text):
+        if text[pos] == "\\" and quote != "`":
+            pos += 2
+        elif text[pos] == quote:
+            if not text.startswith(quote * 2, pos):
+                return pos + 1
+            pos += 2
+        else:
+            pos += 1
+    return pos
+
+
+def parse_mysql(text: str, dialect: str = "mysql",
+                version: tuple[int, ...] | None = None) -> ParsedFile:
+    """Parse MySQL/MariaDB migration text for `version` of the server (its default when None:
+    it decides which executable comments run); never raises for bad SQL (see `problems`)."""
     from sqlglot import exp
     from sqlglot.errors import ParseError, TokenError
     from sqlglot.tokens import TokenType
+
+    from lockwise.effects.mysql import DEFAULT_VERSIONS
 
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
     lines = LineIndex.of(text)
     parsed = ParsedFile()
     server_text, parsed.skipped, custom, custom_cuts = _strip_delimiters(text, lines)
+    server_text = _unwrap_executable_comments(
+        server_text, dialect, version or DEFAULT_VERSIONS.get(dialect, DEFAULT_VERSIONS["mysql"]))
     reader = _dialect(dialect)
     tokenizer = reader.tokenizer()
     try:
@@ -168,10 +253,15 @@ def _parse_statement(body: str, reader: object):
     try:
         tree = sqlglot.parse_one(body, read=reader)
     except ParseError:
+        if (definition := _readable_definition(body, reader)) is not None:
+            return definition
         if not _SQLGLOT_GAPS.match(body):
             raise
         first, _, rest = body.partition(" ")
         return exp.Command(this=first.upper(), expression=rest)
+    if isinstance(tree, exp.Command) and _CREATE_TABLE.match(body) and \
+            (definition := _readable_definition(body, reader)) is not None:
+        return definition
     if isinstance(tree, exp.Command):
         plain = body
         for pattern, replacement in _SYNONYMS:
@@ -181,6 +271,44 @@ def _parse_statement(body: str, reader: object):
             if not isinstance(reparsed, exp.Command):
                 return reparsed
     return tree
+
+
+def _readable_definition(body: str, reader: object):
+    """`body` read without what sqlglot cannot parse and lockwise does not need (see
+    _SPATIAL_TYPES): a POINT column or a partitioned CREATE TABLE must still reach the catalog.
+    None when it is still not readable, or nothing was left out."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError
+
+    text = _SRID.sub("", _SPATIAL_TYPES.sub("GEOMETRY", body))
+    if _CREATE_TABLE.match(text):
+        text = _before_partitioning(text)
+    if text == body:
+        return None
+    try:
+        tree = sqlglot.parse_one(text, read=reader)
+    except ParseError:
+        return None
+    return None if isinstance(tree, exp.Command) else tree
+
+
+def _before_partitioning(sql: str) -> str:
+    """A CREATE TABLE without its partitioning clause: the text before the first PARTITION BY
+    outside parentheses and quotes."""
+    from sqlglot.errors import TokenError
+
+    try:
+        tokens = mysql_tokens(sql)
+    except TokenError:
+        return sql
+    depth = 0
+    for tok in tokens:
+        depth += (tok.text == "(") - (tok.text == ")")
+        # The tokenizer reads `PARTITION BY` as one token (whatever the space between).
+        if depth == 0 and re.fullmatch(r"PARTITION\s+BY", tok.text, re.IGNORECASE):
+            return sql[:tok.start].rstrip()
+    return sql
 
 
 #: What the text where sqlglot's tokenizer stopped opens, as PostgreSQL words the same error.

@@ -1,0 +1,148 @@
+"""MySQL histories as projects write them (mysqldump output, Laravel / Rails / Flyway
+migrations): statements that were misread, and the facts and alternatives they now get."""
+
+from __future__ import annotations
+
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+
+def _lint(setup: str, change: str, dialect: str = "mysql", version: str = "8.4.0") -> list:
+    """The findings of `change`, after `setup` in an earlier migration."""
+    reports = lint_migrations([migration_from_text(setup, "1_setup.sql"),
+                               migration_from_text(change, "2_change.sql")],
+                              LintOptions(dialect=dialect, server_version=version))
+    return reports[1].all_findings
+
+
+def _statements(setup: str, change: str, dialect: str = "mysql") -> list:
+    reports = lint_migrations([migration_from_text(setup, "1_setup.sql"),
+                               migration_from_text(change, "2_change.sql")],
+                              LintOptions(dialect=dialect))
+    return reports[1].statements
+
+
+def _operations(report) -> tuple:
+    return next(a.facts["operations"] for a in report.effect.actions
+                if a.kind == "mysql_alter_table")
+
+
+def test_drop_table_names_its_tables_and_leaves_the_catalog() -> None:
+    """sqlglot keeps a DROP TABLE's tables in `tables`: they were read as no table at all
+    (`DROP TABLE  deletes the table`)."""
+    found = _lint("CREATE TABLE `audit` (id INT PRIMARY KEY);",
+                  "DROP TABLE IF EXISTS `audit`;")
+    (drop,) = [f for f in found if f.rule == "drop-table"]
+    assert "DROP TABLE audit deletes" in drop.message
+    assert drop.instead.startswith("ALTER TABLE audit RENAME TO audit_deprecated;")
+    # Recreated after the drop, the table is new: a copy of it costs nothing.
+    again = _lint("CREATE TABLE audit (id INT PRIMARY KEY, n INT);",
+                  "DROP TABLE audit;\nCREATE TABLE audit (id INT PRIMARY KEY, n INT);\n"
+                  "ALTER TABLE audit MODIFY n BIGINT;")
+    assert "mysql-table-copy" not in {f.rule for f in again}
+
+
+def test_modify_of_a_primary_key_column_keeps_it_not_null() -> None:
+    """MySQL keeps primary key columns NOT NULL whatever a MODIFY says: `MODIFY id INT` is a
+    metadata change (instant on MariaDB 10.11: test_mariadb_truth.py), not a rebuild."""
+    setup = ("CREATE TABLE t (id INT PRIMARY KEY, n INT NOT NULL);\n"
+             "CREATE TABLE u (id INT NOT NULL, k INT NOT NULL, PRIMARY KEY (id, k));")
+    reports = _statements(setup, "ALTER TABLE t MODIFY id INT COMMENT 'key';\n"
+                                 "ALTER TABLE u MODIFY k INT;\n"
+                                 "ALTER TABLE t MODIFY n INT;")
+    assert [_operations(r) for r in reports] == [
+        ("metadata_only",), ("metadata_only",), ("make_column_nullable",)]
+    assert [f.rule for r in reports for f in r.findings] == ["mysql-table-rebuild"]
+
+
+def test_backquoted_names_with_spaces_reach_the_alternatives_whole() -> None:
+    setup = "CREATE TABLE `Line Items` (id INT PRIMARY KEY, qty INT);"
+    found = _lint(setup, "ALTER TABLE `Line Items` MODIFY qty BIGINT;\n"
+                         "RENAME TABLE `Line Items` TO `line items 2`;")
+    copy = next(f for f in found if f.rule == "mysql-table-copy")
+    assert "--table='Line Items' --alter='MODIFY qty BIGINT'" in copy.instead
+    rename = next(f for f in found if f.rule == "rename-table")
+    # Table names keep their case (they are case-sensitive on Linux), also in RENAME TABLE,
+    # which sqlglot only keeps as an opaque command.
+    assert rename.instead.splitlines()[0] == "ALTER TABLE `Line Items` RENAME TO `line items 2`;"
+
+
+DUMP = """/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;
+/*!50503 SET NAMES utf8mb4 */;
+/*!40014 SET @OLD_FOREIGN_KEY_CHECKS=@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */;
+DROP TABLE IF EXISTS `places`;
+CREATE TABLE `places` (
+  `id` bigint unsigned NOT NULL AUTO_INCREMENT,
+  `spot` point NOT NULL /*!80003 SRID 4326 */,
+  `made_on` date NOT NULL,
+  PRIMARY KEY (`id`,`made_on`),
+  SPATIAL KEY `places_spot` (`spot`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 /*!80016 DEFAULT ENCRYPTION='N' */
+/*!50100 PARTITION BY RANGE (year(`made_on`))
+(PARTITION p2023 VALUES LESS THAN (2024) ENGINE = InnoDB,
+ PARTITION pmax VALUES LESS THAN MAXVALUE ENGINE = InnoDB) */;
+LOCK TABLES `places` WRITE;
+/*!40000 ALTER TABLE `places` DISABLE KEYS */;
+/*!40000 ALTER TABLE `places` ENABLE KEYS */;
+UNLOCK TABLES;
+DELIMITER ;;
+CREATE DEFINER=`root`@`localhost` PROCEDURE `purge_places`(IN cutoff DATE)
+BEGIN
+  DELETE FROM places WHERE made_on < cutoff;
+END ;;
+/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER `places_bi` \
+BEFORE INSERT ON `places` FOR EACH ROW SET NEW.made_on = COALESCE(NEW.made_on, CURDATE()) */;;
+DELIMITER ;
+/*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */;
+"""
+
+
+def test_a_mysqldump_schema_reads_without_parse_errors() -> None:
+    """mysqldump's executable comments (`/*!40101 SET ... */`) are statements the server runs,
+    not 20 parse errors; spatial columns, SRID, a partitioned CREATE TABLE, DEFINER routines
+    and triggers, and DISABLE KEYS (nothing to InnoDB) are valid MySQL."""
+    reports = lint_migrations([migration_from_text(DUMP, "1_schema.sql")],
+                              LintOptions(dialect="mysql"))
+    findings = reports[0].all_findings
+    # The one finding is true: the dump drops the table before creating it.
+    assert [f.rule for f in findings] == ["drop-table"], [(f.rule, f.message) for f in findings]
+    kinds = [a.kind for s in reports[0].statements for a in s.effect.actions[:1]]
+    assert kinds.count("set") == 4 and "create_table" in kinds
+    toggles = [a.facts["operations"] for s in reports[0].statements for a in s.effect.actions
+               if a.kind == "mysql_alter_table"]
+    assert toggles == [("toggle_keys",), ("toggle_keys",)]
+    # The partitioned table with a POINT column is in the catalog: changing it is judged.
+    found = _lint(DUMP, "ALTER TABLE places MODIFY made_on datetime NOT NULL;")
+    assert [f.rule for f in found] == ["mysql-table-copy"]
+
+
+def test_executable_comments_run_only_on_the_servers_they_name() -> None:
+    from lockwise.parse.mysql import parse_mysql
+
+    def texts(sql: str, dialect: str, version: tuple[int, ...]) -> list[str]:
+        return [s.sql for s in parse_mysql(sql, dialect, version).statements]
+
+    sql = ("/*!80016 SET a = 1 */;\n/*M!100500 SET b = 2 */;\n/*!50600 SET c = 3 */;\n"
+           "SELECT '/*!40101 not a comment */';")
+    # MySQL 8.0.15 does not reach 80016; MySQL never runs /*M! comments.
+    assert texts(sql, "mysql", (8, 0, 15)) == ["SET c = 3", "SELECT '/*!40101 not a comment */'"]
+    assert texts(sql, "mysql", (8, 0, 16))[0] == "SET a = 1"
+    # MariaDB runs /*M! from its version on, and no five-digit version from 50700 (checked on
+    # MariaDB 10.11: `SELECT 1 /*!80003 + 1 */` is 1).
+    assert texts(sql, "mariadb", (10, 11, 0))[:2] == ["SET b = 2", "SET c = 3"]
+    # Line and column of what follows an unwrapped comment are where the text has them.
+    (problem,) = parse_mysql("/*!40101 SET x = 1 */;\n/*!40101 ALTER TABLEX t */;",
+                             "mysql").problems
+    assert (problem.span.line, problem.span.column) == (2, 16)
+
+
+def test_truncate_table_alternative_is_mysql() -> None:
+    """The PostgreSQL alternative (`DELETE ... WHERE {row_key_sql} IN (SELECT ... LIMIT 5000)`)
+    was shown with its placeholders unfilled, and MySQL refuses LIMIT in an IN subquery; the
+    batches are run on MariaDB in test_mariadb_truth.py."""
+    found = _lint("CREATE TABLE `Line Items` (id INT, k INT, PRIMARY KEY (id, k));",
+                  "TRUNCATE TABLE `Line Items`;")
+    (truncate,) = [f for f in found if f.rule == "truncate-table"]
+    assert truncate.message.startswith("TRUNCATE Line Items deletes every row")
+    assert "DELETE FROM `Line Items` ORDER BY id, k LIMIT 5000;" in truncate.instead
+    assert "{" not in truncate.instead + truncate.message
