@@ -1186,9 +1186,10 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
         if rtype in RELATION_KINDS:
             return _tables_following(catalog, range_var(body.get("relation"))[0])
         if rtype == "OBJECT_COLUMN":
-            views = catalog.views_using_column(range_var(body.get("relation"))[0],
-                                               body.get("subname", ""))
-            return [catalog.tables[view] for view in views]
+            table = range_var(body.get("relation"))[0]
+            views = catalog.views_using_column(table, body.get("subname", ""))
+            # Partitions and inheritance children rename the column with their parent.
+            return [catalog.tables[view] for view in views] + _children(catalog, table)
     elif kind == "DropStmt":
         rtype = body.get("removeType", "")
         names = [n for n in drop_object_names(body) if n]
