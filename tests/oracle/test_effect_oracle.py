@@ -19,6 +19,12 @@ pytestmark = pytest.mark.postgres
 
 L = LockMode
 
+#: A row trigger on T's table.
+TOUCH_TRIGGER = """
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();
+"""
+
 #: A parent table, and a child with a foreign key, both with some rows.
 FK = """
 CREATE TABLE parent (id bigint PRIMARY KEY, name text);
@@ -1917,6 +1923,27 @@ CASES = [
          "ALTER TABLE child ALTER COLUMN parent_id TYPE int"),
     Case("rename-policy", T + "CREATE POLICY own_rows ON t USING (n > 0);",
          "ALTER POLICY own_rows ON t RENAME TO positive_rows"),
+    # --- DROP ... IF EXISTS of what a known table lacks (found by replaying
+    # drop_if_exists.sql): the server looks it up, finds nothing and holds no lock.
+    Case("drop-trigger-if-exists-absent", T, "DROP TRIGGER IF EXISTS t_touch ON t"),
+    Case("drop-trigger-if-exists-present", T + TOUCH_TRIGGER,
+         "DROP TRIGGER IF EXISTS t_touch ON t"),
+    Case("drop-trigger-if-exists-renamed-away", T + TOUCH_TRIGGER +
+         "ALTER TRIGGER t_touch ON t RENAME TO t_touch2;", "DROP TRIGGER IF EXISTS t_touch ON t"),
+    Case("drop-policy-if-exists-absent", T, "DROP POLICY IF EXISTS own_rows ON t"),
+    Case("drop-policy-if-exists-present", T + "CREATE POLICY own_rows ON t USING (n > 0);",
+         "DROP POLICY IF EXISTS own_rows ON t"),
+    Case("drop-policy-if-exists-renamed", T + "CREATE POLICY own_rows ON t USING (n > 0);"
+         "ALTER POLICY own_rows ON t RENAME TO positive_rows;",
+         "DROP POLICY IF EXISTS positive_rows ON t"),
+    Case("drop-policy-if-exists-dropped-before", T + "CREATE POLICY own_rows ON t USING (true);"
+         "DROP POLICY own_rows ON t;", "DROP POLICY IF EXISTS own_rows ON t"),
+    Case("drop-policy-if-exists-table-renamed", T + "CREATE POLICY own_rows ON t USING (true);"
+         "ALTER TABLE t RENAME TO t2;", "DROP POLICY IF EXISTS own_rows ON t2"),
+    Case("drop-rule-if-exists-absent", T, "DROP RULE IF EXISTS no_insert ON t"),
+    Case("drop-rule-if-exists-renamed", T + "CREATE RULE no_insert AS ON INSERT TO t "
+         "DO INSTEAD NOTHING; ALTER RULE no_insert ON t RENAME TO no_insert2;",
+         "DROP RULE IF EXISTS no_insert2 ON t"),
 ]
 
 

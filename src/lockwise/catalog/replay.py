@@ -992,6 +992,24 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             _attach_index(catalog, part, idx.name)
     elif rtype == "OBJECT_TRIGGER" and t and stmt.get("subname") in t.triggers:
         t.triggers[new] = t.triggers.pop(stmt["subname"])
+    elif rtype in _NAMED_ON_TABLE:
+        _name_on(catalog, name, _NAMED_ON_TABLE[rtype], stmt.get("subname", ""), new)
+
+
+#: The objects a table names (`Table.policies`, `Table.rules`), by their object type.
+_NAMED_ON_TABLE = {"OBJECT_POLICY": "policies", "OBJECT_RULE": "rules"}
+
+
+def _name_on(catalog: Catalog, table: str, field: str, old: str | None,
+             new: str | None) -> None:
+    """Policy or rule `old` of `table` (`field`: "policies" or "rules") goes by `new`: None
+    for `old` adds one (CREATE, CREATE OR REPLACE), None for `new` drops it. The tuple is
+    replaced, never changed in place (forks share it)."""
+    t = catalog.tables.get(table)
+    if t is None:
+        return
+    names = tuple(n for n in getattr(t, field) if n != old and n != new)
+    setattr(t, field, (*names, new) if new is not None else names)
 
 
 def _renamed_in(reads: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
@@ -1333,6 +1351,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             table = catalog.tables.get(object_name(names[:-1]))
             if table is not None:
                 table.triggers.pop(names[-1], None)
+        elif rtype in _NAMED_ON_TABLE and len(names) > 1:
+            _name_on(catalog, object_name(names[:-1]), _NAMED_ON_TABLE[rtype], names[-1], None)
         elif rtype in _ROUTINE_KINDS:
             if stmt.get("behavior") == "DROP_CASCADE":  # its triggers go with it
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
@@ -1611,6 +1631,12 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
         _create_function(catalog, body)
     elif kind == "CreateTrigStmt":
         _create_trigger(catalog, body)
+    elif kind == "CreatePolicyStmt":
+        _name_on(catalog, range_var(body.get("table"))[0], "policies", None,
+                 body.get("policy_name", ""))
+    elif kind == "RuleStmt":
+        _name_on(catalog, range_var(body.get("relation"))[0], "rules", None,
+                 body.get("rulename", ""))
     elif kind == "CreateDomainStmt":
         name = object_name(strings(body.get("domainname")), create=True)
         catalog.types.add(name)

@@ -35,6 +35,16 @@ def _dropped_indexes_named(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
     return tuple([i for i in listed if i in catalog.indexes] or listed)
 
 
+def _known_absent(catalog: Catalog, table: str, field: str, name: str) -> bool:
+    """Whether `table` is sure to have no trigger / policy / rule (`field`: "triggers",
+    "policies", "rules") called `name`: the catalog knows all of them for a table these
+    migrations created. DROP ... IF EXISTS of one that is not there looks it up with the table
+    opened ACCESS SHARE, finds nothing and lets the lock go at once: the statement holds no
+    lock on the table (checked on the server)."""
+    known = catalog.fully_known(table)
+    return known is not None and name not in getattr(known, field)
+
+
 def drop(b: Builder, stmt: dict) -> None:
     kind = _DROP_KINDS.get(stmt.get("removeType", ""), "other")
     cascade = stmt.get("behavior") == "DROP_CASCADE"
@@ -95,19 +105,24 @@ def drop(b: Builder, stmt: dict) -> None:
                   table_is_new=b.ctx.table_is_new(table) if table else False)
         elif kind == "policy":
             table = object_name(names[:-1]) if len(names) > 1 else ""
-            b.lock(table, L.ACCESS_EXCLUSIVE)
+            if not (if_exists and _known_absent(catalog, table, "policies", names[-1])):
+                b.lock(table, L.ACCESS_EXCLUSIVE)
             b.drops.add(f"policy:{table}.{names[-1]}")
             b.act("drop_policy", table=table, table_name=table.split(".", 1)[-1],
-                  policy=names[-1], if_exists=if_exists)
+                  policy=names[-1], if_exists=if_exists,
+                  table_is_new=b.ctx.table_is_new(table))
         elif kind == "rule":  # (checked on the server, as DROP TRIGGER)
             table = object_name(names[:-1]) if len(names) > 1 else ""
-            b.lock(table, L.ACCESS_EXCLUSIVE)
+            if not (if_exists and _known_absent(catalog, table, "rules", names[-1])):
+                b.lock(table, L.ACCESS_EXCLUSIVE)
             b.drops.add(f"rule:{table}.{names[-1]}")
             b.act("drop_rule", table=table, table_name=table.split(".", 1)[-1],
-                  name=names[-1], if_exists=if_exists, cascade=cascade)
+                  name=names[-1], if_exists=if_exists, cascade=cascade,
+                  table_is_new=b.ctx.table_is_new(table))
         elif kind == "trigger":
             table = object_name(names[:-1]) if len(names) > 1 else ""
-            b.lock(table, L.ACCESS_EXCLUSIVE)
+            if not (if_exists and _known_absent(catalog, table, "triggers", names[-1])):
+                b.lock(table, L.ACCESS_EXCLUSIVE)
             if table and is_row_trigger(catalog, table, names[-1]):
                 for part in catalog.partitions(table):  # its clones go with it
                     b.lock(part, L.ACCESS_EXCLUSIVE)
