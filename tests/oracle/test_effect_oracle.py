@@ -25,6 +25,19 @@ CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW;
 CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();
 """
 
+#: A table with a column of a constrained domain, of an enum, one drawing from a sequence and
+#: a trigger, each of these in schema app (and an empty schema archive to move them to).
+MOVABLE = """
+CREATE SCHEMA app; CREATE SCHEMA archive;
+CREATE TABLE t (id int PRIMARY KEY, n int); INSERT INTO t VALUES (1, 1);
+CREATE DOMAIN app.pos AS int CHECK (VALUE > 0); CREATE TYPE app.mood AS ENUM ('a');
+CREATE SEQUENCE app.c;
+CREATE FUNCTION app.tf() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER x BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION app.tf();
+ALTER TABLE t ADD COLUMN p app.pos, ADD COLUMN m app.mood,
+    ADD COLUMN c int DEFAULT nextval('app.c');
+"""
+
 #: A parent table, and a child with a foreign key, both with some rows.
 FK = """
 CREATE TABLE parent (id bigint PRIMARY KEY, name text);
@@ -1940,6 +1953,30 @@ CASES = [
          "DROP POLICY own_rows ON t;", "DROP POLICY IF EXISTS own_rows ON t"),
     Case("drop-policy-if-exists-table-renamed", T + "CREATE POLICY own_rows ON t USING (true);"
          "ALTER TABLE t RENAME TO t2;", "DROP POLICY IF EXISTS own_rows ON t2"),
+    # --- objects moved by RENAME / SET SCHEMA: the catalog follows them (found by replaying
+    # namespace.sql and alter_generic.sql) --------------------------------------------------
+    Case("alter-column-type-to-its-own-constrained-domain", MOVABLE,
+         "ALTER TABLE t ALTER COLUMN p TYPE app.pos", schemas=("app", "archive")),
+    Case("alter-column-type-to-its-domain-moved", MOVABLE +
+         "ALTER DOMAIN app.pos SET SCHEMA archive;",
+         "ALTER TABLE t ALTER COLUMN p TYPE archive.pos", schemas=("app", "archive")),
+    Case("add-column-of-renamed-constrained-domain", MOVABLE +
+         "ALTER DOMAIN app.pos RENAME TO positive;",
+         "ALTER TABLE t ADD COLUMN q app.positive", schemas=("app", "archive")),
+    Case("drop-renamed-domain-cascade", MOVABLE + "ALTER DOMAIN app.pos RENAME TO positive;",
+         "DROP DOMAIN app.positive CASCADE", schemas=("app", "archive")),
+    Case("drop-type-cascade-after-set-schema", MOVABLE + "ALTER TYPE app.mood SET SCHEMA archive;",
+         "DROP TYPE archive.mood CASCADE", schemas=("app", "archive")),
+    Case("drop-sequence-cascade-after-rename", MOVABLE + "ALTER SEQUENCE app.c RENAME TO c2;",
+         "DROP SEQUENCE app.c2 CASCADE", schemas=("app", "archive")),
+    Case("drop-sequence-cascade-after-set-schema", MOVABLE +
+         "ALTER SEQUENCE app.c SET SCHEMA archive;",
+         "DROP SEQUENCE archive.c CASCADE", schemas=("app", "archive")),
+    Case("drop-function-cascade-after-rename", MOVABLE + "ALTER FUNCTION app.tf() RENAME TO tf2;",
+         "DROP FUNCTION app.tf2() CASCADE", schemas=("app", "archive")),
+    Case("drop-function-cascade-after-set-schema", MOVABLE +
+         "ALTER FUNCTION app.tf() SET SCHEMA archive;",
+         "DROP FUNCTION archive.tf() CASCADE", schemas=("app", "archive")),
     Case("drop-rule-if-exists-absent", T, "DROP RULE IF EXISTS no_insert ON t"),
     Case("drop-rule-if-exists-renamed", T + "CREATE RULE no_insert AS ON INSERT TO t "
          "DO INSTEAD NOTHING; ALTER RULE no_insert ON t RENAME TO no_insert2;",
