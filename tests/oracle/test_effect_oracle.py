@@ -1977,6 +1977,13 @@ CASES = [
     Case("drop-function-cascade-after-set-schema", MOVABLE +
          "ALTER FUNCTION app.tf() SET SCHEMA archive;",
          "DROP FUNCTION archive.tf() CASCADE", schemas=("app", "archive")),
+    # DROP SCHEMA ... CASCADE drops the keys between its tables and the others (found by
+    # replaying create_schema.sql).
+    Case("drop-schema-cascade-keys-crossing-it",
+         "CREATE SCHEMA app; CREATE TABLE outside (id int PRIMARY KEY);"
+         "CREATE TABLE app.kid (id int PRIMARY KEY, o int REFERENCES outside);"
+         "CREATE TABLE other (id int, k int REFERENCES app.kid); CREATE TABLE bystander (id int);",
+         "DROP SCHEMA app CASCADE", schemas=("app",)),
     Case("drop-rule-if-exists-absent", T, "DROP RULE IF EXISTS no_insert ON t"),
     Case("drop-rule-if-exists-renamed", T + "CREATE RULE no_insert AS ON INSERT TO t "
          "DO INSTEAD NOTHING; ALTER RULE no_insert ON t RENAME TO no_insert2;",

@@ -133,9 +133,10 @@ def drop(b: Builder, stmt: dict) -> None:
         elif kind == "schema":
             schema = names[-1]
             b.drops.add(f"schema:{schema}")
-            for t in [t for t in catalog.tables if t.startswith(schema + ".")]:
-                if cascade:
-                    b.lock(t, L.ACCESS_EXCLUSIVE)
+            inside = [t for t in catalog.tables if t.startswith(schema + ".")]
+            for t in inside if cascade else ():
+                b.lock(t, L.ACCESS_EXCLUSIVE)
+                _drop_keys_crossing(b, t, schema)
             for view in catalog.views_outside_schema_over(schema) if cascade else ():
                 b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with the tables it reads
             b.act("drop_schema", schema=schema, cascade=cascade, if_exists=if_exists)
@@ -161,6 +162,21 @@ def drop(b: Builder, stmt: dict) -> None:
                   cascade=cascade, if_exists=if_exists,
                   object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower(),
                   **(facts if kind == "type" else {}))
+
+
+def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:
+    """`table`, dropped with its schema: the foreign keys between it and tables outside
+    the schema go too, the action triggers of its keys on the tables it references and the
+    keys of the tables referencing it, each under ACCESS EXCLUSIVE (checked on the server)."""
+    catalog = b.ctx.catalog
+    known = catalog.tables.get(table)
+    for con in known.constraints.values() if known is not None else ():
+        if con.kind == "foreign" and con.references and \
+                not con.references.startswith(schema + "."):
+            drop_fk_triggers(b, con.references)
+    for other, _con in catalog.referencing(table):
+        if not other.startswith(schema + "."):
+            b.lock(other, L.ACCESS_EXCLUSIVE)
 
 
 def _drop_type(b: Builder, name: str, statement: str, cascade: bool) -> dict:
