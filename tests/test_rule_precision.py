@@ -104,6 +104,22 @@ def test_drop_trigger_without_lock_timeout_is_reported() -> None:
                  setup=setup) == set()
 
 
+@pytest.mark.parametrize("sql", [
+    "DROP TRIGGER IF EXISTS t ON accounts;",
+    "DROP POLICY IF EXISTS own_rows ON accounts;",
+    "DROP RULE IF EXISTS no_insert ON accounts;",
+])
+def test_drop_if_exists_of_what_a_known_table_lacks_waits_for_no_lock(sql: str) -> None:
+    # The setup created accounts, with no trigger, policy or rule: nothing is dropped, and
+    # the server holds no lock on the table.
+    assert "missing-lock-timeout" not in rules(sql)
+    # Created, it is dropped under ACCESS EXCLUSIVE.
+    setup = ACCOUNTS + "\nCREATE TRIGGER t BEFORE UPDATE ON accounts FOR EACH ROW " \
+        "EXECUTE FUNCTION touch();\nCREATE POLICY own_rows ON accounts USING (true);" \
+        "\nCREATE RULE no_insert AS ON INSERT TO accounts DO INSTEAD NOTHING;"
+    assert "missing-lock-timeout" in rules(sql, setup=setup)
+
+
 def test_lock_accumulation_names_the_held_table_and_since_when() -> None:
     setup = ACCOUNTS + "\nCREATE TABLE orders (id bigint PRIMARY KEY);"
     found = [f for f in findings("SET LOCAL lock_timeout = '5s';\n"

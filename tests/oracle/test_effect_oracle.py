@@ -19,6 +19,25 @@ pytestmark = pytest.mark.postgres
 
 L = LockMode
 
+#: A row trigger on T's table.
+TOUCH_TRIGGER = """
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();
+"""
+
+#: A table with a column of a constrained domain, of an enum, one drawing from a sequence and
+#: a trigger, each of these in schema app (and an empty schema archive to move them to).
+MOVABLE = """
+CREATE SCHEMA app; CREATE SCHEMA archive;
+CREATE TABLE t (id int PRIMARY KEY, n int); INSERT INTO t VALUES (1, 1);
+CREATE DOMAIN app.pos AS int CHECK (VALUE > 0); CREATE TYPE app.mood AS ENUM ('a');
+CREATE SEQUENCE app.c;
+CREATE FUNCTION app.tf() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER x BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION app.tf();
+ALTER TABLE t ADD COLUMN p app.pos, ADD COLUMN m app.mood,
+    ADD COLUMN c int DEFAULT nextval('app.c');
+"""
+
 #: A parent table, and a child with a foreign key, both with some rows.
 FK = """
 CREATE TABLE parent (id bigint PRIMARY KEY, name text);
@@ -1917,6 +1936,58 @@ CASES = [
          "ALTER TABLE child ALTER COLUMN parent_id TYPE int"),
     Case("rename-policy", T + "CREATE POLICY own_rows ON t USING (n > 0);",
          "ALTER POLICY own_rows ON t RENAME TO positive_rows"),
+    # --- DROP ... IF EXISTS of what a known table lacks (found by replaying
+    # drop_if_exists.sql): the server looks it up, finds nothing and holds no lock.
+    Case("drop-trigger-if-exists-absent", T, "DROP TRIGGER IF EXISTS t_touch ON t"),
+    Case("drop-trigger-if-exists-present", T + TOUCH_TRIGGER,
+         "DROP TRIGGER IF EXISTS t_touch ON t"),
+    Case("drop-trigger-if-exists-renamed-away", T + TOUCH_TRIGGER +
+         "ALTER TRIGGER t_touch ON t RENAME TO t_touch2;", "DROP TRIGGER IF EXISTS t_touch ON t"),
+    Case("drop-policy-if-exists-absent", T, "DROP POLICY IF EXISTS own_rows ON t"),
+    Case("drop-policy-if-exists-present", T + "CREATE POLICY own_rows ON t USING (n > 0);",
+         "DROP POLICY IF EXISTS own_rows ON t"),
+    Case("drop-policy-if-exists-renamed", T + "CREATE POLICY own_rows ON t USING (n > 0);"
+         "ALTER POLICY own_rows ON t RENAME TO positive_rows;",
+         "DROP POLICY IF EXISTS positive_rows ON t"),
+    Case("drop-policy-if-exists-dropped-before", T + "CREATE POLICY own_rows ON t USING (true);"
+         "DROP POLICY own_rows ON t;", "DROP POLICY IF EXISTS own_rows ON t"),
+    Case("drop-policy-if-exists-table-renamed", T + "CREATE POLICY own_rows ON t USING (true);"
+         "ALTER TABLE t RENAME TO t2;", "DROP POLICY IF EXISTS own_rows ON t2"),
+    # --- objects moved by RENAME / SET SCHEMA: the catalog follows them (found by replaying
+    # namespace.sql and alter_generic.sql) --------------------------------------------------
+    Case("alter-column-type-to-its-own-constrained-domain", MOVABLE,
+         "ALTER TABLE t ALTER COLUMN p TYPE app.pos", schemas=("app", "archive")),
+    Case("alter-column-type-to-its-domain-moved", MOVABLE +
+         "ALTER DOMAIN app.pos SET SCHEMA archive;",
+         "ALTER TABLE t ALTER COLUMN p TYPE archive.pos", schemas=("app", "archive")),
+    Case("add-column-of-renamed-constrained-domain", MOVABLE +
+         "ALTER DOMAIN app.pos RENAME TO positive;",
+         "ALTER TABLE t ADD COLUMN q app.positive", schemas=("app", "archive")),
+    Case("drop-renamed-domain-cascade", MOVABLE + "ALTER DOMAIN app.pos RENAME TO positive;",
+         "DROP DOMAIN app.positive CASCADE", schemas=("app", "archive")),
+    Case("drop-type-cascade-after-set-schema", MOVABLE + "ALTER TYPE app.mood SET SCHEMA archive;",
+         "DROP TYPE archive.mood CASCADE", schemas=("app", "archive")),
+    Case("drop-sequence-cascade-after-rename", MOVABLE + "ALTER SEQUENCE app.c RENAME TO c2;",
+         "DROP SEQUENCE app.c2 CASCADE", schemas=("app", "archive")),
+    Case("drop-sequence-cascade-after-set-schema", MOVABLE +
+         "ALTER SEQUENCE app.c SET SCHEMA archive;",
+         "DROP SEQUENCE archive.c CASCADE", schemas=("app", "archive")),
+    Case("drop-function-cascade-after-rename", MOVABLE + "ALTER FUNCTION app.tf() RENAME TO tf2;",
+         "DROP FUNCTION app.tf2() CASCADE", schemas=("app", "archive")),
+    Case("drop-function-cascade-after-set-schema", MOVABLE +
+         "ALTER FUNCTION app.tf() SET SCHEMA archive;",
+         "DROP FUNCTION archive.tf() CASCADE", schemas=("app", "archive")),
+    # DROP SCHEMA ... CASCADE drops the keys between its tables and the others (found by
+    # replaying create_schema.sql).
+    Case("drop-schema-cascade-keys-crossing-it",
+         "CREATE SCHEMA app; CREATE TABLE outside (id int PRIMARY KEY);"
+         "CREATE TABLE app.kid (id int PRIMARY KEY, o int REFERENCES outside);"
+         "CREATE TABLE other (id int, k int REFERENCES app.kid); CREATE TABLE bystander (id int);",
+         "DROP SCHEMA app CASCADE", schemas=("app",)),
+    Case("drop-rule-if-exists-absent", T, "DROP RULE IF EXISTS no_insert ON t"),
+    Case("drop-rule-if-exists-renamed", T + "CREATE RULE no_insert AS ON INSERT TO t "
+         "DO INSTEAD NOTHING; ALTER RULE no_insert ON t RENAME TO no_insert2;",
+         "DROP RULE IF EXISTS no_insert2 ON t"),
 ]
 
 

@@ -171,6 +171,10 @@ class Table:
     partition_key: tuple[str, ...] = ()
     #: Trigger name -> what the catalog knows of it (replaced whole, never changed in place).
     triggers: dict[str, Trigger] = field(default_factory=dict)
+    #: Names of its row-level security policies and of its rules (CREATE POLICY / RULE), so
+    #: that a DROP ... IF EXISTS of one a fully known table lacks is known to do nothing.
+    policies: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
     #: For a view or materialized view: the relations its query reads (qualified).
     sources: tuple[str, ...] = ()
     #: For a view or materialized view: the (relation, column) pairs its query uses, `*`

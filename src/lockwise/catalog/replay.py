@@ -945,7 +945,16 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
     if rtype == "OBJECT_STATISTIC_EXT":
         _move_statistics(catalog, stmt, None, new)
         return
+    if rtype in _ROUTINE_KINDS:
+        _move_routine(catalog, _object_names(stmt), new, None)
+        return
+    if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+        _move_type(catalog, _type_spellings(stmt))
+        return
     name, _ = range_var(stmt.get("relation"))
+    if rtype == "OBJECT_SEQUENCE":
+        _move_sequence(catalog, name, f"{name.split('.', 1)[0]}.{new}")
+        return
     t = catalog.tables.get(name)
     if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and t:
         _move_relation(catalog, t, f"{name.split('.', 1)[0]}.{new}")
@@ -982,8 +991,6 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             catalog.note_column_reads(v)
     elif rtype == "OBJECT_TABCONSTRAINT":
         _rename_constraint(catalog, t, name, stmt.get("subname", ""), new)
-    elif rtype == "OBJECT_TYPE":
-        _rename_type(catalog, stmt)
     elif rtype == "OBJECT_INDEX" and name in catalog.indexes:
         idx = catalog.indexes.pop(name)
         idx.name = f"{name.split('.', 1)[0]}.{new}"
@@ -992,6 +999,24 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             _attach_index(catalog, part, idx.name)
     elif rtype == "OBJECT_TRIGGER" and t and stmt.get("subname") in t.triggers:
         t.triggers[new] = t.triggers.pop(stmt["subname"])
+    elif rtype in _NAMED_ON_TABLE:
+        _name_on(catalog, name, _NAMED_ON_TABLE[rtype], stmt.get("subname", ""), new)
+
+
+#: The objects a table names (`Table.policies`, `Table.rules`), by their object type.
+_NAMED_ON_TABLE = {"OBJECT_POLICY": "policies", "OBJECT_RULE": "rules"}
+
+
+def _name_on(catalog: Catalog, table: str, field: str, old: str | None,
+             new: str | None) -> None:
+    """Policy or rule `old` of `table` (`field`: "policies" or "rules") goes by `new`: None
+    for `old` adds one (CREATE, CREATE OR REPLACE), None for `new` drops it. The tuple is
+    replaced, never changed in place (forks share it)."""
+    t = catalog.tables.get(table)
+    if t is None:
+        return
+    names = tuple(n for n in getattr(t, field) if n != old and n != new)
+    setattr(t, field, (*names, new) if new is not None else names)
 
 
 def _renamed_in(reads: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
@@ -1045,9 +1070,17 @@ def _set_schema(catalog: Catalog, stmt: dict) -> None:
     """ALTER TABLE / VIEW / MATERIALIZED VIEW / FOREIGN TABLE ... SET SCHEMA: the relation and
     its indexes move (a move into the schema it is in already changes nothing). ALTER
     STATISTICS ... SET SCHEMA moves the statistics object alone."""
-    if stmt.get("objectType") == "OBJECT_STATISTIC_EXT":
+    kind = stmt.get("objectType")
+    if kind == "OBJECT_STATISTIC_EXT":
         _move_statistics(catalog, stmt, stmt.get("newschema"), None)
-    if stmt.get("objectType") not in RELATION_KINDS:
+    elif kind in _ROUTINE_KINDS:
+        _move_routine(catalog, _object_names(stmt), None, stmt.get("newschema", ""))
+    elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+        _move_type(catalog, _type_spellings(stmt))
+    elif kind == "OBJECT_SEQUENCE":
+        name, _ = range_var(stmt.get("relation"))
+        _move_sequence(catalog, name, f"{stmt.get('newschema', '')}.{name.split('.', 1)[-1]}")
+    if kind not in RELATION_KINDS:
         return
     name, _ = range_var(stmt.get("relation"))
     t = catalog.tables.get(name)
@@ -1102,15 +1135,23 @@ def _rename_constraint(catalog: Catalog, t: Table | None, table: str, old: str,
         catalog.indexes[new_key] = idx
 
 
-def _rename_type(catalog: Catalog, stmt: dict) -> None:
-    """ALTER TYPE x RENAME TO y: the enum / type, and the columns of that type."""
-    spellings = _type_spellings(stmt)
+def _move_type(catalog: Catalog, spellings: dict[str, str]) -> None:
+    """ALTER TYPE / DOMAIN x RENAME TO y or SET SCHEMA s: the enum, type or domain, the
+    domains over it and the columns of it follow (the server names a type by oid)."""
     old, new = next(iter(spellings.items()))
     if old in catalog.enums:
         catalog.enums[new] = catalog.enums.pop(old)
     if old in catalog.types:
         catalog.types.discard(old)
         catalog.types.add(new)
+    if old in catalog.domains:
+        catalog.domains[new] = catalog.domains.pop(old)
+    if old in catalog.constrained_domains:
+        catalog.constrained_domains.discard(old)
+        catalog.constrained_domains.add(new)
+    for name, domain in list(catalog.domains.items()):
+        if domain.base in spellings:
+            catalog.domains[name] = replace(domain, base=spellings[domain.base])
     for table in _tables_typed(catalog, spellings):
         for column in table.columns.values():
             if column.type_name in spellings:
@@ -1118,18 +1159,58 @@ def _rename_type(catalog: Catalog, stmt: dict) -> None:
 
 
 def _type_spellings(stmt: dict) -> dict[str, str]:
-    """ALTER TYPE x RENAME TO y: each way a column may name the old type -> the new name,
-    the qualified one first. Columns name their type as written: `mood` (search_path) or
-    `public.mood`."""
-    kind, obj = unwrap(stmt.get("object"))
-    names = strings(obj.get("items")) if kind == "List" else [obj.get("sval", "")]
-    old = object_name(names)
-    schema = old.split(".", 1)[0]
-    new = f"{schema}.{stmt.get('newname', '')}"
+    """ALTER TYPE / DOMAIN x RENAME TO y or SET SCHEMA s: each way a column may name the old
+    type -> the name that now names it, the qualified one first. Columns name their type as
+    written: `mood` (search_path) or `public.mood`."""
+    old = object_name(_object_names(stmt))
+    schema, bare = old.split(".", 1)
+    new_schema = stmt.get("newschema") or schema
+    new = f"{new_schema}.{stmt.get('newname') or bare}"
     spellings = {old: new}
     if schema == "public":
-        spellings[old.split(".", 1)[1]] = new.split(".", 1)[1]
+        spellings[bare] = new.split(".", 1)[1] if new_schema == "public" else new
     return spellings
+
+
+def _object_names(stmt: dict) -> list[str]:
+    """The name parts of the object a RENAME or SET SCHEMA names by `object` (a type, domain,
+    function)."""
+    kind, obj = unwrap(stmt.get("object"))
+    if kind == "List":
+        return strings(obj.get("items"))
+    if kind == "ObjectWithArgs":
+        return strings(obj.get("objname"))
+    if kind == "TypeName":
+        return strings(obj.get("names"))
+    return [obj.get("sval", "")]
+
+
+def _move_routine(catalog: Catalog, names: list[str], new_name: str | None,
+                  new_schema: str | None) -> None:
+    """ALTER FUNCTION / PROCEDURE f RENAME TO g or SET SCHEMA s: the triggers that execute it
+    follow (the server names it by oid), so DROP FUNCTION g() CASCADE still reaches them."""
+    old = object_name(names)
+    schema, bare = old.split(".", 1)
+    new_bare = new_name or bare
+    new = f"{new_schema or schema}.{new_bare}"
+    for table, name in catalog.triggers_calling(names[-1].lower(), old):
+        trigger = table.triggers[name]
+        table.triggers[name] = replace(trigger, function=new_bare.lower(),
+                                       qualified=new if trigger.qualified else "")
+        catalog.note_triggers(table)
+    if new_name and bare.lower() in catalog.functions:  # (another overload may keep the old)
+        catalog.functions.setdefault(new_name.lower(), catalog.functions[bare.lower()])
+
+
+def _move_sequence(catalog: Catalog, old: str, new: str) -> None:
+    """ALTER SEQUENCE s RENAME TO t or SET SCHEMA: the defaults drawing from it follow
+    (`nextval('s')` holds its oid)."""
+    if old not in catalog.sequences or old == new:
+        return
+    catalog.sequences.discard(old)
+    catalog.sequences.add(new)
+    for table, column in catalog.columns_drawing_from(old):
+        catalog.tables[table].columns[column].default_sequence = new
 
 
 def _tables_typed(catalog: Catalog, spellings: dict[str, str]) -> list[Table]:
@@ -1179,10 +1260,12 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
     `embedded_trees`). Whoever replays on a copy of the catalog that shares tables must copy
     these first (graph/down.py)."""
     kind, body = unwrap(tree)
+    if kind in ("RenameStmt", "AlterObjectSchemaStmt"):
+        moved = _moved_with(catalog, body.get("renameType") or body.get("objectType", ""), body)
+        if moved is not None:
+            return moved
     if kind == "RenameStmt":
         rtype = body.get("renameType", "")
-        if rtype == "OBJECT_TYPE":
-            return _tables_typed(catalog, _type_spellings(body))
         if rtype in RELATION_KINDS:
             return _tables_following(catalog, range_var(body.get("relation"))[0])
         if rtype == "OBJECT_COLUMN":
@@ -1215,6 +1298,20 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
     elif kind == "DoStmt":
         return [t for inner in embedded_trees(body) for t in tables_reached(catalog, inner)]
     return []
+
+
+def _moved_with(catalog: Catalog, kind: str, body: dict) -> list[Table] | None:
+    """The tables a RENAME or SET SCHEMA of a type, domain, routine or sequence changes:
+    those with a column of it, a trigger executing it, a default drawing from it. None for
+    another kind of object."""
+    if kind in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
+        return _tables_typed(catalog, _type_spellings(body))
+    if kind in _ROUTINE_KINDS:
+        return _tables_triggering(catalog, _object_names(body))
+    if kind == "OBJECT_SEQUENCE":
+        columns = catalog.columns_drawing_from(range_var(body.get("relation"))[0])
+        return [catalog.tables[t] for t in dict.fromkeys(t for t, _ in columns)]
+    return None
 
 
 def _tables_following(catalog: Catalog, relation: str) -> list[Table]:
@@ -1334,6 +1431,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             table = catalog.tables.get(object_name(names[:-1]))
             if table is not None:
                 table.triggers.pop(names[-1], None)
+        elif rtype in _NAMED_ON_TABLE and len(names) > 1:
+            _name_on(catalog, object_name(names[:-1]), _NAMED_ON_TABLE[rtype], names[-1], None)
         elif rtype in _ROUTINE_KINDS:
             if stmt.get("behavior") == "DROP_CASCADE":  # its triggers go with it
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
@@ -1612,6 +1711,12 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
         _create_function(catalog, body)
     elif kind == "CreateTrigStmt":
         _create_trigger(catalog, body)
+    elif kind == "CreatePolicyStmt":
+        _name_on(catalog, range_var(body.get("table"))[0], "policies", None,
+                 body.get("policy_name", ""))
+    elif kind == "RuleStmt":
+        _name_on(catalog, range_var(body.get("relation"))[0], "rules", None,
+                 body.get("rulename", ""))
     elif kind == "CreateDomainStmt":
         name = object_name(strings(body.get("domainname")), create=True)
         catalog.types.add(name)

@@ -440,6 +440,16 @@ def _views_using(b: Builder, table: str, column: str) -> dict:
     return {"used_by_views": views, "used_by_views_text": ", ".join(views)}
 
 
+def _same_type(catalog: Catalog, col: Column, new: str, mods: tuple[int, ...],
+               array: bool) -> bool:
+    """Whether `new` (as `Catalog.column_type` gives it) is the domain column `col` is of
+    already, however either is spelled: the server then converts nothing and checks no value
+    (checked on the server)."""
+    domain = catalog.domain(new)
+    return (col.typmods, col.array) == (mods, array) and domain is not None \
+        and domain is catalog.domain(col.type_name)
+
+
 def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     colname = cmd.get("name", "")
@@ -462,7 +472,8 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
         new_base = _base_type(b.ctx.catalog, new, new_mods, new_array)
         if old_col.virtual:  # (the server refuses USING and a constrained domain for it)
             rewrites, why = False, "a virtual generated column stores nothing"
-        elif b.ctx.catalog.is_constrained_domain(new):
+        elif b.ctx.catalog.is_constrained_domain(new) and not _same_type(
+                b.ctx.catalog, old_col, new, new_mods, new_array):
             rewrites, why = True, f"domain {new} has a constraint: every value is checked " \
                 "and stored"
         elif old_base[2] != new_base[2]:

@@ -35,6 +35,16 @@ def _dropped_indexes_named(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
     return tuple([i for i in listed if i in catalog.indexes] or listed)
 
 
+def _known_absent(catalog: Catalog, table: str, field: str, name: str) -> bool:
+    """Whether `table` is sure to have no trigger / policy / rule (`field`: "triggers",
+    "policies", "rules") called `name`: the catalog knows all of them for a table these
+    migrations created. DROP ... IF EXISTS of one that is not there looks it up with the table
+    opened ACCESS SHARE, finds nothing and lets the lock go at once: the statement holds no
+    lock on the table (checked on the server)."""
+    known = catalog.fully_known(table)
+    return known is not None and name not in getattr(known, field)
+
+
 def drop(b: Builder, stmt: dict) -> None:
     kind = _DROP_KINDS.get(stmt.get("removeType", ""), "other")
     cascade = stmt.get("behavior") == "DROP_CASCADE"
@@ -95,19 +105,24 @@ def drop(b: Builder, stmt: dict) -> None:
                   table_is_new=b.ctx.table_is_new(table) if table else False)
         elif kind == "policy":
             table = object_name(names[:-1]) if len(names) > 1 else ""
-            b.lock(table, L.ACCESS_EXCLUSIVE)
+            if not (if_exists and _known_absent(catalog, table, "policies", names[-1])):
+                b.lock(table, L.ACCESS_EXCLUSIVE)
             b.drops.add(f"policy:{table}.{names[-1]}")
             b.act("drop_policy", table=table, table_name=table.split(".", 1)[-1],
-                  policy=names[-1], if_exists=if_exists)
+                  policy=names[-1], if_exists=if_exists,
+                  table_is_new=b.ctx.table_is_new(table))
         elif kind == "rule":  # (checked on the server, as DROP TRIGGER)
             table = object_name(names[:-1]) if len(names) > 1 else ""
-            b.lock(table, L.ACCESS_EXCLUSIVE)
+            if not (if_exists and _known_absent(catalog, table, "rules", names[-1])):
+                b.lock(table, L.ACCESS_EXCLUSIVE)
             b.drops.add(f"rule:{table}.{names[-1]}")
             b.act("drop_rule", table=table, table_name=table.split(".", 1)[-1],
-                  name=names[-1], if_exists=if_exists, cascade=cascade)
+                  name=names[-1], if_exists=if_exists, cascade=cascade,
+                  table_is_new=b.ctx.table_is_new(table))
         elif kind == "trigger":
             table = object_name(names[:-1]) if len(names) > 1 else ""
-            b.lock(table, L.ACCESS_EXCLUSIVE)
+            if not (if_exists and _known_absent(catalog, table, "triggers", names[-1])):
+                b.lock(table, L.ACCESS_EXCLUSIVE)
             if table and is_row_trigger(catalog, table, names[-1]):
                 for part in catalog.partitions(table):  # its clones go with it
                     b.lock(part, L.ACCESS_EXCLUSIVE)
@@ -118,9 +133,10 @@ def drop(b: Builder, stmt: dict) -> None:
         elif kind == "schema":
             schema = names[-1]
             b.drops.add(f"schema:{schema}")
-            for t in [t for t in catalog.tables if t.startswith(schema + ".")]:
-                if cascade:
-                    b.lock(t, L.ACCESS_EXCLUSIVE)
+            inside = [t for t in catalog.tables if t.startswith(schema + ".")]
+            for t in inside if cascade else ():
+                b.lock(t, L.ACCESS_EXCLUSIVE)
+                _drop_keys_crossing(b, t, schema)
             for view in catalog.views_outside_schema_over(schema) if cascade else ():
                 b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with the tables it reads
             b.act("drop_schema", schema=schema, cascade=cascade, if_exists=if_exists)
@@ -146,6 +162,21 @@ def drop(b: Builder, stmt: dict) -> None:
                   cascade=cascade, if_exists=if_exists,
                   object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower(),
                   **(facts if kind == "type" else {}))
+
+
+def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:
+    """`table`, dropped with its schema: the foreign keys between it and tables outside
+    the schema go too, the action triggers of its keys on the tables it references and the
+    keys of the tables referencing it, each under ACCESS EXCLUSIVE (checked on the server)."""
+    catalog = b.ctx.catalog
+    known = catalog.tables.get(table)
+    for con in known.constraints.values() if known is not None else ():
+        if con.kind == "foreign" and con.references and \
+                not con.references.startswith(schema + "."):
+            drop_fk_triggers(b, con.references)
+    for other, _con in catalog.referencing(table):
+        if not other.startswith(schema + "."):
+            b.lock(other, L.ACCESS_EXCLUSIVE)
 
 
 def _drop_type(b: Builder, name: str, statement: str, cascade: bool) -> dict:
