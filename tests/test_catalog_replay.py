@@ -433,6 +433,48 @@ _SERVER_CASES = {
         "ALTER TABLE b ADD COLUMN z int DEFAULT 1; ALTER TABLE b ALTER COLUMN a SET NOT NULL;"
         "ALTER TABLE b ALTER COLUMN w DROP NOT NULL; ALTER TABLE b ALTER COLUMN v SET DEFAULT 2;"
         "ALTER TABLE b ALTER COLUMN v TYPE bigint;",
+    # A column renamed on a partitioned table or an inheritance parent is renamed in every
+    # partition and child, however deep, with what reads it there (generated columns, indexes).
+    "rename column below":
+        "CREATE TABLE p (a int, b int, g int GENERATED ALWAYS AS (a * 2) STORED)"
+        " PARTITION BY LIST (b);"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1) PARTITION BY LIST (b);"
+        "CREATE TABLE p11 PARTITION OF p1 FOR VALUES IN (1); CREATE INDEX ON p (a);"
+        "ALTER TABLE p RENAME COLUMN a TO a2; ALTER TABLE p DROP COLUMN a2 CASCADE;"
+        "CREATE TABLE b (a int, x int); CREATE TABLE c () INHERITS (b);"
+        "CREATE TABLE g (y int) INHERITS (c); CREATE INDEX ON g (a);"
+        "ALTER TABLE b RENAME COLUMN a TO a2; ALTER TABLE b RENAME COLUMN x TO x2;"
+        "CREATE INDEX ON g (a2); ALTER TABLE g DROP COLUMN y;",
+    # CHECKs (not NO INHERIT) reach partitions and inheritance children: those of the parent
+    # when the table is created, those added later (NOT VALID too, validated with it; a
+    # column's), renamed with it; ATTACH makes the partition's own one inherited, DETACH its
+    # own again.
+    "checks reach partitions and children":
+        "CREATE TABLE b (a int CHECK (a > 0), x int, CONSTRAINT ni CHECK (x > 0) NO INHERIT);"
+        "CREATE TABLE c (CHECK (a < 5)) INHERITS (b); CREATE TABLE g () INHERITS (c);"
+        "CREATE TABLE p (a int CHECK (a > 0), k int) PARTITION BY LIST (k);"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);"
+        "CREATE TABLE p2 (a int, k int, CONSTRAINT p_a_check CHECK (a > 0));"
+        "ALTER TABLE p ATTACH PARTITION p2 FOR VALUES IN (2);"
+        "ALTER TABLE b ADD CONSTRAINT bx CHECK (x < 100) NOT VALID;"
+        "ALTER TABLE b ADD CONSTRAINT bv CHECK (x < 100) NOT VALID;"
+        "ALTER TABLE b VALIDATE CONSTRAINT bx; ALTER TABLE p ADD CONSTRAINT pk CHECK (k > 0);"
+        "ALTER TABLE b ADD COLUMN z int CHECK (z > 0), ADD COLUMN y int CHECK (y > 0) NO INHERIT;"
+        "ALTER TABLE p ADD COLUMN z int CONSTRAINT zz CHECK (z > 0);"
+        "ALTER TABLE b RENAME CONSTRAINT bx TO bx2; ALTER TABLE p DETACH PARTITION p2;",
+    # DROP CONSTRAINT of a parent's CHECK: a child that only inherits it loses it (and its
+    # children theirs), a child's own stays; with ONLY the children keep it as their own, as
+    # after NO INHERIT; INHERIT leaves the child's own.
+    "checks dropped from a parent":
+        "CREATE TABLE b (a int, CONSTRAINT x CHECK (a > 0), CONSTRAINT y CHECK (a < 9),"
+        " CONSTRAINT w CHECK (a <> 3));"
+        "CREATE TABLE c (CONSTRAINT x CHECK (a > 0)) INHERITS (b); CREATE TABLE g () INHERITS (c);"
+        "CREATE TABLE c2 () INHERITS (b); ALTER TABLE b DROP CONSTRAINT x;"
+        "ALTER TABLE ONLY b DROP CONSTRAINT y; ALTER TABLE b DROP CONSTRAINT w;"
+        "CREATE TABLE h (a int, CONSTRAINT v CHECK (a > 0));"
+        "CREATE TABLE hc (a int, CONSTRAINT v CHECK (a > 0)); ALTER TABLE hc INHERIT h;"
+        "CREATE TABLE hd () INHERITS (h); ALTER TABLE hd NO INHERIT h;"
+        "ALTER TABLE h DROP CONSTRAINT v;",
     "long generated names":
         f"CREATE TABLE {'l' * 50} (id int PRIMARY KEY,"
         f" {'first_column_' * 3}x int, {'second_column_' * 3}y int,"
@@ -462,6 +504,11 @@ def _server_schema(uri: str) -> dict[str, set]:
             f"SELECT n.nspname || '.' || c.relname, k.conname, k.contype FROM pg_constraint k "
             f"JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
             f"WHERE k.contype <> 'n' AND {user}").fetchall()
+        # Whether a CHECK is the table's own or inherited only, and validated.
+        checks = conn.execute(
+            f"SELECT n.nspname || '.' || c.relname, k.conname, k.conislocal, k.convalidated "
+            f"FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n "
+            f"ON n.oid = c.relnamespace WHERE k.contype = 'c' AND {user}").fetchall()
         columns = conn.execute(
             f"SELECT n.nspname || '.' || c.relname, a.attname, a.attnotnull, a.atthasdef "
             f"FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n "
@@ -472,7 +519,7 @@ def _server_schema(uri: str) -> dict[str, set]:
             " FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN pg_namespace n "
             "ON n.oid = t.typnamespace GROUP BY 1").fetchall()
     return {"tables": {r[0] for r in tables}, "indexes": {r[0] for r in indexes},
-            "constraints": set(constraints), "columns": set(columns),
+            "constraints": set(constraints), "checks": set(checks), "columns": set(columns),
             "enums": {(name, tuple(labels)) for name, labels in enums}}
 
 
@@ -484,6 +531,8 @@ def _catalog_schema(catalog: Catalog) -> dict[str, set]:
         "indexes": set(catalog.indexes),
         "constraints": {(t.name, c.name, contype[c.kind]) for t in catalog.tables.values()
                         for c in t.constraints.values()},
+        "checks": {(t.name, c.name, not c.inherited, c.validated) for t in catalog.tables.values()
+                   for c in t.constraints.values() if c.kind == "check"},
         # A generation expression is kept as a default is (pg_attrdef): atthasdef.
         "columns": {(t.name, c.name, c.not_null, c.default is not None or c.generated)
                     for t in catalog.tables.values() for c in t.columns.values()},
@@ -1051,3 +1100,29 @@ def test_column_types_reach_partitions_and_children_as_on_the_server(pg_db: str,
     catalog = replayed(sql)
     assert {(t.name, c.name, c.type_name) for t in catalog.tables.values()
             for c in t.columns.values()} == server
+
+
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE b RENAME COLUMN a TO a2", "ALTER TABLE b RENAME CONSTRAINT b_a_check TO pos",
+    "ALTER TABLE b ADD CONSTRAINT x CHECK (a < 9)", "ALTER TABLE b DROP CONSTRAINT b_a_check",
+    "ALTER TABLE b ADD COLUMN z int", "ALTER TABLE p ATTACH PARTITION p2 FOR VALUES IN (2)"])
+def test_a_down_replay_copies_the_children_a_parent_change_reaches(statement: str) -> None:
+    """Replayed on a down check's fork (graph/build.py `_roll_back`), a change of a parent that
+    reaches its partitions and children, and a table attached, changes copies of them: the
+    history's catalog keeps its own."""
+    import copy
+
+    from lockwise.catalog.replay import tables_reached
+    from lockwise.graph.down import clone, fork
+
+    history = replayed("CREATE TABLE b (a int CHECK (a > 0)); CREATE TABLE c () INHERITS (b);"
+                       "CREATE INDEX ON c (a); CREATE TABLE p (a int) PARTITION BY LIST (a);"
+                       "CREATE TABLE p2 (a int);")
+    before = copy.deepcopy((history.tables, dict(history.indexes)))
+    tree = parse_sql(statement).statements[0].tree
+    rolled = fork(history, {"public.b", "public.p"}, {"b", "p"}, renames=True)
+    for table in tables_reached(rolled, tree):
+        rolled.tables[table.name] = clone(table)
+    apply_statement(rolled, tree)
+    assert (rolled.tables, dict(rolled.indexes)) != before
+    assert (history.tables, dict(history.indexes)) == before

@@ -71,6 +71,9 @@ class Constraint:
     enforced: bool = True
     #: A CHECK added NO INHERIT: on this table alone, never on its children.
     no_inherit: bool = False
+    #: A CHECK a partition or inheritance child has from its parent only, not one of its own
+    #: (pg_constraint.conislocal false): DROP CONSTRAINT on the parent drops it.
+    inherited: bool = False
     #: For a CHECK that proves columns NOT NULL (`col IS NOT NULL`, maybe among other AND-ed
     #: conditions): those columns (SET NOT NULL then skips its scan, PG 12+).
     not_null_columns: tuple[str, ...] = ()
