@@ -1126,3 +1126,63 @@ def test_a_down_replay_copies_the_children_a_parent_change_reaches(statement: st
     apply_statement(rolled, tree)
     assert (rolled.tables, dict(rolled.indexes)) != before
     assert (history.tables, dict(history.indexes)) == before
+
+
+#: Tables made from queries: columns of known tables (through `*`, `t.*`, aliases, joins),
+#: casts, literals, count(*), now() and the current date and time; renamed by a column list.
+_QUERY_TABLES = (
+    "CREATE TABLE t (id int PRIMARY KEY, b varchar(20) NOT NULL DEFAULT 'x', n numeric(10,2),"
+    " ts timestamptz, arr text[]);"
+    'CREATE TABLE u (id bigint, t_id int, note text COLLATE "C");'
+    "CREATE TABLE c1 AS SELECT 1 AS i, 3000000000 AS big, 1.5 AS f, 'x' AS s, true AS bo,"
+    " NULL AS nu, 99999999999999999999 AS huge, now() AS nw, current_timestamp AS ct,"
+    " count(*) AS cnt, 'a'::varchar(5) AS vc, id::bigint FROM t GROUP BY id;"
+    "CREATE TABLE c2 AS SELECT t.*, u.note, x.id AS uid, x.note::varchar(3) AS nv"
+    " FROM t JOIN u x ON x.t_id = t.id JOIN u ON u.id = x.id;"
+    "CREATE TABLE c3 (x, y) AS SELECT id, b, n FROM t WITH NO DATA;"
+    "CREATE TABLE c4 AS SELECT id FROM t UNION SELECT t_id FROM u;"
+    "CREATE TABLE c5 AS TABLE t; CREATE TABLE c6 AS VALUES (1, 'a');"
+    "SELECT * INTO c7 FROM t WHERE false;"
+    "CREATE UNLOGGED TABLE c8 AS SELECT id, 1, 'a'::text, current_date FROM t;")
+
+
+@pytest.mark.postgres
+def test_tables_made_from_a_query_have_the_servers_columns(pg_db: str) -> None:
+    """CREATE TABLE ... AS and SELECT ... INTO: the replay's columns, types and collations
+    are the server's (its types written back as a table of their own on the server)."""
+    import psycopg
+
+    catalog = replayed(_QUERY_TABLES)
+    made = [t for t in catalog.tables.values() if t.name.startswith("public.c")]
+    read = ("SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attcollation,"
+            " a.attnotnull FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "WHERE c.relname ~ %s AND a.attnum > 0 AND NOT a.attisdropped")
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for stmt in parse_sql(_QUERY_TABLES).statements:
+            conn.execute(stmt.sql)
+        server = set(conn.execute(read, ("^c[0-9]$",)).fetchall())
+        for t in made:
+            columns = ", ".join(
+                f'"{c.name}" {c.type_text}'
+                + (f' COLLATE "{c.collation}"' if c.collation else "")
+                + (" NOT NULL" if c.not_null else "") for c in t.columns.values())
+            conn.execute(f"CREATE TABLE mirror_{t.name.split('.')[1]} ({columns})")
+        mirrored = {(name.removeprefix("mirror_"), *rest) for name, *rest
+                    in conn.execute(read, ("^mirror_c[0-9]$",)).fetchall()}
+    assert len(made) == 8 and all(t.columns for t in made)
+    assert mirrored == server
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT id + 1 AS k FROM t", "SELECT lower(b) FROM t", "SELECT * FROM t JOIN u USING (id)",
+    "SELECT id FROM t UNION SELECT id FROM u", "SELECT * FROM (SELECT id FROM t) s",
+    "SELECT s.id FROM (SELECT id FROM t) s", "SELECT id FROM t JOIN u ON true",
+    "SELECT * FROM t, outside", "SELECT 1 AS a, 2 AS a", "SELECT n::int FROM u"])
+def test_a_table_made_from_a_query_it_cannot_type_gets_no_columns(query: str) -> None:
+    """Where a column's name or type is not plain (an operator, another function, a merged
+    join column, a subquery, an ambiguous or unknown table's column, a collation through a
+    cast to another type), none is recorded: the table is not fully known, as before."""
+    catalog = replayed("CREATE TABLE t (id int, b text); CREATE TABLE u (id bigint,"
+                       ' n text COLLATE "C");' + f"CREATE TABLE made AS {query};")
+    assert catalog.tables["public.made"].columns == {}
+    assert catalog.fully_known("public.made") is None

@@ -392,7 +392,7 @@ class Catalog:
         block since, not a partition (PostgreSQL gives a partition its parent's keys and
         indexes, which the replay does not copy), and its INHERITS parents fully known (their
         columns are its columns). A table without known columns is not (CREATE TABLE AS keeps
-        none)."""
+        none when it cannot tell them all: `query_columns`)."""
         seen: set[str] = set()
         todo = [table]
         while todo:

@@ -11,6 +11,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import replace
 
 from lockwise.catalog.model import Catalog, Column, Constraint, Domain, Index, Table, Trigger
+from lockwise.catalog.query_columns import result_columns
 from lockwise.catalog.scopes import Scope, ScopedResolver, every_owner
 from lockwise.catalog.search_path import elements_path
 from lockwise.effects.nodes import (
@@ -30,6 +31,7 @@ from lockwise.effects.nodes import (
     relations_in,
     renamed_column_in,
     schema_elements,
+    select_into,
     strings,
     unwrap,
 )
@@ -1661,6 +1663,11 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
         return  # the server skips it (a notice): what exists keeps its query and sources
     kind = "matview" if stmt.get("objtype") == "OBJECT_MATVIEW" else "table"
     table = catalog.tables.setdefault(name, Table(name, kind=kind, created_by=migration_id))
+    if kind == "table":
+        catalog.unsure.discard(name)  # created now: its columns are the query's
+        table.unlogged = (into.get("rel") or {}).get("relpersistence") == "u"
+        table.columns = {c.name: c for c in result_columns(
+            catalog, stmt.get("query"), strings(into.get("colNames"))) or ()}
     if kind == "matview" and reads:
         table.sources = tuple(relations_in(stmt.get("query")))
         catalog.note_sources(table)
@@ -1750,6 +1757,8 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
         _create_view(catalog, body, migration_id, views, view_reads)
     elif kind == "CreateTableAsStmt":
         _create_table_as(catalog, body, migration_id, views, view_reads)
+    elif kind == "SelectStmt" and (creating := select_into(body)) is not None:
+        _create_table_as(catalog, creating, migration_id, views, view_reads)
     elif kind == "CreateEnumStmt":
         name = object_name(strings(body.get("typeName")), create=True)
         catalog.enums[name] = strings(body.get("vals"))
