@@ -475,6 +475,10 @@ _SERVER_CASES = {
         "CREATE TABLE hc (a int, CONSTRAINT v CHECK (a > 0)); ALTER TABLE hc INHERIT h;"
         "CREATE TABLE hd () INHERITS (h); ALTER TABLE hd NO INHERIT h;"
         "ALTER TABLE h DROP CONSTRAINT v;",
+    # A LIKE column merged with an inherited one keeps the parent's NOT NULL.
+    "like merged with an inherited column":
+        "CREATE TABLE b (a int NOT NULL, x int); CREATE TABLE s (a int, x int NOT NULL, y int);"
+        "CREATE TABLE c (LIKE s) INHERITS (b);",
     "long generated names":
         f"CREATE TABLE {'l' * 50} (id int PRIMARY KEY,"
         f" {'first_column_' * 3}x int, {'second_column_' * 3}y int,"

@@ -566,6 +566,11 @@ def _like_columns(catalog: Catalog, t: Table, like: dict) -> None:
         if not options & _LIKE_IDENTITY:
             copy.identity = False
         copy.inherited = False
+        merged = t.columns.get(copy.name)
+        if merged is not None and merged.not_null and not copy.not_null:
+            # Merged with an inherited column: the parent's NOT NULL stays (checked on the
+            # server).
+            copy.not_null, copy.not_null_name = True, merged.not_null_name
         t.columns[copy.name] = copy
 
 
