@@ -170,7 +170,7 @@ def test_a_copy_of_a_fully_known_table_is_fully_known() -> None:
 @pytest.mark.parametrize("setup", [
     "",  # created outside these migrations
     "ALTER TABLE src ADD COLUMN a int;",  # seen only through an ALTER TABLE
-    "CREATE TABLE src AS SELECT 1 AS a;",  # its columns are not kept
+    "CREATE TABLE src AS SELECT lower('x') AS a;",  # a column the replay cannot type
     "CREATE VIEW src AS SELECT 1 AS a;",
     "CREATE TABLE root (a int) PARTITION BY LIST (a);"
     "CREATE TABLE src PARTITION OF root FOR VALUES IN (1);",  # keys come from its parent

@@ -433,6 +433,52 @@ _SERVER_CASES = {
         "ALTER TABLE b ADD COLUMN z int DEFAULT 1; ALTER TABLE b ALTER COLUMN a SET NOT NULL;"
         "ALTER TABLE b ALTER COLUMN w DROP NOT NULL; ALTER TABLE b ALTER COLUMN v SET DEFAULT 2;"
         "ALTER TABLE b ALTER COLUMN v TYPE bigint;",
+    # A column renamed on a partitioned table or an inheritance parent is renamed in every
+    # partition and child, however deep, with what reads it there (generated columns, indexes).
+    "rename column below":
+        "CREATE TABLE p (a int, b int, g int GENERATED ALWAYS AS (a * 2) STORED)"
+        " PARTITION BY LIST (b);"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1) PARTITION BY LIST (b);"
+        "CREATE TABLE p11 PARTITION OF p1 FOR VALUES IN (1); CREATE INDEX ON p (a);"
+        "ALTER TABLE p RENAME COLUMN a TO a2; ALTER TABLE p DROP COLUMN a2 CASCADE;"
+        "CREATE TABLE b (a int, x int); CREATE TABLE c () INHERITS (b);"
+        "CREATE TABLE g (y int) INHERITS (c); CREATE INDEX ON g (a);"
+        "ALTER TABLE b RENAME COLUMN a TO a2; ALTER TABLE b RENAME COLUMN x TO x2;"
+        "CREATE INDEX ON g (a2); ALTER TABLE g DROP COLUMN y;",
+    # CHECKs (not NO INHERIT) reach partitions and inheritance children: those of the parent
+    # when the table is created, those added later (NOT VALID too, validated with it; a
+    # column's), renamed with it; ATTACH makes the partition's own one inherited, DETACH its
+    # own again.
+    "checks reach partitions and children":
+        "CREATE TABLE b (a int CHECK (a > 0), x int, CONSTRAINT ni CHECK (x > 0) NO INHERIT);"
+        "CREATE TABLE c (CHECK (a < 5)) INHERITS (b); CREATE TABLE g () INHERITS (c);"
+        "CREATE TABLE p (a int CHECK (a > 0), k int) PARTITION BY LIST (k);"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);"
+        "CREATE TABLE p2 (a int, k int, CONSTRAINT p_a_check CHECK (a > 0));"
+        "ALTER TABLE p ATTACH PARTITION p2 FOR VALUES IN (2);"
+        "ALTER TABLE b ADD CONSTRAINT bx CHECK (x < 100) NOT VALID;"
+        "ALTER TABLE b ADD CONSTRAINT bv CHECK (x < 100) NOT VALID;"
+        "ALTER TABLE b VALIDATE CONSTRAINT bx; ALTER TABLE p ADD CONSTRAINT pk CHECK (k > 0);"
+        "ALTER TABLE b ADD COLUMN z int CHECK (z > 0), ADD COLUMN y int CHECK (y > 0) NO INHERIT;"
+        "ALTER TABLE p ADD COLUMN z int CONSTRAINT zz CHECK (z > 0);"
+        "ALTER TABLE b RENAME CONSTRAINT bx TO bx2; ALTER TABLE p DETACH PARTITION p2;",
+    # DROP CONSTRAINT of a parent's CHECK: a child that only inherits it loses it (and its
+    # children theirs), a child's own stays; with ONLY the children keep it as their own, as
+    # after NO INHERIT; INHERIT leaves the child's own.
+    "checks dropped from a parent":
+        "CREATE TABLE b (a int, CONSTRAINT x CHECK (a > 0), CONSTRAINT y CHECK (a < 9),"
+        " CONSTRAINT w CHECK (a <> 3));"
+        "CREATE TABLE c (CONSTRAINT x CHECK (a > 0)) INHERITS (b); CREATE TABLE g () INHERITS (c);"
+        "CREATE TABLE c2 () INHERITS (b); ALTER TABLE b DROP CONSTRAINT x;"
+        "ALTER TABLE ONLY b DROP CONSTRAINT y; ALTER TABLE b DROP CONSTRAINT w;"
+        "CREATE TABLE h (a int, CONSTRAINT v CHECK (a > 0));"
+        "CREATE TABLE hc (a int, CONSTRAINT v CHECK (a > 0)); ALTER TABLE hc INHERIT h;"
+        "CREATE TABLE hd () INHERITS (h); ALTER TABLE hd NO INHERIT h;"
+        "ALTER TABLE h DROP CONSTRAINT v;",
+    # A LIKE column merged with an inherited one keeps the parent's NOT NULL.
+    "like merged with an inherited column":
+        "CREATE TABLE b (a int NOT NULL, x int); CREATE TABLE s (a int, x int NOT NULL, y int);"
+        "CREATE TABLE c (LIKE s) INHERITS (b);",
     "long generated names":
         f"CREATE TABLE {'l' * 50} (id int PRIMARY KEY,"
         f" {'first_column_' * 3}x int, {'second_column_' * 3}y int,"
@@ -462,6 +508,11 @@ def _server_schema(uri: str) -> dict[str, set]:
             f"SELECT n.nspname || '.' || c.relname, k.conname, k.contype FROM pg_constraint k "
             f"JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
             f"WHERE k.contype <> 'n' AND {user}").fetchall()
+        # Whether a CHECK is the table's own or inherited only, and validated.
+        checks = conn.execute(
+            f"SELECT n.nspname || '.' || c.relname, k.conname, k.conislocal, k.convalidated "
+            f"FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n "
+            f"ON n.oid = c.relnamespace WHERE k.contype = 'c' AND {user}").fetchall()
         columns = conn.execute(
             f"SELECT n.nspname || '.' || c.relname, a.attname, a.attnotnull, a.atthasdef "
             f"FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n "
@@ -472,7 +523,7 @@ def _server_schema(uri: str) -> dict[str, set]:
             " FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN pg_namespace n "
             "ON n.oid = t.typnamespace GROUP BY 1").fetchall()
     return {"tables": {r[0] for r in tables}, "indexes": {r[0] for r in indexes},
-            "constraints": set(constraints), "columns": set(columns),
+            "constraints": set(constraints), "checks": set(checks), "columns": set(columns),
             "enums": {(name, tuple(labels)) for name, labels in enums}}
 
 
@@ -484,6 +535,8 @@ def _catalog_schema(catalog: Catalog) -> dict[str, set]:
         "indexes": set(catalog.indexes),
         "constraints": {(t.name, c.name, contype[c.kind]) for t in catalog.tables.values()
                         for c in t.constraints.values()},
+        "checks": {(t.name, c.name, not c.inherited, c.validated) for t in catalog.tables.values()
+                   for c in t.constraints.values() if c.kind == "check"},
         # A generation expression is kept as a default is (pg_attrdef): atthasdef.
         "columns": {(t.name, c.name, c.not_null, c.default is not None or c.generated)
                     for t in catalog.tables.values() for c in t.columns.values()},
@@ -1051,3 +1104,89 @@ def test_column_types_reach_partitions_and_children_as_on_the_server(pg_db: str,
     catalog = replayed(sql)
     assert {(t.name, c.name, c.type_name) for t in catalog.tables.values()
             for c in t.columns.values()} == server
+
+
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE b RENAME COLUMN a TO a2", "ALTER TABLE b RENAME CONSTRAINT b_a_check TO pos",
+    "ALTER TABLE b ADD CONSTRAINT x CHECK (a < 9)", "ALTER TABLE b DROP CONSTRAINT b_a_check",
+    "ALTER TABLE b ADD COLUMN z int", "ALTER TABLE p ATTACH PARTITION p2 FOR VALUES IN (2)"])
+def test_a_down_replay_copies_the_children_a_parent_change_reaches(statement: str) -> None:
+    """Replayed on a down check's fork (graph/build.py `_roll_back`), a change of a parent that
+    reaches its partitions and children, and a table attached, changes copies of them: the
+    history's catalog keeps its own."""
+    import copy
+
+    from lockwise.catalog.replay import tables_reached
+    from lockwise.graph.down import clone, fork
+
+    history = replayed("CREATE TABLE b (a int CHECK (a > 0)); CREATE TABLE c () INHERITS (b);"
+                       "CREATE INDEX ON c (a); CREATE TABLE p (a int) PARTITION BY LIST (a);"
+                       "CREATE TABLE p2 (a int);")
+    before = copy.deepcopy((history.tables, dict(history.indexes)))
+    tree = parse_sql(statement).statements[0].tree
+    rolled = fork(history, {"public.b", "public.p"}, {"b", "p"}, renames=True)
+    for table in tables_reached(rolled, tree):
+        rolled.tables[table.name] = clone(table)
+    apply_statement(rolled, tree)
+    assert (rolled.tables, dict(rolled.indexes)) != before
+    assert (history.tables, dict(history.indexes)) == before
+
+
+#: Tables made from queries: columns of known tables (through `*`, `t.*`, aliases, joins),
+#: casts, literals, count(*), now() and the current date and time; renamed by a column list.
+_QUERY_TABLES = (
+    "CREATE TABLE t (id int PRIMARY KEY, b varchar(20) NOT NULL DEFAULT 'x', n numeric(10,2),"
+    " ts timestamptz, arr text[]);"
+    'CREATE TABLE u (id bigint, t_id int, note text COLLATE "C");'
+    "CREATE TABLE c1 AS SELECT 1 AS i, 3000000000 AS big, 1.5 AS f, 'x' AS s, true AS bo,"
+    " NULL AS nu, 99999999999999999999 AS huge, now() AS nw, current_timestamp AS ct,"
+    " count(*) AS cnt, 'a'::varchar(5) AS vc, id::bigint FROM t GROUP BY id;"
+    "CREATE TABLE c2 AS SELECT t.*, u.note, x.id AS uid, x.note::varchar(3) AS nv"
+    " FROM t JOIN u x ON x.t_id = t.id JOIN u ON u.id = x.id;"
+    "CREATE TABLE c3 (x, y) AS SELECT id, b, n FROM t WITH NO DATA;"
+    "CREATE TABLE c4 AS SELECT id FROM t UNION SELECT t_id FROM u;"
+    "CREATE TABLE c5 AS TABLE t; CREATE TABLE c6 AS VALUES (1, 'a');"
+    "SELECT * INTO c7 FROM t WHERE false;"
+    "CREATE UNLOGGED TABLE c8 AS SELECT id, 1, 'a'::text, current_date FROM t;")
+
+
+@pytest.mark.postgres
+def test_tables_made_from_a_query_have_the_servers_columns(pg_db: str) -> None:
+    """CREATE TABLE ... AS and SELECT ... INTO: the replay's columns, types and collations
+    are the server's (its types written back as a table of their own on the server)."""
+    import psycopg
+
+    catalog = replayed(_QUERY_TABLES)
+    made = [t for t in catalog.tables.values() if t.name.startswith("public.c")]
+    read = ("SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attcollation,"
+            " a.attnotnull FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "WHERE c.relname ~ %s AND a.attnum > 0 AND NOT a.attisdropped")
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for stmt in parse_sql(_QUERY_TABLES).statements:
+            conn.execute(stmt.sql)
+        server = set(conn.execute(read, ("^c[0-9]$",)).fetchall())
+        for t in made:
+            columns = ", ".join(
+                f'"{c.name}" {c.type_text}'
+                + (f' COLLATE "{c.collation}"' if c.collation else "")
+                + (" NOT NULL" if c.not_null else "") for c in t.columns.values())
+            conn.execute(f"CREATE TABLE mirror_{t.name.split('.')[1]} ({columns})")
+        mirrored = {(name.removeprefix("mirror_"), *rest) for name, *rest
+                    in conn.execute(read, ("^mirror_c[0-9]$",)).fetchall()}
+    assert len(made) == 8 and all(t.columns for t in made)
+    assert mirrored == server
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT id + 1 AS k FROM t", "SELECT lower(b) FROM t", "SELECT * FROM t JOIN u USING (id)",
+    "SELECT id FROM t UNION SELECT id FROM u", "SELECT * FROM (SELECT id FROM t) s",
+    "SELECT s.id FROM (SELECT id FROM t) s", "SELECT id FROM t JOIN u ON true",
+    "SELECT * FROM t, outside", "SELECT 1 AS a, 2 AS a", "SELECT n::int FROM u"])
+def test_a_table_made_from_a_query_it_cannot_type_gets_no_columns(query: str) -> None:
+    """Where a column's name or type is not plain (an operator, another function, a merged
+    join column, a subquery, an ambiguous or unknown table's column, a collation through a
+    cast to another type), none is recorded: the table is not fully known, as before."""
+    catalog = replayed("CREATE TABLE t (id int, b text); CREATE TABLE u (id bigint,"
+                       ' n text COLLATE "C");' + f"CREATE TABLE made AS {query};")
+    assert catalog.tables["public.made"].columns == {}
+    assert catalog.fully_known("public.made") is None

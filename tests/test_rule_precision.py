@@ -517,9 +517,11 @@ def test_table_is_empty_fact_follows_the_migration() -> None:
             _track_empty_tables(ctx, compute_effect(stmt.tree, ctx), in_transaction)
 
     run("CREATE TABLE n (id int); CREATE TABLE f AS SELECT 1 AS id; CREATE TABLE IF NOT EXISTS"
-        " accounts (id int);")
+        " accounts (id int); SELECT 1 AS id INTO g; CREATE TABLE e AS SELECT 1 AS id WITH NO DATA;")
     assert ctx.table_is_empty("public.n")
+    assert ctx.table_is_empty("public.e")  # WITH NO DATA
     assert not ctx.table_is_empty("public.f")  # filled by its query
+    assert not ctx.table_is_empty("public.g")
     run("TRUNCATE accounts;")
     assert ctx.table_is_empty("public.accounts")
     run("SELECT 1;", in_transaction=False)  # the transaction ended: its lock is gone
@@ -618,3 +620,19 @@ def test_statement_timeout_names_the_table_read_not_the_parent() -> None:
     assert "reads or rewrites public.events_2025 while holding ACCESS EXCLUSIVE on " \
            "public.events_2025," in finding.message
     assert "public.events " not in finding.message and "public.events," not in finding.message
+
+
+@pytest.mark.parametrize("make", ["SELECT id, email INTO copy FROM accounts;",
+                                  "CREATE TABLE copy AS SELECT id, email FROM accounts;"])
+def test_a_table_made_from_a_query_is_new_and_its_columns_known(make: str) -> None:
+    """SELECT ... INTO creates its table as CREATE TABLE ... AS does: changed in the same
+    migration it locks no one out; in a later one, its columns are those of the query (a
+    varchar(200) made text stores the same bytes: no rewrite)."""
+    assert rules(make + "ALTER TABLE copy ADD PRIMARY KEY (id);") == set()
+    setup = "CREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(200));" + make
+    found = rules("SET lock_timeout = '1s'; ALTER TABLE copy ALTER COLUMN email TYPE text;",
+                  setup=setup)
+    assert "column-type-change-rewrites" not in found
+    widened = rules("SET lock_timeout = '1s'; ALTER TABLE copy ALTER COLUMN id TYPE int;",
+                    setup=setup)
+    assert "column-type-change-rewrites" in widened

@@ -612,6 +612,8 @@ def _track_writes(ctx: Context, effect: Effect, in_transaction: bool) -> None:
 
 #: Actions that run code lockwise does not see whole (a DO block, CALL, ...).
 _OPAQUE_ACTIONS = frozenset({"do_block", "other"})
+#: Actions that make a new table, empty unless filled by a query (CREATE TABLE AS WITH DATA).
+_EMPTY_MADE = frozenset({"create_table", "create_table_as"})
 #: Actions that write rows into the table they name (in a DO block too).
 _ROW_WRITES = frozenset({"insert", "update", "merge", "copy"})
 
@@ -636,7 +638,8 @@ def _track_empty_tables(ctx: Context, effect: Effect, in_transaction: bool) -> N
             return
         if kind == "truncate":
             truncated.add(a.facts["table"])
-        elif kind == "create_table" and not a.facts.get("exists_already"):
+        elif kind in _EMPTY_MADE and not a.facts.get("exists_already") and \
+                not a.facts.get("with_data", False):
             created.add(a.facts.get("table", ""))
     empty = ctx.empty_tables
     if empty:  # what the statement writes is worth finding only when a table is empty

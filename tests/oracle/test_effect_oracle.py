@@ -359,6 +359,12 @@ CASES = [
          "CREATE MATERIALIZED VIEW mv AS SELECT * FROM base"),
     Case("create-table-as-only-inheritance-parent", INH,
          "CREATE TABLE copy AS SELECT * FROM ONLY base"),
+    # SELECT ... INTO is run as CREATE TABLE ... AS: the same locks and reads, a new table.
+    Case("select-into", FK, "SELECT child.id, name INTO copy FROM child "
+         "JOIN parent ON parent.id = child.parent_id", compare_scans=False),
+    Case("select-into-partitioned", EVENTS, "SELECT * INTO copy FROM events"),
+    Case("select-into-only-inheritance-parent", INH, "SELECT * INTO copy FROM ONLY base"),
+    Case("select-into-over-view", VIEWS, "SELECT * INTO copy FROM v"),
     # WITH NO DATA neither rewrites nor plans the query: nothing read, the named relations
     # locked alone (no partition, no table behind a view).
     Case("create-table-as-with-no-data", FK,

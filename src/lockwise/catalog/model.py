@@ -71,6 +71,9 @@ class Constraint:
     enforced: bool = True
     #: A CHECK added NO INHERIT: on this table alone, never on its children.
     no_inherit: bool = False
+    #: A CHECK a partition or inheritance child has from its parent only, not one of its own
+    #: (pg_constraint.conislocal false): DROP CONSTRAINT on the parent drops it.
+    inherited: bool = False
     #: For a CHECK that proves columns NOT NULL (`col IS NOT NULL`, maybe among other AND-ed
     #: conditions): those columns (SET NOT NULL then skips its scan, PG 12+).
     not_null_columns: tuple[str, ...] = ()
@@ -393,7 +396,7 @@ class Catalog:
         block since, not a partition (PostgreSQL gives a partition its parent's keys and
         indexes, which the replay does not copy), and its INHERITS parents fully known (their
         columns are its columns). A table without known columns is not (CREATE TABLE AS keeps
-        none)."""
+        none when it cannot tell them all: `query_columns`)."""
         seen: set[str] = set()
         todo = [table]
         while todo:

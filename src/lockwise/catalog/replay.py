@@ -11,6 +11,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import replace
 
 from lockwise.catalog.model import Catalog, Column, Constraint, Domain, Index, Table, Trigger
+from lockwise.catalog.query_columns import result_columns
 from lockwise.catalog.scopes import Scope, ScopedResolver, every_owner
 from lockwise.catalog.search_path import elements_path
 from lockwise.effects.nodes import (
@@ -30,6 +31,7 @@ from lockwise.effects.nodes import (
     relations_in,
     renamed_column_in,
     schema_elements,
+    select_into,
     strings,
     unwrap,
 )
@@ -445,12 +447,14 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         parent = catalog.tables.get(t.partition_of)
         if parent:
             t.columns = {k: _copy_column(v) for k, v in parent.columns.items()}
+            _inherit_checks(t, parent)
     elif stmt.get("inhRelations"):  # plain inheritance: the parents' columns come first
         t.inherits = tuple(range_var(r)[0] for r in stmt["inhRelations"])
         catalog.inheritance_parents.update(t.inherits)
         for parent in filter(None, map(catalog.tables.get, t.inherits)):
             for k, v in parent.columns.items():
                 t.columns.setdefault(k, _inherited_copy(_not_null_copy(parent, v)))
+            _inherit_checks(t, parent)
     if stmt.get("ofTypename"):
         t.of_type = object_name(strings(stmt["ofTypename"].get("names")))
     catalog.tables[name] = t
@@ -479,6 +483,37 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         _like_extras(catalog, t, like)
     if t.partition_of:
         _new_partition_indexes(catalog, t.partition_of, name)
+
+
+def _inheritable_checks(t: Table) -> list[Constraint]:
+    """The CHECK constraints of `t` its partitions and inheritance children have too."""
+    return [c for c in t.constraints.values() if c.kind == "check" and not c.no_inherit]
+
+
+def _inherited_check(con: Constraint, validated: bool) -> Constraint:
+    """A parent's CHECK `con` as a partition or inheritance child gets it: under its name, as
+    the child's inherited one (a new object: a rename changes a Constraint in place)."""
+    return replace(con, inherited=True, validated=validated, created_by=None)
+
+
+def _inherit_checks(child: Table, parent: Table) -> None:
+    """A new partition or inheritance child of `parent` gets its CHECKs before its own are
+    named (theirs come first: an unnamed one of its own is numbered around them). One of the
+    same name written in the child is merged into it and stays its own. Valid even where NOT
+    VALID in `parent`: the new table is empty (checked on the server)."""
+    for con in _inheritable_checks(parent):
+        child.constraints.setdefault(con.name, _inherited_check(con, validated=con.enforced))
+
+
+def _check_below(catalog: Catalog, t: Table, con: Constraint) -> None:
+    """A CHECK added to `t` (ADD CONSTRAINT, ADD COLUMN) reaches every partition and
+    inheritance child, however deep, as it is on `t` (NOT VALID too), unless NO INHERIT; a
+    child with a CHECK of that name keeps its own, merged (checked on the server). ONLY is
+    refused while there are children."""
+    if con.kind != "check" or con.no_inherit:
+        return
+    for child in _children(catalog, t.name):
+        child.constraints.setdefault(con.name, _inherited_check(con, con.validated))
 
 
 def _copy_column(col: Column) -> Column:
@@ -531,6 +566,11 @@ def _like_columns(catalog: Catalog, t: Table, like: dict) -> None:
         if not options & _LIKE_IDENTITY:
             copy.identity = False
         copy.inherited = False
+        merged = t.columns.get(copy.name)
+        if merged is not None and merged.not_null and not copy.not_null:
+            # Merged with an inherited column: the parent's NOT NULL stays (checked on the
+            # server).
+            copy.not_null, copy.not_null_name = True, merged.not_null_name
         t.columns[copy.name] = copy
 
 
@@ -547,7 +587,8 @@ def _like_extras(catalog: Catalog, t: Table, like: dict) -> None:
     if options & _LIKE_CONSTRAINTS:
         for con in source.constraints.values():
             if con.kind == "check" and con.name not in t.constraints:
-                t.constraints[con.name] = replace(con, validated=con.enforced, created_by=None)
+                t.constraints[con.name] = replace(con, validated=con.enforced, created_by=None,
+                                                  inherited=False)
     if options & _LIKE_INDEXES:
         _like_indexes(catalog, t, source)
     if options & _LIKE_STATISTICS:
@@ -691,8 +732,11 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 # the column counts as added)
                 continue
             t.columns[col.name] = col
+            had = set(t.constraints)
             _add_column_constraints(catalog, t, body, col.name)
             _add_column_below(catalog, t, col)
+            for con in [c for key, c in t.constraints.items() if key not in had]:
+                _check_below(catalog, t, con)
         elif sub == "AT_DropColumn":
             # The generated columns reading it go too: with CASCADE, and silently before
             # PostgreSQL 15 (which refuses the statement without CASCADE).
@@ -747,8 +791,13 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 _take_index(catalog, name, con, unwrap(cmd.get("def"))[1].get("indexname"))
                 body = unwrap(cmd.get("def"))[1]
                 _add_table_constraint(catalog, t, con, _exclusion_attnames(body), body)
+                if inh:
+                    _check_below(catalog, t, con)
         elif sub == "AT_ValidateConstraint" and colname in t.constraints:
-            t.constraints[colname].validated = True
+            # A CHECK is validated on the children that have it too (ONLY is refused).
+            for table in [t, *(_children(catalog, name) if inh else ())]:
+                if colname in table.constraints:
+                    table.constraints[colname].validated = True
         elif sub == "AT_ValidateConstraint":
             _validate_not_null(catalog, t, colname, inh)
         elif sub == "AT_DropConstraint":
@@ -758,28 +807,33 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             # dropped, and a NOT NULL that PostgreSQL would have named so was named otherwise.
             if dropped is None and (nn := not_null_column(t, colname)) is not None:
                 nn.not_null, nn.not_null_name, nn.not_null_valid = False, "", True
-            if (stmt.get("relation") or {}).get("inh") and (
-                    dropped is None or dropped.kind == "check"):
-                _drop_partition_checks(catalog, name, colname)
+            if dropped is None or dropped.kind == "check":
+                if inh:
+                    _drop_partition_checks(catalog, name, colname)
+                _drop_inherited_checks(catalog, name, colname, inh)
             catalog.indexes.pop(f"{name.split('.', 1)[0]}.{colname}", None)
         elif sub == "AT_AddInherit":
             parent = range_var(cmd.get("def"))[0]
             t.inherits = (*t.inherits, parent)
             catalog.inheritance_parents.add(parent)
+            _join_checks(catalog, t, parent, take_over=False)
         elif sub == "AT_DropInherit":
             parent = range_var(cmd.get("def"))[0]
             t.inherits = tuple(p for p in t.inherits if p != parent)
+            _own_checks(catalog, t, parent)
         elif sub in ("AT_AttachPartition", "AT_DetachPartition"):
             _, spec = unwrap(cmd.get("def"))
             part = catalog.tables.get(range_var(spec.get("name"))[0])
             if part is not None and sub == "AT_AttachPartition":
                 _take_over_foreign_keys(catalog, name, part)
+                _join_checks(catalog, part, name, take_over=True)
                 part.partition_of = name
                 part.default_partition = bool((spec.get("bound") or {}).get("is_default"))
                 catalog.partition_parents.add(name)
                 _new_partition_indexes(catalog, name, part.name)
             elif part is not None and part.partition_of == name:  # also CONCURRENTLY
                 _keep_foreign_keys(catalog, name, part)
+                _own_checks(catalog, part, name)
                 part.partition_of, part.default_partition = None, False
                 for idx in catalog.indexes_on(part.name):  # now indexes of their own
                     _attach_index(catalog, idx, None)
@@ -885,6 +939,46 @@ def _keep_foreign_keys(catalog: Catalog, parent: str, part: Table) -> None:
             catalog.note_foreign_key(part.name, con.references)
 
 
+def _join_checks(catalog: Catalog, child: Table, parent: str, take_over: bool) -> None:
+    """`child` made a partition (ATTACH) or inheritance child (INHERIT) of `parent`: the server
+    requires it to have each of the parent's CHECKs already. ATTACH makes them inherited (it
+    clears conislocal); INHERIT leaves them the child's own. One the catalog did not know it
+    has is added, inherited."""
+    known = catalog.tables.get(parent)
+    for con in _inheritable_checks(known) if known is not None else ():
+        mine = child.constraints.get(con.name)
+        if mine is None:
+            child.constraints[con.name] = _inherited_check(con, con.validated)
+        elif take_over and mine.kind == "check":
+            child.constraints[con.name] = replace(mine, inherited=True)
+
+
+def _own_checks(catalog: Catalog, child: Table, parent: str) -> None:
+    """`child` no longer under `parent` (DETACH, NO INHERIT): the CHECKs it inherited from it
+    are its own now (checked on the server)."""
+    known = catalog.tables.get(parent)
+    for con in _inheritable_checks(known) if known is not None else ():
+        mine = child.constraints.get(con.name)
+        if mine is not None and mine.inherited:
+            child.constraints[con.name] = replace(mine, inherited=False)
+
+
+def _drop_inherited_checks(catalog: Catalog, table: str, name: str, inh: bool) -> None:
+    """CHECK `name` dropped from inheritance parent `table`: a child that only inherits it
+    loses it, and its own children in turn; a child's own stays, and so do its children's.
+    With ONLY, the direct children keep theirs as their own (checked on the server)."""
+    for child_name in catalog.direct_inheritance_children(table):
+        child = catalog.tables[child_name]
+        con = child.constraints.get(name)
+        if con is None or con.kind != "check":
+            continue
+        if inh and con.inherited:
+            del child.constraints[name]
+            _drop_inherited_checks(catalog, child_name, name, inh)
+        elif not inh:
+            child.constraints[name] = replace(con, inherited=False)
+
+
 def _drop_partition_checks(catalog: Catalog, table: str, name: str) -> None:
     """A CHECK dropped from a partitioned table goes from its partitions too: theirs is never
     their own, even when they had it before being attached (ATTACH clears conislocal).
@@ -960,37 +1054,19 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         _move_relation(catalog, t, f"{name.split('.', 1)[0]}.{new}")
     elif rtype == "OBJECT_COLUMN":
         old = stmt.get("subname", "")
-        # Indexes follow the rename (they name columns by number), also on a table created
-        # outside the migrations.
-        for idx in catalog.indexes_on(name):
-            idx.columns = tuple(new if c == old else c for c in idx.columns)
-            idx.reads = _renamed_in(idx.reads, old, new)
-            idx.predicate_not_null = tuple(new if c == old else c for c in idx.predicate_not_null)
-        if t is None:
-            return
-        if old in t.columns:
-            col = t.columns.pop(old)
-            col.name = new
-            t.columns[new] = col
-        for con in t.constraints.values():
-            con.columns = tuple(new if c == old else c for c in con.columns)
-            con.reads = _renamed_in(con.reads, old, new)
-        for col in t.columns.values():  # generation expressions name columns by number
-            if old in col.reads:
-                col.reads = _renamed_in(col.reads, old, new)
-                col.expression = renamed_column_in(col.expression, old, new)
-        for stat in _statistics_on(catalog, name):
-            catalog.statistics_columns[stat] = tuple(
-                new if c == old else c for c in catalog.statistics_columns.get(stat, ()))
-            catalog.statistics_reads[stat] = frozenset(
-                new if c == old else c for c in catalog.statistics_reads.get(stat, ()))
-        for view in catalog.views_using_column(name, old):  # they name columns by number
-            v = catalog.tables[view]
-            v.column_reads = tuple((r, new if (r, c) == (name, old) else c)
-                                   for r, c in v.column_reads)
-            catalog.note_column_reads(v)
+        # Unless ONLY (which the server refuses for an inherited column), the partitions and
+        # inheritance children, however deep, rename theirs too (checked on the server).
+        below = _children(catalog, name) if (stmt.get("relation") or {}).get("inh") else []
+        for table in [name, *(child.name for child in below)]:
+            _rename_column(catalog, table, old, new)
     elif rtype == "OBJECT_TABCONSTRAINT":
-        _rename_constraint(catalog, t, name, stmt.get("subname", ""), new)
+        old = stmt.get("subname", "")
+        con = t.constraints.get(old) if t is not None else None
+        _rename_constraint(catalog, t, name, old, new)
+        # A CHECK is renamed in the partitions and children that have it (ONLY is refused).
+        if con is not None and con.kind == "check" and (stmt.get("relation") or {}).get("inh"):
+            for child in _children(catalog, name):
+                _rename_constraint(catalog, child, child.name, old, new)
     elif rtype == "OBJECT_INDEX" and name in catalog.indexes:
         idx = catalog.indexes.pop(name)
         idx.name = f"{name.split('.', 1)[0]}.{new}"
@@ -1017,6 +1093,48 @@ def _name_on(catalog: Catalog, table: str, field: str, old: str | None,
         return
     names = tuple(n for n in getattr(t, field) if n != old and n != new)
     setattr(t, field, (*names, new) if new is not None else names)
+
+
+def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
+    """Column `old` of table `name` goes by `new`, and what refers to it by number follows."""
+    t = catalog.tables.get(name)
+    # Indexes follow the rename (they name columns by number), also on a table created
+    # outside the migrations. New Index objects: a down check's fork shares the old ones.
+    for key in catalog.index_keys_on(name):
+        idx = catalog.indexes[key]
+        if old in idx.columns or old in idx.reads or old in idx.predicate_not_null:
+            catalog.indexes[key] = replace(
+                idx, columns=_renamed(idx.columns, old, new),
+                reads=_renamed_in(idx.reads, old, new),
+                predicate_not_null=_renamed(idx.predicate_not_null, old, new))
+    if t is None:
+        return
+    if old in t.columns:
+        col = t.columns.pop(old)
+        col.name = new
+        t.columns[new] = col
+    for con in t.constraints.values():
+        con.columns = _renamed(con.columns, old, new)
+        con.reads = _renamed_in(con.reads, old, new)
+    for col in t.columns.values():  # generation expressions name columns by number
+        if old in col.reads:
+            col.reads = _renamed_in(col.reads, old, new)
+            col.expression = renamed_column_in(col.expression, old, new)
+    for stat in _statistics_on(catalog, name):
+        catalog.statistics_columns[stat] = tuple(
+            new if c == old else c for c in catalog.statistics_columns.get(stat, ()))
+        catalog.statistics_reads[stat] = frozenset(
+            new if c == old else c for c in catalog.statistics_reads.get(stat, ()))
+    for view in catalog.views_using_column(name, old):  # they name columns by number
+        v = catalog.tables[view]
+        v.column_reads = tuple((r, new if (r, c) == (name, old) else c)
+                               for r, c in v.column_reads)
+        catalog.note_column_reads(v)
+
+
+def _renamed(columns: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
+    """`columns` in their order, with column `old` renamed `new`."""
+    return tuple(new if c == old else c for c in columns)
 
 
 def _renamed_in(reads: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
@@ -1268,11 +1386,14 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
         rtype = body.get("renameType", "")
         if rtype in RELATION_KINDS:
             return _tables_following(catalog, range_var(body.get("relation"))[0])
+        table = range_var(body.get("relation"))[0]
+        # A column or constraint renamed in the partitions and children too.
+        below = _children(catalog, table) if rtype in ("OBJECT_COLUMN", "OBJECT_TABCONSTRAINT") \
+            and (body.get("relation") or {}).get("inh") else []
         if rtype == "OBJECT_COLUMN":
-            table = range_var(body.get("relation"))[0]
             views = catalog.views_using_column(table, body.get("subname", ""))
-            # Partitions and inheritance children rename the column with their parent.
-            return [catalog.tables[view] for view in views] + _children(catalog, table)
+            return [catalog.tables[view] for view in views] + below
+        return below
     elif kind == "DropStmt":
         rtype = body.get("removeType", "")
         names = [n for n in drop_object_names(body) if n]
@@ -1291,10 +1412,15 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
                     for table in dict.fromkeys(t for t, _ in columns(object_name(n)))]
     elif kind == "AlterObjectSchemaStmt" and body.get("objectType") in RELATION_KINDS:
         return _tables_following(catalog, range_var(body.get("relation"))[0])
-    elif kind == "AlterTableStmt":
-        # Column and constraint changes of a parent reach its partitions and inheritance
-        # children (a DROP COLUMN with ONLY too: their column becomes their own).
-        return _children(catalog, range_var(body.get("relation"))[0])
+    elif kind == "AlterTableStmt" and body.get("objtype") != "OBJECT_INDEX":
+        # Columns, NOT NULLs and CHECKs added, changed or dropped reach the partitions and
+        # inheritance children (some even with ONLY: DROP COLUMN makes theirs their own);
+        # a table attached or detached becomes or stops being one.
+        moved = [range_var(unwrap(cmd.get("def"))[1].get("name"))[0]
+                 for cmd in (unwrap(c)[1] for c in body.get("cmds") or ())
+                 if cmd.get("subtype") in ("AT_AttachPartition", "AT_DetachPartition")]
+        return _children(catalog, range_var(body.get("relation"))[0]) + [
+            t for name in moved if (t := catalog.tables.get(name)) is not None]
     elif kind == "DoStmt":
         return [t for inner in embedded_trees(body) for t in tables_reached(catalog, inner)]
     return []
@@ -1642,6 +1768,11 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
         return  # the server skips it (a notice): what exists keeps its query and sources
     kind = "matview" if stmt.get("objtype") == "OBJECT_MATVIEW" else "table"
     table = catalog.tables.setdefault(name, Table(name, kind=kind, created_by=migration_id))
+    if kind == "table":
+        catalog.unsure.discard(name)  # created now: its columns are the query's
+        table.unlogged = (into.get("rel") or {}).get("relpersistence") == "u"
+        table.columns = {c.name: c for c in result_columns(
+            catalog, stmt.get("query"), strings(into.get("colNames"))) or ()}
     if kind == "matview" and reads:
         table.sources = tuple(relations_in(stmt.get("query")))
         catalog.note_sources(table)
@@ -1737,6 +1868,8 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
         _create_view(catalog, body, migration_id, views, view_reads)
     elif kind == "CreateTableAsStmt":
         _create_table_as(catalog, body, migration_id, views, view_reads)
+    elif kind == "SelectStmt" and (creating := select_into(body)) is not None:
+        _create_table_as(catalog, creating, migration_id, views, view_reads)
     elif kind == "CreateEnumStmt":
         name = object_name(strings(body.get("typeName")), create=True)
         catalog.enums[name] = strings(body.get("vals"))

@@ -434,6 +434,18 @@ _COLUMN_CONSTRAINT_ATTRIBUTES = {
 }
 
 
+def select_into(select: dict) -> dict | None:
+    """The CREATE TABLE ... AS body a `SELECT ... INTO t ...` (a SelectStmt body) stands for,
+    which the server runs it as; None for a SELECT without INTO. pglast's JSON inlines the
+    IntoClause (no {"IntoClause": ...} wrapper)."""
+    into = select.get("intoClause")
+    if not into:
+        return None
+    query = {k: v for k, v in select.items() if k != "intoClause"}
+    return {"query": {"SelectStmt": query}, "into": into.get("IntoClause", into),
+            "objtype": "OBJECT_TABLE"}
+
+
 def column_def_constraints(column_def: dict) -> list[dict]:
     """The constraints a ColumnDef writes, each with the attributes written after it folded
     in (`UNIQUE DEFERRABLE`, `REFERENCES t NOT ENFORCED`)."""

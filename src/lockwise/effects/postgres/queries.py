@@ -12,6 +12,7 @@ from lockwise.effects.nodes import (
     is_constant_true,
     range_var,
     relations_in,
+    select_into,
     strings,
     unwrap,
     walk,
@@ -25,6 +26,7 @@ from lockwise.effects.postgres.builder import (
     row_key_facts,
     table_facts,
 )
+from lockwise.effects.postgres.create import create_table_as
 from lockwise.effects.volatility import changes_between_transactions, has_subquery
 from lockwise.parse.quoting import quote_ident, relation_sql
 
@@ -211,8 +213,12 @@ def _where_is_batched(where: object) -> bool:
 
 
 def select(b: Builder, stmt: dict) -> None:
-    read_tables(b, stmt)
-    lock_read_partitions(b, stmt)
+    creating = select_into(stmt)
+    if creating is not None:  # SELECT ... INTO t: run as CREATE TABLE t AS SELECT ...
+        create_table_as(b, creating)
+    else:
+        read_tables(b, stmt)
+        lock_read_partitions(b, stmt)
     if stmt.get("lockingClause"):
         # FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE: ROW SHARE on the tables it locks rows
         # of (those named after OF, else every table of its FROM list).
@@ -221,8 +227,6 @@ def select(b: Builder, stmt: dict) -> None:
             for rel in relations_in(named):
                 b.lock(rel, L.ROW_SHARE)
             lock_read_partitions(b, named, L.ROW_SHARE)
-    if stmt.get("intoClause"):  # SELECT ... INTO: pglast's JSON inlines the IntoClause
-        b.act("select_into")
     functions = [n for n in (strings(body.get("funcname")) for kind, body in walk(stmt)
                              if kind == "FuncCall") if n]
     b.act("select", functions=tuple(n[-1] for n in functions))
