@@ -1171,3 +1171,24 @@ def test_tables_reached_include_those_whose_policies_change(statement: str, hold
     assert holder in {t.name for t in tables_reached(catalog, stmt.tree)}
     (other,) = parse_sql("DROP TABLE z.x CASCADE;").statements
     assert "public.acct" not in {t.name for t in tables_reached(catalog, other.tree)}
+
+
+@pytest.mark.parametrize(("setup", "locked"), [
+    ("", False),  # created by these migrations, without that policy: skipped, no lock
+    ("DO $$ BEGIN EXECUTE 'CREATE POLICY nope ON docs USING (true)'; END $$;", True),
+])
+def test_drop_policy_if_exists_locks_unless_the_table_is_known_without_it(
+        setup: str, locked: bool) -> None:
+    from lockwise.effects.context import Context
+    from lockwise.effects.postgres import compute_effect
+
+    catalog = replayed(_POLICY_HISTORY + setup)
+    for sql, table in (("DROP POLICY IF EXISTS nope ON docs;", "public.docs"),
+                       ("DROP POLICY IF EXISTS nope ON elsewhere;", "public.elsewhere")):
+        (stmt,) = parse_sql(sql).statements
+        effect = compute_effect(stmt.tree, Context(catalog=catalog, pg_version=18))
+        # A table the migrations did not create may have policies made outside them.
+        expected = locked or table == "public.elsewhere"
+        assert (table in effect.locks) is expected, sql
+        (action,) = effect.actions
+        assert action.facts["policy_missing"] is not expected

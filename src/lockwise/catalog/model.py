@@ -602,6 +602,12 @@ class Catalog:
         return list(dict.fromkeys(
             [*dropped, *(v for rel in dropped for v in self.views_over(rel))]))
 
+    def policies_known(self, table: str) -> Table | None:
+        """The table when the catalog knows every policy it has: one these migrations created
+        (a copy by LIKE gets none of its source's), with no DO block since."""
+        t = self.tables.get(table)
+        return t if t is not None and t.created_by is not None and self.sure_of(table) else None
+
     def note_policies(self, table: Table) -> None:
         """Record what `table`'s policies read and call under its name (the replay calls this
         whenever it adds or changes a policy or renames a table), so `policies_on_others`
