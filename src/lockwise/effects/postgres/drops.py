@@ -15,7 +15,7 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.postgres.columns import dropped_column
 from lockwise.effects.postgres.triggers import is_row_trigger
-from lockwise.parse.quoting import relation_sql
+from lockwise.parse.quoting import quote_ident, relation_sql
 
 _DROP_KINDS = {
     "OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
@@ -169,7 +169,11 @@ def _drop_policies(b: Builder, found: list[tuple[Table, str]]) -> dict:
         b.lock(table.name, L.ACCESS_EXCLUSIVE)
         b.drops.add(f"policy:{table.name}.{name}")
     named = tuple(f"{name} on {table.name}" for table, name in found)
-    return {"policies_dropped": named, "policies_dropped_text": ", ".join(named)}
+    sql = "\n".join(f"DROP POLICY {quote_ident(name)} ON "
+                    f"{'.'.join(map(quote_ident, table.name.split('.', 1)))};"
+                    for table, name in found)
+    return {"policies_dropped": named, "policies_dropped_text": ", ".join(named),
+            "policies_dropped_sql": sql}
 
 
 def _drop_type(b: Builder, name: str, statement: str, cascade: bool) -> dict:
