@@ -1190,3 +1190,144 @@ def test_a_table_made_from_a_query_it_cannot_type_gets_no_columns(query: str) ->
                        ' n text COLLATE "C");' + f"CREATE TABLE made AS {query};")
     assert catalog.tables["public.made"].columns == {}
     assert catalog.fully_known("public.made") is None
+
+
+# --- row-level security policies -------------------------------------------------------------
+
+#: Policies created, altered, renamed and dropped; the relations they read renamed and moved.
+_POLICY_HISTORY = """
+CREATE SCHEMA s; CREATE SCHEMA z;
+CREATE TABLE acct (id int, owner text); CREATE TABLE member (name text);
+CREATE TABLE cat (id int); CREATE VIEW catv AS SELECT * FROM cat;
+CREATE FUNCTION ok(int) RETURNS bool LANGUAGE sql AS 'SELECT true';
+CREATE FUNCTION z.uid() RETURNS text LANGUAGE sql AS 'SELECT current_user::text';
+CREATE TABLE doc (id int, author text); CREATE TABLE z.x (id int);
+CREATE POLICY p ON acct USING (owner IN (SELECT name FROM member))
+  WITH CHECK (id IN (SELECT id FROM cat));
+CREATE POLICY q ON doc FOR SELECT USING (ok(id) AND id IN (SELECT id FROM catv));
+CREATE POLICY r ON doc FOR INSERT WITH CHECK (author = z.uid());
+CREATE POLICY w ON doc FOR DELETE USING (EXISTS (SELECT FROM z.x));
+CREATE POLICY own ON doc FOR UPDATE USING (id > 0) WITH CHECK (id IN (SELECT id FROM doc));
+ALTER TABLE member RENAME TO members; ALTER TABLE cat SET SCHEMA s;
+ALTER POLICY p ON acct RENAME TO p2; ALTER POLICY own ON doc USING (ok(id));
+CREATE POLICY gone ON doc USING (true); DROP POLICY gone ON doc;
+DROP POLICY IF EXISTS nope ON doc; ALTER TABLE doc RENAME TO docs;
+"""
+
+
+def _policy_shape(catalog: Catalog) -> tuple[set, set]:
+    """(table, policy, command) of each policy, and (table, policy, object) of each relation
+    (besides its own table) and function of these migrations its expressions name."""
+    policies = {(t.name, name, pol.command) for t in catalog.tables.values()
+                for name, pol in t.policies.items()}
+    depends = {(t.name, name, obj) for t in catalog.tables.values()
+               for name, pol in t.policies.items()
+               for obj in (*pol.reads, *(f"{f.rsplit('.', 1)[-1]}()" for f in pol.functions
+                                         if f.rsplit(".", 1)[-1] in catalog.functions))
+               if obj != t.name}
+    return policies, depends
+
+
+_SERVER_POLICIES = """
+SELECT n.nspname || '.' || c.relname, p.polname,
+       CASE p.polcmd WHEN '*' THEN 'all' WHEN 'r' THEN 'select' WHEN 'a' THEN 'insert'
+                     WHEN 'w' THEN 'update' ELSE 'delete' END
+FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+"""
+_SERVER_POLICY_DEPENDS = """
+SELECT DISTINCT tn.nspname || '.' || t.relname, p.polname,
+       coalesce(rn.nspname || '.' || r.relname, f.proname || '()')
+FROM pg_depend d JOIN pg_policy p ON p.oid = d.objid
+JOIN pg_class t ON t.oid = p.polrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+LEFT JOIN pg_class r ON d.refclassid = 'pg_class'::regclass AND r.oid = d.refobjid
+LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace
+LEFT JOIN pg_proc f ON d.refclassid = 'pg_proc'::regclass AND f.oid = d.refobjid
+WHERE d.classid = 'pg_policy'::regclass AND d.refobjid <> p.polrelid
+  AND (r.oid IS NOT NULL OR f.pronamespace <> 'pg_catalog'::regnamespace)
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("last", [
+    "",
+    "DROP TABLE members CASCADE;",
+    "DROP TABLE s.cat CASCADE;",
+    "DROP FUNCTION ok(int) CASCADE;",
+    "DROP SCHEMA z CASCADE;",
+    "ALTER POLICY q ON docs TO public; ALTER POLICY p2 ON acct WITH CHECK (true);"
+    " DROP VIEW catv CASCADE;",
+    "ALTER TABLE docs SET SCHEMA s; ALTER VIEW catv RENAME TO catv2;"
+    " ALTER POLICY w ON s.docs USING (id IN (SELECT id FROM catv2));",
+])
+def test_policies_are_those_the_server_has(pg_db: str, last: str) -> None:
+    import psycopg
+
+    sql = _POLICY_HISTORY + last
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(sql)
+        server = (set(conn.execute(_SERVER_POLICIES).fetchall()),
+                  set(conn.execute(_SERVER_POLICY_DEPENDS).fetchall()))
+    assert _policy_shape(replayed(sql)) == server
+
+
+def test_a_policy_remembers_what_its_expressions_read_and_call() -> None:
+    catalog = replayed(_POLICY_HISTORY)
+    pol = catalog.tables["public.acct"].policies["p2"]
+    assert (pol.using_reads, pol.check_reads) == (("public.members",), ("s.cat",))
+    own = catalog.tables["public.docs"].policies["own"]
+    assert (own.using_calls, own.check_reads) == (("ok",), ("public.docs",))
+    assert catalog.tables["public.docs"].policies["r"].check_calls == ("z.uid",)
+    assert set(catalog.tables["public.docs"].policies) == {"q", "r", "w", "own"}
+
+
+def test_policies_dropped_by_cascade_read_the_same_by_index_and_by_scan() -> None:
+    catalog = replayed(_POLICY_HISTORY)
+    scanned = replayed(_POLICY_HISTORY)
+    scanned.policy_readers = None  # every table looked at
+    for relations, functions in ((["s.cat", "public.catv"], ()), ([], ("public.ok",)),
+                                 ([], ("z.uid",)), (["z.x"], ())):
+        by_index = catalog.policies_on_others(relations, functions)
+        assert by_index, (relations, functions)
+        assert [(t.name, p) for t, p in by_index] == \
+            [(t.name, p) for t, p in scanned.policies_on_others(relations, functions)]
+
+
+@pytest.mark.parametrize(("statement", "holder"), [
+    ("DROP TABLE members CASCADE;", "public.acct"),
+    ("DROP VIEW catv CASCADE;", "public.docs"),
+    ("DROP TABLE s.cat CASCADE;", "public.docs"),  # through the view over it
+    ("DROP FUNCTION ok(int) CASCADE;", "public.docs"),
+    ("DROP SCHEMA z CASCADE;", "public.docs"),
+    ("ALTER TABLE members RENAME TO people;", "public.acct"),
+])
+def test_tables_reached_include_those_whose_policies_change(statement: str, holder: str) -> None:
+    """A down check replays on a copy that shares unreached tables: a policy changed on a
+    table it did not copy would change the original catalog."""
+    from lockwise.catalog.replay import tables_reached
+
+    catalog = replayed(_POLICY_HISTORY)
+    (stmt,) = parse_sql(statement).statements
+    assert holder in {t.name for t in tables_reached(catalog, stmt.tree)}
+    (other,) = parse_sql("DROP TABLE z.x CASCADE;").statements
+    assert "public.acct" not in {t.name for t in tables_reached(catalog, other.tree)}
+
+
+@pytest.mark.parametrize(("setup", "locked"), [
+    ("", False),  # created by these migrations, without that policy: skipped, no lock
+    ("DO $$ BEGIN EXECUTE 'CREATE POLICY nope ON docs USING (true)'; END $$;", True),
+])
+def test_drop_policy_if_exists_locks_unless_the_table_is_known_without_it(
+        setup: str, locked: bool) -> None:
+    from lockwise.effects.context import Context
+    from lockwise.effects.postgres import compute_effect
+
+    catalog = replayed(_POLICY_HISTORY + setup)
+    for sql, table in (("DROP POLICY IF EXISTS nope ON docs;", "public.docs"),
+                       ("DROP POLICY IF EXISTS nope ON elsewhere;", "public.elsewhere")):
+        (stmt,) = parse_sql(sql).statements
+        effect = compute_effect(stmt.tree, Context(catalog=catalog, pg_version=18))
+        # A table the migrations did not create may have policies made outside them.
+        expected = locked or table == "public.elsewhere"
+        assert (table in effect.locks) is expected, sql
+        (action,) = effect.actions
+        assert action.facts["policy_missing"] is not expected

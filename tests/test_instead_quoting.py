@@ -56,6 +56,8 @@ SQL_TEXT: dict[str, object] = {
     "partitioned_index_sql": 'CREATE INDEX "Ix" ON ONLY "App"."User" ("teamId");',
     "partitioned_constraint_sql": 'ALTER TABLE "App"."User" ADD UNIQUE ("teamId");',
     "drop_partition_sql": 'DROP TABLE "App"."Part2024";',
+    "policies_dropped_sql": 'DROP POLICY "Own" ON "App"."User";',
+    "policies_dropped_text": "Own on App.User",
     "plain_type_text": "bigint", "row_key_sql": '("Id", "user")',
     "row_key_columns_sql": '"Id", "user"', "statement_head_sql": 'UPDATE "App"."User" SET a = 1',
     "backfill_value_sql": "gen_random_uuid()", "check_sql": "VALUE > 0",

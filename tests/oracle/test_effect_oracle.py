@@ -69,6 +69,18 @@ INSERT INTO t SELECT g, g, 'v' || g, 's' || g, 'note', g, '2020-01-01', int4rang
 FROM generate_series(1, 20) g;
 """
 
+#: `t` with a policy reading two relations, and `docs` with one reading a view over one of
+#: them and calling a function.
+POLICIES = T + """
+CREATE TABLE members (id bigint); CREATE TABLE other (id bigint);
+CREATE VIEW other_v AS SELECT id FROM other;
+CREATE FUNCTION allowed(bigint) RETURNS bool LANGUAGE sql AS 'SELECT true';
+CREATE TABLE docs (id bigint);
+CREATE POLICY p ON t USING (id IN (SELECT id FROM members))
+    WITH CHECK (id IN (SELECT id FROM other));
+CREATE POLICY d ON docs USING (allowed(id) AND id IN (SELECT id FROM other_v));
+"""
+
 #: Foreign keys with each ON DELETE / ON UPDATE action, and a cascade two levels deep.
 CASCADE = """
 CREATE TABLE parent (id bigint PRIMARY KEY, name text);
@@ -1557,6 +1569,28 @@ CASES = [
     Case("copy-query-to-program", FK,
          "COPY (SELECT * FROM child JOIN parent ON parent.id = child.parent_id) "
          "TO PROGRAM 'cat > /dev/null'", compare_scans=False),
+    # Policies whose expressions read other relations and call a function: ALTER POLICY
+    # opens what the expressions it keeps name; DROP ... CASCADE of one of those drops the
+    # policy, under ACCESS EXCLUSIVE on its table; DROP POLICY IF EXISTS of a policy that
+    # is not there locks nothing.
+    Case("alter-policy-roles-keeps-expressions", POLICIES, "ALTER POLICY p ON t TO public"),
+    Case("alter-policy-check-keeps-using", POLICIES,
+         "ALTER POLICY p ON t WITH CHECK (n > 0)"),
+    Case("alter-policy-using-keeps-check", POLICIES, "ALTER POLICY p ON t USING (n > 0)"),
+    Case("drop-policy-if-exists-missing", POLICIES, "DROP POLICY IF EXISTS nope ON t"),
+    Case("drop-policy-if-exists-present", POLICIES, "DROP POLICY IF EXISTS p ON t"),
+    Case("drop-table-cascade-drops-policy", POLICIES, "DROP TABLE members CASCADE"),
+    Case("drop-table-cascade-drops-policy-through-view", POLICIES,
+         "DROP TABLE other CASCADE"),
+    Case("drop-view-cascade-drops-policy", POLICIES, "DROP VIEW other_v CASCADE"),
+    Case("drop-function-cascade-drops-policy", POLICIES,
+         "DROP FUNCTION allowed(bigint) CASCADE"),
+    Case("drop-schema-cascade-drops-policy", POLICIES + """
+         CREATE SCHEMA rls_s; CREATE TABLE rls_s.x (id bigint);
+         CREATE POLICY in_s ON docs FOR DELETE USING (EXISTS (SELECT FROM rls_s.x));""",
+         "DROP SCHEMA rls_s CASCADE", schemas=("rls_s",)),
+    Case("enable-row-level-security", T, "ALTER TABLE t ENABLE ROW LEVEL SECURITY"),
+    Case("force-row-level-security", T, "ALTER TABLE t FORCE ROW LEVEL SECURITY"),
     Case("create-policy-subquery", T + "CREATE TABLE other (id bigint);",
          "CREATE POLICY p ON t USING (n IN (SELECT id FROM other))"),
     Case("alter-policy-subquery", T + "CREATE TABLE other (id bigint);"

@@ -150,6 +150,43 @@ class Trigger:
     qualified: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A row-level security policy, as far as the migrations wrote it."""
+
+    command: str = "all"  # all | select | insert | update | delete
+    #: The relations (qualified) its USING expression names, and its WITH CHECK one: the
+    #: server depends on each (DROP ... CASCADE of one drops the policy), and ALTER POLICY
+    #: opens those of the expression it keeps (ACCESS SHARE) to record them again.
+    using_reads: tuple[str, ...] = ()
+    check_reads: tuple[str, ...] = ()
+    #: The functions its USING expression calls, and its WITH CHECK one, lower case,
+    #: qualified only when written so (`auth.uid`, `f`): DROP FUNCTION ... CASCADE of one
+    #: drops the policy.
+    using_calls: tuple[str, ...] = ()
+    check_calls: tuple[str, ...] = ()
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.using_reads, *self.check_reads)))
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.using_calls, *self.check_calls)))
+
+    def calls(self, function: str) -> bool:
+        """Whether it may call `function` (qualified): an unqualified call names it when the
+        search_path finds it, which the catalog cannot tell apart, so it counts."""
+        return function in self.functions or function.rsplit(".", 1)[-1] in self.functions
+
+
+def _policy_keys(table: Table) -> set[str]:
+    """What `Catalog.policy_readers` files `table` under: the relations its policies read
+    and the bare names of the functions they call."""
+    return {key for pol in table.policies.values()
+            for key in (*pol.reads, *(f.rsplit(".", 1)[-1] for f in pol.functions))}
+
+
 @dataclass(slots=True)
 class Table:
     name: str  # qualified
@@ -174,9 +211,12 @@ class Table:
     partition_key: tuple[str, ...] = ()
     #: Trigger name -> what the catalog knows of it (replaced whole, never changed in place).
     triggers: dict[str, Trigger] = field(default_factory=dict)
-    #: Names of its row-level security policies and of its rules (CREATE POLICY / RULE), so
-    #: that a DROP ... IF EXISTS of one a fully known table lacks is known to do nothing.
-    policies: tuple[str, ...] = ()
+    #: Row-level security policy name -> what the catalog knows of it (replaced whole). Of a
+    #: table these migrations created, every policy it has (PostgreSQL copies none with LIKE,
+    #: nor to partitions); of another, those the migrations created.
+    policies: dict[str, Policy] = field(default_factory=dict)
+    #: Names of its rules (CREATE RULE), so that a DROP RULE IF EXISTS of one a fully known
+    #: table lacks is known to do nothing.
     rules: tuple[str, ...] = ()
     #: For a view or materialized view: the relations its query reads (qualified).
     sources: tuple[str, ...] = ()
@@ -369,6 +409,10 @@ class Catalog:
     #: `triggers_calling` then scans every table, as each DROP FUNCTION ... CASCADE did
     #: before (quadratic on long histories).
     trigger_tables: dict[str, frozenset[str]] | None = None
+    #: relation, or function (bare name, lower case) -> tables that may have a policy whose
+    #: expressions name it (a superset, kept by note_policies); None until the replay
+    #: records one: `policies_on_others` then scans every table.
+    policy_readers: dict[str, frozenset[str]] | None = None
     #: Tables that code the replay cannot follow may have changed (a DO block that names them;
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.
@@ -557,6 +601,47 @@ class Catalog:
         other tables."""
         self._file_under("trigger_tables", _trigger_functions, table)
 
+    def cascade_reach(self, relation: str) -> list[str]:
+        """The relations DROP TABLE / VIEW ... CASCADE of `relation` drops: it, its partitions
+        and inheritance children, and the views over any of them, however deep."""
+        dropped = [relation, *self.partitions(relation), *self.inheritance_children(relation)]
+        return list(dict.fromkeys(
+            [*dropped, *(v for rel in dropped for v in self.views_over(rel))]))
+
+    def policies_known(self, table: str) -> Table | None:
+        """The table when the catalog knows every policy it has: one these migrations created
+        (a copy by LIKE gets none of its source's), with no DO block since."""
+        t = self.tables.get(table)
+        return t if t is not None and t.created_by is not None and self.sure_of(table) else None
+
+    def note_policies(self, table: Table) -> None:
+        """Record what `table`'s policies read and call under its name (the replay calls this
+        whenever it adds or changes a policy or renames a table), so `policies_on_others`
+        skips the other tables."""
+        self._file_under("policy_readers", _policy_keys, table)
+
+    def policies_on_others(self, relations: Iterable[str], functions: Iterable[str] = (),
+                           schema: str = "") -> list[tuple[Table, str]]:
+        """(table, policy name) of each policy, on a table outside `relations`, whose
+        expressions name one of `relations` or may call one of `functions` (qualified), or
+        call a function written in `schema`: what a DROP ... CASCADE of them drops, each under
+        ACCESS EXCLUSIVE on its table (checked on the server). By table and policy name."""
+        gone, called = set(relations), tuple(functions)
+        keys = gone | {f.rsplit(".", 1)[-1] for f in called}
+        if self.policy_readers is None or schema:
+            candidates = list(self.tables.values())
+        else:  # a superset of the holders: check each, as a scan would
+            candidates = [t for name in {n for k in keys for n in self.policy_readers.get(k, ())}
+                          if (t := self.tables.get(name)) is not None]
+
+        def dropped(pol: Policy) -> bool:
+            return not gone.isdisjoint(pol.reads) or \
+                any(pol.calls(f) for f in called) or \
+                bool(schema) and any(f.startswith(schema + ".") for f in pol.functions)
+        found = [(t, name) for t in candidates if t.name not in gone
+                 for name, pol in t.policies.items() if dropped(pol)]
+        return sorted(found, key=lambda pair: (pair[0].name, pair[1]))
+
     def columns_of_type(self, type_name: str) -> list[tuple[str, str]]:
         """The (table, column) pairs whose type, or element type, is `type_name` (qualified),
         by table and column name: what DROP TYPE ... CASCADE drops."""
@@ -723,9 +808,9 @@ class Catalog:
 
     def start_indexes(self) -> None:
         """Build the indexes still None (`fk_sources`, `column_readers`, `source_readers`,
-        `trigger_tables`) from what the catalog holds: the replay calls this before its first
-        statement, so a history without a foreign key, a view or a trigger does not fall back
-        to scanning every table for each DROP or RENAME."""
+        `trigger_tables`, `policy_readers`) from what the catalog holds: the replay calls this
+        before its first statement, so a history without a foreign key, a view, a trigger or
+        a policy does not fall back to scanning every table for each DROP or RENAME."""
         if self.fk_sources is None:
             self.note_foreign_key("", None)
         if self.column_readers is None:
@@ -734,6 +819,8 @@ class Catalog:
             self.note_sources(Table(""))
         if self.trigger_tables is None:
             self.note_triggers(Table(""))
+        if self.policy_readers is None:
+            self.note_policies(Table(""))
 
     def note_foreign_key(self, source: str, target: str | None) -> None:
         """Record that a foreign key on `source` points at `target` (the replay calls this for

@@ -10,6 +10,7 @@ import re
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 
+from lockwise.catalog import policies
 from lockwise.catalog.model import Catalog, Column, Constraint, Domain, Index, Table, Trigger
 from lockwise.catalog.query_columns import result_columns
 from lockwise.catalog.scopes import Scope, ScopedResolver, every_owner
@@ -1075,24 +1076,21 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             _attach_index(catalog, part, idx.name)
     elif rtype == "OBJECT_TRIGGER" and t and stmt.get("subname") in t.triggers:
         t.triggers[new] = t.triggers.pop(stmt["subname"])
-    elif rtype in _NAMED_ON_TABLE:
-        _name_on(catalog, name, _NAMED_ON_TABLE[rtype], stmt.get("subname", ""), new)
+    elif rtype == "OBJECT_POLICY":
+        policies.rename_policy(t, stmt.get("subname", ""), new)
+    elif rtype == "OBJECT_RULE":
+        _name_rule(catalog, name, stmt.get("subname", ""), new)
 
 
-#: The objects a table names (`Table.policies`, `Table.rules`), by their object type.
-_NAMED_ON_TABLE = {"OBJECT_POLICY": "policies", "OBJECT_RULE": "rules"}
-
-
-def _name_on(catalog: Catalog, table: str, field: str, old: str | None,
-             new: str | None) -> None:
-    """Policy or rule `old` of `table` (`field`: "policies" or "rules") goes by `new`: None
-    for `old` adds one (CREATE, CREATE OR REPLACE), None for `new` drops it. The tuple is
-    replaced, never changed in place (forks share it)."""
+def _name_rule(catalog: Catalog, table: str, old: str | None, new: str | None) -> None:
+    """Rule `old` of `table` goes by `new`: None for `old` adds one (CREATE, CREATE OR
+    REPLACE), None for `new` drops it. The tuple is replaced, never changed in place (forks
+    share it)."""
     t = catalog.tables.get(table)
     if t is None:
         return
-    names = tuple(n for n in getattr(t, field) if n != old and n != new)
-    setattr(t, field, (*names, new) if new is not None else names)
+    names = tuple(n for n in t.rules if n != old and n != new)
+    t.rules = (*names, new) if new is not None else names
 
 
 def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
@@ -1156,6 +1154,7 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
         catalog.note_sources(t)
     if t.triggers:
         catalog.note_triggers(t)
+    policies.follow_relation_rename(catalog, t, name, new_name)
     schema = new_name.split(".", 1)[0]
     for key in catalog.index_keys_on(name):
         # Re-filed under the table's new name, in the schema the table is now in; a new
@@ -1344,12 +1343,14 @@ def _drop_views(catalog: Catalog, views: list[str]) -> None:
 
 
 def _tables_pointing_at(catalog: Catalog, relation: str) -> list[Table]:
-    """The views that read `relation` and the tables with a foreign key to it."""
+    """The views that read `relation`, the tables with a foreign key to it, and those with a
+    policy naming it."""
     # Only the tables `source_readers` and `fk_sources` list (supersets) can read it or have
     # such a key: they are the only ones worth a look (this runs for every DROP and RENAME
     # of a relation).
     found = {t.name: t for t in catalog.views_reading(relation)}
     found.update((name, catalog.tables[name]) for name, _ in catalog.referencing(relation))
+    found.update((t.name, t) for t in policies.holders_reached(catalog, [relation]))
     if len(found) < 2:
         return list(found.values())
     # In the catalog's order (that of the scan this replaces): a look through every table,
@@ -1399,12 +1400,20 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
         names = [n for n in drop_object_names(body) if n]
         if rtype in RELATION_KINDS:
             cascade = body.get("behavior") == "DROP_CASCADE"
-            return [t for n in names for rel in _relations_dropped(catalog, object_name(n), cascade)
-                    for t in _tables_pointing_at(catalog, rel)]
+            reached = [t for n in names
+                       for rel in _relations_dropped(catalog, object_name(n), cascade)
+                       for t in _tables_pointing_at(catalog, rel)]
+            return reached + [t for n in names if cascade for t in policies.holders_reached(
+                catalog, catalog.cascade_reach(object_name(n)))]
         if body.get("behavior") != "DROP_CASCADE":
             return []
         if rtype in _ROUTINE_KINDS:
-            return [t for n in names for t in _tables_triggering(catalog, n)]
+            return [t for n in names for t in [*_tables_triggering(catalog, n),
+                                               *policies.holders_reached(
+                                                   catalog, [], (object_name(n),))]]
+        if rtype == "OBJECT_SCHEMA":
+            return list({id(t): t for n in names
+                         for t, _ in _schema_policies(catalog, n[-1])}.values())
         if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_SEQUENCE"):
             columns = catalog.columns_drawing_from if rtype == "OBJECT_SEQUENCE" else \
                 catalog.columns_dropped_with_type
@@ -1557,15 +1566,20 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             table = catalog.tables.get(object_name(names[:-1]))
             if table is not None:
                 table.triggers.pop(names[-1], None)
-        elif rtype in _NAMED_ON_TABLE and len(names) > 1:
-            _name_on(catalog, object_name(names[:-1]), _NAMED_ON_TABLE[rtype], names[-1], None)
+        elif rtype == "OBJECT_POLICY" and len(names) > 1:
+            policies.drop_policy(catalog.tables.get(object_name(names[:-1])), names[-1])
+        elif rtype == "OBJECT_RULE" and len(names) > 1:
+            _name_rule(catalog, object_name(names[:-1]), names[-1], None)
         elif rtype in _ROUTINE_KINDS:
-            if stmt.get("behavior") == "DROP_CASCADE":  # its triggers go with it
+            if stmt.get("behavior") == "DROP_CASCADE":  # its triggers and policies go with it
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
                     del table.triggers[trigger]
+                policies.drop_dependent_policies(catalog.policies_on_others((), [name]))
         elif rtype in RELATION_KINDS:
             cascade = stmt.get("behavior") == "DROP_CASCADE"
-            if cascade:  # the views over it go with it
+            if cascade:  # the views over it go with it, and the policies on others naming them
+                policies.drop_dependent_policies(
+                    catalog.policies_on_others(catalog.cascade_reach(name)))
                 _drop_views(catalog, catalog.views_over(name))
             for rel in _relations_dropped(catalog, name, cascade):
                 _drop_relation(catalog, rel)
@@ -1585,6 +1599,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             schema = names[-1]
             catalog.schemas.discard(schema)
             if stmt.get("behavior") == "DROP_CASCADE":  # the views elsewhere over its tables
+                policies.drop_dependent_policies(_schema_policies(catalog, schema))
                 _drop_views(catalog, catalog.views_outside_schema_over(schema))
             for key in [k for k in catalog.tables if k.startswith(schema + ".")]:
                 del catalog.tables[key]
@@ -1601,6 +1616,15 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             _drop_statistics(catalog, [s for s, on in catalog.statistics.items()
                                        if s.startswith(schema + ".") or
                                        on.startswith(schema + ".")])
+
+
+def _schema_policies(catalog: Catalog, schema: str) -> list[tuple[Table, str]]:
+    """The policies on tables outside `schema` that DROP SCHEMA ... CASCADE drops: those
+    naming one of its relations, or the views elsewhere over them, or calling one of its
+    functions."""
+    inside = [name for name in catalog.tables if name.startswith(schema + ".")]
+    return catalog.policies_on_others(
+        [*inside, *catalog.views_outside_schema_over(schema)], schema=schema)
 
 
 def _drop_type(catalog: Catalog, name: str, cascade: bool) -> None:
@@ -1820,7 +1844,8 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
     for a replay whose later statements never read them (none `reads_view_reads`) and whose
     catalog is then let go (a down check's)."""
     if catalog.fk_sources is None or catalog.column_readers is None or \
-            catalog.source_readers is None or catalog.trigger_tables is None:
+            catalog.source_readers is None or catalog.trigger_tables is None or \
+            catalog.policy_readers is None:
         catalog.start_indexes()
     kind, body = unwrap(tree)
     if kind == "CreateStmt":
@@ -1843,11 +1868,11 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
     elif kind == "CreateTrigStmt":
         _create_trigger(catalog, body)
     elif kind == "CreatePolicyStmt":
-        _name_on(catalog, range_var(body.get("table"))[0], "policies", None,
-                 body.get("policy_name", ""))
+        policies.create_policy(catalog, body)
+    elif kind == "AlterPolicyStmt":
+        policies.alter_policy(catalog, body)
     elif kind == "RuleStmt":
-        _name_on(catalog, range_var(body.get("relation"))[0], "rules", None,
-                 body.get("rulename", ""))
+        _name_rule(catalog, range_var(body.get("relation"))[0], None, body.get("rulename", ""))
     elif kind == "CreateDomainStmt":
         name = object_name(strings(body.get("domainname")), create=True)
         catalog.types.add(name)

@@ -181,6 +181,7 @@ SQL_TEXT_FACTS = frozenset({
     "length_sql",
     "long_identifier_truncated", "mode_sql", "new_type_text", "not_yet_done_sql", "object_type",
     "partitioned_constraint_sql", "partitioned_index_sql", "plain_type_text",
+    "policies_dropped_sql", "policies_dropped_text",
     "regenerated_how", "regenerated_sql", "row_key_columns_sql", "row_key_sql", "rules",
     "stand_in_default_sql",
     "statement_head_sql", "target", "type_text",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lockwise.catalog.model import Catalog
+from lockwise.catalog.model import Catalog, Table
 from lockwise.effects.nodes import drop_object_names, object_name, range_var, unwrap
 from lockwise.effects.postgres.attach import lock_partition_set
 from lockwise.effects.postgres.builder import (
@@ -15,7 +15,7 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.postgres.columns import dropped_column
 from lockwise.effects.postgres.triggers import is_row_trigger
-from lockwise.parse.quoting import relation_sql
+from lockwise.parse.quoting import quote_ident, relation_sql
 
 _DROP_KINDS = {
     "OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
@@ -36,11 +36,11 @@ def _dropped_indexes_named(catalog: Catalog, stmt: dict) -> tuple[str, ...]:
 
 
 def _known_absent(catalog: Catalog, table: str, field: str, name: str) -> bool:
-    """Whether `table` is sure to have no trigger / policy / rule (`field`: "triggers",
-    "policies", "rules") called `name`: the catalog knows all of them for a table these
-    migrations created. DROP ... IF EXISTS of one that is not there looks it up with the table
-    opened ACCESS SHARE, finds nothing and lets the lock go at once: the statement holds no
-    lock on the table (checked on the server)."""
+    """Whether `table` is sure to have no trigger / rule (`field`: "triggers", "rules") called
+    `name`: the catalog knows all of them for a table these migrations created. DROP ... IF
+    EXISTS of one that is not there looks it up with the table opened ACCESS SHARE, finds
+    nothing and lets the lock go at once: the statement holds no lock on the table (checked on
+    the server; policies: `Catalog.policies_known`)."""
     known = catalog.fully_known(table)
     return known is not None and name not in getattr(known, field)
 
@@ -77,7 +77,9 @@ def drop(b: Builder, stmt: dict) -> None:
                     b.lock(other, L.ACCESS_EXCLUSIVE)
             for view in catalog.views_over(table) if cascade else ():
                 b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with it
-            b.act("drop_table" if kind == "table" else "drop_view", table=table,
+            policies = _drop_policies(b, catalog.policies_on_others(
+                catalog.cascade_reach(table)) if cascade else [])
+            b.act("drop_table" if kind == "table" else "drop_view", policies, table=table,
                   table_name=names[-1], table_sql=table if len(names) > 1 else names[-1],
                   cascade=cascade, if_exists=if_exists,
                   qualified=len(names) > 1, table_is_new=b.ctx.table_is_new(table),
@@ -105,11 +107,15 @@ def drop(b: Builder, stmt: dict) -> None:
                   table_is_new=b.ctx.table_is_new(table) if table else False)
         elif kind == "policy":
             table = object_name(names[:-1]) if len(names) > 1 else ""
-            if not (if_exists and _known_absent(catalog, table, "policies", names[-1])):
+            known = catalog.policies_known(table)
+            # IF EXISTS of a policy that is not there: the server lets the table go again
+            # before it is locked (checked on the server).
+            missing = if_exists and known is not None and names[-1] not in known.policies
+            if not missing:
                 b.lock(table, L.ACCESS_EXCLUSIVE)
-            b.drops.add(f"policy:{table}.{names[-1]}")
+                b.drops.add(f"policy:{table}.{names[-1]}")
             b.act("drop_policy", table=table, table_name=table.split(".", 1)[-1],
-                  policy=names[-1], if_exists=if_exists,
+                  policy=names[-1], if_exists=if_exists, policy_missing=missing,
                   table_is_new=b.ctx.table_is_new(table))
         elif kind == "rule":  # (checked on the server, as DROP TRIGGER)
             table = object_name(names[:-1]) if len(names) > 1 else ""
@@ -139,15 +145,22 @@ def drop(b: Builder, stmt: dict) -> None:
                 _drop_keys_crossing(b, t, schema)
             for view in catalog.views_outside_schema_over(schema) if cascade else ():
                 b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with the tables it reads
-            b.act("drop_schema", schema=schema, cascade=cascade, if_exists=if_exists)
+            inside = [t for t in catalog.tables if t.startswith(schema + ".")]
+            policies = _drop_policies(b, catalog.policies_on_others(
+                [*inside, *catalog.views_outside_schema_over(schema)], schema=schema)
+                if cascade else [])
+            b.act("drop_schema", policies, schema=schema, cascade=cascade,
+                  if_exists=if_exists)
         else:
             name = object_name(names) if kind != "extension" else names[-1]
+            facts: dict = {}
             if kind == "function" and cascade:
                 # The triggers that execute it are dropped too, each locking its table as
-                # DROP TRIGGER does.
+                # DROP TRIGGER does, and so are the policies that call it.
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
                     b.lock(table.name, L.ACCESS_EXCLUSIVE)
                     b.drops.add(f"trigger:{table.name}.{trigger}")
+                facts = _drop_policies(b, catalog.policies_on_others((), [name]))
             elif kind == "statistics" and (table := catalog.statistics.get(name)):
                 b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
             elif kind == "type":
@@ -158,10 +171,24 @@ def drop(b: Builder, stmt: dict) -> None:
                     b.lock(table, L.ACCESS_EXCLUSIVE)
                     b.alters.add(f"column:{table}.{column}")
             b.drops.add(f"{kind}:{name}")
-            b.act(f"drop_{kind}" if kind != "other" else "drop_other", name=name,
+            b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
                   cascade=cascade, if_exists=if_exists,
-                  object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower(),
-                  **(facts if kind == "type" else {}))
+                  object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
+
+
+def _drop_policies(b: Builder, found: list[tuple[Table, str]]) -> dict:
+    """The policies on other tables a DROP ... CASCADE drops with what they name (`found`,
+    as `Catalog.policies_on_others` gives them): each under ACCESS EXCLUSIVE on its table, as
+    DROP POLICY (checked on the server). The facts that name them."""
+    for table, name in found:
+        b.lock(table.name, L.ACCESS_EXCLUSIVE)
+        b.drops.add(f"policy:{table.name}.{name}")
+    named = tuple(f"{name} on {table.name}" for table, name in found)
+    sql = "\n".join(f"DROP POLICY {quote_ident(name)} ON "
+                    f"{'.'.join(map(quote_ident, table.name.split('.', 1)))};"
+                    for table, name in found)
+    return {"policies_dropped": named, "policies_dropped_text": ", ".join(named),
+            "policies_dropped_sql": sql}
 
 
 def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:

@@ -70,5 +70,16 @@ def alter_policy(b: Builder, stmt: dict) -> None:
     table, qualified = range_var(stmt.get("table"))
     b.lock(table, L.ACCESS_EXCLUSIVE)
     read_tables(b, [stmt.get("qual"), stmt.get("with_check")], skip={table})
+    # The server records the policy's dependencies again from the expressions it keeps too:
+    # it opens the relations they name, ACCESS SHARE (checked on the server).
+    known = b.ctx.catalog.tables.get(table)
+    old = known.policies.get(stmt.get("policy_name", "")) if known is not None else None
+    if old is not None:
+        kept = (() if stmt.get("qual") else old.using_reads) + \
+            (() if stmt.get("with_check") else old.check_reads)
+        for rel in kept:
+            if rel != table:
+                b.lock(rel, L.ACCESS_SHARE)
+                b.reads.add(f"table:{rel}")
     b.act("alter_policy", table_facts(b, table, qualified),
           policy=stmt.get("policy_name", ""))

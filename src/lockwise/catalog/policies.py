@@ -1,0 +1,90 @@
+"""Row-level security policies in the replayed catalog: CREATE / ALTER / DROP POLICY, ALTER
+POLICY ... RENAME, and what follows them when the objects their expressions name are renamed
+or dropped (PostgreSQL refers to those by oid, and drops the policy with them)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lockwise.catalog.model import Catalog, Policy, Table
+from lockwise.effects.nodes import range_var, relations_in, strings, walk
+
+
+def _reads(expr: dict | None) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(relations_in(expr))) if expr is not None else ()
+
+
+def _calls(expr: dict | None) -> tuple[str, ...]:
+    """The functions `expr` calls, lower case, with the schema when one is written."""
+    found = [".".join(strings(body.get("funcname"))[-2:]).lower()
+             for kind, body in walk(expr) if kind == "FuncCall"] if expr is not None else []
+    return tuple(dict.fromkeys(f for f in found if f))
+
+
+def create_policy(catalog: Catalog, stmt: dict) -> None:
+    table = catalog.tables.get(range_var(stmt.get("table"))[0])
+    if table is None:
+        return
+    qual, check = stmt.get("qual"), stmt.get("with_check")
+    table.policies[stmt.get("policy_name", "")] = Policy(
+        command=stmt.get("cmd_name") or "all", using_reads=_reads(qual),
+        check_reads=_reads(check), using_calls=_calls(qual), check_calls=_calls(check))
+    catalog.note_policies(table)
+
+
+def alter_policy(catalog: Catalog, stmt: dict) -> None:
+    """ALTER POLICY: a new USING or WITH CHECK replaces the old one; the other stays."""
+    table = catalog.tables.get(range_var(stmt.get("table"))[0])
+    old = table.policies.get(stmt.get("policy_name", "")) if table is not None else None
+    if table is None or old is None:
+        return
+    qual, check = stmt.get("qual"), stmt.get("with_check")
+    if qual is not None:
+        old = replace(old, using_reads=_reads(qual), using_calls=_calls(qual))
+    if check is not None:
+        old = replace(old, check_reads=_reads(check), check_calls=_calls(check))
+    table.policies[stmt.get("policy_name", "")] = old
+    catalog.note_policies(table)
+
+
+def rename_policy(table: Table | None, old: str, new: str) -> None:
+    if table is not None and old in table.policies:
+        table.policies[new] = table.policies.pop(old)
+
+
+def drop_policy(table: Table | None, name: str) -> None:
+    if table is not None:
+        table.policies.pop(name, None)
+
+
+def drop_dependent_policies(found: list[tuple[Table, str]]) -> None:
+    """Drop the policies `Catalog.policies_on_others` found (a DROP ... CASCADE's)."""
+    for table, name in found:
+        table.policies.pop(name, None)
+
+
+def follow_relation_rename(catalog: Catalog, moved: Table, old: str, new: str) -> None:
+    """Relation `old` now goes by `new` (`moved` is it): the policies that name it follow, its
+    own included (filed again under its new name)."""
+    holders = {t.name: t for t, _ in catalog.policies_on_others([old])}
+    if moved.policies:
+        holders[moved.name] = moved
+    for table in holders.values():
+        for name, pol in list(table.policies.items()):
+            if old in pol.using_reads or old in pol.check_reads:
+                table.policies[name] = replace(
+                    pol, using_reads=_renamed(pol.using_reads, old, new),
+                    check_reads=_renamed(pol.check_reads, old, new))
+        catalog.note_policies(table)
+
+
+def _renamed(reads: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
+    return tuple(new if r == old else r for r in reads) if old in reads else reads
+
+
+def holders_reached(catalog: Catalog, relations: list[str], functions: tuple[str, ...] = (),
+                    schema: str = "") -> list[Table]:
+    """The tables whose policies a DROP ... CASCADE of `relations`, `functions` or `schema`
+    drops (for `replay.tables_reached`)."""
+    found = catalog.policies_on_others(relations, functions, schema)
+    return list({id(t): t for t, _ in found}.values())
