@@ -314,6 +314,30 @@ CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO (
 """
 
 
+def test_reindex_of_a_partitioned_table_names_each_index_to_rebuild_instead() -> None:
+    # The parent's indexes (their parts attached below them are rebuilt with them) and a
+    # partition's own index, written as the statement writes the table: qualified here.
+    setup = EVENTS + ("CREATE INDEX events_day ON events (day);\n"
+                      "CREATE INDEX events_2025_kind ON events_2025 (kind);")
+    sql = "REINDEX TABLE CONCURRENTLY public.events;"
+    (found,) = [f for f in findings(sql, setup=setup, in_transaction=False)
+                if f.rule == "reindex-partitioned-table-concurrently"]
+    steps = [line for line in found.instead.splitlines() if not line.startswith("--")]
+    assert steps == ["REINDEX INDEX CONCURRENTLY public.events_day;",
+                     "REINDEX INDEX CONCURRENTLY public.events_2025_kind;"]
+    # Without an index the catalog knows, the advice says what to do in words.
+    (bare,) = [f for f in findings("REINDEX TABLE CONCURRENTLY events;", setup=EVENTS,
+                                   in_transaction=False)
+               if f.rule == "reindex-partitioned-table-concurrently"]
+    assert "each index of events" in bare.instead
+    # REINDEX INDEX CONCURRENTLY of the partitioned index, and REINDEX TABLE of a partition,
+    # take no SHARE lock: neither rule speaks.
+    for quiet in ("REINDEX INDEX CONCURRENTLY events_day;",
+                  "REINDEX TABLE CONCURRENTLY events_2024;"):
+        assert not {"reindex-partitioned-table-concurrently", "missing-lock-timeout"} & rules(
+            quiet, setup=setup, in_transaction=False)
+
+
 def test_index_on_partitioned_table_is_not_safe() -> None:
     # It takes SHARE on every partition for the whole build; the plain-table rule's advice
     # (CONCURRENTLY) is refused on a partitioned table, so the partitioned rule speaks instead.

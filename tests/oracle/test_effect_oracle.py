@@ -1088,6 +1088,10 @@ CASES = [
          blocker="LOCK TABLE ONLY events IN SHARE MODE",
          more_blockers=("LOCK TABLE ONLY events_2024 IN SHARE MODE",
                         "LOCK TABLE ONLY events_2025 IN SHARE MODE")),
+    # A partition alone is an ordinary table: SHARE UPDATE EXCLUSIVE, its parent not locked
+    # (what reindex-partitioned-table-concurrently's advice relies on besides the case above).
+    Case("reindex-partition-concurrently", EVENTS_INDEXED, "REINDEX TABLE CONCURRENTLY events_2024",
+         blocker="INSERT INTO events_2024 VALUES (9, '2024-03-01', 'z')"),
     Case("cluster-partitioned", EVENTS_INDEXED, "CLUSTER events USING events_day",
          blocker="LOCK TABLE ONLY events IN ACCESS SHARE MODE", min_pg=15,
          more_blockers=("LOCK TABLE ONLY events_2024 IN ACCESS SHARE MODE",
