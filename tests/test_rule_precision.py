@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from lockwise.catalog.model import Catalog
-from lockwise.core.types import Finding
+from lockwise.core.types import Finding, LockMode
 from lockwise.discover import migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
 
@@ -505,9 +505,13 @@ NOT_NULL = "ALTER TABLE accounts ADD COLUMN plan text NOT NULL;"
     ("TRUNCATE accounts; SELECT fill_accounts();", True),
     ("TRUNCATE accounts; SELECT set_config('app.x', 'y', true);", False),
     ("TRUNCATE accounts; UPDATE other SET id = 1;", False),
+    # Catalog-only changes lint models: no row is written.
+    ("TRUNCATE accounts; ALTER STATISTICS accounts_st SET STATISTICS 500;", False),
+    ("TRUNCATE accounts; ALTER TABLE accounts ALTER COLUMN email SET COMPRESSION pglz;", False),
 ])
 def test_a_table_truncated_in_the_transaction_is_empty(before: str, fires: bool) -> None:
-    setup = ACCOUNTS + "CREATE TABLE other (id int);"
+    setup = ACCOUNTS + "CREATE TABLE other (id int);" \
+        "CREATE STATISTICS accounts_st ON id, email FROM accounts;"
     found = rules(f"{before}\n{NOT_NULL}", setup=setup)
     assert ("add-column-not-null-without-default" in found) is fires
 
@@ -626,3 +630,31 @@ def test_statement_timeout_names_the_table_read_not_the_parent() -> None:
     assert "reads or rewrites public.events_2025 while holding ACCESS EXCLUSIVE on " \
            "public.events_2025," in finding.message
     assert "public.events " not in finding.message and "public.events," not in finding.message
+
+
+@pytest.mark.parametrize(("sql", "kind", "facts"), [
+    ("ALTER STATISTICS accounts_st SET STATISTICS 500", "alter_statistics",
+     {"name": "public.accounts_st", "table": "public.accounts"}),
+    ("ALTER STATISTICS IF EXISTS gone SET STATISTICS 500", "alter_statistics",
+     {"name": "public.gone", "table": "", "if_exists": True}),
+    ("ALTER TABLE accounts ALTER COLUMN email SET COMPRESSION pglz", "column_set_compression",
+     {"table": "public.accounts", "column": "email"}),
+])
+def test_catalog_only_statements_have_named_actions(sql: str, kind: str, facts: dict) -> None:
+    """Not `other` / `alter_table_other`: the statistics object and its table, the column,
+    are facts; ALTER STATISTICS locks no table (oracle case alter-statistics-set-statistics)."""
+    from lockwise.catalog.replay import apply_statement
+    from lockwise.effects.context import Context
+    from lockwise.effects.postgres import compute_effect
+    from lockwise.parse.postgres import parse_sql
+
+    catalog = Catalog()
+    for stmt in parse_sql(ACCOUNTS + "CREATE STATISTICS accounts_st ON id, email FROM accounts;"
+                          ).statements:
+        apply_statement(catalog, stmt.tree)
+    effect = compute_effect(parse_sql(sql).statements[0].tree, Context(catalog=catalog))
+    (action,) = effect.actions
+    assert action.kind == kind
+    assert {k: action.facts.get(k) for k in facts} == facts
+    assert effect.locks == ({} if kind == "alter_statistics"
+                            else {"public.accounts": LockMode.ACCESS_EXCLUSIVE})
