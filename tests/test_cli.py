@@ -287,6 +287,22 @@ def test_known_rules_and_tags_on_the_command_line_are_accepted() -> None:
                ).exit_code == 1
 
 
+def test_a_merged_rule_id_names_the_rule_that_judges_it_now(tmp_path: Path) -> None:
+    """trigger-without-lock-timeout was merged into missing-lock-timeout: configs and command
+    lines written for it keep working, and ignore what it reported."""
+    sql = tmp_path / "0002_trigger.sql"
+    (tmp_path / "0001_init.sql").write_text("CREATE TABLE accounts (id bigint);\n")
+    sql.write_text("CREATE TRIGGER t BEFORE UPDATE ON accounts "
+                   "FOR EACH ROW EXECUTE FUNCTION f();\n")
+    assert "missing-lock-timeout" in run("lint", str(tmp_path), "--no-cache").stdout
+    ignored = run("lint", str(tmp_path), "--no-cache", "--ignore", "trigger-without-lock-timeout")
+    assert ignored.exit_code == 0 and "missing-lock-timeout" not in ignored.stdout
+    config = tmp_path / "lockwise.toml"
+    config.write_text('ignore = ["trigger-without-lock-timeout"]\n')
+    configured = run("lint", str(tmp_path), "--no-cache", "--config", str(config))
+    assert configured.exit_code == 0 and "missing-lock-timeout" not in configured.stdout
+
+
 def test_files_named_from_two_directories_report_exactly_those_files(tmp_path: Path) -> None:
     """Two services' directories may use the same ids: naming a/001_init.sql does not report
     b/001_init.sql."""

@@ -7,7 +7,7 @@ import pytest
 from lockwise.catalog.model import Catalog
 from lockwise.discover import migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
-from lockwise.rules.directives import SQUAWK_ALIASES, parse_directive
+from lockwise.rules.directives import RENAMED_RULES, SQUAWK_ALIASES, parse_directive
 from lockwise.rules.loader import load_rules
 
 SETUP = "CREATE TABLE accounts (id bigint PRIMARY KEY, name text, email text, code char(2));"
@@ -91,6 +91,19 @@ def test_squawk_ignore_file_suppresses_in_every_statement() -> None:
 def test_every_squawk_alias_names_a_shipped_rule() -> None:
     ids = {r.id for r in load_rules()}
     assert {alias: rule for alias, rule in SQUAWK_ALIASES.items() if rule not in ids} == {}
+
+
+def test_a_directive_naming_a_merged_rule_ignores_the_rule_that_judges_it_now() -> None:
+    trigger = "CREATE TRIGGER t BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION f();"
+    assert "missing-lock-timeout" in rules_fired(trigger)
+    fired = rules_fired("-- lockwise: ignore[trigger-without-lock-timeout] reason: tiny table\n"
+                        + trigger)
+    assert "missing-lock-timeout" not in fired and "unused-ignore" not in fired
+
+
+def test_every_merged_rule_names_a_shipped_rule_and_is_not_one() -> None:
+    ids = {r.id for r in load_rules()}
+    assert {old: new for old, new in RENAMED_RULES.items() if new not in ids or old in ids} == {}
 
 
 def test_parse_directive_reads_rules_and_reason() -> None:

@@ -317,7 +317,8 @@ def test_effect_facts_with_and_without_locks() -> None:
         "lock": None, "takes_access_exclusive": False, "access_exclusive_text": "",
         "read_under_access_exclusive_text": "",
         "rewrites_table": False, "scans_table": False, "transactional": False,
-        "locks_text": ""}
+        "locks_text": "", "blocks_writes": False, "write_blocking_text": "",
+        "queued_behind_text": ""}
     some = Effect((Action("alter_table"),), {"public.a": LockMode.ACCESS_EXCLUSIVE,
                                              "public.b": LockMode.SHARE_ROW_EXCLUSIVE,
                                              "public.c": LockMode.ACCESS_EXCLUSIVE},
@@ -327,10 +328,21 @@ def test_effect_facts_with_and_without_locks() -> None:
         "access_exclusive_text": "public.a, public.c", "read_under_access_exclusive_text": "",
         "rewrites_table": True, "scans_table": False, "transactional": True,
         "locks_text": "AccessExclusiveLock on public.a, ShareRowExclusiveLock on public.b, "
-                      "AccessExclusiveLock on public.c"}
+                      "AccessExclusiveLock on public.c",
+        "blocks_writes": True,
+        "write_blocking_text": "ACCESS EXCLUSIVE on public.a, public.c and "
+                               "SHARE ROW EXCLUSIVE on public.b",
+        "queued_behind_text": "every query on public.a, public.c and every write on public.b "
+                              "queue"}
     weak = Effect((Action("alter_table"),), {"public.b": LockMode.SHARE_ROW_EXCLUSIVE})
     assert (effect_facts(weak)["takes_access_exclusive"],
             effect_facts(weak)["access_exclusive_text"]) == (False, "")
+    assert (effect_facts(weak)["write_blocking_text"], effect_facts(weak)["queued_behind_text"]) \
+        == ("SHARE ROW EXCLUSIVE on public.b", "every write on it queues")
+    # SHARE UPDATE EXCLUSIVE lets writes through: nothing queues behind its request but DDL.
+    concurrent = Effect((Action("create_index"),), {"public.b": LockMode.SHARE_UPDATE_EXCLUSIVE,
+                                                    "public.c": LockMode.ROW_EXCLUSIVE})
+    assert effect_facts(concurrent)["blocks_writes"] is False
     # What is read under ACCESS EXCLUSIVE is named, not what is read under a weaker lock;
     # when nothing read is held so, what is read.
     locks = {"public.parent": LockMode.SHARE_UPDATE_EXCLUSIVE,

@@ -55,6 +55,7 @@ SQL_TEXT: dict[str, object] = {
     "alter_clause": "ADD COLUMN x int",
     "partitioned_index_sql": 'CREATE INDEX "Ix" ON ONLY "App"."User" ("teamId");',
     "partitioned_constraint_sql": 'ALTER TABLE "App"."User" ADD UNIQUE ("teamId");',
+    "partitioned_reindex_sql": 'REINDEX INDEX CONCURRENTLY "App"."Ix";',
     "drop_partition_sql": 'DROP TABLE "App"."Part2024";',
     "policies_dropped_sql": 'DROP POLICY "Own" ON "App"."User";',
     "policies_dropped_text": "Own on App.User",

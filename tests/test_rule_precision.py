@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from lockwise.catalog.model import Catalog
-from lockwise.core.types import Finding
+from lockwise.core.types import Finding, LockMode
 from lockwise.discover import migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
 
@@ -330,6 +330,30 @@ CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO (
 """
 
 
+def test_reindex_of_a_partitioned_table_names_each_index_to_rebuild_instead() -> None:
+    # The parent's indexes (their parts attached below them are rebuilt with them) and a
+    # partition's own index, written as the statement writes the table: qualified here.
+    setup = EVENTS + ("CREATE INDEX events_day ON events (day);\n"
+                      "CREATE INDEX events_2025_kind ON events_2025 (kind);")
+    sql = "REINDEX TABLE CONCURRENTLY public.events;"
+    (found,) = [f for f in findings(sql, setup=setup, in_transaction=False)
+                if f.rule == "reindex-partitioned-table-concurrently"]
+    steps = [line for line in found.instead.splitlines() if not line.startswith("--")]
+    assert steps == ["REINDEX INDEX CONCURRENTLY public.events_day;",
+                     "REINDEX INDEX CONCURRENTLY public.events_2025_kind;"]
+    # Without an index the catalog knows, the advice says what to do in words.
+    (bare,) = [f for f in findings("REINDEX TABLE CONCURRENTLY events;", setup=EVENTS,
+                                   in_transaction=False)
+               if f.rule == "reindex-partitioned-table-concurrently"]
+    assert "each index of events" in bare.instead
+    # REINDEX INDEX CONCURRENTLY of the partitioned index, and REINDEX TABLE of a partition,
+    # take no SHARE lock: neither rule speaks.
+    for quiet in ("REINDEX INDEX CONCURRENTLY events_day;",
+                  "REINDEX TABLE CONCURRENTLY events_2024;"):
+        assert not {"reindex-partitioned-table-concurrently", "missing-lock-timeout"} & rules(
+            quiet, setup=setup, in_transaction=False)
+
+
 def test_index_on_partitioned_table_is_not_safe() -> None:
     # It takes SHARE on every partition for the whole build; the plain-table rule's advice
     # (CONCURRENTLY) is refused on a partitioned table, so the partitioned rule speaks instead.
@@ -497,9 +521,13 @@ NOT_NULL = "ALTER TABLE accounts ADD COLUMN plan text NOT NULL;"
     ("TRUNCATE accounts; SELECT fill_accounts();", True),
     ("TRUNCATE accounts; SELECT set_config('app.x', 'y', true);", False),
     ("TRUNCATE accounts; UPDATE other SET id = 1;", False),
+    # Catalog-only changes lint models: no row is written.
+    ("TRUNCATE accounts; ALTER STATISTICS accounts_st SET STATISTICS 500;", False),
+    ("TRUNCATE accounts; ALTER TABLE accounts ALTER COLUMN email SET COMPRESSION pglz;", False),
 ])
 def test_a_table_truncated_in_the_transaction_is_empty(before: str, fires: bool) -> None:
-    setup = ACCOUNTS + "CREATE TABLE other (id int);"
+    setup = ACCOUNTS + "CREATE TABLE other (id int);" \
+        "CREATE STATISTICS accounts_st ON id, email FROM accounts;"
     found = rules(f"{before}\n{NOT_NULL}", setup=setup)
     assert ("add-column-not-null-without-default" in found) is fires
 
@@ -636,3 +664,31 @@ def test_a_table_made_from_a_query_is_new_and_its_columns_known(make: str) -> No
     widened = rules("SET lock_timeout = '1s'; ALTER TABLE copy ALTER COLUMN id TYPE int;",
                     setup=setup)
     assert "column-type-change-rewrites" in widened
+
+
+@pytest.mark.parametrize(("sql", "kind", "facts"), [
+    ("ALTER STATISTICS accounts_st SET STATISTICS 500", "alter_statistics",
+     {"name": "public.accounts_st", "table": "public.accounts"}),
+    ("ALTER STATISTICS IF EXISTS gone SET STATISTICS 500", "alter_statistics",
+     {"name": "public.gone", "table": "", "if_exists": True}),
+    ("ALTER TABLE accounts ALTER COLUMN email SET COMPRESSION pglz", "column_set_compression",
+     {"table": "public.accounts", "column": "email"}),
+])
+def test_catalog_only_statements_have_named_actions(sql: str, kind: str, facts: dict) -> None:
+    """Not `other` / `alter_table_other`: the statistics object and its table, the column,
+    are facts; ALTER STATISTICS locks no table (oracle case alter-statistics-set-statistics)."""
+    from lockwise.catalog.replay import apply_statement
+    from lockwise.effects.context import Context
+    from lockwise.effects.postgres import compute_effect
+    from lockwise.parse.postgres import parse_sql
+
+    catalog = Catalog()
+    for stmt in parse_sql(ACCOUNTS + "CREATE STATISTICS accounts_st ON id, email FROM accounts;"
+                          ).statements:
+        apply_statement(catalog, stmt.tree)
+    effect = compute_effect(parse_sql(sql).statements[0].tree, Context(catalog=catalog))
+    (action,) = effect.actions
+    assert action.kind == kind
+    assert {k: action.facts.get(k) for k in facts} == facts
+    assert effect.locks == ({} if kind == "alter_statistics"
+                            else {"public.accounts": LockMode.ACCESS_EXCLUSIVE})

@@ -30,7 +30,7 @@ from lockwise.core.types import (
 from lockwise.effects.context import Context
 from lockwise.effects.foreign_keys import unindexed_fk_facts
 from lockwise.effects.identifiers import defined_names, identifier_facts
-from lockwise.effects.locks import blocks_text
+from lockwise.effects.locks import blocks_text, write_blocking_facts
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.session import Session, lookahead
 from lockwise.effects.volatility import builtin_functions
@@ -543,7 +543,8 @@ def effect_facts(effect: Effect) -> dict:
         return {"lock": None, "takes_access_exclusive": False, "access_exclusive_text": "",
                 "read_under_access_exclusive_text": "",
                 "rewrites_table": bool(effect.rewrites), "scans_table": bool(effect.scans),
-                "transactional": effect.transactional, "locks_text": ""}
+                "transactional": effect.transactional, "locks_text": "",
+                **write_blocking_facts(locks)}
     strongest = max(locks.values())
     exclusive = strongest is LockMode.ACCESS_EXCLUSIVE
     return {
@@ -561,6 +562,8 @@ def effect_facts(effect: Effect) -> dict:
         "scans_table": bool(effect.scans),
         "transactional": effect.transactional,
         "locks_text": ", ".join(f"{m.pg_name} on {t}" for t, m in locks.items()),
+        # What writes queue behind while the statement waits for its locks.
+        **write_blocking_facts(locks),
     }
 
 

@@ -211,7 +211,8 @@ def _outside_project(root: Path) -> Path:
     migrations = root / "c" / "m1 é"
     migrations.mkdir()
     (migrations / "001_a.sql").write_text("CREATE TABLE t (a int);\n")
-    (migrations / "002_b#1.sql").write_text("CREATE INDEX i ON t (a);\n")
+    # One finding (index-without-concurrently): the lock_timeout keeps missing-lock-timeout out.
+    (migrations / "002_b#1.sql").write_text("SET lock_timeout = '5s';\nCREATE INDEX i ON t (a);\n")
     return migrations
 
 
@@ -328,7 +329,8 @@ def _overridden_project(root: Path) -> Path:
     destructive."""
     (root / "db").mkdir()
     (root / "db" / "001_a.sql").write_text("CREATE TABLE t (a int);\n")
-    (root / "db" / "002_b.sql").write_text("CREATE INDEX i ON t (a);\n")
+    # Its only finding is the index's: with a lock_timeout, missing-lock-timeout stays quiet.
+    (root / "db" / "002_b.sql").write_text("SET lock_timeout = '5s';\nCREATE INDEX i ON t (a);\n")
     (root / "lockwise.toml").write_text(
         '[[overrides]]\npath = "db/002*"\nfail_on = "destructive"\n')
     return root / "db"

@@ -1125,6 +1125,10 @@ CASES = [
          blocker="LOCK TABLE ONLY events IN SHARE MODE",
          more_blockers=("LOCK TABLE ONLY events_2024 IN SHARE MODE",
                         "LOCK TABLE ONLY events_2025 IN SHARE MODE")),
+    # A partition alone is an ordinary table: SHARE UPDATE EXCLUSIVE, its parent not locked
+    # (what reindex-partitioned-table-concurrently's advice relies on besides the case above).
+    Case("reindex-partition-concurrently", EVENTS_INDEXED, "REINDEX TABLE CONCURRENTLY events_2024",
+         blocker="INSERT INTO events_2024 VALUES (9, '2024-03-01', 'z')"),
     Case("cluster-partitioned", EVENTS_INDEXED, "CLUSTER events USING events_day",
          blocker="LOCK TABLE ONLY events IN ACCESS SHARE MODE", min_pg=15,
          more_blockers=("LOCK TABLE ONLY events_2024 IN ACCESS SHARE MODE",
@@ -1325,6 +1329,12 @@ CASES = [
     Case("set-access-method-heap", T, "ALTER TABLE t SET ACCESS METHOD heap", min_pg=15),
     Case("set-compression", T, "ALTER TABLE t ALTER COLUMN note SET COMPRESSION pglz",
          min_pg=14),
+    Case("set-compression-partitioned", EVENTS,
+         "ALTER TABLE events ALTER COLUMN kind SET COMPRESSION pglz", min_pg=14),
+    Case("set-compression-only-partitioned", EVENTS,
+         "ALTER TABLE ONLY events ALTER COLUMN kind SET COMPRESSION pglz", min_pg=14),
+    Case("alter-statistics-set-statistics", T + "CREATE STATISTICS t_st ON n, v FROM t;",
+         "ALTER STATISTICS t_st SET STATISTICS 500", min_pg=13),
     Case("set-column-option", T, "ALTER TABLE t ALTER COLUMN n SET (n_distinct = 100)"),
     Case("cluster-on", T + "CREATE INDEX t_n ON t (n);", "ALTER TABLE t CLUSTER ON t_n"),
     Case("set-without-cluster", T + "CREATE INDEX t_n ON t (n); ALTER TABLE t CLUSTER ON t_n;",

@@ -206,6 +206,7 @@ def lint(
     )
     from lockwise.config import apply_overrides, given, setting, threshold_for, unknown_rule
     from lockwise.options import LintOptions, has_input_errors
+    from lockwise.rules.directives import current_rule_ids
 
     cfg = command_config(config_file)  # it supplies what the command line leaves unsaid
     layout = setting(ctx, cfg, "layout", layout)
@@ -213,6 +214,8 @@ def lint(
     fail_on = setting(ctx, cfg, "fail_on", fail_on)
     select = setting(ctx, cfg, "select", select)
     ignore = setting(ctx, cfg, "ignore", ignore)
+    if select or ignore:
+        select, ignore = current_rule_ids(select or ()), current_rule_ids(ignore or ())
     rules_dir = setting(ctx, cfg, "rules_dir", rules_dir)
     assume_in_transaction = setting(ctx, cfg, "assume_in_transaction", assume_in_transaction)
     templates = TemplatesMode(setting(ctx, cfg, "templates", templates))
@@ -366,6 +369,7 @@ def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. set-not
             rules_dir: Annotated[list[Path] | None, typer.Option()] = None) -> None:
     """Print a rule's documentation and examples."""
     from lockwise.report.rule_docs import rule_markdown
+    from lockwise.rules.directives import RENAMED_RULES
     from lockwise.rules.loader import load_rules
 
     try:
@@ -373,6 +377,7 @@ def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. set-not
     except InputError as exc:
         fail_input(exc)
         return
+    rule_id = RENAMED_RULES.get(rule_id, rule_id)
     if rule_id not in rules:
         typer.echo(f"lockwise: error: unknown rule {rule_id!r}; `lockwise rules` lists them",
                    err=True)

@@ -37,6 +37,7 @@ from lockwise.core.numbers import MAX_SECONDS, number_in
 from lockwise.core.types import MigrationReport, Safety
 from lockwise.options import INPUT_ERROR_RULES
 from lockwise.parse.source import InputError
+from lockwise.rules.directives import current_rule_ids
 
 CONFIG_FILE = "lockwise.toml"
 PYPROJECT = "pyproject.toml"
@@ -260,7 +261,7 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
         if key in ("migrations", "rules_dir"):
             setattr(config, key, r.paths(key, value))
         elif key in ("select", "ignore"):
-            setattr(config, key, r.strings(key, value))
+            setattr(config, key, current_rule_ids(r.strings(key, value)))
         elif key == "layout":
             if not isinstance(value, str) or value not in LAYOUTS:
                 raise r.bad(key, value, f"one of {', '.join(LAYOUTS)}")
@@ -323,8 +324,8 @@ def _overrides(r: _Reader, value: object, table: str) -> list[Override]:
                                      "\"db/legacy/**\"")
         out.append(Override(
             path=glob, pattern=glob_pattern(glob),
-            select=frozenset(entry.strings("select", item.get("select", []))),
-            ignore=frozenset(entry.strings("ignore", item.get("ignore", []))),
+            select=frozenset(current_rule_ids(entry.strings("select", item.get("select", [])))),
+            ignore=frozenset(current_rule_ids(entry.strings("ignore", item.get("ignore", [])))),
             fail_on=entry.safety("fail_on", item["fail_on"]) if "fail_on" in item else None,
         ))
     return out

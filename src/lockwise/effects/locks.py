@@ -71,3 +71,35 @@ def blocks_text(mode: LockMode) -> str:
 
 def strongest(a: LockMode | None, b: LockMode) -> LockMode:
     return b if a is None or b > a else a
+
+
+def blocks_writes(mode: LockMode) -> bool:
+    """Whether a request for `mode` makes INSERT, UPDATE and DELETE queue behind it while it
+    waits (SHARE and stronger): a queued request is granted before later ones."""
+    return conflicts(mode, _WRITE)
+
+
+def write_blocking_facts(locks: dict[str, LockMode]) -> dict:
+    """The locks of `locks` that writes queue behind, as messages name them:
+    `write_blocking_text` ("SHARE on public.a, public.b") and `queued_behind_text` (what
+    queues: every query behind ACCESS EXCLUSIVE, every write behind a weaker mode)."""
+    by_mode: dict[LockMode, list[str]] = {}
+    for table, mode in locks.items():
+        if blocks_writes(mode):
+            by_mode.setdefault(mode, []).append(table)
+    if not by_mode:
+        return {"blocks_writes": False, "write_blocking_text": "", "queued_behind_text": ""}
+    groups = sorted(by_mode.items(), reverse=True)
+    waits = " and ".join(f"{mode.name.replace('_', ' ')} on {', '.join(tables)}"
+                         for mode, tables in groups)
+    if len(groups) == 1:
+        mode, tables = groups[0]
+        queued = f"{_queued_work(mode)} on {'it' if len(tables) == 1 else 'them'} queues"
+    else:
+        queued = " and ".join(f"{_queued_work(mode)} on {', '.join(tables)}"
+                              for mode, tables in groups) + " queue"
+    return {"blocks_writes": True, "write_blocking_text": waits, "queued_behind_text": queued}
+
+
+def _queued_work(mode: LockMode) -> str:
+    return "every query" if conflicts(mode, _READ) else "every write"

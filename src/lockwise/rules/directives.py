@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lockwise.core.types import Span
@@ -18,6 +19,19 @@ _LOCKWISE = re.compile(
     r"(?:reason:\s*(?P<reason>.*?))?\s*(?:\*/)?\s*$", re.IGNORECASE)
 _SQUAWK = re.compile(r"squawk-(?P<scope>ignore-file|ignore)\b\s*(?P<rules>[\w\-, ]*)",
                      re.IGNORECASE)
+
+#: Ids of rules merged into another, as configs, --select/--ignore and ignore directives
+#: written for an earlier release may still name them: they name the rule that judges it now.
+RENAMED_RULES = {
+    # Waiting for SHARE ROW EXCLUSIVE is one case of waiting for a write-blocking lock.
+    "trigger-without-lock-timeout": "missing-lock-timeout",
+}
+
+
+def current_rule_ids(names: Iterable[str]) -> list[str]:
+    """`names` (rule ids, tags, kinds of conflict) with the ids of merged rules replaced."""
+    return [RENAMED_RULES.get(n, n) for n in names]
+
 
 #: squawk rule names -> lockwise rule ids, for `squawk-ignore` comments.
 SQUAWK_ALIASES = {
@@ -105,7 +119,8 @@ def parse_directive(comment: str, span: Span | None = None) -> Directive | None:
     body = body[2:] if body.startswith("--") else body.strip("/*").strip()
     match = _LOCKWISE.search(body)
     if match:
-        rules = frozenset(r.strip() for r in (match.group("rules") or "").split(",") if r.strip())
+        rules = frozenset(current_rule_ids(
+            r.strip() for r in (match.group("rules") or "").split(",") if r.strip()))
         return Directive(rules, (match.group("reason") or "").strip(),
                          match.group("scope").lower() == "ignore-file", span, comment.strip())
     match = _SQUAWK.search(body)

@@ -58,6 +58,7 @@ from lockwise.effects.postgres.indexes import create_index, reindex
 from lockwise.effects.postgres.maintenance import cluster, lock_table, refresh_matview, vacuum
 from lockwise.effects.postgres.misc import (
     alter_sequence,
+    alter_statistics,
     comment,
     create_publication,
     create_statistics,
@@ -150,6 +151,7 @@ _HANDLERS: dict[str, Callable[[Builder, dict], None]] = {
     "RuleStmt": create_rule,
     "CreatePublicationStmt": create_publication,
     "CreateStatsStmt": create_statistics,
+    "AlterStatsStmt": alter_statistics,
     "MergeStmt": dml("merge"),
 }
 

@@ -255,6 +255,9 @@ _ALTER_CMDS: dict[str, Callable] = {
     "AT_ForceRowSecurity": _simple("force_row_security", L.ACCESS_EXCLUSIVE),
     "AT_ReplicaIdentity": _simple("replica_identity", L.ACCESS_EXCLUSIVE),
     "AT_SetStorage": _simple("column_set_storage", L.ACCESS_EXCLUSIVE),
+    # Only values stored from now on are compressed the new way: nothing is rewritten, and
+    # the partitions are not reached (the command never recurses: checked on the server).
+    "AT_SetCompression": _simple("column_set_compression", L.ACCESS_EXCLUSIVE),
     "AT_SetAccessMethod": _set_access_method,
     "AT_SetOptions": _simple("column_set_options", L.SHARE_UPDATE_EXCLUSIVE),
     "AT_AddInherit": lambda b, table, cmd, base: _inherit(b, table, cmd, base, "inherit"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lockwise.catalog.model import Index
 from lockwise.catalog.replay import index_from_stmt
 from lockwise.effects.nodes import options_on, range_var, unwrap
-from lockwise.effects.partitions import partitioned_index_sql
+from lockwise.effects.partitions import partitioned_index_sql, partitioned_reindex_sql
 from lockwise.effects.postgres.builder import (
     NO_TABLE,
     Builder,
@@ -106,7 +106,9 @@ def reindex(b: Builder, stmt: dict) -> None:
     # transaction, CONCURRENTLY or not (find_all_inheritors): writers of any partition wait
     # for it, and it for them (checked on the server). REINDEX INDEX lists the index's parts.
     listed_share = kind == "REINDEX_OBJECT_TABLE" or not concurrently
-    if partition_by_partition(b, table, L.SHARE if listed_share else L.SHARE_UPDATE_EXCLUSIVE):
+    partitioned = partition_by_partition(
+        b, table, L.SHARE if listed_share else L.SHARE_UPDATE_EXCLUSIVE)
+    if partitioned:
         for part in b.ctx.catalog.partitions(table):
             b.scan(part, "index rebuild (partition)")
     # Besides SHARE on the table, each index being rebuilt is held ACCESS EXCLUSIVE: every
@@ -116,7 +118,10 @@ def reindex(b: Builder, stmt: dict) -> None:
           index_access_exclusive=not concurrently,
           target=kind.replace("REINDEX_OBJECT_", "").lower(), concurrently=concurrently,
           name=(rel if qualified else rel.split(".", 1)[-1]) if rel else stmt.get("name") or "",
-          table_is_new=b.ctx.table_is_new(table) if table else False)
+          table_is_new=b.ctx.table_is_new(table) if table else False,
+          partitioned_table=partitioned,
+          partitioned_reindex_sql=partitioned_reindex_sql(b.ctx.catalog, table, qualified)
+          if partitioned and kind == "REINDEX_OBJECT_TABLE" else "")
 
 
 def alter_index(b: Builder, stmt: dict, index: str) -> None:

@@ -55,3 +55,12 @@ def create_statistics(b: Builder, stmt: dict) -> None:
     for rel in stmt.get("relations") or ():
         b.lock(range_var(rel)[0], L.SHARE_UPDATE_EXCLUSIVE)
     b.act("create_statistics", name=".".join(strings(stmt.get("defnames"))))
+
+
+def alter_statistics(b: Builder, stmt: dict) -> None:
+    """ALTER STATISTICS ... SET STATISTICS changes the object's catalog row only: no lock on
+    its table (checked on the server), no row written, so nothing lint knows of a table is
+    lost, as it is behind a statement it cannot read (`other`)."""
+    name = object_name(strings(stmt.get("defnames")))
+    b.act("alter_statistics", name=name, table=b.ctx.catalog.statistics.get(name, ""),
+          if_exists=bool(stmt.get("missing_ok")))
