@@ -13,6 +13,7 @@ from lockwise.cli.app import app
 from lockwise.core.types import Safety
 from lockwise.discover import discover
 from lockwise.fix.plan import Unrewritable, plan_fix
+from lockwise.fix.settle import plan_migrations
 from lockwise.fix.write import VersionAllocator, render_plan
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.postgres import parse_sql
@@ -40,18 +41,19 @@ def rewrite_dir_noting(source: Path, target: Path) -> tuple[dict[str, str], list
     """`rewrite_dir`, with the notes of the rewrites (and of the migrations left out)."""
     shutil.copytree(source, target)
     migrations = discover(target)
-    reports = lint_migrations(migrations, LintOptions())
-    versions = VersionAllocator(migrations, reports)
+    planned = plan_migrations(migrations, LintOptions())
+    versions = VersionAllocator(migrations, [p.report for p in planned])
     written: dict[str, str] = {}
     notes: list[str] = []
-    for report in reports:
+    for p in planned:
         try:
-            plan = plan_fix(report)
-            if plan is None:
+            if p.unrewritable is not None:
+                raise Unrewritable(p.unrewritable)
+            if p.plan is None:
                 continue
-            files, plan_notes = render_plan(plan, versions)
+            files, plan_notes = render_plan(p.plan, versions)
         except Unrewritable as exc:
-            notes.append(f"{report.migration.id}: not rewritten: {exc}")
+            notes.append(f"{p.report.migration.id}: not rewritten: {exc}")
             continue
         notes += plan_notes
         for out in files:
@@ -352,21 +354,42 @@ def test_a_step_moved_later_runs_before_a_statement_that_drops_what_it_uses(
     assert validate < drop_a and build < drop_b
 
 
-def test_a_rewrite_that_would_add_a_conflict_is_left_out(tmp_path: Path) -> None:
+CONFLICTING = {
+    "1_init.up.sql": "CREATE TABLE u (id bigint, icon varchar(100));",
+    "2_change.up.sql": "ALTER TABLE u RENAME COLUMN icon TO avatar;\n"
+                       "ALTER TABLE u ALTER COLUMN avatar TYPE int USING length(avatar);\n"
+                       "CREATE VIEW uv AS SELECT id, avatar FROM u;\n",
+    "3_other.up.sql": "CREATE INDEX u_id ON u (id);"}
+
+
+def test_the_conflict_graph_catches_a_rewrite_that_adds_a_conflict(tmp_path: Path) -> None:
     """Renamed and retyped in one migration, then read by a view: the expand/contract rewrite
-    would drop the intermediate column under the view. fix checks the rewritten directory
-    with the conflict graph, and leaves such a migration as it is, saying why."""
-    target = write_files(tmp_path / "m", {
-        "1_init.up.sql": "CREATE TABLE u (id bigint, icon varchar(100));",
-        "2_change.up.sql": "ALTER TABLE u RENAME COLUMN icon TO avatar;\n"
-                           "ALTER TABLE u ALTER COLUMN avatar TYPE int USING length(avatar);\n"
-                           "CREATE VIEW uv AS SELECT id, avatar FROM u;\n",
-        "3_other.up.sql": "CREATE INDEX u_id ON u (id);"})
+    would drop the intermediate column under the view. The rewritten directory goes through
+    the conflict graph, which leaves such a migration out, saying why."""
+    from lockwise.fix.guard import without_new_conflicts
+
+    target = write_files(tmp_path / "m", CONFLICTING)
+    migrations = discover(target)
+    reports = lint_migrations(migrations, LintOptions())
+    versions = VersionAllocator(migrations, reports)
+    outputs = [(plan, *render_plan(plan, versions))
+               for plan in map(plan_fix, reports) if plan is not None]
+    kept, notes = without_new_conflicts(outputs, [target], None, 16)
+    assert [plan.migration.id for plan, _, _ in kept] == ["3_other"]
+    assert any("2_change.up.sql: not rewritten: the safe sequence would add a conflict" in n
+               for n in notes), notes
+
+
+def test_a_rewrite_that_would_add_a_conflict_is_left_out(tmp_path: Path) -> None:
+    """The same migration through `lockwise fix`: left as it is, with the reason (here its
+    contract step, linted as the migration it becomes, already fails on the view)."""
+    target = write_files(tmp_path / "m", CONFLICTING)
     before = {p.name: p.read_text() for p in target.iterdir()}
     result = CliRunner().invoke(app, ["fix", str(target), "--write"])
     assert result.exit_code == 0
-    assert "2_change.up.sql: not rewritten: the safe sequence would add a conflict" in \
-        result.stderr
+    assert "2_change.up.sql: not rewritten: step 6 of its safe sequence is a migration of its " \
+        "own, where `ALTER TABLE u DROP COLUMN avatar` would be reported as " \
+        "column-used-by-view" in result.stderr
     assert (target / "2_change.up.sql").read_text() == before["2_change.up.sql"]
     assert "CONCURRENTLY" in (target / "3_other.up.sql").read_text()  # the others still are
     from lockwise.graph.api import history_conflicts
@@ -754,3 +777,81 @@ def test_fix_leaves_layouts_it_cannot_write_untouched(layout: str, files: dict[s
     written, notes = rewrite_dir_noting(tmp_path / "src", tmp_path / "out")
     assert written == {}
     assert any(f"cannot write the {layout} layout" in note for note in notes)
+
+
+#: Two older tables; the migration builds b's key CONCURRENTLY, so the foreign key to it, and
+#: what follows it, runs in a later migration than CREATE TABLE t: t is no longer new there.
+SPLIT_INIT = ("CREATE TABLE a (id bigint PRIMARY KEY);\nCREATE TABLE b (x bigint);\n"
+              "INSERT INTO a SELECT g FROM generate_series(1, 50) g;\n"
+              "INSERT INTO b SELECT g FROM generate_series(1, 50) g;\n")
+SPLIT_TABLE = "CREATE TABLE t (id bigint PRIMARY KEY, b_x bigint, a_id bigint);\n"
+SPLIT_KEY = "CREATE UNIQUE INDEX b_x_key ON b (x);\n"
+SPLIT_FKS = ("ALTER TABLE t ADD CONSTRAINT t_b_x_fkey FOREIGN KEY (b_x) REFERENCES b (x);\n"
+             "ALTER TABLE t ADD CONSTRAINT t_a_id_fkey FOREIGN KEY (a_id) REFERENCES a (id);\n")
+SPLIT_CASES = {
+    "foreign_keys": SPLIT_TABLE + SPLIT_KEY + SPLIT_FKS,
+    "set_not_null": SPLIT_TABLE + SPLIT_KEY + SPLIT_FKS +
+    "ALTER TABLE t ALTER COLUMN a_id SET NOT NULL;\n",
+}
+
+
+def above_care(directory: Path) -> dict[str, list[str]]:
+    """The findings above safe-with-care of each migration of `directory` that has some."""
+    reports = lint_migrations(discover(directory), LintOptions())
+    worst = {r.migration.id: [f.rule for f in r.all_findings if f.safety > Safety.SAFE_WITH_CARE]
+             for r in reports}
+    return {k: v for k, v in worst.items() if v}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("case", sorted(SPLIT_CASES))
+def test_statements_moved_past_a_split_are_rewritten_for_a_table_no_longer_new(
+        case: str, tmp_path: Path, pg_server: str) -> None:
+    """Safe as written right after CREATE TABLE t, the foreign keys (and SET NOT NULL) lock and
+    scan t once they run in a migration of their own: they take the safe path there too."""
+    source = write_files(tmp_path / "src", {"1_init.up.sql": SPLIT_INIT,
+                                             "2_next.up.sql": SPLIT_CASES[case]})
+    assert not above_care(source) or list(above_care(source)) == ["2_next"]
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    assert above_care(tmp_path / "out") == {}
+    steps = [m.up_sql for m in discover(tmp_path / "out")[1:]]
+    assert "CREATE TABLE t" in steps[0] and "CONCURRENTLY" in steps[1]
+    assert "t_b_x_fkey FOREIGN KEY (b_x) REFERENCES b (x) NOT VALID" in steps[2]
+    assert "t_a_id_fkey FOREIGN KEY (a_id) REFERENCES a (id) NOT VALID" in steps[2]
+    assert "VALIDATE CONSTRAINT t_a_id_fkey" in "".join(steps[3:])
+    if case == "set_not_null":
+        assert "SET NOT NULL" not in steps[2] and "t_a_id_not_null" in steps[2]
+    assert any("step 3 is a migration of its own" in n for n in notes), notes
+    assert same_end_schema(pg_server, source, tmp_path / "out", f"split_{case}") == []
+
+
+def test_statements_that_stay_with_their_create_table_are_left_as_written(
+        tmp_path: Path) -> None:
+    """Nothing split off before them: the foreign keys and SET NOT NULL stay in the migration
+    that creates t, as written (the CONCURRENTLY build moves after them)."""
+    change = SPLIT_TABLE + SPLIT_FKS.split("\n")[1] + "\n" + \
+        "ALTER TABLE t ALTER COLUMN a_id SET NOT NULL;\nCREATE INDEX b_x_idx ON b (x);\n"
+    source = write_files(tmp_path / "src", {"1_init.up.sql": SPLIT_INIT,
+                                             "2_next.up.sql": change})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    assert sorted(written) == ["2_next.up.sql", "3_next_concurrently.up.sql"]
+    assert "REFERENCES a (id);" in written["2_next.up.sql"]
+    assert "ALTER COLUMN a_id SET NOT NULL;" in written["2_next.up.sql"]
+    assert "NOT VALID" not in "".join(written.values())
+    assert not any("migration of its own" in n for n in notes), notes
+    assert above_care(tmp_path / "out") == {}
+
+
+def test_a_split_that_would_add_a_finding_without_rewrite_is_left_out(tmp_path: Path) -> None:
+    """ADD COLUMN ... NOT NULL without a default is fine on the table just created, but moved
+    into a later migration it fails once the table has a row: no rewrite gives it a value, so
+    the migration is left as it is, with the reason."""
+    change = SPLIT_TABLE + SPLIT_KEY + SPLIT_FKS + "ALTER TABLE t ADD COLUMN c int NOT NULL;\n"
+    source = write_files(tmp_path / "src", {"1_init.up.sql": SPLIT_INIT,
+                                             "2_next.up.sql": change})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    assert "2_next.up.sql" not in written
+    assert any(n.startswith("2_next: not rewritten: step 3 of its safe sequence is a migration "
+                            "of its own, where `ALTER TABLE t ADD COLUMN c int NOT NULL` would "
+                            "be reported as add-column-not-null-without-default") for n in notes), \
+        notes

@@ -52,9 +52,10 @@ def fix(
     from lockwise.cli.inputs import collect
     from lockwise.config import setting
     from lockwise.fix.guard import without_new_conflicts
-    from lockwise.fix.plan import Unrewritable, plan_fix
+    from lockwise.fix.plan import Unrewritable
+    from lockwise.fix.settle import plan_migrations
     from lockwise.fix.write import VersionAllocator, render_plan
-    from lockwise.lint import LintOptions, history_starts, lint_migrations
+    from lockwise.lint import LintOptions, history_starts
 
     cfg = command_config(config_file)
     layout = setting(ctx, cfg, "layout", layout)
@@ -71,19 +72,21 @@ def fix(
         collected = collect(list(setting(ctx, cfg, "paths", paths) or [Path(".")]), layout)
         migrations, only = collected.migrations, collected.only
         options.only = frozenset(only) if only is not None else None
-        reports = lint_migrations(migrations, options,
-                                  new_databases=history_starts(collected.histories))
+        planned = plan_migrations(migrations, options, history_starts(collected.histories),
+                                  lock_timeout, pg_version)
         outputs = []
         unrewritable: list[str] = []
-        versions = VersionAllocator(migrations, reports)
-        for report in reports:
-            try:
-                plan = plan_fix(report, lock_timeout, pg_version=pg_version)
-                if plan is not None:
-                    files, notes = render_plan(plan, versions)
-                    outputs.append((plan, files, notes))
-            except Unrewritable as exc:
-                unrewritable.append(f"{report.migration.path}: not rewritten: {exc}")
+        versions = VersionAllocator(migrations, [p.report for p in planned])
+        for p in planned:
+            reason = p.unrewritable
+            if p.plan is not None:
+                try:
+                    files, notes = render_plan(p.plan, versions)
+                    outputs.append((p.plan, files, notes))
+                except Unrewritable as exc:
+                    reason = str(exc)
+            if reason is not None:
+                unrewritable.append(f"{p.report.migration.path}: not rewritten: {reason}")
         outputs, left_out = without_new_conflicts(outputs, collected.directories, layout,
                                                   pg_version)
         left_out = unrewritable + left_out

@@ -52,6 +52,9 @@ class Part:
     purpose: str
     #: The contract step of an expand/contract change (removes the old column).
     contract: bool = False
+    #: Holds statements of the original migration (as written, or rewritten in place), not
+    #: only steps the rewrite made (CONCURRENTLY, backfill, follow-up, contract).
+    original: bool = False
 
 
 @dataclass(slots=True)
@@ -190,7 +193,7 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
                 _transactional_step(list(segment), lock_timeout,
                                     wrapped if plan.parts else wrapped_original,
                                     segment_transactional),
-                False, "the original change, with the unsafe steps made safe"))
+                False, "the original change, with the unsafe steps made safe", original=True))
         segment.clear()
         segment_transactional = True
 

@@ -146,7 +146,7 @@ _ANNOTATION = re.compile(
     re.IGNORECASE | re.MULTILINE)
 
 
-def _terminated(sql: str) -> str:
+def terminated(sql: str) -> str:
     """The statement with its semicolon: on a line of its own when the statement's last line
     ends in a `--` comment, which would swallow it."""
     return sql + ("\n;" if "--" in sql.rsplit("\n", 1)[-1] else ";")
@@ -157,8 +157,8 @@ def _in_block(sql: str, prefix: str | None) -> str:
     (`prefix` its annotation), one with a semicolon of its own (a function body, a DO block)
     goes between the tool's StatementBegin and StatementEnd."""
     if prefix is None or ";" not in sql:
-        return _terminated(sql)
-    return f"{prefix} StatementBegin\n{_terminated(sql)}\n{prefix} StatementEnd"
+        return terminated(sql)
+    return f"{prefix} StatementBegin\n{terminated(sql)}\n{prefix} StatementEnd"
 
 
 def _body(plan: FixPlan, part: Part, index: int, layout: str, down: str | None = None) -> str:
