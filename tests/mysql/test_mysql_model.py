@@ -389,3 +389,17 @@ def test_the_replayed_schema_follows_fulltext_indexes() -> None:
     catalog, _ = _replayed("CREATE TABLE p (id INT PRIMARY KEY, a TEXT, FULLTEXT KEY p_a (a));"
                            "ALTER TABLE p DROP KEY p_a;")
     assert catalog.tables["p"].fulltext == {} and catalog.tables["p"].fts_doc_id
+
+
+@pytest.mark.parametrize(("statement", "flavour", "reason"), [
+    ("ALTER TABLE t ADD COLUMN x INT, ALGORITHM=INSTANT, LOCK=NONE", "mysql",
+     "MySQL takes no LOCK= clause but LOCK=DEFAULT beside ALGORITHM=INSTANT"),
+    ("ALTER TABLE t MODIFY m BIGINT, LOCK=NONE", "mysql", "it needs at least LOCK=SHARED"),
+    ("ALTER TABLE t ADD COLUMN x INT, LOCK=FAST", "mariadb", "the server knows no LOCK=FAST"),
+    ("ALTER TABLE t ADD COLUMN x INT, ALGORITHM=INSTANT, LOCK=NONE", "mariadb", ""),
+])
+def test_the_refused_lock_clause_says_why(statement: str, flavour: str, reason: str) -> None:
+    """The message of ADD COLUMN, ALGORITHM=INSTANT, LOCK=NONE on MySQL said it "needs at
+    least LOCK=NONE": the reason is MySQL's rule for INSTANT, not the operation's lock."""
+    facts = summary(statement, flavour, DEFAULT_VERSIONS[flavour])
+    assert facts["lock_refusal"] == reason and facts["lock_allowed"] == (not reason)

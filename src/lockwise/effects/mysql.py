@@ -22,7 +22,7 @@ from lockwise.effects.mysql_ddl import (
     Plan,
     Version,
     algorithm_allowed,
-    lock_allowed,
+    lock_refusal,
     plan,
 )
 from lockwise.effects.mysql_fulltext import NO_FULLTEXT, Fulltext, fulltext_note
@@ -380,14 +380,17 @@ class _Builder:
         # MariaDB reads no ALGORITHM= / LOCK= clause after a partition operation.
         no_clauses = flavour == "mariadb" and PARTITION_OPERATIONS.intersection(
             op for op, _ in operations)
+        refusal = ("MariaDB takes no LOCK= clause after a partition operation"
+                   if no_clauses and clauses.lock
+                   else lock_refusal(clauses.lock, lock, flavour, clauses.algorithm))
         self.actions.insert(first, Action("mysql_alter_table", {
             **base, "operations": tuple(op for op, _ in operations), "algorithm": algorithm,
             "rebuilds_table": rebuilds, "permits_dml": permits_dml, "lock_level": lock,
             "requested_algorithm": clauses.algorithm, "requested_lock": clauses.lock,
             "algorithm_allowed": not (no_clauses and clauses.algorithm) and algorithm_allowed(
                 clauses.algorithm, algorithm, flavour, version),
-            "lock_allowed": not (no_clauses and clauses.lock) and lock_allowed(
-                clauses.lock, lock, flavour, clauses.algorithm),
+            "lock_allowed": not refusal,
+            "lock_refusal": refusal,
             "alter_clause": clauses.operations_sql,
             "alter_clause_arg": shlex.quote(clauses.operations_sql),
             "sources": tuple(sorted({p.source for p in plans})),
