@@ -546,3 +546,35 @@ def test_the_pre_commit_pattern_takes_sqitch_reverts_at_the_root() -> None:
                  "db/migrations/001.sql", "src/main/resources/db/migration/V1__x.sql"):
         assert pattern.search(path), path
     assert not pattern.search("docs/example.sql")
+
+
+MYSQL_HINT = "lint it with --dialect mysql"
+
+
+@pytest.mark.parametrize(("sql", "hinted"), [
+    ("CREATE TABLE `users` (id INT PRIMARY KEY);", True),  # the backquote is the error
+    ("CREATE TABLE users (id INT PRIMARY KEY) ENGINE=InnoDB;", True),
+    ("CREATE TABLE users (id INT UNSIGNED PRIMARY KEY);", True),
+    ("CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY);", True),
+    ("/*!40101 SET NAMES utf8 */;\nCREATE TABLE users (id INT PRIMARY KEY,);", True),
+    ("DELIMITER ;;\nCREATE TABLE users (id INT PRIMARY KEY,);", True),
+    # PostgreSQL syntax errors with no MySQL about them get no hint
+    ("CREATE TABLE users (id INT PRIMARY KEY,);", False),
+    ("ALTER TABLEX users ADD COLUMN engine_name text;", False),
+    ("CREATE TABLE engines (id INT PRIMARY KEY,);\n-- the unsigned values", False),
+    # a marker in another statement is not the failing statement's
+    ("INSERT INTO notes VALUES ('UNSIGNED');\nCREATE TABLE t (a INT,);", False),
+])
+def test_a_postgresql_parse_error_on_mysql_sql_hints_at_the_dialect(sql: str,
+                                                                     hinted: bool) -> None:
+    result = run("lint", "--stdin", "--stdin-filename", "db/001_x.sql", "--no-color",
+                 stdin=sql)
+    assert result.exit_code == 2
+    assert "parse-error" in result.stdout and "db/001_x.sql:" in result.stdout
+    assert (MYSQL_HINT in " ".join(result.stdout.split())) == hinted, result.stdout
+
+
+def test_mysql_sql_linted_as_mysql_gets_no_hint() -> None:
+    result = run("lint", "--stdin", "--dialect", "mysql", "--no-color",
+                 stdin="CREATE TABLE `users` (id INT PRIMARY KEY) ENGINE=InnoDB;\nALTER TABLEX x;")
+    assert MYSQL_HINT not in " ".join(result.stdout.split())

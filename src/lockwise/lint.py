@@ -37,6 +37,7 @@ from lockwise.effects.volatility import builtin_functions
 from lockwise.fix.alternative import REWRITTEN, statement_alternative
 from lockwise.fix.patterns import statement_facts
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
+from lockwise.parse.dialect_hint import mysql_hint
 from lockwise.parse.postgres import TOO_DEEP, ParsedFile
 from lockwise.parse.templates import (
     as_spelled_in,
@@ -283,7 +284,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             "statement_count": len(parsed.statements)}
     migration_findings: list[Finding] = []
     all_directives: list[Directive] = list(file_directives)
-    migration_findings += input_findings(judge, parsed, base)
+    migration_findings += input_findings(judge, parsed, base, migration.up_sql)
 
     reports: list[StatementReport] = []
     costs = _cost_tracker(options) if judged else None
@@ -481,10 +482,11 @@ PARSERS = {"postgresql": "PostgreSQL's parser", "mysql": "sqlglot's MySQL parser
            "mariadb": "sqlglot's MySQL parser (reading MariaDB)"}
 
 
-def parse_error_facts(base: dict, message: str) -> dict:
-    """The facts of a parse error; `base` names the dialect (PostgreSQL when it does not)."""
+def parse_error_facts(base: dict, message: str, dialect_hint: str = "") -> dict:
+    """The facts of a parse error; `base` names the dialect (PostgreSQL when it does not).
+    `dialect_hint`: a sentence pointing to --dialect mysql (parse/dialect_hint.py)."""
     return {**base, "action": "parse_error", "message": message,
-            "parser": PARSERS[base.get("dialect", "postgresql")]}
+            "parser": PARSERS[base.get("dialect", "postgresql")], "dialect_hint": dialect_hint}
 
 
 def statement_directives(stmt: Statement) -> list[Directive]:
@@ -512,16 +514,19 @@ def _malformed_directives(parsed: ParsedFile) -> list[tuple[str, Span]]:
     return [placed[k] for k in sorted(placed) if malformed_directive(placed[k][0])]
 
 
-def input_findings(judge: Judge, parsed: ParsedFile, base: dict) -> list[Finding]:
+def input_findings(judge: Judge, parsed: ParsedFile, base: dict,
+                   source: str | None = None) -> list[Finding]:
     """Findings about the file's text rather than its statements: SQL the parser rejects,
     client-side commands (psql meta-commands, COPY data, DELIMITER) that were skipped,
-    ignore directives written so that they ignore nothing."""
+    ignore directives written so that they ignore nothing. `source`: the text PostgreSQL's
+    parser read, to tell when a file it rejects is MySQL."""
     out: list[Finding] = []
     for text, span in _malformed_directives(parsed):
         out += judge.judge({**base, "action": "invalid_directive", "directive": text.strip()},
                            span, None)
     for problem in parsed.problems:
-        out += judge.judge(parse_error_facts(base, problem.message),
+        hint = mysql_hint(source, problem.span.start_offset) if source is not None else ""
+        out += judge.judge(parse_error_facts(base, problem.message, hint),
                            problem.span, None)
     for skipped in parsed.skipped:
         out += judge.judge({**base, "action": skipped.kind.replace("-", "_"),

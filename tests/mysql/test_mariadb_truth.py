@@ -18,8 +18,8 @@ from lockwise.effects.mysql import (
 )
 from lockwise.parse.mysql import parse_mysql
 
-SETUP = """
-DROP TABLE IF EXISTS child; DROP TABLE IF EXISTS t; DROP TABLE IF EXISTS t_renamed;
+DROPS = "DROP TABLE IF EXISTS child; DROP TABLE IF EXISTS t; DROP TABLE IF EXISTS t_renamed;"
+SETUP = DROPS + """
 CREATE TABLE t (
   id INT NOT NULL PRIMARY KEY,
   v VARCHAR(20) CHARACTER SET latin1,
@@ -111,6 +111,62 @@ CASES = {
     "disable_keys": "ALTER TABLE t DISABLE KEYS",
 }
 
+#: Tables with FULLTEXT indexes, or with the hidden FTS_DOC_ID column they leave behind.
+FULLTEXT_DROPS = ("DROP TABLE IF EXISTS ft, ft2, ft_gone, ft_rebuilt, ft_created, ft_unnamed, "
+                  "ft_optimized;")
+FULLTEXT_SETUP = FULLTEXT_DROPS + """
+CREATE TABLE ft (id INT NOT NULL PRIMARY KEY, n INT NOT NULL, m INT NULL, d INT DEFAULT 1,
+  w VARCHAR(20), doc TEXT, FULLTEXT KEY ft_doc (doc), INDEX ft_n_idx (n)) ENGINE=InnoDB;
+CREATE TABLE ft2 (id INT PRIMARY KEY, m INT, w TEXT, doc TEXT,
+  FULLTEXT INDEX ft2_doc (doc), FULLTEXT KEY ft2_w (w)) ENGINE=InnoDB;
+CREATE TABLE ft_gone (id INT PRIMARY KEY, m INT, w TEXT, doc TEXT,
+  FULLTEXT KEY ft_gone_doc (doc)) ENGINE=InnoDB;
+ALTER TABLE ft_gone DROP INDEX ft_gone_doc;
+CREATE TABLE ft_rebuilt (id INT PRIMARY KEY, m INT, doc TEXT, FULLTEXT (doc)) ENGINE=InnoDB;
+ALTER TABLE ft_rebuilt DROP KEY doc, ADD COLUMN q INT;
+CREATE TABLE ft_created (id INT PRIMARY KEY, m INT, w TEXT, doc TEXT) ENGINE=InnoDB;
+CREATE FULLTEXT INDEX ft_created_doc ON ft_created (doc);
+CREATE TABLE ft_unnamed (id INT PRIMARY KEY, m INT, doc TEXT) ENGINE=InnoDB;
+ALTER TABLE ft_unnamed ADD FULLTEXT (doc);
+ALTER TABLE ft_unnamed RENAME INDEX doc TO ft_unnamed_doc;
+CREATE TABLE ft_optimized (id INT PRIMARY KEY, m INT, doc TEXT, FULLTEXT KEY o_doc (doc));
+DROP INDEX o_doc ON ft_optimized;
+OPTIMIZE TABLE ft_optimized;
+"""
+
+FULLTEXT_CASES = {
+    # the hidden column takes the instant path away; the rebuild keeps the index: no LOCK=NONE
+    "add_column_last": "ALTER TABLE ft ADD COLUMN x INT",
+    "add_column_positioned": "ALTER TABLE ft ADD COLUMN x INT AFTER id",
+    "drop_column": "ALTER TABLE ft DROP COLUMN m",
+    "reorder_column": "ALTER TABLE ft MODIFY COLUMN m INT NULL FIRST",
+    "make_column_nullable": "ALTER TABLE ft MODIFY COLUMN n INT NULL",
+    "rebuild_force": "ALTER TABLE ft FORCE",
+    "created_by_create_fulltext_index": "ALTER TABLE ft_created ADD COLUMN x INT",
+    # what never rebuilds stays as it is
+    "add_column_virtual_generated": "ALTER TABLE ft ADD COLUMN x INT AS (n + 1) VIRTUAL",
+    "rename_column": "ALTER TABLE ft RENAME COLUMN m TO m2",
+    "set_default": "ALTER TABLE ft ALTER COLUMN d SET DEFAULT 2",
+    "add_index": "ALTER TABLE ft ADD INDEX ft_m_idx (m)",
+    "drop_fulltext_index": "ALTER TABLE ft DROP INDEX ft_doc",
+    "int_to_bigint": "ALTER TABLE ft MODIFY COLUMN m BIGINT NULL",
+    # beside the hidden column, another FULLTEXT index needs no rebuild
+    "add_second_fulltext_index": "ALTER TABLE ft ADD FULLTEXT INDEX ft_w (w)",
+    "add_fulltext_index_after_one_dropped": "ALTER TABLE ft_gone ADD FULLTEXT INDEX g_w (w)",
+    # the index dropped in the same statement does not survive the rebuild
+    "drop_fulltext_index_and_add_column": "ALTER TABLE ft DROP INDEX ft_doc, ADD COLUMN x INT",
+    "drop_renamed_unnamed_index_and_add_column":
+        "ALTER TABLE ft_unnamed DROP INDEX ft_unnamed_doc, ADD COLUMN x INT",
+    # two FULLTEXT indexes surviving a rebuild: a copy
+    "add_column_beside_two": "ALTER TABLE ft2 ADD COLUMN x INT",
+    "add_column_and_fulltext_index": "ALTER TABLE ft ADD COLUMN x INT, ADD FULLTEXT ft_w (w)",
+    "drop_one_of_two_and_add_column": "ALTER TABLE ft2 DROP INDEX ft2_w, ADD COLUMN x INT",
+    # dropping the last index leaves the hidden column until a rebuild
+    "add_column_after_index_dropped": "ALTER TABLE ft_gone ADD COLUMN x INT",
+    "add_column_after_rebuild": "ALTER TABLE ft_rebuilt ADD COLUMN x INT",
+    "add_column_after_optimize": "ALTER TABLE ft_optimized ADD COLUMN x INT",
+}
+
 ORDER = ("INSTANT", "NOCOPY", "INPLACE", "COPY")
 
 
@@ -120,24 +176,23 @@ def _with_clause(statement: str, clause: str) -> str:
     return f"{statement}, {clause}"
 
 
-def observed(mariadb, statement: str) -> tuple[str, bool]:
+def observed(mariadb, statement: str, setup: str = SETUP) -> tuple[str, bool]:
     """The cheapest algorithm MariaDB accepts, and whether it accepts LOCK=NONE."""
     best = "refused"
     for algorithm in ORDER:
-        result = mariadb.run(SETUP + _with_clause(statement, f"ALGORITHM={algorithm}") + ";")
+        result = mariadb.run(setup + _with_clause(statement, f"ALGORITHM={algorithm}") + ";")
         if result.returncode == 0:
             best = algorithm
             break
-    lock_none = mariadb.run(SETUP + _with_clause(statement, "LOCK=NONE") + ";").returncode == 0
+    lock_none = mariadb.run(setup + _with_clause(statement, "LOCK=NONE") + ";").returncode == 0
     return best, lock_none
 
 
-def predicted(statement: str, version: tuple[int, ...]) -> tuple[str, bool]:
+def predicted(statement: str, version: tuple[int, ...], setup: str = SETUP,
+              drops: str = DROPS) -> tuple[str, bool]:
     catalog = Catalog()
     session = MySQLSession(flavour="mariadb", version=version)
-    parsed = parse_mysql(SETUP.replace("DROP TABLE IF EXISTS child; DROP TABLE IF EXISTS t; "
-                                      "DROP TABLE IF EXISTS t_renamed;", "")
-                         + statement + ";", "mariadb")
+    parsed = parse_mysql(setup.replace(drops, "") + statement + ";", "mariadb")
     assert not parsed.problems, parsed.problems
     *setup, last = parsed.statements
     for stmt in setup:
@@ -151,11 +206,19 @@ def predicted(statement: str, version: tuple[int, ...]) -> tuple[str, bool]:
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_mariadb_agrees_with_the_model(mariadb, case: str) -> None:
+    _agrees(mariadb, case, CASES[case], SETUP, DROPS)
+
+
+@pytest.mark.parametrize("case", sorted(FULLTEXT_CASES))
+def test_mariadb_agrees_on_tables_with_fulltext_indexes(mariadb, case: str) -> None:
+    _agrees(mariadb, case, FULLTEXT_CASES[case], FULLTEXT_SETUP, FULLTEXT_DROPS)
+
+
+def _agrees(mariadb, case: str, statement: str, setup: str, drops: str) -> None:
     version = parse_server_version(mariadb.version())
-    statement = CASES[case]
-    actual_algorithm, actual_lock_none = observed(mariadb, statement)
+    actual_algorithm, actual_lock_none = observed(mariadb, statement, setup)
     assert actual_algorithm != "refused", f"MariaDB refused {statement!r} with every algorithm"
-    model_algorithm, model_dml = predicted(statement, version)
+    model_algorithm, model_dml = predicted(statement, version, setup, drops)
     assert (model_algorithm, model_dml) == (actual_algorithm, actual_lock_none), (
         f"{case}: MariaDB {'.'.join(map(str, version))} runs {statement!r} as "
         f"{actual_algorithm} (LOCK=NONE {'accepted' if actual_lock_none else 'refused'}), "

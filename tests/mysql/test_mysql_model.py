@@ -16,6 +16,7 @@ from lockwise.catalog.model import Catalog
 from lockwise.cli.app import app
 from lockwise.discover import migration_from_text
 from lockwise.effects.mysql import (
+    DEFAULT_VERSIONS,
     MySQLSession,
     apply_mysql_statement,
     compute_mysql_effect,
@@ -325,3 +326,80 @@ def test_rename_column_alternative_writes_the_columns_type() -> None:
                       "ALTER TABLE t ADD COLUMN feeling enum('a', 'b''c');",
                       "ALTER TABLE nope ADD COLUMN y type_of_x;  -- replace type_of_x with the "
                       "type of x (these migrations do not show it)"]
+
+
+def _replayed(setup: str, flavour: str = "mysql") -> tuple[Catalog, MySQLSession]:
+    catalog, session = Catalog(), MySQLSession(flavour=flavour,
+                                               version=DEFAULT_VERSIONS[flavour])
+    for stmt in parse_mysql(setup, flavour).statements:
+        compute_mysql_effect(stmt.tree, catalog, session)
+        apply_mysql_statement(catalog, stmt.tree, "setup", session)
+    session.new_tables.clear()
+    return catalog, session
+
+
+def _alter_facts(setup: str, statement: str, flavour: str = "mysql") -> dict:
+    catalog, session = _replayed(setup, flavour)
+    effect = compute_mysql_effect(parse_mysql(statement, flavour).statements[0].tree, catalog,
+                                  session)
+    return next(a.facts for a in effect.actions if a.kind == "mysql_alter_table")
+
+
+FULLTEXT_TABLE = ("CREATE TABLE p (id INT PRIMARY KEY, m INT, body TEXT, title TEXT, "
+                  "FULLTEXT KEY p_body (body));")
+
+
+@pytest.mark.parametrize(("setup", "statement", "algorithm", "dml"), [
+    # MySQL's manual: no instant ADD / DROP COLUMN beside a FULLTEXT index; InnoDB rebuilds a
+    # table that had full-text structures and keeps an index only by copying it
+    (FULLTEXT_TABLE, "ALTER TABLE p ADD COLUMN x INT", "COPY", False),
+    (FULLTEXT_TABLE, "ALTER TABLE p DROP COLUMN m", "COPY", False),
+    (FULLTEXT_TABLE, "ALTER TABLE p ADD COLUMN x INT AS (m + 1) VIRTUAL", "INSTANT", True),
+    (FULLTEXT_TABLE, "ALTER TABLE p RENAME COLUMN m TO m2", "INSTANT", True),
+    (FULLTEXT_TABLE, "ALTER TABLE p ADD FULLTEXT INDEX p_title (title)", "INPLACE", False),
+    # the index gone, its hidden column stays until a rebuild: in place, writes continue
+    (FULLTEXT_TABLE + "ALTER TABLE p DROP INDEX p_body;", "ALTER TABLE p ADD COLUMN x INT",
+     "INPLACE", True),
+    (FULLTEXT_TABLE + "ALTER TABLE p DROP INDEX p_body; OPTIMIZE TABLE p;",
+     "ALTER TABLE p ADD COLUMN x INT", "INSTANT", True),
+    (FULLTEXT_TABLE + "ALTER TABLE p DROP INDEX p_body; ALTER TABLE p FORCE;",
+     "ALTER TABLE p ADD COLUMN x INT", "INSTANT", True),
+    # dropping the index's only column drops the index, and that rebuild drops the hidden column
+    (FULLTEXT_TABLE + "ALTER TABLE p DROP COLUMN body;", "ALTER TABLE p ADD COLUMN x INT",
+     "INSTANT", True),
+    ("CREATE TABLE p (id INT PRIMARY KEY, body TEXT); DROP INDEX p_body ON p;",
+     "ALTER TABLE p ADD COLUMN x INT", "INSTANT", True),
+])
+def test_mysql_plans_on_tables_with_fulltext_indexes(setup: str, statement: str,
+                                                     algorithm: str, dml: bool) -> None:
+    facts = _alter_facts(setup, statement)
+    assert (facts["algorithm"], facts["permits_dml"]) == (algorithm, dml)
+    assert bool(facts["fulltext_note"]) == (algorithm in ("COPY", "INPLACE") and
+                                            "ADD FULLTEXT" not in statement)
+
+
+def test_the_replayed_schema_follows_fulltext_indexes() -> None:
+    catalog, _ = _replayed(
+        "CREATE TABLE p (id INT PRIMARY KEY, a TEXT, b TEXT, FULLTEXT (a), FULLTEXT (a, b));"
+        "CREATE FULLTEXT INDEX p_b ON p (`b`);"
+        "ALTER TABLE p RENAME INDEX a_2 TO p_ab, RENAME COLUMN b TO c;"
+        "DROP INDEX a ON p;")
+    assert catalog.tables["p"].fulltext == {"p_ab": ("a", "c"), "p_b": ("c",)}
+    assert catalog.tables["p"].fts_doc_id
+    catalog, _ = _replayed("CREATE TABLE p (id INT PRIMARY KEY, a TEXT, FULLTEXT KEY p_a (a));"
+                           "ALTER TABLE p DROP KEY p_a;")
+    assert catalog.tables["p"].fulltext == {} and catalog.tables["p"].fts_doc_id
+
+
+@pytest.mark.parametrize(("statement", "flavour", "reason"), [
+    ("ALTER TABLE t ADD COLUMN x INT, ALGORITHM=INSTANT, LOCK=NONE", "mysql",
+     "MySQL takes no LOCK= clause but LOCK=DEFAULT beside ALGORITHM=INSTANT"),
+    ("ALTER TABLE t MODIFY m BIGINT, LOCK=NONE", "mysql", "it needs at least LOCK=SHARED"),
+    ("ALTER TABLE t ADD COLUMN x INT, LOCK=FAST", "mariadb", "the server knows no LOCK=FAST"),
+    ("ALTER TABLE t ADD COLUMN x INT, ALGORITHM=INSTANT, LOCK=NONE", "mariadb", ""),
+])
+def test_the_refused_lock_clause_says_why(statement: str, flavour: str, reason: str) -> None:
+    """The message of ADD COLUMN, ALGORITHM=INSTANT, LOCK=NONE on MySQL said it "needs at
+    least LOCK=NONE": the reason is MySQL's rule for INSTANT, not the operation's lock."""
+    facts = summary(statement, flavour, DEFAULT_VERSIONS[flavour])
+    assert facts["lock_refusal"] == reason and facts["lock_allowed"] == (not reason)

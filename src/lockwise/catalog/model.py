@@ -223,6 +223,12 @@ class Table:
     #: For a view or materialized view: the (relation, column) pairs its query uses, `*`
     #: expanded as at creation. PostgreSQL refuses to drop such a column or change its type.
     column_reads: tuple[tuple[str, str], ...] = ()
+    #: MySQL / MariaDB: the table's FULLTEXT indexes, name -> columns.
+    fulltext: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: MySQL / MariaDB: whether InnoDB keeps its hidden FTS_DOC_ID column in the table. The
+    #: first FULLTEXT index adds it; dropping the last one leaves it until the table is
+    #: rebuilt. While it is there, ADD / DROP COLUMN are never instant.
+    fts_doc_id: bool = False
 
 
 def _trigger_functions(table: Table) -> set[str]:

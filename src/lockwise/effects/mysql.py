@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
 from lockwise.core.types import Action, Effect, LockMode
+from lockwise.effects import mysql_fulltext as fulltext
 from lockwise.effects.mysql_batches import batches_sql, target_table
 from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
@@ -21,9 +22,10 @@ from lockwise.effects.mysql_ddl import (
     Plan,
     Version,
     algorithm_allowed,
-    lock_allowed,
+    lock_refusal,
     plan,
 )
+from lockwise.effects.mysql_fulltext import NO_FULLTEXT, Fulltext, fulltext_note
 from lockwise.effects.nodes import type_sql, type_stand_in, type_stand_in_note
 from lockwise.parse.quoting import quote_literal
 
@@ -62,7 +64,7 @@ def _name(node) -> str:
 def _table_name(table) -> str:
     from sqlglot import exp
 
-    if isinstance(table, exp.Schema):
+    if isinstance(table, (exp.Schema, exp.OnProperty)):  # DROP INDEX ... ON names it so
         table = table.this
     if isinstance(table, exp.Table):
         return ".".join(p for p in (table.db, table.name) if p).lower()
@@ -339,15 +341,27 @@ class _Builder:
                       creates=frozenset(self.creates), drops=frozenset(self.drops),
                       alters=frozenset(self.alters), writes=frozenset(self.writes))
 
+    def plan(self, table: str, operations: list[tuple[str, dict]]
+             ) -> tuple[list[tuple[str, dict]], list[Plan], str]:
+        """The operations as the session runs them, their plans, and why a FULLTEXT index on
+        the table changed the plans ("" when it did not)."""
+        flavour, version = self.session.flavour, self.session.version
+        operations = [("add_foreign_key_checks_off" if op == "add_foreign_key"
+                       and not self.session.foreign_key_checks else op, extra)
+                      for op, extra in operations]
+        names = [op for op, _ in operations]
+        fulltext = Fulltext.of(self.catalog.tables.get(table), operations)
+        plans = _statement_plans(names, flavour, version, fulltext)
+        note = "" if fulltext == NO_FULLTEXT else fulltext_note(
+            _statement_plans(names, flavour, version), plans)
+        return operations, plans, note
+
     def alter(self, table: str, operations: list[tuple[str, dict]], sql: str) -> None:
         """Plan each operation; the statement runs with the most expensive of them."""
         clauses = _clauses(sql)
         flavour, version = self.session.flavour, self.session.version
         base = self.table_facts(table)
-        operations = [("add_foreign_key_checks_off" if op == "add_foreign_key"
-                       and not self.session.foreign_key_checks else op, extra)
-                      for op, extra in operations]
-        plans = _statement_plans([op for op, _ in operations], flavour, version)
+        operations, plans, note = self.plan(table, operations)
         first = len(self.actions)  # the statement summary goes before its operations
         for (operation, extra), p in zip(operations, plans, strict=True):
             self.act("mysql_alter", {**base, **extra, "operation": operation,
@@ -366,17 +380,21 @@ class _Builder:
         # MariaDB reads no ALGORITHM= / LOCK= clause after a partition operation.
         no_clauses = flavour == "mariadb" and PARTITION_OPERATIONS.intersection(
             op for op, _ in operations)
+        refusal = ("MariaDB takes no LOCK= clause after a partition operation"
+                   if no_clauses and clauses.lock
+                   else lock_refusal(clauses.lock, lock, flavour, clauses.algorithm))
         self.actions.insert(first, Action("mysql_alter_table", {
             **base, "operations": tuple(op for op, _ in operations), "algorithm": algorithm,
             "rebuilds_table": rebuilds, "permits_dml": permits_dml, "lock_level": lock,
             "requested_algorithm": clauses.algorithm, "requested_lock": clauses.lock,
             "algorithm_allowed": not (no_clauses and clauses.algorithm) and algorithm_allowed(
                 clauses.algorithm, algorithm, flavour, version),
-            "lock_allowed": not (no_clauses and clauses.lock) and lock_allowed(
-                clauses.lock, lock, flavour, clauses.algorithm),
+            "lock_allowed": not refusal,
+            "lock_refusal": refusal,
             "alter_clause": clauses.operations_sql,
             "alter_clause_arg": shlex.quote(clauses.operations_sql),
             "sources": tuple(sorted({p.source for p in plans})),
+            "fulltext_note": note,
         }))
         self.locks[table] = _LOCK_AS_MODE["EXCLUSIVE" if algorithm == "COPY" and not
                                           permits_dml and lock == "EXCLUSIVE" else lock]
@@ -396,26 +414,33 @@ _ADDS_STORED_COLUMN = {"add_column_last", "add_column_positioned", "add_column_a
                        "add_column_stored_generated"}
 
 
-def _statement_plans(operations: list[str], flavour: str, version: Version) -> list[Plan]:
+def _statement_plans(operations: list[str], flavour: str, version: Version,
+                     fulltext: Fulltext = NO_FULLTEXT) -> list[Plan]:
     """Each operation's plan within one ALTER, which the server runs with one algorithm.
 
     MySQL is instant only when every operation is: otherwise each takes its in-place path
     (ADD COLUMN beside ADD INDEX rebuilds the table). MariaDB keeps a column change instant
     beside other in-place work, except beside an index build; and it copies the table to add
-    a VIRTUAL column together with a stored one (both checked on MariaDB 10.11)."""
-    plans = [plan(op, flavour, version) for op in operations]
+    a VIRTUAL column together with a stored one (both checked on MariaDB 10.11). A table's
+    FULLTEXT indexes change the plans as effects/mysql_fulltext.py says."""
+    def planned(op: str, instant: bool = True) -> Plan:
+        op = fulltext.capability(op)
+        return plan(op, flavour, version, instant and not fulltext.blocks_instant(op, flavour))
+
+    plans = [planned(op) for op in operations]
     if flavour == "mariadb":
         instant = not _BUILDS_INDEX.intersection(operations)
         if "add_column_virtual_generated" in operations and \
                 _ADDS_STORED_COLUMN.intersection(operations):
-            return [plan("add_column_stored_generated", flavour, version)
-                    if op == "add_column_virtual_generated" else p
-                    for op, p in zip(operations, plans, strict=True)]
+            instant = True
+            plans = [planned("add_column_stored_generated")
+                     if op == "add_column_virtual_generated" else p
+                     for op, p in zip(operations, plans, strict=True)]
     else:
         instant = all(p.algorithm == "INSTANT" for p in plans)
     if not instant:
-        plans = [plan(op, flavour, version, instant=False) for op in operations]
-    return plans
+        plans = [planned(op, instant=False) for op in operations]
+    return fulltext.constrain(plans, flavour)
 
 
 def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
@@ -753,6 +778,8 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             elif isinstance(col, exp.PrimaryKey):
                 key = tuple(_name(part.this if isinstance(part, exp.Ordered) else part)
                             for part in col.expressions)
+            elif fulltext.is_fulltext(col):
+                fulltext.add_index(table, col)
         if key:  # the batched backfill walks it
             table.constraints["PRIMARY"] = Constraint("PRIMARY", "primary", key)
         catalog.tables[name] = table
@@ -760,38 +787,76 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     elif isinstance(expr, exp.Alter):
         name = _table_name(expr.this)
         table = catalog.tables.setdefault(name, Table(name))
-        for action in expr.args.get("actions") or ():
-            if isinstance(action, exp.ColumnDef):
-                table.columns[action.name.lower()] = _column(action)
-            elif isinstance(action, exp.ModifyColumn):
-                old = _name(action.args.get("rename_from")) or action.this.name.lower()
-                previous = table.columns.pop(old, None)
-                column = _column(action.this)
-                column.not_null = column.not_null or _in_primary_key(table, old)
-                if previous is not None and column.charset is None:
-                    column.charset = previous.charset
-                table.columns[column.name] = column
-            elif isinstance(action, exp.RenameColumn):
-                col = table.columns.pop(_name(action.this), None)
-                if col is not None:
-                    col.name = _name(action.args.get("to"))
-                    table.columns[col.name] = col
-            elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() \
-                    == "COLUMN":
-                table.columns.pop(_name((action.args.get("tables") or [None])[0]), None)
-            elif isinstance(action, exp.AlterRename):
-                new = _table_name(action.this)
-                catalog.tables[new] = catalog.tables.pop(name)
-                table.name = new
+        rebuilt = table.fts_doc_id and _rebuilds(catalog, session, expr, name)
+        _apply_alter_actions(catalog, table, expr)
+        fulltext.after_statement(table, rebuilt)
     elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "TABLE":
         for t in _dropped_tables(expr):
             catalog.tables.pop(_table_name(t), None)
+    elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "INDEX":
+        on = catalog.tables.get(_table_name(expr.args.get("cluster") or expr.args.get("table")))
+        if on is not None:
+            on.fulltext.pop(_name(_dropped_tables(expr)[0]), None)
     elif isinstance(expr, exp.Command) and (m := _RENAME_TABLE.match(tree["sqlglot"]["sql"])):
         old, new = _clean(m.group("old")), _clean(m.group("new"))
         if old in catalog.tables:
             catalog.tables[new] = catalog.tables.pop(old)
             catalog.tables[new].name = new
+    elif isinstance(expr, exp.Command) and (m := _OPTIMIZE.match(tree["sqlglot"]["sql"])):
+        if (optimized := catalog.tables.get(_clean(m.group("table")))) is not None:
+            fulltext.after_statement(optimized, rebuilt=True)  # InnoDB's OPTIMIZE rebuilds
     elif isinstance(expr, exp.Command) and (m := _CREATE_INDEX.match(tree["sqlglot"]["sql"])):
-        table = _clean(m.group("table"))
-        catalog.indexes[f"{table}.{m.group('name').lower()}"] = Index(
-            f"{table}.{m.group('name').lower()}", table)
+        name = _clean(m.group("table"))
+        catalog.indexes[f"{name}.{m.group('name').lower()}"] = Index(
+            f"{name}.{m.group('name').lower()}", name)
+        if (m.group("kind") or "").strip().upper() == "FULLTEXT" and name in catalog.tables:
+            fulltext.record(catalog.tables[name], m.group("name").lower(),
+                            fulltext.columns_in(tree["sqlglot"]["sql"][m.end():]))
+
+
+def _rebuilds(catalog: Catalog, session: MySQLSession, expr, table: str) -> bool:
+    """Whether the ALTER `expr` of `table` rebuilds it, as compute_mysql_effect plans it."""
+    builder = _Builder(session, catalog)
+    _, plans, _ = builder.plan(table, _alter_operations(builder, expr, table))
+    return any(p.rebuilds for p in plans)
+
+
+def _apply_alter_actions(catalog: Catalog, table: Table, expr) -> None:
+    from sqlglot import exp
+
+    for action in expr.args.get("actions") or ():
+        kind = (action.args.get("kind") or "").upper() if isinstance(action, exp.Drop) else ""
+        target = _name((action.args.get("tables") or [None])[0]) if kind else ""
+        if isinstance(action, exp.ColumnDef):
+            table.columns[action.name.lower()] = _column(action)
+        elif isinstance(action, exp.ModifyColumn):
+            old = _name(action.args.get("rename_from")) or action.this.name.lower()
+            previous = table.columns.pop(old, None)
+            column = _column(action.this)
+            column.not_null = column.not_null or _in_primary_key(table, old)
+            if previous is not None and column.charset is None:
+                column.charset = previous.charset
+            table.columns[column.name] = column
+            fulltext.rename_column(table, old, column.name)
+        elif isinstance(action, exp.RenameColumn):
+            old, new = _name(action.this), _name(action.args.get("to"))
+            col = table.columns.pop(old, None)
+            if col is not None:
+                col.name = new
+                table.columns[new] = col
+            fulltext.rename_column(table, old, new)
+        elif kind == "COLUMN":
+            table.columns.pop(target, None)
+            fulltext.drop_column(table, target)
+        elif kind in ("INDEX", "KEY"):
+            table.fulltext.pop(target, None)
+        elif isinstance(action, exp.AddConstraint):
+            for con in action.expressions:
+                if fulltext.is_fulltext(con):
+                    fulltext.add_index(table, con)
+        elif isinstance(action, exp.RenameIndex):
+            fulltext.rename_index(table, _name(action.this), _name(action.args.get("to")))
+        elif isinstance(action, exp.AlterRename):
+            new = _table_name(action.this)
+            catalog.tables[new] = catalog.tables.pop(table.name)
+            table.name = new
