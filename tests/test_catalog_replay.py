@@ -475,6 +475,21 @@ _SERVER_CASES = {
         "CREATE TABLE hc (a int, CONSTRAINT v CHECK (a > 0)); ALTER TABLE hc INHERIT h;"
         "CREATE TABLE hd () INHERITS (h); ALTER TABLE hd NO INHERIT h;"
         "ALTER TABLE h DROP CONSTRAINT v;",
+    # ALTER SCHEMA ... RENAME moves its tables, their indexes (and the partitions' indexes
+    # attached to them elsewhere), its types and sequences: later statements naming them by
+    # their new schema find them, as a DROP INDEX of the parent's index takes its parts.
+    "schema rename":
+        "CREATE SCHEMA s1; CREATE TYPE s1.mood AS ENUM ('a', 'b'); CREATE SEQUENCE s1.c;"
+        "CREATE DOMAIN s1.pos AS int CHECK (VALUE > 0);"
+        "CREATE TABLE s1.t (id int PRIMARY KEY, m s1.mood, q s1.pos);"
+        "CREATE TABLE s1.p (id int, m s1.mood) PARTITION BY LIST (id);"
+        "CREATE TABLE p1 PARTITION OF s1.p FOR VALUES IN (1); CREATE INDEX pm ON s1.p (m);"
+        "CREATE TABLE r (id int REFERENCES s1.t, n int DEFAULT nextval('s1.c'), m s1.mood);"
+        "CREATE TABLE kept (id int CHECK (id > 0));"
+        "ALTER SCHEMA s1 RENAME TO s2;"
+        "ALTER TABLE s2.t RENAME COLUMN m TO m2; CREATE INDEX ON s2.t (q);"
+        "ALTER TYPE s2.mood ADD VALUE 'c'; DROP INDEX s2.pm; DROP SEQUENCE s2.c CASCADE;"
+        "DROP DOMAIN s2.pos CASCADE; ALTER TABLE s2.p ADD CONSTRAINT one CHECK (id = 1);",
     # A LIKE column merged with an inherited one keeps the parent's NOT NULL.
     "like merged with an inherited column":
         "CREATE TABLE b (a int NOT NULL, x int); CREATE TABLE s (a int, x int NOT NULL, y int);"
@@ -1331,3 +1346,61 @@ def test_drop_policy_if_exists_locks_unless_the_table_is_known_without_it(
         assert (table in effect.locks) is expected, sql
         (action,) = effect.actions
         assert action.facts["policy_missing"] is not expected
+
+
+_SCHEMA_RENAME_SETUP = (
+    "CREATE SCHEMA s1; CREATE TYPE s1.pair AS (a int, b int); CREATE TABLE s1.t (id int);"
+    "CREATE TABLE typed OF s1.pair; CREATE SEQUENCE s1.c;"
+    "CREATE TABLE r (n int DEFAULT nextval('s1.c'));"
+    "CREATE FUNCTION s1.tf() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;"
+    "CREATE FUNCTION s1.ok() RETURNS bool LANGUAGE sql AS 'SELECT true';"
+    "CREATE TRIGGER x BEFORE UPDATE ON r FOR EACH ROW EXECUTE FUNCTION s1.tf();"
+    "CREATE POLICY p ON r USING (s1.ok()); CREATE STATISTICS s1.st ON id, id FROM s1.t;"
+    "CREATE TABLE k (id int);")
+
+
+def test_a_schema_rename_moves_what_refers_to_its_objects_by_name() -> None:
+    catalog = replayed(_SCHEMA_RENAME_SETUP + "ALTER SCHEMA s1 RENAME TO s2;")
+    assert "s2.t" in catalog.tables and "s1.t" not in catalog.tables
+    assert catalog.tables["public.typed"].of_type == "s2.pair"
+    assert catalog.sequences == {"s2.c"}
+    assert catalog.tables["public.r"].columns["n"].default_sequence == "s2.c"
+    assert catalog.tables["public.r"].triggers["x"].qualified == "s2.tf"
+    assert catalog.tables["public.r"].policies["p"].using_calls == ("s2.ok",)
+    assert catalog.statistics == {"s2.st": "s2.t"}
+    assert catalog.schemas == {"public", "s2"}
+
+
+def test_a_schema_rename_of_public_moves_the_types_columns_name_bare() -> None:
+    catalog = replayed("CREATE TYPE mood AS ENUM ('a'); CREATE TABLE t (m mood);"
+                       "ALTER SCHEMA public RENAME TO s2;")
+    assert catalog.tables["s2.t"].columns["m"].type_name == "s2.mood"
+    assert catalog.columns_dropped_with_type("s2.mood") == [("s2.t", "m")]
+
+
+def test_a_schema_rename_the_server_refuses_changes_nothing() -> None:
+    # The schema s2 exists already: the server refuses the rename.
+    sql = "CREATE SCHEMA s1; CREATE SCHEMA s2; CREATE TABLE s1.t (id int);"
+    catalog = replayed(sql + "ALTER SCHEMA s1 RENAME TO s2;")
+    assert set(catalog.tables) == {"s1.t"} and catalog.schemas == {"public", "s1", "s2"}
+
+
+def test_a_down_replay_copies_what_a_schema_rename_changes() -> None:
+    """Replayed on a down check's fork, ALTER SCHEMA ... RENAME (which names no table)
+    changes copies of the tables it moves and of those referring to its objects."""
+    import copy
+
+    from lockwise.catalog.replay import tables_reached
+    from lockwise.graph.down import clone, fork
+
+    history = replayed(_SCHEMA_RENAME_SETUP)
+    before = copy.deepcopy(history.tables)
+    tree = parse_sql("ALTER SCHEMA s1 RENAME TO s2").statements[0].tree
+    rolled = fork(history, set(), set(), renames=True)
+    reached = tables_reached(rolled, tree)
+    assert {t.name for t in reached} == {"s1.t", "public.typed", "public.r"}
+    for table in reached:
+        rolled.tables[table.name] = clone(table)
+    apply_statement(rolled, tree)
+    assert "s2.t" in rolled.tables and rolled.tables != before
+    assert history.tables == before

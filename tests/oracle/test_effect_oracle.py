@@ -1809,6 +1809,34 @@ CASES = [
          "CREATE VIEW v AS SELECT a FROM s1.t; CREATE VIEW w AS SELECT * FROM v;"
          "CREATE MATERIALIZED VIEW mv AS SELECT * FROM w; CREATE VIEW unrelated AS SELECT 1;",
          "DROP SCHEMA s1 CASCADE", schemas=("s1",)),
+    # --- ALTER SCHEMA ... RENAME moves every object in it in the replay ------------------------
+    Case("drop-schema-cascade-after-schema-rename",
+         "CREATE SCHEMA s1; CREATE TABLE s1.t (id int PRIMARY KEY); CREATE INDEX ON s1.t (id);"
+         "CREATE VIEW v AS SELECT * FROM s1.t; CREATE TABLE r (id int REFERENCES s1.t);"
+         "CREATE TABLE kept (id int); ALTER SCHEMA s1 RENAME TO s2;",
+         "DROP SCHEMA s2 CASCADE", schemas=("s1", "s2")),
+    Case("drop-type-cascade-after-schema-rename",
+         "CREATE SCHEMA s1; CREATE TYPE s1.mood AS ENUM ('a'); CREATE DOMAIN s1.d AS s1.mood;"
+         "CREATE TABLE t (id int, m s1.mood); CREATE TABLE u (id int, m s1.d);"
+         "CREATE TABLE kept (id int); INSERT INTO t VALUES (1, 'a');"
+         "ALTER SCHEMA s1 RENAME TO s2;",
+         "DROP TYPE s2.mood CASCADE", schemas=("s1", "s2")),
+    Case("add-column-constrained-domain-after-schema-rename",
+         "CREATE SCHEMA s1; CREATE DOMAIN s1.pos AS int CHECK (VALUE > 0);"
+         "CREATE TABLE t (id int); INSERT INTO t VALUES (1); ALTER SCHEMA s1 RENAME TO s2;",
+         "ALTER TABLE t ADD COLUMN p s2.pos DEFAULT 1", schemas=("s1", "s2")),
+    Case("drop-sequence-cascade-after-schema-rename",
+         "CREATE SCHEMA s1; CREATE SEQUENCE s1.c;"
+         "CREATE TABLE t (id int DEFAULT nextval('s1.c')); CREATE TABLE kept (id int);"
+         "ALTER SCHEMA s1 RENAME TO s2;",
+         "DROP SEQUENCE s2.c CASCADE", schemas=("s1", "s2")),
+    Case("drop-function-cascade-after-schema-rename",
+         "CREATE SCHEMA s1;"
+         "CREATE FUNCTION s1.tf() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;"
+         "CREATE TABLE t (id int); CREATE TABLE kept (id int);"
+         "CREATE TRIGGER x BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION s1.tf();"
+         "ALTER SCHEMA s1 RENAME TO s2;",
+         "DROP FUNCTION s2.tf() CASCADE", schemas=("s1", "s2")),
     Case("type-change-after-set-schema",
          "CREATE SCHEMA s1; CREATE SCHEMA s2; CREATE TABLE s1.t (id int, v varchar(10));"
          "CREATE INDEX t_v ON s1.t (v); ALTER TABLE s1.t SET SCHEMA s2;"

@@ -78,6 +78,27 @@ def follow_relation_rename(catalog: Catalog, moved: Table, old: str, new: str) -
         catalog.note_policies(table)
 
 
+def calling_schema(catalog: Catalog, schema: str) -> list[Table]:
+    """The tables with a policy that calls a function written in `schema`."""
+    prefix = schema.lower() + "."
+    return [t for t in catalog.tables.values()
+            if any(f.startswith(prefix) for pol in t.policies.values() for f in pol.functions)]
+
+
+def follow_schema_rename(catalog: Catalog, old: str, new: str) -> None:
+    """Schema `old` now goes by `new`: the calls of its functions written with it follow
+    (a DROP SCHEMA ... CASCADE of `new` drops those policies). The relations it holds are
+    followed as each moves (`follow_relation_rename`)."""
+    prefix, moved = old.lower() + ".", new.lower() + "."
+
+    def follow(calls: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(moved + f[len(prefix):] if f.startswith(prefix) else f for f in calls)
+    for table in calling_schema(catalog, old):  # bare names file them: no new filing
+        for name, pol in list(table.policies.items()):
+            table.policies[name] = replace(pol, using_calls=follow(pol.using_calls),
+                                           check_calls=follow(pol.check_calls))
+
+
 def _renamed(reads: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
     return tuple(new if r == old else r for r in reads) if old in reads else reads
 

@@ -1046,6 +1046,9 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
     if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         _move_type(catalog, _type_spellings(stmt))
         return
+    if rtype == "OBJECT_SCHEMA":
+        _rename_schema(catalog, stmt.get("subname", ""), new)
+        return
     name, _ = range_var(stmt.get("relation"))
     if rtype == "OBJECT_SEQUENCE":
         _move_sequence(catalog, name, f"{name.split('.', 1)[0]}.{new}")
@@ -1273,6 +1276,8 @@ def _move_type(catalog: Catalog, spellings: dict[str, str]) -> None:
         for column in table.columns.values():
             if column.type_name in spellings:
                 column.type_name = spellings[column.type_name]
+        if table.of_type in spellings:  # a typed table names its type by oid too
+            table.of_type = spellings[table.of_type]
 
 
 def _type_spellings(stmt: dict) -> dict[str, str]:
@@ -1281,11 +1286,17 @@ def _type_spellings(stmt: dict) -> dict[str, str]:
     written: `mood` (search_path) or `public.mood`."""
     old = object_name(_object_names(stmt))
     schema, bare = old.split(".", 1)
-    new_schema = stmt.get("newschema") or schema
-    new = f"{new_schema}.{stmt.get('newname') or bare}"
+    return _spellings(old, f"{stmt.get('newschema') or schema}.{stmt.get('newname') or bare}")
+
+
+def _spellings(old: str, new: str) -> dict[str, str]:
+    """Type `old` (qualified) now goes by `new`: each way a column may name `old` -> the
+    name that now names it, the qualified one first (a type of public is named bare)."""
     spellings = {old: new}
+    schema, bare = old.split(".", 1)
     if schema == "public":
-        spellings[bare] = new.split(".", 1)[1] if new_schema == "public" else new
+        new_schema, new_bare = new.split(".", 1)
+        spellings[bare] = new_bare if new_schema == "public" else new
     return spellings
 
 
@@ -1330,9 +1341,64 @@ def _move_sequence(catalog: Catalog, old: str, new: str) -> None:
         catalog.tables[table].columns[column].default_sequence = new
 
 
+def _in_schema(name: str, old: str, new: str) -> str:
+    """`name` (qualified) once schema `old` goes by `new`."""
+    return new + name[len(old):] if name.startswith(old + ".") else name
+
+
+def _rename_schema(catalog: Catalog, old: str, new: str) -> None:
+    """ALTER SCHEMA `old` RENAME TO `new`: everything in it moves with it, and what refers
+    to its objects by name in the catalog follows (the server refers to them by oid). A
+    schema `new` that exists already: the server refuses, the catalog keeps what it had."""
+    if not old or not new or old == new or new in catalog.schemas or \
+            any(name.startswith(new + ".") for name in catalog.tables):
+        return
+    prefix = old + "."
+    catalog.schemas.discard(old)
+    catalog.schemas.add(new)
+    for t in [t for name, t in catalog.tables.items() if name.startswith(prefix)]:
+        _move_relation(catalog, t, _in_schema(t.name, old, new))
+    # Those `_move_relation` left: the indexes of tables the catalog never knew, and the
+    # partitions' indexes attached to a moved one (new Index objects: forks share them).
+    for key in [k for k, i in catalog.indexes.items()
+                if i.table.startswith(prefix) or (i.attached_to or "").startswith(prefix)]:
+        idx = catalog.indexes.pop(key)
+        moved = replace(idx, name=_in_schema(idx.name, old, new),
+                        table=_in_schema(idx.table, old, new),
+                        attached_to=idx.attached_to and _in_schema(idx.attached_to, old, new))
+        catalog.indexes[moved.name] = moved
+    for type_name in _schema_types(catalog, old):
+        _move_type(catalog, _spellings(type_name, _in_schema(type_name, old, new)))
+    for sequence in sorted(s for s in catalog.sequences if s.startswith(prefix)):
+        _move_sequence(catalog, sequence, _in_schema(sequence, old, new))
+    for function in _schema_trigger_functions(catalog, old):
+        _move_routine(catalog, function.split("."), None, new)
+    policies.follow_schema_rename(catalog, old, new)
+    for stat in [s for s, on in catalog.statistics.items()
+                 if s.startswith(prefix) or on.startswith(prefix)]:
+        table, columns = catalog.statistics[stat], catalog.statistics_columns.get(stat, ())
+        reads = catalog.statistics_reads.get(stat, frozenset())
+        _drop_statistics(catalog, [stat])
+        _add_statistics(catalog, _in_schema(stat, old, new), _in_schema(table, old, new),
+                        columns, reads)
+    catalog.unsure = {_in_schema(name, old, new) for name in catalog.unsure}
+
+
+def _schema_types(catalog: Catalog, schema: str) -> list[str]:
+    """The enums, types and domains (qualified) of `schema`."""
+    return sorted(n for n in {*catalog.enums, *catalog.types, *catalog.domains}
+                  if n.startswith(schema + "."))
+
+
+def _schema_trigger_functions(catalog: Catalog, schema: str) -> list[str]:
+    """The functions (qualified) of `schema` that triggers execute."""
+    return sorted({tr.qualified for t in catalog.tables.values() for tr in t.triggers.values()
+                   if tr.qualified.startswith(schema + ".")})
+
+
 def _tables_typed(catalog: Catalog, spellings: dict[str, str]) -> list[Table]:
-    return [t for t in catalog.tables.values()
-            if any(c.type_name in spellings for c in t.columns.values())]
+    return [t for t in catalog.tables.values() if t.of_type in spellings
+            or any(c.type_name in spellings for c in t.columns.values())]
 
 
 def _drop_views(catalog: Catalog, views: list[str]) -> None:
@@ -1371,7 +1437,8 @@ _ROUTINE_KINDS = ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE")
 
 def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
     """The tables that replaying `tree` changes without the statement naming them: those
-    with a column of a renamed type, or of a type or sequence dropped with CASCADE, the views
+    with a column of a renamed type, or of a type or sequence dropped with CASCADE, what a
+    renamed schema holds and what refers to it (`_schema_reach`), the views
     over and foreign keys to a renamed or dropped relation, the views that read a renamed
     column, those whose triggers call a function dropped with CASCADE, the partitions and
     inheritance children of an altered table; for a DO block, what
@@ -1379,6 +1446,8 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
     `embedded_trees`). Whoever replays on a copy of the catalog that shares tables must copy
     these first (graph/down.py)."""
     kind, body = unwrap(tree)
+    if kind == "RenameStmt" and body.get("renameType") == "OBJECT_SCHEMA":
+        return _schema_reach(catalog, body.get("subname", ""))
     if kind in ("RenameStmt", "AlterObjectSchemaStmt"):
         moved = _moved_with(catalog, body.get("renameType") or body.get("objectType", ""), body)
         if moved is not None:
@@ -1447,6 +1516,24 @@ def _moved_with(catalog: Catalog, kind: str, body: dict) -> list[Table] | None:
         columns = catalog.columns_drawing_from(range_var(body.get("relation"))[0])
         return [catalog.tables[t] for t in dict.fromkeys(t for t, _ in columns)]
     return None
+
+
+def _schema_reach(catalog: Catalog, schema: str) -> list[Table]:
+    """The tables ALTER SCHEMA `schema` RENAME changes (none of which it names): its own,
+    those following each of them, those with a column or of a type of it, with a default
+    drawing from a sequence of it, a trigger executing or a policy calling a function of
+    it."""
+    prefix = schema + "."
+    inside = [t for name, t in catalog.tables.items() if name.startswith(prefix)]
+    reached = [*inside, *(o for t in inside for o in _tables_following(catalog, t.name))]
+    for type_name in _schema_types(catalog, schema):
+        reached += _tables_typed(catalog, _spellings(type_name, type_name))
+    reached += [catalog.tables[table] for seq in catalog.sequences if seq.startswith(prefix)
+                for table, _ in catalog.columns_drawing_from(seq)]
+    reached += [t for function in _schema_trigger_functions(catalog, schema)
+                for t in _tables_triggering(catalog, function.split("."))]
+    reached += policies.calling_schema(catalog, schema)
+    return list({id(t): t for t in reached}.values())
 
 
 def _tables_following(catalog: Catalog, relation: str) -> list[Table]:
