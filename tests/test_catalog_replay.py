@@ -1273,6 +1273,16 @@ WHERE d.classid = 'pg_policy'::regclass AND d.refobjid <> p.polrelid
     " DROP VIEW catv CASCADE;",
     "ALTER TABLE docs SET SCHEMA s; ALTER VIEW catv RENAME TO catv2;"
     " ALTER POLICY w ON s.docs USING (id IN (SELECT id FROM catv2));",
+    "ALTER TABLE members DROP COLUMN name CASCADE;",  # p2 on acct reads it in a subquery
+    "ALTER TABLE docs DROP COLUMN author CASCADE;",  # r on docs itself
+    "ALTER TABLE s.cat DROP COLUMN id CASCADE;",  # p2's WITH CHECK, and q through the view
+    "ALTER TABLE acct DROP COLUMN id CASCADE;",  # no policy uses acct.id: all stay
+    "ALTER TABLE members RENAME COLUMN name TO nm; ALTER TABLE members ADD COLUMN name text;"
+    " ALTER TABLE members DROP COLUMN name CASCADE; ALTER TABLE members RENAME TO people;"
+    " ALTER TABLE people DROP COLUMN nm CASCADE;",  # the policy follows both renames
+    "CREATE TYPE mood AS ENUM ('a'); ALTER TABLE acct ADD COLUMN m mood;"
+    " CREATE POLICY md ON docs USING (id IN (SELECT id FROM acct WHERE m = 'a'));"
+    " DROP TYPE mood CASCADE;",
 ])
 def test_policies_are_those_the_server_has(pg_db: str, last: str) -> None:
     import psycopg

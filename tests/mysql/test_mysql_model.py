@@ -403,3 +403,17 @@ def test_the_refused_lock_clause_says_why(statement: str, flavour: str, reason: 
     least LOCK=NONE": the reason is MySQL's rule for INSTANT, not the operation's lock."""
     facts = summary(statement, flavour, DEFAULT_VERSIONS[flavour])
     assert facts["lock_refusal"] == reason and facts["lock_allowed"] == (not reason)
+
+
+@pytest.mark.parametrize(("statement", "flavour", "instead"), [
+    # only the clause is refused: the same ALTER without it blocks nothing either
+    ("ALTER TABLE t ADD COLUMN x INT, ALGORITHM=INSTANT, LOCK=NONE", "mysql",
+     "ALTER TABLE t ADD COLUMN x INT, ALGORITHM=INSTANT;"),
+    # the operation needs a stronger lock: without the clause it would block writes
+    ("ALTER TABLE t MODIFY m BIGINT, LOCK=NONE", "mysql", "gh-ost "),
+])
+def test_the_refused_lock_clause_suggests_what_fits(statement: str, flavour: str,
+                                                    instead: str) -> None:
+    facts = summary(statement, flavour, DEFAULT_VERSIONS[flavour])
+    assert instead in facts["lock_instead_sql"]
+    assert ("gh-ost" in facts["lock_instead_sql"]) == instead.startswith("gh-ost")

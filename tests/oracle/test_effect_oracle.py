@@ -1479,6 +1479,22 @@ CASES = [
          "COMMENT ON TRIGGER t_touch ON t IS 'touch'"),
     Case("set-schema", T + "CREATE SCHEMA oracle_archive;",
          "ALTER TABLE t SET SCHEMA oracle_archive"),
+    # DROP COLUMN ... CASCADE drops the policies (on its table and on others) using the
+    # column; DROP TYPE ... CASCADE the policies using a column it drops.
+    Case("drop-column-cascade-drops-policy-on-other", POLICIES
+         + "CREATE POLICY q ON docs USING (id IN (SELECT id FROM t WHERE n > 0));",
+         "ALTER TABLE t DROP COLUMN n CASCADE"),
+    Case("drop-column-cascade-drops-policy-through-subquery", POLICIES,
+         "ALTER TABLE members DROP COLUMN id CASCADE"),
+    Case("drop-column-cascade-drops-policy-through-view", POLICIES,
+         "ALTER TABLE other DROP COLUMN id CASCADE"),
+    Case("drop-column-cascade-unused-keeps-policies", POLICIES
+         + "CREATE POLICY q ON docs USING (id IN (SELECT id FROM t WHERE n > 0));",
+         "ALTER TABLE t DROP COLUMN note CASCADE"),
+    Case("drop-type-cascade-drops-policy", POLICIES + """
+         CREATE TYPE mood AS ENUM ('a'); CREATE TABLE tagged (id bigint, md mood);
+         CREATE POLICY m ON members USING (id IN (SELECT id FROM tagged WHERE md = 'a'));""",
+         "DROP TYPE mood CASCADE"),
     Case("enable-row-level-security", T, "ALTER TABLE t ENABLE ROW LEVEL SECURITY"),
     Case("comment-on-table", T, "COMMENT ON TABLE t IS 'rows'"),
     Case("grant-select", T, "GRANT SELECT ON t TO lockwise_oracle_owner"),

@@ -165,6 +165,11 @@ class Policy:
     #: drops the policy.
     using_calls: tuple[str, ...] = ()
     check_calls: tuple[str, ...] = ()
+    #: The (relation, column) pairs of known tables its USING expression uses, and its WITH
+    #: CHECK one (its own table's included): ALTER TABLE ... DROP COLUMN ... CASCADE of one
+    #: drops the policy.
+    using_columns: tuple[tuple[str, str], ...] = ()
+    check_columns: tuple[tuple[str, str], ...] = ()
 
     @property
     def reads(self) -> tuple[str, ...]:
@@ -173,6 +178,10 @@ class Policy:
     @property
     def functions(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((*self.using_calls, *self.check_calls)))
+
+    def uses_column(self, relation: str, column: str) -> bool:
+        return (relation, column) in self.using_columns or \
+            (relation, column) in self.check_columns
 
     def calls(self, function: str) -> bool:
         """Whether it may call `function` (qualified): an unqualified call names it when the
@@ -647,6 +656,23 @@ class Catalog:
         found = [(t, name) for t in candidates if t.name not in gone
                  for name, pol in t.policies.items() if dropped(pol)]
         return sorted(found, key=lambda pair: (pair[0].name, pair[1]))
+
+    def policies_using_column(self, table: str, column: str) -> list[tuple[Table, str]]:
+        """(table, policy name) of each policy, on `table` or another, whose expressions use
+        `table.column` or name a view dropped with it: what ALTER TABLE ... DROP COLUMN ...
+        CASCADE drops with it, each under ACCESS EXCLUSIVE on its table (checked on the
+        server). By table and policy name."""
+        views = self.views_using_column(table, column)
+        through = self.policies_on_others([*views, *(o for v in views for o in self.views_over(v))])
+        if self.policy_readers is None:
+            candidates = list(self.tables.values())
+        else:  # its own table, and a superset of the others whose policies read it
+            candidates = [t for name in {table, *self.policy_readers.get(table, ())}
+                          if (t := self.tables.get(name)) is not None]
+        found = {(t.name, name): (t, name) for t in candidates for name, pol in t.policies.items()
+                 if pol.uses_column(table, column)}
+        found.update(((t.name, name), (t, name)) for t, name in through)
+        return [found[key] for key in sorted(found)]
 
     def columns_of_type(self, type_name: str) -> list[tuple[str, str]]:
         """The (table, column) pairs whose type, or element type, is `type_name` (qualified),

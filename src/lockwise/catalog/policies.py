@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from lockwise.catalog.model import Catalog, Policy, Table
+from lockwise.catalog.scopes import ColumnReads
 from lockwise.effects.nodes import range_var, relations_in, strings, walk
 
 
@@ -21,6 +22,16 @@ def _calls(expr: dict | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f for f in found if f))
 
 
+def _columns(catalog: Catalog, table: Table, expr: dict | None) -> tuple[tuple[str, str], ...]:
+    """The (relation, column) pairs `expr`, a policy's expression on `table`, uses: a bare
+    name is `table`'s, or a subquery's table's, as PostgreSQL resolves it."""
+    if expr is None:
+        return ()
+    resolver = ColumnReads(catalog, dependencies=False)
+    resolver._select(expr, [{table.name.rsplit(".", 1)[-1]: table.name}])
+    return tuple(resolver.reads)
+
+
 def create_policy(catalog: Catalog, stmt: dict) -> None:
     table = catalog.tables.get(range_var(stmt.get("table"))[0])
     if table is None:
@@ -28,7 +39,8 @@ def create_policy(catalog: Catalog, stmt: dict) -> None:
     qual, check = stmt.get("qual"), stmt.get("with_check")
     table.policies[stmt.get("policy_name", "")] = Policy(
         command=stmt.get("cmd_name") or "all", using_reads=_reads(qual),
-        check_reads=_reads(check), using_calls=_calls(qual), check_calls=_calls(check))
+        check_reads=_reads(check), using_calls=_calls(qual), check_calls=_calls(check),
+        using_columns=_columns(catalog, table, qual), check_columns=_columns(catalog, table, check))
     catalog.note_policies(table)
 
 
@@ -40,9 +52,11 @@ def alter_policy(catalog: Catalog, stmt: dict) -> None:
         return
     qual, check = stmt.get("qual"), stmt.get("with_check")
     if qual is not None:
-        old = replace(old, using_reads=_reads(qual), using_calls=_calls(qual))
+        old = replace(old, using_reads=_reads(qual), using_calls=_calls(qual),
+                      using_columns=_columns(catalog, table, qual))
     if check is not None:
-        old = replace(old, check_reads=_reads(check), check_calls=_calls(check))
+        old = replace(old, check_reads=_reads(check), check_calls=_calls(check),
+                      check_columns=_columns(catalog, table, check))
     table.policies[stmt.get("policy_name", "")] = old
     catalog.note_policies(table)
 
@@ -75,6 +89,11 @@ def follow_relation_rename(catalog: Catalog, moved: Table, old: str, new: str) -
                 table.policies[name] = replace(
                     pol, using_reads=_renamed(pol.using_reads, old, new),
                     check_reads=_renamed(pol.check_reads, old, new))
+    for table in {**holders, moved.name: moved}.values():
+        for name, pol in list(table.policies.items()):
+            table.policies[name] = replace(
+                pol, using_columns=_moved(pol.using_columns, (old, new), None),
+                check_columns=_moved(pol.check_columns, (old, new), None))
         catalog.note_policies(table)
 
 
@@ -99,6 +118,29 @@ def follow_schema_rename(catalog: Catalog, old: str, new: str) -> None:
                                            check_calls=follow(pol.check_calls))
 
 
+def follow_column_rename(catalog: Catalog, relation: str, old: str, new: str) -> None:
+    """Column `old` of `relation` now goes by `new`: the policies using it follow (the
+    server refers to it by number)."""
+    for table, name in catalog.policies_using_column(relation, old):
+        pol = table.policies[name]
+        table.policies[name] = replace(
+            pol, using_columns=_moved(pol.using_columns, None, (relation, old, new)),
+            check_columns=_moved(pol.check_columns, None, (relation, old, new)))
+
+
+def _moved(pairs: tuple[tuple[str, str], ...], relation: tuple[str, str] | None,
+           column: tuple[str, str, str] | None) -> tuple[tuple[str, str], ...]:
+    """`pairs` with relation (old, new) or column (relation, old, new) renamed."""
+    out = []
+    for rel, col in pairs:
+        if relation is not None and rel == relation[0]:
+            rel = relation[1]
+        if column is not None and (rel, col) == column[:2]:
+            col = column[2]
+        out.append((rel, col))
+    return tuple(out)
+
+
 def _renamed(reads: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
     return tuple(new if r == old else r for r in reads) if old in reads else reads
 
@@ -109,3 +151,11 @@ def holders_reached(catalog: Catalog, relations: list[str], functions: tuple[str
     drops (for `replay.tables_reached`)."""
     found = catalog.policies_on_others(relations, functions, schema)
     return list({id(t): t for t, _ in found}.values())
+
+
+def column_holders(catalog: Catalog, columns: list[tuple[str, str]]) -> list[Table]:
+    """The tables whose policies use one of `columns` ((table, column) pairs): what a DROP
+    COLUMN ... CASCADE, a DROP TYPE ... CASCADE or a RENAME COLUMN of them changes (for
+    `replay.tables_reached`)."""
+    return list({id(t): t for table, column in columns
+                 for t, _ in catalog.policies_using_column(table, column)}.values())

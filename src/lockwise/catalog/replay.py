@@ -13,7 +13,7 @@ from dataclasses import replace
 from lockwise.catalog import policies
 from lockwise.catalog.model import Catalog, Column, Constraint, Domain, Index, Table, Trigger
 from lockwise.catalog.query_columns import result_columns
-from lockwise.catalog.scopes import Scope, ScopedResolver, every_owner
+from lockwise.catalog.scopes import ColumnReads
 from lockwise.catalog.search_path import elements_path
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
@@ -894,6 +894,8 @@ def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None
     """Column `column` of `t` goes, and the indexes and constraints over it (also the indexes
     whose predicate or expressions read it); with CASCADE the views that use it too."""
     if cascade:
+        # (the policies first: those naming a view dropped here go too)
+        policies.drop_dependent_policies(catalog.policies_using_column(t.name, column))
         views = catalog.views_using_column(t.name, column)
         _drop_views(catalog, views + [o for v in views for o in catalog.views_over(v)])
         # The foreign keys pointing at it (the server refuses without CASCADE).
@@ -1126,6 +1128,7 @@ def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
             new if c == old else c for c in catalog.statistics_columns.get(stat, ()))
         catalog.statistics_reads[stat] = frozenset(
             new if c == old else c for c in catalog.statistics_reads.get(stat, ()))
+    policies.follow_column_rename(catalog, name, old, new)
     for view in catalog.views_using_column(name, old):  # they name columns by number
         v = catalog.tables[view]
         v.column_reads = tuple((r, new if (r, c) == (name, old) else c)
@@ -1462,7 +1465,8 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
             and (body.get("relation") or {}).get("inh") else []
         if rtype == "OBJECT_COLUMN":
             views = catalog.views_using_column(table, body.get("subname", ""))
-            return [catalog.tables[view] for view in views] + below
+            return [catalog.tables[view] for view in views] + below + \
+                policies.column_holders(catalog, [(table, body.get("subname", ""))])
         return below
     elif kind == "DropStmt":
         rtype = body.get("removeType", "")
@@ -1486,8 +1490,11 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
         if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_SEQUENCE"):
             columns = catalog.columns_drawing_from if rtype == "OBJECT_SEQUENCE" else \
                 catalog.columns_dropped_with_type
-            return [catalog.tables[table] for n in names
-                    for table in dict.fromkeys(t for t, _ in columns(object_name(n)))]
+            dropped = [pair for n in names for pair in columns(object_name(n))]
+            holders = policies.column_holders(catalog, dropped) if rtype != "OBJECT_SEQUENCE" \
+                else []
+            return [catalog.tables[table] for table in dict.fromkeys(t for t, _ in dropped)] + \
+                holders
     elif kind == "AlterObjectSchemaStmt" and body.get("objectType") in RELATION_KINDS:
         return _tables_following(catalog, range_var(body.get("relation"))[0])
     elif kind == "AlterTableStmt" and body.get("objtype") != "OBJECT_INDEX":
@@ -1497,8 +1504,15 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
         moved = [range_var(unwrap(cmd.get("def"))[1].get("name"))[0]
                  for cmd in (unwrap(c)[1] for c in body.get("cmds") or ())
                  if cmd.get("subtype") in ("AT_AttachPartition", "AT_DetachPartition")]
-        return _children(catalog, range_var(body.get("relation"))[0]) + [
-            t for name in moved if (t := catalog.tables.get(name)) is not None]
+        table = range_var(body.get("relation"))[0]
+        # A column dropped with CASCADE takes the policies using it, on other tables too.
+        cascaded = [(table, cmd.get("name", "")) for cmd in (unwrap(c)[1] for c in
+                                                             body.get("cmds") or ())
+                    if cmd.get("subtype") == "AT_DropColumn"
+                    and cmd.get("behavior") == "DROP_CASCADE"]
+        return _children(catalog, table) + [
+            t for name in moved if (t := catalog.tables.get(name)) is not None] + \
+            policies.column_holders(catalog, cascaded)
     elif kind == "DoStmt":
         return [t for inner in embedded_trees(body) for t in tables_reached(catalog, inner)]
     return []
@@ -1817,49 +1831,13 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
         _read_query(catalog, view, stmt.get("query"), views)
 
 
-class _ColumnReads(ScopedResolver):
-    """The (relation, column) pairs a view's query uses, as far as the catalog can tell.
-
-    Names resolve scope by scope (`ScopedResolver`): a qualified reference through the table
-    or alias of its own SELECT or an enclosing one; an unqualified one to every table of the
-    innermost SELECT that has such a column (`every_owner`); `*` as the columns of its
-    SELECT's tables. A column of a table only a subquery reads (`SELECT name, (SELECT
-    count(*) FROM post) FROM site`) is not a use of that table's column.
-
-    With `dependencies`, the same walk also collects what `ScopedResolver` does (`deps`, the
-    conflict graph's view dependencies): a query can be thousands of nodes, walked once."""
-
-    def __init__(self, catalog: Catalog, dependencies: bool) -> None:
-        super().__init__(catalog)
-        self.dependencies = dependencies
-        self.reads: dict[tuple[str, str], None] = {}
-
-    def _resolved(self, rel: str | None, column: str) -> None:
-        self._read(rel, column)
-        if self.dependencies:
-            self._depend(rel, column)
-
-    def _unqualified(self, name: str, scopes: list[Scope]) -> None:
-        for rel in every_owner(self.catalog, name, scopes):
-            self._read(rel, name)
-        if self.dependencies:
-            super()._unqualified(name, scopes)
-
-    def _read(self, rel: str | None, column: str) -> None:
-        known = self.catalog.tables.get(rel) if rel else None
-        if known is not None:
-            for col in known.columns if column == "*" else (column,):
-                if col in known.columns:
-                    self.reads.setdefault((known.name, col), None)
-
-
 def _read_query(catalog: Catalog, view: Table, query: object,
                 views: dict[str, set[str]] | None) -> None:
     """Set the column reads of `view` (a view or materialized view) defined by `query`, and
     with `views`, record there what it depends on ("table:s.t", "column:s.t.c"; not itself).
     The view is in the catalog already: it has no columns there, so resolving against it
     gives what the catalog from before the statement gives."""
-    resolver = _ColumnReads(catalog, views is not None)
+    resolver = ColumnReads(catalog, views is not None)
     if isinstance(query, dict):
         resolver._select(query, [])
     view.column_reads = tuple(resolver.reads)

@@ -391,6 +391,7 @@ class _Builder:
                 clauses.algorithm, algorithm, flavour, version),
             "lock_allowed": not refusal,
             "lock_refusal": refusal,
+            "lock_instead_sql": _lock_instead_sql(base, clauses, lock, refusal),
             "alter_clause": clauses.operations_sql,
             "alter_clause_arg": shlex.quote(clauses.operations_sql),
             "sources": tuple(sorted({p.source for p in plans})),
@@ -405,6 +406,20 @@ class _Builder:
                  for op, _ in operations):
             self.scans[table] = "index build"
         self.alters.add(f"table:{table}")
+
+
+def _lock_instead_sql(base: dict, clauses: _Clauses, lock: str, refusal: str) -> str:
+    """What to run instead of an ALTER whose LOCK= clause the server refuses: when only the
+    clause is refused (the operation allows the lock asked for, as beside MySQL's
+    ALGORITHM=INSTANT), the same ALTER without it; when the operation needs a stronger lock,
+    an online schema change tool."""
+    if refusal and not lock_refusal(clauses.lock, lock):  # the strength alone is fine
+        algorithm = f", ALGORITHM={clauses.algorithm}" if clauses.algorithm else ""
+        return (f"-- the operation takes LOCK={lock} at most; only the clause is refused: "
+                f"leave it out\nALTER TABLE {base['table_sql']} {clauses.operations_sql}"
+                f"{algorithm};")
+    return (f"gh-ost --database=<db> --table={base['table_name_arg']} "
+            f"--alter={shlex.quote(clauses.operations_sql)} --execute")
 
 
 #: Operations that build an index: beside one, MariaDB cannot keep a column change instant.

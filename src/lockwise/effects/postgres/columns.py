@@ -303,7 +303,9 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     for idx in b.ctx.catalog.indexes_on(table):
         if col in idx.columns:
             b.drops.add(f"index:{idx.name}")
-    b.act("drop_column", base, column=col, if_exists=bool(cmd.get("missing_ok")),
+    policies = drop_policies(b, b.ctx.catalog.policies_using_column(table, col)
+                             if cascade else [])
+    b.act("drop_column", base, policies, column=col, if_exists=bool(cmd.get("missing_ok")),
           column_is_new=b.ctx.column_is_new(table, col), cascade=cascade,
           column_known=b.ctx.catalog.column(table, col) is not None,
           **_views_using(b, table, col),
@@ -418,9 +420,25 @@ def dropped_column(b: Builder, table: str, column: str, why: str) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     _drop_views_using(b, table, column)
     b.drops.add(f"column:{table}.{column}")
-    b.act("drop_column", table_facts(b, table, True), column=column, if_exists=False,
+    policies = drop_policies(b, b.ctx.catalog.policies_using_column(table, column))
+    b.act("drop_column", table_facts(b, table, True), policies, column=column, if_exists=False,
           cascade=True, column_known=True, dropped_by=why,
           column_is_new=b.ctx.column_is_new(table, column), **_views_using(b, table, column))
+
+
+def drop_policies(b: Builder, found: list[tuple[Table, str]]) -> dict:
+    """The policies a DROP ... CASCADE drops with what they use (`found`,
+    as `Catalog.policies_on_others` gives them): each under ACCESS EXCLUSIVE on its table, as
+    DROP POLICY (checked on the server). The facts that name them."""
+    for table, name in found:
+        b.lock(table.name, L.ACCESS_EXCLUSIVE)
+        b.drops.add(f"policy:{table.name}.{name}")
+    named = tuple(f"{name} on {table.name}" for table, name in found)
+    sql = "\n".join(f"DROP POLICY {quote_ident(name)} ON "
+                    f"{'.'.join(map(quote_ident, table.name.split('.', 1)))};"
+                    for table, name in found)
+    return {"policies_dropped": named, "policies_dropped_text": ", ".join(named),
+            "policies_dropped_sql": sql}
 
 
 def _drop_views_using(b: Builder, table: str, column: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lockwise.catalog.model import Catalog, Table
+from lockwise.catalog.model import Catalog
 from lockwise.effects.nodes import drop_object_names, object_name, range_var, unwrap
 from lockwise.effects.postgres.attach import lock_partition_set
 from lockwise.effects.postgres.builder import (
@@ -13,9 +13,9 @@ from lockwise.effects.postgres.builder import (
     row_key_facts,
     table_facts,
 )
-from lockwise.effects.postgres.columns import dropped_column
+from lockwise.effects.postgres.columns import drop_policies, dropped_column
 from lockwise.effects.postgres.triggers import is_row_trigger
-from lockwise.parse.quoting import quote_ident, relation_sql
+from lockwise.parse.quoting import relation_sql
 
 _DROP_KINDS = {
     "OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
@@ -77,7 +77,7 @@ def drop(b: Builder, stmt: dict) -> None:
                     b.lock(other, L.ACCESS_EXCLUSIVE)
             for view in catalog.views_over(table) if cascade else ():
                 b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with it
-            policies = _drop_policies(b, catalog.policies_on_others(
+            policies = drop_policies(b, catalog.policies_on_others(
                 catalog.cascade_reach(table)) if cascade else [])
             b.act("drop_table" if kind == "table" else "drop_view", policies, table=table,
                   table_name=names[-1], table_sql=table if len(names) > 1 else names[-1],
@@ -146,7 +146,7 @@ def drop(b: Builder, stmt: dict) -> None:
             for view in catalog.views_outside_schema_over(schema) if cascade else ():
                 b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with the tables it reads
             inside = [t for t in catalog.tables if t.startswith(schema + ".")]
-            policies = _drop_policies(b, catalog.policies_on_others(
+            policies = drop_policies(b, catalog.policies_on_others(
                 [*inside, *catalog.views_outside_schema_over(schema)], schema=schema)
                 if cascade else [])
             b.act("drop_schema", policies, schema=schema, cascade=cascade,
@@ -160,7 +160,7 @@ def drop(b: Builder, stmt: dict) -> None:
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
                     b.lock(table.name, L.ACCESS_EXCLUSIVE)
                     b.drops.add(f"trigger:{table.name}.{trigger}")
-                facts = _drop_policies(b, catalog.policies_on_others((), [name]))
+                facts = drop_policies(b, catalog.policies_on_others((), [name]))
             elif kind == "statistics" and (table := catalog.statistics.get(name)):
                 b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
             elif kind == "type":
@@ -174,21 +174,6 @@ def drop(b: Builder, stmt: dict) -> None:
             b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
                   cascade=cascade, if_exists=if_exists,
                   object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
-
-
-def _drop_policies(b: Builder, found: list[tuple[Table, str]]) -> dict:
-    """The policies on other tables a DROP ... CASCADE drops with what they name (`found`,
-    as `Catalog.policies_on_others` gives them): each under ACCESS EXCLUSIVE on its table, as
-    DROP POLICY (checked on the server). The facts that name them."""
-    for table, name in found:
-        b.lock(table.name, L.ACCESS_EXCLUSIVE)
-        b.drops.add(f"policy:{table.name}.{name}")
-    named = tuple(f"{name} on {table.name}" for table, name in found)
-    sql = "\n".join(f"DROP POLICY {quote_ident(name)} ON "
-                    f"{'.'.join(map(quote_ident, table.name.split('.', 1)))};"
-                    for table, name in found)
-    return {"policies_dropped": named, "policies_dropped_text": ", ".join(named),
-            "policies_dropped_sql": sql}
 
 
 def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:
