@@ -5,7 +5,9 @@ Source: PostgreSQL documentation, "Explicit Locking", table 13.2 (Conflicting Lo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
+from types import MappingProxyType
 
 from lockwise.core.types import LockMode
 
@@ -46,6 +48,11 @@ def conflicts(a: LockMode, b: LockMode) -> bool:
     return b in CONFLICTS[a]
 
 
+#: The modes whose request makes INSERT, UPDATE and DELETE queue behind it while it waits
+#: (SHARE and stronger: a queued request is granted before later ones).
+_BLOCKING_WRITES = frozenset(mode for mode in M if conflicts(mode, _WRITE))
+
+
 def blocks(mode: LockMode) -> tuple[str, ...]:
     """What concurrent work waits while `mode` is held: a subset of reads, writes, ddl."""
     out = []
@@ -73,22 +80,21 @@ def strongest(a: LockMode | None, b: LockMode) -> LockMode:
     return b if a is None or b > a else a
 
 
-def blocks_writes(mode: LockMode) -> bool:
-    """Whether a request for `mode` makes INSERT, UPDATE and DELETE queue behind it while it
-    waits (SHARE and stronger): a queued request is granted before later ones."""
-    return conflicts(mode, _WRITE)
+#: The facts of a statement no write queues behind (most of them): shared, never changed.
+_NO_WRITE_BLOCKING = MappingProxyType(
+    {"blocks_writes": False, "write_blocking_text": "", "queued_behind_text": ""})
 
 
-def write_blocking_facts(locks: dict[str, LockMode]) -> dict:
+def write_blocking_facts(locks: dict[str, LockMode]) -> Mapping[str, object]:
     """The locks of `locks` that writes queue behind, as messages name them:
     `write_blocking_text` ("SHARE on public.a, public.b") and `queued_behind_text` (what
     queues: every query behind ACCESS EXCLUSIVE, every write behind a weaker mode)."""
     by_mode: dict[LockMode, list[str]] = {}
     for table, mode in locks.items():
-        if blocks_writes(mode):
+        if mode in _BLOCKING_WRITES:
             by_mode.setdefault(mode, []).append(table)
     if not by_mode:
-        return {"blocks_writes": False, "write_blocking_text": "", "queued_behind_text": ""}
+        return _NO_WRITE_BLOCKING
     groups = sorted(by_mode.items(), reverse=True)
     waits = " and ".join(f"{mode.name.replace('_', ' ')} on {', '.join(tables)}"
                          for mode, tables in groups)
