@@ -1441,13 +1441,12 @@ _ROUTINE_KINDS = ("OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE")
 def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
     """The tables that replaying `tree` changes without the statement naming them: those
     with a column of a renamed type, or of a type or sequence dropped with CASCADE, what a
-    renamed schema holds and what refers to it (`_schema_reach`), the views
-    over and foreign keys to a renamed or dropped relation, the views that read a renamed
-    column, those whose triggers call a function dropped with CASCADE, the partitions and
-    inheritance children of an altered table; for a DO block, what
-    the statements the replay follows in it reach (the tables they name count as named:
-    `embedded_trees`). Whoever replays on a copy of the catalog that shares tables must copy
-    these first (graph/down.py)."""
+    renamed schema holds and what refers to it (`_schema_reach`), the views over and foreign
+    keys to a renamed or dropped relation, the views that read a renamed column, those whose
+    triggers call a function dropped with CASCADE, the partitions and inheritance children
+    of an altered table; for a DO block, what the statements the replay follows in it reach
+    (the tables they name count as named: `embedded_trees`). Whoever replays on a copy of the
+    catalog that shares tables must copy these first (graph/down.py)."""
     kind, body = unwrap(tree)
     if kind == "RenameStmt" and body.get("renameType") == "OBJECT_SCHEMA":
         return _schema_reach(catalog, body.get("subname", ""))
