@@ -63,7 +63,7 @@ CASES = {
                                                       "INPLACE"),
     "ALTER TABLE t DROP INDEX t_m": (("drop_index",), "INPLACE", "INPLACE"),
     "DROP INDEX t_m ON t": (("drop_index",), "INPLACE", "INPLACE"),
-    "ALTER TABLE t RENAME INDEX a TO b": (("rename_index",), "INSTANT", "INSTANT"),
+    "ALTER TABLE t RENAME INDEX a TO b": (("rename_index",), "INPLACE", "INPLACE"),
     "ALTER TABLE t DROP PRIMARY KEY": (("drop_primary_key",), "COPY", "COPY"),
     "ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (id, n)":
         (("add_primary_key",), "INPLACE", "INPLACE"),
@@ -81,9 +81,9 @@ CASES = {
 }
 
 
-def summary(statement: str, flavour: str, version: tuple[int, ...]) -> dict:
+def summary(statement: str, flavour: str, version: tuple[int, ...], setup: str = SETUP) -> dict:
     catalog, session = Catalog(), MySQLSession(flavour=flavour, version=version)
-    parsed = parse_mysql(SETUP + "\n" + statement + ";")
+    parsed = parse_mysql(setup + "\n" + statement + ";")
     assert not parsed.problems, parsed.problems
     setup, last = parsed.statements[0], parsed.statements[-1]
     apply_mysql_statement(catalog, setup.tree, "setup", session)
@@ -417,3 +417,120 @@ def test_the_refused_lock_clause_suggests_what_fits(statement: str, flavour: str
     facts = summary(statement, flavour, DEFAULT_VERSIONS[flavour])
     assert instead in facts["lock_instead_sql"]
     assert ("gh-ost" in facts["lock_instead_sql"]) == instead.startswith("gh-ost")
+
+
+# --- the manual's "Online DDL Operations" tables, per MySQL version -------------------------
+
+#: The versions where MySQL's online DDL changed: 8.0.11 (first GA, no INSTANT), 8.0.12
+#: (INSTANT: ADD COLUMN last, defaults, ENUM append, virtual columns, table rename), 8.0.28
+#: (INSTANT RENAME COLUMN), 8.0.29 (INSTANT ADD COLUMN anywhere, INSTANT DROP COLUMN), 8.4 LTS.
+MANUAL_VERSIONS = ((8, 0, 11), (8, 0, 12), (8, 0, 27), (8, 0, 28), (8, 0, 29), (8, 4, 0))
+#: (algorithm, rebuilds the table, permits concurrent DML), as the manual's columns say.
+INSTANT = ("INSTANT", False, True)
+IN_PLACE = ("INPLACE", False, True)
+IN_PLACE_REBUILD = ("INPLACE", True, True)
+IN_PLACE_NO_DML = ("INPLACE", False, False)
+IN_PLACE_REBUILD_NO_DML = ("INPLACE", True, False)
+COPY = ("COPY", True, False)
+NO_PK_SETUP = "CREATE TABLE t (id INT NOT NULL, m INT);"
+
+
+def _since(version: tuple[int, ...], after: tuple, before: tuple) -> tuple:
+    """Per MANUAL_VERSIONS: `before` below `version`, `after` from it on."""
+    return tuple(after if v >= version else before for v in MANUAL_VERSIONS)
+
+
+def _always(facts: tuple) -> tuple:
+    return (facts,) * len(MANUAL_VERSIONS)
+
+
+#: statement -> (the manual's row, its setup, the facts per MANUAL_VERSIONS)
+MANUAL: dict[str, tuple[str, str, tuple]] = {
+    "ALTER TABLE t ADD COLUMN x INT": (
+        "Adding a column (last)", SETUP, _since((8, 0, 12), INSTANT, IN_PLACE_REBUILD)),
+    "ALTER TABLE t ADD COLUMN x INT AFTER id": (
+        "Adding a column (any position)", SETUP,
+        _since((8, 0, 29), INSTANT, IN_PLACE_REBUILD)),
+    "ALTER TABLE t ADD COLUMN x INT AUTO_INCREMENT UNIQUE": (
+        "Adding an auto-increment column", SETUP, _always(IN_PLACE_REBUILD_NO_DML)),
+    "ALTER TABLE t DROP COLUMN m": (
+        "Dropping a column", SETUP, _since((8, 0, 29), INSTANT, IN_PLACE_REBUILD)),
+    "ALTER TABLE t RENAME COLUMN m TO m2": (
+        "Renaming a column", SETUP, _since((8, 0, 28), INSTANT, IN_PLACE)),
+    "ALTER TABLE t CHANGE m m2 INT": (
+        "Renaming a column (CHANGE, same type)", SETUP, _since((8, 0, 28), INSTANT, IN_PLACE)),
+    "ALTER TABLE t MODIFY m INT AFTER doc": (
+        "Reordering columns", SETUP, _always(IN_PLACE_REBUILD)),
+    "ALTER TABLE t ALTER COLUMN m SET DEFAULT 1": (
+        "Setting a column default value", SETUP, _since((8, 0, 12), INSTANT, IN_PLACE)),
+    "ALTER TABLE t ALTER COLUMN m DROP DEFAULT": (
+        "Dropping the column default value", SETUP, _since((8, 0, 12), INSTANT, IN_PLACE)),
+    "ALTER TABLE t MODIFY m BIGINT": (
+        "Changing the column data type", SETUP, _always(COPY)),
+    "ALTER TABLE t MODIFY v VARCHAR(63)": (
+        "Extending VARCHAR column size (same length bytes: 252 <= 255)", SETUP,
+        _always(IN_PLACE)),
+    "ALTER TABLE t MODIFY v VARCHAR(64)": (
+        "Extending VARCHAR column size (256 bytes: two length bytes)", SETUP, _always(COPY)),
+    "ALTER TABLE t MODIFY v VARCHAR(10)": ("Decreasing VARCHAR size", SETUP, _always(COPY)),
+    "ALTER TABLE t MODIFY n INT NULL": ("Making a column NULL", SETUP, _always(IN_PLACE_REBUILD)),
+    "ALTER TABLE t MODIFY m INT NOT NULL": (
+        "Making a column NOT NULL", SETUP, _always(IN_PLACE_REBUILD)),
+    "ALTER TABLE t MODIFY e ENUM('a','b','c')": (
+        "Modifying the definition of an ENUM column (member added last)", SETUP,
+        _since((8, 0, 12), INSTANT, IN_PLACE)),
+    "ALTER TABLE t MODIFY e ENUM('a','c','b')": (
+        "Modifying an ENUM column (member inserted: a type change)", SETUP, _always(COPY)),
+    "ALTER TABLE t AUTO_INCREMENT = 10": (
+        "Changing the auto-increment value", SETUP, _always(IN_PLACE)),
+    "ALTER TABLE t ADD INDEX t_m (m)": (
+        "Creating or adding a secondary index", SETUP, _always(IN_PLACE)),
+    "CREATE INDEX t_m ON t (m)": (
+        "Creating or adding a secondary index (CREATE INDEX)", SETUP, _always(IN_PLACE)),
+    "ALTER TABLE t DROP INDEX t_m": ("Dropping an index", SETUP, _always(IN_PLACE)),
+    "ALTER TABLE t RENAME INDEX a TO b": ("Renaming an index", SETUP, _always(IN_PLACE)),
+    "ALTER TABLE t ADD FULLTEXT INDEX t_doc (doc)": (
+        "Adding the first FULLTEXT index (no FTS_DOC_ID column: rebuilds)", SETUP,
+        _always(IN_PLACE_REBUILD_NO_DML)),
+    "ALTER TABLE t ADD PRIMARY KEY (id)": (
+        "Adding a primary key", NO_PK_SETUP, _always(IN_PLACE_REBUILD)),
+    "ALTER TABLE t DROP PRIMARY KEY": ("Dropping a primary key", SETUP, _always(COPY)),
+    "ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (id, n)": (
+        "Dropping a primary key and adding another", SETUP, _always(IN_PLACE_REBUILD)),
+    "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (m) REFERENCES u (id)": (
+        "Adding a foreign key constraint (foreign_key_checks on)", SETUP, _always(COPY)),
+    "ALTER TABLE t DROP FOREIGN KEY fk": (
+        "Dropping a foreign key constraint", SETUP, _always(IN_PLACE)),
+    "ALTER TABLE t ADD COLUMN x INT AS (n + 1) STORED": (
+        "Adding a STORED column", SETUP, _always(COPY)),
+    "ALTER TABLE t ADD COLUMN x INT AS (n + 1) VIRTUAL": (
+        "Adding a VIRTUAL column", SETUP, _since((8, 0, 12), INSTANT, IN_PLACE)),
+    "ALTER TABLE t ROW_FORMAT=DYNAMIC": ("Changing the ROW_FORMAT", SETUP,
+                                         _always(IN_PLACE_REBUILD)),
+    "ALTER TABLE t CONVERT TO CHARACTER SET latin1": (
+        "Converting a character set", SETUP, _always(COPY)),
+    "OPTIMIZE TABLE t": ("Optimizing a table", SETUP, _always(IN_PLACE_REBUILD)),
+    "ALTER TABLE t FORCE": ("Rebuilding with the FORCE option", SETUP,
+                            _always(IN_PLACE_REBUILD)),
+    "ALTER TABLE t ENGINE=InnoDB": ("Performing a null rebuild", SETUP,
+                                    _always(IN_PLACE_REBUILD)),
+    "ALTER TABLE t RENAME TO t2": ("Renaming a table", SETUP,
+                                   _since((8, 0, 12), INSTANT, IN_PLACE)),
+    "RENAME TABLE t TO t2": ("Renaming a table (RENAME TABLE)", SETUP,
+                             _since((8, 0, 12), INSTANT, IN_PLACE)),
+    # One algorithm for the whole statement: an instant ADD COLUMN beside an index build
+    # takes its in-place path (a rebuild).
+    "ALTER TABLE t ADD COLUMN x INT, ADD INDEX t_m (m)": (
+        "Adding a column and a secondary index together", SETUP, _always(IN_PLACE_REBUILD)),
+}
+
+
+@pytest.mark.parametrize("version", MANUAL_VERSIONS, ids=lambda v: ".".join(map(str, v)))
+@pytest.mark.parametrize("statement", sorted(MANUAL))
+def test_mysql_online_ddl_facts_follow_the_manual(statement: str,
+                                                  version: tuple[int, ...]) -> None:
+    row, setup, per_version = MANUAL[statement]
+    facts = summary(statement, "mysql", version, setup)
+    expected = per_version[MANUAL_VERSIONS.index(version)]
+    assert (facts["algorithm"], facts["rebuilds_table"], facts["permits_dml"]) == expected, row
+

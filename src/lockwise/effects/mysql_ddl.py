@@ -47,6 +47,9 @@ def _cap(instant_from: Version | None, inplace: bool, rebuilds: bool, dml: bool,
 
 
 _NEVER = None
+#: MySQL 8.0.12 brought ALGORITHM=INSTANT: before it, the metadata-only operations the manual
+#: lists as instant run in place (8.0.11 was the first 8.0 GA).
+_INSTANT_ALGORITHM = (8, 0, 12)
 _V = "verified on MariaDB"
 
 #: operation -> {"mysql": Capability, "mariadb": Capability}
@@ -68,9 +71,9 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
                       "mariadb": _cap((10, 3), True, False, True, _V)},
     "reorder_column": {"mysql": _cap(_NEVER, True, True, True),
                        "mariadb": _cap((10, 4), True, True, True, _V)},
-    "set_default": {"mysql": _cap((8, 0), True, False, True),
+    "set_default": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
                     "mariadb": _cap((10, 3), True, False, True, _V)},
-    "drop_default": {"mysql": _cap((8, 0), True, False, True),
+    "drop_default": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
                      "mariadb": _cap((10, 3), True, False, True, _V)},
     "change_column_type": {"mysql": _cap(_NEVER, False, True, False),
                            "mariadb": _cap(_NEVER, False, True, False, _V)},
@@ -85,7 +88,7 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
                              "mariadb": _cap(_NEVER, True, True, True, _V)},
     "make_column_not_null": {"mysql": _cap(_NEVER, True, True, True),
                              "mariadb": _cap(_NEVER, True, True, True, _V)},
-    "extend_enum": {"mysql": _cap((8, 0), True, False, True),
+    "extend_enum": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
                     "mariadb": _cap((10, 3), True, False, True, _V)},
     # indexes and keys
     "add_index": {"mysql": _cap(_NEVER, True, False, True),
@@ -105,7 +108,8 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
                           "mariadb": _cap(_NEVER, True, False, False, _V)},
     "drop_index": {"mysql": _cap(_NEVER, True, False, True),
                    "mariadb": _cap(_NEVER, True, False, True, _V)},
-    "rename_index": {"mysql": _cap((8, 0), True, False, True),
+    # The manual's index table: renaming an index is in place (metadata only), not instant.
+    "rename_index": {"mysql": _cap(_NEVER, True, False, True),
                      "mariadb": _cap((10, 3), True, False, True, _V)},
     "add_primary_key": {"mysql": _cap(_NEVER, True, True, True),
                         "mariadb": _cap(_NEVER, True, True, True, _V)},
@@ -132,11 +136,11 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
                           "mariadb": _cap(_NEVER, True, True, True, _V)},
     "set_auto_increment": {"mysql": _cap(_NEVER, True, False, True),
                            "mariadb": _cap((10, 3), True, False, True, _V)},
-    "rename_table": {"mysql": _cap((8, 0), True, False, True),
+    "rename_table": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
                      "mariadb": _cap((10, 3), True, False, True, _V, exclusive_only=True)},
     # DISABLE / ENABLE KEYS: InnoDB ignores it (mysqldump writes it around its data), but
     # MariaDB takes it only with LOCK=EXCLUSIVE or no LOCK clause, as RENAME TO.
-    "toggle_keys": {"mysql": _cap((8, 0), True, False, True),
+    "toggle_keys": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
                     "mariadb": _cap((10, 3), True, False, True, _V, exclusive_only=True)},
     # partitions (MySQL's "Partitioning Operations" table; RANGE / LIST partitioning for ADD,
     # whose HASH / KEY form copies rows). MariaDB takes no ALGORITHM= / LOCK= clause on them
@@ -159,9 +163,9 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
     "repartition": {"mysql": _cap(_NEVER, False, True, False),
                     "mariadb": _cap(_NEVER, False, True, False)},
     # A MODIFY that restates the column as it is, or changes only its comment.
-    "metadata_only": {"mysql": _cap((8, 0), True, False, True),
+    "metadata_only": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
                       "mariadb": _cap((10, 3), True, False, True, _V)},
-    "set_table_comment": {"mysql": _cap((8, 0), True, False, True),
+    "set_table_comment": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
                           "mariadb": _cap((10, 3), True, False, True, _V)},
 }
 
