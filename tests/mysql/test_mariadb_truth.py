@@ -323,3 +323,30 @@ def test_alternatives_quote_reserved_and_spaced_names(mariadb, statement: str,
     assert "`order`" in sql
     result = mariadb.run("DROP TABLE IF EXISTS `order`;" + NAMES_SETUP + sql)
     assert result.returncode == 0, (sql, result.stderr)
+
+
+ODD_SETUP = "CREATE TABLE `we``ird t` (id INT PRIMARY KEY, `my col` INT) ENGINE=InnoDB;"
+
+
+@pytest.mark.parametrize(("statement", "rule"), [
+    ("ALTER TABLE `we``ird t` ADD COLUMN x INT, ALGORITHM=FAST;",
+     "mysql-algorithm-not-supported"),
+    ("ALTER TABLE `we``ird t` ADD COLUMN x INT, LOCK=FAST;", "mysql-lock-not-supported"),
+    ("ALTER TABLE `we``ird t` ADD INDEX `i x` (`my col`), ALGORITHM=INSTANT, LOCK=NONE;",
+     "mysql-algorithm-not-supported"),
+    ("CREATE INDEX `i x` ON `we``ird t` (`my col`) ALGORITHM=INSTANT;",
+     "mysql-algorithm-not-supported"),
+    ("ALTER TABLE `we``ird t` RENAME TO `new t`, LOCK=NONE;", "mysql-lock-not-supported"),
+])
+def test_a_refused_clause_is_replaced_by_one_the_server_runs(mariadb, statement: str,
+                                                             rule: str) -> None:
+    """The statement fails for its ALGORITHM= / LOCK= clause alone; the alternative is the
+    same ALTER with clauses MariaDB takes, the table's name quoted as it needs."""
+    reset = "DROP TABLE IF EXISTS `we``ird t`, `new t`;" + ODD_SETUP
+    assert mariadb.run(reset + statement).returncode != 0
+    found = [f for f in _lint(ODD_SETUP, statement) if f.rule == rule]
+    assert len(found) == 1, [f.rule for f in _lint(ODD_SETUP, statement)]
+    sql = _runnable(found[0].instead)
+    assert sql.startswith("ALTER TABLE `we``ird t` "), found[0].instead
+    result = mariadb.run(reset + sql)
+    assert result.returncode == 0, (sql, result.stderr)

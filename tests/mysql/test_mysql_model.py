@@ -534,3 +534,42 @@ def test_mysql_online_ddl_facts_follow_the_manual(statement: str,
     expected = per_version[MANUAL_VERSIONS.index(version)]
     assert (facts["algorithm"], facts["rebuilds_table"], facts["permits_dml"]) == expected, row
 
+
+
+@pytest.mark.parametrize(("statement", "rule_fact", "instead"), [
+    # a value the server does not know: the same ALTER with the one the operation runs as
+    ("ALTER TABLE t ADD COLUMN x INT, ALGORITHM=FAST", "algorithm_instead_sql",
+     "ALTER TABLE t ADD COLUMN x INT, ALGORITHM=INSTANT;"),
+    ("ALTER TABLE t ADD COLUMN x INT, LOCK=FAST", "lock_instead_sql",
+     "ALTER TABLE t ADD COLUMN x INT, LOCK=NONE;"),
+    ("ALTER TABLE t ADD COLUMN x INT, ALGORITHM=NOCOPY", "algorithm_instead_sql",
+     "ALTER TABLE t ADD COLUMN x INT, ALGORITHM=INSTANT;"),
+    # INSTANT asked of an in-place index build: both clauses refused, one ALTER fixes both
+    ("ALTER TABLE t ADD INDEX t_m (m), ALGORITHM=INSTANT, LOCK=NONE", "algorithm_instead_sql",
+     "ALTER TABLE t ADD INDEX t_m (m), ALGORITHM=INPLACE, LOCK=NONE;"),
+    ("ALTER TABLE t ADD INDEX t_m (m), ALGORITHM=INSTANT, LOCK=NONE", "lock_instead_sql",
+     "ALTER TABLE t ADD INDEX t_m (m), ALGORITHM=INPLACE, LOCK=NONE;"),
+    ("CREATE INDEX t_m ON t (m) ALGORITHM=INSTANT", "algorithm_instead_sql",
+     "ALTER TABLE t ADD INDEX t_m (m), ALGORITHM=INPLACE;"),
+    # a copy cannot keep writes flowing with any clause: an online schema change tool
+    ("ALTER TABLE t MODIFY m BIGINT, ALGORITHM=INPLACE", "algorithm_instead_sql",
+     "gh-ost --database=<db> --table=t --alter='MODIFY m BIGINT' --execute"),
+    ("ALTER TABLE t MODIFY m BIGINT, LOCK=NONE", "lock_instead_sql",
+     "gh-ost --database=<db> --table=t --alter='MODIFY m BIGINT' --execute"),
+])
+def test_a_refused_clause_is_replaced_by_one_the_server_takes(statement: str, rule_fact: str,
+                                                              instead: str) -> None:
+    """The suggestions used to keep the refused clause (`ALGORITHM=INSTANT` beside an index
+    build) or send an instant ADD COLUMN to gh-ost for a misspelt ALGORITHM=FAST."""
+    facts = summary(statement, "mysql", (8, 4, 0))
+    assert facts[rule_fact].splitlines()[-1] == instead
+
+
+def test_names_with_doubled_backquotes_are_read_and_written_back() -> None:
+    setup = "CREATE TABLE `we``ird t` (id INT PRIMARY KEY, `my col` INT);"
+    facts = summary("RENAME TABLE `we``ird t` TO `new t`", "mysql", (8, 4, 0), setup)
+    assert facts["operations"] == ("rename_table",) and facts["table"] == "we`ird t"
+    facts = summary("CREATE INDEX `i x` ON `we``ird t` (`my col`) ALGORITHM=INSTANT", "mysql",
+                    (8, 4, 0), setup)
+    assert facts["algorithm_instead_sql"].splitlines()[-1] == \
+        "ALTER TABLE `we``ird t` ADD INDEX `i x` (`my col`), ALGORITHM=INPLACE;"

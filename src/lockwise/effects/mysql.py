@@ -22,12 +22,13 @@ from lockwise.effects.mysql_ddl import (
     Plan,
     Version,
     algorithm_allowed,
+    known_algorithms,
     lock_refusal,
     plan,
 )
 from lockwise.effects.mysql_fulltext import NO_FULLTEXT, Fulltext, fulltext_note
 from lockwise.effects.nodes import type_sql, type_stand_in, type_stand_in_note
-from lockwise.parse.quoting import quote_literal
+from lockwise.parse.quoting import quote_literal, quote_mysql_qualified
 
 #: Bytes per character of the character sets migrations use; unknown: utf8mb4's 4.
 CHARSET_BYTES = {"utf8mb4": 4, "utf8mb3": 3, "utf8": 3, "latin1": 1, "ascii": 1, "binary": 1,
@@ -204,7 +205,8 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
 
 #: A table or index name as written: backquoted (spaces and dots allowed inside), or bare;
 #: optionally qualified by its database.
-_NAME = r"(?:`[^`]*`|[\w$]+)(?:\.(?:`[^`]*`|[\w$]+))?"
+_PART = r"(?:`(?:[^`]|``)*`|[\w$]+)"
+_NAME = rf"{_PART}(?:\.{_PART})?"
 
 _COMMAND_ALTER = [
     (re.compile(r"\b(ADD|DROP|TRUNCATE|EXCHANGE)\s+PARTITION\b", re.I), None),
@@ -380,6 +382,7 @@ class _Builder:
         # MariaDB reads no ALGORITHM= / LOCK= clause after a partition operation.
         no_clauses = flavour == "mariadb" and PARTITION_OPERATIONS.intersection(
             op for op, _ in operations)
+        run = _Run(algorithm, lock, permits_dml, flavour, version, bool(no_clauses))
         refusal = ("MariaDB takes no LOCK= clause after a partition operation"
                    if no_clauses and clauses.lock
                    else lock_refusal(clauses.lock, lock, flavour, clauses.algorithm))
@@ -391,7 +394,8 @@ class _Builder:
                 clauses.algorithm, algorithm, flavour, version),
             "lock_allowed": not refusal,
             "lock_refusal": refusal,
-            "lock_instead_sql": _lock_instead_sql(base, clauses, lock, refusal),
+            "lock_instead_sql": _lock_instead_sql(base, clauses, run, refusal),
+            "algorithm_instead_sql": _algorithm_instead_sql(base, clauses, run),
             "alter_clause": clauses.operations_sql,
             "alter_clause_arg": shlex.quote(clauses.operations_sql),
             "sources": tuple(sorted({p.source for p in plans})),
@@ -408,18 +412,87 @@ class _Builder:
         self.alters.add(f"table:{table}")
 
 
-def _lock_instead_sql(base: dict, clauses: _Clauses, lock: str, refusal: str) -> str:
-    """What to run instead of an ALTER whose LOCK= clause the server refuses: when only the
-    clause is refused (the operation allows the lock asked for, as beside MySQL's
-    ALGORITHM=INSTANT), the same ALTER without it; when the operation needs a stronger lock,
-    an online schema change tool."""
-    if refusal and not lock_refusal(clauses.lock, lock):  # the strength alone is fine
-        algorithm = f", ALGORITHM={clauses.algorithm}" if clauses.algorithm else ""
-        return (f"-- the operation takes LOCK={lock} at most; only the clause is refused: "
-                f"leave it out\nALTER TABLE {base['table_sql']} {clauses.operations_sql}"
-                f"{algorithm};")
+def _refused_value(key: str, value: str, flavour: str, version: Version) -> bool:
+    """Whether the server knows no `key=value` (ALGORITHM=FAST, LOCK=FAST, NOCOPY on MySQL)."""
+    if value in ("", "DEFAULT"):
+        return False
+    known = known_algorithms(flavour, version) if key == "ALGORITHM" else LOCKS
+    return value not in known
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """How the server runs one ALTER: what its clauses may ask for."""
+
+    algorithm: str
+    lock: str
+    permits_dml: bool
+    flavour: str
+    version: Version
+    #: MariaDB takes no ALGORITHM= / LOCK= clause after a partition operation.
+    no_clauses: bool = False
+
+
+def _fixed_alter_sql(base: dict, clauses: _Clauses, run: _Run) -> str:
+    """The same ALTER with clauses the server accepts, each kept when it is and otherwise
+    replaced by what the operation can do ("" when only a stronger lock than asked for would
+    run it: then writes would wait, which the clause was there to refuse)."""
+    parts = [clauses.operations_sql]
+    algorithm = clauses.algorithm
+    if algorithm and not algorithm_allowed(algorithm, run.algorithm, run.flavour, run.version):
+        algorithm = run.algorithm
+    lock = clauses.lock
+    if lock and _refused_value("LOCK", lock, run.flavour, run.version):
+        lock = run.lock
+    elif lock and lock_refusal(lock, run.lock):
+        if run.algorithm != "INSTANT":
+            return ""
+        lock = ""  # an instant change holds its stronger lock only for a moment
+    if run.flavour == "mysql" and algorithm == "INSTANT":
+        lock = ""  # MySQL takes no LOCK= beside ALGORITHM=INSTANT
+    if not run.no_clauses:
+        parts += [f"ALGORITHM={algorithm}"] * bool(algorithm) + [f"LOCK={lock}"] * bool(lock)
+    table = quote_mysql_qualified(base["table_sql"])
+    return f"ALTER TABLE {table} {', '.join(p for p in parts if p)};"
+
+
+def _gh_ost(base: dict, clauses: _Clauses) -> str:
     return (f"gh-ost --database=<db> --table={base['table_name_arg']} "
             f"--alter={shlex.quote(clauses.operations_sql)} --execute")
+
+
+def _lock_instead_sql(base: dict, clauses: _Clauses, run: _Run, refusal: str) -> str:
+    """What to run instead of an ALTER whose LOCK= clause the server refuses: when only the
+    clause is wrong (a value the server does not know, a clause beside MySQL's
+    ALGORITHM=INSTANT, any clause after a MariaDB partition operation), the same ALTER with
+    clauses it takes; when the operation needs a stronger lock, an online schema change
+    tool."""
+    fixed = _fixed_alter_sql(base, clauses, run) if refusal else ""
+    if not fixed:
+        return _gh_ost(base, clauses)
+    if _refused_value("LOCK", clauses.lock, run.flavour, run.version):
+        why = (f"-- LOCK takes NONE, SHARED, EXCLUSIVE or DEFAULT; the operation allows "
+               f"LOCK={run.lock}")
+    elif lock_refusal(clauses.lock, run.lock):
+        why = (f"-- an instant change: it holds LOCK={run.lock} only for a moment, and the "
+               f"server takes no weaker LOCK= clause for it")
+    else:
+        why = f"-- the operation takes LOCK={run.lock} at most; only the clause is refused"
+    return f"{why}\n{fixed}"
+
+
+def _algorithm_instead_sql(base: dict, clauses: _Clauses, run: _Run) -> str:
+    """What to run instead of an ALTER whose ALGORITHM= clause the server refuses: the same
+    ALTER with the cheapest algorithm the operation has, when that keeps writes flowing
+    without copying the table; otherwise an online schema change tool."""
+    unknown = _refused_value("ALGORITHM", clauses.algorithm, run.flavour, run.version)
+    head = (f"-- {run.flavour} {'.'.join(map(str, run.version))} knows no "
+            f"ALGORITHM={clauses.algorithm}; " if unknown else "-- ")
+    fixed = _fixed_alter_sql(base, clauses, run)
+    if run.permits_dml and run.algorithm != "COPY" and fixed:
+        return f"{head}the operation runs as ALGORITHM={run.algorithm}:\n{fixed}"
+    return (f"{head}the operation needs ALGORITHM={run.algorithm}; if that is too expensive, "
+            f"use an online schema change tool:\n{_gh_ost(base, clauses)}")
 
 
 #: Operations that build an index: beside one, MariaDB cannot keep a column change instant.
@@ -557,7 +630,7 @@ def _classify_constraint(con) -> str:
 
 
 _CREATE_INDEX = re.compile(
-    r"^\s*CREATE\s+(?P<kind>UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\s+`?(?P<name>\w+)`?"
+    rf"^\s*CREATE\s+(?P<kind>UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\s+(?P<name>{_PART})"
     rf"\s+(?:USING\s+\w+\s+)?ON\s+(?P<table>{_NAME})", re.I)
 _RENAME_TABLE = re.compile(rf"^\s*RENAME\s+TABLES?\s+(?P<old>{_NAME})\s+TO\s+(?P<new>{_NAME})",
                            re.I)
@@ -569,7 +642,9 @@ _ALTER_TABLE = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<tab
 
 
 def _clean(name: str) -> str:
-    return name.replace("`", "").lower()
+    """A name as written (`db`.`we``ird t`) as the catalog keys it: unquoted, lower case."""
+    parts = re.findall(r"`((?:[^`]|``)*)`|([^.`]+)", name)
+    return ".".join((quoted.replace("``", "`") or bare) for quoted, bare in parts).lower()
 
 
 def _command(b: _Builder, sql: str) -> None:
@@ -579,8 +654,8 @@ def _command(b: _Builder, sql: str) -> None:
         kind = (m.group("kind") or "").strip().upper()
         op = {"FULLTEXT": "add_fulltext_index", "SPATIAL": "add_spatial_index"}.get(
             kind, "add_index")
-        b.creates.add(f"index:{table}.{m.group('name').lower()}")
-        b.alter(table, [(op, {"name": m.group("name").lower()})], sql)
+        b.creates.add(f"index:{table}.{_clean(m.group('name'))}")
+        b.alter(table, [(op, {"name": _clean(m.group("name"))})], sql)
     elif m := _RENAME_TABLE.match(sql):
         old, new = _clean(m.group("old")), _clean(m.group("new"))
         b.alter(old, [("rename_table", {"new_name": new, "new_table_sql": new,
@@ -821,11 +896,10 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         if (optimized := catalog.tables.get(_clean(m.group("table")))) is not None:
             fulltext.after_statement(optimized, rebuilt=True)  # InnoDB's OPTIMIZE rebuilds
     elif isinstance(expr, exp.Command) and (m := _CREATE_INDEX.match(tree["sqlglot"]["sql"])):
-        name = _clean(m.group("table"))
-        catalog.indexes[f"{name}.{m.group('name').lower()}"] = Index(
-            f"{name}.{m.group('name').lower()}", name)
+        name, index = _clean(m.group("table")), _clean(m.group("name"))
+        catalog.indexes[f"{name}.{index}"] = Index(f"{name}.{index}", name)
         if (m.group("kind") or "").strip().upper() == "FULLTEXT" and name in catalog.tables:
-            fulltext.record(catalog.tables[name], m.group("name").lower(),
+            fulltext.record(catalog.tables[name], index,
                             fulltext.columns_in(tree["sqlglot"]["sql"][m.end():]))
 
 

@@ -169,7 +169,8 @@ SQL_FACTS: dict[str, Writer] = {
 SQL_TEXT_FACTS = frozenset({
     "add_partition_sql", "default_check_name", "default_exclusion_sql", "default_partition_sql",
     "foreign_key_sql", "per_table_checks_sql", "prevalidated_keys_sql",
-    "alter_clause", "alter_clause_arg", "algorithm", "backfill_value_sql", "base_type",
+    "alter_clause", "alter_clause_arg", "algorithm", "algorithm_instead_sql",
+    "backfill_value_sql", "base_type",
     "batches_sql",
     "bound_from_sql",
     "bound_to_sql", "children_not_null_sql", "children_validate_sql",
