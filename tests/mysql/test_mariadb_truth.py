@@ -350,3 +350,24 @@ def test_a_refused_clause_is_replaced_by_one_the_server_runs(mariadb, statement:
     assert sql.startswith("ALTER TABLE `we``ird t` "), found[0].instead
     result = mariadb.run(reset + sql)
     assert result.returncode == 0, (sql, result.stderr)
+
+
+SPATIAL_DROPS = "DROP TABLE IF EXISTS places;"
+SPATIAL_SETUP = SPATIAL_DROPS + """
+CREATE TABLE places (id INT PRIMARY KEY, area POLYGON NOT NULL, spot POINT NULL,
+  name VARCHAR(20)) ENGINE=InnoDB;
+"""
+SPATIAL_CASES = {
+    "add_point_column_last": "ALTER TABLE places ADD COLUMN loc POINT",
+    "add_point_column_positioned": "ALTER TABLE places ADD COLUMN loc POINT NOT NULL AFTER id",
+    "polygon_to_geometry": "ALTER TABLE places MODIFY area GEOMETRY NOT NULL",
+    "polygon_to_point": "ALTER TABLE places MODIFY area POINT NOT NULL",
+    "point_restated": "ALTER TABLE places MODIFY spot POINT NULL COMMENT 'where'",
+    "add_spatial_index": "ALTER TABLE places ADD SPATIAL INDEX places_area (area)",
+}
+
+
+@pytest.mark.parametrize("case", sorted(SPATIAL_CASES))
+def test_mariadb_agrees_on_spatial_columns(mariadb, case: str) -> None:
+    """sqlglot reads every spatial type as GEOMETRY: the catalog keeps the subtype."""
+    _agrees(mariadb, case, SPATIAL_CASES[case], SPATIAL_SETUP, SPATIAL_DROPS)

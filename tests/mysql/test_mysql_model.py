@@ -573,3 +573,33 @@ def test_names_with_doubled_backquotes_are_read_and_written_back() -> None:
                     (8, 4, 0), setup)
     assert facts["algorithm_instead_sql"].splitlines()[-1] == \
         "ALTER TABLE `we``ird t` ADD INDEX `i x` (`my col`), ALGORITHM=INPLACE;"
+
+
+SPATIAL_SETUP = ("CREATE TABLE t (id INT PRIMARY KEY, area POLYGON NOT NULL SRID 4326, "
+                 "spot POINT NULL, name VARCHAR(20));")
+
+
+@pytest.mark.parametrize(("statement", "operations", "algorithm"), [
+    # MySQL's SRID attribute made sqlglot give up on the ALTER: it was read as a rebuild
+    ("ALTER TABLE t ADD COLUMN loc POINT NOT NULL SRID 4326", ("add_column_last",), "INSTANT"),
+    ("ALTER TABLE t ADD COLUMN loc MULTIPOLYGON SRID 0 AFTER id", ("add_column_positioned",),
+     "INPLACE"),
+    # the catalog keeps the subtype and the SRID sqlglot reads as plain GEOMETRY
+    ("ALTER TABLE t MODIFY area POLYGON NOT NULL SRID 4326 COMMENT 'zone'", ("metadata_only",),
+     "INSTANT"),
+    ("ALTER TABLE t MODIFY area POLYGON NOT NULL SRID 0", ("change_column_type",), "COPY"),
+    ("ALTER TABLE t MODIFY area POINT NOT NULL SRID 4326", ("change_column_type",), "COPY"),
+    ("ALTER TABLE t MODIFY area GEOMETRY NOT NULL SRID 4326", ("widen_spatial_type",), "COPY"),
+    ("ALTER TABLE t ADD SPATIAL INDEX t_area (area)", ("add_spatial_index",), "INPLACE"),
+])
+def test_spatial_columns_keep_their_type(statement: str, operations: tuple,
+                                         algorithm: str) -> None:
+    facts = summary(statement, "mysql", (8, 0, 28), SPATIAL_SETUP)
+    assert (facts["operations"], facts["algorithm"]) == (operations, algorithm)
+
+
+def test_widening_a_spatial_type_is_instant_on_mariadb_only() -> None:
+    statement = "ALTER TABLE t MODIFY spot GEOMETRY NULL"
+    setup = SPATIAL_SETUP.replace(" SRID 4326", "")  # MariaDB spells it REF_SYSTEM_ID
+    assert summary(statement, "mariadb", (10, 11, 0), setup)["algorithm"] == "INSTANT"
+    assert summary(statement, "mysql", (8, 4, 0), setup)["algorithm"] == "COPY"

@@ -84,6 +84,9 @@ def _column_type(coldef) -> tuple[str, tuple[int, ...], str | None]:
     kind = coldef.args.get("kind")
     if kind is None:
         return "", (), None
+    if spatial := coldef.meta.get("spatial"):  # parse/mysql.py kept what sqlglot cannot read
+        name, srid = spatial
+        return name, () if srid is None else (srid,), None
     type_name = kind.this.name.lower() if hasattr(kind.this, "name") else str(kind.this).lower()
     mods = []
     for param in kind.expressions or ():
@@ -145,6 +148,16 @@ def _in_primary_key(table: Table | None, column: str) -> bool:
     return key is not None and column in key.columns
 
 
+#: Spatial column types; GEOMETRY holds the values of all the others.
+_SPATIAL = {"geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
+            "multipolygon", "geometrycollection", "geomcollection"}
+
+
+def _widens_spatial(old: Column, new_type: str, new_mods: tuple[int, ...]) -> bool:
+    """POINT -> GEOMETRY with the same SRID: every stored value still fits."""
+    return old.type_name in _SPATIAL and new_type == "geometry" and old.typmods == new_mods
+
+
 def _length_bytes(length: int, charset: str | None) -> int:
     return 1 if length * CHARSET_BYTES.get(charset or "utf8mb4", 4) <= 255 else 2
 
@@ -174,7 +187,9 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
     if old is None:
         return ["change_column_type"]  # old definition unknown: assume the worst
     same_type = old.type_name == new_type
-    if not same_type:
+    if not same_type and _widens_spatial(old, new_type, new_mods):
+        ops.append("widen_spatial_type")
+    elif not same_type:
         ops.append("change_column_type")
     elif new_type in ("enum", "set"):
         new_members = _members(coldef)

@@ -44,7 +44,13 @@ _SQLGLOT_GAPS = re.compile(
 _SPATIAL_TYPES = re.compile(
     r"\b(?:MULTI)?(?:POINT|LINESTRING|POLYGON)\b|\bGEOM(?:ETRY)?COLLECTION\b", re.IGNORECASE)
 _SRID = re.compile(r"\bSRID\s+\d+", re.IGNORECASE)
+#: A spatial column type as written (GEOMETRY too), for the catalog: sqlglot reads them all as
+#: GEOMETRY, but POINT -> POLYGON or a new SRID is a type change (a table copy).
+_SPATIAL_TYPE_NAMES = re.compile(
+    r"\b((?:MULTI)?(?:POINT|LINESTRING|POLYGON)|GEOM(?:ETRY)?COLLECTION|GEOMETRY)\b",
+    re.IGNORECASE)
 _CREATE_TABLE = re.compile(r"\s*CREATE\s+(TEMPORARY\s+)?TABLE\b", re.IGNORECASE)
+_ALTER_TABLE = re.compile(r"\s*ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\b", re.IGNORECASE)
 #: MariaDB spellings sqlglot does not know, and the MySQL ones it reads that mean the same to
 #: the effect model, padded to keep offsets: ALTER ONLINE TABLE (its LOCK=NONE is read from the
 #: original text) and PERSISTENT generated columns (STORED).
@@ -259,7 +265,8 @@ def _parse_statement(body: str, reader: object):
             raise
         first, _, rest = body.partition(" ")
         return exp.Command(this=first.upper(), expression=rest)
-    if isinstance(tree, exp.Command) and _CREATE_TABLE.match(body) and \
+    if isinstance(tree, exp.Command) and (_CREATE_TABLE.match(body) or _ALTER_TABLE.match(body)) \
+            and \
             (definition := _readable_definition(body, reader)) is not None:
         return definition
     if isinstance(tree, exp.Command):
@@ -290,7 +297,29 @@ def _readable_definition(body: str, reader: object):
         tree = sqlglot.parse_one(text, read=reader)
     except ParseError:
         return None
-    return None if isinstance(tree, exp.Command) else tree
+    if isinstance(tree, exp.Command):
+        return None
+    _keep_spatial_types(tree, body)
+    return tree
+
+
+def _keep_spatial_types(tree, body: str) -> None:
+    """Note on each GEOMETRY column definition of `tree` the spatial type and SRID `body`
+    wrote for it (`meta["spatial"]`: ("point", 4326)), matched in order; nothing when the
+    text names spatial types elsewhere too (a column called `point`, a default), which would
+    make the order ambiguous."""
+    from sqlglot import exp
+
+    columns = [c for c in tree.find_all(exp.ColumnDef)
+               if (kind := c.args.get("kind")) is not None
+               and kind.this == exp.DataType.Type.GEOMETRY]
+    found = list(_SPATIAL_TYPE_NAMES.finditer(body))
+    if len(found) != len(columns):
+        return
+    for column, match, following in zip(columns, found, [*found[1:], None], strict=True):
+        rest = body[match.end():following.start() if following else len(body)].split(",")[0]
+        srid = re.search(r"\bSRID\s+(\d+)", rest, re.IGNORECASE)
+        column.meta["spatial"] = (match.group(1).lower(), int(srid.group(1)) if srid else None)
 
 
 def _before_partitioning(sql: str) -> str:
