@@ -37,7 +37,7 @@ from lockwise.effects.volatility import builtin_functions
 from lockwise.fix.alternative import REWRITTEN, statement_alternative
 from lockwise.fix.patterns import statement_facts
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
-from lockwise.parse.dialect_hint import mysql_hint
+from lockwise.parse.dialect_hint import mysql_hint, postgres_hint
 from lockwise.parse.postgres import TOO_DEEP, ParsedFile
 from lockwise.parse.templates import (
     as_spelled_in,
@@ -482,6 +482,10 @@ PARSERS = {"postgresql": "PostgreSQL's parser", "mysql": "sqlglot's MySQL parser
            "mariadb": "sqlglot's MySQL parser (reading MariaDB)"}
 
 
+#: Which other dialect a file the parser rejects may be in, by the dialect it was read as.
+_DIALECT_HINTS = {"postgresql": mysql_hint, "mysql": postgres_hint, "mariadb": postgres_hint}
+
+
 def parse_error_facts(base: dict, message: str, dialect_hint: str = "") -> dict:
     """The facts of a parse error; `base` names the dialect (PostgreSQL when it does not).
     `dialect_hint`: a sentence pointing to --dialect mysql (parse/dialect_hint.py)."""
@@ -525,7 +529,8 @@ def input_findings(judge: Judge, parsed: ParsedFile, base: dict,
         out += judge.judge({**base, "action": "invalid_directive", "directive": text.strip()},
                            span, None)
     for problem in parsed.problems:
-        hint = mysql_hint(source, problem.span.start_offset) if source is not None else ""
+        hint = _DIALECT_HINTS[base.get("dialect", "postgresql")](
+            source, problem.span.start_offset) if source is not None else ""
         out += judge.judge(parse_error_facts(base, problem.message, hint),
                            problem.span, None)
     for skipped in parsed.skipped:

@@ -50,7 +50,7 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
             "server_version": ".".join(map(str, session.version))}
     migration_findings: list[Finding] = []
     directives = list(file_directives)
-    migration_findings += input_findings(judge, parsed, base)
+    migration_findings += input_findings(judge, parsed, base, migration.up_sql)
     reports: list[StatementReport] = []
     for stmt in parsed.statements:
         stmt_directives = statement_directives(stmt)

@@ -146,3 +146,39 @@ def test_truncate_table_alternative_is_mysql() -> None:
     assert truncate.message.startswith("TRUNCATE Line Items deletes every row")
     assert "DELETE FROM `Line Items` ORDER BY id, k LIMIT 5000;" in truncate.instead
     assert "{" not in truncate.instead + truncate.message
+
+
+def _parse_errors(change: str, dialect: str = "mysql") -> list[tuple[int, int, str]]:
+    return [(f.span.line, f.span.column, f.message)
+            for f in _lint("CREATE TABLE users (id INT PRIMARY KEY, x INT);", change, dialect)
+            if f.rule == "parse-error"]
+
+
+def test_postgresql_sql_read_as_mysql_is_refused_where_mysql_refuses_it() -> None:
+    """sqlglot reads these, MySQL does not: they were linted as an index build, a type change
+    and a safe statement, and no finding said the file is PostgreSQL."""
+    errors = _parse_errors(
+        "CREATE INDEX CONCURRENTLY users_x ON users (x);\n"
+        "ALTER TABLE users ALTER COLUMN x TYPE bigint;\n"
+        "SELECT x::text FROM users;\n")
+    assert [(line, col) for line, col, _ in errors] == [(1, 14), (2, 34), (3, 9)]
+    assert all("This looks like PostgreSQL SQL" in message for _, _, message in errors)
+
+
+def test_an_alter_table_operation_no_server_knows_is_a_parse_error() -> None:
+    """It was read as an in-place rebuild, with `ALTER TABLE t FROBNICATE ..., ALGORITHM=INPLACE`
+    as the alternative."""
+    errors = _parse_errors("ALTER TABLE users\n  FROBNICATE the widget;")
+    assert [(line, col) for line, col, _ in errors] == [(2, 3)]
+    assert 'near "FROBNICATE"' in errors[0][2] and "PostgreSQL" not in errors[0][2]
+
+
+def test_alter_table_options_and_mysql_routines_are_not_refused() -> None:
+    change = ("ALTER TABLE users STATS_PERSISTENT = 0;\n"
+              "ALTER TABLE users ENGINE = InnoDB;\n"
+              "ALTER TABLE users ADD COLUMN loc POINT SRID 4326;\n"
+              "DELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT 1; END$$\nDELIMITER ;\n")
+    assert _parse_errors(change) == []
+    # a MySQL file with a real error and a DELIMITER $$ is not called PostgreSQL
+    errors = _parse_errors(change + "ALTER TABLEX users ADD y INT;\n")
+    assert len(errors) == 1 and "PostgreSQL" not in errors[0][2]

@@ -25,3 +25,22 @@ def mysql_hint(text: str, offset: int) -> str:
     end = text.find(";", offset)
     statement = text[start:end if end >= 0 else len(text)]
     return HINT if _STATEMENT_MARKERS.search(statement) else ""
+
+
+#: What PostgreSQL files hold and MySQL ones do not: `::` casts, a dollar-quoted body (not the
+#: mysql client's `DELIMITER $$`), CONCURRENTLY, ALTER COLUMN ... TYPE, PostgreSQL-only types
+#: (MySQL has SERIAL too) and psql meta-commands.
+_POSTGRES_MARKERS = re.compile(
+    r"\w::\w|\b(AS|DO)\s+\$\w*\$|\bCONCURRENTLY\b"
+    r"|\bALTER\s+COLUMN\s+\S+\s+(SET\s+DATA\s+)?TYPE\b"
+    r"|\b(JSONB|BIGSERIAL|TIMESTAMPTZ|BYTEA)\b|^\\\w", re.I | re.M)
+
+POSTGRES_HINT = (" This looks like PostgreSQL SQL: lint it without --dialect mysql (PostgreSQL "
+                 "is the default), or set dialect = \"postgresql\" in lockwise.toml.")
+
+
+def postgres_hint(text: str, offset: int) -> str:
+    """POSTGRES_HINT when a MySQL parse error is in a file with clear PostgreSQL markers;
+    `offset` is unused (the markers may be anywhere), kept to match mysql_hint."""
+    del offset
+    return POSTGRES_HINT if _POSTGRES_MARKERS.search(text) else ""

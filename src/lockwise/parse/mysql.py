@@ -237,6 +237,11 @@ def parse_mysql(text: str, dialect: str = "mysql",
         except (TokenError, RecursionError, ValueError) as exc:
             parsed.problems.append(ParseProblem(str(exc).splitlines()[0], span))
             continue
+        if (refused := _refused_by_mysql(tree, body)) is not None:
+            message, at, length = refused
+            parsed.problems.append(ParseProblem(message, lines.span(chunk_start + at,
+                                                                    chunk_start + at + length)))
+            continue
         if isinstance(tree, exp.Command) and not _plausible_command(body):
             words = body.split(None, 2)
             near = words[1] if len(words) > 1 else body
@@ -248,6 +253,73 @@ def parse_mysql(text: str, dialect: str = "mysql",
                                            {"sqlglot": {"expr": tree, "sql": body}}))
     attach_comments(text, parsed, lines)
     return parsed
+
+
+#: What may follow `ALTER TABLE name`: the operations and table options of MySQL 8.4 and
+#: MariaDB 11 (a word outside this list is a syntax error on both servers).
+_ALTER_TABLE_WORDS = {
+    "ADD", "ALGORITHM", "ALTER", "ANALYZE", "AUTOEXTEND_SIZE", "AUTO_INCREMENT",
+    "AVG_ROW_LENGTH", "CHANGE", "CHARACTER", "CHARSET", "CHECK", "CHECKSUM", "COALESCE",
+    "COLLATE", "COMMENT", "COMPRESSION", "CONNECTION", "CONVERT", "DATA", "DEFAULT",
+    "DELAY_KEY_WRITE", "DISABLE", "DISCARD", "DROP", "ENABLE", "ENCRYPTED", "ENCRYPTION",
+    "ENCRYPTION_KEY_ID", "ENGINE", "ENGINE_ATTRIBUTE", "EXCHANGE", "FORCE", "IETF_QUOTES",
+    "IMPORT", "INDEX", "INSERT_METHOD", "KEY_BLOCK_SIZE", "LOCK", "MAX_ROWS", "MIN_ROWS",
+    "MODIFY", "OPTIMIZE", "ORDER", "PACK_KEYS", "PAGE_CHECKSUM", "PAGE_COMPRESSED",
+    "PAGE_COMPRESSION_LEVEL", "PARTITION", "PASSWORD", "REBUILD", "REMOVE", "RENAME",
+    "REORGANIZE", "REPAIR", "ROW_FORMAT", "SECONDARY_ENGINE", "SECONDARY_ENGINE_ATTRIBUTE",
+    "SECONDARY_LOAD", "SECONDARY_UNLOAD", "SEQUENCE", "STATS_AUTO_RECALC", "STATS_PERSISTENT",
+    "STATS_SAMPLE_PAGES", "STORAGE", "TABLESPACE", "TRANSACTIONAL", "TRUNCATE", "UNION",
+    "UPGRADE", "WITH", "WITHOUT", "WAIT", "NOWAIT", "IF", "DETACH", "ATTACH",
+}
+
+
+def _refused_by_mysql(tree, body: str) -> tuple[str, int, int] | None:
+    """What sqlglot reads but MySQL and MariaDB refuse, as (message, offset in `body`, length):
+    PostgreSQL's `::` cast, CREATE INDEX CONCURRENTLY and ALTER COLUMN ... TYPE (a PostgreSQL
+    file linted with --dialect mysql), and an ALTER TABLE operation neither server knows."""
+    from sqlglot import exp
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    try:
+        tokens = mysql_tokens(body)
+    except TokenError:
+        return None
+    words = [tok.text.upper() for tok in tokens]
+    for i, tok in enumerate(tokens):
+        if tok.token_type == TokenType.DCOLON:
+            return 'syntax error at or near "::" (a PostgreSQL cast)', tok.start, 2
+        if isinstance(tree, exp.Create) and words[i] == "CONCURRENTLY":
+            return ('syntax error at or near "CONCURRENTLY" (PostgreSQL\'s CREATE INDEX '
+                    'CONCURRENTLY)', tok.start, len(tok.text))
+    if isinstance(tree, exp.Alter) and any(
+            isinstance(a, exp.AlterColumn) and a.args.get("dtype") is not None
+            for a in tree.args.get("actions") or ()):
+        at = next((t for t, w in zip(tokens, words, strict=True) if w == "TYPE"), tokens[0])
+        return ('syntax error at or near "TYPE" (PostgreSQL\'s ALTER COLUMN ... TYPE; MySQL '
+                'changes a type with MODIFY)', at.start, len(at.text))
+    return _unknown_alter_operation(tokens, words) if isinstance(tree, exp.Command) else None
+
+
+def _unknown_alter_operation(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
+    """The first word after `ALTER [ONLINE] [IGNORE] TABLE name` when neither server knows it
+    (sqlglot keeps any ALTER it cannot parse as a command)."""
+    from sqlglot.tokens import TokenType
+
+    i = 1
+    while i < len(words) and words[i] in ("ONLINE", "IGNORE"):
+        i += 1
+    if words[:1] != ["ALTER"] or i >= len(words) or words[i] != "TABLE":
+        return None
+    i += 2  # the table's name
+    while i + 1 < len(tokens) and tokens[i].token_type == TokenType.DOT:
+        i += 2
+    # The tokenizer reads some keyword pairs as one token (`PARTITION BY`).
+    if i >= len(tokens) or words[i].split()[0] in _ALTER_TABLE_WORDS or \
+            tokens[i].token_type in (TokenType.COMMA, TokenType.SEMICOLON):
+        return None
+    near = tokens[i].text
+    return f'syntax error at or near "{near}"', tokens[i].start, len(near)
 
 
 def _parse_statement(body: str, reader: object):
