@@ -360,18 +360,21 @@ def _constraint_index_signature(con: Constraint, node: dict | None) -> tuple | N
     return ("btree", True, bool(node.get("nulls_not_distinct")))
 
 
-def _take_index(catalog: Catalog, table: str, con: Constraint, index_name: str | None) -> None:
+def _take_index(catalog: Catalog, table: str, con: Constraint,
+                index_name: str | None) -> Index | None:
     """ADD CONSTRAINT ... UNIQUE / PRIMARY KEY USING INDEX: the constraint is over the index's
     columns (the statement names none), and the index takes the constraint's name (it is
-    named after the index when the statement names neither)."""
+    named after the index when the statement names neither). The index taken, if known."""
     if not index_name:
-        return
+        return None
     schema = table.split(".", 1)[0]
     idx = catalog.indexes.pop(f"{schema}.{index_name}", None)
     if idx is not None and idx.table == table:
         con.columns = idx.columns
-    elif idx is not None:  # another table's index: the server refuses it, keep it as it was
+        return idx
+    if idx is not None:  # another table's index: the server refuses it, keep it as it was
         catalog.indexes[idx.name] = idx
+    return None
 
 
 def do_block_reshapes(catalog: Catalog, stmt: dict) -> set[str]:
@@ -789,9 +792,15 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             _add_not_null_recursing(catalog, t, unwrap(cmd.get("def"))[1], inh)
             con = constraint_from(catalog, unwrap(cmd.get("def"))[1], name)
             if con:
-                _take_index(catalog, name, con, unwrap(cmd.get("def"))[1].get("indexname"))
+                taken = _take_index(catalog, name, con,
+                                    unwrap(cmd.get("def"))[1].get("indexname"))
                 body = unwrap(cmd.get("def"))[1]
                 _add_table_constraint(catalog, t, con, _exclusion_attnames(body), body)
+                key = f"{name.split('.', 1)[0]}.{con.name}"
+                if taken is not None and key in catalog.indexes:
+                    # Still the index it was: a new key of a parent compares it as such.
+                    catalog.indexes[key] = replace(catalog.indexes[key],
+                                                   signature=taken.signature)
                 if inh:
                     _check_below(catalog, t, con)
                     _key_below(catalog, t, con)
