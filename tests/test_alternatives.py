@@ -662,6 +662,38 @@ def test_attach_alternative_validates_the_keys_before_attaching(pg_db: str,
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("own", ["", "ALTER TABLE app.events_2026 ADD UNIQUE (id, day);"])
+def test_attach_alternative_builds_the_indexes_before_attaching(pg_db: str, own: str) -> None:
+    """The indexes the table lacks (a UNIQUE of its own does not stand for the PRIMARY KEY),
+    built beforehand, are taken over by ATTACH, which then reads nothing, and the alternative
+    is not judged so again."""
+    import psycopg
+
+    setup = ("CREATE SCHEMA app; CREATE TABLE app.events (id bigint, day date, kind text,"
+             " PRIMARY KEY (id, day)) PARTITION BY RANGE (day);"
+             "CREATE INDEX ON app.events USING hash (kind);"
+             "CREATE TABLE app.events_2026 (id bigint NOT NULL, day date NOT NULL, kind text,"
+             " CHECK (day >= '2026-01-01' AND day < '2027-01-01'));"
+             f"INSERT INTO app.events_2026 VALUES (1, '2026-02-01', 'a');{own}")
+    sql = ("ALTER TABLE app.events ATTACH PARTITION app.events_2026 "
+           "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');")
+    text = alternative(sql, "attach-partition-builds-index", setup=setup)
+    attach = _all_but_the_last_run(pg_db, setup, text)
+    with psycopg.connect(pg_db, autocommit=True) as conn, conn.transaction():
+        conn.execute(attach)
+        (scans,) = conn.execute("SELECT pg_stat_get_xact_numscans('app.events_2026'::regclass)"
+                                ).fetchone()
+        parts = conn.execute("SELECT count(*) FROM pg_inherits i JOIN pg_class c ON "
+                             "c.oid = i.inhrelid WHERE c.relkind = 'i' AND "
+                             "c.relnamespace = 'app'::regnamespace").fetchone()
+    assert (scans, parts) == (0, (2,)), text
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text(text, "0002_change.sql")],
+                              LintOptions(pg_version=18), Catalog())
+    assert "attach-partition-builds-index" not in {f.rule for f in reports[-1].all_findings}
+
+
+@pytest.mark.postgres
 def test_domain_alternative_proves_old_values_per_table(pg_db: str) -> None:
     import psycopg
 

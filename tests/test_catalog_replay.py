@@ -337,6 +337,47 @@ _SERVER_CASES = {
         "CREATE TABLE p3 PARTITION OF p FOR VALUES IN (3);"
         "ALTER TABLE p DETACH PARTITION p3; DROP INDEX p3_a_idx;"
         "CREATE INDEX ON ONLY p (b); DROP INDEX p_ab;",
+    # A partition gets a clone of each UNIQUE / PRIMARY KEY of its parent (index and
+    # constraint, named as unnamed ones are, numbered on a collision), or has its own taken
+    # over: of any kind by a new key, of the same kind by ATTACH, never a plain index; ONLY
+    # and ALTER INDEX ... ATTACH PARTITION, DETACH, renames and drops follow the server.
+    "partitioned keys":
+        "CREATE TABLE ev (id bigint, created date, kind text, CONSTRAINT ev_pk"
+        " PRIMARY KEY (id, created), UNIQUE (kind, created)) PARTITION BY RANGE (created);"
+        "CREATE INDEX ON ev (kind);"
+        "CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"
+        "CREATE TABLE ev_2025 (id bigint NOT NULL, created date NOT NULL, kind text,"
+        " CONSTRAINT u25 UNIQUE (id, created));"
+        "ALTER TABLE ev ATTACH PARTITION ev_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');"
+        "CREATE TABLE ev_2026 (id bigint NOT NULL, created date NOT NULL, kind text,"
+        " CONSTRAINT mine PRIMARY KEY (id, created) DEFERRABLE);"
+        "ALTER TABLE ev ATTACH PARTITION ev_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');"
+        "CREATE TABLE ev_2027_pkey (a int);"
+        "CREATE TABLE ev_2027 PARTITION OF ev FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');"
+        "ALTER TABLE ev DETACH PARTITION ev_2024;"
+        "ALTER TABLE ev RENAME CONSTRAINT ev_pk TO ev_key;"
+        "CREATE TABLE ev_2028 PARTITION OF ev FOR VALUES FROM ('2028-01-01') TO ('2029-01-01')"
+        " PARTITION BY RANGE (created);"
+        "CREATE TABLE ev_2028a PARTITION OF ev_2028"
+        " FOR VALUES FROM ('2028-01-01') TO ('2028-07-01');"
+        "ALTER TABLE ev DROP CONSTRAINT ev_kind_created_key;",
+    "keys added to partitioned tables":
+        "CREATE TABLE p (a int NOT NULL, b int NOT NULL) PARTITION BY LIST (a);"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);"
+        "ALTER TABLE p1 ADD CONSTRAINT own1 UNIQUE (a, b);"
+        "CREATE TABLE p2 PARTITION OF p FOR VALUES IN (2);"
+        "ALTER TABLE p2 ADD CONSTRAINT own2 PRIMARY KEY (a, b);"
+        "CREATE TABLE p3 PARTITION OF p FOR VALUES IN (3); CREATE UNIQUE INDEX own3 ON p3 (a, b);"
+        "CREATE TABLE p4 PARTITION OF p FOR VALUES IN (4); ALTER TABLE p4 ADD UNIQUE (b, a);"
+        "CREATE TABLE p5 PARTITION OF p FOR VALUES IN (5) PARTITION BY LIST (b);"
+        "CREATE TABLE p51 PARTITION OF p5 FOR VALUES IN (1);"
+        "ALTER TABLE p51 ADD CONSTRAINT own51 UNIQUE (a, b);"
+        "ALTER TABLE p ADD PRIMARY KEY (a, b);"
+        "CREATE TABLE q (a int NOT NULL) PARTITION BY LIST (a);"
+        "CREATE TABLE q1 PARTITION OF q FOR VALUES IN (1);"
+        "ALTER TABLE ONLY q ADD CONSTRAINT qk UNIQUE (a);"
+        "ALTER TABLE q1 ADD CONSTRAINT q1k UNIQUE (a); ALTER INDEX qk ATTACH PARTITION q1k;"
+        "CREATE TABLE q2 PARTITION OF q FOR VALUES IN (2);",
     "drop partitioned table":
         "CREATE TABLE p (a int, b int) PARTITION BY LIST (a);"
         "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1) PARTITION BY LIST (b);"
@@ -518,12 +559,27 @@ def _server_schema(uri: str) -> dict[str, set]:
         indexes = conn.execute(
             f"SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n "
             f"ON n.oid = c.relnamespace WHERE c.relkind IN ('i', 'I') AND {user}").fetchall()
-        # NOT NULL constraints (contype 'n', PostgreSQL 18) are columns' not_null flags.
+        # NOT NULL constraints (contype 'n', PostgreSQL 18) are columns' not_null flags. A
+        # partition's clones of the foreign keys above it, and those a key to a partitioned
+        # table has per partition (conparentid set), are not kept: the catalog works them
+        # out from the key where it was added (`inherited_foreign_keys`, `partition_lineage`).
         constraints = conn.execute(
             f"SELECT n.nspname || '.' || c.relname, k.conname, k.contype FROM pg_constraint k "
             f"JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-            f"WHERE k.contype <> 'n' AND {user}").fetchall()
+            f"WHERE k.contype <> 'n' AND NOT (k.contype = 'f' AND k.conparentid <> 0) "
+            f"AND {user}").fetchall()
         # Whether a CHECK is the table's own or inherited only, and validated.
+        # Whether a key is a partition's own or the clone of its parent's; which index each
+        # index of a partition is attached to.
+        keys = conn.execute(
+            f"SELECT n.nspname || '.' || c.relname, k.conname, k.conislocal FROM pg_constraint k "
+            f"JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            f"WHERE k.contype IN ('p', 'u') AND {user}").fetchall()
+        attached = conn.execute(
+            f"SELECT n.nspname || '.' || c.relname, p.relnamespace::regnamespace || '.' || "
+            f"p.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p "
+            f"ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = c.relnamespace "
+            f"WHERE c.relkind IN ('i', 'I') AND {user}").fetchall()
         checks = conn.execute(
             f"SELECT n.nspname || '.' || c.relname, k.conname, k.conislocal, k.convalidated "
             f"FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n "
@@ -539,6 +595,7 @@ def _server_schema(uri: str) -> dict[str, set]:
             "ON n.oid = t.typnamespace GROUP BY 1").fetchall()
     return {"tables": {r[0] for r in tables}, "indexes": {r[0] for r in indexes},
             "constraints": set(constraints), "checks": set(checks), "columns": set(columns),
+            "keys": set(keys), "attached": set(attached),
             "enums": {(name, tuple(labels)) for name, labels in enums}}
 
 
@@ -552,6 +609,9 @@ def _catalog_schema(catalog: Catalog) -> dict[str, set]:
                         for c in t.constraints.values()},
         "checks": {(t.name, c.name, not c.inherited, c.validated) for t in catalog.tables.values()
                    for c in t.constraints.values() if c.kind == "check"},
+        "keys": {(t.name, c.name, not c.inherited) for t in catalog.tables.values()
+                 for c in t.constraints.values() if c.kind in ("primary", "unique")},
+        "attached": {(i.name, i.attached_to) for i in catalog.indexes.values() if i.attached_to},
         # A generation expression is kept as a default is (pg_attrdef): atthasdef.
         "columns": {(t.name, c.name, c.not_null, c.default is not None or c.generated)
                     for t in catalog.tables.values() for c in t.columns.values()},

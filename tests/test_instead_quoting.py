@@ -74,6 +74,8 @@ SQL_TEXT: dict[str, object] = {
     "per_table_checks_sql": 'ALTER TABLE "App"."User" ADD CONSTRAINT "User_n_check"\n'
                             '  CHECK (<the check, with "n" for VALUE>) NOT VALID;',
     "prevalidated_keys_sql": 'ALTER TABLE "App"."Part2026" VALIDATE CONSTRAINT "Fk";',
+    "prebuilt_indexes_sql": 'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "Part2026_pkey" '
+                            'ON "App"."Part2026" ("Id");',
     "children_not_null_sql": 'ALTER TABLE "App"."Part2026" ADD CONSTRAINT "Nn" NOT NULL '
                              '"displayName" NOT VALID;',
     "children_validate_sql": 'ALTER TABLE "App"."Part2026" VALIDATE CONSTRAINT "Nn";',

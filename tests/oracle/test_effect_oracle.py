@@ -161,6 +161,22 @@ ALTER TABLE events_other ALTER COLUMN id SET NOT NULL, ALTER COLUMN day SET NOT 
     ALTER COLUMN kind SET NOT NULL;
 """
 
+#: A partitioned table with a primary key, a unique constraint and an index (its partition
+#: holds their clones), and a table with rows to attach whose CHECK proves its bound.
+EVENTS_KEYED = """
+CREATE TABLE events (id bigint, day date, kind text, PRIMARY KEY (id, day))
+    PARTITION BY RANGE (day);
+CREATE INDEX ON events (kind);
+CREATE TABLE events_2024 PARTITION OF events
+    FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events_2025 (id bigint NOT NULL, day date NOT NULL, kind text,
+    CHECK (day >= '2025-01-01' AND day < '2026-01-01'));
+INSERT INTO events VALUES (1, '2024-05-01', 'a');
+INSERT INTO events_2025 VALUES (2, '2025-05-01', 'b');
+"""
+ATTACH_2025 = "ALTER TABLE events ATTACH PARTITION events_2025 " \
+              "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')"
+
 #: A partitioned table with a primary key, referenced by a foreign key (rows only in pk1).
 PK = """
 CREATE TABLE pk (id int PRIMARY KEY) PARTITION BY RANGE (id);
@@ -1009,6 +1025,35 @@ CASES = [
     Case("attach-partition", PARTITIONED,
          "ALTER TABLE events ATTACH PARTITION events_2025 "
          "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')"),
+    # ATTACH gives the table a part of each index of the parent: one it lacks is built,
+    # reading it under ACCESS EXCLUSIVE even when a CHECK spares the bound's read; one of the
+    # same definition is taken over, for a key only a constraint of the same kind (a UNIQUE
+    # does not stand for a PRIMARY KEY, nor a bare unique index for either). A partitioned
+    # table attached: each leaf lacking one is read, one that has them all is not.
+    Case("attach-partition-builds-missing-indexes", EVENTS_KEYED, ATTACH_2025),
+    Case("attach-partition-adopts-indexes", EVENTS_KEYED
+         + "ALTER TABLE events_2025 ADD PRIMARY KEY (id, day);"
+           "CREATE INDEX ON events_2025 (kind);", ATTACH_2025),
+    Case("attach-partition-unique-for-primary-key", EVENTS_KEYED
+         + "ALTER TABLE events_2025 ADD UNIQUE (id, day); CREATE INDEX ON events_2025 (kind);",
+         ATTACH_2025),
+    Case("attach-partitioned-partition-builds-leaf-indexes", EVENTS_KEYED
+         + "CREATE TABLE events_2026 (id bigint NOT NULL, day date NOT NULL, kind text)"
+           " PARTITION BY RANGE (day);"
+           "CREATE TABLE events_2026_a PARTITION OF events_2026"
+           " FOR VALUES FROM ('2026-01-01') TO ('2026-07-01');"
+           "CREATE TABLE events_2026_b PARTITION OF events_2026"
+           " FOR VALUES FROM ('2026-07-01') TO ('2027-01-01');"
+           "ALTER TABLE events_2026 ADD CHECK (day >= '2026-01-01' AND day < '2027-01-01');"
+           "ALTER TABLE events_2026_b ADD PRIMARY KEY (id, day);"
+           "CREATE INDEX ON events_2026_b (kind);"
+           "INSERT INTO events_2026 VALUES (3, '2026-02-01', 'a'), (4, '2026-08-01', 'b');",
+         "ALTER TABLE events ATTACH PARTITION events_2026 "
+         "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"),
+    # A new key of the parent does not take over a partition's clone of another key over the
+    # same columns (it is attached already): each partition's index is built.
+    Case("add-unique-partitioned-over-cloned-key", EVENTS_KEYED,
+         "ALTER TABLE events ADD CONSTRAINT events_id_day UNIQUE (id, day)"),
     Case("add-column-partitioned", PARTITIONED, "ALTER TABLE events ADD COLUMN note text"),
     Case("add-column-partitioned-volatile", PARTITIONED,
          "ALTER TABLE events ADD COLUMN u uuid DEFAULT gen_random_uuid()"),

@@ -72,7 +72,9 @@ class Constraint:
     #: A CHECK added NO INHERIT: on this table alone, never on its children.
     no_inherit: bool = False
     #: A CHECK a partition or inheritance child has from its parent only, not one of its own
-    #: (pg_constraint.conislocal false): DROP CONSTRAINT on the parent drops it.
+    #: (pg_constraint.conislocal false): DROP CONSTRAINT on the parent drops it. Also a
+    #: partition's UNIQUE / PRIMARY KEY that is the clone of its parent's (its index attached
+    #: to the parent's): the server refuses to drop it alone, DETACH makes it the partition's own.
     inherited: bool = False
     #: For a CHECK that proves columns NOT NULL (`col IS NOT NULL`, maybe among other AND-ed
     #: conditions): those columns (SET NOT NULL then skips its scan, PG 12+).
@@ -487,13 +489,26 @@ class Catalog:
             return self.indexes.on(table)
         return [i for i in self.indexes.values() if i.table == table]  # a plain dict put here
 
-    def attachable_index(self, table: str, like: Index) -> Index | None:
+    def attachable_index(self, table: str, like: Index,
+                         key_kinds: tuple[str, ...] = ()) -> Index | None:
         """An index of partition `table` that a new index `like` of its parent takes over
-        instead of building its own: one of the same definition not attached to another."""
+        instead of building its own: one of the same definition not attached to another.
+        `key_kinds`, for an index `like` of a UNIQUE / PRIMARY KEY constraint: the partition's
+        index must be that of a constraint of one of these kinds, which becomes the clone of
+        the parent's (checked on the server)."""
         if like.signature is None:
             return None
         return next((i for i in self.indexes_on(table) if i.attached_to is None
-                     and i.signature == like.signature and i.columns == like.columns), None)
+                     and i.signature == like.signature and i.columns == like.columns
+                     and (not key_kinds or (con := self.index_constraint(i)) is not None
+                          and con.kind in key_kinds)), None)
+
+    def index_constraint(self, idx: Index) -> Constraint | None:
+        """The UNIQUE, PRIMARY KEY or EXCLUDE constraint `idx` is the index of (they share
+        their name and table); None for an index of its own."""
+        known = self.tables.get(idx.table)
+        con = known.constraints.get(idx.name.split(".", 1)[1]) if known is not None else None
+        return con if con is not None and con.kind in ("primary", "unique", "exclude") else None
 
     def index_keys_on(self, table: str) -> list[str]:
         """Keys in `indexes` of the indexes on `table`."""

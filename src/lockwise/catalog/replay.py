@@ -360,18 +360,21 @@ def _constraint_index_signature(con: Constraint, node: dict | None) -> tuple | N
     return ("btree", True, bool(node.get("nulls_not_distinct")))
 
 
-def _take_index(catalog: Catalog, table: str, con: Constraint, index_name: str | None) -> None:
+def _take_index(catalog: Catalog, table: str, con: Constraint,
+                index_name: str | None) -> Index | None:
     """ADD CONSTRAINT ... UNIQUE / PRIMARY KEY USING INDEX: the constraint is over the index's
     columns (the statement names none), and the index takes the constraint's name (it is
-    named after the index when the statement names neither)."""
+    named after the index when the statement names neither). The index taken, if known."""
     if not index_name:
-        return
+        return None
     schema = table.split(".", 1)[0]
     idx = catalog.indexes.pop(f"{schema}.{index_name}", None)
     if idx is not None and idx.table == table:
         con.columns = idx.columns
-    elif idx is not None:  # another table's index: the server refuses it, keep it as it was
+        return idx
+    if idx is not None:  # another table's index: the server refuses it, keep it as it was
         catalog.indexes[idx.name] = idx
+    return None
 
 
 def do_block_reshapes(catalog: Catalog, stmt: dict) -> set[str]:
@@ -459,6 +462,8 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     if stmt.get("ofTypename"):
         t.of_type = object_name(strings(stmt["ofTypename"].get("names")))
     catalog.tables[name] = t
+    if t.partition_of:  # cloned before the constraints written here are made (DefineRelation)
+        _new_partition_indexes(catalog, t.partition_of, name, attaching=False)
     likes: list[dict] = []
     for elt in stmt.get("tableElts") or ():
         kind, body = unwrap(elt)
@@ -482,8 +487,6 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     # exist: its own unnamed keys take their names first.
     for like in likes:
         _like_extras(catalog, t, like)
-    if t.partition_of:
-        _new_partition_indexes(catalog, t.partition_of, name)
 
 
 def _inheritable_checks(t: Table) -> list[Constraint]:
@@ -611,8 +614,8 @@ def _like_indexes(catalog: Catalog, t: Table, source: Table) -> None:
         attnames = idx.attnames or idx.columns
         if con is not None and con.kind in ("primary", "unique", "exclude"):
             name = default_constraint_name(catalog, t.name, attnames, con.kind)
-            _add_table_constraint(catalog, t, replace(con, name=name, created_by=None),
-                                  attnames)
+            _add_table_constraint(catalog, t, replace(con, name=name, created_by=None,
+                                                      inherited=False), attnames)
             continue
         name = f"{schema}.{_default_index_name(catalog, t.name, attnames)}"
         # A copy of a partition's index is attached to no partitioned index.
@@ -789,11 +792,18 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             _add_not_null_recursing(catalog, t, unwrap(cmd.get("def"))[1], inh)
             con = constraint_from(catalog, unwrap(cmd.get("def"))[1], name)
             if con:
-                _take_index(catalog, name, con, unwrap(cmd.get("def"))[1].get("indexname"))
+                taken = _take_index(catalog, name, con,
+                                    unwrap(cmd.get("def"))[1].get("indexname"))
                 body = unwrap(cmd.get("def"))[1]
                 _add_table_constraint(catalog, t, con, _exclusion_attnames(body), body)
+                key = f"{name.split('.', 1)[0]}.{con.name}"
+                if taken is not None and key in catalog.indexes:
+                    # Still the index it was: a new key of a parent compares it as such.
+                    catalog.indexes[key] = replace(catalog.indexes[key],
+                                                   signature=taken.signature)
                 if inh:
                     _check_below(catalog, t, con)
+                    _key_below(catalog, t, con)
         elif sub == "AT_ValidateConstraint" and colname in t.constraints:
             # A CHECK is validated on the children that have it too (ONLY is refused).
             for table in [t, *(_children(catalog, name) if inh else ())]:
@@ -812,7 +822,8 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 if inh:
                     _drop_partition_checks(catalog, name, colname)
                 _drop_inherited_checks(catalog, name, colname, inh)
-            catalog.indexes.pop(f"{name.split('.', 1)[0]}.{colname}", None)
+            if dropped is None or dropped.kind in ("primary", "unique", "exclude"):
+                _drop_index(catalog, f"{name.split('.', 1)[0]}.{colname}")
         elif sub == "AT_AddInherit":
             parent = range_var(cmd.get("def"))[0]
             t.inherits = (*t.inherits, parent)
@@ -831,13 +842,14 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 part.partition_of = name
                 part.default_partition = bool((spec.get("bound") or {}).get("is_default"))
                 catalog.partition_parents.add(name)
-                _new_partition_indexes(catalog, name, part.name)
+                _new_partition_indexes(catalog, name, part.name, attaching=True)
             elif part is not None and part.partition_of == name:  # also CONCURRENTLY
                 _keep_foreign_keys(catalog, name, part)
                 _own_checks(catalog, part, name)
                 part.partition_of, part.default_partition = None, False
                 for idx in catalog.indexes_on(part.name):  # now indexes of their own
                     _attach_index(catalog, idx, None)
+                    _own_key(catalog, idx, own=True)
         elif sub == "AT_AddOf":
             t.of_type = object_name(strings(unwrap(cmd.get("def"))[1].get("names")))
         elif sub == "AT_DropOf":
@@ -1017,6 +1029,9 @@ def _alter_index(catalog: Catalog, stmt: dict, name: str) -> None:
             child = catalog.indexes.get(range_var(unwrap(cmd.get("def"))[1].get("name"))[0])
             if child is not None:
                 _attach_index(catalog, child, name)
+                # A key's index takes the partition's constraint over it along.
+                if catalog.index_constraint(catalog.indexes[name]) is not None:
+                    _own_key(catalog, child, own=False)
 
 
 def _attach_index(catalog: Catalog, idx: Index, parent: str | None) -> None:
@@ -1026,14 +1041,26 @@ def _attach_index(catalog: Catalog, idx: Index, parent: str | None) -> None:
     catalog.indexes[idx.name] = replace(idx, attached_to=parent)
 
 
-def _drop_index(catalog: Catalog, name: str) -> None:
-    """An index goes with the parts of it its partitions hold."""
+def _own_key(catalog: Catalog, idx: Index, own: bool) -> None:
+    """The partition's UNIQUE / PRIMARY KEY constraint whose index is `idx` made its own
+    (DETACH) or the clone of its parent's (attached). A new Constraint: forks share them."""
+    con = catalog.index_constraint(idx)
+    if con is not None and con.kind in ("primary", "unique"):
+        catalog.tables[idx.table].constraints[con.name] = replace(con, inherited=not own)
+
+
+def _drop_index(catalog: Catalog, name: str, part: bool = False) -> None:
+    """An index goes with the parts of it its partitions hold; a part that is the index of a
+    partition's clone of a key takes that constraint along (`part`: `name` is such a part)."""
     idx = catalog.indexes.pop(name, None)
     table = catalog.tables.get(idx.table) if idx is not None else None
+    if part and idx is not None and (con := catalog.index_constraint(idx)) is not None and \
+            con.inherited:
+        del catalog.tables[idx.table].constraints[con.name]
     if table is not None and table.kind != "partitioned":
         return  # only a partitioned table's index has parts: no look through every index
     for key in [k for k, i in catalog.indexes.items() if i.attached_to == name]:
-        _drop_index(catalog, key)
+        _drop_index(catalog, key, part=True)
 
 
 def _rename(catalog: Catalog, stmt: dict) -> None:
@@ -1074,11 +1101,7 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
             for child in _children(catalog, name):
                 _rename_constraint(catalog, child, child.name, old, new)
     elif rtype == "OBJECT_INDEX" and name in catalog.indexes:
-        idx = catalog.indexes.pop(name)
-        idx.name = f"{name.split('.', 1)[0]}.{new}"
-        catalog.indexes[idx.name] = idx
-        for part in [i for i in catalog.indexes.values() if i.attached_to == name]:
-            _attach_index(catalog, part, idx.name)
+        _rename_index(catalog, name, f"{name.split('.', 1)[0]}.{new}")
     elif rtype == "OBJECT_TRIGGER" and t and stmt.get("subname") in t.triggers:
         t.triggers[new] = t.triggers.pop(stmt["subname"])
     elif rtype == "OBJECT_POLICY":
@@ -1253,9 +1276,17 @@ def _rename_constraint(catalog: Catalog, t: Table | None, table: str, old: str,
     old_key, new_key = f"{schema}.{old}", f"{schema}.{new}"
     idx = catalog.indexes.get(old_key)
     if idx is not None and idx.table == table and new_key not in catalog.indexes:
-        del catalog.indexes[old_key]
-        idx.name = new_key
-        catalog.indexes[new_key] = idx
+        _rename_index(catalog, old_key, new_key)
+
+
+def _rename_index(catalog: Catalog, old: str, new: str) -> None:
+    """Index `old` (qualified) named `new`: the parts of it its partitions hold name it by
+    oid on the server, so they stay attached to it."""
+    idx = catalog.indexes.pop(old)
+    idx.name = new
+    catalog.indexes[new] = idx
+    for part in [i for i in catalog.indexes.values() if i.attached_to == old]:
+        _attach_index(catalog, part, new)
 
 
 def _move_type(catalog: Catalog, spellings: dict[str, str]) -> None:
@@ -1499,7 +1530,8 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
     elif kind == "AlterTableStmt" and body.get("objtype") != "OBJECT_INDEX":
         # Columns, NOT NULLs and CHECKs added, changed or dropped reach the partitions and
         # inheritance children (some even with ONLY: DROP COLUMN makes theirs their own);
-        # a table attached or detached becomes or stops being one.
+        # a table attached or detached becomes or stops being one, and the partitions of an
+        # attached one get the clones of the parent's keys.
         moved = [range_var(unwrap(cmd.get("def"))[1].get("name"))[0]
                  for cmd in (unwrap(c)[1] for c in body.get("cmds") or ())
                  if cmd.get("subtype") in ("AT_AttachPartition", "AT_DetachPartition")]
@@ -1510,7 +1542,8 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
                     if cmd.get("subtype") == "AT_DropColumn"
                     and cmd.get("behavior") == "DROP_CASCADE"]
         return _children(catalog, table) + [
-            t for name in moved if (t := catalog.tables.get(name)) is not None] + \
+            t for name in moved for rel in (name, *catalog.partitions(name))
+            if (t := catalog.tables.get(rel)) is not None] + \
             policies.column_holders(catalog, cascaded)
     elif kind == "DoStmt":
         return [t for inner in embedded_trees(body) for t in tables_reached(catalog, inner)]
@@ -1624,36 +1657,88 @@ def _create_index(catalog: Catalog, stmt: dict) -> None:
             _partition_index(catalog, part, idx)
 
 
-def _partition_index(catalog: Catalog, part: str, parent: Index) -> None:
-    """Partition `part` gets its part of partitioned index `parent` (DefineIndex,
-    AttachPartitionEnsureIndexes): an index of the same definition it has already is attached
-    (and its own partitions are left as they are); else a new one, named as CREATE INDEX
-    names it, is built on it and on its partitions in turn. One the catalog cannot compare or
-    name (`signature` None) is left unknown."""
-    found = catalog.attachable_index(part, parent)
+def _partition_index(catalog: Catalog, part: str, parent: Index,
+                     key: Constraint | None = None, attaching: bool = False) -> None:
+    """Partition `part` gets its part of partitioned index `parent`, the index of `key` when it
+    is a UNIQUE / PRIMARY KEY constraint's (DefineIndex, AttachPartitionEnsureIndexes): an
+    index of the same definition it has already is attached (and its own partitions are left
+    as they are), for a key only one of a constraint, which becomes the key's clone; else a
+    new one, named as CREATE INDEX or an unnamed constraint names it, is built on it and on
+    its partitions in turn (checked on the server). An index the catalog cannot compare or
+    name (`signature` None) is left unknown, a key's only where the partition may have one."""
+    found = catalog.attachable_index(part, parent, key_kinds(key, attaching))
     if found is not None:
         _attach_index(catalog, found, parent.name)
+        if key is not None:
+            _own_key(catalog, found, own=False)
         return
-    if parent.signature is None:
+    if parent.signature is None and (key is None or catalog.indexes_on(part)):
         return
     # Named after the partition's columns (a signature means plain columns only).
     attnames = _index_column_names([{"name": c} for c in parent.columns])
-    name = f"{part.split('.', 1)[0]}.{_default_index_name(catalog, part, attnames)}"
-    clone = Index(name, part, parent.columns, unique=parent.unique, signature=parent.signature,
-                  attached_to=parent.name, attnames=attnames)
+    schema = part.split(".", 1)[0]
+    if key is None:
+        name = f"{schema}.{_default_index_name(catalog, part, attnames)}"
+    else:
+        key = replace(key, name=default_constraint_name(catalog, part, attnames, key.kind),
+                      inherited=True, created_by=None)
+        catalog.tables[part].constraints[key.name] = key
+        name = f"{schema}.{key.name}"
+    clone = Index(name, part, parent.columns, unique=parent.unique, reads=parent.reads,
+                  signature=parent.signature, attached_to=parent.name, attnames=attnames)
     catalog.indexes[name] = clone
     for sub in catalog.direct_partitions(part):
-        _partition_index(catalog, sub, clone)
+        _partition_index(catalog, sub, clone, key)
 
 
-def _new_partition_indexes(catalog: Catalog, parent: str, part: str) -> None:
-    """A new or attached partition gets a part of each index of its parent (not of those
-    backing a constraint: their parts are named after the constraint)."""
-    known = catalog.tables.get(parent)
-    keys = {f"{parent.split('.', 1)[0]}.{c.name}" for c in known.constraints.values()} \
-        if known is not None else set()
-    for idx in [i for i in catalog.indexes_on(parent) if i.name not in keys]:
-        _partition_index(catalog, part, idx)
+def key_kinds(key: Constraint | None, attaching: bool) -> tuple[str, ...]:
+    """`Catalog.attachable_index`'s `key_kinds` for a part of the index of `key` (None: an
+    index of its own): a new key takes over a partition's index of any UNIQUE or PRIMARY KEY
+    constraint; a partition being attached must have one of the key's own kind (checked on
+    the server)."""
+    if key is None:
+        return ()
+    return (key.kind,) if attaching else ("primary", "unique")
+
+
+def index_builds(catalog: Catalog, part: str, like: Index, key: Constraint | None = None,
+                 attaching: bool = False) -> list[str]:
+    """The relations of the tree of partition `part` on which a new part of partitioned
+    index `like` (that of `key`, a UNIQUE / PRIMARY KEY constraint, when given) is built, each
+    read in full: `part` unless it has an index to take over (`_partition_index`), and then
+    its partitions in turn. One the catalog cannot compare counts as built."""
+    if catalog.attachable_index(part, like, key_kinds(key, attaching)) is not None:
+        return []
+    return [part, *(rel for sub in catalog.direct_partitions(part)
+                    for rel in index_builds(catalog, sub, like, key))]
+
+
+def parent_indexes(catalog: Catalog, parent: str) -> list[tuple[Index, Constraint | None]]:
+    """The indexes of `parent` a new or attached partition gets a part of, each with the
+    UNIQUE / PRIMARY KEY constraint it is the index of (not an EXCLUDE's: the catalog leaves
+    those out)."""
+    return [(idx, con) for idx in catalog.indexes_on(parent)
+            if (con := catalog.index_constraint(idx)) is None or con.kind != "exclude"]
+
+
+def _new_partition_indexes(catalog: Catalog, parent: str, part: str, attaching: bool) -> None:
+    """A new or attached partition gets a part of each index of its parent
+    (`parent_indexes`), and a clone of each UNIQUE / PRIMARY KEY constraint with it."""
+    if part not in catalog.tables:
+        return
+    for idx, con in parent_indexes(catalog, parent):
+        _partition_index(catalog, part, idx, con, attaching)
+
+
+def _key_below(catalog: Catalog, t: Table, con: Constraint) -> None:
+    """A UNIQUE / PRIMARY KEY added to partitioned `t` (not ONLY): each partition gets its
+    clone."""
+    idx = catalog.indexes.get(f"{t.name.split('.', 1)[0]}.{con.name}")
+    if t.kind != "partitioned" or idx is None or con.kind not in ("primary", "unique"):
+        return
+    for part in catalog.direct_partitions(t.name):
+        if part in catalog.tables:
+            _partition_index(catalog, part, idx, con)
 
 
 def _drop(catalog: Catalog, stmt: dict) -> None:

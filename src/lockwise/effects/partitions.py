@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from lockwise.catalog.model import Catalog, Table
+from lockwise.catalog.model import Catalog, Constraint, Index, Table
 from lockwise.effects.nodes import column_ref, const_value, unwrap
 from lockwise.parse.quoting import quote_ident, relation_sql
 
@@ -349,6 +349,35 @@ def partitioned_constraint_sql(catalog: Catalog, table: str, qualified: bool, co
               f"{kind} USING INDEX {names[part]};" for part in parts]
     steps.append(f"ALTER TABLE {table_sql} ADD CONSTRAINT {quote_ident(constraint)} {kind} "
                  f"({cols});  -- attaches the partitions' constraints, reads no partition")
+    return "\n".join(steps)
+
+
+def prebuilt_indexes_sql(table: str, part: str, qualified: bool,
+                         missing: list[tuple[Index, Constraint | None]]) -> str:
+    """The way to give table `part` each index of partitioned `table` in `missing` (with the
+    UNIQUE / PRIMARY KEY constraint it is the index of) before ATTACH PARTITION: built
+    CONCURRENTLY, a key's then made a constraint over it (USING INDEX), which ATTACH takes
+    over instead of building its own under ACCESS EXCLUSIVE (checked on the server). An index
+    the catalog cannot write out is named, to be matched by hand."""
+    part_sql = relation_sql(part, table, qualified)
+    table_name, part_name = table.split(".", 1)[1], part.split(".", 1)[1]
+    steps: list[str] = []
+    for idx, con in missing:
+        name = quote_ident(_child_index_name(idx.name.split(".", 1)[1], table_name, part_name))
+        if idx.signature is None:
+            steps.append(f"-- an index of {part_sql} of the same definition as "
+                         f"{relation_sql(idx.name, table, qualified)}, built CONCURRENTLY")
+            continue
+        method, unique, nulls_not_distinct = idx.signature
+        using = "" if method == "btree" else f" USING {method}"
+        steps.append(f"CREATE {'UNIQUE ' if unique else ''}INDEX CONCURRENTLY IF NOT EXISTS "
+                     f"{name} ON {part_sql}{using} ({', '.join(map(quote_ident, idx.columns))})"
+                     f"{' NULLS NOT DISTINCT' if nulls_not_distinct else ''};"
+                     "  -- own migration, outside a transaction")
+        if con is not None:
+            kind = "PRIMARY KEY" if con.kind == "primary" else "UNIQUE"
+            steps.append(f"ALTER TABLE {part_sql} ADD CONSTRAINT {name} {kind} USING INDEX "
+                         f"{name};")
     return "\n".join(steps)
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lockwise.catalog.model import Catalog, Constraint
-from lockwise.catalog.replay import generated_name
+from lockwise.catalog.model import Catalog, Constraint, Index
+from lockwise.catalog.replay import generated_name, index_builds, parent_indexes
 from lockwise.effects.foreign_keys import foreign_key_sql
 from lockwise.effects.nodes import range_var, unwrap
 from lockwise.effects.partitions import (
@@ -15,6 +15,7 @@ from lockwise.effects.partitions import (
     bound_proven_by_checks,
     bound_sql,
     exclusion_sql,
+    prebuilt_indexes_sql,
     range_bounds_sql,
 )
 from lockwise.effects.postgres.builder import (
@@ -63,6 +64,7 @@ def attach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
     default_facts = check_default_partition(b, table, bound, base.get("qualified", False))
     validated = clone_foreign_keys(b, table, attached=part,
                                    validate=None if b.ctx.table_is_new(part) else part)
+    built, missing = _build_missing_indexes(b, table, part)
     b.alters.add(f"table:{part}")
     bound_from, bound_to = range_bounds_sql(bound) or ("<from>", "<to>")
     b.act("attach_partition", base, default_facts, partition=part,
@@ -72,12 +74,37 @@ def attach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
           partition_key_text=", ".join(parent.partition_key if parent else ()) or "<key>",
           default_partition=bool(bound.get("is_default")),
           bound_from_sql=bound_from, bound_to_sql=bound_to,
-          validates_foreign_keys=bool(validated),
+          validates_foreign_keys=bool(validated), builds_indexes=built,
+          builds_indexes_text=", ".join(built),
+          missing_indexes_text=", ".join(idx.name for idx, _ in missing),
+          prebuilt_indexes_sql=prebuilt_indexes_sql(table, part, qualified, missing),
           foreign_keys_text=", ".join(sorted({con.name for con, _ in validated})),
           prevalidated_keys_sql=_prevalidated_keys_sql(validated, part, part, qualified),
           add_partition_sql=f"ALTER TABLE {base.get('table_sql', table)} ATTACH PARTITION "
                             f"{relation_sql(part, part, qualified)} "
                             f"{_bound_text(bound)};")
+
+
+def _build_missing_indexes(
+        b: Builder, parent: str, part: str,
+) -> tuple[tuple[str, ...], list[tuple[Index, Constraint | None]]]:
+    """ATTACH gives the attached table a part of each index of `parent`: an index of the same
+    definition it has is taken over (for a UNIQUE / PRIMARY KEY, one of a constraint of the
+    same kind), else one is built, reading the table (each of its leaves) under the ACCESS
+    EXCLUSIVE lock ATTACH holds on it (checked on the server). The relations read, and the
+    indexes of `parent` (with their constraint) that `part` itself lacks."""
+    catalog = b.ctx.catalog
+    built: dict[str, None] = {}
+    missing: list[tuple[Index, Constraint | None]] = []
+    for idx, con in parent_indexes(catalog, parent):
+        reached = index_builds(catalog, part, idx, con, attaching=True)
+        if reached:
+            missing.append((idx, con))
+        built.update(dict.fromkeys(rel for rel in reached
+                                   if (catalog.tables.get(rel) or NO_TABLE).kind != "partitioned"))
+    for rel in built:
+        b.scan(rel, "index build: the attached table lacks an index of the partitioned table")
+    return tuple(built), missing
 
 
 def clone_foreign_keys(b: Builder, parent: str, validate: str | None,

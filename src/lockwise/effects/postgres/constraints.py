@@ -174,8 +174,9 @@ def _partition_constraint_scan(catalog: Catalog, part: str, kind: str,
     columns, in the same order, has that constraint attached instead of a new index built;
     a primary key still reads it when a column may be NULL there (checked on the server)."""
     known = catalog.tables.get(part)
+    # A partition's clone of a key of its parent is attached already: not taken over.
     if known is None or not any(c.kind in ("unique", "primary") and c.columns == columns
-                                for c in known.constraints.values()):
+                                and not c.inherited for c in known.constraints.values()):
         return "index build"
     if kind == "primary" and not all(_not_null_in(catalog, part, c) for c in columns):
         return "PRIMARY KEY checks the columns are NOT NULL"

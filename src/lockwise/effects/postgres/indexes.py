@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lockwise.catalog.model import Index
-from lockwise.catalog.replay import index_from_stmt
+from lockwise.catalog.replay import index_builds, index_from_stmt
 from lockwise.effects.nodes import options_on, range_var, unwrap
 from lockwise.effects.partitions import partitioned_index_sql, partitioned_reindex_sql
 from lockwise.effects.postgres.builder import (
@@ -76,9 +76,8 @@ def _build_partition_indexes(b: Builder, table: str, like: Index) -> None:
     instead (and what is below it is left as it is: checked on the server)."""
     catalog = b.ctx.catalog
     for part in catalog.direct_partitions(table):
-        if catalog.attachable_index(part, like) is None:
-            b.scan(part, "index build (partition)")
-            _build_partition_indexes(b, part, like)
+        for rel in index_builds(catalog, part, like):
+            b.scan(rel, "index build (partition)")
 
 
 def reindex(b: Builder, stmt: dict) -> None:
