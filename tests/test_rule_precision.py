@@ -443,8 +443,11 @@ def test_drop_of_an_ordinary_table_is_not_a_partition_drop() -> None:
     ("VACUUM FULL;", "vacuum-full", "VACUUM FULL rewrites every table of the database"),
     ("VACUUM FULL accounts;", "vacuum-full", "VACUUM FULL rewrites public.accounts"),
     ("TRUNCATE accounts, orders;", "truncate-table", "TRUNCATE accounts, orders deletes"),
-    ("DROP INDEX IF EXISTS no_such_idx, accounts_email;", "missing-lock-timeout",
-     "ACCESS EXCLUSIVE on public.accounts with"),
+    # (DROP INDEX IF EXISTS of an unknown index and a known one named the table here until
+    # drop-index-without-concurrently's alternative came to supersede the finding.)
+    ("ALTER TABLE orders ADD CONSTRAINT orders_fk FOREIGN KEY (id) REFERENCES accounts (id) "
+     "NOT VALID;", "missing-lock-timeout",
+     "SHARE ROW EXCLUSIVE on public.orders, public.accounts with"),
 ])
 def test_messages_name_every_table_the_statement_reaches(sql: str, rule: str,
                                                          named: str) -> None:
@@ -692,3 +695,42 @@ def test_catalog_only_statements_have_named_actions(sql: str, kind: str, facts: 
     assert {k: action.facts.get(k) for k in facts} == facts
     assert effect.locks == ({} if kind == "alter_statistics"
                             else {"public.accounts": LockMode.ACCESS_EXCLUSIVE})
+
+
+@pytest.mark.parametrize(("sql", "kept"), [
+    # CONCURRENTLY takes SHARE UPDATE EXCLUSIVE: the CONCURRENTLY finding clears this one.
+    ("CREATE INDEX accounts_note_idx ON accounts (note);", False),
+    ("VACUUM FULL accounts;", False),
+    # A rewrite keeps ACCESS EXCLUSIVE, and missing-statement-timeout's SET statement_timeout
+    # is an addition, not the statement done otherwise: neither clears it.
+    ("ALTER TABLE accounts ALTER COLUMN note TYPE int USING note::int;", True),
+    ("ALTER TABLE accounts RENAME COLUMN note TO remark;", True),
+])
+def test_lock_timeout_finding_left_out_only_where_an_alternative_needs_none(
+        sql: str, kept: bool) -> None:
+    found = rules(sql, in_transaction="VACUUM" not in sql)
+    assert found - {"missing-lock-timeout"}  # another finding with an alternative
+    assert ("missing-lock-timeout" in found) is kept
+
+
+def test_a_waived_concurrently_finding_leaves_the_lock_timeout_finding() -> None:
+    """Whoever waives the CONCURRENTLY advice keeps the SHARE lock: lock_timeout matters."""
+    sql = ("-- lockwise: ignore[index-without-concurrently] reason: a small table\n"
+           "CREATE INDEX accounts_note_idx ON accounts (note);")
+    assert rules(sql) == {"missing-lock-timeout"}
+    ignored = LintOptions(pg_version=16, assume_in_transaction=True,
+                          ignore=frozenset({"index-without-concurrently"}))
+    report = lint_migrations([migration_from_text(ACCOUNTS, "0001_setup.sql"),
+                              migration_from_text("CREATE INDEX i ON accounts (note);",
+                                                  "0002_change.sql")], ignored, Catalog())[-1]
+    assert {f.rule for f in report.all_findings} == {"missing-lock-timeout"}
+
+
+@pytest.mark.parametrize(("sql", "queued"), [
+    ("CREATE TRIGGER t BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION f();",
+     "every write (reads go on) on it queues"),
+    ("ALTER TABLE accounts ADD COLUMN extra text;", "every read and write on it queues"),
+])
+def test_lock_timeout_message_says_whether_reads_queue(sql: str, queued: str) -> None:
+    [message] = [f.message for f in findings(sql) if f.rule == "missing-lock-timeout"]
+    assert queued in message

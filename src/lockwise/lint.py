@@ -38,7 +38,7 @@ from lockwise.fix.alternative import REWRITTEN, statement_alternative
 from lockwise.fix.patterns import statement_facts
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
 from lockwise.parse.dialect_hint import mysql_hint
-from lockwise.parse.postgres import TOO_DEEP, ParsedFile
+from lockwise.parse.postgres import TOO_DEEP, ParsedFile, parse_sql
 from lockwise.parse.templates import (
     as_spelled_in,
     linted_text,
@@ -195,6 +195,14 @@ class Judge:
         self.migration = migration
         self.stand_ins = stand_ins
         self.file_directives = file_directives
+        self._alone: dict[str, RuleIndex] = {}
+
+    def alone(self, rule: Rule) -> RuleIndex:
+        """An index of `rule` only, to ask whether it matches other facts."""
+        found = self._alone.get(rule.id)
+        if found is None:
+            found = self._alone[rule.id] = RuleIndex((rule,))
+        return found
 
     def judge(self, facts: dict, span: Span | None, stmt_index: int | None,
               directives: Sequence[Directive] = (), seen: set | None = None,
@@ -366,7 +374,58 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         facts["action"] = action.kind
         span = _action_span(stmt, action.facts)
         findings += judge.judge(facts, span, stmt.index, directives, seen, (stmt, effect))
+    if len(findings) > 1:
+        findings = _without_superseded(findings, judge, effect, session, ctx, base)
     return findings
+
+
+def _without_superseded(findings: list[Finding], judge: Judge, effect: Effect,
+                        session: Session, ctx: Context, base: dict) -> list[Finding]:
+    """`findings` less those of rules `superseded_by_alternatives` that another finding's
+    safe alternative clears: a user told to build the index CONCURRENTLY gets no second
+    finding about how long the plain build's SHARE lock may queue."""
+    moot = set()
+    for finding in findings:
+        rule = judge.index.by_id.get(finding.rule)
+        if rule is not None and rule.superseded_by_alternatives and any(
+                _alternative_clears(judge.alone(rule), other.instead, effect, session, ctx, base)
+                for other in findings if other.rule != rule.id):
+            moot.add(rule.id)
+    return [f for f in findings if f.rule not in moot] if moot else findings
+
+
+def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, session: Session,
+                        ctx: Context, base: dict) -> bool:
+    """Whether `alternative` (another finding's safe alternative, as printed) does the
+    statement's work (an action of the same kind) and, run from the same catalog and session
+    in the statement's place, gets no finding of `rule`. Prose, text that does not parse and
+    an addition that leaves the statement as it is (a SET before it) clear nothing."""
+    parsed = parse_sql(alternative, comments=False)
+    if parsed.problems or parsed.skipped or not parsed.statements:
+        return False
+    try:
+        effects = [compute_effect(s.tree, ctx) for s in parsed.statements]
+    except RecursionError:
+        return False
+    kinds = {a.kind for a in effect.actions}
+    if not any(a.kind in kinds for e in effects for a in e.actions):
+        return False
+    # A copy of the settings in force, not of the transaction's bookkeeping: the alternative
+    # is judged as the statement would be, from the same session state.
+    replay = Session(implicit_transaction=session.in_transaction,
+                     implicit_block=session.implicit_block,
+                     lock_timeout_ms=session.lock_timeout_ms,
+                     statement_timeout_ms=session.statement_timeout_ms)
+    for index, alt in enumerate(effects):
+        shared = {**base, **replay.facts(), **replay.statement_facts(alt, index),
+                  **effect_facts(alt)}
+        for action in alt.actions:
+            facts = {**shared, **action.facts, **replay.action_facts(action, index),
+                     "action": action.kind}
+            if rule.matching(facts):
+                return False
+        replay.after(alt, index)
+    return True
 
 
 def _action_span(stmt: Statement, facts: dict) -> Span:

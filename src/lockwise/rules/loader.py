@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 _KEYS = {"id", "title", "safety", "when", "message", "why", "instead", "strategy", "examples",
          "tags", "references", "dialects", "instead_outside_transaction",
-         "instead_mysql"}
+         "instead_mysql", "superseded_by_alternatives"}
 _EXAMPLE_KEYS = {"bad", "good", "setup", "pg_version", "in_transaction", "note", "stats",
                  "max_lock_seconds", "dialect", "server_version", "layout"}
 #: SQL dialects lockwise reads.
@@ -78,6 +78,8 @@ def load_rule(path: Path) -> Rule:
     if unknown_dialects:
         raise InputError(f"unknown dialect(s) {', '.join(sorted(unknown_dialects))}; "
                          f"choose from {', '.join(DIALECTS)}", path)
+    if not isinstance(raw.get("superseded_by_alternatives", False), bool):
+        raise InputError("'superseded_by_alternatives' must be true or false", path)
     try:
         safety = Safety.parse(raw["safety"])
         strategy = Strategy(raw["strategy"]) if raw.get("strategy") else None
@@ -92,6 +94,7 @@ def load_rule(path: Path) -> Rule:
         dialects=tuple(raw.get("dialects", ("postgresql",))),
         instead_outside_transaction=raw.get("instead_outside_transaction", "").strip(),
         instead_mysql=raw.get("instead_mysql", "").strip(),
+        superseded_by_alternatives=raw.get("superseded_by_alternatives", False),
     )
 
 

@@ -53,6 +53,9 @@ class Rule:
     #: The safe alternative on MySQL and MariaDB, where it needs other SQL than PostgreSQL's;
     #: empty: `instead` serves every dialect.
     instead_mysql: str = ""
+    #: Left out on a statement where another finding's safe alternative, run in the
+    #: statement's place, would not get this finding: following that one clears this one.
+    superseded_by_alternatives: bool = False
 
     def instead_for(self, set_local_applies: object, dialect: object = "postgresql") -> str:
         """The `instead` template for a statement of `dialect` where a SET LOCAL written first
