@@ -78,3 +78,12 @@ def test_superseded_by_alternatives_must_be_a_bool(rules_dir: Path) -> None:
     load_rules.cache_clear()
     [rule] = [r for r in load_rules((rules_dir,)) if r.id == "team-no-truncate"]
     assert rule.superseded_by_alternatives
+
+
+def test_one_set_covers_must_name_a_setting(rules_dir: Path) -> None:
+    from lockwise.parse.source import InputError
+
+    path = rules_dir / "team-no-truncate.toml"
+    path.write_text('one_set_covers = "lock timeout; DROP"\n' + RULE.format(title="first"))
+    with pytest.raises(InputError, match="one_set_covers"):
+        load_rules((rules_dir,))

@@ -734,3 +734,65 @@ def test_a_waived_concurrently_finding_leaves_the_lock_timeout_finding() -> None
 def test_lock_timeout_message_says_whether_reads_queue(sql: str, queued: str) -> None:
     [message] = [f.message for f in findings(sql) if f.rule == "missing-lock-timeout"]
     assert queued in message
+
+
+TWO_ALTERS = ("ALTER TABLE accounts ADD COLUMN a text;\n"
+              "ALTER TABLE accounts ADD COLUMN b text;\n"
+              "ALTER TABLE accounts ADD COLUMN c text;")
+
+
+def _lock_timeout_findings(sql: str, **kwargs) -> list[Finding]:
+    return [f for f in findings(sql, **kwargs) if f.rule == "missing-lock-timeout"]
+
+
+@pytest.mark.parametrize(("in_transaction", "cover"), [
+    (True, "later in the same transaction wait without a lock_timeout too: one SET LOCAL "
+           "lock_timeout at its start covers them all."),
+    (False, "after it wait without a lock_timeout too: one SET lock_timeout before this "
+            "statement covers them all."),
+])
+def test_lock_timeout_reported_once_for_what_one_set_covers(in_transaction: bool,
+                                                            cover: str) -> None:
+    [found] = _lock_timeout_findings(TWO_ALTERS, in_transaction=in_transaction)
+    assert found.statement_index == 0
+    assert found.message.endswith(f"Statements 2 (line 2) and 3 (line 3) {cover}")
+
+
+def test_each_transaction_gets_its_own_lock_timeout_finding() -> None:
+    sql = ("BEGIN;\nALTER TABLE accounts ADD COLUMN a text;\n"
+           "ALTER TABLE accounts ADD COLUMN b text;\nCOMMIT;\n"
+           "BEGIN;\nALTER TABLE accounts ADD COLUMN c text;\nCOMMIT;")
+    found = _lock_timeout_findings(sql, in_transaction=False)
+    assert [f.statement_index for f in found] == [1, 5]
+    assert "Statement 3 (line 3) later in the same transaction waits" in found[0].message
+    assert "Statement" not in found[1].message
+
+
+def test_a_session_set_covers_the_transactions_after_it() -> None:
+    sql = ("ALTER TABLE accounts ADD COLUMN a text;\n"
+           "BEGIN;\nALTER TABLE accounts ADD COLUMN b text;\nCOMMIT;")
+    [found] = _lock_timeout_findings(sql, in_transaction=False)
+    assert found.statement_index == 0 and "Statement 3 (line 3) after it" in found.message
+
+
+def test_a_statement_waived_leaves_the_next_one_reported() -> None:
+    sql = "-- lockwise: ignore[missing-lock-timeout] reason: tiny table\n" + TWO_ALTERS
+    [found] = _lock_timeout_findings(sql)
+    assert found.statement_index == 1 and "Statement 3 (line 4)" in found.message
+
+
+def test_many_statements_are_counted_past_the_fifth() -> None:
+    sql = "\n".join(f"ALTER TABLE accounts ADD COLUMN c{i} text;" for i in range(9))
+    [found] = _lock_timeout_findings(sql)
+    assert "Statements 2 (line 2), 3 (line 3), 4 (line 4), 5 (line 5), 6 (line 6) and 3 more " \
+           "later" in found.message
+
+
+def test_a_covered_statement_keeps_its_safety_without_a_finding_of_its_own() -> None:
+    migrations = [migration_from_text(ACCOUNTS, "0001_setup.sql"),
+                  migration_from_text(TWO_ALTERS, "0002_change.sql")]
+    options = LintOptions(pg_version=16, assume_in_transaction=True)
+    statements = lint_migrations(migrations, options, Catalog())[-1].statements
+    assert [len(s.findings) for s in statements] == [1, 0, 0]
+    assert {s.safety.label for s in statements} == {"safe-with-care"}
+    assert statements[2].reason == "Write-blocking lock requested without a lock_timeout"

@@ -296,6 +296,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
 
     reports: list[StatementReport] = []
     costs = _cost_tracker(options) if judged else None
+    once = OncePerTransaction(index)
     with PathInForce(catalog) as path:
         for position, stmt in enumerate(parsed.statements):
             directives = statement_directives(stmt)
@@ -313,11 +314,12 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 continue
             findings: list[Finding] = []
             if judged:
-                findings = _judge_statement(judge, stmt, effect, session, costs, ctx, base,
-                                            directives)
+                findings = once.take(_judge_statement(judge, stmt, effect, session, costs, ctx,
+                                                      base, directives), stmt, session)
             shown = _as_written(effect, as_spelled_in(parsed.placeholders, stmt.sql)) \
                 if parsed.placeholders else effect
-            reports.append(_statement_report(stmt, shown, findings, session, index.by_id))
+            reports.append(_statement_report(stmt, shown, findings, session, index.by_id,
+                                             once.covering()))
             session.after(effect, stmt.index)
             _track_writes(ctx, effect, session.in_transaction)
             _track_empty_tables(ctx, effect, session.in_transaction)
@@ -334,6 +336,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 _release(reports[-1])
                 parsed.statements[position] = reports[-1].statement
 
+    once.finish()
     if judged:
         end_facts = {**base, "action": "end_of_migration",
                      "open_transaction": session.explicit_transaction,
@@ -377,6 +380,74 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
     if len(findings) > 1:
         findings = _without_superseded(findings, judge, effect, session, ctx, base)
     return findings
+
+
+class OncePerTransaction:
+    """Keeps one finding of each rule `one_set_covers` for the statements one SET of its
+    setting would cover: a SET LOCAL at the start of a transaction covers the rest of it, a
+    session SET outside one covers the rest of the migration. The later statements' findings
+    are dropped and named in the first one's message (`finish`)."""
+
+    _SESSION = ("session",)
+
+    def __init__(self, index: RuleIndex):
+        self.settings = {r.id: r.one_set_covers for r in index.rules if r.one_set_covers}
+        self.current: dict[str, tuple[tuple, Finding, list[Statement]]] = {}
+        self.kept: list[tuple[tuple, Finding, list[Statement]]] = []
+        self._covering: list[Finding] = []
+
+    def covering(self) -> list[Finding]:
+        """The kept findings that cover `stmt`, the statement `take` was last given."""
+        return self._covering
+
+    def take(self, findings: list[Finding], stmt: Statement,
+             session: Session) -> list[Finding]:
+        """`findings` of `stmt` without those a finding kept earlier covers."""
+        self._covering = []
+        if not self.settings or not findings:
+            return findings
+        scope = ("transaction", session.ended_transactions) if session.in_transaction \
+            else self._SESSION
+        out = []
+        for finding in findings:
+            if finding.rule in self.settings:
+                first = self.current.get(finding.rule)
+                if first is not None and first[0] in (self._SESSION, scope):
+                    first[2].append(stmt)
+                    self._covering.append(first[1])
+                    continue
+                self.current[finding.rule] = (scope, finding, [])
+                self.kept.append(self.current[finding.rule])
+            out.append(finding)
+        return out
+
+    def finish(self) -> None:
+        """Name, in each finding kept, the statements it speaks for."""
+        for scope, finding, covered in self.kept:
+            if not covered:
+                continue
+            one, setting = len(covered) == 1, self.settings[finding.rule]
+            where, how = ("after it", f"one SET {setting} before this statement") \
+                if scope == self._SESSION else \
+                ("later in the same transaction", f"one SET LOCAL {setting} at its start")
+            finding.message += (f" {_statements_text(covered)} {where} "
+                                f"{'waits' if one else 'wait'} without a {setting} too: "
+                                f"{how} covers {'both' if one else 'them all'}.")
+
+
+#: Statements named one by one in a message, the rest counted.
+_NAMED_STATEMENTS = 5
+
+
+def _statements_text(statements: list[Statement]) -> str:
+    """'Statement 4 (line 12)', 'Statements 4 (line 12), 7 (line 20) and 3 more'."""
+    named = [f"{s.index + 1} (line {s.span.line})" for s in statements[:_NAMED_STATEMENTS]]
+    rest = len(statements) - len(named)
+    if rest:
+        named.append(f"{rest} more")
+    if len(named) == 1:
+        return f"Statement {named[0]}"
+    return f"Statements {', '.join(named[:-1])} and {named[-1]}"
 
 
 def _without_superseded(findings: list[Finding], judge: Judge, effect: Effect,
@@ -637,11 +708,15 @@ def _read_under_access_exclusive(effect: Effect) -> str:
 
 
 def _statement_report(stmt: Statement, effect: Effect, findings: list[Finding],
-                      session: Session, rules: dict[str, Rule]) -> StatementReport:
-    safety = max((f.safety for f in findings), default=Safety.SAFE)
+                      session: Session, rules: dict[str, Rule],
+                      covering: list[Finding] | None = None) -> StatementReport:
+    """`covering`: findings reported at an earlier statement that speak for this one too
+    (`OncePerTransaction`): not listed again, but the statement is judged with them."""
+    judged = [*findings, *covering] if covering else findings
+    safety = max((f.safety for f in judged), default=Safety.SAFE)
     return StatementReport(
         statement=stmt, effect=effect, findings=findings, safety=safety,
-        reason=statement_reason(findings, effect), strategy=strategy_for(findings, effect, rules),
+        reason=statement_reason(judged, effect), strategy=strategy_for(judged, effect, rules),
         in_transaction=session.in_transaction, lock_timeout_ms=session.lock_timeout_ms,
         statement_timeout_ms=session.statement_timeout_ms)
 
