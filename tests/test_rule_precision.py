@@ -796,3 +796,23 @@ def test_a_covered_statement_keeps_its_safety_without_a_finding_of_its_own() -> 
     assert [len(s.findings) for s in statements] == [1, 0, 0]
     assert {s.safety.label for s in statements} == {"safe-with-care"}
     assert statements[2].reason == "Write-blocking lock requested without a lock_timeout"
+
+
+@pytest.mark.parametrize(("sql", "in_transaction"), [
+    (TWO_ALTERS, True),
+    (TWO_ALTERS, False),
+    ("BEGIN;\nALTER TABLE accounts ADD COLUMN a text;\nALTER TABLE accounts ADD COLUMN b text;\n"
+     "COMMIT;\nBEGIN;\nALTER TABLE accounts ADD COLUMN c text;\nCOMMIT;", False),
+    ("ALTER TABLE accounts ADD COLUMN a text;\nCOMMIT;\nALTER TABLE accounts ADD COLUMN b text;\n"
+     "BEGIN;\nALTER TABLE accounts ADD COLUMN c text;\nCOMMIT;", True),
+])
+def test_following_each_kept_lock_timeout_finding_clears_the_statements_it_names(
+        sql: str, in_transaction: bool) -> None:
+    """The one SET a finding asks for, written before its statement, is in force at every
+    statement it names (the session model follows lock_timeout as the server keeps it)."""
+    kept = _lock_timeout_findings(sql, in_transaction=in_transaction)
+    assert kept
+    lines = sql.split("\n")
+    for finding in sorted(kept, key=lambda f: -f.span.line):
+        lines.insert(finding.span.line - 1, finding.instead)
+    assert _lock_timeout_findings("\n".join(lines), in_transaction=in_transaction) == []
