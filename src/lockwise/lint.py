@@ -397,7 +397,7 @@ class OncePerTransaction:
         self._covering: list[Finding] = []
 
     def covering(self) -> list[Finding]:
-        """The kept findings that cover `stmt`, the statement `take` was last given."""
+        """The kept findings that cover the statement `take` was last given."""
         return self._covering
 
     def take(self, findings: list[Finding], stmt: Statement,
