@@ -332,13 +332,13 @@ def test_effect_facts_with_and_without_locks() -> None:
         "blocks_writes": True,
         "write_blocking_text": "ACCESS EXCLUSIVE on public.a, public.c and "
                                "SHARE ROW EXCLUSIVE on public.b",
-        "queued_behind_text": "every query on public.a, public.c and every write on public.b "
-                              "queue"}
+        "queued_behind_text": "every read and write on public.a, public.c and every write "
+                              "(reads go on) on public.b queue"}
     weak = Effect((Action("alter_table"),), {"public.b": LockMode.SHARE_ROW_EXCLUSIVE})
     assert (effect_facts(weak)["takes_access_exclusive"],
             effect_facts(weak)["access_exclusive_text"]) == (False, "")
     assert (effect_facts(weak)["write_blocking_text"], effect_facts(weak)["queued_behind_text"]) \
-        == ("SHARE ROW EXCLUSIVE on public.b", "every write on it queues")
+        == ("SHARE ROW EXCLUSIVE on public.b", "every write (reads go on) on it queues")
     # SHARE UPDATE EXCLUSIVE lets writes through: nothing queues behind its request but DDL.
     concurrent = Effect((Action("create_index"),), {"public.b": LockMode.SHARE_UPDATE_EXCLUSIVE,
                                                     "public.c": LockMode.ROW_EXCLUSIVE})

@@ -65,3 +65,25 @@ def test_cache_can_be_turned_off(rules_dir: Path, monkeypatch: pytest.MonkeyPatc
     load_rules.cache_clear()
     assert _team_rule(rules_dir).title == "first"
     assert not (rules_dir.parent / "cache").exists()
+
+
+def test_superseded_by_alternatives_must_be_a_bool(rules_dir: Path) -> None:
+    from lockwise.parse.source import InputError
+
+    path = rules_dir / "team-no-truncate.toml"
+    path.write_text('superseded_by_alternatives = "yes"\n' + RULE.format(title="first"))
+    with pytest.raises(InputError, match="superseded_by_alternatives"):
+        load_rules((rules_dir,))
+    path.write_text("superseded_by_alternatives = true\n" + RULE.format(title="first"))
+    load_rules.cache_clear()
+    [rule] = [r for r in load_rules((rules_dir,)) if r.id == "team-no-truncate"]
+    assert rule.superseded_by_alternatives
+
+
+def test_one_set_covers_must_name_a_setting(rules_dir: Path) -> None:
+    from lockwise.parse.source import InputError
+
+    path = rules_dir / "team-no-truncate.toml"
+    path.write_text('one_set_covers = "lock timeout; DROP"\n' + RULE.format(title="first"))
+    with pytest.raises(InputError, match="one_set_covers"):
+        load_rules((rules_dir,))

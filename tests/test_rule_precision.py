@@ -443,8 +443,11 @@ def test_drop_of_an_ordinary_table_is_not_a_partition_drop() -> None:
     ("VACUUM FULL;", "vacuum-full", "VACUUM FULL rewrites every table of the database"),
     ("VACUUM FULL accounts;", "vacuum-full", "VACUUM FULL rewrites public.accounts"),
     ("TRUNCATE accounts, orders;", "truncate-table", "TRUNCATE accounts, orders deletes"),
-    ("DROP INDEX IF EXISTS no_such_idx, accounts_email;", "missing-lock-timeout",
-     "ACCESS EXCLUSIVE on public.accounts with"),
+    # (DROP INDEX IF EXISTS of an unknown index and a known one named the table here until
+    # drop-index-without-concurrently's alternative came to supersede the finding.)
+    ("ALTER TABLE orders ADD CONSTRAINT orders_fk FOREIGN KEY (id) REFERENCES accounts (id) "
+     "NOT VALID;", "missing-lock-timeout",
+     "SHARE ROW EXCLUSIVE on public.orders, public.accounts with"),
 ])
 def test_messages_name_every_table_the_statement_reaches(sql: str, rule: str,
                                                          named: str) -> None:
@@ -692,3 +695,124 @@ def test_catalog_only_statements_have_named_actions(sql: str, kind: str, facts: 
     assert {k: action.facts.get(k) for k in facts} == facts
     assert effect.locks == ({} if kind == "alter_statistics"
                             else {"public.accounts": LockMode.ACCESS_EXCLUSIVE})
+
+
+@pytest.mark.parametrize(("sql", "kept"), [
+    # CONCURRENTLY takes SHARE UPDATE EXCLUSIVE: the CONCURRENTLY finding clears this one.
+    ("CREATE INDEX accounts_note_idx ON accounts (note);", False),
+    ("VACUUM FULL accounts;", False),
+    # A rewrite keeps ACCESS EXCLUSIVE, and missing-statement-timeout's SET statement_timeout
+    # is an addition, not the statement done otherwise: neither clears it.
+    ("ALTER TABLE accounts ALTER COLUMN note TYPE int USING note::int;", True),
+    ("ALTER TABLE accounts RENAME COLUMN note TO remark;", True),
+])
+def test_lock_timeout_finding_left_out_only_where_an_alternative_needs_none(
+        sql: str, kept: bool) -> None:
+    found = rules(sql, in_transaction="VACUUM" not in sql)
+    assert found - {"missing-lock-timeout"}  # another finding with an alternative
+    assert ("missing-lock-timeout" in found) is kept
+
+
+def test_a_waived_concurrently_finding_leaves_the_lock_timeout_finding() -> None:
+    """Whoever waives the CONCURRENTLY advice keeps the SHARE lock: lock_timeout matters."""
+    sql = ("-- lockwise: ignore[index-without-concurrently] reason: a small table\n"
+           "CREATE INDEX accounts_note_idx ON accounts (note);")
+    assert rules(sql) == {"missing-lock-timeout"}
+    ignored = LintOptions(pg_version=16, assume_in_transaction=True,
+                          ignore=frozenset({"index-without-concurrently"}))
+    report = lint_migrations([migration_from_text(ACCOUNTS, "0001_setup.sql"),
+                              migration_from_text("CREATE INDEX i ON accounts (note);",
+                                                  "0002_change.sql")], ignored, Catalog())[-1]
+    assert {f.rule for f in report.all_findings} == {"missing-lock-timeout"}
+
+
+@pytest.mark.parametrize(("sql", "queued"), [
+    ("CREATE TRIGGER t BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION f();",
+     "every write (reads go on) on it queues"),
+    ("ALTER TABLE accounts ADD COLUMN extra text;", "every read and write on it queues"),
+])
+def test_lock_timeout_message_says_whether_reads_queue(sql: str, queued: str) -> None:
+    [message] = [f.message for f in findings(sql) if f.rule == "missing-lock-timeout"]
+    assert queued in message
+
+
+TWO_ALTERS = ("ALTER TABLE accounts ADD COLUMN a text;\n"
+              "ALTER TABLE accounts ADD COLUMN b text;\n"
+              "ALTER TABLE accounts ADD COLUMN c text;")
+
+
+def _lock_timeout_findings(sql: str, **kwargs) -> list[Finding]:
+    return [f for f in findings(sql, **kwargs) if f.rule == "missing-lock-timeout"]
+
+
+@pytest.mark.parametrize(("in_transaction", "cover"), [
+    (True, "later in the same transaction wait without a lock_timeout too: one SET LOCAL "
+           "lock_timeout at its start covers them all."),
+    (False, "after it wait without a lock_timeout too: one SET lock_timeout before this "
+            "statement covers them all."),
+])
+def test_lock_timeout_reported_once_for_what_one_set_covers(in_transaction: bool,
+                                                            cover: str) -> None:
+    [found] = _lock_timeout_findings(TWO_ALTERS, in_transaction=in_transaction)
+    assert found.statement_index == 0
+    assert found.message.endswith(f"Statements 2 (line 2) and 3 (line 3) {cover}")
+
+
+def test_each_transaction_gets_its_own_lock_timeout_finding() -> None:
+    sql = ("BEGIN;\nALTER TABLE accounts ADD COLUMN a text;\n"
+           "ALTER TABLE accounts ADD COLUMN b text;\nCOMMIT;\n"
+           "BEGIN;\nALTER TABLE accounts ADD COLUMN c text;\nCOMMIT;")
+    found = _lock_timeout_findings(sql, in_transaction=False)
+    assert [f.statement_index for f in found] == [1, 5]
+    assert "Statement 3 (line 3) later in the same transaction waits" in found[0].message
+    assert "Statement" not in found[1].message
+
+
+def test_a_session_set_covers_the_transactions_after_it() -> None:
+    sql = ("ALTER TABLE accounts ADD COLUMN a text;\n"
+           "BEGIN;\nALTER TABLE accounts ADD COLUMN b text;\nCOMMIT;")
+    [found] = _lock_timeout_findings(sql, in_transaction=False)
+    assert found.statement_index == 0 and "Statement 3 (line 3) after it" in found.message
+
+
+def test_a_statement_waived_leaves_the_next_one_reported() -> None:
+    sql = "-- lockwise: ignore[missing-lock-timeout] reason: tiny table\n" + TWO_ALTERS
+    [found] = _lock_timeout_findings(sql)
+    assert found.statement_index == 1 and "Statement 3 (line 4)" in found.message
+
+
+def test_many_statements_are_counted_past_the_fifth() -> None:
+    sql = "\n".join(f"ALTER TABLE accounts ADD COLUMN c{i} text;" for i in range(9))
+    [found] = _lock_timeout_findings(sql)
+    assert "Statements 2 (line 2), 3 (line 3), 4 (line 4), 5 (line 5), 6 (line 6) and 3 more " \
+           "later" in found.message
+
+
+def test_a_covered_statement_keeps_its_safety_without_a_finding_of_its_own() -> None:
+    migrations = [migration_from_text(ACCOUNTS, "0001_setup.sql"),
+                  migration_from_text(TWO_ALTERS, "0002_change.sql")]
+    options = LintOptions(pg_version=16, assume_in_transaction=True)
+    statements = lint_migrations(migrations, options, Catalog())[-1].statements
+    assert [len(s.findings) for s in statements] == [1, 0, 0]
+    assert {s.safety.label for s in statements} == {"safe-with-care"}
+    assert statements[2].reason == "Write-blocking lock requested without a lock_timeout"
+
+
+@pytest.mark.parametrize(("sql", "in_transaction"), [
+    (TWO_ALTERS, True),
+    (TWO_ALTERS, False),
+    ("BEGIN;\nALTER TABLE accounts ADD COLUMN a text;\nALTER TABLE accounts ADD COLUMN b text;\n"
+     "COMMIT;\nBEGIN;\nALTER TABLE accounts ADD COLUMN c text;\nCOMMIT;", False),
+    ("ALTER TABLE accounts ADD COLUMN a text;\nCOMMIT;\nALTER TABLE accounts ADD COLUMN b text;\n"
+     "BEGIN;\nALTER TABLE accounts ADD COLUMN c text;\nCOMMIT;", True),
+])
+def test_following_each_kept_lock_timeout_finding_clears_the_statements_it_names(
+        sql: str, in_transaction: bool) -> None:
+    """The one SET a finding asks for, written before its statement, is in force at every
+    statement it names (the session model follows lock_timeout as the server keeps it)."""
+    kept = _lock_timeout_findings(sql, in_transaction=in_transaction)
+    assert kept
+    lines = sql.split("\n")
+    for finding in sorted(kept, key=lambda f: -f.span.line):
+        lines.insert(finding.span.line - 1, finding.instead)
+    assert _lock_timeout_findings("\n".join(lines), in_transaction=in_transaction) == []

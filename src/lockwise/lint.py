@@ -38,7 +38,7 @@ from lockwise.fix.alternative import REWRITTEN, statement_alternative
 from lockwise.fix.patterns import statement_facts
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
 from lockwise.parse.dialect_hint import mysql_hint, postgres_hint
-from lockwise.parse.postgres import TOO_DEEP, ParsedFile
+from lockwise.parse.postgres import TOO_DEEP, ParsedFile, parse_sql
 from lockwise.parse.templates import (
     as_spelled_in,
     linted_text,
@@ -195,6 +195,14 @@ class Judge:
         self.migration = migration
         self.stand_ins = stand_ins
         self.file_directives = file_directives
+        self._alone: dict[str, RuleIndex] = {}
+
+    def alone(self, rule: Rule) -> RuleIndex:
+        """An index of `rule` only, to ask whether it matches other facts."""
+        found = self._alone.get(rule.id)
+        if found is None:
+            found = self._alone[rule.id] = RuleIndex((rule,))
+        return found
 
     def judge(self, facts: dict, span: Span | None, stmt_index: int | None,
               directives: Sequence[Directive] = (), seen: set | None = None,
@@ -288,6 +296,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
 
     reports: list[StatementReport] = []
     costs = _cost_tracker(options) if judged else None
+    once = OncePerTransaction(index)
     with PathInForce(catalog) as path:
         for position, stmt in enumerate(parsed.statements):
             directives = statement_directives(stmt)
@@ -305,11 +314,12 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 continue
             findings: list[Finding] = []
             if judged:
-                findings = _judge_statement(judge, stmt, effect, session, costs, ctx, base,
-                                            directives)
+                findings = once.take(_judge_statement(judge, stmt, effect, session, costs, ctx,
+                                                      base, directives), stmt, session)
             shown = _as_written(effect, as_spelled_in(parsed.placeholders, stmt.sql)) \
                 if parsed.placeholders else effect
-            reports.append(_statement_report(stmt, shown, findings, session, index.by_id))
+            reports.append(_statement_report(stmt, shown, findings, session, index.by_id,
+                                             once.covering()))
             session.after(effect, stmt.index)
             _track_writes(ctx, effect, session.in_transaction)
             _track_empty_tables(ctx, effect, session.in_transaction)
@@ -326,6 +336,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 _release(reports[-1])
                 parsed.statements[position] = reports[-1].statement
 
+    once.finish()
     if judged:
         end_facts = {**base, "action": "end_of_migration",
                      "open_transaction": session.explicit_transaction,
@@ -366,7 +377,126 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         facts["action"] = action.kind
         span = _action_span(stmt, action.facts)
         findings += judge.judge(facts, span, stmt.index, directives, seen, (stmt, effect))
+    if len(findings) > 1:
+        findings = _without_superseded(findings, judge, effect, session, ctx, base)
     return findings
+
+
+class OncePerTransaction:
+    """Keeps one finding of each rule `one_set_covers` for the statements one SET of its
+    setting would cover: a SET LOCAL at the start of a transaction covers the rest of it, a
+    session SET outside one covers the rest of the migration. The later statements' findings
+    are dropped and named in the first one's message (`finish`)."""
+
+    _SESSION = ("session",)
+
+    def __init__(self, index: RuleIndex):
+        self.settings = {r.id: r.one_set_covers for r in index.rules if r.one_set_covers}
+        self.current: dict[str, tuple[tuple, Finding, list[Statement]]] = {}
+        self.kept: list[tuple[tuple, Finding, list[Statement]]] = []
+        self._covering: list[Finding] = []
+
+    def covering(self) -> list[Finding]:
+        """The kept findings that cover the statement `take` was last given."""
+        return self._covering
+
+    def take(self, findings: list[Finding], stmt: Statement,
+             session: Session) -> list[Finding]:
+        """`findings` of `stmt` without those a finding kept earlier covers."""
+        self._covering = []
+        if not self.settings or not findings:
+            return findings
+        scope = ("transaction", session.ended_transactions) if session.in_transaction \
+            else self._SESSION
+        out = []
+        for finding in findings:
+            if finding.rule in self.settings:
+                first = self.current.get(finding.rule)
+                if first is not None and first[0] in (self._SESSION, scope):
+                    first[2].append(stmt)
+                    self._covering.append(first[1])
+                    continue
+                self.current[finding.rule] = (scope, finding, [])
+                self.kept.append(self.current[finding.rule])
+            out.append(finding)
+        return out
+
+    def finish(self) -> None:
+        """Name, in each finding kept, the statements it speaks for."""
+        for scope, finding, covered in self.kept:
+            if not covered:
+                continue
+            one, setting = len(covered) == 1, self.settings[finding.rule]
+            where, how = ("after it", f"one SET {setting} before this statement") \
+                if scope == self._SESSION else \
+                ("later in the same transaction", f"one SET LOCAL {setting} at its start")
+            finding.message += (f" {_statements_text(covered)} {where} "
+                                f"{'waits' if one else 'wait'} without a {setting} too: "
+                                f"{how} covers {'both' if one else 'them all'}.")
+
+
+#: Statements named one by one in a message, the rest counted.
+_NAMED_STATEMENTS = 5
+
+
+def _statements_text(statements: list[Statement]) -> str:
+    """'Statement 4 (line 12)', 'Statements 4 (line 12), 7 (line 20) and 3 more'."""
+    named = [f"{s.index + 1} (line {s.span.line})" for s in statements[:_NAMED_STATEMENTS]]
+    rest = len(statements) - len(named)
+    if rest:
+        named.append(f"{rest} more")
+    if len(named) == 1:
+        return f"Statement {named[0]}"
+    return f"Statements {', '.join(named[:-1])} and {named[-1]}"
+
+
+def _without_superseded(findings: list[Finding], judge: Judge, effect: Effect,
+                        session: Session, ctx: Context, base: dict) -> list[Finding]:
+    """`findings` less those of rules `superseded_by_alternatives` that another finding's
+    safe alternative clears: a user told to build the index CONCURRENTLY gets no second
+    finding about how long the plain build's SHARE lock may queue."""
+    moot = set()
+    for finding in findings:
+        rule = judge.index.by_id.get(finding.rule)
+        if rule is not None and rule.superseded_by_alternatives and any(
+                _alternative_clears(judge.alone(rule), other.instead, effect, session, ctx, base)
+                for other in findings if other.rule != rule.id):
+            moot.add(rule.id)
+    return [f for f in findings if f.rule not in moot] if moot else findings
+
+
+def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, session: Session,
+                        ctx: Context, base: dict) -> bool:
+    """Whether `alternative` (another finding's safe alternative, as printed) does the
+    statement's work (an action of the same kind) and, run from the same catalog and session
+    in the statement's place, gets no finding of `rule`. Prose, text that does not parse and
+    an addition that leaves the statement as it is (a SET before it) clear nothing."""
+    parsed = parse_sql(alternative, comments=False)
+    if parsed.problems or parsed.skipped or not parsed.statements:
+        return False
+    try:
+        effects = [compute_effect(s.tree, ctx) for s in parsed.statements]
+    except RecursionError:
+        return False
+    kinds = {a.kind for a in effect.actions}
+    if not any(a.kind in kinds for e in effects for a in e.actions):
+        return False
+    # A copy of the settings in force, not of the transaction's bookkeeping: the alternative
+    # is judged as the statement would be, from the same session state.
+    replay = Session(implicit_transaction=session.in_transaction,
+                     implicit_block=session.implicit_block,
+                     lock_timeout_ms=session.lock_timeout_ms,
+                     statement_timeout_ms=session.statement_timeout_ms)
+    for index, alt in enumerate(effects):
+        shared = {**base, **replay.facts(), **replay.statement_facts(alt, index),
+                  **effect_facts(alt)}
+        for action in alt.actions:
+            facts = {**shared, **action.facts, **replay.action_facts(action, index),
+                     "action": action.kind}
+            if rule.matching(facts):
+                return False
+        replay.after(alt, index)
+    return True
 
 
 def _action_span(stmt: Statement, facts: dict) -> Span:
@@ -583,11 +713,15 @@ def _read_under_access_exclusive(effect: Effect) -> str:
 
 
 def _statement_report(stmt: Statement, effect: Effect, findings: list[Finding],
-                      session: Session, rules: dict[str, Rule]) -> StatementReport:
-    safety = max((f.safety for f in findings), default=Safety.SAFE)
+                      session: Session, rules: dict[str, Rule],
+                      covering: list[Finding] | None = None) -> StatementReport:
+    """`covering`: findings reported at an earlier statement that speak for this one too
+    (`OncePerTransaction`): not listed again, but the statement is judged with them."""
+    judged = [*findings, *covering] if covering else findings
+    safety = max((f.safety for f in judged), default=Safety.SAFE)
     return StatementReport(
         statement=stmt, effect=effect, findings=findings, safety=safety,
-        reason=statement_reason(findings, effect), strategy=strategy_for(findings, effect, rules),
+        reason=statement_reason(judged, effect), strategy=strategy_for(judged, effect, rules),
         in_transaction=session.in_transaction, lock_timeout_ms=session.lock_timeout_ms,
         statement_timeout_ms=session.statement_timeout_ms)
 

@@ -108,4 +108,6 @@ def write_blocking_facts(locks: dict[str, LockMode]) -> Mapping[str, object]:
 
 
 def _queued_work(mode: LockMode) -> str:
-    return "every query" if conflicts(mode, _READ) else "every write"
+    """What queues behind a waiting request in `mode`, said in full: whether reads do is
+    what tells an outage from a stall of writes."""
+    return "every read and write" if conflicts(mode, _READ) else "every write (reads go on)"

@@ -96,6 +96,8 @@ class Session:
     #: autocommit instead (both checked on the server).
     one_string: bool = False
     explicit_transaction: bool = False
+    #: Transactions the migration ended so far (COMMIT, ROLLBACK, ...): which one is open.
+    ended_transactions: int = 0
     lock_timeout_ms: int | None = None
     statement_timeout_ms: int | None = None
     #: TimeZone set by the migration (lower case), None while it is the server's default.
@@ -274,6 +276,7 @@ class Session:
                           "rollback_prepared"):
                 # The tool's transaction ends here too, whoever opened it.
                 self.explicit_transaction = False
+                self.ended_transactions += 1
                 self.implicit_transaction = self.implicit_block = self.one_string
                 self._end_transaction(rolled_back=kind == "rollback")
         elif action.kind == "set" and (f.get("name") in _TRACKED or f.get("reset_all")):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 _KEYS = {"id", "title", "safety", "when", "message", "why", "instead", "strategy", "examples",
          "tags", "references", "dialects", "instead_outside_transaction",
-         "instead_mysql"}
+         "instead_mysql", "superseded_by_alternatives", "one_set_covers"}
 _EXAMPLE_KEYS = {"bad", "good", "setup", "pg_version", "in_transaction", "note", "stats",
                  "max_lock_seconds", "dialect", "server_version", "layout"}
 #: SQL dialects lockwise reads.
@@ -78,6 +79,10 @@ def load_rule(path: Path) -> Rule:
     if unknown_dialects:
         raise InputError(f"unknown dialect(s) {', '.join(sorted(unknown_dialects))}; "
                          f"choose from {', '.join(DIALECTS)}", path)
+    if not isinstance(raw.get("superseded_by_alternatives", False), bool):
+        raise InputError("'superseded_by_alternatives' must be true or false", path)
+    if not re.fullmatch(r"[a-z_]*", str(raw.get("one_set_covers", ""))):
+        raise InputError("'one_set_covers' must name a setting, such as lock_timeout", path)
     try:
         safety = Safety.parse(raw["safety"])
         strategy = Strategy(raw["strategy"]) if raw.get("strategy") else None
@@ -92,6 +97,8 @@ def load_rule(path: Path) -> Rule:
         dialects=tuple(raw.get("dialects", ("postgresql",))),
         instead_outside_transaction=raw.get("instead_outside_transaction", "").strip(),
         instead_mysql=raw.get("instead_mysql", "").strip(),
+        superseded_by_alternatives=raw.get("superseded_by_alternatives", False),
+        one_set_covers=raw.get("one_set_covers", ""),
     )
 
 

@@ -53,6 +53,13 @@ class Rule:
     #: The safe alternative on MySQL and MariaDB, where it needs other SQL than PostgreSQL's;
     #: empty: `instead` serves every dialect.
     instead_mysql: str = ""
+    #: Left out on a statement where another finding's safe alternative, run in the
+    #: statement's place, would not get this finding: following that one clears this one.
+    superseded_by_alternatives: bool = False
+    #: The setting (lock_timeout) one SET of which clears every finding of the rule it covers:
+    #: the rule is reported once for them, at the first matching statement of each
+    #: transaction (or of the rest of the migration, outside one), naming the others.
+    one_set_covers: str = ""
 
     def instead_for(self, set_local_applies: object, dialect: object = "postgresql") -> str:
         """The `instead` template for a statement of `dialect` where a SET LOCAL written first
