@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from lockwise.effects.nodes import qualified, type_name, type_sql
+from lockwise.effects.nodes import calls_function, qualified, type_name, type_sql
 
 
 @dataclass(slots=True)
@@ -42,6 +42,10 @@ class Column:
     #: by name alone and renamed with the column (`nodes.generation_expression`); printed as
     #: SQL only when a safe alternative shows it. Replaced whole, never changed in place.
     expression: dict | None = None
+    #: The functions its DEFAULT, or its generation expression, calls (`function_calls`):
+    #: DROP FUNCTION ... CASCADE of one drops the default, or the generated column with its
+    #: data (checked on the server). Replaced whole with the expression.
+    calls: tuple[str, ...] = ()
     array: bool = False
     #: The collation written for it (COLLATE), as named; None: its type's default.
     collation: str | None = None
@@ -93,6 +97,9 @@ class Constraint:
     #: constraint's expressions and WHERE): PostgreSQL drops it when any of them is dropped.
     #: Sorted, renamed with the columns.
     reads: tuple[str, ...] = ()
+    #: The functions those expressions call (`function_calls`): DROP FUNCTION ... CASCADE of
+    #: one drops the constraint, on every partition and child that has it too.
+    calls: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -123,6 +130,10 @@ class Index:
     signature: tuple | None = None
     #: The partitioned index it is a partition of (qualified), when attached to one.
     attached_to: str | None = None
+    #: The functions its expressions and predicate call (`function_calls`): DROP FUNCTION
+    #: ... CASCADE of one drops the index. Empty for the index of a constraint (the
+    #: constraint records them, and takes its index with it).
+    calls: tuple[str, ...] = ()
 
     def rebuilt_by_type_change_of(self, column: str) -> bool:
         """Whether `ALTER COLUMN column TYPE` builds this index again even when the stored
@@ -186,7 +197,7 @@ class Policy:
     def calls(self, function: str) -> bool:
         """Whether it may call `function` (qualified): an unqualified call names it when the
         search_path finds it, which the catalog cannot tell apart, so it counts."""
-        return function in self.functions or function.rsplit(".", 1)[-1] in self.functions
+        return calls_function(self.functions, function)
 
 
 def _policy_keys(table: Table) -> set[str]:
@@ -232,6 +243,9 @@ class Table:
     #: For a view or materialized view: the (relation, column) pairs its query uses, `*`
     #: expanded as at creation. PostgreSQL refuses to drop such a column or change its type.
     column_reads: tuple[tuple[str, str], ...] = ()
+    #: For a view or materialized view: the functions its query calls (`function_calls`):
+    #: DROP FUNCTION ... CASCADE of one drops the view, and those over it.
+    calls: tuple[str, ...] = ()
     #: MySQL / MariaDB: the table's FULLTEXT indexes, name -> columns.
     fulltext: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: MySQL / MariaDB: whether InnoDB keeps its hidden FTS_DOC_ID column in the table. The
@@ -370,6 +384,24 @@ class Domain:
     #: its own takes the domain's: a volatile one rewrites the table as a volatile DEFAULT
     #: written on the column does (checked on the server).
     default: dict | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Callers:
+    """What calls a function being dropped, as `Catalog.callers` finds it: what DROP FUNCTION
+    / PROCEDURE / ROUTINE / SCHEMA ... CASCADE drops besides the triggers and policies that
+    call it (checked on the server). (table, column) and (table, constraint) pairs, index and
+    view names, qualified and sorted; `views` holds the views over those too, nearest first."""
+
+    defaults: tuple[tuple[str, str], ...] = ()
+    generated: tuple[tuple[str, str], ...] = ()
+    constraints: tuple[tuple[str, str], ...] = ()
+    indexes: tuple[str, ...] = ()
+    views: tuple[str, ...] = ()
+
+    def tables(self) -> list[str]:
+        """The tables whose defaults, columns, constraints or indexes go, by name."""
+        return sorted({t for t, _ in (*self.defaults, *self.generated, *self.constraints)})
 
 
 @dataclass(slots=True)
@@ -596,6 +628,27 @@ class Catalog:
         """Whether a column type, as `column_type` gives it (`posint`, `app.posint`), names a
         domain with a constraint (an unqualified name is `public`'s: others come qualified)."""
         return _type_key(type_name) in self.constrained_domains
+
+    def callers(self, reached: Callable[[tuple[str, ...]], bool]) -> Callers:
+        """What calls a function `reached` says is dropped (it is given an object's
+        `calls`): the defaults, generated columns, CHECK and exclusion constraints, indexes
+        and views. A generated column's default is its expression: it counts as a generated
+        column only. A scan of every table: DROP FUNCTION ... CASCADE is rare, and what calls
+        the function may be anywhere."""
+        tables = sorted(self.tables.values(), key=attrgetter("name"))
+        defaults, generated = [], []
+        for t in tables:
+            for c in t.columns.values():
+                if c.calls and reached(c.calls):
+                    (generated if c.generated else defaults).append((t.name, c.name))
+        constraints = [(t.name, name) for t in tables for name, con in t.constraints.items()
+                       if con.calls and reached(con.calls)]
+        views = [t.name for t in tables if t.calls and reached(t.calls)]
+        views += [o for v in list(views) for o in self.views_over(v)]
+        found = sorted(name for name, idx in self.indexes.items()
+                       if idx.calls and reached(idx.calls))
+        return Callers(tuple(defaults), tuple(generated), tuple(constraints), tuple(found),
+                       tuple(dict.fromkeys(views)))
 
     def triggers_calling(self, function: str, qualified: str) -> list[tuple[Table, str]]:
         """(table, trigger name) of each trigger that executes function `qualified` (its bare

@@ -255,6 +255,22 @@ def collation_name(column_def: dict) -> str | None:
     return names[-1] if names and names[-1] != "default" else None
 
 
+def function_calls(node: object) -> tuple[str, ...]:
+    """The functions an expression (or several) calls, each once in order, lower case, with
+    the schema only when one is written (`auth.uid`, `f`): what the server records as
+    depending on each (DROP FUNCTION ... CASCADE drops what calls it)."""
+    found = [".".join(strings(body.get("funcname"))[-2:]).lower()
+             for kind, body in walk(node) if kind == "FuncCall"]
+    return tuple(dict.fromkeys(f for f in found if f))
+
+
+def calls_function(calls: tuple[str, ...], function: str) -> bool:
+    """Whether `calls` (as `function_calls` gives them) may call `function` (qualified): an
+    unqualified call names it when the search_path finds it, which a static reading cannot
+    tell apart, so it counts."""
+    return function in calls or function.rsplit(".", 1)[-1] in calls
+
+
 def columns_read(node: object) -> tuple[str, ...]:
     """The columns an expression (or several) reads, by name, sorted, each once."""
     return tuple(sorted({names[-1] for kind, body in walk(node)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lockwise.catalog.model import Catalog
+from lockwise.catalog.model import Callers, Catalog
+from lockwise.catalog.replay import routine_callers, schema_callers
 from lockwise.effects.nodes import drop_object_names, object_name, range_var, unwrap
 from lockwise.effects.postgres.attach import lock_partition_set
 from lockwise.effects.postgres.builder import (
@@ -15,13 +16,14 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.postgres.columns import drop_policies, dropped_column
 from lockwise.effects.postgres.triggers import is_row_trigger
-from lockwise.parse.quoting import relation_sql
+from lockwise.parse.quoting import quote_ident, relation_sql
 
 _DROP_KINDS = {
     "OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
     "OBJECT_MATVIEW": "view", "OBJECT_SEQUENCE": "sequence", "OBJECT_TYPE": "type",
     "OBJECT_SCHEMA": "schema", "OBJECT_FUNCTION": "function", "OBJECT_TRIGGER": "trigger",
     "OBJECT_DOMAIN": "type", "OBJECT_EXTENSION": "extension", "OBJECT_PROCEDURE": "function",
+    "OBJECT_ROUTINE": "function",
     "OBJECT_POLICY": "policy", "OBJECT_FOREIGN_TABLE": "table", "OBJECT_RULE": "rule",
     "OBJECT_STATISTIC_EXT": "statistics",
 }
@@ -149,18 +151,24 @@ def drop(b: Builder, stmt: dict) -> None:
             policies = drop_policies(b, catalog.policies_on_others(
                 [*inside, *catalog.views_outside_schema_over(schema)], schema=schema)
                 if cascade else [])
-            b.act("drop_schema", policies, schema=schema, cascade=cascade,
+            callers = _drop_callers(b, schema_callers(catalog, schema) if cascade else Callers(),
+                                    f"DROP SCHEMA {schema} CASCADE", f"{schema}.", True)
+            b.act("drop_schema", policies, callers, schema=schema, cascade=cascade,
                   if_exists=if_exists)
         else:
             name = object_name(names) if kind != "extension" else names[-1]
             facts: dict = {}
             if kind == "function" and cascade:
                 # The triggers that execute it are dropped too, each locking its table as
-                # DROP TRIGGER does, and so are the policies that call it.
+                # DROP TRIGGER does, and so are the policies that call it, and what else
+                # calls it.
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
                     b.lock(table.name, L.ACCESS_EXCLUSIVE)
                     b.drops.add(f"trigger:{table.name}.{trigger}")
-                facts = drop_policies(b, catalog.policies_on_others((), [name]))
+                found = routine_callers(catalog, name)
+                statement = f"DROP {stmt['removeType'][7:]} {names[-1]} CASCADE"
+                facts = {**drop_policies(b, catalog.policies_on_others(list(found.views), [name])),
+                         **_drop_callers(b, found, statement, name, len(names) > 1)}
             elif kind == "statistics" and (table := catalog.statistics.get(name)):
                 b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
             elif kind == "type":
@@ -174,6 +182,49 @@ def drop(b: Builder, stmt: dict) -> None:
             b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
                   cascade=cascade, if_exists=if_exists,
                   object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
+
+
+def _drop_callers(b: Builder, found: Callers, statement: str, like: str,
+                  qualified: bool) -> dict:
+    """What calls a function `statement` drops with CASCADE (`found`, `Catalog.callers`):
+    each goes under ACCESS EXCLUSIVE on its table (the views on themselves); a generated
+    column is dropped with its data, as DROP COLUMN (checked on the server). The facts that
+    name them, written as the user wrote the dropped object (`like`, `qualified`), and the
+    statements that drop them by name, the views over others first."""
+    def rel(name: str) -> str:
+        return relation_sql(name, like, qualified)
+    named: list[str] = []
+    sql: list[str] = []
+    for table, column in found.defaults:
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        b.alters.add(f"column:{table}.{column}")
+        named.append(f"the DEFAULT of {rel(table)}.{column}")
+        sql.append(f"ALTER TABLE {rel(table)} ALTER COLUMN {quote_ident(column)} DROP DEFAULT;")
+    for table, column in found.generated:
+        dropped_column(b, table, column,
+                       f"{statement} drops the generated column, whose expression calls it")
+        named.append(f"the generated column {rel(table)}.{column} and its data")
+        sql.append(f"ALTER TABLE {rel(table)} DROP COLUMN {quote_ident(column)};")
+    for table, name in found.constraints:
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        b.drops.add(f"constraint:{table}.{name}")
+        named.append(f"the constraint {name} on {rel(table)}")
+        sql.append(f"ALTER TABLE {rel(table)} DROP CONSTRAINT {quote_ident(name)};")
+    for index in found.indexes:
+        table = b.ctx.catalog.indexes[index].table
+        for locked in (table, *b.ctx.catalog.partitions(table)):  # as DROP INDEX
+            b.lock(locked, L.ACCESS_EXCLUSIVE)
+        b.drops.add(f"index:{index}")
+        named.append(f"the index {rel(index)}")
+        sql.append(f"DROP INDEX {rel(index)};")
+    kinds = {view: "materialized view" if (known := b.ctx.catalog.tables.get(view)) is not None
+             and known.kind == "matview" else "view" for view in found.views}
+    for view in found.views:
+        b.lock(view, L.ACCESS_EXCLUSIVE)
+        named.append(f"the {kinds[view]} {rel(view)}")
+    sql += [f"DROP {kinds[view].upper()} {rel(view)};" for view in reversed(found.views)]
+    return {"callers_dropped": tuple(named), "callers_dropped_text": ", ".join(named),
+            "callers_dropped_sql": "\n".join(sql)}
 
 
 def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:
