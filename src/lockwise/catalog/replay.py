@@ -1463,8 +1463,9 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
     """The tables that replaying `tree` changes without the statement naming them: those
     with a column of a renamed type, or of a type or sequence dropped with CASCADE, what a
     renamed schema holds and what refers to it (`_schema_reach`), the views over and foreign
-    keys to a renamed or dropped relation, the views that read a renamed column, those whose
-    triggers call a function dropped with CASCADE, the partitions and inheritance children
+    keys to a renamed or dropped relation, the views that read a renamed column, the tables
+    whose triggers, defaults, constraints or indexes, and the views whose queries, call a
+    function dropped with CASCADE (`_routine_reach`), the partitions and inheritance children
     of an altered table; for a DO block, what the statements the replay follows in it reach
     (the tables they name count as named: `embedded_trees`). Whoever replays on a copy of the
     catalog that shares tables must copy these first (graph/down.py)."""
