@@ -511,6 +511,17 @@ _SERVER_CASES = {
         "CREATE SCHEMA util; CREATE FUNCTION util.h(int) RETURNS int LANGUAGE sql IMMUTABLE"
         " AS 'SELECT $1'; CREATE TABLE u (id int DEFAULT util.h(1), x int CHECK (util.h(x) > 0));"
         "CREATE INDEX u_h ON u (util.h(id)); DROP SCHEMA util CASCADE;",
+    # DROP TYPE / DOMAIN / SCHEMA ... CASCADE drops what casts to the type, or to a domain
+    # over it: CHECKs, defaults, expression indexes; a cast to another type stays.
+    "drop type cascade drops what casts to it":
+        "CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE DOMAIN sure AS mood;"
+        "CREATE DOMAIN pos AS int CHECK (VALUE > 0);"
+        "CREATE TABLE t (id int, s text CHECK (s::mood <> 'sad'), d text DEFAULT 'ok'::sure,"
+        " n int CONSTRAINT t_n CHECK (n::pos > 0), k text CHECK (k::text <> ''));"
+        "CREATE INDEX t_n_pos ON t ((n::pos)); DROP TYPE mood CASCADE; DROP DOMAIN pos CASCADE;"
+        "CREATE SCHEMA s; CREATE TYPE s.e AS ENUM ('a');"
+        "CREATE TABLE u (id int, x text CHECK (x::s.e = 'a'), y text DEFAULT 'a'::s.e);"
+        "DROP SCHEMA s CASCADE;",
     # A LIKE column merged with an inherited one keeps the parent's NOT NULL.
     "like merged with an inherited column":
         "CREATE TABLE b (a int NOT NULL, x int); CREATE TABLE s (a int, x int NOT NULL, y int);"

@@ -965,6 +965,19 @@ CASES = [
          "CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE DOMAIN moods AS mood[];"
          "CREATE TABLE people (id int, m moods); CREATE TABLE calm (id int);",
          "DROP TYPE mood CASCADE"),
+    # A type used only in a cast goes with what casts to it: a CHECK, a default,
+    # a view (each ACCESS EXCLUSIVE on its table, the view on itself); a cast to a domain
+    # over it too.
+    Case("drop-type-cascade-drops-what-casts-to-it",
+         "CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE DOMAIN sure AS mood;"
+         "CREATE TABLE t (id int, s text CHECK (s::mood <> 'sad'), d text DEFAULT 'ok'::mood);"
+         "CREATE TABLE u (id int, s text CONSTRAINT u_s CHECK (s::sure IS NOT NULL));"
+         "CREATE TABLE w (id int); CREATE VIEW wv AS SELECT id, 'ok'::mood AS m FROM w;"
+         "CREATE TABLE calm (id int, s text CHECK (s <> 'sad'));", "DROP TYPE mood CASCADE"),
+    Case("drop-domain-cascade-drops-what-casts-to-it",
+         "CREATE DOMAIN pos AS int CHECK (VALUE > 0);"
+         "CREATE TABLE t (id int, n int CHECK (n::pos > 0), m int DEFAULT 1::pos);"
+         "CREATE TABLE calm (id int);", "DROP DOMAIN pos CASCADE"),
     Case("drop-column-cascade-drops-generated-reader-and-its-view",
          "CREATE TABLE t (id int, a int, g int GENERATED ALWAYS AS (a * 2) STORED);"
          "CREATE VIEW vg AS SELECT id, g FROM t; CREATE VIEW va AS SELECT id FROM t;"

@@ -42,10 +42,10 @@ class Column:
     #: by name alone and renamed with the column (`nodes.generation_expression`); printed as
     #: SQL only when a safe alternative shows it. Replaced whole, never changed in place.
     expression: dict | None = None
-    #: The functions its DEFAULT, or its generation expression, calls (`function_calls`):
-    #: DROP FUNCTION ... CASCADE of one drops the default, or the generated column with its
-    #: data (checked on the server). Replaced whole with the expression.
-    calls: tuple[str, ...] = ()
+    #: The functions its DEFAULT, or its generation expression, calls and the types it casts
+    #: to (`expression_uses`): DROP FUNCTION / TYPE ... CASCADE of one drops the default, or
+    #: the generated column with its data (checked on the server). Replaced whole.
+    uses: tuple[str, ...] = ()
     array: bool = False
     #: The collation written for it (COLLATE), as named; None: its type's default.
     collation: str | None = None
@@ -97,9 +97,10 @@ class Constraint:
     #: constraint's expressions and WHERE): PostgreSQL drops it when any of them is dropped.
     #: Sorted, renamed with the columns.
     reads: tuple[str, ...] = ()
-    #: The functions those expressions call (`function_calls`): DROP FUNCTION ... CASCADE of
-    #: one drops the constraint, on every partition and child that has it too.
-    calls: tuple[str, ...] = ()
+    #: The functions those expressions call and the types they cast to (`expression_uses`):
+    #: DROP FUNCTION / TYPE ... CASCADE of one drops the constraint, on every partition and
+    #: child that has it too.
+    uses: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -130,10 +131,10 @@ class Index:
     signature: tuple | None = None
     #: The partitioned index it is a partition of (qualified), when attached to one.
     attached_to: str | None = None
-    #: The functions its expressions and predicate call (`function_calls`): DROP FUNCTION
-    #: ... CASCADE of one drops the index. Empty for the index of a constraint (the
-    #: constraint records them, and takes its index with it).
-    calls: tuple[str, ...] = ()
+    #: The functions its expressions and predicate call and the types they cast to
+    #: (`expression_uses`): DROP FUNCTION / TYPE ... CASCADE of one drops the index. Empty
+    #: for the index of a constraint (the constraint records them, and takes its index).
+    uses: tuple[str, ...] = ()
 
     def rebuilt_by_type_change_of(self, column: str) -> bool:
         """Whether `ALTER COLUMN column TYPE` builds this index again even when the stored
@@ -243,9 +244,10 @@ class Table:
     #: For a view or materialized view: the (relation, column) pairs its query uses, `*`
     #: expanded as at creation. PostgreSQL refuses to drop such a column or change its type.
     column_reads: tuple[tuple[str, str], ...] = ()
-    #: For a view or materialized view: the functions its query calls (`function_calls`):
-    #: DROP FUNCTION ... CASCADE of one drops the view, and those over it.
-    calls: tuple[str, ...] = ()
+    #: For a view or materialized view: the functions its query calls and the types it casts
+    #: to (`expression_uses`): DROP FUNCTION / TYPE ... CASCADE of one drops the view, and
+    #: those over it.
+    uses: tuple[str, ...] = ()
     #: MySQL / MariaDB: the table's FULLTEXT indexes, name -> columns.
     fulltext: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: MySQL / MariaDB: whether InnoDB keeps its hidden FTS_DOC_ID column in the table. The
@@ -388,10 +390,11 @@ class Domain:
 
 @dataclass(frozen=True, slots=True)
 class Callers:
-    """What calls a function being dropped, as `Catalog.callers` finds it: what DROP FUNCTION
-    / PROCEDURE / ROUTINE / SCHEMA ... CASCADE drops besides the triggers and policies that
-    call it (checked on the server). (table, column) and (table, constraint) pairs, index and
-    view names, qualified and sorted; `views` holds the views over those too, nearest first."""
+    """What uses a function or type being dropped in its expressions, as `Catalog.callers`
+    finds it: what DROP FUNCTION / PROCEDURE / ROUTINE / TYPE / DOMAIN / SCHEMA ... CASCADE
+    drops besides the triggers, policies and columns that use it (checked on the server).
+    (table, column) and (table, constraint) pairs, index and view names, qualified and
+    sorted; `views` holds the views over those too, nearest first."""
 
     defaults: tuple[tuple[str, str], ...] = ()
     generated: tuple[tuple[str, str], ...] = ()
@@ -630,23 +633,23 @@ class Catalog:
         return _type_key(type_name) in self.constrained_domains
 
     def callers(self, reached: Callable[[tuple[str, ...]], bool]) -> Callers:
-        """What calls a function `reached` says is dropped (it is given an object's
-        `calls`): the defaults, generated columns, CHECK and exclusion constraints, indexes
+        """What uses a function or type `reached` says is dropped (it is given an object's
+        `uses`): the defaults, generated columns, CHECK and exclusion constraints, indexes
         and views. A generated column's default is its expression: it counts as a generated
-        column only. A scan of every table: DROP FUNCTION ... CASCADE is rare, and what calls
-        the function may be anywhere."""
+        column only. A scan of every table: DROP ... CASCADE is rare, and what uses the
+        object may be anywhere."""
         tables = sorted(self.tables.values(), key=attrgetter("name"))
         defaults, generated = [], []
         for t in tables:
             for c in t.columns.values():
-                if c.calls and reached(c.calls):
+                if c.uses and reached(c.uses):
                     (generated if c.generated else defaults).append((t.name, c.name))
         constraints = [(t.name, name) for t in tables for name, con in t.constraints.items()
-                       if con.calls and reached(con.calls)]
-        views = [t.name for t in tables if t.calls and reached(t.calls)]
+                       if con.uses and reached(con.uses)]
+        views = [t.name for t in tables if t.uses and reached(t.uses)]
         views += [o for v in list(views) for o in self.views_over(v)]
         found = sorted(name for name, idx in self.indexes.items()
-                       if idx.calls and reached(idx.calls))
+                       if idx.uses and reached(idx.uses))
         return Callers(tuple(defaults), tuple(generated), tuple(constraints), tuple(found),
                        tuple(dict.fromkeys(views)))
 

@@ -27,13 +27,14 @@ from lockwise.catalog.search_path import elements_path
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     calls_function,
+    casts_to,
     collation_name,
     column_def_constraints,
     column_ref,
     columns_read,
     created_schema,
     drop_object_names,
-    function_calls,
+    expression_uses,
     generation_expression,
     nextval_sequence,
     not_null_columns,
@@ -71,7 +72,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
         if contype == "CONSTR_DEFAULT":
             column.default = None if _is_null(con.get("raw_expr")) else "default"
             column.default_sequence = nextval_sequence(con.get("raw_expr"))
-            column.calls = function_calls(con.get("raw_expr"))
+            column.uses = expression_uses(con.get("raw_expr"))
         if contype == "CONSTR_IDENTITY":
             column.identity = True
         if contype == "CONSTR_GENERATED":
@@ -85,7 +86,7 @@ def _generate(column: Column, expr: dict | None) -> None:
     """Column `column` computed by generation expression `expr` (None: a plain one now)."""
     column.expression = generation_expression(expr)
     column.reads = columns_read(expr)
-    column.calls = function_calls(expr)
+    column.uses = expression_uses(expr)
 
 
 def _domain_default_expr(expr: dict | None) -> dict | None:
@@ -136,7 +137,7 @@ def constraint_from(catalog: Catalog, con: dict, table: str,
         on_update=con.get("fk_upd_action") or "a",
         deferrable=bool(con.get("deferrable")),
         reads=_constraint_reads(con, kind),
-        calls=function_calls(_constraint_expressions(con, kind)),
+        uses=expression_uses(_constraint_expressions(con, kind)),
     )
 
 
@@ -580,7 +581,7 @@ def _like_columns(catalog: Catalog, t: Table, like: dict) -> None:
         copy = _not_null_copy(source or seen, col)
         if not options & _LIKE_DEFAULTS and not copy.generated:
             copy.default = copy.default_sequence = None
-            copy.calls = ()
+            copy.uses = ()
         if not options & _LIKE_GENERATED and copy.generated:
             copy.generated = copy.virtual = False
             _generate(copy, None)
@@ -779,7 +780,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 changed.default = None if cmd.get("def") is None or _is_null(cmd["def"]) \
                     else "default"
                 changed.default_sequence = nextval_sequence(cmd.get("def"))
-                changed.calls = function_calls(cmd.get("def"))
+                changed.uses = expression_uses(cmd.get("def"))
         elif sub == "AT_DropExpression" and column is not None:
             column.generated = column.virtual = False
             _generate(column, None)
@@ -1511,8 +1512,10 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
             columns = catalog.columns_drawing_from if rtype == "OBJECT_SEQUENCE" else \
                 catalog.columns_dropped_with_type
             dropped = [pair for n in names for pair in columns(object_name(n))]
-            holders = policies.column_holders(catalog, dropped) if rtype != "OBJECT_SEQUENCE" \
-                else []
+            holders = [] if rtype == "OBJECT_SEQUENCE" else \
+                policies.column_holders(catalog, dropped) + [
+                    t for n in names
+                    for t in _callers_reached(catalog, type_callers(catalog, object_name(n)))]
             return [catalog.tables[table] for table in dict.fromkeys(t for t, _ in dropped)] + \
                 holders
     elif kind == "AlterObjectSchemaStmt" and body.get("objectType") in RELATION_KINDS:
@@ -1636,7 +1639,7 @@ def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
     expressions = [where, [p.get("expr") for p in params]]
     return Index(f"{table.split('.', 1)[0]}.{idxname}", table, cols,
                  unique=bool(stmt.get("unique")),
-                 reads=columns_read(expressions), calls=function_calls(expressions),
+                 reads=columns_read(expressions), uses=expression_uses(expressions),
                  partial=bool(where), predicate_not_null=only_not_null_columns(where),
                  attnames=attnames, signature=_index_signature(stmt, params))
 
@@ -1763,15 +1766,23 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
 def routine_callers(catalog: Catalog, function: str) -> Callers:
     """What DROP FUNCTION / PROCEDURE / ROUTINE `function` (qualified) ... CASCADE drops
     besides its triggers and policies."""
-    return catalog.callers(lambda calls: calls_function(calls, function))
+    return catalog.callers(lambda uses: calls_function(uses, function))
+
+
+def type_callers(catalog: Catalog, type_name: str) -> Callers:
+    """What DROP TYPE / DOMAIN `type_name` (qualified) ... CASCADE drops besides the columns
+    of it: what casts to it, or to a domain over it (which goes too)."""
+    types = frozenset(catalog.with_subdomains(type_name, arrays=True))
+    return catalog.callers(lambda uses: casts_to(uses, types))
 
 
 def schema_callers(catalog: Catalog, schema: str) -> Callers:
     """What DROP SCHEMA `schema` ... CASCADE drops outside it because it calls one of its
-    functions (a call written with the schema's name: an unqualified one may find another
-    function first)."""
+    functions or casts to one of its types (written with the schema's name: an unqualified
+    one may find another first)."""
     prefix = schema + "."
-    found = catalog.callers(lambda calls: any(c.startswith(prefix) for c in calls))
+    found = catalog.callers(
+        lambda uses: any(u.removeprefix("::").startswith(prefix) for u in uses))
     return Callers(*(tuple(pair for pair in pairs if not pair[0].startswith(prefix))
                      for pairs in (found.defaults, found.generated, found.constraints)),
                    tuple(i for i in found.indexes if not i.startswith(prefix)),
@@ -1779,19 +1790,19 @@ def schema_callers(catalog: Catalog, schema: str) -> Callers:
 
 
 def _drop_callers(catalog: Catalog, found: Callers) -> None:
-    """What calls a function a DROP ... CASCADE drops goes with it (`Catalog.callers`): the
+    """What uses a function or type a DROP ... CASCADE drops goes with it (`Catalog.callers`): the
     defaults, the generated columns (with what reads them), the constraints (with the index
     of an exclusion constraint), the indexes and the views (checked on the server)."""
     for table, column in found.defaults:
         col = catalog.tables[table].columns[column]
-        col.default, col.default_sequence, col.calls = None, None, ()
+        col.default, col.default_sequence, col.uses = None, None, ()
     for table, column in found.generated:
         t = catalog.tables.get(table)
         if t is not None and column in t.columns:  # (gone already when it read another)
             _drop_column(catalog, t, column, cascade=True)
     for table, name in found.constraints:
-        con = catalog.tables[table].constraints.pop(name)
-        if con.kind == "exclude":
+        con = catalog.tables[table].constraints.pop(name, None)  # (or with a column)
+        if con is not None and con.kind == "exclude":
             catalog.indexes.pop(f"{table.split('.', 1)[0]}.{name}", None)
     for name in found.indexes:
         catalog.indexes.pop(name, None)
@@ -1809,12 +1820,13 @@ def _schema_policies(catalog: Catalog, schema: str) -> list[tuple[Table, str]]:
 
 def _drop_type(catalog: Catalog, name: str, cascade: bool) -> None:
     """DROP TYPE / DOMAIN `name`; with CASCADE the domains over it and the columns of them
-    all go with it, and the generated columns reading those (without CASCADE the server
-    refuses while any exist)."""
+    all go with it, and the generated columns reading those, then what casts to one of them
+    (without CASCADE the server refuses while any exist)."""
     types = [name]
     if cascade:
         for table, column in catalog.columns_dropped_with_type(name):
             _drop_column(catalog, catalog.tables[table], column, cascade=True)
+        _drop_callers(catalog, type_callers(catalog, name))
         types = catalog.with_subdomains(name, arrays=True)
     for dropped in types:
         catalog.enums.pop(dropped, None)
@@ -1906,7 +1918,7 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
     view = catalog.tables.setdefault(name, Table(name, kind="view", created_by=migration_id))
     if reads:
         view.sources = tuple(relations_in(stmt.get("query")))  # OR REPLACE: the new query's
-        view.calls = function_calls(stmt.get("query"))
+        view.uses = expression_uses(stmt.get("query"))
         catalog.note_sources(view)
         _read_query(catalog, view, stmt.get("query"), views)
 
@@ -1944,7 +1956,7 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
             catalog, stmt.get("query"), strings(into.get("colNames"))) or ()}
     if kind == "matview" and reads:
         table.sources = tuple(relations_in(stmt.get("query")))
-        table.calls = function_calls(stmt.get("query"))
+        table.uses = expression_uses(stmt.get("query"))
         catalog.note_sources(table)
         _read_query(catalog, table, stmt.get("query"), views)
 
