@@ -1600,14 +1600,16 @@ def _tables_following(catalog: Catalog, relation: str) -> list[Table]:
 
 def reads_view_reads(tree: dict) -> bool:
     """Whether replaying `tree`, or `tables_reached`, reads what views read (`Table.sources`,
-    `column_reads`): a DROP or RENAME of a relation (the views over it), a column rename,
-    DROP COLUMN ... CASCADE and DROP TYPE / DOMAIN ... CASCADE (the views that read the
-    columns), and a DO block, whose statements may be any of these. Keep it in step with the
-    readers in this module."""
+    `column_reads`, `uses`): a DROP or RENAME of a relation (the views over it), a column
+    rename, DROP COLUMN ... CASCADE, DROP TYPE / DOMAIN ... CASCADE (the views that read the
+    columns or cast to the type), DROP FUNCTION / PROCEDURE / ROUTINE / SCHEMA ... CASCADE
+    (the views that call a function dropped), and a DO block, whose statements may be any of
+    these. Keep it in step with the readers in this module."""
     kind, body = unwrap(tree)
-    if kind == "DropStmt":  # a type's CASCADE drops the views using its columns
+    if kind == "DropStmt":  # a CASCADE drops the views using what it drops
         return body.get("removeType") in RELATION_KINDS or (
-            body.get("removeType") in ("OBJECT_TYPE", "OBJECT_DOMAIN")
+            body.get("removeType") in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_SCHEMA",
+                                       *_ROUTINE_KINDS)
             and body.get("behavior") == "DROP_CASCADE")
     if kind == "RenameStmt":
         return body.get("renameType") in (*RELATION_KINDS, "OBJECT_COLUMN")
@@ -1998,9 +2000,9 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
     CREATE VIEW or CREATE MATERIALIZED VIEW also records there the view and what its query
     depends on (`ScopedResolver`), for the conflict graph: from the walk that finds its
     column reads. Not those a DO block creates (the graph counts on the block itself).
-    `view_reads` False: such a view gets no `sources`, `column_reads` or entry in `views`,
-    for a replay whose later statements never read them (none `reads_view_reads`) and whose
-    catalog is then let go (a down check's)."""
+    `view_reads` False: such a view gets no `sources`, `column_reads`, `uses` or entry in
+    `views`, for a replay whose later statements never read them (none `reads_view_reads`)
+    and whose catalog is then let go (a down check's)."""
     if catalog.fk_sources is None or catalog.column_readers is None or \
             catalog.source_readers is None or catalog.trigger_tables is None or \
             catalog.policy_readers is None:
