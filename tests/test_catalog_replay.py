@@ -531,6 +531,38 @@ _SERVER_CASES = {
         "ALTER TABLE s2.t RENAME COLUMN m TO m2; CREATE INDEX ON s2.t (q);"
         "ALTER TYPE s2.mood ADD VALUE 'c'; DROP INDEX s2.pm; DROP SEQUENCE s2.c CASCADE;"
         "DROP DOMAIN s2.pos CASCADE; ALTER TABLE s2.p ADD CONSTRAINT one CHECK (id = 1);",
+    # DROP FUNCTION / ROUTINE / SCHEMA ... CASCADE drops what calls the function: defaults
+    # (on the partitions too), CHECKs (inherited ones too), exclusion constraints with their
+    # index, generated columns with what reads them, expression and partial indexes. A call
+    # of another schema's function of that name stays; LIKE without INCLUDING DEFAULTS copies
+    # no default, so the copy has nothing to lose.
+    "drop function cascade drops its callers":
+        "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1';"
+        "CREATE SCHEMA app; CREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql IMMUTABLE"
+        " AS 'SELECT $1';"
+        "CREATE TABLE t (id int, a int DEFAULT f(1) CONSTRAINT ck CHECK (f(a) > 0),"
+        " g int GENERATED ALWAYS AS (f(a)) STORED, k int DEFAULT app.f(2),"
+        " r int4range, EXCLUDE USING gist (int4range(f(id), f(id) + 1) WITH &&));"
+        "CREATE INDEX t_g ON t (g); CREATE INDEX t_fa ON t (f(a)); CREATE INDEX t_p ON t (id)"
+        " WHERE f(a) > 0; CREATE INDEX t_id ON t (id); CREATE TABLE copy (LIKE t);"
+        "CREATE TABLE p (id int, n int DEFAULT f(1)) PARTITION BY LIST (id);"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);"
+        "CREATE TABLE b (n int CONSTRAINT bn CHECK (f(n) > 0)); CREATE TABLE c () INHERITS (b);"
+        "DROP ROUTINE f(int) CASCADE;"
+        "CREATE SCHEMA util; CREATE FUNCTION util.h(int) RETURNS int LANGUAGE sql IMMUTABLE"
+        " AS 'SELECT $1'; CREATE TABLE u (id int DEFAULT util.h(1), x int CHECK (util.h(x) > 0));"
+        "CREATE INDEX u_h ON u (util.h(id)); DROP SCHEMA util CASCADE;",
+    # DROP TYPE / DOMAIN / SCHEMA ... CASCADE drops what casts to the type, or to a domain
+    # over it: CHECKs, defaults, expression indexes; a cast to another type stays.
+    "drop type cascade drops what casts to it":
+        "CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE DOMAIN sure AS mood;"
+        "CREATE DOMAIN pos AS int CHECK (VALUE > 0);"
+        "CREATE TABLE t (id int, s text CHECK (s::mood <> 'sad'), d text DEFAULT 'ok'::sure,"
+        " n int CONSTRAINT t_n CHECK (n::pos > 0), k text CHECK (k::text <> ''));"
+        "CREATE INDEX t_n_pos ON t ((n::pos)); DROP TYPE mood CASCADE; DROP DOMAIN pos CASCADE;"
+        "CREATE SCHEMA s; CREATE TYPE s.e AS ENUM ('a');"
+        "CREATE TABLE u (id int, x text CHECK (x::s.e = 'a'), y text DEFAULT 'a'::s.e);"
+        "DROP SCHEMA s CASCADE;",
     # A LIKE column merged with an inherited one keeps the parent's NOT NULL.
     "like merged with an inherited column":
         "CREATE TABLE b (a int NOT NULL, x int); CREATE TABLE s (a int, x int NOT NULL, y int);"
@@ -1474,3 +1506,34 @@ def test_a_down_replay_copies_what_a_schema_rename_changes() -> None:
     apply_statement(rolled, tree)
     assert "s2.t" in rolled.tables and rolled.tables != before
     assert history.tables == before
+
+
+def test_drop_function_cascade_drops_the_views_calling_it_and_those_over_them() -> None:
+    catalog = replayed(
+        "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT $1';"
+        "CREATE TABLE t (id int); CREATE VIEW v AS SELECT f(id) AS x FROM t;"
+        "CREATE MATERIALIZED VIEW mv AS SELECT x FROM v; CREATE VIEW calm AS SELECT id FROM t;"
+        "DROP FUNCTION f(int) CASCADE;")
+    assert {n for n, t in catalog.tables.items() if t.kind != "table"} == {"public.calm"}
+
+
+def test_drop_function_without_cascade_keeps_what_calls_it() -> None:
+    # The server refuses the statement: nothing changes.
+    catalog = replayed(
+        "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT $1';"
+        "CREATE TABLE t (id int DEFAULT f(1)); CREATE VIEW v AS SELECT f(id) AS x FROM t;"
+        "DROP FUNCTION f(int);")
+    assert catalog.tables["public.t"].columns["id"].default is not None
+    assert "public.v" in catalog.tables
+
+
+def test_tables_reached_by_drop_function_cascade_are_its_callers() -> None:
+    from lockwise.catalog.replay import tables_reached
+
+    catalog = replayed(
+        "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT $1';"
+        "CREATE TABLE t (id int DEFAULT f(1)); CREATE TABLE u (id int);"
+        "CREATE INDEX u_f ON u (f(id)); CREATE TABLE calm (id int DEFAULT 1);"
+        "CREATE VIEW v AS SELECT f(id) AS x FROM calm;")
+    tree = parse_sql("DROP FUNCTION f(int) CASCADE;").statements[0].tree
+    assert {t.name for t in tables_reached(catalog, tree)} == {"public.t", "public.u", "public.v"}

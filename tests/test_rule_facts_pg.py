@@ -966,3 +966,20 @@ def test_dependent_object_rules_fail_on_the_server_exactly_for_their_bad_example
                 psycopg.errors.DependentObjectsStillExist) as exc:
             failed = exc
     assert (failed is not None) == example.bad, failed
+
+
+@pytest.mark.parametrize("example", _examples("cascade-drops-dependents"))
+def test_cascade_drops_dependents_bad_examples_have_dependents_on_the_server(
+        pg_db: str, example) -> None:
+    """Without CASCADE the server refuses exactly the bad examples' drops: something calls
+    the function, which CASCADE would drop."""
+    import psycopg
+
+    with _connect(pg_db) as conn:
+        conn.execute(example.setup)
+        try:
+            conn.execute(example.sql.replace(" CASCADE;", ";"))
+            failed = None
+        except psycopg.errors.DependentObjectsStillExist as exc:
+            failed = exc
+    assert (failed is not None) == example.bad, failed

@@ -761,6 +761,13 @@ VIEW_DOWNS = {
     # ... and the views over a table dropped with CASCADE, also in a DO block.
     "drop-table-cascade": (f"{V}DROP TABLE t CASCADE;\nCREATE TABLE t (id int, c int);\n",
                            ["view:public.v"]),
+    # ... and the views calling a function dropped with CASCADE, or casting to a type.
+    "drop-function-cascade": ("CREATE VIEW v AS SELECT f(c) AS c FROM t;\n"
+                              "DROP FUNCTION f(int) CASCADE;\nALTER TABLE t DROP COLUMN d;\n",
+                              ["view:public.v"]),
+    "drop-type-cascade": ("CREATE VIEW v AS SELECT c::pos AS c FROM t;\n"
+                          "DROP DOMAIN pos CASCADE;\nALTER TABLE t DROP COLUMN d;\n",
+                          ["view:public.v"]),
     "do-block": (f"{V}DO $$ BEGIN ALTER TABLE t DROP COLUMN c CASCADE; END $$;\n"
                  "ALTER TABLE t DROP COLUMN d, ADD COLUMN c int;\n", ["view:public.v"]),
 }

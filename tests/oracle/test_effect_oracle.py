@@ -81,6 +81,9 @@ CREATE POLICY p ON t USING (id IN (SELECT id FROM members))
 CREATE POLICY d ON docs USING (allowed(id) AND id IN (SELECT id FROM other_v));
 """
 
+#: A function for defaults, constraints, indexes and views to call.
+CALLED = "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1';\n"
+
 #: Foreign keys with each ON DELETE / ON UPDATE action, and a cascade two levels deep.
 CASCADE = """
 CREATE TABLE parent (id bigint PRIMARY KEY, name text);
@@ -978,6 +981,19 @@ CASES = [
          "CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE DOMAIN moods AS mood[];"
          "CREATE TABLE people (id int, m moods); CREATE TABLE calm (id int);",
          "DROP TYPE mood CASCADE"),
+    # A type used only in a cast goes with what casts to it: a CHECK, a default,
+    # a view (each ACCESS EXCLUSIVE on its table, the view on itself); a cast to a domain
+    # over it too.
+    Case("drop-type-cascade-drops-what-casts-to-it",
+         "CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE DOMAIN sure AS mood;"
+         "CREATE TABLE t (id int, s text CHECK (s::mood <> 'sad'), d text DEFAULT 'ok'::mood);"
+         "CREATE TABLE u (id int, s text CONSTRAINT u_s CHECK (s::sure IS NOT NULL));"
+         "CREATE TABLE w (id int); CREATE VIEW wv AS SELECT id, 'ok'::mood AS m FROM w;"
+         "CREATE TABLE calm (id int, s text CHECK (s <> 'sad'));", "DROP TYPE mood CASCADE"),
+    Case("drop-domain-cascade-drops-what-casts-to-it",
+         "CREATE DOMAIN pos AS int CHECK (VALUE > 0);"
+         "CREATE TABLE t (id int, n int CHECK (n::pos > 0), m int DEFAULT 1::pos);"
+         "CREATE TABLE calm (id int);", "DROP DOMAIN pos CASCADE"),
     Case("drop-column-cascade-drops-generated-reader-and-its-view",
          "CREATE TABLE t (id int, a int, g int GENERATED ALWAYS AS (a * 2) STORED);"
          "CREATE VIEW vg AS SELECT id, g FROM t; CREATE VIEW va AS SELECT id FROM t;"
@@ -1656,6 +1672,39 @@ CASES = [
     Case("drop-view-cascade-drops-policy", POLICIES, "DROP VIEW other_v CASCADE"),
     Case("drop-function-cascade-drops-policy", POLICIES,
          "DROP FUNCTION allowed(bigint) CASCADE"),
+    # What calls a function goes with it under CASCADE: a default, a CHECK, a generated
+    # column (dropped), an index (expression or WHERE), a view and those over it; on a
+    # partitioned table or inheritance parent, the partitions' and children's copies too.
+    Case("drop-function-cascade-drops-default", T + CALLED + "ALTER TABLE t ALTER COLUMN n "
+         "SET DEFAULT f(1); CREATE TABLE calm (id int DEFAULT 1);", "DROP FUNCTION f(int) CASCADE"),
+    Case("drop-function-cascade-drops-check", T + CALLED + "ALTER TABLE t ADD CONSTRAINT ck "
+         "CHECK (f(n) > 0 AND id > 0);", "DROP FUNCTION f(int) CASCADE"),
+    Case("drop-function-cascade-drops-generated-column", T + CALLED + "ALTER TABLE t ADD COLUMN g "
+         "int GENERATED ALWAYS AS (f(n)) STORED; CREATE INDEX t_g ON t (g);"
+         "CREATE VIEW tg AS SELECT id, g FROM t;", "DROP FUNCTION f(int) CASCADE"),
+    Case("drop-function-cascade-drops-expression-index", T + CALLED +
+         "CREATE INDEX t_fn ON t (f(n));", "DROP FUNCTION f(int) CASCADE"),
+    Case("drop-function-cascade-drops-partial-index", T + CALLED +
+         "CREATE INDEX t_p ON t (id) WHERE f(n) > 0;", "DROP ROUTINE f(int) CASCADE"),
+    Case("drop-function-cascade-drops-views", T + CALLED + "CREATE VIEW v AS SELECT f(n) FROM t;"
+         "CREATE MATERIALIZED VIEW v2 AS SELECT * FROM v;", "DROP FUNCTION f CASCADE"),
+    Case("drop-function-cascade-drops-partitioned-callers", PARTITIONED + CALLED +
+         "ALTER TABLE events ADD COLUMN n int DEFAULT f(1) CHECK (f(n) > 0);"
+         "CREATE INDEX events_fn ON events (f(n));", "DROP FUNCTION f(int) CASCADE"),
+    Case("drop-function-cascade-drops-inherited-check", CALLED +
+         "CREATE TABLE b (id int, n int CONSTRAINT ck CHECK (f(n) > 0));"
+         "CREATE TABLE c () INHERITS (b); CREATE TABLE calm (id int);",
+         "DROP FUNCTION f(int) CASCADE"),
+    Case("drop-function-cascade-other-schema-caller-kept", T + CALLED +
+         "CREATE SCHEMA app; CREATE FUNCTION app.f(int) RETURNS int LANGUAGE sql IMMUTABLE "
+         "AS 'SELECT $1'; ALTER TABLE t ALTER COLUMN n SET DEFAULT app.f(1);",
+         "DROP FUNCTION f(int) CASCADE", schemas=("app",)),
+    Case("drop-schema-cascade-drops-callers-outside", T +
+         "CREATE SCHEMA util; CREATE FUNCTION util.f(int) RETURNS int LANGUAGE sql IMMUTABLE "
+         "AS 'SELECT $1'; ALTER TABLE t ALTER COLUMN n SET DEFAULT util.f(1),"
+         " ADD COLUMN g int GENERATED ALWAYS AS (util.f(id::int)) STORED;"
+         "CREATE INDEX t_x ON t (util.f(n)); CREATE TABLE calm (id int);",
+         "DROP SCHEMA util CASCADE", schemas=("util",)),
     Case("drop-schema-cascade-drops-policy", POLICIES + """
          CREATE SCHEMA rls_s; CREATE TABLE rls_s.x (id bigint);
          CREATE POLICY in_s ON docs FOR DELETE USING (EXISTS (SELECT FROM rls_s.x));""",

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from lockwise.effects.nodes import qualified, type_name, type_sql
+from lockwise.effects.nodes import calls_function, qualified, type_name, type_sql
 
 
 @dataclass(slots=True)
@@ -42,6 +42,10 @@ class Column:
     #: by name alone and renamed with the column (`nodes.generation_expression`); printed as
     #: SQL only when a safe alternative shows it. Replaced whole, never changed in place.
     expression: dict | None = None
+    #: The functions its DEFAULT, or its generation expression, calls and the types it casts
+    #: to (`expression_uses`): DROP FUNCTION / TYPE ... CASCADE of one drops the default, or
+    #: the generated column with its data (checked on the server). Replaced whole.
+    uses: tuple[str, ...] = ()
     array: bool = False
     #: The collation written for it (COLLATE), as named; None: its type's default.
     collation: str | None = None
@@ -95,6 +99,10 @@ class Constraint:
     #: constraint's expressions and WHERE): PostgreSQL drops it when any of them is dropped.
     #: Sorted, renamed with the columns.
     reads: tuple[str, ...] = ()
+    #: The functions those expressions call and the types they cast to (`expression_uses`):
+    #: DROP FUNCTION / TYPE ... CASCADE of one drops the constraint, on every partition and
+    #: child that has it too.
+    uses: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -125,6 +133,10 @@ class Index:
     signature: tuple | None = None
     #: The partitioned index it is a partition of (qualified), when attached to one.
     attached_to: str | None = None
+    #: The functions its expressions and predicate call and the types they cast to
+    #: (`expression_uses`): DROP FUNCTION / TYPE ... CASCADE of one drops the index. Empty
+    #: for the index of a constraint (the constraint records them, and takes its index).
+    uses: tuple[str, ...] = ()
 
     def rebuilt_by_type_change_of(self, column: str) -> bool:
         """Whether `ALTER COLUMN column TYPE` builds this index again even when the stored
@@ -188,7 +200,7 @@ class Policy:
     def calls(self, function: str) -> bool:
         """Whether it may call `function` (qualified): an unqualified call names it when the
         search_path finds it, which the catalog cannot tell apart, so it counts."""
-        return function in self.functions or function.rsplit(".", 1)[-1] in self.functions
+        return calls_function(self.functions, function)
 
 
 def _policy_keys(table: Table) -> set[str]:
@@ -234,6 +246,10 @@ class Table:
     #: For a view or materialized view: the (relation, column) pairs its query uses, `*`
     #: expanded as at creation. PostgreSQL refuses to drop such a column or change its type.
     column_reads: tuple[tuple[str, str], ...] = ()
+    #: For a view or materialized view: the functions its query calls and the types it casts
+    #: to (`expression_uses`): DROP FUNCTION / TYPE ... CASCADE of one drops the view, and
+    #: those over it.
+    uses: tuple[str, ...] = ()
     #: MySQL / MariaDB: the table's FULLTEXT indexes, name -> columns.
     fulltext: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: MySQL / MariaDB: whether InnoDB keeps its hidden FTS_DOC_ID column in the table. The
@@ -372,6 +388,25 @@ class Domain:
     #: its own takes the domain's: a volatile one rewrites the table as a volatile DEFAULT
     #: written on the column does (checked on the server).
     default: dict | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Callers:
+    """What uses a function or type being dropped in its expressions, as `Catalog.callers`
+    finds it: what DROP FUNCTION / PROCEDURE / ROUTINE / TYPE / DOMAIN / SCHEMA ... CASCADE
+    drops besides the triggers, policies and columns that use it (checked on the server).
+    (table, column) and (table, constraint) pairs, index and view names, qualified and
+    sorted; `views` holds the views over those too, nearest first."""
+
+    defaults: tuple[tuple[str, str], ...] = ()
+    generated: tuple[tuple[str, str], ...] = ()
+    constraints: tuple[tuple[str, str], ...] = ()
+    indexes: tuple[str, ...] = ()
+    views: tuple[str, ...] = ()
+
+    def tables(self) -> list[str]:
+        """The tables whose defaults, columns, constraints or indexes go, by name."""
+        return sorted({t for t, _ in (*self.defaults, *self.generated, *self.constraints)})
 
 
 @dataclass(slots=True)
@@ -611,6 +646,27 @@ class Catalog:
         """Whether a column type, as `column_type` gives it (`posint`, `app.posint`), names a
         domain with a constraint (an unqualified name is `public`'s: others come qualified)."""
         return _type_key(type_name) in self.constrained_domains
+
+    def callers(self, reached: Callable[[tuple[str, ...]], bool]) -> Callers:
+        """What uses a function or type `reached` says is dropped (it is given an object's
+        `uses`): the defaults, generated columns, CHECK and exclusion constraints, indexes
+        and views. A generated column's default is its expression: it counts as a generated
+        column only. A scan of every table: DROP ... CASCADE is rare, and what uses the
+        object may be anywhere."""
+        tables = sorted(self.tables.values(), key=attrgetter("name"))
+        defaults, generated = [], []
+        for t in tables:
+            for c in t.columns.values():
+                if c.uses and reached(c.uses):
+                    (generated if c.generated else defaults).append((t.name, c.name))
+        constraints = [(t.name, name) for t in tables for name, con in t.constraints.items()
+                       if con.uses and reached(con.uses)]
+        views = [t.name for t in tables if t.uses and reached(t.uses)]
+        views += [o for v in list(views) for o in self.views_over(v)]
+        found = sorted(name for name, idx in self.indexes.items()
+                       if idx.uses and reached(idx.uses))
+        return Callers(tuple(defaults), tuple(generated), tuple(constraints), tuple(found),
+                       tuple(dict.fromkeys(views)))
 
     def triggers_calling(self, function: str, qualified: str) -> list[tuple[Table, str]]:
         """(table, trigger name) of each trigger that executes function `qualified` (its bare

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from lockwise.catalog.model import Catalog, Policy, Table
 from lockwise.catalog.scopes import ColumnReads
-from lockwise.effects.nodes import range_var, relations_in, strings, walk
+from lockwise.effects.nodes import function_calls, range_var, relations_in
 
 
 def _reads(expr: dict | None) -> tuple[str, ...]:
@@ -16,10 +16,7 @@ def _reads(expr: dict | None) -> tuple[str, ...]:
 
 
 def _calls(expr: dict | None) -> tuple[str, ...]:
-    """The functions `expr` calls, lower case, with the schema when one is written."""
-    found = [".".join(strings(body.get("funcname"))[-2:]).lower()
-             for kind, body in walk(expr) if kind == "FuncCall"] if expr is not None else []
-    return tuple(dict.fromkeys(f for f in found if f))
+    return function_calls(expr) if expr is not None else ()
 
 
 def _columns(catalog: Catalog, table: Table, expr: dict | None) -> tuple[tuple[str, str], ...]:

@@ -11,18 +11,30 @@ from collections.abc import Set as AbstractSet
 from dataclasses import replace
 
 from lockwise.catalog import policies
-from lockwise.catalog.model import Catalog, Column, Constraint, Domain, Index, Table, Trigger
+from lockwise.catalog.model import (
+    Callers,
+    Catalog,
+    Column,
+    Constraint,
+    Domain,
+    Index,
+    Table,
+    Trigger,
+)
 from lockwise.catalog.query_columns import result_columns
 from lockwise.catalog.scopes import ColumnReads
 from lockwise.catalog.search_path import elements_path
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
+    calls_function,
+    casts_to,
     collation_name,
     column_def_constraints,
     column_ref,
     columns_read,
     created_schema,
     drop_object_names,
+    expression_uses,
     generation_expression,
     nextval_sequence,
     not_null_columns,
@@ -60,6 +72,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
         if contype == "CONSTR_DEFAULT":
             column.default = None if _is_null(con.get("raw_expr")) else "default"
             column.default_sequence = nextval_sequence(con.get("raw_expr"))
+            column.uses = expression_uses(con.get("raw_expr"))
         if contype == "CONSTR_IDENTITY":
             column.identity = True
         if contype == "CONSTR_GENERATED":
@@ -73,6 +86,7 @@ def _generate(column: Column, expr: dict | None) -> None:
     """Column `column` computed by generation expression `expr` (None: a plain one now)."""
     column.expression = generation_expression(expr)
     column.reads = columns_read(expr)
+    column.uses = expression_uses(expr)
 
 
 def _domain_default_expr(expr: dict | None) -> dict | None:
@@ -123,18 +137,24 @@ def constraint_from(catalog: Catalog, con: dict, table: str,
         on_update=con.get("fk_upd_action") or "a",
         deferrable=bool(con.get("deferrable")),
         reads=_constraint_reads(con, kind),
+        uses=expression_uses(_constraint_expressions(con, kind)),
     )
 
 
 def _constraint_reads(con: dict, kind: str) -> tuple[str, ...]:
     """`Constraint.reads`: the columns a CHECK's expression, or an exclusion constraint's
     expressions and WHERE, read."""
+    return columns_read(_constraint_expressions(con, kind))
+
+
+def _constraint_expressions(con: dict, kind: str) -> list:
+    """A CHECK's expression, or an exclusion constraint's expressions and WHERE (nothing for
+    another kind)."""
     if kind == "check":
-        return columns_read(con.get("raw_expr"))
+        return [con.get("raw_expr")]
     if kind == "exclude":
-        return columns_read([con.get("where_clause"),
-                             [e.get("expr") for e in _exclusion_elements(con)]])
-    return ()
+        return [con.get("where_clause"), [e.get("expr") for e in _exclusion_elements(con)]]
+    return []
 
 
 def _constraint_columns(con: dict, kind: str, column: str | None) -> tuple[str, ...]:
@@ -562,9 +582,10 @@ def _like_columns(catalog: Catalog, t: Table, like: dict) -> None:
     options = like.get("options", 0)
     for col in (source or seen).columns.values():
         copy = _not_null_copy(source or seen, col)
-        if not options & _LIKE_DEFAULTS:
+        if not options & _LIKE_DEFAULTS and not copy.generated:
             copy.default = copy.default_sequence = None
-        if not options & _LIKE_GENERATED:
+            copy.uses = ()
+        if not options & _LIKE_GENERATED and copy.generated:
             copy.generated = copy.virtual = False
             _generate(copy, None)
         if not options & _LIKE_IDENTITY:
@@ -762,6 +783,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 changed.default = None if cmd.get("def") is None or _is_null(cmd["def"]) \
                     else "default"
                 changed.default_sequence = nextval_sequence(cmd.get("def"))
+                changed.uses = expression_uses(cmd.get("def"))
         elif sub == "AT_DropExpression" and column is not None:
             column.generated = column.virtual = False
             _generate(column, None)
@@ -1473,8 +1495,9 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
     """The tables that replaying `tree` changes without the statement naming them: those
     with a column of a renamed type, or of a type or sequence dropped with CASCADE, what a
     renamed schema holds and what refers to it (`_schema_reach`), the views over and foreign
-    keys to a renamed or dropped relation, the views that read a renamed column, those whose
-    triggers call a function dropped with CASCADE, the partitions and inheritance children
+    keys to a renamed or dropped relation, the views that read a renamed column, the tables
+    whose triggers, defaults, constraints or indexes, and the views whose queries, call a
+    function dropped with CASCADE (`_routine_reach`), the partitions and inheritance children
     of an altered table; for a DO block, what the statements the replay follows in it reach
     (the tables they name count as named: `embedded_trees`). Whoever replays on a copy of the
     catalog that shares tables must copy these first (graph/down.py)."""
@@ -1511,18 +1534,19 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
         if body.get("behavior") != "DROP_CASCADE":
             return []
         if rtype in _ROUTINE_KINDS:
-            return [t for n in names for t in [*_tables_triggering(catalog, n),
-                                               *policies.holders_reached(
-                                                   catalog, [], (object_name(n),))]]
+            return [t for n in names for t in _routine_reach(catalog, n)]
         if rtype == "OBJECT_SCHEMA":
-            return list({id(t): t for n in names
-                         for t, _ in _schema_policies(catalog, n[-1])}.values())
+            return list({id(t): t for n in names for t in [
+                *(t for t, _ in _schema_policies(catalog, n[-1])),
+                *_callers_reached(catalog, schema_callers(catalog, n[-1]))]}.values())
         if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_SEQUENCE"):
             columns = catalog.columns_drawing_from if rtype == "OBJECT_SEQUENCE" else \
                 catalog.columns_dropped_with_type
             dropped = [pair for n in names for pair in columns(object_name(n))]
-            holders = policies.column_holders(catalog, dropped) if rtype != "OBJECT_SEQUENCE" \
-                else []
+            holders = [] if rtype == "OBJECT_SEQUENCE" else \
+                policies.column_holders(catalog, dropped) + [
+                    t for n in names
+                    for t in _callers_reached(catalog, type_callers(catalog, object_name(n)))]
             return [catalog.tables[table] for table in dict.fromkeys(t for t, _ in dropped)] + \
                 holders
     elif kind == "AlterObjectSchemaStmt" and body.get("objectType") in RELATION_KINDS:
@@ -1548,6 +1572,22 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
     elif kind == "DoStmt":
         return [t for inner in embedded_trees(body) for t in tables_reached(catalog, inner)]
     return []
+
+
+def _routine_reach(catalog: Catalog, names: list[str]) -> list[Table]:
+    """The tables DROP FUNCTION `names` ... CASCADE changes: those with a trigger executing
+    it, what calls it, the policies calling it or naming a view dropped with it."""
+    found = routine_callers(catalog, object_name(names))
+    return [*_tables_triggering(catalog, names), *_callers_reached(catalog, found),
+            *policies.holders_reached(catalog, list(found.views), (object_name(names),))]
+
+
+def _callers_reached(catalog: Catalog, found: Callers) -> list[Table]:
+    """The tables and views `_drop_callers` changes or drops, and those with a policy using a
+    generated column it drops."""
+    return [catalog.tables[name] for name in (*found.tables(), *found.views,
+                                              *(catalog.indexes[i].table for i in found.indexes))
+            ] + policies.column_holders(catalog, list(found.generated))
 
 
 def _moved_with(catalog: Catalog, kind: str, body: dict) -> list[Table] | None:
@@ -1593,14 +1633,16 @@ def _tables_following(catalog: Catalog, relation: str) -> list[Table]:
 
 def reads_view_reads(tree: dict) -> bool:
     """Whether replaying `tree`, or `tables_reached`, reads what views read (`Table.sources`,
-    `column_reads`): a DROP or RENAME of a relation (the views over it), a column rename,
-    DROP COLUMN ... CASCADE and DROP TYPE / DOMAIN ... CASCADE (the views that read the
-    columns), and a DO block, whose statements may be any of these. Keep it in step with the
-    readers in this module."""
+    `column_reads`, `uses`): a DROP or RENAME of a relation (the views over it), a column
+    rename, DROP COLUMN ... CASCADE, DROP TYPE / DOMAIN ... CASCADE (the views that read the
+    columns or cast to the type), DROP FUNCTION / PROCEDURE / ROUTINE / SCHEMA ... CASCADE
+    (the views that call a function dropped), and a DO block, whose statements may be any of
+    these. Keep it in step with the readers in this module."""
     kind, body = unwrap(tree)
-    if kind == "DropStmt":  # a type's CASCADE drops the views using its columns
+    if kind == "DropStmt":  # a CASCADE drops the views using what it drops
         return body.get("removeType") in RELATION_KINDS or (
-            body.get("removeType") in ("OBJECT_TYPE", "OBJECT_DOMAIN")
+            body.get("removeType") in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_SCHEMA",
+                                       *_ROUTINE_KINDS)
             and body.get("behavior") == "DROP_CASCADE")
     if kind == "RenameStmt":
         return body.get("renameType") in (*RELATION_KINDS, "OBJECT_COLUMN")
@@ -1629,9 +1671,10 @@ def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
     attnames = _index_column_names(params)
     idxname = stmt.get("idxname") or _default_index_name(catalog, table, attnames)
     where = stmt.get("whereClause")
+    expressions = [where, [p.get("expr") for p in params]]
     return Index(f"{table.split('.', 1)[0]}.{idxname}", table, cols,
                  unique=bool(stmt.get("unique")),
-                 reads=columns_read([where, [p.get("expr") for p in params]]),
+                 reads=columns_read(expressions), uses=expression_uses(expressions),
                  partial=bool(where), predicate_not_null=only_not_null_columns(where),
                  attnames=attnames, signature=_index_signature(stmt, params))
 
@@ -1756,10 +1799,13 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         elif rtype == "OBJECT_RULE" and len(names) > 1:
             _name_rule(catalog, object_name(names[:-1]), names[-1], None)
         elif rtype in _ROUTINE_KINDS:
-            if stmt.get("behavior") == "DROP_CASCADE":  # its triggers and policies go with it
+            if stmt.get("behavior") == "DROP_CASCADE":  # what calls it goes with it
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
                     del table.triggers[trigger]
-                policies.drop_dependent_policies(catalog.policies_on_others((), [name]))
+                found = routine_callers(catalog, name)
+                policies.drop_dependent_policies(
+                    catalog.policies_on_others(list(found.views), [name]))
+                _drop_callers(catalog, found)
         elif rtype in RELATION_KINDS:
             cascade = stmt.get("behavior") == "DROP_CASCADE"
             if cascade:  # the views over it go with it, and the policies on others naming them
@@ -1786,6 +1832,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             if stmt.get("behavior") == "DROP_CASCADE":  # the views elsewhere over its tables
                 policies.drop_dependent_policies(_schema_policies(catalog, schema))
                 _drop_views(catalog, catalog.views_outside_schema_over(schema))
+                _drop_callers(catalog, schema_callers(catalog, schema))
             for key in [k for k in catalog.tables if k.startswith(schema + ".")]:
                 del catalog.tables[key]
             # The indexes of its tables go with them (also of tables the catalog never
@@ -1803,6 +1850,52 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                                        on.startswith(schema + ".")])
 
 
+def routine_callers(catalog: Catalog, function: str) -> Callers:
+    """What DROP FUNCTION / PROCEDURE / ROUTINE `function` (qualified) ... CASCADE drops
+    besides its triggers and policies."""
+    return catalog.callers(lambda uses: calls_function(uses, function))
+
+
+def type_callers(catalog: Catalog, type_name: str) -> Callers:
+    """What DROP TYPE / DOMAIN `type_name` (qualified) ... CASCADE drops besides the columns
+    of it: what casts to it, or to a domain over it (which goes too)."""
+    types = frozenset(catalog.with_subdomains(type_name, arrays=True))
+    return catalog.callers(lambda uses: casts_to(uses, types))
+
+
+def schema_callers(catalog: Catalog, schema: str) -> Callers:
+    """What DROP SCHEMA `schema` ... CASCADE drops outside it because it calls one of its
+    functions or casts to one of its types (written with the schema's name: an unqualified
+    one may find another first)."""
+    prefix = schema + "."
+    found = catalog.callers(
+        lambda uses: any(u.removeprefix("::").startswith(prefix) for u in uses))
+    return Callers(*(tuple(pair for pair in pairs if not pair[0].startswith(prefix))
+                     for pairs in (found.defaults, found.generated, found.constraints)),
+                   tuple(i for i in found.indexes if not i.startswith(prefix)),
+                   tuple(v for v in found.views if not v.startswith(prefix)))
+
+
+def _drop_callers(catalog: Catalog, found: Callers) -> None:
+    """What uses a function or type a DROP ... CASCADE drops goes with it (`Catalog.callers`): the
+    defaults, the generated columns (with what reads them), the constraints (with the index
+    of an exclusion constraint), the indexes and the views (checked on the server)."""
+    for table, column in found.defaults:
+        col = catalog.tables[table].columns[column]
+        col.default, col.default_sequence, col.uses = None, None, ()
+    for table, column in found.generated:
+        t = catalog.tables.get(table)
+        if t is not None and column in t.columns:  # (gone already when it read another)
+            _drop_column(catalog, t, column, cascade=True)
+    for table, name in found.constraints:
+        con = catalog.tables[table].constraints.pop(name, None)  # (or with a column)
+        if con is not None and con.kind == "exclude":
+            catalog.indexes.pop(f"{table.split('.', 1)[0]}.{name}", None)
+    for name in found.indexes:
+        catalog.indexes.pop(name, None)
+    _drop_views(catalog, list(found.views))
+
+
 def _schema_policies(catalog: Catalog, schema: str) -> list[tuple[Table, str]]:
     """The policies on tables outside `schema` that DROP SCHEMA ... CASCADE drops: those
     naming one of its relations, or the views elsewhere over them, or calling one of its
@@ -1814,12 +1907,13 @@ def _schema_policies(catalog: Catalog, schema: str) -> list[tuple[Table, str]]:
 
 def _drop_type(catalog: Catalog, name: str, cascade: bool) -> None:
     """DROP TYPE / DOMAIN `name`; with CASCADE the domains over it and the columns of them
-    all go with it, and the generated columns reading those (without CASCADE the server
-    refuses while any exist)."""
+    all go with it, and the generated columns reading those, then what casts to one of them
+    (without CASCADE the server refuses while any exist)."""
     types = [name]
     if cascade:
         for table, column in catalog.columns_dropped_with_type(name):
             _drop_column(catalog, catalog.tables[table], column, cascade=True)
+        _drop_callers(catalog, type_callers(catalog, name))
         types = catalog.with_subdomains(name, arrays=True)
     for dropped in types:
         catalog.enums.pop(dropped, None)
@@ -1911,6 +2005,7 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
     view = catalog.tables.setdefault(name, Table(name, kind="view", created_by=migration_id))
     if reads:
         view.sources = tuple(relations_in(stmt.get("query")))  # OR REPLACE: the new query's
+        view.uses = expression_uses(stmt.get("query"))
         catalog.note_sources(view)
         _read_query(catalog, view, stmt.get("query"), views)
 
@@ -1948,6 +2043,7 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
             catalog, stmt.get("query"), strings(into.get("colNames"))) or ()}
     if kind == "matview" and reads:
         table.sources = tuple(relations_in(stmt.get("query")))
+        table.uses = expression_uses(stmt.get("query"))
         catalog.note_sources(table)
         _read_query(catalog, table, stmt.get("query"), views)
 
@@ -1989,9 +2085,9 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
     CREATE VIEW or CREATE MATERIALIZED VIEW also records there the view and what its query
     depends on (`ScopedResolver`), for the conflict graph: from the walk that finds its
     column reads. Not those a DO block creates (the graph counts on the block itself).
-    `view_reads` False: such a view gets no `sources`, `column_reads` or entry in `views`,
-    for a replay whose later statements never read them (none `reads_view_reads`) and whose
-    catalog is then let go (a down check's)."""
+    `view_reads` False: such a view gets no `sources`, `column_reads`, `uses` or entry in
+    `views`, for a replay whose later statements never read them (none `reads_view_reads`)
+    and whose catalog is then let go (a down check's)."""
     if catalog.fk_sources is None or catalog.column_readers is None or \
             catalog.source_readers is None or catalog.trigger_tables is None or \
             catalog.policy_readers is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 
 from lockwise.parse.quoting import quote_qualified
 
@@ -253,6 +254,39 @@ def collation_name(column_def: dict) -> str | None:
     writes none, or the type's default by name."""
     names = strings((column_def.get("collClause") or {}).get("collname"))
     return names[-1] if names and names[-1] != "default" else None
+
+
+def function_calls(node: object) -> tuple[str, ...]:
+    """The functions an expression (or several) calls, each once in order, lower case, with
+    the schema only when one is written (`auth.uid`, `f`): what the server records as
+    depending on each (DROP FUNCTION ... CASCADE drops what calls it)."""
+    found = [".".join(strings(body.get("funcname"))[-2:]).lower()
+             for kind, body in walk(node) if kind == "FuncCall"]
+    return tuple(dict.fromkeys(f for f in found if f))
+
+
+def expression_uses(node: object) -> tuple[str, ...]:
+    """What the server records an expression (or several) as depending on, by name: the
+    functions it calls (as `function_calls`) and the types it casts to, each written
+    `::name` (as `type_name` names it, an array's element type): DROP FUNCTION / TYPE /
+    DOMAIN ... CASCADE drops what uses them."""
+    casts = ["::" + type_name(body.get("typeName"))[0]
+             for kind, body in walk(node) if kind == "TypeCast"]
+    return function_calls(node) + tuple(dict.fromkeys(casts))
+
+
+def casts_to(uses: tuple[str, ...], types: AbstractSet[str]) -> bool:
+    """Whether `uses` (as `expression_uses` gives them) casts to one of `types` (qualified;
+    an unqualified cast names `public`'s)."""
+    return any(u.startswith("::") and (u[2:] if "." in u else f"public.{u[2:]}") in types
+               for u in uses)
+
+
+def calls_function(calls: tuple[str, ...], function: str) -> bool:
+    """Whether `calls` (as `function_calls` gives them) may call `function` (qualified): an
+    unqualified call names it when the search_path finds it, which a static reading cannot
+    tell apart, so it counts."""
+    return function in calls or function.rsplit(".", 1)[-1] in calls
 
 
 def columns_read(node: object) -> tuple[str, ...]:

@@ -173,7 +173,7 @@ SQL_TEXT_FACTS = frozenset({
     "backfill_value_sql", "base_type",
     "batches_sql",
     "bound_from_sql",
-    "bound_to_sql", "children_not_null_sql", "children_validate_sql",
+    "bound_to_sql", "callers_dropped_sql", "children_not_null_sql", "children_validate_sql",
     "column_type_note", "column_type_sql",
     "table_name_arg",
     "command", "constraint_added_sql", "drop_partition_sql", "check_sql",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from lockwise.catalog.model import Catalog
+from dataclasses import replace
+
+from lockwise.catalog.model import Callers, Catalog
+from lockwise.catalog.replay import routine_callers, schema_callers, type_callers
 from lockwise.effects.nodes import drop_object_names, object_name, range_var, unwrap
 from lockwise.effects.postgres.attach import lock_partition_set
 from lockwise.effects.postgres.builder import (
@@ -15,13 +18,14 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.postgres.columns import drop_policies, dropped_column
 from lockwise.effects.postgres.triggers import is_row_trigger
-from lockwise.parse.quoting import relation_sql
+from lockwise.parse.quoting import quote_ident, relation_sql
 
 _DROP_KINDS = {
     "OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
     "OBJECT_MATVIEW": "view", "OBJECT_SEQUENCE": "sequence", "OBJECT_TYPE": "type",
     "OBJECT_SCHEMA": "schema", "OBJECT_FUNCTION": "function", "OBJECT_TRIGGER": "trigger",
     "OBJECT_DOMAIN": "type", "OBJECT_EXTENSION": "extension", "OBJECT_PROCEDURE": "function",
+    "OBJECT_ROUTINE": "function",
     "OBJECT_POLICY": "policy", "OBJECT_FOREIGN_TABLE": "table", "OBJECT_RULE": "rule",
     "OBJECT_STATISTIC_EXT": "statistics",
 }
@@ -149,23 +153,29 @@ def drop(b: Builder, stmt: dict) -> None:
             policies = drop_policies(b, catalog.policies_on_others(
                 [*inside, *catalog.views_outside_schema_over(schema)], schema=schema)
                 if cascade else [])
-            b.act("drop_schema", policies, schema=schema, cascade=cascade,
+            callers = _drop_callers(b, schema_callers(catalog, schema) if cascade else Callers(),
+                                    f"DROP SCHEMA {schema} CASCADE", f"{schema}.", True)
+            b.act("drop_schema", policies, callers, schema=schema, cascade=cascade,
                   if_exists=if_exists)
         else:
             name = object_name(names) if kind != "extension" else names[-1]
             facts: dict = {}
             if kind == "function" and cascade:
                 # The triggers that execute it are dropped too, each locking its table as
-                # DROP TRIGGER does, and so are the policies that call it.
+                # DROP TRIGGER does, and so are the policies that call it, and what else
+                # calls it.
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
                     b.lock(table.name, L.ACCESS_EXCLUSIVE)
                     b.drops.add(f"trigger:{table.name}.{trigger}")
-                facts = drop_policies(b, catalog.policies_on_others((), [name]))
+                found = routine_callers(catalog, name)
+                statement = f"DROP {stmt['removeType'][7:]} {names[-1]} CASCADE"
+                facts = {**drop_policies(b, catalog.policies_on_others(list(found.views), [name])),
+                         **_drop_callers(b, found, statement, name, len(names) > 1)}
             elif kind == "statistics" and (table := catalog.statistics.get(name)):
                 b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
             elif kind == "type":
                 facts = _drop_type(b, name, f"DROP {stmt['removeType'][7:]} {names[-1]}",
-                                   cascade)
+                                   cascade, len(names) > 1)
             elif kind == "sequence" and cascade:  # the defaults that call nextval() on it
                 for table, column in catalog.columns_drawing_from(name):
                     b.lock(table, L.ACCESS_EXCLUSIVE)
@@ -174,6 +184,56 @@ def drop(b: Builder, stmt: dict) -> None:
             b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
                   cascade=cascade, if_exists=if_exists,
                   object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
+
+
+def _drop_callers(b: Builder, found: Callers, statement: str, like: str,
+                  qualified: bool) -> dict:
+    """What uses a function or type `statement` drops with CASCADE (`found`,
+    `Catalog.callers`): each goes under ACCESS EXCLUSIVE on its table (the views on
+    themselves); a generated column is dropped with its data, as DROP COLUMN (checked on the
+    server). The facts that name them (`_callers_facts`)."""
+    catalog = b.ctx.catalog
+    for table, column in found.defaults:
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        b.alters.add(f"column:{table}.{column}")
+    for table, column in found.generated:
+        dropped_column(b, table, column,
+                       f"{statement} drops the generated column, whose expression uses it")
+    for table, name in found.constraints:
+        b.lock(table, L.ACCESS_EXCLUSIVE)
+        b.drops.add(f"constraint:{table}.{name}")
+    for index in found.indexes:
+        table = catalog.indexes[index].table
+        for locked in (table, *catalog.partitions(table)):  # as DROP INDEX
+            b.lock(locked, L.ACCESS_EXCLUSIVE)
+        b.drops.add(f"index:{index}")
+    for view in found.views:
+        b.lock(view, L.ACCESS_EXCLUSIVE)
+    return _callers_facts(catalog, found, like, qualified)
+
+
+def _callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool) -> dict:
+    """The facts naming what `found` holds, written as the user wrote the dropped object
+    (`like`, `qualified`), and the statements that drop each by name, the views over others
+    first."""
+    def rel(name: str) -> str:
+        return relation_sql(name, like, qualified)
+    kinds = {view: "materialized view" if (known := catalog.tables.get(view)) is not None
+             and known.kind == "matview" else "view" for view in found.views}
+    named = [*(f"the DEFAULT of {rel(t)}.{c}" for t, c in found.defaults),
+             *(f"the generated column {rel(t)}.{c} and its data" for t, c in found.generated),
+             *(f"the constraint {n} on {rel(t)}" for t, n in found.constraints),
+             *(f"the index {rel(i)}" for i in found.indexes),
+             *(f"the {kinds[v]} {rel(v)}" for v in found.views)]
+    sql = [*(f"ALTER TABLE {rel(t)} ALTER COLUMN {quote_ident(c)} DROP DEFAULT;"
+             for t, c in found.defaults),
+           *(f"ALTER TABLE {rel(t)} DROP COLUMN {quote_ident(c)};" for t, c in found.generated),
+           *(f"ALTER TABLE {rel(t)} DROP CONSTRAINT {quote_ident(n)};"
+             for t, n in found.constraints),
+           *(f"DROP INDEX {rel(i)};" for i in found.indexes),
+           *(f"DROP {kinds[v].upper()} {rel(v)};" for v in reversed(found.views))]
+    return {"callers_dropped": tuple(named), "callers_dropped_text": ", ".join(named),
+            "callers_dropped_sql": "\n".join(sql)}
 
 
 def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:
@@ -191,24 +251,33 @@ def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:
             b.lock(other, L.ACCESS_EXCLUSIVE)
 
 
-def _drop_type(b: Builder, name: str, statement: str, cascade: bool) -> dict:
+def _drop_type(b: Builder, name: str, statement: str, cascade: bool, qualified: bool) -> dict:
     """DROP TYPE / DOMAIN `name` (qualified): the facts naming what the catalog knows to
-    depend on it, the domains over it and the columns of it or of them (and of arrays of
-    them). PostgreSQL refuses the statement while there is any (checked on the server);
-    CASCADE drops them all, and the generated columns reading such a column, each column
-    under ACCESS EXCLUSIVE on its table as DROP COLUMN."""
+    depend on it, the domains over it, the columns of it or of them (and of arrays of
+    them), and what casts to one of them (`type_callers`). PostgreSQL refuses the statement
+    while there is any (checked on the server); CASCADE drops them all, and the generated
+    columns reading such a column, each column under ACCESS EXCLUSIVE on its table as DROP
+    COLUMN; what casts goes as `_drop_callers` says."""
     catalog = b.ctx.catalog
     domains = catalog.with_subdomains(name, arrays=True)[1:]
     columns = [pair for d in (name, *domains) for pair in catalog.columns_of_type(d)]
+    dropped = catalog.columns_dropped_with_type(name)
+    found = type_callers(catalog, name)
+    # A default or generated column of a column dropped anyway is not told apart.
+    found = replace(found, defaults=tuple(p for p in found.defaults if p not in dropped),
+                    generated=tuple(p for p in found.generated if p not in dropped))
+    callers: dict = {}
     if cascade:
-        for table, column in catalog.columns_dropped_with_type(name):
+        for table, column in dropped:
             how = "drops the column" if (table, column) in columns else \
                 "drops the generated column, which reads a column of the type"
             dropped_column(b, table, column, f"{statement} CASCADE {how}")
+        callers = _drop_callers(b, found, f"{statement} CASCADE", name, qualified)
         b.drops.update(f"type:{d}" for d in domains)
     dependents = tuple([f"domain {d}" for d in domains]
-                       + [f"column {t}.{c}" for t, c in sorted(set(columns))])
-    return {"dependents": dependents, "dependents_text": ", ".join(dependents)}
+                       + [f"column {t}.{c}" for t, c in sorted(set(columns))]
+                       + list(_callers_facts(catalog, found, name, qualified)["callers_dropped"]))
+    return {**callers, "dependents": dependents, "dependents_text": ", ".join(dependents)}
 
 
 def _drop_partition_sql(b: Builder, table: str, parent: str, qualified: bool) -> str:
