@@ -8,7 +8,7 @@ import pytest
 
 from lockwise.core.types import Safety
 from lockwise.rules import engine
-from lockwise.rules.engine import RuleIndex
+from lockwise.rules.engine import RuleIndex, _Facts, _template_pieces, render
 from lockwise.rules.model import Rule
 
 
@@ -134,3 +134,33 @@ def test_a_damaged_matcher_store_is_compiled_again(
     for key in engine._code_by_source:
         engine._code_by_source[key] = b"\x00broken"
     assert _ids(RuleIndex(rules), action="drop_table", cascade=True) == ["drop"]
+
+
+
+@pytest.mark.parametrize(("template", "facts", "expected"), [
+    # a list fact as a comma list, None as nothing, a missing fact left visible
+    ("on {tables}: {note}{missing}", {"tables": ["a", "b"], "note": None},
+     "on a, b: {missing}"),
+    # an as-written fact the statement lacks falls back to the qualified name
+    ("ALTER TABLE {table_sql}", {"table": "public.t"}, "ALTER TABLE public.t"),
+    # escaped braces are literal text; values are formatted as format_map formats them
+    ("{{x}} {n} {flag}", {"n": 3, "flag": True}, "{x} 3 True"),
+    # what the pieces cannot express goes through format_map: a spec, a conversion, an index
+    ("{n:>4}|{name!r}", {"n": 7, "name": "x"}, "   7|'x'"),
+    ("{items[0]}", {"items": ["a"]}, "a"),
+])
+def test_render_fills_templates_as_format_map_does(template: str, facts: dict,
+                                                   expected: str) -> None:
+    assert render(template, facts) == expected == template.format_map(_Facts(facts))
+
+
+@pytest.mark.parametrize("template", ["{unclosed", "{}", "closed}{"])
+def test_render_leaves_a_template_format_map_refuses_unchanged(template: str) -> None:
+    assert render(template, {"unclosed": 1}) == template
+
+
+def test_render_cuts_each_template_once() -> None:
+    _template_pieces.pop("once {a}", None)
+    assert render("once {a}", {"a": 1}) == "once 1"
+    assert _template_pieces["once {a}"] == (("once ", "a"),)
+    assert render("once {a}", {"a": 2}) == "once 2"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshal
+import string
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -183,12 +184,22 @@ def keep_compiled_matchers() -> None:
         _compiled_since_read = False
 
 
-class _Facts(dict):
-    """Template values: lists read as comma lists, missing names stay visible as {name}.
+def _fact_text(src: dict, key: str) -> object:
+    """The value a template's `{key}` shows: a list as a comma list, None as nothing, a
+    missing fact as `{key}` itself (visible in the message rather than an error)."""
+    if key in src:
+        value = src[key]
+        if isinstance(value, (list, tuple)):
+            return ", ".join(map(str, value))
+        return "" if value is None else value
+    if key.endswith("_sql") and key[:-4] in src:
+        return _fact_text(src, key[:-4])  # no as-written form: fall back to the qualified name
+    return "{" + key + "}"
 
-    Values are converted on demand: a template names two or three of the forty-odd facts, and
-    rendering runs for every finding.
-    """
+
+class _Facts(dict):
+    """Template values for `str.format_map` (see `_fact_text`), converted on demand: a
+    template names two or three of the forty-odd facts."""
 
     __slots__ = ("src",)
 
@@ -197,21 +208,42 @@ class _Facts(dict):
         self.src = src
 
     def __missing__(self, key: str) -> object:
-        src = self.src
-        if key in src:
-            value = src[key]
-            if isinstance(value, (list, tuple)):
-                return ", ".join(map(str, value))
-            return "" if value is None else value
-        if key.endswith("_sql") and key[:-4] in src:
-            return self[key[:-4]]  # no as-written form: fall back to the qualified name
-        return "{" + key + "}"
+        return _fact_text(self.src, key)
+
+
+#: Each template cut once into (literal text, field name or None) pairs; None for a template
+#: `render` leaves to `str.format_map` (a format spec, a conversion, an attribute or an index
+#: in a field, or braces it cannot read). Cutting every message again for each finding was
+#: most of rendering it.
+_template_pieces: dict[str, tuple[tuple[str, str | None], ...] | None] = {}
+
+
+def _pieces(template: str) -> tuple[tuple[str, str | None], ...] | None:
+    try:
+        return _template_pieces[template]
+    except KeyError:
+        pass
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError:
+        parsed = None
+    pieces = None if parsed is None or any(
+        key is not None and (spec or conversion or not key.isidentifier())
+        for _literal, key, spec, conversion in parsed) else \
+        tuple((literal, key) for literal, key, _spec, _conversion in parsed)
+    _template_pieces[template] = pieces
+    return pieces
 
 
 def render(template: str, facts: dict) -> str:
     """Fill a rule's message or `instead` with the statement's own names."""
     if "{" not in template:
         return template
+    pieces = _pieces(template)
+    if pieces is not None:
+        # What `format_map` writes for each field: `format(value, "")`.
+        return "".join([literal if key is None else literal + format(_fact_text(facts, key), "")
+                        for literal, key in pieces])
     try:
         return template.format_map(_Facts(facts))
     except (ValueError, IndexError, KeyError, AttributeError):
