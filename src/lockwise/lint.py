@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
@@ -314,8 +314,11 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 continue
             findings: list[Finding] = []
             if judged:
-                findings = once.take(_judge_statement(judge, stmt, effect, session, costs, ctx,
-                                                      base, directives), stmt, session)
+                findings = once.take(
+                    _judge_statement(judge, stmt, effect, session, costs, ctx, base, directives),
+                    stmt, session,
+                    partial(_without_superseded, judge=judge, effect=effect, session=session,
+                            ctx=ctx, base=base))
             shown = _as_written(effect, as_spelled_in(parsed.placeholders, stmt.sql)) \
                 if parsed.placeholders else effect
             reports.append(_statement_report(stmt, shown, findings, session, index.by_id,
@@ -377,8 +380,6 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         facts["action"] = action.kind
         span = _action_span(stmt, action.facts)
         findings += judge.judge(facts, span, stmt.index, directives, seen, (stmt, effect))
-    if len(findings) > 1:
-        findings = _without_superseded(findings, judge, effect, session, ctx, base)
     return findings
 
 
@@ -400,26 +401,31 @@ class OncePerTransaction:
         """The kept findings that cover the statement `take` was last given."""
         return self._covering
 
-    def take(self, findings: list[Finding], stmt: Statement,
-             session: Session) -> list[Finding]:
-        """`findings` of `stmt` without those a finding kept earlier covers."""
+    def take(self, findings: list[Finding], stmt: Statement, session: Session,
+             prune: Callable[[list[Finding]], list[Finding]]) -> list[Finding]:
+        """`findings` of `stmt` without those a finding kept earlier covers, then `prune`d
+        (`_without_superseded`). Pruning only what is not covered spares the costly look at
+        other findings' alternatives on every statement but the first of each scope."""
         self._covering = []
-        if not self.settings or not findings:
-            return findings
         scope = ("transaction", session.ended_transactions) if session.in_transaction \
             else self._SESSION
-        out = []
+        if self.settings:
+            findings = [f for f in findings if not self._covered(f, stmt, scope)]
+        findings = prune(findings) if len(findings) > 1 else findings
         for finding in findings:
             if finding.rule in self.settings:
-                first = self.current.get(finding.rule)
-                if first is not None and first[0] in (self._SESSION, scope):
-                    first[2].append(stmt)
-                    self._covering.append(first[1])
-                    continue
                 self.current[finding.rule] = (scope, finding, [])
                 self.kept.append(self.current[finding.rule])
-            out.append(finding)
-        return out
+        return findings
+
+    def _covered(self, finding: Finding, stmt: Statement, scope: tuple) -> bool:
+        """Whether a finding kept earlier speaks for `finding` (noted if so)."""
+        first = self.current.get(finding.rule) if finding.rule in self.settings else None
+        if first is None or first[0] not in (self._SESSION, scope):
+            return False
+        first[2].append(stmt)
+        self._covering.append(first[1])
+        return True
 
     def finish(self) -> None:
         """Name, in each finding kept, the statements it speaks for."""
@@ -471,6 +477,8 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
     statement's work (an action of the same kind) and, run from the same catalog and session
     in the statement's place, gets no finding of `rule`. Prose, text that does not parse and
     an addition that leaves the statement as it is (a SET before it) clear nothing."""
+    if not _has_code(alternative):
+        return False
     parsed = parse_sql(alternative, comments=False)
     if parsed.problems or parsed.skipped or not parsed.statements:
         return False
@@ -497,6 +505,12 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
                 return False
         replay.after(alt, index)
     return True
+
+
+def _has_code(text: str) -> bool:
+    """Whether `text` has a line that is not a `--` comment: many alternatives are advice
+    written as comments, and parsing them only to find no statement costs more than this."""
+    return any(line.strip() and not line.lstrip().startswith("--") for line in text.splitlines())
 
 
 def _action_span(stmt: Statement, facts: dict) -> Span:

@@ -260,9 +260,7 @@ def function_calls(node: object) -> tuple[str, ...]:
     """The functions an expression (or several) calls, each once in order, lower case, with
     the schema only when one is written (`auth.uid`, `f`): what the server records as
     depending on each (DROP FUNCTION ... CASCADE drops what calls it)."""
-    found = [".".join(strings(body.get("funcname"))[-2:]).lower()
-             for kind, body in walk(node) if kind == "FuncCall"]
-    return tuple(dict.fromkeys(f for f in found if f))
+    return _calls_and_casts(node, casts=False)
 
 
 def expression_uses(node: object) -> tuple[str, ...]:
@@ -270,9 +268,23 @@ def expression_uses(node: object) -> tuple[str, ...]:
     functions it calls (as `function_calls`) and the types it casts to, each written
     `::name` (as `type_name` names it, an array's element type): DROP FUNCTION / TYPE /
     DOMAIN ... CASCADE drops what uses them."""
-    casts = ["::" + type_name(body.get("typeName"))[0]
-             for kind, body in walk(node) if kind == "TypeCast"]
-    return function_calls(node) + tuple(dict.fromkeys(casts))
+    return _calls_and_casts(node, casts=True)
+
+
+def _calls_and_casts(node: object, casts: bool) -> tuple[str, ...]:
+    """Functions called, then (with `casts`) types cast to, in one walk: the replay asks
+    this of every default, CHECK, index and view, and a view's query can be long."""
+    calls: dict[str, None] = {}
+    cast_types: dict[str, None] = {}
+    if node is None:
+        return ()
+    for kind, body in walk(node):
+        if kind == "FuncCall":
+            if name := ".".join(strings(body.get("funcname"))[-2:]).lower():
+                calls[name] = None
+        elif casts and kind == "TypeCast":
+            cast_types["::" + type_name(body.get("typeName"))[0]] = None
+    return (*calls, *cast_types)
 
 
 def casts_to(uses: tuple[str, ...], types: AbstractSet[str]) -> bool:
