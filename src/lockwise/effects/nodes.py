@@ -55,7 +55,7 @@ def use_resolver(resolver: Resolver | None) -> Resolver | None:
     """Resolve unqualified names with `resolver` from now on; returns the one it replaces."""
     global _resolver, _last_relations
     previous, _resolver = _resolver, resolver
-    _last_relations = (None, (), frozenset())  # found under the previous path
+    _last_relations = (None, (), frozenset(), [])  # found under the previous path
     return previous
 
 
@@ -183,11 +183,12 @@ def function_names(expr: object) -> list[str]:
     return out
 
 
-#: The last node `relations_in` read and what it found (the relations, and those written with
-#: ONLY): the effect model and then the catalog replay ask about the same view query, which
-#: can be thousands of nodes. Holding the node keeps it alive, so `is` cannot match a
-#: different node at a reused address.
-_last_relations: tuple[object, tuple[str, ...], frozenset[str]] = (None, (), frozenset())
+#: The last node `relations_in` read and what it found (the relations, those written with
+#: ONLY, and its function calls and casts for `expression_uses`): the effect model and then
+#: the catalog replay ask about the same view query, which can be thousands of nodes. Holding
+#: the node keeps it alive, so `is` cannot match a different node at a reused address.
+_last_relations: tuple[object, tuple[str, ...], frozenset[str], list[tuple[str, dict]]] = (
+    None, (), frozenset(), [])
 
 
 def _relations(node: object) -> tuple[tuple[str, ...], frozenset[str]]:
@@ -196,6 +197,7 @@ def _relations(node: object) -> tuple[tuple[str, ...], frozenset[str]]:
         return _last_relations[1], _last_relations[2]
     ctes: set[str] = set()
     found: list[dict] = []
+    uses: list[tuple[str, dict]] = []
     # One pass for CTE names and relations, filtered after. `walk` inlined: a view's query
     # can be thousands of nodes, and a generator step per node was a third of the time.
     stack = [node]
@@ -211,6 +213,8 @@ def _relations(node: object) -> tuple[tuple[str, ...], frozenset[str]]:
                             found.append(value)
                     elif key == "CommonTableExpr":
                         ctes.add(value.get("ctename"))
+                    elif key == "FuncCall" or key == "TypeCast":
+                        uses.append((key, value))
                     push(value)
                 elif vtype is list:
                     push(value)
@@ -221,7 +225,7 @@ def _relations(node: object) -> tuple[tuple[str, ...], frozenset[str]]:
         if not (body.get("schemaname") is None and body.get("relname") in ctes):
             seen.setdefault(range_var(body)[0], None)
     only = frozenset(range_var(body)[0] for body in found if not body.get("inh"))
-    _last_relations = (node, tuple(seen), only)
+    _last_relations = (node, tuple(seen), only, uses)
     return _last_relations[1], only
 
 
@@ -278,7 +282,9 @@ def _calls_and_casts(node: object, casts: bool) -> tuple[str, ...]:
     cast_types: dict[str, None] = {}
     if node is None:
         return ()
-    for kind, body in walk(node):
+    # A view's query was just read by `relations_in`, which kept its calls and casts.
+    found = _last_relations[3] if node is _last_relations[0] else walk(node)
+    for kind, body in found:
         if kind == "FuncCall":
             if name := ".".join(strings(body.get("funcname"))[-2:]).lower():
                 calls[name] = None
