@@ -83,6 +83,8 @@ CASES = {
     "add_check_constraint": "ALTER TABLE t ADD CONSTRAINT t_m_pos CHECK (m > 0)",
     "drop_check_constraint": "ALTER TABLE t DROP CONSTRAINT t_n_pos",
     "convert_character_set": "ALTER TABLE t CONVERT TO CHARACTER SET latin1",
+    "set_default_charset": "ALTER TABLE t CHARACTER SET = latin1",
+    "set_default_charset_and_collation": "ALTER TABLE t DEFAULT CHARSET latin1 COLLATE latin1_bin",
     "rebuild_engine": "ALTER TABLE t ENGINE=InnoDB",
     "rebuild_force": "ALTER TABLE t FORCE",
     "change_row_format": "ALTER TABLE t ROW_FORMAT=COMPACT",

@@ -73,6 +73,10 @@ CASES = {
     "ALTER TABLE t ADD CONSTRAINT c CHECK (n > 0)": (("add_check_constraint",), "COPY", "COPY"),
     "ALTER TABLE t CONVERT TO CHARACTER SET latin1": (("convert_character_set",), "COPY",
                                                       "COPY"),
+    # the default of later columns only: in place per the manual, nothing rewritten
+    "ALTER TABLE t CHARACTER SET = latin1": (("set_default_charset",), "INPLACE", "INPLACE"),
+    "ALTER TABLE t DEFAULT CHARSET latin1 COLLATE latin1_bin":
+        (("set_default_charset",), "INPLACE", "INPLACE"),
     "ALTER TABLE t ENGINE=InnoDB": (("rebuild_table",), "INPLACE", "INPLACE"),
     "OPTIMIZE TABLE t": (("rebuild_table",), "INPLACE", "INPLACE"),
     "ALTER TABLE t ROW_FORMAT=COMPRESSED": (("change_row_format",), "INPLACE", "INPLACE"),
@@ -104,6 +108,29 @@ def test_mysql_operation_plan(statement: str) -> None:
     assert old["operations"] == operations
     assert old["algorithm"] == before_8029
     assert summary(statement, "mysql", (8, 4, 0))["algorithm"] == on_84
+
+
+def test_a_default_character_set_change_rewrites_nothing() -> None:
+    for flavour, algorithm in (("mysql", "INPLACE"), ("mariadb", "INSTANT")):
+        facts = summary("ALTER TABLE t DEFAULT CHARACTER SET latin1", flavour,
+                        DEFAULT_VERSIONS[flavour])
+        assert (facts["algorithm"], facts["rebuilds_table"], facts["permits_dml"]) == \
+            (algorithm, False, True)
+
+
+@pytest.mark.parametrize(("convert", "operation"), [
+    # latin1 VARCHAR(50) needs one length byte; in utf8mb4 VARCHAR(100) is 400 bytes: two
+    ("ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4", "extend_varchar_more_length_bytes"),
+    ("ALTER TABLE t CONVERT TO CHARSET utf8mb4 COLLATE utf8mb4_bin",
+     "extend_varchar_more_length_bytes"),
+    # a bare default change leaves the column in latin1: 100 bytes, one length byte
+    ("ALTER TABLE t DEFAULT CHARACTER SET utf8mb4", "extend_varchar_same_length_bytes"),
+])
+def test_a_converted_table_counts_varchar_bytes_in_the_new_encoding(convert: str,
+                                                                    operation: str) -> None:
+    setup = "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(50)) DEFAULT CHARSET=latin1;\n"
+    facts = _alter_facts(setup + convert + ";", "ALTER TABLE t MODIFY v VARCHAR(100);")
+    assert facts["operations"] == (operation,)
 
 
 def test_copy_blocks_writes_and_rebuilds() -> None:

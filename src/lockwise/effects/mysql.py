@@ -619,7 +619,8 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
         elif name == "AutoIncrementProperty":
             ops.append(("set_auto_increment", {}))
         elif name in ("CharacterSetProperty", "CollateProperty"):
-            ops.append(("set_table_comment", {}))  # default for new columns only: metadata
+            if ("set_default_charset", {}) not in ops:  # CHARACTER SET x COLLATE y: one change
+                ops.append(("set_default_charset", {}))
         elif name == "SchemaCommentProperty":
             ops.append(("set_table_comment", {}))
     return ops
@@ -653,6 +654,11 @@ _DROP_INDEX = re.compile(rf"^\s*DROP\s+INDEX\s+(?P<name>{_NAME})\s+ON\s+(?P<tabl
                          re.I)
 _OPTIMIZE = re.compile(r"^\s*OPTIMIZE\s+(?:NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLES?\s+"
                        rf"(?P<table>{_NAME})", re.I)
+_CONVERT = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME}).*?"
+                      r"\bCONVERT\s+TO\s+(?:CHARACTER\s+SET|CHARSET)\s+(?P<charset>\w+)",
+                      re.I | re.S)
+#: Column types that carry a character set, which CONVERT TO CHARACTER SET re-encodes.
+_STRING_TYPES = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"}
 _ALTER_TABLE = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME})", re.I)
 
 
@@ -910,12 +916,25 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     elif isinstance(expr, exp.Command) and (m := _OPTIMIZE.match(tree["sqlglot"]["sql"])):
         if (optimized := catalog.tables.get(_clean(m.group("table")))) is not None:
             fulltext.after_statement(optimized, rebuilt=True)  # InnoDB's OPTIMIZE rebuilds
+    elif isinstance(expr, exp.Command) and (m := _CONVERT.match(tree["sqlglot"]["sql"])):
+        _convert_columns(catalog.tables.get(_clean(m.group("table"))), m.group("charset"))
     elif isinstance(expr, exp.Command) and (m := _CREATE_INDEX.match(tree["sqlglot"]["sql"])):
         name, index = _clean(m.group("table")), _clean(m.group("name"))
         catalog.indexes[f"{name}.{index}"] = Index(f"{name}.{index}", name)
         if (m.group("kind") or "").strip().upper() == "FULLTEXT" and name in catalog.tables:
             fulltext.record(catalog.tables[name], index,
                             fulltext.columns_in(tree["sqlglot"]["sql"][m.end():]))
+
+
+def _convert_columns(table: Table | None, charset: str) -> None:
+    """CONVERT TO CHARACTER SET re-encodes every string column: later VARCHAR changes count
+    their length bytes in the new encoding. DEFAULT (the database's, unknown here) keeps
+    what the catalog knows."""
+    if table is None or charset.lower() == "default":
+        return
+    for column in table.columns.values():
+        if column.type_name in _STRING_TYPES:
+            column.charset = charset.lower()
 
 
 def _rebuilds(catalog: Catalog, session: MySQLSession, expr, table: str) -> bool:
