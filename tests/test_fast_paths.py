@@ -317,8 +317,8 @@ def test_effect_facts_with_and_without_locks() -> None:
         "lock": None, "takes_access_exclusive": False, "access_exclusive_text": "",
         "read_under_access_exclusive_text": "",
         "rewrites_table": False, "scans_table": False, "transactional": False,
-        "locks_text": "", "blocks_writes": False, "write_blocking_text": "",
-        "queued_behind_text": ""}
+        "locks_text": "", "blocks_queries": False, "blocks_writes": False,
+        "write_blocking_text": "", "queued_behind_text": ""}
     some = Effect((Action("alter_table"),), {"public.a": LockMode.ACCESS_EXCLUSIVE,
                                              "public.b": LockMode.SHARE_ROW_EXCLUSIVE,
                                              "public.c": LockMode.ACCESS_EXCLUSIVE},
@@ -329,7 +329,7 @@ def test_effect_facts_with_and_without_locks() -> None:
         "rewrites_table": True, "scans_table": False, "transactional": True,
         "locks_text": "AccessExclusiveLock on public.a, ShareRowExclusiveLock on public.b, "
                       "AccessExclusiveLock on public.c",
-        "blocks_writes": True,
+        "blocks_queries": True, "blocks_writes": True,
         "write_blocking_text": "ACCESS EXCLUSIVE on public.a, public.c and "
                                "SHARE ROW EXCLUSIVE on public.b",
         "queued_behind_text": "every read and write on public.a, public.c and every write "
@@ -343,6 +343,7 @@ def test_effect_facts_with_and_without_locks() -> None:
     concurrent = Effect((Action("create_index"),), {"public.b": LockMode.SHARE_UPDATE_EXCLUSIVE,
                                                     "public.c": LockMode.ROW_EXCLUSIVE})
     assert effect_facts(concurrent)["blocks_writes"] is False
+    assert effect_facts(concurrent)["blocks_queries"] is False
     # What is read under ACCESS EXCLUSIVE is named, not what is read under a weaker lock;
     # when nothing read is held so, what is read.
     locks = {"public.parent": LockMode.SHARE_UPDATE_EXCLUSIVE,
@@ -352,6 +353,43 @@ def test_effect_facts_with_and_without_locks() -> None:
     assert effect_facts(attach)["read_under_access_exclusive_text"] == "public.part"
     other = Effect((Action("alter_table"),), locks, scans={"public.parent": "x"})
     assert effect_facts(other)["read_under_access_exclusive_text"] == "public.parent"
+
+
+def test_matview_locks_queue_only_reads_and_only_under_access_exclusive() -> None:
+    """No query writes a materialized view: behind a queued EXCLUSIVE or SHARE on one no query
+    waits, behind ACCESS EXCLUSIVE every read does (test_rule_facts_pg.py,
+    test_what_queues_behind_a_waiting_lock_matches_server)."""
+    from lockwise.catalog.model import Catalog, Table
+    from lockwise.core.types import Action, Effect, LockMode
+    from lockwise.lint import effect_facts
+
+    catalog = Catalog()
+    catalog.tables["public.mv"] = Table("public.mv", kind="matview")
+    catalog.tables["public.t"] = Table("public.t")
+    refresh = Effect((Action("refresh_materialized_view"),), {"public.mv": LockMode.EXCLUSIVE})
+    assert (effect_facts(refresh, catalog)["blocks_queries"],
+            effect_facts(refresh, catalog)["blocks_writes"]) == (False, False)
+    # Unknown to the catalog, a relation is taken for a table, whose writes would queue...
+    assert effect_facts(refresh)["blocks_writes"] is True
+    # ...but the one a REFRESH names is a materialized view all the same.
+    named = Effect((Action("refresh_materialized_view", {"table": "public.x"}),),
+                   {"public.x": LockMode.EXCLUSIVE})
+    assert effect_facts(named)["blocks_queries"] is False
+    alter = Effect((Action("alter_table"),), {"public.mv": LockMode.ACCESS_EXCLUSIVE})
+    facts = effect_facts(alter, catalog)
+    assert (facts["blocks_queries"], facts["blocks_writes"], facts["queued_behind_text"]) \
+        == (True, False, "every read on it queues")
+    both = Effect((Action("alter_table"),), {"public.mv": LockMode.ACCESS_EXCLUSIVE,
+                                             "public.t": LockMode.SHARE,
+                                             "public.u": LockMode.ACCESS_EXCLUSIVE})
+    facts = effect_facts(both, catalog)
+    assert (facts["blocks_writes"], facts["write_blocking_text"], facts["queued_behind_text"]) \
+        == (True, "ACCESS EXCLUSIVE on public.mv, public.u and SHARE on public.t",
+            "every read and write on public.u and every read on public.mv and every write "
+            "(reads go on) on public.t queue")
+    weak = Effect((Action("create_index"),), {"public.mv": LockMode.SHARE,
+                                              "public.t": LockMode.SHARE})
+    assert effect_facts(weak, catalog)["write_blocking_text"] == "SHARE on public.t"
 
 
 @pytest.mark.parametrize("comments", [(), ("-- lockwise: batch size=10",),

@@ -983,3 +983,78 @@ def test_cascade_drops_dependents_bad_examples_have_dependents_on_the_server(
         except psycopg.errors.DependentObjectsStillExist as exc:
             failed = exc
     assert (failed is not None) == example.bad, failed
+
+
+_QUEUE_SETUP = (
+    "CREATE TABLE sales (day int, total int);\nINSERT INTO sales VALUES (1, 1);\n"
+    "CREATE MATERIALIZED VIEW daily AS SELECT day, sum(total) AS total FROM sales GROUP BY day;\n"
+    "CREATE UNIQUE INDEX daily_day ON daily (day);")
+
+
+@pytest.mark.parametrize("sql, relation", [
+    ("REFRESH MATERIALIZED VIEW CONCURRENTLY daily", "daily"),
+    ("CREATE INDEX daily_total ON daily (total)", "daily"),
+    ("REFRESH MATERIALIZED VIEW daily", "daily"),
+    ("CREATE INDEX sales_total ON sales (total)", "sales"),
+    ("ALTER TABLE sales ADD COLUMN note text", "sales"),
+])
+def test_what_queues_behind_a_waiting_lock_matches_server(pg_db: str, sql: str,
+                                                          relation: str) -> None:
+    """What the model says queues behind `sql` while it waits for its lock (blocks_queries,
+    blocks_writes: missing-lock-timeout's facts) is what the server makes wait: a SELECT and
+    an INSERT sent while `sql` waits behind a transaction's SHARE UPDATE EXCLUSIVE. Nothing
+    writes a materialized view, so behind its EXCLUSIVE or SHARE no query waits."""
+    import psycopg
+
+    from lockwise.lint import effect_facts
+
+    catalog = Catalog()
+    for stmt in parse_sql(_QUEUE_SETUP).statements:
+        apply_statement(catalog, stmt.tree, "0001")
+    facts = effect_facts(compute_effect(parse_sql(sql).statements[0].tree,
+                                        Context(catalog=catalog, pg_version=18)), catalog)
+    with _connect(pg_db) as conn:
+        conn.execute(_QUEUE_SETUP)
+    reads = _waits_behind(pg_db, sql, relation, f"SELECT * FROM {relation}")
+    writes = _waits_behind(pg_db, sql, relation, f"INSERT INTO {relation} VALUES (2, 2)")
+    if relation == "daily":  # an INSERT that got its lock would be refused: not a writer
+        with _connect(pg_db) as conn, pytest.raises(psycopg.errors.WrongObjectType):
+            conn.execute("INSERT INTO daily VALUES (2, 2)")
+        writes = False
+    assert (facts["blocks_queries"], facts["blocks_writes"]) == (reads or writes, writes)
+    assert facts["queued_behind_text"].startswith("every read") == reads
+
+
+def _waits_behind(uri: str, sql: str, relation: str, probe: str) -> bool:
+    """Whether `probe` waits while `sql` waits for its lock on `relation` (held by an open
+    ANALYZE's SHARE UPDATE EXCLUSIVE): seen in pg_locks, then by the probe's lock_timeout."""
+    import threading
+    import time
+
+    import psycopg
+
+    holder = psycopg.connect(uri)
+    holder.execute(f"ANALYZE {relation}")
+    waiter = _connect(uri)
+    thread = threading.Thread(target=waiter.execute, args=(f"BEGIN; {sql}; ROLLBACK",))
+    thread.start()
+    try:
+        with _connect(uri) as conn:
+            for _ in range(200):
+                if conn.execute("SELECT 1 FROM pg_locks WHERE relation = %s::regclass "
+                                "AND NOT granted", (relation,)).fetchone():
+                    break
+                time.sleep(0.02)
+            else:
+                pytest.fail(f"{sql} never waited for its lock")
+            conn.execute("SET lock_timeout = '300ms'")
+            try:
+                conn.execute(probe)
+            except psycopg.errors.LockNotAvailable:
+                return True
+            return False
+    finally:
+        holder.rollback()
+        holder.close()
+        thread.join()
+        waiter.close()

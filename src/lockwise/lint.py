@@ -359,7 +359,7 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
     """The findings of one statement: each of its actions' facts, with the statement's and
     the session's, against the rules."""
     context_facts = {**base, **session.facts(), **session.statement_facts(effect, stmt.index),
-                     **effect_facts(effect), **_long_identifier_facts(stmt, effect),
+                     **effect_facts(effect, ctx.catalog), **_long_identifier_facts(stmt, effect),
                      "batch_directive": has_batch_directive(stmt),
                      "last_statement": stmt.index + 1 == base["statement_count"],
                      # an action a DO block runs says True; one of CREATE SCHEMA's
@@ -497,7 +497,7 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
                      statement_timeout_ms=session.statement_timeout_ms)
     for index, alt in enumerate(effects):
         shared = {**base, **replay.facts(), **replay.statement_facts(alt, index),
-                  **effect_facts(alt)}
+                  **effect_facts(alt, ctx.catalog)}
         for action in alt.actions:
             facts = {**shared, **action.facts, **replay.action_facts(action, index),
                      "action": action.kind}
@@ -691,7 +691,9 @@ def has_batch_directive(stmt: Statement) -> bool:
     return any(BATCH_DIRECTIVE.search(c) for c in comments)
 
 
-def effect_facts(effect: Effect) -> dict:
+def effect_facts(effect: Effect, catalog: Catalog | None = None) -> dict:
+    """The facts of the statement's effect; `catalog` tells which relations it locks have
+    no writers (materialized views), for what queues behind its locks."""
     locks = effect.locks
     if not locks:
         return {"lock": None, "takes_access_exclusive": False, "access_exclusive_text": "",
@@ -716,9 +718,19 @@ def effect_facts(effect: Effect) -> dict:
         "scans_table": bool(effect.scans),
         "transactional": effect.transactional,
         "locks_text": ", ".join(f"{m.pg_name} on {t}" for t, m in locks.items()),
-        # What writes queue behind while the statement waits for its locks.
-        **write_blocking_facts(locks),
+        # What queries queue behind while the statement waits for its locks.
+        **write_blocking_facts(locks, _unwritten(effect, catalog)),
     }
+
+
+def _unwritten(effect: Effect, catalog: Catalog | None) -> frozenset[str]:
+    """The relations `effect` locks that no query writes: the materialized views the catalog
+    knows, and the one a REFRESH names (the server refuses it on anything else)."""
+    refreshed = {a.facts.get("table") for a in effect.actions
+                 if a.kind == "refresh_materialized_view"}
+    return frozenset(rel for rel in effect.locks if rel in refreshed or (
+        catalog is not None and (known := catalog.table(rel)) is not None
+        and known.kind == "matview"))
 
 
 def _read_under_access_exclusive(effect: Effect) -> str:

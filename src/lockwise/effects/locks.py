@@ -5,7 +5,7 @@ Source: PostgreSQL documentation, "Explicit Locking", table 13.2 (Conflicting Lo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from functools import cache
 from types import MappingProxyType
 
@@ -80,34 +80,60 @@ def strongest(a: LockMode | None, b: LockMode) -> LockMode:
     return b if a is None or b > a else a
 
 
-#: The facts of a statement no write queues behind (most of them): shared, never changed.
+#: The facts of a statement no query queues behind (most of them): shared, never changed.
 _NO_WRITE_BLOCKING = MappingProxyType(
-    {"blocks_writes": False, "write_blocking_text": "", "queued_behind_text": ""})
+    {"blocks_queries": False, "blocks_writes": False, "write_blocking_text": "",
+     "queued_behind_text": ""})
 
 
-def write_blocking_facts(locks: dict[str, LockMode]) -> Mapping[str, object]:
-    """The locks of `locks` that writes queue behind, as messages name them:
+def write_blocking_facts(locks: dict[str, LockMode],
+                         unwritten: Container[str] = ()) -> Mapping[str, object]:
+    """The locks of `locks` that queries queue behind, as messages name them:
     `write_blocking_text` ("SHARE on public.a, public.b") and `queued_behind_text` (what
-    queues: every query behind ACCESS EXCLUSIVE, every write behind a weaker mode)."""
+    queues: every query behind ACCESS EXCLUSIVE, every write behind a weaker mode).
+    `unwritten`: the relations no query writes (materialized views: only REFRESH changes
+    them), behind which a mode weaker than ACCESS EXCLUSIVE queues no query (checked on the
+    server: a SELECT passes a queued EXCLUSIVE or SHARE on one). `blocks_queries`: reads or
+    writes queue; `blocks_writes`: writes do."""
     by_mode: dict[LockMode, list[str]] = {}
+    by_work: dict[str, list[str]] = {}
     for table, mode in locks.items():
-        if mode in _BLOCKING_WRITES:
+        work = _queued_work(mode, table in unwritten)
+        if work:
             by_mode.setdefault(mode, []).append(table)
+            by_work.setdefault(work, []).append(table)
     if not by_mode:
         return _NO_WRITE_BLOCKING
-    groups = sorted(by_mode.items(), reverse=True)
     waits = " and ".join(f"{mode.name.replace('_', ' ')} on {', '.join(tables)}"
-                         for mode, tables in groups)
-    if len(groups) == 1:
-        mode, tables = groups[0]
-        queued = f"{_queued_work(mode)} on {'it' if len(tables) == 1 else 'them'} queues"
+                         for mode, tables in sorted(by_mode.items(), reverse=True))
+    if len(by_work) == 1:
+        [(work, tables)] = by_work.items()
+        queued = f"{work} on {'it' if len(tables) == 1 else 'them'} queues"
     else:
-        queued = " and ".join(f"{_queued_work(mode)} on {', '.join(tables)}"
-                              for mode, tables in groups) + " queue"
-    return {"blocks_writes": True, "write_blocking_text": waits, "queued_behind_text": queued}
+        queued = " and ".join(f"{work} on {', '.join(tables)}"
+                              for work, tables in sorted(by_work.items(), key=_severity)) \
+            + " queue"
+    return {"blocks_queries": True, "blocks_writes": _EVERY_WRITE in by_work
+            or _EVERY_QUERY in by_work, "write_blocking_text": waits,
+            "queued_behind_text": queued}
 
 
-def _queued_work(mode: LockMode) -> str:
-    """What queues behind a waiting request in `mode`, said in full: whether reads do is
-    what tells an outage from a stall of writes."""
-    return "every read and write" if conflicts(mode, _READ) else "every write (reads go on)"
+_EVERY_QUERY = "every read and write"
+_EVERY_WRITE = "every write (reads go on)"
+_EVERY_READ = "every read"
+_SEVERITY = {_EVERY_QUERY: 0, _EVERY_READ: 1, _EVERY_WRITE: 2}
+
+
+def _severity(group: tuple[str, list[str]]) -> int:
+    return _SEVERITY[group[0]]
+
+
+def _queued_work(mode: LockMode, unwritten: bool) -> str:
+    """What queues behind a waiting request in `mode` on a relation, said in full ("" for
+    no query): whether reads do is what tells an outage from a stall of writes."""
+    reads = conflicts(mode, _READ)
+    if unwritten:
+        return _EVERY_READ if reads else ""
+    if reads:
+        return _EVERY_QUERY
+    return _EVERY_WRITE if mode in _BLOCKING_WRITES else ""
