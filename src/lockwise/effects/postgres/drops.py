@@ -274,9 +274,9 @@ def _drop_type(b: Builder, name: str, statement: str, cascade: bool, qualified: 
             dropped_column(b, table, column, f"{statement} CASCADE {how}")
         callers = _drop_callers(b, found, f"{statement} CASCADE", name, qualified)
         b.drops.update(f"type:{d}" for d in domains)
+    named = (callers or _callers_facts(catalog, found, name, qualified))["callers_dropped"]
     dependents = tuple([f"domain {d}" for d in domains]
-                       + [f"column {t}.{c}" for t, c in sorted(set(columns))]
-                       + list(_callers_facts(catalog, found, name, qualified)["callers_dropped"]))
+                       + [f"column {t}.{c}" for t, c in sorted(set(columns))] + list(named))
     return {**callers, "dependents": dependents, "dependents_text": ", ".join(dependents)}
 
 
