@@ -595,27 +595,25 @@ def _server_schema(uri: str) -> dict[str, set]:
         # partition's clones of the foreign keys above it, and those a key to a partitioned
         # table has per partition (conparentid set), are not kept: the catalog works them
         # out from the key where it was added (`inherited_foreign_keys`, `partition_lineage`).
-        constraints = conn.execute(
-            f"SELECT n.nspname || '.' || c.relname, k.conname, k.contype FROM pg_constraint k "
-            f"JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-            f"WHERE k.contype <> 'n' AND NOT (k.contype = 'f' AND k.conparentid <> 0) "
-            f"AND {user}").fetchall()
+        def constraint_rows(columns: str, where: str) -> list[tuple]:
+            """(table, conname, *columns) of the user's constraints matching `where`."""
+            return conn.execute(
+                f"SELECT n.nspname || '.' || c.relname, k.conname, {columns} FROM pg_constraint "
+                f"k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n "
+                f"ON n.oid = c.relnamespace WHERE {where} AND {user}").fetchall()
+
+        constraints = constraint_rows(
+            "k.contype", "k.contype <> 'n' AND NOT (k.contype = 'f' AND k.conparentid <> 0)")
         # Whether a CHECK is the table's own or inherited only, and validated.
         # Whether a key is a partition's own or the clone of its parent's; which index each
         # index of a partition is attached to.
-        keys = conn.execute(
-            f"SELECT n.nspname || '.' || c.relname, k.conname, k.conislocal FROM pg_constraint k "
-            f"JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-            f"WHERE k.contype IN ('p', 'u') AND {user}").fetchall()
+        keys = constraint_rows("k.conislocal", "k.contype IN ('p', 'u')")
         attached = conn.execute(
             f"SELECT n.nspname || '.' || c.relname, p.relnamespace::regnamespace || '.' || "
             f"p.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p "
             f"ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = c.relnamespace "
             f"WHERE c.relkind IN ('i', 'I') AND {user}").fetchall()
-        checks = conn.execute(
-            f"SELECT n.nspname || '.' || c.relname, k.conname, k.conislocal, k.convalidated "
-            f"FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n "
-            f"ON n.oid = c.relnamespace WHERE k.contype = 'c' AND {user}").fetchall()
+        checks = constraint_rows("k.conislocal, k.convalidated", "k.contype = 'c'")
         columns = conn.execute(
             f"SELECT n.nspname || '.' || c.relname, a.attname, a.attnotnull, a.atthasdef "
             f"FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n "
