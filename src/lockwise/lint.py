@@ -195,14 +195,6 @@ class Judge:
         self.migration = migration
         self.stand_ins = stand_ins
         self.file_directives = file_directives
-        self._alone: dict[str, RuleIndex] = {}
-
-    def alone(self, rule: Rule) -> RuleIndex:
-        """An index of `rule` only, to ask whether it matches other facts."""
-        found = self._alone.get(rule.id)
-        if found is None:
-            found = self._alone[rule.id] = RuleIndex((rule,))
-        return found
 
     def judge(self, facts: dict, span: Span | None, stmt_index: int | None,
               directives: Sequence[Directive] = (), seen: set | None = None,
@@ -465,7 +457,8 @@ def _without_superseded(findings: list[Finding], judge: Judge, effect: Effect,
     for finding in findings:
         rule = judge.index.by_id.get(finding.rule)
         if rule is not None and rule.superseded_by_alternatives and any(
-                _alternative_clears(judge.alone(rule), other.instead, effect, session, ctx, base)
+                _alternative_clears(judge.index.alone(rule), other.instead, effect, session, ctx,
+                                    base)
                 for other in findings if other.rule != rule.id):
             moot.add(rule.id)
     return [f for f in findings if f.rule not in moot] if moot else findings
