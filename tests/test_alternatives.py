@@ -743,3 +743,37 @@ def test_not_null_inherit_alternative_reads_nothing_at_the_last_step(pg_db: str,
     assert scans == [("E2", 0, True), ("e1", 0, True), ("e21", 0, True),
                      ("events", 0, True)], text
     assert unchecked == [], text
+
+
+@pytest.mark.parametrize("sql", [
+    "CREATE INDEX users_email ON users (email);",
+    "CREATE UNIQUE INDEX users_email_key ON users (email) WHERE deleted_at IS NULL;",
+    "create index if not exists users_c on users (created_at desc nulls last) include (email);",
+    "CREATE INDEX ON users (deleted_at);",
+    "CREATE INDEX users_data ON ONLY users USING gin (data jsonb_path_ops) "
+    "WITH (fastupdate = off);",
+    'CREATE INDEX "Users Lower" ON app.users (lower(email)) TABLESPACE pg_default;',
+    "CREATE INDEX users_e ON users (email) -- trailing comment",
+    "CREATE /* a */ INDEX /* b */ users_e ON users (email);",
+    "CREATE INDEX users_n ON users (email) NULLS NOT DISTINCT;",
+    "DROP INDEX users_email;",
+    "DROP INDEX IF EXISTS app.users_email RESTRICT;",
+    'drop index "Users Lower"',
+    "DROP INDEX users_a, users_b;",
+])
+def test_the_trees_of_a_rewrite_are_its_texts_parse(sql: str) -> None:
+    # lint asks whether another finding's alternative clears missing-lock-timeout from the
+    # trees the rewrite made instead of parsing the alternative: they must be that parse.
+    from lockwise.fix.alternative import statement_alternative
+    from lockwise.parse.templates import linted_text
+
+    rule = "drop-index-without-concurrently" if sql.lower().startswith("drop") else \
+        "index-without-concurrently"
+    (stmt,) = split_sql(sql).statements
+    got = statement_alternative(rule, linted_text(stmt.sql), {"pg_version": 16}, stmt.tree)
+    assert got is not None
+    parsed = split_sql(got.text, comments=False)
+    assert not parsed.problems
+    assert got.trees is None or got.trees == [s.tree for s in parsed.statements]
+    if "," not in sql:  # one index: written into the user's text, from their tree
+        assert got.trees is not None

@@ -308,6 +308,24 @@ def test_statement_facts_outside_a_transaction_leave_out_its_state() -> None:
         "mixed_tables_text": ""}
 
 
+def test_statement_facts_in_a_transaction_that_holds_nothing_they_name() -> None:
+    # Read as outside a transaction, until the transaction holds a lock the statement's
+    # conflicts with (SHARE, not ACCESS EXCLUSIVE: nothing else is held).
+    from lockwise.core.types import Action, Effect, LockMode
+    from lockwise.effects.session import _OUTSIDE_TRANSACTION, Session
+
+    session = Session(implicit_transaction=True)
+    update = Effect((Action("update"),), {"public.a": LockMode.ROW_EXCLUSIVE})
+    assert session.statement_facts(update, 0) == _OUTSIDE_TRANSACTION
+    session.after(Effect((Action("create_index"),), {"public.a": LockMode.SHARE}), 0)
+    assert session.statement_facts(Effect((Action("set"),), {}), 1) == _OUTSIDE_TRANSACTION
+    other = Effect((Action("update"),), {"public.b": LockMode.ROW_EXCLUSIVE})
+    assert session.statement_facts(other, 1) == _OUTSIDE_TRANSACTION
+    mixed = session.statement_facts(update, 1)
+    assert (mixed["mixes_ddl_and_dml"], mixed["mixed_tables"], mixed["mixed_tables_text"],
+            mixed["holds_exclusive_from_earlier"]) == (True, ("public.a",), "public.a", ())
+
+
 def test_effect_facts_with_and_without_locks() -> None:
     from lockwise.core.types import Action, Effect, LockMode
     from lockwise.lint import effect_facts

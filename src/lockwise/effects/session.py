@@ -71,7 +71,8 @@ _TRACKED = {"lock_timeout": ("lock_timeout_ms", parse_duration_ms),
             "search_path": ("search_path", read_path)}
 
 
-#: `Session.statement_facts` of any statement run outside a transaction (callers copy it).
+#: `Session.statement_facts` of any statement run outside a transaction, and of one inside a
+#: transaction that holds nothing these facts name (callers copy it).
 _OUTSIDE_TRANSACTION = {
     "holds_exclusive_from_earlier": (), "held_exclusive_since": None,
     "held_exclusive_statements": 0, "uses_enum_value_added_in_transaction": (),
@@ -173,11 +174,13 @@ class Session:
         # no one.
         if not self.in_transaction:
             return _OUTSIDE_TRANSACTION
+        mixed = self._mixed_tables(effect)
+        if not (mixed or self.held_exclusive or self.tx_enum_values):
+            return _OUTSIDE_TRANSACTION  # the same facts: nothing held that they name
         held = sorted(t for t in self.held_exclusive if (t not in effect.locks or
                       effect.locks[t] < LockMode.ACCESS_EXCLUSIVE) and
                       t not in self.tx_created) if self.held_exclusive and (
             effect.scans or self._waits(effect)) else []
-        mixed = self._mixed_tables(effect)
         since = min((self.held_exclusive[t] for t in held), default=None)
         used = sorted(effect.literals & self.tx_enum_values.keys())
         return {
@@ -203,6 +206,8 @@ class Session:
         transaction's earlier statements of the other kind, DDL or DML, hold conflicting
         locks: the DDL's lock keeps others off the table while the data change runs, or the
         data change's locks are held while the DDL waits for its lock."""
+        if not effect.locks or not (self.tx_ddl_locks or self.tx_dml_locks):
+            return ()  # most statements: no lock, or a transaction that holds none yet
         earlier = self.tx_ddl_locks if _is_dml(effect) else \
             self.tx_dml_locks if _is_ddl(effect) else {}
         return tuple(sorted(t for t, mode in effect.locks.items() if t in earlier and

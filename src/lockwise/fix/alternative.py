@@ -18,9 +18,22 @@ from lockwise.fix.patterns import FIXABLE, Pieces, Unprintable, rewrite
 REWRITTEN = FIXABLE - {"column-type-change-rewrites", "rename-column"}
 
 
+class Alternative:
+    """A statement's rewrite as lint prints it (a plain class: a NamedTuple or a dataclass
+    generates code when it is defined, which every cold start would pay)."""
+
+    __slots__ = ("text", "trees")
+
+    def __init__(self, text: str, trees: list[dict] | None) -> None:
+        self.text = text
+        #: The parse trees of the statements in `text`, in order, when the rewrite made them
+        #: all from the statement's own tree (see `Pieces.trees`); None: parse `text` to know.
+        self.trees = trees
+
+
 def statement_alternative(rule_id: str, sql: str, facts: dict,
-                          tree: dict | None = None) -> str | None:
-    """The rewrite of `sql` for the finding of `rule_id`, as text; None when the rule has no
+                          tree: dict | None = None) -> Alternative | None:
+    """The rewrite of `sql` for the finding of `rule_id`; None when the rule has no
     rewrite, the statement none that applies, or its text does not parse as written.
     `facts`: what `rewrite` reads (see `statement_facts`), with the target `pg_version`;
     `tree`: the statement's parse tree when the caller has it (see `rewrite`)."""
@@ -30,7 +43,11 @@ def statement_alternative(rule_id: str, sql: str, facts: dict,
         pieces = rewrite(sql, {rule_id}, facts, tree)
     except Unprintable:
         return None
-    return alternative_text(pieces) if pieces is not None and pieces.rewritten() else None
+    if pieces is None or not pieces.rewritten():
+        return None
+    statements = pieces.in_order()
+    trees = [tree for sql in statements if (tree := pieces.trees.get(sql)) is not None]
+    return Alternative(alternative_text(pieces), trees if len(trees) == len(statements) else None)
 
 
 def alternative_text(pieces: Pieces) -> str:

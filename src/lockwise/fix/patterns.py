@@ -57,10 +57,20 @@ class Pieces:
     moved_drops: list = field(default_factory=list)
     #: Why a part of the statement that has a finding was left as written.
     declined: list[str] = field(default_factory=list)
+    #: The parse tree of a statement written here, by its text, as `parse_sql` would give it
+    #: (without node locations), where the rewrite made it from the statement's own tree:
+    #: lint asks what its alternative does without parsing the alternative again. Not
+    #: compared: the same rewrite made from the text has the same statements without them.
+    trees: dict[str, dict] = field(default_factory=dict, compare=False)
 
     def rewritten(self) -> bool:
         """Whether any of the statement was rewritten (not only declined)."""
         return bool(self.main or self.alone or self.later or self.contract)
+
+    def in_order(self) -> list[str]:
+        """The statements in the order they run: main, alone, the later phases, contract."""
+        return [*self.main, *self.alone, *(sql for phase in self.later for sql in phase),
+                *self.contract]
 
     def at(self, phase: int) -> list[str]:
         """The statements of later phase `phase` (0: the first migration after this one)."""
@@ -407,6 +417,9 @@ def _rewrite_in_place(sql: str, rules: set[str], facts: dict,
             return None
         pieces.alone.append(text)
         pieces.notes.append(INVALID_INDEX_NOTE)
+        if tree:  # CONCURRENTLY, and IF NOT EXISTS for a named index (none without a name)
+            pieces.trees[text] = {kind: {**stmt, "concurrent": True, **(
+                {"if_not_exists": True} if stmt.get("idxname") else {})}}
         return pieces
     if kind == "ReindexStmt" and "reindex-without-concurrently" in rules:
         # `REINDEX TABLE CONCURRENTLY t` (PostgreSQL 12+; `REINDEX (CONCURRENTLY)` is 14+).
@@ -424,6 +437,8 @@ def _rewrite_in_place(sql: str, rules: set[str], facts: dict,
         if text is None:
             return None
         pieces.alone.append(text)
+        if tree:
+            pieces.trees[text] = {kind: {**stmt, "concurrent": True, "missing_ok": True}}
         return pieces
     return None
 

@@ -44,6 +44,7 @@ class RuleIndex:
         self._any_action = tuple(any_action)
         self._by_action = {name: (*found, *any_action) for name, found in by_action.items()}
         self._matchers: dict[str, Callable[[dict], list[Rule]]] = {}
+        self._alone: dict[str, RuleIndex] = {}
 
     def matching(self, facts: dict) -> list[Rule]:
         """Rules whose `when` holds for `facts` (each rule at most once, in index order)."""
@@ -53,6 +54,14 @@ class RuleIndex:
             matcher = self._matchers[action] = _matcher(
                 self._by_action.get(action, self._any_action))
         return matcher(facts)
+
+    def alone(self, rule: Rule) -> RuleIndex:
+        """An index of `rule` only, to ask whether it matches other facts. Kept with this
+        index, so its matchers are built once a run, not once a migration."""
+        found = self._alone.get(rule.id)
+        if found is None:
+            found = self._alone[rule.id] = RuleIndex((rule,))
+        return found
 
 
 def _compile(condition: dict) -> tuple[tuple[str, int, object], ...]:
