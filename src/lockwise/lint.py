@@ -73,8 +73,9 @@ TRANSACTIONAL_LAYOUTS = {"diesel", "sqlx", "flyway", "dbmate", "goose", "sql-mig
 SCRIPT_LAYOUTS = {"golang-migrate", "prisma", "postgrator", "supabase"}
 #: Tools that send a migration marked to run without a transaction as one query string: sqlx
 #: (`-- no-transaction`) runs it with a plain execute, graphile-migrate (`--! no-transaction`)
-#: with one query, so several statements still share PostgreSQL's implicit transaction block.
-SCRIPT_WHEN_NO_TRANSACTION = {"sqlx", "graphile-migrate"}
+#: with one query, dbmate (`-- migrate:up transaction:false`) with `sqlDB.Exec(up)`, so several
+#: statements still share PostgreSQL's implicit transaction block.
+SCRIPT_WHEN_NO_TRANSACTION = {"sqlx", "graphile-migrate", "dbmate"}
 #: Tools that open a transaction and send the whole migration in it as one query string:
 #: sqlx (`tx.execute(&*migration.sql)`), diesel (`batch_execute`), dbmate (`tx.Exec(up)`),
 #: tern (`conn.Exec(ctx, sql)` after Begin), graphile-migrate (`begin`, then the text). The
