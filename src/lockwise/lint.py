@@ -32,7 +32,7 @@ from lockwise.effects.foreign_keys import unindexed_fk_facts
 from lockwise.effects.identifiers import defined_names, identifier_facts
 from lockwise.effects.locks import blocks_text, write_blocking_facts
 from lockwise.effects.postgres import compute_effect
-from lockwise.effects.session import Session, lookahead
+from lockwise.effects.session import Session, dropped_facts, lookahead
 from lockwise.effects.volatility import builtin_functions
 from lockwise.fix.alternative import REWRITTEN, statement_alternative
 from lockwise.fix.patterns import statement_facts
@@ -296,12 +296,18 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     migration_findings += input_findings(judge, parsed, base, migration.up_sql)
 
     reports: list[StatementReport] = []
+    #: The statements' own ignore directives, and the statement that added each foreign key
+    #: ((table, name) -> index): end-of-migration findings about one statement honour them.
+    directives_of: dict[int, list[Directive]] = {}
+    fk_added_by: dict[tuple[str, str], int] = {}
     costs = _cost_tracker(options) if judged else None
     once = OncePerTransaction(index)
     with PathInForce(catalog) as path:
         for position, stmt in enumerate(parsed.statements):
             directives = statement_directives(stmt)
             all_directives.extend(directives)
+            if directives:
+                directives_of[stmt.index] = directives
             path.use(session.search_path)  # names resolve through the path set so far
             ctx.in_transaction = session.in_transaction
             if session.timezone is not None:  # the migration's own SET TimeZone
@@ -336,22 +342,74 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 migration_findings += judge.judge(
                     parse_error_facts(base, TOO_DEEP), stmt.span, None)
             _track_new_objects(ctx, effect)
+            if judged:
+                _note_foreign_keys(catalog, effect, migration.id, stmt.index, fk_added_by)
             if release:
                 _release(reports[-1])
                 parsed.statements[position] = reports[-1].statement
 
     once.finish()
     if judged:
+        end = end_span(migration, parsed.statements)
         end_facts = {**base, "action": "end_of_migration",
                      "open_transaction": session.explicit_transaction,
                      "empty": not parsed.statements and not parsed.problems,
-                     **unindexed_fk_facts(catalog, migration.id), **session.end_facts()}
-        migration_findings += judge.judge(end_facts, end_span(migration, parsed.statements),
-                                          None)
+                     **unindexed_fk_facts(()), **dropped_facts(())}
+        migration_findings += judge.judge(end_facts, end, None)
+        # What a statement did, judged once the migration ends: the finding points at the
+        # statement, and that statement's directives waive its part.
+        spans = {r.statement.index: r.statement.span for r in reports}
+        missing = catalog.unindexed_foreign_keys(migration.id)
+        for facts_of, by_statement in (
+                (unindexed_fk_facts, [(fk_added_by.get((t, c.name)), (t, c)) for t, c in missing]),
+                (dropped_facts, [(session.dropped.get(o), o)
+                                 for o in session.dropped_not_recreated()])):
+            migration_findings += _caused_by_statements(
+                judge, end_facts, facts_of, by_statement, directives_of, spans, end)
     report = migration_report(migration, reports, migration_findings, all_directives, index,
                               base)
     report.placeholders = parsed.placeholders
     return report
+
+
+def _note_foreign_keys(catalog: Catalog, effect: Effect, migration_id: str, index: int,
+                       added_by: dict[tuple[str, str], int]) -> None:
+    """Record, for a statement that adds a foreign key (ADD CONSTRAINT, a REFERENCES clause),
+    the keys of this migration its tables now have that no earlier statement added."""
+    if not any(a.facts.get("constraint_type") == "foreign" or a.facts.get("references")
+               for a in effect.actions):
+        return
+    for name in {a.facts.get("table") for a in effect.actions} - {None}:
+        table = catalog.tables.get(name)
+        for con in table.constraints.values() if table is not None else ():
+            if con.kind == "foreign" and con.created_by == migration_id:
+                added_by.setdefault((name, con.name), index)
+
+
+def _caused_by_statements(judge: Judge, end_facts: dict, facts_of: Callable[[list], dict],
+                          by_statement: list[tuple[int | None, object]],
+                          directives_of: dict[int, list[Directive]], spans: dict[int, Span],
+                          end: Span) -> list[Finding]:
+    """The end-of-migration finding about things statements did (`by_statement`: (statement
+    index or None when unknown, thing), in order; `facts_of` makes the facts of some of them).
+    A statement whose ignore directive covers the rule waives its things; the finding names
+    the rest and points at the first statement among them."""
+    kept: list[tuple[int | None, object]] = []
+    for index, thing in by_statement:
+        directives = directives_of.get(index, ()) if index is not None else ()
+        if directives:
+            rules = judge.index.matching({**end_facts, **facts_of([thing])})
+            waivers = [d for d in directives for r in rules if d.covers(r.id)]
+            for d in waivers:
+                d.used += 1
+            if waivers:
+                continue
+        kept.append((index, thing))
+    if not kept:
+        return []
+    first = min((index for index, _ in kept if index is not None), default=None)
+    span = spans.get(first, end) if first is not None else end
+    return judge.judge({**end_facts, **facts_of([thing for _, thing in kept])}, span, None)
 
 
 def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Session,
