@@ -418,7 +418,8 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
     """The findings of one statement: each of its actions' facts, with the statement's and
     the session's, against the rules."""
     context_facts = {**base, **session.facts(), **session.statement_facts(effect, stmt.index),
-                     **effect_facts(effect, ctx.catalog), **_long_identifier_facts(stmt, effect),
+                     **effect_facts(effect, ctx.catalog, ctx.new_tables),
+                     **_long_identifier_facts(stmt, effect),
                      "batch_directive": has_batch_directive(stmt),
                      "last_statement": stmt.index + 1 == base["statement_count"],
                      # an action a DO block runs says True; one of CREATE SCHEMA's
@@ -556,7 +557,7 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
                      statement_timeout_ms=session.statement_timeout_ms)
     for index, alt in enumerate(effects):
         shared = {**base, **replay.facts(), **replay.statement_facts(alt, index),
-                  **effect_facts(alt, ctx.catalog)}
+                  **effect_facts(alt, ctx.catalog, ctx.new_tables)}
         for action in alt.actions:
             facts = {**shared, **action.facts, **replay.action_facts(action, index),
                      "action": action.kind}
@@ -750,9 +751,13 @@ def has_batch_directive(stmt: Statement) -> bool:
     return any(BATCH_DIRECTIVE.search(c) for c in comments)
 
 
-def effect_facts(effect: Effect, catalog: Catalog | None = None) -> dict:
+def effect_facts(effect: Effect, catalog: Catalog | None = None,
+                 new_tables: Collection[str] = ()) -> dict:
     """The facts of the statement's effect; `catalog` tells which relations it locks have
-    no writers (materialized views), for what queues behind its locks."""
+    no writers (materialized views), for what queues behind its locks; `new_tables`, which
+    were created earlier in the migration: no query of the application waits on those, but on
+    the others the statement locks (the existing table a new one's foreign key references,
+    the parent of a new partition) it does."""
     locks = effect.locks
     if not locks:
         return {"lock": None, "takes_access_exclusive": False, "access_exclusive_text": "",
@@ -778,7 +783,8 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None) -> dict:
         "transactional": effect.transactional,
         "locks_text": ", ".join(f"{m.pg_name} on {t}" for t, m in locks.items()),
         # What queries queue behind while the statement waits for its locks.
-        **write_blocking_facts(locks, _unwritten(effect, catalog)),
+        **write_blocking_facts({t: m for t, m in locks.items() if t not in new_tables}
+                               if new_tables else locks, _unwritten(effect, catalog)),
     }
 
 
