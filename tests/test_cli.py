@@ -77,6 +77,7 @@ def test_stdin_filename_is_reported() -> None:
     (["--stdin", EXAMPLES], "--stdin", "give no paths with it"),
     ([EXAMPLES, "--stdin-filename", "db/x.sql"], "--stdin-filename", "--stdin, which is not"),
     ([EXAMPLES, "--server-version", "8.0.28"], "--server-version", "use --pg-version"),
+    (["--stdin", "--base", "main"], "--base", "compares directories"),
 ])
 def test_flags_that_would_be_dropped_are_usage_errors(args: list[str], option: str,
                                                       what: str) -> None:
@@ -86,6 +87,25 @@ def test_flags_that_would_be_dropped_are_usage_errors(args: list[str], option: s
     assert result.exit_code == 2
     message = " ".join(result.stderr.replace("│", " ").split())
     assert f"Invalid value for '{option}'" in message and what in message
+
+
+TWO_CONCURRENT_BUILDS = ("CREATE INDEX CONCURRENTLY t_a ON t (a);\n"
+                         "CREATE INDEX CONCURRENTLY t_b ON t (b);\n")
+
+
+@pytest.mark.parametrize(("layout", "fails"), [
+    ([], False), (["--layout", "golang-migrate"], True), (["--layout", "diesel"], True)])
+def test_stdin_is_judged_as_the_layouts_tool_runs_it(layout: list[str], fails: bool) -> None:
+    """golang-migrate sends the file as one string (an implicit transaction for two
+    statements), diesel wraps it in a transaction: CREATE INDEX CONCURRENTLY fails in both.
+    --layout was dropped in silence for --stdin, which judged the file as psql -f runs it."""
+    result = run("lint", "--stdin", "--stdin-filename", "0003_idx.up.sql", "-f", "json",
+                 *layout, stdin=TWO_CONCURRENT_BUILDS)
+    doc = json.loads(result.stdout)
+    rules = {f["rule"] for m in doc["migrations"] for s in m["statements"]
+             for f in s["findings"]}
+    assert ("concurrently-in-transaction" in rules) is fails
+    assert result.exit_code == (1 if fails else 0), result.output
 
 
 def test_the_flags_still_work_where_they_apply() -> None:

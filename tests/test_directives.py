@@ -160,3 +160,52 @@ def test_a_malformed_directive_is_reported_at_its_comment(comment: str, dialect:
 def test_well_formed_directives_and_prose_are_not_invalid(comment: str) -> None:
     assert "invalid-directive" not in rules_fired(
         f"{comment}\nALTER TABLE accounts DROP COLUMN name;\n")
+
+
+def _findings(sql: str, setup: str = SETUP) -> list:
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    reports = lint_migrations(migrations, LintOptions(assume_in_transaction=True), Catalog())
+    return reports[-1].all_findings
+
+
+#: Rules judged at the end of the migration about what one statement did: the foreign key it
+#: added without an index, the object it dropped without re-creating it.
+STATEMENT_END_RULES = {
+    "fk-without-index": (
+        "CREATE TABLE orders (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE lines (id bigint PRIMARY KEY, order_id bigint, note_id bigint);\n"
+        "CREATE TABLE notes (id bigint PRIMARY KEY);",
+        "ALTER TABLE lines ADD CONSTRAINT lines_order_fk FOREIGN KEY (order_id) "
+        "REFERENCES orders (id) NOT VALID;",
+        "ALTER TABLE lines ADD CONSTRAINT lines_note_fk FOREIGN KEY (note_id) "
+        "REFERENCES notes (id) NOT VALID;", "lines(order_id)", "lines(note_id)"),
+    "drop-object": (
+        SETUP + "\nCREATE FUNCTION old_fn(int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+        "CREATE VIEW old_view AS SELECT 1 AS one;",
+        "DROP FUNCTION old_fn(int);", "DROP VIEW old_view;", "old_fn", "old_view"),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(STATEMENT_END_RULES))
+def test_an_end_of_migration_finding_points_at_the_statement_that_caused_it(rule: str) -> None:
+    """Judged once the migration ends, the finding still names the statement that caused it,
+    not the last statement of the file, which may have nothing to do with it."""
+    setup, first, _, _, _ = STATEMENT_END_RULES[rule]
+    (finding,) = [f for f in _findings(f"{first}\nALTER TABLE accounts ADD COLUMN x int;",
+                                       setup) if f.rule == rule]
+    assert (finding.span.line, finding.span.column) == (1, 1)
+
+
+@pytest.mark.parametrize("rule", sorted(STATEMENT_END_RULES))
+def test_an_ignore_on_the_statement_waives_its_end_of_migration_finding(rule: str) -> None:
+    """`-- lockwise: ignore[rule]` on the statement that added the foreign key (dropped the
+    object) waives what it did, as on any statement; the other statement's part stays."""
+    setup, first, second, first_name, second_name = STATEMENT_END_RULES[rule]
+    found = _findings(f"-- lockwise: ignore[{rule}] reason: reviewed\n{first}\n{second}", setup)
+    assert "unused-ignore" not in {f.rule for f in found}
+    (finding,) = [f for f in found if f.rule == rule]
+    assert second_name in finding.message and first_name not in finding.message
+    assert finding.span.line == 3
+    found = _findings(f"-- lockwise: ignore[{rule}] reason: reviewed\n{first}", setup)
+    assert {f.rule for f in found} & {rule, "unused-ignore"} == set()

@@ -395,13 +395,15 @@ _WARNS = {"nested-transaction": "there is already a transaction in progress",
           "set-local-outside-transaction": "can only be used in transaction blocks"}
 
 
-@pytest.mark.parametrize("layout", ["golang-migrate", "prisma", "sqlx -- no-transaction"])
+@pytest.mark.parametrize("layout", ["golang-migrate", "prisma", "sqlx -- no-transaction",
+                                    "dbmate transaction:false"])
 @pytest.mark.parametrize("text", ONE_STRING)
 def test_a_migration_sent_as_one_string_matches_server(pg_db: str, layout: str,
                                                        text: str) -> None:
     """PostgreSQL runs a string of statements in an implicit transaction (not a block that
     SAVEPOINT accepts, and one an explicit BEGIN takes over), a single statement in none.
-    sqlx sends a `-- no-transaction` migration so."""
+    sqlx sends a `-- no-transaction` migration so, and dbmate a `transaction:false` one
+    (`sqlDB.Exec(up)`: two CREATE INDEX CONCURRENTLY in one such section fail, dbmate#126)."""
     import dataclasses
 
     import psycopg

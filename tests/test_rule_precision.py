@@ -85,7 +85,10 @@ def test_everything_on_a_table_created_in_the_same_migration_is_safe() -> None:
     TRUNCATE drafts CASCADE;
     """
     found = findings(sql)
-    assert [f.rule for f in found if f.safety.label != "safe"] == []
+    # But for the foreign key's SHARE ROW EXCLUSIVE on accounts, which is not new: while the
+    # CREATE TABLE waits for it, writes to accounts queue behind it.
+    assert [(f.rule, f.span.line) for f in found if f.safety.label != "safe"] == \
+        [("missing-lock-timeout", 2)]
 
 
 def test_type_change_judged_by_the_replayed_old_type() -> None:

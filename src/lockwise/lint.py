@@ -32,7 +32,7 @@ from lockwise.effects.foreign_keys import unindexed_fk_facts
 from lockwise.effects.identifiers import defined_names, identifier_facts
 from lockwise.effects.locks import blocks_text, write_blocking_facts
 from lockwise.effects.postgres import compute_effect
-from lockwise.effects.session import Session, lookahead
+from lockwise.effects.session import Session, dropped_facts, lookahead
 from lockwise.effects.volatility import builtin_functions
 from lockwise.fix.alternative import REWRITTEN, statement_alternative
 from lockwise.fix.patterns import statement_facts
@@ -73,8 +73,9 @@ TRANSACTIONAL_LAYOUTS = {"diesel", "sqlx", "flyway", "dbmate", "goose", "sql-mig
 SCRIPT_LAYOUTS = {"golang-migrate", "prisma", "postgrator", "supabase"}
 #: Tools that send a migration marked to run without a transaction as one query string: sqlx
 #: (`-- no-transaction`) runs it with a plain execute, graphile-migrate (`--! no-transaction`)
-#: with one query, so several statements still share PostgreSQL's implicit transaction block.
-SCRIPT_WHEN_NO_TRANSACTION = {"sqlx", "graphile-migrate"}
+#: with one query, dbmate (`-- migrate:up transaction:false`) with `sqlDB.Exec(up)`, so several
+#: statements still share PostgreSQL's implicit transaction block.
+SCRIPT_WHEN_NO_TRANSACTION = {"sqlx", "graphile-migrate", "dbmate"}
 #: Tools that open a transaction and send the whole migration in it as one query string:
 #: sqlx (`tx.execute(&*migration.sql)`), diesel (`batch_execute`), dbmate (`tx.Exec(up)`),
 #: tern (`conn.Exec(ctx, sql)` after Begin), graphile-migrate (`begin`, then the text). The
@@ -297,12 +298,18 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     migration_findings += input_findings(judge, parsed, base, migration.up_sql)
 
     reports: list[StatementReport] = []
+    #: The statements' own ignore directives, and the statement that added each foreign key
+    #: ((table, name) -> index): end-of-migration findings about one statement honour them.
+    directives_of: dict[int, list[Directive]] = {}
+    fk_added_by: dict[tuple[str, str], int] = {}
     costs = _cost_tracker(options) if judged else None
     once = OncePerTransaction(index)
     with PathInForce(catalog) as path:
         for position, stmt in enumerate(parsed.statements):
             directives = statement_directives(stmt)
             all_directives.extend(directives)
+            if directives:
+                directives_of[stmt.index] = directives
             path.use(session.search_path)  # names resolve through the path set so far
             ctx.in_transaction = session.in_transaction
             if session.timezone is not None:  # the migration's own SET TimeZone
@@ -337,22 +344,74 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 migration_findings += judge.judge(
                     parse_error_facts(base, TOO_DEEP), stmt.span, None)
             _track_new_objects(ctx, effect)
+            if judged:
+                _note_foreign_keys(catalog, effect, migration.id, stmt.index, fk_added_by)
             if release:
                 _release(reports[-1])
                 parsed.statements[position] = reports[-1].statement
 
     once.finish()
     if judged:
+        end = end_span(migration, parsed.statements)
         end_facts = {**base, "action": "end_of_migration",
                      "open_transaction": session.explicit_transaction,
                      "empty": not parsed.statements and not parsed.problems,
-                     **unindexed_fk_facts(catalog, migration.id), **session.end_facts()}
-        migration_findings += judge.judge(end_facts, end_span(migration, parsed.statements),
-                                          None)
+                     **unindexed_fk_facts(()), **dropped_facts(())}
+        migration_findings += judge.judge(end_facts, end, None)
+        # What a statement did, judged once the migration ends: the finding points at the
+        # statement, and that statement's directives waive its part.
+        spans = {r.statement.index: r.statement.span for r in reports}
+        missing = catalog.unindexed_foreign_keys(migration.id)
+        for facts_of, by_statement in (
+                (unindexed_fk_facts, [(fk_added_by.get((t, c.name)), (t, c)) for t, c in missing]),
+                (dropped_facts, [(session.dropped.get(o), o)
+                                 for o in session.dropped_not_recreated()])):
+            migration_findings += _caused_by_statements(
+                judge, end_facts, facts_of, by_statement, directives_of, spans, end)
     report = migration_report(migration, reports, migration_findings, all_directives, index,
                               base)
     report.placeholders = parsed.placeholders
     return report
+
+
+def _note_foreign_keys(catalog: Catalog, effect: Effect, migration_id: str, index: int,
+                       added_by: dict[tuple[str, str], int]) -> None:
+    """Record, for a statement that adds a foreign key (ADD CONSTRAINT, a REFERENCES clause),
+    the keys of this migration its tables now have that no earlier statement added."""
+    if not any(a.facts.get("constraint_type") == "foreign" or a.facts.get("references")
+               for a in effect.actions):
+        return
+    for name in {a.facts.get("table") for a in effect.actions} - {None}:
+        table = catalog.tables.get(name)
+        for con in table.constraints.values() if table is not None else ():
+            if con.kind == "foreign" and con.created_by == migration_id:
+                added_by.setdefault((name, con.name), index)
+
+
+def _caused_by_statements(judge: Judge, end_facts: dict, facts_of: Callable[[list], dict],
+                          by_statement: list[tuple[int | None, object]],
+                          directives_of: dict[int, list[Directive]], spans: dict[int, Span],
+                          end: Span) -> list[Finding]:
+    """The end-of-migration finding about things statements did (`by_statement`: (statement
+    index or None when unknown, thing), in order; `facts_of` makes the facts of some of them).
+    A statement whose ignore directive covers the rule waives its things; the finding names
+    the rest and points at the first statement among them."""
+    kept: list[tuple[int | None, object]] = []
+    for index, thing in by_statement:
+        directives = directives_of.get(index, ()) if index is not None else ()
+        if directives:
+            rules = judge.index.matching({**end_facts, **facts_of([thing])})
+            waivers = [d for d in directives for r in rules if d.covers(r.id)]
+            for d in waivers:
+                d.used += 1
+            if waivers:
+                continue
+        kept.append((index, thing))
+    if not kept:
+        return []
+    first = min((index for index, _ in kept if index is not None), default=None)
+    span = spans.get(first, end) if first is not None else end
+    return judge.judge({**end_facts, **facts_of([thing for _, thing in kept])}, span, None)
 
 
 def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Session,
@@ -361,7 +420,8 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
     """The findings of one statement: each of its actions' facts, with the statement's and
     the session's, against the rules."""
     context_facts = {**base, **session.facts(), **session.statement_facts(effect, stmt.index),
-                     **effect_facts(effect, ctx.catalog), **_long_identifier_facts(stmt, effect),
+                     **effect_facts(effect, ctx.catalog, ctx.new_tables),
+                     **_long_identifier_facts(stmt, effect),
                      "batch_directive": has_batch_directive(stmt),
                      "last_statement": stmt.index + 1 == base["statement_count"],
                      # an action a DO block runs says True; one of CREATE SCHEMA's
@@ -507,7 +567,7 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
                      statement_timeout_ms=session.statement_timeout_ms)
     for index, alt in enumerate(effects):
         shared = {**base, **replay.facts(), **replay.statement_facts(alt, index),
-                  **effect_facts(alt, ctx.catalog)}
+                  **effect_facts(alt, ctx.catalog, ctx.new_tables)}
         for action in alt.actions:
             facts = {**shared, **action.facts, **replay.action_facts(action, index),
                      "action": action.kind}
@@ -701,9 +761,13 @@ def has_batch_directive(stmt: Statement) -> bool:
     return any(BATCH_DIRECTIVE.search(c) for c in comments)
 
 
-def effect_facts(effect: Effect, catalog: Catalog | None = None) -> dict:
+def effect_facts(effect: Effect, catalog: Catalog | None = None,
+                 new_tables: Collection[str] = ()) -> dict:
     """The facts of the statement's effect; `catalog` tells which relations it locks have
-    no writers (materialized views), for what queues behind its locks."""
+    no writers (materialized views), for what queues behind its locks; `new_tables`, which
+    were created earlier in the migration: no query of the application waits on those, but on
+    the others the statement locks (the existing table a new one's foreign key references,
+    the parent of a new partition) it does."""
     locks = effect.locks
     if not locks:
         return {"lock": None, "takes_access_exclusive": False, "access_exclusive_text": "",
@@ -729,7 +793,8 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None) -> dict:
         "transactional": effect.transactional,
         "locks_text": ", ".join(f"{m.pg_name} on {t}" for t, m in locks.items()),
         # What queries queue behind while the statement waits for its locks.
-        **write_blocking_facts(locks, _unwritten(effect, catalog)),
+        **write_blocking_facts({t: m for t, m in locks.items() if t not in new_tables}
+                               if new_tables else locks, _unwritten(effect, catalog)),
     }
 
 

@@ -554,6 +554,13 @@ NO_GAP_CASES = {
                       "ALTER TABLE t ADD CONSTRAINT t_b_chk CHECK (b > 0);\n"
                       "ALTER TABLE t ALTER COLUMN b SET NOT NULL;\n",
                       "ALTER TABLE t ALTER COLUMN b DROP NOT NULL;\n", "column:public.t.b"),
+    # The rename runs after the follow-up, so after 0003, which writes the renamed table.
+    "rename_table_then_delete": ("ALTER TABLE t ALTER COLUMN b SET NOT NULL;\n"
+                                "ALTER TABLE t RENAME TO t2;\n",
+                                "DELETE FROM t2;\n", "table:public.t2"),
+    "rename_table_then_alter": ("ALTER TABLE t ALTER COLUMN b SET NOT NULL;\n"
+                                "ALTER TABLE t RENAME TO t2;\n",
+                                "ALTER TABLE t2 SET (fillfactor = 70);\n", "table:public.t2"),
 }
 
 

@@ -123,12 +123,16 @@ def _server_version(value: str | None) -> str | None:
 
 
 def _check_input_flags(ctx: typer.Context, stdin: bool, paths: bool, dialect: SqlDialect,
-                       server_version: str | None) -> None:
+                       server_version: str | None, base: str | None = None) -> None:
     """Flags that would otherwise be dropped in silence: the user meant something else."""
     if stdin and paths:
         raise typer.BadParameter("reads one migration from stdin: give no paths with it "
                                  "(name the input with --stdin-filename)",
                                  param_hint="'--stdin'")
+    if stdin and base is not None:
+        raise typer.BadParameter("compares directories with a git ref, and --stdin reads one "
+                                 "migration: lint the migration directory instead",
+                                 param_hint="'--base'")
     from lockwise.config import given
 
     if not stdin and given(ctx, "stdin_filename"):
@@ -222,14 +226,14 @@ def lint(
     dialect = SqlDialect(setting(ctx, cfg, "dialect", dialect))
     ctx.with_resource(collector_paused(dialect.value))  # reading and printing too
     ctx.with_resource(cache_written_beside())  # the cache is written while the report prints
-    _check_input_flags(ctx, stdin, bool(paths), dialect, server_version)
+    _check_input_flags(ctx, stdin, bool(paths), dialect, server_version, base)
     server_version = setting(ctx, cfg, "server_version", server_version)
     profile_file = setting(ctx, cfg, "profile_file", profile_file)
     paths = setting(ctx, cfg, "paths", paths)
     threshold = _safety(fail_on)
     try:
         if stdin:
-            migrations, only = read_stdin(stdin_filename), None
+            migrations, only = read_stdin(stdin_filename, layout), None
             histories, directories = [migrations], []
         else:
             # Chosen on the command line or in the config: a path named in a mysql/ folder

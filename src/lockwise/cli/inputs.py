@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lockwise.core.types import Migration
 from lockwise.discover import (
+    LAYOUTS,
     discover,
     discover_histories,
     file_key,
@@ -19,9 +20,15 @@ from lockwise.discover.dialects import named_path_note
 from lockwise.parse.source import InputError, decode_sql, read_limited
 
 
-def read_stdin(filename: str) -> list[Migration]:
+def read_stdin(filename: str, layout: str | None = None) -> list[Migration]:
+    """The migration piped on stdin; `layout` (--layout): the tool that runs it, which
+    decides what runs in a transaction (golang-migrate sends it as one string, diesel wraps
+    it in one); without it, it runs as written (psql -f)."""
+    if layout is not None and layout not in LAYOUTS:
+        raise InputError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
     data = read_limited(sys.stdin.buffer, Path(filename))
-    return [migration_from_text(decode_sql(data, Path(filename)), filename)]
+    migration = migration_from_text(decode_sql(data, Path(filename)), filename)
+    return [migration if layout is None else replace(migration, layout=layout)]
 
 
 @dataclass(slots=True)

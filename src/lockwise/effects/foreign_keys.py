@@ -19,8 +19,9 @@ from lockwise.parse.quoting import (
 )
 
 
-def unindexed_fk_facts(catalog: Catalog, migration_id: str) -> dict:
-    missing = catalog.unindexed_foreign_keys(migration_id)
+def unindexed_fk_facts(missing: Sequence[tuple[str, Constraint]]) -> dict:
+    """The facts of fk-without-index for `missing`: (table, foreign key) pairs that
+    `Catalog.unindexed_foreign_keys` found (or those of them no directive waived)."""
     return {
         "unindexed_foreign_keys": tuple(
             f"{table}({', '.join(con.columns)}) -> {con.references}" for table, con in missing),

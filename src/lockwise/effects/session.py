@@ -8,6 +8,7 @@ statements of the same transaction still hold.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lockwise.catalog.search_path import read_path
@@ -230,13 +231,11 @@ class Session:
                     and not self.in_transaction}
         return {}
 
-    def end_facts(self) -> dict:
-        """Facts about the migration as a whole, once every statement has run."""
-        # By statement, then by name: one statement's drops are a set, and the report must
-        # read the same on every run.
-        gone = sorted(self.dropped, key=lambda o: (self.dropped[o], o))
-        return {"dropped_not_recreated": tuple(gone),
-                "dropped_not_recreated_text": ", ".join(o.replace(":", " ", 1) for o in gone)}
+    def dropped_not_recreated(self) -> list[str]:
+        """The named objects the migration dropped and did not create again, by statement,
+        then by name (one statement's drops are a set, and the report must read the same on
+        every run); `dropped[obj]` is the statement that dropped it."""
+        return sorted(self.dropped, key=lambda o: (self.dropped[o], o))
 
     def after(self, effect: Effect, index: int) -> None:
         """Move the session state past a statement."""
@@ -346,3 +345,9 @@ def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int
             ends.append(index)
     return tuple(views), tuple(ends)
 
+
+def dropped_facts(gone: Sequence[str]) -> dict:
+    """The facts of drop-object for `gone` (`Session.dropped_not_recreated`, or those of them
+    no directive waived)."""
+    return {"dropped_not_recreated": tuple(gone),
+            "dropped_not_recreated_text": ", ".join(o.replace(":", " ", 1) for o in gone)}

@@ -64,6 +64,14 @@ class VersionAllocator:
         self.touched: dict[int, set[str]] = {
             id(r.migration): set().union(*(touched(s.effect) for s in r.statements))
             for r in reports or ()}
+        #: The tables each migration reads, writes or alters at all: `touched` leaves out a
+        #: table that is only altered or used, which matters when the steps create, drop or
+        #: rename that very table (a DELETE FROM t2 after a moved RENAME TO t2 fails).
+        self.tables: dict[int, set[str]] = {
+            id(r.migration): {o for s in r.statements
+                              for o in s.effect.reads | s.effect.writes | s.effect.alters
+                              if o.startswith("table:")}
+            for r in reports or ()}
 
     def _check_passed(self, migration: Migration, moved: set[str]) -> None:
         """Raise Unrewritable when a migration after `migration` touches what its steps,
@@ -72,7 +80,8 @@ class VersionAllocator:
         for later in sorted((m for m in self.migrations
                              if m.sort_key > migration.sort_key and not m.repeatable),
                             key=lambda m: m.sort_key):
-            shared = _shared(moved, self.touched.get(id(later), set()))
+            shared = _shared(moved, self.touched.get(id(later), set())) or sorted(
+                {o for o in moved if o.startswith("table:")} & self.tables.get(id(later), set()))
             if shared:
                 raise Unrewritable(
                     f"no free version right after {migration.version}, and its later steps, "
