@@ -378,6 +378,34 @@ _SERVER_CASES = {
         "ALTER TABLE ONLY q ADD CONSTRAINT qk UNIQUE (a);"
         "ALTER TABLE q1 ADD CONSTRAINT q1k UNIQUE (a); ALTER INDEX qk ATTACH PARTITION q1k;"
         "CREATE TABLE q2 PARTITION OF q FOR VALUES IN (2);",
+    # A partition holds a clone of each foreign key of its parent (named as the parent's,
+    # numbered while taken), however deep, made when it is created or attached (an equal key
+    # of its own becomes the clone) and when the key is added; a clone keeps its name when
+    # the parent's is renamed, goes with the parent's key and with
+    # the referenced table, is validated with it, and is the partition's own once detached.
+    "partitioned foreign keys":
+        "CREATE TABLE pk (id int PRIMARY KEY, n int UNIQUE);"
+        "CREATE TABLE fk (a int, k int, CONSTRAINT fk_a FOREIGN KEY (a) REFERENCES pk)"
+        " PARTITION BY LIST (k);"
+        "CREATE TABLE fk1 PARTITION OF fk FOR VALUES IN (1) PARTITION BY LIST (k);"
+        "CREATE TABLE fk11 PARTITION OF fk1 FOR VALUES IN (1);"
+        "CREATE TABLE fk12 PARTITION OF fk1 FOR VALUES IN (12);"
+        "CREATE TABLE fk2 (a int, k int, CONSTRAINT mine FOREIGN KEY (a) REFERENCES pk);"
+        "ALTER TABLE fk ATTACH PARTITION fk2 FOR VALUES IN (2);"
+        "CREATE TABLE fk3 (a int, k int, CONSTRAINT fk_a CHECK (a > 0));"
+        "ALTER TABLE fk ATTACH PARTITION fk3 FOR VALUES IN (3);"
+        "CREATE TABLE fk4 (a int, k int, FOREIGN KEY (a) REFERENCES pk ON DELETE CASCADE);"
+        "ALTER TABLE fk ATTACH PARTITION fk4 FOR VALUES IN (4);"
+        "ALTER TABLE fk12 ADD CONSTRAINT own12 FOREIGN KEY (a) REFERENCES pk;"
+        "ALTER TABLE fk ADD CONSTRAINT later FOREIGN KEY (a) REFERENCES pk NOT VALID;"
+        "ALTER TABLE fk ADD COLUMN b int CONSTRAINT fk_b REFERENCES pk (n);"
+        "ALTER TABLE fk RENAME CONSTRAINT fk_a TO fk_a2;"
+        "CREATE TABLE fk5 PARTITION OF fk FOR VALUES IN (5);"
+        "ALTER TABLE fk VALIDATE CONSTRAINT later; ALTER TABLE fk DROP CONSTRAINT fk_a2;"
+        "ALTER TABLE pk DROP COLUMN n CASCADE; ALTER TABLE fk DETACH PARTITION fk1;"
+        "CREATE TABLE gone (id int PRIMARY KEY);"
+        "CREATE TABLE g (a int REFERENCES gone, k int) PARTITION BY LIST (k);"
+        "CREATE TABLE g1 PARTITION OF g FOR VALUES IN (1); DROP TABLE gone CASCADE;",
     "drop partitioned table":
         "CREATE TABLE p (a int, b int) PARTITION BY LIST (a);"
         "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1) PARTITION BY LIST (b);"
@@ -591,10 +619,10 @@ def _server_schema(uri: str) -> dict[str, set]:
         indexes = conn.execute(
             f"SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n "
             f"ON n.oid = c.relnamespace WHERE c.relkind IN ('i', 'I') AND {user}").fetchall()
-        # NOT NULL constraints (contype 'n', PostgreSQL 18) are columns' not_null flags. A
-        # partition's clones of the foreign keys above it, and those a key to a partitioned
-        # table has per partition (conparentid set), are not kept: the catalog works them
-        # out from the key where it was added (`inherited_foreign_keys`, `partition_lineage`).
+        # NOT NULL constraints (contype 'n', PostgreSQL 18) are columns' not_null flags. The
+        # rows a foreign key to a partitioned table has per partition (conparentid set, on the
+        # same table as their parent row) are not kept: the catalog works them out from the
+        # key (`partition_lineage`). A partition's clones of its parent's foreign keys are.
         def constraint_rows(columns: str, where: str) -> list[tuple]:
             """(table, conname, *columns) of the user's constraints matching `where`."""
             return conn.execute(
@@ -603,7 +631,12 @@ def _server_schema(uri: str) -> dict[str, set]:
                 f"ON n.oid = c.relnamespace WHERE {where} AND {user}").fetchall()
 
         constraints = constraint_rows(
-            "k.contype", "k.contype <> 'n' AND NOT (k.contype = 'f' AND k.conparentid <> 0)")
+            "k.contype", "k.contype <> 'n' AND NOT (k.contype = 'f' AND k.conparentid IN "
+            "(SELECT oid FROM pg_constraint WHERE conrelid = k.conrelid))")
+        # Whether a foreign key is a partition's own or the clone of its parent's, and valid.
+        fks = constraint_rows("k.conislocal, k.convalidated",
+                              "k.contype = 'f' AND NOT k.conparentid IN "
+                              "(SELECT oid FROM pg_constraint WHERE conrelid = k.conrelid)")
         # Whether a CHECK is the table's own or inherited only, and validated.
         # Whether a key is a partition's own or the clone of its parent's; which index each
         # index of a partition is attached to.
@@ -625,7 +658,7 @@ def _server_schema(uri: str) -> dict[str, set]:
             "ON n.oid = t.typnamespace GROUP BY 1").fetchall()
     return {"tables": {r[0] for r in tables}, "indexes": {r[0] for r in indexes},
             "constraints": set(constraints), "checks": set(checks), "columns": set(columns),
-            "keys": set(keys), "attached": set(attached),
+            "keys": set(keys), "attached": set(attached), "foreign keys": set(fks),
             "enums": {(name, tuple(labels)) for name, labels in enums}}
 
 
@@ -641,6 +674,9 @@ def _catalog_schema(catalog: Catalog) -> dict[str, set]:
                    for c in t.constraints.values() if c.kind == "check"},
         "keys": {(t.name, c.name, not c.inherited) for t in catalog.tables.values()
                  for c in t.constraints.values() if c.kind in ("primary", "unique")},
+        "foreign keys": {(t.name, c.name, not c.inherited, c.validated)
+                         for t in catalog.tables.values() for c in t.constraints.values()
+                         if c.kind == "foreign"},
         "attached": {(i.name, i.attached_to) for i in catalog.indexes.values() if i.attached_to},
         # A generation expression is kept as a default is (pg_attrdef): atthasdef.
         "columns": {(t.name, c.name, c.not_null, c.default is not None or c.generated)
@@ -659,6 +695,30 @@ def test_replay_agrees_with_the_server(pg_db: str, case: str) -> None:
         for stmt in parse_sql(sql).statements:
             conn.execute(stmt.sql)
     assert _catalog_schema(replayed(sql)) == _server_schema(pg_db)
+
+
+def test_a_partitions_clone_of_a_foreign_key_cannot_be_dropped_alone() -> None:
+    """The server refuses `cannot drop inherited constraint` (checked on the server): the
+    replay keeps the clone, and the effect says whose it is."""
+    setup = ("CREATE TABLE pk (id int PRIMARY KEY);"
+             "CREATE TABLE fk (a int, k int, CONSTRAINT fk_a FOREIGN KEY (a) REFERENCES pk)"
+             " PARTITION BY LIST (k);"
+             "CREATE TABLE fk2 (a int, k int, CONSTRAINT mine FOREIGN KEY (a) REFERENCES pk);"
+             "ALTER TABLE fk ATTACH PARTITION fk2 FOR VALUES IN (2);"
+             "CREATE TABLE fk3 PARTITION OF fk FOR VALUES IN (3);")
+    catalog = replayed(setup + "ALTER TABLE fk2 DROP CONSTRAINT mine;"
+                       "ALTER TABLE fk3 DROP CONSTRAINT fk_a;")
+    assert {(t, c.name, c.clone_of) for t in ("public.fk2", "public.fk3")
+            for c in catalog.tables[t].constraints.values()} == {
+        ("public.fk2", "mine", "fk_a"), ("public.fk3", "fk_a", "fk_a")}
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text("ALTER TABLE fk3 DROP CONSTRAINT fk_a;",
+                                                   "0002_drop.sql")], LintOptions(), Catalog())
+    (statement,) = reports[-1].statements
+    (action,) = [a for a in statement.effect.actions if a.kind == "drop_constraint"]
+    assert action.facts["inherited_from"] == "public.fk"
+    # Nothing on the referenced table: the clone has no triggers there.
+    assert "public.pk" not in statement.effect.locks
 
 
 def test_foreign_key_lookups_read_the_same_by_index_and_by_scan() -> None:

@@ -1276,6 +1276,31 @@ CASES = [
          "CREATE TABLE pk (a int PRIMARY KEY); CREATE TABLE fk (a int) PARTITION BY RANGE (a);"
          "ALTER TABLE fk ADD FOREIGN KEY (a) REFERENCES pk NOT VALID; CREATE TABLE fk2 (a int);",
          "ALTER TABLE fk ATTACH PARTITION fk2 FOR VALUES FROM (10) TO (20)"),
+    # The partitions' clones are in the catalog: dropping the referenced table with CASCADE
+    # drops each, validating the parent's key validates each clone (renamed or not), and an
+    # attached tree is validated leaf by leaf.
+    Case("drop-referenced-table-cascade-partitioned-referencing", FK_TREE,
+         "DROP TABLE pk CASCADE"),
+    Case("drop-referenced-column-cascade-partitioned-referencing",
+         "CREATE TABLE pk (a int PRIMARY KEY, n int UNIQUE);"
+         "CREATE TABLE fk (a int REFERENCES pk (n)) PARTITION BY RANGE (a);"
+         "CREATE TABLE fk1 PARTITION OF fk FOR VALUES FROM (0) TO (10);",
+         "ALTER TABLE pk DROP COLUMN n CASCADE"),
+    Case("validate-foreign-key-of-partitioned-with-renamed-clone",
+         "CREATE TABLE pk (a int PRIMARY KEY); INSERT INTO pk VALUES (1), (15);"
+         "CREATE TABLE fk (a int) PARTITION BY RANGE (a);"
+         "CREATE TABLE fk1 (a int, CONSTRAINT v CHECK (a > 0)); INSERT INTO fk1 VALUES (1);"
+         "ALTER TABLE fk ATTACH PARTITION fk1 FOR VALUES FROM (0) TO (10);"
+         "ALTER TABLE fk ADD CONSTRAINT v FOREIGN KEY (a) REFERENCES pk NOT VALID;"
+         "CREATE TABLE fk2 PARTITION OF fk FOR VALUES FROM (10) TO (20);"
+         "INSERT INTO fk VALUES (15);",
+         "ALTER TABLE fk VALIDATE CONSTRAINT v"),
+    Case("attach-subpartitioned-table-validates-foreign-key-per-leaf",
+         FK_TREE + "CREATE TABLE fk2 (a int) PARTITION BY RANGE (a);"
+         "CREATE TABLE fk21 PARTITION OF fk2 FOR VALUES FROM (10) TO (15);"
+         "CREATE TABLE fk22 PARTITION OF fk2 FOR VALUES FROM (15) TO (20);"
+         "INSERT INTO fk2 VALUES (15);",
+         "ALTER TABLE fk ATTACH PARTITION fk2 FOR VALUES FROM (10) TO (20)"),
     # The replay follows: a detached partition's keys are its own (dropping it drops their
     # triggers on the referenced table); an attached table's equal key is a clone (it has
     # none there).

@@ -484,6 +484,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     catalog.tables[name] = t
     if t.partition_of:  # cloned before the constraints written here are made (DefineRelation)
         _new_partition_indexes(catalog, t.partition_of, name, attaching=False)
+        _clone_foreign_keys(catalog, t.partition_of, t)
     likes: list[dict] = []
     for elt in stmt.get("tableElts") or ():
         kind, body = unwrap(elt)
@@ -762,6 +763,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             _add_column_below(catalog, t, col)
             for con in [c for key, c in t.constraints.items() if key not in had]:
                 _check_below(catalog, t, con)
+                _foreign_key_below(catalog, t, con)
         elif sub == "AT_DropColumn":
             # The generated columns reading it go too: with CASCADE, and silently before
             # PostgreSQL 15 (which refuses the statement without CASCADE).
@@ -826,15 +828,23 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 if inh:
                     _check_below(catalog, t, con)
                     _key_below(catalog, t, con)
+                    _foreign_key_below(catalog, t, con)
         elif sub == "AT_ValidateConstraint" and colname in t.constraints:
-            # A CHECK is validated on the children that have it too (ONLY is refused).
+            # A CHECK is validated on the children that have it too (ONLY is refused); a
+            # foreign key on the partitions' clones of it, whatever their names.
             for table in [t, *(_children(catalog, name) if inh else ())]:
                 if colname in table.constraints:
                     table.constraints[colname].validated = True
+            for part, clone in foreign_key_clones(catalog, name, colname):
+                part.constraints[clone] = replace(part.constraints[clone], validated=True)
         elif sub == "AT_ValidateConstraint":
             _validate_not_null(catalog, t, colname, inh)
         elif sub == "AT_DropConstraint":
+            if refused_inherited(t.constraints.get(colname)):
+                continue  # the server refuses to drop a partition's clone alone
             _drop_foreign_keys_using(catalog, t, colname, cmd.get("behavior") == "DROP_CASCADE")
+            for part, clone in foreign_key_clones(catalog, name, colname):
+                del part.constraints[clone]
             dropped = t.constraints.pop(colname, None)
             # Constraint names are unique on a table: a CHECK or key of this name is the one
             # dropped, and a NOT NULL that PostgreSQL would have named so was named otherwise.
@@ -859,14 +869,14 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             _, spec = unwrap(cmd.get("def"))
             part = catalog.tables.get(range_var(spec.get("name"))[0])
             if part is not None and sub == "AT_AttachPartition":
-                _take_over_foreign_keys(catalog, name, part)
                 _join_checks(catalog, part, name, take_over=True)
                 part.partition_of = name
                 part.default_partition = bool((spec.get("bound") or {}).get("is_default"))
                 catalog.partition_parents.add(name)
                 _new_partition_indexes(catalog, name, part.name, attaching=True)
+                _clone_foreign_keys(catalog, name, part)
             elif part is not None and part.partition_of == name:  # also CONCURRENTLY
-                _keep_foreign_keys(catalog, name, part)
+                _keep_foreign_keys(part)
                 _own_checks(catalog, part, name)
                 part.partition_of, part.default_partition = None, False
                 for idx in catalog.indexes_on(part.name):  # now indexes of their own
@@ -933,7 +943,7 @@ def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None
         views = catalog.views_using_column(t.name, column)
         _drop_views(catalog, views + [o for v in views for o in catalog.views_over(v)])
         # The foreign keys pointing at it (the server refuses without CASCADE).
-        for other, fk in catalog.referencing(t.name):
+        for other, fk in catalog.referencing(t.name, clones=True):
             if column in (fk.ref_columns or catalog.primary_key(t.name)):
                 catalog.tables[other].constraints.pop(fk.name, None)
     t.columns.pop(column, None)
@@ -952,28 +962,71 @@ def _drop_foreign_keys_using(catalog: Catalog, t: Table, name: str, cascade: boo
     con = t.constraints.get(name)
     if not cascade or con is None or con.kind not in ("primary", "unique"):
         return
-    for other, fk in catalog.foreign_keys_using(t.name, con.columns):
+    for other, fk in catalog.foreign_keys_using(t.name, con.columns, clones=True):
         catalog.tables[other].constraints.pop(fk.name, None)
 
 
-def _take_over_foreign_keys(catalog: Catalog, parent: str, part: Table) -> None:
-    """A table attached as a partition: a foreign key of its own equal to one of `parent`'s
-    (or above) becomes that key's clone, no longer its own (its triggers on the referenced
-    table are dropped); the catalog records clones only where the key was added."""
-    inherited = catalog.inherited_foreign_keys(parent)
-    for key, con in list(part.constraints.items()):
-        if any(catalog.same_foreign_key(top, con) for top in inherited):
-            del part.constraints[key]
+def _clone_foreign_keys(catalog: Catalog, parent: str, part: Table,
+                        keys: list[Constraint] | None = None) -> None:
+    """Partition `part` (new, attached) gets a clone of each foreign key of `parent` (of
+    `keys` of it when given: those just added), and its partitions in turn, however deep
+    (tablecmds.c CloneFkReferencing, addFkRecurseReferencing): a key of its own that is equal
+    (`Catalog.same_foreign_key`) and not yet a clone becomes the clone, valid when either is;
+    else a new one under the parent key's name, or `name_1`, `name_2`... while the partition
+    has a constraint of that name (checked on the server). New Constraint objects: a down
+    check's catalog shares them."""
+    known = catalog.tables.get(parent)
+    if keys is None:
+        keys = [c for c in known.constraints.values() if c.kind == "foreign"] if known else []
+    for key in keys:
+        mine = next((c for c in part.constraints.values() if not c.clone_of
+                     and catalog.same_foreign_key(key, c)), None)
+        if mine is not None:
+            clone = replace(mine, inherited=True, clone_of=key.name,
+                            validated=mine.validated or key.validated)
+        else:
+            name, number = key.name, 0
+            while name in part.constraints:
+                number += 1
+                name = generated_name(key.name, None, str(number))
+            clone = replace(key, name=name, inherited=True, clone_of=key.name, created_by=None)
+        part.constraints[clone.name] = clone
+        catalog.note_foreign_key(part.name, clone.references)
+        for sub in filter(None, map(catalog.tables.get, catalog.direct_partitions(part.name))):
+            _clone_foreign_keys(catalog, part.name, sub, [clone])
 
 
-def _keep_foreign_keys(catalog: Catalog, parent: str, part: Table) -> None:
-    """A detached partition keeps its clones of the foreign keys of `parent` and above as
-    keys of its own, under their names (new Constraint objects: a down check's catalog
-    shares them)."""
-    for con in catalog.inherited_foreign_keys(parent):
-        if con.name not in part.constraints:
-            part.constraints[con.name] = replace(con)
-            catalog.note_foreign_key(part.name, con.references)
+def _foreign_key_below(catalog: Catalog, t: Table, con: Constraint) -> None:
+    """A foreign key added to partitioned `t` (ONLY is refused): each partition gets its
+    clone."""
+    if t.kind == "partitioned" and con.kind == "foreign":
+        for part in filter(None, map(catalog.tables.get, catalog.direct_partitions(t.name))):
+            _clone_foreign_keys(catalog, t.name, part, [con])
+
+
+def foreign_key_clones(catalog: Catalog, table: str, name: str) -> list[tuple[Table, str]]:
+    """(partition, constraint name) of each clone of foreign key `name` of `table`, however
+    deep: what a DROP CONSTRAINT or VALIDATE of it reaches."""
+    out: list[tuple[Table, str]] = []
+    for part in filter(None, map(catalog.tables.get, catalog.direct_partitions(table))):
+        for clone in [c.name for c in part.constraints.values() if c.clone_of == name]:
+            out += [(part, clone), *foreign_key_clones(catalog, part.name, clone)]
+    return out
+
+
+def refused_inherited(con: Constraint | None) -> bool:
+    """Whether DROP CONSTRAINT of `con` alone is refused: a partition's clone of its
+    parent's foreign key, UNIQUE, PRIMARY KEY or EXCLUDE constraint (checked on the server)."""
+    return con is not None and con.inherited and (
+        bool(con.clone_of) or con.kind in ("primary", "unique", "exclude"))
+
+
+def _keep_foreign_keys(part: Table) -> None:
+    """A detached partition keeps its clones of its parent's foreign keys as keys of its own,
+    under their names (new Constraint objects: a down check's catalog shares them); the
+    clones its partitions hold of them stay theirs."""
+    for con in [c for c in part.constraints.values() if c.clone_of]:
+        part.constraints[con.name] = replace(con, inherited=False, clone_of="")
 
 
 def _join_checks(catalog: Catalog, child: Table, parent: str, take_over: bool) -> None:
@@ -1122,6 +1175,11 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         if con is not None and con.kind == "check" and (stmt.get("relation") or {}).get("inh"):
             for child in _children(catalog, name):
                 _rename_constraint(catalog, child, child.name, old, new)
+        # A foreign key's clones keep their names, and stay its clones.
+        if con is not None and con.kind == "foreign":
+            for part in filter(None, map(catalog.tables.get, catalog.direct_partitions(name))):
+                for clone in [c for c in part.constraints.values() if c.clone_of == old]:
+                    part.constraints[clone.name] = replace(clone, clone_of=new)
     elif rtype == "OBJECT_INDEX" and name in catalog.indexes:
         _rename_index(catalog, name, f"{name.split('.', 1)[0]}.{new}")
     elif rtype == "OBJECT_TRIGGER" and t and stmt.get("subname") in t.triggers:
@@ -1471,7 +1529,8 @@ def _tables_pointing_at(catalog: Catalog, relation: str) -> list[Table]:
     # such a key: they are the only ones worth a look (this runs for every DROP and RENAME
     # of a relation).
     found = {t.name: t for t in catalog.views_reading(relation)}
-    found.update((name, catalog.tables[name]) for name, _ in catalog.referencing(relation))
+    found.update((name, catalog.tables[name])
+                 for name, _ in catalog.referencing(relation, clones=True))
     found.update((t.name, t) for t in policies.holders_reached(catalog, [relation]))
     if len(found) < 2:
         return list(found.values())
@@ -1514,8 +1573,9 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
             return _tables_following(catalog, range_var(body.get("relation"))[0])
         table = range_var(body.get("relation"))[0]
         # A column or constraint renamed in the partitions and children too.
-        below = _children(catalog, table) if rtype in ("OBJECT_COLUMN", "OBJECT_TABCONSTRAINT") \
-            and (body.get("relation") or {}).get("inh") else []
+        # A foreign key's clones follow its name even with ONLY.
+        below = _children(catalog, table) if rtype == "OBJECT_TABCONSTRAINT" or \
+            rtype == "OBJECT_COLUMN" and (body.get("relation") or {}).get("inh") else []
         if rtype == "OBJECT_COLUMN":
             views = catalog.views_using_column(table, body.get("subname", ""))
             return [catalog.tables[view] for view in views] + below + \
