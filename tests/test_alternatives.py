@@ -694,6 +694,35 @@ def test_attach_alternative_builds_the_indexes_before_attaching(pg_db: str, own:
 
 
 @pytest.mark.postgres
+def test_attach_alternative_adds_the_exclusion_constraint_before_attaching(pg_db: str) -> None:
+    """PostgreSQL 17+: the EXCLUDE constraint of the partitioned table, added to the table
+    before the ATTACH, is taken over: the ATTACH reads nothing (a validated CHECK proves the
+    bound), and the alternative is not judged so again."""
+    import psycopg
+
+    setup = ("CREATE SCHEMA app; CREATE TABLE app.bookings (room int4range, during tstzrange,"
+             " EXCLUDE USING gist (room WITH =, during WITH &&)) PARTITION BY LIST (room);"
+             "CREATE TABLE app.bookings_1 (room int4range NOT NULL CHECK (room = '[1,2)'),"
+             " during tstzrange);"
+             "INSERT INTO app.bookings_1 VALUES ('[1,2)', '[2026-01-01, 2026-01-02)');")
+    sql = "ALTER TABLE app.bookings ATTACH PARTITION app.bookings_1 FOR VALUES IN ('[1,2)');"
+    text = alternative(sql, "attach-partition-builds-index", setup=setup)
+    attach = _all_but_the_last_run(pg_db, setup, text)
+    with psycopg.connect(pg_db, autocommit=True) as conn, conn.transaction():
+        conn.execute(attach)
+        (scans,) = conn.execute("SELECT pg_stat_get_xact_numscans('app.bookings_1'::regclass)"
+                                ).fetchone()
+        clones = conn.execute("SELECT conname FROM pg_constraint WHERE contype = 'x' AND "
+                              "conrelid = 'app.bookings_1'::regclass AND conparentid <> 0"
+                              ).fetchall()
+    assert (scans, clones) == (0, [("bookings_1_room_during_excl",)]), text
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text(text, "0002_change.sql")],
+                              LintOptions(pg_version=18), Catalog())
+    assert "attach-partition-builds-index" not in {f.rule for f in reports[-1].all_findings}
+
+
+@pytest.mark.postgres
 def test_domain_alternative_proves_old_values_per_table(pg_db: str) -> None:
     import psycopg
 

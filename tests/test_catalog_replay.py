@@ -406,6 +406,31 @@ _SERVER_CASES = {
         "CREATE TABLE gone (id int PRIMARY KEY);"
         "CREATE TABLE g (a int REFERENCES gone, k int) PARTITION BY LIST (k);"
         "CREATE TABLE g1 PARTITION OF g FOR VALUES IN (1); DROP TABLE gone CASCADE;",
+    # PostgreSQL 17+: an EXCLUDE of a partitioned table (its key compared with `=`) is cloned
+    # as a key is, an equal one of the partition's own taken over (not a plain index), on
+    # ADD CONSTRAINT too; the clone cannot be dropped alone and is the partition's own once
+    # detached. One the catalog cannot compare (an expression) is left out, as before.
+    "partitioned exclusion constraints":
+        "CREATE TABLE r (k int4range, during int4range,"
+        " EXCLUDE USING gist (k WITH =, during WITH &&)) PARTITION BY LIST (k);"
+        "CREATE TABLE r1 PARTITION OF r FOR VALUES IN ('[1,2)');"
+        "CREATE TABLE r2 (k int4range, during int4range);"
+        "ALTER TABLE r ATTACH PARTITION r2 FOR VALUES IN ('[2,3)');"
+        "CREATE TABLE r3 (k int4range, during int4range,"
+        " CONSTRAINT r3x EXCLUDE USING gist (k WITH =, during WITH &&));"
+        "ALTER TABLE r ATTACH PARTITION r3 FOR VALUES IN ('[3,4)');"
+        "CREATE TABLE r4 (k int4range, during int4range);"
+        "ALTER TABLE r ATTACH PARTITION r4 FOR VALUES IN ('[4,5)');"
+        "CREATE TABLE r5 (k int4range, during int4range);"
+        "CREATE INDEX r5i ON r5 USING gist (k, during);"
+        "ALTER TABLE r ATTACH PARTITION r5 FOR VALUES IN ('[5,6)');"
+        "ALTER TABLE r ADD CONSTRAINT rx2 EXCLUDE USING gist (k WITH =, during WITH &&);"
+        "ALTER TABLE r DETACH PARTITION r4;"
+        "CREATE TABLE s (k int4range, during int4range) PARTITION BY LIST (k);"
+        "CREATE TABLE s1 PARTITION OF s FOR VALUES IN ('[1,2)');"
+        "ALTER TABLE s1 ADD CONSTRAINT s1x EXCLUDE USING gist (k WITH =, during WITH &&);"
+        "ALTER TABLE s ADD CONSTRAINT sx EXCLUDE USING gist (k WITH =, during WITH &&);"
+        "ALTER TABLE s DROP CONSTRAINT sx;",
     "drop partitioned table":
         "CREATE TABLE p (a int, b int) PARTITION BY LIST (a);"
         "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1) PARTITION BY LIST (b);"
@@ -640,7 +665,7 @@ def _server_schema(uri: str) -> dict[str, set]:
         # Whether a CHECK is the table's own or inherited only, and validated.
         # Whether a key is a partition's own or the clone of its parent's; which index each
         # index of a partition is attached to.
-        keys = constraint_rows("k.conislocal", "k.contype IN ('p', 'u')")
+        keys = constraint_rows("k.conislocal", "k.contype IN ('p', 'u', 'x')")
         attached = conn.execute(
             f"SELECT n.nspname || '.' || c.relname, p.relnamespace::regnamespace || '.' || "
             f"p.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p "
@@ -673,7 +698,7 @@ def _catalog_schema(catalog: Catalog) -> dict[str, set]:
         "checks": {(t.name, c.name, not c.inherited, c.validated) for t in catalog.tables.values()
                    for c in t.constraints.values() if c.kind == "check"},
         "keys": {(t.name, c.name, not c.inherited) for t in catalog.tables.values()
-                 for c in t.constraints.values() if c.kind in ("primary", "unique")},
+                 for c in t.constraints.values() if c.kind in ("primary", "unique", "exclude")},
         "foreign keys": {(t.name, c.name, not c.inherited, c.validated)
                          for t in catalog.tables.values() for c in t.constraints.values()
                          if c.kind == "foreign"},

@@ -262,6 +262,15 @@ CREATE TABLE fk11 PARTITION OF fk1 FOR VALUES FROM (0) TO (5);
 INSERT INTO fk VALUES (1);
 """
 
+#: PostgreSQL 17+: a partitioned table with an EXCLUDE (its key compared with `=`), a
+#: partition with a row, and a table with a row to attach.
+EXCLUDED = """
+CREATE TABLE r (k int4range, during int4range, EXCLUDE USING gist (k WITH =, during WITH &&))
+    PARTITION BY LIST (k);
+CREATE TABLE r1 PARTITION OF r FOR VALUES IN ('[1,2)'); INSERT INTO r VALUES ('[1,2)', '[1,5)');
+CREATE TABLE r2 (k int4range, during int4range); INSERT INTO r2 VALUES ('[2,3)', '[1,5)');
+"""
+
 #: Three levels of plain inheritance, a row at the bottom.
 INH_DEEP = """
 CREATE TABLE b (n int); CREATE TABLE s () INHERITS (b); CREATE TABLE gs () INHERITS (s);
@@ -1301,6 +1310,28 @@ CASES = [
          "CREATE TABLE fk22 PARTITION OF fk2 FOR VALUES FROM (15) TO (20);"
          "INSERT INTO fk2 VALUES (15);",
          "ALTER TABLE fk ATTACH PARTITION fk2 FOR VALUES FROM (10) TO (20)"),
+    # PostgreSQL 17+: an EXCLUDE of the partitioned table is built on a table attached
+    # without an equal one of its own (an index alone does not stand for it), under the ACCESS
+    # EXCLUSIVE of the ATTACH; an equal one is taken over, reading nothing for it.
+    Case("attach-partition-builds-exclusion-constraint", EXCLUDED,
+         "ALTER TABLE r ATTACH PARTITION r2 FOR VALUES IN ('[2,3)')", min_pg=17),
+    Case("attach-partition-with-equal-exclusion-constraint", EXCLUDED
+         + "ALTER TABLE r2 ADD CONSTRAINT r2x EXCLUDE USING gist (k WITH =, during WITH &&);",
+         "ALTER TABLE r ATTACH PARTITION r2 FOR VALUES IN ('[2,3)')", min_pg=17),
+    Case("attach-partition-with-gist-index-builds-exclusion-constraint", EXCLUDED
+         + "CREATE INDEX r2i ON r2 USING gist (k, during);",
+         "ALTER TABLE r ATTACH PARTITION r2 FOR VALUES IN ('[2,3)')", min_pg=17),
+    Case("add-exclusion-constraint-to-partitioned", EXCLUDED
+         + "ALTER TABLE r1 ADD CONSTRAINT r1x EXCLUDE USING gist (k WITH =, during WITH &&);"
+           "CREATE TABLE r3 PARTITION OF r FOR VALUES IN ('[3,4)'); INSERT INTO r3 VALUES"
+           " ('[3,4)', '[1,2)');",
+         "ALTER TABLE r ADD CONSTRAINT rx EXCLUDE USING gist (k WITH =, during WITH &&)",
+         min_pg=17),
+    Case("drop-exclusion-constraint-of-partitioned", EXCLUDED,
+         "ALTER TABLE r DROP CONSTRAINT r_k_during_excl", min_pg=17),
+    Case("detach-partition-then-drop-its-exclusion-constraint", EXCLUDED
+         + "ALTER TABLE r DETACH PARTITION r1;",
+         "ALTER TABLE r1 DROP CONSTRAINT r1_k_during_excl", min_pg=17),
     # The replay follows: a detached partition's keys are its own (dropping it drops their
     # triggers on the referenced table); an attached table's equal key is a clone (it has
     # none there).

@@ -177,6 +177,17 @@ def _exclusion_elements(con: dict) -> list[dict]:
     return out
 
 
+def _exclusion_operators(con: dict) -> tuple[str, ...]:
+    """The operator each element of EXCLUDE constraint `con` is compared with (`=`, `&&`),
+    as written."""
+    out = []
+    for pair in con.get("exclusions") or ():
+        items = unwrap(pair)[1].get("items") or ()
+        names = strings(unwrap(items[1])[1].get("items")) if len(items) > 1 else []
+        out.append(names[-1] if names else "")
+    return tuple(out)
+
+
 def _exclusion_attnames(con: dict) -> tuple[str, ...]:
     """The names PostgreSQL gives the columns of the index of EXCLUDE constraint `con` (a
     Constraint node; none for another kind)."""
@@ -372,12 +383,33 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint,
 def _constraint_index_signature(con: Constraint, node: dict | None) -> tuple | None:
     """`Index.signature` of the index of a UNIQUE / PRIMARY KEY constraint: a new index of
     the partitioned parent over the same columns takes it over, a deferrable one's too
-    (checked on the server). None where the catalog cannot tell: an EXCLUDE, INCLUDE columns,
-    or one over an index that existed (USING INDEX)."""
-    if node is None or con.kind not in ("primary", "unique") or node.get("including") \
-            or node.get("indexname") or not con.columns:
+    (checked on the server). Of an EXCLUDE on plain columns, its access method and operators
+    too (a fourth item: no plain index stands for it). None where the catalog cannot tell:
+    INCLUDE columns, an EXCLUDE's expressions, WHERE or operator classes, or a constraint
+    over an index that existed (USING INDEX)."""
+    if node is None or con.kind not in ("primary", "unique", "exclude") or \
+            node.get("including") or node.get("indexname") or not con.columns:
         return None
+    if con.kind == "exclude":
+        elements = _exclusion_elements(node)
+        if node.get("where_clause") or len(elements) != len(con.columns) or \
+                not _plain_columns(elements):
+            return None
+        return (node.get("access_method") or "btree", False, False,
+                _exclusion_operators(node))
     return ("btree", True, bool(node.get("nulls_not_distinct")))
+
+
+def exclusion_index(catalog: Catalog, node: dict, table: str) -> Index | None:
+    """The index EXCLUDE constraint `node` (a Constraint node) added to `table` is built as,
+    for `Catalog.attachable_index` to compare with a partition's; None when the catalog
+    cannot compare it (`Index.signature`)."""
+    con = constraint_from(catalog, node, table)
+    signature = _constraint_index_signature(con, node) if con is not None else None
+    if con is None or con.kind != "exclude" or signature is None:
+        return None
+    return Index(f"{table.split('.', 1)[0]}.{con.name}", table, con.columns,
+                 signature=signature)
 
 
 def _take_index(catalog: Catalog, table: str, con: Constraint,
@@ -1117,10 +1149,10 @@ def _attach_index(catalog: Catalog, idx: Index, parent: str | None) -> None:
 
 
 def _own_key(catalog: Catalog, idx: Index, own: bool) -> None:
-    """The partition's UNIQUE / PRIMARY KEY constraint whose index is `idx` made its own
+    """The partition's UNIQUE / PRIMARY KEY / EXCLUDE constraint whose index is `idx` made its own
     (DETACH) or the clone of its parent's (attached). A new Constraint: forks share them."""
     con = catalog.index_constraint(idx)
-    if con is not None and con.kind in ("primary", "unique"):
+    if con is not None:
         catalog.tables[idx.table].constraints[con.name] = replace(con, inherited=not own)
 
 
@@ -1739,12 +1771,18 @@ def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
                  attnames=attnames, signature=_index_signature(stmt, params))
 
 
+def _plain_columns(params: list[dict]) -> bool:
+    """Whether index elements `params` (IndexElems) are plain columns: no expression,
+    collation, operator class or ordering (what `Index.signature` can compare)."""
+    return all(p.get("name") and not p.get("collation") and not p.get("opclass")
+               and p.get("ordering", "SORTBY_DEFAULT") == "SORTBY_DEFAULT"
+               and p.get("nulls_ordering", "SORTBY_NULLS_DEFAULT") == "SORTBY_NULLS_DEFAULT"
+               for p in params)
+
+
 def _index_signature(stmt: dict, params: list[dict]) -> tuple | None:
-    plain = all(p.get("name") and not p.get("collation") and not p.get("opclass")
-                and p.get("ordering", "SORTBY_DEFAULT") == "SORTBY_DEFAULT"
-                and p.get("nulls_ordering", "SORTBY_NULLS_DEFAULT") == "SORTBY_NULLS_DEFAULT"
-                for p in params)
-    if not plain or not params or stmt.get("whereClause") or stmt.get("indexIncludingParams"):
+    if not _plain_columns(params) or not params or stmt.get("whereClause") \
+            or stmt.get("indexIncludingParams"):
         return None
     return (stmt.get("accessMethod") or "btree", bool(stmt.get("unique")),
             bool(stmt.get("nulls_not_distinct")))
@@ -1801,7 +1839,7 @@ def key_kinds(key: Constraint | None, attaching: bool) -> tuple[str, ...]:
     the server)."""
     if key is None:
         return ()
-    return (key.kind,) if attaching else ("primary", "unique")
+    return (key.kind,) if attaching or key.kind == "exclude" else ("primary", "unique")
 
 
 def index_builds(catalog: Catalog, part: str, like: Index, key: Constraint | None = None,
@@ -1818,10 +1856,11 @@ def index_builds(catalog: Catalog, part: str, like: Index, key: Constraint | Non
 
 def parent_indexes(catalog: Catalog, parent: str) -> list[tuple[Index, Constraint | None]]:
     """The indexes of `parent` a new or attached partition gets a part of, each with the
-    UNIQUE / PRIMARY KEY constraint it is the index of (not an EXCLUDE's: the catalog leaves
-    those out)."""
+    UNIQUE / PRIMARY KEY / EXCLUDE constraint it is the index of (not an EXCLUDE the catalog
+    cannot compare, `Index.signature` None: those are left out)."""
     return [(idx, con) for idx in catalog.indexes_on(parent)
-            if (con := catalog.index_constraint(idx)) is None or con.kind != "exclude"]
+            if (con := catalog.index_constraint(idx)) is None or con.kind != "exclude"
+            or idx.signature is not None]
 
 
 def _new_partition_indexes(catalog: Catalog, parent: str, part: str, attaching: bool) -> None:
@@ -1834,10 +1873,11 @@ def _new_partition_indexes(catalog: Catalog, parent: str, part: str, attaching: 
 
 
 def _key_below(catalog: Catalog, t: Table, con: Constraint) -> None:
-    """A UNIQUE / PRIMARY KEY added to partitioned `t` (not ONLY): each partition gets its
-    clone."""
+    """A UNIQUE / PRIMARY KEY / EXCLUDE added to partitioned `t` (not ONLY): each partition
+    gets its clone (of an EXCLUDE, one the catalog can compare)."""
     idx = catalog.indexes.get(f"{t.name.split('.', 1)[0]}.{con.name}")
-    if t.kind != "partitioned" or idx is None or con.kind not in ("primary", "unique"):
+    if t.kind != "partitioned" or idx is None or con.kind not in ("primary", "unique") and (
+            con.kind != "exclude" or idx.signature is None):
         return
     for part in catalog.direct_partitions(t.name):
         if part in catalog.tables:

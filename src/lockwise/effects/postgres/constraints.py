@@ -7,6 +7,7 @@ from lockwise.catalog.replay import (
     constraint_from,
     constraint_name,
     default_constraint_name,
+    exclusion_index,
     foreign_key_clones,
     not_null_column,
     not_null_name,
@@ -100,7 +101,13 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         if kind == "primary" and base.get("only") and not base.get("recursed_from"):
             _only_primary_key_descendants(b, table, columns)
         if kind in ("unique", "primary", "exclude") and not using_index:
-            if base.get("recursed_from"):
+            if base.get("recursed_from") and kind == "exclude":
+                # An equal EXCLUDE of the partition's own is taken over (checked on the
+                # server, PostgreSQL 17+).
+                like = exclusion_index(b.ctx.catalog, con, table)
+                why = "" if like is not None and b.ctx.catalog.attachable_index(
+                    table, like, ("exclude",)) is not None else "index build"
+            elif base.get("recursed_from"):
                 why = _partition_constraint_scan(b.ctx.catalog, table, kind, columns)
             else:
                 why = "index build"
