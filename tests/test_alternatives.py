@@ -723,6 +723,40 @@ def test_attach_alternative_adds_the_exclusion_constraint_before_attaching(pg_db
 
 
 @pytest.mark.postgres
+def test_on_conflict_alternative_makes_the_partitioned_index_valid(pg_db: str) -> None:
+    """The parts the index made ON ONLY lacks (a sub-partitioned partition's made ON ONLY in
+    turn), built and attached, make it valid: the INSERT ... ON CONFLICT then runs, and is not
+    judged so again."""
+    import psycopg
+
+    setup = ("CREATE SCHEMA app; CREATE TABLE app.events (id bigint, day date)"
+             " PARTITION BY RANGE (day);"
+             "CREATE TABLE app.events_2024 PARTITION OF app.events"
+             " FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"
+             "CREATE TABLE app.events_2025 PARTITION OF app.events"
+             " FOR VALUES FROM ('2025-01-01') TO ('2026-01-01') PARTITION BY LIST (id);"
+             "CREATE TABLE app.events_2025_1 PARTITION OF app.events_2025 FOR VALUES IN (1);"
+             "CREATE UNIQUE INDEX events_id_day_idx ON ONLY app.events (id, day);")
+    sql = ("INSERT INTO app.events (id, day) VALUES (1, '2025-05-01')"
+           " ON CONFLICT (id, day) DO NOTHING;")
+    text = alternative(sql, "on-conflict-invalid-index", setup=setup)
+    steps = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for stmt in split_sql(setup + steps).statements:
+            conn.execute(stmt.sql)
+        conn.execute(sql)
+        conn.execute(sql)
+        (valid,) = conn.execute("SELECT indisvalid FROM pg_index WHERE indexrelid ="
+                                " 'app.events_id_day_idx'::regclass").fetchone()
+    assert valid, text
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text(steps, "0002_parts.sql"),
+                               migration_from_text(sql, "0003_insert.sql")],
+                              LintOptions(pg_version=18), Catalog())
+    assert "on-conflict-invalid-index" not in {f.rule for f in reports[-1].all_findings}
+
+
+@pytest.mark.postgres
 def test_domain_alternative_proves_old_values_per_table(pg_db: str) -> None:
     import psycopg
 

@@ -431,6 +431,29 @@ _SERVER_CASES = {
         "ALTER TABLE s1 ADD CONSTRAINT s1x EXCLUDE USING gist (k WITH =, during WITH &&);"
         "ALTER TABLE s ADD CONSTRAINT sx EXCLUDE USING gist (k WITH =, during WITH &&);"
         "ALTER TABLE s DROP CONSTRAINT sx;",
+    # An index made ON ONLY a partitioned table with partitions is invalid until each has a
+    # valid part attached (ALTER INDEX ... ATTACH PARTITION), the sub-partitioned ones'
+    # parts valid in turn; a later partition (created or attached) gets its part without
+    # making it valid, nor does a DETACH or DROP of the partition that lacked one. ON ONLY a
+    # table without partitions: valid at once.
+    "partitioned index validity":
+        "CREATE TABLE e (a int, k int) PARTITION BY LIST (k); CREATE INDEX e_empty ON ONLY e (a);"
+        "CREATE TABLE e1 PARTITION OF e FOR VALUES IN (1);"
+        "CREATE TABLE e2 PARTITION OF e FOR VALUES IN (2) PARTITION BY LIST (k);"
+        "CREATE TABLE e21 PARTITION OF e2 FOR VALUES IN (2);"
+        "CREATE INDEX e_a ON ONLY e (a); CREATE INDEX e1_a ON e1 (a);"
+        "ALTER INDEX e_a ATTACH PARTITION e1_a; CREATE INDEX e2_a ON ONLY e2 (a);"
+        "ALTER INDEX e_a ATTACH PARTITION e2_a; CREATE INDEX e21_a ON e21 (a);"
+        "ALTER INDEX e2_a ATTACH PARTITION e21_a;"
+        "CREATE INDEX e_k ON ONLY e (k); CREATE INDEX e1_k ON e1 (k);"
+        "ALTER INDEX e_k ATTACH PARTITION e1_k;"
+        "CREATE TABLE f (a int, k int) PARTITION BY LIST (k);"
+        "CREATE TABLE f1 PARTITION OF f FOR VALUES IN (1);"
+        "CREATE TABLE f2 PARTITION OF f FOR VALUES IN (2);"
+        "CREATE UNIQUE INDEX f_ak ON ONLY f (a, k);"
+        "CREATE TABLE f3 PARTITION OF f FOR VALUES IN (3); CREATE TABLE f4 (a int, k int);"
+        "ALTER TABLE f ATTACH PARTITION f4 FOR VALUES IN (4);"
+        "ALTER TABLE f DETACH PARTITION f1; DROP TABLE f2;",
     "drop partitioned table":
         "CREATE TABLE p (a int, b int) PARTITION BY LIST (a);"
         "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1) PARTITION BY LIST (b);"
@@ -644,6 +667,10 @@ def _server_schema(uri: str) -> dict[str, set]:
         indexes = conn.execute(
             f"SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n "
             f"ON n.oid = c.relnamespace WHERE c.relkind IN ('i', 'I') AND {user}").fetchall()
+        invalid = conn.execute(
+            f"SELECT n.nspname || '.' || c.relname FROM pg_index i JOIN pg_class c "
+            f"ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            f"WHERE NOT i.indisvalid AND {user}").fetchall()
         # NOT NULL constraints (contype 'n', PostgreSQL 18) are columns' not_null flags. The
         # rows a foreign key to a partitioned table has per partition (conparentid set, on the
         # same table as their parent row) are not kept: the catalog works them out from the
@@ -682,6 +709,7 @@ def _server_schema(uri: str) -> dict[str, set]:
             " FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN pg_namespace n "
             "ON n.oid = t.typnamespace GROUP BY 1").fetchall()
     return {"tables": {r[0] for r in tables}, "indexes": {r[0] for r in indexes},
+            "invalid indexes": {r[0] for r in invalid},
             "constraints": set(constraints), "checks": set(checks), "columns": set(columns),
             "keys": set(keys), "attached": set(attached), "foreign keys": set(fks),
             "enums": {(name, tuple(labels)) for name, labels in enums}}
@@ -693,6 +721,7 @@ def _catalog_schema(catalog: Catalog) -> dict[str, set]:
         # Views too are relations of the catalog; the server's side reads tables only.
         "tables": {t.name for t in catalog.tables.values() if t.kind in ("table", "partitioned")},
         "indexes": set(catalog.indexes),
+        "invalid indexes": {name for name, i in catalog.indexes.items() if not i.valid},
         "constraints": {(t.name, c.name, contype[c.kind]) for t in catalog.tables.values()
                         for c in t.constraints.values()},
         "checks": {(t.name, c.name, not c.inherited, c.validated) for t in catalog.tables.values()
@@ -744,6 +773,34 @@ def test_a_partitions_clone_of_a_foreign_key_cannot_be_dropped_alone() -> None:
     assert action.facts["inherited_from"] == "public.fk"
     # Nothing on the referenced table: the clone has no triggers there.
     assert "public.pk" not in statement.effect.locks
+
+
+def test_the_partitioned_index_recipe_leaves_a_valid_index_unless_a_partition_is_forgotten(
+) -> None:
+    """The steps index-on-partitioned-table writes (ON ONLY, each partition's index, each
+    attached, a sub-partitioned one's in turn) leave the parent's index valid in the catalog,
+    as on the server (`[partitioned index validity]`); without one partition's step it stays
+    invalid, and an INSERT ... ON CONFLICT relying on it is judged to fail."""
+    from lockwise.effects.partitions import partitioned_index_sql
+
+    setup = ("CREATE TABLE ev (id bigint, day date, kind text) PARTITION BY RANGE (day);"
+             "CREATE TABLE ev_2024 PARTITION OF ev"
+             " FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"
+             "CREATE TABLE ev_2025 PARTITION OF ev FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')"
+             " PARTITION BY LIST (kind);"
+             "CREATE TABLE ev_2025_a PARTITION OF ev_2025 FOR VALUES IN ('a');")
+    recipe = partitioned_index_sql(replayed(setup), "public.ev", False, "ev_id_day_key",
+                                   ("id", "day"), unique=True)
+    assert replayed(setup + recipe).indexes["public.ev_id_day_key"].valid
+    forgotten = "\n".join(line for line in recipe.splitlines() if "ev_2025_a" not in line)
+    assert not replayed(setup + forgotten).indexes["public.ev_id_day_key"].valid
+    insert = "INSERT INTO ev (id, day) VALUES (1, '2024-02-01') ON CONFLICT (day, id) DO NOTHING;"
+    for steps, fails in ((recipe, False), (forgotten, True)):
+        reports = lint_migrations([migration_from_text(setup + steps, "0001_setup.sql"),
+                                   migration_from_text(insert, "0002_insert.sql")],
+                                  LintOptions(), Catalog())
+        rules = {f.rule for f in reports[-1].all_findings}
+        assert ("on-conflict-invalid-index" in rules) is fails, steps
 
 
 def test_foreign_key_lookups_read_the_same_by_index_and_by_scan() -> None:

@@ -1231,6 +1231,17 @@ CASES = [
     Case("drop-index-partitioned", EVENTS_INDEXED, "DROP INDEX events_day"),
     Case("attach-index-partition", EVENTS + "CREATE INDEX events_day ON ONLY events (day);"
          "CREATE INDEX e25 ON events_2025 (day);", "ALTER INDEX events_day ATTACH PARTITION e25"),
+    # The last part attached makes the index valid, and the index it is a part of in turn:
+    # no other lock for it.
+    Case("attach-index-partition-completes-index", EVENTS
+         + "CREATE INDEX events_day ON ONLY events (day); CREATE INDEX e24 ON events_2024 (day);"
+           "ALTER INDEX events_day ATTACH PARTITION e24; CREATE INDEX e25 ON events_2025 (day);",
+         "ALTER INDEX events_day ATTACH PARTITION e25"),
+    Case("attach-index-subpartition-completes-parent-index", LIST_TREE
+         + "CREATE INDEX top_b ON ONLY top (b); CREATE INDEX mid_b ON ONLY mid (b);"
+           "ALTER INDEX top_b ATTACH PARTITION mid_b;"
+           "CREATE INDEX leaf1_b ON leaf1 (b);",
+         "ALTER INDEX mid_b ATTACH PARTITION leaf1_b"),
     Case("refresh-materialized-view-over-partitioned",
          EVENTS + "CREATE MATERIALIZED VIEW emv AS SELECT * FROM events;",
          "REFRESH MATERIALIZED VIEW emv"),

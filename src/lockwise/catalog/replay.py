@@ -1139,6 +1139,31 @@ def _alter_index(catalog: Catalog, stmt: dict, name: str) -> None:
                 # A key's index takes the partition's constraint over it along.
                 if catalog.index_constraint(catalog.indexes[name]) is not None:
                     _own_key(catalog, child, own=False)
+                _validate_partitioned_index(catalog, name)
+
+
+def missing_index_parts(catalog: Catalog, name: str,
+                        attaching: Index | None = None) -> list[str]:
+    """The partitions of the table of partitioned index `name` (qualified) without a valid
+    part of it attached (with `attaching` attached too, when given): while there is one, an
+    index made ON ONLY stays invalid (PostgreSQL's validatePartitionedIndex)."""
+    idx = catalog.indexes.get(name)
+    if idx is None:
+        return []
+    return [p for p in catalog.direct_partitions(idx.table)
+            if not (attaching is not None and attaching.valid and attaching.table == p)
+            and not any(i.attached_to == name and i.valid for i in catalog.indexes_on(p))]
+
+
+def _validate_partitioned_index(catalog: Catalog, name: str) -> None:
+    """An invalid partitioned index whose partitions all have a valid part of it attached
+    becomes valid, and so, in turn, may the index it is a part of (checked on the server)."""
+    idx = catalog.indexes.get(name)
+    if idx is None or idx.valid or missing_index_parts(catalog, name):
+        return
+    catalog.indexes[name] = replace(idx, valid=True)
+    if idx.attached_to:
+        _validate_partitioned_index(catalog, idx.attached_to)
 
 
 def _attach_index(catalog: Catalog, idx: Index, parent: str | None) -> None:
@@ -1792,10 +1817,15 @@ def _create_index(catalog: Catalog, stmt: dict) -> None:
     idx = index_from_stmt(catalog, stmt)
     if idx.name in catalog.indexes:
         return
-    catalog.indexes[idx.name] = idx
     if (stmt.get("relation") or {}).get("inh"):  # not ON ONLY: every partition gets one
+        catalog.indexes[idx.name] = idx
         for part in catalog.direct_partitions(idx.table):
             _partition_index(catalog, part, idx)
+        return
+    # ON ONLY a partitioned table with partitions: invalid until each has a valid part of it
+    # attached (ALTER INDEX ... ATTACH PARTITION); a later partition gets its part, but only
+    # that ALTER INDEX makes it valid (checked on the server).
+    catalog.indexes[idx.name] = replace(idx, valid=not catalog.direct_partitions(idx.table))
 
 
 def _partition_index(catalog: Catalog, part: str, parent: Index,

@@ -352,6 +352,34 @@ def partitioned_constraint_sql(catalog: Catalog, table: str, qualified: bool, co
     return "\n".join(steps)
 
 
+def index_parts_sql(catalog: Catalog, idx: Index, parts: list[str], qualified: bool,
+                    like: str = "") -> str:
+    """The steps that make partitioned index `idx` (made ON ONLY) valid: for each partition of
+    `parts` that lacks a valid part of it, one built CONCURRENTLY and attached; a
+    sub-partitioned one gets one ON ONLY, made valid the same way (checked on the server).
+    `like`: the relation whose spelling names are written like (`idx.table`'s by default)."""
+    like = like or idx.table
+    kind = "UNIQUE INDEX" if idx.unique else "INDEX"
+    cols = ", ".join(map(quote_ident, idx.columns))
+    steps: list[str] = []
+    for part in parts:
+        name = _child_index_name(idx.name.split(".", 1)[1], idx.table.split(".", 1)[1],
+                                 part.split(".", 1)[1])
+        target = relation_sql(part, like, qualified)
+        if (catalog.tables.get(part) or Table(part)).kind == "partitioned":
+            steps.append(f"CREATE {kind} IF NOT EXISTS {quote_ident(name)} ON ONLY {target} "
+                         f"({cols});")
+            sub = Index(f"{part.split('.', 1)[0]}.{name}", part, idx.columns, unique=idx.unique)
+            steps.append(index_parts_sql(catalog, sub, catalog.direct_partitions(part),
+                                         qualified, like))
+        else:
+            steps.append(f"CREATE {kind} CONCURRENTLY IF NOT EXISTS {quote_ident(name)} ON "
+                         f"{target} ({cols});  -- own migration, outside a transaction")
+        steps.append(f"ALTER INDEX {relation_sql(idx.name, like, qualified)} ATTACH PARTITION "
+                     f"{_index_sql(name, part, like, qualified)};")
+    return "\n".join(step for step in steps if step)
+
+
 def prebuilt_indexes_sql(table: str, part: str, qualified: bool,
                          missing: list[tuple[Index, Constraint | None]]) -> str:
     """The way to give table `part` each index of partitioned `table` in `missing` (with the
