@@ -1379,6 +1379,39 @@ def test_a_down_replay_copies_the_children_a_parent_change_reaches(statement: st
     assert (history.tables, dict(history.indexes)) == before
 
 
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE fk ADD CONSTRAINT x FOREIGN KEY (a) REFERENCES pk",
+    "ALTER TABLE fk RENAME CONSTRAINT fk_a TO f2", "ALTER TABLE fk DROP CONSTRAINT fk_a",
+    "ALTER TABLE fk VALIDATE CONSTRAINT nv", "ALTER TABLE pk DROP COLUMN id CASCADE",
+    "ALTER TABLE pk DROP CONSTRAINT pk_pkey CASCADE", "DROP TABLE pk CASCADE",
+    "ALTER TABLE fk DETACH PARTITION fk1", "ALTER INDEX fk_k ATTACH PARTITION fk1_k",
+    "ALTER TABLE fk ADD EXCLUDE USING gist (r WITH =)"])
+def test_a_down_replay_copies_the_partitions_whose_clones_change(statement: str) -> None:
+    """Replayed on a down check's fork, a change that reaches the partitions' clones of a
+    foreign key, key or EXCLUDE changes copies of the partitions: the history's catalog keeps
+    its own."""
+    import copy
+
+    from lockwise.catalog.replay import tables_reached
+    from lockwise.graph.down import clone, fork
+
+    history = replayed("CREATE TABLE pk (id int PRIMARY KEY);"
+                       "CREATE TABLE fk (a int, k int, r int4range, CONSTRAINT fk_a FOREIGN KEY (a)"
+                       " REFERENCES pk) PARTITION BY LIST (r);"
+                       "ALTER TABLE fk ADD CONSTRAINT nv FOREIGN KEY (a) REFERENCES pk NOT VALID;"
+                       "ALTER TABLE ONLY fk ADD CONSTRAINT fk_k UNIQUE (k, r);"
+                       "CREATE TABLE fk1 PARTITION OF fk FOR VALUES IN ('[1,2)');"
+                       "ALTER TABLE fk1 ADD CONSTRAINT fk1_k UNIQUE (k, r);")
+    before = copy.deepcopy((history.tables, dict(history.indexes)))
+    tree = parse_sql(statement).statements[0].tree
+    rolled = fork(history, {"public.fk", "public.pk"}, {"fk", "pk"}, renames=True)
+    for table in tables_reached(rolled, tree):
+        rolled.tables[table.name] = clone(table)
+    apply_statement(rolled, tree)
+    assert (rolled.tables, dict(rolled.indexes)) != before
+    assert (history.tables, dict(history.indexes)) == before
+
+
 #: Tables made from queries: columns of known tables (through `*`, `t.*`, aliases, joins),
 #: casts, literals, count(*), now() and the current date and time; renamed by a column list.
 _QUERY_TABLES = (

@@ -1682,10 +1682,24 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
                                                              body.get("cmds") or ())
                     if cmd.get("subtype") == "AT_DropColumn"
                     and cmd.get("behavior") == "DROP_CASCADE"]
+        # A column or key dropped with CASCADE takes the foreign keys using it (and their
+        # clones on partitions).
+        keys_lost = any(cmd.get("subtype") in ("AT_DropColumn", "AT_DropConstraint")
+                        and cmd.get("behavior") == "DROP_CASCADE"
+                        for cmd in (unwrap(c)[1] for c in body.get("cmds") or ()))
         return _children(catalog, table) + [
             t for name in moved for rel in (name, *catalog.partitions(name))
             if (t := catalog.tables.get(rel)) is not None] + \
-            policies.column_holders(catalog, cascaded)
+            policies.column_holders(catalog, cascaded) + [
+            catalog.tables[other] for other, _ in
+            (catalog.referencing(table, clones=True) if keys_lost else ())]
+    elif kind == "AlterTableStmt":
+        # ALTER INDEX ... ATTACH PARTITION: a key's index takes the partition's constraint
+        # over it along (`_own_key`).
+        return [t for cmd in (unwrap(c)[1] for c in body.get("cmds") or ())
+                if cmd.get("subtype") == "AT_AttachPartition"
+                and (idx := catalog.indexes.get(range_var(unwrap(cmd.get("def"))[1].get(
+                    "name"))[0])) is not None and (t := catalog.tables.get(idx.table))]
     elif kind == "DoStmt":
         return [t for inner in embedded_trees(body) for t in tables_reached(catalog, inner)]
     return []
