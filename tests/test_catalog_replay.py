@@ -454,6 +454,16 @@ _SERVER_CASES = {
         "CREATE TABLE f3 PARTITION OF f FOR VALUES IN (3); CREATE TABLE f4 (a int, k int);"
         "ALTER TABLE f ATTACH PARTITION f4 FOR VALUES IN (4);"
         "ALTER TABLE f DETACH PARTITION f1; DROP TABLE f2;",
+    # CREATE TABLE makes a constraint written NOT VALID valid (the table has no rows), not one
+    # NOT ENFORCED; a partition's clone of a NOT VALID key is not valid.
+    "not valid in create table":
+        "CREATE TABLE pk (id int PRIMARY KEY);"
+        "CREATE TABLE t (a int, CONSTRAINT c CHECK (a > 0) NOT VALID,"
+        " CONSTRAINT f FOREIGN KEY (a) REFERENCES pk NOT VALID,"
+        " CONSTRAINT ne FOREIGN KEY (a) REFERENCES pk NOT ENFORCED);"
+        "CREATE TABLE p (a int) PARTITION BY LIST (a);"
+        "ALTER TABLE p ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES pk NOT VALID;"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);",
     "drop partitioned table":
         "CREATE TABLE p (a int, b int) PARTITION BY LIST (a);"
         "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1) PARTITION BY LIST (b);"

@@ -518,6 +518,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         _new_partition_indexes(catalog, t.partition_of, name, attaching=False)
         _clone_foreign_keys(catalog, t.partition_of, t)
     likes: list[dict] = []
+    had = set(t.constraints)  # the clones of the parent's
     for elt in stmt.get("tableElts") or ():
         kind, body = unwrap(elt)
         if kind == "ColumnDef":
@@ -536,6 +537,10 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         # Again once every column exists: `CONSTRAINT n NOT NULL a` may precede column a.
         if unwrap(elt)[0] == "Constraint":
             _not_null_constraint(t, unwrap(elt)[1])
+    # A new table has no rows: CREATE TABLE makes a CHECK or foreign key written NOT VALID
+    # valid (not one NOT ENFORCED; checked on the server).
+    for con in [c for name, c in t.constraints.items() if name not in had and c.enforced]:
+        con.validated = True
     # PostgreSQL copies what LIKE includes besides columns once the table and its own keys
     # exist: its own unnamed keys take their names first.
     for like in likes:
