@@ -7,6 +7,8 @@ algorithm lockwise predicts. LOCK=NONE acceptance checks whether concurrent writ
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from lockwise.catalog.model import Catalog
@@ -373,3 +375,77 @@ SPATIAL_CASES = {
 def test_mariadb_agrees_on_spatial_columns(mariadb, case: str) -> None:
     """sqlglot reads every spatial type as GEOMETRY: the catalog keeps the subtype."""
     _agrees(mariadb, case, SPATIAL_CASES[case], SPATIAL_SETUP, SPATIAL_DROPS)
+
+
+GENERATED_DROPS = "DROP TABLE IF EXISTS gen;"
+GENERATED_SETUP = GENERATED_DROPS + """
+CREATE TABLE gen (id INT PRIMARY KEY, n INT, vg INT AS (n + 1) VIRTUAL,
+  sg INT AS (n + 1) PERSISTENT, INDEX gen_n (n)) ENGINE=InnoDB;
+"""
+GENERATED_CASES = {
+    # nothing stored: metadata only (it was read as a stored column's drop)
+    "drop_virtual_column": "ALTER TABLE gen DROP COLUMN vg",
+    "drop_stored_column": "ALTER TABLE gen DROP COLUMN sg",
+    # MariaDB's index visibility (MySQL's is VISIBLE / INVISIBLE): it was a parse error
+    "ignore_index": "ALTER TABLE gen ALTER INDEX gen_n IGNORED",
+    "use_index_again": "ALTER TABLE gen ALTER INDEX gen_n NOT IGNORED",
+}
+
+
+@pytest.mark.parametrize("case", sorted(GENERATED_CASES))
+def test_mariadb_agrees_on_generated_columns_and_index_visibility(mariadb, case: str) -> None:
+    _agrees(mariadb, case, GENERATED_CASES[case], GENERATED_SETUP, GENERATED_DROPS)
+
+
+SPATIAL_NULL_STATEMENTS = [
+    "ALTER TABLE places ADD SPATIAL INDEX places_spot (spot)",
+    "CREATE SPATIAL INDEX places_spot ON places (spot)",
+    "ALTER TABLE places ADD SPATIAL INDEX places_area (area)",
+    "ALTER TABLE places MODIFY spot POINT NOT NULL, ADD SPATIAL INDEX places_spot (spot)",
+    "ALTER TABLE places ADD COLUMN loc POINT, ADD SPATIAL INDEX (loc)",
+    "ALTER TABLE places ADD COLUMN loc POINT NOT NULL, ADD SPATIAL INDEX (loc)",
+    "CREATE TABLE shapes (id INT, g GEOMETRY, SPATIAL INDEX (g))",
+    "CREATE TABLE shapes (id INT, g GEOMETRY NOT NULL, SPATIAL INDEX (g))",
+]
+
+
+@pytest.mark.parametrize("statement", SPATIAL_NULL_STATEMENTS)
+def test_a_spatial_index_on_a_nullable_column_is_refused(mariadb, statement: str) -> None:
+    """MariaDB refuses the statement (error 1252) exactly when lockwise says it will, and the
+    alternative it gives for an existing column runs."""
+    result = mariadb.run("DROP TABLE IF EXISTS shapes;" + SPATIAL_SETUP + statement + ";")
+    refused = "ERROR 1252" in result.stderr
+    assert refused or result.returncode == 0, result.stderr
+    found = [f for f in _lint(SPATIAL_SETUP.replace(SPATIAL_DROPS, ""), statement + ";")
+             if f.rule == "mysql-spatial-index-nullable"]
+    assert bool(found) == refused, (statement, result.stderr)
+    if found and "MODIFY" in found[0].instead:
+        fixed = mariadb.run(SPATIAL_SETUP + _runnable(found[0].instead))
+        assert fixed.returncode == 0, (found[0].instead, fixed.stderr)
+
+
+@pytest.mark.parametrize("lock", ["WRITE", "READ", "READ LOCAL", "LOW_PRIORITY WRITE",
+                                  "WRITE CONCURRENT"])
+def test_what_lock_tables_keeps_other_sessions_from_doing(mariadb, lock: str) -> None:
+    """Another session's read and write of the table, while one session holds LOCK TABLES,
+    wait exactly as lockwise says (lock_wait_timeout=1 turns a wait into an error)."""
+    import subprocess
+
+    setup = "DROP TABLE IF EXISTS held; CREATE TABLE held (id INT PRIMARY KEY) ENGINE=InnoDB;"
+    assert mariadb.run(setup).returncode == 0
+    holder = subprocess.Popen(
+        [mariadb.client, "--no-defaults", "-S", str(mariadb.socket), "-uroot", "truth", "-e",
+         f"LOCK TABLES held {lock}; SELECT SLEEP(4); UNLOCK TABLES;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1)
+        wait = "SET SESSION lock_wait_timeout = 1;"
+        reads = mariadb.run(wait + "SELECT COUNT(*) FROM held;").returncode == 0
+        writes = mariadb.run(wait + "INSERT INTO held VALUES (1);").returncode == 0
+    finally:
+        holder.wait(timeout=30)
+    findings = [f for f in _lint(setup.split(";", 1)[1], f"LOCK TABLES held {lock};")
+                if f.rule == "mysql-lock-tables"]
+    blocked = findings[0].message if findings else ""
+    assert ("reads and writes wait" in blocked) == (not reads), (lock, blocked)
+    assert ("writes wait" in blocked) == (not writes), (lock, blocked)

@@ -460,6 +460,8 @@ IN_PLACE_NO_DML = ("INPLACE", False, False)
 IN_PLACE_REBUILD_NO_DML = ("INPLACE", True, False)
 COPY = ("COPY", True, False)
 NO_PK_SETUP = "CREATE TABLE t (id INT NOT NULL, m INT);"
+GENERATED_SETUP = ("CREATE TABLE t (id INT PRIMARY KEY, n INT, vg INT AS (n + 1) VIRTUAL, "
+                   "sg INT AS (n + 1) STORED, INDEX t_n (n));")
 
 
 def _since(version: tuple[int, ...], after: tuple, before: tuple) -> tuple:
@@ -516,6 +518,11 @@ MANUAL: dict[str, tuple[str, str, tuple]] = {
         "Creating or adding a secondary index (CREATE INDEX)", SETUP, _always(IN_PLACE)),
     "ALTER TABLE t DROP INDEX t_m": ("Dropping an index", SETUP, _always(IN_PLACE)),
     "ALTER TABLE t RENAME INDEX a TO b": ("Renaming an index", SETUP, _always(IN_PLACE)),
+    # the optimizer's flag only ("Invisible Indexes": fast, in place); it was read as a rebuild
+    "ALTER TABLE t ALTER INDEX t_n INVISIBLE": (
+        "Making an index invisible", GENERATED_SETUP, _since((8, 0, 12), INSTANT, IN_PLACE)),
+    "ALTER TABLE t ALTER INDEX t_n VISIBLE, ALGORITHM=INPLACE": (
+        "Making an index visible", GENERATED_SETUP, _since((8, 0, 12), INSTANT, IN_PLACE)),
     "ALTER TABLE t ADD FULLTEXT INDEX t_doc (doc)": (
         "Adding the first FULLTEXT index (no FTS_DOC_ID column: rebuilds)", SETUP,
         _always(IN_PLACE_REBUILD_NO_DML)),
@@ -532,6 +539,9 @@ MANUAL: dict[str, tuple[str, str, tuple]] = {
         "Adding a STORED column", SETUP, _always(COPY)),
     "ALTER TABLE t ADD COLUMN x INT AS (n + 1) VIRTUAL": (
         "Adding a VIRTUAL column", SETUP, _since((8, 0, 12), INSTANT, IN_PLACE)),
+    # nothing stored: no rebuild before 8.0.29's instant DROP COLUMN either
+    "ALTER TABLE t DROP COLUMN vg": (
+        "Dropping a VIRTUAL column", GENERATED_SETUP, _since((8, 0, 12), INSTANT, IN_PLACE)),
     "ALTER TABLE t ROW_FORMAT=DYNAMIC": ("Changing the ROW_FORMAT", SETUP,
                                          _always(IN_PLACE_REBUILD)),
     "ALTER TABLE t CONVERT TO CHARACTER SET latin1": (

@@ -17,6 +17,7 @@ from lockwise.effects import mysql_fulltext as fulltext
 from lockwise.effects.mysql_batches import batches_sql, target_table
 from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
+    CHECK_ENFORCED_FROM,
     LOCKS,
     PARTITION_OPERATIONS,
     Plan,
@@ -28,7 +29,7 @@ from lockwise.effects.mysql_ddl import (
 )
 from lockwise.effects.mysql_fulltext import NO_FULLTEXT, Fulltext, fulltext_note
 from lockwise.effects.nodes import type_sql, type_stand_in, type_stand_in_note
-from lockwise.parse.quoting import quote_literal, quote_mysql_qualified
+from lockwise.parse.quoting import quote_literal, quote_mysql_ident, quote_mysql_qualified
 
 #: Bytes per character of the character sets migrations use; unknown: utf8mb4's 4.
 CHARSET_BYTES = {"utf8mb4": 4, "utf8mb3": 3, "utf8": 3, "latin1": 1, "ascii": 1, "binary": 1,
@@ -164,15 +165,21 @@ def _length_bytes(length: int, charset: str | None) -> int:
 
 # --- classification of ALTER TABLE sub-operations -------------------------------------------
 
+def _generated(coldef, kinds: set[str]) -> str:
+    """"stored" or "virtual" for a generated column, "" for another."""
+    if "ComputedColumnConstraint" in kinds or "GeneratedAsIdentityColumnConstraint" in kinds:
+        # MySQL generated columns are VIRTUAL unless STORED (or PERSISTENT in MariaDB).
+        text = coldef.sql(dialect="mysql").upper()
+        return "stored" if "STORED" in text or "PERSISTENT" in text else "virtual"
+    return ""
+
+
 def _classify_add_column(coldef, positioned: bool) -> str:
     kinds = _constraint_kinds(coldef)
     if "AutoIncrementColumnConstraint" in kinds:
         return "add_column_auto_increment"
-    if "ComputedColumnConstraint" in kinds or "GeneratedAsIdentityColumnConstraint" in kinds:
-        # MySQL generated columns are VIRTUAL unless STORED (or PERSISTENT in MariaDB).
-        text = coldef.sql(dialect="mysql").upper()
-        return ("add_column_stored_generated" if "STORED" in text or "PERSISTENT" in text
-                else "add_column_virtual_generated")
+    if generated := _generated(coldef, kinds):
+        return f"add_column_{generated}_generated"
     if "PrimaryKeyColumnConstraint" in kinds:
         return "add_primary_key"
     return "add_column_positioned" if positioned else "add_column_last"
@@ -224,6 +231,8 @@ _PART = r"(?:`(?:[^`]|``)*`|[\w$]+)"
 _NAME = rf"{_PART}(?:\.{_PART})?"
 
 _COMMAND_ALTER = [
+    (re.compile(r"\bALTER\s+(INDEX|KEY)\s+\S+\s+(NOT\s+)?(IGNORED|VISIBLE|INVISIBLE)\b", re.I),
+     "set_index_visibility"),
     (re.compile(r"\b(ADD|DROP|TRUNCATE|EXCHANGE)\s+PARTITION\b", re.I), None),
     (re.compile(r"\b(ANALYZE|CHECK|REPAIR)\s+PARTITION\b", re.I), "maintain_partition"),
     (re.compile(r"\b(COALESCE|REORGANIZE|REBUILD)\s+PARTITION\b", re.I), "reorganize_partition"),
@@ -324,6 +333,11 @@ def _as_alter_operations(sql: str) -> str:
     return sql
 
 
+#: Operations that are also a dialect-independent rule's action (drop-column...).
+_RULE_ACTIONS = {"drop_column": "drop_column", "drop_column_virtual_generated": "drop_column",
+                 "rename_column": "rename_column", "rename_table": "rename_table"}
+
+
 class _Builder:
     def __init__(self, session: MySQLSession, catalog: Catalog):
         self.session = session
@@ -363,8 +377,11 @@ class _Builder:
         """The operations as the session runs them, their plans, and why a FULLTEXT index on
         the table changed the plans ("" when it did not)."""
         flavour, version = self.session.flavour, self.session.version
+        ignores_checks = version < CHECK_ENFORCED_FROM[flavour]
         operations = [("add_foreign_key_checks_off" if op == "add_foreign_key"
-                       and not self.session.foreign_key_checks else op, extra)
+                       and not self.session.foreign_key_checks else
+                       "add_check_constraint_ignored" if op == "add_check_constraint"
+                       and ignores_checks else op, extra)
                       for op, extra in operations]
         names = [op for op, _ in operations]
         fulltext = Fulltext.of(self.catalog.tables.get(table), operations)
@@ -372,6 +389,31 @@ class _Builder:
         note = "" if fulltext == NO_FULLTEXT else fulltext_note(
             _statement_plans(names, flavour, version), plans)
         return operations, plans, note
+
+    def spatial_on_nullable(self, base: dict, index: dict) -> None:
+        """A SPATIAL index on a column that may hold NULL: the server refuses the statement
+        (ER_SPATIAL_CANT_HAVE_NULL, error 1252: "All parts of a SPATIAL index must be NOT
+        NULL"; the same on MariaDB)."""
+        column = quote_mysql_ident(self.written.get(index["nullable_column"],
+                                                    index["nullable_column"]))
+        definition = f"{column} {index['column_definition_sql']}"
+        if index["column_defined_here"]:  # by this CREATE TABLE or ADD COLUMN: say NOT NULL
+            fix = (f"-- declare the column NOT NULL where this statement defines it:\n"
+                   f"--   {definition}")
+        else:
+            name = index.get("name") or ""
+            name = f"{quote_mysql_ident(self.written.get(name, name))} " if name else ""
+            columns = ", ".join(quote_mysql_ident(self.written.get(c, c))
+                                for c in index["columns"])
+            table = quote_mysql_qualified(base["table_sql"])
+            fix = (f"-- first give every row a value: UPDATE {table} SET {column} = ... WHERE "
+                   f"{column} IS NULL (in batches)\n"
+                   f"ALTER TABLE {table} MODIFY {definition};  -- rebuilds {table} in place, "
+                   f"writes continue; restate the column's DEFAULT / COMMENT, if any\n"
+                   f"ALTER TABLE {table} ADD SPATIAL INDEX {name}({columns});  -- in place, "
+                   f"writes wait until it is built")
+        self.act("mysql_spatial_index_nullable", {
+            **base, "column": column, "fix_sql": fix})
 
     def alter(self, table: str, operations: list[tuple[str, dict]], sql: str) -> None:
         """Plan each operation; the statement runs with the most expensive of them."""
@@ -385,9 +427,10 @@ class _Builder:
                                      "algorithm": p.algorithm, "rebuilds_table": p.rebuilds,
                                      "permits_dml": p.permits_dml, "lock_level": p.lock,
                                      "source": p.source})
-            for kind in ("drop_column", "rename_column", "rename_table"):
-                if operation == kind:
-                    self.act(kind, {**base, **extra})
+            if operation in _RULE_ACTIONS:
+                self.act(_RULE_ACTIONS[operation], {**base, **extra})
+            if extra.get("nullable_column"):
+                self.spatial_on_nullable(base, extra)
         if not plans:
             return
         algorithm = max((p.algorithm for p in plans), key=ALGORITHMS.index)
@@ -582,15 +625,23 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             op = {"COLUMN": "drop_column", "INDEX": "drop_index", "KEY": "drop_index",
                   "FOREIGN KEY": "drop_foreign_key", "CHECK": "drop_check_constraint",
                   "CONSTRAINT": "drop_check_constraint"}.get(kind, "drop_column")
-            ops.append((op, {"column" if op == "drop_column" else "name": target}))
+            dropped = t.columns.get(target) if t and op == "drop_column" else None
+            if dropped is not None and dropped.virtual:
+                op = "drop_column_virtual_generated"  # nothing stored: metadata only
+            ops.append((op, {"column" if op.startswith("drop_column") else "name": target}))
         elif isinstance(action, exp.DropPrimaryKey):
             ops.append(("drop_primary_key", {}))
         elif isinstance(action, exp.RenameIndex):
             ops.append(("rename_index", {"name": _name(action.this)}))
+        elif isinstance(action, exp.AlterIndex):  # VISIBLE / INVISIBLE: the optimizer's flag
+            ops.append(("set_index_visibility", {"name": _name(action.this)}))
         elif isinstance(action, exp.AddConstraint):
             for con in action.expressions:
-                ops.append((_classify_constraint(con), {"name": _name(con.this)
-                                                        if con.this is not None else ""}))
+                op = _classify_constraint(con)
+                extra = {"name": _name(con.this) if con.this is not None else ""}
+                if op == "add_spatial_index":
+                    extra.update(_spatial_columns(_index_columns(con), t, expr))
+                ops.append((op, extra))
         elif isinstance(action, exp.AlterRename):
             # A view cannot take the old name in the same transaction: DDL commits at once.
             new = _table_name(action.this)
@@ -624,6 +675,49 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
         elif name == "SchemaCommentProperty":
             ops.append(("set_table_comment", {}))
     return ops
+
+
+def _index_columns(node) -> tuple[str, ...]:
+    """The columns of an index definition in a CREATE / ALTER TABLE (sqlglot's tree)."""
+    from sqlglot import exp
+
+    if isinstance(node, exp.Constraint) and node.expressions:
+        node = node.expressions[0]
+    return tuple(_name(part.this if isinstance(part, exp.Ordered) else part)
+                 for part in node.expressions)
+
+
+def _spatial_columns(columns: tuple[str, ...], table: Table | None, statement=None,
+                     defined: dict[str, Column] | None = None) -> dict:
+    """The facts of a SPATIAL index on `columns`: `nullable_column`, the first of them that
+    may hold NULL once `statement` (the ALTER adding the index) has run, with its definition
+    made NOT NULL; none when every column is NOT NULL or not known. `defined`: the columns
+    of the CREATE TABLE that holds the index."""
+    from sqlglot import exp
+
+    after = dict(defined or {})
+    added = set(after)
+    for action in (statement.args.get("actions") or ()) if statement is not None else ():
+        if isinstance(action, exp.ColumnDef):
+            after[action.name.lower()] = _column(action)
+            added.add(action.name.lower())
+        elif isinstance(action, exp.ModifyColumn):
+            after[action.this.name.lower()] = _column(action.this)
+    for name in columns:
+        column = after.get(name) or (table.columns.get(name) if table is not None else None)
+        if column is not None and not column.not_null:
+            return {"columns": columns, "nullable_column": name,
+                    "column_definition_sql": _not_null_definition(column),
+                    "column_defined_here": name in added}
+    return {"columns": columns}
+
+
+def _not_null_definition(column: Column) -> str:
+    """`column`'s type made NOT NULL, as MODIFY takes it: `POINT NOT NULL SRID 4326`."""
+    if column.type_name in _SPATIAL:
+        srid = f" SRID {column.typmods[0]}" if column.typmods else ""
+        return f"{column.type_name.upper()} NOT NULL{srid}"
+    return f"{_type_sql(column.name, column)} NOT NULL"
 
 
 def _classify_constraint(con) -> str:
@@ -668,15 +762,74 @@ def _clean(name: str) -> str:
     return ".".join((quoted.replace("``", "`") or bare) for quoted, bare in parts).lower()
 
 
+#: LOCK TABLES' list: `name [[AS] alias] lock_type`, lock_type READ [LOCAL] |
+#: [LOW_PRIORITY] WRITE, or MariaDB's WRITE CONCURRENT; MariaDB's WAIT n / NOWAIT may follow.
+_LOCK_TABLES = re.compile(r"^\s*LOCK\s+TABLES?\s+", re.I)
+_LOCKED_TABLE = re.compile(
+    rf"\s*(?P<name>{_NAME})(?:\s+(?:AS\s+)?(?!(?:READ|WRITE|LOW_PRIORITY)\b){_PART})?\s+"
+    r"(?P<kind>READ(?:\s+LOCAL)?|(?:LOW_PRIORITY\s+)?WRITE(?:\s+CONCURRENT)?)\b\s*(?:,|$|WAIT\b"
+    r"|NOWAIT\b)", re.I)
+_UNLOCK_TABLES = re.compile(r"^\s*UNLOCK\s+TABLES?\s*$", re.I)
+#: What each lock type keeps other sessions from doing to the table until UNLOCK TABLES (the
+#: manual's "LOCK TABLES and UNLOCK TABLES Statements"; READ LOCAL is READ for InnoDB). WRITE
+#: CONCURRENT is MariaDB's, for MyISAM's concurrent inserts: on InnoDB other sessions still
+#: read and write (checked on MariaDB 10.11).
+_TABLE_LOCK_BLOCKS = {"READ": ("writes", LockMode.SHARE),
+                      "WRITE": ("reads and writes", LockMode.ACCESS_EXCLUSIVE)}
+
+
+def _lock_tables(b: _Builder, sql: str) -> bool:
+    """LOCK TABLES: each table it names, with the reads and writes of other sessions that wait
+    until UNLOCK TABLES (or the session's end). False when the list cannot be read."""
+    head = _LOCK_TABLES.match(sql)
+    rest, pos, locked = sql[head.end():] if head else "", 0, []
+    while head and pos < len(rest) and (m := _LOCKED_TABLE.match(rest, pos)):
+        words = m.group("kind").upper().split()
+        locked.append((_clean(m.group("name")), "WRITE" if "WRITE" in words else "READ",
+                       "CONCURRENT" in words))
+        pos = m.end() if m.group(0).rstrip().endswith(",") else len(rest)
+    if not locked:
+        return False
+    blocking = []
+    for table, kind, concurrent in locked:
+        what, mode = _TABLE_LOCK_BLOCKS[kind]
+        if not concurrent:
+            b.locks[table] = max(b.locks.get(table, mode), mode)
+            if table not in b.session.new_tables:
+                blocking.append((table, kind, what))
+    first = blocking[0][0] if blocking else locked[0][0]
+    written = b.table_facts(first)
+    b.act("mysql_lock_tables", {
+        **written,
+        "tables": tuple(b.table_facts(t)["table"] for t, _, _ in locked),
+        "lock_kinds": tuple(kind + " CONCURRENT" * concurrent for _, kind, concurrent in locked),
+        # A table created earlier in this migration is empty and unknown to the application:
+        # locking it while it is filled (a dump's CREATE TABLE; LOCK TABLES; INSERT) blocks no one.
+        "blocks_existing_table": bool(blocking),
+        "blocked_text": ", ".join(f"{b.table_facts(t)['table']} ({kind}: their {what} wait)"
+                                  for t, kind, what in blocking),
+        "blocked_tables_text": ", ".join(b.table_facts(t)["table"] for t, _, _ in blocking),
+    })
+    return True
+
+
 def _command(b: _Builder, sql: str) -> None:
     """Statements sqlglot keeps as opaque commands: read from their text."""
-    if m := _CREATE_INDEX.match(sql):
+    if _LOCK_TABLES.match(sql) and _lock_tables(b, sql):
+        pass
+    elif _UNLOCK_TABLES.match(sql):
+        b.act("mysql_unlock_tables", {})
+    elif m := _CREATE_INDEX.match(sql):
         table = _clean(m.group("table"))
         kind = (m.group("kind") or "").strip().upper()
         op = {"FULLTEXT": "add_fulltext_index", "SPATIAL": "add_spatial_index"}.get(
             kind, "add_index")
         b.creates.add(f"index:{table}.{_clean(m.group('name'))}")
-        b.alter(table, [(op, {"name": _clean(m.group("name"))})], sql)
+        extra = {"name": _clean(m.group("name"))}
+        if op == "add_spatial_index":
+            extra.update(_spatial_columns(fulltext.columns_in(sql[m.end():]),
+                                          b.catalog.tables.get(table)))
+        b.alter(table, [(op, extra)], sql)
     elif m := _RENAME_TABLE.match(sql):
         old, new = _clean(m.group("old")), _clean(m.group("new"))
         b.alter(old, [("rename_table", {"new_name": new, "new_table_sql": new,
@@ -697,10 +850,24 @@ def _command(b: _Builder, sql: str) -> None:
 
 
 def _create_table(b: _Builder, expr) -> None:
+    from sqlglot import exp
+
     table = _table_name(expr.this)
     b.creates.add(f"table:{table}")
-    b.act("create_table", {**b.table_facts(table), "table_is_new": True,
-                           "if_not_exists": bool(expr.args.get("exists"))})
+    base = {**b.table_facts(table), "table_is_new": True}
+    b.act("create_table", {**base, "if_not_exists": bool(expr.args.get("exists"))})
+    schema = expr.this if isinstance(expr.this, exp.Schema) else None
+    parts = schema.expressions if schema is not None else ()
+    spatial = [part for part in parts if isinstance(part, (exp.IndexColumnConstraint,
+                                                            exp.Constraint))
+               and _classify_constraint(part) == "add_spatial_index"]
+    defined = {part.name.lower(): _column(part) for part in parts
+               if spatial and isinstance(part, exp.ColumnDef)}
+    for part in spatial:
+        index = {"name": _name(part.this) if part.this is not None else "",
+                 **_spatial_columns(_index_columns(part), None, defined=defined)}
+        if index.get("nullable_column"):
+            b.spatial_on_nullable(base, index)
 
 
 def _dml(b: _Builder, expr, kind: str) -> None:
@@ -761,7 +928,46 @@ def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) ->
         b = _Builder(session, catalog)
         b.written = _written_names(sql)
         _command(b, sql)
+    if session.version < CHECK_ENFORCED_FROM[session.flavour]:
+        _ignored_checks(b, expr, sql)
     return b.effect()
+
+
+#: A CHECK an ALTER TABLE sqlglot keeps as a command adds (`ADD CHECK (...)`).
+_ADD_CHECK = re.compile(r"\bADD\s+(?:CONSTRAINT\s+\S+\s+)?CHECK\s*\(", re.I)
+
+
+def _parenthesized(text: str, start: int) -> str:
+    """The parenthesized text opening at `start`, to its matching parenthesis (quotes aside:
+    a CHECK's expression as written)."""
+    depth = 0
+    for pos in range(start, len(text)):
+        depth += (text[pos] == "(") - (text[pos] == ")")
+        if depth == 0:
+            return text[start:pos + 1]
+    return text[start:]
+
+
+def _ignored_checks(b: _Builder, expr, sql: str) -> None:
+    """On a server that parses CHECK clauses and ignores them, say so for each CHECK a CREATE
+    TABLE or ALTER TABLE writes: the migration relies on a rule nothing enforces."""
+    from sqlglot import exp
+
+    if isinstance(expr, exp.Command):
+        head = _ALTER_TABLE.match(sql)
+        checks = [f"CHECK {_parenthesized(sql, m.end() - 1)}"
+                  for m in _ADD_CHECK.finditer(sql)] if head else []
+        table = _clean(head.group("table")) if head else ""
+    elif isinstance(expr, (exp.Create, exp.Alter)):
+        checks = [node.sql(dialect="mysql") for node in expr.find_all(exp.CheckColumnConstraint)]
+        table = _table_name(expr.this)
+    else:
+        return
+    if checks:
+        flavour = b.session.flavour
+        b.act("mysql_check_not_enforced", {
+            **b.table_facts(table), "checks_sql": "; ".join(checks),
+            "enforced_from": ".".join(map(str, CHECK_ENFORCED_FROM[flavour]))})
 
 
 def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
@@ -826,6 +1032,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
         b.act("set", {"text": sql})
     elif isinstance(expr, exp.Command):
         _command(b, sql)
+    elif _UNLOCK_TABLES.match(sql):  # UNLOCK TABLE, which sqlglot reads as a SELECT
+        b.act("mysql_unlock_tables", {})
     else:
         b.act("other", {"node": type(expr).__name__})
 
@@ -852,11 +1060,13 @@ def _type_sql(name: str, column: Column | None) -> str:
 def _column(coldef) -> Column:
     type_name, mods, charset = _column_type(coldef)
     kinds = _constraint_kinds(coldef)
+    generated = _generated(coldef, kinds)
     return Column(coldef.name.lower(), type_name, mods,
                   not_null="NotNullColumnConstraint" in kinds
                   or "PrimaryKeyColumnConstraint" in kinds,
                   charset=charset, auto_increment="AutoIncrementColumnConstraint" in kinds,
-                  members=_members(coldef))
+                  members=_members(coldef), generated=bool(generated),
+                  virtual=generated == "virtual")
 
 
 def _table_charset(expr) -> str | None:

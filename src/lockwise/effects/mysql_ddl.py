@@ -67,6 +67,12 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
                                      "mariadb": _cap((10, 3), True, False, True, _V)},
     "drop_column": {"mysql": _cap((8, 0, 29), True, True, True),
                     "mariadb": _cap((10, 4), True, True, True, _V)},
+    # A VIRTUAL generated column stores nothing: dropping it changes metadata only, instant
+    # since MySQL 8.0.12 (the manual's "Generated Column Operations": "Dropping a VIRTUAL
+    # column ... instantly or in place", no rebuild; the 8.0.12 release notes list "adding or
+    # dropping a virtual column" as INSTANT).
+    "drop_column_virtual_generated": {"mysql": _cap((8, 0, 12), True, False, True),
+                                      "mariadb": _cap((10, 3), True, False, True, _V)},
     "rename_column": {"mysql": _cap((8, 0, 28), True, False, True),
                       "mariadb": _cap((10, 3), True, False, True, _V)},
     "reorder_column": {"mysql": _cap(_NEVER, True, True, True),
@@ -115,6 +121,12 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
     # The manual's index table: renaming an index is in place (metadata only), not instant.
     "rename_index": {"mysql": _cap(_NEVER, True, False, True),
                      "mariadb": _cap((10, 3), True, False, True, _V)},
+    # ALTER INDEX ... VISIBLE / INVISIBLE (MySQL), ... [NOT] IGNORED (MariaDB 10.6+): the
+    # optimizer's flag only, the index is kept up to date either way. MySQL's manual ("Invisible
+    # Indexes"): "fast, in-place operations"; InnoDB counts an index option change among the
+    # changes it ignores, which run instantly from 8.0.12.
+    "set_index_visibility": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
+                             "mariadb": _cap((10, 6), True, False, True, _V)},
     "add_primary_key": {"mysql": _cap(_NEVER, True, True, True),
                         "mariadb": _cap(_NEVER, True, True, True, _V)},
     # Dropping the primary key without adding another forces a copy; replacing it in the same
@@ -129,6 +141,10 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
                          "mariadb": _cap((10, 3), True, False, True, _V)},
     "add_check_constraint": {"mysql": _cap(_NEVER, False, True, False),
                              "mariadb": _cap(_NEVER, False, True, False, _V)},
+    # Before MySQL 8.0.16 (MariaDB 10.2.1) a CHECK clause is parsed and ignored: nothing is
+    # recorded, no row is read (see CHECK_ENFORCED_FROM).
+    "add_check_constraint_ignored": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
+                                     "mariadb": _cap((10, 3), True, False, True)},
     "drop_check_constraint": {"mysql": _cap((8, 0, 16), True, False, True),
                               "mariadb": _cap((10, 3), True, False, True, _V)},
     # whole table
@@ -177,6 +193,12 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
     "set_table_comment": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
                           "mariadb": _cap((10, 3), True, False, True, _V)},
 }
+
+
+#: The first version that enforces CHECK constraints: older servers parse a CHECK clause (a
+#: column's or the table's, in CREATE TABLE and ALTER TABLE) and ignore it. MySQL's manual,
+#: "CHECK Constraints" (13.1.20.6 in the 8.0 manual); MariaDB's "CONSTRAINT" page.
+CHECK_ENFORCED_FROM: dict[str, Version] = {"mysql": (8, 0, 16), "mariadb": (10, 2, 1)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,12 +29,17 @@ _OBJECT_WORDS = {
     "DEFINER", "SQL", "OR", "TEMPORARY", "LOGFILE", "SERVER", "TABLESPACE", "ROLE", "INSTANCE",
     "RESOURCE", "AGGREGATE", "SEQUENCE", "PACKAGE",
 }
-#: Valid statements sqlglot cannot parse: partition maintenance, and DROP INDEX with an
-#: ALGORITHM= / LOCK= clause. Kept as commands (effects/mysql.py reads their text).
+#: Valid statements sqlglot cannot parse: partition maintenance, DROP INDEX with an
+#: ALGORITHM= / LOCK= clause, MariaDB's ALTER INDEX ... IGNORED, LOCK TABLE. Kept as commands
+#: (effects/mysql.py reads their text).
 _SQLGLOT_GAPS = re.compile(
     r"\s*(ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+\S+\s+(ADD|DROP|TRUNCATE|COALESCE|REORGANIZE"
     r"|EXCHANGE|ANALYZE|CHECK|OPTIMIZE|REBUILD|REPAIR|DISCARD|IMPORT)\s+PARTITION\b"
     r"|DROP\s+INDEX\s+\S+\s+ON\s+\S+\s+(ALGORITHM|LOCK)\b"
+    # MariaDB's ALTER INDEX i [NOT] IGNORED (MySQL's VISIBLE / INVISIBLE sqlglot reads)
+    r"|ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+\S+\s+ALTER\s+(INDEX|KEY)\s+\S+\s+(NOT\s+)?"
+    r"IGNORED\b"
+    r"|LOCK\s+TABLES?\s"  # LOCK TABLE (sqlglot knows LOCK TABLES only as a command)
     # stored programs (mysqldump writes them with a DEFINER): their bodies are not linted
     r"|CREATE\s+(DEFINER\s*=\s*\S+\s+)?(AGGREGATE\s+)?(PROCEDURE|FUNCTION|TRIGGER|EVENT)\b)",
     re.IGNORECASE)
@@ -333,6 +338,8 @@ def _parse_statement(body: str, reader: object):
     except ParseError:
         if (definition := _readable_definition(body, reader)) is not None:
             return definition
+        if (synonyms := _with_synonyms(body, reader)) is not None:
+            return synonyms  # a CREATE TABLE with a MariaDB PERSISTENT column
         if not _SQLGLOT_GAPS.match(body):
             raise
         first, _, rest = body.partition(" ")
@@ -341,37 +348,45 @@ def _parse_statement(body: str, reader: object):
             and \
             (definition := _readable_definition(body, reader)) is not None:
         return definition
-    if isinstance(tree, exp.Command):
-        plain = body
-        for pattern, replacement in _SYNONYMS:
-            plain = pattern.sub(replacement, plain)
-        if plain != body:
-            reparsed = sqlglot.parse_one(plain, read=reader)
-            if not isinstance(reparsed, exp.Command):
-                return reparsed
+    if isinstance(tree, exp.Command) and (synonyms := _with_synonyms(body, reader)) is not None:
+        return synonyms
     return tree
 
 
-def _readable_definition(body: str, reader: object):
-    """`body` read without what sqlglot cannot parse and lockwise does not need (see
-    _SPATIAL_TYPES): a POINT column or a partitioned CREATE TABLE must still reach the catalog.
-    None when it is still not readable, or nothing was left out."""
+def _with_synonyms(body: str, reader: object):
+    """`body` read with MariaDB's spellings replaced by those sqlglot reads (_SYNONYMS); None
+    when there are none, or sqlglot still cannot read it."""
+    plain = body
+    for pattern, replacement in _SYNONYMS:
+        plain = pattern.sub(replacement, plain)
+    return _reparsed(plain, body, reader)
+
+
+def _reparsed(text: str, body: str, reader: object):
+    """The tree of `text`, `body` rewritten for sqlglot; None when nothing was rewritten or
+    sqlglot still cannot read it (a parse error, or a command)."""
     import sqlglot
     from sqlglot import exp
     from sqlglot.errors import ParseError
 
-    text = _SRID.sub("", _SPATIAL_TYPES.sub("GEOMETRY", body))
-    if _CREATE_TABLE.match(text):
-        text = _before_partitioning(text)
     if text == body:
         return None
     try:
         tree = sqlglot.parse_one(text, read=reader)
     except ParseError:
         return None
-    if isinstance(tree, exp.Command):
-        return None
-    _keep_spatial_types(tree, body)
+    return None if isinstance(tree, exp.Command) else tree
+
+
+def _readable_definition(body: str, reader: object):
+    """`body` read without what sqlglot cannot parse and lockwise does not need (see
+    _SPATIAL_TYPES): a POINT column or a partitioned CREATE TABLE must still reach the catalog.
+    None when it is still not readable, or nothing was left out."""
+    text = _SRID.sub("", _SPATIAL_TYPES.sub("GEOMETRY", body))
+    if _CREATE_TABLE.match(text):
+        text = _before_partitioning(text)
+    if (tree := _reparsed(text, body, reader)) is not None:
+        _keep_spatial_types(tree, body)
     return tree
 
 

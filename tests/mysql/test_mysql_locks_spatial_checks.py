@@ -1,0 +1,175 @@
+"""LOCK TABLES, SPATIAL indexes on nullable columns, CHECK constraints a server ignores, index
+visibility and VIRTUAL column drops: facts from the MySQL reference manual (8.0 and 8.4),
+checked on MariaDB where it runs them (test_mariadb_truth.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.core.types import LockMode
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+SETUP = ("CREATE TABLE accounts (id INT PRIMARY KEY, email VARCHAR(100), n INT, "
+         "vg INT AS (n + 1) VIRTUAL, sg INT AS (n + 1) STORED, INDEX accounts_n (n));\n"
+         "CREATE TABLE audit (id INT);\n"
+         "CREATE TABLE places (id INT PRIMARY KEY, area POLYGON SRID 4326, "
+         "spot POINT NOT NULL, `my geo` GEOMETRY NULL);")
+
+
+def lint(sql: str, dialect: str = "mysql", version: str | None = None,
+         setup: str = SETUP) -> list:
+    """The statement reports of `sql` linted after `setup`."""
+    reports = lint_migrations([migration_from_text(setup, "1_setup.sql"),
+                               migration_from_text(sql, "2_change.sql")],
+                              LintOptions(dialect=dialect, server_version=version))
+    return reports[1].statements
+
+
+def rules(sql: str, dialect: str = "mysql", version: str | None = None) -> list[str]:
+    return [f.rule for s in lint(sql, dialect, version) for f in s.findings]
+
+
+def facts(statement, kind: str) -> dict:
+    return next(a.facts for a in statement.effect.actions if a.kind == kind)
+
+
+# --- LOCK TABLES ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("sql", "locks", "blocked"), [
+    ("LOCK TABLES accounts WRITE", {"accounts": LockMode.ACCESS_EXCLUSIVE},
+     "accounts (WRITE: their reads and writes wait)"),
+    ("LOCK TABLE `accounts` AS a READ LOCAL, audit LOW_PRIORITY WRITE",
+     {"accounts": LockMode.SHARE, "audit": LockMode.ACCESS_EXCLUSIVE},
+     "accounts (READ: their writes wait), audit (WRITE: their reads and writes wait)"),
+    ("LOCK TABLES accounts READ, audit WRITE NOWAIT",
+     {"accounts": LockMode.SHARE, "audit": LockMode.ACCESS_EXCLUSIVE},
+     "accounts (READ: their writes wait), audit (WRITE: their reads and writes wait)"),
+])
+def test_lock_tables_names_each_table_and_what_waits(sql: str, locks: dict, blocked: str,
+                                                     dialect: str) -> None:
+    (statement,) = lint(sql + ";", dialect)
+    assert statement.effect.locks == locks
+    assert facts(statement, "mysql_lock_tables")["blocked_text"] == blocked
+    assert [f.rule for f in statement.findings] == ["mysql-lock-tables"]
+
+
+def test_a_table_created_in_the_same_file_is_locked_harmlessly() -> None:
+    """mysqldump's CREATE TABLE; LOCK TABLES; INSERT; UNLOCK TABLES: no one else uses it."""
+    dump = ("DROP TABLE IF EXISTS fresh;\nCREATE TABLE fresh (id INT PRIMARY KEY);\n"
+            "LOCK TABLES fresh WRITE;\n/*!40000 ALTER TABLE fresh DISABLE KEYS */;\n"
+            "INSERT INTO fresh VALUES (1),(2);\n/*!40000 ALTER TABLE fresh ENABLE KEYS */;\n"
+            "UNLOCK TABLES;")
+    assert "mysql-lock-tables" not in rules(dump)
+    assert "mysql-lock-tables" in rules(dump.replace("LOCK TABLES fresh WRITE",
+                                                     "LOCK TABLES fresh WRITE, accounts READ"))
+
+
+def test_unlock_tables_and_maria_db_write_concurrent() -> None:
+    statements = lint("LOCK TABLES accounts WRITE CONCURRENT;\nUNLOCK TABLE;\nUNLOCK TABLES;",
+                      "mariadb")
+    # WRITE CONCURRENT lets other sessions read and write an InnoDB table (MariaDB 10.11)
+    assert not statements[0].findings and not statements[0].effect.locks
+    assert [s.effect.actions[0].kind for s in statements[1:]] == ["mysql_unlock_tables"] * 2
+
+
+# --- SPATIAL index on a nullable column ----------------------------------------------------
+
+@pytest.mark.parametrize(("sql", "fails"), [
+    ("ALTER TABLE places ADD SPATIAL INDEX places_area (area)", True),
+    ("CREATE SPATIAL INDEX places_area ON places (area)", True),
+    ("ALTER TABLE places ADD SPATIAL INDEX (`my geo`)", True),
+    ("ALTER TABLE places ADD COLUMN loc POINT, ADD SPATIAL INDEX (loc)", True),
+    ("CREATE TABLE shapes (id INT, g GEOMETRY, SPATIAL KEY shapes_g (g))", True),
+    ("ALTER TABLE places ADD SPATIAL INDEX places_spot (spot)", False),
+    ("ALTER TABLE places MODIFY area POLYGON NOT NULL SRID 4326, ADD SPATIAL INDEX (area)",
+     False),
+    ("ALTER TABLE places ADD COLUMN loc POINT NOT NULL, ADD SPATIAL INDEX (loc)", False),
+    ("CREATE TABLE shapes (id INT, g GEOMETRY NOT NULL, SPATIAL KEY shapes_g (g))", False),
+    ("ALTER TABLE unknown_table ADD SPATIAL INDEX (g)", False),  # nullability not known
+])
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_a_spatial_index_on_a_nullable_column_fails(sql: str, fails: bool,
+                                                    dialect: str) -> None:
+    assert ("mysql-spatial-index-nullable" in rules(sql + ";", dialect)) == fails
+
+
+def test_the_spatial_fix_makes_the_column_not_null_first_with_its_srid() -> None:
+    def fix(sql: str) -> str:
+        (statement,) = lint(sql)
+        return next(f.instead for f in statement.findings
+                    if f.rule == "mysql-spatial-index-nullable")
+
+    assert fix("CREATE SPATIAL INDEX `g i` ON places (`my geo`);").splitlines()[1:] == [
+        "ALTER TABLE places MODIFY `my geo` GEOMETRY NOT NULL;  -- rebuilds places in place, "
+        "writes continue; restate the column's DEFAULT / COMMENT, if any",
+        "ALTER TABLE places ADD SPATIAL INDEX `g i` (`my geo`);  -- in place, writes wait until "
+        "it is built"]
+    assert "MODIFY area POLYGON NOT NULL SRID 4326;" in fix(
+        "ALTER TABLE places ADD SPATIAL INDEX (area);")
+
+
+# --- index visibility, VIRTUAL columns -----------------------------------------------------
+
+@pytest.mark.parametrize(("sql", "dialect"), [
+    ("ALTER TABLE accounts ALTER INDEX accounts_n INVISIBLE", "mysql"),
+    ("ALTER TABLE accounts ALTER INDEX accounts_n VISIBLE", "mysql"),
+    ("ALTER TABLE accounts ALTER INDEX accounts_n IGNORED", "mariadb"),
+    ("ALTER TABLE accounts ALTER INDEX accounts_n NOT IGNORED, ALGORITHM=INSTANT", "mariadb"),
+])
+def test_index_visibility_is_metadata_only(sql: str, dialect: str) -> None:
+    """It was read as a table rebuild (and MariaDB's IGNORED as a parse error)."""
+    (statement,) = lint(sql + ";", dialect)
+    summary = facts(statement, "mysql_alter_table")
+    assert summary["operations"] == ("set_index_visibility",)
+    assert (summary["algorithm"], summary["rebuilds_table"]) == ("INSTANT", False)
+    assert not statement.findings and not statement.effect.rewrites
+
+
+@pytest.mark.parametrize(("version", "virtual", "stored"), [
+    ("8.0.28", ("INSTANT", False), ("INPLACE", True)),
+    ("8.4", ("INSTANT", False), ("INSTANT", False)),
+])
+def test_dropping_a_virtual_column_rewrites_nothing(version: str, virtual: tuple,
+                                                    stored: tuple) -> None:
+    dropped_virtual, dropped_stored = lint(
+        "ALTER TABLE accounts DROP COLUMN vg;\nALTER TABLE accounts DROP COLUMN sg;",
+        version=version)
+    for statement, expected in ((dropped_virtual, virtual), (dropped_stored, stored)):
+        summary = facts(statement, "mysql_alter_table")
+        assert (summary["algorithm"], summary["rebuilds_table"]) == expected
+        # readers of the column still break: drop-column applies to both
+        assert "drop-column" in [f.rule for f in statement.findings]
+    assert facts(dropped_virtual, "mysql_alter_table")["operations"] == \
+        ("drop_column_virtual_generated",)
+
+
+# --- CHECK constraints before MySQL 8.0.16 -------------------------------------------------
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE accounts ADD CONSTRAINT accounts_n_positive CHECK (n > 0)",
+    "ALTER TABLE accounts ADD CHECK (n > 0)",
+    "ALTER TABLE accounts ADD COLUMN tries INT CHECK (tries >= 0)",
+    "CREATE TABLE orders (id INT, total INT CHECK (total > 0))",
+    "CREATE TABLE orders (id INT, total INT, CONSTRAINT orders_total CHECK (total > 0))",
+])
+@pytest.mark.parametrize(("dialect", "version", "ignored"), [
+    ("mysql", "8.0.15", True), ("mysql", "5.7.44", True), ("mysql", "8.0.16", False),
+    ("mysql", None, False), ("mariadb", "10.2.0", True), ("mariadb", "10.2.1", False),
+])
+def test_a_check_the_server_ignores_is_reported(sql: str, dialect: str, version: str | None,
+                                                ignored: bool) -> None:
+    assert ("mysql-check-not-enforced" in rules(sql + ";", dialect, version)) == ignored
+
+
+def test_an_ignored_check_reads_no_row() -> None:
+    """Before 8.0.16 ADD CHECK changes nothing: no table copy, no mysql-table-copy finding."""
+    sql = "ALTER TABLE accounts ADD CONSTRAINT accounts_n_positive CHECK (n > 0);"
+    (old,) = lint(sql, version="8.0.15")
+    assert facts(old, "mysql_alter_table")["operations"] == ("add_check_constraint_ignored",)
+    assert not old.effect.rewrites and "mysql-table-copy" not in [f.rule for f in old.findings]
+    assert facts(old, "mysql_check_not_enforced")["checks_sql"] == "CHECK (n > 0)"
+    (new,) = lint(sql, version="8.0.16")
+    assert facts(new, "mysql_alter_table")["algorithm"] == "COPY"
+    assert "mysql-table-copy" in [f.rule for f in new.findings]
