@@ -813,6 +813,21 @@ def test_the_partitioned_index_recipe_leaves_a_valid_index_unless_a_partition_is
         assert ("on-conflict-invalid-index" in rules) is fails, steps
 
 
+def test_a_partitions_clone_of_an_unindexed_foreign_key_is_judged_with_the_key() -> None:
+    """fk-without-index reports the key where it was added, not again on each partition
+    that gets a clone of it (nor does a later migration's new partition)."""
+    setup = migration_from_text(
+        "CREATE TABLE pk (id int PRIMARY KEY);"
+        "CREATE TABLE fk (a int, k int, FOREIGN KEY (a) REFERENCES pk) PARTITION BY LIST (k);"
+        "CREATE TABLE fk1 PARTITION OF fk FOR VALUES IN (1);", "0001_setup.sql")
+    later = migration_from_text("CREATE TABLE fk2 PARTITION OF fk FOR VALUES IN (2);",
+                                "0002_partition.sql")
+    reports = lint_migrations([setup, later], LintOptions(), Catalog())
+    found = [[f.message for f in report.all_findings if f.rule == "fk-without-index"]
+             for report in reports]
+    assert len(found[0]) == 1 and "fk1" not in found[0][0] and found[1] == []
+
+
 def test_foreign_key_lookups_read_the_same_by_index_and_by_scan() -> None:
     """`referencing` and `unindexed_foreign_keys` use the replay's foreign-key indexes instead
     of scanning every table (a scan per statement made long histories quadratic); a catalog
