@@ -1386,17 +1386,24 @@ def test_a_down_replay_copies_the_children_a_parent_change_reaches(statement: st
     """Replayed on a down check's fork (graph/build.py `_roll_back`), a change of a parent that
     reaches its partitions and children, and a table attached, changes copies of them: the
     history's catalog keeps its own."""
+    _replay_on_a_fork("CREATE TABLE b (a int CHECK (a > 0)); CREATE TABLE c () INHERITS (b);"
+                      "CREATE INDEX ON c (a); CREATE TABLE p (a int) PARTITION BY LIST (a);"
+                      "CREATE TABLE p2 (a int);", statement, {"b", "p"})
+
+
+def _replay_on_a_fork(setup: str, statement: str, names: set[str]) -> None:
+    """Replay `statement` on a down check's fork of the catalog `setup` leaves (tables `names`
+    of `public` forked, those it reaches copied first, as graph/build.py `_roll_back` does):
+    the fork changes, the history's catalog does not."""
     import copy
 
     from lockwise.catalog.replay import tables_reached
     from lockwise.graph.down import clone, fork
 
-    history = replayed("CREATE TABLE b (a int CHECK (a > 0)); CREATE TABLE c () INHERITS (b);"
-                       "CREATE INDEX ON c (a); CREATE TABLE p (a int) PARTITION BY LIST (a);"
-                       "CREATE TABLE p2 (a int);")
+    history = replayed(setup)
     before = copy.deepcopy((history.tables, dict(history.indexes)))
     tree = parse_sql(statement).statements[0].tree
-    rolled = fork(history, {"public.b", "public.p"}, {"b", "p"}, renames=True)
+    rolled = fork(history, {f"public.{n}" for n in names}, names, renames=True)
     for table in tables_reached(rolled, tree):
         rolled.tables[table.name] = clone(table)
     apply_statement(rolled, tree)
@@ -1415,26 +1422,14 @@ def test_a_down_replay_copies_the_partitions_whose_clones_change(statement: str)
     """Replayed on a down check's fork, a change that reaches the partitions' clones of a
     foreign key, key or EXCLUDE changes copies of the partitions: the history's catalog keeps
     its own."""
-    import copy
-
-    from lockwise.catalog.replay import tables_reached
-    from lockwise.graph.down import clone, fork
-
-    history = replayed("CREATE TABLE pk (id int PRIMARY KEY);"
-                       "CREATE TABLE fk (a int, k int, r int4range, CONSTRAINT fk_a FOREIGN KEY (a)"
-                       " REFERENCES pk) PARTITION BY LIST (r);"
-                       "ALTER TABLE fk ADD CONSTRAINT nv FOREIGN KEY (a) REFERENCES pk NOT VALID;"
-                       "ALTER TABLE ONLY fk ADD CONSTRAINT fk_k UNIQUE (k, r);"
-                       "CREATE TABLE fk1 PARTITION OF fk FOR VALUES IN ('[1,2)');"
-                       "ALTER TABLE fk1 ADD CONSTRAINT fk1_k UNIQUE (k, r);")
-    before = copy.deepcopy((history.tables, dict(history.indexes)))
-    tree = parse_sql(statement).statements[0].tree
-    rolled = fork(history, {"public.fk", "public.pk"}, {"fk", "pk"}, renames=True)
-    for table in tables_reached(rolled, tree):
-        rolled.tables[table.name] = clone(table)
-    apply_statement(rolled, tree)
-    assert (rolled.tables, dict(rolled.indexes)) != before
-    assert (history.tables, dict(history.indexes)) == before
+    _replay_on_a_fork("CREATE TABLE pk (id int PRIMARY KEY);"
+                      "CREATE TABLE fk (a int, k int, r int4range, CONSTRAINT fk_a FOREIGN KEY (a)"
+                      " REFERENCES pk) PARTITION BY LIST (r);"
+                      "ALTER TABLE fk ADD CONSTRAINT nv FOREIGN KEY (a) REFERENCES pk NOT VALID;"
+                      "ALTER TABLE ONLY fk ADD CONSTRAINT fk_k UNIQUE (k, r);"
+                      "CREATE TABLE fk1 PARTITION OF fk FOR VALUES IN ('[1,2)');"
+                      "ALTER TABLE fk1 ADD CONSTRAINT fk1_k UNIQUE (k, r);",
+                      statement, {"fk", "pk"})
 
 
 #: Tables made from queries: columns of known tables (through `*`, `t.*`, aliases, joins),
