@@ -661,14 +661,33 @@ def test_attach_alternative_validates_the_keys_before_attaching(pg_db: str,
     assert (scans, keys) == (0, [(True,)]), text
 
 
+def _attached_by_the_alternative(uri: str, setup: str, sql: str, part: str,
+                                 check: str) -> tuple[int, list, str]:
+    """Run the alternative attach-partition-builds-index writes for ATTACH `sql`: the scans
+    of `part` its ATTACH makes, the rows of query `check` after it, and the alternative, once
+    checked not to be judged so again."""
+    import psycopg
+
+    text = alternative(sql, "attach-partition-builds-index", setup=setup)
+    attach = _all_but_the_last_run(uri, setup, text)
+    with psycopg.connect(uri, autocommit=True) as conn, conn.transaction():
+        conn.execute(attach)
+        (scans,) = conn.execute(f"SELECT pg_stat_get_xact_numscans('{part}'::regclass)"
+                                ).fetchone()
+        rows = conn.execute(check).fetchall()
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text(text, "0002_change.sql")],
+                              LintOptions(pg_version=18), Catalog())
+    assert "attach-partition-builds-index" not in {f.rule for f in reports[-1].all_findings}
+    return scans, rows, text
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("own", ["", "ALTER TABLE app.events_2026 ADD UNIQUE (id, day);"])
 def test_attach_alternative_builds_the_indexes_before_attaching(pg_db: str, own: str) -> None:
     """The indexes the table lacks (a UNIQUE of its own does not stand for the PRIMARY KEY),
     built beforehand, are taken over by ATTACH, which then reads nothing, and the alternative
     is not judged so again."""
-    import psycopg
-
     setup = ("CREATE SCHEMA app; CREATE TABLE app.events (id bigint, day date, kind text,"
              " PRIMARY KEY (id, day)) PARTITION BY RANGE (day);"
              "CREATE INDEX ON app.events USING hash (kind);"
@@ -677,20 +696,63 @@ def test_attach_alternative_builds_the_indexes_before_attaching(pg_db: str, own:
              f"INSERT INTO app.events_2026 VALUES (1, '2026-02-01', 'a');{own}")
     sql = ("ALTER TABLE app.events ATTACH PARTITION app.events_2026 "
            "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');")
-    text = alternative(sql, "attach-partition-builds-index", setup=setup)
-    attach = _all_but_the_last_run(pg_db, setup, text)
-    with psycopg.connect(pg_db, autocommit=True) as conn, conn.transaction():
-        conn.execute(attach)
-        (scans,) = conn.execute("SELECT pg_stat_get_xact_numscans('app.events_2026'::regclass)"
-                                ).fetchone()
-        parts = conn.execute("SELECT count(*) FROM pg_inherits i JOIN pg_class c ON "
-                             "c.oid = i.inhrelid WHERE c.relkind = 'i' AND "
-                             "c.relnamespace = 'app'::regnamespace").fetchone()
-    assert (scans, parts) == (0, (2,)), text
+    scans, parts, text = _attached_by_the_alternative(
+        pg_db, setup, sql, "app.events_2026",
+        "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE c.relkind = 'i' AND c.relnamespace = 'app'::regnamespace")
+    assert (scans, parts) == (0, [(2,)]), text
+
+
+@pytest.mark.postgres
+def test_attach_alternative_adds_the_exclusion_constraint_before_attaching(pg_db: str) -> None:
+    """PostgreSQL 17+: the EXCLUDE constraint of the partitioned table, added to the table
+    before the ATTACH, is taken over: the ATTACH reads nothing (a validated CHECK proves the
+    bound), and the alternative is not judged so again."""
+    setup = ("CREATE SCHEMA app; CREATE TABLE app.bookings (room int4range, during tstzrange,"
+             " EXCLUDE USING gist (room WITH =, during WITH &&)) PARTITION BY LIST (room);"
+             "CREATE TABLE app.bookings_1 (room int4range NOT NULL CHECK (room = '[1,2)'),"
+             " during tstzrange);"
+             "INSERT INTO app.bookings_1 VALUES ('[1,2)', '[2026-01-01, 2026-01-02)');")
+    sql = "ALTER TABLE app.bookings ATTACH PARTITION app.bookings_1 FOR VALUES IN ('[1,2)');"
+    scans, clones, text = _attached_by_the_alternative(
+        pg_db, setup, sql, "app.bookings_1",
+        "SELECT conname FROM pg_constraint WHERE contype = 'x' AND "
+        "conrelid = 'app.bookings_1'::regclass AND conparentid <> 0")
+    assert (scans, clones) == (0, [("bookings_1_room_during_excl",)]), text
+
+
+@pytest.mark.postgres
+def test_on_conflict_alternative_makes_the_partitioned_index_valid(pg_db: str) -> None:
+    """The parts the index made ON ONLY lacks (a sub-partitioned partition's made ON ONLY in
+    turn), built and attached, make it valid: the INSERT ... ON CONFLICT then runs, and is not
+    judged so again."""
+    import psycopg
+
+    setup = ("CREATE SCHEMA app; CREATE TABLE app.events (id bigint, day date)"
+             " PARTITION BY RANGE (day);"
+             "CREATE TABLE app.events_2024 PARTITION OF app.events"
+             " FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"
+             "CREATE TABLE app.events_2025 PARTITION OF app.events"
+             " FOR VALUES FROM ('2025-01-01') TO ('2026-01-01') PARTITION BY LIST (id);"
+             "CREATE TABLE app.events_2025_1 PARTITION OF app.events_2025 FOR VALUES IN (1);"
+             "CREATE UNIQUE INDEX events_id_day_idx ON ONLY app.events (id, day);")
+    sql = ("INSERT INTO app.events (id, day) VALUES (1, '2025-05-01')"
+           " ON CONFLICT (id, day) DO NOTHING;")
+    text = alternative(sql, "on-conflict-invalid-index", setup=setup)
+    steps = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for stmt in split_sql(setup + steps).statements:
+            conn.execute(stmt.sql)
+        conn.execute(sql)
+        conn.execute(sql)
+        (valid,) = conn.execute("SELECT indisvalid FROM pg_index WHERE indexrelid ="
+                                " 'app.events_id_day_idx'::regclass").fetchone()
+    assert valid, text
     reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
-                               migration_from_text(text, "0002_change.sql")],
+                               migration_from_text(steps, "0002_parts.sql"),
+                               migration_from_text(sql, "0003_insert.sql")],
                               LintOptions(pg_version=18), Catalog())
-    assert "attach-partition-builds-index" not in {f.rule for f in reports[-1].all_findings}
+    assert "on-conflict-invalid-index" not in {f.rule for f in reports[-1].all_findings}
 
 
 @pytest.mark.postgres

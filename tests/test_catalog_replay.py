@@ -378,6 +378,92 @@ _SERVER_CASES = {
         "ALTER TABLE ONLY q ADD CONSTRAINT qk UNIQUE (a);"
         "ALTER TABLE q1 ADD CONSTRAINT q1k UNIQUE (a); ALTER INDEX qk ATTACH PARTITION q1k;"
         "CREATE TABLE q2 PARTITION OF q FOR VALUES IN (2);",
+    # A partition holds a clone of each foreign key of its parent (named as the parent's,
+    # numbered while taken), however deep, made when it is created or attached (an equal key
+    # of its own becomes the clone) and when the key is added; a clone keeps its name when
+    # the parent's is renamed, goes with the parent's key and with
+    # the referenced table, is validated with it, and is the partition's own once detached.
+    "partitioned foreign keys":
+        "CREATE TABLE pk (id int PRIMARY KEY, n int UNIQUE);"
+        "CREATE TABLE fk (a int, k int, CONSTRAINT fk_a FOREIGN KEY (a) REFERENCES pk)"
+        " PARTITION BY LIST (k);"
+        "CREATE TABLE fk1 PARTITION OF fk FOR VALUES IN (1) PARTITION BY LIST (k);"
+        "CREATE TABLE fk11 PARTITION OF fk1 FOR VALUES IN (1);"
+        "CREATE TABLE fk12 PARTITION OF fk1 FOR VALUES IN (12);"
+        "CREATE TABLE fk2 (a int, k int, CONSTRAINT mine FOREIGN KEY (a) REFERENCES pk);"
+        "ALTER TABLE fk ATTACH PARTITION fk2 FOR VALUES IN (2);"
+        "CREATE TABLE fk3 (a int, k int, CONSTRAINT fk_a CHECK (a > 0));"
+        "ALTER TABLE fk ATTACH PARTITION fk3 FOR VALUES IN (3);"
+        "CREATE TABLE fk4 (a int, k int, FOREIGN KEY (a) REFERENCES pk ON DELETE CASCADE);"
+        "ALTER TABLE fk ATTACH PARTITION fk4 FOR VALUES IN (4);"
+        "ALTER TABLE fk12 ADD CONSTRAINT own12 FOREIGN KEY (a) REFERENCES pk;"
+        "ALTER TABLE fk ADD CONSTRAINT later FOREIGN KEY (a) REFERENCES pk NOT VALID;"
+        "ALTER TABLE fk ADD COLUMN b int CONSTRAINT fk_b REFERENCES pk (n);"
+        "ALTER TABLE fk RENAME CONSTRAINT fk_a TO fk_a2;"
+        "CREATE TABLE fk5 PARTITION OF fk FOR VALUES IN (5);"
+        "ALTER TABLE fk VALIDATE CONSTRAINT later; ALTER TABLE fk DROP CONSTRAINT fk_a2;"
+        "ALTER TABLE pk DROP COLUMN n CASCADE; ALTER TABLE fk DETACH PARTITION fk1;"
+        "CREATE TABLE gone (id int PRIMARY KEY);"
+        "CREATE TABLE g (a int REFERENCES gone, k int) PARTITION BY LIST (k);"
+        "CREATE TABLE g1 PARTITION OF g FOR VALUES IN (1); DROP TABLE gone CASCADE;",
+    # PostgreSQL 17+: an EXCLUDE of a partitioned table (its key compared with `=`) is cloned
+    # as a key is, an equal one of the partition's own taken over (not a plain index), on
+    # ADD CONSTRAINT too; the clone cannot be dropped alone and is the partition's own once
+    # detached. One the catalog cannot compare (an expression) is left out, as before.
+    "partitioned exclusion constraints":
+        "CREATE TABLE r (k int4range, during int4range,"
+        " EXCLUDE USING gist (k WITH =, during WITH &&)) PARTITION BY LIST (k);"
+        "CREATE TABLE r1 PARTITION OF r FOR VALUES IN ('[1,2)');"
+        "CREATE TABLE r2 (k int4range, during int4range);"
+        "ALTER TABLE r ATTACH PARTITION r2 FOR VALUES IN ('[2,3)');"
+        "CREATE TABLE r3 (k int4range, during int4range,"
+        " CONSTRAINT r3x EXCLUDE USING gist (k WITH =, during WITH &&));"
+        "ALTER TABLE r ATTACH PARTITION r3 FOR VALUES IN ('[3,4)');"
+        "CREATE TABLE r4 (k int4range, during int4range);"
+        "ALTER TABLE r ATTACH PARTITION r4 FOR VALUES IN ('[4,5)');"
+        "CREATE TABLE r5 (k int4range, during int4range);"
+        "CREATE INDEX r5i ON r5 USING gist (k, during);"
+        "ALTER TABLE r ATTACH PARTITION r5 FOR VALUES IN ('[5,6)');"
+        "ALTER TABLE r ADD CONSTRAINT rx2 EXCLUDE USING gist (k WITH =, during WITH &&);"
+        "ALTER TABLE r DETACH PARTITION r4;"
+        "CREATE TABLE s (k int4range, during int4range) PARTITION BY LIST (k);"
+        "CREATE TABLE s1 PARTITION OF s FOR VALUES IN ('[1,2)');"
+        "ALTER TABLE s1 ADD CONSTRAINT s1x EXCLUDE USING gist (k WITH =, during WITH &&);"
+        "ALTER TABLE s ADD CONSTRAINT sx EXCLUDE USING gist (k WITH =, during WITH &&);"
+        "ALTER TABLE s DROP CONSTRAINT sx;",
+    # An index made ON ONLY a partitioned table with partitions is invalid until each has a
+    # valid part attached (ALTER INDEX ... ATTACH PARTITION), the sub-partitioned ones'
+    # parts valid in turn; a later partition (created or attached) gets its part without
+    # making it valid, nor does a DETACH or DROP of the partition that lacked one. ON ONLY a
+    # table without partitions: valid at once.
+    "partitioned index validity":
+        "CREATE TABLE e (a int, k int) PARTITION BY LIST (k); CREATE INDEX e_empty ON ONLY e (a);"
+        "CREATE TABLE e1 PARTITION OF e FOR VALUES IN (1);"
+        "CREATE TABLE e2 PARTITION OF e FOR VALUES IN (2) PARTITION BY LIST (k);"
+        "CREATE TABLE e21 PARTITION OF e2 FOR VALUES IN (2);"
+        "CREATE INDEX e_a ON ONLY e (a); CREATE INDEX e1_a ON e1 (a);"
+        "ALTER INDEX e_a ATTACH PARTITION e1_a; CREATE INDEX e2_a ON ONLY e2 (a);"
+        "ALTER INDEX e_a ATTACH PARTITION e2_a; CREATE INDEX e21_a ON e21 (a);"
+        "ALTER INDEX e2_a ATTACH PARTITION e21_a;"
+        "CREATE INDEX e_k ON ONLY e (k); CREATE INDEX e1_k ON e1 (k);"
+        "ALTER INDEX e_k ATTACH PARTITION e1_k;"
+        "CREATE TABLE f (a int, k int) PARTITION BY LIST (k);"
+        "CREATE TABLE f1 PARTITION OF f FOR VALUES IN (1);"
+        "CREATE TABLE f2 PARTITION OF f FOR VALUES IN (2);"
+        "CREATE UNIQUE INDEX f_ak ON ONLY f (a, k);"
+        "CREATE TABLE f3 PARTITION OF f FOR VALUES IN (3); CREATE TABLE f4 (a int, k int);"
+        "ALTER TABLE f ATTACH PARTITION f4 FOR VALUES IN (4);"
+        "ALTER TABLE f DETACH PARTITION f1; DROP TABLE f2;",
+    # CREATE TABLE makes a constraint written NOT VALID valid (the table has no rows), not one
+    # NOT ENFORCED; a partition's clone of a NOT VALID key is not valid.
+    "not valid in create table":
+        "CREATE TABLE pk (id int PRIMARY KEY);"
+        "CREATE TABLE t (a int, CONSTRAINT c CHECK (a > 0) NOT VALID,"
+        " CONSTRAINT f FOREIGN KEY (a) REFERENCES pk NOT VALID,"
+        " CONSTRAINT ne FOREIGN KEY (a) REFERENCES pk NOT ENFORCED);"
+        "CREATE TABLE p (a int) PARTITION BY LIST (a);"
+        "ALTER TABLE p ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES pk NOT VALID;"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);",
     "drop partitioned table":
         "CREATE TABLE p (a int, b int) PARTITION BY LIST (a);"
         "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1) PARTITION BY LIST (b);"
@@ -591,10 +677,14 @@ def _server_schema(uri: str) -> dict[str, set]:
         indexes = conn.execute(
             f"SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n "
             f"ON n.oid = c.relnamespace WHERE c.relkind IN ('i', 'I') AND {user}").fetchall()
-        # NOT NULL constraints (contype 'n', PostgreSQL 18) are columns' not_null flags. A
-        # partition's clones of the foreign keys above it, and those a key to a partitioned
-        # table has per partition (conparentid set), are not kept: the catalog works them
-        # out from the key where it was added (`inherited_foreign_keys`, `partition_lineage`).
+        invalid = conn.execute(
+            f"SELECT n.nspname || '.' || c.relname FROM pg_index i JOIN pg_class c "
+            f"ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            f"WHERE NOT i.indisvalid AND {user}").fetchall()
+        # NOT NULL constraints (contype 'n', PostgreSQL 18) are columns' not_null flags. The
+        # rows a foreign key to a partitioned table has per partition (conparentid set, on the
+        # same table as their parent row) are not kept: the catalog works them out from the
+        # key (`partition_lineage`). A partition's clones of its parent's foreign keys are.
         def constraint_rows(columns: str, where: str) -> list[tuple]:
             """(table, conname, *columns) of the user's constraints matching `where`."""
             return conn.execute(
@@ -603,11 +693,16 @@ def _server_schema(uri: str) -> dict[str, set]:
                 f"ON n.oid = c.relnamespace WHERE {where} AND {user}").fetchall()
 
         constraints = constraint_rows(
-            "k.contype", "k.contype <> 'n' AND NOT (k.contype = 'f' AND k.conparentid <> 0)")
+            "k.contype", "k.contype <> 'n' AND NOT (k.contype = 'f' AND k.conparentid IN "
+            "(SELECT oid FROM pg_constraint WHERE conrelid = k.conrelid))")
+        # Whether a foreign key is a partition's own or the clone of its parent's, and valid.
+        fks = constraint_rows("k.conislocal, k.convalidated",
+                              "k.contype = 'f' AND NOT k.conparentid IN "
+                              "(SELECT oid FROM pg_constraint WHERE conrelid = k.conrelid)")
         # Whether a CHECK is the table's own or inherited only, and validated.
         # Whether a key is a partition's own or the clone of its parent's; which index each
         # index of a partition is attached to.
-        keys = constraint_rows("k.conislocal", "k.contype IN ('p', 'u')")
+        keys = constraint_rows("k.conislocal", "k.contype IN ('p', 'u', 'x')")
         attached = conn.execute(
             f"SELECT n.nspname || '.' || c.relname, p.relnamespace::regnamespace || '.' || "
             f"p.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p "
@@ -624,8 +719,9 @@ def _server_schema(uri: str) -> dict[str, set]:
             " FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN pg_namespace n "
             "ON n.oid = t.typnamespace GROUP BY 1").fetchall()
     return {"tables": {r[0] for r in tables}, "indexes": {r[0] for r in indexes},
+            "invalid indexes": {r[0] for r in invalid},
             "constraints": set(constraints), "checks": set(checks), "columns": set(columns),
-            "keys": set(keys), "attached": set(attached),
+            "keys": set(keys), "attached": set(attached), "foreign keys": set(fks),
             "enums": {(name, tuple(labels)) for name, labels in enums}}
 
 
@@ -635,12 +731,16 @@ def _catalog_schema(catalog: Catalog) -> dict[str, set]:
         # Views too are relations of the catalog; the server's side reads tables only.
         "tables": {t.name for t in catalog.tables.values() if t.kind in ("table", "partitioned")},
         "indexes": set(catalog.indexes),
+        "invalid indexes": {name for name, i in catalog.indexes.items() if not i.valid},
         "constraints": {(t.name, c.name, contype[c.kind]) for t in catalog.tables.values()
                         for c in t.constraints.values()},
         "checks": {(t.name, c.name, not c.inherited, c.validated) for t in catalog.tables.values()
                    for c in t.constraints.values() if c.kind == "check"},
         "keys": {(t.name, c.name, not c.inherited) for t in catalog.tables.values()
-                 for c in t.constraints.values() if c.kind in ("primary", "unique")},
+                 for c in t.constraints.values() if c.kind in ("primary", "unique", "exclude")},
+        "foreign keys": {(t.name, c.name, not c.inherited, c.validated)
+                         for t in catalog.tables.values() for c in t.constraints.values()
+                         if c.kind == "foreign"},
         "attached": {(i.name, i.attached_to) for i in catalog.indexes.values() if i.attached_to},
         # A generation expression is kept as a default is (pg_attrdef): atthasdef.
         "columns": {(t.name, c.name, c.not_null, c.default is not None or c.generated)
@@ -659,6 +759,73 @@ def test_replay_agrees_with_the_server(pg_db: str, case: str) -> None:
         for stmt in parse_sql(sql).statements:
             conn.execute(stmt.sql)
     assert _catalog_schema(replayed(sql)) == _server_schema(pg_db)
+
+
+def test_a_partitions_clone_of_a_foreign_key_cannot_be_dropped_alone() -> None:
+    """The server refuses `cannot drop inherited constraint` (checked on the server): the
+    replay keeps the clone, and the effect says whose it is."""
+    setup = ("CREATE TABLE pk (id int PRIMARY KEY);"
+             "CREATE TABLE fk (a int, k int, CONSTRAINT fk_a FOREIGN KEY (a) REFERENCES pk)"
+             " PARTITION BY LIST (k);"
+             "CREATE TABLE fk2 (a int, k int, CONSTRAINT mine FOREIGN KEY (a) REFERENCES pk);"
+             "ALTER TABLE fk ATTACH PARTITION fk2 FOR VALUES IN (2);"
+             "CREATE TABLE fk3 PARTITION OF fk FOR VALUES IN (3);")
+    catalog = replayed(setup + "ALTER TABLE fk2 DROP CONSTRAINT mine;"
+                       "ALTER TABLE fk3 DROP CONSTRAINT fk_a;")
+    assert {(t, c.name, c.clone_of) for t in ("public.fk2", "public.fk3")
+            for c in catalog.tables[t].constraints.values()} == {
+        ("public.fk2", "mine", "fk_a"), ("public.fk3", "fk_a", "fk_a")}
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text("ALTER TABLE fk3 DROP CONSTRAINT fk_a;",
+                                                   "0002_drop.sql")], LintOptions(), Catalog())
+    (statement,) = reports[-1].statements
+    (action,) = [a for a in statement.effect.actions if a.kind == "drop_constraint"]
+    assert action.facts["inherited_from"] == "public.fk"
+    # Nothing on the referenced table: the clone has no triggers there.
+    assert "public.pk" not in statement.effect.locks
+
+
+def test_the_partitioned_index_recipe_leaves_a_valid_index_unless_a_partition_is_forgotten(
+) -> None:
+    """The steps index-on-partitioned-table writes (ON ONLY, each partition's index, each
+    attached, a sub-partitioned one's in turn) leave the parent's index valid in the catalog,
+    as on the server (`[partitioned index validity]`); without one partition's step it stays
+    invalid, and an INSERT ... ON CONFLICT relying on it is judged to fail."""
+    from lockwise.effects.partitions import partitioned_index_sql
+
+    setup = ("CREATE TABLE ev (id bigint, day date, kind text) PARTITION BY RANGE (day);"
+             "CREATE TABLE ev_2024 PARTITION OF ev"
+             " FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"
+             "CREATE TABLE ev_2025 PARTITION OF ev FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')"
+             " PARTITION BY LIST (kind);"
+             "CREATE TABLE ev_2025_a PARTITION OF ev_2025 FOR VALUES IN ('a');")
+    recipe = partitioned_index_sql(replayed(setup), "public.ev", False, "ev_id_day_key",
+                                   ("id", "day"), unique=True)
+    assert replayed(setup + recipe).indexes["public.ev_id_day_key"].valid
+    forgotten = "\n".join(line for line in recipe.splitlines() if "ev_2025_a" not in line)
+    assert not replayed(setup + forgotten).indexes["public.ev_id_day_key"].valid
+    insert = "INSERT INTO ev (id, day) VALUES (1, '2024-02-01') ON CONFLICT (day, id) DO NOTHING;"
+    for steps, fails in ((recipe, False), (forgotten, True)):
+        reports = lint_migrations([migration_from_text(setup + steps, "0001_setup.sql"),
+                                   migration_from_text(insert, "0002_insert.sql")],
+                                  LintOptions(), Catalog())
+        rules = {f.rule for f in reports[-1].all_findings}
+        assert ("on-conflict-invalid-index" in rules) is fails, steps
+
+
+def test_a_partitions_clone_of_an_unindexed_foreign_key_is_judged_with_the_key() -> None:
+    """fk-without-index reports the key where it was added, not again on each partition
+    that gets a clone of it (nor does a later migration's new partition)."""
+    setup = migration_from_text(
+        "CREATE TABLE pk (id int PRIMARY KEY);"
+        "CREATE TABLE fk (a int, k int, FOREIGN KEY (a) REFERENCES pk) PARTITION BY LIST (k);"
+        "CREATE TABLE fk1 PARTITION OF fk FOR VALUES IN (1);", "0001_setup.sql")
+    later = migration_from_text("CREATE TABLE fk2 PARTITION OF fk FOR VALUES IN (2);",
+                                "0002_partition.sql")
+    reports = lint_migrations([setup, later], LintOptions(), Catalog())
+    found = [[f.message for f in report.all_findings if f.rule == "fk-without-index"]
+             for report in reports]
+    assert len(found[0]) == 1 and "fk1" not in found[0][0] and found[1] == []
 
 
 def test_foreign_key_lookups_read_the_same_by_index_and_by_scan() -> None:
@@ -1219,22 +1386,50 @@ def test_a_down_replay_copies_the_children_a_parent_change_reaches(statement: st
     """Replayed on a down check's fork (graph/build.py `_roll_back`), a change of a parent that
     reaches its partitions and children, and a table attached, changes copies of them: the
     history's catalog keeps its own."""
+    _replay_on_a_fork("CREATE TABLE b (a int CHECK (a > 0)); CREATE TABLE c () INHERITS (b);"
+                      "CREATE INDEX ON c (a); CREATE TABLE p (a int) PARTITION BY LIST (a);"
+                      "CREATE TABLE p2 (a int);", statement, {"b", "p"})
+
+
+def _replay_on_a_fork(setup: str, statement: str, names: set[str]) -> None:
+    """Replay `statement` on a down check's fork of the catalog `setup` leaves (tables `names`
+    of `public` forked, those it reaches copied first, as graph/build.py `_roll_back` does):
+    the fork changes, the history's catalog does not."""
     import copy
 
     from lockwise.catalog.replay import tables_reached
     from lockwise.graph.down import clone, fork
 
-    history = replayed("CREATE TABLE b (a int CHECK (a > 0)); CREATE TABLE c () INHERITS (b);"
-                       "CREATE INDEX ON c (a); CREATE TABLE p (a int) PARTITION BY LIST (a);"
-                       "CREATE TABLE p2 (a int);")
+    history = replayed(setup)
     before = copy.deepcopy((history.tables, dict(history.indexes)))
     tree = parse_sql(statement).statements[0].tree
-    rolled = fork(history, {"public.b", "public.p"}, {"b", "p"}, renames=True)
+    rolled = fork(history, {f"public.{n}" for n in names}, names, renames=True)
     for table in tables_reached(rolled, tree):
         rolled.tables[table.name] = clone(table)
     apply_statement(rolled, tree)
     assert (rolled.tables, dict(rolled.indexes)) != before
     assert (history.tables, dict(history.indexes)) == before
+
+
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE fk ADD CONSTRAINT x FOREIGN KEY (a) REFERENCES pk",
+    "ALTER TABLE fk RENAME CONSTRAINT fk_a TO f2", "ALTER TABLE fk DROP CONSTRAINT fk_a",
+    "ALTER TABLE fk VALIDATE CONSTRAINT nv", "ALTER TABLE pk DROP COLUMN id CASCADE",
+    "ALTER TABLE pk DROP CONSTRAINT pk_pkey CASCADE", "DROP TABLE pk CASCADE",
+    "ALTER TABLE fk DETACH PARTITION fk1", "ALTER INDEX fk_k ATTACH PARTITION fk1_k",
+    "ALTER TABLE fk ADD EXCLUDE USING gist (r WITH =)"])
+def test_a_down_replay_copies_the_partitions_whose_clones_change(statement: str) -> None:
+    """Replayed on a down check's fork, a change that reaches the partitions' clones of a
+    foreign key, key or EXCLUDE changes copies of the partitions: the history's catalog keeps
+    its own."""
+    _replay_on_a_fork("CREATE TABLE pk (id int PRIMARY KEY);"
+                      "CREATE TABLE fk (a int, k int, r int4range, CONSTRAINT fk_a FOREIGN KEY (a)"
+                      " REFERENCES pk) PARTITION BY LIST (r);"
+                      "ALTER TABLE fk ADD CONSTRAINT nv FOREIGN KEY (a) REFERENCES pk NOT VALID;"
+                      "ALTER TABLE ONLY fk ADD CONSTRAINT fk_k UNIQUE (k, r);"
+                      "CREATE TABLE fk1 PARTITION OF fk FOR VALUES IN ('[1,2)');"
+                      "ALTER TABLE fk1 ADD CONSTRAINT fk1_k UNIQUE (k, r);",
+                      statement, {"fk", "pk"})
 
 
 #: Tables made from queries: columns of known tables (through `*`, `t.*`, aliases, joins),

@@ -77,6 +77,8 @@ SQL_TEXT: dict[str, object] = {
     "prevalidated_keys_sql": 'ALTER TABLE "App"."Part2026" VALIDATE CONSTRAINT "Fk";',
     "prebuilt_indexes_sql": 'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "Part2026_pkey" '
                             'ON "App"."Part2026" ("Id");',
+    "index_parts_sql": 'ALTER INDEX "App"."Events_Id_idx" ATTACH PARTITION '
+                       '"App"."Part2026_Id_idx";',
     "children_not_null_sql": 'ALTER TABLE "App"."Part2026" ADD CONSTRAINT "Nn" NOT NULL '
                              '"displayName" NOT VALID;',
     "children_validate_sql": 'ALTER TABLE "App"."Part2026" VALIDATE CONSTRAINT "Nn";',

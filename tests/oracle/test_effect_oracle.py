@@ -262,6 +262,15 @@ CREATE TABLE fk11 PARTITION OF fk1 FOR VALUES FROM (0) TO (5);
 INSERT INTO fk VALUES (1);
 """
 
+#: PostgreSQL 17+: a partitioned table with an EXCLUDE (its key compared with `=`), a
+#: partition with a row, and a table with a row to attach.
+EXCLUDED = """
+CREATE TABLE r (k int4range, during int4range, EXCLUDE USING gist (k WITH =, during WITH &&))
+    PARTITION BY LIST (k);
+CREATE TABLE r1 PARTITION OF r FOR VALUES IN ('[1,2)'); INSERT INTO r VALUES ('[1,2)', '[1,5)');
+CREATE TABLE r2 (k int4range, during int4range); INSERT INTO r2 VALUES ('[2,3)', '[1,5)');
+"""
+
 #: Three levels of plain inheritance, a row at the bottom.
 INH_DEEP = """
 CREATE TABLE b (n int); CREATE TABLE s () INHERITS (b); CREATE TABLE gs () INHERITS (s);
@@ -1222,6 +1231,17 @@ CASES = [
     Case("drop-index-partitioned", EVENTS_INDEXED, "DROP INDEX events_day"),
     Case("attach-index-partition", EVENTS + "CREATE INDEX events_day ON ONLY events (day);"
          "CREATE INDEX e25 ON events_2025 (day);", "ALTER INDEX events_day ATTACH PARTITION e25"),
+    # The last part attached makes the index valid, and the index it is a part of in turn:
+    # no other lock for it.
+    Case("attach-index-partition-completes-index", EVENTS
+         + "CREATE INDEX events_day ON ONLY events (day); CREATE INDEX e24 ON events_2024 (day);"
+           "ALTER INDEX events_day ATTACH PARTITION e24; CREATE INDEX e25 ON events_2025 (day);",
+         "ALTER INDEX events_day ATTACH PARTITION e25"),
+    Case("attach-index-subpartition-completes-parent-index", LIST_TREE
+         + "CREATE INDEX top_b ON ONLY top (b); CREATE INDEX mid_b ON ONLY mid (b);"
+           "ALTER INDEX top_b ATTACH PARTITION mid_b;"
+           "CREATE INDEX leaf1_b ON leaf1 (b);",
+         "ALTER INDEX mid_b ATTACH PARTITION leaf1_b"),
     Case("refresh-materialized-view-over-partitioned",
          EVENTS + "CREATE MATERIALIZED VIEW emv AS SELECT * FROM events;",
          "REFRESH MATERIALIZED VIEW emv"),
@@ -1276,6 +1296,53 @@ CASES = [
          "CREATE TABLE pk (a int PRIMARY KEY); CREATE TABLE fk (a int) PARTITION BY RANGE (a);"
          "ALTER TABLE fk ADD FOREIGN KEY (a) REFERENCES pk NOT VALID; CREATE TABLE fk2 (a int);",
          "ALTER TABLE fk ATTACH PARTITION fk2 FOR VALUES FROM (10) TO (20)"),
+    # The partitions' clones are in the catalog: dropping the referenced table with CASCADE
+    # drops each, validating the parent's key validates each clone (renamed or not), and an
+    # attached tree is validated leaf by leaf.
+    Case("drop-referenced-table-cascade-partitioned-referencing", FK_TREE,
+         "DROP TABLE pk CASCADE"),
+    Case("drop-referenced-column-cascade-partitioned-referencing",
+         "CREATE TABLE pk (a int PRIMARY KEY, n int UNIQUE);"
+         "CREATE TABLE fk (a int REFERENCES pk (n)) PARTITION BY RANGE (a);"
+         "CREATE TABLE fk1 PARTITION OF fk FOR VALUES FROM (0) TO (10);",
+         "ALTER TABLE pk DROP COLUMN n CASCADE"),
+    Case("validate-foreign-key-of-partitioned-with-renamed-clone",
+         "CREATE TABLE pk (a int PRIMARY KEY); INSERT INTO pk VALUES (1), (15);"
+         "CREATE TABLE fk (a int) PARTITION BY RANGE (a);"
+         "CREATE TABLE fk1 (a int, CONSTRAINT v CHECK (a > 0)); INSERT INTO fk1 VALUES (1);"
+         "ALTER TABLE fk ATTACH PARTITION fk1 FOR VALUES FROM (0) TO (10);"
+         "ALTER TABLE fk ADD CONSTRAINT v FOREIGN KEY (a) REFERENCES pk NOT VALID;"
+         "CREATE TABLE fk2 PARTITION OF fk FOR VALUES FROM (10) TO (20);"
+         "INSERT INTO fk VALUES (15);",
+         "ALTER TABLE fk VALIDATE CONSTRAINT v"),
+    Case("attach-subpartitioned-table-validates-foreign-key-per-leaf",
+         FK_TREE + "CREATE TABLE fk2 (a int) PARTITION BY RANGE (a);"
+         "CREATE TABLE fk21 PARTITION OF fk2 FOR VALUES FROM (10) TO (15);"
+         "CREATE TABLE fk22 PARTITION OF fk2 FOR VALUES FROM (15) TO (20);"
+         "INSERT INTO fk2 VALUES (15);",
+         "ALTER TABLE fk ATTACH PARTITION fk2 FOR VALUES FROM (10) TO (20)"),
+    # PostgreSQL 17+: an EXCLUDE of the partitioned table is built on a table attached
+    # without an equal one of its own (an index alone does not stand for it), under the ACCESS
+    # EXCLUSIVE of the ATTACH; an equal one is taken over, reading nothing for it.
+    Case("attach-partition-builds-exclusion-constraint", EXCLUDED,
+         "ALTER TABLE r ATTACH PARTITION r2 FOR VALUES IN ('[2,3)')", min_pg=17),
+    Case("attach-partition-with-equal-exclusion-constraint", EXCLUDED
+         + "ALTER TABLE r2 ADD CONSTRAINT r2x EXCLUDE USING gist (k WITH =, during WITH &&);",
+         "ALTER TABLE r ATTACH PARTITION r2 FOR VALUES IN ('[2,3)')", min_pg=17),
+    Case("attach-partition-with-gist-index-builds-exclusion-constraint", EXCLUDED
+         + "CREATE INDEX r2i ON r2 USING gist (k, during);",
+         "ALTER TABLE r ATTACH PARTITION r2 FOR VALUES IN ('[2,3)')", min_pg=17),
+    Case("add-exclusion-constraint-to-partitioned", EXCLUDED
+         + "ALTER TABLE r1 ADD CONSTRAINT r1x EXCLUDE USING gist (k WITH =, during WITH &&);"
+           "CREATE TABLE r3 PARTITION OF r FOR VALUES IN ('[3,4)'); INSERT INTO r3 VALUES"
+           " ('[3,4)', '[1,2)');",
+         "ALTER TABLE r ADD CONSTRAINT rx EXCLUDE USING gist (k WITH =, during WITH &&)",
+         min_pg=17),
+    Case("drop-exclusion-constraint-of-partitioned", EXCLUDED,
+         "ALTER TABLE r DROP CONSTRAINT r_k_during_excl", min_pg=17),
+    Case("detach-partition-then-drop-its-exclusion-constraint", EXCLUDED
+         + "ALTER TABLE r DETACH PARTITION r1;",
+         "ALTER TABLE r1 DROP CONSTRAINT r1_k_during_excl", min_pg=17),
     # The replay follows: a detached partition's keys are its own (dropping it drops their
     # triggers on the referenced table); an attached table's equal key is a clone (it has
     # none there).

@@ -103,6 +103,12 @@ class Constraint:
     #: DROP FUNCTION / TYPE ... CASCADE of one drops the constraint, on every partition and
     #: child that has it too.
     uses: tuple[str, ...] = ()
+    #: For a partition's foreign key that is the clone of one of its parent's (`inherited`
+    #: too; pg_constraint.conparentid): the name of that key on `Table.partition_of`. A new
+    #: partition, or one attached, gets a clone of each foreign key of its parent, however
+    #: deep; the server refuses to drop one alone, DETACH makes it the partition's own, and a
+    #: DROP CONSTRAINT or VALIDATE of the parent's reaches it (checked on the server).
+    clone_of: str = ""
 
 
 @dataclass(slots=True)
@@ -879,34 +885,37 @@ class Catalog:
         return other.kind == "foreign" and key(one) == key(other)
 
     def inherited_foreign_keys(self, table: str) -> list[Constraint]:
-        """The foreign keys of `table` and of the partitioned tables above it: a partition of
-        `table` holds a clone of each (the catalog records them only where they were added)."""
+        """The foreign keys of `table` and of the partitioned tables above it, each where it
+        was added (not its clones): a partition of `table` holds a clone of each."""
         out: list[Constraint] = []
         seen: set[str] = set()
         current = self.tables.get(table)
         while current is not None and current.name not in seen:
             seen.add(current.name)
             out += [c for c in current.constraints.values()
-                    if c.kind == "foreign" and c.references]
+                    if c.kind == "foreign" and c.references and not c.clone_of]
             current = self.tables.get(current.partition_of) if current.partition_of else None
         return out
 
-    def referencing(self, table: str) -> list[tuple[str, Constraint]]:
-        """Foreign keys in other tables that point at `table`, by referencing table name."""
+    def referencing(self, table: str, clones: bool = False) -> list[tuple[str, Constraint]]:
+        """Foreign keys in other tables that point at `table`, by referencing table name.
+        `clones`: also the partitions' clones of a key of a partitioned table (they go with
+        the key, and with what it depends on)."""
         if self.fk_sources is None:
             candidates = sorted(self.tables.values(), key=attrgetter("name"))
         else:  # a superset of the referencing tables: check each, as a scan would
             candidates = [t for name in sorted(self.fk_sources.get(table, ()))
                           if (t := self.tables.get(name)) is not None]
         return [(t.name, c) for t in candidates for c in t.constraints.values()
-                if c.kind == "foreign" and c.references == table]
+                if c.kind == "foreign" and c.references == table and (clones or not c.clone_of)]
 
-    def foreign_keys_using(self, table: str,
-                           columns: tuple[str, ...]) -> list[tuple[str, Constraint]]:
+    def foreign_keys_using(self, table: str, columns: tuple[str, ...],
+                           clones: bool = False) -> list[tuple[str, Constraint]]:
         """The foreign keys pointing at `columns` of `table` (in any order), which use the
-        index of its key or unique constraint over them: CASCADE drops them with it."""
+        index of its key or unique constraint over them: CASCADE drops them with it
+        (`clones`: see `referencing`)."""
         key = set(columns)
-        return [(other, fk) for other, fk in self.referencing(table)
+        return [(other, fk) for other, fk in self.referencing(table, clones)
                 if set(fk.ref_columns or self.primary_key(table)) == key]
 
     def start_indexes(self) -> None:
@@ -950,9 +959,12 @@ class Catalog:
             tables = [self.tables[n] for n in names]
         else:  # no stamps (a catalog built by hand), or a stamped table was renamed or dropped
             tables = list(self.tables.values())
+        # A partition's clone is judged with the key it clones (the parent's index has a
+        # part on every partition).
         return [(t.name, c) for t in tables if t.created_by is not None
                 for c in t.constraints.values()
                 if c.kind == "foreign" and c.created_by == migration_id and c.columns
+                and not c.clone_of
                 and not self.has_index_leading_with(t.name, c.columns)]
 
     def has_index_leading_with(self, table: str, columns: tuple[str, ...]) -> bool:

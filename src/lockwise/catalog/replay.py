@@ -177,6 +177,17 @@ def _exclusion_elements(con: dict) -> list[dict]:
     return out
 
 
+def _exclusion_operators(con: dict) -> tuple[str, ...]:
+    """The operator each element of EXCLUDE constraint `con` is compared with (`=`, `&&`),
+    as written."""
+    out = []
+    for pair in con.get("exclusions") or ():
+        items = unwrap(pair)[1].get("items") or ()
+        names = strings(unwrap(items[1])[1].get("items")) if len(items) > 1 else []
+        out.append(names[-1] if names else "")
+    return tuple(out)
+
+
 def _exclusion_attnames(con: dict) -> tuple[str, ...]:
     """The names PostgreSQL gives the columns of the index of EXCLUDE constraint `con` (a
     Constraint node; none for another kind)."""
@@ -372,12 +383,33 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint,
 def _constraint_index_signature(con: Constraint, node: dict | None) -> tuple | None:
     """`Index.signature` of the index of a UNIQUE / PRIMARY KEY constraint: a new index of
     the partitioned parent over the same columns takes it over, a deferrable one's too
-    (checked on the server). None where the catalog cannot tell: an EXCLUDE, INCLUDE columns,
-    or one over an index that existed (USING INDEX)."""
-    if node is None or con.kind not in ("primary", "unique") or node.get("including") \
-            or node.get("indexname") or not con.columns:
+    (checked on the server). Of an EXCLUDE on plain columns, its access method and operators
+    too (a fourth item: no plain index stands for it). None where the catalog cannot tell:
+    INCLUDE columns, an EXCLUDE's expressions, WHERE or operator classes, or a constraint
+    over an index that existed (USING INDEX)."""
+    if node is None or con.kind not in ("primary", "unique", "exclude") or \
+            node.get("including") or node.get("indexname") or not con.columns:
         return None
+    if con.kind == "exclude":
+        elements = _exclusion_elements(node)
+        if node.get("where_clause") or len(elements) != len(con.columns) or \
+                not _plain_columns(elements):
+            return None
+        return (node.get("access_method") or "btree", False, False,
+                _exclusion_operators(node))
     return ("btree", True, bool(node.get("nulls_not_distinct")))
+
+
+def exclusion_index(catalog: Catalog, node: dict, table: str) -> Index | None:
+    """The index EXCLUDE constraint `node` (a Constraint node) added to `table` is built as,
+    for `Catalog.attachable_index` to compare with a partition's; None when the catalog
+    cannot compare it (`Index.signature`)."""
+    con = constraint_from(catalog, node, table)
+    signature = _constraint_index_signature(con, node) if con is not None else None
+    if con is None or con.kind != "exclude" or signature is None:
+        return None
+    return Index(f"{table.split('.', 1)[0]}.{con.name}", table, con.columns,
+                 signature=signature)
 
 
 def _take_index(catalog: Catalog, table: str, con: Constraint,
@@ -484,7 +516,9 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     catalog.tables[name] = t
     if t.partition_of:  # cloned before the constraints written here are made (DefineRelation)
         _new_partition_indexes(catalog, t.partition_of, name, attaching=False)
+        _clone_foreign_keys(catalog, t.partition_of, t)
     likes: list[dict] = []
+    had = set(t.constraints)  # the clones of the parent's
     for elt in stmt.get("tableElts") or ():
         kind, body = unwrap(elt)
         if kind == "ColumnDef":
@@ -503,6 +537,10 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         # Again once every column exists: `CONSTRAINT n NOT NULL a` may precede column a.
         if unwrap(elt)[0] == "Constraint":
             _not_null_constraint(t, unwrap(elt)[1])
+    # A new table has no rows: CREATE TABLE makes a CHECK or foreign key written NOT VALID
+    # valid (not one NOT ENFORCED; checked on the server).
+    for con in [c for name, c in t.constraints.items() if name not in had and c.enforced]:
+        con.validated = True
     # PostgreSQL copies what LIKE includes besides columns once the table and its own keys
     # exist: its own unnamed keys take their names first.
     for like in likes:
@@ -762,6 +800,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             _add_column_below(catalog, t, col)
             for con in [c for key, c in t.constraints.items() if key not in had]:
                 _check_below(catalog, t, con)
+                _foreign_key_below(catalog, t, con)
         elif sub == "AT_DropColumn":
             # The generated columns reading it go too: with CASCADE, and silently before
             # PostgreSQL 15 (which refuses the statement without CASCADE).
@@ -826,15 +865,23 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 if inh:
                     _check_below(catalog, t, con)
                     _key_below(catalog, t, con)
+                    _foreign_key_below(catalog, t, con)
         elif sub == "AT_ValidateConstraint" and colname in t.constraints:
-            # A CHECK is validated on the children that have it too (ONLY is refused).
+            # A CHECK is validated on the children that have it too (ONLY is refused); a
+            # foreign key on the partitions' clones of it, whatever their names.
             for table in [t, *(_children(catalog, name) if inh else ())]:
                 if colname in table.constraints:
                     table.constraints[colname].validated = True
+            for part, clone in foreign_key_clones(catalog, name, colname):
+                part.constraints[clone] = replace(part.constraints[clone], validated=True)
         elif sub == "AT_ValidateConstraint":
             _validate_not_null(catalog, t, colname, inh)
         elif sub == "AT_DropConstraint":
+            if refused_inherited(t.constraints.get(colname)):
+                continue  # the server refuses to drop a partition's clone alone
             _drop_foreign_keys_using(catalog, t, colname, cmd.get("behavior") == "DROP_CASCADE")
+            for part, clone in foreign_key_clones(catalog, name, colname):
+                del part.constraints[clone]
             dropped = t.constraints.pop(colname, None)
             # Constraint names are unique on a table: a CHECK or key of this name is the one
             # dropped, and a NOT NULL that PostgreSQL would have named so was named otherwise.
@@ -859,14 +906,14 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             _, spec = unwrap(cmd.get("def"))
             part = catalog.tables.get(range_var(spec.get("name"))[0])
             if part is not None and sub == "AT_AttachPartition":
-                _take_over_foreign_keys(catalog, name, part)
                 _join_checks(catalog, part, name, take_over=True)
                 part.partition_of = name
                 part.default_partition = bool((spec.get("bound") or {}).get("is_default"))
                 catalog.partition_parents.add(name)
                 _new_partition_indexes(catalog, name, part.name, attaching=True)
+                _clone_foreign_keys(catalog, name, part)
             elif part is not None and part.partition_of == name:  # also CONCURRENTLY
-                _keep_foreign_keys(catalog, name, part)
+                _keep_foreign_keys(part)
                 _own_checks(catalog, part, name)
                 part.partition_of, part.default_partition = None, False
                 for idx in catalog.indexes_on(part.name):  # now indexes of their own
@@ -933,7 +980,7 @@ def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None
         views = catalog.views_using_column(t.name, column)
         _drop_views(catalog, views + [o for v in views for o in catalog.views_over(v)])
         # The foreign keys pointing at it (the server refuses without CASCADE).
-        for other, fk in catalog.referencing(t.name):
+        for other, fk in catalog.referencing(t.name, clones=True):
             if column in (fk.ref_columns or catalog.primary_key(t.name)):
                 catalog.tables[other].constraints.pop(fk.name, None)
     t.columns.pop(column, None)
@@ -952,28 +999,71 @@ def _drop_foreign_keys_using(catalog: Catalog, t: Table, name: str, cascade: boo
     con = t.constraints.get(name)
     if not cascade or con is None or con.kind not in ("primary", "unique"):
         return
-    for other, fk in catalog.foreign_keys_using(t.name, con.columns):
+    for other, fk in catalog.foreign_keys_using(t.name, con.columns, clones=True):
         catalog.tables[other].constraints.pop(fk.name, None)
 
 
-def _take_over_foreign_keys(catalog: Catalog, parent: str, part: Table) -> None:
-    """A table attached as a partition: a foreign key of its own equal to one of `parent`'s
-    (or above) becomes that key's clone, no longer its own (its triggers on the referenced
-    table are dropped); the catalog records clones only where the key was added."""
-    inherited = catalog.inherited_foreign_keys(parent)
-    for key, con in list(part.constraints.items()):
-        if any(catalog.same_foreign_key(top, con) for top in inherited):
-            del part.constraints[key]
+def _clone_foreign_keys(catalog: Catalog, parent: str, part: Table,
+                        keys: list[Constraint] | None = None) -> None:
+    """Partition `part` (new, attached) gets a clone of each foreign key of `parent` (of
+    `keys` of it when given: those just added), and its partitions in turn, however deep
+    (tablecmds.c CloneFkReferencing, addFkRecurseReferencing): a key of its own that is equal
+    (`Catalog.same_foreign_key`) and not yet a clone becomes the clone, valid when either is;
+    else a new one under the parent key's name, or `name_1`, `name_2`... while the partition
+    has a constraint of that name (checked on the server). New Constraint objects: a down
+    check's catalog shares them."""
+    known = catalog.tables.get(parent)
+    if keys is None:
+        keys = [c for c in known.constraints.values() if c.kind == "foreign"] if known else []
+    for key in keys:
+        mine = next((c for c in part.constraints.values() if not c.clone_of
+                     and catalog.same_foreign_key(key, c)), None)
+        if mine is not None:
+            clone = replace(mine, inherited=True, clone_of=key.name,
+                            validated=mine.validated or key.validated)
+        else:
+            name, number = key.name, 0
+            while name in part.constraints:
+                number += 1
+                name = generated_name(key.name, None, str(number))
+            clone = replace(key, name=name, inherited=True, clone_of=key.name, created_by=None)
+        part.constraints[clone.name] = clone
+        catalog.note_foreign_key(part.name, clone.references)
+        for sub in filter(None, map(catalog.tables.get, catalog.direct_partitions(part.name))):
+            _clone_foreign_keys(catalog, part.name, sub, [clone])
 
 
-def _keep_foreign_keys(catalog: Catalog, parent: str, part: Table) -> None:
-    """A detached partition keeps its clones of the foreign keys of `parent` and above as
-    keys of its own, under their names (new Constraint objects: a down check's catalog
-    shares them)."""
-    for con in catalog.inherited_foreign_keys(parent):
-        if con.name not in part.constraints:
-            part.constraints[con.name] = replace(con)
-            catalog.note_foreign_key(part.name, con.references)
+def _foreign_key_below(catalog: Catalog, t: Table, con: Constraint) -> None:
+    """A foreign key added to partitioned `t` (ONLY is refused): each partition gets its
+    clone."""
+    if t.kind == "partitioned" and con.kind == "foreign":
+        for part in filter(None, map(catalog.tables.get, catalog.direct_partitions(t.name))):
+            _clone_foreign_keys(catalog, t.name, part, [con])
+
+
+def foreign_key_clones(catalog: Catalog, table: str, name: str) -> list[tuple[Table, str]]:
+    """(partition, constraint name) of each clone of foreign key `name` of `table`, however
+    deep: what a DROP CONSTRAINT or VALIDATE of it reaches."""
+    out: list[tuple[Table, str]] = []
+    for part in filter(None, map(catalog.tables.get, catalog.direct_partitions(table))):
+        for clone in [c.name for c in part.constraints.values() if c.clone_of == name]:
+            out += [(part, clone), *foreign_key_clones(catalog, part.name, clone)]
+    return out
+
+
+def refused_inherited(con: Constraint | None) -> bool:
+    """Whether DROP CONSTRAINT of `con` alone is refused: a partition's clone of its
+    parent's foreign key, UNIQUE, PRIMARY KEY or EXCLUDE constraint (checked on the server)."""
+    return con is not None and con.inherited and (
+        bool(con.clone_of) or con.kind in ("primary", "unique", "exclude"))
+
+
+def _keep_foreign_keys(part: Table) -> None:
+    """A detached partition keeps its clones of its parent's foreign keys as keys of its own,
+    under their names (new Constraint objects: a down check's catalog shares them); the
+    clones its partitions hold of them stay theirs."""
+    for con in [c for c in part.constraints.values() if c.clone_of]:
+        part.constraints[con.name] = replace(con, inherited=False, clone_of="")
 
 
 def _join_checks(catalog: Catalog, child: Table, parent: str, take_over: bool) -> None:
@@ -1054,6 +1144,31 @@ def _alter_index(catalog: Catalog, stmt: dict, name: str) -> None:
                 # A key's index takes the partition's constraint over it along.
                 if catalog.index_constraint(catalog.indexes[name]) is not None:
                     _own_key(catalog, child, own=False)
+                _validate_partitioned_index(catalog, name)
+
+
+def missing_index_parts(catalog: Catalog, name: str,
+                        attaching: Index | None = None) -> list[str]:
+    """The partitions of the table of partitioned index `name` (qualified) without a valid
+    part of it attached (with `attaching` attached too, when given): while there is one, an
+    index made ON ONLY stays invalid (PostgreSQL's validatePartitionedIndex)."""
+    idx = catalog.indexes.get(name)
+    if idx is None:
+        return []
+    return [p for p in catalog.direct_partitions(idx.table)
+            if not (attaching is not None and attaching.valid and attaching.table == p)
+            and not any(i.attached_to == name and i.valid for i in catalog.indexes_on(p))]
+
+
+def _validate_partitioned_index(catalog: Catalog, name: str) -> None:
+    """An invalid partitioned index whose partitions all have a valid part of it attached
+    becomes valid, and so, in turn, may the index it is a part of (checked on the server)."""
+    idx = catalog.indexes.get(name)
+    if idx is None or idx.valid or missing_index_parts(catalog, name):
+        return
+    catalog.indexes[name] = replace(idx, valid=True)
+    if idx.attached_to:
+        _validate_partitioned_index(catalog, idx.attached_to)
 
 
 def _attach_index(catalog: Catalog, idx: Index, parent: str | None) -> None:
@@ -1064,10 +1179,10 @@ def _attach_index(catalog: Catalog, idx: Index, parent: str | None) -> None:
 
 
 def _own_key(catalog: Catalog, idx: Index, own: bool) -> None:
-    """The partition's UNIQUE / PRIMARY KEY constraint whose index is `idx` made its own
+    """The partition's UNIQUE / PRIMARY KEY / EXCLUDE constraint whose index is `idx` made its own
     (DETACH) or the clone of its parent's (attached). A new Constraint: forks share them."""
     con = catalog.index_constraint(idx)
-    if con is not None and con.kind in ("primary", "unique"):
+    if con is not None:
         catalog.tables[idx.table].constraints[con.name] = replace(con, inherited=not own)
 
 
@@ -1122,6 +1237,11 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         if con is not None and con.kind == "check" and (stmt.get("relation") or {}).get("inh"):
             for child in _children(catalog, name):
                 _rename_constraint(catalog, child, child.name, old, new)
+        # A foreign key's clones keep their names, and stay its clones.
+        if con is not None and con.kind == "foreign":
+            for part in filter(None, map(catalog.tables.get, catalog.direct_partitions(name))):
+                for clone in [c for c in part.constraints.values() if c.clone_of == old]:
+                    part.constraints[clone.name] = replace(clone, clone_of=new)
     elif rtype == "OBJECT_INDEX" and name in catalog.indexes:
         _rename_index(catalog, name, f"{name.split('.', 1)[0]}.{new}")
     elif rtype == "OBJECT_TRIGGER" and t and stmt.get("subname") in t.triggers:
@@ -1471,7 +1591,8 @@ def _tables_pointing_at(catalog: Catalog, relation: str) -> list[Table]:
     # such a key: they are the only ones worth a look (this runs for every DROP and RENAME
     # of a relation).
     found = {t.name: t for t in catalog.views_reading(relation)}
-    found.update((name, catalog.tables[name]) for name, _ in catalog.referencing(relation))
+    found.update((name, catalog.tables[name])
+                 for name, _ in catalog.referencing(relation, clones=True))
     found.update((t.name, t) for t in policies.holders_reached(catalog, [relation]))
     if len(found) < 2:
         return list(found.values())
@@ -1514,8 +1635,9 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
             return _tables_following(catalog, range_var(body.get("relation"))[0])
         table = range_var(body.get("relation"))[0]
         # A column or constraint renamed in the partitions and children too.
-        below = _children(catalog, table) if rtype in ("OBJECT_COLUMN", "OBJECT_TABCONSTRAINT") \
-            and (body.get("relation") or {}).get("inh") else []
+        # A foreign key's clones follow its name even with ONLY.
+        below = _children(catalog, table) if rtype == "OBJECT_TABCONSTRAINT" or \
+            rtype == "OBJECT_COLUMN" and (body.get("relation") or {}).get("inh") else []
         if rtype == "OBJECT_COLUMN":
             views = catalog.views_using_column(table, body.get("subname", ""))
             return [catalog.tables[view] for view in views] + below + \
@@ -1565,10 +1687,24 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
                                                              body.get("cmds") or ())
                     if cmd.get("subtype") == "AT_DropColumn"
                     and cmd.get("behavior") == "DROP_CASCADE"]
+        # A column or key dropped with CASCADE takes the foreign keys using it (and their
+        # clones on partitions).
+        keys_lost = any(cmd.get("subtype") in ("AT_DropColumn", "AT_DropConstraint")
+                        and cmd.get("behavior") == "DROP_CASCADE"
+                        for cmd in (unwrap(c)[1] for c in body.get("cmds") or ()))
         return _children(catalog, table) + [
             t for name in moved for rel in (name, *catalog.partitions(name))
             if (t := catalog.tables.get(rel)) is not None] + \
-            policies.column_holders(catalog, cascaded)
+            policies.column_holders(catalog, cascaded) + [
+            catalog.tables[other] for other, _ in
+            (catalog.referencing(table, clones=True) if keys_lost else ())]
+    elif kind == "AlterTableStmt":
+        # ALTER INDEX ... ATTACH PARTITION: a key's index takes the partition's constraint
+        # over it along (`_own_key`).
+        return [t for cmd in (unwrap(c)[1] for c in body.get("cmds") or ())
+                if cmd.get("subtype") == "AT_AttachPartition"
+                and (idx := catalog.indexes.get(range_var(unwrap(cmd.get("def"))[1].get(
+                    "name"))[0])) is not None and (t := catalog.tables.get(idx.table))]
     elif kind == "DoStmt":
         return [t for inner in embedded_trees(body) for t in tables_reached(catalog, inner)]
     return []
@@ -1679,12 +1815,18 @@ def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
                  attnames=attnames, signature=_index_signature(stmt, params))
 
 
+def _plain_columns(params: list[dict]) -> bool:
+    """Whether index elements `params` (IndexElems) are plain columns: no expression,
+    collation, operator class or ordering (what `Index.signature` can compare)."""
+    return all(p.get("name") and not p.get("collation") and not p.get("opclass")
+               and p.get("ordering", "SORTBY_DEFAULT") == "SORTBY_DEFAULT"
+               and p.get("nulls_ordering", "SORTBY_NULLS_DEFAULT") == "SORTBY_NULLS_DEFAULT"
+               for p in params)
+
+
 def _index_signature(stmt: dict, params: list[dict]) -> tuple | None:
-    plain = all(p.get("name") and not p.get("collation") and not p.get("opclass")
-                and p.get("ordering", "SORTBY_DEFAULT") == "SORTBY_DEFAULT"
-                and p.get("nulls_ordering", "SORTBY_NULLS_DEFAULT") == "SORTBY_NULLS_DEFAULT"
-                for p in params)
-    if not plain or not params or stmt.get("whereClause") or stmt.get("indexIncludingParams"):
+    if not _plain_columns(params) or not params or stmt.get("whereClause") \
+            or stmt.get("indexIncludingParams"):
         return None
     return (stmt.get("accessMethod") or "btree", bool(stmt.get("unique")),
             bool(stmt.get("nulls_not_distinct")))
@@ -1694,10 +1836,15 @@ def _create_index(catalog: Catalog, stmt: dict) -> None:
     idx = index_from_stmt(catalog, stmt)
     if idx.name in catalog.indexes:
         return
-    catalog.indexes[idx.name] = idx
     if (stmt.get("relation") or {}).get("inh"):  # not ON ONLY: every partition gets one
+        catalog.indexes[idx.name] = idx
         for part in catalog.direct_partitions(idx.table):
             _partition_index(catalog, part, idx)
+        return
+    # ON ONLY a partitioned table with partitions: invalid until each has a valid part of it
+    # attached (ALTER INDEX ... ATTACH PARTITION); a later partition gets its part, but only
+    # that ALTER INDEX makes it valid (checked on the server).
+    catalog.indexes[idx.name] = replace(idx, valid=not catalog.direct_partitions(idx.table))
 
 
 def _partition_index(catalog: Catalog, part: str, parent: Index,
@@ -1741,7 +1888,7 @@ def key_kinds(key: Constraint | None, attaching: bool) -> tuple[str, ...]:
     the server)."""
     if key is None:
         return ()
-    return (key.kind,) if attaching else ("primary", "unique")
+    return (key.kind,) if attaching or key.kind == "exclude" else ("primary", "unique")
 
 
 def index_builds(catalog: Catalog, part: str, like: Index, key: Constraint | None = None,
@@ -1758,10 +1905,11 @@ def index_builds(catalog: Catalog, part: str, like: Index, key: Constraint | Non
 
 def parent_indexes(catalog: Catalog, parent: str) -> list[tuple[Index, Constraint | None]]:
     """The indexes of `parent` a new or attached partition gets a part of, each with the
-    UNIQUE / PRIMARY KEY constraint it is the index of (not an EXCLUDE's: the catalog leaves
-    those out)."""
+    UNIQUE / PRIMARY KEY / EXCLUDE constraint it is the index of (not an EXCLUDE the catalog
+    cannot compare, `Index.signature` None: those are left out)."""
     return [(idx, con) for idx in catalog.indexes_on(parent)
-            if (con := catalog.index_constraint(idx)) is None or con.kind != "exclude"]
+            if (con := catalog.index_constraint(idx)) is None or con.kind != "exclude"
+            or idx.signature is not None]
 
 
 def _new_partition_indexes(catalog: Catalog, parent: str, part: str, attaching: bool) -> None:
@@ -1774,10 +1922,11 @@ def _new_partition_indexes(catalog: Catalog, parent: str, part: str, attaching: 
 
 
 def _key_below(catalog: Catalog, t: Table, con: Constraint) -> None:
-    """A UNIQUE / PRIMARY KEY added to partitioned `t` (not ONLY): each partition gets its
-    clone."""
+    """A UNIQUE / PRIMARY KEY / EXCLUDE added to partitioned `t` (not ONLY): each partition
+    gets its clone (of an EXCLUDE, one the catalog can compare)."""
     idx = catalog.indexes.get(f"{t.name.split('.', 1)[0]}.{con.name}")
-    if t.kind != "partitioned" or idx is None or con.kind not in ("primary", "unique"):
+    if t.kind != "partitioned" or idx is None or con.kind not in ("primary", "unique") and (
+            con.kind != "exclude" or idx.signature is None):
         return
     for part in catalog.direct_partitions(t.name):
         if part in catalog.tables:

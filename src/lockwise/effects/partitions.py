@@ -352,13 +352,42 @@ def partitioned_constraint_sql(catalog: Catalog, table: str, qualified: bool, co
     return "\n".join(steps)
 
 
+def index_parts_sql(catalog: Catalog, idx: Index, parts: list[str], qualified: bool,
+                    like: str = "") -> str:
+    """The steps that make partitioned index `idx` (made ON ONLY) valid: for each partition of
+    `parts` that lacks a valid part of it, one built CONCURRENTLY and attached; a
+    sub-partitioned one gets one ON ONLY, made valid the same way (checked on the server).
+    `like`: the relation whose spelling names are written like (`idx.table`'s by default)."""
+    like = like or idx.table
+    kind = "UNIQUE INDEX" if idx.unique else "INDEX"
+    cols = ", ".join(map(quote_ident, idx.columns))
+    steps: list[str] = []
+    for part in parts:
+        name = _child_index_name(idx.name.split(".", 1)[1], idx.table.split(".", 1)[1],
+                                 part.split(".", 1)[1])
+        target = relation_sql(part, like, qualified)
+        if (catalog.tables.get(part) or Table(part)).kind == "partitioned":
+            steps.append(f"CREATE {kind} IF NOT EXISTS {quote_ident(name)} ON ONLY {target} "
+                         f"({cols});")
+            sub = Index(f"{part.split('.', 1)[0]}.{name}", part, idx.columns, unique=idx.unique)
+            steps.append(index_parts_sql(catalog, sub, catalog.direct_partitions(part),
+                                         qualified, like))
+        else:
+            steps.append(f"CREATE {kind} CONCURRENTLY IF NOT EXISTS {quote_ident(name)} ON "
+                         f"{target} ({cols});  -- own migration, outside a transaction")
+        steps.append(f"ALTER INDEX {relation_sql(idx.name, like, qualified)} ATTACH PARTITION "
+                     f"{_index_sql(name, part, like, qualified)};")
+    return "\n".join(step for step in steps if step)
+
+
 def prebuilt_indexes_sql(table: str, part: str, qualified: bool,
                          missing: list[tuple[Index, Constraint | None]]) -> str:
     """The way to give table `part` each index of partitioned `table` in `missing` (with the
-    UNIQUE / PRIMARY KEY constraint it is the index of) before ATTACH PARTITION: built
-    CONCURRENTLY, a key's then made a constraint over it (USING INDEX), which ATTACH takes
-    over instead of building its own under ACCESS EXCLUSIVE (checked on the server). An index
-    the catalog cannot write out is named, to be matched by hand."""
+    UNIQUE / PRIMARY KEY / EXCLUDE constraint it is the index of) before ATTACH PARTITION:
+    built CONCURRENTLY, a key's then made a constraint over it (USING INDEX), which ATTACH
+    takes over instead of building its own under ACCESS EXCLUSIVE (checked on the server). An
+    EXCLUDE has neither: it is added to `part` before it is attached, which ATTACH takes over
+    too. An index the catalog cannot write out is named, to be matched by hand."""
     part_sql = relation_sql(part, table, qualified)
     table_name, part_name = table.split(".", 1)[1], part.split(".", 1)[1]
     steps: list[str] = []
@@ -368,8 +397,15 @@ def prebuilt_indexes_sql(table: str, part: str, qualified: bool,
             steps.append(f"-- an index of {part_sql} of the same definition as "
                          f"{relation_sql(idx.name, table, qualified)}, built CONCURRENTLY")
             continue
-        method, unique, nulls_not_distinct = idx.signature
+        method, unique, nulls_not_distinct = idx.signature[:3]
         using = "" if method == "btree" else f" USING {method}"
+        if con is not None and con.kind == "exclude":  # no CONCURRENTLY, nor USING INDEX
+            elements = ", ".join(f"{quote_ident(c)} WITH {op}"
+                                 for c, op in zip(idx.columns, idx.signature[3], strict=False))
+            steps.append(f"ALTER TABLE {part_sql} ADD CONSTRAINT {name} EXCLUDE{using} "
+                         f"({elements});  -- ACCESS EXCLUSIVE on {part_sql} alone, before "
+                         "it is attached")
+            continue
         steps.append(f"CREATE {'UNIQUE ' if unique else ''}INDEX CONCURRENTLY IF NOT EXISTS "
                      f"{name} ON {part_sql}{using} ({', '.join(map(quote_ident, idx.columns))})"
                      f"{' NULLS NOT DISTINCT' if nulls_not_distinct else ''};"

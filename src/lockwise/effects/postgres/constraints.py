@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from lockwise.catalog.model import Catalog, Constraint
+from lockwise.catalog.model import Catalog, Constraint, Table
 from lockwise.catalog.replay import (
     constraint_from,
     constraint_name,
     default_constraint_name,
+    exclusion_index,
+    foreign_key_clones,
     not_null_column,
     not_null_name,
+    refused_inherited,
 )
 from lockwise.effects.foreign_keys import foreign_key_sql
 from lockwise.effects.nodes import PrintedSql, range_var, strings, unwrap
@@ -98,7 +101,13 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         if kind == "primary" and base.get("only") and not base.get("recursed_from"):
             _only_primary_key_descendants(b, table, columns)
         if kind in ("unique", "primary", "exclude") and not using_index:
-            if base.get("recursed_from"):
+            if base.get("recursed_from") and kind == "exclude":
+                # An equal EXCLUDE of the partition's own is taken over (checked on the
+                # server, PostgreSQL 17+).
+                like = exclusion_index(b.ctx.catalog, con, table)
+                why = "" if like is not None and b.ctx.catalog.attachable_index(
+                    table, like, ("exclude",)) is not None else "index build"
+            elif base.get("recursed_from"):
                 why = _partition_constraint_scan(b.ctx.catalog, table, kind, columns)
             else:
                 why = "index build"
@@ -223,7 +232,7 @@ def validate_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
     name = cmd.get("name", "")
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
     known = b.ctx.catalog.tables.get(table)
-    con = known.constraints.get(name) if known else None
+    con = _validated_here(b.ctx.catalog, known, name, base.get("recursed_from"))
     not_null = not_null_column(known, name) if known is not None and con is None else None
     # A constraint valid already is left as it is: nothing read, the referenced table of a
     # foreign key not even locked (checked on the server).
@@ -240,12 +249,26 @@ def validate_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
           already_valid=already)
 
 
+def _validated_here(catalog: Catalog, known: Table | None, name: str,
+                    top: str | None) -> Constraint | None:
+    """The constraint of `known` that VALIDATE CONSTRAINT `name` of `top` (a table above it;
+    None: of `known` itself) validates: for a foreign key, its clone, whatever its name."""
+    above = catalog.tables.get(top) if top else None
+    fk = above.constraints.get(name) if above is not None else None
+    if fk is None or fk.kind != "foreign" or known is None:
+        return known.constraints.get(name) if known else None
+    return next((part.constraints[clone] for part, clone in foreign_key_clones(catalog, top, name)
+                 if part is known), None)
+
+
 def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
     name = cmd.get("name", "")
     b.lock(table, L.ACCESS_EXCLUSIVE)
     known = b.ctx.catalog.tables.get(table)
     con = known.constraints.get(name) if known else None
-    if con is not None and con.kind == "foreign" and con.references:
+    # A partition's clone of its parent's key: the server refuses to drop it alone.
+    refused = "recursed_from" not in base and refused_inherited(con)
+    if con is not None and con.kind == "foreign" and con.references and not con.clone_of:
         drop_fk_triggers(b, con.references)
     if base.get("only") and "recursed_from" not in base and \
             inherited_check(b.ctx.catalog, table, name):
@@ -261,7 +284,8 @@ def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
             b.drops.add(f"constraint:{other}.{fk.name}")
     b.drops.add(f"constraint:{table}.{name}")
     b.act("drop_constraint", base, constraint=name, if_exists=bool(cmd.get("missing_ok")),
-          constraint_type=con.kind if con else "")
+          constraint_type=con.kind if con else "", inherited_from=known.partition_of or ""
+          if refused and known is not None else "")
 
 
 def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:

@@ -74,9 +74,12 @@ def drop(b: Builder, stmt: dict) -> None:
             if known:
                 # Dropping a table drops its FK triggers on the tables it references.
                 for con in known.constraints.values():
-                    if con.kind == "foreign" and con.references and con.references != table:
+                    # (a partition's clone has none: its parent's key holds them)
+                    if con.kind == "foreign" and con.references and con.references != table \
+                            and not con.clone_of:
                         drop_fk_triggers(b, con.references)
-            for other, _con in catalog.referencing(table):
+            # (the partitions' clones of a key go with it, each locking its table)
+            for other, _con in catalog.referencing(table, clones=True):
                 if cascade and other != table:
                     b.lock(other, L.ACCESS_EXCLUSIVE)
             for view in catalog.views_over(table) if cascade else ():
@@ -243,7 +246,7 @@ def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:
     catalog = b.ctx.catalog
     known = catalog.tables.get(table)
     for con in known.constraints.values() if known is not None else ():
-        if con.kind == "foreign" and con.references and \
+        if con.kind == "foreign" and con.references and not con.clone_of and \
                 not con.references.startswith(schema + "."):
             drop_fk_triggers(b, con.references)
     for other, _con in catalog.referencing(table):

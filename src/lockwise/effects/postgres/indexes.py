@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lockwise.catalog.model import Index
-from lockwise.catalog.replay import index_builds, index_from_stmt
+from lockwise.catalog.replay import index_builds, index_from_stmt, missing_index_parts
 from lockwise.effects.nodes import options_on, range_var, unwrap
 from lockwise.effects.partitions import partitioned_index_sql, partitioned_reindex_sql
 from lockwise.effects.postgres.builder import (
@@ -134,7 +134,13 @@ def alter_index(b: Builder, stmt: dict, index: str) -> None:
             for known in (idx, child):
                 if known is not None:
                     b.lock(known.table, L.ACCESS_SHARE)
-            b.act("attach_index_partition", index=index)
+            # An index made ON ONLY becomes valid once each partition has a valid part.
+            missing = missing_index_parts(b.ctx.catalog, index, child) \
+                if idx is not None and not idx.valid else []
+            b.act("attach_index_partition", index=index, index_known=idx is not None,
+                  index_valid_after=idx is not None and not missing,
+                  partitions_without_index=tuple(missing),
+                  partitions_without_index_text=", ".join(missing))
         else:
             # No lock on the table itself (checked on the server), but SET TABLESPACE holds the
             # index ACCESS EXCLUSIVE while it copies it: queries that plan with the table open

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from lockwise.catalog.replay import missing_index_parts
 from lockwise.effects.nodes import (
     columns_read,
     const_value,
@@ -17,6 +18,7 @@ from lockwise.effects.nodes import (
     unwrap,
     walk,
 )
+from lockwise.effects.partitions import index_parts_sql
 from lockwise.effects.postgres.builder import (
     Builder,
     L,
@@ -72,6 +74,8 @@ def dml(kind: str) -> Callable:
                 b.writes.add(f"column:{table}.{col}")
         elif kind == "insert":
             columns = tuple(unwrap(t)[1].get("name", "") for t in stmt.get("cols") or ())
+            if stmt.get("onConflictClause"):
+                facts.update(_invalid_arbiter(b, table, stmt["onConflictClause"], qualified))
         known = b.ctx.catalog.tables.get(table)
         rechecked = kind == "update" and table in b.ctx.written_in_transaction
         for con in known.constraints.values() if known and kind != "delete" else ():
@@ -157,6 +161,30 @@ def _not_yet_updated(b: Builder, stmt: dict) -> str | None:
 #: ON DELETE / ON UPDATE actions that change the referencing rows (CASCADE, SET NULL, SET
 #: DEFAULT); the others (NO ACTION, RESTRICT) only look for them.
 _MODIFYING_FK_ACTIONS = frozenset("cnd")
+
+
+def _invalid_arbiter(b: Builder, table: str, clause: dict, qualified: bool) -> dict:
+    """`ON CONFLICT (cols)` on a table whose only unique index over exactly those columns
+    (in any order) is not valid: an index made ON ONLY a partitioned table whose partitions
+    do not all have a valid part of it attached yet. PostgreSQL infers no arbiter from an
+    invalid index, and refuses the statement (checked on the server). Only for a table these
+    migrations created, whose indexes are all known; facts empty otherwise."""
+    elems = [unwrap(e)[1] for e in (clause.get("infer") or {}).get("indexElems") or ()]
+    wanted = {e.get("name") for e in elems}
+    known = b.ctx.catalog.tables.get(table)
+    if not elems or None in wanted or known is None or known.created_by is None or \
+            (clause.get("infer") or {}).get("whereClause"):
+        return {}
+    unique = [i for i in b.ctx.catalog.indexes_on(table)
+              if i.unique and not i.partial and not i.reads and set(i.columns) == wanted]
+    invalid = next((i for i in unique if not i.valid), None)
+    if invalid is None or any(i.valid for i in unique):
+        return {}
+    missing = missing_index_parts(b.ctx.catalog, invalid.name)
+    return {"arbiter_index_invalid": True, "invalid_arbiter_index": invalid.name,
+            "partitions_without_index": tuple(missing),
+            "partitions_without_index_text": ", ".join(missing) or "none known",
+            "index_parts_sql": index_parts_sql(b.ctx.catalog, invalid, missing, qualified)}
 
 
 def _referencing_rows(b: Builder, table: str, kind: str, columns: tuple[str, ...],
