@@ -481,6 +481,8 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
             _inherit_checks(t, parent)
     if stmt.get("ofTypename"):
         t.of_type = object_name(strings(stmt["ofTypename"].get("names")))
+        # Its columns are the type's attributes, in order (checked on the server).
+        t.columns = {a.name: _copy_column(a) for a in catalog.composites.get(t.of_type, ())}
     catalog.tables[name] = t
     if t.partition_of:  # cloned before the constraints written here are made (DefineRelation)
         _new_partition_indexes(catalog, t.partition_of, name, attaching=False)
@@ -489,6 +491,13 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         kind, body = unwrap(elt)
         if kind == "ColumnDef":
             col = _column(catalog, body, name)
+            attribute = t.columns.get(col.name) if t.of_type else None
+            if attribute is not None and not body.get("typeName"):
+                # `a WITH OPTIONS ...` of a typed table: the attribute's type, with these
+                # constraints and default
+                col.type_name, col.typmods, col.array = (
+                    attribute.type_name, attribute.typmods, attribute.array)
+                col.collation = attribute.collation
             t.columns[col.name] = col
             _add_column_constraints(catalog, t, body, col.name)
         elif kind == "Constraint":
@@ -737,6 +746,9 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
     if stmt.get("objtype") == "OBJECT_INDEX":
         _alter_index(catalog, stmt, name)
         return
+    if stmt.get("objtype") == "OBJECT_TYPE":
+        _alter_composite(catalog, name, stmt)
+        return
     t = catalog.tables.get(name)
     if t is None:
         if stmt.get("objtype", "OBJECT_TABLE") != "OBJECT_TABLE":
@@ -880,6 +892,59 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             t.unlogged = False
         elif sub == "AT_SetUnLogged":
             t.unlogged = True
+
+
+def _alter_composite(catalog: Catalog, name: str, stmt: dict) -> None:
+    """ALTER TYPE `name` ADD / DROP / ALTER ATTRIBUTE of a composite type: its attributes
+    change; a subcommand with CASCADE changes the columns of its typed tables too, and of
+    what inherits from them, as the same ALTER TABLE subcommand would (DROP ATTRIBUTE ...
+    CASCADE drops the views using the column; all checked on the server). Without CASCADE
+    the server refuses while a typed table exists."""
+    attributes = {a.name: a for a in catalog.composites.get(name, ())}
+    for cmd in [unwrap(c)[1] for c in stmt.get("cmds") or ()]:
+        sub, attribute = cmd.get("subtype", ""), cmd.get("name", "")
+        if sub == "AT_AddColumn":
+            col = _column(catalog, unwrap(cmd.get("def"))[1], name)
+            attributes.setdefault(col.name, col)
+        elif sub == "AT_DropColumn":
+            attributes.pop(attribute, None)
+        elif sub == "AT_AlterColumnType" and attribute in attributes:
+            _, body = unwrap(cmd.get("def"))
+            tname, mods, is_array = catalog.column_type(body.get("typeName"))
+            attributes[attribute] = replace(attributes[attribute], type_name=tname,
+                                            typmods=mods, array=is_array,
+                                            collation=collation_name(body))
+    for _, tree in typed_table_trees(catalog, {"AlterTableStmt": stmt}):
+        _alter_table(catalog, tree["AlterTableStmt"])
+    if name in catalog.composites:
+        catalog.composites[name] = tuple(attributes.values())
+
+
+def typed_table_trees(catalog: Catalog, tree: dict) -> list[tuple[str, dict]]:
+    """ALTER TYPE ... ADD / DROP / ALTER / RENAME ATTRIBUTE of a composite type as what it
+    does to each of its typed tables: (table, the ALTER TABLE or RENAME COLUMN it amounts
+    to, of the subcommands with CASCADE, reaching the table's children too). Empty for any
+    other statement, and without CASCADE (the server then refuses while a typed table
+    exists)."""
+    kind, body = unwrap(tree)
+    if kind == "AlterTableStmt" and body.get("objtype") == "OBJECT_TYPE":
+        cmds = [c for c in body.get("cmds") or ()
+                if unwrap(c)[1].get("behavior") == "DROP_CASCADE"]
+        return [(table, {"AlterTableStmt": {"relation": _relation_of(table), "cmds": cmds}})
+                for table in catalog.typed_tables(range_var(body.get("relation"))[0])
+                ] if cmds else []
+    if kind == "RenameStmt" and body.get("renameType") == "OBJECT_ATTRIBUTE" and \
+            body.get("behavior") == "DROP_CASCADE":
+        return [(table, {"RenameStmt": {**body, "renameType": "OBJECT_COLUMN",
+                                        "relation": _relation_of(table)}})
+                for table in catalog.typed_tables(range_var(body.get("relation"))[0])]
+    return []
+
+
+def _relation_of(table: str) -> dict:
+    """A RangeVar naming `table` (qualified), without ONLY."""
+    schema, rel = table.split(".", 1)
+    return {"schemaname": schema, "relname": rel, "inh": True}
 
 
 def _with_below(catalog: Catalog, t: Table, column: str,
@@ -1033,6 +1098,17 @@ def _relations_dropped(catalog: Catalog, name: str, cascade: bool) -> list[str]:
             *(catalog.inheritance_children(name) if cascade else ())]
 
 
+def _drop_relations(catalog: Catalog, name: str, cascade: bool) -> None:
+    """DROP TABLE / VIEW `name`: it and its partitions; with CASCADE its inheritance
+    children, the views over any of them and the policies on others naming those."""
+    if cascade:
+        policies.drop_dependent_policies(
+            catalog.policies_on_others(catalog.cascade_reach(name)))
+        _drop_views(catalog, catalog.views_over(name))
+    for rel in _relations_dropped(catalog, name, cascade):
+        _drop_relation(catalog, rel)
+
+
 def _drop_relation(catalog: Catalog, name: str) -> None:
     catalog.tables.pop(name, None)
     _drop_statistics(catalog, _statistics_on(catalog, name))
@@ -1107,6 +1183,13 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
     t = catalog.tables.get(name)
     if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and t:
         _move_relation(catalog, t, f"{name.split('.', 1)[0]}.{new}")
+    elif rtype == "OBJECT_ATTRIBUTE":
+        old = stmt.get("subname", "")
+        if name in catalog.composites:
+            catalog.composites[name] = tuple(replace(a, name=new) if a.name == old else a
+                                             for a in catalog.composites[name])
+        for _, tree in typed_table_trees(catalog, {"RenameStmt": stmt}):
+            _rename(catalog, tree["RenameStmt"])  # the typed tables' columns follow
     elif rtype == "OBJECT_COLUMN":
         old = stmt.get("subname", "")
         # Unless ONLY (which the server refuses for an inherited column), the partitions and
@@ -1322,6 +1405,8 @@ def _move_type(catalog: Catalog, spellings: dict[str, str]) -> None:
         catalog.types.add(new)
     if old in catalog.domains:
         catalog.domains[new] = catalog.domains.pop(old)
+    if old in catalog.composites:
+        catalog.composites[new] = catalog.composites.pop(old)
     if old in catalog.constrained_domains:
         catalog.constrained_domains.discard(old)
         catalog.constrained_domains.add(new)
@@ -1498,12 +1583,17 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
     keys to a renamed or dropped relation, the views that read a renamed column, the tables
     whose triggers, defaults, constraints or indexes, and the views whose queries, call a
     function dropped with CASCADE (`_routine_reach`), the partitions and inheritance children
-    of an altered table; for a DO block, what the statements the replay follows in it reach
-    (the tables they name count as named: `embedded_trees`). Whoever replays on a copy of the
-    catalog that shares tables must copy these first (graph/down.py)."""
+    of an altered table, the typed tables (and what they reach) of a composite type altered
+    with CASCADE, and what a typed table dropped with its type reaches; for a DO block, what
+    the statements the replay follows in it reach (the tables they name count as named:
+    `embedded_trees`). Whoever replays on a copy of the catalog that shares tables must copy
+    these first (graph/down.py)."""
     kind, body = unwrap(tree)
     if kind == "RenameStmt" and body.get("renameType") == "OBJECT_SCHEMA":
         return _schema_reach(catalog, body.get("subname", ""))
+    if typed := typed_table_trees(catalog, tree):  # ALTER TYPE ... CASCADE
+        return [t for table, inner in typed
+                for t in (catalog.tables[table], *tables_reached(catalog, inner))]
     if kind in ("RenameStmt", "AlterObjectSchemaStmt"):
         moved = _moved_with(catalog, body.get("renameType") or body.get("objectType", ""), body)
         if moved is not None:
@@ -1526,11 +1616,8 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
         names = [n for n in drop_object_names(body) if n]
         if rtype in RELATION_KINDS:
             cascade = body.get("behavior") == "DROP_CASCADE"
-            reached = [t for n in names
-                       for rel in _relations_dropped(catalog, object_name(n), cascade)
-                       for t in _tables_pointing_at(catalog, rel)]
-            return reached + [t for n in names if cascade for t in policies.holders_reached(
-                catalog, catalog.cascade_reach(object_name(n)))]
+            return [t for n in names for t in _relations_drop_reach(catalog, object_name(n),
+                                                                     cascade)]
         if body.get("behavior") != "DROP_CASCADE":
             return []
         if rtype in _ROUTINE_KINDS:
@@ -1546,7 +1633,9 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
             holders = [] if rtype == "OBJECT_SEQUENCE" else \
                 policies.column_holders(catalog, dropped) + [
                     t for n in names
-                    for t in _callers_reached(catalog, type_callers(catalog, object_name(n)))]
+                    for t in _callers_reached(catalog, type_callers(catalog, object_name(n)))
+                ] + [t for n in names for table in catalog.typed_tables(object_name(n))
+                     for t in _relations_drop_reach(catalog, table, cascade=True)]
             return [catalog.tables[table] for table in dict.fromkeys(t for t, _ in dropped)] + \
                 holders
     elif kind == "AlterObjectSchemaStmt" and body.get("objectType") in RELATION_KINDS:
@@ -1565,13 +1654,26 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
                                                              body.get("cmds") or ())
                     if cmd.get("subtype") == "AT_DropColumn"
                     and cmd.get("behavior") == "DROP_CASCADE"]
+        # And the foreign keys pointing at it, on the tables holding them.
+        keys = [catalog.tables[other] for rel, column in cascaded
+                for parent in (rel, *(c.name for c in _children(catalog, rel)))
+                for other, fk in catalog.referencing(parent)
+                if column in (fk.ref_columns or catalog.primary_key(parent))]
         return _children(catalog, table) + [
             t for name in moved for rel in (name, *catalog.partitions(name))
             if (t := catalog.tables.get(rel)) is not None] + \
-            policies.column_holders(catalog, cascaded)
+            policies.column_holders(catalog, cascaded) + keys
     elif kind == "DoStmt":
         return [t for inner in embedded_trees(body) for t in tables_reached(catalog, inner)]
     return []
+
+
+def _relations_drop_reach(catalog: Catalog, name: str, cascade: bool) -> list[Table]:
+    """The tables `_drop_relations` changes: those pointing at a relation dropped, and with
+    CASCADE those with a policy naming one or a view over one."""
+    return [t for rel in _relations_dropped(catalog, name, cascade)
+            for t in _tables_pointing_at(catalog, rel)] + \
+        (policies.holders_reached(catalog, catalog.cascade_reach(name)) if cascade else [])
 
 
 def _routine_reach(catalog: Catalog, names: list[str]) -> list[Table]:
@@ -1644,8 +1746,10 @@ def reads_view_reads(tree: dict) -> bool:
             body.get("removeType") in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_SCHEMA",
                                        *_ROUTINE_KINDS)
             and body.get("behavior") == "DROP_CASCADE")
-    if kind == "RenameStmt":
-        return body.get("renameType") in (*RELATION_KINDS, "OBJECT_COLUMN")
+    if kind == "RenameStmt":  # (RENAME ATTRIBUTE ... CASCADE renames typed tables' columns)
+        return body.get("renameType") in (*RELATION_KINDS, "OBJECT_COLUMN") or (
+            body.get("renameType") == "OBJECT_ATTRIBUTE"
+            and body.get("behavior") == "DROP_CASCADE")
     if kind == "AlterObjectSchemaStmt":  # moves the views over a relation as a rename does
         return body.get("objectType") in RELATION_KINDS
     if kind == "AlterTableStmt":
@@ -1807,13 +1911,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                     catalog.policies_on_others(list(found.views), [name]))
                 _drop_callers(catalog, found)
         elif rtype in RELATION_KINDS:
-            cascade = stmt.get("behavior") == "DROP_CASCADE"
-            if cascade:  # the views over it go with it, and the policies on others naming them
-                policies.drop_dependent_policies(
-                    catalog.policies_on_others(catalog.cascade_reach(name)))
-                _drop_views(catalog, catalog.views_over(name))
-            for rel in _relations_dropped(catalog, name, cascade):
-                _drop_relation(catalog, rel)
+            _drop_relations(catalog, name, stmt.get("behavior") == "DROP_CASCADE")
         elif rtype == "OBJECT_INDEX":
             _drop_index(catalog, name)
         elif rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
@@ -1840,8 +1938,10 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             for key in [k for k, i in catalog.indexes.items()
                         if i.table.startswith(schema + ".")]:
                 del catalog.indexes[key]
-            for key in [k for k in catalog.enums if k.startswith(schema + ".")]:
-                del catalog.enums[key]
+            for key in [k for k in (*catalog.enums, *catalog.composites)
+                        if k.startswith(schema + ".")]:
+                catalog.enums.pop(key, None)
+                catalog.composites.pop(key, None)
             catalog.types = {k for k in catalog.types if not k.startswith(schema + ".")}
             catalog.sequences = {k for k in catalog.sequences if not k.startswith(schema + ".")}
             # Statistics objects in it, and those on its tables (which live anywhere).
@@ -1911,11 +2011,16 @@ def _drop_type(catalog: Catalog, name: str, cascade: bool) -> None:
     (without CASCADE the server refuses while any exist)."""
     types = [name]
     if cascade:
+        # A typed table goes with its composite type, as DROP TABLE ... CASCADE (checked
+        # on the server).
+        for table in catalog.typed_tables(name):
+            _drop_relations(catalog, table, cascade=True)
         for table, column in catalog.columns_dropped_with_type(name):
             _drop_column(catalog, catalog.tables[table], column, cascade=True)
         _drop_callers(catalog, type_callers(catalog, name))
         types = catalog.with_subdomains(name, arrays=True)
     for dropped in types:
+        catalog.composites.pop(dropped, None)
         catalog.enums.pop(dropped, None)
         catalog.types.discard(dropped)
         catalog.constrained_domains.discard(dropped)
@@ -2145,7 +2250,10 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
         catalog.enums[name] = strings(body.get("vals"))
         catalog.types.add(name)
     elif kind == "CompositeTypeStmt":  # known, so that the search_path finds it
-        catalog.types.add(range_var(body.get("typevar"), create=True)[0])
+        name = range_var(body.get("typevar"), create=True)[0]
+        catalog.types.add(name)
+        catalog.composites[name] = tuple(_column(catalog, unwrap(c)[1], name)
+                                         for c in body.get("coldeflist") or ())
     elif kind == "CreateRangeStmt":
         catalog.types.add(object_name(strings(body.get("typeName")), create=True))
     elif kind == "AlterEnumStmt":

@@ -59,30 +59,9 @@ def drop(b: Builder, stmt: dict) -> None:
     for names in drop_object_names(stmt):
         if kind in ("table", "view"):
             table = object_name(names)
-            b.lock(table, L.ACCESS_EXCLUSIVE)
-            b.drops.add(f"{kind}:{table}")
-            for part in catalog.partitions(table):  # dropped with it
-                b.lock(part, L.ACCESS_EXCLUSIVE)
-                b.drops.add(f"table:{part}")
-            for child in catalog.inheritance_children(table) if cascade else ():
-                b.lock(child, L.ACCESS_EXCLUSIVE)  # (without CASCADE the server refuses)
-                b.drops.add(f"table:{child}")
+            policies = _drop_relation(b, table, kind, cascade)
             known = catalog.tables.get(table)
             parent = known.partition_of if known is not None else None
-            if parent:
-                lock_partition_set(b, parent)
-            if known:
-                # Dropping a table drops its FK triggers on the tables it references.
-                for con in known.constraints.values():
-                    if con.kind == "foreign" and con.references and con.references != table:
-                        drop_fk_triggers(b, con.references)
-            for other, _con in catalog.referencing(table):
-                if cascade and other != table:
-                    b.lock(other, L.ACCESS_EXCLUSIVE)
-            for view in catalog.views_over(table) if cascade else ():
-                b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with it
-            policies = drop_policies(b, catalog.policies_on_others(
-                catalog.cascade_reach(table)) if cascade else [])
             b.act("drop_table" if kind == "table" else "drop_view", policies, table=table,
                   table_name=names[-1], table_sql=table if len(names) > 1 else names[-1],
                   cascade=cascade, if_exists=if_exists,
@@ -186,6 +165,36 @@ def drop(b: Builder, stmt: dict) -> None:
                   object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
 
 
+def _drop_relation(b: Builder, table: str, kind: str, cascade: bool) -> dict:
+    """DROP TABLE / VIEW `table` (`kind`): its locks and drops, those of its partitions and,
+    with CASCADE, of its inheritance children, the views over them and the tables with a
+    foreign key to it; the facts of the policies on others it drops."""
+    catalog = b.ctx.catalog
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    b.drops.add(f"{kind}:{table}")
+    for part in catalog.partitions(table):  # dropped with it
+        b.lock(part, L.ACCESS_EXCLUSIVE)
+        b.drops.add(f"table:{part}")
+    for child in catalog.inheritance_children(table) if cascade else ():
+        b.lock(child, L.ACCESS_EXCLUSIVE)  # (without CASCADE the server refuses)
+        b.drops.add(f"table:{child}")
+    known = catalog.tables.get(table)
+    if known is not None and known.partition_of:
+        lock_partition_set(b, known.partition_of)
+    if known:
+        # Dropping a table drops its FK triggers on the tables it references.
+        for con in known.constraints.values():
+            if con.kind == "foreign" and con.references and con.references != table:
+                drop_fk_triggers(b, con.references)
+    for other, _con in catalog.referencing(table):
+        if cascade and other != table:
+            b.lock(other, L.ACCESS_EXCLUSIVE)
+    reach = catalog.cascade_reach(table) if cascade else []
+    for view in reach:  # the views over it, its partitions or children: dropped with them
+        b.lock(view, L.ACCESS_EXCLUSIVE)
+    return drop_policies(b, catalog.policies_on_others(reach) if cascade else [])
+
+
 def _drop_callers(b: Builder, found: Callers, statement: str, like: str,
                   qualified: bool) -> dict:
     """What uses a function or type `statement` drops with CASCADE (`found`,
@@ -257,7 +266,8 @@ def _drop_type(b: Builder, name: str, statement: str, cascade: bool, qualified: 
     them), and what casts to one of them (`type_callers`). PostgreSQL refuses the statement
     while there is any (checked on the server); CASCADE drops them all, and the generated
     columns reading such a column, each column under ACCESS EXCLUSIVE on its table as DROP
-    COLUMN; what casts goes as `_drop_callers` says."""
+    COLUMN; what casts goes as `_drop_callers` says. A table of the (composite) type goes
+    too, as DROP TABLE ... CASCADE (checked on the server)."""
     catalog = b.ctx.catalog
     domains = catalog.with_subdomains(name, arrays=True)[1:]
     columns = [pair for d in (name, *domains) for pair in catalog.columns_of_type(d)]
@@ -267,7 +277,10 @@ def _drop_type(b: Builder, name: str, statement: str, cascade: bool, qualified: 
     found = replace(found, defaults=tuple(p for p in found.defaults if p not in dropped),
                     generated=tuple(p for p in found.generated if p not in dropped))
     callers: dict = {}
+    typed = catalog.typed_tables(name)
     if cascade:
+        for table in typed:  # a typed table goes with its type, as DROP TABLE ... CASCADE
+            _drop_relation(b, table, "table", cascade=True)
         for table, column in dropped:
             how = "drops the column" if (table, column) in columns else \
                 "drops the generated column, which reads a column of the type"
@@ -275,7 +288,7 @@ def _drop_type(b: Builder, name: str, statement: str, cascade: bool, qualified: 
         callers = _drop_callers(b, found, f"{statement} CASCADE", name, qualified)
         b.drops.update(f"type:{d}" for d in domains)
     named = (callers or _callers_facts(catalog, found, name, qualified))["callers_dropped"]
-    dependents = tuple([f"domain {d}" for d in domains]
+    dependents = tuple([f"domain {d}" for d in domains] + [f"typed table {t}" for t in typed]
                        + [f"column {t}.{c}" for t, c in sorted(set(columns))] + list(named))
     return {**callers, "dependents": dependents, "dependents_text": ", ".join(dependents)}
 
