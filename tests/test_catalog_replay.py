@@ -1569,6 +1569,35 @@ def test_a_down_replay_copies_the_typed_tables_alter_type_changes(statement: str
     assert history.tables == before
 
 
+@pytest.mark.parametrize("drop", [
+    "DROP FUNCTION label(text) CASCADE;", "DROP TYPE mood CASCADE;",
+    "DROP SCHEMA app CASCADE;"])
+def test_a_cascade_drop_looks_for_what_uses_it_once(
+        monkeypatch: pytest.MonkeyPatch, drop: str) -> None:
+    """The effect model and the replay of one DROP ... CASCADE share one `Catalog.callers`
+    scan of every table; so do a down check's `tables_reached` and its replay."""
+    from lockwise.catalog.replay import tables_reached
+
+    calls: list[object] = []
+    scan = Catalog.callers
+    monkeypatch.setattr(Catalog, "callers", lambda self, reached: (
+        calls.append(reached), scan(self, reached))[1])
+    setup = ("CREATE SCHEMA app; CREATE TYPE mood AS ENUM ('ok');"
+             "CREATE FUNCTION label(t text) RETURNS text LANGUAGE sql AS 'SELECT t';"
+             "CREATE TABLE t (id int, m text DEFAULT 'ok'::mood, n text);"
+             "CREATE VIEW v AS SELECT label(n) FROM t;")
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text(drop, "0002_drop.sql")],
+                              LintOptions(), Catalog())
+    assert len(calls) == 1 and reports[-1].statements
+    calls.clear()
+    catalog = replayed(setup)
+    tree = parse_sql(drop).statements[0].tree
+    tables_reached(catalog, tree)
+    apply_statement(catalog, tree)
+    assert len(calls) == 1 and catalog.callers_memo is None
+
+
 def test_drop_function_cascade_drops_the_views_calling_it_and_those_over_them() -> None:
     catalog = replayed(
         "CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT $1';"

@@ -473,6 +473,12 @@ class Catalog:
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.
     unsure: set[str] = field(default_factory=set)
+    #: What `callers` found for the statement being replayed (its parse tree, and a result
+    #: per function, type or schema dropped): the effect model, `replay.tables_reached` and
+    #: the replay of one DROP ... CASCADE ask the same of the same catalog, a scan of every
+    #: table each time. Let go once the statement is applied (`replay.apply_statement`).
+    callers_memo: tuple[dict, dict[tuple[str, str], Callers]] | None = field(
+        default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if type(self.indexes) is dict:

@@ -7,6 +7,7 @@ function volatility). Statements the replay does not understand leave the catalo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 
@@ -1621,11 +1622,11 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
         if body.get("behavior") != "DROP_CASCADE":
             return []
         if rtype in _ROUTINE_KINDS:
-            return [t for n in names for t in _routine_reach(catalog, n)]
+            return [t for n in names for t in _routine_reach(catalog, n, body)]
         if rtype == "OBJECT_SCHEMA":
             return list({id(t): t for n in names for t in [
                 *(t for t, _ in _schema_policies(catalog, n[-1])),
-                *_callers_reached(catalog, schema_callers(catalog, n[-1]))]}.values())
+                *_callers_reached(catalog, schema_callers(catalog, n[-1], body))]}.values())
         if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_SEQUENCE"):
             columns = catalog.columns_drawing_from if rtype == "OBJECT_SEQUENCE" else \
                 catalog.columns_dropped_with_type
@@ -1633,7 +1634,8 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
             holders = [] if rtype == "OBJECT_SEQUENCE" else \
                 policies.column_holders(catalog, dropped) + [
                     t for n in names
-                    for t in _callers_reached(catalog, type_callers(catalog, object_name(n)))
+                    for t in _callers_reached(catalog,
+                                              type_callers(catalog, object_name(n), body))
                 ] + [t for n in names for table in catalog.typed_tables(object_name(n))
                      for t in _relations_drop_reach(catalog, table, cascade=True)]
             return [catalog.tables[table] for table in dict.fromkeys(t for t, _ in dropped)] + \
@@ -1676,10 +1678,10 @@ def _relations_drop_reach(catalog: Catalog, name: str, cascade: bool) -> list[Ta
         (policies.holders_reached(catalog, catalog.cascade_reach(name)) if cascade else [])
 
 
-def _routine_reach(catalog: Catalog, names: list[str]) -> list[Table]:
-    """The tables DROP FUNCTION `names` ... CASCADE changes: those with a trigger executing
-    it, what calls it, the policies calling it or naming a view dropped with it."""
-    found = routine_callers(catalog, object_name(names))
+def _routine_reach(catalog: Catalog, names: list[str], stmt: dict) -> list[Table]:
+    """The tables DROP FUNCTION `names` ... CASCADE (`stmt`) changes: those with a trigger
+    executing it, what calls it, the policies calling it or naming a view dropped with it."""
+    found = routine_callers(catalog, object_name(names), stmt)
     return [*_tables_triggering(catalog, names), *_callers_reached(catalog, found),
             *policies.holders_reached(catalog, list(found.views), (object_name(names),))]
 
@@ -1906,7 +1908,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             if stmt.get("behavior") == "DROP_CASCADE":  # what calls it goes with it
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
                     del table.triggers[trigger]
-                found = routine_callers(catalog, name)
+                found = routine_callers(catalog, name, stmt)
                 policies.drop_dependent_policies(
                     catalog.policies_on_others(list(found.views), [name]))
                 _drop_callers(catalog, found)
@@ -1915,7 +1917,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
         elif rtype == "OBJECT_INDEX":
             _drop_index(catalog, name)
         elif rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
-            _drop_type(catalog, name, stmt.get("behavior") == "DROP_CASCADE")
+            _drop_type(catalog, name, stmt.get("behavior") == "DROP_CASCADE", stmt)
         elif rtype == "OBJECT_SEQUENCE":
             catalog.sequences.discard(name)
             if stmt.get("behavior") == "DROP_CASCADE":  # the defaults using it go with it
@@ -1928,9 +1930,10 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             schema = names[-1]
             catalog.schemas.discard(schema)
             if stmt.get("behavior") == "DROP_CASCADE":  # the views elsewhere over its tables
+                found = schema_callers(catalog, schema, stmt)
                 policies.drop_dependent_policies(_schema_policies(catalog, schema))
                 _drop_views(catalog, catalog.views_outside_schema_over(schema))
-                _drop_callers(catalog, schema_callers(catalog, schema))
+                _drop_callers(catalog, found)
             for key in [k for k in catalog.tables if k.startswith(schema + ".")]:
                 del catalog.tables[key]
             # The indexes of its tables go with them (also of tables the catalog never
@@ -1950,23 +1953,46 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                                        on.startswith(schema + ".")])
 
 
-def routine_callers(catalog: Catalog, function: str) -> Callers:
-    """What DROP FUNCTION / PROCEDURE / ROUTINE `function` (qualified) ... CASCADE drops
-    besides its triggers and policies."""
-    return catalog.callers(lambda uses: calls_function(uses, function))
+def _callers_once(catalog: Catalog, stmt: dict, key: tuple[str, str],
+                  find: Callable[[], Callers]) -> Callers:
+    """What `find` finds (a `Catalog.callers` scan) for `key` within DROP ... CASCADE `stmt`
+    (its parse tree's body): found once, whichever of the effect model, `tables_reached` and
+    the replay asks first, since the catalog does not change before the statement is applied
+    (`apply_statement` lets it go then). What the replay finds gone by the time it drops
+    them (with a column or table the statement dropped first) is skipped there."""
+    memo = catalog.callers_memo
+    if memo is None or memo[0] is not stmt:
+        memo = catalog.callers_memo = (stmt, {})
+    found = memo[1].get(key)
+    if found is None:
+        found = memo[1][key] = find()
+    return found
 
 
-def type_callers(catalog: Catalog, type_name: str) -> Callers:
-    """What DROP TYPE / DOMAIN `type_name` (qualified) ... CASCADE drops besides the columns
-    of it: what casts to it, or to a domain over it (which goes too)."""
+def routine_callers(catalog: Catalog, function: str, stmt: dict) -> Callers:
+    """What DROP FUNCTION / PROCEDURE / ROUTINE `function` (qualified) ... CASCADE (`stmt`)
+    drops besides its triggers and policies."""
+    return _callers_once(catalog, stmt, ("function", function), lambda: catalog.callers(
+        lambda uses: calls_function(uses, function)))
+
+
+def type_callers(catalog: Catalog, type_name: str, stmt: dict) -> Callers:
+    """What DROP TYPE / DOMAIN `type_name` (qualified) ... CASCADE (`stmt`) drops besides
+    the columns of it: what casts to it, or to a domain over it (which goes too)."""
     types = frozenset(catalog.with_subdomains(type_name, arrays=True))
-    return catalog.callers(lambda uses: casts_to(uses, types))
+    return _callers_once(catalog, stmt, ("type", type_name), lambda: catalog.callers(
+        lambda uses: casts_to(uses, types)))
 
 
-def schema_callers(catalog: Catalog, schema: str) -> Callers:
-    """What DROP SCHEMA `schema` ... CASCADE drops outside it because it calls one of its
-    functions or casts to one of its types (written with the schema's name: an unqualified
-    one may find another first)."""
+def schema_callers(catalog: Catalog, schema: str, stmt: dict) -> Callers:
+    """What DROP SCHEMA `schema` ... CASCADE (`stmt`) drops outside it because it calls one
+    of its functions or casts to one of its types (written with the schema's name: an
+    unqualified one may find another first)."""
+    return _callers_once(catalog, stmt, ("schema", schema),
+                         lambda: _schema_callers(catalog, schema))
+
+
+def _schema_callers(catalog: Catalog, schema: str) -> Callers:
     prefix = schema + "."
     found = catalog.callers(
         lambda uses: any(u.removeprefix("::").startswith(prefix) for u in uses))
@@ -1980,15 +2006,18 @@ def _drop_callers(catalog: Catalog, found: Callers) -> None:
     """What uses a function or type a DROP ... CASCADE drops goes with it (`Catalog.callers`): the
     defaults, the generated columns (with what reads them), the constraints (with the index
     of an exclusion constraint), the indexes and the views (checked on the server)."""
+    # (Each may be gone already: with a column or table the statement dropped first, or
+    # with a generated column that read another.)
     for table, column in found.defaults:
-        col = catalog.tables[table].columns[column]
-        col.default, col.default_sequence, col.uses = None, None, ()
+        if (col := catalog.column(table, column)) is not None:
+            col.default, col.default_sequence, col.uses = None, None, ()
     for table, column in found.generated:
         t = catalog.tables.get(table)
-        if t is not None and column in t.columns:  # (gone already when it read another)
+        if t is not None and column in t.columns:
             _drop_column(catalog, t, column, cascade=True)
     for table, name in found.constraints:
-        con = catalog.tables[table].constraints.pop(name, None)  # (or with a column)
+        t = catalog.tables.get(table)
+        con = t.constraints.pop(name, None) if t is not None else None
         if con is not None and con.kind == "exclude":
             catalog.indexes.pop(f"{table.split('.', 1)[0]}.{name}", None)
     for name in found.indexes:
@@ -2005,19 +2034,21 @@ def _schema_policies(catalog: Catalog, schema: str) -> list[tuple[Table, str]]:
         [*inside, *catalog.views_outside_schema_over(schema)], schema=schema)
 
 
-def _drop_type(catalog: Catalog, name: str, cascade: bool) -> None:
-    """DROP TYPE / DOMAIN `name`; with CASCADE the domains over it and the columns of them
-    all go with it, and the generated columns reading those, then what casts to one of them
-    (without CASCADE the server refuses while any exist)."""
+def _drop_type(catalog: Catalog, name: str, cascade: bool, stmt: dict) -> None:
+    """DROP TYPE / DOMAIN `name` (`stmt`); with CASCADE the domains over it and the columns
+    of them all go with it, and the generated columns reading those, then what casts to one
+    of them (without CASCADE the server refuses while any exist)."""
     types = [name]
     if cascade:
+        found = type_callers(catalog, name, stmt)  # (as the catalog was: as the effect's)
         # A typed table goes with its composite type, as DROP TABLE ... CASCADE (checked
         # on the server).
         for table in catalog.typed_tables(name):
             _drop_relations(catalog, table, cascade=True)
         for table, column in catalog.columns_dropped_with_type(name):
-            _drop_column(catalog, catalog.tables[table], column, cascade=True)
-        _drop_callers(catalog, type_callers(catalog, name))
+            if table in catalog.tables:
+                _drop_column(catalog, catalog.tables[table], column, cascade=True)
+        _drop_callers(catalog, found)
         types = catalog.with_subdomains(name, arrays=True)
     for dropped in types:
         catalog.composites.pop(dropped, None)
@@ -2197,6 +2228,14 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
             catalog.source_readers is None or catalog.trigger_tables is None or \
             catalog.policy_readers is None:
         catalog.start_indexes()
+    try:
+        _apply(catalog, tree, migration_id, views, view_reads)
+    finally:
+        catalog.callers_memo = None  # the catalog changed: what uses what is to be found again
+
+
+def _apply(catalog: Catalog, tree: dict, migration_id: str,
+           views: dict[str, set[str]] | None, view_reads: bool) -> None:
     kind, body = unwrap(tree)
     if kind == "CreateStmt":
         _create_table(catalog, body, migration_id)

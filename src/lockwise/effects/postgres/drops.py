@@ -132,7 +132,8 @@ def drop(b: Builder, stmt: dict) -> None:
             policies = drop_policies(b, catalog.policies_on_others(
                 [*inside, *catalog.views_outside_schema_over(schema)], schema=schema)
                 if cascade else [])
-            callers = _drop_callers(b, schema_callers(catalog, schema) if cascade else Callers(),
+            callers = _drop_callers(b, schema_callers(catalog, schema, stmt) if cascade
+                                    else Callers(),
                                     f"DROP SCHEMA {schema} CASCADE", f"{schema}.", True)
             b.act("drop_schema", policies, callers, schema=schema, cascade=cascade,
                   if_exists=if_exists)
@@ -146,14 +147,14 @@ def drop(b: Builder, stmt: dict) -> None:
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
                     b.lock(table.name, L.ACCESS_EXCLUSIVE)
                     b.drops.add(f"trigger:{table.name}.{trigger}")
-                found = routine_callers(catalog, name)
+                found = routine_callers(catalog, name, stmt)
                 statement = f"DROP {stmt['removeType'][7:]} {names[-1]} CASCADE"
                 facts = {**drop_policies(b, catalog.policies_on_others(list(found.views), [name])),
                          **_drop_callers(b, found, statement, name, len(names) > 1)}
             elif kind == "statistics" and (table := catalog.statistics.get(name)):
                 b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
             elif kind == "type":
-                facts = _drop_type(b, name, f"DROP {stmt['removeType'][7:]} {names[-1]}",
+                facts = _drop_type(b, stmt, name, f"DROP {stmt['removeType'][7:]} {names[-1]}",
                                    cascade, len(names) > 1)
             elif kind == "sequence" and cascade:  # the defaults that call nextval() on it
                 for table, column in catalog.columns_drawing_from(name):
@@ -260,19 +261,20 @@ def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:
             b.lock(other, L.ACCESS_EXCLUSIVE)
 
 
-def _drop_type(b: Builder, name: str, statement: str, cascade: bool, qualified: bool) -> dict:
+def _drop_type(b: Builder, stmt: dict, name: str, statement: str, cascade: bool,
+               qualified: bool) -> dict:
     """DROP TYPE / DOMAIN `name` (qualified): the facts naming what the catalog knows to
     depend on it, the domains over it, the columns of it or of them (and of arrays of
     them), and what casts to one of them (`type_callers`). PostgreSQL refuses the statement
     while there is any (checked on the server); CASCADE drops them all, and the generated
     columns reading such a column, each column under ACCESS EXCLUSIVE on its table as DROP
     COLUMN; what casts goes as `_drop_callers` says. A table of the (composite) type goes
-    too, as DROP TABLE ... CASCADE (checked on the server)."""
+    too, as DROP TABLE ... CASCADE (checked on the server). `stmt`: the DROP."""
     catalog = b.ctx.catalog
     domains = catalog.with_subdomains(name, arrays=True)[1:]
     columns = [pair for d in (name, *domains) for pair in catalog.columns_of_type(d)]
     dropped = catalog.columns_dropped_with_type(name)
-    found = type_callers(catalog, name)
+    found = type_callers(catalog, name, stmt)
     # A default or generated column of a column dropped anyway is not told apart.
     found = replace(found, defaults=tuple(p for p in found.defaults if p not in dropped),
                     generated=tuple(p for p in found.generated if p not in dropped))
