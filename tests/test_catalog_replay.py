@@ -273,6 +273,11 @@ _TYPED_TABLES = (
 
 _SERVER_CASES = {
     "typed tables follow their composite type": _TYPED_TABLES,
+    "a partitioned typed table": "CREATE TYPE tt AS (a int, b text);"
+        "CREATE TABLE tp OF tt PARTITION BY LIST (a);"
+        "CREATE TABLE tp1 PARTITION OF tp FOR VALUES IN (1); ALTER TYPE tt ADD ATTRIBUTE c int"
+        " CASCADE; ALTER TYPE tt RENAME ATTRIBUTE b TO bb CASCADE;"
+        "ALTER TYPE tt DROP ATTRIBUTE c CASCADE;",
     "a typed table goes with its type":
         "CREATE TYPE tt AS (a int); CREATE TABLE tb OF tt; CREATE TABLE tbs () INHERITS (tb);"
         "CREATE TABLE k (id int); CREATE VIEW v AS SELECT a FROM tbs; DROP TYPE tt CASCADE;",

@@ -1890,6 +1890,15 @@ CASES = [
          "ALTER TYPE tt ALTER ATTRIBUTE a TYPE bigint CASCADE"),
     Case("alter-type-alter-attribute-cascade-shorter-varchar", TYPED,
          "ALTER TYPE tt ALTER ATTRIBUTE b TYPE varchar(3) CASCADE"),
+    # A partitioned typed table: its partitions are altered (and rewritten) too.
+    Case("alter-type-alter-attribute-cascade-partitioned-typed-table",
+         "CREATE TYPE tt AS (a int, b text); CREATE TABLE tp OF tt PARTITION BY LIST (a);"
+         "CREATE TABLE tp1 PARTITION OF tp FOR VALUES IN (1); INSERT INTO tp VALUES (1, 'x');",
+         "ALTER TYPE tt ALTER ATTRIBUTE b TYPE varchar(2) CASCADE"),
+    Case("rename-attribute-cascade-partitioned-typed-table",
+         "CREATE TYPE tt AS (a int, b text); CREATE TABLE tp OF tt PARTITION BY LIST (a);"
+         "CREATE TABLE tp1 PARTITION OF tp FOR VALUES IN (1);",
+         "ALTER TYPE tt RENAME ATTRIBUTE b TO bb CASCADE"),
     # DROP ATTRIBUTE ... CASCADE drops the views using the typed table's column.
     Case("alter-type-drop-attribute-cascade-view-over-typed-table",
          TYPED + "CREATE VIEW tv AS SELECT a FROM tb; CREATE VIEW tw AS SELECT b FROM tb;",

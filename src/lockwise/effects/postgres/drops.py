@@ -58,20 +58,8 @@ def drop(b: Builder, stmt: dict) -> None:
     named = _dropped_indexes_named(catalog, stmt) if kind == "index" else ()
     for names in drop_object_names(stmt):
         if kind in ("table", "view"):
-            table = object_name(names)
-            policies = _drop_relation(b, table, kind, cascade)
-            known = catalog.tables.get(table)
-            parent = known.partition_of if known is not None else None
-            b.act("drop_table" if kind == "table" else "drop_view", policies, table=table,
-                  table_name=names[-1], table_sql=table if len(names) > 1 else names[-1],
-                  cascade=cascade, if_exists=if_exists,
-                  qualified=len(names) > 1, table_is_new=b.ctx.table_is_new(table),
-                  table_known=known is not None,
-                  referenced_by=tuple(sorted({o for o, _ in catalog.referencing(table)
-                                              if o != table})),
-                  partition_of=parent or "", is_partition=bool(parent),
-                  drop_partition_sql=_drop_partition_sql(b, table, parent, len(names) > 1)
-                  if parent else "")
+            _drop_relation(b, object_name(names), kind, cascade, names[-1], len(names) > 1,
+                           if_exists=if_exists)
         elif kind == "index":
             index = object_name(names)
             idx = catalog.indexes.get(index)
@@ -166,10 +154,12 @@ def drop(b: Builder, stmt: dict) -> None:
                   object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
 
 
-def _drop_relation(b: Builder, table: str, kind: str, cascade: bool) -> dict:
-    """DROP TABLE / VIEW `table` (`kind`): its locks and drops, those of its partitions and,
-    with CASCADE, of its inheritance children, the views over them and the tables with a
-    foreign key to it; the facts of the policies on others it drops."""
+def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: str,
+                   qualified: bool, **facts: object) -> None:
+    """DROP TABLE / VIEW `table` (`kind`, named `written`, with its schema if `qualified`):
+    its locks and drops, those of its partitions and, with CASCADE, of its inheritance
+    children, the views over them and the tables with a foreign key to it, and the action
+    (with the policies on others it drops, and `facts`)."""
     catalog = b.ctx.catalog
     b.lock(table, L.ACCESS_EXCLUSIVE)
     b.drops.add(f"{kind}:{table}")
@@ -193,7 +183,15 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool) -> dict:
     reach = catalog.cascade_reach(table) if cascade else []
     for view in reach:  # the views over it, its partitions or children: dropped with them
         b.lock(view, L.ACCESS_EXCLUSIVE)
-    return drop_policies(b, catalog.policies_on_others(reach) if cascade else [])
+    policies = drop_policies(b, catalog.policies_on_others(reach) if cascade else [])
+    parent = known.partition_of if known is not None else None
+    b.act("drop_table" if kind == "table" else "drop_view", policies, facts, table=table,
+          table_name=written, table_sql=table if qualified else written, cascade=cascade,
+          qualified=qualified, table_is_new=b.ctx.table_is_new(table),
+          table_known=known is not None,
+          referenced_by=tuple(sorted({o for o, _ in catalog.referencing(table) if o != table})),
+          partition_of=parent or "", is_partition=bool(parent),
+          drop_partition_sql=_drop_partition_sql(b, table, parent, qualified) if parent else "")
 
 
 def _drop_callers(b: Builder, found: Callers, statement: str, like: str,
@@ -282,7 +280,9 @@ def _drop_type(b: Builder, stmt: dict, name: str, statement: str, cascade: bool,
     typed = catalog.typed_tables(name)
     if cascade:
         for table in typed:  # a typed table goes with its type, as DROP TABLE ... CASCADE
-            _drop_relation(b, table, "table", cascade=True)
+            _drop_relation(b, table, "table", True, table.split(".", 1)[1], True,
+                           if_exists=False,
+                           dropped_by=f"{statement} CASCADE drops the table of that type")
         for table, column in dropped:
             how = "drops the column" if (table, column) in columns else \
                 "drops the generated column, which reads a column of the type"

@@ -37,7 +37,7 @@ def alter_composite_type(b: Builder, type_name: str, stmt: dict) -> dict:
     catalog = b.ctx.catalog
     cmds = [unwrap(c)[1] for c in stmt.get("cmds") or ()]
     for table, tree in typed_table_trees(catalog, {"AlterTableStmt": stmt}):
-        for rel in (table, *catalog.inheritance_children(table)):
+        for rel in _with_children(catalog, table):
             b.lock(rel, L.ACCESS_EXCLUSIVE)
             b.alters.add(f"table:{rel}")
             for cmd in (unwrap(c)[1] for c in tree["AlterTableStmt"]["cmds"]):
@@ -64,10 +64,16 @@ def rename_attribute(b: Builder, stmt: dict) -> dict:
     say when the server refuses it (`composite_refusal`)."""
     type_name = range_var(stmt.get("relation"))[0]
     for table, _ in typed_table_trees(b.ctx.catalog, {"RenameStmt": stmt}):
-        for rel in (table, *b.ctx.catalog.inheritance_children(table)):
+        for rel in _with_children(b.ctx.catalog, table):
             b.lock(rel, L.ACCESS_EXCLUSIVE)
             b.alters.add(f"table:{rel}")
     return composite_refusal(b, type_name, {"RenameStmt": stmt}, [])
+
+
+def _with_children(catalog: Catalog, table: str) -> list[str]:
+    """`table` and what ALTER TYPE ... CASCADE reaches below it: its partitions and the
+    tables that inherit from it, however deep (checked on the server)."""
+    return [table, *catalog.partitions(table), *catalog.inheritance_children(table)]
 
 
 def composite_refusal(b: Builder, type_name: str, tree: dict,
