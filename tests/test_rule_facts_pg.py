@@ -722,12 +722,14 @@ CREATE TYPE under_domain AS (a int); CREATE DOMAIN dom AS under_domain;
 CREATE TABLE hd (id int, v dom);
 CREATE TYPE in_view AS (a int); CREATE VIEW v AS SELECT ROW(1)::in_view AS r;
 CREATE TYPE unused AS (a int);
+CREATE TYPE viewed AS (a int, b text); CREATE TABLE tv OF viewed;
+CREATE VIEW tvv AS SELECT a FROM tv;
 """
 
 
 @pytest.mark.parametrize("sql", [
     f"ALTER TYPE {t} {change}{cascade}"
-    for t in ("typed", "held", "in_array", "under_domain", "in_view", "unused")
+    for t in ("typed", "held", "in_array", "under_domain", "in_view", "unused", "viewed")
     for change in ("ADD ATTRIBUTE c int", "DROP ATTRIBUTE a", "ALTER ATTRIBUTE a TYPE bigint",
                    "RENAME ATTRIBUTE a TO aa")
     for cascade in ("", " CASCADE")])

@@ -33,16 +33,23 @@ def alter_composite_type(b: Builder, type_name: str, stmt: dict) -> dict:
     column. DROP ATTRIBUTE ... CASCADE also drops what depends on the attribute, such as a
     CHECK over a column of that type: the tables with a CHECK reading such a column are
     locked (the model does not know which attribute the CHECK reads: it counts them all).
-    The facts that say when the server refuses it (`composite_refusal`)."""
+    The facts that say when the server refuses it (`composite_refusal`), and which tables
+    of a live table it rewrites or reads again (`rewritten`, `rewrite_reason`; the rows of
+    a table this migration created are not worth judging)."""
     catalog = b.ctx.catalog
     cmds = [unwrap(c)[1] for c in stmt.get("cmds") or ()]
+    heavy: dict[str, str] = {}
     for table, tree in typed_table_trees(catalog, {"AlterTableStmt": stmt}):
         for rel in _with_children(catalog, table):
             b.lock(rel, L.ACCESS_EXCLUSIVE)
             b.alters.add(f"table:{rel}")
             for cmd in (unwrap(c)[1] for c in tree["AlterTableStmt"]["cmds"]):
                 if cmd.get("subtype") == "AT_AlterColumnType":
-                    column_type_change(b, rel, cmd["name"], unwrap(cmd.get("def"))[1])
+                    rewrites, why, read_again, _ = column_type_change(
+                        b, rel, cmd["name"], unwrap(cmd.get("def"))[1])
+                    if (rewrites or read_again) and not b.ctx.table_is_new(rel):
+                        heavy.setdefault(rel, f"{rel}: " + (
+                            f"rewritten ({why})" if rewrites else f"read ({read_again})"))
                 elif cmd.get("subtype") == "AT_DropColumn" and table == rel:
                     for view in catalog.views_using_column(rel, cmd.get("name", "")):
                         b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with the column
@@ -53,9 +60,13 @@ def alter_composite_type(b: Builder, type_name: str, stmt: dict) -> dict:
             if any(con.kind == "check" and column in con.reads
                    for con in known.constraints.values()):
                 b.lock(table, L.ACCESS_EXCLUSIVE)
-    return composite_refusal(b, type_name, {"AlterTableStmt": stmt}, [
-        (cmd.get("name", ""), cmd) for cmd in cmds
-        if cmd.get("subtype") == "AT_AlterColumnType"])
+    retyped = [(cmd.get("name", ""), cmd) for cmd in cmds
+               if cmd.get("subtype") == "AT_AlterColumnType"]
+    facts = composite_refusal(b, type_name, {"AlterTableStmt": stmt}, retyped)
+    if heavy and not facts["alter_type_sql"]:
+        facts["alter_type_sql"] = _retype_through_new_attribute(
+            b, type_name, retyped, [], catalog.typed_tables(type_name))
+    return {**facts, "rewritten": tuple(heavy), "rewrite_reason": "; ".join(heavy.values())}
 
 
 def rename_attribute(b: Builder, stmt: dict) -> dict:
@@ -84,7 +95,7 @@ def composite_refusal(b: Builder, type_name: str, tree: dict,
     (`retyped`: attribute, subcommand), CASCADE or not, while a column of a table or
     materialized view holds the type, an array of it or a domain over it ("because column
     ... uses it"; a view's column stores nothing and does not count). `refused_by`: each
-    reason; `fix_sql`: what does the same without the refusal."""
+    reason; `alter_type_sql`: what does the same without the refusal."""
     catalog = b.ctx.catalog
     kind, body = unwrap(tree)
     cmds = [unwrap(c)[1] for c in body.get("cmds") or ()] if kind == "AlterTableStmt" \
@@ -96,6 +107,10 @@ def composite_refusal(b: Builder, type_name: str, tree: dict,
                     if catalog.tables[pair[0]].kind in ("table", "partitioned", "matview")}
                    ) if retyped else []
     refused = [f"column {t}.{c} uses it" for t, c in users]
+    # A typed table's column a view uses cannot change type, as with ALTER COLUMN ... TYPE.
+    refused += [f"view {view} uses column {rel}.{attribute}" for attribute, _ in retyped
+                for table in typed for rel in _with_children(catalog, table)
+                for view in catalog.views_using_column(rel, attribute)]
     if typed and plain:
         refused.append(f"it is the type of the typed table{'s' if len(typed) > 1 else ''} "
                        f"{', '.join(typed)} and the statement has no CASCADE")
@@ -109,7 +124,8 @@ def composite_refusal(b: Builder, type_name: str, tree: dict,
     else:
         fix = ""
     return {"type": type_name, "refused_by": tuple(refused),
-            "refused_by_text": "; ".join(refused), "typed_tables": tuple(typed), "fix_sql": fix}
+            "refused_by_text": "; ".join(refused), "typed_tables": tuple(typed),
+            "alter_type_sql": fix}
 
 
 def _retype_through_new_attribute(b: Builder, type_name: str, retyped: list[tuple[str, dict]],
