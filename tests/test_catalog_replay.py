@@ -259,7 +259,28 @@ def test_lint_sees_the_multi_column_foreign_key_it_drops() -> None:
 
 # --- the same facts, asked of PostgreSQL ----------------------------------------------------
 
+#: Typed tables and what ALTER TYPE ... CASCADE does to their columns.
+_TYPED_TABLES = (
+    "CREATE TYPE tt AS (a int, b text, c int);"
+    "CREATE TABLE tb OF tt (b WITH OPTIONS NOT NULL DEFAULT 'x', PRIMARY KEY (a));"
+    "CREATE TABLE tbs (c int, z int) INHERITS (tb); CREATE TABLE tb2 OF tt;"
+    "ALTER TABLE tb2 NOT OF; CREATE VIEW v AS SELECT c FROM tb;"
+    "ALTER TYPE tt ADD ATTRIBUTE d int CASCADE; ALTER TYPE tt DROP ATTRIBUTE c CASCADE;"
+    "ALTER TYPE tt RENAME ATTRIBUTE a TO aa CASCADE;"
+    "ALTER TYPE tt ALTER ATTRIBUTE b TYPE varchar(3) CASCADE, ADD ATTRIBUTE e int[] CASCADE;"
+    "ALTER TYPE tt ALTER ATTRIBUTE d TYPE bigint CASCADE; CREATE TABLE tb3 OF tt;"
+    "ALTER TYPE tt RENAME TO t2; ALTER TYPE t2 ADD ATTRIBUTE f text CASCADE;")
+
 _SERVER_CASES = {
+    "typed tables follow their composite type": _TYPED_TABLES,
+    "a partitioned typed table": "CREATE TYPE tt AS (a int, b text);"
+        "CREATE TABLE tp OF tt PARTITION BY LIST (a);"
+        "CREATE TABLE tp1 PARTITION OF tp FOR VALUES IN (1); ALTER TYPE tt ADD ATTRIBUTE c int"
+        " CASCADE; ALTER TYPE tt RENAME ATTRIBUTE b TO bb CASCADE;"
+        "ALTER TYPE tt DROP ATTRIBUTE c CASCADE;",
+    "a typed table goes with its type":
+        "CREATE TYPE tt AS (a int); CREATE TABLE tb OF tt; CREATE TABLE tbs () INHERITS (tb);"
+        "CREATE TABLE k (id int); CREATE VIEW v AS SELECT a FROM tbs; DROP TYPE tt CASCADE;",
     "unnamed indexes": "CREATE TABLE t (a int, b text, c timestamp);"
                        "CREATE INDEX ON t (a, b); CREATE INDEX ON t (a, b);"
                        "CREATE INDEX ON t (lower(b), lower(b)); CREATE INDEX ON t ((c::date));"
@@ -826,6 +847,27 @@ def test_a_partitions_clone_of_an_unindexed_foreign_key_is_judged_with_the_key()
     found = [[f.message for f in report.all_findings if f.rule == "fk-without-index"]
              for report in reports]
     assert len(found[0]) == 1 and "fk1" not in found[0][0] and found[1] == []
+
+
+@pytest.mark.postgres
+def test_typed_tables_columns_have_the_types_the_server_gives_them(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for stmt in parse_sql(_TYPED_TABLES).statements:
+            conn.execute(stmt.sql)
+        rows = conn.execute(
+            "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute"
+            " a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relnamespace = 'public'::regnamespace"
+            " AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped").fetchall()
+        server = {(f"public.{t}", c): conn.execute("SELECT %s::regtype::text", (
+            typ,)).fetchone()[0] for t, c, typ in rows}
+        catalog = replayed(_TYPED_TABLES)
+        replay = {(t.name, c.name): conn.execute("SELECT %s::regtype::text", (
+            c.type_text,)).fetchone()[0] for t in catalog.tables.values()
+            if t.kind == "table" for c in t.columns.values()}
+    assert replay == server
+    assert "public.v" not in catalog.tables  # DROP ATTRIBUTE c CASCADE dropped it
 
 
 def test_foreign_key_lookups_read_the_same_by_index_and_by_scan() -> None:
@@ -1699,6 +1741,61 @@ def test_a_down_replay_copies_what_a_schema_rename_changes() -> None:
     apply_statement(rolled, tree)
     assert "s2.t" in rolled.tables and rolled.tables != before
     assert history.tables == before
+
+
+@pytest.mark.parametrize("statement", [
+    "ALTER TYPE tt ADD ATTRIBUTE d int CASCADE", "ALTER TYPE tt DROP ATTRIBUTE a CASCADE",
+    "ALTER TYPE tt ALTER ATTRIBUTE b TYPE varchar(3) CASCADE",
+    "ALTER TYPE tt RENAME ATTRIBUTE a TO aa CASCADE", "DROP TYPE tt CASCADE"])
+def test_a_down_replay_copies_the_typed_tables_alter_type_changes(statement: str) -> None:
+    """ALTER TYPE ... CASCADE changes the typed tables, which it does not name, and their
+    children; DROP TYPE ... CASCADE drops them, and the foreign keys pointing at them."""
+    import copy
+
+    from lockwise.catalog.replay import tables_reached
+    from lockwise.graph.down import clone, fork
+
+    history = replayed("CREATE TYPE tt AS (a int, b text); CREATE TABLE tb OF tt (PRIMARY KEY (a));"
+                       "CREATE TABLE tbs () INHERITS (tb);"
+                       "CREATE TABLE r (id int, a int REFERENCES tb);")
+    before = copy.deepcopy(history.tables)
+    tree = parse_sql(statement).statements[0].tree
+    rolled = fork(history, set(), set(), renames=False)
+    reached = tables_reached(rolled, tree)
+    for table in reached:
+        rolled.tables[table.name] = clone(table)
+    apply_statement(rolled, tree)
+    assert rolled.tables != before
+    assert history.tables == before
+
+
+@pytest.mark.parametrize("drop", [
+    "DROP FUNCTION label(text) CASCADE;", "DROP TYPE mood CASCADE;",
+    "DROP SCHEMA app CASCADE;"])
+def test_a_cascade_drop_looks_for_what_uses_it_once(
+        monkeypatch: pytest.MonkeyPatch, drop: str) -> None:
+    """The effect model and the replay of one DROP ... CASCADE share one `Catalog.callers`
+    scan of every table; so do a down check's `tables_reached` and its replay."""
+    from lockwise.catalog.replay import tables_reached
+
+    calls: list[object] = []
+    scan = Catalog.callers
+    monkeypatch.setattr(Catalog, "callers", lambda self, reached: (
+        calls.append(reached), scan(self, reached))[1])
+    setup = ("CREATE SCHEMA app; CREATE TYPE mood AS ENUM ('ok');"
+             "CREATE FUNCTION label(t text) RETURNS text LANGUAGE sql AS 'SELECT t';"
+             "CREATE TABLE t (id int, m text DEFAULT 'ok'::mood, n text);"
+             "CREATE VIEW v AS SELECT label(n) FROM t;")
+    reports = lint_migrations([migration_from_text(setup, "0001_setup.sql"),
+                               migration_from_text(drop, "0002_drop.sql")],
+                              LintOptions(), Catalog())
+    assert len(calls) == 1 and reports[-1].statements
+    calls.clear()
+    catalog = replayed(setup)
+    tree = parse_sql(drop).statements[0].tree
+    tables_reached(catalog, tree)
+    apply_statement(catalog, tree)
+    assert len(calls) == 1 and catalog.callers_memo is None
 
 
 def test_drop_function_cascade_drops_the_views_calling_it_and_those_over_them() -> None:

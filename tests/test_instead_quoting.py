@@ -87,6 +87,7 @@ SQL_TEXT: dict[str, object] = {
     "default_partition_sql": '"App"."UserRest"', "default_check_name": '"UserRest_excludes"',
     "default_exclusion_sql": "\"region\" NOT IN ('x')",
     "not_yet_done_sql": " WHERE x IS DISTINCT FROM (1)",
+    "alter_type_sql": 'ALTER TYPE "App"."Address" ADD ATTRIBUTE "Zip_new" bigint CASCADE;',
     "enum_backfill_sql": 'UPDATE "App"."User" SET "displayName" = \'b\' WHERE "Id" IN '
                          '(SELECT "Id" FROM "App"."User" WHERE "displayName" = \'a\' LIMIT 5000);',
 }

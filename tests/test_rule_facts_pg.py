@@ -716,6 +716,35 @@ def test_drop_type_in_use_matches_server(pg_db: str, sql: str) -> None:
     assert predicted_failure == _server_refuses(pg_db, _TYPES, sql, refused)
 
 
+_COMPOSITES = """
+CREATE TYPE typed AS (a int, b text); CREATE TABLE tb OF typed;
+CREATE TYPE held AS (a int, b text); CREATE TABLE h (id int, v held);
+CREATE TYPE in_array AS (a int); CREATE TABLE ha (id int, v in_array[]);
+CREATE TYPE under_domain AS (a int); CREATE DOMAIN dom AS under_domain;
+CREATE TABLE hd (id int, v dom);
+CREATE TYPE in_view AS (a int); CREATE VIEW v AS SELECT ROW(1)::in_view AS r;
+CREATE TYPE unused AS (a int);
+CREATE TYPE viewed AS (a int, b text); CREATE TABLE tv OF viewed;
+CREATE VIEW tvv AS SELECT a FROM tv;
+"""
+
+
+@pytest.mark.parametrize("sql", [
+    f"ALTER TYPE {t} {change}{cascade}"
+    for t in ("typed", "held", "in_array", "under_domain", "in_view", "unused", "viewed")
+    for change in ("ADD ATTRIBUTE c int", "DROP ATTRIBUTE a", "ALTER ATTRIBUTE a TYPE bigint",
+                   "RENAME ATTRIBUTE a TO aa")
+    for cascade in ("", " CASCADE")])
+def test_alter_type_in_use_matches_server(pg_db: str, sql: str) -> None:
+    """alter-type-in-use says the statement fails exactly when the server refuses it."""
+    import psycopg
+
+    (action,) = [a for a in _effect_after(_COMPOSITES, sql).actions
+                 if a.kind in ("alter_composite_type", "rename_other")]
+    refused = (psycopg.errors.DependentObjectsStillExist, psycopg.errors.FeatureNotSupported)
+    assert bool(action.facts["refused_by"]) == _server_refuses(pg_db, _COMPOSITES, sql, refused)
+
+
 #: A partitioned table with a sub-partitioned partition: the written plan must index both
 #: levels, the intermediate one ON ONLY as the top.
 SUBPARTITIONED = """

@@ -89,6 +89,12 @@ REFUSED_DROPS = [
      "ALTER TABLE t ALTER COLUMN m TYPE text;\nDROP TYPE mood;", False),
     ("CREATE TYPE mood AS ENUM ('a'); CREATE TABLE t (m mood);", "DROP TABLE t;\n"
      "DROP TYPE mood;", False),
+    # a composite type a table is of
+    ("CREATE TYPE pair AS (a int, b int); CREATE TABLE t OF pair;", "DROP TYPE pair;", True),
+    ("CREATE TYPE pair AS (a int, b int); CREATE TABLE t OF pair;", "DROP TYPE pair CASCADE;",
+     False),
+    ("CREATE TYPE pair AS (a int, b int); CREATE TABLE t OF pair;",
+     "ALTER TABLE t NOT OF;\nDROP TYPE pair;", False),
     # a trigger's function
     ("CREATE TABLE t (id int); CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS "
      "$$ BEGIN RETURN NEW; END $$; CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW "
@@ -323,6 +329,68 @@ def test_cascade_drop_is_flagged_unless_the_migration_recreates_the_view(
         ("3_drop.sql", "DROP TABLE users CASCADE;\n" + USERS + view),
     ))
     assert recreated.conflicts == []
+
+
+_LABEL = ("CREATE FUNCTION label(t text) RETURNS text LANGUAGE sql IMMUTABLE "
+          "AS 'SELECT upper(t)';\n")
+_PAIR = "CREATE TYPE pair AS (a int, b text);\nCREATE TABLE pairs OF pair;\n"
+
+
+@pytest.mark.parametrize(("setup", "view", "drop"), [
+    (USERS + _LABEL, "CREATE VIEW nicks AS SELECT id, label(nick) AS n FROM users;\n",
+     "DROP FUNCTION label(text) CASCADE;\n"),
+    (USERS + "CREATE DOMAIN handle AS text;\n",
+     "CREATE VIEW nicks AS SELECT id, nick::handle AS n FROM users;\n",
+     "DROP DOMAIN handle CASCADE;\n"),
+    (USERS + "CREATE SCHEMA app;\n", "CREATE VIEW app.nicks AS SELECT id, nick FROM users;\n",
+     "DROP SCHEMA app CASCADE;\n"),
+    (USERS + _PAIR, "CREATE VIEW nicks AS SELECT u.id, p.b FROM users u, pairs p;\n",
+     "ALTER TYPE pair DROP ATTRIBUTE b CASCADE;\n"),
+    (USERS + _PAIR, "CREATE VIEW nicks AS SELECT u.id, p.b FROM users u, pairs p;\n",
+     "DROP TYPE pair CASCADE;\n"),
+])
+def test_a_view_dropped_by_cascade_of_what_it_uses_is_gone(
+        tmp_path: Path, setup: str, view: str, drop: str) -> None:
+    """DROP FUNCTION / DOMAIN / SCHEMA / TYPE ... CASCADE, and ALTER TYPE ... DROP ATTRIBUTE
+    ... CASCADE, drop the views that use what goes (checked on the server): flagged unless
+    the migration creates them again, and no later conflict names them."""
+    graph = build_graph(history(
+        tmp_path, ("1_users.sql", setup), ("2_view.sql", view), ("3_drop.sql", drop),
+        ("4_drop_users.sql", "DROP TABLE users;\n")))
+    assert kinds(graph) == ["dependency-dropped"], graph.conflicts
+    assert "which silently drops view" in graph.conflicts[0].explanation
+    assert [loc.migration for loc in graph.conflicts[0].locations] == ["2_view", "3_drop"]
+
+
+def test_a_view_dropped_by_cascade_and_created_again_is_no_conflict(tmp_path: Path) -> None:
+    view = "CREATE VIEW nicks AS SELECT id, label(nick) AS n FROM users;\n"
+    graph = build_graph(history(
+        tmp_path, ("1_users.sql", USERS + _LABEL), ("2_view.sql", view),
+        ("3_drop.sql", "DROP FUNCTION label(text) CASCADE;\n" + _LABEL + view),
+        ("4_drop_users.sql", "DROP TABLE users;\n")))
+    assert kinds(graph) == ["dependency-dropped"]
+    assert "while view public.nicks (created in 3_drop) still depends" in \
+        graph.conflicts[0].explanation
+
+
+@pytest.mark.postgres
+def test_the_cascade_drops_take_the_views_on_postgres(pg_db: str) -> None:
+    """What the tests above rely on: after each drop the view is gone, and users drops."""
+    import psycopg
+
+    cases = [(USERS + _LABEL, "CREATE VIEW nicks AS SELECT id, label(nick) AS n FROM users",
+              "DROP FUNCTION label(text) CASCADE"),
+             (USERS + _PAIR, "CREATE VIEW nicks AS SELECT u.id, p.b FROM users u, pairs p",
+              "ALTER TYPE pair DROP ATTRIBUTE b CASCADE"),
+             (USERS + _PAIR, "CREATE VIEW nicks AS SELECT u.id, p.b FROM users u, pairs p",
+              "DROP TYPE pair CASCADE")]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for setup, view, drop in cases:
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            conn.execute(setup + view)
+            conn.execute(drop)
+            assert conn.execute("SELECT to_regclass('nicks')").fetchone() == (None,)
+            conn.execute("DROP TABLE users")
 
 
 def test_drop_view_first_then_column_is_fine(tmp_path: Path) -> None:

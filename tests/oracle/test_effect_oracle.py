@@ -1951,6 +1951,35 @@ CASES = [
          "ALTER TYPE tt ADD ATTRIBUTE c text CASCADE"),
     Case("alter-type-alter-attribute-cascade-typed-tables", TYPED,
          "ALTER TYPE tt ALTER ATTRIBUTE b TYPE varchar CASCADE"),
+    # ALTER ATTRIBUTE ... TYPE ... CASCADE rewrites the typed tables as ALTER COLUMN ... TYPE
+    # would: not when the values are kept (text to varchar, above), but for another type.
+    Case("alter-type-alter-attribute-cascade-rewrites-typed-tables", TYPED,
+         "ALTER TYPE tt ALTER ATTRIBUTE a TYPE bigint CASCADE"),
+    Case("alter-type-alter-attribute-cascade-shorter-varchar", TYPED,
+         "ALTER TYPE tt ALTER ATTRIBUTE b TYPE varchar(3) CASCADE"),
+    # A partitioned typed table: its partitions are altered (and rewritten) too.
+    Case("alter-type-alter-attribute-cascade-partitioned-typed-table",
+         "CREATE TYPE tt AS (a int, b text); CREATE TABLE tp OF tt PARTITION BY LIST (a);"
+         "CREATE TABLE tp1 PARTITION OF tp FOR VALUES IN (1); INSERT INTO tp VALUES (1, 'x');",
+         "ALTER TYPE tt ALTER ATTRIBUTE b TYPE varchar(2) CASCADE"),
+    Case("rename-attribute-cascade-partitioned-typed-table",
+         "CREATE TYPE tt AS (a int, b text); CREATE TABLE tp OF tt PARTITION BY LIST (a);"
+         "CREATE TABLE tp1 PARTITION OF tp FOR VALUES IN (1);",
+         "ALTER TYPE tt RENAME ATTRIBUTE b TO bb CASCADE"),
+    # DROP ATTRIBUTE ... CASCADE drops the views using the typed table's column.
+    Case("alter-type-drop-attribute-cascade-view-over-typed-table",
+         TYPED + "CREATE VIEW tv AS SELECT a FROM tb; CREATE VIEW tw AS SELECT b FROM tb;",
+         "ALTER TYPE tt DROP ATTRIBUTE a CASCADE"),
+    # DROP TYPE ... CASCADE drops its typed tables (and their children, and the views over
+    # them), as DROP TABLE ... CASCADE: the tables referencing them are locked.
+    Case("drop-type-cascade-drops-typed-tables",
+         TYPED + "ALTER TABLE tb ADD PRIMARY KEY (a); CREATE TABLE ref (a int REFERENCES tb);"
+                 "CREATE VIEW tv AS SELECT a FROM tbs;",
+         "DROP TYPE tt CASCADE"),
+    Case("drop-table-cascade-view-over-inheritance-child",
+         "CREATE TABLE b (n int); CREATE TABLE s () INHERITS (b);"
+         "CREATE VIEW sv AS SELECT n FROM s;",
+         "DROP TABLE b CASCADE"),
     Case("rename-attribute-cascade-typed-tables", TYPED,
          "ALTER TYPE tt RENAME ATTRIBUTE a TO aa CASCADE"),
     Case("alter-type-alter-attribute-unused-type", "CREATE TYPE tu AS (a int, b text);",

@@ -430,6 +430,10 @@ class Catalog:
     constrained_domains: set[str] = field(default_factory=set)
     #: Every domain (qualified), constrained or not, with its base type.
     domains: dict[str, Domain] = field(default_factory=dict)
+    #: Composite types (qualified) -> their attributes in order, as columns (type, typmods,
+    #: collation): what a typed table (CREATE TABLE ... OF) gets as its columns. Each value
+    #: is replaced whole, never changed in place (a down check's fork shares them).
+    composites: dict[str, tuple[Column, ...]] = field(default_factory=dict)
     #: Extended statistics objects (qualified) -> the table they are on.
     statistics: dict[str, str] = field(default_factory=dict)
     #: Extended statistics objects (qualified) -> their columns, an expression as "(expression)"
@@ -475,6 +479,12 @@ class Catalog:
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.
     unsure: set[str] = field(default_factory=set)
+    #: What `callers` found for the statement being replayed (its parse tree, and a result
+    #: per function, type or schema dropped): the effect model, `replay.tables_reached` and
+    #: the replay of one DROP ... CASCADE ask the same of the same catalog, a scan of every
+    #: table each time. Let go once the statement is applied (`replay.apply_statement`).
+    callers_memo: tuple[dict, dict[tuple[str, str], Callers]] | None = field(
+        default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if type(self.indexes) is dict:
@@ -787,10 +797,9 @@ class Catalog:
         return sorted(typed | readers)
 
     def typed_tables(self, type_name: str) -> list[str]:
-        """The tables of composite type `type_name` (qualified), and what inherits from them:
-        what ALTER TYPE ... CASCADE alters with it."""
-        typed = [t.name for t in self.tables.values() if t.of_type == type_name]
-        return typed + [c for t in typed for c in self.inheritance_children(t)]
+        """The tables of composite type `type_name` (qualified), by name; not what inherits
+        from them (ALTER TYPE ... CASCADE alters those too, as ALTER TABLE would)."""
+        return sorted(t.name for t in self.tables.values() if t.of_type == type_name)
 
     def columns_drawing_from(self, sequence: str) -> list[tuple[str, str]]:
         """The (table, column) pairs whose default draws from `sequence` (qualified)."""

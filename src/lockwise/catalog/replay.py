@@ -7,6 +7,7 @@ function volatility). Statements the replay does not understand leave the catalo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 
@@ -513,6 +514,8 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
             _inherit_checks(t, parent)
     if stmt.get("ofTypename"):
         t.of_type = object_name(strings(stmt["ofTypename"].get("names")))
+        # Its columns are the type's attributes, in order (checked on the server).
+        t.columns = {a.name: _copy_column(a) for a in catalog.composites.get(t.of_type, ())}
     catalog.tables[name] = t
     if t.partition_of:  # cloned before the constraints written here are made (DefineRelation)
         _new_partition_indexes(catalog, t.partition_of, name, attaching=False)
@@ -523,6 +526,13 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         kind, body = unwrap(elt)
         if kind == "ColumnDef":
             col = _column(catalog, body, name)
+            attribute = t.columns.get(col.name) if t.of_type else None
+            if attribute is not None and not body.get("typeName"):
+                # `a WITH OPTIONS ...` of a typed table: the attribute's type, with these
+                # constraints and default
+                col.type_name, col.typmods, col.array = (
+                    attribute.type_name, attribute.typmods, attribute.array)
+                col.collation = attribute.collation
             t.columns[col.name] = col
             _add_column_constraints(catalog, t, body, col.name)
         elif kind == "Constraint":
@@ -775,6 +785,9 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
     if stmt.get("objtype") == "OBJECT_INDEX":
         _alter_index(catalog, stmt, name)
         return
+    if stmt.get("objtype") == "OBJECT_TYPE":
+        _alter_composite(catalog, name, stmt)
+        return
     t = catalog.tables.get(name)
     if t is None:
         if stmt.get("objtype", "OBJECT_TABLE") != "OBJECT_TABLE":
@@ -927,6 +940,59 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             t.unlogged = False
         elif sub == "AT_SetUnLogged":
             t.unlogged = True
+
+
+def _alter_composite(catalog: Catalog, name: str, stmt: dict) -> None:
+    """ALTER TYPE `name` ADD / DROP / ALTER ATTRIBUTE of a composite type: its attributes
+    change; a subcommand with CASCADE changes the columns of its typed tables too, and of
+    what inherits from them, as the same ALTER TABLE subcommand would (DROP ATTRIBUTE ...
+    CASCADE drops the views using the column; all checked on the server). Without CASCADE
+    the server refuses while a typed table exists."""
+    attributes = {a.name: a for a in catalog.composites.get(name, ())}
+    for cmd in [unwrap(c)[1] for c in stmt.get("cmds") or ()]:
+        sub, attribute = cmd.get("subtype", ""), cmd.get("name", "")
+        if sub == "AT_AddColumn":
+            col = _column(catalog, unwrap(cmd.get("def"))[1], name)
+            attributes.setdefault(col.name, col)
+        elif sub == "AT_DropColumn":
+            attributes.pop(attribute, None)
+        elif sub == "AT_AlterColumnType" and attribute in attributes:
+            _, body = unwrap(cmd.get("def"))
+            tname, mods, is_array = catalog.column_type(body.get("typeName"))
+            attributes[attribute] = replace(attributes[attribute], type_name=tname,
+                                            typmods=mods, array=is_array,
+                                            collation=collation_name(body))
+    for _, tree in typed_table_trees(catalog, {"AlterTableStmt": stmt}):
+        _alter_table(catalog, tree["AlterTableStmt"])
+    if name in catalog.composites:
+        catalog.composites[name] = tuple(attributes.values())
+
+
+def typed_table_trees(catalog: Catalog, tree: dict) -> list[tuple[str, dict]]:
+    """ALTER TYPE ... ADD / DROP / ALTER / RENAME ATTRIBUTE of a composite type as what it
+    does to each of its typed tables: (table, the ALTER TABLE or RENAME COLUMN it amounts
+    to, of the subcommands with CASCADE, reaching the table's children too). Empty for any
+    other statement, and without CASCADE (the server then refuses while a typed table
+    exists)."""
+    kind, body = unwrap(tree)
+    if kind == "AlterTableStmt" and body.get("objtype") == "OBJECT_TYPE":
+        cmds = [c for c in body.get("cmds") or ()
+                if unwrap(c)[1].get("behavior") == "DROP_CASCADE"]
+        return [(table, {"AlterTableStmt": {"relation": _relation_of(table), "cmds": cmds}})
+                for table in catalog.typed_tables(range_var(body.get("relation"))[0])
+                ] if cmds else []
+    if kind == "RenameStmt" and body.get("renameType") == "OBJECT_ATTRIBUTE" and \
+            body.get("behavior") == "DROP_CASCADE":
+        return [(table, {"RenameStmt": {**body, "renameType": "OBJECT_COLUMN",
+                                        "relation": _relation_of(table)}})
+                for table in catalog.typed_tables(range_var(body.get("relation"))[0])]
+    return []
+
+
+def _relation_of(table: str) -> dict:
+    """A RangeVar naming `table` (qualified), without ONLY."""
+    schema, rel = table.split(".", 1)
+    return {"schemaname": schema, "relname": rel, "inh": True}
 
 
 def _with_below(catalog: Catalog, t: Table, column: str,
@@ -1123,6 +1189,17 @@ def _relations_dropped(catalog: Catalog, name: str, cascade: bool) -> list[str]:
             *(catalog.inheritance_children(name) if cascade else ())]
 
 
+def _drop_relations(catalog: Catalog, name: str, cascade: bool) -> None:
+    """DROP TABLE / VIEW `name`: it and its partitions; with CASCADE its inheritance
+    children, the views over any of them and the policies on others naming those."""
+    if cascade:
+        policies.drop_dependent_policies(
+            catalog.policies_on_others(catalog.cascade_reach(name)))
+        _drop_views(catalog, catalog.views_over(name))
+    for rel in _relations_dropped(catalog, name, cascade):
+        _drop_relation(catalog, rel)
+
+
 def _drop_relation(catalog: Catalog, name: str) -> None:
     catalog.tables.pop(name, None)
     _drop_statistics(catalog, _statistics_on(catalog, name))
@@ -1222,6 +1299,13 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
     t = catalog.tables.get(name)
     if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and t:
         _move_relation(catalog, t, f"{name.split('.', 1)[0]}.{new}")
+    elif rtype == "OBJECT_ATTRIBUTE":
+        old = stmt.get("subname", "")
+        if name in catalog.composites:
+            catalog.composites[name] = tuple(replace(a, name=new) if a.name == old else a
+                                             for a in catalog.composites[name])
+        for _, tree in typed_table_trees(catalog, {"RenameStmt": stmt}):
+            _rename(catalog, tree["RenameStmt"])  # the typed tables' columns follow
     elif rtype == "OBJECT_COLUMN":
         old = stmt.get("subname", "")
         # Unless ONLY (which the server refuses for an inherited column), the partitions and
@@ -1442,6 +1526,8 @@ def _move_type(catalog: Catalog, spellings: dict[str, str]) -> None:
         catalog.types.add(new)
     if old in catalog.domains:
         catalog.domains[new] = catalog.domains.pop(old)
+    if old in catalog.composites:
+        catalog.composites[new] = catalog.composites.pop(old)
     if old in catalog.constrained_domains:
         catalog.constrained_domains.discard(old)
         catalog.constrained_domains.add(new)
@@ -1619,12 +1705,17 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
     keys to a renamed or dropped relation, the views that read a renamed column, the tables
     whose triggers, defaults, constraints or indexes, and the views whose queries, call a
     function dropped with CASCADE (`_routine_reach`), the partitions and inheritance children
-    of an altered table; for a DO block, what the statements the replay follows in it reach
-    (the tables they name count as named: `embedded_trees`). Whoever replays on a copy of the
-    catalog that shares tables must copy these first (graph/down.py)."""
+    of an altered table, the typed tables (and what they reach) of a composite type altered
+    with CASCADE, and what a typed table dropped with its type reaches; for a DO block, what
+    the statements the replay follows in it reach (the tables they name count as named:
+    `embedded_trees`). Whoever replays on a copy of the catalog that shares tables must copy
+    these first (graph/down.py)."""
     kind, body = unwrap(tree)
     if kind == "RenameStmt" and body.get("renameType") == "OBJECT_SCHEMA":
         return _schema_reach(catalog, body.get("subname", ""))
+    if typed := typed_table_trees(catalog, tree):  # ALTER TYPE ... CASCADE
+        return [t for table, inner in typed
+                for t in (catalog.tables[table], *tables_reached(catalog, inner))]
     if kind in ("RenameStmt", "AlterObjectSchemaStmt"):
         moved = _moved_with(catalog, body.get("renameType") or body.get("objectType", ""), body)
         if moved is not None:
@@ -1648,19 +1739,16 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
         names = [n for n in drop_object_names(body) if n]
         if rtype in RELATION_KINDS:
             cascade = body.get("behavior") == "DROP_CASCADE"
-            reached = [t for n in names
-                       for rel in _relations_dropped(catalog, object_name(n), cascade)
-                       for t in _tables_pointing_at(catalog, rel)]
-            return reached + [t for n in names if cascade for t in policies.holders_reached(
-                catalog, catalog.cascade_reach(object_name(n)))]
+            return [t for n in names for t in _relations_drop_reach(catalog, object_name(n),
+                                                                     cascade)]
         if body.get("behavior") != "DROP_CASCADE":
             return []
         if rtype in _ROUTINE_KINDS:
-            return [t for n in names for t in _routine_reach(catalog, n)]
+            return [t for n in names for t in _routine_reach(catalog, n, body)]
         if rtype == "OBJECT_SCHEMA":
             return list({id(t): t for n in names for t in [
                 *(t for t, _ in _schema_policies(catalog, n[-1])),
-                *_callers_reached(catalog, schema_callers(catalog, n[-1]))]}.values())
+                *_callers_reached(catalog, schema_callers(catalog, n[-1], body))]}.values())
         if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_SEQUENCE"):
             columns = catalog.columns_drawing_from if rtype == "OBJECT_SEQUENCE" else \
                 catalog.columns_dropped_with_type
@@ -1668,7 +1756,10 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
             holders = [] if rtype == "OBJECT_SEQUENCE" else \
                 policies.column_holders(catalog, dropped) + [
                     t for n in names
-                    for t in _callers_reached(catalog, type_callers(catalog, object_name(n)))]
+                    for t in _callers_reached(catalog,
+                                              type_callers(catalog, object_name(n), body))
+                ] + [t for n in names for table in catalog.typed_tables(object_name(n))
+                     for t in _relations_drop_reach(catalog, table, cascade=True)]
             return [catalog.tables[table] for table in dict.fromkeys(t for t, _ in dropped)] + \
                 holders
     elif kind == "AlterObjectSchemaStmt" and body.get("objectType") in RELATION_KINDS:
@@ -1692,12 +1783,15 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
         keys_lost = any(cmd.get("subtype") in ("AT_DropColumn", "AT_DropConstraint")
                         and cmd.get("behavior") == "DROP_CASCADE"
                         for cmd in (unwrap(c)[1] for c in body.get("cmds") or ()))
-        return _children(catalog, table) + [
+        below = _children(catalog, table)
+        # (the foreign keys to the partitions' and children's copies of it too)
+        return below + [
             t for name in moved for rel in (name, *catalog.partitions(name))
             if (t := catalog.tables.get(rel)) is not None] + \
             policies.column_holders(catalog, cascaded) + [
-            catalog.tables[other] for other, _ in
-            (catalog.referencing(table, clones=True) if keys_lost else ())]
+            catalog.tables[other] for rel in ((table, *(c.name for c in below)) if keys_lost
+                                               else ())
+            for other, _ in catalog.referencing(rel, clones=True)]
     elif kind == "AlterTableStmt":
         # ALTER INDEX ... ATTACH PARTITION: a key's index takes the partition's constraint
         # over it along (`_own_key`).
@@ -1710,10 +1804,18 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
     return []
 
 
-def _routine_reach(catalog: Catalog, names: list[str]) -> list[Table]:
-    """The tables DROP FUNCTION `names` ... CASCADE changes: those with a trigger executing
-    it, what calls it, the policies calling it or naming a view dropped with it."""
-    found = routine_callers(catalog, object_name(names))
+def _relations_drop_reach(catalog: Catalog, name: str, cascade: bool) -> list[Table]:
+    """The tables `_drop_relations` changes: those pointing at a relation dropped, and with
+    CASCADE those with a policy naming one or a view over one."""
+    return [t for rel in _relations_dropped(catalog, name, cascade)
+            for t in _tables_pointing_at(catalog, rel)] + \
+        (policies.holders_reached(catalog, catalog.cascade_reach(name)) if cascade else [])
+
+
+def _routine_reach(catalog: Catalog, names: list[str], stmt: dict) -> list[Table]:
+    """The tables DROP FUNCTION `names` ... CASCADE (`stmt`) changes: those with a trigger
+    executing it, what calls it, the policies calling it or naming a view dropped with it."""
+    found = routine_callers(catalog, object_name(names), stmt)
     return [*_tables_triggering(catalog, names), *_callers_reached(catalog, found),
             *policies.holders_reached(catalog, list(found.views), (object_name(names),))]
 
@@ -1780,8 +1882,10 @@ def reads_view_reads(tree: dict) -> bool:
             body.get("removeType") in ("OBJECT_TYPE", "OBJECT_DOMAIN", "OBJECT_SCHEMA",
                                        *_ROUTINE_KINDS)
             and body.get("behavior") == "DROP_CASCADE")
-    if kind == "RenameStmt":
-        return body.get("renameType") in (*RELATION_KINDS, "OBJECT_COLUMN")
+    if kind == "RenameStmt":  # (RENAME ATTRIBUTE ... CASCADE renames typed tables' columns)
+        return body.get("renameType") in (*RELATION_KINDS, "OBJECT_COLUMN") or (
+            body.get("renameType") == "OBJECT_ATTRIBUTE"
+            and body.get("behavior") == "DROP_CASCADE")
     if kind == "AlterObjectSchemaStmt":  # moves the views over a relation as a rename does
         return body.get("objectType") in RELATION_KINDS
     if kind == "AlterTableStmt":
@@ -1951,22 +2055,16 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             if stmt.get("behavior") == "DROP_CASCADE":  # what calls it goes with it
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
                     del table.triggers[trigger]
-                found = routine_callers(catalog, name)
+                found = routine_callers(catalog, name, stmt)
                 policies.drop_dependent_policies(
                     catalog.policies_on_others(list(found.views), [name]))
                 _drop_callers(catalog, found)
         elif rtype in RELATION_KINDS:
-            cascade = stmt.get("behavior") == "DROP_CASCADE"
-            if cascade:  # the views over it go with it, and the policies on others naming them
-                policies.drop_dependent_policies(
-                    catalog.policies_on_others(catalog.cascade_reach(name)))
-                _drop_views(catalog, catalog.views_over(name))
-            for rel in _relations_dropped(catalog, name, cascade):
-                _drop_relation(catalog, rel)
+            _drop_relations(catalog, name, stmt.get("behavior") == "DROP_CASCADE")
         elif rtype == "OBJECT_INDEX":
             _drop_index(catalog, name)
         elif rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
-            _drop_type(catalog, name, stmt.get("behavior") == "DROP_CASCADE")
+            _drop_type(catalog, name, stmt.get("behavior") == "DROP_CASCADE", stmt)
         elif rtype == "OBJECT_SEQUENCE":
             catalog.sequences.discard(name)
             if stmt.get("behavior") == "DROP_CASCADE":  # the defaults using it go with it
@@ -1979,9 +2077,10 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             schema = names[-1]
             catalog.schemas.discard(schema)
             if stmt.get("behavior") == "DROP_CASCADE":  # the views elsewhere over its tables
+                found = schema_callers(catalog, schema, stmt)
                 policies.drop_dependent_policies(_schema_policies(catalog, schema))
                 _drop_views(catalog, catalog.views_outside_schema_over(schema))
-                _drop_callers(catalog, schema_callers(catalog, schema))
+                _drop_callers(catalog, found)
             for key in [k for k in catalog.tables if k.startswith(schema + ".")]:
                 del catalog.tables[key]
             # The indexes of its tables go with them (also of tables the catalog never
@@ -1989,8 +2088,10 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             for key in [k for k, i in catalog.indexes.items()
                         if i.table.startswith(schema + ".")]:
                 del catalog.indexes[key]
-            for key in [k for k in catalog.enums if k.startswith(schema + ".")]:
-                del catalog.enums[key]
+            for key in [k for k in (*catalog.enums, *catalog.composites)
+                        if k.startswith(schema + ".")]:
+                catalog.enums.pop(key, None)
+                catalog.composites.pop(key, None)
             catalog.types = {k for k in catalog.types if not k.startswith(schema + ".")}
             catalog.sequences = {k for k in catalog.sequences if not k.startswith(schema + ".")}
             # Statistics objects in it, and those on its tables (which live anywhere).
@@ -1999,23 +2100,46 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                                        on.startswith(schema + ".")])
 
 
-def routine_callers(catalog: Catalog, function: str) -> Callers:
-    """What DROP FUNCTION / PROCEDURE / ROUTINE `function` (qualified) ... CASCADE drops
-    besides its triggers and policies."""
-    return catalog.callers(lambda uses: calls_function(uses, function))
+def _callers_once(catalog: Catalog, stmt: dict, key: tuple[str, str],
+                  find: Callable[[], Callers]) -> Callers:
+    """What `find` finds (a `Catalog.callers` scan) for `key` within DROP ... CASCADE `stmt`
+    (its parse tree's body): found once, whichever of the effect model, `tables_reached` and
+    the replay asks first, since the catalog does not change before the statement is applied
+    (`apply_statement` lets it go then). What the replay finds gone by the time it drops
+    them (with a column or table the statement dropped first) is skipped there."""
+    memo = catalog.callers_memo
+    if memo is None or memo[0] is not stmt:
+        memo = catalog.callers_memo = (stmt, {})
+    found = memo[1].get(key)
+    if found is None:
+        found = memo[1][key] = find()
+    return found
 
 
-def type_callers(catalog: Catalog, type_name: str) -> Callers:
-    """What DROP TYPE / DOMAIN `type_name` (qualified) ... CASCADE drops besides the columns
-    of it: what casts to it, or to a domain over it (which goes too)."""
+def routine_callers(catalog: Catalog, function: str, stmt: dict) -> Callers:
+    """What DROP FUNCTION / PROCEDURE / ROUTINE `function` (qualified) ... CASCADE (`stmt`)
+    drops besides its triggers and policies."""
+    return _callers_once(catalog, stmt, ("function", function), lambda: catalog.callers(
+        lambda uses: calls_function(uses, function)))
+
+
+def type_callers(catalog: Catalog, type_name: str, stmt: dict) -> Callers:
+    """What DROP TYPE / DOMAIN `type_name` (qualified) ... CASCADE (`stmt`) drops besides
+    the columns of it: what casts to it, or to a domain over it (which goes too)."""
     types = frozenset(catalog.with_subdomains(type_name, arrays=True))
-    return catalog.callers(lambda uses: casts_to(uses, types))
+    return _callers_once(catalog, stmt, ("type", type_name), lambda: catalog.callers(
+        lambda uses: casts_to(uses, types)))
 
 
-def schema_callers(catalog: Catalog, schema: str) -> Callers:
-    """What DROP SCHEMA `schema` ... CASCADE drops outside it because it calls one of its
-    functions or casts to one of its types (written with the schema's name: an unqualified
-    one may find another first)."""
+def schema_callers(catalog: Catalog, schema: str, stmt: dict) -> Callers:
+    """What DROP SCHEMA `schema` ... CASCADE (`stmt`) drops outside it because it calls one
+    of its functions or casts to one of its types (written with the schema's name: an
+    unqualified one may find another first)."""
+    return _callers_once(catalog, stmt, ("schema", schema),
+                         lambda: _schema_callers(catalog, schema))
+
+
+def _schema_callers(catalog: Catalog, schema: str) -> Callers:
     prefix = schema + "."
     found = catalog.callers(
         lambda uses: any(u.removeprefix("::").startswith(prefix) for u in uses))
@@ -2029,15 +2153,18 @@ def _drop_callers(catalog: Catalog, found: Callers) -> None:
     """What uses a function or type a DROP ... CASCADE drops goes with it (`Catalog.callers`): the
     defaults, the generated columns (with what reads them), the constraints (with the index
     of an exclusion constraint), the indexes and the views (checked on the server)."""
+    # (Each may be gone already: with a column or table the statement dropped first, or
+    # with a generated column that read another.)
     for table, column in found.defaults:
-        col = catalog.tables[table].columns[column]
-        col.default, col.default_sequence, col.uses = None, None, ()
+        if (col := catalog.column(table, column)) is not None:
+            col.default, col.default_sequence, col.uses = None, None, ()
     for table, column in found.generated:
         t = catalog.tables.get(table)
-        if t is not None and column in t.columns:  # (gone already when it read another)
+        if t is not None and column in t.columns:
             _drop_column(catalog, t, column, cascade=True)
     for table, name in found.constraints:
-        con = catalog.tables[table].constraints.pop(name, None)  # (or with a column)
+        t = catalog.tables.get(table)
+        con = t.constraints.pop(name, None) if t is not None else None
         if con is not None and con.kind == "exclude":
             catalog.indexes.pop(f"{table.split('.', 1)[0]}.{name}", None)
     for name in found.indexes:
@@ -2054,17 +2181,24 @@ def _schema_policies(catalog: Catalog, schema: str) -> list[tuple[Table, str]]:
         [*inside, *catalog.views_outside_schema_over(schema)], schema=schema)
 
 
-def _drop_type(catalog: Catalog, name: str, cascade: bool) -> None:
-    """DROP TYPE / DOMAIN `name`; with CASCADE the domains over it and the columns of them
-    all go with it, and the generated columns reading those, then what casts to one of them
-    (without CASCADE the server refuses while any exist)."""
+def _drop_type(catalog: Catalog, name: str, cascade: bool, stmt: dict) -> None:
+    """DROP TYPE / DOMAIN `name` (`stmt`); with CASCADE the domains over it and the columns
+    of them all go with it, and the generated columns reading those, then what casts to one
+    of them (without CASCADE the server refuses while any exist)."""
     types = [name]
     if cascade:
+        found = type_callers(catalog, name, stmt)  # (as the catalog was: as the effect's)
+        # A typed table goes with its composite type, as DROP TABLE ... CASCADE (checked
+        # on the server).
+        for table in catalog.typed_tables(name):
+            _drop_relations(catalog, table, cascade=True)
         for table, column in catalog.columns_dropped_with_type(name):
-            _drop_column(catalog, catalog.tables[table], column, cascade=True)
-        _drop_callers(catalog, type_callers(catalog, name))
+            if table in catalog.tables:
+                _drop_column(catalog, catalog.tables[table], column, cascade=True)
+        _drop_callers(catalog, found)
         types = catalog.with_subdomains(name, arrays=True)
     for dropped in types:
+        catalog.composites.pop(dropped, None)
         catalog.enums.pop(dropped, None)
         catalog.types.discard(dropped)
         catalog.constrained_domains.discard(dropped)
@@ -2241,6 +2375,14 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
             catalog.source_readers is None or catalog.trigger_tables is None or \
             catalog.policy_readers is None:
         catalog.start_indexes()
+    try:
+        _apply(catalog, tree, migration_id, views, view_reads)
+    finally:
+        catalog.callers_memo = None  # the catalog changed: what uses what is to be found again
+
+
+def _apply(catalog: Catalog, tree: dict, migration_id: str,
+           views: dict[str, set[str]] | None, view_reads: bool) -> None:
     kind, body = unwrap(tree)
     if kind == "CreateStmt":
         _create_table(catalog, body, migration_id)
@@ -2294,7 +2436,10 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
         catalog.enums[name] = strings(body.get("vals"))
         catalog.types.add(name)
     elif kind == "CompositeTypeStmt":  # known, so that the search_path finds it
-        catalog.types.add(range_var(body.get("typevar"), create=True)[0])
+        name = range_var(body.get("typevar"), create=True)[0]
+        catalog.types.add(name)
+        catalog.composites[name] = tuple(_column(catalog, unwrap(c)[1], name)
+                                         for c in body.get("coldeflist") or ())
     elif kind == "CreateRangeStmt":
         catalog.types.add(object_name(strings(body.get("typeName")), create=True))
     elif kind == "AlterEnumStmt":

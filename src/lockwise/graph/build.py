@@ -476,9 +476,28 @@ class _Builder:
             self.ops.setdefault(key, []).extend(_ops(effect, uses, creates, loc))
         self._update(key, loc, stmt, effect, creates)
         views: dict[str, set[str]] = {}
+        # The views a CASCADE drops that the effects do not name: found by the replay
+        # (`Catalog.callers`, a schema's own), told by their absence after it.
+        unnamed = _drops_views_unnamed(stmt.tree)
+        known = [v for v in self.views if v in self.catalog.tables] if unnamed else []
         apply_statement(self.catalog, stmt.tree, m.id, views)
+        for view in known:
+            if view not in self.catalog.tables and view in self.views:
+                self._dropped_view(key, loc, view, unnamed, pending)
         for rel, deps in views.items():
             self._view_over(key, loc, rel, deps)
+
+    def _dropped_view(self, key: str, loc: Location, view: str, what: str,
+                      pending: list[_Pending]) -> None:
+        """`view` went with `what` a statement dropped with CASCADE: a conflict unless the
+        migration creates it again, and gone from the state (with the views over it)."""
+        created = self.views[view].loc
+        found = Conflict("dependency-dropped", (created, loc), f"table:{view}",
+                         f"{key} drops {what} with CASCADE, which silently drops view {view} "
+                         f"(created in {created.migration}) too, and the migration does not "
+                         f"recreate it")
+        pending.append(_Pending(f"table:{view}", found))
+        self._cascade(key, loc, f"table:{view}")
 
     def _gone_columns(self, stmt: Statement, uses: dict[str, str]) -> dict[str, str]:
         """The columns the statement names (in expressions, column lists, constraints) that
@@ -635,9 +654,12 @@ class _Builder:
                     for seq in owned for t, c in catalog.columns_drawing_from(seq)
                     if t not in dropped]
         if what == "type":
-            return [column("column", t, c, "change or drop those columns first, or the type "
-                           "with CASCADE, which drops them")
-                    for t, c in catalog.columns_of_type(name)]
+            return [_User(f"typed table {t}", "is of it", at(f"table:{t}"),
+                          "drop the table first, or the type with CASCADE, which drops it")
+                    for t in catalog.typed_tables(name)] + \
+                [column("column", t, c, "change or drop those columns first, or the type "
+                        "with CASCADE, which drops them")
+                 for t, c in catalog.columns_of_type(name)]
         if what == "function":
             if unwrap(obj)[1].get("objargs"):
                 return []  # a trigger function takes no arguments
@@ -1083,6 +1105,31 @@ def _drops_relations_cascade(tree: dict) -> bool:
     body = tree.get("DropStmt")
     return body is not None and body.get("behavior") == "DROP_CASCADE" and \
         body.get("removeType") in _RELATION_DROPS
+
+
+#: DROP statements whose CASCADE drops views that use what they drop in expressions
+#: (`Catalog.callers`) or, for a schema, that are in it: the effects name none of them.
+_CALLER_DROPS = {"OBJECT_TYPE": "type", "OBJECT_DOMAIN": "domain",
+                 "OBJECT_FUNCTION": "function", "OBJECT_PROCEDURE": "procedure",
+                 "OBJECT_ROUTINE": "routine", "OBJECT_SCHEMA": "schema"}
+
+
+def _drops_views_unnamed(tree: dict) -> str:
+    """What a statement drops with CASCADE, as a conflict names it, when the catalog replay
+    may drop views with it that its effect does not name: DROP TYPE / DOMAIN / FUNCTION /
+    PROCEDURE / ROUTINE / SCHEMA ... CASCADE, and ALTER TYPE ... DROP ATTRIBUTE ... CASCADE
+    (the views using the column of a typed table). "" for any other statement."""
+    kind, body = unwrap(tree)
+    if kind == "DropStmt" and body.get("behavior") == "DROP_CASCADE" and \
+            (what := _CALLER_DROPS.get(body.get("removeType", ""))):
+        names = [n for n in drop_object_names(body) if n]
+        named = ", ".join(n[-1] if what == "schema" else object_name(n) for n in names)
+        return f"{what} {named}" if names else ""
+    if kind == "AlterTableStmt" and body.get("objtype") == "OBJECT_TYPE" and any(
+            cmd.get("subtype") == "AT_DropColumn" and cmd.get("behavior") == "DROP_CASCADE"
+            for cmd in (unwrap(c)[1] for c in body.get("cmds") or ())):
+        return f"an attribute of type {range_var(body.get('relation'))[0]}"
+    return ""
 
 
 def _names_folder(version: str, folder: Path) -> bool:

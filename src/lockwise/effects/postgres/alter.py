@@ -49,8 +49,8 @@ def alter_table(b: Builder, stmt: dict) -> None:
     b.freed_columns = frozenset(cmd.get("name", "") for cmd in subcommands
                                 if cmd.get("subtype") == "AT_DropColumn")
     if objtype == "OBJECT_TYPE":  # a composite type: no table of its own to alter
-        alter_composite_type(b, table, subcommands)
-        b.act("alter_composite_type", type=table, subcommands=tuple(
+        refusal = alter_composite_type(b, table, stmt)
+        b.act("alter_composite_type", refusal, type=table, subcommands=tuple(
             cmd.get("subtype", "").replace("AT_", "").lower() for cmd in subcommands),
             cascade=any(cmd.get("behavior") == "DROP_CASCADE" for cmd in subcommands),
             # the tables it locks (typed tables, with CASCADE) are not new: the lock rules apply

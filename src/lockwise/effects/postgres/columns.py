@@ -478,35 +478,9 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
     _, coldef = unwrap(cmd.get("def"))
     new, new_mods, new_array = b.ctx.catalog.column_type(coldef.get("typeName"))
     using = coldef.get("raw_default")
-    old_col = b.ctx.catalog.known_column(table, colname)
-    read_again = ""
-    if old_col is None:
-        rewrites, why = True, "old type unknown (table not created by these migrations)" \
-            if b.ctx.catalog.sure_of(table) else "old type unknown (a DO block may have changed it)"
-        old_type = ""
-    else:
-        old_type = old_col.type_text
-        old_base = _base_type(b.ctx.catalog, old_col.type_name, old_col.typmods, old_col.array)
-        new_base = _base_type(b.ctx.catalog, new, new_mods, new_array)
-        if old_col.virtual:  # (the server refuses USING and a constrained domain for it)
-            rewrites, why = False, "a virtual generated column stores nothing"
-        elif b.ctx.catalog.is_constrained_domain(new) and not _same_type(
-                b.ctx.catalog, old_col, new, new_mods, new_array):
-            rewrites, why = True, f"domain {new} has a constraint: every value is checked " \
-                "and stored"
-        elif old_base[2] != new_base[2]:
-            rewrites, why = True, "array-ness changes"
-        else:
-            rewrites, why = type_change_rewrites(
-                old_base[0], old_base[1], new_base[0], new_base[1], b.ctx.pg_version,
-                b.ctx.session_timezone_utc, array=new_base[2])
-        if using is not None and not _using_is_plain_cast(using, colname):
-            rewrites, why = True, "USING expression computes every value"
-        if not rewrites:
-            read_again = _kept_values_scans(b, table, colname, old_base[0], new_base[0],
-                                            old_col.collation != collation_name(coldef))
+    rewrites, why, read_again, old_col = column_type_change(b, table, colname, coldef)
+    old_type = old_col.type_text if old_col is not None else ""
     if rewrites:
-        b.rewrite(table, f"column type change: {why}")
         # The re-created foreign keys are validated again: the other end is read too.
         for other in _fk_partners(b.ctx.catalog, table, colname, b.freed_names):
             b.scan(other, "foreign key re-validation after the type change")
@@ -528,6 +502,44 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           **_generated_facts(b, table, base, tuple(
               g for g in b.ctx.catalog.generated_reading(table, colname)
               if g not in b.freed_columns)))
+
+
+def column_type_change(b: Builder, table: str, colname: str, coldef: dict
+                       ) -> tuple[bool, str, str, Column | None]:
+    """What changing `table.colname` to the type of `coldef` (its USING included) does to
+    the table: whether it rewrites it and why, what reads it again when it does not ("" if
+    nothing), recorded in `b` (rewrite, scans); and the column as it was (None when not
+    known, which counts as a rewrite)."""
+    new, new_mods, new_array = b.ctx.catalog.column_type(coldef.get("typeName"))
+    using = coldef.get("raw_default")
+    old_col = b.ctx.catalog.known_column(table, colname)
+    read_again = ""
+    if old_col is None:
+        rewrites, why = True, "old type unknown (table not created by these migrations)" \
+            if b.ctx.catalog.sure_of(table) else "old type unknown (a DO block may have changed it)"
+    else:
+        old_base = _base_type(b.ctx.catalog, old_col.type_name, old_col.typmods, old_col.array)
+        new_base = _base_type(b.ctx.catalog, new, new_mods, new_array)
+        if old_col.virtual:  # (the server refuses USING and a constrained domain for it)
+            rewrites, why = False, "a virtual generated column stores nothing"
+        elif b.ctx.catalog.is_constrained_domain(new) and not _same_type(
+                b.ctx.catalog, old_col, new, new_mods, new_array):
+            rewrites, why = True, f"domain {new} has a constraint: every value is checked " \
+                "and stored"
+        elif old_base[2] != new_base[2]:
+            rewrites, why = True, "array-ness changes"
+        else:
+            rewrites, why = type_change_rewrites(
+                old_base[0], old_base[1], new_base[0], new_base[1], b.ctx.pg_version,
+                b.ctx.session_timezone_utc, array=new_base[2])
+        if using is not None and not _using_is_plain_cast(using, colname):
+            rewrites, why = True, "USING expression computes every value"
+        if not rewrites:
+            read_again = _kept_values_scans(b, table, colname, old_base[0], new_base[0],
+                                            old_col.collation != collation_name(coldef))
+    if rewrites:
+        b.rewrite(table, f"column type change: {why}")
+    return rewrites, why, read_again, old_col
 
 
 #: Domains over domains are followed this deep at most (a guard against a cycle that only

@@ -58,44 +58,8 @@ def drop(b: Builder, stmt: dict) -> None:
     named = _dropped_indexes_named(catalog, stmt) if kind == "index" else ()
     for names in drop_object_names(stmt):
         if kind in ("table", "view"):
-            table = object_name(names)
-            b.lock(table, L.ACCESS_EXCLUSIVE)
-            b.drops.add(f"{kind}:{table}")
-            for part in catalog.partitions(table):  # dropped with it
-                b.lock(part, L.ACCESS_EXCLUSIVE)
-                b.drops.add(f"table:{part}")
-            for child in catalog.inheritance_children(table) if cascade else ():
-                b.lock(child, L.ACCESS_EXCLUSIVE)  # (without CASCADE the server refuses)
-                b.drops.add(f"table:{child}")
-            known = catalog.tables.get(table)
-            parent = known.partition_of if known is not None else None
-            if parent:
-                lock_partition_set(b, parent)
-            if known:
-                # Dropping a table drops its FK triggers on the tables it references.
-                for con in known.constraints.values():
-                    # (a partition's clone has none: its parent's key holds them)
-                    if con.kind == "foreign" and con.references and con.references != table \
-                            and not con.clone_of:
-                        drop_fk_triggers(b, con.references)
-            # (the partitions' clones of a key go with it, each locking its table)
-            for other, _con in catalog.referencing(table, clones=True):
-                if cascade and other != table:
-                    b.lock(other, L.ACCESS_EXCLUSIVE)
-            for view in catalog.views_over(table) if cascade else ():
-                b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with it
-            policies = drop_policies(b, catalog.policies_on_others(
-                catalog.cascade_reach(table)) if cascade else [])
-            b.act("drop_table" if kind == "table" else "drop_view", policies, table=table,
-                  table_name=names[-1], table_sql=table if len(names) > 1 else names[-1],
-                  cascade=cascade, if_exists=if_exists,
-                  qualified=len(names) > 1, table_is_new=b.ctx.table_is_new(table),
-                  table_known=known is not None,
-                  referenced_by=tuple(sorted({o for o, _ in catalog.referencing(table)
-                                              if o != table})),
-                  partition_of=parent or "", is_partition=bool(parent),
-                  drop_partition_sql=_drop_partition_sql(b, table, parent, len(names) > 1)
-                  if parent else "")
+            _drop_relation(b, object_name(names), kind, cascade, names[-1], len(names) > 1,
+                           if_exists=if_exists)
         elif kind == "index":
             index = object_name(names)
             idx = catalog.indexes.get(index)
@@ -156,7 +120,8 @@ def drop(b: Builder, stmt: dict) -> None:
             policies = drop_policies(b, catalog.policies_on_others(
                 [*inside, *catalog.views_outside_schema_over(schema)], schema=schema)
                 if cascade else [])
-            callers = _drop_callers(b, schema_callers(catalog, schema) if cascade else Callers(),
+            callers = _drop_callers(b, schema_callers(catalog, schema, stmt) if cascade
+                                    else Callers(),
                                     f"DROP SCHEMA {schema} CASCADE", f"{schema}.", True)
             b.act("drop_schema", policies, callers, schema=schema, cascade=cascade,
                   if_exists=if_exists)
@@ -170,14 +135,14 @@ def drop(b: Builder, stmt: dict) -> None:
                 for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
                     b.lock(table.name, L.ACCESS_EXCLUSIVE)
                     b.drops.add(f"trigger:{table.name}.{trigger}")
-                found = routine_callers(catalog, name)
+                found = routine_callers(catalog, name, stmt)
                 statement = f"DROP {stmt['removeType'][7:]} {names[-1]} CASCADE"
                 facts = {**drop_policies(b, catalog.policies_on_others(list(found.views), [name])),
                          **_drop_callers(b, found, statement, name, len(names) > 1)}
             elif kind == "statistics" and (table := catalog.statistics.get(name)):
                 b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
             elif kind == "type":
-                facts = _drop_type(b, name, f"DROP {stmt['removeType'][7:]} {names[-1]}",
+                facts = _drop_type(b, stmt, name, f"DROP {stmt['removeType'][7:]} {names[-1]}",
                                    cascade, len(names) > 1)
             elif kind == "sequence" and cascade:  # the defaults that call nextval() on it
                 for table, column in catalog.columns_drawing_from(name):
@@ -187,6 +152,49 @@ def drop(b: Builder, stmt: dict) -> None:
             b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
                   cascade=cascade, if_exists=if_exists,
                   object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
+
+
+def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: str,
+                   qualified: bool, **facts: object) -> None:
+    """DROP TABLE / VIEW `table` (`kind`, named `written`, with its schema if `qualified`):
+    its locks and drops, those of its partitions and, with CASCADE, of its inheritance
+    children, the views over them and the tables with a foreign key to it, and the action
+    (with the policies on others it drops, and `facts`)."""
+    catalog = b.ctx.catalog
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    b.drops.add(f"{kind}:{table}")
+    for part in catalog.partitions(table):  # dropped with it
+        b.lock(part, L.ACCESS_EXCLUSIVE)
+        b.drops.add(f"table:{part}")
+    for child in catalog.inheritance_children(table) if cascade else ():
+        b.lock(child, L.ACCESS_EXCLUSIVE)  # (without CASCADE the server refuses)
+        b.drops.add(f"table:{child}")
+    known = catalog.tables.get(table)
+    if known is not None and known.partition_of:
+        lock_partition_set(b, known.partition_of)
+    if known:
+        # Dropping a table drops its FK triggers on the tables it references.
+        for con in known.constraints.values():
+            # (a partition's clone has none: its parent's key holds them)
+            if con.kind == "foreign" and con.references and con.references != table \
+                    and not con.clone_of:
+                drop_fk_triggers(b, con.references)
+    # (the partitions' clones of a key go with it, each locking its table)
+    for other, _con in catalog.referencing(table, clones=True):
+        if cascade and other != table:
+            b.lock(other, L.ACCESS_EXCLUSIVE)
+    reach = catalog.cascade_reach(table) if cascade else []
+    for view in reach:  # the views over it, its partitions or children: dropped with them
+        b.lock(view, L.ACCESS_EXCLUSIVE)
+    policies = drop_policies(b, catalog.policies_on_others(reach) if cascade else [])
+    parent = known.partition_of if known is not None else None
+    b.act("drop_table" if kind == "table" else "drop_view", policies, facts, table=table,
+          table_name=written, table_sql=table if qualified else written, cascade=cascade,
+          qualified=qualified, table_is_new=b.ctx.table_is_new(table),
+          table_known=known is not None,
+          referenced_by=tuple(sorted({o for o, _ in catalog.referencing(table) if o != table})),
+          partition_of=parent or "", is_partition=bool(parent),
+          drop_partition_sql=_drop_partition_sql(b, table, parent, qualified) if parent else "")
 
 
 def _drop_callers(b: Builder, found: Callers, statement: str, like: str,
@@ -254,23 +262,30 @@ def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:
             b.lock(other, L.ACCESS_EXCLUSIVE)
 
 
-def _drop_type(b: Builder, name: str, statement: str, cascade: bool, qualified: bool) -> dict:
+def _drop_type(b: Builder, stmt: dict, name: str, statement: str, cascade: bool,
+               qualified: bool) -> dict:
     """DROP TYPE / DOMAIN `name` (qualified): the facts naming what the catalog knows to
     depend on it, the domains over it, the columns of it or of them (and of arrays of
     them), and what casts to one of them (`type_callers`). PostgreSQL refuses the statement
     while there is any (checked on the server); CASCADE drops them all, and the generated
     columns reading such a column, each column under ACCESS EXCLUSIVE on its table as DROP
-    COLUMN; what casts goes as `_drop_callers` says."""
+    COLUMN; what casts goes as `_drop_callers` says. A table of the (composite) type goes
+    too, as DROP TABLE ... CASCADE (checked on the server). `stmt`: the DROP."""
     catalog = b.ctx.catalog
     domains = catalog.with_subdomains(name, arrays=True)[1:]
     columns = [pair for d in (name, *domains) for pair in catalog.columns_of_type(d)]
     dropped = catalog.columns_dropped_with_type(name)
-    found = type_callers(catalog, name)
+    found = type_callers(catalog, name, stmt)
     # A default or generated column of a column dropped anyway is not told apart.
     found = replace(found, defaults=tuple(p for p in found.defaults if p not in dropped),
                     generated=tuple(p for p in found.generated if p not in dropped))
     callers: dict = {}
+    typed = catalog.typed_tables(name)
     if cascade:
+        for table in typed:  # a typed table goes with its type, as DROP TABLE ... CASCADE
+            _drop_relation(b, table, "table", True, table.split(".", 1)[1], True,
+                           if_exists=False,
+                           dropped_by=f"{statement} CASCADE drops the table of that type")
         for table, column in dropped:
             how = "drops the column" if (table, column) in columns else \
                 "drops the generated column, which reads a column of the type"
@@ -278,7 +293,7 @@ def _drop_type(b: Builder, name: str, statement: str, cascade: bool, qualified: 
         callers = _drop_callers(b, found, f"{statement} CASCADE", name, qualified)
         b.drops.update(f"type:{d}" for d in domains)
     named = (callers or _callers_facts(catalog, found, name, qualified))["callers_dropped"]
-    dependents = tuple([f"domain {d}" for d in domains]
+    dependents = tuple([f"domain {d}" for d in domains] + [f"typed table {t}" for t in typed]
                        + [f"column {t}.{c}" for t, c in sorted(set(columns))] + list(named))
     return {**callers, "dependents": dependents, "dependents_text": ", ".join(dependents)}
 

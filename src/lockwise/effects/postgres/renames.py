@@ -6,7 +6,7 @@ from lockwise.effects.nodes import range_var, strings, type_stand_in, type_stand
 from lockwise.effects.postgres.builder import Builder, L, descendants, table_facts
 from lockwise.effects.postgres.columns import column_constraints
 from lockwise.effects.postgres.constraints import inherited_check
-from lockwise.effects.postgres.user_types import lock_typed_tables
+from lockwise.effects.postgres.user_types import rename_attribute
 from lockwise.parse.quoting import quote_ident
 
 
@@ -80,12 +80,11 @@ def rename(b: Builder, stmt: dict) -> None:
             # Renamed in its table's catalog rows, under ACCESS EXCLUSIVE as CREATE POLICY
             # (checked on the server).
             b.lock(range_var(stmt.get("relation"))[0], L.ACCESS_EXCLUSIVE)
-        if rtype == "OBJECT_ATTRIBUTE" and stmt.get("behavior") == "DROP_CASCADE":
-            # of a composite type: its typed tables are renamed with it
-            lock_typed_tables(b, range_var(stmt.get("relation"))[0])
+        # Of a composite type: its typed tables are renamed with it (CASCADE), or refuse it.
+        refusal = rename_attribute(b, stmt) if rtype == "OBJECT_ATTRIBUTE" else {}
         # A schema (or database, role, ...) is named by `subname`, not by an object node.
         names = _rename_object_names(stmt) or [stmt.get("subname", "")]
-        b.act("rename_other", object_type=rtype.replace("OBJECT_", "").lower(),
+        b.act("rename_other", refusal, object_type=rtype.replace("OBJECT_", "").lower(),
               name=".".join(names), new_name=new)
 
 

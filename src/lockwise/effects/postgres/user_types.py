@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import generated_name
+from lockwise.catalog.replay import generated_name, typed_table_trees
 from lockwise.effects.nodes import (
     PrintedSql,
     object_name,
@@ -16,6 +16,7 @@ from lockwise.effects.nodes import (
     unwrap,
 )
 from lockwise.effects.postgres.builder import Builder, L, row_key_facts
+from lockwise.effects.postgres.columns import column_type_change
 from lockwise.parse.quoting import (
     quote_ident,
     quote_literal,
@@ -24,29 +25,148 @@ from lockwise.parse.quoting import (
 )
 
 
-def alter_composite_type(b: Builder, type_name: str, cmds: list[dict]) -> None:
+def alter_composite_type(b: Builder, type_name: str, stmt: dict) -> dict:
     """ALTER TYPE t ADD / DROP / ALTER ATTRIBUTE of a composite type (checked on the server).
-    With CASCADE the tables of that type, and what inherits from them, are altered with it,
-    each ACCESS EXCLUSIVE (without, the server refuses while there is one). DROP ATTRIBUTE
-    ... CASCADE also drops what depends on the attribute, such as a CHECK over a column of
-    that type: the tables with a CHECK reading such a column are locked (the model does not
-    know which attribute the CHECK reads: it counts them all)."""
+    A subcommand with CASCADE alters the tables of that type, and what inherits from them,
+    each ACCESS EXCLUSIVE, as the same ALTER TABLE subcommand would: ALTER ATTRIBUTE ... TYPE
+    rewrites them unless the values are kept, DROP ATTRIBUTE drops the views using the
+    column. DROP ATTRIBUTE ... CASCADE also drops what depends on the attribute, such as a
+    CHECK over a column of that type: the tables with a CHECK reading such a column are
+    locked (the model does not know which attribute the CHECK reads: it counts them all).
+    The facts that say when the server refuses it (`composite_refusal`), and which tables
+    of a live table it rewrites or reads again (`rewritten`, `rewrite_reason`; the rows of
+    a table this migration created are not worth judging)."""
     catalog = b.ctx.catalog
-    if not any(cmd.get("behavior") == "DROP_CASCADE" for cmd in cmds):
-        return
-    lock_typed_tables(b, type_name)
-    if any(cmd.get("subtype") == "AT_DropColumn" for cmd in cmds):
+    cmds = [unwrap(c)[1] for c in stmt.get("cmds") or ()]
+    heavy: dict[str, str] = {}
+    for table, tree in typed_table_trees(catalog, {"AlterTableStmt": stmt}):
+        for rel in _with_children(catalog, table):
+            b.lock(rel, L.ACCESS_EXCLUSIVE)
+            b.alters.add(f"table:{rel}")
+            for cmd in (unwrap(c)[1] for c in tree["AlterTableStmt"]["cmds"]):
+                if cmd.get("subtype") == "AT_AlterColumnType":
+                    rewrites, why, read_again, _ = column_type_change(
+                        b, rel, cmd["name"], unwrap(cmd.get("def"))[1])
+                    if (rewrites or read_again) and not b.ctx.table_is_new(rel):
+                        heavy.setdefault(rel, f"{rel}: " + (
+                            f"rewritten ({why})" if rewrites else f"read ({read_again})"))
+                elif cmd.get("subtype") == "AT_DropColumn" and table == rel:
+                    for view in catalog.views_using_column(rel, cmd.get("name", "")):
+                        b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with the column
+    if any(cmd.get("subtype") == "AT_DropColumn" and cmd.get("behavior") == "DROP_CASCADE"
+           for cmd in cmds):
         for table, column in catalog.columns_of_type(type_name):
             known = catalog.tables[table]
             if any(con.kind == "check" and column in con.reads
                    for con in known.constraints.values()):
                 b.lock(table, L.ACCESS_EXCLUSIVE)
+    retyped = [(cmd.get("name", ""), cmd) for cmd in cmds
+               if cmd.get("subtype") == "AT_AlterColumnType"]
+    facts = composite_refusal(b, type_name, {"AlterTableStmt": stmt}, retyped)
+    if heavy and not facts["alter_type_sql"]:
+        facts["alter_type_sql"] = _retype_through_new_attribute(
+            b, type_name, retyped, [], catalog.typed_tables(type_name))
+    return {**facts, "rewritten": tuple(heavy), "rewrite_reason": "; ".join(heavy.values())}
 
 
-def lock_typed_tables(b: Builder, type_name: str) -> None:
-    for table in b.ctx.catalog.typed_tables(type_name):
-        b.lock(table, L.ACCESS_EXCLUSIVE)
-        b.alters.add(f"table:{table}")
+def rename_attribute(b: Builder, stmt: dict) -> dict:
+    """ALTER TYPE t RENAME ATTRIBUTE of a composite type: with CASCADE its typed tables, and
+    what inherits from them, rename the column too, each ACCESS EXCLUSIVE. The facts that
+    say when the server refuses it (`composite_refusal`)."""
+    type_name = range_var(stmt.get("relation"))[0]
+    for table, _ in typed_table_trees(b.ctx.catalog, {"RenameStmt": stmt}):
+        for rel in _with_children(b.ctx.catalog, table):
+            b.lock(rel, L.ACCESS_EXCLUSIVE)
+            b.alters.add(f"table:{rel}")
+    return composite_refusal(b, type_name, {"RenameStmt": stmt}, [])
+
+
+def _with_children(catalog: Catalog, table: str) -> list[str]:
+    """`table` and what ALTER TYPE ... CASCADE reaches below it: its partitions and the
+    tables that inherit from it, however deep (checked on the server)."""
+    return [table, *catalog.partitions(table), *catalog.inheritance_children(table)]
+
+
+def composite_refusal(b: Builder, type_name: str, tree: dict,
+                      retyped: list[tuple[str, dict]]) -> dict:
+    """Why PostgreSQL refuses an ALTER TYPE of composite `type_name` (`tree`), as far as the
+    catalog knows (checked on the server): a subcommand without CASCADE while a table is of
+    that type ("because it is the type of a typed table"); ALTER ATTRIBUTE ... TYPE
+    (`retyped`: attribute, subcommand), CASCADE or not, while a column of a table or
+    materialized view holds the type, an array of it or a domain over it ("because column
+    ... uses it"; a view's column stores nothing and does not count). `refused_by`: each
+    reason; `alter_type_sql`: what does the same without the refusal."""
+    catalog = b.ctx.catalog
+    kind, body = unwrap(tree)
+    cmds = [unwrap(c)[1] for c in body.get("cmds") or ()] if kind == "AlterTableStmt" \
+        else [body]
+    typed = catalog.typed_tables(type_name)
+    plain = not all(cmd.get("behavior") == "DROP_CASCADE" for cmd in cmds)
+    users = sorted({pair for name in catalog.with_subdomains(type_name, arrays=True)
+                    for pair in catalog.columns_of_type(name)
+                    if catalog.tables[pair[0]].kind in ("table", "partitioned", "matview")}
+                   ) if retyped else []
+    refused = [f"column {t}.{c} uses it" for t, c in users]
+    # A typed table's column a view uses cannot change type, as with ALTER COLUMN ... TYPE.
+    refused += [f"view {view} uses column {rel}.{attribute}" for attribute, _ in retyped
+                for table in typed for rel in _with_children(catalog, table)
+                for view in catalog.views_using_column(rel, attribute)]
+    if typed and plain:
+        refused.append(f"it is the type of the typed table{'s' if len(typed) > 1 else ''} "
+                       f"{', '.join(typed)} and the statement has no CASCADE")
+    if users:
+        fix = _retype_through_new_attribute(b, type_name, retyped, users, typed)
+    elif refused:  # the same with CASCADE on every subcommand
+        cascaded = {**body, "cmds": [{"AlterTableCmd": {**cmd, "behavior": "DROP_CASCADE"}}
+                                     for cmd in cmds]} if kind == "AlterTableStmt" else \
+            {**body, "behavior": "DROP_CASCADE"}
+        fix = PrintedSql({kind: cascaded}, suffix=";") if typed else ""
+    else:
+        fix = ""
+    return {"type": type_name, "refused_by": tuple(refused),
+            "refused_by_text": "; ".join(refused), "typed_tables": tuple(typed),
+            "alter_type_sql": fix}
+
+
+def _retype_through_new_attribute(b: Builder, type_name: str, retyped: list[tuple[str, dict]],
+                                  users: list[tuple[str, str]], typed: list[str]) -> str:
+    """ALTER ATTRIBUTE ... TYPE done without it: a new attribute of the new type, the values
+    copied into it (in batches, in each column that holds the type; in each typed table),
+    the old attribute dropped and the new one renamed (none of which the server refuses
+    while columns hold the type: checked on the server)."""
+    catalog = b.ctx.catalog
+    cascade = " CASCADE" if typed else ""
+    type_sql_ = relation_sql(type_name, "public.", False)
+    lines = ["-- A new attribute of the new type, the values copied into it (each UPDATE run "
+             "until it\n-- changes no row), then the old one dropped: the attribute goes last "
+             "in the type,\n-- so a ROW(...) written in attribute order must follow."]
+    for attribute, cmd in retyped:
+        new_type = type_sql(*catalog.column_type(unwrap(cmd.get("def"))[1].get("typeName")))
+        new = quote_ident(truncate_identifier(f"{attribute}_new"))
+        old = quote_ident(attribute)
+        lines.append(f"ALTER TYPE {type_sql_} ADD ATTRIBUTE {new} {new_type}{cascade};")
+        for table, column in users:
+            rel, col = relation_sql(table, "public.", False), quote_ident(column)
+            known = catalog.known_column(table, column)
+            if known is None or known.array or catalog.domain(known.type_name) is not None:
+                lines.append(f"-- {rel}.{col} holds an array of {type_sql_}, or a domain over "
+                             f"it: copy ({col}).{old} into {new} in each value")
+                continue
+            keys = row_key_facts(b, table)
+            lines.append(
+                f"UPDATE {rel} SET {col}.{new} = ({col}).{old}::{new_type} WHERE "
+                f"{keys['row_key_sql']} IN (SELECT {keys['row_key_columns_sql']} FROM {rel} "
+                f"WHERE ({col}).{old} IS NOT NULL AND ({col}).{new} IS NULL LIMIT 5000);")
+        for table in typed:
+            rel = relation_sql(table, "public.", False)
+            keys = row_key_facts(b, table)
+            lines.append(
+                f"UPDATE {rel} SET {new} = {old}::{new_type} WHERE {keys['row_key_sql']} IN "
+                f"(SELECT {keys['row_key_columns_sql']} FROM {rel} WHERE {old} IS NOT NULL "
+                f"AND {new} IS NULL LIMIT 5000);")
+        lines += [f"ALTER TYPE {type_sql_} DROP ATTRIBUTE {old}{cascade};",
+                  f"ALTER TYPE {type_sql_} RENAME ATTRIBUTE {new} TO {old}{cascade};"]
+    return "\n".join(lines)
 
 
 def alter_enum(b: Builder, stmt: dict) -> None:
