@@ -435,6 +435,34 @@ def test_non_commuting_pairs(tmp_path: Path) -> None:
         assert expected in conflict.explanation
 
 
+def test_non_commuting_when_ours_sorts_before_theirs(tmp_path: Path) -> None:
+    # Ours (on the branch) sorts before theirs (added on REF since the branch point): the
+    # merged version order puts ours first, so theirs "drops after use" what ours uses. That
+    # order is only the merged history's; environments that deployed REF ran theirs first.
+    # Neither migration was written knowing the other, so it states no order: still reported.
+    cases = [
+        ("ALTER TABLE users DROP COLUMN nick;", "UPDATE users SET nick = 'x';",
+         "drops column:public.users.nick"),
+        ("ALTER TABLE users DROP COLUMN nick;", "CREATE INDEX users_nick ON users (nick);",
+         "drops column:public.users.nick"),
+        ("ALTER TABLE users RENAME COLUMN nick TO handle;",
+         "ALTER TABLE users ALTER COLUMN nick SET NOT NULL;", "renames column:public.users.nick"),
+    ]
+    for i, (theirs, ours, expected) in enumerate(cases):
+        d = tmp_path / str(i)
+        d.mkdir()
+        migrations = history(d, ("1_users.sql", USERS), ("2_ours.sql", ours),
+                             ("3_theirs.sql", theirs))
+        ids = [m.id for m in migrations]
+        info = BranchInfo(ref="main", branch_new=frozenset([ids[1]]),
+                          base_new=frozenset([ids[2]]), applied_newest=migrations[2])
+        graph = build_graph(migrations, branch=info)
+        assert sorted(kinds(graph)) == ["non-commuting", "out-of-order"], (theirs, ours,
+                                                                          graph.conflicts)
+        (conflict,) = [c for c in graph.conflicts if c.kind == "non-commuting"]
+        assert expected in conflict.explanation
+
+
 def test_commuting_changes_are_not_conflicts(tmp_path: Path) -> None:
     cases = [
         ("ALTER TABLE users ADD COLUMN a int;", "ALTER TABLE users ADD COLUMN b int;"),
