@@ -1006,6 +1006,12 @@ class _Builder:
         import networkx as nx
 
         deps = self.graph.dependency_graph()
+        # An edge between a migration of the branch and one REF added meanwhile comes from the
+        # merged version order alone (ours uses what theirs, sorting later, drops): neither was
+        # written knowing the other, so it states no order. Only the others order a pair.
+        deps.remove_edges_from([(u, v) for u, v in deps.edges
+                                if (u in branch.branch_new and v in branch.base_new)
+                                or (u in branch.base_new and v in branch.branch_new)])
         for a in sorted(branch.branch_new, key=self.index.__getitem__):
             for b in sorted(branch.base_new, key=self.index.__getitem__):
                 if nx.has_path(deps, a, b) or nx.has_path(deps, b, a):
