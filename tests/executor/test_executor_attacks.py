@@ -620,3 +620,32 @@ def test_deleted_and_inserted_migrations(pg_db: str, tmp_path: Path) -> None:
     assert "version 001: applied to the database, but its file is not" in result.stderr
     assert "002_b.up.sql is older than the latest applied version" in result.stderr
     assert [r["version"] for r in history(pg_db)] == ["001", "003", "002"]
+
+
+def test_a_failed_run_whose_file_was_renamed_still_blocks(pg_db: str, tmp_path: Path) -> None:
+    # 002 fails half-way (its INSERT committed, its index did not build); the author then
+    # renumbers it to 003 (another branch took 002). The failed run must stay visible and
+    # keep blocking: the renamed file would run its INSERT a second time.
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE t (id int, v text);\n",
+        "002_b.up.sql": "INSERT INTO t VALUES (1, 'x'), (2, 'x');\n"
+                        "CREATE UNIQUE INDEX CONCURRENTLY t_v ON t (v);\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 1
+    (migrations / "002_b.up.sql").rename(migrations / "003_b.up.sql")
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 1, status
+    assert "002" in status.stdout and "failed" in status.stdout
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 1, result
+    assert "refusing to apply" in result.stderr
+    assert query(pg_db, "SELECT count(*) FROM t") == [(2,)]
+    # Once a human has looked, repair clears it like any failed run.
+    query(pg_db, "DROP INDEX t_v")
+    query(pg_db, "DELETE FROM t")
+    (migrations / "003_b.up.sql").write_text("INSERT INTO t VALUES (1, 'x'), (2, 'y');\n"
+                                             "CREATE UNIQUE INDEX CONCURRENTLY t_v ON t (v);\n")
+    assert "002: failed run cleared" in lockwise(pg_db, "repair", str(migrations)).stdout
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert query(pg_db, "SELECT v FROM t ORDER BY id") == [("x",), ("y",)]
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 0 and "002" not in status.stdout, status
