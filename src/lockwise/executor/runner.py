@@ -903,6 +903,9 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
                                        kind=KIND_REPAIR, transactional=v.row.transactional,
                                        error_message="marked applied by `lockwise repair`")
                     console.say(f"lockwise: {v.version}: failed run cleared, marked applied")
+                elif v.migration is None:
+                    console.say(f"lockwise: {v.version}: failed run cleared; its file is no "
+                                "longer in the migrations directory, so nothing runs it again")
                 else:
                     console.say(f"lockwise: {v.version}: failed run cleared; it is pending again"
                                 f"{_resumes_note(v.row, 'apply')}")

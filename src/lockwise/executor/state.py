@@ -66,22 +66,27 @@ def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow]) -> Da
         on_disk.add(identity)
         state.versions.append(_classify(m, latest.get(identity), base_key))
     for identity, row in latest.items():
+        if identity in on_disk:
+            continue
         version = row.version
-        if identity not in on_disk and row.success and not row.rolled_back:
+        if row.success and not row.rolled_back:
             state.versions.append(VersionStatus(
                 version, row.description, MISSING, None, row,
                 "applied to the database, but its file is not in the migrations directory"))
+        elif (blocked := _blocked(VersionStatus(version, row.description, PENDING, None, row),
+                                  row)) is not None:
+            # Its file was deleted or renamed since: the database may still be half-way
+            # through it, which must keep blocking apply and rollback until repair.
+            blocked.detail += "; its file is no longer in the migrations directory"
+            state.versions.append(blocked)
     state.versions.sort(key=lambda v: _sort_key(v.migration) if v.migration
                         else version_key(v.version))
     return state
 
 
-def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None) -> VersionStatus:
-    status = VersionStatus(m.version, m.name, PENDING, m, row)
-    if row is None or row.kind == KIND_BASELINE:
-        if base_key is not None and _sort_key(m) <= base_key:
-            status.state, status.detail = BASELINED, "at or below the baseline"
-        return status
+def _blocked(status: VersionStatus, row: HistoryRow) -> VersionStatus | None:
+    """`status` made FAILED or INTERRUPTED when `row` is a run that failed or never finished
+    and that repair has not cleared; None otherwise (`status` unchanged)."""
     if row.success is None and row.repaired_at is None:
         status.state = INTERRUPTED
         done = row.statements_completed or 0
@@ -95,9 +100,20 @@ def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None) -> V
         where = (f"statement {row.failed_statement_index + 1}: "
                  if row.failed_statement_index is not None else "")
         status.detail = f"{where}{row.error_message or 'failed'}"
-    if status.state in (FAILED, INTERRUPTED):
-        if row.kind == KIND_ROLLBACK:  # the up migration may be partly undone
-            status.detail = f"its down migration (rollback) {status.state}: {status.detail}"
+    else:
+        return None
+    if row.kind == KIND_ROLLBACK:  # the up migration may be partly undone
+        status.detail = f"its down migration (rollback) {status.state}: {status.detail}"
+    return status
+
+
+def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None) -> VersionStatus:
+    status = VersionStatus(m.version, m.name, PENDING, m, row)
+    if row is None or row.kind == KIND_BASELINE:
+        if base_key is not None and _sort_key(m) <= base_key:
+            status.state, status.detail = BASELINED, "at or below the baseline"
+        return status
+    if _blocked(status, row) is not None:
         return status
     if row.success is None or row.success is False:
         status.detail = "a failed run was cleared by repair"
