@@ -820,7 +820,7 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
         # first replays the history backwards.
         applied = sorted(state.having(APPLIED), key=lambda v: v.row.id)
         if to is not None:
-            limit = version_key(to)
+            limit = _rollback_target(state, to)
             targets = [v for v in applied if version_key(v.version) > limit]
         else:
             targets = applied[-(steps or 1):] if applied else []
@@ -872,6 +872,23 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
                 return EXIT_FAILED
         console.say(f"lockwise: rolled back {len(plans)} migration(s)")
     return EXIT_OK
+
+
+def _rollback_target(state: DatabaseState, to: str) -> tuple:
+    """The sort key of `rollback --to`'s version: `0`, or a version a migration file or the
+    history has. Anything else is an input error: `--to 20240301` for the timestamp version
+    `20240301090000` sorts below every migration and would undo them all (golang-migrate's
+    `goto` refuses an unknown version too)."""
+    limit = version_key(to)
+    known = {version_key(v.version) for v in state.versions}
+    if state.baseline is not None:
+        known.add(version_key(state.baseline.version))
+    if limit in known or (to and set(to) == {"0"}):
+        return limit
+    raise ExecutorError(
+        f"refusing to roll back: no migration has version {to!r}. Name the version to go back "
+        "to as its file has it (`lockwise status` lists them), `--to 0` to undo every "
+        "migration, or use --steps N.", EXIT_INPUT)
 
 
 def _mark_rolled_back(table: HistoryTable):
