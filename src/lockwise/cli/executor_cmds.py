@@ -72,6 +72,7 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     from lockwise.cli.inputs import one_history
     from lockwise.config import setting
     from lockwise.db.dsn import resolve_dsn
+    from lockwise.discover.layouts import history_of_part
     from lockwise.executor.history import HistoryNameError, HistoryTable
     from lockwise.executor.runner import ExecOptions
 
@@ -90,6 +91,13 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
         raise typer.Exit(EXIT_INPUT) from None
     if not path.exists():
         typer.echo(f"lockwise: error: {path}: no such directory", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    history = history_of_part(path)
+    if history is not None:
+        # Read alone it would be a history of its own: a rollback undoing the oldest file under
+        # newer ones, diesel's down.sql applied as a migration.
+        typer.echo(f"lockwise: error: {path} is part of a history, not the whole of it: name "
+                   f"its migrations directory ({history})", err=True)
         raise typer.Exit(EXIT_INPUT)
     try:
         found = one_history(path, layout)
