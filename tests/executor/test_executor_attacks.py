@@ -649,3 +649,25 @@ def test_a_failed_run_whose_file_was_renamed_still_blocks(pg_db: str, tmp_path: 
     assert query(pg_db, "SELECT v FROM t ORDER BY id") == [("x",), ("y",)]
     status = lockwise(pg_db, "status", str(migrations))
     assert status.returncode == 0 and "002" not in status.stdout, status
+
+
+def test_an_applied_migration_renumbered_is_not_run_again(pg_db: str, tmp_path: Path) -> None:
+    # 002 is applied; another branch took 002 first, so its author renumbers it to 003. The
+    # database has it already: running "003" would insert a second row.
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE plans (name text);\n",
+        "002_seed.up.sql": "INSERT INTO plans VALUES ('free');\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    (migrations / "002_seed.up.sql").rename(migrations / "003_seed.up.sql")
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 1, status
+    assert "renamed" in status.stdout
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 1, result
+    assert "003_seed.up.sql has the text of version 002" in result.stderr
+    assert query(pg_db, "SELECT count(*) FROM plans") == [(1,)]
+    # repair records it under its new version, without running it.
+    assert "003: recorded as applied" in lockwise(pg_db, "repair", str(migrations)).stdout
+    assert "is up to date" in lockwise(pg_db, "apply", str(migrations)).stdout
+    assert query(pg_db, "SELECT count(*) FROM plans") == [(1,)]
+    assert lockwise(pg_db, "status", str(migrations)).returncode == 0
