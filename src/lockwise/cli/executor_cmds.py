@@ -210,7 +210,7 @@ def status(
 ) -> None:
     """List applied, pending, failed and changed migrations (exit 1 if repair is needed)."""
     from lockwise.executor import runner
-    from lockwise.executor.state import CHANGED, FAILED, INTERRUPTED
+    from lockwise.executor.state import CHANGED, FAILED, INTERRUPTED, RENAMED
 
     url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
 
@@ -253,7 +253,7 @@ def status(
                 typer.echo(f"warning: {advice}")
             if stray is not None:
                 typer.echo(f"warning: {_stray_advice(stray)}")
-        needs_repair = [r for r in rows if r["state"] in (FAILED, INTERRUPTED, CHANGED)]
+        needs_repair = [r for r in rows if r["state"] in (FAILED, INTERRUPTED, CHANGED, RENAMED)]
         return 1 if needs_repair else 0
 
     _run(url, show)

@@ -37,6 +37,7 @@ from lockwise.executor.state import (
     FAILED,
     INTERRUPTED,
     MISSING,
+    RENAMED,
     DatabaseState,
     compute_state,
 )
@@ -254,6 +255,12 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
                  runs_migrations=True) as runner:
         state = runner.state(migrations)
         _check_blockers(state, console, "apply")
+        renamed = state.having(RENAMED)
+        if renamed:
+            for v in renamed:
+                console.warn(f"lockwise: error: {v.migration.path} has {v.detail}")
+            raise ExecutorError("refusing to apply: a migration that ran already would run again "
+                                "under a new version")
         for v in state.having(MISSING):
             console.warn(f"lockwise: warning: version {v.version}: {v.detail}")
         pending = state.pending
@@ -926,6 +933,17 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
                 else:
                     console.say(f"lockwise: {v.version}: failed run cleared; it is pending again"
                                 f"{_resumes_note(v.row, 'apply')}")
+                done += 1
+            for v in state.having(RENAMED):
+                assert v.migration is not None and v.row is not None
+                history.insert_row(
+                    conn, table, version=v.version, description=v.description,
+                    checksum=checksum(v.migration.up_sql), checksum_version=CHECKSUM_VERSION,
+                    success=True, kind=KIND_REPAIR, transactional=v.row.transactional,
+                    error_message=f"recorded by `lockwise repair`: version {v.row.version} "
+                                  "renumbered, applied under that version")
+                console.say(f"lockwise: {v.version}: recorded as applied: it is version "
+                            f"{v.row.version}, renumbered (not run again)")
                 done += 1
             for v in state.having(CHANGED):
                 assert v.migration is not None and v.row is not None

@@ -16,8 +16,8 @@ from lockwise.executor.history import (
     latest_by_version,
 )
 
-APPLIED, PENDING, FAILED, INTERRUPTED, CHANGED, BASELINED, MISSING = (
-    "applied", "pending", "failed", "interrupted", "changed", "baselined", "missing")
+APPLIED, PENDING, FAILED, INTERRUPTED, CHANGED, BASELINED, MISSING, RENAMED = (
+    "applied", "pending", "failed", "interrupted", "changed", "baselined", "missing", "renamed")
 
 
 @dataclass(slots=True)
@@ -79,9 +79,29 @@ def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow]) -> Da
             # through it, which must keep blocking apply and rollback until repair.
             blocked.detail += "; its file is no longer in the migrations directory"
             state.versions.append(blocked)
+    _renamed(state)
     state.versions.sort(key=lambda v: _sort_key(v.migration) if v.migration
                         else version_key(v.version))
     return state
+
+
+def _renamed(state: DatabaseState) -> None:
+    """Mark RENAMED each migration never run under its version whose text is that of an applied
+    version whose file is gone: the file was renumbered (another branch took its version), and
+    the database has it already; run again, an INSERT would insert twice."""
+    gone = [v.row for v in state.versions if v.state == MISSING and v.row is not None
+            and v.row.checksum is not None and known_version(v.row.checksum_version or 0)]
+    for v in state.versions:
+        if v.state != PENDING or v.row is not None or v.migration is None:
+            continue
+        row = next((r for r in gone if checksum(v.migration.up_sql, r.checksum_version)
+                    == r.checksum), None)
+        if row is not None:
+            v.state, v.row = RENAMED, row
+            v.detail = (f"the text of version {row.version} ({row.description}), applied "
+                        f"{row.executed_at:%Y-%m-%d %H:%M:%S%z}, whose file is gone: renumbered, "
+                        "it ran already. `lockwise repair` records it as applied under its new "
+                        "version; to run it again, change its text")
 
 
 def _blocked(status: VersionStatus, row: HistoryRow) -> VersionStatus | None:
