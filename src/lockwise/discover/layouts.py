@@ -849,6 +849,7 @@ def history_of_part(path: Path) -> Path | None:
     (its folder, or the folder above a folder per migration), one diesel or prisma migration's
     own folder, or sqitch's deploy/ (revert/, verify/). Read alone, such a part looks like a
     plain history of its own (diesel's up.sql and down.sql as two migrations)."""
+    path = Path(os.path.abspath(path))  # `.` has no parent to look at
     folder = path.parent if _is_file(path) else path
     parent = folder.parent
     part = (folder.name in ("deploy", "revert", "verify") and detect_sqitch(parent)) or any(
