@@ -671,3 +671,27 @@ def test_an_applied_migration_renumbered_is_not_run_again(pg_db: str, tmp_path: 
     assert "is up to date" in lockwise(pg_db, "apply", str(migrations)).stdout
     assert query(pg_db, "SELECT count(*) FROM plans") == [(1,)]
     assert lockwise(pg_db, "status", str(migrations)).returncode == 0
+
+
+def test_repair_does_not_accept_another_migration_under_an_applied_version(
+        pg_db: str, tmp_path: Path) -> None:
+    # 002_seed is applied; main's 002_other wins the version and 002_seed is renumbered to 003.
+    # Accepting 002_other's checksum would record it as applied without running it.
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE plans (name text);\n",
+        "002_seed.up.sql": "INSERT INTO plans VALUES ('free');\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    (migrations / "002_seed.up.sql").rename(migrations / "003_seed.up.sql")
+    (migrations / "002_other.up.sql").write_text("CREATE TABLE other (id int);\n")
+    assert "applied as seed" in lockwise(pg_db, "status", str(migrations)).stdout
+    refused = lockwise(pg_db, "repair", str(migrations))
+    assert refused.returncode == 1, refused
+    assert "002_other.up.sql is another migration than the one applied as 002" in \
+        refused.stderr
+    assert not [r for r in history(pg_db) if r["version"] == "002" and r["repaired_at"]]
+    # Given a version of its own, it runs; the renumbered seed is recorded, not run again.
+    (migrations / "002_other.up.sql").rename(migrations / "004_other.up.sql")
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert relation_exists(pg_db, "other")
+    assert query(pg_db, "SELECT count(*) FROM plans") == [(1,)]
