@@ -39,6 +39,7 @@ from lockwise.executor.state import (
     MISSING,
     RENAMED,
     DatabaseState,
+    another_migration,
     compute_state,
 )
 
@@ -914,7 +915,7 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
         table, conn = options.table, runner.conn
         rows = history.read_rows(conn, table)
         state = compute_state(migrations, rows)
-        done = 0
+        done, code = 0, EXIT_OK
         with conn.transaction():
             for v in state.having(FAILED, INTERRUPTED):
                 history.update_row(conn, table, v.row.id, repaired_at=_now(conn))
@@ -947,14 +948,25 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
                 done += 1
             for v in state.having(CHANGED):
                 assert v.migration is not None and v.row is not None
+                if another_migration(v.migration, v.row):
+                    # Accepted, it would count as applied without ever having run.
+                    console.warn(
+                        f"lockwise: error: {v.migration.path} is another migration than the one "
+                        f"applied as {v.version} ({v.row.description}): accepting its checksum "
+                        "would record it as applied without running it. Give it a version of "
+                        f"its own (a migration renumbered away from {v.version} is then "
+                        "recorded by repair), or restore the file's name if it is the same "
+                        "migration")
+                    code = EXIT_FAILED
+                    continue
                 history.update_row(conn, table, v.row.id, checksum=checksum(v.migration.up_sql),
                                    checksum_version=CHECKSUM_VERSION, repaired_at=_now(conn))
                 console.say(f"lockwise: {v.version}: accepted the new checksum of "
                             f"{v.migration.path}")
                 done += 1
-        if not done:
+        if not done and not code:
             console.say("lockwise: nothing to repair")
-    return EXIT_OK
+    return code
 
 
 def _repair_rollback(conn, table: HistoryTable, rows: list[history.HistoryRow],

@@ -127,6 +127,12 @@ def _blocked(status: VersionStatus, row: HistoryRow) -> VersionStatus | None:
     return status
 
 
+def another_migration(m: Migration, row: HistoryRow) -> bool:
+    """Whether the file `m` of a version is named otherwise than the migration `row` recorded
+    under it: another migration (another branch's) may have taken the version."""
+    return bool(row.description) and row.description != m.name
+
+
 def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None) -> VersionStatus:
     status = VersionStatus(m.version, m.name, PENDING, m, row)
     if row is None or row.kind == KIND_BASELINE:
@@ -156,4 +162,7 @@ def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None) -> V
                     status.state = CHANGED
                     status.detail = (f"{m.path} changed since it was applied: recorded "
                                      f"checksum {row.checksum[:12]}, file now {now[:12]}")
+                    if another_migration(m, row):
+                        status.detail += (f"; applied as {row.description}, the file is now "
+                                          f"{m.name}: another migration took the version?")
     return status
