@@ -620,3 +620,78 @@ def test_deleted_and_inserted_migrations(pg_db: str, tmp_path: Path) -> None:
     assert "version 001: applied to the database, but its file is not" in result.stderr
     assert "002_b.up.sql is older than the latest applied version" in result.stderr
     assert [r["version"] for r in history(pg_db)] == ["001", "003", "002"]
+
+
+def test_a_failed_run_whose_file_was_renamed_still_blocks(pg_db: str, tmp_path: Path) -> None:
+    # 002 fails half-way (its INSERT committed, its index did not build); the author then
+    # renumbers it to 003 (another branch took 002). The failed run must stay visible and
+    # keep blocking: the renamed file would run its INSERT a second time.
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE t (id int, v text);\n",
+        "002_b.up.sql": "INSERT INTO t VALUES (1, 'x'), (2, 'x');\n"
+                        "CREATE UNIQUE INDEX CONCURRENTLY t_v ON t (v);\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 1
+    (migrations / "002_b.up.sql").rename(migrations / "003_b.up.sql")
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 1, status
+    assert "002" in status.stdout and "failed" in status.stdout
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 1, result
+    assert "refusing to apply" in result.stderr
+    assert query(pg_db, "SELECT count(*) FROM t") == [(2,)]
+    # Once a human has looked, repair clears it like any failed run.
+    query(pg_db, "DROP INDEX t_v")
+    query(pg_db, "DELETE FROM t")
+    (migrations / "003_b.up.sql").write_text("INSERT INTO t VALUES (1, 'x'), (2, 'y');\n"
+                                             "CREATE UNIQUE INDEX CONCURRENTLY t_v ON t (v);\n")
+    assert "002: failed run cleared" in lockwise(pg_db, "repair", str(migrations)).stdout
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert query(pg_db, "SELECT v FROM t ORDER BY id") == [("x",), ("y",)]
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 0 and "002" not in status.stdout, status
+
+
+def test_an_applied_migration_renumbered_is_not_run_again(pg_db: str, tmp_path: Path) -> None:
+    # 002 is applied; another branch took 002 first, so its author renumbers it to 003. The
+    # database has it already: running "003" would insert a second row.
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE plans (name text);\n",
+        "002_seed.up.sql": "INSERT INTO plans VALUES ('free');\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    (migrations / "002_seed.up.sql").rename(migrations / "003_seed.up.sql")
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 1, status
+    assert "renamed" in status.stdout
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 1, result
+    assert "003_seed.up.sql has the text of version 002" in result.stderr
+    assert query(pg_db, "SELECT count(*) FROM plans") == [(1,)]
+    # repair records it under its new version, without running it.
+    assert "003: recorded as applied" in lockwise(pg_db, "repair", str(migrations)).stdout
+    assert "is up to date" in lockwise(pg_db, "apply", str(migrations)).stdout
+    assert query(pg_db, "SELECT count(*) FROM plans") == [(1,)]
+    assert lockwise(pg_db, "status", str(migrations)).returncode == 0
+
+
+def test_repair_does_not_accept_another_migration_under_an_applied_version(
+        pg_db: str, tmp_path: Path) -> None:
+    # 002_seed is applied; main's 002_other wins the version and 002_seed is renumbered to 003.
+    # Accepting 002_other's checksum would record it as applied without running it.
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE plans (name text);\n",
+        "002_seed.up.sql": "INSERT INTO plans VALUES ('free');\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    (migrations / "002_seed.up.sql").rename(migrations / "003_seed.up.sql")
+    (migrations / "002_other.up.sql").write_text("CREATE TABLE other (id int);\n")
+    assert "applied as seed" in lockwise(pg_db, "status", str(migrations)).stdout
+    refused = lockwise(pg_db, "repair", str(migrations))
+    assert refused.returncode == 1, refused
+    assert "002_other.up.sql is another migration than the one applied as 002" in \
+        refused.stderr
+    assert not [r for r in history(pg_db) if r["version"] == "002" and r["repaired_at"]]
+    # Given a version of its own, it runs; the renumbered seed is recorded, not run again.
+    (migrations / "002_other.up.sql").rename(migrations / "004_other.up.sql")
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert relation_exists(pg_db, "other")
+    assert query(pg_db, "SELECT count(*) FROM plans") == [(1,)]

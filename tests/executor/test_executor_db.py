@@ -528,3 +528,30 @@ def test_sigkill_mid_nontransactional_migration_is_interrupted(pg_db: str,
     states = [line.split()[1] for line in
               lockwise(pg_db, "status", str(migrations)).stdout.splitlines()[:3]]
     assert states == ["applied", "applied", "applied"]
+
+
+def test_a_part_of_a_history_is_refused(pg_db: str, tmp_path: Path) -> None:
+    # A file, or one diesel migration's folder, is not the history: read alone, `rollback` on
+    # the oldest file undid it under the newer migrations applied on top of it, and a diesel
+    # folder's up.sql and down.sql were read as two migrations, "down" running first.
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n", "001_a.down.sql": "DROP TABLE a;\n",
+        "002_b.up.sql": "CREATE TABLE b (a_id int);\n", "002_b.down.sql": "DROP TABLE b;\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    for command in ("rollback", "apply", "status"):
+        result = lockwise(pg_db, command, str(migrations / "001_a.up.sql"))
+        assert result.returncode == 2, result
+        assert f"name its migrations directory ({migrations})" in result.stderr
+    assert relation_exists(pg_db, "a") and relation_exists(pg_db, "b")
+
+    diesel = tmp_path / "diesel"
+    for name, table in (("2020-01-01-000000_a", "da"), ("2020-01-02-000000_b", "db")):
+        write(diesel / name, {"up.sql": f"CREATE TABLE {table} (id int);\n",
+                              "down.sql": f"DROP TABLE {table};\n"})
+    result = lockwise(pg_db, "apply", str(diesel / "2020-01-02-000000_b"), "--allow",
+                      "destructive")
+    assert result.returncode == 2, result
+    assert f"name its migrations directory ({diesel})" in result.stderr
+    assert not relation_exists(pg_db, "db")
+    assert lockwise(pg_db, "apply", str(diesel)).returncode == 0
+    assert relation_exists(pg_db, "da") and relation_exists(pg_db, "db")

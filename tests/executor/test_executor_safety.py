@@ -410,3 +410,25 @@ def test_rollback_steps_follow_application_order(pg_db: str, tmp_path: Path) -> 
     assert every.returncode == 0, every
     assert every.stdout.index("rolling back 002") < every.stdout.index("rolling back 003")
     assert _states(pg_db, migrations) == ["applied", "pending", "pending"]
+
+
+def test_rollback_to_a_version_no_migration_has_is_refused(pg_db: str, tmp_path: Path) -> None:
+    # `--to 20240301` meant the March migration: read as a version below every timestamp, it
+    # would undo all three. As golang-migrate's `goto`, an unknown target is an input error.
+    files = {}
+    for v in ("20240101120000", "20240301090000", "20240415170000"):
+        files |= {f"{v}_t.up.sql": f"CREATE TABLE t{v} (id int);\n",
+                  f"{v}_t.down.sql": f"DROP TABLE t{v};\n"}
+    migrations = write(tmp_path / "m", files)
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    for target in ("20240301", "garbage"):
+        result = lockwise(pg_db, "rollback", str(migrations), "--to", target)
+        assert result.returncode == 2, result
+        assert f"no migration has version {target!r}" in result.stderr
+    assert all(relation_exists(pg_db, f"t{v}") for v in
+               ("20240101120000", "20240301090000", "20240415170000"))
+    assert lockwise(pg_db, "rollback", str(migrations), "--to", "20240301090000").returncode == 0
+    assert not relation_exists(pg_db, "t20240415170000")
+    assert relation_exists(pg_db, "t20240301090000")
+    assert lockwise(pg_db, "rollback", str(migrations), "--to", "0").returncode == 0
+    assert not relation_exists(pg_db, "t20240101120000")

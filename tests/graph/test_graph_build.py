@@ -466,12 +466,16 @@ def test_down_mismatches(tmp_path: Path) -> None:
     assert found["4_broken"].locations[1].line == 2
 
 
-def _branch_graph(tmp_path: Path, base_sql: str, ref_sql: str, ours_sql: str):
-    migrations = history(tmp_path, ("1_users.sql", USERS), ("2_theirs.sql", base_sql),
-                         ("3_ours.sql", ours_sql))
-    ids = [m.id for m in migrations]
-    info = BranchInfo(ref="main", branch_new=frozenset([ids[2]]),
-                      base_new=frozenset([ids[1]]), applied_newest=migrations[1])
+def _branch_graph(tmp_path: Path, base_sql: str, ref_sql: str, ours_sql: str, *,
+                  ours_first: bool = False, before: str = ""):
+    """The graph of USERS (+ `before`) at the branch point, then theirs (`base_sql`, added on
+    main since) and ours, in that version order or, with `ours_first`, ours first."""
+    files = [("2_ours.sql", ours_sql), ("3_theirs.sql", base_sql)] if ours_first else \
+        [("2_theirs.sql", base_sql), ("3_ours.sql", ours_sql)]
+    migrations = history(tmp_path, ("1_users.sql", USERS + before), *files)
+    theirs, ours = (migrations[2], migrations[1]) if ours_first else migrations[1:]
+    info = BranchInfo(ref="main", branch_new=frozenset([ours.id]),
+                      base_new=frozenset([theirs.id]), applied_newest=theirs)
     del ref_sql
     return build_graph(migrations, branch=info)
 
@@ -501,6 +505,54 @@ def test_non_commuting_pairs(tmp_path: Path) -> None:
         assert sorted(kinds(graph)) == expected_kinds, (theirs, ours, graph.conflicts)
         (conflict,) = [c for c in graph.conflicts if c.kind == "non-commuting"]
         assert expected in conflict.explanation
+
+
+def test_non_commuting_when_ours_sorts_before_theirs(tmp_path: Path) -> None:
+    # Ours (on the branch) sorts before theirs (added on REF since the branch point): the
+    # merged version order puts ours first, so theirs "drops after use" what ours uses. That
+    # order is only the merged history's; environments that deployed REF ran theirs first.
+    # Neither migration was written knowing the other, so it states no order: still reported.
+    cases = [
+        ("ALTER TABLE users DROP COLUMN nick;", "UPDATE users SET nick = 'x';",
+         "drops column:public.users.nick"),
+        ("ALTER TABLE users DROP COLUMN nick;", "CREATE INDEX users_nick ON users (nick);",
+         "drops column:public.users.nick"),
+        ("ALTER TABLE users RENAME COLUMN nick TO handle;",
+         "ALTER TABLE users ALTER COLUMN nick SET NOT NULL;", "renames column:public.users.nick"),
+    ]
+    for i, (theirs, ours, expected) in enumerate(cases):
+        d = tmp_path / str(i)
+        d.mkdir()
+        graph = _branch_graph(d, theirs, "", ours, ours_first=True)
+        assert sorted(kinds(graph)) == ["non-commuting", "out-of-order"], (theirs, ours,
+                                                                          graph.conflicts)
+        (conflict,) = [c for c in graph.conflicts if c.kind == "non-commuting"]
+        assert expected in conflict.explanation
+
+
+def test_both_replacing_a_function_or_view_is_no_failure_but_a_lost_definition(
+        tmp_path: Path) -> None:
+    # CREATE OR REPLACE run second does not fail: it wins, and the other side's definition is
+    # gone. A conflict (the result depends on the order), but not "whichever runs second fails".
+    base = ("CREATE FUNCTION nick_of(bigint) RETURNS text LANGUAGE sql AS 'SELECT 1::text';\n"
+            "CREATE VIEW nicks AS SELECT id, nick FROM users;\n")
+    cases = [
+        ("CREATE OR REPLACE FUNCTION nick_of(bigint) RETURNS text LANGUAGE sql "
+         "AS 'SELECT 2::text';",
+         "CREATE OR REPLACE FUNCTION nick_of(bigint) RETURNS text LANGUAGE sql "
+         "AS 'SELECT 3::text';", "function:public.nick_of"),
+        ("CREATE OR REPLACE VIEW nicks AS SELECT id, nick, email FROM users;",
+         "CREATE OR REPLACE VIEW nicks AS SELECT id, lower(nick) AS nick FROM users;",
+         "table:public.nicks"),
+    ]
+    for i, (theirs, ours, obj) in enumerate(cases):
+        d = tmp_path / str(i)
+        d.mkdir()
+        graph = _branch_graph(d, theirs, "", ours, before=base)
+        (conflict,) = [c for c in graph.conflicts if c.kind == "non-commuting"]
+        assert conflict.object == obj
+        assert "both replace" in conflict.explanation and "fails" not in \
+            conflict.explanation, conflict.explanation
 
 
 def test_commuting_changes_are_not_conflicts(tmp_path: Path) -> None:

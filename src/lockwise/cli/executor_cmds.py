@@ -72,6 +72,7 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     from lockwise.cli.inputs import one_history
     from lockwise.config import setting
     from lockwise.db.dsn import resolve_dsn
+    from lockwise.discover.layouts import history_of_part
     from lockwise.executor.history import HistoryNameError, HistoryTable
     from lockwise.executor.runner import ExecOptions
 
@@ -90,6 +91,13 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
         raise typer.Exit(EXIT_INPUT) from None
     if not path.exists():
         typer.echo(f"lockwise: error: {path}: no such directory", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    history = history_of_part(path)
+    if history is not None:
+        # Read alone it would be a history of its own: a rollback undoing the oldest file under
+        # newer ones, diesel's down.sql applied as a migration.
+        typer.echo(f"lockwise: error: {path} is part of a history, not the whole of it: name "
+                   f"its migrations directory ({history})", err=True)
         raise typer.Exit(EXIT_INPUT)
     try:
         found = one_history(path, layout)
@@ -202,7 +210,7 @@ def status(
 ) -> None:
     """List applied, pending, failed and changed migrations (exit 1 if repair is needed)."""
     from lockwise.executor import runner
-    from lockwise.executor.state import CHANGED, FAILED, INTERRUPTED
+    from lockwise.executor.state import CHANGED, FAILED, INTERRUPTED, RENAMED
 
     url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
 
@@ -245,7 +253,7 @@ def status(
                 typer.echo(f"warning: {advice}")
             if stray is not None:
                 typer.echo(f"warning: {_stray_advice(stray)}")
-        needs_repair = [r for r in rows if r["state"] in (FAILED, INTERRUPTED, CHANGED)]
+        needs_repair = [r for r in rows if r["state"] in (FAILED, INTERRUPTED, CHANGED, RENAMED)]
         return 1 if needs_repair else 0
 
     _run(url, show)

@@ -844,6 +844,22 @@ LAYOUTS: dict[str, Layout] = {
 }
 
 
+def history_of_part(path: Path) -> Path | None:
+    """The migrations directory that `path` is one part of, when it is not one itself: a file
+    (its folder, or the folder above a folder per migration), one diesel or prisma migration's
+    own folder, or sqitch's deploy/ (revert/, verify/). Read alone, such a part looks like a
+    plain history of its own (diesel's up.sql and down.sql as two migrations)."""
+    path = Path(os.path.abspath(path))  # `.` has no parent to look at
+    folder = path.parent if _is_file(path) else path
+    parent = folder.parent
+    part = (folder.name in ("deploy", "revert", "verify") and detect_sqitch(parent)) or any(
+        _is_file(folder / name) and _detect(parent)
+        for name, _detect in (("up.sql", _detect_diesel), ("migration.sql", _detect_prisma)))
+    if part:
+        return parent
+    return folder if folder != path else None
+
+
 def detect_layout(directory: Path) -> str:
     for layout in LAYOUTS.values():
         if layout.detect(directory):

@@ -37,7 +37,9 @@ from lockwise.executor.state import (
     FAILED,
     INTERRUPTED,
     MISSING,
+    RENAMED,
     DatabaseState,
+    another_migration,
     compute_state,
 )
 
@@ -254,6 +256,12 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
                  runs_migrations=True) as runner:
         state = runner.state(migrations)
         _check_blockers(state, console, "apply")
+        renamed = state.having(RENAMED)
+        if renamed:
+            for v in renamed:
+                console.warn(f"lockwise: error: {v.migration.path} has {v.detail}")
+            raise ExecutorError("refusing to apply: a migration that ran already would run again "
+                                "under a new version")
         for v in state.having(MISSING):
             console.warn(f"lockwise: warning: version {v.version}: {v.detail}")
         pending = state.pending
@@ -820,7 +828,7 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
         # first replays the history backwards.
         applied = sorted(state.having(APPLIED), key=lambda v: v.row.id)
         if to is not None:
-            limit = version_key(to)
+            limit = _rollback_target(state, to)
             targets = [v for v in applied if version_key(v.version) > limit]
         else:
             targets = applied[-(steps or 1):] if applied else []
@@ -874,6 +882,23 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
     return EXIT_OK
 
 
+def _rollback_target(state: DatabaseState, to: str) -> tuple:
+    """The sort key of `rollback --to`'s version: `0`, or a version a migration file or the
+    history has. Anything else is an input error: `--to 20240301` for the timestamp version
+    `20240301090000` sorts below every migration and would undo them all (golang-migrate's
+    `goto` refuses an unknown version too)."""
+    limit = version_key(to)
+    known = {version_key(v.version) for v in state.versions}
+    if state.baseline is not None:
+        known.add(version_key(state.baseline.version))
+    if limit in known or (to and set(to) == {"0"}):
+        return limit
+    raise ExecutorError(
+        f"refusing to roll back: no migration has version {to!r}. Name the version to go back "
+        "to as its file has it (`lockwise status` lists them), `--to 0` to undo every "
+        "migration, or use --steps N.", EXIT_INPUT)
+
+
 def _mark_rolled_back(table: HistoryTable):
     from psycopg import sql
 
@@ -890,7 +915,7 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
         table, conn = options.table, runner.conn
         rows = history.read_rows(conn, table)
         state = compute_state(migrations, rows)
-        done = 0
+        done, code = 0, EXIT_OK
         with conn.transaction():
             for v in state.having(FAILED, INTERRUPTED):
                 history.update_row(conn, table, v.row.id, repaired_at=_now(conn))
@@ -903,20 +928,45 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
                                        kind=KIND_REPAIR, transactional=v.row.transactional,
                                        error_message="marked applied by `lockwise repair`")
                     console.say(f"lockwise: {v.version}: failed run cleared, marked applied")
+                elif v.migration is None:
+                    console.say(f"lockwise: {v.version}: failed run cleared; its file is no "
+                                "longer in the migrations directory, so nothing runs it again")
                 else:
                     console.say(f"lockwise: {v.version}: failed run cleared; it is pending again"
                                 f"{_resumes_note(v.row, 'apply')}")
                 done += 1
+            for v in state.having(RENAMED):
+                assert v.migration is not None and v.row is not None
+                history.insert_row(
+                    conn, table, version=v.version, description=v.description,
+                    checksum=checksum(v.migration.up_sql), checksum_version=CHECKSUM_VERSION,
+                    success=True, kind=KIND_REPAIR, transactional=v.row.transactional,
+                    error_message=f"recorded by `lockwise repair`: version {v.row.version} "
+                                  "renumbered, applied under that version")
+                console.say(f"lockwise: {v.version}: recorded as applied: it is version "
+                            f"{v.row.version}, renumbered (not run again)")
+                done += 1
             for v in state.having(CHANGED):
                 assert v.migration is not None and v.row is not None
+                if another_migration(v.migration, v.row):
+                    # Accepted, it would count as applied without ever having run.
+                    console.warn(
+                        f"lockwise: error: {v.migration.path} is another migration than the one "
+                        f"applied as {v.version} ({v.row.description}): accepting its checksum "
+                        "would record it as applied without running it. Give it a version of "
+                        f"its own (a migration renumbered away from {v.version} is then "
+                        "recorded by repair), or restore the file's name if it is the same "
+                        "migration")
+                    code = EXIT_FAILED
+                    continue
                 history.update_row(conn, table, v.row.id, checksum=checksum(v.migration.up_sql),
                                    checksum_version=CHECKSUM_VERSION, repaired_at=_now(conn))
                 console.say(f"lockwise: {v.version}: accepted the new checksum of "
                             f"{v.migration.path}")
                 done += 1
-        if not done:
+        if not done and not code:
             console.say("lockwise: nothing to repair")
-    return EXIT_OK
+    return code
 
 
 def _repair_rollback(conn, table: HistoryTable, rows: list[history.HistoryRow],

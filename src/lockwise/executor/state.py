@@ -16,8 +16,8 @@ from lockwise.executor.history import (
     latest_by_version,
 )
 
-APPLIED, PENDING, FAILED, INTERRUPTED, CHANGED, BASELINED, MISSING = (
-    "applied", "pending", "failed", "interrupted", "changed", "baselined", "missing")
+APPLIED, PENDING, FAILED, INTERRUPTED, CHANGED, BASELINED, MISSING, RENAMED = (
+    "applied", "pending", "failed", "interrupted", "changed", "baselined", "missing", "renamed")
 
 
 @dataclass(slots=True)
@@ -66,22 +66,47 @@ def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow]) -> Da
         on_disk.add(identity)
         state.versions.append(_classify(m, latest.get(identity), base_key))
     for identity, row in latest.items():
+        if identity in on_disk:
+            continue
         version = row.version
-        if identity not in on_disk and row.success and not row.rolled_back:
+        if row.success and not row.rolled_back:
             state.versions.append(VersionStatus(
                 version, row.description, MISSING, None, row,
                 "applied to the database, but its file is not in the migrations directory"))
+        elif (blocked := _blocked(VersionStatus(version, row.description, PENDING, None, row),
+                                  row)) is not None:
+            # Its file was deleted or renamed since: the database may still be half-way
+            # through it, which must keep blocking apply and rollback until repair.
+            blocked.detail += "; its file is no longer in the migrations directory"
+            state.versions.append(blocked)
+    _renamed(state)
     state.versions.sort(key=lambda v: _sort_key(v.migration) if v.migration
                         else version_key(v.version))
     return state
 
 
-def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None) -> VersionStatus:
-    status = VersionStatus(m.version, m.name, PENDING, m, row)
-    if row is None or row.kind == KIND_BASELINE:
-        if base_key is not None and _sort_key(m) <= base_key:
-            status.state, status.detail = BASELINED, "at or below the baseline"
-        return status
+def _renamed(state: DatabaseState) -> None:
+    """Mark RENAMED each migration never run under its version whose text is that of an applied
+    version whose file is gone: the file was renumbered (another branch took its version), and
+    the database has it already; run again, an INSERT would insert twice."""
+    gone = [v.row for v in state.versions if v.state == MISSING and v.row is not None
+            and v.row.checksum is not None and known_version(v.row.checksum_version or 0)]
+    for v in state.versions:
+        if v.state != PENDING or v.row is not None or v.migration is None:
+            continue
+        row = next((r for r in gone if checksum(v.migration.up_sql, r.checksum_version)
+                    == r.checksum), None)
+        if row is not None:
+            v.state, v.row = RENAMED, row
+            v.detail = (f"the text of version {row.version} ({row.description}), applied "
+                        f"{row.executed_at:%Y-%m-%d %H:%M:%S%z}, whose file is gone: renumbered, "
+                        "it ran already. `lockwise repair` records it as applied under its new "
+                        "version; to run it again, change its text")
+
+
+def _blocked(status: VersionStatus, row: HistoryRow) -> VersionStatus | None:
+    """`status` made FAILED or INTERRUPTED when `row` is a run that failed or never finished
+    and that repair has not cleared; None otherwise (`status` unchanged)."""
     if row.success is None and row.repaired_at is None:
         status.state = INTERRUPTED
         done = row.statements_completed or 0
@@ -95,9 +120,26 @@ def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None) -> V
         where = (f"statement {row.failed_statement_index + 1}: "
                  if row.failed_statement_index is not None else "")
         status.detail = f"{where}{row.error_message or 'failed'}"
-    if status.state in (FAILED, INTERRUPTED):
-        if row.kind == KIND_ROLLBACK:  # the up migration may be partly undone
-            status.detail = f"its down migration (rollback) {status.state}: {status.detail}"
+    else:
+        return None
+    if row.kind == KIND_ROLLBACK:  # the up migration may be partly undone
+        status.detail = f"its down migration (rollback) {status.state}: {status.detail}"
+    return status
+
+
+def another_migration(m: Migration, row: HistoryRow) -> bool:
+    """Whether the file `m` of a version is named otherwise than the migration `row` recorded
+    under it: another migration (another branch's) may have taken the version."""
+    return bool(row.description) and row.description != m.name
+
+
+def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None) -> VersionStatus:
+    status = VersionStatus(m.version, m.name, PENDING, m, row)
+    if row is None or row.kind == KIND_BASELINE:
+        if base_key is not None and _sort_key(m) <= base_key:
+            status.state, status.detail = BASELINED, "at or below the baseline"
+        return status
+    if _blocked(status, row) is not None:
         return status
     if row.success is None or row.success is False:
         status.detail = "a failed run was cleared by repair"
@@ -120,4 +162,7 @@ def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None) -> V
                     status.state = CHANGED
                     status.detail = (f"{m.path} changed since it was applied: recorded "
                                      f"checksum {row.checksum[:12]}, file now {now[:12]}")
+                    if another_migration(m, row):
+                        status.detail += (f"; applied as {row.description}, the file is now "
+                                          f"{m.name}: another migration took the version?")
     return status

@@ -1028,6 +1028,12 @@ class _Builder:
         import networkx as nx
 
         deps = self.graph.dependency_graph()
+        # An edge between a migration of the branch and one REF added meanwhile comes from the
+        # merged version order alone (ours uses what theirs, sorting later, drops): neither was
+        # written knowing the other, so it states no order. Only the others order a pair.
+        deps.remove_edges_from([(u, v) for u, v in deps.edges
+                                if (u in branch.branch_new and v in branch.base_new)
+                                or (u in branch.base_new and v in branch.branch_new)])
         for a in sorted(branch.branch_new, key=self.index.__getitem__):
             for b in sorted(branch.base_new, key=self.index.__getitem__):
                 if nx.has_path(deps, a, b) or nx.has_path(deps, b, a):
@@ -1217,7 +1223,13 @@ def _ops(effect: Effect, uses: dict[str, str], creates: set[str], loc: Location)
             out.append(_Op("primary-key", f"table:{f.get('table', '')}", loc))
     out += [_Op("write", canon(o), loc) for o in sorted(effect.writes)
             if o.startswith("column:")]
-    out += [_Op("create", c, loc) for c in sorted(creates)]
+    # CREATE OR REPLACE of a function, or of a view that exists: run second, it wins.
+    replaced = {canon(f"function:{a.facts.get('name', '')}") if a.kind == "create_function"
+                else canon(f"view:{a.facts.get('view', '')}")
+                for a in effect.actions if a.kind in ("create_function", "create_view")
+                and a.facts.get("replace")}
+    out += [_Op("create", c, loc) for c in sorted(creates - replaced)]
+    out += [_Op("replace", c, loc) for c in sorted(replaced)]
     out += [_Op("use", obj, loc) for obj, verb in uses.items() if verb != "drops"]
     return out
 
@@ -1241,7 +1253,14 @@ def _clash(x: _Op, y: _Op) -> str | None:
                 f"depends on which runs first")
     if same and x.op == "create" and y.op == "create":
         return f"{{a}} and {{b}} both create {x.obj}: whichever runs second fails"
-    if x.op in ("rename", "drop") and y.op not in ("create",) and _within(y.obj, x.obj) and \
+    if same and x.op == y.op == "replace":
+        return (f"{{a}} and {{b}} both replace {x.obj}: whichever runs second wins, and the "
+                "other's definition is lost")
+    if same and {x.op, y.op} == {"create", "replace"}:
+        return (f"{{a}} and {{b}} both define {x.obj}: run in one order the plain CREATE fails, "
+                "in the other the replacement wins")
+    if x.op in ("rename", "drop") and y.op not in ("create", "replace") and \
+            _within(y.obj, x.obj) and \
             not (x.op == y.op == "drop" and not same):
         if y.op == x.op and same:
             return f"{{a}} and {{b}} both {x.op} {x.obj}: whichever runs second fails"
