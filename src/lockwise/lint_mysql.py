@@ -13,6 +13,7 @@ from lockwise.effects.mysql import (
     MySQLSession,
     apply_mysql_statement,
     compute_mysql_effect,
+    locked_tables_text,
     parse_server_version,
 )
 from lockwise.lint import (
@@ -52,6 +53,7 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
     directives = list(file_directives)
     migration_findings += input_findings(judge, parsed, base, migration.up_sql)
     reports: list[StatementReport] = []
+    lock_span = None
     for stmt in parsed.statements:
         stmt_directives = statement_directives(stmt)
         directives.extend(stmt_directives)
@@ -71,9 +73,14 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
             # MySQL commits implicitly around every DDL statement.
             in_transaction=False))
         apply_mysql_statement(catalog, stmt.tree, migration.id, session)
+        if any(a.kind == "mysql_lock_tables" for a in effect.actions):
+            session.lock_tables_line, lock_span = stmt.span.line, stmt.span
+    held = session.locked_tables is not None
     migration_findings += judge.judge(
         {**base, "action": "end_of_migration", "open_transaction": False,
          "statement_count": len(parsed.statements),
-         "empty": not parsed.statements and not parsed.problems},
-        end_span(migration, parsed.statements), None)
+         "empty": not parsed.statements and not parsed.problems,
+         # LOCK TABLES without UNLOCK TABLES: the finding goes at the LOCK TABLES.
+         "tables_locked_at_end": held, "locked_text": locked_tables_text(session)},
+        lock_span if held else end_span(migration, parsed.statements), None)
     return migration_report(migration, reports, migration_findings, directives, index, base)

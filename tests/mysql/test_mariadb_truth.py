@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from test_mysql_lock_tables_session import SETUP as LOCK_TABLES_SETUP
+from test_mysql_lock_tables_session import UNDER_LOCK_TABLES
 
 from lockwise.catalog.model import Catalog
 from lockwise.effects.mysql import (
@@ -449,3 +451,23 @@ def test_what_lock_tables_keeps_other_sessions_from_doing(mariadb, lock: str) ->
     blocked = findings[0].message if findings else ""
     assert ("reads and writes wait" in blocked) == (not reads), (lock, blocked)
     assert ("writes wait" in blocked) == (not writes), (lock, blocked)
+
+
+@pytest.mark.parametrize(("sql", "refused"), UNDER_LOCK_TABLES)
+def test_what_a_session_holding_lock_tables_may_do(mariadb, sql: str, refused: list) -> None:
+    """The statements MariaDB refuses while the session holds LOCK TABLES (error 1100 or
+    1099), run one by one in one session, are those lockwise says it refuses."""
+    import re
+    import subprocess
+
+    setup = ("SET foreign_key_checks = 0; DROP TABLE IF EXISTS accounts, audit, audit2, other, "
+             "fresh; SET foreign_key_checks = 1;"
+             + LOCK_TABLES_SETUP.replace("\n", " "))
+    assert mariadb.run(setup).returncode == 0
+    run = subprocess.run([mariadb.client, "--no-defaults", "-S", str(mariadb.socket), "-uroot",
+                          "--force", "truth"], input=sql, capture_output=True, text=True,
+                         timeout=60)
+    errors = [(int(line), table) for code, line, table in re.findall(
+        r"ERROR (\d+) \(HY000\) at line (\d+): Table '(\w+)'", run.stderr)
+        if code in ("1099", "1100")]
+    assert errors == refused, run.stderr

@@ -57,6 +57,14 @@ class MySQLSession:
     version: Version = DEFAULT_VERSIONS["mysql"]
     foreign_key_checks: bool = True
     new_tables: set[str] = field(default_factory=set)
+    #: The LOCK TABLES in force: each name the session may use (a table's, or the alias it
+    #: was locked under) with its lock type, READ or WRITE; None when it holds none.
+    locked_tables: dict[str, str] | None = None
+    #: That LOCK TABLES statement's line (set by the lint loop, which knows lines): a
+    #: statement refused for a table it did not lock names it.
+    lock_tables_line: int = 0
+    #: TEMPORARY tables the session created: LOCK TABLES does not restrict them.
+    temporary_tables: set[str] = field(default_factory=set)
 
 
 def _name(node) -> str:
@@ -338,6 +346,10 @@ _RULE_ACTIONS = {"drop_column": "drop_column", "drop_column_virtual_generated": 
                  "rename_column": "rename_column", "rename_table": "rename_table"}
 
 
+#: Actions saying the server refuses the statement (the migration stops there).
+_REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked"})
+
+
 class _Builder:
     def __init__(self, session: MySQLSession, catalog: Catalog):
         self.session = session
@@ -350,6 +362,8 @@ class _Builder:
         self.drops: set[str] = set()
         self.alters: set[str] = set()
         self.writes: set[str] = set()
+        #: Tables the statement renames (their LOCK TABLES lock does not follow the name).
+        self.renamed: set[str] = set()
         #: Names as the statement spells them, by their lower-case form: MySQL table names
         #: are case-sensitive on most systems, so the suggested SQL keeps `Orders`.
         self.written: dict[str, str] = {}
@@ -367,6 +381,11 @@ class _Builder:
         self.actions.append(Action(kind, facts))
 
     def effect(self) -> Effect:
+        if any(a.kind in _REFUSALS for a in self.actions):
+            # The statement fails: it is not judged on the algorithm and locks it would take.
+            for action in self.actions:
+                if action.kind == "mysql_alter_table":
+                    action.facts["refused"] = True
         return Effect(actions=tuple(self.actions) or (Action("other"),), locks=self.locks,
                       rewrites=frozenset(self.rewrites), scans=self.scans, transactional=True,
                       creates=frozenset(self.creates), drops=frozenset(self.drops),
@@ -429,6 +448,8 @@ class _Builder:
                                      "source": p.source})
             if operation in _RULE_ACTIONS:
                 self.act(_RULE_ACTIONS[operation], {**base, **extra})
+            if operation == "rename_table":
+                self.renamed.add(table)
             if extra.get("nullable_column"):
                 self.spatial_on_nullable(base, extra)
         if not plans:
@@ -458,6 +479,7 @@ class _Builder:
             "alter_clause_arg": shlex.quote(clauses.operations_sql),
             "sources": tuple(sorted({p.source for p in plans})),
             "fulltext_note": note,
+            "refused": False,  # set by effect() when another action says it is
         }))
         self.locks[table] = _LOCK_AS_MODE["EXCLUSIVE" if algorithm == "COPY" and not
                                           permits_dml and lock == "EXCLUSIVE" else lock]
@@ -766,7 +788,7 @@ def _clean(name: str) -> str:
 #: [LOW_PRIORITY] WRITE, or MariaDB's WRITE CONCURRENT; MariaDB's WAIT n / NOWAIT may follow.
 _LOCK_TABLES = re.compile(r"^\s*LOCK\s+TABLES?\s+", re.I)
 _LOCKED_TABLE = re.compile(
-    rf"\s*(?P<name>{_NAME})(?:\s+(?:AS\s+)?(?!(?:READ|WRITE|LOW_PRIORITY)\b){_PART})?\s+"
+    rf"\s*(?P<name>{_NAME})(?:\s+(?:AS\s+)?(?!(?:READ|WRITE|LOW_PRIORITY)\b)(?P<alias>{_PART}))?\s+"
     r"(?P<kind>READ(?:\s+LOCAL)?|(?:LOW_PRIORITY\s+)?WRITE(?:\s+CONCURRENT)?)\b\s*(?:,|$|WAIT\b"
     r"|NOWAIT\b)", re.I)
 _UNLOCK_TABLES = re.compile(r"^\s*UNLOCK\s+TABLES?\s*$", re.I)
@@ -783,11 +805,16 @@ def _lock_tables(b: _Builder, sql: str) -> bool:
     until UNLOCK TABLES (or the session's end). False when the list cannot be read."""
     head = _LOCK_TABLES.match(sql)
     rest, pos, locked = sql[head.end():] if head else "", 0, []
+    names: dict[str, str] = {}
     while head and pos < len(rest) and (m := _LOCKED_TABLE.match(rest, pos)):
         words = m.group("kind").upper().split()
-        locked.append((_clean(m.group("name")), "WRITE" if "WRITE" in words else "READ",
-                       "CONCURRENT" in words))
+        kind = "WRITE" if "WRITE" in words else "READ"
+        locked.append((_clean(m.group("name")), kind, "CONCURRENT" in words))
+        # The session names it as it was locked: by its alias, if it was given one.
+        names[_clean(m.group("alias") or m.group("name")).split(".")[-1]] = kind
         pos = m.end() if m.group(0).rstrip().endswith(",") else len(rest)
+    # A LOCK TABLES releases the session's earlier locks first, even when it then fails.
+    b.session.locked_tables = names if locked else None
     if not locked:
         return False
     blocking = []
@@ -921,6 +948,7 @@ def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) ->
     expr, sql = tree["sqlglot"]["expr"], tree["sqlglot"]["sql"]
     b = _Builder(session, catalog)
     b.written = _written_names(sql)
+    held = session.locked_tables
     try:
         _classify(b, expr, sql, session)
     except (AttributeError, KeyError, TypeError, ValueError, IndexError):
@@ -930,7 +958,80 @@ def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) ->
         _command(b, sql)
     if session.version < CHECK_ENFORCED_FROM[session.flavour]:
         _ignored_checks(b, expr, sql)
+    if held is not None and not _LOCK_TABLES.match(sql):
+        _under_lock_tables(b, expr, held)
     return b.effect()
+
+
+#: What the server answers a statement LOCK TABLES does not allow, by why: ER_TABLE_NOT_LOCKED
+#: and ER_TABLE_NOT_LOCKED_FOR_WRITE (MySQL 8.0 and 8.4; the same on MariaDB 10.11).
+_NOT_LOCKED_ERRORS = {
+    "": ("was not locked", 1100, "Table '{}' was not locked with LOCK TABLES"),
+    "READ": ("was locked READ", 1099, "Table '{}' was locked with a READ lock and can't be "
+                                      "updated"),
+}
+
+
+def locked_tables_text(session: MySQLSession) -> str:
+    """The tables the session holds with LOCK TABLES and how: `accounts WRITE, a READ`."""
+    return ", ".join(f"{name} {kind}" for name, kind in (session.locked_tables or {}).items())
+
+
+def _under_lock_tables(b: _Builder, expr, held: dict[str, str]) -> None:
+    """A statement run while the session holds LOCK TABLES (`held`): refused when it names a
+    table that was not locked, or writes one locked READ (the manual's "LOCK TABLES and
+    UNLOCK TABLES Statements", 13.3.6 in 8.0, 15.3.6 in 8.4: "the session can access only the
+    locked tables"); tables a foreign key references, TEMPORARY tables and INFORMATION_SCHEMA
+    are exempt. UNLOCK TABLES and starting a transaction release the locks; a dropped or
+    renamed table's lock goes with it (checked on MariaDB 10.11)."""
+    from sqlglot import exp
+
+    session = b.session
+    if isinstance(expr, exp.Transaction) or any(a.kind == "mysql_unlock_tables"
+                                                 for a in b.actions):
+        session.locked_tables = None
+        return
+    for name, written in _tables_named(b, expr):
+        kind = held.get(name)
+        if kind is not None and not (written and kind == "READ"):
+            continue
+        state, code, error = _NOT_LOCKED_ERRORS[kind or ""]
+        b.act("mysql_table_not_locked", {
+            **b.table_facts(name), "lock_state": state, "error_code": code,
+            "server_error": error.format(b.written.get(name, name)),
+            "lock_tables_line": session.lock_tables_line,
+            "locked_text": locked_tables_text(session)})
+        return  # the statement fails at its first such table
+    released = {t.removeprefix("table:").split(".")[-1] for t in (*b.drops, *b.renamed)}
+    if released:
+        session.locked_tables = {t: k for t, k in held.items() if t not in released}
+
+
+def _tables_named(b: _Builder, expr) -> list[tuple[str, bool]]:
+    """The tables a statement names, as the session names them under LOCK TABLES (its alias
+    when it gives one; without the database), and whether it writes them. Not: the tables a
+    foreign key references, TEMPORARY tables, INFORMATION_SCHEMA, a CTE or an alias."""
+    from sqlglot import exp
+
+    writes = {t.split(".")[-1] for t in b.locks} | {
+        t.removeprefix("table:").split(".")[-1] for t in (*b.creates, *b.drops)}
+    if isinstance(expr, exp.Command):
+        return [(t, True) for t in writes if t not in b.session.temporary_tables]
+    if isinstance(expr, exp.Create) and expr.find(exp.TemporaryProperty) is not None:
+        return []
+    tables = list(expr.find_all(exp.Table))
+    exempt = {id(t) for node in expr.find_all(exp.Reference, exp.AlterRename)
+              for t in node.find_all(exp.Table)}
+    aliases = {t.alias.lower() for t in tables if t.alias} | {
+        cte.alias.lower() for cte in expr.find_all(exp.CTE)}
+    out = []
+    for t in tables:
+        name = t.name.lower()
+        if id(t) in exempt or t.db.lower() == "information_schema" or not name or \
+                name in b.session.temporary_tables or (not t.alias and name in aliases):
+            continue
+        out.append(((t.alias or name).lower(), name in writes))
+    return out
 
 
 #: A CHECK an ALTER TABLE sqlglot keeps as a command adds (`ADD CHECK (...)`).
@@ -1105,6 +1206,8 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             table.constraints["PRIMARY"] = Constraint("PRIMARY", "primary", key)
         catalog.tables[name] = table
         session.new_tables.add(name)
+        if expr.find(exp.TemporaryProperty) is not None:
+            session.temporary_tables.add(name.split(".")[-1])
     elif isinstance(expr, exp.Alter):
         name = _table_name(expr.this)
         table = catalog.tables.setdefault(name, Table(name))

@@ -1,0 +1,111 @@
+"""What a session holding LOCK TABLES may still do, and what happens to locks a migration
+never releases: the MySQL reference manual, "LOCK TABLES and UNLOCK TABLES Statements" (13.3.6
+in 8.0, 15.3.6 in 8.4: "Table-Locking Restrictions and Conditions", "Rules for Lock Release"),
+checked on MariaDB 10.11 by test_mariadb_truth.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+SETUP = ("CREATE TABLE accounts (id INT PRIMARY KEY, email VARCHAR(100));\n"
+         "CREATE TABLE audit (id INT PRIMARY KEY, account_id INT);\n"
+         "CREATE TABLE other (id INT PRIMARY KEY);")
+
+
+def report(sql: str, dialect: str = "mysql"):
+    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
+                               migration_from_text(sql, "2_change.sql")],
+                              LintOptions(dialect=dialect))
+    return reports[1]
+
+
+def not_locked(sql: str, dialect: str = "mysql") -> list[tuple[int, str]]:
+    """(line, table) of each statement refused because LOCK TABLES did not lock a table."""
+    return [(f.span.line, f.message.split(" ", 1)[0]) for s in report(sql, dialect).statements
+            for f in s.findings if f.rule == "mysql-table-not-locked"]
+
+
+#: Statements run under LOCK TABLES, one a line, and (line, table) of each the server refuses
+#: (test_mariadb_truth.py runs them on MariaDB).
+UNDER_LOCK_TABLES = [
+    # only the tables it locked, by the names (or aliases) it locked them under
+    ("LOCK TABLES accounts WRITE;\nSELECT * FROM other;\nUNLOCK TABLES;", [(2, "other")]),
+    ("LOCK TABLES accounts WRITE;\nINSERT INTO audit SELECT id, id FROM accounts;\n"
+     "UNLOCK TABLES;", [(2, "audit")]),
+    ("LOCK TABLES accounts WRITE, audit READ;\nINSERT INTO audit VALUES (1, 1);\n"
+     "UNLOCK TABLES;", [(2, "audit")]),
+    ("LOCK TABLES accounts WRITE;\nALTER TABLE other ADD COLUMN x INT;\nUNLOCK TABLES;",
+     [(2, "other")]),
+    ("LOCK TABLES accounts WRITE;\nCREATE TABLE fresh (id INT);\nUNLOCK TABLES;",
+     [(2, "fresh")]),
+    ("LOCK TABLES accounts WRITE;\nDROP TABLE IF EXISTS gone;\nUNLOCK TABLES;", [(2, "gone")]),
+    ("LOCK TABLES accounts AS a WRITE;\nSELECT * FROM accounts;\nUNLOCK TABLES;",
+     [(2, "accounts")]),
+    ("LOCK TABLES accounts WRITE;\nSELECT * FROM accounts AS a;\nUNLOCK TABLES;", [(2, "a")]),
+    # a later LOCK TABLES releases the earlier locks first
+    ("LOCK TABLES accounts WRITE;\nLOCK TABLES audit WRITE;\nSELECT * FROM accounts;\n"
+     "UNLOCK TABLES;", [(3, "accounts")]),
+    # what the session may do
+    ("LOCK TABLES accounts WRITE, audit WRITE;\nINSERT INTO audit SELECT id, id FROM accounts;"
+     "\nALTER TABLE accounts ADD COLUMN x INT;\nUNLOCK TABLES;\nSELECT * FROM other;", []),
+    ("LOCK TABLES audit WRITE;\nALTER TABLE audit ADD FOREIGN KEY (account_id) REFERENCES "
+     "accounts (id);\nUNLOCK TABLES;", []),
+    ("LOCK TABLES accounts WRITE;\nCREATE TEMPORARY TABLE scratch (id INT);\n"
+     "INSERT INTO scratch SELECT id FROM accounts;\nSELECT * FROM information_schema.tables;\n"
+     "UNLOCK TABLES;", []),
+    ("LOCK TABLES accounts WRITE;\nSTART TRANSACTION;\nSELECT * FROM other;\nCOMMIT;", []),
+    ("LOCK TABLES accounts WRITE;\nBEGIN;\nSELECT * FROM other;\nCOMMIT;", []),
+    # DROP TABLE and RENAME release the table's lock; the new name was not locked
+    ("LOCK TABLES accounts WRITE, audit WRITE;\nALTER TABLE audit RENAME TO audit2;\n"
+     "INSERT INTO audit2 VALUES (1, 1);\nUNLOCK TABLES;", [(3, "audit2")]),
+    ("LOCK TABLES accounts WRITE, audit WRITE;\nDROP TABLE audit;\nSELECT * FROM audit;\n"
+     "UNLOCK TABLES;", [(3, "audit")]),
+]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("sql", "refused"), UNDER_LOCK_TABLES)
+def test_a_table_not_locked_by_lock_tables_is_refused(sql: str, refused: list,
+                                                      dialect: str) -> None:
+    assert not_locked(sql, dialect) == refused
+
+
+def test_the_refusal_names_the_lock_tables_statement_and_the_error() -> None:
+    (finding,) = [f for s in report("LOCK TABLES accounts WRITE, audit READ;\n"
+                                    "UPDATE audit SET account_id = 1 WHERE id = 1;\n"
+                                    "UPDATE other SET id = 2 WHERE id = 1;\nUNLOCK TABLES;"
+                                    ).statements[1:2] for f in s.findings
+                  if f.rule == "mysql-table-not-locked"]
+    assert "READ lock" in finding.message and "1099" in finding.message
+    assert "line 1" in finding.message
+
+
+def test_a_refused_statement_is_not_judged_on_its_locks() -> None:
+    """It fails: the copy it would make never happens."""
+    statements = report("LOCK TABLES accounts WRITE;\nALTER TABLE other ADD FOREIGN KEY (id) "
+                        "REFERENCES accounts (id);\nUNLOCK TABLES;").statements
+    assert [f.rule for f in statements[1].findings] == ["mysql-table-not-locked"]
+
+
+@pytest.mark.parametrize(("sql", "held"), [
+    ("LOCK TABLES accounts WRITE;\nINSERT INTO accounts VALUES (1, 'a');", True),
+    ("LOCK TABLES accounts WRITE;\nINSERT INTO accounts VALUES (1, 'a');\nUNLOCK TABLES;",
+     False),
+    ("LOCK TABLES accounts WRITE;\nINSERT INTO accounts VALUES (1, 'a');\nSTART TRANSACTION;"
+     "\nCOMMIT;", False),
+    # a dump's table, created here: no one else waits, but the tool's next statement does
+    ("CREATE TABLE fresh (id INT);\nLOCK TABLES fresh WRITE;\nINSERT INTO fresh VALUES (1);",
+     True),
+])
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_locks_still_held_at_the_end_of_the_migration(sql: str, held: bool,
+                                                      dialect: str) -> None:
+    found = [f for f in report(sql, dialect).findings
+             if f.rule == "mysql-lock-tables-not-released"]
+    assert bool(found) == held
+    if found:
+        assert found[0].span.line == sql.splitlines().index(
+            next(line for line in sql.splitlines() if line.startswith("LOCK"))) + 1
