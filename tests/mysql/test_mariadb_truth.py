@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from test_mysql_dialect_syntax import CASES as DIALECT_SYNTAX
+from test_mysql_dialect_syntax import SETUP as DIALECT_SYNTAX_SETUP
 from test_mysql_lock_tables_session import SETUP as LOCK_TABLES_SETUP
 from test_mysql_lock_tables_session import UNDER_LOCK_TABLES
 
@@ -471,3 +473,17 @@ def test_what_a_session_holding_lock_tables_may_do(mariadb, sql: str, refused: l
         r"ERROR (\d+) \(HY000\) at line (\d+): Table '(\w+)'", run.stderr)
         if code in ("1099", "1100")]
     assert errors == refused, run.stderr
+
+
+@pytest.mark.parametrize(("sql", "stops_at"), DIALECT_SYNTAX)
+def test_mariadb_refuses_the_syntax_lockwise_reports(mariadb, sql: str, stops_at: dict) -> None:
+    """Each statement test_mysql_dialect_syntax.py says MariaDB refuses is a syntax error
+    there (error 1064; MariaDB quotes the text after where its parser stopped, lockwise
+    points at the word to change); the others run."""
+    setup = "DROP TABLE IF EXISTS a, p;" + DIALECT_SYNTAX_SETUP
+    result = mariadb.run(setup + sql + "; UNLOCK TABLES;")
+    word = stops_at["mariadb"]
+    if word:
+        assert "ERROR 1064" in result.stderr, result.stderr
+    else:
+        assert result.returncode == 0, result.stderr

@@ -800,19 +800,28 @@ _TABLE_LOCK_BLOCKS = {"READ": ("writes", LockMode.SHARE),
                       "WRITE": ("reads and writes", LockMode.ACCESS_EXCLUSIVE)}
 
 
+def read_lock_tables(sql: str) -> tuple[list[re.Match], int]:
+    """LOCK TABLES' list read entry by entry: the entries (`name`, `alias`, `kind`), and the
+    offset in `sql` where reading stopped: len(sql) when every entry has a lock type."""
+    head = _LOCK_TABLES.match(sql)
+    pos, entries = head.end() if head else 0, []
+    while head and pos < len(sql) and (m := _LOCKED_TABLE.match(sql, pos)):
+        entries.append(m)
+        pos = m.end() if m.group(0).rstrip().endswith(",") else len(sql)
+    return entries, pos
+
+
 def _lock_tables(b: _Builder, sql: str) -> bool:
     """LOCK TABLES: each table it names, with the reads and writes of other sessions that wait
     until UNLOCK TABLES (or the session's end). False when the list cannot be read."""
-    head = _LOCK_TABLES.match(sql)
-    rest, pos, locked = sql[head.end():] if head else "", 0, []
+    locked = []
     names: dict[str, str] = {}
-    while head and pos < len(rest) and (m := _LOCKED_TABLE.match(rest, pos)):
+    for m in read_lock_tables(sql)[0]:
         words = m.group("kind").upper().split()
         kind = "WRITE" if "WRITE" in words else "READ"
         locked.append((_clean(m.group("name")), kind, "CONCURRENT" in words))
         # The session names it as it was locked: by its alias, if it was given one.
         names[_clean(m.group("alias") or m.group("name")).split(".")[-1]] = kind
-        pos = m.end() if m.group(0).rstrip().endswith(",") else len(rest)
     # A LOCK TABLES releases the session's earlier locks first, even when it then fails.
     b.session.locked_tables = names if locked else None
     if not locked:

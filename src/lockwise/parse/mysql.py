@@ -242,7 +242,8 @@ def parse_mysql(text: str, dialect: str = "mysql",
         except (TokenError, RecursionError, ValueError) as exc:
             parsed.problems.append(ParseProblem(str(exc).splitlines()[0], span))
             continue
-        if (refused := _refused_by_mysql(tree, body)) is not None:
+        if (refused := _refused_by_mysql(tree, body, dialect, version or DEFAULT_VERSIONS.get(
+                dialect, DEFAULT_VERSIONS["mysql"]))) is not None:
             message, at, length = refused
             parsed.problems.append(ParseProblem(message, lines.span(chunk_start + at,
                                                                     chunk_start + at + length)))
@@ -278,19 +279,28 @@ _ALTER_TABLE_WORDS = {
 }
 
 
-def _refused_by_mysql(tree, body: str) -> tuple[str, int, int] | None:
+def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
+                      ) -> tuple[str, int, int] | None:
     """What sqlglot reads but MySQL and MariaDB refuse, as (message, offset in `body`, length):
     PostgreSQL's `::` cast, CREATE INDEX CONCURRENTLY and ALTER COLUMN ... TYPE (a PostgreSQL
-    file linted with --dialect mysql), and an ALTER TABLE operation neither server knows."""
+    file linted with --dialect mysql), an ALTER TABLE operation neither server knows, and the
+    other server's syntax (_other_servers_syntax)."""
     from sqlglot import exp
     from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
 
+    if body[:4].upper() == "LOCK":
+        from lockwise.effects.mysql import read_lock_tables
+
+        if (read := read_lock_tables(body))[1]:  # 0: not LOCK TABLES (LOCK INSTANCE ...)
+            return _lock_tables_syntax(read, body, dialect == "mariadb")
     try:
         tokens = mysql_tokens(body)
     except TokenError:
         return None
     words = [tok.text.upper() for tok in tokens]
+    if (other := _other_servers_syntax(tokens, words, dialect, version)) is not None:
+        return other
     for i, tok in enumerate(tokens):
         if tok.token_type == TokenType.DCOLON:
             return 'syntax error at or near "::" (a PostgreSQL cast)', tok.start, 2
@@ -304,6 +314,73 @@ def _refused_by_mysql(tree, body: str) -> tuple[str, int, int] | None:
         return ('syntax error at or near "TYPE" (PostgreSQL\'s ALTER COLUMN ... TYPE; MySQL '
                 'changes a type with MODIFY)', at.start, len(at.text))
     return _unknown_alter_operation(tokens, words) if isinstance(tree, exp.Command) else None
+
+
+#: MariaDB's index visibility, ALTER INDEX i [NOT] IGNORED, arrived in 10.6.
+_IGNORED_INDEX_FROM = (10, 6)
+#: After these words of an ALTER TABLE (or CREATE INDEX), IF [NOT] EXISTS is MariaDB's alone.
+_IF_EXISTS_AFTER = {"ADD", "DROP", "COLUMN", "INDEX", "KEY", "CHANGE", "MODIFY", "PARTITION",
+                    "CONSTRAINT"}
+
+
+def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
+                          version: tuple[int, ...]) -> tuple[str, int, int] | None:
+    """Syntax the other server of the two has and `dialect` refuses, as (message, offset,
+    length): MariaDB's ALTER INDEX ... [NOT] IGNORED, IF [NOT] EXISTS on columns and indexes,
+    ALTER ONLINE and PERSISTENT columns on MySQL (its manual's grammar, "ALTER TABLE
+    Statement", 13.1.9 in 8.0, 15.1.9 in 8.4); MySQL's ALTER INDEX ... VISIBLE / INVISIBLE
+    and SRID column attribute on MariaDB (checked on MariaDB 10.11)."""
+    from sqlglot.tokens import TokenType
+
+    mariadb = dialect == "mariadb"
+    if words[:1] not in (["ALTER"], ["CREATE"]):
+        return None
+    for i, (tok, word) in enumerate(zip(tokens, words, strict=True)):
+        previous = words[i - 1] if i else ""
+        found = ""
+        if i >= 3 and words[i - 3] == "ALTER" and words[i - 2] in ("INDEX", "KEY"):
+            if word in ("VISIBLE", "INVISIBLE") and mariadb:
+                found = (f"MySQL's index visibility; MariaDB writes ALTER INDEX ... "
+                         f"{'NOT ' * (word == 'VISIBLE')}IGNORED (10.6 and later)")
+            elif word in ("IGNORED", "NOT") and not mariadb:
+                found = "MariaDB's index visibility; MySQL writes ALTER INDEX ... INVISIBLE"
+            elif word in ("IGNORED", "NOT") and version < _IGNORED_INDEX_FROM:
+                found = "ALTER INDEX ... IGNORED arrived in MariaDB 10.6"
+        elif mariadb and word == "SRID" and i + 1 < len(tokens) and \
+                tokens[i + 1].token_type == TokenType.NUMBER:
+            found = "MySQL's SRID column attribute; MariaDB writes REF_SYSTEM_ID = n"
+        elif mariadb:
+            continue
+        elif word == "IF" and previous in _IF_EXISTS_AFTER:
+            found = "MariaDB's IF [NOT] EXISTS; MySQL has none for columns and indexes"
+        elif word == "ONLINE" and i == 1:
+            found = "MariaDB's ALTER ONLINE TABLE; MySQL writes ALGORITHM=INPLACE, LOCK=NONE"
+        elif word == "PERSISTENT" and previous == ")":
+            found = "MariaDB's PERSISTENT generated column; MySQL writes STORED"
+        if found:
+            return f'syntax error at or near "{tok.text}" ({found})', tok.start, len(tok.text)
+    return None
+
+
+def _lock_tables_syntax(read: tuple[list, int], body: str, mariadb: bool
+                        ) -> tuple[str, int, int] | None:
+    """A LOCK TABLES entry without a lock type (both servers refuse it), or, on MySQL,
+    MariaDB's WRITE CONCURRENT and WAIT n / NOWAIT (the manual's "LOCK TABLES and UNLOCK TABLES
+    Statements", 13.3.6 in 8.0, 15.3.6 in 8.4)."""
+    entries, stopped = read
+    rest = body[stopped:]
+    if rest.strip():
+        at = stopped + len(rest) - len(rest.lstrip())
+        near = rest.split(None, 1)[0].rstrip(",")
+        return (f'syntax error at or near "{near}" (LOCK TABLES needs a lock type for each '
+                f'table: READ [LOCAL] or [LOW_PRIORITY] WRITE)', at, len(near))
+    for entry in entries if not mariadb else ():
+        option = re.search(r"\b(?:CONCURRENT|(?:NO)?WAIT)\b", body[entry.start("kind"):], re.I)
+        if option:
+            at, near = entry.start("kind") + option.start(), option.group(0)
+            return (f'syntax error at or near "{near}" (MariaDB\'s LOCK TABLES option: MySQL '
+                    f'has none)', at, len(near))
+    return None
 
 
 def _unknown_alter_operation(tokens: list, words: list[str]) -> tuple[str, int, int] | None:

@@ -1,0 +1,69 @@
+"""Syntax one server has and the other does not is a parse-error at its line and column, for
+the server linted (--dialect mysql / mariadb): MariaDB's refusals checked on MariaDB 10.11
+(test_mariadb_truth.py), MySQL's from its manual's grammar ("ALTER TABLE Statement", 13.1.9 in
+8.0 and 15.1.9 in 8.4; "LOCK TABLES and UNLOCK TABLES Statements", 13.3.6 / 15.3.6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+SETUP = "CREATE TABLE a (id INT PRIMARY KEY, n INT, INDEX a_n (n));"
+
+#: (statement, the word the server stops at, or "" when it runs it) per server.
+CASES = [
+    # a lock type is required on both servers
+    ("LOCK TABLES a", {"mysql": "a", "mariadb": "a"}),
+    ("LOCK TABLES a WRITE, a AS b", {"mysql": "a", "mariadb": "a"}),
+    ("LOCK TABLES a READ", {"mysql": "", "mariadb": ""}),
+    # MariaDB's own LOCK TABLES words
+    ("LOCK TABLES a WRITE CONCURRENT", {"mysql": "CONCURRENT", "mariadb": ""}),
+    ("LOCK TABLES a WRITE NOWAIT", {"mysql": "NOWAIT", "mariadb": ""}),
+    # index visibility: MySQL's VISIBLE / INVISIBLE, MariaDB's IGNORED (10.6+)
+    ("ALTER TABLE a ALTER INDEX a_n INVISIBLE", {"mysql": "", "mariadb": "INVISIBLE"}),
+    ("ALTER TABLE a ALTER INDEX a_n VISIBLE", {"mysql": "", "mariadb": "VISIBLE"}),
+    ("ALTER TABLE a ALTER INDEX a_n IGNORED", {"mysql": "IGNORED", "mariadb": ""}),
+    ("ALTER TABLE a ALTER INDEX a_n NOT IGNORED", {"mysql": "NOT", "mariadb": ""}),
+    # MariaDB's IF [NOT] EXISTS on columns and indexes, ALTER ONLINE, PERSISTENT
+    ("ALTER TABLE a ADD COLUMN IF NOT EXISTS q INT", {"mysql": "IF", "mariadb": ""}),
+    ("ALTER TABLE a DROP COLUMN IF EXISTS n", {"mysql": "IF", "mariadb": ""}),
+    ("ALTER ONLINE TABLE a ADD COLUMN q INT", {"mysql": "ONLINE", "mariadb": ""}),
+    ("ALTER TABLE a ADD COLUMN q INT AS (n + 1) PERSISTENT", {"mysql": "PERSISTENT",
+                                                             "mariadb": ""}),
+    # MySQL's SRID column attribute (MariaDB writes REF_SYSTEM_ID)
+    ("CREATE TABLE p (id INT PRIMARY KEY, g POINT NOT NULL SRID 4326)", {"mysql": "",
+                                                                          "mariadb": "SRID"}),
+]
+
+
+def parse_errors(sql: str, dialect: str) -> list:
+    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
+                               migration_from_text(sql, "2_change.sql")],
+                              LintOptions(dialect=dialect))
+    return [f for f in reports[1].findings if f.rule == "parse-error"]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("sql", "stops_at"), CASES)
+def test_syntax_of_the_other_server_is_a_parse_error(sql: str, stops_at: dict,
+                                                     dialect: str) -> None:
+    text = "-- a migration\n" + sql + ";"
+    errors = parse_errors(text, dialect)
+    word = stops_at[dialect]
+    if not word:
+        assert not errors, errors
+        return
+    (error,) = errors
+    column = sql.rindex(word) + 1 if word == "a" else sql.index(word) + 1
+    assert (error.span.line, error.span.column) == (2, column), error.message
+    assert word in error.message
+
+
+def test_ignored_is_refused_before_mariadb_10_6() -> None:
+    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
+                               migration_from_text("ALTER TABLE a ALTER INDEX a_n IGNORED;",
+                                                   "2_change.sql")],
+                              LintOptions(dialect="mariadb", server_version="10.5"))
+    assert [f.rule for f in reports[1].findings] == ["parse-error"]
