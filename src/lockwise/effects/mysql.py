@@ -343,6 +343,7 @@ def _as_alter_operations(sql: str) -> str:
 
 #: Operations that are also a dialect-independent rule's action (drop-column...).
 _RULE_ACTIONS = {"drop_column": "drop_column", "drop_column_virtual_generated": "drop_column",
+                 "drop_column_virtual_generated_partitioned": "drop_column",
                  "rename_column": "rename_column", "rename_table": "rename_table"}
 
 
@@ -619,6 +620,9 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
     for action in expr.args.get("actions") or ():
         if isinstance(action, exp.ColumnDef):
             op = _classify_add_column(action, action.args.get("position") is not None)
+            if op == "add_column_virtual_generated" and t is not None and \
+                    t.kind == "partitioned":
+                op = "add_column_virtual_generated_partitioned"
             ops.append((op, {"column": action.name.lower()}))
         elif isinstance(action, exp.ModifyColumn):
             coldef = action.this
@@ -649,7 +653,9 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                   "CONSTRAINT": "drop_check_constraint"}.get(kind, "drop_column")
             dropped = t.columns.get(target) if t and op == "drop_column" else None
             if dropped is not None and dropped.virtual:
-                op = "drop_column_virtual_generated"  # nothing stored: metadata only
+                # Nothing stored: metadata only, except on a partitioned table (a copy).
+                op = "drop_column_virtual_generated" + "_partitioned" * (
+                    t.kind == "partitioned")
             ops.append((op, {"column" if op.startswith("drop_column") else "name": target}))
         elif isinstance(action, exp.DropPrimaryKey):
             ops.append(("drop_primary_key", {}))
@@ -773,6 +779,10 @@ _OPTIMIZE = re.compile(r"^\s*OPTIMIZE\s+(?:NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLE
 _CONVERT = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME}).*?"
                       r"\bCONVERT\s+TO\s+(?:CHARACTER\s+SET|CHARSET)\s+(?P<charset>\w+)",
                       re.I | re.S)
+#: ALTER TABLE ... PARTITION BY (the table becomes partitioned) or REMOVE PARTITIONING.
+_PARTITIONING = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME})"
+                           r".*?\b(?:PARTITION\s+BY|(?P<remove>REMOVE\s+PARTITIONING))\b",
+                           re.I | re.S)
 #: Column types that carry a character set, which CONVERT TO CHARACTER SET re-encodes.
 _STRING_TYPES = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"}
 _ALTER_TABLE = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME})", re.I)
@@ -1195,7 +1205,8 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     expr = tree["sqlglot"]["expr"]
     if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
         name = _table_name(expr.this)
-        table = Table(name, created_by=migration_id)
+        table = Table(name, kind="partitioned" if expr.meta.get("partitioned") else "table",
+                      created_by=migration_id)
         charset = _table_charset(expr)
         schema = expr.this if isinstance(expr.this, exp.Schema) else None
         key: tuple[str, ...] = ()
@@ -1240,6 +1251,9 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             fulltext.after_statement(optimized, rebuilt=True)  # InnoDB's OPTIMIZE rebuilds
     elif isinstance(expr, exp.Command) and (m := _CONVERT.match(tree["sqlglot"]["sql"])):
         _convert_columns(catalog.tables.get(_clean(m.group("table"))), m.group("charset"))
+    elif isinstance(expr, exp.Command) and (m := _PARTITIONING.match(tree["sqlglot"]["sql"])):
+        if (partitioned := catalog.tables.get(_clean(m.group("table")))) is not None:
+            partitioned.kind = "table" if m.group("remove") else "partitioned"
     elif isinstance(expr, exp.Command) and (m := _CREATE_INDEX.match(tree["sqlglot"]["sql"])):
         name, index = _clean(m.group("table")), _clean(m.group("name"))
         catalog.indexes[f"{name}.{index}"] = Index(f"{name}.{index}", name)

@@ -73,6 +73,15 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
     # dropping a virtual column" as INSTANT).
     "drop_column_virtual_generated": {"mysql": _cap((8, 0, 12), True, False, True),
                                       "mariadb": _cap((10, 3), True, False, True, _V)},
+    # On a partitioned table neither is in place: the table is copied, writes wait (the
+    # manual's "ALTER TABLE and Generated Columns": "For partitioned tables, ADD COLUMN and
+    # DROP COLUMN are not in-place operations for virtual columns"; MariaDB 10.11 the same).
+    "add_column_virtual_generated_partitioned": {
+        "mysql": _cap(_NEVER, False, True, False),
+        "mariadb": _cap(_NEVER, False, True, False, _V)},
+    "drop_column_virtual_generated_partitioned": {
+        "mysql": _cap(_NEVER, False, True, False),
+        "mariadb": _cap(_NEVER, False, True, False, _V)},
     "rename_column": {"mysql": _cap((8, 0, 28), True, False, True),
                       "mariadb": _cap((10, 3), True, False, True, _V)},
     "reorder_column": {"mysql": _cap(_NEVER, True, True, True),

@@ -45,7 +45,8 @@ _SQLGLOT_GAPS = re.compile(
     re.IGNORECASE)
 #: What sqlglot cannot read in a column or table definition, and what the effect model and
 #: the catalog do not need: spatial types but GEOMETRY (read as GEOMETRY), a column's SRID,
-#: and the partitioning of a CREATE TABLE (from its PARTITION BY on).
+#: and the partitioning of a CREATE TABLE (from its PARTITION BY on; only the fact that the
+#: table is partitioned is kept, in the tree's meta).
 _SPATIAL_TYPES = re.compile(
     r"\b(?:MULTI)?(?:POINT|LINESTRING|POLYGON)\b|\bGEOM(?:ETRY)?COLLECTION\b", re.IGNORECASE)
 _SRID = re.compile(r"\bSRID\s+\d+", re.IGNORECASE)
@@ -460,10 +461,14 @@ def _readable_definition(body: str, reader: object):
     _SPATIAL_TYPES): a POINT column or a partitioned CREATE TABLE must still reach the catalog.
     None when it is still not readable, or nothing was left out."""
     text = _SRID.sub("", _SPATIAL_TYPES.sub("GEOMETRY", body))
+    partitioned = False
     if _CREATE_TABLE.match(text):
-        text = _before_partitioning(text)
+        whole, text = text, _before_partitioning(text)
+        partitioned = text != whole
     if (tree := _reparsed(text, body, reader)) is not None:
         _keep_spatial_types(tree, body)
+        if partitioned:  # the catalog knows the table is partitioned (effects/mysql.py)
+            tree.meta["partitioned"] = True
     return tree
 
 
@@ -478,7 +483,7 @@ def _keep_spatial_types(tree, body: str) -> None:
                if (kind := c.args.get("kind")) is not None
                and kind.this == exp.DataType.Type.GEOMETRY]
     found = list(_SPATIAL_TYPE_NAMES.finditer(body))
-    if len(found) != len(columns):
+    if not columns or len(found) != len(columns):
         return
     for column, match, following in zip(columns, found, [*found[1:], None], strict=True):
         rest = body[match.end():following.start() if following else len(body)].split(",")[0]

@@ -1,0 +1,59 @@
+"""Partitioned tables: a CREATE TABLE ... PARTITION BY reaches the catalog, and a VIRTUAL
+generated column's ADD / DROP, instant elsewhere, copies a partitioned table. MySQL manual,
+"ALTER TABLE and Generated Columns" (13.1.9.2 in 8.0, 15.1.9.2 in 8.4): "For partitioned
+tables, ADD COLUMN and DROP COLUMN are not in-place operations for virtual columns"; MariaDB
+10.11 the same (test_mariadb_truth.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+PARTITIONED = ("CREATE TABLE events (id INT NOT NULL, n INT, v INT AS (n + 1) VIRTUAL, "
+               "PRIMARY KEY (id)) PARTITION BY HASH (id) PARTITIONS 4;")
+PLAIN = "CREATE TABLE events (id INT NOT NULL, n INT, v INT AS (n + 1) VIRTUAL, PRIMARY KEY (id));"
+
+
+def lint(setup: str, sql: str, dialect: str) -> list:
+    reports = lint_migrations([migration_from_text(setup, "1_setup.sql"),
+                               migration_from_text(sql, "2_change.sql")],
+                              LintOptions(dialect=dialect))
+    return reports
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize("create", [
+    PARTITIONED,
+    "CREATE TABLE events (id INT NOT NULL, d DATE NOT NULL, PRIMARY KEY (id, d)) "
+    "PARTITION BY RANGE (YEAR(d)) (PARTITION p0 VALUES LESS THAN (2020), "
+    "PARTITION p1 VALUES LESS THAN MAXVALUE);",
+    "CREATE TABLE events (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB\n"
+    "/*!50100 PARTITION BY KEY (id) PARTITIONS 2 */;",
+])
+def test_a_partitioned_create_table_is_read(create: str, dialect: str) -> None:
+    (report,) = lint_migrations([migration_from_text(create, "1_setup.sql")],
+                                LintOptions(dialect=dialect))
+    assert not report.findings and len(report.statements) == 1
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("setup", "sql", "algorithm"), [
+    (PARTITIONED, "ALTER TABLE events ADD COLUMN w INT AS (n + 2) VIRTUAL;", "COPY"),
+    (PARTITIONED, "ALTER TABLE events DROP COLUMN v;", "COPY"),
+    (PARTITIONED, "ALTER TABLE events ADD COLUMN x INT;", "INSTANT"),
+    (PLAIN, "ALTER TABLE events ADD COLUMN w INT AS (n + 2) VIRTUAL;", "INSTANT"),
+    (PLAIN, "ALTER TABLE events DROP COLUMN v;", "INSTANT"),
+    # partitioned later, and no longer
+    (PLAIN + "\nALTER TABLE events PARTITION BY HASH (id) PARTITIONS 2;",
+     "ALTER TABLE events DROP COLUMN v;", "COPY"),
+    (PARTITIONED + "\nALTER TABLE events REMOVE PARTITIONING;",
+     "ALTER TABLE events DROP COLUMN v;", "INSTANT"),
+])
+def test_a_virtual_column_on_a_partitioned_table_copies_it(setup: str, sql: str,
+                                                          algorithm: str, dialect: str) -> None:
+    (statement,) = lint(setup, sql, dialect)[1].statements
+    summary = next(a.facts for a in statement.effect.actions if a.kind == "mysql_alter_table")
+    assert summary["algorithm"] == algorithm
+    assert ("mysql-table-copy" in [f.rule for f in statement.findings]) == (algorithm == "COPY")
