@@ -48,6 +48,12 @@ CASES = {
     "add_column_positioned": "ALTER TABLE t ADD COLUMN x INT AFTER id",
     "add_column_first": "ALTER TABLE t ADD COLUMN x INT FIRST",
     "add_column_with_default": "ALTER TABLE t ADD COLUMN x INT NOT NULL DEFAULT 5",
+    # a DEFAULT computed for each row (from another column, or a new UUID) copies the table
+    "add_column_default_reads_column": "ALTER TABLE t ADD COLUMN x INT DEFAULT (n + 1)",
+    "add_column_default_uuid": "ALTER TABLE t ADD COLUMN x VARCHAR(36) DEFAULT (UUID())",
+    "add_column_default_uuid_short": "ALTER TABLE t ADD COLUMN x BIGINT DEFAULT (UUID_SHORT())",
+    "add_column_default_now": "ALTER TABLE t ADD COLUMN x DATETIME DEFAULT (NOW())",
+    "add_column_default_rand": "ALTER TABLE t ADD COLUMN x DOUBLE DEFAULT (RAND())",
     "add_column_auto_increment": "ALTER TABLE t ADD COLUMN x BIGINT AUTO_INCREMENT UNIQUE",
     "replace_primary_key_with_auto_increment": "ALTER TABLE child DROP FOREIGN KEY child_t_fk, "
                                                "DROP PRIMARY KEY, "

@@ -193,6 +193,29 @@ def _classify_add_column(coldef, positioned: bool) -> str:
     return "add_column_positioned" if positioned else "add_column_last"
 
 
+#: Functions whose value differs from row to row within one statement (MariaDB's UUID(),
+#: UUID_SHORT(), SYS_GUID()); NOW() and RAND() do not count: MariaDB 10.11 adds a column
+#: with those defaults instantly.
+_PER_ROW_FUNCTIONS = {"UUID", "UUID_SHORT", "SYS_GUID"}
+
+
+def _default_per_row(coldef) -> bool:
+    """Whether the column's DEFAULT is an expression computed for each row: one that reads
+    another column, or calls a function of _PER_ROW_FUNCTIONS. Adding such a column, MariaDB
+    copies the table (checked on 10.11): no single default value can stand for the rows."""
+    from sqlglot import exp
+
+    for con in coldef.args.get("constraints") or ():
+        default = con.args.get("kind")
+        if not isinstance(default, exp.DefaultColumnConstraint):
+            continue
+        for node in default.walk():
+            name = node.name.upper() if isinstance(node, exp.Anonymous) else ""
+            if isinstance(node, (exp.Column, exp.Uuid)) or name in _PER_ROW_FUNCTIONS:
+                return True
+    return False
+
+
 def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[str]:
     """MODIFY / CHANGE COLUMN: type change, varchar growth, nullability, position, rename."""
     ops: list[str] = []
@@ -579,8 +602,8 @@ def _algorithm_instead_sql(base: dict, clauses: _Clauses, run: _Run) -> str:
 #: Operations that build an index: beside one, MariaDB cannot keep a column change instant.
 _BUILDS_INDEX = {"add_index", "add_fulltext_index", "add_fulltext_indexes", "add_spatial_index",
                  "add_primary_key", "add_column_auto_increment"}
-_ADDS_STORED_COLUMN = {"add_column_last", "add_column_positioned", "add_column_auto_increment",
-                       "add_column_stored_generated"}
+_ADDS_STORED_COLUMN = {"add_column_last", "add_column_positioned", "add_column_row_default",
+                       "add_column_auto_increment", "add_column_stored_generated"}
 
 
 def _statement_plans(operations: list[str], flavour: str, version: Version,
@@ -620,6 +643,9 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
     for action in expr.args.get("actions") or ():
         if isinstance(action, exp.ColumnDef):
             op = _classify_add_column(action, action.args.get("position") is not None)
+            if op in ("add_column_last", "add_column_positioned") and \
+                    b.session.flavour == "mariadb" and _default_per_row(action):
+                op = "add_column_row_default"
             if op == "add_column_virtual_generated" and t is not None and \
                     t.kind == "partitioned":
                 op = "add_column_virtual_generated_partitioned"

@@ -65,6 +65,11 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
                                     "mariadb": _cap(_NEVER, False, True, False, _V)},
     "add_column_virtual_generated": {"mysql": _cap((8, 0, 12), True, False, True),
                                      "mariadb": _cap((10, 3), True, False, True, _V)},
+    # ADD COLUMN with a DEFAULT computed for each row (reading another column, or UUID()):
+    # MariaDB copies the table (checked on 10.11). MariaDB only: MySQL's manual says nothing
+    # of expression defaults in its online DDL tables, so its ADD COLUMN keeps its plain
+    # operation (effects/mysql.py never plans this one for MySQL).
+    "add_column_row_default": {"mariadb": _cap(_NEVER, False, True, False, _V)},
     "drop_column": {"mysql": _cap((8, 0, 29), True, True, True),
                     "mariadb": _cap((10, 4), True, True, True, _V)},
     # A VIRTUAL generated column stores nothing: dropping it changes metadata only, instant
