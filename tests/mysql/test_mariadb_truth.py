@@ -67,6 +67,9 @@ CASES = {
     "set_default": "ALTER TABLE t ALTER COLUMN d SET DEFAULT 2",
     "drop_default": "ALTER TABLE t ALTER COLUMN d DROP DEFAULT",
     "int_to_bigint": "ALTER TABLE t MODIFY COLUMN m BIGINT NULL",
+    # an integer's display width is no part of its type (dumps write INT(11), BIGINT(20))
+    "int_display_width": "ALTER TABLE t CHANGE m m INT(11) DEFAULT NULL",
+    "int_display_width_not_null": "ALTER TABLE t MODIFY COLUMN n INT(4) NOT NULL",
     "int_to_varchar": "ALTER TABLE t MODIFY COLUMN m VARCHAR(20) NULL",
     "extend_varchar_same_length_bytes":
         "ALTER TABLE t MODIFY COLUMN w VARCHAR(60) CHARACTER SET utf8mb4",

@@ -78,3 +78,25 @@ def test_a_default_computed_for_each_row_copies_the_table_on_mariadb(default: st
         summary = next(a.facts for a in statement.effect.actions
                        if a.kind == "mysql_alter_table")
         assert summary["algorithm"] == expected, dialect
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("setup", "sql", "algorithm"), [
+    # an integer's display width is not its type (the manual's "Numeric Data Type Syntax":
+    # it "does not constrain the range of values"; deprecated from 8.0.17)
+    ("CREATE TABLE t (id INT PRIMARY KEY, a INT);", "ALTER TABLE t MODIFY a INT(11);",
+     "INSTANT"),
+    ("CREATE TABLE t (id INT PRIMARY KEY, a INT(11) UNSIGNED);",
+     "ALTER TABLE t CHANGE a a INT UNSIGNED DEFAULT NULL;", "INSTANT"),
+    ("CREATE TABLE t (id INT PRIMARY KEY, a BIGINT(20));", "ALTER TABLE t MODIFY a BIGINT;",
+     "INSTANT"),
+    ("CREATE TABLE t (id INT PRIMARY KEY, a INT(11));", "ALTER TABLE t MODIFY a BIGINT(20);",
+     "COPY"),
+    ("CREATE TABLE t (id INT PRIMARY KEY, a TINYINT(1));", "ALTER TABLE t MODIFY a TINYINT(4);",
+     "INSTANT"),
+])
+def test_an_integer_display_width_is_not_a_type_change(setup: str, sql: str, algorithm: str,
+                                                       dialect: str) -> None:
+    (statement,) = lint(setup, sql, dialect)[1].statements
+    summary = next(a.facts for a in statement.effect.actions if a.kind == "mysql_alter_table")
+    assert summary["algorithm"] == algorithm

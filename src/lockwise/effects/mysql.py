@@ -87,6 +87,13 @@ def _dropped_tables(expr) -> list:
     return list(expr.args.get("tables") or expr.expressions or [expr.this])
 
 
+#: Integer types, signed and not (sqlglot's names): their `(n)` is a display width, which
+#: "does not constrain the range of values" (MySQL manual, "Numeric Data Type Syntax",
+#: 11.1.1 in 8.0, 13.1.1 in 8.4; deprecated from 8.0.17): INT(11) -> INT changes nothing stored.
+_INTEGER_TYPES = {f"{sign}{name}" for sign in ("", "u")
+                  for name in ("tinyint", "smallint", "mediumint", "int", "bigint")}
+
+
 def _column_type(coldef) -> tuple[str, tuple[int, ...], str | None]:
     from sqlglot import exp
 
@@ -108,6 +115,8 @@ def _column_type(coldef) -> tuple[str, tuple[int, ...], str | None]:
             charset = con.args["kind"].name.lower()
     if type_name in ("enum", "set"):
         mods = [len(kind.expressions or ())]
+    elif type_name in _INTEGER_TYPES:
+        mods = []  # INT(11): a display width, no part of the type
     return type_name, tuple(mods), charset
 
 
