@@ -60,6 +60,11 @@ CASES = {
                                                "ADD COLUMN x BIGINT AUTO_INCREMENT UNIQUE",
     "add_column_stored_generated": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) STORED",
     "add_column_virtual_generated": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) VIRTUAL",
+    # an index on the VIRTUAL column the statement adds is built with writes waiting
+    "add_virtual_column_indexed": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) VIRTUAL, "
+                                  "ADD INDEX t_x (x)",
+    "add_virtual_column_and_index": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) VIRTUAL, "
+                                    "ADD INDEX t_m (m)",
     "drop_column": "ALTER TABLE t DROP COLUMN m",
     "rename_column": "ALTER TABLE t RENAME COLUMN m TO m2",
     "change_column_rename_only": "ALTER TABLE t CHANGE m m2 INT NULL",

@@ -100,3 +100,27 @@ def test_an_integer_display_width_is_not_a_type_change(setup: str, sql: str, alg
     (statement,) = lint(setup, sql, dialect)[1].statements
     summary = next(a.facts for a in statement.effect.actions if a.kind == "mysql_alter_table")
     assert summary["algorithm"] == algorithm
+
+
+@pytest.mark.parametrize(("sql", "mysql", "mariadb"), [
+    # MySQL: "adding or dropping a virtual column cannot be performed in place in combination
+    # with other ALTER TABLE operations" (the manual's "ALTER TABLE and Generated Columns")
+    ("ALTER TABLE events ADD COLUMN w INT AS (n + 2) VIRTUAL, ADD INDEX events_n (n);",
+     ("COPY", False), ("NOCOPY", True)),
+    ("ALTER TABLE events DROP COLUMN v, ADD INDEX events_n (n);",
+     ("COPY", False), ("NOCOPY", True)),
+    # the index on the new VIRTUAL column: MariaDB builds it with writes waiting
+    ("ALTER TABLE events ADD COLUMN w INT AS (n + 2) VIRTUAL, ADD INDEX events_w (w);",
+     ("COPY", False), ("NOCOPY", False)),
+    # MySQL: instant beside instant operations; MariaDB copies to add a VIRTUAL column
+    # beside a stored one
+    ("ALTER TABLE events ADD COLUMN w INT AS (n + 2) VIRTUAL, ADD COLUMN x INT;",
+     ("INSTANT", True), ("COPY", False)),
+])
+def test_a_virtual_column_beside_other_operations(sql: str, mysql: tuple,
+                                                  mariadb: tuple) -> None:
+    for dialect, expected in (("mysql", mysql), ("mariadb", mariadb)):
+        (statement,) = lint(PLAIN, sql, dialect)[1].statements
+        summary = next(a.facts for a in statement.effect.actions
+                       if a.kind == "mysql_alter_table")
+        assert (summary["algorithm"], summary["permits_dml"]) == expected, dialect

@@ -609,8 +609,13 @@ def _algorithm_instead_sql(base: dict, clauses: _Clauses, run: _Run) -> str:
 
 
 #: Operations that build an index: beside one, MariaDB cannot keep a column change instant.
-_BUILDS_INDEX = {"add_index", "add_fulltext_index", "add_fulltext_indexes", "add_spatial_index",
+_BUILDS_INDEX = {"add_index", "add_index_on_new_virtual_column", "add_fulltext_index",
+                 "add_fulltext_indexes", "add_spatial_index",
                  "add_primary_key", "add_column_auto_increment"}
+#: A VIRTUAL column's ADD / DROP where it cannot be in place (mysql_ddl.py).
+_VIRTUAL_NOT_IN_PLACE = {"add_column_virtual_generated": "add_column_virtual_generated_partitioned",
+                         "drop_column_virtual_generated":
+                         "drop_column_virtual_generated_partitioned"}
 _ADDS_STORED_COLUMN = {"add_column_last", "add_column_positioned", "add_column_row_default",
                        "add_column_auto_increment", "add_column_stored_generated"}
 
@@ -639,6 +644,11 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
                      for op, p in zip(operations, plans, strict=True)]
     else:
         instant = all(p.algorithm == "INSTANT" for p in plans)
+        if not instant and len(operations) > 1:
+            # "adding or dropping a virtual column cannot be performed in place in
+            # combination with other ALTER TABLE operations" (MySQL's "ALTER TABLE and
+            # Generated Columns"): the statement copies the table.
+            operations = [_VIRTUAL_NOT_IN_PLACE.get(op, op) for op in operations]
     if not instant:
         plans = [planned(op, instant=False) for op in operations]
     return fulltext.constrain(plans, flavour)
@@ -704,6 +714,8 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                 extra = {"name": _name(con.this) if con.this is not None else ""}
                 if op == "add_spatial_index":
                     extra.update(_spatial_columns(_index_columns(con), t, expr))
+                elif op == "add_index":
+                    extra["columns"] = _index_columns(con)
                 ops.append((op, extra))
         elif isinstance(action, exp.AlterRename):
             # A view cannot take the old name in the same transaction: DDL commits at once.
@@ -715,6 +727,11 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
         else:
             ops.append(("rebuild_table", {"unrecognized": type(action).__name__}))
     names = [op for op, _ in ops]
+    virtual = {extra["column"] for op, extra in ops if op.startswith("add_column_virtual")}
+    if virtual:  # an index on a VIRTUAL column this statement adds
+        ops = [("add_index_on_new_virtual_column" if op == "add_index"
+                and virtual.intersection(extra.get("columns", ())) else op, extra)
+               for op, extra in ops]
     if names.count("add_fulltext_index") > 1:
         ops = [("add_fulltext_indexes" if op == "add_fulltext_index" else op, extra)
                for op, extra in ops]
