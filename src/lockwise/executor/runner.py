@@ -453,6 +453,9 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
         _reset_session(work)
         started = time.monotonic()
         current = None
+        # Where it failed when no statement did: its history row, or the COMMIT (a deferred
+        # constraint or trigger, a serialization failure), which rolls everything back.
+        phase, row_id = "recording its history row", None
         try:
             with work.transaction():
                 _timeouts(work, options, local=True)
@@ -464,13 +467,20 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                 # The history is lockwise's, written as the user that connected, not as a role
                 # the migration switched to (which may not write it).
                 work.execute(_CONNECTED_USER_LOCAL)
-                history.insert_row(work, table, **_row_values(
+                row_id = history.insert_row(work, table, **_row_values(
                     plan, kind=kind, success=True, execution_time_ms=elapsed,
                     statements_completed=len(plan.statements)))
                 if on_success is not None:
                     on_success(work)
+                phase = "COMMIT"
             return True
         except Exception as exc:  # noqa: BLE001 - any failure is reported and recorded
+            if phase == "COMMIT" and work.closed and _committed(runner, row_id):
+                # The connection went away after the server committed: it is applied.
+                console.warn(f"lockwise: warning: {plan.path}: the connection was lost at "
+                             "COMMIT, but the server committed the migration and its history "
+                             "row")
+                return True
             if _is_lock_timeout(exc) and attempt < options.retries and not work.closed:
                 _backoff(runner, attempt, f"{plan.path} statement {current.index + 1}"
                          if current else str(plan.path))
@@ -478,15 +488,17 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                 continue
             message = _error_text(exc, runner.dsn)
             elapsed = int((time.monotonic() - started) * 1000)
-            where = (f"statement {current.index + 1} (line {current.line})" if current
-                     else "recording its history row")
+            where = f"statement {current.index + 1} (line {current.line})" if current else phase
+            if current is None and phase == "COMMIT":
+                message = f"COMMIT failed: {message}"
             # After the rollback, in its own transaction on the lock connection.
             history.insert_row(runner.conn, table, **_row_values(
                 plan, kind=kind, success=False, error_message=message,
                 execution_time_ms=elapsed,
                 failed_statement_index=current.index if current else None,
                 statements_completed=plan.resume_at))
-            console.warn(f"lockwise: error: {plan.path} failed at {where}: {message}")
+            console.warn(f"lockwise: error: {plan.path} failed at {where}: "
+                         f"{message.removeprefix('COMMIT failed: ')}")
             kept = (f" (beyond the {plan.resume_at} statement(s) an earlier, cleared run "
                     "committed)") if plan.resume_at else ""
             console.warn("lockwise: the transaction was rolled back: the database has none of "
@@ -494,6 +506,18 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
             console.warn("lockwise: later applies and rollbacks will refuse until "
                          "`lockwise repair` clears the failure.")
             return False
+
+
+def _committed(runner: _Runner, row_id: int | None) -> bool:
+    """Whether the success row `row_id`, written in a transaction whose COMMIT lost its
+    connection, is in the history: the server committed that transaction after all."""
+    from psycopg import sql
+
+    if row_id is None:
+        return False
+    query = sql.SQL("SELECT 1 FROM {} WHERE id = %s AND success").format(
+        runner.options.table.ident())
+    return runner.conn.execute(query, (row_id,)).fetchone() is not None
 
 
 _INVALID_FROM = """
