@@ -41,6 +41,7 @@ from lockwise.executor.state import (
     DatabaseState,
     another_migration,
     compute_state,
+    took_the_version,
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
@@ -974,13 +975,14 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
                 assert v.migration is not None and v.row is not None
                 if another_migration(v.migration, v.row):
                     # Accepted, it would count as applied without ever having run.
+                    fix = (took_the_version(v.migration) if v.migration.layout == "sqitch" else
+                           "Give it a version of its own (a migration renumbered away from "
+                           f"{v.version} is then recorded by repair), or restore the file's "
+                           "name if it is the same migration")
                     console.warn(
                         f"lockwise: error: {v.migration.path} is another migration than the one "
                         f"applied as {v.version} ({v.row.description}): accepting its checksum "
-                        "would record it as applied without running it. Give it a version of "
-                        f"its own (a migration renumbered away from {v.version} is then "
-                        "recorded by repair), or restore the file's name if it is the same "
-                        "migration")
+                        f"would record it as applied without running it. {fix}")
                     code = EXIT_FAILED
                     continue
                 history.update_row(conn, table, v.row.id, checksum=checksum(v.migration.up_sql),
