@@ -263,7 +263,13 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
                 console.warn(f"lockwise: error: {v.migration.path} has {v.detail}")
             raise ExecutorError("refusing to apply: a migration that ran already would run again "
                                 "under a new version")
-        for v in state.having(MISSING):
+        missing = state.having(MISSING)
+        if not migrations and missing:
+            raise ExecutorError(
+                f"no migration files, but {options.table.display} records {len(missing)} "
+                "applied migration(s): is this the migrations directory (and the layout: "
+                "--layout)? Nothing was applied", EXIT_INPUT)
+        for v in missing:
             console.warn(f"lockwise: warning: version {v.version}: {v.detail}")
         pending = state.pending
         if not pending:
