@@ -624,7 +624,8 @@ def _handle_invalid(runner: _Runner, work, before: dict[int, str], drop: bool,
             work.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.SQL(name)))
             runner.console.warn(f"lockwise: dropped invalid index {name}")
         else:
-            runner.console.warn(f"lockwise: {_invalid_advice(name)} or rerun with --drop-invalid.")
+            runner.console.warn(f"lockwise: {_invalid_advice(name)} or let the next apply "
+                                "drop it with --drop-invalid (after `lockwise repair`).")
     return list(new.values())
 
 
@@ -742,6 +743,12 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
         def record(conn, count: int = done + 1) -> None:
             history.update_row(conn, table, row_id, **_progress(plan, count))
 
+        if options.drop_invalid and stmt.index_check is not None and \
+                stmt.index_check.scope == "create":
+            # The INVALID leftover of an earlier failed build of this index (a rerun after
+            # repair): without it, the build fails with "already exists" (or IF NOT EXISTS
+            # skips it), and the rerun would only drop it afterwards.
+            _handle_invalid(runner, work, _invalid_indexes(work), drop=True, stmt=stmt)
         attempt, alone = 0, False
         while True:
             before = _invalid_indexes(work)
