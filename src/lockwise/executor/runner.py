@@ -481,6 +481,15 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                     on_success(work)
                 phase = "COMMIT"
             return True
+        except KeyboardInterrupt:
+            if phase == "COMMIT":
+                console.warn(f"lockwise: interrupted at the COMMIT of {plan.path}: "
+                             "`lockwise status` says whether it committed")
+            else:
+                console.warn(f"lockwise: interrupted during {plan.path}: its transaction was "
+                             "rolled back, the database has none of its changes (the "
+                             "migrations before it stay applied)")
+            raise
         except Exception as exc:  # noqa: BLE001 - any failure is reported and recorded
             if phase == "COMMIT" and work.closed and _committed(runner, row_id):
                 # The connection went away after the server committed: it is applied.
@@ -758,6 +767,9 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                     _run_batched(runner, work, plan, stmt)
                 else:
                     _execute(work, stmt, step, record, alone)
+            except KeyboardInterrupt:
+                _interrupted(runner, work, plan, stmt, committed, before)
+                raise
             except Exception as exc:  # noqa: BLE001 - any failure is reported and recorded
                 from psycopg.pq import TransactionStatus
 
@@ -831,6 +843,27 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
         history.update_row(runner.conn, table, row_id, success=True,
                            execution_time_ms=int((time.monotonic() - started) * 1000))
     return True
+
+
+def _interrupted(runner: _Runner, work, plan: Plan, stmt, committed: int,
+                 before: dict[int, str]) -> None:
+    """Ctrl-C during a statement-by-statement run: say where it stopped and what to do. Its
+    row stays `success` NULL (interrupted): psycopg cancelled the statement, but it may have
+    completed before the cancel arrived."""
+    console = runner.console
+    console.warn(f"lockwise: interrupted during {plan.path} statement {stmt.index + 1} (line "
+                 f"{stmt.line}): the first {committed} statement(s) stay applied; statement "
+                 f"{stmt.index + 1} was cancelled, or may have completed just before. Check "
+                 "it (`lockwise status`), then `lockwise repair`: the next run resumes at "
+                 f"statement {committed + 1}.")
+    if stmt.transactional or work.closed:
+        return
+    with contextlib.suppress(Exception):  # a second Ctrl-C, a connection gone: advice only
+        from psycopg.pq import TransactionStatus
+
+        if work.info.transaction_status != TransactionStatus.IDLE:
+            work.execute("ROLLBACK")
+        _handle_invalid(runner, work, before, drop=False, stmt=stmt)
 
 
 def _left_open(runner: _Runner, work, plan: Plan, row_id: int) -> bool:
