@@ -70,3 +70,17 @@ def test_connection_lost_at_commit_before_it_committed_is_a_failure(pg_db: str,
     assert "failed at COMMIT" in result.stderr
     assert not relation_exists(pg_db, "t")
     assert [(r["version"], r["success"]) for r in history(pg_db)] == [("001", False)]
+
+
+def test_a_failure_and_an_edited_applied_file_are_both_named(pg_db: str,
+                                                            tmp_path: Path) -> None:
+    # `repair` clears the one and accepts the other: the refusal says so before it does.
+    migrations = write(tmp_path / "m", {"001_a.up.sql": "CREATE TABLE a (id int);\n",
+                                        "002_fk.up.sql": _DEFERRED_FK})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 1
+    write(migrations, {"001_a.up.sql": "CREATE TABLE a (id bigint);\n"})
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 1, result
+    assert "(version 002) is failed" in result.stderr
+    assert "version 001: " in result.stderr and "changed since it was applied" in result.stderr
+    assert "also accepts the edited applied files" in result.stderr

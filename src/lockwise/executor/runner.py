@@ -231,18 +231,22 @@ def status(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
 
 def _check_blockers(state: DatabaseState, console: Console, action: str) -> None:
     blocked = state.having(FAILED, INTERRUPTED)
+    changed = state.having(CHANGED)
+    for v in blocked:
+        path = v.migration.path if v.migration else v.version
+        console.warn(f"lockwise: error: {path} (version {v.version}) is {v.state}: {v.detail}")
+    # Listed with a failure too: the `repair` it asks for accepts these checksums as well.
+    for v in changed:
+        console.warn(f"lockwise: error: version {v.version}: {v.detail}")
     if blocked:
-        for v in blocked:
-            path = v.migration.path if v.migration else v.version
-            console.warn(f"lockwise: error: {path} (version {v.version}) is {v.state}: {v.detail}")
+        also = (" It also accepts the edited applied files listed: restore those first if "
+                "the edit was not meant to be deployed.") if changed else ""
         raise ExecutorError(
             f"refusing to {action}: a migration failed or was interrupted, so the database may "
             "be in between two versions. Check it, fix it by hand if needed, then run "
-            "`lockwise repair` (or `lockwise repair --mark-applied` if you completed it).")
-    changed = state.having(CHANGED)
+            "`lockwise repair` (or `lockwise repair --mark-applied` if you completed it)."
+            + also)
     if changed:
-        for v in changed:
-            console.warn(f"lockwise: error: version {v.version}: {v.detail}")
         raise ExecutorError(
             f"refusing to {action}: applied migration files were edited. Restore them, or run "
             "`lockwise repair` to accept the new checksums if the edit does not change the "
