@@ -27,7 +27,7 @@ from lockwise.core.types import (
     StatementReport,
     Strategy,
 )
-from lockwise.effects.context import Context
+from lockwise.effects.context import Context, NewInRun
 from lockwise.effects.foreign_keys import unindexed_fk_facts
 from lockwise.effects.identifiers import defined_names, identifier_facts
 from lockwise.effects.locks import blocks_text, write_blocking_facts
@@ -256,7 +256,8 @@ _NO_RULES = RuleIndex(())
 
 
 def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex | None,
-                      options: LintOptions, release: bool = False) -> MigrationReport:
+                      options: LintOptions, release: bool = False,
+                      run: NewInRun | None = None) -> MigrationReport:
     """Judge one migration against the catalog, moving the catalog past it.
 
     With no `index`, the migration is only replayed, for the context of the ones after it:
@@ -265,6 +266,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     With `release`, each statement keeps only what the printers use (`release_details`) as
     soon as it is judged and replayed, for callers that need no more: a migration of 60,000
     statements then never holds every parse tree and every action's facts at once.
+    With `run`, the migration is one of a run applied together: the tables the earlier ones
+    created are new for it too, and `run` gets the ones it creates.
     """
     judged = index is not None
     if index is None:
@@ -283,6 +286,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     judge = Judge(index, migration, file_directives, parsed.placeholders)
     ctx = Context(catalog=catalog, pg_version=options.pg_version, migration_id=migration.id,
                   session_timezone_utc=options.session_timezone_utc)
+    if run is not None:
+        run.seed(ctx)
     implicit = starts_in_transaction(migration, options, parsed.statements)
     one_string = runs_as_one_string(migration, options)
     session = Session(implicit_transaction=implicit, implicit_block=implicit and one_string,
@@ -351,6 +356,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 parsed.statements[position] = reports[-1].statement
 
     once.finish()
+    if run is not None:
+        run.keep(ctx)
     if judged:
         end = end_span(migration, parsed.statements)
         end_facts = {**base, "action": "end_of_migration",
@@ -962,6 +969,7 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
                     on_report: Callable[[MigrationReport], None] | None = None,
                     new_databases: Collection[int] = frozenset(),
                     release: bool = False,
+                    one_run: Collection[str] = frozenset(),
                     ) -> list[MigrationReport]:
     """Judge migrations in order, replaying each into the catalog for the ones after it.
 
@@ -970,8 +978,12 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
     The catalog is emptied before each migration whose id() is in `new_databases`: the first
     of another directory's history (see `history_starts`). With `release`, the reports keep
     only what the printers use (see `analyze_migration`).
+    `one_run`: ids of migrations applied together, in this order, by one run (the executor's
+    pending ones): a table one of them creates is new for the later ones, as in one file. The
+    others (applied before) create nothing new for them.
     """
     options = options or LintOptions()
+    run = NewInRun() if one_run else None
     index = rule_index(options)
     catalog = catalog if catalog is not None else Catalog()
     reports = []
@@ -981,7 +993,7 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
         # The migrations only replayed for context are not judged: their reports are not shown.
         wanted = options.wants(migration)
         report = analyze_migration(migration, catalog, index if wanted else None, options,
-                                   release)
+                                   release, run if migration.id in one_run else None)
         if on_report is not None:
             on_report(report)
         if wanted:

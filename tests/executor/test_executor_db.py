@@ -268,9 +268,14 @@ def test_edited_applied_migration_is_refused(pg_db: str, tmp_path: Path) -> None
 
 
 def test_destructive_migration_needs_explicit_allowance(pg_db: str, tmp_path: Path) -> None:
-    migrations = write(tmp_path / "m", {
-        "001_a.up.sql": "CREATE TABLE a (id int, legacy text);\n",
-        "002_drop.up.sql": "ALTER TABLE a DROP COLUMN legacy;\n",
+    # The table is older than the run: dropping a column of a table an earlier migration of
+    # the same run created would lose nothing of production's (tests/executor/test_gate_run.py).
+    migrations = write(tmp_path / "m",
+                       {"000_pre.up.sql": "CREATE TABLE pre (id int, legacy text);\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    write(migrations, {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n",
+        "002_drop.up.sql": "ALTER TABLE pre DROP COLUMN legacy;\n",
     })
     for allow in ([], ["--allow", "requires-downtime"]):
         result = lockwise(pg_db, "apply", str(migrations), *allow)
@@ -283,7 +288,7 @@ def test_destructive_migration_needs_explicit_allowance(pg_db: str, tmp_path: Pa
     assert dry.returncode == 1 and "REFUSED" in dry.stdout
     result = lockwise(pg_db, "apply", str(migrations), "--allow", "destructive")
     assert result.returncode == 0, result
-    assert [r["safety"] for r in history(pg_db)] == ["safe", "destructive"]
+    assert [r["safety"] for r in history(pg_db)] == ["safe", "safe", "destructive"]
 
 
 def test_ignored_rules_are_recorded_with_reasons(pg_db: str, tmp_path: Path) -> None:

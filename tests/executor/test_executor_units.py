@@ -139,13 +139,13 @@ def test_lock_key_depends_on_the_table() -> None:
     assert -(2 ** 63) <= a < 2 ** 63
 
 
-def _applied_row(row_id: int, version: str, sql: str):
+def _applied_row(row_id: int, version: str, sql: str, description: str = "a"):
     from datetime import datetime, timezone
 
     from lockwise.executor.history import KIND_APPLY, HistoryRow
 
     fields = dict.fromkeys(HistoryRow.__dataclass_fields__)
-    fields.update(id=row_id, version=version, description="a", checksum=checksum(sql),
+    fields.update(id=row_id, version=version, description=description, checksum=checksum(sql),
                   checksum_version=CHECKSUM_VERSION, success=True, rolled_back=False,
                   executed_at=datetime(2024, 1, 1, tzinfo=timezone.utc), kind=KIND_APPLY)
     return HistoryRow(**fields)
@@ -260,3 +260,58 @@ def test_which_statements_commit_with_their_progress(tmp_path) -> None:
         (False, False), (True, False), (False, True),
         (False, False), (False, False), (False, True),
         (False, False)]
+
+
+def _sqitch(directory, changes: list[str]) -> None:
+    (directory / "deploy").mkdir(parents=True, exist_ok=True)
+    lines = ["%project=x"]
+    for name in changes:
+        lines.append(f"{name} 2024-01-01T00:00:00Z A <a@example.com>")
+        (directory / "deploy" / f"{name}.sql").write_text(f"CREATE TABLE {name} (id int);\n")
+    (directory / "sqitch.plan").write_text("\n".join(lines) + "\n")
+
+
+def test_sqitch_versions_are_plan_positions_in_plan_order(tmp_path) -> None:
+    from lockwise.discover import discover
+    from lockwise.executor.state import PENDING, compute_state
+
+    # Names that sort otherwise than the plan: the plan's order rules.
+    _sqitch(tmp_path, ["zebra", "apple", "mango"])
+    migrations = discover(tmp_path)
+    assert [(m.version, m.name) for m in migrations] == [
+        ("0001", "zebra"), ("0002", "apple"), ("0003", "mango")]
+    state = compute_state(migrations, [])
+    assert [(v.version, v.state) for v in state.versions] == [
+        ("0001", PENDING), ("0002", PENDING), ("0003", PENDING)]
+    assert [m.name for m in state.pending] == ["zebra", "apple", "mango"]
+
+
+def test_sqitch_plan_growing_past_9999_changes_keeps_its_history(tmp_path) -> None:
+    """The positions are zero-padded to the plan's length: the 10,000th change pads them all
+    to five digits, and `00001` is still the change applied as `0001`."""
+    from lockwise.discover import discover
+    from lockwise.executor.state import APPLIED, PENDING, compute_state
+
+    names = [f"c{n}" for n in range(1, 10001)]
+    _sqitch(tmp_path, names)
+    migrations = discover(tmp_path)
+    assert migrations[0].version == "00001"
+    rows = [_applied_row(n, f"{n:04d}", f"CREATE TABLE c{n} (id int);\n", f"c{n}")
+            for n in (1, 2)]
+    state = compute_state(migrations, rows)
+    assert [(v.version, v.state) for v in state.versions[:3]] == [
+        ("00001", APPLIED), ("00002", APPLIED), ("00003", PENDING)]
+    assert len(state.versions) == 10000
+
+
+def test_sqitch_change_inserted_before_deployed_ones_is_explained(tmp_path) -> None:
+    from lockwise.discover import discover
+    from lockwise.executor.state import CHANGED, compute_state
+
+    _sqitch(tmp_path, ["users", "inserted", "orders"])
+    rows = [_applied_row(1, "0001", "CREATE TABLE users (id int);\n", "users"),
+            _applied_row(2, "0002", "CREATE TABLE orders (id int);\n", "orders")]
+    state = compute_state(discover(tmp_path), rows)
+    changed = state.having(CHANGED)
+    assert [v.version for v in changed] == ["0002"]
+    assert "add new changes at the end of sqitch.plan" in changed[0].detail

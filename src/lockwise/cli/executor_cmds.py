@@ -111,6 +111,10 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
                        "lockwise apply; skipped", err=True)
         else:
             migrations.append(m)
+    if not migrations:
+        # As `lockwise lint` says it: nothing to do is no error (a new project), but say so
+        # (a wrong directory or --layout would otherwise look like an up-to-date database).
+        typer.echo(f"lockwise: no migrations found in {path}", err=True)
     from lockwise.discover.versions import version_identity
 
     seen: dict[str, Path] = {}

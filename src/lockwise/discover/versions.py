@@ -20,8 +20,11 @@ def version_key(version: str) -> tuple:
 #: dropped). To them `1` and `01` are one version, and file-name order does not matter.
 #: dbmate, diesel, Atlas, Supabase and graphile-migrate keep the version as text; prisma and
 #: sql-migrate know a migration by its whole name.
+#: sqitch has no versions: lockwise numbers its changes by their position in sqitch.plan,
+#: zero-padded to the plan's length, so `0001` and `00001` (once the plan passed 9,999
+#: changes) are one change.
 NUMERIC_VERSION_LAYOUTS = frozenset({"golang-migrate", "goose", "flyway", "sqlx", "tern",
-                                     "postgrator"})
+                                     "postgrator", "sqitch"})
 
 
 def version_identity(version: str, layout: str) -> str:

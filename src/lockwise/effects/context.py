@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from lockwise.catalog.model import Catalog
 from lockwise.effects.versions import DEFAULT_PG_VERSION, SUPPORTED_PG_VERSIONS
 
-__all__ = ["DEFAULT_PG_VERSION", "SUPPORTED_PG_VERSIONS", "Context"]
+__all__ = ["DEFAULT_PG_VERSION", "SUPPORTED_PG_VERSIONS", "Context", "NewInRun"]
 
 
 @dataclass(slots=True)
@@ -51,3 +51,27 @@ class Context:
     def column_is_new(self, table: str, column: str) -> bool:
         """Added earlier in the same migration (lint files it as `column:table.col`)."""
         return f"column:{table}.{column}" in self.new_tables
+
+
+@dataclass(slots=True)
+class NewInRun:
+    """What the earlier migrations of one run (applied one after another by one `lockwise
+    apply`) created: new to production for the later ones of the run too, as within one
+    migration (Context's fields of the same names)."""
+
+    new_tables: set[str] = field(default_factory=set)
+    filled_tables: set[str] = field(default_factory=set)
+    empty_tables: set[str] = field(default_factory=set)
+
+    def seed(self, ctx: Context) -> None:
+        """Start a migration of the run with what the earlier ones created."""
+        ctx.new_tables.update(self.new_tables)
+        ctx.filled_tables.update(self.filled_tables)
+        ctx.empty_tables.update(self.empty_tables)
+
+    def keep(self, ctx: Context) -> None:
+        """What the run created, once a migration of it ended. A table a TRUNCATE emptied is
+        empty only while its transaction holds the lock: not in the next migration."""
+        self.new_tables = set(ctx.new_tables)
+        self.filled_tables = set(ctx.filled_tables)
+        self.empty_tables = ctx.empty_tables - ctx.truncated_in_transaction

@@ -266,7 +266,9 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
         only=frozenset(plans), stats=stats,
         # The executor sets lock_timeout itself around every statement it runs.
         ignore=frozenset({"missing-lock-timeout"}) if lock_timeout_set else frozenset())
-    for report in lint_migrations(to_lint, options):
+    # The pending migrations run one after another in this run: a table one creates is new
+    # (empty, unknown to the application) for the later ones. Not one an applied one created.
+    for report in lint_migrations(to_lint, options, one_run=frozenset(plans)):
         plan = plans[report.migration.id]
         plan.report = report
         for planned, stmt_report in zip(plan.statements, report.statements, strict=False):

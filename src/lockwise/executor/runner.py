@@ -41,6 +41,7 @@ from lockwise.executor.state import (
     DatabaseState,
     another_migration,
     compute_state,
+    took_the_version,
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
@@ -230,18 +231,22 @@ def status(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
 
 def _check_blockers(state: DatabaseState, console: Console, action: str) -> None:
     blocked = state.having(FAILED, INTERRUPTED)
+    changed = state.having(CHANGED)
+    for v in blocked:
+        path = v.migration.path if v.migration else v.version
+        console.warn(f"lockwise: error: {path} (version {v.version}) is {v.state}: {v.detail}")
+    # Listed with a failure too: the `repair` it asks for accepts these checksums as well.
+    for v in changed:
+        console.warn(f"lockwise: error: version {v.version}: {v.detail}")
     if blocked:
-        for v in blocked:
-            path = v.migration.path if v.migration else v.version
-            console.warn(f"lockwise: error: {path} (version {v.version}) is {v.state}: {v.detail}")
+        also = (" It also accepts the edited applied files listed: restore those first if "
+                "the edit was not meant to be deployed.") if changed else ""
         raise ExecutorError(
             f"refusing to {action}: a migration failed or was interrupted, so the database may "
             "be in between two versions. Check it, fix it by hand if needed, then run "
-            "`lockwise repair` (or `lockwise repair --mark-applied` if you completed it).")
-    changed = state.having(CHANGED)
+            "`lockwise repair` (or `lockwise repair --mark-applied` if you completed it)."
+            + also)
     if changed:
-        for v in changed:
-            console.warn(f"lockwise: error: version {v.version}: {v.detail}")
         raise ExecutorError(
             f"refusing to {action}: applied migration files were edited. Restore them, or run "
             "`lockwise repair` to accept the new checksums if the edit does not change the "
@@ -262,7 +267,13 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
                 console.warn(f"lockwise: error: {v.migration.path} has {v.detail}")
             raise ExecutorError("refusing to apply: a migration that ran already would run again "
                                 "under a new version")
-        for v in state.having(MISSING):
+        missing = state.having(MISSING)
+        if not migrations and missing:
+            raise ExecutorError(
+                f"no migration files, but {options.table.display} records {len(missing)} "
+                "applied migration(s): is this the migrations directory (and the layout: "
+                "--layout)? Nothing was applied", EXIT_INPUT)
+        for v in missing:
             console.warn(f"lockwise: warning: version {v.version}: {v.detail}")
         pending = state.pending
         if not pending:
@@ -453,6 +464,9 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
         _reset_session(work)
         started = time.monotonic()
         current = None
+        # Where it failed when no statement did: its history row, or the COMMIT (a deferred
+        # constraint or trigger, a serialization failure), which rolls everything back.
+        phase, row_id = "recording its history row", None
         try:
             with work.transaction():
                 _timeouts(work, options, local=True)
@@ -464,13 +478,29 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                 # The history is lockwise's, written as the user that connected, not as a role
                 # the migration switched to (which may not write it).
                 work.execute(_CONNECTED_USER_LOCAL)
-                history.insert_row(work, table, **_row_values(
+                row_id = history.insert_row(work, table, **_row_values(
                     plan, kind=kind, success=True, execution_time_ms=elapsed,
                     statements_completed=len(plan.statements)))
                 if on_success is not None:
                     on_success(work)
+                phase = "COMMIT"
             return True
+        except KeyboardInterrupt:
+            if phase == "COMMIT":
+                console.warn(f"lockwise: interrupted at the COMMIT of {plan.path}: "
+                             "`lockwise status` says whether it committed")
+            else:
+                console.warn(f"lockwise: interrupted during {plan.path}: its transaction was "
+                             "rolled back, the database has none of its changes (the "
+                             "migrations before it stay applied)")
+            raise
         except Exception as exc:  # noqa: BLE001 - any failure is reported and recorded
+            if phase == "COMMIT" and work.closed and _committed(runner, row_id):
+                # The connection went away after the server committed: it is applied.
+                console.warn(f"lockwise: warning: {plan.path}: the connection was lost at "
+                             "COMMIT, but the server committed the migration and its history "
+                             "row")
+                return True
             if _is_lock_timeout(exc) and attempt < options.retries and not work.closed:
                 _backoff(runner, attempt, f"{plan.path} statement {current.index + 1}"
                          if current else str(plan.path))
@@ -478,15 +508,17 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                 continue
             message = _error_text(exc, runner.dsn)
             elapsed = int((time.monotonic() - started) * 1000)
-            where = (f"statement {current.index + 1} (line {current.line})" if current
-                     else "recording its history row")
+            where = f"statement {current.index + 1} (line {current.line})" if current else phase
+            if current is None and phase == "COMMIT":
+                message = f"COMMIT failed: {message}"
             # After the rollback, in its own transaction on the lock connection.
             history.insert_row(runner.conn, table, **_row_values(
                 plan, kind=kind, success=False, error_message=message,
                 execution_time_ms=elapsed,
                 failed_statement_index=current.index if current else None,
                 statements_completed=plan.resume_at))
-            console.warn(f"lockwise: error: {plan.path} failed at {where}: {message}")
+            console.warn(f"lockwise: error: {plan.path} failed at {where}: "
+                         f"{message.removeprefix('COMMIT failed: ')}")
             kept = (f" (beyond the {plan.resume_at} statement(s) an earlier, cleared run "
                     "committed)") if plan.resume_at else ""
             console.warn("lockwise: the transaction was rolled back: the database has none of "
@@ -494,6 +526,18 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
             console.warn("lockwise: later applies and rollbacks will refuse until "
                          "`lockwise repair` clears the failure.")
             return False
+
+
+def _committed(runner: _Runner, row_id: int | None) -> bool:
+    """Whether the success row `row_id`, written in a transaction whose COMMIT lost its
+    connection, is in the history: the server committed that transaction after all."""
+    from psycopg import sql
+
+    if row_id is None:
+        return False
+    query = sql.SQL("SELECT 1 FROM {} WHERE id = %s AND success").format(
+        runner.options.table.ident())
+    return runner.conn.execute(query, (row_id,)).fetchone() is not None
 
 
 _INVALID_FROM = """
@@ -593,7 +637,8 @@ def _handle_invalid(runner: _Runner, work, before: dict[int, str], drop: bool,
             work.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(sql.SQL(name)))
             runner.console.warn(f"lockwise: dropped invalid index {name}")
         else:
-            runner.console.warn(f"lockwise: {_invalid_advice(name)} or rerun with --drop-invalid.")
+            runner.console.warn(f"lockwise: {_invalid_advice(name)} or let the next apply "
+                                "drop it with --drop-invalid (after `lockwise repair`).")
     return list(new.values())
 
 
@@ -711,6 +756,12 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
         def record(conn, count: int = done + 1) -> None:
             history.update_row(conn, table, row_id, **_progress(plan, count))
 
+        if options.drop_invalid and stmt.index_check is not None and \
+                stmt.index_check.scope == "create":
+            # The INVALID leftover of an earlier failed build of this index (a rerun after
+            # repair): without it, the build fails with "already exists" (or IF NOT EXISTS
+            # skips it), and the rerun would only drop it afterwards.
+            _handle_invalid(runner, work, _invalid_indexes(work), drop=True, stmt=stmt)
         attempt, alone = 0, False
         while True:
             before = _invalid_indexes(work)
@@ -720,6 +771,9 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                     _run_batched(runner, work, plan, stmt)
                 else:
                     _execute(work, stmt, step, record, alone)
+            except KeyboardInterrupt:
+                _interrupted(runner, work, plan, stmt, committed, before)
+                raise
             except Exception as exc:  # noqa: BLE001 - any failure is reported and recorded
                 from psycopg.pq import TransactionStatus
 
@@ -793,6 +847,27 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
         history.update_row(runner.conn, table, row_id, success=True,
                            execution_time_ms=int((time.monotonic() - started) * 1000))
     return True
+
+
+def _interrupted(runner: _Runner, work, plan: Plan, stmt, committed: int,
+                 before: dict[int, str]) -> None:
+    """Ctrl-C during a statement-by-statement run: say where it stopped and what to do. Its
+    row stays `success` NULL (interrupted): psycopg cancelled the statement, but it may have
+    completed before the cancel arrived."""
+    console = runner.console
+    console.warn(f"lockwise: interrupted during {plan.path} statement {stmt.index + 1} (line "
+                 f"{stmt.line}): the first {committed} statement(s) stay applied; statement "
+                 f"{stmt.index + 1} was cancelled, or may have completed just before. Check "
+                 "it (`lockwise status`), then `lockwise repair`: the next run resumes at "
+                 f"statement {committed + 1}.")
+    if stmt.transactional or work.closed:
+        return
+    with contextlib.suppress(Exception):  # a second Ctrl-C, a connection gone: advice only
+        from psycopg.pq import TransactionStatus
+
+        if work.info.transaction_status != TransactionStatus.IDLE:
+            work.execute("ROLLBACK")
+        _handle_invalid(runner, work, before, drop=False, stmt=stmt)
 
 
 def _left_open(runner: _Runner, work, plan: Plan, row_id: int) -> bool:
@@ -950,13 +1025,14 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
                 assert v.migration is not None and v.row is not None
                 if another_migration(v.migration, v.row):
                     # Accepted, it would count as applied without ever having run.
+                    fix = (took_the_version(v.migration) if v.migration.layout == "sqitch" else
+                           "Give it a version of its own (a migration renumbered away from "
+                           f"{v.version} is then recorded by repair), or restore the file's "
+                           "name if it is the same migration")
                     console.warn(
                         f"lockwise: error: {v.migration.path} is another migration than the one "
                         f"applied as {v.version} ({v.row.description}): accepting its checksum "
-                        "would record it as applied without running it. Give it a version of "
-                        f"its own (a migration renumbered away from {v.version} is then "
-                        "recorded by repair), or restore the file's name if it is the same "
-                        "migration")
+                        f"would record it as applied without running it. {fix}")
                     code = EXIT_FAILED
                     continue
                 history.update_row(conn, table, v.row.id, checksum=checksum(v.migration.up_sql),

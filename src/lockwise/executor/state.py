@@ -133,6 +133,17 @@ def another_migration(m: Migration, row: HistoryRow) -> bool:
     return bool(row.description) and row.description != m.name
 
 
+def took_the_version(m: Migration) -> str:
+    """Why the file of an applied version may be another migration, and what to do."""
+    if m.layout == "sqitch":
+        # lockwise's sqitch versions are plan positions (discover/tools.py).
+        return ("a change was inserted in sqitch.plan before changes already deployed, "
+                "shifting the position lockwise numbers each change by; sqitch itself deploys "
+                "only the changes after the last deployed one, so add new changes at the end "
+                "of sqitch.plan")
+    return "another migration took the version?"
+
+
 def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None) -> VersionStatus:
     status = VersionStatus(m.version, m.name, PENDING, m, row)
     if row is None or row.kind == KIND_BASELINE:
@@ -164,5 +175,5 @@ def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None) -> V
                                      f"checksum {row.checksum[:12]}, file now {now[:12]}")
                     if another_migration(m, row):
                         status.detail += (f"; applied as {row.description}, the file is now "
-                                          f"{m.name}: another migration took the version?")
+                                          f"{m.name}: {took_the_version(m)}")
     return status
