@@ -290,7 +290,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                       one_string=sends_one_string(migration))
     if judged:
         session.views_ahead, session.tx_ends = lookahead([s.tree for s in parsed.statements])
-    base = {"pg_version": options.pg_version, "migration": migration.id,
+    base = {"pg_version": options.pg_version, "pg_version_stated": options.pg_version_stated,
+            "migration": migration.id,
             "migration_no_transaction": migration.no_transaction,
             "statement_count": len(parsed.statements)}
     migration_findings: list[Finding] = []
