@@ -177,7 +177,7 @@ def test_a_stated_version_that_lacks_the_syntax_fails_the_lint(project: Path) ->
     assert code == 1
     (finding,) = found
     assert finding["line"] == 2 and finding["column"] == 1
-    assert "MERGE (new in PostgreSQL 15)" in finding["message"]
+    assert "(MERGE, new in PostgreSQL 15)" in finding["message"]
     assert "PostgreSQL 14" in finding["message"]
     assert "--pg-version 15" in finding["instead"]
     assert "INSERT ... ON CONFLICT" in finding["instead"]

@@ -201,10 +201,6 @@ def syntax_used(kind: str, stmt: dict) -> list[str]:
     return list(dict.fromkeys(finder(stmt))) if finder is not None else []
 
 
-def _listed(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
 def unavailable_syntax_facts(kind: str, stmt: dict, pg_version: int) -> dict:
     """The facts of the syntax a statement uses that PostgreSQL `pg_version` does not have
     (empty when it has all of it):
@@ -222,8 +218,8 @@ def unavailable_syntax_facts(kind: str, stmt: dict, pg_version: int) -> dict:
     found = [NEW_SYNTAX[key] for key in missing]
     return {
         "unavailable_syntax": tuple(missing),
-        "unavailable_syntax_text": _listed(
-            [f"{s.written} (new in PostgreSQL {s.since})" for s in found]),
+        "unavailable_syntax_text": "; ".join(
+            f"{s.written}, new in PostgreSQL {s.since}" for s in found),
         "syntax_needs_version": max(s.since for s in found),
         "syntax_instead": "\n-- ".join(
             f"instead of {s.written}: {s.before}" for s in found),
