@@ -95,7 +95,8 @@ def _missing(sql: str, pg_version: int) -> tuple[str, ...]:
     catalog = Catalog()
     for stmt in parse_sql(SETUP).statements:
         apply_statement(catalog, stmt.tree, "setup")
-    effect = compute_effect(_tree(sql), Context(catalog=catalog, pg_version=pg_version))
+    effect = compute_effect(_tree(sql), Context(catalog=catalog, pg_version=pg_version,
+                                                pg_version_stated=True))
     return tuple(k for a in effect.actions for k in a.facts.get("unavailable_syntax", ()))
 
 
@@ -121,6 +122,11 @@ def test_missing_below_its_version_and_not_from_it(key: str) -> None:
 def test_syntax_every_version_has_is_not_reported(sql: str) -> None:
     assert syntax_used(*unwrap(_tree(sql))) == []
     assert _missing(sql, SUPPORTED_PG_VERSIONS.start) == ()
+
+
+def test_an_assumed_version_states_no_syntax() -> None:
+    effect = compute_effect(_tree(USES["merge"]), Context(pg_version=14))
+    assert all("unavailable_syntax" not in a.facts for a in effect.actions)
 
 
 def test_only_the_syntax_the_target_lacks_is_named() -> None:

@@ -281,7 +281,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     file_directives = [d for text, span in parsed.comments
                        if (d := parse_directive(text, span)) and d.file_level]
     judge = Judge(index, migration, file_directives, parsed.placeholders)
-    ctx = Context(catalog=catalog, pg_version=options.pg_version, migration_id=migration.id,
+    ctx = Context(catalog=catalog, pg_version=options.pg_version,
+                  pg_version_stated=options.pg_version_stated, migration_id=migration.id,
                   session_timezone_utc=options.session_timezone_utc)
     implicit = starts_in_transaction(migration, options, parsed.statements)
     one_string = runs_as_one_string(migration, options)

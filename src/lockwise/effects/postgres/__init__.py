@@ -171,6 +171,7 @@ def compute_effect(tree: dict, ctx: Context) -> Effect:
     if ctx.watch_literals and kind != "AlterEnumStmt":  # ADD VALUE's own value is no use of it
         b.literals.update(enum_candidate_literals(kind, body, ctx.catalog))
     effect = b.build()
-    if ctx.pg_version < NEWEST:  # syntax the target lacks: a fact of the statement's own action
+    if ctx.pg_version_stated and ctx.pg_version < NEWEST:
+        # Syntax the target lacks: facts of the statement's own action.
         effect.actions[0].facts.update(unavailable_syntax_facts(kind, body, ctx.pg_version))
     return effect
