@@ -25,6 +25,8 @@ def findings_for(example, rule) -> list:
         dialect=example.dialect or rule.dialects[0],
         server_version=example.server_version,
         pg_version=example.pg_version or 16,
+        # An example that names a version says it as a user would (--pg-version).
+        pg_version_stated=example.pg_version is not None,
         # An example of a layout is run as that layout's tool runs it.
         assume_in_transaction=(None if example.layout else True)
         if example.in_transaction is None else example.in_transaction,

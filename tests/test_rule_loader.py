@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,95 @@ def test_one_set_covers_must_name_a_setting(rules_dir: Path) -> None:
     path.write_text('one_set_covers = "lock timeout; DROP"\n' + RULE.format(title="first"))
     with pytest.raises(InputError, match="one_set_covers"):
         load_rules((rules_dir,))
+
+
+# A team's rule is checked against the facts lockwise has when it is loaded: a name that is
+# no fact would make a rule that never matches, or a message that prints "{name}".
+
+def _write(directory: Path, when: str = 'action = "truncate"',
+           message: str = "no TRUNCATE on {{table}}",
+           instead: str = "DELETE FROM {{table_sql}} in batches") -> Path:
+    path = directory / "team-no-truncate.toml"
+    path.write_text(RULE.replace('{{ action = "truncate" }}', f"{{{{ {when} }}}}")
+                    .replace("no TRUNCATE on {{table}}", message)
+                    .replace('"DELETE in batches"', f'"{instead}"')
+                    .format(title="first"))
+    return path
+
+
+@pytest.mark.parametrize(("when", "message", "instead", "error"), [
+    ('action = "truncate", tabel_is_new = false', "no TRUNCATE on {{table}}", "DELETE",
+     r":4:\d+: .*`when` names 'tabel_is_new'.*never match; did you mean 'table_is_new'\?"),
+    ('action = "truncate"', "no TRUNCATE on {{tabel}}", "DELETE",
+     r":5:\d+: .*'message' uses the placeholder \{tabel\}.*did you mean 'table'\?"),
+    ('action = "truncate"', "no TRUNCATE", "DELETE FROM {{0}}",
+     r":7:\d+: .*'instead' uses the placeholder \{0\}: a placeholder is the name of a fact"),
+    ('action = "truncate"', "no TRUNCATE on {{table.name}}", "DELETE",
+     r":5:\d+: .*placeholder \{table.name\}: a placeholder is the name of a fact alone"),
+    ('action = "truncate"', "no TRUNCATE on {{table", "DELETE",
+     r":5:1: .*'message' is not a valid template .*write a literal brace as \{\{"),
+])
+def test_a_rule_naming_no_fact_is_an_input_error(rules_dir: Path, when: str, message: str,
+                                                 instead: str, error: str) -> None:
+    from lockwise.parse.source import InputError
+
+    path = _write(rules_dir, when, message, instead)
+    with pytest.raises(InputError) as raised:
+        load_rules((rules_dir,))
+    assert raised.value.path == path
+    assert re.search(error, str(raised.value)), str(raised.value)
+
+
+def test_a_rule_naming_facts_loads(rules_dir: Path) -> None:
+    _write(rules_dir, 'action = "truncate", table_is_new = false, pg_version_min = 12',
+           "no TRUNCATE on {{table}} ({{lock}}), literal {{{{braces}}}}",
+           "DELETE FROM {{table_sql}} WHERE id IN (SELECT id FROM {{table_sql}} LIMIT 1000)")
+    load_rules.cache_clear()
+    assert _team_rule(rules_dir).message.startswith("no TRUNCATE on {table}")
+
+
+def test_a_bad_team_rule_exits_2_naming_the_file_and_the_name(rules_dir: Path) -> None:
+    from typer.testing import CliRunner
+
+    from lockwise.cli.app import app
+
+    path = _write(rules_dir, 'action = "truncate", tabel_is_new = false')
+    migration = rules_dir.parent / "0001_init.sql"
+    migration.write_text("TRUNCATE accounts;\n")
+    result = CliRunner().invoke(app, ["lint", str(migration), "--rules-dir", str(rules_dir)])
+    assert result.exit_code == 2
+    assert f"{path}:4:" in result.output and "'tabel_is_new'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_fact_names_are_fresh() -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "gen_fact_names.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_every_fact_the_rule_examples_produce_is_a_known_name(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The names are read from the source: this checks the reading misses none that a rule
+    example's statements produce (a fact stated some other way would be refused in a rule)."""
+    from lockwise.rules import engine
+    from lockwise.rules.fact_names import FACT_NAMES
+    from test_rule_examples import RULES, findings_for
+
+    seen: set[str] = set()
+    matching = engine.RuleIndex.matching
+
+    def recording(self: engine.RuleIndex, facts: dict) -> list:
+        seen.update(facts)
+        return matching(self, facts)
+
+    monkeypatch.setattr(engine.RuleIndex, "matching", recording)
+    for rule in RULES:
+        for example in rule.examples:
+            findings_for(example, rule)
+    assert len(seen) > 300
+    assert seen <= FACT_NAMES, sorted(seen - FACT_NAMES)

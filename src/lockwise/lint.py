@@ -284,7 +284,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     file_directives = [d for text, span in parsed.comments
                        if (d := parse_directive(text, span)) and d.file_level]
     judge = Judge(index, migration, file_directives, parsed.placeholders)
-    ctx = Context(catalog=catalog, pg_version=options.pg_version, migration_id=migration.id,
+    ctx = Context(catalog=catalog, pg_version=options.pg_version,
+                  pg_version_stated=options.pg_version_stated, migration_id=migration.id,
                   session_timezone_utc=options.session_timezone_utc)
     if run is not None:
         run.seed(ctx)
@@ -295,7 +296,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                       one_string=sends_one_string(migration))
     if judged:
         session.views_ahead, session.tx_ends = lookahead([s.tree for s in parsed.statements])
-    base = {"pg_version": options.pg_version, "migration": migration.id,
+    base = {"pg_version": options.pg_version, "pg_version_stated": options.pg_version_stated,
+            "migration": migration.id,
             "migration_no_transaction": migration.no_transaction,
             "statement_count": len(parsed.statements)}
     migration_findings: list[Finding] = []

@@ -22,6 +22,10 @@ class LintOptions:
     dialect: str = "postgresql"
     server_version: str | None = None
     pg_version: int = DEFAULT_PG_VERSION
+    #: Whether the user said which version the server runs (`--pg-version`, `pg_version` in
+    #: the config) or lockwise knows it (`apply`): `pg_version` is then a fact, not a default,
+    #: and syntax older servers lack is reported (rule syntax-newer-than-pg-version).
+    pg_version_stated: bool = False
     fail_on: Safety = Safety.REQUIRES_DOWNTIME
     #: None: follow the layout (most tools run each migration in a transaction).
     assume_in_transaction: bool | None = None

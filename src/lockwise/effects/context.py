@@ -16,6 +16,9 @@ class Context:
 
     catalog: Catalog = field(default_factory=Catalog)
     pg_version: int = DEFAULT_PG_VERSION
+    #: The version was said (or is the server's own), not assumed: only then is the syntax it
+    #: lacks stated (effects/syntax_versions.py), and a run that assumes pays nothing for it.
+    pg_version_stated: bool = False
     migration_id: str = ""
     #: Tables created earlier in the same migration: new, so empty and unseen by the application.
     new_tables: set[str] = field(default_factory=set)

@@ -186,7 +186,7 @@ SQL_TEXT_FACTS = frozenset({
     "plain_type_text", "policies_dropped_sql", "policies_dropped_text",
     "regenerated_how", "regenerated_sql", "row_key_columns_sql", "row_key_sql", "rules",
     "stand_in_default_sql",
-    "statement_head_sql", "target", "type_text",
+    "statement_head_sql", "syntax_instead", "syntax_needs_version", "target", "type_text",
     "unindexed_foreign_keys_sql", "unique_index_sql",
 })
 

@@ -59,7 +59,8 @@ def load_rule(path: Path) -> Rule:
     else:  # pragma: no cover
         import tomli as tomllib
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"invalid TOML: {exc}", path, getattr(exc, "lineno", 1) or 1,
                          getattr(exc, "colno", 1) or 1) from None
@@ -88,6 +89,7 @@ def load_rule(path: Path) -> Rule:
         strategy = Strategy(raw["strategy"]) if raw.get("strategy") else None
     except ValueError as exc:
         raise InputError(str(exc), path) from None
+    _check_names(raw, alternatives, path, text)
     return Rule(
         id=raw["id"], title=raw["title"], safety=safety, when=alternatives,
         message=raw["message"].strip(), why=raw["why"].strip(), instead=raw["instead"].strip(),
@@ -100,6 +102,63 @@ def load_rule(path: Path) -> Rule:
         superseded_by_alternatives=raw.get("superseded_by_alternatives", False),
         one_set_covers=raw.get("one_set_covers", ""),
     )
+
+
+#: The templates a rule fills with facts.
+TEMPLATE_KEYS = ("message", "instead", "instead_outside_transaction", "instead_mysql")
+
+
+def _check_names(raw: dict, alternatives: tuple[dict, ...], path: Path, text: str) -> None:
+    """A `when` that names a fact no statement has never matches, and a template field that
+    names one prints `{name}`: both are input errors, pointing at the name in the file."""
+    import string
+
+    from lockwise.rules.fact_names import FACT_NAMES
+
+    for when in alternatives:
+        for key in when:
+            if key not in FACT_NAMES and key not in VERSION_KEYS:
+                raise _unknown(f"rule {raw['id']!r}: `when` names {key!r}, a fact lockwise "
+                               "does not have, so the rule would never match",
+                               key, rf"\b{re.escape(key)}\s*=", text, path,
+                               {*FACT_NAMES, *VERSION_KEYS})
+    for field in TEMPLATE_KEYS:
+        template = raw.get(field, "")
+        if not isinstance(template, str):
+            raise InputError(f"rule {raw['id']!r}: {field!r} must be a string", path)
+        try:
+            fields = [name for _, name, _, _ in string.Formatter().parse(template)
+                      if name is not None]
+        except ValueError as exc:
+            found = re.search(rf"^{field}\s*=", text, re.MULTILINE)
+            raise InputError(f"rule {raw['id']!r}: {field!r} is not a valid template ({exc}); "
+                             "write a literal brace as {{ or }}", path,
+                             text.count("\n", 0, found.start()) + 1 if found else 1) from None
+        for name in fields:
+            if name in FACT_NAMES or (name.endswith("_sql") and name[:-4] in FACT_NAMES):
+                continue
+            what = f"{{{name}}}"
+            raise _unknown(f"rule {raw['id']!r}: {field!r} uses the placeholder {what}, which "
+                           "names no fact lockwise has (it would be printed as written)"
+                           if name.isidentifier() else
+                           f"rule {raw['id']!r}: {field!r} uses the placeholder {what}: a "
+                           "placeholder is the name of a fact alone, such as {table}",
+                           name, re.escape(what), text, path, FACT_NAMES)
+
+
+def _unknown(message: str, name: str, pattern: str, text: str, path: Path,
+             known: set[str] | frozenset[str]) -> InputError:
+    """The error for an unknown `name`, at its first place in the rule file's `text`, with
+    the closest known name as a suggestion."""
+    from difflib import get_close_matches
+
+    close = get_close_matches(name, known, n=1) if name else []
+    hint = f"; did you mean {close[0]!r}?" if close else \
+        "; lockwise/rules/fact_names.py lists the facts"
+    found = re.search(pattern, text)
+    line = text.count("\n", 0, found.start()) + 1 if found else 1
+    column = found.start() - text.rfind("\n", 0, found.start()) if found else 1
+    return InputError(message + hint, path, line, column)
 
 
 def _rule_files(directories: tuple[Path, ...]) -> tuple[tuple[Path, ...], str]:

@@ -80,6 +80,7 @@ from lockwise.effects.postgres.user_types import (
     create_domain,
     create_type,
 )
+from lockwise.effects.syntax_versions import NEWEST, unavailable_syntax_facts
 
 
 def _non_transactional(kind: str) -> Callable:
@@ -169,4 +170,8 @@ def compute_effect(tree: dict, ctx: Context) -> Effect:
     # walk over the whole tree is skipped when no such value exists.
     if ctx.watch_literals and kind != "AlterEnumStmt":  # ADD VALUE's own value is no use of it
         b.literals.update(enum_candidate_literals(kind, body, ctx.catalog))
-    return b.build()
+    effect = b.build()
+    if ctx.pg_version_stated and ctx.pg_version < NEWEST:
+        # Syntax the target lacks: facts of the statement's own action.
+        effect.actions[0].facts.update(unavailable_syntax_facts(kind, body, ctx.pg_version))
+    return effect
