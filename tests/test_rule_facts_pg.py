@@ -1089,3 +1089,70 @@ def _waits_behind(uri: str, sql: str, relation: str, probe: str) -> bool:
         holder.close()
         thread.join()
         waiter.close()
+
+
+#: One object of each kind named `x` (`base` and `other` are plain tables of the setup). Tables,
+#: views, materialized views, indexes, sequences, composite types and foreign tables are rows
+#: of pg_class, one namespace per schema; the index of a UNIQUE / PRIMARY KEY / EXCLUDE
+#: constraint is named after it. Every relation but an index and a sequence has a row type in
+#: pg_type, which enums, domains and range types share.
+_NAMED_X = {
+    "table": "CREATE TABLE x (a int)",
+    "partitioned": "CREATE TABLE x (a int) PARTITION BY RANGE (a)",
+    "view": "CREATE VIEW x AS SELECT 1 AS a",
+    "matview": "CREATE MATERIALIZED VIEW x AS SELECT 1 AS a",
+    "table-as": "CREATE TABLE x AS SELECT 1 AS a",
+    "index": "CREATE INDEX x ON base (a)",
+    "sequence": "CREATE SEQUENCE x",
+    "composite": "CREATE TYPE x AS (a int)",
+    "enum": "CREATE TYPE x AS ENUM ('a')",
+    "domain": "CREATE DOMAIN x AS int",
+    "range": "CREATE TYPE x AS RANGE (subtype = int4)",
+    "foreign": "CREATE FOREIGN TABLE x (a int) SERVER srv",
+    "unique": "ALTER TABLE other ADD CONSTRAINT x UNIQUE (a)",
+    "primary-key": "ALTER TABLE other ADD CONSTRAINT x PRIMARY KEY (a)",
+    "exclude": "ALTER TABLE other ADD CONSTRAINT x EXCLUDE (a WITH =)",
+    "inline-key": "CREATE TABLE keyed (a int CONSTRAINT x PRIMARY KEY)",
+    "table-key": "CREATE TABLE keyed (a int, CONSTRAINT x UNIQUE (a))",
+    "if-not-exists-table": "CREATE TABLE IF NOT EXISTS x (a int)",
+    "if-not-exists-sequence": "CREATE SEQUENCE IF NOT EXISTS x",
+    "or-replace-view": "CREATE OR REPLACE VIEW x AS SELECT 1 AS a",
+}
+_NAME_SETUP = ("CREATE FOREIGN DATA WRAPPER w; CREATE SERVER srv FOREIGN DATA WRAPPER w;\n"
+               "CREATE TABLE base (a int); CREATE TABLE other (a int);")
+
+
+def _name_pairs() -> list:
+    # The catalog does not follow foreign tables: one is a new object here, never an old one.
+    made = [k for k in _NAMED_X if not k.startswith(("if-not", "or-replace", "foreign"))]
+    return [pytest.param(old, new, id=f"{old}-then-{new}") for old in made for new in _NAMED_X
+            if not (old == new == "primary-key")]  # "multiple primary keys", not a name
+
+
+@pytest.mark.parametrize(("existing", "new"), _name_pairs())
+def test_names_taken_match_server(pg_server: str, existing: str, new: str) -> None:
+    """object-already-exists reports a CREATE (or ADD CONSTRAINT) exactly when the server
+    refuses it for a name taken in the schema, whichever kinds of object the two are."""
+    import psycopg
+
+    from lockwise.rules.engine import RuleIndex
+    from lockwise.rules.loader import load_rules
+
+    setup = f"{_NAME_SETUP}\n{_NAMED_X[existing]};"
+    with _connect(pg_server) as conn, conn.transaction():
+        conn.execute("CREATE SCHEMA names_taken; SET LOCAL search_path = names_taken")
+        conn.execute(setup)
+        try:
+            with conn.transaction():
+                conn.execute(_NAMED_X[new])
+            refused = None
+        except (psycopg.errors.DuplicateTable, psycopg.errors.DuplicateObject,
+                psycopg.errors.WrongObjectType) as exc:
+            refused = exc
+        conn.execute("DROP SCHEMA names_taken CASCADE; DROP SERVER srv; "
+                     "DROP FOREIGN DATA WRAPPER w")
+    index = RuleIndex([r for r in load_rules() if r.id == "object-already-exists"])
+    effect = _effect_after(setup, _NAMED_X[new])
+    reported = [a.facts.get("existing_object") for a in effect.actions if index.matching(
+        {**a.facts, "action": a.kind})]
+    assert bool(reported) == (refused is not None), (refused, reported)

@@ -264,6 +264,11 @@ class Table:
     fts_doc_id: bool = False
 
 
+#: Each kind of `Table`, as a message names it.
+_RELATION_KIND_TEXT = {"table": "table", "partitioned": "partitioned table", "view": "view",
+                       "matview": "materialized view", "foreign": "foreign table"}
+
+
 def _trigger_functions(table: Table) -> set[str]:
     return {tr.function for tr in table.triggers.values()}
 
@@ -496,6 +501,37 @@ class Catalog:
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)
+
+    def relation_named(self, name: str) -> str:
+        """The relation that holds `name` (qualified), as a message names it ("index
+        public.x"), or "" for none known. Tables, views, materialized views, foreign tables,
+        indexes (a UNIQUE / PRIMARY KEY / EXCLUDE constraint's too), sequences and composite
+        types are rows of pg_class: one namespace per schema (checked on the server)."""
+        known = self.tables.get(name)
+        if known is not None:
+            return f"{_RELATION_KIND_TEXT.get(known.kind, 'table')} {name}"
+        if name in self.indexes:
+            return f"index {name}"
+        if name in self.sequences:
+            return f"sequence {name}"
+        return f"composite type {name}" if name in self.composites else ""
+
+    def type_named(self, name: str) -> str:
+        """The type that holds `name` (qualified) in pg_type, as a message names it, or ""
+        for none known: every relation but an index and a sequence has a row type of its
+        name there, beside enums, domains, range and composite types (checked on the
+        server: CREATE TABLE x after CREATE TYPE x AS ENUM fails, as CREATE TYPE x after
+        CREATE TABLE x does)."""
+        known = self.tables.get(name)
+        if known is not None:
+            return f"{_RELATION_KIND_TEXT.get(known.kind, 'table')} {name} (its row type)"
+        if name in self.enums:
+            return f"enum type {name}"
+        if name in self.domains:
+            return f"domain {name}"
+        if name in self.composites:
+            return f"composite type {name}"
+        return f"type {name}" if name in self.types else ""
 
     def sure_of(self, table: str) -> bool:
         """Whether the catalog's columns of `table` are what the migrations made (no DO block

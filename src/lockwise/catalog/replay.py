@@ -298,7 +298,8 @@ def _expression_name(node: object) -> str | None:
 
 def _name_taken(catalog: Catalog, table: str, name: str, relation: bool) -> bool:
     """Whether `name` is taken for a new constraint on `table`: by a constraint of that table,
-    or, for one with an index (`relation`), by a table, index or sequence of its schema.
+    or, for one with an index (`relation`), by a relation of its schema (a table, view,
+    index, sequence, composite type: `Catalog.relation_named`).
 
     PostgreSQL also refuses a name that a constraint of another table in the schema has
     (e.g. a table renamed away keeps its CHECK `t_b_check`); looking through every table for
@@ -308,9 +309,7 @@ def _name_taken(catalog: Catalog, table: str, name: str, relation: bool) -> bool
     t = catalog.tables.get(table)
     if t is not None and name in t.constraints:
         return True
-    qualified = f"{table.split('.', 1)[0]}.{name}"
-    return relation and (qualified in catalog.indexes or qualified in catalog.tables
-                         or qualified in catalog.sequences)
+    return relation and bool(catalog.relation_named(f"{table.split('.', 1)[0]}.{name}"))
 
 
 def _name_addition(columns: tuple[str, ...]) -> str:

@@ -31,6 +31,7 @@ from lockwise.effects.postgres.builder import (
     L,
     already_exists,
     fk_target,
+    key_name_taken,
     reference_text,
     refused_facts,
     row_key_facts,
@@ -227,7 +228,9 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
           constraint_scans_text="; ".join(constraint_scans),
           if_not_exists=bool(cmd.get("missing_ok")), column_exists=False,
-          **already_exists(b, known_column, f"column {table}.{facts['column']}"),
+          **already_exists(f"column {table}.{facts['column']}" if known_column else "" if
+                           base.get("recursed_from") else key_name_taken(
+                               b, table.split(".", 1)[0], column_def_constraints(col))),
           **refused_facts(refused))
 
 

@@ -3,8 +3,6 @@ of a composite type (its attributes), CREATE and ALTER DOMAIN."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import generated_name, typed_table_trees
 from lockwise.effects.nodes import (
@@ -15,7 +13,13 @@ from lockwise.effects.nodes import (
     type_sql,
     unwrap,
 )
-from lockwise.effects.postgres.builder import Builder, L, row_key_facts
+from lockwise.effects.postgres.builder import (
+    Builder,
+    L,
+    already_exists,
+    name_taken,
+    row_key_facts,
+)
 from lockwise.effects.postgres.columns import column_type_change
 from lockwise.parse.quoting import (
     quote_ident,
@@ -212,14 +216,14 @@ def _enum_backfill_sql(b: Builder, type_: str, old: str, new: str) -> str:
                                 f"{quote_literal(old)}, in batches")
 
 
-def create_type(kind: str) -> Callable:
-    def handler(b: Builder, stmt: dict) -> None:
-        names = strings(stmt.get("typeName") or stmt.get("domainname")) or [
-            range_var(stmt.get("typevar"), create=True)[0]]
-        name = object_name(names, create=True) if "." not in names[-1] else names[-1]
-        b.creates.add(f"type:{name}")
-        b.act(kind, name=name)
-    return handler
+def create_type(b: Builder, stmt: dict) -> None:
+    """CREATE TYPE ... AS ENUM / AS (...) / AS RANGE: a composite type is a relation too
+    (pg_class), so its name must be free of relations as well as of types."""
+    names = strings(stmt.get("typeName")) or [range_var(stmt.get("typevar"), create=True)[0]]
+    name = object_name(names, create=True) if "." not in names[-1] else names[-1]
+    b.creates.add(f"type:{name}")
+    b.act("create_type", name=name, **already_exists(
+        name_taken(b, name, relation="typevar" in stmt)))
 
 
 def create_domain(b: Builder, stmt: dict) -> None:
@@ -228,7 +232,8 @@ def create_domain(b: Builder, stmt: dict) -> None:
     checks = [c for c in stmt.get("constraints") or ()
               if unwrap(c)[1].get("contype") == "CONSTR_CHECK"]
     b.act("create_type", name=name, type_kind="domain", has_check=bool(checks),
-          base_type=type_sql(*b.ctx.catalog.column_type(stmt.get("typeName"))))
+          base_type=type_sql(*b.ctx.catalog.column_type(stmt.get("typeName"))),
+          **already_exists(name_taken(b, name, relation=False)))
 
 
 _DOMAIN_SUBCOMMANDS = {"T": "set_default", "N": "drop_not_null", "O": "set_not_null",
