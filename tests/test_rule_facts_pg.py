@@ -1156,3 +1156,34 @@ def test_names_taken_match_server(pg_server: str, existing: str, new: str) -> No
     reported = [a.facts.get("existing_object") for a in effect.actions if index.matching(
         {**a.facts, "action": a.kind})]
     assert bool(reported) == (refused is not None), (refused, reported)
+
+
+_DROP_COLUMN_CASCADE = """CREATE TABLE accounts (id bigint PRIMARY KEY, region text);
+CREATE TABLE orders (id bigint, account_id bigint REFERENCES accounts (id));
+CREATE TABLE notes (id bigint, account_id bigint, CONSTRAINT notes_account
+    FOREIGN KEY (account_id) REFERENCES accounts);
+CREATE VIEW regional AS SELECT id, region FROM accounts;
+CREATE VIEW eu AS SELECT id FROM regional WHERE region = 'eu';
+CREATE MATERIALIZED VIEW per_region AS SELECT region, count(*) FROM accounts GROUP BY region;
+CREATE VIEW ids AS SELECT id FROM accounts;
+"""
+
+
+@pytest.mark.parametrize("column", ["region", "id"])
+def test_drop_column_cascade_names_what_the_server_drops(pg_db: str, column: str) -> None:
+    """DROP COLUMN ... CASCADE: the views and foreign keys of other tables it names are those
+    the server drops (the column's own indexes and constraints aside)."""
+    sql = f"ALTER TABLE accounts DROP COLUMN {column} CASCADE"
+    (action,) = [a for a in _effect_after(_DROP_COLUMN_CASCADE, sql).actions
+                 if a.kind == "drop_column"]
+    objects = ("SELECT relname FROM pg_class WHERE relkind IN ('v', 'm') UNION ALL "
+               "SELECT conname FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid "
+               "WHERE t.relname <> 'accounts' AND k.contype = 'f'")
+    with _connect(pg_db) as conn:
+        conn.execute(_DROP_COLUMN_CASCADE)
+        before = {row[0] for row in conn.execute(objects)}
+        conn.execute(sql)
+        gone = before - {row[0] for row in conn.execute(objects)}
+    named = action.facts.get("callers_dropped_text", "")
+    assert gone and all(name in named for name in gone), (gone, named)
+    assert all(name not in named for name in before - gone), (before - gone, named)

@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from lockwise.catalog.model import Catalog, Table
+from lockwise.catalog.model import Callers, Catalog, Table
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
 from lockwise.effects.locks import strongest
 from lockwise.effects.nodes import only_relations, range_var, relations_in, strings
-from lockwise.parse.quoting import quote_ident
+from lockwise.parse.quoting import quote_ident, relation_sql
 
 L = LockMode
 
@@ -217,6 +217,30 @@ def key_name_taken(b: Builder, schema: str, constraints: Iterable[dict]) -> str:
 
 #: The constraints that build an index named after them.
 _INDEX_CONTYPES = frozenset(("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_EXCLUSION"))
+
+
+def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool) -> dict:
+    """The facts naming what `found` holds, written as the user wrote the dropped object
+    (`like`, `qualified`), and the statements that drop each by name, the views over others
+    first."""
+    def rel(name: str) -> str:
+        return relation_sql(name, like, qualified)
+    kinds = {view: "materialized view" if (known := catalog.tables.get(view)) is not None
+             and known.kind == "matview" else "view" for view in found.views}
+    named = [*(f"the DEFAULT of {rel(t)}.{c}" for t, c in found.defaults),
+             *(f"the generated column {rel(t)}.{c} and its data" for t, c in found.generated),
+             *(f"the constraint {n} on {rel(t)}" for t, n in found.constraints),
+             *(f"the index {rel(i)}" for i in found.indexes),
+             *(f"the {kinds[v]} {rel(v)}" for v in found.views)]
+    sql = [*(f"ALTER TABLE {rel(t)} ALTER COLUMN {quote_ident(c)} DROP DEFAULT;"
+             for t, c in found.defaults),
+           *(f"ALTER TABLE {rel(t)} DROP COLUMN {quote_ident(c)};" for t, c in found.generated),
+           *(f"ALTER TABLE {rel(t)} DROP CONSTRAINT {quote_ident(n)};"
+             for t, n in found.constraints),
+           *(f"DROP INDEX {rel(i)};" for i in found.indexes),
+           *(f"DROP {kinds[v].upper()} {rel(v)};" for v in reversed(found.views))]
+    return {"callers_dropped": tuple(named), "callers_dropped_text": ", ".join(named),
+            "callers_dropped_sql": "\n".join(sql)}
 
 
 def reference_text(table: str, con: dict, column: str | None, why: str) -> str:

@@ -11,6 +11,7 @@ from lockwise.effects.postgres.attach import lock_partition_set
 from lockwise.effects.postgres.builder import (
     Builder,
     L,
+    callers_facts,
     drop_fk_triggers,
     partition_lineage,
     row_key_facts,
@@ -18,7 +19,7 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.postgres.columns import drop_policies, dropped_column
 from lockwise.effects.postgres.triggers import is_row_trigger
-from lockwise.parse.quoting import quote_ident, relation_sql
+from lockwise.parse.quoting import relation_sql
 
 _DROP_KINDS = {
     "OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
@@ -202,7 +203,7 @@ def _drop_callers(b: Builder, found: Callers, statement: str, like: str,
     """What uses a function or type `statement` drops with CASCADE (`found`,
     `Catalog.callers`): each goes under ACCESS EXCLUSIVE on its table (the views on
     themselves); a generated column is dropped with its data, as DROP COLUMN (checked on the
-    server). The facts that name them (`_callers_facts`)."""
+    server). The facts that name them (`callers_facts`)."""
     catalog = b.ctx.catalog
     for table, column in found.defaults:
         b.lock(table, L.ACCESS_EXCLUSIVE)
@@ -220,31 +221,7 @@ def _drop_callers(b: Builder, found: Callers, statement: str, like: str,
         b.drops.add(f"index:{index}")
     for view in found.views:
         b.lock(view, L.ACCESS_EXCLUSIVE)
-    return _callers_facts(catalog, found, like, qualified)
-
-
-def _callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool) -> dict:
-    """The facts naming what `found` holds, written as the user wrote the dropped object
-    (`like`, `qualified`), and the statements that drop each by name, the views over others
-    first."""
-    def rel(name: str) -> str:
-        return relation_sql(name, like, qualified)
-    kinds = {view: "materialized view" if (known := catalog.tables.get(view)) is not None
-             and known.kind == "matview" else "view" for view in found.views}
-    named = [*(f"the DEFAULT of {rel(t)}.{c}" for t, c in found.defaults),
-             *(f"the generated column {rel(t)}.{c} and its data" for t, c in found.generated),
-             *(f"the constraint {n} on {rel(t)}" for t, n in found.constraints),
-             *(f"the index {rel(i)}" for i in found.indexes),
-             *(f"the {kinds[v]} {rel(v)}" for v in found.views)]
-    sql = [*(f"ALTER TABLE {rel(t)} ALTER COLUMN {quote_ident(c)} DROP DEFAULT;"
-             for t, c in found.defaults),
-           *(f"ALTER TABLE {rel(t)} DROP COLUMN {quote_ident(c)};" for t, c in found.generated),
-           *(f"ALTER TABLE {rel(t)} DROP CONSTRAINT {quote_ident(n)};"
-             for t, n in found.constraints),
-           *(f"DROP INDEX {rel(i)};" for i in found.indexes),
-           *(f"DROP {kinds[v].upper()} {rel(v)};" for v in reversed(found.views))]
-    return {"callers_dropped": tuple(named), "callers_dropped_text": ", ".join(named),
-            "callers_dropped_sql": "\n".join(sql)}
+    return callers_facts(catalog, found, like, qualified)
 
 
 def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:
@@ -292,7 +269,7 @@ def _drop_type(b: Builder, stmt: dict, name: str, statement: str, cascade: bool,
             dropped_column(b, table, column, f"{statement} CASCADE {how}")
         callers = _drop_callers(b, found, f"{statement} CASCADE", name, qualified)
         b.drops.update(f"type:{d}" for d in domains)
-    named = (callers or _callers_facts(catalog, found, name, qualified))["callers_dropped"]
+    named = (callers or callers_facts(catalog, found, name, qualified))["callers_dropped"]
     dependents = tuple([f"domain {d}" for d in domains] + [f"typed table {t}" for t in typed]
                        + [f"column {t}.{c}" for t, c in sorted(set(columns))] + list(named))
     return {**callers, "dependents": dependents, "dependents_text": ", ".join(dependents)}
