@@ -417,15 +417,17 @@ def _regenerated_how(catalog: Catalog, table: str, dropped: list[str],
     return "\n-- ".join(lines)
 
 
-def dropped_column(b: Builder, table: str, column: str, why: str) -> None:
+def dropped_column(b: Builder, table: str, column: str, why: str,
+                   if_exists: bool = False) -> None:
     """A column another object's DROP ... CASCADE takes with it: its data is lost as with
-    DROP COLUMN (a drop_column action of its own, for the rules about lost data)."""
+    DROP COLUMN (a drop_column action of its own, for the rules about lost data).
+    `if_exists`: the DROP's IF EXISTS, which makes it, and so this, harmless to run again."""
     b.lock(table, L.ACCESS_EXCLUSIVE)
     dependents = _drop_dependents(b, table, column, qualified=True)
     b.drops.add(f"column:{table}.{column}")
     policies = drop_policies(b, b.ctx.catalog.policies_using_column(table, column))
     b.act("drop_column", table_facts(b, table, True), policies, dependents, column=column,
-          if_exists=False,
+          if_exists=if_exists,
           cascade=True, column_known=True, dropped_by=why,
           column_is_new=b.ctx.column_is_new(table, column), **_views_using(b, table, column))
 
