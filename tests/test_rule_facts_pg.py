@@ -1187,3 +1187,40 @@ def test_drop_column_cascade_names_what_the_server_drops(pg_db: str, column: str
     named = action.facts.get("callers_dropped_text", "")
     assert gone and all(name in named for name in gone), (gone, named)
     assert all(name not in named for name in before - gone), (before - gone, named)
+
+
+@pytest.mark.parametrize("setup", [
+    # the materialized view reads a view's column, whose type a cast gives
+    "CREATE VIEW pairs_v AS SELECT NULL::pair AS p;\n"
+    "CREATE MATERIALIZED VIEW pairs_mv AS SELECT p FROM pairs_v;",
+    "CREATE TABLE pairs_t (id int, p pair);\n"
+    "CREATE MATERIALIZED VIEW pairs_mv AS SELECT t.p AS p, id FROM pairs_t t;",
+])
+def test_matview_column_of_composite_type_refuses_alter_attribute(pg_db: str,
+                                                                 setup: str) -> None:
+    """A materialized view stores its columns: one of a composite type (known from its
+    query's plain column references) makes ALTER TYPE ... ALTER ATTRIBUTE ... TYPE fail."""
+    import psycopg
+
+    setup = f"CREATE TYPE pair AS (a int, b int);\n{setup}"
+    sql = "ALTER TYPE pair ALTER ATTRIBUTE a TYPE bigint"
+    (action,) = _effect_after(setup, sql).actions
+    assert _server_refuses(pg_db, setup, sql, (psycopg.errors.FeatureNotSupported,))
+    assert "column public.pairs_mv.p uses it" in action.facts["refused_by"]
+
+
+def test_alter_attribute_plan_with_a_matview_runs_and_keeps_its_values(pg_db: str) -> None:
+    """alter-type-in-use's alternative, run as written when a materialized view holds the
+    type: it runs, and the view's values are computed again in the new type."""
+    setup = ("CREATE TYPE pair AS (a int, b int);\n"
+             "CREATE TABLE pairs_t (id int PRIMARY KEY, p pair);\n"
+             "INSERT INTO pairs_t VALUES (1, ROW(7, 8));\n"
+             "CREATE MATERIALIZED VIEW pairs_mv AS SELECT p, id FROM pairs_t;")
+    (action,) = _effect_after(setup, "ALTER TYPE pair ALTER ATTRIBUTE a TYPE bigint").actions
+    plan = action.facts["alter_type_sql"]
+    assert "UPDATE pairs_mv" not in plan
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute(plan)
+        assert conn.execute("SELECT (p).a, pg_typeof((p).a)::text FROM pairs_mv").fetchall() \
+            == [(7, "bigint")]

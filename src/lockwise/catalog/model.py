@@ -797,10 +797,13 @@ class Catalog:
         found.update(((t.name, name), (t, name)) for t, name in through)
         return [found[key] for key in sorted(found)]
 
-    def columns_of_type(self, type_name: str) -> list[tuple[str, str]]:
+    def columns_of_type(self, type_name: str, views: bool = False) -> list[tuple[str, str]]:
         """The (table, column) pairs whose type, or element type, is `type_name` (qualified),
-        by table and column name: what DROP TYPE ... CASCADE drops."""
+        by table and column name: what DROP TYPE ... CASCADE drops. `views`: the columns of
+        views and materialized views too (known when their query says them plainly), which
+        DROP ... CASCADE drops with the view, not as columns."""
         return [(t.name, c.name) for t in sorted(self.tables.values(), key=attrgetter("name"))
+                if views or t.kind not in ("view", "matview")
                 for c in t.columns.values() if _type_key(c.type_name) == type_name]
 
     def with_subdomains(self, domain: str, arrays: bool = False) -> list[str]:

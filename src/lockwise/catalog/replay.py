@@ -1192,11 +1192,16 @@ def _drop_relations(catalog: Catalog, name: str, cascade: bool) -> None:
     """DROP TABLE / VIEW `name`: it and its partitions; with CASCADE its inheritance
     children, the views over any of them and the policies on others naming those."""
     if cascade:
-        policies.drop_dependent_policies(
-            catalog.policies_on_others(catalog.cascade_reach(name)))
-        _drop_views(catalog, catalog.views_over(name))
+        reach = catalog.cascade_reach(name)
+        policies.drop_dependent_policies(catalog.policies_on_others(reach))
+        # The views over its partitions and children go too, not only those over it.
+        _drop_views(catalog, [v for v in reach if (catalog.tables.get(v) or _NO_VIEW).kind
+                              in ("view", "matview")])
     for rel in _relations_dropped(catalog, name, cascade):
         _drop_relation(catalog, rel)
+
+
+_NO_VIEW = Table("", kind="")
 
 
 def _drop_relation(catalog: Catalog, name: str) -> None:
@@ -2285,11 +2290,15 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
                  views: dict[str, set[str]] | None, reads: bool) -> None:
     name, _ = range_var(stmt.get("view"), create=True)
     view = catalog.tables.setdefault(name, Table(name, kind="view", created_by=migration_id))
+    # OR REPLACE: the query reads the view as it was; its reads are found without columns.
+    columns = _query_columns(catalog, stmt.get("query"), strings(stmt.get("aliases")))
+    view.columns = {}
     if reads:
         view.sources = tuple(relations_in(stmt.get("query")))  # OR REPLACE: the new query's
         view.uses = expression_uses(stmt.get("query"))
         catalog.note_sources(view)
         _read_query(catalog, view, stmt.get("query"), views)
+    view.columns = columns
 
 
 def _read_query(catalog: Catalog, view: Table, query: object,
@@ -2306,6 +2315,14 @@ def _read_query(catalog: Catalog, view: Table, query: object,
     if views is not None:
         resolver.deps.discard(f"table:{view.name}")
         views[view.name] = resolver.deps
+
+
+def _query_columns(catalog: Catalog, query: object, names: list[str]) -> dict[str, Column]:
+    """The columns of a view or materialized view defined by `query` (`names` renaming the
+    first ones), when the catalog knows each one's type for sure (`result_columns`: plain
+    column references, casts, constants); none otherwise, nothing guessed. A materialized
+    view stores them: ALTER DOMAIN checks them, ALTER TYPE of a composite one is refused."""
+    return {c.name: c for c in result_columns(catalog, query, names) or ()}
 
 
 def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
@@ -2328,6 +2345,8 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
         table.uses = expression_uses(stmt.get("query"))
         catalog.note_sources(table)
         _read_query(catalog, table, stmt.get("query"), views)
+    if kind == "matview":
+        table.columns = _query_columns(catalog, stmt.get("query"), strings(into.get("colNames")))
 
 
 def _create_schema(catalog: Catalog, stmt: dict, migration_id: str,

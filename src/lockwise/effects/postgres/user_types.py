@@ -107,7 +107,7 @@ def composite_refusal(b: Builder, type_name: str, tree: dict,
     typed = catalog.typed_tables(type_name)
     plain = not all(cmd.get("behavior") == "DROP_CASCADE" for cmd in cmds)
     users = sorted({pair for name in catalog.with_subdomains(type_name, arrays=True)
-                    for pair in catalog.columns_of_type(name)
+                    for pair in catalog.columns_of_type(name, views=True)
                     if catalog.tables[pair[0]].kind in ("table", "partitioned", "matview")}
                    ) if retyped else []
     refused = [f"column {t}.{c} uses it" for t, c in users]
@@ -151,6 +151,8 @@ def _retype_through_new_attribute(b: Builder, type_name: str, retyped: list[tupl
         lines.append(f"ALTER TYPE {type_sql_} ADD ATTRIBUTE {new} {new_type}{cascade};")
         for table, column in users:
             rel, col = relation_sql(table, "public.", False), quote_ident(column)
+            if catalog.tables[table].kind == "matview":
+                continue  # refreshed from its query once the type is done (below)
             known = catalog.known_column(table, column)
             if known is None or known.array or catalog.domain(known.type_name) is not None:
                 lines.append(f"-- {rel}.{col} holds an array of {type_sql_}, or a domain over "
@@ -170,6 +172,10 @@ def _retype_through_new_attribute(b: Builder, type_name: str, retyped: list[tupl
                 f"AND {new} IS NULL LIMIT 5000);")
         lines += [f"ALTER TYPE {type_sql_} DROP ATTRIBUTE {old}{cascade};",
                   f"ALTER TYPE {type_sql_} RENAME ATTRIBUTE {new} TO {old}{cascade};"]
+    # A materialized view's values are its query's: computed again from the tables above.
+    lines += [f"REFRESH MATERIALIZED VIEW {relation_sql(table, 'public.', False)};"
+              for table in dict.fromkeys(t for t, _ in users)
+              if catalog.tables[table].kind == "matview"]
     return "\n".join(lines)
 
 
@@ -313,7 +319,7 @@ def _domain_users(catalog: Catalog, domain: str) -> list[str]:
     or of a domain over it (typecmds.c get_rels_with_domain); a partitioned parent, a view
     or a foreign table stores none (checked on the server)."""
     return sorted({table for sub in catalog.with_subdomains(domain)
-                   for table, _ in catalog.columns_of_type(sub)
+                   for table, _ in catalog.columns_of_type(sub, views=True)
                    if catalog.tables[table].kind not in ("partitioned", "view", "foreign")})
 
 
