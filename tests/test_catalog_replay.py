@@ -278,6 +278,18 @@ _SERVER_CASES = {
         "CREATE TABLE tp1 PARTITION OF tp FOR VALUES IN (1); ALTER TYPE tt ADD ATTRIBUTE c int"
         " CASCADE; ALTER TYPE tt RENAME ATTRIBUTE b TO bb CASCADE;"
         "ALTER TYPE tt DROP ATTRIBUTE c CASCADE;",
+    # A child's own column merged with a parent's is NOT NULL when the parent's is (its
+    # PRIMARY KEY's too), and a PRIMARY KEY added to a partitioned table makes its
+    # partitions' columns NOT NULL.
+    "merged column keeps the parent's not null":
+        "CREATE TABLE p (id int PRIMARY KEY, a int NOT NULL UNIQUE);"
+        "CREATE TABLE c (id int, a int, b int) INHERITS (p);"
+        "CREATE TABLE pp (id int PRIMARY KEY, a int) PARTITION BY LIST (id);"
+        "CREATE TABLE pp1 PARTITION OF pp (id WITH OPTIONS DEFAULT 1) FOR VALUES IN (1);",
+    "primary key added to a partitioned table":
+        "CREATE TABLE pp (id int, a int) PARTITION BY LIST (id);"
+        "CREATE TABLE pp1 PARTITION OF pp FOR VALUES IN (1);"
+        "ALTER TABLE pp ADD PRIMARY KEY (id);",
     "a typed table goes with its type":
         "CREATE TYPE tt AS (a int); CREATE TABLE tb OF tt; CREATE TABLE tbs () INHERITS (tb);"
         "CREATE TABLE k (id int); CREATE VIEW v AS SELECT a FROM tbs; DROP TYPE tt CASCADE;",

@@ -369,9 +369,12 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint,
     if con.kind == "foreign":
         catalog.note_foreign_key(t.name, con.references)
     if con.kind == "primary":
-        for c in con.columns:
-            if c in t.columns:
-                t.columns[c].not_null = True
+        # Its columns are NOT NULL, and so are those of every partition, which must match
+        # (checked on the server).
+        for rel in (t, *filter(None, map(catalog.tables.get, catalog.partitions(t.name)))):
+            for c in con.columns:
+                if c in rel.columns:
+                    rel.columns[c].not_null = True
     if con.kind in ("primary", "unique", "exclude"):  # each is backed by its own index
         schema = t.name.split(".", 1)[0]
         catalog.indexes[f"{schema}.{con.name}"] = Index(
@@ -525,13 +528,18 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         kind, body = unwrap(elt)
         if kind == "ColumnDef":
             col = _column(catalog, body, name)
-            attribute = t.columns.get(col.name) if t.of_type else None
+            attribute = t.columns.get(col.name)
             if attribute is not None and not body.get("typeName"):
-                # `a WITH OPTIONS ...` of a typed table: the attribute's type, with these
-                # constraints and default
+                # `a WITH OPTIONS ...` of a typed table or a partition: the attribute's (the
+                # parent column's) type, with these constraints and default
                 col.type_name, col.typmods, col.array = (
                     attribute.type_name, attribute.typmods, attribute.array)
                 col.collation = attribute.collation
+            if attribute is not None and attribute.not_null and not col.not_null:
+                # Merged with a parent's column: NOT NULL when either is (a parent's PRIMARY
+                # KEY column too; documented for CREATE TABLE, checked on the server).
+                col.not_null, col.not_null_name, col.not_null_valid = (
+                    True, attribute.not_null_name, attribute.not_null_valid)
             t.columns[col.name] = col
             _add_column_constraints(catalog, t, body, col.name)
         elif kind == "Constraint":
