@@ -7,7 +7,7 @@ PostgreSQL folds unquoted identifiers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -269,6 +269,12 @@ _RELATION_KIND_TEXT = {"table": "table", "partitioned": "partitioned table", "vi
                        "matview": "materialized view", "foreign": "foreign table"}
 
 
+def _named_in(name: str, places: Iterable[tuple[Container[str], str]]) -> str:
+    """`name` as a message names it after the first of `places` (names, what they are)
+    that holds it; "" when none does."""
+    return next((f"{what} {name}" for names, what in places if name in names), "")
+
+
 def _trigger_functions(table: Table) -> set[str]:
     return {tr.function for tr in table.triggers.values()}
 
@@ -510,11 +516,8 @@ class Catalog:
         known = self.tables.get(name)
         if known is not None:
             return f"{_RELATION_KIND_TEXT.get(known.kind, 'table')} {name}"
-        if name in self.indexes:
-            return f"index {name}"
-        if name in self.sequences:
-            return f"sequence {name}"
-        return f"composite type {name}" if name in self.composites else ""
+        return _named_in(name, ((self.indexes, "index"), (self.sequences, "sequence"),
+                                (self.composites, "composite type")))
 
     def type_named(self, name: str) -> str:
         """The type that holds `name` (qualified) in pg_type, as a message names it, or ""
@@ -525,13 +528,8 @@ class Catalog:
         known = self.tables.get(name)
         if known is not None:
             return f"{_RELATION_KIND_TEXT.get(known.kind, 'table')} {name} (its row type)"
-        if name in self.enums:
-            return f"enum type {name}"
-        if name in self.domains:
-            return f"domain {name}"
-        if name in self.composites:
-            return f"composite type {name}"
-        return f"type {name}" if name in self.types else ""
+        return _named_in(name, ((self.enums, "enum type"), (self.domains, "domain"),
+                                (self.composites, "composite type"), (self.types, "type")))
 
     def sure_of(self, table: str) -> bool:
         """Whether the catalog's columns of `table` are what the migrations made (no DO block
