@@ -272,7 +272,10 @@ _RELATION_KIND_TEXT = {"table": "table", "partitioned": "partitioned table", "vi
 def _named_in(name: str, places: Iterable[tuple[Container[str], str]]) -> str:
     """`name` as a message names it after the first of `places` (names, what they are)
     that holds it; "" when none does."""
-    return next((f"{what} {name}" for names, what in places if name in names), "")
+    for names, what in places:
+        if name in names:
+            return f"{what} {name}"
+    return ""
 
 
 def _trigger_functions(table: Table) -> set[str]:

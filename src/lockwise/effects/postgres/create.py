@@ -3,6 +3,8 @@ CREATE FUNCTION."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from lockwise.effects.foreign_keys import keys_written, refused_reference
 from lockwise.effects.nodes import (
     column_def_constraints,
@@ -24,6 +26,7 @@ from lockwise.effects.postgres.builder import (
     read_tables,
     reference_text,
     refused_facts,
+    relation_skips,
     skipped,
     stored_reads,
     table_facts,
@@ -34,7 +37,7 @@ from lockwise.parse.quoting import relation_sql
 
 def create_table(b: Builder, stmt: dict) -> None:
     table, qualified = range_var(stmt.get("relation"), create=True)
-    if skipped(b, stmt, bool(b.ctx.catalog.relation_named(table)), "create_table",
+    if skipped(b, stmt, relation_skips(b, stmt, table), "create_table",
                 table_facts(b, table, qualified), columns=()):
         return
     b.creates.add(f"table:{table}")
@@ -79,15 +82,16 @@ def create_table(b: Builder, stmt: dict) -> None:
           unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
 
 
-def _constraints_written(stmt: dict) -> list[dict]:
-    """The constraints a CREATE TABLE writes, on the table or on its columns."""
-    out = []
-    for kind, body in (unwrap(e) for e in stmt.get("tableElts") or ()):
+def _constraints_written(stmt: dict) -> Iterator[dict]:
+    """The constraints a CREATE TABLE writes, on the table or on its columns (as written:
+    their names and kinds, the attributes after a column's not folded in)."""
+    for element in stmt.get("tableElts") or ():
+        kind, body = unwrap(element)
         if kind == "Constraint":
-            out.append(body)
+            yield body
         elif kind == "ColumnDef":
-            out.extend(column_def_constraints(body))
-    return out
+            for con in body.get("constraints") or ():
+                yield unwrap(con)[1]
 
 
 def _refused_in_create_table(b: Builder, table: str, stmt: dict) -> list[str]:
@@ -123,7 +127,7 @@ def create_foreign_table(b: Builder, stmt: dict) -> None:
     not follow foreign tables further)."""
     base = stmt.get("base") or {}
     table, qualified = range_var(base.get("relation"), create=True)
-    if skipped(b, base, bool(b.ctx.catalog.relation_named(table)), "create_foreign_table",
+    if skipped(b, base, relation_skips(b, base, table), "create_foreign_table",
                 table_facts(b, table, qualified)):
         return
     b.creates.add(f"table:{table}")
@@ -142,7 +146,7 @@ def create_table_as(b: Builder, stmt: dict) -> None:
     # The query is analysed (its relations locked) before the server looks for the name;
     # it runs (reading the partitions too) only when the name is free.
     read_tables(b, stmt.get("query"), {table})
-    if skipped(b, stmt, bool(b.ctx.catalog.relation_named(table)),
+    if skipped(b, stmt, relation_skips(b, stmt, table),
                 "create_materialized_view" if matview else "create_table_as",
                 table_facts(b, table, qualified), with_data=not into.get("skipData")):
         return
@@ -202,7 +206,8 @@ def _sql_body(definition: dict | None) -> list[dict]:
 
 def create_sequence(b: Builder, stmt: dict) -> None:
     seq, _ = range_var(stmt.get("sequence"), create=True)
-    if skipped(b, stmt, bool(b.ctx.catalog.relation_named(seq)), "create_sequence", name=seq):
+    if skipped(b, stmt, relation_skips(b, stmt, seq), "create_sequence",
+               name=seq):
         return
     b.creates.add(f"sequence:{seq}")
     b.act("create_sequence", name=seq, if_not_exists=bool(stmt.get("if_not_exists")),

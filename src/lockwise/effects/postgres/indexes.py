@@ -12,6 +12,7 @@ from lockwise.effects.postgres.builder import (
     L,
     already_exists,
     name_taken,
+    relation_skips,
     skipped,
     table_facts,
 )
@@ -35,7 +36,7 @@ def create_index(b: Builder, stmt: dict) -> None:
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
     catalog = b.ctx.catalog
     # IF NOT EXISTS of a known index: skipped after the table's lock, before any build.
-    if skipped(b, stmt, bool(index) and bool(catalog.relation_named(index)), "create_index",
+    if skipped(b, stmt, relation_skips(b, stmt, index), "create_index",
                 table_facts(b, table, qualified), index=index, concurrently=concurrently,
                 index_name=stmt.get("idxname") or "", columns=_index_columns(stmt)):
         b.transactional = not concurrently
