@@ -278,6 +278,18 @@ _SERVER_CASES = {
         "CREATE TABLE tp1 PARTITION OF tp FOR VALUES IN (1); ALTER TYPE tt ADD ATTRIBUTE c int"
         " CASCADE; ALTER TYPE tt RENAME ATTRIBUTE b TO bb CASCADE;"
         "ALTER TYPE tt DROP ATTRIBUTE c CASCADE;",
+    # A child's own column merged with a parent's is NOT NULL when the parent's is (its
+    # PRIMARY KEY's too), and a PRIMARY KEY added to a partitioned table makes its
+    # partitions' columns NOT NULL.
+    "merged column keeps the parent's not null":
+        "CREATE TABLE p (id int PRIMARY KEY, a int NOT NULL UNIQUE);"
+        "CREATE TABLE c (id int, a int, b int) INHERITS (p);"
+        "CREATE TABLE pp (id int PRIMARY KEY, a int) PARTITION BY LIST (id);"
+        "CREATE TABLE pp1 PARTITION OF pp (id WITH OPTIONS DEFAULT 1) FOR VALUES IN (1);",
+    "primary key added to a partitioned table":
+        "CREATE TABLE pp (id int, a int) PARTITION BY LIST (id);"
+        "CREATE TABLE pp1 PARTITION OF pp FOR VALUES IN (1);"
+        "ALTER TABLE pp ADD PRIMARY KEY (id);",
     "a typed table goes with its type":
         "CREATE TYPE tt AS (a int); CREATE TABLE tb OF tt; CREATE TABLE tbs () INHERITS (tb);"
         "CREATE TABLE k (id int); CREATE VIEW v AS SELECT a FROM tbs; DROP TYPE tt CASCADE;",
@@ -739,7 +751,11 @@ def _server_schema(uri: str) -> dict[str, set]:
             "SELECT n.nspname || '.' || t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)"
             " FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN pg_namespace n "
             "ON n.oid = t.typnamespace GROUP BY 1").fetchall()
+        views = conn.execute(
+            "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n "
+            f"ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') AND {user}").fetchall()
     return {"tables": {r[0] for r in tables}, "indexes": {r[0] for r in indexes},
+            "views": {r[0] for r in views},
             "invalid indexes": {r[0] for r in invalid},
             "constraints": set(constraints), "checks": set(checks), "columns": set(columns),
             "keys": set(keys), "attached": set(attached), "foreign keys": set(fks),
@@ -765,7 +781,10 @@ def _catalog_schema(catalog: Catalog) -> dict[str, set]:
         "attached": {(i.name, i.attached_to) for i in catalog.indexes.values() if i.attached_to},
         # A generation expression is kept as a default is (pg_attrdef): atthasdef.
         "columns": {(t.name, c.name, c.not_null, c.default is not None or c.generated)
-                    for t in catalog.tables.values() for c in t.columns.values()},
+                    for t in catalog.tables.values() if t.kind in ("table", "partitioned")
+                    for c in t.columns.values()},
+        # The views left, which the server's side reads as relations of kind v / m.
+        "views": {t.name for t in catalog.tables.values() if t.kind in ("view", "matview")},
         "enums": {(name, tuple(labels)) for name, labels in catalog.enums.items()},
     }
 

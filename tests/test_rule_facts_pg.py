@@ -1089,3 +1089,138 @@ def _waits_behind(uri: str, sql: str, relation: str, probe: str) -> bool:
         holder.close()
         thread.join()
         waiter.close()
+
+
+#: One object of each kind named `x` (`base` and `other` are plain tables of the setup). Tables,
+#: views, materialized views, indexes, sequences, composite types and foreign tables are rows
+#: of pg_class, one namespace per schema; the index of a UNIQUE / PRIMARY KEY / EXCLUDE
+#: constraint is named after it. Every relation but an index and a sequence has a row type in
+#: pg_type, which enums, domains and range types share.
+_NAMED_X = {
+    "table": "CREATE TABLE x (a int)",
+    "partitioned": "CREATE TABLE x (a int) PARTITION BY RANGE (a)",
+    "view": "CREATE VIEW x AS SELECT 1 AS a",
+    "matview": "CREATE MATERIALIZED VIEW x AS SELECT 1 AS a",
+    "table-as": "CREATE TABLE x AS SELECT 1 AS a",
+    "index": "CREATE INDEX x ON base (a)",
+    "sequence": "CREATE SEQUENCE x",
+    "composite": "CREATE TYPE x AS (a int)",
+    "enum": "CREATE TYPE x AS ENUM ('a')",
+    "domain": "CREATE DOMAIN x AS int",
+    "range": "CREATE TYPE x AS RANGE (subtype = int4)",
+    "foreign": "CREATE FOREIGN TABLE x (a int) SERVER srv",
+    "unique": "ALTER TABLE other ADD CONSTRAINT x UNIQUE (a)",
+    "primary-key": "ALTER TABLE other ADD CONSTRAINT x PRIMARY KEY (a)",
+    "exclude": "ALTER TABLE other ADD CONSTRAINT x EXCLUDE (a WITH =)",
+    "inline-key": "CREATE TABLE keyed (a int CONSTRAINT x PRIMARY KEY)",
+    "table-key": "CREATE TABLE keyed (a int, CONSTRAINT x UNIQUE (a))",
+    "if-not-exists-table": "CREATE TABLE IF NOT EXISTS x (a int)",
+    "if-not-exists-sequence": "CREATE SEQUENCE IF NOT EXISTS x",
+    "or-replace-view": "CREATE OR REPLACE VIEW x AS SELECT 1 AS a",
+}
+_NAME_SETUP = ("CREATE FOREIGN DATA WRAPPER w; CREATE SERVER srv FOREIGN DATA WRAPPER w;\n"
+               "CREATE TABLE base (a int); CREATE TABLE other (a int);")
+
+
+def _name_pairs() -> list:
+    # The catalog does not follow foreign tables: one is a new object here, never an old one.
+    made = [k for k in _NAMED_X if not k.startswith(("if-not", "or-replace", "foreign"))]
+    return [pytest.param(old, new, id=f"{old}-then-{new}") for old in made for new in _NAMED_X
+            if not (old == new == "primary-key")]  # "multiple primary keys", not a name
+
+
+@pytest.mark.parametrize(("existing", "new"), _name_pairs())
+def test_names_taken_match_server(pg_server: str, existing: str, new: str) -> None:
+    """object-already-exists reports a CREATE (or ADD CONSTRAINT) exactly when the server
+    refuses it for a name taken in the schema, whichever kinds of object the two are."""
+    import psycopg
+
+    from lockwise.rules.engine import RuleIndex
+    from lockwise.rules.loader import load_rules
+
+    setup = f"{_NAME_SETUP}\n{_NAMED_X[existing]};"
+    with _connect(pg_server) as conn, conn.transaction():
+        conn.execute("CREATE SCHEMA names_taken; SET LOCAL search_path = names_taken")
+        conn.execute(setup)
+        try:
+            with conn.transaction():
+                conn.execute(_NAMED_X[new])
+            refused = None
+        except (psycopg.errors.DuplicateTable, psycopg.errors.DuplicateObject,
+                psycopg.errors.WrongObjectType) as exc:
+            refused = exc
+        conn.execute("DROP SCHEMA names_taken CASCADE; DROP SERVER srv; "
+                     "DROP FOREIGN DATA WRAPPER w")
+    index = RuleIndex([r for r in load_rules() if r.id == "object-already-exists"])
+    effect = _effect_after(setup, _NAMED_X[new])
+    reported = [a.facts.get("existing_object") for a in effect.actions if index.matching(
+        {**a.facts, "action": a.kind})]
+    assert bool(reported) == (refused is not None), (refused, reported)
+
+
+_DROP_COLUMN_CASCADE = """CREATE TABLE accounts (id bigint PRIMARY KEY, region text);
+CREATE TABLE orders (id bigint, account_id bigint REFERENCES accounts (id));
+CREATE TABLE notes (id bigint, account_id bigint, CONSTRAINT notes_account
+    FOREIGN KEY (account_id) REFERENCES accounts);
+CREATE VIEW regional AS SELECT id, region FROM accounts;
+CREATE VIEW eu AS SELECT id FROM regional WHERE region = 'eu';
+CREATE MATERIALIZED VIEW per_region AS SELECT region, count(*) FROM accounts GROUP BY region;
+CREATE VIEW ids AS SELECT id FROM accounts;
+"""
+
+
+@pytest.mark.parametrize("column", ["region", "id"])
+def test_drop_column_cascade_names_what_the_server_drops(pg_db: str, column: str) -> None:
+    """DROP COLUMN ... CASCADE: the views and foreign keys of other tables it names are those
+    the server drops (the column's own indexes and constraints aside)."""
+    sql = f"ALTER TABLE accounts DROP COLUMN {column} CASCADE"
+    (action,) = [a for a in _effect_after(_DROP_COLUMN_CASCADE, sql).actions
+                 if a.kind == "drop_column"]
+    objects = ("SELECT relname FROM pg_class WHERE relkind IN ('v', 'm') UNION ALL "
+               "SELECT conname FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid "
+               "WHERE t.relname <> 'accounts' AND k.contype = 'f'")
+    with _connect(pg_db) as conn:
+        conn.execute(_DROP_COLUMN_CASCADE)
+        before = {row[0] for row in conn.execute(objects)}
+        conn.execute(sql)
+        gone = before - {row[0] for row in conn.execute(objects)}
+    named = action.facts.get("callers_dropped_text", "")
+    assert gone and all(name in named for name in gone), (gone, named)
+    assert all(name not in named for name in before - gone), (before - gone, named)
+
+
+@pytest.mark.parametrize("setup", [
+    # the materialized view reads a view's column, whose type a cast gives
+    "CREATE VIEW pairs_v AS SELECT NULL::pair AS p;\n"
+    "CREATE MATERIALIZED VIEW pairs_mv AS SELECT p FROM pairs_v;",
+    "CREATE TABLE pairs_t (id int, p pair);\n"
+    "CREATE MATERIALIZED VIEW pairs_mv AS SELECT t.p AS p, id FROM pairs_t t;",
+])
+def test_matview_column_of_composite_type_refuses_alter_attribute(pg_db: str,
+                                                                 setup: str) -> None:
+    """A materialized view stores its columns: one of a composite type (known from its
+    query's plain column references) makes ALTER TYPE ... ALTER ATTRIBUTE ... TYPE fail."""
+    import psycopg
+
+    setup = f"CREATE TYPE pair AS (a int, b int);\n{setup}"
+    sql = "ALTER TYPE pair ALTER ATTRIBUTE a TYPE bigint"
+    (action,) = _effect_after(setup, sql).actions
+    assert _server_refuses(pg_db, setup, sql, (psycopg.errors.FeatureNotSupported,))
+    assert "column public.pairs_mv.p uses it" in action.facts["refused_by"]
+
+
+def test_alter_attribute_plan_with_a_matview_runs_and_keeps_its_values(pg_db: str) -> None:
+    """alter-type-in-use's alternative, run as written when a materialized view holds the
+    type: it runs, and the view's values are computed again in the new type."""
+    setup = ("CREATE TYPE pair AS (a int, b int);\n"
+             "CREATE TABLE pairs_t (id int PRIMARY KEY, p pair);\n"
+             "INSERT INTO pairs_t VALUES (1, ROW(7, 8));\n"
+             "CREATE MATERIALIZED VIEW pairs_mv AS SELECT p, id FROM pairs_t;")
+    (action,) = _effect_after(setup, "ALTER TYPE pair ALTER ATTRIBUTE a TYPE bigint").actions
+    plan = action.facts["alter_type_sql"]
+    assert "UPDATE pairs_mv" not in plan
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute(plan)
+        assert conn.execute("SELECT (p).a, pg_typeof((p).a)::text FROM pairs_mv").fetchall() \
+            == [(7, "bigint")]

@@ -819,3 +819,36 @@ def test_following_each_kept_lock_timeout_finding_clears_the_statements_it_names
     for finding in sorted(kept, key=lambda f: -f.span.line):
         lines.insert(finding.span.line - 1, finding.instead)
     assert _lock_timeout_findings("\n".join(lines), in_transaction=in_transaction) == []
+
+
+TYPES_IN_USE = """CREATE TYPE mood AS ENUM ('sad', 'ok');
+CREATE TABLE feedback (id bigint, m mood);
+CREATE TYPE pair AS (a int, b int);
+CREATE TABLE pairs OF pair;
+"""
+
+
+@pytest.mark.parametrize("sql", ["DROP TYPE mood CASCADE;", "DROP TYPE pair CASCADE;",
+                                 "DROP TYPE IF EXISTS mood, pair CASCADE;"])
+def test_drop_type_cascade_is_labelled_a_drop_type(sql: str) -> None:
+    """The statement drops a type: its report says so, whatever columns and typed tables go
+    with it (each still an action of its own, for the rules about lost data)."""
+    from lockwise.catalog.replay import apply_statement
+    from lockwise.effects.context import Context
+    from lockwise.effects.postgres import compute_effect
+    from lockwise.parse.postgres import parse_sql
+
+    catalog = Catalog()
+    for stmt in parse_sql(TYPES_IN_USE).statements:
+        apply_statement(catalog, stmt.tree)
+    (stmt,) = parse_sql(sql).statements
+    effect = compute_effect(stmt.tree, Context(catalog=catalog))
+    assert effect.action == "drop_type"
+    assert {"drop_column", "drop_table"} & {a.kind for a in effect.actions}
+
+
+def test_drop_type_if_exists_cascade_needs_no_if_exists_for_what_it_drops() -> None:
+    found = findings("DROP TYPE IF EXISTS mood CASCADE;\nDROP TYPE IF EXISTS pair CASCADE;\n"
+                     "SELECT 1;", setup=TYPES_IN_USE, in_transaction=False)
+    assert "missing-if-exists" not in {f.rule for f in found}
+    assert {"drop-column", "drop-table"} <= {f.rule for f in found}

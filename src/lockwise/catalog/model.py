@@ -7,7 +7,7 @@ PostgreSQL folds unquoted identifiers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -264,6 +264,20 @@ class Table:
     fts_doc_id: bool = False
 
 
+#: Each kind of `Table`, as a message names it.
+_RELATION_KIND_TEXT = {"table": "table", "partitioned": "partitioned table", "view": "view",
+                       "matview": "materialized view", "foreign": "foreign table"}
+
+
+def _named_in(name: str, places: Iterable[tuple[Container[str], str]]) -> str:
+    """`name` as a message names it after the first of `places` (names, what they are)
+    that holds it; "" when none does."""
+    for names, what in places:
+        if name in names:
+            return f"{what} {name}"
+    return ""
+
+
 def _trigger_functions(table: Table) -> set[str]:
     return {tr.function for tr in table.triggers.values()}
 
@@ -496,6 +510,29 @@ class Catalog:
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)
+
+    def relation_named(self, name: str) -> str:
+        """The relation that holds `name` (qualified), as a message names it ("index
+        public.x"), or "" for none known. Tables, views, materialized views, foreign tables,
+        indexes (a UNIQUE / PRIMARY KEY / EXCLUDE constraint's too), sequences and composite
+        types are rows of pg_class: one namespace per schema (checked on the server)."""
+        known = self.tables.get(name)
+        if known is not None:
+            return f"{_RELATION_KIND_TEXT.get(known.kind, 'table')} {name}"
+        return _named_in(name, ((self.indexes, "index"), (self.sequences, "sequence"),
+                                (self.composites, "composite type")))
+
+    def type_named(self, name: str) -> str:
+        """The type that holds `name` (qualified) in pg_type, as a message names it, or ""
+        for none known: every relation but an index and a sequence has a row type of its
+        name there, beside enums, domains, range and composite types (checked on the
+        server: CREATE TABLE x after CREATE TYPE x AS ENUM fails, as CREATE TYPE x after
+        CREATE TABLE x does)."""
+        known = self.tables.get(name)
+        if known is not None:
+            return f"{_RELATION_KIND_TEXT.get(known.kind, 'table')} {name} (its row type)"
+        return _named_in(name, ((self.enums, "enum type"), (self.domains, "domain"),
+                                (self.composites, "composite type"), (self.types, "type")))
 
     def sure_of(self, table: str) -> bool:
         """Whether the catalog's columns of `table` are what the migrations made (no DO block
@@ -761,10 +798,13 @@ class Catalog:
         found.update(((t.name, name), (t, name)) for t, name in through)
         return [found[key] for key in sorted(found)]
 
-    def columns_of_type(self, type_name: str) -> list[tuple[str, str]]:
+    def columns_of_type(self, type_name: str, views: bool = False) -> list[tuple[str, str]]:
         """The (table, column) pairs whose type, or element type, is `type_name` (qualified),
-        by table and column name: what DROP TYPE ... CASCADE drops."""
+        by table and column name: what DROP TYPE ... CASCADE drops. `views`: the columns of
+        views and materialized views too (known when their query says them plainly), which
+        DROP ... CASCADE drops with the view, not as columns."""
         return [(t.name, c.name) for t in sorted(self.tables.values(), key=attrgetter("name"))
+                if views or t.kind not in ("view", "matview")
                 for c in t.columns.values() if _type_key(c.type_name) == type_name]
 
     def with_subdomains(self, domain: str, arrays: bool = False) -> list[str]:

@@ -93,11 +93,11 @@ def _from_item(catalog: Catalog, node: object, scope: _Scope, order: list[Table 
         known = None
         if not (body.get("schemaname") is None and name in ctes):
             table = catalog.known_table(range_var(body)[0])
-            known = table if table is not None and table.kind in ("table", "partitioned") \
-                else None
+            known = table if table is not None and table.kind in _READ_KINDS else None
         scope[alias or name] = known
-        order.append(known if known is not None and
-                     catalog.fully_known(known.name) is not None else None)
+        order.append(known if known is not None and (
+            catalog.fully_known(known.name) is not None or known.kind in ("view", "matview")
+            and bool(known.columns) and catalog.sure_of(known.name)) else None)
         return True
     if kind == "JoinExpr":
         left = _from_item(catalog, body.get("larg"), scope, order, ctes)
@@ -107,6 +107,11 @@ def _from_item(catalog: Catalog, node: object, scope: _Scope, order: list[Table 
         scope[alias] = None
     order.append(None)
     return True
+
+
+#: The relations whose columns a query's references are resolved against: a view's or
+#: materialized view's are known whole or not at all (`replay._query_columns`).
+_READ_KINDS = frozenset(("table", "partitioned", "view", "matview"))
 
 
 def _target(catalog: Catalog, res: dict, scope: _Scope,

@@ -298,7 +298,8 @@ def _expression_name(node: object) -> str | None:
 
 def _name_taken(catalog: Catalog, table: str, name: str, relation: bool) -> bool:
     """Whether `name` is taken for a new constraint on `table`: by a constraint of that table,
-    or, for one with an index (`relation`), by a table, index or sequence of its schema.
+    or, for one with an index (`relation`), by a relation of its schema (a table, view,
+    index, sequence, composite type: `Catalog.relation_named`).
 
     PostgreSQL also refuses a name that a constraint of another table in the schema has
     (e.g. a table renamed away keeps its CHECK `t_b_check`); looking through every table for
@@ -308,9 +309,7 @@ def _name_taken(catalog: Catalog, table: str, name: str, relation: bool) -> bool
     t = catalog.tables.get(table)
     if t is not None and name in t.constraints:
         return True
-    qualified = f"{table.split('.', 1)[0]}.{name}"
-    return relation and (qualified in catalog.indexes or qualified in catalog.tables
-                         or qualified in catalog.sequences)
+    return relation and bool(catalog.relation_named(f"{table.split('.', 1)[0]}.{name}"))
 
 
 def _name_addition(columns: tuple[str, ...]) -> str:
@@ -370,9 +369,12 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint,
     if con.kind == "foreign":
         catalog.note_foreign_key(t.name, con.references)
     if con.kind == "primary":
-        for c in con.columns:
-            if c in t.columns:
-                t.columns[c].not_null = True
+        # Its columns are NOT NULL, and so are those of every partition, which must match
+        # (checked on the server).
+        for rel in (t, *filter(None, map(catalog.tables.get, catalog.partitions(t.name)))):
+            for c in con.columns:
+                if c in rel.columns:
+                    rel.columns[c].not_null = True
     if con.kind in ("primary", "unique", "exclude"):  # each is backed by its own index
         schema = t.name.split(".", 1)[0]
         catalog.indexes[f"{schema}.{con.name}"] = Index(
@@ -526,13 +528,18 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         kind, body = unwrap(elt)
         if kind == "ColumnDef":
             col = _column(catalog, body, name)
-            attribute = t.columns.get(col.name) if t.of_type else None
+            attribute = t.columns.get(col.name)
             if attribute is not None and not body.get("typeName"):
-                # `a WITH OPTIONS ...` of a typed table: the attribute's type, with these
-                # constraints and default
+                # `a WITH OPTIONS ...` of a typed table or a partition: the attribute's (the
+                # parent column's) type, with these constraints and default
                 col.type_name, col.typmods, col.array = (
                     attribute.type_name, attribute.typmods, attribute.array)
                 col.collation = attribute.collation
+            if attribute is not None and attribute.not_null and not col.not_null:
+                # Merged with a parent's column: NOT NULL when either is (a parent's PRIMARY
+                # KEY column too; documented for CREATE TABLE, checked on the server).
+                col.not_null, col.not_null_name, col.not_null_valid = (
+                    True, attribute.not_null_name, attribute.not_null_valid)
             t.columns[col.name] = col
             _add_column_constraints(catalog, t, body, col.name)
         elif kind == "Constraint":
@@ -1193,11 +1200,16 @@ def _drop_relations(catalog: Catalog, name: str, cascade: bool) -> None:
     """DROP TABLE / VIEW `name`: it and its partitions; with CASCADE its inheritance
     children, the views over any of them and the policies on others naming those."""
     if cascade:
-        policies.drop_dependent_policies(
-            catalog.policies_on_others(catalog.cascade_reach(name)))
-        _drop_views(catalog, catalog.views_over(name))
+        reach = catalog.cascade_reach(name)
+        policies.drop_dependent_policies(catalog.policies_on_others(reach))
+        # The views over its partitions and children go too, not only those over it.
+        _drop_views(catalog, [v for v in reach if (catalog.tables.get(v) or _NO_VIEW).kind
+                              in ("view", "matview")])
     for rel in _relations_dropped(catalog, name, cascade):
         _drop_relation(catalog, rel)
+
+
+_NO_VIEW = Table("", kind="")
 
 
 def _drop_relation(catalog: Catalog, name: str) -> None:
@@ -2286,11 +2298,15 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
                  views: dict[str, set[str]] | None, reads: bool) -> None:
     name, _ = range_var(stmt.get("view"), create=True)
     view = catalog.tables.setdefault(name, Table(name, kind="view", created_by=migration_id))
+    # OR REPLACE: the query reads the view as it was; its reads are found without columns.
+    columns = _query_columns(catalog, stmt.get("query"), strings(stmt.get("aliases")))
+    view.columns = {}
     if reads:
         view.sources = tuple(relations_in(stmt.get("query")))  # OR REPLACE: the new query's
         view.uses = expression_uses(stmt.get("query"))
         catalog.note_sources(view)
         _read_query(catalog, view, stmt.get("query"), views)
+    view.columns = columns
 
 
 def _read_query(catalog: Catalog, view: Table, query: object,
@@ -2307,6 +2323,14 @@ def _read_query(catalog: Catalog, view: Table, query: object,
     if views is not None:
         resolver.deps.discard(f"table:{view.name}")
         views[view.name] = resolver.deps
+
+
+def _query_columns(catalog: Catalog, query: object, names: list[str]) -> dict[str, Column]:
+    """The columns of a view or materialized view defined by `query` (`names` renaming the
+    first ones), when the catalog knows each one's type for sure (`result_columns`: plain
+    column references, casts, constants); none otherwise, nothing guessed. A materialized
+    view stores them: ALTER DOMAIN checks them, ALTER TYPE of a composite one is refused."""
+    return {c.name: c for c in result_columns(catalog, query, names) or ()}
 
 
 def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
@@ -2329,6 +2353,8 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
         table.uses = expression_uses(stmt.get("query"))
         catalog.note_sources(table)
         _read_query(catalog, table, stmt.get("query"), views)
+    if kind == "matview":
+        table.columns = _query_columns(catalog, stmt.get("query"), strings(into.get("colNames")))
 
 
 def _create_schema(catalog: Catalog, stmt: dict, migration_id: str,

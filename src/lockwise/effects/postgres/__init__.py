@@ -40,6 +40,7 @@ from lockwise.effects.nodes import unwrap
 from lockwise.effects.postgres.alter import alter_table
 from lockwise.effects.postgres.builder import Builder
 from lockwise.effects.postgres.create import (
+    create_foreign_table,
     create_function,
     create_sequence,
     create_table,
@@ -125,8 +126,10 @@ _HANDLERS: dict[str, Callable[[Builder, dict], None]] = {
     "ConstraintsSetStmt": set_constraints,
     "DeclareCursorStmt": declare_cursor,
     "CreateFunctionStmt": create_function,
-    "CreateEnumStmt": create_type("create_type"),
-    "CompositeTypeStmt": create_type("create_type"),
+    "CreateEnumStmt": create_type,
+    "CompositeTypeStmt": create_type,
+    "CreateRangeStmt": create_type,
+    "CreateForeignTableStmt": create_foreign_table,
     "CreateDomainStmt": create_domain,
     "AlterDomainStmt": alter_domain,
     "CreateSchemaStmt": create_schema,

@@ -5,15 +5,15 @@ locks a foreign key takes on the table it references)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from lockwise.catalog.model import Catalog, Table
+from lockwise.catalog.model import Callers, Catalog, Table
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
 from lockwise.effects.locks import strongest
 from lockwise.effects.nodes import only_relations, range_var, relations_in, strings
-from lockwise.parse.quoting import quote_ident
+from lockwise.parse.quoting import quote_ident, relation_sql
 
 L = LockMode
 
@@ -181,19 +181,72 @@ def skipped(b: Builder, stmt: dict, known: bool, kind: str, /, *bases: dict,
     return True
 
 
-def already_exists(b: Builder, known: bool, what: str) -> dict:
-    """Facts of a CREATE (without IF NOT EXISTS) of an object the catalog knows already:
-    PostgreSQL stops with "already exists", and the migration fails. `what`: the object, as
-    messages name it ("table public.t")."""
-    return {"exists_already": True, "existing_object": what} if known else {}
+def already_exists(what: str, refused: bool = True) -> dict:
+    """Facts of a CREATE (or ADD) of a name the catalog knows is taken by `what` (the object,
+    as messages name it: "index public.t", "column public.t.c"; "" for a free name):
+    `exists_already`, and `name_taken` when PostgreSQL stops with "already exists" and the
+    migration fails (`refused`; not for an IF NOT EXISTS that skips the statement)."""
+    return {"exists_already": True, "existing_object": what, "name_taken": refused} \
+        if what else {}
 
 
-def relation_known(b: Builder, name: str) -> bool:
-    """Whether a relation of this (qualified) name exists for sure: tables, views, indexes and
-    sequences share one namespace per schema."""
+def relation_skips(b: Builder, stmt: dict, name: str) -> bool:
+    """Whether `stmt` has IF NOT EXISTS and a relation has `name`: the server then skips it
+    (whatever kind of relation it is; not for a type of that name, which it refuses)."""
+    return bool(stmt.get("if_not_exists")) and bool(b.ctx.catalog.relation_named(name))
+
+
+def name_taken(b: Builder, name: str, relation: bool = True, row_type: bool = True) -> str:
+    """What holds `name` (qualified) for sure, as a message names it, for a new object that
+    is a relation (`relation`: a row of pg_class) and has a type (`row_type`: a row of
+    pg_type, as every relation but an index does; a sequence has none, but the server looks
+    for one all the same): "" when the name is free. See `Catalog.relation_named` and
+    `Catalog.type_named` (checked on the server: tests/test_rule_facts_pg.py)."""
     catalog = b.ctx.catalog
-    return (name in catalog.tables or name in catalog.indexes or name in catalog.sequences) \
-        and catalog.sure_of(name)
+    if not name or not catalog.sure_of(name):
+        return ""
+    return (relation and catalog.relation_named(name)) or \
+        (row_type and catalog.type_named(name)) or ""
+
+
+def key_name_taken(b: Builder, schema: str, constraints: Iterable[dict]) -> str:
+    """What holds the name of one of `constraints` (Constraint nodes of a CREATE TABLE or
+    ADD COLUMN) that build an index, named after the constraint in `schema` (UNIQUE,
+    PRIMARY KEY, EXCLUDE written with CONSTRAINT name): "" when none is taken."""
+    for con in constraints:
+        if con.get("conname") and con.get("contype") in _INDEX_CONTYPES:
+            what = name_taken(b, f"{schema}.{con['conname']}", row_type=False)
+            if what:
+                return what
+    return ""
+
+
+#: The constraints that build an index named after them.
+_INDEX_CONTYPES = frozenset(("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_EXCLUSION"))
+
+
+def callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool) -> dict:
+    """The facts naming what `found` holds, written as the user wrote the dropped object
+    (`like`, `qualified`), and the statements that drop each by name, the views over others
+    first."""
+    def rel(name: str) -> str:
+        return relation_sql(name, like, qualified)
+    kinds = {view: "materialized view" if (known := catalog.tables.get(view)) is not None
+             and known.kind == "matview" else "view" for view in found.views}
+    named = [*(f"the DEFAULT of {rel(t)}.{c}" for t, c in found.defaults),
+             *(f"the generated column {rel(t)}.{c} and its data" for t, c in found.generated),
+             *(f"the constraint {n} on {rel(t)}" for t, n in found.constraints),
+             *(f"the index {rel(i)}" for i in found.indexes),
+             *(f"the {kinds[v]} {rel(v)}" for v in found.views)]
+    sql = [*(f"ALTER TABLE {rel(t)} ALTER COLUMN {quote_ident(c)} DROP DEFAULT;"
+             for t, c in found.defaults),
+           *(f"ALTER TABLE {rel(t)} DROP COLUMN {quote_ident(c)};" for t, c in found.generated),
+           *(f"ALTER TABLE {rel(t)} DROP CONSTRAINT {quote_ident(n)};"
+             for t, n in found.constraints),
+           *(f"DROP INDEX {rel(i)};" for i in found.indexes),
+           *(f"DROP {kinds[v].upper()} {rel(v)};" for v in reversed(found.views))]
+    return {"callers_dropped": tuple(named), "callers_dropped_text": ", ".join(named),
+            "callers_dropped_sql": "\n".join(sql)}
 
 
 def reference_text(table: str, con: dict, column: str | None, why: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from lockwise.catalog.model import Catalog, Column, Table
+from lockwise.catalog.model import Callers, Catalog, Column, Table
 from lockwise.catalog.replay import owned_sequence
 from lockwise.effects.foreign_keys import Key, keys_written, refused_reference
 from lockwise.effects.nodes import (
@@ -30,7 +30,9 @@ from lockwise.effects.postgres.builder import (
     Builder,
     L,
     already_exists,
+    callers_facts,
     fk_target,
+    key_name_taken,
     reference_text,
     refused_facts,
     row_key_facts,
@@ -227,7 +229,9 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
           constraint_scans_text="; ".join(constraint_scans),
           if_not_exists=bool(cmd.get("missing_ok")), column_exists=False,
-          **already_exists(b, known_column, f"column {table}.{facts['column']}"),
+          **already_exists(f"column {table}.{facts['column']}" if known_column else "" if
+                           base.get("recursed_from") else key_name_taken(
+                               b, table.split(".", 1)[0], column_def_constraints(col))),
           **refused_facts(refused))
 
 
@@ -287,8 +291,7 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     for other in _fk_partners(b.ctx.catalog, table, col):
         b.lock(other, L.ACCESS_EXCLUSIVE)
     cascade = cmd.get("behavior") == "DROP_CASCADE"
-    if cascade:
-        _drop_views_using(b, table, col)
+    dependents = _drop_dependents(b, table, col, base["qualified"]) if cascade else {}
     generated = _generated_reading(b, table, col, cmd)
     # Before PostgreSQL 15 they went silently; since, only with CASCADE (else it refuses).
     for reader in generated if cascade or b.ctx.pg_version < 15 else ():
@@ -308,7 +311,7 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("drop_column", base, policies, column=col, if_exists=bool(cmd.get("missing_ok")),
           column_is_new=b.ctx.column_is_new(table, col), cascade=cascade,
           column_known=b.ctx.catalog.column(table, col) is not None,
-          **_views_using(b, table, col),
+          **_views_using(b, table, col), **dependents,
           **_generated_facts(b, table, base, generated))
 
 
@@ -414,14 +417,17 @@ def _regenerated_how(catalog: Catalog, table: str, dropped: list[str],
     return "\n-- ".join(lines)
 
 
-def dropped_column(b: Builder, table: str, column: str, why: str) -> None:
+def dropped_column(b: Builder, table: str, column: str, why: str,
+                   if_exists: bool = False) -> None:
     """A column another object's DROP ... CASCADE takes with it: its data is lost as with
-    DROP COLUMN (a drop_column action of its own, for the rules about lost data)."""
+    DROP COLUMN (a drop_column action of its own, for the rules about lost data).
+    `if_exists`: the DROP's IF EXISTS, which makes it, and so this, harmless to run again."""
     b.lock(table, L.ACCESS_EXCLUSIVE)
-    _drop_views_using(b, table, column)
+    dependents = _drop_dependents(b, table, column, qualified=True)
     b.drops.add(f"column:{table}.{column}")
     policies = drop_policies(b, b.ctx.catalog.policies_using_column(table, column))
-    b.act("drop_column", table_facts(b, table, True), policies, column=column, if_exists=False,
+    b.act("drop_column", table_facts(b, table, True), policies, dependents, column=column,
+          if_exists=if_exists,
           cascade=True, column_known=True, dropped_by=why,
           column_is_new=b.ctx.column_is_new(table, column), **_views_using(b, table, column))
 
@@ -441,14 +447,27 @@ def drop_policies(b: Builder, found: list[tuple[Table, str]]) -> dict:
             "policies_dropped_sql": sql}
 
 
-def _drop_views_using(b: Builder, table: str, column: str) -> None:
-    """Views using a column that CASCADE drops go with it, and the views over them. Not in
-    `drops`, which names what the statement drops by name (as for DROP TABLE ... CASCADE): the
-    conflict graph reports the views dropped silently."""
+def _drop_dependents(b: Builder, table: str, column: str, qualified: bool) -> dict:
+    """What CASCADE drops with `table.column` besides its own constraints and indexes, each
+    under ACCESS EXCLUSIVE (checked on the server): the views and materialized views using
+    the column and the views over them, and the foreign keys of other tables that point at
+    it. Not in `drops`, which names what the statement drops by name (as for DROP TABLE ...
+    CASCADE): the conflict graph reports the views dropped silently. The facts naming them
+    (`callers_facts`), for rule cascade-drops-dependents."""
     catalog = b.ctx.catalog
+    views: list[str] = []
     for view in catalog.views_using_column(table, column):
         for dropped in (view, *catalog.views_over(view)):
-            b.lock(dropped, L.ACCESS_EXCLUSIVE)
+            if dropped not in views:
+                views.append(dropped)
+                b.lock(dropped, L.ACCESS_EXCLUSIVE)
+    known = catalog.tables.get(table)
+    key = next((c.columns for c in known.constraints.values() if c.kind == "primary"),
+               ()) if known else ()
+    keys = tuple(sorted((other, con.name) for other, con in catalog.referencing(table)
+                        if other != table and column in (con.ref_columns or key)))
+    found = Callers(constraints=keys, views=tuple(views))
+    return callers_facts(catalog, found, table, qualified) if views or keys else {}
 
 
 def _views_using(b: Builder, table: str, column: str) -> dict:

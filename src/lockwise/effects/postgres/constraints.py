@@ -20,8 +20,10 @@ from lockwise.effects.postgres.builder import (
     NO_TABLE,
     Builder,
     L,
+    already_exists,
     drop_fk_triggers,
     fk_target,
+    name_taken,
     partition_lineage,
     refused_facts,
     scan_fk_lookups,
@@ -146,7 +148,27 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.alters.add(f"table:{table}")
     if con.get("conname"):
         b.creates.add(f"constraint:{table}.{name}")
+        if not base.get("recursed_from"):
+            facts.update(already_exists(_constraint_name_taken(b, table, name, kind,
+                                                               using_index or "")))
     b.act("add_constraint", facts)
+
+
+def _constraint_name_taken(b: Builder, table: str, name: str, kind: str,
+                           using_index: str) -> str:
+    """What holds the name of a constraint added to `table` (checked on the server): a
+    constraint of the table, or for one with an index (UNIQUE, PRIMARY KEY, EXCLUDE: named
+    after the constraint, `USING INDEX` renamed to it) any relation of the schema; "" when
+    free, or freed by a drop of the same statement."""
+    catalog = b.ctx.catalog
+    if name in b.freed_names or not catalog.sure_of(table):
+        return ""
+    own = (catalog.tables.get(table) or NO_TABLE).constraints.get(name)
+    if own is not None and not own.inherited:
+        return f"constraint {name} of {table}"
+    if kind in ("unique", "primary", "exclude") and name != using_index:
+        return name_taken(b, f"{table.split('.', 1)[0]}.{name}", row_type=False)
+    return ""
 
 
 def _only_primary_key_descendants(b: Builder, table: str, columns: tuple[str, ...]) -> None:

@@ -3,6 +3,8 @@ CREATE FUNCTION."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from lockwise.effects.foreign_keys import keys_written, refused_reference
 from lockwise.effects.nodes import (
     column_def_constraints,
@@ -13,15 +15,18 @@ from lockwise.effects.nodes import (
 )
 from lockwise.effects.postgres.attach import check_default_partition, clone_foreign_keys
 from lockwise.effects.postgres.builder import (
+    NO_TABLE,
     Builder,
     L,
     already_exists,
     fk_target,
+    key_name_taken,
     lock_read_partitions,
+    name_taken,
     read_tables,
     reference_text,
     refused_facts,
-    relation_known,
+    relation_skips,
     skipped,
     stored_reads,
     table_facts,
@@ -32,7 +37,7 @@ from lockwise.parse.quoting import relation_sql
 
 def create_table(b: Builder, stmt: dict) -> None:
     table, qualified = range_var(stmt.get("relation"), create=True)
-    if skipped(b, stmt, table in b.ctx.catalog.tables, "create_table",
+    if skipped(b, stmt, relation_skips(b, stmt, table), "create_table",
                 table_facts(b, table, qualified), columns=()):
         return
     b.creates.add(f"table:{table}")
@@ -69,11 +74,24 @@ def create_table(b: Builder, stmt: dict) -> None:
             b.lock(source, L.ACCESS_SHARE)
             b.reads.add(f"table:{source}")
     b.act("create_table", table_facts(b, table, qualified), default_facts, table_is_new=True,
-          **already_exists(b, relation_known(b, table), f"relation {table}"),
+          **already_exists(name_taken(b, table) or key_name_taken(
+              b, table.split(".", 1)[0], _constraints_written(stmt))),
           **refused_facts(_refused_in_create_table(b, table, stmt)),
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
           partition_of=parent, partitioned=bool(stmt.get("partspec")),
           unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
+
+
+def _constraints_written(stmt: dict) -> Iterator[dict]:
+    """The constraints a CREATE TABLE writes, on the table or on its columns (as written:
+    their names and kinds, the attributes after a column's not folded in)."""
+    for element in stmt.get("tableElts") or ():
+        kind, body = unwrap(element)
+        if kind == "Constraint":
+            yield body
+        elif kind == "ColumnDef":
+            for con in body.get("constraints") or ():
+                yield unwrap(con)[1]
 
 
 def _refused_in_create_table(b: Builder, table: str, stmt: dict) -> list[str]:
@@ -104,6 +122,21 @@ def _refused_in_create_table(b: Builder, table: str, stmt: dict) -> list[str]:
     return out
 
 
+def create_foreign_table(b: Builder, stmt: dict) -> None:
+    """CREATE FOREIGN TABLE: no data here, nothing locked but its name (the catalog does
+    not follow foreign tables further)."""
+    base = stmt.get("base") or {}
+    table, qualified = range_var(base.get("relation"), create=True)
+    if skipped(b, base, relation_skips(b, base, table), "create_foreign_table",
+                table_facts(b, table, qualified)):
+        return
+    b.creates.add(f"table:{table}")
+    b.act("create_foreign_table", table_facts(b, table, qualified), table_is_new=True,
+          if_not_exists=bool(base.get("if_not_exists")), **already_exists(
+              name_taken(b, table) or key_name_taken(b, table.split(".", 1)[0],
+                                                     _constraints_written(base))))
+
+
 def create_table_as(b: Builder, stmt: dict) -> None:
     # pglast's JSON inlines the IntoClause (no {"IntoClause": ...} wrapper); accept both.
     into = stmt.get("into") or {}
@@ -113,7 +146,7 @@ def create_table_as(b: Builder, stmt: dict) -> None:
     # The query is analysed (its relations locked) before the server looks for the name;
     # it runs (reading the partitions too) only when the name is free.
     read_tables(b, stmt.get("query"), {table})
-    if skipped(b, stmt, table in b.ctx.catalog.tables,
+    if skipped(b, stmt, relation_skips(b, stmt, table),
                 "create_materialized_view" if matview else "create_table_as",
                 table_facts(b, table, qualified), with_data=not into.get("skipData")):
         return
@@ -127,8 +160,8 @@ def create_table_as(b: Builder, stmt: dict) -> None:
             b.scan(rel, "query reads it in full to fill the new relation")
     b.act("create_materialized_view" if matview else "create_table_as",
           table_facts(b, table, qualified), table_is_new=True,
-          **already_exists(b, relation_known(b, table), f"relation {table}"),
-          with_data=with_data, if_not_exists=bool(stmt.get("if_not_exists")))
+          **already_exists(name_taken(b, table)), with_data=with_data,
+          if_not_exists=bool(stmt.get("if_not_exists")))
 
 
 def create_view(b: Builder, stmt: dict) -> None:
@@ -139,10 +172,12 @@ def create_view(b: Builder, stmt: dict) -> None:
     else:
         b.creates.add(f"view:{view}")
     read_tables(b, stmt.get("query"), {view})
+    # OR REPLACE replaces a view; any other relation of the name refuses it ("is not a
+    # view"), and so does a type (checked on the server).
+    replaced = stmt.get("replace") and (b.ctx.catalog.tables.get(view) or NO_TABLE).kind == "view"
     b.act("create_view", table_facts(b, view, qualified), view=view,
           replace=bool(stmt.get("replace")),
-          **already_exists(b, not stmt.get("replace") and relation_known(b, view),
-                     f"relation {view}"))
+          **already_exists("" if replaced else name_taken(b, view)))
 
 
 def create_function(b: Builder, stmt: dict) -> None:
@@ -171,8 +206,9 @@ def _sql_body(definition: dict | None) -> list[dict]:
 
 def create_sequence(b: Builder, stmt: dict) -> None:
     seq, _ = range_var(stmt.get("sequence"), create=True)
-    if skipped(b, stmt, seq in b.ctx.catalog.sequences, "create_sequence", name=seq):
+    if skipped(b, stmt, relation_skips(b, stmt, seq), "create_sequence",
+               name=seq):
         return
     b.creates.add(f"sequence:{seq}")
     b.act("create_sequence", name=seq, if_not_exists=bool(stmt.get("if_not_exists")),
-          **already_exists(b, relation_known(b, seq), f"relation {seq}"))
+          **already_exists(name_taken(b, seq)))

@@ -11,6 +11,7 @@ from lockwise.effects.postgres.attach import lock_partition_set
 from lockwise.effects.postgres.builder import (
     Builder,
     L,
+    callers_facts,
     drop_fk_triggers,
     partition_lineage,
     row_key_facts,
@@ -18,7 +19,7 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.postgres.columns import drop_policies, dropped_column
 from lockwise.effects.postgres.triggers import is_row_trigger
-from lockwise.parse.quoting import quote_ident, relation_sql
+from lockwise.parse.quoting import relation_sql
 
 _DROP_KINDS = {
     "OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
@@ -54,104 +55,116 @@ def drop(b: Builder, stmt: dict) -> None:
     cascade = stmt.get("behavior") == "DROP_CASCADE"
     if_exists = bool(stmt.get("missing_ok"))
     concurrently = bool(stmt.get("concurrent"))
-    catalog = b.ctx.catalog
-    named = _dropped_indexes_named(catalog, stmt) if kind == "index" else ()
+    named = _dropped_indexes_named(b.ctx.catalog, stmt) if kind == "index" else ()
     for names in drop_object_names(stmt):
-        if kind in ("table", "view"):
-            _drop_relation(b, object_name(names), kind, cascade, names[-1], len(names) > 1,
-                           if_exists=if_exists)
-        elif kind == "index":
-            index = object_name(names)
-            idx = catalog.indexes.get(index)
-            table = idx.table if idx else ""
-            if table:
-                b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.ACCESS_EXCLUSIVE)
-                for part in catalog.partitions(table):  # the partitions' indexes go with it
-                    b.lock(part, L.ACCESS_EXCLUSIVE)
-            b.drops.add(f"index:{index}")
-            if concurrently:
-                b.transactional = False
-            b.act("drop_index", index=index, index_name=names[-1],
-                  index_sql=index if len(names) > 1 else names[-1], table=table,
-                  table_name=table.split(".", 1)[-1], concurrently=concurrently,
-                  if_exists=if_exists, cascade=cascade, dropped_indexes_text=", ".join(named),
-                  table_is_new=b.ctx.table_is_new(table) if table else False)
-        elif kind == "policy":
-            table = object_name(names[:-1]) if len(names) > 1 else ""
-            known = catalog.policies_known(table)
-            # IF EXISTS of a policy that is not there: the server lets the table go again
-            # before it is locked (checked on the server).
-            missing = if_exists and known is not None and names[-1] not in known.policies
-            if not missing:
+        first = len(b.actions)
+        _drop_one(b, stmt, kind, names, cascade, if_exists, concurrently, named)
+        # What a CASCADE takes with the object (columns, typed tables) is recorded before the
+        # object's own action: that one goes first, so the statement is labelled by what it
+        # drops, not by a column it takes along.
+        if len(b.actions) > first + 1:
+            b.actions.insert(first, b.actions.pop())
+
+
+def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool,
+              if_exists: bool, concurrently: bool, named: tuple[str, ...]) -> None:
+    """One object of a DROP (`names`, as written): its locks, drops and action."""
+    catalog = b.ctx.catalog
+    if kind in ("table", "view"):
+        _drop_relation(b, object_name(names), kind, cascade, names[-1], len(names) > 1,
+                       if_exists=if_exists)
+    elif kind == "index":
+        index = object_name(names)
+        idx = catalog.indexes.get(index)
+        table = idx.table if idx else ""
+        if table:
+            b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.ACCESS_EXCLUSIVE)
+            for part in catalog.partitions(table):  # the partitions' indexes go with it
+                b.lock(part, L.ACCESS_EXCLUSIVE)
+        b.drops.add(f"index:{index}")
+        if concurrently:
+            b.transactional = False
+        b.act("drop_index", index=index, index_name=names[-1],
+              index_sql=index if len(names) > 1 else names[-1], table=table,
+              table_name=table.split(".", 1)[-1], concurrently=concurrently,
+              if_exists=if_exists, cascade=cascade, dropped_indexes_text=", ".join(named),
+              table_is_new=b.ctx.table_is_new(table) if table else False)
+    elif kind == "policy":
+        table = object_name(names[:-1]) if len(names) > 1 else ""
+        known = catalog.policies_known(table)
+        # IF EXISTS of a policy that is not there: the server lets the table go again
+        # before it is locked (checked on the server).
+        missing = if_exists and known is not None and names[-1] not in known.policies
+        if not missing:
+            b.lock(table, L.ACCESS_EXCLUSIVE)
+            b.drops.add(f"policy:{table}.{names[-1]}")
+        b.act("drop_policy", table=table, table_name=table.split(".", 1)[-1],
+              policy=names[-1], if_exists=if_exists, policy_missing=missing,
+              table_is_new=b.ctx.table_is_new(table))
+    elif kind == "rule":  # (checked on the server, as DROP TRIGGER)
+        table = object_name(names[:-1]) if len(names) > 1 else ""
+        if not (if_exists and _known_absent(catalog, table, "rules", names[-1])):
+            b.lock(table, L.ACCESS_EXCLUSIVE)
+        b.drops.add(f"rule:{table}.{names[-1]}")
+        b.act("drop_rule", table=table, table_name=table.split(".", 1)[-1],
+              name=names[-1], if_exists=if_exists, cascade=cascade,
+              table_is_new=b.ctx.table_is_new(table))
+    elif kind == "trigger":
+        table = object_name(names[:-1]) if len(names) > 1 else ""
+        if not (if_exists and _known_absent(catalog, table, "triggers", names[-1])):
+            b.lock(table, L.ACCESS_EXCLUSIVE)
+        if table and is_row_trigger(catalog, table, names[-1]):
+            for part in catalog.partitions(table):  # its clones go with it
+                b.lock(part, L.ACCESS_EXCLUSIVE)
+        b.drops.add(f"trigger:{table}.{names[-1]}")
+        b.act("drop_trigger", table=table, table_name=table.split(".", 1)[-1],
+              trigger=names[-1], if_exists=if_exists,
+              table_is_new=b.ctx.table_is_new(table))
+    elif kind == "schema":
+        schema = names[-1]
+        b.drops.add(f"schema:{schema}")
+        inside = [t for t in catalog.tables if t.startswith(schema + ".")]
+        for t in inside if cascade else ():
+            b.lock(t, L.ACCESS_EXCLUSIVE)
+            _drop_keys_crossing(b, t, schema)
+        for view in catalog.views_outside_schema_over(schema) if cascade else ():
+            b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with the tables it reads
+        inside = [t for t in catalog.tables if t.startswith(schema + ".")]
+        policies = drop_policies(b, catalog.policies_on_others(
+            [*inside, *catalog.views_outside_schema_over(schema)], schema=schema)
+            if cascade else [])
+        callers = _drop_callers(b, schema_callers(catalog, schema, stmt) if cascade
+                                else Callers(),
+                                f"DROP SCHEMA {schema} CASCADE", f"{schema}.", True)
+        b.act("drop_schema", policies, callers, schema=schema, cascade=cascade,
+              if_exists=if_exists)
+    else:
+        name = object_name(names) if kind != "extension" else names[-1]
+        facts: dict = {}
+        if kind == "function" and cascade:
+            # The triggers that execute it are dropped too, each locking its table as
+            # DROP TRIGGER does, and so are the policies that call it, and what else
+            # calls it.
+            for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
+                b.lock(table.name, L.ACCESS_EXCLUSIVE)
+                b.drops.add(f"trigger:{table.name}.{trigger}")
+            found = routine_callers(catalog, name, stmt)
+            statement = f"DROP {stmt['removeType'][7:]} {names[-1]} CASCADE"
+            facts = {**drop_policies(b, catalog.policies_on_others(list(found.views), [name])),
+                     **_drop_callers(b, found, statement, name, len(names) > 1)}
+        elif kind == "statistics" and (table := catalog.statistics.get(name)):
+            b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
+        elif kind == "type":
+            facts = _drop_type(b, stmt, name, f"DROP {stmt['removeType'][7:]} {names[-1]}",
+                               cascade, len(names) > 1)
+        elif kind == "sequence" and cascade:  # the defaults that call nextval() on it
+            for table, column in catalog.columns_drawing_from(name):
                 b.lock(table, L.ACCESS_EXCLUSIVE)
-                b.drops.add(f"policy:{table}.{names[-1]}")
-            b.act("drop_policy", table=table, table_name=table.split(".", 1)[-1],
-                  policy=names[-1], if_exists=if_exists, policy_missing=missing,
-                  table_is_new=b.ctx.table_is_new(table))
-        elif kind == "rule":  # (checked on the server, as DROP TRIGGER)
-            table = object_name(names[:-1]) if len(names) > 1 else ""
-            if not (if_exists and _known_absent(catalog, table, "rules", names[-1])):
-                b.lock(table, L.ACCESS_EXCLUSIVE)
-            b.drops.add(f"rule:{table}.{names[-1]}")
-            b.act("drop_rule", table=table, table_name=table.split(".", 1)[-1],
-                  name=names[-1], if_exists=if_exists, cascade=cascade,
-                  table_is_new=b.ctx.table_is_new(table))
-        elif kind == "trigger":
-            table = object_name(names[:-1]) if len(names) > 1 else ""
-            if not (if_exists and _known_absent(catalog, table, "triggers", names[-1])):
-                b.lock(table, L.ACCESS_EXCLUSIVE)
-            if table and is_row_trigger(catalog, table, names[-1]):
-                for part in catalog.partitions(table):  # its clones go with it
-                    b.lock(part, L.ACCESS_EXCLUSIVE)
-            b.drops.add(f"trigger:{table}.{names[-1]}")
-            b.act("drop_trigger", table=table, table_name=table.split(".", 1)[-1],
-                  trigger=names[-1], if_exists=if_exists,
-                  table_is_new=b.ctx.table_is_new(table))
-        elif kind == "schema":
-            schema = names[-1]
-            b.drops.add(f"schema:{schema}")
-            inside = [t for t in catalog.tables if t.startswith(schema + ".")]
-            for t in inside if cascade else ():
-                b.lock(t, L.ACCESS_EXCLUSIVE)
-                _drop_keys_crossing(b, t, schema)
-            for view in catalog.views_outside_schema_over(schema) if cascade else ():
-                b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with the tables it reads
-            inside = [t for t in catalog.tables if t.startswith(schema + ".")]
-            policies = drop_policies(b, catalog.policies_on_others(
-                [*inside, *catalog.views_outside_schema_over(schema)], schema=schema)
-                if cascade else [])
-            callers = _drop_callers(b, schema_callers(catalog, schema, stmt) if cascade
-                                    else Callers(),
-                                    f"DROP SCHEMA {schema} CASCADE", f"{schema}.", True)
-            b.act("drop_schema", policies, callers, schema=schema, cascade=cascade,
-                  if_exists=if_exists)
-        else:
-            name = object_name(names) if kind != "extension" else names[-1]
-            facts: dict = {}
-            if kind == "function" and cascade:
-                # The triggers that execute it are dropped too, each locking its table as
-                # DROP TRIGGER does, and so are the policies that call it, and what else
-                # calls it.
-                for table, trigger in catalog.triggers_calling(names[-1].lower(), name):
-                    b.lock(table.name, L.ACCESS_EXCLUSIVE)
-                    b.drops.add(f"trigger:{table.name}.{trigger}")
-                found = routine_callers(catalog, name, stmt)
-                statement = f"DROP {stmt['removeType'][7:]} {names[-1]} CASCADE"
-                facts = {**drop_policies(b, catalog.policies_on_others(list(found.views), [name])),
-                         **_drop_callers(b, found, statement, name, len(names) > 1)}
-            elif kind == "statistics" and (table := catalog.statistics.get(name)):
-                b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)  # as CREATE STATISTICS
-            elif kind == "type":
-                facts = _drop_type(b, stmt, name, f"DROP {stmt['removeType'][7:]} {names[-1]}",
-                                   cascade, len(names) > 1)
-            elif kind == "sequence" and cascade:  # the defaults that call nextval() on it
-                for table, column in catalog.columns_drawing_from(name):
-                    b.lock(table, L.ACCESS_EXCLUSIVE)
-                    b.alters.add(f"column:{table}.{column}")
-            b.drops.add(f"{kind}:{name}")
-            b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
-                  cascade=cascade, if_exists=if_exists,
-                  object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
+                b.alters.add(f"column:{table}.{column}")
+        b.drops.add(f"{kind}:{name}")
+        b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
+              cascade=cascade, if_exists=if_exists,
+              object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
 
 
 def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: str,
@@ -202,7 +215,7 @@ def _drop_callers(b: Builder, found: Callers, statement: str, like: str,
     """What uses a function or type `statement` drops with CASCADE (`found`,
     `Catalog.callers`): each goes under ACCESS EXCLUSIVE on its table (the views on
     themselves); a generated column is dropped with its data, as DROP COLUMN (checked on the
-    server). The facts that name them (`_callers_facts`)."""
+    server). The facts that name them (`callers_facts`)."""
     catalog = b.ctx.catalog
     for table, column in found.defaults:
         b.lock(table, L.ACCESS_EXCLUSIVE)
@@ -220,31 +233,7 @@ def _drop_callers(b: Builder, found: Callers, statement: str, like: str,
         b.drops.add(f"index:{index}")
     for view in found.views:
         b.lock(view, L.ACCESS_EXCLUSIVE)
-    return _callers_facts(catalog, found, like, qualified)
-
-
-def _callers_facts(catalog: Catalog, found: Callers, like: str, qualified: bool) -> dict:
-    """The facts naming what `found` holds, written as the user wrote the dropped object
-    (`like`, `qualified`), and the statements that drop each by name, the views over others
-    first."""
-    def rel(name: str) -> str:
-        return relation_sql(name, like, qualified)
-    kinds = {view: "materialized view" if (known := catalog.tables.get(view)) is not None
-             and known.kind == "matview" else "view" for view in found.views}
-    named = [*(f"the DEFAULT of {rel(t)}.{c}" for t, c in found.defaults),
-             *(f"the generated column {rel(t)}.{c} and its data" for t, c in found.generated),
-             *(f"the constraint {n} on {rel(t)}" for t, n in found.constraints),
-             *(f"the index {rel(i)}" for i in found.indexes),
-             *(f"the {kinds[v]} {rel(v)}" for v in found.views)]
-    sql = [*(f"ALTER TABLE {rel(t)} ALTER COLUMN {quote_ident(c)} DROP DEFAULT;"
-             for t, c in found.defaults),
-           *(f"ALTER TABLE {rel(t)} DROP COLUMN {quote_ident(c)};" for t, c in found.generated),
-           *(f"ALTER TABLE {rel(t)} DROP CONSTRAINT {quote_ident(n)};"
-             for t, n in found.constraints),
-           *(f"DROP INDEX {rel(i)};" for i in found.indexes),
-           *(f"DROP {kinds[v].upper()} {rel(v)};" for v in reversed(found.views))]
-    return {"callers_dropped": tuple(named), "callers_dropped_text": ", ".join(named),
-            "callers_dropped_sql": "\n".join(sql)}
+    return callers_facts(catalog, found, like, qualified)
 
 
 def _drop_keys_crossing(b: Builder, table: str, schema: str) -> None:
@@ -284,15 +273,16 @@ def _drop_type(b: Builder, stmt: dict, name: str, statement: str, cascade: bool,
     if cascade:
         for table in typed:  # a typed table goes with its type, as DROP TABLE ... CASCADE
             _drop_relation(b, table, "table", True, table.split(".", 1)[1], True,
-                           if_exists=False,
+                           if_exists=bool(stmt.get("missing_ok")),
                            dropped_by=f"{statement} CASCADE drops the table of that type")
         for table, column in dropped:
             how = "drops the column" if (table, column) in columns else \
                 "drops the generated column, which reads a column of the type"
-            dropped_column(b, table, column, f"{statement} CASCADE {how}")
+            dropped_column(b, table, column, f"{statement} CASCADE {how}",
+                           if_exists=bool(stmt.get("missing_ok")))
         callers = _drop_callers(b, found, f"{statement} CASCADE", name, qualified)
         b.drops.update(f"type:{d}" for d in domains)
-    named = (callers or _callers_facts(catalog, found, name, qualified))["callers_dropped"]
+    named = (callers or callers_facts(catalog, found, name, qualified))["callers_dropped"]
     dependents = tuple([f"domain {d}" for d in domains] + [f"typed table {t}" for t in typed]
                        + [f"column {t}.{c}" for t, c in sorted(set(columns))] + list(named))
     return {**callers, "dependents": dependents, "dependents_text": ", ".join(dependents)}

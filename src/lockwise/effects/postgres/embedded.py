@@ -27,7 +27,7 @@ def create_schema(b: Builder, stmt: dict) -> None:
         return
     b.creates.add(f"schema:{schema}")
     b.act("create_schema", schema=schema, if_not_exists=bool(stmt.get("if_not_exists")),
-          **already_exists(b, schema in b.ctx.catalog.schemas, f"schema {schema}"))
+          **already_exists(f"schema {schema}" if schema in b.ctx.catalog.schemas else ""))
     if schema:
         _run_elements(b, stmt, schema)
 

@@ -11,7 +11,8 @@ from lockwise.effects.postgres.builder import (
     Builder,
     L,
     already_exists,
-    relation_known,
+    name_taken,
+    relation_skips,
     skipped,
     table_facts,
 )
@@ -35,7 +36,7 @@ def create_index(b: Builder, stmt: dict) -> None:
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
     catalog = b.ctx.catalog
     # IF NOT EXISTS of a known index: skipped after the table's lock, before any build.
-    if skipped(b, stmt, index in catalog.indexes, "create_index",
+    if skipped(b, stmt, relation_skips(b, stmt, index), "create_index",
                 table_facts(b, table, qualified), index=index, concurrently=concurrently,
                 index_name=stmt.get("idxname") or "", columns=_index_columns(stmt)):
         b.transactional = not concurrently
@@ -58,7 +59,7 @@ def create_index(b: Builder, stmt: dict) -> None:
     for col in columns:
         b.reads.add(f"column:{table}.{col}")
     b.act("create_index", table_facts(b, table, qualified), index=index,
-          **already_exists(b, bool(index) and relation_known(b, index), f"relation {index}"),
+          **already_exists(name_taken(b, index, row_type=False)),
           index_name=stmt.get("idxname") or "", columns=columns, columns_text=", ".join(columns),
           unique=bool(stmt.get("unique")), concurrently=concurrently,
           if_not_exists=bool(stmt.get("if_not_exists")), partial=bool(stmt.get("whereClause")),

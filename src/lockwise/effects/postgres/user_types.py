@@ -3,8 +3,6 @@ of a composite type (its attributes), CREATE and ALTER DOMAIN."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import generated_name, typed_table_trees
 from lockwise.effects.nodes import (
@@ -15,7 +13,13 @@ from lockwise.effects.nodes import (
     type_sql,
     unwrap,
 )
-from lockwise.effects.postgres.builder import Builder, L, row_key_facts
+from lockwise.effects.postgres.builder import (
+    Builder,
+    L,
+    already_exists,
+    name_taken,
+    row_key_facts,
+)
 from lockwise.effects.postgres.columns import column_type_change
 from lockwise.parse.quoting import (
     quote_ident,
@@ -103,7 +107,7 @@ def composite_refusal(b: Builder, type_name: str, tree: dict,
     typed = catalog.typed_tables(type_name)
     plain = not all(cmd.get("behavior") == "DROP_CASCADE" for cmd in cmds)
     users = sorted({pair for name in catalog.with_subdomains(type_name, arrays=True)
-                    for pair in catalog.columns_of_type(name)
+                    for pair in catalog.columns_of_type(name, views=True)
                     if catalog.tables[pair[0]].kind in ("table", "partitioned", "matview")}
                    ) if retyped else []
     refused = [f"column {t}.{c} uses it" for t, c in users]
@@ -147,6 +151,8 @@ def _retype_through_new_attribute(b: Builder, type_name: str, retyped: list[tupl
         lines.append(f"ALTER TYPE {type_sql_} ADD ATTRIBUTE {new} {new_type}{cascade};")
         for table, column in users:
             rel, col = relation_sql(table, "public.", False), quote_ident(column)
+            if catalog.tables[table].kind == "matview":
+                continue  # refreshed from its query once the type is done (below)
             known = catalog.known_column(table, column)
             if known is None or known.array or catalog.domain(known.type_name) is not None:
                 lines.append(f"-- {rel}.{col} holds an array of {type_sql_}, or a domain over "
@@ -166,6 +172,10 @@ def _retype_through_new_attribute(b: Builder, type_name: str, retyped: list[tupl
                 f"AND {new} IS NULL LIMIT 5000);")
         lines += [f"ALTER TYPE {type_sql_} DROP ATTRIBUTE {old}{cascade};",
                   f"ALTER TYPE {type_sql_} RENAME ATTRIBUTE {new} TO {old}{cascade};"]
+    # A materialized view's values are its query's: computed again from the tables above.
+    lines += [f"REFRESH MATERIALIZED VIEW {relation_sql(table, 'public.', False)};"
+              for table in dict.fromkeys(t for t, _ in users)
+              if catalog.tables[table].kind == "matview"]
     return "\n".join(lines)
 
 
@@ -212,14 +222,14 @@ def _enum_backfill_sql(b: Builder, type_: str, old: str, new: str) -> str:
                                 f"{quote_literal(old)}, in batches")
 
 
-def create_type(kind: str) -> Callable:
-    def handler(b: Builder, stmt: dict) -> None:
-        names = strings(stmt.get("typeName") or stmt.get("domainname")) or [
-            range_var(stmt.get("typevar"), create=True)[0]]
-        name = object_name(names, create=True) if "." not in names[-1] else names[-1]
-        b.creates.add(f"type:{name}")
-        b.act(kind, name=name)
-    return handler
+def create_type(b: Builder, stmt: dict) -> None:
+    """CREATE TYPE ... AS ENUM / AS (...) / AS RANGE: a composite type is a relation too
+    (pg_class), so its name must be free of relations as well as of types."""
+    names = strings(stmt.get("typeName")) or [range_var(stmt.get("typevar"), create=True)[0]]
+    name = object_name(names, create=True) if "." not in names[-1] else names[-1]
+    b.creates.add(f"type:{name}")
+    b.act("create_type", name=name, **already_exists(
+        name_taken(b, name, relation="typevar" in stmt)))
 
 
 def create_domain(b: Builder, stmt: dict) -> None:
@@ -228,7 +238,8 @@ def create_domain(b: Builder, stmt: dict) -> None:
     checks = [c for c in stmt.get("constraints") or ()
               if unwrap(c)[1].get("contype") == "CONSTR_CHECK"]
     b.act("create_type", name=name, type_kind="domain", has_check=bool(checks),
-          base_type=type_sql(*b.ctx.catalog.column_type(stmt.get("typeName"))))
+          base_type=type_sql(*b.ctx.catalog.column_type(stmt.get("typeName"))),
+          **already_exists(name_taken(b, name, relation=False)))
 
 
 _DOMAIN_SUBCOMMANDS = {"T": "set_default", "N": "drop_not_null", "O": "set_not_null",
@@ -308,7 +319,7 @@ def _domain_users(catalog: Catalog, domain: str) -> list[str]:
     or of a domain over it (typecmds.c get_rels_with_domain); a partitioned parent, a view
     or a foreign table stores none (checked on the server)."""
     return sorted({table for sub in catalog.with_subdomains(domain)
-                   for table, _ in catalog.columns_of_type(sub)
+                   for table, _ in catalog.columns_of_type(sub, views=True)
                    if catalog.tables[table].kind not in ("partitioned", "view", "foreign")})
 
 
