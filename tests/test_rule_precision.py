@@ -538,6 +538,25 @@ def test_a_table_truncated_in_the_transaction_is_empty(before: str, fires: bool)
     assert ("add-column-not-null-without-default" in found) is fires
 
 
+@pytest.mark.parametrize(("between", "reads_accounts"), [
+    ("", False),
+    ("INSERT INTO audit (account_id) SELECT id FROM accounts;", True),
+])
+def test_foreign_key_of_an_empty_table_does_not_read_the_referenced_table(
+        between: str, reads_accounts: bool) -> None:
+    # Checked on the server: validating a key of a table with no row reads the referenced
+    # table not at all (0 scans of a 200,000-row table); once filled, in full.
+    sql = ("CREATE TABLE audit (account_id bigint, note text);\n" + between +
+           "\nALTER TABLE audit ADD CONSTRAINT audit_account_fk FOREIGN KEY (account_id) "
+           "REFERENCES accounts (id);")
+    reports = lint_migrations([migration_from_text(ACCOUNTS, "0001_setup.sql"),
+                               migration_from_text(sql, "0002_change.sql")],
+                              LintOptions(pg_version=16, assume_in_transaction=True), Catalog())
+    fk = reports[-1].statements[-1].effect
+    assert "public.audit" in fk.scans
+    assert ("public.accounts" in fk.scans) is reads_accounts
+
+
 def test_table_is_empty_fact_follows_the_migration() -> None:
     from lockwise.effects.context import Context
     from lockwise.effects.postgres import compute_effect

@@ -95,7 +95,7 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
             # A temporal key (PERIOD) added valid is checked row by row, each row looked up in
             # the referenced key's index; VALIDATE, ENFORCED and ATTACH of one still run the
             # join that reads the referenced table (checked on PostgreSQL 18).
-            scan_fk_lookups(b, ref, by_index=bool(con.get("fk_with_period")))
+            scan_fk_lookups(b, ref, table, by_index=bool(con.get("fk_with_period")))
     else:
         b.lock(table, L.ACCESS_EXCLUSIVE)
         if kind == "primary" and base.get("only") and not base.get("recursed_from"):
@@ -241,7 +241,7 @@ def validate_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if not already:
         if con is not None and con.kind == "foreign" and con.references:
             b.lock(con.references, L.ROW_SHARE)
-            scan_fk_lookups(b, con.references)
+            scan_fk_lookups(b, con.references, table)
         b.scan(table, "constraint validation")
     b.alters.add(f"constraint:{table}.{name}")
     b.act("validate_constraint", base, constraint=name,
@@ -308,7 +308,7 @@ def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
             fk_target(b, con.references)
             for rel in (table, *partitions):
                 b.scan(rel, "foreign key validation (ENFORCED)")
-            scan_fk_lookups(b, con.references)
+            scan_fk_lookups(b, con.references, table)
         else:  # its triggers on the referenced table (each partition of it) are dropped
             drop_fk_triggers(b, con.references)
     inheritance: dict = {}
