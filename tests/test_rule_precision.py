@@ -136,6 +136,28 @@ def test_lock_accumulation_names_the_held_table_and_since_when() -> None:
     assert "public.accounts" in found[0].message and "statement 2" in found[0].message
 
 
+@pytest.mark.parametrize(("after", "fires"), [
+    # Locks on a table this transaction created are granted at once (no other session sees
+    # it) and an empty table is read at once: the earlier lock is held no longer for them.
+    ("CREATE INDEX audit_note_idx ON audit (note);", False),
+    ("ALTER TABLE audit ADD CONSTRAINT audit_account_fk FOREIGN KEY (account_id) "
+     "REFERENCES accounts (id);", False),
+    # Filled from an old table, the new table takes as long to read as any other.
+    ("INSERT INTO audit (account_id) SELECT id FROM accounts;\n"
+     "CREATE INDEX audit_note_idx ON audit (note);", True),
+    # A lock on an older table may wait behind other sessions.
+    ("CREATE INDEX orders_id_idx ON orders (id);", True),
+])
+def test_lock_accumulation_ignores_what_only_touches_tables_new_in_the_transaction(
+        after: str, fires: bool) -> None:
+    setup = ACCOUNTS + "\nCREATE TABLE orders (id bigint PRIMARY KEY);"
+    sql = ("SET LOCAL lock_timeout = '5s';\n"
+           "ALTER TABLE accounts ADD COLUMN plan text;\n"
+           "CREATE TABLE audit (account_id bigint, note text);\n" + after)
+    found = [f for f in findings(sql, setup=setup) if f.rule == "lock-accumulation"]
+    assert bool(found) is fires, found
+
+
 def test_enum_value_used_in_transaction_only_when_in_the_same_transaction() -> None:
     setup = "CREATE TYPE mood AS ENUM ('happy');\nCREATE TABLE people (id bigint, m mood);"
     used = "ALTER TYPE mood ADD VALUE 'calm';\nUPDATE people SET m = 'calm' WHERE id = 1;"

@@ -419,7 +419,8 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                      directives: list[Directive]) -> list[Finding]:
     """The findings of one statement: each of its actions' facts, with the statement's and
     the session's, against the rules."""
-    context_facts = {**base, **session.facts(), **session.statement_facts(effect, stmt.index),
+    context_facts = {**base, **session.facts(),
+                     **session.statement_facts(effect, stmt.index, ctx.empty_tables),
                      **effect_facts(effect, ctx.catalog, ctx.new_tables),
                      **_long_identifier_facts(stmt, effect),
                      "batch_directive": has_batch_directive(stmt),
@@ -566,7 +567,7 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
                      lock_timeout_ms=session.lock_timeout_ms,
                      statement_timeout_ms=session.statement_timeout_ms)
     for index, alt in enumerate(effects):
-        shared = {**base, **replay.facts(), **replay.statement_facts(alt, index),
+        shared = {**base, **replay.facts(), **replay.statement_facts(alt, index, ctx.empty_tables),
                   **effect_facts(alt, ctx.catalog, ctx.new_tables)}
         for action in alt.actions:
             facts = {**shared, **action.facts, **replay.action_facts(action, index),
