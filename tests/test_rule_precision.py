@@ -3,6 +3,8 @@ could not tell. Each case names the rules expected and the rules that must not f
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from lockwise.catalog.model import Catalog
@@ -860,3 +862,32 @@ def test_following_each_kept_lock_timeout_finding_clears_the_statements_it_names
     for finding in sorted(kept, key=lambda f: -f.span.line):
         lines.insert(finding.span.line - 1, finding.instead)
     assert _lock_timeout_findings("\n".join(lines), in_transaction=in_transaction) == []
+
+
+@pytest.mark.parametrize("sql", [
+    "REINDEX TABLE accounts;",
+    "REINDEX INDEX accounts_email_idx;",
+    "ALTER INDEX accounts_email_idx SET TABLESPACE pg_default;",
+])
+def test_an_index_held_access_exclusive_blocks_every_query_on_its_table(sql: str) -> None:
+    # Checked on the server: while REINDEX (or ALTER INDEX ... SET TABLESPACE) holds an index
+    # ACCESS EXCLUSIVE, even `SELECT * FROM accounts WHERE id = 1`, which would use another
+    # index, waits: planning opens every index of the table.
+    from lockwise.lint import release_details
+    from lockwise.report.json_report import statement_dict
+    from lockwise.report.text import render_text
+
+    setup = ACCOUNTS + "\nCREATE INDEX accounts_email_idx ON accounts (email);"
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    report = lint_migrations(migrations, LintOptions(pg_version=16), Catalog())[-1]
+    release_details(report)  # what the printers get
+    assert statement_dict(report.statements[-1])["blocks"]["public.accounts"] == \
+        ["reads", "writes", "ddl"]
+    out = io.StringIO()
+    render_text([report], out, verbose=True, color=False)
+    assert "public.accounts" in out.getvalue()
+    assert "blocks reads, writes and other DDL" in out.getvalue()
+    for f in report.all_findings:
+        if f.rule == "reindex-without-concurrently":
+            assert "every query on" in f.message, f.message

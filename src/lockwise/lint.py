@@ -1012,9 +1012,18 @@ def _release(s: StatementReport) -> None:
     # Built directly: dataclasses.replace looks up the fields anew for every statement.
     s.statement = Statement(st.index, st.sql, st.span, {}, st.leading_comments,
                             st.comment_spans)
-    s.effect = Effect(actions=tuple(_bare_action(a.kind) for a in e.actions),
+    s.effect = Effect(actions=tuple(_printed_action(a) for a in e.actions),
                       locks=e.locks, rewrites=e.rewrites, scans=e.scans,
                       transactional=e.transactional)
+
+
+def _printed_action(action: Action) -> Action:
+    """An action with only the facts the printers read: what waits on a table one of whose
+    indexes it holds ACCESS EXCLUSIVE (`locks.blocked_work`)."""
+    if action.facts.get("index_access_exclusive"):
+        return Action(action.kind, {"index_access_exclusive": True,
+                                    "table": action.facts.get("table", "")})
+    return _bare_action(action.kind)
 
 
 @cache
