@@ -891,3 +891,34 @@ def test_an_index_held_access_exclusive_blocks_every_query_on_its_table(sql: str
     for f in report.all_findings:
         if f.rule == "reindex-without-concurrently":
             assert "every query on" in f.message, f.message
+
+
+@pytest.mark.parametrize("rule", ["lock-accumulation", "mixed-ddl-and-dml"])
+def test_a_transaction_long_cause_is_reported_once_per_transaction(rule: str) -> None:
+    # One cause (the transaction holds DDL locks across its statements), one fix (split the
+    # transaction): reported at its first statement, which names the others, as
+    # missing-lock-timeout is for the statements one SET LOCAL covers.
+    setup = ACCOUNTS + "\nCREATE TABLE orders (id bigint PRIMARY KEY, note text);"
+    sql = ("SET LOCAL lock_timeout = '5s';\n"
+           "ALTER TABLE accounts ADD COLUMN plan text;\n"
+           "UPDATE accounts SET plan = 'free' WHERE id < 1000;\n"
+           "ALTER TABLE orders ADD COLUMN plan text;\n"
+           "UPDATE orders SET plan = 'free';\n"
+           "ALTER TABLE accounts ALTER COLUMN plan SET DEFAULT 'free';\n"
+           "COMMIT;\n"
+           "BEGIN;\n"
+           "SET LOCAL lock_timeout = '5s';\n"
+           "ALTER TABLE accounts ADD COLUMN tier text;\n"
+           "UPDATE accounts SET tier = 'a' WHERE id < 1000;\n"
+           "ALTER TABLE orders ADD COLUMN tier text;\n"
+           "COMMIT;")
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    report = lint_migrations(migrations, LintOptions(pg_version=16,
+                                                     assume_in_transaction=True), Catalog())[-1]
+    found = [f for f in report.all_findings if f.rule == rule]
+    assert len(found) == 2, [f.message for f in found]  # one per transaction
+    assert "later in the same transaction" in found[0].message
+    # The statements it speaks for keep its safety.
+    assert all(s.safety >= found[0].safety for s in report.statements
+               if s.statement.index in (3, 4))

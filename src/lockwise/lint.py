@@ -451,13 +451,17 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
 class OncePerTransaction:
     """Keeps one finding of each rule `one_set_covers` for the statements one SET of its
     setting would cover: a SET LOCAL at the start of a transaction covers the rest of it, a
-    session SET outside one covers the rest of the migration. The later statements' findings
-    are dropped and named in the first one's message (`finish`)."""
+    session SET outside one covers the rest of the migration; and one finding of each rule
+    `once_per_transaction` for each transaction. The later statements' findings are dropped
+    and named in the first one's message (`finish`)."""
 
     _SESSION = ("session",)
 
     def __init__(self, index: RuleIndex):
-        self.settings = {r.id: r.one_set_covers for r in index.rules if r.one_set_covers}
+        # A rule once per transaction has no setting: "" (and a finding of it outside a
+        # transaction is kept as it is).
+        self.settings = {r.id: r.one_set_covers for r in index.rules
+                         if r.one_set_covers or r.once_per_transaction}
         self.current: dict[str, tuple[tuple, Finding, list[Statement]]] = {}
         self.kept: list[tuple[tuple, Finding, list[Statement]]] = []
         self._covering: list[Finding] = []
@@ -486,7 +490,8 @@ class OncePerTransaction:
     def _covered(self, finding: Finding, stmt: Statement, scope: tuple) -> bool:
         """Whether a finding kept earlier speaks for `finding` (noted if so)."""
         first = self.current.get(finding.rule) if finding.rule in self.settings else None
-        if first is None or first[0] not in (self._SESSION, scope):
+        if first is None or first[0] not in (self._SESSION, scope) or (
+                first[0] == self._SESSION and not self.settings[finding.rule]):
             return False
         first[2].append(stmt)
         self._covering.append(first[1])
@@ -498,6 +503,12 @@ class OncePerTransaction:
             if not covered:
                 continue
             one, setting = len(covered) == 1, self.settings[finding.rule]
+            if not setting:  # once_per_transaction
+                finding.message += (f" {_statements_text(covered)} later in the same "
+                                    f"transaction {'is' if one else 'are'} in the same case: "
+                                    f"the same change to the transaction covers "
+                                    f"{'both' if one else 'them all'}.")
+                continue
             where, how = ("after it", f"one SET {setting} before this statement") \
                 if scope == self._SESSION else \
                 ("later in the same transaction", f"one SET LOCAL {setting} at its start")
