@@ -922,3 +922,22 @@ def test_a_transaction_long_cause_is_reported_once_per_transaction(rule: str) ->
     # The statements it speaks for keep its safety.
     assert all(s.safety >= found[0].safety for s in report.statements
                if s.statement.index in (3, 4))
+
+
+@pytest.mark.parametrize(("sql", "named", "not_named"), [
+    # An old table's key to a table this migration creates: writes to the new table wait for
+    # no one (no code writes it yet), so only the old table's writes are named.
+    ("CREATE TABLE plans (id bigint PRIMARY KEY);\nALTER TABLE accounts ADD COLUMN plan_id "
+     "bigint;\nALTER TABLE accounts ADD CONSTRAINT accounts_plan_fk FOREIGN KEY (plan_id) "
+     "REFERENCES plans (id);", "public.accounts", "public.plans"),
+    # A new table filled from the old one: the old referenced table's writes wait.
+    ("CREATE TABLE audit AS SELECT id AS account_id FROM accounts;\nALTER TABLE audit ADD "
+     "CONSTRAINT audit_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id);",
+     "public.accounts", "public.audit"),
+])
+def test_foreign_key_message_names_the_tables_whose_writes_wait(sql: str, named: str,
+                                                                 not_named: str) -> None:
+    [found] = [f for f in findings("SET LOCAL lock_timeout = '5s';\n" + sql)
+               if f.rule == "add-foreign-key-validated"]
+    held = found.message.split("SHARE ROW EXCLUSIVE on ", 1)[1].split(":", 1)[0]
+    assert named in held and not_named not in held, found.message

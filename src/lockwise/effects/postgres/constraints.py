@@ -82,8 +82,7 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
                      ref_columns_text=", ".join(ref_cols),
                      table_is_filled=b.ctx.table_is_filled(table),
                      ref_table_is_new=b.ctx.table_is_new(ref),
-                     # a self-referencing key locks its one table once
-                     locked_tables_text=table if ref == table else f"{table} and {ref}",
+                     locked_tables_text=_write_blocked_text(b, table, ref),
                      fk_has_index=b.ctx.catalog.has_index_leading_with(table, columns))
         # Only a table these migrations created has a fully known set of indexes.
         known = b.ctx.catalog.tables.get(table)
@@ -374,6 +373,14 @@ def _children_not_null_sql(catalog: Catalog, children: list[str], column: str,
         validates.append(f"ALTER TABLE {child_sql} VALIDATE CONSTRAINT {con};")
     return {"children_not_null_sql": "\n".join(adds),
             "children_validate_sql": "\n".join(validates)}
+
+
+def _write_blocked_text(b: Builder, table: str, ref: str) -> str:
+    """The tables of a foreign key whose writes wait while it is validated: both (a
+    self-referencing key locks its one table once), less one this migration created, which
+    no code writes yet (unless both are: then the referencing table, as written)."""
+    tables = [t for t in dict.fromkeys((table, ref)) if not b.ctx.table_is_new(t)] or [table]
+    return " and ".join(tables)
 
 
 def _equal_foreign_key(catalog: Catalog, part: str, con: dict) -> Constraint | None:
