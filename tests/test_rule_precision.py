@@ -3,6 +3,8 @@ could not tell. Each case names the rules expected and the rules that must not f
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from lockwise.catalog.model import Catalog
@@ -134,6 +136,28 @@ def test_lock_accumulation_names_the_held_table_and_since_when() -> None:
     # locked) waits for nothing, and COMMIT releases the locks.
     assert len(found) == 1
     assert "public.accounts" in found[0].message and "statement 2" in found[0].message
+
+
+@pytest.mark.parametrize(("after", "fires"), [
+    # Locks on a table this transaction created are granted at once (no other session sees
+    # it) and an empty table is read at once: the earlier lock is held no longer for them.
+    ("CREATE INDEX audit_note_idx ON audit (note);", False),
+    ("ALTER TABLE audit ADD CONSTRAINT audit_account_fk FOREIGN KEY (account_id) "
+     "REFERENCES accounts (id);", False),
+    # Filled from an old table, the new table takes as long to read as any other.
+    ("INSERT INTO audit (account_id) SELECT id FROM accounts;\n"
+     "CREATE INDEX audit_note_idx ON audit (note);", True),
+    # A lock on an older table may wait behind other sessions.
+    ("CREATE INDEX orders_id_idx ON orders (id);", True),
+])
+def test_lock_accumulation_ignores_what_only_touches_tables_new_in_the_transaction(
+        after: str, fires: bool) -> None:
+    setup = ACCOUNTS + "\nCREATE TABLE orders (id bigint PRIMARY KEY);"
+    sql = ("SET LOCAL lock_timeout = '5s';\n"
+           "ALTER TABLE accounts ADD COLUMN plan text;\n"
+           "CREATE TABLE audit (account_id bigint, note text);\n" + after)
+    found = [f for f in findings(sql, setup=setup) if f.rule == "lock-accumulation"]
+    assert bool(found) is fires, found
 
 
 def test_enum_value_used_in_transaction_only_when_in_the_same_transaction() -> None:
@@ -538,6 +562,25 @@ def test_a_table_truncated_in_the_transaction_is_empty(before: str, fires: bool)
     assert ("add-column-not-null-without-default" in found) is fires
 
 
+@pytest.mark.parametrize(("between", "reads_accounts"), [
+    ("", False),
+    ("INSERT INTO audit (account_id) SELECT id FROM accounts;", True),
+])
+def test_foreign_key_of_an_empty_table_does_not_read_the_referenced_table(
+        between: str, reads_accounts: bool) -> None:
+    # Checked on the server: validating a key of a table with no row reads the referenced
+    # table not at all (0 scans of a 200,000-row table); once filled, in full.
+    sql = ("CREATE TABLE audit (account_id bigint, note text);\n" + between +
+           "\nALTER TABLE audit ADD CONSTRAINT audit_account_fk FOREIGN KEY (account_id) "
+           "REFERENCES accounts (id);")
+    reports = lint_migrations([migration_from_text(ACCOUNTS, "0001_setup.sql"),
+                               migration_from_text(sql, "0002_change.sql")],
+                              LintOptions(pg_version=16, assume_in_transaction=True), Catalog())
+    fk = reports[-1].statements[-1].effect
+    assert "public.audit" in fk.scans
+    assert ("public.accounts" in fk.scans) is reads_accounts
+
+
 def test_table_is_empty_fact_follows_the_migration() -> None:
     from lockwise.effects.context import Context
     from lockwise.effects.postgres import compute_effect
@@ -852,3 +895,82 @@ def test_drop_type_if_exists_cascade_needs_no_if_exists_for_what_it_drops() -> N
                      "SELECT 1;", setup=TYPES_IN_USE, in_transaction=False)
     assert "missing-if-exists" not in {f.rule for f in found}
     assert {"drop-column", "drop-table"} <= {f.rule for f in found}
+
+
+@pytest.mark.parametrize("sql", [
+    "REINDEX TABLE accounts;",
+    "REINDEX INDEX accounts_email_idx;",
+    "ALTER INDEX accounts_email_idx SET TABLESPACE pg_default;",
+])
+def test_an_index_held_access_exclusive_blocks_every_query_on_its_table(sql: str) -> None:
+    # Checked on the server: while REINDEX (or ALTER INDEX ... SET TABLESPACE) holds an index
+    # ACCESS EXCLUSIVE, even `SELECT * FROM accounts WHERE id = 1`, which would use another
+    # index, waits: planning opens every index of the table.
+    from lockwise.lint import release_details
+    from lockwise.report.json_report import statement_dict
+    from lockwise.report.text import render_text
+
+    setup = ACCOUNTS + "\nCREATE INDEX accounts_email_idx ON accounts (email);"
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    report = lint_migrations(migrations, LintOptions(pg_version=16), Catalog())[-1]
+    release_details(report)  # what the printers get
+    assert statement_dict(report.statements[-1])["blocks"]["public.accounts"] == \
+        ["reads", "writes", "ddl"]
+    out = io.StringIO()
+    render_text([report], out, verbose=True, color=False)
+    assert "public.accounts" in out.getvalue()
+    assert "blocks reads, writes and other DDL" in out.getvalue()
+    for f in report.all_findings:
+        if f.rule == "reindex-without-concurrently":
+            assert "every query on" in f.message, f.message
+
+
+@pytest.mark.parametrize("rule", ["lock-accumulation", "mixed-ddl-and-dml"])
+def test_a_transaction_long_cause_is_reported_once_per_transaction(rule: str) -> None:
+    # One cause (the transaction holds DDL locks across its statements), one fix (split the
+    # transaction): reported at its first statement, which names the others, as
+    # missing-lock-timeout is for the statements one SET LOCAL covers.
+    setup = ACCOUNTS + "\nCREATE TABLE orders (id bigint PRIMARY KEY, note text);"
+    sql = ("SET LOCAL lock_timeout = '5s';\n"
+           "ALTER TABLE accounts ADD COLUMN plan text;\n"
+           "UPDATE accounts SET plan = 'free' WHERE id < 1000;\n"
+           "ALTER TABLE orders ADD COLUMN plan text;\n"
+           "UPDATE orders SET plan = 'free';\n"
+           "ALTER TABLE accounts ALTER COLUMN plan SET DEFAULT 'free';\n"
+           "COMMIT;\n"
+           "BEGIN;\n"
+           "SET LOCAL lock_timeout = '5s';\n"
+           "ALTER TABLE accounts ADD COLUMN tier text;\n"
+           "UPDATE accounts SET tier = 'a' WHERE id < 1000;\n"
+           "ALTER TABLE orders ADD COLUMN tier text;\n"
+           "COMMIT;")
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    report = lint_migrations(migrations, LintOptions(pg_version=16,
+                                                     assume_in_transaction=True), Catalog())[-1]
+    found = [f for f in report.all_findings if f.rule == rule]
+    assert len(found) == 2, [f.message for f in found]  # one per transaction
+    assert "later in the same transaction" in found[0].message
+    # The statements it speaks for keep its safety.
+    assert all(s.safety >= found[0].safety for s in report.statements
+               if s.statement.index in (3, 4))
+
+
+@pytest.mark.parametrize(("sql", "named", "not_named"), [
+    # An old table's key to a table this migration creates: writes to the new table wait for
+    # no one (no code writes it yet), so only the old table's writes are named.
+    ("CREATE TABLE plans (id bigint PRIMARY KEY);\nALTER TABLE accounts ADD COLUMN plan_id "
+     "bigint;\nALTER TABLE accounts ADD CONSTRAINT accounts_plan_fk FOREIGN KEY (plan_id) "
+     "REFERENCES plans (id);", "public.accounts", "public.plans"),
+    # A new table filled from the old one: the old referenced table's writes wait.
+    ("CREATE TABLE audit AS SELECT id AS account_id FROM accounts;\nALTER TABLE audit ADD "
+     "CONSTRAINT audit_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id);",
+     "public.accounts", "public.audit"),
+])
+def test_foreign_key_message_names_the_tables_whose_writes_wait(sql: str, named: str,
+                                                                 not_named: str) -> None:
+    [found] = [f for f in findings("SET LOCAL lock_timeout = '5s';\n" + sql)
+               if f.rule == "add-foreign-key-validated"]
+    held = found.message.split("SHARE ROW EXCLUSIVE on ", 1)[1].split(":", 1)[0]
+    assert named in held and not_named not in held, found.message

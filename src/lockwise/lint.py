@@ -428,7 +428,8 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                      directives: list[Directive]) -> list[Finding]:
     """The findings of one statement: each of its actions' facts, with the statement's and
     the session's, against the rules."""
-    context_facts = {**base, **session.facts(), **session.statement_facts(effect, stmt.index),
+    context_facts = {**base, **session.facts(),
+                     **session.statement_facts(effect, stmt.index, ctx.empty_tables),
                      **effect_facts(effect, ctx.catalog, ctx.new_tables),
                      **_long_identifier_facts(stmt, effect),
                      "batch_directive": has_batch_directive(stmt),
@@ -459,13 +460,17 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
 class OncePerTransaction:
     """Keeps one finding of each rule `one_set_covers` for the statements one SET of its
     setting would cover: a SET LOCAL at the start of a transaction covers the rest of it, a
-    session SET outside one covers the rest of the migration. The later statements' findings
-    are dropped and named in the first one's message (`finish`)."""
+    session SET outside one covers the rest of the migration; and one finding of each rule
+    `once_per_transaction` for each transaction. The later statements' findings are dropped
+    and named in the first one's message (`finish`)."""
 
     _SESSION = ("session",)
 
     def __init__(self, index: RuleIndex):
-        self.settings = {r.id: r.one_set_covers for r in index.rules if r.one_set_covers}
+        # A rule once per transaction has no setting: "" (and a finding of it outside a
+        # transaction is kept as it is).
+        self.settings = {r.id: r.one_set_covers for r in index.rules
+                         if r.one_set_covers or r.once_per_transaction}
         self.current: dict[str, tuple[tuple, Finding, list[Statement]]] = {}
         self.kept: list[tuple[tuple, Finding, list[Statement]]] = []
         self._covering: list[Finding] = []
@@ -494,7 +499,8 @@ class OncePerTransaction:
     def _covered(self, finding: Finding, stmt: Statement, scope: tuple) -> bool:
         """Whether a finding kept earlier speaks for `finding` (noted if so)."""
         first = self.current.get(finding.rule) if finding.rule in self.settings else None
-        if first is None or first[0] not in (self._SESSION, scope):
+        if first is None or first[0] not in (self._SESSION, scope) or (
+                first[0] == self._SESSION and not self.settings[finding.rule]):
             return False
         first[2].append(stmt)
         self._covering.append(first[1])
@@ -506,6 +512,12 @@ class OncePerTransaction:
             if not covered:
                 continue
             one, setting = len(covered) == 1, self.settings[finding.rule]
+            if not setting:  # once_per_transaction
+                finding.message += (f" {_statements_text(covered)} later in the same "
+                                    f"transaction {'is' if one else 'are'} in the same case: "
+                                    f"the same change to the transaction covers "
+                                    f"{'both' if one else 'them all'}.")
+                continue
             where, how = ("after it", f"one SET {setting} before this statement") \
                 if scope == self._SESSION else \
                 ("later in the same transaction", f"one SET LOCAL {setting} at its start")
@@ -575,7 +587,7 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
                      lock_timeout_ms=session.lock_timeout_ms,
                      statement_timeout_ms=session.statement_timeout_ms)
     for index, alt in enumerate(effects):
-        shared = {**base, **replay.facts(), **replay.statement_facts(alt, index),
+        shared = {**base, **replay.facts(), **replay.statement_facts(alt, index, ctx.empty_tables),
                   **effect_facts(alt, ctx.catalog, ctx.new_tables)}
         for action in alt.actions:
             facts = {**shared, **action.facts, **replay.action_facts(action, index),
@@ -1025,9 +1037,18 @@ def _release(s: StatementReport) -> None:
     # Built directly: dataclasses.replace looks up the fields anew for every statement.
     s.statement = Statement(st.index, st.sql, st.span, {}, st.leading_comments,
                             st.comment_spans)
-    s.effect = Effect(actions=tuple(_bare_action(a.kind) for a in e.actions),
+    s.effect = Effect(actions=tuple(_printed_action(a) for a in e.actions),
                       locks=e.locks, rewrites=e.rewrites, scans=e.scans,
                       transactional=e.transactional)
+
+
+def _printed_action(action: Action) -> Action:
+    """An action with only the facts the printers read: what waits on a table one of whose
+    indexes it holds ACCESS EXCLUSIVE (`locks.blocked_work`)."""
+    if action.facts.get("index_access_exclusive"):
+        return Action(action.kind, {"index_access_exclusive": True,
+                                    "table": action.facts.get("table", "")})
+    return _bare_action(action.kind)
 
 
 @cache

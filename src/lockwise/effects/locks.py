@@ -9,7 +9,7 @@ from collections.abc import Container, Mapping
 from functools import cache
 from types import MappingProxyType
 
-from lockwise.core.types import LockMode
+from lockwise.core.types import Effect, LockMode
 
 M = LockMode
 
@@ -65,10 +65,41 @@ def blocks(mode: LockMode) -> tuple[str, ...]:
     return tuple(out)
 
 
+def blocked_work(effect: Effect) -> dict[str, tuple[str, ...]]:
+    """What concurrent work waits on each relation while the statement holds its locks: what
+    its lock blocks, and every query on a table one of whose indexes it holds ACCESS
+    EXCLUSIVE (REINDEX, ALTER INDEX ... SET TABLESPACE: planning opens all the table's
+    indexes, so even a SELECT that uses another index waits; checked on the server)."""
+    out = {rel: blocks(mode) for rel, mode in effect.locks.items()}
+    for table in index_held_exclusive(effect):
+        out[table] = blocks(M.ACCESS_EXCLUSIVE)
+    return out
+
+
+def index_held_exclusive(effect: Effect) -> frozenset[str]:
+    """The tables one of whose indexes the statement holds ACCESS EXCLUSIVE."""
+    return frozenset(a.facts.get("table") or "" for a in effect.actions
+                     if a.facts.get("index_access_exclusive")) - {""}
+
+
+def lock_lines(effect: Effect) -> list[tuple[str, LockMode | None, bool, str]]:
+    """One line per relation for the reports, by name: (relation, its lock or None, whether
+    one of its indexes is held ACCESS EXCLUSIVE, what waits as a phrase)."""
+    held = index_held_exclusive(effect)
+    work = blocked_work(effect)
+    return [(rel, effect.locks.get(rel), rel in held, work_text(work[rel]))
+            for rel in sorted(work)]
+
+
 @cache
 def blocks_text(mode: LockMode) -> str:
     """A human phrase for what `mode` blocks, e.g. 'blocks reads and writes'."""
-    what = blocks(mode)
+    return work_text(blocks(mode))
+
+
+@cache
+def work_text(what: tuple[str, ...]) -> str:
+    """A human phrase for the work `what` (from `blocks`), e.g. 'blocks reads and writes'."""
     if not what:
         return "blocks nothing but ACCESS EXCLUSIVE"
     names = {"reads": "reads", "writes": "writes", "ddl": "other DDL"}

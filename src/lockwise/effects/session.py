@@ -8,7 +8,7 @@ statements of the same transaction still hold.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
 from lockwise.catalog.search_path import read_path
@@ -166,8 +166,10 @@ class Session:
             "timezone_set": self.timezone is not None,
         }
 
-    def statement_facts(self, effect: Effect, index: int) -> dict:
-        """Facts that depend on this statement and what ran before it in the transaction."""
+    def statement_facts(self, effect: Effect, index: int,
+                        empty_tables: Container[str] = ()) -> dict:
+        """Facts that depend on this statement and what ran before it in the transaction.
+        `empty_tables`: the tables sure to hold no row (Context.empty_tables)."""
         # The hold gets longer in a way that matters when this statement may wait (it asks
         # for a lock the transaction does not hold yet) or runs long (it reads a whole
         # table); SET, COMMIT or a quick change to an already locked table do neither.
@@ -181,7 +183,7 @@ class Session:
         held = sorted(t for t in self.held_exclusive if (t not in effect.locks or
                       effect.locks[t] < LockMode.ACCESS_EXCLUSIVE) and
                       t not in self.tx_created) if self.held_exclusive and (
-            effect.scans or self._waits(effect)) else []
+            any(t not in empty_tables for t in effect.scans) or self._waits(effect)) else []
         since = min((self.held_exclusive[t] for t in held), default=None)
         used = sorted(effect.literals & self.tx_enum_values.keys())
         return {
@@ -199,8 +201,10 @@ class Session:
 
     def _waits(self, effect: Effect) -> bool:
         """Whether the statement asks for a lock on a table stronger than the transaction
-        holds there already."""
-        return any(self.tx_locks.get(t, 0) < mode for t, mode in effect.locks.items())
+        holds there already. A table the transaction created is seen by no other session:
+        any lock on it is granted at once."""
+        return any(self.tx_locks.get(t, 0) < mode and t not in self.tx_created
+                   for t, mode in effect.locks.items())
 
     def _mixed_tables(self, effect: Effect) -> tuple[str, ...]:
         """Tables (not created in this transaction) on which this statement and the

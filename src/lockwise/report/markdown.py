@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from lockwise.core.types import MigrationReport, Safety
-from lockwise.effects.locks import blocks_text
+from lockwise.effects.locks import lock_lines
 from lockwise.report.ci_common import display_path, strongest_locks, total
 from lockwise.report.verdict import Thresholds
 
@@ -67,8 +67,11 @@ def _details(report: MigrationReport) -> list[str]:
         head = (f"**Statement {s.statement.index + 1}** (line {s.statement.span.line}), "
                 f"{s.safety.label}: {s.reason}")
         out += [head, "", _fence(s.statement.sql), ""]
-        for rel, mode in sorted(s.effect.locks.items()):
-            out.append(f"- lock: `{mode.pg_name}` on `{rel}`, {blocks_text(mode)}")
+        for rel, mode, index_held, what in lock_lines(s.effect):
+            held = (f"`{mode.pg_name}` on `{rel}`" + (
+                " and `AccessExclusiveLock` on its index(es)" if index_held else "")) \
+                if mode else f"`AccessExclusiveLock` on an index of `{rel}`"
+            out.append(f"- lock: {held}, {what}")
         for rel in sorted(s.effect.rewrites):
             out.append(f"- rewrites `{rel}`")
         for rel, why in sorted(s.effect.scans.items()):

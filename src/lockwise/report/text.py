@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from lockwise.core.types import Finding, Migration, MigrationReport, Safety, StatementReport
-from lockwise.effects.locks import blocks_text
+from lockwise.effects.locks import lock_lines
 
 _STYLE = {
     Safety.SAFE: "green", Safety.SAFE_WITH_CARE: "yellow",
@@ -34,8 +34,11 @@ def _statement_lines(s: StatementReport, verbose: bool) -> list[tuple[str, str]]
     if not verbose and not s.findings:
         return out
     out.extend((line, "dim") for line in _frame(s.statement.sql, s.statement.span.line))
-    for rel, mode in sorted(e.locks.items()):
-        out.append((f"    lock: {mode.pg_name} on {rel}, {blocks_text(mode)}", ""))
+    for rel, mode, index_held, what in lock_lines(e):
+        held = (f"{mode.pg_name} on {rel}" + (" and AccessExclusiveLock on its index(es)"
+                                               if index_held else "")) if mode \
+            else f"AccessExclusiveLock on an index of {rel}"
+        out.append((f"    lock: {held}, {what}", ""))
     if e.rewrites:
         out.append((f"    rewrites: {', '.join(sorted(e.rewrites))}", ""))
     for rel, why in sorted(e.scans.items()):

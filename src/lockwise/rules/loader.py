@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 _KEYS = {"id", "title", "safety", "when", "message", "why", "instead", "strategy", "examples",
          "tags", "references", "dialects", "instead_outside_transaction",
-         "instead_mysql", "superseded_by_alternatives", "one_set_covers"}
+         "instead_mysql", "superseded_by_alternatives", "one_set_covers",
+         "once_per_transaction"}
 _EXAMPLE_KEYS = {"bad", "good", "setup", "pg_version", "in_transaction", "note", "stats",
                  "max_lock_seconds", "dialect", "server_version", "layout"}
 #: SQL dialects lockwise reads.
@@ -82,6 +83,8 @@ def load_rule(path: Path) -> Rule:
                          f"choose from {', '.join(DIALECTS)}", path)
     if not isinstance(raw.get("superseded_by_alternatives", False), bool):
         raise InputError("'superseded_by_alternatives' must be true or false", path)
+    if not isinstance(raw.get("once_per_transaction", False), bool):
+        raise InputError("'once_per_transaction' must be true or false", path)
     if not re.fullmatch(r"[a-z_]*", str(raw.get("one_set_covers", ""))):
         raise InputError("'one_set_covers' must name a setting, such as lock_timeout", path)
     try:
@@ -101,6 +104,7 @@ def load_rule(path: Path) -> Rule:
         instead_mysql=raw.get("instead_mysql", "").strip(),
         superseded_by_alternatives=raw.get("superseded_by_alternatives", False),
         one_set_covers=raw.get("one_set_covers", ""),
+        once_per_transaction=raw.get("once_per_transaction", False),
     )
 
 

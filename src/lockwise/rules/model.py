@@ -60,6 +60,9 @@ class Rule:
     #: the rule is reported once for them, at the first matching statement of each
     #: transaction (or of the rest of the migration, outside one), naming the others.
     one_set_covers: str = ""
+    #: One cause for the whole transaction, cured by one change to it (splitting it): the rule
+    #: is reported once per transaction, at its first matching statement, naming the others.
+    once_per_transaction: bool = False
 
     def instead_for(self, set_local_applies: object, dialect: object = "postgresql") -> str:
         """The `instead` template for a statement of `dialect` where a SET LOCAL written first

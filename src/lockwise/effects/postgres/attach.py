@@ -130,7 +130,7 @@ def clone_foreign_keys(b: Builder, parent: str, validate: str | None,
         if validate and con.validated and con.enforced and (
                 equal is None or not equal.validated):
             b.scan(validate, "foreign key validation of the attached rows")
-            scan_fk_lookups(b, con.references)
+            scan_fk_lookups(b, con.references, validate)
             validated.append((con, equal))
     for known in partition_lineage(catalog, parent):
         for other, _ in catalog.referencing(known.name):

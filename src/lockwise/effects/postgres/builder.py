@@ -260,14 +260,18 @@ def refused_facts(refused: list[str]) -> dict:
     return {"refused_references": tuple(refused), "refused_references_text": "; ".join(refused)}
 
 
-def scan_fk_lookups(b: Builder, target: str, by_index: bool = False) -> None:
-    """Validating a foreign key reads the referenced table: each partition of a partitioned
-    one, which its query locks ACCESS SHARE at least (checked on the server). `by_index`: the
-    rows are looked up one by one in the referenced key's index, under the same locks, and the
-    referenced table is not read in full."""
+def scan_fk_lookups(b: Builder, target: str, referencing: str,
+                    by_index: bool = False) -> None:
+    """Validating a foreign key of `referencing` reads the referenced table: each partition of
+    a partitioned one, which its query locks ACCESS SHARE at least (checked on the server).
+    `by_index`: the rows are looked up one by one in the referenced key's index, under the
+    same locks, and the referenced table is not read in full. A referencing table sure to
+    hold no row has nothing to look up: the referenced table is not read at all (checked on
+    the server: 0 scans of a 200,000-row table)."""
+    reads = not by_index and not b.ctx.table_is_empty(referencing)
     for rel in (target, *b.ctx.catalog.partitions(target)):
         b.lock(rel, L.ACCESS_SHARE)
-        if not by_index:
+        if reads:
             b.scan(rel, "foreign key validation (lookups)")
 
 

@@ -84,8 +84,7 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
                      ref_columns_text=", ".join(ref_cols),
                      table_is_filled=b.ctx.table_is_filled(table),
                      ref_table_is_new=b.ctx.table_is_new(ref),
-                     # a self-referencing key locks its one table once
-                     locked_tables_text=table if ref == table else f"{table} and {ref}",
+                     locked_tables_text=_write_blocked_text(b, table, ref),
                      fk_has_index=b.ctx.catalog.has_index_leading_with(table, columns))
         # Only a table these migrations created has a fully known set of indexes.
         known = b.ctx.catalog.tables.get(table)
@@ -97,7 +96,7 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
             # A temporal key (PERIOD) added valid is checked row by row, each row looked up in
             # the referenced key's index; VALIDATE, ENFORCED and ATTACH of one still run the
             # join that reads the referenced table (checked on PostgreSQL 18).
-            scan_fk_lookups(b, ref, by_index=bool(con.get("fk_with_period")))
+            scan_fk_lookups(b, ref, table, by_index=bool(con.get("fk_with_period")))
     else:
         b.lock(table, L.ACCESS_EXCLUSIVE)
         if kind == "primary" and base.get("only") and not base.get("recursed_from"):
@@ -263,7 +262,7 @@ def validate_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if not already:
         if con is not None and con.kind == "foreign" and con.references:
             b.lock(con.references, L.ROW_SHARE)
-            scan_fk_lookups(b, con.references)
+            scan_fk_lookups(b, con.references, table)
         b.scan(table, "constraint validation")
     b.alters.add(f"constraint:{table}.{name}")
     b.act("validate_constraint", base, constraint=name,
@@ -330,7 +329,7 @@ def alter_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
             fk_target(b, con.references)
             for rel in (table, *partitions):
                 b.scan(rel, "foreign key validation (ENFORCED)")
-            scan_fk_lookups(b, con.references)
+            scan_fk_lookups(b, con.references, table)
         else:  # its triggers on the referenced table (each partition of it) are dropped
             drop_fk_triggers(b, con.references)
     inheritance: dict = {}
@@ -396,6 +395,14 @@ def _children_not_null_sql(catalog: Catalog, children: list[str], column: str,
         validates.append(f"ALTER TABLE {child_sql} VALIDATE CONSTRAINT {con};")
     return {"children_not_null_sql": "\n".join(adds),
             "children_validate_sql": "\n".join(validates)}
+
+
+def _write_blocked_text(b: Builder, table: str, ref: str) -> str:
+    """The tables of a foreign key whose writes wait while it is validated: both (a
+    self-referencing key locks its one table once), less one this migration created, which
+    no code writes yet (unless both are: then the referencing table, as written)."""
+    tables = [t for t in dict.fromkeys((table, ref)) if not b.ctx.table_is_new(t)] or [table]
+    return " and ".join(tables)
 
 
 def _equal_foreign_key(catalog: Catalog, part: str, con: dict) -> Constraint | None:
