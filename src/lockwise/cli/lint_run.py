@@ -51,6 +51,8 @@ MAX_RESULT_CHAIN = 4
 
 @dataclass(slots=True)
 class LintResult:
+    """What `lint_with_conflicts` computed: every migration's report and the conflicts."""
+
     reports: list[MigrationReport]
     conflicts: list[Conflict]
     #: When the first reports are a stored result's, read again to go on from its replay:

@@ -82,6 +82,8 @@ class Override:
 
 @dataclass(slots=True)
 class Config:
+    """The settings of a `lockwise.toml` or `[tool.lockwise]` table (None: not set)."""
+
     path: Path | None = None
     migrations: list[Path] = field(default_factory=list)
     layout: str | None = None

@@ -265,6 +265,8 @@ _I64 = range(-(2**63), 2**63)
 
 @dataclass(frozen=True)
 class _SqlxName:
+    """The parts of an sqlx migration's file name."""
+
     version: str
     description: str
     #: "up", "down" or "simple"
@@ -809,6 +811,8 @@ from lockwise.discover.tools import (  # noqa: E402
 
 @dataclass(frozen=True)
 class Layout:
+    """A migration tool's layout: how to recognise its folder and read its migrations."""
+
     name: str
     detect: Callable[[Path], bool]
     read: Callable[[Path], list[Migration]]

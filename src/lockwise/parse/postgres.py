@@ -49,6 +49,8 @@ class ParseProblem:
 
 @dataclass(slots=True)
 class ParsedFile:
+    """A file's statements, what was skipped in it, its parse problems and loose comments."""
+
     statements: list[Statement] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     problems: list[ParseProblem] = field(default_factory=list)

@@ -44,6 +44,8 @@ _QUICK = ("{{", "{%", "{#", "${")
 
 @dataclass(frozen=True, slots=True)
 class Placeholder:
+    """A template placeholder (`{{ }}`, `{% %}`, `${}`) in a migration's text."""
+
     start: int
     end: int
     text: str

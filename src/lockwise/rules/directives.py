@@ -92,6 +92,8 @@ BATCH_DIRECTIVE = lazy_compile(r"lockwise:\s*batch\b(?P<args>[^\n]*)", re.IGNORE
 
 @dataclass(slots=True)
 class Directive:
+    """A `lockwise: ignore` (or squawk) comment: the rules it silences, where, and why."""
+
     rules: frozenset[str]  # empty = all rules
     reason: str
     file_level: bool
