@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from lockwise.cli.app import app, app_for, command_name, main
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.identifiers import long_identifiers
 
 COMMANDS = [command_name(info) for info in app.registered_commands]
@@ -75,6 +77,13 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path) -> None
     again = probe(tmp_path, "lint", "0001_add_column.sql")
     assert again["code"] == 0
     assert loaded(again["modules"], HEAVY + PIPELINE) == []
+    # Results, rules and matchers are read with the C unpickler alone; pickle's Python half
+    # loads only where something is stored.
+    uncached = probe(tmp_path, "lint", "--no-cache", "0001_add_column.sql")
+    assert uncached["code"] == 0
+    assert "pglast" in uncached["modules"]
+    for run in (again, uncached):
+        assert loaded(run["modules"], HEAVY + ("pickle",)) == []
 
 
 def test_sql_only_a_safe_alternative_shows_is_not_printed(tmp_path: Path) -> None:
@@ -206,3 +215,24 @@ def test_lint_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     error = proc.stderr.read().decode()
     assert proc.wait() == 1
     assert "Traceback" not in error and "Exception ignored" not in error
+
+
+def test_a_lazy_pattern_compiles_on_first_use_and_matches_as_compiled() -> None:
+    lazy = lazy_compile(r"^\s*--\s*(up|down)\b", re.IGNORECASE | re.MULTILINE)
+    assert "_compiled" not in vars(lazy)  # nothing compiled at import
+    text = "select 1;\n  -- DOWN\n-- up\n"
+    eager = re.compile(r"^\s*--\s*(up|down)\b", re.IGNORECASE | re.MULTILINE)
+    assert [m.span() for m in lazy.finditer(text)] == [m.span() for m in eager.finditer(text)]
+    assert lazy.search(text, 12) is not None and lazy.search(text, 12).group(1) == "up"
+    assert lazy.sub("x", text) == eager.sub("x", text)
+    assert (lazy.pattern, lazy.flags, lazy.groups) == (eager.pattern, eager.flags, eager.groups)
+    assert vars(lazy)["_compiled"] is eager  # compiled once (re's own cache hands out the same)
+
+
+def test_the_lint_command_annotations_are_objects_not_strings() -> None:
+    # typer reads each parameter's type of the command it builds: from a string it compiles
+    # it twice (about 3% of a one-file lint), so cli/app.py does not postpone annotations.
+    from lockwise.cli.app import lint
+
+    assert lint.__annotations__
+    assert [name for name, hint in lint.__annotations__.items() if isinstance(hint, str)] == []

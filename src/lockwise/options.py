@@ -18,6 +18,8 @@ from lockwise.effects.versions import DEFAULT_PG_VERSION
 
 @dataclass(slots=True)
 class LintOptions:
+    """What a lint run was asked for (command line and config): dialect, versions, rules."""
+
     #: "postgresql", "mysql" or "mariadb"; MySQL-family servers also take `server_version`.
     dialect: str = "postgresql"
     server_version: str | None = None

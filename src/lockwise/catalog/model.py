@@ -16,6 +16,8 @@ from lockwise.effects.nodes import calls_function, qualified, type_name, type_sq
 
 @dataclass(slots=True)
 class Column:
+    """A column of a table as the migrations left it."""
+
     name: str
     type_name: str  # normalized, e.g. "int4", "varchar", "timestamptz"
     typmods: tuple[int, ...] = ()
@@ -67,6 +69,8 @@ class Column:
 
 @dataclass(slots=True)
 class Constraint:
+    """A table constraint (CHECK, foreign key, UNIQUE, primary key, EXCLUDE)."""
+
     name: str
     kind: str  # check | foreign | unique | primary | exclude
     columns: tuple[str, ...] = ()
@@ -113,6 +117,8 @@ class Constraint:
 
 @dataclass(slots=True)
 class Index:
+    """An index as the migrations left it (its name qualified)."""
+
     name: str  # qualified
     table: str
     columns: tuple[str, ...] = ()
@@ -161,6 +167,8 @@ class Index:
 
 @dataclass(frozen=True, slots=True)
 class Trigger:
+    """A trigger of a table: the function it runs, and whether it fires for each row."""
+
     function: str  # unqualified, lower case, as `Catalog.functions`
     #: FOR EACH ROW: on a partitioned table it is cloned to every partition, so enabling,
     #: disabling or dropping it locks them all; a statement trigger stays on its table.
@@ -218,6 +226,8 @@ def _policy_keys(table: Table) -> set[str]:
 
 @dataclass(slots=True)
 class Table:
+    """A table, partitioned table, view, materialized view or foreign table."""
+
     name: str  # qualified
     kind: str = "table"  # table | partitioned | view | matview | foreign
     columns: dict[str, Column] = field(default_factory=dict)
@@ -431,6 +441,8 @@ class Callers:
 
 @dataclass(slots=True)
 class Catalog:
+    """The schema the migrations replayed so far built: tables, indexes, types, functions."""
+
     tables: dict[str, Table] = field(default_factory=dict)
     indexes: dict[str, Index] = field(default_factory=IndexMap)
     #: enum type -> labels in order

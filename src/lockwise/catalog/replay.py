@@ -6,7 +6,6 @@ function volatility). Statements the replay does not understand leave the catalo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
@@ -25,6 +24,7 @@ from lockwise.catalog.model import (
 from lockwise.catalog.query_columns import result_columns
 from lockwise.catalog.scopes import ColumnReads
 from lockwise.catalog.search_path import elements_path
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
     calls_function,
@@ -463,7 +463,7 @@ def _do_block(catalog: Catalog, stmt: dict, migration_id: str) -> None:
 
 
 #: A word of code: where a DO block may name a table.
-_WORD = re.compile(r"[a-z_][a-z0-9_$]*")
+_WORD = lazy_compile(r"[a-z_][a-z0-9_$]*")
 #: The commands that change a table's columns or constraints (RENAME is one of ALTER's).
 _DDL = frozenset({"alter", "drop", "create"})
 

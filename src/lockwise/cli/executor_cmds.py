@@ -22,6 +22,7 @@ from lockwise.cli.app import (
     command_config,
     fail_input,
 )
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.parse.source import InputError
 
 DsnOption = Annotated[str | None, typer.Option(
@@ -46,7 +47,7 @@ class StatusFormat(str, Enum):
     json = "json"
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$", re.IGNORECASE)
+_DURATION = lazy_compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$", re.IGNORECASE)
 
 
 def _duration_ms(value: str) -> int:

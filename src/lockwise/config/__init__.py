@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_SECONDS, number_in
 from lockwise.core.types import MigrationReport, Safety
 from lockwise.options import INPUT_ERROR_RULES
@@ -81,6 +82,8 @@ class Override:
 
 @dataclass(slots=True)
 class Config:
+    """The settings of a `lockwise.toml` or `[tool.lockwise]` table (None: not set)."""
+
     path: Path | None = None
     migrations: list[Path] = field(default_factory=list)
     layout: str | None = None
@@ -140,9 +143,9 @@ def unknown_rule(names: Iterable[str], ids: set[str], also: set[str]) -> str | N
     return next((n for n in names if n not in ids and n not in also), None)
 
 
-_OVERRIDE_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*(?:tool\.lockwise\.)?overrides[ \t]*\]\]",
-                              re.MULTILINE)
-_TABLE_HEADER = re.compile(r"^[ \t]*\[", re.MULTILINE)
+_OVERRIDE_HEADER = lazy_compile(r"^[ \t]*\[\[[ \t]*(?:tool\.lockwise\.)?overrides[ \t]*\]\]",
+                                re.MULTILINE)
+_TABLE_HEADER = lazy_compile(r"^[ \t]*\[", re.MULTILINE)
 
 
 def _line_of(path: Path | None, key: str, entry: int | None = None) -> int:

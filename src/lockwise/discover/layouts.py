@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Migration
 from lockwise.discover.dialects import all_left_out, left_out_note, other_database
 from lockwise.discover.versions import version_key
@@ -27,7 +28,7 @@ KEYED_BY_NAME = frozenset({"prisma", "sql-migrate", "drizzle"})
 LISTED_ORDER = frozenset({"drizzle", "liquibase"})
 
 #: A comment that marks a whole migration as non-transactional, whatever the layout.
-_NO_TX_MARKERS = re.compile(
+_NO_TX_MARKERS = lazy_compile(
     r"^\s*--\s*(?:lockwise:\s*no-transaction|no-transaction|"
     r"migrate:up\s+transaction:\s*false|\+goose\s+NO\s+TRANSACTION|atlas:txmode\s+none)\b",
     re.IGNORECASE | re.MULTILINE,
@@ -35,7 +36,8 @@ _NO_TX_MARKERS = re.compile(
 
 
 #: lockwise's own marker, which every layout honours beside its tool's.
-_LOCKWISE_NO_TX = re.compile(r"^\s*--\s*lockwise:\s*no-transaction\b", re.IGNORECASE | re.MULTILINE)
+_LOCKWISE_NO_TX = lazy_compile(r"^\s*--\s*lockwise:\s*no-transaction\b",
+                               re.IGNORECASE | re.MULTILINE)
 
 
 def _no_transaction_marker(sql: str) -> bool:
@@ -257,12 +259,14 @@ def _read_golang(directory: Path) -> list[Migration]:
 
 _SQLX_NO_TX = b"-- no-transaction"
 #: Rust's i64::from_str: an optional sign, then ASCII digits.
-_RUST_INT = re.compile(r"[+-]?[0-9]+")
+_RUST_INT = lazy_compile(r"[+-]?[0-9]+")
 _I64 = range(-(2**63), 2**63)
 
 
 @dataclass(frozen=True)
 class _SqlxName:
+    """The parts of an sqlx migration's file name."""
+
     version: str
     description: str
     #: "up", "down" or "simple"
@@ -291,8 +295,8 @@ def _sqlx_files(directory: Path) -> list[tuple[Path, _SqlxName]]:
 
 #: A Cargo.toml that depends on sqlx: `sqlx = ...`, `sqlx.workspace = true` or a
 #: `[dependencies.sqlx]` table (of any target or workspace).
-_CARGO_SQLX = re.compile(r"^\s*(?:sqlx\s*(?:=|\.)|\[[\w.\-]*dependencies\.sqlx\s*\])",
-                         re.MULTILINE)
+_CARGO_SQLX = lazy_compile(r"^\s*(?:sqlx\s*(?:=|\.)|\[[\w.\-]*dependencies\.sqlx\s*\])",
+                           re.MULTILINE)
 
 
 def _cargo_uses_sqlx(directory: Path) -> bool:
@@ -391,7 +395,7 @@ def _read_prisma(directory: Path) -> list[Migration]:
 
 # --- Flyway: V<ver>__<name>.sql, U<ver>__<name>.sql (undo), R__<name>.sql (repeatable) -------
 
-_FLYWAY = re.compile(r"^(?P<kind>[VUR])(?P<version>[\d._]*)__(?P<name>.+)\.sql$", re.IGNORECASE)
+_FLYWAY = lazy_compile(r"^(?P<kind>[VUR])(?P<version>[\d._]*)__(?P<name>.+)\.sql$", re.IGNORECASE)
 
 
 def _detect_flyway(directory: Path) -> bool:
@@ -517,7 +521,7 @@ def _walk_sql(directory: Path, seen: set, ignored: _Ignored | None = None) -> li
 
 
 #: A folder named as a version: v1.5, 1.5, 2024_01, V3.
-_VERSION_FOLDER = re.compile(r"[vV]?\d+(?:[._-]\d+)*")
+_VERSION_FOLDER = lazy_compile(r"[vV]?\d+(?:[._-]\d+)*")
 
 
 def versions_folder(folder: Path) -> bool:
@@ -807,6 +811,8 @@ from lockwise.discover.tools import (  # noqa: E402
 
 @dataclass(frozen=True)
 class Layout:
+    """A migration tool's layout: how to recognise its folder and read its migrations."""
+
     name: str
     detect: Callable[[Path], bool]
     read: Callable[[Path], list[Migration]]

@@ -32,17 +32,18 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Migration
 from lockwise.parse.source import InputError, read_sql_file
 
 # --- dbmate and goose: both directions in one file -------------------------------------------
 
-_DBMATE_SECTION = re.compile(r"^[ \t]*--[ \t]*migrate:(up|down)\b([^\n]*)$",
-                             re.IGNORECASE | re.MULTILINE)
-_GOOSE_SECTION = re.compile(r"^[ \t]*--[ \t]*\+goose[ \t]+(up|down)\b([^\n]*)$",
-                            re.IGNORECASE | re.MULTILINE)
-_SQL_MIGRATE_SECTION = re.compile(r"^[ \t]*--[ \t]*\+migrate[ \t]+(up|down)\b([^\n]*)$",
-                                  re.IGNORECASE | re.MULTILINE)
+_DBMATE_SECTION = lazy_compile(r"^[ \t]*--[ \t]*migrate:(up|down)\b([^\n]*)$",
+                               re.IGNORECASE | re.MULTILINE)
+_GOOSE_SECTION = lazy_compile(r"^[ \t]*--[ \t]*\+goose[ \t]+(up|down)\b([^\n]*)$",
+                              re.IGNORECASE | re.MULTILINE)
+_SQL_MIGRATE_SECTION = lazy_compile(r"^[ \t]*--[ \t]*\+migrate[ \t]+(up|down)\b([^\n]*)$",
+                                    re.IGNORECASE | re.MULTILINE)
 #: Each tool's section markers, and the plain text every marker holds (a cheap first test).
 _SECTIONS = {"dbmate": (_DBMATE_SECTION, "migrate:"), "goose": (_GOOSE_SECTION, "+goose"),
              "sql-migrate": (_SQL_MIGRATE_SECTION, "+migrate")}
@@ -223,12 +224,12 @@ _SPLITTERS: dict[str, Callable[[str], tuple[str, str | None, bool]]] = {
 # one string. The .sql files of its sub-folders are templates for `{{ template "..." }}`.
 
 TERN_SEPARATOR = "---- create above / drop below ----"
-_TERN_NAME = re.compile(r"([0-9]+)_.+\.sql", re.DOTALL)
-_TERN_NO_TX = re.compile(r"^---- tern: disable-tx ----$", re.MULTILINE)
+_TERN_NAME = lazy_compile(r"([0-9]+)_.+\.sql", re.DOTALL)
+_TERN_NO_TX = lazy_compile(r"^---- tern: disable-tx ----$", re.MULTILINE)
 #: The separator as tern's users write it, on a line of its own: a sign of tern. A mention of
 #: it elsewhere in a line (a comment about it) is none.
-_TERN_SEPARATOR_LINE = re.compile(r"^[ \t]*" + re.escape(TERN_SEPARATOR) + r"[ \t]*\r?$",
-                                  re.MULTILINE)
+_TERN_SEPARATOR_LINE = lazy_compile(r"^[ \t]*" + re.escape(TERN_SEPARATOR) + r"[ \t]*\r?$",
+                                    re.MULTILINE)
 
 
 def split_tern(text: str) -> tuple[str, str | None, bool]:
@@ -305,7 +306,7 @@ def read_tern(directory: Path) -> list[Migration]:
 # `undo`), the description. It sends a file as one query string, without a transaction of its
 # own.
 
-_POSTGRATOR = re.compile(r"([0-9]+)\.(do|undo)(?:\.(.*))?\.sql")
+_POSTGRATOR = lazy_compile(r"([0-9]+)\.(do|undo)(?:\.(.*))?\.sql")
 
 
 def _postgrator_files(directory: Path) -> list[tuple[Path, re.Match[str]]]:
@@ -336,7 +337,7 @@ def read_postgrator(directory: Path) -> list[Migration]:
 # The CLI takes the files named `^([0-9]+)_(.*)\.sql$`, and sends each one's statements with
 # its history row as one pipeline: PostgreSQL's implicit transaction when it holds several.
 
-_SUPABASE = re.compile(r"([0-9]+)_(.*)\.sql", re.DOTALL)
+_SUPABASE = lazy_compile(r"([0-9]+)_(.*)\.sql", re.DOTALL)
 
 
 def detect_supabase(directory: Path) -> bool:
@@ -360,9 +361,9 @@ def read_supabase(directory: Path) -> list[Migration]:
 
 #: `name [deps] 2013-12-30T23:19:53Z Planner Name <email> # note`; a leading + or - is the
 #: deploy/revert operator of older plan files.
-_CHANGE = re.compile(r"^[+-]?(?P<name>[^\s\[@#:%][^\s\[]*)\s*(?:\[[^\]]*\])?\s*"
-                     r"\d{4}-\d\d-\d\dT")
-_TAG = re.compile(r"^@(?P<tag>[^\s]+)\s")
+_CHANGE = lazy_compile(r"^[+-]?(?P<name>[^\s\[@#:%][^\s\[]*)\s*(?:\[[^\]]*\])?\s*"
+                       r"\d{4}-\d\d-\d\dT")
+_TAG = lazy_compile(r"^@(?P<tag>[^\s]+)\s")
 
 
 def detect_sqitch(directory: Path) -> bool:

@@ -154,6 +154,8 @@ class BranchInfo:
 
 @dataclass(slots=True)
 class _Op:
+    """What a migration did to an object (`op` on `obj`), and where."""
+
     op: str
     obj: str
     loc: Location
@@ -161,6 +163,8 @@ class _Op:
 
 @dataclass(slots=True)
 class _ViewDeps:
+    """The objects a view (`key`) reads, and where it was created."""
+
     deps: set[str]
     key: str
     loc: Location

@@ -60,6 +60,8 @@ class Location:
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Conflict:
+    """A conflict the graph found (a kind of CONFLICT_TITLES): where, on what, and why."""
+
     kind: str
     locations: tuple[Location, ...]
     object: str

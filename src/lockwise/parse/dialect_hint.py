@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 
+from lockwise.core.lazy_re import lazy_compile
+
 #: What a MySQL dump or migration writes and PostgreSQL SQL does not, in the statement that
 #: failed: table options, column attributes.
-_STATEMENT_MARKERS = re.compile(r"\bENGINE\s*=|\bAUTO_INCREMENT\b|\bUNSIGNED\b", re.I)
+_STATEMENT_MARKERS = lazy_compile(r"\bENGINE\s*=|\bAUTO_INCREMENT\b|\bUNSIGNED\b", re.I)
 #: What only MySQL files hold, anywhere in the file: mysqldump's version-gated comments and
 #: the mysql client's DELIMITER command.
-_FILE_MARKERS = re.compile(r"/\*!\d{5}|^\s*DELIMITER\s+\S", re.I | re.M)
+_FILE_MARKERS = lazy_compile(r"/\*!\d{5}|^\s*DELIMITER\s+\S", re.I | re.M)
 
 HINT = (" This looks like MySQL or MariaDB SQL: lint it with --dialect mysql (or mariadb), or "
         "set dialect = \"mysql\" in lockwise.toml ([tool.lockwise] in pyproject.toml).")
@@ -30,7 +32,7 @@ def mysql_hint(text: str, offset: int) -> str:
 #: What PostgreSQL files hold and MySQL ones do not: `::` casts, a dollar-quoted body (not the
 #: mysql client's `DELIMITER $$`), CONCURRENTLY, ALTER COLUMN ... TYPE, PostgreSQL-only types
 #: (MySQL has SERIAL too) and psql meta-commands.
-_POSTGRES_MARKERS = re.compile(
+_POSTGRES_MARKERS = lazy_compile(
     r"\w::\w|\b(AS|DO)\s+\$\w*\$|\bCONCURRENTLY\b"
     r"|\bALTER\s+COLUMN\s+\S+\s+(SET\s+DATA\s+)?TYPE\b"
     r"|\b(JSONB|BIGSERIAL|TIMESTAMPTZ|BYTEA)\b|^\\\w", re.I | re.M)

@@ -12,21 +12,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Span, Statement
 from lockwise.parse.source import LineIndex
 
 #: The literals and comments a search must step over (a quote or dollar tag opens one), and
 #: the word COPY (not psql's `\copy`) or a semicolon: the tokens of the COPY data finder.
-_COPY_TOKEN = re.compile(r"[Ee]?'|\"|--|/\*|(?<![\w$])\$(?:[A-Za-z_]\w*)?\$|(?<![\w$\\])COPY\b|;",
-                         re.IGNORECASE)
-_FROM_STDIN = re.compile(r"\bFROM\s+STDIN\b", re.IGNORECASE)
-_STDIN = re.compile(r"stdin", re.IGNORECASE)
-_COPY_END = re.compile(r"^\\\.[ \t]*$", re.MULTILINE)
-_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+_COPY_TOKEN = lazy_compile(r"[Ee]?'|\"|--|/\*|(?<![\w$])\$(?:[A-Za-z_]\w*)?\$|(?<![\w$\\])COPY\b|;",
+                           re.IGNORECASE)
+_FROM_STDIN = lazy_compile(r"\bFROM\s+STDIN\b", re.IGNORECASE)
+_STDIN = lazy_compile(r"stdin", re.IGNORECASE)
+_COPY_END = lazy_compile(r"^\\\.[ \t]*$", re.MULTILINE)
+_COMMENT = lazy_compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 #: The byte offset pglast gives nearly every node: unused (statements carry their own span),
 #: and about a seventh of the JSON text. Dropped before decoding, it costs one regex pass
 #: instead of a dict entry per node. A string value cannot match: its quotes are escaped.
-_NODE_LOCATION = re.compile(r',"location":-?\d+')
+_NODE_LOCATION = lazy_compile(r',"location":-?\d+')
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,8 @@ class ParseProblem:
 
 @dataclass(slots=True)
 class ParsedFile:
+    """A file's statements, what was skipped in it, its parse problems and loose comments."""
+
     statements: list[Statement] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     problems: list[ParseProblem] = field(default_factory=list)
@@ -60,7 +63,7 @@ class ParsedFile:
 
 #: Problem message for a statement too deeply nested to analyze (Python recursion limit).
 TOO_DEEP = "statement is nested too deeply for lockwise to analyze; split the expression"
-_NOT_NEWLINE = re.compile(r"[^\n]")
+_NOT_NEWLINE = lazy_compile(r"[^\n]")
 #: Longest piece of skipped input quoted back in a finding (a data block can be megabytes).
 _QUOTE_LIMIT = 120
 
@@ -94,21 +97,21 @@ def _mentions_stdin(text: str) -> bool:
 #: A colon that can start a psql variable (`:name`, `:'name'`, `:"name"`; not the second colon
 #: of a `::` cast). Written to start with the colon, which the regex engine then finds by a
 #: fast character scan: a 1.5 MB file full of casts costs about a millisecond.
-_VARIABLE_HINT = re.compile(r":(?=['\"A-Za-z_])(?<!::)")
+_VARIABLE_HINT = lazy_compile(r":(?=['\"A-Za-z_])(?<!::)")
 #: What the psql lexer must look at: quotes, comments, dollar-quote tags, backslashes, colons
 #: and brackets (a colon inside `[...]` is an array slice). A dollar tag is no tag right after
 #: an identifier character (`a$b$` is one identifier).
-_PSQL_TOKEN = re.compile(r"[Ee]?'|\"|--|/\*|(?<![\w$])\$(?:[A-Za-z_]\w*)?\$|\\|:|\[|\]")
-_ESCAPE_STRING_END = re.compile(r"(?:[^'\\]|\\.|'')*'", re.DOTALL)
-_META_NAME = re.compile(r"[A-Za-z!?]+")
-_VARIABLE = re.compile(r":(?:'\w+'|\"\w+\"|[A-Za-z_]\w*)")
+_PSQL_TOKEN = lazy_compile(r"[Ee]?'|\"|--|/\*|(?<![\w$])\$(?:[A-Za-z_]\w*)?\$|\\|:|\[|\]")
+_ESCAPE_STRING_END = lazy_compile(r"(?:[^'\\]|\\.|'')*'", re.DOTALL)
+_META_NAME = lazy_compile(r"[A-Za-z!?]+")
+_VARIABLE = lazy_compile(r":(?:'\w+'|\"\w+\"|[A-Za-z_]\w*)")
 #: Meta-commands that send the query buffer to the server: they end the statement before
 #: them as a semicolon would.
 _SENDS_BUFFER = frozenset({"g", "gx", "gset", "gexec", "gdesc", "crosstabview", "watch"})
 #: Meta-commands whose argument is the rest of the line: no other command can follow them.
 _WHOLE_LINE = frozenset({"!", "copy", "ef", "ev", "sf", "sv", "h", "help"})
 #: On a meta-command's line, a single-quoted argument (skipped) or a further command's name.
-_LATER_META = re.compile(r"'(?:[^'\\]|\\.|'')*'|\\([A-Za-z!?]+)")
+_LATER_META = lazy_compile(r"'(?:[^'\\]|\\.|'')*'|\\([A-Za-z!?]+)")
 
 
 @dataclass(slots=True)

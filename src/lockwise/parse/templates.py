@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Statement
 from lockwise.parse.postgres import ParsedFile, Skipped, client_side_stand_ins, parse_sql
 from lockwise.parse.source import InputError, LineIndex
@@ -32,17 +33,19 @@ MODES = ("substitute", "skip", "error")
 #: `{{ ... }}` on one line, without braces inside: Go templates and Jinja expressions. The inner
 #: text must contain a letter, `.` or `$`, so a PostgreSQL 2-D array literal like '{{1,2}}' is
 #: not taken for a placeholder.
-_VALUE = re.compile(r"\{\{-?[^{}\n]*?[A-Za-z_.$][^{}\n]*?-?\}\}|\$\{[A-Za-z_][^{}\n]*\}")
+_VALUE = lazy_compile(r"\{\{-?[^{}\n]*?[A-Za-z_.$][^{}\n]*?-?\}\}|\$\{[A-Za-z_][^{}\n]*\}")
 #: Jinja statements and comments, and Go template actions (`{{ if .x }}`, `{{ end }}`, tern's
 #: `{{ template "shared/v1.sql" . }}`, which includes another file's SQL): control flow or
 #: whole statements, not values; the Jinja ones may span lines.
-_CONTROL = re.compile(r"\{%-?.*?-?%\}|\{#.*?#\}|\{\{-?\s*(?:if|else|end|range|with|define|block|"
-                      r"template|break|continue)\b[^{}\n]*?-?\}\}", re.DOTALL)
+_CONTROL = lazy_compile(r"\{%-?.*?-?%\}|\{#.*?#\}|\{\{-?\s*(?:if|else|end|range|with|define|block|"
+                        r"template|break|continue)\b[^{}\n]*?-?\}\}", re.DOTALL)
 _QUICK = ("{{", "{%", "{#", "${")
 
 
 @dataclass(frozen=True, slots=True)
 class Placeholder:
+    """A template placeholder (`{{ }}`, `{% %}`, `${}`) in a migration's text."""
+
     start: int
     end: int
     text: str
@@ -68,7 +71,7 @@ _DISTINCT_FROM = 6
 _IDENTIFIER_KEPT = 63
 #: The tokens of a `{{ ... }}` as Go templates and Jinja read it: string constants, names and
 #: fields (`.Options`, `$x`, `a.b`), then any other character on its own.
-_INNER_TOKEN = re.compile(r"""("(?:[^"\\]|\\.)*"|`[^`]*`|'(?:[^'\\]|\\.)*'|[\w.$]+|\S)""")
+_INNER_TOKEN = lazy_compile(r"""("(?:[^"\\]|\\.)*"|`[^`]*`|'(?:[^'\\]|\\.)*'|[\w.$]+|\S)""")
 
 
 def placeholder_key(text: str) -> str:
@@ -183,7 +186,7 @@ def as_spelled_in(stand_ins: dict[str, str], sql: str) -> dict[str, str]:
 
 #: A template placeholder's stand-in (`tpleb9672f7__`, `tpl_`) or a psql variable's (`_name`
 #: for `:name`, `":name"` for `:"name"`, `':name'` for `:'name'`).
-_STAND_IN = re.compile(r"\btpl[0-9a-f]*_+\b|\b_\w+|\":\w+\"|':\w+'")
+_STAND_IN = lazy_compile(r"\btpl[0-9a-f]*_+\b|\b_\w+|\":\w+\"|':\w+'")
 
 
 def with_placeholders(text: str, stand_ins: dict[str, str]) -> str:

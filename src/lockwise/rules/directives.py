@@ -12,13 +12,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Span
 
-_LOCKWISE = re.compile(
+_LOCKWISE = lazy_compile(
     r"lockwise:\s*(?P<scope>ignore-file|ignore)\s*(?:\[(?P<rules>[^\]]*)\])?\s*"
     r"(?:reason:\s*(?P<reason>.*?))?\s*(?:\*/)?\s*$", re.IGNORECASE)
-_SQUAWK = re.compile(r"squawk-(?P<scope>ignore-file|ignore)\b\s*(?P<rules>[\w\-, ]*)",
-                     re.IGNORECASE)
+_SQUAWK = lazy_compile(r"squawk-(?P<scope>ignore-file|ignore)\b\s*(?P<rules>[\w\-, ]*)",
+                       re.IGNORECASE)
 
 #: Ids of rules merged into another, as configs, --select/--ignore and ignore directives
 #: written for an earlier release may still name them: they name the rule that judges it now.
@@ -86,11 +87,13 @@ SQUAWK_ALIASES = {
 
 #: `-- lockwise: batch size=N sleep=MS`: `lockwise apply` runs the statement in key-range
 #: batches (executor/batches.py reads the settings).
-BATCH_DIRECTIVE = re.compile(r"lockwise:\s*batch\b(?P<args>[^\n]*)", re.IGNORECASE)
+BATCH_DIRECTIVE = lazy_compile(r"lockwise:\s*batch\b(?P<args>[^\n]*)", re.IGNORECASE)
 
 
 @dataclass(slots=True)
 class Directive:
+    """A `lockwise: ignore` (or squawk) comment: the rules it silences, where, and why."""
+
     rules: frozenset[str]  # empty = all rules
     reason: str
     file_level: bool
@@ -103,7 +106,7 @@ class Directive:
 
 
 #: The start of a lockwise ignore directive, whatever follows.
-_ATTEMPT = re.compile(r"lockwise:\s*ignore", re.IGNORECASE)
+_ATTEMPT = lazy_compile(r"lockwise:\s*ignore", re.IGNORECASE)
 
 
 def malformed_directive(comment: str) -> bool:

@@ -13,11 +13,11 @@ is one identifier: written quoted as a whole, and cut to 63 bytes as PostgreSQL 
 
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.parse.quoting import (
     quote_ident,
     quote_literal,
@@ -193,7 +193,7 @@ SQL_TEXT_FACTS = frozenset({
 #: A template is read as literal text (str) and fields ((key,)), and compiled into pieces:
 #: literal text, or (writer, the template's text for when the statement lacks the fact).
 
-_WORDS = re.compile(r"(\w+)")
+_WORDS = lazy_compile(r"(\w+)")
 
 
 def _built(parts: list) -> Writer:

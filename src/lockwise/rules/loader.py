@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from functools import lru_cache
@@ -165,26 +166,35 @@ def _unknown(message: str, name: str, pattern: str, text: str, path: Path,
     return InputError(message + hint, path, line, column)
 
 
-def _rule_files(directories: tuple[Path, ...]) -> tuple[tuple[Path, ...], str]:
+def _rule_files(directories: tuple[Path, ...]) -> tuple[tuple[str, ...], str]:
     """The rule files of the shipped catalog and `directories`, and their fingerprint, which
     an edited rule changes: the shipped files' stamps (`cache.file_stamp`), and the content of
-    a team's `--rules-dir` files (a fresh checkout, as in CI, gives them new times)."""
+    a team's `--rules-dir` files (a fresh checkout, as in CI, gives them new times).
+
+    Listed as strings with `os.scandir` (the files of `Path.glob("*.toml")`, in the same
+    order): every `lockwise lint` asks for the fingerprint, and pathlib's glob and a Path per
+    file cost 1 ms more; the files are read only when the parsed catalog is not cached."""
     from lockwise.cache import blake2b, file_stamp
 
-    files: list[Path] = []
+    files: list[str] = []
     parts: list[str] = []
     shipped = builtin_rules_dir()
     for directory in (shipped, *directories):
         if not directory.is_dir():
             raise InputError("rules directory not found", directory)
-        for path in sorted(directory.glob("*.toml")):
+        folder = str(directory)
+        with os.scandir(folder) as entries:
+            names = sorted(entry.name for entry in entries if entry.name.endswith(".toml"))
+        for name in names:
+            path = os.path.join(folder, name)
             if directory is shipped:
-                parts.append(f"{path}:{file_stamp(path.stat())}")
+                parts.append(f"{path}:{file_stamp(os.stat(path))}")
             else:
                 try:
-                    digest = blake2b(path.read_bytes(), digest_size=16).hexdigest()
+                    with open(path, "rb") as handle:
+                        digest = blake2b(handle.read(), digest_size=16).hexdigest()
                 except OSError as exc:
-                    raise InputError(f"cannot read rule file: {exc}", path) from None
+                    raise InputError(f"cannot read rule file: {exc}", Path(path)) from None
                 parts.append(f"{path}:{digest}")
             files.append(path)
     return tuple(files), "\0".join(parts)
@@ -210,7 +220,7 @@ def load_rules(directories: tuple[Path, ...] = ()) -> tuple[Rule, ...]:
         return tuple(cached[1])  # type: ignore[arg-type]
     by_id: dict[str, Rule] = {}
     for path in files:
-        rule = load_rule(path)
+        rule = load_rule(Path(path))
         by_id[rule.id] = rule
     rules = tuple(by_id.values())
     store(name, None, rules, keep=8)

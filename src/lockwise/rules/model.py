@@ -11,6 +11,8 @@ from lockwise.core.types import Safety, Strategy, pickled_by_fields
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Example:
+    """One of a rule's examples (`bad` or `good`), which are its tests."""
+
     sql: str
     bad: bool
     #: SQL of earlier migrations, replayed into the catalog first.
@@ -31,6 +33,8 @@ class Example:
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """A rule of `rules/<id>.toml`: when it applies, what it says, and its safe alternative."""
+
     id: str
     title: str
     safety: Safety

@@ -20,6 +20,8 @@ L = LockMode
 
 @dataclass(slots=True)
 class Builder:
+    """What one statement does, recorded by its handler: actions, locks, rewrites, scans."""
+
     ctx: Context
     actions: list[Action] = field(default_factory=list)
     locks: dict[str, LockMode] = field(default_factory=dict)

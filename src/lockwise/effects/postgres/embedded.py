@@ -8,6 +8,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import replace
 
 from lockwise.catalog.search_path import elements_path
+from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Action, Effect
 from lockwise.effects.nodes import created_schema, range_var, schema_elements
 from lockwise.effects.postgres.builder import (
@@ -91,12 +92,12 @@ def create_rule(b: Builder, stmt: dict) -> None:
     b.act("create_rule", table_facts(b, table, qualified), name=stmt.get("rulename", ""))
 
 
-_STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
+_STRING_LITERAL = lazy_compile(r"'(?:[^']|'')*'")
 
 
 #: A transaction-control statement of a PL/pgSQL body (COMMIT; / ROLLBACK AND CHAIN;).
-_BODY_TRANSACTION_CONTROL = re.compile(r"\b(?:commit|rollback)\b(?:\s+and\s+(?:no\s+)?chain)?\s*;",
-                                       re.IGNORECASE)
+_BODY_TRANSACTION_CONTROL = lazy_compile(
+    r"\b(?:commit|rollback)\b(?:\s+and\s+(?:no\s+)?chain)?\s*;", re.IGNORECASE)
 
 
 def do_block(b: Builder, stmt: dict) -> None:
