@@ -135,10 +135,9 @@ def _check_names(raw: dict, alternatives: tuple[dict, ...], path: Path, text: st
             fields = [name for _, name, _, _ in string.Formatter().parse(template)
                       if name is not None]
         except ValueError as exc:
-            found = re.search(rf"^{field}\s*=", text, re.MULTILINE)
             raise InputError(f"rule {raw['id']!r}: {field!r} is not a valid template ({exc}); "
                              "write a literal brace as {{ or }}", path,
-                             text.count("\n", 0, found.start()) + 1 if found else 1) from None
+                             *_position(rf"(?m)^{field}\s*=", text)) from None
         for name in fields:
             if name in FACT_NAMES or (name.endswith("_sql") and name[:-4] in FACT_NAMES):
                 continue
@@ -160,10 +159,16 @@ def _unknown(message: str, name: str, pattern: str, text: str, path: Path,
     close = get_close_matches(name, known, n=1) if name else []
     hint = f"; did you mean {close[0]!r}?" if close else \
         "; lockwise/rules/fact_names.py lists the facts"
+    return InputError(message + hint, path, *_position(pattern, text))
+
+
+def _position(pattern: str, text: str) -> tuple[int, int]:
+    """The line and column (from 1) where `pattern` first matches `text`; 1, 1 if nowhere."""
     found = re.search(pattern, text)
-    line = text.count("\n", 0, found.start()) + 1 if found else 1
-    column = found.start() - text.rfind("\n", 0, found.start()) if found else 1
-    return InputError(message + hint, path, line, column)
+    if found is None:
+        return 1, 1
+    return (text.count("\n", 0, found.start()) + 1,
+            found.start() - text.rfind("\n", 0, found.start()))
 
 
 def _rule_files(directories: tuple[Path, ...]) -> tuple[tuple[str, ...], str]:

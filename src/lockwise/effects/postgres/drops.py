@@ -124,15 +124,14 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
         schema = names[-1]
         b.drops.add(f"schema:{schema}")
         inside = [t for t in catalog.tables if t.startswith(schema + ".")]
+        views_outside = catalog.views_outside_schema_over(schema) if cascade else []
         for t in inside if cascade else ():
             b.lock(t, L.ACCESS_EXCLUSIVE)
             _drop_keys_crossing(b, t, schema)
-        for view in catalog.views_outside_schema_over(schema) if cascade else ():
+        for view in views_outside:
             b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with the tables it reads
-        inside = [t for t in catalog.tables if t.startswith(schema + ".")]
         policies = drop_policies(b, catalog.policies_on_others(
-            [*inside, *catalog.views_outside_schema_over(schema)], schema=schema)
-            if cascade else [])
+            [*inside, *views_outside], schema=schema) if cascade else [])
         callers = _drop_callers(b, schema_callers(catalog, schema, stmt) if cascade
                                 else Callers(),
                                 f"DROP SCHEMA {schema} CASCADE", f"{schema}.", True)
