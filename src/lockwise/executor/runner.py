@@ -509,16 +509,15 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
             message = _error_text(exc, runner.dsn)
             elapsed = int((time.monotonic() - started) * 1000)
             where = f"statement {current.index + 1} (line {current.line})" if current else phase
-            if current is None and phase == "COMMIT":
-                message = f"COMMIT failed: {message}"
+            recorded = f"COMMIT failed: {message}" if current is None and phase == "COMMIT" \
+                else message
             # After the rollback, in its own transaction on the lock connection.
             history.insert_row(runner.conn, table, **_row_values(
-                plan, kind=kind, success=False, error_message=message,
+                plan, kind=kind, success=False, error_message=recorded,
                 execution_time_ms=elapsed,
                 failed_statement_index=current.index if current else None,
                 statements_completed=plan.resume_at))
-            console.warn(f"lockwise: error: {plan.path} failed at {where}: "
-                         f"{message.removeprefix('COMMIT failed: ')}")
+            console.warn(f"lockwise: error: {plan.path} failed at {where}: {message}")
             kept = (f" (beyond the {plan.resume_at} statement(s) an earlier, cleared run "
                     "committed)") if plan.resume_at else ""
             console.warn("lockwise: the transaction was rolled back: the database has none of "
