@@ -2374,6 +2374,8 @@ CASES = [
          $$ BEGIN RETURN NEW; END $$;""",
          "CREATE TRIGGER v_ins INSTEAD OF INSERT ON v FOR EACH ROW EXECUTE FUNCTION touch()"),
     Case("rename-trigger", T + TOUCH_TRIGGER, "ALTER TRIGGER t_touch ON t RENAME TO t_touched"),
+    Case("rename-rule", T + "CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING;",
+         "ALTER RULE r ON t RENAME TO r2"),
     Case("create-policy-partitioned", EVENTS, "CREATE POLICY p ON events USING (id > 0)"),
     # COMMENT ON the other kinds that name a relation.
     Case("comment-on-rule", T + "CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING;",
