@@ -2470,6 +2470,15 @@ CASES = [
     Case("drop-view-cascade-materialized-view-over-it",
          VIEWS + "CREATE MATERIALIZED VIEW mv AS SELECT * FROM v;", "DROP VIEW v CASCADE"),
     # Publications: the tables each statement names.
+    Case("alter-publication-add-table", T + "CREATE TABLE other (id bigint);"
+         "CREATE PUBLICATION pub_add FOR TABLE other;", "ALTER PUBLICATION pub_add ADD TABLE t"),
+    Case("alter-publication-drop-table", T + "CREATE TABLE other (id bigint);"
+         "CREATE PUBLICATION pub_drop FOR TABLE t, other;",
+         "ALTER PUBLICATION pub_drop DROP TABLE t"),
+    Case("alter-publication-set-table", T + "CREATE TABLE other (id bigint);"
+         "CREATE PUBLICATION pub_set FOR TABLE other;", "ALTER PUBLICATION pub_set SET TABLE t",
+         # the table SET takes out: the catalog does not follow publications
+         unmodeled={"public.other": L.SHARE_UPDATE_EXCLUSIVE}),
     Case("drop-publication", T + "CREATE PUBLICATION pub_gone FOR TABLE t;",
          "DROP PUBLICATION pub_gone"),
     # ALTER INDEX of the other subcommands.
