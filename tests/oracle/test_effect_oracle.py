@@ -2523,6 +2523,7 @@ CASES = [
     Case("notify", T, "NOTIFY chan, 'x'"),
     Case("alter-type-add-attribute-cascade-typed-table-child", TYPED,
          "ALTER TYPE tt ADD ATTRIBUTE c int CASCADE"),
+    Case("create-sequence-owned-by", T, "CREATE SEQUENCE s OWNED BY t.n"),
     Case("checkpoint", T, "CHECKPOINT"),
 ]
 

@@ -52,15 +52,19 @@ def _lock_published_tables(b: Builder, stmt: dict) -> None:
 
 
 def alter_sequence(b: Builder, stmt: dict) -> None:
-    # OWNED BY looks the column up through its table, opened ACCESS SHARE (checked on the
-    # server).
+    lock_sequence_owner(b, stmt)
+    b.act("alter_sequence")
+
+
+def lock_sequence_owner(b: Builder, stmt: dict) -> None:
+    """OWNED BY, in CREATE or ALTER SEQUENCE, looks the column up through its table, opened
+    ACCESS SHARE (checked on the server)."""
     for opt in stmt.get("options") or ():
         _, elem = unwrap(opt)
         if elem.get("defname") == "owned_by":
             names = strings(unwrap(elem.get("arg"))[1].get("items"))
             if len(names) > 1:  # OWNED BY NONE is one name
                 b.lock(object_name(names[:-1]), L.ACCESS_SHARE)
-    b.act("alter_sequence")
 
 
 def create_statistics(b: Builder, stmt: dict) -> None:
