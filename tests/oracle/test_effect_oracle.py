@@ -2486,6 +2486,14 @@ CASES = [
          "ALTER INDEX t_lower_v ALTER COLUMN 1 SET STATISTICS 100"),
     Case("alter-index-reset", T + "CREATE INDEX t_n ON t (n) WITH (fillfactor = 80);",
          "ALTER INDEX t_n RESET (fillfactor)"),
+    Case("set-identity-option-partitioned",
+         "CREATE TABLE ip (id int GENERATED ALWAYS AS IDENTITY, k int) PARTITION BY LIST (k);"
+         "CREATE TABLE ip1 PARTITION OF ip FOR VALUES IN (1); INSERT INTO ip (k) VALUES (1);",
+         "ALTER TABLE ip ALTER COLUMN id SET INCREMENT BY 2", min_pg=17),
+    Case("set-identity-restart-partitioned",
+         "CREATE TABLE ip (id int GENERATED ALWAYS AS IDENTITY, k int) PARTITION BY LIST (k);"
+         "CREATE TABLE ip1 PARTITION OF ip FOR VALUES IN (1); INSERT INTO ip (k) VALUES (1);",
+         "ALTER TABLE ip ALTER COLUMN id RESTART", min_pg=17),
     Case("set-identity-generated-partitioned",
          "CREATE TABLE ip (id int GENERATED ALWAYS AS IDENTITY, k int) PARTITION BY LIST (k);"
          "CREATE TABLE ip1 PARTITION OF ip FOR VALUES IN (1); INSERT INTO ip (k) VALUES (1);",
