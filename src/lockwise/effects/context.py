@@ -42,9 +42,9 @@ class Context:
     #: Those of `empty_tables` that a TRUNCATE emptied: forgotten when the transaction ends.
     truncated_in_transaction: set[str] = field(default_factory=set)
     #: Compute the facts that only rules' alternatives read, SQL written back for the user
-    #: (an UPDATE's statement to run in batches, deparsed through pglast's printer: about a
-    #: millisecond each). Off for readers that show no alternative: the conflict graph and
-    #: lint's replay of migrations it does not report.
+    #: (an UPDATE's statement to run in batches, a new column's backfill value, deparsed
+    #: through pglast's printer: about a millisecond each). Off for readers that show no
+    #: alternative: the conflict graph and lint's replay of migrations it does not report.
     rule_text: bool = True
 
     def table_is_new(self, table: str) -> bool:
