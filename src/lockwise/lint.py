@@ -286,7 +286,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     judge = Judge(index, migration, file_directives, parsed.placeholders)
     ctx = Context(catalog=catalog, pg_version=options.pg_version,
                   pg_version_stated=options.pg_version_stated, migration_id=migration.id,
-                  session_timezone_utc=options.session_timezone_utc, rule_text=judged)
+                  session_timezone_utc=options.session_timezone_utc)
     if run is not None:
         run.seed(ctx)
     implicit = starts_in_transaction(migration, options, parsed.statements)

@@ -43,8 +43,8 @@ class Context:
     truncated_in_transaction: set[str] = field(default_factory=set)
     #: Compute the facts that only rules' alternatives read, SQL written back for the user
     #: (an UPDATE's statement to run in batches, a new column's backfill value, deparsed
-    #: through pglast's printer: about a millisecond each). Off for readers that show no
-    #: alternative: the conflict graph and lint's replay of migrations it does not report.
+    #: through pglast's printer: about a millisecond each). Off for a reader that shows no
+    #: alternative: the conflict graph when it computes effects itself.
     rule_text: bool = True
 
     def table_is_new(self, table: str) -> bool:
