@@ -213,7 +213,6 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
       one only once it linted NEW_REPLAY_AFTER migrations.
     """
     from lockwise.catalog.model import Catalog
-    from lockwise.lint import history_starts, lint_migrations, release_details
 
     whole = options.only is None
     if whole and _size(migrations) > RESUMABLE_MAX_CHARS:
@@ -236,6 +235,9 @@ def _computed(migrations: list[Migration], histories: Sequence[Sequence[Migratio
             # itself, beside lint. It stores its state where lint stores its replay.
             child = _graph_beside(migrations, histories, options,
                                   _replay_points(chain, whole, first))
+    # Imported after the fork: the graph beside needs the parser and the effect model, not
+    # the rules, and starts sooner (it is the longer side on the corpora).
+    from lockwise.lint import history_starts, lint_migrations, release_details
 
     def graph_then_release(report: MigrationReport) -> None:
         stream.add(report)

@@ -41,6 +41,11 @@ class Context:
     empty_tables: set[str] = field(default_factory=set)
     #: Those of `empty_tables` that a TRUNCATE emptied: forgotten when the transaction ends.
     truncated_in_transaction: set[str] = field(default_factory=set)
+    #: Compute the facts that only rules' alternatives read, SQL written back for the user
+    #: (an UPDATE's statement to run in batches, a new column's backfill value, deparsed
+    #: through pglast's printer: about a millisecond each). Off for a reader that shows no
+    #: alternative: the conflict graph when it computes effects itself.
+    rule_text: bool = True
 
     def table_is_new(self, table: str) -> bool:
         return table in self.new_tables

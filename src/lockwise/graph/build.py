@@ -442,7 +442,7 @@ class _Builder:
             # only on the block itself (the replay treats its tables as unsure).
             effect = replace(effect, actions=effect.actions[:1])
         loc = Location(key, str(m.path), stmt.span.line, stmt.span.column)
-        creates = {canon(o) for o in sorted(effect.creates)}
+        creates = {canon(o) for o in effect.creates}  # a set: no order to keep
         if_exists = any(a.facts.get("if_exists") for a in effect.actions)
         uses: dict[str, str] = {}
         for verb, objs in (("drops", effect.drops), ("alters", effect.alters),
@@ -1294,7 +1294,7 @@ def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int) ->
     from lockwise.effects.postgres import compute_effect
 
     return compute_effect(stmt.tree, Context(catalog=catalog, pg_version=pg_version,
-                                             migration_id=m.id))
+                                             migration_id=m.id, rule_text=False))
 
 
 def build_graph(migrations: Sequence[Migration], *,

@@ -221,7 +221,7 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         constraint_scans.append("checks the CHECK constraint on every row")
     b.creates.add(f"column:{table}.{facts['column']}")
     define_column(b, table, facts, in_create_table=False, table_is_new=base["table_is_new"])
-    if rewrite_why:
+    if rewrite_why and b.ctx.rule_text:
         # for the batched backfill instead
         facts.update(row_key_facts(b, table),
                      backfill_value_sql=_backfill_value_sql(table, base["qualified"], col, facts))

@@ -91,8 +91,9 @@ def dml(kind: str) -> Callable:
         if kind in ("update", "delete") and not has_where:
             for rel in (table, *targets):
                 b.scan(rel, f"{kind.upper()} without WHERE touches every row")
-            facts.update(row_key_facts(b, table))  # how batches would name rows
-            facts.update(_batch_facts(b, stmt, kind, table, facts["qualified"]))
+            if b.ctx.rule_text:
+                facts.update(row_key_facts(b, table))  # how batches would name rows
+                facts.update(_batch_facts(b, stmt, kind, table, facts["qualified"]))
         b.act(kind, **facts, has_where=has_where, columns=columns,
               columns_text=", ".join(columns),
               limited=kind != "insert" and _where_is_batched(stmt.get("whereClause")))
