@@ -2533,6 +2533,22 @@ CASES = [
          "ALTER TYPE tt ADD ATTRIBUTE c int CASCADE"),
     Case("create-sequence-owned-by", T, "CREATE SEQUENCE s OWNED BY t.n"),
     Case("checkpoint", T, "CHECKPOINT"),
+    # EXPLAIN plans the statement: the parser, rewriter and planner lock what it names (views
+    # expanded), in its own modes; only ANALYZE runs it (foreign-key checks, writes, scans).
+    Case("explain-select", T, "EXPLAIN SELECT * FROM t"),
+    Case("explain-update", T, "EXPLAIN UPDATE t SET n = 2"),
+    Case("explain-verbose-delete-view", VIEWS, "EXPLAIN (VERBOSE, COSTS off) DELETE FROM v"),
+    Case("explain-insert-checks-no-key", FK, "EXPLAIN INSERT INTO child VALUES (11, 1, 1)"),
+    Case("explain-analyze-false-update", T, "EXPLAIN (ANALYZE false) UPDATE t SET n = 2"),
+    Case("explain-create-table-as", T, "EXPLAIN CREATE TABLE t2 AS SELECT * FROM t"),
+    Case("explain-analyze-select", T, "EXPLAIN ANALYZE SELECT * FROM t", compare_scans=False),
+    Case("explain-analyze-update", T, "EXPLAIN ANALYZE UPDATE t SET n = 2"),
+    Case("explain-analyze-insert-checks-key", FK,
+         "EXPLAIN (ANALYZE, BUFFERS) INSERT INTO child VALUES (11, 1, 1)"),
+    Case("explain-analyze-delete-cascades", CASCADE,
+         "EXPLAIN ANALYZE DELETE FROM parent WHERE id = 1", compare_scans=False),
+    Case("explain-analyze-create-table-as", T,
+         "EXPLAIN ANALYZE CREATE TABLE t2 AS SELECT * FROM t"),
 ]
 
 

@@ -41,6 +41,9 @@ class Context:
     empty_tables: set[str] = field(default_factory=set)
     #: Those of `empty_tables` that a TRUNCATE emptied: forgotten when the transaction ends.
     truncated_in_transaction: set[str] = field(default_factory=set)
+    #: False for a statement that is planned, not run (EXPLAIN without ANALYZE): it takes the
+    #: locks of its parse, rewrite and plan only, never its executor's (foreign-key checks).
+    executes: bool = True
 
     def table_is_new(self, table: str) -> bool:
         return table in self.new_tables

@@ -78,7 +78,8 @@ def dml(kind: str) -> Callable:
                 facts.update(_invalid_arbiter(b, table, stmt["onConflictClause"], qualified))
         known = b.ctx.catalog.tables.get(table)
         rechecked = kind == "update" and table in b.ctx.written_in_transaction
-        for con in known.constraints.values() if known and kind != "delete" else ():
+        checked = kind != "delete" and b.ctx.executes  # not when only planned (EXPLAIN)
+        for con in known.constraints.values() if known and checked else ():
             # The foreign-key check reads the referenced row FOR KEY SHARE (ROW SHARE on its
             # table); an UPDATE checks only when it sets the key columns, or when the rows
             # were written earlier in its transaction (seen by `verify` on lemmy).
@@ -86,7 +87,7 @@ def dml(kind: str) -> Callable:
                     kind == "insert" or rechecked or set(con.columns) & set(columns)):
                 for rel in (con.references, *b.ctx.catalog.partitions(con.references)):
                     b.lock(rel, L.ROW_SHARE)
-        if kind in ("update", "delete"):
+        if kind in ("update", "delete") and b.ctx.executes:  # the keys' triggers fire
             _referencing_rows(b, table, kind, columns, {table})
         if kind in ("update", "delete") and not has_where:
             for rel in (table, *targets):
