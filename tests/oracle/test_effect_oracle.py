@@ -333,6 +333,21 @@ CREATE MATERIALIZED VIEW mv AS SELECT d FROM subs; CREATE VIEW plain_v AS SELECT
 """
 
 
+#: Schema app with a table with an index, one without, a partitioned table with a partition
+#: and a matview (and a table of public, which REINDEX SCHEMA app leaves alone).
+REINDEXED_SCHEMA = """
+CREATE SCHEMA app; CREATE TABLE app.a (id int PRIMARY KEY); CREATE TABLE app.nix (id int);
+CREATE TABLE app.p (id int PRIMARY KEY) PARTITION BY RANGE (id);
+CREATE TABLE app.p1 PARTITION OF app.p FOR VALUES FROM (0) TO (10);
+CREATE MATERIALIZED VIEW app.mv AS SELECT 1 AS x; CREATE UNIQUE INDEX ON app.mv (x);
+CREATE TABLE x (id int PRIMARY KEY);
+"""
+#: Each stops REINDEX SCHEMA app (CONCURRENTLY or not) at another of its tables.
+REINDEXED_SCHEMA_BLOCKERS = ("LOCK TABLE app.nix IN EXCLUSIVE MODE",
+                             "LOCK TABLE app.p1 IN EXCLUSIVE MODE",
+                             "REFRESH MATERIALIZED VIEW app.mv")
+
+
 @dataclass(frozen=True, slots=True)
 class Case:
     id: str
@@ -1197,6 +1212,24 @@ CASES = [
                         "LOCK TABLE ONLY events_2025 IN SHARE MODE")),
     # A partition alone is an ordinary table: SHARE UPDATE EXCLUSIVE, its parent not locked
     # (what reindex-partitioned-table-concurrently's advice relies on besides the case above).
+    # REINDEX SCHEMA / DATABASE work through the tables one transaction each (never in a
+    # transaction block): each table and matview held SHARE (CONCURRENTLY: SHARE UPDATE
+    # EXCLUSIVE) while its indexes are rebuilt, a partitioned table itself never; each blocker
+    # stops the statement at another table. REINDEX SYSTEM touches the system catalogs only.
+    Case("reindex-schema", REINDEXED_SCHEMA, "REINDEX SCHEMA app", schemas=("app",),
+         blocker="SELECT count(*) FROM app.a", more_blockers=REINDEXED_SCHEMA_BLOCKERS),
+    Case("reindex-schema-concurrently", REINDEXED_SCHEMA, "REINDEX SCHEMA CONCURRENTLY app",
+         schemas=("app",), blocker="LOCK TABLE app.a IN SHARE MODE",
+         more_blockers=REINDEXED_SCHEMA_BLOCKERS),
+    Case("reindex-database", "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE nix (id int);",
+         "REINDEX DATABASE", blocker="SELECT count(*) FROM a",
+         more_blockers=("LOCK TABLE nix IN ROW EXCLUSIVE MODE",), min_pg=16),
+    Case("reindex-database-concurrently",
+         "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE nix (id int);",
+         "REINDEX DATABASE CONCURRENTLY", blocker="LOCK TABLE a IN SHARE MODE",
+         more_blockers=("LOCK TABLE nix IN SHARE MODE",), min_pg=16),
+    Case("reindex-system", T, "REINDEX SYSTEM", blocker="SELECT count(*) FROM pg_catalog.pg_am",
+         min_pg=16),
     Case("reindex-partition-concurrently", EVENTS_INDEXED, "REINDEX TABLE CONCURRENTLY events_2024",
          blocker="INSERT INTO events_2024 VALUES (9, '2024-03-01', 'z')"),
     Case("cluster-partitioned", EVENTS_INDEXED, "CLUSTER events USING events_day",
@@ -2592,7 +2625,8 @@ def test_effect_matches_server(oracle, case: Case) -> None:
     # Index-level fact: an index held ACCESS EXCLUSIVE stops every query planning with its
     # table, which the table locks above do not show.
     for action in pred.effect.actions:
-        if action.kind in ("reindex", "alter_index"):
+        # (REINDEX SYSTEM holds the system catalogs' indexes, which are not observed.)
+        if action.kind in ("reindex", "alter_index") and action.facts.get("target") != "system":
             held = any(m == L.ACCESS_EXCLUSIVE for m in obs.index_locks.values())
             assert action.facts["index_access_exclusive"] == held, "index ACCESS EXCLUSIVE"
 
