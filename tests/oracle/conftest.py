@@ -39,6 +39,9 @@ _USER_RELKINDS = ("r", "p", "m", "v", "f")
 #: Indexes are observed apart: their locks are not table locks, but an ACCESS EXCLUSIVE one
 #: stops every query that plans with the table.
 _INDEX_RELKINDS = ("i", "I")
+#: Sequences are observed apart too, and compared only for the cases that ask (`sequences`):
+#: every nextval() (an INSERT into a serial column) takes a lock on one.
+_SEQUENCE_RELKINDS = ("S",)
 #: A role the OWNER TO cases can hand tables to (roles are cluster-wide).
 ORACLE_ROLE = "lockwise_oracle_owner"
 #: Upper bound on waiting for a non-transactional statement to block: a safety net against a
@@ -60,6 +63,10 @@ class Observation:
     relations: set[str] = field(default_factory=set)
     #: Strongest lock per index that existed before the statement.
     index_locks: dict[str, LockMode] = field(default_factory=dict)
+    #: Strongest lock per sequence that existed before the statement.
+    sequence_locks: dict[str, LockMode] = field(default_factory=dict)
+    #: Model names of the sequences that existed before the statement.
+    sequences: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -144,19 +151,23 @@ class Oracle:
         with self._connect(schema, session) as conn:
             relations = _relations(conn, schema, _USER_RELKINDS, schemas)
             indexes = _relations(conn, schema, _INDEX_RELKINDS, schemas)
+            # Indexes and sequences: locks on them are read, apart from the tables'.
+            apart = {"index": indexes,
+                     "sequence": _relations(conn, schema, _SEQUENCE_RELKINDS, schemas)}
             try:
-                obs = self._observe_in_transaction(conn, sql, relations, indexes)
+                obs = self._observe_in_transaction(conn, sql, relations, apart)
             except psycopg.errors.ActiveSqlTransaction:
                 # Refused inside a transaction block: watch it from outside instead.
                 assert blocker, f"no blocker given for a non-transactional statement: {sql}"
-                obs = self._observe_blocked(schema, session, sql, blocker, relations, indexes,
+                obs = self._observe_blocked(schema, session, sql, blocker, relations, apart,
                                             conn)
                 obs.transactional = False
         obs.relations = {name for name, _ in relations.values()}
+        obs.sequences = {name for name, _ in apart["sequence"].values()}
         return obs
 
     def _observe_in_transaction(self, conn, sql: str, relations: dict,
-                                indexes: dict) -> Observation:
+                                apart: dict[str, dict]) -> Observation:
         oids = list(relations)
         conn.autocommit = False
         try:
@@ -164,7 +175,7 @@ class Oracle:
             locks = conn.execute(
                 "SELECT relation::oid, mode FROM pg_locks WHERE pid = pg_backend_pid() "
                 "AND locktype = 'relation' AND relation = ANY(%s)",
-                (oids + list(indexes),)).fetchall()
+                (oids + [oid for rels in apart.values() for oid in rels],)).fetchall()
             after = dict(conn.execute(
                 "SELECT oid, relfilenode FROM pg_class WHERE oid = ANY(%s)", (oids,)).fetchall())
             scanned = conn.execute(
@@ -176,10 +187,11 @@ class Oracle:
         return Observation(locks=_strongest(locks, relations),
                            rewrites=_rewritten(relations, after),
                            scans={relations[oid][0] for (oid,) in scanned},
-                           index_locks=_strongest(locks, indexes))
+                           index_locks=_strongest(locks, apart["index"]),
+                           sequence_locks=_strongest(locks, apart["sequence"]))
 
     def _observe_blocked(self, schema: str, session: str, sql: str, blocker: str,
-                         relations: dict, indexes: dict, conn) -> Observation:
+                         relations: dict, apart: dict[str, dict], conn) -> Observation:
         """Run `sql` on its own connection while `blocker` (in an open transaction) holds it."""
         oids = list(relations)
         with self._connect(schema, session) as holder, self._connect(schema, session) as runner:
@@ -198,7 +210,8 @@ class Oracle:
             worker.start()
             try:
                 locks = _locks_while_blocked(conn, pid, holder.info.backend_pid,
-                                             oids + list(indexes), worker)
+                                             oids + [oid for rels in apart.values()
+                                                     for oid in rels], worker)
             finally:
                 holder.rollback()
                 worker.join(_BLOCK_WAIT_SECONDS)
@@ -209,7 +222,8 @@ class Oracle:
             "SELECT oid, relfilenode FROM pg_class WHERE oid = ANY(%s)", (oids,)).fetchall())
         return Observation(locks=_strongest(locks, relations),
                            rewrites=_rewritten(relations, after), scans=None,
-                           index_locks=_strongest(locks, indexes))
+                           index_locks=_strongest(locks, apart["index"]),
+                           sequence_locks=_strongest(locks, apart["sequence"]))
 
 
 def _parse(sql: str) -> list:

@@ -379,6 +379,9 @@ class Case:
     compare_scans: bool = True
     #: Schemas besides public that the setup creates (observed under their own names).
     schemas: tuple[str, ...] = ()
+    #: Whether locks on sequences are compared too (off by default: the model does not
+    #: follow nextval(), which every INSERT into a serial or identity column calls).
+    sequences: bool = False
 
 
 CASES = [
@@ -442,7 +445,7 @@ CASES = [
          "CREATE MATERIALIZED VIEW IF NOT EXISTS mv AS SELECT id, n FROM t"),
     Case("create-schema-if-not-exists-existing", FK, "CREATE SCHEMA IF NOT EXISTS public"),
     Case("create-sequence-if-not-exists-existing", FK + "CREATE SEQUENCE s;",
-         "CREATE SEQUENCE IF NOT EXISTS s"),
+         "CREATE SEQUENCE IF NOT EXISTS s", sequences=True),
     Case("create-index-if-not-exists-existing", T + "CREATE INDEX t_n ON t (n);",
          "CREATE INDEX IF NOT EXISTS t_n ON t (n)"),
     Case("create-index", T, "CREATE INDEX t_n ON t (n)"),
@@ -513,10 +516,10 @@ CASES = [
     Case("add-column-volatile-random", T, "ALTER TABLE t ADD COLUMN c float8 DEFAULT random()"),
     Case("add-column-volatile-clock-timestamp", T,
          "ALTER TABLE t ADD COLUMN c timestamptz DEFAULT clock_timestamp()"),
-    Case("add-column-serial", T, "ALTER TABLE t ADD COLUMN c serial"),
+    Case("add-column-serial", T, "ALTER TABLE t ADD COLUMN c serial", sequences=True),
     Case("add-column-bigserial", T, "ALTER TABLE t ADD COLUMN c bigserial"),
     Case("add-column-identity", T,
-         "ALTER TABLE t ADD COLUMN c bigint GENERATED ALWAYS AS IDENTITY"),
+         "ALTER TABLE t ADD COLUMN c bigint GENERATED ALWAYS AS IDENTITY", sequences=True),
     Case("add-column-generated-stored", T,
          "ALTER TABLE t ADD COLUMN c int GENERATED ALWAYS AS (n * 2) STORED"),
     # The column is there already: skipped with a NOTICE, under the lock (temporal's
@@ -989,9 +992,10 @@ CASES = [
          "CREATE TABLE people (id int, m mood); CREATE TABLE calm (id int);"
          "INSERT INTO people VALUES (1, 'ok');", "DROP TYPE mood CASCADE"),
     Case("drop-sequence-cascade", T + "CREATE SEQUENCE s;"
-         "ALTER TABLE t ADD COLUMN c bigint DEFAULT nextval('s');", "DROP SEQUENCE s CASCADE"),
+         "ALTER TABLE t ADD COLUMN c bigint DEFAULT nextval('s');", "DROP SEQUENCE s CASCADE",
+         sequences=True),
     Case("drop-serial-sequence-cascade", T + "ALTER TABLE t ADD COLUMN c serial;",
-         "DROP SEQUENCE t_c_seq CASCADE"),
+         "DROP SEQUENCE t_c_seq CASCADE", sequences=True),
     Case("drop-domain-cascade", T + "CREATE DOMAIN dd AS int; ALTER TABLE t ADD COLUMN c dd;"
          "CREATE TABLE k (id int, d dd);", "DROP DOMAIN dd CASCADE"),
     # The domains over it (an array of it too) and their columns go with it, and the
@@ -1668,9 +1672,9 @@ CASES = [
     Case("owner-to", T, "ALTER TABLE t OWNER TO lockwise_oracle_owner"),
     Case("replica-identity-full", T, "ALTER TABLE t REPLICA IDENTITY FULL"),
     Case("add-identity", "CREATE TABLE k (id int NOT NULL);",
-         "ALTER TABLE k ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY"),
+         "ALTER TABLE k ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY", sequences=True),
     Case("drop-identity", "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY);",
-         "ALTER TABLE k ALTER COLUMN id DROP IDENTITY"),
+         "ALTER TABLE k ALTER COLUMN id DROP IDENTITY", sequences=True),
     # --- types -------------------------------------------------------------------------------
     Case("enum-add-value", "CREATE TYPE mood AS ENUM ('sad', 'ok');"
          "CREATE TABLE people (id int, m mood);",
@@ -1822,7 +1826,8 @@ CASES = [
          "LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM t; END", min_pg=14),
     Case("create-plpgsql-function", T, "CREATE FUNCTION t_count() RETURNS bigint "
          "LANGUAGE plpgsql AS $$BEGIN RETURN (SELECT count(*) FROM t); END$$"),
-    Case("alter-sequence-owned-by", T + "CREATE SEQUENCE s;", "ALTER SEQUENCE s OWNED BY t.n"),
+    Case("alter-sequence-owned-by", T + "CREATE SEQUENCE s;", "ALTER SEQUENCE s OWNED BY t.n",
+         sequences=True),
     # --- inheritance and partition corners (found by replaying DDL against the server) -------
     # A renamed parent keeps its partitions (they name it by oid): dropping it drops them.
     Case("drop-partitioned-after-rename",
@@ -2068,7 +2073,7 @@ CASES = [
          "CREATE SCHEMA s1; CREATE SEQUENCE s1.c;"
          "CREATE TABLE t (id int DEFAULT nextval('s1.c')); CREATE TABLE kept (id int);"
          "ALTER SCHEMA s1 RENAME TO s2;",
-         "DROP SEQUENCE s2.c CASCADE", schemas=("s1", "s2")),
+         "DROP SEQUENCE s2.c CASCADE", schemas=("s1", "s2"), sequences=True),
     Case("drop-function-cascade-after-schema-rename",
          "CREATE SCHEMA s1;"
          "CREATE FUNCTION s1.tf() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;"
@@ -2283,10 +2288,10 @@ CASES = [
     Case("drop-type-cascade-after-set-schema", MOVABLE + "ALTER TYPE app.mood SET SCHEMA archive;",
          "DROP TYPE archive.mood CASCADE", schemas=("app", "archive")),
     Case("drop-sequence-cascade-after-rename", MOVABLE + "ALTER SEQUENCE app.c RENAME TO c2;",
-         "DROP SEQUENCE app.c2 CASCADE", schemas=("app", "archive")),
+         "DROP SEQUENCE app.c2 CASCADE", schemas=("app", "archive"), sequences=True),
     Case("drop-sequence-cascade-after-set-schema", MOVABLE +
          "ALTER SEQUENCE app.c SET SCHEMA archive;",
-         "DROP SEQUENCE archive.c CASCADE", schemas=("app", "archive")),
+         "DROP SEQUENCE archive.c CASCADE", schemas=("app", "archive"), sequences=True),
     Case("drop-function-cascade-after-rename", MOVABLE + "ALTER FUNCTION app.tf() RENAME TO tf2;",
          "DROP FUNCTION app.tf2() CASCADE", schemas=("app", "archive")),
     Case("drop-function-cascade-after-set-schema", MOVABLE +
@@ -2347,15 +2352,16 @@ CASES = [
          "ALTER TABLE events ALTER COLUMN kind DROP DEFAULT"),
     Case("set-default-inheritance-parent", INH, "ALTER TABLE base ALTER COLUMN n SET DEFAULT 0"),
     Case("add-identity-partitioned", EVENTS + "ALTER TABLE events ALTER COLUMN id SET NOT NULL;",
-         "ALTER TABLE events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY", min_pg=17),
+         "ALTER TABLE events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY", min_pg=17,
+         sequences=True),
     Case("drop-identity-partitioned",
          "CREATE TABLE ip (id int GENERATED ALWAYS AS IDENTITY, k int) PARTITION BY LIST (k);"
          "CREATE TABLE ip1 PARTITION OF ip FOR VALUES IN (1); INSERT INTO ip (k) VALUES (1);",
-         "ALTER TABLE ip ALTER COLUMN id DROP IDENTITY", min_pg=17),
+         "ALTER TABLE ip ALTER COLUMN id DROP IDENTITY", min_pg=17, sequences=True),
     Case("set-identity-generated", "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY);",
-         "ALTER TABLE k ALTER COLUMN id SET GENERATED BY DEFAULT"),
+         "ALTER TABLE k ALTER COLUMN id SET GENERATED BY DEFAULT", sequences=True),
     Case("set-identity-restart", "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY);",
-         "ALTER TABLE k ALTER COLUMN id RESTART WITH 100"),
+         "ALTER TABLE k ALTER COLUMN id RESTART WITH 100", sequences=True),
     Case("drop-expression-stored",
          T + "ALTER TABLE t ADD COLUMN g int GENERATED ALWAYS AS (n * 2) STORED;",
          "ALTER TABLE t ALTER COLUMN g DROP EXPRESSION", min_pg=13),
@@ -2449,7 +2455,7 @@ CASES = [
     Case("create-statistics-partitioned", EVENTS, "CREATE STATISTICS es ON id, day FROM events"),
     # TRUNCATE of more forms.
     Case("truncate-restart-identity", "CREATE TABLE k (id serial, n int);"
-         "INSERT INTO k (n) VALUES (1);", "TRUNCATE k RESTART IDENTITY"),
+         "INSERT INTO k (n) VALUES (1);", "TRUNCATE k RESTART IDENTITY", sequences=True),
     Case("truncate-both-ends-of-a-key", FK, "TRUNCATE child, parent"),
     Case("truncate-partition", EVENTS, "TRUNCATE events_2024"),
     # VACUUM / ANALYZE of more forms.
@@ -2522,20 +2528,20 @@ CASES = [
     Case("set-identity-option-partitioned",
          "CREATE TABLE ip (id int GENERATED ALWAYS AS IDENTITY, k int) PARTITION BY LIST (k);"
          "CREATE TABLE ip1 PARTITION OF ip FOR VALUES IN (1); INSERT INTO ip (k) VALUES (1);",
-         "ALTER TABLE ip ALTER COLUMN id SET INCREMENT BY 2", min_pg=17),
+         "ALTER TABLE ip ALTER COLUMN id SET INCREMENT BY 2", min_pg=17, sequences=True),
     Case("set-identity-restart-partitioned",
          "CREATE TABLE ip (id int GENERATED ALWAYS AS IDENTITY, k int) PARTITION BY LIST (k);"
          "CREATE TABLE ip1 PARTITION OF ip FOR VALUES IN (1); INSERT INTO ip (k) VALUES (1);",
-         "ALTER TABLE ip ALTER COLUMN id RESTART", min_pg=17),
+         "ALTER TABLE ip ALTER COLUMN id RESTART", min_pg=17, sequences=True),
     Case("set-identity-generated-partitioned",
          "CREATE TABLE ip (id int GENERATED ALWAYS AS IDENTITY, k int) PARTITION BY LIST (k);"
          "CREATE TABLE ip1 PARTITION OF ip FOR VALUES IN (1); INSERT INTO ip (k) VALUES (1);",
-         "ALTER TABLE ip ALTER COLUMN id SET GENERATED BY DEFAULT", min_pg=17),
+         "ALTER TABLE ip ALTER COLUMN id SET GENERATED BY DEFAULT", min_pg=17, sequences=True),
     Case("set-identity-generated-and-option-partitioned",
          "CREATE TABLE ip (id int GENERATED ALWAYS AS IDENTITY, k int) PARTITION BY LIST (k);"
          "CREATE TABLE ip1 PARTITION OF ip FOR VALUES IN (1); INSERT INTO ip (k) VALUES (1);",
          "ALTER TABLE ip ALTER COLUMN id SET GENERATED BY DEFAULT SET INCREMENT BY 2",
-         min_pg=17),
+         min_pg=17, sequences=True),
     Case("rename-partitioned-table", EVENTS, "ALTER TABLE events RENAME TO happenings"),
     Case("set-schema-partitioned", EVENTS + "CREATE SCHEMA oracle_parted_archive;",
          "ALTER TABLE events SET SCHEMA oracle_parted_archive",
@@ -2564,8 +2570,67 @@ CASES = [
     Case("notify", T, "NOTIFY chan, 'x'"),
     Case("alter-type-add-attribute-cascade-typed-table-child", TYPED,
          "ALTER TYPE tt ADD ATTRIBUTE c int CASCADE"),
-    Case("create-sequence-owned-by", T, "CREATE SEQUENCE s OWNED BY t.n"),
+    Case("create-sequence-owned-by", T, "CREATE SEQUENCE s OWNED BY t.n", sequences=True),
     Case("checkpoint", T, "CHECKPOINT"),
+    # Sequences: ALTER SEQUENCE's options hold it SHARE ROW EXCLUSIVE (nextval waits),
+    # the rest (RENAME, SET SCHEMA, OWNER TO, SET LOGGED, DROP) ACCESS EXCLUSIVE.
+    Case("alter-sequence-restart", "CREATE SEQUENCE s;", "ALTER SEQUENCE s RESTART",
+         sequences=True),
+    Case("alter-sequence-as-bigint", "CREATE SEQUENCE s AS int;", "ALTER SEQUENCE s AS bigint",
+         sequences=True),
+    Case("alter-sequence-increment", "CREATE SEQUENCE s;", "ALTER SEQUENCE s INCREMENT BY 5",
+         sequences=True),
+    Case("alter-sequence-rename", "CREATE SEQUENCE s;", "ALTER SEQUENCE s RENAME TO s2",
+         sequences=True),
+    Case("alter-sequence-owner-to", "CREATE SEQUENCE s;",
+         "ALTER SEQUENCE s OWNER TO lockwise_oracle_owner", sequences=True),
+    Case("alter-sequence-set-unlogged", "CREATE SEQUENCE s;", "ALTER SEQUENCE s SET UNLOGGED",
+         sequences=True, min_pg=15),
+    Case("alter-sequence-set-schema", "CREATE SEQUENCE s; CREATE SCHEMA oracle_seq_archive;",
+         "ALTER SEQUENCE s SET SCHEMA oracle_seq_archive", schemas=("oracle_seq_archive",),
+         sequences=True),
+    Case("drop-sequence", "CREATE SEQUENCE s;", "DROP SEQUENCE s", sequences=True),
+    Case("drop-two-sequences-if-exists", "CREATE SEQUENCE s; CREATE SEQUENCE s2;",
+         "DROP SEQUENCE IF EXISTS s, s2", sequences=True),
+    Case("serial-type-bigint", "CREATE TABLE k (id serial, n int);",
+         "ALTER TABLE k ALTER COLUMN id TYPE bigint", sequences=True),
+    Case("nextval-default-type-bigint",
+         "CREATE SEQUENCE s; CREATE TABLE k (id int DEFAULT nextval('s'), n int);",
+         "ALTER TABLE k ALTER COLUMN id TYPE bigint", sequences=True),
+    Case("drop-nextval-default-column",
+         "CREATE SEQUENCE s; CREATE TABLE k (id int DEFAULT nextval('s'), n int);",
+         "ALTER TABLE k DROP COLUMN id", sequences=True),
+    Case("truncate-restart-identity-identity",
+         "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY, n serial);",
+         "TRUNCATE k RESTART IDENTITY", sequences=True),
+    Case("truncate-keeps-sequences", "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY);",
+         "TRUNCATE k", sequences=True),
+    Case("set-schema-table-with-serial", "CREATE TABLE k (id serial, n int);"
+         "CREATE SCHEMA oracle_serial_archive;", "ALTER TABLE k SET SCHEMA oracle_serial_archive",
+         schemas=("oracle_serial_archive",), sequences=True),
+    Case("owner-to-table-with-identity", "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY);",
+         "ALTER TABLE k OWNER TO lockwise_oracle_owner", sequences=True),
+    Case("set-unlogged-table-with-identity",
+         "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY);", "ALTER TABLE k SET UNLOGGED",
+         sequences=True, min_pg=15),
+    Case("drop-partitioned-table-with-identity",
+         "CREATE TABLE ip (id int GENERATED ALWAYS AS IDENTITY, k int) PARTITION BY LIST (k);"
+         "CREATE TABLE ip1 PARTITION OF ip FOR VALUES IN (1);", "DROP TABLE ip",
+         sequences=True, min_pg=17),
+    Case("comment-on-sequence", "CREATE SEQUENCE s;", "COMMENT ON SEQUENCE s IS 's'",
+         sequences=True),
+    Case("grant-on-sequence", "CREATE SEQUENCE s;",
+         "GRANT USAGE ON SEQUENCE s TO lockwise_oracle_owner", sequences=True),
+    Case("set-identity-increment", "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY);",
+         "ALTER TABLE k ALTER COLUMN id SET INCREMENT BY 2", sequences=True),
+    Case("identity-type-bigint", "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY);",
+         "ALTER TABLE k ALTER COLUMN id TYPE bigint", sequences=True),
+    Case("drop-table-with-identity", "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY);",
+         "DROP TABLE k", sequences=True),
+    Case("drop-table-with-serial", "CREATE TABLE k (id serial, n int);", "DROP TABLE k",
+         sequences=True),
+    Case("drop-serial-column", "CREATE TABLE k (id serial, n int);",
+         "ALTER TABLE k DROP COLUMN id", sequences=True),
     # EXPLAIN plans the statement: the parser, rewriter and planner lock what it names (views
     # expanded), in its own modes; only ANALYZE runs it (foreign-key checks, writes, scans).
     Case("explain-select", T, "EXPLAIN SELECT * FROM t"),
@@ -2603,19 +2668,22 @@ def test_effect_matches_server(oracle, case: Case) -> None:
             obs.locks[rel] = max(obs.locks.get(rel, mode), mode)
         for index, mode in step.index_locks.items():
             obs.index_locks[index] = max(obs.index_locks.get(index, mode), mode)
+        for seq, mode in step.sequence_locks.items():
+            obs.sequence_locks[seq] = max(obs.sequence_locks.get(seq, mode), mode)
     created = {c.split(":", 1)[1] for c in pred.effect.creates}
 
     assert pred.transactional == obs.transactional, (
         f"model says transactional={pred.transactional}, server "
         f"{'accepts' if obs.transactional else 'refuses'} it in a transaction block")
 
-    phantom = set(pred.locks) - obs.relations - created
+    phantom = set(pred.locks) - obs.relations - obs.sequences - created
     assert not phantom, f"model locks relations that do not exist: {sorted(phantom)}"
-    observed = dict(obs.locks)
+    compared = obs.relations | obs.sequences if case.sequences else obs.relations
+    observed = {**obs.locks, **(obs.sequence_locks if case.sequences else {})}
     for rel, mode in case.unmodeled.items():
         assert observed.pop(rel, None) == mode, f"unmodeled lock on {rel} changed"
         assert rel not in pred.locks, f"{rel} is now modeled: drop it from `unmodeled`"
-    predicted = {r: m for r, m in pred.locks.items() if r in obs.relations}
+    predicted = {r: m for r, m in pred.locks.items() if r in compared}
     assert _names(predicted) == _names(observed), "locks"
 
     assert not pred.rewrites & case.unmodeled_rewrites, "now modeled: drop `unmodeled_rewrites`"

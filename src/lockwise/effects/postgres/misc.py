@@ -19,12 +19,17 @@ def comment(b: Builder, stmt: dict) -> None:
         # the server for constraints).
         names = strings(unwrap(stmt.get("object"))[1].get("items"))
         b.lock(object_name(names[:-1]), L.ACCESS_SHARE)
+    elif objtype == "OBJECT_SEQUENCE":  # as a table's (checked on the server)
+        b.lock(object_name(strings(unwrap(stmt.get("object"))[1].get("items"))),
+               L.SHARE_UPDATE_EXCLUSIVE)
     b.act("comment", object_type=objtype.replace("OBJECT_", "").lower())
 
 
 def grant(b: Builder, stmt: dict) -> None:
-    # GRANT / REVOKE on named tables opens each one with ACCESS SHARE (checked on the server).
-    if stmt.get("objtype") == "OBJECT_TABLE" and stmt.get("targtype") == "ACL_TARGET_OBJECT":
+    # GRANT / REVOKE on named tables or sequences opens each one with ACCESS SHARE (checked
+    # on the server).
+    if stmt.get("objtype") in ("OBJECT_TABLE", "OBJECT_SEQUENCE") and \
+            stmt.get("targtype") == "ACL_TARGET_OBJECT":
         for rel in stmt.get("objects") or ():
             b.lock(range_var(rel)[0], L.ACCESS_SHARE)
     b.act("grant")
@@ -52,6 +57,10 @@ def _lock_published_tables(b: Builder, stmt: dict) -> None:
 
 
 def alter_sequence(b: Builder, stmt: dict) -> None:
+    # Its options (RESTART, AS, INCREMENT, OWNED BY ...) hold the sequence SHARE ROW
+    # EXCLUSIVE: nextval(), so every INSERT drawing from it, waits until commit (checked on
+    # the server).
+    b.lock(range_var(stmt.get("sequence"))[0], L.SHARE_ROW_EXCLUSIVE)
     lock_sequence_owner(b, stmt)
     b.act("alter_sequence")
 
