@@ -121,9 +121,13 @@ class Oracle:
         return conn
 
     def observe(self, setup: str, sql: str, *, session: str = "", blocker: str = "",
-                schemas: tuple[str, ...] = ()) -> Observation:
+                schemas: tuple[str, ...] = (),
+                interrupted: tuple[str, str] = ()) -> Observation:
         """`schemas`: schemas besides the case's that the setup creates, observed under their
-        own names (dropped before and after: they are the database's, not the case's)."""
+        own names (dropped before and after: they are the database's, not the case's).
+        `interrupted`: (statement, holder): after the setup, the statement is cancelled while
+        it waits for `holder`, held open in another session (a DETACH ... CONCURRENTLY left
+        pending, for FINALIZE)."""
         import psycopg
 
         schema = f"o{next(_case_ids)}"
@@ -132,11 +136,47 @@ class Oracle:
             for extra in schemas:
                 admin.execute(f"DROP SCHEMA IF EXISTS {extra} CASCADE")
         try:
+            if interrupted:
+                self._setup_and_interrupt(schema, setup, *interrupted)
+                setup = ""
             return self._observe(schema, setup, sql, session, blocker, schemas)
         finally:
             with psycopg.connect(self.uri, autocommit=True) as admin:
                 for extra in schemas:
                     admin.execute(f"DROP SCHEMA IF EXISTS {extra} CASCADE")
+
+    def _setup_and_interrupt(self, schema: str, setup: str, statement: str,
+                             holder_sql: str) -> None:
+        """Run `setup`, then `statement` on a connection of its own until it waits for
+        `holder_sql` (held in an open transaction), and cancel it there."""
+        import psycopg
+
+        with self._connect(schema) as setup_conn:
+            setup_conn.execute(setup)
+        with self._connect(schema) as holder, self._connect(schema) as runner, \
+                self._connect(schema) as monitor:
+            holder.autocommit = False
+            holder.execute(holder_sql)
+            errors: list[BaseException] = []
+
+            def run() -> None:
+                try:
+                    runner.execute(statement)
+                except psycopg.errors.QueryCanceled:
+                    pass
+                except BaseException as exc:  # reported by the main thread
+                    errors.append(exc)
+
+            worker = threading.Thread(target=run, daemon=True)
+            worker.start()
+            try:
+                _locks_while_blocked(monitor, runner.info.backend_pid, holder.info.backend_pid,
+                                     [], worker)
+                monitor.execute("SELECT pg_cancel_backend(%s)", (runner.info.backend_pid,))
+                worker.join(_BLOCK_WAIT_SECONDS)
+            finally:
+                holder.rollback()
+            assert not worker.is_alive() and not errors, f"not interrupted: {errors}"
 
     def _observe(self, schema: str, setup: str, sql: str, session: str, blocker: str,
                  schemas: tuple[str, ...]) -> Observation:

@@ -164,6 +164,11 @@ ALTER TABLE events_other ALTER COLUMN id SET NOT NULL, ALTER COLUMN day SET NOT 
     ALTER COLUMN kind SET NOT NULL;
 """
 
+DETACH_FINALIZE = "ALTER TABLE events DETACH PARTITION events_2024 FINALIZE"
+#: A DETACH CONCURRENTLY cancelled while it waits for a query on the parent: left pending.
+DETACH_INTERRUPTED = ("ALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY",
+                      "SELECT count(*) FROM events")
+
 #: A partitioned table with a primary key, a unique constraint and an index (its partition
 #: holds their clones), and a table with rows to attach whose CHECK proves its bound.
 EVENTS_KEYED = """
@@ -382,6 +387,10 @@ class Case:
     #: Whether locks on sequences are compared too (off by default: the model does not
     #: follow nextval(), which every INSERT into a serial or identity column calls).
     sequences: bool = False
+    #: (statement, holder): run after the setup and cancelled while it waits for `holder`,
+    #: held open in another session: a DETACH ... CONCURRENTLY left pending, for FINALIZE.
+    #: The model replays it with the setup, as the earlier migration that ran it.
+    interrupted: tuple[str, str] = ()
 
 
 CASES = [
@@ -2572,6 +2581,34 @@ CASES = [
          "ALTER TYPE tt ADD ATTRIBUTE c int CASCADE"),
     Case("create-sequence-owned-by", T, "CREATE SEQUENCE s OWNED BY t.n", sequences=True),
     Case("checkpoint", T, "CHECKPOINT"),
+    # DETACH PARTITION ... FINALIZE of a DETACH ... CONCURRENTLY that was cancelled while it
+    # waited for a query on the parent: it runs in a transaction block and does the detach's
+    # second half (the partition ACCESS EXCLUSIVE, its foreign keys made its own, the rows
+    # of the tables referencing the parent checked).
+    Case("detach-partition-concurrently-referenced", EVENTS + """
+         ALTER TABLE events ADD PRIMARY KEY (id, day);
+         CREATE TABLE ref (id bigint, day date, FOREIGN KEY (id, day) REFERENCES events);
+         INSERT INTO ref VALUES (2, '2025-05-01');""",
+         "ALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY", min_pg=14,
+         blocker="LOCK TABLE ref IN ACCESS SHARE MODE"),
+    Case("detach-partition-finalize", EVENTS_INDEXED, DETACH_FINALIZE, min_pg=14,
+         interrupted=DETACH_INTERRUPTED),
+    Case("detach-partition-finalize-foreign-key", EVENTS + """
+         CREATE TABLE kinds (k text PRIMARY KEY); INSERT INTO kinds VALUES ('a'), ('b');
+         ALTER TABLE events ADD FOREIGN KEY (kind) REFERENCES kinds;""", DETACH_FINALIZE,
+         min_pg=14, interrupted=DETACH_INTERRUPTED),
+    Case("detach-partition-finalize-referenced", EVENTS + """
+         ALTER TABLE events ADD PRIMARY KEY (id, day);
+         CREATE TABLE ref (id bigint, day date, FOREIGN KEY (id, day) REFERENCES events);
+         INSERT INTO ref VALUES (2, '2025-05-01');""", DETACH_FINALIZE, min_pg=14,
+         interrupted=DETACH_INTERRUPTED),
+    Case("detach-partition-finalize-subpartitioned", EVENTS + """
+         CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01')
+             TO ('2027-01-01') PARTITION BY LIST (kind);
+         CREATE TABLE events_2026_a PARTITION OF events_2026 FOR VALUES IN ('a');""",
+         "ALTER TABLE events DETACH PARTITION events_2026 FINALIZE", min_pg=14,
+         interrupted=("ALTER TABLE events DETACH PARTITION events_2026 CONCURRENTLY",
+                      "SELECT count(*) FROM events")),
     # Sequences: ALTER SEQUENCE's options hold it SHARE ROW EXCLUSIVE (nextval waits),
     # the rest (RENAME, SET SCHEMA, OWNER TO, SET LOGGED, DROP) ACCESS EXCLUSIVE.
     Case("alter-sequence-restart", "CREATE SEQUENCE s;", "ALTER SEQUENCE s RESTART",
@@ -2658,9 +2695,10 @@ def _names(locks: dict) -> dict[str, str]:
 def test_effect_matches_server(oracle, case: Case) -> None:
     if oracle.server_major < case.min_pg:
         pytest.skip(f"needs PostgreSQL {case.min_pg}")
-    pred = oracle.predict(case.setup, case.sql, case.context, case.session)
+    replayed = f"{case.setup};\n{case.interrupted[0]};" if case.interrupted else case.setup
+    pred = oracle.predict(replayed, case.sql, case.context, case.session)
     obs = oracle.observe(case.setup, case.sql, session=case.session, blocker=case.blocker,
-                         schemas=case.schemas)
+                         schemas=case.schemas, interrupted=case.interrupted)
     for blocker in case.more_blockers:
         step = oracle.observe(case.setup, case.sql, session=case.session, blocker=blocker,
                               schemas=case.schemas)

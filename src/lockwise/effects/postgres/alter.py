@@ -10,7 +10,11 @@ from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import not_null_column
 from lockwise.core.types import LockMode
 from lockwise.effects.nodes import range_var, unwrap
-from lockwise.effects.postgres.attach import attach_partition, detach_partition
+from lockwise.effects.postgres.attach import (
+    attach_partition,
+    detach_partition,
+    detach_partition_finalize,
+)
 from lockwise.effects.postgres.builder import Builder, L, owned_sequences, table_facts
 from lockwise.effects.postgres.columns import (
     add_column,
@@ -285,7 +289,7 @@ _ALTER_CMDS: dict[str, Callable] = {
     "AT_DropExpression": drop_expression,
     "AT_AttachPartition": attach_partition,
     "AT_DetachPartition": detach_partition,
-    "AT_DetachPartitionFinalize": _simple("detach_partition_finalize", L.SHARE_UPDATE_EXCLUSIVE),
+    "AT_DetachPartitionFinalize": detach_partition_finalize,
     "AT_SetTableSpace": _set_tablespace,
     "AT_SetLogged": _with_owned_sequences(_set_persistence(logged=True)),
     "AT_SetUnLogged": _with_owned_sequences(_set_persistence(logged=False)),
