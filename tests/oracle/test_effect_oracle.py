@@ -2676,6 +2676,19 @@ CASES = [
     Case("explain-insert-checks-no-key", FK, "EXPLAIN INSERT INTO child VALUES (11, 1, 1)"),
     Case("explain-analyze-false-update", T, "EXPLAIN (ANALYZE false) UPDATE t SET n = 2"),
     Case("explain-create-table-as", T, "EXPLAIN CREATE TABLE t2 AS SELECT * FROM t"),
+    # Rows are routed to partitions when the INSERT runs: planned, it locks the parent only.
+    Case("explain-insert-partitioned", EVENTS,
+         "EXPLAIN INSERT INTO events VALUES (3, '2024-06-01', 'c')"),
+    Case("explain-update-partitioned", EVENTS, "EXPLAIN UPDATE events SET kind = 'x'"),
+    # PREPARE parses and rewrites its statement (views expanded), and plans it only when
+    # executed: the relations it names, in its modes, partitions not reached.
+    Case("prepare-select", T, "PREPARE q AS SELECT * FROM t"),
+    Case("prepare-update-partitioned", EVENTS,
+         "PREPARE q (text) AS UPDATE events SET kind = $1"),
+    Case("prepare-insert-checks-no-key", FK, "PREPARE q AS INSERT INTO child VALUES (11, 1, 1)"),
+    Case("prepare-select-view-for-update", VIEWS, "PREPARE q AS SELECT * FROM v FOR UPDATE"),
+    Case("prepare-select-partitioned-view", EVENTS + "CREATE VIEW ev AS SELECT * FROM events;",
+         "PREPARE q AS SELECT * FROM ev"),
     Case("explain-analyze-select", T, "EXPLAIN ANALYZE SELECT * FROM t", compare_scans=False),
     Case("explain-analyze-update", T, "EXPLAIN ANALYZE UPDATE t SET n = 2"),
     Case("explain-analyze-insert-checks-key", FK,

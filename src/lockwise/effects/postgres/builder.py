@@ -154,13 +154,14 @@ def lock_read_partitions(b: Builder, node: object, mode: LockMode = L.ACCESS_SHA
     The views it reads are expanded into their queries (the rewriter's work, also not done
     for a query merely parsed): their relations are locked as if named."""
     only = only_relations(node)
+    planned = b.ctx.plans  # the planner locks the partitions and children (not PREPARE)
     for rel in relations_in(node):
-        for part in descendants(b, rel, rel not in only):
+        for part in descendants(b, rel, planned and rel not in only):
             b.lock(part, mode)
         for base in view_reads(b, rel):
             b.lock(base, mode)
             b.reads.add(f"table:{base}")
-            for part in descendants(b, base):
+            for part in descendants(b, base, planned):
                 b.lock(part, mode)
 
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 from lockwise.catalog.search_path import elements_path
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Action, Effect
+from lockwise.effects.context import Context
 from lockwise.effects.nodes import (
     created_schema,
     options_on,
@@ -102,9 +103,27 @@ def explain(b: Builder, stmt: dict) -> None:
         _take_whole_effect(b, inner)
         b.actions.extend(inner.actions)
         return
-    for rel, mode in compute_effect(query, replace(b.ctx, executes=False)).locks.items():
-        b.lock(rel, mode)
+    _lock_unexecuted(b, query, replace(b.ctx, executes=False))
     b.act("explain", statement=unwrap(query)[0])
+
+
+def prepare(b: Builder, stmt: dict) -> None:
+    """PREPARE parses and rewrites its statement, and plans it only when it is executed: it
+    locks the relations the statement names and the views' relations, in its modes, not the
+    partitions or children (checked on the server)."""
+    query = stmt.get("query") or {}
+    _lock_unexecuted(b, query, replace(b.ctx, executes=False, plans=False))
+    b.act("prepare", name=stmt.get("name", ""), statement=unwrap(query)[0])
+
+
+def _lock_unexecuted(b: Builder, query: dict, ctx: Context) -> None:
+    """The locks of `query` as far as `ctx` says it gets: nothing else of it, which never
+    runs (no scan, write, object or action)."""
+    # The package's dispatcher: imported here, as the package imports this module.
+    from lockwise.effects.postgres import compute_effect
+
+    for rel, mode in compute_effect(query, ctx).locks.items():
+        b.lock(rel, mode)
 
 
 def create_rule(b: Builder, stmt: dict) -> None:

@@ -57,8 +57,10 @@ def dml(kind: str) -> Callable:
         # An INSERT locks the partitions its rows go to (all of them, as far as the model
         # knows: rows are not routed); UPDATE, DELETE and MERGE every partition and inheritance
         # child, unless ONLY (pruning on the partition key is not modeled).
-        targets = b.ctx.catalog.partitions(table) if kind == "insert" else \
-            descendants(b, table, bool((stmt.get("relation") or {}).get("inh")))
+        # (rows are routed when the INSERT runs; the others' are found when planned)
+        targets = (b.ctx.catalog.partitions(table) if b.ctx.executes else []) \
+            if kind == "insert" else \
+            descendants(b, table, b.ctx.plans and bool((stmt.get("relation") or {}).get("inh")))
         for part in targets:
             b.lock(part, L.ROW_EXCLUSIVE)
         others = {k: v for k, v in stmt.items() if k != "relation"}
