@@ -2668,6 +2668,30 @@ CASES = [
          sequences=True),
     Case("drop-serial-column", "CREATE TABLE k (id serial, n int);",
          "ALTER TABLE k DROP COLUMN id", sequences=True),
+    # Statement kinds that lock no relation (each had no case of its own).
+    Case("set-lock-timeout", T, "SET lock_timeout = '1s'"),
+    Case("discard-plans", T, "DISCARD PLANS"),
+    Case("discard-temp", T, "DISCARD TEMP"),
+    Case("create-domain-with-check", T, "CREATE DOMAIN pos AS int CHECK (VALUE > 0)"),
+    Case("create-enum", T, "CREATE TYPE mood AS ENUM ('a', 'b')"),
+    Case("create-composite-type", T, "CREATE TYPE pair AS (a int, b text)"),
+    Case("create-range-type", T, "CREATE TYPE floatrange AS RANGE (subtype = float8)"),
+    Case("create-role", T, "CREATE ROLE lockwise_oracle_rolled_back"),
+    Case("grant-role", T, "GRANT lockwise_oracle_owner TO CURRENT_USER"),
+    Case("create-extension-if-not-exists", T, "CREATE EXTENSION IF NOT EXISTS plpgsql"),
+    Case("alter-type-owner-to", "CREATE TYPE mood AS ENUM ('a');"
+         "CREATE TABLE people (id int, m mood);", "ALTER TYPE mood OWNER TO lockwise_oracle_owner"),
+    Case("alter-composite-type-owner-to", TYPED, "ALTER TYPE tt OWNER TO lockwise_oracle_owner"),
+    Case("alter-function-owner-to", T + CALLED,
+         "ALTER FUNCTION f(int) OWNER TO lockwise_oracle_owner"),
+    # ENABLE TRIGGER ALL / USER: SHARE ROW EXCLUSIVE on the table, as DISABLE TRIGGER ALL;
+    # on a table with a foreign key, its internal triggers too, the referenced table untouched.
+    Case("enable-trigger-all", FK, "ALTER TABLE child ENABLE TRIGGER ALL"),
+    Case("enable-trigger-all-referenced", FK, "ALTER TABLE parent ENABLE TRIGGER ALL"),
+    Case("enable-trigger-user", FK + "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql "
+         "AS $$ BEGIN RETURN NEW; END $$; CREATE TRIGGER c_touch BEFORE UPDATE ON child "
+         "FOR EACH ROW EXECUTE FUNCTION touch();", "ALTER TABLE child ENABLE TRIGGER USER"),
+    Case("enable-trigger-all-partitioned", EVENTS_TRIGGER, "ALTER TABLE events ENABLE TRIGGER ALL"),
     # EXPLAIN plans the statement: the parser, rewriter and planner lock what it names (views
     # expanded), in its own modes; only ANALYZE runs it (foreign-key checks, writes, scans).
     Case("explain-select", T, "EXPLAIN SELECT * FROM t"),
