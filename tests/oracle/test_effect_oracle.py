@@ -2668,6 +2668,19 @@ CASES = [
          sequences=True),
     Case("drop-serial-column", "CREATE TABLE k (id serial, n int);",
          "ALTER TABLE k DROP COLUMN id", sequences=True),
+    # ALTER ... [NO] DEPENDS ON EXTENSION: a trigger is looked up through its table (ACCESS
+    # SHARE), a materialized view held ACCESS EXCLUSIVE, an index too (so every query that
+    # plans with its table waits), a function locks nothing.
+    Case("trigger-depends-on-extension", T + TOUCH_TRIGGER,
+         "ALTER TRIGGER t_touch ON t DEPENDS ON EXTENSION plpgsql", min_pg=13),
+    Case("trigger-no-depends-on-extension", EVENTS_TRIGGER,
+         "ALTER TRIGGER e_touch ON events NO DEPENDS ON EXTENSION plpgsql", min_pg=13),
+    Case("index-depends-on-extension", T + "CREATE INDEX t_n ON t (n);",
+         "ALTER INDEX t_n DEPENDS ON EXTENSION plpgsql", min_pg=13),
+    Case("materialized-view-depends-on-extension", MATVIEW,
+         "ALTER MATERIALIZED VIEW mv DEPENDS ON EXTENSION plpgsql", min_pg=13),
+    Case("function-depends-on-extension", T + CALLED,
+         "ALTER FUNCTION f(int) DEPENDS ON EXTENSION plpgsql", min_pg=13),
     # Statement kinds that lock no relation (each had no case of its own).
     Case("set-lock-timeout", T, "SET lock_timeout = '1s'"),
     Case("discard-plans", T, "DISCARD PLANS"),
@@ -2769,7 +2782,8 @@ def test_effect_matches_server(oracle, case: Case) -> None:
     # table, which the table locks above do not show.
     for action in pred.effect.actions:
         # (REINDEX SYSTEM holds the system catalogs' indexes, which are not observed.)
-        if action.kind in ("reindex", "alter_index") and action.facts.get("target") != "system":
+        if action.kind in ("reindex", "alter_index", "depends_on_extension") and \
+                action.facts.get("target") != "system":
             held = any(m == L.ACCESS_EXCLUSIVE for m in obs.index_locks.values())
             assert action.facts["index_access_exclusive"] == held, "index ACCESS EXCLUSIVE"
 

@@ -26,8 +26,8 @@ records what the statement does in a `Builder`. The handlers live by statement f
 - `embedded`: DO blocks, CREATE SCHEMA's elements, CREATE RULE's actions, EXPLAIN's and
   PREPARE's statement (they recurse into `compute_effect`);
 - `databases`: ALTER DATABASE, CREATE / ALTER / DROP SUBSCRIPTION;
-- `misc`: COMMENT, GRANT / REVOKE, ALTER SEQUENCE, CREATE / ALTER PUBLICATION, CREATE
-  STATISTICS.
+- `misc`: COMMENT, GRANT / REVOKE, ALTER SEQUENCE, ALTER ... DEPENDS ON EXTENSION, CREATE /
+  ALTER PUBLICATION, CREATE STATISTICS.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ from lockwise.effects.postgres.misc import (
     comment,
     create_publication,
     create_statistics,
+    depends_on_extension,
     grant,
 )
 from lockwise.effects.postgres.queries import copy, dml, select
@@ -168,6 +169,7 @@ _HANDLERS: dict[str, Callable[[Builder, dict], None]] = {
     "MergeStmt": dml("merge"),
     "ExplainStmt": explain,
     "PrepareStmt": prepare,
+    "AlterObjectDependsStmt": depends_on_extension,
 }
 
 
