@@ -2666,6 +2666,18 @@ CASES = [
          "DROP TABLE k", sequences=True),
     Case("drop-table-with-serial", "CREATE TABLE k (id serial, n int);", "DROP TABLE k",
          sequences=True),
+    Case("drop-table-with-serial-after-rename",
+         "CREATE TABLE k (id serial, n int); ALTER TABLE k RENAME TO k2;", "DROP TABLE k2",
+         sequences=True),
+    Case("drop-table-with-serial-after-set-schema",
+         "CREATE TABLE k (id serial, n int); CREATE SCHEMA oracle_moved_serial;"
+         "ALTER TABLE k SET SCHEMA oracle_moved_serial;", "DROP TABLE oracle_moved_serial.k",
+         schemas=("oracle_moved_serial",), sequences=True),
+    Case("drop-table-with-identity-after-set-schema",
+         "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY);"
+         "CREATE SCHEMA oracle_moved_identity; ALTER TABLE k SET SCHEMA oracle_moved_identity;",
+         "DROP TABLE oracle_moved_identity.k", schemas=("oracle_moved_identity",),
+         sequences=True),
     Case("drop-serial-column", "CREATE TABLE k (id serial, n int);",
          "ALTER TABLE k DROP COLUMN id", sequences=True),
     # ALTER ... [NO] DEPENDS ON EXTENSION: a trigger is looked up through its table (ACCESS
