@@ -41,6 +41,7 @@ from lockwise.effects.nodes import (
     not_null_columns,
     object_name,
     only_not_null_columns,
+    options_on,
     range_var,
     relations_in,
     renamed_column_in,
@@ -2469,6 +2470,9 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _create_table_as(catalog, body, migration_id, views, view_reads)
     elif kind == "SelectStmt" and (creating := select_into(body)) is not None:
         _create_table_as(catalog, creating, migration_id, views, view_reads)
+    elif kind == "ExplainStmt" and "analyze" in options_on(body.get("options")):
+        # EXPLAIN ANALYZE runs its statement: CREATE TABLE AS / MATERIALIZED VIEW creates it.
+        _apply(catalog, body.get("query") or {}, migration_id, views, view_reads)
     elif kind == "CreateEnumStmt":
         name = object_name(strings(body.get("typeName")), create=True)
         catalog.enums[name] = strings(body.get("vals"))
