@@ -1846,3 +1846,19 @@ def test_tables_reached_by_drop_function_cascade_are_its_callers() -> None:
         "CREATE VIEW v AS SELECT f(id) AS x FROM calm;")
     tree = parse_sql("DROP FUNCTION f(int) CASCADE;").statements[0].tree
     assert {t.name for t in tables_reached(catalog, tree)} == {"public.t", "public.u", "public.v"}
+
+
+# --- EXPLAIN ----------------------------------------------------------------------------------
+
+def test_explain_analyze_create_table_as_creates_the_table() -> None:
+    catalog = replayed("CREATE TABLE t (id int);"
+                       "EXPLAIN ANALYZE CREATE TABLE t2 AS SELECT id FROM t;"
+                       "EXPLAIN (ANALYZE) CREATE MATERIALIZED VIEW mv AS SELECT id FROM t;")
+    assert "public.t2" in catalog.tables and "public.mv" in catalog.tables
+
+
+def test_explain_without_analyze_creates_nothing() -> None:
+    catalog = replayed("CREATE TABLE t (id int);"
+                       "EXPLAIN CREATE TABLE t2 AS SELECT id FROM t;"
+                       "EXPLAIN (ANALYZE false) CREATE TABLE t3 AS SELECT id FROM t;")
+    assert set(catalog.tables) == {"public.t"}

@@ -39,6 +39,9 @@ _USER_RELKINDS = ("r", "p", "m", "v", "f")
 #: Indexes are observed apart: their locks are not table locks, but an ACCESS EXCLUSIVE one
 #: stops every query that plans with the table.
 _INDEX_RELKINDS = ("i", "I")
+#: Sequences are observed apart too, and compared only for the cases that ask (`sequences`):
+#: every nextval() (an INSERT into a serial column) takes a lock on one.
+_SEQUENCE_RELKINDS = ("S",)
 #: A role the OWNER TO cases can hand tables to (roles are cluster-wide).
 ORACLE_ROLE = "lockwise_oracle_owner"
 #: Upper bound on waiting for a non-transactional statement to block: a safety net against a
@@ -60,6 +63,10 @@ class Observation:
     relations: set[str] = field(default_factory=set)
     #: Strongest lock per index that existed before the statement.
     index_locks: dict[str, LockMode] = field(default_factory=dict)
+    #: Strongest lock per sequence that existed before the statement.
+    sequence_locks: dict[str, LockMode] = field(default_factory=dict)
+    #: Model names of the sequences that existed before the statement.
+    sequences: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -114,9 +121,13 @@ class Oracle:
         return conn
 
     def observe(self, setup: str, sql: str, *, session: str = "", blocker: str = "",
-                schemas: tuple[str, ...] = ()) -> Observation:
+                schemas: tuple[str, ...] = (),
+                interrupted: tuple[str, str] = ()) -> Observation:
         """`schemas`: schemas besides the case's that the setup creates, observed under their
-        own names (dropped before and after: they are the database's, not the case's)."""
+        own names (dropped before and after: they are the database's, not the case's).
+        `interrupted`: (statement, holder): after the setup, the statement is cancelled while
+        it waits for `holder`, held open in another session (a DETACH ... CONCURRENTLY left
+        pending, for FINALIZE)."""
         import psycopg
 
         schema = f"o{next(_case_ids)}"
@@ -125,11 +136,47 @@ class Oracle:
             for extra in schemas:
                 admin.execute(f"DROP SCHEMA IF EXISTS {extra} CASCADE")
         try:
+            if interrupted:
+                self._setup_and_interrupt(schema, setup, *interrupted)
+                setup = ""
             return self._observe(schema, setup, sql, session, blocker, schemas)
         finally:
             with psycopg.connect(self.uri, autocommit=True) as admin:
                 for extra in schemas:
                     admin.execute(f"DROP SCHEMA IF EXISTS {extra} CASCADE")
+
+    def _setup_and_interrupt(self, schema: str, setup: str, statement: str,
+                             holder_sql: str) -> None:
+        """Run `setup`, then `statement` on a connection of its own until it waits for
+        `holder_sql` (held in an open transaction), and cancel it there."""
+        import psycopg
+
+        with self._connect(schema) as setup_conn:
+            setup_conn.execute(setup)
+        with self._connect(schema) as holder, self._connect(schema) as runner, \
+                self._connect(schema) as monitor:
+            holder.autocommit = False
+            holder.execute(holder_sql)
+            errors: list[BaseException] = []
+
+            def run() -> None:
+                try:
+                    runner.execute(statement)
+                except psycopg.errors.QueryCanceled:
+                    pass
+                except BaseException as exc:  # reported by the main thread
+                    errors.append(exc)
+
+            worker = threading.Thread(target=run, daemon=True)
+            worker.start()
+            try:
+                _locks_while_blocked(monitor, runner.info.backend_pid, holder.info.backend_pid,
+                                     [], worker)
+                monitor.execute("SELECT pg_cancel_backend(%s)", (runner.info.backend_pid,))
+                worker.join(_BLOCK_WAIT_SECONDS)
+            finally:
+                holder.rollback()
+            assert not worker.is_alive() and not errors, f"not interrupted: {errors}"
 
     def _observe(self, schema: str, setup: str, sql: str, session: str, blocker: str,
                  schemas: tuple[str, ...]) -> Observation:
@@ -144,19 +191,23 @@ class Oracle:
         with self._connect(schema, session) as conn:
             relations = _relations(conn, schema, _USER_RELKINDS, schemas)
             indexes = _relations(conn, schema, _INDEX_RELKINDS, schemas)
+            # Indexes and sequences: locks on them are read, apart from the tables'.
+            apart = {"index": indexes,
+                     "sequence": _relations(conn, schema, _SEQUENCE_RELKINDS, schemas)}
             try:
-                obs = self._observe_in_transaction(conn, sql, relations, indexes)
+                obs = self._observe_in_transaction(conn, sql, relations, apart)
             except psycopg.errors.ActiveSqlTransaction:
                 # Refused inside a transaction block: watch it from outside instead.
                 assert blocker, f"no blocker given for a non-transactional statement: {sql}"
-                obs = self._observe_blocked(schema, session, sql, blocker, relations, indexes,
+                obs = self._observe_blocked(schema, session, sql, blocker, relations, apart,
                                             conn)
                 obs.transactional = False
         obs.relations = {name for name, _ in relations.values()}
+        obs.sequences = {name for name, _ in apart["sequence"].values()}
         return obs
 
     def _observe_in_transaction(self, conn, sql: str, relations: dict,
-                                indexes: dict) -> Observation:
+                                apart: dict[str, dict]) -> Observation:
         oids = list(relations)
         conn.autocommit = False
         try:
@@ -164,7 +215,7 @@ class Oracle:
             locks = conn.execute(
                 "SELECT relation::oid, mode FROM pg_locks WHERE pid = pg_backend_pid() "
                 "AND locktype = 'relation' AND relation = ANY(%s)",
-                (oids + list(indexes),)).fetchall()
+                (oids + [oid for rels in apart.values() for oid in rels],)).fetchall()
             after = dict(conn.execute(
                 "SELECT oid, relfilenode FROM pg_class WHERE oid = ANY(%s)", (oids,)).fetchall())
             scanned = conn.execute(
@@ -176,10 +227,11 @@ class Oracle:
         return Observation(locks=_strongest(locks, relations),
                            rewrites=_rewritten(relations, after),
                            scans={relations[oid][0] for (oid,) in scanned},
-                           index_locks=_strongest(locks, indexes))
+                           index_locks=_strongest(locks, apart["index"]),
+                           sequence_locks=_strongest(locks, apart["sequence"]))
 
     def _observe_blocked(self, schema: str, session: str, sql: str, blocker: str,
-                         relations: dict, indexes: dict, conn) -> Observation:
+                         relations: dict, apart: dict[str, dict], conn) -> Observation:
         """Run `sql` on its own connection while `blocker` (in an open transaction) holds it."""
         oids = list(relations)
         with self._connect(schema, session) as holder, self._connect(schema, session) as runner:
@@ -198,7 +250,8 @@ class Oracle:
             worker.start()
             try:
                 locks = _locks_while_blocked(conn, pid, holder.info.backend_pid,
-                                             oids + list(indexes), worker)
+                                             oids + [oid for rels in apart.values()
+                                                     for oid in rels], worker)
             finally:
                 holder.rollback()
                 worker.join(_BLOCK_WAIT_SECONDS)
@@ -209,7 +262,8 @@ class Oracle:
             "SELECT oid, relfilenode FROM pg_class WHERE oid = ANY(%s)", (oids,)).fetchall())
         return Observation(locks=_strongest(locks, relations),
                            rewrites=_rewritten(relations, after), scans=None,
-                           index_locks=_strongest(locks, indexes))
+                           index_locks=_strongest(locks, apart["index"]),
+                           sequence_locks=_strongest(locks, apart["sequence"]))
 
 
 def _parse(sql: str) -> list:

@@ -41,6 +41,7 @@ from lockwise.effects.nodes import (
     not_null_columns,
     object_name,
     only_not_null_columns,
+    options_on,
     range_var,
     relations_in,
     renamed_column_in,
@@ -1471,6 +1472,18 @@ def _set_schema(catalog: Catalog, stmt: dict) -> None:
     new_name = f"{stmt.get('newschema', '')}.{name.split('.', 1)[-1]}"
     if t is not None and new_name != name and new_name not in catalog.tables:
         _move_relation(catalog, t, new_name)
+        _move_serial_sequences(catalog, t, stmt.get("newschema", ""))
+
+
+def _move_serial_sequences(catalog: Catalog, t: Table, schema: str) -> None:
+    """SET SCHEMA of a table moves the sequences its serial columns own with it (checked on
+    the server): the defaults drawing from one follow, as after ALTER SEQUENCE SET SCHEMA."""
+    for col in list(t.columns.values()):
+        seq = col.default_sequence
+        if col.default == "nextval()" and seq and not seq.startswith(f"{schema}."):
+            moved = f"{schema}.{seq.split('.', 1)[1]}"
+            for table, column in catalog.columns_drawing_from(seq):
+                catalog.tables[table].columns[column].default_sequence = moved
 
 
 def _follow_parent_rename(catalog: Catalog, old: str, new: str) -> None:
@@ -2457,6 +2470,9 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _create_table_as(catalog, body, migration_id, views, view_reads)
     elif kind == "SelectStmt" and (creating := select_into(body)) is not None:
         _create_table_as(catalog, creating, migration_id, views, view_reads)
+    elif kind == "ExplainStmt" and "analyze" in options_on(body.get("options")):
+        # EXPLAIN ANALYZE runs its statement: CREATE TABLE AS / MATERIALIZED VIEW creates it.
+        _apply(catalog, body.get("query") or {}, migration_id, views, view_reads)
     elif kind == "CreateEnumStmt":
         name = object_name(strings(body.get("typeName")), create=True)
         catalog.enums[name] = strings(body.get("vals"))

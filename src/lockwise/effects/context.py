@@ -46,6 +46,13 @@ class Context:
     #: through pglast's printer: about a millisecond each). Off for a reader that shows no
     #: alternative: the conflict graph when it computes effects itself.
     rule_text: bool = True
+    #: False for a statement that is planned, not run (EXPLAIN without ANALYZE): it takes the
+    #: locks of its parse, rewrite and plan only, never its executor's (foreign-key checks,
+    #: the partitions an INSERT routes rows to).
+    executes: bool = True
+    #: False for a statement only parsed and rewritten (PREPARE): the planner's locks on the
+    #: partitions and inheritance children of what it names are not taken either.
+    plans: bool = True
 
     def table_is_new(self, table: str) -> bool:
         return table in self.new_tables

@@ -20,7 +20,8 @@ _UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d"
 _NAMED_OBJECTS = ("view:", "function:", "type:", "sequence:")
 _DML_ACTIONS = ("insert", "update", "delete", "merge")
 _DDL_ACTIONS_EXCLUDED = {*_DML_ACTIONS, "select", "transaction", "set", "copy", "other",
-                         "lock_table", "analyze", "do_block", "declare_cursor"}
+                         "lock_table", "analyze", "do_block", "declare_cursor", "explain",
+                         "prepare"}
 
 
 #: Time zones with a fixed offset of zero (TimeZone settings, lower case): with one of them in

@@ -23,11 +23,11 @@ records what the statement does in a `Builder`. The handlers live by statement f
 - `maintenance`: VACUUM / ANALYZE, CLUSTER, REFRESH MATERIALIZED VIEW, LOCK TABLE;
 - `queries`: INSERT / UPDATE / DELETE / MERGE, SELECT, COPY;
 - `session_control`: SET, transaction control, SET CONSTRAINTS, DECLARE CURSOR, DISCARD;
-- `embedded`: DO blocks, CREATE SCHEMA's elements, CREATE RULE's actions (they recurse into
-  `compute_effect`);
+- `embedded`: DO blocks, CREATE SCHEMA's elements, CREATE RULE's actions, EXPLAIN's and
+  PREPARE's statement (they recurse into `compute_effect`);
 - `databases`: ALTER DATABASE, CREATE / ALTER / DROP SUBSCRIPTION;
-- `misc`: COMMENT, GRANT / REVOKE, ALTER SEQUENCE, CREATE / ALTER PUBLICATION, CREATE
-  STATISTICS.
+- `misc`: COMMENT, GRANT / REVOKE, ALTER SEQUENCE, ALTER ... DEPENDS ON EXTENSION, CREATE /
+  ALTER PUBLICATION, CREATE STATISTICS.
 """
 
 from __future__ import annotations
@@ -55,7 +55,13 @@ from lockwise.effects.postgres.databases import (
     drop_subscription,
 )
 from lockwise.effects.postgres.drops import drop, drop_database, truncate
-from lockwise.effects.postgres.embedded import create_rule, create_schema, do_block
+from lockwise.effects.postgres.embedded import (
+    create_rule,
+    create_schema,
+    do_block,
+    explain,
+    prepare,
+)
 from lockwise.effects.postgres.indexes import create_index, reindex
 from lockwise.effects.postgres.maintenance import cluster, lock_table, refresh_matview, vacuum
 from lockwise.effects.postgres.misc import (
@@ -65,6 +71,7 @@ from lockwise.effects.postgres.misc import (
     comment,
     create_publication,
     create_statistics,
+    depends_on_extension,
     grant,
 )
 from lockwise.effects.postgres.queries import copy, dml, select
@@ -160,6 +167,9 @@ _HANDLERS: dict[str, Callable[[Builder, dict], None]] = {
     "CreateStatsStmt": create_statistics,
     "AlterStatsStmt": alter_statistics,
     "MergeStmt": dml("merge"),
+    "ExplainStmt": explain,
+    "PrepareStmt": prepare,
+    "AlterObjectDependsStmt": depends_on_extension,
 }
 
 

@@ -10,8 +10,12 @@ from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import not_null_column
 from lockwise.core.types import LockMode
 from lockwise.effects.nodes import range_var, unwrap
-from lockwise.effects.postgres.attach import attach_partition, detach_partition
-from lockwise.effects.postgres.builder import Builder, L, table_facts
+from lockwise.effects.postgres.attach import (
+    attach_partition,
+    detach_partition,
+    detach_partition_finalize,
+)
+from lockwise.effects.postgres.builder import Builder, L, owned_sequences, table_facts
 from lockwise.effects.postgres.columns import (
     add_column,
     alter_column_type,
@@ -167,6 +171,49 @@ def _simple(kind: str, mode: LockMode, rewrite: str | None = None,
     return handler
 
 
+def _locking_sequences(column_handler: Callable) -> Callable:
+    """DROP COLUMN and ALTER COLUMN TYPE, with their locks on the column's sequences (checked
+    on the server): a serial or identity column's own goes with the column (ACCESS EXCLUSIVE);
+    a type change alters an identity's sequence as ALTER SEQUENCE AS does (SHARE ROW
+    EXCLUSIVE) and reads the one a nextval() default names again (ACCESS SHARE)."""
+    def handler(b: Builder, table: str, cmd: dict, base: dict) -> None:
+        column = cmd.get("name", "")
+        owned = owned_sequences(b, table, (column,))
+        if cmd.get("subtype") == "AT_DropColumn":
+            for seq in owned:
+                b.lock(seq, L.ACCESS_EXCLUSIVE)
+        elif (known := b.ctx.catalog.column(table, column)) is not None:
+            for seq in owned if known.identity else ():
+                b.lock(seq, L.SHARE_ROW_EXCLUSIVE)
+            if known.default_sequence:
+                b.lock(known.default_sequence, L.ACCESS_SHARE)
+        column_handler(b, table, cmd, base)
+    return handler
+
+
+def _with_owned_sequences(table_handler: Callable) -> Callable:
+    """OWNER TO and SET LOGGED / UNLOGGED change the table's serial and identity sequences
+    with it, each held ACCESS EXCLUSIVE (checked on the server)."""
+    def handler(b: Builder, table: str, cmd: dict, base: dict) -> None:
+        for seq in owned_sequences(b, table):
+            b.lock(seq, L.ACCESS_EXCLUSIVE)
+        table_handler(b, table, cmd, base)
+    return handler
+
+
+def _identity(kind: str, sequence_mode: LockMode) -> Callable:
+    """DROP IDENTITY drops the column's sequence (ACCESS EXCLUSIVE on it); SET GENERATED,
+    RESTART and the sequence options change it as ALTER SEQUENCE does (SHARE ROW EXCLUSIVE);
+    the table is held ACCESS EXCLUSIVE either way (checked on the server)."""
+    table_handler = _simple(kind, L.ACCESS_EXCLUSIVE)
+
+    def handler(b: Builder, table: str, cmd: dict, base: dict) -> None:
+        for seq in owned_sequences(b, table, (cmd.get("name", ""),)):
+            b.lock(seq, sequence_mode)
+        table_handler(b, table, cmd, base)
+    return handler
+
+
 def _set_persistence(logged: bool) -> Callable:
     def handler(b: Builder, table: str, cmd: dict, base: dict) -> None:
         b.lock(table, L.ACCESS_EXCLUSIVE)
@@ -229,8 +276,8 @@ def _set_access_method(b: Builder, table: str, cmd: dict, base: dict) -> None:
 
 _ALTER_CMDS: dict[str, Callable] = {
     "AT_AddColumn": add_column,
-    "AT_DropColumn": drop_column,
-    "AT_AlterColumnType": alter_column_type,
+    "AT_DropColumn": _locking_sequences(drop_column),
+    "AT_AlterColumnType": _locking_sequences(alter_column_type),
     "AT_ColumnDefault": column_default,
     "AT_SetNotNull": set_not_null,
     "AT_DropNotNull": drop_not_null,
@@ -242,10 +289,10 @@ _ALTER_CMDS: dict[str, Callable] = {
     "AT_DropExpression": drop_expression,
     "AT_AttachPartition": attach_partition,
     "AT_DetachPartition": detach_partition,
-    "AT_DetachPartitionFinalize": _simple("detach_partition_finalize", L.SHARE_UPDATE_EXCLUSIVE),
+    "AT_DetachPartitionFinalize": detach_partition_finalize,
     "AT_SetTableSpace": _set_tablespace,
-    "AT_SetLogged": _set_persistence(logged=True),
-    "AT_SetUnLogged": _set_persistence(logged=False),
+    "AT_SetLogged": _with_owned_sequences(_set_persistence(logged=True)),
+    "AT_SetUnLogged": _with_owned_sequences(_set_persistence(logged=False)),
     "AT_SetStatistics": _simple("column_set_statistics", L.SHARE_UPDATE_EXCLUSIVE),
     "AT_ClusterOn": _simple("cluster_on", L.SHARE_UPDATE_EXCLUSIVE),
     "AT_DropCluster": _simple("cluster_off", L.SHARE_UPDATE_EXCLUSIVE),
@@ -256,9 +303,9 @@ _ALTER_CMDS: dict[str, Callable] = {
     "AT_EnableTrigAll": trigger_toggle, "AT_DisableTrigAll": trigger_toggle,
     "AT_EnableTrigUser": trigger_toggle, "AT_DisableTrigUser": trigger_toggle,
     "AT_AddIdentity": _simple("column_add_identity", L.ACCESS_EXCLUSIVE),
-    "AT_DropIdentity": _simple("column_drop_identity", L.ACCESS_EXCLUSIVE),
-    "AT_SetIdentity": _simple("column_set_identity", L.ACCESS_EXCLUSIVE),
-    "AT_ChangeOwner": _simple("change_owner", L.ACCESS_EXCLUSIVE),
+    "AT_DropIdentity": _identity("column_drop_identity", L.ACCESS_EXCLUSIVE),
+    "AT_SetIdentity": _identity("column_set_identity", L.SHARE_ROW_EXCLUSIVE),
+    "AT_ChangeOwner": _with_owned_sequences(_simple("change_owner", L.ACCESS_EXCLUSIVE)),
     "AT_EnableRowSecurity": _simple("enable_row_security", L.ACCESS_EXCLUSIVE),
     "AT_DisableRowSecurity": _simple("disable_row_security", L.ACCESS_EXCLUSIVE),
     "AT_ForceRowSecurity": _simple("force_row_security", L.ACCESS_EXCLUSIVE),

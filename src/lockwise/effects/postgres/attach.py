@@ -224,26 +224,47 @@ def detach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
         b.transactional = False
     else:
         lock_partition_set(b, table)
-        # The foreign keys that reference the parent, or a table above it, lose the
-        # partition's rows: the referencing tables are locked and read for rows that point
-        # into it; a referenced table above is opened ACCESS SHARE (checked on the server).
-        for level, known in enumerate(partition_lineage(b.ctx.catalog, table)):
-            for other, _ in b.ctx.catalog.referencing(known.name):
-                if other != known.name:
-                    if level:
-                        b.lock(known.name, L.ACCESS_SHARE)
-                    b.lock(other, L.ACCESS_EXCLUSIVE)
-                    b.scan(other,
-                           "foreign key check: no row may reference the detached partition")
-    b.lock(part, L.ACCESS_EXCLUSIVE)
-    if not concurrently:  # a partitioned partition goes with its whole tree
-        for rel in b.ctx.catalog.partitions(part):
-            b.lock(rel, L.ACCESS_EXCLUSIVE)
-    # The partition's clones of the foreign keys above it become its own, with their own
-    # triggers on the referenced tables (checked on the server, PostgreSQL 18).
-    for con in b.ctx.catalog.inherited_foreign_keys(table):
-        if con.references != table:
-            fk_target(b, con.references)
+    _partition_leaves(b, table, part, whole_tree=not concurrently)
     b.alters.add(f"table:{part}")
     b.act("detach_partition", base, partition=part, concurrently=concurrently,
           partition_sql=part if qualified else part.split(".", 1)[1])
+
+
+def detach_partition_finalize(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    """FINALIZE completes a DETACH ... CONCURRENTLY that was cancelled or failed while it
+    waited: in a transaction block, with the parent held SHARE UPDATE EXCLUSIVE as the
+    concurrent detach held it, it does the detach's second half (checked on the server). The
+    replayed catalog has the partition detached already; what it reaches is found through
+    the parent and the partition's own partitions alike."""
+    part, qualified = range_var(unwrap(cmd.get("def"))[1].get("name"))
+    b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
+    _partition_leaves(b, table, part, whole_tree=True, rows_checked=False)
+    b.alters.add(f"table:{part}")
+    b.act("detach_partition_finalize", base, partition=part,
+          partition_sql=part if qualified else part.split(".", 1)[1])
+
+
+def _partition_leaves(b: Builder, table: str, part: str, *, whole_tree: bool,
+                      rows_checked: bool = True) -> None:
+    """What DETACH PARTITION, CONCURRENTLY or not, or its FINALIZE does to the partition `part`
+    of `table` and to the foreign keys around them (checked on the server). The foreign keys
+    that reference the parent, or a table above it, lose the partition's rows: the
+    referencing tables are locked ACCESS EXCLUSIVE and, but by FINALIZE (the cancelled
+    detach checked them), read for rows that point into it; a referenced table above is
+    opened ACCESS SHARE. The partition is held ACCESS EXCLUSIVE, with its whole tree but by
+    the first half of a concurrent detach (`whole_tree`). Its clones of the foreign keys above
+    it become its own, with their own triggers on the referenced tables (PostgreSQL 18)."""
+    for level, known in enumerate(partition_lineage(b.ctx.catalog, table)):
+        for other, _ in b.ctx.catalog.referencing(known.name):
+            if other != known.name:
+                if level:
+                    b.lock(known.name, L.ACCESS_SHARE)
+                b.lock(other, L.ACCESS_EXCLUSIVE)
+                if rows_checked:
+                    b.scan(other,
+                           "foreign key check: no row may reference the detached partition")
+    for rel in (part, *(b.ctx.catalog.partitions(part) if whole_tree else ())):
+        b.lock(rel, L.ACCESS_EXCLUSIVE)
+    for con in b.ctx.catalog.inherited_foreign_keys(table):
+        if con.references != table:
+            fk_target(b, con.references)

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from lockwise.catalog.model import Callers, Catalog, Table
+from lockwise.catalog.replay import owned_sequence
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
 from lockwise.effects.locks import strongest
@@ -105,6 +106,22 @@ def table_facts(b: Builder, table: str, qualified: bool) -> dict:
             "table_known": table in b.ctx.catalog.tables}
 
 
+def owned_sequences(b: Builder, table: str, columns: Iterable[str] | None = None) -> list[str]:
+    """The sequences of `table`'s serial and identity columns (of `columns` only, if given):
+    they go with the column or table, and change with the identity. A serial's as the
+    catalog recorded it; an identity's as PostgreSQL names it (`owned_sequence`; not followed
+    across a rename of the table). A partition's identity draws from its parent's sequence:
+    it has none of its own (checked on the server)."""
+    known = b.ctx.catalog.tables.get(table)
+    if known is None or known.partition_of:
+        return []
+    wanted = None if columns is None else set(columns)
+    return [owned_sequence(table, col.name) if col.identity else col.default_sequence or ""
+            for col in known.columns.values()
+            if (wanted is None or col.name in wanted)
+            and (col.identity or (col.default == "nextval()" and col.default_sequence))]
+
+
 def row_key_facts(b: Builder, table: str) -> dict:
     """What names a row of `table` in the batches a safe alternative writes: its primary key,
     or else the row's address (ctid), which every table has. `row_key_sql` is compared
@@ -137,13 +154,14 @@ def lock_read_partitions(b: Builder, node: object, mode: LockMode = L.ACCESS_SHA
     The views it reads are expanded into their queries (the rewriter's work, also not done
     for a query merely parsed): their relations are locked as if named."""
     only = only_relations(node)
+    planned = b.ctx.plans  # the planner locks the partitions and children (not PREPARE)
     for rel in relations_in(node):
-        for part in descendants(b, rel, rel not in only):
+        for part in descendants(b, rel, planned and rel not in only):
             b.lock(part, mode)
         for base in view_reads(b, rel):
             b.lock(base, mode)
             b.reads.add(f"table:{base}")
-            for part in descendants(b, base):
+            for part in descendants(b, base, planned):
                 b.lock(part, mode)
 
 

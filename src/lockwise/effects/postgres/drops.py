@@ -13,6 +13,7 @@ from lockwise.effects.postgres.builder import (
     L,
     callers_facts,
     drop_fk_triggers,
+    owned_sequences,
     partition_lineage,
     row_key_facts,
     table_facts,
@@ -156,7 +157,9 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
         elif kind == "type":
             facts = _drop_type(b, stmt, name, f"DROP {stmt['removeType'][7:]} {names[-1]}",
                                cascade, len(names) > 1)
-        elif kind == "sequence" and cascade:  # the defaults that call nextval() on it
+        elif kind == "sequence":
+            b.lock(name, L.ACCESS_EXCLUSIVE)  # (checked on the server)
+        if kind == "sequence" and cascade:  # the defaults that call nextval() on it
             for table, column in catalog.columns_drawing_from(name):
                 b.lock(table, L.ACCESS_EXCLUSIVE)
                 b.alters.add(f"column:{table}.{column}")
@@ -178,6 +181,8 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
     for part in catalog.partitions(table):  # dropped with it
         b.lock(part, L.ACCESS_EXCLUSIVE)
         b.drops.add(f"table:{part}")
+    for seq in owned_sequences(b, table):  # its serial and identity sequences go with it
+        b.lock(seq, L.ACCESS_EXCLUSIVE)
     for child in catalog.inheritance_children(table) if cascade else ():
         b.lock(child, L.ACCESS_EXCLUSIVE)  # (without CASCADE the server refuses)
         b.drops.add(f"table:{child}")
@@ -324,6 +329,8 @@ def truncate(b: Builder, stmt: dict) -> None:
         for part in emptied:
             b.lock(part, L.ACCESS_EXCLUSIVE)
             b.rewrites.add(part)  # TRUNCATE gives each table a new, empty relfilenode
+            for seq in owned_sequences(b, part) if stmt.get("restart_seqs") else ():
+                b.lock(seq, L.ACCESS_EXCLUSIVE)  # reset (checked on the server)
         b.writes.add(f"table:{table}")
         if cascade:
             for other in _referencing_closure(b.ctx.catalog, emptied):

@@ -10,7 +10,14 @@ from dataclasses import replace
 from lockwise.catalog.search_path import elements_path
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Action, Effect
-from lockwise.effects.nodes import created_schema, range_var, schema_elements
+from lockwise.effects.context import Context
+from lockwise.effects.nodes import (
+    created_schema,
+    options_on,
+    range_var,
+    schema_elements,
+    unwrap,
+)
 from lockwise.effects.postgres.builder import (
     Builder,
     L,
@@ -51,12 +58,7 @@ def _run_elements(b: Builder, stmt: dict, schema: str) -> None:
     with elements_path(ctx.catalog, schema, made):
         for position, tree in schema_elements(stmt, schema):
             inner = compute_effect(tree, ctx)
-            _take_effect(b, inner, made)
-            b.transactional = b.transactional and inner.transactional
-            for objects, taken in ((b.creates, inner.creates), (b.drops, inner.drops),
-                                   (b.alters, inner.alters), (b.reads, inner.reads),
-                                   (b.writes, inner.writes)):
-                objects.update(taken)
+            _take_whole_effect(b, inner, made)
             b.actions.extend(Action(a.kind, {**a.facts, "schema_element": position + 1})
                              for a in inner.actions)
             made.update(o.split(":", 1)[1] for o in inner.creates
@@ -75,6 +77,53 @@ def _take_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozenset())
     b.rewrites.update(inner.rewrites)
     for rel, why in inner.scans.items():
         b.scan(rel, why)
+
+
+def _take_whole_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozenset()) -> None:
+    """All that a statement `b`'s statement runs does but its actions: its locks (see
+    `_take_effect`), rewrites, scans, objects, and whether it may run in a transaction block."""
+    _take_effect(b, inner, new)
+    b.transactional = b.transactional and inner.transactional
+    for objects, taken in ((b.creates, inner.creates), (b.drops, inner.drops),
+                           (b.alters, inner.alters), (b.reads, inner.reads),
+                           (b.writes, inner.writes)):
+        objects.update(taken)
+
+
+def explain(b: Builder, stmt: dict) -> None:
+    """EXPLAIN plans its statement: the parser, rewriter and planner lock what it names (views
+    expanded, in its own modes), and that is all, nothing is run (checked on the server).
+    EXPLAIN ANALYZE runs it: its whole effect, actions included, is the statement's."""
+    # The package's dispatcher: imported here, as the package imports this module.
+    from lockwise.effects.postgres import compute_effect
+
+    query = stmt.get("query") or {}
+    if "analyze" in options_on(stmt.get("options")):
+        inner = compute_effect(query, b.ctx)
+        _take_whole_effect(b, inner)
+        b.actions.extend(inner.actions)
+        return
+    _lock_unexecuted(b, query, replace(b.ctx, executes=False))
+    b.act("explain", statement=unwrap(query)[0])
+
+
+def prepare(b: Builder, stmt: dict) -> None:
+    """PREPARE parses and rewrites its statement, and plans it only when it is executed: it
+    locks the relations the statement names and the views' relations, in its modes, not the
+    partitions or children (checked on the server)."""
+    query = stmt.get("query") or {}
+    _lock_unexecuted(b, query, replace(b.ctx, executes=False, plans=False))
+    b.act("prepare", name=stmt.get("name", ""), statement=unwrap(query)[0])
+
+
+def _lock_unexecuted(b: Builder, query: dict, ctx: Context) -> None:
+    """The locks of `query` as far as `ctx` says it gets: nothing else of it, which never
+    runs (no scan, write, object or action)."""
+    # The package's dispatcher: imported here, as the package imports this module.
+    from lockwise.effects.postgres import compute_effect
+
+    for rel, mode in compute_effect(query, ctx).locks.items():
+        b.lock(rel, mode)
 
 
 def create_rule(b: Builder, stmt: dict) -> None:

@@ -16,7 +16,7 @@ from lockwise.effects.postgres.builder import (
     skipped,
     table_facts,
 )
-from lockwise.effects.postgres.maintenance import partition_by_partition
+from lockwise.effects.postgres.maintenance import known_tables, partition_by_partition
 
 
 def _index_columns(stmt: dict) -> tuple[str, ...]:
@@ -97,6 +97,7 @@ def reindex(b: Builder, stmt: dict) -> None:
     else:
         table, index = "", ""
         b.transactional = False
+        _reindex_many(b, kind, stmt.get("name") or "", concurrently)
     if table:
         b.scan(table, "index rebuild")
         b.alters.add(f"table:{table}")
@@ -122,6 +123,27 @@ def reindex(b: Builder, stmt: dict) -> None:
           partitioned_table=partitioned,
           partitioned_reindex_sql=partitioned_reindex_sql(b.ctx.catalog, table, qualified)
           if partitioned and kind == "REINDEX_OBJECT_TABLE" else "")
+
+
+#: What REINDEX SCHEMA / DATABASE rebuild the indexes of, one table a transaction (checked on
+#: the server): not a partitioned table itself (its partitions are tables), not a view.
+_REINDEXED_IN_TURN = ("table", "matview")
+
+
+def _reindex_many(b: Builder, kind: str, schema: str, concurrently: bool) -> None:
+    """REINDEX SCHEMA s / DATABASE: each table and matview the catalog knows (of schema s)
+    is held SHARE (CONCURRENTLY: SHARE UPDATE EXCLUSIVE) while its indexes are rebuilt, a
+    table without any index too. REINDEX SYSTEM rebuilds the system catalogs' only."""
+    if kind == "REINDEX_OBJECT_SCHEMA":
+        tables = known_tables(b.ctx.catalog, _REINDEXED_IN_TURN, schema)
+    elif kind == "REINDEX_OBJECT_DATABASE":
+        tables = known_tables(b.ctx.catalog, _REINDEXED_IN_TURN)
+    else:
+        return
+    for table in tables:
+        b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
+        if b.ctx.catalog.indexes_on(table):
+            b.scan(table, "index rebuild")
 
 
 def alter_index(b: Builder, stmt: dict, index: str) -> None:

@@ -38,7 +38,7 @@ def vacuum(b: Builder, stmt: dict) -> None:
             # A parent's inherited statistics sample every table under it, ONLY or not.
             sampled += descendants(b, table)
     if not stmt.get("rels"):  # the whole database: each table the catalog knows, in turn
-        reached = [t.name for t in b.ctx.catalog.tables.values() if t.kind in _WHOLE_DATABASE]
+        reached = known_tables(b.ctx.catalog, _WHOLE_DATABASE)
     for table in tables + reached:
         if full:
             b.lock(table, L.ACCESS_EXCLUSIVE)
@@ -64,6 +64,14 @@ def vacuum(b: Builder, stmt: dict) -> None:
 #: What VACUUM or ANALYZE without a table list processes (checked on the server): not views,
 #: not foreign tables.
 _WHOLE_DATABASE = ("table", "partitioned", "matview")
+
+
+def known_tables(catalog: Catalog, kinds: tuple[str, ...], schema: str = "") -> list[str]:
+    """The relations of the given kinds the catalog knows (of `schema` only, if given): those a
+    statement over a whole database or schema processes in turn (VACUUM, REINDEX)."""
+    prefix = f"{schema}."
+    return [t.name for t in catalog.tables.values()
+            if t.kind in kinds and (not schema or t.name.startswith(prefix))]
 
 
 def _processed_with(b: Builder, table: str, inh: bool) -> list[str]:

@@ -1,5 +1,6 @@
 """Statements whose effect is a lock on the tables they name, if that: COMMENT, GRANT /
-REVOKE, ALTER SEQUENCE, CREATE / ALTER PUBLICATION, CREATE STATISTICS."""
+REVOKE, ALTER SEQUENCE, ALTER ... DEPENDS ON EXTENSION, CREATE / ALTER PUBLICATION, CREATE
+STATISTICS."""
 
 from __future__ import annotations
 
@@ -19,15 +20,39 @@ def comment(b: Builder, stmt: dict) -> None:
         # the server for constraints).
         names = strings(unwrap(stmt.get("object"))[1].get("items"))
         b.lock(object_name(names[:-1]), L.ACCESS_SHARE)
+    elif objtype == "OBJECT_SEQUENCE":  # as a table's (checked on the server)
+        b.lock(object_name(strings(unwrap(stmt.get("object"))[1].get("items"))),
+               L.SHARE_UPDATE_EXCLUSIVE)
     b.act("comment", object_type=objtype.replace("OBJECT_", "").lower())
 
 
 def grant(b: Builder, stmt: dict) -> None:
-    # GRANT / REVOKE on named tables opens each one with ACCESS SHARE (checked on the server).
-    if stmt.get("objtype") == "OBJECT_TABLE" and stmt.get("targtype") == "ACL_TARGET_OBJECT":
+    # GRANT / REVOKE on named tables or sequences opens each one with ACCESS SHARE (checked
+    # on the server).
+    if stmt.get("objtype") in ("OBJECT_TABLE", "OBJECT_SEQUENCE") and \
+            stmt.get("targtype") == "ACL_TARGET_OBJECT":
         for rel in stmt.get("objects") or ():
             b.lock(range_var(rel)[0], L.ACCESS_SHARE)
     b.act("grant")
+
+
+def depends_on_extension(b: Builder, stmt: dict) -> None:
+    """ALTER ... [NO] DEPENDS ON EXTENSION (checked on the server): a trigger is looked up
+    through its table, opened ACCESS SHARE; a materialized view is held ACCESS EXCLUSIVE, an
+    index too, which stops every query that plans with its table (`index_access_exclusive`,
+    as ALTER INDEX ... SET TABLESPACE); a function or procedure locks nothing."""
+    objtype = stmt.get("objectType", "")
+    relation = range_var(stmt.get("relation"))[0] if stmt.get("relation") else ""
+    index = relation if objtype == "OBJECT_INDEX" else ""
+    if objtype == "OBJECT_TRIGGER":
+        b.lock(relation, L.ACCESS_SHARE)
+    elif objtype == "OBJECT_MATVIEW":
+        b.lock(relation, L.ACCESS_EXCLUSIVE)
+    idx = b.ctx.catalog.indexes.get(index) if index else None
+    b.act("depends_on_extension", object_type=objtype.replace("OBJECT_", "").lower(),
+          extension=(stmt.get("extname") or {}).get("sval", ""), remove=bool(stmt.get("remove")),
+          index=index, table=idx.table if idx else relation if objtype == "OBJECT_TRIGGER" else "",
+          index_access_exclusive=bool(index))
 
 
 def create_publication(b: Builder, stmt: dict) -> None:
@@ -52,6 +77,10 @@ def _lock_published_tables(b: Builder, stmt: dict) -> None:
 
 
 def alter_sequence(b: Builder, stmt: dict) -> None:
+    # Its options (RESTART, AS, INCREMENT, OWNED BY ...) hold the sequence SHARE ROW
+    # EXCLUSIVE: nextval(), so every INSERT drawing from it, waits until commit (checked on
+    # the server).
+    b.lock(range_var(stmt.get("sequence"))[0], L.SHARE_ROW_EXCLUSIVE)
     lock_sequence_owner(b, stmt)
     b.act("alter_sequence")
 

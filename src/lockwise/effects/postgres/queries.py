@@ -57,8 +57,10 @@ def dml(kind: str) -> Callable:
         # An INSERT locks the partitions its rows go to (all of them, as far as the model
         # knows: rows are not routed); UPDATE, DELETE and MERGE every partition and inheritance
         # child, unless ONLY (pruning on the partition key is not modeled).
-        targets = b.ctx.catalog.partitions(table) if kind == "insert" else \
-            descendants(b, table, bool((stmt.get("relation") or {}).get("inh")))
+        # (rows are routed when the INSERT runs; the others' are found when planned)
+        targets = (b.ctx.catalog.partitions(table) if b.ctx.executes else []) \
+            if kind == "insert" else \
+            descendants(b, table, b.ctx.plans and bool((stmt.get("relation") or {}).get("inh")))
         for part in targets:
             b.lock(part, L.ROW_EXCLUSIVE)
         others = {k: v for k, v in stmt.items() if k != "relation"}
@@ -78,7 +80,8 @@ def dml(kind: str) -> Callable:
                 facts.update(_invalid_arbiter(b, table, stmt["onConflictClause"], qualified))
         known = b.ctx.catalog.tables.get(table)
         rechecked = kind == "update" and table in b.ctx.written_in_transaction
-        for con in known.constraints.values() if known and kind != "delete" else ():
+        checked = kind != "delete" and b.ctx.executes  # not when only planned (EXPLAIN)
+        for con in known.constraints.values() if known and checked else ():
             # The foreign-key check reads the referenced row FOR KEY SHARE (ROW SHARE on its
             # table); an UPDATE checks only when it sets the key columns, or when the rows
             # were written earlier in its transaction (seen by `verify` on lemmy).
@@ -86,7 +89,7 @@ def dml(kind: str) -> Callable:
                     kind == "insert" or rechecked or set(con.columns) & set(columns)):
                 for rel in (con.references, *b.ctx.catalog.partitions(con.references)):
                     b.lock(rel, L.ROW_SHARE)
-        if kind in ("update", "delete"):
+        if kind in ("update", "delete") and b.ctx.executes:  # the keys' triggers fire
             _referencing_rows(b, table, kind, columns, {table})
         if kind in ("update", "delete") and not has_where:
             for rel in (table, *targets):

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from lockwise.effects.nodes import range_var, strings, type_stand_in, type_stand_in_note, unwrap
-from lockwise.effects.postgres.builder import Builder, L, descendants, table_facts
+from lockwise.effects.postgres.builder import (
+    Builder,
+    L,
+    descendants,
+    owned_sequences,
+    table_facts,
+)
 from lockwise.effects.postgres.columns import column_constraints
 from lockwise.effects.postgres.constraints import inherited_check
 from lockwise.effects.postgres.user_types import rename_attribute
@@ -76,6 +82,8 @@ def rename(b: Builder, stmt: dict) -> None:
               name=f"trigger {stmt.get('subname', '')} on {table}",
               table_is_new=b.ctx.table_is_new(table))
     else:
+        if rtype == "OBJECT_SEQUENCE":  # (checked on the server)
+            b.lock(range_var(stmt.get("relation"))[0], L.ACCESS_EXCLUSIVE)
         if rtype in ("OBJECT_POLICY", "OBJECT_RULE"):
             # Renamed in its table's catalog rows, under ACCESS EXCLUSIVE as CREATE POLICY and
             # DROP RULE take it (checked on the server).
@@ -111,11 +119,15 @@ def set_schema(b: Builder, stmt: dict) -> None:
     kind = _SCHEMA_MOVABLE.get(stmt.get("objectType", ""))
     schema = stmt.get("newschema", "")
     if kind is None:
+        if stmt.get("objectType") == "OBJECT_SEQUENCE":  # (checked on the server)
+            b.lock(range_var(stmt.get("relation"))[0], L.ACCESS_EXCLUSIVE)
         b.act("set_schema", object_type=stmt.get("objectType", "").replace("OBJECT_", "").lower(),
               new_schema=schema)
         return
     table, qualified = range_var(stmt.get("relation"))
     b.lock(table, L.ACCESS_EXCLUSIVE)
+    for seq in owned_sequences(b, table):  # moved with it (checked on the server)
+        b.lock(seq, L.ACCESS_EXCLUSIVE)
     b.drops.add(f"{kind}:{table}")
     b.creates.add(f"{kind}:{schema}.{table.split('.', 1)[1]}")
     b.act("set_schema", table_facts(b, table, qualified), object_type=kind, new_schema=schema)
