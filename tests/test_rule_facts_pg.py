@@ -1224,3 +1224,38 @@ def test_alter_attribute_plan_with_a_matview_runs_and_keeps_its_values(pg_db: st
         conn.execute(plan)
         assert conn.execute("SELECT (p).a, pg_typeof((p).a)::text FROM pairs_mv").fetchall() \
             == [(7, "bigint")]
+
+
+@pytest.mark.parametrize("first", ["REINDEX INDEX accounts_note_idx",
+                                   "ALTER INDEX accounts_note_idx SET TABLESPACE pg_default"])
+def test_lock_accumulation_counts_an_index_held_access_exclusive(pg_db: str,
+                                                                  first: str) -> None:
+    """An index REINDEX or ALTER INDEX ... SET TABLESPACE holds ACCESS EXCLUSIVE stays locked
+    until commit, while later statements wait for their own locks: lock-accumulation names
+    its table, as for a table held ACCESS EXCLUSIVE."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = ("CREATE TABLE accounts (id bigint PRIMARY KEY, note text);\n"
+             "CREATE INDEX accounts_note_idx ON accounts (note);\n"
+             "CREATE TABLE orders (id bigint PRIMARY KEY);")
+    later = "ALTER TABLE orders ADD COLUMN plan text"
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.autocommit = False
+        conn.execute(first)
+        conn.execute(later)
+        held = conn.execute(
+            "SELECT mode FROM pg_locks WHERE pid = pg_backend_pid() "
+            "AND relation = 'accounts_note_idx'::regclass").fetchall()
+        conn.rollback()
+    assert ("AccessExclusiveLock",) in held
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(f"SET LOCAL lock_timeout = '5s';\n{first};\n{later};",
+                                      "0002_change.sql")]
+    found = [f for f in lint_migrations(migrations, LintOptions(pg_version=18,
+                                                                assume_in_transaction=True),
+                                        Catalog())[-1].all_findings
+             if f.rule == "lock-accumulation"]
+    assert len(found) == 1
+    assert "public.accounts" in found[0].message and "statement 2" in found[0].message

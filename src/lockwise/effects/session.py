@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from lockwise.catalog.search_path import read_path
 from lockwise.core.types import Action, Effect, LockMode
-from lockwise.effects.locks import conflicts
+from lockwise.effects.locks import conflicts, index_held_exclusive
 
 _UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
 #: Objects that running code reaches by name (tables have their own drop-table rule).
@@ -258,7 +258,7 @@ class Session:
                                        if o.startswith(("table:", "view:")))
                 self.tx_types_created.update(o for o in effect.creates
                                              if o.startswith("type:"))
-            if effect.locks:
+            if effect.locks or index_held_exclusive(effect):
                 self._hold_locks(effect, index)
         else:
             self._end_transaction()
@@ -269,6 +269,11 @@ class Session:
             self.tx_locks[table] = max(mode, self.tx_locks.get(table, mode))
             if mode is LockMode.ACCESS_EXCLUSIVE:
                 self.held_exclusive.setdefault(table, index)
+        # An index held ACCESS EXCLUSIVE (REINDEX, ALTER INDEX ... SET TABLESPACE) is held
+        # until commit too, and stops every query on its table as a table lock would
+        # (pg_locks, checked on the server).
+        for table in index_held_exclusive(effect):
+            self.held_exclusive.setdefault(table, index)
         held = self.tx_dml_locks if _is_dml(effect) else \
             self.tx_ddl_locks if _is_ddl(effect) else {}
         for table, mode in effect.locks.items():
