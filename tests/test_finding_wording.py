@@ -64,3 +64,18 @@ def test_drop_index_names_the_index_that_exists() -> None:
 def test_drop_index_names_every_index_when_none_is_known() -> None:
     message = finding("DROP INDEX a_idx, b_idx;", "drop-index-without-concurrently").message
     assert message.startswith("DROP INDEX public.a_idx, public.b_idx takes")
+
+
+def test_drop_object_of_one_object_says_it() -> None:
+    setup = ACCOUNTS + "\nCREATE VIEW active AS SELECT id FROM accounts;"
+    found = finding("DROP VIEW active;", "drop-object", setup=setup)
+    assert "without creating it again" in found.message and "this name fail" in found.message
+    assert "them" not in found.message and "them" not in (found.instead or "")
+
+
+def test_drop_object_of_several_objects_says_them() -> None:
+    setup = ACCOUNTS + "\nCREATE VIEW active AS SELECT id FROM accounts;\n" \
+        "CREATE VIEW idle AS SELECT id FROM accounts;"
+    found = finding("DROP VIEW active;\nDROP VIEW idle;", "drop-object", setup=setup)
+    assert "without creating them again" in found.message
+    assert "these names fail" in found.message

@@ -358,5 +358,9 @@ def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int
 def dropped_facts(gone: Sequence[str]) -> dict:
     """The facts of drop-object for `gone` (`Session.dropped_not_recreated`, or those of them
     no directive waived)."""
+    one = len(gone) == 1
     return {"dropped_not_recreated": tuple(gone),
-            "dropped_not_recreated_text": ", ".join(o.replace(":", " ", 1) for o in gone)}
+            "dropped_not_recreated_text": ", ".join(o.replace(":", " ", 1) for o in gone),
+            # The message's words for one object or several ("it" / "this name").
+            "dropped_not_recreated_them": "it" if one else "them",
+            "dropped_not_recreated_names": "this name" if one else "these names"}

@@ -178,7 +178,7 @@ SQL_TEXT_FACTS = frozenset({
     "column_type_note", "column_type_sql",
     "table_name_arg",
     "command", "constraint_added_sql", "drop_partition_sql", "check_sql",
-    "dependents_text", "dropped_not_recreated_text",
+    "dependents_text", "dropped_not_recreated_text", "dropped_not_recreated_them",
     "enum_backfill_sql", "enum_values_added_sql", "expression_over_new_sql", "expression_sql",
     "length_sql", "lock_instead_sql",
     "long_identifier_truncated", "mode_sql", "new_type_text", "not_yet_done_sql", "object_type",
