@@ -593,6 +593,12 @@ _SERVER_CASES = {
         "ALTER TABLE b ADD COLUMN z int DEFAULT 1; ALTER TABLE b ALTER COLUMN a SET NOT NULL;"
         "ALTER TABLE b ALTER COLUMN w DROP NOT NULL; ALTER TABLE b ALTER COLUMN v SET DEFAULT 2;"
         "ALTER TABLE b ALTER COLUMN v TYPE bigint;",
+    # A PRIMARY KEY added to a plain inheritance parent makes its columns NOT NULL in every
+    # child, however deep (PostgreSQL 18); the children get no index.
+    "inheritance primary key":
+        "CREATE TABLE b (a int, v int); CREATE TABLE c1 () INHERITS (b);"
+        "CREATE TABLE c2 (a int, v int); ALTER TABLE c2 INHERIT b;"
+        "CREATE TABLE g1 () INHERITS (c1); ALTER TABLE b ADD PRIMARY KEY (a);",
     # A column renamed on a partitioned table or an inheritance parent is renamed in every
     # partition and child, however deep, with what reads it there (generated columns, indexes).
     "rename column below":

@@ -369,9 +369,10 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint,
     if con.kind == "foreign":
         catalog.note_foreign_key(t.name, con.references)
     if con.kind == "primary":
-        # Its columns are NOT NULL, and so are those of every partition, which must match
-        # (checked on the server).
-        for rel in (t, *filter(None, map(catalog.tables.get, catalog.partitions(t.name)))):
+        # Its columns are NOT NULL, and so are those of every partition, which must match,
+        # and of every inheritance child, which PostgreSQL 18 gives the NOT NULL (ONLY
+        # fails while a child's column is nullable) (checked on the server).
+        for rel in (t, *_children(catalog, t.name)):
             for c in con.columns:
                 if c in rel.columns:
                     rel.columns[c].not_null = True
