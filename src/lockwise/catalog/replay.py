@@ -565,6 +565,19 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         _like_extras(catalog, t, like)
 
 
+def _create_foreign_table(catalog: Catalog, base: dict, migration_id: str) -> None:
+    """CREATE FOREIGN TABLE: a relation of its own kind, with the columns, constraints,
+    parents and partition bound written as CREATE TABLE writes them; its rows are the
+    remote server's."""
+    name, _ = range_var(base.get("relation"), create=True)
+    if name in catalog.tables:
+        return  # IF NOT EXISTS skips it; without, the server refuses it
+    _create_table(catalog, base, migration_id)
+    created = catalog.tables.get(name)
+    if created is not None:
+        created.kind = "foreign"
+
+
 def _inheritable_checks(t: Table) -> list[Constraint]:
     """The CHECK constraints of `t` its partitions and inheritance children have too."""
     return [c for c in t.constraints.values() if c.kind == "check" and not c.no_inherit]
@@ -2415,6 +2428,8 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _create_table(catalog, body, migration_id)
         _stamp_constraints(catalog, range_var(body.get("relation"), create=True)[0],
                            migration_id)
+    elif kind == "CreateForeignTableStmt":
+        _create_foreign_table(catalog, body.get("base") or {}, migration_id)
     elif kind == "AlterTableStmt":
         _alter_table(catalog, body)
         _stamp_constraints(catalog, range_var(body.get("relation"))[0], migration_id)

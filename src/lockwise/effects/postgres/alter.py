@@ -43,6 +43,8 @@ def alter_table(b: Builder, stmt: dict) -> None:
     base = table_facts(b, table, qualified)
     base["if_exists"] = bool(stmt.get("missing_ok"))
     base["only"] = not (stmt.get("relation") or {}).get("inh")
+    if objtype == "OBJECT_FOREIGN_TABLE":
+        base["table_is_foreign"] = True
     b.alters.add(f"table:{table}")
     b.freed_names = _names_dropped_first(b.ctx.catalog, table, stmt.get("cmds") or ())
     subcommands = [unwrap(node)[1] for node in stmt.get("cmds") or ()]
@@ -74,6 +76,9 @@ def alter_table(b: Builder, stmt: dict) -> None:
                 # Row triggers are cloned to every partition, and toggled there too.
                 for part in b.ctx.catalog.partitions(table):
                     b.lock(part, L.SHARE_ROW_EXCLUSIVE)
+    if base["table_is_foreign"]:  # no rows here (a table the catalog does not know too)
+        b.rewrites.discard(table)
+        b.scans.pop(table, None)
 
 
 def _names_dropped_first(catalog: Catalog, table: str, cmds: list) -> frozenset[str]:

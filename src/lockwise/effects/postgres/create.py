@@ -123,8 +123,8 @@ def _refused_in_create_table(b: Builder, table: str, stmt: dict) -> list[str]:
 
 
 def create_foreign_table(b: Builder, stmt: dict) -> None:
-    """CREATE FOREIGN TABLE: no data here, nothing locked but its name (the catalog does
-    not follow foreign tables further)."""
+    """CREATE FOREIGN TABLE: no data here, nothing locked but its name (the replay records
+    it as a relation of kind "foreign": its ALTERs rewrite and read nothing)."""
     base = stmt.get("base") or {}
     table, qualified = range_var(base.get("relation"), create=True)
     if skipped(b, base, relation_skips(b, base, table), "create_foreign_table",
