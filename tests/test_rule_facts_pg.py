@@ -1258,3 +1258,43 @@ def test_lock_accumulation_counts_an_index_held_access_exclusive(pg_db: str,
              if f.rule == "lock-accumulation"]
     assert len(found) == 1
     assert "public.accounts" in found[0].message and "statement 2" in found[0].message
+
+
+_PARTED = "CREATE TABLE p (id int{key}, v int) PARTITION BY RANGE (id);\n"
+_ATTACH = "ALTER TABLE p ATTACH PARTITION c FOR VALUES FROM (1) TO (100)"
+
+
+@pytest.mark.parametrize(("setup", "sql", "refused"), [
+    (_PARTED.format(key=" NOT NULL") + "CREATE TABLE c (id int, v int);", _ATTACH, True),
+    (_PARTED.format(key=" PRIMARY KEY") + "CREATE TABLE c (id int, v int);", _ATTACH, True),
+    (_PARTED.format(key=" NOT NULL") + "CREATE TABLE c (id int NOT NULL, v int);", _ATTACH,
+     False),
+    (_PARTED.format(key="") + "ALTER TABLE p ADD CONSTRAINT p_v NOT NULL v NOT VALID;\n"
+     "CREATE TABLE c (id int, v int);", _ATTACH, True),
+    (_PARTED.format(key=" NOT NULL") + "CREATE TABLE c (id int, v int);\n"
+     "ALTER TABLE c ADD CONSTRAINT c_id NOT NULL id NOT VALID;", _ATTACH, True),
+    (_PARTED.format(key=" NOT NULL") + "CREATE TABLE c (id int, v int);\n"
+     "ALTER TABLE c ADD CONSTRAINT c_id NOT NULL id NOT VALID;\n"
+     "ALTER TABLE c VALIDATE CONSTRAINT c_id;", _ATTACH, False),
+    ("CREATE TABLE p (id int NOT NULL, v int); CREATE TABLE c (id int, v int);",
+     "ALTER TABLE c INHERIT p", True),
+    ("CREATE TABLE p (id int PRIMARY KEY, v int); CREATE TABLE c (id int NOT NULL, v int);",
+     "ALTER TABLE c INHERIT p", False),
+])
+def test_child_column_nullable_matches_server(pg_db: str, setup: str, sql: str,
+                                              refused: bool) -> None:
+    """child-column-nullable reports an ATTACH PARTITION / INHERIT exactly when PostgreSQL 18
+    refuses it for a column the parent has NOT NULL; its alternative, run as written, makes
+    the statement go through."""
+    import psycopg
+
+    errors = (psycopg.errors.DatatypeMismatch, psycopg.errors.InvalidObjectDefinition)
+    (action,) = _effect_after(setup, sql).actions
+    assert bool(action.facts["child_nullable_columns"]) == refused
+    assert _server_refuses(pg_db, setup, sql, errors) == refused
+    if refused and "NOT VALID" not in setup:
+        with _connect(pg_db) as conn:
+            conn.execute("DROP TABLE IF EXISTS c, p")
+            conn.execute(setup)
+            conn.execute(action.facts["child_not_null_sql"])
+            conn.execute(sql)

@@ -10,7 +10,7 @@ from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import not_null_column
 from lockwise.core.types import LockMode
 from lockwise.effects.nodes import range_var, unwrap
-from lockwise.effects.postgres.attach import attach_partition, detach_partition
+from lockwise.effects.postgres.attach import attach_partition, detach_partition, nullable_below
 from lockwise.effects.postgres.builder import Builder, L, table_facts
 from lockwise.effects.postgres.columns import (
     add_column,
@@ -32,6 +32,7 @@ from lockwise.effects.postgres.constraints import (
 from lockwise.effects.postgres.indexes import alter_index
 from lockwise.effects.postgres.triggers import toggles_row_triggers, trigger_toggle
 from lockwise.effects.postgres.user_types import alter_composite_type
+from lockwise.parse.quoting import relation_sql
 
 
 def alter_table(b: Builder, stmt: dict) -> None:
@@ -209,7 +210,9 @@ def _inherit(b: Builder, table: str, cmd: dict, base: dict, kind: str) -> None:
     parent = range_var(cmd.get("def"))[0]
     b.lock(table, L.ACCESS_EXCLUSIVE)
     b.lock(parent, L.SHARE_UPDATE_EXCLUSIVE if kind == "inherit" else L.ACCESS_SHARE)
-    b.act(kind, base, parent=parent)
+    b.act(kind, base, nullable_below(
+        b.ctx.catalog, parent, table, relation_sql(table, table, base["qualified"]))
+          if kind == "inherit" else {}, parent=parent)
 
 
 def _set_access_method(b: Builder, table: str, cmd: dict, base: dict) -> None:
