@@ -1298,3 +1298,27 @@ def test_child_column_nullable_matches_server(pg_db: str, setup: str, sql: str,
             conn.execute(setup)
             conn.execute(action.facts["child_not_null_sql"])
             conn.execute(sql)
+
+
+_ONLY_SETUPS = {
+    "inheritance": "CREATE TABLE b (id int, n int); CREATE TABLE c () INHERITS (b);",
+    "partitioned": "CREATE TABLE b (id int, n int) PARTITION BY LIST (id);"
+                   "CREATE TABLE c PARTITION OF b FOR VALUES IN (1);",
+    "childless-partitioned": "CREATE TABLE b (id int, n int) PARTITION BY LIST (id);",
+    "plain": "CREATE TABLE b (id int, n int);",
+}
+
+
+@pytest.mark.parametrize("setup", _ONLY_SETUPS)
+@pytest.mark.parametrize("sql", ["ALTER TABLE ONLY b ADD COLUMN x int",
+                                 "ALTER TABLE ONLY b ADD COLUMN IF NOT EXISTS n int",
+                                 "ALTER TABLE ONLY b DROP COLUMN n"])
+def test_only_refused_with_children_matches_server(pg_db: str, setup: str, sql: str) -> None:
+    """only-refused-with-children reports an ALTER TABLE ONLY ... ADD / DROP COLUMN exactly
+    when PostgreSQL refuses it for the table's partitions or inheritance children."""
+    import psycopg
+
+    (action, *_) = _effect_after(_ONLY_SETUPS[setup], sql).actions
+    refused = _server_refuses(pg_db, _ONLY_SETUPS[setup], sql,
+                              (psycopg.errors.InvalidTableDefinition,))
+    assert bool(action.facts.get("refused_with_only")) == refused
