@@ -2316,6 +2316,20 @@ CASES = [
     Case("alter-foreign-table-options", FOREIGN, "ALTER FOREIGN TABLE ft OPTIONS (ADD a 'b')"),
     Case("drop-foreign-table", FOREIGN, "DROP FOREIGN TABLE ft"),
     Case("alter-foreign-table-rename", FOREIGN, "ALTER FOREIGN TABLE ft RENAME TO ft2"),
+    Case("create-foreign-table-partition-of", FOREIGN
+         + "CREATE TABLE parted (id int, region text) PARTITION BY LIST (region);",
+         "CREATE FOREIGN TABLE parted_us PARTITION OF parted FOR VALUES IN ('us') "
+         "SERVER lockwise_oracle_server"),
+    Case("create-foreign-table-inherits", FOREIGN + "CREATE TABLE base (id int);",
+         "CREATE FOREIGN TABLE base_remote () INHERITS (base) SERVER lockwise_oracle_server"),
+    # A partitioned table with a foreign partition: only the local partitions are rewritten.
+    Case("add-column-volatile-default-foreign-partition", FOREIGN + """
+         CREATE TABLE parted (id int, region text) PARTITION BY LIST (region);
+         CREATE TABLE parted_eu PARTITION OF parted FOR VALUES IN ('eu');
+         CREATE FOREIGN TABLE parted_us PARTITION OF parted FOR VALUES IN ('us')
+             SERVER lockwise_oracle_server;
+         INSERT INTO parted_eu VALUES (1, 'eu');""",
+         "ALTER TABLE parted ADD COLUMN seen timestamptz DEFAULT clock_timestamp()"),
     Case("drop-rule-if-exists-renamed", T + "CREATE RULE no_insert AS ON INSERT TO t "
          "DO INSTEAD NOTHING; ALTER RULE no_insert ON t RENAME TO no_insert2;",
          "DROP RULE IF EXISTS no_insert2 ON t"),
