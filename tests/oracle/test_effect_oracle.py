@@ -331,6 +331,14 @@ CREATE TABLE qc3 (id int NOT NULL, v int); ALTER TABLE qc3 INHERIT q;
 CREATE TABLE qgc () INHERITS (qc1);
 """
 
+#: Two levels of partitions, a row at the bottom.
+SUBPARTED = """
+CREATE TABLE sp (id int, r text) PARTITION BY LIST (r);
+CREATE TABLE sp1 PARTITION OF sp FOR VALUES IN ('a') PARTITION BY RANGE (id);
+CREATE TABLE sp11 PARTITION OF sp1 FOR VALUES FROM (0) TO (100);
+INSERT INTO sp VALUES (1, 'a');
+"""
+
 #: A foreign table, of a server whose wrapper has no handler (no postgres_fdw needed). The
 #: wrapper and server are the database's: made once, kept (IF NOT EXISTS).
 FOREIGN = """
@@ -2316,6 +2324,11 @@ CASES = [
     Case("alter-foreign-table-options", FOREIGN, "ALTER FOREIGN TABLE ft OPTIONS (ADD a 'b')"),
     Case("drop-foreign-table", FOREIGN, "DROP FOREIGN TABLE ft"),
     Case("alter-foreign-table-rename", FOREIGN, "ALTER FOREIGN TABLE ft RENAME TO ft2"),
+    # Rows written into a partition named directly are checked against its partition
+    # constraint: every partitioned table above it is opened ACCESS SHARE.
+    Case("insert-into-subpartition", SUBPARTED, "INSERT INTO sp11 VALUES (2, 'a')"),
+    Case("update-subpartition", SUBPARTED, "UPDATE sp11 SET id = id + 1"),
+    Case("delete-from-subpartition", SUBPARTED, "DELETE FROM sp11"),
     Case("create-foreign-table-partition-of", FOREIGN
          + "CREATE TABLE parted (id int, region text) PARTITION BY LIST (region);",
          "CREATE FOREIGN TABLE parted_us PARTITION OF parted FOR VALUES IN ('us') "

@@ -307,6 +307,16 @@ class _NoTable:
 NO_TABLE = _NoTable()
 
 
+def lock_partition_ancestors(b: Builder, table: str) -> None:
+    """Rows written into a partition named directly (INSERT, UPDATE, COPY FROM) are checked
+    against its partition constraint, built from every partitioned table above it: each is
+    opened ACCESS SHARE (checked on the server; DELETE and SELECT open none)."""
+    known = b.ctx.catalog.tables.get(table)
+    if known is not None and known.partition_of:
+        for ancestor in partition_lineage(b.ctx.catalog, table)[1:]:
+            b.lock(ancestor.name, L.ACCESS_SHARE)
+
+
 def partition_lineage(catalog: Catalog, table: str) -> list[Table]:
     """`table` and the partitioned tables above it, nearest first (those known)."""
     out: list[Table] = []
