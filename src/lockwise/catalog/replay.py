@@ -70,6 +70,8 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
             column.not_null = True
         if contype == "CONSTR_NOTNULL" and con.get("conname"):
             column.not_null_name = con["conname"]
+        if contype == "CONSTR_NOTNULL" and con.get("is_no_inherit"):
+            column.not_null_no_inherit = True
         if contype == "CONSTR_DEFAULT":
             column.default = None if _is_null(con.get("raw_expr")) else "default"
             column.default_sequence = nextval_sequence(con.get("raw_expr"))
@@ -513,7 +515,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         catalog.inheritance_parents.update(t.inherits)
         for parent in filter(None, map(catalog.tables.get, t.inherits)):
             for k, v in parent.columns.items():
-                t.columns.setdefault(k, _inherited_copy(_not_null_copy(parent, v)))
+                t.columns.setdefault(k, _inherited_copy(_inherits_copy(parent, v)))
             _inherit_checks(t, parent)
     if stmt.get("ofTypename"):
         t.of_type = object_name(strings(stmt["ofTypename"].get("names")))
@@ -628,6 +630,15 @@ def _not_null_copy(source: Table, col: Column) -> Column:
     return copy
 
 
+def _inherits_copy(parent: Table, col: Column) -> Column:
+    """Column `col` of `parent` as a table that INHERITS from it gets it: NOT NULL unless
+    that NOT NULL is NO INHERIT (checked on PostgreSQL 18)."""
+    copy = _not_null_copy(parent, col)
+    if col.not_null_no_inherit:
+        copy.not_null, copy.not_null_name, copy.not_null_no_inherit = False, "", False
+    return copy
+
+
 #: CREATE TABLE ... LIKE options (TableLikeOption bits): what the copy includes.
 _LIKE_DEFAULTS, _LIKE_GENERATED, _LIKE_IDENTITY = 1 << 3, 1 << 4, 1 << 5
 _LIKE_CONSTRAINTS, _LIKE_INDEXES, _LIKE_STATISTICS = 1 << 2, 1 << 6, 1 << 7
@@ -726,7 +737,10 @@ def _inherit_not_null(catalog: Catalog, t: Table, alter: dict) -> None:
     reaches without a NOT NULL on that column gets one, under the parent's name, checked
     (`Catalog.not_null_inheritors`). NO INHERIT leaves the children theirs."""
     column = not_null_column(t, alter.get("conname", ""))
-    if column is None or not alter.get("alterInheritability") or alter.get("noinherit"):
+    if column is None or not alter.get("alterInheritability"):
+        return
+    column.not_null_no_inherit = bool(alter.get("noinherit"))
+    if column.not_null_no_inherit:
         return
 
     def has_it(child: str) -> bool:  # a column the catalog lacks: nothing to follow
@@ -746,7 +760,10 @@ def _not_null_constraint(t: Table, con: dict) -> None:
     if con.get("contype") == "CONSTR_NOTNULL":
         for colname in strings(con.get("keys")):
             if colname in t.columns:
-                _make_not_null(t.columns[colname], con.get("conname") or "",
+                column = t.columns[colname]
+                if not column.not_null:
+                    column.not_null_no_inherit = bool(con.get("is_no_inherit"))
+                _make_not_null(column, con.get("conname") or "",
                                valid=not con.get("skip_validation"))
 
 
