@@ -593,6 +593,20 @@ _SERVER_CASES = {
         "ALTER TABLE b ADD COLUMN z int DEFAULT 1; ALTER TABLE b ALTER COLUMN a SET NOT NULL;"
         "ALTER TABLE b ALTER COLUMN w DROP NOT NULL; ALTER TABLE b ALTER COLUMN v SET DEFAULT 2;"
         "ALTER TABLE b ALTER COLUMN v TYPE bigint;",
+    # A NOT NULL ... NO INHERIT (PostgreSQL 18), written on the column, added as a
+    # constraint or made so by ALTER CONSTRAINT, is not given to a table that inherits later.
+    "inheritance not null no inherit":
+        "CREATE TABLE q (id int PRIMARY KEY, v int NOT NULL, w int NOT NULL NO INHERIT, z int,"
+        " y int NOT NULL);"
+        "ALTER TABLE q ADD CONSTRAINT q_z NOT NULL z NO INHERIT;"
+        "ALTER TABLE q ALTER CONSTRAINT q_y_not_null NO INHERIT;"
+        "CREATE TABLE qc (v int) INHERITS (q);",
+    # A PRIMARY KEY added to a plain inheritance parent makes its columns NOT NULL in every
+    # child, however deep (PostgreSQL 18); the children get no index.
+    "inheritance primary key":
+        "CREATE TABLE b (a int, v int); CREATE TABLE c1 () INHERITS (b);"
+        "CREATE TABLE c2 (a int, v int); ALTER TABLE c2 INHERIT b;"
+        "CREATE TABLE g1 () INHERITS (c1); ALTER TABLE b ADD PRIMARY KEY (a);",
     # A column renamed on a partitioned table or an inheritance parent is renamed in every
     # partition and child, however deep, with what reads it there (generated columns, indexes).
     "rename column below":

@@ -3,6 +3,8 @@ once, and the objects the statement really touches."""
 
 from __future__ import annotations
 
+import pytest
+
 from lockwise.catalog.model import Catalog
 from lockwise.core.types import Finding
 from lockwise.discover import migration_from_text
@@ -64,3 +66,35 @@ def test_drop_index_names_the_index_that_exists() -> None:
 def test_drop_index_names_every_index_when_none_is_known() -> None:
     message = finding("DROP INDEX a_idx, b_idx;", "drop-index-without-concurrently").message
     assert message.startswith("DROP INDEX public.a_idx, public.b_idx takes")
+
+
+def test_drop_object_of_one_object_says_it() -> None:
+    setup = ACCOUNTS + "\nCREATE VIEW active AS SELECT id FROM accounts;"
+    found = finding("DROP VIEW active;", "drop-object", setup=setup)
+    assert "without creating it again" in found.message and "this name fail" in found.message
+    assert "them" not in found.message and "them" not in (found.instead or "")
+
+
+def test_drop_object_of_several_objects_says_them() -> None:
+    setup = ACCOUNTS + "\nCREATE VIEW active AS SELECT id FROM accounts;\n" \
+        "CREATE VIEW idle AS SELECT id FROM accounts;"
+    found = finding("DROP VIEW active;\nDROP VIEW idle;", "drop-object", setup=setup)
+    assert "without creating them again" in found.message
+    assert "these names fail" in found.message
+
+
+@pytest.mark.parametrize(("setup", "sql", "rule"), [
+    ("CREATE TYPE mood AS ENUM ('ok');\nCREATE TABLE people (id bigint, m mood);",
+     "DROP TYPE mood;", "drop-type-in-use"),
+    (ACCOUNTS + "\nCREATE VIEW emails AS SELECT email FROM accounts;",
+     "ALTER TABLE accounts DROP COLUMN email;", "column-used-by-view"),
+    (ACCOUNTS + "\nCREATE VIEW emails AS SELECT email FROM accounts;",
+     "ALTER TABLE accounts DROP COLUMN email CASCADE;", "cascade-drops-dependents"),
+    ("CREATE TABLE events (id bigint, day date);\nCREATE TABLE events_2025 () INHERITS (events);"
+     "\nALTER TABLE events ADD CONSTRAINT events_day_nn NOT NULL day NO INHERIT;",
+     "ALTER TABLE events ALTER CONSTRAINT events_day_nn INHERIT;", "alter-constraint-inherit"),
+])
+def test_a_message_about_one_object_does_not_say_they(setup: str, sql: str, rule: str) -> None:
+    message = finding(sql, rule, setup=setup, pg_version=18).message
+    assert not any(word in message.split() for word in ("they", "them", "them:", "use")), \
+        message

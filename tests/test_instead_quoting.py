@@ -51,7 +51,8 @@ SQL_TEXT: dict[str, object] = {
     "command": "LOCK TABLE", "object_type": "type",
     "unindexed_foreign_keys_sql": 'CREATE INDEX CONCURRENTLY "Ix" ON "App"."User" ("teamId");',
     "long_identifier_truncated": "x", "rules": "drop-table",
-    "dropped_not_recreated_text": "table App.User", "algorithm": "INPLACE",
+    "dropped_not_recreated_text": "table App.User",
+    "dropped_not_recreated_them": "it", "algorithm": "INPLACE",
     "alter_clause": "ADD COLUMN x int",
     "partitioned_index_sql": 'CREATE INDEX "Ix" ON ONLY "App"."User" ("teamId");',
     "partitioned_constraint_sql": 'ALTER TABLE "App"."User" ADD UNIQUE ("teamId");',
@@ -84,6 +85,8 @@ SQL_TEXT: dict[str, object] = {
     "children_not_null_sql": 'ALTER TABLE "App"."Part2026" ADD CONSTRAINT "Nn" NOT NULL '
                              '"displayName" NOT VALID;',
     "children_validate_sql": 'ALTER TABLE "App"."Part2026" VALIDATE CONSTRAINT "Nn";',
+    "child_not_null_sql": 'ALTER TABLE "App"."Part2026" ADD CONSTRAINT "Nn" CHECK '
+                          '("displayName" IS NOT NULL) NOT VALID;',
     "add_partition_sql": 'CREATE TABLE "App"."Part2026" PARTITION OF "App"."User" '
                          "FOR VALUES IN ('x');",
     "default_partition_sql": '"App"."UserRest"', "default_check_name": '"UserRest_excludes"',

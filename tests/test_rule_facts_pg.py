@@ -1123,8 +1123,7 @@ _NAME_SETUP = ("CREATE FOREIGN DATA WRAPPER w; CREATE SERVER srv FOREIGN DATA WR
 
 
 def _name_pairs() -> list:
-    # The catalog does not follow foreign tables: one is a new object here, never an old one.
-    made = [k for k in _NAMED_X if not k.startswith(("if-not", "or-replace", "foreign"))]
+    made = [k for k in _NAMED_X if not k.startswith(("if-not", "or-replace"))]
     return [pytest.param(old, new, id=f"{old}-then-{new}") for old in made for new in _NAMED_X
             if not (old == new == "primary-key")]  # "multiple primary keys", not a name
 
@@ -1224,3 +1223,102 @@ def test_alter_attribute_plan_with_a_matview_runs_and_keeps_its_values(pg_db: st
         conn.execute(plan)
         assert conn.execute("SELECT (p).a, pg_typeof((p).a)::text FROM pairs_mv").fetchall() \
             == [(7, "bigint")]
+
+
+@pytest.mark.parametrize("first", ["REINDEX INDEX accounts_note_idx",
+                                   "ALTER INDEX accounts_note_idx SET TABLESPACE pg_default"])
+def test_lock_accumulation_counts_an_index_held_access_exclusive(pg_db: str,
+                                                                  first: str) -> None:
+    """An index REINDEX or ALTER INDEX ... SET TABLESPACE holds ACCESS EXCLUSIVE stays locked
+    until commit, while later statements wait for their own locks: lock-accumulation names
+    its table, as for a table held ACCESS EXCLUSIVE."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = ("CREATE TABLE accounts (id bigint PRIMARY KEY, note text);\n"
+             "CREATE INDEX accounts_note_idx ON accounts (note);\n"
+             "CREATE TABLE orders (id bigint PRIMARY KEY);")
+    later = "ALTER TABLE orders ADD COLUMN plan text"
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.autocommit = False
+        conn.execute(first)
+        conn.execute(later)
+        held = conn.execute(
+            "SELECT mode FROM pg_locks WHERE pid = pg_backend_pid() "
+            "AND relation = 'accounts_note_idx'::regclass").fetchall()
+        conn.rollback()
+    assert ("AccessExclusiveLock",) in held
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(f"SET LOCAL lock_timeout = '5s';\n{first};\n{later};",
+                                      "0002_change.sql")]
+    found = [f for f in lint_migrations(migrations, LintOptions(pg_version=18,
+                                                                assume_in_transaction=True),
+                                        Catalog())[-1].all_findings
+             if f.rule == "lock-accumulation"]
+    assert len(found) == 1
+    assert "public.accounts" in found[0].message and "statement 2" in found[0].message
+
+
+_PARTED = "CREATE TABLE p (id int{key}, v int) PARTITION BY RANGE (id);\n"
+_ATTACH = "ALTER TABLE p ATTACH PARTITION c FOR VALUES FROM (1) TO (100)"
+
+
+@pytest.mark.parametrize(("setup", "sql", "refused"), [
+    (_PARTED.format(key=" NOT NULL") + "CREATE TABLE c (id int, v int);", _ATTACH, True),
+    (_PARTED.format(key=" PRIMARY KEY") + "CREATE TABLE c (id int, v int);", _ATTACH, True),
+    (_PARTED.format(key=" NOT NULL") + "CREATE TABLE c (id int NOT NULL, v int);", _ATTACH,
+     False),
+    (_PARTED.format(key="") + "ALTER TABLE p ADD CONSTRAINT p_v NOT NULL v NOT VALID;\n"
+     "CREATE TABLE c (id int, v int);", _ATTACH, True),
+    (_PARTED.format(key=" NOT NULL") + "CREATE TABLE c (id int, v int);\n"
+     "ALTER TABLE c ADD CONSTRAINT c_id NOT NULL id NOT VALID;", _ATTACH, True),
+    (_PARTED.format(key=" NOT NULL") + "CREATE TABLE c (id int, v int);\n"
+     "ALTER TABLE c ADD CONSTRAINT c_id NOT NULL id NOT VALID;\n"
+     "ALTER TABLE c VALIDATE CONSTRAINT c_id;", _ATTACH, False),
+    ("CREATE TABLE p (id int NOT NULL, v int); CREATE TABLE c (id int, v int);",
+     "ALTER TABLE c INHERIT p", True),
+    ("CREATE TABLE p (id int PRIMARY KEY, v int); CREATE TABLE c (id int NOT NULL, v int);",
+     "ALTER TABLE c INHERIT p", False),
+])
+def test_child_column_nullable_matches_server(pg_db: str, setup: str, sql: str,
+                                              refused: bool) -> None:
+    """child-column-nullable reports an ATTACH PARTITION / INHERIT exactly when PostgreSQL 18
+    refuses it for a column the parent has NOT NULL; its alternative, run as written, makes
+    the statement go through."""
+    import psycopg
+
+    errors = (psycopg.errors.DatatypeMismatch, psycopg.errors.InvalidObjectDefinition)
+    (action,) = _effect_after(setup, sql).actions
+    assert bool(action.facts["child_nullable_columns"]) == refused
+    assert _server_refuses(pg_db, setup, sql, errors) == refused
+    if refused and "NOT VALID" not in setup:
+        with _connect(pg_db) as conn:
+            conn.execute("DROP TABLE IF EXISTS c, p")
+            conn.execute(setup)
+            conn.execute(action.facts["child_not_null_sql"])
+            conn.execute(sql)
+
+
+_ONLY_SETUPS = {
+    "inheritance": "CREATE TABLE b (id int, n int); CREATE TABLE c () INHERITS (b);",
+    "partitioned": "CREATE TABLE b (id int, n int) PARTITION BY LIST (id);"
+                   "CREATE TABLE c PARTITION OF b FOR VALUES IN (1);",
+    "childless-partitioned": "CREATE TABLE b (id int, n int) PARTITION BY LIST (id);",
+    "plain": "CREATE TABLE b (id int, n int);",
+}
+
+
+@pytest.mark.parametrize("setup", _ONLY_SETUPS)
+@pytest.mark.parametrize("sql", ["ALTER TABLE ONLY b ADD COLUMN x int",
+                                 "ALTER TABLE ONLY b ADD COLUMN IF NOT EXISTS n int",
+                                 "ALTER TABLE ONLY b DROP COLUMN n"])
+def test_only_refused_with_children_matches_server(pg_db: str, setup: str, sql: str) -> None:
+    """only-refused-with-children reports an ALTER TABLE ONLY ... ADD / DROP COLUMN exactly
+    when PostgreSQL refuses it for the table's partitions or inheritance children."""
+    import psycopg
+
+    (action, *_) = _effect_after(_ONLY_SETUPS[setup], sql).actions
+    refused = _server_refuses(pg_db, _ONLY_SETUPS[setup], sql,
+                              (psycopg.errors.InvalidTableDefinition,))
+    assert bool(action.facts.get("refused_with_only")) == refused

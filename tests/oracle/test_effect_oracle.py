@@ -325,6 +325,34 @@ CREATE TABLE p (a int, b int); CREATE TABLE c () INHERITS (p);
 INSERT INTO p VALUES (1, 1); INSERT INTO c VALUES (2, 2);
 """
 
+#: A keyless inheritance parent: a child with rows, an empty one, one NOT NULL already on
+#: `id`, and a grandchild.
+INH_KEYLESS = """
+CREATE TABLE q (id int, v int);
+CREATE TABLE qc1 (id int, v int); INSERT INTO qc1 SELECT g, g FROM generate_series(1, 100) g;
+ALTER TABLE qc1 INHERIT q;
+CREATE TABLE qc2 () INHERITS (q);
+CREATE TABLE qc3 (id int NOT NULL, v int); ALTER TABLE qc3 INHERIT q;
+CREATE TABLE qgc () INHERITS (qc1);
+"""
+
+#: Two levels of partitions, a row at the bottom.
+SUBPARTED = """
+CREATE TABLE sp (id int, r text) PARTITION BY LIST (r);
+CREATE TABLE sp1 PARTITION OF sp FOR VALUES IN ('a') PARTITION BY RANGE (id);
+CREATE TABLE sp11 PARTITION OF sp1 FOR VALUES FROM (0) TO (100);
+INSERT INTO sp VALUES (1, 'a');
+"""
+
+#: A foreign table, of a server whose wrapper has no handler (no postgres_fdw needed). The
+#: wrapper and server are the database's: made once, kept (IF NOT EXISTS).
+FOREIGN = """
+DO $$ BEGIN CREATE FOREIGN DATA WRAPPER lockwise_oracle_fdw;
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+CREATE SERVER IF NOT EXISTS lockwise_oracle_server FOREIGN DATA WRAPPER lockwise_oracle_fdw;
+CREATE FOREIGN TABLE ft (id int, note text) SERVER lockwise_oracle_server;
+"""
+
 #: Domain `base`, a domain over it, and its columns in a partitioned table (with partitions),
 #: an inheritance tree, a materialized view and a view.
 DOMAIN_USERS = """
@@ -2314,6 +2342,54 @@ CASES = [
          "CREATE TABLE other (id int, k int REFERENCES app.kid); CREATE TABLE bystander (id int);",
          "DROP SCHEMA app CASCADE", schemas=("app",)),
     Case("drop-rule-if-exists-absent", T, "DROP RULE IF EXISTS no_insert ON t"),
+    # --- a PRIMARY KEY or NOT NULL on a plain inheritance parent ----------------------------
+    # It gives every child, however deep, the NOT NULL (locked ACCESS EXCLUSIVE; read unless
+    # its column is NOT NULL already).
+    Case("add-primary-key-inheritance-parent", INH_KEYLESS, "ALTER TABLE q ADD PRIMARY KEY (id)"),
+    Case("add-primary-key-two-columns-inheritance-parent", INH_KEYLESS,
+         "ALTER TABLE q ADD CONSTRAINT q_pk PRIMARY KEY (id, v)"),
+    Case("add-primary-key-child-proven-by-check-inheritance-parent",
+         INH_KEYLESS + "ALTER TABLE qc1 ADD CONSTRAINT qc1_id_nn CHECK (id IS NOT NULL);",
+         "ALTER TABLE q ADD PRIMARY KEY (id)"),
+    # UNIQUE and EXCLUDE give the children no index: locked, not read.
+    Case("add-unique-inheritance-parent", INH_KEYLESS, "ALTER TABLE q ADD UNIQUE (id)"),
+    Case("add-exclude-inheritance-parent", INH_KEYLESS,
+         "ALTER TABLE q ADD CONSTRAINT q_ex EXCLUDE USING btree (id WITH =)"),
+    Case("set-not-null-inheritance-parent", INH_KEYLESS,
+         "ALTER TABLE q ALTER COLUMN id SET NOT NULL"),
+    # --- foreign tables: no storage here, nothing rewritten or read ---------------------------
+    Case("alter-foreign-table-add-column", FOREIGN,
+         "ALTER FOREIGN TABLE ft ADD COLUMN b int NOT NULL DEFAULT 1"),
+    Case("alter-foreign-table-column-type", FOREIGN,
+         "ALTER FOREIGN TABLE ft ALTER COLUMN id TYPE bigint"),
+    Case("alter-table-foreign-table-column-type", FOREIGN,
+         "ALTER TABLE ft ALTER COLUMN id TYPE text"),
+    Case("alter-foreign-table-set-not-null", FOREIGN,
+         "ALTER FOREIGN TABLE ft ALTER COLUMN id SET NOT NULL"),
+    Case("alter-foreign-table-add-check", FOREIGN,
+         "ALTER FOREIGN TABLE ft ADD CONSTRAINT ft_id_positive CHECK (id > 0)"),
+    Case("alter-foreign-table-options", FOREIGN, "ALTER FOREIGN TABLE ft OPTIONS (ADD a 'b')"),
+    Case("drop-foreign-table", FOREIGN, "DROP FOREIGN TABLE ft"),
+    Case("alter-foreign-table-rename", FOREIGN, "ALTER FOREIGN TABLE ft RENAME TO ft2"),
+    # Rows written into a partition named directly are checked against its partition
+    # constraint: every partitioned table above it is opened ACCESS SHARE.
+    Case("insert-into-subpartition", SUBPARTED, "INSERT INTO sp11 VALUES (2, 'a')"),
+    Case("update-subpartition", SUBPARTED, "UPDATE sp11 SET id = id + 1"),
+    Case("delete-from-subpartition", SUBPARTED, "DELETE FROM sp11"),
+    Case("create-foreign-table-partition-of", FOREIGN
+         + "CREATE TABLE parted (id int, region text) PARTITION BY LIST (region);",
+         "CREATE FOREIGN TABLE parted_us PARTITION OF parted FOR VALUES IN ('us') "
+         "SERVER lockwise_oracle_server"),
+    Case("create-foreign-table-inherits", FOREIGN + "CREATE TABLE base (id int);",
+         "CREATE FOREIGN TABLE base_remote () INHERITS (base) SERVER lockwise_oracle_server"),
+    # A partitioned table with a foreign partition: only the local partitions are rewritten.
+    Case("add-column-volatile-default-foreign-partition", FOREIGN + """
+         CREATE TABLE parted (id int, region text) PARTITION BY LIST (region);
+         CREATE TABLE parted_eu PARTITION OF parted FOR VALUES IN ('eu');
+         CREATE FOREIGN TABLE parted_us PARTITION OF parted FOR VALUES IN ('us')
+             SERVER lockwise_oracle_server;
+         INSERT INTO parted_eu VALUES (1, 'eu');""",
+         "ALTER TABLE parted ADD COLUMN seen timestamptz DEFAULT clock_timestamp()"),
     Case("drop-rule-if-exists-renamed", T + "CREATE RULE no_insert AS ON INSERT TO t "
          "DO INSTEAD NOTHING; ALTER RULE no_insert ON t RENAME TO no_insert2;",
          "DROP RULE IF EXISTS no_insert2 ON t"),

@@ -28,6 +28,9 @@ class Column:
     #: False while its NOT NULL is a constraint added NOT VALID (PostgreSQL 18): rows may
     #: still hold NULLs, so SET NOT NULL or VALIDATE CONSTRAINT reads the table.
     not_null_valid: bool = True
+    #: Its NOT NULL is NO INHERIT (PostgreSQL 18): a table made to inherit from this one
+    #: (CREATE TABLE ... INHERITS) does not get it.
+    not_null_no_inherit: bool = False
     default: str | None = None  # deparsed default expression
     #: The sequence (qualified) its default draws from (`nextval('s')`, serial).
     default_sequence: str | None = None

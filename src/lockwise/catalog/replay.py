@@ -71,6 +71,8 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
             column.not_null = True
         if contype == "CONSTR_NOTNULL" and con.get("conname"):
             column.not_null_name = con["conname"]
+        if contype == "CONSTR_NOTNULL" and con.get("is_no_inherit"):
+            column.not_null_no_inherit = True
         if contype == "CONSTR_DEFAULT":
             column.default = None if _is_null(con.get("raw_expr")) else "default"
             column.default_sequence = nextval_sequence(con.get("raw_expr"))
@@ -370,9 +372,10 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint,
     if con.kind == "foreign":
         catalog.note_foreign_key(t.name, con.references)
     if con.kind == "primary":
-        # Its columns are NOT NULL, and so are those of every partition, which must match
-        # (checked on the server).
-        for rel in (t, *filter(None, map(catalog.tables.get, catalog.partitions(t.name)))):
+        # Its columns are NOT NULL, and so are those of every partition, which must match,
+        # and of every inheritance child, which PostgreSQL 18 gives the NOT NULL (ONLY
+        # fails while a child's column is nullable) (checked on the server).
+        for rel in (t, *_children(catalog, t.name)):
             for c in con.columns:
                 if c in rel.columns:
                     rel.columns[c].not_null = True
@@ -513,7 +516,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         catalog.inheritance_parents.update(t.inherits)
         for parent in filter(None, map(catalog.tables.get, t.inherits)):
             for k, v in parent.columns.items():
-                t.columns.setdefault(k, _inherited_copy(_not_null_copy(parent, v)))
+                t.columns.setdefault(k, _inherited_copy(_inherits_copy(parent, v)))
             _inherit_checks(t, parent)
     if stmt.get("ofTypename"):
         t.of_type = object_name(strings(stmt["ofTypename"].get("names")))
@@ -565,6 +568,19 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         _like_extras(catalog, t, like)
 
 
+def _create_foreign_table(catalog: Catalog, base: dict, migration_id: str) -> None:
+    """CREATE FOREIGN TABLE: a relation of its own kind, with the columns, constraints,
+    parents and partition bound written as CREATE TABLE writes them; its rows are the
+    remote server's."""
+    name, _ = range_var(base.get("relation"), create=True)
+    if name in catalog.tables:
+        return  # IF NOT EXISTS skips it; without, the server refuses it
+    _create_table(catalog, base, migration_id)
+    created = catalog.tables.get(name)
+    if created is not None:
+        created.kind = "foreign"
+
+
 def _inheritable_checks(t: Table) -> list[Constraint]:
     """The CHECK constraints of `t` its partitions and inheritance children have too."""
     return [c for c in t.constraints.values() if c.kind == "check" and not c.no_inherit]
@@ -612,6 +628,15 @@ def _not_null_copy(source: Table, col: Column) -> Column:
     copy = _copy_column(col)
     if col.not_null:
         copy.not_null_name, copy.not_null_valid = not_null_name(source, col.name), True
+    return copy
+
+
+def _inherits_copy(parent: Table, col: Column) -> Column:
+    """Column `col` of `parent` as a table that INHERITS from it gets it: NOT NULL unless
+    that NOT NULL is NO INHERIT (checked on PostgreSQL 18)."""
+    copy = _not_null_copy(parent, col)
+    if col.not_null_no_inherit:
+        copy.not_null, copy.not_null_name, copy.not_null_no_inherit = False, "", False
     return copy
 
 
@@ -713,7 +738,10 @@ def _inherit_not_null(catalog: Catalog, t: Table, alter: dict) -> None:
     reaches without a NOT NULL on that column gets one, under the parent's name, checked
     (`Catalog.not_null_inheritors`). NO INHERIT leaves the children theirs."""
     column = not_null_column(t, alter.get("conname", ""))
-    if column is None or not alter.get("alterInheritability") or alter.get("noinherit"):
+    if column is None or not alter.get("alterInheritability"):
+        return
+    column.not_null_no_inherit = bool(alter.get("noinherit"))
+    if column.not_null_no_inherit:
         return
 
     def has_it(child: str) -> bool:  # a column the catalog lacks: nothing to follow
@@ -733,7 +761,10 @@ def _not_null_constraint(t: Table, con: dict) -> None:
     if con.get("contype") == "CONSTR_NOTNULL":
         for colname in strings(con.get("keys")):
             if colname in t.columns:
-                _make_not_null(t.columns[colname], con.get("conname") or "",
+                column = t.columns[colname]
+                if not column.not_null:
+                    column.not_null_no_inherit = bool(con.get("is_no_inherit"))
+                _make_not_null(column, con.get("conname") or "",
                                valid=not con.get("skip_validation"))
 
 
@@ -2427,6 +2458,8 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _create_table(catalog, body, migration_id)
         _stamp_constraints(catalog, range_var(body.get("relation"), create=True)[0],
                            migration_id)
+    elif kind == "CreateForeignTableStmt":
+        _create_foreign_table(catalog, body.get("base") or {}, migration_id)
     elif kind == "AlterTableStmt":
         _alter_table(catalog, body)
         _stamp_constraints(catalog, range_var(body.get("relation"))[0], migration_id)

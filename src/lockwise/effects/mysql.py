@@ -407,6 +407,7 @@ class _Builder:
                 "table_name_arg": shlex.quote(written.split(".")[-1]),
                 "table_is_new": table in self.session.new_tables,
                 "table_known": table in self.catalog.tables,
+                "table_is_foreign": False,  # (PostgreSQL's foreign tables: rules ask)
                 "flavour": self.session.flavour,
                 "server_version": ".".join(map(str, self.session.version))}
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from lockwise.catalog.search_path import read_path
 from lockwise.core.types import Action, Effect, LockMode
-from lockwise.effects.locks import conflicts
+from lockwise.effects.locks import conflicts, index_held_exclusive
 
 _UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
 #: Objects that running code reaches by name (tables have their own drop-table rule).
@@ -259,7 +259,7 @@ class Session:
                                        if o.startswith(("table:", "view:")))
                 self.tx_types_created.update(o for o in effect.creates
                                              if o.startswith("type:"))
-            if effect.locks:
+            if effect.locks or index_held_exclusive(effect):
                 self._hold_locks(effect, index)
         else:
             self._end_transaction()
@@ -270,6 +270,11 @@ class Session:
             self.tx_locks[table] = max(mode, self.tx_locks.get(table, mode))
             if mode is LockMode.ACCESS_EXCLUSIVE:
                 self.held_exclusive.setdefault(table, index)
+        # An index held ACCESS EXCLUSIVE (REINDEX, ALTER INDEX ... SET TABLESPACE) is held
+        # until commit too, and stops every query on its table as a table lock would
+        # (pg_locks, checked on the server).
+        for table in index_held_exclusive(effect):
+            self.held_exclusive.setdefault(table, index)
         held = self.tx_dml_locks if _is_dml(effect) else \
             self.tx_ddl_locks if _is_ddl(effect) else {}
         for table, mode in effect.locks.items():
@@ -354,5 +359,9 @@ def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int
 def dropped_facts(gone: Sequence[str]) -> dict:
     """The facts of drop-object for `gone` (`Session.dropped_not_recreated`, or those of them
     no directive waived)."""
+    one = len(gone) == 1
     return {"dropped_not_recreated": tuple(gone),
-            "dropped_not_recreated_text": ", ".join(o.replace(":", " ", 1) for o in gone)}
+            "dropped_not_recreated_text": ", ".join(o.replace(":", " ", 1) for o in gone),
+            # The message's words for one object or several ("it" / "this name").
+            "dropped_not_recreated_them": "it" if one else "them",
+            "dropped_not_recreated_names": "this name" if one else "these names"}

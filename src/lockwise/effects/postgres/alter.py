@@ -14,6 +14,7 @@ from lockwise.effects.postgres.attach import (
     attach_partition,
     detach_partition,
     detach_partition_finalize,
+    nullable_below,
 )
 from lockwise.effects.postgres.builder import Builder, L, owned_sequences, table_facts
 from lockwise.effects.postgres.columns import (
@@ -36,6 +37,7 @@ from lockwise.effects.postgres.constraints import (
 from lockwise.effects.postgres.indexes import alter_index
 from lockwise.effects.postgres.triggers import toggles_row_triggers, trigger_toggle
 from lockwise.effects.postgres.user_types import alter_composite_type
+from lockwise.parse.quoting import relation_sql
 
 
 def alter_table(b: Builder, stmt: dict) -> None:
@@ -47,6 +49,8 @@ def alter_table(b: Builder, stmt: dict) -> None:
     base = table_facts(b, table, qualified)
     base["if_exists"] = bool(stmt.get("missing_ok"))
     base["only"] = not (stmt.get("relation") or {}).get("inh")
+    if objtype == "OBJECT_FOREIGN_TABLE":
+        base["table_is_foreign"] = True
     b.alters.add(f"table:{table}")
     b.freed_names = _names_dropped_first(b.ctx.catalog, table, stmt.get("cmds") or ())
     subcommands = [unwrap(node)[1] for node in stmt.get("cmds") or ()]
@@ -78,6 +82,9 @@ def alter_table(b: Builder, stmt: dict) -> None:
                 # Row triggers are cloned to every partition, and toggled there too.
                 for part in b.ctx.catalog.partitions(table):
                     b.lock(part, L.SHARE_ROW_EXCLUSIVE)
+    if base["table_is_foreign"]:  # no rows here (a table the catalog does not know too)
+        b.rewrites.discard(table)
+        b.scans.pop(table, None)
 
 
 def _names_dropped_first(catalog: Catalog, table: str, cmds: list) -> frozenset[str]:
@@ -260,7 +267,9 @@ def _inherit(b: Builder, table: str, cmd: dict, base: dict, kind: str) -> None:
     parent = range_var(cmd.get("def"))[0]
     b.lock(table, L.ACCESS_EXCLUSIVE)
     b.lock(parent, L.SHARE_UPDATE_EXCLUSIVE if kind == "inherit" else L.ACCESS_SHARE)
-    b.act(kind, base, parent=parent)
+    b.act(kind, base, nullable_below(
+        b.ctx.catalog, parent, table, relation_sql(table, table, base["qualified"]))
+          if kind == "inherit" else {}, parent=parent)
 
 
 def _set_access_method(b: Builder, table: str, cmd: dict, base: dict) -> None:

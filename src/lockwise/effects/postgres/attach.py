@@ -67,7 +67,9 @@ def attach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
     built, missing = _build_missing_indexes(b, table, part)
     b.alters.add(f"table:{part}")
     bound_from, bound_to = range_bounds_sql(bound) or ("<from>", "<to>")
-    b.act("attach_partition", base, default_facts, partition=part,
+    part_sql = relation_sql(part, part, qualified)
+    b.act("attach_partition", base, default_facts, nullable_below(catalog, table, part, part_sql),
+          partition=part,
           partition_sql=part if qualified else part.split(".", 1)[1],
           partition_is_new=b.ctx.table_is_new(part), bound_proven_by_check=proven,
           partition_key=parent.partition_key if parent else (),
@@ -81,8 +83,39 @@ def attach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
           foreign_keys_text=", ".join(sorted({con.name for con, _ in validated})),
           prevalidated_keys_sql=_prevalidated_keys_sql(validated, part, part, qualified),
           add_partition_sql=f"ALTER TABLE {base.get('table_sql', table)} ATTACH PARTITION "
-                            f"{relation_sql(part, part, qualified)} "
+                            f"{part_sql} "
                             f"{_bound_text(bound)};")
+
+
+def nullable_below(catalog: Catalog, parent: str, child: str, child_sql: str) -> dict:
+    """The columns NOT NULL in `parent` (valid or not, a PRIMARY KEY's too) that `child`,
+    being attached or made to inherit, has without a valid NOT NULL: PostgreSQL refuses
+    the ATTACH PARTITION / INHERIT ("column ... in child table must be marked NOT NULL";
+    a NOT VALID one of the child's "conflicts with NOT VALID constraint"; checked on
+    PostgreSQL 18). Only columns whose definition in both tables the catalog is sure of; with
+    the SQL that gives the child its NOT NULL without reading it under ACCESS EXCLUSIVE."""
+    known = catalog.known_table(parent)
+    if known is None or not any(c.not_null for c in known.columns.values()):
+        return {"child_nullable_columns": ()}  # most parents: nothing to compare
+    nullable = []
+    for name, col in known.columns.items():
+        mine = catalog.known_column(child, name) if col.not_null else None
+        if mine is not None and not (mine.not_null and (mine.not_null_valid or
+                                                        not col.not_null_valid)):
+            nullable.append(name)
+    steps = []
+    for name in nullable:
+        con = quote_ident(truncate_identifier(f"{child.split('.', 1)[1]}_{name}_not_null"))
+        steps.append(f"ALTER TABLE {child_sql} ADD CONSTRAINT {con} "
+                     f"CHECK ({quote_ident(name)} IS NOT NULL) NOT VALID;\n"
+                     f"-- next migration:\n"
+                     f"ALTER TABLE {child_sql} VALIDATE CONSTRAINT {con};\n"
+                     f"ALTER TABLE {child_sql} ALTER COLUMN {quote_ident(name)} SET NOT NULL;"
+                     f"  -- no read: the CHECK proves it (PG 12+)\n"
+                     f"ALTER TABLE {child_sql} DROP CONSTRAINT {con};")
+    return {"child_nullable_columns": tuple(nullable),
+            "child_nullable_columns_text": ", ".join(f"{child}.{c}" for c in nullable),
+            "child_not_null_sql": "\n".join(steps)}
 
 
 def _build_missing_indexes(

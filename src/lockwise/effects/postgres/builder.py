@@ -65,9 +65,11 @@ class Builder:
         # A relation that does not exist yet is not "locked" in any way another session notices.
         locks = {r: m for r, m in self.locks.items() if r not in self.creates}
         # A partitioned table has no storage of its own: its partitions are what gets rewritten
-        # or scanned (they are recorded by the handlers that recurse).
+        # or scanned (they are recorded by the handlers that recurse). Nor has a foreign
+        # table: its rows are the remote server's, never rewritten or checked here (checked
+        # on the server: oracle cases `alter-foreign-table-*`).
         for rel in [r for r in self.rewrites | set(self.scans)
-                    if (t := self.ctx.catalog.tables.get(r)) and t.kind == "partitioned"]:
+                    if (t := self.ctx.catalog.tables.get(r)) and t.kind in _NO_STORAGE]:
             self.rewrites.discard(rel)
             self.scans.pop(rel, None)
         # Column definitions are details of the statement's main action: list them after it.
@@ -88,6 +90,8 @@ class Builder:
 
 
 _NOTHING: frozenset[str] = frozenset()
+#: Relation kinds with no rows stored here.
+_NO_STORAGE = ("partitioned", "foreign")
 
 
 def _frozen(objects: set[str]) -> frozenset[str]:
@@ -99,11 +103,14 @@ def _frozen(objects: set[str]) -> frozenset[str]:
 def table_facts(b: Builder, table: str, qualified: bool) -> dict:
     # `table` is always schema-qualified (locks and the catalog need one name per relation);
     # `table_sql` is the name as the user wrote it, for suggested SQL in their own words.
+    known = b.ctx.catalog.tables.get(table)
     return {"table": table, "table_name": table.split(".", 1)[1], "qualified": qualified,
             "table_sql": table if qualified else table.split(".", 1)[1],
             "table_is_new": b.ctx.table_is_new(table),
             "table_is_empty": b.ctx.table_is_empty(table),
-            "table_known": table in b.ctx.catalog.tables}
+            "table_known": known is not None,
+            # A foreign table's rows are on the remote server: nothing here to rewrite or read.
+            "table_is_foreign": known is not None and known.kind == "foreign"}
 
 
 def owned_sequences(b: Builder, table: str, columns: Iterable[str] | None = None) -> list[str]:
@@ -316,6 +323,16 @@ class _NoTable:
 
 
 NO_TABLE = _NoTable()
+
+
+def lock_partition_ancestors(b: Builder, table: str) -> None:
+    """Rows written into a partition named directly (INSERT, UPDATE, COPY FROM) are checked
+    against its partition constraint, built from every partitioned table above it: each is
+    opened ACCESS SHARE (checked on the server; DELETE and SELECT open none)."""
+    known = b.ctx.catalog.tables.get(table)
+    if known is not None and known.partition_of:
+        for ancestor in partition_lineage(b.ctx.catalog, table)[1:]:
+            b.lock(ancestor.name, L.ACCESS_SHARE)
 
 
 def partition_lineage(catalog: Catalog, table: str) -> list[Table]:

@@ -225,7 +225,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         # for the batched backfill instead
         facts.update(row_key_facts(b, table),
                      backfill_value_sql=_backfill_value_sql(table, base["qualified"], col, facts))
-    b.act("add_column", base, facts, rewrites=bool(rewrite_why),
+    b.act("add_column", base, facts, _refused_with_only(b, table, base, inheritance=True),
+          rewrites=bool(rewrite_why),
           rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
           constraint_scans_text="; ".join(constraint_scans),
           if_not_exists=bool(cmd.get("missing_ok")), column_exists=False,
@@ -283,6 +284,21 @@ def _added_by_alter(subcommands: Sequence[dict]) -> tuple[list[Key], frozenset[s
     return keys, frozenset(col.get("colname", "") for col in added)
 
 
+def _refused_with_only(b: Builder, table: str, base: dict, inheritance: bool) -> dict:
+    """ALTER TABLE ONLY of a column change every child must follow: PostgreSQL refuses ADD
+    COLUMN on a table with partitions or inheritance children ("column must be added to
+    child tables too"), and DROP COLUMN on a partitioned table with partitions (an
+    inheritance parent's children keep the column as their own); checked on PostgreSQL 18.
+    The facts only when it is refused (most statements write no ONLY)."""
+    if not base.get("only") or "recursed_from" in base:
+        return {}
+    catalog = b.ctx.catalog
+    children = catalog.partitions(table) + (
+        catalog.inheritance_children(table) if inheritance else [])
+    return {"refused_with_only": True, "only_children_text": ", ".join(children),
+            "only_change_text": "adds" if inheritance else "drops"} if children else {}
+
+
 def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     col = cmd.get("name", "")
@@ -312,6 +328,7 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_is_new=b.ctx.column_is_new(table, col), cascade=cascade,
           column_known=b.ctx.catalog.column(table, col) is not None,
           **_views_using(b, table, col), **dependents,
+          **_refused_with_only(b, table, base, inheritance=False),
           **_generated_facts(b, table, base, generated))
 
 

@@ -102,7 +102,9 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         if kind == "primary" and base.get("only") and not base.get("recursed_from"):
             _only_primary_key_descendants(b, table, columns)
         if kind in ("unique", "primary", "exclude") and not using_index:
-            if base.get("recursed_from") and kind == "exclude":
+            if base.get("recursed_from") and not _is_partition(b.ctx.catalog, table):
+                why = _inheritance_child_key_scan(b, table, kind, columns)
+            elif base.get("recursed_from") and kind == "exclude":
                 # An equal EXCLUDE of the partition's own is taken over (checked on the
                 # server, PostgreSQL 17+).
                 like = exclusion_index(b.ctx.catalog, con, table)
@@ -195,6 +197,23 @@ def _check_not_checked_here(b: Builder, table: str, name: str, con: dict,
         return True
     own = (t := b.ctx.catalog.tables.get(table)) and t.constraints.get(name)
     return bool(own) and own.kind == "check"
+
+
+def _is_partition(catalog: Catalog, table: str) -> bool:
+    return (catalog.tables.get(table) or NO_TABLE).partition_of is not None
+
+
+def _inheritance_child_key_scan(b: Builder, child: str, kind: str,
+                                columns: tuple[str, ...]) -> str:
+    """What a UNIQUE / PRIMARY KEY / EXCLUDE added to a plain inheritance parent reads of
+    `child` (empty: nothing). The child gets no index, only the ACCESS EXCLUSIVE lock; a
+    PRIMARY KEY gives it a NOT NULL on each key column, which reads it unless every one is
+    NOT NULL there already or a validated CHECK proves it (checked on PostgreSQL 18: oracle
+    cases `add-primary-key-*inheritance-parent`)."""
+    if kind != "primary" or all(_validly_not_null(b.ctx.catalog, child, c) or
+                                not_null_proven(b, child, c) for c in columns):
+        return ""
+    return "PRIMARY KEY makes its columns NOT NULL in the children: every row checked"
 
 
 def _partition_constraint_scan(catalog: Catalog, part: str, kind: str,

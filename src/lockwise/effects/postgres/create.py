@@ -36,14 +36,12 @@ from lockwise.effects.postgres.misc import lock_sequence_owner
 from lockwise.parse.quoting import relation_sql
 
 
-def create_table(b: Builder, stmt: dict) -> None:
-    table, qualified = range_var(stmt.get("relation"), create=True)
-    if skipped(b, stmt, relation_skips(b, stmt, table), "create_table",
-                table_facts(b, table, qualified), columns=()):
-        return
-    b.creates.add(f"table:{table}")
-    parent = None
-    default_facts: dict = {}
+def _lock_parents(b: Builder, stmt: dict, table: str, qualified: bool) -> tuple[str | None,
+                                                                                  dict]:
+    """The locks a new table (or foreign table) takes on what it joins: PARTITION OF, the
+    parent ACCESS EXCLUSIVE, with the check of its DEFAULT partition (whose facts are
+    returned) and the foreign keys cloned; INHERITS, each parent SHARE UPDATE EXCLUSIVE
+    (checked on the server). The parent of a partition, None for a table that is none."""
     if stmt.get("partbound") and stmt.get("inhRelations"):
         parent, parent_qualified = range_var(stmt["inhRelations"][0])
         b.lock(parent, L.ACCESS_EXCLUSIVE)
@@ -55,9 +53,19 @@ def create_table(b: Builder, stmt: dict) -> None:
             f"{relation_sql(parent, parent, parent_qualified)} "
             f"{default_facts.get('bound_sql', '')};")
         clone_foreign_keys(b, parent, validate=None)
-    elif stmt.get("inhRelations"):
-        for rel in stmt["inhRelations"]:
-            b.lock(range_var(rel)[0], L.SHARE_UPDATE_EXCLUSIVE)
+        return parent, default_facts
+    for rel in stmt.get("inhRelations") or ():
+        b.lock(range_var(rel)[0], L.SHARE_UPDATE_EXCLUSIVE)
+    return None, {}
+
+
+def create_table(b: Builder, stmt: dict) -> None:
+    table, qualified = range_var(stmt.get("relation"), create=True)
+    if skipped(b, stmt, relation_skips(b, stmt, table), "create_table",
+                table_facts(b, table, qualified), columns=()):
+        return
+    b.creates.add(f"table:{table}")
+    parent, default_facts = _lock_parents(b, stmt, table, qualified)
     columns = []
     for elt in stmt.get("tableElts") or ():
         kind, body = unwrap(elt)
@@ -124,14 +132,15 @@ def _refused_in_create_table(b: Builder, table: str, stmt: dict) -> list[str]:
 
 
 def create_foreign_table(b: Builder, stmt: dict) -> None:
-    """CREATE FOREIGN TABLE: no data here, nothing locked but its name (the catalog does
-    not follow foreign tables further)."""
+    """CREATE FOREIGN TABLE: no data here, nothing locked but its name (the replay records
+    it as a relation of kind "foreign": its ALTERs rewrite and read nothing)."""
     base = stmt.get("base") or {}
     table, qualified = range_var(base.get("relation"), create=True)
     if skipped(b, base, relation_skips(b, base, table), "create_foreign_table",
                 table_facts(b, table, qualified)):
         return
     b.creates.add(f"table:{table}")
+    _lock_parents(b, base, table, qualified)  # (a foreign partition's facts: of no rule)
     b.act("create_foreign_table", table_facts(b, table, qualified), table_is_new=True,
           if_not_exists=bool(base.get("if_not_exists")), **already_exists(
               name_taken(b, table) or key_name_taken(b, table.split(".", 1)[0],

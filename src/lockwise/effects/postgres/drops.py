@@ -73,7 +73,8 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
     catalog = b.ctx.catalog
     if kind in ("table", "view"):
         _drop_relation(b, object_name(names), kind, cascade, names[-1], len(names) > 1,
-                       if_exists=if_exists)
+                       if_exists=if_exists,
+                       foreign=stmt.get("removeType") == "OBJECT_FOREIGN_TABLE")
     elif kind == "index":
         index = object_name(names)
         idx = catalog.indexes.get(index)
@@ -170,7 +171,7 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
 
 
 def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: str,
-                   qualified: bool, **facts: object) -> None:
+                   qualified: bool, foreign: bool = False, **facts: object) -> None:
     """DROP TABLE / VIEW `table` (`kind`, named `written`, with its schema if `qualified`):
     its locks and drops, those of its partitions and, with CASCADE, of its inheritance
     children, the views over them and the tables with a foreign key to it, and the action
@@ -205,7 +206,11 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
         b.lock(view, L.ACCESS_EXCLUSIVE)
     policies = drop_policies(b, catalog.policies_on_others(reach) if cascade else [])
     parent = known.partition_of if known is not None else None
+    # A foreign table's rows stay on the remote server (DROP FOREIGN TABLE says so of one
+    # the catalog does not know).
+    foreign = foreign or (known is not None and known.kind == "foreign")
     b.act("drop_table" if kind == "table" else "drop_view", policies, facts, table=table,
+          table_is_foreign=foreign,
           table_name=written, table_sql=table if qualified else written, cascade=cascade,
           qualified=qualified, table_is_new=b.ctx.table_is_new(table),
           table_known=known is not None,

@@ -23,6 +23,7 @@ from lockwise.effects.postgres.builder import (
     Builder,
     L,
     descendants,
+    lock_partition_ancestors,
     lock_read_partitions,
     read_tables,
     row_key_facts,
@@ -63,6 +64,8 @@ def dml(kind: str) -> Callable:
             descendants(b, table, b.ctx.plans and bool((stmt.get("relation") or {}).get("inh")))
         for part in targets:
             b.lock(part, L.ROW_EXCLUSIVE)
+        if kind in ("insert", "update"):
+            lock_partition_ancestors(b, table)
         others = {k: v for k, v in stmt.items() if k != "relation"}
         read_tables(b, others, {view})
         lock_read_partitions(b, others)
@@ -291,6 +294,7 @@ def copy(b: Builder, stmt: dict) -> None:
         table, qualified = range_var(stmt["relation"])
         if stmt.get("is_from"):
             b.lock(table, L.ROW_EXCLUSIVE)
+            lock_partition_ancestors(b, table)
             b.writes.add(f"table:{table}")
         else:
             b.lock(table, L.ACCESS_SHARE)
