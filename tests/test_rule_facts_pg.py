@@ -1224,3 +1224,38 @@ def test_alter_attribute_plan_with_a_matview_runs_and_keeps_its_values(pg_db: st
         conn.execute(plan)
         assert conn.execute("SELECT (p).a, pg_typeof((p).a)::text FROM pairs_mv").fetchall() \
             == [(7, "bigint")]
+
+
+#: Column types, as a migration writes them, for the USING matrix: each pair is one ALTER.
+RETYPED = ("text", "varchar(36)", "char(8)", "name", "smallint", "integer", "bigint",
+           "numeric(10,2)", "double precision", "boolean", "uuid", "json", "jsonb", "date",
+           "timestamp", "timestamptz", "interval", "bytea", "inet", "cidr", "money",
+           "int4range", "bit(8)", "varbit", "text[]", "integer[]", "bigint[]", "uuid[]",
+           "plain_text", "mood")
+
+
+def test_type_change_needs_using_matches_server(pg_db: str) -> None:
+    """For every pair of a spread of types (arrays, a domain, an enum among them), lockwise's
+    `needs_using` is the server's "cannot be cast automatically" for ALTER ... TYPE without
+    USING."""
+    import psycopg
+
+    setup = ("CREATE DOMAIN plain_text AS text;\nCREATE TYPE mood AS ENUM ('happy');\n"
+             "CREATE TABLE retyped (" + ", ".join(
+                 f"c{i} {t}" for i, t in enumerate(RETYPED)) + ");")
+    wrong = []
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        for i, old in enumerate(RETYPED):
+            for new in RETYPED:
+                sql = f"ALTER TABLE retyped ALTER COLUMN c{i} TYPE {new}"
+                refused = False
+                try:
+                    with conn.transaction(force_rollback=True):
+                        conn.execute(sql)
+                except psycopg.errors.DatatypeMismatch:
+                    refused = True
+                facts = _effect_after(setup, sql).actions[0].facts
+                if facts["needs_using"] != refused:
+                    wrong.append(f"{old} -> {new}: server refuses={refused}")
+    assert not wrong, "\n".join(wrong)
