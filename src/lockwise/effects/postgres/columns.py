@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from lockwise.catalog.model import Callers, Catalog, Column, Table
-from lockwise.catalog.replay import owned_sequence
+from lockwise.catalog.replay import not_null_check_name, owned_sequence
 from lockwise.effects.foreign_keys import Key, keys_written, refused_reference
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
@@ -748,7 +748,8 @@ def set_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if not proven and not already:
         b.scan(table, "SET NOT NULL checks every row")
     b.alters.add(f"column:{table}.{col}")
-    b.act("set_not_null", base, column=col, proven_by_check=proven, already_not_null=already)
+    b.act("set_not_null", base, column=col, proven_by_check=proven, already_not_null=already,
+          not_null_check=not_null_check_name(known, table.split(".", 1)[-1], col))
 
 
 def not_null_proven(b: Builder, table: str, column: str) -> bool:
