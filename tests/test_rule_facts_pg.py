@@ -11,6 +11,8 @@ bug) are documented in their rule's `references` instead.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from lockwise.catalog.model import Catalog
@@ -1259,3 +1261,57 @@ def test_type_change_needs_using_matches_server(pg_db: str) -> None:
                 if facts["needs_using"] != refused:
                     wrong.append(f"{old} -> {new}: server refuses={refused}")
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.fixture
+def tablespace(pg_db: str) -> Iterator[str]:
+    """A tablespace to move relations to: in place, in the server's own data directory."""
+    import os
+
+    name = f"ts_{os.getpid()}"
+    with _connect(pg_db) as conn:
+        conn.execute("SET allow_in_place_tablespaces = on")
+        conn.execute(f"CREATE TABLESPACE {name} LOCATION ''")
+    yield name
+    with _connect(pg_db) as conn:
+        conn.execute("DROP TABLE IF EXISTS moved, kept")
+        conn.execute(f"DROP TABLESPACE {name}")
+
+
+def _moved(conn, sql: str, relations: tuple[str, ...]) -> tuple[dict, set]:
+    """Run `sql` in a transaction: the locks it holds on `relations`, by name, and which of
+    them get a new relfilenode."""
+    files = "SELECT relname, relfilenode FROM pg_class WHERE relname = ANY(%s)"
+    before = dict(conn.execute(files, [list(relations)]).fetchall())
+    with conn.transaction():
+        conn.execute(sql)
+        locks = dict(conn.execute(
+            "SELECT c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "WHERE l.pid = pg_backend_pid() AND c.relname = ANY(%s)", [list(relations)]
+        ).fetchall())
+    after = dict(conn.execute(files, [list(relations)]).fetchall())
+    return locks, {r for r in relations if before[r] != after[r]}
+
+
+def test_index_set_tablespace_copies_the_index_under_its_own_lock(pg_db: str,
+                                                                 tablespace: str) -> None:
+    setup = "CREATE TABLE moved (id bigint, n int);\nCREATE INDEX moved_n ON moved (n);"
+    sql = f"ALTER INDEX moved_n SET TABLESPACE {tablespace}"
+    effect = _effect_after(setup, sql)
+    with _connect(pg_db) as conn:
+        conn.execute(setup + "INSERT INTO moved SELECT g, g FROM generate_series(1, 100) g;")
+        locks, copied = _moved(conn, sql, ("moved", "moved_n"))
+    assert locks == {"moved_n": "AccessExclusiveLock"} and not effect.locks  # table: none
+    assert effect.actions[0].facts["index_access_exclusive"]
+    assert copied == {"moved_n"} and effect.rewrites == frozenset({"public.moved_n"})
+
+
+def test_all_in_tablespace_locks_every_table_in_it(pg_db: str, tablespace: str) -> None:
+    sql = f"ALTER TABLE ALL IN TABLESPACE {tablespace} SET TABLESPACE pg_default"
+    with _connect(pg_db) as conn:
+        conn.execute(f"CREATE TABLE moved (id bigint) TABLESPACE {tablespace}; "
+                     f"CREATE TABLE kept (id bigint)")
+        locks, copied = _moved(conn, sql, ("moved", "kept"))
+    assert locks == {"moved": "AccessExclusiveLock"} and copied == {"moved"}
+    facts = _effect_after("", sql).actions[0].facts
+    assert (facts["from_tablespace"], facts["tablespace"]) == (tablespace, "pg_default")

@@ -37,7 +37,7 @@ from lockwise.core.types import Effect
 from lockwise.effects.context import Context
 from lockwise.effects.literals import enum_candidate_literals
 from lockwise.effects.nodes import unwrap
-from lockwise.effects.postgres.alter import alter_table
+from lockwise.effects.postgres.alter import alter_table, move_all_to_tablespace
 from lockwise.effects.postgres.builder import Builder
 from lockwise.effects.postgres.create import (
     create_foreign_table,
@@ -107,6 +107,7 @@ _HANDLERS: dict[str, Callable[[Builder, dict], None]] = {
     "DropdbStmt": drop_database,
     "TruncateStmt": truncate,
     "AlterTableStmt": alter_table,
+    "AlterTableMoveAllStmt": move_all_to_tablespace,
     "RenameStmt": rename,
     "AlterEnumStmt": alter_enum,
     "CreateTrigStmt": create_trigger,

@@ -182,6 +182,20 @@ def _set_tablespace(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("set_tablespace", base, tablespace=cmd.get("name", ""))
 
 
+def move_all_to_tablespace(b: Builder, stmt: dict) -> None:
+    """ALTER TABLE / INDEX / MATERIALIZED VIEW ALL IN TABLESPACE a SET TABLESPACE b: each
+    relation of that kind in `a` (of the database, not the system catalogs; OWNED BY: those
+    roles' only) is copied under ACCESS EXCLUSIVE, every lock held until the transaction ends
+    (checked on the server). Which relations are in `a` the migrations do not say: no lock
+    is recorded, the action's facts say it."""
+    kind = {"OBJECT_INDEX": "index", "OBJECT_MATVIEW": "materialized view"}.get(
+        stmt.get("objtype", ""), "table")
+    b.act("move_all_to_tablespace", object_type=kind,
+          from_tablespace=stmt.get("orig_tablespacename", ""),
+          tablespace=stmt.get("new_tablespacename", ""), nowait=bool(stmt.get("nowait")),
+          owned_by=bool(stmt.get("roles")))
+
+
 def _set_options(b: Builder, table: str, cmd: dict, base: dict) -> None:
     # Storage parameters that only steer autovacuum/planner take SHARE UPDATE EXCLUSIVE.
     defs = cmd.get("def") or ()
