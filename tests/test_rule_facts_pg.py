@@ -826,9 +826,14 @@ def _examples(rule_id: str) -> list:
             for i, e in enumerate(rule.examples)]
 
 
-@pytest.mark.parametrize("example", _examples("object-already-exists"))
+@pytest.mark.parametrize("example", [
+    pytest.param(p.values[0], id=f"{rule}-{p.id}")
+    for rule in ("object-already-exists", "rename-onto-taken-name") for p in _examples(rule)
+    # (a rule's example for an older PostgreSQL than the embedded one says what that did)
+    if (p.values[0].pg_version or 18) >= 18])
 def test_object_already_exists_fails_on_the_server_exactly_for_its_bad_examples(
         pg_db: str, example) -> None:
+    """The same for renames onto a taken name (rule rename-onto-taken-name)."""
     import psycopg
 
     with _connect(pg_db) as conn:
@@ -1315,3 +1320,32 @@ def test_all_in_tablespace_locks_every_table_in_it(pg_db: str, tablespace: str) 
     assert locks == {"moved": "AccessExclusiveLock"} and copied == {"moved"}
     facts = _effect_after("", sql).actions[0].facts
     assert (facts["from_tablespace"], facts["tablespace"]) == (tablespace, "pg_default")
+
+
+RENAMED = ("CREATE TYPE mood AS ENUM ('a');\n"
+           "CREATE TABLE t (id int, a int NOT NULL, b int, CONSTRAINT t_c_check CHECK (a > 0), "
+           "CONSTRAINT t_uq UNIQUE (b));\nCREATE TABLE u (id int);\n"
+           "CREATE INDEX t_a_idx ON t (a);")
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE t RENAME TO u", "ALTER TABLE t RENAME TO t_a_idx", "ALTER TABLE t RENAME TO mood",
+    "ALTER TABLE t RENAME TO t", "ALTER TABLE t RENAME TO v",
+    "ALTER INDEX t_a_idx RENAME TO u", "ALTER INDEX t_a_idx RENAME TO t_uq",
+    "ALTER INDEX t_a_idx RENAME TO mood", "ALTER INDEX t_a_idx RENAME TO t_a_idx",
+    "ALTER TABLE t RENAME COLUMN a TO b", "ALTER TABLE t RENAME COLUMN a TO a",
+    "ALTER TABLE t RENAME COLUMN a TO c",
+    "ALTER TABLE t RENAME CONSTRAINT t_c_check TO t_uq",
+    "ALTER TABLE t RENAME CONSTRAINT t_c_check TO t_c_check",
+    "ALTER TABLE t RENAME CONSTRAINT t_c_check TO u",
+    "ALTER TABLE t RENAME CONSTRAINT t_c_check TO t_a_not_null",
+    "ALTER TABLE t RENAME CONSTRAINT t_uq TO u", "ALTER TABLE t RENAME CONSTRAINT t_uq TO mood",
+    "ALTER TABLE t RENAME CONSTRAINT t_uq TO t_c_check",
+])
+def test_rename_onto_a_taken_name_matches_server(pg_db: str, sql: str) -> None:
+    import psycopg
+
+    refused = _server_refuses(pg_db, RENAMED, sql,
+                              (psycopg.errors.DuplicateTable, psycopg.errors.DuplicateObject,
+                               psycopg.errors.DuplicateColumn))
+    assert bool(_effect_after(RENAMED, sql).actions[0].facts.get("name_taken")) == refused
