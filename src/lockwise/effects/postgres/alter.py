@@ -211,14 +211,14 @@ def _set_options(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("set_storage_parameters", base, parameters=tuple(names))
 
 
-def _inherit(b: Builder, table: str, cmd: dict, base: dict, kind: str) -> None:
+def _inherit(b: Builder, table: str, cmd: dict, base: dict, inherit: bool) -> None:
     # The child is altered (ACCESS EXCLUSIVE). INHERIT keeps the parent's definition from
     # changing meanwhile (SHARE UPDATE EXCLUSIVE, as CREATE TABLE ... INHERITS); NO INHERIT
     # only reads it (ACCESS SHARE). Both checked on the server.
     parent = range_var(cmd.get("def"))[0]
     b.lock(table, L.ACCESS_EXCLUSIVE)
-    b.lock(parent, L.SHARE_UPDATE_EXCLUSIVE if kind == "inherit" else L.ACCESS_SHARE)
-    b.act(kind, base, parent=parent)
+    b.lock(parent, L.SHARE_UPDATE_EXCLUSIVE if inherit else L.ACCESS_SHARE)
+    b.act("inherit" if inherit else "no_inherit", base, parent=parent)
 
 
 def _set_access_method(b: Builder, table: str, cmd: dict, base: dict) -> None:
@@ -274,7 +274,7 @@ _ALTER_CMDS: dict[str, Callable] = {
     "AT_SetCompression": _simple("column_set_compression", L.ACCESS_EXCLUSIVE),
     "AT_SetAccessMethod": _set_access_method,
     "AT_SetOptions": _simple("column_set_options", L.SHARE_UPDATE_EXCLUSIVE),
-    "AT_AddInherit": lambda b, table, cmd, base: _inherit(b, table, cmd, base, "inherit"),
-    "AT_DropInherit": lambda b, table, cmd, base: _inherit(b, table, cmd, base, "no_inherit"),
+    "AT_AddInherit": lambda b, table, cmd, base: _inherit(b, table, cmd, base, True),
+    "AT_DropInherit": lambda b, table, cmd, base: _inherit(b, table, cmd, base, False),
     "AT_ResetOptions": _simple("column_set_options", L.SHARE_UPDATE_EXCLUSIVE),
 }
