@@ -177,5 +177,6 @@ def compute_effect(tree: dict, ctx: Context) -> Effect:
     effect = b.build()
     if ctx.pg_version_stated and ctx.pg_version < NEWEST:
         # Syntax the target lacks: facts of the statement's own action.
-        effect.actions[0].facts.update(unavailable_syntax_facts(kind, body, ctx.pg_version))
+        effect.actions[0].facts.update(unavailable_syntax_facts(kind, body, ctx.pg_version,
+                                                                ctx.statement_sql))
     return effect
