@@ -24,6 +24,9 @@ OUT = SRC / "rules" / "fact_names.py"
 #: migration facts) and the cost model's hook.
 SOURCES = (*sorted((SRC / "effects").rglob("*.py")), SRC / "lint.py", SRC / "lint_mysql.py",
            SRC / "cost" / "hook.py")
+#: The modules that set text aside unparsed (`Skipped("psql-meta", ...)`): lint judges each
+#: as an action of that kind, `-` made `_` (`psql_meta`).
+SKIPPING = tuple(sorted((SRC / "parse").glob("*.py")))
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -34,12 +37,39 @@ def _string(node: ast.AST | None) -> str | None:
     return None
 
 
-def collect(paths: tuple[Path, ...] = SOURCES) -> tuple[set[str], set[str]]:
-    """(fact names, action kinds) as `paths` write them."""
-    facts: set[str] = set()
+def _kinds(node: ast.AST, tree: ast.Module) -> set[str]:
+    """The action kinds an action's first argument can be: a name, either name of a
+    conditional (`"set_logged" if logged else "set_unlogged"`), or `f"drop_{kind}"` with each
+    string value of the module's dicts of names (drops.py's `_DROP_KINDS`)."""
+    if isinstance(node, ast.IfExp):
+        return _kinds(node.body, tree) | _kinds(node.orelse, tree)
+    if isinstance(node, ast.JoinedStr) and node.values and _string(node.values[0]):
+        prefix = _string(node.values[0]) or ""
+        return {prefix + value for d in ast.walk(tree) if isinstance(d, ast.Dict)
+                for v in d.values if (value := _string(v))}
+    name = _string(node)
+    return {name} if name else set()
+
+
+def _skipped_kinds(paths: tuple[Path, ...]) -> set[str]:
     kinds: set[str] = set()
     for path in paths:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                    node.func.id == "Skipped" and node.args and \
+                    isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                kinds.add(node.args[0].value.replace("-", "_"))
+    return kinds
+
+
+def collect(paths: tuple[Path, ...] = SOURCES) -> tuple[set[str], set[str]]:
+    """(fact names, action kinds) as `paths` write them, and the kinds of text the parsers
+    set aside (`SKIPPING`)."""
+    facts: set[str] = set()
+    kinds: set[str] = _skipped_kinds(SKIPPING)
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
             if isinstance(node, ast.Dict):
                 for key, value in zip(node.keys, node.values, strict=True):
                     name = _string(key)
@@ -51,9 +81,8 @@ def collect(paths: tuple[Path, ...] = SOURCES) -> tuple[set[str], set[str]]:
                 facts.update(k.arg for k in node.keywords if k.arg and _NAME.fullmatch(k.arg))
                 # An action's kind is the first argument (b.act("add_column", ...), and the
                 # factories of handlers: dml("merge"), _plain("grant"), ...).
-                first = _string(node.args[0]) if node.args else None
-                if first:
-                    kinds.add(first)
+                if node.args:
+                    kinds |= _kinds(node.args[0], tree)
             elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
                 name = _string(node.slice)
                 if name:

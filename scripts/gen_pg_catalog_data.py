@@ -1,9 +1,12 @@
 """Regenerate the PostgreSQL facts lockwise ships as data, from a real server's catalogs.
 
 Writes src/lockwise/effects/data/functions.json (volatility of built-in functions, by name) and
-binary_casts.json (casts PostgreSQL performs without touching the data: pg_cast.castmethod = 'b',
-and among them those whose two types have different default btree operator classes: an
-ALTER COLUMN ... TYPE along such a cast keeps the rows but rebuilds the column's indexes).
+casts.json: the casts PostgreSQL performs without touching the data (pg_cast.castmethod = 'b'),
+and among them those whose two types have different default btree operator classes (an
+ALTER COLUMN ... TYPE along such a cast keeps the rows but rebuilds the column's indexes); and
+what an ALTER COLUMN ... TYPE without USING may convert (find_coercion_pathway in assignment
+context): the built-in types it knows, the casts usable in assignment (castcontext 'i' or
+'a'), and the string types, which any type converts to through its output function.
 
 Run: python scripts/gen_pg_catalog_data.py            (starts the embedded server)
      python scripts/gen_pg_catalog_data.py --dsn URL  (any server)
@@ -69,12 +72,32 @@ def generate(uri: str) -> None:
             WHERE os.opclass IS DISTINCT FROM ot.opclass ORDER BY 1, 2
             """
         ).fetchall()
+        # Base, range and multirange types of pg_catalog; not arrays (lockwise writes int4[]
+        # as int4, array) nor int2vector / oidvector (category A), nor pseudo-types.
+        types = [r[0] for r in conn.execute(
+            """
+            SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+            WHERE n.nspname = 'pg_catalog' AND t.typtype IN ('b', 'r', 'm')
+              AND t.typcategory NOT IN ('A', 'P', 'X') ORDER BY 1
+            """).fetchall()]
+        assignment = conn.execute(
+            """
+            SELECT s.typname, t.typname FROM pg_cast c
+            JOIN pg_type s ON s.oid = c.castsource JOIN pg_type t ON t.oid = c.casttarget
+            WHERE c.castcontext IN ('i', 'a') AND s.typname = ANY(%(types)s)
+              AND t.typname = ANY(%(types)s) AND s.oid <> t.oid ORDER BY 1, 2
+            """, {"types": types}).fetchall()
+        strings = [r[0] for r in conn.execute(
+            "SELECT typname FROM pg_type WHERE typcategory = 'S' AND typname = ANY(%(types)s) "
+            "ORDER BY 1", {"types": types}).fetchall()]
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "functions.json").write_text(
         json.dumps({"server_version": version, **functions}, indent=0) + "\n")
-    (OUT / "binary_casts.json").write_text(
+    (OUT / "casts.json").write_text(
         json.dumps({"server_version": version, "casts": [list(c) for c in casts],
-                    "opclass_changes": [list(c) for c in opclass_changes]}, indent=0)
+                    "opclass_changes": [list(c) for c in opclass_changes],
+                    "types": types, "assignment_casts": [list(c) for c in assignment],
+                    "string_types": strings}, indent=0)
         + "\n")
     print(f"wrote {OUT} from PostgreSQL {version}")
 

@@ -839,3 +839,47 @@ def test_the_trees_of_a_rewrite_are_its_texts_parse(sql: str) -> None:
     assert got.trees is None or got.trees == [s.tree for s in parsed.statements]
     if "," not in sql:  # one index: written into the user's text, from their tree
         assert got.trees is not None
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("setup", [
+    "CREATE TABLE orders (id bigint, amount int);",
+    # the CHECK's first name is taken: numbered, as PostgreSQL numbers its own names
+    "CREATE TABLE orders (id bigint, amount int);\nALTER TABLE orders ADD CONSTRAINT "
+    "orders_amount_not_null_check CHECK (amount > 0);",
+])
+def test_set_not_null_alternative_runs_and_leaves_postgres_own_names(pg_db: str,
+                                                                     setup: str) -> None:
+    # Each step runs on PostgreSQL 18; SET NOT NULL reads nothing (the CHECK proves it), and
+    # what is left is the NOT NULL constraint under the name PostgreSQL gives it, not `...1`.
+    import psycopg
+
+    text = alternative("ALTER TABLE orders ALTER COLUMN amount SET NOT NULL;", "set-not-null",
+                       setup=setup, pg_version=18)
+    steps = [s.sql for s in split_sql(text).statements]
+    assert [s.split()[3] for s in steps] == ["ADD", "VALIDATE", "ALTER", "DROP"]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, setup + "INSERT INTO orders VALUES (1, 5), (2, 6);")
+        before = _constraint_names(conn)
+        for step in steps:
+            if " SET NOT NULL" in step:
+                # (a backend's counts outlive its transactions until they are flushed: the
+                # difference is this statement's)
+                conn.execute("BEGIN")
+                before_scans = _scans(conn)
+                conn.execute(step)
+                assert _scans(conn) == before_scans, step
+                conn.execute("COMMIT")
+            else:
+                conn.execute(step)
+        after = _constraint_names(conn)
+    assert after == before | {("orders_amount_not_null", "n")}
+
+
+def _scans(conn) -> int:
+    return conn.execute("SELECT pg_stat_get_xact_numscans('orders'::regclass)").fetchone()[0]
+
+
+def _constraint_names(conn) -> set[tuple[str, str]]:
+    return set(conn.execute("SELECT conname, contype::text FROM pg_constraint "
+                            "WHERE conrelid = 'orders'::regclass").fetchall())

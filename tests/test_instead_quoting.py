@@ -27,7 +27,9 @@ NAMES: dict[str, object] = {
     "table": "App.User", "table_sql": "App.User", "table_name": "User",
     "qualified": True, "column": "displayName", "constraint": "User_displayName_Check",
     "index": "App.User_Name_Idx", "index_sql": "App.User_Name_Idx", "index_name": "User_Idx",
-    "new_name": "NewName", "new_table": "App.NewName", "new_table_sql": "App.NewName",
+    "new_name": "NewName", "not_null_check": "User_displayName_not_null_Check",
+    "tablespace": "Fast_SSD",
+    "new_table": "App.NewName", "new_table_sql": "App.NewName",
     "schema": "App", "using_index": "User_pkey_Idx", "name": 'App.Or"der',
     "partition": "App.Part2024", "partition_sql": "App.Part2024",
     "ref_table": "App.Team", "ref_table_sql": "App.Team", "type": "App.Status",
@@ -347,7 +349,7 @@ def test_cli_json_instead_for_a_prisma_migration(tmp_path: Path) -> None:
     assert len(found) == 1
     instead = found[0]["instead"]
     assert instead.splitlines()[0] == (
-        'ALTER TABLE "User" ADD CONSTRAINT "User_displayName_not_null" '
+        'ALTER TABLE "User" ADD CONSTRAINT "User_displayName_not_null_check" '
         'CHECK ("displayName" IS NOT NULL) NOT VALID;')
     for sql in sql_lines(instead):
         parser.parse_sql(sql)

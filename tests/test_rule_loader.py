@@ -115,6 +115,12 @@ def _write(directory: Path, when: str = 'action = "truncate"',
      r":5:\d+: .*placeholder \{table.name\}: a placeholder is the name of a fact alone"),
     ('action = "truncate"', "no TRUNCATE on {{table", "DELETE",
      r":5:1: .*'message' is not a valid template .*write a literal brace as \{\{"),
+    ('action = "truncte"', "no TRUNCATE", "DELETE",
+     r":4:19: .*`when` matches action 'truncte', which no statement has.*never match; "
+     r"did you mean 'truncate'\?"),
+    ('action = ["truncate", "drop_tabel"]', "no TRUNCATE", "DELETE",
+     r":4:32: .*action 'drop_tabel'.*did you mean 'drop_table'\?"),
+    ('action = 3', "no TRUNCATE", "DELETE", r":4:\d+: .*`action` must be .*action kinds"),
 ])
 def test_a_rule_naming_no_fact_is_an_input_error(rules_dir: Path, when: str, message: str,
                                                  instead: str, error: str) -> None:
@@ -164,14 +170,16 @@ def test_every_fact_the_rule_examples_produce_is_a_known_name(
     """The names are read from the source: this checks the reading misses none that a rule
     example's statements produce (a fact stated some other way would be refused in a rule)."""
     from lockwise.rules import engine
-    from lockwise.rules.fact_names import FACT_NAMES
+    from lockwise.rules.fact_names import ACTION_KINDS, FACT_NAMES
     from test_rule_examples import RULES, findings_for
 
     seen: set[str] = set()
+    kinds: set[str] = set()
     matching = engine.RuleIndex.matching
 
     def recording(self: engine.RuleIndex, facts: dict) -> list:
         seen.update(facts)
+        kinds.add(facts.get("action", ""))
         return matching(self, facts)
 
     monkeypatch.setattr(engine.RuleIndex, "matching", recording)
@@ -180,3 +188,7 @@ def test_every_fact_the_rule_examples_produce_is_a_known_name(
             findings_for(example, rule)
     assert len(seen) > 300
     assert seen <= FACT_NAMES, sorted(seen - FACT_NAMES)
+    # and every action kind, which a rule's `action` is checked against
+    kinds.discard("")
+    assert len(kinds) > 80
+    assert kinds <= ACTION_KINDS, sorted(kinds - ACTION_KINDS)

@@ -66,7 +66,19 @@ USES = {
     "alter_constraint_inherit": "ALTER TABLE orders ALTER CONSTRAINT orders_qty_nn NO INHERIT",
     "without_overlaps": "CREATE TABLE bookings (room int, during tstzrange, "
                         "PRIMARY KEY (room, during WITHOUT OVERLAPS))",
+    # anywhere in the statement: a view's query, a subquery, an expression
+    "sql_json_constructors": "CREATE VIEW account_docs AS SELECT JSON_OBJECT('id': id) AS doc "
+                             "FROM accounts",
+    "json_table": "INSERT INTO deliveries SELECT * FROM (SELECT * FROM JSON_TABLE("
+                  "'[{\"i\": 7, \"q\": 1}]'::jsonb, '$[*]' "
+                  "COLUMNS (i bigint PATH '$.i', q int PATH '$.q'))) AS j",
+    "sql_json_query_functions": "UPDATE accounts SET email = JSON_VALUE('{\"e\": \"x\"}'::jsonb, "
+                                "'$.e') WHERE id IN (SELECT id FROM accounts WHERE email IS NULL)",
 }
+
+#: MERGE in a WITH (PostgreSQL 17: it needs RETURNING there).
+MERGE_IN_WITH = ("WITH moved AS (MERGE INTO stock s USING deliveries d ON s.item = d.item "
+                 "WHEN MATCHED THEN DELETE RETURNING s.item) SELECT count(*) FROM moved")
 
 #: Statements of the same kinds written the way every supported version reads them.
 OLD_SYNTAX = [
@@ -83,6 +95,8 @@ OLD_SYNTAX = [
     "CREATE TRIGGER audit BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION audit_row()",
     "INSERT INTO stock SELECT item, qty FROM deliveries ON CONFLICT (item) DO UPDATE "
     "SET qty = excluded.qty RETURNING item",
+    # the words, but not the syntax: the statement is walked and nothing is found
+    "WITH merged AS (SELECT id, email::json AS json_doc FROM accounts) SELECT * FROM merged",
 ]
 
 
@@ -122,6 +136,16 @@ def test_missing_below_its_version_and_not_from_it(key: str) -> None:
 def test_syntax_every_version_has_is_not_reported(sql: str) -> None:
     assert syntax_used(*unwrap(_tree(sql))) == []
     assert _missing(sql, SUPPORTED_PG_VERSIONS.start) == ()
+
+
+def test_merge_in_a_with_is_found() -> None:
+    assert _missing(MERGE_IN_WITH, 14) == ("merge", "merge_returning")
+    assert _missing(MERGE_IN_WITH, 17) == ()
+
+
+@pytest.mark.parametrize("sql", [*USES.values(), MERGE_IN_WITH, *OLD_SYNTAX])
+def test_the_statement_text_skips_the_walk_without_missing_anything(sql: str) -> None:
+    assert syntax_used(*unwrap(_tree(sql)), sql) == syntax_used(*unwrap(_tree(sql)))
 
 
 def test_an_assumed_version_states_no_syntax() -> None:

@@ -322,12 +322,15 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             if session.timezone is not None:  # the migration's own SET TimeZone
                 ctx.session_timezone_utc = bool(session.timezone_utc)
             ctx.watch_literals = bool(session.tx_enum_values) and session.in_transaction
+            ctx.statement_sql = stmt.sql
             try:
                 effect = compute_effect(stmt.tree, ctx)
             except RecursionError:  # thousands of nested expressions: report, do not crash
                 migration_findings += judge.judge(
                     parse_error_facts(base, TOO_DEEP), stmt.span, None)
                 continue
+            finally:
+                ctx.statement_sql = None  # (another caller's statement is not this text)
             findings: list[Finding] = []
             if judged:
                 findings = once.take(

@@ -804,6 +804,22 @@ def not_null_name(t: Table, column: str) -> str:
     return generated_name(t.name.split(".", 1)[-1], column, "not_null")
 
 
+def not_null_check_name(t: Table | None, table_name: str, column: str) -> str:
+    """A name for the CHECK (column IS NOT NULL) that proves NOT NULL until SET NOT NULL
+    replaces it: `table_column_not_null_check`, numbered while a constraint of `t` has it (as
+    ChooseConstraintName numbers). Not `table_column_not_null`: PostgreSQL 18 gives that name
+    to the NOT NULL constraint SET NOT NULL adds, and with a CHECK holding it would name that
+    one `table_column_not_null1` for good (checked on the server)."""
+    taken = set(t.constraints) | {not_null_name(t, c.name) for c in t.columns.values()
+                                  if c.not_null} if t is not None else set()
+    number = 0
+    while True:
+        name = generated_name(table_name, column, f"not_null_check{number or ''}")
+        if name not in taken:
+            return name
+        number += 1
+
+
 def not_null_column(t: Table, name: str) -> Column | None:
     """The column of `t` whose NOT NULL constraint is called `name` (None: no such one)."""
     return next((c for c in t.columns.values()

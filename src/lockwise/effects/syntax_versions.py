@@ -60,6 +60,11 @@ NEW_SYNTAX: dict[str, NewSyntax] = {
         15, "MERGE",
         "INSERT ... ON CONFLICT ... DO UPDATE (needs a unique index on the join key), or an "
         "UPDATE followed by an INSERT ... WHERE NOT EXISTS"),
+    "sql_json_constructors": NewSyntax(
+        16, "the SQL/JSON constructors and predicate (JSON_OBJECT, JSON_ARRAY, JSON_OBJECTAGG, "
+        "JSON_ARRAYAGG, IS JSON)",
+        "json_build_object, json_build_array, json_object_agg, json_agg (jsonb_ for jsonb); "
+        "for IS JSON, a function that casts to jsonb and catches the error"),
     "set_access_method": NewSyntax(
         15, "ALTER TABLE ... SET ACCESS METHOD",
         "CREATE TABLE ... USING the method, copy the rows, and swap the tables"),
@@ -70,6 +75,14 @@ NEW_SYNTAX: dict[str, NewSyntax] = {
     "merge_not_matched_by_source": NewSyntax(
         17, "MERGE ... WHEN NOT MATCHED BY SOURCE",
         "a separate UPDATE or DELETE ... WHERE NOT EXISTS (SELECT FROM the source ...)"),
+    "json_table": NewSyntax(
+        17, "JSON_TABLE",
+        "jsonb_to_recordset, or jsonb_array_elements with ->> for each column"),
+    "sql_json_query_functions": NewSyntax(
+        17, "the SQL/JSON query functions (JSON_EXISTS, JSON_QUERY, JSON_VALUE, JSON(), "
+        "JSON_SCALAR, JSON_SERIALIZE)",
+        "jsonb_path_exists, jsonb_path_query_first, the -> and ->> operators, a cast to json "
+        "or jsonb, to_json, ::text"),
     "set_expression": NewSyntax(
         17, "ALTER COLUMN ... SET EXPRESSION AS",
         "drop the generated column and add it again with the new expression (both rewrite "
@@ -194,14 +207,53 @@ _FINDERS: dict[str, Callable[[dict], Iterator[str]]] = {
 }
 
 
-def syntax_used(kind: str, stmt: dict) -> list[str]:
+#: Syntax found anywhere in a statement, in a CTE, a subquery or any expression (a DEFAULT,
+#: a CHECK, an index's): by parse node type.
+_NESTED: dict[str, str] = {
+    "JsonTable": "json_table",
+    **dict.fromkeys(("JsonFuncExpr", "JsonParseExpr", "JsonScalarExpr", "JsonSerializeExpr"),
+                    "sql_json_query_functions"),
+    **dict.fromkeys(("JsonObjectConstructor", "JsonArrayConstructor",
+                     "JsonArrayQueryConstructor", "JsonObjectAgg", "JsonArrayAgg",
+                     "JsonIsPredicate"), "sql_json_constructors"),
+}
+#: Words every statement with nested syntax holds (a MERGE in a WITH, a JSON_... function or
+#: IS JSON): a statement without them is not walked, so most pay one search of their text
+#: (lower-cased, then searched for each: a tenth of a case-insensitive regex's time).
+_MAY_NEST = ("merge", "json")
+
+
+def _nested(stmt: dict) -> Iterator[str]:
+    """New syntax below the statement's own node: the nodes of `_NESTED`, and a MERGE in a
+    WITH (with its own new syntax, as at the top)."""
+    stack: list[object] = [stmt]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in _NESTED:
+                    yield _NESTED[key]
+                elif key == "MergeStmt":
+                    yield from _merge(value)
+                if isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def syntax_used(kind: str, stmt: dict, sql: str | None = None) -> list[str]:
     """The keys of `NEW_SYNTAX` a statement (node type `kind`, body `stmt`) uses, in order,
-    each once."""
+    each once. `sql`, the statement's text when the caller has it, spares the walk of the
+    statements that cannot hold nested syntax."""
     finder = _FINDERS.get(kind)
-    return list(dict.fromkeys(finder(stmt))) if finder is not None else []
+    found = list(finder(stmt)) if finder is not None else []
+    if sql is None or any(word in sql.lower() for word in _MAY_NEST):
+        found += _nested(stmt)
+    return list(dict.fromkeys(found))
 
 
-def unavailable_syntax_facts(kind: str, stmt: dict, pg_version: int) -> dict:
+def unavailable_syntax_facts(kind: str, stmt: dict, pg_version: int,
+                             sql: str | None = None) -> dict:
     """The facts of the syntax a statement uses that PostgreSQL `pg_version` does not have
     (empty when it has all of it):
 
@@ -212,7 +264,8 @@ def unavailable_syntax_facts(kind: str, stmt: dict, pg_version: int) -> dict:
     """
     if pg_version >= NEWEST:
         return {}
-    missing = [key for key in syntax_used(kind, stmt) if NEW_SYNTAX[key].since > pg_version]
+    missing = [key for key in syntax_used(kind, stmt, sql)
+               if NEW_SYNTAX[key].since > pg_version]
     if not missing:
         return {}
     found = [NEW_SYNTAX[key] for key in missing]

@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from lockwise.catalog.replay import generated_name
+from lockwise.catalog.replay import generated_name, not_null_check_name
 from lockwise.core.types import Action
 from lockwise.effects.nodes import strings, unwrap
 from lockwise.effects.versions import DEFAULT_PG_VERSION
@@ -93,10 +93,6 @@ def _qualified_sql(schema: str | None, name: str) -> str:
     return ".".join(quote_ident(p) for p in (schema, name) if p)
 
 
-def not_null_check_name(table: str, column: str) -> str:
-    return f"{table}_{column}_not_null"[:63]
-
-
 def batched_backfill(table_sql: str, column: str, value_sql: str, only_where: str = "") -> str:
     """A backfill that commits every batch: a DO block run outside a transaction (PG 11+).
 
@@ -133,13 +129,17 @@ def _pg_version(facts: dict) -> int:
 
 
 def _not_null_path(table_sql: str, table_name: str, column: str, pieces: Pieces,
-                   add_check: list[str], first_phase: int, pg_version: int) -> None:
+                   add_check: list[str], first_phase: int, pg_version: int,
+                   facts: dict | None = None) -> None:
     """CHECK (col IS NOT NULL) NOT VALID, then VALIDATE, SET NOT NULL (no scan, PG 12+) and
-    drop the CHECK, each step in a later transaction than the one before.
+    drop the CHECK, each step in a later transaction than the one before. The CHECK's name is
+    the effect model's for a SET NOT NULL of the statement (`facts`: one free on the table),
+    else `not_null_check_name`'s for a column new in the migration.
 
     Before PostgreSQL 12, SET NOT NULL scans the table whatever CHECK proves it: the
     validated CHECK stays as the column's NOT NULL guarantee instead."""
-    check = quote_ident(not_null_check_name(table_name, column))
+    check = quote_ident((facts or {}).get("not_null_checks", {}).get(column)
+                        or not_null_check_name(None, table_name, column))
     col = quote_ident(column)
     add_check.append(
         f"ALTER TABLE {table_sql} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID")
@@ -601,7 +601,7 @@ def _not_null_from_tree(stmt: dict, facts: dict) -> Pieces | None:
     pieces = Pieces()
     for cmd in cmds:
         _not_null_path(table_sql, relation.get("relname"), cmd["name"], pieces, pieces.main, 0,
-                       _pg_version(facts))
+                       _pg_version(facts), facts)
     return pieces
 
 
@@ -730,6 +730,7 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     facts: dict = {}
     names = []
     virtual = []  # generated columns PostgreSQL 18 would take as VIRTUAL
+    checks: dict[str, str] = {}  # SET NOT NULL's column -> its CHECK's name
     for action in actions:
         if action.kind in ("alter_column_type", "rename_column") and not facts:
             facts.update(action.facts)
@@ -737,8 +738,11 @@ def statement_facts(actions: Iterable[Action]) -> dict:
             names.append(action.facts.get("constraint") or "")
         elif action.kind == "add_column" and action.facts.get("virtual_allowed"):
             virtual.append(action.facts.get("column"))
+        elif action.kind == "set_not_null":
+            checks[action.facts.get("column")] = action.facts.get("not_null_check")
     facts["constraint_names"] = tuple(names)
     facts["virtual_allowed_columns"] = tuple(virtual)
+    facts["not_null_checks"] = checks
     return facts
 
 
@@ -786,7 +790,7 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
             _rewrite_type_change(stmt, cmd, facts, pieces)
     if sub == "AT_SetNotNull" and "set-not-null" in rules:
         _not_null_path(_table_sql(stmt.relation), stmt.relation.relname, cmd.name, pieces,
-                       pieces.main, 0, _pg_version(facts))
+                       pieces.main, 0, _pg_version(facts), facts)
         return True
     if sub == "AT_AddColumn" and "add-column-volatile-default" in rules:
         generated = _only_generated(cmd.def_)

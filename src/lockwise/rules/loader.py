@@ -118,9 +118,10 @@ def _check_names(raw: dict, alternatives: tuple[dict, ...], path: Path, text: st
     names one prints `{name}`: both are input errors, pointing at the name in the file."""
     import string
 
-    from lockwise.rules.fact_names import FACT_NAMES
+    from lockwise.rules.fact_names import ACTION_KINDS, FACT_NAMES
 
     for when in alternatives:
+        _check_actions(raw["id"], when.get("action"), path, text, ACTION_KINDS)
         for key in when:
             if key not in FACT_NAMES and key not in VERSION_KEYS:
                 raise _unknown(f"rule {raw['id']!r}: `when` names {key!r}, a fact lockwise "
@@ -150,25 +151,46 @@ def _check_names(raw: dict, alternatives: tuple[dict, ...], path: Path, text: st
                            name, re.escape(what), text, path, FACT_NAMES)
 
 
+def _check_actions(rule_id: str, action: object, path: Path, text: str,
+                   known: frozenset[str]) -> None:
+    """The `action` of a `when` (a kind, or a list of kinds) names kinds statements have: a
+    misspelt one would match nothing, silently."""
+    if action is None:
+        return
+    kinds = action if isinstance(action, list) else [action]
+    if not kinds or not all(isinstance(k, str) for k in kinds):
+        raise InputError(f"rule {rule_id!r}: `action` must be an action kind or a list of "
+                         "action kinds, such as \"truncate\"", path,
+                         *_position(r"\baction\s*=", text))
+    for kind in kinds:
+        if kind not in known:
+            # At the kind itself, within the `action = ...` that names it.
+            raise _unknown(f"rule {rule_id!r}: `when` matches action {kind!r}, which no "
+                           "statement has, so the rule would never match",
+                           kind, rf"\baction\s*=\s*(?:\[[^\]]*?)?(\"{re.escape(kind)}\")",
+                           text, path, known, "action kinds")
+
+
 def _unknown(message: str, name: str, pattern: str, text: str, path: Path,
-             known: set[str] | frozenset[str]) -> InputError:
-    """The error for an unknown `name`, at its first place in the rule file's `text`, with
-    the closest known name as a suggestion."""
+             known: set[str] | frozenset[str], listed: str = "facts") -> InputError:
+    """The error for an unknown `name`, at its first place in the rule file's `text` (the
+    pattern's first group, if it has one), with the closest known name as a suggestion."""
     from difflib import get_close_matches
 
     close = get_close_matches(name, known, n=1) if name else []
     hint = f"; did you mean {close[0]!r}?" if close else \
-        "; lockwise/rules/fact_names.py lists the facts"
+        f"; lockwise/rules/fact_names.py lists the {listed}"
     return InputError(message + hint, path, *_position(pattern, text))
 
 
 def _position(pattern: str, text: str) -> tuple[int, int]:
-    """The line and column (from 1) where `pattern` first matches `text`; 1, 1 if nowhere."""
+    """The line and column (from 1) where `pattern` first matches `text` (its first group,
+    if it has one); 1, 1 if nowhere."""
     found = re.search(pattern, text)
     if found is None:
         return 1, 1
-    return (text.count("\n", 0, found.start()) + 1,
-            found.start() - text.rfind("\n", 0, found.start()))
+    start = found.start(1 if found.re.groups else 0)
+    return text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
 
 
 def _rule_files(directories: tuple[Path, ...]) -> tuple[tuple[str, ...], str]:

@@ -38,7 +38,7 @@ from lockwise.core.types import Effect
 from lockwise.effects.context import Context
 from lockwise.effects.literals import enum_candidate_literals
 from lockwise.effects.nodes import unwrap
-from lockwise.effects.postgres.alter import alter_table
+from lockwise.effects.postgres.alter import alter_table, move_all_to_tablespace
 from lockwise.effects.postgres.builder import Builder
 from lockwise.effects.postgres.create import (
     create_foreign_table,
@@ -116,6 +116,7 @@ _HANDLERS: dict[str, Callable[[Builder, dict], None]] = {
     "DropdbStmt": drop_database,
     "TruncateStmt": truncate,
     "AlterTableStmt": alter_table,
+    "AlterTableMoveAllStmt": move_all_to_tablespace,
     "RenameStmt": rename,
     "AlterEnumStmt": alter_enum,
     "CreateTrigStmt": create_trigger,
@@ -189,5 +190,6 @@ def compute_effect(tree: dict, ctx: Context) -> Effect:
     effect = b.build()
     if ctx.pg_version_stated and ctx.pg_version < NEWEST:
         # Syntax the target lacks: facts of the statement's own action.
-        effect.actions[0].facts.update(unavailable_syntax_facts(kind, body, ctx.pg_version))
+        effect.actions[0].facts.update(unavailable_syntax_facts(kind, body, ctx.pg_version,
+                                                                ctx.statement_sql))
     return effect

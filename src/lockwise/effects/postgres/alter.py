@@ -245,6 +245,20 @@ def _set_tablespace(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("set_tablespace", base, tablespace=cmd.get("name", ""))
 
 
+def move_all_to_tablespace(b: Builder, stmt: dict) -> None:
+    """ALTER TABLE / INDEX / MATERIALIZED VIEW ALL IN TABLESPACE a SET TABLESPACE b: each
+    relation of that kind in `a` (of the database, not the system catalogs; OWNED BY: those
+    roles' only) is copied under ACCESS EXCLUSIVE, every lock held until the transaction ends
+    (checked on the server). Which relations are in `a` the migrations do not say: no lock
+    is recorded, the action's facts say it."""
+    kind = {"OBJECT_INDEX": "index", "OBJECT_MATVIEW": "materialized view"}.get(
+        stmt.get("objtype", ""), "table")
+    b.act("move_all_to_tablespace", object_type=kind,
+          from_tablespace=stmt.get("orig_tablespacename", ""),
+          tablespace=stmt.get("new_tablespacename", ""), nowait=bool(stmt.get("nowait")),
+          owned_by=bool(stmt.get("roles")))
+
+
 def _set_options(b: Builder, table: str, cmd: dict, base: dict) -> None:
     # Storage parameters that only steer autovacuum/planner take SHARE UPDATE EXCLUSIVE.
     defs = cmd.get("def") or ()
@@ -260,16 +274,16 @@ def _set_options(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("set_storage_parameters", base, parameters=tuple(names))
 
 
-def _inherit(b: Builder, table: str, cmd: dict, base: dict, kind: str) -> None:
+def _inherit(b: Builder, table: str, cmd: dict, base: dict, inherit: bool) -> None:
     # The child is altered (ACCESS EXCLUSIVE). INHERIT keeps the parent's definition from
     # changing meanwhile (SHARE UPDATE EXCLUSIVE, as CREATE TABLE ... INHERITS); NO INHERIT
     # only reads it (ACCESS SHARE). Both checked on the server.
     parent = range_var(cmd.get("def"))[0]
     b.lock(table, L.ACCESS_EXCLUSIVE)
-    b.lock(parent, L.SHARE_UPDATE_EXCLUSIVE if kind == "inherit" else L.ACCESS_SHARE)
-    b.act(kind, base, nullable_below(
+    b.lock(parent, L.SHARE_UPDATE_EXCLUSIVE if inherit else L.ACCESS_SHARE)
+    b.act("inherit" if inherit else "no_inherit", base, nullable_below(
         b.ctx.catalog, parent, table, relation_sql(table, table, base["qualified"]))
-          if kind == "inherit" else {}, parent=parent)
+          if inherit else {}, parent=parent)
 
 
 def _set_access_method(b: Builder, table: str, cmd: dict, base: dict) -> None:
@@ -325,7 +339,7 @@ _ALTER_CMDS: dict[str, Callable] = {
     "AT_SetCompression": _simple("column_set_compression", L.ACCESS_EXCLUSIVE),
     "AT_SetAccessMethod": _set_access_method,
     "AT_SetOptions": _simple("column_set_options", L.SHARE_UPDATE_EXCLUSIVE),
-    "AT_AddInherit": lambda b, table, cmd, base: _inherit(b, table, cmd, base, "inherit"),
-    "AT_DropInherit": lambda b, table, cmd, base: _inherit(b, table, cmd, base, "no_inherit"),
+    "AT_AddInherit": lambda b, table, cmd, base: _inherit(b, table, cmd, base, True),
+    "AT_DropInherit": lambda b, table, cmd, base: _inherit(b, table, cmd, base, False),
     "AT_ResetOptions": _simple("column_set_options", L.SHARE_UPDATE_EXCLUSIVE),
 }

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from lockwise.catalog.model import Callers, Catalog, Column, Table
-from lockwise.catalog.replay import owned_sequence
+from lockwise.catalog.replay import not_null_check_name, owned_sequence
 from lockwise.effects.foreign_keys import Key, keys_written, refused_reference
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
@@ -38,7 +38,11 @@ from lockwise.effects.postgres.builder import (
     row_key_facts,
     table_facts,
 )
-from lockwise.effects.types import type_change_rebuilds_indexes, type_change_rewrites
+from lockwise.effects.types import (
+    needs_using,
+    type_change_rebuilds_indexes,
+    type_change_rewrites,
+)
 from lockwise.effects.volatility import builtin_functions, volatile_functions
 from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
 
@@ -151,7 +155,7 @@ def _stand_in_constant_sql(catalog: Catalog, type_name: str, array: bool) -> str
     domain = catalog.domain(type_name)
     if domain is not None:
         return _stand_in_constant_sql(catalog, domain.base, domain.array)
-    labels = catalog.enums.get(type_name if "." in type_name else f"public.{type_name}")
+    labels = _enum_labels(catalog, type_name)
     if labels:
         return quote_literal(labels[0])
     return _STAND_IN_CONSTANTS.get(type_name, "'value for existing rows'")
@@ -514,7 +518,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
     _, coldef = unwrap(cmd.get("def"))
     new, new_mods, new_array = b.ctx.catalog.column_type(coldef.get("typeName"))
     using = coldef.get("raw_default")
-    rewrites, why, read_again, old_col = column_type_change(b, table, colname, coldef)
+    rewrites, why, read_again, old_col, refused = column_type_change(b, table, colname, coldef)
     old_type = old_col.type_text if old_col is not None else ""
     if rewrites:
         # The re-created foreign keys are validated again: the other end is read too.
@@ -526,6 +530,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           new_type_text=type_sql(new, new_mods, new_array),
           length_sql=str(new_mods[0]) if new_mods else "<n>",
           rewrites=rewrites, rewrite_reason=why, has_using=using is not None,
+          needs_using=refused,
           reads_table_again=bool(read_again), read_again_reason=read_again,
           old_type_known=old_col is not None,
           old_type_name=old_col.type_name if old_col is not None else "",
@@ -541,15 +546,17 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
 
 
 def column_type_change(b: Builder, table: str, colname: str, coldef: dict
-                       ) -> tuple[bool, str, str, Column | None]:
+                       ) -> tuple[bool, str, str, Column | None, bool]:
     """What changing `table.colname` to the type of `coldef` (its USING included) does to
     the table: whether it rewrites it and why, what reads it again when it does not ("" if
-    nothing), recorded in `b` (rewrite, scans); and the column as it was (None when not
-    known, which counts as a rewrite)."""
+    nothing), recorded in `b` (rewrite, scans); the column as it was (None when not
+    known, which counts as a rewrite); and whether the server refuses it for want of a
+    USING (no cast in assignment context between the two types: nothing is rewritten)."""
     new, new_mods, new_array = b.ctx.catalog.column_type(coldef.get("typeName"))
     using = coldef.get("raw_default")
     old_col = b.ctx.catalog.known_column(table, colname)
     read_again = ""
+    refused = False
     if old_col is None:
         rewrites, why = True, "old type unknown (table not created by these migrations)" \
             if b.ctx.catalog.sure_of(table) else "old type unknown (a DO block may have changed it)"
@@ -558,6 +565,11 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict
         new_base = _base_type(b.ctx.catalog, new, new_mods, new_array)
         if old_col.virtual:  # (the server refuses USING and a constrained domain for it)
             rewrites, why = False, "a virtual generated column stores nothing"
+        elif using is None and needs_using(old_base[0], old_base[2], new_base[0], new_base[2],
+                                           _enum_names(b.ctx.catalog, old_base[0], new_base[0])):
+            refused = True
+            rewrites, why = False, f"{old_col.type_text} cannot be cast automatically to " \
+                f"{type_sql(new, new_mods, new_array)}"
         elif b.ctx.catalog.is_constrained_domain(new) and not _same_type(
                 b.ctx.catalog, old_col, new, new_mods, new_array):
             rewrites, why = True, f"domain {new} has a constraint: every value is checked " \
@@ -570,12 +582,12 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict
                 b.ctx.session_timezone_utc, array=new_base[2])
         if using is not None and not _using_is_plain_cast(using, colname):
             rewrites, why = True, "USING expression computes every value"
-        if not rewrites:
+        if not rewrites and not refused:
             read_again = _kept_values_scans(b, table, colname, old_base[0], new_base[0],
                                             old_col.collation != collation_name(coldef))
     if rewrites:
         b.rewrite(table, f"column type change: {why}")
-    return rewrites, why, read_again, old_col
+    return rewrites, why, read_again, old_col, refused
 
 
 #: Domains over domains are followed this deep at most (a guard against a cycle that only
@@ -593,6 +605,17 @@ def _base_type(catalog, name: str, mods: tuple[int, ...],
             break
         name, mods, array = domain.base, domain.typmods, array or domain.array
     return name, mods, array
+
+
+def _enum_labels(catalog: Catalog, type_name: str) -> list[str] | None:
+    """The labels of enum `type_name` (a column type, unqualified for `public`'s), None when
+    it is no enum the catalog knows."""
+    return catalog.enums.get(type_name if "." in type_name else f"public.{type_name}")
+
+
+def _enum_names(catalog: Catalog, *names: str) -> frozenset[str]:
+    """Those of `names` (column types as `Catalog.column_type` gives them) that are enums."""
+    return frozenset(n for n in names if _enum_labels(catalog, n) is not None)
 
 
 def _kept_values_scans(b: Builder, table: str, column: str, old: str, new: str,
@@ -742,7 +765,8 @@ def set_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if not proven and not already:
         b.scan(table, "SET NOT NULL checks every row")
     b.alters.add(f"column:{table}.{col}")
-    b.act("set_not_null", base, column=col, proven_by_check=proven, already_not_null=already)
+    b.act("set_not_null", base, column=col, proven_by_check=proven, already_not_null=already,
+          not_null_check=not_null_check_name(known, table.split(".", 1)[-1], col))
 
 
 def not_null_proven(b: Builder, table: str, column: str) -> bool:

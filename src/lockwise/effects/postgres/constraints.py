@@ -150,23 +150,28 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if con.get("conname"):
         b.creates.add(f"constraint:{table}.{name}")
         if not base.get("recursed_from"):
-            facts.update(already_exists(_constraint_name_taken(b, table, name, kind,
-                                                               using_index or "")))
+            facts.update(already_exists(constraint_name_taken(b, table, name, kind,
+                                                              using_index or "")))
     b.act("add_constraint", facts)
 
 
-def _constraint_name_taken(b: Builder, table: str, name: str, kind: str,
-                           using_index: str) -> str:
-    """What holds the name of a constraint added to `table` (checked on the server): a
-    constraint of the table, or for one with an index (UNIQUE, PRIMARY KEY, EXCLUDE: named
-    after the constraint, `USING INDEX` renamed to it) any relation of the schema; "" when
-    free, or freed by a drop of the same statement."""
+def constraint_name_taken(b: Builder, table: str, name: str, kind: str,
+                          using_index: str) -> str:
+    """What holds the name of a constraint added to `table`, or renamed to `name` (checked on
+    the server): a constraint of the table (from PostgreSQL 18 a NOT NULL one too, but for a
+    NOT NULL constraint added, which may merge with it), or for one with an index (UNIQUE,
+    PRIMARY KEY, EXCLUDE: named after the constraint, `USING INDEX` renamed to it) any
+    relation of the schema; "" when free, or freed by a drop of the same statement."""
     catalog = b.ctx.catalog
     if name in b.freed_names or not catalog.sure_of(table):
         return ""
-    own = (catalog.tables.get(table) or NO_TABLE).constraints.get(name)
+    known = catalog.tables.get(table) or NO_TABLE
+    own = known.constraints.get(name)
     if own is not None and not own.inherited:
         return f"constraint {name} of {table}"
+    if kind != "not_null" and b.ctx.pg_version >= 18 and known is not NO_TABLE \
+            and not_null_column(known, name) is not None:
+        return f"NOT NULL constraint {name} of {table}"
     if kind in ("unique", "primary", "exclude") and name != using_index:
         return name_taken(b, f"{table.split('.', 1)[0]}.{name}", row_type=False)
     return ""

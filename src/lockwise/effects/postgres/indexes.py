@@ -166,9 +166,18 @@ def alter_index(b: Builder, stmt: dict, index: str) -> None:
                   partitions_without_index_text=", ".join(missing))
         else:
             # No lock on the table itself (checked on the server), but SET TABLESPACE holds the
-            # index ACCESS EXCLUSIVE while it copies it: queries that plan with the table open
-            # its indexes, so reads and writes wait all the same (checked on the server).
-            b.act("alter_index", index=index, table=idx.table if idx else "",
-                  subcommand=sub.replace("AT_", "").lower(),
-                  index_access_exclusive=sub == "AT_SetTableSpace")
+            # index ACCESS EXCLUSIVE while it copies it to new files (a new relfilenode; none
+            # for pg_default, where an index created without TABLESPACE is already): queries
+            # that plan with the table open its indexes, so reads and writes wait all the
+            # same (checked on the server).
+            moves = sub == "AT_SetTableSpace"
+            if moves and cmd.get("name") != "pg_default":
+                b.rewrites.add(index)
+            table = idx.table if idx else ""
+            b.act("alter_index", index=index, table=table,
+                  subcommand=sub.replace("AT_", "").lower(), index_access_exclusive=moves,
+                  tablespace=cmd.get("name", "") if moves else "",
+                  index_sql=index if (stmt.get("relation") or {}).get("schemaname")
+                  else index.split(".", 1)[-1],
+                  table_is_new=b.ctx.table_is_new(table) if table else False)
     b.alters.add(f"index:{index}")

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from lockwise.effects.nodes import range_var, strings, type_stand_in, type_stand_in_note, unwrap
 from lockwise.effects.postgres.builder import (
+    NO_TABLE,
     Builder,
     L,
+    already_exists,
     descendants,
+    name_taken,
     owned_sequences,
     table_facts,
 )
 from lockwise.effects.postgres.columns import column_constraints
-from lockwise.effects.postgres.constraints import inherited_check
+from lockwise.effects.postgres.constraints import constraint_name_taken, inherited_check
 from lockwise.effects.postgres.user_types import rename_attribute
 from lockwise.parse.quoting import quote_ident
 
@@ -42,7 +45,9 @@ def rename(b: Builder, stmt: dict) -> None:
                   column_not_null=bool(known and known.not_null),
                   column_has_default=bool(known and known.default),
                   indexed=any(old in i.columns for i in b.ctx.catalog.indexes_on(table)),
-                  column_constraints=column_constraints(b.ctx.catalog, table, old))
+                  column_constraints=column_constraints(b.ctx.catalog, table, old),
+                  **already_exists(f"column {table}.{new}" if b.ctx.catalog.sure_of(table)
+                                   and b.ctx.catalog.column(table, new) is not None else ""))
         elif rtype == "OBJECT_TABCONSTRAINT":
             if inherited_check(b.ctx.catalog, table, stmt.get("subname", "")):
                 # A CHECK the children inherit is renamed in each of them, every partition
@@ -52,8 +57,13 @@ def rename(b: Builder, stmt: dict) -> None:
             b.alters.add(f"constraint:{table}.{stmt.get('subname', '')}")
             b.drops.add(f"constraint:{table}.{stmt.get('subname', '')}")
             b.creates.add(f"constraint:{table}.{new}")
+            con = (b.ctx.catalog.tables.get(table) or NO_TABLE).constraints.get(
+                stmt.get("subname", ""))
             b.act("rename_constraint", base, constraint=stmt.get("subname", ""),
-                  new_name=new, name=f"constraint {stmt.get('subname', '')} on {table}")
+                  new_name=new, name=f"constraint {stmt.get('subname', '')} on {table}",
+                  # an index-backed one renames its index too: a relation name
+                  **already_exists(constraint_name_taken(
+                      b, table, new, con.kind if con is not None else "", "")))
         else:
             target = f"{table.split('.', 1)[0]}.{new}"
             b.drops.add(f"table:{table}")
@@ -61,7 +71,8 @@ def rename(b: Builder, stmt: dict) -> None:
             b.act("rename_table", base, new_name=new, new_table=target,
                   # the new name as the statement's table is written, for the old name's view
                   new_table_sql=target if qualified else new,
-                  object_type=rtype.replace("OBJECT_", "").lower())
+                  object_type=rtype.replace("OBJECT_", "").lower(),
+                  **already_exists(name_taken(b, target)))
     elif rtype == "OBJECT_INDEX":
         index, _ = range_var(stmt.get("relation"))
         idx = b.ctx.catalog.indexes.get(index)
@@ -72,7 +83,10 @@ def rename(b: Builder, stmt: dict) -> None:
         b.creates.add(f"index:{index.split('.', 1)[0]}.{new}")
         b.act("rename_index", index=index, new_name=new, table=idx.table if idx else "",
               name=f"index {index}",
-              table_is_new=bool(idx) and b.ctx.table_is_new(idx.table))
+              table_is_new=bool(idx) and b.ctx.table_is_new(idx.table),
+              # an index has no row type: a type's name is free for it
+              **already_exists(name_taken(b, f"{index.split('.', 1)[0]}.{new}",
+                                          row_type=False)))
     elif rtype == "OBJECT_TRIGGER":
         table, _ = range_var(stmt.get("relation"))
         # Every partition is locked, for a statement trigger too (checked on the server).

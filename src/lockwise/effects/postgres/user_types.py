@@ -49,7 +49,7 @@ def alter_composite_type(b: Builder, type_name: str, stmt: dict) -> dict:
             b.alters.add(f"table:{rel}")
             for cmd in (unwrap(c)[1] for c in tree["AlterTableStmt"]["cmds"]):
                 if cmd.get("subtype") == "AT_AlterColumnType":
-                    rewrites, why, read_again, _ = column_type_change(
+                    rewrites, why, read_again, _, _ = column_type_change(
                         b, rel, cmd["name"], unwrap(cmd.get("def"))[1])
                     if (rewrites or read_again) and not b.ctx.table_is_new(rel):
                         heavy.setdefault(rel, f"{rel}: " + (
