@@ -434,6 +434,69 @@ def test_mariadb_agrees_on_partitioned_tables(mariadb, case: str) -> None:
     _agrees(mariadb, case, PARTITIONED_CASES[case], PARTITIONED_SETUP, PARTITIONED_DROPS)
 
 
+KEYS_DROPS = "DROP TABLE IF EXISTS k;"
+KEYS_SETUP = KEYS_DROPS + """
+CREATE TABLE k (id INT NOT NULL PRIMARY KEY, a INT, b INT, c VARCHAR(20), d INT, u INT, w INT,
+  e ENUM('x','y') CHARACTER SET utf8mb4, s SET('x','y') COLLATE utf8mb4_unicode_ci,
+  INDEX k_ab (a, b), INDEX k_c (c(5)), UNIQUE KEY k_uw (u, w)) ENGINE=InnoDB
+  DEFAULT CHARSET=utf8mb4;
+"""
+KEYS_CASES = {
+    # the index goes with its only column: no rebuild, but not instant (it was read so)
+    "drop_column_with_its_index": "ALTER TABLE k DROP COLUMN c",
+    "drop_column_and_its_index": "ALTER TABLE k DROP COLUMN c, DROP INDEX k_c",
+    "drop_every_column_of_an_index": "ALTER TABLE k DROP COLUMN a, DROP COLUMN b",
+    "drop_every_column_of_a_unique_index": "ALTER TABLE k DROP COLUMN u, DROP COLUMN w",
+    "drop_column_and_the_unique_index": "ALTER TABLE k DROP COLUMN u, DROP INDEX k_uw",
+    # the index keeps another column: it is built again, the table rebuilt
+    "drop_column_of_a_multi_column_index": "ALTER TABLE k DROP COLUMN b",
+    "drop_column_added_again": "ALTER TABLE k DROP COLUMN c, ADD COLUMN c VARCHAR(30)",
+    # the primary key's only column: the key goes, a copy
+    "drop_primary_key_column": "ALTER TABLE k DROP COLUMN id",
+    "drop_unindexed_column": "ALTER TABLE k DROP COLUMN d",
+    # an ENUM / SET column's character set or collation is part of its type: a copy
+    "enum_character_set": "ALTER TABLE k MODIFY e ENUM('x','y') CHARACTER SET latin1",
+    "enum_collation": "ALTER TABLE k MODIFY e ENUM('x','y') COLLATE utf8mb4_bin",
+    "enum_member_and_collation": "ALTER TABLE k MODIFY e ENUM('x','y','z') COLLATE utf8mb4_bin",
+    "set_collation": "ALTER TABLE k MODIFY s SET('x','y') COLLATE utf8mb4_bin",
+    "set_member_same_collation":
+        "ALTER TABLE k MODIFY s SET('x','y','z') CHARACTER SET utf8mb4 "
+        "COLLATE utf8mb4_unicode_ci",
+    "enum_member_same_character_set":
+        "ALTER TABLE k MODIFY e ENUM('x','y','z') CHARACTER SET utf8mb4",
+}
+
+
+@pytest.mark.parametrize("case", sorted(KEYS_CASES))
+def test_mariadb_agrees_on_indexed_columns_and_enum_types(mariadb, case: str) -> None:
+    _agrees(mariadb, case, KEYS_CASES[case], KEYS_SETUP, KEYS_DROPS)
+
+
+@pytest.mark.parametrize(("statement", "refused"), [
+    # a column of a multi-column UNIQUE index (MariaDB 10.2.8+)
+    ("ALTER TABLE k DROP COLUMN u", True),
+    ("ALTER TABLE k DROP COLUMN w, ADD COLUMN x INT", True),
+    # an index the same statement adds names a column it drops
+    ("ALTER TABLE k DROP COLUMN d, ADD INDEX k_d (d)", True),
+    ("ALTER TABLE k DROP COLUMN d, ADD UNIQUE KEY k_ad (a, d)", True),
+    ("ALTER TABLE k DROP COLUMN u, DROP INDEX k_uw", False),
+    ("ALTER TABLE k DROP COLUMN u, DROP COLUMN w", False),
+    ("ALTER TABLE k DROP COLUMN d, ADD COLUMN d INT, ADD INDEX k_d (d)", False),
+    ("ALTER TABLE k DROP COLUMN b", False),
+])
+def test_a_dropped_key_column_is_refused(mariadb, statement: str, refused: bool) -> None:
+    """MariaDB refuses the statement with error 1072 exactly when lockwise says it will."""
+    result = mariadb.run(KEYS_SETUP + statement + ";")
+    assert ("ERROR 1072" in result.stderr) == refused, result.stderr
+    assert refused or result.returncode == 0, result.stderr
+    found = [f for f in _lint(KEYS_SETUP.replace(KEYS_DROPS, ""), statement + ";")
+             if f.rule == "mysql-key-column-dropped"]
+    assert bool(found) == refused, statement
+    if found:
+        assert not {f.rule for f in _lint(KEYS_SETUP.replace(KEYS_DROPS, ""), statement + ";")} & {
+            "mysql-table-copy", "mysql-table-rebuild", "mysql-blocks-writes"}
+
+
 SPATIAL_NULL_STATEMENTS = [
     "ALTER TABLE places ADD SPATIAL INDEX places_spot (spot)",
     "CREATE SPATIAL INDEX places_spot ON places (spot)",
@@ -506,6 +569,41 @@ def test_what_a_session_holding_lock_tables_may_do(mariadb, sql: str, refused: l
         r"ERROR (\d+) \(HY000\) at line (\d+): Table '(\w+)'", run.stderr)
         if code in ("1099", "1100")]
     assert errors == refused, run.stderr
+
+
+def test_mariadb_refuses_rename_table_under_lock_tables(mariadb) -> None:
+    """RENAME TABLE while the session holds LOCK TABLES: error 1192, as lockwise says (MySQL
+    8.0.13+ takes it for a table locked WRITE; test_mysql_lock_tables_session.py)."""
+    from test_mysql_lock_tables_session import RENAME_UNDER_LOCK
+
+    setup = "DROP TABLE IF EXISTS accounts, accounts_old, audit, other;" + \
+        LOCK_TABLES_SETUP.replace("\n", " ")
+    result = mariadb.run(setup + RENAME_UNDER_LOCK.replace("\n", " "))
+    assert "ERROR 1192" in result.stderr, result.stderr
+    found = [f for f in _lint(LOCK_TABLES_SETUP, RENAME_UNDER_LOCK)
+             if f.rule == "mysql-table-not-locked"]
+    assert found[0].span.line == 2 and "error 1192" in found[0].message
+
+
+EVENTS_SETUP = ("CREATE TABLE events (id INT NOT NULL, created DATE NOT NULL, "
+                "PRIMARY KEY (id, created)) PARTITION BY RANGE (YEAR(created)) "
+                "(PARTITION p2023 VALUES LESS THAN (2024), "
+                "PARTITION pmax VALUES LESS THAN MAXVALUE);")
+
+
+def test_the_drop_partition_alternative_keeps_the_rows(mariadb) -> None:
+    """mysql-drop-partition's alternative moves the partition's rows to a table of their own
+    (EXCHANGE PARTITION); the DROP PARTITION after it deletes none."""
+    found = [f for f in _lint(EVENTS_SETUP, "ALTER TABLE events DROP PARTITION p2023;")
+             if f.rule == "mysql-drop-partition"]
+    assert len(found) == 1
+    reset = ("DROP TABLE IF EXISTS events, events_p2023;" + EVENTS_SETUP +
+             "INSERT INTO events VALUES (1, '2023-05-01'), (2, '2025-01-01');")
+    result = mariadb.run(reset + _runnable(found[0].instead) +
+                         "ALTER TABLE events DROP PARTITION p2023;"
+                         "SELECT id FROM events_p2023; SELECT id FROM events;")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1", "2"]
 
 
 @pytest.mark.parametrize(("sql", "stops_at"), DIALECT_SYNTAX)

@@ -460,6 +460,9 @@ IN_PLACE_NO_DML = ("INPLACE", False, False)
 IN_PLACE_REBUILD_NO_DML = ("INPLACE", True, False)
 COPY = ("COPY", True, False)
 NO_PK_SETUP = "CREATE TABLE t (id INT NOT NULL, m INT);"
+KEYS_SETUP = ("CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT, c VARCHAR(20), "
+              "s SET('a','b') COLLATE utf8mb4_unicode_ci, INDEX t_ab (a, b), INDEX t_c (c)) "
+              "DEFAULT CHARSET=utf8mb4;")
 GENERATED_SETUP = ("CREATE TABLE t (id INT PRIMARY KEY, n INT, vg INT AS (n + 1) VIRTUAL, "
                    "sg INT AS (n + 1) STORED, INDEX t_n (n));")
 
@@ -559,6 +562,27 @@ MANUAL: dict[str, tuple[str, str, tuple]] = {
     # takes its in-place path (a rebuild).
     "ALTER TABLE t ADD COLUMN x INT, ADD INDEX t_m (m)": (
         "Adding a column and a secondary index together", SETUP, _always(IN_PLACE_REBUILD)),
+    # An indexed column's drop also drops or changes its index, which is not instant: the
+    # drop takes its in-place path (a rebuild) beside it. It was read as instant.
+    "ALTER TABLE t DROP COLUMN c": (
+        "Dropping a column with its index", KEYS_SETUP, _always(IN_PLACE_REBUILD)),
+    "ALTER TABLE t DROP COLUMN b": (
+        "Dropping a column of a multi-column index", KEYS_SETUP, _always(IN_PLACE_REBUILD)),
+    "ALTER TABLE t DROP COLUMN c, DROP INDEX t_c": (
+        "Dropping a column and its index", KEYS_SETUP, _always(IN_PLACE_REBUILD)),
+    "ALTER TABLE t DROP COLUMN id": ("Dropping the primary key's column", SETUP, _always(COPY)),
+    # An ENUM / SET column's character set or collation is part of its type: a copy.
+    "ALTER TABLE t MODIFY e ENUM('a','b') CHARACTER SET latin1": (
+        "Changing an ENUM column's character set", SETUP, _always(COPY)),
+    "ALTER TABLE t MODIFY e ENUM('a','b') COLLATE utf8mb4_bin": (
+        "Changing an ENUM column's collation", SETUP, _always(COPY)),
+    "ALTER TABLE t MODIFY e ENUM('a','b','c') COLLATE utf8mb4_bin": (
+        "Appending an ENUM member and changing the collation", SETUP, _always(COPY)),
+    "ALTER TABLE t MODIFY s SET('a','b') COLLATE utf8mb4_bin": (
+        "Changing a SET column's collation", KEYS_SETUP, _always(COPY)),
+    "ALTER TABLE t MODIFY s SET('a','b','c') COLLATE utf8mb4_unicode_ci": (
+        "Appending a SET member, restating the collation", KEYS_SETUP,
+        _since((8, 0, 12), INSTANT, IN_PLACE)),
 }
 
 

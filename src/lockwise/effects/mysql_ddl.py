@@ -72,6 +72,18 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
     "add_column_row_default": {"mariadb": _cap(_NEVER, False, True, False, _V)},
     "drop_column": {"mysql": _cap((8, 0, 29), True, True, True),
                     "mariadb": _cap((10, 4), True, True, True, _V)},
+    # A column some index has (effects/mysql_keys.py). When every such index goes with it,
+    # MariaDB drops the column instantly and the indexes without a rebuild: NOCOPY ("DROP
+    # COLUMN of an indexed column would imply DROP INDEX ... not allowed with
+    # ALGORITHM=INSTANT, but ... with ALGORITHM=NOCOPY", its ALTER TABLE page). When an index
+    # keeps other columns it is built again, and the table rebuilt. MySQL: an index change is
+    # not instant, and an instant DROP COLUMN takes no such company ("Online DDL
+    # Operations": "cannot be combined in the same statement with other ALTER TABLE actions
+    # that do not support ALGORITHM=INSTANT"): its in-place path rebuilds.
+    "drop_column_with_index": {"mysql": _cap(_NEVER, True, True, True),
+                               "mariadb": _cap(_NEVER, True, False, True, _V)},
+    "drop_column_indexed": {"mysql": _cap(_NEVER, True, True, True),
+                            "mariadb": _cap(_NEVER, True, True, True, _V)},
     # A VIRTUAL generated column stores nothing: dropping it changes metadata only, instant
     # since MySQL 8.0.12 (the manual's "Generated Column Operations": "Dropping a VIRTUAL
     # column ... instantly or in place", no rebuild; the 8.0.12 release notes list "adding or

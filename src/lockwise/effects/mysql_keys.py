@@ -1,0 +1,140 @@
+"""MySQL / MariaDB indexes and DROP COLUMN: what dropping an indexed column does.
+
+The server takes a dropped column out of every index that has it, and drops an index left
+without columns (the manual's "ALTER TABLE Statement", 13.1.9 in 8.0, 15.1.9 in 8.4: "If all
+columns that make up an index are dropped, the index is dropped as well"). That index change
+is not instant:
+
+* MySQL: DROP COLUMN is instant from 8.0.29 only beside operations that are instant too ("Online
+  DDL Operations", 15.12.1 in 8.0, 17.12.1 in 8.4: "Adding or dropping a column cannot be
+  combined in the same statement with other ALTER TABLE actions that do not support
+  ALGORITHM=INSTANT"); dropping or changing an index is in place: the drop takes its
+  in-place path, a rebuild.
+* MariaDB (its "InnoDB Online DDL Operations with ALGORITHM=INSTANT" and ALTER TABLE pages,
+  checked on 10.11): when every index that has the column goes with it, NOCOPY (no rebuild);
+  when an index keeps other columns it is built again: an in-place rebuild. Dropping a column
+  of a multi-column UNIQUE index or primary key that keeps other columns is refused (error
+  1072, from 10.2.8: the other columns would have to become unique).
+* Both: the primary key's last column dropped drops the primary key (a copy), and an index the
+  same ALTER adds on a column it drops is refused (error 1072, "Key column ... doesn't exist").
+
+The catalog keeps each table's indexes other than FULLTEXT ones (effects/mysql_fulltext.py)
+and the primary key (`Table.constraints["PRIMARY"]`) in `Table.keys`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lockwise.catalog.model import Table
+
+#: A key the migrations wrote: its columns and whether it is UNIQUE.
+Key = tuple[tuple[str, ...], bool]
+
+
+def key_of(node) -> tuple[str, tuple[str, ...], bool] | None:
+    """(name, columns, unique) of an index in a CREATE TABLE or an ALTER TABLE ... ADD (a sqlglot
+    node); None for what is no such index (FULLTEXT, PRIMARY KEY, FOREIGN KEY, CHECK)."""
+    from sqlglot import exp
+
+    name = ""
+    if isinstance(node, exp.Constraint) and node.expressions:
+        name, node = (node.this.name if node.this is not None else ""), node.expressions[0]
+    if isinstance(node, exp.UniqueColumnConstraint) and isinstance(node.this, exp.Schema):
+        schema = node.this
+        name = name or (schema.this.name if schema.this is not None else "")
+        return name.lower(), columns_of(schema.expressions), True
+    if isinstance(node, exp.IndexColumnConstraint) and \
+            str(node.args.get("kind") or "").upper() != "FULLTEXT":
+        name = name or (node.this.name if node.this is not None else "")
+        return name.lower(), columns_of(node.expressions), False
+    return None
+
+
+def columns_of(parts) -> tuple[str, ...]:
+    """An index's column list (sqlglot nodes) as column names: `c(5)` is `c`."""
+    from sqlglot import exp
+
+    out = []
+    for part in parts or ():
+        part = part.this if isinstance(part, exp.Ordered) else part
+        out.append(part.name.lower())  # a Column, or a ColumnPrefix `c(5)` named by its column
+    return tuple(c for c in out if c)
+
+
+def record(table: Table, name: str, columns: tuple[str, ...], unique: bool) -> None:
+    """An unnamed index is named after its first column, numbered when that name is taken,
+    as the server does."""
+    if not columns:
+        return
+    if not name:
+        name, n = columns[0], 2
+        while name in table.keys or name in table.fulltext:
+            name, n = f"{columns[0]}_{n}", n + 1
+    table.keys[name] = (columns, unique)
+
+
+def rename_index(table: Table, old: str, new: str) -> None:
+    if old in table.keys:
+        table.keys[new] = table.keys.pop(old)
+
+
+def rename_column(table: Table, old: str, new: str) -> None:
+    for name, (columns, unique) in table.keys.items():
+        table.keys[name] = (tuple(new if c == old else c for c in columns), unique)
+
+
+def drop_column(table: Table, column: str) -> None:
+    """The server takes a dropped column out of its indexes, and drops an index left empty."""
+    for name, (columns, unique) in list(table.keys.items()):
+        kept = tuple(c for c in columns if c != column)
+        if kept:
+            table.keys[name] = (kept, unique)
+        else:
+            del table.keys[name]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnDrops:
+    """What one ALTER's DROP COLUMNs do to the table's indexes."""
+
+    #: dropped column -> "drop_column_with_index" (every index that has it goes too) or
+    #: "drop_column_indexed" (an index keeps other columns: it is built again).
+    operations: dict[str, str]
+    #: Whether the primary key loses all its columns (it is dropped: a copy).
+    drops_primary_key: bool
+    #: The first drop the server refuses (error 1072), as (column, index, the index's other
+    #: columns, whether the statement adds the index): a column of an index the same statement
+    #: adds, or (MariaDB) of a multi-column UNIQUE index or primary key that keeps others.
+    refused: tuple[str, str, tuple[str, ...], bool] | None
+
+
+def column_drops(table: Table | None, dropped: set[str], added_columns: set[str],
+                 dropped_keys: set[str], added_keys: list[tuple[str, tuple[str, ...]]],
+                 flavour: str) -> ColumnDrops:
+    """How the ALTER that drops `dropped` and adds `added_columns` (a column dropped and added
+    again keeps its place in the indexes), drops the indexes `dropped_keys` (names; "primary"
+    for the primary key) and adds `added_keys` (name, columns) runs its column drops."""
+    gone = dropped - added_columns
+    refused = next(((column, name, tuple(c for c in columns if c != column), True)
+                    for name, columns in added_keys for column in columns if column in gone),
+                   None)
+    keys = dict(table.keys) if table is not None else {}
+    primary = table.constraints.get("PRIMARY") if table is not None else None
+    if primary is not None and "primary" not in dropped_keys:
+        keys["PRIMARY"] = (primary.columns, True)
+    operations: dict[str, str] = {}
+    for name, (columns, unique) in keys.items():
+        if name in dropped_keys or not dropped.intersection(columns):
+            continue
+        kept = [c for c in columns if c not in gone]
+        for column in dropped.intersection(columns):
+            if kept:
+                operations[column] = "drop_column_indexed"
+                if unique and column in gone and flavour == "mariadb" and not refused:
+                    refused = (column, name, tuple(kept), False)
+            else:
+                operations.setdefault(column, "drop_column_with_index")
+    drops_primary_key = primary is not None and "primary" not in dropped_keys and \
+        set(primary.columns) <= gone
+    return ColumnDrops(operations, drops_primary_key, refused)
