@@ -62,16 +62,19 @@ def columns_of(parts) -> tuple[str, ...]:
     return tuple(c for c in out if c)
 
 
+def unnamed_index_name(table: Table, columns: tuple[str, ...]) -> str:
+    """The name the server gives an index written without one: its first column's, numbered
+    when an index of the table has that name."""
+    name, n = columns[0], 2
+    while name in table.keys or name in table.fulltext:
+        name, n = f"{columns[0]}_{n}", n + 1
+    return name
+
+
 def record(table: Table, name: str, columns: tuple[str, ...], unique: bool) -> None:
-    """An unnamed index is named after its first column, numbered when that name is taken,
-    as the server does."""
-    if not columns:
-        return
-    if not name:
-        name, n = columns[0], 2
-        while name in table.keys or name in table.fulltext:
-            name, n = f"{columns[0]}_{n}", n + 1
-    table.keys[name] = (columns, unique)
+    """Record the index `name` (unnamed: named as the server names it) of `table`."""
+    if columns:
+        table.keys[name or unnamed_index_name(table, columns)] = (columns, unique)
 
 
 def rename_index(table: Table, old: str, new: str) -> None:
