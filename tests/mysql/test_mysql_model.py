@@ -571,6 +571,13 @@ MANUAL: dict[str, tuple[str, str, tuple]] = {
     "ALTER TABLE t DROP COLUMN c, DROP INDEX t_c": (
         "Dropping a column and its index", KEYS_SETUP, _always(IN_PLACE_REBUILD)),
     "ALTER TABLE t DROP COLUMN id": ("Dropping the primary key's column", SETUP, _always(COPY)),
+    # HASH / KEY partitions spread their rows again: writes wait (it was read as RANGE's)
+    "ALTER TABLE h ADD PARTITION PARTITIONS 2": (
+        "Adding a partition (HASH)", "CREATE TABLE h (id INT PRIMARY KEY) "
+        "PARTITION BY LINEAR HASH (id) PARTITIONS 4;", _always(IN_PLACE_REBUILD_NO_DML)),
+    "ALTER TABLE r ADD PARTITION (PARTITION p1 VALUES LESS THAN (200))": (
+        "Adding a partition (RANGE)", "CREATE TABLE r (id INT PRIMARY KEY) PARTITION BY RANGE "
+        "(id) (PARTITION p0 VALUES LESS THAN (100));", _always(IN_PLACE)),
     # An ENUM / SET column's character set or collation is part of its type: a copy.
     "ALTER TABLE t MODIFY e ENUM('a','b') CHARACTER SET latin1": (
         "Changing an ENUM column's character set", SETUP, _always(COPY)),
@@ -664,3 +671,27 @@ def test_widening_a_spatial_type_is_instant_on_mariadb_only() -> None:
     setup = SPATIAL_SETUP.replace(" SRID 4326", "")  # MariaDB spells it REF_SYSTEM_ID
     assert summary(statement, "mariadb", (10, 11, 0), setup)["algorithm"] == "INSTANT"
     assert summary(statement, "mysql", (8, 4, 0), setup)["algorithm"] == "COPY"
+
+
+FK_SETUP = ("CREATE TABLE c (id INT PRIMARY KEY);\n"
+            "CREATE TABLE o (id INT PRIMARY KEY, cid INT, KEY o_cid (cid),\n"
+            "  CONSTRAINT o_c_fk FOREIGN KEY (cid) REFERENCES c (id));")
+
+
+@pytest.mark.parametrize(("statement", "flavour", "code"), [
+    ("ALTER TABLE o DROP INDEX o_cid;", "mysql", 1553),
+    # MySQL refuses it even with the checks off (bug #17449901); MariaDB lets it through
+    ("SET foreign_key_checks = 0;\nALTER TABLE o DROP INDEX o_cid;", "mysql", 1553),
+    ("SET foreign_key_checks = 0;\nALTER TABLE o DROP INDEX o_cid;", "mariadb", None),
+    # a foreign key's column: MySQL names the column (ER_FK_COLUMN_CANNOT_DROP)
+    ("ALTER TABLE o DROP COLUMN cid;", "mysql", 1828),
+    ("ALTER TABLE o DROP COLUMN cid;", "mariadb", 1553),
+    ("ALTER TABLE o DROP FOREIGN KEY o_c_fk, DROP COLUMN cid;", "mysql", None),
+])
+def test_the_index_a_foreign_key_needs(statement: str, flavour: str, code: int | None) -> None:
+    reports = lint_migrations([migration_from_text(FK_SETUP, "1_setup.sql"),
+                               migration_from_text(statement, "2_change.sql")],
+                              LintOptions(dialect=flavour))
+    found = [f for s in reports[1].statements for f in s.findings
+             if f.rule == "mysql-foreign-key-index-dropped"]
+    assert [f"error {code}" in f.message for f in found] == ([True] if code else [])

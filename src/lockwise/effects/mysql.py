@@ -409,7 +409,7 @@ _RULE_ACTIONS = {"drop_column": "drop_column", "drop_column_virtual_generated": 
 
 #: Actions saying the server refuses the statement (the migration stops there).
 _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
-                       "mysql_key_column_dropped"})
+                       "mysql_key_column_dropped", "mysql_foreign_key_index_dropped"})
 
 
 class _Builder:
@@ -522,12 +522,51 @@ class _Builder:
             "server_error": f"Key column '{self.written.get(column, column)}' doesn't exist "
                             "in table", "fix_sql": fix})
 
+    def foreign_key_index_dropped(self, base: dict, table: str,
+                                  operations: list[tuple[str, dict]]) -> None:
+        """The ALTER drops the last index a foreign key of the table (or one referencing it)
+        needs, by DROP INDEX or by dropping its column: refused (effects/mysql_keys.py).
+        MariaDB lets DROP INDEX through with foreign_key_checks = 0 (checked on 10.11); MySQL
+        never does (its bug #17449901 fix: "Don't allow to drop an index if it is needed for an
+        FK constraint, even if foreign_key_checks is disabled")."""
+        known = self.catalog.tables.get(table)
+        dropped_columns = {extra["column"] for op, extra in operations
+                           if op.startswith("drop_column")} - {
+            extra["column"] for op, extra in operations if op.startswith("add_column")}
+        dropped_indexes = {extra.get("name", "") for op, extra in operations
+                           if op == "drop_index"} | {
+            "PRIMARY" for op, _ in operations if op == "drop_primary_key"}
+        if known is None or not (dropped_columns or dropped_indexes) or (
+                not dropped_columns and not self.session.foreign_key_checks
+                and self.session.flavour == "mariadb"):
+            return
+        found = keys.needed_index_dropped(
+            self.catalog.tables, known, dropped_indexes, dropped_columns,
+            {extra.get("name", "") for op, extra in operations if op == "drop_foreign_key"},
+            [(extra.get("name", ""), tuple(extra["columns"])) for op, extra in operations
+             if op in ("add_index", "add_primary_key") and extra.get("columns")])
+        if found is None:
+            return
+        index, foreign_key = found
+        fk = known.constraints.get(foreign_key)
+        column = next((c for c in fk.columns if c in dropped_columns), "") if fk else ""
+        if column and self.session.flavour == "mysql":
+            code, error = 1828, (f"Cannot drop column '{self.written.get(column, column)}': "
+                                 f"needed in a foreign key constraint '{foreign_key}'")
+        else:
+            code, error = 1553, (f"Cannot drop index '{self.written.get(index, index)}': "
+                                 f"needed in a foreign key constraint")
+        self.act("mysql_foreign_key_index_dropped", {
+            **base, "index": index, "foreign_key": foreign_key, "error_code": code,
+            "server_error": error})
+
     def alter(self, table: str, operations: list[tuple[str, dict]], sql: str) -> None:
         """Plan each operation; the statement runs with the most expensive of them."""
         clauses = _clauses(sql)
         flavour, version = self.session.flavour, self.session.version
         base = self.table_facts(table)
         operations, plans, note = self.plan(table, operations)
+        self.foreign_key_index_dropped(base, table, operations)
         first = len(self.actions)  # the statement summary goes before its operations
         for (operation, extra), p in zip(operations, plans, strict=True):
             self.act("mysql_alter", {**base, **extra, "operation": operation,
@@ -773,7 +812,10 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                 if op == "add_spatial_index":
                     extra.update(_spatial_columns(_index_columns(con), t, expr))
                 elif op == "add_index":
-                    extra["columns"] = _index_columns(con)
+                    key = keys.key_of(con)
+                    extra["columns"] = key[1] if key else _index_columns(con)
+                elif op == "add_primary_key" and isinstance(con, exp.PrimaryKey):
+                    extra["columns"] = keys.columns_of(con.expressions)
                 ops.append((op, extra))
         elif isinstance(action, exp.AlterRename):
             # A view cannot take the old name in the same transaction: DDL commits at once.
@@ -1027,6 +1069,10 @@ def _command(b: _Builder, sql: str) -> None:
                for pattern, op in _COMMAND_ALTER if (m := pattern.search(rest))]
         if ops and ops[0][0] in ("drop_partition", "truncate_partition"):
             ops[0] = (ops[0][0], _emptied_partitions(rest))
+        known = b.catalog.tables.get(table)
+        if ops and ops[0][0] == "add_partition" and known is not None and \
+                known.partition_strategy in ("hash", "key"):
+            ops[0] = ("add_partition_hash", {})  # the rows are spread again
         b.alter(table, ops[:1] or [("rebuild_table", {})], sql)
     elif m := _DROP_INDEX.match(sql):
         b.alter(_clean(m.group("table")), [("drop_index", {"name": _clean(m.group("name"))})],
@@ -1199,11 +1245,26 @@ def _not_locked(b: _Builder, name: str, why: str) -> None:
     """The statement is refused for the LOCK TABLES the session holds (_NOT_LOCKED_ERRORS)."""
     session = b.session
     state, code, error = _NOT_LOCKED_ERRORS[why]
+    facts = b.table_facts(name)
+    line = session.lock_tables_line
+    if why == "RENAME" and (session.locked_tables or {}).get(name.split(".")[-1]) != "WRITE":
+        fix = "-- run it after UNLOCK TABLES"
+    elif why == "RENAME":
+        new = next((a.facts["new_name"] for a in b.actions if a.kind == "mysql_alter"
+                    and a.facts.get("operation") == "rename_table"), "new_name")
+        fix = (f"-- run it after UNLOCK TABLES, or rename with ALTER TABLE, which a session "
+               f"holding {facts['table']} WRITE may run:\nALTER TABLE "
+               f"{quote_mysql_qualified(facts['table_sql'])} RENAME TO "
+               f"{quote_mysql_qualified(new)};")
+    else:
+        fix = (f"-- name {facts['table']} in the LOCK TABLES at line {line} (WRITE to change "
+               f"it), or run this\n-- statement after UNLOCK TABLES; InnoDB's row locks keep "
+               f"DML consistent without LOCK TABLES")
     b.act("mysql_table_not_locked", {
-        **b.table_facts(name), "lock_state": state, "error_code": code,
+        **facts, "lock_state": state, "error_code": code,
         "server_error": error.format(b.written.get(name, name)),
-        "lock_tables_line": session.lock_tables_line,
-        "locked_text": locked_tables_text(session)})
+        "lock_tables_line": line, "locked_text": locked_tables_text(session),
+        "fix_sql": fix})
 
 
 def _tables_named(b: _Builder, expr) -> list[tuple[str, bool]]:
@@ -1303,7 +1364,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             table = _table_name(expr.args.get("cluster") or expr.args.get("table"))
             match = re.search(rf"\bON\s+({_NAME})", sql, re.I)
             table = table or (_clean(match.group(1)) if match else "")
-            b.alter(table, [("drop_index", {"name": _name(expr.this)})], sql)
+            b.alter(table, [("drop_index", {"name": _name(_dropped_tables(expr)[0])})], sql)
         else:
             b.act(f"drop_{kind.lower() or 'other'}", {"name": _name(expr.this)})
     elif isinstance(expr, exp.TruncateTable):
@@ -1387,7 +1448,8 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
         name = _table_name(expr.this)
         table = Table(name, kind="partitioned" if expr.meta.get("partitioned") else "table",
-                      created_by=migration_id)
+                      created_by=migration_id,
+                      partition_strategy=expr.meta.get("partitioned") or "")
         charset, collation = _table_charset(expr)
         schema = expr.this if isinstance(expr.this, exp.Schema) else None
         key: tuple[str, ...] = ()
@@ -1411,6 +1473,9 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
                 keys.record(table, *index)
         if key:  # the batched backfill walks it
             table.constraints["PRIMARY"] = Constraint("PRIMARY", "primary", key)
+        for col in (schema.expressions if schema is not None else ()):
+            if foreign_key := keys.foreign_key_of(col):
+                keys.record_foreign_key(table, *foreign_key)
         catalog.tables[name] = table
         session.new_tables.add(name)
         if expr.find(exp.TemporaryProperty) is not None:
@@ -1449,6 +1514,11 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     elif isinstance(expr, exp.Command) and (m := _PARTITIONING.match(tree["sqlglot"]["sql"])):
         if (partitioned := catalog.tables.get(_clean(m.group("table")))) is not None:
             partitioned.kind = "table" if m.group("remove") else "partitioned"
+            from lockwise.parse.mysql import PARTITION_KIND
+
+            by = PARTITION_KIND.search(tree["sqlglot"]["sql"])
+            partitioned.partition_strategy = by.group(1).lower() if by and not m.group(
+                "remove") else ""
     elif isinstance(expr, exp.Command) and (m := _CREATE_INDEX.match(tree["sqlglot"]["sql"])):
         name, index = _clean(m.group("table")), _clean(m.group("name"))
         catalog.indexes[f"{name}.{index}"] = Index(f"{name}.{index}", name)
@@ -1523,12 +1593,16 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr) -> None:
         elif kind in ("INDEX", "KEY"):
             table.fulltext.pop(target, None)
             table.keys.pop(target, None)
+        elif kind == "FOREIGN KEY":  # its index stays
+            table.constraints.pop(target, None)
         elif isinstance(action, exp.AddConstraint):
             for con in action.expressions:
                 if fulltext.is_fulltext(con):
                     fulltext.add_index(table, con)
                 elif index := keys.key_of(con):
                     keys.record(table, *index)
+                elif foreign_key := keys.foreign_key_of(con):
+                    keys.record_foreign_key(table, *foreign_key)
                 elif isinstance(con, exp.PrimaryKey):
                     table.constraints["PRIMARY"] = Constraint(
                         "PRIMARY", "primary", keys.columns_of(con.expressions))

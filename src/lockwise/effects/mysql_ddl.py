@@ -214,6 +214,11 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
                            "mariadb": _cap(_NEVER, True, False, True)},
     "maintain_partition": {"mysql": _cap(_NEVER, True, False, True),  # ANALYZE/CHECK/REPAIR
                            "mariadb": _cap(_NEVER, True, False, True)},
+    # ADD PARTITION on a HASH / KEY partitioned table spreads the rows again: in place, writes
+    # wait ("Partitioning Operations": LOCK=SHARED for HASH and KEY partitions, "Does not copy
+    # existing data for tables partitioned by RANGE or LIST").
+    "add_partition_hash": {"mysql": _cap(_NEVER, True, True, False),
+                           "mariadb": _cap(_NEVER, True, True, False)},
     # COALESCE / REORGANIZE / REBUILD PARTITION copy the rows of the partitions they touch.
     "reorganize_partition": {"mysql": _cap(_NEVER, True, True, False),
                              "mariadb": _cap(_NEVER, True, True, False)},

@@ -141,3 +141,79 @@ def column_drops(table: Table | None, dropped: set[str], added_columns: set[str]
     drops_primary_key = primary is not None and "primary" not in dropped_keys and \
         set(primary.columns) <= gone
     return ColumnDrops(operations, drops_primary_key, refused)
+
+
+# --- foreign keys and the indexes they need --------------------------------------------------
+
+def foreign_key_of(node) -> tuple[str, tuple[str, ...], str, tuple[str, ...]] | None:
+    """(name, columns, referenced table, referenced columns) of a FOREIGN KEY in a CREATE TABLE
+    or an ALTER TABLE ... ADD (a sqlglot node); None for anything else. `name` is "" when the
+    constraint is unnamed."""
+    from sqlglot import exp
+
+    name = ""
+    if isinstance(node, exp.Constraint) and node.expressions:
+        name, node = (node.this.name if node.this is not None else ""), node.expressions[0]
+    if not isinstance(node, exp.ForeignKey):
+        return None
+    reference = node.args.get("reference")
+    schema = reference.this if reference is not None else None
+    if not isinstance(schema, exp.Schema) or not isinstance(schema.this, exp.Table):
+        return None
+    parent = ".".join(p for p in (schema.this.db, schema.this.name) if p).lower()
+    return name.lower(), columns_of(node.expressions), parent, columns_of(schema.expressions)
+
+
+def record_foreign_key(table: Table, name: str, columns: tuple[str, ...], parent: str,
+                       ref_columns: tuple[str, ...]) -> None:
+    """Record a foreign key of `table`, and the index the server creates for it when none of
+    the table's indexes starts with its columns (named after the constraint, "FOREIGN KEY
+    Constraints": "Such an index is created on the referencing table automatically if it does
+    not exist")."""
+    from lockwise.catalog.model import Constraint
+
+    if not columns:
+        return
+    n = sum(c.kind == "foreign" for c in table.constraints.values()) + 1
+    key = name or f"{table.name.split('.')[-1]}_ibfk_{n}"
+    table.constraints[key] = Constraint(key, "foreign", columns, references=parent,
+                                        ref_columns=ref_columns)
+    if not _served(columns, _indexes(table)):
+        record(table, name, columns, False)
+
+
+def _indexes(table: Table) -> list[tuple[str, tuple[str, ...]]]:
+    """The table's indexes (the primary key as "PRIMARY"), name and columns."""
+    primary = table.constraints.get("PRIMARY")
+    return [(name, columns) for name, (columns, _) in table.keys.items()] + (
+        [("PRIMARY", primary.columns)] if primary is not None else [])
+
+
+def _served(columns: tuple[str, ...], indexes: list[tuple[str, tuple[str, ...]]]) -> str:
+    """The first index whose leading columns are `columns`, in order ("" when none): what a
+    foreign key needs on either side."""
+    return next((name for name, cols in indexes if cols[:len(columns)] == columns), "")
+
+
+def needed_index_dropped(tables: dict[str, Table], table: Table, dropped_indexes: set[str],
+                         dropped_columns: set[str], dropped_foreign_keys: set[str],
+                         added: list[tuple[str, tuple[str, ...]]]
+                         ) -> tuple[str, str] | None:
+    """(index, foreign key) when the ALTER of `table` leaves one of its foreign keys, or one of
+    another table's that references it, without an index that starts with its columns: the
+    server refuses it (ER_DROP_INDEX_FK, error 1553: "Cannot drop index '...': needed in a
+    foreign key constraint"). `dropped_indexes` by name ("PRIMARY" for the primary key);
+    `added`: the indexes the statement adds (name, columns)."""
+    before = _indexes(table)
+    after = [(name, tuple(c for c in columns if c not in dropped_columns))
+             for name, columns in before if name not in dropped_indexes] + added
+    after = [(name, columns) for name, columns in after if columns]
+    needs = [(name, fk.columns) for name, fk in table.constraints.items()
+             if fk.kind == "foreign" and name not in dropped_foreign_keys]
+    needs += [(name, fk.ref_columns) for other in tables.values() if other is not table
+              for name, fk in other.constraints.items()
+              if fk.kind == "foreign" and fk.references == table.name and fk.ref_columns]
+    for name, columns in needs:
+        if (index := _served(columns, before)) and not _served(columns, after):
+            return index, name
+    return None
