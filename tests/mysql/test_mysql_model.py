@@ -340,10 +340,14 @@ def test_parse_errors_point_at_the_token(sql: str, line: int, column: int) -> No
 def test_rename_column_alternative_writes_the_columns_type() -> None:
     # The new column is added with the old one's type as MySQL reads it back (members of an
     # ENUM included); a column the replay does not know gets a named stand-in, with a comment.
-    setup = "CREATE TABLE t (id int PRIMARY KEY, name varchar(50), mood enum('a','b''c'));"
+    setup = ("CREATE TABLE t (id int PRIMARY KEY, name varchar(50), mood enum('a','b''c'), "
+             "n INT UNSIGNED, big BIGINT(20) UNSIGNED);")
     change = ("ALTER TABLE t RENAME COLUMN name TO full_name;\n"
               "ALTER TABLE t CHANGE mood feeling enum('a','b''c');\n"
-              "ALTER TABLE nope RENAME COLUMN x TO y;")
+              "ALTER TABLE nope RENAME COLUMN x TO y;\n"
+              # sqlglot names an unsigned type UINT: MySQL knows no such type
+              "ALTER TABLE t RENAME COLUMN n TO m;\n"
+              "ALTER TABLE t RENAME COLUMN big TO huge;")
     reports = lint_migrations([migration_from_text(setup, "1_create.sql"),
                                migration_from_text(change, "2_rename.sql")],
                               LintOptions(dialect="mysql", server_version="8.0.35"))
@@ -352,7 +356,9 @@ def test_rename_column_alternative_writes_the_columns_type() -> None:
     assert firsts == ["ALTER TABLE t ADD COLUMN full_name varchar(50);",
                       "ALTER TABLE t ADD COLUMN feeling enum('a', 'b''c');",
                       "ALTER TABLE nope ADD COLUMN y type_of_x;  -- replace type_of_x with the "
-                      "type of x (these migrations do not show it)"]
+                      "type of x (these migrations do not show it)",
+                      "ALTER TABLE t ADD COLUMN m int unsigned;",
+                      "ALTER TABLE t ADD COLUMN huge bigint unsigned;"]
 
 
 def _replayed(setup: str, flavour: str = "mysql") -> tuple[Catalog, MySQLSession]:

@@ -1415,6 +1415,8 @@ def _type_sql(name: str, column: Column | None) -> str:
         return type_stand_in(name)  # MySQL has no user-defined types: an error if run as is
     if column.members:
         return f"{column.type_name}({', '.join(map(quote_literal, column.members))})"
+    if column.type_name in _INTEGER_TYPES and column.type_name.startswith("u"):
+        return f"{column.type_name[1:]} unsigned"  # sqlglot's UINT is MySQL's INT UNSIGNED
     return type_sql(column.type_name, column.typmods, False)
 
 
