@@ -437,6 +437,7 @@ def test_mariadb_agrees_on_partitioned_tables(mariadb, case: str) -> None:
 KEYS_DROPS = "DROP TABLE IF EXISTS k;"
 KEYS_SETUP = KEYS_DROPS + """
 CREATE TABLE k (id INT NOT NULL PRIMARY KEY, a INT, b INT, c VARCHAR(20), d INT, u INT, w INT,
+  g VARCHAR(32), h VARCHAR(31), l VARCHAR(128) CHARACTER SET latin1,
   e ENUM('x','y') CHARACTER SET utf8mb4, s SET('x','y') COLLATE utf8mb4_unicode_ci,
   INDEX k_ab (a, b), INDEX k_c (c(5)), UNIQUE KEY k_uw (u, w)) ENGINE=InnoDB
   DEFAULT CHARSET=utf8mb4;
@@ -464,6 +465,12 @@ KEYS_CASES = {
         "COLLATE utf8mb4_unicode_ci",
     "enum_member_same_character_set":
         "ALTER TABLE k MODIFY e ENUM('x','y','z') CHARACTER SET utf8mb4",
+    # past 255 bytes (a second length byte): instant only from at most 127 bytes, whose
+    # lengths InnoDB stores in one byte either way (it was instant from any length)
+    "varchar_past_255_from_124_bytes": "ALTER TABLE k MODIFY h VARCHAR(100)",
+    "varchar_past_255_from_128_bytes": "ALTER TABLE k MODIFY g VARCHAR(100)",
+    "varchar_latin1_past_255_from_128_bytes":
+        "ALTER TABLE k MODIFY l VARCHAR(300) CHARACTER SET latin1",
 }
 
 

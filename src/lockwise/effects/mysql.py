@@ -201,8 +201,13 @@ def _widens_spatial(old: Column, new_type: str, new_mods: tuple[int, ...]) -> bo
     return old.type_name in _SPATIAL and new_type == "geometry" and old.typmods == new_mods
 
 
+def _max_bytes(length: int, charset: str | None) -> int:
+    """The most bytes a VARCHAR(length) value takes in `charset` (unknown: utf8mb4's 4)."""
+    return length * CHARSET_BYTES.get(charset or "utf8mb4", 4)
+
+
 def _length_bytes(length: int, charset: str | None) -> int:
-    return 1 if length * CHARSET_BYTES.get(charset or "utf8mb4", 4) <= 255 else 2
+    return 1 if _max_bytes(length, charset) <= 255 else 2
 
 
 # --- classification of ALTER TABLE sub-operations -------------------------------------------
@@ -277,8 +282,10 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
                 ops.append("shrink_varchar")
             elif _length_bytes(old.typmods[0], charset) == _length_bytes(new_mods[0], charset):
                 ops.append("extend_varchar_same_length_bytes")
-            else:
+            elif _max_bytes(old.typmods[0], charset) < 128:
                 ops.append("extend_varchar_more_length_bytes")
+            else:
+                ops.append("extend_varchar_more_length_bytes_long")
         else:
             ops.append("change_column_type")
     elif new_charset and new_charset != (old.charset or new_charset):
