@@ -479,6 +479,40 @@ def test_mariadb_agrees_on_indexed_columns_and_enum_types(mariadb, case: str) ->
     _agrees(mariadb, case, KEYS_CASES[case], KEYS_SETUP, KEYS_DROPS)
 
 
+UTF8_DROPS = "DROP TABLE IF EXISTS u8, u8l;"
+UTF8_SETUP = UTF8_DROPS + """
+CREATE TABLE u8 (id INT PRIMARY KEY, k VARCHAR(10), v VARCHAR(80), w VARCHAR(40), c CHAR(10),
+  x TEXT, n VARCHAR(100), KEY u8_k (k)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb3;
+CREATE TABLE u8l (id INT PRIMARY KEY, k VARCHAR(10), l VARCHAR(10) CHARACTER SET latin1)
+  ENGINE=InnoDB DEFAULT CHARSET=utf8mb3;
+"""
+UTF8_CASES = {
+    # utf8mb3 -> utf8mb4 re-encodes nothing (MariaDB 10.4+): instant, while a VARCHAR keeps
+    # its length bytes or grows from under 128 bytes (all of it was read as a copy)
+    "varchar_to_utf8mb4": "ALTER TABLE u8 MODIFY w VARCHAR(40) CHARACTER SET utf8mb4",
+    "indexed_varchar_to_utf8mb4": "ALTER TABLE u8 MODIFY k VARCHAR(10) CHARACTER SET utf8mb4",
+    "char_to_utf8mb4": "ALTER TABLE u8 MODIFY c CHAR(10) CHARACTER SET utf8mb4",
+    "text_to_utf8mb4": "ALTER TABLE u8 MODIFY x TEXT CHARACTER SET utf8mb4",
+    "varchar_grown_to_utf8mb4": "ALTER TABLE u8 MODIFY k VARCHAR(100) CHARACTER SET utf8mb4",
+    "same_collation_family": "ALTER TABLE u8 MODIFY w VARCHAR(40) CHARACTER SET utf8mb4 "
+                             "COLLATE utf8mb4_general_ci",
+    "long_varchar_to_utf8mb4": "ALTER TABLE u8 MODIFY n VARCHAR(100) CHARACTER SET utf8mb4",
+    # CONVERT TO makes a TEXT column MEDIUMTEXT, to hold as many characters: a type change
+    "convert_table_with_text": "ALTER TABLE u8 DROP COLUMN v, CONVERT TO CHARACTER SET utf8mb4",
+    # a second length byte from 240 bytes, a shorter column, latin1: copies
+    "varchar_past_255_to_utf8mb4": "ALTER TABLE u8 MODIFY v VARCHAR(80) CHARACTER SET utf8mb4",
+    "varchar_shrunk_to_utf8mb4": "ALTER TABLE u8 MODIFY w VARCHAR(20) CHARACTER SET utf8mb4",
+    "latin1_to_utf8mb4": "ALTER TABLE u8l MODIFY l VARCHAR(10) CHARACTER SET utf8mb4",
+    "convert_table_with_latin1": "ALTER TABLE u8l CONVERT TO CHARACTER SET utf8mb4",
+    "convert_table_with_long_varchar": "ALTER TABLE u8 CONVERT TO CHARACTER SET utf8mb4",
+}
+
+
+@pytest.mark.parametrize("case", sorted(UTF8_CASES))
+def test_mariadb_agrees_on_utf8mb3_to_utf8mb4(mariadb, case: str) -> None:
+    _agrees(mariadb, case, UTF8_CASES[case], UTF8_SETUP, UTF8_DROPS)
+
+
 @pytest.mark.parametrize(("statement", "refused"), [
     # a column of a multi-column UNIQUE index (MariaDB 10.2.8+)
     ("ALTER TABLE k DROP COLUMN u", True),

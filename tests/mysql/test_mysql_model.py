@@ -578,6 +578,15 @@ MANUAL: dict[str, tuple[str, str, tuple]] = {
     "ALTER TABLE t DROP COLUMN c, DROP INDEX t_c": (
         "Dropping a column and its index", KEYS_SETUP, _always(IN_PLACE_REBUILD)),
     "ALTER TABLE t DROP COLUMN id": ("Dropping the primary key's column", SETUP, _always(COPY)),
+    # a new character set is a type change, its length too (it was read as a VARCHAR
+    # extension, counted in the new encoding)
+    "ALTER TABLE t MODIFY v VARCHAR(30) CHARACTER SET latin1": (
+        "Changing a VARCHAR's character set and length", SETUP, _always(COPY)),
+    # MariaDB runs utf8mb3 -> utf8mb4 instantly; MySQL's manual has no such exception
+    "ALTER TABLE t8 MODIFY w VARCHAR(40) CHARACTER SET utf8mb4": (
+        "Changing a column from utf8mb3 to utf8mb4",
+        "CREATE TABLE t8 (id INT PRIMARY KEY, w VARCHAR(40)) DEFAULT CHARSET=utf8mb3;",
+        _always(COPY)),
     # HASH / KEY partitions spread their rows again: writes wait (it was read as RANGE's)
     "ALTER TABLE h ADD PARTITION PARTITIONS 2": (
         "Adding a partition (HASH)", "CREATE TABLE h (id INT PRIMARY KEY) "

@@ -156,6 +156,32 @@ def _collation(coldef) -> str | None:
     return None
 
 
+def _charset_name(charset: str) -> str:
+    """A character set by its own name: `utf8` is utf8mb3 (MySQL 8, MariaDB 10.x)."""
+    return "utf8mb3" if charset == "utf8" else charset
+
+
+def _widens_utf8mb3(old: Column, new_mods: tuple[int, ...], new_charset: str,
+                    new_collation: str | None) -> bool:
+    """Whether a MODIFY takes a CHAR / VARCHAR / TEXT column from utf8mb3 to utf8mb4 without
+    re-encoding a byte (utf8mb4 is a superset): the same collation family (general_ci to
+    general_ci...), a CHAR of the same length, a VARCHAR no shorter whose length bytes stay or
+    that grows from under 128 bytes (as a VARCHAR extension). MariaDB 10.4+ runs it instantly
+    (checked on 10.11); MySQL copies the table."""
+    if _charset_name(old.charset or "") != "utf8mb3" or new_charset != "utf8mb4":
+        return False
+    family = (old.collation or "utf8mb3_general_ci").split("_", 1)[-1]
+    if new_collation and new_collation.split("_", 1)[-1] != family:
+        return False
+    if old.type_name == "char":
+        return old.typmods == new_mods
+    if old.type_name == "varchar" and old.typmods and new_mods:
+        old_bytes, new_bytes = old.typmods[0] * 3, new_mods[0] * 4
+        return new_mods[0] >= old.typmods[0] and (
+            (old_bytes <= 255) == (new_bytes <= 255) or old_bytes < 128)
+    return old.typmods == new_mods
+
+
 def _recodes_members(coldef, old: Column, new_charset: str | None) -> bool:
     """Whether a MODIFY of an ENUM / SET column gives it another character set or collation:
     both are part of its type, and the server copies the table (checked on MariaDB 10.11:
@@ -268,6 +294,10 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
         ops.append("widen_spatial_type")
     elif not same_type:
         ops.append("change_column_type")
+    elif new_type in _STRING_TYPES - {"enum", "set"} and new_charset and old.charset and \
+            _charset_name(new_charset) != _charset_name(old.charset):
+        ops.append("widen_utf8mb3_to_utf8mb4" if _widens_utf8mb3(
+            old, new_mods, new_charset, _collation(coldef)) else "change_column_type")
     elif new_type in ("enum", "set") and _recodes_members(coldef, old, new_charset):
         ops.append("change_column_type")  # its character set or collation: a type change
     elif new_type in ("enum", "set"):

@@ -126,6 +126,13 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
     # "the number of length bytes required by a VARCHAR column must remain the same").
     "extend_varchar_more_length_bytes": {"mysql": _cap(_NEVER, False, True, False),
                                          "mariadb": _cap((10, 4), True, False, True, _V)},
+    # utf8mb3 -> utf8mb4 of a CHAR / VARCHAR / TEXT column (effects/mysql.py says when): no
+    # byte changes. MariaDB 10.4 made it instant ("we support some instant conversions of
+    # character encoding, most notably from ... utf8mb3 to ... utf8mb4", its ALTER TABLE
+    # improvements in 10.4; checked on 10.11); MySQL's manual lists no exception to "Changing
+    # the column data type" / "Converting a character set": a copy.
+    "widen_utf8mb3_to_utf8mb4": {"mysql": _cap(_NEVER, False, True, False),
+                                 "mariadb": _cap((10, 4), True, False, True, _V)},
     "extend_varchar_more_length_bytes_long": {"mysql": _cap(_NEVER, False, True, False),
                                               "mariadb": _cap(_NEVER, False, True, False, _V)},
     # A spatial subtype (POINT, POLYGON...) to GEOMETRY, same SRID: MariaDB 10.11 runs it

@@ -119,8 +119,8 @@ FACT_NAMES = frozenset({
     'uses_enum_value_added_in_transaction', 'using_index', 'utf16', 'utf32', 'utf8', 'utf8mb3',
     'utf8mb4', 'uuid', 'val', 'validate', 'validates_foreign_keys', 'value', 'verb', 'version',
     'view', 'views', 'virtual', 'virtual_allowed', 'virtual_generated_column',
-    'volatile_functions', 'why', 'widen_spatial_type', 'with_data', 'without_overlaps',
-    'write_blocking_text', 'writes',
+    'volatile_functions', 'why', 'widen_spatial_type', 'widen_utf8mb3_to_utf8mb4', 'with_data',
+    'without_overlaps', 'write_blocking_text', 'writes',
 })
 
 #: Values of the `action` fact.
