@@ -666,6 +666,39 @@ def test_an_index_a_foreign_key_needs_is_refused(mariadb, statement: str,
                               "mysql-foreign-key-index-dropped")
 
 
+FKCOL_DROPS = "SET foreign_key_checks = 0; DROP TABLE IF EXISTS ch, pa; " \
+    "SET foreign_key_checks = 1;"
+FKCOL_SETUP = FKCOL_DROPS + """
+CREATE TABLE pa (id INT PRIMARY KEY, code VARCHAR(20), n INT, UNIQUE KEY pa_code (code))
+  ENGINE=InnoDB DEFAULT CHARSET=utf8mb3;
+CREATE TABLE ch (id INT PRIMARY KEY, pid INT, pcode VARCHAR(20), m INT,
+  CONSTRAINT ch_fk FOREIGN KEY (pid) REFERENCES pa (id),
+  CONSTRAINT ch_code_fk FOREIGN KEY (pcode) REFERENCES pa (code)) ENGINE=InnoDB
+  DEFAULT CHARSET=utf8mb3;
+"""
+
+
+@pytest.mark.parametrize(("statement", "error"), [
+    ("ALTER TABLE pa MODIFY id BIGINT", 1833),
+    ("ALTER TABLE ch MODIFY pid BIGINT", 1832),
+    ("ALTER TABLE ch MODIFY pid INT UNSIGNED", 1832),
+    ("ALTER TABLE ch MODIFY pcode VARCHAR(30)", 1832),  # MySQL allows this one
+    ("ALTER TABLE pa MODIFY code VARCHAR(10)", 1833),
+    ("ALTER TABLE ch MODIFY pcode VARCHAR(20) CHARACTER SET utf8mb4", 1832),
+    ("SET foreign_key_checks = 0;\nALTER TABLE ch MODIFY pid BIGINT", 1832),
+    ("ALTER TABLE ch CHANGE pid parent_id INT", None),
+    ("ALTER TABLE ch MODIFY pid INT NOT NULL", None),
+    ("ALTER TABLE ch MODIFY m BIGINT", None),
+    ("ALTER TABLE pa MODIFY n BIGINT", None),
+])
+def test_a_foreign_key_column_change_is_refused(mariadb, statement: str,
+                                                error: int | None) -> None:
+    """MariaDB refuses a type change of a foreign key's column, on either side, exactly when
+    lockwise says it will."""
+    _refused_as_lockwise_says(mariadb, FKCOL_SETUP, FKCOL_DROPS, statement, error is not None,
+                              error or 1832, "mysql-foreign-key-column-changed")
+
+
 EVENTS_SETUP = ("CREATE TABLE events (id INT NOT NULL, created DATE NOT NULL, "
                 "PRIMARY KEY (id, created)) PARTITION BY RANGE (YEAR(created)) "
                 "(PARTITION p2023 VALUES LESS THAN (2024), "

@@ -711,3 +711,32 @@ def test_the_index_a_foreign_key_needs(statement: str, flavour: str, code: int |
     found = [f for s in reports[1].statements for f in s.findings
              if f.rule == "mysql-foreign-key-index-dropped"]
     assert [f"error {code}" in f.message for f in found] == ([True] if code else [])
+
+
+FKCOL_SETUP = ("CREATE TABLE pa (id INT PRIMARY KEY, code VARCHAR(20), UNIQUE KEY (code)) "
+               "DEFAULT CHARSET=utf8mb4;\n"
+               "CREATE TABLE ch (id INT PRIMARY KEY, pid INT, pcode VARCHAR(20),\n"
+               "  CONSTRAINT ch_fk FOREIGN KEY (pid) REFERENCES pa (id),\n"
+               "  CONSTRAINT ch_code_fk FOREIGN KEY (pcode) REFERENCES pa (code)) "
+               "DEFAULT CHARSET=utf8mb4;")
+
+
+@pytest.mark.parametrize(("statement", "flavour", "code"), [
+    ("ALTER TABLE pa MODIFY id BIGINT;", "mysql", 1833),
+    ("ALTER TABLE ch MODIFY pid BIGINT;", "mysql", 1832),
+    # MySQL: a VARCHAR growing within its length bytes, and any change with the checks off
+    ("ALTER TABLE ch MODIFY pcode VARCHAR(30);", "mysql", None),
+    ("ALTER TABLE ch MODIFY pcode VARCHAR(30);", "mariadb", 1832),
+    ("ALTER TABLE ch MODIFY pcode VARCHAR(100);", "mysql", 1832),
+    ("SET foreign_key_checks = 0;\nALTER TABLE pa MODIFY id BIGINT;", "mysql", None),
+    ("SET foreign_key_checks = 0;\nALTER TABLE pa MODIFY id BIGINT;", "mariadb", 1833),
+])
+def test_a_foreign_key_column_keeps_its_type(statement: str, flavour: str,
+                                             code: int | None) -> None:
+    reports = lint_migrations([migration_from_text(FKCOL_SETUP, "1_setup.sql"),
+                               migration_from_text(statement, "2_change.sql")],
+                              LintOptions(dialect=flavour))
+    found = [f for s in reports[1].statements for f in s.findings
+             if f.rule == "mysql-foreign-key-column-changed"]
+    assert [f"error {code}" in f.message for f in found] == ([True] if code else [])
+    assert not found or "mysql-table-copy" not in {f.rule for f in reports[1].all_findings}

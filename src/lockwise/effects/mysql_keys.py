@@ -217,3 +217,17 @@ def needed_index_dropped(tables: dict[str, Table], table: Table, dropped_indexes
         if (index := _served(columns, before)) and not _served(columns, after):
             return index, name
     return None
+
+
+def foreign_key_of_column(tables: dict[str, Table], table: Table, column: str
+                          ) -> tuple[str, str] | None:
+    """(foreign key, its table when it references `table`, else "") of the first foreign key
+    that has `column`: one of `table`'s on its columns, or another table's referencing it."""
+    for name, fk in table.constraints.items():
+        if fk.kind == "foreign" and column in fk.columns:
+            return name, ""
+    for other in tables.values():
+        for name, fk in other.constraints.items():
+            if fk.kind == "foreign" and fk.references == table.name and column in fk.ref_columns:
+                return name, other.name
+    return None
