@@ -1026,6 +1026,17 @@ _CREATE_INDEX = re.compile(
     rf"\s+(?:USING\s+\w+\s+)?ON\s+(?P<table>{_NAME})", re.I)
 _RENAME_TABLE = re.compile(rf"^\s*RENAME\s+TABLES?\s+(?P<old>{_NAME})\s+TO\s+(?P<new>{_NAME})",
                            re.I)
+_RENAME_PAIR = re.compile(rf"\s*,?\s*(?P<old>{_NAME})\s+TO\s+(?P<new>{_NAME})", re.I)
+
+
+def _rename_pairs(sql: str) -> list[tuple[str, str]]:
+    """RENAME TABLE's (old, new) pairs, in order: the server renames them left to right."""
+    head = _RENAME_TABLE.match(sql)
+    pairs, pos = [], head.start("old") if head else len(sql)
+    while m := _RENAME_PAIR.match(sql, pos):
+        pairs.append((_clean(m.group("old")), _clean(m.group("new"))))
+        pos = m.end()
+    return pairs
 _DROP_INDEX = re.compile(rf"^\s*DROP\s+INDEX\s+(?P<name>{_NAME})\s+ON\s+(?P<table>{_NAME})",
                          re.I)
 _OPTIMIZE = re.compile(r"^\s*OPTIMIZE\s+(?:NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLES?\s+"
@@ -1130,10 +1141,15 @@ def _command(b: _Builder, sql: str) -> None:
             extra.update(_spatial_columns(fulltext.columns_in(sql[m.end():]),
                                           b.catalog.tables.get(table)))
         b.alter(table, [(op, extra)], sql)
-    elif m := _RENAME_TABLE.match(sql):
-        old, new = _clean(m.group("old")), _clean(m.group("new"))
-        b.alter(old, [("rename_table", {"new_name": new, "new_table_sql": new,
-                                        "old_name_kept_by_view": False})], sql)
+    elif _RENAME_TABLE.match(sql):
+        pairs = _rename_pairs(sql)
+        for i, (old, new) in enumerate(pairs):
+            # A swap (`t TO t_old, t_new TO t`) gives the old name to another table at once,
+            # and a name an earlier pair made (`tmp`) is no name running code uses.
+            kept = any(later_new == old for _, later_new in pairs[i + 1:]) or any(
+                earlier_new == old for _, earlier_new in pairs[:i])
+            b.alter(old, [("rename_table", {"new_name": new, "new_table_sql": new,
+                                            "old_name_kept_by_view": kept})], sql)
     elif m := _OPTIMIZE.match(sql):
         b.alter(_clean(m.group("table")), [("rebuild_table", {})], sql)
     elif m := _ALTER_TABLE.match(sql):
@@ -1299,6 +1315,19 @@ def _under_lock_tables(b: _Builder, expr, held: dict[str, str],
     if rename_table and not moves_lock:
         _not_locked(b, next(iter(b.renamed), ""), "RENAME")
         return
+    if moves_lock:
+        # Each table renamed must be locked WRITE, or be one an earlier pair renamed; its lock
+        # follows it to the new name.
+        locked = dict(held)
+        for action in b.actions:
+            if action.kind == "mysql_alter" and action.facts.get("operation") == "rename_table":
+                old = action.facts["table"].lower().split(".")[-1]
+                if locked.get(old) != "WRITE":
+                    _not_locked(b, old, locked.get(old, ""))
+                    return
+                locked[action.facts["new_name"].split(".")[-1]] = locked.pop(old)
+        session.locked_tables = locked
+        return
     for name, written in _tables_named(b, expr):
         kind = held.get(name)
         if kind is not None and not (written and kind == "READ"):
@@ -1308,11 +1337,6 @@ def _under_lock_tables(b: _Builder, expr, held: dict[str, str],
     released = {t.removeprefix("table:").split(".")[-1] for t in (*b.drops, *b.renamed)}
     if released:
         session.locked_tables = {t: k for t, k in held.items() if t not in released}
-    if moves_lock:
-        for action in b.actions:
-            if action.kind == "mysql_alter" and action.facts.get("operation") == "rename_table":
-                old = action.facts["table"].lower().split(".")[-1]
-                session.locked_tables[action.facts["new_name"].split(".")[-1]] = held[old]
 
 
 def _not_locked(b: _Builder, name: str, why: str) -> None:
@@ -1577,11 +1601,11 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         if on is not None and params is not None:
             keys.record(on, _name(index), keys.columns_of(params.args.get("columns")),
                         bool(expr.args.get("unique")))
-    elif isinstance(expr, exp.Command) and (m := _RENAME_TABLE.match(tree["sqlglot"]["sql"])):
-        old, new = _clean(m.group("old")), _clean(m.group("new"))
-        if old in catalog.tables:
-            catalog.tables[new] = catalog.tables.pop(old)
-            catalog.tables[new].name = new
+    elif isinstance(expr, exp.Command) and _RENAME_TABLE.match(tree["sqlglot"]["sql"]):
+        for old, new in _rename_pairs(tree["sqlglot"]["sql"]):
+            if old in catalog.tables:
+                catalog.tables[new] = catalog.tables.pop(old)
+                catalog.tables[new].name = new
     elif isinstance(expr, exp.Command) and (m := _OPTIMIZE.match(tree["sqlglot"]["sql"])):
         if (optimized := catalog.tables.get(_clean(m.group("table")))) is not None:
             fulltext.after_statement(optimized, rebuilt=True)  # InnoDB's OPTIMIZE rebuilds
