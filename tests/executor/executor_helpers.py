@@ -79,14 +79,11 @@ def schema_snapshot(dsn: str) -> list[tuple]:
     return columns + indexes
 
 
-class DeafProxy:
-    """A TCP proxy to the server of a DSN. For a connection whose startup packet contains
-    `hold`, the server side stays open after the client goes away, until the backend next
-    sends something (the end of the statement it runs): the backend of a client that died
-    without the server noticing (its host crashed, the network dropped, a pooler in between,
-    no client_connection_check_interval), which runs its statement to the end."""
+class _Proxy:
+    """A TCP proxy to the server of a DSN (its Unix socket); `dsn` connects through it.
+    Subclasses say how the bytes of one client connection go (`_relay`)."""
 
-    def __init__(self, dsn: str, hold: bytes):
+    def __init__(self, dsn: str):
         import socket
         import threading
 
@@ -94,7 +91,6 @@ class DeafProxy:
 
         params = conninfo_to_dict(dsn)
         self._upstream = f"{params['host']}/.s.PGSQL.{params.get('port') or 5432}"
-        self._hold = hold
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._sockets: list = []
         self.dsn = make_conninfo(dsn, host="127.0.0.1", port=str(self._listener.getsockname()[1]),
@@ -103,7 +99,6 @@ class DeafProxy:
 
     def _accept(self) -> None:
         import socket
-        import threading
 
         while True:
             try:
@@ -113,19 +108,57 @@ class DeafProxy:
             server = socket.socket(socket.AF_UNIX)
             server.connect(self._upstream)
             self._sockets += [client, server]
-            state = {"client_gone": False}
-            threading.Thread(target=self._from_client, args=(client, server, state),
-                             daemon=True).start()
-            threading.Thread(target=self._from_server, args=(client, server, state),
-                             daemon=True).start()
+            self._relay(client, server)
+
+    def _relay(self, client, server) -> None:
+        """Two threads per connection, one per direction, sharing a state of the subclass's."""
+        import threading
+
+        state = self._initial_state()
+        threading.Thread(target=self._from_client, args=(client, server, state),
+                         daemon=True).start()
+        threading.Thread(target=self._from_server, args=(client, server, state),
+                         daemon=True).start()
+
+    def _initial_state(self) -> dict:
+        raise NotImplementedError
+
+    def _from_client(self, client, server, state: dict) -> None:
+        raise NotImplementedError
+
+    def _from_server(self, client, server, state: dict) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        _close(self._listener)
+        for sock in self._sockets:
+            _close(sock)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+class DeafProxy(_Proxy):
+    """For a connection whose startup packet contains `hold`, the server side stays open after
+    the client goes away, until the backend next sends something (the end of the statement it
+    runs): the backend of a client that died without the server noticing (its host crashed,
+    the network dropped, a pooler in between, no client_connection_check_interval), which runs
+    its statement to the end."""
+
+    def __init__(self, dsn: str, hold: bytes):
+        self._hold = hold
+        super().__init__(dsn)
+
+    def _initial_state(self) -> dict:
+        return {"client_gone": False}
 
     def _from_client(self, client, server, state: dict) -> None:
         held = False
         while True:
-            try:
-                data = client.recv(65536)
-            except OSError:
-                data = b""
+            data = _recv(client)
             if not data:
                 state["client_gone"] = True
                 if not held:
@@ -134,13 +167,9 @@ class DeafProxy:
             held = held or self._hold in data
             server.sendall(data)
 
-    @staticmethod
-    def _from_server(client, server, state: dict) -> None:
+    def _from_server(self, client, server, state: dict) -> None:
         while True:
-            try:
-                data = server.recv(65536)
-            except OSError:
-                return
+            data = _recv(server)
             if not data or state["client_gone"]:
                 _close(server)  # the backend spoke: now it learns its client is gone
                 return
@@ -151,16 +180,55 @@ class DeafProxy:
                 _close(server)
                 return
 
-    def close(self) -> None:
-        _close(self._listener)
-        for sock in self._sockets:
-            _close(sock)
 
-    def __enter__(self) -> DeafProxy:
-        return self
+class CutAfterCommitProxy(_Proxy):
+    """On a connection that sent `marker` (in a statement), the first `COMMIT` sent after it
+    reaches the server, which commits; then the connection is cut before the client hears the
+    reply: the network dropped right after a commit (both sides see the connection closed)."""
 
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+    def __init__(self, dsn: str, marker: bytes):
+        self._marker = marker
+        super().__init__(dsn)
+
+    def _initial_state(self) -> dict:
+        return {"armed": False, "cut": False}
+
+    def _from_client(self, client, server, state: dict) -> None:
+        while True:
+            data = _recv(client)
+            if not data:
+                _close(server)
+                return
+            if state["armed"] and b"COMMIT" in data.upper():
+                state["cut"] = True
+            state["armed"] = state["armed"] or self._marker in data
+            try:
+                server.sendall(data)
+            except OSError:
+                _close(client)
+                return
+
+    def _from_server(self, client, server, state: dict) -> None:
+        while True:
+            data = _recv(server)
+            if not data or state["cut"]:
+                # The server's reply to the COMMIT (it committed) never reaches the client.
+                _close(client)
+                _close(server)
+                return
+            try:
+                client.sendall(data)
+            except OSError:
+                _close(server)
+                return
+
+
+def _recv(sock) -> bytes:
+    """The next bytes from `sock`; empty once it is closed (by the peer or by us)."""
+    try:
+        return sock.recv(65536)
+    except OSError:
+        return b""
 
 
 def _close(sock) -> None:

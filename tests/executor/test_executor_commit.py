@@ -6,7 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from executor_helpers import history, lockwise, relation_exists, write
+from executor_helpers import (
+    CutAfterCommitProxy,
+    history,
+    lockwise,
+    query,
+    relation_exists,
+    write,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -54,6 +61,59 @@ def test_deferred_constraint_failing_at_the_files_own_commit(pg_db: str,
         ("001", False, 1)]
 
 
+def test_the_files_own_commit_failing_names_the_commit_and_what_rolled_back(
+        pg_db: str, tmp_path: Path) -> None:
+    # Statements 3 to 6 ran in the file's transaction; its COMMIT (statement 7, line 8) checks
+    # the deferred foreign key and fails: the message names the COMMIT, not an INSERT, and says
+    # which statements rolled back and where the resume starts.
+    migrations = write(tmp_path / "m", {"001_fk.up.sql": (
+        "-- lockwise: no-transaction\n"
+        "CREATE TABLE parents (id int PRIMARY KEY);\n"
+        "CREATE TABLE children (id int PRIMARY KEY, parent_id int REFERENCES parents (id) "
+        "DEFERRABLE);\n"
+        "BEGIN;\n"
+        "SET CONSTRAINTS ALL DEFERRED;\n"
+        "INSERT INTO children VALUES (1, 42);\n"
+        "INSERT INTO parents VALUES (1);\n"
+        "COMMIT;\n")})
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 1, result
+    assert "failed at its COMMIT (statement 7, line 8)" in result.stderr
+    assert "deferred" in result.stderr
+    assert "statements 3 to 7 (from its BEGIN at line 4) were rolled back" in result.stderr
+    assert "the first 2 statement(s) stay applied" in result.stderr
+    assert "resumes at statement 3" in result.stderr
+    assert relation_exists(pg_db, "children")
+    assert query(pg_db, "SELECT count(*) FROM children")[0][0] == 0
+    (row,) = history(pg_db)
+    assert (row["success"], row["statements_completed"], row["failed_statement_index"]) == (
+        False, 2, 6)
+    assert row["error_message"].startswith("COMMIT failed: ")
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 1
+    assert "statement 7: COMMIT failed: " in status.stdout
+
+
+def test_a_deferred_constraint_failing_at_a_statements_own_commit(pg_db: str,
+                                                                  tmp_path: Path) -> None:
+    # Without a BEGIN of the file's, each statement commits in a transaction of its own with
+    # its progress: the INSERT (statement 3) fails when that transaction commits.
+    migrations = write(tmp_path / "m", {"001_fk.up.sql": "-- lockwise: no-transaction\n"
+                                        + _DEFERRED_FK + "CREATE TABLE after_it (id int);\n"})
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 1, result
+    assert "failed at statement 3 (line 4), at the COMMIT of its transaction" in result.stderr
+    assert "deferred" in result.stderr
+    assert "violates foreign key constraint" in result.stderr
+    assert "the first 2 statement(s) stay applied" in result.stderr
+    assert query(pg_db, "SELECT count(*) FROM children")[0][0] == 0
+    assert not relation_exists(pg_db, "after_it")
+    (row,) = history(pg_db)
+    assert (row["success"], row["statements_completed"], row["failed_statement_index"]) == (
+        False, 2, 2)
+    assert row["error_message"].startswith("COMMIT failed: ")
+
+
 def test_connection_lost_at_commit_before_it_committed_is_a_failure(pg_db: str,
                                                                    tmp_path: Path) -> None:
     # A deferred constraint trigger ends its own backend during COMMIT: nothing committed, and
@@ -84,3 +144,53 @@ def test_a_failure_and_an_edited_applied_file_are_both_named(pg_db: str,
     assert "(version 002) is failed" in result.stderr
     assert "version 001: " in result.stderr and "changed since it was applied" in result.stderr
     assert "also accepts the edited applied files" in result.stderr
+
+
+# --- the connection lost right after the server committed -------------------------------------
+# CutAfterCommitProxy lets a COMMIT reach the server and cuts the connection before its reply:
+# the server committed, the runner only sees its connection gone.
+
+
+def test_a_transaction_committed_before_its_connection_dropped_is_applied_once(
+        pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        "001_t.up.sql": "CREATE TABLE t (id int, note text);\n"
+                        "INSERT INTO t VALUES (1, 'cut-here');\n",
+        "002_u.up.sql": "CREATE TABLE u (id int);\n"})
+    with CutAfterCommitProxy(pg_db, b"cut-here") as proxy:
+        result = lockwise(proxy.dsn, "apply", str(migrations))
+    assert result.returncode == 1, result
+    assert "the server committed the migration and its history row" in result.stderr
+    assert "database error" not in result.stderr and "Traceback" not in result.stderr
+    assert "run `lockwise apply` again" in result.stderr
+    assert [(r["version"], r["success"]) for r in history(pg_db)] == [("001", True)]
+    assert not relation_exists(pg_db, "u")
+    again = lockwise(pg_db, "apply", str(migrations))
+    assert again.returncode == 0, again
+    assert query(pg_db, "SELECT id FROM t") == [(1,)]
+    assert [(r["version"], r["success"]) for r in history(pg_db)] == [
+        ("001", True), ("002", True)]
+
+
+def test_a_statement_committed_before_its_connection_dropped_is_counted(
+        pg_db: str, tmp_path: Path) -> None:
+    # Statement 2 commits with its progress; the runner never hears it. The failure it records
+    # must not take the progress back (the resume would insert the row a second time).
+    migrations = write(tmp_path / "m", {"001_t.up.sql": (
+        "-- lockwise: no-transaction\n"
+        "CREATE TABLE t (id int, note text);\n"
+        "INSERT INTO t VALUES (1, 'cut-here');\n"
+        "INSERT INTO t VALUES (2, '');\n")})
+    with CutAfterCommitProxy(pg_db, b"cut-here") as proxy:
+        result = lockwise(proxy.dsn, "apply", str(migrations))
+    assert result.returncode == 1, result
+    assert "the server committed it" in result.stderr
+    assert "the first 2 statement(s) stay applied" in result.stderr
+    assert "resumes at statement 3" in result.stderr
+    (row,) = history(pg_db)
+    assert (row["success"], row["statements_completed"]) == (False, 2)
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    again = lockwise(pg_db, "apply", str(migrations))
+    assert again.returncode == 0, again
+    assert "resuming at statement 3" in again.stdout
+    assert query(pg_db, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]

@@ -71,6 +71,10 @@ class PlannedStatement:
     control: str | None = None
     #: COMMIT AND CHAIN / ROLLBACK AND CHAIN: a new transaction opens at once.
     chain: bool = False
+    #: A DO block or CALL: run outside a transaction block it may COMMIT part of its work and
+    #: then fail (a lock_timeout after its first COMMIT): never retried, since running it again
+    #: repeats what committed.
+    commits_partway: bool = False
 
     @property
     def runs_in_block(self) -> bool:
@@ -198,7 +202,9 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
                                            batch=batch,
                                            index_check=_index_check(stmt.tree),
                                            control=_txn_kind(stmt.tree),
-                                           chain=_chains(stmt.tree)))
+                                           chain=_chains(stmt.tree),
+                                           commits_partway=bool({"DoStmt", "CallStmt"}
+                                                                & set(stmt.tree))))
     # Batches commit one by one: a migration with a batched statement runs statement by
     # statement, like one with CONCURRENTLY.
     if no_transaction is None:

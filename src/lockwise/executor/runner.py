@@ -39,6 +39,8 @@ from lockwise.executor.state import (
     MISSING,
     RENAMED,
     DatabaseState,
+    VersionStatus,
+    all_completed,
     another_migration,
     compute_state,
     took_the_version,
@@ -298,10 +300,46 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
             return refused
         _resume_points(runner, plans, KIND_APPLY)
         for plan in plans:
-            if not _run_up(runner, runner.work, plan):
-                return EXIT_FAILED
+            with _connection_lost(runner, plan):
+                if not _run_up(runner, runner.work, plan):
+                    return EXIT_FAILED
+            _stop_if_disconnected(runner, plan, "apply")
         console.say(f"lockwise: applied {len(plans)} migration(s)")
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _connection_lost(runner: _Runner, plan: Plan):
+    """The lock connection (the runner lock, the history writes that must survive a failed
+    migration) lost while `plan` runs (the server restarted, a backend terminated): an
+    ExecutorError saying what the history can and cannot show, never a bare database error."""
+    import psycopg
+
+    try:
+        yield
+    except psycopg.OperationalError as exc:
+        if not runner.conn.closed:
+            raise
+        raise ExecutorError(
+            f"lost the connection that holds the runner lock and writes the history while "
+            f"running {plan.path}: {_error_text(exc, runner.dsn)}. Nothing more was run. What "
+            "committed is recorded with it (a migration and its history row, a statement and "
+            "its progress commit together), except the end of a statement-by-statement run or "
+            "a statement that commits on its own: `lockwise status` says how far it got, "
+            "then `lockwise repair`.") from None
+
+
+def _stop_if_disconnected(runner: _Runner, plan: Plan, command: str) -> None:
+    """After `plan` succeeded: stop when the migration connection is gone (the server committed
+    before the connection dropped), instead of failing on it with the next migration."""
+    if runner.work is not None and runner.work.closed:
+        # --steps counts from the latest applied migration: rerun as it was, it undoes more.
+        rest = ("run `lockwise apply` again for the rest" if command == "apply" else
+                "check `lockwise status` before rolling back the rest (`--steps` counts from "
+                "the latest migration still applied)")
+        raise ExecutorError(
+            f"the connection running the migrations was lost after {plan.path} committed; "
+            f"nothing after it ran: {rest}")
 
 
 def _live_stats(dsn: str, console: Console) -> object | None:
@@ -694,6 +732,9 @@ class _Step:
     recorded: bool = False
     #: It failed in that progress write, not in the statement (both rolled back).
     recording: bool = False
+    #: Its transaction (its own, or the file's at the file's COMMIT) was committing: a failure
+    #: now is PostgreSQL's check of deferred constraints and triggers, which rolls it back.
+    committing: bool = False
 
 
 def _execute(work, stmt, step: _Step, record: Callable[[object], None], alone: bool) -> None:
@@ -711,8 +752,10 @@ def _execute(work, stmt, step: _Step, record: Callable[[object], None], alone: b
         with work.transaction():
             work.execute(stmt.sql)
             _record_in(work, step, record)
+            step.committing = True  # the COMMIT runs as the block exits
     elif not idle and stmt.closes_block:
         _record_in(work, step, record)
+        step.committing = True
         work.execute(stmt.sql)
     else:
         work.execute(stmt.sql)
@@ -786,7 +829,10 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                                  "is recorded after it commits)")
                     alone = True
                     continue
-                if _is_lock_timeout(exc) and attempt < options.retries and not work.closed:
+                # Run on its own, a DO block or CALL may have committed part of its work.
+                partway = stmt.commits_partway and (alone or not stmt.runs_in_block)
+                if _is_lock_timeout(exc) and attempt < options.retries and not work.closed \
+                        and not partway:
                     # A CONCURRENTLY build that timed out leaves an invalid index behind, which
                     # would make the retry fail with "already exists".
                     # Only its own leftovers: not the ones a REINDEX TABLE found and skipped.
@@ -800,16 +846,36 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                 if step.recording:
                     message = (f"recording its progress failed, so the statement was rolled "
                                f"back with it: {message}")
+                if work.closed and step.committing and \
+                        (recorded := _recorded_count(runner, row_id)) > committed:
+                    # The server committed the statement (and its progress with it) before the
+                    # connection went: the failure recorded below must not take it back, or
+                    # the resume would run it a second time.
+                    committed = recorded
+                    step.committing = False
+                    message = (f"the connection was lost at the COMMIT of statement "
+                               f"{stmt.index + 1}, but the server committed it (its progress is "
+                               f"recorded): {message}")
+                elif partway or (work.closed and (alone or not stmt.runs_in_block)):
+                    # It commits on its own (CONCURRENTLY, VACUUM, a procedure that commits):
+                    # its effects, or part of them, may be there although it "failed".
+                    lost = "the connection was lost while it ran" if work.closed else "it ran"
+                    message += (f" ({lost} on its own, outside a transaction block: it may have "
+                                "taken effect, or part of it; check before `lockwise repair`, "
+                                "which runs it again"
+                                + (", so it was not retried" if partway and _is_lock_timeout(exc)
+                                   else "") + ")")
                 invalid = [] if work.closed else _handle_invalid(
                     runner, work, before, options.drop_invalid, stmt)
                 if invalid and not options.drop_invalid:
                     message += f" (left invalid index {', '.join(invalid)})"
                 history.update_row(
-                    runner.conn, table, row_id, success=False, error_message=message,
+                    runner.conn, table, row_id, success=False,
+                    error_message=f"COMMIT failed: {message}" if step.committing else message,
                     failed_statement_index=stmt.index, **progress(),
                     execution_time_ms=int((time.monotonic() - started) * 1000))
-                console.warn(f"lockwise: error: {plan.path} failed at statement "
-                             f"{stmt.index + 1} (line {stmt.line}): {message}")
+                console.warn(f"lockwise: error: {plan.path} failed at "
+                             f"{_failed_where(plan, stmt, step, committed)}: {message}")
                 console.warn(f"lockwise: this migration runs without a transaction: the first "
                              f"{committed} statement(s) stay applied; after `lockwise repair` "
                              f"the next run resumes at statement {committed + 1}.")
@@ -846,6 +912,39 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
         history.update_row(runner.conn, table, row_id, success=True,
                            execution_time_ms=int((time.monotonic() - started) * 1000))
     return True
+
+
+def _recorded_count(runner: _Runner, row_id: int) -> int:
+    """The statements the history row `row_id` counts as completed, as committed on the
+    server (read on the lock connection)."""
+    from psycopg import sql
+
+    found = runner.conn.execute(sql.SQL("SELECT statements_completed FROM {} WHERE id = %s")
+                                .format(runner.options.table.ident()), (row_id,)).fetchone()
+    return (found[0] or 0) if found else 0
+
+
+def _failed_where(plan: Plan, stmt, step: _Step, committed: int) -> str:
+    """Where a statement-by-statement run failed, as the user should read it. A failure at a
+    COMMIT is PostgreSQL's check of the deferred constraints and triggers (or a serialization
+    failure) of the whole transaction: the statement that broke it is not known, and every
+    statement of that transaction rolled back with it."""
+    at = f"statement {stmt.index + 1} (line {stmt.line})"
+    if not step.committing:
+        return at
+    if not stmt.closes_block:
+        return (f"{at}, at the COMMIT of its transaction (deferred constraints and triggers "
+                "are checked then): the statement was rolled back")
+    opened = plan.statements[committed]  # the file's BEGIN: nothing of it counted yet
+    if any(s.chain for s in plan.statements[committed:stmt.index]):
+        # The statements before a COMMIT AND CHAIN committed, uncounted (docs/executor.md).
+        return (f"its COMMIT (statement {stmt.index + 1}, line {stmt.line}), where PostgreSQL "
+                "checks deferred constraints and triggers: the transaction since the last "
+                "COMMIT AND CHAIN was rolled back")
+    return (f"its COMMIT (statement {stmt.index + 1}, line {stmt.line}), where PostgreSQL checks "
+            "the deferred constraints and triggers of the file's transaction: statements "
+            f"{opened.index + 1} to {stmt.index + 1} (from its BEGIN at line {opened.line}) "
+            "were rolled back")
 
 
 def _interrupted(runner: _Runner, work, plan: Plan, stmt, committed: int,
@@ -950,8 +1049,10 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
 
             console.say(f"lockwise: rolling back {v.version} with {plan.path}")
             run = _run_transactional if plan.transactional else _run_statements
-            if not run(runner, runner.work, plan, KIND_ROLLBACK, on_success=mark):
-                return EXIT_FAILED
+            with _connection_lost(runner, plan):
+                if not run(runner, runner.work, plan, KIND_ROLLBACK, on_success=mark):
+                    return EXIT_FAILED
+            _stop_if_disconnected(runner, plan, "rollback")
         console.say(f"lockwise: rolled back {len(plans)} migration(s)")
     return EXIT_OK
 
@@ -994,7 +1095,7 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
             for v in state.having(FAILED, INTERRUPTED):
                 history.update_row(conn, table, v.row.id, repaired_at=_now(conn))
                 if v.row.kind == KIND_ROLLBACK:
-                    _repair_rollback(conn, table, rows, v.row, mark_applied, console)
+                        _repair_rollback(conn, table, rows, v, mark_applied, console)
                 elif mark_applied and v.migration is not None:
                     history.insert_row(conn, table, version=v.version, description=v.description,
                                        checksum=checksum(v.migration.up_sql),
@@ -1007,7 +1108,7 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
                                 "longer in the migrations directory, so nothing runs it again")
                 else:
                     console.say(f"lockwise: {v.version}: failed run cleared; it is pending again"
-                                f"{_resumes_note(v.row, 'apply')}")
+                                f"{_resumes_note(v.row, 'apply', v.migration)}")
                 done += 1
             for v in state.having(RENAMED):
                 assert v.migration is not None and v.row is not None
@@ -1045,9 +1146,11 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
 
 
 def _repair_rollback(conn, table: HistoryTable, rows: list[history.HistoryRow],
-                     failed: history.HistoryRow, completed: bool, console: Console) -> None:
+                     cleared: VersionStatus, completed: bool, console: Console) -> None:
     """A cleared down migration: the version counts as applied again (rerun `rollback`), or,
     when the human completed the rollback by hand, as rolled back."""
+    failed = cleared.row
+    assert failed is not None
     version = failed.version
     undone = history.applied_row(rows, version)
     if completed and undone is not None:
@@ -1056,13 +1159,16 @@ def _repair_rollback(conn, table: HistoryTable, rows: list[history.HistoryRow],
     else:
         console.say(f"lockwise: {version}: failed rollback cleared; it counts as applied "
                     "again (run `lockwise rollback` to finish undoing it)"
-                    f"{_resumes_note(failed, 'rollback')}")
+                    f"{_resumes_note(failed, 'rollback', cleared.migration)}")
 
 
-def _resumes_note(row: history.HistoryRow, command: str) -> str:
+def _resumes_note(row: history.HistoryRow, command: str, m: Migration | None) -> str:
     """What the next run of a cleared run does: resume after its committed statements."""
     if not row.statements_completed:
         return ""
+    if all_completed(m, row) is not None:
+        return (f"; all {row.statements_completed} of its statements ran: {command} records it "
+                "as finished without running any, if they are unchanged")
     return (f"; {command} resumes at statement {row.statements_completed + 1} (the first "
             f"{row.statements_completed} ran), if they are unchanged")
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from lockwise.core.types import Migration
 from lockwise.discover.versions import version_identity, version_key
-from lockwise.executor.checksum import checksum, known_version
+from lockwise.executor.checksum import checksum, known_version, statements_checksum
 from lockwise.executor.history import (
     KIND_BASELINE,
     KIND_ROLLBACK,
@@ -104,12 +104,37 @@ def _renamed(state: DatabaseState) -> None:
                         "version; to run it again, change its text")
 
 
+def all_completed(m: Migration | None, row: HistoryRow) -> int | None:
+    """How many statements the file of `row`'s run has, when the run's recorded progress
+    covers every one of them, unchanged: a statement-by-statement run that stopped (its
+    runner killed, its lock connection lost) after its last statement committed, before it
+    was recorded as finished. None otherwise."""
+    if m is None or not row.statements_completed or row.completed_checksum is None:
+        return None
+    text = m.down_sql if row.kind == KIND_ROLLBACK else m.up_sql
+    if text is None:
+        return None
+    from lockwise.parse.postgres import parse_sql
+
+    statements = [s.sql for s in parse_sql(text).statements]
+    if len(statements) != row.statements_completed or \
+            statements_checksum(statements) != row.completed_checksum:
+        return None
+    return len(statements)
+
+
 def _blocked(status: VersionStatus, row: HistoryRow) -> VersionStatus | None:
     """`status` made FAILED or INTERRUPTED when `row` is a run that failed or never finished
     and that repair has not cleared; None otherwise (`status` unchanged)."""
     if row.success is None and row.repaired_at is None:
         status.state = INTERRUPTED
         done = row.statements_completed or 0
+        if all_completed(status.migration, row) is not None:
+            status.detail = (f"started {row.executed_at:%Y-%m-%d %H:%M:%S%z}: all {done} "
+                             "statement(s) completed (their progress is recorded), but the "
+                             "runner stopped before recording the run as finished; `lockwise "
+                             "repair`, then the next run records it without running anything")
+            return _rollback_note(status, row)
         # A statement that commits on its own (CONCURRENTLY...) may be done but not counted;
         # one that commits with its progress is not (the history cannot tell them apart).
         status.detail = (f"started {row.executed_at:%Y-%m-%d %H:%M:%S%z} and never finished: "
@@ -122,6 +147,10 @@ def _blocked(status: VersionStatus, row: HistoryRow) -> VersionStatus | None:
         status.detail = f"{where}{row.error_message or 'failed'}"
     else:
         return None
+    return _rollback_note(status, row)
+
+
+def _rollback_note(status: VersionStatus, row: HistoryRow) -> VersionStatus:
     if row.kind == KIND_ROLLBACK:  # the up migration may be partly undone
         status.detail = f"its down migration (rollback) {status.state}: {status.detail}"
     return status

@@ -26,7 +26,8 @@ records what the statement does in a `Builder`. The handlers live by statement f
 - `embedded`: DO blocks, CREATE SCHEMA's elements, CREATE RULE's actions (they recurse into
   `compute_effect`);
 - `databases`: ALTER DATABASE, CREATE / ALTER / DROP SUBSCRIPTION;
-- `misc`: COMMENT, GRANT / REVOKE, ALTER SEQUENCE, CREATE PUBLICATION / STATISTICS.
+- `misc`: COMMENT, GRANT / REVOKE, ALTER SEQUENCE, CREATE / ALTER PUBLICATION, CREATE
+  STATISTICS.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from lockwise.effects.postgres.embedded import create_rule, create_schema, do_bl
 from lockwise.effects.postgres.indexes import create_index, reindex
 from lockwise.effects.postgres.maintenance import cluster, lock_table, refresh_matview, vacuum
 from lockwise.effects.postgres.misc import (
+    alter_publication,
     alter_sequence,
     alter_statistics,
     comment,
@@ -154,6 +156,7 @@ _HANDLERS: dict[str, Callable[[Builder, dict], None]] = {
     "CopyStmt": copy,
     "RuleStmt": create_rule,
     "CreatePublicationStmt": create_publication,
+    "AlterPublicationStmt": alter_publication,
     "CreateStatsStmt": create_statistics,
     "AlterStatsStmt": alter_statistics,
     "MergeStmt": dml("merge"),

@@ -124,14 +124,23 @@ def _children_reached(catalog: Catalog, table: str, cmd: dict) -> list[str]:
     server): VALIDATE of a constraint that is valid already does nothing at all, nor reaches
     the children of a NO INHERIT CHECK; a dropped constraint the children do not inherit
     leaves the inheritance children alone (a partition's own copy of an index constraint goes
-    with it all the same)."""
+    with it all the same); of an identity column, only SET GENERATED reaches the partitions
+    (RESTART and the sequence options change the one sequence they share)."""
     sub, name = cmd.get("subtype"), cmd.get("name", "")
     if sub == "AT_ValidateConstraint" and not _validation_recurses(catalog, table, name):
+        return []
+    if sub == "AT_SetIdentity" and not _sets_generated(cmd):
         return []
     children = catalog.partitions(table)
     if sub != "AT_DropConstraint" or inherited_check(catalog, table, name):
         children += catalog.inheritance_children(table)
     return children
+
+
+def _sets_generated(cmd: dict) -> bool:
+    options = cmd.get("def") or {}
+    items = unwrap(options)[1].get("items") or () if isinstance(options, dict) else options
+    return any(unwrap(item)[1].get("defname") == "generated" for item in items)
 
 
 def _validation_recurses(catalog: Catalog, table: str, name: str) -> bool:

@@ -32,6 +32,7 @@ from lockwise.effects.postgres.builder import (
     table_facts,
 )
 from lockwise.effects.postgres.columns import column_def_facts, define_column
+from lockwise.effects.postgres.misc import lock_sequence_owner
 from lockwise.parse.quoting import relation_sql
 
 
@@ -210,5 +211,6 @@ def create_sequence(b: Builder, stmt: dict) -> None:
                name=seq):
         return
     b.creates.add(f"sequence:{seq}")
+    lock_sequence_owner(b, stmt)
     b.act("create_sequence", name=seq, if_not_exists=bool(stmt.get("if_not_exists")),
           **already_exists(name_taken(b, seq)))

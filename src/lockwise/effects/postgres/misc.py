@@ -1,5 +1,5 @@
 """Statements whose effect is a lock on the tables they name, if that: COMMENT, GRANT /
-REVOKE, ALTER SEQUENCE, CREATE PUBLICATION, CREATE STATISTICS."""
+REVOKE, ALTER SEQUENCE, CREATE / ALTER PUBLICATION, CREATE STATISTICS."""
 
 from __future__ import annotations
 
@@ -31,24 +31,40 @@ def grant(b: Builder, stmt: dict) -> None:
 
 
 def create_publication(b: Builder, stmt: dict) -> None:
-    # Each table published by name is opened SHARE UPDATE EXCLUSIVE (checked on the server).
+    _lock_published_tables(b, stmt)
+    b.act("create_publication", name=stmt.get("pubname", ""))
+
+
+def alter_publication(b: Builder, stmt: dict) -> None:
+    _lock_published_tables(b, stmt)
+    b.act("alter_publication", name=stmt.get("pubname", ""),
+          change=stmt.get("action", "").replace("AP_", "").lower())
+
+
+def _lock_published_tables(b: Builder, stmt: dict) -> None:
+    """Each table a CREATE or ALTER PUBLICATION names (ADD, DROP or SET TABLE) is opened
+    SHARE UPDATE EXCLUSIVE (checked on the server). SET TABLE also opens so the tables it
+    takes out of the publication: not modelled, the catalog does not follow publications."""
     for obj in stmt.get("pubobjects") or ():
         relation = (unwrap(obj)[1].get("pubtable") or {}).get("relation")
         if relation:
             b.lock(range_var(relation)[0], L.SHARE_UPDATE_EXCLUSIVE)
-    b.act("create_publication", name=stmt.get("pubname", ""))
 
 
 def alter_sequence(b: Builder, stmt: dict) -> None:
-    # OWNED BY looks the column up through its table, opened ACCESS SHARE (checked on the
-    # server).
+    lock_sequence_owner(b, stmt)
+    b.act("alter_sequence")
+
+
+def lock_sequence_owner(b: Builder, stmt: dict) -> None:
+    """OWNED BY, in CREATE or ALTER SEQUENCE, looks the column up through its table, opened
+    ACCESS SHARE (checked on the server)."""
     for opt in stmt.get("options") or ():
         _, elem = unwrap(opt)
         if elem.get("defname") == "owned_by":
             names = strings(unwrap(elem.get("arg"))[1].get("items"))
             if len(names) > 1:  # OWNED BY NONE is one name
                 b.lock(object_name(names[:-1]), L.ACCESS_SHARE)
-    b.act("alter_sequence")
 
 
 def create_statistics(b: Builder, stmt: dict) -> None:

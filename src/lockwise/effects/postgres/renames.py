@@ -76,9 +76,9 @@ def rename(b: Builder, stmt: dict) -> None:
               name=f"trigger {stmt.get('subname', '')} on {table}",
               table_is_new=b.ctx.table_is_new(table))
     else:
-        if rtype == "OBJECT_POLICY":
-            # Renamed in its table's catalog rows, under ACCESS EXCLUSIVE as CREATE POLICY
-            # (checked on the server).
+        if rtype in ("OBJECT_POLICY", "OBJECT_RULE"):
+            # Renamed in its table's catalog rows, under ACCESS EXCLUSIVE as CREATE POLICY and
+            # DROP RULE take it (checked on the server).
             b.lock(range_var(stmt.get("relation"))[0], L.ACCESS_EXCLUSIVE)
         # Of a composite type: its typed tables are renamed with it (CASCADE), or refuse it.
         refusal = rename_attribute(b, stmt) if rtype == "OBJECT_ATTRIBUTE" else {}

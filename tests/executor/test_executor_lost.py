@@ -1,0 +1,141 @@
+"""A connection of the runner terminated (pg_terminate_backend) in the middle of a run: what
+committed is recorded, nothing is recorded as applied that did not finish, and the next
+`status`, `repair` and `apply` say what happened and run nothing twice.
+
+Each migration waits on an advisory lock the test holds, so the backend is terminated at a
+known point, then the lock is released."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+from executor_helpers import history, lockwise, popen, query, wait_for_query, write
+
+pytestmark = pytest.mark.postgres
+
+_WAIT = "SELECT pg_advisory_xact_lock(4242)"
+_LOCK_CONNECTION = "application_name = 'lockwise'"
+_MIGRATION_CONNECTION = "application_name LIKE 'lockwise migrations%'"
+
+
+def _terminate_while_waiting(dsn: str, migrations: Path, which: str, running: str = _WAIT
+                             ) -> subprocess.CompletedProcess:
+    """Run `apply`; once it waits on the advisory lock (in the statement `running`), terminate
+    the backend `which` selects, then let the migration go on."""
+    with psycopg.connect(dsn, autocommit=True) as test:
+        test.execute("SELECT pg_advisory_lock(4242)")
+        proc = popen(dsn, "apply", str(migrations))
+        wait_for_query(dsn, running + "%", proc)
+        (killed,) = test.execute(f"SELECT count(pg_terminate_backend(pid)) FROM "
+                                 f"pg_stat_activity WHERE {which}").fetchone()
+        assert killed == 1
+        test.execute("SELECT pg_advisory_unlock(4242)")
+        out, err = proc.communicate(timeout=120)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def _rows(dsn: str) -> list[tuple]:
+    return [(r["version"], r["success"], r["statements_completed"]) for r in history(dsn)]
+
+
+def test_lock_connection_lost_after_the_last_statement_committed(pg_db: str,
+                                                                 tmp_path: Path) -> None:
+    # Every statement commits with its progress on the migration connection; only the run's
+    # end, written on the lock connection, is lost.
+    migrations = write(tmp_path / "m", {"001_t.up.sql": (
+        "-- lockwise: no-transaction\nCREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\n"
+        f"{_WAIT};\nINSERT INTO t VALUES (2);\n")})
+    result = _terminate_while_waiting(pg_db, migrations, _LOCK_CONNECTION)
+    assert result.returncode == 1, result
+    assert "database error" not in result.stderr and "Traceback" not in result.stderr
+    assert "lost the connection that holds the runner lock and writes the history" in \
+        result.stderr
+    assert _rows(pg_db) == [("001", None, 4)]
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 1
+    assert "all 4 statement(s) completed" in status.stdout
+    assert "statement 5" not in status.stdout
+    repair = lockwise(pg_db, "repair", str(migrations))
+    assert "records it as finished without running any" in repair.stdout, repair
+    again = lockwise(pg_db, "apply", str(migrations))
+    assert again.returncode == 0, again
+    assert query(pg_db, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]
+    assert _rows(pg_db)[-1] == ("001", True, 4)
+
+
+def test_migration_connection_lost_mid_statement_by_statement(pg_db: str,
+                                                              tmp_path: Path) -> None:
+    # Statement 3 runs in a transaction with its progress: terminated, neither commits.
+    migrations = write(tmp_path / "m", {"001_t.up.sql": (
+        "-- lockwise: no-transaction\nCREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\n"
+        f"INSERT INTO t VALUES (2);\n{_WAIT};\nINSERT INTO t VALUES (3);\n")})
+    result = _terminate_while_waiting(pg_db, migrations, _MIGRATION_CONNECTION)
+    assert result.returncode == 1, result
+    assert "failed at statement 4 (line 5): terminating connection" in result.stderr
+    assert "may have taken effect" not in result.stderr
+    assert "the first 3 statement(s) stay applied" in result.stderr
+    assert _rows(pg_db) == [("001", False, 3)]
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    again = lockwise(pg_db, "apply", str(migrations))
+    assert again.returncode == 0 and "resuming at statement 4" in again.stdout, again
+    assert query(pg_db, "SELECT id FROM t ORDER BY id") == [(1,), (2,), (3,)]
+
+
+def test_migration_connection_lost_in_a_transactional_migration(pg_db: str,
+                                                                tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        "001_t.up.sql": "CREATE TABLE t (id int);\n",
+        "002_i.up.sql": f"INSERT INTO t VALUES (1);\n{_WAIT};\nINSERT INTO t VALUES (2);\n"})
+    result = _terminate_while_waiting(pg_db, migrations, _MIGRATION_CONNECTION)
+    assert result.returncode == 1, result
+    assert "the database has none of this migration's changes" in result.stderr
+    assert query(pg_db, "SELECT count(*) FROM t") == [(0,)]
+    assert [(r["version"], r["success"]) for r in history(pg_db)] == [
+        ("001", True), ("002", False)]
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert query(pg_db, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]
+
+
+def test_migration_connection_lost_in_a_statement_that_commits_on_its_own(
+        pg_db: str, tmp_path: Path) -> None:
+    # The procedure commits its INSERT, then waits: the statement "fails", yet took effect.
+    migrations = write(tmp_path / "m", {
+        "001_p.up.sql": "CREATE TABLE t (id int);\n" + _FILL,
+        "002_call.up.sql": "-- lockwise: no-transaction\nCALL fill();\n"})
+    result = _terminate_while_waiting(pg_db, migrations, _MIGRATION_CONNECTION, "CALL fill()")
+    assert result.returncode == 1, result
+    assert "the connection was lost while it ran on its own" in result.stderr
+    assert "may have taken effect" in result.stderr
+    assert query(pg_db, "SELECT id FROM t") == [(1,)]
+    status = lockwise(pg_db, "status", str(migrations))
+    assert "may have taken effect" in status.stdout
+
+
+_FILL = ("CREATE PROCEDURE fill() LANGUAGE plpgsql AS $$ BEGIN "
+         f"INSERT INTO t VALUES (1); COMMIT; PERFORM {_WAIT[7:]}; END $$;\n")
+
+
+@pytest.mark.parametrize("statement", [
+    "CALL fill();",
+    f"DO $$ BEGIN INSERT INTO t VALUES (1); COMMIT; PERFORM {_WAIT[7:]}; END $$;"])
+def test_a_lock_timeout_after_a_partial_commit_is_not_retried(pg_db: str, tmp_path: Path,
+                                                             statement: str) -> None:
+    # The INSERT committed before the lock_timeout: a retry would insert it again, each time.
+    migrations = write(tmp_path / "m", {
+        "001_p.up.sql": "CREATE TABLE t (id int);\n" + _FILL,
+        "002_run.up.sql": f"-- lockwise: no-transaction\n{statement}\n"})
+    with psycopg.connect(pg_db, autocommit=True) as test:
+        test.execute("SELECT pg_advisory_lock(4242)")
+        result = lockwise(pg_db, "apply", str(migrations), "--lock-timeout", "200ms",
+                          "--retry-delay", "0.1")
+    assert result.returncode == 1, result
+    assert "retrying" not in result.stderr
+    assert "may have taken effect, or part of it" in result.stderr
+    assert "so it was not retried" in result.stderr
+    assert query(pg_db, "SELECT id FROM t") == [(1,)]
+    assert [(r["version"], r["success"]) for r in history(pg_db)] == [
+        ("001", True), ("002", False)]
