@@ -434,6 +434,118 @@ def test_mariadb_agrees_on_partitioned_tables(mariadb, case: str) -> None:
     _agrees(mariadb, case, PARTITIONED_CASES[case], PARTITIONED_SETUP, PARTITIONED_DROPS)
 
 
+KEYS_DROPS = "DROP TABLE IF EXISTS k;"
+KEYS_SETUP = KEYS_DROPS + """
+CREATE TABLE k (id INT NOT NULL PRIMARY KEY, a INT, b INT, c VARCHAR(20), d INT, u INT, w INT,
+  g VARCHAR(32), h VARCHAR(31), l VARCHAR(128) CHARACTER SET latin1,
+  e ENUM('x','y') CHARACTER SET utf8mb4, s SET('x','y') COLLATE utf8mb4_unicode_ci,
+  INDEX k_ab (a, b), INDEX k_c (c(5)), UNIQUE KEY k_uw (u, w)) ENGINE=InnoDB
+  DEFAULT CHARSET=utf8mb4;
+"""
+KEYS_CASES = {
+    # the index goes with its only column: no rebuild, but not instant (it was read so)
+    "drop_column_with_its_index": "ALTER TABLE k DROP COLUMN c",
+    "drop_column_and_its_index": "ALTER TABLE k DROP COLUMN c, DROP INDEX k_c",
+    "drop_every_column_of_an_index": "ALTER TABLE k DROP COLUMN a, DROP COLUMN b",
+    "drop_every_column_of_a_unique_index": "ALTER TABLE k DROP COLUMN u, DROP COLUMN w",
+    "drop_column_and_the_unique_index": "ALTER TABLE k DROP COLUMN u, DROP INDEX k_uw",
+    # the index keeps another column: it is built again, the table rebuilt
+    "drop_column_of_a_multi_column_index": "ALTER TABLE k DROP COLUMN b",
+    "drop_column_added_again": "ALTER TABLE k DROP COLUMN c, ADD COLUMN c VARCHAR(30)",
+    # the primary key's only column: the key goes, a copy
+    "drop_primary_key_column": "ALTER TABLE k DROP COLUMN id",
+    "drop_unindexed_column": "ALTER TABLE k DROP COLUMN d",
+    # an ENUM / SET column's character set or collation is part of its type: a copy
+    "enum_character_set": "ALTER TABLE k MODIFY e ENUM('x','y') CHARACTER SET latin1",
+    "enum_collation": "ALTER TABLE k MODIFY e ENUM('x','y') COLLATE utf8mb4_bin",
+    "enum_member_and_collation": "ALTER TABLE k MODIFY e ENUM('x','y','z') COLLATE utf8mb4_bin",
+    "set_collation": "ALTER TABLE k MODIFY s SET('x','y') COLLATE utf8mb4_bin",
+    "set_member_same_collation":
+        "ALTER TABLE k MODIFY s SET('x','y','z') CHARACTER SET utf8mb4 "
+        "COLLATE utf8mb4_unicode_ci",
+    "enum_member_same_character_set":
+        "ALTER TABLE k MODIFY e ENUM('x','y','z') CHARACTER SET utf8mb4",
+    # past 255 bytes (a second length byte): instant only from at most 127 bytes, whose
+    # lengths InnoDB stores in one byte either way (it was instant from any length)
+    "varchar_past_255_from_124_bytes": "ALTER TABLE k MODIFY h VARCHAR(100)",
+    "varchar_past_255_from_128_bytes": "ALTER TABLE k MODIFY g VARCHAR(100)",
+    "varchar_latin1_past_255_from_128_bytes":
+        "ALTER TABLE k MODIFY l VARCHAR(300) CHARACTER SET latin1",
+}
+
+
+@pytest.mark.parametrize("case", sorted(KEYS_CASES))
+def test_mariadb_agrees_on_indexed_columns_and_enum_types(mariadb, case: str) -> None:
+    _agrees(mariadb, case, KEYS_CASES[case], KEYS_SETUP, KEYS_DROPS)
+
+
+UTF8_DROPS = "DROP TABLE IF EXISTS u8, u8l;"
+UTF8_SETUP = UTF8_DROPS + """
+CREATE TABLE u8 (id INT PRIMARY KEY, k VARCHAR(10), v VARCHAR(80), w VARCHAR(40), c CHAR(10),
+  x TEXT, n VARCHAR(100), KEY u8_k (k)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb3;
+CREATE TABLE u8l (id INT PRIMARY KEY, k VARCHAR(10), l VARCHAR(10) CHARACTER SET latin1)
+  ENGINE=InnoDB DEFAULT CHARSET=utf8mb3;
+"""
+UTF8_CASES = {
+    # utf8mb3 -> utf8mb4 re-encodes nothing (MariaDB 10.4+): instant, while a VARCHAR keeps
+    # its length bytes or grows from under 128 bytes (all of it was read as a copy)
+    "varchar_to_utf8mb4": "ALTER TABLE u8 MODIFY w VARCHAR(40) CHARACTER SET utf8mb4",
+    "indexed_varchar_to_utf8mb4": "ALTER TABLE u8 MODIFY k VARCHAR(10) CHARACTER SET utf8mb4",
+    "char_to_utf8mb4": "ALTER TABLE u8 MODIFY c CHAR(10) CHARACTER SET utf8mb4",
+    "text_to_utf8mb4": "ALTER TABLE u8 MODIFY x TEXT CHARACTER SET utf8mb4",
+    "varchar_grown_to_utf8mb4": "ALTER TABLE u8 MODIFY k VARCHAR(100) CHARACTER SET utf8mb4",
+    "same_collation_family": "ALTER TABLE u8 MODIFY w VARCHAR(40) CHARACTER SET utf8mb4 "
+                             "COLLATE utf8mb4_general_ci",
+    "long_varchar_to_utf8mb4": "ALTER TABLE u8 MODIFY n VARCHAR(100) CHARACTER SET utf8mb4",
+    # CONVERT TO makes a TEXT column MEDIUMTEXT, to hold as many characters: a type change
+    "convert_table_with_text": "ALTER TABLE u8 DROP COLUMN v, CONVERT TO CHARACTER SET utf8mb4",
+    # a second length byte from 240 bytes, a shorter column, latin1: copies
+    "varchar_past_255_to_utf8mb4": "ALTER TABLE u8 MODIFY v VARCHAR(80) CHARACTER SET utf8mb4",
+    "varchar_shrunk_to_utf8mb4": "ALTER TABLE u8 MODIFY w VARCHAR(20) CHARACTER SET utf8mb4",
+    "latin1_to_utf8mb4": "ALTER TABLE u8l MODIFY l VARCHAR(10) CHARACTER SET utf8mb4",
+    "convert_table_with_latin1": "ALTER TABLE u8l CONVERT TO CHARACTER SET utf8mb4",
+    "convert_table_with_long_varchar": "ALTER TABLE u8 CONVERT TO CHARACTER SET utf8mb4",
+}
+
+
+@pytest.mark.parametrize("case", sorted(UTF8_CASES))
+def test_mariadb_agrees_on_utf8mb3_to_utf8mb4(mariadb, case: str) -> None:
+    _agrees(mariadb, case, UTF8_CASES[case], UTF8_SETUP, UTF8_DROPS)
+
+
+@pytest.mark.parametrize(("statement", "refused"), [
+    # a column of a multi-column UNIQUE index (MariaDB 10.2.8+)
+    ("ALTER TABLE k DROP COLUMN u", True),
+    ("ALTER TABLE k DROP COLUMN w, ADD COLUMN x INT", True),
+    # an index the same statement adds names a column it drops
+    ("ALTER TABLE k DROP COLUMN d, ADD INDEX k_d (d)", True),
+    ("ALTER TABLE k DROP COLUMN d, ADD UNIQUE KEY k_ad (a, d)", True),
+    ("ALTER TABLE k DROP COLUMN u, DROP INDEX k_uw", False),
+    ("ALTER TABLE k DROP COLUMN u, DROP COLUMN w", False),
+    ("ALTER TABLE k DROP COLUMN d, ADD COLUMN d INT, ADD INDEX k_d (d)", False),
+    ("ALTER TABLE k DROP COLUMN b", False),
+])
+def test_a_dropped_key_column_is_refused(mariadb, statement: str, refused: bool) -> None:
+    """MariaDB refuses the statement with error 1072 exactly when lockwise says it will; a
+    refused statement is not also judged on the algorithm it would take."""
+    rules = _refused_as_lockwise_says(mariadb, KEYS_SETUP, KEYS_DROPS, statement, refused,
+                                      1072, "mysql-key-column-dropped")
+    assert not refused or not rules & {"mysql-table-copy", "mysql-table-rebuild",
+                                       "mysql-blocks-writes"}
+
+
+def _refused_as_lockwise_says(mariadb, setup: str, drops: str, statement: str, refused: bool,
+                              error: int, rule: str) -> set[str]:
+    """Assert that MariaDB refuses `statement` after `setup` with `error` exactly when `rule`
+    reports it; the rules lockwise reports."""
+    result = mariadb.run(setup + statement + ";")
+    assert (f"ERROR {error}" in result.stderr) == refused, result.stderr
+    assert refused or result.returncode == 0, result.stderr
+    rules = {f.rule for f in _lint(setup.replace(drops, ""), statement + ";")}
+    assert (rule in rules) == refused, statement
+    return rules
+
+
 SPATIAL_NULL_STATEMENTS = [
     "ALTER TABLE places ADD SPATIAL INDEX places_spot (spot)",
     "CREATE SPATIAL INDEX places_spot ON places (spot)",
@@ -506,6 +618,121 @@ def test_what_a_session_holding_lock_tables_may_do(mariadb, sql: str, refused: l
         r"ERROR (\d+) \(HY000\) at line (\d+): Table '(\w+)'", run.stderr)
         if code in ("1099", "1100")]
     assert errors == refused, run.stderr
+
+
+def test_mariadb_refuses_rename_table_under_lock_tables(mariadb) -> None:
+    """RENAME TABLE while the session holds LOCK TABLES: error 1192, as lockwise says (MySQL
+    8.0.13+ takes it for a table locked WRITE; test_mysql_lock_tables_session.py)."""
+    from test_mysql_lock_tables_session import RENAME_UNDER_LOCK
+
+    setup = "DROP TABLE IF EXISTS accounts, accounts_old, audit, other;" + \
+        LOCK_TABLES_SETUP.replace("\n", " ")
+    result = mariadb.run(setup + RENAME_UNDER_LOCK.replace("\n", " "))
+    assert "ERROR 1192" in result.stderr, result.stderr
+    found = [f for f in _lint(LOCK_TABLES_SETUP, RENAME_UNDER_LOCK)
+             if f.rule == "mysql-table-not-locked"]
+    assert found[0].span.line == 2 and "error 1192" in found[0].message
+    # the alternative: ALTER TABLE ... RENAME TO, which the session holding the lock may run
+    fixed = mariadb.run(setup + "LOCK TABLES accounts WRITE;" + _runnable(found[0].instead)
+                        + "; UNLOCK TABLES; SELECT COUNT(*) FROM accounts_old;")
+    assert fixed.returncode == 0, (found[0].instead, fixed.stderr)
+
+
+FK_DROPS = "SET foreign_key_checks = 0; DROP TABLE IF EXISTS o, c; SET foreign_key_checks = 1;"
+FK_SETUP = FK_DROPS + """
+CREATE TABLE c (id INT PRIMARY KEY, u INT, KEY c_u (u)) ENGINE=InnoDB;
+CREATE TABLE o (id INT PRIMARY KEY, cid INT, cu INT, x INT, KEY o_cid (cid), KEY o_cid_x (cid, x),
+  CONSTRAINT o_c_fk FOREIGN KEY (cid) REFERENCES c (id),
+  CONSTRAINT o_cu_fk FOREIGN KEY (cu) REFERENCES c (u)) ENGINE=InnoDB;
+"""
+
+
+@pytest.mark.parametrize(("statement", "refused"), [
+    ("ALTER TABLE o DROP INDEX o_cid", False),  # o_cid_x still starts with cid
+    ("ALTER TABLE o DROP INDEX o_cid, DROP INDEX o_cid_x", True),
+    ("ALTER TABLE o DROP INDEX o_cid, DROP INDEX o_cid_x, ADD INDEX o_cid2 (cid)", False),
+    ("ALTER TABLE o DROP FOREIGN KEY o_c_fk, DROP INDEX o_cid, DROP INDEX o_cid_x", False),
+    ("ALTER TABLE o DROP INDEX o_cu_fk", True),  # the index the server made for o_cu_fk
+    ("ALTER TABLE o DROP COLUMN cu", True),
+    ("ALTER TABLE o DROP COLUMN x", False),
+    ("ALTER TABLE c DROP INDEX c_u", True),  # the referenced side
+    ("DROP INDEX c_u ON c", True),
+    ("SET foreign_key_checks = 0;\nALTER TABLE o DROP INDEX o_cu_fk", False),
+])
+def test_an_index_a_foreign_key_needs_is_refused(mariadb, statement: str,
+                                                  refused: bool) -> None:
+    """MariaDB refuses the statement (error 1553) exactly when lockwise says it will."""
+    _refused_as_lockwise_says(mariadb, FK_SETUP, FK_DROPS, statement, refused, 1553,
+                              "mysql-foreign-key-index-dropped")
+
+
+FKCOL_DROPS = "SET foreign_key_checks = 0; DROP TABLE IF EXISTS ch, pa; " \
+    "SET foreign_key_checks = 1;"
+FKCOL_SETUP = FKCOL_DROPS + """
+CREATE TABLE pa (id INT PRIMARY KEY, code VARCHAR(20), n INT, UNIQUE KEY pa_code (code))
+  ENGINE=InnoDB DEFAULT CHARSET=utf8mb3;
+CREATE TABLE ch (id INT PRIMARY KEY, pid INT, pcode VARCHAR(20), m INT,
+  CONSTRAINT ch_fk FOREIGN KEY (pid) REFERENCES pa (id),
+  CONSTRAINT ch_code_fk FOREIGN KEY (pcode) REFERENCES pa (code)) ENGINE=InnoDB
+  DEFAULT CHARSET=utf8mb3;
+"""
+
+
+@pytest.mark.parametrize(("statement", "error"), [
+    ("ALTER TABLE pa MODIFY id BIGINT", 1833),
+    ("ALTER TABLE ch MODIFY pid BIGINT", 1832),
+    ("ALTER TABLE ch MODIFY pid INT UNSIGNED", 1832),
+    ("ALTER TABLE ch MODIFY pcode VARCHAR(30)", 1832),  # MySQL allows this one
+    ("ALTER TABLE pa MODIFY code VARCHAR(10)", 1833),
+    ("ALTER TABLE ch MODIFY pcode VARCHAR(20) CHARACTER SET utf8mb4", 1832),
+    ("SET foreign_key_checks = 0;\nALTER TABLE ch MODIFY pid BIGINT", 1832),
+    ("ALTER TABLE ch CHANGE pid parent_id INT", None),
+    ("ALTER TABLE ch MODIFY pid INT NOT NULL", None),
+    ("ALTER TABLE ch MODIFY m BIGINT", None),
+    ("ALTER TABLE pa MODIFY n BIGINT", None),
+])
+def test_a_foreign_key_column_change_is_refused(mariadb, statement: str,
+                                                error: int | None) -> None:
+    """MariaDB refuses a type change of a foreign key's column, on either side, exactly when
+    lockwise says it will."""
+    _refused_as_lockwise_says(mariadb, FKCOL_SETUP, FKCOL_DROPS, statement, error is not None,
+                              error or 1832, "mysql-foreign-key-column-changed")
+
+
+SWAP_DROPS = "DROP TABLE IF EXISTS sw, sw_new, sw_old;"
+SWAP_SETUP = SWAP_DROPS + """
+CREATE TABLE sw (id INT PRIMARY KEY, a INT) ENGINE=InnoDB;
+CREATE TABLE sw_new (id INT PRIMARY KEY, a BIGINT) ENGINE=InnoDB;
+RENAME TABLE sw TO sw_old, sw_new TO sw;
+"""
+
+
+def test_mariadb_agrees_after_a_rename_table_swap(mariadb) -> None:
+    """Every pair of a RENAME TABLE is followed: after the swap, `sw` is the BIGINT table,
+    and restating its column is metadata only (it was read as an unknown table: a copy)."""
+    _agrees(mariadb, "after_swap", "ALTER TABLE sw MODIFY a BIGINT COMMENT 'x'", SWAP_SETUP,
+            SWAP_DROPS)
+
+
+EVENTS_SETUP = ("CREATE TABLE events (id INT NOT NULL, created DATE NOT NULL, "
+                "PRIMARY KEY (id, created)) PARTITION BY RANGE (YEAR(created)) "
+                "(PARTITION p2023 VALUES LESS THAN (2024), "
+                "PARTITION pmax VALUES LESS THAN MAXVALUE);")
+
+
+def test_the_drop_partition_alternative_keeps_the_rows(mariadb) -> None:
+    """mysql-drop-partition's alternative moves the partition's rows to a table of their own
+    (EXCHANGE PARTITION); the DROP PARTITION after it deletes none."""
+    found = [f for f in _lint(EVENTS_SETUP, "ALTER TABLE events DROP PARTITION p2023;")
+             if f.rule == "mysql-drop-partition"]
+    assert len(found) == 1
+    reset = ("DROP TABLE IF EXISTS events, events_p2023;" + EVENTS_SETUP +
+             "INSERT INTO events VALUES (1, '2023-05-01'), (2, '2025-01-01');")
+    result = mariadb.run(reset + _runnable(found[0].instead) +
+                         "ALTER TABLE events DROP PARTITION p2023;"
+                         "SELECT id FROM events_p2023; SELECT id FROM events;")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1", "2"]
 
 
 @pytest.mark.parametrize(("sql", "stops_at"), DIALECT_SYNTAX)

@@ -119,10 +119,11 @@ def test_a_default_character_set_change_rewrites_nothing() -> None:
 
 
 @pytest.mark.parametrize(("convert", "operation"), [
-    # latin1 VARCHAR(50) needs one length byte; in utf8mb4 VARCHAR(100) is 400 bytes: two
-    ("ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4", "extend_varchar_more_length_bytes"),
+    # latin1 VARCHAR(50) needs one length byte; in utf8mb4 VARCHAR(100) is 400 bytes: two,
+    # from 200 (not under 128: MariaDB copies too)
+    ("ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4", "extend_varchar_more_length_bytes_long"),
     ("ALTER TABLE t CONVERT TO CHARSET utf8mb4 COLLATE utf8mb4_bin",
-     "extend_varchar_more_length_bytes"),
+     "extend_varchar_more_length_bytes_long"),
     # a bare default change leaves the column in latin1: 100 bytes, one length byte
     ("ALTER TABLE t DEFAULT CHARACTER SET utf8mb4", "extend_varchar_same_length_bytes"),
 ])
@@ -340,10 +341,14 @@ def test_parse_errors_point_at_the_token(sql: str, line: int, column: int) -> No
 def test_rename_column_alternative_writes_the_columns_type() -> None:
     # The new column is added with the old one's type as MySQL reads it back (members of an
     # ENUM included); a column the replay does not know gets a named stand-in, with a comment.
-    setup = "CREATE TABLE t (id int PRIMARY KEY, name varchar(50), mood enum('a','b''c'));"
+    setup = ("CREATE TABLE t (id int PRIMARY KEY, name varchar(50), mood enum('a','b''c'), "
+             "n INT UNSIGNED, big BIGINT(20) UNSIGNED);")
     change = ("ALTER TABLE t RENAME COLUMN name TO full_name;\n"
               "ALTER TABLE t CHANGE mood feeling enum('a','b''c');\n"
-              "ALTER TABLE nope RENAME COLUMN x TO y;")
+              "ALTER TABLE nope RENAME COLUMN x TO y;\n"
+              # sqlglot names an unsigned type UINT: MySQL knows no such type
+              "ALTER TABLE t RENAME COLUMN n TO m;\n"
+              "ALTER TABLE t RENAME COLUMN big TO huge;")
     reports = lint_migrations([migration_from_text(setup, "1_create.sql"),
                                migration_from_text(change, "2_rename.sql")],
                               LintOptions(dialect="mysql", server_version="8.0.35"))
@@ -352,7 +357,9 @@ def test_rename_column_alternative_writes_the_columns_type() -> None:
     assert firsts == ["ALTER TABLE t ADD COLUMN full_name varchar(50);",
                       "ALTER TABLE t ADD COLUMN feeling enum('a', 'b''c');",
                       "ALTER TABLE nope ADD COLUMN y type_of_x;  -- replace type_of_x with the "
-                      "type of x (these migrations do not show it)"]
+                      "type of x (these migrations do not show it)",
+                      "ALTER TABLE t ADD COLUMN m int unsigned;",
+                      "ALTER TABLE t ADD COLUMN huge bigint unsigned;"]
 
 
 def _replayed(setup: str, flavour: str = "mysql") -> tuple[Catalog, MySQLSession]:
@@ -460,6 +467,9 @@ IN_PLACE_NO_DML = ("INPLACE", False, False)
 IN_PLACE_REBUILD_NO_DML = ("INPLACE", True, False)
 COPY = ("COPY", True, False)
 NO_PK_SETUP = "CREATE TABLE t (id INT NOT NULL, m INT);"
+KEYS_SETUP = ("CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT, c VARCHAR(20), "
+              "s SET('a','b') COLLATE utf8mb4_unicode_ci, INDEX t_ab (a, b), INDEX t_c (c)) "
+              "DEFAULT CHARSET=utf8mb4;")
 GENERATED_SETUP = ("CREATE TABLE t (id INT PRIMARY KEY, n INT, vg INT AS (n + 1) VIRTUAL, "
                    "sg INT AS (n + 1) STORED, INDEX t_n (n));")
 
@@ -559,6 +569,43 @@ MANUAL: dict[str, tuple[str, str, tuple]] = {
     # takes its in-place path (a rebuild).
     "ALTER TABLE t ADD COLUMN x INT, ADD INDEX t_m (m)": (
         "Adding a column and a secondary index together", SETUP, _always(IN_PLACE_REBUILD)),
+    # An indexed column's drop also drops or changes its index, which is not instant: the
+    # drop takes its in-place path (a rebuild) beside it. It was read as instant.
+    "ALTER TABLE t DROP COLUMN c": (
+        "Dropping a column with its index", KEYS_SETUP, _always(IN_PLACE_REBUILD)),
+    "ALTER TABLE t DROP COLUMN b": (
+        "Dropping a column of a multi-column index", KEYS_SETUP, _always(IN_PLACE_REBUILD)),
+    "ALTER TABLE t DROP COLUMN c, DROP INDEX t_c": (
+        "Dropping a column and its index", KEYS_SETUP, _always(IN_PLACE_REBUILD)),
+    "ALTER TABLE t DROP COLUMN id": ("Dropping the primary key's column", SETUP, _always(COPY)),
+    # a new character set is a type change, its length too (it was read as a VARCHAR
+    # extension, counted in the new encoding)
+    "ALTER TABLE t MODIFY v VARCHAR(30) CHARACTER SET latin1": (
+        "Changing a VARCHAR's character set and length", SETUP, _always(COPY)),
+    # MariaDB runs utf8mb3 -> utf8mb4 instantly; MySQL's manual has no such exception
+    "ALTER TABLE t8 MODIFY w VARCHAR(40) CHARACTER SET utf8mb4": (
+        "Changing a column from utf8mb3 to utf8mb4",
+        "CREATE TABLE t8 (id INT PRIMARY KEY, w VARCHAR(40)) DEFAULT CHARSET=utf8mb3;",
+        _always(COPY)),
+    # HASH / KEY partitions spread their rows again: writes wait (it was read as RANGE's)
+    "ALTER TABLE h ADD PARTITION PARTITIONS 2": (
+        "Adding a partition (HASH)", "CREATE TABLE h (id INT PRIMARY KEY) "
+        "PARTITION BY LINEAR HASH (id) PARTITIONS 4;", _always(IN_PLACE_REBUILD_NO_DML)),
+    "ALTER TABLE r ADD PARTITION (PARTITION p1 VALUES LESS THAN (200))": (
+        "Adding a partition (RANGE)", "CREATE TABLE r (id INT PRIMARY KEY) PARTITION BY RANGE "
+        "(id) (PARTITION p0 VALUES LESS THAN (100));", _always(IN_PLACE)),
+    # An ENUM / SET column's character set or collation is part of its type: a copy.
+    "ALTER TABLE t MODIFY e ENUM('a','b') CHARACTER SET latin1": (
+        "Changing an ENUM column's character set", SETUP, _always(COPY)),
+    "ALTER TABLE t MODIFY e ENUM('a','b') COLLATE utf8mb4_bin": (
+        "Changing an ENUM column's collation", SETUP, _always(COPY)),
+    "ALTER TABLE t MODIFY e ENUM('a','b','c') COLLATE utf8mb4_bin": (
+        "Appending an ENUM member and changing the collation", SETUP, _always(COPY)),
+    "ALTER TABLE t MODIFY s SET('a','b') COLLATE utf8mb4_bin": (
+        "Changing a SET column's collation", KEYS_SETUP, _always(COPY)),
+    "ALTER TABLE t MODIFY s SET('a','b','c') COLLATE utf8mb4_unicode_ci": (
+        "Appending a SET member, restating the collation", KEYS_SETUP,
+        _since((8, 0, 12), INSTANT, IN_PLACE)),
 }
 
 
@@ -640,3 +687,56 @@ def test_widening_a_spatial_type_is_instant_on_mariadb_only() -> None:
     setup = SPATIAL_SETUP.replace(" SRID 4326", "")  # MariaDB spells it REF_SYSTEM_ID
     assert summary(statement, "mariadb", (10, 11, 0), setup)["algorithm"] == "INSTANT"
     assert summary(statement, "mysql", (8, 4, 0), setup)["algorithm"] == "COPY"
+
+
+FK_SETUP = ("CREATE TABLE c (id INT PRIMARY KEY);\n"
+            "CREATE TABLE o (id INT PRIMARY KEY, cid INT, KEY o_cid (cid),\n"
+            "  CONSTRAINT o_c_fk FOREIGN KEY (cid) REFERENCES c (id));")
+
+
+@pytest.mark.parametrize(("statement", "flavour", "code"), [
+    ("ALTER TABLE o DROP INDEX o_cid;", "mysql", 1553),
+    # MySQL refuses it even with the checks off (bug #17449901); MariaDB lets it through
+    ("SET foreign_key_checks = 0;\nALTER TABLE o DROP INDEX o_cid;", "mysql", 1553),
+    ("SET foreign_key_checks = 0;\nALTER TABLE o DROP INDEX o_cid;", "mariadb", None),
+    # a foreign key's column: MySQL names the column (ER_FK_COLUMN_CANNOT_DROP)
+    ("ALTER TABLE o DROP COLUMN cid;", "mysql", 1828),
+    ("ALTER TABLE o DROP COLUMN cid;", "mariadb", 1553),
+    ("ALTER TABLE o DROP FOREIGN KEY o_c_fk, DROP COLUMN cid;", "mysql", None),
+])
+def test_the_index_a_foreign_key_needs(statement: str, flavour: str, code: int | None) -> None:
+    reports = lint_migrations([migration_from_text(FK_SETUP, "1_setup.sql"),
+                               migration_from_text(statement, "2_change.sql")],
+                              LintOptions(dialect=flavour))
+    found = [f for s in reports[1].statements for f in s.findings
+             if f.rule == "mysql-foreign-key-index-dropped"]
+    assert [f"error {code}" in f.message for f in found] == ([True] if code else [])
+
+
+FKCOL_SETUP = ("CREATE TABLE pa (id INT PRIMARY KEY, code VARCHAR(20), UNIQUE KEY (code)) "
+               "DEFAULT CHARSET=utf8mb4;\n"
+               "CREATE TABLE ch (id INT PRIMARY KEY, pid INT, pcode VARCHAR(20),\n"
+               "  CONSTRAINT ch_fk FOREIGN KEY (pid) REFERENCES pa (id),\n"
+               "  CONSTRAINT ch_code_fk FOREIGN KEY (pcode) REFERENCES pa (code)) "
+               "DEFAULT CHARSET=utf8mb4;")
+
+
+@pytest.mark.parametrize(("statement", "flavour", "code"), [
+    ("ALTER TABLE pa MODIFY id BIGINT;", "mysql", 1833),
+    ("ALTER TABLE ch MODIFY pid BIGINT;", "mysql", 1832),
+    # MySQL: a VARCHAR growing within its length bytes, and any change with the checks off
+    ("ALTER TABLE ch MODIFY pcode VARCHAR(30);", "mysql", None),
+    ("ALTER TABLE ch MODIFY pcode VARCHAR(30);", "mariadb", 1832),
+    ("ALTER TABLE ch MODIFY pcode VARCHAR(100);", "mysql", 1832),
+    ("SET foreign_key_checks = 0;\nALTER TABLE pa MODIFY id BIGINT;", "mysql", None),
+    ("SET foreign_key_checks = 0;\nALTER TABLE pa MODIFY id BIGINT;", "mariadb", 1833),
+])
+def test_a_foreign_key_column_keeps_its_type(statement: str, flavour: str,
+                                             code: int | None) -> None:
+    reports = lint_migrations([migration_from_text(FKCOL_SETUP, "1_setup.sql"),
+                               migration_from_text(statement, "2_change.sql")],
+                              LintOptions(dialect=flavour))
+    found = [f for s in reports[1].statements for f in s.findings
+             if f.rule == "mysql-foreign-key-column-changed"]
+    assert [f"error {code}" in f.message for f in found] == ([True] if code else [])
+    assert not found or "mysql-table-copy" not in {f.rule for f in reports[1].all_findings}

@@ -271,6 +271,9 @@ class Table:
     uses: tuple[str, ...] = ()
     #: MySQL / MariaDB: the table's FULLTEXT indexes, name -> columns.
     fulltext: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: MySQL / MariaDB: the table's other indexes (B-tree, UNIQUE, SPATIAL; not the primary
+    #: key, which is `constraints["PRIMARY"]`), name -> (columns, unique).
+    keys: dict[str, tuple[tuple[str, ...], bool]] = field(default_factory=dict)
     #: MySQL / MariaDB: whether InnoDB keeps its hidden FTS_DOC_ID column in the table. The
     #: first FULLTEXT index adds it; dropping the last one leaves it until the table is
     #: rebuilt. While it is there, ADD / DROP COLUMN are never instant.

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects import mysql_fulltext as fulltext
+from lockwise.effects import mysql_keys as keys
 from lockwise.effects.mysql_batches import batches_sql, target_table
 from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
@@ -145,6 +146,56 @@ def _appends_members(type_name: str, old: tuple[str, ...], new: tuple[str, ...])
             == _member_storage_bytes(type_name, len(new)))
 
 
+def _collation(coldef) -> str | None:
+    """The COLLATE a column definition names, lower case; None when it names none."""
+    from sqlglot import exp
+
+    for con in coldef.args.get("constraints") or ():
+        if isinstance(con.args.get("kind"), exp.CollateColumnConstraint):
+            return con.args["kind"].this.name.lower() or None
+    return None
+
+
+def _charset_name(charset: str) -> str:
+    """A character set by its own name: `utf8` is utf8mb3 (MySQL 8, MariaDB 10.x)."""
+    return "utf8mb3" if charset == "utf8" else charset
+
+
+def _widens_utf8mb3(old: Column, new_mods: tuple[int, ...], new_charset: str,
+                    new_collation: str | None) -> bool:
+    """Whether a MODIFY takes a CHAR / VARCHAR / TEXT column from utf8mb3 to utf8mb4 without
+    re-encoding a byte (utf8mb4 is a superset): the same collation family (general_ci to
+    general_ci...), a CHAR of the same length, a VARCHAR no shorter whose length bytes stay or
+    that grows from under 128 bytes (as a VARCHAR extension). MariaDB 10.4+ runs it instantly
+    (checked on 10.11); MySQL copies the table."""
+    if _charset_name(old.charset or "") != "utf8mb3" or new_charset != "utf8mb4":
+        return False
+    family = (old.collation or "utf8mb3_general_ci").split("_", 1)[-1]
+    if new_collation and new_collation.split("_", 1)[-1] != family:
+        return False
+    if old.type_name == "char":
+        return old.typmods == new_mods
+    if old.type_name == "varchar" and old.typmods and new_mods:
+        old_bytes, new_bytes = old.typmods[0] * 3, new_mods[0] * 4
+        return new_mods[0] >= old.typmods[0] and (
+            (old_bytes <= 255) == (new_bytes <= 255) or old_bytes < 128)
+    return old.typmods == new_mods
+
+
+def _recodes_members(coldef, old: Column, new_charset: str | None) -> bool:
+    """Whether a MODIFY of an ENUM / SET column gives it another character set or collation:
+    both are part of its type, and the server copies the table (checked on MariaDB 10.11:
+    "Cannot change column type"), even when members are only appended. A collation is
+    compared only with one the migrations wrote for the column or its table; a character set
+    with the one the column has."""
+    new_collation = _collation(coldef)
+    charset = new_charset or (new_collation.split("_")[0] if new_collation else None)
+    if charset and old.charset and charset != old.charset:
+        return True
+    return bool(new_collation and old.collation and new_collation != old.collation) or bool(
+        new_collation and old.collation is None and new_collation.endswith("_bin"))
+
+
 def _constraint_kinds(coldef) -> set[str]:
     out = set()
     for con in coldef.args.get("constraints") or ():
@@ -176,8 +227,13 @@ def _widens_spatial(old: Column, new_type: str, new_mods: tuple[int, ...]) -> bo
     return old.type_name in _SPATIAL and new_type == "geometry" and old.typmods == new_mods
 
 
+def _max_bytes(length: int, charset: str | None) -> int:
+    """The most bytes a VARCHAR(length) value takes in `charset` (unknown: utf8mb4's 4)."""
+    return length * CHARSET_BYTES.get(charset or "utf8mb4", 4)
+
+
 def _length_bytes(length: int, charset: str | None) -> int:
-    return 1 if length * CHARSET_BYTES.get(charset or "utf8mb4", 4) <= 255 else 2
+    return 1 if _max_bytes(length, charset) <= 255 else 2
 
 
 # --- classification of ALTER TABLE sub-operations -------------------------------------------
@@ -238,6 +294,12 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
         ops.append("widen_spatial_type")
     elif not same_type:
         ops.append("change_column_type")
+    elif new_type in _STRING_TYPES - {"enum", "set"} and new_charset and old.charset and \
+            _charset_name(new_charset) != _charset_name(old.charset):
+        ops.append("widen_utf8mb3_to_utf8mb4" if _widens_utf8mb3(
+            old, new_mods, new_charset, _collation(coldef)) else "change_column_type")
+    elif new_type in ("enum", "set") and _recodes_members(coldef, old, new_charset):
+        ops.append("change_column_type")  # its character set or collation: a type change
     elif new_type in ("enum", "set"):
         new_members = _members(coldef)
         if new_members != old.members:
@@ -250,8 +312,10 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
                 ops.append("shrink_varchar")
             elif _length_bytes(old.typmods[0], charset) == _length_bytes(new_mods[0], charset):
                 ops.append("extend_varchar_same_length_bytes")
-            else:
+            elif _max_bytes(old.typmods[0], charset) < 128:
                 ops.append("extend_varchar_more_length_bytes")
+            else:
+                ops.append("extend_varchar_more_length_bytes_long")
         else:
             ops.append("change_column_type")
     elif new_charset and new_charset != (old.charset or new_charset):
@@ -375,12 +439,20 @@ def _as_alter_operations(sql: str) -> str:
 
 #: Operations that are also a dialect-independent rule's action (drop-column...).
 _RULE_ACTIONS = {"drop_column": "drop_column", "drop_column_virtual_generated": "drop_column",
+                 "drop_column_with_index": "drop_column", "drop_column_indexed": "drop_column",
                  "drop_column_virtual_generated_partitioned": "drop_column",
                  "rename_column": "rename_column", "rename_table": "rename_table"}
 
 
+#: Column changes the server refuses on a foreign key's column (Builder.foreign_key_column_changed).
+_FOREIGN_KEY_COLUMN_CHANGES = frozenset({
+    "change_column_type", "shrink_varchar", "extend_varchar_more_length_bytes",
+    "extend_varchar_more_length_bytes_long", "widen_spatial_type", "widen_utf8mb3_to_utf8mb4"})
+
 #: Actions saying the server refuses the statement (the migration stops there).
-_REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked"})
+_REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
+                       "mysql_key_column_dropped", "mysql_foreign_key_index_dropped",
+                       "mysql_foreign_key_column_changed"})
 
 
 class _Builder:
@@ -468,12 +540,108 @@ class _Builder:
         self.act("mysql_spatial_index_nullable", {
             **base, "column": column, "fix_sql": fix})
 
+    def key_column_dropped(self, base: dict, column: str, index: str, others: tuple[str, ...],
+                           added: bool) -> None:
+        """The ALTER drops `column` of `index`, which it adds, or keeps with `others` (a
+        multi-column UNIQUE index or primary key on MariaDB): the server refuses it, error 1072
+        (ER_KEY_COLUMN_DOES_NOT_EXITS, "Key column '...' doesn't exist in table")."""
+        def ident(name: str) -> str:
+            return quote_mysql_ident(self.written.get(name, name))
+
+        table, name = quote_mysql_qualified(base["table_sql"]), ident(index or column)
+        if added:
+            fix = (f"-- leave {ident(column)} out of the index {name} this statement adds, or "
+                   f"add the index before the column is dropped")
+        else:
+            restated = ("ADD PRIMARY KEY" if index == "PRIMARY" else f"ADD UNIQUE INDEX {name}") \
+                + f" ({', '.join(map(ident, others))})"
+            drop = "DROP PRIMARY KEY" if index == "PRIMARY" else f"DROP INDEX {name}"
+            fix = (f"-- drop the key with the column (or restate it without the column only if "
+                   f"{', '.join(map(ident, others))} alone must be unique: {restated}):\n"
+                   f"ALTER TABLE {table} {drop}, DROP COLUMN {ident(column)};")
+        self.act("mysql_key_column_dropped", {
+            **base, "column": ident(column),
+            "index": "the primary key" if index == "PRIMARY" else f"the index {name}",
+            "how": "this statement adds" if added else "keeps its other columns",
+            "server_error": f"Key column '{self.written.get(column, column)}' doesn't exist "
+                            "in table", "fix_sql": fix})
+
+    def foreign_key_index_dropped(self, base: dict, table: str,
+                                  operations: list[tuple[str, dict]]) -> None:
+        """The ALTER drops the last index a foreign key of the table (or one referencing it)
+        needs, by DROP INDEX or by dropping its column: refused (effects/mysql_keys.py).
+        MariaDB lets DROP INDEX through with foreign_key_checks = 0 (checked on 10.11); MySQL
+        never does (its bug #17449901 fix: "Don't allow to drop an index if it is needed for an
+        FK constraint, even if foreign_key_checks is disabled")."""
+        known = self.catalog.tables.get(table)
+        dropped_columns = {extra["column"] for op, extra in operations
+                           if op.startswith("drop_column")} - {
+            extra["column"] for op, extra in operations if op.startswith("add_column")}
+        dropped_indexes = {extra.get("name", "") for op, extra in operations
+                           if op == "drop_index"} | {
+            "PRIMARY" for op, _ in operations if op == "drop_primary_key"}
+        if known is None or not (dropped_columns or dropped_indexes) or (
+                not dropped_columns and not self.session.foreign_key_checks
+                and self.session.flavour == "mariadb"):
+            return
+        found = keys.needed_index_dropped(
+            self.catalog.tables, known, dropped_indexes, dropped_columns,
+            {extra.get("name", "") for op, extra in operations if op == "drop_foreign_key"},
+            [(extra.get("name", ""), tuple(extra["columns"])) for op, extra in operations
+             if op in ("add_index", "add_primary_key") and extra.get("columns")])
+        if found is None:
+            return
+        index, foreign_key = found
+        fk = known.constraints.get(foreign_key)
+        column = next((c for c in fk.columns if c in dropped_columns), "") if fk else ""
+        if column and self.session.flavour == "mysql":
+            code, error = 1828, (f"Cannot drop column '{self.written.get(column, column)}': "
+                                 f"needed in a foreign key constraint '{foreign_key}'")
+        else:
+            code, error = 1553, (f"Cannot drop index '{self.written.get(index, index)}': "
+                                 f"needed in a foreign key constraint")
+        self.act("mysql_foreign_key_index_dropped", {
+            **base, "index": index, "foreign_key": foreign_key, "error_code": code,
+            "server_error": error})
+
+    def foreign_key_column_changed(self, base: dict, table: str,
+                                   operations: list[tuple[str, dict]]) -> None:
+        """A MODIFY / CHANGE of the type, length or character set of a column a foreign key
+        has, on either side: refused (ER_FK_COLUMN_CANNOT_CHANGE 1832 on the referencing
+        table, ER_FK_COLUMN_CANNOT_CHANGE_CHILD 1833 on the referenced one). MariaDB refuses
+        any such change, even with foreign_key_checks = 0 (checked on 10.11: VARCHAR(20) to
+        (30) too); MySQL lets a VARCHAR grow within its length bytes, and any change through
+        with foreign_key_checks = 0 (the manual's "ALTER TABLE Statement", "Foreign Keys and
+        Other Constraints")."""
+        known = self.catalog.tables.get(table)
+        session = self.session
+        if known is None or (session.flavour == "mysql" and not session.foreign_key_checks):
+            return
+        changes = _FOREIGN_KEY_COLUMN_CHANGES | (
+            {"extend_varchar_same_length_bytes"} if session.flavour == "mariadb" else set())
+        for op, extra in operations:
+            if op in changes and (found := keys.foreign_key_of_column(
+                    self.catalog.tables, known, extra.get("column", ""))):
+                foreign_key, other = found
+                column = self.written.get(extra["column"], extra["column"])
+                code, error = (1833, f"Cannot change column '{column}': used in a foreign key "
+                                     f"constraint '{foreign_key}' of table '{other}'") \
+                    if other else (1832, f"Cannot change column '{column}': used in a "
+                                         f"foreign key constraint '{foreign_key}'")
+                self.act("mysql_foreign_key_column_changed", {
+                    **base, "column": column, "foreign_key": foreign_key,
+                    "referencing_table": other or base["table"], "error_code": code,
+                    "server_error": error})
+                return
+
     def alter(self, table: str, operations: list[tuple[str, dict]], sql: str) -> None:
         """Plan each operation; the statement runs with the most expensive of them."""
         clauses = _clauses(sql)
         flavour, version = self.session.flavour, self.session.version
         base = self.table_facts(table)
         operations, plans, note = self.plan(table, operations)
+        self.foreign_key_index_dropped(base, table, operations)
+        self.foreign_key_column_changed(base, table, operations)
         first = len(self.actions)  # the statement summary goes before its operations
         for (operation, extra), p in zip(operations, plans, strict=True):
             self.act("mysql_alter", {**base, **extra, "operation": operation,
@@ -486,6 +654,8 @@ class _Builder:
                 self.renamed.add(table)
             if extra.get("nullable_column"):
                 self.spatial_on_nullable(base, extra)
+            if refused := extra.get("key_column_refused"):
+                self.key_column_dropped(base, *refused)
         if not plans:
             return
         algorithm = max((p.algorithm for p in plans), key=ALGORITHMS.index)
@@ -611,6 +781,7 @@ def _algorithm_instead_sql(base: dict, clauses: _Clauses, run: _Run) -> str:
 
 #: Operations that build an index: beside one, MariaDB cannot keep a column change instant.
 _BUILDS_INDEX = {"add_index", "add_index_on_new_virtual_column", "add_fulltext_index",
+                 "drop_column_indexed",
                  "add_fulltext_indexes", "add_spatial_index",
                  "add_primary_key", "add_column_auto_increment"}
 #: A VIRTUAL column's ADD / DROP where it cannot be in place (mysql_ddl.py).
@@ -716,7 +887,10 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                 if op == "add_spatial_index":
                     extra.update(_spatial_columns(_index_columns(con), t, expr))
                 elif op == "add_index":
-                    extra["columns"] = _index_columns(con)
+                    key = keys.key_of(con)
+                    extra["columns"] = key[1] if key else _index_columns(con)
+                elif op == "add_primary_key" and isinstance(con, exp.PrimaryKey):
+                    extra["columns"] = keys.columns_of(con.expressions)
                 ops.append((op, extra))
         elif isinstance(action, exp.AlterRename):
             # A view cannot take the old name in the same transaction: DDL commits at once.
@@ -727,6 +901,7 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             ops.append(("rebuild_table", {}))
         else:
             ops.append(("rebuild_table", {"unrecognized": type(action).__name__}))
+    ops = _indexed_column_drops(ops, expr, t, b.session.flavour)
     names = [op for op, _ in ops]
     virtual = {extra["column"] for op, extra in ops if op.startswith("add_column_virtual")}
     if virtual:  # an index on a VIRTUAL column this statement adds
@@ -756,6 +931,33 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
         elif name == "SchemaCommentProperty":
             ops.append(("set_table_comment", {}))
     return ops
+
+
+def _indexed_column_drops(ops: list[tuple[str, dict]], expr, table: Table | None,
+                          flavour: str) -> list[tuple[str, dict]]:
+    """The ALTER's DROP COLUMNs as the table's indexes make them (effects/mysql_keys.py): with
+    an index that goes too, or one built again; the primary key's last column drops the key;
+    a key column the server refuses to drop is marked on its operation (`key_column_refused`)."""
+    from sqlglot import exp
+
+    dropped = {extra["column"] for op, extra in ops if op == "drop_column"}
+    added_keys = [(key[0], key[1]) for action in expr.args.get("actions") or ()
+                  if isinstance(action, exp.AddConstraint)
+                  for con in action.expressions if (key := keys.key_of(con))]
+    if not dropped or (table is None and not added_keys):
+        return ops
+    added = {extra["column"] for op, extra in ops if op.startswith("add_column")}
+    dropped_keys = {extra.get("name") for op, extra in ops if op == "drop_index"} | {
+        "primary" for op, _ in ops if op == "drop_primary_key"}
+    drops = keys.column_drops(table, dropped, added, dropped_keys, added_keys, flavour)
+    out = [(drops.operations.get(extra["column"], op), extra) if op == "drop_column" else
+           (op, extra) for op, extra in ops]
+    if drops.refused:
+        first = next(i for i, (op, _) in enumerate(out) if op.startswith("drop_column"))
+        out[first] = (out[first][0], {**out[first][1], "key_column_refused": drops.refused})
+    if drops.drops_primary_key:
+        out.append(("drop_primary_key", {}))
+    return out
 
 
 def _index_columns(node) -> tuple[str, ...]:
@@ -825,6 +1027,17 @@ _CREATE_INDEX = re.compile(
     rf"\s+(?:USING\s+\w+\s+)?ON\s+(?P<table>{_NAME})", re.I)
 _RENAME_TABLE = re.compile(rf"^\s*RENAME\s+TABLES?\s+(?P<old>{_NAME})\s+TO\s+(?P<new>{_NAME})",
                            re.I)
+_RENAME_PAIR = re.compile(rf"\s*,?\s*(?P<old>{_NAME})\s+TO\s+(?P<new>{_NAME})", re.I)
+
+
+def _rename_pairs(sql: str) -> list[tuple[str, str]]:
+    """RENAME TABLE's (old, new) pairs, in order: the server renames them left to right."""
+    head = _RENAME_TABLE.match(sql)
+    pairs, pos = [], head.start("old") if head else len(sql)
+    while m := _RENAME_PAIR.match(sql, pos):
+        pairs.append((_clean(m.group("old")), _clean(m.group("new"))))
+        pos = m.end()
+    return pairs
 _DROP_INDEX = re.compile(rf"^\s*DROP\s+INDEX\s+(?P<name>{_NAME})\s+ON\s+(?P<table>{_NAME})",
                          re.I)
 _OPTIMIZE = re.compile(r"^\s*OPTIMIZE\s+(?:NO_WRITE_TO_BINLOG\s+|LOCAL\s+)?TABLES?\s+"
@@ -929,10 +1142,15 @@ def _command(b: _Builder, sql: str) -> None:
             extra.update(_spatial_columns(fulltext.columns_in(sql[m.end():]),
                                           b.catalog.tables.get(table)))
         b.alter(table, [(op, extra)], sql)
-    elif m := _RENAME_TABLE.match(sql):
-        old, new = _clean(m.group("old")), _clean(m.group("new"))
-        b.alter(old, [("rename_table", {"new_name": new, "new_table_sql": new,
-                                        "old_name_kept_by_view": False})], sql)
+    elif _RENAME_TABLE.match(sql):
+        pairs = _rename_pairs(sql)
+        for i, (old, new) in enumerate(pairs):
+            # A swap (`t TO t_old, t_new TO t`) gives the old name to another table at once,
+            # and a name an earlier pair made (`tmp`) is no name running code uses.
+            kept = any(later_new == old for _, later_new in pairs[i + 1:]) or any(
+                earlier_new == old for _, earlier_new in pairs[:i])
+            b.alter(old, [("rename_table", {"new_name": new, "new_table_sql": new,
+                                            "old_name_kept_by_view": kept})], sql)
     elif m := _OPTIMIZE.match(sql):
         b.alter(_clean(m.group("table")), [("rebuild_table", {})], sql)
     elif m := _ALTER_TABLE.match(sql):
@@ -940,12 +1158,32 @@ def _command(b: _Builder, sql: str) -> None:
         rest = sql[m.end():]
         ops = [(op or f"{m.group(1).lower()}_partition", {})
                for pattern, op in _COMMAND_ALTER if (m := pattern.search(rest))]
+        if ops and ops[0][0] in ("drop_partition", "truncate_partition"):
+            ops[0] = (ops[0][0], _emptied_partitions(rest))
+        known = b.catalog.tables.get(table)
+        if ops and ops[0][0] == "add_partition" and known is not None and \
+                known.partition_strategy in ("hash", "key"):
+            ops[0] = ("add_partition_hash", {})  # the rows are spread again
         b.alter(table, ops[:1] or [("rebuild_table", {})], sql)
     elif m := _DROP_INDEX.match(sql):
         b.alter(_clean(m.group("table")), [("drop_index", {"name": _clean(m.group("name"))})],
                 sql)
     else:
         b.act("other", {"text": sql.split(None, 1)[0].upper() if sql.strip() else ""})
+
+
+#: DROP / TRUNCATE PARTITION's list of partitions (or ALL, TRUNCATE's only).
+_PARTITION_LIST = re.compile(rf"\b(DROP|TRUNCATE)\s+PARTITION\s+(?:IF\s+EXISTS\s+)?"
+                             rf"(?P<names>ALL\b|{_PART}(?:\s*,\s*{_PART})*)", re.I)
+
+
+def _emptied_partitions(text: str) -> dict:
+    """The partitions a DROP or TRUNCATE PARTITION deletes the rows of, as written."""
+    m = _PARTITION_LIST.search(text)
+    names = [n.strip() for n in m.group("names").split(",")] if m else []
+    return {"verb": m.group(1).upper() if m else "DROP",
+            "partitions_text": ", ".join(names) or "(unnamed)",
+            "first_partition": names[0].strip("`") if names else "p"}
 
 
 def _create_table(b: _Builder, expr) -> None:
@@ -1031,7 +1269,7 @@ def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) ->
     if session.version < CHECK_ENFORCED_FROM[session.flavour]:
         _ignored_checks(b, expr, sql)
     if held is not None and not _LOCK_TABLES.match(sql):
-        _under_lock_tables(b, expr, held)
+        _under_lock_tables(b, expr, held, bool(_RENAME_TABLE.match(sql)))
     return b.effect()
 
 
@@ -1041,7 +1279,15 @@ _NOT_LOCKED_ERRORS = {
     "": ("was not locked", 1100, "Table '{}' was not locked with LOCK TABLES"),
     "READ": ("was locked READ", 1099, "Table '{}' was locked with a READ lock and can't be "
                                       "updated"),
+    "RENAME": ("may not be renamed with RENAME TABLE while the session holds the locks taken",
+               1192, "Can't execute the given command because you have active locked tables "
+                     "or an active transaction"),
 }
+#: From MySQL 8.0.13, RENAME TABLE under LOCK TABLES renames a table locked WRITE, which stays
+#: locked under its new name; before, and on MariaDB, it is refused (ER_LOCK_OR_ACTIVE_
+#: TRANSACTION, error 1192; the manual's "RENAME TABLE Statement", 13.1.36 in 8.0, 15.1.36 in
+#: 8.4; MariaDB checked on 10.11). ALTER TABLE ... RENAME TO is not RENAME TABLE.
+_RENAME_UNDER_LOCK_TABLES_FROM = (8, 0, 13)
 
 
 def locked_tables_text(session: MySQLSession) -> str:
@@ -1049,13 +1295,15 @@ def locked_tables_text(session: MySQLSession) -> str:
     return ", ".join(f"{name} {kind}" for name, kind in (session.locked_tables or {}).items())
 
 
-def _under_lock_tables(b: _Builder, expr, held: dict[str, str]) -> None:
+def _under_lock_tables(b: _Builder, expr, held: dict[str, str],
+                       rename_table: bool = False) -> None:
     """A statement run while the session holds LOCK TABLES (`held`): refused when it names a
     table that was not locked, or writes one locked READ (the manual's "LOCK TABLES and
     UNLOCK TABLES Statements", 13.3.6 in 8.0, 15.3.6 in 8.4: "the session can access only the
     locked tables"); tables a foreign key references, TEMPORARY tables and INFORMATION_SCHEMA
     are exempt. UNLOCK TABLES and starting a transaction release the locks; a dropped or
-    renamed table's lock goes with it (checked on MariaDB 10.11)."""
+    renamed table's lock goes with it (checked on MariaDB 10.11). RENAME TABLE (`rename_table`)
+    is refused on MariaDB and before MySQL 8.0.13; from then on the lock follows the table."""
     from sqlglot import exp
 
     session = b.session
@@ -1063,20 +1311,59 @@ def _under_lock_tables(b: _Builder, expr, held: dict[str, str]) -> None:
                                                  for a in b.actions):
         session.locked_tables = None
         return
+    moves_lock = rename_table and session.flavour == "mysql" and \
+        session.version >= _RENAME_UNDER_LOCK_TABLES_FROM
+    if rename_table and not moves_lock:
+        _not_locked(b, next(iter(b.renamed), ""), "RENAME")
+        return
+    if moves_lock:
+        # Each table renamed must be locked WRITE, or be one an earlier pair renamed; its lock
+        # follows it to the new name.
+        locked = dict(held)
+        for action in b.actions:
+            if action.kind == "mysql_alter" and action.facts.get("operation") == "rename_table":
+                old = action.facts["table"].lower().split(".")[-1]
+                if locked.get(old) != "WRITE":
+                    _not_locked(b, old, locked.get(old, ""))
+                    return
+                locked[action.facts["new_name"].split(".")[-1]] = locked.pop(old)
+        session.locked_tables = locked
+        return
     for name, written in _tables_named(b, expr):
         kind = held.get(name)
         if kind is not None and not (written and kind == "READ"):
             continue
-        state, code, error = _NOT_LOCKED_ERRORS[kind or ""]
-        b.act("mysql_table_not_locked", {
-            **b.table_facts(name), "lock_state": state, "error_code": code,
-            "server_error": error.format(b.written.get(name, name)),
-            "lock_tables_line": session.lock_tables_line,
-            "locked_text": locked_tables_text(session)})
+        _not_locked(b, name, kind or "")
         return  # the statement fails at its first such table
     released = {t.removeprefix("table:").split(".")[-1] for t in (*b.drops, *b.renamed)}
     if released:
         session.locked_tables = {t: k for t, k in held.items() if t not in released}
+
+
+def _not_locked(b: _Builder, name: str, why: str) -> None:
+    """The statement is refused for the LOCK TABLES the session holds (_NOT_LOCKED_ERRORS)."""
+    session = b.session
+    state, code, error = _NOT_LOCKED_ERRORS[why]
+    facts = b.table_facts(name)
+    line = session.lock_tables_line
+    if why == "RENAME" and (session.locked_tables or {}).get(name.split(".")[-1]) != "WRITE":
+        fix = "-- run it after UNLOCK TABLES"
+    elif why == "RENAME":
+        new = next((a.facts["new_name"] for a in b.actions if a.kind == "mysql_alter"
+                    and a.facts.get("operation") == "rename_table"), "new_name")
+        fix = (f"-- run it after UNLOCK TABLES, or rename with ALTER TABLE, which a session "
+               f"holding {facts['table']} WRITE may run:\nALTER TABLE "
+               f"{quote_mysql_qualified(facts['table_sql'])} RENAME TO "
+               f"{quote_mysql_qualified(new)};")
+    else:
+        fix = (f"-- name {facts['table']} in the LOCK TABLES at line {line} (WRITE to change "
+               f"it), or run this\n-- statement after UNLOCK TABLES; InnoDB's row locks keep "
+               f"DML consistent without LOCK TABLES")
+    b.act("mysql_table_not_locked", {
+        **facts, "lock_state": state, "error_code": code,
+        "server_error": error.format(b.written.get(name, name)),
+        "lock_tables_line": line, "locked_text": locked_tables_text(session),
+        "fix_sql": fix})
 
 
 def _tables_named(b: _Builder, expr) -> list[tuple[str, bool]]:
@@ -1176,7 +1463,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             table = _table_name(expr.args.get("cluster") or expr.args.get("table"))
             match = re.search(rf"\bON\s+({_NAME})", sql, re.I)
             table = table or (_clean(match.group(1)) if match else "")
-            b.alter(table, [("drop_index", {"name": _name(expr.this)})], sql)
+            b.alter(table, [("drop_index", {"name": _name(_dropped_tables(expr)[0])})], sql)
         else:
             b.act(f"drop_{kind.lower() or 'other'}", {"name": _name(expr.this)})
     elif isinstance(expr, exp.TruncateTable):
@@ -1227,6 +1514,8 @@ def _type_sql(name: str, column: Column | None) -> str:
         return type_stand_in(name)  # MySQL has no user-defined types: an error if run as is
     if column.members:
         return f"{column.type_name}({', '.join(map(quote_literal, column.members))})"
+    if column.type_name in _INTEGER_TYPES and column.type_name.startswith("u"):
+        return f"{column.type_name[1:]} unsigned"  # sqlglot's UINT is MySQL's INT UNSIGNED
     return type_sql(column.type_name, column.typmods, False)
 
 
@@ -1238,16 +1527,17 @@ def _column(coldef) -> Column:
                   not_null="NotNullColumnConstraint" in kinds
                   or "PrimaryKeyColumnConstraint" in kinds,
                   charset=charset, auto_increment="AutoIncrementColumnConstraint" in kinds,
+                  collation=_collation(coldef),
                   members=_members(coldef), generated=bool(generated),
                   virtual=generated == "virtual")
 
 
-def _table_charset(expr) -> str | None:
+def _table_charset(expr) -> tuple[str | None, str | None]:
+    """The DEFAULT CHARSET and COLLATE a CREATE TABLE names (lower case, None when not)."""
     props = expr.args.get("properties")
-    for prop in props.expressions if props is not None else ():
-        if type(prop).__name__ == "CharacterSetProperty":
-            return prop.name.lower()
-    return None
+    found = {type(prop).__name__: prop.name.lower()
+             for prop in (props.expressions if props is not None else ())}
+    return found.get("CharacterSetProperty"), found.get("CollateProperty")
 
 
 def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
@@ -1259,24 +1549,34 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
         name = _table_name(expr.this)
         table = Table(name, kind="partitioned" if expr.meta.get("partitioned") else "table",
-                      created_by=migration_id)
-        charset = _table_charset(expr)
+                      created_by=migration_id,
+                      partition_strategy=expr.meta.get("partitioned") or "")
+        charset, collation = _table_charset(expr)
         schema = expr.this if isinstance(expr.this, exp.Schema) else None
         key: tuple[str, ...] = ()
         for col in (schema.expressions if schema is not None else ()):
             if isinstance(col, exp.ColumnDef):
                 column = _column(col)
                 column.charset = column.charset or charset
+                if column.type_name in _STRING_TYPES and column.charset == charset:
+                    column.collation = column.collation or collation
                 table.columns[column.name] = column
                 if "PrimaryKeyColumnConstraint" in _constraint_kinds(col):
                     key = (column.name,)
+                if "UniqueColumnConstraint" in _constraint_kinds(col):
+                    keys.record(table, "", (column.name,), True)
             elif isinstance(col, exp.PrimaryKey):
                 key = tuple(_name(part.this if isinstance(part, exp.Ordered) else part)
                             for part in col.expressions)
             elif fulltext.is_fulltext(col):
                 fulltext.add_index(table, col)
+            elif index := keys.key_of(col):
+                keys.record(table, *index)
         if key:  # the batched backfill walks it
             table.constraints["PRIMARY"] = Constraint("PRIMARY", "primary", key)
+        for col in (schema.expressions if schema is not None else ()):
+            if foreign_key := keys.foreign_key_of(col):
+                keys.record_foreign_key(table, *foreign_key)
         catalog.tables[name] = table
         session.new_tables.add(name)
         if expr.find(exp.TemporaryProperty) is not None:
@@ -1294,11 +1594,19 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         on = catalog.tables.get(_table_name(expr.args.get("cluster") or expr.args.get("table")))
         if on is not None:
             on.fulltext.pop(_name(_dropped_tables(expr)[0]), None)
-    elif isinstance(expr, exp.Command) and (m := _RENAME_TABLE.match(tree["sqlglot"]["sql"])):
-        old, new = _clean(m.group("old")), _clean(m.group("new"))
-        if old in catalog.tables:
-            catalog.tables[new] = catalog.tables.pop(old)
-            catalog.tables[new].name = new
+            on.keys.pop(_name(_dropped_tables(expr)[0]), None)
+    elif isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "INDEX":
+        index = expr.this
+        on = catalog.tables.get(_table_name(index.args.get("table")))
+        params = index.args.get("params")
+        if on is not None and params is not None:
+            keys.record(on, _name(index), keys.columns_of(params.args.get("columns")),
+                        bool(expr.args.get("unique")))
+    elif isinstance(expr, exp.Command) and _RENAME_TABLE.match(tree["sqlglot"]["sql"]):
+        for old, new in _rename_pairs(tree["sqlglot"]["sql"]):
+            if old in catalog.tables:
+                catalog.tables[new] = catalog.tables.pop(old)
+                catalog.tables[new].name = new
     elif isinstance(expr, exp.Command) and (m := _OPTIMIZE.match(tree["sqlglot"]["sql"])):
         if (optimized := catalog.tables.get(_clean(m.group("table")))) is not None:
             fulltext.after_statement(optimized, rebuilt=True)  # InnoDB's OPTIMIZE rebuilds
@@ -1307,12 +1615,20 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     elif isinstance(expr, exp.Command) and (m := _PARTITIONING.match(tree["sqlglot"]["sql"])):
         if (partitioned := catalog.tables.get(_clean(m.group("table")))) is not None:
             partitioned.kind = "table" if m.group("remove") else "partitioned"
+            from lockwise.parse.mysql import PARTITION_KIND
+
+            by = PARTITION_KIND.search(tree["sqlglot"]["sql"])
+            partitioned.partition_strategy = by.group(1).lower() if by and not m.group(
+                "remove") else ""
     elif isinstance(expr, exp.Command) and (m := _CREATE_INDEX.match(tree["sqlglot"]["sql"])):
         name, index = _clean(m.group("table")), _clean(m.group("name"))
         catalog.indexes[f"{name}.{index}"] = Index(f"{name}.{index}", name)
-        if (m.group("kind") or "").strip().upper() == "FULLTEXT" and name in catalog.tables:
-            fulltext.record(catalog.tables[name], index,
-                            fulltext.columns_in(tree["sqlglot"]["sql"][m.end():]))
+        kind, columns = (m.group("kind") or "").strip().upper(), fulltext.columns_in(
+            tree["sqlglot"]["sql"][m.end():])
+        if kind == "FULLTEXT" and name in catalog.tables:
+            fulltext.record(catalog.tables[name], index, columns)
+        elif name in catalog.tables:
+            keys.record(catalog.tables[name], index, columns, kind == "UNIQUE")
 
 
 def _convert_columns(table: Table | None, charset: str) -> None:
@@ -1323,7 +1639,7 @@ def _convert_columns(table: Table | None, charset: str) -> None:
         return
     for column in table.columns.values():
         if column.type_name in _STRING_TYPES:
-            column.charset = charset.lower()
+            column.charset, column.collation = charset.lower(), None
 
 
 def _rebuilds(catalog: Catalog, session: MySQLSession, expr, table: str) -> bool:
@@ -1348,8 +1664,12 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr) -> None:
             column.not_null = column.not_null or _in_primary_key(table, old)
             if previous is not None and column.charset is None:
                 column.charset = previous.charset
+            if previous is not None and column.collation is None and \
+                    column.charset == previous.charset:
+                column.collation = previous.collation
             table.columns[column.name] = column
             fulltext.rename_column(table, old, column.name)
+            keys.rename_column(table, old, column.name)
         elif isinstance(action, exp.RenameColumn):
             old, new = _name(action.this), _name(action.args.get("to"))
             col = table.columns.pop(old, None)
@@ -1357,17 +1677,39 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr) -> None:
                 col.name = new
                 table.columns[new] = col
             fulltext.rename_column(table, old, new)
+            keys.rename_column(table, old, new)
         elif kind == "COLUMN":
             table.columns.pop(target, None)
             fulltext.drop_column(table, target)
+            keys.drop_column(table, target)
+            primary = table.constraints.get("PRIMARY")
+            if primary is not None and target in primary.columns:
+                kept = tuple(c for c in primary.columns if c != target)
+                if kept:
+                    table.constraints["PRIMARY"] = Constraint("PRIMARY", "primary", kept)
+                else:
+                    del table.constraints["PRIMARY"]
+        elif isinstance(action, exp.DropPrimaryKey):
+            table.constraints.pop("PRIMARY", None)
         elif kind in ("INDEX", "KEY"):
             table.fulltext.pop(target, None)
+            table.keys.pop(target, None)
+        elif kind == "FOREIGN KEY":  # its index stays
+            table.constraints.pop(target, None)
         elif isinstance(action, exp.AddConstraint):
             for con in action.expressions:
                 if fulltext.is_fulltext(con):
                     fulltext.add_index(table, con)
+                elif index := keys.key_of(con):
+                    keys.record(table, *index)
+                elif foreign_key := keys.foreign_key_of(con):
+                    keys.record_foreign_key(table, *foreign_key)
+                elif isinstance(con, exp.PrimaryKey):
+                    table.constraints["PRIMARY"] = Constraint(
+                        "PRIMARY", "primary", keys.columns_of(con.expressions))
         elif isinstance(action, exp.RenameIndex):
             fulltext.rename_index(table, _name(action.this), _name(action.args.get("to")))
+            keys.rename_index(table, _name(action.this), _name(action.args.get("to")))
         elif isinstance(action, exp.AlterRename):
             new = _table_name(action.this)
             catalog.tables[new] = catalog.tables.pop(table.name)

@@ -72,6 +72,18 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
     "add_column_row_default": {"mariadb": _cap(_NEVER, False, True, False, _V)},
     "drop_column": {"mysql": _cap((8, 0, 29), True, True, True),
                     "mariadb": _cap((10, 4), True, True, True, _V)},
+    # A column some index has (effects/mysql_keys.py). When every such index goes with it,
+    # MariaDB drops the column instantly and the indexes without a rebuild: NOCOPY ("DROP
+    # COLUMN of an indexed column would imply DROP INDEX ... not allowed with
+    # ALGORITHM=INSTANT, but ... with ALGORITHM=NOCOPY", its ALTER TABLE page). When an index
+    # keeps other columns it is built again, and the table rebuilt. MySQL: an index change is
+    # not instant, and an instant DROP COLUMN takes no such company ("Online DDL
+    # Operations": "cannot be combined in the same statement with other ALTER TABLE actions
+    # that do not support ALGORITHM=INSTANT"): its in-place path rebuilds.
+    "drop_column_with_index": {"mysql": _cap(_NEVER, True, True, True),
+                               "mariadb": _cap(_NEVER, True, False, True, _V)},
+    "drop_column_indexed": {"mysql": _cap(_NEVER, True, True, True),
+                            "mariadb": _cap(_NEVER, True, True, True, _V)},
     # A VIRTUAL generated column stores nothing: dropping it changes metadata only, instant
     # since MySQL 8.0.12 (the manual's "Generated Column Operations": "Dropping a VIRTUAL
     # column ... instantly or in place", no rebuild; the 8.0.12 release notes list "adding or
@@ -107,8 +119,22 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
                            "mariadb": _cap(_NEVER, False, True, False, _V)},
     "extend_varchar_same_length_bytes": {"mysql": _cap(_NEVER, True, False, True),
                                          "mariadb": _cap((10, 4), True, False, True, _V)},
+    # Past 255 bytes a VARCHAR's length takes two bytes; InnoDB stores a length under 128 in
+    # one byte either way, so MariaDB extends instantly a column of at most 127 bytes, and
+    # copies one of 128 to 255 (checked on 10.11: utf8mb4 VARCHAR(31) -> (100) instant,
+    # VARCHAR(32) -> (100) a copy). MySQL copies both ("Extending VARCHAR column size":
+    # "the number of length bytes required by a VARCHAR column must remain the same").
     "extend_varchar_more_length_bytes": {"mysql": _cap(_NEVER, False, True, False),
                                          "mariadb": _cap((10, 4), True, False, True, _V)},
+    # utf8mb3 -> utf8mb4 of a CHAR / VARCHAR / TEXT column (effects/mysql.py says when): no
+    # byte changes. MariaDB 10.4 made it instant ("we support some instant conversions of
+    # character encoding, most notably from ... utf8mb3 to ... utf8mb4", its ALTER TABLE
+    # improvements in 10.4; checked on 10.11); MySQL's manual lists no exception to "Changing
+    # the column data type" / "Converting a character set": a copy.
+    "widen_utf8mb3_to_utf8mb4": {"mysql": _cap(_NEVER, False, True, False),
+                                 "mariadb": _cap((10, 4), True, False, True, _V)},
+    "extend_varchar_more_length_bytes_long": {"mysql": _cap(_NEVER, False, True, False),
+                                              "mariadb": _cap(_NEVER, False, True, False, _V)},
     # A spatial subtype (POINT, POLYGON...) to GEOMETRY, same SRID: MariaDB 10.11 runs it
     # instantly; MySQL's manual lists no exception to "changing the column data type".
     "widen_spatial_type": {"mysql": _cap(_NEVER, False, True, False),
@@ -202,6 +228,11 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
                            "mariadb": _cap(_NEVER, True, False, True)},
     "maintain_partition": {"mysql": _cap(_NEVER, True, False, True),  # ANALYZE/CHECK/REPAIR
                            "mariadb": _cap(_NEVER, True, False, True)},
+    # ADD PARTITION on a HASH / KEY partitioned table spreads the rows again: in place, writes
+    # wait ("Partitioning Operations": LOCK=SHARED for HASH and KEY partitions, "Does not copy
+    # existing data for tables partitioned by RANGE or LIST").
+    "add_partition_hash": {"mysql": _cap(_NEVER, True, True, False),
+                           "mariadb": _cap(_NEVER, True, True, False)},
     # COALESCE / REORGANIZE / REBUILD PARTITION copy the rows of the partitions they touch.
     "reorganize_partition": {"mysql": _cap(_NEVER, True, True, False),
                              "mariadb": _cap(_NEVER, True, True, False)},

@@ -108,12 +108,11 @@ def add_index(table: Table, node) -> None:
 
 
 def record(table: Table, name: str, columns: tuple[str, ...]) -> None:
-    """An unnamed index is named after its first column, numbered when that name is taken,
-    as the server does."""
+    """Record the FULLTEXT index `name` (unnamed: named as the server names it) of `table`."""
+    from lockwise.effects.mysql_keys import unnamed_index_name
+
     if not name and columns:
-        name, n = columns[0], 2
-        while name in table.fulltext:
-            name, n = f"{columns[0]}_{n}", n + 1
+        name = unnamed_index_name(table, columns)
     table.fulltext[name] = columns
     table.fts_doc_id = True
 

@@ -56,6 +56,9 @@ _SPATIAL_TYPE_NAMES = re.compile(
     r"\b((?:MULTI)?(?:POINT|LINESTRING|POLYGON)|GEOM(?:ETRY)?COLLECTION|GEOMETRY)\b",
     re.IGNORECASE)
 _CREATE_TABLE = re.compile(r"\s*CREATE\s+(TEMPORARY\s+)?TABLE\b", re.IGNORECASE)
+#: How a table is partitioned: RANGE, LIST (COLUMNS or not), HASH or KEY (LINEAR or not).
+PARTITION_KIND = re.compile(r"\bPARTITION\s+BY\s+(?:LINEAR\s+)?(RANGE|LIST|HASH|KEY)\b",
+                             re.IGNORECASE)
 _ALTER_TABLE = re.compile(r"\s*ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\b", re.IGNORECASE)
 #: MariaDB spellings sqlglot does not know, and the MySQL ones it reads that mean the same to
 #: the effect model, padded to keep offsets: ALTER ONLINE TABLE (its LOCK=NONE is read from the
@@ -467,8 +470,9 @@ def _readable_definition(body: str, reader: object):
         partitioned = text != whole
     if (tree := _reparsed(text, body, reader)) is not None:
         _keep_spatial_types(tree, body)
-        if partitioned:  # the catalog knows the table is partitioned (effects/mysql.py)
-            tree.meta["partitioned"] = True
+        if partitioned:  # the catalog knows the table is partitioned, and how (effects/mysql.py)
+            by = PARTITION_KIND.search(whole[len(text):])
+            tree.meta["partitioned"] = by.group(1).lower() if by else "unknown"
     return tree
 
 

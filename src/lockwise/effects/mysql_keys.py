@@ -1,0 +1,233 @@
+"""MySQL / MariaDB indexes and DROP COLUMN: what dropping an indexed column does.
+
+The server takes a dropped column out of every index that has it, and drops an index left
+without columns (the manual's "ALTER TABLE Statement", 13.1.9 in 8.0, 15.1.9 in 8.4: "If all
+columns that make up an index are dropped, the index is dropped as well"). That index change
+is not instant:
+
+* MySQL: DROP COLUMN is instant from 8.0.29 only beside operations that are instant too ("Online
+  DDL Operations", 15.12.1 in 8.0, 17.12.1 in 8.4: "Adding or dropping a column cannot be
+  combined in the same statement with other ALTER TABLE actions that do not support
+  ALGORITHM=INSTANT"); dropping or changing an index is in place: the drop takes its
+  in-place path, a rebuild.
+* MariaDB (its "InnoDB Online DDL Operations with ALGORITHM=INSTANT" and ALTER TABLE pages,
+  checked on 10.11): when every index that has the column goes with it, NOCOPY (no rebuild);
+  when an index keeps other columns it is built again: an in-place rebuild. Dropping a column
+  of a multi-column UNIQUE index or primary key that keeps other columns is refused (error
+  1072, from 10.2.8: the other columns would have to become unique).
+* Both: the primary key's last column dropped drops the primary key (a copy), and an index the
+  same ALTER adds on a column it drops is refused (error 1072, "Key column ... doesn't exist").
+
+The catalog keeps each table's indexes other than FULLTEXT ones (effects/mysql_fulltext.py)
+and the primary key (`Table.constraints["PRIMARY"]`) in `Table.keys`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lockwise.catalog.model import Table
+
+#: A key the migrations wrote: its columns and whether it is UNIQUE.
+Key = tuple[tuple[str, ...], bool]
+
+
+def key_of(node) -> tuple[str, tuple[str, ...], bool] | None:
+    """(name, columns, unique) of an index in a CREATE TABLE or an ALTER TABLE ... ADD (a sqlglot
+    node); None for what is no such index (FULLTEXT, PRIMARY KEY, FOREIGN KEY, CHECK)."""
+    from sqlglot import exp
+
+    name = ""
+    if isinstance(node, exp.Constraint) and node.expressions:
+        name, node = (node.this.name if node.this is not None else ""), node.expressions[0]
+    if isinstance(node, exp.UniqueColumnConstraint) and isinstance(node.this, exp.Schema):
+        schema = node.this
+        name = name or (schema.this.name if schema.this is not None else "")
+        return name.lower(), columns_of(schema.expressions), True
+    if isinstance(node, exp.IndexColumnConstraint) and \
+            str(node.args.get("kind") or "").upper() != "FULLTEXT":
+        name = name or (node.this.name if node.this is not None else "")
+        return name.lower(), columns_of(node.expressions), False
+    return None
+
+
+def columns_of(parts) -> tuple[str, ...]:
+    """An index's column list (sqlglot nodes) as column names: `c(5)` is `c`."""
+    from sqlglot import exp
+
+    out = []
+    for part in parts or ():
+        part = part.this if isinstance(part, exp.Ordered) else part
+        out.append(part.name.lower())  # a Column, or a ColumnPrefix `c(5)` named by its column
+    return tuple(c for c in out if c)
+
+
+def unnamed_index_name(table: Table, columns: tuple[str, ...]) -> str:
+    """The name the server gives an index written without one: its first column's, numbered
+    when an index of the table has that name."""
+    name, n = columns[0], 2
+    while name in table.keys or name in table.fulltext:
+        name, n = f"{columns[0]}_{n}", n + 1
+    return name
+
+
+def record(table: Table, name: str, columns: tuple[str, ...], unique: bool) -> None:
+    """Record the index `name` (unnamed: named as the server names it) of `table`."""
+    if columns:
+        table.keys[name or unnamed_index_name(table, columns)] = (columns, unique)
+
+
+def rename_index(table: Table, old: str, new: str) -> None:
+    if old in table.keys:
+        table.keys[new] = table.keys.pop(old)
+
+
+def rename_column(table: Table, old: str, new: str) -> None:
+    for name, (columns, unique) in table.keys.items():
+        table.keys[name] = (tuple(new if c == old else c for c in columns), unique)
+
+
+def drop_column(table: Table, column: str) -> None:
+    """The server takes a dropped column out of its indexes, and drops an index left empty."""
+    for name, (columns, unique) in list(table.keys.items()):
+        kept = tuple(c for c in columns if c != column)
+        if kept:
+            table.keys[name] = (kept, unique)
+        else:
+            del table.keys[name]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnDrops:
+    """What one ALTER's DROP COLUMNs do to the table's indexes."""
+
+    #: dropped column -> "drop_column_with_index" (every index that has it goes too) or
+    #: "drop_column_indexed" (an index keeps other columns: it is built again).
+    operations: dict[str, str]
+    #: Whether the primary key loses all its columns (it is dropped: a copy).
+    drops_primary_key: bool
+    #: The first drop the server refuses (error 1072), as (column, index, the index's other
+    #: columns, whether the statement adds the index): a column of an index the same statement
+    #: adds, or (MariaDB) of a multi-column UNIQUE index or primary key that keeps others.
+    refused: tuple[str, str, tuple[str, ...], bool] | None
+
+
+def column_drops(table: Table | None, dropped: set[str], added_columns: set[str],
+                 dropped_keys: set[str], added_keys: list[tuple[str, tuple[str, ...]]],
+                 flavour: str) -> ColumnDrops:
+    """How the ALTER that drops `dropped` and adds `added_columns` (a column dropped and added
+    again keeps its place in the indexes), drops the indexes `dropped_keys` (names; "primary"
+    for the primary key) and adds `added_keys` (name, columns) runs its column drops."""
+    gone = dropped - added_columns
+    refused = next(((column, name, tuple(c for c in columns if c != column), True)
+                    for name, columns in added_keys for column in columns if column in gone),
+                   None)
+    keys = dict(table.keys) if table is not None else {}
+    primary = table.constraints.get("PRIMARY") if table is not None else None
+    if primary is not None and "primary" not in dropped_keys:
+        keys["PRIMARY"] = (primary.columns, True)
+    operations: dict[str, str] = {}
+    for name, (columns, unique) in keys.items():
+        if name in dropped_keys or not dropped.intersection(columns):
+            continue
+        kept = [c for c in columns if c not in gone]
+        for column in dropped.intersection(columns):
+            if kept:
+                operations[column] = "drop_column_indexed"
+                if unique and column in gone and flavour == "mariadb" and not refused:
+                    refused = (column, name, tuple(kept), False)
+            else:
+                operations.setdefault(column, "drop_column_with_index")
+    drops_primary_key = primary is not None and "primary" not in dropped_keys and \
+        set(primary.columns) <= gone
+    return ColumnDrops(operations, drops_primary_key, refused)
+
+
+# --- foreign keys and the indexes they need --------------------------------------------------
+
+def foreign_key_of(node) -> tuple[str, tuple[str, ...], str, tuple[str, ...]] | None:
+    """(name, columns, referenced table, referenced columns) of a FOREIGN KEY in a CREATE TABLE
+    or an ALTER TABLE ... ADD (a sqlglot node); None for anything else. `name` is "" when the
+    constraint is unnamed."""
+    from sqlglot import exp
+
+    name = ""
+    if isinstance(node, exp.Constraint) and node.expressions:
+        name, node = (node.this.name if node.this is not None else ""), node.expressions[0]
+    if not isinstance(node, exp.ForeignKey):
+        return None
+    reference = node.args.get("reference")
+    schema = reference.this if reference is not None else None
+    if not isinstance(schema, exp.Schema) or not isinstance(schema.this, exp.Table):
+        return None
+    parent = ".".join(p for p in (schema.this.db, schema.this.name) if p).lower()
+    return name.lower(), columns_of(node.expressions), parent, columns_of(schema.expressions)
+
+
+def record_foreign_key(table: Table, name: str, columns: tuple[str, ...], parent: str,
+                       ref_columns: tuple[str, ...]) -> None:
+    """Record a foreign key of `table`, and the index the server creates for it when none of
+    the table's indexes starts with its columns (named after the constraint, "FOREIGN KEY
+    Constraints": "Such an index is created on the referencing table automatically if it does
+    not exist")."""
+    from lockwise.catalog.model import Constraint
+
+    if not columns:
+        return
+    n = sum(c.kind == "foreign" for c in table.constraints.values()) + 1
+    key = name or f"{table.name.split('.')[-1]}_ibfk_{n}"
+    table.constraints[key] = Constraint(key, "foreign", columns, references=parent,
+                                        ref_columns=ref_columns)
+    if not _served(columns, _indexes(table)):
+        record(table, name, columns, False)
+
+
+def _indexes(table: Table) -> list[tuple[str, tuple[str, ...]]]:
+    """The table's indexes (the primary key as "PRIMARY"), name and columns."""
+    primary = table.constraints.get("PRIMARY")
+    return [(name, columns) for name, (columns, _) in table.keys.items()] + (
+        [("PRIMARY", primary.columns)] if primary is not None else [])
+
+
+def _served(columns: tuple[str, ...], indexes: list[tuple[str, tuple[str, ...]]]) -> str:
+    """The first index whose leading columns are `columns`, in order ("" when none): what a
+    foreign key needs on either side."""
+    return next((name for name, cols in indexes if cols[:len(columns)] == columns), "")
+
+
+def needed_index_dropped(tables: dict[str, Table], table: Table, dropped_indexes: set[str],
+                         dropped_columns: set[str], dropped_foreign_keys: set[str],
+                         added: list[tuple[str, tuple[str, ...]]]
+                         ) -> tuple[str, str] | None:
+    """(index, foreign key) when the ALTER of `table` leaves one of its foreign keys, or one of
+    another table's that references it, without an index that starts with its columns: the
+    server refuses it (ER_DROP_INDEX_FK, error 1553: "Cannot drop index '...': needed in a
+    foreign key constraint"). `dropped_indexes` by name ("PRIMARY" for the primary key);
+    `added`: the indexes the statement adds (name, columns)."""
+    before = _indexes(table)
+    after = [(name, tuple(c for c in columns if c not in dropped_columns))
+             for name, columns in before if name not in dropped_indexes] + added
+    after = [(name, columns) for name, columns in after if columns]
+    needs = [(name, fk.columns) for name, fk in table.constraints.items()
+             if fk.kind == "foreign" and name not in dropped_foreign_keys]
+    needs += [(name, fk.ref_columns) for other in tables.values() if other is not table
+              for name, fk in other.constraints.items()
+              if fk.kind == "foreign" and fk.references == table.name and fk.ref_columns]
+    for name, columns in needs:
+        if (index := _served(columns, before)) and not _served(columns, after):
+            return index, name
+    return None
+
+
+def foreign_key_of_column(tables: dict[str, Table], table: Table, column: str
+                          ) -> tuple[str, str] | None:
+    """(foreign key, its table when it references `table`, else "") of the first foreign key
+    that has `column`: one of `table`'s on its columns, or another table's referencing it."""
+    for name, fk in table.constraints.items():
+        if fk.kind == "foreign" and column in fk.columns:
+            return name, ""
+    for other in tables.values():
+        for name, fk in other.constraints.items():
+            if fk.kind == "foreign" and fk.references == table.name and column in fk.ref_columns:
+                return name, other.name
+    return None
