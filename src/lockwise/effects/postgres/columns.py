@@ -219,6 +219,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         # is all NULL.
         b.scan(table, "CHECK validation")
         constraint_scans.append("checks the CHECK constraint on every row")
+    if constraint_scans:
+        facts["instant_column_sql"] = _instant_column_sql(col, facts["type_text"])
     b.creates.add(f"column:{table}.{facts['column']}")
     define_column(b, table, facts, in_create_table=False, table_is_new=base["table_is_new"])
     if rewrite_why:
@@ -233,6 +235,21 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
                            base.get("recursed_from") else key_name_taken(
                                b, table.split(".", 1)[0], column_def_constraints(col))),
           **refused_facts(refused))
+
+
+#: Inline constraints that make ADD COLUMN read the table (an index build, a validation).
+_SCANNING_CONSTRAINTS = frozenset(("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_FOREIGN",
+                                   "CONSTR_CHECK"))
+
+
+def _instant_column_sql(col: dict, type_text: str) -> PrintedSql:
+    """The column definition without the inline constraints that read the table: its type,
+    collation, DEFAULT and NOT NULL stay, which ADD COLUMN applies without reading a row when
+    it does not rewrite (a non-null default fills NOT NULL; checked on the server)."""
+    kept = [item for item in col.get("constraints") or ()
+            if unwrap(item)[1].get("contype") not in _SCANNING_CONSTRAINTS]
+    return PrintedSql({"ColumnDef": {**col, "constraints": kept}},
+                      f"{quote_ident(col['colname'])} {type_text}")
 
 
 def _backfill_value_sql(table: str, qualified: bool, col: dict,
