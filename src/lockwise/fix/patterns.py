@@ -138,9 +138,18 @@ def _not_null_path(table_sql: str, table_name: str, column: str, pieces: Pieces,
     drop the CHECK, each step in a later transaction than the one before.
 
     Before PostgreSQL 12, SET NOT NULL scans the table whatever CHECK proves it: the
-    validated CHECK stays as the column's NOT NULL guarantee instead."""
-    check = quote_ident(not_null_check_name(table_name, column))
+    validated CHECK stays as the column's NOT NULL guarantee instead. From PostgreSQL 18 the
+    NOT NULL is a constraint of its own, added NOT VALID and validated later: named as
+    PostgreSQL names it, it ends as SET NOT NULL would have left it (a CHECK holding that
+    name pushed SET NOT NULL's to `..._not_null1`; checked on the server)."""
     col = quote_ident(column)
+    if pg_version >= 18:
+        name = quote_ident(generated_name(table_name, column, "not_null"))
+        add_check.append(
+            f"ALTER TABLE {table_sql} ADD CONSTRAINT {name} NOT NULL {col} NOT VALID")
+        pieces.at(first_phase).append(f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {name}")
+        return
+    check = quote_ident(not_null_check_name(table_name, column))
     add_check.append(
         f"ALTER TABLE {table_sql} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID")
     steps = pieces.at(first_phase)
