@@ -846,7 +846,8 @@ def test_the_trees_of_a_rewrite_are_its_texts_parse(sql: str) -> None:
     'ALTER TABLE orders ADD COLUMN "Score" int DEFAULT 0 NOT NULL CHECK ("Score" >= 0);',
     "ALTER TABLE orders ADD COLUMN region_id bigint NOT NULL DEFAULT 1 "
     "REFERENCES accounts (id);",
-    "ALTER TABLE orders ADD COLUMN code text COLLATE \"C\" DEFAULT 'x' NOT NULL UNIQUE;",
+    "ALTER TABLE orders ADD COLUMN code text COLLATE \"C\" DEFAULT 'x' NOT NULL "
+    "CHECK (code <> '');",
 ])
 def test_inline_constraint_alternative_adds_the_column_with_its_default_and_not_null(
         pg_db: str, sql: str) -> None:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from lockwise.catalog.model import Callers, Catalog, Column, Table
-from lockwise.catalog.replay import owned_sequence
+from lockwise.catalog.replay import constraint_name, owned_sequence
 from lockwise.effects.foreign_keys import Key, keys_written, refused_reference
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
@@ -221,6 +221,11 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         constraint_scans.append("checks the CHECK constraint on every row")
     if constraint_scans:
         facts["instant_column_sql"] = _instant_column_sql(col, facts["type_text"])
+        # the names `lockwise fix` adds them under, apart from the column (PostgreSQL's own)
+        facts["scanning_constraint_names"] = tuple(
+            constraint_name(b.ctx.catalog, con, table, facts["column"])
+            for con in column_def_constraints(col)
+            if con.get("contype") in _SCANNING_CONSTRAINTS)
     b.creates.add(f"column:{table}.{facts['column']}")
     define_column(b, table, facts, in_create_table=False, table_is_new=base["table_is_new"])
     if rewrite_why:
