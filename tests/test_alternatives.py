@@ -883,3 +883,32 @@ def _scans(conn) -> int:
 def _constraint_names(conn) -> set[tuple[str, str]]:
     return set(conn.execute("SELECT conname, contype::text FROM pg_constraint "
                             "WHERE conrelid = 'orders'::regclass").fetchall())
+
+
+@pytest.mark.parametrize("sql", [
+    'ALTER TABLE orders ADD COLUMN "Score" int DEFAULT 0 NOT NULL CHECK ("Score" >= 0);',
+    "ALTER TABLE orders ADD COLUMN region_id bigint NOT NULL DEFAULT 1 "
+    "REFERENCES accounts (id);",
+    "ALTER TABLE orders ADD COLUMN code text COLLATE \"C\" DEFAULT 'x' NOT NULL "
+    "CHECK (code <> '');",
+])
+def test_inline_constraint_alternative_adds_the_column_with_its_default_and_not_null(
+        pg_db: str, sql: str) -> None:
+    """The instant ADD COLUMN of add-column-with-constraint's alternative leaves out only the
+    constraints that read the table: the column keeps its DEFAULT, NOT NULL and collation,
+    which cost nothing, so the migration that follows it ends with the column asked for."""
+    import psycopg
+
+    text = alternative(sql, "add-column-with-constraint")
+    column = parse_sql(sql)[0].stmt.cmds[0].def_.colname
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, SETUP + "\n" + ROWS)
+        _run(conn, text)
+        row = conn.execute(
+            "SELECT a.attnotnull, pg_get_expr(d.adbin, d.adrelid), c.collname "
+            "FROM pg_attribute a LEFT JOIN pg_collation c ON c.oid = a.attcollation "
+            "LEFT JOIN pg_attrdef d "
+            "ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+            "WHERE a.attrelid = 'orders'::regclass AND a.attname = %s", (column,)).fetchone()
+    assert row is not None and row[0] and row[1] is not None, (text, row)
+    assert (row[2] == "C") == ("COLLATE" in sql), (text, row)

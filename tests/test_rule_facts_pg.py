@@ -1447,3 +1447,40 @@ def test_rename_onto_a_taken_name_matches_server(pg_db: str, sql: str) -> None:
                               (psycopg.errors.DuplicateTable, psycopg.errors.DuplicateObject,
                                psycopg.errors.DuplicateColumn))
     assert bool(_effect_after(RENAMED, sql).actions[0].facts.get("name_taken")) == refused
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("held", ["ACCESS_SHARE", "ROW_SHARE", "ROW_EXCLUSIVE"])
+def test_what_a_weak_lock_blocks_is_what_the_server_refuses(pg_db: str, held: str) -> None:
+    """A lock that blocks no read, write or SHARE UPDATE EXCLUSIVE work still blocks every
+    mode from the weakest it conflicts with up: the report names that mode (an UPDATE's ROW
+    EXCLUSIVE holds off CREATE INDEX and CREATE TRIGGER; it said 'blocks nothing but ACCESS
+    EXCLUSIVE'). Checked with LOCK TABLE ... NOWAIT in every mode against the held one."""
+    import psycopg
+
+    from lockwise.core.types import LockMode
+    from lockwise.effects.locks import blocks_text
+
+    mode = LockMode[held]
+    refused = set()
+    with _connect(pg_db) as setup:
+        setup.execute("CREATE TABLE IF NOT EXISTS weak_lock (id int)")
+    with _connect(pg_db) as holder, _connect(pg_db) as other:
+        holder.execute("BEGIN")
+        holder.execute(f"LOCK TABLE weak_lock IN {held.replace('_', ' ')} MODE")
+        for tried in LockMode:
+            try:
+                with other.transaction():
+                    other.execute(f"LOCK TABLE weak_lock IN {tried.name.replace('_', ' ')} "
+                                  "MODE NOWAIT")
+            except psycopg.errors.LockNotAvailable:
+                refused.add(tried)
+        holder.execute("ROLLBACK")
+    weakest = min(refused)
+    assert refused == {m for m in LockMode if m >= weakest}
+    text = blocks_text(mode)
+    if weakest is LockMode.ACCESS_EXCLUSIVE:
+        assert text == "blocks nothing but ACCESS EXCLUSIVE"
+    else:
+        assert text.startswith(f"blocks {weakest.name.replace('_', ' ')} and stronger locks"), \
+            text

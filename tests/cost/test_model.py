@@ -175,6 +175,23 @@ def test_where_clause_rows_from_null_frac_between_limit() -> None:
     assert batch.seconds < nulls.seconds < whole.seconds
 
 
+def test_partial_index_sorts_only_the_rows_its_predicate_keeps() -> None:
+    """A partial index reads the whole heap but sorts and stores only the rows its WHERE
+    keeps (on the embedded server, 3 M rows: the full build 1.8 s, one of 1,000 rows 0.28 s,
+    a count(*) 0.17 s); a predicate that cannot be bounded counts every row."""
+    t = table(status=ColumnStats(n_distinct=4))
+    full = estimate(INDEX, t)
+    few = estimate(INDEX + " WHERE id BETWEEN 1 AND 1000", t)
+    quarter = estimate(INDEX + " WHERE status = 'open'", t)
+    unbounded = estimate(INDEX + " WHERE created_at > now()", t)
+    assert few.operations[0].drivers["rows_indexed"] == 1000
+    assert quarter.operations[0].drivers["rows_indexed"] == pytest.approx(250_000)
+    assert few.seconds < quarter.seconds < full.seconds == unbounded.seconds
+    assert few.operations[0].disk_bytes < full.operations[0].disk_bytes / 100
+    scan_only = estimate("ALTER TABLE orders ADD CONSTRAINT c CHECK (amount > 0)", t)
+    assert few.seconds == pytest.approx(scan_only.seconds, rel=0.05)
+
+
 def test_unbounded_where_gets_no_estimate() -> None:
     est = estimate("UPDATE orders SET flag = 1 WHERE created_at < now()", table())
     assert est.seconds is None and "WHERE" in est.note

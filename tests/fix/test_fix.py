@@ -37,11 +37,13 @@ def rewrite_dir(source: Path, target: Path) -> dict[str, str]:
     return rewrite_dir_noting(source, target)[0]
 
 
-def rewrite_dir_noting(source: Path, target: Path) -> tuple[dict[str, str], list[str]]:
+def rewrite_dir_noting(source: Path, target: Path, options: LintOptions | None = None,
+                       ) -> tuple[dict[str, str], list[str]]:
     """`rewrite_dir`, with the notes of the rewrites (and of the migrations left out)."""
     shutil.copytree(source, target)
     migrations = discover(target)
-    planned = plan_migrations(migrations, LintOptions())
+    options = options or LintOptions()
+    planned = plan_migrations(migrations, options, pg_version=options.pg_version)
     versions = VersionAllocator(migrations, [p.report for p in planned])
     written: dict[str, str] = {}
     notes: list[str] = []
@@ -125,6 +127,33 @@ def test_rewrite_is_equivalent_on_postgres(pattern: str, tmp_path: Path, pg_serv
             distinct = "SELECT count(DISTINCT public_id) FROM accounts"
             assert b.execute(nulls).fetchone() == (0,)
             assert b.execute(distinct).fetchone() == a.execute(distinct).fetchone()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("pattern", ["set-not-null", "volatile-default"])
+def test_not_null_on_pg18_ends_with_the_constraint_postgres_names(
+        pattern: str, tmp_path: Path, pg_server: str) -> None:
+    """PostgreSQL 18 keeps NOT NULL as a constraint named table_column_not_null. A CHECK of
+    that name held while SET NOT NULL runs pushed it to table_column_not_null1, so the
+    rewritten migrations ended with other names than the original (a later DROP CONSTRAINT
+    of the usual name fails). On 18 the rewrite adds the NOT NULL itself NOT VALID (instant)
+    and validates it in the next migration (SHARE UPDATE EXCLUSIVE)."""
+    import psycopg
+
+    from lockwise.db.scratch import create_database
+
+    written, _ = rewrite_dir_noting(FIXTURES / pattern, tmp_path / pattern,
+                                    LintOptions(pg_version=18))
+    assert any("NOT VALID" in text and " NOT NULL " in text for text in written.values())
+    names = "SELECT conrelid::regclass::text, conname, convalidated FROM pg_constraint " \
+            "WHERE contype IN ('n', 'c') AND connamespace = 'public'::regnamespace ORDER BY 1, 2"
+    found = []
+    for directory, side in ((FIXTURES / pattern, "orig"), (tmp_path / pattern, "new")):
+        uri = create_database(pg_server, f"fix18_{side}_{pattern.replace('-', '_')}")
+        apply_all(uri, directory)
+        with psycopg.connect(uri) as conn:
+            found.append(conn.execute(names).fetchall())
+    assert found[0] == found[1]
 
 
 def test_cli_prints_a_diff_and_writes_with_write(tmp_path: Path) -> None:

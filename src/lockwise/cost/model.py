@@ -145,6 +145,10 @@ def drivers_text(drivers: dict) -> str:
     for key, value in drivers.items():
         if key == "rows":
             out.append(human_rows(value))
+        elif key == "rows_indexed":
+            out.append(f"{human_rows(value)} indexed")
+        elif key == "partial":
+            out.append(f"partial index ({value})")
         elif key.endswith("bytes") and isinstance(value, (int, float)):
             out.append(f"{key.replace('_', ' ')} {human_bytes(value)}")
         else:
@@ -320,10 +324,15 @@ class _Estimator:
         p = self.profile
         key, sort_key, assumed = _key_bytes_of_columns(t, columns)
         correlation = _correlation(t, columns)
-        seconds = _scan(t, p) + _sort_load(t.rows, sort_key, p, correlation)
-        size = _btree_bytes(t.rows, key)
+        # A partial index reads the whole heap but sorts and stores only the rows its WHERE
+        # keeps (measured on the server); a predicate that cannot be bounded counts them all.
+        indexed, how = _partial_index_rows(self.tree, t)
+        seconds = _scan(t, p) + _sort_load(indexed, sort_key, p, correlation)
+        size = _btree_bytes(indexed, key)
         drivers: dict = {"rows": t.rows, "heap_bytes": t.heap_bytes,
                          "key_bytes": f"{key:.0f}{' (assumed)' if assumed else ''}"}
+        if how:
+            drivers.update(rows_indexed=indexed, partial=how)
         if correlation:
             drivers["correlation"] = round(correlation, 2)
         if unique:
@@ -476,6 +485,20 @@ def _where_rows(tree: dict | None, t: TableStats) -> tuple[float | None, str]:
     _, stmt = unwrap(tree)
     where = stmt.get("whereClause")
     return _bound(where, t, const_value, unwrap)
+
+
+def _partial_index_rows(tree: dict | None, t: TableStats) -> tuple[float, str]:
+    """Rows a CREATE INDEX sorts: those its WHERE keeps when it can be bounded (and how),
+    else every row ("" for a full index)."""
+    from lockwise.effects.nodes import unwrap
+
+    kind, stmt = unwrap(tree) if tree else ("", {})
+    if kind != "IndexStmt" or not stmt.get("whereClause"):
+        return t.rows, ""
+    rows, how = _where_rows(tree, t)
+    if rows is None:
+        return t.rows, f"every row counted: {how}"
+    return min(rows, t.rows), how
 
 
 def _bound(expr: dict | None, t: TableStats, const_value, unwrap) -> tuple[float | None, str]:

@@ -87,21 +87,33 @@ def lock_lines(effect: Effect) -> list[tuple[str, LockMode | None, bool, str]]:
     one of its indexes is held ACCESS EXCLUSIVE, what waits as a phrase)."""
     held = index_held_exclusive(effect)
     work = blocked_work(effect)
-    return [(rel, effect.locks.get(rel), rel in held, work_text(work[rel]))
+    return [(rel, effect.locks.get(rel), rel in held, work_text(work[rel], effect.locks[rel]))
             for rel in sorted(work)]
 
 
 @cache
 def blocks_text(mode: LockMode) -> str:
     """A human phrase for what `mode` blocks, e.g. 'blocks reads and writes'."""
-    return work_text(blocks(mode))
+    return work_text(blocks(mode), mode)
+
+
+#: What waits behind a lock that blocks no read, write or SHARE UPDATE EXCLUSIVE work, by the
+#: weakest mode it conflicts with (every stronger one conflicts too).
+_WEAK_LOCK_TEXT = {
+    M.SHARE: "blocks SHARE and stronger locks (CREATE INDEX without CONCURRENTLY, CREATE "
+             "TRIGGER, ADD FOREIGN KEY, most ALTER TABLE)",
+    M.EXCLUSIVE: "blocks EXCLUSIVE and stronger locks (REFRESH MATERIALIZED VIEW "
+                 "CONCURRENTLY, most ALTER TABLE)",
+    M.ACCESS_EXCLUSIVE: "blocks nothing but ACCESS EXCLUSIVE",
+}
 
 
 @cache
-def work_text(what: tuple[str, ...]) -> str:
-    """A human phrase for the work `what` (from `blocks`), e.g. 'blocks reads and writes'."""
+def work_text(what: tuple[str, ...], mode: LockMode = M.ACCESS_SHARE) -> str:
+    """A human phrase for the work `what` (from `blocks`), e.g. 'blocks reads and writes';
+    when it is none, the locks `mode` (the one held) blocks."""
     if not what:
-        return "blocks nothing but ACCESS EXCLUSIVE"
+        return _WEAK_LOCK_TEXT[min(CONFLICTS[mode])]
     names = {"reads": "reads", "writes": "writes", "ddl": "other DDL"}
     words = [names[w] for w in what]
     return "blocks " + (", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0])

@@ -27,7 +27,7 @@ FIXABLE = frozenset({
     "index-without-concurrently", "drop-index-without-concurrently",
     "reindex-without-concurrently", "add-foreign-key-validated", "add-check-validated",
     "add-unique-constraint", "set-not-null", "add-column-volatile-default",
-    "column-type-change-rewrites", "rename-column",
+    "add-column-with-constraint", "column-type-change-rewrites", "rename-column",
 })
 
 #: What to do when CREATE INDEX CONCURRENTLY fails half way.
@@ -137,10 +137,19 @@ def _not_null_path(table_sql: str, table_name: str, column: str, pieces: Pieces,
     else `not_null_check_name`'s for a column new in the migration.
 
     Before PostgreSQL 12, SET NOT NULL scans the table whatever CHECK proves it: the
-    validated CHECK stays as the column's NOT NULL guarantee instead."""
+    validated CHECK stays as the column's NOT NULL guarantee instead. From PostgreSQL 18 the
+    NOT NULL is a constraint of its own, added NOT VALID and validated later: named as
+    PostgreSQL names it, it ends as SET NOT NULL would have left it (a CHECK holding that
+    name pushed SET NOT NULL's to `..._not_null1`; checked on the server)."""
+    col = quote_ident(column)
+    if pg_version >= 18:
+        name = quote_ident(generated_name(table_name, column, "not_null"))
+        add_check.append(
+            f"ALTER TABLE {table_sql} ADD CONSTRAINT {name} NOT NULL {col} NOT VALID")
+        pieces.at(first_phase).append(f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {name}")
+        return
     check = quote_ident((facts or {}).get("not_null_checks", {}).get(column)
                         or not_null_check_name(None, table_name, column))
-    col = quote_ident(column)
     add_check.append(
         f"ALTER TABLE {table_sql} ADD CONSTRAINT {check} CHECK ({col} IS NOT NULL) NOT VALID")
     steps = pieces.at(first_phase)
@@ -731,16 +740,22 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     names = []
     virtual = []  # generated columns PostgreSQL 18 would take as VIRTUAL
     checks: dict[str, str] = {}  # SET NOT NULL's column -> its CHECK's name
+    column_names: dict[str, tuple[str, ...]] = {}  # ADD COLUMN's CHECK / REFERENCES / UNIQUE
     for action in actions:
         if action.kind in ("alter_column_type", "rename_column") and not facts:
             facts.update(action.facts)
         elif action.kind == "add_constraint":
             names.append(action.facts.get("constraint") or "")
-        elif action.kind == "add_column" and action.facts.get("virtual_allowed"):
-            virtual.append(action.facts.get("column"))
+        elif action.kind == "add_column":
+            if action.facts.get("virtual_allowed"):
+                virtual.append(action.facts.get("column"))
+            if action.facts.get("scanning_constraint_names"):
+                column_names[action.facts["column"]] = \
+                    action.facts["scanning_constraint_names"]
         elif action.kind == "set_not_null":
             checks[action.facts.get("column")] = action.facts.get("not_null_check")
     facts["constraint_names"] = tuple(names)
+    facts["column_constraint_names"] = column_names
     facts["virtual_allowed_columns"] = tuple(virtual)
     facts["not_null_checks"] = checks
     return facts
@@ -797,6 +812,8 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
         if generated is not None:
             return _rewrite_generated_column(stmt, cmd, generated, pieces, facts, kept)
         return _rewrite_add_column(stmt, cmd.def_, pieces, facts)
+    if sub == "AT_AddColumn" and "add-column-with-constraint" in rules:
+        return _rewrite_column_constraints(stmt, cmd, pieces, facts, kept)
     return False
 
 
@@ -927,6 +944,48 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
         # an application update of a row not yet backfilled would fail it.
         _not_null_path(table_sql, table_name, coldef.colname, pieces, pieces.at(0), 1,
                        _pg_version(facts))
+    return True
+
+
+#: The column constraints ADD COLUMN checks against every row, and the label PostgreSQL
+#: names an unnamed one with.
+_SCANNING_LABELS = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "fkey", "CONSTR_UNIQUE": "key"}
+
+
+def _rewrite_column_constraints(stmt, cmd, pieces: Pieces, facts: dict, kept: list) -> bool:
+    """ADD COLUMN with a CHECK, REFERENCES or UNIQUE that reads every row: the column is
+    added with its type, DEFAULT and NOT NULL only (instant without a rewrite), then each
+    constraint the online way, under the name PostgreSQL gives it: a CHECK or FOREIGN KEY
+    NOT VALID, validated in the next migration; a UNIQUE as a unique index built
+    CONCURRENTLY, then attached. The ADD COLUMN stays in its statement (`kept`)."""
+    from pglast import ast, enums
+
+    coldef = cmd.def_
+    constraints = coldef.constraints or ()
+    moved = [c for c in constraints if c.contype.name in _SCANNING_LABELS]
+    if not moved or any(c.contype.name == "CONSTR_PRIMARY" for c in constraints):
+        return False
+    names = (facts.get("column_constraint_names") or {}).get(coldef.colname, ())
+    if len(names) != len(moved) or len(set(names)) != len(names):
+        return False  # two unnamed constraints of a kind: named one after the other
+    coldef.constraints = tuple(c for c in constraints if c not in moved) or None
+    kept.append(cmd)
+    column = ast.String(sval=coldef.colname)
+    table_sql = _table_sql(stmt.relation)
+    for con, name in zip(moved, names, strict=True):
+        con.conname = name
+        add = ast.AlterTableCmd(subtype=enums.AlterTableType.AT_AddConstraint, def_=con,
+                                behavior=enums.DropBehavior.DROP_RESTRICT)
+        if con.contype.name == "CONSTR_UNIQUE":
+            con.keys = (column,)
+            _unique_via_index(stmt, add, name, pieces, [])
+            continue
+        if con.contype.name == "CONSTR_FOREIGN":
+            con.fk_attrs = (column,)
+        con.skip_validation, con.initially_valid = True, False
+        pieces.main.append(_sql(ast.AlterTableStmt(relation=stmt.relation, cmds=(add,),
+                                                   objtype=stmt.objtype)))
+        _validate_later(table_sql, name, pieces)
     return True
 
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from lockwise.catalog.model import Callers, Catalog, Column, Table
-from lockwise.catalog.replay import not_null_check_name, owned_sequence
+from lockwise.catalog.replay import constraint_name, not_null_check_name, owned_sequence
 from lockwise.effects.foreign_keys import Key, keys_written, refused_reference
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
@@ -223,6 +223,13 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         # is all NULL.
         b.scan(table, "CHECK validation")
         constraint_scans.append("checks the CHECK constraint on every row")
+    if constraint_scans:
+        facts["instant_column_sql"] = _instant_column_sql(col, facts["type_text"])
+        # the names `lockwise fix` adds them under, apart from the column (PostgreSQL's own)
+        facts["scanning_constraint_names"] = tuple(
+            constraint_name(b.ctx.catalog, con, table, facts["column"])
+            for con in column_def_constraints(col)
+            if con.get("contype") in _SCANNING_CONSTRAINTS)
     b.creates.add(f"column:{table}.{facts['column']}")
     define_column(b, table, facts, in_create_table=False, table_is_new=base["table_is_new"])
     if rewrite_why and b.ctx.rule_text:
@@ -238,6 +245,21 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
                            base.get("recursed_from") else key_name_taken(
                                b, table.split(".", 1)[0], column_def_constraints(col))),
           **refused_facts(refused))
+
+
+#: Inline constraints that make ADD COLUMN read the table (an index build, a validation).
+_SCANNING_CONSTRAINTS = frozenset(("CONSTR_PRIMARY", "CONSTR_UNIQUE", "CONSTR_FOREIGN",
+                                   "CONSTR_CHECK"))
+
+
+def _instant_column_sql(col: dict, type_text: str) -> PrintedSql:
+    """The column definition without the inline constraints that read the table: its type,
+    collation, DEFAULT and NOT NULL stay, which ADD COLUMN applies without reading a row when
+    it does not rewrite (a non-null default fills NOT NULL; checked on the server)."""
+    kept = [item for item in col.get("constraints") or ()
+            if unwrap(item)[1].get("contype") not in _SCANNING_CONSTRAINTS]
+    return PrintedSql({"ColumnDef": {**col, "constraints": kept}},
+                      f"{quote_ident(col['colname'])} {type_text}")
 
 
 def _backfill_value_sql(table: str, qualified: bool, col: dict,
