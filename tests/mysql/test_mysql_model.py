@@ -740,3 +740,18 @@ def test_a_foreign_key_column_keeps_its_type(statement: str, flavour: str,
              if f.rule == "mysql-foreign-key-column-changed"]
     assert [f"error {code}" in f.message for f in found] == ([True] if code else [])
     assert not found or "mysql-table-copy" not in {f.rule for f in reports[1].all_findings}
+
+
+def test_an_alter_sqlglot_cannot_parse_still_names_the_dropped_column() -> None:
+    # Two statements run together (no `;`): sqlglot keeps the text as a command, read by
+    # pattern. The DROP COLUMN found there names its column, for the message and for the
+    # foreign-key index check, which needs it (a KeyError once).
+    migrations = [
+        migration_from_text("CREATE TABLE users (id int PRIMARY KEY, b int, KEY (b));",
+                            "0001.sql"),
+        migration_from_text("ALTER TABLE users DROP COLUMN id\n"
+                            "INSERT INTO app.orders (payload) VALUES ('x');", "0002.sql"),
+    ]
+    report = lint_migrations(migrations, LintOptions(dialect="mysql"), Catalog())[-1]
+    (finding,) = [f for f in report.all_findings if f.rule == "drop-column"]
+    assert "users.id" in finding.message and "{column}" not in finding.message

@@ -87,7 +87,9 @@ def lock_lines(effect: Effect) -> list[tuple[str, LockMode | None, bool, str]]:
     one of its indexes is held ACCESS EXCLUSIVE, what waits as a phrase)."""
     held = index_held_exclusive(effect)
     work = blocked_work(effect)
-    return [(rel, effect.locks.get(rel), rel in held, work_text(work[rel], effect.locks[rel]))
+    # a table whose index alone is held has no lock of its own, and its work is never empty
+    return [(rel, effect.locks.get(rel), rel in held,
+             work_text(work[rel], effect.locks.get(rel, M.ACCESS_SHARE)))
             for rel in sorted(work)]
 
 

@@ -355,7 +355,7 @@ _COMMAND_ALTER = [
     (re.compile(r"\bADD\s+(UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?(INDEX|KEY)\b", re.I), "add_index"),
     (re.compile(r"\bDROP\s+(INDEX|KEY)\b", re.I), "drop_index"),
     (re.compile(r"\bDROP\s+PRIMARY\s+KEY\b", re.I), "drop_primary_key"),
-    (re.compile(r"\bDROP\s+(COLUMN\s+)?`?\w+`?", re.I), "drop_column"),
+    (re.compile(r"\bDROP\s+(COLUMN\s+)?`?(?P<column>\w+)`?", re.I), "drop_column"),
     (re.compile(r"\bCOMMENT\s*=", re.I), "set_table_comment"),
     (re.compile(r"\bAUTO_INCREMENT\s*=", re.I), "set_auto_increment"),
 ]
@@ -574,9 +574,11 @@ class _Builder:
         never does (its bug #17449901 fix: "Don't allow to drop an index if it is needed for an
         FK constraint, even if foreign_key_checks is disabled")."""
         known = self.catalog.tables.get(table)
-        dropped_columns = {extra["column"] for op, extra in operations
+        # (an ALTER sqlglot could not parse names no column: `extra` is empty)
+        dropped_columns = {extra.get("column", "") for op, extra in operations
                            if op.startswith("drop_column")} - {
-            extra["column"] for op, extra in operations if op.startswith("add_column")}
+            extra.get("column", "") for op, extra in operations
+            if op.startswith("add_column")} - {""}
         dropped_indexes = {extra.get("name", "") for op, extra in operations
                            if op == "drop_index"} | {
             "PRIMARY" for op, _ in operations if op == "drop_primary_key"}
@@ -1156,7 +1158,8 @@ def _command(b: _Builder, sql: str) -> None:
     elif m := _ALTER_TABLE.match(sql):
         table = _clean(m.group("table"))
         rest = sql[m.end():]
-        ops = [(op or f"{m.group(1).lower()}_partition", {})
+        ops = [(op or f"{m.group(1).lower()}_partition",
+                {"column": m.group("column")} if op == "drop_column" else {})
                for pattern, op in _COMMAND_ALTER if (m := pattern.search(rest))]
         if ops and ops[0][0] in ("drop_partition", "truncate_partition"):
             ops[0] = (ops[0][0], _emptied_partitions(rest))
