@@ -598,3 +598,13 @@ def test_mysql_sql_linted_as_mysql_gets_no_hint() -> None:
     result = run("lint", "--stdin", "--dialect", "mysql", "--no-color",
                  stdin="CREATE TABLE `users` (id INT PRIMARY KEY) ENGINE=InnoDB;\nALTER TABLEX x;")
     assert MYSQL_HINT not in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize("command", ["apply", "rollback", "repair", "baseline"])
+def test_a_negative_wait_is_a_usage_error(tmp_path: Path, command: str) -> None:
+    # `--wait -1` was taken as 0: a deployer asking for a wait got none, silently. Refused
+    # before any connection is tried (the DSN below answers nothing).
+    result = run(command, str(tmp_path), "--dsn", "postgresql://nobody@127.0.0.1:9/none",
+                 "--wait", "-1")
+    assert result.exit_code == 2, result.output
+    assert "--wait" in result.output

@@ -32,7 +32,7 @@ PathArg = Annotated[Path, typer.Argument(help="Migrations directory (default: cu
 HistoryOption = Annotated[str, typer.Option(
     "--history-table", help="History table, `table` or `schema.table`.")]
 WaitOption = Annotated[float, typer.Option(
-    "--wait", help="Seconds to wait for another runner to finish before giving up.")]
+    "--wait", min=0.0, help="Seconds to wait for another runner to finish before giving up.")]
 DEFAULT_TABLE = "lockwise.schema_history"
 
 
