@@ -305,6 +305,21 @@ _SERVER_CASES = {
                        f" {'long_column_name_' * 2}b);"
                        "ALTER TABLE t RENAME TO t_old; CREATE TABLE t (a int);"
                        "CREATE INDEX ON t (a);",
+    # Names PostgreSQL figures for index columns (FigureColnameInternal): INCLUDE columns
+    # count, a subscript is its column's, CASE / GREATEST / NULLIF / ARRAY / ROW their word,
+    # a cast its argument's name unless that is a weaker one (a literal's or a cast's type:
+    # then the outer type), a repeated long name numbered within 63 bytes.
+    "unnamed index column names": "CREATE TABLE t (a int, b text, c int[], d int);"
+                                  "CREATE INDEX ON t (a) INCLUDE (b, d);"
+                                  "CREATE INDEX ON t ((c[1]), (CASE WHEN a > 0 THEN 1 END));"
+                                  "CREATE INDEX ON t ((CASE WHEN a > 0 THEN 1 ELSE d END));"
+                                  "CREATE INDEX ON t ((greatest(a, d)), (least(a, d)));"
+                                  "CREATE INDEX ON t ((nullif(a, d)), (ARRAY[a, d]));"
+                                  "CREATE INDEX ON t ((b::text::int), (('1'::text)::int));"
+                                  "CREATE INDEX ON t ((ROW(a, d) IS NULL), ((a, d) = (1, 2)));"
+                                  "CREATE INDEX ON t ((a::bigint), (d::bigint::int));"
+                                  f"CREATE TABLE v ({'x' * 63} int);"
+                                  f"CREATE INDEX ON v ({'x' * 63}, {'x' * 63}, {'x' * 63});",
     "named not null": "CREATE TABLE t (CONSTRAINT t_a_nn NOT NULL a, a int, b int);"
                       "ALTER TABLE t ADD CONSTRAINT t_b_nn NOT NULL b;",
     # The CHECK takes the name PostgreSQL 18 would give the NOT NULL constraint, which then

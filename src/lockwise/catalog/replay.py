@@ -252,16 +252,17 @@ def default_constraint_name(catalog: Catalog, table: str, columns: tuple[str, ..
 
 
 def _index_column_names(params: list[dict]) -> tuple[str, ...]:
-    """The names PostgreSQL gives the columns of an index on `params` (IndexElems): a
-    column's name, an expression's after its function, column or type, else `expr`; a
-    repeated name numbered (ChooseIndexColumnNames)."""
+    """The names PostgreSQL gives the columns of an index on `params` (IndexElems, its INCLUDE
+    columns after the key's): a column's name, an expression's as FigureIndexColname figures
+    it (`_figured_name`), else `expr`; a repeated name numbered, cut to fit 63 bytes with its
+    number (ChooseIndexColumnNames)."""
     names: list[str] = []
     for param in params:
-        base = param.get("name") or _expression_name(param.get("expr")) or "expr"
+        base = param.get("name") or _figured_name(param.get("expr"))[0] or "expr"
         name, number = base, 0
         while name in names:
             number += 1
-            name = f"{base}{number}"
+            name = _clip(base.encode(), _MAX_NAME_BYTES - len(str(number))) + str(number)
         names.append(name)
     return tuple(names)
 
@@ -280,23 +281,52 @@ def _default_index_name(catalog: Catalog, table: str, attnames: tuple[str, ...])
         number += 1
 
 
-def _expression_name(node: object) -> str | None:
-    """The column name PostgreSQL derives from an index expression (FigureIndexColname): a
-    function's name, a column's, a cast's argument or else its type; None for the rest."""
+def default_index_name(catalog: Catalog, stmt: dict) -> str:
+    """The name PostgreSQL gives the index of CREATE INDEX `stmt` (an IndexStmt) left
+    unnamed, with the catalog as it is now: `t_a_lower_idx` (`t_a_lower_idx1` while taken)."""
+    table, _ = range_var(stmt.get("relation"))
+    params = [unwrap(p)[1] for p in (*(stmt.get("indexParams") or ()),
+                                     *(stmt.get("indexIncludingParams") or ()))]
+    return _default_index_name(catalog, table, _index_column_names(params))
+
+
+#: Expressions FigureColnameInternal names by a word of their own (strength 2).
+_EXPRESSION_WORDS = {"CoalesceExpr": "coalesce", "A_ArrayExpr": "array", "RowExpr": "row",
+                     "GroupingFunc": "grouping", "XmlSerialize": "xmlserialize"}
+
+
+def _figured_name(node: object) -> tuple[str | None, int]:
+    """The column name PostgreSQL figures for an index expression, and how strongly
+    (FigureColnameInternal: 2 a column's, a function's or a keyword's, 1 a type's or CASE's,
+    0 none): a cast keeps its argument's strong name, else takes its type's; CASE its ELSE
+    result's strong name, else `case`."""
     kind, body = unwrap(node)
+    if kind == "ColumnRef" or kind == "A_Indirection":
+        # The last field name, ignoring `*` and subscripts; else the indirection's argument's.
+        fields = [unwrap(f) for f in body.get("fields" if kind == "ColumnRef" else
+                                              "indirection") or ()]
+        names = [f[1].get("sval") for f in fields if f[0] == "String"]
+        if names:
+            return names[-1], 2
+        return _figured_name(body.get("arg")) if kind == "A_Indirection" else (None, 0)
     if kind == "FuncCall":
-        return (strings(body.get("funcname")) or [None])[-1]
-    if kind == "ColumnRef":
-        fields = [unwrap(f) for f in body.get("fields") or ()]
-        return fields[-1][1].get("sval") if fields and fields[-1][0] == "String" else None
+        return (strings(body.get("funcname")) or [None])[-1], 2
+    if kind == "A_Expr":
+        return ("nullif", 2) if body.get("kind") == "AEXPR_NULLIF" else (None, 0)
     if kind == "TypeCast":
-        return _expression_name(body.get("arg")) or (
-            strings((body.get("typeName") or {}).get("names")) or [None])[-1]
-    if kind == "CoalesceExpr":
-        return "coalesce"
+        name, strength = _figured_name(body.get("arg"))
+        if strength <= 1:
+            return (strings((body.get("typeName") or {}).get("names")) or [None])[-1], 1
+        return name, strength
     if kind == "CollateClause":
-        return _expression_name(body.get("arg"))
-    return None
+        return _figured_name(body.get("arg"))
+    if kind == "CaseExpr":
+        name, strength = _figured_name(body.get("defresult"))
+        return (name, strength) if strength > 1 else ("case", 1)
+    if kind == "MinMaxExpr":
+        return ("greatest" if body.get("op") == "IS_GREATEST" else "least"), 2
+    word = _EXPRESSION_WORDS.get(kind)
+    return (word, 2) if word else (None, 0)
 
 
 def _name_taken(catalog: Catalog, table: str, name: str, relation: bool) -> bool:
@@ -1981,7 +2011,7 @@ def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
     params = [unwrap(p)[1] for p in stmt.get("indexParams") or ()]
     cols = tuple(p.get("name") or "(expression)" for p in params)
     attnames = _index_column_names(params)
-    idxname = stmt.get("idxname") or _default_index_name(catalog, table, attnames)
+    idxname = stmt.get("idxname") or default_index_name(catalog, stmt)
     where = stmt.get("whereClause")
     expressions = [where, [p.get("expr") for p in params]]
     return Index(f"{table.split('.', 1)[0]}.{idxname}", table, cols,
