@@ -2713,6 +2713,21 @@ CASES = [
     Case("drop-nextval-default-column",
          "CREATE SEQUENCE s; CREATE TABLE k (id int DEFAULT nextval('s'), n int);",
          "ALTER TABLE k DROP COLUMN id", sequences=True),
+    # nextval() / setval() / currval() of a sequence named as a constant hold it ROW
+    # EXCLUSIVE until commit (an ALTER SEQUENCE with options, SHARE ROW EXCLUSIVE, waits);
+    # advisory locks lock no relation; a function's body locks what it reads when it runs.
+    Case("select-nextval", "CREATE SEQUENCE s;", "SELECT nextval('s')", sequences=True),
+    Case("select-setval", "CREATE SEQUENCE s;", "SELECT pg_catalog.setval('s', 10, false)",
+         sequences=True),
+    Case("select-nextval-regclass-and-currval", 'CREATE SEQUENCE s; CREATE SEQUENCE "Seq";',
+         "SELECT nextval('s'::regclass), currval('s'), nextval('\"Seq\"')", sequences=True),
+    Case("select-setval-max", T + "CREATE SEQUENCE s;", "SELECT setval('s', max(id)) FROM t",
+         sequences=True, compare_scans=False),
+    Case("select-advisory-lock", T, "SELECT pg_advisory_lock(42), pg_advisory_xact_lock(43)",
+         sequences=True),
+    Case("select-function-reading-a-table",
+         T + "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM t';",
+         "SELECT f()", unmodeled={"public.t": L.ACCESS_SHARE}, compare_scans=False),
     Case("truncate-restart-identity-identity",
          "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY, n serial);",
          "TRUNCATE k RESTART IDENTITY", sequences=True),

@@ -249,13 +249,21 @@ def nextval_sequence(expr: object) -> str | None:
     as a constant (`nextval('s')`, `nextval('app.s'::regclass)`)."""
     for kind, body in walk(expr):
         if kind == "FuncCall" and strings(body.get("funcname"))[-1:] == ["nextval"]:
-            args = body.get("args") or ()
-            value = const_value(args[0]) if args else None
-            if isinstance(value, str) and value:
-                # regclass input: each part folded to lower case unless double-quoted
-                return object_name([p[1:-1] if p.startswith('"') else p.lower()
-                                    for p in value.split(".")])
+            sequence = sequence_argument(body)
+            if sequence:
+                return sequence
     return None
+
+
+def sequence_argument(call: dict) -> str | None:
+    """The sequence (qualified) function call `call` (a FuncCall: nextval, setval ...) names
+    by its first argument, when that is a constant (`'s'`, `'app.s'::regclass`)."""
+    args = call.get("args") or ()
+    value = const_value(args[0]) if args else None
+    if not isinstance(value, str) or not value:
+        return None
+    # regclass input: each part folded to lower case unless double-quoted
+    return object_name([p[1:-1] if p.startswith('"') else p.lower() for p in value.split(".")])
 
 
 def collation_name(column_def: dict) -> str | None:
