@@ -60,6 +60,11 @@ INSERT INTO booking SELECT int4range(g, g + 1), int4range(g, g + 1),
 """
 
 #: One table with columns of the types the type-change cases need, and some rows.
+#: A role of the REASSIGN / DROP OWNED cases' own (roles are cluster-wide: made once).
+OWNED_ROLE = """
+DO $$ BEGIN CREATE ROLE lockwise_oracle_owned; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+"""
+
 T = """
 CREATE TABLE t (
     id bigint PRIMARY KEY, n int, v varchar(50), s varchar(100), note text,
@@ -2728,6 +2733,16 @@ CASES = [
     Case("select-function-reading-a-table",
          T + "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM t';",
          "SELECT f()", unmodeled={"public.t": L.ACCESS_SHARE}, compare_scans=False),
+    # REASSIGN OWNED and DROP OWNED lock (ACCESS EXCLUSIVE) every relation the role owns in
+    # the database, in a transaction block; which ones the migrations do not say (rules
+    # reassign-owned, drop-owned): kept as unmodeled. The role is the cases' own.
+    Case("reassign-owned", T + OWNED_ROLE + "ALTER TABLE t OWNER TO lockwise_oracle_owned;",
+         "REASSIGN OWNED BY lockwise_oracle_owned TO CURRENT_USER",
+         unmodeled={"public.t": L.ACCESS_EXCLUSIVE}),
+    Case("drop-owned", T + OWNED_ROLE + "CREATE TABLE u (id int);"
+         "ALTER TABLE u OWNER TO lockwise_oracle_owned;"
+         "GRANT SELECT ON t TO lockwise_oracle_owned;",
+         "DROP OWNED BY lockwise_oracle_owned", unmodeled={"public.u": L.ACCESS_EXCLUSIVE}),
     Case("truncate-restart-identity-identity",
          "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY, n serial);",
          "TRUNCATE k RESTART IDENTITY", sequences=True),

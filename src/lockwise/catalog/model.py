@@ -511,6 +511,11 @@ class Catalog:
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.
     unsure: set[str] = field(default_factory=set)
+    #: Roles a REASSIGN OWNED handed everything over from, since nothing the replay follows
+    #: gave them an object again (ALTER ... OWNER TO, CREATE SCHEMA AUTHORIZATION, SET ROLE, a
+    #: DO block): DROP OWNED BY them revokes privileges only. Replaced whole, never changed
+    #: in place (a down check's fork shares it).
+    handed_over_roles: frozenset[str] = frozenset()
     #: What `callers` found for the statement being replayed (its parse tree, and a result
     #: per function, type or schema dropped): the effect model, `replay.tables_reached` and
     #: the replay of one DROP ... CASCADE ask the same of the same catalog, a scan of every

@@ -45,6 +45,7 @@ from lockwise.effects.nodes import (
     range_var,
     relations_in,
     renamed_column_in,
+    role_name,
     schema_elements,
     select_into,
     strings,
@@ -2477,6 +2478,20 @@ def _stamp_constraints(catalog: Catalog, table: str, migration_id: str) -> None:
                     stamps[migration_id] = (*stamped, table)
 
 
+def _may_give_ownership(kind: str, body: dict) -> bool:
+    """Whether statement `body` (of node type `kind`) may make a role own an object: ALTER ...
+    OWNER TO, CREATE SCHEMA AUTHORIZATION, SET ROLE / SESSION AUTHORIZATION (what is created
+    next is that role's), a DO block."""
+    if kind == "AlterTableStmt":
+        return any(unwrap(cmd)[1].get("subtype") == "AT_ChangeOwner"
+                   for cmd in body.get("cmds") or ())
+    if kind == "CreateSchemaStmt":
+        return bool(body.get("authrole"))
+    if kind == "VariableSetStmt":
+        return body.get("name") in ("role", "session_authorization")
+    return kind in ("AlterOwnerStmt", "DoStmt")
+
+
 def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
                     views: dict[str, set[str]] | None = None,
                     view_reads: bool = True) -> None:
@@ -2575,6 +2590,11 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _create_schema(catalog, body, migration_id, views, view_reads)
     elif kind == "DoStmt":
         _do_block(catalog, body, migration_id)
+    elif kind == "ReassignOwnedStmt":
+        catalog.handed_over_roles |= {name for name in map(role_name, body.get("roles") or ())
+                                      if name}
+    if catalog.handed_over_roles and _may_give_ownership(kind, body):
+        catalog.handed_over_roles = frozenset()
     elif kind == "CreateStatsStmt":
         _create_statistics(catalog, body)
     elif kind == "CreateSeqStmt":

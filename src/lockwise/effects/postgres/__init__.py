@@ -10,7 +10,7 @@ records what the statement does in a `Builder`. The handlers live by statement f
   query reads, descendants, IF NOT EXISTS, the locks of a foreign key's target);
 - `create`: CREATE TABLE / TABLE AS / MATERIALIZED VIEW / VIEW / SEQUENCE / FUNCTION;
 - `indexes`: CREATE INDEX, REINDEX, ALTER INDEX;
-- `drops`: DROP, DROP DATABASE, TRUNCATE;
+- `drops`: DROP, DROP DATABASE, DROP OWNED, TRUNCATE;
 - `alter`: the ALTER TABLE dispatcher, recursion to partitions and children, and the
   subcommands without a family of their own;
 - `columns`: ADD / DROP COLUMN, ALTER COLUMN TYPE, DEFAULT, NOT NULL, SET EXPRESSION, and the
@@ -27,7 +27,7 @@ records what the statement does in a `Builder`. The handlers live by statement f
   PREPARE's statement (they recurse into `compute_effect`);
 - `databases`: ALTER DATABASE, CREATE / ALTER / DROP SUBSCRIPTION;
 - `misc`: COMMENT, GRANT / REVOKE, ALTER SEQUENCE, ALTER ... DEPENDS ON EXTENSION, CREATE /
-  ALTER PUBLICATION, CREATE STATISTICS.
+  ALTER PUBLICATION, CREATE STATISTICS, REASSIGN OWNED.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from lockwise.effects.postgres.databases import (
     create_subscription,
     drop_subscription,
 )
-from lockwise.effects.postgres.drops import drop, drop_database, truncate
+from lockwise.effects.postgres.drops import drop, drop_database, drop_owned, truncate
 from lockwise.effects.postgres.embedded import (
     create_rule,
     create_schema,
@@ -73,6 +73,7 @@ from lockwise.effects.postgres.misc import (
     create_statistics,
     depends_on_extension,
     grant,
+    reassign_owned,
 )
 from lockwise.effects.postgres.queries import copy, dml, select
 from lockwise.effects.postgres.renames import rename, set_schema
@@ -114,6 +115,8 @@ _HANDLERS: dict[str, Callable[[Builder, dict], None]] = {
     "ReindexStmt": reindex,
     "DropStmt": drop,
     "DropdbStmt": drop_database,
+    "DropOwnedStmt": drop_owned,
+    "ReassignOwnedStmt": reassign_owned,
     "TruncateStmt": truncate,
     "AlterTableStmt": alter_table,
     "AlterTableMoveAllStmt": move_all_to_tablespace,
