@@ -458,6 +458,10 @@ class Catalog:
     sequences: set[str] = field(default_factory=set)
     schemas: set[str] = field(default_factory=lambda: {"public"})
     types: set[str] = field(default_factory=set)
+    #: Range types (qualified) -> the multirange type (qualified, also in `types`) each made
+    #: (PostgreSQL 14+), which goes with it (DROP) but keeps its name and schema when the
+    #: range is renamed or moved (checked on the server).
+    multiranges: dict[str, str] = field(default_factory=dict)
     #: Domains (qualified) that carry a CHECK or NOT NULL constraint.
     constrained_domains: set[str] = field(default_factory=set)
     #: Every domain (qualified), constrained or not, with its base type.

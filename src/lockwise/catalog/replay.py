@@ -252,6 +252,23 @@ def default_constraint_name(catalog: Catalog, table: str, columns: tuple[str, ..
         number += 1
 
 
+def multirange_type_name(stmt: dict) -> str:
+    """The multirange type (qualified) CREATE TYPE ... AS RANGE `stmt` (a CreateRangeStmt)
+    makes beside the range (PostgreSQL 14+): its `multirange_type_name`, else named after the
+    range in the range's schema, its first `range` made `multirange` (`floatrange` ->
+    `floatmultirange`), or else `_multirange` added (`period_multirange`), within 63 bytes
+    (makeMultirangeTypeName; checked on the server)."""
+    for param in stmt.get("params") or ():
+        elem = unwrap(param)[1]
+        if elem.get("defname") == "multirange_type_name":
+            return object_name(strings(unwrap(elem.get("arg"))[1].get("names")), create=True)
+    schema, _, name = object_name(strings(stmt.get("typeName")), create=True).partition(".")
+    at = name.find("range")
+    multi = f"{name[:at]}multi{name[at:]}" if at >= 0 else \
+        f"{_clip(name.encode(), _MAX_NAME_BYTES - 11)}_multirange"
+    return f"{schema}.{_clip(multi.encode(), _MAX_NAME_BYTES)}"
+
+
 def _index_column_names(params: list[dict]) -> tuple[str, ...]:
     """The names PostgreSQL gives the columns of an index on `params` (IndexElems, its INCLUDE
     columns after the key's): a column's name, an expression's as FigureIndexColname figures
@@ -1627,6 +1644,8 @@ def _move_type(catalog: Catalog, spellings: dict[str, str]) -> None:
     if old in catalog.types:
         catalog.types.discard(old)
         catalog.types.add(new)
+    if old in catalog.multiranges:  # the multirange keeps its name and schema
+        catalog.multiranges[new] = catalog.multiranges.pop(old)
     if old in catalog.domains:
         catalog.domains[new] = catalog.domains.pop(old)
     if old in catalog.composites:
@@ -2195,7 +2214,12 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                         if k.startswith(schema + ".")]:
                 catalog.enums.pop(key, None)
                 catalog.composites.pop(key, None)
-            catalog.types = {k for k in catalog.types if not k.startswith(schema + ".")}
+            # (a range's multirange goes with it, wherever it is)
+            gone = {m for r, m in catalog.multiranges.items() if r.startswith(schema + ".")}
+            catalog.multiranges = {r: m for r, m in catalog.multiranges.items()
+                                   if not r.startswith(schema + ".")}
+            catalog.types = {k for k in catalog.types
+                             if not k.startswith(schema + ".") and k not in gone}
             catalog.sequences = {k for k in catalog.sequences if not k.startswith(schema + ".")}
             # Statistics objects in it, and those on its tables (which live anywhere).
             _drop_statistics(catalog, [s for s, on in catalog.statistics.items()
@@ -2304,6 +2328,7 @@ def _drop_type(catalog: Catalog, name: str, cascade: bool, stmt: dict) -> None:
         catalog.composites.pop(dropped, None)
         catalog.enums.pop(dropped, None)
         catalog.types.discard(dropped)
+        catalog.types.discard(catalog.multiranges.pop(dropped, ""))  # a range's goes with it
         catalog.constrained_domains.discard(dropped)
         catalog.domains.pop(dropped, None)
 
@@ -2577,7 +2602,10 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         catalog.composites[name] = tuple(_column(catalog, unwrap(c)[1], name)
                                          for c in body.get("coldeflist") or ())
     elif kind == "CreateRangeStmt":
-        catalog.types.add(object_name(strings(body.get("typeName")), create=True))
+        name = object_name(strings(body.get("typeName")), create=True)
+        multirange = multirange_type_name(body)
+        catalog.types |= {name, multirange}
+        catalog.multiranges[name] = multirange
     elif kind == "AlterEnumStmt":
         name = object_name(strings(body.get("typeName")))
         labels = catalog.enums.get(name)

@@ -89,6 +89,7 @@ from lockwise.effects.postgres.user_types import (
     alter_domain,
     alter_enum,
     create_domain,
+    create_range,
     create_type,
 )
 from lockwise.effects.syntax_versions import NEWEST, unavailable_syntax_facts
@@ -141,7 +142,7 @@ _HANDLERS: dict[str, Callable[[Builder, dict], None]] = {
     "CreateFunctionStmt": create_function,
     "CreateEnumStmt": create_type,
     "CompositeTypeStmt": create_type,
-    "CreateRangeStmt": create_type,
+    "CreateRangeStmt": create_range,
     "CreateForeignTableStmt": create_foreign_table,
     "CreateDomainStmt": create_domain,
     "AlterDomainStmt": alter_domain,
