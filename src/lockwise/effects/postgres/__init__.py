@@ -27,7 +27,7 @@ records what the statement does in a `Builder`. The handlers live by statement f
   PREPARE's statement (they recurse into `compute_effect`);
 - `databases`: ALTER DATABASE, CREATE / ALTER / DROP SUBSCRIPTION;
 - `misc`: COMMENT, GRANT / REVOKE, ALTER SEQUENCE, ALTER ... DEPENDS ON EXTENSION, CREATE /
-  ALTER PUBLICATION, CREATE STATISTICS, REASSIGN OWNED.
+  ALTER PUBLICATION, CREATE STATISTICS, ALTER EXTENSION ... ADD / DROP, REASSIGN OWNED.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ from lockwise.effects.postgres.embedded import (
 from lockwise.effects.postgres.indexes import create_index, reindex
 from lockwise.effects.postgres.maintenance import cluster, lock_table, refresh_matview, vacuum
 from lockwise.effects.postgres.misc import (
+    alter_extension_contents,
     alter_publication,
     alter_sequence,
     alter_statistics,
@@ -175,6 +176,7 @@ _HANDLERS: dict[str, Callable[[Builder, dict], None]] = {
     "ExplainStmt": explain,
     "PrepareStmt": prepare,
     "AlterObjectDependsStmt": depends_on_extension,
+    "AlterExtensionContentsStmt": alter_extension_contents,
 }
 
 

@@ -1,6 +1,7 @@
 """Statements whose effect is a lock on the tables they name, if that: COMMENT, GRANT /
 REVOKE, ALTER SEQUENCE, ALTER ... DEPENDS ON EXTENSION, CREATE / ALTER PUBLICATION, CREATE
-STATISTICS, REASSIGN OWNED (whose relations the migrations do not name)."""
+STATISTICS, ALTER EXTENSION ... ADD / DROP, REASSIGN OWNED (whose relations the migrations do
+not name)."""
 
 from __future__ import annotations
 
@@ -84,6 +85,22 @@ def alter_sequence(b: Builder, stmt: dict) -> None:
     b.lock(range_var(stmt.get("sequence"))[0], L.SHARE_ROW_EXCLUSIVE)
     lock_sequence_owner(b, stmt)
     b.act("alter_sequence")
+
+
+#: The relations ALTER EXTENSION ... ADD / DROP can name.
+_EXTENSION_RELATIONS = frozenset({"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW",
+                                  "OBJECT_SEQUENCE", "OBJECT_FOREIGN_TABLE"})
+
+
+def alter_extension_contents(b: Builder, stmt: dict) -> None:
+    """ALTER EXTENSION e ADD / DROP <object>: the object is held SHARE UPDATE EXCLUSIVE while
+    its membership is recorded, a relation too (checked on the server)."""
+    if stmt.get("objtype") in _EXTENSION_RELATIONS:
+        names = strings(unwrap(stmt.get("object"))[1].get("items"))
+        b.lock(object_name(names), L.SHARE_UPDATE_EXCLUSIVE)
+    b.act("alter_extension_contents", extension=stmt.get("extname", ""),
+          add=stmt.get("action") == 1,
+          object_type=str(stmt.get("objtype", "")).replace("OBJECT_", "").lower())
 
 
 def reassign_owned(b: Builder, stmt: dict) -> None:
