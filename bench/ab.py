@@ -1,6 +1,7 @@
 """One lockwise command run from two or more source trees, alternately: wall and CPU medians.
 
     python bench/ab.py /tmp/main/src src --runs 15                 # lint --no-cache, the corpora
+    python bench/ab.py /tmp/main/src src --corpora /work/shared/corpora   # from a worktree
     python bench/ab.py /tmp/main/src src --runs 15 -- graph -f json ../shared/corpora/lemmy
 
 Each tree is a folder holding the `lockwise` package (`git archive main | tar -x -C /tmp/main`
@@ -36,9 +37,11 @@ def timed(env: dict[str, str], args: list[str]) -> tuple[float, float]:
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", _RUN, *args], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, _, usage = os.wait4(proc.pid, 0)
+    _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    proc.returncode = 0  # reaped by wait4
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):  # 1: findings
+        raise SystemExit(f"lockwise {' '.join(args)} exited with {proc.returncode}")
     return wall, usage.ru_utime + usage.ru_stime
 
 
@@ -46,9 +49,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("trees", nargs="+", help="folders holding the lockwise package")
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--corpora", type=Path, default=CORPORA,
+                        help="where lemmy and documenso are, for the default command")
     args, command = parser.parse_known_args()
     command = [a for a in command if a != "--"] or [
-        "lint", "--no-cache", str(CORPORA / "lemmy"), str(CORPORA / "documenso")]
+        "lint", "--no-cache", str(args.corpora / "lemmy"), str(args.corpora / "documenso")]
     cache = tempfile.mkdtemp(prefix="lw-ab-")
     envs = {tree: {**_ENV, "PYTHONPATH": str(Path(tree).resolve()),
                    "LOCKWISE_CACHE_DIR": os.path.join(cache, str(i))}
