@@ -23,7 +23,7 @@ COMMANDS = [command_name(info) for info in app.registered_commands]
 #: Runs `lockwise.cli.app.main` with the given arguments and writes, as JSON, the click
 #: commands typer built and every module loaded by the end of the run.
 PROBE = """
-import json, sys
+import json, sys, types
 import typer.main
 
 built = []
@@ -42,7 +42,9 @@ try:
 except SystemExit as exc:
     code = exc.code
 with open(out, "w") as handle:
-    json.dump({"code": code, "built": built, "modules": sorted(sys.modules)}, handle)
+    json.dump({"code": code, "built": built, "modules": sorted(sys.modules),
+               "unexecuted": sorted(m for m, module in sys.modules.items()
+                                    if type(module) is not types.ModuleType)}, handle)
 """
 
 #: Never needed to lint PostgreSQL migrations into a pipe (_hashlib is hashlib's OpenSSL).
@@ -84,6 +86,34 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path) -> None
     assert "pglast" in uncached["modules"]
     for run in (again, uncached):
         assert loaded(run["modules"], HEAVY + ("pickle",)) == []
+    # pglast's node classes and enums are bound but never executed (lockwise.parse.libpg).
+    assert loaded(uncached["unexecuted"], ("pglast",)) == ["pglast.ast", "pglast.enums"]
+    assert "decimal" not in uncached["modules"]
+
+
+#: After lockwise's parser is imported, pglast's lazy modules work as pglast's own.
+LAZY_PGLAST = """
+import sys, types
+from lockwise.parse.libpg import parser
+assert type(sys.modules["pglast.ast"]) is not types.ModuleType
+assert parser.parse_sql_json("SELECT 1").startswith("{")
+import pglast
+from pglast.enums.parsenodes import ObjectType  # a submodule first: imported once all the same
+from pglast import ast, enums
+from pglast.stream import RawStream
+tree = pglast.parse_sql("ALTER TABLE t DROP COLUMN c")[0]
+assert isinstance(tree.stmt, ast.AlterTableStmt)
+assert tree.stmt.objtype is enums.ObjectType.OBJECT_TABLE is ObjectType.OBJECT_TABLE
+assert pglast.ast is sys.modules["pglast.ast"] and pglast.enums is sys.modules["pglast.enums"]
+assert type(sys.modules["pglast.ast"]) is types.ModuleType
+print(RawStream()(tree))
+"""
+
+
+def test_pglast_loaded_lazily_works_as_pglast() -> None:
+    out = subprocess.run([sys.executable, "-c", LAZY_PGLAST], check=True, capture_output=True,
+                         text=True).stdout
+    assert out == "ALTER TABLE t DROP COLUMN c\n"
 
 
 def test_sql_only_a_safe_alternative_shows_is_not_printed(tmp_path: Path) -> None:

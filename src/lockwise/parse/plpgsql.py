@@ -69,7 +69,7 @@ def fully_read(body: str) -> bool:
 def _read(body: str) -> tuple[tuple[Embedded, ...], bool]:
     if not _RUNS_SQL.search(body):
         return (), True
-    from pglast import parser
+    from lockwise.parse.libpg import parser
 
     tag = "$lockwise$"
     while tag in body:

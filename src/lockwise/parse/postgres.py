@@ -412,7 +412,7 @@ def _parse_chunk(text: str, base: int, lines: LineIndex, parsed: ParsedFile,
                  found: list[_Found], whole_file: bool) -> None:
     """Parse text (a whole file, or one statement after a failure): its statements go to
     `found`, what the grammar rejects to `parsed.problems`."""
-    from pglast import parser
+    from lockwise.parse.libpg import parser
 
     try:
         raw = parser.parse_sql_json(text)
@@ -465,7 +465,7 @@ def _parse_statement_by_statement(text: str, lines: LineIndex, parsed: ParsedFil
     A statement whose semicolons are inside a BEGIN ATOMIC body or parentheses (a rule's
     actions) is parsed whole; when it fails so, it is cut at those semicolons too.
     """
-    from pglast import parser
+    from lockwise.parse.libpg import parser
 
     try:
         tokens = parser.scan(text)
@@ -533,7 +533,7 @@ def _statement_pieces(tokens: list, first: int, start: int, size: int, nested: b
 
 
 def _parses(text: str) -> bool:
-    from pglast import parser
+    from lockwise.parse.libpg import parser
 
     try:
         parser.parse_sql_json(text)

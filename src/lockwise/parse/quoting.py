@@ -14,6 +14,9 @@ MAX_IDENTIFIER_BYTES = 63
 @cache
 def _reserved() -> frozenset[str]:
     """Words that cannot be a bare column or table name (imported at the first name quoted)."""
+    from lockwise.parse.libpg import import_pglast
+
+    import_pglast()  # pglast as lint loads it, if this is its first use
     from pglast.keywords import RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
     return frozenset(RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS)
