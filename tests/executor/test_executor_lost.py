@@ -43,27 +43,77 @@ def _rows(dsn: str) -> list[tuple]:
 
 def test_lock_connection_lost_after_the_last_statement_committed(pg_db: str,
                                                                  tmp_path: Path) -> None:
-    # Every statement commits with its progress on the migration connection; only the run's
-    # end, written on the lock connection, is lost.
+    # Every statement commits with its progress on the migration connection; the run's end,
+    # which the lock connection would write, is written there too: the migration connection
+    # still holds the statement lock, so no other runner reads the history in between.
     migrations = write(tmp_path / "m", {"001_t.up.sql": (
         "-- lockwise: no-transaction\nCREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\n"
         f"{_WAIT};\nINSERT INTO t VALUES (2);\n")})
     result = _terminate_while_waiting(pg_db, migrations, _LOCK_CONNECTION)
-    assert result.returncode == 1, result
     assert "database error" not in result.stderr and "Traceback" not in result.stderr
-    assert "lost the connection that holds the runner lock and writes the history" in \
-        result.stderr
-    assert _rows(pg_db) == [("001", None, 4)]
+    assert "lost the connection that holds the runner lock" in result.stderr, result
+    # Nothing was left to run: everything is applied and recorded.
+    assert result.returncode == 0, result
+    assert _rows(pg_db) == [("001", True, 4)]
     status = lockwise(pg_db, "status", str(migrations))
-    assert status.returncode == 1
-    assert "all 4 statement(s) completed" in status.stdout
-    assert "statement 5" not in status.stdout
-    repair = lockwise(pg_db, "repair", str(migrations))
-    assert "records it as finished without running any" in repair.stdout, repair
+    assert status.returncode == 0, status
+    again = lockwise(pg_db, "apply", str(migrations))
+    assert again.returncode == 0 and "up to date" in again.stdout, again
+    assert query(pg_db, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]
+
+
+def test_lock_connection_lost_stops_before_the_next_migration(pg_db: str,
+                                                             tmp_path: Path) -> None:
+    # The runner lock is gone with its connection: the migration running commits with its row,
+    # and nothing more runs without the lock (a transactional migration never writes on the
+    # lock connection, so the runner checks it before each migration).
+    migrations = write(tmp_path / "m", {
+        "001_t.up.sql": "CREATE TABLE t (id int);\n",
+        "002_i.up.sql": f"INSERT INTO t VALUES (1);\n{_WAIT};\n",
+        "003_j.up.sql": "INSERT INTO t VALUES (3);\n"})
+    result = _terminate_while_waiting(pg_db, migrations, _LOCK_CONNECTION)
+    assert result.returncode == 1, result
+    assert "Traceback" not in result.stderr
+    assert "lost the connection that holds the runner lock before 003_j.up.sql" in \
+        result.stderr.replace(str(migrations) + "/", ""), result
+    assert "run `lockwise apply` again" in result.stderr
+    assert [(r["version"], r["success"]) for r in history(pg_db)] == [
+        ("001", True), ("002", True)]
+    assert query(pg_db, "SELECT id FROM t ORDER BY id") == [(1,)]
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 0 and "pending" in status.stdout, status
     again = lockwise(pg_db, "apply", str(migrations))
     assert again.returncode == 0, again
-    assert query(pg_db, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]
-    assert _rows(pg_db)[-1] == ("001", True, 4)
+    assert query(pg_db, "SELECT id FROM t ORDER BY id") == [(1,), (3,)]
+
+
+def test_lock_connection_lost_then_a_statement_fails(pg_db: str, tmp_path: Path) -> None:
+    # The failure is recorded on the migration connection, and the user reads the statement's
+    # own error, not the lost connection's.
+    migrations = write(tmp_path / "m", {"001_t.up.sql": (
+        "-- lockwise: no-transaction\nCREATE TABLE t (id int);\n"
+        f"{_WAIT};\nINSERT INTO nosuch VALUES (1);\n")})
+    result = _terminate_while_waiting(pg_db, migrations, _LOCK_CONNECTION)
+    assert result.returncode == 1, result
+    assert 'relation "nosuch" does not exist' in result.stderr, result
+    assert "lost the connection that holds the runner lock" in result.stderr
+    assert _rows(pg_db) == [("001", False, 2)]
+    assert history(pg_db)[0]["failed_statement_index"] == 2
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+
+
+def test_lock_connection_lost_then_a_transactional_migration_fails(pg_db: str,
+                                                                   tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        "001_t.up.sql": "CREATE TABLE t (id int);\n",
+        "002_i.up.sql": f"INSERT INTO t VALUES (1);\n{_WAIT};\nINSERT INTO nosuch VALUES (1);\n"})
+    result = _terminate_while_waiting(pg_db, migrations, _LOCK_CONNECTION)
+    assert result.returncode == 1, result
+    assert 'relation "nosuch" does not exist' in result.stderr, result
+    assert "the database has none of this migration's changes" in result.stderr
+    assert [(r["version"], r["success"]) for r in history(pg_db)] == [
+        ("001", True), ("002", False)]
+    assert query(pg_db, "SELECT count(*) FROM t") == [(0,)]
 
 
 def test_migration_connection_lost_mid_statement_by_statement(pg_db: str,

@@ -148,6 +148,8 @@ class _Runner:
         self.runs_migrations = runs_migrations
         self.conn = None
         self.work = None
+        #: The lock connection's error once it was lost mid-run: the runner lock went with it.
+        self.lock_lost: BaseException | None = None
 
     def __enter__(self) -> _Runner:
         self.conn = connect(self.dsn)
@@ -193,6 +195,51 @@ class _Runner:
                 with contextlib.suppress(Exception):
                     lock.release(self.conn, self.options.table.lock_key)
             self.conn.close()
+
+    def record(self, write: Callable[..., object], *args, **kwargs) -> None:
+        """A history write that must outlive the migration's own transaction (a failure, the
+        end of a statement-by-statement run), on the lock connection. When that connection is
+        lost (its backend terminated), on the migration connection, in a transaction of its own
+        and as the user that connected: it still holds the statement lock, so no other runner
+        reads the history before the write, and what committed is recorded (docs/executor.md,
+        "Failures"). The run then stops before its next migration (`check_lock`).
+
+        `write(conn, *args, **kwargs)` makes the write on the connection it is given."""
+        import psycopg
+
+        if self.lock_lost is None:
+            try:
+                write(self.conn, *args, **kwargs)
+                return
+            except psycopg.OperationalError as exc:
+                if not self.conn.closed or self.work is None or self.work.closed:
+                    raise
+                self.lock_lost = exc
+                self.console.warn("lockwise: warning: lost the connection that holds the runner "
+                                  f"lock: {_error_text(exc, self.dsn)}; recording the run on "
+                                  "the migration connection, then stopping")
+        with self.work.transaction():
+            self.work.execute(_CONNECTED_USER_LOCAL)
+            write(self.work, *args, **kwargs)
+
+    def check_lock(self, plan: Plan, command: str) -> None:
+        """Before `plan` runs: stop when the lock connection, and the runner lock with it, is
+        gone. A transactional migration never writes on it, so without this check a run would
+        go on without the runner lock."""
+        import psycopg
+
+        if self.lock_lost is None:
+            try:
+                self.conn.execute("SELECT 1")
+                return
+            except psycopg.OperationalError as exc:
+                if not self.conn.closed:
+                    raise
+                self.lock_lost = exc
+        raise ExecutorError(
+            f"lost the connection that holds the runner lock before {plan.path}: "
+            f"{_error_text(self.lock_lost, self.dsn)}. Every migration before it is "
+            f"recorded; nothing more was run without the lock: {_rest(command)}")
 
     def state(self, migrations: Sequence[Migration]) -> DatabaseState:
         try:
@@ -300,6 +347,7 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
             return refused
         _resume_points(runner, plans, KIND_APPLY)
         for plan in plans:
+            runner.check_lock(plan, "apply")
             with _connection_lost(runner, plan):
                 if not _run_up(runner, runner.work, plan):
                     return EXIT_FAILED
@@ -333,13 +381,18 @@ def _stop_if_disconnected(runner: _Runner, plan: Plan, command: str) -> None:
     """After `plan` succeeded: stop when the migration connection is gone (the server committed
     before the connection dropped), instead of failing on it with the next migration."""
     if runner.work is not None and runner.work.closed:
-        # --steps counts from the latest applied migration: rerun as it was, it undoes more.
-        rest = ("run `lockwise apply` again for the rest" if command == "apply" else
-                "check `lockwise status` before rolling back the rest (`--steps` counts from "
-                "the latest migration still applied)")
         raise ExecutorError(
             f"the connection running the migrations was lost after {plan.path} committed; "
-            f"nothing after it ran: {rest}")
+            f"nothing after it ran: {_rest(command)}")
+
+
+def _rest(command: str) -> str:
+    """What to do about the migrations a stopped `command` did not run."""
+    if command == "apply":
+        return "run `lockwise apply` again for the rest"
+    # --steps counts from the latest applied migration: rerun as it was, it undoes more.
+    return ("check `lockwise status` before rolling back the rest (`--steps` counts from the "
+            "latest migration still applied)")
 
 
 def _live_stats(dsn: str, console: Console) -> object | None:
@@ -550,7 +603,7 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
             recorded = f"COMMIT failed: {message}" if current is None and phase == "COMMIT" \
                 else message
             # After the rollback, in its own transaction on the lock connection.
-            history.insert_row(runner.conn, table, **_row_values(
+            runner.record(history.insert_row, table, **_row_values(
                 plan, kind=kind, success=False, error_message=recorded,
                 execution_time_ms=elapsed,
                 failed_statement_index=current.index if current else None,
@@ -869,11 +922,11 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                     runner, work, before, options.drop_invalid, stmt)
                 if invalid and not options.drop_invalid:
                     message += f" (left invalid index {', '.join(invalid)})"
-                history.update_row(
-                    runner.conn, table, row_id, success=False,
-                    error_message=f"COMMIT failed: {message}" if step.committing else message,
-                    failed_statement_index=stmt.index, **progress(),
-                    execution_time_ms=int((time.monotonic() - started) * 1000))
+                error = f"COMMIT failed: {message}" if step.committing else message
+                runner.record(history.update_row, table, row_id, success=False,
+                              error_message=error, failed_statement_index=stmt.index,
+                              **progress(),
+                              execution_time_ms=int((time.monotonic() - started) * 1000))
                 console.warn(f"lockwise: error: {plan.path} failed at "
                              f"{_failed_where(plan, stmt, step, committed)}: {message}")
                 console.warn(f"lockwise: this migration runs without a transaction: the first "
@@ -890,9 +943,9 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                 message = f"statement {stmt.index + 1} left invalid index {', '.join(invalid)}"
                 if options.drop_invalid:
                     message += " (dropped: rerun the migration to build it)"
-                history.update_row(runner.conn, table, row_id, success=False,
-                                   error_message=message, failed_statement_index=stmt.index,
-                                   **progress())
+                runner.record(history.update_row, table, row_id, success=False,
+                              error_message=message, failed_statement_index=stmt.index,
+                              **progress())
                 console.warn(f"lockwise: error: {plan.path}: {message}")
                 return False
         from psycopg.pq import TransactionStatus
@@ -902,15 +955,19 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
             if not step.recorded:
                 # Committed on its own (CONCURRENTLY, a batch...): a runner killed before
                 # this update leaves it uncounted, and the resume runs it again.
-                record(runner.conn)
+                runner.record(record)
     if _left_open(runner, work, plan, row_id):
         return False
-    # Together: a crash in between must not leave a rollback done but its row running.
-    with runner.conn.transaction():
-        if on_success is not None:
-            on_success(runner.conn)
-        history.update_row(runner.conn, table, row_id, success=True,
-                           execution_time_ms=int((time.monotonic() - started) * 1000))
+    elapsed = int((time.monotonic() - started) * 1000)
+
+    def finish(conn) -> None:
+        # Together: a crash in between must not leave a rollback done but its row running.
+        with conn.transaction():
+            if on_success is not None:
+                on_success(conn)
+            history.update_row(conn, table, row_id, success=True, execution_time_ms=elapsed)
+
+    runner.record(finish)
     return True
 
 
@@ -979,8 +1036,8 @@ def _left_open(runner: _Runner, work, plan: Plan, row_id: int) -> bool:
     work.execute("ROLLBACK")
     message = ("the migration left a transaction open (a BEGIN without COMMIT): its changes "
                "since that BEGIN were rolled back")
-    history.update_row(runner.conn, runner.options.table, row_id, success=False,
-                       error_message=message)
+    runner.record(history.update_row, runner.options.table, row_id, success=False,
+                  error_message=message)
     runner.console.warn(f"lockwise: error: {plan.path}: {message}; add the COMMIT. Statements "
                         "before the BEGIN stay applied; later applies refuse until `lockwise "
                         "repair`.")
@@ -998,8 +1055,10 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
         _check_blockers(state, console, "roll back")
         # Application order, not version order: a migration applied out of order ran on top of
         # newer versions (and may depend on them), so only undoing the latest application
-        # first replays the history backwards.
-        applied = sorted(state.having(APPLIED), key=lambda v: v.row.id)
+        # first replays the history backwards. An applied migration whose file is gone counts
+        # too: skipped, a rollback would undo what it was built on (and `--to` would leave it
+        # applied); it has no down file, so the rollback is refused instead.
+        applied = sorted(state.having(APPLIED, MISSING), key=lambda v: v.row.id)
         if to is not None:
             limit = _rollback_target(state, to)
             targets = [v for v in applied if version_key(v.version) > limit]
@@ -1047,6 +1106,7 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
             def mark(conn, row_id: int = row_id) -> None:
                 conn.execute(_mark_rolled_back(options.table), (row_id,))
 
+            runner.check_lock(plan, "rollback")
             console.say(f"lockwise: rolling back {v.version} with {plan.path}")
             run = _run_transactional if plan.transactional else _run_statements
             with _connection_lost(runner, plan):
