@@ -214,8 +214,8 @@ def _dead_runner_statement(pg_db: str, tmp_path: Path, outcome: str) -> tuple[Pa
     assert f"still running on backend PID {stray}: waiting" in err
     assert "refusing to apply" in err
     status = lockwise(pg_db, "status", str(migrations))
-    assert "1 statement(s) completed; statement 2 was running when the runner stopped and may " \
-        "have taken effect" in status.stdout
+    assert "1 statement(s) completed; statement 2 (line 3) was running when the runner " \
+        "stopped and may have taken effect" in status.stdout
     assert "still running" not in status.stdout
     return migrations, err
 
@@ -310,7 +310,7 @@ def test_interrupted_concurrent_index_is_reported_and_the_run_resumes(
     assert status.returncode == 1
     assert "001  interrupted" in status.stdout
     assert "1 statement(s) completed" in status.stdout
-    assert "statement 2 was running" in status.stdout
+    assert "statement 2 (line 3) was running" in status.stdout
     assert "index public.t_id is INVALID" in status.stdout
     assert "DROP INDEX CONCURRENTLY public.t_id" in status.stdout
 
@@ -358,7 +358,7 @@ def test_a_runner_killed_before_recording_a_statement_leaves_it_uncommitted(
                        "LIKE 'lockwise%'")
     assert query(pg_db, "SELECT count(*) FROM t") == [(0,)]
     status = lockwise(pg_db, "status", str(migrations))
-    assert "0 statement(s) completed; statement 1 was running" in status.stdout
+    assert "0 statement(s) completed; statement 1 (line 2) was running" in status.stdout
     assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
     done = lockwise(pg_db, "apply", str(migrations))
     assert done.returncode == 0, done

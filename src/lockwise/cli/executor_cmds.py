@@ -234,7 +234,7 @@ def status(
                 label, detail = "running", f"a runner holds the lock (pid {holder}); {detail}"
             rows.append({"version": v.version, "name": v.description, "state": label,
                          "path": str(v.migration.path) if v.migration else None,
-                         "detail": detail})
+                         "detail": detail, **_run_json(v)})
         if output_format is StatusFormat.json:
             import json  # here: every `lockwise` run imports this module
 
@@ -262,6 +262,18 @@ def status(
         return 1 if needs_repair else 0
 
     _run(url, show)
+
+
+def _run_json(v) -> dict:
+    """Where a failed or interrupted run stopped: the statement (1-based, as `apply` and lint
+    number them), its line and file (the down file for a rollback), and how many statements
+    completed; null when not known, or for the other states."""
+    from lockwise.executor.state import FAILED, INTERRUPTED
+
+    stopped = v.state in (FAILED, INTERRUPTED) and v.row is not None
+    return {"statement": v.statement, "line": v.line,
+            "file": str(v.file) if v.file is not None else None,
+            "statements_completed": (v.row.statements_completed or 0) if stopped else None}
 
 
 def _stray_advice(stray) -> str:

@@ -1,0 +1,71 @@
+"""A deployer's checks of `apply` and `rollback` on a real server: what runs, in which order,
+and what is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from executor_helpers import history, lockwise, relation_exists, write
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.mark.parametrize("how", [("--steps", "1"), ("--to", "001")])
+def test_rollback_does_not_skip_an_applied_migration_whose_file_is_gone(
+        pg_db: str, tmp_path: Path, how: tuple[str, str]) -> None:
+    # 003 is the latest applied migration; its files were deleted. Undoing 002 under it would
+    # replay the history out of order (003 may depend on 002), and `--to 001` would leave 003
+    # applied while saying the database is back at 001.
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n", "001_a.down.sql": "DROP TABLE a;\n",
+        "002_b.up.sql": "CREATE TABLE b (id int);\n", "002_b.down.sql": "DROP TABLE b;\n",
+        "003_c.up.sql": "CREATE TABLE c (id int);\n", "003_c.down.sql": "DROP TABLE c;\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    (migrations / "003_c.up.sql").unlink()
+    (migrations / "003_c.down.sql").unlink()
+    result = lockwise(pg_db, "rollback", str(migrations), *how)
+    assert result.returncode == 1, result
+    assert "version 003 has no down migration" in result.stderr, result
+    assert all(relation_exists(pg_db, t) for t in ("a", "b", "c"))
+    assert not any(r["rolled_back"] for r in history(pg_db))
+
+
+def _status_json(dsn: str, migrations: Path) -> dict:
+    import json
+
+    result = lockwise(dsn, "status", str(migrations), "--format", "json")
+    assert result.returncode == 1, result
+    return {m["version"]: m for m in json.loads(result.stdout)["migrations"]}
+
+
+def test_a_failed_statement_is_named_alike_by_apply_status_and_json(pg_db: str,
+                                                                   tmp_path: Path) -> None:
+    # Statement 3 (1-based, as lint and the plan number them) is on line 5; two completed.
+    migrations = write(tmp_path / "m", {"001_a.up.sql": (
+        "-- lockwise: no-transaction\nCREATE TABLE a (id int);\n\nINSERT INTO a VALUES (1);\n"
+        "INSERT INTO nosuch VALUES (1);\n")})
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert "failed at statement 3 (line 5)" in result.stderr, result
+    assert "the first 2 statement(s) stay applied" in result.stderr
+    status = lockwise(pg_db, "status", str(migrations))
+    assert "statement 3 (line 5): relation \"nosuch\"" in status.stdout, status
+    found = _status_json(pg_db, migrations)["001"]
+    assert (found["statement"], found["line"], found["statements_completed"]) == (3, 5, 2)
+    assert found["file"] == str(migrations / "001_a.up.sql")
+    # The history column stays 0-based, as documented.
+    assert history(pg_db)[0]["failed_statement_index"] == 2
+
+
+def test_a_failed_down_migration_names_the_down_file(pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n",
+        "001_a.down.sql": "-- lockwise: no-transaction\nDROP TABLE a;\nDROP TABLE nosuch;\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    result = lockwise(pg_db, "rollback", str(migrations))
+    assert "failed at statement 2 (line 3)" in result.stderr, result
+    found = _status_json(pg_db, migrations)["001"]
+    assert found["state"] == "failed"
+    assert (found["statement"], found["line"], found["statements_completed"]) == (2, 3, 1)
+    assert found["file"] == str(migrations / "001_a.down.sql")
+    assert "statement 2 (line 3)" in found["detail"]
