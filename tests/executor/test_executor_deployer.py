@@ -69,3 +69,49 @@ def test_a_failed_down_migration_names_the_down_file(pg_db: str, tmp_path: Path)
     assert (found["statement"], found["line"], found["statements_completed"]) == (2, 3, 1)
     assert found["file"] == str(migrations / "001_a.down.sql")
     assert "statement 2 (line 3)" in found["detail"]
+
+
+def test_dry_run_of_a_resumed_migration_shows_only_what_would_run(pg_db: str,
+                                                                  tmp_path: Path) -> None:
+    # After a failure and `repair`, apply resumes at statement 3: a plan listing the two
+    # INSERTs as to run would announce them inserted twice.
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n",
+        "002_i.up.sql": "-- lockwise: no-transaction\nINSERT INTO a VALUES (1);\n"
+                        "INSERT INTO a VALUES (2);\nINSERT INTO nosuch VALUES (3);\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 1
+    (migrations / "002_i.up.sql").write_text(
+        "-- lockwise: no-transaction\nINSERT INTO a VALUES (1);\nINSERT INTO a VALUES (2);\n"
+        "INSERT INTO a VALUES (3);\n")
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    plan = lockwise(pg_db, "apply", str(migrations), "--dry-run")
+    assert plan.returncode == 0, plan
+    assert "INSERT INTO a VALUES (1)" not in plan.stdout, plan.stdout
+    assert "INSERT INTO a VALUES (2)" not in plan.stdout
+    assert "statements 1 to 2: completed by the cleared run, not run again" in plan.stdout
+    assert "statement 3 (line 4)" in plan.stdout and "INSERT INTO a VALUES (3)" in plan.stdout
+    assert "resuming" not in plan.stdout
+    run = lockwise(pg_db, "apply", str(migrations))
+    assert run.returncode == 0 and "resuming at statement 3" in run.stdout, run
+    from executor_helpers import query
+
+    assert query(pg_db, "SELECT id FROM a ORDER BY id") == [(1,), (2,), (3,)]
+
+
+def test_rollback_dry_run_of_a_resumed_down_migration_shows_only_what_would_run(
+        pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n",
+        "001_a.down.sql": "-- lockwise: no-transaction\nDROP TABLE a;\nDROP TABLE nosuch;\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert lockwise(pg_db, "rollback", str(migrations)).returncode == 1
+    (migrations / "001_a.down.sql").write_text(
+        "-- lockwise: no-transaction\nDROP TABLE a;\nDROP TABLE b;\n")
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    plan = lockwise(pg_db, "rollback", str(migrations), "--dry-run")
+    assert plan.returncode == 0, plan
+    assert "DROP TABLE a" not in plan.stdout, plan.stdout
+    assert "statements 1 to 1: completed by the cleared run, not run again" in plan.stdout
+    assert "DROP TABLE b" in plan.stdout
+    assert lockwise(pg_db, "rollback", str(migrations)).returncode == 0
+    assert not relation_exists(pg_db, "b")

@@ -340,12 +340,14 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
         plans = build_plans(migrations, pending, pg_version, lock_timeout_set,
                             options.rules_dirs, stats)
         refused = _gate(plans, options, console)
+        # Before the plan is printed: a dry run shows what the run would run, not the
+        # statements a cleared run completed.
+        _resume_points(runner, plans, KIND_APPLY, announce=not options.dry_run)
         if options.dry_run:
             _print_plan(plans, options, console, dsn)
             return EXIT_FAILED if refused else EXIT_OK
         if refused:
             return refused
-        _resume_points(runner, plans, KIND_APPLY)
         for plan in plans:
             runner.check_lock(plan, "apply")
             with _connection_lost(runner, plan):
@@ -445,7 +447,8 @@ def _print_plan(plans: list[Plan], options: ExecOptions, console: Console, dsn: 
                     if plan.predicted_seconds is not None else "")
         console.say(f"{n}. {plan.migration.version} {plan.migration.name} ({plan.path}) "
                     f"[{plan.safety.label}] {mode}{estimate}{verdict}")
-        for s in plan.statements:
+        _say_skipped(plan, console)
+        for s in plan.statements[plan.resume_at:]:
             locks = ", ".join(f"{mode.pg_name} on {rel}" for rel, mode in s.locks.items())
             timing = ""
             if s.estimated_seconds is not None:
@@ -459,6 +462,14 @@ def _print_plan(plans: list[Plan], options: ExecOptions, console: Console, dsn: 
         for i in plan.dropped:
             console.say(f"   statement {i + 1}: the file's own BEGIN/COMMIT, replaced by "
                         "lockwise's transaction")
+
+
+def _say_skipped(plan: Plan, console: Console) -> None:
+    """In a plan: the statements a failed run, cleared by repair, completed, which the run
+    resumes after."""
+    if plan.resume_at:
+        console.say(f"   statements 1 to {plan.resume_at}: completed by the cleared run, not "
+                    "run again")
 
 
 def _timeouts(conn, options: ExecOptions, local: bool) -> None:
@@ -503,15 +514,18 @@ def _row_values(plan: Plan, **extra) -> dict:
             "kind": KIND_APPLY, **extra}
 
 
-def _resume_points(runner: _Runner, plans: Sequence[Plan], kind: str) -> None:
+def _resume_points(runner: _Runner, plans: Sequence[Plan], kind: str,
+                   announce: bool = True) -> None:
     """Set where each plan starts: after the statements a failed or interrupted run of it,
-    cleared by repair, committed, so they are not run twice (an INSERT would insert twice)."""
+    cleared by repair, committed, so they are not run twice (an INSERT would insert twice).
+    `announce`: say so (a dry run's plan shows it instead)."""
     rows = history.read_rows(runner.conn, runner.options.table)
     for plan in plans:
-        plan.resume_at = _resume_at(rows, plan, kind, runner.console)
+        plan.resume_at = _resume_at(rows, plan, kind, runner.console, announce)
 
 
-def _resume_at(rows: list[history.HistoryRow], plan: Plan, kind: str, console: Console) -> int:
+def _resume_at(rows: list[history.HistoryRow], plan: Plan, kind: str, console: Console,
+               announce: bool) -> int:
     row = history.resumed_run(rows, plan.migration.version, kind)
     done = (row.statements_completed or 0) if row is not None else 0
     if not done:
@@ -525,8 +539,9 @@ def _resume_at(rows: list[history.HistoryRow], plan: Plan, kind: str, console: C
                      "failed run completed, changed since the failed run; running it from its "
                      "first statement, as edited")
         return 0
-    console.say(f"lockwise: {plan.path}: resuming at statement {done + 1} ({done} "
-                "statement(s) completed before)")
+    if announce:
+        console.say(f"lockwise: {plan.path}: resuming at statement {done + 1} ({done} "
+                    "statement(s) completed before)")
     return done
 
 
@@ -1089,17 +1104,19 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
                 raise ExecutorError("refusing to roll back: a down file cannot be run",
                                     EXIT_INPUT)
             plans.append((v, plan))
+        _resume_points(runner, [plan for _, plan in plans], KIND_ROLLBACK,
+                       announce=not options.dry_run)
         if options.dry_run:
             console.say(f"Rollback plan for {mask_dsn(dsn)}: {len(plans)} migration(s)")
             for n, (v, plan) in enumerate(plans, 1):
                 mode = "one transaction" if plan.transactional else "no transaction"
                 console.say(f"{n}. {v.version} {v.description} ({plan.path}) {mode}")
-                for s in plan.statements:
+                _say_skipped(plan, console)
+                for s in plan.statements[plan.resume_at:]:
                     console.say(f"   statement {s.index + 1} (line {s.line})")
                     for line in s.sql.splitlines():
                         console.say(f"     {line}")
             return EXIT_OK
-        _resume_points(runner, [plan for _, plan in plans], KIND_ROLLBACK)
         for v, plan in plans:
             row_id = v.row.id
 
