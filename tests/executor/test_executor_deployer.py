@@ -115,3 +115,33 @@ def test_rollback_dry_run_of_a_resumed_down_migration_shows_only_what_would_run(
     assert "DROP TABLE b" in plan.stdout
     assert lockwise(pg_db, "rollback", str(migrations)).returncode == 0
     assert not relation_exists(pg_db, "b")
+
+
+def test_apply_to_a_version_stops_there(pg_db: str, tmp_path: Path) -> None:
+    # Flyway's -target, goose's up-to, golang-migrate's goto for going up.
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n",
+        "002_b.up.sql": "CREATE TABLE b (id int);\n",
+        # Judged only when it would run: above the target, it does not block the run.
+        "003_c.up.sql": "DROP TABLE a;\n"})
+    plan = lockwise(pg_db, "apply", str(migrations), "--to", "2", "--dry-run")
+    assert plan.returncode == 0, plan
+    assert "003" not in plan.stdout and "002_b.up.sql" in plan.stdout
+    result = lockwise(pg_db, "apply", str(migrations), "--to", "2")
+    assert result.returncode == 0, result
+    assert "applied 2 migration(s)" in result.stdout
+    assert "1 pending migration(s) after 002 not applied" in result.stdout
+    assert [r["version"] for r in history(pg_db)] == ["001", "002"]
+    again = lockwise(pg_db, "apply", str(migrations), "--to", "002")
+    assert again.returncode == 0 and "nothing to apply up to 002" in again.stdout, again
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 1  # the gate: 003 drops
+
+
+@pytest.mark.parametrize("target", ["20240301", "garbage", "4"])
+def test_apply_to_an_unknown_version_is_an_input_error(pg_db: str, tmp_path: Path,
+                                                       target: str) -> None:
+    migrations = write(tmp_path / "m", {"001_a.up.sql": "CREATE TABLE a (id int);\n"})
+    result = lockwise(pg_db, "apply", str(migrations), "--to", target)
+    assert result.returncode == 2, result
+    assert f"no migration has version {target!r}" in result.stderr
+    assert not relation_exists(pg_db, "a")

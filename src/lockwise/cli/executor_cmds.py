@@ -166,6 +166,8 @@ def apply(
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Print the plan (order, safety, locks, SQL) and change nothing.")
     ] = False,
+    to: Annotated[str | None, typer.Option(
+        "--to", help="Apply the pending migrations up to this version only.")] = None,
     history_table: HistoryOption = DEFAULT_TABLE,
     layout: LayoutOption = None,
     wait: WaitOption = 60.0,
@@ -200,7 +202,7 @@ def apply(
     options.drop_invalid = drop_invalid
     if rules_dir:  # else the config's, set by _prepare
         options.rules_dirs = tuple(rules_dir)
-    _run(url, lambda: runner.apply(url, migrations, options, _console(url)))
+    _run(url, lambda: runner.apply(url, migrations, options, _console(url), to=to))
 
 
 @app.command()

@@ -303,8 +303,9 @@ def _check_blockers(state: DatabaseState, console: Console, action: str) -> None
 
 
 def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
-          console: Console) -> int:
-    """Apply pending migrations that pass the gate; returns the exit code."""
+          console: Console, to: str | None = None) -> int:
+    """Apply pending migrations that pass the gate (with `to`, those up to that version
+    only); returns the exit code."""
     lock_timeout_set = options.lock_timeout_ms > 0
     with _Runner(dsn, options, console, take_lock=not options.dry_run,
                  runs_migrations=True) as runner:
@@ -324,7 +325,15 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
                 "--layout)? Nothing was applied", EXIT_INPUT)
         for v in missing:
             console.warn(f"lockwise: warning: version {v.version}: {v.detail}")
-        pending = state.pending
+        pending, later = state.pending, []
+        if to is not None:
+            limit, to = _target(state, to, "apply", "or leave --to out to apply them all")
+            later = [m for m in pending if version_key(m.version) > limit]
+            pending = [m for m in pending if version_key(m.version) <= limit]
+            if not pending:
+                console.say(f"lockwise: nothing to apply up to {to}"
+                            f"{_not_applied(later, to)}")
+                return EXIT_OK
         if not pending:
             console.say(f"lockwise: {mask_dsn(dsn)} is up to date "
                         f"({len(state.having(APPLIED))} applied)")
@@ -354,8 +363,12 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
                 if not _run_up(runner, runner.work, plan):
                     return EXIT_FAILED
             _stop_if_disconnected(runner, plan, "apply")
-        console.say(f"lockwise: applied {len(plans)} migration(s)")
+        console.say(f"lockwise: applied {len(plans)} migration(s){_not_applied(later, to)}")
     return EXIT_OK
+
+
+def _not_applied(later: Sequence[Migration], to: str | None) -> str:
+    return f"; {len(later)} pending migration(s) after {to} not applied" if later else ""
 
 
 @contextlib.contextmanager
@@ -1075,7 +1088,8 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
         # applied); it has no down file, so the rollback is refused instead.
         applied = sorted(state.having(APPLIED, MISSING), key=lambda v: v.row.id)
         if to is not None:
-            limit = _rollback_target(state, to)
+            limit, _ = _target(state, to, "roll back", "`--to 0` to undo every migration, or "
+                               "use --steps N")
             targets = [v for v in applied if version_key(v.version) > limit]
         else:
             targets = applied[-(steps or 1):] if applied else []
@@ -1134,21 +1148,23 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
     return EXIT_OK
 
 
-def _rollback_target(state: DatabaseState, to: str) -> tuple:
-    """The sort key of `rollback --to`'s version: `0`, or a version a migration file or the
-    history has. Anything else is an input error: `--to 20240301` for the timestamp version
-    `20240301090000` sorts below every migration and would undo them all (golang-migrate's
-    `goto` refuses an unknown version too)."""
+def _target(state: DatabaseState, to: str, action: str, otherwise: str) -> tuple[tuple, str]:
+    """The sort key of `--to`'s version (`apply`, `rollback`) and its spelling in the files:
+    `0`, or a version a migration file or the history has. Anything else is an input error:
+    `--to 20240301` for the timestamp version `20240301090000` sorts below every migration
+    (rollback would undo them all, apply would apply none) and golang-migrate's `goto` refuses
+    an unknown version too."""
     limit = version_key(to)
-    known = {version_key(v.version) for v in state.versions}
+    known = {version_key(v.version): v.version for v in state.versions}
     if state.baseline is not None:
-        known.add(version_key(state.baseline.version))
-    if limit in known or (to and set(to) == {"0"}):
-        return limit
+        known.setdefault(version_key(state.baseline.version), state.baseline.version)
+    if limit in known:
+        return limit, known[limit]
+    if to and set(to) == {"0"}:
+        return limit, to
     raise ExecutorError(
-        f"refusing to roll back: no migration has version {to!r}. Name the version to go back "
-        "to as its file has it (`lockwise status` lists them), `--to 0` to undo every "
-        "migration, or use --steps N.", EXIT_INPUT)
+        f"refusing to {action}: no migration has version {to!r}. Name the version as its file "
+        f"has it (`lockwise status` lists them), {otherwise}.", EXIT_INPUT)
 
 
 def _mark_rolled_back(table: HistoryTable):
