@@ -145,3 +145,21 @@ def test_apply_to_an_unknown_version_is_an_input_error(pg_db: str, tmp_path: Pat
     assert result.returncode == 2, result
     assert f"no migration has version {target!r}" in result.stderr
     assert not relation_exists(pg_db, "a")
+
+
+def test_rollback_steps_beyond_what_is_applied_is_refused(pg_db: str, tmp_path: Path) -> None:
+    # After `baseline 2`, only 003 ran here: `--steps 2` cannot reach version 1, and undoing
+    # 003 alone while exiting 0 would leave a deploy script believing the database is at 001.
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n", "001_a.down.sql": "DROP TABLE a;\n",
+        "002_b.up.sql": "CREATE TABLE b (id int);\n", "002_b.down.sql": "DROP TABLE b;\n",
+        "003_c.up.sql": "CREATE TABLE c (id int);\n", "003_c.down.sql": "DROP TABLE c;\n"})
+    assert lockwise(pg_db, "baseline", "2", str(migrations)).returncode == 0
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    result = lockwise(pg_db, "rollback", str(migrations), "--steps", "2")
+    assert result.returncode == 2, result
+    assert "--steps 2, but only 1 applied migration(s) can be rolled back" in result.stderr
+    assert relation_exists(pg_db, "c")
+    assert lockwise(pg_db, "rollback", str(migrations), "--steps", "1").returncode == 0
+    assert not relation_exists(pg_db, "c")
+    assert "nothing to roll back" in lockwise(pg_db, "rollback", str(migrations)).stdout
