@@ -21,13 +21,14 @@ _LOCK_CONNECTION = "application_name = 'lockwise'"
 _MIGRATION_CONNECTION = "application_name LIKE 'lockwise migrations%'"
 
 
-def _terminate_while_waiting(dsn: str, migrations: Path, which: str, running: str = _WAIT
+def _terminate_while_waiting(dsn: str, migrations: Path, which: str, running: str = _WAIT,
+                             command: tuple[str, ...] = ("apply",)
                              ) -> subprocess.CompletedProcess:
-    """Run `apply`; once it waits on the advisory lock (in the statement `running`), terminate
-    the backend `which` selects, then let the migration go on."""
+    """Run `command` (`apply`); once it waits on the advisory lock (in the statement
+    `running`), terminate the backend `which` selects, then let the migration go on."""
     with psycopg.connect(dsn, autocommit=True) as test:
         test.execute("SELECT pg_advisory_lock(4242)")
-        proc = popen(dsn, "apply", str(migrations))
+        proc = popen(dsn, *command[:1], str(migrations), *command[1:])
         wait_for_query(dsn, running + "%", proc)
         (killed,) = test.execute(f"SELECT count(pg_terminate_backend(pid)) FROM "
                                  f"pg_stat_activity WHERE {which}").fetchone()
@@ -85,6 +86,28 @@ def test_lock_connection_lost_stops_before_the_next_migration(pg_db: str,
     again = lockwise(pg_db, "apply", str(migrations))
     assert again.returncode == 0, again
     assert query(pg_db, "SELECT id FROM t ORDER BY id") == [(1,), (3,)]
+
+
+def test_lock_connection_lost_during_a_rollback_stops_before_the_next_one(
+        pg_db: str, tmp_path: Path) -> None:
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n", "001_a.down.sql": "DROP TABLE a;\n",
+        "002_b.up.sql": "CREATE TABLE b (id int);\n",
+        "002_b.down.sql": f"-- lockwise: no-transaction\n{_WAIT};\nDROP TABLE b;\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    result = _terminate_while_waiting(pg_db, migrations, _LOCK_CONNECTION,
+                                      command=("rollback", "--to", "0"))
+    assert result.returncode == 1, result
+    assert "lost the connection that holds the runner lock before" in result.stderr, result
+    assert "001_a.down.sql" in result.stderr and "check `lockwise status`" in result.stderr
+    rows = history(pg_db)
+    assert [(r["version"], r["kind"], r["success"], r["rolled_back"]) for r in rows] == [
+        ("001", "apply", True, False), ("002", "apply", True, True),
+        ("002", "rollback", True, False)]
+    assert query(pg_db, "SELECT to_regclass('b') IS NULL, to_regclass('a') IS NOT NULL") == [
+        (True, True)]
+    assert lockwise(pg_db, "rollback", str(migrations)).returncode == 0
+    assert query(pg_db, "SELECT to_regclass('a') IS NULL") == [(True,)]
 
 
 def test_lock_connection_lost_then_a_statement_fails(pg_db: str, tmp_path: Path) -> None:
