@@ -163,3 +163,44 @@ def test_rollback_steps_beyond_what_is_applied_is_refused(pg_db: str, tmp_path: 
     assert lockwise(pg_db, "rollback", str(migrations), "--steps", "1").returncode == 0
     assert not relation_exists(pg_db, "c")
     assert "nothing to roll back" in lockwise(pg_db, "rollback", str(migrations)).stdout
+
+
+_UP = "CREATE TABLE {t} (id int);\n"
+_DOWN = "CREATE TABLE down_ran_{t} (id int);\nDROP TABLE {t};\n"
+#: Two migrations (`a`, `b`) in each tool's layout, the down part leaving a trace if it runs.
+_LAYOUTS = {
+    "golang-migrate": lambda t, n: {f"00{n}_{t}.up.sql": _UP.format(t=t),
+                                    f"00{n}_{t}.down.sql": _DOWN.format(t=t)},
+    "goose": lambda t, n: {f"2024010{n}000000_{t}.sql": "-- +goose Up\n" + _UP.format(t=t)
+                           + "-- +goose Down\n" + _DOWN.format(t=t)},
+    "dbmate": lambda t, n: {f"db/migrations/2024010{n}000000_{t}.sql":
+                            "-- migrate:up\n" + _UP.format(t=t) + "\n-- migrate:down\n"
+                            + _DOWN.format(t=t)},
+    "flyway": lambda t, n: {f"V{n}__{t}.sql": _UP.format(t=t),
+                            f"U{n}__{t}.sql": _DOWN.format(t=t)},
+}
+
+
+@pytest.mark.parametrize("layout", sorted(_LAYOUTS))
+def test_apply_never_runs_a_down_part_and_rollback_runs_each_once(
+        pg_db: str, tmp_path: Path, layout: str) -> None:
+    files = _LAYOUTS[layout]("a", 1) | _LAYOUTS[layout]("b", 2)
+    for name in files:
+        (tmp_path / "m" / name).parent.mkdir(parents=True, exist_ok=True)
+    migrations = write(tmp_path / "m", files)
+    if layout == "dbmate":
+        migrations = migrations / "db" / "migrations"
+    applied = lockwise(pg_db, "apply", str(migrations))
+    assert applied.returncode == 0, applied
+    assert relation_exists(pg_db, "a") and relation_exists(pg_db, "b")
+    assert not relation_exists(pg_db, "down_ran_a") and not relation_exists(pg_db, "down_ran_b")
+    assert lockwise(pg_db, "rollback", str(migrations)).returncode == 0
+    assert relation_exists(pg_db, "a") and not relation_exists(pg_db, "b")
+    assert relation_exists(pg_db, "down_ran_b") and not relation_exists(pg_db, "down_ran_a")
+    assert lockwise(pg_db, "rollback", str(migrations), "--to", "0").returncode == 0
+    assert not relation_exists(pg_db, "a") and relation_exists(pg_db, "down_ran_a")
+    # Applied again: only the up parts run (the traces of the downs are still the only ones).
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert relation_exists(pg_db, "a") and relation_exists(pg_db, "b")
+    kinds = [(r["kind"], r["success"]) for r in history(pg_db)]
+    assert kinds == [("apply", True)] * 2 + [("rollback", True)] * 2 + [("apply", True)] * 2
