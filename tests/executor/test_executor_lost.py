@@ -125,20 +125,6 @@ def test_lock_connection_lost_then_a_statement_fails(pg_db: str, tmp_path: Path)
     assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
 
 
-def test_lock_connection_lost_then_a_transactional_migration_fails(pg_db: str,
-                                                                   tmp_path: Path) -> None:
-    migrations = write(tmp_path / "m", {
-        "001_t.up.sql": "CREATE TABLE t (id int);\n",
-        "002_i.up.sql": f"INSERT INTO t VALUES (1);\n{_WAIT};\nINSERT INTO nosuch VALUES (1);\n"})
-    result = _terminate_while_waiting(pg_db, migrations, _LOCK_CONNECTION)
-    assert result.returncode == 1, result
-    assert 'relation "nosuch" does not exist' in result.stderr, result
-    assert "the database has none of this migration's changes" in result.stderr
-    assert [(r["version"], r["success"]) for r in history(pg_db)] == [
-        ("001", True), ("002", False)]
-    assert query(pg_db, "SELECT count(*) FROM t") == [(0,)]
-
-
 def test_migration_connection_lost_mid_statement_by_statement(pg_db: str,
                                                               tmp_path: Path) -> None:
     # Statement 3 runs in a transaction with its progress: terminated, neither commits.
@@ -157,17 +143,27 @@ def test_migration_connection_lost_mid_statement_by_statement(pg_db: str,
     assert query(pg_db, "SELECT id FROM t ORDER BY id") == [(1,), (2,), (3,)]
 
 
-def test_migration_connection_lost_in_a_transactional_migration(pg_db: str,
-                                                                tmp_path: Path) -> None:
+@pytest.mark.parametrize(("which", "third", "error"), [
+    # The migration's own connection: the transaction is rolled back with it.
+    (_MIGRATION_CONNECTION, "INSERT INTO t VALUES (2)", "terminating connection"),
+    # The lock connection: the migration's own error is reported, and its failure recorded
+    # on the migration connection.
+    (_LOCK_CONNECTION, "INSERT INTO nosuch VALUES (2)", 'relation "nosuch" does not exist')])
+def test_a_connection_lost_in_a_transactional_migration(pg_db: str, tmp_path: Path,
+                                                        which: str, third: str,
+                                                        error: str) -> None:
     migrations = write(tmp_path / "m", {
         "001_t.up.sql": "CREATE TABLE t (id int);\n",
-        "002_i.up.sql": f"INSERT INTO t VALUES (1);\n{_WAIT};\nINSERT INTO t VALUES (2);\n"})
-    result = _terminate_while_waiting(pg_db, migrations, _MIGRATION_CONNECTION)
+        "002_i.up.sql": f"INSERT INTO t VALUES (1);\n{_WAIT};\n{third};\n"})
+    result = _terminate_while_waiting(pg_db, migrations, which)
     assert result.returncode == 1, result
+    assert error in result.stderr, result
     assert "the database has none of this migration's changes" in result.stderr
     assert query(pg_db, "SELECT count(*) FROM t") == [(0,)]
     assert [(r["version"], r["success"]) for r in history(pg_db)] == [
         ("001", True), ("002", False)]
+    (migrations / "002_i.up.sql").write_text(
+        "INSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2);\n")
     assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
     assert query(pg_db, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]
