@@ -204,3 +204,39 @@ def test_apply_never_runs_a_down_part_and_rollback_runs_each_once(
     assert relation_exists(pg_db, "a") and relation_exists(pg_db, "b")
     kinds = [(r["kind"], r["success"]) for r in history(pg_db)]
     assert kinds == [("apply", True)] * 2 + [("rollback", True)] * 2 + [("apply", True)] * 2
+
+
+@pytest.mark.parametrize("config", [
+    'ignore = ["index-without-concurrently"]\n',
+    '[[overrides]]\npath = "m/002_*"\nignore = ["index-without-concurrently"]\n'])
+def test_the_gate_judges_with_the_configs_rules_as_lint_does(pg_db: str, tmp_path: Path,
+                                                             config: str) -> None:
+    # The team's lockwise.toml ignores a rule: lint passes, so must the gate (else the only way
+    # through is --allow requires-downtime, which lets every such finding through).
+    migrations = write(tmp_path / "m", {"001_a.up.sql": "CREATE TABLE a (id bigint);\n",
+                                        "002_i.up.sql": "CREATE INDEX a_i ON a (id);\n"})
+    assert lockwise(pg_db, "apply", str(migrations), "--to", "1").returncode == 0
+    (tmp_path / "lockwise.toml").write_text(config)
+    refused = lockwise(pg_db, "apply", str(migrations))
+    assert refused.returncode == 1 and "index-without-concurrently" in refused.stderr, refused
+    with_config = ("--config", str(tmp_path / "lockwise.toml"))
+    lint = lockwise(None, "lint", str(migrations), *with_config)
+    assert lint.returncode == 0, lint
+    result = lockwise(pg_db, "apply", str(migrations), *with_config)
+    assert result.returncode == 0, result
+    assert relation_exists(pg_db, "a_i")
+
+
+@pytest.mark.parametrize("config", [
+    'ignore = ["drop-table"]\n', 'select = ["index-without-concurrently"]\n',
+    '[[overrides]]\npath = "m/*"\nignore = ["drop-table"]\n'])
+def test_a_config_never_lets_a_destructive_migration_through(pg_db: str, tmp_path: Path,
+                                                             config: str) -> None:
+    migrations = write(tmp_path / "m", {"001_a.up.sql": "CREATE TABLE a (id bigint);\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    write(migrations, {"002_drop.up.sql": "DROP TABLE a;\n"})
+    (tmp_path / "lockwise.toml").write_text(config)
+    result = lockwise(pg_db, "apply", str(migrations), "--config", str(tmp_path / "lockwise.toml"))
+    assert result.returncode == 1, result
+    assert "drop-table [destructive]" in result.stderr, result
+    assert relation_exists(pg_db, "a")

@@ -130,7 +130,7 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
         seen[identity] = m.path
     # The gate of `apply` judges with the rules lint uses.
     rules_dirs = tuple(setting(ctx, cfg, "rules_dir", None) or ())
-    return resolved, migrations, ExecOptions(table=table, rules_dirs=rules_dirs)
+    return resolved, migrations, ExecOptions(table=table, rules_dirs=rules_dirs, config=cfg)
 
 
 def _run(dsn: str, action: Callable[[], int]) -> None:

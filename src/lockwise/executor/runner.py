@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lockwise.core.types import Migration, Safety
 from lockwise.db.dsn import mask_dsn, redact
@@ -46,6 +47,9 @@ from lockwise.executor.state import (
     took_the_version,
 )
 
+if TYPE_CHECKING:
+    from lockwise.config import Config
+
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
 Say = Callable[[str], None]
@@ -75,6 +79,9 @@ class ExecOptions:
     rules_dirs: tuple[Path, ...] = ()
     #: Read table sizes from the target database for duration estimates (lockwise.cost).
     estimate: bool = True
+    #: The lockwise.toml in force: the gate chooses its rules with its `select`, `ignore` and
+    #: `overrides`, as `lockwise lint` does.
+    config: Config | None = None
 
 
 @dataclass(slots=True)
@@ -347,7 +354,7 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
         pg_version = _server_major(runner.conn)
         stats = _live_stats(dsn, console) if options.estimate else None
         plans = build_plans(migrations, pending, pg_version, lock_timeout_set,
-                            options.rules_dirs, stats)
+                            options.rules_dirs, stats, options.config)
         refused = _gate(plans, options, console)
         # Before the plan is printed: a dry run shows what the run would run, not the
         # statements a cleared run completed.
