@@ -223,8 +223,9 @@ class _Runner:
                     raise
                 self.lock_lost = exc
                 self.console.warn("lockwise: warning: lost the connection that holds the runner "
-                                  f"lock: {_error_text(exc, self.dsn)}; recording the run on "
-                                  "the migration connection, then stopping")
+                                  f"lock: {_error_text(exc, self.dsn)}; recording this "
+                                  "migration on the migration connection; nothing more runs "
+                                  "without the lock")
         with self.work.transaction():
             self.work.execute(_CONNECTED_USER_LOCAL)
             write(self.work, *args, **kwargs)
@@ -358,7 +359,7 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
         refused = _gate(plans, options, console)
         # Before the plan is printed: a dry run shows what the run would run, not the
         # statements a cleared run completed.
-        _resume_points(runner, plans, KIND_APPLY, announce=not options.dry_run)
+        _resume_points(runner, plans, KIND_APPLY, announce=not (options.dry_run or refused))
         if options.dry_run:
             _print_plan(plans, options, console, dsn)
             return EXIT_FAILED if refused else EXIT_OK
