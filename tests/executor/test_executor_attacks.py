@@ -516,11 +516,15 @@ def test_a_live_runners_statement_is_not_a_stray(pg_db: str, tmp_path: Path) -> 
     """While a runner lives, status shows its migration as running, not as a dead runner's
     statement: its migration connection is named after its lock connection's backend."""
     migrations = write(tmp_path / "m", {
-        "001_a.up.sql": "-- lockwise: no-transaction\nSELECT pg_sleep(3);\n"})
-    runner = popen(pg_db, "apply", str(migrations))
-    wait_for_query(pg_db, "SELECT pg_sleep(3)%", runner)
-    status = lockwise(pg_db, "status", str(migrations))
-    found = json.loads(lockwise(pg_db, "status", str(migrations), "--format", "json").stdout)
+        "001_a.up.sql": "-- lockwise: no-transaction\nSELECT pg_advisory_xact_lock(4242);\n"})
+    # The migration waits for the test's lock (not a sleep, which a loaded machine outlasts).
+    with psycopg.connect(pg_db, autocommit=True) as test:
+        test.execute("SELECT pg_advisory_lock(4242)")
+        runner = popen(pg_db, "apply", str(migrations))
+        wait_for_query(pg_db, "SELECT pg_advisory_xact_lock(4242)%", runner)
+        status = lockwise(pg_db, "status", str(migrations))
+        found = json.loads(lockwise(pg_db, "status", str(migrations), "--format", "json").stdout)
+        test.execute("SELECT pg_advisory_unlock(4242)")
     assert runner.wait(timeout=60) == 0
     assert "001  running" in status.stdout and "a runner holds the lock (pid" in status.stdout
     assert "still running" not in status.stdout
