@@ -1103,10 +1103,11 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
             if applied and (steps or 1) > len(applied):
                 # Doing less than asked, and exiting 0, would leave a deploy script believing
                 # the database went back that far.
+                why = (" (baselined migrations never ran here and have no history to undo)"
+                       if state.baseline is not None else "")
                 raise ExecutorError(
                     f"refusing to roll back: --steps {steps}, but only {len(applied)} applied "
-                    "migration(s) can be rolled back (baselined migrations never ran here and "
-                    "have no history to undo); nothing was rolled back", EXIT_INPUT)
+                    f"migration(s) can be rolled back{why}; nothing was rolled back", EXIT_INPUT)
             targets = applied[-(steps or 1):] if applied else []
         targets.reverse()
         if not targets:
