@@ -214,8 +214,8 @@ def _dead_runner_statement(pg_db: str, tmp_path: Path, outcome: str) -> tuple[Pa
     assert f"still running on backend PID {stray}: waiting" in err
     assert "refusing to apply" in err
     status = lockwise(pg_db, "status", str(migrations))
-    assert "1 statement(s) completed; statement 2 was running when the runner stopped and may " \
-        "have taken effect" in status.stdout
+    assert "1 statement(s) completed; statement 2 (line 3) was running when the runner " \
+        "stopped and may have taken effect" in status.stdout
     assert "still running" not in status.stdout
     return migrations, err
 
@@ -310,7 +310,7 @@ def test_interrupted_concurrent_index_is_reported_and_the_run_resumes(
     assert status.returncode == 1
     assert "001  interrupted" in status.stdout
     assert "1 statement(s) completed" in status.stdout
-    assert "statement 2 was running" in status.stdout
+    assert "statement 2 (line 3) was running" in status.stdout
     assert "index public.t_id is INVALID" in status.stdout
     assert "DROP INDEX CONCURRENTLY public.t_id" in status.stdout
 
@@ -358,7 +358,7 @@ def test_a_runner_killed_before_recording_a_statement_leaves_it_uncommitted(
                        "LIKE 'lockwise%'")
     assert query(pg_db, "SELECT count(*) FROM t") == [(0,)]
     status = lockwise(pg_db, "status", str(migrations))
-    assert "0 statement(s) completed; statement 1 was running" in status.stdout
+    assert "0 statement(s) completed; statement 1 (line 2) was running" in status.stdout
     assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
     done = lockwise(pg_db, "apply", str(migrations))
     assert done.returncode == 0, done
@@ -516,11 +516,15 @@ def test_a_live_runners_statement_is_not_a_stray(pg_db: str, tmp_path: Path) -> 
     """While a runner lives, status shows its migration as running, not as a dead runner's
     statement: its migration connection is named after its lock connection's backend."""
     migrations = write(tmp_path / "m", {
-        "001_a.up.sql": "-- lockwise: no-transaction\nSELECT pg_sleep(3);\n"})
-    runner = popen(pg_db, "apply", str(migrations))
-    wait_for_query(pg_db, "SELECT pg_sleep(3)%", runner)
-    status = lockwise(pg_db, "status", str(migrations))
-    found = json.loads(lockwise(pg_db, "status", str(migrations), "--format", "json").stdout)
+        "001_a.up.sql": "-- lockwise: no-transaction\nSELECT pg_advisory_xact_lock(4242);\n"})
+    # The migration waits for the test's lock (not a sleep, which a loaded machine outlasts).
+    with psycopg.connect(pg_db, autocommit=True) as test:
+        test.execute("SELECT pg_advisory_lock(4242)")
+        runner = popen(pg_db, "apply", str(migrations))
+        wait_for_query(pg_db, "SELECT pg_advisory_xact_lock(4242)%", runner)
+        status = lockwise(pg_db, "status", str(migrations))
+        found = json.loads(lockwise(pg_db, "status", str(migrations), "--format", "json").stdout)
+        test.execute("SELECT pg_advisory_unlock(4242)")
     assert runner.wait(timeout=60) == 0
     assert "001  running" in status.stdout and "a runner holds the lock (pid" in status.stdout
     assert "still running" not in status.stdout

@@ -91,7 +91,7 @@ def test_the_files_own_commit_failing_names_the_commit_and_what_rolled_back(
     assert row["error_message"].startswith("COMMIT failed: ")
     status = lockwise(pg_db, "status", str(migrations))
     assert status.returncode == 1
-    assert "statement 7: COMMIT failed: " in status.stdout
+    assert "statement 7 (line 8): COMMIT failed: " in status.stdout
 
 
 def test_a_deferred_constraint_failing_at_a_statements_own_commit(pg_db: str,

@@ -124,7 +124,7 @@ def test_nontransactional_failure_is_recorded_and_blocks_until_repair(
     assert not relation_exists(pg_db, "after_ix")
     status = lockwise(pg_db, "status", str(migrations))
     assert status.returncode == 1
-    assert "002  failed" in status.stdout and "statement 2:" in status.stdout
+    assert "002  failed" in status.stdout and "statement 2 (line 2):" in status.stdout
 
     # A human fixes the data and removes the invalid index, then clears the failure.
     query(pg_db, "DELETE FROM t WHERE ctid <> (SELECT min(ctid) FROM t)")

@@ -130,7 +130,7 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
         seen[identity] = m.path
     # The gate of `apply` judges with the rules lint uses.
     rules_dirs = tuple(setting(ctx, cfg, "rules_dir", None) or ())
-    return resolved, migrations, ExecOptions(table=table, rules_dirs=rules_dirs)
+    return resolved, migrations, ExecOptions(table=table, rules_dirs=rules_dirs, config=cfg)
 
 
 def _run(dsn: str, action: Callable[[], int]) -> None:
@@ -166,6 +166,8 @@ def apply(
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Print the plan (order, safety, locks, SQL) and change nothing.")
     ] = False,
+    to: Annotated[str | None, typer.Option(
+        "--to", help="Apply the pending migrations up to this version only.")] = None,
     history_table: HistoryOption = DEFAULT_TABLE,
     layout: LayoutOption = None,
     wait: WaitOption = 60.0,
@@ -200,7 +202,7 @@ def apply(
     options.drop_invalid = drop_invalid
     if rules_dir:  # else the config's, set by _prepare
         options.rules_dirs = tuple(rules_dir)
-    _run(url, lambda: runner.apply(url, migrations, options, _console(url)))
+    _run(url, lambda: runner.apply(url, migrations, options, _console(url), to=to))
 
 
 @app.command()
@@ -234,7 +236,7 @@ def status(
                 label, detail = "running", f"a runner holds the lock (pid {holder}); {detail}"
             rows.append({"version": v.version, "name": v.description, "state": label,
                          "path": str(v.migration.path) if v.migration else None,
-                         "detail": detail})
+                         "detail": detail, **_run_json(v)})
         if output_format is StatusFormat.json:
             import json  # here: every `lockwise` run imports this module
 
@@ -262,6 +264,18 @@ def status(
         return 1 if needs_repair else 0
 
     _run(url, show)
+
+
+def _run_json(v) -> dict:
+    """Where a failed or interrupted run stopped: the statement (1-based, as `apply` and lint
+    number them), its line and file (the down file for a rollback), and how many statements
+    completed; null when not known, or for the other states."""
+    from lockwise.executor.state import FAILED, INTERRUPTED
+
+    stopped = v.state in (FAILED, INTERRUPTED) and v.row is not None
+    return {"statement": v.statement, "line": v.line,
+            "file": str(v.file) if v.file is not None else None,
+            "statements_completed": (v.row.statements_completed or 0) if stopped else None}
 
 
 def _stray_advice(stray) -> str:

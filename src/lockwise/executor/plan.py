@@ -12,10 +12,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lockwise.core.types import LockMode, Migration, MigrationReport, Safety
 from lockwise.executor.batches import BatchError, BatchSpec, parse_batch_directive
 from lockwise.executor.checksum import all_checksums
+
+if TYPE_CHECKING:
+    from lockwise.config import Config
 
 #: TransactionStmt kinds that open or close a transaction (savepoints are fine inside ours).
 _OPENS = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
@@ -251,11 +255,34 @@ def lint_text(plan: Plan, parsed_text: str) -> str:
     return text
 
 
+def _gate_rules(config: Config | None, rules_dirs: tuple[Path, ...]
+                ) -> tuple[frozenset[str], frozenset[str], Config | None, dict]:
+    """The config's `select` and `ignore`, its overrides, and the tags of the rules (what an
+    override's `select` may name), with the destructive rules always judged: a config that
+    ignores one (or selects others) does not let a migration that loses data through; only
+    `--allow destructive`, named on the command line of the run, does."""
+    if config is None or not (config.select or config.ignore or config.overrides):
+        return frozenset(), frozenset(), None, {}
+    from lockwise.rules.directives import current_rule_ids
+    from lockwise.rules.loader import load_rules
+
+    rules = load_rules(tuple(rules_dirs))
+    kept = frozenset(r.id for r in rules if r.safety >= Safety.DESTRUCTIVE)
+    select = frozenset(current_rule_ids(config.select))
+    overrides = [dataclasses.replace(o, select=o.select | kept if o.select else o.select,
+                                     ignore=o.ignore - kept) for o in config.overrides]
+    return (select | kept if select else select,
+            frozenset(current_rule_ids(config.ignore)) - kept,
+            dataclasses.replace(config, overrides=overrides),
+            {r.id: tuple(r.tags) for r in rules})
+
+
 def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], pg_version: int,
                 lock_timeout_set: bool, rules_dirs: tuple[Path, ...] = (),
-                stats: object | None = None) -> list[Plan]:
+                stats: object | None = None, config: Config | None = None) -> list[Plan]:
     """Plans for `pending`, each judged by the linter as the executor will run it, with every
-    earlier migration replayed into the catalog for context."""
+    earlier migration replayed into the catalog for context. `config` (a lockwise.toml): its
+    `select`, `ignore` and per-path `overrides` choose the rules, as for `lockwise lint`."""
     from lockwise.lint import LintOptions, lint_migrations
 
     plans = {m.id: plan_sql(m, m.up_sql, m.path, pg_version) for m in pending}
@@ -267,16 +294,22 @@ def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], p
         else:
             to_lint.append(dataclasses.replace(m, up_sql=lint_text(plan, m.up_sql),
                                                no_transaction=not plan.transactional))
+    select, ignore, config, tags = _gate_rules(config, rules_dirs)
     options = LintOptions(
         # The server's own version: syntax it lacks fails there, so the gate reports it.
         pg_version=pg_version, pg_version_stated=True, assume_in_transaction=True,
-        rules_dirs=rules_dirs,
+        rules_dirs=rules_dirs, select=select,
         only=frozenset(plans), stats=stats,
         # The executor sets lock_timeout itself around every statement it runs.
-        ignore=frozenset({"missing-lock-timeout"}) if lock_timeout_set else frozenset())
+        ignore=ignore | ({"missing-lock-timeout"} if lock_timeout_set else frozenset()))
     # The pending migrations run one after another in this run: a table one creates is new
     # (empty, unknown to the application) for the later ones. Not one an applied one created.
-    for report in lint_migrations(to_lint, options, one_run=frozenset(plans)):
+    reports = lint_migrations(to_lint, options, one_run=frozenset(plans))
+    if config is not None and config.overrides:
+        from lockwise.config import apply_overrides
+
+        reports = apply_overrides(list(reports), config, tags)
+    for report in reports:
         plan = plans[report.migration.id]
         plan.report = report
         for planned, stmt_report in zip(plan.statements, report.statements, strict=False):

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lockwise.core.types import Migration, Safety
 from lockwise.db.dsn import mask_dsn, redact
@@ -46,6 +47,9 @@ from lockwise.executor.state import (
     took_the_version,
 )
 
+if TYPE_CHECKING:
+    from lockwise.config import Config
+
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
 Say = Callable[[str], None]
@@ -75,6 +79,9 @@ class ExecOptions:
     rules_dirs: tuple[Path, ...] = ()
     #: Read table sizes from the target database for duration estimates (lockwise.cost).
     estimate: bool = True
+    #: The lockwise.toml in force: the gate chooses its rules with its `select`, `ignore` and
+    #: `overrides`, as `lockwise lint` does.
+    config: Config | None = None
 
 
 @dataclass(slots=True)
@@ -148,6 +155,8 @@ class _Runner:
         self.runs_migrations = runs_migrations
         self.conn = None
         self.work = None
+        #: The lock connection's error once it was lost mid-run: the runner lock went with it.
+        self.lock_lost: BaseException | None = None
 
     def __enter__(self) -> _Runner:
         self.conn = connect(self.dsn)
@@ -193,6 +202,52 @@ class _Runner:
                 with contextlib.suppress(Exception):
                     lock.release(self.conn, self.options.table.lock_key)
             self.conn.close()
+
+    def record(self, write: Callable[..., object], *args, **kwargs) -> None:
+        """A history write that must outlive the migration's own transaction (a failure, the
+        end of a statement-by-statement run), on the lock connection. When that connection is
+        lost (its backend terminated), on the migration connection, in a transaction of its own
+        and as the user that connected: it still holds the statement lock, so no other runner
+        reads the history before the write, and what committed is recorded (docs/executor.md,
+        "Failures"). The run then stops before its next migration (`check_lock`).
+
+        `write(conn, *args, **kwargs)` makes the write on the connection it is given."""
+        import psycopg
+
+        if self.lock_lost is None:
+            try:
+                write(self.conn, *args, **kwargs)
+                return
+            except psycopg.OperationalError as exc:
+                if not self.conn.closed or self.work is None or self.work.closed:
+                    raise
+                self.lock_lost = exc
+                self.console.warn("lockwise: warning: lost the connection that holds the runner "
+                                  f"lock: {_error_text(exc, self.dsn)}; recording this "
+                                  "migration on the migration connection; nothing more runs "
+                                  "without the lock")
+        with self.work.transaction():
+            self.work.execute(_CONNECTED_USER_LOCAL)
+            write(self.work, *args, **kwargs)
+
+    def check_lock(self, plan: Plan, command: str) -> None:
+        """Before `plan` runs: stop when the lock connection, and the runner lock with it, is
+        gone. A transactional migration never writes on it, so without this check a run would
+        go on without the runner lock."""
+        import psycopg
+
+        if self.lock_lost is None:
+            try:
+                self.conn.execute("SELECT 1")
+                return
+            except psycopg.OperationalError as exc:
+                if not self.conn.closed:
+                    raise
+                self.lock_lost = exc
+        raise ExecutorError(
+            f"lost the connection that holds the runner lock before {plan.path}: "
+            f"{_error_text(self.lock_lost, self.dsn)}. Every migration before it is "
+            f"recorded; nothing more was run without the lock: {_rest(command)}")
 
     def state(self, migrations: Sequence[Migration]) -> DatabaseState:
         try:
@@ -256,8 +311,9 @@ def _check_blockers(state: DatabaseState, console: Console, action: str) -> None
 
 
 def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
-          console: Console) -> int:
-    """Apply pending migrations that pass the gate; returns the exit code."""
+          console: Console, to: str | None = None) -> int:
+    """Apply pending migrations that pass the gate (with `to`, those up to that version
+    only); returns the exit code."""
     lock_timeout_set = options.lock_timeout_ms > 0
     with _Runner(dsn, options, console, take_lock=not options.dry_run,
                  runs_migrations=True) as runner:
@@ -277,7 +333,15 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
                 "--layout)? Nothing was applied", EXIT_INPUT)
         for v in missing:
             console.warn(f"lockwise: warning: version {v.version}: {v.detail}")
-        pending = state.pending
+        pending, later = state.pending, []
+        if to is not None:
+            limit, to = _target(state, to, "apply", "or leave --to out to apply them all")
+            later = [m for m in pending if version_key(m.version) > limit]
+            pending = [m for m in pending if version_key(m.version) <= limit]
+            if not pending:
+                console.say(f"lockwise: nothing to apply up to {to}"
+                            f"{_not_applied(later, to)}")
+                return EXIT_OK
         if not pending:
             console.say(f"lockwise: {mask_dsn(dsn)} is up to date "
                         f"({len(state.having(APPLIED))} applied)")
@@ -291,21 +355,28 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
         pg_version = _server_major(runner.conn)
         stats = _live_stats(dsn, console) if options.estimate else None
         plans = build_plans(migrations, pending, pg_version, lock_timeout_set,
-                            options.rules_dirs, stats)
+                            options.rules_dirs, stats, options.config)
         refused = _gate(plans, options, console)
+        # Before the plan is printed: a dry run shows what the run would run, not the
+        # statements a cleared run completed.
+        _resume_points(runner, plans, KIND_APPLY, announce=not (options.dry_run or refused))
         if options.dry_run:
             _print_plan(plans, options, console, dsn)
             return EXIT_FAILED if refused else EXIT_OK
         if refused:
             return refused
-        _resume_points(runner, plans, KIND_APPLY)
         for plan in plans:
+            runner.check_lock(plan, "apply")
             with _connection_lost(runner, plan):
                 if not _run_up(runner, runner.work, plan):
                     return EXIT_FAILED
             _stop_if_disconnected(runner, plan, "apply")
-        console.say(f"lockwise: applied {len(plans)} migration(s)")
+        console.say(f"lockwise: applied {len(plans)} migration(s){_not_applied(later, to)}")
     return EXIT_OK
+
+
+def _not_applied(later: Sequence[Migration], to: str | None) -> str:
+    return f"; {len(later)} pending migration(s) after {to} not applied" if later else ""
 
 
 @contextlib.contextmanager
@@ -333,13 +404,18 @@ def _stop_if_disconnected(runner: _Runner, plan: Plan, command: str) -> None:
     """After `plan` succeeded: stop when the migration connection is gone (the server committed
     before the connection dropped), instead of failing on it with the next migration."""
     if runner.work is not None and runner.work.closed:
-        # --steps counts from the latest applied migration: rerun as it was, it undoes more.
-        rest = ("run `lockwise apply` again for the rest" if command == "apply" else
-                "check `lockwise status` before rolling back the rest (`--steps` counts from "
-                "the latest migration still applied)")
         raise ExecutorError(
             f"the connection running the migrations was lost after {plan.path} committed; "
-            f"nothing after it ran: {rest}")
+            f"nothing after it ran: {_rest(command)}")
+
+
+def _rest(command: str) -> str:
+    """What to do about the migrations a stopped `command` did not run."""
+    if command == "apply":
+        return "run `lockwise apply` again for the rest"
+    # --steps counts from the latest applied migration: rerun as it was, it undoes more.
+    return ("check `lockwise status` before rolling back the rest (`--steps` counts from the "
+            "latest migration still applied)")
 
 
 def _live_stats(dsn: str, console: Console) -> object | None:
@@ -392,7 +468,8 @@ def _print_plan(plans: list[Plan], options: ExecOptions, console: Console, dsn: 
                     if plan.predicted_seconds is not None else "")
         console.say(f"{n}. {plan.migration.version} {plan.migration.name} ({plan.path}) "
                     f"[{plan.safety.label}] {mode}{estimate}{verdict}")
-        for s in plan.statements:
+        _say_skipped(plan, console)
+        for s in plan.statements[plan.resume_at:]:
             locks = ", ".join(f"{mode.pg_name} on {rel}" for rel, mode in s.locks.items())
             timing = ""
             if s.estimated_seconds is not None:
@@ -406,6 +483,14 @@ def _print_plan(plans: list[Plan], options: ExecOptions, console: Console, dsn: 
         for i in plan.dropped:
             console.say(f"   statement {i + 1}: the file's own BEGIN/COMMIT, replaced by "
                         "lockwise's transaction")
+
+
+def _say_skipped(plan: Plan, console: Console) -> None:
+    """In a plan: the statements a failed run, cleared by repair, completed, which the run
+    resumes after."""
+    if plan.resume_at:
+        console.say(f"   statements 1 to {plan.resume_at}: completed by the cleared run, not "
+                    "run again")
 
 
 def _timeouts(conn, options: ExecOptions, local: bool) -> None:
@@ -450,15 +535,18 @@ def _row_values(plan: Plan, **extra) -> dict:
             "kind": KIND_APPLY, **extra}
 
 
-def _resume_points(runner: _Runner, plans: Sequence[Plan], kind: str) -> None:
+def _resume_points(runner: _Runner, plans: Sequence[Plan], kind: str,
+                   announce: bool = True) -> None:
     """Set where each plan starts: after the statements a failed or interrupted run of it,
-    cleared by repair, committed, so they are not run twice (an INSERT would insert twice)."""
+    cleared by repair, committed, so they are not run twice (an INSERT would insert twice).
+    `announce`: say so (a dry run's plan shows it instead)."""
     rows = history.read_rows(runner.conn, runner.options.table)
     for plan in plans:
-        plan.resume_at = _resume_at(rows, plan, kind, runner.console)
+        plan.resume_at = _resume_at(rows, plan, kind, runner.console, announce)
 
 
-def _resume_at(rows: list[history.HistoryRow], plan: Plan, kind: str, console: Console) -> int:
+def _resume_at(rows: list[history.HistoryRow], plan: Plan, kind: str, console: Console,
+               announce: bool) -> int:
     row = history.resumed_run(rows, plan.migration.version, kind)
     done = (row.statements_completed or 0) if row is not None else 0
     if not done:
@@ -472,8 +560,9 @@ def _resume_at(rows: list[history.HistoryRow], plan: Plan, kind: str, console: C
                      "failed run completed, changed since the failed run; running it from its "
                      "first statement, as edited")
         return 0
-    console.say(f"lockwise: {plan.path}: resuming at statement {done + 1} ({done} "
-                "statement(s) completed before)")
+    if announce:
+        console.say(f"lockwise: {plan.path}: resuming at statement {done + 1} ({done} "
+                    "statement(s) completed before)")
     return done
 
 
@@ -550,7 +639,7 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
             recorded = f"COMMIT failed: {message}" if current is None and phase == "COMMIT" \
                 else message
             # After the rollback, in its own transaction on the lock connection.
-            history.insert_row(runner.conn, table, **_row_values(
+            runner.record(history.insert_row, table, **_row_values(
                 plan, kind=kind, success=False, error_message=recorded,
                 execution_time_ms=elapsed,
                 failed_statement_index=current.index if current else None,
@@ -869,11 +958,11 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                     runner, work, before, options.drop_invalid, stmt)
                 if invalid and not options.drop_invalid:
                     message += f" (left invalid index {', '.join(invalid)})"
-                history.update_row(
-                    runner.conn, table, row_id, success=False,
-                    error_message=f"COMMIT failed: {message}" if step.committing else message,
-                    failed_statement_index=stmt.index, **progress(),
-                    execution_time_ms=int((time.monotonic() - started) * 1000))
+                error = f"COMMIT failed: {message}" if step.committing else message
+                runner.record(history.update_row, table, row_id, success=False,
+                              error_message=error, failed_statement_index=stmt.index,
+                              **progress(),
+                              execution_time_ms=int((time.monotonic() - started) * 1000))
                 console.warn(f"lockwise: error: {plan.path} failed at "
                              f"{_failed_where(plan, stmt, step, committed)}: {message}")
                 console.warn(f"lockwise: this migration runs without a transaction: the first "
@@ -890,9 +979,9 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                 message = f"statement {stmt.index + 1} left invalid index {', '.join(invalid)}"
                 if options.drop_invalid:
                     message += " (dropped: rerun the migration to build it)"
-                history.update_row(runner.conn, table, row_id, success=False,
-                                   error_message=message, failed_statement_index=stmt.index,
-                                   **progress())
+                runner.record(history.update_row, table, row_id, success=False,
+                              error_message=message, failed_statement_index=stmt.index,
+                              **progress())
                 console.warn(f"lockwise: error: {plan.path}: {message}")
                 return False
         from psycopg.pq import TransactionStatus
@@ -902,15 +991,19 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
             if not step.recorded:
                 # Committed on its own (CONCURRENTLY, a batch...): a runner killed before
                 # this update leaves it uncounted, and the resume runs it again.
-                record(runner.conn)
+                runner.record(record)
     if _left_open(runner, work, plan, row_id):
         return False
-    # Together: a crash in between must not leave a rollback done but its row running.
-    with runner.conn.transaction():
-        if on_success is not None:
-            on_success(runner.conn)
-        history.update_row(runner.conn, table, row_id, success=True,
-                           execution_time_ms=int((time.monotonic() - started) * 1000))
+    elapsed = int((time.monotonic() - started) * 1000)
+
+    def finish(conn) -> None:
+        # Together: a crash in between must not leave a rollback done but its row running.
+        with conn.transaction():
+            if on_success is not None:
+                on_success(conn)
+            history.update_row(conn, table, row_id, success=True, execution_time_ms=elapsed)
+
+    runner.record(finish)
     return True
 
 
@@ -979,8 +1072,8 @@ def _left_open(runner: _Runner, work, plan: Plan, row_id: int) -> bool:
     work.execute("ROLLBACK")
     message = ("the migration left a transaction open (a BEGIN without COMMIT): its changes "
                "since that BEGIN were rolled back")
-    history.update_row(runner.conn, runner.options.table, row_id, success=False,
-                       error_message=message)
+    runner.record(history.update_row, runner.options.table, row_id, success=False,
+                  error_message=message)
     runner.console.warn(f"lockwise: error: {plan.path}: {message}; add the COMMIT. Statements "
                         "before the BEGIN stay applied; later applies refuse until `lockwise "
                         "repair`.")
@@ -998,12 +1091,23 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
         _check_blockers(state, console, "roll back")
         # Application order, not version order: a migration applied out of order ran on top of
         # newer versions (and may depend on them), so only undoing the latest application
-        # first replays the history backwards.
-        applied = sorted(state.having(APPLIED), key=lambda v: v.row.id)
+        # first replays the history backwards. An applied migration whose file is gone counts
+        # too: skipped, a rollback would undo what it was built on (and `--to` would leave it
+        # applied); it has no down file, so the rollback is refused instead.
+        applied = sorted(state.having(APPLIED, MISSING), key=lambda v: v.row.id)
         if to is not None:
-            limit = _rollback_target(state, to)
+            limit, _ = _target(state, to, "roll back", "`--to 0` to undo every migration, or "
+                               "use --steps N")
             targets = [v for v in applied if version_key(v.version) > limit]
         else:
+            if applied and (steps or 1) > len(applied):
+                # Doing less than asked, and exiting 0, would leave a deploy script believing
+                # the database went back that far.
+                why = (" (baselined migrations never ran here and have no history to undo)"
+                       if state.baseline is not None else "")
+                raise ExecutorError(
+                    f"refusing to roll back: --steps {steps}, but only {len(applied)} applied "
+                    f"migration(s) can be rolled back{why}; nothing was rolled back", EXIT_INPUT)
             targets = applied[-(steps or 1):] if applied else []
         targets.reverse()
         if not targets:
@@ -1030,23 +1134,26 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
                 raise ExecutorError("refusing to roll back: a down file cannot be run",
                                     EXIT_INPUT)
             plans.append((v, plan))
+        _resume_points(runner, [plan for _, plan in plans], KIND_ROLLBACK,
+                       announce=not options.dry_run)
         if options.dry_run:
             console.say(f"Rollback plan for {mask_dsn(dsn)}: {len(plans)} migration(s)")
             for n, (v, plan) in enumerate(plans, 1):
                 mode = "one transaction" if plan.transactional else "no transaction"
                 console.say(f"{n}. {v.version} {v.description} ({plan.path}) {mode}")
-                for s in plan.statements:
+                _say_skipped(plan, console)
+                for s in plan.statements[plan.resume_at:]:
                     console.say(f"   statement {s.index + 1} (line {s.line})")
                     for line in s.sql.splitlines():
                         console.say(f"     {line}")
             return EXIT_OK
-        _resume_points(runner, [plan for _, plan in plans], KIND_ROLLBACK)
         for v, plan in plans:
             row_id = v.row.id
 
             def mark(conn, row_id: int = row_id) -> None:
                 conn.execute(_mark_rolled_back(options.table), (row_id,))
 
+            runner.check_lock(plan, "rollback")
             console.say(f"lockwise: rolling back {v.version} with {plan.path}")
             run = _run_transactional if plan.transactional else _run_statements
             with _connection_lost(runner, plan):
@@ -1057,21 +1164,23 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
     return EXIT_OK
 
 
-def _rollback_target(state: DatabaseState, to: str) -> tuple:
-    """The sort key of `rollback --to`'s version: `0`, or a version a migration file or the
-    history has. Anything else is an input error: `--to 20240301` for the timestamp version
-    `20240301090000` sorts below every migration and would undo them all (golang-migrate's
-    `goto` refuses an unknown version too)."""
+def _target(state: DatabaseState, to: str, action: str, otherwise: str) -> tuple[tuple, str]:
+    """The sort key of `--to`'s version (`apply`, `rollback`) and its spelling in the files:
+    `0`, or a version a migration file or the history has. Anything else is an input error:
+    `--to 20240301` for the timestamp version `20240301090000` sorts below every migration
+    (rollback would undo them all, apply would apply none) and golang-migrate's `goto` refuses
+    an unknown version too."""
     limit = version_key(to)
-    known = {version_key(v.version) for v in state.versions}
+    known = {version_key(v.version): v.version for v in state.versions}
     if state.baseline is not None:
-        known.add(version_key(state.baseline.version))
-    if limit in known or (to and set(to) == {"0"}):
-        return limit
+        known.setdefault(version_key(state.baseline.version), state.baseline.version)
+    if limit in known:
+        return limit, known[limit]
+    if to and set(to) == {"0"}:
+        return limit, to
     raise ExecutorError(
-        f"refusing to roll back: no migration has version {to!r}. Name the version to go back "
-        "to as its file has it (`lockwise status` lists them), `--to 0` to undo every "
-        "migration, or use --steps N.", EXIT_INPUT)
+        f"refusing to {action}: no migration has version {to!r}. Name the version as its file "
+        f"has it (`lockwise status` lists them), {otherwise}.", EXIT_INPUT)
 
 
 def _mark_rolled_back(table: HistoryTable):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from lockwise.core.types import Migration
 from lockwise.discover.versions import version_identity, version_key
@@ -28,6 +29,12 @@ class VersionStatus:
     migration: Migration | None = None
     row: HistoryRow | None = None
     detail: str = ""
+    #: A failed or interrupted run: the statement that failed or was running, 1-based as lint
+    #: and the plan number them, its line, and the file it is in (the down file for a
+    #: rollback); None when not known (a COMMIT failure, the file gone or shorter now).
+    statement: int | None = None
+    line: int | None = None
+    file: Path | None = None
 
 
 @dataclass(slots=True)
@@ -104,6 +111,35 @@ def _renamed(state: DatabaseState) -> None:
                         "version; to run it again, change its text")
 
 
+def _run_statements(m: Migration | None, row: HistoryRow) -> list | None:
+    """The statements of the file `row`'s run ran (the down file for a rollback), as parsed
+    now; None when there is no such file."""
+    if m is None:
+        return None
+    text = m.down_sql if row.kind == KIND_ROLLBACK else m.up_sql
+    if text is None:
+        return None
+    from lockwise.parse.postgres import parse_sql
+
+    return list(parse_sql(text).statements)
+
+
+def _point_at(status: VersionStatus, row: HistoryRow, index: int | None) -> str:
+    """Set the statement `index` (0-based) of `row`'s run on `status`; returns how the
+    messages of apply and the plan name it: `statement N (line L)`, or `statement N`."""
+    if index is None:
+        return ""
+    status.statement = index + 1
+    m = status.migration
+    parsed = _run_statements(m, row) or []
+    found = next((s for s in parsed if s.index == index), None)
+    if found is None or m is None:
+        return f"statement {index + 1}"
+    status.line = found.span.line
+    status.file = m.down_path if row.kind == KIND_ROLLBACK else m.path
+    return f"statement {index + 1} (line {status.line})"
+
+
 def all_completed(m: Migration | None, row: HistoryRow) -> int | None:
     """How many statements the file of `row`'s run has, when the run's recorded progress
     covers every one of them, unchanged: a statement-by-statement run that stopped (its
@@ -111,12 +147,10 @@ def all_completed(m: Migration | None, row: HistoryRow) -> int | None:
     was recorded as finished. None otherwise."""
     if m is None or not row.statements_completed or row.completed_checksum is None:
         return None
-    text = m.down_sql if row.kind == KIND_ROLLBACK else m.up_sql
-    if text is None:
+    parsed = _run_statements(m, row)
+    if parsed is None:
         return None
-    from lockwise.parse.postgres import parse_sql
-
-    statements = [s.sql for s in parse_sql(text).statements]
+    statements = [s.sql for s in parsed]
     if len(statements) != row.statements_completed or \
             statements_checksum(statements) != row.completed_checksum:
         return None
@@ -137,14 +171,14 @@ def _blocked(status: VersionStatus, row: HistoryRow) -> VersionStatus | None:
             return _rollback_note(status, row)
         # A statement that commits on its own (CONCURRENTLY...) may be done but not counted;
         # one that commits with its progress is not (the history cannot tell them apart).
+        running = _point_at(status, row, done)
         status.detail = (f"started {row.executed_at:%Y-%m-%d %H:%M:%S%z} and never finished: "
-                         f"{done} statement(s) completed; statement {done + 1} was running when "
-                         "the runner stopped and may have taken effect")
+                         f"{done} statement(s) completed; {running} was running when the "
+                         "runner stopped and may have taken effect")
     elif row.success is False and row.repaired_at is None:
         status.state = FAILED
-        where = (f"statement {row.failed_statement_index + 1}: "
-                 if row.failed_statement_index is not None else "")
-        status.detail = f"{where}{row.error_message or 'failed'}"
+        where = _point_at(status, row, row.failed_statement_index)
+        status.detail = f"{where}{': ' if where else ''}{row.error_message or 'failed'}"
     else:
         return None
     return _rollback_note(status, row)
