@@ -1423,12 +1423,13 @@ def test_all_in_tablespace_locks_every_table_in_it(pg_db: str, tablespace: str) 
 RENAMED = ("CREATE TYPE mood AS ENUM ('a');\n"
            "CREATE TABLE t (id int, a int NOT NULL, b int, CONSTRAINT t_c_check CHECK (a > 0), "
            "CONSTRAINT t_uq UNIQUE (b));\nCREATE TABLE u (id int);\n"
-           "CREATE INDEX t_a_idx ON t (a);")
+           "CREATE INDEX t_a_idx ON t (a);\nCREATE SEQUENCE s;\nCREATE VIEW v AS SELECT 1 AS x;\n"
+           "CREATE MATERIALIZED VIEW mv AS SELECT 1 AS x;")
 
 
 @pytest.mark.parametrize("sql", [
     "ALTER TABLE t RENAME TO u", "ALTER TABLE t RENAME TO t_a_idx", "ALTER TABLE t RENAME TO mood",
-    "ALTER TABLE t RENAME TO t", "ALTER TABLE t RENAME TO v",
+    "ALTER TABLE t RENAME TO t", "ALTER TABLE t RENAME TO w",
     "ALTER INDEX t_a_idx RENAME TO u", "ALTER INDEX t_a_idx RENAME TO t_uq",
     "ALTER INDEX t_a_idx RENAME TO mood", "ALTER INDEX t_a_idx RENAME TO t_a_idx",
     "ALTER TABLE t RENAME COLUMN a TO b", "ALTER TABLE t RENAME COLUMN a TO a",
@@ -1439,6 +1440,11 @@ RENAMED = ("CREATE TYPE mood AS ENUM ('a');\n"
     "ALTER TABLE t RENAME CONSTRAINT t_c_check TO t_a_not_null",
     "ALTER TABLE t RENAME CONSTRAINT t_uq TO u", "ALTER TABLE t RENAME CONSTRAINT t_uq TO mood",
     "ALTER TABLE t RENAME CONSTRAINT t_uq TO t_c_check",
+    "ALTER SEQUENCE s RENAME TO u", "ALTER SEQUENCE s RENAME TO t_a_idx",
+    "ALTER SEQUENCE s RENAME TO mood", "ALTER SEQUENCE s RENAME TO s",
+    "ALTER SEQUENCE s RENAME TO w", "ALTER VIEW v RENAME TO u", "ALTER VIEW v RENAME TO mood",
+    "ALTER VIEW v RENAME TO w", "ALTER MATERIALIZED VIEW mv RENAME TO s",
+    "ALTER MATERIALIZED VIEW mv RENAME TO mood", "ALTER MATERIALIZED VIEW mv RENAME TO w",
 ])
 def test_rename_onto_a_taken_name_matches_server(pg_db: str, sql: str) -> None:
     import psycopg
