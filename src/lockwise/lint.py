@@ -376,8 +376,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
         missing = catalog.unindexed_foreign_keys(migration.id)
         for facts_of, by_statement in (
                 (unindexed_fk_facts, [(fk_added_by.get((t, c.name)), (t, c)) for t, c in missing]),
-                (dropped_facts, [(session.dropped.get(o), o)
-                                 for o in session.dropped_not_recreated()])):
+                (dropped_facts, session.dropped_named())):
             migration_findings += _caused_by_statements(
                 judge, end_facts, facts_of, by_statement, directives_of, spans, end)
     report = migration_report(migration, reports, migration_findings, all_directives, index,
