@@ -848,6 +848,33 @@ def test_object_already_exists_fails_on_the_server_exactly_for_its_bad_examples(
     assert (failed is not None) == example.bad, failed
 
 
+#: The rules whose bad examples the server refuses on a foreign table; drop-foreign-table's
+#: bad examples run, and its good example on a foreign table (DROP TABLE) is refused.
+_REFUSED_ON_FOREIGN = {"foreign-table-dropped-as-table": True,
+                       "index-or-key-on-foreign-table": True, "drop-foreign-table": False}
+
+
+@pytest.mark.parametrize(("refused_when_bad", "example"), [
+    pytest.param(refused, p.values[0], id=f"{rule}-{p.id}")
+    for rule, refused in _REFUSED_ON_FOREIGN.items()
+    for p in _examples(rule) if "FOREIGN TABLE" in (p.values[0].setup or "")])
+def test_statements_refused_on_a_foreign_table_fail_on_the_server_exactly_as_the_rules_say(
+        pg_db: str, refused_when_bad: bool, example) -> None:
+    """DROP TABLE / VIEW of a foreign table ("is not a table"), CREATE INDEX on one and a
+    PRIMARY KEY, UNIQUE, EXCLUDE or FOREIGN KEY constraint are refused; DROP FOREIGN TABLE and
+    a CHECK run."""
+    import psycopg
+
+    with _connect(pg_db) as conn:
+        conn.execute(example.setup)
+        try:
+            conn.execute(example.sql)
+            failed = None
+        except (psycopg.errors.WrongObjectType, psycopg.errors.FeatureNotSupported) as exc:
+            failed = exc
+    assert (failed is not None) == (example.bad == refused_when_bad), failed
+
+
 @pytest.mark.parametrize("example", _examples("foreign-key-without-unique-target"))
 def test_foreign_key_without_unique_target_fails_on_the_server_exactly_for_its_bad_examples(
         pg_db: str, example) -> None:

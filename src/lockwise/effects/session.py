@@ -318,7 +318,7 @@ class Session:
             # Kept as the fact is (effects.nodes.PrintedSql): printed only if shown.
             self.tx_not_valid[f"{f.get('table')}.{f.get('constraint')}"] = \
                 f.get("constraint_sql", "")
-        elif action.kind == "drop_view" and f.get("materialized"):
+        elif action.kind == "drop_view" and f.get("object_type") == "matview":
             self.dropped_matviews.add(f"view:{f.get('table')}")
         elif action.kind == "enum_add_value" and self.in_transaction and f.get("value") and \
                 f"type:{f.get('type')}" not in self.tx_types_created:
