@@ -2376,6 +2376,23 @@ CASES = [
     Case("insert-into-subpartition", SUBPARTED, "INSERT INTO sp11 VALUES (2, 'a')"),
     Case("update-subpartition", SUBPARTED, "UPDATE sp11 SET id = id + 1"),
     Case("delete-from-subpartition", SUBPARTED, "DELETE FROM sp11"),
+    # MERGE likewise when a row is inserted or updated (sp11 holds id 1: matched; 2: not);
+    # a MERGE that only deletes opens none, as DELETE.
+    Case("merge-into-subpartition", SUBPARTED,
+         "MERGE INTO sp11 USING (VALUES (1), (2)) v(id) ON sp11.id = v.id "
+         "WHEN MATCHED THEN UPDATE SET r = 'a' WHEN NOT MATCHED THEN INSERT VALUES (v.id, 'a')",
+         min_pg=15, compare_scans=False),
+    Case("merge-insert-into-subpartition", SUBPARTED,
+         "MERGE INTO sp11 USING (VALUES (2)) v(id) ON sp11.id = v.id "
+         "WHEN NOT MATCHED THEN INSERT VALUES (v.id, 'a')", min_pg=15, compare_scans=False),
+    Case("merge-delete-from-subpartition", SUBPARTED,
+         "MERGE INTO sp11 USING (VALUES (1)) v(id) ON sp11.id = v.id "
+         "WHEN MATCHED THEN DELETE", min_pg=15, compare_scans=False),
+    Case("merge-into-partitioned-inserts", EVENTS + "CREATE TABLE inc (id bigint, day date);"
+         "INSERT INTO inc VALUES (9, '2025-03-01');",
+         "MERGE INTO events USING inc ON events.id = inc.id "
+         "WHEN NOT MATCHED THEN INSERT VALUES (inc.id, inc.day, 'n')", min_pg=15,
+         compare_scans=False),
     Case("create-foreign-table-partition-of", FOREIGN
          + "CREATE TABLE parted (id int, region text) PARTITION BY LIST (region);",
          "CREATE FOREIGN TABLE parted_us PARTITION OF parted FOR VALUES IN ('us') "
