@@ -9,6 +9,7 @@ from lockwise.catalog.replay import (
     default_constraint_name,
     exclusion_index,
     foreign_key_clones,
+    not_null_check_name,
     not_null_column,
     not_null_name,
     refused_inherited,
@@ -129,6 +130,8 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
                         and not not_null_proven(b, table, c)]
             facts["pk_nullable_columns"] = tuple(nullable)
             facts["pk_nullable_columns_text"] = ", ".join(nullable)
+            if nullable:
+                facts.update(_pk_not_null_facts(t, table, nullable))
             if nullable or t is None or idx is None:
                 b.scan(table, "PRIMARY KEY checks the columns are NOT NULL")
         elif kind == "check" and not not_valid and not _check_not_checked_here(b, table, name,
@@ -175,6 +178,19 @@ def constraint_name_taken(b: Builder, table: str, name: str, kind: str,
     if kind in ("unique", "primary", "exclude") and name != using_index:
         return name_taken(b, f"{table.split('.', 1)[0]}.{name}", row_type=False)
     return ""
+
+
+def _pk_not_null_facts(t: Table | None, table: str, columns: list[str]) -> dict:
+    """What primary-key-nullable-columns' alternative writes to make `columns` NOT NULL
+    without a scan: one CHECK of them all (each conjunct proves its column to SET NOT NULL,
+    checked on the server), named clear of the NOT NULL constraints PostgreSQL 18 names
+    `table_column_not_null`, and one ALTER TABLE setting them all NOT NULL."""
+    return {"pk_not_null_check": not_null_check_name(t, table.split(".", 1)[-1],
+                                                     "_".join(columns)),
+            "pk_not_null_predicate_sql": " AND ".join(
+                f"{quote_ident(c)} IS NOT NULL" for c in columns),
+            "pk_set_not_null_sql": ", ".join(
+                f"ALTER COLUMN {quote_ident(c)} SET NOT NULL" for c in columns)}
 
 
 def _only_primary_key_descendants(b: Builder, table: str, columns: tuple[str, ...]) -> None:
