@@ -1712,6 +1712,24 @@ CASES = [
          "ALTER TABLE k ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY", sequences=True),
     Case("drop-identity", "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY);",
          "ALTER TABLE k ALTER COLUMN id DROP IDENTITY", sequences=True),
+    # An identity's sequence keeps the name it was given when its table is renamed (k_id_seq
+    # after k becomes k2), follows its own rename and its table's SET SCHEMA.
+    Case("drop-identity-after-table-rename",
+         "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY); ALTER TABLE k RENAME TO k2;",
+         "ALTER TABLE k2 ALTER COLUMN id DROP IDENTITY", sequences=True),
+    Case("set-identity-restart-after-table-rename",
+         "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY); ALTER TABLE k RENAME TO k2;",
+         "ALTER TABLE k2 ALTER COLUMN id RESTART WITH 100", sequences=True),
+    Case("drop-table-with-added-identity-after-rename",
+         "CREATE TABLE k (id int NOT NULL);"
+         "ALTER TABLE k ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY;"
+         "ALTER TABLE k RENAME TO k2;", "DROP TABLE k2", sequences=True),
+    Case("drop-table-with-identity-after-sequence-rename",
+         "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY);"
+         "ALTER SEQUENCE k_id_seq RENAME TO k_ids;", "DROP TABLE k", sequences=True),
+    Case("drop-table-with-named-identity-sequence",
+         "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME k_numbers));",
+         "DROP TABLE k", sequences=True),
     # --- types -------------------------------------------------------------------------------
     Case("enum-add-value", "CREATE TYPE mood AS ENUM ('sad', 'ok');"
          "CREATE TABLE people (id int, m mood);",
