@@ -1395,6 +1395,33 @@ def test_type_change_needs_using_matches_server(pg_db: str) -> None:
     assert not wrong, "\n".join(wrong)
 
 
+@pytest.mark.parametrize("example", _examples("only-primary-key-child-nullable"))
+def test_only_primary_key_is_refused_exactly_for_the_bad_examples_and_runs_after_the_fix(
+        pg_db: str, example) -> None:
+    """ALTER TABLE ONLY parent ADD PRIMARY KEY: refused while a direct partition or child has
+    a key column nullable or NOT NULL NOT VALID; after the rule's alternative (each child's
+    column made NOT NULL through a CHECK) it runs, and leaves no CHECK behind."""
+    import psycopg
+
+    from lockwise.parse.postgres import parse_sql as split_sql
+
+    # ("is not marked NOT NULL" is an internal error, SQLSTATE XX000, in PostgreSQL 18.6)
+    refusals = (psycopg.errors.InternalError_, psycopg.errors.InvalidTableDefinition,
+                psycopg.errors.ObjectNotInPrerequisiteState)
+    assert _server_refuses(pg_db, example.setup, example.sql, refusals) == example.bad
+    facts = next(a.facts for a in _effect_after(example.setup, example.sql).actions
+                 if a.kind == "add_constraint")
+    assert bool(facts.get("child_nullable_columns")) == example.bad
+    if example.bad:
+        with _connect(pg_db) as conn:
+            for step in split_sql(facts["child_not_null_sql"]).statements:
+                conn.execute(step.sql)
+            conn.execute(example.sql)
+            checks = conn.execute("SELECT count(*) FROM pg_constraint "
+                                  "WHERE contype = 'c' AND conrelid <> 0").fetchone()[0]
+        assert checks == 0
+
+
 #: Extension types beside built-in ones: the cast table is PostgreSQL's own, without them.
 EXTENSION_RETYPED = ("text", "varchar(36)", "integer", "json", "jsonb", "citext", "hstore",
                      "citext[]")
