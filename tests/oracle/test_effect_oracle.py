@@ -1714,12 +1714,11 @@ CASES = [
          "ALTER TABLE k ALTER COLUMN id DROP IDENTITY", sequences=True),
     # An identity's sequence keeps the name it was given when its table is renamed (k_id_seq
     # after k becomes k2), follows its own rename and its table's SET SCHEMA.
-    Case("drop-identity-after-table-rename",
-         "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY); ALTER TABLE k RENAME TO k2;",
-         "ALTER TABLE k2 ALTER COLUMN id DROP IDENTITY", sequences=True),
-    Case("set-identity-restart-after-table-rename",
-         "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY); ALTER TABLE k RENAME TO k2;",
-         "ALTER TABLE k2 ALTER COLUMN id RESTART WITH 100", sequences=True),
+    *(Case(f"{name}-after-table-rename", "CREATE TABLE k (id int GENERATED ALWAYS AS "
+           "IDENTITY); ALTER TABLE k RENAME TO k2;", f"ALTER TABLE k2 ALTER COLUMN id {change}",
+           sequences=True)
+      for name, change in (("drop-identity", "DROP IDENTITY"),
+                           ("set-identity-restart", "RESTART WITH 100"))),
     Case("drop-table-with-added-identity-after-rename",
          "CREATE TABLE k (id int NOT NULL);"
          "ALTER TABLE k ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY;"
