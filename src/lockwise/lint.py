@@ -955,14 +955,14 @@ def _track_new_objects(ctx: Context, effect: Effect) -> None:
     # A renamed table "creates" its new name, but it is the same table with the same rows:
     # it is new only if the old one was (handled below).
     renamed = any(a.kind == "rename_table" for a in effect.actions)
-    # (likewise an index's: new only if the old name was)
-    renamed_index = any(a.kind == "rename_index" for a in effect.actions)
     _track_filled_tables(ctx, effect)
     for obj in effect.creates:
         kind, _, name = obj.partition(":")
         if kind in ("table", "view") and not renamed:
             ctx.new_tables.add(name)
-        elif kind == "type" or (kind == "index" and not renamed_index):
+        # (a renamed index likewise: new only if the old name was, below)
+        elif kind == "type" or (kind == "index" and not any(
+                a.kind == "rename_index" for a in effect.actions)):
             ctx.new_tables.add(obj)
     for action in effect.actions:
         f = action.facts
