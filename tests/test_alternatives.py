@@ -916,3 +916,41 @@ def test_inline_constraint_alternative_adds_the_column_with_its_default_and_not_
             "WHERE a.attrelid = 'orders'::regclass AND a.attname = %s", (column,)).fetchone()
     assert row is not None and row[0] and row[1] is not None, (text, row)
     assert (row[2] == "C") == ("COLLATE" in sql), (text, row)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("setup", "not_nulls"), [
+    ("CREATE TABLE orders (id bigint, account_id bigint, amount int);\n"
+     "CREATE UNIQUE INDEX orders_key ON orders (account_id, id);",
+     {"orders_account_id_not_null", "orders_id_not_null"}),
+    # a column called pk: PostgreSQL 18 names its NOT NULL constraint orders_pk_not_null
+    ("CREATE TABLE orders (pk bigint, amount int, fee int);\n"
+     "CREATE UNIQUE INDEX orders_key ON orders (pk);", {"orders_pk_not_null"}),
+    ('CREATE TABLE orders ("Id" bigint NOT NULL, "Account" bigint, amount int);\n'
+     'CREATE UNIQUE INDEX orders_key ON orders ("Account", "Id");',
+     {"orders_Id_not_null", "orders_Account_not_null"}),
+])
+@pytest.mark.parametrize("pg_version", [16, 18])
+def test_primary_key_nullable_alternative_runs_without_a_scan_and_leaves_postgres_names(
+        pg_db: str, setup: str, not_nulls: set[str], pg_version: int) -> None:
+    # Every step runs on PostgreSQL 18; neither SET NOT NULL nor the key reads the table (the
+    # CHECK proves the columns), and what is left is the key and the NOT NULL constraints
+    # under the names PostgreSQL gives them (not `..._not_null1`).
+    import psycopg
+
+    text = alternative("ALTER TABLE orders ADD CONSTRAINT orders_pkey "
+                       "PRIMARY KEY USING INDEX orders_key;", "primary-key-nullable-columns",
+                       setup=setup, pg_version=pg_version)
+    steps = [s.sql for s in split_sql(text).statements]
+    assert [s.split()[3] for s in steps] == ["ADD", "VALIDATE", "ALTER", "DROP", "ADD"]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, setup + "INSERT INTO orders VALUES (1, 5, 7), (2, 6, 8);")
+        for step in steps:
+            conn.execute("BEGIN")
+            before_scans = _scans(conn)
+            conn.execute(step)
+            if "VALIDATE" not in step:  # (the one step that reads, under a weak lock)
+                assert _scans(conn) == before_scans, step
+            conn.execute("COMMIT")
+        after = _constraint_names(conn)
+    assert after == {("orders_pkey", "p")} | {(name, "n") for name in not_nulls}

@@ -83,6 +83,14 @@ def test_drop_object_of_several_objects_says_them() -> None:
     assert "these names fail" in found.message
 
 
+def test_drop_object_calls_a_materialized_view_one() -> None:
+    setup = ACCOUNTS + "\nCREATE MATERIALIZED VIEW totals AS SELECT count(*) AS n FROM accounts;" \
+        "\nCREATE VIEW active AS SELECT id FROM accounts;"
+    found = finding("DROP MATERIALIZED VIEW totals;\nDROP VIEW active;", "drop-object",
+                    setup=setup)
+    assert "drops materialized view public.totals, view public.active without" in found.message
+
+
 @pytest.mark.parametrize(("setup", "sql", "rule"), [
     ("CREATE TYPE mood AS ENUM ('ok');\nCREATE TABLE people (id bigint, m mood);",
      "DROP TYPE mood;", "drop-type-in-use"),

@@ -30,7 +30,7 @@ from lockwise.core.types import (
 from lockwise.effects.context import Context, NewInRun
 from lockwise.effects.foreign_keys import unindexed_fk_facts
 from lockwise.effects.identifiers import defined_names, identifier_facts
-from lockwise.effects.locks import blocks_text, write_blocking_facts
+from lockwise.effects.locks import blocks_text, queued_locks, write_blocking_facts
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.session import Session, dropped_facts, lookahead
 from lockwise.effects.volatility import builtin_functions
@@ -376,8 +376,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
         missing = catalog.unindexed_foreign_keys(migration.id)
         for facts_of, by_statement in (
                 (unindexed_fk_facts, [(fk_added_by.get((t, c.name)), (t, c)) for t, c in missing]),
-                (dropped_facts, [(session.dropped.get(o), o)
-                                 for o in session.dropped_not_recreated()])):
+                (dropped_facts, session.dropped_named())):
             migration_findings += _caused_by_statements(
                 judge, end_facts, facts_of, by_statement, directives_of, spans, end)
     report = migration_report(migration, reports, migration_findings, all_directives, index,
@@ -798,7 +797,9 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
                 "read_under_access_exclusive_text": "",
                 "rewrites_table": bool(effect.rewrites), "scans_table": bool(effect.scans),
                 "transactional": effect.transactional, "locks_text": "",
-                **write_blocking_facts(locks)}
+                # an index held ACCESS EXCLUSIVE, its table unlocked (ALTER INDEX ... SET
+                # TABLESPACE): every query on the table queues all the same
+                **write_blocking_facts(queued_locks(effect, new_tables))}
     strongest = max(locks.values())
     exclusive = strongest is LockMode.ACCESS_EXCLUSIVE
     return {
@@ -817,8 +818,7 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         "transactional": effect.transactional,
         "locks_text": ", ".join(f"{m.pg_name} on {t}" for t, m in locks.items()),
         # What queries queue behind while the statement waits for its locks.
-        **write_blocking_facts({t: m for t, m in locks.items() if t not in new_tables}
-                               if new_tables else locks, _unwritten(effect, catalog)),
+        **write_blocking_facts(queued_locks(effect, new_tables), _unwritten(effect, catalog)),
     }
 
 
@@ -960,13 +960,17 @@ def _track_new_objects(ctx: Context, effect: Effect) -> None:
         kind, _, name = obj.partition(":")
         if kind in ("table", "view") and not renamed:
             ctx.new_tables.add(name)
-        elif kind == "type":
+        # (a renamed index likewise: new only if the old name was, below)
+        elif kind == "type" or (kind == "index" and not any(
+                a.kind == "rename_index" for a in effect.actions)):
             ctx.new_tables.add(obj)
     for action in effect.actions:
         f = action.facts
         if action.kind == "rename_table" and f.get("table") in ctx.new_tables:
             schema = f["table"].split(".", 1)[0]
             ctx.new_tables.add(f"{schema}.{f['new_name']}")
+        elif action.kind == "rename_index" and f"index:{f.get('index')}" in ctx.new_tables:
+            ctx.new_tables.add(f"index:{f['index'].split('.', 1)[0]}.{f['new_name']}")
         # A column this migration added: no code deployed before it can use it yet.
         elif action.kind == "add_column" and not f.get("column_exists"):
             ctx.new_tables.add(f"column:{f.get('table')}.{f.get('column')}")

@@ -1717,6 +1717,23 @@ CASES = [
          "ALTER TABLE k ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY", sequences=True),
     Case("drop-identity", "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY);",
          "ALTER TABLE k ALTER COLUMN id DROP IDENTITY", sequences=True),
+    # An identity's sequence keeps the name it was given when its table is renamed (k_id_seq
+    # after k becomes k2), follows its own rename and its table's SET SCHEMA.
+    *(Case(f"{name}-after-table-rename", "CREATE TABLE k (id int GENERATED ALWAYS AS "
+           "IDENTITY); ALTER TABLE k RENAME TO k2;", f"ALTER TABLE k2 ALTER COLUMN id {change}",
+           sequences=True)
+      for name, change in (("drop-identity", "DROP IDENTITY"),
+                           ("set-identity-restart", "RESTART WITH 100"))),
+    Case("drop-table-with-added-identity-after-rename",
+         "CREATE TABLE k (id int NOT NULL);"
+         "ALTER TABLE k ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY;"
+         "ALTER TABLE k RENAME TO k2;", "DROP TABLE k2", sequences=True),
+    Case("drop-table-with-identity-after-sequence-rename",
+         "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY);"
+         "ALTER SEQUENCE k_id_seq RENAME TO k_ids;", "DROP TABLE k", sequences=True),
+    Case("drop-table-with-named-identity-sequence",
+         "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME k_numbers));",
+         "DROP TABLE k", sequences=True),
     # --- types -------------------------------------------------------------------------------
     Case("enum-add-value", "CREATE TYPE mood AS ENUM ('sad', 'ok');"
          "CREATE TABLE people (id int, m mood);",
@@ -2381,6 +2398,23 @@ CASES = [
     Case("insert-into-subpartition", SUBPARTED, "INSERT INTO sp11 VALUES (2, 'a')"),
     Case("update-subpartition", SUBPARTED, "UPDATE sp11 SET id = id + 1"),
     Case("delete-from-subpartition", SUBPARTED, "DELETE FROM sp11"),
+    # MERGE likewise when a row is inserted or updated (sp11 holds id 1: matched; 2: not);
+    # a MERGE that only deletes opens none, as DELETE.
+    Case("merge-into-subpartition", SUBPARTED,
+         "MERGE INTO sp11 USING (VALUES (1), (2)) v(id) ON sp11.id = v.id "
+         "WHEN MATCHED THEN UPDATE SET r = 'a' WHEN NOT MATCHED THEN INSERT VALUES (v.id, 'a')",
+         min_pg=15, compare_scans=False),
+    Case("merge-insert-into-subpartition", SUBPARTED,
+         "MERGE INTO sp11 USING (VALUES (2)) v(id) ON sp11.id = v.id "
+         "WHEN NOT MATCHED THEN INSERT VALUES (v.id, 'a')", min_pg=15, compare_scans=False),
+    Case("merge-delete-from-subpartition", SUBPARTED,
+         "MERGE INTO sp11 USING (VALUES (1)) v(id) ON sp11.id = v.id "
+         "WHEN MATCHED THEN DELETE", min_pg=15, compare_scans=False),
+    Case("merge-into-partitioned-inserts", EVENTS + "CREATE TABLE inc (id bigint, day date);"
+         "INSERT INTO inc VALUES (9, '2025-03-01');",
+         "MERGE INTO events USING inc ON events.id = inc.id "
+         "WHEN NOT MATCHED THEN INSERT VALUES (inc.id, inc.day, 'n')", min_pg=15,
+         compare_scans=False),
     Case("create-foreign-table-partition-of", FOREIGN
          + "CREATE TABLE parted (id int, region text) PARTITION BY LIST (region);",
          "CREATE FOREIGN TABLE parted_us PARTITION OF parted FOR VALUES IN ('us') "

@@ -35,6 +35,9 @@ class Column:
     #: The sequence (qualified) its default draws from (`nextval('s')`, serial).
     default_sequence: str | None = None
     identity: bool = False
+    #: An identity column's sequence (qualified), named when the identity was made: it keeps
+    #: that name when the table is renamed (checked on the server). None: not recorded.
+    identity_sequence: str | None = None
     generated: bool = False
     #: A generated column computed when read (PostgreSQL 18 VIRTUAL): nothing stored.
     virtual: bool = False

@@ -80,6 +80,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
             column.uses = expression_uses(con.get("raw_expr"))
         if contype == "CONSTR_IDENTITY":
             column.identity = True
+            column.identity_sequence = identity_sequence(table, column.name, con)
         if contype == "CONSTR_GENERATED":
             column.generated = True
             column.virtual = con.get("generated_kind") == "v"
@@ -372,6 +373,25 @@ def _name_addition(columns: tuple[str, ...]) -> str:
         if len(out.encode()) > _MAX_NAME_BYTES:
             break
     return out
+
+
+def identity_sequence(table: str, column: str, con: dict) -> str:
+    """The sequence an identity constraint `con` makes for `column` of `table` (qualified):
+    its SEQUENCE NAME (unqualified: in the table's schema), else `owned_sequence`'s."""
+    for opt in con.get("options") or ():
+        _, elem = unwrap(opt)
+        if elem.get("defname") == "sequence_name":
+            names = strings(unwrap(elem.get("arg"))[1].get("items"))
+            if names:
+                return ".".join(names[-2:]) if len(names) > 1 else \
+                    f"{table.partition('.')[0]}.{names[-1]}"
+    return owned_sequence(table, column)
+
+
+def column_identity_sequence(table: str, col: Column) -> str:
+    """The sequence of identity column `col` of `table` (qualified): as the catalog recorded
+    it (kept across a rename of the table), else as PostgreSQL names it."""
+    return col.identity_sequence or owned_sequence(table, col.name)
 
 
 def owned_sequence(table: str, column: str) -> str:
@@ -719,6 +739,7 @@ def _like_columns(catalog: Catalog, t: Table, like: dict) -> None:
             _generate(copy, None)
         if not options & _LIKE_IDENTITY:
             copy.identity = False
+        copy.identity_sequence = owned_sequence(t.name, copy.name) if copy.identity else None
         copy.inherited = False
         merged = t.columns.get(copy.name)
         if merged is not None and merged.not_null and not copy.not_null:
@@ -958,6 +979,10 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             for table in [t, *filter(None, map(catalog.tables.get, catalog.partitions(name)))]:
                 if colname in table.columns:
                     table.columns[colname].identity = sub == "AT_AddIdentity"
+            if colname in t.columns:  # (the partitions draw from the parent's)
+                t.columns[colname].identity_sequence = identity_sequence(
+                    name, colname, unwrap(cmd.get("def"))[1]) \
+                    if sub == "AT_AddIdentity" else None
         elif sub == "AT_DropNotNull" and column is not None:
             # Partitions' NOT NULL goes with the parent's; an inheritance child keeps one on
             # a column of its own.
@@ -1574,6 +1599,8 @@ def _move_serial_sequences(catalog: Catalog, t: Table, schema: str) -> None:
     """SET SCHEMA of a table moves the sequences its serial columns own with it (checked on
     the server): the defaults drawing from one follow, as after ALTER SEQUENCE SET SCHEMA."""
     for col in list(t.columns.values()):
+        if col.identity_sequence and not col.identity_sequence.startswith(f"{schema}."):
+            col.identity_sequence = f"{schema}.{col.identity_sequence.split('.', 1)[1]}"
         seq = col.default_sequence
         if col.default == "nextval()" and seq and not seq.startswith(f"{schema}."):
             moved = f"{schema}.{seq.split('.', 1)[1]}"
@@ -1716,8 +1743,14 @@ def _move_routine(catalog: Catalog, names: list[str], new_name: str | None,
 
 def _move_sequence(catalog: Catalog, old: str, new: str) -> None:
     """ALTER SEQUENCE s RENAME TO t or SET SCHEMA: the defaults drawing from it follow
-    (`nextval('s')` holds its oid)."""
-    if old not in catalog.sequences or old == new:
+    (`nextval('s')` holds its oid), and an identity column whose sequence it is."""
+    if old == new:
+        return
+    for t in catalog.tables.values():
+        for col in t.columns.values():
+            if col.identity_sequence == old:
+                col.identity_sequence = new
+    if old not in catalog.sequences:
         return
     catalog.sequences.discard(old)
     catalog.sequences.add(new)

@@ -82,6 +82,31 @@ def index_held_exclusive(effect: Effect) -> frozenset[str]:
                      if a.facts.get("index_access_exclusive")) - {""}
 
 
+def queued_locks(effect: Effect, new: Container[str] = ()) -> dict[str, LockMode]:
+    """The locks queries queue behind while the statement waits for them, by what messages
+    name: its table locks, but not on the relations in `new` (created earlier in the
+    migration: no query of the application uses them), and ACCESS EXCLUSIVE on each index it
+    holds so (REINDEX, ALTER INDEX ... SET TABLESPACE, DEPENDS ON EXTENSION): planning any
+    query on the table opens all its indexes, so reads and writes queue behind the waiting
+    request as behind one on the table (checked on the server). Such an index is named with
+    its table, in place of the table's own weaker lock; one created in the migration
+    (`index:<name>` in `new`), or of a new table, counts for nothing."""
+    locks = {t: m for t, m in effect.locks.items() if t not in new} if new else effect.locks
+    held = [a.facts for a in effect.actions if a.facts.get("index_access_exclusive")]
+    if not held:  # nearly every statement
+        return locks
+    locks = dict(locks)
+    for facts in held:
+        table, index = facts.get("table") or "", facts.get("index") or ""
+        if (table and table in new) or (index and f"index:{index}" in new) or \
+                locks.get(table) is M.ACCESS_EXCLUSIVE:
+            continue
+        locks.pop(table, None)
+        name = f"index {index}" if index else "the indexes"
+        locks[f"{name} of {table}" if table else name] = M.ACCESS_EXCLUSIVE
+    return locks
+
+
 def lock_lines(effect: Effect) -> list[tuple[str, LockMode | None, bool, str]]:
     """One line per relation for the reports, by name: (relation, its lock or None, whether
     one of its indexes is held ACCESS EXCLUSIVE, what waits as a phrase)."""

@@ -132,6 +132,8 @@ class Session:
     #: dropped and has not created again, and objects it created itself.
     dropped: dict[str, int] = field(default_factory=dict)
     created: set[str] = field(default_factory=set)
+    #: Those of `dropped` that DROP MATERIALIZED VIEW dropped ("view:public.v" too).
+    dropped_matviews: set[str] = field(default_factory=set)
     #: Looking ahead in the migration: the views it creates, by statement index, and the
     #: statements that end a transaction (see `lookahead`).
     views_ahead: tuple[tuple[int, str], ...] = ()
@@ -242,6 +244,12 @@ class Session:
         every run); `dropped[obj]` is the statement that dropped it."""
         return sorted(self.dropped, key=lambda o: (self.dropped[o], o))
 
+    def dropped_named(self) -> list[tuple[int, str]]:
+        """`dropped_not_recreated` with the statement that dropped each, a materialized view
+        named so ("materialized view:public.v"), as drop-object says what it dropped."""
+        return [(self.dropped[o], f"materialized {o}" if o in self.dropped_matviews else o)
+                for o in self.dropped_not_recreated()]
+
     def after(self, effect: Effect, index: int) -> None:
         """Move the session state past a statement."""
         for obj in effect.drops:
@@ -310,6 +318,8 @@ class Session:
             # Kept as the fact is (effects.nodes.PrintedSql): printed only if shown.
             self.tx_not_valid[f"{f.get('table')}.{f.get('constraint')}"] = \
                 f.get("constraint_sql", "")
+        elif action.kind == "drop_view" and f.get("object_type") == "matview":
+            self.dropped_matviews.add(f"view:{f.get('table')}")
         elif action.kind == "enum_add_value" and self.in_transaction and f.get("value") and \
                 f"type:{f.get('type')}" not in self.tx_types_created:
             self.tx_enum_values.setdefault(str(f["value"]), []).append(

@@ -19,6 +19,7 @@ from typing import NamedTuple, TypeVar
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import (
     apply_statement,
+    column_identity_sequence,
     do_block_reshapes,
     follows_exactly,
     owned_sequence,
@@ -639,7 +640,7 @@ class _Builder:
         if what == "sequence":
             users = [column("the identity column", t, c, "drop the column, or its identity")
                      for t, table in catalog.tables.items() for c, col in table.columns.items()
-                     if col.identity and owned_sequence(t, c) == name]
+                     if col.identity and column_identity_sequence(t, col) == name]
             if not cascade:
                 users += [column("the default of column", t, c, "drop the default first, or "
                                  "the sequence with CASCADE")
@@ -650,8 +651,9 @@ class _Builder:
             # another table's default draws from one (a copy made by LIKE ... INCLUDING
             # DEFAULTS does).
             table = catalog.tables.get(name)
-            owned = [owned_sequence(name, c) for c, col in (table.columns.items() if table
-                                                            else ())
+            owned = [column_identity_sequence(name, col) if col.identity
+                     else owned_sequence(name, c)
+                     for c, col in (table.columns.items() if table else ())
                      if col.identity or col.default_sequence == owned_sequence(name, c)]
             return [column("the default of column", t, c, "drop or change that default "
                            "first, or the table with CASCADE")

@@ -127,8 +127,8 @@ def _raw(key: str) -> Writer:
 
 #: Facts that name one object, written as one identifier. They may also be parts of a name a
 #: template builds (`{table_name}_{column}_not_null`): raw values joined, quoted as one.
-NAME_FACTS = ("column", "constraint", "index_name", "new_name", "not_null_check", "schema",
-              "table_name", "tablespace", "using_index")
+NAME_FACTS = ("column", "constraint", "index_name", "new_name", "not_null_check",
+              "pk_not_null_check", "schema", "table_name", "tablespace", "using_index")
 
 #: The facts `instead` templates name, and how each is written. A fact name means the same
 #: kind of thing in every action that has it: `name` (a domain, a REINDEX target, a setting,
@@ -184,7 +184,8 @@ SQL_TEXT_FACTS = frozenset({
     "instant_column_sql", "length_sql", "lock_instead_sql",
     "long_identifier_truncated", "mode_sql", "new_type_text", "not_yet_done_sql", "object_type",
     "partitioned_constraint_sql", "partitioned_index_sql", "partitioned_reindex_sql",
-    "plain_type_text", "policies_dropped_sql", "policies_dropped_text",
+    "plain_type_text", "pk_not_null_predicate_sql", "pk_set_not_null_sql",
+    "policies_dropped_sql", "policies_dropped_text",
     "regenerated_how", "regenerated_sql", "row_key_columns_sql", "row_key_sql", "rules",
     "stand_in_default_sql",
     "statement_head_sql", "syntax_instead", "syntax_needs_version", "target", "type_text",

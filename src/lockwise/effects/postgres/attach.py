@@ -7,7 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lockwise.catalog.model import Catalog, Constraint, Index
-from lockwise.catalog.replay import generated_name, index_builds, parent_indexes
+from lockwise.catalog.replay import (
+    generated_name,
+    index_builds,
+    not_null_check_name,
+    parent_indexes,
+)
 from lockwise.effects.foreign_keys import foreign_key_sql
 from lockwise.effects.nodes import range_var, unwrap
 from lockwise.effects.partitions import (
@@ -103,9 +108,20 @@ def nullable_below(catalog: Catalog, parent: str, child: str, child_sql: str) ->
         if mine is not None and not (mine.not_null and (mine.not_null_valid or
                                                         not col.not_null_valid)):
             nullable.append(name)
+    return child_not_null_facts(catalog, [(child, child_sql, name) for name in nullable])
+
+
+def child_not_null_facts(catalog: Catalog, nullable: list[tuple[str, str, str]]) -> dict:
+    """The facts naming the (table, table as written, column) of `nullable` that must be NOT
+    NULL, valid, before a statement PostgreSQL would refuse otherwise, with the SQL that
+    makes each so without reading the table under ACCESS EXCLUSIVE: a CHECK (col IS NOT
+    NULL) NOT VALID, validated, SET NOT NULL (no read: the CHECK proves it), the CHECK
+    dropped; the CHECK named clear of `table_col_not_null`, PostgreSQL 18's name for the
+    NOT NULL constraint SET NOT NULL adds (`not_null_check_name`)."""
     steps = []
-    for name in nullable:
-        con = quote_ident(truncate_identifier(f"{child.split('.', 1)[1]}_{name}_not_null"))
+    for child, child_sql, name in nullable:
+        con = quote_ident(not_null_check_name(catalog.known_table(child),
+                                              child.split(".", 1)[1], name))
         steps.append(f"ALTER TABLE {child_sql} ADD CONSTRAINT {con} "
                      f"CHECK ({quote_ident(name)} IS NOT NULL) NOT VALID;\n"
                      f"-- next migration:\n"
@@ -113,8 +129,8 @@ def nullable_below(catalog: Catalog, parent: str, child: str, child_sql: str) ->
                      f"ALTER TABLE {child_sql} ALTER COLUMN {quote_ident(name)} SET NOT NULL;"
                      f"  -- no read: the CHECK proves it (PG 12+)\n"
                      f"ALTER TABLE {child_sql} DROP CONSTRAINT {con};")
-    return {"child_nullable_columns": tuple(nullable),
-            "child_nullable_columns_text": ", ".join(f"{child}.{c}" for c in nullable),
+    return {"child_nullable_columns": tuple(c for _, _, c in nullable),
+            "child_nullable_columns_text": ", ".join(f"{t}.{c}" for t, _, c in nullable),
             "child_not_null_sql": "\n".join(steps)}
 
 

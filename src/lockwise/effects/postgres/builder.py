@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from lockwise.catalog.model import Callers, Catalog, Table
-from lockwise.catalog.replay import owned_sequence
+from lockwise.catalog.replay import column_identity_sequence
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
 from lockwise.effects.locks import strongest
@@ -115,15 +115,15 @@ def table_facts(b: Builder, table: str, qualified: bool) -> dict:
 
 def owned_sequences(b: Builder, table: str, columns: Iterable[str] | None = None) -> list[str]:
     """The sequences of `table`'s serial and identity columns (of `columns` only, if given):
-    they go with the column or table, and change with the identity. A serial's as the
-    catalog recorded it; an identity's as PostgreSQL names it (`owned_sequence`; not followed
-    across a rename of the table). A partition's identity draws from its parent's sequence:
-    it has none of its own (checked on the server)."""
+    they go with the column or table, and change with the identity. Each as the catalog
+    recorded it (an identity's keeps its name across a rename of the table; one the catalog
+    did not record, as PostgreSQL names it: `owned_sequence`). A partition's identity draws
+    from its parent's sequence: it has none of its own (checked on the server)."""
     known = b.ctx.catalog.tables.get(table)
     if known is None or known.partition_of:
         return []
     wanted = None if columns is None else set(columns)
-    return [owned_sequence(table, col.name) if col.identity else col.default_sequence or ""
+    return [column_identity_sequence(table, col) if col.identity else col.default_sequence or ""
             for col in known.columns.values()
             if (wanted is None or col.name in wanted)
             and (col.identity or (col.default == "nextval()" and col.default_sequence))]

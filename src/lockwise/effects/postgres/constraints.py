@@ -9,6 +9,7 @@ from lockwise.catalog.replay import (
     default_constraint_name,
     exclusion_index,
     foreign_key_clones,
+    not_null_check_name,
     not_null_column,
     not_null_name,
     refused_inherited,
@@ -16,6 +17,7 @@ from lockwise.catalog.replay import (
 from lockwise.effects.foreign_keys import foreign_key_sql
 from lockwise.effects.nodes import PrintedSql, range_var, strings, unwrap
 from lockwise.effects.partitions import partitioned_constraint_sql
+from lockwise.effects.postgres.attach import child_not_null_facts
 from lockwise.effects.postgres.builder import (
     NO_TABLE,
     Builder,
@@ -100,7 +102,7 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
     else:
         b.lock(table, L.ACCESS_EXCLUSIVE)
         if kind == "primary" and base.get("only") and not base.get("recursed_from"):
-            _only_primary_key_descendants(b, table, columns)
+            facts.update(_only_primary_key_descendants(b, table, columns))
         if kind in ("unique", "primary", "exclude") and not using_index:
             if base.get("recursed_from") and not _is_partition(b.ctx.catalog, table):
                 why = _inheritance_child_key_scan(b, table, kind, columns)
@@ -129,6 +131,8 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
                         and not not_null_proven(b, table, c)]
             facts["pk_nullable_columns"] = tuple(nullable)
             facts["pk_nullable_columns_text"] = ", ".join(nullable)
+            if nullable:
+                facts.update(_pk_not_null_facts(t, table, nullable))
             if nullable or t is None or idx is None:
                 b.scan(table, "PRIMARY KEY checks the columns are NOT NULL")
         elif kind == "check" and not not_valid and not _check_not_checked_here(b, table, name,
@@ -177,7 +181,20 @@ def constraint_name_taken(b: Builder, table: str, name: str, kind: str,
     return ""
 
 
-def _only_primary_key_descendants(b: Builder, table: str, columns: tuple[str, ...]) -> None:
+def _pk_not_null_facts(t: Table | None, table: str, columns: list[str]) -> dict:
+    """What primary-key-nullable-columns' alternative writes to make `columns` NOT NULL
+    without a scan: one CHECK of them all (each conjunct proves its column to SET NOT NULL,
+    checked on the server), named clear of the NOT NULL constraints PostgreSQL 18 names
+    `table_column_not_null`, and one ALTER TABLE setting them all NOT NULL."""
+    return {"pk_not_null_check": not_null_check_name(t, table.split(".", 1)[-1],
+                                                     "_".join(columns)),
+            "pk_not_null_predicate_sql": " AND ".join(
+                f"{quote_ident(c)} IS NOT NULL" for c in columns),
+            "pk_set_not_null_sql": ", ".join(
+                f"ALTER COLUMN {quote_ident(c)} SET NOT NULL" for c in columns)}
+
+
+def _only_primary_key_descendants(b: Builder, table: str, columns: tuple[str, ...]) -> dict:
     """`ALTER TABLE ONLY t ADD PRIMARY KEY` on a key column not yet NOT NULL: the NOT NULL it
     adds to `t` must hold on every partition and inheritance descendant (the statement fails
     where it does not), each locked ACCESS EXCLUSIVE to check it, not read (checked on the
@@ -185,9 +202,25 @@ def _only_primary_key_descendants(b: Builder, table: str, columns: tuple[str, ..
     not NOT NULL."""
     catalog = b.ctx.catalog
     if columns and all(_not_null_in(catalog, table, c) for c in columns):
-        return
+        return {}
     for rel in catalog.partitions(table) + catalog.inheritance_children(table):
         b.lock(rel, L.ACCESS_EXCLUSIVE)
+    return _children_key_nullable(b, table, columns) if b.ctx.pg_version >= 18 else {}
+
+
+def _children_key_nullable(b: Builder, table: str, columns: tuple[str, ...]) -> dict:
+    """The key columns of `ALTER TABLE ONLY table ADD PRIMARY KEY` that a direct partition or
+    inheritance child has nullable, or NOT NULL by a NOT VALID constraint: PostgreSQL 18
+    refuses the statement (checked on the server; the children's children inherit a NOT NULL
+    of theirs). Only the children the catalog is sure of."""
+    catalog = b.ctx.catalog
+    children = catalog.direct_partitions(table) + (
+        [t.name for t in catalog.tables.values() if table in t.inherits]
+        if table in catalog.inheritance_parents else [])
+    nullable = [(child, relation_sql(child, table, False), c) for child in children
+                for c in columns if (col := catalog.known_column(child, c)) is not None
+                and not (col.not_null and col.not_null_valid)]
+    return child_not_null_facts(catalog, nullable) if nullable else {}
 
 
 def _check_not_checked_here(b: Builder, table: str, name: str, con: dict,

@@ -82,7 +82,10 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
     if kind in ("table", "view"):
         _drop_relation(b, object_name(names), kind, cascade, names[-1], len(names) > 1,
                        if_exists=if_exists,
-                       foreign=stmt.get("removeType") == "OBJECT_FOREIGN_TABLE")
+                       foreign=stmt.get("removeType") == "OBJECT_FOREIGN_TABLE",
+                       # as the statement says (table, foreign_table, view, matview): DROP
+                       # TABLE of a foreign table is refused
+                       object_type=stmt.get("removeType", "").replace("OBJECT_", "").lower())
     elif kind == "index":
         index = object_name(names)
         idx = catalog.indexes.get(index)

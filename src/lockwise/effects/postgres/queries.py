@@ -45,6 +45,13 @@ def _data_modifying_ctes(b: Builder, stmt: dict) -> None:
             _CTE_DML[kind](b, body)
 
 
+def _merge_writes_rows(stmt: dict) -> bool:
+    """Whether a MERGE inserts or updates rows (a WHEN clause that does): checked against a
+    partition's constraint as an INSERT's or UPDATE's are; one that only deletes is not."""
+    return any(unwrap(clause)[1].get("commandType") in ("CMD_INSERT", "CMD_UPDATE")
+               for clause in stmt.get("mergeWhenClauses") or ())
+
+
 def dml(kind: str) -> Callable:
     def handler(b: Builder, stmt: dict) -> None:
         view, qualified = range_var(stmt.get("relation"))
@@ -65,7 +72,7 @@ def dml(kind: str) -> Callable:
             descendants(b, table, b.ctx.plans and bool((stmt.get("relation") or {}).get("inh")))
         for part in targets:
             b.lock(part, L.ROW_EXCLUSIVE)
-        if kind in ("insert", "update"):
+        if kind in ("insert", "update") or (kind == "merge" and _merge_writes_rows(stmt)):
             lock_partition_ancestors(b, table)
         others = {k: v for k, v in stmt.items() if k != "relation"}
         read_tables(b, others, {view})

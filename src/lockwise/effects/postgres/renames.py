@@ -96,8 +96,14 @@ def rename(b: Builder, stmt: dict) -> None:
               name=f"trigger {stmt.get('subname', '')} on {table}",
               table_is_new=b.ctx.table_is_new(table))
     else:
+        taken: dict = {}
         if rtype == "OBJECT_SEQUENCE":  # (checked on the server)
-            b.lock(range_var(stmt.get("relation"))[0], L.ACCESS_EXCLUSIVE)
+            seq = range_var(stmt.get("relation"))[0]
+            b.lock(seq, L.ACCESS_EXCLUSIVE)
+            # Relations share one namespace per schema; a sequence has no row type, so an
+            # enum's or domain's name is free for it (checked on the server).
+            taken = already_exists(name_taken(b, f"{seq.split('.', 1)[0]}.{new}",
+                                              row_type=False))
         if rtype in ("OBJECT_POLICY", "OBJECT_RULE"):
             # Renamed in its table's catalog rows, under ACCESS EXCLUSIVE as CREATE POLICY and
             # DROP RULE take it (checked on the server).
@@ -106,7 +112,7 @@ def rename(b: Builder, stmt: dict) -> None:
         refusal = rename_attribute(b, stmt) if rtype == "OBJECT_ATTRIBUTE" else {}
         # A schema (or database, role, ...) is named by `subname`, not by an object node.
         names = _rename_object_names(stmt) or [stmt.get("subname", "")]
-        b.act("rename_other", refusal, object_type=rtype.replace("OBJECT_", "").lower(),
+        b.act("rename_other", refusal, taken, object_type=rtype.replace("OBJECT_", "").lower(),
               name=".".join(names), new_name=new)
 
 

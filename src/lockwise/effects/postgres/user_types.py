@@ -43,14 +43,20 @@ def alter_composite_type(b: Builder, type_name: str, stmt: dict) -> dict:
     catalog = b.ctx.catalog
     cmds = [unwrap(c)[1] for c in stmt.get("cmds") or ()]
     heavy: dict[str, str] = {}
+    # ALTER ATTRIBUTE takes no USING: a typed table's column without an assignment cast to
+    # the new type refuses it, empty or not (checked on the server).
+    uncastable: list[str] = []
     for table, tree in typed_table_trees(catalog, {"AlterTableStmt": stmt}):
         for rel in _with_children(catalog, table):
             b.lock(rel, L.ACCESS_EXCLUSIVE)
             b.alters.add(f"table:{rel}")
             for cmd in (unwrap(c)[1] for c in tree["AlterTableStmt"]["cmds"]):
                 if cmd.get("subtype") == "AT_AlterColumnType":
-                    rewrites, why, read_again, _, _ = column_type_change(
+                    rewrites, why, read_again, _, refused = column_type_change(
                         b, rel, cmd["name"], unwrap(cmd.get("def"))[1])
+                    if refused and table == rel:
+                        uncastable.append(f"in typed table {rel}, {why} and ALTER ATTRIBUTE "
+                                          "takes no USING")
                     if (rewrites or read_again) and not b.ctx.table_is_new(rel):
                         heavy.setdefault(rel, f"{rel}: " + (
                             f"rewritten ({why})" if rewrites else f"read ({read_again})"))
@@ -67,7 +73,10 @@ def alter_composite_type(b: Builder, type_name: str, stmt: dict) -> dict:
     retyped = [(cmd.get("name", ""), cmd) for cmd in cmds
                if cmd.get("subtype") == "AT_AlterColumnType"]
     facts = composite_refusal(b, type_name, {"AlterTableStmt": stmt}, retyped)
-    if heavy and not facts["alter_type_sql"]:
+    if uncastable:
+        refused_by = (*facts["refused_by"], *uncastable)
+        facts.update(refused_by=refused_by, refused_by_text="; ".join(refused_by))
+    if (heavy or uncastable) and not facts["alter_type_sql"]:
         facts["alter_type_sql"] = _retype_through_new_attribute(
             b, type_name, retyped, [], catalog.typed_tables(type_name))
     return {**facts, "rewritten": tuple(heavy), "rewrite_reason": "; ".join(heavy.values())}
