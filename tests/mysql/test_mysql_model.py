@@ -490,6 +490,19 @@ MANUAL: dict[str, tuple[str, str, tuple]] = {
     "ALTER TABLE t ADD COLUMN x INT AFTER id": (
         "Adding a column (any position)", SETUP,
         _since((8, 0, 29), INSTANT, IN_PLACE_REBUILD)),
+    # An expression DEFAULT is never instant on MySQL (error 1845 with ALGORITHM=INSTANT,
+    # vitessio/vitess#16024): a value computed for each row (UUID(), another column) comes
+    # from the server's row-by-row copy; a constant expression takes the in-place rebuild.
+    "ALTER TABLE t ADD COLUMN x CHAR(36) DEFAULT (UUID())": (
+        "Adding a column with a per-row expression default", SETUP, _always(COPY)),
+    "ALTER TABLE t ADD COLUMN x INT DEFAULT (n + 1)": (
+        "Adding a column whose default reads another column", SETUP, _always(COPY)),
+    "ALTER TABLE t ADD COLUMN x INT DEFAULT (2 + 5)": (
+        "Adding a column with a constant expression default", SETUP,
+        _always(IN_PLACE_REBUILD)),
+    "ALTER TABLE t ADD COLUMN x INT DEFAULT 7": (
+        "Adding a column with a literal default", SETUP,
+        _since((8, 0, 12), INSTANT, IN_PLACE_REBUILD)),
     "ALTER TABLE t ADD COLUMN x INT AUTO_INCREMENT UNIQUE": (
         "Adding an auto-increment column", SETUP, _always(IN_PLACE_REBUILD_NO_DML)),
     "ALTER TABLE t DROP COLUMN m": (

@@ -264,21 +264,42 @@ def _classify_add_column(coldef, positioned: bool) -> str:
 _PER_ROW_FUNCTIONS = {"UUID", "UUID_SHORT", "SYS_GUID"}
 
 
-def _default_per_row(coldef) -> bool:
-    """Whether the column's DEFAULT is an expression computed for each row: one that reads
-    another column, or calls a function of _PER_ROW_FUNCTIONS. Adding such a column, MariaDB
-    copies the table (checked on 10.11): no single default value can stand for the rows."""
+def _column_default(coldef):
+    """The column's DEFAULT clause, or None."""
     from sqlglot import exp
 
     for con in coldef.args.get("constraints") or ():
-        default = con.args.get("kind")
-        if not isinstance(default, exp.DefaultColumnConstraint):
-            continue
-        for node in default.walk():
-            name = node.name.upper() if isinstance(node, exp.Anonymous) else ""
-            if isinstance(node, (exp.Column, exp.Uuid)) or name in _PER_ROW_FUNCTIONS:
-                return True
+        if isinstance(con.args.get("kind"), exp.DefaultColumnConstraint):
+            return con.args["kind"]
+    return None
+
+
+def _default_per_row(default) -> bool:
+    """Whether an expression DEFAULT is computed for each row: it reads another column, or
+    calls a function of _PER_ROW_FUNCTIONS. Adding such a column, MariaDB copies the table
+    (checked on 10.11): no single default value can stand for the rows."""
+    from sqlglot import exp
+
+    for node in default.walk():
+        name = node.name.upper() if isinstance(node, exp.Anonymous) else ""
+        if isinstance(node, (exp.Column, exp.Uuid)) or name in _PER_ROW_FUNCTIONS:
+            return True
     return False
+
+
+def _add_column_default_operation(op: str, coldef, flavour: str) -> str:
+    """ADD COLUMN's operation once its DEFAULT is read: a value per row copies the table on
+    both servers; any other expression takes MySQL's in-place rebuild (mysql_ddl.py)."""
+    from sqlglot import exp
+
+    default = _column_default(coldef)
+    if op not in ("add_column_last", "add_column_positioned") or default is None:
+        return op
+    if _default_per_row(default):
+        return "add_column_row_default"
+    # MySQL writes an expression DEFAULT in parentheses (8.0.13+; "Data Type Default Values")
+    expression = isinstance(default.this, exp.Paren)
+    return "add_column_expression_default" if expression and flavour == "mysql" else op
 
 
 def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[str]:
@@ -791,6 +812,7 @@ _VIRTUAL_NOT_IN_PLACE = {"add_column_virtual_generated": "add_column_virtual_gen
                          "drop_column_virtual_generated":
                          "drop_column_virtual_generated_partitioned"}
 _ADDS_STORED_COLUMN = {"add_column_last", "add_column_positioned", "add_column_row_default",
+                       "add_column_expression_default",
                        "add_column_auto_increment", "add_column_stored_generated"}
 
 
@@ -836,9 +858,7 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
     for action in expr.args.get("actions") or ():
         if isinstance(action, exp.ColumnDef):
             op = _classify_add_column(action, action.args.get("position") is not None)
-            if op in ("add_column_last", "add_column_positioned") and \
-                    b.session.flavour == "mariadb" and _default_per_row(action):
-                op = "add_column_row_default"
+            op = _add_column_default_operation(op, action, b.session.flavour)
             if op == "add_column_virtual_generated" and t is not None and \
                     t.kind == "partitioned":
                 op = "add_column_virtual_generated_partitioned"
