@@ -32,6 +32,20 @@ CASES = [
     ("ALTER ONLINE TABLE a ADD COLUMN q INT", {"mysql": "ONLINE", "mariadb": ""}),
     ("ALTER TABLE a ADD COLUMN q INT AS (n + 1) PERSISTENT", {"mysql": "PERSISTENT",
                                                              "mariadb": ""}),
+    # an operation without its operand, an index without columns: refused by both (they
+    # were read as a DROP COLUMN of nothing, a rebuild, an index build)
+    ("ALTER TABLE a DROP COLUMN", {"mysql": "COLUMN", "mariadb": "COLUMN"}),
+    ("ALTER TABLE a DROP", {"mysql": "DROP", "mariadb": "DROP"}),
+    ("ALTER TABLE a ADD COLUMN", {"mysql": "COLUMN", "mariadb": "COLUMN"}),
+    ("ALTER TABLE a MODIFY COLUMN", {"mysql": "COLUMN", "mariadb": "COLUMN"}),
+    ("ALTER TABLE a DROP INDEX", {"mysql": "INDEX", "mariadb": "INDEX"}),
+    ("ALTER TABLE a ADD COLUMN q INT, DROP FOREIGN KEY", {"mysql": "FOREIGN KEY",
+                                                         "mariadb": "FOREIGN KEY"}),
+    ("ALTER TABLE a ADD INDEX a_q ()", {"mysql": ")", "mariadb": ")"}),
+    ("ALTER TABLE a ADD UNIQUE KEY a_q ()", {"mysql": ")", "mariadb": ")"}),
+    ("CREATE INDEX a_q ON a ()", {"mysql": ")", "mariadb": ")"}),
+    ("ALTER TABLE a DROP COLUMN n, ALGORITHM=INPLACE", {"mysql": "", "mariadb": ""}),
+    ("ALTER TABLE a ADD COLUMN q CHAR(36) DEFAULT (UUID())", {"mysql": "", "mariadb": ""}),
     # MySQL's SRID column attribute (MariaDB writes REF_SYSTEM_ID)
     ("CREATE TABLE p (id INT PRIMARY KEY, g POINT NOT NULL SRID 4326)", {"mysql": "",
                                                                           "mariadb": "SRID"}),

@@ -317,7 +317,69 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
         at = next((t for t, w in zip(tokens, words, strict=True) if w == "TYPE"), tokens[0])
         return ('syntax error at or near "TYPE" (PostgreSQL\'s ALTER COLUMN ... TYPE; MySQL '
                 'changes a type with MODIFY)', at.start, len(at.text))
+    if (incomplete := _incomplete_clause(tokens, words)) is not None:
+        return incomplete
     return _unknown_alter_operation(tokens, words) if isinstance(tree, exp.Command) else None
+
+
+#: ALTER TABLE operations that need what follows them (a name, a definition): a clause that
+#: stops after these words is a syntax error on both servers (checked on MariaDB 10.11).
+_NEEDS_OPERAND = {
+    ("ADD",), ("ADD", "COLUMN"), ("ADD", "INDEX"), ("ADD", "KEY"), ("ADD", "UNIQUE"),
+    ("ADD", "CONSTRAINT"), ("DROP",), ("DROP", "COLUMN"), ("DROP", "INDEX"), ("DROP", "KEY"),
+    ("DROP", "FOREIGN KEY"), ("DROP", "CONSTRAINT"), ("DROP", "CHECK"), ("MODIFY",),
+    ("MODIFY", "COLUMN"), ("CHANGE",), ("CHANGE", "COLUMN"), ("RENAME",), ("RENAME", "TO"),
+    ("RENAME", "AS"), ("RENAME", "COLUMN"), ("RENAME", "INDEX"), ("RENAME", "KEY"),
+    ("ALTER",), ("ALTER", "COLUMN"), ("ALTER", "INDEX"),
+}
+#: Words of an ALTER TABLE clause that adds an index, whose column list cannot be empty.
+_INDEX_WORDS = {"INDEX", "KEY", "UNIQUE", "PRIMARY KEY", "FULLTEXT", "SPATIAL", "FOREIGN KEY"}
+
+
+def _incomplete_clause(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
+    """An ALTER TABLE operation without its operand (`DROP COLUMN;`), or an index with an
+    empty column list (`ADD INDEX i ()`, `CREATE INDEX i ON t ()`), as (message, offset,
+    length): sqlglot reads them, MySQL and MariaDB refuse them (error 1064)."""
+    from sqlglot.tokens import TokenType
+
+    if words[:1] == ["CREATE"] and "INDEX" in words[1:4]:
+        return _empty_column_list(tokens)
+    if words[:2] != ["ALTER", "TABLE"] or len(tokens) < 3:
+        return None
+    i = 3
+    while i + 1 < len(tokens) and tokens[i].token_type == TokenType.DOT:
+        i += 2
+    clause: list = []
+    depth = 0
+    for tok in [*tokens[i:], None]:
+        kind = tok.token_type if tok is not None else None
+        depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+        if tok is not None and not (depth == 0 and kind == TokenType.COMMA):
+            clause.append(tok)
+            continue
+        names = tuple(t.text.upper() for t in clause)
+        if names in _NEEDS_OPERAND:
+            last = clause[-1]
+            return (f'syntax error at or near "{last.text}" ({" ".join(names)} names nothing)',
+                    last.start, len(last.text))
+        if names[:1] == ("ADD",) and _INDEX_WORDS.intersection(names) and \
+                (empty := _empty_column_list(clause)) is not None:
+            return empty
+        clause = []
+    return None
+
+
+def _empty_column_list(tokens: list) -> tuple[str, int, int] | None:
+    """The `)` of an index's column list written `()`: the first parentheses of the clause."""
+    from sqlglot.tokens import TokenType
+
+    for tok, following in zip(tokens, tokens[1:], strict=False):
+        if tok.token_type == TokenType.L_PAREN:
+            if following.token_type != TokenType.R_PAREN:
+                return None
+            return ('syntax error at or near ")" (an index needs at least one column)',
+                    following.start, 1)
+    return None
 
 
 #: MariaDB's index visibility, ALTER INDEX i [NOT] IGNORED, arrived in 10.6.
