@@ -182,3 +182,30 @@ def test_alter_table_options_and_mysql_routines_are_not_refused() -> None:
     # a MySQL file with a real error and a DELIMITER $$ is not called PostgreSQL
     errors = _parse_errors(change + "ALTER TABLEX users ADD y INT;\n")
     assert len(errors) == 1 and "PostgreSQL" not in errors[0][2]
+
+
+def test_a_refused_statement_leaves_the_schema_as_it_was() -> None:
+    """The server refuses to change a foreign key column's type (error 1832): the column
+    keeps its type. It was replayed as BIGINT, so restating it as INT was read as another
+    refused type change."""
+    setup = ("CREATE TABLE t (id INT PRIMARY KEY);\n"
+             "CREATE TABLE child (id INT PRIMARY KEY, t_id INT, "
+             "CONSTRAINT child_t_fk FOREIGN KEY (t_id) REFERENCES t (id));")
+    for dialect in ("mysql", "mariadb"):
+        refused, restated = _statements(setup, "ALTER TABLE child MODIFY t_id BIGINT;\n"
+                                               "ALTER TABLE child MODIFY t_id INT;", dialect)
+        assert [f.rule for f in refused.findings] == ["mysql-foreign-key-column-changed"]
+        assert restated.findings == [], dialect
+        assert _operations(restated) == ("metadata_only",)
+
+
+def test_an_alter_whose_algorithm_clause_is_refused_changes_nothing() -> None:
+    """ALGORITHM=INSTANT for a VARCHAR shrink (a copy) is refused (error 1845): the column
+    stays VARCHAR(20), so restating it is no change. It was replayed as VARCHAR(10), and the
+    restatement read as an extension."""
+    setup = "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20));"
+    refused, restated = _statements(setup, "ALTER TABLE t MODIFY v VARCHAR(10), "
+                                           "ALGORITHM=INSTANT;\n"
+                                           "ALTER TABLE t MODIFY v VARCHAR(20);")
+    assert "mysql-algorithm-not-supported" in [f.rule for f in refused.findings]
+    assert _operations(restated) == ("metadata_only",)

@@ -476,6 +476,15 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_foreign_key_column_changed"})
 
 
+def refused(actions: tuple[Action, ...] | list[Action]) -> bool:
+    """Whether the server refuses the statement whose actions these are (one of _REFUSALS,
+    or an ALGORITHM= / LOCK= clause it will not take): it changes nothing, so the replayed
+    schema and the session stay as they were."""
+    return any(a.kind in _REFUSALS or (a.kind == "mysql_alter_table" and not (
+        a.facts.get("algorithm_allowed", True) and a.facts.get("lock_allowed", True)))
+        for a in actions)
+
+
 class _Builder:
     def __init__(self, session: MySQLSession, catalog: Catalog):
         self.session = session
