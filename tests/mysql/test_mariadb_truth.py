@@ -747,3 +747,26 @@ def test_mariadb_refuses_the_syntax_lockwise_reports(mariadb, sql: str, stops_at
         assert "ERROR 1064" in result.stderr, result.stderr
     else:
         assert result.returncode == 0, result.stderr
+
+
+def test_rename_alternatives_keep_the_column_definition_and_run(mariadb) -> None:
+    """The ADD COLUMN a rename-column alternative writes (the whole definition, NOT NULL
+    last) runs, and the copy has the original's definition."""
+    from test_mysql_redteam import _lint
+
+    setup = ("CREATE TABLE r (id INT PRIMARY KEY, "
+             "price DECIMAL(8,2) UNSIGNED ZEROFILL NOT NULL DEFAULT 0 COMMENT 'net', "
+             "name VARCHAR(20) CHARACTER SET latin1 COLLATE latin1_bin DEFAULT 'x');")
+    found = _lint(setup, "ALTER TABLE r RENAME COLUMN price TO cost;\n"
+                         "ALTER TABLE r RENAME COLUMN name TO title;", "mariadb", "10.11")
+    adds = "\n".join(f.instead.splitlines()[0] for f in found if f.rule == "rename-column")
+    result = mariadb.run("DROP TABLE IF EXISTS r;" + setup + adds +
+                         "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, "
+                         "COLLATION_NAME, COLUMN_COMMENT FROM information_schema.COLUMNS "
+                         "WHERE TABLE_NAME = 'r' AND COLUMN_NAME <> 'id' ORDER BY COLUMN_NAME;")
+    assert result.returncode == 0, result.stderr
+    by_name = {row[0]: row[1:] for row in (line.split("\t")
+                                           for line in result.stdout.splitlines())}
+    assert sorted(by_name) == ["cost", "name", "price", "title"]
+    assert by_name["cost"] == by_name["price"] and by_name["title"] == by_name["name"]
+    assert by_name["cost"][0] == "decimal(8,2) unsigned zerofill"

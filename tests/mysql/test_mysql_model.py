@@ -354,12 +354,12 @@ def test_rename_column_alternative_writes_the_columns_type() -> None:
                               LintOptions(dialect="mysql", server_version="8.0.35"))
     firsts = [f.instead.splitlines()[0] for f in reports[1].all_findings
               if f.rule == "rename-column"]
-    assert firsts == ["ALTER TABLE t ADD COLUMN full_name varchar(50);",
-                      "ALTER TABLE t ADD COLUMN feeling enum('a', 'b''c');",
+    assert firsts == ["ALTER TABLE t ADD COLUMN full_name VARCHAR(50);",
+                      "ALTER TABLE t ADD COLUMN feeling ENUM('a', 'b''c');",
                       "ALTER TABLE nope ADD COLUMN y type_of_x;  -- replace type_of_x with the "
                       "type of x (these migrations do not show it)",
-                      "ALTER TABLE t ADD COLUMN m int unsigned;",
-                      "ALTER TABLE t ADD COLUMN huge bigint unsigned;"]
+                      "ALTER TABLE t ADD COLUMN m INT UNSIGNED;",
+                      "ALTER TABLE t ADD COLUMN huge BIGINT(20) UNSIGNED;"]
 
 
 def _replayed(setup: str, flavour: str = "mysql") -> tuple[Catalog, MySQLSession]:

@@ -209,3 +209,27 @@ def test_an_alter_whose_algorithm_clause_is_refused_changes_nothing() -> None:
                                            "ALTER TABLE t MODIFY v VARCHAR(20);")
     assert "mysql-algorithm-not-supported" in [f.rule for f in refused.findings]
     assert _operations(restated) == ("metadata_only",)
+
+
+def test_the_alternatives_keep_the_whole_column_definition() -> None:
+    """UNSIGNED, ZEROFILL, the character set and collation, the default and the comment are
+    part of what the column stores and how: the alternatives restate them. A DECIMAL UNSIGNED
+    was written `udecimal(8,2)` (no such type), the character set and collation left out."""
+    setup = ("CREATE TABLE t (id INT PRIMARY KEY, "
+             "price DECIMAL(8,2) UNSIGNED ZEROFILL NOT NULL DEFAULT 0 COMMENT 'net', "
+             "name VARCHAR(20) CHARACTER SET latin1 COLLATE latin1_bin, g POINT, "
+             "hits INT(11) UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE);")
+    found = _lint(setup, "ALTER TABLE t RENAME COLUMN price TO cost;\n"
+                         "ALTER TABLE t RENAME COLUMN name TO title;\n"
+                         "ALTER TABLE t CHANGE title label VARCHAR(20) CHARACTER SET latin1 "
+                         "COLLATE latin1_bin NOT NULL DEFAULT '';\n"
+                         "ALTER TABLE t RENAME COLUMN hits TO views;")
+    renames = [f.instead.splitlines()[0] for f in found if f.rule == "rename-column"]
+    assert renames == [
+        "ALTER TABLE t ADD COLUMN cost DECIMAL(8, 2) UNSIGNED ZEROFILL DEFAULT 0 "
+        "COMMENT 'net' NOT NULL;",
+        "ALTER TABLE t ADD COLUMN title VARCHAR(20) CHARACTER SET latin1 COLLATE latin1_bin;",
+        "ALTER TABLE t ADD COLUMN label VARCHAR(20) CHARACTER SET latin1 COLLATE latin1_bin "
+        "DEFAULT '' NOT NULL;",
+        # a second AUTO_INCREMENT column is refused: the copy is a plain column
+        "ALTER TABLE t ADD COLUMN views INT(11) UNSIGNED NOT NULL;"]

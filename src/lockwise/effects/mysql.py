@@ -879,9 +879,10 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             for op in _classify_modify(coldef, old, t):
                 ops.append((op, {"column": old_name}))
             if action.args.get("rename_from") is not None and old_name != coldef.name.lower():
+                # CHANGE restates the column: the alternative keeps what it writes
                 ops.append(("rename_column", {"column": old_name,
                                               "new_name": coldef.name.lower(),
-                                              **_type_facts(old_name, old)}))
+                                              **_type_facts(old_name, _column(coldef))}))
         elif isinstance(action, exp.RenameColumn):
             column = _name(action.this)
             ops.append(("rename_column", {
@@ -1031,7 +1032,7 @@ def _not_null_definition(column: Column) -> str:
     if column.type_name in _SPATIAL:
         srid = f" SRID {column.typmods[0]}" if column.typmods else ""
         return f"{column.type_name.upper()} NOT NULL{srid}"
-    return f"{_type_sql(column.name, column)} NOT NULL"
+    return f"{column.definition or _type_sql(column.name, column)} NOT NULL"
 
 
 def _classify_constraint(con) -> str:
@@ -1540,10 +1541,13 @@ def _type_facts(name: str, column: Column | None) -> dict:
 
 
 def _type_sql(name: str, column: Column | None) -> str:
-    """A known column's type as MySQL reads it back (an ENUM or SET with its members), for
-    suggested SQL; a stand-in when the column is unknown."""
+    """A known column's definition as MySQL reads it back, with its NOT NULL, for suggested
+    SQL: the one written (its type, UNSIGNED, character set, default, comment...), or its
+    type (an ENUM or SET with its members); a stand-in when the column is unknown."""
     if column is None:
         return type_stand_in(name)  # MySQL has no user-defined types: an error if run as is
+    if column.definition:
+        return column.definition + " NOT NULL" * column.not_null
     if column.members:
         return f"{column.type_name}({', '.join(map(quote_literal, column.members))})"
     if column.type_name in _INTEGER_TYPES and column.type_name.startswith("u"):
@@ -1551,11 +1555,32 @@ def _type_sql(name: str, column: Column | None) -> str:
     return type_sql(column.type_name, column.typmods, False)
 
 
+#: What a column definition says that a copy of the column (a suggested ADD COLUMN, MODIFY)
+#: restates, after its type; NULL / NOT NULL are the Column's own.
+_RESTATED = ("ZeroFillColumnConstraint", "CharacterSetColumnConstraint",
+             "CollateColumnConstraint", "DefaultColumnConstraint", "OnUpdateColumnConstraint",
+             "CommentColumnConstraint")
+
+
+def _definition_sql(coldef) -> str | None:
+    """The column's definition as MySQL writes it, for Column.definition: its type with
+    UNSIGNED, then _RESTATED in that order; None when sqlglot read no type."""
+    kind = coldef.args.get("kind")
+    if kind is None:
+        return None
+    parts = [kind.sql("mysql")]
+    constraints = coldef.args.get("constraints") or ()
+    for name in _RESTATED:
+        parts += [c.sql("mysql") for c in constraints
+                  if type(c.args.get("kind")).__name__ == name]
+    return " ".join(parts)
+
+
 def _column(coldef) -> Column:
     type_name, mods, charset = _column_type(coldef)
     kinds = _constraint_kinds(coldef)
     generated = _generated(coldef, kinds)
-    return Column(coldef.name.lower(), type_name, mods,
+    return Column(coldef.name.lower(), type_name, mods, definition=_definition_sql(coldef),
                   not_null="NotNullColumnConstraint" in kinds
                   or "PrimaryKeyColumnConstraint" in kinds,
                   charset=charset, auto_increment="AutoIncrementColumnConstraint" in kinds,
