@@ -434,13 +434,15 @@ def test_mariadb_agrees_on_partitioned_tables(mariadb, case: str) -> None:
     _agrees(mariadb, case, PARTITIONED_CASES[case], PARTITIONED_SETUP, PARTITIONED_DROPS)
 
 
-KEYS_DROPS = "DROP TABLE IF EXISTS k;"
+KEYS_DROPS = "DROP TABLE IF EXISTS k, k2, k3;"
 KEYS_SETUP = KEYS_DROPS + """
 CREATE TABLE k (id INT NOT NULL PRIMARY KEY, a INT, b INT, c VARCHAR(20), d INT, u INT, w INT,
   g VARCHAR(32), h VARCHAR(31), l VARCHAR(128) CHARACTER SET latin1,
   e ENUM('x','y') CHARACTER SET utf8mb4, s SET('x','y') COLLATE utf8mb4_unicode_ci,
   INDEX k_ab (a, b), INDEX k_c (c(5)), UNIQUE KEY k_uw (u, w)) ENGINE=InnoDB
   DEFAULT CHARSET=utf8mb4;
+CREATE TABLE k2 (id INT PRIMARY KEY, v VARCHAR(20), UNIQUE KEY k2_v (v)) DEFAULT CHARSET=utf8mb4;
+CREATE TABLE k3 (v VARCHAR(20) NOT NULL PRIMARY KEY, n INT) DEFAULT CHARSET=utf8mb4;
 """
 KEYS_CASES = {
     # the index goes with its only column: no rebuild, but not instant (it was read so)
@@ -465,6 +467,14 @@ KEYS_CASES = {
         "COLLATE utf8mb4_unicode_ci",
     "enum_member_same_character_set":
         "ALTER TABLE k MODIFY e ENUM('x','y','z') CHARACTER SET utf8mb4",
+    # a VARCHAR's collation, same character set: instant unless an index has the column,
+    # which is then built again without a table rebuild (NOCOPY)
+    "varchar_collation_indexed": "ALTER TABLE k MODIFY c VARCHAR(20) COLLATE utf8mb4_bin",
+    "varchar_collation_unindexed": "ALTER TABLE k MODIFY h VARCHAR(31) COLLATE utf8mb4_bin",
+    "varchar_collation_unique":
+        "ALTER TABLE k2 MODIFY v VARCHAR(20) COLLATE utf8mb4_bin",
+    "varchar_collation_primary_key":
+        "ALTER TABLE k3 MODIFY v VARCHAR(20) COLLATE utf8mb4_bin NOT NULL",
     # past 255 bytes (a second length byte): instant only from at most 127 bytes, whose
     # lengths InnoDB stores in one byte either way (it was instant from any length)
     "varchar_past_255_from_124_bytes": "ALTER TABLE k MODIFY h VARCHAR(100)",

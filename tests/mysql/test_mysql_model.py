@@ -607,6 +607,16 @@ MANUAL: dict[str, tuple[str, str, tuple]] = {
     "ALTER TABLE r ADD PARTITION (PARTITION p1 VALUES LESS THAN (200))": (
         "Adding a partition (RANGE)", "CREATE TABLE r (id INT PRIMARY KEY) PARTITION BY RANGE "
         "(id) (PARTITION p0 VALUES LESS THAN (100));", _always(IN_PLACE)),
+    # A string column's collation, same character set: in place, no rebuild, unless an index
+    # has the column, whose order changes: a copy (sql/field.cc, charset_prevents_inplace:
+    # "Changing collation while keeping the charset ... potentially acceptable if the field
+    # is not indexed", checked in fill_alter_inplace_info).
+    "ALTER TABLE t MODIFY v VARCHAR(20) COLLATE utf8mb4_bin": (
+        "Changing a VARCHAR's collation", SETUP, _always(IN_PLACE)),
+    "ALTER TABLE t MODIFY c VARCHAR(20) COLLATE utf8mb4_bin": (
+        "Changing an indexed VARCHAR's collation", KEYS_SETUP, _always(COPY)),
+    "ALTER TABLE t MODIFY c VARCHAR(40) COLLATE utf8mb4_bin": (
+        "Extending an indexed VARCHAR and changing its collation", KEYS_SETUP, _always(COPY)),
     # An ENUM / SET column's character set or collation is part of its type: a copy.
     "ALTER TABLE t MODIFY e ENUM('a','b') CHARACTER SET latin1": (
         "Changing an ENUM column's character set", SETUP, _always(COPY)),

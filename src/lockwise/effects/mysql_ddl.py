@@ -142,6 +142,16 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
     # the column data type" / "Converting a character set": a copy.
     "widen_utf8mb3_to_utf8mb4": {"mysql": _cap(_NEVER, False, True, False),
                                  "mariadb": _cap((10, 4), True, False, True, _V)},
+    # A CHAR / VARCHAR / TEXT column's collation, same character set (effects/mysql.py says
+    # when): no byte changes. MySQL: in place, no rebuild (an equal pack length); with an
+    # index on the column, a copy (MySQL 8.0's sql/field.cc, charset_prevents_inplace: "the
+    # changes listed above are potentially acceptable if the field is not indexed").
+    # MariaDB: instant; with an index, the index is built again without a rebuild (NOCOPY,
+    # writes continue); both checked on 10.11.
+    "change_collation": {"mysql": _cap(_NEVER, True, False, True),
+                         "mariadb": _cap((10, 3), True, False, True, _V)},
+    "change_collation_indexed": {"mysql": _cap(_NEVER, False, True, False),
+                                 "mariadb": _cap(_NEVER, True, False, True, _V)},
     "extend_varchar_more_length_bytes_long": {"mysql": _cap(_NEVER, False, True, False),
                                               "mariadb": _cap(_NEVER, False, True, False, _V)},
     # A spatial subtype (POINT, POLYGON...) to GEOMETRY, same SRID: MariaDB 10.11 runs it
