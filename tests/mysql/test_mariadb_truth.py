@@ -780,3 +780,40 @@ def test_rename_alternatives_keep_the_column_definition_and_run(mariadb) -> None
     assert sorted(by_name) == ["cost", "name", "price", "title"]
     assert by_name["cost"] == by_name["price"] and by_name["title"] == by_name["name"]
     assert by_name["cost"][0] == "decimal(8,2) unsigned zerofill"
+
+
+PARTITION_KEY_SETUP = """DROP TABLE IF EXISTS pk_hash, pk_range, pk_key, pk_cols;
+CREATE TABLE pk_hash (id INT NOT NULL PRIMARY KEY, n INT) PARTITION BY HASH (id) PARTITIONS 4;
+CREATE TABLE pk_range (id INT NOT NULL, created DATE NOT NULL, n INT)
+  PARTITION BY RANGE (YEAR(created)) (PARTITION p0 VALUES LESS THAN (2020),
+  PARTITION p1 VALUES LESS THAN MAXVALUE);
+CREATE TABLE pk_key (id INT NOT NULL PRIMARY KEY, n INT) PARTITION BY KEY () PARTITIONS 2;
+CREATE TABLE pk_cols (id INT NOT NULL, n INT, v VARCHAR(10))
+  PARTITION BY RANGE COLUMNS (n, v) (PARTITION p0 VALUES LESS THAN (10, 'm'),
+  PARTITION p1 VALUES LESS THAN (MAXVALUE, MAXVALUE));
+"""
+
+
+@pytest.mark.parametrize(("statement", "refused"), [
+    ("ALTER TABLE pk_hash DROP COLUMN id", True),       # 1054
+    ("ALTER TABLE pk_hash DROP COLUMN n", False),
+    ("ALTER TABLE pk_range DROP COLUMN created", True),  # inside YEAR(): 1054
+    ("ALTER TABLE pk_range DROP COLUMN id", False),
+    ("ALTER TABLE pk_key DROP COLUMN id", True),        # KEY (): the primary key's
+    ("ALTER TABLE pk_cols DROP COLUMN v", True),        # 1488
+    ("ALTER TABLE pk_cols DROP COLUMN id", False),
+])
+def test_a_partition_key_column_dropped_is_refused(mariadb, statement: str,
+                                                   refused: bool) -> None:
+    """MariaDB refuses to drop a column the partitioning names exactly where
+    mysql-partition-key-column-dropped says it will."""
+    result = mariadb.run(PARTITION_KEY_SETUP + statement + ";")
+    assert (result.returncode != 0) == refused, result.stderr
+    catalog, session = Catalog(), MySQLSession(flavour="mariadb", version=(10, 11))
+    parsed = parse_mysql(PARTITION_KEY_SETUP.split(";", 1)[1] + statement + ";", "mariadb")
+    *setup, last = parsed.statements
+    for stmt in setup:
+        apply_mysql_statement(catalog, stmt.tree, "setup", session)
+    session.new_tables.clear()
+    kinds = [a.kind for a in compute_mysql_effect(last.tree, catalog, session).actions]
+    assert ("mysql_partition_key_column_dropped" in kinds) == refused

@@ -500,7 +500,7 @@ _FOREIGN_KEY_COLUMN_CHANGES = frozenset({
 #: Actions saying the server refuses the statement (the migration stops there).
 _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_key_column_dropped", "mysql_foreign_key_index_dropped",
-                       "mysql_foreign_key_column_changed"})
+                       "mysql_foreign_key_column_changed", "mysql_partition_key_column_dropped"})
 
 
 def refused(actions: tuple[Action, ...] | list[Action]) -> bool:
@@ -596,6 +596,32 @@ class _Builder:
                    f"writes wait until it is built")
         self.act("mysql_spatial_index_nullable", {
             **base, "column": column, "fix_sql": fix})
+
+    def partition_key_column_dropped(self, base: dict, table: str, column: str) -> None:
+        """The ALTER drops a column the table's partitioning names (or, for `KEY ()`, a
+        column of its primary key): refused, error 1054 or 1488 (checked on MariaDB 10.11)."""
+        known = self.catalog.tables.get(table)
+        if known is None or known.kind != "partitioned":
+            return
+        primary = known.constraints.get("PRIMARY")
+        key = known.partition_key or (primary.columns if primary is not None and
+                                      known.partition_strategy == "key" else ())
+        if column not in key:
+            return
+
+        def ident(name: str) -> str:
+            return quote_mysql_ident(self.written.get(name, name))
+
+        written = quote_mysql_qualified(base["table_sql"])
+        self.act("mysql_partition_key_column_dropped", {
+            **base, "column": ident(column),
+            "partition_key_text": f"{known.partition_strategy.upper()} on "
+                                  f"{', '.join(map(ident, key))}",
+            "fix_sql": (f"-- partition {written} by other columns first (ALTER TABLE "
+                        f"{written} PARTITION BY ...), or remove its partitioning (ALTER TABLE "
+                        f"{written} REMOVE PARTITIONING); both copy the table:\n"
+                        f"ALTER TABLE {written} REMOVE PARTITIONING;\n"
+                        f"ALTER TABLE {written} DROP COLUMN {ident(column)};")})
 
     def key_column_dropped(self, base: dict, column: str, index: str, others: tuple[str, ...],
                            added: bool) -> None:
@@ -715,6 +741,8 @@ class _Builder:
                 self.spatial_on_nullable(base, extra)
             if refused := extra.get("key_column_refused"):
                 self.key_column_dropped(base, *refused)
+            if operation.startswith("drop_column"):
+                self.partition_key_column_dropped(base, table, extra["column"])
         if not plans:
             return
         algorithm = max((p.algorithm for p in plans), key=ALGORITHMS.index)
@@ -1634,7 +1662,8 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         name = _table_name(expr.this)
         table = Table(name, kind="partitioned" if expr.meta.get("partitioned") else "table",
                       created_by=migration_id,
-                      partition_strategy=expr.meta.get("partitioned") or "")
+                      partition_strategy=expr.meta.get("partitioned") or "",
+                      partition_key=expr.meta.get("partition_key") or ())
         charset, collation = _table_charset(expr)
         schema = expr.this if isinstance(expr.this, exp.Schema) else None
         key: tuple[str, ...] = ()
@@ -1699,11 +1728,12 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     elif isinstance(expr, exp.Command) and (m := _PARTITIONING.match(tree["sqlglot"]["sql"])):
         if (partitioned := catalog.tables.get(_clean(m.group("table")))) is not None:
             partitioned.kind = "table" if m.group("remove") else "partitioned"
-            from lockwise.parse.mysql import PARTITION_KIND
+            from lockwise.parse.mysql import PARTITION_KIND, partition_key
 
             by = PARTITION_KIND.search(tree["sqlglot"]["sql"])
             partitioned.partition_strategy = by.group(1).lower() if by and not m.group(
                 "remove") else ""
+            partitioned.partition_key = partition_key(tree["sqlglot"]["sql"])
     elif isinstance(expr, exp.Command) and (m := _CREATE_INDEX.match(tree["sqlglot"]["sql"])):
         name, index = _clean(m.group("table")), _clean(m.group("name"))
         catalog.indexes[f"{name}.{index}"] = Index(f"{name}.{index}", name)

@@ -535,7 +535,29 @@ def _readable_definition(body: str, reader: object):
         if partitioned:  # the catalog knows the table is partitioned, and how (effects/mysql.py)
             by = PARTITION_KIND.search(whole[len(text):])
             tree.meta["partitioned"] = by.group(1).lower() if by else "unknown"
+            tree.meta["partition_key"] = partition_key(whole[len(text):])
     return tree
+
+
+_PARTITION_BY = re.compile(
+    r"\bPARTITION\s+BY\s+(?:LINEAR\s+)?(?:RANGE|LIST|HASH|KEY)(?:\s+ALGORITHM\s*=\s*\d+)?"
+    r"(?:\s+COLUMNS)?\s*\(", re.IGNORECASE)
+_KEY_PART = re.compile(r"`((?:[^`]|``)+)`|([A-Za-z_$][\w$]*)(\s*\()?")
+
+
+def partition_key(text: str) -> tuple[str, ...]:
+    """The columns the `PARTITION BY` in `text` names, lower case, in order (none for
+    `KEY ()`, which partitions by the primary key, nor when `text` has no PARTITION BY)."""
+    found = _PARTITION_BY.search(text)
+    if found is None:
+        return ()
+    depth, end = 1, found.end()
+    while end < len(text) and depth:
+        depth += {"(": 1, ")": -1}.get(text[end], 0)
+        end += 1
+    return tuple(dict.fromkeys(
+        (quoted or bare).replace("``", "`").lower()
+        for quoted, bare, call in _KEY_PART.findall(text[found.end():end - 1]) if not call))
 
 
 def _keep_spatial_types(tree, body: str) -> None:
