@@ -552,7 +552,8 @@ class _Builder:
         return Effect(actions=tuple(self.actions) or (Action("other"),), locks=self.locks,
                       rewrites=frozenset(self.rewrites), scans=self.scans, transactional=True,
                       creates=frozenset(self.creates), drops=frozenset(self.drops),
-                      alters=frozenset(self.alters), writes=frozenset(self.writes))
+                      alters=frozenset(self.alters), writes=frozenset(self.writes),
+                      dialect=self.session.flavour)
 
     def plan(self, table: str, operations: list[tuple[str, dict]]
              ) -> tuple[list[tuple[str, dict]], list[Plan], str]:
