@@ -233,3 +233,20 @@ def test_the_alternatives_keep_the_whole_column_definition() -> None:
         "DEFAULT '' NOT NULL;",
         # a second AUTO_INCREMENT column is refused: the copy is a plain column
         "ALTER TABLE t ADD COLUMN views INT(11) UNSIGNED NOT NULL;"]
+
+
+def test_an_unsigned_float_column_is_read() -> None:
+    """Laravel's schema dump writes `float(8,2) unsigned` (valid MySQL, deprecated in 8.0.17):
+    sqlglot refuses it ("Cannot convert FLOAT to unsigned"), and the whole CREATE TABLE was a
+    parse-error, so the table stayed unknown. The column keeps its UNSIGNED."""
+    setup = ("CREATE TABLE `users` (`id` bigint unsigned NOT NULL AUTO_INCREMENT, "
+             "`balance` float(8,2) unsigned NOT NULL DEFAULT '0.00', `ratio` REAL UNSIGNED, "
+             "`name` varchar(20), PRIMARY KEY (`id`));")
+    found = _lint(setup, "ALTER TABLE users RENAME COLUMN balance TO credit;\n"
+                         "ALTER TABLE users MODIFY name VARCHAR(30);")
+    assert "parse-error" not in [f.rule for f in found]
+    (rename,) = [f for f in found if f.rule == "rename-column"]
+    assert rename.instead.splitlines()[0] == (
+        "ALTER TABLE users ADD COLUMN credit FLOAT(8, 2) UNSIGNED DEFAULT '0.00' NOT NULL;")
+    # the table is known: a VARCHAR extension within its length bytes, in place
+    assert "mysql-table-copy" not in [f.rule for f in found]

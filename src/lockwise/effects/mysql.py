@@ -1624,7 +1624,8 @@ def _definition_sql(coldef) -> str | None:
     kind = coldef.args.get("kind")
     if kind is None:
         return None
-    parts = [kind.sql("mysql")]
+    # FLOAT UNSIGNED, which sqlglot cannot read: parse/mysql.py kept its UNSIGNED aside
+    parts = [kind.sql("mysql") + " UNSIGNED" * bool(coldef.meta.get("unsigned"))]
     constraints = coldef.args.get("constraints") or ()
     for name in _RESTATED:
         parts += [c.sql("mysql") for c in constraints

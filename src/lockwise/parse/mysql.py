@@ -50,6 +50,12 @@ _SQLGLOT_GAPS = re.compile(
 _SPATIAL_TYPES = re.compile(
     r"\b(?:MULTI)?(?:POINT|LINESTRING|POLYGON)\b|\bGEOM(?:ETRY)?COLLECTION\b", re.IGNORECASE)
 _SRID = re.compile(r"\bSRID\s+\d+", re.IGNORECASE)
+#: `FLOAT [(M,D)] UNSIGNED` (and REAL, FLOAT4): valid MySQL (deprecated in 8.0.17) that
+#: sqlglot refuses ("Cannot convert FLOAT to unsigned"); the UNSIGNED is read aside, by the
+#: column name before the type, and put back on the column (`meta["unsigned"]`).
+_UNSIGNED_FLOAT = re.compile(
+    r"(?:`((?:[^`]|``)+)`|\b([\w$]+))(\s+(?:FLOAT4?|REAL)\b\s*(?:\(\s*\d+\s*(?:,\s*\d+\s*)?\))?"
+    r"\s+)(UNSIGNED)\b", re.IGNORECASE)
 #: A spatial column type as written (GEOMETRY too), for the catalog: sqlglot reads them all as
 #: GEOMETRY, but POINT -> POLYGON or a new SRID is a type change (a table copy).
 _SPATIAL_TYPE_NAMES = re.compile(
@@ -525,13 +531,21 @@ def _readable_definition(body: str, reader: object):
     """`body` read without what sqlglot cannot parse and lockwise does not need (see
     _SPATIAL_TYPES): a POINT column or a partitioned CREATE TABLE must still reach the catalog.
     None when it is still not readable, or nothing was left out."""
-    text = _SRID.sub("", _SPATIAL_TYPES.sub("GEOMETRY", body))
+    from sqlglot import exp
+
+    unsigned = {(quoted or bare).replace("``", "`").lower()
+                for quoted, bare, _, _ in _UNSIGNED_FLOAT.findall(body)}
+    text = _UNSIGNED_FLOAT.sub(lambda m: m.group(0)[:m.start(4) - m.start(0)] + " " * 8,
+                               _SRID.sub("", _SPATIAL_TYPES.sub("GEOMETRY", body)))
     partitioned = False
     if _CREATE_TABLE.match(text):
         whole, text = text, _before_partitioning(text)
         partitioned = text != whole
     if (tree := _reparsed(text, body, reader)) is not None:
         _keep_spatial_types(tree, body)
+        for column in tree.find_all(exp.ColumnDef) if unsigned else ():
+            if column.name.lower() in unsigned:
+                column.meta["unsigned"] = True
         if partitioned:  # the catalog knows the table is partitioned, and how (effects/mysql.py)
             by = PARTITION_KIND.search(whole[len(text):])
             tree.meta["partitioned"] = by.group(1).lower() if by else "unknown"
