@@ -304,6 +304,10 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
 
         if (read := read_lock_tables(body))[1]:  # 0: not LOCK TABLES (LOCK INSTANCE ...)
             return _lock_tables_syntax(read, body, dialect == "mariadb")
+    if (missing := _names_nothing(body)) is not None:
+        near = body.split()[-1]
+        return (f'syntax error at or near "{near}" ({missing})',
+                len(body.rstrip()) - len(near), len(near))
     try:
         tokens = mysql_tokens(body)
     except TokenError:
@@ -349,7 +353,7 @@ def _incomplete_clause(tokens: list, words: list[str]) -> tuple[str, int, int] |
     from sqlglot.tokens import TokenType
 
     if words[:1] == ["CREATE"] and "INDEX" in words[1:4]:
-        return _empty_column_list(tokens)
+        return _incomplete_index(tokens, words)
     if words[:2] != ["ALTER", "TABLE"] or len(tokens) < 3:
         return None
     i = 3
@@ -357,22 +361,65 @@ def _incomplete_clause(tokens: list, words: list[str]) -> tuple[str, int, int] |
         i += 2
     clause: list = []
     depth = 0
+    comma = None
     for tok in [*tokens[i:], None]:
         kind = tok.token_type if tok is not None else None
         depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
         if tok is not None and not (depth == 0 and kind == TokenType.COMMA):
             clause.append(tok)
             continue
-        names = tuple(t.text.upper() for t in clause)
-        if names in _NEEDS_OPERAND:
-            last = clause[-1]
-            return (f'syntax error at or near "{last.text}" ({" ".join(names)} names nothing)',
-                    last.start, len(last.text))
-        if names[:1] == ("ADD",) and _INDEX_WORDS.intersection(names) and \
+        if not clause and comma is not None:  # `DROP COLUMN a,` or `a,, b`
+            return _stops_at(comma, "an operation is missing after the comma")
+        if (missing := _missing_operand(tuple(t.text.upper() for t in clause))) is not None:
+            return _stops_at(clause[-1], missing)
+        if clause[:1] and clause[0].text.upper() == "ADD" and \
+                _INDEX_WORDS.intersection(t.text.upper() for t in clause) and \
                 (empty := _empty_column_list(clause)) is not None:
             return empty
-        clause = []
+        clause, comma = [], tok
     return None
+
+
+def _names_nothing(body: str) -> str | None:
+    """What `LOCK TABLES` without a table, or `RENAME TABLE a` without `TO`, lacks (the
+    tokenizer keeps each whole, as one command); None for any other statement."""
+    words = body.upper().split()
+    if words in (["LOCK", "TABLES"], ["LOCK", "TABLE"]):
+        return "LOCK TABLES names no table"
+    if words[:2] in (["RENAME", "TABLE"], ["RENAME", "TABLES"]) and \
+            not re.search(r"\bTO\b", body, re.IGNORECASE):
+        return "RENAME TABLE needs old TO new"
+    return None
+
+
+def _missing_operand(names: tuple[str, ...]) -> str | None:
+    """What an ALTER TABLE clause (its words, upper case) lacks, or None: `DROP COLUMN` a
+    name, `MODIFY n` a definition, `CHANGE n n2` a definition, `RENAME COLUMN n TO` a name."""
+    if names in _NEEDS_OPERAND:
+        return f"{' '.join(names)} names nothing"
+    rest = names[2:] if names[1:2] == ("COLUMN",) else names[1:]
+    if names[:1] == ("MODIFY",) and len(rest) < 2:
+        return "MODIFY needs the column's whole definition"
+    if names[:1] == ("CHANGE",) and len(rest) < 3:
+        return "CHANGE needs the old name, the new name and the whole definition"
+    if names[:2] == ("RENAME", "COLUMN") and len(rest) < 3:
+        return "RENAME COLUMN needs old TO new"
+    return None
+
+
+def _stops_at(tok, why: str) -> tuple[str, int, int]:
+    """The parse problem at `tok`, as (message, offset, length)."""
+    return f'syntax error at or near "{tok.text}" ({why})', tok.start, len(tok.text)
+
+
+def _incomplete_index(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
+    """CREATE INDEX without its name (`CREATE INDEX ON t`) or its column list."""
+    at = words.index("INDEX")
+    if at + 1 < len(words) and words[at + 1] == "ON":
+        return _stops_at(tokens[at + 1], "CREATE INDEX needs the index's name")
+    if not any(w == "(" for w in words):
+        return _stops_at(tokens[-1], "an index needs its columns")
+    return _empty_column_list(tokens)
 
 
 def _empty_column_list(tokens: list) -> tuple[str, int, int] | None:
@@ -383,8 +430,7 @@ def _empty_column_list(tokens: list) -> tuple[str, int, int] | None:
         if tok.token_type == TokenType.L_PAREN:
             if following.token_type != TokenType.R_PAREN:
                 return None
-            return ('syntax error at or near ")" (an index needs at least one column)',
-                    following.start, 1)
+            return _stops_at(following, "an index needs at least one column")
     return None
 
 
