@@ -778,3 +778,24 @@ def test_an_alter_sqlglot_cannot_parse_still_names_the_dropped_column() -> None:
     report = lint_migrations(migrations, LintOptions(dialect="mysql"), Catalog())[-1]
     (finding,) = [f for f in report.all_findings if f.rule == "drop-column"]
     assert "users.id" in finding.message and "{column}" not in finding.message
+
+
+def test_a_column_definition_renders_as_sqlglot_writes_it_each_time() -> None:
+    """Column.definition is rendered through one generator and remembered by shape
+    (effects/mysql.py, _rendered): the same text as sqlglot's own rendering, first time and
+    from memory."""
+    import sqlglot
+
+    from lockwise.effects.mysql import _definition_sql
+
+    tree = sqlglot.parse_one(
+        "CREATE TABLE t (a int(11) unsigned NOT NULL DEFAULT 0, b varchar(255) COLLATE "
+        "utf8mb4_unicode_ci DEFAULT NULL, c datetime(6) DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE "
+        "CURRENT_TIMESTAMP(6), d decimal(8,2) unsigned zerofill DEFAULT '0.00', "
+        "e enum('a','b''c') CHARACTER SET latin1 COMMENT 'it''s', f json DEFAULT (JSON_ARRAY()), "
+        "g char(3) DEFAULT 'abc', h char(3) DEFAULT 'xyz')", read="mysql")
+    for column in tree.this.expressions * 2:
+        kind = column.args["kind"].sql("mysql")
+        attributes = [c.sql("mysql") for c in column.args["constraints"]
+                      if c.sql("mysql") not in ("NOT NULL", "NULL")]
+        assert _definition_sql(column) == " ".join([kind, *attributes])
