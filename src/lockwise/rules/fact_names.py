@@ -176,7 +176,7 @@ ACTION_KINDS = frozenset({
     'is_no_inherit', 'is_vacuumcmd', 'isnull', 'items', 'ival', 'joins', 'key_column_refused',
     'keys', 'kind', 'language', 'lexpr', 'limit', 'listdatums', 'local', 'lock_allowed',
     'lock_table', 'lowerdatums', 'make_column_not_null', 'make_column_nullable', 'merge',
-    'missing_ok', 'mode', 'move_all_to_tablespace', 'mysql', 'mysql_alter', 'mysql_alter_table',
+    'missing_ok', 'mode', 'move_all_to_tablespace', 'mysql_alter', 'mysql_alter_table',
     'mysql_check_not_enforced', 'mysql_foreign_key_column_changed',
     'mysql_foreign_key_index_dropped', 'mysql_key_column_dropped', 'mysql_lock_tables',
     'mysql_partition_key_column_dropped', 'mysql_spatial_index_nullable', 'mysql_table_not_locked',
@@ -198,7 +198,7 @@ ACTION_KINDS = frozenset({
     'shrink_varchar', 'skip_validation', 'spatial', 'sql_body', 'strategy', 'subname', 'subtype',
     'sval', 'table', 'table_sql', 'tables', 'target', 'targtype', 'template_skipped',
     'template_substituted', 'to', 'transaction', 'trigname', 'truncate', 'type', 'typevar',
-    'typmods', 'u', 'unique', 'update', 'upperdatums', 'using', 'vacuum', 'val',
+    'typmods', 'u', 'unique', 'unsigned', 'update', 'upperdatums', 'using', 'vacuum', 'val',
     'validate_constraint', 'value', 'view', 'where', 'widen_spatial_type',
     'widen_utf8mb3_to_utf8mb4', 'with_check', 'with_data', 'without_overlaps', 'writes',
 })
