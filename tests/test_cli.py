@@ -608,3 +608,17 @@ def test_a_negative_wait_is_a_usage_error(tmp_path: Path, command: str) -> None:
                  "--wait", "-1")
     assert result.exit_code == 2, result.output
     assert "--wait" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "sarif"])
+def test_mysql_reports_name_mysql_locks_snapshot(snapshot, fmt: str) -> None:
+    """A MySQL history's reports name MySQL's metadata locks, with an ALTER's ALGORITHM= and
+    LOCK=; they named PostgreSQL's lock modes (ShareUpdateExclusiveLock, ShareLock)."""
+    result = run("lint", "fixtures/mysql", "--dialect", "mysql", "--format", fmt, "--no-color")
+    assert result.exit_code == 1
+    out = result.stdout.replace(
+        f'"version": "{__import__("lockwise").__version__}"', '"version": "<version>"')
+    for pg_name in ("ShareUpdateExclusiveLock", "ShareLock", "AccessExclusiveLock",
+                    "RowExclusiveLock"):
+        assert pg_name not in out
+    assert out == snapshot

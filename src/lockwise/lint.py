@@ -30,7 +30,7 @@ from lockwise.core.types import (
 from lockwise.effects.context import Context, NewInRun
 from lockwise.effects.foreign_keys import unindexed_fk_facts
 from lockwise.effects.identifiers import defined_names, identifier_facts
-from lockwise.effects.locks import blocks_text, queued_locks, write_blocking_facts
+from lockwise.effects.locks import blocks_text, lock_label, queued_locks, write_blocking_facts
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.session import Session, dropped_facts, lookahead
 from lockwise.effects.volatility import builtin_functions
@@ -239,7 +239,7 @@ def statement_reason(findings: list[Finding], effect: Effect) -> str:
         return worst.title or worst.message
     if effect.locks:
         table, mode = max(effect.locks.items(), key=lambda kv: kv[1])
-        return f"takes {mode.pg_name} on {table} briefly ({blocks_text(mode)})"
+        return f"takes {lock_label(effect, table, mode)} on {table} briefly ({blocks_text(mode)})"
     return "takes no table lock"
 
 
@@ -1046,7 +1046,7 @@ def _release(s: StatementReport) -> None:
                             st.comment_spans)
     s.effect = Effect(actions=tuple(_printed_action(a) for a in e.actions),
                       locks=e.locks, rewrites=e.rewrites, scans=e.scans,
-                      transactional=e.transactional)
+                      transactional=e.transactional, dialect=e.dialect)
 
 
 def _printed_action(action: Action) -> Action:
@@ -1055,6 +1055,9 @@ def _printed_action(action: Action) -> Action:
     if action.facts.get("index_access_exclusive"):
         return Action(action.kind, {"index_access_exclusive": True,
                                     "table": action.facts.get("table", "")})
+    if action.kind == "mysql_alter_table":  # the lock's label (effects/mysql_locks.py)
+        return Action(action.kind, {key: action.facts[key]
+                                    for key in ("table", "algorithm", "lock_level")})
     return _bare_action(action.kind)
 
 

@@ -15,6 +15,7 @@ from lockwise.effects.mysql import (
     compute_mysql_effect,
     locked_tables_text,
     parse_server_version,
+    refused,
 )
 from lockwise.lint import (
     Judge,
@@ -72,7 +73,8 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
             strategy=strategy_for(findings, effect, index.by_id),
             # MySQL commits implicitly around every DDL statement.
             in_transaction=False))
-        apply_mysql_statement(catalog, stmt.tree, migration.id, session)
+        if not refused(effect.actions):  # what the server refuses changes nothing
+            apply_mysql_statement(catalog, stmt.tree, migration.id, session)
         if any(a.kind == "mysql_lock_tables" for a in effect.actions):
             session.lock_tables_line, lock_span = stmt.span.line, stmt.span
     held = session.locked_tables is not None

@@ -434,13 +434,15 @@ def test_mariadb_agrees_on_partitioned_tables(mariadb, case: str) -> None:
     _agrees(mariadb, case, PARTITIONED_CASES[case], PARTITIONED_SETUP, PARTITIONED_DROPS)
 
 
-KEYS_DROPS = "DROP TABLE IF EXISTS k;"
+KEYS_DROPS = "DROP TABLE IF EXISTS k, k2, k3;"
 KEYS_SETUP = KEYS_DROPS + """
 CREATE TABLE k (id INT NOT NULL PRIMARY KEY, a INT, b INT, c VARCHAR(20), d INT, u INT, w INT,
   g VARCHAR(32), h VARCHAR(31), l VARCHAR(128) CHARACTER SET latin1,
   e ENUM('x','y') CHARACTER SET utf8mb4, s SET('x','y') COLLATE utf8mb4_unicode_ci,
   INDEX k_ab (a, b), INDEX k_c (c(5)), UNIQUE KEY k_uw (u, w)) ENGINE=InnoDB
   DEFAULT CHARSET=utf8mb4;
+CREATE TABLE k2 (id INT PRIMARY KEY, v VARCHAR(20), UNIQUE KEY k2_v (v)) DEFAULT CHARSET=utf8mb4;
+CREATE TABLE k3 (v VARCHAR(20) NOT NULL PRIMARY KEY, n INT) DEFAULT CHARSET=utf8mb4;
 """
 KEYS_CASES = {
     # the index goes with its only column: no rebuild, but not instant (it was read so)
@@ -465,6 +467,14 @@ KEYS_CASES = {
         "COLLATE utf8mb4_unicode_ci",
     "enum_member_same_character_set":
         "ALTER TABLE k MODIFY e ENUM('x','y','z') CHARACTER SET utf8mb4",
+    # a VARCHAR's collation, same character set: instant unless an index has the column,
+    # which is then built again without a table rebuild (NOCOPY)
+    "varchar_collation_indexed": "ALTER TABLE k MODIFY c VARCHAR(20) COLLATE utf8mb4_bin",
+    "varchar_collation_unindexed": "ALTER TABLE k MODIFY h VARCHAR(31) COLLATE utf8mb4_bin",
+    "varchar_collation_unique":
+        "ALTER TABLE k2 MODIFY v VARCHAR(20) COLLATE utf8mb4_bin",
+    "varchar_collation_primary_key":
+        "ALTER TABLE k3 MODIFY v VARCHAR(20) COLLATE utf8mb4_bin NOT NULL",
     # past 255 bytes (a second length byte): instant only from at most 127 bytes, whose
     # lengths InnoDB stores in one byte either way (it was instant from any length)
     "varchar_past_255_from_124_bytes": "ALTER TABLE k MODIFY h VARCHAR(100)",
@@ -747,3 +757,63 @@ def test_mariadb_refuses_the_syntax_lockwise_reports(mariadb, sql: str, stops_at
         assert "ERROR 1064" in result.stderr, result.stderr
     else:
         assert result.returncode == 0, result.stderr
+
+
+def test_rename_alternatives_keep_the_column_definition_and_run(mariadb) -> None:
+    """The ADD COLUMN a rename-column alternative writes (the whole definition, NOT NULL
+    last) runs, and the copy has the original's definition."""
+    from test_mysql_redteam import _lint
+
+    setup = ("CREATE TABLE r (id INT PRIMARY KEY, "
+             "price DECIMAL(8,2) UNSIGNED ZEROFILL NOT NULL DEFAULT 0 COMMENT 'net', "
+             "name VARCHAR(20) CHARACTER SET latin1 COLLATE latin1_bin DEFAULT 'x');")
+    found = _lint(setup, "ALTER TABLE r RENAME COLUMN price TO cost;\n"
+                         "ALTER TABLE r RENAME COLUMN name TO title;", "mariadb", "10.11")
+    adds = "\n".join(f.instead.splitlines()[0] for f in found if f.rule == "rename-column")
+    result = mariadb.run("DROP TABLE IF EXISTS r;" + setup + adds +
+                         "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, "
+                         "COLLATION_NAME, COLUMN_COMMENT FROM information_schema.COLUMNS "
+                         "WHERE TABLE_NAME = 'r' AND COLUMN_NAME <> 'id' ORDER BY COLUMN_NAME;")
+    assert result.returncode == 0, result.stderr
+    by_name = {row[0]: row[1:] for row in (line.split("\t")
+                                           for line in result.stdout.splitlines())}
+    assert sorted(by_name) == ["cost", "name", "price", "title"]
+    assert by_name["cost"] == by_name["price"] and by_name["title"] == by_name["name"]
+    assert by_name["cost"][0] == "decimal(8,2) unsigned zerofill"
+
+
+PARTITION_KEY_SETUP = """DROP TABLE IF EXISTS pk_hash, pk_range, pk_key, pk_cols;
+CREATE TABLE pk_hash (id INT NOT NULL PRIMARY KEY, n INT) PARTITION BY HASH (id) PARTITIONS 4;
+CREATE TABLE pk_range (id INT NOT NULL, created DATE NOT NULL, n INT)
+  PARTITION BY RANGE (YEAR(created)) (PARTITION p0 VALUES LESS THAN (2020),
+  PARTITION p1 VALUES LESS THAN MAXVALUE);
+CREATE TABLE pk_key (id INT NOT NULL PRIMARY KEY, n INT) PARTITION BY KEY () PARTITIONS 2;
+CREATE TABLE pk_cols (id INT NOT NULL, n INT, v VARCHAR(10))
+  PARTITION BY RANGE COLUMNS (n, v) (PARTITION p0 VALUES LESS THAN (10, 'm'),
+  PARTITION p1 VALUES LESS THAN (MAXVALUE, MAXVALUE));
+"""
+
+
+@pytest.mark.parametrize(("statement", "refused"), [
+    ("ALTER TABLE pk_hash DROP COLUMN id", True),       # 1054
+    ("ALTER TABLE pk_hash DROP COLUMN n", False),
+    ("ALTER TABLE pk_range DROP COLUMN created", True),  # inside YEAR(): 1054
+    ("ALTER TABLE pk_range DROP COLUMN id", False),
+    ("ALTER TABLE pk_key DROP COLUMN id", True),        # KEY (): the primary key's
+    ("ALTER TABLE pk_cols DROP COLUMN v", True),        # 1488
+    ("ALTER TABLE pk_cols DROP COLUMN id", False),
+])
+def test_a_partition_key_column_dropped_is_refused(mariadb, statement: str,
+                                                   refused: bool) -> None:
+    """MariaDB refuses to drop a column the partitioning names exactly where
+    mysql-partition-key-column-dropped says it will."""
+    result = mariadb.run(PARTITION_KEY_SETUP + statement + ";")
+    assert (result.returncode != 0) == refused, result.stderr
+    catalog, session = Catalog(), MySQLSession(flavour="mariadb", version=(10, 11))
+    parsed = parse_mysql(PARTITION_KEY_SETUP.split(";", 1)[1] + statement + ";", "mariadb")
+    *setup, last = parsed.statements
+    for stmt in setup:
+        apply_mysql_statement(catalog, stmt.tree, "setup", session)
+    session.new_tables.clear()
+    kinds = [a.kind for a in compute_mysql_effect(last.tree, catalog, session).actions]
+    assert ("mysql_partition_key_column_dropped" in kinds) == refused

@@ -354,12 +354,12 @@ def test_rename_column_alternative_writes_the_columns_type() -> None:
                               LintOptions(dialect="mysql", server_version="8.0.35"))
     firsts = [f.instead.splitlines()[0] for f in reports[1].all_findings
               if f.rule == "rename-column"]
-    assert firsts == ["ALTER TABLE t ADD COLUMN full_name varchar(50);",
-                      "ALTER TABLE t ADD COLUMN feeling enum('a', 'b''c');",
+    assert firsts == ["ALTER TABLE t ADD COLUMN full_name VARCHAR(50);",
+                      "ALTER TABLE t ADD COLUMN feeling ENUM('a', 'b''c');",
                       "ALTER TABLE nope ADD COLUMN y type_of_x;  -- replace type_of_x with the "
                       "type of x (these migrations do not show it)",
-                      "ALTER TABLE t ADD COLUMN m int unsigned;",
-                      "ALTER TABLE t ADD COLUMN huge bigint unsigned;"]
+                      "ALTER TABLE t ADD COLUMN m INT UNSIGNED;",
+                      "ALTER TABLE t ADD COLUMN huge BIGINT(20) UNSIGNED;"]
 
 
 def _replayed(setup: str, flavour: str = "mysql") -> tuple[Catalog, MySQLSession]:
@@ -490,6 +490,19 @@ MANUAL: dict[str, tuple[str, str, tuple]] = {
     "ALTER TABLE t ADD COLUMN x INT AFTER id": (
         "Adding a column (any position)", SETUP,
         _since((8, 0, 29), INSTANT, IN_PLACE_REBUILD)),
+    # An expression DEFAULT is never instant on MySQL (error 1845 with ALGORITHM=INSTANT,
+    # vitessio/vitess#16024): a value computed for each row (UUID(), another column) comes
+    # from the server's row-by-row copy; a constant expression takes the in-place rebuild.
+    "ALTER TABLE t ADD COLUMN x CHAR(36) DEFAULT (UUID())": (
+        "Adding a column with a per-row expression default", SETUP, _always(COPY)),
+    "ALTER TABLE t ADD COLUMN x INT DEFAULT (n + 1)": (
+        "Adding a column whose default reads another column", SETUP, _always(COPY)),
+    "ALTER TABLE t ADD COLUMN x INT DEFAULT (2 + 5)": (
+        "Adding a column with a constant expression default", SETUP,
+        _always(IN_PLACE_REBUILD)),
+    "ALTER TABLE t ADD COLUMN x INT DEFAULT 7": (
+        "Adding a column with a literal default", SETUP,
+        _since((8, 0, 12), INSTANT, IN_PLACE_REBUILD)),
     "ALTER TABLE t ADD COLUMN x INT AUTO_INCREMENT UNIQUE": (
         "Adding an auto-increment column", SETUP, _always(IN_PLACE_REBUILD_NO_DML)),
     "ALTER TABLE t DROP COLUMN m": (
@@ -594,6 +607,16 @@ MANUAL: dict[str, tuple[str, str, tuple]] = {
     "ALTER TABLE r ADD PARTITION (PARTITION p1 VALUES LESS THAN (200))": (
         "Adding a partition (RANGE)", "CREATE TABLE r (id INT PRIMARY KEY) PARTITION BY RANGE "
         "(id) (PARTITION p0 VALUES LESS THAN (100));", _always(IN_PLACE)),
+    # A string column's collation, same character set: in place, no rebuild, unless an index
+    # has the column, whose order changes: a copy (sql/field.cc, charset_prevents_inplace:
+    # "Changing collation while keeping the charset ... potentially acceptable if the field
+    # is not indexed", checked in fill_alter_inplace_info).
+    "ALTER TABLE t MODIFY v VARCHAR(20) COLLATE utf8mb4_bin": (
+        "Changing a VARCHAR's collation", SETUP, _always(IN_PLACE)),
+    "ALTER TABLE t MODIFY c VARCHAR(20) COLLATE utf8mb4_bin": (
+        "Changing an indexed VARCHAR's collation", KEYS_SETUP, _always(COPY)),
+    "ALTER TABLE t MODIFY c VARCHAR(40) COLLATE utf8mb4_bin": (
+        "Extending an indexed VARCHAR and changing its collation", KEYS_SETUP, _always(COPY)),
     # An ENUM / SET column's character set or collation is part of its type: a copy.
     "ALTER TABLE t MODIFY e ENUM('a','b') CHARACTER SET latin1": (
         "Changing an ENUM column's character set", SETUP, _always(COPY)),
@@ -755,3 +778,24 @@ def test_an_alter_sqlglot_cannot_parse_still_names_the_dropped_column() -> None:
     report = lint_migrations(migrations, LintOptions(dialect="mysql"), Catalog())[-1]
     (finding,) = [f for f in report.all_findings if f.rule == "drop-column"]
     assert "users.id" in finding.message and "{column}" not in finding.message
+
+
+def test_a_column_definition_renders_as_sqlglot_writes_it_each_time() -> None:
+    """Column.definition is rendered through one generator and remembered by shape
+    (effects/mysql.py, _rendered): the same text as sqlglot's own rendering, first time and
+    from memory."""
+    import sqlglot
+
+    from lockwise.effects.mysql import _definition_sql
+
+    tree = sqlglot.parse_one(
+        "CREATE TABLE t (a int(11) unsigned NOT NULL DEFAULT 0, b varchar(255) COLLATE "
+        "utf8mb4_unicode_ci DEFAULT NULL, c datetime(6) DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE "
+        "CURRENT_TIMESTAMP(6), d decimal(8,2) unsigned zerofill DEFAULT '0.00', "
+        "e enum('a','b''c') CHARACTER SET latin1 COMMENT 'it''s', f json DEFAULT (JSON_ARRAY()), "
+        "g char(3) DEFAULT 'abc', h char(3) DEFAULT 'xyz')", read="mysql")
+    for column in tree.this.expressions * 2:
+        kind = column.args["kind"].sql("mysql")
+        attributes = [c.sql("mysql") for c in column.args["constraints"]
+                      if c.sql("mysql") not in ("NOT NULL", "NULL")]
+        assert _definition_sql(column) == " ".join([kind, *attributes])

@@ -182,3 +182,71 @@ def test_alter_table_options_and_mysql_routines_are_not_refused() -> None:
     # a MySQL file with a real error and a DELIMITER $$ is not called PostgreSQL
     errors = _parse_errors(change + "ALTER TABLEX users ADD y INT;\n")
     assert len(errors) == 1 and "PostgreSQL" not in errors[0][2]
+
+
+def test_a_refused_statement_leaves_the_schema_as_it_was() -> None:
+    """The server refuses to change a foreign key column's type (error 1832): the column
+    keeps its type. It was replayed as BIGINT, so restating it as INT was read as another
+    refused type change."""
+    setup = ("CREATE TABLE t (id INT PRIMARY KEY);\n"
+             "CREATE TABLE child (id INT PRIMARY KEY, t_id INT, "
+             "CONSTRAINT child_t_fk FOREIGN KEY (t_id) REFERENCES t (id));")
+    for dialect in ("mysql", "mariadb"):
+        refused, restated = _statements(setup, "ALTER TABLE child MODIFY t_id BIGINT;\n"
+                                               "ALTER TABLE child MODIFY t_id INT;", dialect)
+        assert [f.rule for f in refused.findings] == ["mysql-foreign-key-column-changed"]
+        assert restated.findings == [], dialect
+        assert _operations(restated) == ("metadata_only",)
+
+
+def test_an_alter_whose_algorithm_clause_is_refused_changes_nothing() -> None:
+    """ALGORITHM=INSTANT for a VARCHAR shrink (a copy) is refused (error 1845): the column
+    stays VARCHAR(20), so restating it is no change. It was replayed as VARCHAR(10), and the
+    restatement read as an extension."""
+    setup = "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20));"
+    refused, restated = _statements(setup, "ALTER TABLE t MODIFY v VARCHAR(10), "
+                                           "ALGORITHM=INSTANT;\n"
+                                           "ALTER TABLE t MODIFY v VARCHAR(20);")
+    assert "mysql-algorithm-not-supported" in [f.rule for f in refused.findings]
+    assert _operations(restated) == ("metadata_only",)
+
+
+def test_the_alternatives_keep_the_whole_column_definition() -> None:
+    """UNSIGNED, ZEROFILL, the character set and collation, the default and the comment are
+    part of what the column stores and how: the alternatives restate them. A DECIMAL UNSIGNED
+    was written `udecimal(8,2)` (no such type), the character set and collation left out."""
+    setup = ("CREATE TABLE t (id INT PRIMARY KEY, "
+             "price DECIMAL(8,2) UNSIGNED ZEROFILL NOT NULL DEFAULT 0 COMMENT 'net', "
+             "name VARCHAR(20) CHARACTER SET latin1 COLLATE latin1_bin, g POINT, "
+             "hits INT(11) UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE);")
+    found = _lint(setup, "ALTER TABLE t RENAME COLUMN price TO cost;\n"
+                         "ALTER TABLE t RENAME COLUMN name TO title;\n"
+                         "ALTER TABLE t CHANGE title label VARCHAR(20) CHARACTER SET latin1 "
+                         "COLLATE latin1_bin NOT NULL DEFAULT '';\n"
+                         "ALTER TABLE t RENAME COLUMN hits TO views;")
+    renames = [f.instead.splitlines()[0] for f in found if f.rule == "rename-column"]
+    assert renames == [
+        "ALTER TABLE t ADD COLUMN cost DECIMAL(8, 2) UNSIGNED ZEROFILL DEFAULT 0 "
+        "COMMENT 'net' NOT NULL;",
+        "ALTER TABLE t ADD COLUMN title VARCHAR(20) CHARACTER SET latin1 COLLATE latin1_bin;",
+        "ALTER TABLE t ADD COLUMN label VARCHAR(20) CHARACTER SET latin1 COLLATE latin1_bin "
+        "DEFAULT '' NOT NULL;",
+        # a second AUTO_INCREMENT column is refused: the copy is a plain column
+        "ALTER TABLE t ADD COLUMN views INT(11) UNSIGNED NOT NULL;"]
+
+
+def test_an_unsigned_float_column_is_read() -> None:
+    """Laravel's schema dump writes `float(8,2) unsigned` (valid MySQL, deprecated in 8.0.17):
+    sqlglot refuses it ("Cannot convert FLOAT to unsigned"), and the whole CREATE TABLE was a
+    parse-error, so the table stayed unknown. The column keeps its UNSIGNED."""
+    setup = ("CREATE TABLE `users` (`id` bigint unsigned NOT NULL AUTO_INCREMENT, "
+             "`balance` float(8,2) unsigned NOT NULL DEFAULT '0.00', `ratio` REAL UNSIGNED, "
+             "`name` varchar(20), PRIMARY KEY (`id`));")
+    found = _lint(setup, "ALTER TABLE users RENAME COLUMN balance TO credit;\n"
+                         "ALTER TABLE users MODIFY name VARCHAR(30);")
+    assert "parse-error" not in [f.rule for f in found]
+    (rename,) = [f for f in found if f.rule == "rename-column"]
+    assert rename.instead.splitlines()[0] == (
+        "ALTER TABLE users ADD COLUMN credit FLOAT(8, 2) UNSIGNED DEFAULT '0.00' NOT NULL;")
+    # the table is known: a VARCHAR extension within its length bytes, in place
+    assert "mysql-table-copy" not in [f.rule for f in found]

@@ -63,6 +63,10 @@ class Column:
     #: MySQL: an ENUM or SET column's members, in order (appending one is instant, inserting
     #: or renaming one copies the table).
     members: tuple[str, ...] = ()
+    #: MySQL: its definition as written, without NULL / NOT NULL and what only one column may
+    #: have (AUTO_INCREMENT, keys, a generation expression): `DECIMAL(8, 2) UNSIGNED ZEROFILL
+    #: CHARACTER SET ... DEFAULT 0 COMMENT '...'`, which suggested SQL restates.
+    definition: str | None = None
     #: Of an inheritance child: the column comes from its parents only, not defined by the
     #: child itself (pg_attribute.attislocal false). DROP COLUMN on the parent drops it; a
     #: column of the child's own stays, and so does its NOT NULL when the parent drops its.

@@ -196,6 +196,9 @@ class Effect:
     writes: frozenset[str] = frozenset()
     #: String constants the statement uses (e.g. to spot an enum value used too early).
     literals: frozenset[str] = frozenset()
+    #: The server whose facts these are: "postgresql", or "mysql" / "mariadb", whose locks
+    #: the reports name in their own terms (effects/locks.py, lock_name).
+    dialect: str = "postgresql"
 
     @property
     def action(self) -> str:

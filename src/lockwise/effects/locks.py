@@ -112,10 +112,35 @@ def lock_lines(effect: Effect) -> list[tuple[str, LockMode | None, bool, str]]:
     one of its indexes is held ACCESS EXCLUSIVE, what waits as a phrase)."""
     held = index_held_exclusive(effect)
     work = blocked_work(effect)
+    if effect.dialect != "postgresql":
+        from lockwise.effects.mysql_locks import WEAK_LOCK_TEXT
+
+        # a MySQL lock that blocks no read, write nor online DDL: MySQL's words for what waits
+        return [(rel, effect.locks.get(rel), False, work_text(work[rel]) if work[rel]
+                 else WEAK_LOCK_TEXT) for rel in sorted(work)]
     # a table whose index alone is held has no lock of its own, and its work is never empty
     return [(rel, effect.locks.get(rel), rel in held,
              work_text(work[rel], effect.locks.get(rel, M.ACCESS_SHARE)))
             for rel in sorted(work)]
+
+
+def lock_name(effect: Effect, mode: LockMode) -> str:
+    """How the reports name the lock `mode` that `effect` takes: PostgreSQL's mode name, or a
+    MySQL / MariaDB statement's metadata lock kind (effects/mysql_locks.py)."""
+    if effect.dialect == "postgresql":
+        return mode.pg_name
+    from lockwise.effects.mysql_locks import metadata_lock
+
+    return metadata_lock(effect, mode)
+
+
+def lock_label(effect: Effect, relation: str, mode: LockMode) -> str:
+    """`lock_name`, with, for a MySQL ALTER's table, the ALGORITHM= and LOCK= it runs with."""
+    if effect.dialect == "postgresql":
+        return mode.pg_name
+    from lockwise.effects.mysql_locks import lock_label as mysql_lock_label
+
+    return mysql_lock_label(effect, relation, mode)
 
 
 @cache

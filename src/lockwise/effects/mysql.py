@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
+from functools import cache
 
 from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
 from lockwise.core.types import Action, Effect, LockMode
@@ -192,8 +193,31 @@ def _recodes_members(coldef, old: Column, new_charset: str | None) -> bool:
     charset = new_charset or (new_collation.split("_")[0] if new_collation else None)
     if charset and old.charset and charset != old.charset:
         return True
+    return _changes_collation(new_collation, old)
+
+
+def _changes_collation(new_collation: str | None, old: Column) -> bool:
+    """Whether a COLLATE a MODIFY writes differs from the column's: compared with the one the
+    migrations wrote for the column or its table; when they wrote none, only a `_bin`
+    collation (never a character set's default) counts as a change."""
     return bool(new_collation and old.collation and new_collation != old.collation) or bool(
         new_collation and old.collation is None and new_collation.endswith("_bin"))
+
+
+def _collation_operation(coldef, old: Column, table: Table | None) -> str | None:
+    """A CHAR / VARCHAR / TEXT column's new collation in the same character set: the rows keep
+    their bytes, but an index on the column is in another order. Unindexed, MySQL changes it
+    in place and MariaDB instantly; indexed, MySQL copies the table (sql/field.cc,
+    charset_prevents_inplace: a collation change is "potentially acceptable if the field is
+    not indexed") and MariaDB builds the index again without a rebuild (NOCOPY); a primary
+    key column's change copies the table on both (checked on MariaDB 10.11)."""
+    if not _changes_collation(_collation(coldef), old):
+        return None
+    if _in_primary_key(table, old.name):
+        return "change_column_type"
+    indexed = table is not None and any(old.name in columns
+                                        for columns, _ in table.keys.values())
+    return "change_collation_indexed" if indexed else "change_collation"
 
 
 def _constraint_kinds(coldef) -> set[str]:
@@ -264,21 +288,42 @@ def _classify_add_column(coldef, positioned: bool) -> str:
 _PER_ROW_FUNCTIONS = {"UUID", "UUID_SHORT", "SYS_GUID"}
 
 
-def _default_per_row(coldef) -> bool:
-    """Whether the column's DEFAULT is an expression computed for each row: one that reads
-    another column, or calls a function of _PER_ROW_FUNCTIONS. Adding such a column, MariaDB
-    copies the table (checked on 10.11): no single default value can stand for the rows."""
+def _column_default(coldef):
+    """The column's DEFAULT clause, or None."""
     from sqlglot import exp
 
     for con in coldef.args.get("constraints") or ():
-        default = con.args.get("kind")
-        if not isinstance(default, exp.DefaultColumnConstraint):
-            continue
-        for node in default.walk():
-            name = node.name.upper() if isinstance(node, exp.Anonymous) else ""
-            if isinstance(node, (exp.Column, exp.Uuid)) or name in _PER_ROW_FUNCTIONS:
-                return True
+        if isinstance(con.args.get("kind"), exp.DefaultColumnConstraint):
+            return con.args["kind"]
+    return None
+
+
+def _default_per_row(default) -> bool:
+    """Whether an expression DEFAULT is computed for each row: it reads another column, or
+    calls a function of _PER_ROW_FUNCTIONS. Adding such a column, MariaDB copies the table
+    (checked on 10.11): no single default value can stand for the rows."""
+    from sqlglot import exp
+
+    for node in default.walk():
+        name = node.name.upper() if isinstance(node, exp.Anonymous) else ""
+        if isinstance(node, (exp.Column, exp.Uuid)) or name in _PER_ROW_FUNCTIONS:
+            return True
     return False
+
+
+def _add_column_default_operation(op: str, coldef, flavour: str) -> str:
+    """ADD COLUMN's operation once its DEFAULT is read: a value per row copies the table on
+    both servers; any other expression takes MySQL's in-place rebuild (mysql_ddl.py)."""
+    from sqlglot import exp
+
+    default = _column_default(coldef)
+    if op not in ("add_column_last", "add_column_positioned") or default is None:
+        return op
+    if _default_per_row(default):
+        return "add_column_row_default"
+    # MySQL writes an expression DEFAULT in parentheses (8.0.13+; "Data Type Default Values")
+    expression = isinstance(default.this, exp.Paren)
+    return "add_column_expression_default" if expression and flavour == "mysql" else op
 
 
 def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[str]:
@@ -320,6 +365,10 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
             ops.append("change_column_type")
     elif new_charset and new_charset != (old.charset or new_charset):
         ops.append("change_column_type")
+    if new_type in _STRING_TYPES - {"enum", "set"} and "change_column_type" not in ops and \
+            "widen_utf8mb3_to_utf8mb4" not in ops and \
+            (collation := _collation_operation(coldef, old, table)) is not None:
+        ops.append(collation)
     if old.not_null and not new_not_null:
         ops.append("make_column_nullable")
     elif new_not_null and not old.not_null:
@@ -452,7 +501,16 @@ _FOREIGN_KEY_COLUMN_CHANGES = frozenset({
 #: Actions saying the server refuses the statement (the migration stops there).
 _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_key_column_dropped", "mysql_foreign_key_index_dropped",
-                       "mysql_foreign_key_column_changed"})
+                       "mysql_foreign_key_column_changed", "mysql_partition_key_column_dropped"})
+
+
+def refused(actions: tuple[Action, ...] | list[Action]) -> bool:
+    """Whether the server refuses the statement whose actions these are (one of _REFUSALS,
+    or an ALGORITHM= / LOCK= clause it will not take): it changes nothing, so the replayed
+    schema and the session stay as they were."""
+    return any(a.kind in _REFUSALS or (a.kind == "mysql_alter_table" and not (
+        a.facts.get("algorithm_allowed", True) and a.facts.get("lock_allowed", True)))
+        for a in actions)
 
 
 class _Builder:
@@ -495,7 +553,8 @@ class _Builder:
         return Effect(actions=tuple(self.actions) or (Action("other"),), locks=self.locks,
                       rewrites=frozenset(self.rewrites), scans=self.scans, transactional=True,
                       creates=frozenset(self.creates), drops=frozenset(self.drops),
-                      alters=frozenset(self.alters), writes=frozenset(self.writes))
+                      alters=frozenset(self.alters), writes=frozenset(self.writes),
+                      dialect=self.session.flavour)
 
     def plan(self, table: str, operations: list[tuple[str, dict]]
              ) -> tuple[list[tuple[str, dict]], list[Plan], str]:
@@ -539,6 +598,32 @@ class _Builder:
                    f"writes wait until it is built")
         self.act("mysql_spatial_index_nullable", {
             **base, "column": column, "fix_sql": fix})
+
+    def partition_key_column_dropped(self, base: dict, table: str, column: str) -> None:
+        """The ALTER drops a column the table's partitioning names (or, for `KEY ()`, a
+        column of its primary key): refused, error 1054 or 1488 (checked on MariaDB 10.11)."""
+        known = self.catalog.tables.get(table)
+        if known is None or known.kind != "partitioned":
+            return
+        primary = known.constraints.get("PRIMARY")
+        key = known.partition_key or (primary.columns if primary is not None and
+                                      known.partition_strategy == "key" else ())
+        if column not in key:
+            return
+
+        def ident(name: str) -> str:
+            return quote_mysql_ident(self.written.get(name, name))
+
+        written = quote_mysql_qualified(base["table_sql"])
+        self.act("mysql_partition_key_column_dropped", {
+            **base, "column": ident(column),
+            "partition_key_text": f"{known.partition_strategy.upper()} on "
+                                  f"{', '.join(map(ident, key))}",
+            "fix_sql": (f"-- partition {written} by other columns first (ALTER TABLE "
+                        f"{written} PARTITION BY ...), or remove its partitioning (ALTER TABLE "
+                        f"{written} REMOVE PARTITIONING); both copy the table:\n"
+                        f"ALTER TABLE {written} REMOVE PARTITIONING;\n"
+                        f"ALTER TABLE {written} DROP COLUMN {ident(column)};")})
 
     def key_column_dropped(self, base: dict, column: str, index: str, others: tuple[str, ...],
                            added: bool) -> None:
@@ -658,6 +743,8 @@ class _Builder:
                 self.spatial_on_nullable(base, extra)
             if refused := extra.get("key_column_refused"):
                 self.key_column_dropped(base, *refused)
+            if operation.startswith("drop_column"):
+                self.partition_key_column_dropped(base, table, extra["column"])
         if not plans:
             return
         algorithm = max((p.algorithm for p in plans), key=ALGORITHMS.index)
@@ -783,7 +870,7 @@ def _algorithm_instead_sql(base: dict, clauses: _Clauses, run: _Run) -> str:
 
 #: Operations that build an index: beside one, MariaDB cannot keep a column change instant.
 _BUILDS_INDEX = {"add_index", "add_index_on_new_virtual_column", "add_fulltext_index",
-                 "drop_column_indexed",
+                 "drop_column_indexed", "change_collation_indexed",
                  "add_fulltext_indexes", "add_spatial_index",
                  "add_primary_key", "add_column_auto_increment"}
 #: A VIRTUAL column's ADD / DROP where it cannot be in place (mysql_ddl.py).
@@ -791,6 +878,7 @@ _VIRTUAL_NOT_IN_PLACE = {"add_column_virtual_generated": "add_column_virtual_gen
                          "drop_column_virtual_generated":
                          "drop_column_virtual_generated_partitioned"}
 _ADDS_STORED_COLUMN = {"add_column_last", "add_column_positioned", "add_column_row_default",
+                       "add_column_expression_default",
                        "add_column_auto_increment", "add_column_stored_generated"}
 
 
@@ -836,9 +924,7 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
     for action in expr.args.get("actions") or ():
         if isinstance(action, exp.ColumnDef):
             op = _classify_add_column(action, action.args.get("position") is not None)
-            if op in ("add_column_last", "add_column_positioned") and \
-                    b.session.flavour == "mariadb" and _default_per_row(action):
-                op = "add_column_row_default"
+            op = _add_column_default_operation(op, action, b.session.flavour)
             if op == "add_column_virtual_generated" and t is not None and \
                     t.kind == "partitioned":
                 op = "add_column_virtual_generated_partitioned"
@@ -850,9 +936,10 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             for op in _classify_modify(coldef, old, t):
                 ops.append((op, {"column": old_name}))
             if action.args.get("rename_from") is not None and old_name != coldef.name.lower():
+                # CHANGE restates the column: the alternative keeps what it writes
                 ops.append(("rename_column", {"column": old_name,
                                               "new_name": coldef.name.lower(),
-                                              **_type_facts(old_name, old)}))
+                                              **_type_facts(old_name, _column(coldef))}))
         elif isinstance(action, exp.RenameColumn):
             column = _name(action.this)
             ops.append(("rename_column", {
@@ -1002,7 +1089,7 @@ def _not_null_definition(column: Column) -> str:
     if column.type_name in _SPATIAL:
         srid = f" SRID {column.typmods[0]}" if column.typmods else ""
         return f"{column.type_name.upper()} NOT NULL{srid}"
-    return f"{_type_sql(column.name, column)} NOT NULL"
+    return f"{column.definition or _type_sql(column.name, column)} NOT NULL"
 
 
 def _classify_constraint(con) -> str:
@@ -1511,10 +1598,13 @@ def _type_facts(name: str, column: Column | None) -> dict:
 
 
 def _type_sql(name: str, column: Column | None) -> str:
-    """A known column's type as MySQL reads it back (an ENUM or SET with its members), for
-    suggested SQL; a stand-in when the column is unknown."""
+    """A known column's definition as MySQL reads it back, with its NOT NULL, for suggested
+    SQL: the one written (its type, UNSIGNED, character set, default, comment...), or its
+    type (an ENUM or SET with its members); a stand-in when the column is unknown."""
     if column is None:
         return type_stand_in(name)  # MySQL has no user-defined types: an error if run as is
+    if column.definition:
+        return column.definition + " NOT NULL" * column.not_null
     if column.members:
         return f"{column.type_name}({', '.join(map(quote_literal, column.members))})"
     if column.type_name in _INTEGER_TYPES and column.type_name.startswith("u"):
@@ -1522,11 +1612,79 @@ def _type_sql(name: str, column: Column | None) -> str:
     return type_sql(column.type_name, column.typmods, False)
 
 
+#: What a column definition says that a copy of the column (a suggested ADD COLUMN, MODIFY)
+#: restates, after its type; NULL / NOT NULL are the Column's own.
+_RESTATED = ("ZeroFillColumnConstraint", "CharacterSetColumnConstraint",
+             "CollateColumnConstraint", "DefaultColumnConstraint", "OnUpdateColumnConstraint",
+             "CommentColumnConstraint")
+
+
+@cache
+def _mysql_generator():
+    """One sqlglot MySQL generator for every column definition: `node.sql("mysql")` builds a
+    new one each call, six times slower (a dump's CREATE TABLEs have thousands of columns)."""
+    from sqlglot.dialects.mysql import MySQL
+
+    return MySQL().generator()
+
+
+def _definition_sql(coldef) -> str | None:
+    """The column's definition as MySQL writes it, for Column.definition: its type with
+    UNSIGNED, then _RESTATED in that order; None when sqlglot read no type."""
+    kind = coldef.args.get("kind")
+    if kind is None:
+        return None
+    # FLOAT UNSIGNED, which sqlglot cannot read: parse/mysql.py kept its UNSIGNED aside
+    parts = [_rendered(kind) + " UNSIGNED" * bool(coldef.meta.get("unsigned"))]
+    restated = [(_RESTATED.index(name), c) for c in coldef.args.get("constraints") or ()
+                if (name := type(c.args.get("kind")).__name__) in _RESTATED]
+    parts += [_rendered(c) for _, c in sorted(restated, key=lambda pair: pair[0])]
+    return " ".join(parts)
+
+
+#: Rendered types and column attributes by their shape (_shape): a dump writes the same few
+#: (`int(11) unsigned`, `DEFAULT NULL`, `COLLATE utf8mb4_unicode_ci`) thousands of times.
+_RENDERED: dict[tuple, str] = {}
+
+
+def _shape(node) -> tuple | None:
+    """A key that stands for what `node` renders as, when it is a type whose parameters are
+    literals or an attribute whose value is a literal or a name; None otherwise."""
+    from sqlglot import exp
+
+    if isinstance(node, exp.DataType):
+        params = []
+        for param in node.expressions:
+            value = param.this if isinstance(param, exp.DataTypeParam) else param
+            if not isinstance(value, exp.Literal):
+                return None
+            params.append((value.this, value.is_string))
+        return ("type", node.this, tuple(params))
+    value = node.args.get("kind")
+    value = value.this if value is not None else None
+    if isinstance(value, exp.Literal) and (not value.is_string or len(value.this) <= 40):
+        return (type(node.args["kind"]).__name__, value.this, value.is_string)
+    if isinstance(value, (exp.Var, exp.Identifier, exp.Null)) or value is None:
+        return (type(node.args.get("kind")).__name__, type(value).__name__,
+                value.name if value is not None else "")
+    return None  # a long string (a comment), an expression: rendered each time
+
+
+def _rendered(node) -> str:
+    """`node` as MySQL writes it, through one generator, remembered by its shape."""
+    key = _shape(node)
+    if key is None:
+        return _mysql_generator().sql(node)
+    if (text := _RENDERED.get(key)) is None:
+        text = _RENDERED[key] = _mysql_generator().sql(node)
+    return text
+
+
 def _column(coldef) -> Column:
     type_name, mods, charset = _column_type(coldef)
     kinds = _constraint_kinds(coldef)
     generated = _generated(coldef, kinds)
-    return Column(coldef.name.lower(), type_name, mods,
+    return Column(coldef.name.lower(), type_name, mods, definition=_definition_sql(coldef),
                   not_null="NotNullColumnConstraint" in kinds
                   or "PrimaryKeyColumnConstraint" in kinds,
                   charset=charset, auto_increment="AutoIncrementColumnConstraint" in kinds,
@@ -1553,7 +1711,8 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         name = _table_name(expr.this)
         table = Table(name, kind="partitioned" if expr.meta.get("partitioned") else "table",
                       created_by=migration_id,
-                      partition_strategy=expr.meta.get("partitioned") or "")
+                      partition_strategy=expr.meta.get("partitioned") or "",
+                      partition_key=expr.meta.get("partition_key") or ())
         charset, collation = _table_charset(expr)
         schema = expr.this if isinstance(expr.this, exp.Schema) else None
         key: tuple[str, ...] = ()
@@ -1618,11 +1777,12 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     elif isinstance(expr, exp.Command) and (m := _PARTITIONING.match(tree["sqlglot"]["sql"])):
         if (partitioned := catalog.tables.get(_clean(m.group("table")))) is not None:
             partitioned.kind = "table" if m.group("remove") else "partitioned"
-            from lockwise.parse.mysql import PARTITION_KIND
+            from lockwise.parse.mysql import PARTITION_KIND, partition_key
 
             by = PARTITION_KIND.search(tree["sqlglot"]["sql"])
             partitioned.partition_strategy = by.group(1).lower() if by and not m.group(
                 "remove") else ""
+            partitioned.partition_key = partition_key(tree["sqlglot"]["sql"])
     elif isinstance(expr, exp.Command) and (m := _CREATE_INDEX.match(tree["sqlglot"]["sql"])):
         name, index = _clean(m.group("table")), _clean(m.group("name"))
         catalog.indexes[f"{name}.{index}"] = Index(f"{name}.{index}", name)

@@ -66,10 +66,19 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
     "add_column_virtual_generated": {"mysql": _cap((8, 0, 12), True, False, True),
                                      "mariadb": _cap((10, 3), True, False, True, _V)},
     # ADD COLUMN with a DEFAULT computed for each row (reading another column, or UUID()):
-    # MariaDB copies the table (checked on 10.11). MariaDB only: MySQL's manual says nothing
-    # of expression defaults in its online DDL tables, so its ADD COLUMN keeps its plain
-    # operation (effects/mysql.py never plans this one for MySQL).
-    "add_column_row_default": {"mariadb": _cap(_NEVER, False, True, False, _V)},
+    # MariaDB copies the table (checked on 10.11). MySQL: no expression DEFAULT is instant
+    # (ALGORITHM=INSTANT is refused with error 1845, observed on MySQL 8.0 in
+    # vitessio/vitess#16024; the manual's "Online DDL Operations" is silent), and InnoDB's
+    # in-place path fills a new column with one value for every row: a value per row comes
+    # from the server's row-by-row copy, where it evaluates the expression ("Data Type
+    # Default Values", 13.6 in 8.0, the expression is evaluated for each row).
+    "add_column_row_default": {"mysql": _cap(_NEVER, False, True, False),
+                               "mariadb": _cap(_NEVER, False, True, False, _V)},
+    # ADD COLUMN with any other expression DEFAULT, `(2 + 5)`, `(NOW())`, `('x')` (a TEXT /
+    # JSON column's only form): MySQL only, never instant (above), the in-place rebuild.
+    # MariaDB adds such a column as a literal default's (checked on 10.11: NOW(), RAND()), so
+    # effects/mysql.py plans this one for MySQL only.
+    "add_column_expression_default": {"mysql": _cap(_NEVER, True, True, True)},
     "drop_column": {"mysql": _cap((8, 0, 29), True, True, True),
                     "mariadb": _cap((10, 4), True, True, True, _V)},
     # A column some index has (effects/mysql_keys.py). When every such index goes with it,
@@ -133,6 +142,16 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
     # the column data type" / "Converting a character set": a copy.
     "widen_utf8mb3_to_utf8mb4": {"mysql": _cap(_NEVER, False, True, False),
                                  "mariadb": _cap((10, 4), True, False, True, _V)},
+    # A CHAR / VARCHAR / TEXT column's collation, same character set (effects/mysql.py says
+    # when): no byte changes. MySQL: in place, no rebuild (an equal pack length); with an
+    # index on the column, a copy (MySQL 8.0's sql/field.cc, charset_prevents_inplace: "the
+    # changes listed above are potentially acceptable if the field is not indexed").
+    # MariaDB: instant; with an index, the index is built again without a rebuild (NOCOPY,
+    # writes continue); both checked on 10.11.
+    "change_collation": {"mysql": _cap(_NEVER, True, False, True),
+                         "mariadb": _cap((10, 3), True, False, True, _V)},
+    "change_collation_indexed": {"mysql": _cap(_NEVER, False, True, False),
+                                 "mariadb": _cap(_NEVER, True, False, True, _V)},
     "extend_varchar_more_length_bytes_long": {"mysql": _cap(_NEVER, False, True, False),
                                               "mariadb": _cap(_NEVER, False, True, False, _V)},
     # A spatial subtype (POINT, POLYGON...) to GEOMETRY, same SRID: MariaDB 10.11 runs it

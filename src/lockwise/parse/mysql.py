@@ -50,6 +50,12 @@ _SQLGLOT_GAPS = re.compile(
 _SPATIAL_TYPES = re.compile(
     r"\b(?:MULTI)?(?:POINT|LINESTRING|POLYGON)\b|\bGEOM(?:ETRY)?COLLECTION\b", re.IGNORECASE)
 _SRID = re.compile(r"\bSRID\s+\d+", re.IGNORECASE)
+#: `FLOAT [(M,D)] UNSIGNED` (and REAL, FLOAT4): valid MySQL (deprecated in 8.0.17) that
+#: sqlglot refuses ("Cannot convert FLOAT to unsigned"); the UNSIGNED is read aside, by the
+#: column name before the type, and put back on the column (`meta["unsigned"]`).
+_UNSIGNED_FLOAT = re.compile(
+    r"(?:`((?:[^`]|``)+)`|\b([\w$]+))(\s+(?:FLOAT4?|REAL)\b\s*(?:\(\s*\d+\s*(?:,\s*\d+\s*)?\))?"
+    r"\s+)(UNSIGNED)\b", re.IGNORECASE)
 #: A spatial column type as written (GEOMETRY too), for the catalog: sqlglot reads them all as
 #: GEOMETRY, but POINT -> POLYGON or a new SRID is a type change (a table copy).
 _SPATIAL_TYPE_NAMES = re.compile(
@@ -298,6 +304,10 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
 
         if (read := read_lock_tables(body))[1]:  # 0: not LOCK TABLES (LOCK INSTANCE ...)
             return _lock_tables_syntax(read, body, dialect == "mariadb")
+    if (missing := _names_nothing(body)) is not None:
+        near = body.split()[-1]
+        return (f'syntax error at or near "{near}" ({missing})',
+                len(body.rstrip()) - len(near), len(near))
     try:
         tokens = mysql_tokens(body)
     except TokenError:
@@ -317,7 +327,111 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
         at = next((t for t, w in zip(tokens, words, strict=True) if w == "TYPE"), tokens[0])
         return ('syntax error at or near "TYPE" (PostgreSQL\'s ALTER COLUMN ... TYPE; MySQL '
                 'changes a type with MODIFY)', at.start, len(at.text))
+    if (incomplete := _incomplete_clause(tokens, words)) is not None:
+        return incomplete
     return _unknown_alter_operation(tokens, words) if isinstance(tree, exp.Command) else None
+
+
+#: ALTER TABLE operations that need what follows them (a name, a definition): a clause that
+#: stops after these words is a syntax error on both servers (checked on MariaDB 10.11).
+_NEEDS_OPERAND = {
+    ("ADD",), ("ADD", "COLUMN"), ("ADD", "INDEX"), ("ADD", "KEY"), ("ADD", "UNIQUE"),
+    ("ADD", "CONSTRAINT"), ("DROP",), ("DROP", "COLUMN"), ("DROP", "INDEX"), ("DROP", "KEY"),
+    ("DROP", "FOREIGN KEY"), ("DROP", "CONSTRAINT"), ("DROP", "CHECK"), ("MODIFY",),
+    ("MODIFY", "COLUMN"), ("CHANGE",), ("CHANGE", "COLUMN"), ("RENAME",), ("RENAME", "TO"),
+    ("RENAME", "AS"), ("RENAME", "COLUMN"), ("RENAME", "INDEX"), ("RENAME", "KEY"),
+    ("ALTER",), ("ALTER", "COLUMN"), ("ALTER", "INDEX"),
+}
+#: Words of an ALTER TABLE clause that adds an index, whose column list cannot be empty.
+_INDEX_WORDS = {"INDEX", "KEY", "UNIQUE", "PRIMARY KEY", "FULLTEXT", "SPATIAL", "FOREIGN KEY"}
+
+
+def _incomplete_clause(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
+    """An ALTER TABLE operation without its operand (`DROP COLUMN;`), or an index with an
+    empty column list (`ADD INDEX i ()`, `CREATE INDEX i ON t ()`), as (message, offset,
+    length): sqlglot reads them, MySQL and MariaDB refuse them (error 1064)."""
+    from sqlglot.tokens import TokenType
+
+    if words[:1] == ["CREATE"] and "INDEX" in words[1:4]:
+        return _incomplete_index(tokens, words)
+    if words[:2] != ["ALTER", "TABLE"] or len(tokens) < 3:
+        return None
+    i = 3
+    while i + 1 < len(tokens) and tokens[i].token_type == TokenType.DOT:
+        i += 2
+    clause: list = []
+    depth = 0
+    comma = None
+    for tok in [*tokens[i:], None]:
+        kind = tok.token_type if tok is not None else None
+        depth += (kind == TokenType.L_PAREN) - (kind == TokenType.R_PAREN)
+        if tok is not None and not (depth == 0 and kind == TokenType.COMMA):
+            clause.append(tok)
+            continue
+        if not clause and comma is not None:  # `DROP COLUMN a,` or `a,, b`
+            return _stops_at(comma, "an operation is missing after the comma")
+        if (missing := _missing_operand(tuple(t.text.upper() for t in clause))) is not None:
+            return _stops_at(clause[-1], missing)
+        if clause[:1] and clause[0].text.upper() == "ADD" and \
+                _INDEX_WORDS.intersection(t.text.upper() for t in clause) and \
+                (empty := _empty_column_list(clause)) is not None:
+            return empty
+        clause, comma = [], tok
+    return None
+
+
+def _names_nothing(body: str) -> str | None:
+    """What `LOCK TABLES` without a table, or `RENAME TABLE a` without `TO`, lacks (the
+    tokenizer keeps each whole, as one command); None for any other statement."""
+    words = body.upper().split()
+    if words in (["LOCK", "TABLES"], ["LOCK", "TABLE"]):
+        return "LOCK TABLES names no table"
+    if words[:2] in (["RENAME", "TABLE"], ["RENAME", "TABLES"]) and \
+            not re.search(r"\bTO\b", body, re.IGNORECASE):
+        return "RENAME TABLE needs old TO new"
+    return None
+
+
+def _missing_operand(names: tuple[str, ...]) -> str | None:
+    """What an ALTER TABLE clause (its words, upper case) lacks, or None: `DROP COLUMN` a
+    name, `MODIFY n` a definition, `CHANGE n n2` a definition, `RENAME COLUMN n TO` a name."""
+    if names in _NEEDS_OPERAND:
+        return f"{' '.join(names)} names nothing"
+    rest = names[2:] if names[1:2] == ("COLUMN",) else names[1:]
+    if names[:1] == ("MODIFY",) and len(rest) < 2:
+        return "MODIFY needs the column's whole definition"
+    if names[:1] == ("CHANGE",) and len(rest) < 3:
+        return "CHANGE needs the old name, the new name and the whole definition"
+    if names[:2] == ("RENAME", "COLUMN") and len(rest) < 3:
+        return "RENAME COLUMN needs old TO new"
+    return None
+
+
+def _stops_at(tok, why: str) -> tuple[str, int, int]:
+    """The parse problem at `tok`, as (message, offset, length)."""
+    return f'syntax error at or near "{tok.text}" ({why})', tok.start, len(tok.text)
+
+
+def _incomplete_index(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
+    """CREATE INDEX without its name (`CREATE INDEX ON t`) or its column list."""
+    at = words.index("INDEX")
+    if at + 1 < len(words) and words[at + 1] == "ON":
+        return _stops_at(tokens[at + 1], "CREATE INDEX needs the index's name")
+    if not any(w == "(" for w in words):
+        return _stops_at(tokens[-1], "an index needs its columns")
+    return _empty_column_list(tokens)
+
+
+def _empty_column_list(tokens: list) -> tuple[str, int, int] | None:
+    """The `)` of an index's column list written `()`: the first parentheses of the clause."""
+    from sqlglot.tokens import TokenType
+
+    for tok, following in zip(tokens, tokens[1:], strict=False):
+        if tok.token_type == TokenType.L_PAREN:
+            if following.token_type != TokenType.R_PAREN:
+                return None
+            return _stops_at(following, "an index needs at least one column")
+    return None
 
 
 #: MariaDB's index visibility, ALTER INDEX i [NOT] IGNORED, arrived in 10.6.
@@ -463,17 +577,47 @@ def _readable_definition(body: str, reader: object):
     """`body` read without what sqlglot cannot parse and lockwise does not need (see
     _SPATIAL_TYPES): a POINT column or a partitioned CREATE TABLE must still reach the catalog.
     None when it is still not readable, or nothing was left out."""
-    text = _SRID.sub("", _SPATIAL_TYPES.sub("GEOMETRY", body))
+    from sqlglot import exp
+
+    unsigned = {(quoted or bare).replace("``", "`").lower()
+                for quoted, bare, _, _ in _UNSIGNED_FLOAT.findall(body)}
+    text = _UNSIGNED_FLOAT.sub(lambda m: m.group(0)[:m.start(4) - m.start(0)] + " " * 8,
+                               _SRID.sub("", _SPATIAL_TYPES.sub("GEOMETRY", body)))
     partitioned = False
     if _CREATE_TABLE.match(text):
         whole, text = text, _before_partitioning(text)
         partitioned = text != whole
     if (tree := _reparsed(text, body, reader)) is not None:
         _keep_spatial_types(tree, body)
+        for column in tree.find_all(exp.ColumnDef) if unsigned else ():
+            if column.name.lower() in unsigned:
+                column.meta["unsigned"] = True
         if partitioned:  # the catalog knows the table is partitioned, and how (effects/mysql.py)
             by = PARTITION_KIND.search(whole[len(text):])
             tree.meta["partitioned"] = by.group(1).lower() if by else "unknown"
+            tree.meta["partition_key"] = partition_key(whole[len(text):])
     return tree
+
+
+_PARTITION_BY = re.compile(
+    r"\bPARTITION\s+BY\s+(?:LINEAR\s+)?(?:RANGE|LIST|HASH|KEY)(?:\s+ALGORITHM\s*=\s*\d+)?"
+    r"(?:\s+COLUMNS)?\s*\(", re.IGNORECASE)
+_KEY_PART = re.compile(r"`((?:[^`]|``)+)`|([A-Za-z_$][\w$]*)(\s*\()?")
+
+
+def partition_key(text: str) -> tuple[str, ...]:
+    """The columns the `PARTITION BY` in `text` names, lower case, in order (none for
+    `KEY ()`, which partitions by the primary key, nor when `text` has no PARTITION BY)."""
+    found = _PARTITION_BY.search(text)
+    if found is None:
+        return ()
+    depth, end = 1, found.end()
+    while end < len(text) and depth:
+        depth += {"(": 1, ")": -1}.get(text[end], 0)
+        end += 1
+    return tuple(dict.fromkeys(
+        (quoted or bare).replace("``", "`").lower()
+        for quoted, bare, call in _KEY_PART.findall(text[found.end():end - 1]) if not call))
 
 
 def _keep_spatial_types(tree, body: str) -> None:

@@ -84,14 +84,17 @@ def fingerprint(item: Located) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def strongest_locks(report: MigrationReport) -> dict[str, LockMode]:
-    """The strongest lock each relation sees over the whole migration."""
-    out: dict[str, LockMode] = {}
+def strongest_locks(report: MigrationReport) -> dict[str, str]:
+    """The strongest lock each relation sees over the whole migration, by the name its
+    server gives it (effects/locks.py, lock_name)."""
+    from lockwise.effects.locks import lock_name
+
+    out: dict[str, tuple[LockMode, str]] = {}
     for s in report.statements:
         for rel, mode in s.effect.locks.items():
-            if rel not in out or mode > out[rel]:
-                out[rel] = mode
-    return dict(sorted(out.items()))
+            if rel not in out or mode > out[rel][0]:
+                out[rel] = (mode, lock_name(s.effect, mode))
+    return {rel: name for rel, (_, name) in sorted(out.items())}
 
 
 def level(safety: Safety, fail_on: Safety, *, info: str) -> str:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 from lockwise import __version__
 from lockwise.core.types import Finding, MigrationReport, Safety, StatementReport
-from lockwise.effects.locks import blocked_work
+from lockwise.effects.locks import blocked_work, lock_name
 from lockwise.report.ci_common import total
 
 SCHEMA_VERSION = 1
@@ -49,7 +49,7 @@ def statement_dict(s: StatementReport) -> dict:
         "sql": s.statement.sql,
         "action": e.action,
         "actions": [a.kind for a in e.actions],
-        "locks": {rel: mode.pg_name for rel, mode in sorted(e.locks.items())},
+        "locks": {rel: lock_name(e, mode) for rel, mode in sorted(e.locks.items())},
         "blocks": {rel: list(what) for rel, what in sorted(blocked_work(e).items())},
         "rewrites_table": bool(e.rewrites), "rewrites": sorted(e.rewrites),
         "scans_table": bool(e.scans), "scans": dict(sorted(e.scans.items())),

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from lockwise.core.types import MigrationReport, Safety
-from lockwise.effects.locks import lock_lines
+from lockwise.effects.locks import lock_label, lock_lines
 from lockwise.report.ci_common import display_path, strongest_locks, total
 from lockwise.report.verdict import Thresholds
 
@@ -49,7 +49,7 @@ def _locks_cell(report: MigrationReport) -> str:
     locks = strongest_locks(report)
     if not locks:
         return "none"
-    return "<br>".join(f"`{mode.pg_name}` on `{_cell(rel)}`" for rel, mode in locks.items())
+    return "<br>".join(f"`{name}` on `{_cell(rel)}`" for rel, name in locks.items())
 
 
 def _details(report: MigrationReport) -> list[str]:
@@ -68,7 +68,7 @@ def _details(report: MigrationReport) -> list[str]:
                 f"{s.safety.label}: {s.reason}")
         out += [head, "", _fence(s.statement.sql), ""]
         for rel, mode, index_held, what in lock_lines(s.effect):
-            held = (f"`{mode.pg_name}` on `{rel}`" + (
+            held = (f"`{lock_label(s.effect, rel, mode)}` on `{rel}`" + (
                 " and `AccessExclusiveLock` on its index(es)" if index_held else "")) \
                 if mode else f"`AccessExclusiveLock` on an index of `{rel}`"
             out.append(f"- lock: {held}, {what}")

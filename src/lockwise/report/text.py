@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from lockwise.core.types import Finding, Migration, MigrationReport, Safety, StatementReport
-from lockwise.effects.locks import lock_lines
+from lockwise.effects.locks import lock_label, lock_lines
 
 _STYLE = {
     Safety.SAFE: "green", Safety.SAFE_WITH_CARE: "yellow",
@@ -35,8 +35,8 @@ def _statement_lines(s: StatementReport, verbose: bool) -> list[tuple[str, str]]
         return out
     out.extend((line, "dim") for line in _frame(s.statement.sql, s.statement.span.line))
     for rel, mode, index_held, what in lock_lines(e):
-        held = (f"{mode.pg_name} on {rel}" + (" and AccessExclusiveLock on its index(es)"
-                                               if index_held else "")) if mode \
+        held = (f"{lock_label(e, rel, mode)} on {rel}" + (
+            " and AccessExclusiveLock on its index(es)" if index_held else "")) if mode \
             else f"AccessExclusiveLock on an index of {rel}"
         out.append((f"    lock: {held}, {what}", ""))
     if e.rewrites:

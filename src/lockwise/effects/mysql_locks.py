@@ -1,0 +1,48 @@
+"""How the reports name the locks a MySQL or MariaDB statement takes: the metadata lock (MDL)
+kind, as `performance_schema.metadata_locks` shows it, and an ALTER's ALGORITHM= and LOCK=.
+
+The effect model keeps these locks as PostgreSQL's modes of what they block (effects/mysql.py,
+`_LOCK_AS_MODE`), which the conflict checks read; each mode stands for one metadata lock kind
+(the MySQL manual's "Metadata Locking", 10.11.4 in 8.0, and "Online DDL Performance and
+Concurrency", 17.12.2): an online ALTER (LOCK=NONE) holds SHARED_UPGRADABLE, taking EXCLUSIVE
+briefly at its start and end; LOCK=SHARED and a COPY hold SHARED_NO_WRITE; LOCK=EXCLUSIVE, DROP
+and TRUNCATE TABLE hold EXCLUSIVE; DML holds SHARED_WRITE; LOCK TABLES ... READ holds
+SHARED_READ_ONLY and ... WRITE SHARED_NO_READ_WRITE.
+"""
+
+from __future__ import annotations
+
+from lockwise.core.types import Effect, LockMode
+
+_METADATA_LOCKS = {LockMode.ROW_EXCLUSIVE: "SHARED_WRITE",
+                   LockMode.SHARE_UPDATE_EXCLUSIVE: "SHARED_UPGRADABLE",
+                   LockMode.SHARE: "SHARED_NO_WRITE",
+                   LockMode.ACCESS_EXCLUSIVE: "EXCLUSIVE"}
+_LOCK_TABLES = {LockMode.SHARE: "SHARED_READ_ONLY",
+                LockMode.ACCESS_EXCLUSIVE: "SHARED_NO_READ_WRITE"}
+
+
+#: What waits behind a lock that blocks no read, write nor online DDL (DML's SHARED_WRITE):
+#: the DDL that stops writes (LOCK=SHARED or EXCLUSIVE, a COPY), every ALTER's brief EXCLUSIVE
+#: step, and LOCK TABLES, until the transaction ends.
+WEAK_LOCK_TEXT = ("blocks LOCK=SHARED / EXCLUSIVE and COPY DDL, the exclusive step of every "
+                  "ALTER, and LOCK TABLES, until it commits")
+
+
+def metadata_lock(effect: Effect, mode: LockMode) -> str:
+    """The metadata lock kind `effect` holds where the model says `mode`."""
+    if any(a.kind == "mysql_lock_tables" for a in effect.actions) and mode in _LOCK_TABLES:
+        return _LOCK_TABLES[mode]
+    return _METADATA_LOCKS.get(mode, mode.pg_name)
+
+
+def lock_label(effect: Effect, relation: str, mode: LockMode) -> str:
+    """`SHARED_UPGRADABLE metadata lock (ALGORITHM=INSTANT, LOCK=NONE)`: the lock, and for the
+    table an ALTER changes, how the server runs it."""
+    label = f"{metadata_lock(effect, mode)} metadata lock"
+    for action in effect.actions:
+        facts = action.facts
+        if action.kind == "mysql_alter_table" and \
+                str(facts.get("table", "")).lower() == relation.lower():
+            return f"{label} (ALGORITHM={facts['algorithm']}, LOCK={facts['lock_level']})"
+    return label
