@@ -295,7 +295,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                       alone_in_string=one_string and len(parsed.statements) == 1,
                       one_string=sends_one_string(migration))
     if judged:
-        session.views_ahead, session.tx_ends = lookahead([s.tree for s in parsed.statements])
+        session.views_ahead, session.tx_ends, session.types_ahead = lookahead(
+            [s.tree for s in parsed.statements])
     base = {"pg_version": options.pg_version, "pg_version_stated": options.pg_version_stated,
             "migration": migration.id,
             "migration_no_transaction": migration.no_transaction,
