@@ -804,11 +804,19 @@ def test_reindex_concurrently_false_becomes_concurrently_once() -> None:
     ("graphile-migrate", {"committed/000001.sql": "--! Previous: -\n--! Hash: sha1:a\n\n"
                                                   "CREATE TABLE t (id bigint, a int);\n",
                           "current.sql": CHANGE}),
+    ("sqitch", {"sqitch.plan": "%project=shop\n\nsetup 2024-01-01T00:00:00Z Dev <d@e> # t\n"
+                               "index [setup] 2024-01-02T00:00:00Z Dev <d@e> # index\n",
+                "deploy/setup.sql": "CREATE TABLE t (id bigint, a int);\n",
+                "revert/setup.sql": "DROP TABLE t;\n",
+                "deploy/index.sql": "BEGIN;\nALTER TABLE t ADD COLUMN b int;\n" + CHANGE +
+                                    "COMMIT;\n",
+                "revert/index.sql": "DROP INDEX t_a;\nALTER TABLE t DROP COLUMN b;\n"}),
 ])
 def test_fix_leaves_layouts_it_cannot_write_untouched(layout: str, files: dict[str, str],
                                                       tmp_path: Path) -> None:
-    """tern wants versions 1..N without a gap, graphile-migrate a hash chain: fix says so
-    instead of writing files the tool refuses."""
+    """tern wants versions 1..N without a gap, graphile-migrate a hash chain, a sqitch change
+    its line in sqitch.plan: fix says so instead of writing files the tool refuses (for
+    sqitch it stopped the whole run, exit 2, at the first migration needing a new one)."""
     write(tmp_path / "src", files)
     written, notes = rewrite_dir_noting(tmp_path / "src", tmp_path / "out")
     assert written == {}
