@@ -899,3 +899,23 @@ def test_a_split_that_would_add_a_finding_without_rewrite_is_left_out(tmp_path: 
                             "of its own, where `ALTER TABLE t ADD COLUMN c int NOT NULL` would "
                             "be reported as add-column-not-null-without-default") for n in notes), \
         notes
+
+
+@pytest.mark.parametrize("header", [
+    "-- lockwise: ignore-file[drop-column] reason: a is unused since 4.2\n",
+    "/* lockwise: ignore-file[drop-column] reason: a is unused since 4.2 */\n",
+    # prisma's warnings block before its BEGIN
+    "/*\n  Warnings:\n\n  - You are about to drop the column `a`.\n*/\n-- AlterTable\n"
+    "-- lockwise: ignore-file[drop-column] reason: a is unused since 4.2\n",
+])
+def test_fix_keeps_the_comments_before_a_begin_it_drops(header: str, tmp_path: Path) -> None:
+    """The rewrite writes its own BEGIN / COMMIT: the comments above the file's BEGIN (a
+    file-wide directive, a header) go with the statement after it. They were dropped with the
+    BEGIN, so the rewritten migration lost its ignore and failed lint as destructive."""
+    source = write_files(tmp_path / "src", {
+        "001_init.sql": "CREATE TABLE t (id bigint PRIMARY KEY, a int, b int);\n",
+        "002_change.sql": header + "BEGIN;\nALTER TABLE t DROP COLUMN a;\n"
+                          "CREATE INDEX t_b ON t (b);\nCOMMIT;\n"})
+    written = rewrite_dir(source, tmp_path / "out")
+    assert header.strip() in written["002_change.sql"]
+    assert above_care(tmp_path / "out") == {}
