@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -297,3 +298,18 @@ def test_files_that_are_not_migrations_are_told_apart(tmp_path: Path) -> None:
     for migration in ("db/migrations/001_users.sql", "sq/deploy/a.sql", "plain/schema.sql",
                       "other/verify/a.sql", "db/add_index.sql"):
         assert not_a_migration(tmp_path / migration) is None, migration
+
+
+@pytest.mark.parametrize("marker", ["-- migrate:up", "-- +goose Up", "-- +migrate Up"])
+@pytest.mark.parametrize("text", ["ALTER TABLE t ADD COLUMN b int;\n", ""])
+def test_a_migration_without_its_tools_up_marker_is_an_input_error(
+        tmp_path: Path, marker: str, text: str) -> None:
+    """dbmate, goose and sql-migrate refuse a migration without its up section ("dbmate
+    requires each migration to define an up block", goose's "must start with '-- +goose Up'
+    annotation", sql-migrate's "no Up/Down annotations found"): the deploy stops there. It
+    was linted as if all of it were the up SQL, and passed."""
+    write(tmp_path, {"1_init.sql": f"{marker}\nCREATE TABLE t (id bigint PRIMARY KEY);\n",
+                     "2_change.sql": text})
+    with pytest.raises(InputError, match=f"without .*{re.escape(marker)}") as raised:
+        discover(tmp_path)
+    assert raised.value.path == tmp_path / "2_change.sql"
