@@ -96,7 +96,9 @@ def test_each_file_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         if layout == "dbmate" else "CREATE TABLE t{n} (id int);\n"
     for n in range(3):
         (tmp_path / f"{n + 1:03d}_t{n}.sql").write_text(body.format(n=n))
-    (tmp_path / "004_big.sql").write_text("SELECT 1;\n" + "-- padding\n" * 7000)  # > 64 KiB
+    # > 64 KiB (dbmate refuses a migration without its up marker)
+    (tmp_path / "004_big.sql").write_text(("-- migrate:up\n" if layout == "dbmate" else "") +
+                                          "SELECT 1;\n" + "-- padding\n" * 7000)
     opened: list[str] = []
     original = Path.open
 

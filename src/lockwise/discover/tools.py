@@ -184,14 +184,26 @@ def detect_sql_migrate(directory: Path) -> bool:
     return _sectioned(directory) == "sql-migrate"
 
 
+#: Each tool's up marker as its documentation writes it, for the message of a file without.
+_UP_MARKERS = {"dbmate": "-- migrate:up", "goose": "-- +goose Up", "sql-migrate": "-- +migrate Up"}
+
+
 def _read_sectioned(directory: Path, layout: str) -> list[Migration]:
     from lockwise.discover.layouts import _read, _split_version, _sql_files
     from lockwise.discover.versions import version_key
 
     out = []
+    markers = _SECTIONS[layout][0]
     for path in _sql_files(directory):
-        up_sql, down_sql, no_tx = _split_marked(layout, _read(path))
+        text = _read(path)
         version, name = _split_version(path.stem)
+        if version and not any(m.group(1).lower() == "up" for m in markers.finditer(text)):
+            # dbmate: "requires each migration to define an up block"; goose: "must start
+            # with '-- +goose Up' annotation"; sql-migrate: "no Up/Down annotations found".
+            raise InputError(f"{layout} refuses a migration without {_UP_MARKERS[layout]}: "
+                             f"the deploy stops here; write {_UP_MARKERS[layout]} on the line "
+                             "above its SQL", path)
+        up_sql, down_sql, no_tx = _split_marked(layout, text)
         out.append(Migration(
             version=version or name, name=name if version else "", path=path, up_sql=up_sql,
             down_sql=down_sql, down_path=path if down_sql is not None else None,
