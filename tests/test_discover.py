@@ -315,3 +315,14 @@ def test_a_migration_without_its_tools_up_marker_is_an_input_error(
     with pytest.raises(InputError, match=f"without .*{re.escape(marker)}") as raised:
         discover(tmp_path)
     assert raised.value.path == tmp_path / "2_change.sql"
+
+
+def test_sql_migrate_reads_its_annotations_as_written(tmp_path: Path) -> None:
+    """sql-migrate runs a file with a Down annotation alone (no up statements), and knows
+    only `-- +migrate Up` / `Down` as written: a lowercase `up` is no annotation to it."""
+    write(tmp_path, {"1_init.sql": "-- +migrate Up\nCREATE TABLE t (id bigint);\n",
+                     "2_down_only.sql": "-- +migrate Down\nDROP TABLE t;\n"})
+    assert [m.up_sql.strip() for m in discover(tmp_path)][1] == ""
+    (tmp_path / "3_lower.sql").write_text("-- +migrate up\nALTER TABLE t ADD COLUMN b int;\n")
+    with pytest.raises(InputError, match="without -- \\+migrate Up"):
+        discover(tmp_path)
