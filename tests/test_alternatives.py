@@ -62,9 +62,9 @@ def test_index_alternative_keeps_expressions_method_and_options() -> None:
     assert [p.name for p in sorted_.indexIncludingParams] == ["email"]
 
 
-def test_unnamed_index_alternative_parses() -> None:
+def test_unnamed_index_alternative_names_it_as_postgres_would() -> None:
     stmt = _index("CREATE INDEX ON users (deleted_at);")
-    assert stmt.idxname is None and not stmt.if_not_exists
+    assert stmt.idxname == "users_deleted_at_idx" and stmt.if_not_exists
 
 
 def test_primary_key_alternative_attaches_a_primary_key_named_as_postgres_does() -> None:

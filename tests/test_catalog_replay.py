@@ -305,6 +305,21 @@ _SERVER_CASES = {
                        f" {'long_column_name_' * 2}b);"
                        "ALTER TABLE t RENAME TO t_old; CREATE TABLE t (a int);"
                        "CREATE INDEX ON t (a);",
+    # Names PostgreSQL figures for index columns (FigureColnameInternal): INCLUDE columns
+    # count, a subscript is its column's, CASE / GREATEST / NULLIF / ARRAY / ROW their word,
+    # a cast its argument's name unless that is a weaker one (a literal's or a cast's type:
+    # then the outer type), a repeated long name numbered within 63 bytes.
+    "unnamed index column names": "CREATE TABLE t (a int, b text, c int[], d int);"
+                                  "CREATE INDEX ON t (a) INCLUDE (b, d);"
+                                  "CREATE INDEX ON t ((c[1]), (CASE WHEN a > 0 THEN 1 END));"
+                                  "CREATE INDEX ON t ((CASE WHEN a > 0 THEN 1 ELSE d END));"
+                                  "CREATE INDEX ON t ((greatest(a, d)), (least(a, d)));"
+                                  "CREATE INDEX ON t ((nullif(a, d)), (ARRAY[a, d]));"
+                                  "CREATE INDEX ON t ((b::text::int), (('1'::text)::int));"
+                                  "CREATE INDEX ON t ((ROW(a, d) IS NULL), ((a, d) = (1, 2)));"
+                                  "CREATE INDEX ON t ((a::bigint), (d::bigint::int));"
+                                  f"CREATE TABLE v ({'x' * 63} int);"
+                                  f"CREATE INDEX ON v ({'x' * 63}, {'x' * 63}, {'x' * 63});",
     "named not null": "CREATE TABLE t (CONSTRAINT t_a_nn NOT NULL a, a int, b int);"
                       "ALTER TABLE t ADD CONSTRAINT t_b_nn NOT NULL b;",
     # The CHECK takes the name PostgreSQL 18 would give the NOT NULL constraint, which then
@@ -1876,3 +1891,28 @@ def test_explain_without_analyze_creates_nothing() -> None:
                        "EXPLAIN CREATE TABLE t2 AS SELECT id FROM t;"
                        "EXPLAIN (ANALYZE false) CREATE TABLE t3 AS SELECT id FROM t;")
     assert set(catalog.tables) == {"public.t"}
+
+
+@pytest.mark.postgres
+def test_range_types_and_their_multiranges_are_those_the_server_has(pg_db: str) -> None:
+    """A range type makes a multirange type (PostgreSQL 14+), named after it or by
+    `multirange_type_name` (in any schema); it keeps its name and schema when the range is
+    renamed or moved, and goes when the range is dropped, or the range's schema."""
+    import psycopg
+
+    sql = ("CREATE SCHEMA s; CREATE TYPE floatrange AS RANGE (subtype = float8);"
+           'CREATE TYPE r AS RANGE (subtype = int4); CREATE TYPE "MyRange" AS RANGE '
+           "(subtype = int4); CREATE TYPE r2 AS RANGE (subtype = int4, "
+           "multirange_type_name = s.r2_set);"
+           f"CREATE TYPE {'x' * 60} AS RANGE (subtype = int4);"
+           f'CREATE TYPE "{"é" * 30}" AS RANGE (subtype = int4);'
+           "ALTER TYPE r RENAME TO r_renamed; ALTER TYPE floatrange SET SCHEMA s;"
+           "CREATE TYPE gone AS RANGE (subtype = int4); DROP TYPE gone;"
+           "CREATE SCHEMA t; CREATE TYPE t.tr AS RANGE (subtype = int4, "
+           "multirange_type_name = public.tr_set); DROP SCHEMA t CASCADE;")
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(sql)
+        rows = conn.execute("SELECT n.nspname || '.' || t.typname FROM pg_type t JOIN "
+                            "pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype IN "
+                            "('r', 'm') AND n.nspname IN ('public', 's')").fetchall()
+    assert replayed(sql).types == {name for (name,) in rows}

@@ -96,6 +96,7 @@ SQL_TEXT: dict[str, object] = {
     "not_yet_done_sql": " WHERE x IS DISTINCT FROM (1)",
     "alter_type_sql": 'ALTER TYPE "App"."Address" ADD ATTRIBUTE "Zip_new" bigint CASCADE;',
     "instant_column_sql": '"Big Score" numeric(10, 2) DEFAULT 0 NOT NULL',
+    "roles_sql": '"Legacy_App", CURRENT_USER', "new_role_sql": '"App"',
     "enum_backfill_sql": 'UPDATE "App"."User" SET "displayName" = \'b\' WHERE "Id" IN '
                          '(SELECT "Id" FROM "App"."User" WHERE "displayName" = \'a\' LIMIT 5000);',
 }

@@ -1484,3 +1484,38 @@ def test_what_a_weak_lock_blocks_is_what_the_server_refuses(pg_db: str, held: st
     else:
         assert text.startswith(f"blocks {weakest.name.replace('_', ' ')} and stronger locks"), \
             text
+
+
+#: (what runs before DROP OWNED BY the role, whether the role still owns its table then):
+#: after REASSIGN OWNED the role owns nothing, unless something gave it an object again.
+_OWNED_HISTORIES = [
+    ("", True),
+    ("REASSIGN OWNED BY lockwise_facts_owned TO CURRENT_USER;", False),
+    ("REASSIGN OWNED BY lockwise_facts_owned TO CURRENT_USER;"
+     "ALTER TABLE owned OWNER TO lockwise_facts_owned;", True),
+    ("REASSIGN OWNED BY lockwise_facts_owned TO CURRENT_USER;"
+     "ALTER SEQUENCE owned_seq OWNER TO lockwise_facts_owned;", True),
+]
+
+
+@pytest.mark.parametrize(("before", "owns"), _OWNED_HISTORIES)
+def test_drop_owned_drops_what_the_role_still_owns(pg_db: str, before: str,
+                                                   owns: bool) -> None:
+    """DROP OWNED BY drops the role's tables with their rows (rule drop-owned), unless a
+    REASSIGN OWNED handed them over since (`roles_reassigned`)."""
+    setup = ("DO $$ BEGIN CREATE ROLE lockwise_facts_owned; "
+             "EXCEPTION WHEN duplicate_object THEN NULL; END $$;"
+             "CREATE TABLE owned (id int); CREATE SEQUENCE owned_seq;"
+             "ALTER TABLE owned OWNER TO lockwise_facts_owned;")
+    with _connect(pg_db) as conn:
+        conn.execute(setup + before + "DROP OWNED BY lockwise_facts_owned")
+        row = conn.execute("SELECT to_regclass('owned') IS NULL OR "
+                           "to_regclass('owned_seq') IS NULL").fetchone()
+        conn.execute("DROP TABLE IF EXISTS owned; DROP SEQUENCE IF EXISTS owned_seq")
+    assert row is not None and row[0] == owns
+    catalog = Catalog()
+    for stmt in parse_sql(setup + before).statements:
+        apply_statement(catalog, stmt.tree, "0001")
+    (stmt,) = parse_sql("DROP OWNED BY lockwise_facts_owned").statements
+    (action,) = compute_effect(stmt.tree, Context(catalog=catalog, pg_version=18)).actions
+    assert action.facts["roles_reassigned"] is not owns

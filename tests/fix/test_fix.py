@@ -17,7 +17,7 @@ from lockwise.fix.settle import plan_migrations
 from lockwise.fix.write import VersionAllocator, render_plan
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.postgres import parse_sql
-from lockwise.parse.quoting import quote_literal
+from lockwise.parse.quoting import quote_ident, quote_literal
 from tree_helpers import write
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "fix"
@@ -784,6 +784,78 @@ def test_index_rewrites_in_the_users_text_run_on_postgres(pg_db: str) -> None:
                 conn.execute("DROP INDEX IF EXISTS foo_name")
                 conn.execute("CREATE INDEX foo_name ON foo (name)")
         conn.execute("DROP TABLE foo")
+
+
+#: (the migration that makes the table, an unnamed CREATE INDEX on it later): the rewrite names
+#: the index as PostgreSQL would have, taken names, expressions and long names included.
+UNNAMED_INDEXES = [
+    ("CREATE TABLE t (c int, d text);", "CREATE INDEX ON t (c)"),
+    ("CREATE TABLE t (c int, d text); CREATE TABLE t_c_idx (id int); CREATE INDEX ON t (c);",
+     "create index on t (c)"),
+    ("CREATE TABLE t (c int, d text);", "CREATE UNIQUE INDEX ON t (c, lower(d)) INCLUDE (d)"),
+    ('CREATE TABLE "Users" ("Email" text, "select" int);',
+     'CREATE INDEX ON "Users" ("Email", "select")'),
+    (f"CREATE TABLE {'t' * 40} ({'c' * 40} int, {'d' * 40} int);",
+     f"CREATE INDEX ON {'t' * 40} ({'c' * 40}, {'d' * 40})"),
+]
+
+
+def _index_instead(tmp_path: Path, setup: str, sql: str) -> tuple[str, str]:
+    """The CREATE INDEX of the index-without-concurrently finding of `sql`, run after `setup`,
+    and the note lint prints with it."""
+    write_files(tmp_path, {"1_a.sql": setup + "\n", "2_b.sql": sql + ";\n"})
+    (report,) = lint_migrations(discover(tmp_path), LintOptions())[1:]
+    (finding,) = [f for s in report.statements for f in s.findings
+                  if f.rule == "index-without-concurrently"]
+    lines = finding.instead.splitlines()
+    (statement,) = [line.rstrip(";") for line in lines if not line.startswith("--")]
+    return statement, lines[-1]
+
+
+@pytest.mark.parametrize(("setup", "sql"), UNNAMED_INDEXES)
+def test_an_unnamed_index_is_built_concurrently_under_the_name_postgres_gives_it(
+        tmp_path: Path, pg_db: str, setup: str, sql: str) -> None:
+    """Without a name, a retry after a failed build would make a second index (t_c_idx1)
+    beside the INVALID one: the rewrite names it as the plain statement would have been."""
+    import psycopg
+
+    statement, note = _index_instead(tmp_path, setup, sql)
+    indexes = "SELECT relname FROM pg_class WHERE relkind = 'i' AND relnamespace = {}::regnamespace"
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        named = {}
+        for schema, runs in (("plain", [sql]), ("rewritten", [statement, statement])):
+            conn.execute(f"CREATE SCHEMA {schema}; SET search_path TO {schema}")
+            conn.execute(setup)
+            before = {r[0] for r in conn.execute(indexes.format(quote_literal(schema)))}
+            for run in runs:  # the rewrite twice: a retry makes no second index
+                conn.execute(run)
+            named[schema] = {r[0] for r in conn.execute(indexes.format(quote_literal(schema)))
+                             } - before
+    assert len(named["plain"]) == 1
+    assert named["rewritten"] == named["plain"]
+    (name,) = named["plain"]
+    assert f"DROP INDEX CONCURRENTLY IF EXISTS {quote_ident(name)}" in note
+
+
+def test_a_failed_unnamed_index_build_is_retried_as_the_note_says(tmp_path: Path,
+                                                                 pg_db: str) -> None:
+    """The build fails on duplicates and leaves its index INVALID; once they are gone, the
+    note's DROP and the statement again leave one valid index, the one PostgreSQL names."""
+    import psycopg
+
+    statement, note = _index_instead(tmp_path, "CREATE TABLE t (c int);",
+                                     "CREATE UNIQUE INDEX ON t (c)")
+    drop = note[note.index("DROP INDEX"):].split(",")[0].split(";")[0]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (c int); INSERT INTO t VALUES (1), (1)")
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute(statement)
+        conn.execute("DELETE FROM t WHERE ctid = (SELECT min(ctid) FROM t)")
+        conn.execute(drop)
+        conn.execute(statement)
+        rows = conn.execute("SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c "
+                            "ON c.oid = i.indexrelid WHERE i.indrelid = 't'::regclass").fetchall()
+    assert rows == [("t_c_idx", True)]
 
 
 def test_reindex_concurrently_false_becomes_concurrently_once() -> None:

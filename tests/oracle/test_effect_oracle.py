@@ -60,6 +60,11 @@ INSERT INTO booking SELECT int4range(g, g + 1), int4range(g, g + 1),
 """
 
 #: One table with columns of the types the type-change cases need, and some rows.
+#: A role of the REASSIGN / DROP OWNED cases' own (roles are cluster-wide: made once).
+OWNED_ROLE = """
+DO $$ BEGIN CREATE ROLE lockwise_oracle_owned; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+"""
+
 T = """
 CREATE TABLE t (
     id bigint PRIMARY KEY, n int, v varchar(50), s varchar(100), note text,
@@ -2713,6 +2718,71 @@ CASES = [
     Case("drop-nextval-default-column",
          "CREATE SEQUENCE s; CREATE TABLE k (id int DEFAULT nextval('s'), n int);",
          "ALTER TABLE k DROP COLUMN id", sequences=True),
+    # nextval() / setval() / currval() of a sequence named as a constant hold it ROW
+    # EXCLUSIVE until commit (an ALTER SEQUENCE with options, SHARE ROW EXCLUSIVE, waits);
+    # advisory locks lock no relation; a function's body locks what it reads when it runs.
+    Case("select-nextval", "CREATE SEQUENCE s;", "SELECT nextval('s')", sequences=True),
+    Case("select-setval", "CREATE SEQUENCE s;", "SELECT pg_catalog.setval('s', 10, false)",
+         sequences=True),
+    Case("select-nextval-regclass-and-currval", 'CREATE SEQUENCE s; CREATE SEQUENCE "Seq";',
+         "SELECT nextval('s'::regclass), currval('s'), nextval('\"Seq\"')", sequences=True),
+    Case("select-setval-max", T + "CREATE SEQUENCE s;", "SELECT setval('s', max(id)) FROM t",
+         sequences=True, compare_scans=False),
+    Case("select-advisory-lock", T, "SELECT pg_advisory_lock(42), pg_advisory_xact_lock(43)",
+         sequences=True),
+    Case("select-function-reading-a-table",
+         T + "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM t';",
+         "SELECT f()", unmodeled={"public.t": L.ACCESS_SHARE}, compare_scans=False),
+    # REASSIGN OWNED and DROP OWNED lock (ACCESS EXCLUSIVE) every relation the role owns in
+    # the database, in a transaction block; which ones the migrations do not say (rules
+    # reassign-owned, drop-owned): kept as unmodeled. The role is the cases' own.
+    Case("reassign-owned", T + OWNED_ROLE + "ALTER TABLE t OWNER TO lockwise_oracle_owned;",
+         "REASSIGN OWNED BY lockwise_oracle_owned TO CURRENT_USER",
+         unmodeled={"public.t": L.ACCESS_EXCLUSIVE}),
+    Case("drop-owned", T + OWNED_ROLE + "CREATE TABLE u (id int);"
+         "ALTER TABLE u OWNER TO lockwise_oracle_owned;"
+         "GRANT SELECT ON t TO lockwise_oracle_owned;",
+         "DROP OWNED BY lockwise_oracle_owned", unmodeled={"public.u": L.ACCESS_EXCLUSIVE}),
+    # Statements that lock no relation of the schema (the model records none): roles,
+    # default privileges, casts, operators over a table's row type, aggregates, collations,
+    # event triggers, LISTEN / NOTIFY, CHECKPOINT, DISCARD, SET ROLE, GRANT ON ALL TABLES IN
+    # SCHEMA (which opens none of them), ALTER EXTENSION ... UPDATE.
+    Case("alter-default-privileges", T,
+         "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO lockwise_oracle_owner"),
+    Case("create-role", T, "CREATE ROLE lockwise_oracle_probe"),
+    Case("alter-role-set", T, "ALTER ROLE lockwise_oracle_owner SET work_mem = '8MB'"),
+    Case("create-cast", T + "CREATE TYPE pair AS (a int, b int); CREATE FUNCTION pair_of(int) "
+         "RETURNS pair LANGUAGE sql IMMUTABLE AS 'SELECT $1, $1';",
+         "CREATE CAST (int AS pair) WITH FUNCTION pair_of(int)"),
+    Case("create-operator-on-row-type", T + "CREATE FUNCTION t_eq(t, t) RETURNS bool "
+         "LANGUAGE sql IMMUTABLE AS 'SELECT $1.id = $2.id';",
+         "CREATE OPERATOR === (LEFTARG = t, RIGHTARG = t, FUNCTION = t_eq)"),
+    Case("create-aggregate", T, "CREATE AGGREGATE my_sum (int) (SFUNC = int4pl, STYPE = int)"),
+    Case("create-collation", T, "CREATE COLLATION my_c (locale = 'C')"),
+    Case("create-event-trigger", T + "CREATE FUNCTION et_f() RETURNS event_trigger "
+         "LANGUAGE plpgsql AS $$ BEGIN END $$;",
+         "CREATE EVENT TRIGGER lockwise_oracle_et ON ddl_command_start EXECUTE FUNCTION et_f()"),
+    Case("listen", T, "LISTEN lockwise_channel"),
+    Case("notify", T, "NOTIFY lockwise_channel, 'payload'"),
+    Case("checkpoint", T, "CHECKPOINT"),
+    Case("discard-plans", T, "DISCARD PLANS"),
+    Case("discard-temp", T, "DISCARD TEMP"),
+    Case("set-role", T, "SET ROLE lockwise_oracle_owner"),
+    Case("grant-on-all-tables-in-schema",
+         "CREATE SCHEMA oracle_grant_s; CREATE TABLE oracle_grant_s.g (id int);",
+         "GRANT SELECT ON ALL TABLES IN SCHEMA oracle_grant_s TO lockwise_oracle_owner",
+         schemas=("oracle_grant_s",)),
+    Case("alter-extension-update", T, "ALTER EXTENSION plpgsql UPDATE"),
+    # ALTER EXTENSION ... ADD / DROP of a relation holds it SHARE UPDATE EXCLUSIVE.
+    Case("alter-extension-add-table", T + "CREATE EXTENSION IF NOT EXISTS pg_trgm;",
+         "ALTER EXTENSION pg_trgm ADD TABLE t"),
+    Case("alter-extension-add-view", FK + "CREATE EXTENSION IF NOT EXISTS pg_trgm;"
+         "CREATE VIEW v AS SELECT * FROM child;", "ALTER EXTENSION pg_trgm ADD VIEW v"),
+    Case("alter-extension-add-sequence", "CREATE EXTENSION IF NOT EXISTS pg_trgm;"
+         "CREATE SEQUENCE s;", "ALTER EXTENSION pg_trgm ADD SEQUENCE s", sequences=True),
+    Case("alter-extension-drop-materialized-view", MATVIEW + "CREATE EXTENSION IF NOT EXISTS "
+         "pg_trgm; ALTER EXTENSION pg_trgm ADD MATERIALIZED VIEW mv;",
+         "ALTER EXTENSION pg_trgm DROP MATERIALIZED VIEW mv"),
     Case("truncate-restart-identity-identity",
          "CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY, n serial);",
          "TRUNCATE k RESTART IDENTITY", sequences=True),

@@ -458,6 +458,10 @@ class Catalog:
     sequences: set[str] = field(default_factory=set)
     schemas: set[str] = field(default_factory=lambda: {"public"})
     types: set[str] = field(default_factory=set)
+    #: Range types (qualified) -> the multirange type (qualified, also in `types`) each made
+    #: (PostgreSQL 14+), which goes with it (DROP) but keeps its name and schema when the
+    #: range is renamed or moved (checked on the server).
+    multiranges: dict[str, str] = field(default_factory=dict)
     #: Domains (qualified) that carry a CHECK or NOT NULL constraint.
     constrained_domains: set[str] = field(default_factory=set)
     #: Every domain (qualified), constrained or not, with its base type.
@@ -511,6 +515,11 @@ class Catalog:
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.
     unsure: set[str] = field(default_factory=set)
+    #: Roles a REASSIGN OWNED handed everything over from, since nothing the replay follows
+    #: gave them an object again (ALTER ... OWNER TO, CREATE SCHEMA AUTHORIZATION, SET ROLE, a
+    #: DO block): DROP OWNED BY them revokes privileges only. Replaced whole, never changed
+    #: in place (a down check's fork shares it).
+    handed_over_roles: frozenset[str] = frozenset()
     #: What `callers` found for the statement being replayed (its parse tree, and a result
     #: per function, type or schema dropped): the effect model, `replay.tables_reached` and
     #: the replay of one DROP ... CASCADE ask the same of the same catalog, a scan of every

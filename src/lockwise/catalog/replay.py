@@ -45,6 +45,7 @@ from lockwise.effects.nodes import (
     range_var,
     relations_in,
     renamed_column_in,
+    role_name,
     schema_elements,
     select_into,
     strings,
@@ -251,17 +252,35 @@ def default_constraint_name(catalog: Catalog, table: str, columns: tuple[str, ..
         number += 1
 
 
+def multirange_type_name(stmt: dict) -> str:
+    """The multirange type (qualified) CREATE TYPE ... AS RANGE `stmt` (a CreateRangeStmt)
+    makes beside the range (PostgreSQL 14+): its `multirange_type_name`, else named after the
+    range in the range's schema, its first `range` made `multirange` (`floatrange` ->
+    `floatmultirange`), or else `_multirange` added (`period_multirange`), within 63 bytes
+    (makeMultirangeTypeName; checked on the server)."""
+    for param in stmt.get("params") or ():
+        elem = unwrap(param)[1]
+        if elem.get("defname") == "multirange_type_name":
+            return object_name(strings(unwrap(elem.get("arg"))[1].get("names")), create=True)
+    schema, _, name = object_name(strings(stmt.get("typeName")), create=True).partition(".")
+    at = name.find("range")
+    multi = f"{name[:at]}multi{name[at:]}" if at >= 0 else \
+        f"{_clip(name.encode(), _MAX_NAME_BYTES - 11)}_multirange"
+    return f"{schema}.{_clip(multi.encode(), _MAX_NAME_BYTES)}"
+
+
 def _index_column_names(params: list[dict]) -> tuple[str, ...]:
-    """The names PostgreSQL gives the columns of an index on `params` (IndexElems): a
-    column's name, an expression's after its function, column or type, else `expr`; a
-    repeated name numbered (ChooseIndexColumnNames)."""
+    """The names PostgreSQL gives the columns of an index on `params` (IndexElems, its INCLUDE
+    columns after the key's): a column's name, an expression's as FigureIndexColname figures
+    it (`_figured_name`), else `expr`; a repeated name numbered, cut to fit 63 bytes with its
+    number (ChooseIndexColumnNames)."""
     names: list[str] = []
     for param in params:
-        base = param.get("name") or _expression_name(param.get("expr")) or "expr"
+        base = param.get("name") or _figured_name(param.get("expr"))[0] or "expr"
         name, number = base, 0
         while name in names:
             number += 1
-            name = f"{base}{number}"
+            name = _clip(base.encode(), _MAX_NAME_BYTES - len(str(number))) + str(number)
         names.append(name)
     return tuple(names)
 
@@ -280,23 +299,52 @@ def _default_index_name(catalog: Catalog, table: str, attnames: tuple[str, ...])
         number += 1
 
 
-def _expression_name(node: object) -> str | None:
-    """The column name PostgreSQL derives from an index expression (FigureIndexColname): a
-    function's name, a column's, a cast's argument or else its type; None for the rest."""
+def default_index_name(catalog: Catalog, stmt: dict) -> str:
+    """The name PostgreSQL gives the index of CREATE INDEX `stmt` (an IndexStmt) left
+    unnamed, with the catalog as it is now: `t_a_lower_idx` (`t_a_lower_idx1` while taken)."""
+    table, _ = range_var(stmt.get("relation"))
+    params = [unwrap(p)[1] for p in (*(stmt.get("indexParams") or ()),
+                                     *(stmt.get("indexIncludingParams") or ()))]
+    return _default_index_name(catalog, table, _index_column_names(params))
+
+
+#: Expressions FigureColnameInternal names by a word of their own (strength 2).
+_EXPRESSION_WORDS = {"CoalesceExpr": "coalesce", "A_ArrayExpr": "array", "RowExpr": "row",
+                     "GroupingFunc": "grouping", "XmlSerialize": "xmlserialize"}
+
+
+def _figured_name(node: object) -> tuple[str | None, int]:
+    """The column name PostgreSQL figures for an index expression, and how strongly
+    (FigureColnameInternal: 2 a column's, a function's or a keyword's, 1 a type's or CASE's,
+    0 none): a cast keeps its argument's strong name, else takes its type's; CASE its ELSE
+    result's strong name, else `case`."""
     kind, body = unwrap(node)
+    if kind == "ColumnRef" or kind == "A_Indirection":
+        # The last field name, ignoring `*` and subscripts; else the indirection's argument's.
+        fields = [unwrap(f) for f in body.get("fields" if kind == "ColumnRef" else
+                                              "indirection") or ()]
+        names = [f[1].get("sval") for f in fields if f[0] == "String"]
+        if names:
+            return names[-1], 2
+        return _figured_name(body.get("arg")) if kind == "A_Indirection" else (None, 0)
     if kind == "FuncCall":
-        return (strings(body.get("funcname")) or [None])[-1]
-    if kind == "ColumnRef":
-        fields = [unwrap(f) for f in body.get("fields") or ()]
-        return fields[-1][1].get("sval") if fields and fields[-1][0] == "String" else None
+        return (strings(body.get("funcname")) or [None])[-1], 2
+    if kind == "A_Expr":
+        return ("nullif", 2) if body.get("kind") == "AEXPR_NULLIF" else (None, 0)
     if kind == "TypeCast":
-        return _expression_name(body.get("arg")) or (
-            strings((body.get("typeName") or {}).get("names")) or [None])[-1]
-    if kind == "CoalesceExpr":
-        return "coalesce"
+        name, strength = _figured_name(body.get("arg"))
+        if strength <= 1:
+            return (strings((body.get("typeName") or {}).get("names")) or [None])[-1], 1
+        return name, strength
     if kind == "CollateClause":
-        return _expression_name(body.get("arg"))
-    return None
+        return _figured_name(body.get("arg"))
+    if kind == "CaseExpr":
+        name, strength = _figured_name(body.get("defresult"))
+        return (name, strength) if strength > 1 else ("case", 1)
+    if kind == "MinMaxExpr":
+        return ("greatest" if body.get("op") == "IS_GREATEST" else "least"), 2
+    word = _EXPRESSION_WORDS.get(kind)
+    return (word, 2) if word else (None, 0)
 
 
 def _name_taken(catalog: Catalog, table: str, name: str, relation: bool) -> bool:
@@ -1596,6 +1644,8 @@ def _move_type(catalog: Catalog, spellings: dict[str, str]) -> None:
     if old in catalog.types:
         catalog.types.discard(old)
         catalog.types.add(new)
+    if old in catalog.multiranges:  # the multirange keeps its name and schema
+        catalog.multiranges[new] = catalog.multiranges.pop(old)
     if old in catalog.domains:
         catalog.domains[new] = catalog.domains.pop(old)
     if old in catalog.composites:
@@ -1981,7 +2031,7 @@ def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
     params = [unwrap(p)[1] for p in stmt.get("indexParams") or ()]
     cols = tuple(p.get("name") or "(expression)" for p in params)
     attnames = _index_column_names(params)
-    idxname = stmt.get("idxname") or _default_index_name(catalog, table, attnames)
+    idxname = stmt.get("idxname") or default_index_name(catalog, stmt)
     where = stmt.get("whereClause")
     expressions = [where, [p.get("expr") for p in params]]
     return Index(f"{table.split('.', 1)[0]}.{idxname}", table, cols,
@@ -2164,7 +2214,12 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                         if k.startswith(schema + ".")]:
                 catalog.enums.pop(key, None)
                 catalog.composites.pop(key, None)
-            catalog.types = {k for k in catalog.types if not k.startswith(schema + ".")}
+            # (a range's multirange goes with it, wherever it is)
+            gone = {m for r, m in catalog.multiranges.items() if r.startswith(schema + ".")}
+            catalog.multiranges = {r: m for r, m in catalog.multiranges.items()
+                                   if not r.startswith(schema + ".")}
+            catalog.types = {k for k in catalog.types
+                             if not k.startswith(schema + ".") and k not in gone}
             catalog.sequences = {k for k in catalog.sequences if not k.startswith(schema + ".")}
             # Statistics objects in it, and those on its tables (which live anywhere).
             _drop_statistics(catalog, [s for s, on in catalog.statistics.items()
@@ -2273,6 +2328,7 @@ def _drop_type(catalog: Catalog, name: str, cascade: bool, stmt: dict) -> None:
         catalog.composites.pop(dropped, None)
         catalog.enums.pop(dropped, None)
         catalog.types.discard(dropped)
+        catalog.types.discard(catalog.multiranges.pop(dropped, ""))  # a range's goes with it
         catalog.constrained_domains.discard(dropped)
         catalog.domains.pop(dropped, None)
 
@@ -2447,6 +2503,20 @@ def _stamp_constraints(catalog: Catalog, table: str, migration_id: str) -> None:
                     stamps[migration_id] = (*stamped, table)
 
 
+def _may_give_ownership(kind: str, body: dict) -> bool:
+    """Whether statement `body` (of node type `kind`) may make a role own an object: ALTER ...
+    OWNER TO, CREATE SCHEMA AUTHORIZATION, SET ROLE / SESSION AUTHORIZATION (what is created
+    next is that role's), a DO block."""
+    if kind == "AlterTableStmt":
+        return any(unwrap(cmd)[1].get("subtype") == "AT_ChangeOwner"
+                   for cmd in body.get("cmds") or ())
+    if kind == "CreateSchemaStmt":
+        return bool(body.get("authrole"))
+    if kind == "VariableSetStmt":
+        return body.get("name") in ("role", "session_authorization")
+    return kind in ("AlterOwnerStmt", "DoStmt")
+
+
 def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
                     views: dict[str, set[str]] | None = None,
                     view_reads: bool = True) -> None:
@@ -2532,7 +2602,10 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         catalog.composites[name] = tuple(_column(catalog, unwrap(c)[1], name)
                                          for c in body.get("coldeflist") or ())
     elif kind == "CreateRangeStmt":
-        catalog.types.add(object_name(strings(body.get("typeName")), create=True))
+        name = object_name(strings(body.get("typeName")), create=True)
+        multirange = multirange_type_name(body)
+        catalog.types |= {name, multirange}
+        catalog.multiranges[name] = multirange
     elif kind == "AlterEnumStmt":
         name = object_name(strings(body.get("typeName")))
         labels = catalog.enums.get(name)
@@ -2545,6 +2618,11 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _create_schema(catalog, body, migration_id, views, view_reads)
     elif kind == "DoStmt":
         _do_block(catalog, body, migration_id)
+    elif kind == "ReassignOwnedStmt":
+        catalog.handed_over_roles |= {name for name in map(role_name, body.get("roles") or ())
+                                      if name}
+    if catalog.handed_over_roles and _may_give_ownership(kind, body):
+        catalog.handed_over_roles = frozenset()
     elif kind == "CreateStatsStmt":
         _create_statistics(catalog, body)
     elif kind == "CreateSeqStmt":

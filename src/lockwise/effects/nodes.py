@@ -6,7 +6,7 @@ import operator
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 
-from lockwise.parse.quoting import quote_qualified
+from lockwise.parse.quoting import quote_ident, quote_qualified
 
 #: Type aliases users write, folded to the names PostgreSQL stores in pg_type.
 TYPE_ALIASES = {
@@ -249,13 +249,21 @@ def nextval_sequence(expr: object) -> str | None:
     as a constant (`nextval('s')`, `nextval('app.s'::regclass)`)."""
     for kind, body in walk(expr):
         if kind == "FuncCall" and strings(body.get("funcname"))[-1:] == ["nextval"]:
-            args = body.get("args") or ()
-            value = const_value(args[0]) if args else None
-            if isinstance(value, str) and value:
-                # regclass input: each part folded to lower case unless double-quoted
-                return object_name([p[1:-1] if p.startswith('"') else p.lower()
-                                    for p in value.split(".")])
+            sequence = sequence_argument(body)
+            if sequence:
+                return sequence
     return None
+
+
+def sequence_argument(call: dict) -> str | None:
+    """The sequence (qualified) function call `call` (a FuncCall: nextval, setval ...) names
+    by its first argument, when that is a constant (`'s'`, `'app.s'::regclass`)."""
+    args = call.get("args") or ()
+    value = const_value(args[0]) if args else None
+    if not isinstance(value, str) or not value:
+        return None
+    # regclass input: each part folded to lower case unless double-quoted
+    return object_name([p[1:-1] if p.startswith('"') else p.lower() for p in value.split(".")])
 
 
 def collation_name(column_def: dict) -> str | None:
@@ -638,15 +646,31 @@ class JoinedSql:
         return self.text
 
 
+def role_name(role: object) -> str | None:
+    """The name a RoleSpec names (`{"RoleSpec": ...}` or its body); None for CURRENT_USER,
+    SESSION_USER, CURRENT_ROLE and PUBLIC, whose role lockwise does not know."""
+    spec = role if isinstance(role, dict) else {}
+    spec = spec.get("RoleSpec", spec)
+    return spec.get("rolename") if spec.get("roletype") == "ROLESPEC_CSTRING" else None
+
+
+def role_sql(role: object) -> str:
+    """A RoleSpec as SQL: its name quoted as needed, or its keyword (CURRENT_USER ...)."""
+    name = role_name(role)
+    if name is not None:
+        return quote_ident(name)
+    spec = role if isinstance(role, dict) else {}
+    spec = spec.get("RoleSpec", spec)
+    return str(spec.get("roletype", "")).replace("ROLESPEC_", "")
+
+
 def created_schema(stmt: dict) -> str | None:
     """The schema a CreateSchemaStmt creates: the one it names, else (`CREATE SCHEMA
     AUTHORIZATION role`) the role's name; None for `AUTHORIZATION CURRENT_USER` and the like,
     whose role lockwise does not know."""
     if stmt.get("schemaname"):
         return str(stmt["schemaname"])
-    role = stmt.get("authrole") or {}
-    role = role.get("RoleSpec", role)
-    return role.get("rolename") if role.get("roletype") == "ROLESPEC_CSTRING" else None
+    return role_name(stmt.get("authrole") or {})
 
 
 #: The order PostgreSQL (up to 18) runs CREATE SCHEMA's elements in, whatever order they are

@@ -288,11 +288,9 @@ def partitioned_index_sql(catalog: Catalog, table: str, qualified: bool, index_n
                           columns: tuple[str, ...], unique: bool) -> str:
     """The way to index a partitioned table without blocking writes: an invalid index ON ONLY
     the parent (instant), each leaf partition's index built CONCURRENTLY, then each attached to
-    its parent's index, children first (an index becomes valid once all its partitions are)."""
+    its parent's index, children first (an index becomes valid once all its partitions are).
+    `index_name`: the index's name, PostgreSQL's (`default_index_name`) for an unnamed one."""
     table_name = table.split(".", 1)[1]
-    if not index_name:
-        names = "_".join(c if c.isidentifier() else "expr" for c in columns)
-        index_name = f"{table_name}_{names}_idx"[:_MAX_IDENTIFIER]
     kind = "UNIQUE INDEX" if unique else "INDEX"
     cols = ", ".join(columns)
     names = {table: index_name}

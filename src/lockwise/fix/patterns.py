@@ -34,6 +34,14 @@ FIXABLE = frozenset({
 INVALID_INDEX_NOTE = ("a failed CONCURRENTLY build leaves an INVALID index: check "
                       "pg_index.indisvalid and drop it before retrying")
 
+
+def invalid_index_note(index_sql: str) -> str:
+    """INVALID_INDEX_NOTE for the index named `index_sql` (SQL, qualified as its table is):
+    IF NOT EXISTS finds the INVALID index a failed build left and skips it, so the retry
+    must drop it first (checked on the server)."""
+    return (f"a failed CONCURRENTLY build leaves the index INVALID, and IF NOT EXISTS skips it "
+            f"on a retry: DROP INDEX CONCURRENTLY IF EXISTS {index_sql}, then run it again")
+
 #: What attaching a PRIMARY KEY to its index does to columns that may hold NULLs.
 PRIMARY_KEY_NOTE = ("PRIMARY KEY USING INDEX makes its columns NOT NULL: one not already NOT "
                     "NULL is checked by a scan under ACCESS EXCLUSIVE, so make them NOT NULL "
@@ -328,9 +336,10 @@ def _rewrite_deparsed(sql: str, rules: set[str], facts: dict) -> Pieces | None:
     pieces = Pieces()
     if isinstance(stmt, ast.IndexStmt) and "index-without-concurrently" in rules:
         stmt.concurrent = True
+        stmt.idxname = stmt.idxname or facts.get("index_name") or None
         stmt.if_not_exists = bool(stmt.idxname)
         pieces.alone.append(_sql(stmt))
-        pieces.notes.append(INVALID_INDEX_NOTE)
+        pieces.notes.append(_index_note(stmt.relation.schemaname, stmt.idxname or ""))
         return pieces
     if isinstance(stmt, ast.DropStmt) and "drop-index-without-concurrently" in rules:
         if stmt.behavior == enums.DropBehavior.DROP_CASCADE:
@@ -419,16 +428,20 @@ def _rewrite_in_place(sql: str, rules: set[str], facts: dict,
     tokens = _tokens(sql)
     pieces = Pieces()
     if kind == "IndexStmt" and "index-without-concurrently" in rules:
-        words = ["IF", "NOT", "EXISTS"] if stmt.get("idxname") and \
-            not stmt.get("if_not_exists") else []
-        text = _insert_after_index(sql, tokens, ("CREATE", "UNIQUE"), stmt, words)
+        # An unnamed index gets the name PostgreSQL would give it (`index_name`), written
+        # after the keywords: a retry then finds the INVALID index a failed build left.
+        name = stmt.get("idxname") or facts.get("index_name") or ""
+        words = ["IF", "NOT", "EXISTS"] if name and not stmt.get("if_not_exists") else []
+        text = _insert_after_index(sql, tokens, ("CREATE", "UNIQUE"), stmt, words,
+                                   quote_ident(name) if name and not stmt.get("idxname")
+                                   else "")
         if text is None:
             return None
         pieces.alone.append(text)
-        pieces.notes.append(INVALID_INDEX_NOTE)
+        pieces.notes.append(_index_note((stmt.get("relation") or {}).get("schemaname"), name))
         if tree:  # CONCURRENTLY, and IF NOT EXISTS for a named index (none without a name)
             pieces.trees[text] = {kind: {**stmt, "concurrent": True, **(
-                {"if_not_exists": True} if stmt.get("idxname") else {})}}
+                {"if_not_exists": True, "idxname": name} if name else {})}}
         return pieces
     if kind == "ReindexStmt" and "reindex-without-concurrently" in rules:
         # `REINDEX TABLE CONCURRENTLY t` (PostgreSQL 12+; `REINDEX (CONCURRENTLY)` is 14+).
@@ -695,12 +708,19 @@ def _with_inserts(sql: str, tokens: list, last: int, inserts: list[tuple[int, st
     return "".join(out)
 
 
+def _index_note(schema: str | None, name: str) -> str:
+    """The note on a failed CONCURRENTLY build of index `name` (of a table in `schema`, as
+    written): how to retry it; the general one when the index has no name."""
+    return invalid_index_note(_qualified_sql(schema, name)) if name else INVALID_INDEX_NOTE
+
+
 def _insert_after_index(sql: str, tokens: list, before: tuple[str, ...], stmt: dict,
-                        words: list[str]) -> str | None:
+                        words: list[str], name: str = "") -> str | None:
     """`sql` with CONCURRENTLY (unless the statement has it) and then `words` written after
-    its INDEX keyword (and the CONCURRENTLY there), in the case the user wrote INDEX in; cut
-    at its last token, since a trailing comment would swallow the `;` written after it.
-    None: the statement does not open with `before` keywords and INDEX."""
+    its INDEX keyword (and the CONCURRENTLY there), in the case the user wrote INDEX in, then
+    `name` as it is (SQL); cut at its last token, since a trailing comment would swallow the
+    `;` written after it. None: the statement does not open with `before` keywords and
+    INDEX."""
     at = 0
     while at < len(tokens) and tokens[at].name in before:
         at += 1
@@ -713,17 +733,17 @@ def _insert_after_index(sql: str, tokens: list, before: tuple[str, ...], stmt: d
         at += 1  # what is added goes after the user's CONCURRENTLY
     else:
         return None
-    return _insert_after(sql, tokens, at, words, keyword)
+    return _insert_after(sql, tokens, at, words, keyword, name)
 
 
 def _insert_after(sql: str, tokens: list, at: int, words: list[str],
-                  keyword: str | None = None) -> str:
+                  keyword: str | None = None, name: str = "") -> str:
     """`sql` with `words` written after token `at`, in the case of `keyword` (that token's
-    text by default); cut at its last token, since a trailing comment would swallow the `;`
-    written after it."""
+    text by default), then `name` as it is; cut at its last token, since a trailing comment
+    would swallow the `;` written after it."""
     keyword = keyword or sql[tokens[at].start:tokens[at].end + 1]
     last = _last_token(tokens)
-    added = _in_case_of(keyword, " ".join(words))
+    added = " ".join(filter(None, (_in_case_of(keyword, " ".join(words)), name)))
     return _with_inserts(sql, tokens, last, [(tokens[at].end + 1, " " + added)] if added else [])
 
 
@@ -741,9 +761,12 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     virtual = []  # generated columns PostgreSQL 18 would take as VIRTUAL
     checks: dict[str, str] = {}  # SET NOT NULL's column -> its CHECK's name
     column_names: dict[str, tuple[str, ...]] = {}  # ADD COLUMN's CHECK / REFERENCES / UNIQUE
+    index_name = ""  # CREATE INDEX's, PostgreSQL's own for an unnamed one
     for action in actions:
         if action.kind in ("alter_column_type", "rename_column") and not facts:
             facts.update(action.facts)
+        elif action.kind == "create_index" and not index_name:
+            index_name = action.facts.get("index_name") or ""
         elif action.kind == "add_constraint":
             names.append(action.facts.get("constraint") or "")
         elif action.kind == "add_column":
@@ -758,6 +781,7 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     facts["column_constraint_names"] = column_names
     facts["virtual_allowed_columns"] = tuple(virtual)
     facts["not_null_checks"] = checks
+    facts["index_name"] = index_name
     return facts
 
 

@@ -10,7 +10,7 @@ records what the statement does in a `Builder`. The handlers live by statement f
   query reads, descendants, IF NOT EXISTS, the locks of a foreign key's target);
 - `create`: CREATE TABLE / TABLE AS / MATERIALIZED VIEW / VIEW / SEQUENCE / FUNCTION;
 - `indexes`: CREATE INDEX, REINDEX, ALTER INDEX;
-- `drops`: DROP, DROP DATABASE, TRUNCATE;
+- `drops`: DROP, DROP DATABASE, DROP OWNED, TRUNCATE;
 - `alter`: the ALTER TABLE dispatcher, recursion to partitions and children, and the
   subcommands without a family of their own;
 - `columns`: ADD / DROP COLUMN, ALTER COLUMN TYPE, DEFAULT, NOT NULL, SET EXPRESSION, and the
@@ -27,7 +27,7 @@ records what the statement does in a `Builder`. The handlers live by statement f
   PREPARE's statement (they recurse into `compute_effect`);
 - `databases`: ALTER DATABASE, CREATE / ALTER / DROP SUBSCRIPTION;
 - `misc`: COMMENT, GRANT / REVOKE, ALTER SEQUENCE, ALTER ... DEPENDS ON EXTENSION, CREATE /
-  ALTER PUBLICATION, CREATE STATISTICS.
+  ALTER PUBLICATION, CREATE STATISTICS, ALTER EXTENSION ... ADD / DROP, REASSIGN OWNED.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from lockwise.effects.postgres.databases import (
     create_subscription,
     drop_subscription,
 )
-from lockwise.effects.postgres.drops import drop, drop_database, truncate
+from lockwise.effects.postgres.drops import drop, drop_database, drop_owned, truncate
 from lockwise.effects.postgres.embedded import (
     create_rule,
     create_schema,
@@ -65,6 +65,7 @@ from lockwise.effects.postgres.embedded import (
 from lockwise.effects.postgres.indexes import create_index, reindex
 from lockwise.effects.postgres.maintenance import cluster, lock_table, refresh_matview, vacuum
 from lockwise.effects.postgres.misc import (
+    alter_extension_contents,
     alter_publication,
     alter_sequence,
     alter_statistics,
@@ -73,6 +74,7 @@ from lockwise.effects.postgres.misc import (
     create_statistics,
     depends_on_extension,
     grant,
+    reassign_owned,
 )
 from lockwise.effects.postgres.queries import copy, dml, select
 from lockwise.effects.postgres.renames import rename, set_schema
@@ -88,6 +90,7 @@ from lockwise.effects.postgres.user_types import (
     alter_domain,
     alter_enum,
     create_domain,
+    create_range,
     create_type,
 )
 from lockwise.effects.syntax_versions import NEWEST, unavailable_syntax_facts
@@ -114,6 +117,8 @@ _HANDLERS: dict[str, Callable[[Builder, dict], None]] = {
     "ReindexStmt": reindex,
     "DropStmt": drop,
     "DropdbStmt": drop_database,
+    "DropOwnedStmt": drop_owned,
+    "ReassignOwnedStmt": reassign_owned,
     "TruncateStmt": truncate,
     "AlterTableStmt": alter_table,
     "AlterTableMoveAllStmt": move_all_to_tablespace,
@@ -138,7 +143,7 @@ _HANDLERS: dict[str, Callable[[Builder, dict], None]] = {
     "CreateFunctionStmt": create_function,
     "CreateEnumStmt": create_type,
     "CompositeTypeStmt": create_type,
-    "CreateRangeStmt": create_type,
+    "CreateRangeStmt": create_range,
     "CreateForeignTableStmt": create_foreign_table,
     "CreateDomainStmt": create_domain,
     "AlterDomainStmt": alter_domain,
@@ -171,6 +176,7 @@ _HANDLERS: dict[str, Callable[[Builder, dict], None]] = {
     "ExplainStmt": explain,
     "PrepareStmt": prepare,
     "AlterObjectDependsStmt": depends_on_extension,
+    "AlterExtensionContentsStmt": alter_extension_contents,
 }
 
 

@@ -1,12 +1,20 @@
-"""DROP of every kind of object, DROP DATABASE and TRUNCATE."""
+"""DROP of every kind of object, DROP DATABASE, DROP OWNED and TRUNCATE."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from lockwise.catalog.model import Callers, Catalog
 from lockwise.catalog.replay import routine_callers, schema_callers, type_callers
-from lockwise.effects.nodes import drop_object_names, object_name, range_var, unwrap
+from lockwise.effects.nodes import (
+    drop_object_names,
+    object_name,
+    range_var,
+    role_name,
+    role_sql,
+    unwrap,
+)
 from lockwise.effects.postgres.attach import lock_partition_set
 from lockwise.effects.postgres.builder import (
     Builder,
@@ -319,6 +327,27 @@ def drop_database(b: Builder, stmt: dict) -> None:
     b.transactional = False
     b.drops.add(f"database:{stmt.get('dbname')}")
     b.act("drop_database", name=stmt.get("dbname", ""), if_exists=bool(stmt.get("missing_ok")))
+
+
+def drop_owned(b: Builder, stmt: dict) -> None:
+    """DROP OWNED BY: drops every object the roles own in this database (ACCESS EXCLUSIVE on
+    each relation, held to the end of the transaction) and revokes their privileges (no
+    lock on the objects); transactional (checked on the server). Which objects the roles own
+    the migrations do not say: no lock is recorded, the action's facts say it."""
+    roles = stmt.get("roles") or ()
+    names = [role_name(r) for r in roles]
+    b.act("drop_owned", **owned_by_facts(roles),
+          cascade=stmt.get("behavior") == "DROP_CASCADE",
+          # Handed over by a REASSIGN OWNED since: DROP OWNED only revokes privileges.
+          roles_reassigned=all(n and n in b.ctx.catalog.handed_over_roles for n in names))
+
+
+def owned_by_facts(roles: Iterable[object]) -> dict:
+    """The facts of the roles an OWNED BY names (RoleSpecs): as SQL, and whether the
+    migration's own role is among them (CURRENT_USER, SESSION_USER, CURRENT_ROLE)."""
+    sql = tuple(role_sql(r) for r in roles)
+    return {"roles": sql, "roles_sql": ", ".join(sql),
+            "current_user": any(role_name(r) is None for r in roles)}
 
 
 def truncate(b: Builder, stmt: dict) -> None:

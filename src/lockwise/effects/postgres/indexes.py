@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from lockwise.catalog.model import Index
-from lockwise.catalog.replay import index_builds, index_from_stmt, missing_index_parts
+from lockwise.catalog.replay import (
+    default_index_name,
+    index_builds,
+    index_from_stmt,
+    missing_index_parts,
+)
 from lockwise.effects.nodes import options_on, range_var, unwrap
 from lockwise.effects.partitions import partitioned_index_sql, partitioned_reindex_sql
 from lockwise.effects.postgres.builder import (
@@ -58,16 +63,20 @@ def create_index(b: Builder, stmt: dict) -> None:
     columns = _index_columns(stmt)
     for col in columns:
         b.reads.add(f"column:{table}.{col}")
+    # Unnamed, it gets the name PostgreSQL would give it: the rewrite writes that name, so a
+    # retry after a failed CONCURRENTLY build finds its INVALID index instead of making
+    # another one beside it (t_c_idx1).
+    index_name = stmt.get("idxname") or default_index_name(catalog, stmt)
     b.act("create_index", table_facts(b, table, qualified), index=index,
           **already_exists(name_taken(b, index, row_type=False)),
-          index_name=stmt.get("idxname") or "", columns=columns, columns_text=", ".join(columns),
+          index_name=index_name, columns=columns, columns_text=", ".join(columns),
           unique=bool(stmt.get("unique")), concurrently=concurrently,
           if_not_exists=bool(stmt.get("if_not_exists")), partial=bool(stmt.get("whereClause")),
           method=stmt.get("accessMethod", "btree"), named=bool(stmt.get("idxname")),
           partitioned_table=partitioned, only=only, partitions=partitions,
           partitions_text=", ".join(partitions) or "none known",
           partitioned_index_sql=partitioned_index_sql(
-              catalog, table, qualified, stmt.get("idxname") or "", columns,
+              catalog, table, qualified, index_name, columns,
               bool(stmt.get("unique"))) if partitioned else "")
 
 

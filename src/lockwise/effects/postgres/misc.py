@@ -1,11 +1,13 @@
 """Statements whose effect is a lock on the tables they name, if that: COMMENT, GRANT /
 REVOKE, ALTER SEQUENCE, ALTER ... DEPENDS ON EXTENSION, CREATE / ALTER PUBLICATION, CREATE
-STATISTICS."""
+STATISTICS, ALTER EXTENSION ... ADD / DROP, REASSIGN OWNED (whose relations the migrations do
+not name)."""
 
 from __future__ import annotations
 
-from lockwise.effects.nodes import object_name, range_var, strings, unwrap
+from lockwise.effects.nodes import object_name, range_var, role_sql, strings, unwrap
 from lockwise.effects.postgres.builder import Builder, L
+from lockwise.effects.postgres.drops import owned_by_facts
 
 
 def comment(b: Builder, stmt: dict) -> None:
@@ -83,6 +85,31 @@ def alter_sequence(b: Builder, stmt: dict) -> None:
     b.lock(range_var(stmt.get("sequence"))[0], L.SHARE_ROW_EXCLUSIVE)
     lock_sequence_owner(b, stmt)
     b.act("alter_sequence")
+
+
+#: The relations ALTER EXTENSION ... ADD / DROP can name.
+_EXTENSION_RELATIONS = frozenset({"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW",
+                                  "OBJECT_SEQUENCE", "OBJECT_FOREIGN_TABLE"})
+
+
+def alter_extension_contents(b: Builder, stmt: dict) -> None:
+    """ALTER EXTENSION e ADD / DROP <object>: the object is held SHARE UPDATE EXCLUSIVE while
+    its membership is recorded, a relation too (checked on the server)."""
+    if stmt.get("objtype") in _EXTENSION_RELATIONS:
+        names = strings(unwrap(stmt.get("object"))[1].get("items"))
+        b.lock(object_name(names), L.SHARE_UPDATE_EXCLUSIVE)
+    b.act("alter_extension_contents", extension=stmt.get("extname", ""),
+          add=stmt.get("action") == 1,
+          object_type=str(stmt.get("objtype", "")).replace("OBJECT_", "").lower())
+
+
+def reassign_owned(b: Builder, stmt: dict) -> None:
+    """REASSIGN OWNED BY a TO b: every object `a` owns in this database changes owner, each
+    relation (its indexes too) under ACCESS EXCLUSIVE held to the end of the transaction;
+    transactional (checked on the server). Which objects `a` owns the migrations do not say:
+    no lock is recorded, the action's facts say it."""
+    b.act("reassign_owned", **owned_by_facts(stmt.get("roles") or ()),
+          new_role_sql=role_sql(stmt.get("newrole") or {}))
 
 
 def lock_sequence_owner(b: Builder, stmt: dict) -> None:

@@ -14,6 +14,7 @@ from lockwise.effects.nodes import (
     range_var,
     relations_in,
     select_into,
+    sequence_argument,
     strings,
     unwrap,
     walk,
@@ -262,11 +263,30 @@ def select(b: Builder, stmt: dict) -> None:
             for rel in relations_in(named):
                 b.lock(rel, L.ROW_SHARE)
             lock_read_partitions(b, named, L.ROW_SHARE)
-    functions = [n for n in (strings(body.get("funcname")) for kind, body in walk(stmt)
-                             if kind == "FuncCall") if n]
-    b.act("select", functions=tuple(n[-1] for n in functions))
+    functions = []
+    for kind, body in walk(stmt):
+        names = strings(body.get("funcname")) if kind == "FuncCall" else None
+        if names:
+            functions.append(names[-1])
+            if names[-1] in _SEQUENCE_FUNCTIONS and names[:-1] in ([], ["pg_catalog"]):
+                _lock_sequence(b, body)
+    b.act("select", functions=tuple(functions))
     _set_config_calls(b, stmt)
     _data_modifying_ctes(b, stmt)
+
+
+#: Functions that draw from or set the sequence their first argument names: each holds it
+#: ROW EXCLUSIVE until commit, so an ALTER SEQUENCE with options (SHARE ROW EXCLUSIVE) or a
+#: DROP waits (checked on the server).
+_SEQUENCE_FUNCTIONS = frozenset({"nextval", "setval", "currval"})
+
+
+def _lock_sequence(b: Builder, call: dict) -> None:
+    """The lock of a nextval / setval / currval `call` on the sequence it names as a
+    constant; one named by an expression (`pg_get_serial_sequence(...)`) is not followed."""
+    sequence = sequence_argument(call)
+    if sequence:
+        b.lock(sequence, L.ROW_EXCLUSIVE)
 
 
 def _set_config_calls(b: Builder, stmt: dict) -> None:

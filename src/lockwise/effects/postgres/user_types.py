@@ -4,7 +4,7 @@ of a composite type (its attributes), CREATE and ALTER DOMAIN."""
 from __future__ import annotations
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import generated_name, typed_table_trees
+from lockwise.catalog.replay import generated_name, multirange_type_name, typed_table_trees
 from lockwise.effects.nodes import (
     PrintedSql,
     object_name,
@@ -222,14 +222,24 @@ def _enum_backfill_sql(b: Builder, type_: str, old: str, new: str) -> str:
                                 f"{quote_literal(old)}, in batches")
 
 
-def create_type(b: Builder, stmt: dict) -> None:
+def create_type(b: Builder, stmt: dict, multirange: str = "") -> None:
     """CREATE TYPE ... AS ENUM / AS (...) / AS RANGE: a composite type is a relation too
-    (pg_class), so its name must be free of relations as well as of types."""
+    (pg_class), so its name must be free of relations as well as of types; a range's
+    `multirange` type's name must be free of types too."""
     names = strings(stmt.get("typeName")) or [range_var(stmt.get("typevar"), create=True)[0]]
     name = object_name(names, create=True) if "." not in names[-1] else names[-1]
     b.creates.add(f"type:{name}")
-    b.act("create_type", name=name, **already_exists(
-        name_taken(b, name, relation="typevar" in stmt)))
+    taken = name_taken(b, name, relation="typevar" in stmt)
+    if multirange:
+        b.creates.add(f"type:{multirange}")
+        taken = taken or name_taken(b, multirange, relation=False)
+    b.act("create_type", name=name, **already_exists(taken))
+
+
+def create_range(b: Builder, stmt: dict) -> None:
+    """CREATE TYPE ... AS RANGE also makes a multirange type from PostgreSQL 14 on
+    (`multirange_type_name`): the server refuses the range when that name is taken."""
+    create_type(b, stmt, multirange_type_name(stmt) if b.ctx.pg_version >= 14 else "")
 
 
 def create_domain(b: Builder, stmt: dict) -> None:
