@@ -448,6 +448,18 @@ def test_rules_and_explain() -> None:
     assert run("explain", "no-such-rule").exit_code == 2
 
 
+@pytest.mark.parametrize("kind", ["missing-object", "down-mismatch", "duplicate-version"])
+def test_explain_a_conflict_kind(kind: str) -> None:
+    """A conflict's kind is the rule id of its finding in every report format (and
+    `--ignore` takes it): explain says what it is instead of calling it an unknown rule."""
+    from lockwise.graph.model import CONFLICT_SAFETY, CONFLICT_TITLES
+
+    doc = run("explain", kind)
+    assert doc.exit_code == 0, doc.output
+    assert CONFLICT_TITLES[kind] in doc.stdout and CONFLICT_SAFETY[kind].label in doc.stdout
+    assert "docs/graph.md" in doc.stdout
+
+
 def test_module_entry_point_runs() -> None:
     import subprocess
     import sys

@@ -209,3 +209,23 @@ def test_an_ignore_on_the_statement_waives_its_end_of_migration_finding(rule: st
     assert finding.span.line == 3
     found = _findings(f"-- lockwise: ignore[{rule}] reason: reviewed\n{first}", setup)
     assert {f.rule for f in found} & {rule, "unused-ignore"} == set()
+
+
+@pytest.mark.parametrize("rename", [
+    "ALTER TABLE lines RENAME CONSTRAINT lines_order_fk TO lines_order_id_fkey;",
+    "ALTER TABLE lines RENAME TO order_lines;",
+    "ALTER TABLE lines SET SCHEMA billing;",
+])
+def test_an_end_of_migration_finding_follows_its_foreign_key_through_a_rename(
+        rename: str) -> None:
+    """A foreign key renamed (or its table renamed or moved) later in the migration is still
+    the one the statement added: the finding points at that statement, and its ignore
+    waives it (it was reported at the end of the file, its ignore called unused)."""
+    setup = STATEMENT_END_RULES["fk-without-index"][0] + "\nCREATE SCHEMA billing;"
+    first = STATEMENT_END_RULES["fk-without-index"][1]
+    (finding,) = [f for f in _findings(f"SELECT 1;\n{first}\n{rename}", setup)
+                  if f.rule == "fk-without-index"]
+    assert (finding.span.line, finding.span.column) == (2, 1)
+    found = _findings(f"-- lockwise: ignore[fk-without-index] reason: reviewed\n{first}\n"
+                      f"{rename}", setup)
+    assert {f.rule for f in found} & {"fk-without-index", "unused-ignore"} == set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -95,7 +96,9 @@ def test_each_file_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         if layout == "dbmate" else "CREATE TABLE t{n} (id int);\n"
     for n in range(3):
         (tmp_path / f"{n + 1:03d}_t{n}.sql").write_text(body.format(n=n))
-    (tmp_path / "004_big.sql").write_text("SELECT 1;\n" + "-- padding\n" * 7000)  # > 64 KiB
+    # > 64 KiB (dbmate refuses a migration without its up marker)
+    (tmp_path / "004_big.sql").write_text(("-- migrate:up\n" if layout == "dbmate" else "") +
+                                          "SELECT 1;\n" + "-- padding\n" * 7000)
     opened: list[str] = []
     original = Path.open
 
@@ -297,3 +300,29 @@ def test_files_that_are_not_migrations_are_told_apart(tmp_path: Path) -> None:
     for migration in ("db/migrations/001_users.sql", "sq/deploy/a.sql", "plain/schema.sql",
                       "other/verify/a.sql", "db/add_index.sql"):
         assert not_a_migration(tmp_path / migration) is None, migration
+
+
+@pytest.mark.parametrize("marker", ["-- migrate:up", "-- +goose Up", "-- +migrate Up"])
+@pytest.mark.parametrize("text", ["ALTER TABLE t ADD COLUMN b int;\n", ""])
+def test_a_migration_without_its_tools_up_marker_is_an_input_error(
+        tmp_path: Path, marker: str, text: str) -> None:
+    """dbmate, goose and sql-migrate refuse a migration without its up section ("dbmate
+    requires each migration to define an up block", goose's "must start with '-- +goose Up'
+    annotation", sql-migrate's "no Up/Down annotations found"): the deploy stops there. It
+    was linted as if all of it were the up SQL, and passed."""
+    write(tmp_path, {"1_init.sql": f"{marker}\nCREATE TABLE t (id bigint PRIMARY KEY);\n",
+                     "2_change.sql": text})
+    with pytest.raises(InputError, match=f"without .*{re.escape(marker)}") as raised:
+        discover(tmp_path)
+    assert raised.value.path == tmp_path / "2_change.sql"
+
+
+def test_sql_migrate_reads_its_annotations_as_written(tmp_path: Path) -> None:
+    """sql-migrate runs a file with a Down annotation alone (no up statements), and knows
+    only `-- +migrate Up` / `Down` as written: a lowercase `up` is no annotation to it."""
+    write(tmp_path, {"1_init.sql": "-- +migrate Up\nCREATE TABLE t (id bigint);\n",
+                     "2_down_only.sql": "-- +migrate Down\nDROP TABLE t;\n"})
+    assert [m.up_sql.strip() for m in discover(tmp_path)][1] == ""
+    (tmp_path / "3_lower.sql").write_text("-- +migrate up\nALTER TABLE t ADD COLUMN b int;\n")
+    with pytest.raises(InputError, match="without -- \\+migrate Up"):
+        discover(tmp_path)

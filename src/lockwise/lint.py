@@ -295,7 +295,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                       alone_in_string=one_string and len(parsed.statements) == 1,
                       one_string=sends_one_string(migration))
     if judged:
-        session.views_ahead, session.tx_ends = lookahead([s.tree for s in parsed.statements])
+        session.views_ahead, session.tx_ends, session.types_ahead = lookahead(
+            [s.tree for s in parsed.statements])
     base = {"pg_version": options.pg_version, "pg_version_stated": options.pg_version_stated,
             "migration": migration.id,
             "migration_no_transaction": migration.no_transaction,
@@ -355,6 +356,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                     parse_error_facts(base, TOO_DEEP), stmt.span, None)
             _track_new_objects(ctx, effect)
             if judged:
+                if fk_added_by:
+                    _follow_renames(effect, fk_added_by)
                 _note_foreign_keys(catalog, effect, migration.id, stmt.index, fk_added_by)
             if release:
                 _release(reports[-1])
@@ -397,6 +400,27 @@ def _note_foreign_keys(catalog: Catalog, effect: Effect, migration_id: str, inde
         for con in table.constraints.values() if table is not None else ():
             if con.kind == "foreign" and con.created_by == migration_id:
                 added_by.setdefault((name, con.name), index)
+
+
+def _follow_renames(effect: Effect, added_by: dict[tuple[str, str], int]) -> None:
+    """Key `added_by` by the names its foreign keys have after the statement: a RENAME
+    CONSTRAINT of one, or its table renamed or moved to another schema, leaves the key the
+    one the earlier statement added (its finding points there, its ignore waives it)."""
+    for action in effect.actions:
+        facts, table = action.facts, action.facts.get("table")
+        if action.kind == "rename_constraint":
+            old = (table, facts.get("constraint"))
+            if old in added_by:
+                added_by[(table, facts.get("new_name"))] = added_by.pop(old)
+            continue
+        if action.kind == "rename_table":
+            new = facts.get("new_table")
+        elif action.kind == "set_schema" and facts.get("object_type") == "table" and table:
+            new = f"{facts.get('new_schema')}.{table.split('.', 1)[1]}"
+        else:
+            continue
+        for key in [k for k in added_by if k[0] == table]:
+            added_by[(new, key[1])] = added_by.pop(key)
 
 
 def _caused_by_statements(judge: Judge, end_facts: dict, facts_of: Callable[[list], dict],

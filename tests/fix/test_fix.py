@@ -876,11 +876,19 @@ def test_reindex_concurrently_false_becomes_concurrently_once() -> None:
     ("graphile-migrate", {"committed/000001.sql": "--! Previous: -\n--! Hash: sha1:a\n\n"
                                                   "CREATE TABLE t (id bigint, a int);\n",
                           "current.sql": CHANGE}),
+    ("sqitch", {"sqitch.plan": "%project=shop\n\nsetup 2024-01-01T00:00:00Z Dev <d@e> # t\n"
+                               "index [setup] 2024-01-02T00:00:00Z Dev <d@e> # index\n",
+                "deploy/setup.sql": "CREATE TABLE t (id bigint, a int);\n",
+                "revert/setup.sql": "DROP TABLE t;\n",
+                "deploy/index.sql": "BEGIN;\nALTER TABLE t ADD COLUMN b int;\n" + CHANGE +
+                                    "COMMIT;\n",
+                "revert/index.sql": "DROP INDEX t_a;\nALTER TABLE t DROP COLUMN b;\n"}),
 ])
 def test_fix_leaves_layouts_it_cannot_write_untouched(layout: str, files: dict[str, str],
                                                       tmp_path: Path) -> None:
-    """tern wants versions 1..N without a gap, graphile-migrate a hash chain: fix says so
-    instead of writing files the tool refuses."""
+    """tern wants versions 1..N without a gap, graphile-migrate a hash chain, a sqitch change
+    its line in sqitch.plan: fix says so instead of writing files the tool refuses (for
+    sqitch it stopped the whole run, exit 2, at the first migration needing a new one)."""
     write(tmp_path / "src", files)
     written, notes = rewrite_dir_noting(tmp_path / "src", tmp_path / "out")
     assert written == {}
@@ -963,3 +971,23 @@ def test_a_split_that_would_add_a_finding_without_rewrite_is_left_out(tmp_path: 
                             "of its own, where `ALTER TABLE t ADD COLUMN c int NOT NULL` would "
                             "be reported as add-column-not-null-without-default") for n in notes), \
         notes
+
+
+@pytest.mark.parametrize("header", [
+    "-- lockwise: ignore-file[drop-column] reason: a is unused since 4.2\n",
+    "/* lockwise: ignore-file[drop-column] reason: a is unused since 4.2 */\n",
+    # prisma's warnings block before its BEGIN
+    "/*\n  Warnings:\n\n  - You are about to drop the column `a`.\n*/\n-- AlterTable\n"
+    "-- lockwise: ignore-file[drop-column] reason: a is unused since 4.2\n",
+])
+def test_fix_keeps_the_comments_before_a_begin_it_drops(header: str, tmp_path: Path) -> None:
+    """The rewrite writes its own BEGIN / COMMIT: the comments above the file's BEGIN (a
+    file-wide directive, a header) go with the statement after it. They were dropped with the
+    BEGIN, so the rewritten migration lost its ignore and failed lint as destructive."""
+    source = write_files(tmp_path / "src", {
+        "001_init.sql": "CREATE TABLE t (id bigint PRIMARY KEY, a int, b int);\n",
+        "002_change.sql": header + "BEGIN;\nALTER TABLE t DROP COLUMN a;\n"
+                          "CREATE INDEX t_b ON t (b);\nCOMMIT;\n"})
+    written = rewrite_dir(source, tmp_path / "out")
+    assert header.strip() in written["002_change.sql"]
+    assert above_care(tmp_path / "out") == {}

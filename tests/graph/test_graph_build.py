@@ -238,6 +238,58 @@ def test_column_never_created_on_a_table_created_here(tmp_path: Path) -> None:
     assert "never has that column" in graph.conflicts[0].explanation
 
 
+def test_a_column_added_only_later_is_missing_until_then(tmp_path: Path) -> None:
+    """The column exists in the end, but not when the statement runs: the explanation says
+    which migration adds it instead of claiming the table never gets it."""
+    graph = build_graph(history(
+        tmp_path,
+        ("1_users.sql", USERS),
+        ("2_index.sql", "CREATE INDEX users_phone_idx ON users (phone);\n"),
+        ("3_phone.sql", "ALTER TABLE users ADD COLUMN phone text;\n"),
+    ))
+    assert kinds(graph) == ["missing-object"]
+    assert graph.conflicts[0].object == "column:public.users.phone"
+    explanation = graph.conflicts[0].explanation
+    assert "never has" not in explanation and "3_phone" in explanation
+    assert [loc.migration for loc in graph.conflicts[0].locations] == ["2_index", "3_phone"]
+
+
+@pytest.mark.parametrize(("use", "create"), [
+    ("CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_idx ON orders (user_id);\n",
+     "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n"),
+    # Flyway's repeatables run in the order of their descriptions: R__a_totals before R__v.
+    ("CREATE OR REPLACE VIEW totals AS SELECT count(*) AS n FROM active_users;\n",
+     "CREATE OR REPLACE VIEW active_users AS SELECT 1 AS id;\n"),
+    ("UPDATE accounts SET plan = 'free' WHERE id = 1;\n",
+     "CREATE TABLE accounts (id bigint PRIMARY KEY, plan text);\n"),
+])
+def test_an_object_used_before_the_migration_that_creates_it(tmp_path: Path, use: str,
+                                                             create: str) -> None:
+    """An object these migrations create in a later migration did not exist earlier (the
+    later CREATE would fail if it had): on a database built from them, the use fails."""
+    graph = build_graph(history(tmp_path, ("1_users.sql", USERS), ("2_use.sql", use),
+                                ("3_create.sql", create)))
+    assert kinds(graph) == ["missing-object"]
+    (conflict,) = graph.conflicts
+    assert [loc.migration for loc in conflict.locations] == ["2_use", "3_create"]
+    assert "only later" in conflict.explanation and "3_create" in conflict.explanation
+
+
+def test_a_name_dropped_or_renamed_away_before_its_creation_may_have_pre_existed(
+        tmp_path: Path) -> None:
+    """A DROP or rename of an index made outside the migrations frees its name for a later
+    CREATE: nothing fails."""
+    graph = build_graph(history(
+        tmp_path,
+        ("1_users.sql", USERS),
+        ("2_rename.sql", "ALTER INDEX users_nick_idx RENAME TO users_handle_idx;\n"
+                         "DROP INDEX users_email_idx;\n"),
+        ("3_create.sql", "CREATE INDEX users_nick_idx ON users (nick);\n"
+                         "CREATE INDEX users_email_idx ON users (email);\n"),
+    ))
+    assert graph.conflicts == []
+
+
 def test_objects_never_created_here_may_pre_exist(tmp_path: Path) -> None:
     graph = build_graph(history(
         tmp_path,

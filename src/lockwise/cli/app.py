@@ -395,6 +395,16 @@ def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. set-not
         return
     rule_id = RENAMED_RULES.get(rule_id, rule_id)
     if rule_id not in rules:
+        from lockwise.graph.model import CONFLICT_SAFETY, CONFLICT_TITLES
+
+        if rule_id in CONFLICT_TITLES:  # the rule id of a conflict's finding in every report
+            typer.echo(f"# {rule_id}\n\n**{CONFLICT_TITLES[rule_id]}** — safety: "
+                       f"`{CONFLICT_SAFETY[rule_id].label}`\n\nA conflict between migrations, "
+                       "found by replaying them in order (`lockwise lint`, `lockwise graph`): "
+                       "its message names the migrations and the object involved. "
+                       "docs/graph.md#conflicts says what each kind means and how to resolve "
+                       f"it; `--ignore {rule_id}` leaves it out.")
+            return
         typer.echo(f"lockwise: error: unknown rule {rule_id!r}; `lockwise rules` lists them",
                    err=True)
         raise typer.Exit(EXIT_INPUT)

@@ -73,10 +73,13 @@ def _blank_outside(text: str, start: int, end: int) -> str:
 def _split_sections(text: str, markers: re.Pattern[str]
                     ) -> tuple[str, str | None, re.Match[str] | None]:
     """(up SQL, down SQL or None, the up marker) of a file holding both directions, lines
-    kept true; the whole text as up when it has no up marker."""
+    kept true; the whole text as up when it has no marker, none of it when it has only a down
+    section (sql-migrate runs such a file: no up statements)."""
     sections = list(markers.finditer(text))
     up = next((m for m in sections if m.group(1).lower() == "up"), None)
     if up is None:
+        if sections:
+            return _blank(text), _blank_outside(text, sections[0].start(), len(text)), None
         return text, None, None
     down = next((m for m in sections if m.group(1).lower() == "down" and m.start() > up.end()),
                 None)
@@ -184,14 +187,35 @@ def detect_sql_migrate(directory: Path) -> bool:
     return _sectioned(directory) == "sql-migrate"
 
 
+#: Each tool's up marker as its documentation writes it, for the message of a file without.
+_UP_MARKERS = {"dbmate": "-- migrate:up", "goose": "-- +goose Up", "sql-migrate": "-- +migrate Up"}
+#: sql-migrate's sqlparse knows a line beginning exactly `-- +migrate Up` or `Down` (case
+#: kept), and runs a file with a Down annotation alone.
+_SQL_MIGRATE_ANNOTATION = lazy_compile(r"^-- \+migrate (?:Up|Down)(?:[ \t]|$)", re.MULTILINE)
+
+
+def _tool_refuses(layout: str, text: str) -> bool:
+    """Whether `layout`'s tool refuses a migration of this text for want of its up section:
+    dbmate "requires each migration to define an up block", goose says it "must start with
+    '-- +goose Up' annotation", sql-migrate finds "no Up/Down annotations"."""
+    if layout == "sql-migrate":
+        return _SQL_MIGRATE_ANNOTATION.search(text) is None
+    return not any(m.group(1).lower() == "up" for m in _SECTIONS[layout][0].finditer(text))
+
+
 def _read_sectioned(directory: Path, layout: str) -> list[Migration]:
     from lockwise.discover.layouts import _read, _split_version, _sql_files
     from lockwise.discover.versions import version_key
 
     out = []
     for path in _sql_files(directory):
-        up_sql, down_sql, no_tx = _split_marked(layout, _read(path))
+        text = _read(path)
         version, name = _split_version(path.stem)
+        if version and _tool_refuses(layout, text):
+            raise InputError(f"{layout} refuses a migration without {_UP_MARKERS[layout]}: "
+                             f"the deploy stops here; write {_UP_MARKERS[layout]} on the line "
+                             "above its SQL", path)
+        up_sql, down_sql, no_tx = _split_marked(layout, text)
         out.append(Migration(
             version=version or name, name=name if version else "", path=path, up_sql=up_sql,
             down_sql=down_sql, down_path=path if down_sql is not None else None,

@@ -138,6 +138,8 @@ class Session:
     #: statements that end a transaction (see `lookahead`).
     views_ahead: tuple[tuple[int, str], ...] = ()
     tx_ends: tuple[int, ...] = ()
+    #: The types it creates or renames an object to, by statement index ("type:public.mood").
+    types_ahead: tuple[tuple[int, str], ...] = ()
 
     @property
     def in_transaction(self) -> bool:
@@ -224,8 +226,13 @@ class Session:
     def action_facts(self, action: Action, index: int) -> dict:
         """Facts about one action (of statement `index`) that depend on the transaction."""
         if action.kind == "rename_table":
-            return {"old_name_kept_by_view": self._kept_by_view(action.facts.get("table", ""),
-                                                                index)}
+            return {"old_name_kept_by_view": self._taken_later(
+                self.views_ahead, action.facts.get("table", ""), index)}
+        if action.kind == "rename_other":  # (no `object` for a schema, a role, ...)
+            old = action.facts.get("object")
+            return {"object_is_new": old in self.created,
+                    "old_name_kept": old is not None and self._taken_later(
+                        self.types_ahead, old, index)}
         if action.kind == "validate_constraint":
             key = f"{action.facts.get('table')}.{action.facts.get('constraint')}"
             return {"constraint_added_in_transaction": self.in_transaction and
@@ -320,19 +327,26 @@ class Session:
                 f.get("constraint_sql", "")
         elif action.kind == "drop_view" and f.get("object_type") == "matview":
             self.dropped_matviews.add(f"view:{f.get('table')}")
+        elif action.kind == "rename_other" and f.get("new_object"):
+            # The new name is one this migration gives: no running code uses it yet (a type
+            # renamed away to make room, then dropped, is no loss), and it is there again if
+            # an earlier statement dropped it.
+            self.created.add(f["new_object"])
+            self.dropped.pop(f["new_object"], None)
         elif action.kind == "enum_add_value" and self.in_transaction and f.get("value") and \
                 f"type:{f.get('type')}" not in self.tx_types_created:
             self.tx_enum_values.setdefault(str(f["value"]), []).append(
                 f.get("add_value_sql", ""))
 
-    def _kept_by_view(self, old: str, index: int) -> bool:
-        """Whether a view takes the renamed table's old name later in the same transaction,
-        so that no query ever finds the name missing."""
+    def _taken_later(self, ahead: tuple[tuple[int, str], ...], old: str, index: int) -> bool:
+        """Whether a later statement of the same transaction gives the name statement `index`
+        renames away to another object (`ahead`: `views_ahead` for a table's name, a view
+        taking it; `types_ahead` for a type's), so that no query ever finds it missing."""
         if not self.in_transaction:
             return False
         end = next((e for e in self.tx_ends if e > index), None)
         return any(name == old and index < at and (end is None or at < end)
-                   for at, name in self.views_ahead)
+                   for at, name in ahead)
 
     def _end_transaction(self, rolled_back: bool = False) -> None:
         # COMMIT ends SET LOCAL; ROLLBACK undoes every SET of the transaction (guc.c).
@@ -350,20 +364,38 @@ class Session:
         self.tx_locks.clear()
 
 
-def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int, ...]]:
-    """The views a migration's statements create, by index, and the statements that end a
-    transaction: what a statement's judgement may need from the statements after it."""
-    from lockwise.effects.nodes import range_var
+#: The statements that create a type, and the field naming it.
+_TYPE_CREATES = {"CreateEnumStmt": "typeName", "CreateRangeStmt": "typeName",
+                 "CreateDomainStmt": "domainname"}
+
+
+def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int, ...],
+                                          tuple[tuple[int, str], ...]]:
+    """The views a migration's statements create, by index, the statements that end a
+    transaction, and the types they create or rename an object to ("type:public.mood"):
+    what a statement's judgement may need from the statements after it."""
+    from lockwise.effects.nodes import object_name, range_var, strings
 
     views: list[tuple[int, str]] = []
     ends: list[int] = []
+    types: list[tuple[int, str]] = []
     for index, tree in enumerate(trees):
-        if "ViewStmt" in tree:
+        kind = next(iter(tree), "")
+        if kind == "ViewStmt":
             views.append((index, range_var(tree["ViewStmt"].get("view"))[0]))
-        elif "TransactionStmt" in tree and tree["TransactionStmt"].get("kind") in (
+        elif kind == "TransactionStmt" and tree["TransactionStmt"].get("kind") in (
                 "TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
             ends.append(index)
-    return tuple(views), tuple(ends)
+        elif kind in _TYPE_CREATES and (names := strings(tree[kind].get(_TYPE_CREATES[kind]))):
+            types.append((index, f"type:{object_name(names)}"))
+        elif kind == "CompositeTypeStmt":
+            types.append((index, f"type:{range_var(tree[kind].get('typevar'))[0]}"))
+        elif kind == "RenameStmt" and tree[kind].get("renameType") in (
+                "OBJECT_TYPE", "OBJECT_DOMAIN") and (names := strings(
+                    tree[kind].get("object", {}).get("List", {}).get("items"))):
+            types.append((index, f"type:{object_name(names).split('.', 1)[0]}."
+                                 f"{tree[kind].get('newname', '')}"))
+    return tuple(views), tuple(ends), tuple(types)
 
 
 def dropped_facts(gone: Sequence[str]) -> dict:

@@ -236,6 +236,7 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
     changed_deferred: set[str] = set()
 
     touched_later = _touched_later(report)
+    carried = ""  # the comments of a dropped BEGIN / COMMIT
     for position, s in enumerate(report.statements):
         rules = {f.rule for f in s.findings}
         try:
@@ -259,9 +260,11 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
             plan.notes.append(f"not rewritten: line {s.statement.span.line}: a later statement "
                               "of the migration changes the same column, which expand/contract "
                               "would leave unchanged until its contract step")
-        # The statement's own comments travel with it (directives included).
-        comments = "".join(c + "\n" for c in s.statement.leading_comments
-                           if c.startswith("--") and c not in s.statement.sql)
+        # The statement's own comments travel with it (directives included), and those of a
+        # BEGIN / COMMIT the steps replace with their own go with the statement after it.
+        comments = carried + "".join(c + "\n" for c in s.statement.leading_comments
+                                     if c not in s.statement.sql)
+        carried = ""
         sql_here = [s.statement.sql] if pieces is None else pieces.main
         if deferred and _drops_any(s.effect, deferred):
             emit_deferred()  # this statement drops what a deferred step still uses
@@ -281,6 +284,8 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
             if not _is_transaction_control(s.statement.sql):
                 segment.append(comments + s.statement.sql)
                 segment_transactional = segment_transactional and s.effect.transactional
+            else:
+                carried = comments
             for f in s.findings:
                 if f.safety >= Safety.REQUIRES_DOWNTIME and f.rule not in FIXABLE:
                     plan.notes.append(f"not rewritten: {f.rule} at line {s.statement.span.line} "

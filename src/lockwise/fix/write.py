@@ -229,7 +229,10 @@ def _new_files(migration: Migration, version: str, name: str, text: str,
         return [OutputFile(directory / f"{version}.do.{name.replace('.', '_')}.sql", text)]
     if layout in ("plain", "file", "atlas", "supabase", *_SECTION_MARKERS):
         return [OutputFile(directory / f"{version}_{name}.sql", text)]
-    raise InputError(f"lockwise fix cannot write the {layout} layout yet", migration.path)
+    # (sqitch: a new change needs its line in sqitch.plan and its revert and verify scripts;
+    # a step rewritten in place needs none, so only a plan that adds migrations ends here.)
+    raise Unrewritable(f"lockwise fix cannot write the {layout} layout yet: a new migration of "
+                       "it would be needed; make the change safe by hand")
 
 
 #: Layouts whose files lockwise fix does not write: tern numbers its migrations 1..N without

@@ -307,6 +307,10 @@ class _Builder:
         self.created_under: dict[str, set[str]] | None = None
         self.users: dict[str, set[str]] = {}
         self.dropped: dict[str, tuple[Location, str]] = _DroppedMap()
+        #: Tables, indexes and columns used before anything here created them (made outside
+        #: the migrations, unless a later one creates them: `_created_late`): where first, how,
+        #: and the conflict already reported for a column a table created here lacked.
+        self.not_yet: dict[str, tuple[Location, str, Conflict | None]] = {}
         self.full_tables: set[str] = set()
         self.views = _ViewMap()
         self.ops: dict[str, list[_Op]] = {}
@@ -549,9 +553,12 @@ class _Builder:
                     rel in self.full_tables:
                 created = self.created_at.get(f"table:{rel}")
                 where = f" (created in {created.migration})" if created else ""
-                self.conflict("missing-object", [created, loc], obj,
-                              f"{m.id} {_VERBS[verb]} {obj}, but table {rel}{where} never has "
-                              f"that column in these migrations: the statement fails")
+                found = self.conflict(
+                    "missing-object", [created, loc], obj,
+                    f"{m.id} {_VERBS[verb]} {obj}, but table {rel}{where} never has that column "
+                    f"in these migrations: the statement fails")
+                if verb != "drops":
+                    self.not_yet.setdefault(obj, (loc, verb, found))
                 return
         elif kind == "index":
             alive = name in cat.indexes
@@ -559,6 +566,26 @@ class _Builder:
             alive = obj not in self.dropped
         if not alive and obj in self.dropped:
             self._report_missing(key, m, loc, obj, verb)
+        elif not alive and verb != "drops":
+            # (A DROP or rename of an object made outside leaves its name free for a later
+            # CREATE: no conflict if one comes.)
+            self.not_yet.setdefault(obj, (loc, verb, None))
+
+    def _created_late(self, key: str, loc: Location, obj: str) -> None:
+        """`obj`, which a statement used before anything here created it, is created at `loc`:
+        it did not exist before (this CREATE would fail), so that statement fails on a
+        database these migrations build. A column reported as never added is now told apart."""
+        used, verb, reported = self.not_yet.pop(obj)
+        where = "later in this migration" if used.migration == key else f"in {key}"
+        found = Conflict("missing-object", (used, loc), obj,
+                         f"{used.migration} {_VERBS[verb]} {obj}, which these migrations create "
+                         f"only later ({where}): on a database built from them the statement "
+                         f"fails")
+        at = next((i for i, c in enumerate(self.graph.conflicts) if c is reported), None)
+        if at is not None:
+            self.graph.conflicts[at] = found
+        elif reported is None:
+            self.graph.conflicts.append(found)
 
     def _report_missing(self, key: str, m: Migration, loc: Location, obj: str,
                         verb: str) -> None:
@@ -774,6 +801,8 @@ class _Builder:
                 self.full_tables -= {t for t in self.full_tables
                                      if t.split(".", 1)[1] in text}
         for c in sorted(creates):
+            if c in self.not_yet:
+                self._created_late(key, loc, c)
             self.creator[c] = key
             self.created_at[c] = loc
             if self.created_under is not None:

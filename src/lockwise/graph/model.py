@@ -15,7 +15,8 @@ CONFLICT_SAFETY: dict[str, Safety] = {
     "duplicate-version": Safety.REQUIRES_DOWNTIME,
     # Tools that sort versions as text and tools that sort them as numbers disagree.
     "ambiguous-order": Safety.SAFE_WITH_CARE,
-    # The migration fails at deploy time: the object it uses is gone or was never there.
+    # The migration fails at deploy time: the object it uses is gone, never there, or made
+    # only by a later migration.
     "missing-object": Safety.REQUIRES_DOWNTIME,
     # A drop that fails (a view or FK still depends on it) or CASCADE-drops the dependent.
     "dependency-dropped": Safety.REQUIRES_DOWNTIME,
@@ -85,7 +86,7 @@ class Conflict:
 CONFLICT_TITLES: dict[str, str] = {
     "duplicate-version": "Two migrations have the same version",
     "ambiguous-order": "Versions that sort one way as numbers and another as text",
-    "missing-object": "A migration uses an object that is gone by then",
+    "missing-object": "A migration uses an object that is gone or not there yet",
     "dependency-dropped": "A drop that fails, or CASCADE-drops a view or foreign key",
     "non-commuting": "Migrations from two branches change the same object, order matters",
     "out-of-order": "A new migration sorts before one already applied",

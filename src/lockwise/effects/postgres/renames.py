@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from lockwise.effects.nodes import range_var, strings, type_stand_in, type_stand_in_note, unwrap
+from lockwise.effects.nodes import (
+    object_name,
+    range_var,
+    strings,
+    type_stand_in,
+    type_stand_in_note,
+    unwrap,
+)
 from lockwise.effects.postgres.builder import (
     NO_TABLE,
     Builder,
@@ -113,7 +120,25 @@ def rename(b: Builder, stmt: dict) -> None:
         # A schema (or database, role, ...) is named by `subname`, not by an object node.
         names = _rename_object_names(stmt) or [stmt.get("subname", "")]
         b.act("rename_other", refusal, taken, object_type=rtype.replace("OBJECT_", "").lower(),
-              name=".".join(names), new_name=new)
+              name=".".join(names), new_name=new, **renamed_object(rtype, names, new))
+
+
+#: The objects code names whose renames the session follows (`Session.dropped`, `created`),
+#: as their kind is written in an object key ("type:public.mood").
+_RENAMED_KINDS = {"OBJECT_TYPE": "type", "OBJECT_DOMAIN": "type", "OBJECT_FUNCTION": "function",
+                  "OBJECT_PROCEDURE": "function", "OBJECT_ROUTINE": "function",
+                  "OBJECT_SEQUENCE": "sequence"}
+
+
+def renamed_object(rtype: str, names: list[str], new: str) -> dict:
+    """The object keys of a renamed type, domain, function or sequence before and after
+    (`object`, `new_object`: "type:public.mood", "type:public.feeling"); none for other
+    objects. The new name is in the old one's schema."""
+    kind = _RENAMED_KINDS.get(rtype)
+    if kind is None or not names or not names[-1] or not new:
+        return {}
+    old = names[0] if rtype == "OBJECT_SEQUENCE" else object_name(names)
+    return {"object": f"{kind}:{old}", "new_object": f"{kind}:{old.split('.', 1)[0]}.{new}"}
 
 
 def _rename_object_names(stmt: dict) -> list[str]:
