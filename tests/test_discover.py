@@ -326,3 +326,19 @@ def test_sql_migrate_reads_its_annotations_as_written(tmp_path: Path) -> None:
     (tmp_path / "3_lower.sql").write_text("-- +migrate up\nALTER TABLE t ADD COLUMN b int;\n")
     with pytest.raises(InputError, match="without -- \\+migrate Up"):
         discover(tmp_path)
+
+
+def test_dbmate_reads_its_markers_as_written(tmp_path: Path) -> None:
+    """dbmate's parser (pkg/dbmate/migration.go, `(?m)^--\\s*migrate:up(\\s*$|\\s+\\S+)`)
+    knows only a lowercase `-- migrate:up` / `-- migrate:down` at the start of a line: an
+    uppercase marker is no marker to it, so a file with only that is refused, and an uppercase
+    down marker below the up one is part of the up section."""
+    write(tmp_path, {"1_init.sql": "-- migrate:up\nCREATE TABLE t (id bigint);\n"
+                                   "-- Migrate:Down\nCREATE TABLE u (id bigint);\n"
+                                   "-- migrate:down\nDROP TABLE t;\n"})
+    [init] = discover(tmp_path)
+    assert "CREATE TABLE u" in init.up_sql and "DROP TABLE t" not in init.up_sql
+    (tmp_path / "2_upper.sql").write_text("-- MIGRATE:UP\nALTER TABLE t ADD COLUMN b int;\n")
+    with pytest.raises(InputError, match="without -- migrate:up") as raised:
+        discover(tmp_path)
+    assert raised.value.path == tmp_path / "2_upper.sql"
