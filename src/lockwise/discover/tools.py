@@ -40,6 +40,10 @@ from lockwise.parse.source import InputError, read_sql_file
 
 _DBMATE_SECTION = lazy_compile(r"^[ \t]*--[ \t]*migrate:(up|down)\b([^\n]*)$",
                                re.IGNORECASE | re.MULTILINE)
+#: dbmate's parser (pkg/dbmate/migration.go: `(?m)^--\s*migrate:up(\s*$|\s+\S+)`) knows a
+#: marker only lowercase at the start of a line: the sections are split as it splits them
+#: (the looser pattern above only tells a dbmate folder, whose misspelt file is then refused).
+_DBMATE_MARKER = lazy_compile(r"^--\s*migrate:(up|down)(?=\s|$)([^\n]*)$", re.MULTILINE)
 _GOOSE_SECTION = lazy_compile(r"^[ \t]*--[ \t]*\+goose[ \t]+(up|down)\b([^\n]*)$",
                               re.IGNORECASE | re.MULTILINE)
 _SQL_MIGRATE_SECTION = lazy_compile(r"^[ \t]*--[ \t]*\+migrate[ \t]+(up|down)\b([^\n]*)$",
@@ -93,7 +97,7 @@ def _split_sections(text: str, markers: re.Pattern[str]
 
 def split_dbmate(text: str) -> tuple[str, str | None, bool]:
     """(up SQL, down SQL or None, no_transaction) of a dbmate file, lines kept true."""
-    up_sql, down_sql, up = _split_sections(text, _DBMATE_SECTION)
+    up_sql, down_sql, up = _split_sections(text, _DBMATE_MARKER)
     no_tx = up is not None and re.search(r"\btransaction:\s*false\b", up.group(2),
                                          re.IGNORECASE) is not None
     return up_sql, down_sql, no_tx
@@ -200,7 +204,8 @@ def _tool_refuses(layout: str, text: str) -> bool:
     '-- +goose Up' annotation", sql-migrate finds "no Up/Down annotations"."""
     if layout == "sql-migrate":
         return _SQL_MIGRATE_ANNOTATION.search(text) is None
-    return not any(m.group(1).lower() == "up" for m in _SECTIONS[layout][0].finditer(text))
+    markers = _DBMATE_MARKER if layout == "dbmate" else _SECTIONS[layout][0]
+    return not any(m.group(1).lower() == "up" for m in markers.finditer(text))
 
 
 def _read_sectioned(directory: Path, layout: str) -> list[Migration]:
