@@ -991,3 +991,19 @@ def test_fix_keeps_the_comments_before_a_begin_it_drops(header: str, tmp_path: P
     written = rewrite_dir(source, tmp_path / "out")
     assert header.strip() in written["002_change.sql"]
     assert above_care(tmp_path / "out") == {}
+
+
+def test_an_ignore_above_a_begin_fix_drops_does_not_move_to_the_next_statement(
+        tmp_path: Path) -> None:
+    """An ignore directive above BEGIN applies to BEGIN (lint calls it unused there): the
+    rewrite drops that BEGIN, and the directive must not start waiving the statement after
+    it. It went with the header comments, and the DROP COLUMN below it passed lint."""
+    source = write_files(tmp_path / "src", {
+        "001_init.sql": "CREATE TABLE t (id bigint PRIMARY KEY, a int, b int);\n",
+        "002_change.sql": "-- a header kept\n-- lockwise: ignore[drop-column] reason: above BEGIN\n"
+                          "BEGIN;\nALTER TABLE t DROP COLUMN a;\n"
+                          "CREATE INDEX t_b ON t (b);\nCOMMIT;\n"})
+    assert "drop-column" in above_care(source)["002_change"]
+    written = rewrite_dir(source, tmp_path / "out")
+    assert "-- a header kept" in written["002_change.sql"]
+    assert "drop-column" in above_care(tmp_path / "out").get("002_change", [])
