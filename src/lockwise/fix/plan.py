@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lockwise.core.types import Action, Effect, Migration, MigrationReport, Safety
+from lockwise.core.types import (
+    Action,
+    Effect,
+    Migration,
+    MigrationReport,
+    Safety,
+    StatementReport,
+)
 from lockwise.effects.versions import DEFAULT_PG_VERSION
 from lockwise.fix.patterns import FIXABLE, Unprintable, rewrite, statement_facts
 from lockwise.parse.quoting import quote_literal
@@ -71,6 +78,25 @@ class FixPlan:
 def _is_transaction_control(sql: str) -> bool:
     first = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
     return first in ("BEGIN", "COMMIT", "START", "END", "ROLLBACK")
+
+
+def _without_statement_directives(comments: list[str], dropped: StatementReport,
+                                  notes: list[str]) -> str:
+    """The comments of a BEGIN / COMMIT the rewrite drops, to go with the next statement:
+    without the ignore directives that applied to that statement alone (a file-wide one
+    stays), which would start waiving the next one."""
+    from lockwise.rules.directives import parse_directive
+
+    kept = []
+    for comment in comments:
+        directive = parse_directive(comment)
+        if directive is not None and not directive.file_level:
+            notes.append(f"dropped with the {dropped.statement.sql.split()[0].upper()} at line "
+                         f"{dropped.statement.span.line}: `{directive.text}` applied to it "
+                         "alone, not to the statement after it")
+            continue
+        kept.append(comment + "\n")
+    return "".join(kept)
 
 
 def _is_setting(sql: str) -> bool:
@@ -262,9 +288,8 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
                               "would leave unchanged until its contract step")
         # The statement's own comments travel with it (directives included), and those of a
         # BEGIN / COMMIT the steps replace with their own go with the statement after it.
-        comments = carried + "".join(c + "\n" for c in s.statement.leading_comments
-                                     if c not in s.statement.sql)
-        carried = ""
+        own_comments = [c for c in s.statement.leading_comments if c not in s.statement.sql]
+        comments = carried + "".join(c + "\n" for c in own_comments)
         sql_here = [s.statement.sql] if pieces is None else pieces.main
         if deferred and _drops_any(s.effect, deferred):
             emit_deferred()  # this statement drops what a deferred step still uses
@@ -284,13 +309,15 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
             if not _is_transaction_control(s.statement.sql):
                 segment.append(comments + s.statement.sql)
                 segment_transactional = segment_transactional and s.effect.transactional
+                carried = ""
             else:
-                carried = comments
+                carried += _without_statement_directives(own_comments, s, plan.notes)
             for f in s.findings:
                 if f.safety >= Safety.REQUIRES_DOWNTIME and f.rule not in FIXABLE:
                     plan.notes.append(f"not rewritten: {f.rule} at line {s.statement.span.line} "
                                       "has no mechanical fix; see its `instead`")
             continue
+        carried = ""
         if comments:
             target = pieces.main or pieces.alone
             target[0] = comments + target[0]
