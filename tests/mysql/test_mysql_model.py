@@ -237,6 +237,22 @@ def test_cli_dialect_and_bad_server_version(tmp_path: Path) -> None:
     assert bad.exit_code == 2
 
 
+@pytest.mark.parametrize(("args", "server_version"), [
+    (["--dialect", "mysql"], "8.4.0"), (["--dialect", "mysql", "--server-version", "8.0.28"],
+                                        "8.0.28"),
+    (["--dialect", "mariadb"], "10.11.0")])
+def test_the_json_report_names_the_mysql_server_version_not_a_postgresql_one(
+        tmp_path: Path, args: list[str], server_version: str) -> None:
+    """A MySQL or MariaDB run is judged for that server's version: the JSON report says which
+    (the default when none is given), and carries no PostgreSQL version it was not judged for."""
+    (tmp_path / "1_a.sql").write_text(SETUP)
+    result = CliRunner().invoke(app, ["lint", str(tmp_path), "-f", "json", *args])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert (doc["dialect"], doc["server_version"]) == (args[1], server_version)
+    assert "pg_version" not in doc
+
+
 def test_temporal_mysql_corpus_lints_cleanly(corpora: Path) -> None:
     from lockwise.discover import discover
 
