@@ -998,16 +998,18 @@ def test_the_json_report_rendered_before_its_conflicts_is_the_whole_document(
         render_json,
     )
 
+    options = LintOptions(fail_on=Safety.SAFE_WITH_CARE)
+
     found = collect([CONFLICTS / fixture], None)
     got = lint_with_conflicts(found.migrations, found.histories, LintOptions(), conflicts=True,
                               use_cache=False, parallel=False)
     listed = [c.to_dict() for c in got.conflicts]
-    head = json_before_conflicts(got.reports, pg_version=16, fail_on=Safety.SAFE_WITH_CARE)
+    head = json_before_conflicts(got.reports, options=options)
     whole = json.loads(head + "\n}")
     whole["conflicts"] = listed
     assert json_with_conflicts(head, listed) == json.dumps(whole, indent=2)
-    assert render_json(got.reports, pg_version=16, fail_on=Safety.SAFE_WITH_CARE,
-                       conflicts=listed) == json.dumps(whole, indent=2)
+    assert render_json(got.reports, options=options, conflicts=listed) == \
+        json.dumps(whole, indent=2)
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])

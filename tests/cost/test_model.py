@@ -282,11 +282,10 @@ def test_concurrently_does_not_trip_the_limit() -> None:
 
 
 def test_json_report_sums_migration_estimates() -> None:
-    from lockwise.core.types import Safety
     from lockwise.report.json_report import render_json
 
     report = lint(f"{REWRITE};\n{SCAN};", BIG, None)
-    doc = json.loads(render_json([report], pg_version=16, fail_on=Safety.REQUIRES_DOWNTIME))
+    doc = json.loads(render_json([report], options=LintOptions()))
     m = doc["migrations"][0]
     per = [s["estimated_seconds"] for s in m["statements"]]
     assert all(p is not None for p in per)

@@ -307,6 +307,7 @@ def mutated(draw: st.DrawFn, data: bytes) -> bytes:
 def check_reports(reports: list, sql: str) -> None:
     """What every lint result must look like, whatever the input."""
     from lockwise.core.types import Safety
+    from lockwise.options import LintOptions
     from lockwise.report.json_report import render_json
     from lockwise.report.text import render_text
 
@@ -322,7 +323,7 @@ def check_reports(reports: list, sql: str) -> None:
         for s in report.statements:
             assert 1 <= s.statement.span.line <= line_count
     # The reports must render: the JSON is valid, the text report prints.
-    json.loads(render_json(reports, pg_version=16, fail_on=Safety.REQUIRES_DOWNTIME))
+    json.loads(render_json(reports, options=LintOptions()))
     import io
 
     render_text(reports, io.StringIO(), verbose=True, color=False)

@@ -324,7 +324,7 @@ def lint(
             elif output_format is OutputFormat.json:
                 from lockwise.report.json_report import json_before_conflicts
 
-                head = json_before_conflicts(shown, pg_version=pg_version, fail_on=threshold)
+                head = json_before_conflicts(shown, options=options)
             return shown
 
         # The object graph is built from PostgreSQL facts; MySQL gets per-statement checks.

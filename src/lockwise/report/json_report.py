@@ -1,7 +1,8 @@
 """The JSON report, a documented and versioned schema (docs/json-schema.md).
 
 Schema version 1:
-{ "schema_version": 1, "tool": {"name", "version"}, "pg_version", "fail_on", "safety",
+{ "schema_version": 1, "tool": {"name", "version"}, "dialect",
+  "pg_version" (PostgreSQL) or "server_version" (MySQL, MariaDB), "fail_on", "safety",
   "migrations": [ { "id", "version", "name", "path", "layout", "safety", "reason",
                     "estimated_seconds", "lock_seconds", "findings": [...],
                     "statements": [ { "index", "line", "column", "end_line", "end_column",
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 from lockwise import __version__
 from lockwise.core.types import Finding, MigrationReport, Safety, StatementReport
 from lockwise.effects.locks import blocked_work, lock_name
+from lockwise.options import LintOptions
 from lockwise.report.ci_common import total
 
 SCHEMA_VERSION = 1
@@ -81,14 +83,24 @@ def migration_dict(r: MigrationReport) -> dict:
     }
 
 
-def render_json(reports: Sequence[MigrationReport], *, pg_version: int, fail_on: Safety,
+def render_json(reports: Sequence[MigrationReport], *, options: LintOptions,
                 conflicts: Sequence[dict] = ()) -> str:
-    return json_with_conflicts(json_before_conflicts(reports, pg_version=pg_version,
-                                                     fail_on=fail_on), conflicts)
+    return json_with_conflicts(json_before_conflicts(reports, options=options), conflicts)
 
 
-def json_before_conflicts(reports: Sequence[MigrationReport], *, pg_version: int,
-                          fail_on: Safety) -> str:
+def target_fields(options: LintOptions) -> dict:
+    """The database the run judged for: its dialect and the version of that dialect
+    (`pg_version` for PostgreSQL; `server_version`, given or the default, for MySQL and
+    MariaDB, which no PostgreSQL version says anything about)."""
+    if options.dialect == "postgresql":
+        return {"dialect": options.dialect, "pg_version": options.pg_version}
+    from lockwise.lint_mysql import server_version
+
+    return {"dialect": options.dialect,
+            "server_version": ".".join(map(str, server_version(options)))}
+
+
+def json_before_conflicts(reports: Sequence[MigrationReport], *, options: LintOptions) -> str:
     """The document up to its last member, `conflicts`: lint renders it while the conflict
     graph is still being built beside it (json.dumps with an indent runs in pure Python: a
     quarter of a second for lemmy and documenso)."""
@@ -96,7 +108,7 @@ def json_before_conflicts(reports: Sequence[MigrationReport], *, pg_version: int
     doc = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "lockwise", "version": __version__},
-        "pg_version": pg_version, "fail_on": fail_on.label, "safety": safety.label,
+        **target_fields(options), "fail_on": options.fail_on.label, "safety": safety.label,
         "migrations": [migration_dict(r) for r in reports],
         "findings_count": sum(len(r.all_findings) for r in reports),
     }
