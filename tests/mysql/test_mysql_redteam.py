@@ -3,6 +3,8 @@ migrations): statements that were misread, and the facts and alternatives they n
 
 from __future__ import annotations
 
+import pytest
+
 from lockwise.discover import migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
 
@@ -163,6 +165,24 @@ def test_postgresql_sql_read_as_mysql_is_refused_where_mysql_refuses_it() -> Non
         "SELECT x::text FROM users;\n")
     assert [(line, col) for line, col, _ in errors] == [(1, 14), (2, 34), (3, 9)]
     assert all("This looks like PostgreSQL SQL" in message for _, _, message in errors)
+
+
+@pytest.mark.parametrize(("dialect", "forms"), [
+    ("mysql", "SET DEFAULT, DROP DEFAULT, SET VISIBLE or SET INVISIBLE"),
+    ("mariadb", "SET DEFAULT or DROP DEFAULT")])
+@pytest.mark.parametrize(("clause", "near"), [("SET", "SET"), ("bigint", "bigint")])
+def test_an_alter_column_without_a_mysql_form_names_mysqls_forms(
+        dialect: str, forms: str, clause: str, near: str) -> None:
+    """`ALTER COLUMN x SET` (sqlglot reads SET as the SET type) or `ALTER COLUMN x bigint` has
+    no TYPE word: the message named PostgreSQL's ALTER COLUMN ... TYPE, at the statement's
+    first word. MySQL's ALTER [COLUMN] takes SET DEFAULT, SET {VISIBLE | INVISIBLE} or DROP
+    DEFAULT (MySQL 8.4 manual, 15.1.9 ALTER TABLE Statement); MariaDB's SET DEFAULT or DROP
+    DEFAULT (MariaDB knowledge base, ALTER TABLE)."""
+    [(line, column, message)] = _parse_errors(f"ALTER TABLE users ALTER COLUMN x {clause};",
+                                              dialect)
+    assert (line, column) == (1, 34)
+    assert f'near "{near}"' in message and forms in message
+    assert "PostgreSQL" not in message and "TYPE" not in message
 
 
 def test_an_alter_table_operation_no_server_knows_is_a_parse_error() -> None:
