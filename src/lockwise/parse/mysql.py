@@ -324,12 +324,34 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
     if isinstance(tree, exp.Alter) and any(
             isinstance(a, exp.AlterColumn) and a.args.get("dtype") is not None
             for a in tree.args.get("actions") or ()):
-        at = next((t for t, w in zip(tokens, words, strict=True) if w == "TYPE"), tokens[0])
-        return ('syntax error at or near "TYPE" (PostgreSQL\'s ALTER COLUMN ... TYPE; MySQL '
-                'changes a type with MODIFY)', at.start, len(at.text))
+        return _alter_column_type(tokens, words, dialect, version)
     if (incomplete := _incomplete_clause(tokens, words)) is not None:
         return incomplete
     return _unknown_alter_operation(tokens, words) if isinstance(tree, exp.Command) else None
+
+
+def _alter_column_type(tokens: list, words: list[str], dialect: str, version: tuple[int, ...]
+                       ) -> tuple[str, int, int]:
+    """The error of an ALTER COLUMN that sqlglot read as a type change, as (message, offset,
+    length): PostgreSQL's `ALTER COLUMN x [SET DATA] TYPE t`, or a clause neither server
+    knows (`ALTER COLUMN x SET`, whose SET sqlglot takes for the SET type; `ALTER COLUMN x t`),
+    at the word after the column."""
+    if "TYPE" in words:
+        at = tokens[words.index("TYPE")]
+        return ('syntax error at or near "TYPE" (PostgreSQL\'s ALTER COLUMN ... TYPE; MySQL '
+                'changes a type with MODIFY)', at.start, len(at.text))
+    # ALTER [COLUMN] name <clause>: the ALTER after ALTER TABLE's, or the first token's.
+    start = next((i for i in range(1, len(words)) if words[i] == "ALTER"), 0)
+    at_index = start + (3 if words[start + 1:start + 2] == ["COLUMN"] else 2)
+    at = tokens[min(at_index, len(tokens) - 1)]
+    # MySQL 8.4 manual, 15.1.9 ALTER TABLE Statement: ALTER [COLUMN] col_name {SET DEFAULT
+    # ... | SET {VISIBLE | INVISIBLE} | DROP DEFAULT} (VISIBLE/INVISIBLE since 8.0.23);
+    # MariaDB knowledge base, ALTER TABLE: ALTER [COLUMN] col_name SET DEFAULT ... | DROP DEFAULT.
+    forms = ("SET DEFAULT, DROP DEFAULT, SET VISIBLE or SET INVISIBLE"
+             if dialect != "mariadb" and version >= (8, 0, 23) else "SET DEFAULT or DROP DEFAULT")
+    server = "MariaDB" if dialect == "mariadb" else "MySQL"
+    return (f'syntax error at or near "{at.text}" ({server}\'s ALTER COLUMN takes {forms}; '
+            'a type changes with MODIFY)', at.start, len(at.text))
 
 
 #: ALTER TABLE operations that need what follows them (a name, a definition): a clause that
