@@ -453,3 +453,16 @@ def test_indexes_built_by_earlier_migrations_are_rebuilt_too() -> None:
     first = lint_migrations([migration_from_text("VACUUM FULL orders;", "0003_vacuum.sql")],
                             options)
     assert later[-1].statements[0].estimated_seconds > first[0].statements[0].estimated_seconds
+
+
+def test_the_referenced_tables_rows_read_like_every_row_count() -> None:
+    """A foreign key's validation names the referenced table's rows as the other row counts
+    of the stats wording do (human_rows: "5.0 M rows"), not as a float ("5000000.0")."""
+    from lockwise.cost.model import drivers_text
+
+    child, parent = table(20e6), table(5e6, name="public.customers")  # as read from a file
+    got = estimate("ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (c0) "
+                   "REFERENCES customers (id)", child, parent)
+    (op,) = [o for o in got.operations if o.kind == "fk_validation"]
+    assert "referenced 5.0 M rows" in drivers_text(op.drivers)
+    assert "5000000" not in got.summary()
