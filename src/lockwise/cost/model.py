@@ -147,6 +147,8 @@ def drivers_text(drivers: dict) -> str:
             out.append(human_rows(value))
         elif key == "rows_indexed":
             out.append(f"{human_rows(value)} indexed")
+        elif key.endswith("_rows") and isinstance(value, (int, float)):  # referenced_rows
+            out.append(f"{key[:-5].replace('_', ' ')} {human_rows(value)}")
         elif key == "partial":
             out.append(f"partial index ({value})")
         elif key.endswith("bytes") and isinstance(value, (int, float)):
