@@ -634,3 +634,24 @@ def test_mysql_reports_name_mysql_locks_snapshot(snapshot, fmt: str) -> None:
                     "RowExclusiveLock"):
         assert pg_name not in out
     assert out == snapshot
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif", "github", "markdown",
+                                           "junit", "gitlab"])
+@pytest.mark.parametrize("from_config", [False, True])
+def test_paths_are_shown_relative_to_the_working_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output_format: str,
+        from_config: bool) -> None:
+    """As ruff shows them: the migrations named in lockwise.toml (relative to the file, which
+    made them absolute) are shown as those named on the command line are, in every format."""
+    (tmp_path / "db" / "m").mkdir(parents=True)
+    (tmp_path / "db" / "m" / "1_a.sql").write_text("CREATE TABLE t (id bigint, a int);\n"
+                                                   "ALTER TABLE t DROP COLUMN a;\n")
+    if from_config:
+        (tmp_path / "lockwise.toml").write_text('migrations = ["db/m"]\n')
+    monkeypatch.chdir(tmp_path)
+    args = ["lint", "-f", output_format, "--no-cache"] + ([] if from_config else ["db/m"])
+    result = CliRunner().invoke(app, args)
+    assert "1_a.sql" in result.stdout, result.output
+    assert str(tmp_path) not in result.stdout
+    assert "db/m/1_a.sql" in result.stdout
