@@ -224,7 +224,7 @@ class _Reader:
 
     def paths(self, key: str, value: object) -> list[Path]:
         base = self.path.parent if self.path else Path.cwd()
-        return [base / p for p in self.strings(key, value)]
+        return [_from_working_directory(base / p) for p in self.strings(key, value)]
 
     def safety(self, key: str, value: object) -> Safety:
         if not isinstance(value, str):
@@ -240,6 +240,16 @@ class _Reader:
                 hint = _close(key, known)
                 raise self.fail(key, f"unknown key `{key}` in {where}{hint}; known keys: "
                                      f"{', '.join(sorted(known))}")
+
+
+def _from_working_directory(path: Path) -> Path:
+    """`path` (absolute: the config file's folder joined) relative to the working directory
+    when it lies there, as a path named on the command line is: reports show a migration's
+    path as it was given (relative, as ruff shows them), whichever named it."""
+    try:
+        return path.relative_to(Path.cwd().resolve())
+    except (ValueError, OSError):  # elsewhere (a config file above it), or no cwd
+        return path
 
 
 def _close(key: str, known: Iterable[str]) -> str:
