@@ -2984,3 +2984,32 @@ def test_effect_matches_server(oracle, case: Case) -> None:
         # one after TRUNCATE), which says nothing about reading the old rows.
         scanned = obs.scans - case.unmodeled_scans - obs.rewrites
         assert (pred.scans - obs.rewrites) & obs.relations == scanned, "sequential scans"
+
+
+@pytest.mark.parametrize("sql", ["REINDEX TABLE events", "REINDEX INDEX events_day"])
+def test_reindex_of_a_partitioned_table_holds_each_partitions_indexes(oracle, sql: str) -> None:
+    """REINDEX of a partitioned table (or of its partitioned index) rebuilds each partition's
+    indexes in that partition's own transaction, holding them ACCESS EXCLUSIVE: reads of the
+    partition wait then (and reads through the parent, which open them), while the parent's
+    own partitioned index is never held so. The model held the parent's indexes, so the
+    report said reads of each partition go on. Observed at each partition's turn (a reader
+    of the partition holds it there)."""
+    from lockwise.catalog.model import Catalog
+    from lockwise.catalog.replay import apply_statement
+    from lockwise.effects.locks import index_held_exclusive, queued_locks
+    from lockwise.parse.postgres import parse_sql
+
+    held: set[str] = set()
+    for partition in ("events_2024", "events_2025"):
+        obs = oracle.observe(EVENTS_INDEXED, sql, blocker=f"SELECT count(*) FROM {partition}")
+        held |= {i for i, m in obs.index_locks.items() if m == L.ACCESS_EXCLUSIVE}
+    catalog = Catalog()
+    for stmt in parse_sql(EVENTS_INDEXED).statements:
+        apply_statement(catalog, stmt.tree, "setup")
+    held_on = {catalog.indexes[index].table for index in held}
+    assert held_on == {"public.events_2024", "public.events_2025"}
+    effect = oracle.predict(EVENTS_INDEXED, sql, {}).effect
+    assert index_held_exclusive(effect) == held_on | {"public.events"}
+    queued = queued_locks(effect)
+    assert queued["the indexes of public.events_2025"] == L.ACCESS_EXCLUSIVE
+    assert "public.events_2025" not in queued  # named by its held indexes, not its SHARE
