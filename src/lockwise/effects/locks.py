@@ -76,10 +76,18 @@ def blocked_work(effect: Effect) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def _index_held_tables(facts: dict) -> tuple[str, ...]:
+    """The tables whose queries wait for an index an action holds ACCESS EXCLUSIVE: its
+    table's, or (REINDEX of a partitioned table) each partition's in turn, and the parent's
+    queries, which open them (`index_exclusive_tables`)."""
+    return facts.get("index_exclusive_tables") or (facts.get("table") or "",)
+
+
 def index_held_exclusive(effect: Effect) -> frozenset[str]:
-    """The tables one of whose indexes the statement holds ACCESS EXCLUSIVE."""
-    return frozenset(a.facts.get("table") or "" for a in effect.actions
-                     if a.facts.get("index_access_exclusive")) - {""}
+    """The tables one of whose indexes (or of whose partitions') the statement holds ACCESS
+    EXCLUSIVE."""
+    return frozenset(t for a in effect.actions if a.facts.get("index_access_exclusive")
+                     for t in _index_held_tables(a.facts)) - {""}
 
 
 def queued_locks(effect: Effect, new: Container[str] = ()) -> dict[str, LockMode]:
@@ -97,13 +105,15 @@ def queued_locks(effect: Effect, new: Container[str] = ()) -> dict[str, LockMode
         return locks
     locks = dict(locks)
     for facts in held:
-        table, index = facts.get("table") or "", facts.get("index") or ""
-        if (table and table in new) or (index and f"index:{index}" in new) or \
-                locks.get(table) is M.ACCESS_EXCLUSIVE:
-            continue
-        locks.pop(table, None)
-        name = f"index {index}" if index else "the indexes"
-        locks[f"{name} of {table}" if table else name] = M.ACCESS_EXCLUSIVE
+        index = facts.get("index") or ""
+        for table in _index_held_tables(facts):
+            if (table and table in new) or (index and f"index:{index}" in new) or \
+                    locks.get(table) is M.ACCESS_EXCLUSIVE:
+                continue
+            locks.pop(table, None)
+            name = f"index {index}" if index and not facts.get("index_exclusive_tables") \
+                else "the indexes"
+            locks[f"{name} of {table}" if table else name] = M.ACCESS_EXCLUSIVE
     return locks
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lockwise.catalog.model import Index
+from lockwise.catalog.model import Catalog, Index
 from lockwise.catalog.replay import (
     default_index_name,
     index_builds,
@@ -126,12 +126,29 @@ def reindex(b: Builder, stmt: dict) -> None:
     # the server). Table-level `locks` cannot say it, hence the fact.
     b.act("reindex", table=table, table_name=table.split(".", 1)[-1], index=index,
           index_access_exclusive=not concurrently,
+          index_exclusive_tables=_indexes_held_on(b.ctx.catalog, table, index)
+          if partitioned and not concurrently else (),
           target=kind.replace("REINDEX_OBJECT_", "").lower(), concurrently=concurrently,
           name=(rel if qualified else rel.split(".", 1)[-1]) if rel else stmt.get("name") or "",
           table_is_new=b.ctx.table_is_new(table) if table else False,
           partitioned_table=partitioned,
           partitioned_reindex_sql=partitioned_reindex_sql(b.ctx.catalog, table, qualified)
           if partitioned and kind == "REINDEX_OBJECT_TABLE" else "")
+
+
+def _indexes_held_on(catalog: Catalog, table: str, index: str) -> tuple[str, ...]:
+    """The tables whose reads wait for an index REINDEX of partitioned `table` (or of its
+    partitioned `index`) holds ACCESS EXCLUSIVE: each partition with an index it rebuilds,
+    held in that partition's own transaction, and the parent, whose reads open them; never
+    the parent's partitioned index itself (checked on the server)."""
+    def rebuilt(part_index: Index) -> bool:
+        at: str | None = part_index.name
+        while at is not None and at != index:  # up the attached partitioned indexes
+            at = (known.attached_to if (known := catalog.indexes.get(at)) else None)
+        return at is not None
+
+    return (table, *(part for part in catalog.partitions(table)
+                     if any(not index or rebuilt(i) for i in catalog.indexes_on(part))))
 
 
 #: What REINDEX SCHEMA / DATABASE rebuild the indexes of, one table a transaction (checked on
