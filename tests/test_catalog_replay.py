@@ -1916,3 +1916,52 @@ def test_range_types_and_their_multiranges_are_those_the_server_has(pg_db: str) 
                             "pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype IN "
                             "('r', 'm') AND n.nspname IN ('public', 's')").fetchall()
     assert replayed(sql).types == {name for (name,) in rows}
+
+
+@pytest.mark.parametrize(("setup", "rename", "then"), [
+    # relations share pg_class: the server refuses "relation users already exists"
+    ("CREATE TABLE accounts (id bigint, email text);\nCREATE TABLE users (id bigint, login text);",
+     "ALTER TABLE accounts RENAME TO users;",
+     lambda c: c.tables["public.users"].columns.keys() == {"id", "login"}
+     and set(c.tables["public.accounts"].columns) == {"id", "email"}),
+    ("CREATE TABLE accounts (id bigint, email text);\nCREATE INDEX accounts_email ON accounts "
+     "(email);\nCREATE TABLE users (id bigint);",
+     "ALTER INDEX accounts_email RENAME TO users;",
+     lambda c: "public.accounts_email" in c.indexes and "public.users" in c.tables
+     and "public.users" not in c.indexes),
+    # a column name is taken once per table: "column login of relation accounts already exists"
+    ("CREATE TABLE accounts (id bigint, email text NOT NULL, login text);",
+     "ALTER TABLE accounts RENAME COLUMN email TO login;",
+     lambda c: c.tables["public.accounts"].columns["email"].not_null
+     and not c.tables["public.accounts"].columns["login"].not_null),
+    ("CREATE TABLE accounts (id bigint, a int CONSTRAINT a_pos CHECK (a > 0), "
+     "b int CONSTRAINT b_pos CHECK (b > 0));",
+     "ALTER TABLE accounts RENAME CONSTRAINT a_pos TO b_pos;",
+     lambda c: c.tables["public.accounts"].constraints["a_pos"].columns == ("a",)
+     and c.tables["public.accounts"].constraints["b_pos"].columns == ("b",)),
+])
+def test_a_rename_the_server_refuses_leaves_the_catalog_as_it_was(setup: str, rename: str,
+                                                                   then) -> None:
+    """A rename onto a taken name fails on the server ("already exists": rule
+    rename-onto-taken-name); the replay applied it, so the object of that name was replaced
+    and the statements after it saw the renamed one under the new name."""
+    catalog = replayed(setup + "\n" + rename)
+    assert then(catalog)
+
+
+@pytest.mark.parametrize(("rename", "then"), [
+    ("ALTER TABLE accounts RENAME TO users;", "CREATE TABLE accounts (id bigint);"),
+    ("ALTER TABLE accounts RENAME COLUMN email TO login;",
+     "ALTER TABLE accounts ADD COLUMN email text;"),
+])
+def test_a_statement_after_a_refused_rename_sees_the_names_as_they_were(rename: str,
+                                                                        then: str) -> None:
+    """After a refused rename the old name still holds its object: a statement after it that
+    creates the old name again is refused too (it was not reported: the replay had freed it)."""
+    report = lint_migrations([
+        migration_from_text("CREATE TABLE accounts (id bigint, email text, login text);\n"
+                            "CREATE TABLE users (id bigint);\n", "1_init"),
+        migration_from_text(f"{rename}\n{then}\n", "2_rename")], LintOptions())[1]
+    assert [(f.rule, f.span.line) for f in report.all_findings
+            if f.rule in ("rename-onto-taken-name", "object-already-exists")] == [
+        ("rename-onto-taken-name", 1), ("object-already-exists", 2)]
