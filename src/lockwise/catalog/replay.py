@@ -1426,6 +1426,8 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         _rename_schema(catalog, stmt.get("subname", ""), new)
         return
     name, _ = range_var(stmt.get("relation"))
+    if _rename_refused(catalog, rtype, name, stmt.get("subname", ""), new):
+        return
     if rtype == "OBJECT_SEQUENCE":
         _move_sequence(catalog, name, f"{name.split('.', 1)[0]}.{new}")
         return
@@ -1467,6 +1469,36 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
         policies.rename_policy(t, stmt.get("subname", ""), new)
     elif rtype == "OBJECT_RULE":
         _name_rule(catalog, name, stmt.get("subname", ""), new)
+
+
+#: Renames of a row of pg_class, and whether the object has a row type named like it too.
+_RELATION_RENAMES = {"OBJECT_TABLE": True, "OBJECT_VIEW": True, "OBJECT_MATVIEW": True,
+                     "OBJECT_FOREIGN_TABLE": True, "OBJECT_INDEX": False,
+                     "OBJECT_SEQUENCE": False}
+
+
+def _rename_refused(catalog: Catalog, rtype: str, name: str, old: str, new: str) -> bool:
+    """Whether the server refuses this rename for a name the catalog holds ("already
+    exists", rule rename-onto-taken-name): a relation of the schema (tables, views, indexes,
+    sequences share pg_class; a relation's row type a type's name), a column or a constraint
+    of the table. Applied, it replaced the object of that name, and the statements after it
+    saw the renamed one in its place."""
+    if rtype in _RELATION_RENAMES:
+        target = f"{name.split('.', 1)[0]}.{new}"
+        return bool(catalog.relation_named(target) or
+                    (_RELATION_RENAMES[rtype] and catalog.type_named(target)))
+    t = catalog.tables.get(name)
+    if t is None:
+        return False
+    if rtype == "OBJECT_COLUMN":
+        return new in t.columns
+    if rtype == "OBJECT_TABCONSTRAINT":
+        # one with an index renames it too: a relation of the name refuses that
+        con = t.constraints.get(old)
+        return new in t.constraints or (
+            con is not None and con.kind in ("primary", "unique", "exclude") and
+            bool(catalog.relation_named(f"{name.split('.', 1)[0]}.{new}")))
+    return False
 
 
 def _name_rule(catalog: Catalog, table: str, old: str | None, new: str | None) -> None:
