@@ -192,7 +192,8 @@ _STAND_IN = lazy_compile(r"\btpl[0-9a-f]*_+\b|\b_\w+|\":\w+\"|':\w+'")
 def with_placeholders(text: str, stand_ins: dict[str, str]) -> str:
     """`text` (a message or suggested SQL) with its stand-in identifiers written back as the
     placeholders they replaced, so the suggestion reads as the user's template."""
-    if not stand_ins or "_" not in text:
+    # Every stand-in has an underscore or (a psql variable's, quoted) a colon.
+    if not stand_ins or ("_" not in text and ":" not in text):
         return text
     return _STAND_IN.sub(lambda m: stand_ins.get(m.group(0), m.group(0)), text)
 
