@@ -1254,3 +1254,53 @@ def test_a_copy_has_the_columns_of_its_source(tmp_path: Path, source: str,
                       "CREATE INDEX ON users_archive (phone);\n")))
     missing = [c.object for c in graph.conflicts if c.kind == "missing-object"]
     assert missing == (["column:public.users_archive.phone"] if flagged else [])
+
+
+#: Functions are known by name and argument types: dropping one overload leaves the others,
+#: which later migrations may call, alter and drop (the usual way to change a function's
+#: argument types). Each history runs on the server as written.
+OVERLOADS = [
+    ("CREATE FUNCTION score(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;",
+     "CREATE FUNCTION score(a bigint) RETURNS bigint LANGUAGE sql AS $$ SELECT a $$;\n"
+     "DROP FUNCTION score(integer);",
+     "DROP FUNCTION score(int8);"),
+    ("CREATE FUNCTION score(a int, OUT b text) LANGUAGE sql AS $$ SELECT 'x' $$;\n"
+     "CREATE FUNCTION score(a text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;",
+     "DROP FUNCTION score(int4, OUT text);",
+     "DROP FUNCTION score;"),
+    ("CREATE PROCEDURE tidy(n int) LANGUAGE sql AS $$ SELECT 1 $$;\n"
+     "CREATE PROCEDURE tidy() LANGUAGE sql AS $$ SELECT 1 $$;",
+     "DROP PROCEDURE tidy(int);",
+     "DROP PROCEDURE tidy();"),
+]
+
+
+@pytest.mark.parametrize(("create", "drop_one", "later"), OVERLOADS)
+def test_dropping_one_overload_leaves_the_function(tmp_path: Path, create: str, drop_one: str,
+                                                   later: str) -> None:
+    graph = build_graph(history(tmp_path, ("1_f.sql", create + "\n"),
+                                ("2_one.sql", drop_one + "\n"), ("3_later.sql", later + "\n")))
+    assert graph.conflicts == []
+
+
+def test_dropping_the_last_overload_drops_the_function(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path,
+        ("1_f.sql", "CREATE FUNCTION score(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;\n"
+                    "CREATE FUNCTION score(a text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n"),
+        ("2_drop.sql", "DROP FUNCTION score(int); DROP FUNCTION score(text);\n"),
+        ("3_again.sql", "DROP FUNCTION score(text);\n")))
+    assert kinds(graph) == ["missing-object"]
+    assert graph.conflicts[0].object == "function:public.score"
+
+
+@pytest.mark.postgres
+def test_the_overload_histories_run_on_postgres(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for statements in OVERLOADS:
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            for sql in statements:
+                conn.execute(sql)
+

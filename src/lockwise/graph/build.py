@@ -39,6 +39,8 @@ from lockwise.effects.nodes import (
     object_name,
     range_var,
     schema_elements,
+    strings,
+    type_name,
     unwrap,
 )
 from lockwise.effects.session import Session
@@ -315,6 +317,9 @@ class _Builder:
         self.views = _ViewMap()
         self.ops: dict[str, list[_Op]] = {}
         self.reported: set[tuple] = set()
+        #: `function:s.f` -> the argument types of each of its overloads created here: a
+        #: DROP of one overload leaves the function for the others.
+        self.overloads: dict[str, set[tuple[tuple[str, bool], ...]]] = {}
 
     # --- edges and conflicts ----------------------------------------------------------------
 
@@ -763,8 +768,12 @@ class _Builder:
                 creates: set[str]) -> None:
         kinds = {a.kind for a in effect.actions}
         renamed = bool(kinds & {"rename_column", "rename_table", "set_schema"})
+        alive = self._overloads_left(stmt.tree) if \
+            kinds & {"create_function", "drop_function"} else _NONE_BELOW
         for o in sorted(effect.drops):
             c = canon(o)
+            if c in alive:
+                continue
             self.dropped[c] = (loc, "renamed away" if renamed else "dropped")
             self.creator.pop(c, None)
             self.users.pop(c, None)
@@ -814,6 +823,36 @@ class _Builder:
                               if d.partition(":")[0] in ("column", "constraint", "trigger")]:
                     del self.dropped[stale]
         self._for_parts(stmt.tree, effect, self._note_full_table)
+
+    def _overloads_left(self, tree: dict) -> AbstractSet[str]:
+        """Follow the overloads a CREATE FUNCTION / PROCEDURE adds and a DROP of one
+        removes; the functions a DROP names that keep an overload created here."""
+        kind, body = unwrap(tree)
+        if kind == "CreateFunctionStmt":
+            key = f"function:{object_name(strings(body.get('funcname')), create=True)}"
+            self.overloads.setdefault(key, set()).add(_argument_types(
+                unwrap(p)[1].get("argType") for p in body.get("parameters") or ()
+                if unwrap(p)[1].get("mode") not in ("FUNC_PARAM_OUT", "FUNC_PARAM_TABLE")))
+            return _NONE_BELOW
+        alive: set[str] = set()
+        if kind != "DropStmt" or body.get("removeType") not in _ROUTINE_DROPS:
+            return alive
+        for obj in body.get("objects") or ():
+            routine = unwrap(obj)[1]
+            key = f"function:{object_name(strings(routine.get('objname')))}"
+            known = self.overloads.get(key)
+            if known is None:
+                continue
+            if routine.get("args_unspecified"):
+                known.clear()  # PostgreSQL refuses it unless the name is unique
+            else:
+                # objargs: the input arguments only, as PostgreSQL identifies a function
+                known.discard(_argument_types(routine.get("objargs") or ()))
+            if known:
+                alive.add(key)
+            else:
+                del self.overloads[key]
+        return alive
 
     def _for_parts(self, tree: dict, effect: Effect, work: Callable[[dict], _T]) -> list[_T]:
         """`work` done on the statement, or on each element of a CREATE SCHEMA, with names
@@ -1209,6 +1248,16 @@ def dependent_views(views: dict[str, set[str]], target: str) -> list[str]:
 _REFUSING_DROPS = {"OBJECT_SEQUENCE": "sequence", "OBJECT_TYPE": "type", "OBJECT_DOMAIN": "type",
                    "OBJECT_FUNCTION": "function", "OBJECT_INDEX": "index",
                    "OBJECT_SCHEMA": "schema", "OBJECT_TABLE": "table"}
+
+
+#: DROP statements of functions, known by name and input argument types.
+_ROUTINE_DROPS = frozenset({"OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"})
+
+
+def _argument_types(types: Iterable[dict | None]) -> tuple[tuple[str, bool], ...]:
+    """A function's input argument types, as `type_name` normalizes them (`int`, `int4` and
+    `integer` are one): what tells its overloads apart."""
+    return tuple((name, array) for name, _, array in map(type_name, types))
 
 
 def _fk_targets(tree: dict) -> set[str]:
