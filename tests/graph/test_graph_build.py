@@ -1304,3 +1304,14 @@ def test_the_overload_histories_run_on_postgres(pg_db: str) -> None:
             for sql in statements:
                 conn.execute(sql)
 
+
+def test_a_rename_of_a_gone_object_says_it_renames_it(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path,
+        ("1_users.sql", USERS + "CREATE INDEX users_nick ON users (nick);\n"),
+        ("2_drop.sql", "DROP INDEX users_nick;\n"),
+        ("3_rename.sql", "ALTER INDEX users_nick RENAME TO users_handle;\n"
+                         "ALTER TABLE users RENAME COLUMN nick TO handle;\n"),
+    ))
+    assert [c.explanation.split(",")[0] for c in graph.conflicts] == [
+        "3_rename renames index:public.users_nick"]

@@ -267,7 +267,12 @@ class _Pending:
     conflict: Conflict
 
 
-_VERBS = {"drops": "drops", "alters": "alters", "writes": "writes to", "uses": "uses"}
+_VERBS = {"drops": "drops", "alters": "alters", "writes": "writes to", "uses": "uses",
+          "renames": "renames"}
+
+#: Actions that drop the object's old name because they rename it.
+_RENAMES = frozenset({"rename_column", "rename_constraint", "rename_index", "rename_table",
+                      "rename_trigger", "set_schema"})
 _OP_VERBS = {"type": "changes the type of", "default": "changes the default of",
              "set_not_null": "sets NOT NULL on", "drop_not_null": "drops NOT NULL of",
              "rename": "renames", "drop": "drops", "write": "UPDATEs",
@@ -464,8 +469,10 @@ class _Builder:
         for obj, verb in self._gone_columns(stmt, uses).items():
             uses.setdefault(obj, verb)
         if not if_exists:
+            renames = any(a.kind in _RENAMES for a in effect.actions)
             for obj, verb in uses.items():
-                self._check_exists(key, m, loc, obj, verb)
+                self._check_exists(key, m, loc, obj,
+                                   "renames" if renames and verb == "drops" else verb)
         self._check_dependents(key, loc, effect, pending)
         self._refused_drops(key, loc, stmt.tree)
         fk_targets = set().union(*self._for_parts(stmt.tree, effect, _fk_targets))
