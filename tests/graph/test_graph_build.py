@@ -1315,3 +1315,81 @@ def test_a_rename_of_a_gone_object_says_it_renames_it(tmp_path: Path) -> None:
     ))
     assert [c.explanation.split(",")[0] for c in graph.conflicts] == [
         "3_rename renames index:public.users_nick"]
+
+
+_ROUTINES = ("CREATE TABLE items (id int, state text);\n"
+             "CREATE TYPE mood AS ENUM ('ok', 'sad');\n"
+             "CREATE DOMAIN positive AS int CHECK (VALUE > 0);\n"
+             "CREATE SEQUENCE item_seq;\n"
+             "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS "
+             "$$ BEGIN RETURN NEW; END $$;\n"
+             "CREATE FUNCTION label(t text) RETURNS text LANGUAGE sql AS $$ SELECT t $$;\n")
+_DROPS = {"type": "DROP TYPE mood;\n", "domain": "DROP DOMAIN positive;\n",
+          "sequence": "DROP SEQUENCE item_seq;\n", "trigger": "DROP FUNCTION touch();\n",
+          "function": "DROP FUNCTION label(text);\n"}
+
+#: (what is dropped, a later statement that uses it, the object reported).
+GONE_ROUTINE_USES = [
+    ("type", "CREATE TABLE moods (id int, m mood);", "type:public.mood"),
+    ("type", "ALTER TABLE items ADD COLUMN m mood;", "type:public.mood"),
+    ("type", "ALTER TABLE items ALTER COLUMN state TYPE mood USING state::mood;",
+     "type:public.mood"),
+    ("type", "SELECT 'ok'::public.mood;", "type:public.mood"),
+    ("domain", "ALTER TABLE items ADD COLUMN n positive;", "type:public.positive"),
+    ("domain", "CREATE FUNCTION twice(p positive) RETURNS int LANGUAGE sql AS "
+               "$$ SELECT p * 2 $$;", "type:public.positive"),
+    ("sequence", "ALTER TABLE items ALTER COLUMN id SET DEFAULT nextval('item_seq');",
+     "sequence:public.item_seq"),
+    ("sequence", "SELECT setval('public.item_seq', 10);", "sequence:public.item_seq"),
+    ("trigger", "CREATE TRIGGER items_touch BEFORE UPDATE ON items FOR EACH ROW "
+                "EXECUTE FUNCTION touch();", "function:public.touch"),
+    ("function", "UPDATE items SET state = label(state);", "function:public.label"),
+    ("function", "CREATE INDEX items_label ON items (label(state));",
+     "function:public.label"),
+    ("function", "CREATE VIEW labels AS SELECT public.label(state) FROM items;",
+     "function:public.label"),
+]
+
+
+@pytest.mark.parametrize(("dropped", "use", "obj"), GONE_ROUTINE_USES)
+def test_uses_of_a_dropped_type_function_or_sequence_are_missing_objects(
+        tmp_path: Path, dropped: str, use: str, obj: str) -> None:
+    graph = build_graph(history(tmp_path, ("1_base.sql", _ROUTINES),
+                                ("2_drop.sql", _DROPS[dropped]), ("3_use.sql", use + "\n")))
+    assert [(c.kind, c.object) for c in graph.conflicts] == [("missing-object", obj)]
+    assert graph.conflicts[0].explanation.startswith(f"3_use uses {obj}, which was dropped "
+                                                     "in 2_drop")
+
+
+@pytest.mark.postgres
+def test_the_uses_of_dropped_types_functions_and_sequences_fail_on_postgres(
+        pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for dropped, use, _ in GONE_ROUTINE_USES:
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            conn.execute(_ROUTINES + _DROPS[dropped])
+            with pytest.raises((psycopg.errors.UndefinedObject,
+                                psycopg.errors.UndefinedFunction,
+                                psycopg.errors.UndefinedTable)):
+                conn.execute(use)
+
+
+@pytest.mark.parametrize("later", [
+    "CREATE TYPE mood AS ENUM ('ok'); CREATE TABLE moods (m mood);",  # made again
+    "CREATE FUNCTION label(t text) RETURNS text LANGUAGE sql AS $$ SELECT t $$;\n"
+    "UPDATE items SET state = label(state);",
+    "CREATE SCHEMA app; CREATE TYPE app.mood AS ENUM ('ok');\n"
+    "CREATE TABLE moods (m app.mood);",  # another schema's
+    "UPDATE items SET state = 'mood label item_seq touch';",  # names in text only
+    "CREATE TABLE IF NOT EXISTS items (m mood);",  # exists: not read
+    "DROP TYPE IF EXISTS mood; DROP FUNCTION IF EXISTS label(text);",
+    "SELECT lower(state) FROM items;",
+])
+def test_what_is_not_a_use_of_a_dropped_type_or_function(tmp_path: Path, later: str) -> None:
+    drops = "DROP TYPE mood; DROP FUNCTION label(text); DROP SEQUENCE item_seq;\n" \
+            "DROP FUNCTION touch();\n"
+    graph = build_graph(history(tmp_path, ("1_base.sql", _ROUTINES), ("2_drop.sql", drops),
+                                ("3_later.sql", later + "\n")))
+    assert graph.conflicts == []

@@ -44,7 +44,7 @@ from lockwise.effects.nodes import (
     unwrap,
 )
 from lockwise.effects.session import Session
-from lockwise.graph.deps import gone_columns
+from lockwise.graph.deps import gone_columns, gone_routines
 from lockwise.graph.down import (
     clone,
     differences,
@@ -72,6 +72,10 @@ _RELATION_KINDS = ("table", "view")
 
 _NONE_BELOW: frozenset[str] = frozenset()
 
+#: Objects a statement names in expressions and type names rather than as relations
+#: (`_Builder._gone_routines`).
+_ROUTINE_KINDS = frozenset({"type", "function", "sequence"})
+
 #: Kinds of object named after their table (`column:app.t.c`), which follow its renames.
 _TABLE_PARTS = ("column", "constraint", "trigger")
 
@@ -84,6 +88,8 @@ class _DroppedMap(dict):
     def __init__(self, items: Iterable[tuple[str, tuple]] = ()) -> None:
         super().__init__()
         self._below: dict[str, set[str]] = {}
+        #: The dropped types, functions and sequences, by their bare name in lower case.
+        self._routines: dict[str, set[str]] = {}
         for key, value in items:
             self[key] = value
 
@@ -99,16 +105,32 @@ class _DroppedMap(dict):
         parts = key.partition(":")[2].split(".")
         return [".".join(parts[:i]) + "." for i in range(2, len(parts))]
 
+    @staticmethod
+    def _routine_name(key: str) -> str | None:
+        kind, _, name = key.partition(":")
+        return name.rpartition(".")[2].lower() if kind in _ROUTINE_KINDS else None
+
     def __setitem__(self, key: str, value: tuple) -> None:
         if key not in self:
             for prefix in self._prefixes(key):
                 self._below.setdefault(prefix, set()).add(key)
+            if (name := self._routine_name(key)) is not None:
+                self._routines.setdefault(name, set()).add(key)
         super().__setitem__(key, value)
 
     def __delitem__(self, key: str) -> None:
         super().__delitem__(key)
         for prefix in self._prefixes(key):
             self._below.get(prefix, set()).discard(key)
+        if (name := self._routine_name(key)) is not None:
+            keys = self._routines.get(name, set())
+            keys.discard(key)
+            if not keys:
+                self._routines.pop(name, None)
+
+    def routine_names(self) -> Collection[str]:
+        """The bare names (lower case) of the types, functions and sequences dropped."""
+        return self._routines.keys()
 
     def pop(self, key: str, *default: object) -> object:
         if key in self:
@@ -468,6 +490,8 @@ class _Builder:
                     uses.setdefault(c, verb)
         for obj, verb in self._gone_columns(stmt, uses).items():
             uses.setdefault(obj, verb)
+        for obj in self._gone_routines(stmt, creates):
+            uses.setdefault(obj, "uses")
         if not if_exists:
             renames = any(a.kind in _RENAMES for a in effect.actions)
             for obj, verb in uses.items():
@@ -543,6 +567,18 @@ class _Builder:
             return rel in self.full_tables and catalog.sure_of(rel)
 
         return gone_columns(stmt.tree, catalog, gone, known)
+
+    def _gone_routines(self, stmt: Statement, creates: AbstractSet[str]) -> list[str]:
+        """The dropped types, functions and sequences the statement names (the effect model
+        names none of them as read): walked only when the text has the name of one."""
+        names = self.dropped.routine_names()
+        if not names:
+            return []
+        text = stmt.sql.lower()
+        if not any(name in text for name in names):
+            return []
+        return [obj for obj in gone_routines(stmt.tree, self.dropped.__contains__)
+                if obj not in creates]
 
     def _check_exists(self, key: str, m: Migration, loc: Location, obj: str,
                       verb: str) -> None:
