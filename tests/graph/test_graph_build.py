@@ -1393,3 +1393,70 @@ def test_what_is_not_a_use_of_a_dropped_type_or_function(tmp_path: Path, later: 
     graph = build_graph(history(tmp_path, ("1_base.sql", _ROUTINES), ("2_drop.sql", drops),
                                 ("3_later.sql", later + "\n")))
     assert graph.conflicts == []
+
+
+_NAMED = ("CREATE TABLE items (id int PRIMARY KEY, state text, "
+          "CONSTRAINT items_state_check CHECK (state <> ''));\n"
+          "CREATE INDEX items_state_idx ON items (state);\n"
+          "CREATE SEQUENCE item_seq;\n"
+          "CREATE TYPE mood AS ENUM ('ok');\n"
+          "CREATE FUNCTION label(t text) RETURNS text LANGUAGE sql AS $$ SELECT t $$;\n")
+
+#: (the drop, a later statement that names what it dropped, the object reported): COMMENT,
+#: GRANT and REINDEX look the object up and fail when it is gone.
+NAMED_AFTER_DROP = [
+    ("ALTER TABLE items DROP COLUMN state;", "COMMENT ON COLUMN items.state IS 'x';",
+     "column:public.items.state"),
+    ("DROP TABLE items;", "COMMENT ON TABLE items IS 'x';", "table:public.items"),
+    ("DROP INDEX items_state_idx;", "COMMENT ON INDEX items_state_idx IS 'x';",
+     "index:public.items_state_idx"),
+    ("ALTER TABLE items DROP CONSTRAINT items_state_check;",
+     "COMMENT ON CONSTRAINT items_state_check ON items IS 'x';",
+     "constraint:public.items.items_state_check"),
+    ("DROP SEQUENCE item_seq;", "COMMENT ON SEQUENCE item_seq IS 'x';",
+     "sequence:public.item_seq"),
+    ("DROP TYPE mood;", "COMMENT ON TYPE mood IS 'x';", "type:public.mood"),
+    ("DROP FUNCTION label(text);", "COMMENT ON FUNCTION label(text) IS 'x';",
+     "function:public.label"),
+    ("DROP TABLE items;", "GRANT SELECT ON items TO PUBLIC;", "table:public.items"),
+    ("DROP SEQUENCE item_seq;", "GRANT USAGE ON SEQUENCE item_seq TO PUBLIC;",
+     "sequence:public.item_seq"),
+    ("DROP INDEX items_state_idx;", "REINDEX INDEX items_state_idx;",
+     "index:public.items_state_idx"),
+]
+
+
+@pytest.mark.parametrize(("drop", "later", "obj"), NAMED_AFTER_DROP)
+def test_comment_grant_and_reindex_of_a_dropped_object_are_missing_objects(
+        tmp_path: Path, drop: str, later: str, obj: str) -> None:
+    graph = build_graph(history(tmp_path, ("1_base.sql", _NAMED), ("2_drop.sql", drop + "\n"),
+                                ("3_later.sql", later + "\n")))
+    assert [(c.kind, c.object) for c in graph.conflicts] == [("missing-object", obj)]
+
+
+@pytest.mark.postgres
+def test_comment_grant_and_reindex_of_a_dropped_object_fail_on_postgres(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for drop, later, _ in NAMED_AFTER_DROP:
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            conn.execute(_NAMED + drop)
+            with pytest.raises((psycopg.errors.UndefinedObject,
+                                psycopg.errors.UndefinedFunction,
+                                psycopg.errors.UndefinedTable,
+                                psycopg.errors.UndefinedColumn)):
+                conn.execute(later)
+
+
+def test_comments_and_grants_on_live_objects_are_no_conflict(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path, ("1_base.sql", _NAMED),
+        ("2_later.sql", "COMMENT ON COLUMN items.state IS 'x'; COMMENT ON TABLE items IS 'x';\n"
+                        "COMMENT ON INDEX items_state_idx IS 'x'; REINDEX INDEX items_state_idx;\n"
+                        "COMMENT ON CONSTRAINT items_state_check ON items IS 'x';\n"
+                        "GRANT SELECT ON items TO PUBLIC; COMMENT ON TYPE mood IS 'x';\n"
+                        "COMMENT ON FUNCTION label(text) IS 'x';\n"
+                        "GRANT USAGE ON SEQUENCE item_seq TO PUBLIC;\n"
+                        "COMMENT ON TABLE legacy IS 'made outside these migrations';\n")))
+    assert graph.conflicts == []
