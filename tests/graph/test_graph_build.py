@@ -1460,3 +1460,54 @@ def test_comments_and_grants_on_live_objects_are_no_conflict(tmp_path: Path) -> 
                         "GRANT USAGE ON SEQUENCE item_seq TO PUBLIC;\n"
                         "COMMENT ON TABLE legacy IS 'made outside these migrations';\n")))
     assert graph.conflicts == []
+
+
+_SCHEMA = ("CREATE SCHEMA app;\n"
+           "CREATE TABLE app.items (id int, state text);\n"
+           "CREATE INDEX items_state_idx ON app.items (state);\n"
+           "CREATE TYPE app.mood AS ENUM ('ok');\n"
+           "CREATE SEQUENCE app.item_seq;\n"
+           "CREATE FUNCTION app.label(t text) RETURNS text LANGUAGE sql AS $$ SELECT t $$;\n")
+
+#: After DROP SCHEMA app CASCADE, what it held is gone (each fails on the server).
+AFTER_SCHEMA_DROP = [
+    ("INSERT INTO app.items (id) VALUES (1);", "table:app.items"),
+    ("ALTER TABLE app.items ADD COLUMN note text;", "table:app.items"),
+    ("DROP INDEX app.items_state_idx;", "index:app.items_state_idx"),
+    ("CREATE TABLE moods (m app.mood);", "type:app.mood"),
+    ("SELECT nextval('app.item_seq');", "sequence:app.item_seq"),
+    ("SELECT app.label('x');", "function:app.label"),
+]
+
+
+@pytest.mark.parametrize(("later", "obj"), AFTER_SCHEMA_DROP)
+def test_what_a_dropped_schema_held_is_gone(tmp_path: Path, later: str, obj: str) -> None:
+    graph = build_graph(history(tmp_path, ("1_base.sql", _SCHEMA),
+                                ("2_drop.sql", "DROP SCHEMA app CASCADE;\n"),
+                                ("3_later.sql", later + "\n")))
+    assert [(c.kind, c.object) for c in graph.conflicts] == [("missing-object", obj)]
+    assert "dropped with schema app in 2_drop" in graph.conflicts[0].explanation
+
+
+def test_a_schema_made_again_holds_only_what_is_made_again(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path, ("1_base.sql", _SCHEMA), ("2_drop.sql", "DROP SCHEMA app CASCADE;\n"),
+        ("3_again.sql", "CREATE SCHEMA app; CREATE TABLE app.items (id int);\n"
+                        "INSERT INTO app.items (id) VALUES (1);\n"),
+        ("4_type.sql", "CREATE TABLE moods (m app.mood);\n")))
+    assert [(c.kind, c.object) for c in graph.conflicts] == [("missing-object",
+                                                              "type:app.mood")]
+
+
+@pytest.mark.postgres
+def test_what_a_dropped_schema_held_fails_on_postgres(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for later, _ in AFTER_SCHEMA_DROP:
+            conn.execute("DROP SCHEMA IF EXISTS app CASCADE")
+            conn.execute(_SCHEMA + "DROP SCHEMA app CASCADE")
+            with pytest.raises((psycopg.errors.UndefinedObject, psycopg.errors.UndefinedTable,
+                                psycopg.errors.InvalidSchemaName,
+                                psycopg.errors.UndefinedFunction)):
+                conn.execute(later)

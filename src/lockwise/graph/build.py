@@ -843,6 +843,8 @@ class _Builder:
             elif action.kind == "alter_table_other" and \
                     not follows_exactly(str(action.facts.get("subcommand", ""))):
                 self.full_tables.discard(action.facts.get("table", ""))
+            elif action.kind == "drop_schema" and action.facts.get("cascade"):
+                self._drop_schema(str(action.facts.get("schema", "")), loc)
             elif action.kind == "do_block":
                 reshaped = do_block_reshapes(self.catalog, unwrap(stmt.tree)[1])
                 self.full_tables -= self.full_tables if "*" in reshaped else reshaped
@@ -866,6 +868,21 @@ class _Builder:
                               if d.partition(":")[0] in ("column", "constraint", "trigger")]:
                     del self.dropped[stale]
         self._for_parts(stmt.tree, effect, self._note_full_table)
+
+    def _drop_schema(self, schema: str, loc: Location) -> None:
+        """DROP SCHEMA ... CASCADE: what the history created in it is gone with it (what a
+        later migration names there fails)."""
+        prefix = f"{schema}."
+        for obj in [o for o in self.creator if o.partition(":")[2].startswith(prefix)]:
+            kind = obj.partition(":")[0]
+            if kind in _TABLE_PARTS:
+                continue  # gone with its table
+            self.dropped[obj] = (loc, f"dropped with schema {schema}")
+            del self.creator[obj]
+            self.users.pop(obj, None)
+            self.overloads.pop(obj, None)
+            if kind == "table":  # its views are left to `_dropped_view`, which reports them
+                self.full_tables.discard(obj[6:])
 
     def _overloads_left(self, tree: dict) -> AbstractSet[str]:
         """Follow the overloads a CREATE FUNCTION / PROCEDURE adds and a DROP of one
