@@ -1511,3 +1511,39 @@ def test_what_a_dropped_schema_held_fails_on_postgres(pg_db: str) -> None:
                                 psycopg.errors.InvalidSchemaName,
                                 psycopg.errors.UndefinedFunction)):
                 conn.execute(later)
+
+
+#: (a rename, a later statement naming the old name, the object reported): each fails on the
+#: server; the new name works.
+RENAMED_ROUTINES = [
+    ("ALTER TYPE mood RENAME TO feeling;", "ALTER TABLE items ADD COLUMN was mood;",
+     "ALTER TABLE items ADD COLUMN now feeling;", "type:public.mood"),
+    ("ALTER DOMAIN positive RENAME TO above_zero;", "CREATE TABLE counts (n positive);",
+     "CREATE TABLE amounts (n above_zero);", "type:public.positive"),
+    ("ALTER SEQUENCE item_seq RENAME TO items_seq;", "SELECT nextval('item_seq');",
+     "SELECT nextval('items_seq');", "sequence:public.item_seq"),
+]
+
+
+@pytest.mark.parametrize(("rename", "old", "new", "obj"), RENAMED_ROUTINES)
+def test_a_type_or_sequence_used_by_its_old_name_is_a_missing_object(
+        tmp_path: Path, rename: str, old: str, new: str, obj: str) -> None:
+    graph = build_graph(history(tmp_path, ("1_base.sql", _ROUTINES),
+                                ("2_rename.sql", rename + "\n"),
+                                ("3_new.sql", new + "\n"), ("4_old.sql", old + "\n")))
+    assert [(c.kind, c.object) for c in graph.conflicts] == [("missing-object", obj)]
+    assert "renamed away in 2_rename" in graph.conflicts[0].explanation
+
+
+@pytest.mark.postgres
+def test_a_type_or_sequence_used_by_its_old_name_fails_on_postgres(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for rename, old, new, _ in RENAMED_ROUTINES:
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            conn.execute(_ROUTINES + rename)
+            conn.execute(new)
+            with pytest.raises((psycopg.errors.UndefinedObject,
+                                psycopg.errors.UndefinedTable)):
+                conn.execute(old)

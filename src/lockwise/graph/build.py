@@ -294,7 +294,7 @@ _VERBS = {"drops": "drops", "alters": "alters", "writes": "writes to", "uses": "
 
 #: Actions that drop the object's old name because they rename it.
 _RENAMES = frozenset({"rename_column", "rename_constraint", "rename_index", "rename_table",
-                      "rename_trigger", "set_schema"})
+                      "rename_trigger", "rename_other", "set_schema"})
 _OP_VERBS = {"type": "changes the type of", "default": "changes the default of",
              "set_not_null": "sets NOT NULL on", "drop_not_null": "drops NOT NULL of",
              "rename": "renames", "drop": "drops", "write": "UPDATEs",
@@ -810,7 +810,7 @@ class _Builder:
     def _update(self, key: str, loc: Location, stmt: Statement, effect: Effect,
                 creates: set[str]) -> None:
         kinds = {a.kind for a in effect.actions}
-        renamed = bool(kinds & {"rename_column", "rename_table", "set_schema"})
+        renamed = bool(kinds & {"rename_column", "rename_table", "set_schema", "rename_other"})
         alive = self._overloads_left(stmt.tree) if \
             kinds & {"create_function", "drop_function"} else _NONE_BELOW
         for o in sorted(effect.drops):
