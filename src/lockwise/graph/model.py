@@ -99,8 +99,9 @@ CONFLICT_TITLES: dict[str, str] = {
 
 #: What to do about each kind of conflict, in one line (the text report's `next:`).
 CONFLICT_NEXT_STEPS: dict[str, str] = {
-    "duplicate-version": "give one of them a version after the newest (if it was applied "
-                         "somewhere already, keep it and renumber the other)",
+    "duplicate-version": "give one of them a version of its own, after the newest (a "
+                         "Liquibase changeset: another id); if one was applied somewhere "
+                         "already, keep it and renumber the other",
     "ambiguous-order": "pad the versions to one width (009, 010): text and number order then "
                        "agree",
     "missing-object": "write the later migration against the schema the earlier one leaves: "
