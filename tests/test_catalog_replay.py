@@ -1916,3 +1916,20 @@ def test_range_types_and_their_multiranges_are_those_the_server_has(pg_db: str) 
                             "pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype IN "
                             "('r', 'm') AND n.nspname IN ('public', 's')").fetchall()
     assert replayed(sql).types == {name for (name,) in rows}
+
+
+def test_alter_table_if_exists_of_a_table_not_there_makes_none() -> None:
+    """PostgreSQL skips ALTER TABLE IF EXISTS of a missing table (a notice): a CREATE TABLE
+    after it is no duplicate, and the replay does not invent the table."""
+    catalog = Catalog()
+    for stmt in parse_sql("CREATE TABLE t (id int); DROP TABLE t;\n"
+                          "ALTER TABLE IF EXISTS t ADD COLUMN note text;\n"
+                          "ALTER TABLE IF EXISTS legacy ADD COLUMN note text;").statements:
+        apply_statement(catalog, stmt.tree, "m")
+    assert "public.t" not in catalog.tables and "public.legacy" not in catalog.tables
+    report = lint_migrations([migration_from_text(
+        "CREATE TABLE t (id int); DROP TABLE t;\n"
+        "ALTER TABLE IF EXISTS t ADD COLUMN note text;\n"
+        "CREATE TABLE t (id int);\n", "1_t.sql")], LintOptions())[0]
+    assert "object-already-exists" not in [f.rule for s in report.statements
+                                           for f in s.findings]

@@ -1547,3 +1547,13 @@ def test_a_type_or_sequence_used_by_its_old_name_fails_on_postgres(pg_db: str) -
             with pytest.raises((psycopg.errors.UndefinedObject,
                                 psycopg.errors.UndefinedTable)):
                 conn.execute(old)
+
+
+def test_a_table_made_again_after_an_alter_if_exists_of_it_is_there(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path, ("1_t.sql", "CREATE TABLE t (id int, c int);\n"),
+        ("2_drop.sql", "DROP TABLE t;\n"),
+        ("3_again.sql", "ALTER TABLE IF EXISTS t DROP COLUMN IF EXISTS c;\n"
+                        "CREATE TABLE IF NOT EXISTS t (id int);\n"),
+        ("4_use.sql", "INSERT INTO t (id) VALUES (1);\n")))
+    assert graph.conflicts == []
