@@ -292,6 +292,9 @@ class _Pending:
 _VERBS = {"drops": "drops", "alters": "alters", "writes": "writes to", "uses": "uses",
           "renames": "renames"}
 
+#: Verbs of statements that leave an object's name free (a later CREATE of it may follow).
+_FREES_THE_NAME = frozenset({"drops", "renames"})
+
 #: Actions that drop the object's old name because they rename it.
 _RENAMES = frozenset({"rename_column", "rename_constraint", "rename_index", "rename_table",
                       "rename_trigger", "rename_other", "set_schema"})
@@ -605,7 +608,7 @@ class _Builder:
                     "missing-object", [created, loc], obj,
                     f"{m.id} {_VERBS[verb]} {obj}, but table {rel}{where} never has that column "
                     f"in these migrations: the statement fails")
-                if verb != "drops":
+                if verb not in _FREES_THE_NAME:
                     self.not_yet.setdefault(obj, (loc, verb, found))
                 return
         elif kind == "index":
@@ -614,7 +617,7 @@ class _Builder:
             alive = obj not in self.dropped
         if not alive and obj in self.dropped:
             self._report_missing(key, m, loc, obj, verb)
-        elif not alive and verb != "drops":
+        elif not alive and verb not in _FREES_THE_NAME:
             # (A DROP or rename of an object made outside leaves its name free for a later
             # CREATE: no conflict if one comes.)
             self.not_yet.setdefault(obj, (loc, verb, None))
