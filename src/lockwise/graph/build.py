@@ -90,6 +90,8 @@ class _DroppedMap(dict):
         self._below: dict[str, set[str]] = {}
         #: The dropped types, functions and sequences, by their bare name in lower case.
         self._routines: dict[str, set[str]] = {}
+        #: Counts the changes of `_routines`' names (to know a list made from them is stale).
+        self.routines_version = 0
         for key, value in items:
             self[key] = value
 
@@ -116,6 +118,7 @@ class _DroppedMap(dict):
                 self._below.setdefault(prefix, set()).add(key)
             if (name := self._routine_name(key)) is not None:
                 self._routines.setdefault(name, set()).add(key)
+                self.routines_version += 1
         super().__setitem__(key, value)
 
     def __delitem__(self, key: str) -> None:
@@ -127,6 +130,7 @@ class _DroppedMap(dict):
             keys.discard(key)
             if not keys:
                 self._routines.pop(name, None)
+                self.routines_version += 1
 
     def routine_names(self) -> Collection[str]:
         """The bare names (lower case) of the types, functions and sequences dropped."""
@@ -350,6 +354,10 @@ class _Builder:
         #: `function:s.f` -> the argument types of each of its overloads created here: a
         #: DROP of one overload leaves the function for the others.
         self.overloads: dict[str, set[tuple[tuple[str, bool], ...]]] = {}
+        #: (migration, its up SQL in lower case, `routines_version`, the dropped routines'
+        #: names that SQL has): most migrations name none, and their statements skip the
+        #: search of their own text.
+        self.routines_named: tuple[Migration, str, int, list[str]] | None = None
 
     # --- edges and conflicts ----------------------------------------------------------------
 
@@ -493,7 +501,7 @@ class _Builder:
                     uses.setdefault(c, verb)
         for obj, verb in self._gone_columns(stmt, uses).items():
             uses.setdefault(obj, verb)
-        for obj in self._gone_routines(stmt, creates):
+        for obj in self._gone_routines(m, stmt, creates):
             uses.setdefault(obj, "uses")
         if not if_exists:
             renames = any(a.kind in _RENAMES for a in effect.actions)
@@ -571,10 +579,19 @@ class _Builder:
 
         return gone_columns(stmt.tree, catalog, gone, known)
 
-    def _gone_routines(self, stmt: Statement, creates: AbstractSet[str]) -> list[str]:
+    def _gone_routines(self, m: Migration, stmt: Statement, creates: AbstractSet[str]
+                       ) -> list[str]:
         """The dropped types, functions and sequences the statement names (the effect model
         names none of them as read): walked only when the text has the name of one."""
         names = self.dropped.routine_names()
+        if not names:
+            return []
+        version = self.dropped.routines_version
+        named = self.routines_named
+        if named is None or named[0] is not m or named[2] != version:
+            text = named[1] if named is not None and named[0] is m else m.up_sql.lower()
+            named = self.routines_named = (m, text, version, [n for n in names if n in text])
+        names = named[3]
         if not names:
             return []
         text = stmt.sql.lower()
