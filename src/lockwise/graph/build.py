@@ -504,7 +504,7 @@ class _Builder:
         for obj in self._gone_routines(m, stmt, creates):
             uses.setdefault(obj, "uses")
         if not if_exists:
-            renames = any(a.kind in _RENAMES for a in effect.actions)
+            renames = bool(effect.drops) and any(a.kind in _RENAMES for a in effect.actions)
             for obj, verb in uses.items():
                 self._check_exists(key, m, loc, obj,
                                    "renames" if renames and verb == "drops" else verb)
