@@ -1965,3 +1965,20 @@ def test_a_statement_after_a_refused_rename_sees_the_names_as_they_were(rename: 
     assert [(f.rule, f.span.line) for f in report.all_findings
             if f.rule in ("rename-onto-taken-name", "object-already-exists")] == [
         ("rename-onto-taken-name", 1), ("object-already-exists", 2)]
+
+
+def test_alter_table_if_exists_of_a_table_not_there_makes_none() -> None:
+    """PostgreSQL skips ALTER TABLE IF EXISTS of a missing table (a notice): a CREATE TABLE
+    after it is no duplicate, and the replay does not invent the table."""
+    catalog = Catalog()
+    for stmt in parse_sql("CREATE TABLE t (id int); DROP TABLE t;\n"
+                          "ALTER TABLE IF EXISTS t ADD COLUMN note text;\n"
+                          "ALTER TABLE IF EXISTS legacy ADD COLUMN note text;").statements:
+        apply_statement(catalog, stmt.tree, "m")
+    assert "public.t" not in catalog.tables and "public.legacy" not in catalog.tables
+    report = lint_migrations([migration_from_text(
+        "CREATE TABLE t (id int); DROP TABLE t;\n"
+        "ALTER TABLE IF EXISTS t ADD COLUMN note text;\n"
+        "CREATE TABLE t (id int);\n", "1_t.sql")], LintOptions())[0]
+    assert "object-already-exists" not in [f.rule for s in report.statements
+                                           for f in s.findings]

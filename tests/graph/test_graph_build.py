@@ -1254,3 +1254,306 @@ def test_a_copy_has_the_columns_of_its_source(tmp_path: Path, source: str,
                       "CREATE INDEX ON users_archive (phone);\n")))
     missing = [c.object for c in graph.conflicts if c.kind == "missing-object"]
     assert missing == (["column:public.users_archive.phone"] if flagged else [])
+
+
+#: Functions are known by name and argument types: dropping one overload leaves the others,
+#: which later migrations may call, alter and drop (the usual way to change a function's
+#: argument types). Each history runs on the server as written.
+OVERLOADS = [
+    ("CREATE FUNCTION score(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;",
+     "CREATE FUNCTION score(a bigint) RETURNS bigint LANGUAGE sql AS $$ SELECT a $$;\n"
+     "DROP FUNCTION score(integer);",
+     "DROP FUNCTION score(int8);"),
+    ("CREATE FUNCTION score(a int, OUT b text) LANGUAGE sql AS $$ SELECT 'x' $$;\n"
+     "CREATE FUNCTION score(a text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;",
+     "DROP FUNCTION score(int4, OUT text);",
+     "DROP FUNCTION score;"),
+    ("CREATE PROCEDURE tidy(n int) LANGUAGE sql AS $$ SELECT 1 $$;\n"
+     "CREATE PROCEDURE tidy() LANGUAGE sql AS $$ SELECT 1 $$;",
+     "DROP PROCEDURE tidy(int);",
+     "DROP PROCEDURE tidy();"),
+]
+
+
+@pytest.mark.parametrize(("create", "drop_one", "later"), OVERLOADS)
+def test_dropping_one_overload_leaves_the_function(tmp_path: Path, create: str, drop_one: str,
+                                                   later: str) -> None:
+    graph = build_graph(history(tmp_path, ("1_f.sql", create + "\n"),
+                                ("2_one.sql", drop_one + "\n"), ("3_later.sql", later + "\n")))
+    assert graph.conflicts == []
+
+
+def test_dropping_the_last_overload_drops_the_function(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path,
+        ("1_f.sql", "CREATE FUNCTION score(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;\n"
+                    "CREATE FUNCTION score(a text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n"),
+        ("2_drop.sql", "DROP FUNCTION score(int); DROP FUNCTION score(text);\n"),
+        ("3_again.sql", "DROP FUNCTION score(text);\n")))
+    assert kinds(graph) == ["missing-object"]
+    assert graph.conflicts[0].object == "function:public.score"
+
+
+@pytest.mark.postgres
+def test_the_overload_histories_run_on_postgres(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for statements in OVERLOADS:
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            for sql in statements:
+                conn.execute(sql)
+
+
+def test_a_rename_of_a_gone_object_says_it_renames_it(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path,
+        ("1_users.sql", USERS + "CREATE INDEX users_nick ON users (nick);\n"),
+        ("2_drop.sql", "DROP INDEX users_nick;\n"),
+        ("3_rename.sql", "ALTER INDEX users_nick RENAME TO users_handle;\n"
+                         "ALTER TABLE users RENAME COLUMN nick TO handle;\n"),
+    ))
+    assert [c.explanation.split(",")[0] for c in graph.conflicts] == [
+        "3_rename renames index:public.users_nick"]
+
+
+_ROUTINES = ("CREATE TABLE items (id int, state text);\n"
+             "CREATE TYPE mood AS ENUM ('ok', 'sad');\n"
+             "CREATE DOMAIN positive AS int CHECK (VALUE > 0);\n"
+             "CREATE SEQUENCE item_seq;\n"
+             "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS "
+             "$$ BEGIN RETURN NEW; END $$;\n"
+             "CREATE FUNCTION label(t text) RETURNS text LANGUAGE sql AS $$ SELECT t $$;\n")
+_DROPS = {"type": "DROP TYPE mood;\n", "domain": "DROP DOMAIN positive;\n",
+          "sequence": "DROP SEQUENCE item_seq;\n", "trigger": "DROP FUNCTION touch();\n",
+          "function": "DROP FUNCTION label(text);\n"}
+
+#: (what is dropped, a later statement that uses it, the object reported).
+GONE_ROUTINE_USES = [
+    ("type", "CREATE TABLE moods (id int, m mood);", "type:public.mood"),
+    ("type", "ALTER TABLE items ADD COLUMN m mood;", "type:public.mood"),
+    ("type", "ALTER TABLE items ALTER COLUMN state TYPE mood USING state::mood;",
+     "type:public.mood"),
+    ("type", "SELECT 'ok'::public.mood;", "type:public.mood"),
+    ("domain", "ALTER TABLE items ADD COLUMN n positive;", "type:public.positive"),
+    ("domain", "CREATE FUNCTION twice(p positive) RETURNS int LANGUAGE sql AS "
+               "$$ SELECT p * 2 $$;", "type:public.positive"),
+    ("sequence", "ALTER TABLE items ALTER COLUMN id SET DEFAULT nextval('item_seq');",
+     "sequence:public.item_seq"),
+    ("sequence", "SELECT setval('public.item_seq', 10);", "sequence:public.item_seq"),
+    ("trigger", "CREATE TRIGGER items_touch BEFORE UPDATE ON items FOR EACH ROW "
+                "EXECUTE FUNCTION touch();", "function:public.touch"),
+    ("function", "UPDATE items SET state = label(state);", "function:public.label"),
+    ("function", "CREATE INDEX items_label ON items (label(state));",
+     "function:public.label"),
+    ("function", "CREATE VIEW labels AS SELECT public.label(state) FROM items;",
+     "function:public.label"),
+]
+
+
+@pytest.mark.parametrize(("dropped", "use", "obj"), GONE_ROUTINE_USES)
+def test_uses_of_a_dropped_type_function_or_sequence_are_missing_objects(
+        tmp_path: Path, dropped: str, use: str, obj: str) -> None:
+    graph = build_graph(history(tmp_path, ("1_base.sql", _ROUTINES),
+                                ("2_drop.sql", _DROPS[dropped]), ("3_use.sql", use + "\n")))
+    assert [(c.kind, c.object) for c in graph.conflicts] == [("missing-object", obj)]
+    assert graph.conflicts[0].explanation.startswith(f"3_use uses {obj}, which was dropped "
+                                                     "in 2_drop")
+
+
+@pytest.mark.postgres
+def test_the_uses_of_dropped_types_functions_and_sequences_fail_on_postgres(
+        pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for dropped, use, _ in GONE_ROUTINE_USES:
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            conn.execute(_ROUTINES + _DROPS[dropped])
+            with pytest.raises((psycopg.errors.UndefinedObject,
+                                psycopg.errors.UndefinedFunction,
+                                psycopg.errors.UndefinedTable)):
+                conn.execute(use)
+
+
+@pytest.mark.parametrize("later", [
+    "CREATE TYPE mood AS ENUM ('ok'); CREATE TABLE moods (m mood);",  # made again
+    "CREATE FUNCTION label(t text) RETURNS text LANGUAGE sql AS $$ SELECT t $$;\n"
+    "UPDATE items SET state = label(state);",
+    "CREATE SCHEMA app; CREATE TYPE app.mood AS ENUM ('ok');\n"
+    "CREATE TABLE moods (m app.mood);",  # another schema's
+    "UPDATE items SET state = 'mood label item_seq touch';",  # names in text only
+    "CREATE TABLE IF NOT EXISTS items (m mood);",  # exists: not read
+    "DROP TYPE IF EXISTS mood; DROP FUNCTION IF EXISTS label(text);",
+    "SELECT lower(state) FROM items;",
+])
+def test_what_is_not_a_use_of_a_dropped_type_or_function(tmp_path: Path, later: str) -> None:
+    drops = "DROP TYPE mood; DROP FUNCTION label(text); DROP SEQUENCE item_seq;\n" \
+            "DROP FUNCTION touch();\n"
+    graph = build_graph(history(tmp_path, ("1_base.sql", _ROUTINES), ("2_drop.sql", drops),
+                                ("3_later.sql", later + "\n")))
+    assert graph.conflicts == []
+
+
+_NAMED = ("CREATE TABLE items (id int PRIMARY KEY, state text, "
+          "CONSTRAINT items_state_check CHECK (state <> ''));\n"
+          "CREATE INDEX items_state_idx ON items (state);\n"
+          "CREATE SEQUENCE item_seq;\n"
+          "CREATE TYPE mood AS ENUM ('ok');\n"
+          "CREATE FUNCTION label(t text) RETURNS text LANGUAGE sql AS $$ SELECT t $$;\n")
+
+#: (the drop, a later statement that names what it dropped, the object reported): COMMENT,
+#: GRANT and REINDEX look the object up and fail when it is gone.
+NAMED_AFTER_DROP = [
+    ("ALTER TABLE items DROP COLUMN state;", "COMMENT ON COLUMN items.state IS 'x';",
+     "column:public.items.state"),
+    ("DROP TABLE items;", "COMMENT ON TABLE items IS 'x';", "table:public.items"),
+    ("DROP INDEX items_state_idx;", "COMMENT ON INDEX items_state_idx IS 'x';",
+     "index:public.items_state_idx"),
+    ("ALTER TABLE items DROP CONSTRAINT items_state_check;",
+     "COMMENT ON CONSTRAINT items_state_check ON items IS 'x';",
+     "constraint:public.items.items_state_check"),
+    ("DROP SEQUENCE item_seq;", "COMMENT ON SEQUENCE item_seq IS 'x';",
+     "sequence:public.item_seq"),
+    ("DROP TYPE mood;", "COMMENT ON TYPE mood IS 'x';", "type:public.mood"),
+    ("DROP FUNCTION label(text);", "COMMENT ON FUNCTION label(text) IS 'x';",
+     "function:public.label"),
+    ("DROP TABLE items;", "GRANT SELECT ON items TO PUBLIC;", "table:public.items"),
+    ("DROP SEQUENCE item_seq;", "GRANT USAGE ON SEQUENCE item_seq TO PUBLIC;",
+     "sequence:public.item_seq"),
+    ("DROP INDEX items_state_idx;", "REINDEX INDEX items_state_idx;",
+     "index:public.items_state_idx"),
+]
+
+
+@pytest.mark.parametrize(("drop", "later", "obj"), NAMED_AFTER_DROP)
+def test_comment_grant_and_reindex_of_a_dropped_object_are_missing_objects(
+        tmp_path: Path, drop: str, later: str, obj: str) -> None:
+    graph = build_graph(history(tmp_path, ("1_base.sql", _NAMED), ("2_drop.sql", drop + "\n"),
+                                ("3_later.sql", later + "\n")))
+    assert [(c.kind, c.object) for c in graph.conflicts] == [("missing-object", obj)]
+
+
+@pytest.mark.postgres
+def test_comment_grant_and_reindex_of_a_dropped_object_fail_on_postgres(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for drop, later, _ in NAMED_AFTER_DROP:
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            conn.execute(_NAMED + drop)
+            with pytest.raises((psycopg.errors.UndefinedObject,
+                                psycopg.errors.UndefinedFunction,
+                                psycopg.errors.UndefinedTable,
+                                psycopg.errors.UndefinedColumn)):
+                conn.execute(later)
+
+
+def test_comments_and_grants_on_live_objects_are_no_conflict(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path, ("1_base.sql", _NAMED),
+        ("2_later.sql", "COMMENT ON COLUMN items.state IS 'x'; COMMENT ON TABLE items IS 'x';\n"
+                        "COMMENT ON INDEX items_state_idx IS 'x'; REINDEX INDEX items_state_idx;\n"
+                        "COMMENT ON CONSTRAINT items_state_check ON items IS 'x';\n"
+                        "GRANT SELECT ON items TO PUBLIC; COMMENT ON TYPE mood IS 'x';\n"
+                        "COMMENT ON FUNCTION label(text) IS 'x';\n"
+                        "GRANT USAGE ON SEQUENCE item_seq TO PUBLIC;\n"
+                        "COMMENT ON TABLE legacy IS 'made outside these migrations';\n")))
+    assert graph.conflicts == []
+
+
+_SCHEMA = ("CREATE SCHEMA app;\n"
+           "CREATE TABLE app.items (id int, state text);\n"
+           "CREATE INDEX items_state_idx ON app.items (state);\n"
+           "CREATE TYPE app.mood AS ENUM ('ok');\n"
+           "CREATE SEQUENCE app.item_seq;\n"
+           "CREATE FUNCTION app.label(t text) RETURNS text LANGUAGE sql AS $$ SELECT t $$;\n")
+
+#: After DROP SCHEMA app CASCADE, what it held is gone (each fails on the server).
+AFTER_SCHEMA_DROP = [
+    ("INSERT INTO app.items (id) VALUES (1);", "table:app.items"),
+    ("ALTER TABLE app.items ADD COLUMN note text;", "table:app.items"),
+    ("DROP INDEX app.items_state_idx;", "index:app.items_state_idx"),
+    ("CREATE TABLE moods (m app.mood);", "type:app.mood"),
+    ("SELECT nextval('app.item_seq');", "sequence:app.item_seq"),
+    ("SELECT app.label('x');", "function:app.label"),
+]
+
+
+@pytest.mark.parametrize(("later", "obj"), AFTER_SCHEMA_DROP)
+def test_what_a_dropped_schema_held_is_gone(tmp_path: Path, later: str, obj: str) -> None:
+    graph = build_graph(history(tmp_path, ("1_base.sql", _SCHEMA),
+                                ("2_drop.sql", "DROP SCHEMA app CASCADE;\n"),
+                                ("3_later.sql", later + "\n")))
+    assert [(c.kind, c.object) for c in graph.conflicts] == [("missing-object", obj)]
+    assert "dropped with schema app in 2_drop" in graph.conflicts[0].explanation
+
+
+def test_a_schema_made_again_holds_only_what_is_made_again(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path, ("1_base.sql", _SCHEMA), ("2_drop.sql", "DROP SCHEMA app CASCADE;\n"),
+        ("3_again.sql", "CREATE SCHEMA app; CREATE TABLE app.items (id int);\n"
+                        "INSERT INTO app.items (id) VALUES (1);\n"),
+        ("4_type.sql", "CREATE TABLE moods (m app.mood);\n")))
+    assert [(c.kind, c.object) for c in graph.conflicts] == [("missing-object",
+                                                              "type:app.mood")]
+
+
+@pytest.mark.postgres
+def test_what_a_dropped_schema_held_fails_on_postgres(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for later, _ in AFTER_SCHEMA_DROP:
+            conn.execute("DROP SCHEMA IF EXISTS app CASCADE")
+            conn.execute(_SCHEMA + "DROP SCHEMA app CASCADE")
+            with pytest.raises((psycopg.errors.UndefinedObject, psycopg.errors.UndefinedTable,
+                                psycopg.errors.InvalidSchemaName,
+                                psycopg.errors.UndefinedFunction)):
+                conn.execute(later)
+
+
+#: (a rename, a later statement naming the old name, the object reported): each fails on the
+#: server; the new name works.
+RENAMED_ROUTINES = [
+    ("ALTER TYPE mood RENAME TO feeling;", "ALTER TABLE items ADD COLUMN was mood;",
+     "ALTER TABLE items ADD COLUMN now feeling;", "type:public.mood"),
+    ("ALTER DOMAIN positive RENAME TO above_zero;", "CREATE TABLE counts (n positive);",
+     "CREATE TABLE amounts (n above_zero);", "type:public.positive"),
+    ("ALTER SEQUENCE item_seq RENAME TO items_seq;", "SELECT nextval('item_seq');",
+     "SELECT nextval('items_seq');", "sequence:public.item_seq"),
+]
+
+
+@pytest.mark.parametrize(("rename", "old", "new", "obj"), RENAMED_ROUTINES)
+def test_a_type_or_sequence_used_by_its_old_name_is_a_missing_object(
+        tmp_path: Path, rename: str, old: str, new: str, obj: str) -> None:
+    graph = build_graph(history(tmp_path, ("1_base.sql", _ROUTINES),
+                                ("2_rename.sql", rename + "\n"),
+                                ("3_new.sql", new + "\n"), ("4_old.sql", old + "\n")))
+    assert [(c.kind, c.object) for c in graph.conflicts] == [("missing-object", obj)]
+    assert "renamed away in 2_rename" in graph.conflicts[0].explanation
+
+
+@pytest.mark.postgres
+def test_a_type_or_sequence_used_by_its_old_name_fails_on_postgres(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for rename, old, new, _ in RENAMED_ROUTINES:
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            conn.execute(_ROUTINES + rename)
+            conn.execute(new)
+            with pytest.raises((psycopg.errors.UndefinedObject,
+                                psycopg.errors.UndefinedTable)):
+                conn.execute(old)
+
+
+def test_a_table_made_again_after_an_alter_if_exists_of_it_is_there(tmp_path: Path) -> None:
+    graph = build_graph(history(
+        tmp_path, ("1_t.sql", "CREATE TABLE t (id int, c int);\n"),
+        ("2_drop.sql", "DROP TABLE t;\n"),
+        ("3_again.sql", "ALTER TABLE IF EXISTS t DROP COLUMN IF EXISTS c;\n"
+                        "CREATE TABLE IF NOT EXISTS t (id int);\n"),
+        ("4_use.sql", "INSERT INTO t (id) VALUES (1);\n")))
+    assert graph.conflicts == []

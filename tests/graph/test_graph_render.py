@@ -109,3 +109,16 @@ def test_mermaid_text_limit_drops_the_oldest_dependencies(tmp_path: Path) -> Non
     assert '==>|"conflict: dependency-dropped"|' in small
     assert '"0042_drop"' in small and '"0001_t0"' in small  # the conflict's migrations
     assert '"0005_t4"' not in small  # an old one without a conflict
+
+
+def test_every_conflict_kind_says_what_to_do_next() -> None:
+    from lockwise.graph.model import CONFLICT_NEXT_STEPS, CONFLICT_SAFETY, CONFLICT_TITLES
+
+    assert CONFLICT_NEXT_STEPS.keys() == CONFLICT_SAFETY.keys() == CONFLICT_TITLES.keys()
+
+
+def test_the_text_report_of_a_conflict_ends_with_the_next_step() -> None:
+    lines = graph(FIXTURE).stdout.splitlines()
+    at = lines.index(next(line for line in lines if line.startswith("conflict ")))
+    assert lines[at + 4] == "  next: drop what depends on it first (DROP VIEW, DROP " \
+        "CONSTRAINT), or create it again in the same migration after the drop"

@@ -914,7 +914,9 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
         return
     t = catalog.tables.get(name)
     if t is None:
-        if stmt.get("objtype", "OBJECT_TABLE") != "OBJECT_TABLE":
+        # IF EXISTS: PostgreSQL skips it when the table is not there, so it tells nothing of
+        # one made outside these migrations (and a later CREATE TABLE of it is no duplicate).
+        if stmt.get("objtype", "OBJECT_TABLE") != "OBJECT_TABLE" or stmt.get("missing_ok"):
             return
         t = catalog.tables[name] = Table(name)  # created outside these migrations
     inh = bool((stmt.get("relation") or {}).get("inh"))

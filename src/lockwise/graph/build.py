@@ -39,10 +39,12 @@ from lockwise.effects.nodes import (
     object_name,
     range_var,
     schema_elements,
+    strings,
+    type_name,
     unwrap,
 )
 from lockwise.effects.session import Session
-from lockwise.graph.deps import gone_columns
+from lockwise.graph.deps import gone_columns, gone_routines
 from lockwise.graph.down import (
     clone,
     differences,
@@ -70,6 +72,10 @@ _RELATION_KINDS = ("table", "view")
 
 _NONE_BELOW: frozenset[str] = frozenset()
 
+#: Objects a statement names in expressions and type names rather than as relations
+#: (`_Builder._gone_routines`).
+_ROUTINE_KINDS = frozenset({"type", "function", "sequence"})
+
 #: Kinds of object named after their table (`column:app.t.c`), which follow its renames.
 _TABLE_PARTS = ("column", "constraint", "trigger")
 
@@ -82,6 +88,10 @@ class _DroppedMap(dict):
     def __init__(self, items: Iterable[tuple[str, tuple]] = ()) -> None:
         super().__init__()
         self._below: dict[str, set[str]] = {}
+        #: The dropped types, functions and sequences, by their bare name in lower case.
+        self._routines: dict[str, set[str]] = {}
+        #: Counts the changes of `_routines`' names (to know a list made from them is stale).
+        self.routines_version = 0
         for key, value in items:
             self[key] = value
 
@@ -97,16 +107,34 @@ class _DroppedMap(dict):
         parts = key.partition(":")[2].split(".")
         return [".".join(parts[:i]) + "." for i in range(2, len(parts))]
 
+    @staticmethod
+    def _routine_name(key: str) -> str | None:
+        kind, _, name = key.partition(":")
+        return name.rpartition(".")[2].lower() if kind in _ROUTINE_KINDS else None
+
     def __setitem__(self, key: str, value: tuple) -> None:
         if key not in self:
             for prefix in self._prefixes(key):
                 self._below.setdefault(prefix, set()).add(key)
+            if (name := self._routine_name(key)) is not None:
+                self._routines.setdefault(name, set()).add(key)
+                self.routines_version += 1
         super().__setitem__(key, value)
 
     def __delitem__(self, key: str) -> None:
         super().__delitem__(key)
         for prefix in self._prefixes(key):
             self._below.get(prefix, set()).discard(key)
+        if (name := self._routine_name(key)) is not None:
+            keys = self._routines.get(name, set())
+            keys.discard(key)
+            if not keys:
+                self._routines.pop(name, None)
+                self.routines_version += 1
+
+    def routine_names(self) -> Collection[str]:
+        """The bare names (lower case) of the types, functions and sequences dropped."""
+        return self._routines.keys()
 
     def pop(self, key: str, *default: object) -> object:
         if key in self:
@@ -265,7 +293,15 @@ class _Pending:
     conflict: Conflict
 
 
-_VERBS = {"drops": "drops", "alters": "alters", "writes": "writes to", "uses": "uses"}
+_VERBS = {"drops": "drops", "alters": "alters", "writes": "writes to", "uses": "uses",
+          "renames": "renames"}
+
+#: Verbs of statements that leave an object's name free (a later CREATE of it may follow).
+_FREES_THE_NAME = frozenset({"drops", "renames"})
+
+#: Actions that drop the object's old name because they rename it.
+_RENAMES = frozenset({"rename_column", "rename_constraint", "rename_index", "rename_table",
+                      "rename_trigger", "rename_other", "set_schema"})
 _OP_VERBS = {"type": "changes the type of", "default": "changes the default of",
              "set_not_null": "sets NOT NULL on", "drop_not_null": "drops NOT NULL of",
              "rename": "renames", "drop": "drops", "write": "UPDATEs",
@@ -315,6 +351,13 @@ class _Builder:
         self.views = _ViewMap()
         self.ops: dict[str, list[_Op]] = {}
         self.reported: set[tuple] = set()
+        #: `function:s.f` -> the argument types of each of its overloads created here: a
+        #: DROP of one overload leaves the function for the others.
+        self.overloads: dict[str, set[tuple[tuple[str, bool], ...]]] = {}
+        #: (migration, its up SQL in lower case, `routines_version`, the dropped routines'
+        #: names that SQL has): most migrations name none, and their statements skip the
+        #: search of their own text.
+        self.routines_named: tuple[Migration, str, int, list[str]] | None = None
 
     # --- edges and conflicts ----------------------------------------------------------------
 
@@ -458,9 +501,13 @@ class _Builder:
                     uses.setdefault(c, verb)
         for obj, verb in self._gone_columns(stmt, uses).items():
             uses.setdefault(obj, verb)
+        for obj in self._gone_routines(m, stmt, creates):
+            uses.setdefault(obj, "uses")
         if not if_exists:
+            renames = bool(effect.drops) and any(a.kind in _RENAMES for a in effect.actions)
             for obj, verb in uses.items():
-                self._check_exists(key, m, loc, obj, verb)
+                self._check_exists(key, m, loc, obj,
+                                   "renames" if renames and verb == "drops" else verb)
         self._check_dependents(key, loc, effect, pending)
         self._refused_drops(key, loc, stmt.tree)
         fk_targets = set().union(*self._for_parts(stmt.tree, effect, _fk_targets))
@@ -532,6 +579,27 @@ class _Builder:
 
         return gone_columns(stmt.tree, catalog, gone, known)
 
+    def _gone_routines(self, m: Migration, stmt: Statement, creates: AbstractSet[str]
+                       ) -> list[str]:
+        """The dropped types, functions and sequences the statement names (the effect model
+        names none of them as read): walked only when the text has the name of one."""
+        names = self.dropped.routine_names()
+        if not names:
+            return []
+        version = self.dropped.routines_version
+        named = self.routines_named
+        if named is None or named[0] is not m or named[2] != version:
+            text = named[1] if named is not None and named[0] is m else m.up_sql.lower()
+            named = self.routines_named = (m, text, version, [n for n in names if n in text])
+        names = named[3]
+        if not names:
+            return []
+        text = stmt.sql.lower()
+        if not any(name in text for name in names):
+            return []
+        return [obj for obj in gone_routines(stmt.tree, self.dropped.__contains__)
+                if obj not in creates]
+
     def _check_exists(self, key: str, m: Migration, loc: Location, obj: str,
                       verb: str) -> None:
         kind, _, name = obj.partition(":")
@@ -557,7 +625,7 @@ class _Builder:
                     "missing-object", [created, loc], obj,
                     f"{m.id} {_VERBS[verb]} {obj}, but table {rel}{where} never has that column "
                     f"in these migrations: the statement fails")
-                if verb != "drops":
+                if verb not in _FREES_THE_NAME:
                     self.not_yet.setdefault(obj, (loc, verb, found))
                 return
         elif kind == "index":
@@ -566,7 +634,7 @@ class _Builder:
             alive = obj not in self.dropped
         if not alive and obj in self.dropped:
             self._report_missing(key, m, loc, obj, verb)
-        elif not alive and verb != "drops":
+        elif not alive and verb not in _FREES_THE_NAME:
             # (A DROP or rename of an object made outside leaves its name free for a later
             # CREATE: no conflict if one comes.)
             self.not_yet.setdefault(obj, (loc, verb, None))
@@ -762,9 +830,13 @@ class _Builder:
     def _update(self, key: str, loc: Location, stmt: Statement, effect: Effect,
                 creates: set[str]) -> None:
         kinds = {a.kind for a in effect.actions}
-        renamed = bool(kinds & {"rename_column", "rename_table", "set_schema"})
+        renamed = bool(kinds & {"rename_column", "rename_table", "set_schema", "rename_other"})
+        alive = self._overloads_left(stmt.tree) if \
+            kinds & {"create_function", "drop_function"} else _NONE_BELOW
         for o in sorted(effect.drops):
             c = canon(o)
+            if c in alive:
+                continue
             self.dropped[c] = (loc, "renamed away" if renamed else "dropped")
             self.creator.pop(c, None)
             self.users.pop(c, None)
@@ -791,6 +863,8 @@ class _Builder:
             elif action.kind == "alter_table_other" and \
                     not follows_exactly(str(action.facts.get("subcommand", ""))):
                 self.full_tables.discard(action.facts.get("table", ""))
+            elif action.kind == "drop_schema" and action.facts.get("cascade"):
+                self._drop_schema(str(action.facts.get("schema", "")), loc)
             elif action.kind == "do_block":
                 reshaped = do_block_reshapes(self.catalog, unwrap(stmt.tree)[1])
                 self.full_tables -= self.full_tables if "*" in reshaped else reshaped
@@ -814,6 +888,51 @@ class _Builder:
                               if d.partition(":")[0] in ("column", "constraint", "trigger")]:
                     del self.dropped[stale]
         self._for_parts(stmt.tree, effect, self._note_full_table)
+
+    def _drop_schema(self, schema: str, loc: Location) -> None:
+        """DROP SCHEMA ... CASCADE: what the history created in it is gone with it (what a
+        later migration names there fails)."""
+        prefix = f"{schema}."
+        for obj in [o for o in self.creator if o.partition(":")[2].startswith(prefix)]:
+            kind = obj.partition(":")[0]
+            if kind in _TABLE_PARTS:
+                continue  # gone with its table
+            self.dropped[obj] = (loc, f"dropped with schema {schema}")
+            del self.creator[obj]
+            self.users.pop(obj, None)
+            self.overloads.pop(obj, None)
+            if kind == "table":  # its views are left to `_dropped_view`, which reports them
+                self.full_tables.discard(obj[6:])
+
+    def _overloads_left(self, tree: dict) -> AbstractSet[str]:
+        """Follow the overloads a CREATE FUNCTION / PROCEDURE adds and a DROP of one
+        removes; the functions a DROP names that keep an overload created here."""
+        kind, body = unwrap(tree)
+        if kind == "CreateFunctionStmt":
+            key = f"function:{object_name(strings(body.get('funcname')), create=True)}"
+            self.overloads.setdefault(key, set()).add(_argument_types(
+                unwrap(p)[1].get("argType") for p in body.get("parameters") or ()
+                if unwrap(p)[1].get("mode") not in ("FUNC_PARAM_OUT", "FUNC_PARAM_TABLE")))
+            return _NONE_BELOW
+        alive: set[str] = set()
+        if kind != "DropStmt" or body.get("removeType") not in _ROUTINE_DROPS:
+            return alive
+        for obj in body.get("objects") or ():
+            routine = unwrap(obj)[1]
+            key = f"function:{object_name(strings(routine.get('objname')))}"
+            known = self.overloads.get(key)
+            if known is None:
+                continue
+            if routine.get("args_unspecified"):
+                known.clear()  # PostgreSQL refuses it unless the name is unique
+            else:
+                # objargs: the input arguments only, as PostgreSQL identifies a function
+                known.discard(_argument_types(routine.get("objargs") or ()))
+            if known:
+                alive.add(key)
+            else:
+                del self.overloads[key]
+        return alive
 
     def _for_parts(self, tree: dict, effect: Effect, work: Callable[[dict], _T]) -> list[_T]:
         """`work` done on the statement, or on each element of a CREATE SCHEMA, with names
@@ -1209,6 +1328,16 @@ def dependent_views(views: dict[str, set[str]], target: str) -> list[str]:
 _REFUSING_DROPS = {"OBJECT_SEQUENCE": "sequence", "OBJECT_TYPE": "type", "OBJECT_DOMAIN": "type",
                    "OBJECT_FUNCTION": "function", "OBJECT_INDEX": "index",
                    "OBJECT_SCHEMA": "schema", "OBJECT_TABLE": "table"}
+
+
+#: DROP statements of functions, known by name and input argument types.
+_ROUTINE_DROPS = frozenset({"OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"})
+
+
+def _argument_types(types: Iterable[dict | None]) -> tuple[tuple[str, bool], ...]:
+    """A function's input argument types, as `type_name` normalizes them (`int`, `int4` and
+    `integer` are one): what tells its overloads apart."""
+    return tuple((name, array) for name, _, array in map(type_name, types))
 
 
 def _fk_targets(tree: dict) -> set[str]:

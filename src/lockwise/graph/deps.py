@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.scopes import Scope, ScopedResolver, alias_of
-from lockwise.effects.nodes import range_var, unwrap
+from lockwise.effects.nodes import object_name, range_var, sequence_argument, strings, unwrap
 
 
 def _node(node: dict | None, kind: str) -> dict:
@@ -158,3 +158,64 @@ def gone_columns(tree: dict, catalog: Catalog, gone: Callable[[str, str], bool],
     else:
         _ddl_uses(r, kind, body)
     return r.found
+
+
+#: Keys under which a parse tree holds a TypeName, wrapped (`{"TypeName": ...}`: a DROP
+#: TYPE's objects) or not (a column's, an argument's, a cast's, a function's result).
+_TYPE_NAME_KEYS = frozenset({"TypeName", "typeName", "argType", "returnType", "ofTypename"})
+
+#: Functions whose first argument names a sequence (`nextval('s')`).
+_SEQUENCE_FUNCTIONS = frozenset({"nextval", "setval", "currval"})
+
+
+def gone_routines(tree: dict, gone: Callable[[str], bool]) -> list[str]:
+    """The types (`type:s.t`, domains too), functions (`function:s.f`) and sequences
+    (`sequence:s.q`) that `tree` names and `gone(obj)` says are no longer there: column,
+    argument and result types, casts, function calls, a trigger's function, the sequence
+    nextval / setval / currval name by a constant. Unqualified calls of functions a stock
+    server has resolve to pg_catalog's first, and are left out; so are the statements that
+    skip their work when what they create exists (`IF NOT EXISTS`), which need not resolve
+    what they name."""
+    from lockwise.effects.volatility import builtin_functions
+
+    kind, body = unwrap(tree)
+    if body.get("if_not_exists") or any(unwrap(cmd)[1].get("missing_ok")
+                                        for cmd in body.get("cmds") or ()):
+        return []
+    found: dict[str, None] = {}
+
+    def note(obj: str) -> None:
+        if gone(obj):
+            found.setdefault(obj, None)
+
+    if kind == "CreateTrigStmt" and (names := strings(body.get("funcname"))):
+        note(f"function:{object_name(names)}")
+    builtin = builtin_functions()
+    stack: list[object] = [tree]
+    while stack:
+        item = stack.pop()
+        if type(item) is list:
+            stack.extend(item)
+            continue
+        if type(item) is not dict:
+            continue
+        for key, value in item.items():
+            if type(value) is list:
+                stack.extend(value)
+                continue
+            if type(value) is not dict:
+                continue
+            stack.append(value)
+            if key in _TYPE_NAME_KEYS:
+                names = strings(value.get("TypeName", value).get("names"))
+                if names and names[0] != "pg_catalog":
+                    note(f"type:{object_name(names)}")
+            elif key == "FuncCall":
+                names = strings(value.get("funcname"))
+                if not names:
+                    continue
+                if len(names) > 1 or names[0] not in builtin:
+                    note(f"function:{object_name(names)}")
+                if names[-1] in _SEQUENCE_FUNCTIONS and (seq := sequence_argument(value)):
+                    note(f"sequence:{seq}")
+    return list(found)

@@ -97,6 +97,30 @@ CONFLICT_TITLES: dict[str, str] = {
 }
 
 
+#: What to do about each kind of conflict, in one line (the text report's `next:`).
+CONFLICT_NEXT_STEPS: dict[str, str] = {
+    "duplicate-version": "give one of them a version of its own, after the newest (a "
+                         "Liquibase changeset: another id); if one was applied somewhere "
+                         "already, keep it and renumber the other",
+    "ambiguous-order": "pad the versions to one width (009, 010): text and number order then "
+                       "agree",
+    "missing-object": "write the later migration against the schema the earlier one leaves: "
+                      "the new name after a rename, or create the object again first; or drop "
+                      "the statement",
+    "dependency-dropped": "drop what depends on it first (DROP VIEW, DROP CONSTRAINT), or "
+                          "create it again in the same migration after the drop",
+    "non-commuting": "merge or rebase onto the base, rewrite this branch's migration against "
+                     "what the other one does, and give it a version after it",
+    "out-of-order": "give the new migration a version after the newest one already applied",
+    "down-mismatch": "make the down migration restore what the up one changes, or leave the "
+                     "check out with --ignore down-mismatch if downs are never run",
+    "edited-applied": "undo the edit and make the change in a new migration",
+    "renamed-applied": "move it back to its version, and make any change in a new migration",
+    "deleted-applied": "restore it, unless the history was squashed into a baseline on "
+                       "purpose",
+}
+
+
 #: Edge reasons, strongest dependency first (plain version order last).
 EDGE_REASONS = ("created-by", "fk-target", "view-over", "dropped-after-use", "order")
 

@@ -96,6 +96,7 @@ def reindex(b: Builder, stmt: dict) -> None:
     rel, qualified = range_var(stmt.get("relation"))
     if kind == "REINDEX_OBJECT_INDEX":
         index = rel
+        b.alters.add(f"index:{index}")  # fails when it is gone (the conflict graph)
         idx = b.ctx.catalog.indexes.get(index)
         table = idx.table if idx else ""
         if table:

@@ -9,9 +9,34 @@ from lockwise.effects.nodes import object_name, range_var, role_sql, strings, un
 from lockwise.effects.postgres.builder import Builder, L
 from lockwise.effects.postgres.drops import owned_by_facts
 
+#: COMMENT ON what -> the kind of object it names, as the effects name them (`table:s.t`).
+_COMMENTED = {"OBJECT_TABLE": "table", "OBJECT_VIEW": "table", "OBJECT_MATVIEW": "table",
+              "OBJECT_FOREIGN_TABLE": "table", "OBJECT_COLUMN": "column",
+              "OBJECT_INDEX": "index", "OBJECT_TABCONSTRAINT": "constraint",
+              "OBJECT_SEQUENCE": "sequence", "OBJECT_TYPE": "type", "OBJECT_DOMAIN": "type",
+              "OBJECT_FUNCTION": "function", "OBJECT_PROCEDURE": "function",
+              "OBJECT_ROUTINE": "function"}
+
+
+def _named_object(kind: str, node: object) -> str | None:
+    """`kind:s.name` of the object a COMMENT names by `node` (a List of names, a TypeName
+    or an ObjectWithArgs); a column or constraint's name after its table's
+    (`column:s.t.c`)."""
+    what, body = unwrap(node)  # type: ignore[arg-type]
+    names = strings(body.get("items") if what == "List" else body.get("names")
+                    if what == "TypeName" else body.get("objname"))
+    if not names:
+        return None
+    if kind in ("column", "constraint"):
+        return f"{kind}:{object_name(names[:-1])}.{names[-1]}" if len(names) > 1 else None
+    return f"{kind}:{object_name(names)}"
+
 
 def comment(b: Builder, stmt: dict) -> None:
     objtype = stmt.get("objtype", "")
+    # The object is looked up: a comment on one that is gone fails (the conflict graph).
+    if (kind := _COMMENTED.get(objtype)) and (named := _named_object(kind, stmt.get("object"))):
+        b.alters.add(named)
     if objtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE",
                    "OBJECT_COLUMN"):
         names = strings(unwrap(stmt.get("object"))[1].get("items"))
@@ -33,8 +58,11 @@ def grant(b: Builder, stmt: dict) -> None:
     # on the server).
     if stmt.get("objtype") in ("OBJECT_TABLE", "OBJECT_SEQUENCE") and \
             stmt.get("targtype") == "ACL_TARGET_OBJECT":
+        kind = "table" if stmt["objtype"] == "OBJECT_TABLE" else "sequence"
         for rel in stmt.get("objects") or ():
             b.lock(range_var(rel)[0], L.ACCESS_SHARE)
+            # Looked up: a grant on one that is gone fails (the conflict graph).
+            b.alters.add(f"{kind}:{range_var(rel)[0]}")
     b.act("grant")
 
 

@@ -119,8 +119,16 @@ def rename(b: Builder, stmt: dict) -> None:
         refusal = rename_attribute(b, stmt) if rtype == "OBJECT_ATTRIBUTE" else {}
         # A schema (or database, role, ...) is named by `subname`, not by an object node.
         names = _rename_object_names(stmt) or [stmt.get("subname", "")]
+        renamed = renamed_object(rtype, names, new)
+        if renamed and renamed["object"].startswith(("type:", "sequence:")):
+            # It must exist, and goes on under its new name in the same schema (a later
+            # migration using the old name fails: the conflict graph). Not a function's:
+            # its overloads share the name.
+            b.alters.add(renamed["object"])
+            b.drops.add(renamed["object"])
+            b.creates.add(renamed["new_object"])
         b.act("rename_other", refusal, taken, object_type=rtype.replace("OBJECT_", "").lower(),
-              name=".".join(names), new_name=new, **renamed_object(rtype, names, new))
+              name=".".join(names), new_name=new, **renamed)
 
 
 #: The objects code names whose renames the session follows (`Session.dropped`, `created`),
