@@ -14,6 +14,12 @@ ast.AlterTableStmt` or `from pglast.enums import ObjectType` executes it then, o
 place (importlib's LazyLoader does not fit: reading `__path__` to import a submodule would
 execute the package, whose own import of that submodule then made two copies of it). When
 pglast is already imported, or is not laid out as this expects, it is imported as usual.
+
+A function on the per-statement path imports it as `from lockwise.parse import libpg` and
+reads `libpg.parser`: importing again a module of a package is a look-up, about 0.5 us,
+where importing a name of a module that is no package (`from lockwise.parse.libpg import
+parser`) looks for the module's `__path__` each time and formats the AttributeError it
+drops, about 2.4 us.
 """
 
 from __future__ import annotations
