@@ -96,6 +96,9 @@ LAZY_PGLAST = """
 import sys, types
 from lockwise.parse.libpg import parser
 assert type(sys.modules["pglast.ast"]) is not types.ModuleType
+# As the import system leaves a module it loaded (else every import of it formats an error)
+LOADED = ("pglast", "pglast.ast", "pglast.enums")
+assert all(sys.modules[m].__spec__._initializing is False for m in LOADED)
 assert parser.parse_sql_json("SELECT 1").startswith("{")
 import pglast
 from pglast.enums.parsenodes import ObjectType  # a submodule first: imported once all the same
@@ -106,6 +109,7 @@ assert isinstance(tree.stmt, ast.AlterTableStmt)
 assert tree.stmt.objtype is enums.ObjectType.OBJECT_TABLE is ObjectType.OBJECT_TABLE
 assert pglast.ast is sys.modules["pglast.ast"] and pglast.enums is sys.modules["pglast.enums"]
 assert type(sys.modules["pglast.ast"]) is types.ModuleType
+assert all(sys.modules[m].__spec__._initializing is False for m in LOADED)
 print(RawStream()(tree))
 """
 

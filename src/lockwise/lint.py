@@ -645,7 +645,8 @@ def _element_span(stmt: Statement, position: int) -> Span:
     each element starts with a CREATE or GRANT outside parentheses (none can hold another at
     that level) and ends with its last token before the next one; the statement's span when
     its text does not show it (a template placeholder)."""
-    from lockwise.parse.libpg import parser
+    from lockwise.parse import libpg
+    parser = libpg.parser
 
     try:
         tokens = parser.scan(stmt.sql)

@@ -61,7 +61,8 @@ def long_identifiers(sql: str) -> list[str]:
 
 def scanned_long_identifiers(sql: str) -> list[str]:
     """`long_identifiers` read from every token of pglast's scanner, without the pre-check."""
-    from lockwise.parse.libpg import parser
+    from lockwise.parse import libpg
+    parser = libpg.parser
 
     try:
         tokens = parser.scan(sql)

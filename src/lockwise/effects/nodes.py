@@ -5,6 +5,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
+from enum import Enum
 
 from lockwise.parse.quoting import quote_ident, quote_qualified
 
@@ -576,8 +577,6 @@ def _wrapped(value: dict) -> bool:
 def _omitted(slot: object) -> object:
     """The value of a field the JSON leaves out: it writes no field that holds its zero value
     (0, false, an enum's first member)."""
-    from enum import Enum
-
     types = slot.py_type if isinstance(slot.py_type, tuple) else (slot.py_type,)
     enum = next((t for t in types if isinstance(t, type) and issubclass(t, Enum)), None)
     if enum is not None:

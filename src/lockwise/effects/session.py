@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from lockwise.catalog.search_path import read_path
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.locks import conflicts, index_held_exclusive
+from lockwise.effects.nodes import object_name, range_var, strings
 
 _UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
 #: Objects that running code reaches by name (tables have their own drop-table rule).
@@ -374,8 +375,6 @@ def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int
     """The views a migration's statements create, by index, the statements that end a
     transaction, and the types they create or rename an object to ("type:public.mood"):
     what a statement's judgement may need from the statements after it."""
-    from lockwise.effects.nodes import object_name, range_var, strings
-
     views: list[tuple[int, str]] = []
     ends: list[int] = []
     types: list[tuple[int, str]] = []

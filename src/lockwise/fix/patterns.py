@@ -385,7 +385,8 @@ _COMMENT_TOKENS = frozenset({"SQL_COMMENT", "C_COMMENT"})
 def _parsed_statement(sql: str) -> tuple[str, dict] | None:
     """The (kind, body) of the one statement `sql` holds, with its node locations; None for
     several. Raises Unprintable."""
-    from lockwise.parse.libpg import parser
+    from lockwise.parse import libpg
+    parser = libpg.parser
 
     try:
         stmts = json.loads(parser.parse_sql_json(sql)).get("stmts", [])
@@ -467,7 +468,8 @@ def _rewrite_in_place(sql: str, rules: set[str], facts: dict,
 
 def _tokens(sql: str) -> list:
     """The scanner's tokens of `sql`, without its comments."""
-    from lockwise.parse.libpg import parser
+    from lockwise.parse import libpg
+    parser = libpg.parser
 
     try:
         return [t for t in parser.scan(sql) if t.name not in _COMMENT_TOKENS]

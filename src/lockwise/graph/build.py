@@ -450,9 +450,9 @@ class _Builder:
         return [(s, None) for s in self._parsed(m.up_sql).statements]
 
     def _parsed(self, sql: str) -> ParsedFile:
-        from lockwise.parse.templates import parse_templated
+        from lockwise.parse import templates  # (a module of a package: see parse.libpg)
 
-        parsed = parse_templated(sql, self.templates, comments=False)
+        parsed = templates.parse_templated(sql, self.templates, comments=False)
         self.note_placeholders(parsed.placeholders)
         return parsed
 
@@ -460,6 +460,8 @@ class _Builder:
         """Remember which placeholder each stand-in of a migration replaced: one spelling of
         it (migrations may spell one placeholder in several ways, `placeholder_key`), or None
         when it stood for two placeholders."""
+        if not stand_ins:
+            return
         from lockwise.parse.templates import placeholder_key
 
         for stand_in, text in stand_ins.items():

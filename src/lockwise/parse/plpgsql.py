@@ -69,7 +69,8 @@ def fully_read(body: str) -> bool:
 def _read(body: str) -> tuple[tuple[Embedded, ...], bool]:
     if not _RUNS_SQL.search(body):
         return (), True
-    from lockwise.parse.libpg import parser
+    from lockwise.parse import libpg
+    parser = libpg.parser
 
     tag = "$lockwise$"
     while tag in body:

@@ -412,7 +412,8 @@ def _parse_chunk(text: str, base: int, lines: LineIndex, parsed: ParsedFile,
                  found: list[_Found], whole_file: bool) -> None:
     """Parse text (a whole file, or one statement after a failure): its statements go to
     `found`, what the grammar rejects to `parsed.problems`."""
-    from lockwise.parse.libpg import parser
+    from lockwise.parse import libpg
+    parser = libpg.parser
 
     try:
         raw = parser.parse_sql_json(text)
@@ -465,7 +466,8 @@ def _parse_statement_by_statement(text: str, lines: LineIndex, parsed: ParsedFil
     A statement whose semicolons are inside a BEGIN ATOMIC body or parentheses (a rule's
     actions) is parsed whole; when it fails so, it is cut at those semicolons too.
     """
-    from lockwise.parse.libpg import parser
+    from lockwise.parse import libpg
+    parser = libpg.parser
 
     try:
         tokens = parser.scan(text)
@@ -533,7 +535,8 @@ def _statement_pieces(tokens: list, first: int, start: int, size: int, nested: b
 
 
 def _parses(text: str) -> bool:
-    from lockwise.parse.libpg import parser
+    from lockwise.parse import libpg
+    parser = libpg.parser
 
     try:
         parser.parse_sql_json(text)
