@@ -87,11 +87,13 @@ ignore = ["missing-lock-timeout"]
 fail_on = "destructive"
 """)
     cfg = load_config(start=project)
-    assert cfg.migrations == [project / "db/migrations"]
+    # Relative to the working directory (the project's root), as on the command line.
+    assert cfg.migrations == [Path("db/migrations")]
+    assert (project / cfg.migrations[0]).is_dir()
     assert (cfg.layout, cfg.pg_version, cfg.fail_on) == ("plain", 14, Safety.SAFE_WITH_CARE)
     assert (cfg.select, cfg.ignore) == (["index-without-concurrently"], ["drop-column"])
-    assert cfg.stats == project / "stats.json" and cfg.max_lock_seconds == 2.5
-    assert cfg.assume_in_transaction is True and cfg.rules_dir == [project / "rules"]
+    assert cfg.stats == Path("stats.json") and cfg.max_lock_seconds == 2.5
+    assert cfg.assume_in_transaction is True and cfg.rules_dir == [Path("rules")]
     assert cfg.templates == "skip"
     [override] = cfg.overrides
     assert override.matches("db/migrations/003_drop.sql")
@@ -327,7 +329,7 @@ def test_verify_and_the_executor_read_the_configured_directory_and_layout(
     result = run(*command)
     assert result.exit_code == 2
     assert "no flyway migrations found" in result.stderr
-    assert str(project / "db" / "migrations") in result.stderr
+    assert "db/migrations:1:1:" in result.stderr
     # A broken config is an input error for every command, not ignored.
     (project / "lockwise.toml").write_text('layout = "nope"\n')
     broken = run(*command)
