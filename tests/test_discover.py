@@ -84,6 +84,16 @@ def test_flyway_release_folders_are_one_history_not_separate_databases(
     assert [m.path for m in forced] == [m.path for m in found]
 
 
+def test_flyway_detection_ends_at_symlink_loops(tmp_path: Path) -> None:
+    write(tmp_path / "sql", {"release1/V1__a.sql": "SELECT 1;"})
+    for name, target in [("a", "."), ("b", "."), ("up", "..")]:
+        (tmp_path / "sql" / name).symlink_to(target)
+    (tmp_path / "sql" / "release1" / "back").symlink_to("..")
+    ((root, found),) = discover_histories(tmp_path / "sql")
+    assert root == tmp_path / "sql"
+    assert [m.path for m in found] == [tmp_path / "sql" / "release1" / "V1__a.sql"]
+
+
 def test_flyway_histories_of_separate_services_stay_separate(tmp_path: Path) -> None:
     """A folder per service, each with its own `migrations/` (or `db/migration/`), is a
     monorepo of databases: not one Flyway location."""

@@ -398,16 +398,17 @@ def _read_prisma(directory: Path) -> list[Migration]:
 _FLYWAY = lazy_compile(r"^(?P<kind>[VUR])(?P<version>[\d._]*)__(?P<name>.+)\.sql$", re.IGNORECASE)
 
 
-def _detect_flyway(directory: Path) -> bool:
+def _detect_flyway(directory: Path, seen: set[str] | None = None) -> bool:
     """Flyway's location: its own files Flyway-named, or (as Flyway scans a location
-    recursively) no .sql of its own and folders of them only: release1/, release2/."""
+    recursively) no .sql of its own and folders of them only: release1/, release2/.
+    `seen`: the folders (real paths) looked at already, so a symlink loop ends."""
     own = _sql_files(directory)
     if own:
         return any(_FLYWAY.match(p.name) for p in own)
-    return _flyway_releases(directory)
+    return _flyway_releases(directory, seen if seen is not None else set())
 
 
-def _flyway_releases(directory: Path) -> bool:
+def _flyway_releases(directory: Path, seen: set[str]) -> bool:
     """Whether `directory` holds Flyway folders (or folders of them) and no other SQL: one
     location, read whole. Not when one of them is named as tools name a project's migrations
     (a/migrations, b/db/migration): a folder per service is a history per database."""
@@ -415,22 +416,26 @@ def _flyway_releases(directory: Path) -> bool:
         entries = _listing(directory)
     except OSError:
         return False
+    here = os.path.realpath(directory)
+    seen.add(here)
     found = False
     for name, (_, is_dir) in entries.items():
         # By name only: asking git which folders it ignores, per folder asked, is too slow
         # for detection (a folder git ignores that holds other SQL only keeps this False).
         if not is_dir or not _may_hold_migrations(name):
             continue
-        sub = directory / name
         if name.lower() in _MIGRATION_FOLDERS:
             return False
+        sub = directory / name
         try:
             empty = not _sql_files(sub) and not any(d for _, d in _listing(sub).values())
         except OSError:
             continue
-        if empty:  # docs/, callbacks' notes: nothing Flyway reads
+        real = os.path.realpath(sub)
+        # docs/, or a link back to a folder looked at or above: nothing new
+        if empty or real in seen or here.startswith(real.rstrip("/") + "/"):
             continue
-        if not _detect_flyway(sub):
+        if not _detect_flyway(sub, seen):
             return False
         found = True
     return found
