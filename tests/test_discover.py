@@ -55,6 +55,61 @@ def test_flyway_versions_undo_and_repeatables_last(tmp_path: Path) -> None:
     assert migrations[-1].repeatable
 
 
+def test_flyway_reads_its_subfolders_as_one_history(tmp_path: Path) -> None:
+    """Flyway scans its locations recursively: release folders are one history, ordered by
+    version whatever the folder; repeatables after every versioned one; an undo file (in any
+    folder) is the down of its version, never applied."""
+    write(tmp_path, {"R__views.sql": "SELECT 3;",
+                     "release2/V1.10__late.sql": "SELECT 1;",
+                     "release1/V1.2__early.sql": "SELECT 1;",
+                     "release1/undo/U1.2__early.sql": "SELECT 2;",
+                     "release1/R__a_totals.sql": "SELECT 4;"})
+    migrations = discover(tmp_path)
+    assert [(m.version, m.path.relative_to(tmp_path).as_posix()) for m in migrations] == [
+        ("1.2", "release1/V1.2__early.sql"), ("1.10", "release2/V1.10__late.sql"),
+        ("R", "release1/R__a_totals.sql"), ("R", "R__views.sql")]
+    assert {m.layout for m in migrations} == {"flyway"}
+    assert migrations[0].down_sql == "SELECT 2;"
+
+
+def test_flyway_release_folders_are_one_history_not_separate_databases(
+        tmp_path: Path) -> None:
+    write(tmp_path / "sql", {"release1/V1__a.sql": "SELECT 1;",
+                             "release2/V2__b.sql": "SELECT 2;"})
+    ((root, found),) = discover_histories(tmp_path / "sql")
+    assert root == tmp_path / "sql"
+    assert [(m.version, m.layout) for m in found] == [("1", "flyway"), ("2", "flyway")]
+    # Forced, the layout reads the same folders.
+    ((_, forced),) = discover_histories(tmp_path / "sql", "flyway")
+    assert [m.path for m in forced] == [m.path for m in found]
+
+
+def test_flyway_detection_ends_at_symlink_loops(tmp_path: Path) -> None:
+    write(tmp_path / "sql", {"release1/V1__a.sql": "SELECT 1;"})
+    for name, target in [("a", "."), ("b", "."), ("up", "..")]:
+        (tmp_path / "sql" / name).symlink_to(target)
+    (tmp_path / "sql" / "release1" / "back").symlink_to("..")
+    ((root, found),) = discover_histories(tmp_path / "sql")
+    assert root == tmp_path / "sql"
+    assert [m.path for m in found] == [tmp_path / "sql" / "release1" / "V1__a.sql"]
+
+
+def test_flyway_histories_of_separate_services_stay_separate(tmp_path: Path) -> None:
+    """A folder per service, each with its own `migrations/` (or `db/migration/`), is a
+    monorepo of databases: not one Flyway location."""
+    write(tmp_path, {"a/migrations/V1__a.sql": "SELECT 1;",
+                     "b/db/migration/V1__b.sql": "SELECT 1;"})
+    assert sorted(root.relative_to(tmp_path).as_posix()
+                  for root, _ in discover_histories(tmp_path)) == ["a/migrations",
+                                                                  "b/db/migration"]
+
+
+def test_flyway_subfolders_beside_other_layouts_are_not_merged(tmp_path: Path) -> None:
+    write(tmp_path, {"one/V1__a.sql": "SELECT 1;", "two/001_b.up.sql": "SELECT 1;"})
+    assert [(root.name, found[0].layout) for root, found in discover_histories(tmp_path)] == [
+        ("one", "flyway"), ("two", "golang-migrate")]
+
+
 def test_layout_can_be_forced_and_unknown_layout_is_an_input_error(tmp_path: Path) -> None:
     write(tmp_path, {"001_a.up.sql": "SELECT 1;"})
     assert discover(tmp_path, "plain")[0].layout == "plain"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lockwise.discover import discover
+from lockwise.discover import discover, discover_histories
 from lockwise.graph.build import BranchInfo, build_graph, graph_builder
 
 
@@ -1038,6 +1038,19 @@ def _version_conflicts(folder: Path, *names: str) -> list[tuple[str, str]]:
         (folder / name).write_text(f"DROP TABLE t{i - 1};\n" if name.endswith(".down.sql")
                                    else f"CREATE TABLE t{i} (id int);\n")
     return [(c.kind, c.object) for c in build_graph(discover(folder)).conflicts]
+
+
+def test_flyway_versions_duplicated_across_release_folders_conflict(tmp_path: Path) -> None:
+    # Flyway reads every folder below its location as one history and refuses to start:
+    # "Found more than one migration with version 2".
+    for name in ("release1/V1__a.sql", "release1/V2__b.sql", "release2/V2__c.sql"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(f"CREATE TABLE {name[-5]} (id int);\n")
+    ((_, found),) = discover_histories(tmp_path)
+    assert [(c.kind, c.object, [loc.path for loc in c.locations])
+            for c in build_graph(found).conflicts] == [
+        ("duplicate-version", "version:2", [str(tmp_path / "release1/V2__b.sql"),
+                                            str(tmp_path / "release2/V2__c.sql")])]
 
 
 def test_versions_the_layouts_runner_reads_as_one_number_are_duplicates(

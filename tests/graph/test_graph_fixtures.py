@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from lockwise.cli.app import app
 from lockwise.discover import discover
 from lockwise.graph.build import build_graph
+from lockwise.graph.model import CONFLICT_NEXT_STEPS
 from lockwise.lint import lint_migrations
 
 REPO = Path(__file__).resolve().parents[2]
@@ -67,10 +68,32 @@ def test_lint_json_lists_conflicts() -> None:
     doc = json.loads(result.stdout)
     assert [c["kind"] for c in doc["conflicts"]] == ["missing-object"]
     conflict = doc["conflicts"][0]
-    assert set(conflict) == {"kind", "safety", "migrations", "object", "explanation"}
+    assert set(conflict) == {"kind", "safety", "migrations", "object", "explanation", "next"}
+    assert conflict["next"] == CONFLICT_NEXT_STEPS["missing-object"]
     assert conflict["safety"] == "requires-downtime"
     assert [m["id"] for m in conflict["migrations"]] == ["002_drop_legacy_sessions",
                                                          "003_backfill_sessions"]
+    assert result.exit_code == 1
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "gitlab", "markdown",
+                                 "junit"])
+def test_every_format_says_what_to_do_next_about_a_conflict(fmt: str) -> None:
+    """The text report's `next:` line, in each format: once per conflict (a rule's finding
+    has its `instead`, not a next step)."""
+    result = _lint(str(CONFLICTS / "duplicate-version"), "--format", fmt, "--no-cache",
+                   "--no-color")
+    step = CONFLICT_NEXT_STEPS["duplicate-version"]
+    if fmt == "sarif":
+        run = json.loads(result.stdout)["runs"][0]
+        (rule,) = [r for r in run["tool"]["driver"]["rules"] if r["id"] == "duplicate-version"]
+        assert step in rule["help"]["text"] and step in rule["help"]["markdown"]
+        texts = [r["message"]["text"] for r in run["results"]]
+        assert [t.endswith(f"\nNext: {step}") for t in texts] == [
+            r["ruleId"] == "duplicate-version" for r in run["results"]]
+    else:
+        # JSON escapes nothing in it; GitHub's annotations keep it on one line (no comma).
+        assert result.stdout.count(step) == 1
     assert result.exit_code == 1
 
 

@@ -398,35 +398,74 @@ def _read_prisma(directory: Path) -> list[Migration]:
 _FLYWAY = lazy_compile(r"^(?P<kind>[VUR])(?P<version>[\d._]*)__(?P<name>.+)\.sql$", re.IGNORECASE)
 
 
-def _detect_flyway(directory: Path) -> bool:
-    return any(_FLYWAY.match(p.name) for p in _sql_files(directory))
+def _detect_flyway(directory: Path, seen: set[str] | None = None) -> bool:
+    """Flyway's location: its own files Flyway-named, or (as Flyway scans a location
+    recursively) no .sql of its own and folders of them only: release1/, release2/.
+    `seen`: the folders (real paths) looked at already, so a symlink loop ends."""
+    own = _sql_files(directory)
+    if own:
+        return any(_FLYWAY.match(p.name) for p in own)
+    return _flyway_releases(directory, seen if seen is not None else set())
+
+
+def _flyway_releases(directory: Path, seen: set[str]) -> bool:
+    """Whether `directory` holds Flyway folders (or folders of them) and no other SQL: one
+    location, read whole. Not when one of them is named as tools name a project's migrations
+    (a/migrations, b/db/migration): a folder per service is a history per database."""
+    try:
+        entries = _listing(directory)
+    except OSError:
+        return False
+    here = os.path.realpath(directory)
+    seen.add(here)
+    found = False
+    for name, (_, is_dir) in entries.items():
+        # By name only: asking git which folders it ignores, per folder asked, is too slow
+        # for detection (a folder git ignores that holds other SQL only keeps this False).
+        if not is_dir or not _may_hold_migrations(name):
+            continue
+        if name.lower() in _MIGRATION_FOLDERS:
+            return False
+        sub = directory / name
+        try:
+            empty = not _sql_files(sub) and not any(d for _, d in _listing(sub).values())
+        except OSError:
+            continue
+        real = os.path.realpath(sub)
+        # docs/, or a link back to a folder looked at or above: nothing new
+        if empty or real in seen or here.startswith(real.rstrip("/") + "/"):
+            continue
+        if not _detect_flyway(sub, seen):
+            return False
+        found = True
+    return found
 
 
 def _read_flyway(directory: Path) -> list[Migration]:
-    files = {p.name: p for p in _sql_files(directory)}
-    undo = {}
-    for fname, path in files.items():
-        m = _FLYWAY.match(fname)
-        if m and m.group("kind").upper() == "U":
-            undo[m.group("version").replace("_", ".")] = path
+    # Flyway reads every folder below its location; a version must be unique in all of them
+    # (else "Found more than one migration with version": the graph reports it).
+    files = [(path, m) for path in _walk_sql(directory, set())
+             if (m := _FLYWAY.match(path.name)) is not None]
+    undo = {m.group("version").replace("_", "."): path
+            for path, m in files if m.group("kind").upper() == "U"}
     versioned, repeatable = [], []
-    for fname, path in files.items():
-        m = _FLYWAY.match(fname)
-        if not m or m.group("kind").upper() == "U":
+    for path, m in files:
+        kind = m.group("kind").upper()
+        if kind == "U":
             continue
         name = m.group("name")
-        conf = path.with_name(fname + ".conf")
+        conf = path.with_name(path.name + ".conf")
         no_tx = _is_file(conf) and re.search(
             r"executeInTransaction\s*=\s*false", conf.read_text(errors="replace")) is not None
-        if m.group("kind").upper() == "R":
-            repeatable.append(_make("R", name, path, read_sql_file(path), "flyway",
+        if kind == "R":
+            repeatable.append(_make("R", name, path, _read(path), "flyway",
                                     repeatable=True, no_transaction=no_tx))
         else:
             version = m.group("version").replace("_", ".")
-            versioned.append(_make(version, name, path, read_sql_file(path), "flyway",
+            versioned.append(_make(version, name, path, _read(path), "flyway",
                                    undo.get(version), no_transaction=no_tx))
-    versioned.sort(key=lambda mig: mig.sort_key)
-    repeatable.sort(key=lambda mig: mig.name)
+    versioned.sort(key=lambda mig: (mig.sort_key, str(mig.path)))
+    repeatable.sort(key=lambda mig: (mig.name, str(mig.path)))
     return versioned + repeatable  # Flyway runs repeatables after all versioned migrations
 
 
@@ -490,8 +529,12 @@ def _read_below(directory: Path, name: str, ignored: _Ignored) -> bool:
     """Whether a walk looking for migrations goes into the folder `name` of `directory`:
     not a hidden folder (.git, .venv, .tox), a dependencies' or build output's, or one git
     ignores."""
-    return not name.startswith(".") and name not in _NOT_MIGRATIONS and \
-        directory / name not in ignored
+    return _may_hold_migrations(name) and directory / name not in ignored
+
+
+def _may_hold_migrations(name: str) -> bool:
+    """Whether a folder's name alone lets a walk go into it (see `_read_below`)."""
+    return not name.startswith(".") and name not in _NOT_MIGRATIONS
 
 
 def _walk_sql(directory: Path, seen: set, ignored: _Ignored | None = None) -> list[Path]:

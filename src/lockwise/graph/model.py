@@ -76,10 +76,16 @@ class Conflict:
     def migrations(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(loc.migration for loc in self.locations))
 
+    @property
+    def next_step(self) -> str:
+        """What to do about it, in one line (CONFLICT_NEXT_STEPS); "" for a kind without."""
+        return CONFLICT_NEXT_STEPS.get(self.kind, "")
+
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "safety": self.safety.label,
                 "migrations": [loc.to_dict() for loc in self.locations],
-                "object": self.object, "explanation": self.explanation}
+                "object": self.object, "explanation": self.explanation,
+                "next": self.next_step}
 
 
 #: What each kind of conflict means, in one line (CI reports list them beside the rules).
@@ -97,7 +103,8 @@ CONFLICT_TITLES: dict[str, str] = {
 }
 
 
-#: What to do about each kind of conflict, in one line (the text report's `next:`).
+#: What to do about each kind of conflict, in one line: the text report's `next:`, the
+#: JSON `next`, and the CI formats' (see lockwise.report.ci_common.next_step).
 CONFLICT_NEXT_STEPS: dict[str, str] = {
     "duplicate-version": "give one of them a version of its own, after the newest (a "
                          "Liquibase changeset: another id); if one was applied somewhere "

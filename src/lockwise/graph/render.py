@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from lockwise.graph.model import CONFLICT_NEXT_STEPS, EDGE_REASONS, Conflict, MigrationGraph
+from lockwise.graph.model import EDGE_REASONS, Conflict, MigrationGraph
 
 GRAPH_SCHEMA_VERSION = 1
 
@@ -40,8 +40,8 @@ def conflict_lines(conflicts: Sequence[Conflict]) -> list[str]:
         for loc in c.locations:
             out.append(f"  at {loc.text()}")
         out.append(f"  {c.explanation}")
-        if c.kind in CONFLICT_NEXT_STEPS:
-            out.append(f"  next: {CONFLICT_NEXT_STEPS[c.kind]}")
+        if c.next_step:
+            out.append(f"  next: {c.next_step}")
     return out
 
 

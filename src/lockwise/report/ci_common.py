@@ -75,6 +75,25 @@ def _normal(sql: str) -> str:
     return re.sub(r"\s+", " ", sql).strip().lower()
 
 
+def next_step(f: Finding) -> str:
+    """What to do next about a conflict between migrations shown as a finding (see
+    `attach_conflicts`): its kind's step, as the text report's `next:` gives it; "" for a
+    rule's finding."""
+    if f.statement_index is not None:  # a statement's finding is a rule's
+        return ""
+    from lockwise.graph.model import CONFLICT_NEXT_STEPS
+
+    return CONFLICT_NEXT_STEPS.get(f.rule, "")
+
+
+def finding_text(f: Finding) -> str:
+    """A finding's message with what to write instead (a rule's) or what to do next (a
+    conflict's), for the formats that give each finding one text (SARIF, GitHub)."""
+    text = f.message if not f.instead else f"{f.message}\nInstead:\n{f.instead}"
+    step = next_step(f)
+    return f"{text}\nNext: {step}" if step else text
+
+
 def fingerprint(item: Located) -> str:
     """A hash that survives edits elsewhere in the file: rule, file, the statement's SQL
     (whitespace and case folded) and the occurrence; no line numbers."""

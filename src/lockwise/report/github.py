@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lockwise.core.types import MigrationReport, Safety
-from lockwise.report.ci_common import level, located_findings, repository_path
+from lockwise.report.ci_common import finding_text, level, located_findings, repository_path
 from lockwise.report.verdict import Thresholds
 
 
@@ -34,7 +34,7 @@ def render_github(reports: Sequence[MigrationReport], *, fail_on: Safety,
                       ("endLine", str(f.span.end_line)),
                       ("endColumn", str(f.span.end_column))]
         props.append(("title", f"lockwise {f.rule} [{f.safety.label}]"))
-        message = f.message if not f.instead else f"{f.message}\nInstead:\n{f.instead}"
+        message = finding_text(f)
         head = ",".join(f"{key}={_escape_property(value)}" for key, value in props)
         command = level(f.safety, thresholds(item.migration) if thresholds else fail_on,
                         info="notice")

@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 
 from lockwise.core.types import MigrationReport, Safety
-from lockwise.report.ci_common import fingerprint, located_findings, repository_path
+from lockwise.report.ci_common import fingerprint, located_findings, next_step, repository_path
 
 #: GitLab's severities are info, minor, major, critical and blocker.
 SEVERITY = {
@@ -22,9 +22,10 @@ def render_gitlab(reports: Sequence[MigrationReport]) -> str:
     issues = []
     for item in located_findings(reports):
         f = item.finding
+        step = next_step(f)
         issues.append({
             "type": "issue",
-            "description": f"{f.message} [{f.safety.label}]",
+            "description": f"{f.message} [{f.safety.label}]" + (f" Next: {step}" if step else ""),
             "check_name": f.rule,
             "fingerprint": fingerprint(item),
             "severity": SEVERITY[f.safety],

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
 from lockwise.core.types import Finding, MigrationReport, Safety
-from lockwise.report.ci_common import display_path
+from lockwise.report.ci_common import display_path, next_step
 from lockwise.report.verdict import Thresholds
 
 #: Characters XML 1.0 forbids even as references (control characters from a migration's SQL
@@ -33,6 +33,8 @@ def _finding_text(f: Finding) -> str:
     text = f"{where}: {f.rule} [{f.safety.label}] {f.message}"
     if f.instead:
         text += "\ninstead:\n" + f.instead
+    if step := next_step(f):
+        text += "\nnext: " + step
     return text
 
 

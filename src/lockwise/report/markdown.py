@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from lockwise.core.types import MigrationReport, Safety
 from lockwise.effects.locks import lock_label, lock_lines
-from lockwise.report.ci_common import display_path, strongest_locks, total
+from lockwise.report.ci_common import display_path, next_step, strongest_locks, total
 from lockwise.report.verdict import Thresholds
 
 #: GitHub's limit for one comment is 65,536 characters; keep a margin.
@@ -61,6 +61,8 @@ def _details(report: MigrationReport) -> list[str]:
     for f in report.findings:
         where = f"line {f.span.line}" if f.span else "migration"
         out.append(f"- **{f.rule}** ({f.safety.label}, {where}): {f.message}")
+        if step := next_step(f):
+            out.append(f"  - next: {step}")
     if report.findings:
         out.append("")
     for s in report.statements:

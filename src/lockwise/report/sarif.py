@@ -13,7 +13,13 @@ from collections.abc import Sequence
 
 from lockwise import __version__
 from lockwise.core.types import MigrationReport, Safety
-from lockwise.report.ci_common import display_path, fingerprint, level, located_findings
+from lockwise.report.ci_common import (
+    display_path,
+    finding_text,
+    fingerprint,
+    level,
+    located_findings,
+)
 from lockwise.report.verdict import Thresholds
 from lockwise.rules.model import Rule
 
@@ -48,9 +54,11 @@ def _rule_descriptor(rule: Rule, fail_on: Safety) -> dict:
 
 def _conflict_descriptor(kind: str, fail_on: Safety) -> dict:
     """A conflict between migrations, described like a rule (docs/graph.md explains them)."""
-    from lockwise.graph.model import CONFLICT_SAFETY, CONFLICT_TITLES
+    from lockwise.graph.model import CONFLICT_NEXT_STEPS, CONFLICT_SAFETY, CONFLICT_TITLES
 
     title = CONFLICT_TITLES.get(kind, kind)
+    step = CONFLICT_NEXT_STEPS.get(kind)
+    todo = f"Next: {step}.\n\n" if step else ""
     safety = CONFLICT_SAFETY.get(kind, Safety.SAFE_WITH_CARE)
     return {
         "id": kind,
@@ -58,9 +66,9 @@ def _conflict_descriptor(kind: str, fail_on: Safety) -> dict:
         "shortDescription": {"text": title},
         "fullDescription": {"text": f"{title}: a conflict between migrations, found by "
                                     f"replaying them in order."},
-        "help": {"text": "See the conflict's message for the migrations involved; "
+        "help": {"text": f"{todo}See the conflict's message for the migrations involved; "
                          "docs/graph.md explains each kind and how to resolve it.",
-                 "markdown": f"**{title}**\n\nA conflict between migrations: see the "
+                 "markdown": f"**{title}**\n\n{todo}A conflict between migrations: see the "
                              "message for the migrations involved and docs/graph.md for "
                              "what to do."},
         "helpUri": REPOSITORY_URL + "/blob/main/docs/graph.md#conflicts",
@@ -105,7 +113,7 @@ def render_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule], *,
                 # SARIF's endColumn is exclusive; lockwise spans end on the last character.
                 "endColumn": f.span.end_column + 1,
             }
-        text = f.message if not f.instead else f"{f.message}\nInstead:\n{f.instead}"
+        text = finding_text(f)
         result = {
             "ruleId": f.rule,
             "level": level(f.safety, thresholds(item.migration) if thresholds else fail_on,
