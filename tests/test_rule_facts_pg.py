@@ -1540,6 +1540,9 @@ RENAMED = ("CREATE TYPE mood AS ENUM ('a');\n"
     "ALTER SEQUENCE s RENAME TO w", "ALTER VIEW v RENAME TO u", "ALTER VIEW v RENAME TO mood",
     "ALTER VIEW v RENAME TO w", "ALTER MATERIALIZED VIEW mv RENAME TO s",
     "ALTER MATERIALIZED VIEW mv RENAME TO mood", "ALTER MATERIALIZED VIEW mv RENAME TO w",
+    # ALTER TABLE renames a sequence or an index as well: neither has a row type to clash
+    "ALTER TABLE s RENAME TO mood", "ALTER TABLE s RENAME TO u",
+    "ALTER TABLE t_a_idx RENAME TO mood", "ALTER TABLE t_a_idx RENAME TO u",
 ])
 def test_rename_onto_a_taken_name_matches_server(pg_db: str, sql: str) -> None:
     import psycopg

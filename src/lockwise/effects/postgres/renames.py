@@ -79,7 +79,11 @@ def rename(b: Builder, stmt: dict) -> None:
                   # the new name as the statement's table is written, for the old name's view
                   new_table_sql=target if qualified else new,
                   object_type=rtype.replace("OBJECT_", "").lower(),
-                  **already_exists(name_taken(b, target)))
+                  # ALTER TABLE renames a sequence or an index too: with no row type, a
+                  # type's name is free for them (checked on the server)
+                  **already_exists(name_taken(
+                      b, target, row_type=table not in b.ctx.catalog.sequences
+                      and table not in b.ctx.catalog.indexes)))
     elif rtype == "OBJECT_INDEX":
         index, _ = range_var(stmt.get("relation"))
         idx = b.ctx.catalog.indexes.get(index)
