@@ -1318,6 +1318,68 @@ def test_the_overload_histories_run_on_postgres(pg_db: str) -> None:
                 conn.execute(sql)
 
 
+#: Function renames, as overloads share a name: (the history, the function reported gone
+#: under its old name or None). Each history runs on the server up to its last statement,
+#: which fails there exactly when a conflict is expected.
+FUNCTION_RENAMES = [
+    # the only overload moves: a later call of the old name fails
+    ("CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;",
+     "ALTER FUNCTION f(int) RENAME TO g;",
+     "CREATE TABLE t (a int DEFAULT f(1));", "function:public.f"),
+    ("CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;",
+     "ALTER ROUTINE f RENAME TO g;",
+     "SELECT f(1);", "function:public.f"),
+    # another overload stays under the old name
+    ("CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;\n"
+     "CREATE FUNCTION f(a text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;",
+     "ALTER FUNCTION f(integer) RENAME TO g;",
+     "CREATE TABLE t (a int DEFAULT f('x'::text));", None),
+    # ... until it moves too
+    ("CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;\n"
+     "CREATE FUNCTION f(a text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;",
+     "ALTER FUNCTION f(integer) RENAME TO g; ALTER FUNCTION f(text) RENAME TO h;",
+     "SELECT f('x'::text);", "function:public.f"),
+    # the new name is called: no conflict, even when it was dropped before
+    ("CREATE FUNCTION g(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;\n"
+     "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;\n"
+     "DROP FUNCTION g(int);",
+     "ALTER FUNCTION f(int) RENAME TO g;",
+     "CREATE TABLE t (a int DEFAULT g(1));", None),
+    # renamed back: the old name is there again
+    ("CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;",
+     "ALTER FUNCTION f(int) RENAME TO g; ALTER FUNCTION g(int) RENAME TO f;",
+     "SELECT f(1);", None),
+]
+
+
+@pytest.mark.parametrize(("create", "rename", "later", "gone"), FUNCTION_RENAMES)
+def test_a_function_rename_moves_only_its_overload(tmp_path: Path, create: str, rename: str,
+                                                   later: str, gone: str | None) -> None:
+    graph = build_graph(history(tmp_path, ("1_f.sql", create + "\n"),
+                                ("2_rename.sql", rename + "\n"), ("3_later.sql", later + "\n")))
+    assert [c.object for c in graph.conflicts] == ([gone] if gone else [])
+    if gone:
+        assert [loc.migration for loc in graph.conflicts[0].locations] == ["2_rename",
+                                                                           "3_later"]
+        assert "renamed away" in graph.conflicts[0].explanation
+
+
+@pytest.mark.postgres
+def test_the_function_rename_histories_run_on_postgres(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for create, rename, later, gone in FUNCTION_RENAMES:
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            conn.execute(create)
+            conn.execute(rename)
+            if gone:
+                with pytest.raises(psycopg.errors.UndefinedFunction):
+                    conn.execute(later)
+            else:
+                conn.execute(later)
+
+
 def test_a_rename_of_a_gone_object_says_it_renames_it(tmp_path: Path) -> None:
     graph = build_graph(history(
         tmp_path,
