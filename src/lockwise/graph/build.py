@@ -9,7 +9,7 @@ MigrationReports), they are reused and nothing is parsed twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from operator import itemgetter
@@ -867,6 +867,9 @@ class _Builder:
                 self.full_tables.discard(action.facts.get("table", ""))
             elif action.kind == "drop_schema" and action.facts.get("cascade"):
                 self._drop_schema(str(action.facts.get("schema", "")), loc)
+            elif action.kind == "rename_other" and \
+                    str(action.facts.get("object", "")).startswith("function:"):
+                self._rename_routine(key, loc, action.facts, stmt.tree)
             elif action.kind == "do_block":
                 reshaped = do_block_reshapes(self.catalog, unwrap(stmt.tree)[1])
                 self.full_tables -= self.full_tables if "*" in reshaped else reshaped
@@ -935,6 +938,35 @@ class _Builder:
             else:
                 del self.overloads[key]
         return alive
+
+    def _rename_routine(self, key: str, loc: Location, facts: Mapping[str, object],
+                        tree: dict) -> None:
+        """ALTER FUNCTION / PROCEDURE / ROUTINE ... RENAME TO moves the one overload it names
+        (overloads share a name): the old name is gone once no overload made here has it."""
+        old, new = str(facts["object"]), str(facts.get("new_object", ""))
+        routine = unwrap(unwrap(tree)[1].get("object") or {})[1]
+        known = self.overloads.get(old)
+        moved: tuple[tuple[str, bool], ...] | None = None
+        if routine.get("args_unspecified"):
+            # PostgreSQL refuses it unless the name has one overload: none is left.
+            if known is not None and len(known) != 1:
+                return
+            moved = known.pop() if known else None
+            known = set()
+        else:
+            moved = _argument_types(routine.get("objargs") or ())
+            if known is not None:
+                known.discard(moved)
+        if known is not None and not known:
+            self.overloads.pop(old, None)
+            self.dropped[old] = (loc, "renamed away")
+            self.creator.pop(old, None)
+            self.users.pop(old, None)
+        if moved is not None and (known is not None or new in self.overloads):
+            self.overloads.setdefault(new, set()).add(moved)
+        self.dropped.pop(new, None)
+        self.creator[new] = key
+        self.created_at[new] = loc
 
     def _for_parts(self, tree: dict, effect: Effect, work: Callable[[dict], _T]) -> list[_T]:
         """`work` done on the statement, or on each element of a CREATE SCHEMA, with names
