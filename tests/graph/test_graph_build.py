@@ -1053,6 +1053,23 @@ def test_flyway_versions_duplicated_across_release_folders_conflict(tmp_path: Pa
                                             str(tmp_path / "release2/V2__c.sql")])]
 
 
+def test_flyway_repeatables_with_one_description_conflict(tmp_path: Path) -> None:
+    # Flyway knows a repeatable migration by its description (the name, `_` read as a
+    # space, compared case-sensitively) in every folder below its location, and refuses to
+    # start: "Found more than one repeatable migration with description same view".
+    for name in ("release1/V1__a.sql", "release1/R__same_view.sql",
+                 "release2/R__same view.sql", "release2/R__Same_view.sql",
+                 "release2/R__other_view.sql"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("SELECT 1;\n")
+    ((_, found),) = discover_histories(tmp_path)
+    assert [(c.kind, c.object, sorted(loc.path for loc in c.locations))
+            for c in build_graph(found).conflicts] == [
+        ("duplicate-version", "repeatable:same view",
+         [str(tmp_path / "release1/R__same_view.sql"),
+          str(tmp_path / "release2/R__same view.sql")])]
+
+
 def test_versions_the_layouts_runner_reads_as_one_number_are_duplicates(
         tmp_path: Path) -> None:
     # golang-migrate (uint) and goose (int64) parse the prefix; Flyway each part, trailing
