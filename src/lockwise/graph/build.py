@@ -1070,6 +1070,7 @@ class _Builder:
                 continue
             if len(group) > 1 and version:
                 self._duplicate_version(version, group)
+        self._repeatables()
         ordered = sorted((mk for mk in versioned if mk[0].layout not in LISTED_ORDER),
                          key=lambda mk: (mk[0].sort_key, str(mk[0].path)))
         for (a, ka), (b, kb) in zip(ordered, ordered[1:], strict=False):
@@ -1089,6 +1090,21 @@ class _Builder:
                           f"version:{a.version}",
                           f"versions {a.version} and {b.version} {why}: tools that sort file "
                           f"names and tools that parse versions run them in different orders")
+
+    def _repeatables(self) -> None:
+        """Flyway knows a repeatable migration by its description (its name, `_` read as a
+        space, compared as written) in every folder of its locations, and refuses two."""
+        by_description: dict[str, list[tuple[Migration, str]]] = {}
+        for m, k in zip(self.migrations, self.keys, strict=True):
+            if m.repeatable and m.layout == "flyway":
+                by_description.setdefault(m.name.replace("_", " "), []).append((m, k))
+        for description, group in by_description.items():
+            if len(group) > 1:
+                self.conflict("duplicate-version", [Location(k, str(m.path)) for m, k in group],
+                              f"repeatable:{description}",
+                              f"{len(group)} repeatable migrations have the description "
+                              f"'{description}': Flyway refuses to start (\"Found more than "
+                              f"one repeatable migration with description\")")
 
     def _duplicate_version(self, version: str, group: list[tuple[Migration, str]]) -> None:
         if group[0][0].layout == "liquibase":

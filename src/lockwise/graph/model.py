@@ -107,8 +107,9 @@ CONFLICT_TITLES: dict[str, str] = {
 #: JSON `next`, and the CI formats' (see lockwise.report.ci_common.next_step).
 CONFLICT_NEXT_STEPS: dict[str, str] = {
     "duplicate-version": "give one of them a version of its own, after the newest (a "
-                         "Liquibase changeset: another id); if one was applied somewhere "
-                         "already, keep it and renumber the other",
+                         "Liquibase changeset: another id, a Flyway repeatable: another "
+                         "description); if one was applied somewhere already, keep it and "
+                         "renumber the other",
     "ambiguous-order": "pad the versions to one width (009, 010): text and number order then "
                        "agree",
     "missing-object": "write the later migration against the schema the earlier one leaves: "
