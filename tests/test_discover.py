@@ -72,6 +72,15 @@ def test_flyway_reads_its_subfolders_as_one_history(tmp_path: Path) -> None:
     assert migrations[0].down_sql == "SELECT 2;"
 
 
+def test_flyway_repeatables_run_in_the_order_of_their_descriptions(tmp_path: Path) -> None:
+    # Flyway sorts repeatables by description, `_` read as a space (String.compareTo): the
+    # space sorts before letters and digits, the underscore after upper case ones.
+    write(tmp_path, {"R__aB.sql": "SELECT 1;", "R__a_b.sql": "SELECT 2;",
+                     "R__a1.sql": "SELECT 3;", "V1__t.sql": "SELECT 4;"})
+    assert [m.path.name for m in discover(tmp_path)] == [
+        "V1__t.sql", "R__a_b.sql", "R__a1.sql", "R__aB.sql"]
+
+
 def test_flyway_release_folders_are_one_history_not_separate_databases(
         tmp_path: Path) -> None:
     write(tmp_path / "sql", {"release1/V1__a.sql": "SELECT 1;",
