@@ -465,7 +465,8 @@ def _read_flyway(directory: Path) -> list[Migration]:
             versioned.append(_make(version, name, path, _read(path), "flyway",
                                    undo.get(version), no_transaction=no_tx))
     versioned.sort(key=lambda mig: (mig.sort_key, str(mig.path)))
-    repeatable.sort(key=lambda mig: (mig.name, str(mig.path)))
+    # by description: the name with `_` read as a space, as Flyway compares them
+    repeatable.sort(key=lambda mig: (mig.name.replace("_", " "), str(mig.path)))
     return versioned + repeatable  # Flyway runs repeatables after all versioned migrations
 
 
