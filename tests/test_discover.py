@@ -81,6 +81,22 @@ def test_flyway_repeatables_run_in_the_order_of_their_descriptions(tmp_path: Pat
         "V1__t.sql", "R__a_b.sql", "R__a1.sql", "R__aB.sql"]
 
 
+def test_flyway_callbacks_are_no_migrations_and_keep_one_history(tmp_path: Path) -> None:
+    # Flyway runs callbacks (`beforeEachMigrate.sql`, `afterMigrate__grants.sql`: its event
+    # names, as written) around migrations; a folder of them beside the release folders
+    # keeps the location one history.
+    write(tmp_path / "sql", {"release1/V1__a.sql": "SELECT 1;",
+                             "release2/V2__b.sql": "SELECT 2;",
+                             "callbacks/beforeEachMigrate.sql": "SET lock_timeout = '5s';",
+                             "callbacks/afterMigrate__grants.sql": "SELECT 3;",
+                             "release1/beforeMigrate.sql": "SELECT 4;"})
+    ((root, found),) = discover_histories(tmp_path / "sql")
+    assert root == tmp_path / "sql"
+    assert [(m.version, m.layout) for m in found] == [("1", "flyway"), ("2", "flyway")]
+    # What runs before each migration, on its connection, goes with each.
+    assert [m.prelude for m in found] == ["SET lock_timeout = '5s';"] * 2
+
+
 def test_flyway_release_folders_are_one_history_not_separate_databases(
         tmp_path: Path) -> None:
     write(tmp_path / "sql", {"release1/V1__a.sql": "SELECT 1;",

@@ -1054,3 +1054,28 @@ def test_a_report_printed_before_the_cache_is_written_is_printed_once(tmp_path: 
     assert alone.count("0001_t1.up.sql  [") == 1
     assert list((tmp_path / "cache").glob("lint-*"))  # stored
     assert lint() == alone  # and read back
+
+
+@pytest.mark.parametrize(("callback", "flagged"), [
+    (None, True),
+    ("SET lock_timeout = '5s';", False),
+    ("SET LOCAL lock_timeout TO '2s';", False),
+    ("SET lock_timeout = 0;", True),  # 0 waits for ever
+    ("SELECT 1;", True),
+])
+def test_flyway_before_each_migrate_callback_counts_for_each_migration(
+        tmp_path: Path, callback: str | None, flagged: bool) -> None:
+    # Flyway runs beforeEachMigrate.sql before each migration, in its transaction: a
+    # lock_timeout it sets is in force for the migration's statements.
+    from lockwise.discover import discover
+
+    (tmp_path / "r1").mkdir()
+    (tmp_path / "r1" / "V1__t.sql").write_text("CREATE TABLE t (id bigint);\n")
+    (tmp_path / "r1" / "V2__a.sql").write_text("ALTER TABLE t ADD COLUMN a int;\n")
+    if callback is not None:
+        (tmp_path / "callbacks").mkdir()
+        (tmp_path / "callbacks" / "beforeEachMigrate.sql").write_text(callback + "\n")
+    reports = lint_migrations(discover(tmp_path))
+    assert [r.migration.path.name for r in reports] == ["V1__t.sql", "V2__a.sql"]
+    rules = {f.rule for f in reports[1].all_findings}
+    assert ("missing-lock-timeout" in rules) is flagged
