@@ -294,6 +294,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     session = Session(implicit_transaction=implicit, implicit_block=implicit and one_string,
                       alone_in_string=one_string and len(parsed.statements) == 1,
                       one_string=sends_one_string(migration))
+    if migration.prelude:
+        _run_prelude(migration.prelude, session, ctx)
     if judged:
         session.views_ahead, session.tx_ends, session.types_ahead = lookahead(
             [s.tree for s in parsed.statements])
@@ -386,6 +388,20 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                               base)
     report.placeholders = parsed.placeholders
     return report
+
+
+def _run_prelude(sql: str, session: Session, ctx: Context) -> None:
+    """The settings (`SET`) of what the runner runs before the migration on its connection,
+    in its transaction if it has one (Flyway's beforeEachMigrate): in force for its
+    statements. What else the prelude does is not the migration's to judge."""
+    parsed = parse_sql(sql, comments=False)
+    for stmt in parsed.statements:
+        if "VariableSetStmt" in stmt.tree:
+            ctx.in_transaction = session.in_transaction
+            try:
+                session.after(compute_effect(stmt.tree, ctx), -1)
+            except RecursionError:
+                continue
 
 
 def _note_foreign_keys(catalog: Catalog, effect: Effect, migration_id: str, index: int,

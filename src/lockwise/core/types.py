@@ -139,6 +139,9 @@ class Migration:
     sort_key: tuple = ()
     #: Flyway-style repeatable migrations run after all versioned ones, whenever they change.
     repeatable: bool = False
+    #: SQL the runner runs on the migration's connection just before it, in its transaction
+    #: if it has one (Flyway's beforeEachMigrate callbacks): the settings it makes count.
+    prelude: str = ""
 
     @property
     def id(self) -> str:

@@ -397,12 +397,22 @@ def _read_prisma(directory: Path) -> list[Migration]:
 
 _FLYWAY = lazy_compile(r"^(?P<kind>[VUR])(?P<version>[\d._]*)__(?P<name>.+)\.sql$", re.IGNORECASE)
 
+#: Flyway's SQL callbacks: an event's name as written (`Event.fromId` compares it exactly),
+#: then optionally `__description`. Run around migrations, never migrations themselves.
+_FLYWAY_CALLBACK = lazy_compile(
+    r"^(?:(?:before|after)(?:Each)?(?:Migrate|Undo)(?:Statement)?(?:Error)?|beforeRepeatables|"
+    r"afterVersioned|afterMigrateApplied|(?:before|after)(?:Clean|Validate|Baseline|Repair|"
+    r"Info|Connect)(?:Error)?|createSchema)(?:__.*)?\.sql$")
+
+#: The callback Flyway runs before each migration, in the migration's transaction (if any).
+_BEFORE_EACH_MIGRATE = lazy_compile(r"^beforeEachMigrate(?:__.*)?\.sql$")
+
 
 def _detect_flyway(directory: Path, seen: set[str] | None = None) -> bool:
     """Flyway's location: its own files Flyway-named, or (as Flyway scans a location
     recursively) no .sql of its own and folders of them only: release1/, release2/.
     `seen`: the folders (real paths) looked at already, so a symlink loop ends."""
-    own = _sql_files(directory)
+    own = [p for p in _sql_files(directory) if not _FLYWAY_CALLBACK.match(p.name)]
     if own:
         return any(_FLYWAY.match(p.name) for p in own)
     return _flyway_releases(directory, seen if seen is not None else set())
@@ -428,7 +438,9 @@ def _flyway_releases(directory: Path, seen: set[str]) -> bool:
             return False
         sub = directory / name
         try:
-            empty = not _sql_files(sub) and not any(d for _, d in _listing(sub).values())
+            # (a folder of callbacks only, beforeMigrate.sql, ..., holds no migration)
+            empty = all(_FLYWAY_CALLBACK.match(p.name) for p in _sql_files(sub)) and \
+                not any(d for _, d in _listing(sub).values())
         except OSError:
             continue
         real = os.path.realpath(sub)
@@ -444,8 +456,10 @@ def _flyway_releases(directory: Path, seen: set[str]) -> bool:
 def _read_flyway(directory: Path) -> list[Migration]:
     # Flyway reads every folder below its location; a version must be unique in all of them
     # (else "Found more than one migration with version": the graph reports it).
-    files = [(path, m) for path in _walk_sql(directory, set())
-             if (m := _FLYWAY.match(path.name)) is not None]
+    below = _walk_sql(directory, set())
+    files = [(path, m) for path in below if (m := _FLYWAY.match(path.name)) is not None]
+    prelude = "\n".join(_read(path) for path in sorted(
+        (p for p in below if _BEFORE_EACH_MIGRATE.match(p.name)), key=lambda p: (p.name, p)))
     undo = {m.group("version").replace("_", "."): path
             for path, m in files if m.group("kind").upper() == "U"}
     versioned, repeatable = [], []
@@ -459,11 +473,11 @@ def _read_flyway(directory: Path) -> list[Migration]:
             r"executeInTransaction\s*=\s*false", conf.read_text(errors="replace")) is not None
         if kind == "R":
             repeatable.append(_make("R", name, path, _read(path), "flyway",
-                                    repeatable=True, no_transaction=no_tx))
+                                    repeatable=True, no_transaction=no_tx, prelude=prelude))
         else:
             version = m.group("version").replace("_", ".")
             versioned.append(_make(version, name, path, _read(path), "flyway",
-                                   undo.get(version), no_transaction=no_tx))
+                                   undo.get(version), no_transaction=no_tx, prelude=prelude))
     versioned.sort(key=lambda mig: (mig.sort_key, str(mig.path)))
     # by description: the name with `_` read as a space, as Flyway compares them
     repeatable.sort(key=lambda mig: (mig.name.replace("_", " "), str(mig.path)))
