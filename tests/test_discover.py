@@ -153,6 +153,29 @@ def test_no_transaction_marker_comment(tmp_path: Path) -> None:
     assert discover(tmp_path)[0].no_transaction
 
 
+@pytest.mark.parametrize(("marker", "no_transaction"), [
+    # dbmate (pkg/dbmate/migration.go) reads the options of the marker line as
+    # whitespace-separated `key:value` pairs, and runs outside a transaction only when
+    # options["transaction"] == "false": exactly, case kept.
+    ("-- migrate:up transaction:false", True),
+    ("--migrate:up   transaction:false foo:bar", True),
+    ("-- migrate:up transaction:false\r", True),  # CRLF: the pair is trimmed
+    ("-- migrate:up transaction:FALSE", False),
+    ("-- migrate:up Transaction:false", False),
+    ("-- migrate:up transaction: false", False),  # `transaction:` is the pair, value ""
+    ("-- migrate:up my-transaction:false", False),
+    ("-- migrate:up transaction:false transaction:true", False),  # the last pair wins
+    ("-- migrate:up transaction:false:x", False),  # not a pair
+])
+def test_dbmate_no_transaction_option_is_read_as_dbmate_reads_it(
+        tmp_path: Path, marker: str, no_transaction: bool) -> None:
+    write(tmp_path, {"20240101000000_i.sql": f"{marker}\nCREATE INDEX CONCURRENTLY i ON t (a);\n"
+                                             "-- migrate:down\nDROP INDEX i;\n"})
+    (found,) = discover(tmp_path)
+    assert found.layout == "dbmate"
+    assert found.no_transaction is no_transaction
+
+
 def test_version_key_orders_dates_and_dotted_versions() -> None:
     assert version_key("1.2") < version_key("1.10")
     assert version_key("2019-02-26-002946") < version_key("2019-03-01-000000")
