@@ -98,9 +98,21 @@ def _split_sections(text: str, markers: re.Pattern[str]
 def split_dbmate(text: str) -> tuple[str, str | None, bool]:
     """(up SQL, down SQL or None, no_transaction) of a dbmate file, lines kept true."""
     up_sql, down_sql, up = _split_sections(text, _DBMATE_MARKER)
-    no_tx = up is not None and re.search(r"\btransaction:\s*false\b", up.group(2),
-                                         re.IGNORECASE) is not None
-    return up_sql, down_sql, no_tx
+    return up_sql, down_sql, up is not None and _dbmate_options(up.group(2)).get(
+        "transaction") == "false"
+
+
+def _dbmate_options(rest: str) -> dict[str, str]:
+    """The options of a dbmate marker line after `migrate:up` as dbmate reads them
+    (`parseMigrationOptions`): whitespace-separated `key:value` pairs, anything else
+    skipped, the last of a key kept; `transaction:false` exactly (case kept) runs the
+    migration outside a transaction."""
+    options: dict[str, str] = {}
+    for pair in re.split(r"[\t\n\f\r ]+", rest.strip()):
+        parts = pair.split(":")
+        if len(parts) == 2:
+            options[parts[0]] = parts[1]
+    return options
 
 
 def split_goose(text: str) -> tuple[str, str | None, bool]:
@@ -143,6 +155,9 @@ def _split_marked(tool: str, text: str) -> tuple[str, str | None, bool]:
 
     up_sql, down_sql, no_tx = _SPLITTERS[tool](text)
     head = text if down_sql is None else text[:len(text) - len(down_sql.lstrip())]
+    if tool == "dbmate" and "migrate:" in head:
+        # A line that looks like dbmate's marker is dbmate's to read (split_dbmate), exactly.
+        head = _DBMATE_SECTION.sub("", head)
     return up_sql, down_sql, no_tx or _no_transaction_marker(head)
 
 
