@@ -176,6 +176,30 @@ def test_dbmate_no_transaction_option_is_read_as_dbmate_reads_it(
     assert found.no_transaction is no_transaction
 
 
+@pytest.mark.parametrize(("text", "refusal"), [
+    # dbmate 2.0 and later (pkg/dbmate/migration.go, amacneil/dbmate#397) refuses a
+    # migration without a down marker after its up marker, and statements above the up
+    # marker (#77); an empty down section is fine.
+    ("-- migrate:up\nCREATE TABLE t (id int);\n", "without -- migrate:down"),
+    ("-- migrate:down\nDROP TABLE t;\n-- migrate:up\nCREATE TABLE t (id int);\n",
+     "before -- migrate:up"),
+    ("-- migrate:down\n-- migrate:up\nCREATE TABLE t (id int);\n", "without -- migrate:down"),
+    ("CREATE TYPE s AS ENUM ('a');\n-- migrate:up\nSELECT 1;\n-- migrate:down\n",
+     "before -- migrate:up"),
+    ("-- a comment\n\n-- migrate:up\nSELECT 1;\n-- migrate:down\n", None),
+])
+def test_dbmate_refusals_are_input_errors(tmp_path: Path, text: str,
+                                          refusal: str | None) -> None:
+    write(tmp_path, {"20240101000000_ok.sql": "-- migrate:up\nSELECT 1;\n-- migrate:down\n",
+                     "20240102000000_t.sql": text})
+    if refusal is None:
+        assert [m.layout for m in discover(tmp_path)] == ["dbmate"] * 2
+        return
+    with pytest.raises(InputError, match=refusal) as raised:
+        discover(tmp_path)
+    assert raised.value.path == tmp_path / "20240102000000_t.sql"
+
+
 def test_version_key_orders_dates_and_dotted_versions() -> None:
     assert version_key("1.2") < version_key("1.10")
     assert version_key("2019-02-26-002946") < version_key("2019-03-01-000000")
@@ -201,7 +225,8 @@ def test_each_file_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         (tmp_path / f"{n + 1:03d}_t{n}.sql").write_text(body.format(n=n))
     # > 64 KiB (dbmate refuses a migration without its up marker)
     (tmp_path / "004_big.sql").write_text(("-- migrate:up\n" if layout == "dbmate" else "") +
-                                          "SELECT 1;\n" + "-- padding\n" * 7000)
+                                          "SELECT 1;\n" + "-- padding\n" * 7000 +
+                                          ("-- migrate:down\n" if layout == "dbmate" else ""))
     opened: list[str] = []
     original = Path.open
 
@@ -307,7 +332,8 @@ TYPE_CHANGE = "ALTER TABLE users ALTER COLUMN email TYPE varchar(10);"
       "migrations/002_type.sql": TYPE_CHANGE}, [("migrations", ["001_users", "002_type"])]),
     # dbmate's default: db/schema.sql beside db/migrations/.
     ({"db/schema.sql": USERS, "db/migrations/20240101000000_users.sql":
-      "-- migrate:up\n" + USERS}, [("db/migrations", ["20240101000000_users"])]),
+      "-- migrate:up\n" + USERS + "\n-- migrate:down\n"},
+     [("db/migrations", ["20240101000000_users"])]),
     # temporal: two dumps beside a folder of version folders.
     ({"database.sql": "SELECT 1;", "schema.sql": USERS, "versioned/v1.0/schema.sql": USERS,
       "versioned/v1.1/more.sql": TYPE_CHANGE},
@@ -413,7 +439,8 @@ def test_a_migration_without_its_tools_up_marker_is_an_input_error(
     requires each migration to define an up block", goose's "must start with '-- +goose Up'
     annotation", sql-migrate's "no Up/Down annotations found"): the deploy stops there. It
     was linted as if all of it were the up SQL, and passed."""
-    write(tmp_path, {"1_init.sql": f"{marker}\nCREATE TABLE t (id bigint PRIMARY KEY);\n",
+    down = "-- migrate:down\n" if "migrate:up" in marker else ""  # dbmate requires one
+    write(tmp_path, {"1_init.sql": f"{marker}\nCREATE TABLE t (id bigint PRIMARY KEY);\n{down}",
                      "2_change.sql": text})
     with pytest.raises(InputError, match=f"without .*{re.escape(marker)}") as raised:
         discover(tmp_path)
