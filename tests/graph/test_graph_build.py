@@ -1099,7 +1099,8 @@ def test_versions_told_apart_by_the_layouts_runner_are_not_duplicates(tmp_path: 
     dbmate = tmp_path / "dbmate"
     dbmate.mkdir()
     for i, name in enumerate(("1_a.sql", "01_b.sql")):
-        (dbmate / name).write_text(f"-- migrate:up\nCREATE TABLE t{i} (id int);\n")
+        (dbmate / name).write_text(f"-- migrate:up\nCREATE TABLE t{i} (id int);\n"
+                                   f"-- migrate:down\nDROP TABLE t{i};\n")
     assert [c.kind for c in build_graph(discover(dbmate)).conflicts] == ["ambiguous-order"]
     diesel = tmp_path / "diesel"
     for i, name in enumerate(("1_a", "01_b")):

@@ -213,14 +213,35 @@ _UP_MARKERS = {"dbmate": "-- migrate:up", "goose": "-- +goose Up", "sql-migrate"
 _SQL_MIGRATE_ANNOTATION = lazy_compile(r"^-- \+migrate (?:Up|Down)(?:[ \t]|$)", re.MULTILINE)
 
 
-def _tool_refuses(layout: str, text: str) -> bool:
-    """Whether `layout`'s tool refuses a migration of this text for want of its up section:
-    dbmate "requires each migration to define an up block", goose says it "must start with
-    '-- +goose Up' annotation", sql-migrate finds "no Up/Down annotations"."""
+def _tool_refusal(layout: str, text: str) -> str | None:
+    """Why `layout`'s tool refuses a migration of this text, or None. For want of its up
+    section: dbmate "requires each migration to define an up block", goose says it "must
+    start with '-- +goose Up' annotation", sql-migrate finds "no Up/Down annotations". dbmate
+    2.0 and later also requires a down marker after the up one (amacneil/dbmate#397) and
+    refuses statements above the up marker (#77)."""
+    marker = _UP_MARKERS[layout]
     if layout == "sql-migrate":
-        return _SQL_MIGRATE_ANNOTATION.search(text) is None
-    markers = _DBMATE_MARKER if layout == "dbmate" else _SECTIONS[layout][0]
-    return not any(m.group(1).lower() == "up" for m in markers.finditer(text))
+        found = _SQL_MIGRATE_ANNOTATION.search(text) is not None
+    else:
+        sections = list((_DBMATE_MARKER if layout == "dbmate" else _SECTIONS[layout][0])
+                        .finditer(text))
+        up = next((m for m in sections if m.group(1).lower() == "up"), None)
+        found = up is not None
+        if up is not None and layout == "dbmate":
+            if any(line.strip() and not line.lstrip().startswith("--")
+                   for line in text[:up.start()].splitlines()):
+                return ("dbmate refuses statements before -- migrate:up (\"does not support "
+                        "statements preceding the '-- migrate:up' block\"): the deploy stops "
+                        "here; move them below it")
+            if not any(m.group(1) == "down" and m.start() > up.start() for m in sections):
+                return ("dbmate (2.0 and later) refuses a migration without -- migrate:down "
+                        "after its up section (\"requires each migration to define a down "
+                        "block\"): the deploy stops here; write -- migrate:down below its "
+                        "SQL (the section may stay empty)")
+    if found:
+        return None
+    return (f"{layout} refuses a migration without {marker}: the deploy stops here; write "
+            f"{marker} on the line above its SQL")
 
 
 def _read_sectioned(directory: Path, layout: str) -> list[Migration]:
@@ -231,10 +252,8 @@ def _read_sectioned(directory: Path, layout: str) -> list[Migration]:
     for path in _sql_files(directory):
         text = _read(path)
         version, name = _split_version(path.stem)
-        if version and _tool_refuses(layout, text):
-            raise InputError(f"{layout} refuses a migration without {_UP_MARKERS[layout]}: "
-                             f"the deploy stops here; write {_UP_MARKERS[layout]} on the line "
-                             "above its SQL", path)
+        if version and (refusal := _tool_refusal(layout, text)):
+            raise InputError(refusal, path)
         up_sql, down_sql, no_tx = _split_marked(layout, text)
         out.append(Migration(
             version=version or name, name=name if version else "", path=path, up_sql=up_sql,
