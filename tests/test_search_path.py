@@ -185,3 +185,65 @@ def test_graph_sees_a_down_that_drops_another_schema_s_table(tmp_path: Path) -> 
         ("2_t.down.sql", "DROP TABLE invoices;\n"),
     ))
     assert [c.kind for c in graph.conflicts] == ["down-mismatch"]
+
+
+#: Under `SET search_path = a, b` an unqualified name means the object of the first schema
+#: of the path that has one, as on the server: (the history's migrations, the object
+#: reported missing or None). Each runs on the server, the last statement failing there
+#: exactly when a conflict is expected.
+TWO_SCHEMAS = "CREATE SCHEMA a; CREATE SCHEMA b;\n"
+PATH_HISTORIES = [
+    # only the second schema has it: no false missing-object
+    ([TWO_SCHEMAS + "CREATE TABLE b.t (id int, c int); CREATE INDEX t_c ON b.t (c);",
+      "SET search_path = a, b; ALTER TABLE t ADD COLUMN d int; UPDATE t SET c = 1; "
+      "DROP INDEX t_c;"], None),
+    # the first schema's went: the name means the second's
+    ([TWO_SCHEMAS + "CREATE TABLE a.t (id int); CREATE TABLE b.t (id int, c int);",
+      "DROP TABLE a.t;", "SET search_path = a, b; UPDATE t SET c = 1;"], None),
+    ([TWO_SCHEMAS + "CREATE FUNCTION a.f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n"
+      "CREATE FUNCTION b.f() RETURNS int LANGUAGE sql AS $$ SELECT 2 $$;",
+      "DROP FUNCTION a.f();", "SET search_path = a, b; CREATE TABLE u (id int DEFAULT f());"],
+     None),
+    ([TWO_SCHEMAS + "CREATE TYPE a.mood AS ENUM ('x'); CREATE TYPE b.mood AS ENUM ('y');",
+      "DROP TYPE a.mood;", "SET search_path = a, b; CREATE TABLE u (m mood);"], None),
+    # ... and when both went, it is missing
+    ([TWO_SCHEMAS + "CREATE FUNCTION a.f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n"
+      "CREATE FUNCTION b.f() RETURNS int LANGUAGE sql AS $$ SELECT 2 $$;",
+      "DROP FUNCTION a.f(); DROP FUNCTION b.f();",
+      "SET search_path = a, b; CREATE TABLE u (id int DEFAULT f());"], "function:a.f"),
+    # the second schema's went, the first's is there
+    ([TWO_SCHEMAS + "CREATE FUNCTION a.f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n"
+      "CREATE FUNCTION b.f() RETURNS int LANGUAGE sql AS $$ SELECT 2 $$;",
+      "DROP FUNCTION b.f();", "SET search_path = a, b; CREATE TABLE u (id int DEFAULT f());"],
+     None),
+    # the first schema's column went: the name means that table, not the second's
+    ([TWO_SCHEMAS + "CREATE TABLE a.t (id int, c int); CREATE TABLE b.t (id int, c int);",
+      "ALTER TABLE a.t DROP COLUMN c;", "SET search_path = a, b; UPDATE t SET c = 1;"],
+     "column:a.t.c"),
+]
+
+
+@pytest.mark.parametrize(("sqls", "missing"), PATH_HISTORIES)
+def test_graph_resolves_unqualified_names_through_a_path_of_two_schemas(
+        tmp_path: Path, sqls: list[str], missing: str | None) -> None:
+    graph = build_graph(history(tmp_path, *((f"{i}_m.sql", sql + "\n")
+                                            for i, sql in enumerate(sqls, 1))))
+    assert [c.object for c in graph.conflicts] == ([missing] if missing else [])
+
+
+@pytest.mark.postgres
+def test_the_path_histories_run_on_postgres(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for sqls, missing in PATH_HISTORIES:
+            conn.execute("DROP SCHEMA IF EXISTS a CASCADE; DROP SCHEMA IF EXISTS b CASCADE;"
+                         "DROP TABLE IF EXISTS public.u; RESET search_path")
+            for sql in sqls[:-1]:
+                conn.execute(sql)
+            if missing:
+                with pytest.raises(psycopg.errors.Error):
+                    conn.execute(sqls[-1])
+            else:
+                conn.execute(sqls[-1])
+            conn.execute("RESET search_path")
