@@ -87,6 +87,16 @@ class SearchPath:
         return self.creation_schema()
 
 
+def lookup_schemas() -> tuple[str, ...] | None:
+    """The schemas, in order, in which the server looks for an unqualified name under the
+    search_path a migration set (for what the catalog does not know, functions); None under
+    the default path and in the elements of CREATE SCHEMA, where `qualified` says."""
+    path = nodes.resolver_in_force()
+    if not isinstance(path, SearchPath):
+        return None
+    return tuple(s for s in path.schemas if s not in _NOT_CREATED_IN) or None
+
+
 def _knows(c: Catalog, name: str) -> bool:
     # Relations share one namespace per schema, types another; functions are known by their
     # bare name only, so they resolve like a new object.

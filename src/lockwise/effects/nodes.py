@@ -63,6 +63,11 @@ def use_resolver(resolver: Resolver | None) -> Resolver | None:
     return previous
 
 
+def resolver_in_force() -> Resolver | None:
+    """The resolver `use_resolver` put in place (None: the default path)."""
+    return _resolver
+
+
 def qualified(schema: str | None, name: str, create: bool = False) -> str:
     """`schema.name`; an unqualified name (no `schema`) in the schema the search_path in
     force gives it: the one holding such an object, or for a new one (`create`) the one

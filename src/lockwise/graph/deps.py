@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.scopes import Scope, ScopedResolver, alias_of
+from lockwise.catalog.search_path import lookup_schemas
 from lockwise.effects.nodes import object_name, range_var, sequence_argument, strings, unwrap
 
 
@@ -214,8 +215,21 @@ def gone_routines(tree: dict, gone: Callable[[str], bool]) -> list[str]:
                 names = strings(value.get("funcname"))
                 if not names:
                     continue
-                if len(names) > 1 or names[0] not in builtin:
+                if len(names) > 1:
                     note(f"function:{object_name(names)}")
+                elif names[0] not in builtin:
+                    _note_call(names[0], gone, note)
                 if names[-1] in _SEQUENCE_FUNCTIONS and (seq := sequence_argument(value)):
                     note(f"sequence:{seq}")
     return list(found)
+
+
+def _note_call(name: str, gone: Callable[[str], bool], note: Callable[[str], None]) -> None:
+    """An unqualified call of function `name`: the server calls the first schema's of the
+    search_path that has one, so it is gone only when every schema's is (each created here
+    and dropped; one never created here may exist)."""
+    schemas = lookup_schemas()
+    if schemas is None:
+        note(f"function:{object_name([name])}")
+    elif all(gone(f"function:{schema}.{name}") for schema in schemas):
+        note(f"function:{schemas[0]}.{name}")
