@@ -587,3 +587,48 @@ def test_an_unknown_ref_says_so_and_names_the_remote_branch(
     assert other.exit_code == 2
     assert other.stderr.endswith("--base nonexist: unknown revision: no branch, tag or "
                                  "commit of that name in this repository\n")
+
+
+def test_lint_base_reports_each_conflict_with_refs_migrations_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # REF added 002 (drops a column), 003 and 004 (a type change) since the branch point; the
+    # branch adds 003 (its version taken), 005 (writes the dropped column) and 006 (another
+    # type change). Each conflict names the branch's file and REF's, once; the write of the
+    # dropped column is both a missing-object (the merged order fails) and a non-commuting
+    # pair (test_graph_build.test_non_commuting_pairs).
+    repo = empty_repo(tmp_path)
+    db = repo / "db" / "migrations"
+    (db / "001_accounts.sql").write_text(
+        "CREATE TABLE accounts (id bigint PRIMARY KEY, balance int, nick text);\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "branch point")
+    _git(repo, "branch", "feature")
+    (db / "002_drop_nick.sql").write_text("ALTER TABLE accounts DROP COLUMN nick;\n")
+    (db / "003_x.sql").write_text("CREATE TABLE x (id bigint);\n")
+    (db / "004_bigint.sql").write_text("ALTER TABLE accounts ALTER COLUMN balance TYPE bigint;\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "main moves on")
+    _git(repo, "checkout", "-q", "feature")
+    (db / "003_y.sql").write_text("CREATE TABLE y (id bigint);\n")
+    (db / "005_nick.sql").write_text("UPDATE accounts SET nick = 'a' WHERE id = 1;\n")
+    (db / "006_numeric.sql").write_text(
+        "ALTER TABLE accounts ALTER COLUMN balance TYPE numeric;\n")
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(app, ["lint", "db/migrations", "--base", "main", "--no-cache",
+                                      "--format", "json"])
+    doc = json.loads(result.stdout)
+    assert [m["id"] for m in doc["migrations"]] == ["003_y", "005_nick", "006_numeric"]
+    assert sorted((c["kind"], c["object"], sorted(m["path"] for m in c["migrations"]))
+                  for c in doc["conflicts"]) == [
+        ("duplicate-version", "version:003",
+         ["db/migrations/003_y.sql", "main:db/migrations/003_x.sql"]),
+        ("missing-object", "column:public.accounts.nick",
+         ["db/migrations/005_nick.sql", "main:db/migrations/002_drop_nick.sql"]),
+        ("non-commuting", "column:public.accounts.balance",
+         ["db/migrations/006_numeric.sql", "main:db/migrations/004_bigint.sql"]),
+        ("non-commuting", "column:public.accounts.nick",
+         ["db/migrations/005_nick.sql", "main:db/migrations/002_drop_nick.sql"]),
+        ("out-of-order", "version:003",
+         ["db/migrations/003_y.sql", "main:db/migrations/004_bigint.sql"]),
+    ]
+    assert result.exit_code == 1
