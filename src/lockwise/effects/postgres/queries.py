@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from lockwise.catalog.model import Table
 from lockwise.catalog.replay import missing_index_parts
 from lockwise.effects.nodes import (
     columns_read,
@@ -24,6 +25,7 @@ from lockwise.effects.postgres.builder import (
     Builder,
     L,
     descendants,
+    lock_drawn_sequences,
     lock_partition_ancestors,
     lock_read_partitions,
     read_tables,
@@ -74,6 +76,10 @@ def dml(kind: str) -> Callable:
             b.lock(part, L.ROW_EXCLUSIVE)
         if kind in ("insert", "update") or (kind == "merge" and _merge_writes_rows(stmt)):
             lock_partition_ancestors(b, table)
+        if kind != "delete" and b.ctx.executes:
+            known_table = b.ctx.catalog.tables.get(table)
+            if known_table is not None:
+                lock_drawn_sequences(b, table, _left_to_default(stmt, kind, known_table))
         others = {k: v for k, v in stmt.items() if k != "relation"}
         read_tables(b, others, {view})
         lock_read_partitions(b, others)
@@ -113,6 +119,66 @@ def dml(kind: str) -> Callable:
               limited=kind != "insert" and _where_is_batched(stmt.get("whereClause")))
         _data_modifying_ctes(b, stmt)  # after: the statement's own action comes first
     return handler
+
+
+def _left_to_default(stmt: dict, kind: str, table: Table) -> set[str]:
+    """The columns of `table` whose default an INSERT, UPDATE or MERGE computes for the rows
+    it writes: those an INSERT leaves out or gives DEFAULT (all of them for DEFAULT VALUES;
+    an identity given a value under OVERRIDING USER VALUE too), those SET to DEFAULT."""
+    if kind == "update":
+        return _set_to_default(stmt.get("targetList"))
+    if kind == "insert":
+        select = unwrap(stmt.get("selectStmt"))[1] if stmt.get("selectStmt") else None
+        return _inserted_defaults(table, stmt.get("cols"), select, stmt.get("override"))
+    out: set[str] = set()
+    for _, clause in map(unwrap, stmt.get("mergeWhenClauses") or ()):
+        if clause.get("commandType") == "CMD_UPDATE":
+            out |= _set_to_default(clause.get("targetList"))
+        elif clause.get("commandType") == "CMD_INSERT":
+            values = clause.get("values")
+            select = {"valuesLists": [{"List": {"items": values}}]} if values else None
+            out |= _inserted_defaults(table, clause.get("targetList"), select,
+                                      clause.get("override"))
+    return out
+
+
+def _set_to_default(targets: object) -> set[str]:
+    """The columns `SET c = DEFAULT` names in an UPDATE's (or MERGE's) target list."""
+    return {body.get("name", "") for _, body in map(unwrap, targets or ())
+            if unwrap(body.get("val"))[0] == "SetToDefault"}
+
+
+def _inserted_defaults(table: Table, cols: object, select: dict | None,
+                       override: object) -> set[str]:
+    """The columns of `table` an INSERT of `select` (its VALUES or query; None: DEFAULT
+    VALUES) into `cols` (none written: the table's columns in order) leaves to their default.
+    A query whose width is not known (`SELECT *`, a set operation) fills every column named."""
+    every = list(table.columns)
+    named = [unwrap(c)[1].get("name", "") for c in cols or ()] or every
+    if select is None:
+        return set(every)
+    rows = [unwrap(row)[1].get("items") or () for row in select.get("valuesLists") or ()]
+    targets = select.get("targetList") or ()
+    if cols or (not rows and (select.get("op", "SETOP_NONE") != "SETOP_NONE"
+                              or not targets or any(map(_is_star, targets)))):
+        width = len(named)  # a column list is filled whole (the server refuses less)
+    else:
+        width = max(map(len, rows)) if rows else len(targets)
+    given = named[:width]
+    out = set(every) - set(given)
+    for row in rows:
+        out |= {given[i] for i, item in enumerate(row)
+                if i < len(given) and unwrap(item)[0] == "SetToDefault"}
+    if override == "OVERRIDING_USER_VALUE":
+        out |= {c for c in given if c in table.columns and table.columns[c].identity}
+    return out
+
+
+def _is_star(target: object) -> bool:
+    """Whether a target list entry is `*` or `t.*` (its width is the relation's)."""
+    kind, value = unwrap(unwrap(target)[1].get("val"))
+    fields = value.get("fields") or () if kind == "ColumnRef" else ()
+    return bool(fields) and unwrap(fields[-1])[0] == "A_Star"
 
 
 #: Stands for the condition only the user can write, with what to write (a block comment:
@@ -323,6 +389,9 @@ def copy(b: Builder, stmt: dict) -> None:
             b.lock(table, L.ROW_EXCLUSIVE)
             lock_partition_ancestors(b, table)
             b.writes.add(f"table:{table}")
+            known = b.ctx.catalog.tables.get(table)
+            if stmt.get("attlist") and known is not None:  # the columns it leaves out
+                lock_drawn_sequences(b, table, set(known.columns) - set(strings(stmt["attlist"])))
         else:
             b.lock(table, L.ACCESS_SHARE)
             b.scan(table, "COPY TO reads every row")
