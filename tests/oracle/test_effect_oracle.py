@@ -2808,6 +2808,20 @@ CASES = [
          sequences=True),
     Case("insert-partition-identity", SERIALS_PARTITIONED, "INSERT INTO p1 (d) VALUES (1)",
          sequences=True),
+    # pg_get_serial_sequence() names a serial's or an identity's sequence (the table read as
+    # regclass, the column literally), without locking the table; a column owning none gives
+    # NULL, and setval(NULL, ...) locks nothing.
+    Case("select-setval-serial-sequence", SERIALS,
+         "SELECT setval(pg_get_serial_sequence('k', 'b'), 10)", sequences=True),
+    Case("select-nextval-identity-sequence", SERIALS,
+         "SELECT nextval(pg_catalog.pg_get_serial_sequence('K', 'id'))", sequences=True),
+    Case("select-setval-serial-sequence-max", SERIALS,
+         "SELECT setval(pg_get_serial_sequence('k', 'b'), coalesce(max(b), 1)) FROM k",
+         sequences=True, compare_scans=False),
+    Case("select-setval-sequence-of-plain-column", SERIALS,
+         "SELECT setval(pg_get_serial_sequence('k', 'n'), 3)", sequences=True),
+    Case("select-setval-sequence-of-nextval-default", SERIALS,
+         "SELECT setval(pg_get_serial_sequence('k', 'c'), 3)", sequences=True),
     Case("select-advisory-lock", T, "SELECT pg_advisory_lock(42), pg_advisory_xact_lock(43)",
          sequences=True),
     Case("select-function-reading-a-table",
