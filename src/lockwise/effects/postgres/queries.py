@@ -13,6 +13,7 @@ from lockwise.effects.nodes import (
     expression_sql,
     is_constant_true,
     range_var,
+    regclass_name,
     relations_in,
     select_into,
     sequence_argument,
@@ -28,6 +29,7 @@ from lockwise.effects.postgres.builder import (
     lock_drawn_sequences,
     lock_partition_ancestors,
     lock_read_partitions,
+    owned_sequences,
     read_tables,
     row_key_facts,
     table_facts,
@@ -356,10 +358,28 @@ _SEQUENCE_FUNCTIONS = frozenset({"nextval", "setval", "currval"})
 
 def _lock_sequence(b: Builder, call: dict) -> None:
     """The lock of a nextval / setval / currval `call` on the sequence it names as a
-    constant; one named by an expression (`pg_get_serial_sequence(...)`) is not followed."""
-    sequence = sequence_argument(call)
+    constant, or by `pg_get_serial_sequence('table', 'column')` of a serial or identity
+    column the catalog knows; any other expression is not followed."""
+    sequence = sequence_argument(call) or _serial_sequence_of(b, (call.get("args") or [None])[0])
     if sequence:
         b.lock(sequence, L.ROW_EXCLUSIVE)
+
+
+def _serial_sequence_of(b: Builder, expr: object) -> str | None:
+    """The sequence `pg_get_serial_sequence('table', 'column')` returns, for constant
+    arguments naming a serial or identity column of a table the catalog knows (the table
+    read as regclass input, the column literally, as the server does); None otherwise (the
+    server's NULL for a column owning no sequence locks nothing)."""
+    kind, call = unwrap(expr)
+    if kind != "FuncCall" or strings(call.get("funcname")) not in (
+            ["pg_get_serial_sequence"], ["pg_catalog", "pg_get_serial_sequence"]):
+        return None
+    args = call.get("args") or ()
+    table, column = (regclass_name(const_value(args[0])), const_value(args[1])) \
+        if len(args) == 2 else (None, None)
+    if table is None or not isinstance(column, str):
+        return None
+    return next(iter(owned_sequences(b, table, (column,))), None)
 
 
 def _set_config_calls(b: Builder, stmt: dict) -> None:
