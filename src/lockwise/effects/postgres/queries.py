@@ -339,15 +339,28 @@ def select(b: Builder, stmt: dict) -> None:
                 b.lock(rel, L.ROW_SHARE)
             lock_read_partitions(b, named, L.ROW_SHARE)
     functions = []
+    advisory: list[tuple[str, str]] = []
     for kind, body in walk(stmt):
         names = strings(body.get("funcname")) if kind == "FuncCall" else None
         if names:
             functions.append(names[-1])
             if names[-1] in _SEQUENCE_FUNCTIONS and names[:-1] in ([], ["pg_catalog"]):
                 _lock_sequence(b, body)
-    b.act("select", functions=tuple(functions))
+            if names[-1] in SESSION_ADVISORY_FUNCTIONS and names[:-1] in ([], ["pg_catalog"]):
+                args = [expression_sql(a) for a in body.get("args") or ()]
+                advisory.append((names[-1], ", ".join(a or "?" for a in args)))
+    b.act("select", functions=tuple(functions), advisory_calls=tuple(advisory))
     _set_config_calls(b, stmt)
     _data_modifying_ctes(b, stmt)
+
+
+#: Functions that take or release session-level advisory locks (the `_xact_` ones end with
+#: the transaction): a lock taken stays after COMMIT and ROLLBACK until unlocked as many
+#: times as taken, DISCARD ALL or the end of the session (checked on the server).
+SESSION_ADVISORY_FUNCTIONS = frozenset({
+    "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock",
+    "pg_try_advisory_lock_shared", "pg_advisory_unlock", "pg_advisory_unlock_shared",
+    "pg_advisory_unlock_all"})
 
 
 #: Functions that draw from or set the sequence their first argument names: each holds it
