@@ -67,9 +67,14 @@ def create_index(b: Builder, stmt: dict) -> None:
     # retry after a failed CONCURRENTLY build finds its INVALID index instead of making
     # another one beside it (t_c_idx1).
     index_name = stmt.get("idxname") or default_index_name(catalog, stmt)
+    # Run again, an unnamed CREATE INDEX builds a second index, named apart (checked on the
+    # server): IF NOT EXISTS, which would skip it, wants a name.
+    rerun_index_name = "" if stmt.get("idxname") else \
+        default_index_name(catalog, stmt, also_taken=index_name)
     b.act("create_index", table_facts(b, table, qualified), index=index,
           **already_exists(name_taken(b, index, row_type=False)),
-          index_name=index_name, columns=columns, columns_text=", ".join(columns),
+          index_name=index_name, rerun_index_name=rerun_index_name, columns=columns,
+          columns_text=", ".join(columns),
           unique=bool(stmt.get("unique")), concurrently=concurrently,
           if_not_exists=bool(stmt.get("if_not_exists")), partial=bool(stmt.get("whereClause")),
           method=stmt.get("accessMethod", "btree"), named=bool(stmt.get("idxname")),
