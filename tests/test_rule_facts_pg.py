@@ -1504,6 +1504,36 @@ def test_index_set_tablespace_copies_the_index_under_its_own_lock(pg_db: str,
     assert copied == {"moved_n"} and effect.rewrites == frozenset({"public.moved_n"})
 
 
+def test_partitioned_index_set_tablespace_copies_nothing(pg_db: str, tablespace: str) -> None:
+    """A partitioned index has no storage: SET TABLESPACE only records where its future
+    partitions' indexes go, holding it ACCESS EXCLUSIVE for that catalog change alone; the
+    partitions' indexes stay where they are. No copy: index-set-tablespace, which says the
+    index is copied and offers REINDEX ... CONCURRENTLY (a rebuild of every partition's
+    index), does not apply."""
+    setup = ("CREATE TABLE moved (id bigint, day date) PARTITION BY RANGE (day);\n"
+             "CREATE TABLE kept PARTITION OF moved FOR VALUES FROM ('2024-01-01') "
+             "TO ('2025-01-01');\nCREATE INDEX moved_day ON moved (day);")
+    sql = f"ALTER INDEX moved_day SET TABLESPACE {tablespace}"
+    with _connect(pg_db) as conn:
+        conn.execute(setup + "INSERT INTO moved VALUES (1, '2024-05-01');")
+        locks, copied = _moved(conn, sql, ("moved", "kept", "moved_day", "kept_day_idx"))
+        place = conn.execute("SELECT relname, reltablespace <> 0 FROM pg_class "
+                             "WHERE relname IN ('moved_day', 'kept_day_idx') ORDER BY 1"
+                             ).fetchall()
+    assert locks == {"moved_day": "AccessExclusiveLock"} and not copied
+    assert place == [("kept_day_idx", False), ("moved_day", True)]
+    effect = _effect_after(setup, sql)
+    assert effect.actions[0].facts["index_access_exclusive"] and not effect.rewrites
+    assert effect.actions[0].facts["index_partitioned"]
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    migrations = [migration_from_text(setup, "0001_setup.sql"),
+                  migration_from_text(f"{sql};", "0002_change.sql")]
+    found = lint_migrations(migrations, LintOptions(pg_version=18), Catalog())[-1].all_findings
+    assert "index-set-tablespace" not in {f.rule for f in found}
+
+
 def test_all_in_tablespace_locks_every_table_in_it(pg_db: str, tablespace: str) -> None:
     sql = f"ALTER TABLE ALL IN TABLESPACE {tablespace} SET TABLESPACE pg_default"
     with _connect(pg_db) as conn:
