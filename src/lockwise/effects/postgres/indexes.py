@@ -202,11 +202,15 @@ def alter_index(b: Builder, stmt: dict, index: str) -> None:
             # for pg_default, where an index created without TABLESPACE is already): queries
             # that plan with the table open its indexes, so reads and writes wait all the
             # same (checked on the server).
+            # A partitioned index has no storage: SET TABLESPACE records where its future
+            # partitions' indexes go, and copies nothing (theirs stay: checked on the server).
             moves = sub == "AT_SetTableSpace"
-            if moves and cmd.get("name") != "pg_default":
-                b.rewrites.add(index)
             table = idx.table if idx else ""
-            b.act("alter_index", index=index, table=table,
+            known = b.ctx.catalog.tables.get(table)
+            partitioned = known is not None and known.kind == "partitioned"
+            if moves and cmd.get("name") != "pg_default" and not partitioned:
+                b.rewrites.add(index)
+            b.act("alter_index", index=index, table=table, index_partitioned=partitioned,
                   subcommand=sub.replace("AT_", "").lower(), index_access_exclusive=moves,
                   tablespace=cmd.get("name", "") if moves else "",
                   index_sql=index if (stmt.get("relation") or {}).get("schemaname")
