@@ -430,8 +430,9 @@ class Case:
     compare_scans: bool = True
     #: Schemas besides public that the setup creates (observed under their own names).
     schemas: tuple[str, ...] = ()
-    #: Whether locks on sequences are compared too (off by default: the model does not
-    #: follow nextval(), which every INSERT into a serial or identity column calls).
+    #: Whether locks on sequences are compared too (the cases about sequences ask for it;
+    #: the model follows the nextval() a write's defaults call, and nextval() / setval() /
+    #: currval() of a sequence named as a constant or by pg_get_serial_sequence()).
     sequences: bool = False
     #: (statement, holder): run after the setup and cancelled while it waits for `holder`,
     #: held open in another session: a DETACH ... CONCURRENTLY left pending, for FINALIZE.

@@ -2230,6 +2230,8 @@ def _key_below(catalog: Catalog, t: Table, con: Constraint) -> None:
 
 def _drop(catalog: Catalog, stmt: dict) -> None:
     rtype = stmt.get("removeType", "")
+    if rtype == "OBJECT_EXTENSION":
+        catalog.extensions -= {n[-1] for n in drop_object_names(stmt) if n}
     for names in drop_object_names(stmt):
         if not names:
             continue
@@ -2696,3 +2698,5 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _create_statistics(catalog, body)
     elif kind == "CreateSeqStmt":
         catalog.sequences.add(range_var(body.get("sequence"), create=True)[0])
+    elif kind == "CreateExtensionStmt" and body.get("extname"):
+        catalog.extensions |= {body["extname"]}
