@@ -6,7 +6,10 @@ and among them those whose two types have different default btree operator class
 ALTER COLUMN ... TYPE along such a cast keeps the rows but rebuilds the column's indexes); and
 what an ALTER COLUMN ... TYPE without USING may convert (find_coercion_pathway in assignment
 context): the built-in types it knows, the casts usable in assignment (castcontext 'i' or
-'a'), and the string types, which any type converts to through its output function.
+'a'), and the string types, which any type converts to through its output function; and the
+same for the types of the extensions in `EXTENSIONS` (read with them created, in a transaction
+rolled back, so the built-in facts above stay PostgreSQL's own): judged only where the
+migrations create the extension.
 
 Run: python scripts/gen_pg_catalog_data.py            (starts the embedded server)
      python scripts/gen_pg_catalog_data.py --dsn URL  (any server)
@@ -24,6 +27,9 @@ import psycopg
 from lockwise.db.scratch import scratch_server
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "lockwise" / "effects" / "data"
+#: Contrib extensions whose types' casts are read (their types judged when a migration
+#: creates them): citext, a string type, and hstore.
+EXTENSIONS = ("citext", "hstore")
 
 
 def generate(uri: str) -> None:
@@ -90,6 +96,7 @@ def generate(uri: str) -> None:
         strings = [r[0] for r in conn.execute(
             "SELECT typname FROM pg_type WHERE typcategory = 'S' AND typname = ANY(%(types)s) "
             "ORDER BY 1", {"types": types}).fetchall()]
+        extension_facts = _extension_casts(conn, types)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "functions.json").write_text(
         json.dumps({"server_version": version, **functions}, indent=0) + "\n")
@@ -97,9 +104,39 @@ def generate(uri: str) -> None:
         json.dumps({"server_version": version, "casts": [list(c) for c in casts],
                     "opclass_changes": [list(c) for c in opclass_changes],
                     "types": types, "assignment_casts": [list(c) for c in assignment],
-                    "string_types": strings}, indent=0)
+                    "string_types": strings, **extension_facts}, indent=0)
         + "\n")
     print(f"wrote {OUT} from PostgreSQL {version}")
+
+
+def _extension_casts(conn: psycopg.Connection, builtin: list[str]) -> dict:
+    """The base types each of `EXTENSIONS` makes, the assignment casts between them and the
+    built-in types (or each other), and which of them are string types: read with the
+    extensions created in a transaction that is rolled back."""
+    with conn.transaction(force_rollback=True):
+        for name in EXTENSIONS:
+            conn.execute(f"CREATE EXTENSION IF NOT EXISTS {name}")
+        owned = conn.execute(
+            """
+            SELECT t.typname, e.extname, t.typcategory = 'S' FROM pg_type t
+            JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid
+                 AND d.deptype = 'e'
+            JOIN pg_extension e ON e.oid = d.refobjid
+            WHERE e.extname = ANY(%(names)s) AND t.typtype = 'b' AND t.typcategory <> 'A'
+            ORDER BY 1
+            """, {"names": list(EXTENSIONS)}).fetchall()
+        types = {name: ext for name, ext, _ in owned}
+        casts = conn.execute(
+            """
+            SELECT s.typname, t.typname FROM pg_cast c
+            JOIN pg_type s ON s.oid = c.castsource JOIN pg_type t ON t.oid = c.casttarget
+            WHERE c.castcontext IN ('i', 'a') AND s.oid <> t.oid
+              AND (s.typname = ANY(%(ext)s) OR t.typname = ANY(%(ext)s))
+              AND s.typname = ANY(%(all)s) AND t.typname = ANY(%(all)s) ORDER BY 1, 2
+            """, {"ext": list(types), "all": [*builtin, *types]}).fetchall()
+    return {"extension_types": types,
+            "extension_assignment_casts": [list(c) for c in casts],
+            "extension_string_types": [name for name, _, string in owned if string]}
 
 
 def main() -> None:

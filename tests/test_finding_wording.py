@@ -106,3 +106,32 @@ def test_a_message_about_one_object_does_not_say_they(setup: str, sql: str, rule
     message = finding(sql, rule, setup=setup, pg_version=18).message
     assert not any(word in message.split() for word in ("they", "them", "them:", "use")), \
         message
+
+
+EVENTS_INDEXED = """
+CREATE TABLE events (id bigint, day date) PARTITION BY RANGE (day);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE INDEX events_day ON events (day);
+"""
+
+
+@pytest.mark.parametrize("sql", ["REINDEX TABLE events;", "REINDEX INDEX events_day;"])
+def test_reindex_of_a_partitioned_table_says_what_each_lock_line_holds(sql: str) -> None:
+    """As pg_locks shows it (tests/oracle: reindex-partitioned-table, -index and
+    test_reindex_of_a_partitioned_table_holds_each_partitions_indexes): SHARE on the parent
+    while the partitions are listed, never its partitioned index ACCESS EXCLUSIVE; each
+    partition SHARE and its indexes ACCESS EXCLUSIVE in its own transaction, one at a time."""
+    from lockwise.report.text import _statement_lines
+
+    migrations = [migration_from_text(EVENTS_INDEXED, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    options = LintOptions(pg_version=18, assume_in_transaction=False)
+    (statement,) = lint_migrations(migrations, options, Catalog())[-1].statements
+    lines = [text for text, _ in _statement_lines(statement, True) if "lock:" in text]
+    parent = next(line for line in lines if "on public.events " in line)
+    assert "AccessExclusiveLock on its index(es)" not in parent
+    assert "one partition at a time" in parent and "while its partitions are listed" in parent
+    for partition in ("events_2024", "events_2025"):
+        line = next(line for line in lines if f"on public.{partition} " in line)
+        assert "AccessExclusiveLock on its index(es) in its own turn" in line

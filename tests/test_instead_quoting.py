@@ -49,6 +49,8 @@ NAMES: dict[str, object] = {
 
 #: SQL text facts, as the effect model writes them.
 SQL_TEXT: dict[str, object] = {
+    "advisory_xact_lock_sql": "SELECT pg_advisory_xact_lock(hashtext('Backfill'));",
+    "advisory_unlock_sql": "SELECT pg_advisory_unlock(hashtext('Backfill'));",
     "type_text": "numeric(10,2)", "new_type_text": "bigint", "column_type_sql": "text",
     "column_type_note": "",
     "base_type": "text", "length_sql": "10", "bound_from_sql": "'2024-01-01'",

@@ -1001,3 +1001,18 @@ def test_a_foreign_table_stores_no_row_to_rewrite_read_or_lose(setup: str, chang
     here (checked on the server: oracle cases `alter-foreign-table-*`) and lose no data."""
     fired = rules("SET LOCAL lock_timeout = '5s';\n" + change, setup=setup, pg_version=18)
     assert fired == set(), fired
+
+
+# An unnamed CREATE INDEX cannot take IF NOT EXISTS (the server's grammar wants a name), and
+# run again it does not fail: PostgreSQL names the second index apart (accounts_email_idx1)
+# and builds a duplicate (checked on the server). So the retry advice names the index.
+@pytest.mark.parametrize("sql", [
+    "CREATE INDEX CONCURRENTLY ON accounts (email);",
+    "CREATE INDEX ON accounts (email);\nSELECT 1;",
+])
+def test_an_unnamed_index_outside_a_transaction_is_named_for_a_retry(sql: str) -> None:
+    found = findings(sql, in_transaction=False)
+    assert "missing-if-exists" not in {f.rule for f in found}
+    (unnamed,) = [f for f in found if f.rule == "unnamed-index-outside-transaction"]
+    assert "accounts_email_idx1" in unnamed.message
+    assert "IF NOT EXISTS accounts_email_idx" in (unnamed.instead or "")

@@ -373,6 +373,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
         end_facts = {**base, "action": "end_of_migration",
                      "open_transaction": session.explicit_transaction,
                      "empty": not parsed.statements and not parsed.problems,
+                     **session.advisory_facts(),
                      **unindexed_fk_facts(()), **dropped_facts(())}
         migration_findings += judge.judge(end_facts, end, None)
         # What a statement did, judged once the migration ends: the finding points at the

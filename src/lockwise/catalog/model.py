@@ -527,6 +527,9 @@ class Catalog:
     #: DO block): DROP OWNED BY them revokes privileges only. Replaced whole, never changed
     #: in place (a down check's fork shares it).
     handed_over_roles: frozenset[str] = frozenset()
+    #: Extensions the migrations created (CREATE EXTENSION) and did not drop, by name: their
+    #: types' casts are judged (effects/types.py). Replaced whole, never changed in place.
+    extensions: frozenset[str] = frozenset()
     #: What `callers` found for the statement being replayed (its parse tree, and a result
     #: per function, type or schema dropped): the effect model, `replay.tables_reached` and
     #: the replay of one DROP ... CASCADE ask the same of the same catalog, a scan of every

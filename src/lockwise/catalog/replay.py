@@ -286,27 +286,29 @@ def _index_column_names(params: list[dict]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _default_index_name(catalog: Catalog, table: str, attnames: tuple[str, ...]) -> str:
+def _default_index_name(catalog: Catalog, table: str, attnames: tuple[str, ...],
+                        also_taken: str = "") -> str:
     """The name PostgreSQL gives `CREATE INDEX ON t (a, lower(b))`, whose columns are named
     `attnames` (`_index_column_names`): `t_a_lower_idx`, shortened to fit and numbered while
-    any relation of the schema has it (`t_a_lower_idx1`)."""
+    any relation of the schema has it, or it is `also_taken` (`t_a_lower_idx1`)."""
     addition = _name_addition(attnames)
     table_name = table.split(".", 1)[1]
     number = 0
     while True:
         name = generated_name(table_name, addition, f"idx{number or ''}")
-        if not _name_taken(catalog, table, name, relation=True):
+        if name != also_taken and not _name_taken(catalog, table, name, relation=True):
             return name
         number += 1
 
 
-def default_index_name(catalog: Catalog, stmt: dict) -> str:
+def default_index_name(catalog: Catalog, stmt: dict, also_taken: str = "") -> str:
     """The name PostgreSQL gives the index of CREATE INDEX `stmt` (an IndexStmt) left
-    unnamed, with the catalog as it is now: `t_a_lower_idx` (`t_a_lower_idx1` while taken)."""
+    unnamed, with the catalog as it is now: `t_a_lower_idx` (`t_a_lower_idx1` while taken;
+    `also_taken`: a name counted as taken too, the first build's for its re-run)."""
     table, _ = range_var(stmt.get("relation"))
     params = [unwrap(p)[1] for p in (*(stmt.get("indexParams") or ()),
                                      *(stmt.get("indexIncludingParams") or ()))]
-    return _default_index_name(catalog, table, _index_column_names(params))
+    return _default_index_name(catalog, table, _index_column_names(params), also_taken)
 
 
 #: Expressions FigureColnameInternal names by a word of their own (strength 2).
@@ -2228,6 +2230,8 @@ def _key_below(catalog: Catalog, t: Table, con: Constraint) -> None:
 
 def _drop(catalog: Catalog, stmt: dict) -> None:
     rtype = stmt.get("removeType", "")
+    if rtype == "OBJECT_EXTENSION":
+        catalog.extensions -= {n[-1] for n in drop_object_names(stmt) if n}
     for names in drop_object_names(stmt):
         if not names:
             continue
@@ -2694,3 +2698,5 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _create_statistics(catalog, body)
     elif kind == "CreateSeqStmt":
         catalog.sequences.add(range_var(body.get("sequence"), create=True)[0])
+    elif kind == "CreateExtensionStmt" and body.get("extname"):
+        catalog.extensions |= {body["extname"]}

@@ -117,19 +117,40 @@ def queued_locks(effect: Effect, new: Container[str] = ()) -> dict[str, LockMode
     return locks
 
 
-def lock_lines(effect: Effect) -> list[tuple[str, LockMode | None, bool, str]]:
-    """One line per relation for the reports, by name: (relation, its lock or None, whether
-    one of its indexes is held ACCESS EXCLUSIVE, what waits as a phrase)."""
-    held = index_held_exclusive(effect)
+def _indexes_held_text(effect: Effect) -> dict[str, str]:
+    """For each table one of whose indexes (or of whose partitions') the statement holds
+    ACCESS EXCLUSIVE, what the reports say is held so: "its index(es)"; for REINDEX of a
+    partitioned table or index, which works one partition a transaction (checked on the
+    server), the parent's partitions' indexes in turn (its own SHARE only while they are
+    listed; its partitioned index is never held) and each partition's in its own turn."""
+    out: dict[str, str] = {}
+    for facts in (a.facts for a in effect.actions if a.facts.get("index_access_exclusive")):
+        in_turn = facts.get("index_exclusive_tables") or ()
+        for table in _index_held_tables(facts):
+            if not in_turn:
+                out[table] = "its index(es)"
+            elif table == facts.get("table"):
+                out[table] = ("its partitions' indexes, one partition at a time (its own lock is "
+                              "held only while its partitions are listed)")
+            else:
+                out[table] = "its index(es) in its own turn"
+    out.pop("", None)
+    return out
+
+
+def lock_lines(effect: Effect) -> list[tuple[str, LockMode | None, str, str]]:
+    """One line per relation for the reports, by name: (relation, its lock or None, what of
+    its indexes is held ACCESS EXCLUSIVE as a phrase, "" for none, what waits as a phrase)."""
     work = blocked_work(effect)
     if effect.dialect != "postgresql":
         from lockwise.effects.mysql_locks import WEAK_LOCK_TEXT
 
         # a MySQL lock that blocks no read, write nor online DDL: MySQL's words for what waits
-        return [(rel, effect.locks.get(rel), False, work_text(work[rel]) if work[rel]
+        return [(rel, effect.locks.get(rel), "", work_text(work[rel]) if work[rel]
                  else WEAK_LOCK_TEXT) for rel in sorted(work)]
+    held = _indexes_held_text(effect)
     # a table whose index alone is held has no lock of its own, and its work is never empty
-    return [(rel, effect.locks.get(rel), rel in held,
+    return [(rel, effect.locks.get(rel), held.get(rel, ""),
              work_text(work[rel], effect.locks.get(rel, M.ACCESS_SHARE)))
             for rel in sorted(work)]
 

@@ -265,10 +265,14 @@ def sequence_argument(call: dict) -> str | None:
     """The sequence (qualified) function call `call` (a FuncCall: nextval, setval ...) names
     by its first argument, when that is a constant (`'s'`, `'app.s'::regclass`)."""
     args = call.get("args") or ()
-    value = const_value(args[0]) if args else None
+    return regclass_name(const_value(args[0]) if args else None)
+
+
+def regclass_name(value: object) -> str | None:
+    """The relation (qualified) a string names as regclass input reads it (`'app.s'`,
+    `'"Seq"'`): each part folded to lower case unless double-quoted; None for no string."""
     if not isinstance(value, str) or not value:
         return None
-    # regclass input: each part folded to lower case unless double-quoted
     return object_name([p[1:-1] if p.startswith('"') else p.lower() for p in value.split(".")])
 
 

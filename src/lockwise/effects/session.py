@@ -141,6 +141,9 @@ class Session:
     tx_ends: tuple[int, ...] = ()
     #: The types it creates or renames an object to, by statement index ("type:public.mood").
     types_ahead: tuple[tuple[int, str], ...] = ()
+    #: Session-level advisory locks held (pg_advisory_lock and the like, not `_xact_`): each
+    #: ("" or "_shared", the key as written). They outlive COMMIT and ROLLBACK.
+    advisory_held: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def in_transaction(self) -> bool:
@@ -322,6 +325,10 @@ class Session:
                 else:  # a session SET after a SET LOCAL is what stays after COMMIT
                     self._saved.pop(attr, None)
                 setattr(self, attr, value)
+        elif action.kind == "select" and f.get("advisory_calls"):
+            self._advisory(f["advisory_calls"])
+        elif action.kind == "discard" and f.get("target") == "all":
+            self.advisory_held.clear()  # DISCARD ALL runs pg_advisory_unlock_all()
         elif action.kind == "add_constraint" and f.get("not_valid"):
             # Kept as the fact is (effects.nodes.PrintedSql): printed only if shown.
             self.tx_not_valid[f"{f.get('table')}.{f.get('constraint')}"] = \
@@ -338,6 +345,35 @@ class Session:
                 f"type:{f.get('type')}" not in self.tx_types_created:
             self.tx_enum_values.setdefault(str(f["value"]), []).append(
                 f.get("add_value_sql", ""))
+
+    def _advisory(self, calls: Sequence[tuple[str, str]]) -> None:
+        """Follow the session-level advisory locks a statement takes and releases, in order.
+        An unlock releases one hold of its key (of the same kind); one whose key is written
+        otherwise than any held is taken to release the oldest hold of its kind."""
+        for function, key in calls:
+            shared = "_shared" if function.endswith("_shared") else ""
+            if function == "pg_advisory_unlock_all":
+                self.advisory_held.clear()
+            elif "unlock" in function:
+                held = [h for h in self.advisory_held if h[0] == shared]
+                match = next((h for h in held if h[1] == key), held[0] if held else None)
+                if match is not None:
+                    self.advisory_held.remove(match)
+            else:
+                self.advisory_held.append((shared, key))
+
+    def advisory_facts(self) -> dict:
+        """The end of the migration's facts about the session-level advisory locks it still
+        holds: they stay with the tool's connection until it ends or unlocks them."""
+        keys = list(dict.fromkeys(self.advisory_held))
+        return {"advisory_locks_held_at_end": bool(keys),
+                "advisory_locks_text": ", ".join(
+                    f"pg_advisory_lock{shared}({key})" for shared, key in keys),
+                "advisory_xact_lock_sql": "\n".join(
+                    f"SELECT pg_advisory_xact_lock{shared}({key});" for shared, key in keys),
+                "advisory_unlock_sql": "\n".join(
+                    f"SELECT pg_advisory_unlock{shared}({key});"
+                    for shared, key in self.advisory_held)}
 
     def _taken_later(self, ahead: tuple[tuple[int, str], ...], old: str, index: int) -> bool:
         """Whether a later statement of the same transaction gives the name statement `index`

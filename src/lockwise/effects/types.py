@@ -46,23 +46,37 @@ def _opclass_changes() -> frozenset[tuple[str, str]]:
 @lru_cache(maxsize=1)
 def _assignment() -> tuple[frozenset[str], frozenset[tuple[str, str]], frozenset[str]]:
     data = _cast_data()
-    return (frozenset(data["types"]), frozenset((a, b) for a, b in data["assignment_casts"]),
-            frozenset(data["string_types"]))
+    return (frozenset(data["types"]),
+            frozenset((a, b) for a, b in (*data["assignment_casts"],
+                                          *data["extension_assignment_casts"])),
+            frozenset((*data["string_types"], *data["extension_string_types"])))
+
+
+def extension_type(name: str, extensions: Container[str]) -> bool:
+    """Whether type `name` (its last part, when written with a schema) is one of the types
+    of an extension in `extensions` whose casts the data file holds (citext, hstore)."""
+    owner = _cast_data()["extension_types"].get(name.rpartition(".")[2])
+    return owner is not None and owner in extensions
 
 
 def needs_using(old: str, old_array: bool, new: str, new_array: bool,
-                enums: Container[str] = ()) -> bool:
+                enums: Container[str] = (), extensions: Container[str] = ()) -> bool:
     """Whether ALTER COLUMN ... TYPE from type `old` to `new` (base types, domains followed)
     is refused without USING: "cannot be cast automatically". PostgreSQL converts the column
     in assignment context (find_coercion_pathway): the same type, a pg_cast entry usable in
     assignment, an array converted element by element, or any type converted to a string type
-    through its output function. Judged for built-in types and the `enums` (which have no
-    cast of their own); False when a type is neither (an extension's type, a composite: their
-    casts are not known here)."""
+    through its output function. Judged for built-in types, the `enums` (which have no cast
+    of their own) and the types of the `extensions` the migrations created whose casts the
+    data file holds (citext, hstore: read from the server with them installed); False when a
+    type is none of these (another extension's type, a composite: their casts are not known
+    here)."""
     known, casts, strings = _assignment()
-    if not all(t in known or t in enums for t in (old, new)):
+    judged = [t if t in known or t in enums else t.rpartition(".")[2]
+              if extension_type(t, extensions) else None for t in (old, new)]
+    if None in judged:
         return False
-    return not _assignable(old, old_array, new, new_array, casts, strings)
+    return not _assignable(judged[0] or "", old_array, judged[1] or "", new_array, casts,
+                           strings)
 
 
 def _assignable(old: str, old_array: bool, new: str, new_array: bool,

@@ -71,7 +71,7 @@ def _details(report: MigrationReport) -> list[str]:
         out += [head, "", _fence(s.statement.sql), ""]
         for rel, mode, index_held, what in lock_lines(s.effect):
             held = (f"`{lock_label(s.effect, rel, mode)}` on `{rel}`" + (
-                " and `AccessExclusiveLock` on its index(es)" if index_held else "")) \
+                f" and `AccessExclusiveLock` on {index_held}" if index_held else "")) \
                 if mode else f"`AccessExclusiveLock` on an index of `{rel}`"
             out.append(f"- lock: {held}, {what}")
         for rel in sorted(s.effect.rewrites):

@@ -36,7 +36,7 @@ def _statement_lines(s: StatementReport, verbose: bool) -> list[tuple[str, str]]
     out.extend((line, "dim") for line in _frame(s.statement.sql, s.statement.span.line))
     for rel, mode, index_held, what in lock_lines(e):
         held = (f"{lock_label(e, rel, mode)} on {rel}" + (
-            " and AccessExclusiveLock on its index(es)" if index_held else "")) if mode \
+            f" and AccessExclusiveLock on {index_held}" if index_held else "")) if mode \
             else f"AccessExclusiveLock on an index of {rel}"
         out.append((f"    lock: {held}, {what}", ""))
     if e.rewrites:

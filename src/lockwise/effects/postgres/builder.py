@@ -129,6 +129,28 @@ def owned_sequences(b: Builder, table: str, columns: Iterable[str] | None = None
             and (col.identity or (col.default == "nextval()" and col.default_sequence))]
 
 
+def lock_drawn_sequences(b: Builder, table: str, columns: Iterable[str]) -> None:
+    """Rows that leave `columns` of `table` to their default draw from the sequences those
+    defaults call nextval() on (a serial's, a `nextval('s')` default's, an identity's; a
+    partition's identity its parent's): each held ROW EXCLUSIVE until commit, so an ALTER
+    SEQUENCE with options waits (checked on the server). Only what the catalog knows."""
+    lineage = partition_lineage(b.ctx.catalog, table)
+    if not lineage:
+        return
+    for name in columns:
+        col = lineage[0].columns.get(name)
+        if col is None:
+            continue
+        if col.default is not None and col.default_sequence and not col.identity:
+            b.lock(col.default_sequence, L.ROW_EXCLUSIVE)
+            continue
+        # An identity is defined on the partition tree's root, whose sequence it draws from.
+        owner = next((t for t in reversed(lineage)
+                      if name in t.columns and t.columns[name].identity), None)
+        if owner is not None:
+            b.lock(column_identity_sequence(owner.name, owner.columns[name]), L.ROW_EXCLUSIVE)
+
+
 def row_key_facts(b: Builder, table: str) -> dict:
     """What names a row of `table` in the batches a safe alternative writes: its primary key,
     or else the row's address (ctid), which every table has. `row_key_sql` is compared

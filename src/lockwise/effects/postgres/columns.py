@@ -588,7 +588,8 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict
         if old_col.virtual:  # (the server refuses USING and a constrained domain for it)
             rewrites, why = False, "a virtual generated column stores nothing"
         elif using is None and needs_using(old_base[0], old_base[2], new_base[0], new_base[2],
-                                           _enum_names(b.ctx.catalog, old_base[0], new_base[0])):
+                                           _enum_names(b.ctx.catalog, old_base[0], new_base[0]),
+                                           b.ctx.catalog.extensions):
             refused = True
             rewrites, why = False, f"{old_col.type_text} cannot be cast automatically to " \
                 f"{type_sql(new, new_mods, new_array)}"

@@ -67,9 +67,14 @@ def create_index(b: Builder, stmt: dict) -> None:
     # retry after a failed CONCURRENTLY build finds its INVALID index instead of making
     # another one beside it (t_c_idx1).
     index_name = stmt.get("idxname") or default_index_name(catalog, stmt)
+    # Run again, an unnamed CREATE INDEX builds a second index, named apart (checked on the
+    # server): IF NOT EXISTS, which would skip it, wants a name.
+    rerun_index_name = "" if stmt.get("idxname") else \
+        default_index_name(catalog, stmt, also_taken=index_name)
     b.act("create_index", table_facts(b, table, qualified), index=index,
           **already_exists(name_taken(b, index, row_type=False)),
-          index_name=index_name, columns=columns, columns_text=", ".join(columns),
+          index_name=index_name, rerun_index_name=rerun_index_name, columns=columns,
+          columns_text=", ".join(columns),
           unique=bool(stmt.get("unique")), concurrently=concurrently,
           if_not_exists=bool(stmt.get("if_not_exists")), partial=bool(stmt.get("whereClause")),
           method=stmt.get("accessMethod", "btree"), named=bool(stmt.get("idxname")),
@@ -197,11 +202,15 @@ def alter_index(b: Builder, stmt: dict, index: str) -> None:
             # for pg_default, where an index created without TABLESPACE is already): queries
             # that plan with the table open its indexes, so reads and writes wait all the
             # same (checked on the server).
+            # A partitioned index has no storage: SET TABLESPACE records where its future
+            # partitions' indexes go, and copies nothing (theirs stay: checked on the server).
             moves = sub == "AT_SetTableSpace"
-            if moves and cmd.get("name") != "pg_default":
-                b.rewrites.add(index)
             table = idx.table if idx else ""
-            b.act("alter_index", index=index, table=table,
+            known = b.ctx.catalog.tables.get(table)
+            partitioned = known is not None and known.kind == "partitioned"
+            if moves and cmd.get("name") != "pg_default" and not partitioned:
+                b.rewrites.add(index)
+            b.act("alter_index", index=index, table=table, index_partitioned=partitioned,
                   subcommand=sub.replace("AT_", "").lower(), index_access_exclusive=moves,
                   tablespace=cmd.get("name", "") if moves else "",
                   index_sql=index if (stmt.get("relation") or {}).get("schemaname")

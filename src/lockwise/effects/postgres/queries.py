@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from lockwise.catalog.model import Table
 from lockwise.catalog.replay import missing_index_parts
 from lockwise.effects.nodes import (
     columns_read,
@@ -12,6 +13,7 @@ from lockwise.effects.nodes import (
     expression_sql,
     is_constant_true,
     range_var,
+    regclass_name,
     relations_in,
     select_into,
     sequence_argument,
@@ -24,8 +26,10 @@ from lockwise.effects.postgres.builder import (
     Builder,
     L,
     descendants,
+    lock_drawn_sequences,
     lock_partition_ancestors,
     lock_read_partitions,
+    owned_sequences,
     read_tables,
     row_key_facts,
     table_facts,
@@ -74,6 +78,12 @@ def dml(kind: str) -> Callable:
             b.lock(part, L.ROW_EXCLUSIVE)
         if kind in ("insert", "update") or (kind == "merge" and _merge_writes_rows(stmt)):
             lock_partition_ancestors(b, table)
+        if kind != "delete" and b.ctx.executes:
+            known_table = b.ctx.catalog.tables.get(table)
+            # (a table without such a column is not looked at: a seed INSERT's rows are many)
+            if known_table is not None and any(c.identity or c.default_sequence
+                                               for c in known_table.columns.values()):
+                lock_drawn_sequences(b, table, _left_to_default(stmt, kind, known_table))
         others = {k: v for k, v in stmt.items() if k != "relation"}
         read_tables(b, others, {view})
         lock_read_partitions(b, others)
@@ -113,6 +123,66 @@ def dml(kind: str) -> Callable:
               limited=kind != "insert" and _where_is_batched(stmt.get("whereClause")))
         _data_modifying_ctes(b, stmt)  # after: the statement's own action comes first
     return handler
+
+
+def _left_to_default(stmt: dict, kind: str, table: Table) -> set[str]:
+    """The columns of `table` whose default an INSERT, UPDATE or MERGE computes for the rows
+    it writes: those an INSERT leaves out or gives DEFAULT (all of them for DEFAULT VALUES;
+    an identity given a value under OVERRIDING USER VALUE too), those SET to DEFAULT."""
+    if kind == "update":
+        return _set_to_default(stmt.get("targetList"))
+    if kind == "insert":
+        select = unwrap(stmt.get("selectStmt"))[1] if stmt.get("selectStmt") else None
+        return _inserted_defaults(table, stmt.get("cols"), select, stmt.get("override"))
+    out: set[str] = set()
+    for _, clause in map(unwrap, stmt.get("mergeWhenClauses") or ()):
+        if clause.get("commandType") == "CMD_UPDATE":
+            out |= _set_to_default(clause.get("targetList"))
+        elif clause.get("commandType") == "CMD_INSERT":
+            values = clause.get("values")
+            select = {"valuesLists": [{"List": {"items": values}}]} if values else None
+            out |= _inserted_defaults(table, clause.get("targetList"), select,
+                                      clause.get("override"))
+    return out
+
+
+def _set_to_default(targets: object) -> set[str]:
+    """The columns `SET c = DEFAULT` names in an UPDATE's (or MERGE's) target list."""
+    return {body.get("name", "") for _, body in map(unwrap, targets or ())
+            if unwrap(body.get("val"))[0] == "SetToDefault"}
+
+
+def _inserted_defaults(table: Table, cols: object, select: dict | None,
+                       override: object) -> set[str]:
+    """The columns of `table` an INSERT of `select` (its VALUES or query; None: DEFAULT
+    VALUES) into `cols` (none written: the table's columns in order) leaves to their default.
+    A query whose width is not known (`SELECT *`, a set operation) fills every column named."""
+    every = list(table.columns)
+    named = [unwrap(c)[1].get("name", "") for c in cols or ()] or every
+    if select is None:
+        return set(every)
+    rows = [unwrap(row)[1].get("items") or () for row in select.get("valuesLists") or ()]
+    targets = select.get("targetList") or ()
+    if cols or (not rows and (select.get("op", "SETOP_NONE") != "SETOP_NONE"
+                              or not targets or any(map(_is_star, targets)))):
+        width = len(named)  # a column list is filled whole (the server refuses less)
+    else:
+        width = max(map(len, rows)) if rows else len(targets)
+    given = named[:width]
+    out = set(every) - set(given)
+    for row in rows:
+        out |= {given[i] for i, item in enumerate(row)
+                if i < len(given) and unwrap(item)[0] == "SetToDefault"}
+    if override == "OVERRIDING_USER_VALUE":
+        out |= {c for c in given if c in table.columns and table.columns[c].identity}
+    return out
+
+
+def _is_star(target: object) -> bool:
+    """Whether a target list entry is `*` or `t.*` (its width is the relation's)."""
+    kind, value = unwrap(unwrap(target)[1].get("val"))
+    fields = value.get("fields") or () if kind == "ColumnRef" else ()
+    return bool(fields) and unwrap(fields[-1])[0] == "A_Star"
 
 
 #: Stands for the condition only the user can write, with what to write (a block comment:
@@ -271,15 +341,28 @@ def select(b: Builder, stmt: dict) -> None:
                 b.lock(rel, L.ROW_SHARE)
             lock_read_partitions(b, named, L.ROW_SHARE)
     functions = []
+    advisory: list[tuple[str, str]] = []
     for kind, body in walk(stmt):
         names = strings(body.get("funcname")) if kind == "FuncCall" else None
         if names:
             functions.append(names[-1])
             if names[-1] in _SEQUENCE_FUNCTIONS and names[:-1] in ([], ["pg_catalog"]):
                 _lock_sequence(b, body)
-    b.act("select", functions=tuple(functions))
+            if names[-1] in SESSION_ADVISORY_FUNCTIONS and names[:-1] in ([], ["pg_catalog"]):
+                args = [expression_sql(a) for a in body.get("args") or ()]
+                advisory.append((names[-1], ", ".join(a or "?" for a in args)))
+    b.act("select", functions=tuple(functions), advisory_calls=tuple(advisory))
     _set_config_calls(b, stmt)
     _data_modifying_ctes(b, stmt)
+
+
+#: Functions that take or release session-level advisory locks (the `_xact_` ones end with
+#: the transaction): a lock taken stays after COMMIT and ROLLBACK until unlocked as many
+#: times as taken, DISCARD ALL or the end of the session (checked on the server).
+SESSION_ADVISORY_FUNCTIONS = frozenset({
+    "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock",
+    "pg_try_advisory_lock_shared", "pg_advisory_unlock", "pg_advisory_unlock_shared",
+    "pg_advisory_unlock_all"})
 
 
 #: Functions that draw from or set the sequence their first argument names: each holds it
@@ -290,10 +373,28 @@ _SEQUENCE_FUNCTIONS = frozenset({"nextval", "setval", "currval"})
 
 def _lock_sequence(b: Builder, call: dict) -> None:
     """The lock of a nextval / setval / currval `call` on the sequence it names as a
-    constant; one named by an expression (`pg_get_serial_sequence(...)`) is not followed."""
-    sequence = sequence_argument(call)
+    constant, or by `pg_get_serial_sequence('table', 'column')` of a serial or identity
+    column the catalog knows; any other expression is not followed."""
+    sequence = sequence_argument(call) or _serial_sequence_of(b, (call.get("args") or [None])[0])
     if sequence:
         b.lock(sequence, L.ROW_EXCLUSIVE)
+
+
+def _serial_sequence_of(b: Builder, expr: object) -> str | None:
+    """The sequence `pg_get_serial_sequence('table', 'column')` returns, for constant
+    arguments naming a serial or identity column of a table the catalog knows (the table
+    read as regclass input, the column literally, as the server does); None otherwise (the
+    server's NULL for a column owning no sequence locks nothing)."""
+    kind, call = unwrap(expr)
+    if kind != "FuncCall" or strings(call.get("funcname")) not in (
+            ["pg_get_serial_sequence"], ["pg_catalog", "pg_get_serial_sequence"]):
+        return None
+    args = call.get("args") or ()
+    table, column = (regclass_name(const_value(args[0])), const_value(args[1])) \
+        if len(args) == 2 else (None, None)
+    if table is None or not isinstance(column, str):
+        return None
+    return next(iter(owned_sequences(b, table, (column,))), None)
 
 
 def _set_config_calls(b: Builder, stmt: dict) -> None:
@@ -323,6 +424,9 @@ def copy(b: Builder, stmt: dict) -> None:
             b.lock(table, L.ROW_EXCLUSIVE)
             lock_partition_ancestors(b, table)
             b.writes.add(f"table:{table}")
+            known = b.ctx.catalog.tables.get(table)
+            if stmt.get("attlist") and known is not None:  # the columns it leaves out
+                lock_drawn_sequences(b, table, set(known.columns) - set(strings(stmt["attlist"])))
         else:
             b.lock(table, L.ACCESS_SHARE)
             b.scan(table, "COPY TO reads every row")
