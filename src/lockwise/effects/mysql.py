@@ -183,6 +183,31 @@ def _widens_utf8mb3(old: Column, new_mods: tuple[int, ...], new_charset: str,
     return old.typmods == new_mods
 
 
+def _utf8mb4_operation(old: Column, new_mods: tuple[int, ...], new_charset: str,
+                       new_collation: str | None, table: Table | None) -> str:
+    """A MODIFY giving a CHAR / VARCHAR / TEXT column another character set. From utf8mb3 to
+    utf8mb4 with nothing re-encoded (_widens_utf8mb3) MariaDB is instant; MySQL 8.0 changes
+    only metadata, in place, when no index has the column and a VARCHAR keeps its length
+    bytes or a TEXT its type (WL#11605, "Alter table with character set conversion as inplace
+    operation, Step 1, NO INDEX"; sql/field.cc, charset_prevents_inplace and
+    length_prevents_inplace): `widen_utf8mb3_to_utf8mb4_unindexed`. A CHAR's MySQL path is
+    left as the manual's copy ("Changing the column data type", 17.12.1 in 8.0)."""
+    if not _widens_utf8mb3(old, new_mods, new_charset, new_collation):
+        return "change_column_type"
+    if _indexed(table, old.name):
+        return "widen_utf8mb3_to_utf8mb4"
+    if old.type_name == "varchar" and old.typmods and new_mods:
+        in_place = (old.typmods[0] * 3 <= 255) == (new_mods[0] * 4 <= 255)
+    else:
+        in_place = old.type_name in _TEXT_TYPES
+    return "widen_utf8mb3_to_utf8mb4_unindexed" if in_place else "widen_utf8mb3_to_utf8mb4"
+
+
+def _indexed(table: Table | None, column: str) -> bool:
+    """Whether an index of the replayed schema has `column`."""
+    return table is not None and any(column in columns for columns, _ in table.keys.values())
+
+
 def _recodes_members(coldef, old: Column, new_charset: str | None) -> bool:
     """Whether a MODIFY of an ENUM / SET column gives it another character set or collation:
     both are part of its type, and the server copies the table (checked on MariaDB 10.11:
@@ -215,9 +240,7 @@ def _collation_operation(coldef, old: Column, table: Table | None) -> str | None
         return None
     if _in_primary_key(table, old.name):
         return "change_column_type"
-    indexed = table is not None and any(old.name in columns
-                                        for columns, _ in table.keys.values())
-    return "change_collation_indexed" if indexed else "change_collation"
+    return "change_collation_indexed" if _indexed(table, old.name) else "change_collation"
 
 
 def _constraint_kinds(coldef) -> set[str]:
@@ -341,8 +364,8 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
         ops.append("change_column_type")
     elif new_type in _STRING_TYPES - {"enum", "set"} and new_charset and old.charset and \
             _charset_name(new_charset) != _charset_name(old.charset):
-        ops.append("widen_utf8mb3_to_utf8mb4" if _widens_utf8mb3(
-            old, new_mods, new_charset, _collation(coldef)) else "change_column_type")
+        ops.append(_utf8mb4_operation(old, new_mods, _charset_name(new_charset),
+                                      _collation(coldef), table))
     elif new_type in ("enum", "set") and _recodes_members(coldef, old, new_charset):
         ops.append("change_column_type")  # its character set or collation: a type change
     elif new_type in ("enum", "set"):
@@ -366,7 +389,7 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
     elif new_charset and new_charset != (old.charset or new_charset):
         ops.append("change_column_type")
     if new_type in _STRING_TYPES - {"enum", "set"} and "change_column_type" not in ops and \
-            "widen_utf8mb3_to_utf8mb4" not in ops and \
+            not {"widen_utf8mb3_to_utf8mb4", "widen_utf8mb3_to_utf8mb4_unindexed"} & set(ops) and \
             (collation := _collation_operation(coldef, old, table)) is not None:
         ops.append(collation)
     if old.not_null and not new_not_null:
@@ -496,7 +519,8 @@ _RULE_ACTIONS = {"drop_column": "drop_column", "drop_column_virtual_generated": 
 #: Column changes the server refuses on a foreign key's column (Builder.foreign_key_column_changed).
 _FOREIGN_KEY_COLUMN_CHANGES = frozenset({
     "change_column_type", "shrink_varchar", "extend_varchar_more_length_bytes",
-    "extend_varchar_more_length_bytes_long", "widen_spatial_type", "widen_utf8mb3_to_utf8mb4"})
+    "extend_varchar_more_length_bytes_long", "widen_spatial_type", "widen_utf8mb3_to_utf8mb4",
+    "widen_utf8mb3_to_utf8mb4_unindexed"})
 
 #: Actions saying the server refuses the statement (the migration stops there).
 _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
@@ -1139,7 +1163,8 @@ _PARTITIONING = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<ta
                            r".*?\b(?:PARTITION\s+BY|(?P<remove>REMOVE\s+PARTITIONING))\b",
                            re.I | re.S)
 #: Column types that carry a character set, which CONVERT TO CHARACTER SET re-encodes.
-_STRING_TYPES = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"}
+_TEXT_TYPES = {"tinytext", "text", "mediumtext", "longtext"}
+_STRING_TYPES = {"char", "varchar", *_TEXT_TYPES, "enum", "set"}
 _ALTER_TABLE = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME})", re.I)
 
 

@@ -131,7 +131,8 @@ FACT_NAMES = frozenset({
     'utf8mb4', 'uuid', 'val', 'validate', 'validates_foreign_keys', 'value', 'verb', 'version',
     'view', 'views', 'virtual', 'virtual_allowed', 'virtual_generated_column',
     'volatile_functions', 'whole_tree', 'why', 'widen_spatial_type', 'widen_utf8mb3_to_utf8mb4',
-    'with_data', 'without_overlaps', 'write_blocking_text', 'writes',
+    'widen_utf8mb3_to_utf8mb4_unindexed', 'with_data', 'without_overlaps', 'write_blocking_text',
+    'writes',
 })
 
 #: Values of the `action` fact.
@@ -205,5 +206,5 @@ ACTION_KINDS = frozenset({
     'template_skipped', 'template_substituted', 'to', 'transaction', 'trigname', 'truncate',
     'type', 'typevar', 'typmods', 'u', 'unique', 'unsigned', 'update', 'upperdatums', 'using',
     'vacuum', 'val', 'validate_constraint', 'value', 'view', 'where', 'widen_spatial_type',
-    'widen_utf8mb3_to_utf8mb4', 'with_check', 'with_data', 'without_overlaps', 'writes',
+    'with_check', 'with_data', 'without_overlaps', 'writes',
 })
