@@ -208,17 +208,20 @@ class Judge:
         self.alternative_trees: dict[str, list[dict]] | None = None if stand_ins else {}
 
     def judge(self, facts: dict, span: Span | None, stmt_index: int | None,
-              directives: Sequence[Directive] = (), seen: set | None = None,
+              directives: Sequence[Directive] = (), seen: set[tuple] | None = None,
               statement: tuple[Statement, Effect] | None = None) -> list[Finding]:
         """The findings of one action's `facts`; `statement`: the statement and effect they
         come from, of which a finding writes its safe alternative."""
         out = []
         for rule in self.index.matching(facts):
             if seen is not None:
-                # One finding per rule and statement, even when several actions match it.
-                if rule.id in seen:
+                # One finding per rule and statement, even when several actions match it;
+                # per part of a statement that does several things alike (each pair of
+                # MySQL's RENAME TABLE: `statement_part`), each naming its own table.
+                key = (rule.id, facts.get("statement_part"))
+                if key in seen:
                     continue
-                seen.add(rule.id)
+                seen.add(key)
             suppressed = False
             # An input error is no finding to waive: no directive covers it.
             waivers = () if rule.id in INPUT_ERROR_RULES else (*directives,
@@ -468,7 +471,7 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                                           session.in_transaction, ctx.catalog,
                                           ctx.filled_tables))
     findings: list[Finding] = []
-    seen: set[str] = set()
+    seen: set[tuple] = set()
     if judge.alternative_trees:
         judge.alternative_trees.clear()  # only this statement's rewrites are asked about
     last = len(effect.actions) - 1

@@ -1263,8 +1263,10 @@ def _command(b: _Builder, sql: str) -> None:
             # and a name an earlier pair made (`tmp`) is no name running code uses.
             kept = any(later_new == old for _, later_new in pairs[i + 1:]) or any(
                 earlier_new == old for _, earlier_new in pairs[:i])
+            # Each pair renames its own table: its own finding (`statement_part`).
             b.alter(old, [("rename_table", {"new_name": new, "new_table_sql": new,
-                                            "old_name_kept_by_view": kept})], sql)
+                                            "old_name_kept_by_view": kept,
+                                            "statement_part": i})], sql)
     elif m := _OPTIMIZE.match(sql):
         b.alter(_clean(m.group("table")), [("rebuild_table", {})], sql)
     elif m := _ALTER_TABLE.match(sql):
