@@ -60,7 +60,7 @@ CASES = [
     # refused by both (checked on MariaDB 10.11; MySQL 8.4 manual, 15.1.20 CREATE TABLE's
     # partition_options and 26.2.1 RANGE Partitioning); they were read as a repartition, or
     # as a statement that does nothing
-    ("ALTER TABLE a PARTITION BY", {"mysql": "BY", "mariadb": "BY"}),
+    ("ALTER TABLE a PARTITION BY", {"mysql": "PARTITION BY", "mariadb": "PARTITION BY"}),
     ("ALTER TABLE a PARTITION BY HASH", {"mysql": "HASH", "mariadb": "HASH"}),
     ("ALTER TABLE a PARTITION BY HASH (id) PARTITIONS", {"mysql": "PARTITIONS",
                                                         "mariadb": "PARTITIONS"}),

@@ -327,6 +327,8 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
         return _alter_column_type(tokens, words, dialect, version)
     if (incomplete := _incomplete_clause(tokens, words)) is not None:
         return incomplete
+    if (partitioning := _incomplete_partitioning(tokens, words)) is not None:
+        return partitioning
     return _unknown_alter_operation(tokens, words) if isinstance(tree, exp.Command) else None
 
 
@@ -399,6 +401,62 @@ def _incomplete_clause(tokens: list, words: list[str]) -> tuple[str, int, int] |
                 (empty := _empty_column_list(clause)) is not None:
             return empty
         clause, comma = [], tok
+    return None
+
+
+#: The partitioning types after PARTITION BY [LINEAR]; MariaDB's SYSTEM_TIME is left alone.
+_PARTITION_TYPES = {"HASH", "KEY", "RANGE", "LIST"}
+
+
+def _incomplete_partitioning(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
+    """A CREATE / ALTER TABLE's `PARTITION BY` cut off (no type, no parenthesised expression
+    or column list, `PARTITIONS` without its number, a statement ending inside parentheses),
+    or RANGE / LIST partitioning without its partition definitions, as (message, offset,
+    length). Both servers refuse them: error 1064, and 1492 ("For RANGE partitions each
+    partition must be defined") for the latter (checked on MariaDB 10.11; MySQL 8.4 manual,
+    15.1.20 "CREATE TABLE Statement", partition_options, and 26.2.1 "RANGE Partitioning")."""
+    from sqlglot.tokens import TokenType
+
+    if words[:1] not in (["CREATE"], ["ALTER"]):
+        return None
+    depth, start = 0, None
+    for i, tok in enumerate(tokens):
+        depth += (tok.token_type == TokenType.L_PAREN) - (tok.token_type == TokenType.R_PAREN)
+        if depth == 0 and tok.token_type == TokenType.PARTITION_BY:  # one token
+            start = i + 1
+            break
+    if start is None:
+        return None
+    i = start + (words[start:start + 1] == ["LINEAR"])
+    if i >= len(words) or words[i] not in _PARTITION_TYPES:
+        if words[i:i + 1] == ["SYSTEM_TIME"]:
+            return None
+        return _stops_at(tokens[min(i, len(tokens)) - 1],
+                         "PARTITION BY needs HASH, KEY, RANGE or LIST")
+    kind, i = words[i], i + 1
+    if kind in ("RANGE", "LIST") and words[i:i + 1] == ["COLUMNS"]:
+        i += 1
+    if kind == "KEY" and words[i:i + 1] == ["ALGORITHM"]:
+        i += 3  # ALGORITHM = 1 | 2
+    if i >= len(tokens) or tokens[i].token_type != TokenType.L_PAREN:
+        return _stops_at(tokens[min(i, len(tokens)) - 1],
+                         f"{kind} partitioning needs its expression or columns in parentheses")
+    definitions = False
+    depth = 0
+    for j in range(i, len(tokens)):
+        kind_j = tokens[j].token_type
+        if kind_j == TokenType.L_PAREN and depth == 0 and j > i:
+            definitions = True
+        depth += (kind_j == TokenType.L_PAREN) - (kind_j == TokenType.R_PAREN)
+        if depth == 0 and words[j] in ("PARTITIONS", "SUBPARTITIONS") and (
+                j + 1 >= len(tokens) or tokens[j + 1].token_type != TokenType.NUMBER):
+            return _stops_at(tokens[j], f"{words[j]} needs a number")
+    if depth > 0:
+        return _stops_at(tokens[-1], "the statement ends inside parentheses")
+    if kind in ("RANGE", "LIST") and not definitions:
+        return _stops_at(tokens[-1], f"{kind} partitioning needs its partitions defined: error "
+                                     f"1492, For {kind} partitions each partition must be "
+                                     "defined")
     return None
 
 
