@@ -834,3 +834,21 @@ def test_a_column_definition_renders_as_sqlglot_writes_it_each_time() -> None:
         attributes = [c.sql("mysql") for c in column.args["constraints"]
                       if c.sql("mysql") not in ("NOT NULL", "NULL")]
         assert _definition_sql(column) == " ".join([kind, *attributes])
+
+
+@pytest.mark.parametrize("statement", ["ALTER TABLE t", "ALTER TABLE t ALGORITHM=INPLACE",
+                                       "ALTER TABLE t LOCK=NONE"])
+@pytest.mark.parametrize(("flavour", "version"), [("mysql", (8, 4, 0)), ("mysql", (8, 0, 28)),
+                                                  ("mariadb", (10, 11))])
+def test_an_alter_table_without_operations_changes_nothing(statement: str, flavour: str,
+                                                           version: tuple[int, ...]) -> None:
+    """`ALTER TABLE t` names no change: the server alters nothing and rebuilds nothing, as
+    for DISABLE KEYS (MySQL's mysql_alter_table takes a statement without operations, other
+    than ALGORITHM=COPY, down its "simple rename or keys on/off" path; checked on MariaDB
+    10.11: the table keeps its InnoDB table_id, any ALGORITHM= and LOCK= accepted).
+    `ALTER TABLE t FORCE` and `ENGINE=InnoDB` rebuild it (the MANUAL rows). It was read as a
+    rebuild."""
+    facts = summary(statement, flavour, version)
+    assert (facts["operations"], facts["rebuilds_table"], facts["permits_dml"]) == \
+        (("alter_nothing",), False, True)
+    assert facts["algorithm_allowed"] and facts["lock_allowed"]
