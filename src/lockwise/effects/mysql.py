@@ -1281,7 +1281,9 @@ def _command(b: _Builder, sql: str) -> None:
         if ops and ops[0][0] == "add_partition" and known is not None and \
                 known.partition_strategy in ("hash", "key"):
             ops[0] = ("add_partition_hash", {})  # the rows are spread again
-        b.alter(table, ops[:1] or [("rebuild_table", {})], sql)
+        # No operation at all (`ALTER TABLE t`, its clauses aside): nothing to alter.
+        nothing = not _clauses(sql).operations_sql.strip()
+        b.alter(table, ops[:1] or [("alter_nothing" if nothing else "rebuild_table", {})], sql)
     elif m := _DROP_INDEX.match(sql):
         b.alter(_clean(m.group("table")), [("drop_index", {"name": _clean(m.group("name"))})],
                 sql)
@@ -1552,7 +1554,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
 
     if isinstance(expr, exp.Alter) and (expr.args.get("kind") or "").upper() == "TABLE":
         table = _table_name(expr.this)
-        b.alter(table, _alter_operations(b, expr, table), sql)
+        b.alter(table, _alter_operations(b, expr, table) or [("alter_nothing", {})], sql)
     elif isinstance(expr, exp.Create):
         kind = (expr.args.get("kind") or "").upper()
         if kind == "TABLE":

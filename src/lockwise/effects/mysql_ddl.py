@@ -240,6 +240,15 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
                            "mariadb": _cap((10, 3), True, False, True, _V)},
     "rename_table": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
                      "mariadb": _cap((10, 3), True, False, True, _V, exclusive_only=True)},
+    # An ALTER TABLE naming no operation (`ALTER TABLE t`, an ALGORITHM= or LOCK= clause
+    # aside): nothing is altered, no row read. MySQL's mysql_alter_table sends a statement
+    # without operations (unless ALGORITHM=COPY) down its path for RENAME and DISABLE /
+    # ENABLE KEYS, which changes metadata only; MariaDB 10.11 keeps the table's InnoDB
+    # table_id and accepts every ALGORITHM= and LOCK= (checked). `ALTER TABLE t FORCE` and
+    # `ENGINE=InnoDB` are the rebuilds ("Online DDL Operations", 17.12.1 in 8.0: "Rebuilding
+    # with the FORCE option", "Performing a null rebuild").
+    "alter_nothing": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
+                      "mariadb": _cap((10, 3), True, False, True, _V)},
     # DISABLE / ENABLE KEYS: InnoDB ignores it (mysqldump writes it around its data), but
     # MariaDB takes it only with LOCK=EXCLUSIVE or no LOCK clause, as RENAME TO.
     "toggle_keys": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
