@@ -30,7 +30,13 @@ from lockwise.core.types import (
 from lockwise.effects.context import Context, NewInRun
 from lockwise.effects.foreign_keys import unindexed_fk_facts
 from lockwise.effects.identifiers import defined_names, identifier_facts
-from lockwise.effects.locks import blocks_text, lock_label, queued_locks, write_blocking_facts
+from lockwise.effects.locks import (
+    blocks_text,
+    lock_label,
+    lock_name,
+    queued_locks,
+    write_blocking_facts,
+)
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.session import Session, dropped_facts, lookahead
 from lockwise.effects.volatility import builtin_functions
@@ -844,7 +850,8 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         "rewrites_table": bool(effect.rewrites),
         "scans_table": bool(effect.scans),
         "transactional": effect.transactional,
-        "locks_text": ", ".join(f"{m.pg_name} on {t}" for t, m in locks.items()),
+        # as the reports name them: a MySQL statement's metadata lock kinds (lock_name)
+        "locks_text": ", ".join(f"{lock_name(effect, m)} on {t}" for t, m in locks.items()),
         # What queries queue behind while the statement waits for its locks.
         **write_blocking_facts(queued_locks(effect, new_tables), _unwritten(effect, catalog)),
     }
