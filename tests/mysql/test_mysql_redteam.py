@@ -175,7 +175,7 @@ def test_postgresql_sql_read_as_mysql_is_refused_where_mysql_refuses_it() -> Non
 #: has no COMMENT ON statement. They were linted as safe statements, a rebuild or a copy.
 POSTGRESQL_ONLY = [
     ("ALTER TABLE users ALTER COLUMN x SET NOT NULL;", "NOT"),
-    ("ALTER TABLE users ALTER x DROP NOT NULL;", "DROP"),
+    ("ALTER TABLE users ALTER x DROP NOT NULL;", "NOT"),
     ("ALTER TABLE users ALTER COLUMN x SET STATISTICS 100;", "STATISTICS"),
     ("ALTER TABLE users ADD COLUMN y INT, ALTER COLUMN x SET NOT NULL;", "NOT"),
     ("DROP INDEX CONCURRENTLY users_x;", "CONCURRENTLY"),
@@ -198,6 +198,10 @@ def test_postgresql_only_syntax_is_a_parse_error_where_mysql_stops(sql: str, nea
     [(line, column, message)] = _parse_errors(f"-- a migration\n{sql}", dialect)
     assert (line, column) == (2, sql.index(f" {near}") + 2), message
     assert f'near "{near}"' in message
+    # each of these marks the file as PostgreSQL's but USING gin, WHERE and SET (...), which
+    # a MySQL file with a mistake may write too
+    assert ("This looks like PostgreSQL SQL" in message) == (
+        near not in ("gin", "WHERE") and "SET (" not in sql), message
 
 
 @pytest.mark.parametrize("sql", [
