@@ -794,6 +794,17 @@ CREATE TABLE pk_cols (id INT NOT NULL, n INT, v VARCHAR(10))
 """
 
 
+def _partition_key_actions(statement: str) -> list[str]:
+    """The kinds of the actions lockwise gives `statement` after PARTITION_KEY_SETUP."""
+    catalog, session = Catalog(), MySQLSession(flavour="mariadb", version=(10, 11))
+    parsed = parse_mysql(PARTITION_KEY_SETUP.split(";", 1)[1] + statement + ";", "mariadb")
+    *setup, last = parsed.statements
+    for stmt in setup:
+        apply_mysql_statement(catalog, stmt.tree, "setup", session)
+    session.new_tables.clear()
+    return [a.kind for a in compute_mysql_effect(last.tree, catalog, session).actions]
+
+
 @pytest.mark.parametrize(("statement", "refused"), [
     ("ALTER TABLE pk_hash DROP COLUMN id", True),       # 1054
     ("ALTER TABLE pk_hash DROP COLUMN n", False),
@@ -809,11 +820,26 @@ def test_a_partition_key_column_dropped_is_refused(mariadb, statement: str,
     mysql-partition-key-column-dropped says it will."""
     result = mariadb.run(PARTITION_KEY_SETUP + statement + ";")
     assert (result.returncode != 0) == refused, result.stderr
-    catalog, session = Catalog(), MySQLSession(flavour="mariadb", version=(10, 11))
-    parsed = parse_mysql(PARTITION_KEY_SETUP.split(";", 1)[1] + statement + ";", "mariadb")
-    *setup, last = parsed.statements
-    for stmt in setup:
-        apply_mysql_statement(catalog, stmt.tree, "setup", session)
-    session.new_tables.clear()
-    kinds = [a.kind for a in compute_mysql_effect(last.tree, catalog, session).actions]
+    kinds = _partition_key_actions(statement)
     assert ("mysql_partition_key_column_dropped" in kinds) == refused
+
+
+@pytest.mark.parametrize(("statement", "refused"), [
+    # a BLOB / TEXT / JSON column in any partitioning function: error 1502
+    ("ALTER TABLE pk_hash MODIFY id TEXT", True),
+    ("ALTER TABLE pk_hash MODIFY n MEDIUMTEXT", False),   # not a key column
+    ("ALTER TABLE pk_range MODIFY created LONGBLOB NOT NULL", True),
+    ("ALTER TABLE pk_cols MODIFY v JSON", True),
+    ("ALTER TABLE pk_cols CHANGE v w TINYTEXT", True),
+    ("ALTER TABLE pk_cols MODIFY v VARCHAR(20)", False),
+    ("ALTER TABLE pk_hash MODIFY id BIGINT NOT NULL", False),  # a copy, not refused
+])
+def test_a_partition_key_column_changed_to_a_blob_is_refused(mariadb, statement: str,
+                                                             refused: bool) -> None:
+    """MariaDB refuses to make a column the partitioning names a BLOB, TEXT or JSON column
+    exactly where mysql-partition-key-column-changed says it will (error 1502)."""
+    result = mariadb.run(PARTITION_KEY_SETUP + statement + ";")
+    assert (result.returncode != 0) == refused, result.stderr
+    assert not refused or "ERROR 1502" in result.stderr, result.stderr
+    kinds = _partition_key_actions(statement)
+    assert ("mysql_partition_key_column_changed" in kinds) == refused
