@@ -525,7 +525,22 @@ _FOREIGN_KEY_COLUMN_CHANGES = frozenset({
 #: Actions saying the server refuses the statement (the migration stops there).
 _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_key_column_dropped", "mysql_foreign_key_index_dropped",
-                       "mysql_foreign_key_column_changed", "mysql_partition_key_column_dropped"})
+                       "mysql_foreign_key_column_changed", "mysql_partition_key_column_dropped",
+                       "mysql_partition_key_column_changed"})
+
+#: Column types no partitioning function takes (error 1502).
+_BLOB_TYPES = frozenset({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",
+                         "mediumblob", "longblob", "json"})
+
+
+def _partition_key_columns(known: Table | None) -> tuple[str, ...]:
+    """The columns a partitioned table's PARTITION BY names (for `KEY ()`, its primary
+    key's); none for another table."""
+    if known is None or known.kind != "partitioned":
+        return ()
+    primary = known.constraints.get("PRIMARY")
+    return known.partition_key or (primary.columns if primary is not None and
+                                   known.partition_strategy == "key" else ())
 
 
 def refused(actions: tuple[Action, ...] | list[Action]) -> bool:
@@ -627,12 +642,8 @@ class _Builder:
         """The ALTER drops a column the table's partitioning names (or, for `KEY ()`, a
         column of its primary key): refused, error 1054 or 1488 (checked on MariaDB 10.11)."""
         known = self.catalog.tables.get(table)
-        if known is None or known.kind != "partitioned":
-            return
-        primary = known.constraints.get("PRIMARY")
-        key = known.partition_key or (primary.columns if primary is not None and
-                                      known.partition_strategy == "key" else ())
-        if column not in key:
+        key = _partition_key_columns(known)
+        if known is None or column not in key:
             return
 
         def ident(name: str) -> str:
@@ -648,6 +659,29 @@ class _Builder:
                         f"{written} REMOVE PARTITIONING); both copy the table:\n"
                         f"ALTER TABLE {written} REMOVE PARTITIONING;\n"
                         f"ALTER TABLE {written} DROP COLUMN {ident(column)};")})
+
+    def partition_key_column_changed(self, base: dict, table: str,
+                                     operations: list[tuple[str, dict]]) -> None:
+        """A MODIFY / CHANGE making a column the table's partitioning names a BLOB, TEXT or
+        JSON column: refused by both servers, error 1502 (ER_BLOB_FIELD_IN_PART_FUNC_ERROR, "A
+        BLOB field is not allowed in partition function"; checked on MariaDB 10.11 for HASH,
+        RANGE (an expression), RANGE COLUMNS and KEY; the MySQL manual's "Partitioning Keys,
+        Primary Keys, and Unique Keys", 26.6.1 in 8.0). Other types a partitioning refuses
+        (HASH / RANGE / LIST of a non-integer column, 1659; COLUMNS boundaries of another
+        type, 1654) depend on the partitioning expression, which the catalog does not keep;
+        an indexed column's change is refused first for its index (1170, no key length)."""
+        known = self.catalog.tables.get(table)
+        key = _partition_key_columns(known)
+        for _, extra in operations:
+            column = extra.get("column", "")
+            if column in key and extra.get("new_type") in _BLOB_TYPES and not _indexed(
+                    known, column) and not _in_primary_key(known, column):
+                written = self.written.get(column, column)
+                self.act("mysql_partition_key_column_changed", {
+                    **base, "column": quote_mysql_ident(written),
+                    "new_type": str(extra["new_type"]).upper(), "error_code": 1502,
+                    "server_error": "A BLOB field is not allowed in partition function"})
+                return
 
     def key_column_dropped(self, base: dict, column: str, index: str, others: tuple[str, ...],
                            added: bool) -> None:
@@ -753,6 +787,7 @@ class _Builder:
         operations, plans, note = self.plan(table, operations)
         self.foreign_key_index_dropped(base, table, operations)
         self.foreign_key_column_changed(base, table, operations)
+        self.partition_key_column_changed(base, table, operations)
         first = len(self.actions)  # the statement summary goes before its operations
         for (operation, extra), p in zip(operations, plans, strict=True):
             self.act("mysql_alter", {**base, **extra, "operation": operation,
@@ -957,8 +992,9 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             coldef = action.this
             old_name = _name(action.args.get("rename_from")) or coldef.name.lower()
             old = t.columns.get(old_name) if t else None
+            new_type = _column_type(coldef)[0]
             for op in _classify_modify(coldef, old, t):
-                ops.append((op, {"column": old_name}))
+                ops.append((op, {"column": old_name, "new_type": new_type}))
             if action.args.get("rename_from") is not None and old_name != coldef.name.lower():
                 # CHANGE restates the column: the alternative keeps what it writes
                 ops.append(("rename_column", {"column": old_name,
