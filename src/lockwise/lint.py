@@ -30,7 +30,13 @@ from lockwise.core.types import (
 from lockwise.effects.context import Context, NewInRun
 from lockwise.effects.foreign_keys import unindexed_fk_facts
 from lockwise.effects.identifiers import defined_names, identifier_facts
-from lockwise.effects.locks import blocks_text, lock_label, queued_locks, write_blocking_facts
+from lockwise.effects.locks import (
+    blocks_text,
+    lock_label,
+    lock_name,
+    queued_locks,
+    write_blocking_facts,
+)
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.session import Session, dropped_facts, lookahead
 from lockwise.effects.volatility import builtin_functions
@@ -208,17 +214,20 @@ class Judge:
         self.alternative_trees: dict[str, list[dict]] | None = None if stand_ins else {}
 
     def judge(self, facts: dict, span: Span | None, stmt_index: int | None,
-              directives: Sequence[Directive] = (), seen: set | None = None,
+              directives: Sequence[Directive] = (), seen: set[tuple] | None = None,
               statement: tuple[Statement, Effect] | None = None) -> list[Finding]:
         """The findings of one action's `facts`; `statement`: the statement and effect they
         come from, of which a finding writes its safe alternative."""
         out = []
         for rule in self.index.matching(facts):
             if seen is not None:
-                # One finding per rule and statement, even when several actions match it.
-                if rule.id in seen:
+                # One finding per rule and statement, even when several actions match it;
+                # per part of a statement that does several things alike (each pair of
+                # MySQL's RENAME TABLE: `statement_part`), each naming its own table.
+                key = (rule.id, facts.get("statement_part"))
+                if key in seen:
                     continue
-                seen.add(rule.id)
+                seen.add(key)
             suppressed = False
             # An input error is no finding to waive: no directive covers it.
             waivers = () if rule.id in INPUT_ERROR_RULES else (*directives,
@@ -485,7 +494,7 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                                           session.in_transaction, ctx.catalog,
                                           ctx.filled_tables))
     findings: list[Finding] = []
-    seen: set[str] = set()
+    seen: set[tuple] = set()
     if judge.alternative_trees:
         judge.alternative_trees.clear()  # only this statement's rewrites are asked about
     last = len(effect.actions) - 1
@@ -858,7 +867,8 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         "rewrites_table": bool(effect.rewrites),
         "scans_table": bool(effect.scans),
         "transactional": effect.transactional,
-        "locks_text": ", ".join(f"{m.pg_name} on {t}" for t, m in locks.items()),
+        # as the reports name them: a MySQL statement's metadata lock kinds (lock_name)
+        "locks_text": ", ".join(f"{lock_name(effect, m)} on {t}" for t, m in locks.items()),
         # What queries queue behind while the statement waits for its locks.
         **write_blocking_facts(queued_locks(effect, new_tables), _unwritten(effect, catalog)),
     }
