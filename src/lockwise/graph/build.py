@@ -90,6 +90,10 @@ _WORDS = re.compile(r"[a-z0-9_]+")
 #: migration quadratic).
 _NAMES_BY_WORDS = 48
 
+#: The statements that can define a foreign key (`_fk_targets`), themselves or in an element
+#: (CREATE SCHEMA).
+_DEFINE_KEYS = frozenset({"CreateStmt", "AlterTableStmt", "CreateSchemaStmt"})
+
 #: Kinds of object named after their table (`column:app.t.c`), which follow its renames.
 _TABLE_PARTS = ("column", "constraint", "trigger")
 
@@ -536,6 +540,8 @@ class _Builder:
         uses: dict[str, str] = {}
         for verb, objs in (("drops", effect.drops), ("alters", effect.alters),
                            ("writes", effect.writes), ("uses", effect.reads)):
+            if not objs:
+                continue
             for o in sorted(objs):  # sorted: output must not depend on hash order
                 c = canon(o)
                 if c not in creates and "(expression)" not in c:
@@ -550,9 +556,12 @@ class _Builder:
                 self._check_exists(key, m, loc, obj,
                                    "renames" if renames and verb == "drops" else verb)
         self._check_dependents(key, loc, effect, pending)
-        self._refused_drops(key, loc, stmt.tree)
-        fk_targets = set().union(*self._for_parts(stmt.tree, effect, _fk_targets))
+        # Each of the next steps concerns a few kinds of statement only: the others skip it.
         stmt_kind, stmt_body = unwrap(stmt.tree)
+        if stmt_kind == "DropStmt":
+            self._refused_drops(key, loc, stmt.tree)
+        fk_targets = set().union(*self._for_parts(stmt.tree, effect, _fk_targets)) \
+            if stmt_kind in _DEFINE_KEYS else _NONE_BELOW
         defines_view = stmt_kind == "ViewStmt" or (
             stmt_kind == "CreateTableAsStmt" and stmt_body.get("objtype") == "OBJECT_MATVIEW")
         for obj, verb in uses.items():
@@ -571,11 +580,12 @@ class _Builder:
         if self.branch is not None and (key in self.branch.branch_new or
                                         key in self.branch.base_new):
             self.ops.setdefault(key, []).extend(_ops(effect, uses, creates, loc))
-        self._update(key, loc, stmt, effect, creates)
+        self._update(key, loc, stmt, effect, creates, stmt_kind)
         views: dict[str, set[str]] = {}
         # The views a CASCADE drops that the effects do not name: found by the replay
         # (`Catalog.callers`, a schema's own), told by their absence after it.
-        unnamed = _drops_views_unnamed(stmt.tree)
+        unnamed = _drops_views_unnamed(stmt.tree) \
+            if stmt_kind == "DropStmt" or stmt_kind == "AlterTableStmt" else ""
         known = [v for v in self.views if v in self.catalog.tables] if unnamed else []
         apply_statement(self.catalog, stmt.tree, m.id, views)
         for view in known:
@@ -874,7 +884,7 @@ class _Builder:
                 table.constraints.pop(con, None)
 
     def _update(self, key: str, loc: Location, stmt: Statement, effect: Effect,
-                creates: set[str]) -> None:
+                creates: set[str], stmt_kind: str) -> None:
         kinds = {a.kind for a in effect.actions}
         renamed = bool(kinds & {"rename_column", "rename_table", "set_schema", "rename_other"})
         alive = self._overloads_left(stmt.tree) if \
@@ -936,7 +946,8 @@ class _Builder:
                 for stale in [d for d in self.dropped.below(prefix)
                               if d.partition(":")[0] in ("column", "constraint", "trigger")]:
                     del self.dropped[stale]
-        self._for_parts(stmt.tree, effect, self._note_full_table)
+        if stmt_kind == "CreateStmt" or stmt_kind == "CreateSchemaStmt":
+            self._for_parts(stmt.tree, effect, self._note_full_table)
 
     def _drop_schema(self, schema: str, loc: Location) -> None:
         """DROP SCHEMA ... CASCADE: what the history created in it is gone with it (what a
