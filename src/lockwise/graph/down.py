@@ -108,7 +108,9 @@ def scope(catalog: Catalog, names: AbstractSet[str],
           removed: AbstractSet[str] = frozenset()) -> set[str]:
     """Tables that statements naming `names` can change: the named ones, and those whose
     foreign keys point at a table the statements drop or rename."""
-    named = {t for t in qualified_names(catalog, names) if t in catalog.tables}
+    # (In C: the qualified names taken in order, each kept when a table has it, as a set
+    # comprehension over them would.)
+    named = catalog.tables.keys() & qualified_names(catalog, names)
     if not removed:
         return named
     gone = named if "*" in removed else {t for t in named if t.split(".", 1)[1] in removed}
