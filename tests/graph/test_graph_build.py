@@ -1454,6 +1454,32 @@ def test_uses_of_a_dropped_type_function_or_sequence_are_missing_objects(
                                                      "in 2_drop")
 
 
+#: Fifty functions made and dropped first: past `_NAMES_BY_WORDS` dropped names the graph
+#: finds those a migration has among its words instead of searching its text for each.
+_MANY_DROPPED = "".join(f"CREATE FUNCTION f{i}() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n"
+                        f"DROP FUNCTION f{i}();\n" for i in range(50))
+_ODD_NAMES = ('CREATE FUNCTION "Odd-Name"() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n'
+              'CREATE FUNCTION "MixedCase"() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n')
+_ODD_DROPS = {**_DROPS, "odd": 'DROP FUNCTION "Odd-Name"();\n',
+              "mixed": 'DROP FUNCTION "MixedCase"();\n'}
+
+
+@pytest.mark.parametrize(("dropped", "use", "obj"), [*GONE_ROUTINE_USES,
+    ("sequence", "SELECT nextval($$item_seq$$);", "sequence:public.item_seq"),
+    ("sequence", "SELECT nextval('PUBLIC.\"item_seq\"');", "sequence:public.item_seq"),
+    ("odd", 'SELECT "Odd-Name"();', "function:public.Odd-Name"),
+    ("mixed", 'SELECT public."MixedCase"();', "function:public.MixedCase"),
+])
+def test_uses_of_a_dropped_routine_are_found_among_many_dropped_names(
+        tmp_path: Path, dropped: str, use: str, obj: str) -> None:
+    graph = build_graph(history(tmp_path, ("1_base.sql", _ROUTINES + _ODD_NAMES),
+                                ("2_many.sql", _MANY_DROPPED), ("3_drop.sql", _ODD_DROPS[dropped]),
+                                ("4_use.sql", use + "\n")))
+    assert [(c.kind, c.object) for c in graph.conflicts] == [("missing-object", obj)]
+    assert graph.conflicts[0].explanation.startswith(f"4_use uses {obj}, which was dropped "
+                                                     "in 3_drop")
+
+
 @pytest.mark.postgres
 def test_the_uses_of_dropped_types_functions_and_sequences_fail_on_postgres(
         pg_db: str) -> None:

@@ -9,6 +9,7 @@ MigrationReports), they are reused and nothing is parsed twice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
@@ -76,6 +77,23 @@ _NONE_BELOW: frozenset[str] = frozenset()
 #: (`_Builder._gone_routines`).
 _ROUTINE_KINDS = frozenset({"type", "function", "sequence"})
 
+#: A bare name (lower case) that a text names only as a whole word of `_WORDS`: ASCII letters,
+#: digits and underscores, shorter than the 63 bytes past which PostgreSQL truncates an
+#: identifier (a truncated name is a prefix of the word written). Other names are searched
+#: for in the text as they are.
+_PLAIN_NAME = re.compile(r"[a-z0-9_]{1,62}")
+_WORDS = re.compile(r"[a-z0-9_]+")
+
+#: From this many dropped routines' names on, `_DroppedMap.routines_named_in` looks a text's
+#: words up instead of searching the text for each name (a search is cheaper for a few names;
+#: for many, once per migration, it made histories that drop a function in every other
+#: migration quadratic).
+_NAMES_BY_WORDS = 48
+
+#: The statements that can define a foreign key (`_fk_targets`), themselves or in an element
+#: (CREATE SCHEMA).
+_DEFINE_KEYS = frozenset({"CreateStmt", "AlterTableStmt", "CreateSchemaStmt"})
+
 #: Kinds of object named after their table (`column:app.t.c`), which follow its renames.
 _TABLE_PARTS = ("column", "constraint", "trigger")
 
@@ -88,8 +106,14 @@ class _DroppedMap(dict):
     def __init__(self, items: Iterable[tuple[str, tuple]] = ()) -> None:
         super().__init__()
         self._below: dict[str, set[str]] = {}
+        #: The dropped columns alone, by the same prefixes: key -> the column's last name in
+        #: lower case (what `_Builder._gone_columns` looks for in a statement's text). A
+        #: prefix is removed with its last column.
+        self.columns_below: dict[str, dict[str, str]] = {}
         #: The dropped types, functions and sequences, by their bare name in lower case.
         self._routines: dict[str, set[str]] = {}
+        #: Those of `_routines`' names that are not `_PLAIN_NAME`s.
+        self._odd_routines: set[str] = set()
         #: Counts the changes of `_routines`' names (to know a list made from them is stale).
         self.routines_version = 0
         for key, value in items:
@@ -114,9 +138,16 @@ class _DroppedMap(dict):
 
     def __setitem__(self, key: str, value: tuple) -> None:
         if key not in self:
-            for prefix in self._prefixes(key):
+            prefixes = self._prefixes(key)
+            for prefix in prefixes:
                 self._below.setdefault(prefix, set()).add(key)
+            if key.startswith("column:"):
+                column = key.rsplit(".", 1)[1].lower()
+                for prefix in prefixes:
+                    self.columns_below.setdefault(prefix, {})[key] = column
             if (name := self._routine_name(key)) is not None:
+                if name not in self._routines and not _PLAIN_NAME.fullmatch(name):
+                    self._odd_routines.add(name)
                 self._routines.setdefault(name, set()).add(key)
                 self.routines_version += 1
         super().__setitem__(key, value)
@@ -125,16 +156,32 @@ class _DroppedMap(dict):
         super().__delitem__(key)
         for prefix in self._prefixes(key):
             self._below.get(prefix, set()).discard(key)
+            columns = self.columns_below.get(prefix)
+            if columns is not None and columns.pop(key, None) is not None and not columns:
+                del self.columns_below[prefix]
         if (name := self._routine_name(key)) is not None:
             keys = self._routines.get(name, set())
             keys.discard(key)
             if not keys:
                 self._routines.pop(name, None)
+                self._odd_routines.discard(name)
                 self.routines_version += 1
 
     def routine_names(self) -> Collection[str]:
         """The bare names (lower case) of the types, functions and sequences dropped."""
         return self._routines.keys()
+
+    def routines_named_in(self, text: str) -> list[str]:
+        """The bare names of `routine_names` that `text` (lower case) has (in no order): as a
+        substring, or, with many names, a plain one as a whole word. Either is a superset of
+        the names its statements' trees hold: those come from whole identifiers, quoted ones
+        and the parts of string constants (`nextval('app.s')`), each bounded by characters
+        that are no word's (a digit cannot run into a name: the parser refuses `1abc`)."""
+        names = self._routines
+        if len(names) < _NAMES_BY_WORDS:
+            return [n for n in names if n in text]
+        found = list(names.keys() & set(_WORDS.findall(text)))
+        return found + [n for n in self._odd_routines if n in text]
 
     def pop(self, key: str, *default: object) -> object:
         if key in self:
@@ -147,10 +194,6 @@ class _DroppedMap(dict):
         """Keys whose name starts with `prefix` (a dotted prefix ending with a dot)."""
         return sorted(self._below.get(prefix, ()))
 
-    def any_below(self, prefix: str) -> AbstractSet[str]:
-        """`below`, unsorted (the set itself, not to be changed): for a caller that only
-        asks what is there, once per table of every statement."""
-        return self._below.get(prefix, _NONE_BELOW)
 
 
 def canon(obj: str) -> str:
@@ -497,6 +540,8 @@ class _Builder:
         uses: dict[str, str] = {}
         for verb, objs in (("drops", effect.drops), ("alters", effect.alters),
                            ("writes", effect.writes), ("uses", effect.reads)):
+            if not objs:
+                continue
             for o in sorted(objs):  # sorted: output must not depend on hash order
                 c = canon(o)
                 if c not in creates and "(expression)" not in c:
@@ -511,9 +556,12 @@ class _Builder:
                 self._check_exists(key, m, loc, obj,
                                    "renames" if renames and verb == "drops" else verb)
         self._check_dependents(key, loc, effect, pending)
-        self._refused_drops(key, loc, stmt.tree)
-        fk_targets = set().union(*self._for_parts(stmt.tree, effect, _fk_targets))
+        # Each of the next steps concerns a few kinds of statement only: the others skip it.
         stmt_kind, stmt_body = unwrap(stmt.tree)
+        if stmt_kind == "DropStmt":
+            self._refused_drops(key, loc, stmt.tree)
+        fk_targets = set().union(*self._for_parts(stmt.tree, effect, _fk_targets)) \
+            if stmt_kind in _DEFINE_KEYS else _NONE_BELOW
         defines_view = stmt_kind == "ViewStmt" or (
             stmt_kind == "CreateTableAsStmt" and stmt_body.get("objtype") == "OBJECT_MATVIEW")
         for obj, verb in uses.items():
@@ -532,11 +580,12 @@ class _Builder:
         if self.branch is not None and (key in self.branch.branch_new or
                                         key in self.branch.base_new):
             self.ops.setdefault(key, []).extend(_ops(effect, uses, creates, loc))
-        self._update(key, loc, stmt, effect, creates)
+        self._update(key, loc, stmt, effect, creates, stmt_kind)
         views: dict[str, set[str]] = {}
         # The views a CASCADE drops that the effects do not name: found by the replay
         # (`Catalog.callers`, a schema's own), told by their absence after it.
-        unnamed = _drops_views_unnamed(stmt.tree)
+        unnamed = _drops_views_unnamed(stmt.tree) \
+            if stmt_kind == "DropStmt" or stmt_kind == "AlterTableStmt" else ""
         known = [v for v in self.views if v in self.catalog.tables] if unnamed else []
         apply_statement(self.catalog, stmt.tree, m.id, views)
         for view in known:
@@ -562,12 +611,16 @@ class _Builder:
         a table it touches lost to a DROP or RENAME COLUMN. The effect model names only some
         of the columns a statement reads; resolving the rest costs a walk of the tree, done
         only when a table the statement touches has lost a column."""
-        below = self.dropped.any_below
-        lost = [d.rsplit(".", 1)[1].lower() for obj in uses if obj.startswith("table:")
-                for d in below(obj[6:] + ".") if d.startswith("column:")]
+        below = self.dropped.columns_below
+        if not below:
+            return {}
+        lost = [names for obj in uses if obj.startswith("table:")
+                and (names := below.get(obj[6:] + "."))]
+        if not lost:
+            return {}
         # Most statements on such a table do not name the lost columns at all: the text says.
-        text = stmt.sql.lower() if lost else ""
-        if not any(name in text for name in lost):
+        text = stmt.sql.lower()
+        if not any(name in text for names in lost for name in names.values()):
             return {}
         catalog = self.catalog
 
@@ -592,7 +645,8 @@ class _Builder:
         named = self.routines_named
         if named is None or named[0] is not m or named[2] != version:
             text = named[1] if named is not None and named[0] is m else m.up_sql.lower()
-            named = self.routines_named = (m, text, version, [n for n in names if n in text])
+            named = self.routines_named = (m, text, version,
+                                           self.dropped.routines_named_in(text))
         names = named[3]
         if not names:
             return []
@@ -830,7 +884,7 @@ class _Builder:
                 table.constraints.pop(con, None)
 
     def _update(self, key: str, loc: Location, stmt: Statement, effect: Effect,
-                creates: set[str]) -> None:
+                creates: set[str], stmt_kind: str) -> None:
         kinds = {a.kind for a in effect.actions}
         renamed = bool(kinds & {"rename_column", "rename_table", "set_schema", "rename_other"})
         alive = self._overloads_left(stmt.tree) if \
@@ -892,7 +946,8 @@ class _Builder:
                 for stale in [d for d in self.dropped.below(prefix)
                               if d.partition(":")[0] in ("column", "constraint", "trigger")]:
                     del self.dropped[stale]
-        self._for_parts(stmt.tree, effect, self._note_full_table)
+        if stmt_kind == "CreateStmt" or stmt_kind == "CreateSchemaStmt":
+            self._for_parts(stmt.tree, effect, self._note_full_table)
 
     def _drop_schema(self, schema: str, loc: Location) -> None:
         """DROP SCHEMA ... CASCADE: what the history created in it is gone with it (what a

@@ -4,7 +4,6 @@ and whether they have a default, constraints, indexes, enum labels)."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import fields, is_dataclass
@@ -63,10 +62,11 @@ def names_in(trees: Iterable[dict]) -> frozenset[str]:
         elif isinstance(item, list):
             extend(item)  # strings directly in a list are not names (e.g. options)
             if 1 < len(item) < 4:  # a dotted name: DROP INDEX app.x, CREATE TYPE app.mood
-                parts = [(e.get("String") or {}).get("sval") if type(e) is dict else None
-                         for e in item[-2:]]
-                if all(type(part) is str for part in parts):
-                    add(".".join(parts))
+                first, last = item[-2], item[-1]
+                if type(first) is dict and type(last) is dict and \
+                        type(a := (first.get("String") or {}).get("sval")) is str and \
+                        type(b := (last.get("String") or {}).get("sval")) is str:
+                    add(f"{a}.{b}")
     return frozenset(out)
 
 
@@ -108,7 +108,9 @@ def scope(catalog: Catalog, names: AbstractSet[str],
           removed: AbstractSet[str] = frozenset()) -> set[str]:
     """Tables that statements naming `names` can change: the named ones, and those whose
     foreign keys point at a table the statements drop or rename."""
-    named = {t for t in qualified_names(catalog, names) if t in catalog.tables}
+    # (In C: the qualified names taken in order, each kept when a table has it, as a set
+    # comprehension over them would.)
+    named = catalog.tables.keys() & qualified_names(catalog, names)
     if not removed:
         return named
     gone = named if "*" in removed else {t for t in named if t.split(".", 1)[1] in removed}
@@ -125,11 +127,13 @@ def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: b
     """A copy of `catalog` that statements touching only `tables`/`names` can be replayed on
     without changing the original: those tables are cloned, the rest shared. Index objects
     are only changed in place by renames, so they are cloned only when there are some."""
-    new = copy.copy(catalog)
+    # Every field set below, as copy.copy would (which goes through __reduce_ex__, slower
+    # than this whole loop).
+    new = object.__new__(type(catalog))
     for name in _CATALOG_FIELDS:
         value = getattr(catalog, name)
         if isinstance(value, IndexMap):  # kept filed by table: a plain dict is scanned
-            setattr(new, name, value.fork())
+            value = value.fork()
         elif isinstance(value, dict):
             copied = dict(value)
             first = next(iter(copied.values()), None)
@@ -138,9 +142,10 @@ def fork(catalog: Catalog, tables: set[str], names: AbstractSet[str], renames: b
                 copied = {k: list(v) for k, v in copied.items()}
             # The catalog's indexes by name (foreign keys, view readers) hold frozensets and
             # tuples, replaced when they change: the outer copy is enough.
-            setattr(new, name, copied)
+            value = copied
         elif isinstance(value, set):
-            setattr(new, name, set(value))
+            value = set(value)
+        setattr(new, name, value)
     for t in tables:
         if t in new.tables:
             new.tables[t] = clone(new.tables[t])
