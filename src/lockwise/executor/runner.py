@@ -82,6 +82,8 @@ class ExecOptions:
     #: The lockwise.toml in force: the gate chooses its rules with its `select`, `ignore` and
     #: `overrides`, as `lockwise lint` does.
     config: Config | None = None
+    #: Run pending migrations older than a version the database has (refused otherwise).
+    allow_out_of_order: bool = False
 
 
 @dataclass(slots=True)
@@ -346,12 +348,7 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
             console.say(f"lockwise: {mask_dsn(dsn)} is up to date "
                         f"({len(state.having(APPLIED))} applied)")
             return EXIT_OK
-        latest_applied = max((version_key(v.version) for v in state.having(APPLIED)),
-                             default=None)
-        for m in pending:
-            if latest_applied is not None and version_key(m.version) < latest_applied:
-                console.warn(f"lockwise: warning: {m.path} is older than the latest applied "
-                             "version; applying it out of order")
+        _check_order(state, pending, options, console)
         pg_version = _server_major(runner.conn)
         stats = _live_stats(dsn, console) if options.estimate else None
         plans = build_plans(migrations, pending, pg_version, lock_timeout_set,
@@ -373,6 +370,36 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
             _stop_if_disconnected(runner, plan, "apply")
         console.say(f"lockwise: applied {len(plans)} migration(s){_not_applied(later, to)}")
     return EXIT_OK
+
+
+def _check_order(state: DatabaseState, pending: Sequence[Migration], options: ExecOptions,
+                 console: Console) -> None:
+    """Refuse to run a pending migration older than a version the database has, unless
+    `options.allow_out_of_order` (then warn). It was written before that version, and may
+    assume a schema the later one changed (a column it renamed, a table it dropped): Flyway
+    (outOfOrder=false) and goose (without allow-missing) refuse it too."""
+    to_run = {m.id for m in pending}
+    early = [v for v in state.out_of_order if v.migration is not None and v.migration.id in to_run]
+    if not early:
+        return
+    for v in early:
+        assert v.migration is not None
+        if options.allow_out_of_order:
+            console.warn(f"lockwise: warning: {v.migration.path} is older than "
+                         f"{v.applied_after}, already applied; applying it out of order")
+        else:
+            console.warn(f"lockwise: error: {v.migration.path} (version {v.version}) is older "
+                         f"than {v.applied_after}, already applied")
+    if options.allow_out_of_order:
+        return
+    newest = early[0].applied_after
+    raise ExecutorError(
+        f"refusing to apply: {len(early)} pending migration(s) are older than {newest}, which "
+        "the database already has (a branch merged late?). Each was written before the "
+        "migrations applied after it and may assume a schema they changed; nothing was "
+        "applied. Check that it does not depend on what came after it, then run again with "
+        "--allow-out-of-order (or `allow_out_of_order = true` in lockwise.toml); or, if it "
+        f"was never applied to any database, give it a version after {newest}.")
 
 
 def _not_applied(later: Sequence[Migration], to: str | None) -> str:

@@ -35,6 +35,9 @@ class VersionStatus:
     statement: int | None = None
     line: int | None = None
     file: Path | None = None
+    #: A pending migration older than a version the database has: the newest such version
+    #: (`apply` runs it only with --allow-out-of-order); None otherwise.
+    applied_after: str | None = None
 
 
 @dataclass(slots=True)
@@ -48,6 +51,11 @@ class DatabaseState:
     @property
     def pending(self) -> list[Migration]:
         return [v.migration for v in self.versions if v.state == PENDING and v.migration]
+
+    @property
+    def out_of_order(self) -> list[VersionStatus]:
+        """Pending migrations older than a version the database has (a branch merged late)."""
+        return [v for v in self.versions if v.state == PENDING and v.applied_after]
 
 
 def _sort_key(migration: Migration) -> tuple:
@@ -87,9 +95,31 @@ def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow]) -> Da
             blocked.detail += "; its file is no longer in the migrations directory"
             state.versions.append(blocked)
     _renamed(state)
-    state.versions.sort(key=lambda v: _sort_key(v.migration) if v.migration
-                        else version_key(v.version))
+    state.versions.sort(key=_status_key)
+    _out_of_order(state)
     return state
+
+
+def _status_key(v: VersionStatus) -> tuple:
+    return _sort_key(v.migration) if v.migration else version_key(v.version)
+
+
+def _out_of_order(state: DatabaseState) -> None:
+    """Set `applied_after` on each pending migration older than the newest version the
+    database has (applied, its file gone, or edited since: it ran all the same). It was
+    written before that version and may assume a schema the later one changed."""
+    newest: VersionStatus | None = None
+    for v in reversed(state.versions):  # sorted: the first one found is the newest
+        if v.state in (APPLIED, MISSING, CHANGED):
+            newest = v
+            break
+    if newest is None:
+        return
+    for v in state.versions:
+        if v is newest:
+            return
+        if v.state == PENDING and v.migration is not None:
+            v.applied_after = newest.version
 
 
 def _renamed(state: DatabaseState) -> None:
