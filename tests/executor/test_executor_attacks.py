@@ -581,17 +581,20 @@ def test_an_unrelated_table_named_as_history_is_refused(pg_db: str, tmp_path: Pa
 
 
 def test_history_table_of_an_older_lockwise_is_upgraded(pg_db: str, tmp_path: Path) -> None:
-    """Written before `completed_checksum` existed: status reads it as it is, apply adds it."""
+    """Written before `completed_checksum` and `runner_pid` existed: status reads it as it
+    is, apply adds them."""
     migrations = write(tmp_path / "m", {"001_a.up.sql": "CREATE TABLE a (id int);\n",
                                         "002_b.up.sql": "CREATE TABLE b (id int);\n"})
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
-    query(pg_db, "ALTER TABLE lockwise.schema_history DROP COLUMN completed_checksum")
+    query(pg_db, "ALTER TABLE lockwise.schema_history DROP COLUMN completed_checksum, "
+                 "DROP COLUMN runner_pid")
     (migrations / "003_c.up.sql").write_text("CREATE TABLE c (id int);\n")
     status = lockwise(pg_db, "status", str(migrations))
     assert status.returncode == 0 and "3 migration(s): 2 applied, 1 pending" in status.stdout
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
     assert query(pg_db, "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
-                        "'lockwise' AND column_name = 'completed_checksum'") == [(1,)]
+                        "'lockwise' AND column_name IN ('completed_checksum', 'runner_pid')"
+                 ) == [(2,)]
 
 
 # --- guards: what held ---------------------------------------------------------------------------

@@ -231,7 +231,7 @@ def status(
 ) -> None:
     """List applied, pending, failed and changed migrations (exit 1 if repair is needed)."""
     from lockwise.executor import runner
-    from lockwise.executor.state import CHANGED, FAILED, INTERRUPTED, RENAMED
+    from lockwise.executor.state import CHANGED, FAILED, INTERRUPTED, RENAMED, RUNNING
 
     url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
 
@@ -246,8 +246,6 @@ def status(
                 # ends (a runner holding the lock now is one waiting for it).
                 detail += (f"; its statement is still running on backend PID {stray.pid} "
                            "(the runner died)")
-            elif v.state == INTERRUPTED and holder is not None:
-                label, detail = "running", f"a runner holds the lock (pid {holder}); {detail}"
             elif v.applied_after:
                 label = OUT_OF_ORDER
                 detail = (f"older than {v.applied_after}, already applied: `lockwise apply` "
@@ -279,6 +277,11 @@ def status(
                 typer.echo(f"warning: {advice}")
             if stray is not None:
                 typer.echo(f"warning: {_stray_advice(stray)}")
+            if holder is not None and not any(r["state"] == RUNNING for r in rows):
+                # A transactional migration shows nothing until it commits.
+                typer.echo(f"note: a runner holds the lock (backend PID {holder}): a run in "
+                           "progress (a migration running in one transaction is pending "
+                           "until it commits), or a repair or baseline")
         needs_repair = [r for r in rows if r["state"] in (FAILED, INTERRUPTED, CHANGED, RENAMED)]
         return 1 if needs_repair else 0
 
@@ -286,12 +289,13 @@ def status(
 
 
 def _run_json(v) -> dict:
-    """Where a failed or interrupted run stopped: the statement (1-based, as `apply` and lint
-    number them), its line and file (the down file for a rollback), and how many statements
-    completed; null when not known, or for the other states."""
-    from lockwise.executor.state import FAILED, INTERRUPTED
+    """Where a failed or interrupted run stopped (or a running one is): the statement
+    (1-based, as `apply` and lint number them), its line and file (the down file for a
+    rollback), and how many statements completed; null when not known, or for the other
+    states."""
+    from lockwise.executor.state import FAILED, INTERRUPTED, RUNNING
 
-    stopped = v.state in (FAILED, INTERRUPTED) and v.row is not None
+    stopped = v.state in (FAILED, INTERRUPTED, RUNNING) and v.row is not None
     return {"statement": v.statement, "line": v.line,
             "file": str(v.file) if v.file is not None else None,
             "statements_completed": (v.row.statements_completed or 0) if stopped else None}

@@ -44,6 +44,7 @@ from lockwise.executor.state import (
     all_completed,
     another_migration,
     compute_state,
+    runs_now,
     took_the_version,
 )
 
@@ -156,12 +157,16 @@ class _Runner:
         self.take_lock = take_lock
         self.runs_migrations = runs_migrations
         self.conn = None
+        self.lock_pid = 0
         self.work = None
         #: The lock connection's error once it was lost mid-run: the runner lock went with it.
         self.lock_lost: BaseException | None = None
 
     def __enter__(self) -> _Runner:
         self.conn = connect(self.dsn)
+        #: The backend of the lock connection: the runner lock's holder, named in the rows
+        #: this runner writes (and in its migration connection's application_name).
+        self.lock_pid: int = self.conn.info.backend_pid
         try:
             # Before the lock key is derived from it: `hist` and `public.hist` are one table.
             self.options.table = history.resolve(self.conn, self.options.table)
@@ -185,8 +190,7 @@ class _Runner:
         lock.acquire(self.conn, table.lock_key, wait)
         holder = self.conn
         if self.runs_migrations:
-            self.work = connect(self.dsn, lock.statement_connection_name(
-                self.conn.info.backend_pid))
+            self.work = connect(self.dsn, lock.statement_connection_name(self.lock_pid))
             holder = self.work
         lock.await_statement(holder, table.statement_lock_key,
                              max(0.0, deadline - time.monotonic()), self.console.warn)
@@ -278,12 +282,38 @@ def status(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
            console: Console) -> Status:
     """The state of every migration, the lock holder, and the invalid indexes."""
     with _Runner(dsn, options, console, take_lock=False) as runner:
-        state = runner.state(migrations)
         table = options.table
-        holder = lock.holder_pid(runner.conn, table.lock_key)
+        rows, holder = _rows_and_holder(runner)
+        state = compute_state(migrations, rows, holder)
         invalid = [_invalid_advice(name) for name in _invalid_indexes(runner.conn).values()]
         stray = lock.stray_statement(runner.conn, table.statement_lock_key, table.lock_key)
-    return Status(state, holder, invalid, stray)
+    return Status(state, holder.pid if holder else None, invalid, stray)
+
+
+def _rows_and_holder(runner: _Runner, attempts: int = 5
+                     ) -> tuple[list[history.HistoryRow], lock.Holder | None]:
+    """The history, and the runner lock's holder read after it, as one consistent view: an
+    unfinished row whose runner does not hold the lock is a dead runner's only if it is still
+    unfinished when read again (its runner may have finished it, and released the lock,
+    between the two reads). A runner holds the lock from before it writes a row until after
+    it finishes it, so one reading of the history that is the same before and after the
+    holder was read shows every unfinished row of a live runner with that runner holding the
+    lock."""
+    conn, table = runner.conn, runner.options.table
+    try:
+        rows = history.read_rows(conn, table)
+        for _ in range(attempts):
+            holder = lock.holder(conn, table.lock_key)
+            if all(runs_now(r, holder) for r in rows if r.success is None
+                   and r.repaired_at is None and r.kind != KIND_BASELINE):
+                return rows, holder
+            again = history.read_rows(conn, table)
+            if again == rows:
+                return rows, holder
+            rows = again
+    except history.HistorySchemaError as exc:
+        raise ExecutorError(str(exc), EXIT_INPUT) from None
+    return rows, lock.holder(conn, table.lock_key)
 
 
 # --- apply ------------------------------------------------------------------------------------
@@ -554,8 +584,11 @@ def _reset_session(work) -> None:
     _session_defaults(work)
 
 
-def _row_values(plan: Plan, **extra) -> dict:
-    return {"version": plan.migration.version, "description": plan.migration.name,
+def _row_values(runner: _Runner, plan: Plan, **extra) -> dict:
+    """A history row of `plan`'s run; `runner_pid` names the runner lock's backend, which
+    `status` checks to tell this run in progress from a dead runner's."""
+    return {"runner_pid": runner.lock_pid,
+            "version": plan.migration.version, "description": plan.migration.name,
             "checksum": plan.checksum, "checksum_version": CHECKSUM_VERSION,
             "safety": plan.safety.label, "ignored_rules": plan.ignored_rules,
             "predicted_seconds": plan.predicted_seconds, "transactional": plan.transactional,
@@ -633,7 +666,7 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                 # the migration switched to (which may not write it).
                 work.execute(_CONNECTED_USER_LOCAL)
                 row_id = history.insert_row(work, table, **_row_values(
-                    plan, kind=kind, success=True, execution_time_ms=elapsed,
+                    runner, plan, kind=kind, success=True, execution_time_ms=elapsed,
                     statements_completed=len(plan.statements)))
                 if on_success is not None:
                     on_success(work)
@@ -667,7 +700,7 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                 else message
             # After the rollback, in its own transaction on the lock connection.
             runner.record(history.insert_row, table, **_row_values(
-                plan, kind=kind, success=False, error_message=recorded,
+                runner, plan, kind=kind, success=False, error_message=recorded,
                 execution_time_ms=elapsed,
                 failed_statement_index=current.index if current else None,
                 statements_completed=plan.resume_at))
@@ -904,7 +937,7 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
 
     # Committed at once: if this process dies half-way, the row says so (success NULL).
     row_id = history.insert_row(runner.conn, table, **_row_values(
-        plan, kind=kind, success=None, **progress()))
+        runner, plan, kind=kind, success=None, **progress()))
     _reset_session(work)
     _timeouts(work, options, local=False)
     for done, stmt in enumerate(plan.statements):

@@ -16,9 +16,12 @@ from lockwise.executor.history import (
     baseline_row,
     latest_by_version,
 )
+from lockwise.executor.lock import Holder
 
 APPLIED, PENDING, FAILED, INTERRUPTED, CHANGED, BASELINED, MISSING, RENAMED = (
     "applied", "pending", "failed", "interrupted", "changed", "baselined", "missing", "renamed")
+#: An unfinished run whose runner still holds the runner lock (only `status` sees one).
+RUNNING = "running"
 
 
 @dataclass(slots=True)
@@ -62,8 +65,11 @@ def _sort_key(migration: Migration) -> tuple:
     return migration.sort_key or version_key(migration.version)
 
 
-def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow]) -> DatabaseState:
-    """Classify every migration file and every version the history knows about."""
+def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow],
+                  holder: Holder | None = None) -> DatabaseState:
+    """Classify every migration file and every version the history knows about. `holder`:
+    the backend holding the runner lock, read after `rows` (`status`): an unfinished run it
+    wrote is RUNNING, not INTERRUPTED."""
     # Versions are told apart as the layout's runner does: a row recorded as `1` is the
     # file `01_x.up.sql` of a golang-migrate directory.
     layout = migrations[0].layout if migrations else ""
@@ -79,7 +85,7 @@ def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow]) -> Da
     for m in migrations:
         identity = version_identity(m.version, m.layout)
         on_disk.add(identity)
-        state.versions.append(_classify(m, latest.get(identity), base_key))
+        state.versions.append(_classify(m, latest.get(identity), base_key, holder))
     for identity, row in latest.items():
         if identity in on_disk:
             continue
@@ -89,7 +95,7 @@ def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow]) -> Da
                 version, row.description, MISSING, None, row,
                 "applied to the database, but its file is not in the migrations directory"))
         elif (blocked := _blocked(VersionStatus(version, row.description, PENDING, None, row),
-                                  row)) is not None:
+                                  row, holder)) is not None:
             # Its file was deleted or renamed since: the database may still be half-way
             # through it, which must keep blocking apply and rollback until repair.
             blocked.detail += "; its file is no longer in the migrations directory"
@@ -187,10 +193,28 @@ def all_completed(m: Migration | None, row: HistoryRow) -> int | None:
     return len(statements)
 
 
-def _blocked(status: VersionStatus, row: HistoryRow) -> VersionStatus | None:
+def runs_now(row: HistoryRow, holder: Holder | None) -> bool:
+    """Whether the unfinished run of `row` is in progress: its runner holds the runner lock.
+    A row of an older lockwise does not say which runner wrote it: any holder counts."""
+    if holder is None:
+        return False
+    return row.runner_pid is None or holder.wrote(row.runner_pid, row.executed_at)
+
+
+def _blocked(status: VersionStatus, row: HistoryRow,
+             holder: Holder | None = None) -> VersionStatus | None:
     """`status` made FAILED or INTERRUPTED when `row` is a run that failed or never finished
-    and that repair has not cleared; None otherwise (`status` unchanged)."""
-    if row.success is None and row.repaired_at is None:
+    and that repair has not cleared (RUNNING when its runner, `holder`, is still at it); None
+    otherwise (`status` unchanged)."""
+    if row.success is None and row.repaired_at is None and runs_now(row, holder):
+        assert holder is not None
+        status.state = RUNNING
+        done = row.statements_completed or 0
+        running = _point_at(status, row, done)
+        status.detail = (f"a runner holds the lock (pid {holder.pid}) and is running it, "
+                         f"started {row.executed_at:%Y-%m-%d %H:%M:%S%z}: {done} statement(s) "
+                         f"completed so far; {running} is running")
+    elif row.success is None and row.repaired_at is None:
         status.state = INTERRUPTED
         done = row.statements_completed or 0
         if all_completed(status.migration, row) is not None:
@@ -205,6 +229,9 @@ def _blocked(status: VersionStatus, row: HistoryRow) -> VersionStatus | None:
         status.detail = (f"started {row.executed_at:%Y-%m-%d %H:%M:%S%z} and never finished: "
                          f"{done} statement(s) completed; {running} was running when the "
                          "runner stopped and may have taken effect")
+        if holder is not None:
+            status.detail += (f"; the runner lock is held by another runner (backend PID "
+                              f"{holder.pid}): a `repair`, or a run that will refuse until one")
     elif row.success is False and row.repaired_at is None:
         status.state = FAILED
         where = _point_at(status, row, row.failed_statement_index)
@@ -237,13 +264,14 @@ def took_the_version(m: Migration) -> str:
     return "another migration took the version?"
 
 
-def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None) -> VersionStatus:
+def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None,
+              holder: Holder | None) -> VersionStatus:
     status = VersionStatus(m.version, m.name, PENDING, m, row)
     if row is None or row.kind == KIND_BASELINE:
         if base_key is not None and _sort_key(m) <= base_key:
             status.state, status.detail = BASELINED, "at or below the baseline"
         return status
-    if _blocked(status, row) is not None:
+    if _blocked(status, row, holder) is not None:
         return status
     if row.success is None or row.success is False:
         status.detail = "a failed run was cleared by repair"
