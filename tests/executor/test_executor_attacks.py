@@ -324,7 +324,8 @@ def test_interrupted_concurrent_index_is_reported_and_the_run_resumes(
     assert "INVALID" not in status.stdout
     done = lockwise(pg_db, "apply", str(migrations))
     assert done.returncode == 0, done
-    assert "resuming at statement 2 (1 statement(s) completed before)" in done.stdout
+    assert "resuming at statement 2 (line 3), after the 1 statement(s) completed before" \
+        in done.stdout
     assert query(pg_db, "SELECT count(*) FROM t WHERE id = -1") == [(1,)]
     assert query(pg_db, "SELECT indisvalid FROM pg_index WHERE indexrelid = 't_id'::regclass"
                  ) == [(True,)]

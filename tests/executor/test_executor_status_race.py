@@ -5,19 +5,25 @@ whenever some runner does; and a run that ends while status reads is not shown i
 from __future__ import annotations
 
 import json
-import os
-import signal
 import time
 from pathlib import Path
 
 import psycopg
 import pytest
-from executor_helpers import history, lockwise, popen, query, wait_for_query, write
+from executor_helpers import (
+    WAIT_FOR_TEST,
+    history,
+    kill_while_waiting,
+    lockwise,
+    popen,
+    query,
+    wait_for_query,
+    write,
+)
 
 pytestmark = pytest.mark.postgres
 
-_WAITS = ("-- lockwise: no-transaction\nCREATE TABLE a (id int);\n"
-          "SELECT pg_advisory_xact_lock(4242);\n")
+_WAITS = f"-- lockwise: no-transaction\nCREATE TABLE a (id int);\n{WAIT_FOR_TEST};\n"
 
 
 def _runner_lock_key() -> int:
@@ -37,25 +43,21 @@ def _no_lockwise_backend(dsn: str) -> None:
 def test_a_dead_runners_run_is_interrupted_while_another_runner_holds_the_lock(
         pg_db: str, tmp_path: Path) -> None:
     migrations = write(tmp_path / "m", {"001_a.up.sql": _WAITS})
-    with psycopg.connect(pg_db, autocommit=True) as test:
-        test.execute("SELECT pg_advisory_lock(4242)")
-        runner = popen(pg_db, "apply", str(migrations))
-        wait_for_query(pg_db, "SELECT pg_advisory_xact_lock(4242)%", runner)
-        os.kill(runner.pid, signal.SIGKILL)
-        runner.communicate()
-        _no_lockwise_backend(pg_db)  # its backends noticed (client_connection_check_interval)
-        # Another runner now holds the runner lock: a `repair`, or an `apply` about to refuse.
-        with psycopg.connect(pg_db, autocommit=True) as other:
-            other.execute("SELECT pg_advisory_lock(%s)", (_runner_lock_key(),))
-            status = lockwise(pg_db, "status", str(migrations))
-            found = json.loads(lockwise(pg_db, "status", str(migrations), "--format",
-                                        "json").stdout)
-            holder = other.info.backend_pid
+    kill_while_waiting(pg_db, migrations)
+    _no_lockwise_backend(pg_db)  # its backends noticed (client_connection_check_interval)
+    # Another runner now holds the runner lock: a `repair`, or an `apply` about to refuse.
+    with psycopg.connect(pg_db, autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", (_runner_lock_key(),))
+        status = lockwise(pg_db, "status", str(migrations))
+        found = json.loads(lockwise(pg_db, "status", str(migrations), "--format",
+                                    "json").stdout)
+        holder = other.info.backend_pid
     assert status.returncode == 1, status
     line = status.stdout.splitlines()[0]
     assert line.startswith("001  interrupted"), status.stdout
     assert "1 statement(s) completed; statement 2 (line 3) was running" in line
     assert f"the runner lock is held by another runner (backend PID {holder})" in line
+    assert f"note: a runner holds the lock (backend PID {holder})" in status.stdout
     assert found["migrations"][0]["state"] == "interrupted"
     assert found["runner_pid"] == holder
 

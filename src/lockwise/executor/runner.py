@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 from lockwise.core.types import Migration, Safety
 from lockwise.db.dsn import mask_dsn, redact
-from lockwise.discover.layouts import down_no_transaction
 from lockwise.discover.versions import version_key
 from lockwise.executor import history, lock
 from lockwise.executor.checksum import CHECKSUM_VERSION, checksum, statements_checksum
@@ -31,7 +30,7 @@ from lockwise.executor.history import (
     KIND_ROLLBACK,
     HistoryTable,
 )
-from lockwise.executor.plan import Plan, build_plans, plan_sql
+from lockwise.executor.plan import Plan, build_plans, down_plan, resume_point
 from lockwise.executor.state import (
     APPLIED,
     CHANGED,
@@ -44,6 +43,7 @@ from lockwise.executor.state import (
     all_completed,
     another_migration,
     compute_state,
+    resumes_at,
     runs_now,
     took_the_version,
 )
@@ -546,8 +546,8 @@ def _say_skipped(plan: Plan, console: Console) -> None:
     """In a plan: the statements a failed run, cleared by repair, completed, which the run
     resumes after."""
     if plan.resume_at:
-        console.say(f"   statements 1 to {plan.resume_at}: completed by the cleared run, not "
-                    "run again")
+        last = plan.statements[plan.resume_at - 1].index + 1  # as the file numbers it
+        console.say(f"   statements 1 to {last}: completed by the cleared run, not run again")
 
 
 def _timeouts(conn, options: ExecOptions, local: bool) -> None:
@@ -620,9 +620,14 @@ def _resume_at(rows: list[history.HistoryRow], plan: Plan, kind: str, console: C
                      "failed run completed, changed since the failed run; running it from its "
                      "first statement, as edited")
         return 0
-    if announce:
-        console.say(f"lockwise: {plan.path}: resuming at statement {done + 1} ({done} "
-                    "statement(s) completed before)")
+    # Named as the file numbers it: a BEGIN/COMMIT wrapper lockwise replaces counts there.
+    next_one = resume_point(plan, done)
+    if announce and next_one is None:
+        console.say(f"lockwise: {plan.path}: all {done} statement(s) completed before: "
+                    "recording it as applied without running any")
+    elif announce:
+        console.say(f"lockwise: {plan.path}: resuming at statement {next_one.index + 1} (line "
+                    f"{next_one.line}), after the {done} statement(s) completed before")
     return done
 
 
@@ -1183,11 +1188,7 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
         pg_version = _server_major(runner.conn)
         plans = []
         for v in targets:
-            m = v.migration
-            down = m.down_sql or ""
-            # The up file's marker (or the tool's setting) covers its down file too.
-            plan = plan_sql(m, down, m.down_path or m.path, pg_version,
-                            no_transaction=m.no_transaction or down_no_transaction(down))
+            plan = down_plan(v.migration, pg_version)
             if plan.problems:
                 for problem in plan.problems:
                     console.warn(f"lockwise: error: {problem}")
@@ -1338,8 +1339,8 @@ def _resumes_note(row: history.HistoryRow, command: str, m: Migration | None) ->
     if all_completed(m, row) is not None:
         return (f"; all {row.statements_completed} of its statements ran: {command} records it "
                 "as finished without running any, if they are unchanged")
-    return (f"; {command} resumes at statement {row.statements_completed + 1} (the first "
-            f"{row.statements_completed} ran), if they are unchanged")
+    return (f"; {command} resumes at {resumes_at(m, row)}, after the "
+            f"{row.statements_completed} statement(s) it ran, if they are unchanged")
 
 
 def _now(conn):

@@ -17,6 +17,7 @@ from lockwise.executor.history import (
     latest_by_version,
 )
 from lockwise.executor.lock import Holder
+from lockwise.executor.plan import Plan, own_transaction, resume_point
 
 APPLIED, PENDING, FAILED, INTERRUPTED, CHANGED, BASELINED, MISSING, RENAMED = (
     "applied", "pending", "failed", "interrupted", "changed", "baselined", "missing", "renamed")
@@ -147,33 +148,49 @@ def _renamed(state: DatabaseState) -> None:
                         "version; to run it again, change its text")
 
 
-def _run_statements(m: Migration | None, row: HistoryRow) -> list | None:
-    """The statements of the file `row`'s run ran (the down file for a rollback), as parsed
-    now; None when there is no such file."""
-    if m is None:
+def run_plan(m: Migration | None, row: HistoryRow) -> Plan | None:
+    """How the file of `row`'s run (the down file for a rollback) runs now: its statements as
+    the executor runs them (a BEGIN/COMMIT wrapper its transaction replaces left out), each
+    with its number and line in the file; None when there is no such file."""
+    if m is None or (row.kind == KIND_ROLLBACK and m.down_sql is None):
         return None
-    text = m.down_sql if row.kind == KIND_ROLLBACK else m.up_sql
-    if text is None:
-        return None
-    from lockwise.parse.postgres import parse_sql
+    from lockwise.effects.context import SUPPORTED_PG_VERSIONS
+    from lockwise.executor.plan import down_plan, plan_sql
 
-    return list(parse_sql(text).statements)
+    # Which statements run outside a transaction block hardly depends on the version.
+    pg_version = SUPPORTED_PG_VERSIONS.stop - 1
+    if row.kind == KIND_ROLLBACK:
+        return down_plan(m, pg_version)
+    return plan_sql(m, m.up_sql, m.path, pg_version)
 
 
-def _point_at(status: VersionStatus, row: HistoryRow, index: int | None) -> str:
-    """Set the statement `index` (0-based) of `row`'s run on `status`; returns how the
-    messages of apply and the plan name it: `statement N (line L)`, or `statement N`."""
+def _point_at(status: VersionStatus, row: HistoryRow, index: int | None,
+              plan: Plan | None = None) -> str:
+    """Set the statement `index` (0-based, in the file) of `row`'s run on `status`; returns
+    how the messages of apply and the plan name it: `statement N (line L)`, or
+    `statement N`."""
     if index is None:
         return ""
     status.statement = index + 1
     m = status.migration
-    parsed = _run_statements(m, row) or []
-    found = next((s for s in parsed if s.index == index), None)
+    plan = plan or run_plan(m, row)
+    found = next((s for s in plan.statements if s.index == index), None) if plan else None
     if found is None or m is None:
         return f"statement {index + 1}"
-    status.line = found.span.line
+    status.line = found.line
     status.file = m.down_path if row.kind == KIND_ROLLBACK else m.path
     return f"statement {index + 1} (line {status.line})"
+
+
+def resumes_at(m: Migration | None, row: HistoryRow) -> str:
+    """Where a run that continues `row`'s (after its `statements_completed`) starts, named
+    as the file numbers it now: `statement N (line L)`."""
+    done = row.statements_completed or 0
+    plan = run_plan(m, row)
+    next_one = resume_point(plan, done) if plan is not None else None
+    if next_one is None:
+        return f"statement {done + 1}"
+    return f"statement {next_one.index + 1} (line {next_one.line})"
 
 
 def all_completed(m: Migration | None, row: HistoryRow) -> int | None:
@@ -183,14 +200,33 @@ def all_completed(m: Migration | None, row: HistoryRow) -> int | None:
     was recorded as finished. None otherwise."""
     if m is None or not row.statements_completed or row.completed_checksum is None:
         return None
-    parsed = _run_statements(m, row)
-    if parsed is None:
+    plan = run_plan(m, row)
+    if plan is None:
         return None
-    statements = [s.sql for s in parsed]
+    statements = [s.sql for s in plan.statements]
     if len(statements) != row.statements_completed or \
             statements_checksum(statements) != row.completed_checksum:
         return None
     return len(statements)
+
+
+def _stopped_at(status: VersionStatus, row: HistoryRow) -> tuple[str, bool]:
+    """The statement an unfinished run was at (after its `statements_completed`), set on
+    `status`, and whether it is the BEGIN of the file's own transaction: then the text names
+    the whole transaction, which committed nothing (its progress is written in it, just
+    before its COMMIT)."""
+    done = row.statements_completed or 0
+    plan = run_plan(status.migration, row)
+    next_one = resume_point(plan, done) if plan is not None else None
+    if plan is None or next_one is None:
+        return _point_at(status, row, done, plan), False
+    where = _point_at(status, row, next_one.index, plan)
+    commit = own_transaction(plan, next_one)
+    if commit is None:
+        return where, False
+    return (f"statements {next_one.index + 1} to {commit.index + 1} (the file's own "
+            f"transaction, from its BEGIN at line {next_one.line} to its COMMIT at line "
+            f"{commit.line})"), True
 
 
 def runs_now(row: HistoryRow, holder: Holder | None) -> bool:
@@ -210,10 +246,10 @@ def _blocked(status: VersionStatus, row: HistoryRow,
         assert holder is not None
         status.state = RUNNING
         done = row.statements_completed or 0
-        running = _point_at(status, row, done)
+        running, block = _stopped_at(status, row)
         status.detail = (f"a runner holds the lock (pid {holder.pid}) and is running it, "
                          f"started {row.executed_at:%Y-%m-%d %H:%M:%S%z}: {done} statement(s) "
-                         f"completed so far; {running} is running")
+                         f"completed so far; {running} {'are' if block else 'is'} running")
     elif row.success is None and row.repaired_at is None:
         status.state = INTERRUPTED
         done = row.statements_completed or 0
@@ -225,10 +261,12 @@ def _blocked(status: VersionStatus, row: HistoryRow,
             return _rollback_note(status, row)
         # A statement that commits on its own (CONCURRENTLY...) may be done but not counted;
         # one that commits with its progress is not (the history cannot tell them apart).
-        running = _point_at(status, row, done)
+        running, block = _stopped_at(status, row)
         status.detail = (f"started {row.executed_at:%Y-%m-%d %H:%M:%S%z} and never finished: "
-                         f"{done} statement(s) completed; {running} was running when the "
-                         "runner stopped and may have taken effect")
+                         f"{done} statement(s) completed; " + (
+                             f"{running} did not commit: the runner stopped before its COMMIT"
+                             if block else f"{running} was running when the runner stopped "
+                             "and may have taken effect"))
         if holder is not None:
             status.detail += (f"; the runner lock is held by another runner (backend PID "
                               f"{holder.pid}): a `repair`, or a run that will refuse until one")
@@ -276,8 +314,8 @@ def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None,
     if row.success is None or row.success is False:
         status.detail = "a failed run was cleared by repair"
         if row.statements_completed:
-            status.detail += (f"; apply resumes at statement {row.statements_completed + 1} "
-                              "if the statements before it are unchanged")
+            status.detail += (f"; apply resumes at {resumes_at(m, row)} if the statements "
+                              "before it are unchanged")
     elif row.rolled_back:
         status.detail = f"rolled back {row.rolled_back_at:%Y-%m-%d %H:%M:%S%z}"
     else:
