@@ -65,6 +65,27 @@ def wait_for_query(dsn: str, pattern: str, proc: subprocess.Popen) -> None:
                     f"a query like {pattern!r}")
 
 
+#: A statement of a migration that waits until the test lets it go (`kill_while_waiting`).
+WAIT_FOR_TEST = "SELECT pg_advisory_xact_lock(4242)"
+
+
+def kill_while_waiting(dsn: str, migrations: Path) -> None:
+    """Run `apply` on `migrations` and SIGKILL it once a migration runs WAIT_FOR_TEST (held
+    by the test meanwhile): a runner dying mid-statement, not after a sleep that a loaded
+    machine outlasts."""
+    import os
+    import signal
+
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as test:
+        test.execute("SELECT pg_advisory_lock(4242)")
+        runner = popen(dsn, "apply", str(migrations))
+        wait_for_query(dsn, WAIT_FOR_TEST + "%", runner)
+        os.kill(runner.pid, signal.SIGKILL)
+        runner.communicate()
+
+
 def relation_exists(dsn: str, name: str) -> bool:
     return query(dsn, "SELECT to_regclass(%s) IS NOT NULL", (name,))[0][0]
 

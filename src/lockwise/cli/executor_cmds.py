@@ -42,6 +42,11 @@ class AllowLevel(str, Enum):
     destructive = "destructive"
 
 
+#: How `status` labels a pending migration older than an applied one (not a state of its own
+#: in the executor: it is pending, and `apply --allow-out-of-order` runs it).
+OUT_OF_ORDER = "out-of-order"
+
+
 class StatusFormat(str, Enum):
     text = "text"
     json = "json"
@@ -185,13 +190,22 @@ def apply(
     ] = False,
     rules_dir: Annotated[list[Path] | None, typer.Option(
         help="Extra folder of rule files for the gate (repeatable).")] = None,
+    allow_out_of_order: Annotated[bool, typer.Option(
+        "--allow-out-of-order/--no-allow-out-of-order",
+        help="Run pending migrations older than one already applied (refused by default).")
+    ] = False,
     config_file: ConfigOption = None,
 ) -> None:
     """Apply pending migrations that pass the safety gate, one runner at a time."""
+    from lockwise.config import setting
     from lockwise.core.types import Safety
     from lockwise.executor import runner
 
     url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
+    if options.config is not None:
+        allow_out_of_order = setting(ctx, options.config, "allow_out_of_order",
+                                     allow_out_of_order)
+    options.allow_out_of_order = allow_out_of_order
     options.allow = Safety.parse(allow.value)
     options.dry_run = dry_run
     options.wait_seconds = wait
@@ -217,7 +231,7 @@ def status(
 ) -> None:
     """List applied, pending, failed and changed migrations (exit 1 if repair is needed)."""
     from lockwise.executor import runner
-    from lockwise.executor.state import CHANGED, FAILED, INTERRUPTED, RENAMED
+    from lockwise.executor.state import CHANGED, FAILED, INTERRUPTED, RENAMED, RUNNING
 
     url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
 
@@ -232,11 +246,14 @@ def status(
                 # ends (a runner holding the lock now is one waiting for it).
                 detail += (f"; its statement is still running on backend PID {stray.pid} "
                            "(the runner died)")
-            elif v.state == INTERRUPTED and holder is not None:
-                label, detail = "running", f"a runner holds the lock (pid {holder}); {detail}"
+            elif v.applied_after:
+                label = OUT_OF_ORDER
+                detail = (f"older than {v.applied_after}, already applied: `lockwise apply` "
+                          "runs it only with --allow-out-of-order (or `allow_out_of_order = "
+                          "true` in lockwise.toml)" + (f"; {detail}" if detail else ""))
             rows.append({"version": v.version, "name": v.description, "state": label,
                          "path": str(v.migration.path) if v.migration else None,
-                         "detail": detail, **_run_json(v)})
+                         "detail": detail, "applied_after": v.applied_after, **_run_json(v)})
         if output_format is StatusFormat.json:
             import json  # here: every `lockwise` run imports this module
 
@@ -249,7 +266,7 @@ def status(
             width = max((len(r["version"]) for r in rows), default=7)
             for r in rows:
                 name = f" {r['name']}" if r["name"] else ""
-                typer.echo(f"{r['version']:<{width}}  {r['state']:<11}{name}"
+                typer.echo(f"{r['version']:<{width}}  {r['state']:<12}{name}"
                            f"{'  ' + r['detail'] if r['detail'] else ''}")
             counts: dict[str, int] = {}
             for r in rows:
@@ -260,6 +277,11 @@ def status(
                 typer.echo(f"warning: {advice}")
             if stray is not None:
                 typer.echo(f"warning: {_stray_advice(stray)}")
+            if holder is not None and not any(r["state"] == RUNNING for r in rows):
+                # A transactional migration shows nothing until it commits.
+                typer.echo(f"note: a runner holds the lock (backend PID {holder}): a run in "
+                           "progress (a migration running in one transaction is pending "
+                           "until it commits), or a repair or baseline")
         needs_repair = [r for r in rows if r["state"] in (FAILED, INTERRUPTED, CHANGED, RENAMED)]
         return 1 if needs_repair else 0
 
@@ -267,12 +289,13 @@ def status(
 
 
 def _run_json(v) -> dict:
-    """Where a failed or interrupted run stopped: the statement (1-based, as `apply` and lint
-    number them), its line and file (the down file for a rollback), and how many statements
-    completed; null when not known, or for the other states."""
-    from lockwise.executor.state import FAILED, INTERRUPTED
+    """Where a failed or interrupted run stopped (or a running one is): the statement
+    (1-based, as `apply` and lint number them), its line and file (the down file for a
+    rollback), and how many statements completed; null when not known, or for the other
+    states."""
+    from lockwise.executor.state import FAILED, INTERRUPTED, RUNNING
 
-    stopped = v.state in (FAILED, INTERRUPTED) and v.row is not None
+    stopped = v.state in (FAILED, INTERRUPTED, RUNNING) and v.row is not None
     return {"statement": v.statement, "line": v.line,
             "file": str(v.file) if v.file is not None else None,
             "statements_completed": (v.row.statements_completed or 0) if stopped else None}

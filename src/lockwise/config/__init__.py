@@ -60,6 +60,7 @@ KEYS: dict[str, str] = {
     "dialect": "postgresql, mysql or mariadb",
     "server_version": "a MySQL/MariaDB server version such as \"8.0.29\"",
     "profile": "a path to a machine profile from `lockwise calibrate`",
+    "allow_out_of_order": "true or false",
 }
 OVERRIDE_KEYS = {"path", "select", "ignore", "fail_on"}
 
@@ -100,6 +101,8 @@ class Config:
     dialect: str | None = None
     server_version: str | None = None
     profile: Path | None = None
+    #: `lockwise apply` runs pending migrations older than an applied one (docs/executor.md).
+    allow_out_of_order: bool | None = None
 
     @property
     def root(self) -> Path:
@@ -296,10 +299,10 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
             if seconds is None:
                 raise r.bad(key, value, KEYS[key])
             config.max_lock_seconds = seconds
-        elif key == "assume_in_transaction":
+        elif key in ("assume_in_transaction", "allow_out_of_order"):
             if not isinstance(value, bool):
                 raise r.bad(key, value, "true or false")
-            config.assume_in_transaction = value
+            setattr(config, key, value)
         elif key == "templates":
             if value not in MODES:
                 raise r.bad(key, value, f"one of {', '.join(MODES)}")
@@ -487,6 +490,7 @@ OPTION_SOURCES: dict[str, Callable[[Config], object]] = {
     "dialect": lambda c: c.dialect,
     "server_version": lambda c: c.server_version,
     "profile_file": lambda c: c.profile,
+    "allow_out_of_order": lambda c: c.allow_out_of_order,
 }
 
 

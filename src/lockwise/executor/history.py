@@ -92,6 +92,9 @@ class HistoryRow:
     #: sha256 of the statements a statement-by-statement run completed
     #: (checksum.statements_checksum): a cleared run resumes only over unchanged statements.
     completed_checksum: str | None = None
+    #: The backend pid of the lock connection of the runner that wrote the row (the runner
+    #: lock's holder while it ran): `status` tells its run in progress from a dead one's.
+    runner_pid: int | None = None
 
 
 #: Every column: its type as format_type() spells it, and the rest of its definition.
@@ -117,10 +120,11 @@ _SPEC: dict[str, tuple[str, str]] = {
     "kind": ("text", "NOT NULL DEFAULT 'apply'"),
     "repaired_at": ("timestamp with time zone", ""),
     "completed_checksum": ("text", ""),
+    "runner_pid": ("integer", ""),
 }
 #: Columns added after the first release: a table an older lockwise created lacks them; they
 #: read as NULL until a runner adds them (under the runner lock). The others must be there.
-_ADDED = ("completed_checksum",)
+_ADDED = ("completed_checksum", "runner_pid")
 
 _COLUMNS = list(_SPEC)
 

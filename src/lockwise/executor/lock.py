@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 #: application_name of the runner's own connection (the runner lock's); its migration
 #: connection's names the runner lock's backend (`statement_connection_name`).
@@ -89,15 +90,37 @@ def release(conn, key: int) -> None:
 
 
 def holder_pid(conn, key: int) -> int | None:
-    """The backend pid holding the advisory lock `key`, if any (bigint keys are split into
+    """The backend pid holding the advisory lock `key`, if any."""
+    found = holder(conn, key)
+    return found.pid if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """The backend holding an advisory lock."""
+
+    pid: int
+    #: When that backend started; None when pg_stat_activity hides it from this role.
+    started: datetime | None
+
+    def wrote(self, pid: int, at: datetime | None) -> bool:
+        """Whether a history row written at `at` by the backend `pid` was written by this
+        backend: the same pid, and not a later backend that was given a dead one's pid."""
+        return pid == self.pid and (self.started is None or at is None or self.started <= at)
+
+
+def holder(conn, key: int) -> Holder | None:
+    """The backend holding the advisory lock `key`, if any (bigint keys are split into
     classid = high 32 bits and objid = low 32 bits, objsubid = 1)."""
     unsigned = key & 0xFFFFFFFFFFFFFFFF
     row = conn.execute(
-        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
-        "AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 1 "
-        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        "SELECT l.pid, a.backend_start FROM pg_locks l "
+        "LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted "
+        "AND l.classid::bigint = %s AND l.objid::bigint = %s AND l.objsubid = 1 "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         (unsigned >> 32, unsigned & 0xFFFFFFFF)).fetchone()
-    return int(row[0]) if row else None
+    return Holder(int(row[0]), row[1]) if row else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 #: TransactionStmt kinds that open or close a transaction (savepoints are fine inside ours).
 _OPENS = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
+_SAVEPOINTS = {"TRANS_STMT_SAVEPOINT", "TRANS_STMT_RELEASE", "TRANS_STMT_ROLLBACK_TO"}
 _CLOSES = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE",
            "TRANS_STMT_COMMIT_PREPARED", "TRANS_STMT_ROLLBACK_PREPARED"}
 
@@ -240,6 +241,38 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
                 "file_level": directive.file_level,
                 "line": span.line if span is not None else None})
     return plan
+
+
+def down_plan(migration: Migration, pg_version: int) -> Plan:
+    """How `rollback` runs the down file of `migration`: the up file's marker (or the tool's
+    setting) covers its down file too, and the down file may carry one of its own."""
+    from lockwise.discover.layouts import down_no_transaction
+
+    down = migration.down_sql or ""
+    return plan_sql(migration, down, migration.down_path or migration.path, pg_version,
+                    no_transaction=migration.no_transaction or down_no_transaction(down))
+
+
+def resume_point(plan: Plan, done: int) -> PlannedStatement | None:
+    """The statement a run of `plan` that completed `done` of its statements goes on with;
+    None when it completed them all. `done` counts the statements lockwise runs (not a
+    BEGIN/COMMIT wrapper its transaction replaces): the statement is named by its number in
+    the file (`index + 1`) and its line."""
+    return plan.statements[done] if done < len(plan.statements) else None
+
+
+def own_transaction(plan: Plan, begin: PlannedStatement) -> PlannedStatement | None:
+    """In a statement-by-statement `plan`, the COMMIT that closes the file's own transaction
+    opened by `begin`, when nothing in between commits part of it (COMMIT AND CHAIN): a run
+    whose progress stops at `begin` did not commit any of them. None otherwise."""
+    if plan.transactional or begin.control not in _OPENS:
+        return None
+    for stmt in plan.statements[plan.statements.index(begin) + 1:]:
+        if stmt.closes_block:
+            return stmt
+        if stmt.control is not None and stmt.control not in _SAVEPOINTS:
+            return None  # COMMIT AND CHAIN, ROLLBACK, PREPARE TRANSACTION
+    return None
 
 
 def lint_text(plan: Plan, parsed_text: str) -> str:

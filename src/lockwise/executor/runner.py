@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 from lockwise.core.types import Migration, Safety
 from lockwise.db.dsn import mask_dsn, redact
-from lockwise.discover.layouts import down_no_transaction
 from lockwise.discover.versions import version_key
 from lockwise.executor import history, lock
 from lockwise.executor.checksum import CHECKSUM_VERSION, checksum, statements_checksum
@@ -31,7 +30,7 @@ from lockwise.executor.history import (
     KIND_ROLLBACK,
     HistoryTable,
 )
-from lockwise.executor.plan import Plan, build_plans, plan_sql
+from lockwise.executor.plan import Plan, build_plans, down_plan, resume_point
 from lockwise.executor.state import (
     APPLIED,
     CHANGED,
@@ -44,6 +43,8 @@ from lockwise.executor.state import (
     all_completed,
     another_migration,
     compute_state,
+    resumes_at,
+    runs_now,
     took_the_version,
 )
 
@@ -82,6 +83,8 @@ class ExecOptions:
     #: The lockwise.toml in force: the gate chooses its rules with its `select`, `ignore` and
     #: `overrides`, as `lockwise lint` does.
     config: Config | None = None
+    #: Run pending migrations older than a version the database has (refused otherwise).
+    allow_out_of_order: bool = False
 
 
 @dataclass(slots=True)
@@ -154,12 +157,16 @@ class _Runner:
         self.take_lock = take_lock
         self.runs_migrations = runs_migrations
         self.conn = None
+        self.lock_pid = 0
         self.work = None
         #: The lock connection's error once it was lost mid-run: the runner lock went with it.
         self.lock_lost: BaseException | None = None
 
     def __enter__(self) -> _Runner:
         self.conn = connect(self.dsn)
+        #: The backend of the lock connection: the runner lock's holder, named in the rows
+        #: this runner writes (and in its migration connection's application_name).
+        self.lock_pid: int = self.conn.info.backend_pid
         try:
             # Before the lock key is derived from it: `hist` and `public.hist` are one table.
             self.options.table = history.resolve(self.conn, self.options.table)
@@ -183,8 +190,7 @@ class _Runner:
         lock.acquire(self.conn, table.lock_key, wait)
         holder = self.conn
         if self.runs_migrations:
-            self.work = connect(self.dsn, lock.statement_connection_name(
-                self.conn.info.backend_pid))
+            self.work = connect(self.dsn, lock.statement_connection_name(self.lock_pid))
             holder = self.work
         lock.await_statement(holder, table.statement_lock_key,
                              max(0.0, deadline - time.monotonic()), self.console.warn)
@@ -276,12 +282,38 @@ def status(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
            console: Console) -> Status:
     """The state of every migration, the lock holder, and the invalid indexes."""
     with _Runner(dsn, options, console, take_lock=False) as runner:
-        state = runner.state(migrations)
         table = options.table
-        holder = lock.holder_pid(runner.conn, table.lock_key)
+        rows, holder = _rows_and_holder(runner)
+        state = compute_state(migrations, rows, holder)
         invalid = [_invalid_advice(name) for name in _invalid_indexes(runner.conn).values()]
         stray = lock.stray_statement(runner.conn, table.statement_lock_key, table.lock_key)
-    return Status(state, holder, invalid, stray)
+    return Status(state, holder.pid if holder else None, invalid, stray)
+
+
+def _rows_and_holder(runner: _Runner, attempts: int = 5
+                     ) -> tuple[list[history.HistoryRow], lock.Holder | None]:
+    """The history, and the runner lock's holder read after it, as one consistent view: an
+    unfinished row whose runner does not hold the lock is a dead runner's only if it is still
+    unfinished when read again (its runner may have finished it, and released the lock,
+    between the two reads). A runner holds the lock from before it writes a row until after
+    it finishes it, so one reading of the history that is the same before and after the
+    holder was read shows every unfinished row of a live runner with that runner holding the
+    lock."""
+    conn, table = runner.conn, runner.options.table
+    try:
+        rows = history.read_rows(conn, table)
+        for _ in range(attempts):
+            holder = lock.holder(conn, table.lock_key)
+            if all(runs_now(r, holder) for r in rows if r.success is None
+                   and r.repaired_at is None and r.kind != KIND_BASELINE):
+                return rows, holder
+            again = history.read_rows(conn, table)
+            if again == rows:
+                return rows, holder
+            rows = again
+    except history.HistorySchemaError as exc:
+        raise ExecutorError(str(exc), EXIT_INPUT) from None
+    return rows, lock.holder(conn, table.lock_key)
 
 
 # --- apply ------------------------------------------------------------------------------------
@@ -346,12 +378,7 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
             console.say(f"lockwise: {mask_dsn(dsn)} is up to date "
                         f"({len(state.having(APPLIED))} applied)")
             return EXIT_OK
-        latest_applied = max((version_key(v.version) for v in state.having(APPLIED)),
-                             default=None)
-        for m in pending:
-            if latest_applied is not None and version_key(m.version) < latest_applied:
-                console.warn(f"lockwise: warning: {m.path} is older than the latest applied "
-                             "version; applying it out of order")
+        _check_order(state, pending, options, console)
         pg_version = _server_major(runner.conn)
         stats = _live_stats(dsn, console) if options.estimate else None
         plans = build_plans(migrations, pending, pg_version, lock_timeout_set,
@@ -373,6 +400,36 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
             _stop_if_disconnected(runner, plan, "apply")
         console.say(f"lockwise: applied {len(plans)} migration(s){_not_applied(later, to)}")
     return EXIT_OK
+
+
+def _check_order(state: DatabaseState, pending: Sequence[Migration], options: ExecOptions,
+                 console: Console) -> None:
+    """Refuse to run a pending migration older than a version the database has, unless
+    `options.allow_out_of_order` (then warn). It was written before that version, and may
+    assume a schema the later one changed (a column it renamed, a table it dropped): Flyway
+    (outOfOrder=false) and goose (without allow-missing) refuse it too."""
+    to_run = {m.id for m in pending}
+    early = [v for v in state.out_of_order if v.migration is not None and v.migration.id in to_run]
+    if not early:
+        return
+    for v in early:
+        assert v.migration is not None
+        if options.allow_out_of_order:
+            console.warn(f"lockwise: warning: {v.migration.path} is older than "
+                         f"{v.applied_after}, already applied; applying it out of order")
+        else:
+            console.warn(f"lockwise: error: {v.migration.path} (version {v.version}) is older "
+                         f"than {v.applied_after}, already applied")
+    if options.allow_out_of_order:
+        return
+    newest = early[0].applied_after
+    raise ExecutorError(
+        f"refusing to apply: {len(early)} pending migration(s) are older than {newest}, which "
+        "the database already has (a branch merged late?). Each was written before the "
+        "migrations applied after it and may assume a schema they changed; nothing was "
+        "applied. Check that it does not depend on what came after it, then run again with "
+        "--allow-out-of-order (or `allow_out_of_order = true` in lockwise.toml); or, if it "
+        f"was never applied to any database, give it a version after {newest}.")
 
 
 def _not_applied(later: Sequence[Migration], to: str | None) -> str:
@@ -489,8 +546,8 @@ def _say_skipped(plan: Plan, console: Console) -> None:
     """In a plan: the statements a failed run, cleared by repair, completed, which the run
     resumes after."""
     if plan.resume_at:
-        console.say(f"   statements 1 to {plan.resume_at}: completed by the cleared run, not "
-                    "run again")
+        last = plan.statements[plan.resume_at - 1].index + 1  # as the file numbers it
+        console.say(f"   statements 1 to {last}: completed by the cleared run, not run again")
 
 
 def _timeouts(conn, options: ExecOptions, local: bool) -> None:
@@ -527,8 +584,11 @@ def _reset_session(work) -> None:
     _session_defaults(work)
 
 
-def _row_values(plan: Plan, **extra) -> dict:
-    return {"version": plan.migration.version, "description": plan.migration.name,
+def _row_values(runner: _Runner, plan: Plan, **extra) -> dict:
+    """A history row of `plan`'s run; `runner_pid` names the runner lock's backend, which
+    `status` checks to tell this run in progress from a dead runner's."""
+    return {"runner_pid": runner.lock_pid,
+            "version": plan.migration.version, "description": plan.migration.name,
             "checksum": plan.checksum, "checksum_version": CHECKSUM_VERSION,
             "safety": plan.safety.label, "ignored_rules": plan.ignored_rules,
             "predicted_seconds": plan.predicted_seconds, "transactional": plan.transactional,
@@ -560,9 +620,14 @@ def _resume_at(rows: list[history.HistoryRow], plan: Plan, kind: str, console: C
                      "failed run completed, changed since the failed run; running it from its "
                      "first statement, as edited")
         return 0
-    if announce:
-        console.say(f"lockwise: {plan.path}: resuming at statement {done + 1} ({done} "
-                    "statement(s) completed before)")
+    # Named as the file numbers it: a BEGIN/COMMIT wrapper lockwise replaces counts there.
+    next_one = resume_point(plan, done)
+    if announce and next_one is None:
+        console.say(f"lockwise: {plan.path}: all {done} statement(s) completed before: "
+                    "recording it as applied without running any")
+    elif announce:
+        console.say(f"lockwise: {plan.path}: resuming at statement {next_one.index + 1} (line "
+                    f"{next_one.line}), after the {done} statement(s) completed before")
     return done
 
 
@@ -606,7 +671,7 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                 # the migration switched to (which may not write it).
                 work.execute(_CONNECTED_USER_LOCAL)
                 row_id = history.insert_row(work, table, **_row_values(
-                    plan, kind=kind, success=True, execution_time_ms=elapsed,
+                    runner, plan, kind=kind, success=True, execution_time_ms=elapsed,
                     statements_completed=len(plan.statements)))
                 if on_success is not None:
                     on_success(work)
@@ -640,7 +705,7 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                 else message
             # After the rollback, in its own transaction on the lock connection.
             runner.record(history.insert_row, table, **_row_values(
-                plan, kind=kind, success=False, error_message=recorded,
+                runner, plan, kind=kind, success=False, error_message=recorded,
                 execution_time_ms=elapsed,
                 failed_statement_index=current.index if current else None,
                 statements_completed=plan.resume_at))
@@ -877,7 +942,7 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
 
     # Committed at once: if this process dies half-way, the row says so (success NULL).
     row_id = history.insert_row(runner.conn, table, **_row_values(
-        plan, kind=kind, success=None, **progress()))
+        runner, plan, kind=kind, success=None, **progress()))
     _reset_session(work)
     _timeouts(work, options, local=False)
     for done, stmt in enumerate(plan.statements):
@@ -1123,11 +1188,7 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
         pg_version = _server_major(runner.conn)
         plans = []
         for v in targets:
-            m = v.migration
-            down = m.down_sql or ""
-            # The up file's marker (or the tool's setting) covers its down file too.
-            plan = plan_sql(m, down, m.down_path or m.path, pg_version,
-                            no_transaction=m.no_transaction or down_no_transaction(down))
+            plan = down_plan(v.migration, pg_version)
             if plan.problems:
                 for problem in plan.problems:
                     console.warn(f"lockwise: error: {problem}")
@@ -1278,8 +1339,8 @@ def _resumes_note(row: history.HistoryRow, command: str, m: Migration | None) ->
     if all_completed(m, row) is not None:
         return (f"; all {row.statements_completed} of its statements ran: {command} records it "
                 "as finished without running any, if they are unchanged")
-    return (f"; {command} resumes at statement {row.statements_completed + 1} (the first "
-            f"{row.statements_completed} ran), if they are unchanged")
+    return (f"; {command} resumes at {resumes_at(m, row)}, after the "
+            f"{row.statements_completed} statement(s) it ran, if they are unchanged")
 
 
 def _now(conn):

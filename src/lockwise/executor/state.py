@@ -16,9 +16,13 @@ from lockwise.executor.history import (
     baseline_row,
     latest_by_version,
 )
+from lockwise.executor.lock import Holder
+from lockwise.executor.plan import Plan, own_transaction, resume_point
 
 APPLIED, PENDING, FAILED, INTERRUPTED, CHANGED, BASELINED, MISSING, RENAMED = (
     "applied", "pending", "failed", "interrupted", "changed", "baselined", "missing", "renamed")
+#: An unfinished run whose runner still holds the runner lock (only `status` sees one).
+RUNNING = "running"
 
 
 @dataclass(slots=True)
@@ -35,6 +39,9 @@ class VersionStatus:
     statement: int | None = None
     line: int | None = None
     file: Path | None = None
+    #: A pending migration older than a version the database has: the newest such version
+    #: (`apply` runs it only with --allow-out-of-order); None otherwise.
+    applied_after: str | None = None
 
 
 @dataclass(slots=True)
@@ -49,13 +56,21 @@ class DatabaseState:
     def pending(self) -> list[Migration]:
         return [v.migration for v in self.versions if v.state == PENDING and v.migration]
 
+    @property
+    def out_of_order(self) -> list[VersionStatus]:
+        """Pending migrations older than a version the database has (a branch merged late)."""
+        return [v for v in self.versions if v.state == PENDING and v.applied_after]
+
 
 def _sort_key(migration: Migration) -> tuple:
     return migration.sort_key or version_key(migration.version)
 
 
-def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow]) -> DatabaseState:
-    """Classify every migration file and every version the history knows about."""
+def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow],
+                  holder: Holder | None = None) -> DatabaseState:
+    """Classify every migration file and every version the history knows about. `holder`:
+    the backend holding the runner lock, read after `rows` (`status`): an unfinished run it
+    wrote is RUNNING, not INTERRUPTED."""
     # Versions are told apart as the layout's runner does: a row recorded as `1` is the
     # file `01_x.up.sql` of a golang-migrate directory.
     layout = migrations[0].layout if migrations else ""
@@ -71,7 +86,7 @@ def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow]) -> Da
     for m in migrations:
         identity = version_identity(m.version, m.layout)
         on_disk.add(identity)
-        state.versions.append(_classify(m, latest.get(identity), base_key))
+        state.versions.append(_classify(m, latest.get(identity), base_key, holder))
     for identity, row in latest.items():
         if identity in on_disk:
             continue
@@ -81,15 +96,37 @@ def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow]) -> Da
                 version, row.description, MISSING, None, row,
                 "applied to the database, but its file is not in the migrations directory"))
         elif (blocked := _blocked(VersionStatus(version, row.description, PENDING, None, row),
-                                  row)) is not None:
+                                  row, holder)) is not None:
             # Its file was deleted or renamed since: the database may still be half-way
             # through it, which must keep blocking apply and rollback until repair.
             blocked.detail += "; its file is no longer in the migrations directory"
             state.versions.append(blocked)
     _renamed(state)
-    state.versions.sort(key=lambda v: _sort_key(v.migration) if v.migration
-                        else version_key(v.version))
+    state.versions.sort(key=_status_key)
+    _out_of_order(state)
     return state
+
+
+def _status_key(v: VersionStatus) -> tuple:
+    return _sort_key(v.migration) if v.migration else version_key(v.version)
+
+
+def _out_of_order(state: DatabaseState) -> None:
+    """Set `applied_after` on each pending migration older than the newest version the
+    database has (applied, its file gone, or edited since: it ran all the same). It was
+    written before that version and may assume a schema the later one changed."""
+    newest: VersionStatus | None = None
+    for v in reversed(state.versions):  # sorted: the first one found is the newest
+        if v.state in (APPLIED, MISSING, CHANGED):
+            newest = v
+            break
+    if newest is None:
+        return
+    for v in state.versions:
+        if v is newest:
+            return
+        if v.state == PENDING and v.migration is not None:
+            v.applied_after = newest.version
 
 
 def _renamed(state: DatabaseState) -> None:
@@ -111,33 +148,49 @@ def _renamed(state: DatabaseState) -> None:
                         "version; to run it again, change its text")
 
 
-def _run_statements(m: Migration | None, row: HistoryRow) -> list | None:
-    """The statements of the file `row`'s run ran (the down file for a rollback), as parsed
-    now; None when there is no such file."""
-    if m is None:
+def run_plan(m: Migration | None, row: HistoryRow) -> Plan | None:
+    """How the file of `row`'s run (the down file for a rollback) runs now: its statements as
+    the executor runs them (a BEGIN/COMMIT wrapper its transaction replaces left out), each
+    with its number and line in the file; None when there is no such file."""
+    if m is None or (row.kind == KIND_ROLLBACK and m.down_sql is None):
         return None
-    text = m.down_sql if row.kind == KIND_ROLLBACK else m.up_sql
-    if text is None:
-        return None
-    from lockwise.parse.postgres import parse_sql
+    from lockwise.effects.context import SUPPORTED_PG_VERSIONS
+    from lockwise.executor.plan import down_plan, plan_sql
 
-    return list(parse_sql(text).statements)
+    # Which statements run outside a transaction block hardly depends on the version.
+    pg_version = SUPPORTED_PG_VERSIONS.stop - 1
+    if row.kind == KIND_ROLLBACK:
+        return down_plan(m, pg_version)
+    return plan_sql(m, m.up_sql, m.path, pg_version)
 
 
-def _point_at(status: VersionStatus, row: HistoryRow, index: int | None) -> str:
-    """Set the statement `index` (0-based) of `row`'s run on `status`; returns how the
-    messages of apply and the plan name it: `statement N (line L)`, or `statement N`."""
+def _point_at(status: VersionStatus, row: HistoryRow, index: int | None,
+              plan: Plan | None = None) -> str:
+    """Set the statement `index` (0-based, in the file) of `row`'s run on `status`; returns
+    how the messages of apply and the plan name it: `statement N (line L)`, or
+    `statement N`."""
     if index is None:
         return ""
     status.statement = index + 1
     m = status.migration
-    parsed = _run_statements(m, row) or []
-    found = next((s for s in parsed if s.index == index), None)
+    plan = plan or run_plan(m, row)
+    found = next((s for s in plan.statements if s.index == index), None) if plan else None
     if found is None or m is None:
         return f"statement {index + 1}"
-    status.line = found.span.line
+    status.line = found.line
     status.file = m.down_path if row.kind == KIND_ROLLBACK else m.path
     return f"statement {index + 1} (line {status.line})"
+
+
+def resumes_at(m: Migration | None, row: HistoryRow) -> str:
+    """Where a run that continues `row`'s (after its `statements_completed`) starts, named
+    as the file numbers it now: `statement N (line L)`."""
+    done = row.statements_completed or 0
+    plan = run_plan(m, row)
+    next_one = resume_point(plan, done) if plan is not None else None
+    if next_one is None:
+        return f"statement {done + 1}"
+    return f"statement {next_one.index + 1} (line {next_one.line})"
 
 
 def all_completed(m: Migration | None, row: HistoryRow) -> int | None:
@@ -147,20 +200,57 @@ def all_completed(m: Migration | None, row: HistoryRow) -> int | None:
     was recorded as finished. None otherwise."""
     if m is None or not row.statements_completed or row.completed_checksum is None:
         return None
-    parsed = _run_statements(m, row)
-    if parsed is None:
+    plan = run_plan(m, row)
+    if plan is None:
         return None
-    statements = [s.sql for s in parsed]
+    statements = [s.sql for s in plan.statements]
     if len(statements) != row.statements_completed or \
             statements_checksum(statements) != row.completed_checksum:
         return None
     return len(statements)
 
 
-def _blocked(status: VersionStatus, row: HistoryRow) -> VersionStatus | None:
+def _stopped_at(status: VersionStatus, row: HistoryRow) -> tuple[str, bool]:
+    """The statement an unfinished run was at (after its `statements_completed`), set on
+    `status`, and whether it is the BEGIN of the file's own transaction: then the text names
+    the whole transaction, which committed nothing (its progress is written in it, just
+    before its COMMIT)."""
+    done = row.statements_completed or 0
+    plan = run_plan(status.migration, row)
+    next_one = resume_point(plan, done) if plan is not None else None
+    if plan is None or next_one is None:
+        return _point_at(status, row, done, plan), False
+    where = _point_at(status, row, next_one.index, plan)
+    commit = own_transaction(plan, next_one)
+    if commit is None:
+        return where, False
+    return (f"statements {next_one.index + 1} to {commit.index + 1} (the file's own "
+            f"transaction, from its BEGIN at line {next_one.line} to its COMMIT at line "
+            f"{commit.line})"), True
+
+
+def runs_now(row: HistoryRow, holder: Holder | None) -> bool:
+    """Whether the unfinished run of `row` is in progress: its runner holds the runner lock.
+    A row of an older lockwise does not say which runner wrote it: any holder counts."""
+    if holder is None:
+        return False
+    return row.runner_pid is None or holder.wrote(row.runner_pid, row.executed_at)
+
+
+def _blocked(status: VersionStatus, row: HistoryRow,
+             holder: Holder | None = None) -> VersionStatus | None:
     """`status` made FAILED or INTERRUPTED when `row` is a run that failed or never finished
-    and that repair has not cleared; None otherwise (`status` unchanged)."""
-    if row.success is None and row.repaired_at is None:
+    and that repair has not cleared (RUNNING when its runner, `holder`, is still at it); None
+    otherwise (`status` unchanged)."""
+    if row.success is None and row.repaired_at is None and runs_now(row, holder):
+        assert holder is not None
+        status.state = RUNNING
+        done = row.statements_completed or 0
+        running, block = _stopped_at(status, row)
+        status.detail = (f"a runner holds the lock (pid {holder.pid}) and is running it, "
+                         f"started {row.executed_at:%Y-%m-%d %H:%M:%S%z}: {done} statement(s) "
+                         f"completed so far; {running} {'are' if block else 'is'} running")
+    elif row.success is None and row.repaired_at is None:
         status.state = INTERRUPTED
         done = row.statements_completed or 0
         if all_completed(status.migration, row) is not None:
@@ -171,10 +261,15 @@ def _blocked(status: VersionStatus, row: HistoryRow) -> VersionStatus | None:
             return _rollback_note(status, row)
         # A statement that commits on its own (CONCURRENTLY...) may be done but not counted;
         # one that commits with its progress is not (the history cannot tell them apart).
-        running = _point_at(status, row, done)
+        running, block = _stopped_at(status, row)
         status.detail = (f"started {row.executed_at:%Y-%m-%d %H:%M:%S%z} and never finished: "
-                         f"{done} statement(s) completed; {running} was running when the "
-                         "runner stopped and may have taken effect")
+                         f"{done} statement(s) completed; " + (
+                             f"{running} did not commit: the runner stopped before its COMMIT"
+                             if block else f"{running} was running when the runner stopped "
+                             "and may have taken effect"))
+        if holder is not None:
+            status.detail += (f"; the runner lock is held by another runner (backend PID "
+                              f"{holder.pid}): a `repair`, or a run that will refuse until one")
     elif row.success is False and row.repaired_at is None:
         status.state = FAILED
         where = _point_at(status, row, row.failed_statement_index)
@@ -207,19 +302,20 @@ def took_the_version(m: Migration) -> str:
     return "another migration took the version?"
 
 
-def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None) -> VersionStatus:
+def _classify(m: Migration, row: HistoryRow | None, base_key: tuple | None,
+              holder: Holder | None) -> VersionStatus:
     status = VersionStatus(m.version, m.name, PENDING, m, row)
     if row is None or row.kind == KIND_BASELINE:
         if base_key is not None and _sort_key(m) <= base_key:
             status.state, status.detail = BASELINED, "at or below the baseline"
         return status
-    if _blocked(status, row) is not None:
+    if _blocked(status, row, holder) is not None:
         return status
     if row.success is None or row.success is False:
         status.detail = "a failed run was cleared by repair"
         if row.statements_completed:
-            status.detail += (f"; apply resumes at statement {row.statements_completed + 1} "
-                              "if the statements before it are unchanged")
+            status.detail += (f"; apply resumes at {resumes_at(m, row)} if the statements "
+                              "before it are unchanged")
     elif row.rolled_back:
         status.detail = f"rolled back {row.rolled_back_at:%Y-%m-%d %H:%M:%S%z}"
     else:
