@@ -1007,3 +1007,28 @@ def test_an_ignore_above_a_begin_fix_drops_does_not_move_to_the_next_statement(
     written = rewrite_dir(source, tmp_path / "out")
     assert "-- a header kept" in written["002_change.sql"]
     assert "drop-column" in above_care(tmp_path / "out").get("002_change", [])
+
+
+def test_a_follow_up_validates_before_it_takes_access_exclusive() -> None:
+    """Two SET NOT NULL and a foreign key on one table: the follow-up validates three
+    constraints and runs SET NOT NULL. Locks are held until commit, so a VALIDATE written
+    after the first SET NOT NULL scanned the table (and looked up every key) under ACCESS
+    EXCLUSIVE: reads and writes waited for the whole scan, the outage the rewrite avoids.
+    Every VALIDATE of a step comes before its first statement taking ACCESS EXCLUSIVE."""
+    from lockwise.discover import migration_from_text
+
+    setup = migration_from_text(
+        "CREATE TABLE customers (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE orders (id bigint, a text, b text, customer_id bigint);", "1_a.sql")
+    change = migration_from_text(
+        "ALTER TABLE orders ALTER COLUMN a SET NOT NULL;\n"
+        "ALTER TABLE orders ALTER COLUMN b SET NOT NULL;\n"
+        "ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) "
+        "REFERENCES customers (id);\n", "2_b.sql")
+    report = lint_migrations([setup, change], LintOptions())[-1]
+    plan = plan_fix(report)
+    assert plan is not None
+    (follow_up,) = [p for p in plan.parts if p.purpose.startswith("follow-up")]
+    kinds = ["validate" if "VALIDATE CONSTRAINT" in q else "exclusive"
+             for q in follow_up.statements if q.startswith("ALTER TABLE")]
+    assert kinds == ["validate"] * 3 + ["exclusive"] * 4, follow_up.statements
