@@ -256,3 +256,12 @@ def test_a_file_level_ignore_above_the_up_marker_covers_the_file(
     fired = [f.rule for f in reports[-1].all_findings]
     assert "drop-column" not in fired
     assert "unused-ignore" not in fired
+
+
+def test_an_ignore_after_the_last_statement_is_reported_as_unused() -> None:
+    """A statement's ignore written below it (or left behind when the statement after it
+    was deleted) belongs to no statement: it suppresses nothing, and says so."""
+    fired = rules_fired("ALTER TABLE accounts DROP COLUMN name;\n"
+                        "-- lockwise: ignore[drop-column] reason: unused since release 4.2\n")
+    assert "drop-column" in fired
+    assert "unused-ignore" in fired
