@@ -229,3 +229,39 @@ def test_an_end_of_migration_finding_follows_its_foreign_key_through_a_rename(
     found = _findings(f"-- lockwise: ignore[fk-without-index] reason: reviewed\n{first}\n"
                       f"{rename}", setup)
     assert {f.rule for f in found} & {"fk-without-index", "unused-ignore"} == set()
+
+
+@pytest.mark.parametrize(("name", "up", "down"), [
+    ("00002_change.sql", "-- +goose Up", "-- +goose Down"),
+    ("20240102000000_change.sql", "-- migrate:up", "-- migrate:down"),
+    ("2_change.sql", "-- +migrate Up", "-- +migrate Down"),
+])
+def test_a_file_level_ignore_above_the_up_marker_covers_the_file(
+        tmp_path, name: str, up: str, down: str) -> None:
+    """Teams put a file's header comments first, above the tool's up marker (which the tools
+    allow: comments only). An ignore-file directive there was left out with the text outside
+    the up section: it ignored nothing and was not even reported as unused."""
+    from lockwise.discover import discover
+
+    version = name.split("_")[0]
+    first = version.replace("2", "1", 1) if version != "2" else "1"
+    (tmp_path / f"{first}_setup.sql").write_text(
+        f"{up}\n{SETUP}\n{down}\nDROP TABLE accounts;\n")
+    (tmp_path / name).write_text(
+        "-- Drop the legacy name column.\n"
+        "-- lockwise: ignore-file[drop-column] reason: unused since release 4.2\n"
+        f"{up}\nALTER TABLE accounts DROP COLUMN name;\n"
+        f"{down}\nALTER TABLE accounts ADD COLUMN name text;\n")
+    reports = lint_migrations(discover(tmp_path), LintOptions(), Catalog())
+    fired = [f.rule for f in reports[-1].all_findings]
+    assert "drop-column" not in fired
+    assert "unused-ignore" not in fired
+
+
+def test_an_ignore_after_the_last_statement_is_reported_as_unused() -> None:
+    """A statement's ignore written below it (or left behind when the statement after it
+    was deleted) belongs to no statement: it suppresses nothing, and says so."""
+    fired = rules_fired("ALTER TABLE accounts DROP COLUMN name;\n"
+                        "-- lockwise: ignore[drop-column] reason: unused since release 4.2\n")
+    assert "drop-column" in fired
+    assert "unused-ignore" in fired

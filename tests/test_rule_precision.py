@@ -1072,3 +1072,39 @@ def test_an_unnamed_index_outside_a_transaction_is_named_for_a_retry(sql: str) -
     (unnamed,) = [f for f in found if f.rule == "unnamed-index-outside-transaction"]
     assert "accounts_email_idx1" in unnamed.message
     assert "IF NOT EXISTS accounts_email_idx" in (unnamed.instead or "")
+
+
+ORDERS_NOT_VALID = ("CREATE TABLE customers (id bigint PRIMARY KEY);\n"
+                    "CREATE TABLE orders (id bigint, note text, customer_id bigint);\n"
+                    "ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY "
+                    "(customer_id) REFERENCES customers (id) NOT VALID;")
+
+
+@pytest.mark.parametrize("earlier", [
+    "ALTER TABLE orders ADD COLUMN paid boolean",
+    "ALTER TABLE orders ALTER COLUMN note SET DEFAULT ''",
+    "ALTER TABLE orders ADD CONSTRAINT orders_note_check CHECK (note <> '') NOT VALID",
+])
+def test_validate_after_access_exclusive_on_its_table_blocks_every_query(earlier: str) -> None:
+    """VALIDATE CONSTRAINT after a statement that took ACCESS EXCLUSIVE on the same table in
+    the same transaction scans the table with that lock held until commit: reads and writes
+    wait for the whole validation, as for a constraint added without NOT VALID. Only
+    lock-accumulation (safe-with-care) said so."""
+    sql = (f"SET LOCAL lock_timeout = '5s';\n{earlier};\n"
+           "ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk;")
+    assert "validate-under-exclusive-lock" in rules(sql, setup=ORDERS_NOT_VALID)
+    # Run first, or without a transaction block, the validation holds no one up.
+    first = ("SET LOCAL lock_timeout = '5s';\n"
+             f"ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk;\n{earlier};")
+    assert "validate-under-exclusive-lock" not in rules(first, setup=ORDERS_NOT_VALID)
+    assert "validate-under-exclusive-lock" not in rules(sql, setup=ORDERS_NOT_VALID,
+                                                         in_transaction=False)
+
+
+def test_validate_of_a_constraint_added_in_the_transaction_keeps_its_own_rule() -> None:
+    sql = ("SET LOCAL lock_timeout = '5s';\n"
+           "ALTER TABLE orders ADD CONSTRAINT orders_note_check CHECK (note <> '') NOT VALID;\n"
+           "ALTER TABLE orders VALIDATE CONSTRAINT orders_note_check;")
+    found = rules(sql, setup=ORDERS_NOT_VALID)
+    assert "validate-in-same-transaction" in found
+    assert "validate-under-exclusive-lock" not in found

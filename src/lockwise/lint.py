@@ -398,6 +398,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 (dropped_facts, session.dropped_named())):
             migration_findings += _caused_by_statements(
                 judge, end_facts, facts_of, by_statement, directives_of, spans, end)
+    if judged:
+        all_directives += _directives_of_no_statement(parsed, all_directives)
     report = migration_report(migration, reports, migration_findings, all_directives, index,
                               base)
     report.placeholders = parsed.placeholders
@@ -804,6 +806,19 @@ def statement_directives(stmt: Statement) -> list[Directive]:
         return []
     return [d for text, span in placed_comments(stmt)
             if (d := parse_directive(text, span)) and not d.file_level]
+
+
+def _directives_of_no_statement(parsed: ParsedFile, placed: list[Directive]
+                                ) -> list[Directive]:
+    """The statement ignores written after the file's last statement, but not on its line: they
+    belong to no statement, so they suppress nothing (and are reported as such). `placed`:
+    the directives already read (the statements' own, a comment on a statement's last line
+    among them)."""
+    end = parsed.statements[-1].span.end_offset if parsed.statements else 0
+    known = {d.span.start_offset for d in placed if d.span is not None}
+    return [d for text, span in parsed.comments
+            if span.start_offset >= end and span.start_offset not in known
+            and (d := parse_directive(text, span)) and not d.file_level]
 
 
 def placed_comments(stmt: Statement) -> list[tuple[str, Span]]:

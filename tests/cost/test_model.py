@@ -274,6 +274,17 @@ def test_lock_from_an_earlier_statement_is_held_until_commit() -> None:
     assert "lock-held-too-long" not in [f.rule for f in batch.all_findings]
 
 
+def test_a_weaker_lock_after_access_exclusive_on_its_table_still_blocks_reads() -> None:
+    """CREATE INDEX (SHARE) after an ADD COLUMN of the same table in one transaction: the
+    ACCESS EXCLUSIVE is held until commit, so reads wait for the whole build too. The
+    statement's own weaker lock on that table hid it ("ShareLock ... (writes wait)")."""
+    in_tx = lint("ALTER TABLE orders ADD COLUMN plan text;\n" + INDEX + ";", BIG, 2)
+    (finding,) = [f for f in in_tx.all_findings if f.rule == "lock-held-too-long"]
+    assert finding.statement_index == 1
+    assert "AccessExclusiveLock on public.orders" in finding.message
+    assert "(reads and writes wait)" in finding.message
+
+
 def test_concurrently_does_not_trip_the_limit() -> None:
     report = lint("CREATE INDEX CONCURRENTLY orders_x ON orders (created_at);", BIG, 1,
                   in_transaction=False)

@@ -182,3 +182,21 @@ def test_reapply_after_rollback_runs_the_batches_again(pg_db: str, tmp_path: Pat
     assert again.returncode == 0, again
     assert "already finished" not in again.stdout
     assert query(pg_db, "SELECT n, count(*) FROM t GROUP BY n") == [(1, 1000)]
+
+
+@pytest.mark.postgres
+def test_the_backfill_lockwise_fix_writes_is_applied(pg_db: str, tmp_path: Path) -> None:
+    """`lockwise fix` writes a volatile default's backfill as a self-committing DO block marked
+    `-- lockwise: batch pages=100` (so lint sees it batched). `lockwise apply` took the mark
+    for its own key-range batches and refused the block ("only UPDATE and DELETE"), leaving
+    the fixed history failed half-way: the block runs as written, on its own."""
+    migrations = write(tmp_path / "m", {
+        "001_t.sql": "CREATE TABLE t (id bigint PRIMARY KEY);\n"
+                     "INSERT INTO t SELECT generate_series(1, 1000);\n",
+        "002_uid.sql": "ALTER TABLE t ADD COLUMN uid uuid DEFAULT gen_random_uuid();\n"})
+    fixed = lockwise(None, "fix", str(migrations), "--write")
+    assert fixed.returncode == 0, fixed.stderr
+    assert "batch pages=" in "".join(p.read_text() for p in migrations.iterdir())
+    applied = lockwise(pg_db, "apply", str(migrations))
+    assert applied.returncode == 0, applied.stderr
+    assert query(pg_db, "SELECT count(*) FROM t WHERE uid IS NULL") == [(0,)]

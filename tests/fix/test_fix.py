@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from lockwise.cli.app import app
 from lockwise.core.types import Safety
 from lockwise.discover import discover
-from lockwise.fix.plan import Unrewritable, plan_fix
+from lockwise.fix.plan import FixPlan, Unrewritable, plan_fix
 from lockwise.fix.settle import plan_migrations
 from lockwise.fix.write import VersionAllocator, render_plan
 from lockwise.lint import LintOptions, lint_migrations
@@ -485,20 +485,25 @@ def test_drop_index_concurrently_takes_one_index_and_no_cascade() -> None:
     assert rewrite("DROP INDEX idx_a CASCADE", rules) is None
 
 
+def _plan_of(setup_sql: str, change_sql: str) -> FixPlan:
+    """The fix plan of migration `change_sql`, linted after `setup_sql`."""
+    from lockwise.discover import migration_from_text
+
+    setup = migration_from_text(setup_sql, "1_a.sql")
+    change = migration_from_text(change_sql, "2_b.sql")
+    plan = plan_fix(lint_migrations([setup, change], LintOptions())[-1])
+    assert plan is not None
+    return plan
+
+
 def test_no_expand_contract_when_a_later_statement_changes_the_column(tmp_path: Path) -> None:
     """A type change followed by a new default for the changed column: under expand/contract
     the old column keeps the old type until the contract step, and the default would not
     fit it. The statement is left as it is, with a note; other columns are still fixed."""
-    from lockwise.discover import migration_from_text
-
-    setup = migration_from_text("CREATE TABLE u (id bigint, st smallint, n int);", "1_a.sql")
-    change = migration_from_text(
-        "ALTER TABLE u ALTER COLUMN st TYPE text USING st::text;\n"
-        "ALTER TABLE u ALTER COLUMN st SET DEFAULT 'active';\n"
-        "ALTER TABLE u ALTER COLUMN n TYPE bigint;\n", "2_b.sql")
-    report = lint_migrations([setup, change], LintOptions())[-1]
-    plan = plan_fix(report)
-    assert plan is not None
+    plan = _plan_of("CREATE TABLE u (id bigint, st smallint, n int);",
+                    "ALTER TABLE u ALTER COLUMN st TYPE text USING st::text;\n"
+                    "ALTER TABLE u ALTER COLUMN st SET DEFAULT 'active';\n"
+                    "ALTER TABLE u ALTER COLUMN n TYPE bigint;\n")
     assert any("a later statement of the migration changes the same column" in n
                for n in plan.notes)
     text = "\n".join(q for part in plan.parts for q in part.statements)
@@ -1007,3 +1012,21 @@ def test_an_ignore_above_a_begin_fix_drops_does_not_move_to_the_next_statement(
     written = rewrite_dir(source, tmp_path / "out")
     assert "-- a header kept" in written["002_change.sql"]
     assert "drop-column" in above_care(tmp_path / "out").get("002_change", [])
+
+
+def test_a_follow_up_validates_before_it_takes_access_exclusive() -> None:
+    """Two SET NOT NULL and a foreign key on one table: the follow-up validates three
+    constraints and runs SET NOT NULL. Locks are held until commit, so a VALIDATE written
+    after the first SET NOT NULL scanned the table (and looked up every key) under ACCESS
+    EXCLUSIVE: reads and writes waited for the whole scan, the outage the rewrite avoids.
+    Every VALIDATE of a step comes before its first statement taking ACCESS EXCLUSIVE."""
+    plan = _plan_of("CREATE TABLE customers (id bigint PRIMARY KEY);\n"
+                    "CREATE TABLE orders (id bigint, a text, b text, customer_id bigint);",
+                    "ALTER TABLE orders ALTER COLUMN a SET NOT NULL;\n"
+                    "ALTER TABLE orders ALTER COLUMN b SET NOT NULL;\n"
+                    "ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY "
+                    "(customer_id) REFERENCES customers (id);\n")
+    (follow_up,) = [p for p in plan.parts if p.purpose.startswith("follow-up")]
+    kinds = ["validate" if "VALIDATE CONSTRAINT" in q else "exclusive"
+             for q in follow_up.statements if q.startswith("ALTER TABLE")]
+    assert kinds == ["validate"] * 3 + ["exclusive"] * 4, follow_up.statements

@@ -1676,3 +1676,21 @@ def test_a_table_made_again_after_an_alter_if_exists_of_it_is_there(tmp_path: Pa
                         "CREATE TABLE IF NOT EXISTS t (id int);\n"),
         ("4_use.sql", "INSERT INTO t (id) VALUES (1);\n")))
     assert graph.conflicts == []
+
+
+@pytest.mark.parametrize(("up", "down"), [("-- +goose Up", "-- +goose Down"),
+                                          ("-- migrate:up", "-- migrate:down")])
+def test_a_down_mismatch_in_the_up_file_points_at_its_down_section(
+        tmp_path: Path, up: str, down: str) -> None:
+    """goose and dbmate keep the down in the migration's own file: the down location is the
+    down section's line there (a CI annotation without a line lands on no line of the diff,
+    and names the file twice)."""
+    graph = build_graph(history(
+        tmp_path,
+        ("20240101000000_base.sql", f"{up}\n{USERS}\n{down}\nDROP TABLE users;\n"),
+        ("20240102000000_idx.sql", f"{up}\nCREATE INDEX users_nick ON users (nick);\n\n"
+                                   f"{down}\nSELECT 1;\n"),
+    ))
+    (conflict,) = graph.conflicts
+    assert conflict.kind == "down-mismatch"
+    assert (conflict.locations[1].line, conflict.locations[1].column) == (4, 1)

@@ -58,7 +58,10 @@ class CostTracker:
             hold = max(hold, est.seconds)
             lock_seconds = max(lock_seconds, est.seconds)
         self.last_lock_seconds = lock_seconds
-        strongest = {**carried, **locks}
+        # Per table, the stronger of the lock held from earlier and this statement's own.
+        strongest = dict(carried)
+        for t, m in locks.items():
+            strongest[t] = max(m, strongest.get(t, m))
         table, mode = max(strongest.items(), key=lambda kv: kv[1], default=("", None))
         rows_locked = next((o for o in est.operations if o.lock == "row locks"), None)
         by_rows = mode is None and rows_locked is not None

@@ -53,6 +53,10 @@ _SECTIONS = {"dbmate": (_DBMATE_SECTION, "migrate:"), "goose": (_GOOSE_SECTION, 
              "sql-migrate": (_SQL_MIGRATE_SECTION, "+migrate")}
 
 
+#: A line holding only a `--` comment.
+_COMMENT_LINE = lazy_compile(r"^[ \t]*--[^\n]*", re.MULTILINE)
+
+
 def _blank(piece: str) -> str:
     return re.sub(r"[^\n]", " ", piece)
 
@@ -89,8 +93,10 @@ def _split_sections(text: str, markers: re.Pattern[str]
                 None)
     up_end = down.start() if down else len(text)
     # The marker line itself stays in the up text: it is a comment, and ignore-file
-    # directives written next to it keep working.
-    up_sql = _blank_outside(text, up.start(), up_end)
+    # directives written next to it keep working; so do the comment lines of the file's
+    # header above it (the tools allow nothing else there), where teams write them.
+    head = [(m.start(), m.end()) for m in _COMMENT_LINE.finditer(text, 0, up.start())]
+    up_sql = keep_ranges(text, [*head, (up.start(), up_end)])
     down_sql = _blank_outside(text, down.start(), len(text)) if down else None
     return up_sql, down_sql, up
 

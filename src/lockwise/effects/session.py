@@ -238,10 +238,15 @@ class Session:
                     "old_name_kept": old is not None and self._taken_later(
                         self.types_ahead, old, index)}
         if action.kind == "validate_constraint":
-            key = f"{action.facts.get('table')}.{action.facts.get('constraint')}"
+            table = action.facts.get("table")
+            key = f"{table}.{action.facts.get('constraint')}"
             return {"constraint_added_in_transaction": self.in_transaction and
                     key in self.tx_not_valid,
-                    "constraint_added_sql": self.tx_not_valid.get(key, "")}
+                    "constraint_added_sql": self.tx_not_valid.get(key, ""),
+                    # An earlier statement of the transaction holds ACCESS EXCLUSIVE on the
+                    # table until commit: the validation scan runs under it.
+                    "table_held_exclusive": self.in_transaction and
+                    table in self.held_exclusive and table not in self.tx_created}
         if action.kind == "transaction":
             kind = action.facts.get("kind", "")
             return {"nested": kind in ("begin", "start") and self.in_transaction_block,

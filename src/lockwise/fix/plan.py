@@ -99,6 +99,20 @@ def _without_statement_directives(comments: list[str], dropped: StatementReport,
     return "".join(kept)
 
 
+def _validations_first(phase: list[str]) -> list[str]:
+    """A follow-up step's statements with every VALIDATE CONSTRAINT first, in their order.
+
+    Locks are held until commit: a VALIDATE after a SET NOT NULL, DROP CONSTRAINT or ADD
+    CONSTRAINT ... USING INDEX of its table (ACCESS EXCLUSIVE) would scan it with reads and
+    writes waiting. No statement of a step needs one of the step's own non-VALIDATE
+    statements first (a NOT VALID constraint is added a step earlier), so the order of each
+    kind is kept and SET NOT NULL still follows the VALIDATE of its CHECK."""
+    def validates(sql: str) -> bool:
+        return "VALIDATE CONSTRAINT" in sql.upper()
+
+    return [q for q in phase if validates(q)] + [q for q in phase if not validates(q)]
+
+
 def _is_setting(sql: str) -> bool:
     code = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
     return code.lstrip().upper().startswith(("SET ", "RESET "))
@@ -238,7 +252,8 @@ def plan_fix(report: MigrationReport, lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
         emit_alone()
         for phase in later:
             if phase:
-                plan.parts.append(Part(_transactional_step(phase, lock_timeout, wrapped),
+                plan.parts.append(Part(_transactional_step(_validations_first(phase),
+                                                           lock_timeout, wrapped),
                                        False, "follow-up, after the previous step committed"))
         later.clear()
         if contract:

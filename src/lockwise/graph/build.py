@@ -1204,6 +1204,13 @@ class _Builder:
         parsed, names, removed = check.parsed, check.names, check.removed
         down_path = str(m.down_path or m.path)
         up_loc, down_loc = Location(key, str(m.path)), Location(key, down_path)
+        if m.down_path in (None, m.path) and m.down_sql and m.down_sql.strip():
+            # The down section of the up's own file (goose, dbmate, ...): its text keeps its
+            # lines, blank before it; point at where it starts.
+            start = len(m.down_sql) - len(m.down_sql.lstrip())
+            line_start = m.down_sql.rfind("\n", 0, start) + 1
+            down_loc = Location(key, down_path, m.down_sql.count("\n", 0, start) + 1,
+                                start - line_start + 1)
         if parsed.problems:
             p = parsed.problems[0]
             self.conflict("down-mismatch", [up_loc, Location(key, down_path, p.span.line,
