@@ -860,14 +860,21 @@ def test_lock_none_or_shared_on_an_alter_table_without_operations(lock: str, fla
                                                                   allowed: bool) -> None:
     """MySQL's "simple rename or keys on/off" path (a statement without operations, other than
     ALGORITHM=COPY) takes an exclusive metadata lock and refuses LOCK=NONE / SHARED
-    (ER_ALTER_OPERATION_NOT_SUPPORTED: "LOCK=NONE/SHARED is not supported for this operation.
-    Try LOCK=EXCLUSIVE"; sql_table.cc, is_simple_rename_or_index_change); MariaDB 10.11
-    accepts either (checked). It was accepted on MySQL."""
+    (error 1845, ER_ALTER_OPERATION_NOT_SUPPORTED: "LOCK=NONE/SHARED is not supported for this
+    operation. Try LOCK=EXCLUSIVE"; sql_table.cc, is_simple_rename_or_index_change), as for
+    a RENAME TO or DISABLE KEYS alone; MariaDB 10.11 accepts either on a statement without
+    operations (checked). It was accepted on MySQL."""
     facts = summary(f"ALTER TABLE t LOCK={lock}", flavour,
                     (8, 4, 0) if flavour == "mysql" else (10, 11))
     assert facts["lock_allowed"] is allowed
     if not allowed:
         assert "LOCK=EXCLUSIVE" in facts["lock_refusal"]
+    if flavour == "mysql":  # the same path: DISABLE KEYS (error 1845), RENAME TO
+        for operation in ("DISABLE KEYS", "RENAME TO t2"):
+            facts = summary(f"ALTER TABLE t {operation}, LOCK={lock}", flavour, (8, 4, 0))
+            assert not facts["lock_allowed"]
+            assert summary(f"ALTER TABLE t {operation}, LOCK=EXCLUSIVE", flavour,
+                           (8, 4, 0))["lock_allowed"]
 
 
 @pytest.mark.parametrize("statement", ["ALTER TABLE t ALGORITHM=COPY",
@@ -895,5 +902,6 @@ def test_algorithm_copy_copies_the_table(statement: str, flavour: str,
         return
     assert (facts["algorithm"], facts["rebuilds_table"], facts["permits_dml"],
             facts["lock_level"]) == ("COPY", True, False, "SHARED")
+    assert facts["copy_text"].startswith("runs as ALGORITHM=COPY, as its ALGORITHM= clause")
     refused = summary(statement + ", LOCK=NONE", flavour, version)
     assert not refused["lock_allowed"]
