@@ -886,7 +886,8 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
     strongest = max(locks.values())
     exclusive = strongest is LockMode.ACCESS_EXCLUSIVE
     return {
-        "lock": strongest.pg_name,
+        # as the reports name it: a MySQL statement's metadata lock kind (lock_name)
+        "lock": lock_name(effect, strongest),
         "takes_access_exclusive": exclusive,
         # Every table the statement holds ACCESS EXCLUSIVE, as messages name them (an action's
         # own `table` may be empty: DROP INDEX IF EXISTS of an unknown index).

@@ -77,6 +77,11 @@ CASES = [
      "PARTITION p1 VALUES LESS THAN MAXVALUE)", {"mysql": "", "mariadb": ""}),
     ("CREATE TABLE q (id INT) PARTITION BY RANGE COLUMNS (id) SUBPARTITION BY HASH (id) "
      "SUBPARTITIONS 2 (PARTITION p0 VALUES LESS THAN (10))", {"mysql": "", "mariadb": ""}),
+    # the index type before ON (index_name [index_type] ON tbl_name: MySQL 8.4 manual, 15.1.15
+    # "CREATE INDEX Statement"; MariaDB knowledge base, "CREATE INDEX"), or after the columns
+    ("CREATE INDEX a_q USING HASH ON a (n)", {"mysql": "", "mariadb": ""}),
+    ("CREATE UNIQUE INDEX a_q USING BTREE ON a (n, id)", {"mysql": "", "mariadb": ""}),
+    ("CREATE INDEX a_q USING GIST ON a (n)", {"mysql": "GIST", "mariadb": "GIST"}),
     # MySQL's SRID column attribute (MariaDB writes REF_SYSTEM_ID)
     ("CREATE TABLE p (id INT PRIMARY KEY, g POINT NOT NULL SRID 4326)", {"mysql": "",
                                                                           "mariadb": "SRID"}),
@@ -112,3 +117,21 @@ def test_ignored_is_refused_before_mariadb_10_6() -> None:
                                                    "2_change.sql")],
                               LintOptions(dialect="mariadb", server_version="10.5"))
     assert [f.rule for f in reports[1].findings] == ["parse-error"]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize("index", ["INDEX", "UNIQUE INDEX"])
+@pytest.mark.parametrize("index_type", ["BTREE", "HASH"])
+def test_an_index_type_before_on_lints_as_after_the_columns(dialect: str, index: str,
+                                                            index_type: str) -> None:
+    """CREATE INDEX's index_type may come before ON or after the column list (MySQL 8.4
+    manual, 15.1.15 "CREATE INDEX Statement"): the same findings, at the same places."""
+    def findings(sql: str) -> list[tuple]:
+        reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
+                                   migration_from_text(f"-- a migration\n{sql};", "2.sql")],
+                                  LintOptions(dialect=dialect))
+        return [(f.rule, f.message, f.span.line, f.span.column) for f in reports[1].findings]
+
+    before = findings(f"CREATE {index} a_q USING {index_type} ON a (n)")
+    assert before == findings(f"CREATE {index} a_q ON a (n) USING {index_type}")
+    assert "parse-error" not in [rule for rule, *_ in before]

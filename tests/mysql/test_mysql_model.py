@@ -837,7 +837,7 @@ def test_a_column_definition_renders_as_sqlglot_writes_it_each_time() -> None:
 
 
 @pytest.mark.parametrize("statement", ["ALTER TABLE t", "ALTER TABLE t ALGORITHM=INPLACE",
-                                       "ALTER TABLE t LOCK=NONE"])
+                                       "ALTER TABLE t LOCK=EXCLUSIVE"])
 @pytest.mark.parametrize(("flavour", "version"), [("mysql", (8, 4, 0)), ("mysql", (8, 0, 28)),
                                                   ("mariadb", (10, 11))])
 def test_an_alter_table_without_operations_changes_nothing(statement: str, flavour: str,
@@ -852,3 +852,56 @@ def test_an_alter_table_without_operations_changes_nothing(statement: str, flavo
     assert (facts["operations"], facts["rebuilds_table"], facts["permits_dml"]) == \
         (("alter_nothing",), False, True)
     assert facts["algorithm_allowed"] and facts["lock_allowed"]
+
+
+@pytest.mark.parametrize("lock", ["NONE", "SHARED"])
+@pytest.mark.parametrize(("flavour", "allowed"), [("mysql", False), ("mariadb", True)])
+def test_lock_none_or_shared_on_an_alter_table_without_operations(lock: str, flavour: str,
+                                                                  allowed: bool) -> None:
+    """MySQL's "simple rename or keys on/off" path (a statement without operations, other than
+    ALGORITHM=COPY) takes an exclusive metadata lock and refuses LOCK=NONE / SHARED
+    (error 1845, ER_ALTER_OPERATION_NOT_SUPPORTED: "LOCK=NONE/SHARED is not supported for this
+    operation. Try LOCK=EXCLUSIVE"; sql_table.cc, is_simple_rename_or_index_change), as for
+    a RENAME TO or DISABLE KEYS alone; MariaDB 10.11 accepts either on a statement without
+    operations (checked). It was accepted on MySQL."""
+    facts = summary(f"ALTER TABLE t LOCK={lock}", flavour,
+                    (8, 4, 0) if flavour == "mysql" else (10, 11))
+    assert facts["lock_allowed"] is allowed
+    if not allowed:
+        assert "LOCK=EXCLUSIVE" in facts["lock_refusal"]
+    if flavour == "mysql":  # the same path: DISABLE KEYS (error 1845), RENAME TO
+        for operation in ("DISABLE KEYS", "RENAME TO t2"):
+            facts = summary(f"ALTER TABLE t {operation}, LOCK={lock}", flavour, (8, 4, 0))
+            assert not facts["lock_allowed"]
+            assert summary(f"ALTER TABLE t {operation}, LOCK=EXCLUSIVE", flavour,
+                           (8, 4, 0))["lock_allowed"]
+
+
+@pytest.mark.parametrize("statement", ["ALTER TABLE t ALGORITHM=COPY",
+                                       "ALTER TABLE t FORCE, ALGORITHM=COPY",
+                                       "ALTER TABLE t ALTER COLUMN m SET DEFAULT 1, ALGORITHM=COPY",
+                                       "ALTER TABLE t ADD COLUMN q INT, ALGORITHM=COPY",
+                                       "ALTER TABLE t RENAME TO t2, ALGORITHM=COPY"])
+@pytest.mark.parametrize(("flavour", "version"), [("mysql", (8, 4, 0)), ("mysql", (8, 0, 28)),
+                                                  ("mariadb", (10, 11))])
+def test_algorithm_copy_copies_the_table(statement: str, flavour: str,
+                                         version: tuple[int, ...]) -> None:
+    """ALGORITHM=COPY makes the server copy the table whatever the operation could do
+    otherwise (MySQL 8.4 manual, 15.1.9 ALTER TABLE, "Performance and Space Requirements": "To
+    force use of the COPY algorithm for an ALTER TABLE operation that would otherwise not use
+    it, specify ALGORITHM=COPY"), even for a statement without operations on MySQL (it leaves
+    the "simple rename" path); writes wait, and LOCK=NONE is refused ("COPY algorithm
+    requires a lock"). Checked on MariaDB 10.11 (rows affected, a new InnoDB table_id, error
+    1846 for LOCK=NONE; RENAME TO too), except the statement without operations, which
+    MariaDB does not copy. It was read as the operation's cheapest algorithm (INPLACE for
+    FORCE, a no-op)."""
+    facts = summary(statement, flavour, version)
+    if flavour == "mariadb" and facts["operations"] == ("alter_nothing",):
+        assert (facts["algorithm"], facts["rebuilds_table"]) != ("COPY", True)
+        assert summary(statement + ", LOCK=NONE", flavour, version)["lock_allowed"]
+        return
+    assert (facts["algorithm"], facts["rebuilds_table"], facts["permits_dml"],
+            facts["lock_level"]) == ("COPY", True, False, "SHARED")
+    assert facts["copy_text"].startswith("runs as ALGORITHM=COPY, as its ALGORITHM= clause")
+    refused = summary(statement + ", LOCK=NONE", flavour, version)
+    assert not refused["lock_allowed"]

@@ -321,3 +321,20 @@ def test_an_unsigned_float_column_is_read() -> None:
         "ALTER TABLE users ADD COLUMN credit FLOAT(8, 2) UNSIGNED DEFAULT '0.00' NOT NULL;")
     # the table is known: a VARCHAR extension within its length bytes, in place
     assert "mysql-table-copy" not in [f.rule for f in found]
+
+
+@pytest.mark.parametrize(("sql", "message"), [
+    ("CREATE INDEX i USING HASH t (a)", "Expected table name but got USING"),
+    ("DELETE FROM WHERE x = 1", "Expected table name but got WHERE"),
+    ("CREATE TABLE (id INT)", "Expected table name but got ("),
+    ("DROP TABLE", "Expected table name but got the end of the statement"),
+    ("INSERT INTO", "Expected table name but got the end of the statement"),
+    ("SELECT * FROM t WHERE", "Required keyword: 'this' missing for Where"),
+])
+def test_a_parse_error_names_the_token_as_written(sql: str, message: str) -> None:
+    """sqlglot's messages carry its token and class reprs (`<Token token_type: ...>`): the
+    finding says the text the parser stopped at instead."""
+    from lockwise.parse.mysql import parse_mysql
+
+    (problem,) = parse_mysql(sql, "mysql").problems
+    assert problem.message == message

@@ -785,6 +785,8 @@ class _Builder:
         flavour, version = self.session.flavour, self.session.version
         base = self.table_facts(table)
         operations, plans, note = self.plan(table, operations)
+        if clauses.algorithm == "COPY":
+            plans = _copied(plans, operations, flavour)
         self.foreign_key_index_dropped(base, table, operations)
         self.foreign_key_column_changed(base, table, operations)
         self.partition_key_column_changed(base, table, operations)
@@ -813,10 +815,12 @@ class _Builder:
         # MariaDB reads no ALGORITHM= / LOCK= clause after a partition operation.
         no_clauses = flavour == "mariadb" and PARTITION_OPERATIONS.intersection(
             op for op, _ in operations)
-        run = _Run(algorithm, lock, permits_dml, flavour, version, bool(no_clauses))
+        # the weakest LOCK= clause the server takes for the statement
+        clause_lock = "EXCLUSIVE" if _on_simple_path(clauses, operations, flavour) else lock
+        run = _Run(algorithm, clause_lock, permits_dml, flavour, version, bool(no_clauses))
         refusal = ("MariaDB takes no LOCK= clause after a partition operation"
                    if no_clauses and clauses.lock
-                   else lock_refusal(clauses.lock, lock, flavour, clauses.algorithm))
+                   else lock_refusal(clauses.lock, clause_lock, flavour, clauses.algorithm))
         self.actions.insert(first, Action("mysql_alter_table", {
             **base, "operations": tuple(op for op, _ in operations), "algorithm": algorithm,
             "rebuilds_table": rebuilds, "permits_dml": permits_dml, "lock_level": lock,
@@ -831,6 +835,9 @@ class _Builder:
             "alter_clause_arg": shlex.quote(clauses.operations_sql),
             "sources": tuple(sorted({p.source for p in plans})),
             "fulltext_note": note,
+            # why it copies: its operations need it, or its ALGORITHM=COPY asks for it
+            "copy_text": "runs as ALGORITHM=COPY, as its ALGORITHM= clause asks,"
+            if clauses.algorithm == "COPY" else "can only run as ALGORITHM=COPY",
             "refused": False,  # set by effect() when another action says it is
         }))
         self.locks[table] = _LOCK_AS_MODE["EXCLUSIVE" if algorithm == "COPY" and not
@@ -842,6 +849,39 @@ class _Builder:
                  for op, _ in operations):
             self.scans[table] = "index build"
         self.alters.add(f"table:{table}")
+
+
+def _copied(plans: list[Plan], operations: list[tuple[str, dict]], flavour: str
+            ) -> list[Plan]:
+    """The plans of an ALTER that asks for ALGORITHM=COPY: the server copies the table
+    whatever its operations could do otherwise (MySQL 8.4 manual, 15.1.9 ALTER TABLE
+    Statement, "Performance and Space Requirements": "To force use of the COPY algorithm for
+    an ALTER TABLE operation that would otherwise not use it, specify ALGORITHM=COPY"), writes
+    wait, reads continue (LOCK=SHARED, also for a RENAME TO that otherwise needs EXCLUSIVE on
+    MariaDB; LOCK=NONE: "COPY algorithm requires a lock"). MySQL copies a statement without
+    operations too (ALGORITHM=COPY keeps it off the "simple rename" path, sql_table.cc's
+    is_simple_rename_or_index_change); MariaDB does not (10.11 keeps its InnoDB table_id, and
+    copies for RENAME TO or DISABLE KEYS: checked)."""
+    if flavour == "mariadb" and all(op == "alter_nothing" for op, _ in operations):
+        return plans
+    return [Plan("COPY", True, False, "SHARED", p.source) for p in plans]
+
+
+#: What MySQL runs on its "simple rename or keys on/off" path: under an exclusive metadata
+#: lock, whatever the LOCK= clause asks (sql_table.cc, is_simple_rename_or_index_change).
+_SIMPLE_PATH = frozenset({"alter_nothing", "rename_table", "toggle_keys"})
+
+
+def _on_simple_path(clauses: _Clauses, operations: list[tuple[str, dict]],
+                    flavour: str) -> bool:
+    """Whether MySQL runs the ALTER on its "simple rename or keys on/off" path (only a RENAME
+    TO, DISABLE / ENABLE KEYS, or nothing; not with ALGORITHM=COPY), under an exclusive
+    metadata lock whatever the LOCK= clause asks: LOCK=NONE or SHARED is error 1845,
+    ER_ALTER_OPERATION_NOT_SUPPORTED, "LOCK=NONE/SHARED is not supported for this operation.
+    Try LOCK=EXCLUSIVE". MariaDB 10.11 takes any LOCK= on a statement without operations
+    (checked; its RENAME TO and DISABLE KEYS are OPERATIONS' exclusive_only)."""
+    return flavour == "mysql" and clauses.algorithm != "COPY" and \
+        {op for op, _ in operations} <= _SIMPLE_PATH
 
 
 def _refused_value(key: str, value: str, flavour: str, version: Version) -> bool:
@@ -885,7 +925,7 @@ def _fixed_alter_sql(base: dict, clauses: _Clauses, run: _Run) -> str:
     if not run.no_clauses:
         parts += [f"ALGORITHM={algorithm}"] * bool(algorithm) + [f"LOCK={lock}"] * bool(lock)
     table = quote_mysql_qualified(base["table_sql"])
-    return f"ALTER TABLE {table} {', '.join(p for p in parts if p)};"
+    return f"ALTER TABLE {table} {', '.join(p for p in parts if p)}".rstrip() + ";"
 
 
 def _gh_ost(base: dict, clauses: _Clauses) -> str:

@@ -31,7 +31,8 @@ _OBJECT_WORDS = {
     "RESOURCE", "AGGREGATE", "SEQUENCE", "PACKAGE",
 }
 #: Valid statements sqlglot cannot parse: partition maintenance, DROP INDEX with an
-#: ALGORITHM= / LOCK= clause, MariaDB's ALTER INDEX ... IGNORED, LOCK TABLE. Kept as commands
+#: ALGORITHM= / LOCK= clause, MariaDB's ALTER INDEX ... IGNORED, LOCK TABLE, CREATE INDEX with
+#: its index type before ON. Kept as commands
 #: (effects/mysql.py reads their text).
 _SQLGLOT_GAPS = re.compile(
     r"\s*(ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+\S+\s+(ADD|DROP|TRUNCATE|COALESCE|REORGANIZE"
@@ -41,6 +42,9 @@ _SQLGLOT_GAPS = re.compile(
     r"|ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\s+\S+\s+ALTER\s+(INDEX|KEY)\s+\S+\s+(NOT\s+)?"
     r"IGNORED\b"
     r"|LOCK\s+TABLES?\s"  # LOCK TABLE (sqlglot knows LOCK TABLES only as a command)
+    # CREATE INDEX i USING {BTREE | HASH} ON t (...): sqlglot reads the index type only after
+    # the columns, and keeps that form as a command too (effects/mysql.py reads both)
+    r"|CREATE\s+((UNIQUE|FULLTEXT|SPATIAL)\s+)?INDEX\s+\S+\s+USING\s+\w+\s+ON\s"
     # stored programs (mysqldump writes them with a DEFINER): their bodies are not linted
     r"|CREATE\s+(DEFINER\s*=\s*\S+\s+)?(AGGREGATE\s+)?(PROCEDURE|FUNCTION|TRIGGER|EVENT)\b)",
     re.IGNORECASE)
@@ -248,10 +252,11 @@ def parse_mysql(text: str, dialect: str = "mysql",
             col = end_col if line != span.line else span.column + end_col - 1
             offset = lines.starts[min(line, len(lines.starts)) - 1] + max(col - 1, 0)
             parsed.problems.append(ParseProblem(
-                err.get("description", str(exc).splitlines()[0]), lines.span(offset, offset + 1)))
+                _readable(err.get("description") or str(exc).splitlines()[0]),
+                lines.span(offset, offset + 1)))
             continue
         except (TokenError, RecursionError, ValueError) as exc:
-            parsed.problems.append(ParseProblem(str(exc).splitlines()[0], span))
+            parsed.problems.append(ParseProblem(_readable(str(exc).splitlines()[0]), span))
             continue
         if (refused := _refused_by_mysql(tree, body, dialect, version or DEFAULT_VERSIONS.get(
                 dialect, DEFAULT_VERSIONS["mysql"]))) is not None:
@@ -813,6 +818,23 @@ def _before_partitioning(sql: str) -> str:
     return sql
 
 
+#: sqlglot's reprs in its messages: a token (`<Token token_type: TokenType.USING, text: USING,
+#: line: 1, ...>`) and a class (`<class 'sqlglot.expressions.query.Where'>`).
+_TOKEN_REPR = re.compile(r"<Token token_type: TokenType\.(\w+), text: (.*?), line: \d+, "
+                         r"col: \d+, start: \d+, end: \d+, comments: \[.*?\]>", re.S)
+_CLASS_REPR = re.compile(r"<class '(?:\w+\.)*(\w+)'>")
+
+
+def _readable(message: str) -> str:
+    """sqlglot's `message` with the text of the token it names instead of the token's repr
+    (the end of the statement for its sentinel), and a class's name instead of its repr."""
+    if "<" not in message:
+        return message
+    message = _TOKEN_REPR.sub(lambda m: "the end of the statement" if m.group(1) == "SENTINEL"
+                              else m.group(2), message)
+    return _CLASS_REPR.sub(r"\1", message)
+
+
 #: What the text where sqlglot's tokenizer stopped opens, as PostgreSQL words the same error.
 _UNTERMINATED = (("/*", "unterminated /* comment"), ("'", "unterminated quoted string"),
                  ('"', "unterminated quoted string"), ("`", "unterminated quoted identifier"))
@@ -826,10 +848,10 @@ def _token_problem(text: str, exc: Exception, tokenizer: object, lines: LineInde
     from the tokenizer's state; when a sqlglot version keeps it elsewhere, line 1 it is."""
     start = getattr(getattr(tokenizer, "_core", tokenizer), "_start", None)
     if not isinstance(start, int) or not 0 <= start < len(text):
-        return ParseProblem(str(exc).splitlines()[0], lines.span(0, 1))
+        return ParseProblem(_readable(str(exc).splitlines()[0]), lines.span(0, 1))
     what = next((message for opening, message in _UNTERMINATED
                  if text.startswith(opening, start)),
-                str(exc.__cause__ or exc).splitlines()[0])
+                _readable(str(exc.__cause__ or exc).splitlines()[0]))
     near = text[start:start + 40].split("\n", 1)[0]
     return ParseProblem(f'{what} at or near "{near}"', lines.span(start, start + 1))
 

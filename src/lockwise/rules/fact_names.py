@@ -35,7 +35,7 @@ FACT_NAMES = frozenset({
     'constraint', 'constraint_added_in_transaction', 'constraint_added_sql',
     'constraint_enforceability', 'constraint_kind_text', 'constraint_scans',
     'constraint_scans_text', 'constraint_sql', 'constraint_type', 'constraints',
-    'convert_character_set', 'copy_from', 'cost_summary', 'cp1250', 'create',
+    'convert_character_set', 'copy_from', 'copy_text', 'cost_summary', 'cp1250', 'create',
     'create_or_replace_trigger', 'created', 'created_by', 'creates', 'creates_slot', 'ctx',
     'current_user', 'd', 'database', 'date', 'ddl', 'decimal', 'default', 'default_check_name',
     'default_exclusion_sql', 'default_factory', 'default_null', 'default_partition',
