@@ -256,9 +256,12 @@ _LONG = "a" * 40
 @example(["CREATE TABLE t (", _LONG, "$", _LONG, " int);"])
 @example(["CREATE TABLE t (\"", _LONG, " ", _LONG, "\" int);"])  # quoted, with a space
 @example(["CREATE TABLE t (\"", "é" * 20, " ", "é" * 20, "\" int);"])
+@example(["SELECT ", "\"", "/*", "/", "*/", _LONG, _LONG, "*/", "\"", " int);"])  # nested
+@example(["SELECT ", "E'", "\\", "'", "\"", _LONG, _LONG, "'", "\"", ";"])  # E'\''s quote
 @given(st.lists(st.sampled_from([
     "CREATE TABLE t (", " int);", "SELECT ", _LONG, "a" * 23, "é" * 9, "😀" * 5, "\u00a0",
-    "\u2003", "$", "_", "0", " ", "\n", "\"", "\"\"", "'", "--", "U&\"", ","]), max_size=12))
+    "\u2003", "$", "_", "0", " ", "\n", "\r", "\"", "\"\"", "'", "--", "U&\"", ",", "/*", "*/",
+    "/", "*", "E'", "\\", "$$"]), max_size=14))
 def test_the_long_identifier_pre_check_never_hides_one(pieces: list[str]) -> None:
     from lockwise.effects.identifiers import long_identifiers, scanned_long_identifiers
 
@@ -269,8 +272,14 @@ def test_the_long_identifier_pre_check_never_hides_one(pieces: list[str]) -> Non
 def test_the_long_identifier_pre_check_skips_text_without_one() -> None:
     from lockwise.effects.identifiers import _may_hold_long_identifier
 
+    # The text between two quoted names, a string holding a double quote and comments
+    # (Prisma's SQL) are no quoted name either.
+    between = " REFERENCES " + "x" * 60 + " ON DELETE CASCADE "
     for sql in ("SELECT " + "a" * 63 + ", " + "b" * 63 + ";",
-                "SELECT '" + "é" * 20 + " " + "é" * 20 + "';"):  # no quoted name either
+                "SELECT '" + "é" * 20 + " " + "é" * 20 + "';",
+                f'ALTER TABLE "a" ADD "b" int{between}"c";',
+                f'SELECT "a", \'x"y\' AS s, \'\'\'\' AS q,{between}"b", 1 -- a"\n'
+                f'/* "{between}" */ "c";'):
         assert not _may_hold_long_identifier(sql, sql.encode())
     sql = "SELECT " + "a" * 30 + "é" * 17 + ";"  # 64 bytes in 47 characters
     assert _may_hold_long_identifier(sql, sql.encode())

@@ -29,7 +29,7 @@ from lockwise.core.types import (
 )
 from lockwise.effects.context import Context, NewInRun
 from lockwise.effects.foreign_keys import unindexed_fk_facts
-from lockwise.effects.identifiers import defined_names, identifier_facts
+from lockwise.effects.identifiers import defined_names, identifier_facts, long_identifiers
 from lockwise.effects.locks import (
     blocks_text,
     lock_label,
@@ -948,12 +948,11 @@ def _as_written(effect: Effect, stand_ins: dict[str, str]) -> Effect:
 
 
 def _long_identifier_facts(stmt: Statement, effect: Effect) -> dict:
-    """`identifier_facts` of the long names `stmt` defines (the cheap lexical check first:
-    most statements name no long identifier)."""
-    facts = identifier_facts(stmt.sql)
-    if not facts["long_identifier"]:
-        return facts
-    return identifier_facts(stmt.sql, defined_names(effect, stmt.tree))
+    """`identifier_facts` of the long names `stmt` defines (the names found first, once:
+    most statements name no long identifier, and need no defined names)."""
+    names = long_identifiers(stmt.sql)
+    return identifier_facts(stmt.sql, defined_names(effect, stmt.tree) if names else None,
+                            names)
 
 
 def _track_writes(ctx: Context, effect: Effect, in_transaction: bool) -> None:

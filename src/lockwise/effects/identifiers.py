@@ -7,6 +7,7 @@ original length can only be seen in the SQL text itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
 from lockwise.core.types import Effect
@@ -47,7 +48,59 @@ def _may_hold_long_identifier(sql: str, data: bytes) -> bool:
         # over 63 bytes has at least 64 characters, or 16 of up to 4 bytes each.
         need = 64 if len(data) == len(sql) else 16
         gaps = sql.replace('""', "x").split('"')[1:-1]
-        return any(len(gap) >= need for gap in gaps)
+        return any(len(gap) >= need for gap in gaps) and _long_quoted_name(sql)
+    return False
+
+
+#: Where something that may hold a double quote starts: a quoted name, a string, a comment,
+#: or a `$` (a dollar-quoted string, or a character of a name or a parameter).
+_QUOTING = re.compile(r"[\"'$]|--|/\*")
+_LINE_END = re.compile(r"[\n\r]")
+
+
+def _long_quoted_name(sql: str) -> bool:
+    """Whether a quoted identifier of `sql` may be over 63 bytes, the quoted names told apart
+    from the text between them as PostgreSQL's scanner does: strings ('' doubled) and
+    comments (-- to the line's end, /* */ nested) skipped. What a short lexer cannot be
+    sure of answers True (the scanner decides): a `$` outside names, strings and comments (a
+    dollar-quoted body, or part of a name), a string with a backslash (an E'' string's \'
+    escapes its quote), and text that ends inside a name, string or comment. A U&"" name's
+    escapes only shorten it, so its text as written bounds it."""
+    at = 0
+    while (found := _QUOTING.search(sql, at)) is not None:
+        start, token = found.start(), found.group()
+        if token == '"' or token == "'":
+            close = start + 1
+            while True:  # a doubled quote escapes itself
+                close = sql.find(token, close)
+                if close < 0:
+                    return True
+                if not sql.startswith(token, close + 1):
+                    break
+                close += 2
+            body = sql[start + 1:close]
+            if token == "'" and "\\" in body:
+                return True
+            if token == '"' and len(body) > MAX_IDENTIFIER_BYTES // 4 and len(
+                    body.replace('""', '"').encode()) > MAX_IDENTIFIER_BYTES:
+                return True
+            at = close + 1
+        elif token == "--":  # to the line's end (\n or \r)
+            found = _LINE_END.search(sql, start)
+            if found is None:
+                return False
+            at = found.end()
+        elif token == "/*":
+            depth, at = 1, start + 2
+            while depth:
+                close = sql.find("*/", at)
+                if close < 0:
+                    return True
+                # The first of the two, as the scanner meets them ("/*/" opens one more).
+                opened = sql.find("/*", at, close + 1)
+                depth, at = (depth + 1, opened + 2) if opened >= 0 else (depth - 1, close + 2)
+        else:  # "$"
+            return True
     return False
 
 
@@ -94,15 +147,18 @@ def defined_names(effect: Effect, tree: dict | None) -> set[str]:
     return names
 
 
-def identifier_facts(sql: str, defined: Collection[str] | None = None) -> dict:
+def identifier_facts(sql: str, defined: Collection[str] | None = None,
+                     names: list[str] | None = None) -> dict:
     """Statement facts: whether it names an identifier PostgreSQL will truncate, and to what.
 
     With `defined` (see `defined_names`), only the long names the statement defines count.
     A statement that only refers to an object by a long name finds it: PostgreSQL truncates
     the name in the reference exactly as it did in the definition (a NOTICE each time), so the
     finding belongs where the name was written first. Two long names cut to the same 63 bytes
-    collide where the second is defined ("already exists", a definition this rule reports)."""
-    names = long_identifiers(sql)
+    collide where the second is defined ("already exists", a definition this rule reports).
+    `names`: `long_identifiers(sql)`, when the caller has them already."""
+    if names is None:
+        names = long_identifiers(sql)
     if names and defined is not None:
         names = [name for name in names if truncate_identifier(name) in defined]
     if not names:
