@@ -91,7 +91,7 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         # Only a table these migrations created has a fully known set of indexes.
         known = b.ctx.catalog.tables.get(table)
         facts["indexes_known"] = known is not None and known.created_by is not None
-        if not base.get("recursed_from"):
+        if not base.get("recursed_from") and b.ctx.rule_text:
             facts.update(refused_facts(refused_in_add(b, table, [(con, None)])))
         if not not_valid and (equal is None or not equal.validated):
             b.scan(table, "foreign key validation")

@@ -85,7 +85,7 @@ def create_table(b: Builder, stmt: dict) -> None:
     b.act("create_table", table_facts(b, table, qualified), default_facts, table_is_new=True,
           **already_exists(name_taken(b, table) or key_name_taken(
               b, table.split(".", 1)[0], _constraints_written(stmt))),
-          **refused_facts(_refused_in_create_table(b, table, stmt)),
+          **refused_facts(_refused_in_create_table(b, table, stmt) if b.ctx.rule_text else []),
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
           partition_of=parent, partitioned=bool(stmt.get("partspec")),
           unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")

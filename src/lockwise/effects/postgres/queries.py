@@ -120,7 +120,8 @@ def dml(kind: str) -> Callable:
                 facts.update(_batch_facts(b, stmt, kind, table, facts["qualified"]))
         b.act(kind, **facts, has_where=has_where, columns=columns,
               columns_text=", ".join(columns),
-              limited=kind != "insert" and _where_is_batched(stmt.get("whereClause")))
+              limited=kind != "insert" and b.ctx.rule_text
+              and _where_is_batched(stmt.get("whereClause")))
         _data_modifying_ctes(b, stmt)  # after: the statement's own action comes first
     return handler
 
