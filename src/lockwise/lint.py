@@ -30,7 +30,13 @@ from lockwise.core.types import (
 from lockwise.effects.context import Context, NewInRun
 from lockwise.effects.foreign_keys import unindexed_fk_facts
 from lockwise.effects.identifiers import defined_names, identifier_facts
-from lockwise.effects.locks import blocks_text, lock_label, queued_locks, write_blocking_facts
+from lockwise.effects.locks import (
+    blocks_text,
+    inserts_pass,
+    lock_label,
+    queued_locks,
+    write_blocking_facts,
+)
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.session import Session, dropped_facts, lookahead
 from lockwise.effects.volatility import builtin_functions
@@ -835,13 +841,16 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
     the parent of a new partition) it does."""
     locks = effect.locks
     if not locks:
+        # an index held ACCESS EXCLUSIVE, its table unlocked (ALTER INDEX ... SET
+        # TABLESPACE): every query on the table queues all the same (but a plain INSERT,
+        # when the index is partitioned)
+        queued = queued_locks(effect, new_tables)
         return {"lock": None, "takes_access_exclusive": False, "access_exclusive_text": "",
                 "read_under_access_exclusive_text": "",
                 "rewrites_table": bool(effect.rewrites), "scans_table": bool(effect.scans),
                 "transactional": effect.transactional, "locks_text": "",
-                # an index held ACCESS EXCLUSIVE, its table unlocked (ALTER INDEX ... SET
-                # TABLESPACE): every query on the table queues all the same
-                **write_blocking_facts(queued_locks(effect, new_tables))}
+                **write_blocking_facts(queued, inserts_go_on=inserts_pass(effect)
+                                       if queued else ())}
     strongest = max(locks.values())
     exclusive = strongest is LockMode.ACCESS_EXCLUSIVE
     return {
