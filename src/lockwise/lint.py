@@ -1102,11 +1102,12 @@ def _release(s: StatementReport) -> None:
 
 def _printed_action(action: Action) -> Action:
     """An action with only the facts the printers read: what waits on a table one of whose
-    indexes it holds ACCESS EXCLUSIVE (`locks.blocked_work`)."""
+    indexes it holds ACCESS EXCLUSIVE, and which (`locks.blocked_work`, `lock_lines`)."""
     if action.facts.get("index_access_exclusive"):
         return Action(action.kind, {
             "index_access_exclusive": True, "table": action.facts.get("table", ""),
-            "index_exclusive_tables": action.facts.get("index_exclusive_tables") or ()})
+            "index_exclusive_tables": action.facts.get("index_exclusive_tables") or (),
+            "index": action.facts.get("index", ""), "target": action.facts.get("target", "")})
     if action.kind == "mysql_alter_table":  # the lock's label (effects/mysql_locks.py)
         return Action(action.kind, {key: action.facts[key]
                                     for key in ("table", "algorithm", "lock_level")})

@@ -139,13 +139,17 @@ def _indexes_held_text(effect: Effect) -> dict[str, str]:
     ACCESS EXCLUSIVE, what the reports say is held so: "its index(es)"; for REINDEX of a
     partitioned table or index, which works one partition a transaction (checked on the
     server), the parent's partitions' indexes in turn (its own SHARE only while they are
-    listed; its partitioned index is never held) and each partition's in its own turn."""
+    listed; its partitioned index never for REINDEX TABLE, only while the partitions are
+    listed for REINDEX INDEX of it) and each partition's in its own turn."""
     out: dict[str, str] = {}
     for facts in (a.facts for a in effect.actions if a.facts.get("index_access_exclusive")):
         in_turn = facts.get("index_exclusive_tables") or ()
         for table in _index_held_tables(facts):
             if not in_turn:
                 out[table] = "its index(es)"
+            elif table == facts.get("table") and facts.get("target") == "index":
+                out[table] = (f"index {facts.get('index')} while its partitions are listed (its "
+                              "own lock too), then its partitions' indexes one partition at a time")
             elif table == facts.get("table"):
                 out[table] = ("its partitions' indexes, one partition at a time (its own lock is "
                               "held only while its partitions are listed)")
