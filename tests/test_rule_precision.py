@@ -4,6 +4,7 @@ could not tell. Each case names the rules expected and the rules that must not f
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
@@ -842,6 +843,61 @@ def test_a_covered_statement_keeps_its_safety_without_a_finding_of_its_own() -> 
     assert [len(s.findings) for s in statements] == [1, 0, 0]
     assert {s.safety.label for s in statements} == {"safe-with-care"}
     assert statements[2].reason == "Write-blocking lock requested without a lock_timeout"
+
+
+TEAM_RULES = {
+    # Read in `when`, a fact only messages print elsewhere: it is there when rules are matched.
+    "team-no-exclusive-on-accounts": """id = "team-no-exclusive-on-accounts"
+title = "ACCESS EXCLUSIVE on accounts"
+safety = "safe-with-care"
+when = { locks_text = "AccessExclusiveLock on public.accounts" }
+message = "{locks_text} ({queued_behind_text})"
+why = "team policy"
+instead = "-- ask the on-call first"
+""",
+    # Once per transaction, as the built-in rules that are: the later statements' findings are
+    # named in the first one's message, which prints facts of the first statement.
+    "team-one-change-a-transaction": """id = "team-one-change-a-transaction"
+title = "more than one change in a transaction"
+safety = "safe-with-care"
+when = { action = "add_column", table_is_new = false }
+message = "{write_blocking_text} on {table} for {column}."
+why = "team policy"
+instead = "-- one change a migration"
+once_per_transaction = true
+""",
+}
+
+
+def test_team_rules_read_any_fact_and_are_reported_once_per_transaction(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockwise.rules.loader import load_rules
+
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path / "cache"))
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir()
+    for name, text in TEAM_RULES.items():
+        (rules_dir / f"{name}.toml").write_text(text)
+    load_rules.cache_clear()
+    try:
+        migrations = [migration_from_text(ACCOUNTS, "0001_setup.sql"),
+                      migration_from_text(TWO_ALTERS, "0002_change.sql")]
+        options = LintOptions(pg_version=16, assume_in_transaction=True,
+                              rules_dirs=(rules_dir,))
+        statements = lint_migrations(migrations, options, Catalog())[-1].statements
+    finally:
+        load_rules.cache_clear()
+    team = [[f for f in s.findings if f.rule.startswith("team-")] for s in statements]
+    assert [[f.rule for f in found] for found in team] == [
+        ["team-one-change-a-transaction", "team-no-exclusive-on-accounts"],
+        ["team-no-exclusive-on-accounts"], ["team-no-exclusive-on-accounts"]]
+    assert team[0][1].message == ("AccessExclusiveLock on public.accounts (every read and write "
+                                  "on it queues)")
+    assert team[0][0].message == (
+        "ACCESS EXCLUSIVE on public.accounts on public.accounts for a. Statements 2 (line 2) "
+        "and 3 (line 3) later in the same transaction are in the same case: the same change "
+        "to the transaction covers them all.")
+    assert all(s.safety.label == "safe-with-care" for s in statements)
 
 
 @pytest.mark.parametrize(("sql", "in_transaction"), [

@@ -34,6 +34,7 @@ from lockwise.effects.locks import (
     blocks_text,
     inserts_pass,
     lock_label,
+    lock_name,
     queued_locks,
     write_blocking_facts,
 )
@@ -214,17 +215,23 @@ class Judge:
         self.alternative_trees: dict[str, list[dict]] | None = None if stand_ins else {}
 
     def judge(self, facts: dict, span: Span | None, stmt_index: int | None,
-              directives: Sequence[Directive] = (), seen: set | None = None,
-              statement: tuple[Statement, Effect] | None = None) -> list[Finding]:
+              directives: Sequence[Directive] = (), seen: set[tuple] | None = None,
+              statement: tuple[Statement, Effect] | None = None,
+              covered: Callable[[str], bool] | None = None) -> list[Finding]:
         """The findings of one action's `facts`; `statement`: the statement and effect they
-        come from, of which a finding writes its safe alternative."""
+        come from, of which a finding writes its safe alternative; `covered`: whether a
+        finding reported earlier speaks for the one of a rule (`OncePerTransaction`), which is
+        then not written."""
         out = []
         for rule in self.index.matching(facts):
             if seen is not None:
-                # One finding per rule and statement, even when several actions match it.
-                if rule.id in seen:
+                # One finding per rule and statement, even when several actions match it;
+                # per part of a statement that does several things alike (each pair of
+                # MySQL's RENAME TABLE: `statement_part`), each naming its own table.
+                key = (rule.id, facts.get("statement_part"))
+                if key in seen:
                     continue
-                seen.add(rule.id)
+                seen.add(key)
             suppressed = False
             # An input error is no finding to waive: no directive covers it.
             waivers = () if rule.id in INPUT_ERROR_RULES else (*directives,
@@ -233,7 +240,7 @@ class Judge:
                 if d.covers(rule.id):
                     d.used += 1
                     suppressed = True
-            if not suppressed:
+            if not suppressed and (covered is None or not covered(rule.id)):
                 out.append(_finding(rule, facts, self.migration, span, stmt_index, statement,
                                     self.stand_ins, self.alternative_trees))
         return out
@@ -342,9 +349,10 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 ctx.statement_sql = None  # (another caller's statement is not this text)
             findings: list[Finding] = []
             if judged:
+                once.start(stmt, session)
                 findings = once.take(
-                    _judge_statement(judge, stmt, effect, session, costs, ctx, base, directives),
-                    stmt, session,
+                    _judge_statement(judge, stmt, effect, session, costs, ctx, base, directives,
+                                     once.covered),
                     partial(_without_superseded, judge=judge, effect=effect, session=session,
                             ctx=ctx, base=base))
             shown = _as_written(effect, as_spelled_in(parsed.placeholders, stmt.sql)) \
@@ -474,9 +482,10 @@ def _caused_by_statements(judge: Judge, end_facts: dict, facts_of: Callable[[lis
 
 def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Session,
                      costs: CostTracker | None, ctx: Context, base: dict,
-                     directives: list[Directive]) -> list[Finding]:
+                     directives: list[Directive],
+                     covered: Callable[[str], bool] | None = None) -> list[Finding]:
     """The findings of one statement: each of its actions' facts, with the statement's and
-    the session's, against the rules."""
+    the session's, against the rules; `covered`: see `Judge.judge`."""
     context_facts = {**base, **session.facts(),
                      **session.statement_facts(effect, stmt.index, ctx.empty_tables),
                      **effect_facts(effect, ctx.catalog, ctx.new_tables),
@@ -491,7 +500,7 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                                           session.in_transaction, ctx.catalog,
                                           ctx.filled_tables))
     findings: list[Finding] = []
-    seen: set[str] = set()
+    seen: set[tuple] = set()
     if judge.alternative_trees:
         judge.alternative_trees.clear()  # only this statement's rewrites are asked about
     last = len(effect.actions) - 1
@@ -502,7 +511,8 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
         facts.update(session.action_facts(action, stmt.index))
         facts["action"] = action.kind
         span = _action_span(stmt, action.facts)
-        findings += judge.judge(facts, span, stmt.index, directives, seen, (stmt, effect))
+        findings += judge.judge(facts, span, stmt.index, directives, seen, (stmt, effect),
+                                covered)
     return findings
 
 
@@ -523,37 +533,46 @@ class OncePerTransaction:
         self.current: dict[str, tuple[tuple, Finding, list[Statement]]] = {}
         self.kept: list[tuple[tuple, Finding, list[Statement]]] = []
         self._covering: list[Finding] = []
+        self._stmt: Statement | None = None
+        self._scope: tuple = self._SESSION
 
     def covering(self) -> list[Finding]:
-        """The kept findings that cover the statement `take` was last given."""
+        """The kept findings that cover the statement `start` was last given."""
         return self._covering
 
-    def take(self, findings: list[Finding], stmt: Statement, session: Session,
+    def start(self, stmt: Statement, session: Session) -> None:
+        """Begin judging `stmt`: `covered` answers for its findings, `take` keeps them."""
+        self._covering = []
+        self._stmt = stmt
+        self._scope = ("transaction", session.ended_transactions) if session.in_transaction \
+            else self._SESSION
+
+    def covered(self, rule_id: str) -> bool:
+        """Whether a finding kept earlier speaks for the statement's finding of `rule_id`
+        (noted if so). Asked before the finding is written: most findings of these rules are
+        covered, and writing their messages and alternatives only to drop them was about half
+        of the findings lint wrote."""
+        if rule_id not in self.settings:
+            return False
+        first = self.current.get(rule_id)
+        if first is None or first[0] not in (self._SESSION, self._scope) or (
+                first[0] == self._SESSION and not self.settings[rule_id]):
+            return False
+        first[2].append(self._stmt)
+        self._covering.append(first[1])
+        return True
+
+    def take(self, findings: list[Finding],
              prune: Callable[[list[Finding]], list[Finding]]) -> list[Finding]:
-        """`findings` of `stmt` without those a finding kept earlier covers, then `prune`d
+        """The statement's `findings` (those `covered` left), `prune`d
         (`_without_superseded`). Pruning only what is not covered spares the costly look at
         other findings' alternatives on every statement but the first of each scope."""
-        self._covering = []
-        scope = ("transaction", session.ended_transactions) if session.in_transaction \
-            else self._SESSION
-        if self.settings:
-            findings = [f for f in findings if not self._covered(f, stmt, scope)]
         findings = prune(findings) if len(findings) > 1 else findings
         for finding in findings:
             if finding.rule in self.settings:
-                self.current[finding.rule] = (scope, finding, [])
+                self.current[finding.rule] = (self._scope, finding, [])
                 self.kept.append(self.current[finding.rule])
         return findings
-
-    def _covered(self, finding: Finding, stmt: Statement, scope: tuple) -> bool:
-        """Whether a finding kept earlier speaks for `finding` (noted if so)."""
-        first = self.current.get(finding.rule) if finding.rule in self.settings else None
-        if first is None or first[0] not in (self._SESSION, scope) or (
-                first[0] == self._SESSION and not self.settings[finding.rule]):
-            return False
-        first[2].append(stmt)
-        self._covering.append(first[1])
-        return True
 
     def finish(self) -> None:
         """Name, in each finding kept, the statements it speaks for."""
@@ -635,6 +654,7 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
                      implicit_block=session.implicit_block,
                      lock_timeout_ms=session.lock_timeout_ms,
                      statement_timeout_ms=session.statement_timeout_ms)
+    last = len(effects) - 1
     for index, alt in enumerate(effects):
         shared = {**base, **replay.facts(), **replay.statement_facts(alt, index, ctx.empty_tables),
                   **effect_facts(alt, ctx.catalog, ctx.new_tables)}
@@ -643,7 +663,8 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
                      "action": action.kind}
             if rule.matching(facts):
                 return False
-        replay.after(alt, index)
+        if index < last:  # (the replayed session is dropped after the last statement)
+            replay.after(alt, index)
     return True
 
 
@@ -867,7 +888,8 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
         "rewrites_table": bool(effect.rewrites),
         "scans_table": bool(effect.scans),
         "transactional": effect.transactional,
-        "locks_text": ", ".join(f"{m.pg_name} on {t}" for t, m in locks.items()),
+        # as the reports name them: a MySQL statement's metadata lock kinds (lock_name)
+        "locks_text": ", ".join(f"{lock_name(effect, m)} on {t}" for t, m in locks.items()),
         # What queries queue behind while the statement waits for its locks.
         **write_blocking_facts(queued_locks(effect, new_tables), _unwritten(effect, catalog)),
     }

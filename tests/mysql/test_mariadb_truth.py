@@ -750,11 +750,12 @@ def test_mariadb_refuses_the_syntax_lockwise_reports(mariadb, sql: str, stops_at
     """Each statement test_mysql_dialect_syntax.py says MariaDB refuses is a syntax error
     there (error 1064; MariaDB quotes the text after where its parser stopped, lockwise
     points at the word to change); the others run."""
-    setup = "DROP TABLE IF EXISTS a, p;" + DIALECT_SYNTAX_SETUP
+    setup = "DROP TABLE IF EXISTS a, p, q;" + DIALECT_SYNTAX_SETUP
     result = mariadb.run(setup + sql + "; UNLOCK TABLES;")
     word = stops_at["mariadb"]
     if word:
-        assert "ERROR 1064" in result.stderr, result.stderr
+        # 1492: RANGE / LIST partitioning without its partitions, refused once parsed
+        assert "ERROR 1064" in result.stderr or "ERROR 1492" in result.stderr, result.stderr
     else:
         assert result.returncode == 0, result.stderr
 
@@ -794,6 +795,17 @@ CREATE TABLE pk_cols (id INT NOT NULL, n INT, v VARCHAR(10))
 """
 
 
+def _partition_key_actions(statement: str) -> list[str]:
+    """The kinds of the actions lockwise gives `statement` after PARTITION_KEY_SETUP."""
+    catalog, session = Catalog(), MySQLSession(flavour="mariadb", version=(10, 11))
+    parsed = parse_mysql(PARTITION_KEY_SETUP.split(";", 1)[1] + statement + ";", "mariadb")
+    *setup, last = parsed.statements
+    for stmt in setup:
+        apply_mysql_statement(catalog, stmt.tree, "setup", session)
+    session.new_tables.clear()
+    return [a.kind for a in compute_mysql_effect(last.tree, catalog, session).actions]
+
+
 @pytest.mark.parametrize(("statement", "refused"), [
     ("ALTER TABLE pk_hash DROP COLUMN id", True),       # 1054
     ("ALTER TABLE pk_hash DROP COLUMN n", False),
@@ -809,11 +821,27 @@ def test_a_partition_key_column_dropped_is_refused(mariadb, statement: str,
     mysql-partition-key-column-dropped says it will."""
     result = mariadb.run(PARTITION_KEY_SETUP + statement + ";")
     assert (result.returncode != 0) == refused, result.stderr
-    catalog, session = Catalog(), MySQLSession(flavour="mariadb", version=(10, 11))
-    parsed = parse_mysql(PARTITION_KEY_SETUP.split(";", 1)[1] + statement + ";", "mariadb")
-    *setup, last = parsed.statements
-    for stmt in setup:
-        apply_mysql_statement(catalog, stmt.tree, "setup", session)
-    session.new_tables.clear()
-    kinds = [a.kind for a in compute_mysql_effect(last.tree, catalog, session).actions]
+    kinds = _partition_key_actions(statement)
     assert ("mysql_partition_key_column_dropped" in kinds) == refused
+
+
+@pytest.mark.parametrize(("statement", "refused"), [
+    # a BLOB / TEXT / JSON column in any partitioning function: error 1502
+    ("ALTER TABLE pk_range MODIFY created MEDIUMTEXT NOT NULL", True),
+    # an indexed column: error 1170 (no key length) comes first, which lockwise leaves alone
+    ("ALTER TABLE pk_hash MODIFY id TEXT", False),
+    ("ALTER TABLE pk_hash MODIFY n MEDIUMTEXT", False),   # not a key column
+    ("ALTER TABLE pk_range MODIFY created LONGBLOB NOT NULL", True),
+    ("ALTER TABLE pk_cols MODIFY v JSON", True),
+    ("ALTER TABLE pk_cols CHANGE v w TINYTEXT", True),
+    ("ALTER TABLE pk_cols MODIFY v VARCHAR(20)", False),
+    ("ALTER TABLE pk_hash MODIFY id BIGINT NOT NULL", False),  # a copy, not refused
+])
+def test_a_partition_key_column_changed_to_a_blob_is_refused(mariadb, statement: str,
+                                                             refused: bool) -> None:
+    """MariaDB refuses to make a column the partitioning names a BLOB, TEXT or JSON column
+    exactly where mysql-partition-key-column-changed says it will (error 1502)."""
+    result = mariadb.run(PARTITION_KEY_SETUP + statement + ";")
+    assert ("ERROR 1502" in result.stderr) == refused, result.stderr
+    kinds = _partition_key_actions(statement)
+    assert ("mysql_partition_key_column_changed" in kinds) == refused

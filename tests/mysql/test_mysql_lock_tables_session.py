@@ -158,3 +158,26 @@ def test_a_rename_table_swap_keeps_the_name() -> None:
                if f.rule == "rename-table"]
     assert renamed == ["Renaming audit to accounts breaks every running query that uses the "
                        "old name."]
+
+
+def test_each_pair_of_a_rename_table_is_its_own_finding() -> None:
+    """`RENAME TABLE a TO b, c TO d` renames two tables: each breaks its own running queries,
+    and each is a finding naming its table (the statement gave one, for its first pair)."""
+    sql = "RENAME TABLE accounts TO a2, audit TO a3;"
+    renamed = [f.message for s in report(sql).statements for f in s.findings
+               if f.rule == "rename-table"]
+    assert renamed == [
+        "Renaming accounts to a2 breaks every running query that uses the old name.",
+        "Renaming audit to a3 breaks every running query that uses the old name."]
+
+
+def test_the_replayed_schema_follows_every_pair_of_a_rename_table() -> None:
+    """After `RENAME TABLE accounts TO a2, audit TO a3` both tables are known under their new
+    names: a comment on a known column changes metadata only (an unknown one is assumed a
+    type change, a copy)."""
+    sql = ("RENAME TABLE accounts TO a2, audit TO a3;\n"
+           "ALTER TABLE a2 MODIFY email VARCHAR(100) COMMENT 'x';\n"
+           "ALTER TABLE a3 MODIFY account_id INT COMMENT 'x';")
+    copies = [f.span.line for s in report(sql).statements for f in s.findings
+              if f.rule == "mysql-table-copy"]
+    assert copies == []

@@ -177,3 +177,25 @@ def test_an_ignored_check_reads_no_row() -> None:
     (new,) = lint(sql, version="8.0.16")
     assert facts(new, "mysql_alter_table")["algorithm"] == "COPY"
     assert "mysql-table-copy" in [f.rule for f in new.findings]
+
+
+@pytest.mark.parametrize(("sql", "text"), [
+    ("ALTER TABLE t MODIFY n BIGINT", "SHARED_NO_WRITE on t"),
+    ("ALTER TABLE t ADD COLUMN x INT", "SHARED_UPGRADABLE on t"),
+    ("DROP TABLE t", "EXCLUSIVE on t"),
+    ("LOCK TABLES t WRITE", "SHARED_NO_READ_WRITE on t"),
+])
+def test_locks_text_names_the_metadata_locks(sql: str, text: str) -> None:
+    """The `locks_text` fact a team rule reads names MySQL's metadata locks, as the reports
+    do; it named PostgreSQL's modes (AccessExclusiveLock) for a MySQL statement."""
+    from lockwise.catalog.model import Catalog
+    from lockwise.effects.mysql import MySQLSession, apply_mysql_statement, compute_mysql_effect
+    from lockwise.lint import effect_facts
+    from lockwise.parse.mysql import parse_mysql
+
+    catalog, session = Catalog(), MySQLSession(flavour="mysql", version=(8, 4, 0))
+    parsed = parse_mysql(f"CREATE TABLE t (id INT PRIMARY KEY, n INT);\n{sql};")
+    apply_mysql_statement(catalog, parsed.statements[0].tree, "setup", session)
+    session.new_tables.clear()
+    effect = compute_mysql_effect(parsed.statements[1].tree, catalog, session)
+    assert effect_facts(effect, catalog)["locks_text"] == text

@@ -490,6 +490,10 @@ GENERATED_SETUP = ("CREATE TABLE t (id INT PRIMARY KEY, n INT, vg INT AS (n + 1)
                    "sg INT AS (n + 1) STORED, INDEX t_n (n));")
 
 
+UTF8MB3_SETUP = ("CREATE TABLE t8 (id INT PRIMARY KEY, w VARCHAR(40), x TEXT, k VARCHAR(10), "
+                 "v VARCHAR(80), c CHAR(10), KEY t8_k (k)) DEFAULT CHARSET=utf8mb3;")
+
+
 def _since(version: tuple[int, ...], after: tuple, before: tuple) -> tuple:
     """Per MANUAL_VERSIONS: `before` below `version`, `after` from it on."""
     return tuple(after if v >= version else before for v in MANUAL_VERSIONS)
@@ -611,11 +615,26 @@ MANUAL: dict[str, tuple[str, str, tuple]] = {
     # extension, counted in the new encoding)
     "ALTER TABLE t MODIFY v VARCHAR(30) CHARACTER SET latin1": (
         "Changing a VARCHAR's character set and length", SETUP, _always(COPY)),
-    # MariaDB runs utf8mb3 -> utf8mb4 instantly; MySQL's manual has no such exception
+    # utf8mb3 -> utf8mb4 of a column no index has, a VARCHAR keeping its length bytes or a
+    # TEXT: in place, no rebuild (WL#11605, "Alter table with character set conversion as
+    # inplace operation, Step 1, NO INDEX"; sql/field.cc, charset_prevents_inplace and
+    # length_prevents_inplace). It was read as a copy.
     "ALTER TABLE t8 MODIFY w VARCHAR(40) CHARACTER SET utf8mb4": (
-        "Changing a column from utf8mb3 to utf8mb4",
-        "CREATE TABLE t8 (id INT PRIMARY KEY, w VARCHAR(40)) DEFAULT CHARSET=utf8mb3;",
+        "Changing a column from utf8mb3 to utf8mb4", UTF8MB3_SETUP, _always(IN_PLACE)),
+    "ALTER TABLE t8 MODIFY w VARCHAR(50) CHARACTER SET utf8mb4": (
+        "Changing a column from utf8mb3 to utf8mb4, longer within its length byte",
+        UTF8MB3_SETUP, _always(IN_PLACE)),
+    "ALTER TABLE t8 MODIFY x TEXT CHARACTER SET utf8mb4": (
+        "Changing a TEXT column from utf8mb3 to utf8mb4", UTF8MB3_SETUP, _always(IN_PLACE)),
+    # an indexed column, a second length byte (240 -> 320 bytes), a CHAR (no source read
+    # for it): a copy
+    "ALTER TABLE t8 MODIFY k VARCHAR(10) CHARACTER SET utf8mb4": (
+        "Changing an indexed column from utf8mb3 to utf8mb4", UTF8MB3_SETUP, _always(COPY)),
+    "ALTER TABLE t8 MODIFY v VARCHAR(80) CHARACTER SET utf8mb4": (
+        "Changing a column from utf8mb3 to utf8mb4 past 255 bytes", UTF8MB3_SETUP,
         _always(COPY)),
+    "ALTER TABLE t8 MODIFY c CHAR(10) CHARACTER SET utf8mb4": (
+        "Changing a CHAR column from utf8mb3 to utf8mb4", UTF8MB3_SETUP, _always(COPY)),
     # HASH / KEY partitions spread their rows again: writes wait (it was read as RANGE's)
     "ALTER TABLE h ADD PARTITION PARTITIONS 2": (
         "Adding a partition (HASH)", "CREATE TABLE h (id INT PRIMARY KEY) "
@@ -815,3 +834,21 @@ def test_a_column_definition_renders_as_sqlglot_writes_it_each_time() -> None:
         attributes = [c.sql("mysql") for c in column.args["constraints"]
                       if c.sql("mysql") not in ("NOT NULL", "NULL")]
         assert _definition_sql(column) == " ".join([kind, *attributes])
+
+
+@pytest.mark.parametrize("statement", ["ALTER TABLE t", "ALTER TABLE t ALGORITHM=INPLACE",
+                                       "ALTER TABLE t LOCK=NONE"])
+@pytest.mark.parametrize(("flavour", "version"), [("mysql", (8, 4, 0)), ("mysql", (8, 0, 28)),
+                                                  ("mariadb", (10, 11))])
+def test_an_alter_table_without_operations_changes_nothing(statement: str, flavour: str,
+                                                           version: tuple[int, ...]) -> None:
+    """`ALTER TABLE t` names no change: the server alters nothing and rebuilds nothing, as
+    for DISABLE KEYS (MySQL's mysql_alter_table takes a statement without operations, other
+    than ALGORITHM=COPY, down its "simple rename or keys on/off" path; checked on MariaDB
+    10.11: the table keeps its InnoDB table_id, any ALGORITHM= and LOCK= accepted).
+    `ALTER TABLE t FORCE` and `ENGINE=InnoDB` rebuild it (the MANUAL rows). It was read as a
+    rebuild."""
+    facts = summary(statement, flavour, version)
+    assert (facts["operations"], facts["rebuilds_table"], facts["permits_dml"]) == \
+        (("alter_nothing",), False, True)
+    assert facts["algorithm_allowed"] and facts["lock_allowed"]

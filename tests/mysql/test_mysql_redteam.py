@@ -167,6 +167,57 @@ def test_postgresql_sql_read_as_mysql_is_refused_where_mysql_refuses_it() -> Non
     assert all("This looks like PostgreSQL SQL" in message for _, _, message in errors)
 
 
+#: PostgreSQL-only SQL sqlglot's MySQL grammar reads, and the word MySQL stops at. MySQL 8.4
+#: manual, 15.1.9 "ALTER TABLE Statement" (ALTER [COLUMN] takes SET DEFAULT, DROP DEFAULT,
+#: SET VISIBLE | INVISIBLE; no ONLY, no NOT VALID, no RENAME CONSTRAINT, no SET clause),
+#: 15.1.15 "CREATE INDEX Statement" (index_type: USING {BTREE | HASH}; no WHERE), 15.1.27
+#: "DROP INDEX Statement" and 15.1.20 "CREATE TABLE Statement" (no IDENTITY columns); MySQL
+#: has no COMMENT ON statement. They were linted as safe statements, a rebuild or a copy.
+POSTGRESQL_ONLY = [
+    ("ALTER TABLE users ALTER COLUMN x SET NOT NULL;", "NOT"),
+    ("ALTER TABLE users ALTER x DROP NOT NULL;", "NOT"),
+    ("ALTER TABLE users ALTER COLUMN x SET STATISTICS 100;", "STATISTICS"),
+    ("ALTER TABLE users ADD COLUMN y INT, ALTER COLUMN x SET NOT NULL;", "NOT"),
+    ("DROP INDEX CONCURRENTLY users_x;", "CONCURRENTLY"),
+    ("CREATE INDEX users_x ON users (x) WHERE x > 0;", "WHERE"),
+    ("CREATE INDEX users_x ON users USING gin (x);", "gin"),
+    ("ALTER TABLE ONLY users ADD COLUMN y INT;", "ONLY"),
+    ("ALTER TABLE users ADD CONSTRAINT c CHECK (x > 0) NOT VALID;", "VALID"),
+    ("ALTER TABLE users RENAME CONSTRAINT a TO b;", "CONSTRAINT"),
+    ("ALTER TABLE users SET LOGGED;", "SET"),
+    ("ALTER TABLE users SET (fillfactor = 70);", "SET"),
+    ("ALTER TABLE users ADD COLUMN y INT GENERATED ALWAYS AS IDENTITY;", "IDENTITY"),
+    ("COMMENT ON TABLE users IS 'x';", "ON"),
+]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("sql", "near"), POSTGRESQL_ONLY)
+def test_postgresql_only_syntax_is_a_parse_error_where_mysql_stops(sql: str, near: str,
+                                                                   dialect: str) -> None:
+    [(line, column, message)] = _parse_errors(f"-- a migration\n{sql}", dialect)
+    assert (line, column) == (2, sql.index(f" {near}") + 2), message
+    assert f'near "{near}"' in message
+    # each of these marks the file as PostgreSQL's but USING gin, WHERE and SET (...), which
+    # a MySQL file with a mistake may write too
+    assert ("This looks like PostgreSQL SQL" in message) == (
+        near not in ("gin", "WHERE") and "SET (" not in sql), message
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE users ALTER COLUMN x SET DEFAULT 1;",
+    "ALTER TABLE users ALTER x DROP DEFAULT;",
+    "ALTER TABLE users ALTER COLUMN x SET INVISIBLE;",
+    "CREATE INDEX users_x ON users (x) USING BTREE;",
+    "ALTER TABLE users ADD COLUMN y INT GENERATED ALWAYS AS (x + 1) VIRTUAL;",
+    "ALTER TABLE users ADD COLUMN y VARCHAR(10) DEFAULT (CONVERT('a' USING utf8mb4));",
+    "SELECT x AS identity FROM users;",
+    "ALTER TABLE users RENAME TO people;",
+])
+def test_mysql_syntax_near_those_forms_is_not_refused(sql: str) -> None:
+    assert _parse_errors(sql) == []
+
+
 @pytest.mark.parametrize(("dialect", "forms"), [
     ("mysql", "SET DEFAULT, DROP DEFAULT, SET VISIBLE or SET INVISIBLE"),
     ("mariadb", "SET DEFAULT or DROP DEFAULT")])

@@ -183,6 +183,31 @@ def _widens_utf8mb3(old: Column, new_mods: tuple[int, ...], new_charset: str,
     return old.typmods == new_mods
 
 
+def _utf8mb4_operation(old: Column, new_mods: tuple[int, ...], new_charset: str,
+                       new_collation: str | None, table: Table | None) -> str:
+    """A MODIFY giving a CHAR / VARCHAR / TEXT column another character set. From utf8mb3 to
+    utf8mb4 with nothing re-encoded (_widens_utf8mb3) MariaDB is instant; MySQL 8.0 changes
+    only metadata, in place, when no index has the column and a VARCHAR keeps its length
+    bytes or a TEXT its type (WL#11605, "Alter table with character set conversion as inplace
+    operation, Step 1, NO INDEX"; sql/field.cc, charset_prevents_inplace and
+    length_prevents_inplace): `widen_utf8mb3_to_utf8mb4_unindexed`. A CHAR's MySQL path is
+    left as the manual's copy ("Changing the column data type", 17.12.1 in 8.0)."""
+    if not _widens_utf8mb3(old, new_mods, new_charset, new_collation):
+        return "change_column_type"
+    if _indexed(table, old.name):
+        return "widen_utf8mb3_to_utf8mb4"
+    if old.type_name == "varchar" and old.typmods and new_mods:
+        in_place = (old.typmods[0] * 3 <= 255) == (new_mods[0] * 4 <= 255)
+    else:
+        in_place = old.type_name in _TEXT_TYPES
+    return "widen_utf8mb3_to_utf8mb4_unindexed" if in_place else "widen_utf8mb3_to_utf8mb4"
+
+
+def _indexed(table: Table | None, column: str) -> bool:
+    """Whether an index of the replayed schema has `column`."""
+    return table is not None and any(column in columns for columns, _ in table.keys.values())
+
+
 def _recodes_members(coldef, old: Column, new_charset: str | None) -> bool:
     """Whether a MODIFY of an ENUM / SET column gives it another character set or collation:
     both are part of its type, and the server copies the table (checked on MariaDB 10.11:
@@ -215,9 +240,7 @@ def _collation_operation(coldef, old: Column, table: Table | None) -> str | None
         return None
     if _in_primary_key(table, old.name):
         return "change_column_type"
-    indexed = table is not None and any(old.name in columns
-                                        for columns, _ in table.keys.values())
-    return "change_collation_indexed" if indexed else "change_collation"
+    return "change_collation_indexed" if _indexed(table, old.name) else "change_collation"
 
 
 def _constraint_kinds(coldef) -> set[str]:
@@ -341,8 +364,8 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
         ops.append("change_column_type")
     elif new_type in _STRING_TYPES - {"enum", "set"} and new_charset and old.charset and \
             _charset_name(new_charset) != _charset_name(old.charset):
-        ops.append("widen_utf8mb3_to_utf8mb4" if _widens_utf8mb3(
-            old, new_mods, new_charset, _collation(coldef)) else "change_column_type")
+        ops.append(_utf8mb4_operation(old, new_mods, _charset_name(new_charset),
+                                      _collation(coldef), table))
     elif new_type in ("enum", "set") and _recodes_members(coldef, old, new_charset):
         ops.append("change_column_type")  # its character set or collation: a type change
     elif new_type in ("enum", "set"):
@@ -366,7 +389,7 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
     elif new_charset and new_charset != (old.charset or new_charset):
         ops.append("change_column_type")
     if new_type in _STRING_TYPES - {"enum", "set"} and "change_column_type" not in ops and \
-            "widen_utf8mb3_to_utf8mb4" not in ops and \
+            not {"widen_utf8mb3_to_utf8mb4", "widen_utf8mb3_to_utf8mb4_unindexed"} & set(ops) and \
             (collation := _collation_operation(coldef, old, table)) is not None:
         ops.append(collation)
     if old.not_null and not new_not_null:
@@ -496,12 +519,28 @@ _RULE_ACTIONS = {"drop_column": "drop_column", "drop_column_virtual_generated": 
 #: Column changes the server refuses on a foreign key's column (Builder.foreign_key_column_changed).
 _FOREIGN_KEY_COLUMN_CHANGES = frozenset({
     "change_column_type", "shrink_varchar", "extend_varchar_more_length_bytes",
-    "extend_varchar_more_length_bytes_long", "widen_spatial_type", "widen_utf8mb3_to_utf8mb4"})
+    "extend_varchar_more_length_bytes_long", "widen_spatial_type", "widen_utf8mb3_to_utf8mb4",
+    "widen_utf8mb3_to_utf8mb4_unindexed"})
 
 #: Actions saying the server refuses the statement (the migration stops there).
 _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_key_column_dropped", "mysql_foreign_key_index_dropped",
-                       "mysql_foreign_key_column_changed", "mysql_partition_key_column_dropped"})
+                       "mysql_foreign_key_column_changed", "mysql_partition_key_column_dropped",
+                       "mysql_partition_key_column_changed"})
+
+#: Column types no partitioning function takes (error 1502).
+_BLOB_TYPES = frozenset({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",
+                         "mediumblob", "longblob", "json"})
+
+
+def _partition_key_columns(known: Table | None) -> tuple[str, ...]:
+    """The columns a partitioned table's PARTITION BY names (for `KEY ()`, its primary
+    key's); none for another table."""
+    if known is None or known.kind != "partitioned":
+        return ()
+    primary = known.constraints.get("PRIMARY")
+    return known.partition_key or (primary.columns if primary is not None and
+                                   known.partition_strategy == "key" else ())
 
 
 def refused(actions: tuple[Action, ...] | list[Action]) -> bool:
@@ -603,12 +642,8 @@ class _Builder:
         """The ALTER drops a column the table's partitioning names (or, for `KEY ()`, a
         column of its primary key): refused, error 1054 or 1488 (checked on MariaDB 10.11)."""
         known = self.catalog.tables.get(table)
-        if known is None or known.kind != "partitioned":
-            return
-        primary = known.constraints.get("PRIMARY")
-        key = known.partition_key or (primary.columns if primary is not None and
-                                      known.partition_strategy == "key" else ())
-        if column not in key:
+        key = _partition_key_columns(known)
+        if known is None or column not in key:
             return
 
         def ident(name: str) -> str:
@@ -624,6 +659,29 @@ class _Builder:
                         f"{written} REMOVE PARTITIONING); both copy the table:\n"
                         f"ALTER TABLE {written} REMOVE PARTITIONING;\n"
                         f"ALTER TABLE {written} DROP COLUMN {ident(column)};")})
+
+    def partition_key_column_changed(self, base: dict, table: str,
+                                     operations: list[tuple[str, dict]]) -> None:
+        """A MODIFY / CHANGE making a column the table's partitioning names a BLOB, TEXT or
+        JSON column: refused by both servers, error 1502 (ER_BLOB_FIELD_IN_PART_FUNC_ERROR, "A
+        BLOB field is not allowed in partition function"; checked on MariaDB 10.11 for HASH,
+        RANGE (an expression), RANGE COLUMNS and KEY; the MySQL manual's "Partitioning Keys,
+        Primary Keys, and Unique Keys", 26.6.1 in 8.0). Other types a partitioning refuses
+        (HASH / RANGE / LIST of a non-integer column, 1659; COLUMNS boundaries of another
+        type, 1654) depend on the partitioning expression, which the catalog does not keep;
+        an indexed column's change is refused first for its index (1170, no key length)."""
+        known = self.catalog.tables.get(table)
+        key = _partition_key_columns(known)
+        for _, extra in operations:
+            column = extra.get("column", "")
+            if column in key and extra.get("new_type") in _BLOB_TYPES and not _indexed(
+                    known, column) and not _in_primary_key(known, column):
+                written = self.written.get(column, column)
+                self.act("mysql_partition_key_column_changed", {
+                    **base, "column": quote_mysql_ident(written),
+                    "new_type": str(extra["new_type"]).upper(), "error_code": 1502,
+                    "server_error": "A BLOB field is not allowed in partition function"})
+                return
 
     def key_column_dropped(self, base: dict, column: str, index: str, others: tuple[str, ...],
                            added: bool) -> None:
@@ -729,6 +787,7 @@ class _Builder:
         operations, plans, note = self.plan(table, operations)
         self.foreign_key_index_dropped(base, table, operations)
         self.foreign_key_column_changed(base, table, operations)
+        self.partition_key_column_changed(base, table, operations)
         first = len(self.actions)  # the statement summary goes before its operations
         for (operation, extra), p in zip(operations, plans, strict=True):
             self.act("mysql_alter", {**base, **extra, "operation": operation,
@@ -933,8 +992,9 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             coldef = action.this
             old_name = _name(action.args.get("rename_from")) or coldef.name.lower()
             old = t.columns.get(old_name) if t else None
+            new_type = _column_type(coldef)[0]
             for op in _classify_modify(coldef, old, t):
-                ops.append((op, {"column": old_name}))
+                ops.append((op, {"column": old_name, "new_type": new_type}))
             if action.args.get("rename_from") is not None and old_name != coldef.name.lower():
                 # CHANGE restates the column: the alternative keeps what it writes
                 ops.append(("rename_column", {"column": old_name,
@@ -1139,7 +1199,8 @@ _PARTITIONING = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<ta
                            r".*?\b(?:PARTITION\s+BY|(?P<remove>REMOVE\s+PARTITIONING))\b",
                            re.I | re.S)
 #: Column types that carry a character set, which CONVERT TO CHARACTER SET re-encodes.
-_STRING_TYPES = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"}
+_TEXT_TYPES = {"tinytext", "text", "mediumtext", "longtext"}
+_STRING_TYPES = {"char", "varchar", *_TEXT_TYPES, "enum", "set"}
 _ALTER_TABLE = re.compile(rf"^\s*ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE\s+(?P<table>{_NAME})", re.I)
 
 
@@ -1238,8 +1299,10 @@ def _command(b: _Builder, sql: str) -> None:
             # and a name an earlier pair made (`tmp`) is no name running code uses.
             kept = any(later_new == old for _, later_new in pairs[i + 1:]) or any(
                 earlier_new == old for _, earlier_new in pairs[:i])
+            # Each pair renames its own table: its own finding (`statement_part`).
             b.alter(old, [("rename_table", {"new_name": new, "new_table_sql": new,
-                                            "old_name_kept_by_view": kept})], sql)
+                                            "old_name_kept_by_view": kept,
+                                            "statement_part": i})], sql)
     elif m := _OPTIMIZE.match(sql):
         b.alter(_clean(m.group("table")), [("rebuild_table", {})], sql)
     elif m := _ALTER_TABLE.match(sql):
@@ -1254,7 +1317,9 @@ def _command(b: _Builder, sql: str) -> None:
         if ops and ops[0][0] == "add_partition" and known is not None and \
                 known.partition_strategy in ("hash", "key"):
             ops[0] = ("add_partition_hash", {})  # the rows are spread again
-        b.alter(table, ops[:1] or [("rebuild_table", {})], sql)
+        # No operation at all (`ALTER TABLE t`, its clauses aside): nothing to alter.
+        nothing = not _clauses(sql).operations_sql.strip()
+        b.alter(table, ops[:1] or [("alter_nothing" if nothing else "rebuild_table", {})], sql)
     elif m := _DROP_INDEX.match(sql):
         b.alter(_clean(m.group("table")), [("drop_index", {"name": _clean(m.group("name"))})],
                 sql)
@@ -1525,7 +1590,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
 
     if isinstance(expr, exp.Alter) and (expr.args.get("kind") or "").upper() == "TABLE":
         table = _table_name(expr.this)
-        b.alter(table, _alter_operations(b, expr, table), sql)
+        b.alter(table, _alter_operations(b, expr, table) or [("alter_nothing", {})], sql)
     elif isinstance(expr, exp.Create):
         kind = (expr.args.get("kind") or "").upper()
         if kind == "TABLE":

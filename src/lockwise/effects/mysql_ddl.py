@@ -138,10 +138,20 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
     # utf8mb3 -> utf8mb4 of a CHAR / VARCHAR / TEXT column (effects/mysql.py says when): no
     # byte changes. MariaDB 10.4 made it instant ("we support some instant conversions of
     # character encoding, most notably from ... utf8mb3 to ... utf8mb4", its ALTER TABLE
-    # improvements in 10.4; checked on 10.11); MySQL's manual lists no exception to "Changing
-    # the column data type" / "Converting a character set": a copy.
+    # improvements in 10.4; checked on 10.11). MySQL copies: an index has the column, a
+    # VARCHAR gains a length byte, or a CHAR (not read in MySQL's source: the manual's
+    # "Changing the column data type" holds).
     "widen_utf8mb3_to_utf8mb4": {"mysql": _cap(_NEVER, False, True, False),
                                  "mariadb": _cap((10, 4), True, False, True, _V)},
+    # The same, no index has the column and a VARCHAR keeps its length bytes (or a TEXT its
+    # type): MySQL 8.0 changes metadata only, in place ("Alter table with character set
+    # conversion as inplace operation, Step 1, NO INDEX", WL#11605; sql/field.cc,
+    # charset_prevents_inplace: utf8mb3 -> utf8mb4 is "potentially acceptable if the field is
+    # not indexed", length_prevents_inplace: no crossing of "the 256 byte row format
+    # barrier"), as for a collation. The manual's "Online DDL Operations" (17.12.1 in 8.0)
+    # lists only the general "Changing the column data type": COPY.
+    "widen_utf8mb3_to_utf8mb4_unindexed": {"mysql": _cap(_NEVER, True, False, True),
+                                           "mariadb": _cap((10, 4), True, False, True, _V)},
     # A CHAR / VARCHAR / TEXT column's collation, same character set (effects/mysql.py says
     # when): no byte changes. MySQL: in place, no rebuild (an equal pack length); with an
     # index on the column, a copy (MySQL 8.0's sql/field.cc, charset_prevents_inplace: "the
@@ -230,6 +240,15 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
                            "mariadb": _cap((10, 3), True, False, True, _V)},
     "rename_table": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
                      "mariadb": _cap((10, 3), True, False, True, _V, exclusive_only=True)},
+    # An ALTER TABLE naming no operation (`ALTER TABLE t`, an ALGORITHM= or LOCK= clause
+    # aside): nothing is altered, no row read. MySQL's mysql_alter_table sends a statement
+    # without operations (unless ALGORITHM=COPY) down its path for RENAME and DISABLE /
+    # ENABLE KEYS, which changes metadata only; MariaDB 10.11 keeps the table's InnoDB
+    # table_id and accepts every ALGORITHM= and LOCK= (checked). `ALTER TABLE t FORCE` and
+    # `ENGINE=InnoDB` are the rebuilds ("Online DDL Operations", 17.12.1 in 8.0: "Rebuilding
+    # with the FORCE option", "Performing a null rebuild").
+    "alter_nothing": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),
+                      "mariadb": _cap((10, 3), True, False, True, _V)},
     # DISABLE / ENABLE KEYS: InnoDB ignores it (mysqldump writes it around its data), but
     # MariaDB takes it only with LOCK=EXCLUSIVE or no LOCK clause, as RENAME TO.
     "toggle_keys": {"mysql": _cap(_INSTANT_ALGORITHM, True, False, True),

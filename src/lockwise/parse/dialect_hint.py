@@ -30,11 +30,15 @@ def mysql_hint(text: str, offset: int) -> str:
 
 
 #: What PostgreSQL files hold and MySQL ones do not: `::` casts, a dollar-quoted body (not the
-#: mysql client's `DELIMITER $$`), CONCURRENTLY, ALTER COLUMN ... TYPE, PostgreSQL-only types
-#: (MySQL has SERIAL too) and psql meta-commands.
+#: mysql client's `DELIMITER $$`), CONCURRENTLY, ALTER COLUMN ... TYPE / SET NOT NULL / SET
+#: STATISTICS, NOT VALID, COMMENT ON, ALTER TABLE ONLY, IDENTITY columns, RENAME CONSTRAINT,
+#: SET [UN]LOGGED, PostgreSQL-only types (MySQL has SERIAL too) and psql meta-commands.
 _POSTGRES_MARKERS = lazy_compile(
     r"\w::\w|\b(AS|DO)\s+\$\w*\$|\bCONCURRENTLY\b"
     r"|\bALTER\s+COLUMN\s+\S+\s+(SET\s+DATA\s+)?TYPE\b"
+    r"|\bALTER\s+(COLUMN\s+)?\S+\s+(SET|DROP)\s+NOT\s+NULL\b|\bSET\s+STATISTICS\b"
+    r"|\bNOT\s+VALID\b|^\s*COMMENT\s+ON\b|\bALTER\s+TABLE\s+ONLY\b|\bAS\s+IDENTITY\b"
+    r"|\bRENAME\s+CONSTRAINT\b|\bSET\s+(UN)?LOGGED\b"
     r"|\b(JSONB|BIGSERIAL|TIMESTAMPTZ|BYTEA)\b|^\\\w", re.I | re.M)
 
 POSTGRES_HINT = (" This looks like PostgreSQL SQL: lint it without --dialect mysql (PostgreSQL "

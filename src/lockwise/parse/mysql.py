@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 
 from lockwise.core.types import Statement
 from lockwise.parse.postgres import ParsedFile, ParseProblem, Skipped, attach_comments
@@ -327,6 +328,10 @@ def _refused_by_mysql(tree, body: str, dialect: str, version: tuple[int, ...]
         return _alter_column_type(tokens, words, dialect, version)
     if (incomplete := _incomplete_clause(tokens, words)) is not None:
         return incomplete
+    if (partitioning := _incomplete_partitioning(tokens, words)) is not None:
+        return partitioning
+    if (postgresql := _postgresql_syntax(tokens, words, dialect, version)) is not None:
+        return postgresql
     return _unknown_alter_operation(tokens, words) if isinstance(tree, exp.Command) else None
 
 
@@ -344,14 +349,79 @@ def _alter_column_type(tokens: list, words: list[str], dialect: str, version: tu
     start = next((i for i in range(1, len(words)) if words[i] == "ALTER"), 0)
     at_index = start + (3 if words[start + 1:start + 2] == ["COLUMN"] else 2)
     at = tokens[min(at_index, len(tokens) - 1)]
-    # MySQL 8.4 manual, 15.1.9 ALTER TABLE Statement: ALTER [COLUMN] col_name {SET DEFAULT
-    # ... | SET {VISIBLE | INVISIBLE} | DROP DEFAULT} (VISIBLE/INVISIBLE since 8.0.23);
-    # MariaDB knowledge base, ALTER TABLE: ALTER [COLUMN] col_name SET DEFAULT ... | DROP DEFAULT.
+    return (f'syntax error at or near "{at.text}" ({_alter_column_forms(dialect, version)}; '
+            'a type changes with MODIFY)', at.start, len(at.text))
+
+
+def _alter_column_forms(dialect: str, version: tuple[int, ...]) -> str:
+    """What the server's ALTER [COLUMN] col_name takes. MySQL 8.4 manual, 15.1.9 ALTER TABLE
+    Statement: {SET DEFAULT ... | SET {VISIBLE | INVISIBLE} | DROP DEFAULT} (VISIBLE /
+    INVISIBLE since 8.0.23); MariaDB knowledge base, ALTER TABLE: SET DEFAULT ... | DROP
+    DEFAULT."""
     forms = ("SET DEFAULT, DROP DEFAULT, SET VISIBLE or SET INVISIBLE"
              if dialect != "mariadb" and version >= (8, 0, 23) else "SET DEFAULT or DROP DEFAULT")
     server = "MariaDB" if dialect == "mariadb" else "MySQL"
-    return (f'syntax error at or near "{at.text}" ({server}\'s ALTER COLUMN takes {forms}; '
-            'a type changes with MODIFY)', at.start, len(at.text))
+    return f"{server}'s ALTER COLUMN takes {forms}"
+
+
+def _postgresql_syntax(tokens: list, words: list[str], dialect: str, version: tuple[int, ...]
+                       ) -> tuple[str, int, int] | None:
+    """PostgreSQL-only SQL that sqlglot's MySQL grammar reads, where MySQL and MariaDB stop,
+    as (message, offset, length): COMMENT ON, ALTER TABLE ONLY, an IDENTITY column, DROP
+    INDEX CONCURRENTLY, a partial index (WHERE) or an index method other than BTREE / HASH,
+    and ALTER TABLE clauses neither server has (ALTER COLUMN ... SET NOT NULL, SET
+    STATISTICS; RENAME CONSTRAINT; NOT VALID; SET LOGGED, SET (...)). MySQL 8.4 manual: 15.1.9
+    "ALTER TABLE Statement", 15.1.15 "CREATE INDEX Statement" (index_type: USING {BTREE |
+    HASH}), 15.1.20 "CREATE TABLE Statement", 15.1.27 "DROP INDEX Statement"."""
+    from sqlglot.tokens import TokenType
+
+    def stop(i: int, why: str) -> tuple[str, int, int]:
+        return _postgresql_stop(tokens[i], why)
+
+    if words[:2] == ["COMMENT", "ON"]:
+        return stop(1, "COMMENT ON; MySQL writes a COMMENT clause in CREATE / ALTER TABLE")
+    if words[:3] == ["ALTER", "TABLE", "ONLY"]:
+        return stop(2, "ALTER TABLE ONLY; MySQL has no inheritance")
+    if words[:3] == ["DROP", "INDEX", "CONCURRENTLY"]:
+        return stop(2, "DROP INDEX CONCURRENTLY")
+    for i, word in enumerate(words):
+        if word == "IDENTITY" and words[i - 1] == "AS" and "GENERATED" in words[max(0, i - 4):i]:
+            return stop(i, "identity column; MySQL writes AUTO_INCREMENT")
+    if words[:1] == ["CREATE"] and "INDEX" in words[1:4]:
+        depth = 0
+        for i, tok in enumerate(tokens):
+            depth += (tok.token_type == TokenType.L_PAREN) - (tok.token_type == TokenType.R_PAREN)
+            if depth == 0 and words[i] == "WHERE":
+                return stop(i, "partial index; MySQL indexes every row")
+            if depth == 0 and words[i] == "USING" and i + 1 < len(words) and \
+                    words[i + 1] not in ("BTREE", "HASH", "("):
+                return stop(i + 1, "index method; MySQL's are BTREE and HASH")
+    for clause, _comma in _alter_table_clauses(tokens, words):
+        names = [t.text.upper() for t in clause]
+        if not names:
+            continue
+        if names[0] == "SET":  # SET LOGGED, SET (storage parameters), SET SCHEMA...
+            return _postgresql_stop(clause[0], "ALTER TABLE ... SET; MySQL has no such clause")
+        if names[:2] == ["RENAME", "CONSTRAINT"]:
+            return _postgresql_stop(clause[1], "RENAME CONSTRAINT; MySQL cannot rename a "
+                                                "constraint")
+        if any(names[j:j + 2] == ["NOT", "VALID"] for j in range(len(names))):
+            j = next(j for j in range(len(names)) if names[j:j + 2] == ["NOT", "VALID"])
+            return _postgresql_stop(clause[j + 1], "NOT VALID; MySQL checks every row when "
+                                                    "it adds a constraint")
+        if names[0] == "ALTER" and names[1:2] and names[1] not in (
+                "INDEX", "KEY", "CHECK", "CONSTRAINT"):
+            rest = names[3:] if names[1] == "COLUMN" else names[2:]
+            at = len(names) - len(rest)
+            if rest[:1] in (["SET"], ["DROP"]) and len(rest) > 1 and \
+                    rest[1] not in ("DEFAULT", "VISIBLE", "INVISIBLE"):
+                return _stops_at(clause[at + 1], _alter_column_forms(dialect, version))
+    return None
+
+
+def _postgresql_stop(tok, why: str) -> tuple[str, int, int]:
+    """The parse problem at `tok`: PostgreSQL's `why`, which MySQL does not have."""
+    return _stops_at(tok, f"PostgreSQL's {why}")
 
 
 #: ALTER TABLE operations that need what follows them (a name, a definition): a clause that
@@ -372,12 +442,28 @@ def _incomplete_clause(tokens: list, words: list[str]) -> tuple[str, int, int] |
     """An ALTER TABLE operation without its operand (`DROP COLUMN;`), or an index with an
     empty column list (`ADD INDEX i ()`, `CREATE INDEX i ON t ()`), as (message, offset,
     length): sqlglot reads them, MySQL and MariaDB refuse them (error 1064)."""
-    from sqlglot.tokens import TokenType
 
     if words[:1] == ["CREATE"] and "INDEX" in words[1:4]:
         return _incomplete_index(tokens, words)
+    for clause, comma in _alter_table_clauses(tokens, words):
+        if not clause and comma is not None:  # `DROP COLUMN a,` or `a,, b`
+            return _stops_at(comma, "an operation is missing after the comma")
+        if (missing := _missing_operand(tuple(t.text.upper() for t in clause))) is not None:
+            return _stops_at(clause[-1], missing)
+        if clause[:1] and clause[0].text.upper() == "ADD" and \
+                _INDEX_WORDS.intersection(t.text.upper() for t in clause) and \
+                (empty := _empty_column_list(clause)) is not None:
+            return empty
+    return None
+
+
+def _alter_table_clauses(tokens: list, words: list[str]) -> Iterator[tuple[list, object]]:
+    """An `ALTER TABLE name ...`'s clauses (the tokens between commas outside parentheses),
+    each with the comma before it (None for the first); nothing for another statement."""
+    from sqlglot.tokens import TokenType
+
     if words[:2] != ["ALTER", "TABLE"] or len(tokens) < 3:
-        return None
+        return
     i = 3
     while i + 1 < len(tokens) and tokens[i].token_type == TokenType.DOT:
         i += 2
@@ -390,15 +476,63 @@ def _incomplete_clause(tokens: list, words: list[str]) -> tuple[str, int, int] |
         if tok is not None and not (depth == 0 and kind == TokenType.COMMA):
             clause.append(tok)
             continue
-        if not clause and comma is not None:  # `DROP COLUMN a,` or `a,, b`
-            return _stops_at(comma, "an operation is missing after the comma")
-        if (missing := _missing_operand(tuple(t.text.upper() for t in clause))) is not None:
-            return _stops_at(clause[-1], missing)
-        if clause[:1] and clause[0].text.upper() == "ADD" and \
-                _INDEX_WORDS.intersection(t.text.upper() for t in clause) and \
-                (empty := _empty_column_list(clause)) is not None:
-            return empty
+        yield clause, comma
         clause, comma = [], tok
+
+
+#: The partitioning types after PARTITION BY [LINEAR]; MariaDB's SYSTEM_TIME is left alone.
+_PARTITION_TYPES = {"HASH", "KEY", "RANGE", "LIST"}
+
+
+def _incomplete_partitioning(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
+    """A CREATE / ALTER TABLE's `PARTITION BY` cut off (no type, no parenthesised expression
+    or column list, `PARTITIONS` without its number, a statement ending inside parentheses),
+    or RANGE / LIST partitioning without its partition definitions, as (message, offset,
+    length). Both servers refuse them: error 1064, and 1492 ("For RANGE partitions each
+    partition must be defined") for the latter (checked on MariaDB 10.11; MySQL 8.4 manual,
+    15.1.20 "CREATE TABLE Statement", partition_options, and 26.2.1 "RANGE Partitioning")."""
+    from sqlglot.tokens import TokenType
+
+    if words[:1] not in (["CREATE"], ["ALTER"]):
+        return None
+    depth, start = 0, None
+    for i, tok in enumerate(tokens):
+        depth += (tok.token_type == TokenType.L_PAREN) - (tok.token_type == TokenType.R_PAREN)
+        if depth == 0 and tok.token_type == TokenType.PARTITION_BY:  # one token
+            start = i + 1
+            break
+    if start is None:
+        return None
+    i = start + (words[start:start + 1] == ["LINEAR"])
+    if i >= len(words) or words[i] not in _PARTITION_TYPES:
+        if words[i:i + 1] == ["SYSTEM_TIME"]:
+            return None
+        return _stops_at(tokens[min(i, len(tokens)) - 1],
+                         "PARTITION BY needs HASH, KEY, RANGE or LIST")
+    kind, i = words[i], i + 1
+    if kind in ("RANGE", "LIST") and words[i:i + 1] == ["COLUMNS"]:
+        i += 1
+    if kind == "KEY" and words[i:i + 1] == ["ALGORITHM"]:
+        i += 3  # ALGORITHM = 1 | 2
+    if i >= len(tokens) or tokens[i].token_type != TokenType.L_PAREN:
+        return _stops_at(tokens[min(i, len(tokens)) - 1],
+                         f"{kind} partitioning needs its expression or columns in parentheses")
+    definitions = False
+    depth = 0
+    for j in range(i, len(tokens)):
+        kind_j = tokens[j].token_type
+        if kind_j == TokenType.L_PAREN and depth == 0 and j > i:
+            definitions = True
+        depth += (kind_j == TokenType.L_PAREN) - (kind_j == TokenType.R_PAREN)
+        if depth == 0 and words[j] in ("PARTITIONS", "SUBPARTITIONS") and (
+                j + 1 >= len(tokens) or tokens[j + 1].token_type != TokenType.NUMBER):
+            return _stops_at(tokens[j], f"{words[j]} needs a number")
+    if depth > 0:
+        return _stops_at(tokens[-1], "the statement ends inside parentheses")
+    if kind in ("RANGE", "LIST") and not definitions:
+        return _stops_at(tokens[-1], f"{kind} partitioning needs its partitions defined: error "
+                                     f"1492, For {kind} partitions each partition must be "
+                                     "defined")
     return None
 
 
