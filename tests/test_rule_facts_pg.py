@@ -1092,16 +1092,18 @@ def test_what_queues_behind_a_waiting_lock_matches_server(pg_db: str, sql: str,
     assert facts["queued_behind_text"].startswith("every read") == reads
 
 
-def _waits_behind(uri: str, sql: str, relation: str, probe: str) -> bool:
+def _waits_behind(uri: str, sql: str, relation: str, probe: str,
+                  hold: str | None = None) -> bool:
     """Whether `probe` waits while `sql` waits for its lock on `relation` (held by an open
-    ANALYZE's SHARE UPDATE EXCLUSIVE): seen in pg_locks, then by the probe's lock_timeout."""
+    transaction that ran `hold`, else ANALYZE's SHARE UPDATE EXCLUSIVE): seen in pg_locks,
+    then by the probe's lock_timeout."""
     import threading
     import time
 
     import psycopg
 
     holder = psycopg.connect(uri)
-    holder.execute(f"ANALYZE {relation}")
+    holder.execute(hold or f"ANALYZE {relation}")
     waiter = _connect(uri)
     thread = threading.Thread(target=waiter.execute, args=(f"BEGIN; {sql}; ROLLBACK",))
     thread.start()
@@ -1657,3 +1659,42 @@ def test_drop_owned_drops_what_the_role_still_owns(pg_db: str, before: str,
     (stmt,) = parse_sql("DROP OWNED BY lockwise_facts_owned").statements
     (action,) = compute_effect(stmt.tree, Context(catalog=catalog, pg_version=18)).actions
     assert action.facts["roles_reassigned"] is not owns
+
+
+_PARTED_INDEX = ("CREATE TABLE logs (id int, v int) PARTITION BY RANGE (id);\n"
+                 "CREATE TABLE logs_1 PARTITION OF logs FOR VALUES FROM (0) TO (100);\n"
+                 "CREATE UNIQUE INDEX logs_v ON logs (v, id);")
+
+
+@pytest.mark.parametrize(("probe", "waits"), [
+    ("INSERT INTO logs VALUES (2, 2)", False),
+    ("INSERT INTO logs VALUES (3, 3) ON CONFLICT DO NOTHING", False),
+    ("INSERT INTO logs VALUES (4, 4) ON CONFLICT (v, id) DO NOTHING", True),
+    ("SELECT * FROM logs WHERE id = 1", True),
+    ("UPDATE logs SET v = 5 WHERE id = 1", True),
+    ("DELETE FROM logs WHERE id = 1", True),
+    ("MERGE INTO logs USING (SELECT 6 AS id) s ON logs.id = s.id "
+     "WHEN NOT MATCHED THEN INSERT VALUES (6, 6)", True),
+    ("COPY logs FROM PROGRAM 'echo 7,7' WITH (FORMAT csv)", True),
+])
+def test_partitioned_index_set_tablespace_queues_all_but_a_plain_insert(
+        pg_db: str, probe: str, waits: bool) -> None:
+    """Behind ALTER INDEX <partitioned index> SET TABLESPACE waiting for ACCESS EXCLUSIVE on
+    it, an INSERT through the parent goes on (it opens only the partition's indexes) unless
+    its ON CONFLICT target infers the index; reads, UPDATE, DELETE, MERGE (which plan over
+    the parent's indexes) and COPY FROM (which opens them) wait. missing-lock-timeout says so."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    sql = "ALTER INDEX logs_v SET TABLESPACE pg_default"
+    with _connect(pg_db) as conn:
+        conn.execute(_PARTED_INDEX + "INSERT INTO logs VALUES (1, 1);")
+    assert _waits_behind(pg_db, sql, "logs_v", probe,
+                         hold="SELECT * FROM logs WHERE v = 1") is waits
+    migrations = [migration_from_text(_PARTED_INDEX, "0001_setup.sql"),
+                  migration_from_text(f"{sql};", "0002_change.sql")]
+    found = [f for f in lint_migrations(migrations, LintOptions(pg_version=18), Catalog()
+                                        )[-1].all_findings if f.rule == "missing-lock-timeout"]
+    assert len(found) == 1
+    assert "while it waits, every read and write but a plain INSERT on it queues behind it" \
+        in found[0].message, found[0].message

@@ -32,6 +32,7 @@ from lockwise.effects.foreign_keys import unindexed_fk_facts
 from lockwise.effects.identifiers import defined_names, identifier_facts, long_identifiers
 from lockwise.effects.locks import (
     blocks_text,
+    inserts_pass,
     lock_label,
     lock_name,
     queued_locks,
@@ -876,13 +877,16 @@ def effect_facts(effect: Effect, catalog: Catalog | None = None,
     the parent of a new partition) it does."""
     locks = effect.locks
     if not locks:
+        # an index held ACCESS EXCLUSIVE, its table unlocked (ALTER INDEX ... SET
+        # TABLESPACE): every query on the table queues all the same (but a plain INSERT,
+        # when the index is partitioned)
+        queued = queued_locks(effect, new_tables)
         return {"lock": None, "takes_access_exclusive": False, "access_exclusive_text": "",
                 "read_under_access_exclusive_text": "",
                 "rewrites_table": bool(effect.rewrites), "scans_table": bool(effect.scans),
                 "transactional": effect.transactional, "locks_text": "",
-                # an index held ACCESS EXCLUSIVE, its table unlocked (ALTER INDEX ... SET
-                # TABLESPACE): every query on the table queues all the same
-                **write_blocking_facts(queued_locks(effect, new_tables))}
+                **write_blocking_facts(queued, inserts_go_on=inserts_pass(effect)
+                                       if queued else ())}
     strongest = max(locks.values())
     exclusive = strongest is LockMode.ACCESS_EXCLUSIVE
     return {
@@ -1135,11 +1139,12 @@ def _release(s: StatementReport) -> None:
 
 def _printed_action(action: Action) -> Action:
     """An action with only the facts the printers read: what waits on a table one of whose
-    indexes it holds ACCESS EXCLUSIVE (`locks.blocked_work`)."""
+    indexes it holds ACCESS EXCLUSIVE, and which (`locks.blocked_work`, `lock_lines`)."""
     if action.facts.get("index_access_exclusive"):
         return Action(action.kind, {
             "index_access_exclusive": True, "table": action.facts.get("table", ""),
-            "index_exclusive_tables": action.facts.get("index_exclusive_tables") or ()})
+            "index_exclusive_tables": action.facts.get("index_exclusive_tables") or (),
+            "index": action.facts.get("index", ""), "target": action.facts.get("target", "")})
     if action.kind == "mysql_alter_table":  # the lock's label (effects/mysql_locks.py)
         return Action(action.kind, {key: action.facts[key]
                                     for key in ("table", "algorithm", "lock_level")})

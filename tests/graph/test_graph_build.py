@@ -1367,6 +1367,21 @@ FUNCTION_RENAMES = [
     ("CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;",
      "ALTER FUNCTION f(int) RENAME TO g; ALTER FUNCTION g(int) RENAME TO f;",
      "SELECT f(1);", None),
+    # moved to another schema: gone from the old one (unqualified, or named by it) ...
+    ("CREATE SCHEMA s; CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;",
+     "ALTER FUNCTION f(int) SET SCHEMA s;",
+     "SELECT f(1);", "function:public.f"),
+    ("CREATE SCHEMA s; CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;",
+     "ALTER ROUTINE f SET SCHEMA s;",
+     "CREATE TABLE t (a int DEFAULT public.f(1));", "function:public.f"),
+    # ... there in the new one; another overload stays in the old one
+    ("CREATE SCHEMA s; CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;",
+     "ALTER FUNCTION f(int) SET SCHEMA s;",
+     "SELECT s.f(1);", None),
+    ("CREATE SCHEMA s; CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;\n"
+     "CREATE FUNCTION f(a text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;",
+     "ALTER FUNCTION f(int) SET SCHEMA s;",
+     "SELECT f('x'::text);", None),
 ]
 
 
@@ -1388,7 +1403,8 @@ def test_the_function_rename_histories_run_on_postgres(pg_db: str) -> None:
 
     with psycopg.connect(pg_db, autocommit=True) as conn:
         for create, rename, later, gone in FUNCTION_RENAMES:
-            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public; "
+                         "DROP SCHEMA IF EXISTS s CASCADE")
             conn.execute(create)
             conn.execute(rename)
             if gone:
@@ -1505,6 +1521,9 @@ def test_the_uses_of_dropped_types_functions_and_sequences_fail_on_postgres(
     "CREATE TABLE IF NOT EXISTS items (m mood);",  # exists: not read
     "DROP TYPE IF EXISTS mood; DROP FUNCTION IF EXISTS label(text);",
     "SELECT lower(state) FROM items;",
+    # A function of the user's own named nextval takes no sequence: the server's only do.
+    "CREATE SCHEMA util; CREATE FUNCTION util.nextval(s text) RETURNS text LANGUAGE sql "
+    "AS $$ SELECT s $$; SELECT util.nextval('item_seq');",
 ])
 def test_what_is_not_a_use_of_a_dropped_type_or_function(tmp_path: Path, later: str) -> None:
     drops = "DROP TYPE mood; DROP FUNCTION label(text); DROP SEQUENCE item_seq;\n" \

@@ -3074,3 +3074,27 @@ def test_reindex_of_a_partitioned_table_holds_each_partitions_indexes(oracle, sq
     queued = queued_locks(effect)
     assert queued["the indexes of public.events_2025"] == L.ACCESS_EXCLUSIVE
     assert "public.events_2025" not in queued  # named by its held indexes, not its SHARE
+
+
+def test_reindex_of_a_partitioned_index_lists_under_it_then_takes_each_partition_in_turn(
+        oracle) -> None:
+    """REINDEX INDEX of a partitioned index: its first transaction holds the parent SHARE
+    and the partitioned index itself ACCESS EXCLUSIVE (a read through the parent, which
+    plans over it, holds it there), no partition; each partition is then held SHARE in its
+    own transaction (a writer of the second stops it there, the first's lock already gone).
+    Unlike REINDEX TABLE, which lists the partitions under SHARE at once. The parent's lock
+    line says so."""
+    from lockwise.effects.locks import lock_lines
+
+    sql = "REINDEX INDEX events_day"
+    listing = oracle.observe(EVENTS_INDEXED, sql,
+                             blocker="SELECT count(*) FROM events WHERE day = '2024-03-01'")
+    assert listing.index_locks.get("public.events_day") == L.ACCESS_EXCLUSIVE
+    assert listing.locks == {"public.events": L.SHARE}
+    later = oracle.observe(EVENTS_INDEXED, sql,
+                           blocker="LOCK TABLE ONLY events_2025 IN ROW EXCLUSIVE MODE")
+    assert later.locks == {"public.events_2025": L.SHARE}
+    effect = oracle.predict(EVENTS_INDEXED, sql, {}).effect
+    parent = next(held for rel, _, held, _ in lock_lines(effect) if rel == "public.events")
+    assert parent.startswith("index public.events_day while its partitions are listed"), parent
+    assert "one partition at a time" in parent

@@ -111,10 +111,27 @@ def queued_locks(effect: Effect, new: Container[str] = ()) -> dict[str, LockMode
                     locks.get(table) is M.ACCESS_EXCLUSIVE:
                 continue
             locks.pop(table, None)
-            name = f"index {index}" if index and not facts.get("index_exclusive_tables") \
-                else "the indexes"
-            locks[f"{name} of {table}" if table else name] = M.ACCESS_EXCLUSIVE
+            locks[_held_index_name(facts, table)] = M.ACCESS_EXCLUSIVE
     return locks
+
+
+def _held_index_name(facts: Mapping[str, object], table: str) -> str:
+    """How messages name the index(es) an action holds ACCESS EXCLUSIVE on `table`."""
+    index = facts.get("index") or ""
+    name = f"index {index}" if index and not facts.get("index_exclusive_tables") \
+        else "the indexes"
+    return f"{name} of {table}" if table else name
+
+
+def inserts_pass(effect: Effect) -> frozenset[str]:
+    """The partitioned indexes `effect` holds ACCESS EXCLUSIVE alone (ALTER INDEX ... SET
+    TABLESPACE of one), as `queued_locks` names them: behind the waiting request a plain
+    INSERT through the parent goes on (it opens only the partition's indexes), while reads,
+    UPDATE, DELETE, MERGE, COPY FROM and an INSERT whose ON CONFLICT target infers the index
+    wait (checked on the server)."""
+    return frozenset(_held_index_name(a.facts, str(a.facts.get("table") or ""))
+                     for a in effect.actions
+                     if a.facts.get("index_access_exclusive") and a.facts.get("index_partitioned"))
 
 
 def _indexes_held_text(effect: Effect) -> dict[str, str]:
@@ -122,13 +139,17 @@ def _indexes_held_text(effect: Effect) -> dict[str, str]:
     ACCESS EXCLUSIVE, what the reports say is held so: "its index(es)"; for REINDEX of a
     partitioned table or index, which works one partition a transaction (checked on the
     server), the parent's partitions' indexes in turn (its own SHARE only while they are
-    listed; its partitioned index is never held) and each partition's in its own turn."""
+    listed; its partitioned index never for REINDEX TABLE, only while the partitions are
+    listed for REINDEX INDEX of it) and each partition's in its own turn."""
     out: dict[str, str] = {}
     for facts in (a.facts for a in effect.actions if a.facts.get("index_access_exclusive")):
         in_turn = facts.get("index_exclusive_tables") or ()
         for table in _index_held_tables(facts):
             if not in_turn:
                 out[table] = "its index(es)"
+            elif table == facts.get("table") and facts.get("target") == "index":
+                out[table] = (f"index {facts.get('index')} while its partitions are listed (its "
+                              "own lock too), then its partitions' indexes one partition at a time")
             elif table == facts.get("table"):
                 out[table] = ("its partitions' indexes, one partition at a time (its own lock is "
                               "held only while its partitions are listed)")
@@ -212,19 +233,22 @@ _NO_WRITE_BLOCKING = MappingProxyType(
      "queued_behind_text": ""})
 
 
-def write_blocking_facts(locks: dict[str, LockMode],
-                         unwritten: Container[str] = ()) -> Mapping[str, object]:
+def write_blocking_facts(locks: dict[str, LockMode], unwritten: Container[str] = (),
+                         inserts_go_on: Container[str] = ()) -> Mapping[str, object]:
     """The locks of `locks` that queries queue behind, as messages name them:
     `write_blocking_text` ("SHARE on public.a, public.b") and `queued_behind_text` (what
     queues: every query behind ACCESS EXCLUSIVE, every write behind a weaker mode).
     `unwritten`: the relations no query writes (materialized views: only REFRESH changes
     them), behind which a mode weaker than ACCESS EXCLUSIVE queues no query (checked on the
-    server: a SELECT passes a queued EXCLUSIVE or SHARE on one). `blocks_queries`: reads or
-    writes queue; `blocks_writes`: writes do."""
+    server: a SELECT passes a queued EXCLUSIVE or SHARE on one). `inserts_go_on`: those
+    behind which a plain INSERT goes on (`inserts_pass`). `blocks_queries`: reads or writes
+    queue; `blocks_writes`: writes do."""
     by_mode: dict[LockMode, list[str]] = {}
     by_work: dict[str, list[str]] = {}
     for table, mode in locks.items():
         work = _queued_work(mode, table in unwritten)
+        if work is _EVERY_QUERY and table in inserts_go_on:
+            work = _ALL_BUT_INSERT
         if work:
             by_mode.setdefault(mode, []).append(table)
             by_work.setdefault(work, []).append(table)
@@ -240,14 +264,18 @@ def write_blocking_facts(locks: dict[str, LockMode],
                               for work, tables in sorted(by_work.items(), key=_severity)) \
             + " queue"
     return {"blocks_queries": True, "blocks_writes": _EVERY_WRITE in by_work
-            or _EVERY_QUERY in by_work, "write_blocking_text": waits,
+            or _EVERY_QUERY in by_work or _ALL_BUT_INSERT in by_work,
+            "write_blocking_text": waits,
             "queued_behind_text": queued}
 
 
 _EVERY_QUERY = "every read and write"
+#: Behind a partitioned index (`inserts_pass`); an INSERT whose ON CONFLICT target infers
+#: the index is no plain one.
+_ALL_BUT_INSERT = "every read and write but a plain INSERT"
 _EVERY_WRITE = "every write (reads go on)"
 _EVERY_READ = "every read"
-_SEVERITY = {_EVERY_QUERY: 0, _EVERY_READ: 1, _EVERY_WRITE: 2}
+_SEVERITY = {_EVERY_QUERY: 0, _ALL_BUT_INSERT: 1, _EVERY_READ: 2, _EVERY_WRITE: 3}
 
 
 def _severity(group: tuple[str, list[str]]) -> int:

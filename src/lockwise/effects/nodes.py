@@ -261,6 +261,17 @@ def nextval_sequence(expr: object) -> str | None:
     return None
 
 
+#: The server's functions whose first argument names a sequence (`nextval('s')`): they draw
+#: from or set it, each holding it ROW EXCLUSIVE until commit (checked on the server).
+SEQUENCE_FUNCTIONS = frozenset({"nextval", "setval", "currval"})
+
+
+def is_sequence_call(names: list[str]) -> bool:
+    """Whether a call's name (`nextval`, `pg_catalog.setval`) is one of the server's
+    sequence functions: a function of the user's own schema of that name takes none."""
+    return bool(names) and names[-1] in SEQUENCE_FUNCTIONS and names[:-1] in ([], ["pg_catalog"])
+
+
 def sequence_argument(call: dict) -> str | None:
     """The sequence (qualified) function call `call` (a FuncCall: nextval, setval ...) names
     by its first argument, when that is a constant (`'s'`, `'app.s'::regclass`)."""

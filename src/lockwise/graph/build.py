@@ -921,7 +921,7 @@ class _Builder:
                 self.full_tables.discard(action.facts.get("table", ""))
             elif action.kind == "drop_schema" and action.facts.get("cascade"):
                 self._drop_schema(str(action.facts.get("schema", "")), loc)
-            elif action.kind == "rename_other" and \
+            elif action.kind in ("rename_other", "set_schema") and \
                     str(action.facts.get("object", "")).startswith("function:"):
                 self._rename_routine(key, loc, action.facts, stmt.tree)
             elif action.kind == "do_block":
@@ -996,8 +996,9 @@ class _Builder:
 
     def _rename_routine(self, key: str, loc: Location, facts: Mapping[str, object],
                         tree: dict) -> None:
-        """ALTER FUNCTION / PROCEDURE / ROUTINE ... RENAME TO moves the one overload it names
-        (overloads share a name): the old name is gone once no overload made here has it."""
+        """ALTER FUNCTION / PROCEDURE / ROUTINE ... RENAME TO or SET SCHEMA moves the one
+        overload it names (overloads share a name): the old name is gone once no overload
+        made here has it."""
         old, new = str(facts["object"]), str(facts.get("new_object", ""))
         routine = unwrap(unwrap(tree)[1].get("object") or {})[1]
         known = self.overloads.get(old)

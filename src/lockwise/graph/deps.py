@@ -11,7 +11,14 @@ from collections.abc import Callable
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.scopes import Scope, ScopedResolver, alias_of
 from lockwise.catalog.search_path import lookup_schemas
-from lockwise.effects.nodes import object_name, range_var, sequence_argument, strings, unwrap
+from lockwise.effects.nodes import (
+    is_sequence_call,
+    object_name,
+    range_var,
+    sequence_argument,
+    strings,
+    unwrap,
+)
 
 
 def _node(node: dict | None, kind: str) -> dict:
@@ -165,9 +172,6 @@ def gone_columns(tree: dict, catalog: Catalog, gone: Callable[[str, str], bool],
 #: TYPE's objects) or not (a column's, an argument's, a cast's, a function's result).
 _TYPE_NAME_KEYS = frozenset({"TypeName", "typeName", "argType", "returnType", "ofTypename"})
 
-#: Functions whose first argument names a sequence (`nextval('s')`).
-_SEQUENCE_FUNCTIONS = frozenset({"nextval", "setval", "currval"})
-
 
 def gone_routines(tree: dict, gone: Callable[[str], bool]) -> list[str]:
     """The types (`type:s.t`, domains too), functions (`function:s.f`) and sequences
@@ -219,7 +223,7 @@ def gone_routines(tree: dict, gone: Callable[[str], bool]) -> list[str]:
                     note(f"function:{object_name(names)}")
                 elif names[0] not in builtin:
                     _note_call(names[0], gone, note)
-                if names[-1] in _SEQUENCE_FUNCTIONS and (seq := sequence_argument(value)):
+                if is_sequence_call(names) and (seq := sequence_argument(value)):
                     note(f"sequence:{seq}")
     return list(found)
 

@@ -120,7 +120,9 @@ def reindex(b: Builder, stmt: dict) -> None:
         b.transactional = False
     # REINDEX TABLE lists a partitioned table's partitions under SHARE in its first
     # transaction, CONCURRENTLY or not (find_all_inheritors): writers of any partition wait
-    # for it, and it for them (checked on the server). REINDEX INDEX lists the index's parts.
+    # for it, and it for them (checked on the server). REINDEX INDEX lists the index's parts:
+    # its first transaction holds the parent SHARE and the partitioned index ACCESS
+    # EXCLUSIVE, no partition; each partition is held in its own turn (checked on the server).
     listed_share = kind == "REINDEX_OBJECT_TABLE" or not concurrently
     partitioned = partition_by_partition(
         b, table, L.SHARE if listed_share else L.SHARE_UPDATE_EXCLUSIVE)

@@ -12,6 +12,7 @@ from lockwise.effects.nodes import (
     const_value,
     expression_sql,
     is_constant_true,
+    is_sequence_call,
     range_var,
     regclass_name,
     relations_in,
@@ -347,7 +348,7 @@ def select(b: Builder, stmt: dict) -> None:
         names = strings(body.get("funcname")) if kind == "FuncCall" else None
         if names:
             functions.append(names[-1])
-            if names[-1] in _SEQUENCE_FUNCTIONS and names[:-1] in ([], ["pg_catalog"]):
+            if is_sequence_call(names):
                 _lock_sequence(b, body)
             if names[-1] in SESSION_ADVISORY_FUNCTIONS and names[:-1] in ([], ["pg_catalog"]):
                 args = [expression_sql(a) for a in body.get("args") or ()]
@@ -366,16 +367,11 @@ SESSION_ADVISORY_FUNCTIONS = frozenset({
     "pg_advisory_unlock_all"})
 
 
-#: Functions that draw from or set the sequence their first argument names: each holds it
-#: ROW EXCLUSIVE until commit, so an ALTER SEQUENCE with options (SHARE ROW EXCLUSIVE) or a
-#: DROP waits (checked on the server).
-_SEQUENCE_FUNCTIONS = frozenset({"nextval", "setval", "currval"})
-
-
 def _lock_sequence(b: Builder, call: dict) -> None:
     """The lock of a nextval / setval / currval `call` on the sequence it names as a
     constant, or by `pg_get_serial_sequence('table', 'column')` of a serial or identity
-    column the catalog knows; any other expression is not followed."""
+    column the catalog knows; any other expression is not followed. ROW EXCLUSIVE until
+    commit: an ALTER SEQUENCE with options (SHARE ROW EXCLUSIVE) or a DROP waits."""
     sequence = sequence_argument(call) or _serial_sequence_of(b, (call.get("args") or [None])[0])
     if sequence:
         b.lock(sequence, L.ROW_EXCLUSIVE)

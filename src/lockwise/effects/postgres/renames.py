@@ -142,15 +142,16 @@ _RENAMED_KINDS = {"OBJECT_TYPE": "type", "OBJECT_DOMAIN": "type", "OBJECT_FUNCTI
                   "OBJECT_SEQUENCE": "sequence"}
 
 
-def renamed_object(rtype: str, names: list[str], new: str) -> dict:
+def renamed_object(rtype: str, names: list[str], new: str, new_schema: str = "") -> dict:
     """The object keys of a renamed type, domain, function or sequence before and after
     (`object`, `new_object`: "type:public.mood", "type:public.feeling"); none for other
-    objects. The new name is in the old one's schema."""
+    objects. The new name is in `new_schema` (SET SCHEMA), else in the old one's schema."""
     kind = _RENAMED_KINDS.get(rtype)
     if kind is None or not names or not names[-1] or not new:
         return {}
     old = names[0] if rtype == "OBJECT_SEQUENCE" else object_name(names)
-    return {"object": f"{kind}:{old}", "new_object": f"{kind}:{old.split('.', 1)[0]}.{new}"}
+    schema = new_schema or old.split(".", 1)[0]
+    return {"object": f"{kind}:{old}", "new_object": f"{kind}:{schema}.{new}"}
 
 
 def _rename_object_names(stmt: dict) -> list[str]:
@@ -168,6 +169,8 @@ def _rename_object_names(stmt: dict) -> list[str]:
     return []
 
 
+_ROUTINES = frozenset({"OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"})
+
 _SCHEMA_MOVABLE = {"OBJECT_TABLE": "table", "OBJECT_VIEW": "view", "OBJECT_MATVIEW": "view",
                    "OBJECT_FOREIGN_TABLE": "table"}
 
@@ -176,10 +179,15 @@ def set_schema(b: Builder, stmt: dict) -> None:
     kind = _SCHEMA_MOVABLE.get(stmt.get("objectType", ""))
     schema = stmt.get("newschema", "")
     if kind is None:
-        if stmt.get("objectType") == "OBJECT_SEQUENCE":  # (checked on the server)
+        rtype = stmt.get("objectType", "")
+        if rtype == "OBJECT_SEQUENCE":  # (checked on the server)
             b.lock(range_var(stmt.get("relation"))[0], L.ACCESS_EXCLUSIVE)
-        b.act("set_schema", object_type=stmt.get("objectType", "").replace("OBJECT_", "").lower(),
-              new_schema=schema)
+        # A function's overload moves under its name to `schema` (the conflict graph follows
+        # it as a rename: the old schema's name is gone once no overload keeps it).
+        names = _rename_object_names(stmt) if rtype in _ROUTINES else []
+        moved = renamed_object(rtype, names, names[-1], schema) if names else {}
+        b.act("set_schema", object_type=rtype.replace("OBJECT_", "").lower(),
+              new_schema=schema, **moved)
         return
     table, qualified = range_var(stmt.get("relation"))
     b.lock(table, L.ACCESS_EXCLUSIVE)
