@@ -315,3 +315,36 @@ def test_sqitch_change_inserted_before_deployed_ones_is_explained(tmp_path) -> N
     changed = state.having(CHANGED)
     assert [v.version for v in changed] == ["0002"]
     assert "add new changes at the end of sqitch.plan" in changed[0].detail
+
+
+@pytest.mark.parametrize("name, text, transactional", [
+    # dbmate gives each direction its own options (UpOptions / DownOptions): the up's
+    # transaction:false leaves the down in a transaction, the down's own one takes it out.
+    ("01_a.sql", "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n"
+                 "-- migrate:down\nDROP INDEX i;\nDROP TABLE u;\n", True),
+    ("01_a.sql", "-- migrate:up\nCREATE INDEX i ON t (a);\n"
+                 "-- migrate:down transaction:false\nDROP INDEX i;\nDROP TABLE u;\n", False),
+    # dbmate reads the option exactly: any other spelling runs in a transaction.
+    ("01_a.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down transaction:FALSE\nSELECT 2;\n",
+     True),
+    # lockwise's own marker covers the whole file, down included.
+    ("01_a.sql", "-- lockwise: no-transaction\n-- migrate:up\nSELECT 1;\n"
+                 "-- migrate:down\nSELECT 2;\n", False),
+    # sql-migrate: -- +migrate Down notransaction is the down's own.
+    ("01_a.sql", "-- +migrate Up notransaction\nSELECT 1;\n-- +migrate Down\nSELECT 2;\n",
+     True),
+    ("01_a.sql", "-- +migrate Up\nSELECT 1;\n-- +migrate Down notransaction\nSELECT 2;\n",
+     False),
+    # goose: NO TRANSACTION is the file's, both directions.
+    ("01_a.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nSELECT 1;\n-- +goose Down\n"
+                 "SELECT 2;\n", False),
+])
+def test_a_down_section_runs_in_a_transaction_as_its_tool_runs_it(
+        tmp_path, name: str, text: str, transactional: bool) -> None:
+    from lockwise.discover import discover
+    from lockwise.executor.plan import down_plan
+
+    (tmp_path / name).write_text(text)
+    (migration,) = discover(tmp_path)
+    assert migration.down_sql is not None
+    assert down_plan(migration, 16).transactional is transactional

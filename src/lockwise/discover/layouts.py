@@ -40,6 +40,11 @@ _LOCKWISE_NO_TX = lazy_compile(r"^\s*--\s*lockwise:\s*no-transaction\b",
                                re.IGNORECASE | re.MULTILINE)
 
 
+def lockwise_no_transaction(sql: str) -> bool:
+    """Whether lockwise's own no-transaction marker sits in the head of `sql`."""
+    return _LOCKWISE_NO_TX.search(sql[:4096]) is not None
+
+
 def _no_transaction_marker(sql: str) -> bool:
     head = sql[:4096]
     # Every marker says "transaction" or (Atlas's) "txmode": a file without either skips the

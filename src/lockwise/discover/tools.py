@@ -121,6 +121,22 @@ def _dbmate_options(rest: str) -> dict[str, str]:
     return options
 
 
+def down_section_no_transaction(layout: str, down_sql: str) -> bool | None:
+    """Whether the down section's own marker line runs it outside a transaction, for the
+    tools whose directions each carry their own option (dbmate's `DownOptions`, sql-migrate's
+    `-- +migrate Down notransaction`); None for the others, where the file's marker covers
+    both directions."""
+    markers = {"dbmate": _DBMATE_MARKER, "sql-migrate": _SQL_MIGRATE_SECTION}.get(layout)
+    if markers is None:
+        return None
+    down = next((m for m in markers.finditer(down_sql) if m.group(1).lower() == "down"), None)
+    if down is None:
+        return False
+    if layout == "dbmate":
+        return _dbmate_options(down.group(2)).get("transaction") == "false"
+    return "notransaction" in down.group(2).lower()
+
+
 def split_goose(text: str) -> tuple[str, str | None, bool]:
     """(up SQL, down SQL or None, no_transaction) of a goose file, lines kept true."""
     from lockwise.discover.layouts import _no_transaction_marker
