@@ -382,6 +382,23 @@ def test_reindex_of_a_partitioned_table_names_each_index_to_rebuild_instead() ->
             quiet, setup=setup, in_transaction=False)
 
 
+@pytest.mark.parametrize("sql, says", [
+    # One table: SHARE on it and ACCESS EXCLUSIVE on its indexes for the whole rebuild.
+    ("REINDEX TABLE events_2024;", "every query on the table waits for the whole rebuild"),
+    # A partitioned table or index, a schema: each partition (table) in its own transaction,
+    # so a query waits for its partition's (table's) rebuild only (checked on the server:
+    # tests/oracle, reindex of partitioned tables and indexes).
+    ("REINDEX TABLE events;", "rebuilds one partition at a time"),
+    ("REINDEX INDEX events_day;", "rebuilds one partition at a time"),
+    ("REINDEX SCHEMA public;", "rebuilds one table at a time"),
+])
+def test_reindex_without_concurrently_says_what_waits_for_how_long(sql: str, says: str) -> None:
+    setup = EVENTS + "CREATE INDEX events_day ON events (day);"
+    (found,) = [f for f in findings(sql, setup=setup, in_transaction=False)
+                if f.rule == "reindex-without-concurrently"]
+    assert says in found.message, found.message
+
+
 def test_index_on_partitioned_table_is_not_safe() -> None:
     # It takes SHARE on every partition for the whole build; the plain-table rule's advice
     # (CONCURRENTLY) is refused on a partitioned table, so the partitioned rule speaks instead.

@@ -140,8 +140,26 @@ def reindex(b: Builder, stmt: dict) -> None:
           name=(rel if qualified else rel.split(".", 1)[-1]) if rel else stmt.get("name") or "",
           table_is_new=b.ctx.table_is_new(table) if table else False,
           partitioned_table=partitioned,
+          rebuild_text=_rebuild_text(kind, partitioned),
           partitioned_reindex_sql=partitioned_reindex_sql(b.ctx.catalog, table, qualified)
           if partitioned and kind == "REINDEX_OBJECT_TABLE" else "")
+
+
+def _rebuild_text(kind: str, partitioned: bool) -> str:
+    """How a plain REINDEX holds what it rebuilds, and who waits (checked on the server):
+    SHARE on the table and ACCESS EXCLUSIVE on each index, which every query that plans with
+    the table opens; a partitioned table's or index's partitions, and a schema's or
+    database's tables, each in a transaction of its own."""
+    held = ("under a SHARE lock on {0} and an ACCESS EXCLUSIVE lock on each index it "
+            "rebuilds there: every query that reaches {0} waits while its indexes are "
+            "rebuilt, reads included")
+    if kind in ("REINDEX_OBJECT_SCHEMA", "REINDEX_OBJECT_DATABASE"):
+        return "rebuilds one table at a time, each " + held.format("that table")
+    if partitioned:
+        return "rebuilds one partition at a time, each " + held.format("that partition")
+    return ("rebuilds under a SHARE lock on the table and an ACCESS EXCLUSIVE lock on each "
+            "index it rebuilds: every query on the table waits for the whole rebuild, reads "
+            "included")
 
 
 def _indexes_held_on(catalog: Catalog, table: str, index: str) -> tuple[str, ...]:
