@@ -3051,10 +3051,12 @@ def test_effect_matches_server(oracle, case: Case) -> None:
 def test_reindex_of_a_partitioned_table_holds_each_partitions_indexes(oracle, sql: str) -> None:
     """REINDEX of a partitioned table (or of its partitioned index) rebuilds each partition's
     indexes in that partition's own transaction, holding them ACCESS EXCLUSIVE: reads of the
-    partition wait then (and reads through the parent, which open them), while the parent's
-    own partitioned index is never held so. The model held the parent's indexes, so the
-    report said reads of each partition go on. Observed at each partition's turn (a reader
-    of the partition holds it there)."""
+    partition wait then (and reads through the parent, which open them). At the partitions'
+    turns the parent's own partitioned index is not held (REINDEX INDEX holds it ACCESS
+    EXCLUSIVE only in its first transaction, while it lists the partitions: see
+    test_reindex_of_a_partitioned_index_lists_under_it_then_takes_each_partition_in_turn).
+    The model held the parent's indexes, so the report said reads of each partition go on.
+    Observed at each partition's turn (a reader of the partition holds it there)."""
     from lockwise.catalog.model import Catalog
     from lockwise.catalog.replay import apply_statement
     from lockwise.effects.locks import index_held_exclusive, queued_locks
