@@ -129,3 +129,23 @@ def test_replace_view_refused_as_the_server_refuses(pg_db: str, query: str,
             server_error = str(exc).splitlines()[0]
     assert server_error == error
     assert bool(refused) == (error is not None)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("setup", [
+    "CREATE TABLE p (a int, b int); CREATE TABLE c (x int, b int) INHERITS (p);"
+    " ALTER TABLE p ADD COLUMN z int;",
+    "CREATE TABLE p (a int, b int); CREATE TABLE c (LIKE p, x int);",
+    "CREATE TYPE ct AS (q int, r text); CREATE TABLE c OF ct;",
+    "CREATE TABLE c (a int, b int); ALTER TABLE c DROP COLUMN a, ADD COLUMN a int;",
+])
+def test_star_expands_in_the_servers_order(pg_db: str, setup: str) -> None:
+    sql = setup + "CREATE VIEW v AS SELECT * FROM c;"
+    names = _replayed(sql).tables["public.v"].column_names
+    assert names is not None
+    with _server(pg_db) as conn:
+        conn.execute(sql)
+        server = tuple(r[0] for r in conn.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'v'::regclass AND attnum > 0"
+            " ORDER BY attnum"))
+    assert names == server

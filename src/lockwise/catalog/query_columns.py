@@ -6,6 +6,9 @@ literals, `count(*)`, `now()` and the current date and time. Anything else (anot
 an operator, a subquery, a join USING whose merged column may take another type) leaves the
 whole result unknown: the replay then records no column rather than a wrong one. The server
 copies no NOT NULL, default or constraint into such a table (checked on the server).
+
+The names alone (`result_names`, what a view's columns are called) are known more often: a
+column's name does not depend on its type, only `*` needs the catalog.
 """
 
 from __future__ import annotations
