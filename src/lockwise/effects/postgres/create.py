@@ -222,9 +222,24 @@ def _replaced_columns(b: Builder, view: str, stmt: dict) -> dict:
             return {}
         change = (f'its column "{retyped[0][0].name}" would change type from '
                   f"{retyped[0][0].type_text} to {retyped[0][1].type_text}")
+    from lockwise.effects.nodes import PrintedSql
+    from lockwise.parse.quoting import quote_ident
+
     return {"view_columns_refused": True, "view_column_change": change,
-            "view_columns_text": ", ".join(old.column_names),
-            "new_view_columns_text": ", ".join(new)}
+            "view_columns": old.column_names, "view_columns_text": ", ".join(old.column_names),
+            "new_view_columns_text": ", ".join(new),
+            # The statement again, as CREATE VIEW after a DROP VIEW (printed when shown).
+            "view_aliases_sql": f" ({', '.join(map(quote_ident, aliases))})" if aliases else "",
+            "view_query_sql": PrintedSql(query, "-- (the new query)\n"),
+            "view_dependents_note": _dependents_note(b.ctx.catalog.views_over(view))}
+
+
+def _dependents_note(views: list[str]) -> str:
+    """A comment line naming the views over a view to be dropped ("" for none)."""
+    if not views:
+        return ""
+    return (f"-- Over it, dropped first (the farthest first) and created again after: "
+            f"{', '.join(reversed(views))}\n")
 
 
 def create_function(b: Builder, stmt: dict) -> None:
