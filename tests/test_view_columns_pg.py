@@ -149,3 +149,29 @@ def test_star_expands_in_the_servers_order(pg_db: str, setup: str) -> None:
             "SELECT attname FROM pg_attribute WHERE attrelid = 'v'::regclass AND attnum > 0"
             " ORDER BY attnum"))
     assert names == server
+
+
+@pytest.mark.postgres
+def test_the_instead_runs_on_the_server(pg_db: str) -> None:
+    """Each bad example of replace-view-changes-columns is refused by the server, and what the
+    finding suggests (DROP VIEW, CREATE VIEW with the statement's query and column list, in
+    one transaction; the views over it named) runs where it was refused."""
+    import psycopg
+
+    from test_instead_quoting import statements_text
+    from test_rule_examples import RULES, findings_for
+
+    (rule,) = [r for r in RULES if r.id == "replace-view-changes-columns"]
+    bad = [e for e in rule.examples if e.bad]
+    assert bad
+    for number, example in enumerate(bad):
+        (finding,) = [f for f in findings_for(example, rule) if f.rule == rule.id]
+        with _server(pg_db) as conn:
+            conn.execute(f"CREATE SCHEMA s{number}; SET search_path = s{number}")
+            conn.execute(example.setup)
+            with pytest.raises(psycopg.errors.InvalidTableDefinition):
+                conn.execute(example.sql)
+            sql = statements_text(finding.instead)
+            if "Over it" in finding.instead:  # the views over it go first
+                conn.execute("DROP VIEW user_emails")
+            conn.execute(sql)
