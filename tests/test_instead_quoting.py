@@ -44,11 +44,14 @@ NAMES: dict[str, object] = {
     "new_value": "It's new", "old_value": "Old", "value": "5s",
     "uses_enum_value_added_in_transaction": ("New",),
     "used_by_views": ("App.V_Users",), "used_by_views_text": "App.V_Users",
+    "view_columns": ("Id", "displayName"), "view_columns_text": "Id, displayName",
     "used_by_generated": ("Total",), "used_by_generated_text": "Total",
 }
 
 #: SQL text facts, as the effect model writes them.
 SQL_TEXT: dict[str, object] = {
+    "view_aliases_sql": ' ("Id", "Name")', "view_query_sql": 'SELECT "Id", name FROM "App"."User"',
+    "view_dependents_note": "-- Over it, dropped first: App.V_Users\n",
     "advisory_xact_lock_sql": "SELECT pg_advisory_xact_lock(hashtext('Backfill'));",
     "advisory_unlock_sql": "SELECT pg_advisory_unlock(hashtext('Backfill'));",
     "type_text": "numeric(10,2)", "new_type_text": "bigint", "column_type_sql": "text",
@@ -116,7 +119,8 @@ EXPECTED: dict[str, list[str]] = {
 EXPECTED["tables"] = [part for name in NAMES["tables"] for part in name.split(".", 1)]
 for text, items in (("columns_text", "columns"), ("ref_columns_text", "ref_columns"),
                     ("pk_nullable_columns_text", "pk_nullable_columns"),
-                    ("partition_key_text", "partition_key")):
+                    ("partition_key_text", "partition_key"),
+                    ("view_columns_text", "view_columns")):
     EXPECTED[text] = list(NAMES[items])
 
 

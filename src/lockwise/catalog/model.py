@@ -267,6 +267,10 @@ class Table:
     #: Names of its rules (CREATE RULE), so that a DROP RULE IF EXISTS of one a fully known
     #: table lacks is known to do nothing.
     rules: tuple[str, ...] = ()
+    #: For a view: its columns' names in order, as PostgreSQL named them, when the replay is
+    #: sure of every one (`query_columns.result_names`); None otherwise. CREATE OR REPLACE
+    #: VIEW may only add columns after them. A tuple, replaced whole (forks share it).
+    column_names: tuple[str, ...] | None = None
     #: For a view or materialized view: the relations its query reads (qualified).
     sources: tuple[str, ...] = ()
     #: For a view or materialized view: the (relation, column) pairs its query uses, `*`

@@ -6,9 +6,15 @@ literals, `count(*)`, `now()` and the current date and time. Anything else (anot
 an operator, a subquery, a join USING whose merged column may take another type) leaves the
 whole result unknown: the replay then records no column rather than a wrong one. The server
 copies no NOT NULL, default or constraint into such a table (checked on the server).
+
+The names alone (`result_names`, what a view's columns are called) are known more often: a
+column's name does not depend on its type, only `*` needs the catalog.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
 
 from lockwise.catalog.model import Catalog, Column, Table
 from lockwise.effects.nodes import range_var, strings, unwrap
@@ -16,11 +22,11 @@ from lockwise.effects.nodes import range_var, strings, unwrap
 #: alias -> the table of a FROM item (None: a subquery, function or table whose columns are
 #: not known for sure).
 _Scope = dict[str, "Table | None"]
+_T = TypeVar("_T")
 
 #: The SQL-standard functions written without parentheses whose type is fixed.
-_VALUE_FUNCTIONS = {"SVFOP_CURRENT_DATE": ("current_date", "date"),
-                    "SVFOP_CURRENT_TIMESTAMP": ("current_timestamp", "timestamptz"),
-                    "SVFOP_LOCALTIMESTAMP": ("localtimestamp", "timestamp")}
+_VALUE_FUNCTIONS = {"SVFOP_CURRENT_DATE": "date", "SVFOP_CURRENT_TIMESTAMP": "timestamptz",
+                    "SVFOP_LOCALTIMESTAMP": "timestamp"}
 #: Functions whose result type does not depend on their arguments.
 _FUNCTION_TYPES = {"count": "int8", "now": "timestamptz"}
 _INT8_MAX = 2**63 - 1
@@ -41,17 +47,114 @@ def result_columns(catalog: Catalog, query: object, names: list[str]) -> list[Co
     return columns if len({c.name for c in columns}) == len(columns) else None
 
 
+def result_names(catalog: Catalog, query: object, names: list[str]) -> list[str] | None:
+    """The names of the columns a view defined by `query` gets, in order, as PostgreSQL names
+    them (an alias; a column reference's column; a function's name; a cast's inner name, or
+    its type's; `?column?` for an operator or constant), `names` (CREATE VIEW v (a, b) AS)
+    renaming the first ones. None when any one is not known for sure (a `*` over a relation
+    whose columns the catalog does not know whole, an expression `_figure` does not name),
+    or the server would refuse the statement (more names than columns, a name twice)."""
+    kind, body = unwrap(query)
+    found = _select_names(catalog, body) if kind == "SelectStmt" else None
+    if found is None or len(names) > len(found):
+        return None
+    found[:len(names)] = names
+    return found if len(set(found)) == len(found) else None
+
+
+def _select_names(catalog: Catalog, stmt: dict) -> list[str] | None:
+    if stmt.get("op") not in (None, "SETOP_NONE"):  # named after the left side
+        return _select_names(catalog, stmt.get("larg") or {})
+    if stmt.get("valuesLists"):
+        first = unwrap(stmt["valuesLists"][0])[1].get("items") or ()
+        return [f"column{i}" for i in range(1, len(first) + 1)]
+    from_items: tuple[_Scope, list[Table | None]] | None = None  # looked up for a `*` only
+    out: list[str] = []
+    for target in stmt.get("targetList") or ():
+        _, res = unwrap(target)
+        name = res.get("name")
+        if name is not None:
+            out.append(name)
+            continue
+        if from_items is None and _is_star(res):
+            from_items = _from_scope(catalog, stmt)
+        tables = _star_tables(res, *from_items) if from_items is not None else None
+        found = _expand(tables, lambda t: _star_names(catalog, t)) if tables is not None \
+            else _result_name(res.get("val"))
+        if found is None:
+            return None
+        if isinstance(found, str):
+            out.append(found)
+        else:
+            out.extend(found)
+    return out
+
+
+def _expand(tables: list[Table | None], each: Callable[[Table | None], list[_T] | None],
+            ) -> list[_T] | None:
+    """What a `*` over `tables` gives, `each` giving one table's part; None when any
+    table's is not known."""
+    out: list[_T] = []
+    for table in tables:
+        part = each(table)
+        if part is None:
+            return None
+        out.extend(part)
+    return out
+
+
+def _from_scope(catalog: Catalog, stmt: dict) -> tuple[_Scope, list[Table | None]]:
+    """The FROM items of `stmt` by alias, and in order (for `*`: None where its columns are
+    not followed)."""
+    scope: _Scope = {}
+    order: list[Table | None] = []
+    ctes = {unwrap(c)[1].get("ctename") for c in (stmt.get("withClause") or {}).get("ctes") or ()}
+    for item in stmt.get("fromClause") or ():
+        if not _from_item(catalog, item, scope, order, ctes):
+            order.append(None)  # `*` over it is not known
+    return scope, order
+
+
+def _star_tables(res: dict, scope: _Scope,
+                 order: list[Table | None]) -> list[Table | None] | None:
+    """The relations a select-list `*` or `alias.*` expands over ([None] for one not
+    followed); None when `res` is no `*`."""
+    if not _is_star(res):
+        return None
+    fields = strings(unwrap(res.get("val"))[1].get("fields"))
+    return order if len(fields) == 1 else [scope.get(fields[-2])]
+
+
+def _is_star(res: dict) -> bool:
+    """Whether select-list item `res` is a `*` or `alias.*` (cheaply: most are not)."""
+    kind, body = unwrap(res.get("val"))
+    fields = body.get("fields") if kind == "ColumnRef" else None
+    return bool(fields) and "A_Star" in fields[-1]
+
+
+def _star_columns(catalog: Catalog, table: Table | None) -> list[Column] | None:
+    """The columns `*` gives over `table`: those of a table the catalog fully knows, or of a
+    view or materialized view whose columns it knows (whole or not at all)."""
+    if table is None or not (catalog.fully_known(table.name) is not None or table.kind in (
+            "view", "matview") and bool(table.columns) and catalog.sure_of(table.name)):
+        return None
+    return [_copy(c) for c in table.columns.values()]
+
+
+def _star_names(catalog: Catalog, table: Table | None) -> list[str] | None:
+    """The names `*` gives over `table` (a view's known even when their types are not)."""
+    if table is not None and table.column_names is not None and catalog.sure_of(table.name):
+        return list(table.column_names)
+    columns = _star_columns(catalog, table)
+    return [c.name for c in columns] if columns is not None else None
+
+
 def _select(catalog: Catalog, stmt: dict) -> list[Column] | None:
     if stmt.get("op") not in (None, "SETOP_NONE"):
         return _set_operation(catalog, stmt)
     if stmt.get("valuesLists"):
         return _values(stmt["valuesLists"])
-    scope: _Scope = {}
-    order: list[Table | None] = []  # FROM items in order, for `*`
-    ctes = {unwrap(c)[1].get("ctename") for c in (stmt.get("withClause") or {}).get("ctes") or ()}
-    for item in stmt.get("fromClause") or ():
-        if not _from_item(catalog, item, scope, order, ctes):
-            order.append(None)  # `*` over it is not known
+    scope, order = _from_scope(catalog, stmt)
     out: list[Column] = []
     for target in stmt.get("targetList") or ():
         _, res = unwrap(target)
@@ -95,9 +198,7 @@ def _from_item(catalog: Catalog, node: object, scope: _Scope, order: list[Table 
             table = catalog.known_table(range_var(body)[0])
             known = table if table is not None and table.kind in _READ_KINDS else None
         scope[alias or name] = known
-        order.append(known if known is not None and (
-            catalog.fully_known(known.name) is not None or known.kind in ("view", "matview")
-            and bool(known.columns) and catalog.sure_of(known.name)) else None)
+        order.append(known)
         return True
     if kind == "JoinExpr":
         left = _from_item(catalog, body.get("larg"), scope, order, ctes)
@@ -118,18 +219,9 @@ def _target(catalog: Catalog, res: dict, scope: _Scope,
             order: list[Table | None]) -> list[Column] | None:
     """The columns one select-list item gives: several for a `*`."""
     expr = res.get("val")
-    kind, body = unwrap(expr)
-    fields = strings(body.get("fields")) if kind == "ColumnRef" else []
-    if fields[-1:] == ["*"]:
-        if len(fields) == 1:
-            tables = order
-        elif (table := scope.get(fields[-2])) is not None:
-            tables = [catalog.fully_known(table.name)]
-        else:
-            return None
-        if any(t is None for t in tables):
-            return None
-        return [_copy(c) for t in tables if t is not None for c in t.columns.values()]
+    tables = _star_tables(res, scope, order)
+    if tables is not None:
+        return _expand(tables, lambda t: _star_columns(catalog, t))
     column = _expression(catalog, expr, scope)
     name = res.get("name") or _result_name(expr)
     if column is None or name is None:
@@ -160,7 +252,7 @@ def _expression(catalog: Catalog, expr: object, scope: _Scope) -> Column | None:
         return Column("", type_) if type_ and not body.get("over") else None
     if kind == "SQLValueFunction" and body.get("op") in _VALUE_FUNCTIONS \
             and body.get("typmod", -1) == -1:
-        return Column("", _VALUE_FUNCTIONS[body["op"]][1])
+        return Column("", _VALUE_FUNCTIONS[body["op"]])
     return None
 
 
@@ -193,22 +285,52 @@ def _constant(expr: object) -> str | None:
 
 
 def _result_name(expr: object) -> str | None:
-    """The name PostgreSQL gives a result column left unnamed (FigureColname), for the kinds
-    `_expression` types."""
+    """The name PostgreSQL gives a result column left unnamed (FigureColname); None for an
+    expression `_figure` does not know."""
+    found = _figure(expr)
+    return None if found is None else found[0] if found[1] else "?column?"
+
+
+#: Expressions PostgreSQL names by their kind alone (FigureColnameInternal).
+_KIND_NAMES = {"CaseExpr": "case", "A_ArrayExpr": "array", "CoalesceExpr": "coalesce",
+               "GroupingFunc": "grouping"}
+#: Expressions it leaves unnamed: `?column?`.
+_UNNAMED_KINDS = frozenset(("A_Const", "BoolExpr", "NullTest", "BooleanTest", "ParamRef"))
+
+
+def _figure(expr: object) -> tuple[str, int] | None:
+    """FigureColnameInternal: the name `expr` gives its column and how strongly (2: a
+    column's or function's name, 1: a cast's type name, 0: none, `?column?`); None for a
+    kind not followed here (a scalar subquery, XML or JSON constructors, ...)."""
     kind, body = unwrap(expr)
     if kind == "ColumnRef":
-        fields = strings(body.get("fields"))
-        return fields[-1] if fields else None
-    if kind == "TypeCast":
-        inner = _result_name(body.get("arg"))
-        if inner is not None and inner != "?column?":
-            return inner
-        return (strings((body.get("typeName") or {}).get("names")) or [None])[-1]
+        last = strings((body.get("fields") or [None])[-1:])
+        return (last[0], 2) if last and last[0] != "*" else None
+    if kind == "A_Indirection":  # x.field names it; a subscript x[1] keeps x's name
+        last_kind, last = unwrap((body.get("indirection") or [None])[-1])
+        if last_kind == "String":
+            return (last.get("sval", ""), 2)
+        return _figure(body.get("arg")) if last_kind == "A_Indices" else None
     if kind == "FuncCall":
-        return (strings(body.get("funcname")) or [None])[-1]
-    if kind == "SQLValueFunction":
-        return _VALUE_FUNCTIONS.get(body.get("op", ""), (None,))[0]
-    return "?column?" if kind == "A_Const" else None
+        return ((strings(body.get("funcname")) or [""])[-1], 2)
+    if kind == "TypeCast":
+        inner = _figure(body.get("arg"))
+        if inner is None or inner[1] == 2:
+            return inner
+        return ((strings((body.get("typeName") or {}).get("names")) or [""])[-1], 1)
+    if kind == "CollateClause":
+        return _figure(body.get("arg"))
+    if kind == "A_Expr":
+        return ("nullif", 2) if body.get("kind") == "AEXPR_NULLIF" else ("", 0)
+    if kind == "MinMaxExpr":
+        return ("greatest" if body.get("op") == "IS_GREATEST" else "least", 2)
+    if kind == "SubLink" and body.get("subLinkType") in ("EXISTS_SUBLINK", "ARRAY_SUBLINK"):
+        return ("exists" if body["subLinkType"] == "EXISTS_SUBLINK" else "array", 2)
+    if kind == "SQLValueFunction":  # SVFOP_CURRENT_TIME_N: current_time
+        return (body.get("op", "").removeprefix("SVFOP_").removesuffix("_N").lower(), 2)
+    if kind in _KIND_NAMES:
+        return (_KIND_NAMES[kind], 2)
+    return ("", 0) if kind in _UNNAMED_KINDS else None
 
 
 def _type_of(column: Column) -> tuple:

@@ -21,7 +21,7 @@ from lockwise.catalog.model import (
     Table,
     Trigger,
 )
-from lockwise.catalog.query_columns import result_columns
+from lockwise.catalog.query_columns import result_columns, result_names
 from lockwise.catalog.scopes import ColumnReads
 from lockwise.catalog.search_path import elements_path
 from lockwise.core.lazy_re import lazy_compile
@@ -1530,10 +1530,11 @@ def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
                 predicate_not_null=_renamed(idx.predicate_not_null, old, new))
     if t is None:
         return
-    if old in t.columns:
-        col = t.columns.pop(old)
-        col.name = new
-        t.columns[new] = col
+    if t.column_names is not None:
+        t.column_names = _renamed(t.column_names, old, new)
+    if old in t.columns:  # the column keeps its place (`*` expands in order)
+        t.columns[old].name = new
+        t.columns = {new if n == old else n: c for n, c in t.columns.items()}
     for con in t.constraints.values():
         con.columns = _renamed(con.columns, old, new)
         con.reads = _renamed_in(con.reads, old, new)
@@ -2487,6 +2488,10 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
     view = catalog.tables.setdefault(name, Table(name, kind="view", created_by=migration_id))
     # OR REPLACE: the query reads the view as it was; its reads are found without columns.
     columns = _query_columns(catalog, stmt.get("query"), strings(stmt.get("aliases")))
+    # The names, known more often than the types: walked again only when a type is not known.
+    names = list(columns) if columns else result_names(catalog, stmt.get("query"),
+                                                       strings(stmt.get("aliases")))
+    view.column_names = tuple(names) if names is not None else None
     view.columns = {}
     if reads:
         view.sources = tuple(relations_in(stmt.get("query")))  # OR REPLACE: the new query's

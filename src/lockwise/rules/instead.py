@@ -155,6 +155,7 @@ SQL_FACTS: dict[str, Writer] = {
     "tables": _names("tables", "tables", qualified=True),
     "used_by_views_text": _names("used_by_views_text", "used_by_views", qualified=True),
     "used_by_generated_text": _names("used_by_generated_text", "used_by_generated"),
+    "view_columns_text": _names("view_columns_text", "view_columns"),
     # string constants (templates write them without quotes)
     "new_value": _literal("new_value"),
     "old_value": _literal("old_value"),
@@ -190,7 +191,8 @@ SQL_TEXT_FACTS = frozenset({
     "regenerated_how", "regenerated_sql", "row_key_columns_sql", "row_key_sql", "rules",
     "stand_in_default_sql",
     "statement_head_sql", "syntax_instead", "syntax_needs_version", "target", "type_text",
-    "unindexed_foreign_keys_sql", "unique_index_sql",
+    "unindexed_foreign_keys_sql", "unique_index_sql", "view_aliases_sql", "view_query_sql",
+    "view_dependents_note",
 })
 
 #: A template is read as literal text (str) and fields ((key,)), and compiled into pieces:

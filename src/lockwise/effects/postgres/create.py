@@ -187,7 +187,59 @@ def create_view(b: Builder, stmt: dict) -> None:
     replaced = stmt.get("replace") and (b.ctx.catalog.tables.get(view) or NO_TABLE).kind == "view"
     b.act("create_view", table_facts(b, view, qualified), view=view,
           replace=bool(stmt.get("replace")),
-          **already_exists("" if replaced else name_taken(b, view)))
+          **already_exists("" if replaced else name_taken(b, view)),
+          **(_replaced_columns(b, view, stmt) if replaced else {}))
+
+
+def _replaced_columns(b: Builder, view: str, stmt: dict) -> dict:
+    """CREATE OR REPLACE VIEW of a view the catalog knows: `view_columns_refused` when the new
+    query renames, reorders or drops one of its columns, or changes one's type, which
+    PostgreSQL refuses ("cannot change name of view column", "cannot drop columns from view",
+    "cannot change data type of view column"; checked on the server). Nothing when either
+    list of names (or, for a type, either column's type) is not known for sure."""
+    old = b.ctx.catalog.known_table(view)
+    if old is None or old.column_names is None:
+        return {}
+    from lockwise.catalog.query_columns import result_columns, result_names
+
+    query, aliases = stmt.get("query"), strings(stmt.get("aliases"))
+    # The types when the old ones are known (their names too, in one walk), else the names.
+    typed = result_columns(b.ctx.catalog, query, aliases) if old.columns else None
+    new = [c.name for c in typed] if typed is not None else \
+        result_names(b.ctx.catalog, query, aliases)
+    if new is None:
+        return {}
+    changed = [(o, n) for o, n in zip(old.column_names, new, strict=False) if o != n]
+    if changed:
+        change = f'its column "{changed[0][0]}" would be named "{changed[0][1]}"'
+    elif len(new) < len(old.column_names):
+        change = "it would lose " + ", ".join(f'"{c}"' for c in old.column_names[len(new):])
+    else:
+        by_name = {c.name: c for c in typed or ()}
+        retyped = [(o, n) for o in old.columns.values() if (n := by_name.get(o.name))
+                   and (o.type_name, o.typmods, o.array) != (n.type_name, n.typmods, n.array)]
+        if not retyped:
+            return {}
+        change = (f'its column "{retyped[0][0].name}" would change type from '
+                  f"{retyped[0][0].type_text} to {retyped[0][1].type_text}")
+    from lockwise.effects.nodes import PrintedSql
+    from lockwise.parse.quoting import quote_ident
+
+    return {"view_columns_refused": True, "view_column_change": change,
+            "view_columns": old.column_names, "view_columns_text": ", ".join(old.column_names),
+            "new_view_columns_text": ", ".join(new),
+            # The statement again, as CREATE VIEW after a DROP VIEW (printed when shown).
+            "view_aliases_sql": f" ({', '.join(map(quote_ident, aliases))})" if aliases else "",
+            "view_query_sql": PrintedSql(query, "-- (the new query)\n"),
+            "view_dependents_note": _dependents_note(b.ctx.catalog.views_over(view))}
+
+
+def _dependents_note(views: list[str]) -> str:
+    """A comment line naming the views over a view to be dropped ("" for none)."""
+    if not views:
+        return ""
+    return (f"-- Over it, dropped first (the farthest first) and created again after: "
+            f"{', '.join(reversed(views))}\n")
 
 
 def create_function(b: Builder, stmt: dict) -> None:
