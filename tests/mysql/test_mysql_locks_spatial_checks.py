@@ -202,3 +202,21 @@ def test_locks_text_names_the_metadata_locks(sql: str, text: str) -> None:
     assert facts["locks_text"] == text
     # `lock`, the strongest of them, names the same kind (it named PostgreSQL's mode)
     assert facts["lock"] == text.removesuffix(" on t")
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize("sql", ["RENAME TABLE audit TO audit_log",
+                                 "ALTER TABLE audit RENAME TO audit_log",
+                                 "ALTER TABLE audit DISABLE KEYS"])
+def test_a_rename_holds_an_exclusive_metadata_lock(sql: str, dialect: str) -> None:
+    """A rename (and DISABLE KEYS) runs under an exclusive metadata lock: MySQL's "simple
+    rename or keys on/off" path (sql_table.cc, is_simple_rename_or_index_change) refuses
+    LOCK=NONE / SHARED with error 1845 "Try LOCK=EXCLUSIVE", and so does MariaDB (checked on
+    10.11). The report said `SHARED_UPGRADABLE metadata lock (ALGORITHM=INSTANT, LOCK=NONE)`
+    on MySQL, beside its own finding that LOCK=NONE is refused."""
+    from lockwise.effects.locks import lock_label
+
+    (statement,) = lint(sql + ";", dialect)
+    assert statement.effect.locks == {"audit": LockMode.ACCESS_EXCLUSIVE}
+    assert lock_label(statement.effect, "audit", LockMode.ACCESS_EXCLUSIVE) == \
+        "EXCLUSIVE metadata lock (ALGORITHM=INSTANT, LOCK=EXCLUSIVE)"
