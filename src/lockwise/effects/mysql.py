@@ -809,18 +809,19 @@ class _Builder:
         if not plans:
             return
         algorithm = max((p.algorithm for p in plans), key=ALGORITHMS.index)
-        lock = max((p.lock for p in plans), key=LOCKS.index)
+        # the weakest LOCK= clause the server takes for the statement, and the lock it holds:
+        # MySQL's "simple rename" path holds an exclusive metadata lock
+        lock = "EXCLUSIVE" if _on_simple_path(clauses, operations, flavour) else \
+            max((p.lock for p in plans), key=LOCKS.index)
         rebuilds = any(p.rebuilds for p in plans)
         permits_dml = all(p.permits_dml for p in plans)
         # MariaDB reads no ALGORITHM= / LOCK= clause after a partition operation.
         no_clauses = flavour == "mariadb" and PARTITION_OPERATIONS.intersection(
             op for op, _ in operations)
-        # the weakest LOCK= clause the server takes for the statement
-        clause_lock = "EXCLUSIVE" if _on_simple_path(clauses, operations, flavour) else lock
-        run = _Run(algorithm, clause_lock, permits_dml, flavour, version, bool(no_clauses))
+        run = _Run(algorithm, lock, permits_dml, flavour, version, bool(no_clauses))
         refusal = ("MariaDB takes no LOCK= clause after a partition operation"
                    if no_clauses and clauses.lock
-                   else lock_refusal(clauses.lock, clause_lock, flavour, clauses.algorithm))
+                   else lock_refusal(clauses.lock, lock, flavour, clauses.algorithm))
         self.actions.insert(first, Action("mysql_alter_table", {
             **base, "operations": tuple(op for op, _ in operations), "algorithm": algorithm,
             "rebuilds_table": rebuilds, "permits_dml": permits_dml, "lock_level": lock,
