@@ -819,6 +819,10 @@ class _Builder:
         no_clauses = flavour == "mariadb" and PARTITION_OPERATIONS.intersection(
             op for op, _ in operations)
         run = _Run(algorithm, lock, permits_dml, flavour, version, bool(no_clauses))
+        own, referenced = keys.foreign_key_sides(self.catalog.tables,
+                                                 self.catalog.tables.get(table))
+        tool, tools = _online_schema_change(base, clauses, own or any(
+            op.startswith("add_foreign_key") for op, _ in operations), referenced)
         refusal = ("MariaDB takes no LOCK= clause after a partition operation"
                    if no_clauses and clauses.lock
                    else lock_refusal(clauses.lock, lock, flavour, clauses.algorithm))
@@ -830,8 +834,9 @@ class _Builder:
                 clauses.algorithm, algorithm, flavour, version),
             "lock_allowed": not refusal,
             "lock_refusal": refusal,
-            "lock_instead_sql": _lock_instead_sql(base, clauses, run, refusal),
-            "algorithm_instead_sql": _algorithm_instead_sql(base, clauses, run),
+            "lock_instead_sql": _lock_instead_sql(base, clauses, run, refusal, tool),
+            "algorithm_instead_sql": _algorithm_instead_sql(base, clauses, run, tool),
+            "online_schema_change_sql": tools,
             "alter_clause": clauses.operations_sql,
             "alter_clause_arg": shlex.quote(clauses.operations_sql),
             "sources": tuple(sorted({p.source for p in plans})),
@@ -929,12 +934,26 @@ def _fixed_alter_sql(base: dict, clauses: _Clauses, run: _Run) -> str:
     return f"ALTER TABLE {table} {', '.join(p for p in parts if p)}".rstrip() + ";"
 
 
-def _gh_ost(base: dict, clauses: _Clauses) -> str:
-    return (f"gh-ost --database=<db> --table={base['table_name_arg']} "
-            f"--alter={shlex.quote(clauses.operations_sql)} --execute")
+def _online_schema_change(base: dict, clauses: _Clauses, foreign_keys: bool,
+                          referenced: bool) -> tuple[str, str]:
+    """The online schema change tool's command line that runs the ALTER, and the text that
+    offers every tool that does (gh-ost, or else pt-online-schema-change). gh-ost supports
+    no foreign keys: it bails out on a table that has one or that another table's references
+    (its docs/requirements-and-limitations.md, "Foreign keys not supported";
+    go/logic/inspect.go). pt-online-schema-change copies the table's own, and exits on a
+    referenced table unless told how to repoint the references (--alter-foreign-keys-method;
+    `auto` picks rebuild_constraints or drop_swap)."""
+    alter, table = shlex.quote(clauses.operations_sql), base["table_name_arg"]
+    method = " --alter-foreign-keys-method=auto" if referenced else ""
+    pt_osc = f"pt-online-schema-change --alter {alter}{method} D=<db>,t={table} --execute"
+    if foreign_keys or referenced:
+        return pt_osc, f"# gh-ost supports no foreign keys\n{pt_osc}"
+    gh_ost = f"gh-ost --database=<db> --table={table} --alter={alter} --execute"
+    return gh_ost, f"{gh_ost}\n# or\n{pt_osc}"
 
 
-def _lock_instead_sql(base: dict, clauses: _Clauses, run: _Run, refusal: str) -> str:
+def _lock_instead_sql(base: dict, clauses: _Clauses, run: _Run, refusal: str,
+                      tool: str) -> str:
     """What to run instead of an ALTER whose LOCK= clause the server refuses: when only the
     clause is wrong (a value the server does not know, a clause beside MySQL's
     ALGORITHM=INSTANT, any clause after a MariaDB partition operation), the same ALTER with
@@ -942,7 +961,7 @@ def _lock_instead_sql(base: dict, clauses: _Clauses, run: _Run, refusal: str) ->
     tool."""
     fixed = _fixed_alter_sql(base, clauses, run) if refusal else ""
     if not fixed:
-        return _gh_ost(base, clauses)
+        return tool
     if _refused_value("LOCK", clauses.lock, run.flavour, run.version):
         why = (f"-- LOCK takes NONE, SHARED, EXCLUSIVE or DEFAULT; the operation allows "
                f"LOCK={run.lock}")
@@ -954,7 +973,7 @@ def _lock_instead_sql(base: dict, clauses: _Clauses, run: _Run, refusal: str) ->
     return f"{why}\n{fixed}"
 
 
-def _algorithm_instead_sql(base: dict, clauses: _Clauses, run: _Run) -> str:
+def _algorithm_instead_sql(base: dict, clauses: _Clauses, run: _Run, tool: str) -> str:
     """What to run instead of an ALTER whose ALGORITHM= clause the server refuses: the same
     ALTER with the cheapest algorithm the operation has, when that keeps writes flowing
     without copying the table; otherwise an online schema change tool."""
@@ -965,7 +984,7 @@ def _algorithm_instead_sql(base: dict, clauses: _Clauses, run: _Run) -> str:
     if run.permits_dml and run.algorithm != "COPY" and fixed:
         return f"{head}the operation runs as ALGORITHM={run.algorithm}:\n{fixed}"
     return (f"{head}the operation needs ALGORITHM={run.algorithm}; if that is too expensive, "
-            f"use an online schema change tool:\n{_gh_ost(base, clauses)}")
+            f"use an online schema change tool:\n{tool}")
 
 
 #: Operations that build an index: beside one, MariaDB cannot keep a column change instant.

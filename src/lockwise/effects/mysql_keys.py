@@ -231,3 +231,15 @@ def foreign_key_of_column(tables: dict[str, Table], table: Table, column: str
             if fk.kind == "foreign" and fk.references == table.name and column in fk.ref_columns:
                 return name, other.name
     return None
+
+
+def foreign_key_sides(tables: dict[str, Table], table: Table | None) -> tuple[bool, bool]:
+    """(whether `table` has a foreign key, whether another table's foreign key references it):
+    what online schema change tools ask before they copy a table."""
+    if table is None:
+        return False, False
+    own = any(fk.kind == "foreign" for fk in table.constraints.values())
+    referenced = any(fk.kind == "foreign" and fk.references == table.name
+                     for other in tables.values() if other is not table
+                     for fk in other.constraints.values())
+    return own, referenced
