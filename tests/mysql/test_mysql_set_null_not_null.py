@@ -16,7 +16,8 @@ SETUP = ("CREATE TABLE users (id INT PRIMARY KEY);\n"
          "  CONSTRAINT posts_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE SET NULL,\n"
          "  CONSTRAINT posts_editor FOREIGN KEY (editor_id) REFERENCES users (id)\n"
          "    ON DELETE CASCADE ON UPDATE SET NULL,\n"
-         "  CONSTRAINT posts_owner FOREIGN KEY (owner_id) REFERENCES users (id) ON DELETE CASCADE);")
+         "  CONSTRAINT posts_owner FOREIGN KEY (owner_id) REFERENCES users (id)\n"
+         "    ON DELETE CASCADE);")
 
 
 def findings(sql: str, dialect: str) -> list:

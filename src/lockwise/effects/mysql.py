@@ -526,7 +526,7 @@ _FOREIGN_KEY_COLUMN_CHANGES = frozenset({
 _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_key_column_dropped", "mysql_foreign_key_index_dropped",
                        "mysql_foreign_key_column_changed", "mysql_partition_key_column_dropped",
-                       "mysql_partition_key_column_changed"})
+                       "mysql_partition_key_column_changed", "mysql_set_null_column_not_null"})
 
 #: Column types no partitioning function takes (error 1502).
 _BLOB_TYPES = frozenset({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",
@@ -779,6 +779,28 @@ class _Builder:
                     "server_error": error})
                 return
 
+    def set_null_column_not_null(self, base: dict, table: str,
+                                 operations: list[tuple[str, dict]]) -> None:
+        """A MODIFY / CHANGE that makes NOT NULL a column of a foreign key whose ON DELETE or
+        ON UPDATE is SET NULL: refused (ER_FK_COLUMN_NOT_NULL, error 1830; the manual's
+        "FOREIGN KEY Constraints": "If you specify a SET NULL action, make sure that you have
+        not declared the columns in the child table as NOT NULL"). Checked on MariaDB 10.11,
+        which refuses it with foreign_key_checks = 0 too; MySQL's check sits beside its type
+        change check (1832), which the checks off let through, so it is not claimed there."""
+        known = self.catalog.tables.get(table)
+        if known is None or (self.session.flavour == "mysql" and
+                             not self.session.foreign_key_checks):
+            return
+        for op, extra in operations:
+            if op == "make_column_not_null" and (
+                    foreign_key := keys.set_null_foreign_key(known, extra.get("column", ""))):
+                column = self.written.get(extra["column"], extra["column"])
+                self.act("mysql_set_null_column_not_null", {
+                    **base, "column": column, "foreign_key": foreign_key,
+                    "server_error": f"Column '{column}' cannot be NOT NULL: needed in a "
+                                    f"foreign key constraint '{foreign_key}' SET NULL"})
+                return
+
     def alter(self, table: str, operations: list[tuple[str, dict]], sql: str) -> None:
         """Plan each operation; the statement runs with the most expensive of them."""
         clauses = _clauses(sql)
@@ -789,6 +811,7 @@ class _Builder:
             plans = _copied(plans, operations, flavour)
         self.foreign_key_index_dropped(base, table, operations)
         self.foreign_key_column_changed(base, table, operations)
+        self.set_null_column_not_null(base, table, operations)
         self.partition_key_column_changed(base, table, operations)
         first = len(self.actions)  # the statement summary goes before its operations
         for (operation, extra), p in zip(operations, plans, strict=True):
