@@ -526,7 +526,8 @@ _FOREIGN_KEY_COLUMN_CHANGES = frozenset({
 _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_key_column_dropped", "mysql_foreign_key_index_dropped",
                        "mysql_foreign_key_column_changed", "mysql_partition_key_column_dropped",
-                       "mysql_partition_key_column_changed", "mysql_set_null_column_not_null"})
+                       "mysql_partition_key_column_changed", "mysql_set_null_column_not_null",
+                       "mysql_partitioned_foreign_key"})
 
 #: Column types no partitioning function takes (error 1502).
 _BLOB_TYPES = frozenset({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",
@@ -801,6 +802,30 @@ class _Builder:
                                     f"foreign key constraint '{foreign_key}' SET NULL"})
                 return
 
+    def partitioned_foreign_key(self, base: dict, table: str,
+                                operations: list[tuple[str, dict]], sql: str) -> None:
+        """PARTITION BY of a table that has a foreign key or that one references, or a
+        foreign key added to a partitioned table: InnoDB's partitioned tables support no
+        foreign keys, and both servers refuse it (the MySQL manual's "Partitioning
+        Limitations Relating to Storage Engines", 26.6.2 in 8.0: "no InnoDB table whose
+        definition contains foreign key references may be partitioned"; error 1506,
+        ER_FOREIGN_KEY_ON_PARTITIONED. Checked on MariaDB 10.11: 1506 for ADD FOREIGN KEY,
+        1217 for PARTITION BY of either side, with foreign_key_checks = 0 too)."""
+        known = self.catalog.tables.get(table)
+        if known is None:
+            return
+        adds = any(op.startswith("add_foreign_key") for op, _ in operations)
+        partitions = any(op == "repartition" for op, _ in operations) and (
+            m := _PARTITIONING.match(sql)) is not None and not m.group("remove")
+        if adds and known.kind == "partitioned":
+            why = f"{base['table']} is partitioned, and the statement adds a foreign key to it"
+        elif partitions and any(keys.foreign_key_sides(self.catalog.tables, known)):
+            why = (f"the statement partitions {base['table']}, which has a foreign key or is "
+                   f"referenced by one")
+        else:
+            return
+        self.act("mysql_partitioned_foreign_key", {**base, "why_text": why})
+
     def alter(self, table: str, operations: list[tuple[str, dict]], sql: str) -> None:
         """Plan each operation; the statement runs with the most expensive of them."""
         clauses = _clauses(sql)
@@ -812,6 +837,7 @@ class _Builder:
         self.foreign_key_index_dropped(base, table, operations)
         self.foreign_key_column_changed(base, table, operations)
         self.set_null_column_not_null(base, table, operations)
+        self.partitioned_foreign_key(base, table, operations, sql)
         self.partition_key_column_changed(base, table, operations)
         first = len(self.actions)  # the statement summary goes before its operations
         for (operation, extra), p in zip(operations, plans, strict=True):
