@@ -220,3 +220,16 @@ def test_a_rename_holds_an_exclusive_metadata_lock(sql: str, dialect: str) -> No
     assert statement.effect.locks == {"audit": LockMode.ACCESS_EXCLUSIVE}
     assert lock_label(statement.effect, "audit", LockMode.ACCESS_EXCLUSIVE) == \
         "EXCLUSIVE metadata lock (ALGORITHM=INSTANT, LOCK=EXCLUSIVE)"
+
+
+@pytest.mark.parametrize("visibility", ["INVISIBLE", "VISIBLE"])
+def test_a_column_visibility_change_is_metadata_only(visibility: str) -> None:
+    """MySQL 8.0.23's ALTER COLUMN ... SET VISIBLE | INVISIBLE changes only the data
+    dictionary: InnoDB lists ALTER_COLUMN_VISIBILITY among the operations it does not care
+    about (storage/innobase/handler/handler0alter.cc, INNOBASE_INPLACE_IGNORE), which run
+    instantly. It was read as a type change: a copy, and requires-downtime."""
+    (statement,) = lint(f"ALTER TABLE accounts ALTER COLUMN n SET {visibility};")
+    alter = facts(statement, "mysql_alter_table")
+    assert (alter["operations"], alter["algorithm"], alter["rebuilds_table"]) == \
+        (("metadata_only",), "INSTANT", False)
+    assert not statement.findings
