@@ -1118,6 +1118,10 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             if action.args.get("drop") or action.args.get("default") is not None:
                 ops.append(("drop_default" if action.args.get("drop") else "set_default",
                             {"column": _name(action.this)}))
+            elif action.args.get("visible"):
+                # SET VISIBLE / INVISIBLE (MySQL 8.0.23): the data dictionary only; InnoDB
+                # ignores ALTER_COLUMN_VISIBILITY (handler0alter.cc, INNOBASE_INPLACE_IGNORE)
+                ops.append(("metadata_only", {"column": _name(action.this)}))
             else:
                 ops.append(("change_column_type", {"column": _name(action.this)}))
         elif isinstance(action, exp.Drop):
