@@ -152,5 +152,4 @@ def test_alter_column_set_invisible_is_mysql_8_0_23s(dialect: str, version: str,
         migration_from_text("CREATE TABLE t (id INT PRIMARY KEY, a INT);", "1_setup.sql"),
         migration_from_text("ALTER TABLE t ALTER COLUMN a SET INVISIBLE;", "2_change.sql")],
         LintOptions(dialect=dialect, server_version=version))
-    assert ("parse-error" in [f.rule for s in reports[1].statements for f in s.findings]) \
-        == refused
+    assert ("parse-error" in [f.rule for f in reports[1].findings]) == refused
