@@ -211,6 +211,6 @@ ACTION_KINDS = frozenset({
     'strategy', 'subname', 'subtype', 'sval', 'table', 'table_sql', 'tables', 'target', 'targtype',
     'template_skipped', 'template_substituted', 'to', 'transaction', 'trigname', 'truncate',
     'type', 'typevar', 'typmods', 'u', 'unique', 'unsigned', 'update', 'upperdatums', 'using',
-    'vacuum', 'val', 'validate_constraint', 'value', 'values', 'view', 'where',
+    'vacuum', 'val', 'validate_constraint', 'value', 'values', 'view', 'visible', 'where',
     'widen_spatial_type', 'with_check', 'with_data', 'without_overlaps', 'writes',
 })
