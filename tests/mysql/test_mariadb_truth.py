@@ -709,6 +709,59 @@ def test_a_foreign_key_column_change_is_refused(mariadb, statement: str,
                               error or 1832, "mysql-foreign-key-column-changed")
 
 
+SETNULL_DROPS = "SET foreign_key_checks = 0; DROP TABLE IF EXISTS sn, snp; " \
+    "SET foreign_key_checks = 1;"
+SETNULL_SETUP = SETNULL_DROPS + """
+CREATE TABLE snp (id INT PRIMARY KEY) ENGINE=InnoDB;
+CREATE TABLE sn (id INT PRIMARY KEY, a INT, b INT, c INT,
+  CONSTRAINT sn_a FOREIGN KEY (a) REFERENCES snp (id) ON DELETE SET NULL,
+  CONSTRAINT sn_b FOREIGN KEY (b) REFERENCES snp (id) ON DELETE CASCADE ON UPDATE SET NULL,
+  CONSTRAINT sn_c FOREIGN KEY (c) REFERENCES snp (id) ON DELETE CASCADE) ENGINE=InnoDB;
+"""
+
+
+@pytest.mark.parametrize(("statement", "refused"), [
+    ("ALTER TABLE sn MODIFY a INT NOT NULL", True),
+    ("ALTER TABLE sn CHANGE b b INT NOT NULL", True),
+    ("SET foreign_key_checks = 0;\nALTER TABLE sn MODIFY a INT NOT NULL", True),
+    ("ALTER TABLE sn MODIFY c INT NOT NULL", False),
+    ("ALTER TABLE sn MODIFY a INT COMMENT 'x'", False),
+])
+def test_a_set_null_column_made_not_null_is_refused(mariadb, statement: str,
+                                                     refused: bool) -> None:
+    """MariaDB refuses NOT NULL on a SET NULL foreign key's column (error 1830) exactly when
+    lockwise says it will."""
+    _refused_as_lockwise_says(mariadb, SETNULL_SETUP, SETNULL_DROPS, statement, refused, 1830,
+                              "mysql-set-null-column-not-null")
+
+
+PFK_DROPS = "SET foreign_key_checks = 0; DROP TABLE IF EXISTS pfc, pfp, pfe, pfx; " \
+    "SET foreign_key_checks = 1;"
+PFK_SETUP = PFK_DROPS + """
+CREATE TABLE pfp (id INT PRIMARY KEY) ENGINE=InnoDB;
+CREATE TABLE pfc (id INT PRIMARY KEY, p INT,
+  CONSTRAINT pfc_p FOREIGN KEY (p) REFERENCES pfp (id)) ENGINE=InnoDB;
+CREATE TABLE pfe (id INT PRIMARY KEY, p INT) ENGINE=InnoDB PARTITION BY HASH (id) PARTITIONS 2;
+CREATE TABLE pfx (id INT PRIMARY KEY, p INT) ENGINE=InnoDB;
+"""
+
+
+@pytest.mark.parametrize(("statement", "error"), [
+    ("ALTER TABLE pfc PARTITION BY HASH (id) PARTITIONS 2", 1217),
+    ("ALTER TABLE pfp PARTITION BY HASH (id) PARTITIONS 2", 1217),
+    ("SET foreign_key_checks = 0;\nALTER TABLE pfp PARTITION BY KEY () PARTITIONS 2", 1217),
+    ("ALTER TABLE pfe ADD CONSTRAINT pfe_p FOREIGN KEY (p) REFERENCES pfp (id)", 1506),
+    ("ALTER TABLE pfx PARTITION BY HASH (id) PARTITIONS 2", None),
+    ("ALTER TABLE pfe REMOVE PARTITIONING", None),
+])
+def test_a_foreign_key_on_a_partitioned_table_is_refused(mariadb, statement: str,
+                                                          error: int | None) -> None:
+    """MariaDB refuses a foreign key on a partitioned table, on either side, exactly when
+    lockwise says it will."""
+    _refused_as_lockwise_says(mariadb, PFK_SETUP, PFK_DROPS, statement, error is not None,
+                              error or 1506, "mysql-partitioned-foreign-key")
+
+
 SWAP_DROPS = "DROP TABLE IF EXISTS sw, sw_new, sw_old;"
 SWAP_SETUP = SWAP_DROPS + """
 CREATE TABLE sw (id INT PRIMARY KEY, a INT) ENGINE=InnoDB;

@@ -135,3 +135,21 @@ def test_an_index_type_before_on_lints_as_after_the_columns(dialect: str, index:
     before = findings(f"CREATE {index} a_q USING {index_type} ON a (n)")
     assert before == findings(f"CREATE {index} a_q ON a (n) USING {index_type}")
     assert "parse-error" not in [rule for rule, *_ in before]
+
+
+@pytest.mark.parametrize(("dialect", "version", "refused"), [
+    ("mariadb", "10.11", True), ("mysql", "8.0.22", True), ("mysql", "8.0.23", False),
+    ("mysql", "8.4", False)])
+def test_alter_column_set_invisible_is_mysql_8_0_23s(dialect: str, version: str,
+                                                     refused: bool) -> None:
+    """ALTER COLUMN ... SET VISIBLE | INVISIBLE arrived in MySQL 8.0.23 (15.1.9 ALTER TABLE
+    Statement); MariaDB has no such form (error 1064, checked on MariaDB 10.11; it writes
+    MODIFY ... INVISIBLE). It was read on both."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    reports = lint_migrations([
+        migration_from_text("CREATE TABLE t (id INT PRIMARY KEY, a INT);", "1_setup.sql"),
+        migration_from_text("ALTER TABLE t ALTER COLUMN a SET INVISIBLE;", "2_change.sql")],
+        LintOptions(dialect=dialect, server_version=version))
+    assert ("parse-error" in [f.rule for f in reports[1].findings]) == refused

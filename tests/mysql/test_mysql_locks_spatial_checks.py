@@ -202,3 +202,34 @@ def test_locks_text_names_the_metadata_locks(sql: str, text: str) -> None:
     assert facts["locks_text"] == text
     # `lock`, the strongest of them, names the same kind (it named PostgreSQL's mode)
     assert facts["lock"] == text.removesuffix(" on t")
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize("sql", ["RENAME TABLE audit TO audit_log",
+                                 "ALTER TABLE audit RENAME TO audit_log",
+                                 "ALTER TABLE audit DISABLE KEYS"])
+def test_a_rename_holds_an_exclusive_metadata_lock(sql: str, dialect: str) -> None:
+    """A rename (and DISABLE KEYS) runs under an exclusive metadata lock: MySQL's "simple
+    rename or keys on/off" path (sql_table.cc, is_simple_rename_or_index_change) refuses
+    LOCK=NONE / SHARED with error 1845 "Try LOCK=EXCLUSIVE", and so does MariaDB (checked on
+    10.11). The report said `SHARED_UPGRADABLE metadata lock (ALGORITHM=INSTANT, LOCK=NONE)`
+    on MySQL, beside its own finding that LOCK=NONE is refused."""
+    from lockwise.effects.locks import lock_label
+
+    (statement,) = lint(sql + ";", dialect)
+    assert statement.effect.locks == {"audit": LockMode.ACCESS_EXCLUSIVE}
+    assert lock_label(statement.effect, "audit", LockMode.ACCESS_EXCLUSIVE) == \
+        "EXCLUSIVE metadata lock (ALGORITHM=INSTANT, LOCK=EXCLUSIVE)"
+
+
+@pytest.mark.parametrize("visibility", ["INVISIBLE", "VISIBLE"])
+def test_a_column_visibility_change_is_metadata_only(visibility: str) -> None:
+    """MySQL 8.0.23's ALTER COLUMN ... SET VISIBLE | INVISIBLE changes only the data
+    dictionary: InnoDB lists ALTER_COLUMN_VISIBILITY among the operations it does not care
+    about (storage/innobase/handler/handler0alter.cc, INNOBASE_INPLACE_IGNORE), which run
+    instantly. It was read as a type change: a copy, and requires-downtime."""
+    (statement,) = lint(f"ALTER TABLE accounts ALTER COLUMN n SET {visibility};")
+    alter = facts(statement, "mysql_alter_table")
+    assert (alter["operations"], alter["algorithm"], alter["rebuilds_table"]) == \
+        (("metadata_only",), "INSTANT", False)
+    assert not statement.findings

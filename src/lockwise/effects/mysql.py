@@ -526,7 +526,8 @@ _FOREIGN_KEY_COLUMN_CHANGES = frozenset({
 _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_key_column_dropped", "mysql_foreign_key_index_dropped",
                        "mysql_foreign_key_column_changed", "mysql_partition_key_column_dropped",
-                       "mysql_partition_key_column_changed"})
+                       "mysql_partition_key_column_changed", "mysql_set_null_column_not_null",
+                       "mysql_partitioned_foreign_key"})
 
 #: Column types no partitioning function takes (error 1502).
 _BLOB_TYPES = frozenset({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",
@@ -779,6 +780,52 @@ class _Builder:
                     "server_error": error})
                 return
 
+    def set_null_column_not_null(self, base: dict, table: str,
+                                 operations: list[tuple[str, dict]]) -> None:
+        """A MODIFY / CHANGE that makes NOT NULL a column of a foreign key whose ON DELETE or
+        ON UPDATE is SET NULL: refused (ER_FK_COLUMN_NOT_NULL, error 1830; the manual's
+        "FOREIGN KEY Constraints": "If you specify a SET NULL action, make sure that you have
+        not declared the columns in the child table as NOT NULL"). Checked on MariaDB 10.11,
+        which refuses it with foreign_key_checks = 0 too; MySQL's check sits beside its type
+        change check (1832), which the checks off let through, so it is not claimed there."""
+        known = self.catalog.tables.get(table)
+        if known is None or (self.session.flavour == "mysql" and
+                             not self.session.foreign_key_checks):
+            return
+        for op, extra in operations:
+            if op == "make_column_not_null" and (
+                    foreign_key := keys.set_null_foreign_key(known, extra.get("column", ""))):
+                column = self.written.get(extra["column"], extra["column"])
+                self.act("mysql_set_null_column_not_null", {
+                    **base, "column": column, "foreign_key": foreign_key,
+                    "server_error": f"Column '{column}' cannot be NOT NULL: needed in a "
+                                    f"foreign key constraint '{foreign_key}' SET NULL"})
+                return
+
+    def partitioned_foreign_key(self, base: dict, table: str,
+                                operations: list[tuple[str, dict]], sql: str) -> None:
+        """PARTITION BY of a table that has a foreign key or that one references, or a
+        foreign key added to a partitioned table: InnoDB's partitioned tables support no
+        foreign keys, and both servers refuse it (the MySQL manual's "Partitioning
+        Limitations Relating to Storage Engines", 26.6.2 in 8.0: "no InnoDB table whose
+        definition contains foreign key references may be partitioned"; error 1506,
+        ER_FOREIGN_KEY_ON_PARTITIONED. Checked on MariaDB 10.11: 1506 for ADD FOREIGN KEY,
+        1217 for PARTITION BY of either side, with foreign_key_checks = 0 too)."""
+        known = self.catalog.tables.get(table)
+        if known is None:
+            return
+        adds = any(op.startswith("add_foreign_key") for op, _ in operations)
+        partitions = any(op == "repartition" for op, _ in operations) and (
+            m := _PARTITIONING.match(sql)) is not None and not m.group("remove")
+        if adds and known.kind == "partitioned":
+            why = f"{base['table']} is partitioned, and the statement adds a foreign key to it"
+        elif partitions and any(keys.foreign_key_sides(self.catalog.tables, known)):
+            why = (f"the statement partitions {base['table']}, which has a foreign key or is "
+                   f"referenced by one")
+        else:
+            return
+        self.act("mysql_partitioned_foreign_key", {**base, "why_text": why})
+
     def alter(self, table: str, operations: list[tuple[str, dict]], sql: str) -> None:
         """Plan each operation; the statement runs with the most expensive of them."""
         clauses = _clauses(sql)
@@ -789,6 +836,8 @@ class _Builder:
             plans = _copied(plans, operations, flavour)
         self.foreign_key_index_dropped(base, table, operations)
         self.foreign_key_column_changed(base, table, operations)
+        self.set_null_column_not_null(base, table, operations)
+        self.partitioned_foreign_key(base, table, operations, sql)
         self.partition_key_column_changed(base, table, operations)
         first = len(self.actions)  # the statement summary goes before its operations
         for (operation, extra), p in zip(operations, plans, strict=True):
@@ -809,18 +858,23 @@ class _Builder:
         if not plans:
             return
         algorithm = max((p.algorithm for p in plans), key=ALGORITHMS.index)
-        lock = max((p.lock for p in plans), key=LOCKS.index)
+        # the weakest LOCK= clause the server takes for the statement, and the lock it holds:
+        # MySQL's "simple rename" path holds an exclusive metadata lock
+        lock = "EXCLUSIVE" if _on_simple_path(clauses, operations, flavour) else \
+            max((p.lock for p in plans), key=LOCKS.index)
         rebuilds = any(p.rebuilds for p in plans)
         permits_dml = all(p.permits_dml for p in plans)
         # MariaDB reads no ALGORITHM= / LOCK= clause after a partition operation.
         no_clauses = flavour == "mariadb" and PARTITION_OPERATIONS.intersection(
             op for op, _ in operations)
-        # the weakest LOCK= clause the server takes for the statement
-        clause_lock = "EXCLUSIVE" if _on_simple_path(clauses, operations, flavour) else lock
-        run = _Run(algorithm, clause_lock, permits_dml, flavour, version, bool(no_clauses))
+        run = _Run(algorithm, lock, permits_dml, flavour, version, bool(no_clauses))
+        own, referenced = keys.foreign_key_sides(self.catalog.tables,
+                                                 self.catalog.tables.get(table))
+        tool, tools = _online_schema_change(base, clauses, own or any(
+            op.startswith("add_foreign_key") for op, _ in operations), referenced)
         refusal = ("MariaDB takes no LOCK= clause after a partition operation"
                    if no_clauses and clauses.lock
-                   else lock_refusal(clauses.lock, clause_lock, flavour, clauses.algorithm))
+                   else lock_refusal(clauses.lock, lock, flavour, clauses.algorithm))
         self.actions.insert(first, Action("mysql_alter_table", {
             **base, "operations": tuple(op for op, _ in operations), "algorithm": algorithm,
             "rebuilds_table": rebuilds, "permits_dml": permits_dml, "lock_level": lock,
@@ -829,8 +883,9 @@ class _Builder:
                 clauses.algorithm, algorithm, flavour, version),
             "lock_allowed": not refusal,
             "lock_refusal": refusal,
-            "lock_instead_sql": _lock_instead_sql(base, clauses, run, refusal),
-            "algorithm_instead_sql": _algorithm_instead_sql(base, clauses, run),
+            "lock_instead_sql": _lock_instead_sql(base, clauses, run, refusal, tool),
+            "algorithm_instead_sql": _algorithm_instead_sql(base, clauses, run, tool),
+            "online_schema_change_sql": tools,
             "alter_clause": clauses.operations_sql,
             "alter_clause_arg": shlex.quote(clauses.operations_sql),
             "sources": tuple(sorted({p.source for p in plans})),
@@ -928,12 +983,26 @@ def _fixed_alter_sql(base: dict, clauses: _Clauses, run: _Run) -> str:
     return f"ALTER TABLE {table} {', '.join(p for p in parts if p)}".rstrip() + ";"
 
 
-def _gh_ost(base: dict, clauses: _Clauses) -> str:
-    return (f"gh-ost --database=<db> --table={base['table_name_arg']} "
-            f"--alter={shlex.quote(clauses.operations_sql)} --execute")
+def _online_schema_change(base: dict, clauses: _Clauses, foreign_keys: bool,
+                          referenced: bool) -> tuple[str, str]:
+    """The online schema change tool's command line that runs the ALTER, and the text that
+    offers every tool that does (gh-ost, or else pt-online-schema-change). gh-ost supports
+    no foreign keys: it bails out on a table that has one or that another table's references
+    (its docs/requirements-and-limitations.md, "Foreign keys not supported";
+    go/logic/inspect.go). pt-online-schema-change copies the table's own, and exits on a
+    referenced table unless told how to repoint the references (--alter-foreign-keys-method;
+    `auto` picks rebuild_constraints or drop_swap)."""
+    alter, table = shlex.quote(clauses.operations_sql), base["table_name_arg"]
+    method = " --alter-foreign-keys-method=auto" if referenced else ""
+    pt_osc = f"pt-online-schema-change --alter {alter}{method} D=<db>,t={table} --execute"
+    if foreign_keys or referenced:
+        return pt_osc, f"# gh-ost supports no foreign keys\n{pt_osc}"
+    gh_ost = f"gh-ost --database=<db> --table={table} --alter={alter} --execute"
+    return gh_ost, f"{gh_ost}\n# or\n{pt_osc}"
 
 
-def _lock_instead_sql(base: dict, clauses: _Clauses, run: _Run, refusal: str) -> str:
+def _lock_instead_sql(base: dict, clauses: _Clauses, run: _Run, refusal: str,
+                      tool: str) -> str:
     """What to run instead of an ALTER whose LOCK= clause the server refuses: when only the
     clause is wrong (a value the server does not know, a clause beside MySQL's
     ALGORITHM=INSTANT, any clause after a MariaDB partition operation), the same ALTER with
@@ -941,7 +1010,7 @@ def _lock_instead_sql(base: dict, clauses: _Clauses, run: _Run, refusal: str) ->
     tool."""
     fixed = _fixed_alter_sql(base, clauses, run) if refusal else ""
     if not fixed:
-        return _gh_ost(base, clauses)
+        return tool
     if _refused_value("LOCK", clauses.lock, run.flavour, run.version):
         why = (f"-- LOCK takes NONE, SHARED, EXCLUSIVE or DEFAULT; the operation allows "
                f"LOCK={run.lock}")
@@ -953,7 +1022,7 @@ def _lock_instead_sql(base: dict, clauses: _Clauses, run: _Run, refusal: str) ->
     return f"{why}\n{fixed}"
 
 
-def _algorithm_instead_sql(base: dict, clauses: _Clauses, run: _Run) -> str:
+def _algorithm_instead_sql(base: dict, clauses: _Clauses, run: _Run, tool: str) -> str:
     """What to run instead of an ALTER whose ALGORITHM= clause the server refuses: the same
     ALTER with the cheapest algorithm the operation has, when that keeps writes flowing
     without copying the table; otherwise an online schema change tool."""
@@ -964,7 +1033,7 @@ def _algorithm_instead_sql(base: dict, clauses: _Clauses, run: _Run) -> str:
     if run.permits_dml and run.algorithm != "COPY" and fixed:
         return f"{head}the operation runs as ALGORITHM={run.algorithm}:\n{fixed}"
     return (f"{head}the operation needs ALGORITHM={run.algorithm}; if that is too expensive, "
-            f"use an online schema change tool:\n{_gh_ost(base, clauses)}")
+            f"use an online schema change tool:\n{tool}")
 
 
 #: Operations that build an index: beside one, MariaDB cannot keep a column change instant.
@@ -1049,6 +1118,10 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             if action.args.get("drop") or action.args.get("default") is not None:
                 ops.append(("drop_default" if action.args.get("drop") else "set_default",
                             {"column": _name(action.this)}))
+            elif action.args.get("visible"):
+                # SET VISIBLE / INVISIBLE (MySQL 8.0.23): the data dictionary only; InnoDB
+                # ignores ALTER_COLUMN_VISIBILITY (handler0alter.cc, INNOBASE_INPLACE_IGNORE)
+                ops.append(("metadata_only", {"column": _name(action.this)}))
             else:
                 ops.append(("change_column_type", {"column": _name(action.this)}))
         elif isinstance(action, exp.Drop):

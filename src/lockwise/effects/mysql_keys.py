@@ -145,10 +145,10 @@ def column_drops(table: Table | None, dropped: set[str], added_columns: set[str]
 
 # --- foreign keys and the indexes they need --------------------------------------------------
 
-def foreign_key_of(node) -> tuple[str, tuple[str, ...], str, tuple[str, ...]] | None:
-    """(name, columns, referenced table, referenced columns) of a FOREIGN KEY in a CREATE TABLE
-    or an ALTER TABLE ... ADD (a sqlglot node); None for anything else. `name` is "" when the
-    constraint is unnamed."""
+def foreign_key_of(node) -> tuple[str, tuple[str, ...], str, tuple[str, ...], bool] | None:
+    """(name, columns, referenced table, referenced columns, whether ON DELETE or ON UPDATE is
+    SET NULL) of a FOREIGN KEY in a CREATE TABLE or an ALTER TABLE ... ADD (a sqlglot node);
+    None for anything else. `name` is "" when the constraint is unnamed."""
     from sqlglot import exp
 
     name = ""
@@ -161,11 +161,15 @@ def foreign_key_of(node) -> tuple[str, tuple[str, ...], str, tuple[str, ...]] | 
     if not isinstance(schema, exp.Schema) or not isinstance(schema.this, exp.Table):
         return None
     parent = ".".join(p for p in (schema.this.db, schema.this.name) if p).lower()
-    return name.lower(), columns_of(node.expressions), parent, columns_of(schema.expressions)
+    set_null = any(" ".join(str(option).upper().split()) in ("ON DELETE SET NULL",
+                                                             "ON UPDATE SET NULL")
+                   for option in reference.args.get("options") or ())
+    return (name.lower(), columns_of(node.expressions), parent, columns_of(schema.expressions),
+            set_null)
 
 
 def record_foreign_key(table: Table, name: str, columns: tuple[str, ...], parent: str,
-                       ref_columns: tuple[str, ...]) -> None:
+                       ref_columns: tuple[str, ...], set_null: bool = False) -> None:
     """Record a foreign key of `table`, and the index the server creates for it when none of
     the table's indexes starts with its columns (named after the constraint, "FOREIGN KEY
     Constraints": "Such an index is created on the referencing table automatically if it does
@@ -176,8 +180,11 @@ def record_foreign_key(table: Table, name: str, columns: tuple[str, ...], parent
         return
     n = sum(c.kind == "foreign" for c in table.constraints.values()) + 1
     key = name or f"{table.name.split('.')[-1]}_ibfk_{n}"
+    # (the catalog spells SET NULL as pg_constraint does: "n"; which of the two is SET NULL
+    # does not matter here)
     table.constraints[key] = Constraint(key, "foreign", columns, references=parent,
-                                        ref_columns=ref_columns)
+                                        ref_columns=ref_columns,
+                                        on_delete="n" if set_null else "a")
     if not _served(columns, _indexes(table)):
         record(table, name, columns, False)
 
@@ -231,3 +238,22 @@ def foreign_key_of_column(tables: dict[str, Table], table: Table, column: str
             if fk.kind == "foreign" and fk.references == table.name and column in fk.ref_columns:
                 return name, other.name
     return None
+
+
+def foreign_key_sides(tables: dict[str, Table], table: Table | None) -> tuple[bool, bool]:
+    """(whether `table` has a foreign key, whether another table's foreign key references it):
+    what online schema change tools ask before they copy a table."""
+    if table is None:
+        return False, False
+    own = any(fk.kind == "foreign" for fk in table.constraints.values())
+    referenced = any(fk.kind == "foreign" and fk.references == table.name
+                     for other in tables.values() if other is not table
+                     for fk in other.constraints.values())
+    return own, referenced
+
+
+def set_null_foreign_key(table: Table, column: str) -> str:
+    """The first foreign key of `table` that has `column` and whose ON DELETE or ON UPDATE is
+    SET NULL ("" when none): the column must stay nullable (ER_FK_COLUMN_NOT_NULL, 1830)."""
+    return next((name for name, fk in table.constraints.items()
+                 if fk.kind == "foreign" and fk.on_delete == "n" and column in fk.columns), "")

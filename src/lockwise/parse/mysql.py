@@ -418,8 +418,10 @@ def _postgresql_syntax(tokens: list, words: list[str], dialect: str, version: tu
                 "INDEX", "KEY", "CHECK", "CONSTRAINT"):
             rest = names[3:] if names[1] == "COLUMN" else names[2:]
             at = len(names) - len(rest)
+            visibility = ("VISIBLE", "INVISIBLE") if dialect != "mariadb" and \
+                version >= (8, 0, 23) else ()
             if rest[:1] in (["SET"], ["DROP"]) and len(rest) > 1 and \
-                    rest[1] not in ("DEFAULT", "VISIBLE", "INVISIBLE"):
+                    rest[1] not in ("DEFAULT", *visibility):
                 return _stops_at(clause[at + 1], _alter_column_forms(dialect, version))
     return None
 

@@ -1,0 +1,62 @@
+"""The online schema change tool a MySQL finding suggests must be one that runs on the table.
+gh-ost supports no foreign keys: it bails out on a table that has one or that another table's
+references ("Foreign keys not supported", gh-ost's docs/requirements-and-limitations.md;
+go/logic/inspect.go, "Child-side foreign keys are not supported. Bailing out" and
+"Parent-side foreign keys are not supported"). pt-online-schema-change copies a table's own
+foreign keys, and needs `--alter-foreign-keys-method` when other tables reference it (it
+exits otherwise: "You did not specify --alter-foreign-keys-method, but there are foreign keys
+that reference the table")."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+SETUP = ("CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(50), n INT);\n"
+         "CREATE TABLE posts (id INT PRIMARY KEY, user_id INT, n INT, body TEXT,\n"
+         "  CONSTRAINT posts_user FOREIGN KEY (user_id) REFERENCES users (id));\n"
+         "CREATE TABLE tags (id INT PRIMARY KEY, n INT, post_id INT, body TEXT);")
+
+
+def instead(sql: str, rule: str, dialect: str = "mysql") -> str:
+    """The `instead` text of `rule`'s finding on `sql`, linted after SETUP."""
+    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
+                               migration_from_text(sql, "2_change.sql")],
+                              LintOptions(dialect=dialect))
+    (finding,) = [f for s in reports[1].statements for f in s.findings if f.rule == rule]
+    return finding.instead
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_a_table_without_foreign_keys_gets_both_tools(dialect: str) -> None:
+    text = instead("ALTER TABLE tags MODIFY n BIGINT;", "mysql-table-copy", dialect)
+    assert "gh-ost --database=<db> --table=tags --alter='MODIFY n BIGINT' --execute" in text
+    assert "pt-online-schema-change --alter 'MODIFY n BIGINT' D=<db>,t=tags --execute" in text
+
+
+@pytest.mark.parametrize(("sql", "rule"), [
+    ("ALTER TABLE posts MODIFY n BIGINT;", "mysql-table-copy"),  # its own foreign key
+    ("ALTER TABLE posts ADD FULLTEXT INDEX posts_body (body);", "mysql-blocks-writes"),
+    ("ALTER TABLE tags ADD CONSTRAINT tags_post FOREIGN KEY (post_id) REFERENCES posts (id);",
+     "mysql-table-copy"),  # the ALTER adds one
+    ("ALTER TABLE posts MODIFY n BIGINT, LOCK=NONE;", "mysql-lock-not-supported"),
+    ("ALTER TABLE posts MODIFY n BIGINT, ALGORITHM=INPLACE;", "mysql-algorithm-not-supported"),
+])
+def test_a_table_with_a_foreign_key_gets_no_gh_ost(sql: str, rule: str) -> None:
+    text = instead(sql, rule)
+    assert "gh-ost --" not in text
+    assert "pt-online-schema-change --alter " in text
+    assert "--alter-foreign-keys-method" not in text  # no table references it
+
+
+@pytest.mark.parametrize(("sql", "rule"), [
+    ("ALTER TABLE users MODIFY n BIGINT;", "mysql-table-copy"),
+    ("ALTER TABLE users MODIFY n BIGINT, LOCK=NONE;", "mysql-lock-not-supported"),
+])
+def test_a_referenced_table_gets_pt_osc_with_a_foreign_keys_method(sql: str, rule: str) -> None:
+    text = instead(sql, rule)
+    assert "gh-ost --" not in text
+    assert "pt-online-schema-change --alter 'MODIFY n BIGINT' " \
+        "--alter-foreign-keys-method=auto D=<db>,t=users --execute" in text

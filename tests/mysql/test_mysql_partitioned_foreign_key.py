@@ -1,0 +1,51 @@
+"""InnoDB's partitioned tables support no foreign keys: partitioning a table that has one or
+that another table's references, and adding one to a partitioned table, are refused (MySQL
+manual, "Partitioning Limitations Relating to Storage Engines", 26.6.2 in 8.0: "no InnoDB
+table whose definition contains foreign key references may be partitioned"; error 1506
+ER_FOREIGN_KEY_ON_PARTITIONED. Checked on MariaDB 10.11: 1506 for ADD FOREIGN KEY, 1217 for
+PARTITION BY of either side, with foreign_key_checks = 0 too). They were reported as a copy
+or as safe."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+SETUP = ("CREATE TABLE users (id INT PRIMARY KEY);\n"
+         "CREATE TABLE posts (id INT PRIMARY KEY, user_id INT,\n"
+         "  CONSTRAINT posts_user FOREIGN KEY (user_id) REFERENCES users (id));\n"
+         "CREATE TABLE events (id INT PRIMARY KEY, user_id INT) "
+         "PARTITION BY HASH (id) PARTITIONS 4;\n"
+         "CREATE TABLE plain (id INT PRIMARY KEY, n INT);")
+
+
+def rules(sql: str, dialect: str) -> list[str]:
+    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
+                               migration_from_text(sql, "2_change.sql")],
+                              LintOptions(dialect=dialect))
+    return [f.rule for s in reports[1].statements for f in s.findings]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE posts PARTITION BY HASH (id) PARTITIONS 4;",  # it has a foreign key
+    "ALTER TABLE users PARTITION BY HASH (id) PARTITIONS 4;",  # posts references it
+    "SET foreign_key_checks = 0;\nALTER TABLE users PARTITION BY KEY () PARTITIONS 4;",
+    "ALTER TABLE events ADD CONSTRAINT events_user FOREIGN KEY (user_id) REFERENCES users (id);",
+])
+def test_a_foreign_key_on_a_partitioned_table_is_refused(sql: str, dialect: str) -> None:
+    assert rules(sql, dialect) == ["mysql-partitioned-foreign-key"]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("sql", "expected"), [
+    ("ALTER TABLE plain PARTITION BY HASH (id) PARTITIONS 4;", ["mysql-table-copy"]),
+    ("ALTER TABLE events REMOVE PARTITIONING;", ["mysql-table-copy"]),
+    ("ALTER TABLE plain ADD CONSTRAINT plain_user FOREIGN KEY (n) REFERENCES users (id);",
+     ["mysql-table-copy"]),
+])
+def test_without_a_foreign_key_partitioning_is_a_copy(sql: str, expected: list[str],
+                                                      dialect: str) -> None:
+    assert rules(sql, dialect) == expected
