@@ -95,6 +95,8 @@ def test_flyway_callbacks_are_no_migrations_and_keep_one_history(tmp_path: Path)
     assert [(m.version, m.layout) for m in found] == [("1", "flyway"), ("2", "flyway")]
     # What runs before each migration, on its connection, goes with each.
     assert [m.prelude for m in found] == ["SET lock_timeout = '5s';"] * 2
+    # What runs once before them all (beforeMigrate), on the same connection, too.
+    assert [m.run_prelude for m in found] == ["SELECT 4;"] * 2
 
 
 def test_flyway_release_folders_are_one_history_not_separate_databases(

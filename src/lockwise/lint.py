@@ -307,6 +307,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     session = Session(implicit_transaction=implicit, implicit_block=implicit and one_string,
                       alone_in_string=one_string and len(parsed.statements) == 1,
                       one_string=sends_one_string(migration))
+    if migration.run_prelude:
+        _run_prelude(migration.run_prelude, session, ctx, once=True)
     if migration.prelude:
         _run_prelude(migration.prelude, session, ctx)
     if judged:
@@ -407,12 +409,22 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     return report
 
 
-def _run_prelude(sql: str, session: Session, ctx: Context) -> None:
+#: What Flyway sets again before each migration (`restoreOriginalState`, the role;
+#: `changeCurrentSchemaTo`, the search_path): what a callback run once before them set is gone.
+_RESET_PER_MIGRATION = frozenset({"role", "search_path", "session_authorization"})
+
+
+def _run_prelude(sql: str, session: Session, ctx: Context, once: bool = False) -> None:
     """The settings (`SET`) of what the runner runs before the migration on its connection,
     in its transaction if it has one (Flyway's beforeEachMigrate): in force for its
-    statements. What else the prelude does is not the migration's to judge."""
+    statements. `once`: run once before the whole run, in a transaction of its own (Flyway's
+    beforeMigrate), so only its session settings last, less what the runner sets again before
+    each migration. What else the prelude does is not the migration's to judge."""
     parsed = parse_sql(sql, comments=False)
     for stmt in parsed.statements:
+        if once and ((body := stmt.tree.get("VariableSetStmt")) is None or body.get("is_local")
+                     or str(body.get("name", "")).lower() in _RESET_PER_MIGRATION):
+            continue
         if "VariableSetStmt" in stmt.tree:
             ctx.in_transaction = session.in_transaction
             try:
