@@ -202,6 +202,23 @@ def test_dbmate_refusals_are_input_errors(tmp_path: Path, text: str,
     assert raised.value.path == tmp_path / "20240102000000_t.sql"
 
 
+@pytest.mark.parametrize(("text", "refusal", "line"), [
+    # dbmate 2.0.0 (amacneil/dbmate#397) began refusing a file without -- migrate:down; 1.x
+    # ran it. Named at its up marker, with what to write.
+    ("-- header\n-- migrate:up\nCREATE TABLE t (id int);\n",
+     "add an empty -- migrate:down section", 2),
+    ("\nCREATE TYPE s AS ENUM ('a');\n-- migrate:up\nSELECT 1;\n-- migrate:down\n",
+     "before -- migrate:up", 2),
+])
+def test_dbmate_refusals_name_the_line_and_what_to_do(tmp_path: Path, text: str, refusal: str,
+                                                      line: int) -> None:
+    write(tmp_path, {"20240101000000_ok.sql": "-- migrate:up\nSELECT 1;\n-- migrate:down\n",
+                     "20240102000000_t.sql": text})
+    with pytest.raises(InputError, match=refusal) as raised:
+        discover(tmp_path)
+    assert (raised.value.path, raised.value.line) == (tmp_path / "20240102000000_t.sql", line)
+
+
 def test_version_key_orders_dates_and_dotted_versions() -> None:
     assert version_key("1.2") < version_key("1.10")
     assert version_key("2019-02-26-002946") < version_key("2019-03-01-000000")
