@@ -274,6 +274,26 @@ def _dbmate_refusal(text: str, up: re.Match[str], sections: list[re.Match[str]]
                 "-- migrate:down section: a line -- migrate:down at the end of the file, below "
                 "the up SQL (write the statements that undo it there, or leave it empty)"), \
             _line_of(text, up.start())
+    # Several sections (amacneil/dbmate#620): dbmate splits the file at each up marker and
+    # refuses a section with two downs. Before it, the down is everything after the first
+    # down marker, a second up section included: it never runs up. Since, each section runs
+    # and records the file's version, so the second one fails on the row the first recorded
+    # and is rolled back, the first staying applied (#820, reported on 2.34.1 and 2.35.0).
+    ups = [m for m in sections if m.group(1) == "up"]
+    if len(ups) > 1:
+        return ("dbmate runs only the first -- migrate:up section of a file: releases before "
+                "sections (amacneil/dbmate#620) read the later ones as part of the down, later "
+                "ones fail on the version the first section recorded (\"duplicate key value "
+                "violates unique constraint\", #820) and roll the second back (under "
+                "transaction:false it stays), the deploy stopping with the first one applied; "
+                "move this section and its down into a migration file of its own, with a later "
+                "version"), _line_of(text, ups[1].start())
+    downs = [m for m in sections if m.group(1) == "down" and m.start() > up.start()]
+    if len(downs) > 1:
+        return ("dbmate refuses a second -- migrate:down after one -- migrate:up (\"requires "
+                "each migration to define an up block\", since sections, amacneil/dbmate#620; "
+                "before, the down ran both): the deploy stops here; remove this marker, the "
+                "down section is everything below the first one"), _line_of(text, downs[1].start())
     return None
 
 
