@@ -411,6 +411,33 @@ def test_lint_base_compares_each_directory_with_its_own_base(
     assert result.exit_code == 1  # the blocking CREATE INDEX on an existing table
 
 
+def test_graph_base_of_a_monorepo_root_names_its_directories_as_without_base(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`graph` takes one history, with --base as without: a folder holding several migration
+    directories is an input error naming them (with --base it graphed the first one alone,
+    the others' conflicts unreported); an empty folder is an empty graph, not a traceback."""
+    repo = empty_repo(tmp_path)
+    for service in ("a", "b"):
+        (repo / "services" / service / "migrations").mkdir(parents=True)
+        (repo / "services" / service / "migrations" / "20240101000000_init.sql").write_text(
+            f"CREATE TABLE {service} (id bigint);\n")
+    (repo / "empty").mkdir()
+    (repo / "empty" / "README.md").write_text("nothing yet\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "two services")
+    _git(repo, "checkout", "-q", "-b", "feature")
+    monkeypatch.chdir(repo)
+    for base in ([], ["--base", "main"]):
+        result = CliRunner().invoke(app, ["graph", ".", *base])
+        assert result.exit_code == 2, (base, result.output)
+        assert "2 separate migration directories (services/a/migrations, " \
+            "services/b/migrations)" in result.stderr, base
+        result = CliRunner().invoke(app, ["graph", "empty", *base])
+        assert result.exception is None or isinstance(result.exception, SystemExit), base
+        assert (result.exit_code, result.stdout.splitlines()[0]) == (
+            0, "0 migration(s), 0 down migration(s) checked"), base
+
+
 def test_graph_of_a_file_against_a_base_reads_its_migration_directory(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`lockwise graph FILE --base REF` compares the file's migration directory, found as
