@@ -380,6 +380,29 @@ def test_a_sqitch_revert_script_stands_for_its_change_also_against_a_base(
         assert doc["conflicts"] == [], args
 
 
+def test_sqitch_changes_added_on_both_sides_are_known_by_name_not_plan_position(
+        tmp_path: Path) -> None:
+    """sqitch knows a change by its name (a plan that names one twice in a tag section is a
+    syntax error; a reworked one has its earlier scripts at `<name>@<tag>`): the position
+    lockwise numbers changes by is no version. A change added on each side takes the same
+    position in its plan: that was reported as a duplicate-version."""
+    plan_line = "{} [create_accounts] 2024-02-0{}T00:00:00Z Ada <ada@example.com> # x\n"
+    repo = sqitch_repo(tmp_path)
+    db = repo / "db" / "migrations"
+    for branch, change, sql, day in (("main", "add_bio", "ADD COLUMN bio text", 1),
+                                     ("feature", "add_rank", "ADD COLUMN rank int", 2)):
+        _git(repo, "checkout", "-q", branch)
+        (db / "deploy" / f"{change}.sql").write_text(f"ALTER TABLE accounts {sql};\n")
+        with (db / "sqitch.plan").open("a") as plan:
+            plan.write(plan_line.format(change, day))
+        if branch == "main":
+            _git(repo, "add", "-A")
+            _git(repo, "commit", "-qm", "main adds a change")
+    comparison, graph = _graph(repo)
+    assert {m.id for m in comparison.history[-2:]} == {"0005_add_bio", "0005_add_rank"}
+    assert graph.conflicts == []
+
+
 def test_lint_base_compares_each_directory_with_its_own_base(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A monorepo lints its services' directories in one run: each is compared with the same

@@ -1115,8 +1115,12 @@ class _Builder:
             # Liquibase knows a changeset by its author:id and its changelog's path: the same
             # id in two files is two changesets.
             where = str(m.path) if m.layout == "liquibase" else ""
-            by_version.setdefault((version_identity(m.version, m.layout), where),
-                                  []).append((m, k))
+            # sqitch knows a change by its name (a reworked one's earlier scripts are at
+            # `<name>@<tag>`), and refuses a plan naming one twice in a tag section: its
+            # position in the plan, which lockwise numbers it by, is no version.
+            identity = m.path.stem if m.layout == "sqitch" else \
+                version_identity(m.version, m.layout)
+            by_version.setdefault((identity, where), []).append((m, k))
         for (version, _), group in by_version.items():
             # Several files in one directory named by the version are one migration in
             # parts (temporal's versioned/v1.7/*.sql), not two claims on one version. Linted
