@@ -84,7 +84,7 @@ FACT_NAMES = frozenset({
     'not_null', 'not_null_check', 'not_null_table_constraint', 'not_valid', 'not_yet_done_sql',
     'nowait', 'nullable_column', 'nulls_not_distinct', 'nulltesttype', 'object', 'object_is_new',
     'object_type', 'objtype', 'old_name_kept', 'old_name_kept_by_view', 'old_type',
-    'old_type_known', 'old_type_name', 'old_value', 'on_delete', 'one_string',
+    'old_type_known', 'old_type_name', 'old_value', 'on_delete', 'once', 'one_string',
     'online_schema_change_sql', 'only', 'only_change_text', 'only_children_text',
     'open_transaction', 'operation', 'operations', 'operations_sql', 'outside_transaction',
     'owned_by', 'parameters', 'parent', 'parser', 'partial', 'partition', 'partition_is_new',
