@@ -595,6 +595,14 @@ NO_GAP_CASES = {
     "rename_table_then_alter": ("ALTER TABLE t ALTER COLUMN b SET NOT NULL;\n"
                                 "ALTER TABLE t RENAME TO t2;\n",
                                 "ALTER TABLE t2 SET (fillfactor = 70);\n", "table:public.t2"),
+    # The contract step drops column a, and with it a constraint 0003 adds on a: PostgreSQL
+    # drops a CHECK or UNIQUE of a dropped column silently.
+    "type_change_then_check": ("ALTER TABLE t ALTER COLUMN a TYPE bigint;\n",
+                               "ALTER TABLE t ADD CONSTRAINT t_a_chk CHECK (a >= 0) NOT VALID;\n",
+                               "column:public.t.a"),
+    "type_change_then_unique": ("ALTER TABLE t ALTER COLUMN a TYPE bigint;\n",
+                                "ALTER TABLE t ADD CONSTRAINT t_a_key UNIQUE (a);\n",
+                                "column:public.t.a"),
 }
 
 
