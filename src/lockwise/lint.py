@@ -768,7 +768,9 @@ def migration_report(migration: Migration, reports: list[StatementReport],
     worst = [r for r in reports if r.safety == safety]
     reason = (max(findings_all, key=lambda f: f.safety).title if findings_all
               else "every statement is safe")
-    if worst and not migration_findings and worst[0].findings:
+    # A finding of the whole migration (a foreign key without an index, a directive) milder
+    # than the worst statement does not take the statement's number from the reason.
+    if worst and worst[0].findings and all(f.safety < safety for f in migration_findings):
         reason = f"statement {worst[0].statement.index + 1}: {worst[0].reason}"
     return MigrationReport(migration, reports, migration_findings, safety, reason)
 
