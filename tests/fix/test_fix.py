@@ -1038,3 +1038,23 @@ def test_a_follow_up_validates_before_it_takes_access_exclusive() -> None:
     kinds = ["validate" if "VALIDATE CONSTRAINT" in q else "exclusive"
              for q in follow_up.statements if q.startswith("ALTER TABLE")]
     assert kinds == ["validate"] * 3 + ["exclusive"] * 4, follow_up.statements
+
+
+@pytest.mark.postgres
+def test_a_type_change_without_using_converts_as_the_original_would(
+        tmp_path: Path, pg_db: str) -> None:
+    """ALTER COLUMN TYPE without USING converts by assignment: a value too long for a
+    shorter varchar fails the change. The expand/contract rewrite converts the same way in its
+    trigger and backfill, so it fails too instead of cutting the value (an explicit CAST to
+    varchar(n) truncates silently)."""
+    import psycopg
+
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE c (id bigint PRIMARY KEY, v varchar(100));\n"
+                          "INSERT INTO c VALUES (1, 'abcdefghijklmnopqrstuvwxyz');\n",
+        "2_change.up.sql": "ALTER TABLE c ALTER COLUMN v TYPE varchar(20);\n"})
+    written = rewrite_dir(source, tmp_path / "out")
+    assert any("v_new" in text for text in written.values())
+    assert not any("CAST(" in text for text in written.values())
+    with pytest.raises(psycopg.errors.StringDataRightTruncation):
+        apply_all(pg_db, tmp_path / "out")

@@ -184,8 +184,8 @@ def _with_row_prefix(expr, column: str, prefix: str) -> str:
                 return ast.ColumnRef(fields=(ast.String(sval=prefix), ast.String(sval=column)))
             return None
 
-    _Prefix()(expr)
-    return _sql(expr)
+    # The visitor returns the root replaced when the expression is the column alone.
+    return _sql(_Prefix()(expr))
 
 
 def _sync_trigger(table_sql: str, table_name: str, column: str, body: list[str]) -> list[str]:
@@ -254,8 +254,10 @@ def _rewrite_type_change(stmt, cmd, facts: dict, pieces: Pieces) -> bool:
     type_sql = _sql(cmd.def_.typeName)
     using = cmd.def_.raw_default
     if using is None:
-        using = ast.TypeCast(arg=ast.ColumnRef(fields=(ast.String(sval=col),)),
-                             typeName=cmd.def_.typeName)
+        # Without USING the server converts by assignment, as UPDATE ... SET and PL/pgSQL's
+        # := do: a value that does not fit fails. An explicit CAST would cut a string to a
+        # shorter varchar(n) or char(n) silently instead.
+        using = ast.ColumnRef(fields=(ast.String(sval=col),))
     backfill = _sql(using)
     from_new_row = _with_row_prefix(using, col, "new")
     _expand_contract(
