@@ -603,7 +603,27 @@ NO_GAP_CASES = {
     "type_change_then_unique": ("ALTER TABLE t ALTER COLUMN a TYPE bigint;\n",
                                 "ALTER TABLE t ADD CONSTRAINT t_a_key UNIQUE (a);\n",
                                 "column:public.t.a"),
+    # An index whose WHERE or expression reads a dropped column is dropped with it, silently.
+    "type_change_then_partial_index": ("ALTER TABLE t ALTER COLUMN a TYPE bigint;\n",
+                                       "CREATE INDEX t_b_idx ON t (b) WHERE a > 0;\n",
+                                       "column:public.t.a"),
+    "type_change_then_expression_index": ("ALTER TABLE t ALTER COLUMN a TYPE bigint;\n",
+                                          "CREATE INDEX t_ab_idx ON t ((a + b));\n",
+                                          "column:public.t.a"),
 }
+
+
+def test_steps_are_not_numbered_past_a_generated_column_over_the_column(
+        tmp_path: Path) -> None:
+    """The contract step of 0002 drops column a, which the generated column of 0003 reads
+    (its own rewrite keeps it in sync by a trigger reading NEW.a): 0002 is left as written."""
+    source = write_files(tmp_path / "src", {
+        "0001_init.up.sql": SETUP, "0002_x.up.sql": "ALTER TABLE t ALTER COLUMN a TYPE bigint;\n",
+        "0003_y.up.sql": "ALTER TABLE t ADD COLUMN g bigint GENERATED ALWAYS AS (a * 2) STORED;\n"})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    assert "0002_x.up.sql" not in written
+    assert any(n.startswith("0002_x: not rewritten: no free version right after 0002") and
+               "column:public.t.a" in n for n in notes), notes
 
 
 @pytest.mark.postgres
