@@ -1078,3 +1078,30 @@ def test_a_type_change_without_using_converts_as_the_original_would(
     assert not any("CAST(" in text for text in written.values())
     with pytest.raises(psycopg.errors.StringDataRightTruncation):
         apply_all(pg_db, tmp_path / "out")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("pg_version", [13, 14])
+def test_each_backfill_batch_reads_only_its_pages(pg_version: int, pg_db: str) -> None:
+    """A batch's WHERE must be answered by a TID scan: a ctid range is one from PostgreSQL 14
+    (TID Range Scan), but before it a sequential scan of the whole table, once per batch of
+    100 pages. Before 14 the batch names its tuples (`ctid = ANY (...)`, a TID scan since
+    long before 11). Either form fills every row."""
+    import psycopg
+
+    from lockwise.fix.patterns import batched_backfill
+
+    do_block = batched_backfill("t", "b", "a * 2", pg_version=pg_version)
+    assert ("ctid = ANY" in do_block) is (pg_version < 14)
+    batch = do_block[do_block.index("UPDATE"):do_block.index(";", do_block.index("UPDATE"))]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (id bigint PRIMARY KEY, a int, b int)")
+        conn.execute("INSERT INTO t SELECT g, g, NULL FROM generate_series(1, 50000) g")
+        conn.execute("ANALYZE t")
+        explained = conn.execute(
+            "EXPLAIN " + batch.replace("first_page", "0::bigint")).fetchall()
+        plan = "\n".join(row[0] for row in explained)
+        assert "Tid" in plan and "Seq Scan on t" not in plan, plan
+        conn.execute(do_block.split("\n", 1)[1])
+        assert conn.execute("SELECT count(*) FROM t WHERE b IS DISTINCT FROM a * 2"
+                            ).fetchone() == (0,)
