@@ -777,12 +777,23 @@ def migration_report(migration: Migration, reports: list[StatementReport],
 
     findings_all = migration_findings + [f for r in reports for f in r.findings]
     safety = max((f.safety for f in findings_all), default=Safety.SAFE)
-    worst = [r for r in reports if r.safety == safety]
-    reason = (max(findings_all, key=lambda f: f.safety).title if findings_all
-              else "every statement is safe")
-    if worst and not migration_findings and worst[0].findings:
-        reason = f"statement {worst[0].statement.index + 1}: {worst[0].reason}"
-    return MigrationReport(migration, reports, migration_findings, safety, reason)
+    return MigrationReport(migration, reports, migration_findings, safety,
+                           migration_reason(reports, migration_findings, safety))
+
+
+def migration_reason(reports: list[StatementReport], migration_findings: list[Finding],
+                     safety: Safety) -> str:
+    """Why a migration is at `safety` (the worst of its findings): its first worst
+    statement's reason, numbered, or the title of its worst finding of the whole migration
+    when none milder than that statement's is one (a foreign key without an index, a
+    directive)."""
+    findings_all = migration_findings + [f for r in reports for f in r.findings]
+    if not findings_all:
+        return "every statement is safe"
+    worst = next((r for r in reports if r.safety == safety and r.findings), None)
+    if worst is not None and all(f.safety < safety for f in migration_findings):
+        return f"statement {worst.statement.index + 1}: {worst.reason}"
+    return max(findings_all, key=lambda f: f.safety).title
 
 
 def _cost_tracker(options: LintOptions) -> CostTracker | None:
