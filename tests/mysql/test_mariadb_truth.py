@@ -489,12 +489,16 @@ def test_mariadb_agrees_on_indexed_columns_and_enum_types(mariadb, case: str) ->
     _agrees(mariadb, case, KEYS_CASES[case], KEYS_SETUP, KEYS_DROPS)
 
 
-UTF8_DROPS = "DROP TABLE IF EXISTS u8, u8l;"
+UTF8_DROPS = "DROP TABLE IF EXISTS u8, u8l, u8n, u8j, u8e;"
 UTF8_SETUP = UTF8_DROPS + """
 CREATE TABLE u8 (id INT PRIMARY KEY, k VARCHAR(10), v VARCHAR(80), w VARCHAR(40), c CHAR(10),
   x TEXT, n VARCHAR(100), KEY u8_k (k)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb3;
 CREATE TABLE u8l (id INT PRIMARY KEY, k VARCHAR(10), l VARCHAR(10) CHARACTER SET latin1)
   ENGINE=InnoDB DEFAULT CHARSET=utf8mb3;
+CREATE TABLE u8n (id INT PRIMARY KEY, n BIGINT, d DATETIME, b BLOB, INDEX u8n_n (n))
+  ENGINE=InnoDB DEFAULT CHARSET=latin1;
+CREATE TABLE u8j (id INT PRIMARY KEY, j JSON) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE u8e (id INT PRIMARY KEY, e ENUM('a','b')) ENGINE=InnoDB DEFAULT CHARSET=latin1;
 """
 UTF8_CASES = {
     # utf8mb3 -> utf8mb4 re-encodes nothing (MariaDB 10.4+): instant, while a VARCHAR keeps
@@ -515,6 +519,12 @@ UTF8_CASES = {
     "latin1_to_utf8mb4": "ALTER TABLE u8l MODIFY l VARCHAR(10) CHARACTER SET utf8mb4",
     "convert_table_with_latin1": "ALTER TABLE u8l CONVERT TO CHARACTER SET utf8mb4",
     "convert_table_with_long_varchar": "ALTER TABLE u8 CONVERT TO CHARACTER SET utf8mb4",
+    # no string column to re-encode: only the table's default changes, instantly (it was
+    # read as a copy); MariaDB's JSON is a LONGTEXT, and an ENUM has a character set
+    "convert_table_without_string_columns":
+        "ALTER TABLE u8n CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+    "convert_table_with_json": "ALTER TABLE u8j CONVERT TO CHARACTER SET latin1",
+    "convert_table_with_enum": "ALTER TABLE u8e CONVERT TO CHARACTER SET utf8mb4",
 }
 
 

@@ -96,6 +96,30 @@ def summary(statement: str, flavour: str, version: tuple[int, ...], setup: str =
     return next(a.facts for a in effect.actions if a.kind == "mysql_alter_table")
 
 
+@pytest.mark.parametrize(("setup", "expected"), [
+    # no string column to re-encode: the table's default character set only, as
+    # `ALTER TABLE t CHARACTER SET = utf8mb4` (MySQL 8.0 manual, "Online DDL Operations",
+    # 15.12.1, Table Operations: converting rebuilds "if the new character encoding is
+    # different"; InnoDB ignores ALTER_CONVERT_TO itself)
+    ("CREATE TABLE t (id INT PRIMARY KEY, n BIGINT, d DATETIME, b BLOB, j JSON) "
+     "DEFAULT CHARSET=latin1;", ("set_default_charset", "INPLACE", True)),
+    ("CREATE TABLE t (id INT PRIMARY KEY, e ENUM('a','b')) DEFAULT CHARSET=latin1;",
+     ("convert_character_set", "COPY", False)),
+    ("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10)) DEFAULT CHARSET=latin1;",
+     ("convert_character_set", "COPY", False)),
+])
+def test_convert_to_of_a_table_without_string_columns_changes_its_default(
+        setup: str, expected: tuple) -> None:
+    facts = summary("ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4", "mysql", (8, 4, 0), setup)
+    assert (facts["operations"][0], facts["algorithm"], facts["permits_dml"]) == expected
+
+
+def test_convert_to_beside_another_operation_is_still_a_copy() -> None:
+    facts = summary("ALTER TABLE t ADD COLUMN s VARCHAR(10), CONVERT TO CHARACTER SET utf8mb4",
+                    "mysql", (8, 4, 0), "CREATE TABLE t (id INT PRIMARY KEY) CHARSET=latin1;")
+    assert facts["algorithm"] == "COPY"
+
+
 def test_at_least_25_operation_kinds_are_modelled() -> None:
     assert len(OPERATIONS) >= 25
     assert len({ops for ops, _, _ in CASES.values()}) >= 25
