@@ -745,7 +745,7 @@ def test_a_set_null_column_made_not_null_is_refused(mariadb, statement: str,
                               "mysql-set-null-column-not-null")
 
 
-PFK_DROPS = "SET foreign_key_checks = 0; DROP TABLE IF EXISTS pfc, pfp, pfe, pfx; " \
+PFK_DROPS = "SET foreign_key_checks = 0; DROP TABLE IF EXISTS pfn, pfc, pfp, pfe, pfx; " \
     "SET foreign_key_checks = 1;"
 PFK_SETUP = PFK_DROPS + """
 CREATE TABLE pfp (id INT PRIMARY KEY) ENGINE=InnoDB;
@@ -763,6 +763,12 @@ CREATE TABLE pfx (id INT PRIMARY KEY, p INT) ENGINE=InnoDB;
     ("ALTER TABLE pfe ADD CONSTRAINT pfe_p FOREIGN KEY (p) REFERENCES pfp (id)", 1506),
     ("ALTER TABLE pfx PARTITION BY HASH (id) PARTITIONS 2", None),
     ("ALTER TABLE pfe REMOVE PARTITIONING", None),
+    ("CREATE TABLE pfn (id INT PRIMARY KEY, p INT, CONSTRAINT pfn_p FOREIGN KEY (p) "
+     "REFERENCES pfp (id)) ENGINE=InnoDB PARTITION BY HASH (id) PARTITIONS 2", 1506),
+    ("SET foreign_key_checks = 0;\nCREATE TABLE pfn (id INT PRIMARY KEY, p INT, FOREIGN KEY (p) "
+     "REFERENCES pfp (id)) PARTITION BY KEY (id) PARTITIONS 2", 1506),
+    ("CREATE TABLE pfn (id INT PRIMARY KEY, p INT) ENGINE=InnoDB "
+     "PARTITION BY HASH (id) PARTITIONS 2", None),
 ])
 def test_a_foreign_key_on_a_partitioned_table_is_refused(mariadb, statement: str,
                                                           error: int | None) -> None:
