@@ -417,6 +417,8 @@ _COMMAND_ALTER = [
     (re.compile(r"\bAS\s*\(.*\)\s*(STORED|PERSISTENT)\b", re.I | re.S),
      "add_column_stored_generated"),
     (re.compile(r"\bCONVERT\s+TO\s+(CHARACTER\s+SET|CHARSET)\b", re.I), "convert_character_set"),
+    (re.compile(rf"\bALTER\s+(CHECK|CONSTRAINT)\s+{_PART}\s+ENFORCED\b", re.I),
+     "enforce_check_constraint"),
     (re.compile(r"\bADD\s+(COLUMN\s+)?\(", re.I), "add_column_last"),
     (re.compile(r"\b(DISABLE|ENABLE)\s+KEYS\b", re.I), "toggle_keys"),
     (re.compile(r"\bENGINE\s*=", re.I), "rebuild_table"),
@@ -430,6 +432,8 @@ _COMMAND_ALTER = [
     (re.compile(r"\bDROP\s+(COLUMN\s+)?`?(?P<column>\w+)`?", re.I), "drop_column"),
     (re.compile(r"\bCOMMENT\s*=", re.I), "set_table_comment"),
     (re.compile(r"\bAUTO_INCREMENT\s*=", re.I), "set_auto_increment"),
+    (re.compile(rf"\bALTER\s+(CHECK|CONSTRAINT)\s+{_PART}\s+NOT\s+ENFORCED\b", re.I),
+     "suspend_check_constraint"),
 ]
 #: The values of the ALGORITHM= and LOCK= clauses; with `=` any word is read as one (and the
 #: server refuses a value it does not know), without it only these.
