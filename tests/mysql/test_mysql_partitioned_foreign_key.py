@@ -34,6 +34,7 @@ def rules(sql: str, dialect: str) -> list[str]:
     "ALTER TABLE users PARTITION BY HASH (id) PARTITIONS 4;",  # posts references it
     "SET foreign_key_checks = 0;\nALTER TABLE users PARTITION BY KEY () PARTITIONS 4;",
     "ALTER TABLE events ADD CONSTRAINT events_user FOREIGN KEY (user_id) REFERENCES users (id);",
+    "ALTER TABLE posts PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN MAXVALUE);",
 ])
 def test_a_foreign_key_on_a_partitioned_table_is_refused(sql: str, dialect: str) -> None:
     assert rules(sql, dialect) == ["mysql-partitioned-foreign-key"]
@@ -65,6 +66,12 @@ def test_a_partitioned_create_table_without_a_foreign_key_is_not(dialect: str) -
 @pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
 @pytest.mark.parametrize(("sql", "expected"), [
     ("ALTER TABLE plain PARTITION BY HASH (id) PARTITIONS 4;", ["mysql-table-copy"]),
+    # sqlglot parses RANGE and LIST partitioning (HASH and KEY stay commands): they were
+    # read as an ALTER that does nothing, safe
+    ("ALTER TABLE plain PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (10), "
+     "PARTITION p1 VALUES LESS THAN MAXVALUE);", ["mysql-table-copy"]),
+    ("ALTER TABLE plain PARTITION BY LIST (n) (PARTITION p0 VALUES IN (1, 2));",
+     ["mysql-table-copy"]),
     ("ALTER TABLE events REMOVE PARTITIONING;", ["mysql-table-copy"]),
     ("ALTER TABLE plain ADD CONSTRAINT plain_user FOREIGN KEY (n) REFERENCES users (id);",
      ["mysql-table-copy"]),
@@ -72,3 +79,12 @@ def test_a_partitioned_create_table_without_a_foreign_key_is_not(dialect: str) -
 def test_without_a_foreign_key_partitioning_is_a_copy(sql: str, expected: list[str],
                                                       dialect: str) -> None:
     assert rules(sql, dialect) == expected
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_a_range_partitioned_table_is_partitioned_afterwards(dialect: str) -> None:
+    """The table an ALTER ... PARTITION BY RANGE made partitioned refuses a foreign key."""
+    assert rules("ALTER TABLE plain PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN "
+                 "MAXVALUE);\nALTER TABLE plain ADD CONSTRAINT plain_user FOREIGN KEY (n) "
+                 "REFERENCES users (id);", dialect) == ["mysql-table-copy",
+                                                       "mysql-partitioned-foreign-key"]

@@ -733,6 +733,12 @@ def _parse_statement(body: str, reader: object):
             raise
         first, _, rest = body.partition(" ")
         return exp.Command(this=first.upper(), expression=rest)
+    if isinstance(tree, exp.Alter) and any(type(option).__name__.startswith("PartitionBy")
+                                           for option in tree.args.get("options") or ()):
+        # ALTER TABLE ... PARTITION BY RANGE / LIST, which sqlglot parses (HASH and KEY it
+        # keeps as commands): read from its text as those are (it was read as doing nothing)
+        first, _, rest = body.partition(" ")
+        return exp.Command(this=first.upper(), expression=rest)
     if isinstance(tree, exp.Command) and (_CREATE_TABLE.match(body) or _ALTER_TABLE.match(body)) \
             and \
             (definition := _readable_definition(body, reader)) is not None:
