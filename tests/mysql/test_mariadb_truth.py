@@ -14,6 +14,8 @@ from test_mysql_dialect_syntax import CASES as DIALECT_SYNTAX
 from test_mysql_dialect_syntax import SETUP as DIALECT_SYNTAX_SETUP
 from test_mysql_lock_tables_session import SETUP as LOCK_TABLES_SETUP
 from test_mysql_lock_tables_session import UNDER_LOCK_TABLES
+from test_mysql_partition_key_type import CASES as PARTITION_KEY_TYPE
+from test_mysql_partition_key_type import SETUP as PARTITION_KEY_TYPE_SETUP
 
 from lockwise.catalog.model import Catalog
 from lockwise.effects.mysql import (
@@ -914,3 +916,13 @@ def test_a_partition_key_column_changed_to_a_blob_is_refused(mariadb, statement:
     assert ("ERROR 1502" in result.stderr) == refused, result.stderr
     kinds = _partition_key_actions(statement)
     assert ("mysql_partition_key_column_changed" in kinds) == refused
+
+
+@pytest.mark.parametrize(("statement", "refused"), PARTITION_KEY_TYPE)
+def test_a_partition_key_of_a_refused_type_is_refused(mariadb, statement: str,
+                                                      refused: bool) -> None:
+    """MariaDB refuses a partitioning of a key column of the wrong type (error 1659) exactly
+    where mysql-partition-key-type says it will."""
+    drops = "DROP TABLE IF EXISTS pk, pk2;"
+    _refused_as_lockwise_says(mariadb, drops + PARTITION_KEY_TYPE_SETUP, drops, statement,
+                              refused, 1659, "mysql-partition-key-type")

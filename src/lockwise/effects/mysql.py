@@ -531,11 +531,60 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_key_column_dropped", "mysql_foreign_key_index_dropped",
                        "mysql_foreign_key_column_changed", "mysql_partition_key_column_dropped",
                        "mysql_partition_key_column_changed", "mysql_set_null_column_not_null",
-                       "mysql_partitioned_foreign_key"})
+                       "mysql_partitioned_foreign_key", "mysql_partition_key_type"})
 
 #: Column types no partitioning function takes (error 1502).
 _BLOB_TYPES = frozenset({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",
                          "mediumblob", "longblob", "json"})
+
+
+#: A PARTITION BY's type and its parenthesised key, when that holds no parentheses (an
+#: expression that calls a function is not read).
+_PARTITION_SHAPE = re.compile(r"\bPARTITION\s+BY\s+(?:LINEAR\s+)?(?P<kind>RANGE|LIST|HASH)"
+                              r"(?P<columns>\s+COLUMNS)?\s*\((?P<key>[^()]*)\)", re.I)
+_KEY_COLUMN = re.compile(r"`((?:[^`]|``)+)`|([A-Za-z_$][\w$]*)")
+#: Column types RANGE, LIST and HASH of a bare column refuse (their expression "must return
+#: an integer"), and those RANGE / LIST COLUMNS refuse (26.2.3 lists the types it takes:
+#: integers, DATE, DATETIME, CHAR, VARCHAR, BINARY, VARBINARY): error 1659 for each, checked
+#: on MariaDB 10.11. BLOB, TEXT and JSON are refused with another error (1502), left out.
+_NOT_INTEGER_TYPES = frozenset({"char", "varchar", "binary", "varbinary", "float", "double",
+                                "decimal", "date", "datetime", "timestamp", "timestamptz",
+                                "time", "enum", "set"})
+_NOT_COLUMNS_TYPES = frozenset({"float", "double", "decimal", "timestamp", "timestamptz",
+                                "year", "bit", "enum", "set"})
+
+
+def partition_key_type_refused(partitioning: str, columns: dict[str, Column]
+                               ) -> dict[str, str] | None:
+    """The facts of a PARTITION BY (the text from it on) whose key column has a type the
+    partitioning refuses, error 1659 (ER_FIELD_TYPE_NOT_ALLOWED_AS_PARTITION_FIELD; MySQL
+    manual, "Partitioning Types", 26.2 in 8.0 and 8.4): RANGE / LIST / HASH of one bare column
+    that is not an integer, RANGE / LIST COLUMNS of a FLOAT, DECIMAL, TIMESTAMP, YEAR, BIT,
+    ENUM or SET column. None when it takes them, or reads an expression."""
+    shape = _PARTITION_SHAPE.search(partitioning)
+    if shape is None:
+        return None
+    parts = [part.strip() for part in shape.group("key").split(",")]
+    if not shape.group("columns") and len(parts) != 1:
+        return None
+    refused = _NOT_COLUMNS_TYPES if shape.group("columns") else _NOT_INTEGER_TYPES
+    by_name = {name.lower(): column for name, column in columns.items()}
+    for part in parts:
+        name = _KEY_COLUMN.fullmatch(part)
+        if name is None:
+            return None  # an expression
+        written = (name.group(1) or "").replace("``", "`") or name.group(2)
+        column = by_name.get(written.lower())
+        if column is not None and column.type_name in refused:
+            type_name = "timestamp" if column.type_name == "timestamptz" else column.type_name
+            kind = shape.group("kind").upper() + (" COLUMNS" if shape.group("columns") else "")
+            return {"column": quote_mysql_ident(written), "column_type": type_name.upper(),
+                    "partitioning": kind,
+                    "takes": "integers, DATE, DATETIME, CHAR, VARCHAR, BINARY and VARBINARY "
+                             "columns" if shape.group("columns") else "an integer",
+                    "server_error": f"Field '{written}' is of a not allowed type for this "
+                                    f"type of partitioning"}
+    return None
 
 
 def _partition_key_columns(known: Table | None) -> tuple[str, ...]:
@@ -843,6 +892,10 @@ class _Builder:
         self.set_null_column_not_null(base, table, operations)
         self.partitioned_foreign_key(base, table, operations, sql)
         self.partition_key_column_changed(base, table, operations)
+        if (known := self.catalog.tables.get(table)) is not None and \
+                any(op == "repartition" for op, _ in operations) and \
+                (refusal := partition_key_type_refused(sql, known.columns)):
+            self.act("mysql_partition_key_type", {**base, **refusal})
         first = len(self.actions)  # the statement summary goes before its operations
         for (operation, extra), p in zip(operations, plans, strict=True):
             self.act("mysql_alter", {**base, **extra, "operation": operation,
@@ -1471,17 +1524,20 @@ def _create_table(b: _Builder, expr) -> None:
     b.act("create_table", {**base, "if_not_exists": bool(expr.args.get("exists"))})
     schema = expr.this if isinstance(expr.this, exp.Schema) else None
     parts = schema.expressions if schema is not None else ()
-    if expr.meta.get("partitioned") and any(keys.foreign_key_of(part) for part in parts):
+    spatial = [part for part in parts if isinstance(part, (exp.IndexColumnConstraint,
+                                                            exp.Constraint))
+               and _classify_constraint(part) == "add_spatial_index"]
+    partitioning = expr.meta.get("partitioning", "")
+    defined = {part.name.lower(): _column(part) for part in parts
+               if (spatial or partitioning) and isinstance(part, exp.ColumnDef)}
+    if partitioning and (refusal := partition_key_type_refused(partitioning, defined)):
+        b.act("mysql_partition_key_type", {**base, **refusal})
+    if partitioning and any(keys.foreign_key_of(part) for part in parts):
         # The ALTER's refusal (Builder.partitioned_foreign_key) holds at creation too: error
         # 1506, "Partitioned tables do not support FOREIGN KEY" (checked on MariaDB 10.11).
         b.act("mysql_partitioned_foreign_key", {
             **base, "why_text": f"the statement creates {base['table']} partitioned, with a "
                                 f"foreign key"})
-    spatial = [part for part in parts if isinstance(part, (exp.IndexColumnConstraint,
-                                                            exp.Constraint))
-               and _classify_constraint(part) == "add_spatial_index"]
-    defined = {part.name.lower(): _column(part) for part in parts
-               if spatial and isinstance(part, exp.ColumnDef)}
     for part in spatial:
         index = {"name": _name(part.this) if part.this is not None else "",
                  **_spatial_columns(_index_columns(part), None, defined=defined)}

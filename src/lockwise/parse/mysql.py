@@ -796,6 +796,7 @@ def _readable_definition(body: str, reader: object):
             by = PARTITION_KIND.search(whole[len(text):])
             tree.meta["partitioned"] = by.group(1).lower() if by else "unknown"
             tree.meta["partition_key"] = partition_key(whole[len(text):])
+            tree.meta["partitioning"] = whole[len(text):]
     return tree
 
 
