@@ -649,10 +649,11 @@ class _Builder:
                       alters=frozenset(self.alters), writes=frozenset(self.writes),
                       dialect=self.session.flavour)
 
-    def plan(self, table: str, operations: list[tuple[str, dict]]
+    def plan(self, table: str, operations: list[tuple[str, dict]], algorithm: str = ""
              ) -> tuple[list[tuple[str, dict]], list[Plan], str]:
-        """The operations as the session runs them, their plans, and why a FULLTEXT index on
-        the table changed the plans ("" when it did not)."""
+        """The operations as the session runs them (with the ALGORITHM= clause `algorithm`),
+        their plans, and why a FULLTEXT index on the table changed the plans ("" when it did
+        not)."""
         flavour, version = self.session.flavour, self.session.version
         ignores_checks = version < CHECK_ENFORCED_FROM[flavour]
         operations = [("add_foreign_key_checks_off" if op == "add_foreign_key"
@@ -662,9 +663,12 @@ class _Builder:
                       for op, extra in operations]
         names = [op for op, _ in operations]
         fulltext = Fulltext.of(self.catalog.tables.get(table), operations)
-        plans = _statement_plans(names, flavour, version, fulltext)
+        # MySQL runs the algorithm an ALGORITHM= clause names, MariaDB that one "or better"
+        # (_statement_plans): INPLACE keeps MySQL off the instant path.
+        in_place = algorithm == "INPLACE" and flavour == "mysql"
+        plans = _statement_plans(names, flavour, version, fulltext, in_place)
         note = "" if fulltext == NO_FULLTEXT else fulltext_note(
-            _statement_plans(names, flavour, version), plans)
+            _statement_plans(names, flavour, version, in_place=in_place), plans)
         return operations, plans, note
 
     def spatial_on_nullable(self, base: dict, index: dict) -> None:
@@ -884,7 +888,10 @@ class _Builder:
         clauses = _clauses(sql)
         flavour, version = self.session.flavour, self.session.version
         base = self.table_facts(table)
-        operations, plans, note = self.plan(table, operations)
+        # MySQL rebuilds for an ALGORITHM=INPLACE what it would change instantly without it
+        instant_without_clause = clauses.algorithm == "INPLACE" and flavour == "mysql" and \
+            all(p.algorithm == "INSTANT" for p in self.plan(table, operations)[1])
+        operations, plans, note = self.plan(table, operations, clauses.algorithm)
         if clauses.algorithm == "COPY":
             plans = _copied(plans, operations, flavour)
         self.foreign_key_index_dropped(base, table, operations)
@@ -936,6 +943,7 @@ class _Builder:
             **base, "operations": tuple(op for op, _ in operations), "algorithm": algorithm,
             "rebuilds_table": rebuilds, "permits_dml": permits_dml, "lock_level": lock,
             "requested_algorithm": clauses.algorithm, "requested_lock": clauses.lock,
+            "instant_without_clause": instant_without_clause,
             "algorithm_allowed": not (no_clauses and clauses.algorithm) and algorithm_allowed(
                 clauses.algorithm, algorithm, flavour, version),
             "lock_allowed": not refusal,
@@ -1108,14 +1116,18 @@ _ADDS_STORED_COLUMN = {"add_column_last", "add_column_positioned", "add_column_r
 
 
 def _statement_plans(operations: list[str], flavour: str, version: Version,
-                     fulltext: Fulltext = NO_FULLTEXT) -> list[Plan]:
+                     fulltext: Fulltext = NO_FULLTEXT, in_place: bool = False) -> list[Plan]:
     """Each operation's plan within one ALTER, which the server runs with one algorithm.
 
-    MySQL is instant only when every operation is: otherwise each takes its in-place path
-    (ADD COLUMN beside ADD INDEX rebuilds the table). MariaDB keeps a column change instant
-    beside other in-place work, except beside an index build; and it copies the table to add
-    a VIRTUAL column together with a stored one (both checked on MariaDB 10.11). A table's
-    FULLTEXT indexes change the plans as effects/mysql_fulltext.py says."""
+    MySQL is instant only when every operation is and no ALGORITHM=INPLACE asks otherwise
+    (`in_place`; MySQL 8.4 manual, 15.1.9 ALTER TABLE: "Specifying an ALGORITHM clause
+    requires the operation to use the specified algorithm"; MariaDB reads ALGORITHM= as that
+    algorithm or a cheaper one, checked on 10.11): otherwise each takes its in-place path
+    (ADD COLUMN beside ADD INDEX, or asked INPLACE, rebuilds the table). MariaDB keeps a
+    column change instant beside other in-place work, except beside an index build; and it
+    copies the table to add a VIRTUAL column together with a stored one (both checked on
+    MariaDB 10.11). A table's FULLTEXT indexes change the plans as effects/mysql_fulltext.py
+    says."""
     def planned(op: str, instant: bool = True) -> Plan:
         op = fulltext.capability(op)
         return plan(op, flavour, version, instant and not fulltext.blocks_instant(op, flavour))
@@ -1130,7 +1142,7 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
                      if op == "add_column_virtual_generated" else p
                      for op, p in zip(operations, plans, strict=True)]
     else:
-        instant = all(p.algorithm == "INSTANT" for p in plans)
+        instant = all(p.algorithm == "INSTANT" for p in plans) and not in_place
         if not instant and len(operations) > 1:
             # "adding or dropping a virtual column cannot be performed in place in
             # combination with other ALTER TABLE operations" (MySQL's "ALTER TABLE and
