@@ -16,6 +16,8 @@ from test_mysql_lock_tables_session import SETUP as LOCK_TABLES_SETUP
 from test_mysql_lock_tables_session import UNDER_LOCK_TABLES
 from test_mysql_partition_key_type import CASES as PARTITION_KEY_TYPE
 from test_mysql_partition_key_type import SETUP as PARTITION_KEY_TYPE_SETUP
+from test_mysql_partition_unique_key import CASES as PARTITION_UNIQUE_KEY
+from test_mysql_partition_unique_key import SETUP as PARTITION_UNIQUE_KEY_SETUP
 
 from lockwise.catalog.model import Catalog
 from lockwise.effects.mysql import (
@@ -926,3 +928,13 @@ def test_a_partition_key_of_a_refused_type_is_refused(mariadb, statement: str,
     drops = "DROP TABLE IF EXISTS pk, pk2;"
     _refused_as_lockwise_says(mariadb, drops + PARTITION_KEY_TYPE_SETUP, drops, statement,
                               refused, 1659, "mysql-partition-key-type")
+
+
+@pytest.mark.parametrize(("statement", "refused"), PARTITION_UNIQUE_KEY)
+def test_a_partitioning_a_unique_key_lacks_is_refused(mariadb, statement: str,
+                                                      refused: bool) -> None:
+    """MariaDB refuses a partitioning that a unique key lacks a column of (error 1503)
+    exactly where mysql-partition-unique-key says it will."""
+    drops = "DROP TABLE IF EXISTS ev, ev2, ev3;"
+    _refused_as_lockwise_says(mariadb, drops + PARTITION_UNIQUE_KEY_SETUP, drops, statement,
+                              refused, 1503, "mysql-partition-unique-key")

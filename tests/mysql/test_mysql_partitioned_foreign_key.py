@@ -70,7 +70,7 @@ def test_a_partitioned_create_table_without_a_foreign_key_is_not(dialect: str) -
     # read as an ALTER that does nothing, safe
     ("ALTER TABLE plain PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (10), "
      "PARTITION p1 VALUES LESS THAN MAXVALUE);", ["mysql-table-copy"]),
-    ("ALTER TABLE plain PARTITION BY LIST (n) (PARTITION p0 VALUES IN (1, 2));",
+    ("ALTER TABLE plain PARTITION BY LIST (id) (PARTITION p0 VALUES IN (1, 2));",
      ["mysql-table-copy"]),
     ("ALTER TABLE events REMOVE PARTITIONING;", ["mysql-table-copy"]),
     ("ALTER TABLE plain ADD CONSTRAINT plain_user FOREIGN KEY (n) REFERENCES users (id);",

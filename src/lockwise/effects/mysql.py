@@ -531,7 +531,8 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_key_column_dropped", "mysql_foreign_key_index_dropped",
                        "mysql_foreign_key_column_changed", "mysql_partition_key_column_dropped",
                        "mysql_partition_key_column_changed", "mysql_set_null_column_not_null",
-                       "mysql_partitioned_foreign_key", "mysql_partition_key_type"})
+                       "mysql_partitioned_foreign_key", "mysql_partition_key_type",
+                       "mysql_partition_unique_key"})
 
 #: Column types no partitioning function takes (error 1502).
 _BLOB_TYPES = frozenset({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",
@@ -584,6 +585,35 @@ def partition_key_type_refused(partitioning: str, columns: dict[str, Column]
                              "columns" if shape.group("columns") else "an integer",
                     "server_error": f"Field '{written}' is of a not allowed type for this "
                                     f"type of partitioning"}
+    return None
+
+
+def _unique_key_without_partition_column(partitioning: str, table: Table
+                                         ) -> dict[str, str] | None:
+    """The facts of a PARTITION BY (in `partitioning`) that a unique key of `table`, its
+    primary key first, lacks a column of: refused, error 1503 (MySQL manual, "Partitioning
+    Keys, Primary Keys, and Unique Keys", 26.6.1: "every unique key on the table must use
+    every column in the table's partitioning expression"; checked on MariaDB 10.11). None
+    when every one has them all, or the partitioning names none (KEY ()); a column prefix
+    of the key counts as its column (not judged)."""
+    from lockwise.parse.mysql import partition_key
+
+    names = partition_key(partitioning)
+    if not names:
+        return None
+    primary = table.constraints.get("PRIMARY")
+    unique = ([("PRIMARY KEY", primary.columns)] if primary is not None else []) + [
+        (f"UNIQUE INDEX {name}", columns) for name, (columns, is_unique) in table.keys.items()
+        if is_unique]
+    for key, columns in unique:
+        held = {column.lower() for column in columns}
+        missing = [name for name in names if name not in held]
+        if missing:
+            kind = key.split(" INDEX ")[0] if key.startswith("UNIQUE") else key
+            return {"unique_key": key, "missing_columns": ", ".join(missing),
+                    "key_columns": ", ".join(columns),
+                    "server_error": f"A {kind} must include all columns in the table's "
+                                    f"partitioning function"}
     return None
 
 
@@ -900,9 +930,11 @@ class _Builder:
         self.partitioned_foreign_key(base, table, operations, sql)
         self.partition_key_column_changed(base, table, operations)
         if (known := self.catalog.tables.get(table)) is not None and \
-                any(op == "repartition" for op, _ in operations) and \
-                (refusal := partition_key_type_refused(sql, known.columns)):
-            self.act("mysql_partition_key_type", {**base, **refusal})
+                any(op == "repartition" for op, _ in operations):
+            if refusal := partition_key_type_refused(sql, known.columns):
+                self.act("mysql_partition_key_type", {**base, **refusal})
+            elif refusal := _unique_key_without_partition_column(sql, known):
+                self.act("mysql_partition_unique_key", {**base, **refusal})
         first = len(self.actions)  # the statement summary goes before its operations
         for (operation, extra), p in zip(operations, plans, strict=True):
             self.act("mysql_alter", {**base, **extra, "operation": operation,
