@@ -190,14 +190,15 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
     if instead is None:
         instead = render_instead(
             rule.instead_for(facts.get("set_local_applies"), facts.get("dialect")), facts)
-    message = render(rule.message, facts)
+    message = render(rule.message_for(facts.get("dialect")), facts)
     if stand_ins:
         if statement is not None:
             stand_ins = as_spelled_in(stand_ins, statement[0].sql)
         message, instead = with_placeholders(message, stand_ins), \
             with_placeholders(instead, stand_ins)
     return Finding(rule=rule.id, safety=rule.safety, message=message,
-                   path=migration.path, span=span, why=rule.why, instead=instead,
+                   path=migration.path, span=span, why=rule.why_for(facts.get("dialect")),
+                   instead=instead,
                    statement_index=index, title=rule.title)
 
 

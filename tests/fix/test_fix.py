@@ -1105,3 +1105,28 @@ def test_each_backfill_batch_reads_only_its_pages(pg_version: int, pg_db: str) -
         conn.execute(do_block.split("\n", 1)[1])
         assert conn.execute("SELECT count(*) FROM t WHERE b IS DISTINCT FROM a * 2"
                             ).fetchone() == (0,)
+
+
+MYSQL_MIGRATION = ("CREATE TABLE users (id INT PRIMARY KEY, email VARCHAR(100));\n",
+                   "ALTER TABLE users ADD INDEX users_email (email);\n")
+
+
+@pytest.mark.parametrize("how", ["option", "config"])
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_fix_refuses_mysql_instead_of_writing_postgresql(tmp_path: Path, how: str,
+                                                         dialect: str) -> None:
+    """`dialect = "mysql"` in the config was ignored: a MySQL ADD INDEX was read as a
+    PostgreSQL column named `index` and wrapped in `SET LOCAL lock_timeout`, which MySQL
+    refuses. fix rewrites PostgreSQL only: it says so, exit 2, and writes nothing."""
+    for i, sql in enumerate(MYSQL_MIGRATION):
+        (tmp_path / f"{i + 1}_m.sql").write_text(sql)
+    args = ["fix", str(tmp_path), "--write"]
+    if how == "option":
+        args += ["--dialect", dialect]
+    else:
+        (tmp_path / "lockwise.toml").write_text(f'dialect = "{dialect}"\n')
+        args += ["--config", str(tmp_path / "lockwise.toml")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "PostgreSQL" in result.stderr and f"lint --dialect {dialect}" in result.stderr
+    assert (tmp_path / "2_m.sql").read_text() == MYSQL_MIGRATION[1]
