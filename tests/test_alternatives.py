@@ -171,6 +171,19 @@ def test_batches_name_rows_by_the_primary_key_or_ctid(update: str, key: str) -> 
     assert text.splitlines()[-1].startswith(update.split(" SET")[0].rstrip(";"))
 
 
+@pytest.mark.parametrize(("statement", "key"), [
+    ("UPDATE users SET email = accounts.id::text FROM accounts;", "users.id"),
+    ("UPDATE users AS u SET email = a.id::text FROM accounts a;", "u.id"),
+    ("DELETE FROM log USING accounts;", "log.ctid"),
+])
+def test_batches_qualify_the_row_key_beside_other_tables(statement: str, key: str) -> None:
+    # The FROM (USING) list can have a column of the key's name (lemmy's
+    # `WITH x AS (INSERT ... RETURNING person.id) UPDATE local_site ... FROM x`): unqualified,
+    # PostgreSQL refuses the batch as ambiguous.
+    last = alternative(statement, "unbatched-backfill").splitlines()[-1]
+    assert f" WHERE {key} IN (SELECT " in last
+
+
 # --- on the server ---------------------------------------------------------------------------
 
 ROWS = """INSERT INTO accounts SELECT g FROM generate_series(1, 50) g;
@@ -507,6 +520,20 @@ def test_set_expression_alternative_fills_the_new_column_without_a_rewrite(
         wrong = conn.execute(f"SELECT count(*) FROM {table} "
                              f"WHERE {column} IS DISTINCT FROM qty * price * 2").fetchone()
     assert before == after and wrong == (0,), text
+
+
+@pytest.mark.postgres
+def test_delete_using_batch_runs_on_the_server(pg_db: str) -> None:
+    import psycopg
+
+    text = alternative("DELETE FROM users USING accounts;", "unbatched-backfill")
+    batch = text.splitlines()[-1]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, SETUP + ROWS)
+        while conn.execute(batch).rowcount:
+            pass
+        left = conn.execute("SELECT count(*) FROM users").fetchone()
+    assert left == (0,), text
 
 
 def _rewritten_statements() -> list:
