@@ -117,7 +117,12 @@ def dml(kind: str) -> Callable:
             for rel in (table, *targets):
                 b.scan(rel, f"{kind.upper()} without WHERE touches every row")
             if b.ctx.rule_text:
-                facts.update(row_key_facts(b, table))  # how batches would name rows
+                # How batches would name rows (by the statement's name for the table when
+                # a FROM or USING list stands beside it).
+                relation = stmt.get("relation") or {}
+                beside = stmt.get("fromClause") or stmt.get("usingClause")
+                facts.update(row_key_facts(b, table, beside and (
+                    (relation.get("alias") or {}).get("aliasname") or relation.get("relname"))))
                 facts.update(_batch_facts(b, stmt, kind, table, facts["qualified"]))
         b.act(kind, **facts, has_where=has_where, columns=columns,
               columns_text=", ".join(columns),
