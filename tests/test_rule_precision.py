@@ -1125,3 +1125,20 @@ def test_validate_of_a_constraint_added_in_the_transaction_keeps_its_own_rule() 
     found = rules(sql, setup=ORDERS_NOT_VALID)
     assert "validate-in-same-transaction" in found
     assert "validate-under-exclusive-lock" not in found
+
+
+@pytest.mark.parametrize("sql", [
+    # lemmy 2023-07-11 receive_activity_table: copy into a new table, drop the old one.
+    "CREATE TABLE accounts_kept (id bigint PRIMARY KEY, email text);\n"
+    "INSERT INTO accounts_kept SELECT id, email FROM accounts;\n"
+    "DROP TABLE accounts;",
+    "ALTER TABLE accounts ADD COLUMN plan text;\n"
+    "INSERT INTO archive SELECT id FROM accounts WHERE id < 1000;",
+])
+def test_a_table_the_data_change_only_reads_is_not_mixed(sql: str) -> None:
+    # A read takes ACCESS SHARE and no row lock: it blocks no writer while the DDL waits,
+    # and no data of the table changes in the transaction.
+    setup = ACCOUNTS + "\nCREATE TABLE archive (id bigint);"
+    assert "mixed-ddl-and-dml" not in rules(sql, setup=setup)
+    written = "UPDATE accounts SET note = 'x' WHERE id = 1;\n" + sql
+    assert "mixed-ddl-and-dml" in rules(written, setup=setup)
