@@ -184,6 +184,35 @@ def test_batches_qualify_the_row_key_beside_other_tables(statement: str, key: st
     assert f" WHERE {key} IN (SELECT " in last
 
 
+@pytest.mark.parametrize(("statement", "applies"), [
+    ("DELETE FROM users;", True),  # bigint primary key
+    ("UPDATE codes SET label = 'x';", False),  # text primary key
+    ("UPDATE log SET line = 'x';", False),  # no primary key
+    ("WITH a AS (SELECT id FROM accounts) UPDATE users SET email = 'x' FROM a;", False),
+])
+def test_batches_offer_lockwise_apply_only_where_it_can_batch(statement: str,
+                                                              applies: bool) -> None:
+    # `lockwise apply` batches by a single-column integer primary key, and refuses a
+    # statement with WITH or RETURNING (executor/batches.py): the directive is offered only
+    # where it runs.
+    from lockwise.executor.batches import BatchError, _target
+
+    text = alternative(statement, "unbatched-backfill")
+    assert ("-- lockwise: batch" in text) == applies, text
+    if not applies and "WITH" in statement:
+        with pytest.raises(BatchError):
+            _target(statement)
+
+
+def test_batches_do_not_repeat_a_with_query_that_writes_rows() -> None:
+    # lemmy 2025-08-01-000057_multi-community: `WITH x AS (INSERT ... RETURNING person.id)
+    # UPDATE local_site ... FROM x`: each repetition of the statement would insert again.
+    text = alternative("WITH x AS (INSERT INTO accounts VALUES (1) RETURNING id) "
+                       "UPDATE users SET email = x.id::text FROM x;", "unbatched-backfill")
+    assert "-- lockwise: batch" not in text
+    assert "writes rows" in text and "once" in text, text
+
+
 # --- on the server ---------------------------------------------------------------------------
 
 ROWS = """INSERT INTO accounts SELECT g FROM generate_series(1, 50) g;
