@@ -233,7 +233,8 @@ _BATCH_BY_APPLY = (
     "transaction:")
 _BATCH_BY_REPEATING = (
     "repeat until no rows are updated, each batch in its own transaction (`lockwise apply`\n"
-    "-- batches only a statement without WITH or RETURNING, by a one-column integer primary key):")
+    "-- batches only a statement without WITH, FROM, USING or RETURNING, by a one-column integer\n"
+    "-- primary key):")
 _BATCH_AFTER_WITH_WRITES = (
     "its WITH query writes rows, and each repetition would write them again: run that\n"
     "-- query once on its own first, keep what it returns in a table, and read that table here;\n"
@@ -244,8 +245,9 @@ _WRITING_QUERIES = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeSt
 
 def _batch_how(b: Builder, stmt: dict, table: str) -> str:
     """How the batches of an UPDATE or DELETE of every row run: by `lockwise apply` where it
-    can (no WITH or RETURNING, a one-column integer primary key: executor/batches.py), else
-    by repeating the statement; a WITH query that writes rows is to run once, not per batch."""
+    can (no WITH or RETURNING, a one-column integer primary key: executor/batches.py; no FROM
+    or USING either, where the key bound it adds unqualified could be ambiguous), else by
+    repeating the statement; a WITH query that writes rows is to run once, not per batch."""
     from lockwise.executor.batches import BATCH_KEY_TYPES  # (rare: only here, only then)
 
     ctes = (stmt.get("withClause") or {}).get("ctes") or ()
@@ -254,7 +256,8 @@ def _batch_how(b: Builder, stmt: dict, table: str) -> str:
     key = b.ctx.catalog.primary_key(table)
     known = b.ctx.catalog.tables.get(table)
     column = known.columns.get(key[0]) if known is not None and len(key) == 1 else None
-    if ctes or stmt.get("returningList") or column is None or \
+    if ctes or stmt.get("returningList") or stmt.get("fromClause") or \
+            stmt.get("usingClause") or column is None or \
             column.type_name not in BATCH_KEY_TYPES:
         return _BATCH_BY_REPEATING
     return _BATCH_BY_APPLY
