@@ -1141,3 +1141,20 @@ def test_the_migration_reason_names_its_worst_statement_beside_a_milder_migratio
     assert report.safety.label == "requires-downtime"
     assert report.reason == "statement 3: Adding a foreign key validates it under a lock on " \
         "both tables"
+
+
+@pytest.mark.parametrize("sql", [
+    # lemmy 2023-07-11 receive_activity_table: copy into a new table, drop the old one.
+    "CREATE TABLE accounts_kept (id bigint PRIMARY KEY, email text);\n"
+    "INSERT INTO accounts_kept SELECT id, email FROM accounts;\n"
+    "DROP TABLE accounts;",
+    "ALTER TABLE accounts ADD COLUMN plan text;\n"
+    "INSERT INTO archive SELECT id FROM accounts WHERE id < 1000;",
+])
+def test_a_table_the_data_change_only_reads_is_not_mixed(sql: str) -> None:
+    # A read takes ACCESS SHARE and no row lock: it blocks no writer while the DDL waits,
+    # and no data of the table changes in the transaction.
+    setup = ACCOUNTS + "\nCREATE TABLE archive (id bigint);"
+    assert "mixed-ddl-and-dml" not in rules(sql, setup=setup)
+    written = "UPDATE accounts SET note = 'x' WHERE id = 1;\n" + sql
+    assert "mixed-ddl-and-dml" in rules(written, setup=setup)

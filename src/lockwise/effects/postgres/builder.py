@@ -151,13 +151,17 @@ def lock_drawn_sequences(b: Builder, table: str, columns: Iterable[str]) -> None
             b.lock(column_identity_sequence(owner.name, owner.columns[name]), L.ROW_EXCLUSIVE)
 
 
-def row_key_facts(b: Builder, table: str) -> dict:
+def row_key_facts(b: Builder, table: str, qualifier: str | None = None) -> dict:
     """What names a row of `table` in the batches a safe alternative writes: its primary key,
     or else the row's address (ctid), which every table has. `row_key_sql` is compared
-    (`(a, b) IN (...)`), `row_key_columns_sql` selected."""
+    (`(a, b) IN (...)`), `row_key_columns_sql` selected. `qualifier` (the name the statement
+    gives the table) prefixes the compared key where other relations beside it (an UPDATE's
+    FROM, a DELETE's USING) could have a column of the same name."""
     key = b.ctx.catalog.primary_key(table) or ("ctid",)
     columns = ", ".join(map(quote_ident, key))
-    return {"row_key_sql": columns if len(key) == 1 else f"({columns})",
+    compared = ", ".join(f"{quote_ident(qualifier)}.{quote_ident(k)}" for k in key) \
+        if qualifier else columns
+    return {"row_key_sql": compared if len(key) == 1 else f"({compared})",
             "row_key_columns_sql": columns}
 
 
