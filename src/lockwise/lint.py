@@ -330,6 +330,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     fk_added_by: dict[tuple[str, str], int] = {}
     costs = _cost_tracker(options) if judged else None
     once = OncePerTransaction(index)
+    migration_id = migration.id  # (a property, built anew at each read)
     with PathInForce(catalog) as path:
         for position, stmt in enumerate(parsed.statements):
             directives = statement_directives(stmt)
@@ -369,7 +370,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 costs.fill(reports[-1])
                 costs.after(effect, session.in_transaction)
             try:
-                apply_statement(catalog, stmt.tree, migration.id)
+                apply_statement(catalog, stmt.tree, migration_id)
             except RecursionError:
                 migration_findings += judge.judge(
                     parse_error_facts(base, TOO_DEEP), stmt.span, None)
@@ -377,7 +378,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             if judged:
                 if fk_added_by:
                     _follow_renames(effect, fk_added_by)
-                _note_foreign_keys(catalog, effect, migration.id, stmt.index, fk_added_by)
+                _note_foreign_keys(catalog, effect, migration_id, stmt.index, fk_added_by)
             if release:
                 _release(reports[-1])
                 parsed.statements[position] = reports[-1].statement

@@ -68,12 +68,14 @@ class Builder:
         # or scanned (they are recorded by the handlers that recurse). Nor has a foreign
         # table: its rows are the remote server's, never rewritten or checked here (checked
         # on the server: oracle cases `alter-foreign-table-*`).
-        for rel in [r for r in self.rewrites | set(self.scans)
-                    if (t := self.ctx.catalog.tables.get(r)) and t.kind in _NO_STORAGE]:
-            self.rewrites.discard(rel)
-            self.scans.pop(rel, None)
+        if self.rewrites or self.scans:  # (most statements neither rewrite nor scan)
+            for rel in [r for r in self.rewrites | set(self.scans)
+                        if (t := self.ctx.catalog.tables.get(r)) and t.kind in _NO_STORAGE]:
+                self.rewrites.discard(rel)
+                self.scans.pop(rel, None)
         # Column definitions are details of the statement's main action: list them after it.
-        actions = sorted(self.actions, key=lambda a: a.kind == "define_column")
+        actions = self.actions if len(self.actions) < 2 else \
+            sorted(self.actions, key=_is_column_definition)
         return Effect(
             actions=tuple(actions) or (Action("other"),),
             locks=locks,
@@ -92,6 +94,10 @@ class Builder:
 _NOTHING: frozenset[str] = frozenset()
 #: Relation kinds with no rows stored here.
 _NO_STORAGE = ("partitioned", "foreign")
+
+
+def _is_column_definition(action: Action) -> bool:
+    return action.kind == "define_column"
 
 
 def _frozen(objects: set[str]) -> frozenset[str]:
