@@ -1985,15 +1985,15 @@ def test_alter_table_if_exists_of_a_table_not_there_makes_none() -> None:
 
 
 @pytest.mark.parametrize("drop", [
-    "DROP TABLE k;", "ALTER TABLE k DROP COLUMN n;", "DROP SCHEMA app CASCADE;"])
+    "DROP TABLE app.k;", "ALTER TABLE app.k DROP COLUMN n;", "DROP SCHEMA app CASCADE;"])
 @pytest.mark.parametrize("own", [
     "CREATE SEQUENCE app.s OWNED BY app.k.n;",
-    "CREATE SEQUENCE app.s; ALTER SEQUENCE app.s OWNED BY k.n;"])
+    "CREATE SEQUENCE app.s; ALTER SEQUENCE app.s OWNED BY app.k.n;"])
 def test_a_sequence_owned_by_a_column_goes_with_it(own: str, drop: str) -> None:
     """A sequence attached to a column with OWNED BY is dropped with the column, its table or
     its schema (checked on the server: `CREATE SEQUENCE s` then succeeds, `nextval('s')`
     fails): creating it again is no duplicate."""
-    sql = f"CREATE SCHEMA app; SET search_path = app; CREATE TABLE k (id int, n int);\n{own}\n"
+    sql = f"CREATE SCHEMA app; CREATE TABLE app.k (id int, n int);\n{own}\n"
     catalog = Catalog()
     for stmt in parse_sql(sql + drop).statements:
         apply_statement(catalog, stmt.tree, "m")

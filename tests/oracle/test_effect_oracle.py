@@ -2836,7 +2836,8 @@ CASES = [
     # as a serial's is: pg_get_serial_sequence() names it, and it goes (ACCESS EXCLUSIVE)
     # with the column or the table, moves and changes owner with the table, and is restarted
     # by TRUNCATE ... RESTART IDENTITY. OWNED BY NONE, or another column, lets it go.
-    *(Case(f"{name}-owned-by", SERIALS_OWNED, sql, sequences=True, schemas=schemas)
+    *(Case(f"{name}-owned-by", SERIALS_OWNED + "".join(f"CREATE SCHEMA {s};" for s in schemas),
+           sql, sequences=True, schemas=schemas)
       for name, sql, schemas in (
           ("select-setval-sequence", "SELECT setval(pg_get_serial_sequence('k', 'c'), 3)", ()),
           ("select-nextval-sequence-of-column-without-default",
@@ -2862,6 +2863,14 @@ CASES = [
     Case("drop-other-table-owning-sequence",
          SERIALS_OWNED + "CREATE TABLE u (d int); ALTER SEQUENCE s OWNED BY u.d;",
          "DROP TABLE u CASCADE", sequences=True),
+    Case("drop-column-owning-sequence-cascade",
+         SERIALS_OWNED + "CREATE TABLE u (d int); ALTER SEQUENCE s OWNED BY u.d;",
+         "ALTER TABLE u DROP COLUMN d CASCADE", sequences=True),
+    # A copy made by LIKE ... INCLUDING DEFAULTS draws from the serial's sequence: CASCADE
+    # drops its default with the sequence.
+    Case("drop-table-cascade-serial-drawn-by-copy",
+         "CREATE TABLE k (id serial, n int); CREATE TABLE k2 (LIKE k INCLUDING DEFAULTS);",
+         "DROP TABLE k CASCADE", sequences=True),
     Case("select-advisory-lock", T, "SELECT pg_advisory_lock(42), pg_advisory_xact_lock(43)",
          sequences=True),
     Case("select-function-reading-a-table",

@@ -279,6 +279,18 @@ def sequence_argument(call: dict) -> str | None:
     return regclass_name(const_value(args[0]) if args else None)
 
 
+def sequence_owner(stmt: dict) -> list[str] | None:
+    """The column a CREATE / ALTER SEQUENCE's OWNED BY names (`[..., table, column]`), [] for
+    OWNED BY NONE, None when the statement says nothing of it (the last one written wins)."""
+    owner = None
+    for opt in stmt.get("options") or ():
+        _, elem = unwrap(opt)
+        if elem.get("defname") == "owned_by":
+            names = strings(unwrap(elem.get("arg"))[1].get("items"))
+            owner = names if len(names) > 1 else []  # OWNED BY NONE is one name
+    return owner
+
+
 def regclass_name(value: object) -> str | None:
     """The relation (qualified) a string names as regclass input reads it (`'app.s'`,
     `'"Seq"'`): each part folded to lower case unless double-quoted; None for no string."""
