@@ -2195,6 +2195,11 @@ CASES = [
          "DO $$ BEGIN UPDATE child SET n = 0; "
          "ALTER TABLE parent ADD COLUMN note text DEFAULT 'x'; END $$"),
     Case("do-block-only-raises", T, "DO $$ BEGIN RAISE NOTICE 'nothing to do'; END $$"),
+    # PERFORM runs its query: the table it reads is opened ACCESS SHARE, the sequence it
+    # draws from ROW EXCLUSIVE.
+    Case("do-block-perform-reads", FK + "CREATE SEQUENCE s;",
+         "DO $$ BEGIN PERFORM count(*) FROM parent; PERFORM nextval('s'); "
+         "UPDATE child SET n = 0 WHERE id = 1; END $$", sequences=True, compare_scans=False),
     # A foreign key added to a partitioned table: a partition's equal key (its own, or a
     # clone of one above it) is taken over as the clone, its triggers on the referenced table
     # dropped (ACCESS EXCLUSIVE), its rows not read again when it is valid.
