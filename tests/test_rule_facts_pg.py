@@ -175,7 +175,7 @@ def test_enum_value_usable_when_the_transaction_created_the_type(
 
 
 _MOOD = ("CREATE TYPE mood AS ENUM ('sad');\n"
-         "CREATE TABLE orders (id bigint, note text, m mood, tags varchar(20)[]);")
+         "CREATE TABLE orders (id bigint, note text, m mood, tags varchar(20)[], ms mood[]);")
 
 
 @pytest.mark.parametrize(("use", "fails"), [
@@ -191,6 +191,15 @@ _MOOD = ("CREATE TYPE mood AS ENUM ('sad');\n"
     ("SELECT 'happy'::text::mood", True),
     ("SELECT 1 FROM orders WHERE m IN ('sad', 'happy')", True),
     ("DELETE FROM orders o WHERE o.m = 'happy'", True),
+    # An array literal holding it, read as the enum's array type.
+    ("UPDATE orders SET ms = '{sad, \"happy\"}'", True),
+    ("INSERT INTO orders (id, ms) VALUES (1, '{{happy}}')", True),
+    ("UPDATE orders SET tags = '{happy}'", False),
+    # The functions that read the type's labels: each label they return is checked.
+    ("SELECT enum_range(NULL::mood)", True),
+    ("SELECT enum_last(NULL::mood)", True),
+    ("SELECT enum_first(NULL::mood)", False),
+    ("SELECT enum_range('sad'::mood, 'sad'::mood)", False),
 ])
 def test_enum_value_used_in_transaction_only_as_the_enum(pg_db: str, use: str,
                                                           fails: bool) -> None:
