@@ -2013,3 +2013,17 @@ def test_a_sequence_owned_by_none_stays_when_its_column_goes() -> None:
                           "ALTER SEQUENCE s OWNED BY NONE; DROP TABLE k;").statements:
         apply_statement(catalog, stmt.tree, "m")
     assert "public.s" in catalog.sequences
+
+
+def test_enum_labels_keep_the_servers_order() -> None:
+    """ADD VALUE ... BEFORE / AFTER puts the label where it says (pg_enum.enumsortorder:
+    what enum_first / enum_last and comparisons read), and IF NOT EXISTS of a label there
+    already adds none."""
+    catalog = Catalog()
+    for stmt in parse_sql("CREATE TYPE mood AS ENUM ('sad', 'ok');\n"
+                          "ALTER TYPE mood ADD VALUE 'awful' BEFORE 'sad';\n"
+                          "ALTER TYPE mood ADD VALUE 'meh' AFTER 'sad';\n"
+                          "ALTER TYPE mood ADD VALUE 'great';\n"
+                          "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'ok';").statements:
+        apply_statement(catalog, stmt.tree, "m")
+    assert catalog.enums["public.mood"] == ["awful", "sad", "meh", "ok", "great"]

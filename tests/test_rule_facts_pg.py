@@ -193,7 +193,7 @@ _MOOD = ("CREATE TYPE mood AS ENUM ('sad');\n"
     ("DELETE FROM orders o WHERE o.m = 'happy'", True),
     # An array literal holding it, read as the enum's array type.
     ("UPDATE orders SET ms = '{sad, \"happy\"}'", True),
-    ("INSERT INTO orders (id, ms) VALUES (1, '{{happy}}')", True),
+    ("INSERT INTO orders (id, ms) VALUES (1, '{happy}')", True),
     ("UPDATE orders SET tags = '{happy}'", False),
     # The functions that read the type's labels: each label they return is checked.
     ("SELECT enum_range(NULL::mood)", True),

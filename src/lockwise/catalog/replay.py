@@ -1790,6 +1790,18 @@ def _move_routine(catalog: Catalog, names: list[str], new_name: str | None,
         catalog.functions.setdefault(new_name.lower(), catalog.functions[bare.lower()])
 
 
+def _add_label(labels: list[str], stmt: dict) -> None:
+    """ALTER TYPE ... ADD VALUE: the label where BEFORE / AFTER puts it (else last), in the
+    order the server sorts them; none when there already (IF NOT EXISTS, or refused)."""
+    label, neighbor = stmt["newVal"], stmt.get("newValNeighbor")
+    if label in labels:
+        return
+    if neighbor in labels:
+        labels.insert(labels.index(neighbor) + bool(stmt.get("newValIsAfter")), label)
+    else:
+        labels.append(label)
+
+
 def _own_sequence(catalog: Catalog, sequence: str, owner: list[str] | None,
                   created: bool = False) -> None:
     """CREATE / ALTER SEQUENCE `sequence` ... OWNED BY `owner` (`[..., table, column]`; []:
@@ -2739,7 +2751,7 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
             if labels is not None and body["oldVal"] in labels:
                 labels[labels.index(body["oldVal"])] = body.get("newVal", "")
         elif body.get("newVal"):
-            catalog.enums.setdefault(name, []).append(body["newVal"])
+            _add_label(catalog.enums.setdefault(name, []), body)
     elif kind == "CreateSchemaStmt":
         _create_schema(catalog, body, migration_id, views, view_reads)
     elif kind == "DoStmt":
