@@ -2868,6 +2868,18 @@ CASES = [
     Case("drop-other-table-owning-sequence",
          SERIALS_OWNED + "CREATE TABLE u (d int); ALTER SEQUENCE s OWNED BY u.d;",
          "DROP TABLE u CASCADE", sequences=True),
+    # A serial's sequence given to no column, or to another, is no longer the serial's: it
+    # stays when the serial's table goes (its default still draws from it), and goes with
+    # the column now owning it.
+    Case("drop-table-serial-owned-by-none",
+         "CREATE TABLE k (id serial, n int); ALTER SEQUENCE k_id_seq OWNED BY NONE;",
+         "DROP TABLE k", sequences=True),
+    Case("insert-serial-owned-by-none",
+         "CREATE TABLE k (id serial, n int); ALTER SEQUENCE k_id_seq OWNED BY NONE;",
+         "INSERT INTO k (n) VALUES (1)", sequences=True),
+    Case("drop-table-owning-a-serials-sequence-cascade",
+         "CREATE TABLE k (id serial, n int); CREATE TABLE u (d int);"
+         "ALTER SEQUENCE k_id_seq OWNED BY u.d;", "DROP TABLE u CASCADE", sequences=True),
     Case("drop-column-owning-sequence-cascade",
          SERIALS_OWNED + "CREATE TABLE u (d int); ALTER SEQUENCE s OWNED BY u.d;",
          "ALTER TABLE u DROP COLUMN d CASCADE", sequences=True),
