@@ -1805,12 +1805,18 @@ def _add_label(labels: list[str], stmt: dict) -> None:
 def _own_sequence(catalog: Catalog, sequence: str, owner: list[str] | None,
                   created: bool = False) -> None:
     """CREATE / ALTER SEQUENCE `sequence` ... OWNED BY `owner` (`[..., table, column]`; []:
-    NONE; None: not said): the column it belonged to lets it go, the one named (a column the
-    catalog knows) gets it (`Column.owns`)."""
+    NONE; None: not said): the column it belonged to lets it go (a serial's too), the one
+    named (a column the catalog knows) gets it (`Column.owns`)."""
     if owner is None:
         return
     if not created:
         _disown_sequence(catalog, sequence)
+        for table, column in catalog.columns_drawing_from(sequence):
+            col = catalog.tables[table].columns[column]
+            if col.default == "nextval()":
+                # A serial's: now a sequence of its own, its default still drawing from it.
+                col.default = "default"
+                catalog.sequences.add(sequence)
     col = catalog.column(object_name(owner[:-1]), owner[-1]) if owner else None
     if col is not None:
         col.owns = (*col.owns, sequence)
