@@ -331,6 +331,10 @@ ALTER TABLE k ALTER COLUMN c SET DEFAULT nextval('s');
 CREATE SEQUENCE ns OWNED BY k.n;
 INSERT INTO k (n) VALUES (1);
 """
+#: `s` handed from `k.c` to `u.d`.
+OWNED_BY_U = "CREATE TABLE u (d int); ALTER SEQUENCE s OWNED BY u.d;"
+#: A serial whose sequence no column owns any more.
+SERIAL_OWNED_BY_NONE = "CREATE TABLE k (id serial, n int); ALTER SEQUENCE k_id_seq OWNED BY NONE;"
 #: A partitioned table with an identity and a serial column, and a partition.
 SERIALS_PARTITIONED = """
 CREATE TABLE p (id int GENERATED ALWAYS AS IDENTITY, s serial, d int) PARTITION BY LIST (d);
@@ -2856,33 +2860,27 @@ CASES = [
           ("owner-to", "ALTER TABLE k OWNER TO lockwise_oracle_owner", ()),
           ("set-schema", "ALTER TABLE k SET SCHEMA oracle_owned_archive",
            ("oracle_owned_archive",)))),
-    Case("drop-table-owned-by-after-sequence-rename",
-         SERIALS_OWNED + "ALTER SEQUENCE s RENAME TO s2;", "DROP TABLE k", sequences=True),
-    Case("drop-table-owned-by-after-column-rename",
-         SERIALS_OWNED + "ALTER TABLE k RENAME COLUMN n TO m;", "DROP TABLE k", sequences=True),
-    Case("drop-table-owned-by-none", SERIALS_OWNED + "ALTER SEQUENCE s OWNED BY NONE;",
-         "DROP TABLE k", sequences=True),
-    Case("drop-table-owned-by-another-table",
-         SERIALS_OWNED + "CREATE TABLE u (d int); ALTER SEQUENCE s OWNED BY u.d;",
-         "DROP TABLE k", sequences=True),
-    Case("drop-other-table-owning-sequence",
-         SERIALS_OWNED + "CREATE TABLE u (d int); ALTER SEQUENCE s OWNED BY u.d;",
-         "DROP TABLE u CASCADE", sequences=True),
-    # A serial's sequence given to no column, or to another, is no longer the serial's: it
-    # stays when the serial's table goes (its default still draws from it), and goes with
-    # the column now owning it.
-    Case("drop-table-serial-owned-by-none",
-         "CREATE TABLE k (id serial, n int); ALTER SEQUENCE k_id_seq OWNED BY NONE;",
-         "DROP TABLE k", sequences=True),
-    Case("insert-serial-owned-by-none",
-         "CREATE TABLE k (id serial, n int); ALTER SEQUENCE k_id_seq OWNED BY NONE;",
-         "INSERT INTO k (n) VALUES (1)", sequences=True),
-    Case("drop-table-owning-a-serials-sequence-cascade",
+    *(Case(name, setup, sql, sequences=True) for name, setup, sql in (
+        ("drop-table-owned-by-after-sequence-rename",
+         SERIALS_OWNED + "ALTER SEQUENCE s RENAME TO s2;", "DROP TABLE k"),
+        ("drop-table-owned-by-after-column-rename",
+         SERIALS_OWNED + "ALTER TABLE k RENAME COLUMN n TO m;", "DROP TABLE k"),
+        ("drop-table-owned-by-none", SERIALS_OWNED + "ALTER SEQUENCE s OWNED BY NONE;",
+         "DROP TABLE k"),
+        ("drop-table-owned-by-another-table", SERIALS_OWNED + OWNED_BY_U, "DROP TABLE k"),
+        ("drop-other-table-owning-sequence", SERIALS_OWNED + OWNED_BY_U,
+         "DROP TABLE u CASCADE"),
+        # A serial's sequence given to no column, or to another, is no longer the serial's:
+        # it stays when the serial's table goes (its default still draws from it), and goes
+        # with the column now owning it.
+        ("drop-table-serial-owned-by-none", SERIAL_OWNED_BY_NONE, "DROP TABLE k"),
+        ("insert-serial-owned-by-none", SERIAL_OWNED_BY_NONE, "INSERT INTO k (n) VALUES (1)"),
+        ("drop-table-owning-a-serials-sequence-cascade",
          "CREATE TABLE k (id serial, n int); CREATE TABLE u (d int);"
-         "ALTER SEQUENCE k_id_seq OWNED BY u.d;", "DROP TABLE u CASCADE", sequences=True),
-    Case("drop-column-owning-sequence-cascade",
-         SERIALS_OWNED + "CREATE TABLE u (d int); ALTER SEQUENCE s OWNED BY u.d;",
-         "ALTER TABLE u DROP COLUMN d CASCADE", sequences=True),
+         "ALTER SEQUENCE k_id_seq OWNED BY u.d;", "DROP TABLE u CASCADE"),
+        ("drop-column-owning-sequence-cascade", SERIALS_OWNED + OWNED_BY_U,
+         "ALTER TABLE u DROP COLUMN d CASCADE"),
+    )),
     # A copy made by LIKE ... INCLUDING DEFAULTS draws from the serial's sequence: CASCADE
     # drops its default with the sequence.
     Case("drop-table-cascade-serial-drawn-by-copy",
