@@ -859,6 +859,23 @@ def test_object_already_exists_fails_on_the_server_exactly_for_its_bad_examples(
     assert (failed is not None) == example.bad, failed
 
 
+@pytest.mark.parametrize("example", _examples("detach-concurrently-with-default-partition"))
+def test_detach_concurrently_is_refused_exactly_for_the_bad_examples(pg_db: str,
+                                                                     example) -> None:
+    """DETACH PARTITION ... CONCURRENTLY is refused while the table has a DEFAULT partition:
+    the rule's bad examples, and only they, fail on the server."""
+    import psycopg
+
+    with _connect(pg_db) as conn:
+        conn.execute(example.setup)
+        try:
+            conn.execute(example.sql)
+            failed = None
+        except psycopg.errors.ObjectNotInPrerequisiteState as exc:
+            failed = exc
+    assert (failed is not None) == example.bad, failed
+
+
 #: The rules whose bad examples the server refuses on a foreign table; drop-foreign-table's
 #: bad examples run, and its good example on a foreign table (DROP TABLE) is refused.
 _REFUSED_ON_FOREIGN = {"foreign-table-dropped-as-table": True,
