@@ -1982,3 +1982,48 @@ def test_alter_table_if_exists_of_a_table_not_there_makes_none() -> None:
         "CREATE TABLE t (id int);\n", "1_t.sql")], LintOptions())[0]
     assert "object-already-exists" not in [f.rule for s in report.statements
                                            for f in s.findings]
+
+
+@pytest.mark.parametrize("drop", [
+    "DROP TABLE app.k;", "ALTER TABLE app.k DROP COLUMN n;", "DROP SCHEMA app CASCADE;"])
+@pytest.mark.parametrize("own", [
+    "CREATE SEQUENCE app.s OWNED BY app.k.n;",
+    "CREATE SEQUENCE app.s; ALTER SEQUENCE app.s OWNED BY app.k.n;"])
+def test_a_sequence_owned_by_a_column_goes_with_it(own: str, drop: str) -> None:
+    """A sequence attached to a column with OWNED BY is dropped with the column, its table or
+    its schema (checked on the server: `CREATE SEQUENCE s` then succeeds, `nextval('s')`
+    fails): creating it again is no duplicate."""
+    sql = f"CREATE SCHEMA app; CREATE TABLE app.k (id int, n int);\n{own}\n"
+    catalog = Catalog()
+    for stmt in parse_sql(sql + drop).statements:
+        apply_statement(catalog, stmt.tree, "m")
+    assert "app.s" not in catalog.sequences
+    report = lint_migrations([migration_from_text(
+        f"{sql}{drop}\nCREATE SCHEMA IF NOT EXISTS app; CREATE SEQUENCE app.s;\n", "1_s.sql")],
+        LintOptions())[0]
+    assert "object-already-exists" not in [f.rule for s in report.statements
+                                           for f in s.findings]
+
+
+def test_a_sequence_owned_by_none_stays_when_its_column_goes() -> None:
+    """OWNED BY NONE detaches the sequence: dropping the column keeps it (a CREATE SEQUENCE of
+    its name is then refused)."""
+    catalog = Catalog()
+    for stmt in parse_sql("CREATE TABLE k (id int, n int); CREATE SEQUENCE s OWNED BY k.n;"
+                          "ALTER SEQUENCE s OWNED BY NONE; DROP TABLE k;").statements:
+        apply_statement(catalog, stmt.tree, "m")
+    assert "public.s" in catalog.sequences
+
+
+def test_enum_labels_keep_the_servers_order() -> None:
+    """ADD VALUE ... BEFORE / AFTER puts the label where it says (pg_enum.enumsortorder:
+    what enum_first / enum_last and comparisons read), and IF NOT EXISTS of a label there
+    already adds none."""
+    catalog = Catalog()
+    for stmt in parse_sql("CREATE TYPE mood AS ENUM ('sad', 'ok');\n"
+                          "ALTER TYPE mood ADD VALUE 'awful' BEFORE 'sad';\n"
+                          "ALTER TYPE mood ADD VALUE 'meh' AFTER 'sad';\n"
+                          "ALTER TYPE mood ADD VALUE 'great';\n"
+                          "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'ok';").statements:
+        apply_statement(catalog, stmt.tree, "m")
+    assert catalog.enums["public.mood"] == ["awful", "sad", "meh", "ok", "great"]

@@ -48,6 +48,14 @@ def test_bodies_without_known_statements(body: str) -> None:
     assert embedded_statements(body) == ()
 
 
+def test_perform_runs_its_query() -> None:
+    """PERFORM runs a SELECT and throws its rows away: its locks (a table read, a sequence's
+    nextval, a session-level advisory lock) are the block's."""
+    assert [sql for sql, _, _ in embedded_statements(
+        "BEGIN PERFORM pg_advisory_lock(1);\nUPDATE t SET a = 1; END")] == [
+        "SELECT pg_advisory_lock(1)", "UPDATE t SET a = 1"]
+
+
 def test_a_body_holding_the_quoting_tag_is_still_read() -> None:
     assert _kinds("BEGIN UPDATE t SET note = '$lockwise$'; END") == ["UpdateStmt"]
 

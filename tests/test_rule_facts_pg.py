@@ -175,7 +175,7 @@ def test_enum_value_usable_when_the_transaction_created_the_type(
 
 
 _MOOD = ("CREATE TYPE mood AS ENUM ('sad');\n"
-         "CREATE TABLE orders (id bigint, note text, m mood, tags varchar(20)[]);")
+         "CREATE TABLE orders (id bigint, note text, m mood, tags varchar(20)[], ms mood[]);")
 
 
 @pytest.mark.parametrize(("use", "fails"), [
@@ -191,6 +191,15 @@ _MOOD = ("CREATE TYPE mood AS ENUM ('sad');\n"
     ("SELECT 'happy'::text::mood", True),
     ("SELECT 1 FROM orders WHERE m IN ('sad', 'happy')", True),
     ("DELETE FROM orders o WHERE o.m = 'happy'", True),
+    # An array literal holding it, read as the enum's array type.
+    ("UPDATE orders SET ms = '{sad, \"happy\"}'", True),
+    ("INSERT INTO orders (id, ms) VALUES (1, '{happy}')", True),
+    ("UPDATE orders SET tags = '{happy}'", False),
+    # The functions that read the type's labels: each label they return is checked.
+    ("SELECT enum_range(NULL::mood)", True),
+    ("SELECT enum_last(NULL::mood)", True),
+    ("SELECT enum_first(NULL::mood)", False),
+    ("SELECT enum_range('sad'::mood, 'sad'::mood)", False),
 ])
 def test_enum_value_used_in_transaction_only_as_the_enum(pg_db: str, use: str,
                                                           fails: bool) -> None:
@@ -846,6 +855,23 @@ def test_object_already_exists_fails_on_the_server_exactly_for_its_bad_examples(
             failed = None
         except (psycopg.errors.DuplicateTable, psycopg.errors.DuplicateColumn,
                 psycopg.errors.DuplicateSchema, psycopg.errors.DuplicateObject) as exc:
+            failed = exc
+    assert (failed is not None) == example.bad, failed
+
+
+@pytest.mark.parametrize("example", _examples("detach-concurrently-with-default-partition"))
+def test_detach_concurrently_is_refused_exactly_for_the_bad_examples(pg_db: str,
+                                                                     example) -> None:
+    """DETACH PARTITION ... CONCURRENTLY is refused while the table has a DEFAULT partition:
+    the rule's bad examples, and only they, fail on the server."""
+    import psycopg
+
+    with _connect(pg_db) as conn:
+        conn.execute(example.setup)
+        try:
+            conn.execute(example.sql)
+            failed = None
+        except psycopg.errors.ObjectNotInPrerequisiteState as exc:
             failed = exc
     assert (failed is not None) == example.bad, failed
 

@@ -104,6 +104,12 @@ REPLACES = [
      'cannot change data type of view column "a" from integer to bigint'),
     ("SELECT a, c::varchar(5) AS c FROM t",
      'cannot change data type of view column "c" from text to character varying(5)'),
+    ("SELECT a::integer AS a, c::timestamptz(3) AS c FROM t",
+     'cannot change data type of view column "c" from text to timestamp(3) with time zone'),
+    ("SELECT ARRAY[a]::smallint[] AS a, c FROM t",
+     'cannot change data type of view column "a" from integer to smallint[]'),
+    ("SELECT a::boolean AS a, c FROM t",
+     'cannot change data type of view column "a" from integer to boolean'),
     ("SELECT a::integer AS a, c::text AS c, d::varchar(5) FROM t", None),
     ("SELECT a, 'x'::text AS c FROM t", None),
 ]
@@ -129,6 +135,8 @@ def test_replace_view_refused_as_the_server_refuses(pg_db: str, query: str,
             server_error = str(exc).splitlines()[0]
     assert server_error == error
     assert bool(refused) == (error is not None)
+    if error and "data type" in error:  # the types as the server names them
+        assert error.split(" from ", 1)[1] in refused[0].facts["view_column_change"]
 
 
 @pytest.mark.postgres
@@ -175,3 +183,30 @@ def test_the_instead_runs_on_the_server(pg_db: str) -> None:
             if "Over it" in finding.instead:  # the views over it go first
                 conn.execute("DROP VIEW user_emails")
             conn.execute(sql)
+
+
+#: Columns of types whose pg_type name is not the SQL name format_type() prints.
+_TYPED = """CREATE TYPE "Mood" AS ENUM ('a'); CREATE SCHEMA app; CREATE DOMAIN app.pos AS int;
+CREATE TABLE typed (a int2, b int4, c int8, d float4, e float8, f bool, g varchar,
+    h varchar(20), j char(3), k "char", l timestamptz, m timestamp(3), n timestamptz(2),
+    o time, p timetz(1), q varbit, r varbit(5), s bit(3), u numeric, v numeric(10,2),
+    w interval, x interval hour to minute, y interval(3), z text[], aa int4[],
+    ab varchar(5)[], ac "Mood", ad app.pos, ae jsonb, ag bit, ah character, ai decimal(5),
+    aj float(10), ak timestamp[], am "Mood"[], an interval day to second(2), ao serial,
+    ap bpchar, aq double precision[], ar time(0) with time zone)"""
+
+
+@pytest.mark.postgres
+def test_types_are_shown_as_the_server_shows_them(pg_db: str) -> None:
+    """`format_type`: a replayed column's type as PostgreSQL's format_type() prints it (the
+    SQL names users write: integer, character varying(20), timestamp(3) with time zone)."""
+    from lockwise.effects.nodes import format_type
+
+    with _server(pg_db) as conn:
+        conn.execute(_TYPED)
+        shown = dict(conn.execute(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = 'typed'::regclass AND attnum > 0 AND NOT attisdropped").fetchall())
+    columns = _replayed(_TYPED).tables["public.typed"].columns
+    assert {name: format_type(c.type_name, c.typmods, c.array)
+            for name, c in columns.items()} == shown

@@ -38,6 +38,11 @@ class Column:
     #: An identity column's sequence (qualified), named when the identity was made: it keeps
     #: that name when the table is renamed (checked on the server). None: not recorded.
     identity_sequence: str | None = None
+    #: The sequences (qualified) attached to it by CREATE / ALTER SEQUENCE ... OWNED BY:
+    #: `pg_get_serial_sequence` names one, and each goes with the column or its table, moves
+    #: and changes owner with the table (checked on the server). A serial's own is not here
+    #: (`default_sequence`). A tuple, replaced whole (forks share it).
+    owns: tuple[str, ...] = ()
     generated: bool = False
     #: A generated column computed when read (PostgreSQL 18 VIRTUAL): nothing stored.
     virtual: bool = False

@@ -6,7 +6,7 @@ function volatility). Statements the replay does not understand leave the catalo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 
@@ -48,6 +48,7 @@ from lockwise.effects.nodes import (
     role_name,
     schema_elements,
     select_into,
+    sequence_owner,
     strings,
     unwrap,
 )
@@ -683,7 +684,11 @@ def _check_below(catalog: Catalog, t: Table, con: Constraint) -> None:
 
 
 def _copy_column(col: Column) -> Column:
-    return Column(**{f: getattr(col, f) for f in col.__slots__})
+    """A copy of `col` for another table (a partition, a child, a LIKE or typed table): the
+    sequences `col` owns stay its own."""
+    copy = Column(**{f: getattr(col, f) for f in col.__slots__})
+    copy.owns = ()
+    return copy
 
 
 def _inherited_copy(col: Column) -> Column:
@@ -1181,7 +1186,9 @@ def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None
         for other, fk in catalog.referencing(t.name, clones=True):
             if column in (fk.ref_columns or catalog.primary_key(t.name)):
                 catalog.tables[other].constraints.pop(fk.name, None)
-    t.columns.pop(column, None)
+    dropped = t.columns.pop(column, None)
+    if dropped is not None:
+        _drop_owned_sequences(catalog, (dropped,))
     _drop_statistics(catalog, [s for s in _statistics_on(catalog, t.name)
                                if column in catalog.statistics_reads.get(s, ())])
     for key in [k for k in catalog.index_keys_on(t.name)
@@ -1338,7 +1345,9 @@ _NO_VIEW = Table("", kind="")
 
 
 def _drop_relation(catalog: Catalog, name: str) -> None:
-    catalog.tables.pop(name, None)
+    dropped = catalog.tables.pop(name, None)
+    if dropped is not None:
+        _drop_owned_sequences(catalog, dropped.columns.values())
     _drop_statistics(catalog, _statistics_on(catalog, name))
     for key in catalog.index_keys_on(name):
         del catalog.indexes[key]
@@ -1633,9 +1642,12 @@ def _set_schema(catalog: Catalog, stmt: dict) -> None:
 
 
 def _move_serial_sequences(catalog: Catalog, t: Table, schema: str) -> None:
-    """SET SCHEMA of a table moves the sequences its serial columns own with it (checked on
-    the server): the defaults drawing from one follow, as after ALTER SEQUENCE SET SCHEMA."""
+    """SET SCHEMA of a table moves the sequences its serial columns own with it, and those
+    attached by OWNED BY (checked on the server): the defaults drawing from one follow, as
+    after ALTER SEQUENCE SET SCHEMA."""
     for col in list(t.columns.values()):
+        for sequence in col.owns:
+            _move_sequence(catalog, sequence, f"{schema}.{sequence.split('.', 1)[1]}")
         if col.identity_sequence and not col.identity_sequence.startswith(f"{schema}."):
             col.identity_sequence = f"{schema}.{col.identity_sequence.split('.', 1)[1]}"
         seq = col.default_sequence
@@ -1778,15 +1790,70 @@ def _move_routine(catalog: Catalog, names: list[str], new_name: str | None,
         catalog.functions.setdefault(new_name.lower(), catalog.functions[bare.lower()])
 
 
+def _add_label(labels: list[str], stmt: dict) -> None:
+    """ALTER TYPE ... ADD VALUE: the label where BEFORE / AFTER puts it (else last), in the
+    order the server sorts them; none when there already (IF NOT EXISTS, or refused)."""
+    label, neighbor = stmt["newVal"], stmt.get("newValNeighbor")
+    if label in labels:
+        return
+    if neighbor in labels:
+        labels.insert(labels.index(neighbor) + bool(stmt.get("newValIsAfter")), label)
+    else:
+        labels.append(label)
+
+
+def _own_sequence(catalog: Catalog, sequence: str, owner: list[str] | None,
+                  created: bool = False) -> None:
+    """CREATE / ALTER SEQUENCE `sequence` ... OWNED BY `owner` (`[..., table, column]`; []:
+    NONE; None: not said): the column it belonged to lets it go (a serial's too), the one
+    named (a column the catalog knows) gets it (`Column.owns`)."""
+    if owner is None:
+        return
+    if not created:
+        _disown_sequence(catalog, sequence)
+        for table, column in catalog.columns_drawing_from(sequence):
+            col = catalog.tables[table].columns[column]
+            if col.default == "nextval()":
+                # A serial's: now a sequence of its own, its default still drawing from it.
+                col.default = "default"
+                catalog.sequences.add(sequence)
+    col = catalog.column(object_name(owner[:-1]), owner[-1]) if owner else None
+    if col is not None:
+        col.owns = (*col.owns, sequence)
+
+
+def _disown_sequence(catalog: Catalog, sequence: str) -> None:
+    """No column owns `sequence` any more (OWNED BY another or NONE, DROP SEQUENCE)."""
+    for t in catalog.tables.values():
+        for col in t.columns.values():
+            if sequence in col.owns:
+                col.owns = tuple(s for s in col.owns if s != sequence)
+
+
+def _drop_owned_sequences(catalog: Catalog, columns: Iterable[Column]) -> None:
+    """The sequences `columns` own go with them (DROP COLUMN, DROP TABLE; checked on the
+    server), and the defaults of other columns drawing from one (which the server drops
+    with CASCADE and refuses to leave behind without it)."""
+    for col in columns:
+        for sequence in col.owns:
+            catalog.sequences.discard(sequence)
+            for table, column in catalog.columns_drawing_from(sequence):
+                drawing = catalog.tables[table].columns[column]
+                drawing.default = drawing.default_sequence = None
+
+
 def _move_sequence(catalog: Catalog, old: str, new: str) -> None:
     """ALTER SEQUENCE s RENAME TO t or SET SCHEMA: the defaults drawing from it follow
-    (`nextval('s')` holds its oid), and an identity column whose sequence it is."""
+    (`nextval('s')` holds its oid), an identity column whose sequence it is, and the column
+    owning it."""
     if old == new:
         return
     for t in catalog.tables.values():
         for col in t.columns.values():
             if col.identity_sequence == old:
                 col.identity_sequence = new
+            if old in col.owns:
+                col.owns = tuple(new if s == old else s for s in col.owns)
     if old not in catalog.sequences:
         return
     catalog.sequences.discard(old)
@@ -2261,6 +2328,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             _drop_type(catalog, name, stmt.get("behavior") == "DROP_CASCADE", stmt)
         elif rtype == "OBJECT_SEQUENCE":
             catalog.sequences.discard(name)
+            _disown_sequence(catalog, name)
             if stmt.get("behavior") == "DROP_CASCADE":  # the defaults using it go with it
                 for table, column in catalog.columns_drawing_from(name):
                     col = catalog.tables[table].columns[column]
@@ -2689,7 +2757,7 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
             if labels is not None and body["oldVal"] in labels:
                 labels[labels.index(body["oldVal"])] = body.get("newVal", "")
         elif body.get("newVal"):
-            catalog.enums.setdefault(name, []).append(body["newVal"])
+            _add_label(catalog.enums.setdefault(name, []), body)
     elif kind == "CreateSchemaStmt":
         _create_schema(catalog, body, migration_id, views, view_reads)
     elif kind == "DoStmt":
@@ -2702,6 +2770,10 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
     elif kind == "CreateStatsStmt":
         _create_statistics(catalog, body)
     elif kind == "CreateSeqStmt":
-        catalog.sequences.add(range_var(body.get("sequence"), create=True)[0])
+        name = range_var(body.get("sequence"), create=True)[0]
+        catalog.sequences.add(name)
+        _own_sequence(catalog, name, sequence_owner(body), created=True)
+    elif kind == "AlterSeqStmt":
+        _own_sequence(catalog, range_var(body.get("sequence"))[0], sequence_owner(body))
     elif kind == "CreateExtensionStmt" and body.get("extname"):
         catalog.extensions |= {body["extname"]}

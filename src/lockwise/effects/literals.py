@@ -6,7 +6,10 @@ such a column. The same text stored into a `text` column is just text. The type 
 reaches is resolved where the statement says it plainly: a cast, an INSERT's or UPDATE's target
 column, a column definition's default, a comparison or IN list with a column. A constant whose
 type is not resolved stays a candidate (the rule then warns; a missed use fails the deploy),
-and so does one reaching a user-defined type (an enum, or a domain that may be over one).
+and so does one reaching a user-defined type (an enum, or a domain that may be over one); an
+array literal (`'{sad,happy}'`) as its elements. The functions that return a type's labels
+read them as the enum too: `enum_range(NULL::mood)` each label, `enum_first` / `enum_last`
+the first / last one (checked on the server).
 """
 
 from __future__ import annotations
@@ -36,9 +39,43 @@ def enum_candidate_literals(kind: str, body: dict, catalog: Catalog) -> set[str]
         for target in body.get("targetList") or ():
             _, res = unwrap(target)
             typing.settle(res.get("val"), typing.column_type(table, res.get("name", "")))
-    return {str(v["sval"]["sval"]) for k, v in walk(body)
-            if k == "A_Const" and isinstance(v.get("sval"), dict) and "sval" in v["sval"]
-            and (id(v) not in typing.safe or id(v) in typing.unsafe)}
+    found: set[str] = set()
+    for k, v in walk(body):
+        if k == "A_Const" and isinstance(v.get("sval"), dict) and "sval" in v["sval"] \
+                and (id(v) not in typing.safe or id(v) in typing.unsafe):
+            found.add(text := str(v["sval"]["sval"]))
+            if text.startswith("{") and text.endswith("}"):
+                found.update(_array_elements(text))
+        elif k == "FuncCall":
+            found.update(_labels_read(v, catalog))
+    return found
+
+
+def _array_elements(text: str) -> set[str]:
+    """The elements of array literal `text` (`{a, "b c"}`, nested too), unquoted: near
+    enough for labels, which hold no commas or braces in practice."""
+    return {item.strip().strip('"') for item in text.replace("{", ",").replace("}", ",")
+            .split(",") if item.strip()}
+
+
+#: Functions that read an enum's labels, and which of them (by position in the type's order).
+_LABEL_READERS = {"enum_range": slice(None), "enum_first": slice(0, 1),
+                  "enum_last": slice(-1, None)}
+
+
+def _labels_read(call: dict, catalog: Catalog) -> list[str]:
+    """The labels `enum_range(NULL::t)`, `enum_first` or `enum_last` returns, of an enum the
+    catalog knows (found by its name, without schema); none for another call (the two
+    argument enum_range reads the labels its arguments name, which are constants)."""
+    names = strings(call.get("funcname"))
+    args = call.get("args") or ()
+    if not names or names[-1] not in _LABEL_READERS or names[:-1] not in ([], ["pg_catalog"]) \
+            or len(args) != 1 or unwrap(args[0])[0] != "TypeCast":
+        return []
+    written = type_name(unwrap(args[0])[1].get("typeName"))[0].rsplit(".", 1)[-1]
+    return [label for name, labels in catalog.enums.items()
+            if name.rsplit(".", 1)[-1] == written
+            for label in labels[_LABEL_READERS[names[-1]]]]
 
 
 class _Typing:

@@ -153,9 +153,43 @@ def type_sql(name: str, mods: tuple[int, ...], array: bool = False) -> str:
             text += " " + (f"{fields[0]} TO {fields[-1]}" if len(fields) > 1 else fields[0])
         if len(mods) > 1:
             text += f"({mods[1]})"
+    elif name == "char":  # the one-byte type: `char` unquoted is character(1)
+        text = '"char"'
     else:
         # quoted where needed: built-in names are plain lower case and stay as they are
         text = quote_qualified(name) + (f"({','.join(map(str, mods))})" if mods else "")
+    return text + ("[]" if array else "")
+
+
+#: pg_type names that format_type() prints as the SQL standard's names, which users write.
+_STANDARD_TYPE_NAMES = {
+    "int2": "smallint", "int4": "integer", "int8": "bigint", "float4": "real",
+    "float8": "double precision", "bool": "boolean", "varchar": "character varying",
+    "varbit": "bit varying"}
+#: The date/time types whose precision format_type() writes before the zone.
+_ZONED_TYPES = {"timestamptz": ("timestamp", " with time zone"),
+                "timestamp": ("timestamp", " without time zone"),
+                "timetz": ("time", " with time zone"), "time": ("time", " without time zone")}
+
+
+def format_type(name: str, mods: tuple[int, ...], array: bool = False) -> str:
+    """A type, from `type_name`'s parts, as PostgreSQL's format_type() prints it in its
+    messages and users write it (`integer`, `character varying(20)`, `timestamp(3) with time
+    zone`; checked on the server): for the words of a message, where `type_sql` keeps the
+    pg_type names lockwise stores (`int4`, `varchar(20)`)."""
+    if name in _ZONED_TYPES:
+        base, zone = _ZONED_TYPES[name]
+        text = base + (f"({mods[0]})" if mods else "") + zone
+    elif name == "interval":
+        text = type_sql(name, mods).lower()  # its fields: `interval hour to minute`
+    elif name == "bpchar" and mods:
+        text = f"character({mods[0]})"
+    elif name == "numeric" and len(mods) == 1:
+        text = f"numeric({mods[0]},0)"
+    elif name in _STANDARD_TYPE_NAMES:
+        text = _STANDARD_TYPE_NAMES[name] + (f"({','.join(map(str, mods))})" if mods else "")
+    else:
+        text = type_sql(name, mods)
     return text + ("[]" if array else "")
 
 
@@ -277,6 +311,18 @@ def sequence_argument(call: dict) -> str | None:
     by its first argument, when that is a constant (`'s'`, `'app.s'::regclass`)."""
     args = call.get("args") or ()
     return regclass_name(const_value(args[0]) if args else None)
+
+
+def sequence_owner(stmt: dict) -> list[str] | None:
+    """The column a CREATE / ALTER SEQUENCE's OWNED BY names (`[..., table, column]`), [] for
+    OWNED BY NONE, None when the statement says nothing of it (the last one written wins)."""
+    owner = None
+    for opt in stmt.get("options") or ():
+        _, elem = unwrap(opt)
+        if elem.get("defname") == "owned_by":
+            names = strings(unwrap(elem.get("arg"))[1].get("items"))
+            owner = names if len(names) > 1 else []  # OWNED BY NONE is one name
+    return owner
 
 
 def regclass_name(value: object) -> str | None:

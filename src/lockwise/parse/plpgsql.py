@@ -14,10 +14,12 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-#: Words without which a body runs no statement that locks more than it reads: the parse is
-#: skipped for blocks that only compute, raise or select.
+#: Words without which a body runs no statement that locks more than it reads, nor takes a
+#: session-level advisory lock: the parse is skipped for blocks that only compute, raise or
+#: select.
 _RUNS_SQL = re.compile(r"\b(?:alter|create|drop|insert|update|delete|merge|truncate|lock|"
-                       r"reindex|cluster|refresh|comment|grant|revoke|execute)\b", re.IGNORECASE)
+                       r"reindex|cluster|refresh|comment|grant|revoke|execute|"
+                       r"pg_(?:try_)?advisory_(?:un)?lock\w*)\b", re.IGNORECASE)
 #: An EXECUTE argument that is one string constant: dynamic SQL known before it runs.
 _STRING_CONSTANT = re.compile(r"\s*'((?:[^']|'')*)'\s*", re.DOTALL)
 
@@ -107,6 +109,9 @@ def _queries(node: object) -> tuple[list[tuple[str, int]], bool]:
             if "PLpgSQL_stmt_execsql" in item:
                 stmt = item["PLpgSQL_stmt_execsql"]
                 out.append((_expr(stmt.get("sqlstmt")), stmt.get("lineno", 1)))
+            elif "PLpgSQL_stmt_perform" in item:  # its query, as the SELECT it runs
+                stmt = item["PLpgSQL_stmt_perform"]
+                out.append((_expr(stmt.get("expr")), stmt.get("lineno", 1)))
             elif "PLpgSQL_stmt_dynexecute" in item:
                 stmt = item["PLpgSQL_stmt_dynexecute"]
                 constant = _STRING_CONSTANT.fullmatch(_expr(stmt.get("query")))

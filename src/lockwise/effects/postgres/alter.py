@@ -16,7 +16,13 @@ from lockwise.effects.postgres.attach import (
     detach_partition_finalize,
     nullable_below,
 )
-from lockwise.effects.postgres.builder import Builder, L, owned_sequences, table_facts
+from lockwise.effects.postgres.builder import (
+    Builder,
+    L,
+    drop_defaults_drawing,
+    owned_sequences,
+    table_facts,
+)
 from lockwise.effects.postgres.columns import (
     add_column,
     alter_column_type,
@@ -192,6 +198,8 @@ def _locking_sequences(column_handler: Callable) -> Callable:
         if cmd.get("subtype") == "AT_DropColumn":
             for seq in owned:
                 b.lock(seq, L.ACCESS_EXCLUSIVE)
+                if cmd.get("behavior") == "DROP_CASCADE":
+                    drop_defaults_drawing(b, seq, besides=table)
         elif (known := b.ctx.catalog.column(table, column)) is not None:
             for seq in owned if known.identity else ():
                 b.lock(seq, L.SHARE_ROW_EXCLUSIVE)

@@ -275,8 +275,12 @@ def detach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
         lock_partition_set(b, table)
     _partition_leaves(b, table, part, whole_tree=not concurrently)
     b.alters.add(f"table:{part}")
+    # CONCURRENTLY is refused while the table has a DEFAULT partition, that one included
+    # (checked on the server).
+    default = b.ctx.catalog.default_partition_of(table)
     b.act("detach_partition", base, partition=part, concurrently=concurrently,
-          partition_sql=part if qualified else part.split(".", 1)[1])
+          partition_sql=part if qualified else part.split(".", 1)[1],
+          has_default_partition=default is not None, default_partition=default or "")
 
 
 def detach_partition_finalize(b: Builder, table: str, cmd: dict, base: dict) -> None:

@@ -120,19 +120,32 @@ def table_facts(b: Builder, table: str, qualified: bool) -> dict:
 
 
 def owned_sequences(b: Builder, table: str, columns: Iterable[str] | None = None) -> list[str]:
-    """The sequences of `table`'s serial and identity columns (of `columns` only, if given):
-    they go with the column or table, and change with the identity. Each as the catalog
-    recorded it (an identity's keeps its name across a rename of the table; one the catalog
-    did not record, as PostgreSQL names it: `owned_sequence`). A partition's identity draws
-    from its parent's sequence: it has none of its own (checked on the server)."""
+    """The sequences of `table`'s serial and identity columns (of `columns` only, if given),
+    and those attached to them by OWNED BY: they go with the column or table, and change
+    with the identity. Each as the catalog recorded it (an identity's keeps its name across a
+    rename of the table; one the catalog did not record, as PostgreSQL names it:
+    `owned_sequence`). A partition's identity draws from its parent's sequence: it has none
+    of its own (checked on the server)."""
     known = b.ctx.catalog.tables.get(table)
-    if known is None or known.partition_of:
+    if known is None:
         return []
     wanted = None if columns is None else set(columns)
-    return [column_identity_sequence(table, col) if col.identity else col.default_sequence or ""
-            for col in known.columns.values()
-            if (wanted is None or col.name in wanted)
-            and (col.identity or (col.default == "nextval()" and col.default_sequence))]
+    chosen = [col for col in known.columns.values() if wanted is None or col.name in wanted]
+    serial = [] if known.partition_of else [
+        column_identity_sequence(table, col) if col.identity else col.default_sequence or ""
+        for col in chosen
+        if col.identity or (col.default == "nextval()" and col.default_sequence)]
+    return serial + [sequence for col in chosen for sequence in col.owns]
+
+
+def drop_defaults_drawing(b: Builder, sequence: str, besides: str = "") -> None:
+    """The defaults that call nextval() on `sequence`, dropped with it by a CASCADE (of the
+    sequence, or of the table or column owning it), other than `besides`' own: each under
+    ACCESS EXCLUSIVE on its table (checked on the server; without CASCADE it is refused)."""
+    for table, column in b.ctx.catalog.columns_drawing_from(sequence):
+        if table != besides:
+            b.lock(table, L.ACCESS_EXCLUSIVE)
+            b.alters.add(f"column:{table}.{column}")
 
 
 def lock_drawn_sequences(b: Builder, table: str, columns: Iterable[str]) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from lockwise.effects.foreign_keys import keys_written, refused_reference
 from lockwise.effects.nodes import (
     column_def_constraints,
+    format_type,
     object_name,
     range_var,
     strings,
@@ -220,8 +221,8 @@ def _replaced_columns(b: Builder, view: str, stmt: dict) -> dict:
                    and (o.type_name, o.typmods, o.array) != (n.type_name, n.typmods, n.array)]
         if not retyped:
             return {}
-        change = (f'its column "{retyped[0][0].name}" would change type from '
-                  f"{retyped[0][0].type_text} to {retyped[0][1].type_text}")
+        was, now = (format_type(c.type_name, c.typmods, c.array) for c in retyped[0])
+        change = f'its column "{retyped[0][0].name}" would change type from {was} to {now}'
     from lockwise.effects.nodes import PrintedSql
     from lockwise.parse.quoting import quote_ident
 

@@ -20,6 +20,7 @@ from lockwise.effects.postgres.builder import (
     Builder,
     L,
     callers_facts,
+    drop_defaults_drawing,
     drop_fk_triggers,
     owned_sequences,
     partition_lineage,
@@ -171,10 +172,8 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
                                cascade, len(names) > 1)
         elif kind == "sequence":
             b.lock(name, L.ACCESS_EXCLUSIVE)  # (checked on the server)
-        if kind == "sequence" and cascade:  # the defaults that call nextval() on it
-            for table, column in catalog.columns_drawing_from(name):
-                b.lock(table, L.ACCESS_EXCLUSIVE)
-                b.alters.add(f"column:{table}.{column}")
+        if kind == "sequence" and cascade:
+            drop_defaults_drawing(b, name)
         b.drops.add(f"{kind}:{name}")
         b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
               cascade=cascade, if_exists=if_exists,
@@ -193,8 +192,10 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
     for part in catalog.partitions(table):  # dropped with it
         b.lock(part, L.ACCESS_EXCLUSIVE)
         b.drops.add(f"table:{part}")
-    for seq in owned_sequences(b, table):  # its serial and identity sequences go with it
+    for seq in owned_sequences(b, table):  # its serial, identity and OWNED BY sequences go
         b.lock(seq, L.ACCESS_EXCLUSIVE)
+        if cascade:
+            drop_defaults_drawing(b, seq, besides=table)
     for child in catalog.inheritance_children(table) if cascade else ():
         b.lock(child, L.ACCESS_EXCLUSIVE)  # (without CASCADE the server refuses)
         b.drops.add(f"table:{child}")

@@ -5,7 +5,14 @@ not name)."""
 
 from __future__ import annotations
 
-from lockwise.effects.nodes import object_name, range_var, role_sql, strings, unwrap
+from lockwise.effects.nodes import (
+    object_name,
+    range_var,
+    role_sql,
+    sequence_owner,
+    strings,
+    unwrap,
+)
 from lockwise.effects.postgres.builder import Builder, L
 from lockwise.effects.postgres.drops import owned_by_facts
 
@@ -143,12 +150,9 @@ def reassign_owned(b: Builder, stmt: dict) -> None:
 def lock_sequence_owner(b: Builder, stmt: dict) -> None:
     """OWNED BY, in CREATE or ALTER SEQUENCE, looks the column up through its table, opened
     ACCESS SHARE (checked on the server)."""
-    for opt in stmt.get("options") or ():
-        _, elem = unwrap(opt)
-        if elem.get("defname") == "owned_by":
-            names = strings(unwrap(elem.get("arg"))[1].get("items"))
-            if len(names) > 1:  # OWNED BY NONE is one name
-                b.lock(object_name(names[:-1]), L.ACCESS_SHARE)
+    names = sequence_owner(stmt)
+    if names:
+        b.lock(object_name(names[:-1]), L.ACCESS_SHARE)
 
 
 def create_statistics(b: Builder, stmt: dict) -> None:
