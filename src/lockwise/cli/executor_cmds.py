@@ -1,7 +1,8 @@
 """`lockwise apply / status / rollback / repair / baseline`: the executor's commands.
 
 Exit codes: 0 done (or nothing to do), 1 refused by the gate, a failed migration, or a history
-that needs `repair`, 2 usage, input or connection error, or the runner lock stayed busy.
+that needs `repair`, 2 usage, input or connection error, or the runner lock stayed busy,
+130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def _run(dsn: str, action: Callable[[], int]) -> None:
     import psycopg
 
     from lockwise.db.dsn import redact
-    from lockwise.executor.runner import ExecutorError
+    from lockwise.executor.runner import EXIT_INTERRUPTED, ExecutorError
 
     try:
         code = action()
@@ -157,6 +158,11 @@ def _run(dsn: str, action: Callable[[], int]) -> None:
         text = " ".join(str(exc).split())
         typer.echo(redact(f"lockwise: error: database error: {text}", dsn), err=True)
         raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        # Where a migration was running, the runner said what stays applied before this;
+        # typer would otherwise exit 130 without a word.
+        typer.echo("lockwise: interrupted", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     raise typer.Exit(code)
 
 

@@ -52,6 +52,8 @@ if TYPE_CHECKING:
     from lockwise.config import Config
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+#: Ctrl-C (SIGINT), as a shell reports a command it interrupted (128 + 2).
+EXIT_INTERRUPTED = 130
 
 Say = Callable[[str], None]
 
@@ -187,13 +189,16 @@ class _Runner:
         Both before the history is read: a dead runner's statement may still change it."""
         table, wait = self.options.table, self.options.wait_seconds
         deadline = time.monotonic() + max(0.0, wait)
-        lock.acquire(self.conn, table.lock_key, wait)
+        with _interrupted_waiting(self.conn, table.lock_key, "the runner lock"):
+            lock.acquire(self.conn, table.lock_key, wait)
         holder = self.conn
         if self.runs_migrations:
             self.work = connect(self.dsn, lock.statement_connection_name(self.lock_pid))
             holder = self.work
-        lock.await_statement(holder, table.statement_lock_key,
-                             max(0.0, deadline - time.monotonic()), self.console.warn)
+        with _interrupted_waiting(holder, table.statement_lock_key,
+                                  "a previous runner's statement to end"):
+            lock.await_statement(holder, table.statement_lock_key,
+                                 max(0.0, deadline - time.monotonic()), self.console.warn)
 
     def __exit__(self, *exc_info) -> None:
         self._close()
@@ -261,6 +266,22 @@ class _Runner:
         except history.HistorySchemaError as exc:
             raise ExecutorError(str(exc), EXIT_INPUT) from None
         return compute_state(migrations, rows)
+
+
+@contextlib.contextmanager
+def _interrupted_waiting(conn, key: int, what: str):
+    """Ctrl-C while a runner waits for `what` (the advisory lock `key`, on `conn`): nothing
+    ran and nothing was recorded yet (the history is read and written only under both
+    locks), so it is an ExecutorError saying so, exit 130, never a silent exit."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        pid = None
+        with contextlib.suppress(Exception):  # the interrupted poll may have left it unusable
+            pid = lock.holder_pid(conn, key)
+        held = f" (held by backend pid {pid})" if pid is not None else ""
+        raise ExecutorError(f"interrupted while waiting for {what}{held}: nothing was run or "
+                            "recorded", EXIT_INTERRUPTED) from None
 
 
 # --- status ----------------------------------------------------------------------------------
@@ -968,7 +989,8 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                 else:
                     _execute(work, stmt, step, record, alone)
             except KeyboardInterrupt:
-                _interrupted(runner, work, plan, stmt, committed, before)
+                _interrupted(runner, work, plan, stmt, step, committed, before, row_id,
+                             int((time.monotonic() - started) * 1000))
                 raise
             except Exception as exc:  # noqa: BLE001 - any failure is reported and recorded
                 from psycopg.pq import TransactionStatus
@@ -1105,24 +1127,61 @@ def _failed_where(plan: Plan, stmt, step: _Step, committed: int) -> str:
             "were rolled back")
 
 
-def _interrupted(runner: _Runner, work, plan: Plan, stmt, committed: int,
-                 before: dict[int, str]) -> None:
-    """Ctrl-C during a statement-by-statement run: say where it stopped and what to do. Its
-    row stays `success` NULL (interrupted): psycopg cancelled the statement, but it may have
-    completed before the cancel arrived."""
-    console = runner.console
-    console.warn(f"lockwise: interrupted during {plan.path} statement {stmt.index + 1} (line "
-                 f"{stmt.line}): the first {committed} statement(s) stay applied; statement "
-                 f"{stmt.index + 1} was cancelled, or may have completed just before. Check "
-                 "it (`lockwise status`), then `lockwise repair`: the next run resumes at "
-                 f"statement {committed + 1}.")
+def _interrupted(runner: _Runner, work, plan: Plan, stmt, step: _Step, committed: int,
+                 before: dict[int, str], row_id: int, elapsed_ms: int) -> None:
+    """Ctrl-C during a statement-by-statement run: its row records a failure at the statement
+    that was running, saying what became of it, and the terminal says the same. psycopg
+    cancelled the statement. One that runs in a transaction (with its progress, or in the
+    file's own) was rolled back with it, unless the Ctrl-C came at its COMMIT: its progress,
+    read back, says whether that committed. One that runs on its own (CONCURRENTLY, VACUUM, a
+    DO block that commits) may have completed just before the cancel arrived."""
+    from psycopg.pq import TransactionStatus
+
+    console, table = runner.console, runner.options.table
+    at = f"statement {stmt.index + 1} (line {stmt.line})"
+    own_block = not work.closed and not step.alone_in_block and \
+        work.info.transaction_status != TransactionStatus.IDLE
+    with contextlib.suppress(Exception):  # a second Ctrl-C, a connection gone: said below
+        if own_block:
+            work.execute("ROLLBACK")  # the file's own transaction, cancelled with its statement
+    recorded = None
+    if step.committing:
+        with contextlib.suppress(Exception):
+            recorded = _recorded_count(runner, row_id)
+    failed_index: int | None = stmt.index
+    if recorded is not None and recorded > committed:
+        committed, failed_index = recorded, None
+        outcome = f"{at} committed (its progress is recorded) just before the interrupt"
+    elif step.committing and recorded is None:
+        outcome = (f"{at} was interrupted at its COMMIT, which may have completed: "
+                   "`lockwise status` reads its progress")
+    elif stmt.batch is not None:
+        outcome = (f"{at} (batched) was cancelled: the batches that committed stay, and the "
+                   "resume continues after them")
+    elif step.alone_in_block or own_block:
+        began = plan.statements[committed]
+        outcome = f"{at} was cancelled and rolled back" + (
+            f", with statements {began.index + 1} to {stmt.index + 1} of the file's own "
+            f"transaction (from its BEGIN at line {began.line})"
+            if own_block and began.index < stmt.index else "")
+    else:
+        outcome = (f"{at} was cancelled, or may have completed just before the cancel "
+                   "arrived (it runs on its own, outside a transaction block): check it before "
+                   "`lockwise repair`, which runs it again")
+    console.warn(f"lockwise: interrupted during {plan.path}: {outcome}. The first {committed} "
+                 "statement(s) stay applied. Check it (`lockwise status`), then `lockwise "
+                 f"repair`: the next run resumes at statement {committed + 1}.")
+    try:
+        runner.record(history.update_row, table, row_id, success=False,
+                      error_message=f"interrupted (Ctrl-C): {outcome}",
+                      failed_statement_index=failed_index, execution_time_ms=elapsed_ms,
+                      **_progress(plan, committed))
+    except (Exception, KeyboardInterrupt):  # noqa: BLE001 - the row stays "interrupted"
+        console.warn("lockwise: warning: the interruption could not be recorded: `lockwise "
+                     "status` shows the run as interrupted")
     if stmt.transactional or work.closed:
         return
-    with contextlib.suppress(Exception):  # a second Ctrl-C, a connection gone: advice only
-        from psycopg.pq import TransactionStatus
-
-        if work.info.transaction_status != TransactionStatus.IDLE:
-            work.execute("ROLLBACK")
+    with contextlib.suppress(Exception):  # advice only
         _handle_invalid(runner, work, before, drop=False, stmt=stmt)
 
 
