@@ -45,6 +45,7 @@ from lockwise.executor.state import (
     compute_state,
     resumes_at,
     runs_now,
+    still_running,
     took_the_version,
 )
 
@@ -308,6 +309,11 @@ def status(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
         state = compute_state(migrations, rows, holder)
         invalid = [_invalid_advice(name) for name in _invalid_indexes(runner.conn).values()]
         stray = lock.stray_statement(runner.conn, table.statement_lock_key, table.lock_key)
+    if stray is not None:
+        for v in state.having(INTERRUPTED):
+            if v.row is not None and v.row.runner_pid is not None and \
+                    stray.application_name == lock.statement_connection_name(v.row.runner_pid):
+                still_running(v, stray.pid)
     return Status(state, holder.pid if holder else None, invalid, stray)
 
 
