@@ -714,12 +714,20 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                              "migrations before it stay applied)")
             raise
         except Exception as exc:  # noqa: BLE001 - any failure is reported and recorded
-            if phase == "COMMIT" and work.closed and _committed(runner, row_id):
-                # The connection went away after the server committed: it is applied.
-                console.warn(f"lockwise: warning: {plan.path}: the connection was lost at "
-                             "COMMIT, but the server committed the migration and its history "
-                             "row")
-                return True
+            if phase == "COMMIT" and work.closed:
+                outcome = _commit_outcome(runner, plan, lambda row=row_id: _committed(runner, row))
+                if outcome:
+                    # The connection went away, but the server committed: it is applied.
+                    console.warn(f"lockwise: warning: {plan.path}: the connection was lost "
+                                 "at COMMIT, but the server committed the migration and its "
+                                 "history row")
+                    return True
+                if outcome is None:
+                    raise ExecutorError(
+                        f"the connection was lost at the COMMIT of {plan.path}, and the "
+                        "backend running it had not ended after --wait: it may still commit. "
+                        "Nothing is recorded for it: `lockwise status` shows it applied once "
+                        "it commits, pending if it does not") from None
             if _is_lock_timeout(exc) and attempt < options.retries and not work.closed:
                 _backoff(runner, attempt, f"{plan.path} statement {current.index + 1}"
                          if current else str(plan.path))
@@ -744,6 +752,23 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
             console.warn("lockwise: later applies and rollbacks will refuse until "
                          "`lockwise repair` clears the failure.")
             return False
+
+
+def _commit_outcome(runner: _Runner, plan: Plan, committed: Callable[[], bool]
+                    ) -> bool | None:
+    """Whether a COMMIT whose connection was lost committed (`committed` reads it on the lock
+    connection). Read again once the backend that ran it has ended (its statement lock is
+    free): a COMMIT still at work (a deferred trigger, a wait for a synchronous standby) is
+    not visible yet, and may still commit. None when it still runs after --wait."""
+    if committed():
+        return True
+    wait = runner.options.wait_seconds
+    runner.console.warn(f"lockwise: the connection running {plan.path} was lost at a COMMIT: "
+                        f"waiting (up to {wait:g}s) for its backend to end, to read whether "
+                        "it committed")
+    if not lock.ended(runner.conn, runner.options.table.statement_lock_key, wait):
+        return None
+    return committed()
 
 
 def _committed(runner: _Runner, row_id: int | None) -> bool:
@@ -1028,8 +1053,19 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                 if step.recording:
                     message = (f"recording its progress failed, so the statement was rolled "
                                f"back with it: {message}")
-                if work.closed and step.committing and \
-                        (recorded := _recorded_count(runner, row_id)) > committed:
+                outcome = _commit_outcome(
+                    runner, plan, lambda done=committed: _recorded_count(runner, row_id) > done) \
+                    if work.closed and step.committing else False
+                if outcome is None:
+                    # Its progress commits with it: the row says what committed once it ends.
+                    console.warn(f"lockwise: error: {plan.path}: the connection was lost at the "
+                                 f"COMMIT of statement {stmt.index + 1}, and the backend running "
+                                 "it had not ended after --wait: it may still commit. The run "
+                                 "stays interrupted with the progress that commits; check "
+                                 "`lockwise status` once it ends, then `lockwise repair`.")
+                    return False
+                if outcome:
+                    recorded = _recorded_count(runner, row_id)
                     # The server committed the statement (and its progress with it) before the
                     # connection went: the failure recorded below must not take it back, or
                     # the resume would run it a second time.
