@@ -560,3 +560,25 @@ def test_a_part_of_a_history_is_refused(pg_db: str, tmp_path: Path) -> None:
     assert not relation_exists(pg_db, "db")
     assert lockwise(pg_db, "apply", str(diesel)).returncode == 0
     assert relation_exists(pg_db, "da") and relation_exists(pg_db, "db")
+
+
+def test_status_says_a_failed_transactional_migration_left_nothing(pg_db: str,
+                                                                  tmp_path: Path) -> None:
+    # It still needs `repair` (docs/executor.md), but the user reads that there is nothing
+    # to undo; a statement-by-statement failure does not say so (its first statements stay).
+    migrations = write(tmp_path / "m", {
+        "001_tx.up.sql": "CREATE TABLE a (id int);\nINSERT INTO nosuch VALUES (1);\n",
+        "002_nt.up.sql": "-- lockwise: no-transaction\nCREATE TABLE b (id int);\n"
+                         "INSERT INTO nosuch VALUES (1);\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 1
+    status = lockwise(pg_db, "status", str(migrations))
+    line = next(x for x in status.stdout.splitlines() if x.startswith("001"))
+    assert "001  failed" in line and "statement 2 (line 2)" in line, status
+    assert "its transaction was rolled back: nothing of it is in the database" in line
+    assert not relation_exists(pg_db, "a")
+    write(migrations, {"001_tx.up.sql": "CREATE TABLE a (id int);\n"})
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 1  # 002 fails now
+    status = lockwise(pg_db, "status", str(migrations))
+    line = next(x for x in status.stdout.splitlines() if x.startswith("002"))
+    assert "002  failed" in line and "rolled back" not in line, status

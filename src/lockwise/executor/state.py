@@ -274,6 +274,11 @@ def _blocked(status: VersionStatus, row: HistoryRow,
         status.state = FAILED
         where = _point_at(status, row, row.failed_statement_index)
         status.detail = f"{where}{': ' if where else ''}{row.error_message or 'failed'}"
+        if row.transactional and row.kind != KIND_ROLLBACK:
+            kept = (f" beyond the {row.statements_completed} statement(s) an earlier, cleared "
+                    "run committed") if row.statements_completed else ""
+            status.detail += (f"; its transaction was rolled back: nothing of it{kept} is in "
+                              "the database (fix it, then `lockwise repair` and `apply`)")
     else:
         return None
     return _rollback_note(status, row)
