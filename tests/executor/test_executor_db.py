@@ -582,3 +582,25 @@ def test_status_says_a_failed_transactional_migration_left_nothing(pg_db: str,
     status = lockwise(pg_db, "status", str(migrations))
     line = next(x for x in status.stdout.splitlines() if x.startswith("002"))
     assert "002  failed" in line and "rolled back" not in line, status
+
+
+def test_baseline_run_again_at_the_same_version_is_a_no_op(pg_db: str, tmp_path: Path) -> None:
+    # A deploy script that baselines on every run: the same baseline again changes nothing
+    # and exits 0 (`2` is `002`); another version is refused, naming the baseline in force.
+    query(pg_db, "CREATE TABLE a (id int); CREATE TABLE b (id int)")
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n",
+        "002_b.up.sql": "CREATE TABLE b (id int);\n",
+        "003_c.up.sql": "CREATE TABLE c (id int);\n",
+    })
+    assert lockwise(pg_db, "baseline", "002", str(migrations)).returncode == 0
+    again = lockwise(pg_db, "baseline", "2", str(migrations))
+    assert again.returncode == 0, again
+    assert "already baselined at 002" in again.stdout
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert lockwise(pg_db, "baseline", "002", str(migrations)).returncode == 0
+    assert len(history(pg_db)) == 2
+    other = lockwise(pg_db, "baseline", "001", str(migrations))
+    assert other.returncode == 1, other
+    assert "has a baseline at 002" in other.stderr
+    assert "repair --undo-baseline" in other.stderr

@@ -1472,6 +1472,16 @@ def baseline(dsn: str, version: str, migrations: Sequence[Migration], options: E
     with _Runner(dsn, options, console, take_lock=True) as runner:
         rows = history.read_rows(runner.conn, options.table)
         live = _live_rows(rows)
+        current = history.baseline_row(rows)
+        if current is not None and version_key(current.version) == version_key(version):
+            # A deploy script that baselines on every run: nothing to change.
+            console.say(f"lockwise: already baselined at {current.version}; nothing to do")
+            return EXIT_OK
+        if current is not None:
+            raise ExecutorError(
+                f"refusing to baseline at {version}: {options.table.display} has a baseline at "
+                f"{current.version}. If it is wrong, `lockwise repair --undo-baseline` "
+                "withdraws it (as long as nothing was applied on top of it)")
         if live:
             raise ExecutorError(
                 f"refusing to baseline: {options.table.display} already records "
