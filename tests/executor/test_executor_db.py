@@ -604,3 +604,22 @@ def test_baseline_run_again_at_the_same_version_is_a_no_op(pg_db: str, tmp_path:
     assert other.returncode == 1, other
     assert "has a baseline at 002" in other.stderr
     assert "repair --undo-baseline" in other.stderr
+
+
+def test_repair_names_the_invalid_index_the_resumed_build_would_trip_on(
+        pg_db: str, tmp_path: Path) -> None:
+    # The failed UNIQUE build left its index INVALID: the resume after `repair` fails with
+    # "already exists" unless it is dropped, so `repair` says so, not only the failed run.
+    migrations = write(tmp_path / "m", {
+        "001_t.up.sql": "CREATE TABLE t (email text);\nINSERT INTO t VALUES ('x'), ('x');\n",
+        "002_ix.up.sql": "-- lockwise: no-transaction\n"
+                         "CREATE UNIQUE INDEX CONCURRENTLY t_email ON t (email);\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 1
+    query(pg_db, "DELETE FROM t WHERE ctid = (SELECT min(ctid) FROM t)")
+    repaired = lockwise(pg_db, "repair", str(migrations))
+    assert repaired.returncode == 0, repaired
+    assert "index public.t_email is INVALID" in repaired.stderr, repaired
+    assert "--drop-invalid" in repaired.stderr
+    applied = lockwise(pg_db, "apply", str(migrations), "--drop-invalid")
+    assert applied.returncode == 0, applied
+    assert "INVALID" not in lockwise(pg_db, "status", str(migrations)).stdout

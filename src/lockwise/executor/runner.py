@@ -1411,6 +1411,13 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
                 console.say(f"lockwise: {v.version}: accepted the new checksum of "
                             f"{v.migration.path}")
                 done += 1
+        if state.having(FAILED, INTERRUPTED):
+            # What a failed or killed CONCURRENTLY build left: the resumed statement would
+            # fail on it with "already exists" (or IF NOT EXISTS skip it).
+            for name in _invalid_indexes(conn).values():
+                console.warn(f"lockwise: warning: {_invalid_advice(name)} or let the next "
+                             "apply drop it with --drop-invalid, before a resumed build of it "
+                             "runs.")
         if not done and not code:
             console.say("lockwise: nothing to repair")
     return code
