@@ -623,3 +623,15 @@ def test_repair_names_the_invalid_index_the_resumed_build_would_trip_on(
     applied = lockwise(pg_db, "apply", str(migrations), "--drop-invalid")
     assert applied.returncode == 0, applied
     assert "INVALID" not in lockwise(pg_db, "status", str(migrations)).stdout
+
+
+def test_mark_applied_after_a_rolled_back_transaction_warns(pg_db: str, tmp_path: Path) -> None:
+    # Nothing of a failed transactional migration is in the database: marked applied, it is
+    # applied only if the user ran it by hand, and `repair` says so.
+    migrations = write(tmp_path / "m", {
+        "001_tx.up.sql": "CREATE TABLE a (id int);\nINSERT INTO nosuch VALUES (1);\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 1
+    repaired = lockwise(pg_db, "repair", str(migrations), "--mark-applied")
+    assert repaired.returncode == 0, repaired
+    assert "marked applied" in repaired.stdout
+    assert "its transaction was rolled back" in repaired.stderr, repaired

@@ -1374,6 +1374,10 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
                                        kind=KIND_REPAIR, transactional=v.row.transactional,
                                        error_message="marked applied by `lockwise repair`")
                     console.say(f"lockwise: {v.version}: failed run cleared, marked applied")
+                    if v.row.transactional and v.state == FAILED:
+                        console.warn(f"lockwise: warning: {v.version}: its transaction was "
+                                     "rolled back, so none of it was in the database: it is "
+                                     "applied only if you ran it by hand")
                 elif v.migration is None:
                     console.say(f"lockwise: {v.version}: failed run cleared; its file is no "
                                 "longer in the migrations directory, so nothing runs it again")
