@@ -244,18 +244,11 @@ class CutAfterCommitProxy(_Proxy):
                 return
 
 
-class CutClientAtCommitProxy(_Proxy):
-    """On a connection that sent `marker` (in a statement), the first `COMMIT` sent after it
-    reaches the server, and the client side is cut at once; the server side stays open until
-    the backend replies: a COMMIT that takes its time (a deferred trigger, a synchronous
-    standby) completes after the runner saw its connection drop."""
-
-    def __init__(self, dsn: str, marker: bytes):
-        self._marker = marker
-        super().__init__(dsn)
-
-    def _initial_state(self) -> dict:
-        return {"armed": False, "cut": False}
+class CutClientAtCommitProxy(CutAfterCommitProxy):
+    """As CutAfterCommitProxy, but the client side is cut as soon as the `COMMIT` reached the
+    server, whose side stays open until the backend replies: a COMMIT that takes its time (a
+    deferred trigger, a synchronous standby) completes after the runner saw its connection
+    drop."""
 
     def _from_client(self, client, server, state: dict) -> None:
         while True:
@@ -274,19 +267,6 @@ class CutClientAtCommitProxy(_Proxy):
             if commit:
                 state["cut"] = True
                 _close(client)
-                return
-
-    def _from_server(self, client, server, state: dict) -> None:
-        while True:
-            data = _recv(server)
-            if not data or state["cut"]:
-                _close(server)  # the COMMIT's reply: it is over, one way or the other
-                _close(client)
-                return
-            try:
-                client.sendall(data)
-            except OSError:
-                _close(server)
                 return
 
 

@@ -377,13 +377,19 @@ def test_rollback_refuses_without_down_files(pg_db: str, tmp_path: Path) -> None
     assert relation_exists(pg_db, "a") and relation_exists(pg_db, "b")
 
 
-def test_baseline_marks_existing_database(pg_db: str, tmp_path: Path) -> None:
+def _existing_database(pg_db: str, tmp_path: Path) -> Path:
+    """A database lockwise never ran on, with the tables of migrations 001 and 002 of the
+    directory returned (003 is new)."""
     query(pg_db, "CREATE TABLE a (id int); CREATE TABLE b (id int)")
-    migrations = write(tmp_path / "m", {
+    return write(tmp_path / "m", {
         "001_a.up.sql": "CREATE TABLE a (id int);\n",
         "002_b.up.sql": "CREATE TABLE b (id int);\n",
         "003_c.up.sql": "CREATE TABLE c (id int);\n",
     })
+
+
+def test_baseline_marks_existing_database(pg_db: str, tmp_path: Path) -> None:
+    migrations = _existing_database(pg_db, tmp_path)
     assert lockwise(pg_db, "baseline", "002", str(migrations)).returncode == 0
     status = lockwise(pg_db, "status", str(migrations)).stdout.splitlines()
     assert [line.split()[1] for line in status[:3]] == ["baselined", "baselined", "pending"]
@@ -587,12 +593,7 @@ def test_status_says_a_failed_transactional_migration_left_nothing(pg_db: str,
 def test_baseline_run_again_at_the_same_version_is_a_no_op(pg_db: str, tmp_path: Path) -> None:
     # A deploy script that baselines on every run: the same baseline again changes nothing
     # and exits 0 (`2` is `002`); another version is refused, naming the baseline in force.
-    query(pg_db, "CREATE TABLE a (id int); CREATE TABLE b (id int)")
-    migrations = write(tmp_path / "m", {
-        "001_a.up.sql": "CREATE TABLE a (id int);\n",
-        "002_b.up.sql": "CREATE TABLE b (id int);\n",
-        "003_c.up.sql": "CREATE TABLE c (id int);\n",
-    })
+    migrations = _existing_database(pg_db, tmp_path)
     assert lockwise(pg_db, "baseline", "002", str(migrations)).returncode == 0
     again = lockwise(pg_db, "baseline", "2", str(migrations))
     assert again.returncode == 0, again
