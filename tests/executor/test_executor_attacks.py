@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -175,7 +176,9 @@ def test_next_runner_gives_up_on_a_dead_runners_statement_after_wait(
         assert repair.returncode == 2, repair.stderr
         assert f"still running on backend PID {stray}" in repair.stderr
         assert second.returncode == 2, second.stderr
-        assert f"still running on backend PID {stray}; waited 1s" in second.stderr
+        # What is left of --wait after the runner lock: 0.9s on a loaded machine.
+        assert re.search(rf"still running on backend PID {stray}; waited (1|0\.\d)s",
+                         second.stderr), second.stderr
         assert f"pg_cancel_backend({stray})" in second.stderr
         _eventually(pg_db, f"SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = {stray}")
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
