@@ -171,6 +171,50 @@ def test_batches_name_rows_by_the_primary_key_or_ctid(update: str, key: str) -> 
     assert text.splitlines()[-1].startswith(update.split(" SET")[0].rstrip(";"))
 
 
+@pytest.mark.parametrize(("statement", "key"), [
+    ("UPDATE users SET email = accounts.id::text FROM accounts;", "users.id"),
+    ("UPDATE users AS u SET email = a.id::text FROM accounts a;", "u.id"),
+    ("DELETE FROM log USING accounts;", "log.ctid"),
+])
+def test_batches_qualify_the_row_key_beside_other_tables(statement: str, key: str) -> None:
+    # The FROM (USING) list can have a column of the key's name (lemmy's
+    # `WITH x AS (INSERT ... RETURNING person.id) UPDATE local_site ... FROM x`): unqualified,
+    # PostgreSQL refuses the batch as ambiguous.
+    last = alternative(statement, "unbatched-backfill").splitlines()[-1]
+    assert f" WHERE {key} IN (SELECT " in last
+
+
+@pytest.mark.parametrize(("statement", "applies"), [
+    ("DELETE FROM users;", True),  # bigint primary key
+    ("UPDATE codes SET label = 'x';", False),  # text primary key
+    ("UPDATE log SET line = 'x';", False),  # no primary key
+    ("WITH a AS (SELECT id FROM accounts) UPDATE users SET email = 'x' FROM a;", False),
+    # apply adds `id >= lo AND id < hi` unqualified: ambiguous beside accounts.id
+    ("UPDATE users SET email = accounts.id::text FROM accounts;", False),
+])
+def test_batches_offer_lockwise_apply_only_where_it_can_batch(statement: str,
+                                                              applies: bool) -> None:
+    # `lockwise apply` batches by a single-column integer primary key, and refuses a
+    # statement with WITH or RETURNING (executor/batches.py): the directive is offered only
+    # where it runs.
+    from lockwise.executor.batches import BatchError, _target
+
+    text = alternative(statement, "unbatched-backfill")
+    assert ("-- lockwise: batch" in text) == applies, text
+    if not applies and "WITH" in statement:
+        with pytest.raises(BatchError):
+            _target(statement)
+
+
+def test_batches_do_not_repeat_a_with_query_that_writes_rows() -> None:
+    # lemmy 2025-08-01-000057_multi-community: `WITH x AS (INSERT ... RETURNING person.id)
+    # UPDATE local_site ... FROM x`: each repetition of the statement would insert again.
+    text = alternative("WITH x AS (INSERT INTO accounts VALUES (1) RETURNING id) "
+                       "UPDATE users SET email = x.id::text FROM x;", "unbatched-backfill")
+    assert "-- lockwise: batch" not in text
+    assert "writes rows" in text and "once" in text, text
+
+
 # --- on the server ---------------------------------------------------------------------------
 
 ROWS = """INSERT INTO accounts SELECT g FROM generate_series(1, 50) g;
@@ -507,6 +551,20 @@ def test_set_expression_alternative_fills_the_new_column_without_a_rewrite(
         wrong = conn.execute(f"SELECT count(*) FROM {table} "
                              f"WHERE {column} IS DISTINCT FROM qty * price * 2").fetchone()
     assert before == after and wrong == (0,), text
+
+
+@pytest.mark.postgres
+def test_delete_using_batch_runs_on_the_server(pg_db: str) -> None:
+    import psycopg
+
+    text = alternative("DELETE FROM users USING accounts;", "unbatched-backfill")
+    batch = text.splitlines()[-1]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, SETUP + ROWS)
+        while conn.execute(batch).rowcount:
+            pass
+        left = conn.execute("SELECT count(*) FROM users").fetchone()
+    assert left == (0,), text
 
 
 def _rewritten_statements() -> list:

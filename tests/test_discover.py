@@ -95,6 +95,8 @@ def test_flyway_callbacks_are_no_migrations_and_keep_one_history(tmp_path: Path)
     assert [(m.version, m.layout) for m in found] == [("1", "flyway"), ("2", "flyway")]
     # What runs before each migration, on its connection, goes with each.
     assert [m.prelude for m in found] == ["SET lock_timeout = '5s';"] * 2
+    # What runs once before them all (beforeMigrate), on the same connection, too.
+    assert [m.run_prelude for m in found] == ["SELECT 4;"] * 2
 
 
 def test_flyway_release_folders_are_one_history_not_separate_databases(
@@ -198,6 +200,34 @@ def test_dbmate_refusals_are_input_errors(tmp_path: Path, text: str,
     with pytest.raises(InputError, match=refusal) as raised:
         discover(tmp_path)
     assert raised.value.path == tmp_path / "20240102000000_t.sql"
+
+
+MULTI_SECTION = ("-- migrate:up\nCREATE TABLE t1 (a text);\n\n-- migrate:down\nDROP TABLE t1;\n\n"
+                 "-- migrate:up\nCREATE TABLE t2 (b text);\n\n-- migrate:down\nDROP TABLE t2;\n")
+
+
+@pytest.mark.parametrize(("text", "refusal", "line"), [
+    # dbmate 2.0.0 (amacneil/dbmate#397) began refusing a file without -- migrate:down; 1.x
+    # ran it. Named at its up marker, with what to write.
+    ("-- header\n-- migrate:up\nCREATE TABLE t (id int);\n",
+     "add an empty -- migrate:down section", 2),
+    # Several sections: before sections (amacneil/dbmate#620) dbmate reads the second as part
+    # of the down; since, it runs it alone and fails on the version the first one recorded
+    # (#820). Either way its statements never stay applied: named at the second up marker.
+    (MULTI_SECTION, "runs only the first -- migrate:up section", 7),
+    # With sections, dbmate splits a file at each up marker and refuses one with two downs.
+    ("-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n-- migrate:down\nSELECT 3;\n",
+     "second -- migrate:down", 5),
+    ("\nCREATE TYPE s AS ENUM ('a');\n-- migrate:up\nSELECT 1;\n-- migrate:down\n",
+     "before -- migrate:up", 2),
+])
+def test_dbmate_refusals_name_the_line_and_what_to_do(tmp_path: Path, text: str, refusal: str,
+                                                      line: int) -> None:
+    write(tmp_path, {"20240101000000_ok.sql": "-- migrate:up\nSELECT 1;\n-- migrate:down\n",
+                     "20240102000000_t.sql": text})
+    with pytest.raises(InputError, match=refusal) as raised:
+        discover(tmp_path)
+    assert (raised.value.path, raised.value.line) == (tmp_path / "20240102000000_t.sql", line)
 
 
 def test_version_key_orders_dates_and_dotted_versions() -> None:

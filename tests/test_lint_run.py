@@ -1079,3 +1079,49 @@ def test_flyway_before_each_migrate_callback_counts_for_each_migration(
     assert [r.migration.path.name for r in reports] == ["V1__t.sql", "V2__a.sql"]
     rules = {f.rule for f in reports[1].all_findings}
     assert ("missing-lock-timeout" in rules) is flagged
+
+
+@pytest.mark.parametrize(("callback", "flagged"), [
+    ("SET lock_timeout = '5s';", False),
+    ("SET SESSION lock_timeout TO '2s';", False),
+    # In its own transaction, which commits before the first migration: a SET LOCAL ends there.
+    ("SET LOCAL lock_timeout TO '2s';", True),
+    ("SET lock_timeout = 0;", True),  # 0 waits for ever
+    ("SELECT 1;", True),
+])
+def test_flyway_before_migrate_callback_counts_for_every_migration_of_the_run(
+        tmp_path: Path, callback: str, flagged: bool) -> None:
+    # Flyway runs beforeMigrate.sql once per `migrate`, on the connection the migrations then
+    # run on (DbMigrate: `onMigrateOrUndoEvent(BEFORE_MIGRATE)`, the migration connection),
+    # and resets only the role and search_path between migrations: a lock_timeout it sets
+    # with a plain SET is in force for every migration of the run.
+    from lockwise.discover import discover
+
+    (tmp_path / "r1").mkdir()
+    (tmp_path / "r1" / "V1__t.sql").write_text("CREATE TABLE t (id bigint);\n")
+    (tmp_path / "r1" / "V2__a.sql").write_text("ALTER TABLE t ADD COLUMN a int;\n")
+    (tmp_path / "r1" / "V3__b.sql").write_text("ALTER TABLE t ADD COLUMN b int;\n")
+    (tmp_path / "callbacks").mkdir()
+    (tmp_path / "callbacks" / "beforeMigrate__timeouts.sql").write_text(callback + "\n")
+    (tmp_path / "callbacks" / "afterMigrate.sql").write_text("RESET lock_timeout;\n")
+    reports = lint_migrations(discover(tmp_path))
+    assert [r.migration.path.name for r in reports] == ["V1__t.sql", "V2__a.sql", "V3__b.sql"]
+    for report in reports[1:]:
+        rules = {f.rule for f in report.all_findings}
+        assert ("missing-lock-timeout" in rules) is flagged, report.migration.path.name
+
+
+def test_flyway_before_migrate_search_path_does_not_reach_the_migrations(
+        tmp_path: Path) -> None:
+    # Before each migration Flyway sets the role back and puts its schema first on the
+    # search_path: the migration reads `t` as Flyway's schema's table, not app's.
+    from lockwise.discover import discover
+
+    (tmp_path / "V1__t.sql").write_text("CREATE SCHEMA app;\nCREATE TABLE app.t (id bigint);\n")
+    (tmp_path / "V2__a.sql").write_text("SET lock_timeout = '1s';\n"
+                                        "ALTER TABLE t ADD COLUMN a int;\n")
+    (tmp_path / "beforeMigrate.sql").write_text("SET search_path = app;\n")
+    reports = lint_migrations(discover(tmp_path))
+    tables = {a.facts.get("table") for r in reports[1].statements
+              for a in r.effect.actions}
+    assert "public.t" in tables and "app.t" not in tables

@@ -1125,3 +1125,36 @@ def test_validate_of_a_constraint_added_in_the_transaction_keeps_its_own_rule() 
     found = rules(sql, setup=ORDERS_NOT_VALID)
     assert "validate-in-same-transaction" in found
     assert "validate-under-exclusive-lock" not in found
+
+
+def test_the_migration_reason_names_its_worst_statement_beside_a_milder_migration_finding(
+        ) -> None:
+    """A foreign key without an index (a finding of the whole migration, safe-with-care) does
+    not hide which statement made the migration requires-downtime."""
+    sql = ("SET lock_timeout = '5s';\nALTER TABLE accounts ADD COLUMN owner_id bigint;\n"
+           "ALTER TABLE accounts ADD CONSTRAINT accounts_owner_fk FOREIGN KEY (owner_id) "
+           "REFERENCES accounts (id);\n")
+    migrations = [migration_from_text(ACCOUNTS, "0001_setup.sql"),
+                  migration_from_text(sql, "0002_change.sql")]
+    report = lint_migrations(migrations, LintOptions(pg_version=16), Catalog())[-1]
+    assert [f.rule for f in report.findings] == ["fk-without-index"]
+    assert report.safety.label == "requires-downtime"
+    assert report.reason == "statement 3: Adding a foreign key validates it under a lock on " \
+        "both tables"
+
+
+@pytest.mark.parametrize("sql", [
+    # lemmy 2023-07-11 receive_activity_table: copy into a new table, drop the old one.
+    "CREATE TABLE accounts_kept (id bigint PRIMARY KEY, email text);\n"
+    "INSERT INTO accounts_kept SELECT id, email FROM accounts;\n"
+    "DROP TABLE accounts;",
+    "ALTER TABLE accounts ADD COLUMN plan text;\n"
+    "INSERT INTO archive SELECT id FROM accounts WHERE id < 1000;",
+])
+def test_a_table_the_data_change_only_reads_is_not_mixed(sql: str) -> None:
+    # A read takes ACCESS SHARE and no row lock: it blocks no writer while the DDL waits,
+    # and no data of the table changes in the transaction.
+    setup = ACCOUNTS + "\nCREATE TABLE archive (id bigint);"
+    assert "mixed-ddl-and-dml" not in rules(sql, setup=setup)
+    written = "UPDATE accounts SET note = 'x' WHERE id = 1;\n" + sql
+    assert "mixed-ddl-and-dml" in rules(written, setup=setup)

@@ -190,14 +190,15 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
     if instead is None:
         instead = render_instead(
             rule.instead_for(facts.get("set_local_applies"), facts.get("dialect")), facts)
-    message = render(rule.message, facts)
+    message = render(rule.message_for(facts.get("dialect")), facts)
     if stand_ins:
         if statement is not None:
             stand_ins = as_spelled_in(stand_ins, statement[0].sql)
         message, instead = with_placeholders(message, stand_ins), \
             with_placeholders(instead, stand_ins)
     return Finding(rule=rule.id, safety=rule.safety, message=message,
-                   path=migration.path, span=span, why=rule.why, instead=instead,
+                   path=migration.path, span=span, why=rule.why_for(facts.get("dialect")),
+                   instead=instead,
                    statement_index=index, title=rule.title)
 
 
@@ -307,6 +308,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     session = Session(implicit_transaction=implicit, implicit_block=implicit and one_string,
                       alone_in_string=one_string and len(parsed.statements) == 1,
                       one_string=sends_one_string(migration))
+    if migration.run_prelude:
+        _run_prelude(migration.run_prelude, session, ctx, once=True)
     if migration.prelude:
         _run_prelude(migration.prelude, session, ctx)
     if judged:
@@ -327,6 +330,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     fk_added_by: dict[tuple[str, str], int] = {}
     costs = _cost_tracker(options) if judged else None
     once = OncePerTransaction(index)
+    migration_id = migration.id  # (a property, built anew at each read)
     with PathInForce(catalog) as path:
         for position, stmt in enumerate(parsed.statements):
             directives = statement_directives(stmt)
@@ -366,7 +370,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                 costs.fill(reports[-1])
                 costs.after(effect, session.in_transaction)
             try:
-                apply_statement(catalog, stmt.tree, migration.id)
+                apply_statement(catalog, stmt.tree, migration_id)
             except RecursionError:
                 migration_findings += judge.judge(
                     parse_error_facts(base, TOO_DEEP), stmt.span, None)
@@ -374,7 +378,7 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             if judged:
                 if fk_added_by:
                     _follow_renames(effect, fk_added_by)
-                _note_foreign_keys(catalog, effect, migration.id, stmt.index, fk_added_by)
+                _note_foreign_keys(catalog, effect, migration_id, stmt.index, fk_added_by)
             if release:
                 _release(reports[-1])
                 parsed.statements[position] = reports[-1].statement
@@ -407,12 +411,22 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     return report
 
 
-def _run_prelude(sql: str, session: Session, ctx: Context) -> None:
+#: What Flyway sets again before each migration (`restoreOriginalState`, the role;
+#: `changeCurrentSchemaTo`, the search_path): what a callback run once before them set is gone.
+_RESET_PER_MIGRATION = frozenset({"role", "search_path", "session_authorization"})
+
+
+def _run_prelude(sql: str, session: Session, ctx: Context, once: bool = False) -> None:
     """The settings (`SET`) of what the runner runs before the migration on its connection,
     in its transaction if it has one (Flyway's beforeEachMigrate): in force for its
-    statements. What else the prelude does is not the migration's to judge."""
+    statements. `once`: run once before the whole run, in a transaction of its own (Flyway's
+    beforeMigrate), so only its session settings last, less what the runner sets again before
+    each migration. What else the prelude does is not the migration's to judge."""
     parsed = parse_sql(sql, comments=False)
     for stmt in parsed.statements:
+        if once and ((body := stmt.tree.get("VariableSetStmt")) is None or body.get("is_local")
+                     or str(body.get("name", "")).lower() in _RESET_PER_MIGRATION):
+            continue
         if "VariableSetStmt" in stmt.tree:
             ctx.in_transaction = session.in_transaction
             try:
@@ -765,12 +779,23 @@ def migration_report(migration: Migration, reports: list[StatementReport],
 
     findings_all = migration_findings + [f for r in reports for f in r.findings]
     safety = max((f.safety for f in findings_all), default=Safety.SAFE)
-    worst = [r for r in reports if r.safety == safety]
-    reason = (max(findings_all, key=lambda f: f.safety).title if findings_all
-              else "every statement is safe")
-    if worst and not migration_findings and worst[0].findings:
-        reason = f"statement {worst[0].statement.index + 1}: {worst[0].reason}"
-    return MigrationReport(migration, reports, migration_findings, safety, reason)
+    return MigrationReport(migration, reports, migration_findings, safety,
+                           migration_reason(reports, migration_findings, safety))
+
+
+def migration_reason(reports: list[StatementReport], migration_findings: list[Finding],
+                     safety: Safety) -> str:
+    """Why a migration is at `safety` (the worst of its findings): its first worst
+    statement's reason, numbered, or the title of its worst finding of the whole migration
+    when none milder than that statement's is one (a foreign key without an index, a
+    directive)."""
+    findings_all = migration_findings + [f for r in reports for f in r.findings]
+    if not findings_all:
+        return "every statement is safe"
+    worst = next((r for r in reports if r.safety == safety and r.findings), None)
+    if worst is not None and all(f.safety < safety for f in migration_findings):
+        return f"statement {worst.statement.index + 1}: {worst.reason}"
+    return max(findings_all, key=lambda f: f.safety).title
 
 
 def _cost_tracker(options: LintOptions) -> CostTracker | None:

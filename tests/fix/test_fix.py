@@ -595,7 +595,35 @@ NO_GAP_CASES = {
     "rename_table_then_alter": ("ALTER TABLE t ALTER COLUMN b SET NOT NULL;\n"
                                 "ALTER TABLE t RENAME TO t2;\n",
                                 "ALTER TABLE t2 SET (fillfactor = 70);\n", "table:public.t2"),
+    # The contract step drops column a, and with it a constraint 0003 adds on a: PostgreSQL
+    # drops a CHECK or UNIQUE of a dropped column silently.
+    "type_change_then_check": ("ALTER TABLE t ALTER COLUMN a TYPE bigint;\n",
+                               "ALTER TABLE t ADD CONSTRAINT t_a_chk CHECK (a >= 0) NOT VALID;\n",
+                               "column:public.t.a"),
+    "type_change_then_unique": ("ALTER TABLE t ALTER COLUMN a TYPE bigint;\n",
+                                "ALTER TABLE t ADD CONSTRAINT t_a_key UNIQUE (a);\n",
+                                "column:public.t.a"),
+    # An index whose WHERE or expression reads a dropped column is dropped with it, silently.
+    "type_change_then_partial_index": ("ALTER TABLE t ALTER COLUMN a TYPE bigint;\n",
+                                       "CREATE INDEX t_b_idx ON t (b) WHERE a > 0;\n",
+                                       "column:public.t.a"),
+    "type_change_then_expression_index": ("ALTER TABLE t ALTER COLUMN a TYPE bigint;\n",
+                                          "CREATE INDEX t_ab_idx ON t ((a + b));\n",
+                                          "column:public.t.a"),
 }
+
+
+def test_steps_are_not_numbered_past_a_generated_column_over_the_column(
+        tmp_path: Path) -> None:
+    """The contract step of 0002 drops column a, which the generated column of 0003 reads
+    (its own rewrite keeps it in sync by a trigger reading NEW.a): 0002 is left as written."""
+    source = write_files(tmp_path / "src", {
+        "0001_init.up.sql": SETUP, "0002_x.up.sql": "ALTER TABLE t ALTER COLUMN a TYPE bigint;\n",
+        "0003_y.up.sql": "ALTER TABLE t ADD COLUMN g bigint GENERATED ALWAYS AS (a * 2) STORED;\n"})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    assert "0002_x.up.sql" not in written
+    assert any(n.startswith("0002_x: not rewritten: no free version right after 0002") and
+               "column:public.t.a" in n for n in notes), notes
 
 
 @pytest.mark.postgres
@@ -1030,6 +1058,78 @@ def test_a_follow_up_validates_before_it_takes_access_exclusive() -> None:
     kinds = ["validate" if "VALIDATE CONSTRAINT" in q else "exclusive"
              for q in follow_up.statements if q.startswith("ALTER TABLE")]
     assert kinds == ["validate"] * 3 + ["exclusive"] * 4, follow_up.statements
+
+
+@pytest.mark.postgres
+def test_a_type_change_without_using_converts_as_the_original_would(
+        tmp_path: Path, pg_db: str) -> None:
+    """ALTER COLUMN TYPE without USING converts by assignment: a value too long for a
+    shorter varchar fails the change. The expand/contract rewrite converts the same way in its
+    trigger and backfill, so it fails too instead of cutting the value (an explicit CAST to
+    varchar(n) truncates silently)."""
+    import psycopg
+
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE c (id bigint PRIMARY KEY, v varchar(100));\n"
+                          "INSERT INTO c VALUES (1, 'abcdefghijklmnopqrstuvwxyz');\n",
+        "2_change.up.sql": "ALTER TABLE c ALTER COLUMN v TYPE varchar(20);\n"})
+    written = rewrite_dir(source, tmp_path / "out")
+    assert any("v_new" in text for text in written.values())
+    assert not any("CAST(" in text for text in written.values())
+    with pytest.raises(psycopg.errors.StringDataRightTruncation):
+        apply_all(pg_db, tmp_path / "out")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("pg_version", [13, 14])
+def test_each_backfill_batch_reads_only_its_pages(pg_version: int, pg_db: str) -> None:
+    """A batch's WHERE must be answered by a TID scan: a ctid range is one from PostgreSQL 14
+    (TID Range Scan), but before it a sequential scan of the whole table, once per batch of
+    100 pages. Before 14 the batch names its tuples (`ctid = ANY (...)`, a TID scan since
+    long before 11). Either form fills every row."""
+    import psycopg
+
+    from lockwise.fix.patterns import batched_backfill
+
+    do_block = batched_backfill("t", "b", "a * 2", pg_version=pg_version)
+    assert ("ctid = ANY" in do_block) is (pg_version < 14)
+    batch = do_block[do_block.index("UPDATE"):do_block.index(";", do_block.index("UPDATE"))]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (id bigint PRIMARY KEY, a int, b int)")
+        conn.execute("INSERT INTO t SELECT g, g, NULL FROM generate_series(1, 50000) g")
+        conn.execute("ANALYZE t")
+        explained = conn.execute(
+            "EXPLAIN " + batch.replace("first_page", "0::bigint")).fetchall()
+        plan = "\n".join(row[0] for row in explained)
+        assert "Tid" in plan and "Seq Scan on t" not in plan, plan
+        conn.execute(do_block.split("\n", 1)[1])
+        assert conn.execute("SELECT count(*) FROM t WHERE b IS DISTINCT FROM a * 2"
+                            ).fetchone() == (0,)
+
+
+MYSQL_MIGRATION = ("CREATE TABLE users (id INT PRIMARY KEY, email VARCHAR(100));\n",
+                   "ALTER TABLE users ADD INDEX users_email (email);\n")
+
+
+@pytest.mark.parametrize("how", ["option", "config"])
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_fix_refuses_mysql_instead_of_writing_postgresql(tmp_path: Path, how: str,
+                                                         dialect: str) -> None:
+    """`dialect = "mysql"` in the config was ignored: a MySQL ADD INDEX was read as a
+    PostgreSQL column named `index` and wrapped in `SET LOCAL lock_timeout`, which MySQL
+    refuses. fix rewrites PostgreSQL only: it says so, exit 2, and writes nothing."""
+    for i, sql in enumerate(MYSQL_MIGRATION):
+        (tmp_path / f"{i + 1}_m.sql").write_text(sql)
+    args = ["fix", str(tmp_path), "--write"]
+    if how == "option":
+        args += ["--dialect", dialect]
+    else:
+        (tmp_path / "lockwise.toml").write_text(f'dialect = "{dialect}"\n')
+        args += ["--config", str(tmp_path / "lockwise.toml")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "PostgreSQL" in result.stderr and f"lint --dialect {dialect}" in result.stderr
+    assert (tmp_path / "2_m.sql").read_text() == MYSQL_MIGRATION[1]
 
 
 @pytest.mark.parametrize(("sql", "index"), [

@@ -380,6 +380,29 @@ def test_a_sqitch_revert_script_stands_for_its_change_also_against_a_base(
         assert doc["conflicts"] == [], args
 
 
+def test_sqitch_changes_added_on_both_sides_are_known_by_name_not_plan_position(
+        tmp_path: Path) -> None:
+    """sqitch knows a change by its name (a plan that names one twice in a tag section is a
+    syntax error; a reworked one has its earlier scripts at `<name>@<tag>`): the position
+    lockwise numbers changes by is no version. A change added on each side takes the same
+    position in its plan: that was reported as a duplicate-version."""
+    plan_line = "{} [create_accounts] 2024-02-0{}T00:00:00Z Ada <ada@example.com> # x\n"
+    repo = sqitch_repo(tmp_path)
+    db = repo / "db" / "migrations"
+    for branch, change, sql, day in (("main", "add_bio", "ADD COLUMN bio text", 1),
+                                     ("feature", "add_rank", "ADD COLUMN rank int", 2)):
+        _git(repo, "checkout", "-q", branch)
+        (db / "deploy" / f"{change}.sql").write_text(f"ALTER TABLE accounts {sql};\n")
+        with (db / "sqitch.plan").open("a") as plan:
+            plan.write(plan_line.format(change, day))
+        if branch == "main":
+            _git(repo, "add", "-A")
+            _git(repo, "commit", "-qm", "main adds a change")
+    comparison, graph = _graph(repo)
+    assert {m.id for m in comparison.history[-2:]} == {"0005_add_bio", "0005_add_rank"}
+    assert graph.conflicts == []
+
+
 def test_lint_base_compares_each_directory_with_its_own_base(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A monorepo lints its services' directories in one run: each is compared with the same
@@ -409,6 +432,33 @@ def test_lint_base_compares_each_directory_with_its_own_base(
     assert [(c["kind"], c["migrations"][0]["path"]) for c in doc["conflicts"]] == [
         ("edited-applied", "users/001_init.sql"), ("out-of-order", "billing/002_index.sql")]
     assert result.exit_code == 1  # the blocking CREATE INDEX on an existing table
+
+
+def test_graph_base_of_a_monorepo_root_names_its_directories_as_without_base(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`graph` takes one history, with --base as without: a folder holding several migration
+    directories is an input error naming them (with --base it graphed the first one alone,
+    the others' conflicts unreported); an empty folder is an empty graph, not a traceback."""
+    repo = empty_repo(tmp_path)
+    for service in ("a", "b"):
+        (repo / "services" / service / "migrations").mkdir(parents=True)
+        (repo / "services" / service / "migrations" / "20240101000000_init.sql").write_text(
+            f"CREATE TABLE {service} (id bigint);\n")
+    (repo / "empty").mkdir()
+    (repo / "empty" / "README.md").write_text("nothing yet\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "two services")
+    _git(repo, "checkout", "-q", "-b", "feature")
+    monkeypatch.chdir(repo)
+    for base in ([], ["--base", "main"]):
+        result = CliRunner().invoke(app, ["graph", ".", *base])
+        assert result.exit_code == 2, (base, result.output)
+        assert "2 separate migration directories (services/a/migrations, " \
+            "services/b/migrations)" in result.stderr, base
+        result = CliRunner().invoke(app, ["graph", "empty", *base])
+        assert result.exception is None or isinstance(result.exception, SystemExit), base
+        assert (result.exit_code, result.stdout.splitlines()[0]) == (
+            0, "0 migration(s), 0 down migration(s) checked"), base
 
 
 def test_graph_of_a_file_against_a_base_reads_its_migration_directory(

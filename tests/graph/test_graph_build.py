@@ -607,6 +607,46 @@ def test_both_replacing_a_function_or_view_is_no_failure_but_a_lost_definition(
             conflict.explanation, conflict.explanation
 
 
+def test_non_commuting_function_renames_and_drops(tmp_path: Path) -> None:
+    # ALTER FUNCTION f(integer) RENAME TO g moves that overload: a call of f, or a CREATE OR
+    # REPLACE of f(integer), from the other branch works (or redefines f) in one order and
+    # fails (or creates a second f beside g) in the other. Another overload commutes.
+    base = "CREATE SCHEMA app;\nCREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+    replace_f = "CREATE OR REPLACE FUNCTION f(integer) RETURNS int LANGUAGE sql AS 'SELECT 2';"
+    rename = "ALTER FUNCTION f(int) RENAME TO g;"
+    fails = ["missing-object", "non-commuting"]
+    cases = [
+        (rename, replace_f, "renames function:public.f while 3_ours replaces it",
+         ["non-commuting"]),
+        (replace_f, rename, "renames function:public.f while 2_theirs replaces it",
+         ["non-commuting"]),
+        ("CREATE VIEW v AS SELECT f(1) AS x;", rename,
+         "renames function:public.f while 2_theirs uses function:public.f", ["non-commuting"]),
+        (rename, "CREATE VIEW v AS SELECT f(1) AS x;",
+         "renames function:public.f while 3_ours uses function:public.f", fails),
+        ("ALTER FUNCTION f(int) SET SCHEMA app;", "UPDATE users SET nick = f(2)::text;",
+         "renames function:public.f while 3_ours uses", fails),
+        ("DROP FUNCTION f(int);", "UPDATE users SET nick = f(2)::text;",
+         "drops function:public.f while 3_ours uses", fails),
+        ("DROP FUNCTION f(int);", replace_f, "drops function:public.f while 3_ours replaces it",
+         ["non-commuting"]),
+    ]
+    for i, (theirs, ours, expected, expected_kinds) in enumerate(cases):
+        d = tmp_path / str(i)
+        d.mkdir()
+        graph = _branch_graph(d, theirs, "", ours, before=base)
+        assert sorted(kinds(graph)) == expected_kinds, (theirs, ours, graph.conflicts)
+        (conflict,) = [c for c in graph.conflicts if c.kind == "non-commuting"]
+        assert conflict.object == "function:public.f"
+        assert expected in conflict.explanation, conflict.explanation
+    # Another overload (f(bigint)) is another function: renaming f(integer) leaves it alone.
+    d = tmp_path / "overload"
+    d.mkdir()
+    graph = _branch_graph(d, "CREATE OR REPLACE FUNCTION f(bigint) RETURNS int LANGUAGE sql "
+                             "AS 'SELECT 3';", "", rename, before=base)
+    assert graph.conflicts == []
+
+
 def test_commuting_changes_are_not_conflicts(tmp_path: Path) -> None:
     cases = [
         ("ALTER TABLE users ADD COLUMN a int;", "ALTER TABLE users ADD COLUMN b int;"),

@@ -143,6 +143,20 @@ def test_per_path_overrides(project: Path) -> None:
     assert rules_in(lint("-f", "json")) == {"index-without-concurrently"}
 
 
+def test_an_override_gives_the_migration_the_reason_a_global_ignore_gives(
+        project: Path) -> None:
+    """The reason shown for a migration is that of the findings left, never an ignored one's."""
+    by_id = {m["id"]: m for m in json.loads(lint("-f", "json", "--ignore", "drop-column")
+                                            .stdout)["migrations"]}
+    (project / "lockwise.toml").write_text(
+        'migrations = ["db/migrations"]\n\n[[overrides]]\npath = "db/migrations/003_drop.sql"\n'
+        'ignore = ["drop-column"]\n')
+    overridden = {m["id"]: m for m in json.loads(lint("-f", "json").stdout)["migrations"]}
+    assert "column" not in overridden["003_drop"]["reason"]
+    assert (overridden["003_drop"]["safety"], overridden["003_drop"]["reason"]) == \
+        (by_id["003_drop"]["safety"], by_id["003_drop"]["reason"])
+
+
 def test_an_override_selects_by_tag(project: Path) -> None:
     """`select` in an override names tags as the top-level `select` and --select do."""
     (project / "lockwise.toml").write_text(

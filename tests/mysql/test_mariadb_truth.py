@@ -14,6 +14,10 @@ from test_mysql_dialect_syntax import CASES as DIALECT_SYNTAX
 from test_mysql_dialect_syntax import SETUP as DIALECT_SYNTAX_SETUP
 from test_mysql_lock_tables_session import SETUP as LOCK_TABLES_SETUP
 from test_mysql_lock_tables_session import UNDER_LOCK_TABLES
+from test_mysql_partition_key_type import CASES as PARTITION_KEY_TYPE
+from test_mysql_partition_key_type import SETUP as PARTITION_KEY_TYPE_SETUP
+from test_mysql_partition_unique_key import CASES as PARTITION_UNIQUE_KEY
+from test_mysql_partition_unique_key import SETUP as PARTITION_UNIQUE_KEY_SETUP
 
 from lockwise.catalog.model import Catalog
 from lockwise.effects.mysql import (
@@ -489,12 +493,16 @@ def test_mariadb_agrees_on_indexed_columns_and_enum_types(mariadb, case: str) ->
     _agrees(mariadb, case, KEYS_CASES[case], KEYS_SETUP, KEYS_DROPS)
 
 
-UTF8_DROPS = "DROP TABLE IF EXISTS u8, u8l;"
+UTF8_DROPS = "DROP TABLE IF EXISTS u8, u8l, u8n, u8j, u8e;"
 UTF8_SETUP = UTF8_DROPS + """
 CREATE TABLE u8 (id INT PRIMARY KEY, k VARCHAR(10), v VARCHAR(80), w VARCHAR(40), c CHAR(10),
   x TEXT, n VARCHAR(100), KEY u8_k (k)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb3;
 CREATE TABLE u8l (id INT PRIMARY KEY, k VARCHAR(10), l VARCHAR(10) CHARACTER SET latin1)
   ENGINE=InnoDB DEFAULT CHARSET=utf8mb3;
+CREATE TABLE u8n (id INT PRIMARY KEY, n BIGINT, d DATETIME, b BLOB, INDEX u8n_n (n))
+  ENGINE=InnoDB DEFAULT CHARSET=latin1;
+CREATE TABLE u8j (id INT PRIMARY KEY, j JSON) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE u8e (id INT PRIMARY KEY, e ENUM('a','b')) ENGINE=InnoDB DEFAULT CHARSET=latin1;
 """
 UTF8_CASES = {
     # utf8mb3 -> utf8mb4 re-encodes nothing (MariaDB 10.4+): instant, while a VARCHAR keeps
@@ -515,6 +523,12 @@ UTF8_CASES = {
     "latin1_to_utf8mb4": "ALTER TABLE u8l MODIFY l VARCHAR(10) CHARACTER SET utf8mb4",
     "convert_table_with_latin1": "ALTER TABLE u8l CONVERT TO CHARACTER SET utf8mb4",
     "convert_table_with_long_varchar": "ALTER TABLE u8 CONVERT TO CHARACTER SET utf8mb4",
+    # no string column to re-encode: only the table's default changes, instantly (it was
+    # read as a copy); MariaDB's JSON is a LONGTEXT, and an ENUM has a character set
+    "convert_table_without_string_columns":
+        "ALTER TABLE u8n CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+    "convert_table_with_json": "ALTER TABLE u8j CONVERT TO CHARACTER SET latin1",
+    "convert_table_with_enum": "ALTER TABLE u8e CONVERT TO CHARACTER SET utf8mb4",
 }
 
 
@@ -735,7 +749,7 @@ def test_a_set_null_column_made_not_null_is_refused(mariadb, statement: str,
                               "mysql-set-null-column-not-null")
 
 
-PFK_DROPS = "SET foreign_key_checks = 0; DROP TABLE IF EXISTS pfc, pfp, pfe, pfx; " \
+PFK_DROPS = "SET foreign_key_checks = 0; DROP TABLE IF EXISTS pfn, pfc, pfp, pfe, pfx; " \
     "SET foreign_key_checks = 1;"
 PFK_SETUP = PFK_DROPS + """
 CREATE TABLE pfp (id INT PRIMARY KEY) ENGINE=InnoDB;
@@ -753,6 +767,12 @@ CREATE TABLE pfx (id INT PRIMARY KEY, p INT) ENGINE=InnoDB;
     ("ALTER TABLE pfe ADD CONSTRAINT pfe_p FOREIGN KEY (p) REFERENCES pfp (id)", 1506),
     ("ALTER TABLE pfx PARTITION BY HASH (id) PARTITIONS 2", None),
     ("ALTER TABLE pfe REMOVE PARTITIONING", None),
+    ("CREATE TABLE pfn (id INT PRIMARY KEY, p INT, CONSTRAINT pfn_p FOREIGN KEY (p) "
+     "REFERENCES pfp (id)) ENGINE=InnoDB PARTITION BY HASH (id) PARTITIONS 2", 1506),
+    ("SET foreign_key_checks = 0;\nCREATE TABLE pfn (id INT PRIMARY KEY, p INT, FOREIGN KEY (p) "
+     "REFERENCES pfp (id)) PARTITION BY KEY (id) PARTITIONS 2", 1506),
+    ("CREATE TABLE pfn (id INT PRIMARY KEY, p INT) ENGINE=InnoDB "
+     "PARTITION BY HASH (id) PARTITIONS 2", None),
 ])
 def test_a_foreign_key_on_a_partitioned_table_is_refused(mariadb, statement: str,
                                                           error: int | None) -> None:
@@ -898,3 +918,23 @@ def test_a_partition_key_column_changed_to_a_blob_is_refused(mariadb, statement:
     assert ("ERROR 1502" in result.stderr) == refused, result.stderr
     kinds = _partition_key_actions(statement)
     assert ("mysql_partition_key_column_changed" in kinds) == refused
+
+
+@pytest.mark.parametrize(("statement", "refused"), PARTITION_KEY_TYPE)
+def test_a_partition_key_of_a_refused_type_is_refused(mariadb, statement: str,
+                                                      refused: bool) -> None:
+    """MariaDB refuses a partitioning of a key column of the wrong type (error 1659) exactly
+    where mysql-partition-key-type says it will."""
+    drops = "DROP TABLE IF EXISTS pk, pk2;"
+    _refused_as_lockwise_says(mariadb, drops + PARTITION_KEY_TYPE_SETUP, drops, statement,
+                              refused, 1659, "mysql-partition-key-type")
+
+
+@pytest.mark.parametrize(("statement", "refused"), PARTITION_UNIQUE_KEY)
+def test_a_partitioning_a_unique_key_lacks_is_refused(mariadb, statement: str,
+                                                      refused: bool) -> None:
+    """MariaDB refuses a partitioning that a unique key lacks a column of (error 1503)
+    exactly where mysql-partition-unique-key says it will."""
+    drops = "DROP TABLE IF EXISTS ev, ev2, ev3;"
+    _refused_as_lockwise_says(mariadb, drops + PARTITION_UNIQUE_KEY_SETUP, drops, statement,
+                              refused, 1503, "mysql-partition-unique-key")

@@ -82,6 +82,14 @@ CASES = [
     ("CREATE INDEX a_q USING HASH ON a (n)", {"mysql": "", "mariadb": ""}),
     ("CREATE UNIQUE INDEX a_q USING BTREE ON a (n, id)", {"mysql": "", "mariadb": ""}),
     ("CREATE INDEX a_q USING GIST ON a (n)", {"mysql": "GIST", "mariadb": "GIST"}),
+    # MySQL's CHECK enforcement (8.0.16+): MariaDB enforces every CHECK constraint and has no
+    # [NOT] ENFORCED (checked on MariaDB 10.11: it stops at ALTER's CHECK / CONSTRAINT)
+    ("ALTER TABLE a ALTER CHECK a_chk ENFORCED", {"mysql": "", "mariadb": "CHECK"}),
+    ("ALTER TABLE a ALTER CONSTRAINT a_chk NOT ENFORCED", {"mysql": "", "mariadb": "CONSTRAINT"}),
+    ("ALTER TABLE a ADD CONSTRAINT a_pos CHECK (n > 0) NOT ENFORCED", {"mysql": "",
+                                                                      "mariadb": "NOT"}),
+    ("CREATE TABLE q (id INT, CHECK (id > 0) ENFORCED)", {"mysql": "", "mariadb": "ENFORCED"}),
+    ("ALTER TABLE a ADD COLUMN enforced INT", {"mysql": "", "mariadb": ""}),
     # MySQL's SRID column attribute (MariaDB writes REF_SYSTEM_ID)
     ("CREATE TABLE p (id INT PRIMARY KEY, g POINT NOT NULL SRID 4326)", {"mysql": "",
                                                                           "mariadb": "SRID"}),
@@ -152,4 +160,20 @@ def test_alter_column_set_invisible_is_mysql_8_0_23s(dialect: str, version: str,
         migration_from_text("CREATE TABLE t (id INT PRIMARY KEY, a INT);", "1_setup.sql"),
         migration_from_text("ALTER TABLE t ALTER COLUMN a SET INVISIBLE;", "2_change.sql")],
         LintOptions(dialect=dialect, server_version=version))
+    assert ("parse-error" in [f.rule for f in reports[1].findings]) == refused
+
+
+@pytest.mark.parametrize(("sql", "version", "refused"), [
+    ("ALTER TABLE a ALTER CHECK a_chk NOT ENFORCED", "8.0.15", True),
+    ("ALTER TABLE a ALTER CHECK a_chk NOT ENFORCED", "8.0.16", False),
+    ("ALTER TABLE a ALTER CONSTRAINT a_chk ENFORCED", "8.0.18", True),
+    ("ALTER TABLE a ALTER CONSTRAINT a_chk ENFORCED", "8.0.19", False),
+])
+def test_check_enforcement_is_refused_before_mysql_has_it(sql: str, version: str,
+                                                          refused: bool) -> None:
+    """ALTER CHECK ... [NOT] ENFORCED arrived in MySQL 8.0.16, ALTER CONSTRAINT in 8.0.19
+    (MySQL 8.0 manual, 13.1.9 "ALTER TABLE Statement")."""
+    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
+                               migration_from_text(sql + ";", "2_change.sql")],
+                              LintOptions(dialect="mysql", server_version=version))
     assert ("parse-error" in [f.rule for f in reports[1].findings]) == refused

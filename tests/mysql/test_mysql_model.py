@@ -73,6 +73,16 @@ CASES = {
     "ALTER TABLE t ADD CONSTRAINT c CHECK (n > 0)": (("add_check_constraint",), "COPY", "COPY"),
     "ALTER TABLE t CONVERT TO CHARACTER SET latin1": (("convert_character_set",), "COPY",
                                                       "COPY"),
+    # enforcing a CHECK constraint validates every row (MySQL 8.4 manual, 15.1.9 ALTER TABLE:
+    # an error for "enforce a nonenforced CHECK constraint for which existing rows violate
+    # the constraint condition"), as adding one does; suspending it is metadata only
+    "ALTER TABLE t ALTER CHECK c ENFORCED": (("enforce_check_constraint",), "COPY", "COPY"),
+    "ALTER TABLE t ALTER CONSTRAINT c ENFORCED":
+        (("enforce_check_constraint",), "COPY", "COPY"),
+    "ALTER TABLE t ALTER CHECK c NOT ENFORCED":
+        (("suspend_check_constraint",), "INSTANT", "INSTANT"),
+    "ALTER TABLE t ALTER CONSTRAINT `c` NOT ENFORCED":
+        (("suspend_check_constraint",), "INSTANT", "INSTANT"),
     # the default of later columns only: in place per the manual, nothing rewritten
     "ALTER TABLE t CHARACTER SET = latin1": (("set_default_charset",), "INPLACE", "INPLACE"),
     "ALTER TABLE t DEFAULT CHARSET latin1 COLLATE latin1_bin":
@@ -94,6 +104,30 @@ def summary(statement: str, flavour: str, version: tuple[int, ...], setup: str =
     session.new_tables.clear()
     effect = compute_mysql_effect(last.tree, catalog, session)
     return next(a.facts for a in effect.actions if a.kind == "mysql_alter_table")
+
+
+@pytest.mark.parametrize(("setup", "expected"), [
+    # no string column to re-encode: the table's default character set only, as
+    # `ALTER TABLE t CHARACTER SET = utf8mb4` (MySQL 8.0 manual, "Online DDL Operations",
+    # 15.12.1, Table Operations: converting rebuilds "if the new character encoding is
+    # different"; InnoDB ignores ALTER_CONVERT_TO itself)
+    ("CREATE TABLE t (id INT PRIMARY KEY, n BIGINT, d DATETIME, b BLOB, j JSON) "
+     "DEFAULT CHARSET=latin1;", ("set_default_charset", "INPLACE", True)),
+    ("CREATE TABLE t (id INT PRIMARY KEY, e ENUM('a','b')) DEFAULT CHARSET=latin1;",
+     ("convert_character_set", "COPY", False)),
+    ("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10)) DEFAULT CHARSET=latin1;",
+     ("convert_character_set", "COPY", False)),
+])
+def test_convert_to_of_a_table_without_string_columns_changes_its_default(
+        setup: str, expected: tuple) -> None:
+    facts = summary("ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4", "mysql", (8, 4, 0), setup)
+    assert (facts["operations"][0], facts["algorithm"], facts["permits_dml"]) == expected
+
+
+def test_convert_to_beside_another_operation_is_still_a_copy() -> None:
+    facts = summary("ALTER TABLE t ADD COLUMN s VARCHAR(10), CONVERT TO CHARACTER SET utf8mb4",
+                    "mysql", (8, 4, 0), "CREATE TABLE t (id INT PRIMARY KEY) CHARSET=latin1;")
+    assert facts["algorithm"] == "COPY"
 
 
 def test_at_least_25_operation_kinds_are_modelled() -> None:
@@ -564,8 +598,9 @@ MANUAL: dict[str, tuple[str, str, tuple]] = {
     # the optimizer's flag only ("Invisible Indexes": fast, in place); it was read as a rebuild
     "ALTER TABLE t ALTER INDEX t_n INVISIBLE": (
         "Making an index invisible", GENERATED_SETUP, _since((8, 0, 12), INSTANT, IN_PLACE)),
+    # ALGORITHM=INPLACE asked: MySQL runs that (test_mysql_runs_the_algorithm_an_alter_names)
     "ALTER TABLE t ALTER INDEX t_n VISIBLE, ALGORITHM=INPLACE": (
-        "Making an index visible", GENERATED_SETUP, _since((8, 0, 12), INSTANT, IN_PLACE)),
+        "Making an index visible", GENERATED_SETUP, _always(IN_PLACE)),
     "ALTER TABLE t ADD FULLTEXT INDEX t_doc (doc)": (
         "Adding the first FULLTEXT index (no FTS_DOC_ID column: rebuilds)", SETUP,
         _always(IN_PLACE_REBUILD_NO_DML)),
@@ -905,3 +940,44 @@ def test_algorithm_copy_copies_the_table(statement: str, flavour: str,
     assert facts["copy_text"].startswith("runs as ALGORITHM=COPY, as its ALGORITHM= clause")
     refused = summary(statement + ", LOCK=NONE", flavour, version)
     assert not refused["lock_allowed"]
+
+
+@pytest.mark.parametrize(("statement", "mysql", "mariadb"), [
+    # MySQL runs the algorithm named ("Specifying an ALGORITHM clause requires the operation
+    # to use the specified algorithm", 8.4 manual, 15.1.9 ALTER TABLE): an INSTANT ADD COLUMN
+    # asked INPLACE rebuilds the table. MariaDB takes the named algorithm "or better": it stays
+    # instant (checked on 10.11: the same InnoDB table_id). It was reported as instant, safe.
+    ("ALTER TABLE t ADD COLUMN x INT, ALGORITHM=INPLACE, LOCK=NONE",
+     ("INPLACE", True, True), ("INSTANT", False, True)),
+    ("ALTER TABLE t ALGORITHM=INPLACE, DROP COLUMN m", ("INPLACE", True, True),
+     ("INSTANT", False, True)),
+    ("ALTER TABLE t ALTER COLUMN m SET DEFAULT 1, ALGORITHM=INPLACE", ("INPLACE", False, True),
+     ("INSTANT", False, True)),
+    ("ALTER TABLE t ADD COLUMN x INT, ALGORITHM=INSTANT", ("INSTANT", False, True),
+     ("INSTANT", False, True)),
+])
+def test_mysql_runs_the_algorithm_an_alter_names(statement: str, mysql: tuple,
+                                                 mariadb: tuple) -> None:
+    for flavour, version, expected in (("mysql", (8, 4, 0), mysql),
+                                       ("mariadb", (10, 11), mariadb)):
+        facts = summary(statement, flavour, version)
+        assert (facts["algorithm"], facts["rebuilds_table"], facts["permits_dml"]) == \
+            expected, flavour
+
+
+@pytest.mark.parametrize(("statement", "expected"), [
+    ("ALTER TABLE t ADD COLUMN x INT, ALGORITHM=INPLACE, LOCK=NONE",
+     ["mysql-inplace-instead-of-instant"]),
+    ("ALTER TABLE t ADD COLUMN x INT, ADD INDEX t_x (x), ALGORITHM=INPLACE, LOCK=NONE",
+     ["mysql-table-rebuild"]),
+    ("ALTER TABLE t ADD COLUMN x INT, ALGORITHM=INSTANT", []),
+])
+def test_an_inplace_clause_that_forces_a_rebuild_says_so(statement: str,
+                                                         expected: list[str]) -> None:
+    reports = lint_migrations([migration_from_text(SETUP, "1.sql"),
+                               migration_from_text(statement + ";", "2.sql")],
+                              LintOptions(dialect="mysql", server_version="8.4.0"))
+    found = reports[1].all_findings
+    assert [f.rule for f in found] == expected
+    if expected == ["mysql-inplace-instead-of-instant"]:
+        assert "ALGORITHM=INSTANT;" in found[0].instead

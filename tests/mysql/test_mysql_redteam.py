@@ -338,3 +338,16 @@ def test_a_parse_error_names_the_token_as_written(sql: str, message: str) -> Non
 
     (problem,) = parse_mysql(sql, "mysql").problems
     assert problem.message == message
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("change", "rule"), [("TRUNCATE TABLE audit_log;", "truncate-table"),
+                                              ("DROP TABLE audit_log;", "drop-table")])
+def test_truncate_and_drop_table_speak_of_the_metadata_lock(change: str, rule: str,
+                                                            dialect: str) -> None:
+    """PostgreSQL's ACCESS EXCLUSIVE lock was named under --dialect mysql: MySQL and MariaDB
+    take an exclusive metadata lock (MySQL manual, "Metadata Locking", 10.11.4)."""
+    found = _lint("CREATE TABLE audit_log (id INT PRIMARY KEY);", change, dialect)
+    (finding,) = [f for f in found if f.rule == rule]
+    assert "ACCESS EXCLUSIVE" not in finding.message + finding.why
+    assert "exclusive metadata lock" in finding.why

@@ -84,10 +84,9 @@ class ScopedResolver:
         scope: Scope = {}
         for item in body.get("fromClause") or ():
             self._from_item(item, scope, outer)
-        scopes = [scope, *outer]
-        for key, value in body.items():
-            if key not in ("fromClause", "withClause"):
-                self._expr(value, scopes)
+        # The other clauses in one walk, in their order (last on the stack, first taken).
+        self._expr([value for key, value in body.items()
+                    if key != "fromClause" and key != "withClause"][::-1], [scope, *outer])
 
     def _expr(self, node: object, scopes: list[Scope]) -> None:
         stack = [node]

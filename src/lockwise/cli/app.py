@@ -111,6 +111,10 @@ class SqlDialect(str, Enum):
     mariadb = "mariadb"
 
 
+#: `--dialect` of the commands that read migrations.
+DialectOption = Annotated[SqlDialect, typer.Option(help="SQL dialect of the migrations.")]
+
+
 def _max_lock_seconds(value: float | None) -> float | None:
     from lockwise.core.numbers import MAX_SECONDS, number_in
 
@@ -164,8 +168,7 @@ def lint(
         "--format", "-f", help="Report format.")] = OutputFormat.text,
     pg_version: Annotated[int, typer.Option(
         help="Target PostgreSQL major version (11-18).", callback=_pg_version)] = 16,
-    dialect: Annotated[SqlDialect, typer.Option(
-        help="SQL dialect of the migrations.")] = SqlDialect.postgresql,
+    dialect: DialectOption = SqlDialect.postgresql,
     server_version: Annotated[str | None, typer.Option(
         help="MySQL/MariaDB server version, e.g. 8.0.28 or 10.11 (default 8.4 / 10.11).",
         callback=_server_version)] = None,

@@ -11,8 +11,11 @@ import typer
 from lockwise.cli.app import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
+    EXIT_INPUT,
     ConfigOption,
+    DialectOption,
     LayoutOption,
+    SqlDialect,
     TemplatesMode,
     _pg_version,
     app,
@@ -46,9 +49,11 @@ def fix(
         help="lock_timeout set at the top of each transactional step (a PostgreSQL "
              "duration: 5s, 500ms, 1min).", callback=_duration)] = "5s",
     config_file: ConfigOption = None,
+    dialect: DialectOption = SqlDialect.postgresql,
 ) -> None:
     """Rewrite unsafe migrations into safe sequences (CONCURRENTLY, NOT VALID + VALIDATE,
-    batched backfills, NOT NULL via CHECK). Prints a diff; --write writes the files."""
+    batched backfills, NOT NULL via CHECK). Prints a diff; --write writes the files.
+    PostgreSQL only."""
     from lockwise.cli.inputs import collect
     from lockwise.config import setting
     from lockwise.fix.guard import without_new_conflicts
@@ -58,6 +63,16 @@ def fix(
     from lockwise.lint import LintOptions, history_starts
 
     cfg = command_config(config_file)
+    dialect = SqlDialect(setting(ctx, cfg, "dialect", dialect))
+    if dialect is not SqlDialect.postgresql:
+        # Its rewrites are PostgreSQL's (CONCURRENTLY, SET LOCAL lock_timeout, NOT VALID):
+        # a MySQL file read as PostgreSQL came back with SQL MySQL refuses.
+        typer.echo(f"lockwise: error: fix rewrites PostgreSQL migrations only; for "
+                   f"{'MySQL' if dialect is SqlDialect.mysql else 'MariaDB'} migrations, "
+                   f"`lockwise lint --dialect {dialect.value} PATH` gives each finding's safe "
+                   f"alternative (ALGORITHM= / LOCK= clauses, gh-ost, batched statements)",
+                   err=True)
+        raise typer.Exit(EXIT_INPUT)
     layout = setting(ctx, cfg, "layout", layout)
     pg_version = setting(ctx, cfg, "pg_version", pg_version)
     # What lint would report is what fix rewrites: the same rules, read the same way.

@@ -80,13 +80,16 @@ def graph(
         raise typer.Exit(EXIT_INPUT)
     try:
         if base is not None:
-            from lockwise.cli.inputs import collect
+            from lockwise.cli.inputs import collect, require_one
             from lockwise.graph.git import compare_with_base
 
-            # A file stands for its migration directory, found as `lint FILE` finds it.
+            # A file stands for its migration directory, found as `lint FILE` finds it. One
+            # history, as without --base; a folder with none yet is compared as it is.
             collected = collect([path], layout)
-            comparison = compare_with_base(collected.directories[0], collected.histories[0],
-                                           base, layout)
+            require_one(path, collected.directories)
+            directory, history = (collected.directories[0], collected.histories[0]) \
+                if collected.directories else (path if path.is_dir() else path.parent, [])
+            comparison = compare_with_base(directory, history, base, layout)
             result = build_graph(comparison.history, pg_version=pg_version,
                                  check_downs=check_downs, branch=comparison.branch)
             result.conflicts += comparison.applied_changes

@@ -429,7 +429,7 @@ def apply_overrides(reports: Sequence[MigrationReport], config: Config,
         return list(reports)
     from dataclasses import replace
 
-    from lockwise.lint import statement_reason
+    from lockwise.lint import migration_reason, statement_reason
 
     tags = tags or {}
     out = []
@@ -457,8 +457,7 @@ def apply_overrides(reports: Sequence[MigrationReport], config: Config,
         kept = replace(report, findings=[f for f in report.findings if keep(f.rule)],
                        statements=statements)
         kept.safety = max((f.safety for f in kept.all_findings), default=Safety.SAFE)
-        if not kept.all_findings:
-            kept.reason = "every statement is safe"
+        kept.reason = migration_reason(kept.statements, kept.findings, kept.safety)
         out.append(kept)
     return out
 

@@ -142,6 +142,11 @@ class Migration:
     #: SQL the runner runs on the migration's connection just before it, in its transaction
     #: if it has one (Flyway's beforeEachMigrate callbacks): the settings it makes count.
     prelude: str = ""
+    #: SQL the runner runs once before the whole run, in a transaction of its own, on the
+    #: connection the migrations then run on (Flyway's beforeMigrate callbacks): the session
+    #: settings it makes (a plain SET; not SET LOCAL, nor the role and search_path, which
+    #: Flyway sets again before each migration) count for every migration.
+    run_prelude: str = ""
 
     @property
     def id(self) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -411,6 +411,8 @@ _FLYWAY_CALLBACK = lazy_compile(
 
 #: The callback Flyway runs before each migration, in the migration's transaction (if any).
 _BEFORE_EACH_MIGRATE = lazy_compile(r"^beforeEachMigrate(?:__.*)?\.sql$")
+#: The callback Flyway runs once before a `migrate`, on the migrations' connection.
+_BEFORE_MIGRATE = lazy_compile(r"^beforeMigrate(?:__.*)?\.sql$")
 
 
 def _detect_flyway(directory: Path, seen: set[str] | None = None) -> bool:
@@ -458,13 +460,19 @@ def _flyway_releases(directory: Path, seen: set[str]) -> bool:
     return found
 
 
+def _callbacks(paths: Iterable[Path], event: re.Pattern[str]) -> str:
+    """The text of the SQL callbacks of one event, in the order Flyway runs them (by name)."""
+    return "\n".join(_read(path) for path in sorted(
+        (p for p in paths if event.match(p.name)), key=lambda p: (p.name, p)))
+
+
 def _read_flyway(directory: Path) -> list[Migration]:
     # Flyway reads every folder below its location; a version must be unique in all of them
     # (else "Found more than one migration with version": the graph reports it).
     below = _walk_sql(directory, set())
     files = [(path, m) for path in below if (m := _FLYWAY.match(path.name)) is not None]
-    prelude = "\n".join(_read(path) for path in sorted(
-        (p for p in below if _BEFORE_EACH_MIGRATE.match(p.name)), key=lambda p: (p.name, p)))
+    prelude, run_prelude = (_callbacks(below, event) for event in (_BEFORE_EACH_MIGRATE,
+                                                                     _BEFORE_MIGRATE))
     undo = {m.group("version").replace("_", "."): path
             for path, m in files if m.group("kind").upper() == "U"}
     versioned, repeatable = [], []
@@ -478,11 +486,13 @@ def _read_flyway(directory: Path) -> list[Migration]:
             r"executeInTransaction\s*=\s*false", conf.read_text(errors="replace")) is not None
         if kind == "R":
             repeatable.append(_make("R", name, path, _read(path), "flyway",
-                                    repeatable=True, no_transaction=no_tx, prelude=prelude))
+                                    repeatable=True, no_transaction=no_tx, prelude=prelude,
+                                    run_prelude=run_prelude))
         else:
             version = m.group("version").replace("_", ".")
             versioned.append(_make(version, name, path, _read(path), "flyway",
-                                   undo.get(version), no_transaction=no_tx, prelude=prelude))
+                                   undo.get(version), no_transaction=no_tx, prelude=prelude,
+                                   run_prelude=run_prelude))
     versioned.sort(key=lambda mig: (mig.sort_key, str(mig.path)))
     # by description: the name with `_` read as a space, as Flyway compares them
     repeatable.sort(key=lambda mig: (mig.name.replace("_", " "), str(mig.path)))

@@ -235,12 +235,13 @@ _UP_MARKERS = {"dbmate": "-- migrate:up", "goose": "-- +goose Up", "sql-migrate"
 _SQL_MIGRATE_ANNOTATION = lazy_compile(r"^-- \+migrate (?:Up|Down)(?:[ \t]|$)", re.MULTILINE)
 
 
-def _tool_refusal(layout: str, text: str) -> str | None:
-    """Why `layout`'s tool refuses a migration of this text, or None. For want of its up
-    section: dbmate "requires each migration to define an up block", goose says it "must
-    start with '-- +goose Up' annotation", sql-migrate finds "no Up/Down annotations". dbmate
-    2.0 and later also requires a down marker after the up one (amacneil/dbmate#397) and
-    refuses statements above the up marker (#77)."""
+def _tool_refusal(layout: str, text: str) -> tuple[str, int] | None:
+    """Why `layout`'s tool refuses a migration of this text, and the line to look at, or
+    None. For want of its up section: dbmate "requires each migration to define an up block",
+    goose says it "must start with '-- +goose Up' annotation", sql-migrate finds "no Up/Down
+    annotations". dbmate 2.0.0 and later also requires a down marker after the up one
+    (amacneil/dbmate#397, released in v2.0.0; 1.x ran such a file) and refuses statements
+    above the up marker (#77)."""
     marker = _UP_MARKERS[layout]
     if layout == "sql-migrate":
         found = _SQL_MIGRATE_ANNOTATION.search(text) is not None
@@ -250,20 +251,54 @@ def _tool_refusal(layout: str, text: str) -> str | None:
         up = next((m for m in sections if m.group(1).lower() == "up"), None)
         found = up is not None
         if up is not None and layout == "dbmate":
-            if any(line.strip() and not line.lstrip().startswith("--")
-                   for line in text[:up.start()].splitlines()):
-                return ("dbmate refuses statements before -- migrate:up (\"does not support "
-                        "statements preceding the '-- migrate:up' block\"): the deploy stops "
-                        "here; move them below it")
-            if not any(m.group(1) == "down" and m.start() > up.start() for m in sections):
-                return ("dbmate (2.0 and later) refuses a migration without -- migrate:down "
-                        "after its up section (\"requires each migration to define a down "
-                        "block\"): the deploy stops here; write -- migrate:down below its "
-                        "SQL (the section may stay empty)")
+            return _dbmate_refusal(text, up, sections)
     if found:
         return None
     return (f"{layout} refuses a migration without {marker}: the deploy stops here; write "
-            f"{marker} on the line above its SQL")
+            f"{marker} on the line above its SQL"), 1
+
+
+def _dbmate_refusal(text: str, up: re.Match[str], sections: list[re.Match[str]]
+                    ) -> tuple[str, int] | None:
+    """Why dbmate refuses a file whose first up marker is `up` (`sections`: all its markers),
+    and the line to look at, or None."""
+    for number, line in enumerate(text[:up.start()].splitlines(), 1):
+        if line.strip() and not line.lstrip().startswith("--"):
+            return ("dbmate refuses statements before -- migrate:up (\"does not support "
+                    "statements preceding the '-- migrate:up' block\"): the deploy stops here; "
+                    "move them below it"), number
+    if not any(m.group(1) == "down" and m.start() > up.start() for m in sections):
+        return ("dbmate 2.0.0 and later refuses a migration without -- migrate:down after its "
+                "up section (\"requires each migration to define a down block\", "
+                "amacneil/dbmate#397; 1.x ran it): the deploy stops here; add an empty "
+                "-- migrate:down section: a line -- migrate:down at the end of the file, below "
+                "the up SQL (write the statements that undo it there, or leave it empty)"), \
+            _line_of(text, up.start())
+    # Several sections (amacneil/dbmate#620): dbmate splits the file at each up marker and
+    # refuses a section with two downs. Before it, the down is everything after the first
+    # down marker, a second up section included: it never runs up. Since, each section runs
+    # and records the file's version, so the second one fails on the row the first recorded
+    # and is rolled back, the first staying applied (#820, reported on 2.34.1 and 2.35.0).
+    ups = [m for m in sections if m.group(1) == "up"]
+    if len(ups) > 1:
+        return ("dbmate runs only the first -- migrate:up section of a file: releases before "
+                "sections (amacneil/dbmate#620) read the later ones as part of the down, later "
+                "ones fail on the version the first section recorded (\"duplicate key value "
+                "violates unique constraint\", #820) and roll the second back (under "
+                "transaction:false it stays), the deploy stopping with the first one applied; "
+                "move this section and its down into a migration file of its own, with a later "
+                "version"), _line_of(text, ups[1].start())
+    downs = [m for m in sections if m.group(1) == "down" and m.start() > up.start()]
+    if len(downs) > 1:
+        return ("dbmate refuses a second -- migrate:down after one -- migrate:up (\"requires "
+                "each migration to define an up block\", since sections, amacneil/dbmate#620; "
+                "before, the down ran both): the deploy stops here; remove this marker, the "
+                "down section is everything below the first one"), _line_of(text, downs[1].start())
+    return None
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
 
 
 def _read_sectioned(directory: Path, layout: str) -> list[Migration]:
@@ -275,7 +310,7 @@ def _read_sectioned(directory: Path, layout: str) -> list[Migration]:
         text = _read(path)
         version, name = _split_version(path.stem)
         if version and (refusal := _tool_refusal(layout, text)):
-            raise InputError(refusal, path)
+            raise InputError(refusal[0], path, refusal[1])
         up_sql, down_sql, no_tx = _split_marked(layout, text)
         out.append(Migration(
             version=version or name, name=name if version else "", path=path, up_sql=up_sql,

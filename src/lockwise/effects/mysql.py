@@ -417,6 +417,8 @@ _COMMAND_ALTER = [
     (re.compile(r"\bAS\s*\(.*\)\s*(STORED|PERSISTENT)\b", re.I | re.S),
      "add_column_stored_generated"),
     (re.compile(r"\bCONVERT\s+TO\s+(CHARACTER\s+SET|CHARSET)\b", re.I), "convert_character_set"),
+    (re.compile(rf"\bALTER\s+(CHECK|CONSTRAINT)\s+{_PART}\s+ENFORCED\b", re.I),
+     "enforce_check_constraint"),
     (re.compile(r"\bADD\s+(COLUMN\s+)?\(", re.I), "add_column_last"),
     (re.compile(r"\b(DISABLE|ENABLE)\s+KEYS\b", re.I), "toggle_keys"),
     (re.compile(r"\bENGINE\s*=", re.I), "rebuild_table"),
@@ -430,6 +432,8 @@ _COMMAND_ALTER = [
     (re.compile(r"\bDROP\s+(COLUMN\s+)?`?(?P<column>\w+)`?", re.I), "drop_column"),
     (re.compile(r"\bCOMMENT\s*=", re.I), "set_table_comment"),
     (re.compile(r"\bAUTO_INCREMENT\s*=", re.I), "set_auto_increment"),
+    (re.compile(rf"\bALTER\s+(CHECK|CONSTRAINT)\s+{_PART}\s+NOT\s+ENFORCED\b", re.I),
+     "suspend_check_constraint"),
 ]
 #: The values of the ALGORITHM= and LOCK= clauses; with `=` any word is read as one (and the
 #: server refuses a value it does not know), without it only these.
@@ -527,11 +531,90 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_key_column_dropped", "mysql_foreign_key_index_dropped",
                        "mysql_foreign_key_column_changed", "mysql_partition_key_column_dropped",
                        "mysql_partition_key_column_changed", "mysql_set_null_column_not_null",
-                       "mysql_partitioned_foreign_key"})
+                       "mysql_partitioned_foreign_key", "mysql_partition_key_type",
+                       "mysql_partition_unique_key"})
 
 #: Column types no partitioning function takes (error 1502).
 _BLOB_TYPES = frozenset({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",
                          "mediumblob", "longblob", "json"})
+
+
+#: A PARTITION BY's type and its parenthesised key, when that holds no parentheses (an
+#: expression that calls a function is not read).
+_PARTITION_SHAPE = re.compile(r"\bPARTITION\s+BY\s+(?:LINEAR\s+)?(?P<kind>RANGE|LIST|HASH)"
+                              r"(?P<columns>\s+COLUMNS)?\s*\((?P<key>[^()]*)\)", re.I)
+_KEY_COLUMN = re.compile(r"`((?:[^`]|``)+)`|([A-Za-z_$][\w$]*)")
+#: Column types RANGE, LIST and HASH of a bare column refuse (their expression "must return
+#: an integer"), and those RANGE / LIST COLUMNS refuse (26.2.3 lists the types it takes:
+#: integers, DATE, DATETIME, CHAR, VARCHAR, BINARY, VARBINARY): error 1659 for each, checked
+#: on MariaDB 10.11. BLOB, TEXT and JSON are refused with another error (1502), left out.
+_NOT_INTEGER_TYPES = frozenset({"char", "varchar", "binary", "varbinary", "float", "double",
+                                "decimal", "date", "datetime", "timestamp", "timestamptz",
+                                "time", "enum", "set"})
+_NOT_COLUMNS_TYPES = frozenset({"float", "double", "decimal", "timestamp", "timestamptz",
+                                "year", "bit", "enum", "set"})
+
+
+def partition_key_type_refused(partitioning: str, columns: dict[str, Column]
+                               ) -> dict[str, str] | None:
+    """The facts of a PARTITION BY (the text from it on) whose key column has a type the
+    partitioning refuses, error 1659 (ER_FIELD_TYPE_NOT_ALLOWED_AS_PARTITION_FIELD; MySQL
+    manual, "Partitioning Types", 26.2 in 8.0 and 8.4): RANGE / LIST / HASH of one bare column
+    that is not an integer, RANGE / LIST COLUMNS of a FLOAT, DECIMAL, TIMESTAMP, YEAR, BIT,
+    ENUM or SET column. None when it takes them, or reads an expression."""
+    shape = _PARTITION_SHAPE.search(partitioning)
+    if shape is None:
+        return None
+    parts = [part.strip() for part in shape.group("key").split(",")]
+    if not shape.group("columns") and len(parts) != 1:
+        return None
+    refused = _NOT_COLUMNS_TYPES if shape.group("columns") else _NOT_INTEGER_TYPES
+    by_name = {name.lower(): column for name, column in columns.items()}
+    for part in parts:
+        name = _KEY_COLUMN.fullmatch(part)
+        if name is None:
+            return None  # an expression
+        written = (name.group(1) or "").replace("``", "`") or name.group(2)
+        column = by_name.get(written.lower())
+        if column is not None and column.type_name in refused:
+            type_name = "timestamp" if column.type_name == "timestamptz" else column.type_name
+            kind = shape.group("kind").upper() + (" COLUMNS" if shape.group("columns") else "")
+            return {"column": quote_mysql_ident(written), "column_type": type_name.upper(),
+                    "partitioning": kind,
+                    "takes": "integers, DATE, DATETIME, CHAR, VARCHAR, BINARY and VARBINARY "
+                             "columns" if shape.group("columns") else "an integer",
+                    "server_error": f"Field '{written}' is of a not allowed type for this "
+                                    f"type of partitioning"}
+    return None
+
+
+def _unique_key_without_partition_column(partitioning: str, table: Table
+                                         ) -> dict[str, str] | None:
+    """The facts of a PARTITION BY (in `partitioning`) that a unique key of `table`, its
+    primary key first, lacks a column of: refused, error 1503 (MySQL manual, "Partitioning
+    Keys, Primary Keys, and Unique Keys", 26.6.1: "every unique key on the table must use
+    every column in the table's partitioning expression"; checked on MariaDB 10.11). None
+    when every one has them all, or the partitioning names none (KEY ()); a column prefix
+    of the key counts as its column (not judged)."""
+    from lockwise.parse.mysql import partition_key
+
+    names = partition_key(partitioning)
+    if not names:
+        return None
+    primary = table.constraints.get("PRIMARY")
+    unique = ([("PRIMARY KEY", primary.columns)] if primary is not None else []) + [
+        (f"UNIQUE INDEX {name}", columns) for name, (columns, is_unique) in table.keys.items()
+        if is_unique]
+    for key, columns in unique:
+        held = {column.lower() for column in columns}
+        missing = [name for name in names if name not in held]
+        if missing:
+            kind = key.split(" INDEX ")[0] if key.startswith("UNIQUE") else key
+            return {"unique_key": key, "missing_columns": ", ".join(missing),
+                    "key_columns": ", ".join(columns),
+                    "server_error": f"A {kind} must include all columns in the table's "
+                                    f"partitioning function"}
+    return None
 
 
 def _partition_key_columns(known: Table | None) -> tuple[str, ...]:
@@ -596,10 +679,11 @@ class _Builder:
                       alters=frozenset(self.alters), writes=frozenset(self.writes),
                       dialect=self.session.flavour)
 
-    def plan(self, table: str, operations: list[tuple[str, dict]]
+    def plan(self, table: str, operations: list[tuple[str, dict]], algorithm: str = ""
              ) -> tuple[list[tuple[str, dict]], list[Plan], str]:
-        """The operations as the session runs them, their plans, and why a FULLTEXT index on
-        the table changed the plans ("" when it did not)."""
+        """The operations as the session runs them (with the ALGORITHM= clause `algorithm`),
+        their plans, and why a FULLTEXT index on the table changed the plans ("" when it did
+        not)."""
         flavour, version = self.session.flavour, self.session.version
         ignores_checks = version < CHECK_ENFORCED_FROM[flavour]
         operations = [("add_foreign_key_checks_off" if op == "add_foreign_key"
@@ -609,9 +693,12 @@ class _Builder:
                       for op, extra in operations]
         names = [op for op, _ in operations]
         fulltext = Fulltext.of(self.catalog.tables.get(table), operations)
-        plans = _statement_plans(names, flavour, version, fulltext)
+        # MySQL runs the algorithm an ALGORITHM= clause names, MariaDB that one "or better"
+        # (_statement_plans): INPLACE keeps MySQL off the instant path.
+        in_place = algorithm == "INPLACE" and flavour == "mysql"
+        plans = _statement_plans(names, flavour, version, fulltext, in_place)
         note = "" if fulltext == NO_FULLTEXT else fulltext_note(
-            _statement_plans(names, flavour, version), plans)
+            _statement_plans(names, flavour, version, in_place=in_place), plans)
         return operations, plans, note
 
     def spatial_on_nullable(self, base: dict, index: dict) -> None:
@@ -831,7 +918,10 @@ class _Builder:
         clauses = _clauses(sql)
         flavour, version = self.session.flavour, self.session.version
         base = self.table_facts(table)
-        operations, plans, note = self.plan(table, operations)
+        # MySQL rebuilds for an ALGORITHM=INPLACE what it would change instantly without it
+        instant_without_clause = clauses.algorithm == "INPLACE" and flavour == "mysql" and \
+            all(p.algorithm == "INSTANT" for p in self.plan(table, operations)[1])
+        operations, plans, note = self.plan(table, operations, clauses.algorithm)
         if clauses.algorithm == "COPY":
             plans = _copied(plans, operations, flavour)
         self.foreign_key_index_dropped(base, table, operations)
@@ -839,6 +929,12 @@ class _Builder:
         self.set_null_column_not_null(base, table, operations)
         self.partitioned_foreign_key(base, table, operations, sql)
         self.partition_key_column_changed(base, table, operations)
+        if (known := self.catalog.tables.get(table)) is not None and \
+                any(op == "repartition" for op, _ in operations):
+            if refusal := partition_key_type_refused(sql, known.columns):
+                self.act("mysql_partition_key_type", {**base, **refusal})
+            elif refusal := _unique_key_without_partition_column(sql, known):
+                self.act("mysql_partition_unique_key", {**base, **refusal})
         first = len(self.actions)  # the statement summary goes before its operations
         for (operation, extra), p in zip(operations, plans, strict=True):
             self.act("mysql_alter", {**base, **extra, "operation": operation,
@@ -879,6 +975,7 @@ class _Builder:
             **base, "operations": tuple(op for op, _ in operations), "algorithm": algorithm,
             "rebuilds_table": rebuilds, "permits_dml": permits_dml, "lock_level": lock,
             "requested_algorithm": clauses.algorithm, "requested_lock": clauses.lock,
+            "instant_without_clause": instant_without_clause,
             "algorithm_allowed": not (no_clauses and clauses.algorithm) and algorithm_allowed(
                 clauses.algorithm, algorithm, flavour, version),
             "lock_allowed": not refusal,
@@ -1051,14 +1148,18 @@ _ADDS_STORED_COLUMN = {"add_column_last", "add_column_positioned", "add_column_r
 
 
 def _statement_plans(operations: list[str], flavour: str, version: Version,
-                     fulltext: Fulltext = NO_FULLTEXT) -> list[Plan]:
+                     fulltext: Fulltext = NO_FULLTEXT, in_place: bool = False) -> list[Plan]:
     """Each operation's plan within one ALTER, which the server runs with one algorithm.
 
-    MySQL is instant only when every operation is: otherwise each takes its in-place path
-    (ADD COLUMN beside ADD INDEX rebuilds the table). MariaDB keeps a column change instant
-    beside other in-place work, except beside an index build; and it copies the table to add
-    a VIRTUAL column together with a stored one (both checked on MariaDB 10.11). A table's
-    FULLTEXT indexes change the plans as effects/mysql_fulltext.py says."""
+    MySQL is instant only when every operation is and no ALGORITHM=INPLACE asks otherwise
+    (`in_place`; MySQL 8.4 manual, 15.1.9 ALTER TABLE: "Specifying an ALGORITHM clause
+    requires the operation to use the specified algorithm"; MariaDB reads ALGORITHM= as that
+    algorithm or a cheaper one, checked on 10.11): otherwise each takes its in-place path
+    (ADD COLUMN beside ADD INDEX, or asked INPLACE, rebuilds the table). MariaDB keeps a
+    column change instant beside other in-place work, except beside an index build; and it
+    copies the table to add a VIRTUAL column together with a stored one (both checked on
+    MariaDB 10.11). A table's FULLTEXT indexes change the plans as effects/mysql_fulltext.py
+    says."""
     def planned(op: str, instant: bool = True) -> Plan:
         op = fulltext.capability(op)
         return plan(op, flavour, version, instant and not fulltext.blocks_instant(op, flavour))
@@ -1073,7 +1174,7 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
                      if op == "add_column_virtual_generated" else p
                      for op, p in zip(operations, plans, strict=True)]
     else:
-        instant = all(p.algorithm == "INSTANT" for p in plans)
+        instant = all(p.algorithm == "INSTANT" for p in plans) and not in_place
         if not instant and len(operations) > 1:
             # "adding or dropping a virtual column cannot be performed in place in
             # combination with other ALTER TABLE operations" (MySQL's "ALTER TABLE and
@@ -1430,6 +1531,10 @@ def _command(b: _Builder, sql: str) -> None:
         if ops and ops[0][0] == "add_partition" and known is not None and \
                 known.partition_strategy in ("hash", "key"):
             ops[0] = ("add_partition_hash", {})  # the rows are spread again
+        if ops and ops[0][0] == "convert_character_set" and known is not None and \
+                _CONVERT_ONLY.match(_clauses(sql).operations_sql) and \
+                not _has_string_columns(known, b.session.flavour):
+            ops[0] = ("set_default_charset", {})  # nothing to re-encode
         # No operation at all (`ALTER TABLE t`, its clauses aside): nothing to alter.
         nothing = not _clauses(sql).operations_sql.strip()
         b.alter(table, ops[:1] or [("alter_nothing" if nothing else "rebuild_table", {})], sql)
@@ -1466,8 +1571,17 @@ def _create_table(b: _Builder, expr) -> None:
     spatial = [part for part in parts if isinstance(part, (exp.IndexColumnConstraint,
                                                             exp.Constraint))
                and _classify_constraint(part) == "add_spatial_index"]
+    partitioning = expr.meta.get("partitioning", "")
     defined = {part.name.lower(): _column(part) for part in parts
-               if spatial and isinstance(part, exp.ColumnDef)}
+               if (spatial or partitioning) and isinstance(part, exp.ColumnDef)}
+    if partitioning and (refusal := partition_key_type_refused(partitioning, defined)):
+        b.act("mysql_partition_key_type", {**base, **refusal})
+    if partitioning and any(keys.foreign_key_of(part) for part in parts):
+        # The ALTER's refusal (Builder.partitioned_foreign_key) holds at creation too: error
+        # 1506, "Partitioned tables do not support FOREIGN KEY" (checked on MariaDB 10.11).
+        b.act("mysql_partitioned_foreign_key", {
+            **base, "why_text": f"the statement creates {base['table']} partitioned, with a "
+                                f"foreign key"})
     for part in spatial:
         index = {"name": _name(part.this) if part.this is not None else "",
                  **_spatial_columns(_index_columns(part), None, defined=defined)}
@@ -1970,6 +2084,23 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
             fulltext.record(catalog.tables[name], index, columns)
         elif name in catalog.tables:
             keys.record(catalog.tables[name], index, columns, kind == "UNIQUE")
+
+
+#: An ALTER TABLE's operations that are one CONVERT TO CHARACTER SET (its table's name and
+#: ALGORITHM= / LOCK= clauses taken out).
+_CONVERT_ONLY = re.compile(r"^\s*CONVERT\s+TO\s+(?:CHARACTER\s+SET|CHARSET)\s+\w+"
+                           r"(?:\s+COLLATE\s*=?\s*\w+)?\s*;?\s*$", re.I)
+
+
+def _has_string_columns(table: Table, flavour: str) -> bool:
+    """Whether CONVERT TO CHARACTER SET has a column of `table` to re-encode: without one it
+    only changes the table's default, as `CHARACTER SET = x` does (InnoDB ignores
+    ALTER_CONVERT_TO itself; MySQL 8.0 manual, "Online DDL Operations", 15.12.1: converting
+    rebuilds the table "if the new character encoding is different"; MariaDB 10.11 checked:
+    instant). MariaDB's JSON is a LONGTEXT, converted with the others (checked)."""
+    return any(column.type_name in _STRING_TYPES or
+               (flavour == "mariadb" and column.type_name == "json")
+               for column in table.columns.values())
 
 
 def _convert_columns(table: Table | None, charset: str) -> None:

@@ -224,6 +224,16 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
                                      "mariadb": _cap((10, 3), True, False, True)},
     "drop_check_constraint": {"mysql": _cap((8, 0, 16), True, False, True),
                               "mariadb": _cap((10, 3), True, False, True, _V)},
+    # MySQL 8.0.16+: ALTER CHECK / CONSTRAINT c ENFORCED validates every row, as adding an
+    # enforced one does (8.4 manual, 15.1.9 "ALTER TABLE Statement": an error when existing
+    # rows violate it; sql_table.cc's is_any_check_constraints_evaluation_required sends both
+    # to the copy); NOT ENFORCED only marks it in the data dictionary (InnoDB ignores
+    # SUSPEND_CHECK_CONSTRAINT, as DROP_CHECK_CONSTRAINT). MariaDB has neither (a syntax
+    # error there, parse/mysql.py): its entries only mirror MySQL's.
+    "enforce_check_constraint": {"mysql": _cap(_NEVER, False, True, False),
+                                 "mariadb": _cap(_NEVER, False, True, False)},
+    "suspend_check_constraint": {"mysql": _cap((8, 0, 16), True, False, True),
+                                 "mariadb": _cap((10, 3), True, False, True)},
     # whole table
     "convert_character_set": {"mysql": _cap(_NEVER, False, True, False),
                               "mariadb": _cap(_NEVER, False, True, False, _V)},

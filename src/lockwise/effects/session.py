@@ -217,14 +217,16 @@ class Session:
 
     def _mixed_tables(self, effect: Effect) -> tuple[str, ...]:
         """Tables (not created in this transaction) on which this statement and the
-        transaction's earlier statements of the other kind, DDL or DML, hold conflicting
-        locks: the DDL's lock keeps others off the table while the data change runs, or the
-        data change's locks are held while the DDL waits for its lock."""
+        transaction's earlier statements of the other kind, DDL or DML (a table it only
+        reads does not count), hold conflicting locks: the DDL's lock keeps others off the
+        table while the data change runs, or the data change's locks are held while the DDL
+        waits for its lock."""
         if not effect.locks or not (self.tx_ddl_locks or self.tx_dml_locks):
             return ()  # most statements: no lock, or a transaction that holds none yet
-        earlier = self.tx_ddl_locks if _is_dml(effect) else \
-            self.tx_dml_locks if _is_ddl(effect) else {}
+        dml = _is_dml(effect)
+        earlier = self.tx_ddl_locks if dml else self.tx_dml_locks if _is_ddl(effect) else {}
         return tuple(sorted(t for t, mode in effect.locks.items() if t in earlier and
+                            not (dml and mode is LockMode.ACCESS_SHARE) and
                             t not in self.tx_created and conflicts(mode, earlier[t])))
 
     def action_facts(self, action: Action, index: int) -> dict:
@@ -299,10 +301,13 @@ class Session:
         # (pg_locks, checked on the server).
         for table in index_held_exclusive(effect):
             self.held_exclusive.setdefault(table, index)
-        held = self.tx_dml_locks if _is_dml(effect) else \
-            self.tx_ddl_locks if _is_ddl(effect) else {}
+        dml = _is_dml(effect)
+        held = self.tx_dml_locks if dml else self.tx_ddl_locks if _is_ddl(effect) else {}
         for table, mode in effect.locks.items():
-            held[table] = max(mode, held.get(table, mode))
+            # A table a data change only reads (ACCESS SHARE, no row lock) is not changed
+            # and keeps no writer waiting: it does not mix with DDL on it.
+            if not (dml and mode is LockMode.ACCESS_SHARE):
+                held[table] = max(mode, held.get(table, mode))
 
     def _apply_action(self, action: Action) -> None:
         f = action.facts

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from lockwise.rules.directives import BATCH_DIRECTIVE
 
 _ARG = re.compile(r"(\w+)\s*=\s*(\S+)")
-_INTEGER_TYPES = {"int2", "int4", "int8"}
+#: The primary key types batches go by (lint offers the directive only for them).
+BATCH_KEY_TYPES = frozenset({"int2", "int4", "int8"})
 
 
 class BatchError(ValueError):
@@ -100,7 +101,7 @@ def _key_column(conn, relation: str) -> str:
         JOIN pg_type t ON t.oid = a.atttypid
         WHERE i.indrelid = to_regclass(%s) AND i.indisprimary AND i.indnatts = 1
         """, (relation,)).fetchone()
-    if row is None or row[2] not in _INTEGER_TYPES:
+    if row is None or row[2] not in BATCH_KEY_TYPES:
         raise BatchError(f"{relation} has no single-column integer primary key to batch by")
     return row[0]
 

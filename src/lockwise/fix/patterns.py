@@ -101,16 +101,30 @@ def _qualified_sql(schema: str | None, name: str) -> str:
     return ".".join(quote_ident(p) for p in (schema, name) if p)
 
 
-def batched_backfill(table_sql: str, column: str, value_sql: str, only_where: str = "") -> str:
+def batched_backfill(table_sql: str, column: str, value_sql: str, only_where: str = "",
+                     pg_version: int = DEFAULT_PG_VERSION) -> str:
     """A backfill that commits every batch: a DO block run outside a transaction (PG 11+).
 
-    Batches are ranges of heap pages (a TID range scan from PostgreSQL 14, so each batch reads
-    only its pages); each UPDATE commits before the next, so no row lock outlives its batch.
-    Rows already filled are skipped (`IS NULL`), so running it again after an interruption
-    does not redo finished batches.
+    Batches are ranges of heap pages, each read by a TID scan: from PostgreSQL 14 a TID range
+    scan of `ctid >= ... AND ctid < ...`; before it such a range is a sequential scan of the
+    whole table, once per batch, so there the batch names each tuple its pages can hold
+    (`ctid = ANY (...)`: a TID scan, tuples that do not exist are skipped). Each UPDATE
+    commits before the next, so no row lock outlives its batch. Rows already filled are
+    skipped (`IS NULL`), so running it again after an interruption does not redo finished
+    batches.
     """
     col = quote_ident(column)
     literal = _literal(table_sql)
+    if pg_version >= 14:
+        pages = ("    WHERE ctid >= format('(%s,0)', first_page)::tid\n"
+                 f"      AND ctid < format('(%s,0)', first_page + {BATCH_PAGES})::tid\n")
+    else:
+        # At most block_size / 28 tuples fit in a page (a 24-byte header and a 4-byte line
+        # pointer each).
+        pages = ("    WHERE ctid = ANY (ARRAY(SELECT format('(%s,%s)', page, item)::tid\n"
+                 "      FROM generate_series(first_page, "
+                 f"first_page + {BATCH_PAGES - 1}) AS page,\n"
+                 "        generate_series(1, current_setting('block_size')::int / 28) AS item))\n")
     return (
         f"-- lockwise: batch pages={BATCH_PAGES}\n"
         "DO $lockwise$\n"
@@ -121,8 +135,7 @@ def batched_backfill(table_sql: str, column: str, value_sql: str, only_where: st
         "BEGIN\n"
         "  WHILE first_page <= last_page LOOP\n"
         f"    UPDATE {table_sql} SET {col} = {value_sql}\n"
-        "    WHERE ctid >= format('(%s,0)', first_page)::tid\n"
-        f"      AND ctid < format('(%s,0)', first_page + {BATCH_PAGES})::tid\n"
+        f"{pages}"
         f"      AND {col} IS NULL{' AND ' + only_where if only_where else ''};\n"
         f"    first_page := first_page + {BATCH_PAGES};\n"
         "    COMMIT;\n"
@@ -184,8 +197,8 @@ def _with_row_prefix(expr, column: str, prefix: str) -> str:
                 return ast.ColumnRef(fields=(ast.String(sval=prefix), ast.String(sval=column)))
             return None
 
-    _Prefix()(expr)
-    return _sql(expr)
+    # The visitor returns the root replaced when the expression is the column alone.
+    return _sql(_Prefix()(expr))
 
 
 def _sync_trigger(table_sql: str, table_name: str, column: str, body: list[str]) -> list[str]:
@@ -211,7 +224,7 @@ def _expand_contract(table_sql: str, table_name: str, old: str, new: str, type_s
     pieces.main.append(f"ALTER TABLE {table_sql} ADD COLUMN {quote_ident(new)} {type_sql}")
     pieces.main.extend(_sync_trigger(table_sql, table_name, old, trigger_body))
     pieces.alone.append(batched_backfill(table_sql, new, value_backfill,
-                                         f"{quote_ident(old)} IS NOT NULL"))
+                                         f"{quote_ident(old)} IS NOT NULL", _pg_version(facts)))
     if facts.get("column_not_null"):
         _not_null_path(table_sql, table_name, new, pieces, pieces.at(0), 1, _pg_version(facts))
     if facts.get("column_has_default"):
@@ -254,8 +267,10 @@ def _rewrite_type_change(stmt, cmd, facts: dict, pieces: Pieces) -> bool:
     type_sql = _sql(cmd.def_.typeName)
     using = cmd.def_.raw_default
     if using is None:
-        using = ast.TypeCast(arg=ast.ColumnRef(fields=(ast.String(sval=col),)),
-                             typeName=cmd.def_.typeName)
+        # Without USING the server converts by assignment, as UPDATE ... SET and PL/pgSQL's
+        # := do: a value that does not fit fails. An explicit CAST would cut a string to a
+        # shorter varchar(n) or char(n) silently instead.
+        using = ast.ColumnRef(fields=(ast.String(sval=col),))
     backfill = _sql(using)
     from_new_row = _with_row_prefix(using, col, "new")
     _expand_contract(
@@ -966,7 +981,8 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
     if serial is not None:
         pieces.main.append(f"ALTER SEQUENCE {sequence_sql} OWNED BY {table_sql}.{col}")
     pieces.main.append(f"ALTER TABLE {table_sql} ALTER COLUMN {col} SET DEFAULT {value}")
-    pieces.alone.append(batched_backfill(table_sql, coldef.colname, value))
+    pieces.alone.append(batched_backfill(table_sql, coldef.colname, value,
+                                         pg_version=_pg_version(facts)))
     if not_null:
         # The CHECK comes after the backfill: NOT VALID still checks every UPDATE, and
         # an application update of a row not yet backfilled would fail it.
@@ -1054,7 +1070,8 @@ def _rewrite_generated_column(stmt, cmd, generated, pieces: Pieces, facts: dict,
         "END\n$lockwise$")
     pieces.main.append(f"CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {table_sql} "
                        f"FOR EACH ROW EXECUTE FUNCTION {function}()")
-    pieces.alone.append(batched_backfill(table_sql, coldef.colname, value))
+    pieces.alone.append(batched_backfill(table_sql, coldef.colname, value,
+                                         pg_version=_pg_version(facts)))
     pieces.notes.append(f"unlike a generated column, {col} can be written: the trigger "
                         "overwrites what is written")
     if virtual_allowed:

@@ -231,6 +231,8 @@ class _Op:
     op: str
     obj: str
     loc: Location
+    #: A function's input argument types, when the statement names one overload (None: any).
+    args: tuple[tuple[str, bool], ...] | None = None
 
 
 @dataclass(slots=True)
@@ -580,6 +582,7 @@ class _Builder:
         if self.branch is not None and (key in self.branch.branch_new or
                                         key in self.branch.base_new):
             self.ops.setdefault(key, []).extend(_ops(effect, uses, creates, loc))
+            self.ops[key].extend(_routine_ops(stmt.tree, effect, loc))
         self._update(key, loc, stmt, effect, creates, stmt_kind)
         views: dict[str, set[str]] = {}
         # The views a CASCADE drops that the effects do not name: found by the replay
@@ -970,9 +973,7 @@ class _Builder:
         kind, body = unwrap(tree)
         if kind == "CreateFunctionStmt":
             key = f"function:{object_name(strings(body.get('funcname')), create=True)}"
-            self.overloads.setdefault(key, set()).add(_argument_types(
-                unwrap(p)[1].get("argType") for p in body.get("parameters") or ()
-                if unwrap(p)[1].get("mode") not in ("FUNC_PARAM_OUT", "FUNC_PARAM_TABLE")))
+            self.overloads.setdefault(key, set()).add(_input_types(body))
             return _NONE_BELOW
         alive: set[str] = set()
         if kind != "DropStmt" or body.get("removeType") not in _ROUTINE_DROPS:
@@ -1114,8 +1115,12 @@ class _Builder:
             # Liquibase knows a changeset by its author:id and its changelog's path: the same
             # id in two files is two changesets.
             where = str(m.path) if m.layout == "liquibase" else ""
-            by_version.setdefault((version_identity(m.version, m.layout), where),
-                                  []).append((m, k))
+            # sqitch knows a change by its name (a reworked one's earlier scripts are at
+            # `<name>@<tag>`), and refuses a plan naming one twice in a tag section: its
+            # position in the plan, which lockwise numbers it by, is no version.
+            identity = m.path.stem if m.layout == "sqitch" else \
+                version_identity(m.version, m.layout)
+            by_version.setdefault((identity, where), []).append((m, k))
         for (version, _), group in by_version.items():
             # Several files in one directory named by the version are one migration in
             # parts (temporal's versioned/v1.7/*.sql), not two claims on one version. Linted
@@ -1453,6 +1458,14 @@ def _argument_types(types: Iterable[dict | None]) -> tuple[tuple[str, bool], ...
     return tuple((name, array) for name, _, array in map(type_name, types))
 
 
+def _input_types(create: dict) -> tuple[tuple[str, bool], ...]:
+    """The input argument types of a CREATE FUNCTION / PROCEDURE (its OUT and TABLE columns
+    are no arguments)."""
+    return _argument_types(unwrap(p)[1].get("argType") for p in create.get("parameters") or ()
+                           if unwrap(p)[1].get("mode") not in ("FUNC_PARAM_OUT",
+                                                               "FUNC_PARAM_TABLE"))
+
+
 def _fk_targets(tree: dict) -> set[str]:
     """The tables a CREATE TABLE or ALTER TABLE points foreign keys at. Only these statements
     define them, as a table constraint or a column's; the expressions of defaults and checks,
@@ -1506,9 +1519,44 @@ def _ops(effect: Effect, uses: dict[str, str], creates: set[str], loc: Location)
                 for a in effect.actions if a.kind in ("create_function", "create_view")
                 and a.facts.get("replace")}
     out += [_Op("create", c, loc) for c in sorted(creates - replaced)]
+    # A function's replacement is `_routine_ops`', with the overload it replaces.
+    replaced = {c for c in replaced if not c.startswith("function:")}
     out += [_Op("replace", c, loc) for c in sorted(replaced)]
     out += [_Op("use", obj, loc) for obj, verb in uses.items() if verb != "drops"]
     return out
+
+
+def _routine_ops(tree: dict, effect: Effect, loc: Location) -> list[_Op]:
+    """What a statement does to functions, in the terms that decide commutation, each with the
+    overload it names: renames it (`ALTER FUNCTION f(integer) RENAME TO g`, `SET SCHEMA`),
+    drops it, replaces it (`CREATE OR REPLACE`), calls it (the effect model names no call)."""
+    kind, body = unwrap(tree)
+    out = []
+    for action in effect.actions:
+        f = action.facts
+        if action.kind in ("rename_other", "set_schema") and \
+                str(f.get("object", "")).startswith("function:"):
+            out.append(_Op("rename", canon(str(f["object"])), loc,
+                           _signature(unwrap(body.get("object") or {})[1])))
+    if kind == "DropStmt" and body.get("removeType") in _ROUTINE_DROPS:
+        for obj in body.get("objects") or ():
+            routine = unwrap(obj)[1]
+            name = object_name(strings(routine.get("objname")))
+            out.append(_Op("drop", canon(f"function:{name}"), loc, _signature(routine)))
+    elif kind == "CreateFunctionStmt" and body.get("replace"):
+        name = object_name(strings(body.get("funcname")), create=True)
+        out.append(_Op("replace", canon(f"function:{name}"), loc, _input_types(body)))
+    out += [_Op("use", canon(obj), loc)
+            for obj in gone_routines(tree, lambda obj: obj.startswith("function:"))]
+    return out
+
+
+def _signature(routine: dict) -> tuple[tuple[str, bool], ...] | None:
+    """The input argument types an ALTER / DROP FUNCTION names (None: written without them,
+    which PostgreSQL accepts for a name with one overload)."""
+    if routine.get("args_unspecified"):
+        return None
+    return _argument_types(routine.get("objargs") or ())
 
 
 def _within(obj: str, container: str) -> bool:
@@ -1519,6 +1567,14 @@ def _clash(x: _Op, y: _Op) -> str | None:
     """Why running x and y in either order gives different results (None: they commute).
     The text uses {a} for x's migration and {b} for y's."""
     same = x.obj == y.obj
+    if same and x.args is not None and y.args is not None and x.args != y.args:
+        return None  # two overloads of a function
+    if same and x.op in ("rename", "drop") and y.op == "replace" and \
+            x.obj.startswith("function:"):
+        first, then = ("renamed", "the replacement moves with it") if x.op == "rename" \
+            else ("dropped", "the drop removes it")
+        return (f"{{a}} {_OP_VERBS[x.op]} {x.obj} while {{b}} replaces it: replaced first, "
+                f"{then}; {first} first, the replacement creates it again")
     if same and x.op == y.op and x.op in ("type", "default", "primary-key"):
         verb = {"type": "change the type of", "default": "change the default of",
                 "primary-key": "add a primary key to"}[x.op]

@@ -630,6 +630,8 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
         elif mariadb and word == "SRID" and i + 1 < len(tokens) and \
                 tokens[i + 1].token_type == TokenType.NUMBER:
             found = "MySQL's SRID column attribute; MariaDB writes REF_SYSTEM_ID = n"
+        elif enforcement := _check_enforcement(words, i, mariadb, version):
+            found = enforcement
         elif mariadb:
             continue
         elif word == "IF" and previous in _IF_EXISTS_AFTER:
@@ -641,6 +643,35 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
         if found:
             return f'syntax error at or near "{tok.text}" ({found})', tok.start, len(tok.text)
     return None
+
+
+#: MySQL's CHECK enforcement: ALTER CHECK ... [NOT] ENFORCED and [NOT] ENFORCED after a CHECK
+#: (8.0.16), ALTER CONSTRAINT ... [NOT] ENFORCED (8.0.19); MySQL 8.0 manual, 13.1.9 "ALTER
+#: TABLE Statement" and 13.1.20.6 "CHECK Constraints".
+_ALTER_CHECK_FROM = {"CHECK": (8, 0, 16), "CONSTRAINT": (8, 0, 19)}
+
+
+def _check_enforcement(words: list[str], i: int, mariadb: bool,
+                       version: tuple[int, ...]) -> str:
+    """Why the server refuses the CHECK enforcement at word `i` ("" when it does not or there
+    is none): MariaDB enforces every CHECK constraint and has no [NOT] ENFORCED (checked on
+    MariaDB 10.11, error 1064 at ALTER's CHECK / CONSTRAINT and at the words after a CHECK's
+    expression); MySQL has it from the versions above."""
+    word, previous = words[i], words[i - 1] if i else ""
+    if previous == "ALTER" and word in _ALTER_CHECK_FROM and \
+            words[i + 2:i + 3] in (["ENFORCED"], ["NOT"]):
+        if mariadb:
+            return ("MySQL's ALTER " + word + " ... [NOT] ENFORCED; MariaDB enforces every "
+                    "CHECK constraint: DROP CONSTRAINT, or ADD it again")
+        since = _ALTER_CHECK_FROM[word]
+        if version < since:
+            return f"ALTER {word} ... [NOT] ENFORCED arrived in MySQL " + \
+                ".".join(map(str, since))
+        return ""
+    enforced = word == "ENFORCED" or (word == "NOT" and words[i + 1:i + 2] == ["ENFORCED"])
+    if enforced and previous == ")" and mariadb:
+        return "MySQL's [NOT] ENFORCED; MariaDB enforces every CHECK constraint"
+    return ""
 
 
 def _lock_tables_syntax(read: tuple[list, int], body: str, mariadb: bool
@@ -702,6 +733,12 @@ def _parse_statement(body: str, reader: object):
             raise
         first, _, rest = body.partition(" ")
         return exp.Command(this=first.upper(), expression=rest)
+    if isinstance(tree, exp.Alter) and any(type(option).__name__.startswith("PartitionBy")
+                                           for option in tree.args.get("options") or ()):
+        # ALTER TABLE ... PARTITION BY RANGE / LIST, which sqlglot parses (HASH and KEY it
+        # keeps as commands): read from its text as those are (it was read as doing nothing)
+        first, _, rest = body.partition(" ")
+        return exp.Command(this=first.upper(), expression=rest)
     if isinstance(tree, exp.Command) and (_CREATE_TABLE.match(body) or _ALTER_TABLE.match(body)) \
             and \
             (definition := _readable_definition(body, reader)) is not None:
@@ -759,6 +796,7 @@ def _readable_definition(body: str, reader: object):
             by = PARTITION_KIND.search(whole[len(text):])
             tree.meta["partitioned"] = by.group(1).lower() if by else "unknown"
             tree.meta["partition_key"] = partition_key(whole[len(text):])
+            tree.meta["partitioning"] = whole[len(text):]
     return tree
 
 

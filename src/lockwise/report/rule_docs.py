@@ -9,8 +9,13 @@ def rule_markdown(rule: Rule) -> str:
     lines = [f"# {rule.id}", "", f"**{rule.title}** — safety: `{rule.safety.label}`", ""]
     if rule.strategy:
         lines += [f"Suggested strategy: {rule.strategy.value}.", ""]
-    lines += ["## What it does", "", rule.message, "", "## Why is this bad?", "", rule.why, "",
-              "## Use instead", "", "```sql", rule.instead, "```", ""]
+    lines += ["## What it does", "", rule.message, ""]
+    if rule.message_mysql:
+        lines += ["On MySQL and MariaDB:", "", rule.message_mysql, ""]
+    lines += ["## Why is this bad?", "", rule.why, ""]
+    if rule.why_mysql:
+        lines += ["On MySQL and MariaDB:", "", rule.why_mysql, ""]
+    lines += ["## Use instead", "", "```sql", rule.instead, "```", ""]
     if rule.instead_outside_transaction:
         lines += ["Outside a transaction block:", "", "```sql", rule.instead_outside_transaction,
                   "```", ""]

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 _KEYS = {"id", "title", "safety", "when", "message", "why", "instead", "strategy", "examples",
          "tags", "references", "dialects", "instead_outside_transaction",
-         "instead_mysql", "superseded_by_alternatives", "one_set_covers",
-         "once_per_transaction"}
+         "instead_mysql", "message_mysql", "why_mysql", "superseded_by_alternatives",
+         "one_set_covers", "once_per_transaction"}
 _EXAMPLE_KEYS = {"bad", "good", "setup", "pg_version", "in_transaction", "note", "stats",
                  "max_lock_seconds", "dialect", "server_version", "layout"}
 #: SQL dialects lockwise reads.
@@ -103,6 +103,8 @@ def load_rule(path: Path) -> Rule:
         dialects=tuple(raw.get("dialects", ("postgresql",))),
         instead_outside_transaction=raw.get("instead_outside_transaction", "").strip(),
         instead_mysql=raw.get("instead_mysql", "").strip(),
+        message_mysql=raw.get("message_mysql", "").strip(),
+        why_mysql=raw.get("why_mysql", "").strip(),
         superseded_by_alternatives=raw.get("superseded_by_alternatives", False),
         one_set_covers=raw.get("one_set_covers", ""),
         once_per_transaction=raw.get("once_per_transaction", False),
@@ -110,7 +112,8 @@ def load_rule(path: Path) -> Rule:
 
 
 #: The templates a rule fills with facts.
-TEMPLATE_KEYS = ("message", "instead", "instead_outside_transaction", "instead_mysql")
+TEMPLATE_KEYS = ("message", "instead", "instead_outside_transaction", "instead_mysql",
+                 "message_mysql")
 
 
 def _check_names(raw: dict, alternatives: tuple[dict, ...], path: Path, text: str) -> None:

@@ -57,6 +57,10 @@ class Rule:
     #: The safe alternative on MySQL and MariaDB, where it needs other SQL than PostgreSQL's;
     #: empty: `instead` serves every dialect.
     instead_mysql: str = ""
+    #: The message and the *why* on MySQL and MariaDB, where PostgreSQL's name its locks or
+    #: behaviour; empty: `message` / `why` serve every dialect.
+    message_mysql: str = ""
+    why_mysql: str = ""
     #: Left out on a statement where another finding's safe alternative, run in the
     #: statement's place, would not get this finding: following that one clears this one.
     superseded_by_alternatives: bool = False
@@ -71,8 +75,20 @@ class Rule:
     def instead_for(self, set_local_applies: object, dialect: object = "postgresql") -> str:
         """The `instead` template for a statement of `dialect` where a SET LOCAL written first
         in its migration would be in force, or (False) would do nothing."""
-        if dialect in ("mysql", "mariadb") and self.instead_mysql:
+        if _is_mysql(dialect) and self.instead_mysql:
             return self.instead_mysql
         if set_local_applies is False and self.instead_outside_transaction:
             return self.instead_outside_transaction
         return self.instead
+
+    def message_for(self, dialect: object) -> str:
+        """The message template for a statement of `dialect`."""
+        return self.message_mysql if _is_mysql(dialect) and self.message_mysql else self.message
+
+    def why_for(self, dialect: object) -> str:
+        """The *why* for a statement of `dialect`."""
+        return self.why_mysql if _is_mysql(dialect) and self.why_mysql else self.why
+
+
+def _is_mysql(dialect: object) -> bool:
+    return dialect in ("mysql", "mariadb")

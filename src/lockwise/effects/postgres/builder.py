@@ -68,12 +68,14 @@ class Builder:
         # or scanned (they are recorded by the handlers that recurse). Nor has a foreign
         # table: its rows are the remote server's, never rewritten or checked here (checked
         # on the server: oracle cases `alter-foreign-table-*`).
-        for rel in [r for r in self.rewrites | set(self.scans)
-                    if (t := self.ctx.catalog.tables.get(r)) and t.kind in _NO_STORAGE]:
-            self.rewrites.discard(rel)
-            self.scans.pop(rel, None)
+        if self.rewrites or self.scans:  # (most statements neither rewrite nor scan)
+            for rel in [r for r in self.rewrites | set(self.scans)
+                        if (t := self.ctx.catalog.tables.get(r)) and t.kind in _NO_STORAGE]:
+                self.rewrites.discard(rel)
+                self.scans.pop(rel, None)
         # Column definitions are details of the statement's main action: list them after it.
-        actions = sorted(self.actions, key=lambda a: a.kind == "define_column")
+        actions = self.actions if len(self.actions) < 2 else \
+            sorted(self.actions, key=_is_column_definition)
         return Effect(
             actions=tuple(actions) or (Action("other"),),
             locks=locks,
@@ -92,6 +94,10 @@ class Builder:
 _NOTHING: frozenset[str] = frozenset()
 #: Relation kinds with no rows stored here.
 _NO_STORAGE = ("partitioned", "foreign")
+
+
+def _is_column_definition(action: Action) -> bool:
+    return action.kind == "define_column"
 
 
 def _frozen(objects: set[str]) -> frozenset[str]:
@@ -151,13 +157,17 @@ def lock_drawn_sequences(b: Builder, table: str, columns: Iterable[str]) -> None
             b.lock(column_identity_sequence(owner.name, owner.columns[name]), L.ROW_EXCLUSIVE)
 
 
-def row_key_facts(b: Builder, table: str) -> dict:
+def row_key_facts(b: Builder, table: str, qualifier: str | None = None) -> dict:
     """What names a row of `table` in the batches a safe alternative writes: its primary key,
     or else the row's address (ctid), which every table has. `row_key_sql` is compared
-    (`(a, b) IN (...)`), `row_key_columns_sql` selected."""
+    (`(a, b) IN (...)`), `row_key_columns_sql` selected. `qualifier` (the name the statement
+    gives the table) prefixes the compared key where other relations beside it (an UPDATE's
+    FROM, a DELETE's USING) could have a column of the same name."""
     key = b.ctx.catalog.primary_key(table) or ("ctid",)
     columns = ", ".join(map(quote_ident, key))
-    return {"row_key_sql": columns if len(key) == 1 else f"({columns})",
+    compared = ", ".join(f"{quote_ident(qualifier)}.{quote_ident(k)}" for k in key) \
+        if qualifier else columns
+    return {"row_key_sql": compared if len(key) == 1 else f"({compared})",
             "row_key_columns_sql": columns}
 
 

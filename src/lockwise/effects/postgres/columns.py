@@ -16,6 +16,7 @@ from lockwise.effects.nodes import (
     PrintedSql,
     collation_name,
     column_def_constraints,
+    columns_read,
     expression_sql,
     function_names,
     on_new_row,
@@ -231,6 +232,10 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
             for con in column_def_constraints(col)
             if con.get("contype") in _SCANNING_CONSTRAINTS)
     b.creates.add(f"column:{table}.{facts['column']}")
+    # A generated expression or an inline CHECK over other columns depends on them.
+    b.reads.update(f"column:{table}.{c}" for c in columns_read(
+        [con.get("raw_expr") for con in column_def_constraints(col)
+         if con.get("contype") in ("CONSTR_GENERATED", "CONSTR_CHECK")]) if c != facts["column"])
     define_column(b, table, facts, in_create_table=False, table_is_new=base["table_is_new"])
     if rewrite_why and b.ctx.rule_text:
         # for the batched backfill instead

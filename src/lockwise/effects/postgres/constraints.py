@@ -15,7 +15,7 @@ from lockwise.catalog.replay import (
     refused_inherited,
 )
 from lockwise.effects.foreign_keys import foreign_key_sql
-from lockwise.effects.nodes import PrintedSql, range_var, strings, unwrap
+from lockwise.effects.nodes import PrintedSql, columns_read, range_var, strings, unwrap
 from lockwise.effects.partitions import partitioned_constraint_sql
 from lockwise.effects.postgres.attach import child_not_null_facts
 from lockwise.effects.postgres.builder import (
@@ -150,6 +150,12 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if using_index:
         # The index must exist; attaching it renames it to the constraint's name.
         b.reads.add(f"index:{table.split('.', 1)[0]}.{using_index}")
+    # The constraint depends on the columns it names (a CHECK on those its expression reads, a
+    # foreign key on the referenced ones too): dropping one drops the constraint with it,
+    # silently for a CHECK, UNIQUE or PRIMARY KEY of that column alone.
+    read = (*columns, *(columns_read(con.get("raw_expr")) if kind == "check" else ()))
+    b.reads.update(f"column:{table}.{col}" for col in read)
+    b.reads.update(f"column:{facts['ref_table']}.{col}" for col in facts["ref_columns"])
     b.alters.add(f"table:{table}")
     if con.get("conname"):
         b.creates.add(f"constraint:{table}.{name}")

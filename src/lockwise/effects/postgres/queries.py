@@ -117,7 +117,12 @@ def dml(kind: str) -> Callable:
             for rel in (table, *targets):
                 b.scan(rel, f"{kind.upper()} without WHERE touches every row")
             if b.ctx.rule_text:
-                facts.update(row_key_facts(b, table))  # how batches would name rows
+                # How batches would name rows (by the statement's name for the table when
+                # a FROM or USING list stands beside it).
+                relation = stmt.get("relation") or {}
+                beside = stmt.get("fromClause") or stmt.get("usingClause")
+                facts.update(row_key_facts(b, table, beside and (
+                    (relation.get("alias") or {}).get("aliasname") or relation.get("relname"))))
                 facts.update(_batch_facts(b, stmt, kind, table, facts["qualified"]))
         b.act(kind, **facts, has_where=has_where, columns=columns,
               columns_text=", ".join(columns),
@@ -208,12 +213,54 @@ def _batch_facts(b: Builder, stmt: dict, kind: str, table: str, qualified: bool)
         **{k: v for k, v in stmt.items() if k not in ("whereClause", "returningClause")},
         "relation": relation}})
     name = relation_sql(table, table, qualified)
+    how = {"batch_how_text": _batch_how(b, stmt, table)}
     if kind == "delete":
-        return {"statement_head_sql": head or f"DELETE FROM {name}", "not_yet_done_sql": ""}
+        return {"statement_head_sql": head or f"DELETE FROM {name}", "not_yet_done_sql": "",
+                **how}
     condition = _not_yet_updated(b, stmt)
     return {"statement_head_sql": head or f"UPDATE {name} SET the_column = the_value /* "
                                           "replace: the statement's SET list */",
-            "not_yet_done_sql": f" WHERE {condition}" if condition else _NOT_YET_UPDATED}
+            "not_yet_done_sql": f" WHERE {condition}" if condition else _NOT_YET_UPDATED,
+            **how}
+
+
+#: How the batches run, before the batch statement: with `lockwise apply` (a directive), or
+#: by repeating the statement with any runner (a comment, its first `-- ` in the template).
+_BATCH_BY_APPLY = (
+    "with `lockwise apply`: mark it, and it runs in key-range batches, each in its own "
+    "transaction:\n-- lockwise: batch size=5000 sleep=50\n"
+    "-- with any other runner, repeat until no rows are updated, each batch in its own "
+    "transaction:")
+_BATCH_BY_REPEATING = (
+    "repeat until no rows are updated, each batch in its own transaction (`lockwise apply`\n"
+    "-- batches only a statement without WITH, FROM, USING or RETURNING, by a one-column integer\n"
+    "-- primary key):")
+_BATCH_AFTER_WITH_WRITES = (
+    "its WITH query writes rows, and each repetition would write them again: run that\n"
+    "-- query once on its own first, keep what it returns in a table, and read that table here;\n"
+    "-- then repeat until no rows are updated, each batch in its own transaction:")
+#: Statements a WITH query can be that write rows (MERGE from PostgreSQL 17).
+_WRITING_QUERIES = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})
+
+
+def _batch_how(b: Builder, stmt: dict, table: str) -> str:
+    """How the batches of an UPDATE or DELETE of every row run: by `lockwise apply` where it
+    can (no WITH or RETURNING, a one-column integer primary key: executor/batches.py; no FROM
+    or USING either, where the key bound it adds unqualified could be ambiguous), else by
+    repeating the statement; a WITH query that writes rows is to run once, not per batch."""
+    from lockwise.executor.batches import BATCH_KEY_TYPES  # (rare: only here, only then)
+
+    ctes = (stmt.get("withClause") or {}).get("ctes") or ()
+    if any(unwrap(unwrap(c)[1].get("ctequery"))[0] in _WRITING_QUERIES for c in ctes):
+        return _BATCH_AFTER_WITH_WRITES
+    key = b.ctx.catalog.primary_key(table)
+    known = b.ctx.catalog.tables.get(table)
+    column = known.columns.get(key[0]) if known is not None and len(key) == 1 else None
+    if ctes or stmt.get("returningList") or stmt.get("fromClause") or \
+            stmt.get("usingClause") or column is None or \
+            column.type_name not in BATCH_KEY_TYPES:
+        return _BATCH_BY_REPEATING
+    return _BATCH_BY_APPLY
 
 
 def _not_yet_updated(b: Builder, stmt: dict) -> str | None:

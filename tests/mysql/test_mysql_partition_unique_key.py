@@ -1,0 +1,44 @@
+"""Every unique key of a partitioned table (its primary key too) must hold every column its
+partitioning names: MySQL manual, "Partitioning Keys, Primary Keys, and Unique Keys" (26.6.1 in
+8.0 and 8.4): "every unique key on the table must use every column in the table's partitioning
+expression". An ALTER ... PARTITION BY of a table whose key lacks one is refused, error 1503
+("A PRIMARY KEY must include all columns in the table's partitioning function"; checked on
+MariaDB 10.11 in test_mariadb_truth.py). It was reported as a copy."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+SETUP = ("CREATE TABLE ev (id BIGINT NOT NULL AUTO_INCREMENT, created_at DATETIME NOT NULL,\n"
+         "  kind VARCHAR(20), PRIMARY KEY (id));\n"
+         "CREATE TABLE ev2 (id BIGINT NOT NULL, created_at DATETIME NOT NULL, e VARCHAR(10),\n"
+         "  PRIMARY KEY (id, created_at), UNIQUE KEY ev2_e (e));\n"
+         "CREATE TABLE ev3 (id BIGINT NOT NULL, created_at DATETIME NOT NULL,\n"
+         "  PRIMARY KEY (id, created_at), UNIQUE KEY ev3_id (id));")
+
+#: (statement, refused) after SETUP, as MariaDB 10.11 answers (error 1503 where True).
+CASES = [
+    ("ALTER TABLE ev PARTITION BY RANGE (TO_DAYS(created_at)) (PARTITION p0 VALUES LESS "
+     "THAN (738000), PARTITION pmax VALUES LESS THAN MAXVALUE)", True),
+    ("ALTER TABLE ev PARTITION BY RANGE COLUMNS (created_at) (PARTITION p0 VALUES LESS "
+     "THAN ('2024-01-01'), PARTITION pmax VALUES LESS THAN (MAXVALUE))", True),
+    ("ALTER TABLE ev2 PARTITION BY HASH (id) PARTITIONS 2", True),
+    ("ALTER TABLE ev3 PARTITION BY HASH (created_at + 0) PARTITIONS 2", True),
+    ("ALTER TABLE ev PARTITION BY HASH (id) PARTITIONS 2", False),
+    ("ALTER TABLE ev PARTITION BY KEY () PARTITIONS 2", False),
+    ("ALTER TABLE ev3 PARTITION BY HASH (id) PARTITIONS 2", False),
+]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("sql", "refused"), CASES)
+def test_a_partitioning_a_unique_key_lacks_is_refused(sql: str, refused: bool,
+                                                      dialect: str) -> None:
+    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
+                               migration_from_text(sql + ";", "2_change.sql")],
+                              LintOptions(dialect=dialect))
+    found = [f.rule for f in reports[1].all_findings]
+    assert found == (["mysql-partition-unique-key"] if refused else ["mysql-table-copy"])
