@@ -244,6 +244,32 @@ class CutAfterCommitProxy(_Proxy):
                 return
 
 
+class CutClientAtCommitProxy(CutAfterCommitProxy):
+    """As CutAfterCommitProxy, but the client side is cut as soon as the `COMMIT` reached the
+    server, whose side stays open until the backend replies: a COMMIT that takes its time (a
+    deferred trigger, a synchronous standby) completes after the runner saw its connection
+    drop."""
+
+    def _from_client(self, client, server, state: dict) -> None:
+        while True:
+            data = _recv(client)
+            if not data:
+                if not state["cut"]:
+                    _close(server)
+                return
+            commit = state["armed"] and b"COMMIT" in data.upper()
+            state["armed"] = state["armed"] or self._marker in data
+            try:
+                server.sendall(data)
+            except OSError:
+                _close(client)
+                return
+            if commit:
+                state["cut"] = True
+                _close(client)
+                return
+
+
 def _recv(sock) -> bytes:
     """The next bytes from `sock`; empty once it is closed (by the peer or by us)."""
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -175,7 +176,9 @@ def test_next_runner_gives_up_on_a_dead_runners_statement_after_wait(
         assert repair.returncode == 2, repair.stderr
         assert f"still running on backend PID {stray}" in repair.stderr
         assert second.returncode == 2, second.stderr
-        assert f"still running on backend PID {stray}; waited 1s" in second.stderr
+        # What is left of --wait after the runner lock: 0.9s on a loaded machine.
+        assert re.search(rf"still running on backend PID {stray}; waited (1|0\.\d)s",
+                         second.stderr), second.stderr
         assert f"pg_cancel_backend({stray})" in second.stderr
         _eventually(pg_db, f"SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = {stray}")
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
@@ -204,9 +207,10 @@ def _dead_runner_statement(pg_db: str, tmp_path: Path, outcome: str) -> tuple[Pa
         assert second.poll() is None, second.communicate()
         getattr(test, outcome)()
         out, err = second.communicate(timeout=60)
-    assert "001  interrupted" in status.stdout
-    assert f"its statement is still running on backend PID {stray} (the runner died)" in \
-        status.stdout
+    # Its statement still runs: not interrupted yet (the runner, for all the server can tell,
+    # may only have lost its lock connection and record the end itself).
+    assert "001  running" in status.stdout, status
+    assert f"still running on its migration connection (backend PID {stray})" in status.stdout
     assert f"warning: a previous runner's statement is still running on backend PID {stray} " \
         in status.stdout
     # It read the history once the statement ended: the run is interrupted.

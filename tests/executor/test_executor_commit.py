@@ -3,15 +3,18 @@ failure, with the cause, and recorded as not applied."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 from executor_helpers import (
     CutAfterCommitProxy,
+    CutClientAtCommitProxy,
     history,
     lockwise,
     query,
     relation_exists,
+    wait_until_seen,
     write,
 )
 
@@ -194,3 +197,36 @@ def test_a_statement_committed_before_its_connection_dropped_is_counted(
     assert again.returncode == 0, again
     assert "resuming at statement 3" in again.stdout
     assert query(pg_db, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]
+
+
+def test_a_commit_that_completes_after_its_connection_dropped_is_applied(
+        pg_db: str, tmp_path: Path) -> None:
+    # The COMMIT waits in a deferred trigger (as for a synchronous standby) when the runner's
+    # connection drops: the transaction, and its success row, are not visible yet. Recorded
+    # as failed then, the history would call an applied migration failed (and `repair` +
+    # `apply` would run it twice): the runner waits for the backend to end first.
+    import psycopg
+    from executor_helpers import popen
+
+    migrations = write(tmp_path / "m", {"001_t.up.sql": (
+        "CREATE TABLE t (id int, note text);\n"
+        "CREATE FUNCTION wait_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "PERFORM pg_advisory_xact_lock(4242); RETURN NULL; END $$;\n"
+        "CREATE CONSTRAINT TRIGGER t_waits AFTER INSERT ON t DEFERRABLE INITIALLY DEFERRED "
+        "FOR EACH ROW EXECUTE FUNCTION wait_at_commit();\n"
+        "INSERT INTO t VALUES (1, 'cut-here');\n")})
+    with CutClientAtCommitProxy(pg_db, b"cut-here") as proxy, \
+            psycopg.connect(pg_db, autocommit=True) as test:
+        test.execute("SELECT pg_advisory_lock(4242)")
+        proc = popen(proxy.dsn, "apply", str(migrations))
+        wait_until_seen(pg_db, "SELECT count(*) FROM pg_stat_activity WHERE query = 'COMMIT' "
+                        "AND wait_event_type = 'Lock'", (), proc, "the COMMIT waiting")
+        time.sleep(2)  # the runner saw its connection drop, and reads the history
+        test.execute("SELECT pg_advisory_unlock(4242)")
+        out, err = proc.communicate(timeout=120)
+    assert "Traceback" not in err, err
+    assert "the server committed the migration and its history row" in err, (out, err)
+    assert [(r["version"], r["success"]) for r in history(pg_db)] == [("001", True)]
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 0 and "001  applied" in status.stdout, status
+    assert query(pg_db, "SELECT id FROM t") == [(1,)]

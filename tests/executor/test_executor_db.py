@@ -377,13 +377,19 @@ def test_rollback_refuses_without_down_files(pg_db: str, tmp_path: Path) -> None
     assert relation_exists(pg_db, "a") and relation_exists(pg_db, "b")
 
 
-def test_baseline_marks_existing_database(pg_db: str, tmp_path: Path) -> None:
+def _existing_database(pg_db: str, tmp_path: Path) -> Path:
+    """A database lockwise never ran on, with the tables of migrations 001 and 002 of the
+    directory returned (003 is new)."""
     query(pg_db, "CREATE TABLE a (id int); CREATE TABLE b (id int)")
-    migrations = write(tmp_path / "m", {
+    return write(tmp_path / "m", {
         "001_a.up.sql": "CREATE TABLE a (id int);\n",
         "002_b.up.sql": "CREATE TABLE b (id int);\n",
         "003_c.up.sql": "CREATE TABLE c (id int);\n",
     })
+
+
+def test_baseline_marks_existing_database(pg_db: str, tmp_path: Path) -> None:
+    migrations = _existing_database(pg_db, tmp_path)
     assert lockwise(pg_db, "baseline", "002", str(migrations)).returncode == 0
     status = lockwise(pg_db, "status", str(migrations)).stdout.splitlines()
     assert [line.split()[1] for line in status[:3]] == ["baselined", "baselined", "pending"]
@@ -560,3 +566,73 @@ def test_a_part_of_a_history_is_refused(pg_db: str, tmp_path: Path) -> None:
     assert not relation_exists(pg_db, "db")
     assert lockwise(pg_db, "apply", str(diesel)).returncode == 0
     assert relation_exists(pg_db, "da") and relation_exists(pg_db, "db")
+
+
+def test_status_says_a_failed_transactional_migration_left_nothing(pg_db: str,
+                                                                  tmp_path: Path) -> None:
+    # It still needs `repair` (docs/executor.md), but the user reads that there is nothing
+    # to undo; a statement-by-statement failure does not say so (its first statements stay).
+    migrations = write(tmp_path / "m", {
+        "001_tx.up.sql": "CREATE TABLE a (id int);\nINSERT INTO nosuch VALUES (1);\n",
+        "002_nt.up.sql": "-- lockwise: no-transaction\nCREATE TABLE b (id int);\n"
+                         "INSERT INTO nosuch VALUES (1);\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 1
+    status = lockwise(pg_db, "status", str(migrations))
+    line = next(x for x in status.stdout.splitlines() if x.startswith("001"))
+    assert "001  failed" in line and "statement 2 (line 2)" in line, status
+    assert "its transaction was rolled back: nothing of it is in the database" in line
+    assert not relation_exists(pg_db, "a")
+    write(migrations, {"001_tx.up.sql": "CREATE TABLE a (id int);\n"})
+    assert lockwise(pg_db, "repair", str(migrations)).returncode == 0
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 1  # 002 fails now
+    status = lockwise(pg_db, "status", str(migrations))
+    line = next(x for x in status.stdout.splitlines() if x.startswith("002"))
+    assert "002  failed" in line and "rolled back" not in line, status
+
+
+def test_baseline_run_again_at_the_same_version_is_a_no_op(pg_db: str, tmp_path: Path) -> None:
+    # A deploy script that baselines on every run: the same baseline again changes nothing
+    # and exits 0 (`2` is `002`); another version is refused, naming the baseline in force.
+    migrations = _existing_database(pg_db, tmp_path)
+    assert lockwise(pg_db, "baseline", "002", str(migrations)).returncode == 0
+    again = lockwise(pg_db, "baseline", "2", str(migrations))
+    assert again.returncode == 0, again
+    assert "already baselined at 002" in again.stdout
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
+    assert lockwise(pg_db, "baseline", "002", str(migrations)).returncode == 0
+    assert len(history(pg_db)) == 2
+    other = lockwise(pg_db, "baseline", "001", str(migrations))
+    assert other.returncode == 1, other
+    assert "has a baseline at 002" in other.stderr
+    assert "repair --undo-baseline" in other.stderr
+
+
+def test_repair_names_the_invalid_index_the_resumed_build_would_trip_on(
+        pg_db: str, tmp_path: Path) -> None:
+    # The failed UNIQUE build left its index INVALID: the resume after `repair` fails with
+    # "already exists" unless it is dropped, so `repair` says so, not only the failed run.
+    migrations = write(tmp_path / "m", {
+        "001_t.up.sql": "CREATE TABLE t (email text);\nINSERT INTO t VALUES ('x'), ('x');\n",
+        "002_ix.up.sql": "-- lockwise: no-transaction\n"
+                         "CREATE UNIQUE INDEX CONCURRENTLY t_email ON t (email);\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 1
+    query(pg_db, "DELETE FROM t WHERE ctid = (SELECT min(ctid) FROM t)")
+    repaired = lockwise(pg_db, "repair", str(migrations))
+    assert repaired.returncode == 0, repaired
+    assert "index public.t_email is INVALID" in repaired.stderr, repaired
+    assert "--drop-invalid" in repaired.stderr
+    applied = lockwise(pg_db, "apply", str(migrations), "--drop-invalid")
+    assert applied.returncode == 0, applied
+    assert "INVALID" not in lockwise(pg_db, "status", str(migrations)).stdout
+
+
+def test_mark_applied_after_a_rolled_back_transaction_warns(pg_db: str, tmp_path: Path) -> None:
+    # Nothing of a failed transactional migration is in the database: marked applied, it is
+    # applied only if the user ran it by hand, and `repair` says so.
+    migrations = write(tmp_path / "m", {
+        "001_tx.up.sql": "CREATE TABLE a (id int);\nINSERT INTO nosuch VALUES (1);\n"})
+    assert lockwise(pg_db, "apply", str(migrations)).returncode == 1
+    repaired = lockwise(pg_db, "repair", str(migrations), "--mark-applied")
+    assert repaired.returncode == 0, repaired
+    assert "marked applied" in repaired.stdout
+    assert "its transaction was rolled back" in repaired.stderr, repaired

@@ -208,3 +208,30 @@ def test_a_lock_timeout_after_a_partial_commit_is_not_retried(pg_db: str, tmp_pa
     assert query(pg_db, "SELECT id FROM t") == [(1,)]
     assert [(r["version"], r["success"]) for r in history(pg_db)] == [
         ("001", True), ("002", False)]
+
+
+def test_status_while_a_runner_that_lost_its_lock_connection_finishes(pg_db: str,
+                                                                      tmp_path: Path) -> None:
+    # The runner lock is gone with its connection, but the runner lives and its migration
+    # connection is still running statement 2: `status` must not call the run interrupted (it
+    # needs no repair: the runner records its end), nor say that the runner died.
+    migrations = write(tmp_path / "m", {"001_t.up.sql": (
+        f"-- lockwise: no-transaction\nCREATE TABLE t (id int);\n{_WAIT};\n"
+        "INSERT INTO t VALUES (2);\n")})
+    with psycopg.connect(pg_db, autocommit=True) as test:
+        test.execute("SELECT pg_advisory_lock(4242)")
+        proc = popen(pg_db, "apply", str(migrations))
+        wait_for_query(pg_db, _WAIT + "%", proc)
+        test.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     f"WHERE {_LOCK_CONNECTION}")
+        during = lockwise(pg_db, "status", str(migrations))
+        test.execute("SELECT pg_advisory_unlock(4242)")
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, (out, err)
+    assert during.returncode == 0, during
+    assert "001  running" in during.stdout, during
+    assert "statement 2 (line 3)" in during.stdout
+    assert "001  interrupted" not in during.stdout and "runner died" not in during.stdout
+    assert "records the end" in during.stdout
+    after = lockwise(pg_db, "status", str(migrations))
+    assert after.returncode == 0 and "001  applied" in after.stdout, after

@@ -1130,3 +1130,25 @@ def test_fix_refuses_mysql_instead_of_writing_postgresql(tmp_path: Path, how: st
     assert result.exit_code == 2, result.output
     assert "PostgreSQL" in result.stderr and f"lint --dialect {dialect}" in result.stderr
     assert (tmp_path / "2_m.sql").read_text() == MYSQL_MIGRATION[1]
+
+
+@pytest.mark.parametrize(("sql", "index"), [
+    ("CREATE INDEX t_a_idx ON t (a);", "t_a_idx"),
+    ("ALTER TABLE t ADD CONSTRAINT t_a_key UNIQUE (a);", "t_a_key"),
+    ("ALTER TABLE t ADD PRIMARY KEY (a);", "t_pkey"),
+    # The deparse route (a subcommand the tree route does not write).
+    ("ALTER TABLE t ADD CONSTRAINT t_a_key UNIQUE (a), ALTER COLUMN b SET DEFAULT 1;",
+     "t_a_key"),
+])
+def test_every_concurrent_index_build_notes_its_invalid_leftover(tmp_path: Path, sql: str,
+                                                                 index: str) -> None:
+    """Each step that builds an index CONCURRENTLY IF NOT EXISTS says what a failed build
+    leaves (an INVALID index that IF NOT EXISTS then skips), naming the index to drop: a
+    UNIQUE build over duplicate values is the build most likely to fail."""
+    source = write(tmp_path / "m", {"001_t.sql": "CREATE TABLE t (a int NOT NULL, b int);\n",
+                                    "002_x.sql": sql + "\n"})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    assert any(f"CONCURRENTLY IF NOT EXISTS {index} " in text for text in written.values()), \
+        written
+    assert any(f"DROP INDEX CONCURRENTLY IF EXISTS {index}, then run it again" in note
+               for note in notes), notes

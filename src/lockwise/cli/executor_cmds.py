@@ -1,7 +1,8 @@
 """`lockwise apply / status / rollback / repair / baseline`: the executor's commands.
 
 Exit codes: 0 done (or nothing to do), 1 refused by the gate, a failed migration, or a history
-that needs `repair`, 2 usage, input or connection error, or the runner lock stayed busy.
+that needs `repair`, 2 usage, input or connection error, or the runner lock stayed busy,
+130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def _run(dsn: str, action: Callable[[], int]) -> None:
     import psycopg
 
     from lockwise.db.dsn import redact
-    from lockwise.executor.runner import ExecutorError
+    from lockwise.executor.runner import EXIT_INTERRUPTED, ExecutorError
 
     try:
         code = action()
@@ -157,6 +158,11 @@ def _run(dsn: str, action: Callable[[], int]) -> None:
         text = " ".join(str(exc).split())
         typer.echo(redact(f"lockwise: error: database error: {text}", dsn), err=True)
         raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        # Where a migration was running, the runner said what stays applied before this;
+        # typer would otherwise exit 130 without a word.
+        typer.echo("lockwise: interrupted", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     raise typer.Exit(code)
 
 
@@ -242,10 +248,10 @@ def status(
         for v in state.versions:
             label, detail = v.state, v.detail
             if v.state == INTERRUPTED and stray is not None:
-                # The runner died, its statement did not: the row is still final only once it
-                # ends (a runner holding the lock now is one waiting for it).
-                detail += (f"; its statement is still running on backend PID {stray.pid} "
-                           "(the runner died)")
+                # A row that does not name its runner (an older lockwise): its runner died,
+                # or another runner's statement runs; final only once that ends.
+                detail += (f"; a statement is still running on backend PID {stray.pid}, "
+                           "whose runner no longer holds the runner lock")
             elif v.applied_after:
                 label = OUT_OF_ORDER
                 detail = (f"older than {v.applied_after}, already applied: `lockwise apply` "
@@ -303,8 +309,9 @@ def _run_json(v) -> dict:
 
 def _stray_advice(stray) -> str:
     return (f"a previous runner's statement is still running on {stray.describe()}. Its "
-            "runner died, but it may still commit; the next runner waits for it. Cancel it "
-            f"with `SELECT pg_cancel_backend({stray.pid})` if it must not.")
+            "runner no longer holds the runner lock (it died, or lost the connection holding "
+            "it and records the end itself), and it may still commit; the next runner waits "
+            f"for it. Cancel it with `SELECT pg_cancel_backend({stray.pid})` if it must not.")
 
 
 def _stray_json(stray) -> dict | None:

@@ -85,6 +85,17 @@ def await_statement(conn, key: int, wait_seconds: float, say: Callable[[str], No
                    "with `lockwise status`.")
 
 
+def ended(conn, key: int, wait_seconds: float, poll_seconds: float = 0.2) -> bool:
+    """Whether the backend holding the statement lock `key` (the runner's own migration
+    connection, lost mid-COMMIT) ended within `wait_seconds`: once it has, what it committed
+    is final and visible. The lock is taken on `conn`, the holder of the runner lock, and
+    given back at once."""
+    if not _poll(conn, key, time.monotonic() + max(0.0, wait_seconds), poll_seconds):
+        return False
+    release(conn, key)
+    return True
+
+
 def release(conn, key: int) -> None:
     conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 

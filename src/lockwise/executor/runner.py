@@ -45,6 +45,7 @@ from lockwise.executor.state import (
     compute_state,
     resumes_at,
     runs_now,
+    still_running,
     took_the_version,
 )
 
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
     from lockwise.config import Config
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+#: Ctrl-C (SIGINT), as a shell reports a command it interrupted (128 + 2).
+EXIT_INTERRUPTED = 130
 
 Say = Callable[[str], None]
 
@@ -187,13 +190,16 @@ class _Runner:
         Both before the history is read: a dead runner's statement may still change it."""
         table, wait = self.options.table, self.options.wait_seconds
         deadline = time.monotonic() + max(0.0, wait)
-        lock.acquire(self.conn, table.lock_key, wait)
+        with _interrupted_waiting(self.conn, table.lock_key, "the runner lock"):
+            lock.acquire(self.conn, table.lock_key, wait)
         holder = self.conn
         if self.runs_migrations:
             self.work = connect(self.dsn, lock.statement_connection_name(self.lock_pid))
             holder = self.work
-        lock.await_statement(holder, table.statement_lock_key,
-                             max(0.0, deadline - time.monotonic()), self.console.warn)
+        with _interrupted_waiting(holder, table.statement_lock_key,
+                                  "a previous runner's statement to end"):
+            lock.await_statement(holder, table.statement_lock_key,
+                                 max(0.0, deadline - time.monotonic()), self.console.warn)
 
     def __exit__(self, *exc_info) -> None:
         self._close()
@@ -263,6 +269,22 @@ class _Runner:
         return compute_state(migrations, rows)
 
 
+@contextlib.contextmanager
+def _interrupted_waiting(conn, key: int, what: str):
+    """Ctrl-C while a runner waits for `what` (the advisory lock `key`, on `conn`): nothing
+    ran and nothing was recorded yet (the history is read and written only under both
+    locks), so it is an ExecutorError saying so, exit 130, never a silent exit."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        pid = None
+        with contextlib.suppress(Exception):  # the interrupted poll may have left it unusable
+            pid = lock.holder_pid(conn, key)
+        held = f" (held by backend pid {pid})" if pid is not None else ""
+        raise ExecutorError(f"interrupted while waiting for {what}{held}: nothing was run or "
+                            "recorded", EXIT_INTERRUPTED) from None
+
+
 # --- status ----------------------------------------------------------------------------------
 
 @dataclass(slots=True)
@@ -287,6 +309,11 @@ def status(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
         state = compute_state(migrations, rows, holder)
         invalid = [_invalid_advice(name) for name in _invalid_indexes(runner.conn).values()]
         stray = lock.stray_statement(runner.conn, table.statement_lock_key, table.lock_key)
+    if stray is not None:
+        for v in state.having(INTERRUPTED):
+            if v.row is not None and v.row.runner_pid is not None and \
+                    stray.application_name == lock.statement_connection_name(v.row.runner_pid):
+                still_running(v, stray.pid)
     return Status(state, holder.pid if holder else None, invalid, stray)
 
 
@@ -687,12 +714,20 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                              "migrations before it stay applied)")
             raise
         except Exception as exc:  # noqa: BLE001 - any failure is reported and recorded
-            if phase == "COMMIT" and work.closed and _committed(runner, row_id):
-                # The connection went away after the server committed: it is applied.
-                console.warn(f"lockwise: warning: {plan.path}: the connection was lost at "
-                             "COMMIT, but the server committed the migration and its history "
-                             "row")
-                return True
+            if phase == "COMMIT" and work.closed:
+                outcome = _commit_outcome(runner, plan, lambda row=row_id: _committed(runner, row))
+                if outcome:
+                    # The connection went away, but the server committed: it is applied.
+                    console.warn(f"lockwise: warning: {plan.path}: the connection was lost "
+                                 "at COMMIT, but the server committed the migration and its "
+                                 "history row")
+                    return True
+                if outcome is None:
+                    raise ExecutorError(
+                        f"the connection was lost at the COMMIT of {plan.path}, and the "
+                        "backend running it had not ended after --wait: it may still commit. "
+                        "Nothing is recorded for it: `lockwise status` shows it applied once "
+                        "it commits, pending if it does not") from None
             if _is_lock_timeout(exc) and attempt < options.retries and not work.closed:
                 _backoff(runner, attempt, f"{plan.path} statement {current.index + 1}"
                          if current else str(plan.path))
@@ -717,6 +752,23 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
             console.warn("lockwise: later applies and rollbacks will refuse until "
                          "`lockwise repair` clears the failure.")
             return False
+
+
+def _commit_outcome(runner: _Runner, plan: Plan, committed: Callable[[], bool]
+                    ) -> bool | None:
+    """Whether a COMMIT whose connection was lost committed (`committed` reads it on the lock
+    connection). Read again once the backend that ran it has ended (its statement lock is
+    free): a COMMIT still at work (a deferred trigger, a wait for a synchronous standby) is
+    not visible yet, and may still commit. None when it still runs after --wait."""
+    if committed():
+        return True
+    wait = runner.options.wait_seconds
+    runner.console.warn(f"lockwise: the connection running {plan.path} was lost at a COMMIT: "
+                        f"waiting (up to {wait:g}s) for its backend to end, to read whether "
+                        "it committed")
+    if not lock.ended(runner.conn, runner.options.table.statement_lock_key, wait):
+        return None
+    return committed()
 
 
 def _committed(runner: _Runner, row_id: int | None) -> bool:
@@ -968,7 +1020,8 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                 else:
                     _execute(work, stmt, step, record, alone)
             except KeyboardInterrupt:
-                _interrupted(runner, work, plan, stmt, committed, before)
+                _interrupted(runner, work, plan, stmt, step, committed, before, row_id,
+                             int((time.monotonic() - started) * 1000))
                 raise
             except Exception as exc:  # noqa: BLE001 - any failure is reported and recorded
                 from psycopg.pq import TransactionStatus
@@ -1000,8 +1053,19 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                 if step.recording:
                     message = (f"recording its progress failed, so the statement was rolled "
                                f"back with it: {message}")
-                if work.closed and step.committing and \
-                        (recorded := _recorded_count(runner, row_id)) > committed:
+                outcome = _commit_outcome(
+                    runner, plan, lambda done=committed: _recorded_count(runner, row_id) > done) \
+                    if work.closed and step.committing else False
+                if outcome is None:
+                    # Its progress commits with it: the row says what committed once it ends.
+                    console.warn(f"lockwise: error: {plan.path}: the connection was lost at the "
+                                 f"COMMIT of statement {stmt.index + 1}, and the backend running "
+                                 "it had not ended after --wait: it may still commit. The run "
+                                 "stays interrupted with the progress that commits; check "
+                                 "`lockwise status` once it ends, then `lockwise repair`.")
+                    return False
+                if outcome:
+                    recorded = _recorded_count(runner, row_id)
                     # The server committed the statement (and its progress with it) before the
                     # connection went: the failure recorded below must not take it back, or
                     # the resume would run it a second time.
@@ -1105,24 +1169,61 @@ def _failed_where(plan: Plan, stmt, step: _Step, committed: int) -> str:
             "were rolled back")
 
 
-def _interrupted(runner: _Runner, work, plan: Plan, stmt, committed: int,
-                 before: dict[int, str]) -> None:
-    """Ctrl-C during a statement-by-statement run: say where it stopped and what to do. Its
-    row stays `success` NULL (interrupted): psycopg cancelled the statement, but it may have
-    completed before the cancel arrived."""
-    console = runner.console
-    console.warn(f"lockwise: interrupted during {plan.path} statement {stmt.index + 1} (line "
-                 f"{stmt.line}): the first {committed} statement(s) stay applied; statement "
-                 f"{stmt.index + 1} was cancelled, or may have completed just before. Check "
-                 "it (`lockwise status`), then `lockwise repair`: the next run resumes at "
-                 f"statement {committed + 1}.")
+def _interrupted(runner: _Runner, work, plan: Plan, stmt, step: _Step, committed: int,
+                 before: dict[int, str], row_id: int, elapsed_ms: int) -> None:
+    """Ctrl-C during a statement-by-statement run: its row records a failure at the statement
+    that was running, saying what became of it, and the terminal says the same. psycopg
+    cancelled the statement. One that runs in a transaction (with its progress, or in the
+    file's own) was rolled back with it, unless the Ctrl-C came at its COMMIT: its progress,
+    read back, says whether that committed. One that runs on its own (CONCURRENTLY, VACUUM, a
+    DO block that commits) may have completed just before the cancel arrived."""
+    from psycopg.pq import TransactionStatus
+
+    console, table = runner.console, runner.options.table
+    at = f"statement {stmt.index + 1} (line {stmt.line})"
+    own_block = not work.closed and not step.alone_in_block and \
+        work.info.transaction_status != TransactionStatus.IDLE
+    with contextlib.suppress(Exception):  # a second Ctrl-C, a connection gone: said below
+        if own_block:
+            work.execute("ROLLBACK")  # the file's own transaction, cancelled with its statement
+    recorded = None
+    if step.committing:
+        with contextlib.suppress(Exception):
+            recorded = _recorded_count(runner, row_id)
+    failed_index: int | None = stmt.index
+    if recorded is not None and recorded > committed:
+        committed, failed_index = recorded, None
+        outcome = f"{at} committed (its progress is recorded) just before the interrupt"
+    elif step.committing and recorded is None:
+        outcome = (f"{at} was interrupted at its COMMIT, which may have completed: "
+                   "`lockwise status` reads its progress")
+    elif stmt.batch is not None:
+        outcome = (f"{at} (batched) was cancelled: the batches that committed stay, and the "
+                   "resume continues after them")
+    elif step.alone_in_block or own_block:
+        began = plan.statements[committed]
+        outcome = f"{at} was cancelled and rolled back" + (
+            f", with statements {began.index + 1} to {stmt.index + 1} of the file's own "
+            f"transaction (from its BEGIN at line {began.line})"
+            if own_block and began.index < stmt.index else "")
+    else:
+        outcome = (f"{at} was cancelled, or may have completed just before the cancel "
+                   "arrived (it runs on its own, outside a transaction block): check it before "
+                   "`lockwise repair`, which runs it again")
+    console.warn(f"lockwise: interrupted during {plan.path}: {outcome}. The first {committed} "
+                 "statement(s) stay applied. Check it (`lockwise status`), then `lockwise "
+                 f"repair`: the next run resumes at statement {committed + 1}.")
+    try:
+        runner.record(history.update_row, table, row_id, success=False,
+                      error_message=f"interrupted (Ctrl-C): {outcome}",
+                      failed_statement_index=failed_index, execution_time_ms=elapsed_ms,
+                      **_progress(plan, committed))
+    except (Exception, KeyboardInterrupt):  # noqa: BLE001 - the row stays "interrupted"
+        console.warn("lockwise: warning: the interruption could not be recorded: `lockwise "
+                     "status` shows the run as interrupted")
     if stmt.transactional or work.closed:
         return
-    with contextlib.suppress(Exception):  # a second Ctrl-C, a connection gone: advice only
-        from psycopg.pq import TransactionStatus
-
-        if work.info.transaction_status != TransactionStatus.IDLE:
-            work.execute("ROLLBACK")
+    with contextlib.suppress(Exception):  # advice only
         _handle_invalid(runner, work, before, drop=False, stmt=stmt)
 
 
@@ -1273,6 +1374,10 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
                                        kind=KIND_REPAIR, transactional=v.row.transactional,
                                        error_message="marked applied by `lockwise repair`")
                     console.say(f"lockwise: {v.version}: failed run cleared, marked applied")
+                    if v.row.transactional and v.state == FAILED:
+                        console.warn(f"lockwise: warning: {v.version}: its transaction was "
+                                     "rolled back, so none of it was in the database: it is "
+                                     "applied only if you ran it by hand")
                 elif v.migration is None:
                     console.say(f"lockwise: {v.version}: failed run cleared; its file is no "
                                 "longer in the migrations directory, so nothing runs it again")
@@ -1310,6 +1415,13 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
                 console.say(f"lockwise: {v.version}: accepted the new checksum of "
                             f"{v.migration.path}")
                 done += 1
+        if state.having(FAILED, INTERRUPTED):
+            # What a failed or killed CONCURRENTLY build left: the resumed statement would
+            # fail on it with "already exists" (or IF NOT EXISTS skip it).
+            for name in _invalid_indexes(conn).values():
+                console.warn(f"lockwise: warning: {_invalid_advice(name)} or let the next "
+                             "apply drop it with --drop-invalid, before a resumed build of it "
+                             "runs.")
         if not done and not code:
             console.say("lockwise: nothing to repair")
     return code
@@ -1371,6 +1483,16 @@ def baseline(dsn: str, version: str, migrations: Sequence[Migration], options: E
     with _Runner(dsn, options, console, take_lock=True) as runner:
         rows = history.read_rows(runner.conn, options.table)
         live = _live_rows(rows)
+        current = history.baseline_row(rows)
+        if current is not None and version_key(current.version) == version_key(version):
+            # A deploy script that baselines on every run: nothing to change.
+            console.say(f"lockwise: already baselined at {current.version}; nothing to do")
+            return EXIT_OK
+        if current is not None:
+            raise ExecutorError(
+                f"refusing to baseline at {version}: {options.table.display} has a baseline at "
+                f"{current.version}. If it is wrong, `lockwise repair --undo-baseline` "
+                "withdraws it (as long as nothing was applied on top of it)")
         if live:
             raise ExecutorError(
                 f"refusing to baseline: {options.table.display} already records "

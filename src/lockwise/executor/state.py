@@ -274,9 +274,36 @@ def _blocked(status: VersionStatus, row: HistoryRow,
         status.state = FAILED
         where = _point_at(status, row, row.failed_statement_index)
         status.detail = f"{where}{': ' if where else ''}{row.error_message or 'failed'}"
+        if row.transactional and row.kind != KIND_ROLLBACK:
+            kept = (f" beyond the {row.statements_completed} statement(s) an earlier, cleared "
+                    "run committed") if row.statements_completed else ""
+            status.detail += (f"; its transaction was rolled back: nothing of it{kept} is in "
+                              "the database (fix it, then `lockwise repair` and `apply`)")
     else:
         return None
     return _rollback_note(status, row)
+
+
+def still_running(status: VersionStatus, backend_pid: int) -> None:
+    """Make the INTERRUPTED `status` RUNNING: its run's own migration connection, the backend
+    `backend_pid`, still runs its statement (it holds the statement lock), although its runner
+    no longer holds the runner lock. Either the runner lost only its lock connection (an
+    operator or a role's limit terminated it): it finishes the statement and records the run;
+    or the runner died and the backend outlived it: the statement may still commit, and the run
+    is interrupted once it ends. Neither needs, nor allows, a repair yet (repair and apply wait
+    for that statement), and the server cannot tell them apart."""
+    row = status.row
+    assert row is not None
+    done = row.statements_completed or 0
+    running, block = _stopped_at(status, row)
+    status.state = RUNNING
+    status.detail = (f"started {row.executed_at:%Y-%m-%d %H:%M:%S%z}: {done} statement(s) "
+                     f"completed so far; {running} {'are' if block else 'is'} still running on "
+                     f"its migration connection (backend PID {backend_pid}), but its runner no "
+                     "longer holds the runner lock: a runner that lost only its lock connection "
+                     "records the end when the statement ends; one that died records nothing, "
+                     "and the run is interrupted then. Run `lockwise status` again once it ends")
+    _rollback_note(status, row)
 
 
 def _rollback_note(status: VersionStatus, row: HistoryRow) -> VersionStatus:

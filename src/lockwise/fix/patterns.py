@@ -621,6 +621,7 @@ def _unique_from_tree(stmt: dict, facts: dict) -> Pieces | None:
             " DEFERRABLE"
     pieces = Pieces()
     pieces.alone.append(" ".join(index))
+    pieces.notes.append(_index_note(relation.get("schemaname"), index_name))
     only = "" if relation.get("inh") else "ONLY "
     pieces.at(0).append(f"ALTER TABLE {only}{table_sql} {', '.join(attach)}")
     if con["contype"] == "CONSTR_PRIMARY":
@@ -919,6 +920,7 @@ def _unique_via_index(stmt, cmd, name: str, pieces: Pieces, drops: list) -> bool
         options=con.options, tableSpace=con.indexspace, unique=True,
         nulls_not_distinct=con.nulls_not_distinct, concurrent=True, if_not_exists=True)
     pieces.alone.append(_sql(index))
+    pieces.notes.append(_index_note(stmt.relation.schemaname, index_name))
     con.conname, con.indexname = name, index_name
     con.keys = con.including = con.options = con.indexspace = None
     con.nulls_not_distinct = False
