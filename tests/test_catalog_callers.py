@@ -152,6 +152,25 @@ CASES = [
         {"defaults": (("public.a", "x"), ("public.b", "x")),
          "constraints": (("public.a", "a_x_check"), ("public.b", "a_x_check")),
          "indexes": ("public.a_f_idx", "public.b_f_idx")}, id="like"),
+    # Indexes of an expression, and of a predicate casting to a type: on a plain table,
+    # on a partitioned one (its partitions' parts use nothing), ON ONLY one; a
+    # materialized view.
+    pytest.param(
+        _F + _MOOD + "CREATE TABLE t (x int, m text); CREATE INDEX t_f ON t (f(x));"
+        "CREATE TABLE p (k int, x int) PARTITION BY LIST (k);"
+        "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1); CREATE INDEX p_f ON p (f(x));"
+        "CREATE INDEX p_m ON ONLY p (x) WHERE f(k) > 0;"
+        "CREATE INDEX t_m ON t (x) WHERE m::mood = 'a'; CREATE MATERIALIZED VIEW mv AS "
+        "SELECT f(x) AS y FROM t;",
+        _function("public.f"),
+        {"indexes": ("public.p_f", "public.p_m", "public.t_f"), "views": ("public.mv",)},
+        id="indexes-matview"),
+    pytest.param(
+        _F + _MOOD + "CREATE TABLE t (x int, m text); CREATE INDEX t_f ON t (f(x));"
+        "CREATE INDEX t_m ON t (x) WHERE m::mood = 'a';"
+        "CREATE TABLE p (k int, m text) PARTITION BY LIST (k);"
+        "CREATE INDEX p_m ON ONLY p (k) WHERE m::mood = 'a';",
+        _type("public.mood"), {"indexes": ("public.p_m", "public.t_m")}, id="index-casting"),
     # An index of an expression on a table the migrations did not create, in a schema
     # renamed after.
     pytest.param(
