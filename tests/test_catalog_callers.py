@@ -24,12 +24,17 @@ _F = "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT x';
 _MOOD = "CREATE TYPE mood AS ENUM ('a', 'b');"
 
 
-def replayed(sql: str) -> Catalog:
+def replayed(sql: str, asked: bool = False) -> Catalog:
+    """The catalog `sql` leaves; `asked`: with `callers` asked after each statement (what
+    was noted is filed then, not all at the end)."""
     catalog = Catalog()
     parsed = parse_sql(sql)
     assert not parsed.problems, parsed.problems
     for stmt in parsed.statements:
         apply_statement(catalog, stmt.tree, "0001")
+        if asked:
+            catalog.callers(lambda uses: False)
+            assert not catalog.uses_pending
     return catalog
 
 
@@ -196,11 +201,12 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("asked", [False, True], ids=["asked-at-end", "asked-each"])
 @pytest.mark.parametrize(("sql", "reached", "expected"), CASES)
 def test_callers_index_is_the_scan(check_mode: None, sql: str,
                                    reached: Callable[[tuple[str, ...]], bool],
-                                   expected: dict) -> None:
-    catalog = replayed(sql)
+                                   expected: dict, asked: bool) -> None:
+    catalog = replayed(sql, asked)
     indexed, scanned = indexed_and_scanned(catalog, reached)
     assert scanned == Callers(**expected)
     assert indexed == scanned
@@ -209,13 +215,17 @@ def test_callers_index_is_the_scan(check_mode: None, sql: str,
 def test_the_index_skips_tables_without_the_use() -> None:
     catalog = replayed(_F + "CREATE TABLE a (x int DEFAULT f(1)); CREATE TABLE b (x int);"
                        "CREATE TABLE c (x int DEFAULT now()); ALTER TABLE a RENAME TO a2;")
-    assert catalog.uses_tables is not None
-    assert catalog.uses_tables["f"] == {"public.a", "public.a2"}  # a superset
+    assert catalog.uses_tables == {}  # filed when `callers` is first asked
+    assert catalog.uses_pending == {"public.a", "public.a2", "public.b", "public.c"}
+    assert catalog.callers(_function("public.f")).defaults == (("public.a2", "x"),)
+    assert not catalog.uses_pending
+    assert catalog.uses_tables["f"] == {"public.a2"}  # (public.a was gone when filed)
     assert catalog.uses_tables["now"] == {"public.c"}
 
 
 def test_the_check_mode_finds_a_use_the_index_missed(monkeypatch: pytest.MonkeyPatch) -> None:
     catalog = replayed(_F + "CREATE TABLE a (x int); CREATE TABLE b (x int DEFAULT f(1));")
+    catalog.callers(_function("public.f"))  # a and b filed
     catalog.tables["public.a"].columns["x"].uses = ("f",)  # not filed, as a missed site
     monkeypatch.setattr(model, "CHECK_CALLERS", False)
     assert catalog.callers(_function("public.f")).defaults == (("public.b", "x"),)

@@ -533,7 +533,10 @@ class Catalog:
     #: query or index using it (a superset, kept by note_uses); None until the replay
     #: records one: `callers` then scans every table, as each DROP FUNCTION / TYPE / SCHEMA
     #: ... CASCADE did before (quadratic on long histories).
-    uses_tables: dict[str, frozenset[str]] | None = None
+    uses_tables: dict[str, frozenset[str]] | None = field(default=None, compare=False)
+    #: The relations `note_uses` was told of since `callers` last filed them: filed when
+    #: `callers` is next asked (most histories never ask), each once however often noted.
+    uses_pending: set[str] = field(default_factory=set, repr=False, compare=False)
     #: Tables that code the replay cannot follow may have changed (a DO block that names them;
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.
@@ -763,6 +766,10 @@ class Catalog:
         if self.uses_tables is None:
             return self._callers_in(sorted(self.tables.values(), key=attrgetter("name")),
                                     self.indexes.items(), reached)
+        if self.uses_pending:
+            for name in self.uses_pending:
+                self._file_uses(self.uses_tables, name)
+            self.uses_pending = set()  # (not cleared in place: a fork may share it)
         names = {name for use, held in self.uses_tables.items() if reached((use,))
                  for name in held}
         found = self._callers_in(
@@ -793,31 +800,33 @@ class Catalog:
                        tuple(dict.fromkeys(views)))
 
     def note_uses(self, relation: str) -> None:
-        """Record what the expressions of `relation` use (its columns' defaults and generation
-        expressions, its constraints, its query, its indexes) under its name: the replay
-        calls this whenever one of them may get a use, or the relation a new name, so
-        `callers` skips the other tables. The first time, build the index from what the
-        catalog already holds."""
-        index = self.uses_tables
-        if index is None:
-            index = self.uses_tables = {}
+        """Have what the expressions of `relation` use (its columns' defaults and generation
+        expressions, its constraints, its query, its indexes) filed under its name before
+        `callers` next looks: the replay calls this whenever one of them may get a use, or
+        the relation a new name, so `callers` skips the other tables. The first time, build
+        the index from what the catalog already holds."""
+        if self.uses_tables is None:
+            index: dict[str, frozenset[str]] = {}
             for name in self.tables:
                 self._file_uses(index, name)
             for idx in self.indexes.values():  # (also those of tables the catalog lacks)
                 for use in idx.uses:
                     _add_to(index, use, idx.table)
-        if relation:
-            self._file_uses(index, relation)
+            self.uses_tables = index
+        elif relation:
+            self.uses_pending.add(relation)
 
     def _file_uses(self, index: dict[str, frozenset[str]], relation: str) -> None:
+        uses = [use for idx in self.indexes_on(relation) for use in idx.uses]
         t = self.tables.get(relation)
-        uses = {use for idx in self.indexes_on(relation) for use in idx.uses}
         if t is not None:
-            uses.update(t.uses)
+            uses += t.uses
             for c in t.columns.values():
-                uses.update(c.uses)
+                if c.uses:
+                    uses += c.uses
             for con in t.constraints.values():
-                uses.update(con.uses)
+                if con.uses:
+                    uses += con.uses
         for use in uses:
             _add_to(index, use, relation)
 
