@@ -16,6 +16,10 @@ CORPORA = Path(os.environ.get("LOCKWISE_CORPORA", REPO.parent / "shared" / "corp
 
 _db_counter = itertools.count()
 
+# `Catalog.callers` checks the answer of its index against a scan of every table (before
+# lockwise is imported: the flag is read then; the CLI's subprocesses inherit it).
+os.environ.setdefault("LOCKWISE_CHECK_CALLERS", "1")
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:

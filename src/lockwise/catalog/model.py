@@ -7,6 +7,7 @@ PostgreSQL folds unquoted identifiers.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -310,6 +311,11 @@ def _named_in(name: str, places: Iterable[tuple[Container[str], str]]) -> str:
     return ""
 
 
+#: Whether `Catalog.callers` checks its index's answer against a scan of every table (set
+#: LOCKWISE_CHECK_CALLERS=1 to run tests or corpora so; the tests set it too).
+CHECK_CALLERS = bool(os.environ.get("LOCKWISE_CHECK_CALLERS"))
+
+
 def _trigger_functions(table: Table) -> set[str]:
     return {tr.function for tr in table.triggers.values()}
 
@@ -527,6 +533,15 @@ class Catalog:
     #: expressions name it (a superset, kept by note_policies); None until the replay
     #: records one: `policies_on_others` then scans every table.
     policy_readers: dict[str, frozenset[str]] | None = None
+    #: What an expression uses, as `expression_uses` writes it (a function `f` or
+    #: `app.f`, a type cast to `::mood`) -> relations that may hold a column, constraint,
+    #: query or index using it (a superset, kept by note_uses); None until the replay
+    #: records one: `callers` then scans every table, as each DROP FUNCTION / TYPE / SCHEMA
+    #: ... CASCADE did before (quadratic on long histories).
+    uses_tables: dict[str, frozenset[str]] | None = field(default=None, compare=False)
+    #: The relations `note_uses` was told of since `callers` last filed them: filed when
+    #: `callers` is next asked (most histories never ask), each once however often noted.
+    uses_pending: set[str] = field(default_factory=set, repr=False, compare=False)
     #: Tables that code the replay cannot follow may have changed (a DO block that names them;
     #: "*": dynamic SQL, any table), and copies (CREATE TABLE ... LIKE) of such tables: what
     #: the catalog says of their columns is a guess.
@@ -748,11 +763,34 @@ class Catalog:
 
     def callers(self, reached: Callable[[tuple[str, ...]], bool]) -> Callers:
         """What uses a function or type `reached` says is dropped (it is given an object's
-        `uses`): the defaults, generated columns, CHECK and exclusion constraints, indexes
-        and views. A generated column's default is its expression: it counts as a generated
-        column only. A scan of every table: DROP ... CASCADE is rare, and what uses the
-        object may be anywhere."""
-        tables = sorted(self.tables.values(), key=attrgetter("name"))
+        `uses`, and holds for them when it holds for one of them alone): the defaults,
+        generated columns, CHECK and exclusion constraints, indexes and views. A generated
+        column's default is its expression: it counts as a generated column only. What
+        uses the object may be anywhere: the tables `uses_tables` files under a use
+        `reached` holds for are looked at (a superset), or every table while it is None."""
+        if self.uses_tables is None:
+            return self._callers_in(sorted(self.tables.values(), key=attrgetter("name")),
+                                    self.indexes.items(), reached)
+        if self.uses_pending:
+            for name in self.uses_pending:
+                self._file_uses(self.uses_tables, name)
+            self.uses_pending = set()  # (not cleared in place: a fork may share it)
+        names = {name for use, held in self.uses_tables.items() if reached((use,))
+                 for name in held}
+        found = self._callers_in(
+            sorted((t for name in names if (t := self.tables.get(name)) is not None),
+                   key=attrgetter("name")),
+            [(key, self.indexes[key]) for name in names for key in self.index_keys_on(name)],
+            reached)
+        if CHECK_CALLERS:  # the index's answer is the scan's (tests, LOCKWISE_CHECK_CALLERS)
+            scanned = self._callers_in(sorted(self.tables.values(), key=attrgetter("name")),
+                                       self.indexes.items(), reached)
+            assert found == scanned, f"Catalog.callers: {found} from the index, {scanned} scanned"
+        return found
+
+    def _callers_in(self, tables: list[Table], indexes: Iterable[tuple[str, Index]],
+                    reached: Callable[[tuple[str, ...]], bool]) -> Callers:
+        """`callers` looking at `tables` (by name) and `indexes` only."""
         defaults, generated = [], []
         for t in tables:
             for c in t.columns.values():
@@ -762,10 +800,40 @@ class Catalog:
                        if con.uses and reached(con.uses)]
         views = [t.name for t in tables if t.uses and reached(t.uses)]
         views += [o for v in list(views) for o in self.views_over(v)]
-        found = sorted(name for name, idx in self.indexes.items()
-                       if idx.uses and reached(idx.uses))
+        found = sorted(name for name, idx in indexes if idx.uses and reached(idx.uses))
         return Callers(tuple(defaults), tuple(generated), tuple(constraints), tuple(found),
                        tuple(dict.fromkeys(views)))
+
+    def note_uses(self, relation: str) -> None:
+        """Have what the expressions of `relation` use (its columns' defaults and generation
+        expressions, its constraints, its query, its indexes) filed under its name before
+        `callers` next looks: the replay calls this whenever one of them may get a use, or
+        the relation a new name, so `callers` skips the other tables. The first time, build
+        the index from what the catalog already holds."""
+        if self.uses_tables is None:
+            index: dict[str, frozenset[str]] = {}
+            for name in self.tables:
+                self._file_uses(index, name)
+            for idx in self.indexes.values():  # (also those of tables the catalog lacks)
+                for use in idx.uses:
+                    _add_to(index, use, idx.table)
+            self.uses_tables = index
+        elif relation:
+            self.uses_pending.add(relation)
+
+    def _file_uses(self, index: dict[str, frozenset[str]], relation: str) -> None:
+        uses = [use for idx in self.indexes_on(relation) for use in idx.uses]
+        t = self.tables.get(relation)
+        if t is not None:
+            uses += t.uses
+            for c in t.columns.values():
+                if c.uses:
+                    uses += c.uses
+            for con in t.constraints.values():
+                if con.uses:
+                    uses += con.uses
+        for use in uses:
+            _add_to(index, use, relation)
 
     def triggers_calling(self, function: str, qualified: str) -> list[tuple[Table, str]]:
         """(table, trigger name) of each trigger that executes function `qualified` (its bare
@@ -1015,9 +1083,10 @@ class Catalog:
 
     def start_indexes(self) -> None:
         """Build the indexes still None (`fk_sources`, `column_readers`, `source_readers`,
-        `trigger_tables`, `policy_readers`) from what the catalog holds: the replay calls this
-        before its first statement, so a history without a foreign key, a view, a trigger or
-        a policy does not fall back to scanning every table for each DROP or RENAME."""
+        `trigger_tables`, `policy_readers`, `uses_tables`) from what the catalog holds: the
+        replay calls this before its first statement, so a history without a foreign key, a
+        view, a trigger, a policy or an expression that calls a function does not fall back
+        to scanning every table for each DROP or RENAME."""
         if self.fk_sources is None:
             self.note_foreign_key("", None)
         if self.column_readers is None:
@@ -1028,6 +1097,8 @@ class Catalog:
             self.note_triggers(Table(""))
         if self.policy_readers is None:
             self.note_policies(Table(""))
+        if self.uses_tables is None:
+            self.note_uses("")
 
     def note_foreign_key(self, source: str, target: str | None) -> None:
         """Record that a foreign key on `source` points at `target` (the replay calls this for

@@ -637,6 +637,7 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     # exist: its own unnamed keys take their names first.
     for like in likes:
         _like_extras(catalog, t, like)
+    catalog.note_uses(name)  # its own, its parents', what LIKE copied, its indexes' uses
 
 
 def _create_foreign_table(catalog: Catalog, base: dict, migration_id: str) -> None:
@@ -1077,6 +1078,24 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             t.unlogged = False
         elif sub == "AT_SetUnLogged":
             t.unlogged = True
+    _note_uses_altered(catalog, name, stmt)
+
+
+#: ALTER TABLE subcommands that may give the partitions or inheritance children of the
+#: table uses (`Catalog.uses_tables`): a default, generation expression or CHECK reaching
+#: them, a partition attached with the parent's CHECKs and indexes.
+_USES_BELOW = frozenset({"AT_AddColumn", "AT_ColumnDefault", "AT_SetExpression",
+                         "AT_AddConstraint", "AT_AttachPartition"})
+
+
+def _note_uses_altered(catalog: Catalog, name: str, stmt: dict) -> None:
+    """What ALTER TABLE `name` (`stmt`) may have given a use files it under and its children
+    (`Catalog.note_uses`)."""
+    catalog.note_uses(name)
+    if (name in catalog.partition_parents or name in catalog.inheritance_parents) and any(
+            unwrap(cmd)[1].get("subtype") in _USES_BELOW for cmd in stmt.get("cmds") or ()):
+        for child in _children(catalog, name):
+            catalog.note_uses(child.name)
 
 
 def _alter_composite(catalog: Catalog, name: str, stmt: dict) -> None:
@@ -1597,6 +1616,7 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
         moved = replace(idx, table=new_name, name=f"{schema}.{idx.name.split('.', 1)[-1]}")
         catalog.indexes[moved.name] = moved
     _follow_parent_rename(catalog, name, new_name)
+    catalog.note_uses(new_name)  # (after its indexes: they are filed under it too)
     for stat in _statistics_on(catalog, name):  # on the table by oid; in their own schema
         catalog.statistics[stat] = new_name
     for other in catalog.views_reading(name):  # views follow (they refer to it by oid)
@@ -1888,6 +1908,8 @@ def _rename_schema(catalog: Catalog, old: str, new: str) -> None:
                         table=_in_schema(idx.table, old, new),
                         attached_to=idx.attached_to and _in_schema(idx.attached_to, old, new))
         catalog.indexes[moved.name] = moved
+        if moved.uses:
+            catalog.note_uses(moved.table)
     for type_name in _schema_types(catalog, old):
         _move_type(catalog, _spellings(type_name, _in_schema(type_name, old, new)))
     for sequence in sorted(s for s in catalog.sequences if s.startswith(prefix)):
@@ -2201,6 +2223,8 @@ def _create_index(catalog: Catalog, stmt: dict) -> None:
         return
     if (stmt.get("relation") or {}).get("inh"):  # not ON ONLY: every partition gets one
         catalog.indexes[idx.name] = idx
+        if idx.uses:  # (its partitions' parts have none: `_partition_index`)
+            catalog.note_uses(idx.table)
         for part in catalog.direct_partitions(idx.table):
             _partition_index(catalog, part, idx)
         return
@@ -2208,6 +2232,8 @@ def _create_index(catalog: Catalog, stmt: dict) -> None:
     # attached (ALTER INDEX ... ATTACH PARTITION); a later partition gets its part, but only
     # that ALTER INDEX makes it valid (checked on the server).
     catalog.indexes[idx.name] = replace(idx, valid=not catalog.direct_partitions(idx.table))
+    if idx.uses:
+        catalog.note_uses(idx.table)
 
 
 def _partition_index(catalog: Catalog, part: str, parent: Index,
@@ -2567,6 +2593,7 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
         catalog.note_sources(view)
         _read_query(catalog, view, stmt.get("query"), views)
     view.columns = columns
+    catalog.note_uses(name)
 
 
 def _read_query(catalog: Catalog, view: Table, query: object,
@@ -2615,6 +2642,7 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
         _read_query(catalog, table, stmt.get("query"), views)
     if kind == "matview":
         table.columns = _query_columns(catalog, stmt.get("query"), strings(into.get("colNames")))
+    catalog.note_uses(name)
 
 
 def _create_schema(catalog: Catalog, stmt: dict, migration_id: str,
@@ -2673,7 +2701,7 @@ def apply_statement(catalog: Catalog, tree: dict, migration_id: str = "",
     and whose catalog is then let go (a down check's)."""
     if catalog.fk_sources is None or catalog.column_readers is None or \
             catalog.source_readers is None or catalog.trigger_tables is None or \
-            catalog.policy_readers is None:
+            catalog.policy_readers is None or catalog.uses_tables is None:
         catalog.start_indexes()
     try:
         _apply(catalog, tree, migration_id, views, view_reads)
