@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -520,8 +521,21 @@ def test_sigkill_mid_nontransactional_migration_is_interrupted(pg_db: str,
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
 
+    # The dead runner's backend still sleeps: from the server a runner that died and one that
+    # lost only its lock connection look the same, so the run is not yet called interrupted.
+    during = lockwise(pg_db, "status", str(migrations))
+    assert during.returncode == 0 and "002  running" in during.stdout, during
+    assert "one that died records nothing" in during.stdout
+    query(pg_db, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
+                 "WHERE query LIKE 'SELECT pg_sleep(30)%'")
+    sleeping = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'"
+    for _ in range(300):
+        if query(pg_db, sleeping) == [(0,)]:
+            break
+        time.sleep(0.1)
+
     status = lockwise(pg_db, "status", str(migrations))
-    assert status.returncode == 1
+    assert status.returncode == 1, status
     line = status.stdout.splitlines()[1]
     assert line.split()[:2] == ["002", "interrupted"]
     assert "1 statement(s) completed" in line
