@@ -65,6 +65,21 @@ def wait_for_query(dsn: str, pattern: str, proc: subprocess.Popen) -> None:
                     f"a query like {pattern!r}")
 
 
+def cancel_orphaned(dsn: str, pattern: str) -> None:
+    """Cancel the backends running a query matching `pattern` that a SIGKILLed runner left
+    behind, and wait until they are gone: until then `status` shows such a run as running (the
+    server cannot tell a dead runner from one that lost only its lock connection)."""
+    import time
+
+    query(dsn, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE %s "
+               "AND pid <> pg_backend_pid()", (pattern,))
+    deadline = time.monotonic() + 60
+    while query(dsn, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s "
+                     "AND pid <> pg_backend_pid()", (pattern,))[0][0]:
+        assert time.monotonic() < deadline, f"a query like {pattern!r} outlived its cancel"
+        time.sleep(0.1)
+
+
 #: A statement of a migration that waits until the test lets it go (`kill_while_waiting`).
 WAIT_FOR_TEST = "SELECT pg_advisory_xact_lock(4242)"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
 from executor_helpers import (
+    cancel_orphaned,
     history,
     lockwise,
     popen,
@@ -526,13 +526,7 @@ def test_sigkill_mid_nontransactional_migration_is_interrupted(pg_db: str,
     during = lockwise(pg_db, "status", str(migrations))
     assert during.returncode == 0 and "002  running" in during.stdout, during
     assert "one that died records nothing" in during.stdout
-    query(pg_db, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
-                 "WHERE query LIKE 'SELECT pg_sleep(30)%'")
-    sleeping = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'"
-    for _ in range(300):
-        if query(pg_db, sleeping) == [(0,)]:
-            break
-        time.sleep(0.1)
+    cancel_orphaned(pg_db, "SELECT pg_sleep(30)%")
 
     status = lockwise(pg_db, "status", str(migrations))
     assert status.returncode == 1, status
