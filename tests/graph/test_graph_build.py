@@ -50,6 +50,15 @@ def test_a_check_or_default_naming_a_table_is_no_fk_target(tmp_path: Path) -> No
     assert "fk-target" not in graph.edges[("1_users", "3_more")]
 
 
+def fails(conn: object, sql: str, error: type[Exception]) -> bool:
+    """Whether running `sql` on `conn` (autocommit) fails with `error`."""
+    try:
+        conn.execute(sql)  # type: ignore[attr-defined]
+    except error:
+        return True
+    return False
+
+
 #: (setup, drop, whether PostgreSQL refuses the drop): `_refused_drops`' cases.
 REFUSED_DROPS = [
     ("CREATE TABLE t (id serial, v int);", "DROP SEQUENCE t_id_seq;", True),
@@ -170,12 +179,8 @@ def test_the_refused_drops_fail_on_postgres_exactly_where_the_graph_says(pg_db: 
             conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public; "
                          "DROP SCHEMA IF EXISTS app, apple CASCADE")
             conn.execute(setup)
-            try:
-                conn.execute(drop)
-                failed = False
-            except psycopg.errors.DependentObjectsStillExist:
-                failed = True
-            assert failed == refused, (setup, drop)
+            assert fails(conn, drop, psycopg.errors.DependentObjectsStillExist) == refused, \
+                (setup, drop)
 
 
 #: (setup, drop, a later use, whether the use fails): the sequences a column owns go with
@@ -224,16 +229,11 @@ def test_the_owned_sequence_uses_fail_on_postgres_exactly_where_the_graph_says(
     import psycopg
 
     with psycopg.connect(pg_db, autocommit=True) as conn:
-        for setup, drop, use, fails in OWNED_SEQUENCE_USES:
+        for setup, drop, use, failing in OWNED_SEQUENCE_USES:
             conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
             conn.execute(setup)
             conn.execute(drop)
-            try:
-                conn.execute(use)
-                failed = False
-            except psycopg.errors.UndefinedTable:
-                failed = True
-            assert failed == fails, (setup, drop, use)
+            assert fails(conn, use, psycopg.errors.UndefinedTable) == failing, (setup, drop, use)
 
 
 @pytest.mark.postgres
