@@ -71,7 +71,7 @@ SQL_TEXT: dict[str, object] = {
     "policies_dropped_sql": 'DROP POLICY "Own" ON "App"."User";',
     "callers_dropped_sql": 'ALTER TABLE "App"."User" ALTER COLUMN "Region" DROP DEFAULT;',
     "policies_dropped_text": "Own on App.User",
-    "plain_type_text": "bigint", "row_key_sql": '("Id", "user")',
+    "plain_type_text": "bigint", "bigint_type_sql": "bigint", "row_key_sql": '("Id", "user")',
     "row_key_columns_sql": '"Id", "user"', "statement_head_sql": 'UPDATE "App"."User" SET a = 1',
     "backfill_value_sql": "gen_random_uuid()", "check_sql": "VALUE > 0",
     "syntax_instead": "instead of MERGE: INSERT ... ON CONFLICT\n-- instead of MERGE ... "

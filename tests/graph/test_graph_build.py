@@ -50,6 +50,15 @@ def test_a_check_or_default_naming_a_table_is_no_fk_target(tmp_path: Path) -> No
     assert "fk-target" not in graph.edges[("1_users", "3_more")]
 
 
+def fails(conn: object, sql: str, error: type[Exception]) -> bool:
+    """Whether running `sql` on `conn` (autocommit) fails with `error`."""
+    try:
+        conn.execute(sql)  # type: ignore[attr-defined]
+    except error:
+        return True
+    return False
+
+
 #: (setup, drop, whether PostgreSQL refuses the drop): `_refused_drops`' cases.
 REFUSED_DROPS = [
     ("CREATE TABLE t (id serial, v int);", "DROP SEQUENCE t_id_seq;", True),
@@ -142,6 +151,11 @@ REFUSED_DROPS = [
      "DROP TABLE t;", False),
     ("CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY);"
      "CREATE TABLE c (LIKE t INCLUDING ALL);", "DROP TABLE t;", False),
+    # a sequence attached by OWNED BY goes with its table too
+    ("CREATE TABLE t (id int); CREATE SEQUENCE s OWNED BY t.id; "
+     "CREATE TABLE c (n int DEFAULT nextval('s'));", "DROP TABLE t;", True),
+    ("CREATE TABLE t (id int); CREATE SEQUENCE s OWNED BY t.id; "
+     "CREATE TABLE c (n int DEFAULT nextval('s'));", "DROP TABLE t, c;", False),
 ]
 
 
@@ -165,12 +179,61 @@ def test_the_refused_drops_fail_on_postgres_exactly_where_the_graph_says(pg_db: 
             conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public; "
                          "DROP SCHEMA IF EXISTS app, apple CASCADE")
             conn.execute(setup)
-            try:
-                conn.execute(drop)
-                failed = False
-            except psycopg.errors.DependentObjectsStillExist:
-                failed = True
-            assert failed == refused, (setup, drop)
+            assert fails(conn, drop, psycopg.errors.DependentObjectsStillExist) == refused, \
+                (setup, drop)
+
+
+#: (setup, drop, a later use, whether the use fails): the sequences a column owns go with
+#: the column or its table, OWNED BY ones as a serial's and an identity's.
+OWNED_SEQUENCE_USES = [
+    ("CREATE TABLE t (id int, v int); CREATE SEQUENCE s OWNED BY t.id;", "DROP TABLE t;",
+     "SELECT nextval('s');", True),
+    ("CREATE TABLE t (id int, v int); CREATE SEQUENCE s; ALTER SEQUENCE s OWNED BY t.id;",
+     "ALTER TABLE t DROP COLUMN id;", "ALTER SEQUENCE s RESTART;", True),
+    ("CREATE TABLE t (id serial, v int);", "DROP TABLE t;", "SELECT setval('t_id_seq', 5);",
+     True),
+    ("CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY, v int);",
+     "ALTER TABLE t DROP COLUMN id;", "ALTER SEQUENCE t_id_seq RESTART;", True),
+    ("CREATE SEQUENCE s; DROP SEQUENCE s;", "SELECT 1;", "ALTER SEQUENCE s RESTART;", True),
+    # another column's, one given away (OWNED BY NONE), IF EXISTS, created again
+    ("CREATE TABLE t (id int, v int); CREATE SEQUENCE s OWNED BY t.v;",
+     "ALTER TABLE t DROP COLUMN id;", "SELECT nextval('s');", False),
+    ("CREATE TABLE t (id int, v int); CREATE SEQUENCE s OWNED BY t.id; "
+     "ALTER SEQUENCE s OWNED BY NONE;", "DROP TABLE t;", "SELECT nextval('s');", False),
+    ("CREATE TABLE t (id int, v int); CREATE SEQUENCE s OWNED BY t.id;", "DROP TABLE t;",
+     "ALTER SEQUENCE IF EXISTS s RESTART;", False),
+    ("CREATE TABLE t (id int, v int); CREATE SEQUENCE s OWNED BY t.id;",
+     "DROP TABLE t; CREATE SEQUENCE s;", "SELECT nextval('s');", False),
+    # a copy (LIKE ... INCLUDING DEFAULTS) draws from its source's serial sequence: dropping
+    # the copy leaves it
+    ("CREATE TABLE t (id serial); CREATE TABLE c (LIKE t INCLUDING DEFAULTS);",
+     "DROP TABLE c;", "SELECT nextval('t_id_seq');", False),
+]
+
+
+@pytest.mark.parametrize(("setup", "drop", "use", "fails"), OWNED_SEQUENCE_USES)
+def test_a_sequence_used_after_its_owner_was_dropped_is_missing(
+        tmp_path: Path, setup: str, drop: str, use: str, fails: bool) -> None:
+    graph = build_graph(history(tmp_path, ("1_t.sql", setup + "\n"),
+                                ("2_drop.sql", drop + "\n"), ("3_use.sql", use + "\n")))
+    missing = [c for c in graph.conflicts if c.kind == "missing-object"]
+    assert bool(missing) == fails, graph.conflicts
+    if fails:
+        assert missing[0].object.startswith("sequence:public.")
+        assert missing[0].locations[-1].migration == "3_use"
+
+
+@pytest.mark.postgres
+def test_the_owned_sequence_uses_fail_on_postgres_exactly_where_the_graph_says(
+        pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for setup, drop, use, failing in OWNED_SEQUENCE_USES:
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            conn.execute(setup)
+            conn.execute(drop)
+            assert fails(conn, use, psycopg.errors.UndefinedTable) == failing, (setup, drop, use)
 
 
 @pytest.mark.postgres

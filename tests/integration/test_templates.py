@@ -48,9 +48,43 @@ def test_substitute_mode_parses_and_reports_original_text() -> None:
     "SELECT '{{1,2},{3,4}}'::int[];",  # a 2-D array literal
     "SELECT '{{1,2}}'::int[];",
     "SELECT '{}'::int[];",
+    "INSERT INTO notes (tags) VALUES ('{{happy}}');",  # a 2-D text array of one element
+    "INSERT INTO notes (tags) VALUES ('{{happy,sad}}'), ('{{\"a b\",NULL}}');",
+    "SELECT '{{x1,y2}}'::text[], E'{{a}}'::text[];",
 ])
 def test_array_literals_are_not_placeholders(text: str) -> None:
     assert find_placeholders(text) == []
+
+
+@pytest.mark.postgres
+def test_the_array_literals_are_arrays_on_postgres(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for literal, dims in (("{{happy}}", "[1:1][1:1]"), ("{{happy,sad}}", "[1:1][1:2]"),
+                              ('{{"a b",NULL}}', "[1:1][1:2]"), ("{{x1,y2}}", "[1:1][1:2]")):
+            assert conn.execute("SELECT array_dims(%s::text[])",
+                                (literal,)).fetchone() == (dims,)
+
+
+@pytest.mark.parametrize(("text", "placeholder"), [
+    # in a string, what no array literal is: spaces inside the braces, a Go field or
+    # variable, a Jinja filter, call or attribute, a trim marker
+    ("SELECT '{{ name }}';", "{{ name }}"),
+    ("SELECT '{{.Name}}';", "{{.Name}}"),
+    ("SELECT '{{$name}}';", "{{$name}}"),
+    ("SELECT '{{name|upper}}';", "{{name|upper}}"),
+    ("SELECT '{{ var(\"x\") }}';", '{{ var("x") }}'),
+    ("SELECT '{{user.name}}';", "{{user.name}}"),
+    ("SELECT '{{-name-}}';", "{{-name-}}"),
+    # not the whole string: no array literal
+    ("SELECT nextval('{{schema}}.notes_id_seq');", "{{schema}}"),
+    ("SELECT '{{name}} and more';", "{{name}}"),
+    ("CREATE TABLE {{name}} (id int);", "{{name}}"),
+])
+def test_placeholders_in_strings_are_told_from_array_literals(text: str,
+                                                              placeholder: str) -> None:
+    assert [p.text for p in find_placeholders(text)] == [placeholder]
 
 
 def test_jinja_and_shell_placeholders() -> None:

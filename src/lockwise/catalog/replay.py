@@ -397,6 +397,26 @@ def column_identity_sequence(table: str, col: Column) -> str:
     return col.identity_sequence or owned_sequence(table, col.name)
 
 
+def owned_sequences(catalog: Catalog, table: str, columns: Iterable[str] | None = None
+                    ) -> list[str]:
+    """The sequences of `table`'s serial and identity columns (of `columns` only, if given),
+    and those attached to them by OWNED BY: they go with the column or table, and change
+    with the identity. Each as the catalog recorded it (an identity's keeps its name across a
+    rename of the table; one the catalog did not record, as PostgreSQL names it:
+    `owned_sequence`). A partition's identity draws from its parent's sequence: it has none
+    of its own (checked on the server)."""
+    known = catalog.tables.get(table)
+    if known is None:
+        return []
+    wanted = None if columns is None else set(columns)
+    chosen = [col for col in known.columns.values() if wanted is None or col.name in wanted]
+    serial = [] if known.partition_of else [
+        column_identity_sequence(table, col) if col.identity else col.default_sequence or ""
+        for col in chosen
+        if col.identity or (col.default == "nextval()" and col.default_sequence)]
+    return serial + [sequence for col in chosen for sequence in col.owns]
+
+
 def owned_sequence(table: str, column: str) -> str:
     """The sequence a serial or identity column of `table` (qualified) makes: `table_column_seq`
     in the table's schema (PostgreSQL numbers it, `_seq1`, in the rare case that is taken)."""
@@ -686,9 +706,12 @@ def _check_below(catalog: Catalog, t: Table, con: Constraint) -> None:
 
 def _copy_column(col: Column) -> Column:
     """A copy of `col` for another table (a partition, a child, a LIKE or typed table): the
-    sequences `col` owns stay its own."""
+    sequences `col` owns stay its own, a serial's too: the copy's default draws from it
+    (dropping the copy leaves it, checked on the server)."""
     copy = Column(**{f: getattr(col, f) for f in col.__slots__})
     copy.owns = ()
+    if copy.default == "nextval()":
+        copy.default = "default"
     return copy
 
 

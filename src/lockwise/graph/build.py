@@ -23,7 +23,7 @@ from lockwise.catalog.replay import (
     column_identity_sequence,
     do_block_reshapes,
     follows_exactly,
-    owned_sequence,
+    owned_sequences,
     reads_view_reads,
     tables_reached,
 )
@@ -801,18 +801,12 @@ class _Builder:
                           for t, c in catalog.columns_drawing_from(name)]
             return users
         if what == "table":
-            # The sequences its serial and identity columns own go with it: refused while
-            # another table's default draws from one (a copy made by LIKE ... INCLUDING
-            # DEFAULTS does).
-            table = catalog.tables.get(name)
-            owned = [column_identity_sequence(name, col) if col.identity
-                     else owned_sequence(name, c)
-                     for c, col in (table.columns.items() if table else ())
-                     if col.identity or col.default_sequence == owned_sequence(name, c)]
+            # The sequences its columns own go with it: refused while another table's
+            # default draws from one (a copy made by LIKE ... INCLUDING DEFAULTS does).
             return [column("the default of column", t, c, "drop or change that default "
                            "first, or the table with CASCADE")
-                    for seq in owned for t, c in catalog.columns_drawing_from(seq)
-                    if t not in dropped]
+                    for seq in owned_sequences(catalog, name)
+                    for t, c in catalog.columns_drawing_from(seq) if t not in dropped]
         if what == "type":
             return [_User(f"typed table {t}", "is of it", at(f"table:{t}"),
                           "drop the table first, or the type with CASCADE, which drops it")
@@ -903,7 +897,15 @@ class _Builder:
                 self.full_tables.discard(c[6:])
                 self.views.pop(c[6:], None)
         for action in effect.actions:
-            if action.kind == "rename_table":
+            if action.kind in ("drop_table", "drop_column"):
+                # The sequences the table or column owns go with it (the effect model names
+                # the relation and the column only).
+                table, column = action.facts.get("table", ""), action.facts.get("column")
+                owner = table if column is None else f"{table}.{column}"
+                for seq in owned_sequences(self.catalog, table,
+                                           None if column is None else (column,)):
+                    self.dropped[f"sequence:{seq}"] = (loc, f"dropped with {owner}")
+            elif action.kind == "rename_table":
                 old = action.facts.get("table", "")
                 self._rename_relation(old, f"{old.split('.', 1)[0]}."
                                            f"{action.facts.get('new_name', '')}")

@@ -195,6 +195,8 @@ def gone_routines(tree: dict, gone: Callable[[str], bool]) -> list[str]:
 
     if kind == "CreateTrigStmt" and (names := strings(body.get("funcname"))):
         note(f"function:{object_name(names)}")
+    elif kind == "AlterSeqStmt" and not body.get("missing_ok"):
+        note(f"sequence:{range_var(body.get('sequence'))[0]}")
     builtin = builtin_functions()
     stack: list[object] = [tree]
     while stack:

@@ -32,7 +32,7 @@ MODES = ("substitute", "skip", "error")
 
 #: `{{ ... }}` on one line, without braces inside: Go templates and Jinja expressions. The inner
 #: text must contain a letter, `.` or `$`, so a PostgreSQL 2-D array literal like '{{1,2}}' is
-#: not taken for a placeholder.
+#: not taken for a placeholder (nor one of `_ARRAY_LITERAL`, such as '{{happy}}').
 _VALUE = lazy_compile(r"\{\{-?[^{}\n]*?[A-Za-z_.$][^{}\n]*?-?\}\}|\$\{[A-Za-z_][^{}\n]*\}")
 #: Jinja statements and comments, and Go template actions (`{{ if .x }}`, `{{ end }}`, tern's
 #: `{{ template "shared/v1.sql" . }}`, which includes another file's SQL): control flow or
@@ -40,6 +40,12 @@ _VALUE = lazy_compile(r"\{\{-?[^{}\n]*?[A-Za-z_.$][^{}\n]*?-?\}\}|\$\{[A-Za-z_][
 _CONTROL = lazy_compile(r"\{%-?.*?-?%\}|\{#.*?#\}|\{\{-?\s*(?:if|else|end|range|with|define|block|"
                         r"template|break|continue)\b[^{}\n]*?-?\}\}", re.DOTALL)
 _QUICK = ("{{", "{%", "{#", "${")
+#: A `{{ ... }}` that is a whole string constant and reads as a PostgreSQL array literal of
+#: two dimensions (`'{{happy}}'`, `'{{a,b}}'`): no space right inside the braces, no trim
+#: marker, and no `.`, `$`, `|` or parentheses (Go fields and variables, Jinja attributes,
+#: filters and calls). A Jinja `'{{name}}'` reads so too: left as the string it is, it
+#: lints as one (taken for a placeholder, an array would be skipped or refused).
+_ARRAY_LITERAL = lazy_compile(r"'\{\{[^\s{}.$|()'-](?:[^{}.$|()']*[^\s{}.$|()'])?\}\}'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,8 @@ def find_placeholders(text: str) -> list[Placeholder]:
         return []
     found = [Placeholder(m.start(), m.end(), m.group(0), True) for m in _CONTROL.finditer(text)]
     for m in _VALUE.finditer(text):
+        if _ARRAY_LITERAL.fullmatch(text, m.start() - 1, m.end() + 1):
+            continue
         if not any(p.start < m.end() and m.start() < p.end for p in found):
             found.append(Placeholder(m.start(), m.end(), m.group(0), False))
     return sorted(found, key=lambda p: p.start)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from lockwise.catalog.model import Callers, Catalog, Table
 from lockwise.catalog.replay import column_identity_sequence
+from lockwise.catalog.replay import owned_sequences as catalog_owned_sequences
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
 from lockwise.effects.locks import strongest
@@ -120,22 +121,8 @@ def table_facts(b: Builder, table: str, qualified: bool) -> dict:
 
 
 def owned_sequences(b: Builder, table: str, columns: Iterable[str] | None = None) -> list[str]:
-    """The sequences of `table`'s serial and identity columns (of `columns` only, if given),
-    and those attached to them by OWNED BY: they go with the column or table, and change
-    with the identity. Each as the catalog recorded it (an identity's keeps its name across a
-    rename of the table; one the catalog did not record, as PostgreSQL names it:
-    `owned_sequence`). A partition's identity draws from its parent's sequence: it has none
-    of its own (checked on the server)."""
-    known = b.ctx.catalog.tables.get(table)
-    if known is None:
-        return []
-    wanted = None if columns is None else set(columns)
-    chosen = [col for col in known.columns.values() if wanted is None or col.name in wanted]
-    serial = [] if known.partition_of else [
-        column_identity_sequence(table, col) if col.identity else col.default_sequence or ""
-        for col in chosen
-        if col.identity or (col.default == "nextval()" and col.default_sequence)]
-    return serial + [sequence for col in chosen for sequence in col.owns]
+    """The sequences that go with `table` or its `columns` (`replay.owned_sequences`)."""
+    return catalog_owned_sequences(b.ctx.catalog, table, columns)
 
 
 def drop_defaults_drawing(b: Builder, sequence: str, besides: str = "") -> None:

@@ -74,8 +74,11 @@ def column_def_facts(b: Builder, table: str, col: dict) -> dict:
                    "serial": tname in SERIAL_TYPES, "not_null": False, "has_default": False,
                    "default_volatile": False, "volatile_functions": (), "identity": False,
                    "generated_stored": False, "virtual_allowed": False, "primary_key": False,
-                   "unique": False, "references": None, "check": False}
+                   "unique": False, "references": None, "check": False,
+                   "references_narrow_key": False, "bigint_type_sql": "bigint"}
     generated = False
+    reference: dict | None = None
+    identity_when = ""
     for item in col.get("constraints") or ():
         _, con = unwrap(item)
         contype = con.get("contype")
@@ -90,6 +93,7 @@ def column_def_facts(b: Builder, table: str, col: dict) -> dict:
         elif contype == "CONSTR_IDENTITY":
             facts["identity"] = True
             facts["not_null"] = True
+            identity_when = con.get("generated_when", "")
         elif contype == "CONSTR_GENERATED":
             # PostgreSQL 18 records 's' (STORED) or 'v' (VIRTUAL, its default when neither
             # is written); older grammars only have STORED and leave the field out.
@@ -103,6 +107,7 @@ def column_def_facts(b: Builder, table: str, col: dict) -> dict:
             facts["unique"] = True
         elif contype == "CONSTR_FOREIGN":
             facts["references"] = range_var(con.get("pktable"))[0]
+            reference = con
         elif contype == "CONSTR_CHECK":
             facts["check"] = True
     if facts["serial"]:
@@ -117,7 +122,29 @@ def column_def_facts(b: Builder, table: str, col: dict) -> dict:
                              or facts["references"]
                              or re.search(r"(?:^|_)id$", name, re.IGNORECASE)
                              or name.endswith("Id"))  # camelCase, e.g. "teamId"
+    if facts["key_like"] and tname in NARROW_KEY_TYPES:
+        if reference is not None:
+            facts["references_narrow_key"] = references_narrow_key(
+                b.ctx.catalog, facts["references"], strings(reference.get("pk_attrs")), 0)
+        elif facts["serial"] or facts["identity"]:
+            # A generated id stays one: a bigint identity (the SQL-standard serial).
+            facts["bigint_type_sql"] = \
+                f"bigint GENERATED {'ALWAYS' if identity_when == 'a' else 'BY DEFAULT'} AS IDENTITY"
     return facts
+
+
+#: The key types that run out of values first (`prefer-bigint`), a serial's as written.
+NARROW_KEY_TYPES = frozenset({"int4", "int2", "serial", "smallserial"})
+
+
+def references_narrow_key(catalog: Catalog, table: str, ref_columns: list[str],
+                          position: int) -> bool:
+    """Whether the key column at `position` of those a foreign key references in `table`
+    (`ref_columns`, or its primary key when none are written) is a known int4 or int2: a
+    reference to it as bigint buys nothing until that key is widened itself."""
+    columns = ref_columns or catalog.primary_key(table)
+    known = catalog.column(table, columns[position]) if position < len(columns) else None
+    return known is not None and known.type_name in ("int4", "int2") and not known.array
 
 
 def _domain_default_facts(catalog: Catalog, facts: dict) -> None:

@@ -32,7 +32,12 @@ from lockwise.effects.postgres.builder import (
     stored_reads,
     table_facts,
 )
-from lockwise.effects.postgres.columns import column_def_facts, define_column
+from lockwise.effects.postgres.columns import (
+    NARROW_KEY_TYPES,
+    column_def_facts,
+    define_column,
+    references_narrow_key,
+)
 from lockwise.effects.postgres.misc import lock_sequence_owner
 from lockwise.parse.quoting import relation_sql
 
@@ -68,10 +73,16 @@ def create_table(b: Builder, stmt: dict) -> None:
     b.creates.add(f"table:{table}")
     parent, default_facts = _lock_parents(b, stmt, table, qualified)
     columns = []
+    keys = _table_foreign_keys(stmt)
     for elt in stmt.get("tableElts") or ():
         kind, body = unwrap(elt)
         if kind == "ColumnDef":
             facts = column_def_facts(b, table, body)
+            if facts["column"] in keys and facts["type"] in NARROW_KEY_TYPES:
+                con, position = keys[facts["column"]]
+                facts["references_narrow_key"] = references_narrow_key(
+                    b.ctx.catalog, range_var(con.get("pktable"))[0],
+                    strings(con.get("pk_attrs")), position)
             columns.append(facts["column"])
             b.creates.add(f"column:{table}.{facts['column']}")
             define_column(b, table, facts, in_create_table=True, table_is_new=True)
@@ -90,6 +101,15 @@ def create_table(b: Builder, stmt: dict) -> None:
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
           partition_of=parent, partitioned=bool(stmt.get("partspec")),
           unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
+
+
+def _table_foreign_keys(stmt: dict) -> dict[str, tuple[dict, int]]:
+    """The columns of a CREATE TABLE's table-level foreign keys: each its constraint and its
+    position in the key."""
+    return {column: (body, position)
+            for kind, body in map(unwrap, stmt.get("tableElts") or ())
+            if kind == "Constraint" and body.get("contype") == "CONSTR_FOREIGN"
+            for position, column in enumerate(strings(body.get("fk_attrs")))}
 
 
 def _constraints_written(stmt: dict) -> Iterator[dict]:
