@@ -407,3 +407,27 @@ def test_control_characters_in_sql_keep_junit_well_formed(tmp_path: Path) -> Non
     root = ET.fromstring(out)  # raises on an invalid character
     assert "a\\x01b\\x1b[31m" in "".join(root.itertext())
     assert root.get("failures") == "1"
+
+
+def test_sarif_describes_rules_for_the_runs_dialect(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A MySQL run (here chosen in lockwise.toml) describes each rule with the MySQL why and
+    fix that the text report gives, tagged for MySQL, not with the PostgreSQL texts."""
+    from lockwise.rules.loader import load_rules
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lockwise.toml").write_text('dialect = "mysql"\n', encoding="utf-8")
+    (tmp_path / "001_drop.sql").write_text("DROP TABLE orders;\n", encoding="utf-8")
+    doc = json.loads(lint("001_drop.sql", "--no-cache", "-f", "sarif").stdout)
+    assert not list(_validator().iter_errors(doc))
+    (drop,) = [r for r in load_rules(()) if r.id == "drop-table"]
+    assert drop.why_mysql and drop.why_mysql != drop.why
+    run = doc["runs"][0]
+    (result,) = run["results"]
+    descriptor = run["tool"]["driver"]["rules"][result["ruleIndex"]]
+    assert descriptor["id"] == "drop-table"
+    assert descriptor["fullDescription"]["text"] == " ".join(drop.why_mysql.split())
+    assert drop.why_mysql in descriptor["help"]["markdown"]
+    assert "ACCESS EXCLUSIVE" not in json.dumps(descriptor)
+    assert "mysql" in descriptor["properties"]["tags"]
+    assert "postgresql" not in descriptor["properties"]["tags"]
