@@ -352,7 +352,8 @@ def lint(
         from lockwise.report.ci_common import render_ci
 
         typer.echo(render_ci(output_format.value, reports, rule_index(options).rules,
-                             fail_on=threshold, conflicts=conflicts, thresholds=thresholds))
+                             fail_on=threshold, conflicts=conflicts, thresholds=thresholds,
+                             dialect=options.dialect))
     elif output_format is OutputFormat.json:
         from lockwise.report.json_report import json_with_conflicts
 
