@@ -431,3 +431,25 @@ def test_sarif_describes_rules_for_the_runs_dialect(tmp_path: Path,
     assert "ACCESS EXCLUSIVE" not in json.dumps(descriptor)
     assert "mysql" in descriptor["properties"]["tags"]
     assert "postgresql" not in descriptor["properties"]["tags"]
+
+
+def test_sarif_conflict_points_at_the_other_migration_as_a_related_location(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A conflict between two migrations is a result of the later one; the earlier one's file
+    was only named in the message. It is a relatedLocation, at its statement's line."""
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "db"
+    db.mkdir()
+    (db / "001_sessions.sql").write_text("CREATE TABLE legacy_sessions (id bigint);\n")
+    (db / "002_drop.sql").write_text("-- not used any more\n\nDROP TABLE legacy_sessions;\n")
+    (db / "003_backfill.sql").write_text("INSERT INTO legacy_sessions VALUES (1);\n")
+    doc = json.loads(lint("db", "--no-cache", "-f", "sarif").stdout)
+    assert not list(_validator().iter_errors(doc))
+    (result,) = [r for r in doc["runs"][0]["results"] if r["ruleId"] == "missing-object"]
+    (location,) = result["locations"]
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == "db/003_backfill.sql"
+    (related,) = result["relatedLocations"]
+    place = related["physicalLocation"]
+    assert place["artifactLocation"] == {"uri": "db/002_drop.sql", "uriBaseId": "%SRCROOT%"}
+    assert place["region"]["startLine"] == 3
+    assert "002_drop" in related["message"]["text"]
