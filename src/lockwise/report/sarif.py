@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from lockwise import __version__
-from lockwise.core.types import MigrationReport, Safety
+from lockwise.core.types import Finding, MigrationReport, Safety, Span
 from lockwise.report.ci_common import (
     display_path,
     finding_text,
@@ -98,6 +98,28 @@ def _artifact_location(path: str) -> dict:
     return {"uri": quote(path, safe="/-._~!$&'()*+,;=@"), "uriBaseId": "%SRCROOT%"}
 
 
+def _region(span: Span) -> dict:
+    return {"startLine": span.line, "startColumn": span.column, "endLine": span.end_line,
+            # SARIF's endColumn is exclusive; lockwise spans end on the last character.
+            "endColumn": span.end_column + 1}
+
+
+def _related_locations(f: Finding) -> list[dict]:
+    """The other migrations a finding involves (a conflict's), as SARIF relatedLocations:
+    those whose file is in the working tree; one only in REF (`main:db/...`, from --base)
+    stays named in the message alone, as no viewer could open it."""
+    out: list[dict] = []
+    for place in f.related:
+        if not place.path.is_file():
+            continue
+        location: dict = {"artifactLocation": _artifact_location(display_path(place.path))}
+        if place.span is not None:
+            location["region"] = _region(place.span)
+        out.append({"id": len(out), "physicalLocation": location,
+                    "message": {"text": f"{place.migration}, also in this conflict"}})
+    return out
+
+
 def render_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule], *,
                  fail_on: Safety, thresholds: Thresholds | None = None,
                  dialect: str = "postgresql") -> str:
@@ -115,12 +137,7 @@ def render_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule], *,
         f = item.finding
         location: dict = {"artifactLocation": _artifact_location(display_path(f.path))}
         if f.span is not None:
-            location["region"] = {
-                "startLine": f.span.line, "startColumn": f.span.column,
-                "endLine": f.span.end_line,
-                # SARIF's endColumn is exclusive; lockwise spans end on the last character.
-                "endColumn": f.span.end_column + 1,
-            }
+            location["region"] = _region(f.span)
         text = finding_text(f)
         result = {
             "ruleId": f.rule,
@@ -131,6 +148,9 @@ def render_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule], *,
             "partialFingerprints": {"lockwiseFinding/v1": fingerprint(item)},
             "properties": {"safety": f.safety.label, "migration": item.migration.migration.id},
         }
+        related = _related_locations(f)
+        if related:
+            result["relatedLocations"] = related
         if f.rule in index:
             result["ruleIndex"] = index[f.rule]
         results.append(result)
