@@ -655,3 +655,29 @@ def test_paths_are_shown_relative_to_the_working_directory(
     assert "1_a.sql" in result.stdout, result.output
     assert str(tmp_path) not in result.stdout
     assert "db/m/1_a.sql" in result.stdout
+
+
+_MYSQL_HISTORY = {"1_users.sql": "CREATE TABLE users (id INT PRIMARY KEY, email VARCHAR(100));\n",
+                  "2_email.sql": "ALTER TABLE users ADD INDEX users_email (email);\n"}
+
+
+@pytest.mark.parametrize("command", [
+    ["graph"], ["verify"], ["apply", "--dsn", "postgresql://nobody@127.0.0.1:9/none"],
+    ["status", "--dsn", "postgresql://nobody@127.0.0.1:9/none"]])
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_postgresql_only_commands_refuse_a_configured_mysql_dialect(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str],
+        dialect: str) -> None:
+    """`dialect = "mysql"` in lockwise.toml was ignored: graph replayed the MySQL history as
+    PostgreSQL (a table `public.users`), verify ran it on PostgreSQL and reported MySQL's ADD
+    INDEX as a failed migration. They work on PostgreSQL only: they say so, exit 2."""
+    for name, sql in _MYSQL_HISTORY.items():
+        (tmp_path / name).write_text(sql)
+    (tmp_path / "lockwise.toml").write_text(f'dialect = "{dialect}"\n')
+    monkeypatch.chdir(tmp_path)
+    result = run(*command)
+    assert result.exit_code == 2, result.output
+    assert f"{command[0]} works on PostgreSQL migrations only" in result.stderr
+    assert f'dialect = "{dialect}"' in result.stderr and "lockwise.toml" in result.stderr
+    assert f"lockwise lint --dialect {dialect}" in result.stderr
+    assert "Traceback" not in result.output

@@ -682,3 +682,16 @@ def test_lint_base_reports_each_conflict_with_refs_migrations_once(
          ["db/migrations/003_y.sql", "main:db/migrations/004_bigint.sql"]),
     ]
     assert result.exit_code == 1
+
+
+def test_sarif_relates_no_file_that_is_only_in_ref(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other side of a conflict with REF is a file of REF (`main:db/...`), not of the
+    working tree: SARIF names it in the message only, as no viewer could open it."""
+    monkeypatch.chdir(make_repo(tmp_path, "non-commuting"))
+    result = CliRunner().invoke(app, ["lint", ".", "--base", "main", "-f", "sarif",
+                                      "--no-cache"])
+    (found,) = [r for r in json.loads(result.stdout)["runs"][0]["results"]
+                if r["ruleId"] == "non-commuting"]
+    assert "main:db/migrations/002_balance_bigint.sql:1:1" in found["message"]["text"]
+    assert "relatedLocations" not in found

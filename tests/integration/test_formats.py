@@ -407,3 +407,49 @@ def test_control_characters_in_sql_keep_junit_well_formed(tmp_path: Path) -> Non
     root = ET.fromstring(out)  # raises on an invalid character
     assert "a\\x01b\\x1b[31m" in "".join(root.itertext())
     assert root.get("failures") == "1"
+
+
+def test_sarif_describes_rules_for_the_runs_dialect(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A MySQL run (here chosen in lockwise.toml) describes each rule with the MySQL why and
+    fix that the text report gives, tagged for MySQL, not with the PostgreSQL texts."""
+    from lockwise.rules.loader import load_rules
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lockwise.toml").write_text('dialect = "mysql"\n', encoding="utf-8")
+    (tmp_path / "001_drop.sql").write_text("DROP TABLE orders;\n", encoding="utf-8")
+    doc = json.loads(lint("001_drop.sql", "--no-cache", "-f", "sarif").stdout)
+    assert not list(_validator().iter_errors(doc))
+    (drop,) = [r for r in load_rules(()) if r.id == "drop-table"]
+    assert drop.why_mysql and drop.why_mysql != drop.why
+    run = doc["runs"][0]
+    (result,) = run["results"]
+    descriptor = run["tool"]["driver"]["rules"][result["ruleIndex"]]
+    assert descriptor["id"] == "drop-table"
+    assert descriptor["fullDescription"]["text"] == " ".join(drop.why_mysql.split())
+    assert drop.why_mysql in descriptor["help"]["markdown"]
+    assert "ACCESS EXCLUSIVE" not in json.dumps(descriptor)
+    assert "mysql" in descriptor["properties"]["tags"]
+    assert "postgresql" not in descriptor["properties"]["tags"]
+
+
+def test_sarif_conflict_points_at_the_other_migration_as_a_related_location(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A conflict between two migrations is a result of the later one; the earlier one's file
+    was only named in the message. It is a relatedLocation, at its statement's line."""
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "db"
+    db.mkdir()
+    (db / "001_sessions.sql").write_text("CREATE TABLE legacy_sessions (id bigint);\n")
+    (db / "002_drop.sql").write_text("-- not used any more\n\nDROP TABLE legacy_sessions;\n")
+    (db / "003_backfill.sql").write_text("INSERT INTO legacy_sessions VALUES (1);\n")
+    doc = json.loads(lint("db", "--no-cache", "-f", "sarif").stdout)
+    assert not list(_validator().iter_errors(doc))
+    (result,) = [r for r in doc["runs"][0]["results"] if r["ruleId"] == "missing-object"]
+    (location,) = result["locations"]
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == "db/003_backfill.sql"
+    (related,) = result["relatedLocations"]
+    place = related["physicalLocation"]
+    assert place["artifactLocation"] == {"uri": "db/002_drop.sql", "uriBaseId": "%SRCROOT%"}
+    assert place["region"]["startLine"] == 3
+    assert "002_drop" in related["message"]["text"]

@@ -115,6 +115,32 @@ class SqlDialect(str, Enum):
 DialectOption = Annotated[SqlDialect, typer.Option(help="SQL dialect of the migrations.")]
 
 
+#: What `lockwise lint` offers a MySQL/MariaDB history that a PostgreSQL-only command refuses.
+LINT_CHECKS_MYSQL = ("checks them statement by statement, with the metadata locks each ALTER "
+                     "takes and the ALGORITHM= / LOCK= clauses that avoid them")
+
+
+def require_postgresql(ctx: typer.Context, cfg: "Config", why: str, *,
+                       dialect: SqlDialect = SqlDialect.postgresql,
+                       lint_gives: str = LINT_CHECKS_MYSQL) -> None:
+    """Exit 2 unless the command's dialect (its --dialect, else the config's `dialect`) is
+    PostgreSQL: the command works on PostgreSQL only (`why`), and a MySQL file read as
+    PostgreSQL is misjudged (MySQL's `ADD INDEX name (col)` reads as a column named `index`).
+    The message names where the dialect was set and what `lint` does instead."""
+    from lockwise.config import given, setting
+
+    chosen = SqlDialect(setting(ctx, cfg, "dialect", dialect))
+    if chosen is SqlDialect.postgresql:
+        return
+    source = f"--dialect {chosen.value}" if given(ctx, "dialect") else \
+        f'dialect = "{chosen.value}" in {cfg.path}'
+    name = "MySQL" if chosen is SqlDialect.mysql else "MariaDB"
+    typer.echo(f"lockwise: error: {ctx.info_name} works on PostgreSQL migrations only "
+               f"({why}), and {source} says these are {name} migrations; "
+               f"`lockwise lint --dialect {chosen.value} PATH` {lint_gives}", err=True)
+    raise typer.Exit(EXIT_INPUT)
+
+
 def _max_lock_seconds(value: float | None) -> float | None:
     from lockwise.core.numbers import MAX_SECONDS, number_in
 
@@ -352,7 +378,8 @@ def lint(
         from lockwise.report.ci_common import render_ci
 
         typer.echo(render_ci(output_format.value, reports, rule_index(options).rules,
-                             fail_on=threshold, conflicts=conflicts, thresholds=thresholds))
+                             fail_on=threshold, conflicts=conflicts, thresholds=thresholds,
+                             dialect=options.dialect))
     elif output_format is OutputFormat.json:
         from lockwise.report.json_report import json_with_conflicts
 

@@ -22,6 +22,7 @@ from lockwise.cli.app import (
     app,
     command_config,
     fail_input,
+    require_postgresql,
 )
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.parse.source import InputError
@@ -84,6 +85,8 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     from lockwise.executor.runner import ExecOptions
 
     cfg = command_config(config_file)
+    # The runner, its history table and its gate are PostgreSQL's.
+    require_postgresql(ctx, cfg, "it runs them on PostgreSQL through psycopg")
     path = setting(ctx, cfg, "path", path)
     layout = setting(ctx, cfg, "layout", layout)
     resolved = resolve_dsn(dsn)

@@ -11,7 +11,6 @@ import typer
 from lockwise.cli.app import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
-    EXIT_INPUT,
     ConfigOption,
     DialectOption,
     LayoutOption,
@@ -21,6 +20,7 @@ from lockwise.cli.app import (
     app,
     command_config,
     fail_input,
+    require_postgresql,
 )
 from lockwise.parse.source import InputError
 
@@ -63,16 +63,11 @@ def fix(
     from lockwise.lint import LintOptions, history_starts
 
     cfg = command_config(config_file)
-    dialect = SqlDialect(setting(ctx, cfg, "dialect", dialect))
-    if dialect is not SqlDialect.postgresql:
-        # Its rewrites are PostgreSQL's (CONCURRENTLY, SET LOCAL lock_timeout, NOT VALID):
-        # a MySQL file read as PostgreSQL came back with SQL MySQL refuses.
-        typer.echo(f"lockwise: error: fix rewrites PostgreSQL migrations only; for "
-                   f"{'MySQL' if dialect is SqlDialect.mysql else 'MariaDB'} migrations, "
-                   f"`lockwise lint --dialect {dialect.value} PATH` gives each finding's safe "
-                   f"alternative (ALGORITHM= / LOCK= clauses, gh-ost, batched statements)",
-                   err=True)
-        raise typer.Exit(EXIT_INPUT)
+    # A MySQL file read as PostgreSQL came back with SQL MySQL refuses.
+    require_postgresql(ctx, cfg, "its rewrites are PostgreSQL's: CONCURRENTLY, SET LOCAL "
+                       "lock_timeout, NOT VALID", dialect=dialect,
+                       lint_gives="gives each finding's safe alternative (ALGORITHM= / LOCK= "
+                                  "clauses, gh-ost, batched statements)")
     layout = setting(ctx, cfg, "layout", layout)
     pg_version = setting(ctx, cfg, "pg_version", pg_version)
     # What lint would report is what fix rewrites: the same rules, read the same way.

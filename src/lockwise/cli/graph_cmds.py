@@ -19,6 +19,7 @@ from lockwise.cli.app import (
     app,
     command_config,
     fail_input,
+    require_postgresql,
 )
 from lockwise.parse.source import InputError
 
@@ -64,6 +65,7 @@ def graph(
     from lockwise.graph.render import RENDERERS
 
     cfg = command_config(config_file)
+    require_postgresql(ctx, cfg, "it replays them on a model of PostgreSQL's catalog")
     path = setting(ctx, cfg, "path", path)
     layout = setting(ctx, cfg, "layout", layout)
     pg_version = setting(ctx, cfg, "pg_version", pg_version)

@@ -17,6 +17,7 @@ from lockwise.cli.app import (
     app,
     command_config,
     fail_input,
+    require_postgresql,
 )
 from lockwise.parse.source import InputError
 
@@ -69,6 +70,7 @@ def verify(
         raise typer.BadParameter("--seed writes rows: it cannot be used with --preflight",
                                  param_hint="--seed")
     cfg = command_config(config_file)
+    require_postgresql(ctx, cfg, "it runs them on a scratch PostgreSQL server")
     path = setting(ctx, cfg, "path", path)
     layout = setting(ctx, cfg, "layout", layout)
     try:

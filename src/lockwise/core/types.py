@@ -214,6 +214,17 @@ class Effect:
 
 
 @pickled_by_fields
+@dataclass(frozen=True, slots=True)
+class RelatedLocation:
+    """Another place a finding involves: the other migration of a conflict between
+    migrations, its file and, when known, where its statement starts."""
+
+    migration: str
+    path: Path
+    span: Span | None = None
+
+
+@pickled_by_fields
 @dataclass(slots=True, unsafe_hash=True)
 class Finding:
     """A rule's judgement on a statement (or a whole migration)."""
@@ -227,6 +238,8 @@ class Finding:
     instead: str = ""
     statement_index: int | None = None
     title: str = ""
+    #: The other places it involves (a conflict's other migrations).
+    related: tuple[RelatedLocation, ...] = ()
 
 
 @pickled_by_fields

@@ -143,15 +143,16 @@ CI_FORMATS = ("sarif", "github", "markdown", "junit", "gitlab")
 
 def render_ci(name: str, reports: Sequence[MigrationReport], rules: Sequence, *,
               fail_on: Safety, conflicts: Sequence[Conflict] = (),
-              thresholds: Thresholds | None = None) -> str:
+              thresholds: Thresholds | None = None, dialect: str = "postgresql") -> str:
     """Render one of CI_FORMATS, conflicts between migrations included; the format modules
     are imported only when used. `thresholds`: each migration's own --fail-on (per-path
-    overrides), `fail_on` for all when None."""
+    overrides), `fail_on` for all when None; `dialect`: the run's, which words the rules."""
     reports = with_conflicts(reports, conflicts)
     if name == "sarif":
         from lockwise.report.sarif import render_sarif
 
-        return render_sarif(reports, rules, fail_on=fail_on, thresholds=thresholds)
+        return render_sarif(reports, rules, fail_on=fail_on, thresholds=thresholds,
+                            dialect=dialect)
     if name == "github":
         from lockwise.report.github import render_github
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from lockwise import __version__
-from lockwise.core.types import MigrationReport, Safety
+from lockwise.core.types import Finding, MigrationReport, Safety, Span
 from lockwise.report.ci_common import (
     display_path,
     finding_text,
@@ -35,24 +35,31 @@ def _generic(template: str) -> str:
     return re.sub(r"\{(\w+)\}", r"<\1>", template)
 
 
-def _rule_descriptor(rule: Rule, fail_on: Safety) -> dict:
-    help_text = _generic(rule.instead)
+def _tags(dialect: str, *tags: str) -> list[str]:
+    """A descriptor's tags: the database the run judged for first, each tag once (SARIF
+    wants them unique; MySQL rules carry their own "mysql" tag)."""
+    return list(dict.fromkeys((dialect, "migration", *tags)))
+
+
+def _rule_descriptor(rule: Rule, fail_on: Safety, dialect: str) -> dict:
+    """The rule as the run's `dialect` words it: the why and fix its findings carry."""
+    why = rule.why_for(dialect)
+    help_text = _generic(rule.instead_for(None, dialect))
     return {
         "id": rule.id,
         "name": "".join(part.capitalize() for part in rule.id.split("-")),
         "shortDescription": {"text": rule.title},
-        "fullDescription": {"text": " ".join(rule.why.split())},
+        "fullDescription": {"text": " ".join(why.split())},
         "help": {"text": help_text,
-                 "markdown": f"**{rule.title}**\n\n{rule.why}\n\nInstead:\n\n```sql\n"
+                 "markdown": f"**{rule.title}**\n\n{why}\n\nInstead:\n\n```sql\n"
                              f"{help_text}\n```"},
         "helpUri": RULE_DOCS_URL.format(id=rule.id),
         "defaultConfiguration": {"level": level(rule.safety, fail_on, info="note")},
-        "properties": {"safety": rule.safety.label, "tags": ["postgresql", "migration",
-                                                             *rule.tags]},
+        "properties": {"safety": rule.safety.label, "tags": _tags(dialect, *rule.tags)},
     }
 
 
-def _conflict_descriptor(kind: str, fail_on: Safety) -> dict:
+def _conflict_descriptor(kind: str, fail_on: Safety, dialect: str) -> dict:
     """A conflict between migrations, described like a rule (docs/graph.md explains them)."""
     from lockwise.graph.model import CONFLICT_NEXT_STEPS, CONFLICT_SAFETY, CONFLICT_TITLES
 
@@ -73,8 +80,7 @@ def _conflict_descriptor(kind: str, fail_on: Safety) -> dict:
                              "what to do."},
         "helpUri": REPOSITORY_URL + "/blob/main/docs/graph.md#conflicts",
         "defaultConfiguration": {"level": level(safety, fail_on, info="note")},
-        "properties": {"safety": safety.label, "tags": ["postgresql", "migration",
-                                                        "conflict"]},
+        "properties": {"safety": safety.label, "tags": _tags(dialect, "conflict")},
     }
 
 
@@ -92,27 +98,46 @@ def _artifact_location(path: str) -> dict:
     return {"uri": quote(path, safe="/-._~!$&'()*+,;=@"), "uriBaseId": "%SRCROOT%"}
 
 
+def _region(span: Span) -> dict:
+    return {"startLine": span.line, "startColumn": span.column, "endLine": span.end_line,
+            # SARIF's endColumn is exclusive; lockwise spans end on the last character.
+            "endColumn": span.end_column + 1}
+
+
+def _related_locations(f: Finding) -> list[dict]:
+    """The other migrations a finding involves (a conflict's), as SARIF relatedLocations:
+    those whose file is in the working tree; one only in REF (`main:db/...`, from --base)
+    stays named in the message alone, as no viewer could open it."""
+    out: list[dict] = []
+    for place in f.related:
+        if not place.path.is_file():
+            continue
+        location: dict = {"artifactLocation": _artifact_location(display_path(place.path))}
+        if place.span is not None:
+            location["region"] = _region(place.span)
+        out.append({"id": len(out), "physicalLocation": location,
+                    "message": {"text": f"{place.migration}, also in this conflict"}})
+    return out
+
+
 def render_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule], *,
-                 fail_on: Safety, thresholds: Thresholds | None = None) -> str:
+                 fail_on: Safety, thresholds: Thresholds | None = None,
+                 dialect: str = "postgresql") -> str:
+    """The SARIF log of the reports; `rules` are described as `dialect` words them."""
     from lockwise.graph.model import CONFLICT_TITLES
 
     ordered = sorted(rules, key=lambda r: r.id)
-    descriptors = [_rule_descriptor(r, fail_on) for r in ordered]
+    descriptors = [_rule_descriptor(r, fail_on, dialect) for r in ordered]
     kinds = sorted({f.rule for r in reports for f in r.findings
                     if f.rule in CONFLICT_TITLES} - {r.id for r in ordered})
-    descriptors += [_conflict_descriptor(kind, fail_on) for kind in kinds]
+    descriptors += [_conflict_descriptor(kind, fail_on, dialect) for kind in kinds]
     index = {d["id"]: i for i, d in enumerate(descriptors)}
     results = []
     for item in located_findings(reports):
         f = item.finding
         location: dict = {"artifactLocation": _artifact_location(display_path(f.path))}
         if f.span is not None:
-            location["region"] = {
-                "startLine": f.span.line, "startColumn": f.span.column,
-                "endLine": f.span.end_line,
-                # SARIF's endColumn is exclusive; lockwise spans end on the last character.
-                "endColumn": f.span.end_column + 1,
-            }
+            location["region"] = _region(f.span)
         text = finding_text(f)
         result = {
             "ruleId": f.rule,
@@ -123,6 +148,9 @@ def render_sarif(reports: Sequence[MigrationReport], rules: Sequence[Rule], *,
             "partialFingerprints": {"lockwiseFinding/v1": fingerprint(item)},
             "properties": {"safety": f.safety.label, "migration": item.migration.migration.id},
         }
+        related = _related_locations(f)
+        if related:
+            result["relatedLocations"] = related
         if f.rule in index:
             result["ruleIndex"] = index[f.rule]
         results.append(result)

@@ -28,8 +28,12 @@ def attach_conflicts(reports: Sequence[MigrationReport], conflicts: Sequence[Con
         return list(reports)
     from dataclasses import replace
 
-    from lockwise.core.types import Migration, Span
-    from lockwise.graph.model import CONFLICT_TITLES
+    from lockwise.core.types import Migration, RelatedLocation, Span
+    from lockwise.graph.model import CONFLICT_TITLES, Location
+
+    def span(loc: Location) -> Span | None:
+        column = loc.column or 1
+        return Span(loc.line, column, loc.line, column) if loc.line is not None else None
 
     out = list(reports)
     by_path: dict[str, int] = {}
@@ -47,13 +51,14 @@ def attach_conflicts(reports: Sequence[MigrationReport], conflicts: Sequence[Con
                 Migration(version=at.migration, name="", path=Path(at.path), up_sql=""),
                 statements=[], findings=[], safety=Safety.SAFE, reason=c.explanation))
         title = CONFLICT_TITLES.get(c.kind, c.kind)
-        span = Span(at.line, at.column or 1, at.line, at.column or 1) \
-            if at.line is not None else None
-        others = "; ".join(loc.text() for loc in c.locations if loc is not at)
-        message = f"{c.explanation} (also: {others})" if others else c.explanation
+        others = [loc for loc in c.locations if loc is not at]
+        also = "; ".join(loc.text() for loc in others)
+        message = f"{c.explanation} (also: {also})" if also else c.explanation
         extra.setdefault(by_path[at.path], []).append(Finding(
-            rule=c.kind, safety=c.safety, message=message, path=Path(at.path), span=span,
-            why=title, title=title))
+            rule=c.kind, safety=c.safety, message=message, path=Path(at.path), span=span(at),
+            why=title, title=title,
+            related=tuple(RelatedLocation(loc.migration, Path(loc.path), span(loc))
+                          for loc in others)))
     for i, found in extra.items():
         r = out[i]
         out[i] = replace(r, findings=[*r.findings, *found],
