@@ -68,7 +68,9 @@ def wait_for_query(dsn: str, pattern: str, proc: subprocess.Popen) -> None:
 def cancel_orphaned(dsn: str, pattern: str) -> None:
     """Cancel the backends running a query matching `pattern` that a SIGKILLed runner left
     behind, and wait until they are gone: until then `status` shows such a run as running (the
-    server cannot tell a dead runner from one that lost only its lock connection)."""
+    server cannot tell a dead runner from one that lost only its lock connection). The backend
+    may have ended already: it checks for its client every second, so whether `status` still
+    sees it right after the kill depends on the machine's load."""
     import time
 
     query(dsn, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE %s "

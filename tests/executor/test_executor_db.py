@@ -521,11 +521,8 @@ def test_sigkill_mid_nontransactional_migration_is_interrupted(pg_db: str,
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
 
-    # The dead runner's backend still sleeps: from the server a runner that died and one that
-    # lost only its lock connection look the same, so the run is not yet called interrupted.
-    during = lockwise(pg_db, "status", str(migrations))
-    assert during.returncode == 0 and "002  running" in during.stdout, during
-    assert "one that died records nothing" in during.stdout
+    # Until the dead runner's backend notices (client_connection_check_interval, 1s) the run
+    # shows as running (test_executor_attacks covers that); once it has ended, interrupted.
     cancel_orphaned(pg_db, "SELECT pg_sleep(30)%")
 
     status = lockwise(pg_db, "status", str(migrations))

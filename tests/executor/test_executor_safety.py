@@ -111,9 +111,7 @@ def test_sigkill_during_nontransactional_rollback_is_interrupted(pg_db: str,
     wait_for_query(pg_db, "SELECT pg_sleep(30)%", proc)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
-    during = lockwise(pg_db, "status", str(migrations))
-    assert during.returncode == 0 and "002  running" in during.stdout, during
-    cancel_orphaned(pg_db, "SELECT pg_sleep(30)%")
+    cancel_orphaned(pg_db, "SELECT pg_sleep(30)%")  # if it has not noticed its client died
     status = lockwise(pg_db, "status", str(migrations))
     assert status.returncode == 1, status
     assert "002  interrupted" in status.stdout and "1 statement(s) completed" in status.stdout
