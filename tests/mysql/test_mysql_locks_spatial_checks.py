@@ -131,6 +131,24 @@ def test_index_visibility_is_metadata_only(sql: str, dialect: str) -> None:
     assert not statement.findings and not statement.effect.rewrites
 
 
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE accounts ALTER INDEX accounts_n VISIBLE, ALGORITHM=INPLACE",
+    "ALTER TABLE accounts ALTER INDEX accounts_n INVISIBLE, ALGORITHM=INPLACE, LOCK=NONE",
+    "ALTER TABLE accounts ALTER COLUMN n DROP DEFAULT, ALGORITHM=INPLACE",
+    "ALTER TABLE accounts ALTER COLUMN n SET DEFAULT 1, ALGORITHM=INPLACE",
+])
+def test_algorithm_inplace_on_a_metadata_change_rebuilds_nothing(sql: str) -> None:
+    """MySQL's in-place path for an index's visibility (the manual's "Invisible Indexes":
+    "fast, in-place operations") or a column's default changes the data dictionary
+    only, as its instant path does: ALGORITHM=INPLACE costs no rebuild there, and
+    mysql-inplace-instead-of-instant said it rebuilt the table."""
+    (statement,) = lint(sql + ";")
+    summary = facts(statement, "mysql_alter_table")
+    assert (summary["algorithm"], summary["rebuilds_table"]) == ("INPLACE", False)
+    assert not summary["instant_without_clause"]
+    assert not statement.findings and not statement.effect.rewrites
+
+
 @pytest.mark.parametrize(("version", "virtual", "stored"), [
     ("8.0.28", ("INSTANT", False), ("INPLACE", True)),
     ("8.4", ("INSTANT", False), ("INSTANT", False)),
