@@ -918,10 +918,12 @@ class _Builder:
         clauses = _clauses(sql)
         flavour, version = self.session.flavour, self.session.version
         base = self.table_facts(table)
-        # MySQL rebuilds for an ALGORITHM=INPLACE what it would change instantly without it
-        instant_without_clause = clauses.algorithm == "INPLACE" and flavour == "mysql" and \
+        instant = clauses.algorithm == "INPLACE" and flavour == "mysql" and \
             all(p.algorithm == "INSTANT" for p in self.plan(table, operations)[1])
         operations, plans, note = self.plan(table, operations, clauses.algorithm)
+        # MySQL rebuilds for an ALGORITHM=INPLACE what it would change instantly without it,
+        # unless its in-place path is metadata only too (an index's visibility, a default)
+        instant_without_clause = instant and any(p.rebuilds for p in plans)
         if clauses.algorithm == "COPY":
             plans = _copied(plans, operations, flavour)
         self.foreign_key_index_dropped(base, table, operations)
