@@ -17,6 +17,7 @@ from test_mysql_lock_tables_session import UNDER_LOCK_TABLES
 from test_mysql_partition_key_type import CASES as PARTITION_KEY_TYPE
 from test_mysql_partition_key_type import SETUP as PARTITION_KEY_TYPE_SETUP
 from test_mysql_partition_unique_key import CASES as PARTITION_UNIQUE_KEY
+from test_mysql_partition_unique_key import CREATE_CASES as PARTITION_UNIQUE_KEY_CREATE
 from test_mysql_partition_unique_key import SETUP as PARTITION_UNIQUE_KEY_SETUP
 
 from lockwise.catalog.model import Catalog
@@ -938,3 +939,12 @@ def test_a_partitioning_a_unique_key_lacks_is_refused(mariadb, statement: str,
     drops = "DROP TABLE IF EXISTS ev, ev2, ev3;"
     _refused_as_lockwise_says(mariadb, drops + PARTITION_UNIQUE_KEY_SETUP, drops, statement,
                               refused, 1503, "mysql-partition-unique-key")
+
+
+@pytest.mark.parametrize(("statement", "refused"), PARTITION_UNIQUE_KEY_CREATE)
+def test_a_created_table_a_unique_key_of_which_lacks_a_partition_column_is_refused(
+        mariadb, statement: str, refused: bool) -> None:
+    """The same for a CREATE TABLE's own keys, inline on a column or not."""
+    drops = "DROP TABLE IF EXISTS pc;"
+    _refused_as_lockwise_says(mariadb, drops, drops, statement, refused, 1503,
+                              "mysql-partition-unique-key")

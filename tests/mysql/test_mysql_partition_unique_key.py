@@ -42,3 +42,43 @@ def test_a_partitioning_a_unique_key_lacks_is_refused(sql: str, refused: bool,
                               LintOptions(dialect=dialect))
     found = [f.rule for f in reports[1].all_findings]
     assert found == (["mysql-partition-unique-key"] if refused else ["mysql-table-copy"])
+
+
+_RANGE_D = ("PARTITION BY RANGE COLUMNS (d) (PARTITION p0 VALUES LESS THAN ('2024-01-01'), "
+            "PARTITION pmax VALUES LESS THAN (MAXVALUE))")
+#: (CREATE TABLE, refused), as MariaDB 10.11 answers (error 1503 where True): the keys a
+#: CREATE TABLE declares, inline on a column or as a table element, named by CONSTRAINT or not.
+CREATE_CASES = [
+    (f"CREATE TABLE pc (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, d DATE NOT NULL) {_RANGE_D}",
+     True),
+    ("CREATE TABLE pc (id INT NOT NULL, d DATE NOT NULL, PRIMARY KEY (id)) "
+     "PARTITION BY HASH (YEAR(d)) PARTITIONS 4", True),
+    ("CREATE TABLE pc (id INT NOT NULL, d DATE NOT NULL, CONSTRAINT pc_pk PRIMARY KEY (id)) "
+     "PARTITION BY KEY (d) PARTITIONS 4", True),
+    ("CREATE TABLE pc (id INT NOT NULL, code INT NOT NULL UNIQUE) "
+     "PARTITION BY HASH (id) PARTITIONS 4", True),
+    ("CREATE TABLE pc (id INT NOT NULL, d DATE NOT NULL, e INT, PRIMARY KEY (id, d), "
+     f"UNIQUE KEY pc_e (e)) {_RANGE_D}", True),
+    ("CREATE TABLE pc (id INT NOT NULL, d DATE NOT NULL, e INT, PRIMARY KEY (id, d), "
+     f"CONSTRAINT pc_e UNIQUE (e, d)) {_RANGE_D}", False),
+    (f"CREATE TABLE pc (id INT NOT NULL, d DATE NOT NULL, PRIMARY KEY (id, d)) {_RANGE_D}",
+     False),
+    ("CREATE TABLE pc (id INT NOT NULL, d DATE NOT NULL, CONSTRAINT pc_pk PRIMARY KEY (d, id)) "
+     "PARTITION BY HASH (TO_DAYS(d)) PARTITIONS 4", False),
+    ("CREATE TABLE pc (id INT NOT NULL PRIMARY KEY, d DATE) PARTITION BY HASH (id) "
+     "PARTITIONS 4", False),
+    ("CREATE TABLE pc (id INT NOT NULL PRIMARY KEY, d DATE) PARTITION BY KEY () PARTITIONS 4",
+     False),
+    (f"CREATE TABLE pc (id INT NOT NULL, d DATE NOT NULL, KEY pc_id (id)) {_RANGE_D}", False),
+]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("sql", "refused"), CREATE_CASES)
+def test_a_created_table_partitioned_by_a_column_a_unique_key_lacks_is_refused(
+        sql: str, refused: bool, dialect: str) -> None:
+    """A CREATE TABLE is refused as the ALTER is (error 1503): it was not judged."""
+    (report,) = lint_migrations([migration_from_text(sql + ";", "1_create.sql")],
+                                LintOptions(dialect=dialect))
+    assert [f.rule for f in report.all_findings] == \
+        (["mysql-partition-unique-key"] if refused else [])
