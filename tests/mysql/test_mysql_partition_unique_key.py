@@ -82,3 +82,16 @@ def test_a_created_table_partitioned_by_a_column_a_unique_key_lacks_is_refused(
                                 LintOptions(dialect=dialect))
     assert [f.rule for f in report.all_findings] == \
         (["mysql-partition-unique-key"] if refused else [])
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_a_primary_key_named_by_constraint_is_the_tables_primary_key(dialect: str) -> None:
+    """`CONSTRAINT pk PRIMARY KEY (id)` was not recorded as the table's primary key: a later
+    PARTITION BY it lacks a column of went unreported."""
+    setup = ("CREATE TABLE ev (id BIGINT NOT NULL, created_at DATETIME NOT NULL, "
+             "CONSTRAINT ev_pk PRIMARY KEY (id));")
+    reports = lint_migrations([
+        migration_from_text(setup, "1_setup.sql"),
+        migration_from_text("ALTER TABLE ev PARTITION BY HASH (YEAR(created_at)) PARTITIONS 2;",
+                            "2_change.sql")], LintOptions(dialect=dialect))
+    assert [f.rule for f in reports[1].all_findings] == ["mysql-partition-unique-key"]

@@ -1578,6 +1578,9 @@ def _create_table(b: _Builder, expr) -> None:
                if (spatial or partitioning) and isinstance(part, exp.ColumnDef)}
     if partitioning and (refusal := partition_key_type_refused(partitioning, defined)):
         b.act("mysql_partition_key_type", {**base, **refusal})
+    elif partitioning and (refusal := _unique_key_without_partition_column(
+            partitioning, _created_table(expr, ""))):
+        b.act("mysql_partition_unique_key", {**base, **refusal})
     if partitioning and any(keys.foreign_key_of(part) for part in parts):
         # The ALTER's refusal (Builder.partitioned_foreign_key) holds at creation too: error
         # 1506, "Partitioned tables do not support FOREIGN KEY" (checked on MariaDB 10.11).
@@ -1995,6 +1998,48 @@ def _table_charset(expr) -> tuple[str | None, str | None]:
     return found.get("CharacterSetProperty"), found.get("CollateProperty")
 
 
+def _created_table(expr, migration_id: str) -> Table:
+    """The table a CREATE TABLE (a sqlglot tree) makes: its columns, primary key, indexes
+    and foreign keys, and how it is partitioned."""
+    from sqlglot import exp
+
+    table = Table(_table_name(expr.this),
+                  kind="partitioned" if expr.meta.get("partitioned") else "table",
+                  created_by=migration_id,
+                  partition_strategy=expr.meta.get("partitioned") or "",
+                  partition_key=expr.meta.get("partition_key") or ())
+    charset, collation = _table_charset(expr)
+    schema = expr.this if isinstance(expr.this, exp.Schema) else None
+    key: tuple[str, ...] = ()
+    for col in (schema.expressions if schema is not None else ()):
+        # `CONSTRAINT pk PRIMARY KEY (...)`: the name is the server's to drop (PRIMARY)
+        element = col.expressions[0] if isinstance(col, exp.Constraint) and col.expressions \
+            and isinstance(col.expressions[0], exp.PrimaryKey) else col
+        if isinstance(col, exp.ColumnDef):
+            column = _column(col)
+            column.charset = column.charset or charset
+            if column.type_name in _STRING_TYPES and column.charset == charset:
+                column.collation = column.collation or collation
+            table.columns[column.name] = column
+            if "PrimaryKeyColumnConstraint" in _constraint_kinds(col):
+                key = (column.name,)
+            if "UniqueColumnConstraint" in _constraint_kinds(col):
+                keys.record(table, "", (column.name,), True)
+        elif isinstance(element, exp.PrimaryKey):
+            key = tuple(_name(part.this if isinstance(part, exp.Ordered) else part)
+                        for part in element.expressions)
+        elif fulltext.is_fulltext(col):
+            fulltext.add_index(table, col)
+        elif index := keys.key_of(col):
+            keys.record(table, *index)
+    if key:  # the batched backfill walks it
+        table.constraints["PRIMARY"] = Constraint("PRIMARY", "primary", key)
+    for col in (schema.expressions if schema is not None else ()):
+        if foreign_key := keys.foreign_key_of(col):
+            keys.record_foreign_key(table, *foreign_key)
+    return table
+
+
 def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
                           session: MySQLSession) -> None:
     """Move the catalog past one MySQL statement."""
@@ -2003,37 +2048,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     expr = tree["sqlglot"]["expr"]
     if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
         name = _table_name(expr.this)
-        table = Table(name, kind="partitioned" if expr.meta.get("partitioned") else "table",
-                      created_by=migration_id,
-                      partition_strategy=expr.meta.get("partitioned") or "",
-                      partition_key=expr.meta.get("partition_key") or ())
-        charset, collation = _table_charset(expr)
-        schema = expr.this if isinstance(expr.this, exp.Schema) else None
-        key: tuple[str, ...] = ()
-        for col in (schema.expressions if schema is not None else ()):
-            if isinstance(col, exp.ColumnDef):
-                column = _column(col)
-                column.charset = column.charset or charset
-                if column.type_name in _STRING_TYPES and column.charset == charset:
-                    column.collation = column.collation or collation
-                table.columns[column.name] = column
-                if "PrimaryKeyColumnConstraint" in _constraint_kinds(col):
-                    key = (column.name,)
-                if "UniqueColumnConstraint" in _constraint_kinds(col):
-                    keys.record(table, "", (column.name,), True)
-            elif isinstance(col, exp.PrimaryKey):
-                key = tuple(_name(part.this if isinstance(part, exp.Ordered) else part)
-                            for part in col.expressions)
-            elif fulltext.is_fulltext(col):
-                fulltext.add_index(table, col)
-            elif index := keys.key_of(col):
-                keys.record(table, *index)
-        if key:  # the batched backfill walks it
-            table.constraints["PRIMARY"] = Constraint("PRIMARY", "primary", key)
-        for col in (schema.expressions if schema is not None else ()):
-            if foreign_key := keys.foreign_key_of(col):
-                keys.record_foreign_key(table, *foreign_key)
-        catalog.tables[name] = table
+        catalog.tables[name] = _created_table(expr, migration_id)
         session.new_tables.add(name)
         if expr.find(exp.TemporaryProperty) is not None:
             session.temporary_tables.add(name.split(".")[-1])
