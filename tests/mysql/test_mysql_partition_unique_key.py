@@ -95,3 +95,31 @@ def test_a_primary_key_named_by_constraint_is_the_tables_primary_key(dialect: st
         migration_from_text("ALTER TABLE ev PARTITION BY HASH (YEAR(created_at)) PARTITIONS 2;",
                             "2_change.sql")], LintOptions(dialect=dialect))
     assert [f.rule for f in reports[1].all_findings] == ["mysql-partition-unique-key"]
+
+
+def _finding(sql: str, setup: str = ""):
+    migrations = [migration_from_text(setup, "1_setup.sql")] if setup else []
+    reports = lint_migrations([*migrations, migration_from_text(sql, "2_change.sql")],
+                              LintOptions(dialect="mysql"))
+    (finding,) = reports[-1].all_findings
+    return finding
+
+
+@pytest.mark.parametrize(("sql", "setup", "error", "fix"), [
+    ("ALTER TABLE ev2 PARTITION BY HASH (id) PARTITIONS 2;", SETUP, "A UNIQUE INDEX must",
+     "ALTER TABLE ev2 DROP INDEX ev2_e, ADD UNIQUE INDEX ev2_e (e, id);"),
+    ("ALTER TABLE ev PARTITION BY HASH (YEAR(created_at)) PARTITIONS 2;", SETUP,
+     "A PRIMARY KEY must",
+     "ALTER TABLE ev DROP PRIMARY KEY, ADD PRIMARY KEY (id, created_at);"),
+    (CREATE_CASES[4][0] + ";", "", "A UNIQUE INDEX must", "UNIQUE KEY pc_e (e, d)"),
+    (CREATE_CASES[0][0] + ";", "", "A PRIMARY KEY must", "PRIMARY KEY (id, d)"),
+])
+def test_the_message_quotes_the_server_and_the_fix_changes_the_key_that_lacks(
+        sql: str, setup: str, error: str, fix: str) -> None:
+    """The server names a UNIQUE INDEX so (MariaDB 10.11's message; it said "A UNIQUE must"),
+    and the fix rebuilt the primary key for a UNIQUE index, and wrote an ALTER for a CREATE
+    TABLE."""
+    finding = _finding(sql, setup)
+    assert error in finding.message
+    assert fix in finding.instead
+    assert ("ALTER TABLE" in finding.instead) == sql.startswith("ALTER")
