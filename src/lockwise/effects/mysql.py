@@ -588,32 +588,41 @@ def partition_key_type_refused(partitioning: str, columns: dict[str, Column]
     return None
 
 
-def _unique_key_without_partition_column(partitioning: str, table: Table
-                                         ) -> dict[str, str] | None:
+def _unique_key_without_partition_column(partitioning: str, table: Table,
+                                         table_sql: str = "") -> dict[str, str] | None:
     """The facts of a PARTITION BY (in `partitioning`) that a unique key of `table`, its
     primary key first, lacks a column of: refused, error 1503 (MySQL manual, "Partitioning
     Keys, Primary Keys, and Unique Keys", 26.6.1: "every unique key on the table must use
     every column in the table's partitioning expression"; checked on MariaDB 10.11). None
     when every one has them all, or the partitioning names none (KEY ()); a column prefix
-    of the key counts as its column (not judged)."""
+    of the key counts as its column (not judged). `table_sql`: the table as an ALTER TABLE
+    names it, whose fix is an ALTER; none for a CREATE TABLE, whose fix is its own key."""
     from lockwise.parse.mysql import partition_key
 
     names = partition_key(partitioning)
     if not names:
         return None
     primary = table.constraints.get("PRIMARY")
-    unique = ([("PRIMARY KEY", primary.columns)] if primary is not None else []) + [
-        (f"UNIQUE INDEX {name}", columns) for name, (columns, is_unique) in table.keys.items()
-        if is_unique]
-    for key, columns in unique:
+    unique = ([("", primary.columns)] if primary is not None else []) + [
+        (name, columns) for name, (columns, is_unique) in table.keys.items() if is_unique]
+    for name, columns in unique:
         held = {column.lower() for column in columns}
-        missing = [name for name in names if name not in held]
-        if missing:
-            kind = key.split(" INDEX ")[0] if key.startswith("UNIQUE") else key
-            return {"unique_key": key, "missing_columns": ", ".join(missing),
-                    "key_columns": ", ".join(columns),
-                    "server_error": f"A {kind} must include all columns in the table's "
-                                    f"partitioning function"}
+        missing = [column for column in names if column not in held]
+        if not missing:
+            continue
+        kind = "UNIQUE INDEX" if name else "PRIMARY KEY"
+        key = f"{kind} ({', '.join(quote_mysql_ident(c) for c in (*columns, *missing))})"
+        if name:
+            key = key.replace(" (", f" {quote_mysql_ident(name)} (", 1)
+        drop = f"DROP INDEX {quote_mysql_ident(name)}" if name else "DROP PRIMARY KEY"
+        fix = (f"ALTER TABLE {quote_mysql_qualified(table_sql)} {drop}, ADD {key};  -- a "
+               f"rebuild or a copy of the whole table" if table_sql else
+               f"-- in the CREATE TABLE, in place of the key it declares:\n"
+               f"{key.replace('UNIQUE INDEX', 'UNIQUE KEY')}")
+        return {"unique_key": f"{kind} {name}".strip(), "missing_columns": ", ".join(missing),
+                "key_columns": ", ".join(columns), "key_fix_sql": fix,
+                "server_error": f"A {kind} must include all columns in the table's "
+                                f"partitioning function"}
     return None
 
 
@@ -935,7 +944,8 @@ class _Builder:
                 any(op == "repartition" for op, _ in operations):
             if refusal := partition_key_type_refused(sql, known.columns):
                 self.act("mysql_partition_key_type", {**base, **refusal})
-            elif refusal := _unique_key_without_partition_column(sql, known):
+            elif refusal := _unique_key_without_partition_column(sql, known,
+                                                                 base["table_sql"]):
                 self.act("mysql_partition_unique_key", {**base, **refusal})
         first = len(self.actions)  # the statement summary goes before its operations
         for (operation, extra), p in zip(operations, plans, strict=True):
