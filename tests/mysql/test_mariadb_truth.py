@@ -106,6 +106,8 @@ CASES = {
                        "REFERENCES t (id)",
     "drop_foreign_key": "ALTER TABLE child DROP FOREIGN KEY child_t_fk",
     "add_check_constraint": "ALTER TABLE t ADD CONSTRAINT t_m_pos CHECK (m > 0)",
+    # a new column's own CHECK: MariaDB adds it instantly (MySQL copies, test_mysql_model.py)
+    "add_column_with_check": "ALTER TABLE t ADD COLUMN x INT CHECK (x > 0)",
     "drop_check_constraint": "ALTER TABLE t DROP CONSTRAINT t_n_pos",
     "convert_character_set": "ALTER TABLE t CONVERT TO CHARACTER SET latin1",
     "set_default_charset": "ALTER TABLE t CHARACTER SET = latin1",
