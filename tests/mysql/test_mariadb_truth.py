@@ -950,3 +950,21 @@ def test_a_created_table_a_unique_key_of_which_lacks_a_partition_column_is_refus
     drops = "DROP TABLE IF EXISTS pc;"
     _refused_as_lockwise_says(mariadb, drops, drops, statement, refused, 1503,
                               "mysql-partition-unique-key")
+
+
+def test_the_rename_table_view_alternative_runs_and_keeps_both_names_working(mariadb) -> None:
+    """rename-table's MySQL alternative: the view under the new name takes writes, and the
+    later RENAME TABLE swaps the table in under that name (checked on MariaDB 10.11)."""
+    setup = "DROP VIEW IF EXISTS `my orders`; DROP TABLE IF EXISTS `order`, `my orders`;" \
+            "CREATE TABLE `order` (id INT PRIMARY KEY, a INT);"
+    (finding,) = [f for f in _lint(setup.split(";", 2)[2], "RENAME TABLE `order` TO "
+                                   "`my orders`;", "mysql") if f.rule == "rename-table"]
+    first, _, later = finding.instead.partition("\n")
+    swap = later.splitlines()[-1].removeprefix("-- ")
+    result = mariadb.run(setup + first.split("  --")[0] +
+                         "INSERT INTO `my orders` VALUES (1, 2); INSERT INTO `order` VALUES "
+                         "(3, 4);" + swap + "SELECT COUNT(*) FROM `my orders`;"
+                         "SELECT COUNT(*) FROM information_schema.views WHERE "
+                         "table_schema = 'truth';")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["2", "0"]

@@ -1200,6 +1200,20 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
     return fulltext.constrain(plans, flavour)
 
 
+def _renamed(b: _Builder, old: str, new: str, kept: bool) -> dict:
+    """The facts of a table renamed `old` to `new` (`kept`: another table takes the old name
+    at once), with the later step of the view alternative: a view under the new name first,
+    then one RENAME TABLE, atomic, puts the table in its place (`view_swap_sql`)."""
+    def written(name: str) -> str:
+        return quote_mysql_qualified(".".join(b.written.get(part, part)
+                                              for part in name.split(".", 1)))
+
+    view = written(f"{b.written.get(new, new)}_view")
+    return {"new_name": new, "new_table_sql": new, "old_name_kept_by_view": kept,
+            "view_swap_sql": f"RENAME TABLE {written(new)} TO {view}, {written(old)} TO "
+                             f"{written(new)};  DROP VIEW {view};"}
+
+
 def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
     from sqlglot import exp
 
@@ -1279,9 +1293,7 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                 ops.append((op, extra))
         elif isinstance(action, exp.AlterRename):
             # A view cannot take the old name in the same transaction: DDL commits at once.
-            new = _table_name(action.this)
-            ops.append(("rename_table", {"new_name": new, "new_table_sql": new,
-                                         "old_name_kept_by_view": False}))
+            ops.append(("rename_table", _renamed(b, table, _table_name(action.this), False)))
         elif type(action).__name__ == "ForceProperty":
             ops.append(("rebuild_table", {}))
         else:
@@ -1537,8 +1549,7 @@ def _command(b: _Builder, sql: str) -> None:
             kept = any(later_new == old for _, later_new in pairs[i + 1:]) or any(
                 earlier_new == old for _, earlier_new in pairs[:i])
             # Each pair renames its own table: its own finding (`statement_part`).
-            b.alter(old, [("rename_table", {"new_name": new, "new_table_sql": new,
-                                            "old_name_kept_by_view": kept,
+            b.alter(old, [("rename_table", {**_renamed(b, old, new, kept),
                                             "statement_part": i})], sql)
     elif m := _OPTIMIZE.match(sql):
         b.alter(_clean(m.group("table")), [("rebuild_table", {})], sql)

@@ -139,11 +139,11 @@ FACT_NAMES = frozenset({
     'uses_enum_value_added_in_transaction', 'using_index', 'utf16', 'utf32', 'utf8', 'utf8mb3',
     'utf8mb4', 'uuid', 'val', 'validate', 'validates_foreign_keys', 'value', 'varbit', 'varchar',
     'verb', 'version', 'view', 'view_aliases_sql', 'view_column_change', 'view_columns',
-    'view_columns_refused', 'view_columns_text', 'view_dependents_note', 'view_query_sql', 'views',
-    'virtual', 'virtual_allowed', 'virtual_generated_column', 'volatile_functions', 'whole_tree',
-    'why', 'why_text', 'widen_spatial_type', 'widen_utf8mb3_to_utf8mb4',
-    'widen_utf8mb3_to_utf8mb4_unindexed', 'with_data', 'without_overlaps', 'write_blocking_text',
-    'writes',
+    'view_columns_refused', 'view_columns_text', 'view_dependents_note', 'view_query_sql',
+    'view_swap_sql', 'views', 'virtual', 'virtual_allowed', 'virtual_generated_column',
+    'volatile_functions', 'whole_tree', 'why', 'why_text', 'widen_spatial_type',
+    'widen_utf8mb3_to_utf8mb4', 'widen_utf8mb3_to_utf8mb4_unindexed', 'with_data',
+    'without_overlaps', 'write_blocking_text', 'writes',
 })
 
 #: Values of the `action` fact.
