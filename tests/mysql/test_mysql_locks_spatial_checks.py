@@ -299,6 +299,9 @@ def test_adding_a_check_not_enforced_reads_no_row(sql: str) -> None:
     "ALTER TABLE accounts ADD CONSTRAINT accounts_n CHECK (n > 0)",
     "ALTER TABLE accounts ADD CONSTRAINT accounts_n CHECK (n > 0) ENFORCED",
     "ALTER TABLE accounts ADD CHECK (n > 0)",
+    # sqlglot reads neither: an enforced one beside a NOT ENFORCED one still copies
+    "ALTER TABLE accounts ADD CHECK (n > 0) NOT ENFORCED, ADD CHECK ((n < 10))",
+    "ALTER TABLE accounts ADD CHECK (n < 10), ADD CHECK (n > 0) NOT ENFORCED",
 ])
 def test_adding_an_enforced_check_copies_the_table(sql: str) -> None:
     alter, found = _alter(sql)
