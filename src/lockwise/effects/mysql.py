@@ -406,6 +406,9 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
 _PART = r"(?:`(?:[^`]|``)*`|[\w$]+)"
 _NAME = rf"{_PART}(?:\.{_PART})?"
 
+#: An ADD CHECK and its parenthesized expression (two levels of parentheses inside).
+_ADD_CHECK_PARENS = r"\bADD\s+(CONSTRAINT\s+\S+\s+)?CHECK\s*\((?:[^()]|\([^()]*\))*\)"
+
 _COMMAND_ALTER = [
     (re.compile(r"\bALTER\s+(INDEX|KEY)\s+\S+\s+(NOT\s+)?(IGNORED|VISIBLE|INVISIBLE)\b", re.I),
      "set_index_visibility"),
@@ -425,9 +428,11 @@ _COMMAND_ALTER = [
     (re.compile(r"\bFORCE\b", re.I), "rebuild_table"),
     (re.compile(r"\bROW_FORMAT\s*=", re.I), "change_row_format"),
     (re.compile(r"\bADD\s+(CONSTRAINT\s+\S+\s+)?FOREIGN\s+KEY\b", re.I), "add_foreign_key"),
-    # sqlglot reads no unnamed ADD CHECK: its NOT ENFORCED is read here
-    (re.compile(r"\bADD\s+(CONSTRAINT\s+\S+\s+)?CHECK\s*\((?:[^()]|\([^()]*\))*\)\s*NOT\s+"
-                r"ENFORCED\b", re.I), "add_check_constraint_not_enforced"),
+    # sqlglot reads no unnamed ADD CHECK: whether it is NOT ENFORCED is read here, an enforced
+    # one first (the statement copies if any is); an expression nested deeper is enforced
+    (re.compile(rf"{_ADD_CHECK_PARENS}(?!\s*NOT\s+ENFORCED\b)", re.I), "add_check_constraint"),
+    (re.compile(rf"{_ADD_CHECK_PARENS}\s*NOT\s+ENFORCED\b", re.I),
+     "add_check_constraint_not_enforced"),
     (re.compile(r"\bADD\s+(CONSTRAINT\s+\S+\s+)?CHECK\b", re.I), "add_check_constraint"),
     (re.compile(r"\bADD\s+(UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?(INDEX|KEY)\b", re.I), "add_index"),
     (re.compile(r"\bDROP\s+(INDEX|KEY)\b", re.I), "drop_index"),
