@@ -17,7 +17,9 @@ from test_mysql_lock_tables_session import UNDER_LOCK_TABLES
 from test_mysql_partition_key_type import CASES as PARTITION_KEY_TYPE
 from test_mysql_partition_key_type import SETUP as PARTITION_KEY_TYPE_SETUP
 from test_mysql_partition_unique_key import CASES as PARTITION_UNIQUE_KEY
+from test_mysql_partition_unique_key import ADD_KEY_CASES as PARTITION_UNIQUE_KEY_ADDED
 from test_mysql_partition_unique_key import CREATE_CASES as PARTITION_UNIQUE_KEY_CREATE
+from test_mysql_partition_unique_key import PARTITIONED_SETUP as PARTITION_UNIQUE_KEY_TABLES
 from test_mysql_partition_unique_key import SETUP as PARTITION_UNIQUE_KEY_SETUP
 
 from lockwise.catalog.model import Catalog
@@ -968,3 +970,11 @@ def test_the_rename_table_view_alternative_runs_and_keeps_both_names_working(mar
                          "table_schema = 'truth';")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["2", "0"]
+
+
+@pytest.mark.parametrize(("statement", "refused"), PARTITION_UNIQUE_KEY_ADDED)
+def test_a_unique_key_added_to_a_partitioned_table_without_its_columns_is_refused(
+        mariadb, statement: str, refused: bool) -> None:
+    drops = "DROP TABLE IF EXISTS pe, pk;"
+    _refused_as_lockwise_says(mariadb, drops + PARTITION_UNIQUE_KEY_TABLES, drops, statement,
+                              refused, 1503, "mysql-partition-unique-key")

@@ -123,3 +123,37 @@ def test_the_message_quotes_the_server_and_the_fix_changes_the_key_that_lacks(
     assert error in finding.message
     assert fix in finding.instead
     assert ("ALTER TABLE" in finding.instead) == sql.startswith("ALTER")
+
+
+PARTITIONED_SETUP = (
+    "CREATE TABLE pe (id INT NOT NULL, d DATE NOT NULL, e INT, f INT, PRIMARY KEY (id, d)) "
+    "PARTITION BY HASH (YEAR(d)) PARTITIONS 4;\n"
+    "CREATE TABLE pk (id INT NOT NULL, e INT, PRIMARY KEY (id)) PARTITION BY KEY () "
+    "PARTITIONS 4;")
+#: (statement, refused) on the partitioned tables of PARTITIONED_SETUP, as MariaDB 10.11
+#: answers (error 1503 where True).
+ADD_KEY_CASES = [
+    ("ALTER TABLE pe ADD UNIQUE INDEX pe_e (e)", True),
+    ("ALTER TABLE pe ADD UNIQUE KEY (e, f)", True),
+    ("ALTER TABLE pe ADD CONSTRAINT pe_e UNIQUE (e)", True),
+    ("CREATE UNIQUE INDEX pe_e ON pe (e)", True),
+    ("ALTER TABLE pe DROP PRIMARY KEY, ADD PRIMARY KEY (id)", True),
+    ("ALTER TABLE pk ADD UNIQUE INDEX pk_e (e)", True),
+    ("ALTER TABLE pe ADD UNIQUE INDEX pe_e (e, d)", False),
+    ("CREATE UNIQUE INDEX pe_e ON pe (d, e)", False),
+    ("ALTER TABLE pe ADD INDEX pe_e (e)", False),
+    ("ALTER TABLE pk ADD UNIQUE INDEX pk_e (e, id)", False),
+]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+@pytest.mark.parametrize(("sql", "refused"), ADD_KEY_CASES)
+def test_a_unique_key_added_to_a_partitioned_table_must_hold_its_partition_columns(
+        sql: str, refused: bool, dialect: str) -> None:
+    """A UNIQUE index or a primary key added to a partitioned table is held to the same rule
+    (error 1503): it was not judged."""
+    reports = lint_migrations([migration_from_text(PARTITIONED_SETUP, "1_setup.sql"),
+                               migration_from_text(sql + ";", "2_change.sql")],
+                              LintOptions(dialect=dialect))
+    found = {f.rule for f in reports[1].all_findings}
+    assert ("mysql-partition-unique-key" in found) == refused
