@@ -157,3 +157,4 @@ def test_a_unique_key_added_to_a_partitioned_table_must_hold_its_partition_colum
                               LintOptions(dialect=dialect))
     found = {f.rule for f in reports[1].all_findings}
     assert ("mysql-partition-unique-key" in found) == refused
+

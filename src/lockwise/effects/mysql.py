@@ -596,24 +596,30 @@ def partition_key_type_refused(partitioning: str, columns: dict[str, Column]
     return None
 
 
-def _unique_key_without_partition_column(partitioning: str, table: Table,
-                                         table_sql: str = "") -> dict[str, str] | None:
-    """The facts of a PARTITION BY (in `partitioning`) that a unique key of `table`, its
-    primary key first, lacks a column of: refused, error 1503 (MySQL manual, "Partitioning
-    Keys, Primary Keys, and Unique Keys", 26.6.1: "every unique key on the table must use
-    every column in the table's partitioning expression"; checked on MariaDB 10.11). None
-    when every one has them all, or the partitioning names none (KEY ()); a column prefix
-    of the key counts as its column (not judged). `table_sql`: the table as an ALTER TABLE
-    names it, whose fix is an ALTER; none for a CREATE TABLE, whose fix is its own key."""
-    from lockwise.parse.mysql import partition_key
+def _unique_keys(table: Table) -> list[tuple[str, tuple[str, ...]]]:
+    """`table`'s unique keys, (name, columns), the primary key first (named "")."""
+    primary = table.constraints.get("PRIMARY")
+    return ([("", primary.columns)] if primary is not None else []) + [
+        (name, columns) for name, (columns, is_unique) in table.keys.items() if is_unique]
 
-    names = partition_key(partitioning)
+
+def _unique_key_without_partition_column(names: tuple[str, ...], table: Table,
+                                         table_sql: str = "", before: Table | None = None
+                                         ) -> dict[str, str] | None:
+    """The facts of a partitioning by the columns `names` that a unique key of `table`, its
+    primary key first, lacks one of: refused, error 1503 (MySQL manual, "Partitioning Keys,
+    Primary Keys, and Unique Keys", 26.6.1: "every unique key on the table must use every
+    column in the table's partitioning expression"; checked on MariaDB 10.11). None when
+    every one has them all, or the partitioning names none (KEY ()); a column prefix of the
+    key counts as its column (not judged). `table_sql`: the table as an ALTER TABLE names
+    it, whose fix is an ALTER; none for a CREATE TABLE, whose fix is its own key. `before`:
+    the table before the statement, whose keys are not judged again."""
     if not names:
         return None
-    primary = table.constraints.get("PRIMARY")
-    unique = ([("", primary.columns)] if primary is not None else []) + [
-        (name, columns) for name, (columns, is_unique) in table.keys.items() if is_unique]
-    for name, columns in unique:
+    kept = set(_unique_keys(before)) if before is not None else set()
+    for name, columns in _unique_keys(table):
+        if (name, columns) in kept:
+            continue
         held = {column.lower() for column in columns}
         missing = [column for column in names if column not in held]
         if not missing:
@@ -950,10 +956,12 @@ class _Builder:
         self.partition_key_column_changed(base, table, operations)
         if (known := self.catalog.tables.get(table)) is not None and \
                 any(op == "repartition" for op, _ in operations):
+            from lockwise.parse.mysql import partition_key
+
             if refusal := partition_key_type_refused(sql, known.columns):
                 self.act("mysql_partition_key_type", {**base, **refusal})
-            elif refusal := _unique_key_without_partition_column(sql, known,
-                                                                 base["table_sql"]):
+            elif refusal := _unique_key_without_partition_column(
+                    partition_key(sql), known, base["table_sql"]):
                 self.act("mysql_partition_unique_key", {**base, **refusal})
         first = len(self.actions)  # the statement summary goes before its operations
         for (operation, extra), p in zip(operations, plans, strict=True):
@@ -1616,7 +1624,7 @@ def _create_table(b: _Builder, expr) -> None:
     if partitioning and (refusal := partition_key_type_refused(partitioning, defined)):
         b.act("mysql_partition_key_type", {**base, **refusal})
     elif partitioning and (refusal := _unique_key_without_partition_column(
-            partitioning, _created_table(expr, ""))):
+            expr.meta.get("partition_key") or (), _created_table(expr, ""))):
         b.act("mysql_partition_unique_key", {**base, **refusal})
     if partitioning and any(keys.foreign_key_of(part) for part in parts):
         # The ALTER's refusal (Builder.partitioned_foreign_key) holds at creation too: error
@@ -1645,6 +1653,39 @@ def _dml(b: _Builder, expr, kind: str) -> None:
     if kind in ("update", "delete") and not has_where:
         facts["batches_sql"] = batches_sql(expr, b.catalog, table, b.written)
     b.act(kind, facts)
+
+
+def _key_added_to_partitioned_table(b: _Builder, tree: dict) -> None:
+    """A UNIQUE index or primary key the statement gives a partitioned table (ALTER TABLE,
+    CREATE UNIQUE INDEX) that lacks a column the partitioning uses: refused, error 1503, as a
+    partitioning such a key lacks a column of is (checked on MariaDB 10.11). The statement is
+    replayed on a copy of the table to see its keys after it."""
+    import copy
+
+    from sqlglot import exp
+
+    summary = next((a.facts for a in b.actions if a.kind == "mysql_alter_table"), None)
+    if summary is None or summary["refused"] or not {"add_index", "add_primary_key"} & set(
+            summary["operations"]) or any(a.kind in _REFUSALS for a in b.actions):
+        return
+    expr, sql = tree["sqlglot"]["expr"], tree["sqlglot"]["sql"]
+    if isinstance(expr, exp.Alter):
+        table = _table_name(expr.this)
+    elif isinstance(expr, exp.Create):
+        table = _table_name(expr.this.args.get("table"))
+    elif m := _CREATE_INDEX.match(sql):
+        table = _clean(m.group("table"))
+    else:
+        return
+    known = b.catalog.tables.get(table)
+    if not (names := _partition_key_columns(known)):
+        return
+    trial = Catalog(tables={table: copy.deepcopy(known)})
+    apply_mysql_statement(trial, tree, "", MySQLSession(b.session.flavour, b.session.version))
+    (after,) = trial.tables.values()  # a RENAME TO beside it renames the copy
+    if refusal := _unique_key_without_partition_column(
+            names, after, b.table_facts(table)["table_sql"], before=known):
+        b.act("mysql_partition_unique_key", {**b.table_facts(table), **refusal})
 
 
 def _written_names(sql: str) -> dict[str, str]:
@@ -1692,6 +1733,7 @@ def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) ->
         _command(b, sql)
     if session.version < CHECK_ENFORCED_FROM[session.flavour]:
         _ignored_checks(b, expr, sql)
+    _key_added_to_partitioned_table(b, tree)
     if held is not None and not _LOCK_TABLES.match(sql):
         _under_lock_tables(b, expr, held, bool(_RENAME_TABLE.match(sql)))
     return b.effect()
@@ -2224,6 +2266,9 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr) -> None:
             table.constraints.pop(target, None)
         elif isinstance(action, exp.AddConstraint):
             for con in action.expressions:
+                if isinstance(con, exp.Constraint) and con.expressions and \
+                        isinstance(con.expressions[0], exp.PrimaryKey):
+                    con = con.expressions[0]  # CONSTRAINT pk PRIMARY KEY: named PRIMARY
                 if fulltext.is_fulltext(con):
                     fulltext.add_index(table, con)
                 elif index := keys.key_of(con):
