@@ -158,3 +158,16 @@ def test_a_unique_key_added_to_a_partitioned_table_must_hold_its_partition_colum
     found = {f.rule for f in reports[1].all_findings}
     assert ("mysql-partition-unique-key" in found) == refused
 
+
+@pytest.mark.parametrize(("sql", "fix"), [
+    ("ALTER TABLE pe ADD UNIQUE INDEX pe_e (e);", "ALTER TABLE pe ADD UNIQUE INDEX pe_e (e, d);"),
+    ("CREATE UNIQUE INDEX pe_e ON pe (e);", "ALTER TABLE pe ADD UNIQUE INDEX pe_e (e, d);"),
+    ("ALTER TABLE pe DROP PRIMARY KEY, ADD PRIMARY KEY (id);",
+     "ALTER TABLE pe DROP PRIMARY KEY, ADD PRIMARY KEY (id, d);"),
+])
+def test_the_fix_for_an_added_key_adds_it_with_the_partition_columns(sql: str,
+                                                                      fix: str) -> None:
+    """There is no index to drop yet: the fix adds the key with the columns it lacks."""
+    finding = _finding(sql, PARTITIONED_SETUP)
+    assert finding.rule == "mysql-partition-unique-key"
+    assert fix in finding.instead and "DROP INDEX" not in finding.instead
