@@ -628,9 +628,14 @@ def _unique_key_without_partition_column(names: tuple[str, ...], table: Table,
         key = f"{kind} ({', '.join(quote_mysql_ident(c) for c in (*columns, *missing))})"
         if name:
             key = key.replace(" (", f" {quote_mysql_ident(name)} (", 1)
-        drop = f"DROP INDEX {quote_mysql_ident(name)}" if name else "DROP PRIMARY KEY"
-        fix = (f"ALTER TABLE {quote_mysql_qualified(table_sql)} {drop}, ADD {key};  -- a "
-               f"rebuild or a copy of the whole table" if table_sql else
+        # the key this statement adds has nothing to drop yet: add it with the columns
+        added = before is not None and (
+            name not in before.keys if name else "PRIMARY" not in before.constraints)
+        drop = "" if added else \
+            f"DROP INDEX {quote_mysql_ident(name)}, " if name else "DROP PRIMARY KEY, "
+        cost = "builds the index in place" if name else "rebuilds the whole table in place"
+        fix = (f"ALTER TABLE {quote_mysql_qualified(table_sql)} {drop}ADD {key};  -- {cost}"
+               if table_sql else
                f"-- in the CREATE TABLE, in place of the key it declares:\n"
                f"{key.replace('UNIQUE INDEX', 'UNIQUE KEY')}")
         return {"unique_key": f"{kind} {name}".strip(), "missing_columns": ", ".join(missing),
