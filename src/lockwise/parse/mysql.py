@@ -671,6 +671,9 @@ def _check_enforcement(words: list[str], i: int, mariadb: bool,
     enforced = word == "ENFORCED" or (word == "NOT" and words[i + 1:i + 2] == ["ENFORCED"])
     if enforced and previous == ")" and mariadb:
         return "MySQL's [NOT] ENFORCED; MariaDB enforces every CHECK constraint"
+    if enforced and previous == ")" and version < _ALTER_CHECK_FROM["CHECK"]:
+        return "a CHECK's [NOT] ENFORCED arrived in MySQL " + \
+            ".".join(map(str, _ALTER_CHECK_FROM["CHECK"])) + ", which began enforcing them"
     return ""
 
 
