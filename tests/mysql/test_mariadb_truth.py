@@ -16,7 +16,10 @@ from test_mysql_lock_tables_session import SETUP as LOCK_TABLES_SETUP
 from test_mysql_lock_tables_session import UNDER_LOCK_TABLES
 from test_mysql_partition_key_type import CASES as PARTITION_KEY_TYPE
 from test_mysql_partition_key_type import SETUP as PARTITION_KEY_TYPE_SETUP
+from test_mysql_partition_unique_key import ADD_KEY_CASES as PARTITION_UNIQUE_KEY_ADDED
 from test_mysql_partition_unique_key import CASES as PARTITION_UNIQUE_KEY
+from test_mysql_partition_unique_key import CREATE_CASES as PARTITION_UNIQUE_KEY_CREATE
+from test_mysql_partition_unique_key import PARTITIONED_SETUP as PARTITION_UNIQUE_KEY_TABLES
 from test_mysql_partition_unique_key import SETUP as PARTITION_UNIQUE_KEY_SETUP
 
 from lockwise.catalog.model import Catalog
@@ -105,6 +108,8 @@ CASES = {
                        "REFERENCES t (id)",
     "drop_foreign_key": "ALTER TABLE child DROP FOREIGN KEY child_t_fk",
     "add_check_constraint": "ALTER TABLE t ADD CONSTRAINT t_m_pos CHECK (m > 0)",
+    # a new column's own CHECK: MariaDB adds it instantly (MySQL copies, test_mysql_model.py)
+    "add_column_with_check": "ALTER TABLE t ADD COLUMN x INT CHECK (x > 0)",
     "drop_check_constraint": "ALTER TABLE t DROP CONSTRAINT t_n_pos",
     "convert_character_set": "ALTER TABLE t CONVERT TO CHARACTER SET latin1",
     "set_default_charset": "ALTER TABLE t CHARACTER SET = latin1",
@@ -937,4 +942,39 @@ def test_a_partitioning_a_unique_key_lacks_is_refused(mariadb, statement: str,
     exactly where mysql-partition-unique-key says it will."""
     drops = "DROP TABLE IF EXISTS ev, ev2, ev3;"
     _refused_as_lockwise_says(mariadb, drops + PARTITION_UNIQUE_KEY_SETUP, drops, statement,
+                              refused, 1503, "mysql-partition-unique-key")
+
+
+@pytest.mark.parametrize(("statement", "refused"), PARTITION_UNIQUE_KEY_CREATE)
+def test_a_created_table_a_unique_key_of_which_lacks_a_partition_column_is_refused(
+        mariadb, statement: str, refused: bool) -> None:
+    """The same for a CREATE TABLE's own keys, inline on a column or not."""
+    drops = "DROP TABLE IF EXISTS pc;"
+    _refused_as_lockwise_says(mariadb, drops, drops, statement, refused, 1503,
+                              "mysql-partition-unique-key")
+
+
+def test_the_rename_table_view_alternative_runs_and_keeps_both_names_working(mariadb) -> None:
+    """rename-table's MySQL alternative: the view under the new name takes writes, and the
+    later RENAME TABLE swaps the table in under that name (checked on MariaDB 10.11)."""
+    setup = "DROP VIEW IF EXISTS `my orders`; DROP TABLE IF EXISTS `order`, `my orders`;" \
+            "CREATE TABLE `order` (id INT PRIMARY KEY, a INT);"
+    (finding,) = [f for f in _lint(setup.split(";", 2)[2], "RENAME TABLE `order` TO "
+                                   "`my orders`;", "mysql") if f.rule == "rename-table"]
+    first, _, later = finding.instead.partition("\n")
+    swap = later.splitlines()[-1].removeprefix("-- ")
+    result = mariadb.run(setup + first.split("  --")[0] +
+                         "INSERT INTO `my orders` VALUES (1, 2); INSERT INTO `order` VALUES "
+                         "(3, 4);" + swap + "SELECT COUNT(*) FROM `my orders`;"
+                         "SELECT COUNT(*) FROM information_schema.views WHERE "
+                         "table_schema = 'truth';")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["2", "0"]
+
+
+@pytest.mark.parametrize(("statement", "refused"), PARTITION_UNIQUE_KEY_ADDED)
+def test_a_unique_key_added_to_a_partitioned_table_without_its_columns_is_refused(
+        mariadb, statement: str, refused: bool) -> None:
+    drops = "DROP TABLE IF EXISTS pe, pk;"
+    _refused_as_lockwise_says(mariadb, drops + PARTITION_UNIQUE_KEY_TABLES, drops, statement,
                               refused, 1503, "mysql-partition-unique-key")

@@ -168,6 +168,12 @@ def test_alter_column_set_invisible_is_mysql_8_0_23s(dialect: str, version: str,
     ("ALTER TABLE a ALTER CHECK a_chk NOT ENFORCED", "8.0.16", False),
     ("ALTER TABLE a ALTER CONSTRAINT a_chk ENFORCED", "8.0.18", True),
     ("ALTER TABLE a ALTER CONSTRAINT a_chk ENFORCED", "8.0.19", False),
+    # a CHECK's own [NOT] ENFORCED came with enforcement, in 8.0.16 (the manual's "CHECK
+    # Constraints"); before, only the bare CHECK (...) was parsed, and ignored
+    ("ALTER TABLE a ADD CONSTRAINT a_pos CHECK (n > 0) NOT ENFORCED", "8.0.15", True),
+    ("CREATE TABLE q (id INT CHECK (id > 0) ENFORCED)", "8.0.15", True),
+    ("CREATE TABLE q (id INT CHECK (id > 0) NOT ENFORCED)", "8.0.16", False),
+    ("CREATE TABLE q (id INT CHECK (id > 0))", "8.0.15", False),
 ])
 def test_check_enforcement_is_refused_before_mysql_has_it(sql: str, version: str,
                                                           refused: bool) -> None:

@@ -131,6 +131,24 @@ def test_index_visibility_is_metadata_only(sql: str, dialect: str) -> None:
     assert not statement.findings and not statement.effect.rewrites
 
 
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE accounts ALTER INDEX accounts_n VISIBLE, ALGORITHM=INPLACE",
+    "ALTER TABLE accounts ALTER INDEX accounts_n INVISIBLE, ALGORITHM=INPLACE, LOCK=NONE",
+    "ALTER TABLE accounts ALTER COLUMN n DROP DEFAULT, ALGORITHM=INPLACE",
+    "ALTER TABLE accounts ALTER COLUMN n SET DEFAULT 1, ALGORITHM=INPLACE",
+])
+def test_algorithm_inplace_on_a_metadata_change_rebuilds_nothing(sql: str) -> None:
+    """MySQL's in-place path for an index's visibility (the manual's "Invisible Indexes":
+    "fast, in-place operations") or a column's default changes the data dictionary
+    only, as its instant path does: ALGORITHM=INPLACE costs no rebuild there, and
+    mysql-inplace-instead-of-instant said it rebuilt the table."""
+    (statement,) = lint(sql + ";")
+    summary = facts(statement, "mysql_alter_table")
+    assert (summary["algorithm"], summary["rebuilds_table"]) == ("INPLACE", False)
+    assert not summary["instant_without_clause"]
+    assert not statement.findings and not statement.effect.rewrites
+
+
 @pytest.mark.parametrize(("version", "virtual", "stored"), [
     ("8.0.28", ("INSTANT", False), ("INPLACE", True)),
     ("8.4", ("INSTANT", False), ("INSTANT", False)),
@@ -233,3 +251,94 @@ def test_a_column_visibility_change_is_metadata_only(visibility: str) -> None:
     assert (alter["operations"], alter["algorithm"], alter["rebuilds_table"]) == \
         (("metadata_only",), "INSTANT", False)
     assert not statement.findings
+
+
+# --- CHECK enforcement (MySQL 8.0.16+) ------------------------------------------------------
+
+@pytest.mark.parametrize("sql", [
+    "CREATE TABLE orders (id INT, total INT, CONSTRAINT orders_total CHECK (total > 0) "
+    "NOT ENFORCED)",
+    "CREATE TABLE orders (id INT, total INT CHECK (total > 0) NOT ENFORCED)",
+    "CREATE TABLE orders (id INT, total INT CHECK (total > 0) ENFORCED, "
+    "CHECK (total < 100) NOT ENFORCED)",
+    # mysqldump writes a suspended CHECK so
+    "CREATE TABLE `orders` (\n  `id` int NOT NULL,\n  `total` int DEFAULT NULL,\n"
+    "  PRIMARY KEY (`id`),\n  CONSTRAINT `orders_chk_1` CHECK ((`total` > 0)) "
+    "/*!80016 NOT ENFORCED */\n) ENGINE=InnoDB",
+])
+def test_a_check_not_enforced_is_valid_mysql(sql: str) -> None:
+    """CHECK (...) NOT ENFORCED (MySQL 8.0.16+, the manual's "CHECK Constraints", 15.1.20.6
+    in 8.4) was a parse-error: sqlglot's grammar stops at its NOT."""
+    (statement,) = lint(sql + ";")
+    assert not statement.findings
+    assert statement.effect.actions[0].kind == "create_table"
+
+
+def _alter(sql: str, version: str | None = None, setup: str = SETUP) -> tuple[dict, list[str]]:
+    (statement,) = lint(sql + ";", version=version, setup=setup)
+    return facts(statement, "mysql_alter_table"), [f.rule for f in statement.findings]
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE accounts ADD CHECK (n > 0) NOT ENFORCED",
+    "ALTER TABLE accounts ADD CONSTRAINT accounts_n CHECK (n > 0) NOT ENFORCED",
+    "ALTER TABLE accounts ADD CONSTRAINT accounts_n CHECK (n > 0) NOT ENFORCED, "
+    "ALGORITHM=INSTANT",
+])
+def test_adding_a_check_not_enforced_reads_no_row(sql: str) -> None:
+    """A CHECK added NOT ENFORCED is written to the data dictionary only: no row is
+    validated, nothing copied (it was a copy and mysql-table-copy, as an enforced one)."""
+    alter, found = _alter(sql)
+    assert alter["operations"] == ("add_check_constraint_not_enforced",)
+    assert (alter["algorithm"], alter["rebuilds_table"], alter["permits_dml"]) == \
+        ("INSTANT", False, True)
+    assert found == []
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE accounts ADD CONSTRAINT accounts_n CHECK (n > 0)",
+    "ALTER TABLE accounts ADD CONSTRAINT accounts_n CHECK (n > 0) ENFORCED",
+    "ALTER TABLE accounts ADD CHECK (n > 0)",
+    # sqlglot reads neither: an enforced one beside a NOT ENFORCED one still copies
+    "ALTER TABLE accounts ADD CHECK (n > 0) NOT ENFORCED, ADD CHECK ((n < 10))",
+    "ALTER TABLE accounts ADD CHECK (n < 10), ADD CHECK (n > 0) NOT ENFORCED",
+])
+def test_adding_an_enforced_check_copies_the_table(sql: str) -> None:
+    alter, found = _alter(sql)
+    assert alter["operations"] == ("add_check_constraint",)
+    assert alter["algorithm"] == "COPY"
+    assert found == ["mysql-table-copy"]
+
+
+@pytest.mark.parametrize(("sql", "operations", "algorithm"), [
+    ("ALTER TABLE accounts ADD COLUMN tries INT CHECK (tries >= 0)",
+     ("add_column_last", "add_check_constraint"), "COPY"),
+    ("ALTER TABLE accounts ADD COLUMN tries INT CHECK (tries >= 0) ENFORCED",
+     ("add_column_last", "add_check_constraint"), "COPY"),
+    ("ALTER TABLE accounts ADD COLUMN tries INT CHECK (tries >= 0) NOT ENFORCED",
+     ("add_column_last",), "INSTANT"),
+])
+def test_a_new_columns_enforced_check_copies_on_mysql(sql: str, operations: tuple,
+                                                      algorithm: str) -> None:
+    """MySQL validates every row against a CHECK an ALTER adds, a new column's own too
+    (sql_table.cc sends an ALTER that adds an enforced CHECK to the copy): it was read as an
+    instant ADD COLUMN. MariaDB adds such a column instantly (test_mariadb_truth.py)."""
+    alter, _ = _alter(sql)
+    assert (alter["operations"], alter["algorithm"]) == (operations, algorithm)
+    (mariadb,) = lint(sql.replace(" NOT ENFORCED", "").replace(" ENFORCED", "") + ";",
+                      "mariadb")
+    assert facts(mariadb, "mysql_alter_table")["algorithm"] == "INSTANT"
+
+
+def test_enforcing_a_suspended_check_validates_every_row() -> None:
+    """NOT ENFORCED -> ENFORCED validates every row (a copy); the other way is metadata."""
+    setup = ("CREATE TABLE orders (id INT PRIMARY KEY, total INT, "
+             "CONSTRAINT orders_total CHECK (total > 0) NOT ENFORCED);")
+    alter, found = _alter("ALTER TABLE orders ALTER CHECK orders_total ENFORCED", setup=setup)
+    assert (alter["operations"], alter["algorithm"]) == (("enforce_check_constraint",), "COPY")
+    assert found == ["mysql-table-copy"]
+    alter, found = _alter("ALTER TABLE orders ALTER CONSTRAINT orders_total NOT ENFORCED",
+                          setup=setup)
+    assert (alter["operations"], alter["algorithm"]) == (("suspend_check_constraint",),
+                                                         "INSTANT")
+    assert found == []

@@ -406,6 +406,9 @@ def _classify_modify(coldef, old: Column | None, table: Table | None) -> list[st
 _PART = r"(?:`(?:[^`]|``)*`|[\w$]+)"
 _NAME = rf"{_PART}(?:\.{_PART})?"
 
+#: An ADD CHECK and its parenthesized expression (two levels of parentheses inside).
+_ADD_CHECK_PARENS = r"\bADD\s+(CONSTRAINT\s+\S+\s+)?CHECK\s*\((?:[^()]|\([^()]*\))*\)"
+
 _COMMAND_ALTER = [
     (re.compile(r"\bALTER\s+(INDEX|KEY)\s+\S+\s+(NOT\s+)?(IGNORED|VISIBLE|INVISIBLE)\b", re.I),
      "set_index_visibility"),
@@ -425,6 +428,11 @@ _COMMAND_ALTER = [
     (re.compile(r"\bFORCE\b", re.I), "rebuild_table"),
     (re.compile(r"\bROW_FORMAT\s*=", re.I), "change_row_format"),
     (re.compile(r"\bADD\s+(CONSTRAINT\s+\S+\s+)?FOREIGN\s+KEY\b", re.I), "add_foreign_key"),
+    # sqlglot reads no unnamed ADD CHECK: whether it is NOT ENFORCED is read here, an enforced
+    # one first (the statement copies if any is); an expression nested deeper is enforced
+    (re.compile(rf"{_ADD_CHECK_PARENS}(?!\s*NOT\s+ENFORCED\b)", re.I), "add_check_constraint"),
+    (re.compile(rf"{_ADD_CHECK_PARENS}\s*NOT\s+ENFORCED\b", re.I),
+     "add_check_constraint_not_enforced"),
     (re.compile(r"\bADD\s+(CONSTRAINT\s+\S+\s+)?CHECK\b", re.I), "add_check_constraint"),
     (re.compile(r"\bADD\s+(UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?(INDEX|KEY)\b", re.I), "add_index"),
     (re.compile(r"\bDROP\s+(INDEX|KEY)\b", re.I), "drop_index"),
@@ -588,32 +596,52 @@ def partition_key_type_refused(partitioning: str, columns: dict[str, Column]
     return None
 
 
-def _unique_key_without_partition_column(partitioning: str, table: Table
-                                         ) -> dict[str, str] | None:
-    """The facts of a PARTITION BY (in `partitioning`) that a unique key of `table`, its
-    primary key first, lacks a column of: refused, error 1503 (MySQL manual, "Partitioning
-    Keys, Primary Keys, and Unique Keys", 26.6.1: "every unique key on the table must use
-    every column in the table's partitioning expression"; checked on MariaDB 10.11). None
-    when every one has them all, or the partitioning names none (KEY ()); a column prefix
-    of the key counts as its column (not judged)."""
-    from lockwise.parse.mysql import partition_key
+def _unique_keys(table: Table) -> list[tuple[str, tuple[str, ...]]]:
+    """`table`'s unique keys, (name, columns), the primary key first (named "")."""
+    primary = table.constraints.get("PRIMARY")
+    return ([("", primary.columns)] if primary is not None else []) + [
+        (name, columns) for name, (columns, is_unique) in table.keys.items() if is_unique]
 
-    names = partition_key(partitioning)
+
+def _unique_key_without_partition_column(names: tuple[str, ...], table: Table,
+                                         table_sql: str = "", before: Table | None = None
+                                         ) -> dict[str, str] | None:
+    """The facts of a partitioning by the columns `names` that a unique key of `table`, its
+    primary key first, lacks one of: refused, error 1503 (MySQL manual, "Partitioning Keys,
+    Primary Keys, and Unique Keys", 26.6.1: "every unique key on the table must use every
+    column in the table's partitioning expression"; checked on MariaDB 10.11). None when
+    every one has them all, or the partitioning names none (KEY ()); a column prefix of the
+    key counts as its column (not judged). `table_sql`: the table as an ALTER TABLE names
+    it, whose fix is an ALTER; none for a CREATE TABLE, whose fix is its own key. `before`:
+    the table before the statement, whose keys are not judged again."""
     if not names:
         return None
-    primary = table.constraints.get("PRIMARY")
-    unique = ([("PRIMARY KEY", primary.columns)] if primary is not None else []) + [
-        (f"UNIQUE INDEX {name}", columns) for name, (columns, is_unique) in table.keys.items()
-        if is_unique]
-    for key, columns in unique:
+    kept = set(_unique_keys(before)) if before is not None else set()
+    for name, columns in _unique_keys(table):
+        if (name, columns) in kept:
+            continue
         held = {column.lower() for column in columns}
-        missing = [name for name in names if name not in held]
-        if missing:
-            kind = key.split(" INDEX ")[0] if key.startswith("UNIQUE") else key
-            return {"unique_key": key, "missing_columns": ", ".join(missing),
-                    "key_columns": ", ".join(columns),
-                    "server_error": f"A {kind} must include all columns in the table's "
-                                    f"partitioning function"}
+        missing = [column for column in names if column not in held]
+        if not missing:
+            continue
+        kind = "UNIQUE INDEX" if name else "PRIMARY KEY"
+        key = f"{kind} ({', '.join(quote_mysql_ident(c) for c in (*columns, *missing))})"
+        if name:
+            key = key.replace(" (", f" {quote_mysql_ident(name)} (", 1)
+        # the key this statement adds has nothing to drop yet: add it with the columns
+        added = before is not None and (
+            name not in before.keys if name else "PRIMARY" not in before.constraints)
+        drop = "" if added else \
+            f"DROP INDEX {quote_mysql_ident(name)}, " if name else "DROP PRIMARY KEY, "
+        cost = "builds the index in place" if name else "rebuilds the whole table in place"
+        fix = (f"ALTER TABLE {quote_mysql_qualified(table_sql)} {drop}ADD {key};  -- {cost}"
+               if table_sql else
+               f"-- in the CREATE TABLE, in place of the key it declares:\n"
+               f"{key.replace('UNIQUE INDEX', 'UNIQUE KEY')}")
+        return {"unique_key": f"{kind} {name}".strip(), "missing_columns": ", ".join(missing),
+                "key_columns": ", ".join(columns), "key_fix_sql": fix,
+                "server_error": f"A {kind} must include all columns in the table's "
+                                f"partitioning function"}
     return None
 
 
@@ -918,10 +946,12 @@ class _Builder:
         clauses = _clauses(sql)
         flavour, version = self.session.flavour, self.session.version
         base = self.table_facts(table)
-        # MySQL rebuilds for an ALGORITHM=INPLACE what it would change instantly without it
-        instant_without_clause = clauses.algorithm == "INPLACE" and flavour == "mysql" and \
+        instant = clauses.algorithm == "INPLACE" and flavour == "mysql" and \
             all(p.algorithm == "INSTANT" for p in self.plan(table, operations)[1])
         operations, plans, note = self.plan(table, operations, clauses.algorithm)
+        # MySQL rebuilds for an ALGORITHM=INPLACE what it would change instantly without it,
+        # unless its in-place path is metadata only too (an index's visibility, a default)
+        instant_without_clause = instant and any(p.rebuilds for p in plans)
         if clauses.algorithm == "COPY":
             plans = _copied(plans, operations, flavour)
         self.foreign_key_index_dropped(base, table, operations)
@@ -931,9 +961,12 @@ class _Builder:
         self.partition_key_column_changed(base, table, operations)
         if (known := self.catalog.tables.get(table)) is not None and \
                 any(op == "repartition" for op, _ in operations):
+            from lockwise.parse.mysql import partition_key
+
             if refusal := partition_key_type_refused(sql, known.columns):
                 self.act("mysql_partition_key_type", {**base, **refusal})
-            elif refusal := _unique_key_without_partition_column(sql, known):
+            elif refusal := _unique_key_without_partition_column(
+                    partition_key(sql), known, base["table_sql"]):
                 self.act("mysql_partition_unique_key", {**base, **refusal})
         first = len(self.actions)  # the statement summary goes before its operations
         for (operation, extra), p in zip(operations, plans, strict=True):
@@ -1185,6 +1218,20 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
     return fulltext.constrain(plans, flavour)
 
 
+def _renamed(b: _Builder, old: str, new: str, kept: bool) -> dict:
+    """The facts of a table renamed `old` to `new` (`kept`: another table takes the old name
+    at once), with the later step of the view alternative: a view under the new name first,
+    then one RENAME TABLE, atomic, puts the table in its place (`view_swap_sql`)."""
+    def written(name: str) -> str:
+        return quote_mysql_qualified(".".join(b.written.get(part, part)
+                                              for part in name.split(".", 1)))
+
+    view = written(f"{b.written.get(new, new)}_view")
+    return {"new_name": new, "new_table_sql": new, "old_name_kept_by_view": kept,
+            "view_swap_sql": f"RENAME TABLE {written(new)} TO {view}, {written(old)} TO "
+                             f"{written(new)};  DROP VIEW {view};"}
+
+
 def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
     from sqlglot import exp
 
@@ -1198,6 +1245,13 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                     t.kind == "partitioned":
                 op = "add_column_virtual_generated_partitioned"
             ops.append((op, {"column": action.name.lower()}))
+            if b.session.flavour == "mysql" and any(
+                    not check.meta.get("not_enforced")
+                    for check in action.find_all(exp.CheckColumnConstraint)):
+                # MySQL validates the rows against a CHECK the ALTER adds, a new column's
+                # own too (sql_table.cc: is_any_check_constraints_evaluation_required);
+                # MariaDB adds the column instantly (checked on 10.11)
+                ops.append(("add_check_constraint", {"column": action.name.lower()}))
         elif isinstance(action, exp.ModifyColumn):
             coldef = action.this
             old_name = _name(action.args.get("rename_from")) or coldef.name.lower()
@@ -1257,9 +1311,7 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                 ops.append((op, extra))
         elif isinstance(action, exp.AlterRename):
             # A view cannot take the old name in the same transaction: DDL commits at once.
-            new = _table_name(action.this)
-            ops.append(("rename_table", {"new_name": new, "new_table_sql": new,
-                                         "old_name_kept_by_view": False}))
+            ops.append(("rename_table", _renamed(b, table, _table_name(action.this), False)))
         elif type(action).__name__ == "ForceProperty":
             ops.append(("rebuild_table", {}))
         else:
@@ -1377,7 +1429,8 @@ def _classify_constraint(con) -> str:
     if isinstance(node, (exp.PrimaryKey, exp.PrimaryKeyColumnConstraint)):
         return "add_primary_key"
     if isinstance(node, exp.CheckColumnConstraint):
-        return "add_check_constraint"
+        return "add_check_constraint_not_enforced" if node.meta.get("not_enforced") else \
+            "add_check_constraint"
     if isinstance(node, exp.IndexColumnConstraint):
         kind = (node.args.get("kind") or "").upper()
         return {"FULLTEXT": "add_fulltext_index", "SPATIAL": "add_spatial_index"}.get(
@@ -1514,8 +1567,7 @@ def _command(b: _Builder, sql: str) -> None:
             kept = any(later_new == old for _, later_new in pairs[i + 1:]) or any(
                 earlier_new == old for _, earlier_new in pairs[:i])
             # Each pair renames its own table: its own finding (`statement_part`).
-            b.alter(old, [("rename_table", {"new_name": new, "new_table_sql": new,
-                                            "old_name_kept_by_view": kept,
+            b.alter(old, [("rename_table", {**_renamed(b, old, new, kept),
                                             "statement_part": i})], sql)
     elif m := _OPTIMIZE.match(sql):
         b.alter(_clean(m.group("table")), [("rebuild_table", {})], sql)
@@ -1576,6 +1628,9 @@ def _create_table(b: _Builder, expr) -> None:
                if (spatial or partitioning) and isinstance(part, exp.ColumnDef)}
     if partitioning and (refusal := partition_key_type_refused(partitioning, defined)):
         b.act("mysql_partition_key_type", {**base, **refusal})
+    elif partitioning and (refusal := _unique_key_without_partition_column(
+            expr.meta.get("partition_key") or (), _created_table(expr, ""))):
+        b.act("mysql_partition_unique_key", {**base, **refusal})
     if partitioning and any(keys.foreign_key_of(part) for part in parts):
         # The ALTER's refusal (Builder.partitioned_foreign_key) holds at creation too: error
         # 1506, "Partitioned tables do not support FOREIGN KEY" (checked on MariaDB 10.11).
@@ -1603,6 +1658,39 @@ def _dml(b: _Builder, expr, kind: str) -> None:
     if kind in ("update", "delete") and not has_where:
         facts["batches_sql"] = batches_sql(expr, b.catalog, table, b.written)
     b.act(kind, facts)
+
+
+def _key_added_to_partitioned_table(b: _Builder, tree: dict) -> None:
+    """A UNIQUE index or primary key the statement gives a partitioned table (ALTER TABLE,
+    CREATE UNIQUE INDEX) that lacks a column the partitioning uses: refused, error 1503, as a
+    partitioning such a key lacks a column of is (checked on MariaDB 10.11). The statement is
+    replayed on a copy of the table to see its keys after it."""
+    import copy
+
+    from sqlglot import exp
+
+    summary = next((a.facts for a in b.actions if a.kind == "mysql_alter_table"), None)
+    if summary is None or summary["refused"] or not {"add_index", "add_primary_key"} & set(
+            summary["operations"]) or any(a.kind in _REFUSALS for a in b.actions):
+        return
+    expr, sql = tree["sqlglot"]["expr"], tree["sqlglot"]["sql"]
+    if isinstance(expr, exp.Alter):
+        table = _table_name(expr.this)
+    elif isinstance(expr, exp.Create):
+        table = _table_name(expr.this.args.get("table"))
+    elif m := _CREATE_INDEX.match(sql):
+        table = _clean(m.group("table"))
+    else:
+        return
+    known = b.catalog.tables.get(table)
+    if not (names := _partition_key_columns(known)):
+        return
+    trial = Catalog(tables={table: copy.deepcopy(known)})
+    apply_mysql_statement(trial, tree, "", MySQLSession(b.session.flavour, b.session.version))
+    (after,) = trial.tables.values()  # a RENAME TO beside it renames the copy
+    if refusal := _unique_key_without_partition_column(
+            names, after, b.table_facts(table)["table_sql"], before=known):
+        b.act("mysql_partition_unique_key", {**b.table_facts(table), **refusal})
 
 
 def _written_names(sql: str) -> dict[str, str]:
@@ -1650,6 +1738,7 @@ def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) ->
         _command(b, sql)
     if session.version < CHECK_ENFORCED_FROM[session.flavour]:
         _ignored_checks(b, expr, sql)
+    _key_added_to_partitioned_table(b, tree)
     if held is not None and not _LOCK_TABLES.match(sql):
         _under_lock_tables(b, expr, held, bool(_RENAME_TABLE.match(sql)))
     return b.effect()
@@ -1993,6 +2082,48 @@ def _table_charset(expr) -> tuple[str | None, str | None]:
     return found.get("CharacterSetProperty"), found.get("CollateProperty")
 
 
+def _created_table(expr, migration_id: str) -> Table:
+    """The table a CREATE TABLE (a sqlglot tree) makes: its columns, primary key, indexes
+    and foreign keys, and how it is partitioned."""
+    from sqlglot import exp
+
+    table = Table(_table_name(expr.this),
+                  kind="partitioned" if expr.meta.get("partitioned") else "table",
+                  created_by=migration_id,
+                  partition_strategy=expr.meta.get("partitioned") or "",
+                  partition_key=expr.meta.get("partition_key") or ())
+    charset, collation = _table_charset(expr)
+    schema = expr.this if isinstance(expr.this, exp.Schema) else None
+    key: tuple[str, ...] = ()
+    for col in (schema.expressions if schema is not None else ()):
+        # `CONSTRAINT pk PRIMARY KEY (...)`: the name is the server's to drop (PRIMARY)
+        element = col.expressions[0] if isinstance(col, exp.Constraint) and col.expressions \
+            and isinstance(col.expressions[0], exp.PrimaryKey) else col
+        if isinstance(col, exp.ColumnDef):
+            column = _column(col)
+            column.charset = column.charset or charset
+            if column.type_name in _STRING_TYPES and column.charset == charset:
+                column.collation = column.collation or collation
+            table.columns[column.name] = column
+            if "PrimaryKeyColumnConstraint" in _constraint_kinds(col):
+                key = (column.name,)
+            if "UniqueColumnConstraint" in _constraint_kinds(col):
+                keys.record(table, "", (column.name,), True)
+        elif isinstance(element, exp.PrimaryKey):
+            key = tuple(_name(part.this if isinstance(part, exp.Ordered) else part)
+                        for part in element.expressions)
+        elif fulltext.is_fulltext(col):
+            fulltext.add_index(table, col)
+        elif index := keys.key_of(col):
+            keys.record(table, *index)
+    if key:  # the batched backfill walks it
+        table.constraints["PRIMARY"] = Constraint("PRIMARY", "primary", key)
+    for col in (schema.expressions if schema is not None else ()):
+        if foreign_key := keys.foreign_key_of(col):
+            keys.record_foreign_key(table, *foreign_key)
+    return table
+
+
 def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
                           session: MySQLSession) -> None:
     """Move the catalog past one MySQL statement."""
@@ -2001,37 +2132,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     expr = tree["sqlglot"]["expr"]
     if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
         name = _table_name(expr.this)
-        table = Table(name, kind="partitioned" if expr.meta.get("partitioned") else "table",
-                      created_by=migration_id,
-                      partition_strategy=expr.meta.get("partitioned") or "",
-                      partition_key=expr.meta.get("partition_key") or ())
-        charset, collation = _table_charset(expr)
-        schema = expr.this if isinstance(expr.this, exp.Schema) else None
-        key: tuple[str, ...] = ()
-        for col in (schema.expressions if schema is not None else ()):
-            if isinstance(col, exp.ColumnDef):
-                column = _column(col)
-                column.charset = column.charset or charset
-                if column.type_name in _STRING_TYPES and column.charset == charset:
-                    column.collation = column.collation or collation
-                table.columns[column.name] = column
-                if "PrimaryKeyColumnConstraint" in _constraint_kinds(col):
-                    key = (column.name,)
-                if "UniqueColumnConstraint" in _constraint_kinds(col):
-                    keys.record(table, "", (column.name,), True)
-            elif isinstance(col, exp.PrimaryKey):
-                key = tuple(_name(part.this if isinstance(part, exp.Ordered) else part)
-                            for part in col.expressions)
-            elif fulltext.is_fulltext(col):
-                fulltext.add_index(table, col)
-            elif index := keys.key_of(col):
-                keys.record(table, *index)
-        if key:  # the batched backfill walks it
-            table.constraints["PRIMARY"] = Constraint("PRIMARY", "primary", key)
-        for col in (schema.expressions if schema is not None else ()):
-            if foreign_key := keys.foreign_key_of(col):
-                keys.record_foreign_key(table, *foreign_key)
-        catalog.tables[name] = table
+        catalog.tables[name] = _created_table(expr, migration_id)
         session.new_tables.add(name)
         if expr.find(exp.TemporaryProperty) is not None:
             session.temporary_tables.add(name.split(".")[-1])
@@ -2170,6 +2271,9 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr) -> None:
             table.constraints.pop(target, None)
         elif isinstance(action, exp.AddConstraint):
             for con in action.expressions:
+                if isinstance(con, exp.Constraint) and con.expressions and \
+                        isinstance(con.expressions[0], exp.PrimaryKey):
+                    con = con.expressions[0]  # CONSTRAINT pk PRIMARY KEY: named PRIMARY
                 if fulltext.is_fulltext(con):
                     fulltext.add_index(table, con)
                 elif index := keys.key_of(con):

@@ -671,6 +671,9 @@ def _check_enforcement(words: list[str], i: int, mariadb: bool,
     enforced = word == "ENFORCED" or (word == "NOT" and words[i + 1:i + 2] == ["ENFORCED"])
     if enforced and previous == ")" and mariadb:
         return "MySQL's [NOT] ENFORCED; MariaDB enforces every CHECK constraint"
+    if enforced and previous == ")" and version < _ALTER_CHECK_FROM["CHECK"]:
+        return "a CHECK's [NOT] ENFORCED arrived in MySQL " + \
+            ".".join(map(str, _ALTER_CHECK_FROM["CHECK"])) + ", which began enforcing them"
     return ""
 
 
@@ -787,8 +790,13 @@ def _readable_definition(body: str, reader: object):
     if _CREATE_TABLE.match(text):
         whole, text = text, _before_partitioning(text)
         partitioned = text != whole
+    text, not_enforced = _without_check_enforcement(text)
     if (tree := _reparsed(text, body, reader)) is not None:
         _keep_spatial_types(tree, body)
+        checks = list(tree.find_all(exp.CheckColumnConstraint, bfs=False))
+        if len(checks) == len(not_enforced):  # else unmarked: enforced, as by default
+            for check, suspended in zip(checks, not_enforced, strict=True):
+                check.meta["not_enforced"] = suspended
         for column in tree.find_all(exp.ColumnDef) if unsigned else ():
             if column.name.lower() in unsigned:
                 column.meta["unsigned"] = True
@@ -798,6 +806,37 @@ def _readable_definition(body: str, reader: object):
             tree.meta["partition_key"] = partition_key(whole[len(text):])
             tree.meta["partitioning"] = whole[len(text):]
     return tree
+
+
+def _without_check_enforcement(text: str) -> tuple[str, list[bool]]:
+    """`text` with the `[NOT] ENFORCED` after each CHECK (...) blanked out (sqlglot's grammar
+    stops at NOT ENFORCED; offsets are kept), and for each CHECK, in order, whether it is NOT
+    ENFORCED (MySQL 8.0.16+, the manual's "CHECK Constraints": a constraint created so is
+    not checked, the rows already there neither)."""
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    try:
+        tokens = mysql_tokens(text)
+    except TokenError:
+        return text, []
+    not_enforced: list[bool] = []
+    for i, tok in enumerate(tokens):
+        if tok.token_type == TokenType.IDENTIFIER or tok.text.upper() != "CHECK" or \
+                tokens[i + 1:i + 2] == [] or tokens[i + 1].text != "(":
+            continue
+        depth, end = 0, i + 1
+        for end in range(i + 1, len(tokens)):
+            depth += (tokens[end].text == "(") - (tokens[end].text == ")")
+            if depth == 0:
+                break
+        after = [t.text.upper() for t in tokens[end + 1:end + 3]]
+        words = 2 if after == ["NOT", "ENFORCED"] else 1 if after[:1] == ["ENFORCED"] else 0
+        not_enforced.append(words == 2)
+        if words:
+            start, stop = tokens[end + 1].start, tokens[end + words].end + 1
+            text = text[:start] + " " * (stop - start) + text[stop:]
+    return text, not_enforced
 
 
 _PARTITION_BY = re.compile(
