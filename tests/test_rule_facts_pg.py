@@ -859,6 +859,28 @@ def test_object_already_exists_fails_on_the_server_exactly_for_its_bad_examples(
     assert (failed is not None) == example.bad, failed
 
 
+@pytest.mark.parametrize("example", _examples("identity-added-to-populated-column"))
+def test_identity_added_to_a_populated_column_collides_exactly_for_the_bad_examples(
+        pg_db: str, example) -> None:
+    """With rows in the table before the migration, the first insert that takes the new
+    identity fails on the primary key exactly after the rule's bad examples; a table the
+    migration creates has no rows to collide with."""
+    import psycopg
+
+    with _connect(pg_db) as conn:
+        if example.setup:
+            conn.execute(example.setup)
+            conn.execute("INSERT INTO accounts (id, email) SELECT g, 'u' || g "
+                         "FROM generate_series(1, 5) AS g")
+        conn.execute(example.sql)
+        try:
+            conn.execute("INSERT INTO accounts (email) VALUES ('new')")
+            failed = None
+        except psycopg.errors.UniqueViolation as exc:
+            failed = exc
+    assert (failed is not None) == example.bad, failed
+
+
 @pytest.mark.parametrize("example", _examples("detach-concurrently-with-default-partition"))
 def test_detach_concurrently_is_refused_exactly_for_the_bad_examples(pg_db: str,
                                                                      example) -> None:
