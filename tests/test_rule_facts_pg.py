@@ -881,6 +881,30 @@ def test_identity_added_to_a_populated_column_collides_exactly_for_the_bad_examp
     assert (failed is not None) == example.bad, failed
 
 
+def test_identity_setval_suggested_moves_the_sequence_past_the_values(pg_db: str) -> None:
+    """The setval() the finding suggests, in the user's quoted names, runs and lets the next
+    insert take a fresh id."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = 'CREATE TABLE app."Team Accounts" ("Id" bigint NOT NULL PRIMARY KEY, email text);'
+    alter = 'ALTER TABLE app."Team Accounts" ALTER COLUMN "Id" ADD GENERATED ALWAYS AS IDENTITY;'
+    reports = lint_migrations([migration_from_text(f"CREATE SCHEMA app;\n{setup}", "0001.sql"),
+                               migration_from_text(alter, "0002.sql")], LintOptions())
+    (finding,) = [f for f in reports[-1].all_findings
+                  if f.rule == "identity-added-to-populated-column"]
+    (setval,) = [line.split("  --")[0] for line in finding.instead.splitlines()
+                 if line.startswith("SELECT setval")]
+    with _connect(pg_db) as conn:
+        conn.execute(f"CREATE SCHEMA app; {setup}")
+        conn.execute('INSERT INTO app."Team Accounts" SELECT g, \'u\' FROM generate_series(1, 5) g')
+        conn.execute(alter)
+        conn.execute(setval)
+        (new_id,) = conn.execute('INSERT INTO app."Team Accounts" (email) VALUES (\'new\') '
+                                 'RETURNING "Id"').fetchone()
+    assert new_id == 6
+
+
 @pytest.mark.parametrize("example", _examples("detach-concurrently-with-default-partition"))
 def test_detach_concurrently_is_refused_exactly_for_the_bad_examples(pg_db: str,
                                                                      example) -> None:
