@@ -230,6 +230,59 @@ def test_enum_value_used_in_transaction_only_as_the_enum(pg_db: str, use: str,
     assert ("enum-value-used-in-transaction" in found) is fails
 
 
+@pytest.mark.parametrize(("text", "in_transaction", "fails"), [
+    # Added before the block in the same transaction, used by a statement the block runs.
+    ("ALTER TYPE mood ADD VALUE 'happy';\nDO $$ BEGIN UPDATE orders SET m = 'happy'; END $$;",
+     True, True),
+    # Added and used in one block: its statements share one transaction, even in autocommit.
+    ("DO $$ BEGIN ALTER TYPE mood ADD VALUE 'happy';\n"
+     "INSERT INTO orders (id, m) VALUES (1, 'happy'); END $$;", False, True),
+    ("DO $$ BEGIN ALTER TYPE mood ADD VALUE 'happy';\n"
+     "INSERT INTO orders (id, note) VALUES (1, 'happy'); END $$;", False, False),
+    # PL/pgSQL's own expressions read it too: a condition, an assignment.
+    ("DO $$ BEGIN ALTER TYPE mood ADD VALUE 'happy';\n"
+     "IF 'happy'::mood IS NOT NULL THEN RAISE NOTICE 'x'; END IF; END $$;", False, True),
+    ("DO $$ DECLARE v mood; BEGIN ALTER TYPE mood ADD VALUE 'happy';\nv := 'happy'; END $$;",
+     False, True),
+    # Used before it is added, by the block's earlier statement: no use of the new value.
+    ("DO $$ BEGIN PERFORM 'happy';\nALTER TYPE mood ADD VALUE 'happy'; END $$;", False, False),
+    # Added by the block, used after it committed.
+    ("DO $$ BEGIN ALTER TYPE mood ADD VALUE 'happy'; END $$;\n"
+     "INSERT INTO orders (id, m) VALUES (1, 'happy');", False, False),
+    # A type the block created: its new values are usable at once.
+    ("DO $$ BEGIN CREATE TYPE mood2 AS ENUM ('a');\nALTER TYPE mood2 ADD VALUE 'b';\n"
+     "PERFORM 'b'::mood2; END $$;", False, False),
+])
+def test_enum_value_used_in_a_do_block_matches_server(pg_db: str, text: str,
+                                                      in_transaction: bool,
+                                                      fails: bool) -> None:
+    """A DO block's statements and expressions are uses of a value the transaction added,
+    before or inside the block."""
+    import psycopg
+
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    migrations = [migration_from_text(_MOOD, "0001_a.sql"), migration_from_text(text,
+                                                                                 "0002_b.sql")]
+    found = {f.rule for f in lint_migrations(migrations, LintOptions(
+        assume_in_transaction=in_transaction))[-1].all_findings}
+    with _connect(pg_db) as conn:
+        conn.execute(_MOOD)
+        if in_transaction:
+            conn.execute("BEGIN")
+        try:
+            for stmt in parse_sql(text).statements:
+                conn.execute(stmt.sql)
+            refused = False
+        except psycopg.errors.UnsafeNewEnumValueUsage:
+            refused = True
+        if in_transaction:
+            conn.execute("ROLLBACK")
+    assert refused is fails
+    assert ("enum-value-used-in-transaction" in found) is fails
+
+
 @pytest.mark.parametrize("where", [
     "", "WHERE parent_id IS NOT NULL", "WHERE NOT (parent_id IS NULL) AND parent_id IS NOT NULL",
     "WHERE n > 0", "WHERE parent_id IS NOT NULL AND n > 0", "WHERE n IS NOT NULL",
