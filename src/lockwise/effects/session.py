@@ -245,6 +245,28 @@ class Session:
 
     def action_facts(self, action: Action, index: int) -> dict:
         """Facts about one action (of statement `index`) that depend on the transaction."""
+        facts = self._kind_facts(action, index)
+        if action.facts.get("enum_values_read"):
+            facts = {**facts, **self._enum_values_read(action.facts)}
+        return facts
+
+    def _enum_values_read(self, facts: dict) -> dict:
+        """`statement_facts`' enum facts for an action of a DO block that may read enum
+        values (`enum_values_read`): those the transaction added before the block, and those
+        the block added before the action, to a type the transaction did not create."""
+        reads = set(facts["enum_values_read"])
+        adds: dict[str, list[object]] = {v: list(self.tx_enum_values[v])
+                                         for v in reads & self.tx_enum_values.keys()}
+        for value, type_, sql in facts.get("enum_values_added_in_block", ()):
+            if f"type:{type_}" not in self.tx_types_created:
+                adds.setdefault(value, []).append(sql)
+        used = sorted(adds)
+        return {"uses_enum_value_added_in_transaction": tuple(used),
+                "enum_values_added_sql": "\n".join(dict.fromkeys(
+                    str(sql) for value in used for sql in adds[value]))}
+
+    def _kind_facts(self, action: Action, index: int) -> dict:
+        """`action_facts` that depend on the kind of action."""
         if action.kind == "rename_table":
             return {"old_name_kept_by_view": self._taken_later(
                 self.views_ahead, action.facts.get("table", ""), index)}
