@@ -242,6 +242,6 @@ def test_batch_bound_qualifies_the_key_as_the_statement_names_its_target() -> No
     from lockwise.executor.batches import _batched_sql, _target
 
     assert _batched_sql(_target("UPDATE t AS x SET n = 1 FROM s WHERE s.id = x.id"),
-                        "id", 1, 101).endswith("AND ((x.id >= 1) AND (x.id < 101))")
+                        "id", 1, 101).endswith("AND (x.id >= 1 AND x.id < 101)")
     assert _batched_sql(_target('DELETE FROM app."T" USING s'), "Id", 1, 101).endswith(
-        'WHERE (app."T"."Id" >= 1) AND (app."T"."Id" < 101)')
+        'WHERE app."T"."Id" >= 1 AND app."T"."Id" < 101')
