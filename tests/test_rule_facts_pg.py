@@ -151,8 +151,6 @@ def test_enum_value_usable_when_the_transaction_created_the_type(
         pg_db: str, setup: str, fails: bool) -> None:
     import dataclasses
 
-    import psycopg
-
     from lockwise.discover import migration_from_text
     from lockwise.lint import LintOptions, lint_migrations
 
@@ -160,18 +158,28 @@ def test_enum_value_usable_when_the_transaction_created_the_type(
     migrations = [dataclasses.replace(migration_from_text(sql, name), layout="flyway")
                   for sql, name in ((setup, "V1__a.sql"), (text, "V2__b.sql"))]
     found = {f.rule for f in lint_migrations(migrations, LintOptions())[-1].all_findings}
-    with _connect(pg_db) as conn:
+    assert _refuses_new_enum_value(pg_db, setup, text, in_transaction=True) is fails
+    assert ("enum-value-used-in-transaction" in found) is fails
+
+
+def _refuses_new_enum_value(uri: str, setup: str, text: str, in_transaction: bool) -> bool:
+    """Whether the server, after `setup`, refuses `text`'s statements (in one transaction, or
+    each on its own) with "unsafe use of new value"."""
+    import psycopg
+
+    with _connect(uri) as conn:
         conn.execute(setup)
-        conn.execute("BEGIN")
+        if in_transaction:
+            conn.execute("BEGIN")
         try:
             for stmt in parse_sql(text).statements:
                 conn.execute(stmt.sql)
             refused = False
         except psycopg.errors.UnsafeNewEnumValueUsage:
             refused = True
-        conn.execute("ROLLBACK")
-    assert refused is fails
-    assert ("enum-value-used-in-transaction" in found) is fails
+        if in_transaction:
+            conn.execute("ROLLBACK")
+    return refused
 
 
 _MOOD = ("CREATE TYPE mood AS ENUM ('sad');\n"
@@ -258,8 +266,6 @@ def test_enum_value_used_in_a_do_block_matches_server(pg_db: str, text: str,
                                                       fails: bool) -> None:
     """A DO block's statements and expressions are uses of a value the transaction added,
     before or inside the block."""
-    import psycopg
-
     from lockwise.discover import migration_from_text
     from lockwise.lint import LintOptions, lint_migrations
 
@@ -267,19 +273,7 @@ def test_enum_value_used_in_a_do_block_matches_server(pg_db: str, text: str,
                                                                                  "0002_b.sql")]
     found = {f.rule for f in lint_migrations(migrations, LintOptions(
         assume_in_transaction=in_transaction))[-1].all_findings}
-    with _connect(pg_db) as conn:
-        conn.execute(_MOOD)
-        if in_transaction:
-            conn.execute("BEGIN")
-        try:
-            for stmt in parse_sql(text).statements:
-                conn.execute(stmt.sql)
-            refused = False
-        except psycopg.errors.UnsafeNewEnumValueUsage:
-            refused = True
-        if in_transaction:
-            conn.execute("ROLLBACK")
-    assert refused is fails
+    assert _refuses_new_enum_value(pg_db, _MOOD, text, in_transaction) is fails
     assert ("enum-value-used-in-transaction" in found) is fails
 
 
