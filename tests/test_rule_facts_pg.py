@@ -1817,3 +1817,35 @@ def test_partitioned_index_set_tablespace_queues_all_but_a_plain_insert(
     assert len(found) == 1
     assert "while it waits, every read and write but a plain INSERT on it queues behind it" \
         in found[0].message, found[0].message
+
+
+@pytest.mark.parametrize("partitioned", [False, True])
+def test_set_tablespace_copies_a_tables_files_not_a_partitioned_tables(
+        pg_db: str, partitioned: bool) -> None:
+    """SET TABLESPACE gives a table new files; on a partitioned table it moves no partition
+    (only later ones are created there): the rule set-tablespace says so for the first only."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = ("CREATE TABLE events (id bigint) PARTITION BY RANGE (id);\n"
+             "CREATE TABLE events_1 PARTITION OF events FOR VALUES FROM (0) TO (1000);"
+             if partitioned else "CREATE TABLE events (id bigint);")
+    alter = "ALTER TABLE events SET TABLESPACE lockwise_archive;"
+    reports = lint_migrations([migration_from_text(setup, "0001.sql"),
+                               migration_from_text(alter, "0002.sql")], LintOptions())
+    found = {f.rule for f in reports[-1].all_findings}
+    stored = "events_1" if partitioned else "events"
+    files = f"SELECT relfilenode, reltablespace FROM pg_class WHERE relname = '{stored}'"
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute("SET allow_in_place_tablespaces = on")
+        conn.execute("CREATE TABLESPACE lockwise_archive LOCATION ''")
+        try:
+            before = conn.execute(files).fetchone()
+            conn.execute(alter)
+            moved = conn.execute(files).fetchone() != before
+        finally:
+            conn.execute("DROP TABLE events")
+            conn.execute("DROP TABLESPACE lockwise_archive")
+    assert moved is not partitioned
+    assert ("set-tablespace" in found) is moved
