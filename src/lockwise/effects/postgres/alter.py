@@ -269,10 +269,14 @@ def _set_tablespace(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     # A table created without TABLESPACE lives in the database default (pg_default unless the
     # database was created otherwise): moving it there is a no-op, checked on the server. The
-    # copy of the data files is a new relfilenode, but not a scan.
-    if cmd.get("name", "") != "pg_default":
+    # copy of the data files is a new relfilenode, but not a scan. A partitioned table has no
+    # files: only partitions created later go there, none is moved (checked on the server).
+    known = b.ctx.catalog.tables.get(table)
+    partitioned = known is not None and known.kind == "partitioned"
+    if cmd.get("name", "") != "pg_default" and not partitioned:
         b.rewrites.add(table)
-    b.act("set_tablespace", base, tablespace=cmd.get("name", ""))
+    b.act("set_tablespace", base, tablespace=cmd.get("name", ""),
+          table_is_partitioned=partitioned)
 
 
 def move_all_to_tablespace(b: Builder, stmt: dict) -> None:
