@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import not_null_column, owned_sequence
+from lockwise.catalog.replay import identity_sequence, not_null_column
 from lockwise.core.types import LockMode
 from lockwise.effects.nodes import range_var, unwrap
 from lockwise.effects.postgres.attach import (
@@ -244,8 +244,8 @@ def _add_identity(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("column_add_identity", base, column=column,
           identity_generated_sql="ALWAYS" if identity.get("generated_when") == "a"
           else "BY DEFAULT",
-          identity_start_given="start" in options, identity_sequence=owned_sequence(
-              table, column),
+          identity_start_given="start" in options,
+          identity_sequence=identity_sequence(table, column, identity),
           identity_setval_sql=f"SELECT setval(pg_get_serial_sequence({quote_literal(written)}, "
                               f"{quote_literal(column)}), coalesce(max({quote_ident(column)}), "
                               f"0) + 1, false) FROM {written};")
