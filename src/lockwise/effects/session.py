@@ -497,6 +497,22 @@ def _restarts_past_start(options: object) -> bool:
     return "restart" in given and (given["restart"] is not None or "start" in given)
 
 
+def _sequences_moved_in_block(stmt: dict) -> list[str]:
+    """`_sequences_moved` of the statements and expressions a DO block runs (PERFORM
+    setval(...), ALTER SEQUENCE ... RESTART WITH, ...)."""
+    from lockwise.parse.plpgsql import embedded_steps, plpgsql_body
+
+    body = plpgsql_body(stmt)
+    if body is None or not _MOVES_SEQUENCE.search(body):
+        return []
+    return [key for step, _ in embedded_steps(body)
+            for key in _sequences_moved(*unwrap(step.tree))]
+
+
+#: Words without which a DO block's body sets no sequence's next value.
+_MOVES_SEQUENCE = re.compile(r"\b(?:setval|restart)\b", re.IGNORECASE)
+
+
 def _sequences_moved(kind: str, stmt: object) -> list[str]:
     """The sequences one statement sets the next value of: setval() calls that name theirs
     by a constant or by pg_get_serial_sequence('table', 'column'), ALTER SEQUENCE and ALTER
@@ -510,6 +526,8 @@ def _sequences_moved(kind: str, stmt: object) -> list[str]:
         return [f"column:{table}.{cmd.get('name')}" for node in stmt.get("cmds") or ()
                 if (cmd := unwrap(node)[1]).get("subtype") == "AT_SetIdentity"
                 and _restarts_past_start(cmd.get("def"))]
+    if kind == "DoStmt" and isinstance(stmt, dict):
+        return _sequences_moved_in_block(stmt)
     if kind != "SelectStmt" or not isinstance(stmt, dict):
         return []
     moved = []
