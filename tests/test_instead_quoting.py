@@ -106,6 +106,10 @@ SQL_TEXT: dict[str, object] = {
     "alter_type_sql": 'ALTER TYPE "App"."Address" ADD ATTRIBUTE "Zip_new" bigint CASCADE;',
     "instant_column_sql": '"Big Score" numeric(10, 2) DEFAULT 0 NOT NULL',
     "roles_sql": '"Legacy_App", CURRENT_USER', "new_role_sql": '"App"',
+    "identity_generated_sql": "BY DEFAULT",
+    "identity_setval_sql": "SELECT setval(pg_get_serial_sequence('\"App\".\"User\"', "
+                           "'displayName'), coalesce(max(\"displayName\"), 0) + 1, false) "
+                           'FROM "App"."User";',
     "enum_backfill_sql": 'UPDATE "App"."User" SET "displayName" = \'b\' WHERE "Id" IN '
                          '(SELECT "Id" FROM "App"."User" WHERE "displayName" = \'a\' LIMIT 5000);',
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lockwise.effects.nodes import unwrap
-from lockwise.parse.plpgsql import embedded_statements
+from lockwise.parse.plpgsql import embedded_statements, embedded_steps
 
 
 def _kinds(body: str) -> list[str]:
@@ -77,3 +77,12 @@ def test_findings_of_a_blocks_statements_point_at_them() -> None:
     assert where["unbatched-backfill"] == (8, 13)
     assert (report.statements[1].statement.span.line, report.statements[2].statement.span.line) \
         == (2, 8)  # the statements themselves stay where the blocks are
+
+
+def test_steps_put_plpgsql_expressions_between_the_statements_as_selects() -> None:
+    steps = embedded_steps("DECLARE v mood;\nBEGIN\n  ALTER TYPE mood ADD VALUE 'calm';\n"
+                           "  v := 'calm';\n  IF v = 'calm'::mood THEN\n"
+                           "    UPDATE people SET mood = v;\n  END IF;\nEND")
+    assert [(step.sql, step.line, expression) for step, expression in steps] == [
+        ("ALTER TYPE mood ADD VALUE 'calm'", 3, False), ("SELECT 'calm'", 4, True),
+        ("SELECT v = 'calm'::mood", 5, True), ("UPDATE people SET mood = v", 6, False)]

@@ -151,8 +151,6 @@ def test_enum_value_usable_when_the_transaction_created_the_type(
         pg_db: str, setup: str, fails: bool) -> None:
     import dataclasses
 
-    import psycopg
-
     from lockwise.discover import migration_from_text
     from lockwise.lint import LintOptions, lint_migrations
 
@@ -160,18 +158,28 @@ def test_enum_value_usable_when_the_transaction_created_the_type(
     migrations = [dataclasses.replace(migration_from_text(sql, name), layout="flyway")
                   for sql, name in ((setup, "V1__a.sql"), (text, "V2__b.sql"))]
     found = {f.rule for f in lint_migrations(migrations, LintOptions())[-1].all_findings}
-    with _connect(pg_db) as conn:
+    assert _refuses_new_enum_value(pg_db, setup, text, in_transaction=True) is fails
+    assert ("enum-value-used-in-transaction" in found) is fails
+
+
+def _refuses_new_enum_value(uri: str, setup: str, text: str, in_transaction: bool) -> bool:
+    """Whether the server, after `setup`, refuses `text`'s statements (in one transaction, or
+    each on its own) with "unsafe use of new value"."""
+    import psycopg
+
+    with _connect(uri) as conn:
         conn.execute(setup)
-        conn.execute("BEGIN")
+        if in_transaction:
+            conn.execute("BEGIN")
         try:
             for stmt in parse_sql(text).statements:
                 conn.execute(stmt.sql)
             refused = False
         except psycopg.errors.UnsafeNewEnumValueUsage:
             refused = True
-        conn.execute("ROLLBACK")
-    assert refused is fails
-    assert ("enum-value-used-in-transaction" in found) is fails
+        if in_transaction:
+            conn.execute("ROLLBACK")
+    return refused
 
 
 _MOOD = ("CREATE TYPE mood AS ENUM ('sad');\n"
@@ -227,6 +235,45 @@ def test_enum_value_used_in_transaction_only_as_the_enum(pg_db: str, use: str,
         conn.execute("ROLLBACK")
         conn.execute("DROP TABLE orders; DROP TYPE mood")
     assert refused is fails
+    assert ("enum-value-used-in-transaction" in found) is fails
+
+
+@pytest.mark.parametrize(("text", "in_transaction", "fails"), [
+    # Added before the block in the same transaction, used by a statement the block runs.
+    ("ALTER TYPE mood ADD VALUE 'happy';\nDO $$ BEGIN UPDATE orders SET m = 'happy'; END $$;",
+     True, True),
+    # Added and used in one block: its statements share one transaction, even in autocommit.
+    ("DO $$ BEGIN ALTER TYPE mood ADD VALUE 'happy';\n"
+     "INSERT INTO orders (id, m) VALUES (1, 'happy'); END $$;", False, True),
+    ("DO $$ BEGIN ALTER TYPE mood ADD VALUE 'happy';\n"
+     "INSERT INTO orders (id, note) VALUES (1, 'happy'); END $$;", False, False),
+    # PL/pgSQL's own expressions read it too: a condition, an assignment.
+    ("DO $$ BEGIN ALTER TYPE mood ADD VALUE 'happy';\n"
+     "IF 'happy'::mood IS NOT NULL THEN RAISE NOTICE 'x'; END IF; END $$;", False, True),
+    ("DO $$ DECLARE v mood; BEGIN ALTER TYPE mood ADD VALUE 'happy';\nv := 'happy'; END $$;",
+     False, True),
+    # Used before it is added, by the block's earlier statement: no use of the new value.
+    ("DO $$ BEGIN PERFORM 'happy';\nALTER TYPE mood ADD VALUE 'happy'; END $$;", False, False),
+    # Added by the block, used after it committed.
+    ("DO $$ BEGIN ALTER TYPE mood ADD VALUE 'happy'; END $$;\n"
+     "INSERT INTO orders (id, m) VALUES (1, 'happy');", False, False),
+    # A type the block created: its new values are usable at once.
+    ("DO $$ BEGIN CREATE TYPE mood2 AS ENUM ('a');\nALTER TYPE mood2 ADD VALUE 'b';\n"
+     "PERFORM 'b'::mood2; END $$;", False, False),
+])
+def test_enum_value_used_in_a_do_block_matches_server(pg_db: str, text: str,
+                                                      in_transaction: bool,
+                                                      fails: bool) -> None:
+    """A DO block's statements and expressions are uses of a value the transaction added,
+    before or inside the block."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    migrations = [migration_from_text(_MOOD, "0001_a.sql"), migration_from_text(text,
+                                                                                 "0002_b.sql")]
+    found = {f.rule for f in lint_migrations(migrations, LintOptions(
+        assume_in_transaction=in_transaction))[-1].all_findings}
+    assert _refuses_new_enum_value(pg_db, _MOOD, text, in_transaction) is fails
     assert ("enum-value-used-in-transaction" in found) is fails
 
 
@@ -857,6 +904,52 @@ def test_object_already_exists_fails_on_the_server_exactly_for_its_bad_examples(
                 psycopg.errors.DuplicateSchema, psycopg.errors.DuplicateObject) as exc:
             failed = exc
     assert (failed is not None) == example.bad, failed
+
+
+@pytest.mark.parametrize("example", _examples("identity-added-to-populated-column"))
+def test_identity_added_to_a_populated_column_collides_exactly_for_the_bad_examples(
+        pg_db: str, example) -> None:
+    """With rows in the table before the migration, the first insert that takes the new
+    identity fails on the primary key exactly after the rule's bad examples; a table the
+    migration creates has no rows to collide with."""
+    import psycopg
+
+    with _connect(pg_db) as conn:
+        if example.setup:
+            conn.execute(example.setup)
+            conn.execute("INSERT INTO accounts (id, email) SELECT g, 'u' || g "
+                         "FROM generate_series(1, 5) AS g")
+        conn.execute(example.sql)
+        try:
+            conn.execute("INSERT INTO accounts (email) VALUES ('new')")
+            failed = None
+        except psycopg.errors.UniqueViolation as exc:
+            failed = exc
+    assert (failed is not None) == example.bad, failed
+
+
+def test_identity_setval_suggested_moves_the_sequence_past_the_values(pg_db: str) -> None:
+    """The setval() the finding suggests, in the user's quoted names, runs and lets the next
+    insert take a fresh id."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = 'CREATE TABLE app."Team Accounts" ("Id" bigint NOT NULL PRIMARY KEY, email text);'
+    alter = 'ALTER TABLE app."Team Accounts" ALTER COLUMN "Id" ADD GENERATED ALWAYS AS IDENTITY;'
+    reports = lint_migrations([migration_from_text(f"CREATE SCHEMA app;\n{setup}", "0001.sql"),
+                               migration_from_text(alter, "0002.sql")], LintOptions())
+    (finding,) = [f for f in reports[-1].all_findings
+                  if f.rule == "identity-added-to-populated-column"]
+    (setval,) = [line.split("  --")[0] for line in finding.instead.splitlines()
+                 if line.startswith("SELECT setval")]
+    with _connect(pg_db) as conn:
+        conn.execute(f"CREATE SCHEMA app; {setup}")
+        conn.execute('INSERT INTO app."Team Accounts" SELECT g, \'u\' FROM generate_series(1, 5) g')
+        conn.execute(alter)
+        conn.execute(setval)
+        (new_id,) = conn.execute('INSERT INTO app."Team Accounts" (email) VALUES (\'new\') '
+                                 'RETURNING "Id"').fetchone()
+    assert new_id == 6
 
 
 @pytest.mark.parametrize("example", _examples("detach-concurrently-with-default-partition"))
@@ -1724,3 +1817,35 @@ def test_partitioned_index_set_tablespace_queues_all_but_a_plain_insert(
     assert len(found) == 1
     assert "while it waits, every read and write but a plain INSERT on it queues behind it" \
         in found[0].message, found[0].message
+
+
+@pytest.mark.parametrize("partitioned", [False, True])
+def test_set_tablespace_copies_a_tables_files_not_a_partitioned_tables(
+        pg_db: str, partitioned: bool) -> None:
+    """SET TABLESPACE gives a table new files; on a partitioned table it moves no partition
+    (only later ones are created there): the rule set-tablespace says so for the first only."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    setup = ("CREATE TABLE events (id bigint) PARTITION BY RANGE (id);\n"
+             "CREATE TABLE events_1 PARTITION OF events FOR VALUES FROM (0) TO (1000);"
+             if partitioned else "CREATE TABLE events (id bigint);")
+    alter = "ALTER TABLE events SET TABLESPACE lockwise_archive;"
+    reports = lint_migrations([migration_from_text(setup, "0001.sql"),
+                               migration_from_text(alter, "0002.sql")], LintOptions())
+    found = {f.rule for f in reports[-1].all_findings}
+    stored = "events_1" if partitioned else "events"
+    files = f"SELECT relfilenode, reltablespace FROM pg_class WHERE relname = '{stored}'"
+    with _connect(pg_db) as conn:
+        conn.execute(setup)
+        conn.execute("SET allow_in_place_tablespaces = on")
+        conn.execute("CREATE TABLESPACE lockwise_archive LOCATION ''")
+        try:
+            before = conn.execute(files).fetchone()
+            conn.execute(alter)
+            moved = conn.execute(files).fetchone() != before
+        finally:
+            conn.execute("DROP TABLE events")
+            conn.execute("DROP TABLESPACE lockwise_archive")
+    assert moved is not partitioned
+    assert ("set-tablespace" in found) is moved

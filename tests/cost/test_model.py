@@ -138,6 +138,18 @@ def test_rewrite_needs_disk_and_wal_for_heap_toast_and_indexes() -> None:
     assert "free disk" in summary and "WAL" in summary and "indexes rebuilt 2" in summary
 
 
+def test_set_tablespace_moves_heap_and_toast_but_rebuilds_no_index() -> None:
+    # ALTER TABLE SET TABLESPACE copies the heap and its TOAST table block by block; the
+    # indexes stay where they are (tests/cost/test_stats_pg.py checks both on the server).
+    t = table(heap=GB, toast=2 * GB, indexes=3)
+    est = estimate("ALTER TABLE orders SET TABLESPACE fast", t)
+    (op,) = est.operations
+    assert op.drivers["indexes_rebuilt"] == 0 and op.drivers["toast_bytes"] == 2 * GB
+    assert est.disk_bytes == est.wal_bytes == 3 * GB
+    copy_only = 3 * GB / (DEFAULT_PROFILE.copy_mb_s * 1024 * 1024)
+    assert op.seconds == pytest.approx(copy_only)
+
+
 def test_wider_key_costs_more_and_uses_pg_stats_width() -> None:
     narrow = estimate(INDEX, table(created_at=ColumnStats(avg_width=8)))
     wide = estimate(INDEX, table(created_at=ColumnStats(avg_width=64)))

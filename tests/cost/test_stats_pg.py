@@ -82,6 +82,79 @@ def test_stats_to_stdout_reads_only_the_catalog(pg_db: str) -> None:
                                                  tables["public.ev_2a"]["heap_bytes"]) > 0
 
 
+def test_partitioned_table_counts_every_partition_index_it_rebuilds(pg_db: str) -> None:
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE ev (id int, body text) PARTITION BY RANGE (id)")
+        conn.execute("CREATE TABLE ev_1 PARTITION OF ev FOR VALUES FROM (0) TO (100)")
+        conn.execute("CREATE TABLE ev_2 PARTITION OF ev FOR VALUES FROM (100) TO (1000) "
+                     "PARTITION BY RANGE (id)")
+        conn.execute("CREATE TABLE ev_2a PARTITION OF ev_2 FOR VALUES FROM (100) TO (1000)")
+        conn.execute("CREATE INDEX ev_id ON ev (id)")
+        conn.execute("CREATE INDEX ev_1_body ON ev_1 (body)")  # one partition's own index
+        conn.execute("INSERT INTO ev SELECT g, md5(g::text) FROM generate_series(0, 999) AS g")
+        conn.execute("ANALYZE ev")
+        leaf_bytes = dict(conn.execute(
+            "SELECT relname, pg_relation_size(oid) FROM pg_class "
+            "WHERE relname IN ('ev_1_id_idx', 'ev_2a_id_idx', 'ev_1_body')").fetchall())
+    result = run("stats", "--dsn", pg_db)
+    assert result.exit_code == 0, result.output
+    tables = json.loads(result.stdout)["tables"]
+    # A partitioned index has no storage either: its size is its partitions' indexes', and
+    # a rewrite of the parent rebuilds a partition's own indexes too.
+    parent = {i["name"]: i for i in tables["public.ev"]["indexes"]}
+    assert set(parent) == {"public.ev_id", "public.ev_1_body"}
+    assert parent["public.ev_id"]["bytes"] == (leaf_bytes["ev_1_id_idx"]
+                                               + leaf_bytes["ev_2a_id_idx"]) > 0
+    assert parent["public.ev_1_body"]["bytes"] == leaf_bytes["ev_1_body"] > 0
+    assert parent["public.ev_id"]["columns"] == ["id"]
+    middle = {i["name"]: i["bytes"] for i in tables["public.ev_2"]["indexes"]}
+    assert middle == {"public.ev_2_id_idx": leaf_bytes["ev_2a_id_idx"]}
+
+
+def test_what_a_rewrite_and_set_tablespace_copy(pg_db: str, tmp_path: Path) -> None:
+    """The cost model's premises, on the server: a rewrite writes a new heap, a new TOAST
+    table and every index; SET TABLESPACE moves the heap and TOAST but no index; the stats
+    file's toast_bytes is the TOAST table with its index, apart from heap_bytes."""
+    def files(conn: psycopg.Connection) -> dict[str, int]:
+        return dict(conn.execute(
+            "SELECT CASE WHEN c.oid = t.reltoastrelid THEN 'toast' ELSE c.relname END, "
+            "c.relfilenode FROM pg_class t JOIN pg_class c ON c.oid = t.oid "
+            "OR c.oid = t.reltoastrelid OR c.oid IN (SELECT indexrelid FROM pg_index "
+            "WHERE indrelid = t.oid) WHERE t.relname = 'docs'").fetchall())
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE docs (id bigint PRIMARY KEY, n int, body text)")
+        conn.execute("CREATE INDEX docs_n ON docs (n)")
+        conn.execute("INSERT INTO docs SELECT g, g, (SELECT string_agg(md5(g::text || i::text),"
+                     " '') FROM generate_series(1, 100) AS i) FROM generate_series(1, 500) AS g")
+        conn.execute("VACUUM ANALYZE docs")
+        toast_total = conn.execute("SELECT pg_total_relation_size(reltoastrelid) FROM pg_class "
+                                   "WHERE relname = 'docs'").fetchone()[0]
+        heap = conn.execute("SELECT pg_relation_size('docs')").fetchone()[0]
+        out = tmp_path / "stats.json"
+        assert run("stats", "--dsn", pg_db, "-o", str(out)).exit_code == 0
+        t = json.loads(out.read_text())["tables"]["public.docs"]
+        assert (t["heap_bytes"], t["toast_bytes"]) == (heap, toast_total)
+        assert toast_total > 10 * heap
+
+        before = files(conn)
+        assert set(before) == {"docs", "toast", "docs_pkey", "docs_n"}
+        conn.execute("ALTER TABLE docs ALTER COLUMN n TYPE bigint")
+        after = files(conn)
+        assert all(after[r] != before[r] for r in before)
+
+        conn.execute("SET allow_in_place_tablespaces = on")
+        conn.execute("CREATE TABLESPACE lockwise_moved LOCATION ''")
+        try:
+            conn.execute("ALTER TABLE docs SET TABLESPACE lockwise_moved")
+            moved = files(conn)
+            assert moved["docs"] != after["docs"] and moved["toast"] != after["toast"]
+            assert (moved["docs_pkey"], moved["docs_n"]) == (after["docs_pkey"], after["docs_n"])
+        finally:
+            conn.execute("DROP TABLE docs")
+            conn.execute("DROP TABLESPACE lockwise_moved")
+
+
 def test_password_never_appears_in_errors() -> None:
     dsn = "postgresql://alice:Sup3r-Secret-pw@127.0.0.1:1/app"
     result = run("stats", "--dsn", dsn)

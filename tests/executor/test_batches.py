@@ -200,3 +200,48 @@ def test_the_backfill_lockwise_fix_writes_is_applied(pg_db: str, tmp_path: Path)
     applied = lockwise(pg_db, "apply", str(migrations))
     assert applied.returncode == 0, applied.stderr
     assert query(pg_db, "SELECT count(*) FROM t WHERE uid IS NULL") == [(0,)]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("statement", [
+    "UPDATE t SET n = s.n FROM src s WHERE s.id = t.id",
+    "UPDATE t AS x SET n = s.n FROM src s WHERE s.id = x.id",
+    "UPDATE app.t SET n = s.n FROM src s WHERE s.id = app.t.id",
+    # another table of the same name, in another schema: only schema.table.key tells them apart
+    "UPDATE app.t SET n = o.n + 1 FROM public.t o WHERE o.id = app.t.id",
+    "DELETE FROM t USING src s WHERE s.id = t.id AND s.n > 0",
+])
+def test_batch_key_is_the_target_tables_when_another_table_has_the_column(
+        pg_db: str, tmp_path: Path, statement: str) -> None:
+    """UPDATE ... FROM and DELETE ... USING join a table that has a column of the key's
+    name too: each batch's bound names the target's (by its alias, or its name as written)."""
+    target = "app.t" if "app.t" in statement else "t"
+    migrations = write(tmp_path / "m", {
+        "001_t.up.sql": "CREATE SCHEMA app;\n"
+                        "CREATE TABLE t (id bigint PRIMARY KEY, n integer NOT NULL DEFAULT 0);\n"
+                        "CREATE TABLE app.t (id bigint PRIMARY KEY, n integer NOT NULL "
+                        "DEFAULT 0);\n"
+                        "CREATE TABLE src (id bigint PRIMARY KEY, n integer NOT NULL);\n"
+                        "INSERT INTO t (id) SELECT g FROM generate_series(1, 250) g;\n"
+                        "INSERT INTO app.t (id) SELECT g FROM generate_series(1, 250) g;\n"
+                        "INSERT INTO src SELECT g, g * 2 FROM generate_series(1, 250) g;\n",
+        "002_fill.up.sql": f"-- lockwise: batch size=100\n{statement};\n",
+    })
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 0, result.stderr
+    assert "in 3 batches" in result.stdout + result.stderr
+    if statement.startswith("DELETE"):
+        assert query(pg_db, f"SELECT count(*) FROM {target}") == [(0,)]
+    elif "public.t o" in statement:
+        assert query(pg_db, "SELECT min(n), max(n) FROM app.t") == [(1, 1)]
+    else:
+        assert query(pg_db, f"SELECT count(*) FROM {target} WHERE n = id * 2") == [(250,)]
+
+
+def test_batch_bound_qualifies_the_key_as_the_statement_names_its_target() -> None:
+    from lockwise.executor.batches import _batched_sql, _target
+
+    assert _batched_sql(_target("UPDATE t AS x SET n = 1 FROM s WHERE s.id = x.id"),
+                        "id", 1, 101).endswith("AND (x.id >= 1 AND x.id < 101)")
+    assert _batched_sql(_target('DELETE FROM app."T" USING s'), "Id", 1, 101).endswith(
+        'WHERE app."T"."Id" >= 1 AND app."T"."Id" < 101')

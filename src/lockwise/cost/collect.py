@@ -44,11 +44,13 @@ WHERE ix.schemaname NOT IN ('pg_catalog', 'information_schema')
 ORDER BY 1, 2, 3
 """
 
-# Partitioned tables have no storage of their own: their size is their partitions'.
+# Partitioned tables and indexes have no storage of their own: their size is their
+# partitions'. pg_inherits links both a partition to its table and an index partition to its
+# partitioned index.
 _PARTITIONS = """
-SELECT pn.nspname, p.relname, cn.nspname, c.relname
+SELECT pn.nspname, p.relname, cn.nspname, c.relname, p.relkind = 'I'
 FROM pg_inherits i
-JOIN pg_class p ON p.oid = i.inhparent AND p.relkind = 'p'
+JOIN pg_class p ON p.oid = i.inhparent AND p.relkind IN ('p', 'I')
 JOIN pg_namespace pn ON pn.oid = p.relnamespace
 JOIN pg_class c ON c.oid = i.inhrelid
 JOIN pg_namespace cn ON cn.oid = c.relnamespace
@@ -108,23 +110,42 @@ def collect_stats(dsn: str) -> Stats:
 
 
 def _sum_partitions(tables: dict[str, TableStats], edges: list[tuple]) -> None:
-    """Give each partitioned table the rows and bytes of its partitions (any depth)."""
+    """Give each partitioned table the rows and bytes of its partitions (any depth), and the
+    indexes a rewrite of it rebuilds: its own, each sized as the index partitions below it,
+    and those its partitions have on their own."""
     from dataclasses import replace
 
     children: dict[str, list[str]] = {}
-    for ps, pt, cs, ct in edges:
-        children.setdefault(f"{ps}.{pt}", []).append(f"{cs}.{ct}")
+    index_children: dict[str, list[str]] = {}
+    for ps, pt, cs, ct, is_index in edges:
+        (index_children if is_index else children).setdefault(f"{ps}.{pt}", []).append(
+            f"{cs}.{ct}")
+    attached = {i for kids in index_children.values() for i in kids}
+    index_bytes = {i.name: i.bytes for t in tables.values() for i in t.indexes}
+    own_indexes = {name: t.indexes for name, t in tables.items()}
 
-    def total(name: str, seen: frozenset[str]) -> tuple[float, int, int]:
-        t = tables.get(name)
-        if name in seen or t is None:
-            return 0.0, 0, 0
-        if t.kind != "partitioned":
-            return t.rows, t.heap_bytes, t.toast_bytes
-        sums = [total(c, seen | {name}) for c in children.get(name, ())]
-        return (sum(x[0] for x in sums), sum(x[1] for x in sums), sum(x[2] for x in sums))
+    def below(name: str, seen: frozenset[str]) -> list[str]:
+        """`name` and every partition under it."""
+        if name in seen or name not in tables:
+            return []
+        return [name] + [d for c in children.get(name, ()) for d in below(c, seen | {name})]
+
+    def stored(index: str, seen: frozenset[str]) -> int:
+        if index in seen:
+            return 0
+        kids = index_children.get(index)
+        if not kids:
+            return index_bytes.get(index, 0)
+        return sum(stored(k, seen | {index}) for k in kids)
 
     for name, t in list(tables.items()):
-        if t.kind == "partitioned":
-            rows, heap, toast = total(name, frozenset())
-            tables[name] = replace(t, rows=rows, heap_bytes=heap, toast_bytes=toast)
+        if t.kind != "partitioned":
+            continue
+        parts = below(name, frozenset())
+        leaves = [tables[p] for p in parts if tables[p].kind != "partitioned"]
+        indexes = [replace(i, bytes=stored(i.name, frozenset())) for p in parts
+                   for i in own_indexes[p] if p == name or i.name not in attached]
+        tables[name] = replace(t, rows=sum(x.rows for x in leaves),
+                               heap_bytes=sum(x.heap_bytes for x in leaves),
+                               toast_bytes=sum(x.toast_bytes for x in leaves),
+                               indexes=tuple(indexes))

@@ -288,14 +288,16 @@ class _Estimator:
     # --- operation classes
 
     def rewrite(self, kind: str, name: str, is_new: bool, computed: int = 0,
-                copy: bool = False) -> None:
+                copy: bool = False, indexes: bool = True) -> None:
+        """A new heap and TOAST table; `indexes`: every index is rebuilt on it (all but SET
+        TABLESPACE, which moves the heap and TOAST files and leaves the indexes alone)."""
         t = self.table(name, is_new)
         if t is None:
             return
         p = self.profile
         data = t.heap_bytes + t.toast_bytes
         seconds = data / ((p.copy_mb_s if copy else p.rewrite_mb_s) * MB)
-        rebuild, index_bytes = _rebuild_indexes(t, p)
+        rebuild, index_bytes = _rebuild_indexes(t, p, None if indexes else ())
         drivers: dict = {"rows": t.rows, "heap_bytes": t.heap_bytes}
         if t.toast_bytes:
             drivers["toast_bytes"] = t.toast_bytes
@@ -303,7 +305,7 @@ class _Estimator:
             # Each volatile default is evaluated once per row while the heap is rewritten.
             seconds += computed * t.rows / p.volatile_default_rows_s
             drivers["volatile_defaults"] = computed
-        drivers["indexes_rebuilt"] = len(t.indexes)
+        drivers["indexes_rebuilt"] = len(t.indexes) if indexes else 0
         disk = data + index_bytes
         if kind == "cluster":
             # CLUSTER sorts the rows on the index key (seq scan + sort, the usual plan).
@@ -607,9 +609,11 @@ def _classify(e: _Estimator) -> None:
                         "table_rewrite")
             computed = sum(1 for a in effect.actions if a.kind == "add_column"
                            and a.facts.get("table") == table and a.facts.get("default_volatile"))
-            copy = all(a.kind in _COPY_ACTIONS for a in effect.actions
-                       if a.facts.get("table") == table or table in a.facts.get("tables", ()))
-            e.rewrite(kind, table, is_new.get(table, False), computed, copy)
+            on_table = [a.kind for a in effect.actions
+                        if a.facts.get("table") == table or table in a.facts.get("tables", ())]
+            copy = all(k in _COPY_ACTIONS for k in on_table)
+            moved = bool(on_table) and all(k == "set_tablespace" for k in on_table)
+            e.rewrite(kind, table, is_new.get(table, False), computed, copy, indexes=not moved)
             handled.add(table)
     for a in effect.actions:
         f = a.facts

@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 from lockwise.catalog.search_path import read_path
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.locks import conflicts, index_held_exclusive
-from lockwise.effects.nodes import object_name, range_var, strings
+from lockwise.effects.nodes import (
+    const_value,
+    is_sequence_call,
+    object_name,
+    range_var,
+    regclass_name,
+    sequence_argument,
+    strings,
+    unwrap,
+    walk,
+)
 
 _UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
 #: Objects that running code reaches by name (tables have their own drop-table rule).
@@ -141,6 +151,10 @@ class Session:
     tx_ends: tuple[int, ...] = ()
     #: The types it creates or renames an object to, by statement index ("type:public.mood").
     types_ahead: tuple[tuple[int, str], ...] = ()
+    #: The sequences it moves (setval, RESTART WITH), by statement index: "sequence:s", or
+    #: "column:public.t.id" for the one of that column (`pg_get_serial_sequence`, ALTER TABLE
+    #: ... ALTER COLUMN ... RESTART).
+    sequences_set_ahead: tuple[tuple[int, str], ...] = ()
     #: Session-level advisory locks held (pg_advisory_lock and the like, not `_xact_`): each
     #: ("" or "_shared", the key as written). They outlive COMMIT and ROLLBACK.
     advisory_held: list[tuple[str, str]] = field(default_factory=list)
@@ -231,6 +245,28 @@ class Session:
 
     def action_facts(self, action: Action, index: int) -> dict:
         """Facts about one action (of statement `index`) that depend on the transaction."""
+        facts = self._kind_facts(action, index)
+        if action.facts.get("enum_values_read"):
+            facts = {**facts, **self._enum_values_read(action.facts)}
+        return facts
+
+    def _enum_values_read(self, facts: dict) -> dict:
+        """`statement_facts`' enum facts for an action of a DO block that may read enum
+        values (`enum_values_read`): those the transaction added before the block, and those
+        the block added before the action, to a type the transaction did not create."""
+        reads = set(facts["enum_values_read"])
+        adds: dict[str, list[object]] = {v: list(self.tx_enum_values[v])
+                                         for v in reads & self.tx_enum_values.keys()}
+        for value, type_, sql in facts.get("enum_values_added_in_block", ()):
+            if f"type:{type_}" not in self.tx_types_created:
+                adds.setdefault(value, []).append(sql)
+        used = sorted(adds)
+        return {"uses_enum_value_added_in_transaction": tuple(used),
+                "enum_values_added_sql": "\n".join(dict.fromkeys(
+                    str(sql) for value in used for sql in adds[value]))}
+
+    def _kind_facts(self, action: Action, index: int) -> dict:
+        """`action_facts` that depend on the kind of action."""
         if action.kind == "rename_table":
             return {"old_name_kept_by_view": self._taken_later(
                 self.views_ahead, action.facts.get("table", ""), index)}
@@ -249,6 +285,12 @@ class Session:
                     # table until commit: the validation scan runs under it.
                     "table_held_exclusive": self.in_transaction and
                     table in self.held_exclusive and table not in self.tx_created}
+        if action.kind == "column_add_identity":
+            f = action.facts
+            moved = {f"column:{f.get('table')}.{f.get('column')}",
+                     f"sequence:{f.get('identity_sequence')}"}
+            return {"identity_sequence_set_later": any(
+                at > index and key in moved for at, key in self.sequences_set_ahead)}
         if action.kind == "transaction":
             kind = action.facts.get("kind", "")
             return {"nested": kind in ("begin", "start") and self.in_transaction_block,
@@ -417,15 +459,19 @@ _TYPE_CREATES = {"CreateEnumStmt": "typeName", "CreateRangeStmt": "typeName",
 
 
 def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int, ...],
+                                          tuple[tuple[int, str], ...],
                                           tuple[tuple[int, str], ...]]:
     """The views a migration's statements create, by index, the statements that end a
-    transaction, and the types they create or rename an object to ("type:public.mood"):
-    what a statement's judgement may need from the statements after it."""
+    transaction, the types they create or rename an object to ("type:public.mood"), and the
+    sequences they move (`Session.sequences_set_ahead`): what a statement's judgement may
+    need from the statements after it."""
     views: list[tuple[int, str]] = []
     ends: list[int] = []
     types: list[tuple[int, str]] = []
+    sequences: list[tuple[int, str]] = []
     for index, tree in enumerate(trees):
         kind = next(iter(tree), "")
+        sequences.extend((index, key) for key in _sequences_moved(kind, tree.get(kind)))
         if kind == "ViewStmt":
             views.append((index, range_var(tree["ViewStmt"].get("view"))[0]))
         elif kind == "TransactionStmt" and tree["TransactionStmt"].get("kind") in (
@@ -440,7 +486,66 @@ def lookahead(trees: list[dict]) -> tuple[tuple[tuple[int, str], ...], tuple[int
                     tree[kind].get("object", {}).get("List", {}).get("items"))):
             types.append((index, f"type:{object_name(names).split('.', 1)[0]}."
                                  f"{tree[kind].get('newname', '')}"))
-    return tuple(views), tuple(ends), tuple(types)
+    return tuple(views), tuple(ends), tuple(types), tuple(sequences)
+
+
+def _restarts_past_start(options: object) -> bool:
+    """Whether sequence options move the next value: RESTART WITH n, or RESTART with a new
+    START (a bare RESTART goes back to the start, 1 unless set)."""
+    items = unwrap(options)[1].get("items") or () if isinstance(options, dict) else options
+    given = {(e := unwrap(o)[1]).get("defname"): e.get("arg") for o in items or ()}
+    return "restart" in given and (given["restart"] is not None or "start" in given)
+
+
+def _sequences_moved_in_block(stmt: dict) -> list[str]:
+    """`_sequences_moved` of the statements and expressions a DO block runs (PERFORM
+    setval(...), ALTER SEQUENCE ... RESTART WITH, ...)."""
+    from lockwise.parse.plpgsql import embedded_steps, plpgsql_body
+
+    body = plpgsql_body(stmt)
+    if body is None or not _MOVES_SEQUENCE.search(body):
+        return []
+    return [key for step, _ in embedded_steps(body)
+            for key in _sequences_moved(*unwrap(step.tree))]
+
+
+#: Words without which a DO block's body sets no sequence's next value.
+_MOVES_SEQUENCE = re.compile(r"\b(?:setval|restart)\b", re.IGNORECASE)
+
+
+def _sequences_moved(kind: str, stmt: object) -> list[str]:
+    """The sequences one statement sets the next value of: setval() calls that name theirs
+    by a constant or by pg_get_serial_sequence('table', 'column'), ALTER SEQUENCE and ALTER
+    TABLE ... ALTER COLUMN ... with RESTART WITH."""
+    if kind == "AlterSeqStmt" and isinstance(stmt, dict):
+        if _restarts_past_start(stmt.get("options")):
+            return [f"sequence:{range_var(stmt.get('sequence'))[0]}"]
+        return []
+    if kind == "AlterTableStmt" and isinstance(stmt, dict):
+        table = range_var(stmt.get("relation"))[0]
+        return [f"column:{table}.{cmd.get('name')}" for node in stmt.get("cmds") or ()
+                if (cmd := unwrap(node)[1]).get("subtype") == "AT_SetIdentity"
+                and _restarts_past_start(cmd.get("def"))]
+    if kind == "DoStmt" and isinstance(stmt, dict):
+        return _sequences_moved_in_block(stmt)
+    if kind != "SelectStmt" or not isinstance(stmt, dict):
+        return []
+    moved = []
+    for node, call in walk(stmt):
+        if node != "FuncCall" or not is_sequence_call(strings(call.get("funcname"))) or \
+                strings(call.get("funcname"))[-1] != "setval":
+            continue
+        if (sequence := sequence_argument(call)) is not None:
+            moved.append(f"sequence:{sequence}")
+            continue
+        args = call.get("args") or ()
+        _, inner = unwrap(args[0]) if args else ("", {})
+        names = [const_value(a) for a in inner.get("args") or ()]
+        if strings(inner.get("funcname"))[-1:] == ["pg_get_serial_sequence"] and \
+                len(names) == 2 and all(isinstance(n, str) for n in names):
+            table = regclass_name(names[0])
+            moved.append(f"column:{table}.{names[1]}")
+    return moved
 
 
 def dropped_facts(gone: Sequence[str]) -> dict:

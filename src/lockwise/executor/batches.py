@@ -2,9 +2,10 @@
 key-range batches, each in its own short transaction, resumable after an interruption.
 
 Each batch adds `key >= lo AND key < lo + size` to the statement's WHERE clause (the key is the
-table's single-column integer primary key), commits, and records the next key in a progress
-table beside the history table in the same transaction: after a crash, exactly the committed
-batches are recorded, and the next run continues from there without redoing them.
+table's single-column integer primary key, named through the target's alias or name), commits,
+and records the next key in a progress table beside the history table in the same transaction:
+after a crash, exactly the committed batches are recorded, and the next run continues from
+there without redoing them.
 """
 
 from __future__ import annotations
@@ -55,16 +56,23 @@ def parse_batch_directive(comments: Iterable[str]) -> BatchSpec | None:
 
 
 def _batched_sql(tree, key: str, lo: int, hi: int) -> str:
-    """The statement with `key >= lo AND key < hi` added to its WHERE clause."""
+    """The statement with `key >= lo AND key < hi` added to its WHERE clause, the key named
+    through the target table: its alias, else its name as written (schema too, if given),
+    so that a table the statement joins (UPDATE ... FROM, DELETE ... USING) with a column of
+    the same name does not make it ambiguous."""
     from pglast import ast, enums
     from pglast.stream import RawStream
 
+    target = tree.relation
+    names = (target.alias.aliasname,) if target.alias is not None else tuple(
+        n for n in (target.schemaname, target.relname) if n)
+    column = tuple(ast.String(sval=n) for n in (*names, key))
     bound = ast.BoolExpr(boolop=enums.BoolExprType.AND_EXPR, args=(
         ast.A_Expr(kind=enums.A_Expr_Kind.AEXPR_OP, name=(ast.String(sval=">="),),
-                   lexpr=ast.ColumnRef(fields=(ast.String(sval=key),)),
+                   lexpr=ast.ColumnRef(fields=column),
                    rexpr=ast.A_Const(val=ast.Integer(ival=lo))),
         ast.A_Expr(kind=enums.A_Expr_Kind.AEXPR_OP, name=(ast.String(sval="<"),),
-                   lexpr=ast.ColumnRef(fields=(ast.String(sval=key),)),
+                   lexpr=ast.ColumnRef(fields=column),
                    rexpr=ast.A_Const(val=ast.Integer(ival=hi))),
     ))
     original = tree.whereClause

@@ -68,9 +68,39 @@ def fully_read(body: str) -> bool:
 
 
 @lru_cache(maxsize=256)
+def embedded_steps(body: str) -> tuple[tuple[Embedded, bool], ...]:
+    """`embedded_statements` and, between them in the order written, PL/pgSQL's own
+    expressions (conditions, assigned values, RAISE arguments ...), each as the SELECT it
+    evaluates: (the step, True for an expression). The server reads a constant in either, so
+    either may use an enum value; an expression that does not parse is left out."""
+    functions = _functions(body)
+    if functions is None:
+        return ()
+    steps: list[tuple[Embedded, bool]] = []
+    for query, line, expression in _queries(functions, expressions=True)[0]:
+        steps.extend((Embedded(sql, tree, line), expression)
+                     for sql, tree in _parse(f"SELECT {query}" if expression else query))
+    return tuple(steps)
+
+
+@lru_cache(maxsize=256)
 def _read(body: str) -> tuple[tuple[Embedded, ...], bool]:
     if not _RUNS_SQL.search(body):
         return (), True
+    functions = _functions(body)
+    if functions is None:
+        return (), False
+    queries, complete = _queries(functions)
+    found: list[Embedded] = []
+    for query, line, _ in queries:
+        parsed = _parse(query)
+        complete = complete and bool(parsed)
+        found.extend(Embedded(sql, tree, line) for sql, tree in parsed)
+    return tuple(found), complete
+
+
+def _functions(body: str) -> object:
+    """PL/pgSQL's parse of a DO block's body, None when it does not parse."""
     from lockwise.parse import libpg
     parser = libpg.parser
 
@@ -78,51 +108,58 @@ def _read(body: str) -> tuple[tuple[Embedded, ...], bool]:
     while tag in body:
         tag = tag[:-1] + "_$"
     try:
-        functions = json.loads(parser.parse_plpgsql_json(f"DO {tag}{body}{tag}"))
+        return json.loads(parser.parse_plpgsql_json(f"DO {tag}{body}{tag}"))
     except (parser.ParseError, ValueError, RecursionError):
-        return (), False
-    queries, complete = _queries(functions)
-    found: list[Embedded] = []
-    for query, line in queries:
-        parsed = _parse(query)
-        complete = complete and bool(parsed)
-        found.extend(Embedded(sql, tree, line) for sql, tree in parsed)
-    return tuple(found), complete
+        return None
 
 
 #: PL/pgSQL statements that run SQL computed at run time (`FOR ... IN EXECUTE`, `RETURN
 #: QUERY EXECUTE`, `OPEN ... FOR EXECUTE` carry a `dynquery`).
 _DYNAMIC = frozenset({"PLpgSQL_stmt_dynfors", "dynquery"})
+#: PLpgSQL_expr.parseMode of an assignment (`v := expr`, RAW_PARSE_PLPGSQL_ASSIGN1..3),
+#: whose query text holds the target too.
+_ASSIGN_MODES = frozenset({3, 4, 5})
+_ASSIGNED = re.compile(r"^[^:=]*(?::=|=)(.*)$", re.DOTALL)
 
 
-def _queries(node: object) -> tuple[list[tuple[str, int]], bool]:
+def _queries(node: object, expressions: bool = False
+             ) -> tuple[list[tuple[str, int, bool]], bool]:
     """The SQL text and body line of each embedded statement and constant EXECUTE below
-    `node`, in order, and whether that is all of it (no SQL computed at run time)."""
-    out: list[tuple[str, int]] = []
+    `node`, in order (with `expressions`, PL/pgSQL's own expressions between them, flagged
+    True), and whether that is all of it (no SQL computed at run time)."""
+    out: list[tuple[str, int, bool]] = []
     complete = True
-    stack: list[object] = [node]
+    stack: list[tuple[object, int]] = [(node, 1)]
     while stack:
-        item = stack.pop()
+        item, line = stack.pop()
         if isinstance(item, list):
-            stack.extend(reversed(item))
+            stack.extend((i, line) for i in reversed(item))
         elif isinstance(item, dict):
+            line = item.get("lineno", line) if isinstance(item.get("lineno"), int) else line
             if "PLpgSQL_stmt_execsql" in item:
                 stmt = item["PLpgSQL_stmt_execsql"]
-                out.append((_expr(stmt.get("sqlstmt")), stmt.get("lineno", 1)))
+                out.append((_expr(stmt.get("sqlstmt")), stmt.get("lineno", 1), False))
             elif "PLpgSQL_stmt_perform" in item:  # its query, as the SELECT it runs
                 stmt = item["PLpgSQL_stmt_perform"]
-                out.append((_expr(stmt.get("expr")), stmt.get("lineno", 1)))
+                out.append((_expr(stmt.get("expr")), stmt.get("lineno", 1), False))
             elif "PLpgSQL_stmt_dynexecute" in item:
                 stmt = item["PLpgSQL_stmt_dynexecute"]
                 constant = _STRING_CONSTANT.fullmatch(_expr(stmt.get("query")))
                 if constant:
-                    out.append((constant.group(1).replace("''", "'"), stmt.get("lineno", 1)))
+                    out.append((constant.group(1).replace("''", "'"), stmt.get("lineno", 1),
+                                False))
                 else:
                     complete = False
+            elif expressions and "PLpgSQL_expr" in item:
+                expr = item["PLpgSQL_expr"]
+                query = str(expr.get("query", ""))
+                if expr.get("parseMode") in _ASSIGN_MODES and (m := _ASSIGNED.match(query)):
+                    query = m.group(1)
+                out.append((query.strip(), line, True))
             else:
                 complete = complete and not _DYNAMIC.intersection(item)
-                stack.extend(reversed(list(item.values())))
-    return [(q, line) for q, line in out if q], complete
+                stack.extend((v, line) for v in reversed(list(item.values())))
+    return [(q, line, e) for q, line, e in out if q], complete
 
 
 def _expr(node: object) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import not_null_column
+from lockwise.catalog.replay import identity_sequence, not_null_column
 from lockwise.core.types import LockMode
 from lockwise.effects.nodes import range_var, unwrap
 from lockwise.effects.postgres.attach import (
@@ -43,7 +43,7 @@ from lockwise.effects.postgres.constraints import (
 from lockwise.effects.postgres.indexes import alter_index
 from lockwise.effects.postgres.triggers import toggles_row_triggers, trigger_toggle
 from lockwise.effects.postgres.user_types import alter_composite_type
-from lockwise.parse.quoting import relation_sql
+from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
 
 
 def alter_table(b: Builder, stmt: dict) -> None:
@@ -232,6 +232,25 @@ def _identity(kind: str, sequence_mode: LockMode) -> Callable:
     return handler
 
 
+def _add_identity(b: Builder, table: str, cmd: dict, base: dict) -> None:
+    """ADD GENERATED ... AS IDENTITY makes a sequence that starts at 1 (or its START WITH)
+    whatever the column holds (checked on the server): the facts to say so, and the setval()
+    that moves it past the existing values, in the statement's own names."""
+    b.lock(table, L.ACCESS_EXCLUSIVE)
+    column = cmd.get("name", "")
+    _, identity = unwrap(cmd.get("def"))
+    options = {unwrap(o)[1].get("defname") for o in identity.get("options") or ()}
+    written = relation_sql(table, table, base["qualified"])
+    b.act("column_add_identity", base, column=column,
+          identity_generated_sql="ALWAYS" if identity.get("generated_when") == "a"
+          else "BY DEFAULT",
+          identity_start_given="start" in options,
+          identity_sequence=identity_sequence(table, column, identity),
+          identity_setval_sql=f"SELECT setval(pg_get_serial_sequence({quote_literal(written)}, "
+                              f"{quote_literal(column)}), coalesce(max({quote_ident(column)}), "
+                              f"0) + 1, false) FROM {written};")
+
+
 def _set_persistence(logged: bool) -> Callable:
     def handler(b: Builder, table: str, cmd: dict, base: dict) -> None:
         b.lock(table, L.ACCESS_EXCLUSIVE)
@@ -250,10 +269,14 @@ def _set_tablespace(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     # A table created without TABLESPACE lives in the database default (pg_default unless the
     # database was created otherwise): moving it there is a no-op, checked on the server. The
-    # copy of the data files is a new relfilenode, but not a scan.
-    if cmd.get("name", "") != "pg_default":
+    # copy of the data files is a new relfilenode, but not a scan. A partitioned table has no
+    # files: only partitions created later go there, none is moved (checked on the server).
+    known = b.ctx.catalog.tables.get(table)
+    partitioned = known is not None and known.kind == "partitioned"
+    if cmd.get("name", "") != "pg_default" and not partitioned:
         b.rewrites.add(table)
-    b.act("set_tablespace", base, tablespace=cmd.get("name", ""))
+    b.act("set_tablespace", base, tablespace=cmd.get("name", ""),
+          table_is_partitioned=partitioned)
 
 
 def move_all_to_tablespace(b: Builder, stmt: dict) -> None:
@@ -336,7 +359,7 @@ _ALTER_CMDS: dict[str, Callable] = {
     "AT_EnableAlwaysTrig": trigger_toggle, "AT_EnableReplicaTrig": trigger_toggle,
     "AT_EnableTrigAll": trigger_toggle, "AT_DisableTrigAll": trigger_toggle,
     "AT_EnableTrigUser": trigger_toggle, "AT_DisableTrigUser": trigger_toggle,
-    "AT_AddIdentity": _simple("column_add_identity", L.ACCESS_EXCLUSIVE),
+    "AT_AddIdentity": _add_identity,
     "AT_DropIdentity": _identity("column_drop_identity", L.ACCESS_EXCLUSIVE),
     "AT_SetIdentity": _identity("column_set_identity", L.SHARE_ROW_EXCLUSIVE),
     "AT_ChangeOwner": _with_owned_sequences(_simple("change_owner", L.ACCESS_EXCLUSIVE)),

@@ -11,6 +11,7 @@ from lockwise.catalog.search_path import elements_path
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Action, Effect
 from lockwise.effects.context import Context
+from lockwise.effects.literals import enum_candidate_literals
 from lockwise.effects.nodes import (
     created_schema,
     options_on,
@@ -149,6 +150,10 @@ _BODY_TRANSACTION_CONTROL = lazy_compile(
     r"\b(?:commit|rollback)\b(?:\s+and\s+(?:no\s+)?chain)?\s*;", re.IGNORECASE)
 
 
+#: A body that may add an enum value (ALTER TYPE ... ADD VALUE, in any spacing or case).
+_ADDS_ENUM_VALUE = lazy_compile(r"\badd\s+value\b", re.IGNORECASE)
+
+
 def do_block(b: Builder, stmt: dict) -> None:
     from lockwise.parse.plpgsql import do_block_code
 
@@ -176,18 +181,62 @@ def _run_embedded(b: Builder, body: str) -> None:
     block's objects: they may sit in a branch that does not run, and the conflict graph must
     not count on them. Each action keeps its statement's text (`embedded_sql`), from which a
     safe alternative is written, and its line in the body (`embedded_line`), where its
-    findings point."""
+    findings point.
+
+    When an enum value may be in use too new to read (added earlier in the transaction, or
+    by the block: a block's statements share one transaction, even in autocommit), each
+    statement's and expression's string constants that may be read as an enum are stated
+    (`enum_values_read`), with the values the block added before them (`enum_values_added_
+    in_block`); the session decides which are unsafe (`Session.action_facts`). The uses in
+    PL/pgSQL's own expressions are the block's own action's."""
     # The package's dispatcher: imported here, as the package imports this module.
     from lockwise.effects.postgres import compute_effect
-    from lockwise.parse.plpgsql import embedded_statements
+    from lockwise.parse.plpgsql import embedded_statements, embedded_steps
 
     ctx = b.ctx
-    for sql, tree, line in embedded_statements(body):
+    watching = ctx.watch_literals or bool(_ADDS_ENUM_VALUE.search(body))
+    steps = embedded_steps(body) if watching else [(e, False) for e in
+                                                   embedded_statements(body)]
+    if watching:
+        ctx = replace(ctx, watch_literals=True)
+    block = b.actions[-1]
+    # value -> (its type, its ADD VALUE), added to a type the block did not create
+    added: dict[str, tuple[str, str]] = {}
+    made_types: set[str] = set()
+    for (sql, tree, line), expression in steps:
+        if expression:
+            kind, node = unwrap(tree)
+            _note_enum_reads(block.facts, enum_candidate_literals(kind, node, ctx.catalog),
+                             added)
+            continue
         inner = compute_effect(tree, ctx)
         _take_effect(b, inner)
-        b.actions.extend(Action(a.kind, {**a.facts, **_cleared_in_do_block(a.facts),
+        reads: dict = {}
+        if watching:
+            _note_enum_reads(reads, inner.literals, added)
+        b.actions.extend(Action(a.kind, {**a.facts, **_cleared_in_do_block(a.facts), **reads,
                                          "in_do_block": True, "embedded_sql": sql,
                                          "embedded_line": line}) for a in inner.actions)
+        for a in inner.actions:
+            if a.kind == "enum_add_value" and a.facts.get("value") and \
+                    f"type:{a.facts.get('type')}" not in made_types:
+                added.setdefault(str(a.facts["value"]), (str(a.facts.get("type")),
+                                                         str(a.facts.get("add_value_sql", sql))))
+        made_types.update(o for o in inner.creates if o.startswith("type:"))
         created = {o[6:] for o in inner.creates if o.startswith("table:")}
         if created:  # a table the block created is new for its later statements too
             ctx = replace(ctx, new_tables=ctx.new_tables | created)
+
+
+def _note_enum_reads(facts: dict, literals: AbstractSet[str],
+                     added: dict[str, tuple[str, str]]) -> None:
+    """Add to `facts` the constants that may be read as an enum and, of them, those the
+    block's earlier statements added: (value, type, the ADD VALUE that did)."""
+    if not literals:
+        return
+    facts["enum_values_read"] = tuple(sorted({*facts.get("enum_values_read", ()), *literals}))
+    mine = [(value, type_, sql) for value, (type_, sql) in sorted(added.items())
+            if value in literals]
+    if mine:
+        facts["enum_values_added_in_block"] = tuple(dict.fromkeys(
+            (*facts.get("enum_values_added_in_block", ()), *mine)))
