@@ -8,6 +8,7 @@ import dataclasses
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -52,10 +53,11 @@ def test_a_second_run_compiles_no_dataclass_methods(tmp_path: Path) -> None:
     assert _texts_executed(tmp_path, *args) == 0
 
 
-def _point_class() -> type:
+def _point_class(module: str = "lockwise.points") -> type:
     # Annotations evaluated as the class is defined: no `from __future__` in the generated
-    # methods either, whatever the module that compiles them declares.
-    namespace: dict = {}
+    # methods either, whatever the module that compiles them declares. The class's module
+    # must be imported: dataclasses hands its namespace to the generated methods.
+    namespace = sys.modules[module].__dict__
     source = ("from dataclasses import dataclass, field\n"
               "@dataclass(frozen=True, slots=True)\n"
               "class Point:\n"
@@ -63,7 +65,7 @@ def _point_class() -> type:
               "    y: int = 0\n"
               "    tags: list = field(default_factory=list, compare=False)\n")
     builtins.exec(compile(source, "<point>", "exec", dont_inherit=True), namespace)
-    return namespace["Point"]
+    return namespace.pop("Point")
 
 
 def test_stored_methods_are_the_ones_dataclasses_writes(
@@ -71,16 +73,22 @@ def test_stored_methods_are_the_ones_dataclasses_writes(
     monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path))
     from lockwise.core.code_store import DATACLASS_METHODS
 
+    for module in ("lockwise.points", "elsewhere.points"):
+        monkeypatch.setitem(sys.modules, module, types.ModuleType(module))
     monkeypatch.setattr(DATACLASS_METHODS, "_by_source", None)
     monkeypatch.setattr(DATACLASS_METHODS, "_new", False)
     stored = _point_class()
     DATACLASS_METHODS.keep()
     DATACLASS_METHODS.forget()
     read_back = _point_class()  # from the store written just now
+    # Another program's class is compiled as dataclasses compiles it, and not stored.
+    DATACLASS_METHODS._by_source, DATACLASS_METHODS._new = {}, False
+    elsewhere = _point_class("elsewhere.points")
+    assert (DATACLASS_METHODS._by_source, DATACLASS_METHODS._new) == ({}, False)
     with monkeypatch.context() as plain:
         plain.setattr(dataclasses, "exec", builtins.exec, raising=False)
         written = _point_class()
-    for cls in (stored, read_back):
+    for cls in (stored, read_back, elsewhere):
         for method in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__"):
             assert getattr(cls, method).__code__ == getattr(written, method).__code__, method
         assert cls.__init__.__annotations__ == {"x": int, "y": int, "tags": list,
