@@ -86,9 +86,11 @@ DATACLASS_METHODS = CodeStore("dataclasses", limit=5000)
 
 
 def store_dataclass_methods() -> None:
-    """Compile the source `dataclasses` generates through `DATACLASS_METHODS` from now on.
-    `dataclasses` runs it with `exec(source, globals, namespace)`, the name looked up in
-    its module before the builtins: that name is given `_exec_stored`."""
+    """Compile the source `dataclasses` generates for lockwise's own classes through
+    `DATACLASS_METHODS` from now on. `dataclasses` runs it with `exec(source, globals,
+    namespace)`, the name looked up in its module before the builtins: that name is given
+    `_exec_stored`. The classes of a program that imports lockwise are compiled as before,
+    and nothing of theirs is stored."""
     import dataclasses
 
     dataclasses.exec = _exec_stored  # type: ignore[attr-defined]
@@ -100,7 +102,10 @@ def _exec_stored(source: object, globals: dict | None = None, locals: dict | Non
         caller = sys._getframe(1)
         globals, locals = caller.f_globals, caller.f_locals if locals is None else locals
     if isinstance(source, str):
-        source = DATACLASS_METHODS.compiled(source, "<string>")
+        module = globals.get("__name__", "")  # (the class's module: dataclasses passes it)
+        source = DATACLASS_METHODS.compiled(source, "<string>") \
+            if module == "lockwise" or module.startswith("lockwise.") \
+            else compile(source, "<string>", "exec", dont_inherit=True)
     exec(source, globals, locals)  # noqa: S102 - dataclasses' own generated methods
 
 
