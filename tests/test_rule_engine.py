@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from lockwise.core import code_store
 from lockwise.core.types import Safety
 from lockwise.rules import engine
 from lockwise.rules.engine import RuleIndex, _Facts, _template_pieces, render
@@ -77,8 +78,8 @@ def test_a_rule_matches_once_when_several_alternatives_hold() -> None:
 
 def _fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """As a new run starts: nothing compiled or read in this process yet."""
-    monkeypatch.setattr(engine, "_code_by_source", None)
-    monkeypatch.setattr(engine, "_compiled_since_read", False)
+    monkeypatch.setattr(engine.MATCHERS, "_by_source", None)
+    monkeypatch.setattr(engine.MATCHERS, "_new", False)
 
 
 def test_matchers_compiled_by_one_run_are_read_back_by_the_next(
@@ -89,13 +90,13 @@ def test_matchers_compiled_by_one_run_are_read_back_by_the_next(
     _fresh_process(monkeypatch)
     assert _ids(RuleIndex(rules), action="drop_table", cascade=True, in_transaction=False) == [
         "drop", "any"]
-    engine.keep_compiled_matchers()
+    engine.MATCHERS.keep()
     assert [p.name.split("-")[0] for p in tmp_path.iterdir()] == ["matchers"]
 
     _fresh_process(monkeypatch)
     compiled: list[str] = []
-    monkeypatch.setattr(engine, "compile", lambda *a: compiled.append(a[0]) or compile(*a),
-                        raising=False)
+    monkeypatch.setattr(code_store, "compile",
+                        lambda *a, **k: compiled.append(a[0]) or compile(*a, **k), raising=False)
     # Other rules with the same shape give the same source: the stored code serves them,
     # bound to their own rules and values.
     other = [_rule("truncate", {"action": "drop_table", "cascade": False}),
@@ -108,7 +109,7 @@ def test_matchers_compiled_by_one_run_are_read_back_by_the_next(
     # A shape not seen before is compiled, and stored when the run keeps its matchers.
     assert _ids(RuleIndex(other), action="truncate", in_transaction=True) == ["tx"]
     assert len(compiled) == 1
-    engine.keep_compiled_matchers()
+    engine.MATCHERS.keep()
     _fresh_process(monkeypatch)
     compiled.clear()
     assert _ids(RuleIndex(other), action="truncate", in_transaction=False) == []
@@ -121,18 +122,19 @@ def test_a_damaged_matcher_store_is_compiled_again(
     rules = [_rule("drop", {"action": "drop_table", "cascade": True})]
     _fresh_process(monkeypatch)
     _ids(RuleIndex(rules), action="drop_table")
-    engine.keep_compiled_matchers()
+    engine.MATCHERS.keep()
     (store,) = tmp_path.iterdir()
     store.write_bytes(b"not a pickle")
     _fresh_process(monkeypatch)
     assert _ids(RuleIndex(rules), action="drop_table", cascade=True) == ["drop"]
     # A store whose code was damaged inside a valid file: compiled again too.
-    engine.keep_compiled_matchers()
+    engine.MATCHERS.keep()
     _fresh_process(monkeypatch)
     engine._compiled("x = 1")  # reads the store
-    assert engine._code_by_source
-    for key in engine._code_by_source:
-        engine._code_by_source[key] = b"\x00broken"
+    stored = engine.MATCHERS._by_source
+    assert stored
+    for key in stored:
+        stored[key] = b"\x00broken"
     assert _ids(RuleIndex(rules), action="drop_table", cascade=True) == ["drop"]
 
 

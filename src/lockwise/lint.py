@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import apply_statement
 from lockwise.catalog.search_path import PathInForce
+from lockwise.core.code_store import keep_compiled
 from lockwise.core.types import (
     Action,
     Effect,
@@ -58,7 +59,7 @@ from lockwise.rules.directives import (
     malformed_directive,
     parse_directive,
 )
-from lockwise.rules.engine import RuleIndex, keep_compiled_matchers, render
+from lockwise.rules.engine import RuleIndex, render
 from lockwise.rules.instead import render_instead
 from lockwise.rules.loader import load_rules
 from lockwise.rules.model import Rule
@@ -1132,7 +1133,7 @@ def lint_migrations(migrations: Sequence[Migration], options: LintOptions | None
             on_report(report)
         if wanted:
             reports.append(report)
-    keep_compiled_matchers()
+    keep_compiled()  # the matchers, and the methods of the dataclasses defined so far
     return reports
 
 

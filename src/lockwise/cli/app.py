@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 from lockwise.cli import collector_paused
+from lockwise.core.code_store import keep_compiled
 
 # Importing typer (with its click) and the modules below builds objects that live as long as
 # the process and makes no garbage: the cyclic collector's passes over them meanwhile were
@@ -505,6 +506,7 @@ def run() -> None:
     try:
         main()
     except SystemExit as exc:
+        keep_compiled()  # the report's dataclasses too, defined after lint kept its code
         if not args or args[0] not in LEAVE_NOTHING_OPEN:
             raise
         os._exit(_flushed_exit_status(exc.code))

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lockwise.core.code_store import keep_compiled
 from lockwise.core.types import Migration, MigrationReport
 from lockwise.graph.build import build_graph, unique_keys
 from lockwise.graph.model import Conflict, MigrationGraph
@@ -114,6 +115,7 @@ def history_conflicts(histories: Sequence[Sequence[Migration]], *, pg_version: i
         stream.add_the_rest(upto=count)
         visit(stream)
     stream.add_the_rest()
+    keep_compiled()  # the graph's own dataclasses (in lint's forked child, lint keeps its own)
     return stream.conflicts()
 
 

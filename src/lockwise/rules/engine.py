@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import marshal
 import string
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from types import CodeType
 
-from lockwise.cache import blake2b, load, store
+from lockwise.core.code_store import CodeStore
 from lockwise.rules.model import Rule
 
 #: How a compiled condition compares one fact (see `_compile`).
@@ -145,52 +143,14 @@ def _matcher(candidates: tuple[tuple[Rule, tuple], ...]) -> Callable[[dict], lis
     return constants["match"]  # type: ignore[return-value]
 
 
-#: Matchers compiled by earlier runs, by a digest of their source: the marshalled code, or
-#: None until the stored ones are read. Compiling is about 0.7 ms a matcher, 20-45 ms of a
-#: run that judges fifty actions; reading one back from `marshal` takes microseconds. The
-#: source holds no rule data (that is bound as the function's globals), so equal sources are
-#: equal code, whichever rules they came from.
-_code_by_source: dict[bytes, bytes] | None = None
-_compiled_since_read = False
-
-#: More matchers than this in the store (rules edited again and again): start it afresh.
-_MAX_STORED = 2000
-
-
-def _store_name() -> str:
-    # Bytecode and marshal's format change with the interpreter.
-    return f"matchers-{sys.implementation.cache_tag}-{sys.hexversion:x}"
+#: Matchers compiled by earlier runs. Compiling is about 0.7 ms a matcher, 20-45 ms of a
+#: run that judges fifty actions. The source holds no rule data (that is bound as the
+#: function's globals), so equal sources are equal code, whichever rules they came from.
+MATCHERS = CodeStore("matchers", limit=2000)
 
 
 def _compiled(source: str) -> CodeType:
-    global _code_by_source, _compiled_since_read
-    if _code_by_source is None:
-        stored = load(_store_name())
-        found = stored[1][0] if stored is not None and len(stored[1]) == 1 else None
-        _code_by_source = found if isinstance(found, dict) else {}
-    key = blake2b(source.encode(), digest_size=16).digest()
-    data = _code_by_source.get(key)
-    if data is not None:
-        try:
-            code = marshal.loads(data)
-        except (EOFError, ValueError, TypeError):  # damaged: compiled again below
-            code = None
-        if isinstance(code, CodeType):
-            return code
-    code = compile(source, "<rule matcher>", "exec")
-    if len(_code_by_source) >= _MAX_STORED:
-        _code_by_source.clear()
-    _code_by_source[key] = marshal.dumps(code)
-    _compiled_since_read = True
-    return code
-
-
-def keep_compiled_matchers() -> None:
-    """Store the matchers this run compiled, for the runs after it (nothing if none were)."""
-    global _compiled_since_read
-    if _compiled_since_read and _code_by_source is not None:
-        store(_store_name(), None, [_code_by_source], keep=4)
-        _compiled_since_read = False
+    return MATCHERS.compiled(source, "<rule matcher>")
 
 
 def _fact_text(src: dict, key: str) -> object:

@@ -1,0 +1,115 @@
+"""Code compiled from generated source, kept between runs in the cache folder.
+
+Two kinds of source are generated and compiled anew by every run: the rule matchers
+(`lockwise.rules.engine`), and the methods `dataclasses` writes for each dataclass as it is
+defined (`__init__`, `__repr__`, `__eq__`, ...), which it compiles with `exec` from text.
+lockwise's modules define about fifty dataclasses, so each process compiles about 190 such
+methods at its start: 2.5% of each side of an uncached lint of the corpora, parsing and code
+generation that give the same code every time. A `CodeStore` keeps code by a digest of its
+source; reading it back from `marshal` takes microseconds. Equal source compiles to equal
+code, so nothing stored can be stale; bytecode and marshal's format change with the
+interpreter, which names the store. A store that cannot be read or written is compiled
+around, as `lockwise.cache` skips any cache it cannot use.
+"""
+
+from __future__ import annotations
+
+import marshal
+import sys
+from types import CodeType
+
+from lockwise.cache import blake2b, load, store
+
+
+class CodeStore:
+    """Code compiled from source, read from the cache folder at the first `compiled` and
+    written back by `keep` when something new was compiled."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        _STORES.append(self)
+        self.name = f"{name}-{sys.implementation.cache_tag}-{sys.hexversion:x}"
+        #: More entries than this (rules edited again and again): the store starts afresh.
+        self.limit = limit
+        #: Marshalled code by a digest of its file name and source; None until read.
+        self._by_source: dict[bytes, bytes] | None = None
+        self._new = False
+
+    def compiled(self, source: str, filename: str) -> CodeType:
+        """`compile(source, filename, "exec")` as the generating module's own `exec` would
+        compile it: with no `__future__` flags of this module's (`dont_inherit`)."""
+        if self._by_source is None:
+            self._by_source = self._read()
+        key = blake2b(f"{filename}\0{source}".encode(), digest_size=16).digest()
+        data = self._by_source.get(key)
+        if data is not None:
+            try:
+                code = marshal.loads(data)
+            except (EOFError, ValueError, TypeError):  # damaged: compiled again below
+                code = None
+            if isinstance(code, CodeType):
+                return code
+        code = compile(source, filename, "exec", dont_inherit=True)
+        if len(self._by_source) >= self.limit:
+            self._by_source.clear()
+        self._by_source[key] = marshal.dumps(code)
+        self._new = True
+        return code
+
+    def keep(self) -> None:
+        """Store what this process compiled, for the runs after it (nothing if it compiled
+        nothing new). What another process kept meanwhile (lint's graph, in a forked child,
+        defines dataclasses of its own) is kept with it."""
+        if not self._new or self._by_source is None:
+            return
+        merged = self._read()
+        merged.update(self._by_source)
+        store(self.name, None, [merged if len(merged) <= self.limit else self._by_source],
+              keep=4)
+        self._by_source = merged
+        self._new = False
+
+    def forget(self) -> None:
+        """As in a new process: nothing read or compiled yet."""
+        self._by_source, self._new = None, False
+
+    def _read(self) -> dict[bytes, bytes]:
+        stored = load(self.name)
+        found = stored[1][0] if stored is not None and len(stored[1]) == 1 else None
+        return found if isinstance(found, dict) else {}
+
+
+#: Every store made, for `keep_compiled`.
+_STORES: list[CodeStore] = []
+
+#: The methods of every dataclass defined once `store_dataclass_methods` has run.
+DATACLASS_METHODS = CodeStore("dataclasses", limit=5000)
+
+
+def store_dataclass_methods() -> None:
+    """Compile the source `dataclasses` generates for lockwise's own classes through
+    `DATACLASS_METHODS` from now on. `dataclasses` runs it with `exec(source, globals,
+    namespace)`, the name looked up in its module before the builtins: that name is given
+    `_exec_stored`. The classes of a program that imports lockwise are compiled as before,
+    and nothing of theirs is stored."""
+    import dataclasses
+
+    dataclasses.exec = _exec_stored  # type: ignore[attr-defined]
+
+
+def _exec_stored(source: object, globals: dict | None = None, locals: dict | None = None,
+                 /) -> None:
+    if globals is None:  # (dataclasses always passes them) exec's default: the caller's
+        caller = sys._getframe(1)
+        globals, locals = caller.f_globals, caller.f_locals if locals is None else locals
+    if isinstance(source, str):
+        module = globals.get("__name__", "")  # (the class's module: dataclasses passes it)
+        source = DATACLASS_METHODS.compiled(source, "<string>") \
+            if module == "lockwise" or module.startswith("lockwise.") \
+            else compile(source, "<string>", "exec", dont_inherit=True)
+    exec(source, globals, locals)  # noqa: S102 - dataclasses' own generated methods
+
+
+def keep_compiled() -> None:
+    """Store the generated code this process compiled, in every store (`CodeStore.keep`)."""
+    for code_store in _STORES:
+        code_store.keep()

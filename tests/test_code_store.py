@@ -1,0 +1,100 @@
+"""The methods `dataclasses` generates are compiled by the first run and read back by the
+runs after it (lockwise.core.code_store): the same methods, without parsing their source."""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+import os
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+#: Runs `lockwise lint` as the command line does, and prints how many methods of dataclasses
+#: were compiled from their source (given to `exec` or `compile` as text), then the exit
+#: status.
+COUNTING_RUN = """
+import builtins, os, sys
+texts = [0]
+
+def counting(real):
+    def call(source, *args, **kwargs):
+        if isinstance(source, str) and source.startswith("def __create_fn__("):
+            texts[0] += 1
+        return real(source, *args, **kwargs)
+    return call
+
+builtins.exec, builtins.compile = counting(builtins.exec), counting(builtins.compile)
+_exit = os._exit
+os._exit = lambda code: (print(texts[0], code), sys.stdout.flush(), _exit(code))
+sys.argv = ["lockwise", *sys.argv[1:]]
+from lockwise.cli.app import run
+run()
+"""
+
+
+def _texts_executed(tmp_path: Path, *args: str) -> int:
+    env = {**os.environ, "LOCKWISE_CACHE_DIR": str(tmp_path / "cache")}
+    out = subprocess.run([sys.executable, "-c", COUNTING_RUN, *args], cwd=tmp_path, env=env,
+                         check=False, capture_output=True, text=True)
+    last = out.stdout.strip().splitlines()[-1].split()
+    assert last[1] in ("0", "1"), out.stderr
+    return int(last[0])
+
+
+def test_a_second_run_compiles_no_dataclass_methods(tmp_path: Path) -> None:
+    args = ("lint", "--no-cache", "-f", "json", str(FIXTURES / "migrations"))
+    assert _texts_executed(tmp_path, *args) > 50  # the first run compiles them
+    assert _texts_executed(tmp_path, *args) == 0
+
+
+def _point_class(module: str = "lockwise.points") -> type:
+    # Annotations evaluated as the class is defined: no `from __future__` in the generated
+    # methods either, whatever the module that compiles them declares. The class's module
+    # must be imported: dataclasses hands its namespace to the generated methods.
+    namespace = sys.modules[module].__dict__
+    source = ("from dataclasses import dataclass, field\n"
+              "@dataclass(frozen=True, slots=True)\n"
+              "class Point:\n"
+              "    x: int\n"
+              "    y: int = 0\n"
+              "    tags: list = field(default_factory=list, compare=False)\n")
+    builtins.exec(compile(source, "<point>", "exec", dont_inherit=True), namespace)
+    return namespace.pop("Point")
+
+
+def test_stored_methods_are_the_ones_dataclasses_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOCKWISE_CACHE_DIR", str(tmp_path))
+    from lockwise.core.code_store import DATACLASS_METHODS
+
+    for module in ("lockwise.points", "elsewhere.points"):
+        monkeypatch.setitem(sys.modules, module, types.ModuleType(module))
+    monkeypatch.setattr(DATACLASS_METHODS, "_by_source", None)
+    monkeypatch.setattr(DATACLASS_METHODS, "_new", False)
+    stored = _point_class()
+    DATACLASS_METHODS.keep()
+    DATACLASS_METHODS.forget()
+    read_back = _point_class()  # from the store written just now
+    # Another program's class is compiled as dataclasses compiles it, and not stored.
+    DATACLASS_METHODS._by_source, DATACLASS_METHODS._new = {}, False
+    elsewhere = _point_class("elsewhere.points")
+    assert (DATACLASS_METHODS._by_source, DATACLASS_METHODS._new) == ({}, False)
+    with monkeypatch.context() as plain:
+        plain.setattr(dataclasses, "exec", builtins.exec, raising=False)
+        written = _point_class()
+    for cls in (stored, read_back, elsewhere):
+        for method in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__"):
+            assert getattr(cls, method).__code__ == getattr(written, method).__code__, method
+        assert cls.__init__.__annotations__ == {"x": int, "y": int, "tags": list,
+                                                "return": None}
+        point = cls(1, tags=["a"])
+        assert (repr(point), point == cls(1), hash(point) == hash(cls(1, 0))) == (
+            "Point(x=1, y=0, tags=['a'])", True, True)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            point.x = 2  # type: ignore[misc]
