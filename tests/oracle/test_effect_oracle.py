@@ -1054,6 +1054,17 @@ CASES = [
     Case("drop-foreign-key", FK, "ALTER TABLE child DROP CONSTRAINT child_parent_id_fkey"),
     # CASCADE reaches the objects that depend on what is dropped, on other tables too.
     Case("drop-primary-key-cascade", FK, "ALTER TABLE parent DROP CONSTRAINT parent_pkey CASCADE"),
+    # A unique index that is no constraint's, used by a foreign key: DROP INDEX ... CASCADE
+    # drops the key with it, on the referencing table; a plain index beside it, nothing else.
+    Case("drop-unique-index-cascade-drops-foreign-key",
+         FK + "CREATE UNIQUE INDEX parent_name ON parent (name);"
+              "ALTER TABLE child ADD COLUMN pname text REFERENCES parent (name);",
+         "DROP INDEX parent_name CASCADE"),
+    Case("drop-plain-index-cascade-beside-a-foreign-key",
+         FK + "CREATE UNIQUE INDEX parent_name ON parent (name);"
+              "CREATE INDEX parent_name_plain ON parent (name);"
+              "ALTER TABLE child ADD COLUMN pname text REFERENCES parent (name);",
+         "DROP INDEX parent_name_plain CASCADE"),
     Case("drop-column-cascade-view", T + "CREATE VIEW tv AS SELECT id, n FROM t;"
          "CREATE VIEW tv2 AS SELECT * FROM tv; CREATE VIEW tn AS SELECT id FROM t;",
          "ALTER TABLE t DROP COLUMN n CASCADE"),
@@ -1836,6 +1847,16 @@ CASES = [
     Case("create-rule", T, "CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING"),
     Case("create-rule-also-insert", T + "CREATE TABLE log (id bigint);",
          "CREATE RULE r AS ON INSERT TO t WHERE new.n > 0 DO ALSO INSERT INTO log VALUES (new.id)"),
+    # A rule's actions are parsed, never rewritten, planned or run: what they name is locked in
+    # their modes, and only that (no partition, no table behind a view, no foreign-key check).
+    Case("create-rule-action-insert-partitioned", T + PARTITIONED,
+         "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO events VALUES (new.id, '2024-01-02')"),
+    Case("create-rule-action-delete-view", VIEWS + "CREATE TABLE t (id bigint);",
+         "CREATE RULE r AS ON INSERT TO t DO ALSO DELETE FROM v WHERE id = new.id"),
+    Case("create-rule-action-insert-referencing", FK + "CREATE TABLE t (id bigint);",
+         "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO child VALUES (new.id, 1, 1)"),
+    Case("create-rule-action-update-inheritance-parent", INH + "CREATE TABLE t (id int);",
+         "CREATE RULE r AS ON DELETE TO t DO ALSO UPDATE base SET n = 0 WHERE id = old.id"),
     Case("create-publication", T + "CREATE TABLE other (id bigint);",
          "CREATE PUBLICATION pub_t FOR TABLE t, other"),
     Case("comment-on-view", FK + "CREATE VIEW v AS SELECT * FROM child;",
@@ -1912,6 +1933,28 @@ CASES = [
          "LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM t; END", min_pg=14),
     Case("create-plpgsql-function", T, "CREATE FUNCTION t_count() RETURNS bigint "
          "LANGUAGE plpgsql AS $$BEGIN RETURN (SELECT count(*) FROM t); END$$"),
+    # A SQL body is parsed and rewritten (views expanded), not planned: each statement of it
+    # locks what it names in its own mode (a write ROW EXCLUSIVE, FOR UPDATE ROW SHARE), no
+    # partition and no foreign-key check; BEGIN ATOMIC alike.
+    Case("create-sql-function-insert", FK, "CREATE FUNCTION add_child() RETURNS void "
+         "LANGUAGE sql AS $$INSERT INTO child VALUES (100, 1, 1)$$"),
+    Case("create-sql-function-two-writes", FK, "CREATE FUNCTION wipe() RETURNS void "
+         "LANGUAGE sql AS $$UPDATE parent SET name = 'x'; DELETE FROM child$$"),
+    Case("create-sql-function-atomic-delete", FK, "CREATE FUNCTION drop_parent() RETURNS void "
+         "LANGUAGE sql BEGIN ATOMIC DELETE FROM parent WHERE id = 0; END", min_pg=14),
+    Case("create-sql-function-for-update", FK, "CREATE FUNCTION held() RETURNS SETOF child "
+         "LANGUAGE sql AS $$SELECT * FROM child FOR UPDATE$$"),
+    Case("create-sql-function-over-view", VIEWS, "CREATE FUNCTION n_v() RETURNS bigint "
+         "LANGUAGE sql AS $$SELECT count(*) FROM v$$"),
+    Case("create-sql-function-atomic-over-view", VIEWS, "CREATE FUNCTION n_v() RETURNS bigint "
+         "LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM v; END", min_pg=14),
+    Case("create-sql-function-insert-partitioned", EVENTS, "CREATE FUNCTION add_event() "
+         "RETURNS void LANGUAGE sql AS $$INSERT INTO events VALUES (9, '2024-02-02', 'x')$$"),
+    Case("create-sql-procedure-update", FK, "CREATE PROCEDURE reset_n() LANGUAGE sql "
+         "AS $$UPDATE child SET n = 0$$"),
+    # A polymorphic argument leaves the body unanalyzed: nothing is opened.
+    Case("create-sql-function-polymorphic", FK, "CREATE FUNCTION first_of(anyelement) "
+         "RETURNS anyelement LANGUAGE sql AS $$UPDATE child SET n = 0; SELECT $1$$"),
     Case("alter-sequence-owned-by", T + "CREATE SEQUENCE s;", "ALTER SEQUENCE s OWNED BY t.n",
          sequences=True),
     # --- inheritance and partition corners (found by replaying DDL against the server) -------
@@ -2555,6 +2598,10 @@ CASES = [
     # CREATE TRIGGER of the other kinds.
     Case("create-constraint-trigger", T + TOUCH_TRIGGER,
          "CREATE CONSTRAINT TRIGGER ct AFTER INSERT ON t DEFERRABLE "
+         "FOR EACH ROW EXECUTE FUNCTION touch()"),
+    # FROM names the other table of the constraint: opened ACCESS SHARE.
+    Case("create-constraint-trigger-from", FK + TOUCH_TRIGGER.replace(" ON t ", " ON child "),
+         "CREATE CONSTRAINT TRIGGER ct AFTER INSERT ON child FROM parent DEFERRABLE "
          "FOR EACH ROW EXECUTE FUNCTION touch()"),
     Case("create-or-replace-trigger", T + TOUCH_TRIGGER,
          "CREATE OR REPLACE TRIGGER t_touch BEFORE INSERT ON t FOR EACH ROW "
