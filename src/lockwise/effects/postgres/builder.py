@@ -348,6 +348,15 @@ def drop_fk_triggers(b: Builder, target: str) -> None:
         b.lock(rel, L.ACCESS_EXCLUSIVE)
 
 
+def drop_foreign_keys_using(b: Builder, table: str, columns: tuple[str, ...]) -> None:
+    """CASCADE of the unique index over `columns` of `table` (a key's, or one of its own)
+    drops the foreign keys that use it, each under ACCESS EXCLUSIVE on its table (checked on
+    the server)."""
+    for other, fk in b.ctx.catalog.foreign_keys_using(table, columns):
+        b.lock(other, L.ACCESS_EXCLUSIVE)
+        b.drops.add(f"constraint:{other}.{fk.name}")
+
+
 class _NoTable:
     kind = ""
     columns: dict = {}

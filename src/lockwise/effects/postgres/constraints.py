@@ -24,6 +24,7 @@ from lockwise.effects.postgres.builder import (
     L,
     already_exists,
     drop_fk_triggers,
+    drop_foreign_keys_using,
     fk_target,
     name_taken,
     partition_lineage,
@@ -362,10 +363,7 @@ def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
             b.lock(child, L.ACCESS_EXCLUSIVE)
     if con is not None and con.kind in ("primary", "unique") and con.columns and \
             cmd.get("behavior") == "DROP_CASCADE":
-        # The foreign keys that use its index are dropped with it (checked on the server).
-        for other, fk in b.ctx.catalog.foreign_keys_using(table, con.columns):
-            b.lock(other, L.ACCESS_EXCLUSIVE)
-            b.drops.add(f"constraint:{other}.{fk.name}")
+        drop_foreign_keys_using(b, table, con.columns)
     b.drops.add(f"constraint:{table}.{name}")
     b.act("drop_constraint", base, constraint=name, if_exists=bool(cmd.get("missing_ok")),
           constraint_type=con.kind if con else "", inherited_from=known.partition_of or ""
