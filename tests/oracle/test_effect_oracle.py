@@ -1850,13 +1850,18 @@ CASES = [
     # A rule's actions are parsed, never rewritten, planned or run: what they name is locked in
     # their modes, and only that (no partition, no table behind a view, no foreign-key check).
     Case("create-rule-action-insert-partitioned", T + PARTITIONED,
-         "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO events VALUES (new.id, '2024-01-02')"),
+         "CREATE RULE r AS ON INSERT TO t DO ALSO "
+         "INSERT INTO events VALUES (new.id, '2024-01-02')"),
     Case("create-rule-action-delete-view", VIEWS + "CREATE TABLE t (id bigint);",
          "CREATE RULE r AS ON INSERT TO t DO ALSO DELETE FROM v WHERE id = new.id"),
     Case("create-rule-action-insert-referencing", FK + "CREATE TABLE t (id bigint);",
          "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO child VALUES (new.id, 1, 1)"),
     Case("create-rule-action-update-inheritance-parent", INH + "CREATE TABLE t (id int);",
          "CREATE RULE r AS ON DELETE TO t DO ALSO UPDATE base SET n = 0 WHERE id = old.id"),
+    Case("create-rule-action-select-for-update-view", VIEWS + "CREATE TABLE t (id bigint);",
+         "CREATE RULE r AS ON UPDATE TO t DO ALSO SELECT * FROM v FOR UPDATE"),
+    Case("create-or-replace-rule-on-view", VIEWS, "CREATE OR REPLACE RULE r AS ON INSERT TO v "
+         "DO INSTEAD INSERT INTO parent VALUES (new.id, 'x')"),
     Case("create-publication", T + "CREATE TABLE other (id bigint);",
          "CREATE PUBLICATION pub_t FOR TABLE t, other"),
     Case("comment-on-view", FK + "CREATE VIEW v AS SELECT * FROM child;",
@@ -1952,6 +1957,15 @@ CASES = [
          "RETURNS void LANGUAGE sql AS $$INSERT INTO events VALUES (9, '2024-02-02', 'x')$$"),
     Case("create-sql-procedure-update", FK, "CREATE PROCEDURE reset_n() LANGUAGE sql "
          "AS $$UPDATE child SET n = 0$$"),
+    # A utility statement is not analyzed: TRUNCATE in a body opens nothing; a CTE's write
+    # and MERGE are analyzed as the statements they are.
+    Case("create-sql-function-truncate", FK, "CREATE FUNCTION wipe() RETURNS void "
+         "LANGUAGE sql AS $$TRUNCATE child$$"),
+    Case("create-sql-function-cte-delete", FK, "CREATE FUNCTION wipe() RETURNS bigint "
+         "LANGUAGE sql AS $$WITH d AS (DELETE FROM child RETURNING id) SELECT count(*) FROM d$$"),
+    Case("create-sql-function-merge", FK + "CREATE TABLE incoming (id bigint, n int);",
+         "CREATE FUNCTION take() RETURNS void LANGUAGE sql AS $$MERGE INTO child USING incoming "
+         "ON child.id = incoming.id WHEN MATCHED THEN UPDATE SET n = incoming.n$$", min_pg=15),
     # A polymorphic argument leaves the body unanalyzed: nothing is opened.
     Case("create-sql-function-polymorphic", FK, "CREATE FUNCTION first_of(anyelement) "
          "RETURNS anyelement LANGUAGE sql AS $$UPDATE child SET n = 0; SELECT $1$$"),

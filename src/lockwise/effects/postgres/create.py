@@ -11,6 +11,7 @@ from lockwise.effects.nodes import (
     format_type,
     object_name,
     range_var,
+    relations_in,
     strings,
     unwrap,
 )
@@ -38,6 +39,7 @@ from lockwise.effects.postgres.columns import (
     define_column,
     references_narrow_key,
 )
+from lockwise.effects.postgres.embedded import lock_parsed
 from lockwise.effects.postgres.misc import lock_sequence_owner
 from lockwise.parse.quoting import relation_sql
 
@@ -266,14 +268,40 @@ def _dependents_note(views: list[str]) -> str:
 def create_function(b: Builder, stmt: dict) -> None:
     name = object_name(strings(stmt.get("funcname")), create=True)
     b.creates.add(f"function:{name}")
-    # A SQL function's body is parsed and analyzed when it is created (check_function_bodies,
-    # on by default): the tables it reads are opened ACCESS SHARE (checked on the server).
-    # Other languages' bodies are only checked for syntax.
+    # A SQL function's body is parsed, analyzed and rewritten when it is created
+    # (check_function_bodies, on by default), BEGIN ATOMIC or not; a string body is left
+    # alone when an argument is polymorphic (a BEGIN ATOMIC one is then refused). Other
+    # languages' bodies are only checked for syntax.
     options = {unwrap(o)[1].get("defname"): unwrap(o)[1].get("arg") for o in
                stmt.get("options") or ()}
     if str(unwrap(options.get("language"))[1].get("sval", "")).lower() == "sql":
-        read_tables(b, stmt.get("sql_body") or _sql_body(options.get("as")))
+        atomic = bool(stmt.get("sql_body"))
+        body = _atomic_body(stmt["sql_body"]) if atomic else _sql_body(options.get("as"))
+        if atomic or not any(_is_polymorphic(unwrap(p)[1].get("argType"))
+                             for p in stmt.get("parameters") or ()
+                             if unwrap(p)[1].get("mode") != "FUNC_PARAM_OUT"):
+            lock_parsed(b, body, rewritten=True)
+        # The function uses what its body names, analyzed or not (the conflict graph's edges).
+        b.reads.update(f"table:{rel}" for rel in relations_in(body))
     b.act("create_function", name=name, replace=bool(stmt.get("replace")))
+
+
+#: Pseudo-types that make a function polymorphic (its argument types resolved per call).
+_POLYMORPHIC = frozenset({
+    "anyelement", "anyarray", "anynonarray", "anyenum", "anyrange", "anymultirange",
+    "anycompatible", "anycompatiblearray", "anycompatiblenonarray", "anycompatiblerange",
+    "anycompatiblemultirange"})
+
+
+def _is_polymorphic(type_name: dict | None) -> bool:
+    names = strings((type_name or {}).get("names"))
+    return bool(names) and names[-1].lower() in _POLYMORPHIC and names[:-1] in ([], ["pg_catalog"])
+
+
+def _atomic_body(body: dict) -> list[dict]:
+    """The statements of a BEGIN ATOMIC body (pglast: a list holding one list of them)."""
+    return [tree for outer in unwrap(body)[1].get("items") or ()
+            for tree in unwrap(outer)[1].get("items") or ()]
 
 
 def _sql_body(definition: dict | None) -> list[dict]:

@@ -4,6 +4,7 @@ dispatcher: DO blocks, the elements of CREATE SCHEMA, the actions of CREATE RULE
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 
@@ -116,6 +117,22 @@ def prepare(b: Builder, stmt: dict) -> None:
     b.act("prepare", name=stmt.get("name", ""), statement=unwrap(query)[0])
 
 
+#: The statements whose parse analysis opens the relations they name (in their own modes);
+#: any other is passed through untouched.
+_ANALYZED = frozenset({"SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})
+
+
+def lock_parsed(b: Builder, statements: Iterable[dict], rewritten: bool) -> None:
+    """The locks of `statements` only parsed, as a rule's actions are and a SQL function's body
+    when it is created: what each names in its own modes (a write ROW EXCLUSIVE, FOR UPDATE
+    ROW SHARE), never a partition nor a foreign-key check; `rewritten`: also the relations of
+    the views they name, which the rewriter expands (checked on the server)."""
+    ctx = replace(b.ctx, executes=False, plans=False, rewrites=rewritten)
+    for tree in statements:
+        if unwrap(tree)[0] in _ANALYZED:
+            _lock_unexecuted(b, tree, ctx)
+
+
 def _lock_unexecuted(b: Builder, query: dict, ctx: Context) -> None:
     """The locks of `query` as far as `ctx` says it gets: nothing else of it, which never
     runs (no scan, write, object or action)."""
@@ -127,17 +144,12 @@ def _lock_unexecuted(b: Builder, query: dict, ctx: Context) -> None:
 
 
 def create_rule(b: Builder, stmt: dict) -> None:
-    # The package's dispatcher: imported here, as the package imports this module.
-    from lockwise.effects.postgres import compute_effect
-
     # A rule rewrites every later query on the table: it is added under ACCESS EXCLUSIVE
     # (checked on the server), and its actions are parsed against the tables they name.
     table, qualified = range_var(stmt.get("relation"))
     b.lock(table, L.ACCESS_EXCLUSIVE)
     read_tables(b, [stmt.get("whereClause")], skip={table})
-    for action in stmt.get("actions") or ():  # each locks what it would as a query
-        for rel, mode in compute_effect(action, b.ctx).locks.items():
-            b.lock(rel, mode)
+    lock_parsed(b, stmt.get("actions") or (), rewritten=False)
     b.act("create_rule", table_facts(b, table, qualified), name=stmt.get("rulename", ""))
 
 

@@ -64,7 +64,7 @@ def dml(kind: str) -> Callable:
         b.writes.add(f"table:{view}")
         facts = table_facts(b, view, qualified)
         # An auto-updatable view is rewritten into the statement on its one base relation.
-        table = _updatable_view_base(b, view)
+        table = _updatable_view_base(b, view) if b.ctx.rewrites else view
         if table != view:
             b.lock(table, L.ROW_EXCLUSIVE)
             b.writes.add(f"table:{table}")
