@@ -199,6 +199,17 @@ CREATE TABLE ref (pid int REFERENCES pk);
 INSERT INTO pk VALUES (1), (150); INSERT INTO ref VALUES (1);
 """
 
+#: A key table and a table partitioned two levels deep that references it ON DELETE {action},
+#: a row in a leaf.
+REFERENCING_TREE = """
+CREATE TABLE p (id int PRIMARY KEY);
+CREATE TABLE c (pid int REFERENCES p ON DELETE {action}, k int) PARTITION BY LIST (k);
+CREATE TABLE c1 PARTITION OF c FOR VALUES IN (1) PARTITION BY LIST (pid);
+CREATE TABLE c11 PARTITION OF c1 FOR VALUES IN (1);
+CREATE TABLE c2 PARTITION OF c FOR VALUES IN (2);
+INSERT INTO p VALUES (1); INSERT INTO c VALUES (1, 1);
+"""
+
 #: Plain inheritance: a parent and a child, a row in each.
 INH = """
 CREATE TABLE base (id int, n int);
@@ -343,6 +354,13 @@ CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);
 
 #: A plain (auto-updatable) view over `child`.
 VIEWS = FK + "CREATE VIEW v AS SELECT * FROM child;"
+
+#: The same view, with an INSTEAD OF trigger for each write.
+VIEWS_TRIGGERED = VIEWS + """
+CREATE FUNCTION v_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER v_write INSTEAD OF UPDATE OR INSERT OR DELETE ON v
+    FOR EACH ROW EXECUTE FUNCTION v_write();
+"""
 
 MATVIEW = T + """
 CREATE MATERIALIZED VIEW mv AS SELECT id, n FROM t;
@@ -1486,6 +1504,22 @@ CASES = [
     # `id + 0`: no pruning, which the model does not do either.
     Case("delete-from-referenced-partitioned", PK, "DELETE FROM pk WHERE id + 0 = 150",
          compare_scans=False),
+    # A key's action on a partitioned referencing table runs on the whole tree (no ONLY):
+    # every partition, however deep, is locked in the action's mode, and a cascaded delete
+    # fires the keys that point at a partition in turn. (An inheritance child is not reached:
+    # the query on a plain table says ONLY.)
+    Case("delete-cascade-into-partitioned-referencing", REFERENCING_TREE.format(action="CASCADE"),
+         "DELETE FROM p WHERE id = 1", compare_scans=False),
+    Case("delete-cascade-through-a-partition", REFERENCING_TREE.format(action="CASCADE")
+         + "ALTER TABLE c2 ADD PRIMARY KEY (pid);"
+           "CREATE TABLE g (x int REFERENCES c2 (pid) ON DELETE CASCADE);",
+         "DELETE FROM p WHERE id = 1", compare_scans=False),
+    Case("delete-checked-by-partitioned-referencing",
+         REFERENCING_TREE.format(action="NO ACTION") + "INSERT INTO p VALUES (2);",
+         "DELETE FROM p WHERE id = 2", compare_scans=False),
+    Case("delete-cascade-into-inheritance-parent", "CREATE TABLE p (id int PRIMARY KEY);"
+         "CREATE TABLE c (pid int REFERENCES p ON DELETE CASCADE); CREATE TABLE cc () INHERITS (c);"
+         "INSERT INTO p VALUES (1);", "DELETE FROM p WHERE id = 1", compare_scans=False),
     # Inheritance children are reached like partitions, unless ONLY.
     Case("update-inheritance-parent", INH, "UPDATE base SET n = 0"),
     Case("delete-inheritance-parent", INH, "DELETE FROM base"),
@@ -1831,6 +1865,15 @@ CASES = [
     Case("select-view-of-view", VIEWS + "CREATE VIEW vv AS SELECT id FROM v;",
          "SELECT * FROM vv", compare_scans=False),
     Case("insert-view", VIEWS, "INSERT INTO v VALUES (100, 1, 1)", compare_scans=False),
+    # A view with an INSTEAD OF trigger for the statement is not rewritten into its base: the
+    # trigger does the write. UPDATE and DELETE read the rows through the view's query.
+    Case("update-view-instead-of-trigger", VIEWS_TRIGGERED, "UPDATE v SET n = 0"),
+    Case("delete-view-instead-of-trigger", VIEWS_TRIGGERED, "DELETE FROM v WHERE id = 1",
+         compare_scans=False),
+    Case("insert-view-instead-of-trigger", VIEWS_TRIGGERED, "INSERT INTO v VALUES (100, 1, 1)"),
+    # A trigger for another event leaves the statement to the rewriter.
+    Case("update-view-instead-of-insert-trigger", VIEWS_TRIGGERED.replace(
+        "UPDATE OR INSERT OR DELETE", "INSERT"), "UPDATE v SET n = 0"),
     Case("update-view", VIEWS, "UPDATE v SET n = 0"),
     Case("delete-view", VIEWS, "DELETE FROM v"),
     Case("lock-view", VIEWS, "LOCK TABLE v IN SHARE MODE"),
@@ -1869,6 +1912,13 @@ CASES = [
     Case("comment-on-materialized-view", MATVIEW, "COMMENT ON MATERIALIZED VIEW mv IS 'mv'"),
     Case("copy-from-program", T, "COPY t (id) FROM PROGRAM 'echo 5000'"),
     Case("copy-to-program", T, "COPY t TO PROGRAM 'cat > /dev/null'"),
+    # COPY's query runs as the query it is: views expanded, partitions read, FOR UPDATE.
+    Case("copy-query-over-view", VIEWS, "COPY (SELECT * FROM v) TO PROGRAM 'cat > /dev/null'",
+         compare_scans=False),
+    Case("copy-query-partitioned", EVENTS,
+         "COPY (SELECT * FROM events) TO PROGRAM 'cat > /dev/null'", compare_scans=False),
+    Case("copy-query-for-update", T,
+         "COPY (SELECT * FROM t FOR UPDATE) TO PROGRAM 'cat > /dev/null'", compare_scans=False),
     Case("copy-query-to-program", FK,
          "COPY (SELECT * FROM child JOIN parent ON parent.id = child.parent_id) "
          "TO PROGRAM 'cat > /dev/null'", compare_scans=False),
