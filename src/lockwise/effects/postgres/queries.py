@@ -332,14 +332,19 @@ def _referencing_rows(b: Builder, table: str, kind: str, columns: tuple[str, ...
                 & set(columns):
             continue  # the referenced key does not change: the foreign key does not fire
         action = con.on_delete if kind == "delete" else con.on_update
+        # The key's query names a partitioned table without ONLY: its whole tree is reached
+        # (a plain table, with ONLY: not its inheritance children). Checked on the server.
+        reached = (other, *b.ctx.catalog.partitions(other))
         if action not in _MODIFYING_FK_ACTIONS:
-            b.lock(other, L.ROW_SHARE)
+            for rel in reached:
+                b.lock(rel, L.ROW_SHARE)
             continue
-        b.lock(other, L.ROW_EXCLUSIVE)
-        b.writes.add(f"table:{other}")
-        if kind == "delete" and action == "c" and other not in seen:
-            seen.add(other)
-            _referencing_rows(b, other, "delete", (), seen)
+        for rel in reached:
+            b.lock(rel, L.ROW_EXCLUSIVE)
+            b.writes.add(f"table:{rel}")
+            if kind == "delete" and action == "c" and rel not in seen:
+                seen.add(rel)
+                _referencing_rows(b, rel, "delete", (), seen)
 
 
 #: Views over views are followed this deep at most (a guard against a cycle that only
