@@ -59,7 +59,7 @@ def _run_elements(b: Builder, stmt: dict, schema: str) -> None:
     with elements_path(ctx.catalog, schema, made):
         for position, tree in schema_elements(stmt, schema):
             inner = compute_effect(tree, ctx)
-            _take_whole_effect(b, inner, made)
+            take_whole_effect(b, inner, made)
             b.actions.extend(Action(a.kind, {**a.facts, "schema_element": position + 1})
                              for a in inner.actions)
             made.update(o.split(":", 1)[1] for o in inner.creates
@@ -80,7 +80,7 @@ def _take_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozenset())
         b.scan(rel, why)
 
 
-def _take_whole_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozenset()) -> None:
+def take_whole_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozenset()) -> None:
     """All that a statement `b`'s statement runs does but its actions: its locks (see
     `_take_effect`), rewrites, scans, objects, and whether it may run in a transaction block."""
     _take_effect(b, inner, new)
@@ -101,7 +101,7 @@ def explain(b: Builder, stmt: dict) -> None:
     query = stmt.get("query") or {}
     if "analyze" in options_on(stmt.get("options")):
         inner = compute_effect(query, b.ctx)
-        _take_whole_effect(b, inner)
+        take_whole_effect(b, inner)
         b.actions.extend(inner.actions)
         return
     _lock_unexecuted(b, query, replace(b.ctx, executes=False))

@@ -36,6 +36,7 @@ from lockwise.effects.postgres.builder import (
     table_facts,
 )
 from lockwise.effects.postgres.create import create_table_as
+from lockwise.effects.postgres.embedded import take_whole_effect
 from lockwise.effects.volatility import changes_between_transactions, has_subquery
 from lockwise.parse.quoting import quote_ident, relation_sql
 
@@ -482,5 +483,9 @@ def copy(b: Builder, stmt: dict) -> None:
             b.reads.add(f"table:{table}")
         b.act("copy", table_facts(b, table, qualified), copy_from=bool(stmt.get("is_from")))
         return
-    read_tables(b, stmt.get("query"))
+    # The query runs as the query it is: views expanded, partitions read, FOR UPDATE's ROW
+    # SHARE (checked on the server).
+    from lockwise.effects.postgres import compute_effect  # the package's dispatcher
+
+    take_whole_effect(b, compute_effect(stmt.get("query") or {}, b.ctx))
     b.act("copy", copy_from=False)
