@@ -197,11 +197,18 @@ def lock_read_partitions(b: Builder, node: object, mode: LockMode = L.ACCESS_SHA
     for rel in relations_in(node):
         for part in descendants(b, rel, planned and rel not in only):
             b.lock(part, mode)
-        for base in view_reads(b, rel):
-            b.lock(base, mode)
-            b.reads.add(f"table:{base}")
-            for part in descendants(b, base, planned):
-                b.lock(part, mode)
+        lock_view_reads(b, rel, mode)
+
+
+def lock_view_reads(b: Builder, rel: str, mode: LockMode = L.ACCESS_SHARE) -> None:
+    """A query of `rel`, when it is a known plain view, locks what the view reads in the
+    query's mode (through views, however deep), and their partitions and children when it is
+    planned."""
+    for base in view_reads(b, rel):
+        b.lock(base, mode)
+        b.reads.add(f"table:{base}")
+        for part in descendants(b, base, b.ctx.plans):
+            b.lock(part, mode)
 
 
 def view_reads(b: Builder, rel: str) -> list[str]:

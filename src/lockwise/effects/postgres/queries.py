@@ -24,15 +24,18 @@ from lockwise.effects.nodes import (
 )
 from lockwise.effects.partitions import index_parts_sql
 from lockwise.effects.postgres.builder import (
+    NO_TABLE,
     Builder,
     L,
     descendants,
     lock_drawn_sequences,
     lock_partition_ancestors,
     lock_read_partitions,
+    lock_view_reads,
     owned_sequences,
     read_tables,
     row_key_facts,
+    stored_reads,
     table_facts,
 )
 from lockwise.effects.postgres.create import create_table_as
@@ -65,10 +68,14 @@ def dml(kind: str) -> Callable:
         b.writes.add(f"table:{view}")
         facts = table_facts(b, view, qualified)
         # An auto-updatable view is rewritten into the statement on its one base relation.
-        table = _updatable_view_base(b, view) if b.ctx.rewrites else view
+        table = _updatable_view_base(b, view, kind) if b.ctx.rewrites else view
         if table != view:
             b.lock(table, L.ROW_EXCLUSIVE)
             b.writes.add(f"table:{table}")
+        # A view's INSTEAD OF trigger writes: the rows are found through its query.
+        on_view = (b.ctx.catalog.tables.get(table) or NO_TABLE).kind == "view"
+        if on_view and kind in ("update", "delete"):
+            lock_view_reads(b, table)
         # An INSERT locks the partitions its rows go to (all of them, as far as the model
         # knows: rows are not routed); UPDATE, DELETE and MERGE every partition and inheritance
         # child, unless ONLY (pruning on the partition key is not modeled).
@@ -115,7 +122,8 @@ def dml(kind: str) -> Callable:
         if kind in ("update", "delete") and b.ctx.executes:  # the keys' triggers fire
             _referencing_rows(b, table, kind, columns, {table})
         if kind in ("update", "delete") and not has_where:
-            for rel in (table, *targets):
+            for rel in stored_reads(b, {"RangeVar": stmt["relation"]}) if on_view else \
+                    (table, *targets):
                 b.scan(rel, f"{kind.upper()} without WHERE touches every row")
             if b.ctx.rule_text:
                 # How batches would name rows (by the statement's name for the table when
@@ -353,12 +361,14 @@ def _referencing_rows(b: Builder, table: str, kind: str, columns: tuple[str, ...
 _VIEW_DEPTH = 16
 
 
-def _updatable_view_base(b: Builder, relation: str) -> str:
-    """The table a write to `relation` reaches: itself, or for a known view reading exactly
-    one relation (what makes it auto-updatable) that relation, followed through views."""
+def _updatable_view_base(b: Builder, relation: str, kind: str) -> str:
+    """The table a write (`kind`) to `relation` reaches: itself, or for a known view reading
+    exactly one relation (what makes it auto-updatable) that relation, followed through views;
+    a view with an INSTEAD OF trigger for the write keeps it (checked on the server)."""
     for _ in range(_VIEW_DEPTH):
         known = b.ctx.catalog.tables.get(relation)
-        if known is None or known.kind != "view" or len(known.sources) != 1:
+        if known is None or known.kind != "view" or len(known.sources) != 1 or \
+                any(kind in t.instead_of for t in known.triggers.values()):
             break
         relation = known.sources[0]
     return relation
