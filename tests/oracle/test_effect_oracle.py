@@ -1853,6 +1853,29 @@ CASES = [
                        "INSERT INTO incoming VALUES (1, 5);",
          "MERGE INTO child USING incoming ON child.id = incoming.id "
          "WHEN MATCHED THEN UPDATE SET n = incoming.n", min_pg=15, compare_scans=False),
+    # MERGE fires the foreign keys as the writes its WHEN clauses do: an INSERT checks the
+    # target's keys, a DELETE or an UPDATE of a referenced key fires those pointing at it.
+    Case("merge-insert-checks-key", FK + "CREATE TABLE incoming (id bigint, pid bigint);"
+                                        "INSERT INTO incoming VALUES (100, 1);",
+         "MERGE INTO child USING incoming ON child.id = incoming.id "
+         "WHEN NOT MATCHED THEN INSERT VALUES (incoming.id, incoming.pid, 0)", min_pg=15,
+         compare_scans=False),
+    Case("merge-update-key-column-checks-key", FK + "CREATE TABLE incoming (id bigint);"
+                                                  "INSERT INTO incoming VALUES (1);",
+         "MERGE INTO child USING incoming ON child.id = incoming.id "
+         "WHEN MATCHED THEN UPDATE SET parent_id = 2", min_pg=15, compare_scans=False),
+    Case("merge-delete-referenced", CASCADE + "CREATE TABLE gone (id bigint);"
+                                              "INSERT INTO gone VALUES (1);",
+         "MERGE INTO parent USING gone ON parent.id = gone.id WHEN MATCHED THEN DELETE",
+         min_pg=15, compare_scans=False),
+    Case("merge-update-referenced-key", CASCADE + "CREATE TABLE moved (id bigint);"
+                                                  "INSERT INTO moved VALUES (2);",
+         "MERGE INTO parent USING moved ON parent.id = moved.id "
+         "WHEN MATCHED THEN UPDATE SET id = 200", min_pg=15, compare_scans=False),
+    Case("merge-update-referenced-other-column", CASCADE + "CREATE TABLE moved (id bigint);"
+                                                           "INSERT INTO moved VALUES (2);",
+         "MERGE INTO parent USING moved ON parent.id = moved.id "
+         "WHEN MATCHED THEN UPDATE SET name = 'x'", min_pg=15, compare_scans=False),
     Case("select", FK, "SELECT * FROM child JOIN parent ON parent.id = child.parent_id",
          compare_scans=False),
     Case("select-for-update", T, "SELECT * FROM t WHERE id = 1 FOR UPDATE",
