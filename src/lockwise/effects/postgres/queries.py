@@ -54,11 +54,24 @@ def _data_modifying_ctes(b: Builder, stmt: dict) -> None:
             _CTE_DML[kind](b, body)
 
 
-def _merge_writes_rows(stmt: dict) -> bool:
-    """Whether a MERGE inserts or updates rows (a WHEN clause that does): checked against a
-    partition's constraint as an INSERT's or UPDATE's are; one that only deletes is not."""
-    return any(unwrap(clause)[1].get("commandType") in ("CMD_INSERT", "CMD_UPDATE")
-               for clause in stmt.get("mergeWhenClauses") or ())
+#: MERGE's WHEN clause commands, as the writes they are.
+_MERGE_COMMANDS = {"CMD_INSERT": "insert", "CMD_UPDATE": "update", "CMD_DELETE": "delete"}
+
+
+def _merge_writes(stmt: dict) -> tuple[set[str], tuple[str, ...]]:
+    """The writes a MERGE's WHEN clauses do (`insert`, `update`, `delete`), and the columns
+    its UPDATEs set."""
+    writes: set[str] = set()
+    columns: dict[str, None] = {}
+    for clause in stmt.get("mergeWhenClauses") or ():
+        body = unwrap(clause)[1]
+        write = _MERGE_COMMANDS.get(body.get("commandType", ""))
+        if write:
+            writes.add(write)
+        if write == "update":
+            columns.update(dict.fromkeys(
+                unwrap(t)[1].get("name", "") for t in body.get("targetList") or ()))
+    return writes, tuple(columns)
 
 
 def dml(kind: str) -> Callable:
@@ -85,7 +98,9 @@ def dml(kind: str) -> Callable:
             descendants(b, table, b.ctx.plans and bool((stmt.get("relation") or {}).get("inh")))
         for part in targets:
             b.lock(part, L.ROW_EXCLUSIVE)
-        if kind in ("insert", "update") or (kind == "merge" and _merge_writes_rows(stmt)):
+        merging, merged_columns = _merge_writes(stmt) if kind == "merge" else (set(), ())
+        # (checked against a partition's constraint; a MERGE that only deletes is not)
+        if kind in ("insert", "update") or merging & {"insert", "update"}:
             lock_partition_ancestors(b, table)
         if kind != "delete" and b.ctx.executes:
             known_table = b.ctx.catalog.tables.get(table)
@@ -111,16 +126,19 @@ def dml(kind: str) -> Callable:
         known = b.ctx.catalog.tables.get(table)
         rechecked = kind == "update" and table in b.ctx.written_in_transaction
         checked = kind != "delete" and b.ctx.executes  # not when only planned (EXPLAIN)
+        inserts = kind == "insert" or "insert" in merging
+        set_columns = merged_columns if kind == "merge" else columns
         for con in known.constraints.values() if known and checked else ():
             # The foreign-key check reads the referenced row FOR KEY SHARE (ROW SHARE on its
             # table); an UPDATE checks only when it sets the key columns, or when the rows
             # were written earlier in its transaction (seen by `verify` on lemmy).
             if con.kind == "foreign" and con.references and (
-                    kind == "insert" or rechecked or set(con.columns) & set(columns)):
+                    inserts or rechecked or set(con.columns) & set(set_columns)):
                 for rel in (con.references, *b.ctx.catalog.partitions(con.references)):
                     b.lock(rel, L.ROW_SHARE)
-        if kind in ("update", "delete") and b.ctx.executes:  # the keys' triggers fire
-            _referencing_rows(b, table, kind, columns, {table})
+        if b.ctx.executes:  # the keys' triggers fire (a MERGE's as its clauses write)
+            for fired in sorted({kind} & {"update", "delete"} or merging - {"insert"}):
+                _referencing_rows(b, table, fired, set_columns, {table})
         if kind in ("update", "delete") and not has_where:
             for rel in stored_reads(b, {"RangeVar": stmt["relation"]}) if on_view else \
                     (table, *targets):
