@@ -217,6 +217,9 @@ CREATE TABLE sub () INHERITS (base);
 INSERT INTO base VALUES (1, 1); INSERT INTO sub VALUES (2, 2);
 """
 
+#: `INH` and a key table holding its ids.
+INH_KEYED = INH + "CREATE TABLE k (id int PRIMARY KEY); INSERT INTO k VALUES (1), (2);"
+
 #: A partitioned key table (one partition itself partitioned) for TRUNCATE ... CASCADE.
 TRUNC_PARTED = """
 CREATE TABLE k (a int PRIMARY KEY) PARTITION BY LIST (a);
@@ -535,6 +538,9 @@ CASES = [
          "CREATE SEQUENCE IF NOT EXISTS s", sequences=True),
     Case("create-index-if-not-exists-existing", T + "CREATE INDEX t_n ON t (n);",
          "CREATE INDEX IF NOT EXISTS t_n ON t (n)"),
+    # On a partitioned table the partitions are locked before the name is looked up.
+    Case("create-index-if-not-exists-existing-partitioned", EVENTS_INDEXED,
+         "CREATE INDEX IF NOT EXISTS events_day ON events (day)"),
     Case("create-index", T, "CREATE INDEX t_n ON t (n)"),
     Case("create-unique-index", T, "CREATE UNIQUE INDEX t_v ON t (v)"),
     Case("create-partial-index", T, "CREATE INDEX t_n_big ON t (n) WHERE n > 10"),
@@ -2067,6 +2073,17 @@ CASES = [
          "ALTER TABLE events RENAME CONSTRAINT id_pos TO id_positive"),
     # NO INHERIT: the children are locked but not read; a child with a CHECK of that name
     # has it merged into its own, not read either.
+    # A foreign key is not inherited: ADD locks the children (the subcommand recurses) but
+    # validates the parent's own rows only; VALIDATE does not reach them.
+    Case("add-foreign-key-inheritance-parent", INH_KEYED,
+         "ALTER TABLE base ADD CONSTRAINT fk FOREIGN KEY (id) REFERENCES k"),
+    Case("add-foreign-key-deep-inheritance", INH_DEEP + "CREATE TABLE k (n int PRIMARY KEY);"
+         "INSERT INTO k VALUES (1); INSERT INTO b VALUES (1);",
+         "ALTER TABLE b ADD FOREIGN KEY (n) REFERENCES k"),
+    Case("validate-foreign-key-inheritance-parent", INH_KEYED + "ALTER TABLE base ADD CONSTRAINT "
+         "fk FOREIGN KEY (id) REFERENCES k NOT VALID;", "ALTER TABLE base VALIDATE CONSTRAINT fk"),
+    Case("add-column-references-inheritance-parent", INH_KEYED,
+         "ALTER TABLE base ADD COLUMN kid int REFERENCES k"),
     Case("add-check-no-inherit-inheritance-parent", INH,
          "ALTER TABLE base ADD CONSTRAINT n_pos CHECK (n > 0) NO INHERIT"),
     Case("add-check-merged-into-child",
