@@ -139,19 +139,27 @@ def _recurse_to_children(b: Builder, table: str, cmd: dict, handler: Callable) -
 def _children_reached(catalog: Catalog, table: str, cmd: dict) -> list[str]:
     """The partitions and inheritance children a recursing subcommand reaches (checked on the
     server): VALIDATE of a constraint that is valid already does nothing at all, nor reaches
-    the children of a NO INHERIT CHECK; a dropped constraint the children do not inherit
-    leaves the inheritance children alone (a partition's own copy of an index constraint goes
-    with it all the same); of an identity column, only SET GENERATED reaches the partitions
-    (RESTART and the sequence options change the one sequence they share)."""
+    the children of a NO INHERIT CHECK, nor the inheritance children for a foreign key
+    (locked by ADD, which gives them no copy of it); a dropped constraint the children do not
+    inherit leaves the inheritance children alone (a partition's own copy of an index
+    constraint goes with it all the same); of an identity column, only SET GENERATED reaches
+    the partitions (RESTART and the sequence options change the one sequence they share)."""
     sub, name = cmd.get("subtype"), cmd.get("name", "")
     if sub == "AT_ValidateConstraint" and not _validation_recurses(catalog, table, name):
         return []
     if sub == "AT_SetIdentity" and not _sets_generated(cmd):
         return []
     children = catalog.partitions(table)
-    if sub != "AT_DropConstraint" or inherited_check(catalog, table, name):
-        children += catalog.inheritance_children(table)
-    return children
+    if sub == "AT_DropConstraint" and not inherited_check(catalog, table, name):
+        return children
+    if sub == "AT_ValidateConstraint" and _foreign_key(catalog, table, name):
+        return children  # an inheritance child has no copy of a foreign key to validate
+    return children + catalog.inheritance_children(table)
+
+
+def _foreign_key(catalog: Catalog, table: str, name: str) -> bool:
+    con = (t := catalog.tables.get(table)) and t.constraints.get(name)
+    return bool(con) and con.kind == "foreign"
 
 
 def _sets_generated(cmd: dict) -> bool:

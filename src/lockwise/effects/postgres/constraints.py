@@ -94,7 +94,12 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         facts["indexes_known"] = known is not None and known.created_by is not None
         if not base.get("recursed_from") and b.ctx.rule_text:
             facts.update(refused_facts(refused_in_add(b, table, [(con, None)])))
-        if not not_valid and (equal is None or not equal.validated):
+        # An inheritance child is locked but gets no copy of the key: the parent's is
+        # validated on the parent's own rows (ONLY), the child's are not read (checked on the
+        # server).
+        inheritance_child = bool(base.get("recursed_from")) and \
+            not _is_partition(b.ctx.catalog, table)
+        if not not_valid and (equal is None or not equal.validated) and not inheritance_child:
             b.scan(table, "foreign key validation")
             # A temporal key (PERIOD) added valid is checked row by row, each row looked up in
             # the referenced key's index; VALIDATE, ENFORCED and ATTACH of one still run the
