@@ -113,6 +113,12 @@ INSERT INTO events VALUES (1, '2024-05-01');
 INSERT INTO events_2025 VALUES (2, '2025-05-01');
 """
 
+#: Columns of the character and bit string types, with a row.
+CHARS = """
+CREATE TABLE y (id int, c3 char(3), v varchar(10), tx text, bt bit(3), vb varbit(3));
+INSERT INTO y VALUES (1, 'abc', 'x', 'x', B'101', B'10');
+"""
+
 ARRAYS = """
 CREATE TABLE k (id int, v varchar(20)[], x text[], nn numeric(5,2)[]);
 INSERT INTO k SELECT g, '{a}', '{b}', '{1.5}' FROM generate_series(1, 20) g;
@@ -692,6 +698,17 @@ CASES = [
     Case("type-varchar-unbounded", T, "ALTER TABLE t ALTER COLUMN v TYPE varchar"),
     Case("type-text-to-varchar-n", T, "ALTER TABLE t ALTER COLUMN note TYPE varchar(10)"),
     Case("type-text-to-varchar", T, "ALTER TABLE t ALTER COLUMN note TYPE varchar"),
+    # A binary-coercible cast to a length the value's own is not known against (varchar and
+    # text to char(n), varbit and bit to bit(n) or varbit(n)) checks and pads every value;
+    # char(n) to char without a length keeps them.
+    Case("type-varchar-to-char-n", CHARS, "ALTER TABLE y ALTER COLUMN v TYPE char(10)"),
+    Case("type-text-to-char-n", CHARS, "ALTER TABLE y ALTER COLUMN tx TYPE char(10)"),
+    Case("type-varchar-to-bpchar", CHARS, "ALTER TABLE y ALTER COLUMN v TYPE bpchar"),
+    Case("type-varbit-to-bit-n", CHARS, "ALTER TABLE y ALTER COLUMN vb TYPE bit(2)"),
+    Case("type-bit-to-varbit-n", CHARS, "ALTER TABLE y ALTER COLUMN bt TYPE varbit(5)"),
+    Case("type-bit-to-varbit", CHARS, "ALTER TABLE y ALTER COLUMN bt TYPE varbit"),
+    Case("type-char-n-to-bpchar", CHARS, "ALTER TABLE y ALTER COLUMN c3 TYPE bpchar"),
+    Case("type-char-n-grow", CHARS, "ALTER TABLE y ALTER COLUMN c3 TYPE char(5)"),
     Case("type-numeric-grow", T, "ALTER TABLE t ALTER COLUMN price TYPE numeric(12,2)"),
     Case("type-numeric-scale", T, "ALTER TABLE t ALTER COLUMN price TYPE numeric(12,4)"),
     Case("type-numeric-unbounded", T, "ALTER TABLE t ALTER COLUMN price TYPE numeric"),
