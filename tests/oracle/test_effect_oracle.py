@@ -680,6 +680,21 @@ CASES = [
          "ALTER TABLE t ADD COLUMN c token NOT NULL"),
     Case("add-column-nextval-default", T + "CREATE SEQUENCE seq;",
          "ALTER TABLE t ADD COLUMN c bigint DEFAULT nextval('seq')"),
+    # A default naming a sequence depends on it: ACCESS SHARE when stored; ROW EXCLUSIVE
+    # when ADD COLUMN draws it for every existing row (a partition's too).
+    Case("add-column-nextval-default-draws", T + "CREATE SEQUENCE seq;",
+         "ALTER TABLE t ADD COLUMN c bigint DEFAULT nextval('seq')", sequences=True),
+    Case("add-column-nextval-default-partitioned", PARTITIONED + "CREATE SEQUENCE seq;",
+         "ALTER TABLE events ADD COLUMN c bigint DEFAULT nextval('seq')", sequences=True),
+    Case("set-default-nextval", T + "CREATE SEQUENCE seq;",
+         "ALTER TABLE t ALTER COLUMN n SET DEFAULT nextval('seq'::regclass)", sequences=True),
+    Case("set-default-currval", T + "CREATE SEQUENCE seq;",
+         "ALTER TABLE t ALTER COLUMN n SET DEFAULT currval('seq')", sequences=True),
+    Case("create-table-nextval-default", "CREATE SEQUENCE seq;",
+         "CREATE TABLE z (id bigint DEFAULT nextval('seq'))", sequences=True),
+    Case("create-table-like-including-defaults-nextval",
+         "CREATE SEQUENCE seq; CREATE TABLE k (id bigint DEFAULT nextval('seq'));",
+         "CREATE TABLE z (LIKE k INCLUDING DEFAULTS)", sequences=True),
     Case("add-column-nested-volatile-default", T,
          "ALTER TABLE t ADD COLUMN c bool DEFAULT (random() > 0.5)"),
     Case("add-column-immutable-user-function-default", T + """
