@@ -14,7 +14,15 @@ from lockwise.catalog.replay import owned_sequences as catalog_owned_sequences
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
 from lockwise.effects.locks import strongest
-from lockwise.effects.nodes import only_relations, range_var, relations_in, strings
+from lockwise.effects.nodes import (
+    is_sequence_call,
+    only_relations,
+    range_var,
+    relations_in,
+    sequence_argument,
+    strings,
+    walk,
+)
 from lockwise.parse.quoting import quote_ident, relation_sql
 
 L = LockMode
@@ -155,6 +163,18 @@ def lock_drawn_sequences(b: Builder, table: str, columns: Iterable[str]) -> None
                       if name in t.columns and t.columns[name].identity), None)
         if owner is not None:
             b.lock(column_identity_sequence(owner.name, owner.columns[name]), L.ROW_EXCLUSIVE)
+
+
+def lock_default_sequences(b: Builder, default: object, drawn: bool) -> None:
+    """A default that calls a sequence function on a sequence named as a constant
+    (`nextval('s')`) depends on it: ACCESS SHARE while the default is stored, ROW EXCLUSIVE
+    when it is `drawn` for the existing rows (ADD COLUMN's rewrite runs nextval() for each).
+    Checked on the server (PostgreSQL 18)."""
+    for kind, call in walk(default):
+        if kind == "FuncCall" and is_sequence_call(strings(call.get("funcname"))):
+            sequence = sequence_argument(call)
+            if sequence:
+                b.lock(sequence, L.ROW_EXCLUSIVE if drawn else L.ACCESS_SHARE)
 
 
 def row_key_facts(b: Builder, table: str, qualifier: str | None = None) -> dict:

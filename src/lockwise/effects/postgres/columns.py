@@ -34,6 +34,7 @@ from lockwise.effects.postgres.builder import (
     callers_facts,
     fk_target,
     key_name_taken,
+    lock_default_sequences,
     reference_text,
     refused_facts,
     row_key_facts,
@@ -60,6 +61,15 @@ def _virtual_allowed(catalog: Catalog, type_name: str, con: dict) -> bool:
     builtin = builtin_functions()
     return all(name in builtin and name not in catalog.functions
                for name in function_names(con.get("raw_expr")))
+
+
+def default_expr(col: dict) -> object:
+    """The DEFAULT expression written in ColumnDef `col` (None without one)."""
+    for item in col.get("constraints") or ():
+        con = unwrap(item)[1]
+        if con.get("contype") == "CONSTR_DEFAULT":
+            return con.get("raw_expr")
+    return None
 
 
 def column_def_facts(b: Builder, table: str, col: dict) -> dict:
@@ -223,6 +233,10 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     elif b.ctx.catalog.is_constrained_domain(facts["type"]):
         rewrite_why = (f"domain {facts['type']} has a constraint: every row's value is "
                        f"checked and stored")
+    # (rows are drawn for unless the table is known to have none)
+    lock_default_sequences(b, default_expr(col), drawn=bool(rewrite_why) and not (
+        b.ctx.table_is_empty(table) or b.ctx.table_is_new(table)
+        and not b.ctx.table_is_filled(table)))
     if rewrite_why:
         b.rewrite(table, rewrite_why)
     elif facts["not_null"] and not facts["has_default"]:
@@ -804,6 +818,7 @@ def column_default(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if expr is None:
         b.act("drop_default", base, column=col)
     else:
+        lock_default_sequences(b, expr, drawn=False)
         vol = volatile_functions(expr, b.ctx.catalog.functions)
         b.act("set_default", base, column=col, default_volatile=bool(vol),
               volatile_functions=tuple(vol))

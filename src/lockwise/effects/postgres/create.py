@@ -23,6 +23,7 @@ from lockwise.effects.postgres.builder import (
     already_exists,
     fk_target,
     key_name_taken,
+    lock_default_sequences,
     lock_read_partitions,
     name_taken,
     read_tables,
@@ -36,6 +37,7 @@ from lockwise.effects.postgres.builder import (
 from lockwise.effects.postgres.columns import (
     NARROW_KEY_TYPES,
     column_def_facts,
+    default_expr,
     define_column,
     references_narrow_key,
 )
@@ -67,6 +69,10 @@ def _lock_parents(b: Builder, stmt: dict, table: str, qualified: bool) -> tuple[
     return None, {}
 
 
+#: TableLikeClause's option bit for INCLUDING DEFAULTS (CREATE_TABLE_LIKE_DEFAULTS).
+_LIKE_DEFAULTS = 1 << 3
+
+
 def create_table(b: Builder, stmt: dict) -> None:
     table, qualified = range_var(stmt.get("relation"), create=True)
     if skipped(b, stmt, relation_skips(b, stmt, table), "create_table",
@@ -88,6 +94,7 @@ def create_table(b: Builder, stmt: dict) -> None:
             columns.append(facts["column"])
             b.creates.add(f"column:{table}.{facts['column']}")
             define_column(b, table, facts, in_create_table=True, table_is_new=True)
+            lock_default_sequences(b, default_expr(body), drawn=False)
             if facts["references"]:
                 fk_target(b, facts["references"])
         elif kind == "Constraint" and body.get("contype") == "CONSTR_FOREIGN":
@@ -96,6 +103,10 @@ def create_table(b: Builder, stmt: dict) -> None:
             source = range_var(body.get("relation"))[0]
             b.lock(source, L.ACCESS_SHARE)
             b.reads.add(f"table:{source}")
+            if body.get("options", 0) & _LIKE_DEFAULTS:  # its defaults are stored again
+                for col in (b.ctx.catalog.tables.get(source) or NO_TABLE).columns.values():
+                    if col.default is not None and col.default_sequence and not col.identity:
+                        b.lock(col.default_sequence, L.ACCESS_SHARE)
     b.act("create_table", table_facts(b, table, qualified), default_facts, table_is_new=True,
           **already_exists(name_taken(b, table) or key_name_taken(
               b, table.split(".", 1)[0], _constraints_written(stmt))),
