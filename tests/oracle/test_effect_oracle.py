@@ -3233,6 +3233,138 @@ CASES = [
          "EXPLAIN ANALYZE DELETE FROM parent WHERE id = 1", compare_scans=False),
     Case("explain-analyze-create-table-as", T,
          "EXPLAIN ANALYZE CREATE TABLE t2 AS SELECT * FROM t"),
+    # --- a sweep of statement kinds and combinations not covered above ----------------------
+    # Several subcommands in one ALTER TABLE: the strongest lock, each one's rewrite or scan.
+    Case("sweep-type-grow-and-volatile-column", T, "ALTER TABLE t ALTER COLUMN v TYPE "
+         "varchar(100), ADD COLUMN x float DEFAULT random()"),
+    Case("sweep-type-bigint-and-set-not-null", T,
+         "ALTER TABLE t ALTER COLUMN n TYPE bigint, ALTER COLUMN n SET NOT NULL"),
+    Case("sweep-varchar-grow-and-set-not-null", T,
+         "ALTER TABLE t ALTER COLUMN v TYPE varchar(60), ALTER COLUMN v SET NOT NULL"),
+    Case("sweep-add-check-and-set-not-null", T, "ALTER TABLE t ADD CONSTRAINT nn "
+         "CHECK (n IS NOT NULL), ALTER COLUMN n SET NOT NULL"),
+    Case("sweep-set-unlogged-and-add-column", T, "ALTER TABLE t SET UNLOGGED, ADD COLUMN x int"),
+    Case("sweep-fillfactor-and-statistics", T,
+         "ALTER TABLE t SET (fillfactor = 70), ALTER COLUMN n SET STATISTICS 500"),
+    Case("sweep-validate-and-add-foreign-key-not-valid",
+         FK + "ALTER TABLE child ADD CONSTRAINT c2 CHECK (n > 0) NOT VALID;",
+         "ALTER TABLE child VALIDATE CONSTRAINT c2, "
+         "ADD CONSTRAINT fk2 FOREIGN KEY (parent_id) REFERENCES parent NOT VALID"),
+    Case("sweep-constant-and-volatile-columns", T, "ALTER TABLE t ADD COLUMN a int DEFAULT 1, "
+         "ADD COLUMN b uuid DEFAULT gen_random_uuid()"),
+    Case("sweep-set-tablespace-and-type", T,
+         "ALTER TABLE t SET TABLESPACE pg_default, ALTER COLUMN n TYPE bigint"),
+    Case("sweep-set-access-method-and-add-column", T,
+         "ALTER TABLE t SET ACCESS METHOD heap, ADD COLUMN x int DEFAULT 1", min_pg=15),
+    # Keys and indexes.
+    Case("sweep-add-self-foreign-key", T + "ALTER TABLE t ADD COLUMN parent bigint;",
+         "ALTER TABLE t ADD CONSTRAINT t_parent FOREIGN KEY (parent) REFERENCES t (id)"),
+    Case("sweep-validate-self-foreign-key", T + "ALTER TABLE t ADD COLUMN parent bigint;"
+         "ALTER TABLE t ADD CONSTRAINT t_parent FOREIGN KEY (parent) REFERENCES t (id) NOT VALID;",
+         "ALTER TABLE t VALIDATE CONSTRAINT t_parent"),
+    Case("sweep-add-unique-include", T, "ALTER TABLE t ADD CONSTRAINT u UNIQUE (n) INCLUDE (v)"),
+    Case("sweep-add-unique-nulls-not-distinct", T,
+         "ALTER TABLE t ADD CONSTRAINT u UNIQUE NULLS NOT DISTINCT (n)", min_pg=15),
+    Case("sweep-create-index-include", T, "CREATE INDEX t_inc ON t (n) INCLUDE (v)"),
+    Case("sweep-create-unique-index-concurrently", T,
+         "CREATE UNIQUE INDEX CONCURRENTLY t_n ON t (n)",
+         blocker="INSERT INTO t (id) VALUES (1000)"),
+    Case("sweep-create-unique-index-partitioned", PARTITIONED,
+         "CREATE UNIQUE INDEX ev_u ON events (id, day)"),
+    Case("sweep-create-index-concurrently-on-partition", EVENTS,
+         "CREATE INDEX CONCURRENTLY e24_kind ON events_2024 (kind)",
+         blocker="INSERT INTO events_2024 VALUES (9, '2024-02-02', 'x')"),
+    Case("sweep-reindex-concurrently-referenced-key", FK,
+         "REINDEX INDEX CONCURRENTLY parent_pkey", blocker="INSERT INTO parent VALUES (1000, 'x')"),
+    Case("sweep-drop-column-in-index", T + "CREATE INDEX t_nv ON t (n, v);",
+         "ALTER TABLE t DROP COLUMN v"),
+    Case("sweep-drop-column-with-statistics", T + "CREATE STATISTICS st ON n, v FROM t;",
+         "ALTER TABLE t DROP COLUMN v"),
+    Case("sweep-type-change-with-statistics", T + "CREATE STATISTICS st ON n, v FROM t;",
+         "ALTER TABLE t ALTER COLUMN n TYPE bigint"),
+    Case("sweep-varchar-to-text-include-index", T + "CREATE INDEX t_inc ON t (n) INCLUDE (v);",
+         "ALTER TABLE t ALTER COLUMN v TYPE text"),
+    Case("sweep-enum-to-text", "CREATE TYPE mood AS ENUM ('a'); CREATE TABLE a (id int, m mood);"
+         "INSERT INTO a VALUES (1, 'a');", "ALTER TABLE a ALTER COLUMN m TYPE text"),
+    # Maintenance over several tables or a tree: one table at a time.
+    Case("sweep-vacuum-full-two-tables", FK, "VACUUM FULL parent, child",
+         blocker="LOCK TABLE parent IN ACCESS SHARE MODE",
+         more_blockers=("LOCK TABLE child IN ACCESS SHARE MODE",)),
+    Case("sweep-vacuum-full-partitioned", EVENTS, "VACUUM FULL events",
+         blocker="LOCK TABLE ONLY events IN ACCESS SHARE MODE",
+         more_blockers=("LOCK TABLE ONLY events_2024 IN ACCESS SHARE MODE",
+                        "LOCK TABLE ONLY events_2025 IN ACCESS SHARE MODE")),
+    Case("sweep-analyze-two-tables", FK, "ANALYZE parent, child"),
+    Case("sweep-cluster-partition", EVENTS + "CREATE INDEX e24_day ON events_2024 (day);",
+         "CLUSTER events_2024 USING e24_day"),
+    Case("sweep-refresh-matview-over-view",
+         VIEWS + "CREATE MATERIALIZED VIEW mvv AS SELECT * FROM v;",
+         "REFRESH MATERIALIZED VIEW mvv"),
+    Case("sweep-refresh-matview-concurrently-join", FK + "CREATE MATERIALIZED VIEW mj AS "
+         "SELECT child.id, name FROM child JOIN parent ON parent.id = child.parent_id;"
+         "CREATE UNIQUE INDEX ON mj (id);", "REFRESH MATERIALIZED VIEW CONCURRENTLY mj",
+         compare_scans=False),
+    # Partition trees and inheritance.
+    Case("sweep-set-tablespace-partitioned", EVENTS,
+         "ALTER TABLE events SET TABLESPACE pg_default"),
+    Case("sweep-set-access-method-partitioned", EVENTS,
+         "ALTER TABLE events SET ACCESS METHOD heap", min_pg=17),
+    Case("sweep-validate-check-partitioned",
+         EVENTS + "ALTER TABLE events ADD CONSTRAINT c CHECK (id > 0) NOT VALID;",
+         "ALTER TABLE events VALIDATE CONSTRAINT c"),
+    Case("sweep-set-not-null-on-partition", EVENTS,
+         "ALTER TABLE events_2024 ALTER COLUMN kind SET NOT NULL"),
+    Case("sweep-detach-partition-with-index", EVENTS_INDEXED,
+         "ALTER TABLE events DETACH PARTITION events_2024"),
+    Case("sweep-detach-default-partition", EVENTS_DEFAULT,
+         "ALTER TABLE events DETACH PARTITION events_other"),
+    Case("sweep-drop-default-partition", EVENTS_DEFAULT, "DROP TABLE events_other"),
+    Case("sweep-add-generated-stored-partitioned", EVENTS,
+         "ALTER TABLE events ADD COLUMN g bigint GENERATED ALWAYS AS (id * 2) STORED"),
+    Case("sweep-add-identity-column-partitioned", EVENTS,
+         "ALTER TABLE events ADD COLUMN g bigint GENERATED ALWAYS AS IDENTITY"),
+    Case("sweep-add-volatile-column-subpartitioned", SUBPARTED,
+         "ALTER TABLE sp ADD COLUMN g float DEFAULT random()"),
+    Case("sweep-add-check-subpartitioned", SUBPARTED,
+         "ALTER TABLE sp ADD CONSTRAINT c CHECK (id > 0)"),
+    Case("sweep-add-volatile-column-inheritance-parent", INH,
+         "ALTER TABLE base ADD COLUMN g float DEFAULT random()"),
+    Case("sweep-type-change-inheritance-parent", INH,
+         "ALTER TABLE base ALTER COLUMN n TYPE bigint"),
+    Case("sweep-validate-check-deep-inheritance",
+         INH_DEEP + "ALTER TABLE b ADD CONSTRAINT c CHECK (n > 0) NOT VALID;",
+         "ALTER TABLE b VALIDATE CONSTRAINT c"),
+    Case("sweep-foreign-key-to-inheritance-parent", "CREATE TABLE b (id int PRIMARY KEY);"
+         "CREATE TABLE s () INHERITS (b); CREATE TABLE r (bid int);"
+         "INSERT INTO b VALUES (1); INSERT INTO r VALUES (1);",
+         "ALTER TABLE r ADD FOREIGN KEY (bid) REFERENCES b"),
+    Case("sweep-type-change-of-key-to-partitioned", PK,
+         "ALTER TABLE ref ALTER COLUMN pid TYPE bigint"),
+    Case("sweep-validate-foreign-key-of-partitioned", "CREATE TABLE pk (id int PRIMARY KEY);"
+         "INSERT INTO pk VALUES (1); CREATE TABLE c (pid int, k int) PARTITION BY LIST (k);"
+         "CREATE TABLE c1 PARTITION OF c FOR VALUES IN (1); INSERT INTO c VALUES (1, 1);"
+         "ALTER TABLE c ADD CONSTRAINT c_fk FOREIGN KEY (pid) REFERENCES pk NOT VALID;",
+         "ALTER TABLE c VALIDATE CONSTRAINT c_fk"),
+    Case("sweep-attach-beside-indexed-default", EVENTS_DEFAULT + "CREATE INDEX ON events (day);"
+         "CREATE TABLE e26 (id bigint, day date, kind text);",
+         "ALTER TABLE events ATTACH PARTITION e26 "
+         "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"),
+    Case("sweep-set-schema-partitioned-indexed", EVENTS_INDEXED + "CREATE SCHEMA app;",
+         "ALTER TABLE events SET SCHEMA app", schemas=("app",)),
+    Case("sweep-truncate-partitioned-referenced-cascade", PK, "TRUNCATE pk CASCADE"),
+    # Triggers, views, and the rest.
+    Case("sweep-create-trigger-transition-table", T + "CREATE FUNCTION tf() RETURNS trigger "
+         "LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;", "CREATE TRIGGER tt AFTER INSERT "
+         "ON t REFERENCING NEW TABLE AS nt FOR EACH STATEMENT EXECUTE FUNCTION tf()"),
+    Case("sweep-create-trigger-when", T + TOUCH_TRIGGER, "CREATE TRIGGER tw BEFORE UPDATE ON t "
+         "FOR EACH ROW WHEN (OLD.n IS DISTINCT FROM NEW.n) EXECUTE FUNCTION touch()"),
+    Case("sweep-rename-column-under-view", VIEWS, "ALTER TABLE child RENAME COLUMN n TO m"),
+    Case("sweep-lock-two-tables", FK, "LOCK TABLE parent, child IN SHARE MODE"),
+    Case("sweep-truncate-two-tables", FK, "TRUNCATE parent, child"),
+    Case("sweep-set-without-oids", T, "ALTER TABLE t SET WITHOUT OIDS"),
+    Case("sweep-create-unlogged-table-as", T, "CREATE UNLOGGED TABLE c AS SELECT * FROM t"),
+    Case("sweep-create-table-like-partitioned-indexes", EVENTS_INDEXED,
+         "CREATE TABLE c (LIKE events INCLUDING INDEXES)"),
 ]
 
 
