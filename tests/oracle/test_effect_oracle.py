@@ -570,6 +570,10 @@ CASES = [
          "ALTER INDEX t_n SET TABLESPACE pg_default"),
     Case("alter-index-set-fillfactor", T + "CREATE INDEX t_n ON t (n);",
          "ALTER INDEX t_n SET (fillfactor = 80)"),
+    # OWNER TO of an index changes nothing (a warning: an index has its table's owner), but
+    # holds the index ACCESS EXCLUSIVE, which stops every query planning with its table.
+    Case("alter-index-owner-to", T + "CREATE INDEX t_n ON t (n);",
+         "ALTER INDEX t_n OWNER TO lockwise_oracle_owner"),
     Case("comment-on-index", T + "CREATE INDEX t_n ON t (n);", "COMMENT ON INDEX t_n IS 'n'"),
     Case("alter-index-rename", T + "CREATE INDEX t_n ON t (n);",
          "ALTER INDEX t_n RENAME TO t_n_idx"),
