@@ -232,13 +232,16 @@ def alter_index(b: Builder, stmt: dict, index: str) -> None:
             # A partitioned index has no storage: SET TABLESPACE records where its future
             # partitions' indexes go, and copies nothing (theirs stay: checked on the server).
             moves = sub == "AT_SetTableSpace"
+            # OWNER TO only warns (an index has its table's owner), under ACCESS EXCLUSIVE on
+            # the index all the same (checked on the server).
+            exclusive = moves or sub == "AT_ChangeOwner"
             table = idx.table if idx else ""
             known = b.ctx.catalog.tables.get(table)
             partitioned = known is not None and known.kind == "partitioned"
             if moves and cmd.get("name") != "pg_default" and not partitioned:
                 b.rewrites.add(index)
             b.act("alter_index", index=index, table=table, index_partitioned=partitioned,
-                  subcommand=sub.replace("AT_", "").lower(), index_access_exclusive=moves,
+                  subcommand=sub.replace("AT_", "").lower(), index_access_exclusive=exclusive,
                   tablespace=cmd.get("name", "") if moves else "",
                   index_sql=index if (stmt.get("relation") or {}).get("schemaname")
                   else index.split(".", 1)[-1],
