@@ -1924,6 +1924,11 @@ CASES = [
          compare_scans=False),
     Case("select-for-share-of", FK, "SELECT * FROM child JOIN parent "
          "ON parent.id = child.parent_id FOR SHARE OF child", compare_scans=False),
+    # OF names a table by its alias; a partitioned one has its partitions' rows locked too.
+    Case("select-for-update-of-alias", FK, "SELECT * FROM child c JOIN parent p "
+         "ON p.id = c.parent_id FOR UPDATE OF c", compare_scans=False),
+    Case("select-for-update-of-alias-partitioned", EVENTS + "CREATE TABLE k (id bigint);",
+         "SELECT * FROM k JOIN events e ON e.id = k.id FOR UPDATE OF e", compare_scans=False),
     # A view in a query is its query: the rewriter expands it, so its base tables are locked
     # (and read) as if named.
     Case("select-view", VIEWS, "SELECT * FROM v", compare_scans=False),
@@ -1977,6 +1982,12 @@ CASES = [
     Case("comment-on-materialized-view", MATVIEW, "COMMENT ON MATERIALIZED VIEW mv IS 'mv'"),
     Case("copy-from-program", T, "COPY t (id) FROM PROGRAM 'echo 5000'"),
     Case("copy-to-program", T, "COPY t TO PROGRAM 'cat > /dev/null'"),
+    # COPY FROM writes rows as INSERT does: routed to the partitions, each checked against the
+    # table's foreign keys (ROW SHARE on the referenced table).
+    Case("copy-from-partitioned", EVENTS, "COPY events FROM PROGRAM "
+         "'printf \"5,2024-03-03,x\\n6,2025-03-03,y\\n\"' WITH (FORMAT csv)"),
+    Case("copy-from-referencing", FK,
+         "COPY child FROM PROGRAM 'echo 50,1,1' WITH (FORMAT csv)"),
     # COPY's query runs as the query it is: views expanded, partitions read, FOR UPDATE.
     Case("copy-query-over-view", VIEWS, "COPY (SELECT * FROM v) TO PROGRAM 'cat > /dev/null'",
          compare_scans=False),
