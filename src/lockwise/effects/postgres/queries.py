@@ -413,13 +413,16 @@ def select(b: Builder, stmt: dict) -> None:
     if creating is not None:  # SELECT ... INTO t: run as CREATE TABLE t AS SELECT ...
         create_table_as(b, creating)
     else:
-        read_tables(b, stmt)
-        lock_read_partitions(b, stmt)
+        # (OF's names are FROM items' aliases, not tables: what they stand for is below)
+        query = {k: v for k, v in stmt.items() if k != "lockingClause"}
+        read_tables(b, query)
+        lock_read_partitions(b, query)
     if stmt.get("lockingClause"):
         # FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE: ROW SHARE on the tables it locks rows
         # of (those named after OF, else every table of its FROM list).
         for _, clause in map(unwrap, stmt["lockingClause"]):
-            named = clause.get("lockedRels") or stmt.get("fromClause")
+            named = _locked_items(stmt, clause["lockedRels"]) if clause.get("lockedRels") \
+                else stmt.get("fromClause")
             for rel in relations_in(named):
                 b.lock(rel, L.ROW_SHARE)
             lock_read_partitions(b, named, L.ROW_SHARE)
@@ -437,6 +440,27 @@ def select(b: Builder, stmt: dict) -> None:
     b.act("select", functions=tuple(functions), advisory_calls=tuple(advisory))
     _set_config_calls(b, stmt)
     _data_modifying_ctes(b, stmt)
+
+
+def _locked_items(stmt: dict, locked: list) -> list[dict]:
+    """The FROM items `FOR UPDATE OF a, b` names: each name is an item's alias, or its table's
+    name when it has none (a subquery's alias stands for the tables it reads)."""
+    items: dict[str, dict] = {}
+
+    def visit(node: dict) -> None:
+        kind, body = unwrap(node)
+        if kind == "JoinExpr":
+            visit(body.get("larg") or {})
+            visit(body.get("rarg") or {})
+        elif kind == "RangeVar":
+            items[(body.get("alias") or {}).get("aliasname") or body.get("relname", "")] = node
+        elif kind == "RangeSubselect" and body.get("alias"):
+            items[body["alias"].get("aliasname", "")] = body.get("subquery") or {}
+
+    for item in stmt.get("fromClause") or ():
+        visit(item)
+    names = (unwrap(n)[1].get("relname", "") for n in locked)
+    return [items[name] for name in names if name in items]
 
 
 #: Functions that take or release session-level advisory locks (the `_xact_` ones end with
