@@ -123,19 +123,11 @@ def dml(kind: str) -> Callable:
             columns = tuple(unwrap(t)[1].get("name", "") for t in stmt.get("cols") or ())
             if stmt.get("onConflictClause"):
                 facts.update(_invalid_arbiter(b, table, stmt["onConflictClause"], qualified))
-        known = b.ctx.catalog.tables.get(table)
         rechecked = kind == "update" and table in b.ctx.written_in_transaction
-        checked = kind != "delete" and b.ctx.executes  # not when only planned (EXPLAIN)
-        inserts = kind == "insert" or "insert" in merging
         set_columns = merged_columns if kind == "merge" else columns
-        for con in known.constraints.values() if known and checked else ():
-            # The foreign-key check reads the referenced row FOR KEY SHARE (ROW SHARE on its
-            # table); an UPDATE checks only when it sets the key columns, or when the rows
-            # were written earlier in its transaction (seen by `verify` on lemmy).
-            if con.kind == "foreign" and con.references and (
-                    inserts or rechecked or set(con.columns) & set(set_columns)):
-                for rel in (con.references, *b.ctx.catalog.partitions(con.references)):
-                    b.lock(rel, L.ROW_SHARE)
+        if kind != "delete" and b.ctx.executes:  # not when only planned (EXPLAIN)
+            _check_keys(b, table, kind == "insert" or "insert" in merging or rechecked,
+                        set_columns)
         if b.ctx.executes:  # the keys' triggers fire (a MERGE's as its clauses write)
             for fired in sorted({kind} & {"update", "delete"} or merging - {"insert"}):
                 _referencing_rows(b, table, fired, set_columns, {table})
@@ -157,6 +149,19 @@ def dml(kind: str) -> Callable:
               and _where_is_batched(stmt.get("whereClause")))
         _data_modifying_ctes(b, stmt)  # after: the statement's own action comes first
     return handler
+
+
+def _check_keys(b: Builder, table: str, every: bool, columns: tuple[str, ...]) -> None:
+    """The foreign keys of `table` that written rows are checked against: each reads the
+    referenced row FOR KEY SHARE (ROW SHARE on its table, every partition of it too). Every
+    key (`every`: rows inserted, or written earlier in the transaction, which an UPDATE checks
+    again: seen by `verify` on lemmy), or only those over the `columns` an UPDATE sets."""
+    known = b.ctx.catalog.tables.get(table)
+    for con in known.constraints.values() if known is not None else ():
+        if con.kind == "foreign" and con.references and (
+                every or set(con.columns) & set(columns)):
+            for rel in (con.references, *b.ctx.catalog.partitions(con.references)):
+                b.lock(rel, L.ROW_SHARE)
 
 
 def _left_to_default(stmt: dict, kind: str, table: Table) -> set[str]:
@@ -523,8 +528,12 @@ def copy(b: Builder, stmt: dict) -> None:
     if stmt.get("relation"):
         table, qualified = range_var(stmt["relation"])
         if stmt.get("is_from"):
-            b.lock(table, L.ROW_EXCLUSIVE)
+            # Rows written as INSERT writes them: routed to the partitions (all of them, as
+            # far as the model knows), checked against the foreign keys (checked on the server).
+            for rel in (table, *b.ctx.catalog.partitions(table)):
+                b.lock(rel, L.ROW_EXCLUSIVE)
             lock_partition_ancestors(b, table)
+            _check_keys(b, table, True, ())
             b.writes.add(f"table:{table}")
             known = b.ctx.catalog.tables.get(table)
             if stmt.get("attlist") and known is not None:  # the columns it leaves out
