@@ -1929,6 +1929,17 @@ CASES = [
          "ON p.id = c.parent_id FOR UPDATE OF c", compare_scans=False),
     Case("select-for-update-of-alias-partitioned", EVENTS + "CREATE TABLE k (id bigint);",
          "SELECT * FROM k JOIN events e ON e.id = k.id FOR UPDATE OF e", compare_scans=False),
+    Case("select-for-update-of-subquery-alias", FK, "SELECT * FROM (SELECT * FROM child) s, "
+         "parent p WHERE p.id = s.parent_id FOR UPDATE OF s", compare_scans=False),
+    Case("select-for-update-of-view-alias", VIEWS + "CREATE TABLE k (id bigint);",
+         "SELECT * FROM k, v x WHERE x.id = k.id FOR UPDATE OF x", compare_scans=False),
+    # A locking clause below the top (a subquery's, a CTE's, an INSERT's query) locks too.
+    Case("select-subquery-for-update", T, "SELECT * FROM (SELECT * FROM t FOR UPDATE) s",
+         compare_scans=False),
+    Case("select-cte-for-update", T, "WITH x AS (SELECT * FROM t FOR UPDATE) SELECT * FROM x",
+         compare_scans=False),
+    Case("insert-select-for-update", T + "CREATE TABLE sink (id bigint);",
+         "INSERT INTO sink SELECT id FROM t FOR UPDATE", compare_scans=False),
     # A view in a query is its query: the rewriter expands it, so its base tables are locked
     # (and read) as if named.
     Case("select-view", VIEWS, "SELECT * FROM v", compare_scans=False),
