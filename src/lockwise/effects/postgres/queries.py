@@ -111,6 +111,7 @@ def dml(kind: str) -> Callable:
         others = {k: v for k, v in stmt.items() if k != "relation"}
         read_tables(b, others, {view})
         lock_read_partitions(b, others)
+        lock_locked_rows(b, others)
         # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched.
         has_where = bool(stmt.get("whereClause")) and not is_constant_true(stmt["whereClause"])
         facts = table_facts(b, table, qualified)
@@ -418,19 +419,9 @@ def select(b: Builder, stmt: dict) -> None:
     if creating is not None:  # SELECT ... INTO t: run as CREATE TABLE t AS SELECT ...
         create_table_as(b, creating)
     else:
-        # (OF's names are FROM items' aliases, not tables: what they stand for is below)
-        query = {k: v for k, v in stmt.items() if k != "lockingClause"}
-        read_tables(b, query)
-        lock_read_partitions(b, query)
-    if stmt.get("lockingClause"):
-        # FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE: ROW SHARE on the tables it locks rows
-        # of (those named after OF, else every table of its FROM list).
-        for _, clause in map(unwrap, stmt["lockingClause"]):
-            named = _locked_items(stmt, clause["lockedRels"]) if clause.get("lockedRels") \
-                else stmt.get("fromClause")
-            for rel in relations_in(named):
-                b.lock(rel, L.ROW_SHARE)
-            lock_read_partitions(b, named, L.ROW_SHARE)
+        read_tables(b, stmt)
+        lock_read_partitions(b, stmt)
+    lock_locked_rows(b, {"SelectStmt": stmt})
     functions = []
     advisory: list[tuple[str, str]] = []
     for kind, body in walk(stmt):
@@ -445,6 +436,20 @@ def select(b: Builder, stmt: dict) -> None:
     b.act("select", functions=tuple(functions), advisory_calls=tuple(advisory))
     _set_config_calls(b, stmt)
     _data_modifying_ctes(b, stmt)
+
+
+def lock_locked_rows(b: Builder, node: object) -> None:
+    """FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE of any SELECT in `node` (the statement's
+    own, a subquery's, a CTE's): ROW SHARE on the tables it locks rows of (the FROM items
+    named after OF, else every table of its FROM list) and their partitions."""
+    for kind, query in walk(node):
+        for _, clause in map(unwrap, query.get("lockingClause") or ()) \
+                if kind == "SelectStmt" else ():
+            named = _locked_items(query, clause["lockedRels"]) if clause.get("lockedRels") \
+                else query.get("fromClause")
+            for rel in relations_in(named):
+                b.lock(rel, L.ROW_SHARE)
+            lock_read_partitions(b, named, L.ROW_SHARE)
 
 
 def _locked_items(stmt: dict, locked: list) -> list[dict]:
