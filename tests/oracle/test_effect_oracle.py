@@ -629,6 +629,19 @@ CASES = [
     # combined migration adds again what earlier ones added).
     Case("add-column-if-not-exists-there-already", T,
          "ALTER TABLE t ADD COLUMN IF NOT EXISTS n int GENERATED ALWAYS AS (id * 2) STORED"),
+    # Skipped (IF NOT EXISTS of a column it has, IF EXISTS of one it lacks, SET NOT NULL of one
+    # NOT NULL already on 18), a subcommand stops before it reaches the partitions or children.
+    Case("add-column-if-not-exists-there-already-partitioned", EVENTS,
+         "ALTER TABLE events ADD COLUMN IF NOT EXISTS kind text"),
+    Case("add-column-if-not-exists-there-already-inheritance-parent", INH,
+         "ALTER TABLE base ADD COLUMN IF NOT EXISTS n int"),
+    Case("drop-column-if-exists-absent-partitioned", EVENTS,
+         "ALTER TABLE events DROP COLUMN IF EXISTS nope"),
+    Case("drop-column-if-exists-absent-inheritance-parent", INH,
+         "ALTER TABLE base DROP COLUMN IF EXISTS nope"),
+    Case("set-not-null-already-partitioned",
+         EVENTS + "ALTER TABLE events ALTER COLUMN kind SET NOT NULL;",
+         "ALTER TABLE events ALTER COLUMN kind SET NOT NULL", min_pg=18),
     # Dropped by the same statement first: added again, a rewrite for a stored generated one.
     Case("add-column-if-not-exists-dropped-first", T,
          "ALTER TABLE t DROP COLUMN n, ADD COLUMN IF NOT EXISTS n int GENERATED ALWAYS AS "
