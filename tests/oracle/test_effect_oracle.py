@@ -642,6 +642,18 @@ CASES = [
     Case("set-not-null-already-partitioned",
          EVENTS + "ALTER TABLE events ALTER COLUMN kind SET NOT NULL;",
          "ALTER TABLE events ALTER COLUMN kind SET NOT NULL", min_pg=18),
+    Case("drop-not-null-nullable-partitioned", EVENTS,
+         "ALTER TABLE events ALTER COLUMN kind DROP NOT NULL", min_pg=18),
+    Case("drop-not-null-nullable-inheritance-parent", INH,
+         "ALTER TABLE base ALTER COLUMN n DROP NOT NULL", min_pg=18),
+    Case("drop-identity-if-exists-none-partitioned", EVENTS,
+         "ALTER TABLE events ALTER COLUMN id DROP IDENTITY IF EXISTS"),
+    # DROP CONSTRAINT IF EXISTS of a constraint the table lacks: its partitions are locked
+    # all the same, its inheritance children not.
+    Case("drop-constraint-if-exists-absent-inheritance-parent", INH,
+         "ALTER TABLE base DROP CONSTRAINT IF EXISTS nope"),
+    Case("drop-constraint-if-exists-absent-partitioned", EVENTS,
+         "ALTER TABLE events DROP CONSTRAINT IF EXISTS nope"),
     # Dropped by the same statement first: added again, a rewrite for a stored generated one.
     Case("add-column-if-not-exists-dropped-first", T,
          "ALTER TABLE t DROP COLUMN n, ADD COLUMN IF NOT EXISTS n int GENERATED ALWAYS AS "
