@@ -154,11 +154,19 @@ def _children_reached(b: Builder, table: str, cmd: dict) -> list[str]:
     if sub == "AT_SetIdentity" and not _sets_generated(cmd):
         return []
     children = catalog.partitions(table)
-    if sub == "AT_DropConstraint" and not inherited_check(catalog, table, name):
+    if sub == "AT_DropConstraint" and (not inherited_check(catalog, table, name) or (
+            cmd.get("missing_ok") and _constraint_absent(catalog, table, name))):
         return children
     if sub == "AT_ValidateConstraint" and _foreign_key(catalog, table, name):
         return children  # an inheritance child has no copy of a foreign key to validate
     return children + catalog.inheritance_children(table)
+
+
+def _constraint_absent(catalog: Catalog, table: str, name: str) -> bool:
+    """Whether a table these migrations created has no constraint `name` for sure."""
+    known = catalog.fully_known(table)
+    return known is not None and name not in known.constraints and \
+        not_null_column(known, name) is None
 
 
 def _foreign_key(catalog: Catalog, table: str, name: str) -> bool:
@@ -170,13 +178,19 @@ def _skipped_before_children(b: Builder, table: str, cmd: dict) -> bool:
     """Whether the subcommand does nothing on `table` and so never reaches its partitions or
     children (checked on the server): ADD COLUMN IF NOT EXISTS of a column it has, DROP
     COLUMN IF EXISTS of one it lacks (for sure: a table these migrations created), and, from
-    PostgreSQL 18, SET NOT NULL of a column NOT NULL already."""
+    PostgreSQL 18, SET NOT NULL of a column NOT NULL already and DROP NOT NULL of one that is
+    not; DROP IDENTITY IF EXISTS of a column that is no identity."""
     sub, name = cmd.get("subtype"), cmd.get("name", "")
     if sub == "AT_AddColumn" and cmd.get("missing_ok"):
         return column_there(b, table, unwrap(cmd.get("def"))[1].get("colname", ""))
     if sub == "AT_DropColumn" and cmd.get("missing_ok"):
         known = b.ctx.catalog.fully_known(table)
         return known is not None and name not in known.columns
+    column = b.ctx.catalog.known_column(table, name)
+    if sub == "AT_DropIdentity" and cmd.get("missing_ok"):
+        return column is not None and not column.identity
+    if sub == "AT_DropNotNull" and b.ctx.pg_version >= 18:
+        return column is not None and not column.not_null
     return sub == "AT_SetNotNull" and b.ctx.pg_version >= 18 and \
         not_null_already(b.ctx.catalog, table, name)
 
