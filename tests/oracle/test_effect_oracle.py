@@ -577,6 +577,10 @@ CASES = [
     Case("comment-on-index", T + "CREATE INDEX t_n ON t (n);", "COMMENT ON INDEX t_n IS 'n'"),
     Case("alter-index-rename", T + "CREATE INDEX t_n ON t (n);",
          "ALTER INDEX t_n RENAME TO t_n_idx"),
+    # ALTER TABLE renames an index too, but under ACCESS EXCLUSIVE on it (ALTER INDEX: SHARE
+    # UPDATE EXCLUSIVE): every query planning with its table waits.
+    Case("alter-table-rename-index", T + "CREATE INDEX t_n ON t (n);",
+         "ALTER TABLE t_n RENAME TO t_n_idx"),
     # --- DROP / TRUNCATE ---------------------------------------------------------------------
     Case("drop-table-referencing", FK, "DROP TABLE child"),
     Case("drop-table-referenced-cascade", FK, "DROP TABLE parent CASCADE"),
@@ -3464,7 +3468,8 @@ def test_effect_matches_server(oracle, case: Case) -> None:
     # table, which the table locks above do not show.
     for action in pred.effect.actions:
         # (REINDEX SYSTEM holds the system catalogs' indexes, which are not observed.)
-        if action.kind in ("reindex", "alter_index", "depends_on_extension") and \
+        if action.kind in ("reindex", "alter_index", "depends_on_extension",
+                           "rename_index") and \
                 action.facts.get("target") != "system":
             held = any(m == L.ACCESS_EXCLUSIVE for m in obs.index_locks.values())
             assert action.facts["index_access_exclusive"] == held, "index ACCESS EXCLUSIVE"
