@@ -55,9 +55,19 @@ def test_option_values_written_as_words(option: str, on: bool) -> None:
     assert option_is_on(elem) is on
 
 
+def _without_locking_clauses(node: object) -> object:
+    if isinstance(node, dict):
+        return {k: _without_locking_clauses(v) for k, v in node.items() if k != "lockingClause"}
+    if isinstance(node, list):
+        return [_without_locking_clauses(v) for v in node]
+    return node
+
+
 def _relations_by_walk(node: object) -> tuple[list[str], frozenset[str]]:
     """What `relations_in` / `only_relations` answer, spelled with `walk` (the traversal
-    they inline): the relations in walk order, each once, less bare names of a CTE."""
+    they inline): the relations in walk order, each once, less bare names of a CTE and the
+    names of a locking clause (`FOR UPDATE OF a` names a FROM item, by its alias or not)."""
+    node = _without_locking_clauses(node)
     ctes = {b.get("ctename") for k, b in walk(node) if k == "CommonTableExpr"}
     found = [b for k, b in walk(node) if k == "RangeVar" and b.get("relname")]
     seen = [range_var(b)[0] for b in found
@@ -76,6 +86,7 @@ def _relations_by_walk(node: object) -> tuple[list[str], frozenset[str]]:
     "CREATE VIEW v AS SELECT a.*, (SELECT count(*) FROM b TABLESAMPLE SYSTEM (1)) "
     "FROM a, LATERAL (SELECT * FROM c WHERE c.id = a.id) l FOR UPDATE OF a",
     "SELECT * FROM a UNION SELECT * FROM b EXCEPT (WITH a AS (SELECT 1) SELECT * FROM a)",
+    "SELECT * FROM a x JOIN (SELECT * FROM b FOR SHARE OF b) y USING (id) FOR UPDATE OF x",
 ])
 def test_relations_read_as_a_walk_of_the_tree_reads_them(sql: str) -> None:
     tree = json.loads(pglast.parser.parse_sql_json(sql))["stmts"][0]["stmt"]

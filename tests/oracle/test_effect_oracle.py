@@ -113,6 +113,12 @@ INSERT INTO events VALUES (1, '2024-05-01');
 INSERT INTO events_2025 VALUES (2, '2025-05-01');
 """
 
+#: Columns of the character and bit string types, with a row.
+CHARS = """
+CREATE TABLE y (id int, c3 char(3), v varchar(10), tx text, bt bit(3), vb varbit(3));
+INSERT INTO y VALUES (1, 'abc', 'x', 'x', B'101', B'10');
+"""
+
 ARRAYS = """
 CREATE TABLE k (id int, v varchar(20)[], x text[], nn numeric(5,2)[]);
 INSERT INTO k SELECT g, '{a}', '{b}', '{1.5}' FROM generate_series(1, 20) g;
@@ -199,12 +205,26 @@ CREATE TABLE ref (pid int REFERENCES pk);
 INSERT INTO pk VALUES (1), (150); INSERT INTO ref VALUES (1);
 """
 
+#: A key table and a table partitioned two levels deep that references it ON DELETE {action},
+#: a row in a leaf (partitioned by another column than the key: nothing to prune).
+REFERENCING_TREE = """
+CREATE TABLE p (id int PRIMARY KEY);
+CREATE TABLE c (pid int REFERENCES p ON DELETE {action}, k int) PARTITION BY LIST (k);
+CREATE TABLE c1 PARTITION OF c FOR VALUES IN (1) PARTITION BY RANGE (k);
+CREATE TABLE c11 PARTITION OF c1 FOR VALUES FROM (0) TO (10);
+CREATE TABLE c2 PARTITION OF c FOR VALUES IN (2);
+INSERT INTO p VALUES (1); INSERT INTO c VALUES (1, 1);
+"""
+
 #: Plain inheritance: a parent and a child, a row in each.
 INH = """
 CREATE TABLE base (id int, n int);
 CREATE TABLE sub () INHERITS (base);
 INSERT INTO base VALUES (1, 1); INSERT INTO sub VALUES (2, 2);
 """
+
+#: `INH` and a key table holding its ids.
+INH_KEYED = INH + "CREATE TABLE k (id int PRIMARY KEY); INSERT INTO k VALUES (1), (2);"
 
 #: A partitioned key table (one partition itself partitioned) for TRUNCATE ... CASCADE.
 TRUNC_PARTED = """
@@ -343,6 +363,13 @@ CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);
 
 #: A plain (auto-updatable) view over `child`.
 VIEWS = FK + "CREATE VIEW v AS SELECT * FROM child;"
+
+#: The same view, with an INSTEAD OF trigger for each write.
+VIEWS_TRIGGERED = VIEWS + """
+CREATE FUNCTION v_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER v_write INSTEAD OF UPDATE OR INSERT OR DELETE ON v
+    FOR EACH ROW EXECUTE FUNCTION v_write();
+"""
 
 MATVIEW = T + """
 CREATE MATERIALIZED VIEW mv AS SELECT id, n FROM t;
@@ -517,6 +544,9 @@ CASES = [
          "CREATE SEQUENCE IF NOT EXISTS s", sequences=True),
     Case("create-index-if-not-exists-existing", T + "CREATE INDEX t_n ON t (n);",
          "CREATE INDEX IF NOT EXISTS t_n ON t (n)"),
+    # On a partitioned table the partitions are locked before the name is looked up.
+    Case("create-index-if-not-exists-existing-partitioned", EVENTS_INDEXED,
+         "CREATE INDEX IF NOT EXISTS events_day ON events (day)"),
     Case("create-index", T, "CREATE INDEX t_n ON t (n)"),
     Case("create-unique-index", T, "CREATE UNIQUE INDEX t_v ON t (v)"),
     Case("create-partial-index", T, "CREATE INDEX t_n_big ON t (n) WHERE n > 10"),
@@ -540,9 +570,17 @@ CASES = [
          "ALTER INDEX t_n SET TABLESPACE pg_default"),
     Case("alter-index-set-fillfactor", T + "CREATE INDEX t_n ON t (n);",
          "ALTER INDEX t_n SET (fillfactor = 80)"),
+    # OWNER TO of an index changes nothing (a warning: an index has its table's owner), but
+    # holds the index ACCESS EXCLUSIVE, which stops every query planning with its table.
+    Case("alter-index-owner-to", T + "CREATE INDEX t_n ON t (n);",
+         "ALTER INDEX t_n OWNER TO lockwise_oracle_owner"),
     Case("comment-on-index", T + "CREATE INDEX t_n ON t (n);", "COMMENT ON INDEX t_n IS 'n'"),
     Case("alter-index-rename", T + "CREATE INDEX t_n ON t (n);",
          "ALTER INDEX t_n RENAME TO t_n_idx"),
+    # ALTER TABLE renames an index too, but under ACCESS EXCLUSIVE on it (ALTER INDEX: SHARE
+    # UPDATE EXCLUSIVE): every query planning with its table waits.
+    Case("alter-table-rename-index", T + "CREATE INDEX t_n ON t (n);",
+         "ALTER TABLE t_n RENAME TO t_n_idx"),
     # --- DROP / TRUNCATE ---------------------------------------------------------------------
     Case("drop-table-referencing", FK, "DROP TABLE child"),
     Case("drop-table-referenced-cascade", FK, "DROP TABLE parent CASCADE"),
@@ -595,6 +633,31 @@ CASES = [
     # combined migration adds again what earlier ones added).
     Case("add-column-if-not-exists-there-already", T,
          "ALTER TABLE t ADD COLUMN IF NOT EXISTS n int GENERATED ALWAYS AS (id * 2) STORED"),
+    # Skipped (IF NOT EXISTS of a column it has, IF EXISTS of one it lacks, SET NOT NULL of one
+    # NOT NULL already on 18), a subcommand stops before it reaches the partitions or children.
+    Case("add-column-if-not-exists-there-already-partitioned", EVENTS,
+         "ALTER TABLE events ADD COLUMN IF NOT EXISTS kind text"),
+    Case("add-column-if-not-exists-there-already-inheritance-parent", INH,
+         "ALTER TABLE base ADD COLUMN IF NOT EXISTS n int"),
+    Case("drop-column-if-exists-absent-partitioned", EVENTS,
+         "ALTER TABLE events DROP COLUMN IF EXISTS nope"),
+    Case("drop-column-if-exists-absent-inheritance-parent", INH,
+         "ALTER TABLE base DROP COLUMN IF EXISTS nope"),
+    Case("set-not-null-already-partitioned",
+         EVENTS + "ALTER TABLE events ALTER COLUMN kind SET NOT NULL;",
+         "ALTER TABLE events ALTER COLUMN kind SET NOT NULL", min_pg=18),
+    Case("drop-not-null-nullable-partitioned", EVENTS,
+         "ALTER TABLE events ALTER COLUMN kind DROP NOT NULL", min_pg=18),
+    Case("drop-not-null-nullable-inheritance-parent", INH,
+         "ALTER TABLE base ALTER COLUMN n DROP NOT NULL", min_pg=18),
+    Case("drop-identity-if-exists-none-partitioned", EVENTS,
+         "ALTER TABLE events ALTER COLUMN id DROP IDENTITY IF EXISTS"),
+    # DROP CONSTRAINT IF EXISTS of a constraint the table lacks: its partitions are locked
+    # all the same, its inheritance children not.
+    Case("drop-constraint-if-exists-absent-inheritance-parent", INH,
+         "ALTER TABLE base DROP CONSTRAINT IF EXISTS nope"),
+    Case("drop-constraint-if-exists-absent-partitioned", EVENTS,
+         "ALTER TABLE events DROP CONSTRAINT IF EXISTS nope"),
     # Dropped by the same statement first: added again, a rewrite for a stored generated one.
     Case("add-column-if-not-exists-dropped-first", T,
          "ALTER TABLE t DROP COLUMN n, ADD COLUMN IF NOT EXISTS n int GENERATED ALWAYS AS "
@@ -650,6 +713,21 @@ CASES = [
          "ALTER TABLE t ADD COLUMN c token NOT NULL"),
     Case("add-column-nextval-default", T + "CREATE SEQUENCE seq;",
          "ALTER TABLE t ADD COLUMN c bigint DEFAULT nextval('seq')"),
+    # A default naming a sequence depends on it: ACCESS SHARE when stored; ROW EXCLUSIVE
+    # when ADD COLUMN draws it for every existing row (a partition's too).
+    Case("add-column-nextval-default-draws", T + "CREATE SEQUENCE seq;",
+         "ALTER TABLE t ADD COLUMN c bigint DEFAULT nextval('seq')", sequences=True),
+    Case("add-column-nextval-default-partitioned", PARTITIONED + "CREATE SEQUENCE seq;",
+         "ALTER TABLE events ADD COLUMN c bigint DEFAULT nextval('seq')", sequences=True),
+    Case("set-default-nextval", T + "CREATE SEQUENCE seq;",
+         "ALTER TABLE t ALTER COLUMN n SET DEFAULT nextval('seq'::regclass)", sequences=True),
+    Case("set-default-currval", T + "CREATE SEQUENCE seq;",
+         "ALTER TABLE t ALTER COLUMN n SET DEFAULT currval('seq')", sequences=True),
+    Case("create-table-nextval-default", "CREATE SEQUENCE seq;",
+         "CREATE TABLE z (id bigint DEFAULT nextval('seq'))", sequences=True),
+    Case("create-table-like-including-defaults-nextval",
+         "CREATE SEQUENCE seq; CREATE TABLE k (id bigint DEFAULT nextval('seq'));",
+         "CREATE TABLE z (LIKE k INCLUDING DEFAULTS)", sequences=True),
     Case("add-column-nested-volatile-default", T,
          "ALTER TABLE t ADD COLUMN c bool DEFAULT (random() > 0.5)"),
     Case("add-column-immutable-user-function-default", T + """
@@ -668,6 +746,17 @@ CASES = [
     Case("type-varchar-unbounded", T, "ALTER TABLE t ALTER COLUMN v TYPE varchar"),
     Case("type-text-to-varchar-n", T, "ALTER TABLE t ALTER COLUMN note TYPE varchar(10)"),
     Case("type-text-to-varchar", T, "ALTER TABLE t ALTER COLUMN note TYPE varchar"),
+    # A binary-coercible cast to a length the value's own is not known against (varchar and
+    # text to char(n), varbit and bit to bit(n) or varbit(n)) checks and pads every value;
+    # char(n) to char without a length keeps them.
+    Case("type-varchar-to-char-n", CHARS, "ALTER TABLE y ALTER COLUMN v TYPE char(10)"),
+    Case("type-text-to-char-n", CHARS, "ALTER TABLE y ALTER COLUMN tx TYPE char(10)"),
+    Case("type-varchar-to-bpchar", CHARS, "ALTER TABLE y ALTER COLUMN v TYPE bpchar"),
+    Case("type-varbit-to-bit-n", CHARS, "ALTER TABLE y ALTER COLUMN vb TYPE bit(2)"),
+    Case("type-bit-to-varbit-n", CHARS, "ALTER TABLE y ALTER COLUMN bt TYPE varbit(5)"),
+    Case("type-bit-to-varbit", CHARS, "ALTER TABLE y ALTER COLUMN bt TYPE varbit"),
+    Case("type-char-n-to-bpchar", CHARS, "ALTER TABLE y ALTER COLUMN c3 TYPE bpchar"),
+    Case("type-char-n-grow", CHARS, "ALTER TABLE y ALTER COLUMN c3 TYPE char(5)"),
     Case("type-numeric-grow", T, "ALTER TABLE t ALTER COLUMN price TYPE numeric(12,2)"),
     Case("type-numeric-scale", T, "ALTER TABLE t ALTER COLUMN price TYPE numeric(12,4)"),
     Case("type-numeric-unbounded", T, "ALTER TABLE t ALTER COLUMN price TYPE numeric"),
@@ -1054,6 +1143,17 @@ CASES = [
     Case("drop-foreign-key", FK, "ALTER TABLE child DROP CONSTRAINT child_parent_id_fkey"),
     # CASCADE reaches the objects that depend on what is dropped, on other tables too.
     Case("drop-primary-key-cascade", FK, "ALTER TABLE parent DROP CONSTRAINT parent_pkey CASCADE"),
+    # A unique index that is no constraint's, used by a foreign key: DROP INDEX ... CASCADE
+    # drops the key with it, on the referencing table; a plain index beside it, nothing else.
+    Case("drop-unique-index-cascade-drops-foreign-key",
+         FK + "CREATE UNIQUE INDEX parent_name ON parent (name);"
+              "ALTER TABLE child ADD COLUMN pname text REFERENCES parent (name);",
+         "DROP INDEX parent_name CASCADE"),
+    Case("drop-plain-index-cascade-beside-a-foreign-key",
+         FK + "CREATE UNIQUE INDEX parent_name ON parent (name);"
+              "CREATE INDEX parent_name_plain ON parent (name);"
+              "ALTER TABLE child ADD COLUMN pname text REFERENCES parent (name);",
+         "DROP INDEX parent_name_plain CASCADE"),
     Case("drop-column-cascade-view", T + "CREATE VIEW tv AS SELECT id, n FROM t;"
          "CREATE VIEW tv2 AS SELECT * FROM tv; CREATE VIEW tn AS SELECT id FROM t;",
          "ALTER TABLE t DROP COLUMN n CASCADE"),
@@ -1475,6 +1575,22 @@ CASES = [
     # `id + 0`: no pruning, which the model does not do either.
     Case("delete-from-referenced-partitioned", PK, "DELETE FROM pk WHERE id + 0 = 150",
          compare_scans=False),
+    # A key's action on a partitioned referencing table runs on the whole tree (no ONLY):
+    # every partition, however deep, is locked in the action's mode, and a cascaded delete
+    # fires the keys that point at a partition in turn. (An inheritance child is not reached:
+    # the query on a plain table says ONLY.)
+    Case("delete-cascade-into-partitioned-referencing", REFERENCING_TREE.format(action="CASCADE"),
+         "DELETE FROM p WHERE id = 1", compare_scans=False),
+    Case("delete-cascade-through-a-partition", REFERENCING_TREE.format(action="CASCADE")
+         + "ALTER TABLE c2 ADD PRIMARY KEY (pid); INSERT INTO c VALUES (1, 2);"
+           "CREATE TABLE g (x int REFERENCES c2 (pid) ON DELETE CASCADE);",
+         "DELETE FROM p WHERE id = 1", compare_scans=False),
+    Case("delete-checked-by-partitioned-referencing",
+         REFERENCING_TREE.format(action="NO ACTION") + "INSERT INTO p VALUES (2);",
+         "DELETE FROM p WHERE id = 2", compare_scans=False),
+    Case("delete-cascade-into-inheritance-parent", "CREATE TABLE p (id int PRIMARY KEY);"
+         "CREATE TABLE c (pid int REFERENCES p ON DELETE CASCADE); CREATE TABLE cc () INHERITS (c);"
+         "INSERT INTO p VALUES (1);", "DELETE FROM p WHERE id = 1", compare_scans=False),
     # Inheritance children are reached like partitions, unless ONLY.
     Case("update-inheritance-parent", INH, "UPDATE base SET n = 0"),
     Case("delete-inheritance-parent", INH, "DELETE FROM base"),
@@ -1808,18 +1924,66 @@ CASES = [
                        "INSERT INTO incoming VALUES (1, 5);",
          "MERGE INTO child USING incoming ON child.id = incoming.id "
          "WHEN MATCHED THEN UPDATE SET n = incoming.n", min_pg=15, compare_scans=False),
+    # MERGE fires the foreign keys as the writes its WHEN clauses do: an INSERT checks the
+    # target's keys, a DELETE or an UPDATE of a referenced key fires those pointing at it.
+    Case("merge-insert-checks-key", FK + "CREATE TABLE incoming (id bigint, pid bigint);"
+                                        "INSERT INTO incoming VALUES (100, 1);",
+         "MERGE INTO child USING incoming ON child.id = incoming.id "
+         "WHEN NOT MATCHED THEN INSERT VALUES (incoming.id, incoming.pid, 0)", min_pg=15,
+         compare_scans=False),
+    Case("merge-update-key-column-checks-key", FK + "CREATE TABLE incoming (id bigint);"
+                                                  "INSERT INTO incoming VALUES (1);",
+         "MERGE INTO child USING incoming ON child.id = incoming.id "
+         "WHEN MATCHED THEN UPDATE SET parent_id = 2", min_pg=15, compare_scans=False),
+    Case("merge-delete-referenced", CASCADE + "CREATE TABLE gone (id bigint);"
+                                              "INSERT INTO gone VALUES (1);",
+         "MERGE INTO parent USING gone ON parent.id = gone.id WHEN MATCHED THEN DELETE",
+         min_pg=15, compare_scans=False),
+    Case("merge-update-referenced-key", CASCADE + "CREATE TABLE moved (id bigint);"
+                                                  "INSERT INTO moved VALUES (2);",
+         "MERGE INTO parent USING moved ON parent.id = moved.id "
+         "WHEN MATCHED THEN UPDATE SET id = 200", min_pg=15, compare_scans=False),
+    Case("merge-update-referenced-other-column", CASCADE + "CREATE TABLE moved (id bigint);"
+                                                           "INSERT INTO moved VALUES (2);",
+         "MERGE INTO parent USING moved ON parent.id = moved.id "
+         "WHEN MATCHED THEN UPDATE SET name = 'x'", min_pg=15, compare_scans=False),
     Case("select", FK, "SELECT * FROM child JOIN parent ON parent.id = child.parent_id",
          compare_scans=False),
     Case("select-for-update", T, "SELECT * FROM t WHERE id = 1 FOR UPDATE",
          compare_scans=False),
     Case("select-for-share-of", FK, "SELECT * FROM child JOIN parent "
          "ON parent.id = child.parent_id FOR SHARE OF child", compare_scans=False),
+    # OF names a table by its alias; a partitioned one has its partitions' rows locked too.
+    Case("select-for-update-of-alias", FK, "SELECT * FROM child c JOIN parent p "
+         "ON p.id = c.parent_id FOR UPDATE OF c", compare_scans=False),
+    Case("select-for-update-of-alias-partitioned", EVENTS + "CREATE TABLE k (id bigint);",
+         "SELECT * FROM k JOIN events e ON e.id = k.id FOR UPDATE OF e", compare_scans=False),
+    Case("select-for-update-of-subquery-alias", FK, "SELECT * FROM (SELECT * FROM child) s, "
+         "parent p WHERE p.id = s.parent_id FOR UPDATE OF s", compare_scans=False),
+    Case("select-for-update-of-view-alias", VIEWS + "CREATE TABLE k (id bigint);",
+         "SELECT * FROM k, v x WHERE x.id = k.id FOR UPDATE OF x", compare_scans=False),
+    # A locking clause below the top (a subquery's, a CTE's, an INSERT's query) locks too.
+    Case("select-subquery-for-update", T, "SELECT * FROM (SELECT * FROM t FOR UPDATE) s",
+         compare_scans=False),
+    Case("select-cte-for-update", T, "WITH x AS (SELECT * FROM t FOR UPDATE) SELECT * FROM x",
+         compare_scans=False),
+    Case("insert-select-for-update", T + "CREATE TABLE sink (id bigint);",
+         "INSERT INTO sink SELECT id FROM t FOR UPDATE", compare_scans=False),
     # A view in a query is its query: the rewriter expands it, so its base tables are locked
     # (and read) as if named.
     Case("select-view", VIEWS, "SELECT * FROM v", compare_scans=False),
     Case("select-view-of-view", VIEWS + "CREATE VIEW vv AS SELECT id FROM v;",
          "SELECT * FROM vv", compare_scans=False),
     Case("insert-view", VIEWS, "INSERT INTO v VALUES (100, 1, 1)", compare_scans=False),
+    # A view with an INSTEAD OF trigger for the statement is not rewritten into its base: the
+    # trigger does the write. UPDATE and DELETE read the rows through the view's query.
+    Case("update-view-instead-of-trigger", VIEWS_TRIGGERED, "UPDATE v SET n = 0"),
+    Case("delete-view-instead-of-trigger", VIEWS_TRIGGERED, "DELETE FROM v WHERE id = 1",
+         compare_scans=False),
+    Case("insert-view-instead-of-trigger", VIEWS_TRIGGERED, "INSERT INTO v VALUES (100, 1, 1)"),
+    # A trigger for another event leaves the statement to the rewriter.
+    Case("update-view-instead-of-insert-trigger", VIEWS_TRIGGERED.replace(
+        "UPDATE OR INSERT OR DELETE", "INSERT"), "UPDATE v SET n = 0"),
     Case("update-view", VIEWS, "UPDATE v SET n = 0"),
     Case("delete-view", VIEWS, "DELETE FROM v"),
     Case("lock-view", VIEWS, "LOCK TABLE v IN SHARE MODE"),
@@ -1836,6 +2000,21 @@ CASES = [
     Case("create-rule", T, "CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING"),
     Case("create-rule-also-insert", T + "CREATE TABLE log (id bigint);",
          "CREATE RULE r AS ON INSERT TO t WHERE new.n > 0 DO ALSO INSERT INTO log VALUES (new.id)"),
+    # A rule's actions are parsed, never rewritten, planned or run: what they name is locked in
+    # their modes, and only that (no partition, no table behind a view, no foreign-key check).
+    Case("create-rule-action-insert-partitioned", T + PARTITIONED,
+         "CREATE RULE r AS ON INSERT TO t DO ALSO "
+         "INSERT INTO events VALUES (new.id, '2024-01-02')"),
+    Case("create-rule-action-delete-view", VIEWS + "CREATE TABLE t (id bigint);",
+         "CREATE RULE r AS ON INSERT TO t DO ALSO DELETE FROM v WHERE id = new.id"),
+    Case("create-rule-action-insert-referencing", FK + "CREATE TABLE t (id bigint);",
+         "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO child VALUES (new.id, 1, 1)"),
+    Case("create-rule-action-update-inheritance-parent", INH + "CREATE TABLE t (id int);",
+         "CREATE RULE r AS ON DELETE TO t DO ALSO UPDATE base SET n = 0 WHERE id = old.id"),
+    Case("create-rule-action-select-for-update-view", VIEWS + "CREATE TABLE t (id bigint);",
+         "CREATE RULE r AS ON UPDATE TO t DO ALSO SELECT * FROM v FOR UPDATE"),
+    Case("create-or-replace-rule-on-view", VIEWS, "CREATE OR REPLACE RULE r AS ON INSERT TO v "
+         "DO INSTEAD INSERT INTO parent VALUES (new.id, 'x')"),
     Case("create-publication", T + "CREATE TABLE other (id bigint);",
          "CREATE PUBLICATION pub_t FOR TABLE t, other"),
     Case("comment-on-view", FK + "CREATE VIEW v AS SELECT * FROM child;",
@@ -1843,6 +2022,19 @@ CASES = [
     Case("comment-on-materialized-view", MATVIEW, "COMMENT ON MATERIALIZED VIEW mv IS 'mv'"),
     Case("copy-from-program", T, "COPY t (id) FROM PROGRAM 'echo 5000'"),
     Case("copy-to-program", T, "COPY t TO PROGRAM 'cat > /dev/null'"),
+    # COPY FROM writes rows as INSERT does: routed to the partitions, each checked against the
+    # table's foreign keys (ROW SHARE on the referenced table).
+    Case("copy-from-partitioned", EVENTS, "COPY events FROM PROGRAM "
+         "'printf \"5,2024-03-03,x\\n6,2025-03-03,y\\n\"' WITH (FORMAT csv)"),
+    Case("copy-from-referencing", FK,
+         "COPY child FROM PROGRAM 'echo 50,1,1' WITH (FORMAT csv)"),
+    # COPY's query runs as the query it is: views expanded, partitions read, FOR UPDATE.
+    Case("copy-query-over-view", VIEWS, "COPY (SELECT * FROM v) TO PROGRAM 'cat > /dev/null'",
+         compare_scans=False),
+    Case("copy-query-partitioned", EVENTS,
+         "COPY (SELECT * FROM events) TO PROGRAM 'cat > /dev/null'", compare_scans=False),
+    Case("copy-query-for-update", T,
+         "COPY (SELECT * FROM t FOR UPDATE) TO PROGRAM 'cat > /dev/null'", compare_scans=False),
     Case("copy-query-to-program", FK,
          "COPY (SELECT * FROM child JOIN parent ON parent.id = child.parent_id) "
          "TO PROGRAM 'cat > /dev/null'", compare_scans=False),
@@ -1912,6 +2104,37 @@ CASES = [
          "LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM t; END", min_pg=14),
     Case("create-plpgsql-function", T, "CREATE FUNCTION t_count() RETURNS bigint "
          "LANGUAGE plpgsql AS $$BEGIN RETURN (SELECT count(*) FROM t); END$$"),
+    # A SQL body is parsed and rewritten (views expanded), not planned: each statement of it
+    # locks what it names in its own mode (a write ROW EXCLUSIVE, FOR UPDATE ROW SHARE), no
+    # partition and no foreign-key check; BEGIN ATOMIC alike.
+    Case("create-sql-function-insert", FK, "CREATE FUNCTION add_child() RETURNS void "
+         "LANGUAGE sql AS $$INSERT INTO child VALUES (100, 1, 1)$$"),
+    Case("create-sql-function-two-writes", FK, "CREATE FUNCTION wipe() RETURNS void "
+         "LANGUAGE sql AS $$UPDATE parent SET name = 'x'; DELETE FROM child$$"),
+    Case("create-sql-function-atomic-delete", FK, "CREATE FUNCTION drop_parent() RETURNS void "
+         "LANGUAGE sql BEGIN ATOMIC DELETE FROM parent WHERE id = 0; END", min_pg=14),
+    Case("create-sql-function-for-update", FK, "CREATE FUNCTION held() RETURNS SETOF child "
+         "LANGUAGE sql AS $$SELECT * FROM child FOR UPDATE$$"),
+    Case("create-sql-function-over-view", VIEWS, "CREATE FUNCTION n_v() RETURNS bigint "
+         "LANGUAGE sql AS $$SELECT count(*) FROM v$$"),
+    Case("create-sql-function-atomic-over-view", VIEWS, "CREATE FUNCTION n_v() RETURNS bigint "
+         "LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM v; END", min_pg=14),
+    Case("create-sql-function-insert-partitioned", EVENTS, "CREATE FUNCTION add_event() "
+         "RETURNS void LANGUAGE sql AS $$INSERT INTO events VALUES (9, '2024-02-02', 'x')$$"),
+    Case("create-sql-procedure-update", FK, "CREATE PROCEDURE reset_n() LANGUAGE sql "
+         "AS $$UPDATE child SET n = 0$$"),
+    # A utility statement is not analyzed: TRUNCATE in a body opens nothing; a CTE's write
+    # and MERGE are analyzed as the statements they are.
+    Case("create-sql-function-truncate", FK, "CREATE FUNCTION wipe() RETURNS void "
+         "LANGUAGE sql AS $$TRUNCATE child$$"),
+    Case("create-sql-function-cte-delete", FK, "CREATE FUNCTION wipe() RETURNS bigint "
+         "LANGUAGE sql AS $$WITH d AS (DELETE FROM child RETURNING id) SELECT count(*) FROM d$$"),
+    Case("create-sql-function-merge", FK + "CREATE TABLE incoming (id bigint, n int);",
+         "CREATE FUNCTION take() RETURNS void LANGUAGE sql AS $$MERGE INTO child USING incoming "
+         "ON child.id = incoming.id WHEN MATCHED THEN UPDATE SET n = incoming.n$$", min_pg=15),
+    # A polymorphic argument leaves the body unanalyzed: nothing is opened.
+    Case("create-sql-function-polymorphic", FK, "CREATE FUNCTION first_of(anyelement) "
+         "RETURNS anyelement LANGUAGE sql AS $$UPDATE child SET n = 0; SELECT $1$$"),
     Case("alter-sequence-owned-by", T + "CREATE SEQUENCE s;", "ALTER SEQUENCE s OWNED BY t.n",
          sequences=True),
     # --- inheritance and partition corners (found by replaying DDL against the server) -------
@@ -1937,6 +2160,17 @@ CASES = [
          "ALTER TABLE events RENAME CONSTRAINT id_pos TO id_positive"),
     # NO INHERIT: the children are locked but not read; a child with a CHECK of that name
     # has it merged into its own, not read either.
+    # A foreign key is not inherited: ADD locks the children (the subcommand recurses) but
+    # validates the parent's own rows only; VALIDATE does not reach them.
+    Case("add-foreign-key-inheritance-parent", INH_KEYED,
+         "ALTER TABLE base ADD CONSTRAINT fk FOREIGN KEY (id) REFERENCES k"),
+    Case("add-foreign-key-deep-inheritance", INH_DEEP + "CREATE TABLE k (n int PRIMARY KEY);"
+         "INSERT INTO k VALUES (1); INSERT INTO b VALUES (1);",
+         "ALTER TABLE b ADD FOREIGN KEY (n) REFERENCES k"),
+    Case("validate-foreign-key-inheritance-parent", INH_KEYED + "ALTER TABLE base ADD CONSTRAINT "
+         "fk FOREIGN KEY (id) REFERENCES k NOT VALID;", "ALTER TABLE base VALIDATE CONSTRAINT fk"),
+    Case("add-column-references-inheritance-parent", INH_KEYED,
+         "ALTER TABLE base ADD COLUMN kid int REFERENCES k"),
     Case("add-check-no-inherit-inheritance-parent", INH,
          "ALTER TABLE base ADD CONSTRAINT n_pos CHECK (n > 0) NO INHERIT"),
     Case("add-check-merged-into-child",
@@ -2556,6 +2790,10 @@ CASES = [
     Case("create-constraint-trigger", T + TOUCH_TRIGGER,
          "CREATE CONSTRAINT TRIGGER ct AFTER INSERT ON t DEFERRABLE "
          "FOR EACH ROW EXECUTE FUNCTION touch()"),
+    # FROM names the other table of the constraint: opened ACCESS SHARE.
+    Case("create-constraint-trigger-from", FK + TOUCH_TRIGGER.replace(" ON t ", " ON child "),
+         "CREATE CONSTRAINT TRIGGER ct AFTER INSERT ON child FROM parent DEFERRABLE "
+         "FOR EACH ROW EXECUTE FUNCTION touch()"),
     Case("create-or-replace-trigger", T + TOUCH_TRIGGER,
          "CREATE OR REPLACE TRIGGER t_touch BEFORE INSERT ON t FOR EACH ROW "
          "EXECUTE FUNCTION touch()", min_pg=14),
@@ -3050,6 +3288,138 @@ CASES = [
          "EXPLAIN ANALYZE DELETE FROM parent WHERE id = 1", compare_scans=False),
     Case("explain-analyze-create-table-as", T,
          "EXPLAIN ANALYZE CREATE TABLE t2 AS SELECT * FROM t"),
+    # --- a sweep of statement kinds and combinations not covered above ----------------------
+    # Several subcommands in one ALTER TABLE: the strongest lock, each one's rewrite or scan.
+    Case("sweep-type-grow-and-volatile-column", T, "ALTER TABLE t ALTER COLUMN v TYPE "
+         "varchar(100), ADD COLUMN x float DEFAULT random()"),
+    Case("sweep-type-bigint-and-set-not-null", T,
+         "ALTER TABLE t ALTER COLUMN n TYPE bigint, ALTER COLUMN n SET NOT NULL"),
+    Case("sweep-varchar-grow-and-set-not-null", T,
+         "ALTER TABLE t ALTER COLUMN v TYPE varchar(60), ALTER COLUMN v SET NOT NULL"),
+    Case("sweep-add-check-and-set-not-null", T, "ALTER TABLE t ADD CONSTRAINT nn "
+         "CHECK (n IS NOT NULL), ALTER COLUMN n SET NOT NULL"),
+    Case("sweep-set-unlogged-and-add-column", T, "ALTER TABLE t SET UNLOGGED, ADD COLUMN x int"),
+    Case("sweep-fillfactor-and-statistics", T,
+         "ALTER TABLE t SET (fillfactor = 70), ALTER COLUMN n SET STATISTICS 500"),
+    Case("sweep-validate-and-add-foreign-key-not-valid",
+         FK + "ALTER TABLE child ADD CONSTRAINT c2 CHECK (n > 0) NOT VALID;",
+         "ALTER TABLE child VALIDATE CONSTRAINT c2, "
+         "ADD CONSTRAINT fk2 FOREIGN KEY (parent_id) REFERENCES parent NOT VALID"),
+    Case("sweep-constant-and-volatile-columns", T, "ALTER TABLE t ADD COLUMN a int DEFAULT 1, "
+         "ADD COLUMN b uuid DEFAULT gen_random_uuid()"),
+    Case("sweep-set-tablespace-and-type", T,
+         "ALTER TABLE t SET TABLESPACE pg_default, ALTER COLUMN n TYPE bigint"),
+    Case("sweep-set-access-method-and-add-column", T,
+         "ALTER TABLE t SET ACCESS METHOD heap, ADD COLUMN x int DEFAULT 1", min_pg=15),
+    # Keys and indexes.
+    Case("sweep-add-self-foreign-key", T + "ALTER TABLE t ADD COLUMN parent bigint;",
+         "ALTER TABLE t ADD CONSTRAINT t_parent FOREIGN KEY (parent) REFERENCES t (id)"),
+    Case("sweep-validate-self-foreign-key", T + "ALTER TABLE t ADD COLUMN parent bigint;"
+         "ALTER TABLE t ADD CONSTRAINT t_parent FOREIGN KEY (parent) REFERENCES t (id) NOT VALID;",
+         "ALTER TABLE t VALIDATE CONSTRAINT t_parent"),
+    Case("sweep-add-unique-include", T, "ALTER TABLE t ADD CONSTRAINT u UNIQUE (n) INCLUDE (v)"),
+    Case("sweep-add-unique-nulls-not-distinct", T,
+         "ALTER TABLE t ADD CONSTRAINT u UNIQUE NULLS NOT DISTINCT (n)", min_pg=15),
+    Case("sweep-create-index-include", T, "CREATE INDEX t_inc ON t (n) INCLUDE (v)"),
+    Case("sweep-create-unique-index-concurrently", T,
+         "CREATE UNIQUE INDEX CONCURRENTLY t_n ON t (n)",
+         blocker="INSERT INTO t (id) VALUES (1000)"),
+    Case("sweep-create-unique-index-partitioned", PARTITIONED,
+         "CREATE UNIQUE INDEX ev_u ON events (id, day)"),
+    Case("sweep-create-index-concurrently-on-partition", EVENTS,
+         "CREATE INDEX CONCURRENTLY e24_kind ON events_2024 (kind)",
+         blocker="INSERT INTO events_2024 VALUES (9, '2024-02-02', 'x')"),
+    Case("sweep-reindex-concurrently-referenced-key", FK,
+         "REINDEX INDEX CONCURRENTLY parent_pkey", blocker="INSERT INTO parent VALUES (1000, 'x')"),
+    Case("sweep-drop-column-in-index", T + "CREATE INDEX t_nv ON t (n, v);",
+         "ALTER TABLE t DROP COLUMN v"),
+    Case("sweep-drop-column-with-statistics", T + "CREATE STATISTICS st ON n, v FROM t;",
+         "ALTER TABLE t DROP COLUMN v"),
+    Case("sweep-type-change-with-statistics", T + "CREATE STATISTICS st ON n, v FROM t;",
+         "ALTER TABLE t ALTER COLUMN n TYPE bigint"),
+    Case("sweep-varchar-to-text-include-index", T + "CREATE INDEX t_inc ON t (n) INCLUDE (v);",
+         "ALTER TABLE t ALTER COLUMN v TYPE text"),
+    Case("sweep-enum-to-text", "CREATE TYPE mood AS ENUM ('a'); CREATE TABLE a (id int, m mood);"
+         "INSERT INTO a VALUES (1, 'a');", "ALTER TABLE a ALTER COLUMN m TYPE text"),
+    # Maintenance over several tables or a tree: one table at a time.
+    Case("sweep-vacuum-full-two-tables", FK, "VACUUM FULL parent, child",
+         blocker="LOCK TABLE parent IN ACCESS SHARE MODE",
+         more_blockers=("LOCK TABLE child IN ACCESS SHARE MODE",)),
+    Case("sweep-vacuum-full-partitioned", EVENTS, "VACUUM FULL events",
+         blocker="LOCK TABLE ONLY events IN ACCESS SHARE MODE",
+         more_blockers=("LOCK TABLE ONLY events_2024 IN ACCESS SHARE MODE",
+                        "LOCK TABLE ONLY events_2025 IN ACCESS SHARE MODE")),
+    Case("sweep-analyze-two-tables", FK, "ANALYZE parent, child"),
+    Case("sweep-cluster-partition", EVENTS + "CREATE INDEX e24_day ON events_2024 (day);",
+         "CLUSTER events_2024 USING e24_day"),
+    Case("sweep-refresh-matview-over-view",
+         VIEWS + "CREATE MATERIALIZED VIEW mvv AS SELECT * FROM v;",
+         "REFRESH MATERIALIZED VIEW mvv"),
+    Case("sweep-refresh-matview-concurrently-join", FK + "CREATE MATERIALIZED VIEW mj AS "
+         "SELECT child.id, name FROM child JOIN parent ON parent.id = child.parent_id;"
+         "CREATE UNIQUE INDEX ON mj (id);", "REFRESH MATERIALIZED VIEW CONCURRENTLY mj",
+         compare_scans=False),
+    # Partition trees and inheritance.
+    Case("sweep-set-tablespace-partitioned", EVENTS,
+         "ALTER TABLE events SET TABLESPACE pg_default"),
+    Case("sweep-set-access-method-partitioned", EVENTS,
+         "ALTER TABLE events SET ACCESS METHOD heap", min_pg=17),
+    Case("sweep-validate-check-partitioned",
+         EVENTS + "ALTER TABLE events ADD CONSTRAINT c CHECK (id > 0) NOT VALID;",
+         "ALTER TABLE events VALIDATE CONSTRAINT c"),
+    Case("sweep-set-not-null-on-partition", EVENTS,
+         "ALTER TABLE events_2024 ALTER COLUMN kind SET NOT NULL"),
+    Case("sweep-detach-partition-with-index", EVENTS_INDEXED,
+         "ALTER TABLE events DETACH PARTITION events_2024"),
+    Case("sweep-detach-default-partition", EVENTS_DEFAULT,
+         "ALTER TABLE events DETACH PARTITION events_other"),
+    Case("sweep-drop-default-partition", EVENTS_DEFAULT, "DROP TABLE events_other"),
+    Case("sweep-add-generated-stored-partitioned", EVENTS,
+         "ALTER TABLE events ADD COLUMN g bigint GENERATED ALWAYS AS (id * 2) STORED"),
+    Case("sweep-add-identity-column-partitioned", EVENTS,
+         "ALTER TABLE events ADD COLUMN g bigint GENERATED ALWAYS AS IDENTITY"),
+    Case("sweep-add-volatile-column-subpartitioned", SUBPARTED,
+         "ALTER TABLE sp ADD COLUMN g float DEFAULT random()"),
+    Case("sweep-add-check-subpartitioned", SUBPARTED,
+         "ALTER TABLE sp ADD CONSTRAINT c CHECK (id > 0)"),
+    Case("sweep-add-volatile-column-inheritance-parent", INH,
+         "ALTER TABLE base ADD COLUMN g float DEFAULT random()"),
+    Case("sweep-type-change-inheritance-parent", INH,
+         "ALTER TABLE base ALTER COLUMN n TYPE bigint"),
+    Case("sweep-validate-check-deep-inheritance",
+         INH_DEEP + "ALTER TABLE b ADD CONSTRAINT c CHECK (n > 0) NOT VALID;",
+         "ALTER TABLE b VALIDATE CONSTRAINT c"),
+    Case("sweep-foreign-key-to-inheritance-parent", "CREATE TABLE b (id int PRIMARY KEY);"
+         "CREATE TABLE s () INHERITS (b); CREATE TABLE r (bid int);"
+         "INSERT INTO b VALUES (1); INSERT INTO r VALUES (1);",
+         "ALTER TABLE r ADD FOREIGN KEY (bid) REFERENCES b"),
+    Case("sweep-type-change-of-key-to-partitioned", PK,
+         "ALTER TABLE ref ALTER COLUMN pid TYPE bigint"),
+    Case("sweep-validate-foreign-key-of-partitioned", "CREATE TABLE pk (id int PRIMARY KEY);"
+         "INSERT INTO pk VALUES (1); CREATE TABLE c (pid int, k int) PARTITION BY LIST (k);"
+         "CREATE TABLE c1 PARTITION OF c FOR VALUES IN (1); INSERT INTO c VALUES (1, 1);"
+         "ALTER TABLE c ADD CONSTRAINT c_fk FOREIGN KEY (pid) REFERENCES pk NOT VALID;",
+         "ALTER TABLE c VALIDATE CONSTRAINT c_fk"),
+    Case("sweep-attach-beside-indexed-default", EVENTS_DEFAULT + "CREATE INDEX ON events (day);"
+         "CREATE TABLE e26 (id bigint, day date, kind text);",
+         "ALTER TABLE events ATTACH PARTITION e26 "
+         "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"),
+    Case("sweep-set-schema-partitioned-indexed", EVENTS_INDEXED + "CREATE SCHEMA app;",
+         "ALTER TABLE events SET SCHEMA app", schemas=("app",)),
+    Case("sweep-truncate-partitioned-referenced-cascade", PK, "TRUNCATE pk CASCADE"),
+    # Triggers, views, and the rest.
+    Case("sweep-create-trigger-transition-table", T + "CREATE FUNCTION tf() RETURNS trigger "
+         "LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;", "CREATE TRIGGER tt AFTER INSERT "
+         "ON t REFERENCING NEW TABLE AS nt FOR EACH STATEMENT EXECUTE FUNCTION tf()"),
+    Case("sweep-create-trigger-when", T + TOUCH_TRIGGER, "CREATE TRIGGER tw BEFORE UPDATE ON t "
+         "FOR EACH ROW WHEN (OLD.n IS DISTINCT FROM NEW.n) EXECUTE FUNCTION touch()"),
+    Case("sweep-rename-column-under-view", VIEWS, "ALTER TABLE child RENAME COLUMN n TO m"),
+    Case("sweep-lock-two-tables", FK, "LOCK TABLE parent, child IN SHARE MODE"),
+    Case("sweep-truncate-two-tables", FK, "TRUNCATE parent, child"),
+    Case("sweep-set-without-oids", T, "ALTER TABLE t SET WITHOUT OIDS"),
+    Case("sweep-create-unlogged-table-as", T, "CREATE UNLOGGED TABLE c AS SELECT * FROM t"),
+    Case("sweep-create-table-like-partitioned-indexes", EVENTS_INDEXED,
+         "CREATE TABLE c (LIKE events INCLUDING INDEXES)"),
 ]
 
 
@@ -3098,7 +3468,8 @@ def test_effect_matches_server(oracle, case: Case) -> None:
     # table, which the table locks above do not show.
     for action in pred.effect.actions:
         # (REINDEX SYSTEM holds the system catalogs' indexes, which are not observed.)
-        if action.kind in ("reindex", "alter_index", "depends_on_extension") and \
+        if action.kind in ("reindex", "alter_index", "depends_on_extension",
+                           "rename_index") and \
                 action.facts.get("target") != "system":
             held = any(m == L.ACCESS_EXCLUSIVE for m in obs.index_locks.values())
             assert action.facts["index_access_exclusive"] == held, "index ACCESS EXCLUSIVE"

@@ -192,6 +192,9 @@ class Trigger:
     #: The function qualified as the trigger was created (its schema, or the search_path's
     #: first): which of two functions of one name in two schemas it calls.
     qualified: str = ""
+    #: The writes (`insert`, `update`, `delete`) it does INSTEAD OF, on a view: the statement
+    #: then stays on the view, not rewritten into a write of the view's base.
+    instead_of: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1716,13 +1716,22 @@ def _follow_parent_rename(catalog: Catalog, old: str, new: str) -> None:
             child.inherits = tuple(new if p == old else p for p in child.inherits)
 
 
+#: CreateTrigStmt's `timing` bit for INSTEAD OF, and its `events` bits for each write
+#: (PostgreSQL's TRIGGER_TYPE_* values).
+_TRIGGER_INSTEAD = 64
+_TRIGGER_WRITES = ((4, "insert"), (8, "delete"), (16, "update"))
+
+
 def _create_trigger(catalog: Catalog, stmt: dict) -> None:
     table = catalog.tables.get(range_var(stmt.get("relation"))[0])
     names = strings(stmt.get("funcname"))
     function = (names or [""])[-1].lower()
     if table is not None and function:  # also OR REPLACE: its new level and function
+        instead = stmt.get("timing", 0) & _TRIGGER_INSTEAD
         table.triggers[stmt.get("trigname", "")] = Trigger(
-            function, row=bool(stmt.get("row")), qualified=object_name(names))
+            function, row=bool(stmt.get("row")), qualified=object_name(names),
+            instead_of=tuple(write for bit, write in _TRIGGER_WRITES
+                             if instead and stmt.get("events", 0) & bit))
         catalog.note_triggers(table)
 
 

@@ -60,6 +60,9 @@ class Context:
     #: False for a statement only parsed and rewritten (PREPARE): the planner's locks on the
     #: partitions and inheritance children of what it names are not taken either.
     plans: bool = True
+    #: False for a statement only parsed (a rule's actions): the rewriter does not expand the
+    #: views it names either, locked alone in its modes.
+    rewrites: bool = True
 
     def table_is_new(self, table: str) -> bool:
         return table in self.new_tables

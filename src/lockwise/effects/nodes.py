@@ -261,7 +261,7 @@ def _relations(node: object) -> tuple[tuple[str, ...], frozenset[str]]:
                     elif key == "FuncCall" or key == "TypeCast":
                         uses.append((key, value))
                     push(value)
-                elif vtype is list:
+                elif vtype is list and key != "lockingClause":  # (OF names FROM items)
                     extend(value)  # as `walk` does
         elif type(item) is list:
             extend(item)

@@ -111,7 +111,9 @@ def type_change_rewrites(
     if (old, new) in _ZONE_PAIRS:
         return _zone_change(old, new, new_mods, pg_version, session_timezone_utc)
     if (old, new) in _binary_casts():
-        if new in _LENGTH_TYPES and new_mods:
+        # The length coercion that follows does not know the value's own length (a relabel
+        # has none): it runs on every value (checked on the server: to char(n), bit(n) too).
+        if new_mods:
             return True, f"{old} -> {new}({new_mods[0]}) must check every value's length"
         return False, f"{old} -> {new} is binary coercible: no rewrite"
     return True, f"{old} -> {new} converts every value: the table is rewritten"
@@ -151,6 +153,8 @@ def _typmod_change(old: str, old_mods: tuple[int, ...],
         return True, f"{old} precision shrinks: rewrite"
     if old == "interval":
         return _interval_change(old_mods, new_mods)
+    if not new_mods:  # no length coercion at all (char(n) to bpchar: checked on the server)
+        return False, f"{old} loses its typmod: no rewrite"
     return True, f"{old} typmod changes: rewrite"
 
 

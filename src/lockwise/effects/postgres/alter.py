@@ -27,9 +27,11 @@ from lockwise.effects.postgres.columns import (
     add_column,
     alter_column_type,
     column_default,
+    column_there,
     drop_column,
     drop_expression,
     drop_not_null,
+    not_null_already,
     set_expression,
     set_not_null,
 )
@@ -125,8 +127,7 @@ def _recurse_to_children(b: Builder, table: str, cmd: dict, handler: Callable) -
     """Record the locks, rewrites and scans the subcommand also causes on each partition, and
     on each table that inherits from it (PostgreSQL recurses into both alike, with the
     exceptions of `_children_reached`)."""
-    catalog = b.ctx.catalog
-    for part in _children_reached(catalog, table, cmd):
+    for part in _children_reached(b, table, cmd):
         sub = Builder(b.ctx)
         handler(sub, part, cmd, {**table_facts(sub, part, True), "recursed_from": table})
         for rel, mode in sub.locks.items():
@@ -136,22 +137,62 @@ def _recurse_to_children(b: Builder, table: str, cmd: dict, handler: Callable) -
             b.scan(rel, why)
 
 
-def _children_reached(catalog: Catalog, table: str, cmd: dict) -> list[str]:
+def _children_reached(b: Builder, table: str, cmd: dict) -> list[str]:
     """The partitions and inheritance children a recursing subcommand reaches (checked on the
     server): VALIDATE of a constraint that is valid already does nothing at all, nor reaches
-    the children of a NO INHERIT CHECK; a dropped constraint the children do not inherit
-    leaves the inheritance children alone (a partition's own copy of an index constraint goes
-    with it all the same); of an identity column, only SET GENERATED reaches the partitions
-    (RESTART and the sequence options change the one sequence they share)."""
+    the children of a NO INHERIT CHECK, nor the inheritance children for a foreign key
+    (locked by ADD, which gives them no copy of it); a dropped constraint the children do not
+    inherit leaves the inheritance children alone (a partition's own copy of an index
+    constraint goes with it all the same); of an identity column, only SET GENERATED reaches
+    the partitions (RESTART and the sequence options change the one sequence they share)."""
+    catalog = b.ctx.catalog
     sub, name = cmd.get("subtype"), cmd.get("name", "")
     if sub == "AT_ValidateConstraint" and not _validation_recurses(catalog, table, name):
+        return []
+    if _skipped_before_children(b, table, cmd):
         return []
     if sub == "AT_SetIdentity" and not _sets_generated(cmd):
         return []
     children = catalog.partitions(table)
-    if sub != "AT_DropConstraint" or inherited_check(catalog, table, name):
-        children += catalog.inheritance_children(table)
-    return children
+    if sub == "AT_DropConstraint" and (not inherited_check(catalog, table, name) or (
+            cmd.get("missing_ok") and _constraint_absent(catalog, table, name))):
+        return children
+    if sub == "AT_ValidateConstraint" and _foreign_key(catalog, table, name):
+        return children  # an inheritance child has no copy of a foreign key to validate
+    return children + catalog.inheritance_children(table)
+
+
+def _constraint_absent(catalog: Catalog, table: str, name: str) -> bool:
+    """Whether a table these migrations created has no constraint `name` for sure."""
+    known = catalog.fully_known(table)
+    return known is not None and name not in known.constraints and \
+        not_null_column(known, name) is None
+
+
+def _foreign_key(catalog: Catalog, table: str, name: str) -> bool:
+    con = (t := catalog.tables.get(table)) and t.constraints.get(name)
+    return bool(con) and con.kind == "foreign"
+
+
+def _skipped_before_children(b: Builder, table: str, cmd: dict) -> bool:
+    """Whether the subcommand does nothing on `table` and so never reaches its partitions or
+    children (checked on the server): ADD COLUMN IF NOT EXISTS of a column it has, DROP
+    COLUMN IF EXISTS of one it lacks (for sure: a table these migrations created), and, from
+    PostgreSQL 18, SET NOT NULL of a column NOT NULL already and DROP NOT NULL of one that is
+    not; DROP IDENTITY IF EXISTS of a column that is no identity."""
+    sub, name = cmd.get("subtype"), cmd.get("name", "")
+    if sub == "AT_AddColumn" and cmd.get("missing_ok"):
+        return column_there(b, table, unwrap(cmd.get("def"))[1].get("colname", ""))
+    if sub == "AT_DropColumn" and cmd.get("missing_ok"):
+        known = b.ctx.catalog.fully_known(table)
+        return known is not None and name not in known.columns
+    column = b.ctx.catalog.known_column(table, name)
+    if sub == "AT_DropIdentity" and cmd.get("missing_ok"):
+        return column is not None and not column.identity
+    if sub == "AT_DropNotNull" and b.ctx.pg_version >= 18:
+        return column is not None and not column.not_null
+    return sub == "AT_SetNotNull" and b.ctx.pg_version >= 18 and \
+        not_null_already(b.ctx.catalog, table, name)
 
 
 def _sets_generated(cmd: dict) -> bool:

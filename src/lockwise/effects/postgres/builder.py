@@ -14,7 +14,15 @@ from lockwise.catalog.replay import owned_sequences as catalog_owned_sequences
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.context import Context
 from lockwise.effects.locks import strongest
-from lockwise.effects.nodes import only_relations, range_var, relations_in, strings
+from lockwise.effects.nodes import (
+    is_sequence_call,
+    only_relations,
+    range_var,
+    relations_in,
+    sequence_argument,
+    strings,
+    walk,
+)
 from lockwise.parse.quoting import quote_ident, relation_sql
 
 L = LockMode
@@ -157,6 +165,18 @@ def lock_drawn_sequences(b: Builder, table: str, columns: Iterable[str]) -> None
             b.lock(column_identity_sequence(owner.name, owner.columns[name]), L.ROW_EXCLUSIVE)
 
 
+def lock_default_sequences(b: Builder, default: object, drawn: bool) -> None:
+    """A default that calls a sequence function on a sequence named as a constant
+    (`nextval('s')`) depends on it: ACCESS SHARE while the default is stored, ROW EXCLUSIVE
+    when it is `drawn` for the existing rows (ADD COLUMN's rewrite runs nextval() for each).
+    Checked on the server (PostgreSQL 18)."""
+    for kind, call in walk(default):
+        if kind == "FuncCall" and is_sequence_call(strings(call.get("funcname"))):
+            sequence = sequence_argument(call)
+            if sequence:
+                b.lock(sequence, L.ROW_EXCLUSIVE if drawn else L.ACCESS_SHARE)
+
+
 def row_key_facts(b: Builder, table: str, qualifier: str | None = None) -> dict:
     """What names a row of `table` in the batches a safe alternative writes: its primary key,
     or else the row's address (ctid), which every table has. `row_key_sql` is compared
@@ -197,16 +217,25 @@ def lock_read_partitions(b: Builder, node: object, mode: LockMode = L.ACCESS_SHA
     for rel in relations_in(node):
         for part in descendants(b, rel, planned and rel not in only):
             b.lock(part, mode)
-        for base in view_reads(b, rel):
-            b.lock(base, mode)
-            b.reads.add(f"table:{base}")
-            for part in descendants(b, base, planned):
-                b.lock(part, mode)
+        lock_view_reads(b, rel, mode)
+
+
+def lock_view_reads(b: Builder, rel: str, mode: LockMode = L.ACCESS_SHARE) -> None:
+    """A query of `rel`, when it is a known plain view, locks what the view reads in the
+    query's mode (through views, however deep), and their partitions and children when it is
+    planned."""
+    for base in view_reads(b, rel):
+        b.lock(base, mode)
+        b.reads.add(f"table:{base}")
+        for part in descendants(b, base, b.ctx.plans):
+            b.lock(part, mode)
 
 
 def view_reads(b: Builder, rel: str) -> list[str]:
     """The relations a query of `rel` reads when it is a known plain view (through the views
     it reads, however deep); nothing for any other relation."""
+    if not b.ctx.rewrites:
+        return []
     known = b.ctx.catalog.tables.get(rel)
     return b.ctx.catalog.read_by(rel) if known is not None and known.kind == "view" else []
 
@@ -346,6 +375,15 @@ def drop_fk_triggers(b: Builder, target: str) -> None:
     ACCESS EXCLUSIVE on each (checked on the server)."""
     for rel in (target, *b.ctx.catalog.partitions(target)):
         b.lock(rel, L.ACCESS_EXCLUSIVE)
+
+
+def drop_foreign_keys_using(b: Builder, table: str, columns: tuple[str, ...]) -> None:
+    """CASCADE of the unique index over `columns` of `table` (a key's, or one of its own)
+    drops the foreign keys that use it, each under ACCESS EXCLUSIVE on its table (checked on
+    the server)."""
+    for other, fk in b.ctx.catalog.foreign_keys_using(table, columns):
+        b.lock(other, L.ACCESS_EXCLUSIVE)
+        b.drops.add(f"constraint:{other}.{fk.name}")
 
 
 class _NoTable:

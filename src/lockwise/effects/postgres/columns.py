@@ -34,6 +34,7 @@ from lockwise.effects.postgres.builder import (
     callers_facts,
     fk_target,
     key_name_taken,
+    lock_default_sequences,
     reference_text,
     refused_facts,
     row_key_facts,
@@ -60,6 +61,15 @@ def _virtual_allowed(catalog: Catalog, type_name: str, con: dict) -> bool:
     builtin = builtin_functions()
     return all(name in builtin and name not in catalog.functions
                for name in function_names(con.get("raw_expr")))
+
+
+def default_expr(col: dict) -> object:
+    """The DEFAULT expression written in ColumnDef `col` (None without one)."""
+    for item in col.get("constraints") or ():
+        con = unwrap(item)[1]
+        if con.get("contype") == "CONSTR_DEFAULT":
+            return con.get("raw_expr")
+    return None
 
 
 def column_def_facts(b: Builder, table: str, col: dict) -> dict:
@@ -193,13 +203,18 @@ def define_column(b: Builder, table: str, facts: dict, **extra: object) -> None:
     b.act("define_column", {"table": table, "table_name": table.split(".", 1)[1]}, facts, extra)
 
 
+def column_there(b: Builder, table: str, column: str) -> bool:
+    """Whether `table` has `column` for sure when the statement adds it: one the catalog knows
+    and the same statement does not drop first (drops run first)."""
+    return b.ctx.catalog.known_column(table, column) is not None and \
+        column not in b.freed_columns
+
+
 def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     _, col = unwrap(cmd.get("def"))
     facts = column_def_facts(b, table, col)
     b.lock(table, L.ACCESS_EXCLUSIVE)
-    # Dropped by the same statement, it is gone before the column is added (drops run first).
-    known_column = b.ctx.catalog.known_column(table, facts["column"]) is not None and \
-        facts["column"] not in b.freed_columns
+    known_column = column_there(b, table, facts["column"])
     if cmd.get("missing_ok") and known_column:
         # IF NOT EXISTS, and the table has it: PostgreSQL skips the column with a NOTICE,
         # after taking the lock. Nothing is rewritten, scanned or checked (seen by `verify`
@@ -223,6 +238,10 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     elif b.ctx.catalog.is_constrained_domain(facts["type"]):
         rewrite_why = (f"domain {facts['type']} has a constraint: every row's value is "
                        f"checked and stored")
+    # (rows are drawn for unless the table is known to have none)
+    lock_default_sequences(b, default_expr(col), drawn=bool(rewrite_why) and not (
+        b.ctx.table_is_empty(table) or b.ctx.table_is_new(table)
+        and not b.ctx.table_is_filled(table)))
     if rewrite_why:
         b.rewrite(table, rewrite_why)
     elif facts["not_null"] and not facts["has_default"]:
@@ -804,6 +823,7 @@ def column_default(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if expr is None:
         b.act("drop_default", base, column=col)
     else:
+        lock_default_sequences(b, expr, drawn=False)
         vol = volatile_functions(expr, b.ctx.catalog.functions)
         b.act("set_default", base, column=col, default_volatile=bool(vol),
               volatile_functions=tuple(vol))
@@ -814,14 +834,20 @@ def set_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
     col = cmd.get("name", "")
     known = b.ctx.catalog.known_table(table)
     proven = not_null_proven(b, table, col)
-    column = known.columns.get(col) if known is not None else None
-    # A NOT VALID NOT NULL constraint (PG 18) is validated: every row read.
-    already = column is not None and column.not_null and column.not_null_valid
+    already = not_null_already(b.ctx.catalog, table, col)
     if not proven and not already:
         b.scan(table, "SET NOT NULL checks every row")
     b.alters.add(f"column:{table}.{col}")
     b.act("set_not_null", base, column=col, proven_by_check=proven, already_not_null=already,
           not_null_check=not_null_check_name(known, table.split(".", 1)[-1], col))
+
+
+def not_null_already(catalog: Catalog, table: str, column: str) -> bool:
+    """Whether `column` of `table` is NOT NULL, validated, for sure (a NOT VALID NOT NULL
+    constraint of PostgreSQL 18 is validated by SET NOT NULL: every row read)."""
+    known = catalog.known_table(table)
+    col = known.columns.get(column) if known is not None else None
+    return col is not None and col.not_null and col.not_null_valid
 
 
 def not_null_proven(b: Builder, table: str, column: str) -> bool:

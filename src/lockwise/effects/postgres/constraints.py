@@ -24,6 +24,7 @@ from lockwise.effects.postgres.builder import (
     L,
     already_exists,
     drop_fk_triggers,
+    drop_foreign_keys_using,
     fk_target,
     name_taken,
     partition_lineage,
@@ -93,7 +94,12 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         facts["indexes_known"] = known is not None and known.created_by is not None
         if not base.get("recursed_from") and b.ctx.rule_text:
             facts.update(refused_facts(refused_in_add(b, table, [(con, None)])))
-        if not not_valid and (equal is None or not equal.validated):
+        # An inheritance child is locked but gets no copy of the key: the parent's is
+        # validated on the parent's own rows (ONLY), the child's are not read (checked on the
+        # server).
+        inheritance_child = bool(base.get("recursed_from")) and \
+            not _is_partition(b.ctx.catalog, table)
+        if not not_valid and (equal is None or not equal.validated) and not inheritance_child:
             b.scan(table, "foreign key validation")
             # A temporal key (PERIOD) added valid is checked row by row, each row looked up in
             # the referenced key's index; VALIDATE, ENFORCED and ATTACH of one still run the
@@ -362,10 +368,7 @@ def drop_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
             b.lock(child, L.ACCESS_EXCLUSIVE)
     if con is not None and con.kind in ("primary", "unique") and con.columns and \
             cmd.get("behavior") == "DROP_CASCADE":
-        # The foreign keys that use its index are dropped with it (checked on the server).
-        for other, fk in b.ctx.catalog.foreign_keys_using(table, con.columns):
-            b.lock(other, L.ACCESS_EXCLUSIVE)
-            b.drops.add(f"constraint:{other}.{fk.name}")
+        drop_foreign_keys_using(b, table, con.columns)
     b.drops.add(f"constraint:{table}.{name}")
     b.act("drop_constraint", base, constraint=name, if_exists=bool(cmd.get("missing_ok")),
           constraint_type=con.kind if con else "", inherited_from=known.partition_of or ""

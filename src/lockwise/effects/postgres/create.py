@@ -11,6 +11,7 @@ from lockwise.effects.nodes import (
     format_type,
     object_name,
     range_var,
+    relations_in,
     strings,
     unwrap,
 )
@@ -22,6 +23,7 @@ from lockwise.effects.postgres.builder import (
     already_exists,
     fk_target,
     key_name_taken,
+    lock_default_sequences,
     lock_read_partitions,
     name_taken,
     read_tables,
@@ -35,9 +37,11 @@ from lockwise.effects.postgres.builder import (
 from lockwise.effects.postgres.columns import (
     NARROW_KEY_TYPES,
     column_def_facts,
+    default_expr,
     define_column,
     references_narrow_key,
 )
+from lockwise.effects.postgres.embedded import lock_parsed
 from lockwise.effects.postgres.misc import lock_sequence_owner
 from lockwise.parse.quoting import relation_sql
 
@@ -65,6 +69,10 @@ def _lock_parents(b: Builder, stmt: dict, table: str, qualified: bool) -> tuple[
     return None, {}
 
 
+#: TableLikeClause's option bit for INCLUDING DEFAULTS (CREATE_TABLE_LIKE_DEFAULTS).
+_LIKE_DEFAULTS = 1 << 3
+
+
 def create_table(b: Builder, stmt: dict) -> None:
     table, qualified = range_var(stmt.get("relation"), create=True)
     if skipped(b, stmt, relation_skips(b, stmt, table), "create_table",
@@ -86,6 +94,7 @@ def create_table(b: Builder, stmt: dict) -> None:
             columns.append(facts["column"])
             b.creates.add(f"column:{table}.{facts['column']}")
             define_column(b, table, facts, in_create_table=True, table_is_new=True)
+            lock_default_sequences(b, default_expr(body), drawn=False)
             if facts["references"]:
                 fk_target(b, facts["references"])
         elif kind == "Constraint" and body.get("contype") == "CONSTR_FOREIGN":
@@ -94,6 +103,10 @@ def create_table(b: Builder, stmt: dict) -> None:
             source = range_var(body.get("relation"))[0]
             b.lock(source, L.ACCESS_SHARE)
             b.reads.add(f"table:{source}")
+            if body.get("options", 0) & _LIKE_DEFAULTS:  # its defaults are stored again
+                for col in (b.ctx.catalog.tables.get(source) or NO_TABLE).columns.values():
+                    if col.default is not None and col.default_sequence and not col.identity:
+                        b.lock(col.default_sequence, L.ACCESS_SHARE)
     b.act("create_table", table_facts(b, table, qualified), default_facts, table_is_new=True,
           **already_exists(name_taken(b, table) or key_name_taken(
               b, table.split(".", 1)[0], _constraints_written(stmt))),
@@ -266,14 +279,40 @@ def _dependents_note(views: list[str]) -> str:
 def create_function(b: Builder, stmt: dict) -> None:
     name = object_name(strings(stmt.get("funcname")), create=True)
     b.creates.add(f"function:{name}")
-    # A SQL function's body is parsed and analyzed when it is created (check_function_bodies,
-    # on by default): the tables it reads are opened ACCESS SHARE (checked on the server).
-    # Other languages' bodies are only checked for syntax.
+    # A SQL function's body is parsed, analyzed and rewritten when it is created
+    # (check_function_bodies, on by default), BEGIN ATOMIC or not; a string body is left
+    # alone when an argument is polymorphic (a BEGIN ATOMIC one is then refused). Other
+    # languages' bodies are only checked for syntax.
     options = {unwrap(o)[1].get("defname"): unwrap(o)[1].get("arg") for o in
                stmt.get("options") or ()}
     if str(unwrap(options.get("language"))[1].get("sval", "")).lower() == "sql":
-        read_tables(b, stmt.get("sql_body") or _sql_body(options.get("as")))
+        atomic = bool(stmt.get("sql_body"))
+        body = _atomic_body(stmt["sql_body"]) if atomic else _sql_body(options.get("as"))
+        if atomic or not any(_is_polymorphic(unwrap(p)[1].get("argType"))
+                             for p in stmt.get("parameters") or ()
+                             if unwrap(p)[1].get("mode") != "FUNC_PARAM_OUT"):
+            lock_parsed(b, body, rewritten=True)
+        # The function uses what its body names, analyzed or not (the conflict graph's edges).
+        b.reads.update(f"table:{rel}" for rel in relations_in(body))
     b.act("create_function", name=name, replace=bool(stmt.get("replace")))
+
+
+#: Pseudo-types that make a function polymorphic (its argument types resolved per call).
+_POLYMORPHIC = frozenset({
+    "anyelement", "anyarray", "anynonarray", "anyenum", "anyrange", "anymultirange",
+    "anycompatible", "anycompatiblearray", "anycompatiblenonarray", "anycompatiblerange",
+    "anycompatiblemultirange"})
+
+
+def _is_polymorphic(type_name: dict | None) -> bool:
+    names = strings((type_name or {}).get("names"))
+    return bool(names) and names[-1].lower() in _POLYMORPHIC and names[:-1] in ([], ["pg_catalog"])
+
+
+def _atomic_body(body: dict) -> list[dict]:
+    """The statements of a BEGIN ATOMIC body (pglast: a list holding one list of them)."""
+    return [tree for outer in unwrap(body)[1].get("items") or ()
+            for tree in unwrap(outer)[1].get("items") or ()]
 
 
 def _sql_body(definition: dict | None) -> list[dict]:

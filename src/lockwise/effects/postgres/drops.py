@@ -22,6 +22,7 @@ from lockwise.effects.postgres.builder import (
     callers_facts,
     drop_defaults_drawing,
     drop_fk_triggers,
+    drop_foreign_keys_using,
     owned_sequences,
     partition_lineage,
     row_key_facts,
@@ -95,6 +96,9 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.ACCESS_EXCLUSIVE)
             for part in catalog.partitions(table):  # the partitions' indexes go with it
                 b.lock(part, L.ACCESS_EXCLUSIVE)
+        if idx is not None and cascade and idx.unique and not idx.partial and \
+                "(expression)" not in idx.columns:
+            drop_foreign_keys_using(b, table, idx.columns)
         b.drops.add(f"index:{index}")
         if concurrently:
             b.transactional = False

@@ -4,6 +4,7 @@ dispatcher: DO blocks, the elements of CREATE SCHEMA, the actions of CREATE RULE
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 
@@ -59,7 +60,7 @@ def _run_elements(b: Builder, stmt: dict, schema: str) -> None:
     with elements_path(ctx.catalog, schema, made):
         for position, tree in schema_elements(stmt, schema):
             inner = compute_effect(tree, ctx)
-            _take_whole_effect(b, inner, made)
+            take_whole_effect(b, inner, made)
             b.actions.extend(Action(a.kind, {**a.facts, "schema_element": position + 1})
                              for a in inner.actions)
             made.update(o.split(":", 1)[1] for o in inner.creates
@@ -80,7 +81,7 @@ def _take_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozenset())
         b.scan(rel, why)
 
 
-def _take_whole_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozenset()) -> None:
+def take_whole_effect(b: Builder, inner: Effect, new: AbstractSet[str] = frozenset()) -> None:
     """All that a statement `b`'s statement runs does but its actions: its locks (see
     `_take_effect`), rewrites, scans, objects, and whether it may run in a transaction block."""
     _take_effect(b, inner, new)
@@ -101,7 +102,7 @@ def explain(b: Builder, stmt: dict) -> None:
     query = stmt.get("query") or {}
     if "analyze" in options_on(stmt.get("options")):
         inner = compute_effect(query, b.ctx)
-        _take_whole_effect(b, inner)
+        take_whole_effect(b, inner)
         b.actions.extend(inner.actions)
         return
     _lock_unexecuted(b, query, replace(b.ctx, executes=False))
@@ -117,6 +118,22 @@ def prepare(b: Builder, stmt: dict) -> None:
     b.act("prepare", name=stmt.get("name", ""), statement=unwrap(query)[0])
 
 
+#: The statements whose parse analysis opens the relations they name (in their own modes);
+#: any other is passed through untouched.
+_ANALYZED = frozenset({"SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})
+
+
+def lock_parsed(b: Builder, statements: Iterable[dict], rewritten: bool) -> None:
+    """The locks of `statements` only parsed, as a rule's actions are and a SQL function's body
+    when it is created: what each names in its own modes (a write ROW EXCLUSIVE, FOR UPDATE
+    ROW SHARE), never a partition nor a foreign-key check; `rewritten`: also the relations of
+    the views they name, which the rewriter expands (checked on the server)."""
+    ctx = replace(b.ctx, executes=False, plans=False, rewrites=rewritten)
+    for tree in statements:
+        if unwrap(tree)[0] in _ANALYZED:
+            _lock_unexecuted(b, tree, ctx)
+
+
 def _lock_unexecuted(b: Builder, query: dict, ctx: Context) -> None:
     """The locks of `query` as far as `ctx` says it gets: nothing else of it, which never
     runs (no scan, write, object or action)."""
@@ -128,17 +145,12 @@ def _lock_unexecuted(b: Builder, query: dict, ctx: Context) -> None:
 
 
 def create_rule(b: Builder, stmt: dict) -> None:
-    # The package's dispatcher: imported here, as the package imports this module.
-    from lockwise.effects.postgres import compute_effect
-
     # A rule rewrites every later query on the table: it is added under ACCESS EXCLUSIVE
     # (checked on the server), and its actions are parsed against the tables they name.
     table, qualified = range_var(stmt.get("relation"))
     b.lock(table, L.ACCESS_EXCLUSIVE)
     read_tables(b, [stmt.get("whereClause")], skip={table})
-    for action in stmt.get("actions") or ():  # each locks what it would as a query
-        for rel, mode in compute_effect(action, b.ctx).locks.items():
-            b.lock(rel, mode)
+    lock_parsed(b, stmt.get("actions") or (), rewritten=False)
     b.act("create_rule", table_facts(b, table, qualified), name=stmt.get("rulename", ""))
 
 

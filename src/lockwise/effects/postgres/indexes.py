@@ -40,7 +40,12 @@ def create_index(b: Builder, stmt: dict) -> None:
     only = not (stmt.get("relation") or {}).get("inh")
     b.lock(table, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
     catalog = b.ctx.catalog
-    # IF NOT EXISTS of a known index: skipped after the table's lock, before any build.
+    # On a partitioned table each partition gets its own index, built under the same lock,
+    # taken before the name is looked up: also when IF NOT EXISTS skips (checked on the server).
+    partitions = () if only else tuple(catalog.partitions(table))
+    for part in partitions:
+        b.lock(part, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
+    # IF NOT EXISTS of a known index: skipped after the tables' locks, before any build.
     if skipped(b, stmt, relation_skips(b, stmt, index), "create_index",
                 table_facts(b, table, qualified), index=index, concurrently=concurrently,
                 index_name=stmt.get("idxname") or "", columns=_index_columns(stmt)):
@@ -50,10 +55,6 @@ def create_index(b: Builder, stmt: dict) -> None:
     # ON ONLY a partitioned table: an invalid index on the parent alone, nothing is built.
     if not (only and partitioned):
         b.scan(table, "index build")  # (dropped in build() for a partitioned table: no storage)
-    # On a partitioned table each partition gets its own index, built under the same lock.
-    partitions = () if only else tuple(catalog.partitions(table))
-    for part in partitions:
-        b.lock(part, L.SHARE_UPDATE_EXCLUSIVE if concurrently else L.SHARE)
     if partitions:
         _build_partition_indexes(b, table, index_from_stmt(catalog, stmt))
     b.transactional = not concurrently
@@ -231,13 +232,16 @@ def alter_index(b: Builder, stmt: dict, index: str) -> None:
             # A partitioned index has no storage: SET TABLESPACE records where its future
             # partitions' indexes go, and copies nothing (theirs stay: checked on the server).
             moves = sub == "AT_SetTableSpace"
+            # OWNER TO only warns (an index has its table's owner), under ACCESS EXCLUSIVE on
+            # the index all the same (checked on the server).
+            exclusive = moves or sub == "AT_ChangeOwner"
             table = idx.table if idx else ""
             known = b.ctx.catalog.tables.get(table)
             partitioned = known is not None and known.kind == "partitioned"
             if moves and cmd.get("name") != "pg_default" and not partitioned:
                 b.rewrites.add(index)
             b.act("alter_index", index=index, table=table, index_partitioned=partitioned,
-                  subcommand=sub.replace("AT_", "").lower(), index_access_exclusive=moves,
+                  subcommand=sub.replace("AT_", "").lower(), index_access_exclusive=exclusive,
                   tablespace=cmd.get("name", "") if moves else "",
                   index_sql=index if (stmt.get("relation") or {}).get("schemaname")
                   else index.split(".", 1)[-1],

@@ -24,18 +24,22 @@ from lockwise.effects.nodes import (
 )
 from lockwise.effects.partitions import index_parts_sql
 from lockwise.effects.postgres.builder import (
+    NO_TABLE,
     Builder,
     L,
     descendants,
     lock_drawn_sequences,
     lock_partition_ancestors,
     lock_read_partitions,
+    lock_view_reads,
     owned_sequences,
     read_tables,
     row_key_facts,
+    stored_reads,
     table_facts,
 )
 from lockwise.effects.postgres.create import create_table_as
+from lockwise.effects.postgres.embedded import take_whole_effect
 from lockwise.effects.volatility import changes_between_transactions, has_subquery
 from lockwise.parse.quoting import quote_ident, relation_sql
 
@@ -50,11 +54,24 @@ def _data_modifying_ctes(b: Builder, stmt: dict) -> None:
             _CTE_DML[kind](b, body)
 
 
-def _merge_writes_rows(stmt: dict) -> bool:
-    """Whether a MERGE inserts or updates rows (a WHEN clause that does): checked against a
-    partition's constraint as an INSERT's or UPDATE's are; one that only deletes is not."""
-    return any(unwrap(clause)[1].get("commandType") in ("CMD_INSERT", "CMD_UPDATE")
-               for clause in stmt.get("mergeWhenClauses") or ())
+#: MERGE's WHEN clause commands, as the writes they are.
+_MERGE_COMMANDS = {"CMD_INSERT": "insert", "CMD_UPDATE": "update", "CMD_DELETE": "delete"}
+
+
+def _merge_writes(stmt: dict) -> tuple[set[str], tuple[str, ...]]:
+    """The writes a MERGE's WHEN clauses do (`insert`, `update`, `delete`), and the columns
+    its UPDATEs set."""
+    writes: set[str] = set()
+    columns: dict[str, None] = {}
+    for clause in stmt.get("mergeWhenClauses") or ():
+        body = unwrap(clause)[1]
+        write = _MERGE_COMMANDS.get(body.get("commandType", ""))
+        if write:
+            writes.add(write)
+        if write == "update":
+            columns.update(dict.fromkeys(
+                unwrap(t)[1].get("name", "") for t in body.get("targetList") or ()))
+    return writes, tuple(columns)
 
 
 def dml(kind: str) -> Callable:
@@ -64,10 +81,14 @@ def dml(kind: str) -> Callable:
         b.writes.add(f"table:{view}")
         facts = table_facts(b, view, qualified)
         # An auto-updatable view is rewritten into the statement on its one base relation.
-        table = _updatable_view_base(b, view)
+        table = _updatable_view_base(b, view, kind) if b.ctx.rewrites else view
         if table != view:
             b.lock(table, L.ROW_EXCLUSIVE)
             b.writes.add(f"table:{table}")
+        # A view's INSTEAD OF trigger writes: the rows are found through its query.
+        on_view = (b.ctx.catalog.tables.get(table) or NO_TABLE).kind == "view"
+        if on_view and kind in ("update", "delete"):
+            lock_view_reads(b, table)
         # An INSERT locks the partitions its rows go to (all of them, as far as the model
         # knows: rows are not routed); UPDATE, DELETE and MERGE every partition and inheritance
         # child, unless ONLY (pruning on the partition key is not modeled).
@@ -77,7 +98,9 @@ def dml(kind: str) -> Callable:
             descendants(b, table, b.ctx.plans and bool((stmt.get("relation") or {}).get("inh")))
         for part in targets:
             b.lock(part, L.ROW_EXCLUSIVE)
-        if kind in ("insert", "update") or (kind == "merge" and _merge_writes_rows(stmt)):
+        merging, merged_columns = _merge_writes(stmt) if kind == "merge" else (set(), ())
+        # (checked against a partition's constraint; a MERGE that only deletes is not)
+        if kind in ("insert", "update") or merging & {"insert", "update"}:
             lock_partition_ancestors(b, table)
         if kind != "delete" and b.ctx.executes:
             known_table = b.ctx.catalog.tables.get(table)
@@ -88,6 +111,7 @@ def dml(kind: str) -> Callable:
         others = {k: v for k, v in stmt.items() if k != "relation"}
         read_tables(b, others, {view})
         lock_read_partitions(b, others)
+        lock_locked_rows(b, others)
         # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched.
         has_where = bool(stmt.get("whereClause")) and not is_constant_true(stmt["whereClause"])
         facts = table_facts(b, table, qualified)
@@ -100,21 +124,17 @@ def dml(kind: str) -> Callable:
             columns = tuple(unwrap(t)[1].get("name", "") for t in stmt.get("cols") or ())
             if stmt.get("onConflictClause"):
                 facts.update(_invalid_arbiter(b, table, stmt["onConflictClause"], qualified))
-        known = b.ctx.catalog.tables.get(table)
         rechecked = kind == "update" and table in b.ctx.written_in_transaction
-        checked = kind != "delete" and b.ctx.executes  # not when only planned (EXPLAIN)
-        for con in known.constraints.values() if known and checked else ():
-            # The foreign-key check reads the referenced row FOR KEY SHARE (ROW SHARE on its
-            # table); an UPDATE checks only when it sets the key columns, or when the rows
-            # were written earlier in its transaction (seen by `verify` on lemmy).
-            if con.kind == "foreign" and con.references and (
-                    kind == "insert" or rechecked or set(con.columns) & set(columns)):
-                for rel in (con.references, *b.ctx.catalog.partitions(con.references)):
-                    b.lock(rel, L.ROW_SHARE)
-        if kind in ("update", "delete") and b.ctx.executes:  # the keys' triggers fire
-            _referencing_rows(b, table, kind, columns, {table})
+        set_columns = merged_columns if kind == "merge" else columns
+        if kind != "delete" and b.ctx.executes:  # not when only planned (EXPLAIN)
+            _check_keys(b, table, kind == "insert" or "insert" in merging or rechecked,
+                        set_columns)
+        if b.ctx.executes:  # the keys' triggers fire (a MERGE's as its clauses write)
+            for fired in sorted({kind} & {"update", "delete"} or merging - {"insert"}):
+                _referencing_rows(b, table, fired, set_columns, {table})
         if kind in ("update", "delete") and not has_where:
-            for rel in (table, *targets):
+            for rel in stored_reads(b, {"RangeVar": stmt["relation"]}) if on_view else \
+                    (table, *targets):
                 b.scan(rel, f"{kind.upper()} without WHERE touches every row")
             if b.ctx.rule_text:
                 # How batches would name rows (by the statement's name for the table when
@@ -130,6 +150,19 @@ def dml(kind: str) -> Callable:
               and _where_is_batched(stmt.get("whereClause")))
         _data_modifying_ctes(b, stmt)  # after: the statement's own action comes first
     return handler
+
+
+def _check_keys(b: Builder, table: str, every: bool, columns: tuple[str, ...]) -> None:
+    """The foreign keys of `table` that written rows are checked against: each reads the
+    referenced row FOR KEY SHARE (ROW SHARE on its table, every partition of it too). Every
+    key (`every`: rows inserted, or written earlier in the transaction, which an UPDATE checks
+    again: seen by `verify` on lemmy), or only those over the `columns` an UPDATE sets."""
+    known = b.ctx.catalog.tables.get(table)
+    for con in known.constraints.values() if known is not None else ():
+        if con.kind == "foreign" and con.references and (
+                every or set(con.columns) & set(columns)):
+            for rel in (con.references, *b.ctx.catalog.partitions(con.references)):
+                b.lock(rel, L.ROW_SHARE)
 
 
 def _left_to_default(stmt: dict, kind: str, table: Table) -> set[str]:
@@ -332,14 +365,19 @@ def _referencing_rows(b: Builder, table: str, kind: str, columns: tuple[str, ...
                 & set(columns):
             continue  # the referenced key does not change: the foreign key does not fire
         action = con.on_delete if kind == "delete" else con.on_update
+        # The key's query names a partitioned table without ONLY: its whole tree is reached
+        # (a plain table, with ONLY: not its inheritance children). Checked on the server.
+        reached = (other, *b.ctx.catalog.partitions(other))
         if action not in _MODIFYING_FK_ACTIONS:
-            b.lock(other, L.ROW_SHARE)
+            for rel in reached:
+                b.lock(rel, L.ROW_SHARE)
             continue
-        b.lock(other, L.ROW_EXCLUSIVE)
-        b.writes.add(f"table:{other}")
-        if kind == "delete" and action == "c" and other not in seen:
-            seen.add(other)
-            _referencing_rows(b, other, "delete", (), seen)
+        for rel in reached:
+            b.lock(rel, L.ROW_EXCLUSIVE)
+            b.writes.add(f"table:{rel}")
+            if kind == "delete" and action == "c" and rel not in seen:
+                seen.add(rel)
+                _referencing_rows(b, rel, "delete", (), seen)
 
 
 #: Views over views are followed this deep at most (a guard against a cycle that only
@@ -347,12 +385,14 @@ def _referencing_rows(b: Builder, table: str, kind: str, columns: tuple[str, ...
 _VIEW_DEPTH = 16
 
 
-def _updatable_view_base(b: Builder, relation: str) -> str:
-    """The table a write to `relation` reaches: itself, or for a known view reading exactly
-    one relation (what makes it auto-updatable) that relation, followed through views."""
+def _updatable_view_base(b: Builder, relation: str, kind: str) -> str:
+    """The table a write (`kind`) to `relation` reaches: itself, or for a known view reading
+    exactly one relation (what makes it auto-updatable) that relation, followed through views;
+    a view with an INSTEAD OF trigger for the write keeps it (checked on the server)."""
     for _ in range(_VIEW_DEPTH):
         known = b.ctx.catalog.tables.get(relation)
-        if known is None or known.kind != "view" or len(known.sources) != 1:
+        if known is None or known.kind != "view" or len(known.sources) != 1 or \
+                any(kind in t.instead_of for t in known.triggers.values()):
             break
         relation = known.sources[0]
     return relation
@@ -381,14 +421,7 @@ def select(b: Builder, stmt: dict) -> None:
     else:
         read_tables(b, stmt)
         lock_read_partitions(b, stmt)
-    if stmt.get("lockingClause"):
-        # FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE: ROW SHARE on the tables it locks rows
-        # of (those named after OF, else every table of its FROM list).
-        for _, clause in map(unwrap, stmt["lockingClause"]):
-            named = clause.get("lockedRels") or stmt.get("fromClause")
-            for rel in relations_in(named):
-                b.lock(rel, L.ROW_SHARE)
-            lock_read_partitions(b, named, L.ROW_SHARE)
+    lock_locked_rows(b, {"SelectStmt": stmt})
     functions = []
     advisory: list[tuple[str, str]] = []
     for kind, body in walk(stmt):
@@ -403,6 +436,41 @@ def select(b: Builder, stmt: dict) -> None:
     b.act("select", functions=tuple(functions), advisory_calls=tuple(advisory))
     _set_config_calls(b, stmt)
     _data_modifying_ctes(b, stmt)
+
+
+def lock_locked_rows(b: Builder, node: object) -> None:
+    """FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE of any SELECT in `node` (the statement's
+    own, a subquery's, a CTE's): ROW SHARE on the tables it locks rows of (the FROM items
+    named after OF, else every table of its FROM list) and their partitions."""
+    for kind, query in walk(node):
+        for _, clause in map(unwrap, query.get("lockingClause") or ()) \
+                if kind == "SelectStmt" else ():
+            named = _locked_items(query, clause["lockedRels"]) if clause.get("lockedRels") \
+                else query.get("fromClause")
+            for rel in relations_in(named):
+                b.lock(rel, L.ROW_SHARE)
+            lock_read_partitions(b, named, L.ROW_SHARE)
+
+
+def _locked_items(stmt: dict, locked: list) -> list[dict]:
+    """The FROM items `FOR UPDATE OF a, b` names: each name is an item's alias, or its table's
+    name when it has none (a subquery's alias stands for the tables it reads)."""
+    items: dict[str, dict] = {}
+
+    def visit(node: dict) -> None:
+        kind, body = unwrap(node)
+        if kind == "JoinExpr":
+            visit(body.get("larg") or {})
+            visit(body.get("rarg") or {})
+        elif kind == "RangeVar":
+            items[(body.get("alias") or {}).get("aliasname") or body.get("relname", "")] = node
+        elif kind == "RangeSubselect" and body.get("alias"):
+            items[body["alias"].get("aliasname", "")] = body.get("subquery") or {}
+
+    for item in stmt.get("fromClause") or ():
+        visit(item)
+    names = (unwrap(n)[1].get("relname", "") for n in locked)
+    return [items[name] for name in names if name in items]
 
 
 #: Functions that take or release session-level advisory locks (the `_xact_` ones end with
@@ -465,8 +533,12 @@ def copy(b: Builder, stmt: dict) -> None:
     if stmt.get("relation"):
         table, qualified = range_var(stmt["relation"])
         if stmt.get("is_from"):
-            b.lock(table, L.ROW_EXCLUSIVE)
+            # Rows written as INSERT writes them: routed to the partitions (all of them, as
+            # far as the model knows), checked against the foreign keys (checked on the server).
+            for rel in (table, *b.ctx.catalog.partitions(table)):
+                b.lock(rel, L.ROW_EXCLUSIVE)
             lock_partition_ancestors(b, table)
+            _check_keys(b, table, True, ())
             b.writes.add(f"table:{table}")
             known = b.ctx.catalog.tables.get(table)
             if stmt.get("attlist") and known is not None:  # the columns it leaves out
@@ -477,5 +549,9 @@ def copy(b: Builder, stmt: dict) -> None:
             b.reads.add(f"table:{table}")
         b.act("copy", table_facts(b, table, qualified), copy_from=bool(stmt.get("is_from")))
         return
-    read_tables(b, stmt.get("query"))
+    # The query runs as the query it is: views expanded, partitions read, FOR UPDATE's ROW
+    # SHARE (checked on the server).
+    from lockwise.effects.postgres import compute_effect  # the package's dispatcher
+
+    take_whole_effect(b, compute_effect(stmt.get("query") or {}, b.ctx))
     b.act("copy", copy_from=False)

@@ -29,8 +29,12 @@ from lockwise.parse.quoting import quote_ident
 def rename(b: Builder, stmt: dict) -> None:
     rtype = stmt.get("renameType", "")
     new = stmt.get("newname", "")
-    if rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_COLUMN",
-                 "OBJECT_TABCONSTRAINT", "OBJECT_FOREIGN_TABLE"):
+    if rtype == "OBJECT_TABLE" and range_var(stmt.get("relation"))[0] in b.ctx.catalog.indexes:
+        # ALTER TABLE renames an index too, holding it ACCESS EXCLUSIVE, where ALTER INDEX
+        # takes SHARE UPDATE EXCLUSIVE (checked on the server).
+        _rename_index(b, range_var(stmt.get("relation"))[0], new, exclusive=True)
+    elif rtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_COLUMN",
+                   "OBJECT_TABCONSTRAINT", "OBJECT_FOREIGN_TABLE"):
         table, qualified = range_var(stmt.get("relation"))
         b.lock(table, L.ACCESS_EXCLUSIVE)
         base = table_facts(b, table, qualified)
@@ -85,19 +89,7 @@ def rename(b: Builder, stmt: dict) -> None:
                       b, target, row_type=table not in b.ctx.catalog.sequences
                       and table not in b.ctx.catalog.indexes)))
     elif rtype == "OBJECT_INDEX":
-        index, _ = range_var(stmt.get("relation"))
-        idx = b.ctx.catalog.indexes.get(index)
-        # The index must exist (a migration that dropped it, or its column, breaks this one),
-        # and goes on under its new name in the same schema.
-        b.alters.add(f"index:{index}")
-        b.drops.add(f"index:{index}")
-        b.creates.add(f"index:{index.split('.', 1)[0]}.{new}")
-        b.act("rename_index", index=index, new_name=new, table=idx.table if idx else "",
-              name=f"index {index}",
-              table_is_new=bool(idx) and b.ctx.table_is_new(idx.table),
-              # an index has no row type: a type's name is free for it
-              **already_exists(name_taken(b, f"{index.split('.', 1)[0]}.{new}",
-                                          row_type=False)))
+        _rename_index(b, range_var(stmt.get("relation"))[0], new, exclusive=False)
     elif rtype == "OBJECT_TRIGGER":
         table, _ = range_var(stmt.get("relation"))
         # Every partition is locked, for a statement trigger too (checked on the server).
@@ -140,6 +132,23 @@ def rename(b: Builder, stmt: dict) -> None:
 _RENAMED_KINDS = {"OBJECT_TYPE": "type", "OBJECT_DOMAIN": "type", "OBJECT_FUNCTION": "function",
                   "OBJECT_PROCEDURE": "function", "OBJECT_ROUTINE": "function",
                   "OBJECT_SEQUENCE": "sequence"}
+
+
+def _rename_index(b: Builder, index: str, new: str, exclusive: bool) -> None:
+    """Index `index` goes by `new`; `exclusive`: held ACCESS EXCLUSIVE meanwhile, which stops
+    every query planning with its table (`index_access_exclusive`)."""
+    idx = b.ctx.catalog.indexes.get(index)
+    # The index must exist (a migration that dropped it, or its column, breaks this one),
+    # and goes on under its new name in the same schema.
+    b.alters.add(f"index:{index}")
+    b.drops.add(f"index:{index}")
+    b.creates.add(f"index:{index.split('.', 1)[0]}.{new}")
+    b.act("rename_index", index=index, new_name=new, table=idx.table if idx else "",
+          name=f"index {index}", index_access_exclusive=exclusive,
+          table_is_new=bool(idx) and b.ctx.table_is_new(idx.table),
+          # an index has no row type: a type's name is free for it
+          **already_exists(name_taken(b, f"{index.split('.', 1)[0]}.{new}",
+                                      row_type=False)))
 
 
 def renamed_object(rtype: str, names: list[str], new: str, new_schema: str = "") -> dict:

@@ -51,6 +51,8 @@ def create_trigger(b: Builder, stmt: dict) -> None:
     if stmt.get("row"):  # a row trigger on a partitioned table is cloned to each partition
         for part in b.ctx.catalog.partitions(table):
             b.lock(part, L.SHARE_ROW_EXCLUSIVE)
+    if stmt.get("constrrel"):  # CONSTRAINT TRIGGER ... FROM: looked up (checked on the server)
+        b.lock(range_var(stmt["constrrel"])[0], L.ACCESS_SHARE)
     b.creates.add(f"trigger:{table}.{stmt.get('trigname', '')}")
     b.act("create_trigger", table_facts(b, table, qualified),
           trigger=stmt.get("trigname", ""), replace=bool(stmt.get("replace")))
