@@ -1,0 +1,178 @@
+"""Every command against hostile input, one regression test for each problem an adversarial
+sweep found (docs/robustness.md): no traceback, no hang, a message naming file:line:column,
+exit 2 for bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lockwise.cli.app import app
+
+
+@pytest.fixture(autouse=True)
+def _outside_the_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exit codes below are lockwise's defaults: no lockwise.toml of the checkout applies."""
+    monkeypatch.chdir(tmp_path)
+
+
+def invoke(*args: str):
+    result = CliRunner().invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert "Traceback" not in result.output
+    return result
+
+
+def migration(tmp_path: Path, sql: str = "ALTER TABLE t DROP COLUMN c;\n",
+              name: str = "0001_drop.sql") -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(sql)
+    return path
+
+
+# --- migration text --------------------------------------------------------------------------
+
+def test_a_nul_byte_past_the_first_block_is_an_error_at_its_position(tmp_path: Path) -> None:
+    """Only the first 8 KiB were searched for NUL bytes; one later cut the text there for the
+    parser (a C string), so the statements after it were never linted: a DROP COLUMN passed."""
+    path = tmp_path / "0001_late_nul.sql"
+    path.write_bytes(b"-- padding\n" * 1000 + b"SELECT 1;\x00\nALTER TABLE t DROP COLUMN c;\n")
+    result = invoke("lint", str(path))
+    assert result.exit_code == 2
+    assert f"{path}:1001:10: NUL byte" in result.stderr
+
+
+# --- documents lockwise reads: stats, profiles, config, rules, drizzle's journal ---------------
+
+_DEEP_JSON = "[" * 100_000 + "]" * 100_000
+_DEEP_TOML = "x = " + "[" * 50_000 + "]" * 50_000 + "\n"
+
+
+@pytest.mark.parametrize("option", ["--stats", "--profile"])
+def test_a_deeply_nested_json_document_is_an_input_error(tmp_path: Path, option: str) -> None:
+    """Regression: RecursionError from json.loads, a traceback."""
+    document = tmp_path / "doc.json"
+    document.write_text('{"tables": {}, "x": ' + _DEEP_JSON + "}")
+    result = invoke("lint", str(migration(tmp_path)), option, str(document))
+    assert result.exit_code == 2
+    assert f"{document}:1:1:" in result.stderr and "nested too deeply" in result.stderr
+
+
+def test_a_deeply_nested_config_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "lockwise.toml").write_text(_DEEP_TOML)
+    result = invoke("lint", str(migration(tmp_path)))
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'lockwise.toml'}:1:1: config:" in result.stderr
+    assert "nested too deeply" in result.stderr
+
+
+def test_a_deeply_nested_rule_file_is_an_input_error(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "deep.toml").write_text(_DEEP_TOML)
+    result = invoke("rules", "--rules-dir", str(rules))
+    assert result.exit_code == 2
+    assert f"{rules / 'deep.toml'}:1:1:" in result.stderr and "nested too deeply" in \
+        result.stderr
+
+
+def test_a_deeply_nested_drizzle_journal_is_an_input_error(tmp_path: Path) -> None:
+    out = tmp_path / "drizzle"
+    migration(out, "CREATE TABLE t (id int);\n", "0000_init.sql")
+    (out / "meta").mkdir()
+    (out / "meta" / "_journal.json").write_text('{"entries": ' + _DEEP_JSON + "}")
+    result = invoke("lint", str(out), "--layout", "drizzle")
+    assert result.exit_code == 2
+    assert "_journal.json:1:1:" in result.stderr and "nested too deeply" in result.stderr
+
+
+def test_invalid_toml_in_a_rule_file_is_reported_where_it_is(tmp_path: Path) -> None:
+    """The position came from attributes Python 3.11's TOMLDecodeError lacks: always 1:1."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "broken.toml").write_text('id = "x"\n\ntitle = \n')
+    result = invoke("rules", "--rules-dir", str(rules))
+    assert result.exit_code == 2
+    assert f"{rules / 'broken.toml'}:3:9: invalid TOML" in result.stderr
+
+
+@pytest.mark.parametrize(("table", "named"), [
+    ({"indexes": 5}, "tables.t.indexes"),
+    ({"indexes": "abc"}, "tables.t.indexes"),
+    ({"columns": [1]}, "tables.t.columns"),
+    ({"columns": "ab"}, "tables.t.columns"),
+])
+def test_a_stats_file_of_the_wrong_shape_names_the_field(tmp_path: Path, table: dict,
+                                                        named: str) -> None:
+    """Regression: TypeError / AttributeError tracebacks for a list or object of the wrong
+    type."""
+    stats = tmp_path / "stats.json"
+    stats.write_text(json.dumps({"tables": {"t": {"rows": 1, "heap_bytes": 1, **table}}}))
+    result = invoke("lint", str(migration(tmp_path)), "--stats", str(stats))
+    assert result.exit_code == 2
+    assert f"{stats}:1:1: {named} must be" in result.stderr
+
+
+# --- fix ---------------------------------------------------------------------------------------
+
+def test_fix_of_a_file_whose_folder_cannot_be_read_as_a_history(tmp_path: Path) -> None:
+    """A file named on its own is read alone when its folder does not discover (here: a
+    binary file beside it). fix then copied "the folder" to check its rewrite for conflicts,
+    and the folder was the file: `error: FILE: Not a directory`, exit 2."""
+    path = migration(tmp_path, "CREATE INDEX ix ON t (a);\n", "0001_index.sql")
+    (tmp_path / "0002_blob.sql").write_bytes(b"\x00\x01\x02")
+    result = invoke("fix", str(path))
+    assert result.exit_code == 1, result.stderr
+    assert "CREATE INDEX CONCURRENTLY" in result.stdout
+
+
+# --- servers that never answer -------------------------------------------------------------
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A TCP port that accepts connections and never says a word (a hung server, a firewall
+    that swallows the handshake)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"postgresql://lockwise@127.0.0.1:{listener.getsockname()[1]}/db"
+    finally:
+        listener.close()
+        for conn in accepted:
+            conn.close()
+
+
+@pytest.mark.parametrize("preflight", [False, True], ids=["verify", "preflight"])
+def test_verify_gives_up_on_a_server_that_never_answers(tmp_path: Path, silent_server: str,
+                                                        preflight: bool) -> None:
+    """verify connected without a timeout and waited forever; apply and stats gave up."""
+    path = migration(tmp_path, "CREATE TABLE t (id int);\n")
+    argv = ["verify", str(tmp_path), "--dsn", silent_server] + (["--preflight"] * preflight)
+    env = {**os.environ, "LOCKWISE_CACHE_DIR": "off"}
+    result = subprocess.run([sys.executable, "-m", "lockwise", *argv], cwd=path.parent, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "cannot connect" in result.stderr and "timeout" in result.stderr
