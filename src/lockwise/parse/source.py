@@ -46,16 +46,26 @@ def decode_sql(data: bytes, path: Path | None = None) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # Everything before the bad byte decoded: its line and column are counted in
-        # characters, with line ends folded as below.
-        before = _fold_line_ends(data[: exc.start].decode("utf-8"))
-        line = before.count("\n") + 1
-        column = len(before) - (before.rfind("\n") + 1) + 1
+        # Everything before the bad byte decoded.
         raise InputError(
             f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); re-save the file as UTF-8",
-            path, line, column,
+            path, *_end_position(data[: exc.start].decode("utf-8")),
         ) from None
-    return _fold_line_ends(text)
+    text = _fold_line_ends(text)
+    nul = text.find("\x00")
+    if nul >= 0:
+        # Past the first block a NUL is no sign of a binary file, but the parser reads C
+        # strings: the text would end there, and the statements after it go unlinted.
+        raise InputError("NUL byte (0x00) in the text, where no SQL may have one; remove it",
+                         path, *_end_position(text[:nul]))
+    return text
+
+
+def _end_position(before: str) -> tuple[int, int]:
+    """The line and column (in characters, from 1) just after `before`, the start of a
+    text, with its line ends folded as decode_sql folds them."""
+    before = _fold_line_ends(before)
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
 
 
 #: Byte order marks of the encodings an editor may save SQL in that are not UTF-8.
