@@ -27,7 +27,6 @@ is an InputError naming the file, the key and, when it can be found, the line.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,7 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_SECONDS, number_in
 from lockwise.core.types import MigrationReport, Safety
 from lockwise.options import INPUT_ERROR_RULES
-from lockwise.parse.source import InputError
+from lockwise.parse.source import InputError, parse_toml
 from lockwise.rules.directives import current_rule_ids
 
 CONFIG_FILE = "lockwise.toml"
@@ -348,24 +347,11 @@ def _overrides(r: _Reader, value: object, table: str) -> list[Override]:
 
 
 def _read_toml(path: Path) -> dict:
-    # Imported here: most runs have no config file, and importing the TOML parser costs
-    # more than the rest of this module.
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        line, column = _toml_position(str(exc))
-        raise InputError(f"config: invalid TOML: {exc}", path, line, column) from None
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"config: cannot read: {exc}", path) from None
-
-
-def _toml_position(message: str) -> tuple[int, int]:
-    match = re.search(r"line (\d+), column (\d+)", message)
-    return (int(match.group(1)), int(match.group(2))) if match else (1, 1)
+    return parse_toml(text, path, "config: ")
 
 
 def load_file(path: Path) -> Config:

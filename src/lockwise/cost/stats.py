@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lockwise.core.numbers import number_in
-from lockwise.parse.source import InputError
+from lockwise.parse.source import InputError, parse_json
 
 FORMAT = "lockwise-stats"
 VERSION = 1
@@ -182,9 +182,4 @@ def load_stats(path: Path) -> Stats:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read stats file: {exc.__class__.__name__}: "
                          f"{getattr(exc, 'strerror', None) or exc}", path) from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"stats file is not valid JSON: {exc.msg}", path, exc.lineno,
-                         exc.colno) from None
-    return stats_from_dict(doc, path)
+    return stats_from_dict(parse_json(text, path, "stats file"), path)

@@ -123,6 +123,43 @@ def read_sql_file(path: Path) -> str:
     return decode_sql(data, path)
 
 
+
+def parse_json(text: str, path: Path, what: str) -> object:
+    """The JSON document `text` of the file `path` (`what` it is, for messages: "stats
+    file"); invalid JSON, or JSON nested deeper than Python's parser recurses, is an
+    InputError."""
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{what} is not valid JSON: {exc.msg}", path, exc.lineno,
+                         exc.colno) from None
+    except RecursionError:
+        raise InputError(f"{what} is nested too deeply to read", path) from None
+
+
+def parse_toml(text: str, path: Path, prefix: str = "") -> dict:
+    """The TOML document `text` of the file `path`; invalid TOML, or TOML nested deeper than
+    Python's parser recurses, is an InputError (its message after `prefix`) at the position
+    the parser names."""
+    import re
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # The position is only in the message before Python 3.14.
+        at = re.search(r"line (\d+), column (\d+)", str(exc))
+        line, column = (int(at.group(1)), int(at.group(2))) if at else (1, 1)
+        raise InputError(f"{prefix}invalid TOML: {exc}", path, line, column) from None
+    except RecursionError:
+        raise InputError(f"{prefix}nested too deeply to read", path) from None
+
 @dataclass(slots=True)
 class LineIndex:
     """Maps character offsets of a text to 1-based line and column numbers."""
