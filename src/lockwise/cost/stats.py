@@ -135,6 +135,8 @@ def stats_from_dict(doc: object, path: Path | None = None) -> Stats:
             raise InputError(f"{where} must be an object", path)
         qualified = name if "." in name else f"public.{name}"
         indexes = []
+        if not isinstance(raw.get("indexes") or [], list):
+            raise InputError(f"{where}.indexes must be a list of objects", path)
         for i, idx in enumerate(raw.get("indexes") or ()):
             iw = f"{where}.indexes[{i}]"
             if not isinstance(idx, dict) or not isinstance(idx.get("name"), str):
@@ -146,6 +148,8 @@ def stats_from_dict(doc: object, path: Path | None = None) -> Stats:
                                       int(_number(idx.get("bytes", 0), f"{iw}.bytes", path)),
                                       bool(idx.get("unique", False))))
         columns = {}
+        if not isinstance(raw.get("columns") or {}, dict):
+            raise InputError(f"{where}.columns must be an object of column names", path)
         for col, cs in (raw.get("columns") or {}).items():
             cw = f"{where}.columns.{col}"
             if not isinstance(cs, dict):
