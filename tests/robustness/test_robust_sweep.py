@@ -107,6 +107,19 @@ def test_invalid_toml_in_a_rule_file_is_reported_where_it_is(tmp_path: Path) -> 
     assert f"{rules / 'broken.toml'}:3:9: invalid TOML" in result.stderr
 
 
+
+@pytest.mark.parametrize("pyproject", ['tool = 5  # tool.lockwise\n',
+                                       'tool = "tool.lockwise"\n'])
+def test_a_pyproject_whose_tool_is_not_a_table(tmp_path: Path, pyproject: str) -> None:
+    """Regression: TypeError / AttributeError when `tool` is a number or a string and the text
+    mentions tool.lockwise. No [tool.lockwise] table: no config, lockwise's defaults."""
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    path = migration(tmp_path)
+    assert invoke("lint", str(path)).exit_code == 1
+    named = invoke("lint", str(path), "--config", str(tmp_path / "pyproject.toml"))
+    assert named.exit_code == 2
+    assert "pyproject.toml:1:1: config: no [tool.lockwise] table" in named.stderr
+
 @pytest.mark.parametrize(("table", "named"), [
     ({"indexes": 5}, "tables.t.indexes"),
     ({"indexes": "abc"}, "tables.t.indexes"),
