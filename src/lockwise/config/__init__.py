@@ -360,9 +360,9 @@ def load_file(path: Path) -> Config:
         raise InputError("config: not a regular file" if path.exists() else
                          "config: no such file", path)
     raw = _read_toml(path)
-    if path.name == PYPROJECT or "tool" in raw and isinstance(raw.get("tool"), dict) and \
-            "lockwise" in raw["tool"]:
-        section = raw.get("tool", {}).get("lockwise")
+    tool = _tool_table(raw)
+    if path.name == PYPROJECT or "lockwise" in tool:
+        section = tool.get("lockwise")
         if section is None:
             raise InputError("config: no [tool.lockwise] table in this file", path)
         if not isinstance(section, dict):
@@ -392,7 +392,14 @@ def _has_lockwise_table(pyproject: Path) -> bool:
     # Cheap test first; a broken pyproject.toml that mentions lockwise is then an error.
     if "tool.lockwise" not in text:
         return False
-    return "lockwise" in _read_toml(pyproject).get("tool", {})
+    return "lockwise" in _tool_table(_read_toml(pyproject))
+
+
+def _tool_table(document: dict) -> dict:
+    """The `[tool]` table of a TOML document; empty when it has none, or `tool` is no table
+    (`tool = 5` is nobody's config)."""
+    tool = document.get("tool")
+    return tool if isinstance(tool, dict) else {}
 
 
 def load_config(explicit: Path | None = None, start: Path | None = None) -> Config:
