@@ -53,6 +53,31 @@ def test_a_nul_byte_past_the_first_block_is_an_error_at_its_position(tmp_path: P
     assert f"{path}:1001:10: NUL byte" in result.stderr
 
 
+
+@pytest.mark.parametrize("refused", ["migrations", "sub"])
+def test_a_folder_that_cannot_be_listed_is_an_input_error(tmp_path: Path, refused: str,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """A folder the user may not list (a database volume owned by another user), named or
+    met below the folder named: exit 2 naming it, as for an unreadable file (it was an
+    OSError that escaped discovery, printed without a position). Tests run as root, which
+    lists through chmod 000: the refusal is simulated at the listing."""
+    root = tmp_path / "migrations"
+    migration(root, "SELECT 1;\n", "0001_a.sql")
+    migration(root / "sub", "SELECT 1;\n", "0001_b.sql")
+    listing = os.scandir
+
+    def refuse(path: object = ".") -> object:
+        if Path(str(path)).name == refused:
+            raise PermissionError(13, "Permission denied", str(path))
+        return listing(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", refuse)
+    result = invoke("lint", str(root))
+    assert result.exit_code == 2
+    where = root if refused == "migrations" else root / "sub"
+    assert f"{where}:1:1: permission denied" in result.stderr
+
 # --- documents lockwise reads: stats, profiles, config, rules, drizzle's journal ---------------
 
 _DEEP_JSON = "[" * 100_000 + "]" * 100_000
