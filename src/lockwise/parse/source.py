@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import os
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -112,15 +113,23 @@ def read_sql_file(path: Path) -> str:
         data = path.read_bytes()
     except InputError:
         raise
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a SQL file", path) from None
-    except FileNotFoundError:
-        raise InputError("no such file", path) from None
-    except PermissionError:
-        raise InputError("permission denied", path) from None
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
+        raise os_input_error(exc, path) from None
     return decode_sql(data, path)
+
+
+def os_input_error(exc: OSError, path: Path) -> InputError:
+    """The InputError for the system's refusal to read a file or list a folder: at the path
+    the error names (a folder met below `path`), else at `path`."""
+    if isinstance(exc, IsADirectoryError):
+        message = "is a directory, expected a SQL file"
+    elif isinstance(exc, FileNotFoundError):
+        message = "no such file or directory"
+    elif isinstance(exc, PermissionError):
+        message = "permission denied"
+    else:
+        message = f"cannot read: {exc.strerror or exc}"
+    return InputError(message, Path(os.fsdecode(exc.filename)) if exc.filename else path)
 
 
 
