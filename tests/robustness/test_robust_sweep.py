@@ -175,6 +175,44 @@ def test_fix_of_a_file_whose_folder_cannot_be_read_as_a_history(tmp_path: Path) 
     assert "CREATE INDEX CONCURRENTLY" in result.stdout
 
 
+
+# --- closed standard streams -------------------------------------------------------------------
+
+def run_with_closed(fd: int, *argv: str, cwd: Path) -> subprocess.CompletedProcess:
+    """lockwise with file descriptor `fd` closed, as a shell's `<&-`, `>&-` or `2>&-` does:
+    Python has None for that stream. What is left of stdout and stderr is captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "lockwise", *argv], cwd=cwd, capture_output=True, text=True,
+        env={**os.environ, "LOCKWISE_CACHE_DIR": "off"}, timeout=120,
+        preexec_fn=lambda: os.close(fd))  # noqa: PLW1509 - it only closes one descriptor
+
+
+@pytest.mark.parametrize("command", ["lint", "graph", "rules"])
+def test_a_closed_stdout_is_not_a_traceback(tmp_path: Path, command: str) -> None:
+    """Regression: AttributeError on None.write / None.flush, and exit 1 whatever the
+    verdict."""
+    path = migration(tmp_path, "CREATE TABLE t (id bigint);\n")
+    result = run_with_closed(1, *([command] if command == "rules" else [command, str(path)]),
+                             cwd=tmp_path)
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 0
+
+
+def test_a_closed_stderr_keeps_the_exit_code(tmp_path: Path) -> None:
+    path = tmp_path / "0001_latin1.sql"
+    path.write_bytes("SELECT 'café';\n".encode("latin-1"))
+    result = run_with_closed(2, "lint", str(path), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stdout
+
+
+def test_stdin_option_with_stdin_closed(tmp_path: Path) -> None:
+    result = run_with_closed(0, "lint", "--stdin", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "<stdin>:1:1: standard input is closed" in result.stderr
+
+
 # --- servers that never answer -------------------------------------------------------------
 
 @pytest.fixture
