@@ -474,6 +474,7 @@ def app_for(args: Sequence[str]) -> typer.Typer:
 def main() -> None:
     """The command line in this process: typer, with usage errors mapped to exit code 2.
     Ends with SystemExit, as a typer app does."""
+    _closed_streams_discard()
     try:
         app_for(sys.argv[1:])()
     except KeyboardInterrupt:
@@ -485,6 +486,14 @@ def main() -> None:
         # that went away, `lockwise lint | head`, is click's: a quiet exit 1.)
         _report_os_error(exc)
         sys.exit(EXIT_INPUT)
+
+
+def _closed_streams_discard() -> None:
+    """Python has None for an output stream the shell closed (`>&-`, `2>&-`): what would be
+    written there is discarded, as into /dev/null, instead of failing on None."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
 
 
 #: Commands that hold nothing open once they return (no server, connection, child process or
