@@ -78,6 +78,19 @@ def test_a_folder_that_cannot_be_listed_is_an_input_error(tmp_path: Path, refuse
     where = root if refused == "migrations" else root / "sub"
     assert f"{where}:1:1: permission denied" in result.stderr
 
+
+@pytest.mark.parametrize("command", [["apply"], ["status"], ["rollback"], ["repair"],
+                                     ["baseline", "1"]])
+def test_executor_commands_name_a_missing_path_with_a_position(tmp_path: Path,
+                                                               command: list[str]) -> None:
+    """They said `PATH: no such directory`, without the position every other input error
+    has (and before any connection: the server below is never reached)."""
+    missing = tmp_path / "nope"
+    result = invoke(*command, str(missing), "--dsn", "postgresql://lockwise@127.0.0.1:1/db")
+    assert result.exit_code == 2
+    assert f"lockwise: error: {missing}:1:1: no such file or directory" in result.stderr
+    assert "cannot connect" not in result.stderr
+
 # --- documents lockwise reads: stats, profiles, config, rules, drizzle's journal ---------------
 
 _DEEP_JSON = "[" * 100_000 + "]" * 100_000
