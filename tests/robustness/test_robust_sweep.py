@@ -226,6 +226,22 @@ def test_stdin_option_with_stdin_closed(tmp_path: Path) -> None:
     assert "<stdin>:1:1: standard input is closed" in result.stderr
 
 
+
+@pytest.mark.parametrize("output_format", ["text", "json", "github"])
+def test_an_output_encoding_without_the_report_s_characters(tmp_path: Path,
+                                                            output_format: str) -> None:
+    """A terminal or CI log in ASCII (PYTHONIOENCODING=ascii, a C locale on an old system)
+    cannot show `é` or the report's dashes: the report is still written, with those
+    characters escaped (a UnicodeEncodeError traceback before)."""
+    path = migration(tmp_path, 'ALTER TABLE "café" DROP COLUMN "né";\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "lockwise", "lint", str(path), "-f", output_format],
+        cwd=tmp_path, capture_output=True, timeout=120,
+        env={**os.environ, "LOCKWISE_CACHE_DIR": "off", "PYTHONIOENCODING": "ascii"})
+    assert b"Traceback" not in result.stderr
+    assert result.returncode == 1
+    assert b"drop-column" in result.stdout
+
 # --- servers that never answer -------------------------------------------------------------
 
 @pytest.fixture
