@@ -474,7 +474,7 @@ def app_for(args: Sequence[str]) -> typer.Typer:
 def main() -> None:
     """The command line in this process: typer, with usage errors mapped to exit code 2.
     Ends with SystemExit, as a typer app does."""
-    _closed_streams_discard()
+    _usable_streams()
     try:
         app_for(sys.argv[1:])()
     except KeyboardInterrupt:
@@ -488,12 +488,19 @@ def main() -> None:
         sys.exit(EXIT_INPUT)
 
 
-def _closed_streams_discard() -> None:
-    """Python has None for an output stream the shell closed (`>&-`, `2>&-`): what would be
-    written there is discarded, as into /dev/null, instead of failing on None."""
+def _usable_streams() -> None:
+    """Output streams every report can be written to. Python has None for one the shell
+    closed (`>&-`, `2>&-`): what would go there is discarded, as into /dev/null. One whose
+    encoding lacks characters of a report (PYTHONIOENCODING=ascii, a legacy locale) gets
+    them escaped (`\\xe9`) instead of failing on the first."""
     for name in ("stdout", "stderr"):
-        if getattr(sys, name) is None:
+        stream = getattr(sys, name)
+        if stream is None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+            continue
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if not encoding.startswith("utf") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 #: Commands that hold nothing open once they return (no server, connection, child process or
