@@ -54,6 +54,25 @@ def test_a_nul_byte_past_the_first_block_is_an_error_at_its_position(tmp_path: P
 
 
 
+
+@pytest.mark.parametrize("opening", ["'abc", "$$ BEGIN", "$fn$ BEGIN", "/* open", '"col'])
+def test_statements_before_an_unterminated_quote_or_comment_are_judged(tmp_path: Path,
+                                                                       opening: str) -> None:
+    """The scanner fails on the quote or comment that never ends, and nothing of the file
+    was judged: the DROP COLUMN before it went unreported (only the parse error was)."""
+    path = migration(tmp_path, "SELECT 1;\nALTER TABLE t DROP COLUMN c;\n"
+                               f"SELECT {opening};\nSELECT 2;\n")
+    result = invoke("lint", str(path), "--format", "json")
+    assert result.exit_code == 2
+    doc = json.loads(result.stdout)
+    statements = doc["migrations"][0]["statements"]
+    assert [s["line"] for s in statements] == [1, 2]
+    rules = [f["rule"] for s in statements for f in s["findings"]] + [
+        f["rule"] for f in doc["migrations"][0]["findings"]]
+    assert "drop-column" in rules
+    problems = [f for f in doc["migrations"][0]["findings"] if f["rule"] == "parse-error"]
+    assert [(f["line"], f["column"]) for f in problems] == [(3, 8)]
+
 @pytest.mark.parametrize("refused", ["migrations", "sub"])
 def test_a_folder_that_cannot_be_listed_is_an_input_error(tmp_path: Path, refused: str,
                                                           monkeypatch: pytest.MonkeyPatch
