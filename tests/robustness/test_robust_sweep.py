@@ -55,6 +55,18 @@ def test_a_nul_byte_past_the_first_block_is_an_error_at_its_position(tmp_path: P
 
 
 
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_named(tmp_path: Path, encoding: str) -> None:
+    """Saved as UTF-16 with no byte order mark (PowerShell's Out-File, some Windows editors):
+    it was a "binary file", which says nothing of the fix."""
+    path = tmp_path / "0001_utf16.sql"
+    path.write_bytes("ALTER TABLE t DROP COLUMN c;\n".encode(encoding))
+    result = invoke("lint", str(path))
+    assert result.exit_code == 2
+    assert f"{path}:1:1: the file looks like UTF-16" in result.stderr
+    assert "re-save it as UTF-8" in result.stderr and "binary" not in result.stderr
+
 @pytest.mark.parametrize("opening", ["'abc", "$$ BEGIN", "$fn$ BEGIN", "/* open", '"col'])
 def test_statements_before_an_unterminated_quote_or_comment_are_judged(tmp_path: Path,
                                                                        opening: str) -> None:
