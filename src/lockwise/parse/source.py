@@ -41,6 +41,9 @@ def decode_sql(data: bytes, path: Path | None = None) -> str:
             raise InputError(f"the file looks like {encoding} (it starts with a {encoding} byte "
                              "order mark); re-save it as UTF-8", path)
     if b"\x00" in data[:8192]:
+        if _utf16_without_bom(data[:8192]):
+            raise InputError("the file looks like UTF-16 (a NUL byte beside each character, "
+                             "no byte order mark); re-save it as UTF-8", path)
         raise InputError("binary file, not SQL text", path)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -72,6 +75,17 @@ def _end_position(before: str) -> tuple[int, int]:
 #: Byte order marks of the encodings an editor may save SQL in that are not UTF-8.
 _WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
               (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
+def _utf16_without_bom(head: bytes) -> bool:
+    """Whether `head` reads as UTF-16 text of ASCII characters: a NUL at every odd byte and
+    none at the even ones (little-endian), or the other way round (big-endian)."""
+    head = head[: len(head) - len(head) % 2]
+    if not head:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return not even.count(0) and odd.count(0) >= 0.9 * len(odd) or \
+        not odd.count(0) and even.count(0) >= 0.9 * len(even)
 
 
 def _fold_line_ends(text: str) -> str:
