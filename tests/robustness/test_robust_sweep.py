@@ -220,6 +220,25 @@ def test_fix_of_a_file_whose_folder_cannot_be_read_as_a_history(tmp_path: Path) 
 
 
 
+
+def test_lint_base_of_a_file_whose_folder_cannot_be_read_as_a_history(tmp_path: Path) -> None:
+    """As for fix: the file named is read alone, and git was run in "its folder", the file
+    itself: `error: FILE: Not a directory`, exit 2."""
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+                       cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    migration(tmp_path / "db", "CREATE TABLE t (id bigint);\n", "0001_init.sql")
+    (tmp_path / "db" / "0002_blob.sql").write_bytes(b"\x00\x01\x02")
+    git("add", ".")
+    git("commit", "-qm", "init")
+    added = migration(tmp_path / "db", "CREATE INDEX ix ON t (id);\n", "0003_index.sql")
+    result = invoke("lint", str(added), "--base", "HEAD", "--format", "json")
+    assert result.exit_code == 1, result.stderr
+    doc = json.loads(result.stdout)
+    assert [m["path"] for m in doc["migrations"]] == [str(added)]
+
 # --- closed standard streams -------------------------------------------------------------------
 
 def run_with_closed(fd: int, *argv: str, cwd: Path) -> subprocess.CompletedProcess:
