@@ -67,6 +67,15 @@ def test_utf16_without_a_byte_order_mark_is_named(tmp_path: Path, encoding: str)
     assert f"{path}:1:1: the file looks like UTF-16" in result.stderr
     assert "re-save it as UTF-8" in result.stderr and "binary" not in result.stderr
 
+
+@pytest.mark.parametrize("data", [b"\x00\x01", b"\x01\x00\x02\x00", b"\x00\x01\x00\x02" * 8])
+def test_binary_bytes_are_not_taken_for_utf16(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "0001_blob.sql"
+    path.write_bytes(data)
+    result = invoke("lint", str(path))
+    assert result.exit_code == 2
+    assert f"{path}:1:1: binary file" in result.stderr
+
 @pytest.mark.parametrize("opening", ["'abc", "$$ BEGIN", "$fn$ BEGIN", "/* open", '"col'])
 def test_statements_before_an_unterminated_quote_or_comment_are_judged(tmp_path: Path,
                                                                        opening: str) -> None:
