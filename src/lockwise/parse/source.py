@@ -78,14 +78,18 @@ _WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
 
 
 def _utf16_without_bom(head: bytes) -> bool:
-    """Whether `head` reads as UTF-16 text of ASCII characters: a NUL at every odd byte and
-    none at the even ones (little-endian), or the other way round (big-endian)."""
+    """Whether `head` reads as UTF-16 text of mostly ASCII characters: a NUL at (nearly)
+    every odd byte and text at the even ones (little-endian), or the other way round."""
     head = head[: len(head) - len(head) % 2]
-    if not head:
-        return False
     even, odd = head[0::2], head[1::2]
-    return not even.count(0) and odd.count(0) >= 0.9 * len(odd) or \
-        not odd.count(0) and even.count(0) >= 0.9 * len(even)
+    return _beside_nuls(even, odd) or _beside_nuls(odd, even)
+
+
+def _beside_nuls(text: bytes, nuls: bytes) -> bool:
+    """Whether `text` (every other byte) holds characters, none a NUL or a control other
+    than tab and line ends, and `nuls` (the bytes between) is nearly all NUL."""
+    return bool(text) and nuls.count(0) >= 0.9 * len(nuls) and \
+        all(b >= 0x20 or b in (0x09, 0x0A, 0x0D) for b in text)
 
 
 def _fold_line_ends(text: str) -> str:
