@@ -475,6 +475,7 @@ def app_for(args: Sequence[str]) -> typer.Typer:
 def main() -> None:
     """The command line in this process: typer, with usage errors mapped to exit code 2.
     Ends with SystemExit, as a typer app does."""
+    _usable_streams()
     try:
         app_for(sys.argv[1:])()
     except KeyboardInterrupt:
@@ -486,6 +487,21 @@ def main() -> None:
         # that went away, `lockwise lint | head`, is click's: a quiet exit 1.)
         _report_os_error(exc)
         sys.exit(EXIT_INPUT)
+
+
+def _usable_streams() -> None:
+    """Output streams every report can be written to. Python has None for one the shell
+    closed (`>&-`, `2>&-`): what would go there is discarded, as into /dev/null. One whose
+    encoding lacks characters of a report (PYTHONIOENCODING=ascii, a legacy locale) gets
+    them escaped (`\\xe9`) instead of failing on the first."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+            continue
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if not encoding.startswith("utf") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 #: Commands that hold nothing open once they return (no server, connection, child process or

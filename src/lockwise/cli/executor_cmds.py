@@ -100,15 +100,13 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
         typer.echo(f"lockwise: error: {exc}", err=True)
         raise typer.Exit(EXIT_INPUT) from None
     if not path.exists():
-        typer.echo(f"lockwise: error: {path}: no such directory", err=True)
-        raise typer.Exit(EXIT_INPUT)
+        fail_input(InputError("no such file or directory", path))
     history = history_of_part(path)
     if history is not None:
         # Read alone it would be a history of its own: a rollback undoing the oldest file under
         # newer ones, diesel's down.sql applied as a migration.
-        typer.echo(f"lockwise: error: {path} is part of a history, not the whole of it: name "
-                   f"its migrations directory ({history})", err=True)
-        raise typer.Exit(EXIT_INPUT)
+        fail_input(InputError(f"part of a history, not the whole of it: name its migrations "
+                              f"directory ({history})", path))
     try:
         found = one_history(path, layout)
     except InputError as exc:

@@ -26,6 +26,8 @@ def read_stdin(filename: str, layout: str | None = None) -> list[Migration]:
     it in one); without it, it runs as written (psql -f)."""
     if layout is not None and layout not in LAYOUTS:
         raise InputError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
+    if sys.stdin is None:  # closed by the shell (`<&-`)
+        raise InputError("standard input is closed: nothing to read", Path(filename))
     data = read_limited(sys.stdin.buffer, Path(filename))
     migration = migration_from_text(decode_sql(data, Path(filename)), filename)
     return [migration if layout is None else replace(migration, layout=layout)]

@@ -119,12 +119,12 @@ def _verify(migrations: list, dsn: str | None, seed: int, verbose: bool) -> int:
 def _verify_on(migrations: list, uri: str, seed: int, verbose: bool, *, scratch: bool) -> int:
     import psycopg
 
-    from lockwise.db.dsn import mask_dsn, redact
+    from lockwise.db.dsn import CONNECT_TIMEOUT, mask_dsn, redact
     from lockwise.verify.report import render_verify
     from lockwise.verify.run import NotScratch, VerifyOptions, ensure_scratch, verify_migrations
 
     try:
-        conn = psycopg.connect(uri, autocommit=True)
+        conn = psycopg.connect(uri, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
     except psycopg.Error as exc:
         return _error(f"cannot connect to {mask_dsn(uri)}: {redact(str(exc).strip(), uri)}")
     progress = _progress if sys.stderr.isatty() else None
@@ -153,12 +153,12 @@ def _verify_on(migrations: list, uri: str, seed: int, verbose: bool, *, scratch:
 def _preflight(migrations: list, only: set[str] | None, dsn: str, timeout: float) -> int:
     import psycopg
 
-    from lockwise.db.dsn import mask_dsn, redact
+    from lockwise.db.dsn import CONNECT_TIMEOUT, mask_dsn, redact
     from lockwise.verify.preflight import pending_migrations, preflight
     from lockwise.verify.report import render_preflight
 
     try:
-        conn = psycopg.connect(dsn, autocommit=True)
+        conn = psycopg.connect(dsn, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
     except psycopg.Error as exc:
         return _error(f"cannot connect to {mask_dsn(dsn)}: {redact(str(exc).strip(), dsn)}")
     try:

@@ -27,7 +27,6 @@ is an InputError naming the file, the key and, when it can be found, the line.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,7 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_SECONDS, number_in
 from lockwise.core.types import MigrationReport, Safety
 from lockwise.options import INPUT_ERROR_RULES
-from lockwise.parse.source import InputError
+from lockwise.parse.source import InputError, parse_toml
 from lockwise.rules.directives import current_rule_ids
 
 CONFIG_FILE = "lockwise.toml"
@@ -348,24 +347,11 @@ def _overrides(r: _Reader, value: object, table: str) -> list[Override]:
 
 
 def _read_toml(path: Path) -> dict:
-    # Imported here: most runs have no config file, and importing the TOML parser costs
-    # more than the rest of this module.
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        line, column = _toml_position(str(exc))
-        raise InputError(f"config: invalid TOML: {exc}", path, line, column) from None
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"config: cannot read: {exc}", path) from None
-
-
-def _toml_position(message: str) -> tuple[int, int]:
-    match = re.search(r"line (\d+), column (\d+)", message)
-    return (int(match.group(1)), int(match.group(2))) if match else (1, 1)
+    return parse_toml(text, path, "config: ")
 
 
 def load_file(path: Path) -> Config:
@@ -374,9 +360,9 @@ def load_file(path: Path) -> Config:
         raise InputError("config: not a regular file" if path.exists() else
                          "config: no such file", path)
     raw = _read_toml(path)
-    if path.name == PYPROJECT or "tool" in raw and isinstance(raw.get("tool"), dict) and \
-            "lockwise" in raw["tool"]:
-        section = raw.get("tool", {}).get("lockwise")
+    tool = _tool_table(raw)
+    if path.name == PYPROJECT or "lockwise" in tool:
+        section = tool.get("lockwise")
         if section is None:
             raise InputError("config: no [tool.lockwise] table in this file", path)
         if not isinstance(section, dict):
@@ -406,7 +392,14 @@ def _has_lockwise_table(pyproject: Path) -> bool:
     # Cheap test first; a broken pyproject.toml that mentions lockwise is then an error.
     if "tool.lockwise" not in text:
         return False
-    return "lockwise" in _read_toml(pyproject).get("tool", {})
+    return "lockwise" in _tool_table(_read_toml(pyproject))
+
+
+def _tool_table(document: dict) -> dict:
+    """The `[tool]` table of a TOML document; empty when it has none, or `tool` is no table
+    (`tool = 5` is nobody's config)."""
+    tool = document.get("tool")
+    return tool if isinstance(tool, dict) else {}
 
 
 def load_config(explicit: Path | None = None, start: Path | None = None) -> Config:

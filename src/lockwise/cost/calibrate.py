@@ -54,7 +54,7 @@ def _positive(value: float, fallback: float) -> float:
 def run_calibration(dsn: str, rows: int = DEFAULT_ROWS,
                     progress: Callable[[str], None] | None = None) -> Calibration:
     """Benchmark the server behind `dsn` with tables of `rows` rows."""
-    from lockwise.db.dsn import redact
+    from lockwise.db.dsn import CONNECT_TIMEOUT, redact
 
     try:
         import psycopg
@@ -64,7 +64,7 @@ def run_calibration(dsn: str, rows: int = DEFAULT_ROWS,
     schema = "lockwise_calibrate"
     say = progress or (lambda _msg: None)
     try:
-        with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as conn:
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             conn.execute(f"CREATE SCHEMA {schema}")
             try:

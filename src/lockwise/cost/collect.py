@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from lockwise.cost.stats import ColumnStats, IndexStats, Stats, TableStats
-from lockwise.db.dsn import redact
+from lockwise.db.dsn import CONNECT_TIMEOUT, redact
 
 
 class CollectError(Exception):
@@ -72,7 +72,7 @@ def collect_stats(dsn: str) -> Stats:
     except ImportError as exc:
         raise CollectError("psycopg is not installed: pip install 'lockwise[postgres]'") from exc
     try:
-        with psycopg.connect(dsn, connect_timeout=10) as conn:
+        with psycopg.connect(dsn, connect_timeout=CONNECT_TIMEOUT) as conn:
             conn.read_only = True
             version = conn.execute("SHOW server_version").fetchone()[0]
             tables = conn.execute(_TABLES).fetchall()

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from lockwise.core.numbers import number_in
-from lockwise.parse.source import InputError
+from lockwise.parse.source import InputError, parse_json
 
 FORMAT = "lockwise-profile"
 VERSION = 1
@@ -96,9 +96,4 @@ def load_profile(path: Path) -> MachineProfile:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read profile: {getattr(exc, 'strerror', None) or exc}",
                          path) from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"profile is not valid JSON: {exc.msg}", path, exc.lineno,
-                         exc.colno) from None
-    return profile_from_dict(doc, path)
+    return profile_from_dict(parse_json(text, path, "profile"), path)

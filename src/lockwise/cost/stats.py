@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lockwise.core.numbers import number_in
-from lockwise.parse.source import InputError
+from lockwise.parse.source import InputError, parse_json
 
 FORMAT = "lockwise-stats"
 VERSION = 1
@@ -135,6 +135,8 @@ def stats_from_dict(doc: object, path: Path | None = None) -> Stats:
             raise InputError(f"{where} must be an object", path)
         qualified = name if "." in name else f"public.{name}"
         indexes = []
+        if not isinstance(raw.get("indexes") or [], list):
+            raise InputError(f"{where}.indexes must be a list of objects", path)
         for i, idx in enumerate(raw.get("indexes") or ()):
             iw = f"{where}.indexes[{i}]"
             if not isinstance(idx, dict) or not isinstance(idx.get("name"), str):
@@ -146,6 +148,8 @@ def stats_from_dict(doc: object, path: Path | None = None) -> Stats:
                                       int(_number(idx.get("bytes", 0), f"{iw}.bytes", path)),
                                       bool(idx.get("unique", False))))
         columns = {}
+        if not isinstance(raw.get("columns") or {}, dict):
+            raise InputError(f"{where}.columns must be an object of column names", path)
         for col, cs in (raw.get("columns") or {}).items():
             cw = f"{where}.columns.{col}"
             if not isinstance(cs, dict):
@@ -182,9 +186,4 @@ def load_stats(path: Path) -> Stats:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read stats file: {exc.__class__.__name__}: "
                          f"{getattr(exc, 'strerror', None) or exc}", path) from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"stats file is not valid JSON: {exc.msg}", path, exc.lineno,
-                         exc.colno) from None
-    return stats_from_dict(doc, path)
+    return stats_from_dict(parse_json(text, path, "stats file"), path)

@@ -12,6 +12,10 @@ from urllib.parse import unquote
 
 MASK = "****"
 
+#: Seconds a connection to the user's server may take, handshake included: an unreachable
+#: host, or a server that accepts and never answers, is an error, not a wait without end.
+CONNECT_TIMEOUT = 10
+
 _URI = re.compile(r"postgres(?:ql)?://[^\s'\"]*", re.IGNORECASE)
 _QUERY_PASSWORD = re.compile(r"(?i)([?&]password=)[^&#\s]*")
 _KV_PASSWORD = re.compile(r"(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s'][^\s]*)")

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lockwise.core.types import Migration
-from lockwise.parse.source import InputError
+from lockwise.parse.source import InputError, parse_json
 
 JOURNAL = Path("meta") / "_journal.json"
 
@@ -50,11 +50,7 @@ def _journal_entries(journal: Path) -> list[_Entry]:
         text = journal.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read drizzle's journal: {exc}", journal) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"drizzle's journal is not valid JSON: {exc.msg}", journal,
-                         exc.lineno, exc.colno) from None
+    data = parse_json(text, journal, "drizzle's journal")
     raw = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(raw, list):
         raise InputError("drizzle's journal has no `entries` list", journal)

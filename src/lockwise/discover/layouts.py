@@ -17,7 +17,7 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Migration
 from lockwise.discover.dialects import all_left_out, left_out_note, other_database
 from lockwise.discover.versions import version_key
-from lockwise.parse.source import InputError, decode_sql, read_sql_file
+from lockwise.parse.source import InputError, decode_sql, os_input_error, read_sql_file
 
 #: Layouts whose tools know a migration by its whole name (prisma's folder, sql-migrate's file)
 #: or its journal entry (drizzle), not by its version: two of them may share a version, and
@@ -658,6 +658,8 @@ def discover_histories(path: Path, layout: str | None = None,
         if not roots and len(notes) == before:
             roots = [path]
         return [(root, discover(root)) for root in roots] or [(path, [])]
+    except OSError as exc:  # a folder looked into cannot be listed
+        raise os_input_error(exc, path) from None
     finally:
         _SEEN.reset(token)
 
@@ -1008,10 +1010,9 @@ def discover(path: Path, layout: str | None = None) -> list[Migration]:
     token = _SEEN.set(_SEEN.get() or _Seen())
     try:
         chosen = LAYOUTS[layout or detect_layout(path)]
-        try:
-            migrations = chosen.read(path)
-        except PermissionError as exc:
-            raise InputError("permission denied", Path(exc.filename or path)) from None
+        migrations = chosen.read(path)
+    except OSError as exc:  # a folder or file below `path` cannot be listed or read
+        raise os_input_error(exc, path) from None
     finally:
         _SEEN.reset(token)
     if chosen.name != "flyway":

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lockwise.core.types import Migration, Safety
-from lockwise.db.dsn import mask_dsn, redact
+from lockwise.db.dsn import CONNECT_TIMEOUT, mask_dsn, redact
 from lockwise.discover.versions import version_key
 from lockwise.executor import history, lock
 from lockwise.executor.checksum import CHECKSUM_VERSION, checksum, statements_checksum
@@ -113,7 +113,7 @@ def connect(dsn: str, application_name: str = lock.APPLICATION_NAME):
 
     try:
         conn = psycopg.connect(dsn, autocommit=True, application_name=application_name,
-                               connect_timeout=10)
+                               connect_timeout=CONNECT_TIMEOUT)
     except Exception as exc:  # noqa: BLE001 - bad DSN syntax raises several types
         raise ExecutorError(f"cannot connect to {mask_dsn(dsn)}: "
                             f"{redact(str(exc).strip(), dsn)}", EXIT_INPUT) from None

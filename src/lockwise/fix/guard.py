@@ -27,13 +27,13 @@ def _conflict_keys(directory: Path, layout: str | None, pg_version: int) -> dict
     return {(c.kind, c.object): c for c in conflicts if c.kind not in _EXPECTED}
 
 
-def _owner(path: str, directory: Path, copy: Path, outputs: Sequence[Output]) -> int | None:
-    """The output that wrote `path` (a file of the rewritten copy), if one did."""
+def _owner(path: str, folder: Path, copy: Path, outputs: Sequence[Output]) -> int | None:
+    """The output that wrote `path` (a file of the rewritten copy of `folder`), if one did."""
     try:
         relative = Path(path).resolve().relative_to(copy.resolve())
     except ValueError:
         return None
-    original = (directory / relative).resolve()
+    original = (folder / relative).resolve()
     for i, (_, files, _) in enumerate(outputs):
         if any(f.path.resolve() == original for f in files):
             return i
@@ -51,21 +51,29 @@ def without_new_conflicts(outputs: list[Output], directories: Sequence[Path],
         culprits: set[int] = set()
         with tempfile.TemporaryDirectory(prefix="lockwise-fix-") as tmp:
             for n, directory in enumerate(directories):
+                # A history may be one file, read alone when its folder could not be (a
+                # Liquibase changelog holds several migrations): its folder gets that file.
+                folder = directory if directory.is_dir() else directory.parent
                 copy = Path(tmp) / str(n)
-                shutil.copytree(directory, copy, symlinks=True)
+                if folder is directory:
+                    shutil.copytree(directory, copy, symlinks=True)
+                else:
+                    copy.mkdir()
+                    shutil.copy2(directory, copy / directory.name)
                 for _, files, _ in kept:
                     for f in files:
                         try:
-                            target = copy / f.path.resolve().relative_to(directory.resolve())
+                            target = copy / f.path.resolve().relative_to(folder.resolve())
                         except ValueError:
                             continue  # a file of another directory
                         target.parent.mkdir(parents=True, exist_ok=True)
                         target.write_text(f.text, encoding="utf-8")
-                after = _conflict_keys(copy, layout, pg_version)
+                after = _conflict_keys(copy if folder is directory else copy / directory.name,
+                                       layout, pg_version)
                 for key, conflict in after.items():
                     if key in before[directory]:
                         continue
-                    owners = {_owner(loc.path, directory, copy, kept)
+                    owners = {_owner(loc.path, folder, copy, kept)
                               for loc in conflict.locations} - {None}
                     # Not traced to a file a rewrite wrote: every rewrite is suspect.
                     culprits |= owners or set(range(len(kept)))  # type: ignore[arg-type]

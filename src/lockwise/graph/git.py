@@ -332,7 +332,9 @@ def base_request(directory: Path, working: list[Migration], ref: str,
     directory: the caller finds it (`cli/inputs.collect`) and passes the paths of the files
     named as `named` (None: the whole directory is asked for), which limits what is reported
     to them."""
-    top = Path(_git(["rev-parse", "--show-toplevel"], directory).strip())
+    # A history may be one file, read alone when its folder could not be: git runs beside it.
+    top = Path(_git(["rev-parse", "--show-toplevel"],
+                    directory if directory.is_dir() else directory.parent).strip())
     rel = directory.resolve().relative_to(top.resolve())
     ref_commit = _ref_commit(top, ref)
     merge_base = _merge_base(top, ref)

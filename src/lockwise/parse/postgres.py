@@ -475,6 +475,8 @@ def _parse_statement_by_statement(text: str, lines: LineIndex, parsed: ParsedFil
     except Exception as exc:  # the scanner itself failed: unterminated quote or comment
         location = _error_location(exc)
         message = str(exc.args[0]) if getattr(exc, "args", None) else str(exc)
+        # The statements ended before the quote or comment that never ends still scan.
+        _parse_ended_before(text, location, lines, parsed, found)
         parsed.problems.append(ParseProblem(message, lines.span(location, location + 1)))
         return
     pos: int = 0
@@ -485,6 +487,23 @@ def _parse_statement_by_statement(text: str, lines: LineIndex, parsed: ParsedFil
         restarts += 1
         pos, first = _parse_pieces(text, tokens, pos, first, lines, parsed, found,
                                    nested=restarts <= _NESTED_RESTARTS)
+
+
+def _parse_ended_before(text: str, location: int, lines: LineIndex, parsed: ParsedFile,
+                        found: list[_Found]) -> None:
+    """Parse, statement by statement, the statements that end (at a top-level semicolon)
+    before `location`, where the scanner failed; the statement holding it is the error's."""
+    from lockwise.parse import libpg
+
+    if location <= 0:
+        return
+    try:
+        tokens = libpg.parser.scan(text[:location])
+    except Exception:  # noqa: BLE001 - no earlier statement to save
+        return
+    pieces = list(_statement_pieces(tokens, 0, 0, location, True))
+    if len(pieces) > 1:  # the last piece runs into the failure
+        _parse_statement_by_statement(text[:pieces[-1][0]], lines, parsed, found)
 
 
 def _parse_pieces(text: str, tokens: list, pos: int, first: int, lines: LineIndex,

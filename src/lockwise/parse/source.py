@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import os
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -40,27 +41,55 @@ def decode_sql(data: bytes, path: Path | None = None) -> str:
             raise InputError(f"the file looks like {encoding} (it starts with a {encoding} byte "
                              "order mark); re-save it as UTF-8", path)
     if b"\x00" in data[:8192]:
+        if _utf16_without_bom(data[:8192]):
+            raise InputError("the file looks like UTF-16 (a NUL byte beside each character, "
+                             "no byte order mark); re-save it as UTF-8", path)
         raise InputError("binary file, not SQL text", path)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # Everything before the bad byte decoded: its line and column are counted in
-        # characters, with line ends folded as below.
-        before = _fold_line_ends(data[: exc.start].decode("utf-8"))
-        line = before.count("\n") + 1
-        column = len(before) - (before.rfind("\n") + 1) + 1
+        # Everything before the bad byte decoded.
         raise InputError(
             f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); re-save the file as UTF-8",
-            path, line, column,
+            path, *_end_position(data[: exc.start].decode("utf-8")),
         ) from None
-    return _fold_line_ends(text)
+    text = _fold_line_ends(text)
+    nul = text.find("\x00")
+    if nul >= 0:
+        # Past the first block a NUL is no sign of a binary file, but the parser reads C
+        # strings: the text would end there, and the statements after it go unlinted.
+        raise InputError("NUL byte (0x00) in the text, where no SQL may have one; remove it",
+                         path, *_end_position(text[:nul]))
+    return text
+
+
+def _end_position(before: str) -> tuple[int, int]:
+    """The line and column (in characters, from 1) just after `before`, the start of a
+    text, with its line ends folded as decode_sql folds them."""
+    before = _fold_line_ends(before)
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
 
 
 #: Byte order marks of the encodings an editor may save SQL in that are not UTF-8.
 _WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
               (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
+def _utf16_without_bom(head: bytes) -> bool:
+    """Whether `head` reads as UTF-16 text of mostly ASCII characters: a NUL at (nearly)
+    every odd byte and text at the even ones (little-endian), or the other way round."""
+    head = head[: len(head) - len(head) % 2]
+    even, odd = head[0::2], head[1::2]
+    return _beside_nuls(even, odd) or _beside_nuls(odd, even)
+
+
+def _beside_nuls(text: bytes, nuls: bytes) -> bool:
+    """Whether `text` (every other byte) holds characters, none a NUL or a control other
+    than tab and line ends, and `nuls` (the bytes between) is nearly all NUL."""
+    return bool(text) and nuls.count(0) >= 0.9 * len(nuls) and \
+        all(b >= 0x20 or b in (0x09, 0x0A, 0x0D) for b in text)
 
 
 def _fold_line_ends(text: str) -> str:
@@ -102,16 +131,61 @@ def read_sql_file(path: Path) -> str:
         data = path.read_bytes()
     except InputError:
         raise
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a SQL file", path) from None
-    except FileNotFoundError:
-        raise InputError("no such file", path) from None
-    except PermissionError:
-        raise InputError("permission denied", path) from None
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
+        raise os_input_error(exc, path) from None
     return decode_sql(data, path)
 
+
+def os_input_error(exc: OSError, path: Path) -> InputError:
+    """The InputError for the system's refusal to read a file or list a folder: at the path
+    the error names (a folder met below `path`), else at `path`."""
+    if isinstance(exc, IsADirectoryError):
+        message = "is a directory, expected a SQL file"
+    elif isinstance(exc, FileNotFoundError):
+        message = "no such file or directory"
+    elif isinstance(exc, PermissionError):
+        message = "permission denied"
+    else:
+        message = f"cannot read: {exc.strerror or exc}"
+    return InputError(message, Path(os.fsdecode(exc.filename)) if exc.filename else path)
+
+
+
+def parse_json(text: str, path: Path, what: str) -> object:
+    """The JSON document `text` of the file `path` (`what` it is, for messages: "stats
+    file"); invalid JSON, or JSON nested deeper than Python's parser recurses, is an
+    InputError."""
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{what} is not valid JSON: {exc.msg}", path, exc.lineno,
+                         exc.colno) from None
+    except RecursionError:
+        raise InputError(f"{what} is nested too deeply to read", path) from None
+
+
+def parse_toml(text: str, path: Path, prefix: str = "") -> dict:
+    """The TOML document `text` of the file `path`; invalid TOML, or TOML nested deeper than
+    Python's parser recurses, is an InputError (its message after `prefix`) at the position
+    the parser names."""
+    import re
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # The position is only in the message before Python 3.14.
+        at = re.search(r"line (\d+), column (\d+)", str(exc))
+        line, column = (int(at.group(1)), int(at.group(2))) if at else (1, 1)
+        raise InputError(f"{prefix}invalid TOML: {exc}", path, line, column) from None
+    except RecursionError:
+        raise InputError(f"{prefix}nested too deeply to read", path) from None
 
 @dataclass(slots=True)
 class LineIndex:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lockwise.core.types import Safety, Strategy
-from lockwise.parse.source import InputError
+from lockwise.parse.source import InputError, parse_toml
 
 if TYPE_CHECKING:
     # Imported where rules are built: a cached `lockwise lint` only needs rules_fingerprint.
@@ -55,19 +54,11 @@ def load_rule(path: Path) -> Rule:
     """Read and validate one rule file; a bad file is an InputError naming the key."""
     from lockwise.rules.model import Rule
 
-    # Imported here: a run that finds the parsed catalog in the cache reads no TOML.
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
     try:
         text = path.read_text(encoding="utf-8")
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"invalid TOML: {exc}", path, getattr(exc, "lineno", 1) or 1,
-                         getattr(exc, "colno", 1) or 1) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read rule file: {exc}", path) from None
+    raw = parse_toml(text, path)
     unknown = set(raw) - _KEYS
     if unknown:
         raise InputError(f"unknown key(s) in rule file: {', '.join(sorted(unknown))}", path)
