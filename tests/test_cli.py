@@ -681,3 +681,13 @@ def test_postgresql_only_commands_refuse_a_configured_mysql_dialect(
     assert f'dialect = "{dialect}"' in result.stderr and "lockwise.toml" in result.stderr
     assert f"lockwise lint --dialect {dialect}" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_version_is_printed_before_any_command() -> None:
+    from lockwise import __version__
+
+    result = run("--version")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"lockwise {__version__}\n"
+    assert run("--version", "lint", "no/such/folder").exit_code == 0  # eager: nothing read
+    assert "--version" in run("--help").output

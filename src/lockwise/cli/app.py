@@ -42,6 +42,22 @@ app = typer.Typer(
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        from lockwise import __version__
+
+        typer.echo(f"lockwise {__version__}")
+        raise typer.Exit(EXIT_CLEAN)
+
+
+@app.callback()
+def _program(version: Annotated[bool, typer.Option(  # noqa: ARG001 - read by its callback
+        "--version", help="Print lockwise's version and exit.", callback=_print_version,
+        is_eager=True)] = False) -> None:
+    # Options of the program itself, before any command (`lockwise --version`).
+    pass
+
 #: `--layout` of every command that reads a migration directory.
 LayoutOption = Annotated[str | None, typer.Option(
     "--layout", help="Force a layout: " + ", ".join(sorted(LAYOUTS)) + ".")]
