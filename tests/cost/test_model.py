@@ -336,6 +336,19 @@ def test_stats_round_trip_and_errors(tmp_path: Path) -> None:
     assert stats_from_dict({"tables": {"t": {"rows": 1, "heap_bytes": 8192}}}).table("t")
 
 
+def test_stats_file_that_cannot_be_read_says_why_in_words(tmp_path: Path) -> None:
+    for path, message in [
+            (tmp_path / "missing.json", "no such file or directory"),
+            (tmp_path, "is a directory, expected a stats file (lockwise stats -o FILE)")]:
+        with pytest.raises(InputError) as info:
+            load_stats(path)
+        assert str(info.value) == f"{path}:1:1: {message}"
+    utf16 = tmp_path / "utf16.json"
+    utf16.write_bytes('{"tables": {}}'.encode("utf-16"))
+    with pytest.raises(InputError, match=r"stats file is not UTF-8 text \(byte 0\)"):
+        load_stats(utf16)
+
+
 def test_profile_file_overrides_defaults_and_rejects_nonsense(tmp_path: Path) -> None:
     path = tmp_path / "profile.json"
     path.write_text(replace(DEFAULT_PROFILE, scan_mb_s=10.0, source="test").to_json())

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lockwise.core.numbers import number_in
-from lockwise.parse.source import InputError, parse_json
+from lockwise.parse.source import InputError, os_input_error, parse_json
 
 FORMAT = "lockwise-stats"
 VERSION = 1
@@ -183,7 +183,9 @@ def load_stats(path: Path) -> Stats:
     """Read a stats file; a missing, unreadable or malformed file is an InputError."""
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read stats file: {exc.__class__.__name__}: "
-                         f"{getattr(exc, 'strerror', None) or exc}", path) from None
+    except OSError as exc:
+        raise os_input_error(exc, Path(path), "a stats file (lockwise stats -o FILE)") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"stats file is not UTF-8 text (byte {exc.start}): expected the JSON "
+                         "`lockwise stats` writes", path) from None
     return stats_from_dict(parse_json(text, path, "stats file"), path)

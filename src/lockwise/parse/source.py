@@ -136,11 +136,12 @@ def read_sql_file(path: Path) -> str:
     return decode_sql(data, path)
 
 
-def os_input_error(exc: OSError, path: Path) -> InputError:
+def os_input_error(exc: OSError, path: Path, expected: str = "a SQL file") -> InputError:
     """The InputError for the system's refusal to read a file or list a folder: at the path
-    the error names (a folder met below `path`), else at `path`."""
+    the error names (a folder met below `path`), else at `path`. `expected` is what the file
+    should have been, for a folder found in its place."""
     if isinstance(exc, IsADirectoryError):
-        message = "is a directory, expected a SQL file"
+        message = f"is a directory, expected {expected}"
     elif isinstance(exc, FileNotFoundError):
         message = "no such file or directory"
     elif isinstance(exc, PermissionError):
