@@ -93,6 +93,26 @@ def alter_table(b: Builder, stmt: dict) -> None:
     if base["table_is_foreign"]:  # no rows here (a table the catalog does not know too)
         b.rewrites.discard(table)
         b.scans.pop(table, None)
+    if len(subcommands) > 1:
+        _validated_under_statement_lock(b, table)
+
+
+def _validated_under_statement_lock(b: Builder, table: str) -> None:
+    """Mark each VALIDATE CONSTRAINT of `table` that shares its ALTER TABLE with a subcommand
+    taking a stronger lock on it: the statement holds its strongest lock on each relation
+    from its start, so the validation reads every row under that lock, not under the SHARE
+    UPDATE EXCLUSIVE it takes alone (checked on the server: oracle case
+    `sweep-validate-and-add-foreign-key-not-valid`)."""
+    held = b.locks.get(table)
+    if held is None or held <= L.SHARE_UPDATE_EXCLUSIVE:
+        return
+    for action in b.actions:
+        if action.kind == "validate_constraint" and action.facts.get("table") == table \
+                and not action.facts.get("already_valid"):
+            action.facts["validated_under_stronger_lock"] = True
+            action.facts["statement_lock_text"] = held.name.replace("_", " ")
+            action.facts["validation_blocks_text"] = "every query on" \
+                if held is L.ACCESS_EXCLUSIVE else "every write to"
 
 
 def _names_dropped_first(catalog: Catalog, table: str, cmds: list) -> frozenset[str]:

@@ -336,7 +336,10 @@ def validate_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.alters.add(f"constraint:{table}.{name}")
     b.act("validate_constraint", base, constraint=name,
           constraint_type=con.kind if con else "not_null" if not_null else "",
-          already_valid=already)
+          already_valid=already,
+          # (set by alter_table when another subcommand takes a stronger lock on the table)
+          validated_under_stronger_lock=False, statement_lock_text="",
+          validation_blocks_text="")
 
 
 def _validated_here(catalog: Catalog, known: Table | None, name: str,
