@@ -78,11 +78,13 @@ def test_stdin_filename_is_reported() -> None:
     ([EXAMPLES, "--stdin-filename", "db/x.sql"], "--stdin-filename", "--stdin, which is not"),
     ([EXAMPLES, "--server-version", "8.0.28"], "--server-version", "use --pg-version"),
     (["--stdin", "--base", "main"], "--base", "compares directories"),
+    (["--stdin", "--stdin-filename", " "], "--stdin-filename", "is empty"),
 ])
 def test_flags_that_would_be_dropped_are_usage_errors(args: list[str], option: str,
                                                       what: str) -> None:
     """--stdin with a path ignored the path, --stdin-filename without --stdin and
-    --server-version with PostgreSQL were ignored: each is a usage error now."""
+    --server-version with PostgreSQL were ignored, an empty --stdin-filename named the input
+    `.`: each is a usage error now."""
     result = run("lint", *args, stdin="CREATE INDEX i ON t (a);")
     assert result.exit_code == 2
     message = " ".join(result.stderr.replace("│", " ").split())

@@ -195,6 +195,10 @@ def _check_input_flags(ctx: typer.Context, stdin: bool, paths: bool, dialect: Sq
     if not stdin and given(ctx, "stdin_filename"):
         raise typer.BadParameter("names the input of --stdin, which is not given",
                                  param_hint="'--stdin-filename'")
+    if not ctx.params.get("stdin_filename", "<stdin>").strip():
+        # (an unset variable in `--stdin-filename "$FILE"`): reports would name the input `.`
+        raise typer.BadParameter("is empty: give the file name the report should use",
+                                 param_hint="'--stdin-filename'")
     if server_version is not None and dialect is SqlDialect.postgresql:
         raise typer.BadParameter("is the MySQL/MariaDB server version (with --dialect mysql "
                                  "or mariadb); for PostgreSQL use --pg-version",
