@@ -339,7 +339,7 @@ def test_stats_round_trip_and_errors(tmp_path: Path) -> None:
 def test_stats_file_that_cannot_be_read_says_why_in_words(tmp_path: Path) -> None:
     for path, message in [
             (tmp_path / "missing.json", "no such file or directory"),
-            (tmp_path, "is a directory, expected a stats file (lockwise stats -o FILE)")]:
+            (tmp_path, "is a directory, expected a stats file")]:
         with pytest.raises(InputError) as info:
             load_stats(path)
         assert str(info.value) == f"{path}:1:1: {message}"

@@ -36,7 +36,7 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.numbers import MAX_SECONDS, number_in
 from lockwise.core.types import MigrationReport, Safety
 from lockwise.options import INPUT_ERROR_RULES
-from lockwise.parse.source import InputError, parse_toml
+from lockwise.parse.source import InputError, parse_toml, read_text_file
 from lockwise.rules.directives import current_rule_ids
 
 CONFIG_FILE = "lockwise.toml"
@@ -347,11 +347,7 @@ def _overrides(r: _Reader, value: object, table: str) -> list[Override]:
 
 
 def _read_toml(path: Path) -> dict:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"config: cannot read: {exc}", path) from None
-    return parse_toml(text, path, "config: ")
+    return parse_toml(read_text_file(path, "config file"), path, "config: ")
 
 
 def load_file(path: Path) -> Config:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from lockwise.core.numbers import number_in
-from lockwise.parse.source import InputError, parse_json
+from lockwise.parse.source import InputError, parse_json, read_text_file
 
 FORMAT = "lockwise-profile"
 VERSION = 1
@@ -91,9 +91,5 @@ def profile_from_dict(doc: object, path: Path | None = None) -> MachineProfile:
 
 
 def load_profile(path: Path) -> MachineProfile:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read profile: {getattr(exc, 'strerror', None) or exc}",
-                         path) from None
+    text = read_text_file(Path(path), "profile")
     return profile_from_dict(parse_json(text, path, "profile"), path)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lockwise.core.numbers import number_in
-from lockwise.parse.source import InputError, os_input_error, parse_json
+from lockwise.parse.source import InputError, parse_json, read_text_file
 
 FORMAT = "lockwise-stats"
 VERSION = 1
@@ -181,11 +181,5 @@ def stats_from_dict(doc: object, path: Path | None = None) -> Stats:
 
 def load_stats(path: Path) -> Stats:
     """Read a stats file; a missing, unreadable or malformed file is an InputError."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise os_input_error(exc, Path(path), "a stats file (lockwise stats -o FILE)") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"stats file is not UTF-8 text (byte {exc.start}): expected the JSON "
-                         "`lockwise stats` writes", path) from None
+    text = read_text_file(Path(path), "stats file")
     return stats_from_dict(parse_json(text, path, "stats file"), path)

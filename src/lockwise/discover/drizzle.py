@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lockwise.core.types import Migration
-from lockwise.parse.source import InputError, parse_json
+from lockwise.parse.source import InputError, parse_json, read_text_file
 
 JOURNAL = Path("meta") / "_journal.json"
 
@@ -46,10 +46,7 @@ def _line_of(text: str, needle: str, default: int = 1) -> int:
 
 def _journal_entries(journal: Path) -> list[_Entry]:
     """The journal's entries, each checked to be what drizzle's migrator reads."""
-    try:
-        text = journal.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read drizzle's journal: {exc}", journal) from None
+    text = read_text_file(journal, "drizzle journal")
     data = parse_json(text, journal, "drizzle's journal")
     raw = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(raw, list):

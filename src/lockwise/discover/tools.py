@@ -34,7 +34,7 @@ from pathlib import Path
 
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Migration
-from lockwise.parse.source import InputError, read_sql_file
+from lockwise.parse.source import InputError, read_sql_file, read_text_file
 
 # --- dbmate and goose: both directions in one file -------------------------------------------
 
@@ -496,10 +496,7 @@ def _plan_changes(plan: Path) -> list[tuple[str, str | None, int]]:
     A change planned again later (reworked) has its earlier scripts at `<name>@<tag>` where
     tag is the first tag after the earlier entry.
     """
-    try:
-        lines = plan.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read sqitch plan: {exc}", plan) from None
+    lines = read_text_file(plan, "sqitch plan").splitlines()
     entries: list[tuple[str, int]] = []
     tags: list[tuple[int, str]] = []  # (index of the next change, tag)
     for number, raw in enumerate(lines, 1):

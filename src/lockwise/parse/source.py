@@ -151,6 +151,16 @@ def os_input_error(exc: OSError, path: Path, expected: str = "a SQL file") -> In
     return InputError(message, Path(os.fsdecode(exc.filename)) if exc.filename else path)
 
 
+def read_text_file(path: Path, what: str) -> str:
+    """The text of the UTF-8 file `path` (`what` it is, for messages: "stats file"): a file
+    the system refuses to read, or one that is not UTF-8, is an InputError saying why."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise os_input_error(exc, path, f"a {what}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{what} is not UTF-8 text (byte {exc.start})", path) from None
+
 
 def parse_json(text: str, path: Path, what: str) -> object:
     """The JSON document `text` of the file `path` (`what` it is, for messages: "stats

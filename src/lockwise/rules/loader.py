@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lockwise.core.types import Safety, Strategy
-from lockwise.parse.source import InputError, parse_toml
+from lockwise.parse.source import InputError, parse_toml, read_text_file
 
 if TYPE_CHECKING:
     # Imported where rules are built: a cached `lockwise lint` only needs rules_fingerprint.
@@ -54,10 +54,7 @@ def load_rule(path: Path) -> Rule:
     """Read and validate one rule file; a bad file is an InputError naming the key."""
     from lockwise.rules.model import Rule
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read rule file: {exc}", path) from None
+    text = read_text_file(path, "rule file")
     raw = parse_toml(text, path)
     unknown = set(raw) - _KEYS
     if unknown:
