@@ -557,6 +557,10 @@ class Catalog:
     #: Extensions the migrations created (CREATE EXTENSION) and did not drop, by name: their
     #: types' casts are judged (effects/types.py). Replaced whole, never changed in place.
     extensions: frozenset[str] = frozenset()
+    #: When a list, the relations the replay drops are added to it (not those renamed): the
+    #: conflict graph tells the views a DROP ... CASCADE took unnamed from it, where looking
+    #: at every view of the history for each such drop made long histories quadratic.
+    dropped_relations: list[str] | None = field(default=None, repr=False, compare=False)
     #: What `callers` found for the statement being replayed (its parse tree, and a result
     #: per function, type or schema dropped): the effect model, `replay.tables_reached` and
     #: the replay of one DROP ... CASCADE ask the same of the same catalog, a scan of every
@@ -574,6 +578,14 @@ class Catalog:
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)
+
+    def drop_relation(self, name: str) -> Table | None:
+        """Take relation `name` out of `tables` (None if it is not there), noting it in
+        `dropped_relations` when that is kept."""
+        dropped = self.tables.pop(name, None)
+        if dropped is not None and self.dropped_relations is not None:
+            self.dropped_relations.append(name)
+        return dropped
 
     def relation_named(self, name: str) -> str:
         """The relation that holds `name` (qualified), as a message names it ("index

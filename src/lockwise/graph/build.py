@@ -297,6 +297,10 @@ class _ViewMap(dict):
             for i in range(1, len(parts) + 1):
                 self._under.setdefault(".".join(parts[:i]), set()).add(view)
 
+    def in_order(self, names: Iterable[str]) -> list[str]:
+        """The views among `names`, each once, in the dict's order (that of a scan)."""
+        return sorted({v for v in names if v in self}, key=self._order.__getitem__)
+
     def reading(self, obj: str) -> list[str]:
         """The views whose deps hold `obj`, in the dict's order (that of a scan)."""
         found = [v for v in self._readers.get(obj, ()) if v in self and obj in self[v].deps]
@@ -589,11 +593,18 @@ class _Builder:
         # (`Catalog.callers`, a schema's own), told by their absence after it.
         unnamed = _drops_views_unnamed(stmt.tree) \
             if stmt_kind == "DropStmt" or stmt_kind == "AlterTableStmt" else ""
-        known = [v for v in self.views if v in self.catalog.tables] if unnamed else []
-        apply_statement(self.catalog, stmt.tree, m.id, views)
-        for view in known:
-            if view not in self.catalog.tables and view in self.views:
-                self._dropped_view(key, loc, view, unnamed, pending)
+        if not unnamed:
+            apply_statement(self.catalog, stmt.tree, m.id, views)
+        else:
+            catalog = self.catalog
+            dropped = catalog.dropped_relations = []
+            try:
+                apply_statement(catalog, stmt.tree, m.id, views)
+            finally:
+                catalog.dropped_relations = None
+            for view in self.views.in_order(v for v in dropped if v not in catalog.tables):
+                if view in self.views:  # (not gone with one before it)
+                    self._dropped_view(key, loc, view, unnamed, pending)
         for rel, deps in views.items():
             self._view_over(key, loc, rel, deps)
 
