@@ -9,6 +9,7 @@ import pytest
 
 from lockwise.effects.nodes import (
     is_constant_true,
+    locking_queries,
     only_relations,
     option_is_on,
     range_var,
@@ -95,6 +96,29 @@ def test_relations_read_as_a_walk_of_the_tree_reads_them(sql: str) -> None:
     # A copy is not the node the one-entry cache holds: found again, the same.
     copy = json.loads(json.dumps(tree))
     assert (relations_in(copy), only_relations(copy)) == expected
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT 1",
+    "INSERT INTO t (a, b) VALUES (1, 'x')",
+    "INSERT INTO t SELECT * FROM s FOR UPDATE",
+    "UPDATE t SET a = (SELECT max(b) FROM s FOR SHARE) FROM (SELECT * FROM r FOR UPDATE) r2",
+    "WITH w AS (SELECT * FROM a FOR KEY SHARE), v AS (SELECT * FROM b FOR UPDATE OF b) "
+    "DELETE FROM t USING w, v WHERE t.id IN (SELECT id FROM c FOR NO KEY UPDATE)",
+    "SELECT * FROM a x JOIN (SELECT * FROM b FOR SHARE OF b) y USING (id) FOR UPDATE OF x",
+    "SELECT * FROM (SELECT * FROM a FOR UPDATE) p UNION SELECT * FROM (SELECT * FROM b "
+    "FOR SHARE) q",
+])
+def test_locking_queries_are_the_selects_with_a_locking_clause_a_walk_finds(sql: str) -> None:
+    """Found in the relations' pass (the effect model asks both of every INSERT, UPDATE and
+    DELETE), in the order of a walk, the node itself left out."""
+    tree = json.loads(pglast.parser.parse_sql_json(sql))["stmts"][0]["stmt"]
+    body = next(iter(tree.values()))
+    expected = [b for k, b in walk(body) if k == "SelectStmt" and b.get("lockingClause")]
+    assert locking_queries(body) == expected
+    relations_in(body)  # (the one-entry cache holding it)
+    assert locking_queries(body) == expected
+    assert locking_queries(json.loads(json.dumps(body))) == expected
 
 
 @pytest.mark.parametrize("expr", [
