@@ -59,7 +59,7 @@ def use_resolver(resolver: Resolver | None) -> Resolver | None:
     """Resolve unqualified names with `resolver` from now on; returns the one it replaces."""
     global _resolver, _last_relations
     previous, _resolver = _resolver, resolver
-    _last_relations = (None, (), frozenset(), [])  # found under the previous path
+    _last_relations = (None, (), frozenset(), [], [])  # found under the previous path
     return previous
 
 
@@ -229,11 +229,13 @@ def function_names(expr: object) -> list[str]:
 
 
 #: The last node `relations_in` read and what it found (the relations, those written with
-#: ONLY, and its function calls and casts for `expression_uses`): the effect model and then
-#: the catalog replay ask about the same view query, which can be thousands of nodes. Holding
-#: the node keeps it alive, so `is` cannot match a different node at a reused address.
-_last_relations: tuple[object, tuple[str, ...], frozenset[str], list[tuple[str, dict]]] = (
-    None, (), frozenset(), [])
+#: ONLY, its function calls and casts for `expression_uses`, and its SELECTs with FOR UPDATE
+#: or SHARE for `locking_queries`): the effect model and then the catalog replay ask about
+#: the same view query, which can be thousands of nodes, and the effect model asks all of
+#: it of every INSERT, UPDATE and DELETE. Holding the node keeps it alive, so `is` cannot
+#: match a different node at a reused address.
+_last_relations: tuple[object, tuple[str, ...], frozenset[str], list[tuple[str, dict]],
+                       list[dict]] = (None, (), frozenset(), [], [])
 
 
 def _relations(node: object) -> tuple[tuple[str, ...], frozenset[str]]:
@@ -243,6 +245,7 @@ def _relations(node: object) -> tuple[tuple[str, ...], frozenset[str]]:
     ctes: set[str] = set()
     found: list[dict] = []
     uses: list[tuple[str, dict]] = []
+    locking: list[dict] = []
     # One pass for CTE names and relations, filtered after. `walk` inlined: a view's query
     # can be thousands of nodes, and a generator step per node was a third of the time.
     stack = [node]
@@ -260,6 +263,8 @@ def _relations(node: object) -> tuple[tuple[str, ...], frozenset[str]]:
                         ctes.add(value.get("ctename"))
                     elif key == "FuncCall" or key == "TypeCast":
                         uses.append((key, value))
+                    elif key == "SelectStmt" and value.get("lockingClause"):
+                        locking.append(value)
                     push(value)
                 elif vtype is list and key != "lockingClause":  # (OF names FROM items)
                     extend(value)  # as `walk` does
@@ -270,13 +275,23 @@ def _relations(node: object) -> tuple[tuple[str, ...], frozenset[str]]:
         if not (body.get("schemaname") is None and body.get("relname") in ctes):
             seen.setdefault(range_var(body)[0], None)
     only = frozenset(range_var(body)[0] for body in found if not body.get("inh"))
-    _last_relations = (node, tuple(seen), only, uses)
+    _last_relations = (node, tuple(seen), only, uses, locking)
     return _last_relations[1], only
 
 
 def relations_in(node: object) -> list[str]:
     """Qualified names of every table referenced through a RangeVar below `node`."""
     return list(_relations(node)[0])
+
+
+def locking_queries(node: object) -> list[dict]:
+    """The SELECTs below `node` with a FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE
+    clause, in `walk`'s order (none sits in a locking clause, which the pass skips)."""
+    if node is None:
+        return []
+    if node is not _last_relations[0]:
+        _relations(node)
+    return _last_relations[4]
 
 
 def only_relations(node: object) -> frozenset[str]:

@@ -13,6 +13,7 @@ from lockwise.effects.nodes import (
     expression_sql,
     is_constant_true,
     is_sequence_call,
+    locking_queries,
     range_var,
     regclass_name,
     relations_in,
@@ -421,7 +422,7 @@ def select(b: Builder, stmt: dict) -> None:
     else:
         read_tables(b, stmt)
         lock_read_partitions(b, stmt)
-    lock_locked_rows(b, {"SelectStmt": stmt})
+    lock_locked_rows(b, stmt, stmt)
     functions = []
     advisory: list[tuple[str, str]] = []
     for kind, body in walk(stmt):
@@ -438,15 +439,16 @@ def select(b: Builder, stmt: dict) -> None:
     _data_modifying_ctes(b, stmt)
 
 
-def lock_locked_rows(b: Builder, node: object) -> None:
-    """FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE of any SELECT in `node` (the statement's
-    own, a subquery's, a CTE's): ROW SHARE on the tables it locks rows of (the FROM items
-    named after OF, else every table of its FROM list) and their partitions."""
-    for kind, query in walk(node):
-        for _, clause in map(unwrap, query.get("lockingClause") or ()) \
-                if kind == "SelectStmt" else ():
-            named = _locked_items(query, clause["lockedRels"]) if clause.get("lockedRels") \
-                else query.get("fromClause")
+def lock_locked_rows(b: Builder, node: object, query: dict | None = None) -> None:
+    """FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE of `query` (the statement's own
+    SELECT, when given) and of any SELECT below `node` (a subquery's, a CTE's): ROW SHARE
+    on the tables it locks rows of (the FROM items named after OF, else every table of its
+    FROM list) and their partitions."""
+    own = [query] if query is not None and query.get("lockingClause") else []
+    for locking in [*own, *locking_queries(node)]:
+        for _, clause in map(unwrap, locking["lockingClause"]):
+            named = _locked_items(locking, clause["lockedRels"]) if clause.get("lockedRels") \
+                else locking.get("fromClause")
             for rel in relations_in(named):
                 b.lock(rel, L.ROW_SHARE)
             lock_read_partitions(b, named, L.ROW_SHARE)
