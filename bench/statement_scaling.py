@@ -1,0 +1,84 @@
+"""How `lint --no-cache` grows with the statements of one migration file (issue 10).
+
+    python bench/statement_scaling.py [--sizes 25000 50000 100000 200000] [--trees src ...]
+
+For each size, writes one migration of its own folder (a folder's earlier files are the
+history lint replays first): a CREATE TABLE, then that many single-row INSERTs, as a seed
+file has. Each tree given (a folder holding the `lockwise` package: a checkout's `src`, or
+`git archive main src | tar -x -C /tmp/main` then `/tmp/main/src`) lints each file in a
+process of its own, as users run it (the conflict graph in its forked child). Prints the CPU
+seconds of both processes, the microseconds a statement, the peak RSS and the kilobytes a
+statement, then the per-statement ratio of the largest size to the smallest: near 1.0 is
+linear, near the ratio of the sizes quadratic. The output is checked to be the same for
+every tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from lint_bench import Sample, measure  # noqa: E402
+
+
+def write_seed(out: Path, statements: int) -> Path:
+    """A migration of a CREATE TABLE and `statements` single-row INSERTs, alone in `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "0001_seed.sql"
+    with path.open("w") as f:
+        f.write("CREATE TABLE t (a int, b text);\n")
+        f.writelines("INSERT INTO t (a, b) VALUES (1, 'x');\n" for _ in range(statements))
+    return path
+
+
+def output_digest(tree: Path, path: Path) -> str:
+    """What `lint --no-cache -f json` prints and returns, hashed: the same for every tree."""
+    done = subprocess.run([sys.executable, "-m", "lockwise", "lint", "--no-cache", "-f", "json",
+                           str(path)], capture_output=True, env={**os.environ,
+                                                                  "PYTHONPATH": str(tree)})
+    digest = hashlib.sha256(done.stdout + b"\0" + done.stderr)
+    return f"{digest.hexdigest()[:12]} exit {done.returncode}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[25000, 50000, 100000, 200000])
+    parser.add_argument("--trees", type=Path, nargs="+", default=[HERE.parent / "src"])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {n: write_seed(Path(tmp) / str(n), n) for n in args.sizes}
+        print(f"{'tree':<28} {'statements':>10} {'CPU s':>7} {'us/stmt':>8} {'peak MB':>8} "
+              f"{'kB/stmt':>8}")
+        for tree in args.trees:
+            tree = tree.resolve()
+            samples: dict[int, Sample] = {}
+            for n, path in files.items():
+                cmd = [sys.executable, "-m", "lockwise", "lint", "--no-cache", str(path)]
+                samples[n] = s = measure(cmd, prepare=lambda t=tree: {"PYTHONPATH": str(t)})
+                if s.code not in (0, 1):
+                    raise SystemExit(f"{tree}: lint of {n} statements exited with {s.code}")
+                print(f"{str(tree)[-28:]:<28} {n:>10} {s.cpu:>7.2f} {s.cpu / n * 1e6:>8.1f} "
+                      f"{s.rss_mb:>8.0f} {s.rss_mb * 1024 / n:>8.2f}", flush=True)
+            small, large = min(samples), max(samples)
+            print(f"{'':<28} per-statement CPU ratio {large} / {small}: "
+                  f"{samples[large].cpu / large / (samples[small].cpu / small):.2f} "
+                  f"(1.0 linear, {large / small:.1f} quadratic)", flush=True)
+        if len(args.trees) > 1:
+            start = time.perf_counter()
+            for n, path in files.items():
+                digests = {output_digest(t.resolve(), path) for t in args.trees}
+                print(f"output of {n} statements: {'the same' if len(digests) == 1 else digests}")
+            print(f"(compared in {time.perf_counter() - start:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
