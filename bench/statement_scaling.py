@@ -2,7 +2,7 @@
 
     python bench/statement_scaling.py [--sizes 25000 50000 100000 200000] [--trees src ...]
 
-For each size, writes one migration of its own folder (a folder's earlier files are the
+For each size, writes one migration alone in a folder (a folder's earlier files are the
 history lint replays first): a CREATE TABLE, then that many single-row INSERTs, as a seed
 file has. Each tree given (a folder holding the `lockwise` package: a checkout's `src`, or
 `git archive main src | tar -x -C /tmp/main` then `/tmp/main/src`) lints each file in a
@@ -55,7 +55,9 @@ def main() -> None:
     parser.add_argument("--trees", type=Path, nargs="+", default=[HERE.parent / "src"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        files = {n: write_seed(Path(tmp) / str(n), n) for n in args.sizes}
+        # Each in a folder of its own, not side by side: folders named by a version next to
+        # each other are one history (a migration a folder, as Prisma keeps them).
+        files = {n: write_seed(Path(tempfile.mkdtemp(dir=tmp)), n) for n in args.sizes}
         print(f"{'tree':<28} {'statements':>10} {'CPU s':>7} {'us/stmt':>8} {'peak MB':>8} "
               f"{'kB/stmt':>8}")
         for tree in args.trees:
