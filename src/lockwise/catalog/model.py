@@ -579,7 +579,7 @@ class Catalog:
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)
 
-    def drop_relation(self, name: str) -> Table | None:
+    def pop_relation(self, name: str) -> Table | None:
         """Take relation `name` out of `tables` (None if it is not there), noting it in
         `dropped_relations` when that is kept."""
         dropped = self.tables.pop(name, None)

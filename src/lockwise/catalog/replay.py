@@ -1387,7 +1387,7 @@ _NO_VIEW = Table("", kind="")
 
 
 def _drop_relation(catalog: Catalog, name: str) -> None:
-    dropped = catalog.drop_relation(name)
+    dropped = catalog.pop_relation(name)
     if dropped is not None:
         _drop_owned_sequences(catalog, dropped.columns.values())
     _drop_statistics(catalog, _statistics_on(catalog, name))
@@ -1978,7 +1978,7 @@ def _tables_typed(catalog: Catalog, spellings: dict[str, str]) -> list[Table]:
 
 def _drop_views(catalog: Catalog, views: list[str]) -> None:
     for view in views:
-        catalog.drop_relation(view)
+        catalog.pop_relation(view)
         for key in catalog.index_keys_on(view):
             del catalog.indexes[key]
 
@@ -2402,7 +2402,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                 _drop_views(catalog, catalog.views_outside_schema_over(schema))
                 _drop_callers(catalog, found)
             for key in [k for k in catalog.tables if k.startswith(schema + ".")]:
-                catalog.drop_relation(key)
+                catalog.pop_relation(key)
             # The indexes of its tables go with them (also of tables the catalog never
             # knew: an index lives in its table's schema), and its types and sequences.
             for key in [k for k, i in catalog.indexes.items()
