@@ -723,6 +723,38 @@ CASES = [
          "ALTER TABLE t ALTER COLUMN n SET DEFAULT nextval('seq'::regclass)", sequences=True),
     Case("set-default-currval", T + "CREATE SEQUENCE seq;",
          "ALTER TABLE t ALTER COLUMN n SET DEFAULT currval('seq')", sequences=True),
+    # A stored expression (default, CHECK, index, view, policy, trigger WHEN, rule, domain,
+    # statistics, SQL-standard function body) depends on each relation a regclass constant
+    # names: ACCESS SHARE on it while the expression is stored (PostgreSQL 18). The literal
+    # of a function taking regclass is one too (`pg_relation_size('w')`). A query that
+    # merely evaluates one (ALTER COLUMN TYPE's USING, CREATE TABLE AS, INSERT) takes none.
+    *(Case(f"regclass-constant-{name}", T + "CREATE SEQUENCE seq; CREATE TABLE w (id int);"
+           + TOUCH_TRIGGER.replace("t_touch", "x"), sql, sequences=True)
+      for name, sql in [
+          ("add-column-default", "ALTER TABLE t ADD COLUMN c regclass DEFAULT 'seq'::regclass"),
+          ("folded-case", "ALTER TABLE t ADD COLUMN c regclass DEFAULT 'W'::regclass"),
+          ("set-default", "ALTER TABLE t ALTER COLUMN n SET DEFAULT 'w'::regclass::oid::int"),
+          ("function-argument", "ALTER TABLE t ALTER COLUMN n SET DEFAULT pg_relation_size('w')"),
+          ("check", "ALTER TABLE t ADD CONSTRAINT ck CHECK (n::regclass <> 'w'::regclass)"),
+          ("create-table", "CREATE TABLE u (c regclass DEFAULT 'w'::regclass, "
+                           "d int CHECK (d::regclass <> CAST('seq' AS pg_catalog.regclass)))"),
+          ("index-predicate", "CREATE INDEX ON t (id) WHERE n::regclass <> 'w'::regclass"),
+          ("view", "CREATE VIEW v AS SELECT 'w'::regclass AS x"),
+          ("matview", "CREATE MATERIALIZED VIEW mv AS SELECT CAST('w' AS regclass) AS x"),
+          ("policy", "CREATE POLICY p ON t USING (n::regclass <> 'w'::regclass)"),
+          ("trigger-when", "CREATE TRIGGER tw BEFORE UPDATE ON t FOR EACH ROW "
+                           "WHEN (NEW.n::regclass = 'w'::regclass) EXECUTE FUNCTION touch()"),
+          ("rule", "CREATE RULE r AS ON INSERT TO t WHERE NEW.n::regclass = 'w'::regclass "
+                   "DO INSTEAD NOTHING"),
+          ("domain", "CREATE DOMAIN dm AS int CHECK (VALUE::regclass <> 'w'::regclass)"),
+          ("statistics", "CREATE STATISTICS st ON (n::regclass = 'w'::regclass), id FROM t"),
+          ("function-body", "CREATE FUNCTION fx() RETURNS bigint LANGUAGE sql "
+                            "BEGIN ATOMIC SELECT pg_relation_size('w'); END"),
+          ("alter-type-using-not-stored",
+           "ALTER TABLE t ALTER COLUMN n TYPE bigint USING n + ('w'::regclass)::oid::int"),
+          ("create-table-as-not-stored", "CREATE TABLE c AS SELECT 'w'::regclass AS x"),
+          ("insert-not-stored", "INSERT INTO w VALUES (('seq'::regclass)::oid::int)"),
+      ]),
     Case("create-table-nextval-default", "CREATE SEQUENCE seq;",
          "CREATE TABLE z (id bigint DEFAULT nextval('seq'))", sequences=True),
     Case("create-table-like-including-defaults-nextval",
