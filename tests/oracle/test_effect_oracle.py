@@ -439,6 +439,12 @@ REINDEXED_SCHEMA_BLOCKERS = ("LOCK TABLE app.nix IN EXCLUSIVE MODE",
                              "REFRESH MATERIALIZED VIEW app.mv")
 
 
+#: A table with a row, a log table and a source table: the rule cases add their rules to it.
+RULED = """
+CREATE TABLE t (id int, n int); CREATE TABLE log (id int); CREATE TABLE src (id int);
+INSERT INTO t VALUES (1, 1); CREATE VIEW tv AS SELECT id, n FROM t;
+"""
+
 @dataclass(frozen=True, slots=True)
 class Case:
     id: str
@@ -755,6 +761,35 @@ CASES = [
           ("create-table-as-not-stored", "CREATE TABLE c AS SELECT 'w'::regclass AS x"),
           ("insert-not-stored", "INSERT INTO w VALUES (('seq'::regclass)::oid::int)"),
       ]),
+    # A rule of the table written rewrites the write: its actions run beside it (DO ALSO) or
+    # instead of it (DO INSTEAD), each locking what it writes and reads, as does its WHERE;
+    # a rule on another event, or one dropped, does not. (Their scans are the planner's.)
+    *(Case(f"rule-{name}", RULED + rule, sql, compare_scans=False) for name, rule, sql in [
+        ("also-insert-select", "CREATE RULE r AS ON INSERT TO t DO ALSO "
+         "INSERT INTO log SELECT id FROM src WHERE src.id = NEW.id;", "INSERT INTO t VALUES (2)"),
+        ("instead-insert", "CREATE RULE r AS ON INSERT TO t DO INSTEAD "
+         "INSERT INTO log VALUES (NEW.id);", "INSERT INTO t VALUES (2)"),
+        ("also-update", "CREATE RULE r AS ON UPDATE TO t DO ALSO "
+         "UPDATE log SET id = NEW.id WHERE log.id = OLD.id;", "UPDATE t SET n = 3"),
+        ("instead-delete", "CREATE RULE r AS ON DELETE TO t DO INSTEAD "
+         "DELETE FROM log WHERE id = OLD.id;", "DELETE FROM t WHERE id = 1"),
+        ("where-reads", "CREATE RULE r AS ON DELETE TO t WHERE EXISTS (SELECT 1 FROM src) "
+         "DO INSTEAD NOTHING;", "DELETE FROM t WHERE id = 1"),
+        ("two-actions", "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO log VALUES "
+         "(NEW.id); DELETE FROM src WHERE id = NEW.id);", "INSERT INTO t VALUES (2)"),
+        ("chained", "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log VALUES (NEW.id);"
+         "CREATE RULE l AS ON INSERT TO log DO ALSO DELETE FROM src;",
+         "INSERT INTO t VALUES (2)"),
+        ("on-view", "CREATE RULE r AS ON INSERT TO tv DO INSTEAD INSERT INTO log "
+         "VALUES (NEW.id);", "INSERT INTO tv VALUES (2, 2)"),
+        ("other-event", "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log VALUES "
+         "(NEW.id);", "UPDATE t SET n = 3"),
+        ("dropped", "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log VALUES (NEW.id);"
+         "DROP RULE r ON t;", "INSERT INTO t VALUES (2)"),
+        ("renamed-then-replaced", "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log "
+         "VALUES (NEW.id); ALTER RULE r ON t RENAME TO r2; CREATE OR REPLACE RULE r2 AS "
+         "ON INSERT TO t DO ALSO DELETE FROM src;", "INSERT INTO t VALUES (2)"),
+    ]),
     Case("create-table-nextval-default", "CREATE SEQUENCE seq;",
          "CREATE TABLE z (id bigint DEFAULT nextval('seq'))", sequences=True),
     Case("create-table-like-including-defaults-nextval",
