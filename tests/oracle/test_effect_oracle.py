@@ -782,6 +782,8 @@ CASES = [
          "INSERT INTO t VALUES (2)"),
         ("on-view", "CREATE RULE r AS ON INSERT TO tv DO INSTEAD INSERT INTO log "
          "VALUES (NEW.id);", "INSERT INTO tv VALUES (2, 2)"),
+        ("on-view-also", "CREATE RULE r AS ON INSERT TO tv DO ALSO INSERT INTO log "
+         "VALUES (NEW.id);", "INSERT INTO tv VALUES (2, 2)"),
         ("other-event", "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log VALUES "
          "(NEW.id);", "UPDATE t SET n = 3"),
         ("dropped", "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log VALUES (NEW.id);"

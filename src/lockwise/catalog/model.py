@@ -198,6 +198,20 @@ class Trigger:
 
 
 @dataclass(frozen=True, slots=True)
+class QueryRule:
+    """A rule of a table (CREATE RULE): the write it rewrites and what it runs then."""
+
+    event: str  # insert | update | delete | select
+    #: DO INSTEAD: without a WHERE, the write itself never runs (a view keeps it: the
+    #: write is not rewritten into one of the view's base).
+    instead: bool = False
+    #: Its WHERE and its actions, as parsed: a write of the event runs the actions (beside
+    #: the write with DO ALSO, in its place with DO INSTEAD), locking what they name.
+    where: dict | None = None
+    actions: tuple[dict, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """A row-level security policy, as far as the migrations wrote it."""
 
@@ -273,9 +287,10 @@ class Table:
     #: table these migrations created, every policy it has (PostgreSQL copies none with LIKE,
     #: nor to partitions); of another, those the migrations created.
     policies: dict[str, Policy] = field(default_factory=dict)
-    #: Names of its rules (CREATE RULE), so that a DROP RULE IF EXISTS of one a fully known
-    #: table lacks is known to do nothing.
-    rules: tuple[str, ...] = ()
+    #: Its rules (CREATE RULE) by name (replaced whole, never changed in place): a write of
+    #: their event runs their actions; a DROP RULE IF EXISTS of one a fully known table lacks
+    #: is known to do nothing.
+    rules: dict[str, QueryRule] = field(default_factory=dict)
     #: For a view: its columns' names in order, as PostgreSQL named them, when the replay is
     #: sure of every one (`query_columns.result_names`); None otherwise. CREATE OR REPLACE
     #: VIEW may only add columns after them. A tuple, replaced whole (forks share it).

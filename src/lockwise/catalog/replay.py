@@ -18,6 +18,7 @@ from lockwise.catalog.model import (
     Constraint,
     Domain,
     Index,
+    QueryRule,
     Table,
     Trigger,
 )
@@ -1556,15 +1557,29 @@ def _rename_refused(catalog: Catalog, rtype: str, name: str, old: str, new: str)
     return False
 
 
-def _name_rule(catalog: Catalog, table: str, old: str | None, new: str | None) -> None:
-    """Rule `old` of `table` goes by `new`: None for `old` adds one (CREATE, CREATE OR
-    REPLACE), None for `new` drops it. The tuple is replaced, never changed in place (forks
+def _name_rule(catalog: Catalog, table: str, old: str | None, new: str | None,
+               rule: QueryRule | None = None) -> None:
+    """Rule `old` of `table` goes by `new`: None for `old` adds `rule` (CREATE, CREATE OR
+    REPLACE), None for `new` drops it. The dict is replaced, never changed in place (forks
     share it)."""
     t = catalog.tables.get(table)
     if t is None:
         return
-    names = tuple(n for n in t.rules if n != old and n != new)
-    t.rules = (*names, new) if new is not None else names
+    kept = t.rules.get(old) if old is not None else rule
+    rules = {n: r for n, r in t.rules.items() if n != old and n != new}
+    if new is not None and kept is not None:
+        rules[new] = kept
+    t.rules = rules
+
+
+#: RuleStmt's event -> the write it names.
+_RULE_EVENTS = {"CMD_INSERT": "insert", "CMD_UPDATE": "update", "CMD_DELETE": "delete",
+                "CMD_SELECT": "select"}
+
+
+def _rule_of(stmt: dict) -> QueryRule:
+    return QueryRule(_RULE_EVENTS.get(stmt.get("event", ""), ""), bool(stmt.get("instead")),
+                     stmt.get("whereClause"), tuple(stmt.get("actions") or ()))
 
 
 def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
@@ -2770,7 +2785,8 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
     elif kind == "AlterPolicyStmt":
         policies.alter_policy(catalog, body)
     elif kind == "RuleStmt":
-        _name_rule(catalog, range_var(body.get("relation"))[0], None, body.get("rulename", ""))
+        _name_rule(catalog, range_var(body.get("relation"))[0], None, body.get("rulename", ""),
+                   _rule_of(body))
     elif kind == "CreateDomainStmt":
         name = object_name(strings(body.get("domainname")), create=True)
         catalog.types.add(name)
