@@ -951,6 +951,28 @@ class Catalog:
                          and name not in found)
         return found
 
+    def types_containing(self, domain: str) -> list[str]:
+        """The types whose values hold values of `domain` (qualified) inside them, as far as
+        the catalog knows: a domain over an array of it (or of a domain over it), a composite
+        type with an attribute of it, of an array of it or of such a type, however deep. A
+        range over it is not known (the catalog keeps no range's subtype)."""
+        plain = set(self.with_subdomains(domain))
+        found = [d for d in self.with_subdomains(domain, arrays=True) if d not in plain]
+        grew = True
+        while grew:
+            grew = False
+            for name, attributes in self.composites.items():
+                if name not in found and any(
+                        _type_key(a.type_name) in plain or _type_key(a.type_name) in found
+                        for a in attributes):
+                    found.append(name)
+                    grew = True
+            for name, dom in self.domains.items():
+                if name not in found and _type_key(dom.base) in found:
+                    found.append(name)
+                    grew = True
+        return found
+
     def generated_reading(self, table: str, column: str) -> list[str]:
         """The generated columns of `table` whose expression reads `column`."""
         known = self.tables.get(table)
