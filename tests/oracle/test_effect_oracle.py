@@ -484,6 +484,9 @@ class Case:
     #: held open in another session: a DETACH ... CONCURRENTLY left pending, for FINALIZE.
     #: The model replays it with the setup, as the earlier migration that ran it.
     interrupted: tuple[str, str] = ()
+    #: Whether the setup uses the oracle's tablespace `lockwise_oracle_ts` (skipped where the
+    #: harness could not create it).
+    tablespace: bool = False
 
 
 CASES = [
@@ -1763,6 +1766,32 @@ CASES = [
     Case("set-logged", T.replace("CREATE TABLE", "CREATE UNLOGGED TABLE"),
          "ALTER TABLE t SET LOGGED"),
     Case("set-tablespace-pg-default", T, "ALTER TABLE t SET TABLESPACE pg_default"),
+    # Where a table lives is followed: moving it to where it is copies nothing, anywhere else
+    # copies its files (a new relfilenode), pg_default included. TABLESPACE, SET TABLESPACE,
+    # default_tablespace while it is created, and a partitioned parent's tablespace say where.
+    *(Case(f"set-tablespace-{name}", setup + "INSERT INTO k VALUES (1);", sql, tablespace=True)
+      for name, setup, sql in [
+          ("elsewhere-to-default", "CREATE TABLE k (id int) TABLESPACE lockwise_oracle_ts;",
+           "ALTER TABLE k SET TABLESPACE pg_default"),
+          ("to-where-it-is", "CREATE TABLE k (id int) TABLESPACE lockwise_oracle_ts;",
+           "ALTER TABLE k SET TABLESPACE lockwise_oracle_ts"),
+          ("moved-back", "CREATE TABLE k (id int); ALTER TABLE k SET TABLESPACE "
+           "lockwise_oracle_ts;", "ALTER TABLE k SET TABLESPACE pg_default"),
+          ("default-tablespace", "SET default_tablespace = lockwise_oracle_ts; "
+           "CREATE TABLE k (id int); RESET default_tablespace;",
+           "ALTER TABLE k SET TABLESPACE pg_default"),
+          ("default-tablespace-reset", "SET default_tablespace = lockwise_oracle_ts; "
+           "SET default_tablespace = ''; CREATE TABLE k (id int);",
+           "ALTER TABLE k SET TABLESPACE pg_default"),
+          ("explicit-default", "CREATE TABLE k (id int) TABLESPACE pg_default;",
+           "ALTER TABLE k SET TABLESPACE pg_default"),
+          ("partition-of-parent-elsewhere", "CREATE TABLE p (id int) PARTITION BY LIST (id) "
+           "TABLESPACE lockwise_oracle_ts; CREATE TABLE k PARTITION OF p FOR VALUES IN (1);",
+           "ALTER TABLE k SET TABLESPACE pg_default"),
+          ("matview-elsewhere", "CREATE TABLE k (id int); CREATE MATERIALIZED VIEW mv "
+           "TABLESPACE lockwise_oracle_ts AS SELECT id FROM k;",
+           "ALTER MATERIALIZED VIEW mv SET TABLESPACE pg_default"),
+      ]),
     Case("set-fillfactor", T, "ALTER TABLE t SET (fillfactor = 70)"),
     Case("set-autovacuum-parameter", T, "ALTER TABLE t SET (autovacuum_enabled = false)"),
     Case("reset-fillfactor", T + "ALTER TABLE t SET (fillfactor = 70);",
@@ -3500,6 +3529,8 @@ def _names(locks: dict) -> dict[str, str]:
 def test_effect_matches_server(oracle, case: Case) -> None:
     if oracle.server_major < case.min_pg:
         pytest.skip(f"needs PostgreSQL {case.min_pg}")
+    if case.tablespace and not oracle.has_tablespace:
+        pytest.skip("no directory for a tablespace could be given to the server's user")
     replayed = f"{case.setup};\n{case.interrupted[0]};" if case.interrupted else case.setup
     pred = oracle.predict(replayed, case.sql, case.context, case.session)
     obs = oracle.observe(case.setup, case.sql, session=case.session, blocker=case.blocker,
