@@ -270,6 +270,10 @@ class Table:
     #: table the catalog holds only what it saw, not every column, constraint or index.
     created_by: str | None = None
     unlogged: bool = False
+    #: Where its files are, for one these migrations created: a tablespace's name, "" for the
+    #: database's default (`same_tablespace`); None when not known (created elsewhere, or
+    #: under a default_tablespace the replay cannot follow).
+    tablespace: str | None = None
     partition_of: str | None = None
     #: The DEFAULT partition of `partition_of` (holds the rows no other partition takes).
     default_partition: bool = False
@@ -340,6 +344,13 @@ def _trigger_functions(table: Table) -> set[str]:
 
 def _type_key(type_name: str) -> str:
     return type_name if "." in type_name else f"public.{type_name}"
+
+
+def same_tablespace(current: str | None, target: str) -> bool:
+    """Whether a relation in `current` (`Table.tablespace`) is already in `target`: "" and
+    pg_default are one (a database created with another default is not modeled); an unknown
+    `current` is not (moving it may copy its files)."""
+    return current is not None and (current or "pg_default") == (target or "pg_default")
 
 
 def _add_to(index: dict, key: object, name: str) -> None:
@@ -497,6 +508,9 @@ class Catalog:
     functions: dict[str, str] = field(default_factory=dict)
     sequences: set[str] = field(default_factory=set)
     schemas: set[str] = field(default_factory=lambda: {"public"})
+    #: default_tablespace as the migrations set it ("" unset: the database's default); None
+    #: once a SET LOCAL made it unknown (it ends with its transaction).
+    default_tablespace: str | None = ""
     types: set[str] = field(default_factory=set)
     #: Range types (qualified) -> the multirange type (qualified, also in `types`) each made
     #: (PostgreSQL 14+), which goes with it (DROP) but keeps its name and schema when the

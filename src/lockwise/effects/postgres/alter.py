@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lockwise.catalog.model import Catalog
+from lockwise.catalog.model import Catalog, same_tablespace
 from lockwise.catalog.replay import identity_sequence, not_null_column
 from lockwise.core.types import LockMode
 from lockwise.effects.nodes import range_var, unwrap
@@ -328,13 +328,15 @@ def _set_persistence(logged: bool) -> Callable:
 
 def _set_tablespace(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
-    # A table created without TABLESPACE lives in the database default (pg_default unless the
-    # database was created otherwise): moving it there is a no-op, checked on the server. The
-    # copy of the data files is a new relfilenode, but not a scan. A partitioned table has no
-    # files: only partitions created later go there, none is moved (checked on the server).
+    # Moving a table to the tablespace it is in is a no-op; anywhere else its files are
+    # copied: a new relfilenode, but not a scan (checked on the server). Where it is the
+    # catalog follows for the tables these migrations created (`Table.tablespace`); another
+    # may be anywhere: a copy. A partitioned table has no files: only partitions created
+    # later go there, none is moved (checked on the server).
     known = b.ctx.catalog.tables.get(table)
     partitioned = known is not None and known.kind == "partitioned"
-    if cmd.get("name", "") != "pg_default" and not partitioned:
+    if not partitioned and not (known is not None and known.created_by is not None
+                                and same_tablespace(known.tablespace, cmd.get("name", ""))):
         b.rewrites.add(table)
     b.act("set_tablespace", base, tablespace=cmd.get("name", ""),
           table_is_partitioned=partitioned)
