@@ -161,6 +161,9 @@ class Index:
     signature: tuple | None = None
     #: The partitioned index it is a partition of (qualified), when attached to one.
     attached_to: str | None = None
+    #: Where its files are (`Table.tablespace`): known for one CREATE INDEX made, None for
+    #: another (a constraint's, a partition's part of its parent's, one made elsewhere).
+    tablespace: str | None = None
     #: The functions its expressions and predicate call and the types they cast to
     #: (`expression_uses`): DROP FUNCTION / TYPE ... CASCADE of one drops the index. Empty
     #: for the index of a constraint (the constraint records them, and takes its index).

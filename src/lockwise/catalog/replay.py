@@ -1407,9 +1407,12 @@ def _drop_relation(catalog: Catalog, name: str) -> None:
 
 
 def _alter_index(catalog: Catalog, stmt: dict, name: str) -> None:
-    """ALTER INDEX parent ATTACH PARTITION child: child becomes a part of parent."""
+    """ALTER INDEX parent ATTACH PARTITION child: child becomes a part of parent; SET
+    TABLESPACE moves it."""
     for cmd_node in stmt.get("cmds") or ():
         _, cmd = unwrap(cmd_node)
+        if cmd.get("subtype") == "AT_SetTableSpace" and name in catalog.indexes:
+            catalog.indexes[name] = replace(catalog.indexes[name], tablespace=cmd.get("name", ""))
         if cmd.get("subtype") == "AT_AttachPartition" and name in catalog.indexes:
             child = catalog.indexes.get(range_var(unwrap(cmd.get("def"))[1].get("name"))[0])
             if child is not None:
@@ -2251,7 +2254,8 @@ def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
                  unique=bool(stmt.get("unique")),
                  reads=columns_read(expressions), uses=expression_uses(expressions),
                  partial=bool(where), predicate_not_null=only_not_null_columns(where),
-                 attnames=attnames, signature=_index_signature(stmt, params))
+                 attnames=attnames, signature=_index_signature(stmt, params),
+                 tablespace=stmt.get("tableSpace") or catalog.default_tablespace)
 
 
 def _plain_columns(params: list[dict]) -> bool:
