@@ -797,6 +797,17 @@ CASES = [
     ]),
     Case("create-table-nextval-default", "CREATE SEQUENCE seq;",
          "CREATE TABLE z (id bigint DEFAULT nextval('seq'))", sequences=True),
+    # A partition or an inheritance child stores its parent's defaults again: each depends on
+    # the sequence it draws from (ACCESS SHARE), as LIKE ... INCLUDING DEFAULTS does.
+    Case("create-partition-of-serial-parent", "CREATE TABLE k (id serial, d int) "
+         "PARTITION BY LIST (d);", "CREATE TABLE k1 PARTITION OF k FOR VALUES IN (1)",
+         sequences=True),
+    Case("create-table-inherits-serial-parent", "CREATE SEQUENCE s; CREATE TABLE k (id serial, "
+         "n int DEFAULT nextval('s'));", "CREATE TABLE z (extra int) INHERITS (k)",
+         sequences=True),
+    Case("create-partition-of-identity-parent", "CREATE TABLE k (id int GENERATED ALWAYS AS "
+         "IDENTITY, d int) PARTITION BY LIST (d);",
+         "CREATE TABLE k1 PARTITION OF k FOR VALUES IN (1)", sequences=True, min_pg=17),
     Case("create-table-like-including-defaults-nextval",
          "CREATE SEQUENCE seq; CREATE TABLE k (id bigint DEFAULT nextval('seq'));",
          "CREATE TABLE z (LIKE k INCLUDING DEFAULTS)", sequences=True),
