@@ -63,9 +63,11 @@ def _lock_parents(b: Builder, stmt: dict, table: str, qualified: bool) -> tuple[
             f"{relation_sql(parent, parent, parent_qualified)} "
             f"{default_facts.get('bound_sql', '')};")
         clone_foreign_keys(b, parent, validate=None)
+        _lock_copied_default_sequences(b, parent)
         return parent, default_facts
     for rel in stmt.get("inhRelations") or ():
         b.lock(range_var(rel)[0], L.SHARE_UPDATE_EXCLUSIVE)
+        _lock_copied_default_sequences(b, range_var(rel)[0])
     return None, {}
 
 
@@ -104,9 +106,7 @@ def create_table(b: Builder, stmt: dict) -> None:
             b.lock(source, L.ACCESS_SHARE)
             b.reads.add(f"table:{source}")
             if body.get("options", 0) & _LIKE_DEFAULTS:  # its defaults are stored again
-                for col in (b.ctx.catalog.tables.get(source) or NO_TABLE).columns.values():
-                    if col.default is not None and col.default_sequence and not col.identity:
-                        b.lock(col.default_sequence, L.ACCESS_SHARE)
+                _lock_copied_default_sequences(b, source)
     b.act("create_table", table_facts(b, table, qualified), default_facts, table_is_new=True,
           **already_exists(name_taken(b, table) or key_name_taken(
               b, table.split(".", 1)[0], _constraints_written(stmt))),
@@ -114,6 +114,15 @@ def create_table(b: Builder, stmt: dict) -> None:
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
           partition_of=parent, partitioned=bool(stmt.get("partspec")),
           unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
+
+
+def _lock_copied_default_sequences(b: Builder, source: str) -> None:
+    """The defaults of `source` stored again on a new table (LIKE ... INCLUDING DEFAULTS, a
+    partition's or an inheritance child's) depend on the sequences they draw from: ACCESS
+    SHARE on each (checked on the server). An identity's sequence is not taken."""
+    for col in (b.ctx.catalog.tables.get(source) or NO_TABLE).columns.values():
+        if col.default is not None and col.default_sequence and not col.identity:
+            b.lock(col.default_sequence, L.ACCESS_SHARE)
 
 
 def _table_foreign_keys(stmt: dict) -> dict[str, tuple[dict, int]]:
