@@ -1799,6 +1799,22 @@ CASES = [
           ("partition-of-parent-elsewhere", "CREATE TABLE p (id int) PARTITION BY LIST (id) "
            "TABLESPACE lockwise_oracle_ts; CREATE TABLE k PARTITION OF p FOR VALUES IN (1);",
            "ALTER TABLE k SET TABLESPACE pg_default"),
+          ("partition-of-parent-moved", "CREATE TABLE p (id int) PARTITION BY LIST (id); "
+           "ALTER TABLE p SET TABLESPACE lockwise_oracle_ts; "
+           "CREATE TABLE k PARTITION OF p FOR VALUES IN (1);",
+           "ALTER TABLE k SET TABLESPACE pg_default"),
+          ("partition-of-parent-under-default-tablespace",
+           "SET default_tablespace = lockwise_oracle_ts; CREATE TABLE p (id int) "
+           "PARTITION BY LIST (id); RESET default_tablespace; "
+           "CREATE TABLE k PARTITION OF p FOR VALUES IN (1);",
+           "ALTER TABLE k SET TABLESPACE pg_default"),
+          ("partition-placed-apart", "CREATE TABLE p (id int) PARTITION BY LIST (id) "
+           "TABLESPACE lockwise_oracle_ts; CREATE TABLE k PARTITION OF p FOR VALUES IN (1) "
+           "TABLESPACE pg_default;", "ALTER TABLE k SET TABLESPACE pg_default"),
+          ("table-as-elsewhere", "CREATE TABLE k TABLESPACE lockwise_oracle_ts AS "
+           "SELECT 1 AS id;", "ALTER TABLE k SET TABLESPACE lockwise_oracle_ts"),
+          ("renamed", "CREATE TABLE k0 (id int) TABLESPACE lockwise_oracle_ts; "
+           "ALTER TABLE k0 RENAME TO k;", "ALTER TABLE k SET TABLESPACE lockwise_oracle_ts"),
           ("matview-elsewhere", "CREATE TABLE k (id int); CREATE MATERIALIZED VIEW mv "
            "TABLESPACE lockwise_oracle_ts AS SELECT id FROM k;",
            "ALTER MATERIALIZED VIEW mv SET TABLESPACE pg_default"),
