@@ -789,12 +789,30 @@ CASES = [
          "VALUES (NEW.id);", "INSERT INTO tv VALUES (2, 2)"),
         ("other-event", "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log VALUES "
          "(NEW.id);", "UPDATE t SET n = 3"),
+        ("disabled", "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log VALUES (NEW.id);"
+         "ALTER TABLE t DISABLE RULE r;", "INSERT INTO t VALUES (2)"),
+        ("enabled-again", "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log VALUES "
+         "(NEW.id); ALTER TABLE t DISABLE RULE r; ALTER TABLE t ENABLE ALWAYS RULE r;",
+         "INSERT INTO t VALUES (2)"),
+        ("action-table-renamed", "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log "
+         "VALUES (NEW.id); ALTER TABLE log RENAME TO log2;", "INSERT INTO t VALUES (2)"),
+        ("table-renamed", "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log VALUES "
+         "(NEW.id); ALTER TABLE t RENAME TO t2; CREATE VIEW t AS SELECT 1 AS id;",
+         "INSERT INTO t2 VALUES (2)"),
+        ("action-table-dropped", "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log "
+         "VALUES (NEW.id); DROP TABLE log CASCADE;", "INSERT INTO t VALUES (2)"),
+        ("drop-action-table-cascade", "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO "
+         "log VALUES (NEW.id);", "DROP TABLE log CASCADE"),
         ("dropped", "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log VALUES (NEW.id);"
          "DROP RULE r ON t;", "INSERT INTO t VALUES (2)"),
         ("renamed-then-replaced", "CREATE RULE r AS ON INSERT TO t DO ALSO INSERT INTO log "
          "VALUES (NEW.id); ALTER RULE r ON t RENAME TO r2; CREATE OR REPLACE RULE r2 AS "
          "ON INSERT TO t DO ALSO DELETE FROM src;", "INSERT INTO t VALUES (2)"),
     ]),
+    Case("rule-action-table-moved", RULED + "CREATE SCHEMA rule_arch; CREATE RULE r AS ON "
+         "INSERT TO t DO ALSO INSERT INTO log VALUES (NEW.id); "
+         "ALTER TABLE log SET SCHEMA rule_arch;", "INSERT INTO t VALUES (2)",
+         schemas=("rule_arch",), compare_scans=False),
     Case("create-table-nextval-default", "CREATE SEQUENCE seq;",
          "CREATE TABLE z (id bigint DEFAULT nextval('seq'))", sequences=True),
     # A partition or an inheritance child stores its parent's defaults again: each depends on
