@@ -208,10 +208,19 @@ class QueryRule:
     #: DO INSTEAD: without a WHERE, the write itself never runs (a view keeps it: the
     #: write is not rewritten into one of the view's base).
     instead: bool = False
-    #: Its WHERE and its actions, as parsed: a write of the event runs the actions (beside
-    #: the write with DO ALSO, in its place with DO INSTEAD), locking what they name.
+    #: Its WHERE and its actions, as parsed, each relation the catalog knew then written
+    #: with its schema (followed through renames): a write of the event runs the actions
+    #: (beside the write with DO ALSO, in its place with DO INSTEAD), locking what they name.
     where: dict | None = None
     actions: tuple[dict, ...] = ()
+    #: ALTER TABLE ... DISABLE RULE (or ENABLE REPLICA RULE: it fires only when the session
+    #: replicates) turns it off.
+    enabled: bool = True
+
+    def names(self, relation: str) -> bool:
+        """Whether its WHERE or actions name `relation` (qualified)."""
+        return any(_relation_of(rv) == relation
+                   for rv in _relation_nodes([self.where, list(self.actions)]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,6 +356,41 @@ def _trigger_functions(table: Table) -> set[str]:
 
 def _type_key(type_name: str) -> str:
     return type_name if "." in type_name else f"public.{type_name}"
+
+
+def _relation_nodes(node: object) -> list[dict]:
+    """The RangeVars below `node`, those a DML statement names as its target (`relation`,
+    which pglast does not wrap) too."""
+    found = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if isinstance(value, dict) and (key == "RangeVar" or (
+                        key == "relation" and "relname" in value)):
+                    found.append(value)
+                if isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _relation_of(rv: dict) -> str:
+    return f"{rv.get('schemaname')}.{rv.get('relname')}" if rv.get("schemaname") else ""
+
+
+def renamed_relation(node: object, old: str, new: str) -> object:
+    """A copy of `node` whose RangeVars naming `old` (qualified, as written) name `new`."""
+    if isinstance(node, list):
+        return [renamed_relation(item, old, new) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "relname" in node and _relation_of(node) == old:
+        schema, name = new.split(".", 1)
+        return {**node, "schemaname": schema, "relname": name}
+    return {key: renamed_relation(value, old, new) for key, value in node.items()}
 
 
 def same_tablespace(current: str | None, target: str) -> bool:
@@ -967,6 +1011,12 @@ class Catalog:
                          if _type_key(d.base) == current and (arrays or not d.array)
                          and name not in found)
         return found
+
+    def tables_with_rules_naming(self, relation: str) -> list[Table]:
+        """The tables with a rule whose WHERE or actions name `relation` (qualified): the
+        rule follows its renames, and goes with it when it is dropped with CASCADE."""
+        return [t for t in self.tables.values()
+                if t.rules and any(r.names(relation) for r in t.rules.values())]
 
     def types_containing(self, domain: str) -> list[str]:
         """The types whose values hold values of `domain` (qualified) inside them, as far as

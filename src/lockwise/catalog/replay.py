@@ -21,6 +21,7 @@ from lockwise.catalog.model import (
     QueryRule,
     Table,
     Trigger,
+    renamed_relation,
 )
 from lockwise.catalog.query_columns import result_columns, result_names
 from lockwise.catalog.scopes import ColumnReads
@@ -1107,6 +1108,9 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             t.unlogged = False
         elif sub == "AT_SetTableSpace":
             t.tablespace = cmd.get("name", "")
+        elif sub in _RULE_SWITCHES and cmd.get("name") in t.rules:
+            t.rules = {**t.rules, cmd["name"]: replace(t.rules[cmd["name"]],
+                                                        enabled=_RULE_SWITCHES[sub])}
         elif sub == "AT_SetUnLogged":
             t.unlogged = True
     _note_uses_altered(catalog, name, stmt)
@@ -1396,6 +1400,7 @@ _NO_VIEW = Table("", kind="")
 
 def _drop_relation(catalog: Catalog, name: str) -> None:
     dropped = catalog.tables.pop(name, None)
+    _rules_follow_rename(catalog, name, None)
     if dropped is not None:
         _drop_owned_sequences(catalog, dropped.columns.values())
     _drop_statistics(catalog, _statistics_on(catalog, name))
@@ -1582,14 +1587,43 @@ def _name_rule(catalog: Catalog, table: str, old: str | None, new: str | None,
     t.rules = rules
 
 
+#: ALTER TABLE's rule subcommands -> whether the rule then fires in an ordinary session.
+_RULE_SWITCHES = {"AT_EnableRule": True, "AT_EnableAlwaysRule": True,
+                  "AT_EnableReplicaRule": False, "AT_DisableRule": False}
+
 #: RuleStmt's event -> the write it names.
 _RULE_EVENTS = {"CMD_INSERT": "insert", "CMD_UPDATE": "update", "CMD_DELETE": "delete",
                 "CMD_SELECT": "select"}
 
 
-def _rule_of(stmt: dict) -> QueryRule:
+def _rule_of(catalog: Catalog, stmt: dict) -> QueryRule:
+    """The rule a CREATE RULE makes; the relations it names that the catalog knows written
+    with their schema, as the server resolved them then (it keeps them by oid)."""
     return QueryRule(_RULE_EVENTS.get(stmt.get("event", ""), ""), bool(stmt.get("instead")),
-                     stmt.get("whereClause"), tuple(stmt.get("actions") or ()))
+                     _with_schemas(catalog, stmt.get("whereClause")),
+                     tuple(_with_schemas(catalog, stmt.get("actions") or [])))
+
+
+def _with_schemas(catalog: Catalog, node: object) -> object:
+    if isinstance(node, list):
+        return [_with_schemas(catalog, item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "relname" in node and not node.get("schemaname"):
+        name = range_var(node)[0]
+        if name in catalog.tables or name in catalog.sequences:
+            return {**node, "schemaname": name.split(".", 1)[0]}
+    return {key: _with_schemas(catalog, value) for key, value in node.items()}
+
+
+def _rules_follow_rename(catalog: Catalog, old: str, new: str | None) -> None:
+    """The rules naming relation `old` name `new` now (they keep it by oid); None: it is
+    dropped, and they with it (DROP ... CASCADE; without, the server refuses)."""
+    for table in catalog.tables_with_rules_naming(old):
+        table.rules = {
+            name: replace(rule, where=renamed_relation(rule.where, old, new or old),
+                          actions=tuple(renamed_relation(list(rule.actions), old, new or old)))
+            for name, rule in table.rules.items() if new is not None or not rule.names(old)}
 
 
 def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
@@ -1656,6 +1690,7 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
     if t.triggers:
         catalog.note_triggers(t)
     policies.follow_relation_rename(catalog, t, name, new_name)
+    _rules_follow_rename(catalog, name, new_name)
     schema = new_name.split(".", 1)[0]
     for key in catalog.index_keys_on(name):
         # Re-filed under the table's new name, in the schema the table is now in; a new
@@ -2799,7 +2834,7 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         policies.alter_policy(catalog, body)
     elif kind == "RuleStmt":
         _name_rule(catalog, range_var(body.get("relation"))[0], None, body.get("rulename", ""),
-                   _rule_of(body))
+                   _rule_of(catalog, body))
     elif kind == "CreateDomainStmt":
         name = object_name(strings(body.get("domainname")), create=True)
         catalog.types.add(name)

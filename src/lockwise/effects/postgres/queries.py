@@ -167,7 +167,7 @@ def _lock_rule_actions(b: Builder, relation: str, event: str) -> None:
 
     ctx = replace(b.ctx, expanding_rules=b.ctx.expanding_rules | {key})
     for rule in known.rules.values():
-        if rule.event != event:
+        if rule.event != event or not rule.enabled:
             continue
         read_tables(b, [rule.where], skip={relation})
         for action in rule.actions:
