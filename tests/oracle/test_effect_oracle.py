@@ -764,6 +764,43 @@ CASES = [
           ("create-table-as-not-stored", "CREATE TABLE c AS SELECT 'w'::regclass AS x"),
           ("insert-not-stored", "INSERT INTO w VALUES (('seq'::regclass)::oid::int)"),
       ]),
+    # A stored expression copied or stored again depends on what its regclass constants
+    # name as the original does: LIKE ... INCLUDING DEFAULTS / GENERATED / CONSTRAINTS /
+    # INDEXES, a partition's or child's copies of its parent's defaults and CHECKs (not a NO
+    # INHERIT one), and ALTER COLUMN TYPE, which stores the column's default, its CHECKs and
+    # its indexes again.
+    *(Case(f"regclass-copied-{name}", "CREATE TABLE w (id int);" + setup, sql)
+      for name, setup, sql in [
+          ("like-defaults", "CREATE TABLE k (id int, c regclass DEFAULT 'w'::regclass);",
+           "CREATE TABLE z (LIKE k INCLUDING DEFAULTS)"),
+          ("like-generated", "CREATE TABLE k (id int, c int GENERATED ALWAYS AS "
+           "(id + ('w'::regclass)::oid::int) STORED);", "CREATE TABLE z (LIKE k INCLUDING ALL)"),
+          ("like-constraints", "CREATE TABLE k (id int, c int CHECK "
+           "(c::regclass <> 'w'::regclass));", "CREATE TABLE z (LIKE k INCLUDING CONSTRAINTS)"),
+          ("like-indexes", "CREATE TABLE k (id int, c int); CREATE INDEX ki ON k "
+           "((c::regclass = 'w'::regclass));", "CREATE TABLE z (LIKE k INCLUDING INDEXES)"),
+          ("like-plain", "CREATE TABLE k (id int, c regclass DEFAULT 'w'::regclass CHECK "
+           "(c <> 'w'::regclass));", "CREATE TABLE z (LIKE k)"),
+          ("partition-of", "CREATE TABLE k (id int, c int CHECK (c::regclass <> 'w'::regclass),"
+           " d regclass DEFAULT 'w'::regclass) PARTITION BY LIST (id);",
+           "CREATE TABLE k1 PARTITION OF k FOR VALUES IN (1)"),
+          ("inherits", "CREATE TABLE k (id int, d regclass DEFAULT 'w'::regclass);",
+           "CREATE TABLE z () INHERITS (k)"),
+          ("inherits-no-inherit-check", "CREATE TABLE k (id int, c int CHECK "
+           "(c::regclass <> 'w'::regclass) NO INHERIT);", "CREATE TABLE z () INHERITS (k)"),
+          ("type-change-default", "CREATE TABLE k (id int, n int DEFAULT "
+           "('w'::regclass)::oid::int); INSERT INTO k VALUES (1);",
+           "ALTER TABLE k ALTER COLUMN n TYPE bigint"),
+          ("type-change-check", "CREATE TABLE k (id int, n int CHECK "
+           "(n::regclass <> 'w'::regclass)); INSERT INTO k VALUES (1);",
+           "ALTER TABLE k ALTER COLUMN n TYPE bigint"),
+          ("type-change-index", "CREATE TABLE k (id int, n int); CREATE INDEX ki ON k "
+           "((n::regclass = 'w'::regclass)); INSERT INTO k VALUES (1);",
+           "ALTER TABLE k ALTER COLUMN n TYPE bigint"),
+          ("type-change-other-column", "CREATE TABLE k (id int, n int CHECK "
+           "(n::regclass <> 'w'::regclass)); INSERT INTO k VALUES (1);",
+           "ALTER TABLE k ALTER COLUMN id TYPE bigint"),
+      ]),
     # A rule of the table written rewrites the write: its actions run beside it (DO ALSO) or
     # instead of it (DO INSTEAD), each locking what it writes and reads, as does its WHERE;
     # a rule on another event, or one dropped, does not. (Their scans are the planner's.)
