@@ -60,6 +60,10 @@ class Column:
     #: to (`expression_uses`): DROP FUNCTION / TYPE ... CASCADE of one drops the default, or
     #: the generated column with its data (checked on the server). Replaced whole.
     uses: tuple[str, ...] = ()
+    #: The relations those expressions name by regclass constants (`regclass_constants`):
+    #: a copy of the default or expression, or the column's type change, which stores it
+    #: again, holds them ACCESS SHARE. Replaced whole.
+    names: tuple[str, ...] = ()
     array: bool = False
     #: The collation written for it (COLLATE), as named; None: its type's default.
     collation: str | None = None
@@ -123,6 +127,8 @@ class Constraint:
     #: DROP FUNCTION / TYPE ... CASCADE of one drops the constraint, on every partition and
     #: child that has it too.
     uses: tuple[str, ...] = ()
+    #: The relations its CHECK names by regclass constants (as `Column.names`).
+    names: tuple[str, ...] = ()
     #: For a partition's foreign key that is the clone of one of its parent's (`inherited`
     #: too; pg_constraint.conparentid): the name of that key on `Table.partition_of`. A new
     #: partition, or one attached, gets a clone of each foreign key of its parent, however
@@ -168,6 +174,9 @@ class Index:
     #: (`expression_uses`): DROP FUNCTION / TYPE ... CASCADE of one drops the index. Empty
     #: for the index of a constraint (the constraint records them, and takes its index).
     uses: tuple[str, ...] = ()
+    #: The relations its expressions and predicate name by regclass constants (as
+    #: `Column.names`).
+    names: tuple[str, ...] = ()
 
     def rebuilt_by_type_change_of(self, column: str) -> bool:
         """Whether `ALTER COLUMN column TYPE` builds this index again even when the stored

@@ -55,6 +55,7 @@ from lockwise.effects.nodes import (
     strings,
     unwrap,
 )
+from lockwise.effects.volatility import regclass_constants
 
 _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
              "CONSTR_PRIMARY": "primary", "CONSTR_EXCLUSION": "exclude"}
@@ -82,6 +83,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
             column.default = None if _is_null(con.get("raw_expr")) else "default"
             column.default_sequence = nextval_sequence(con.get("raw_expr"))
             column.uses = expression_uses(con.get("raw_expr"))
+            column.names = _names(con.get("raw_expr"))
         if contype == "CONSTR_IDENTITY":
             column.identity = True
             column.identity_sequence = identity_sequence(table, column.name, con)
@@ -92,11 +94,17 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
     return column
 
 
+def _names(expr: object) -> tuple[str, ...]:
+    """The relations `expr` names by regclass constants, in order (`Column.names`)."""
+    return tuple(sorted(regclass_constants(expr))) if expr else ()
+
+
 def _generate(column: Column, expr: dict | None) -> None:
     """Column `column` computed by generation expression `expr` (None: a plain one now)."""
     column.expression = generation_expression(expr)
     column.reads = columns_read(expr)
     column.uses = expression_uses(expr)
+    column.names = _names(expr)
 
 
 def _domain_default_expr(expr: dict | None) -> dict | None:
@@ -148,6 +156,7 @@ def constraint_from(catalog: Catalog, con: dict, table: str,
         deferrable=bool(con.get("deferrable")),
         reads=_constraint_reads(con, kind),
         uses=expression_uses(_constraint_expressions(con, kind)),
+        names=_names(con.get("raw_expr")) if kind == "check" else (),
     )
 
 
@@ -1000,6 +1009,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                     else "default"
                 changed.default_sequence = nextval_sequence(cmd.get("def"))
                 changed.uses = expression_uses(cmd.get("def"))
+                changed.names = _names(cmd.get("def"))
         elif sub == "AT_DropExpression" and column is not None:
             column.generated = column.virtual = False
             _generate(column, None)
@@ -2288,6 +2298,7 @@ def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
     return Index(f"{table.split('.', 1)[0]}.{idxname}", table, cols,
                  unique=bool(stmt.get("unique")),
                  reads=columns_read(expressions), uses=expression_uses(expressions),
+                 names=_names(expressions),
                  partial=bool(where), predicate_not_null=only_not_null_columns(where),
                  attnames=attnames, signature=_index_signature(stmt, params),
                  tablespace=stmt.get("tableSpace") or catalog.default_tablespace)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lockwise.catalog.model import Catalog, same_tablespace
+from lockwise.catalog.model import Catalog, Column, same_tablespace
 from lockwise.catalog.replay import identity_sequence, not_null_column
 from lockwise.core.types import LockMode
 from lockwise.effects.nodes import range_var, unwrap
@@ -17,9 +17,11 @@ from lockwise.effects.postgres.attach import (
     nullable_below,
 )
 from lockwise.effects.postgres.builder import (
+    NO_TABLE,
     Builder,
     L,
     drop_defaults_drawing,
+    lock_regclass_names,
     owned_sequences,
     table_facts,
 )
@@ -266,8 +268,23 @@ def _locking_sequences(column_handler: Callable) -> Callable:
                 b.lock(seq, L.SHARE_ROW_EXCLUSIVE)
             if known.default_sequence:
                 b.lock(known.default_sequence, L.ACCESS_SHARE)
+            _lock_restored_regclass_names(b, table, column, known)
         column_handler(b, table, cmd, base)
     return handler
+
+
+def _lock_restored_regclass_names(b: Builder, table: str, column: str, known: Column) -> None:
+    """A type change stores the column's default (or generation expression), the CHECKs
+    reading it and its indexes again: what their regclass constants name is held ACCESS
+    SHARE, as when they were made (checked on the server)."""
+    catalog = b.ctx.catalog
+    lock_regclass_names(b, known.names)
+    for con in (catalog.tables.get(table) or NO_TABLE).constraints.values():
+        if con.kind == "check" and column in con.reads:
+            lock_regclass_names(b, con.names)
+    for idx in catalog.indexes_on(table):
+        if column in idx.columns or column in idx.reads:
+            lock_regclass_names(b, idx.names)
 
 
 def _with_owned_sequences(table_handler: Callable) -> Callable:

@@ -207,8 +207,15 @@ def lock_stored_regclass_constants(b: Builder, kind: str, stmt: dict) -> None:
     if kind == "AlterTableStmt":
         stored = [cmd for cmd in stored or () if unwrap(cmd)[1].get("subtype")
                   != "AT_AlterColumnType"]
+    lock_regclass_names(b, regclass_constants(stored))
+
+
+def lock_regclass_names(b: Builder, names: Iterable[str]) -> None:
+    """ACCESS SHARE on each relation of `names` (named by regclass constants of an expression
+    stored now) that the catalog knows: a system catalog's name is no migration's, and a
+    relation renamed since the expression was replayed is not followed."""
     catalog = b.ctx.catalog
-    for rel in regclass_constants(stored):
+    for rel in names:
         if rel in catalog.tables or rel in catalog.sequences:
             b.lock(rel, L.ACCESS_SHARE)
 
