@@ -352,11 +352,12 @@ def _set_tablespace(b: Builder, table: str, cmd: dict, base: dict) -> None:
     # later go there, none is moved (checked on the server).
     known = b.ctx.catalog.tables.get(table)
     partitioned = known is not None and known.kind == "partitioned"
-    if not partitioned and not (known is not None and known.created_by is not None
-                                and same_tablespace(known.tablespace, cmd.get("name", ""))):
+    there = known is not None and known.created_by is not None and \
+        same_tablespace(known.tablespace, cmd.get("name", ""))
+    if not partitioned and not there:
         b.rewrites.add(table)
     b.act("set_tablespace", base, tablespace=cmd.get("name", ""),
-          table_is_partitioned=partitioned)
+          table_is_partitioned=partitioned, in_tablespace_already=there)
 
 
 def move_all_to_tablespace(b: Builder, stmt: dict) -> None:

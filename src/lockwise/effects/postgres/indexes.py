@@ -238,12 +238,13 @@ def alter_index(b: Builder, stmt: dict, index: str) -> None:
             table = idx.table if idx else ""
             known = b.ctx.catalog.tables.get(table)
             partitioned = known is not None and known.kind == "partitioned"
-            if moves and not partitioned and not (idx is not None and same_tablespace(
-                    idx.tablespace, cmd.get("name", ""))):
+            there = moves and idx is not None and same_tablespace(idx.tablespace,
+                                                                  cmd.get("name", ""))
+            if moves and not partitioned and not there:
                 b.rewrites.add(index)
             b.act("alter_index", index=index, table=table, index_partitioned=partitioned,
                   subcommand=sub.replace("AT_", "").lower(), index_access_exclusive=exclusive,
-                  tablespace=cmd.get("name", "") if moves else "",
+                  tablespace=cmd.get("name", "") if moves else "", in_tablespace_already=there,
                   index_sql=index if (stmt.get("relation") or {}).get("schemaname")
                   else index.split(".", 1)[-1],
                   table_is_new=b.ctx.table_is_new(table) if table else False)
