@@ -846,6 +846,14 @@ CASES = [
          "VALUES (NEW.id); ALTER RULE r ON t RENAME TO r2; CREATE OR REPLACE RULE r2 AS "
          "ON INSERT TO t DO ALSO DELETE FROM src;", "INSERT INTO t VALUES (2)"),
     ]),
+    # CREATE OR REPLACE VIEW of a view another view reads: the view ACCESS EXCLUSIVE, what
+    # its new query reads ACCESS SHARE; the view over it is not touched.
+    Case("replace-view-read-by-a-view", "CREATE TABLE t (id int, a int); CREATE TABLE u (id int);"
+         "CREATE VIEW v AS SELECT id FROM t; CREATE VIEW w AS SELECT * FROM v;",
+         "CREATE OR REPLACE VIEW v AS SELECT id, a FROM t"),
+    Case("replace-view-read-by-a-view-new-source", "CREATE TABLE t (id int, a int); "
+         "CREATE TABLE u (id int); CREATE VIEW v AS SELECT id FROM t; "
+         "CREATE VIEW w AS SELECT * FROM v;", "CREATE OR REPLACE VIEW v AS SELECT id FROM u"),
     Case("rule-action-table-moved", RULED + "CREATE SCHEMA rule_arch; CREATE RULE r AS ON "
          "INSERT TO t DO ALSO INSERT INTO log VALUES (NEW.id); "
          "ALTER TABLE log SET SCHEMA rule_arch;", "INSERT INTO t VALUES (2)",
