@@ -3736,6 +3736,17 @@ def test_reindex_of_a_partitioned_index_lists_under_it_then_takes_each_partition
      "ALTER INDEX ki SET TABLESPACE pg_default"),
     ("SET default_tablespace = lockwise_oracle_ts; CREATE INDEX ki ON k (id); "
      "RESET default_tablespace;", "ALTER INDEX ki SET TABLESPACE pg_default"),
+    # A key's index: USING INDEX TABLESPACE, else default_tablespace; over an index that
+    # existed (USING INDEX), that index's.
+    ("ALTER TABLE k ADD CONSTRAINT ki PRIMARY KEY (id);",
+     "ALTER INDEX ki SET TABLESPACE pg_default"),
+    ("ALTER TABLE k ADD CONSTRAINT ki UNIQUE (id) USING INDEX TABLESPACE lockwise_oracle_ts;",
+     "ALTER INDEX ki SET TABLESPACE pg_default"),
+    ("SET default_tablespace = lockwise_oracle_ts; ALTER TABLE k ADD CONSTRAINT ki "
+     "PRIMARY KEY (id); RESET default_tablespace;", "ALTER INDEX ki SET TABLESPACE pg_default"),
+    ("CREATE UNIQUE INDEX k_id ON k (id) TABLESPACE lockwise_oracle_ts; "
+     "ALTER TABLE k ADD CONSTRAINT ki UNIQUE USING INDEX k_id;",
+     "ALTER INDEX ki SET TABLESPACE lockwise_oracle_ts"),
 ])
 def test_index_set_tablespace_copies_unless_already_there(oracle, setup: str, sql: str) -> None:
     """ALTER INDEX ... SET TABLESPACE gives the index a new relfilenode unless it is in that
