@@ -487,7 +487,17 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint,
         catalog.indexes[f"{schema}.{con.name}"] = Index(
             f"{schema}.{con.name}", t.name, con.columns, unique=con.kind != "exclude",
             reads=con.reads, attnames=attnames or con.columns,
-            signature=_constraint_index_signature(con, node))
+            signature=_constraint_index_signature(con, node),
+            tablespace=_constraint_index_tablespace(catalog, node))
+
+
+def _constraint_index_tablespace(catalog: Catalog, node: dict | None) -> str | None:
+    """Where a key's index is (`Index.tablespace`): its USING INDEX TABLESPACE, else
+    default_tablespace; None when the constraint was not written (a copy, a clone) or is
+    over an index that existed (USING INDEX: the caller gives it that index's)."""
+    if node is None or node.get("indexname"):
+        return None
+    return node.get("indexspace") or catalog.default_tablespace
 
 
 def _constraint_index_signature(con: Constraint, node: dict | None) -> tuple | None:
@@ -1052,7 +1062,8 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 if taken is not None and key in catalog.indexes:
                     # Still the index it was: a new key of a parent compares it as such.
                     catalog.indexes[key] = replace(catalog.indexes[key],
-                                                   signature=taken.signature)
+                                                   signature=taken.signature,
+                                                   tablespace=taken.tablespace)
                 if inh:
                     _check_below(catalog, t, con)
                     _key_below(catalog, t, con)
