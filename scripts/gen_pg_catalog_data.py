@@ -1,6 +1,7 @@
 """Regenerate the PostgreSQL facts lockwise ships as data, from a real server's catalogs.
 
-Writes src/lockwise/effects/data/functions.json (volatility of built-in functions, by name) and
+Writes src/lockwise/effects/data/functions.json (volatility of built-in functions, by name, and
+those whose first argument is always a regclass) and
 casts.json: the casts PostgreSQL performs without touching the data (pg_cast.castmethod = 'b'),
 and among them those whose two types have different default btree operator classes (an
 ALTER COLUMN ... TYPE along such a cast keeps the rows but rebuilds the column's indexes); and
@@ -49,6 +50,15 @@ def generate(uri: str) -> None:
         worst = {name: max(vols, key=order.__getitem__) for name, vols in rows}
         functions = {label: sorted(n for n, v in worst.items() if v == code)
                      for label, code in names.items()}
+        # A string literal passed where every overload takes regclass first is read as a
+        # regclass constant (`pg_relation_size('t')`): a stored expression depends on it.
+        functions["regclass_argument"] = [r[0] for r in conn.execute(
+            """
+            SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = 'pg_catalog' GROUP BY p.proname
+            HAVING bool_and(p.pronargs > 0 AND p.proargtypes[0] = 'regclass'::regtype)
+            ORDER BY 1
+            """).fetchall()]
         casts = conn.execute(
             """
             SELECT s.typname, t.typname FROM pg_cast c

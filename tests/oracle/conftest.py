@@ -44,6 +44,9 @@ _INDEX_RELKINDS = ("i", "I")
 _SEQUENCE_RELKINDS = ("S",)
 #: A role the OWNER TO cases can hand tables to (roles are cluster-wide).
 ORACLE_ROLE = "lockwise_oracle_owner"
+#: A tablespace besides pg_default for the SET TABLESPACE cases (cluster-wide too), in a
+#: directory inside the server's data directory, which goes with it.
+ORACLE_TABLESPACE = "lockwise_oracle_ts"
 #: Upper bound on waiting for a non-transactional statement to block: a safety net against a
 #: hung test, not a measurement (the statement normally blocks within milliseconds).
 _BLOCK_WAIT_SECONDS = 30.0
@@ -92,6 +95,7 @@ class Oracle:
             conn.execute(
                 "DO $$ BEGIN CREATE ROLE " + ORACLE_ROLE + "; "
                 "EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+            self.has_tablespace = _make_tablespace(conn)
 
     # --- the model side -------------------------------------------------------------------
 
@@ -264,6 +268,30 @@ class Oracle:
                            rewrites=_rewritten(relations, after), scans=None,
                            index_locks=_strongest(locks, apart["index"]),
                            sequence_locks=_strongest(locks, apart["sequence"]))
+
+
+def _make_tablespace(conn) -> bool:  # conn: psycopg.Connection
+    """Create ORACLE_TABLESPACE unless it exists; False when this process cannot make a
+    directory the server's user owns (the server runs as another user and we are not root)."""
+    import os
+
+    import psycopg
+
+    if conn.execute("SELECT 1 FROM pg_tablespace WHERE spcname = %s",
+                    (ORACLE_TABLESPACE,)).fetchone():
+        return True
+    row = conn.execute("SHOW data_directory").fetchone()
+    assert row is not None
+    location = os.path.join(row[0], ORACLE_TABLESPACE)
+    try:
+        os.makedirs(location, exist_ok=True)
+        owner = os.stat(row[0])
+        if os.stat(location).st_uid != owner.st_uid:
+            os.chown(location, owner.st_uid, owner.st_gid)
+        conn.execute(f"CREATE TABLESPACE {ORACLE_TABLESPACE} LOCATION '{location}'")
+    except (OSError, psycopg.Error):
+        return False
+    return True
 
 
 def _parse(sql: str) -> list:

@@ -60,6 +60,10 @@ class Column:
     #: to (`expression_uses`): DROP FUNCTION / TYPE ... CASCADE of one drops the default, or
     #: the generated column with its data (checked on the server). Replaced whole.
     uses: tuple[str, ...] = ()
+    #: The relations those expressions name by regclass constants (`regclass_constants`):
+    #: a copy of the default or expression, or the column's type change, which stores it
+    #: again, holds them ACCESS SHARE. Replaced whole.
+    names: tuple[str, ...] = ()
     array: bool = False
     #: The collation written for it (COLLATE), as named; None: its type's default.
     collation: str | None = None
@@ -123,6 +127,8 @@ class Constraint:
     #: DROP FUNCTION / TYPE ... CASCADE of one drops the constraint, on every partition and
     #: child that has it too.
     uses: tuple[str, ...] = ()
+    #: The relations its CHECK names by regclass constants (as `Column.names`).
+    names: tuple[str, ...] = ()
     #: For a partition's foreign key that is the clone of one of its parent's (`inherited`
     #: too; pg_constraint.conparentid): the name of that key on `Table.partition_of`. A new
     #: partition, or one attached, gets a clone of each foreign key of its parent, however
@@ -161,10 +167,16 @@ class Index:
     signature: tuple | None = None
     #: The partitioned index it is a partition of (qualified), when attached to one.
     attached_to: str | None = None
+    #: Where its files are (`Table.tablespace`): known for one CREATE INDEX made, None for
+    #: another (a constraint's, a partition's part of its parent's, one made elsewhere).
+    tablespace: str | None = None
     #: The functions its expressions and predicate call and the types they cast to
     #: (`expression_uses`): DROP FUNCTION / TYPE ... CASCADE of one drops the index. Empty
     #: for the index of a constraint (the constraint records them, and takes its index).
     uses: tuple[str, ...] = ()
+    #: The relations its expressions and predicate name by regclass constants (as
+    #: `Column.names`).
+    names: tuple[str, ...] = ()
 
     def rebuilt_by_type_change_of(self, column: str) -> bool:
         """Whether `ALTER COLUMN column TYPE` builds this index again even when the stored
@@ -195,6 +207,29 @@ class Trigger:
     #: The writes (`insert`, `update`, `delete`) it does INSTEAD OF, on a view: the statement
     #: then stays on the view, not rewritten into a write of the view's base.
     instead_of: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class QueryRule:
+    """A rule of a table (CREATE RULE): the write it rewrites and what it runs then."""
+
+    event: str  # insert | update | delete | select
+    #: DO INSTEAD: without a WHERE, the write itself never runs (a view keeps it: the
+    #: write is not rewritten into one of the view's base).
+    instead: bool = False
+    #: Its WHERE and its actions, as parsed, each relation the catalog knew then written
+    #: with its schema (followed through renames): a write of the event runs the actions
+    #: (beside the write with DO ALSO, in its place with DO INSTEAD), locking what they name.
+    where: dict | None = None
+    actions: tuple[dict, ...] = ()
+    #: ALTER TABLE ... DISABLE RULE (or ENABLE REPLICA RULE: it fires only when the session
+    #: replicates) turns it off.
+    enabled: bool = True
+
+    def names(self, relation: str) -> bool:
+        """Whether its WHERE or actions name `relation` (qualified)."""
+        return any(_relation_of(rv) == relation
+                   for rv in _relation_nodes([self.where, list(self.actions)]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +291,10 @@ class Table:
     #: table the catalog holds only what it saw, not every column, constraint or index.
     created_by: str | None = None
     unlogged: bool = False
+    #: Where its files are, for one these migrations created: a tablespace's name, "" for the
+    #: database's default (`same_tablespace`); None when not known (created elsewhere, or
+    #: under a default_tablespace the replay cannot follow).
+    tablespace: str | None = None
     partition_of: str | None = None
     #: The DEFAULT partition of `partition_of` (holds the rows no other partition takes).
     default_partition: bool = False
@@ -273,9 +312,10 @@ class Table:
     #: table these migrations created, every policy it has (PostgreSQL copies none with LIKE,
     #: nor to partitions); of another, those the migrations created.
     policies: dict[str, Policy] = field(default_factory=dict)
-    #: Names of its rules (CREATE RULE), so that a DROP RULE IF EXISTS of one a fully known
-    #: table lacks is known to do nothing.
-    rules: tuple[str, ...] = ()
+    #: Its rules (CREATE RULE) by name (replaced whole, never changed in place): a write of
+    #: their event runs their actions; a DROP RULE IF EXISTS of one a fully known table lacks
+    #: is known to do nothing.
+    rules: dict[str, QueryRule] = field(default_factory=dict)
     #: For a view: its columns' names in order, as PostgreSQL named them, when the replay is
     #: sure of every one (`query_columns.result_names`); None otherwise. CREATE OR REPLACE
     #: VIEW may only add columns after them. A tuple, replaced whole (forks share it).
@@ -325,6 +365,48 @@ def _trigger_functions(table: Table) -> set[str]:
 
 def _type_key(type_name: str) -> str:
     return type_name if "." in type_name else f"public.{type_name}"
+
+
+def _relation_nodes(node: object) -> list[dict]:
+    """The RangeVars below `node`, those a DML statement names as its target (`relation`,
+    which pglast does not wrap) too."""
+    found = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if isinstance(value, dict) and (key == "RangeVar" or (
+                        key == "relation" and "relname" in value)):
+                    found.append(value)
+                if isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _relation_of(rv: dict) -> str:
+    return f"{rv.get('schemaname')}.{rv.get('relname')}" if rv.get("schemaname") else ""
+
+
+def renamed_relation(node: object, old: str, new: str) -> object:
+    """A copy of `node` whose RangeVars naming `old` (qualified, as written) name `new`."""
+    if isinstance(node, list):
+        return [renamed_relation(item, old, new) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "relname" in node and _relation_of(node) == old:
+        schema, name = new.split(".", 1)
+        return {**node, "schemaname": schema, "relname": name}
+    return {key: renamed_relation(value, old, new) for key, value in node.items()}
+
+
+def same_tablespace(current: str | None, target: str) -> bool:
+    """Whether a relation in `current` (`Table.tablespace`) is already in `target`: "" and
+    pg_default are one (a database created with another default is not modeled); an unknown
+    `current` is not (moving it may copy its files)."""
+    return current is not None and (current or "pg_default") == (target or "pg_default")
 
 
 def _add_to(index: dict, key: object, name: str) -> None:
@@ -482,6 +564,9 @@ class Catalog:
     functions: dict[str, str] = field(default_factory=dict)
     sequences: set[str] = field(default_factory=set)
     schemas: set[str] = field(default_factory=lambda: {"public"})
+    #: default_tablespace as the migrations set it ("" unset: the database's default); None
+    #: once a SET LOCAL made it unknown (it ends with its transaction).
+    default_tablespace: str | None = ""
     types: set[str] = field(default_factory=set)
     #: Range types (qualified) -> the multirange type (qualified, also in `types`) each made
     #: (PostgreSQL 14+), which goes with it (DROP) but keeps its name and schema when the
@@ -946,6 +1031,34 @@ class Catalog:
             found.extend(name for name, d in self.domains.items()
                          if _type_key(d.base) == current and (arrays or not d.array)
                          and name not in found)
+        return found
+
+    def tables_with_rules_naming(self, relation: str) -> list[Table]:
+        """The tables with a rule whose WHERE or actions name `relation` (qualified): the
+        rule follows its renames, and goes with it when it is dropped with CASCADE."""
+        return [t for t in self.tables.values()
+                if t.rules and any(r.names(relation) for r in t.rules.values())]
+
+    def types_containing(self, domain: str) -> list[str]:
+        """The types whose values hold values of `domain` (qualified) inside them, as far as
+        the catalog knows: a domain over an array of it (or of a domain over it), a composite
+        type with an attribute of it, of an array of it or of such a type, however deep. A
+        range over it is not known (the catalog keeps no range's subtype)."""
+        plain = set(self.with_subdomains(domain))
+        found = [d for d in self.with_subdomains(domain, arrays=True) if d not in plain]
+        grew = True
+        while grew:
+            grew = False
+            for name, attributes in self.composites.items():
+                if name not in found and any(
+                        _type_key(a.type_name) in plain or _type_key(a.type_name) in found
+                        for a in attributes):
+                    found.append(name)
+                    grew = True
+            for name, dom in self.domains.items():
+                if name not in found and _type_key(dom.base) in found:
+                    found.append(name)
+                    grew = True
         return found
 
     def generated_reading(self, table: str, column: str) -> list[str]:

@@ -18,8 +18,10 @@ from lockwise.catalog.model import (
     Constraint,
     Domain,
     Index,
+    QueryRule,
     Table,
     Trigger,
+    renamed_relation,
 )
 from lockwise.catalog.query_columns import result_columns, result_names
 from lockwise.catalog.scopes import ColumnReads
@@ -33,6 +35,7 @@ from lockwise.effects.nodes import (
     column_def_constraints,
     column_ref,
     columns_read,
+    const_value,
     created_schema,
     drop_object_names,
     expression_uses,
@@ -52,6 +55,7 @@ from lockwise.effects.nodes import (
     strings,
     unwrap,
 )
+from lockwise.effects.volatility import regclass_constants
 
 _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
              "CONSTR_PRIMARY": "primary", "CONSTR_EXCLUSION": "exclude"}
@@ -79,6 +83,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
             column.default = None if _is_null(con.get("raw_expr")) else "default"
             column.default_sequence = nextval_sequence(con.get("raw_expr"))
             column.uses = expression_uses(con.get("raw_expr"))
+            column.names = _names(con.get("raw_expr"))
         if contype == "CONSTR_IDENTITY":
             column.identity = True
             column.identity_sequence = identity_sequence(table, column.name, con)
@@ -89,11 +94,17 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
     return column
 
 
+def _names(expr: object) -> tuple[str, ...]:
+    """The relations `expr` names by regclass constants, in order (`Column.names`)."""
+    return tuple(sorted(regclass_constants(expr))) if expr else ()
+
+
 def _generate(column: Column, expr: dict | None) -> None:
     """Column `column` computed by generation expression `expr` (None: a plain one now)."""
     column.expression = generation_expression(expr)
     column.reads = columns_read(expr)
     column.uses = expression_uses(expr)
+    column.names = _names(expr)
 
 
 def _domain_default_expr(expr: dict | None) -> dict | None:
@@ -145,6 +156,7 @@ def constraint_from(catalog: Catalog, con: dict, table: str,
         deferrable=bool(con.get("deferrable")),
         reads=_constraint_reads(con, kind),
         uses=expression_uses(_constraint_expressions(con, kind)),
+        names=_names(con.get("raw_expr")) if kind == "check" else (),
     )
 
 
@@ -475,7 +487,17 @@ def _add_table_constraint(catalog: Catalog, t: Table, con: Constraint,
         catalog.indexes[f"{schema}.{con.name}"] = Index(
             f"{schema}.{con.name}", t.name, con.columns, unique=con.kind != "exclude",
             reads=con.reads, attnames=attnames or con.columns,
-            signature=_constraint_index_signature(con, node))
+            signature=_constraint_index_signature(con, node),
+            tablespace=_constraint_index_tablespace(catalog, node))
+
+
+def _constraint_index_tablespace(catalog: Catalog, node: dict | None) -> str | None:
+    """Where a key's index is (`Index.tablespace`): its USING INDEX TABLESPACE, else
+    default_tablespace; None when the constraint was not written (a copy, a clone) or is
+    over an index that existed (USING INDEX: the caller gives it that index's)."""
+    if node is None or node.get("indexname"):
+        return None
+    return node.get("indexspace") or catalog.default_tablespace
 
 
 def _constraint_index_signature(con: Constraint, node: dict | None) -> tuple | None:
@@ -587,7 +609,8 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
     catalog.unsure.discard(name)  # created now: its columns are the ones written here
     t = Table(name, kind="partitioned" if stmt.get("partspec") else "table",
               created_by=migration_id,
-              unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
+              unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u",
+              tablespace=stmt.get("tablespacename") or catalog.default_tablespace)
     spec = stmt.get("partspec") or {}
     if spec:
         t.partition_strategy = str(spec.get("strategy", "")).replace(
@@ -599,6 +622,9 @@ def _create_table(catalog: Catalog, stmt: dict, migration_id: str) -> None:
         t.default_partition = bool((stmt.get("partbound") or {}).get("is_default"))
         catalog.partition_parents.add(t.partition_of)
         parent = catalog.tables.get(t.partition_of)
+        if not stmt.get("tablespacename"):  # a partition goes where its parent says, if it does
+            t.tablespace = None if parent is None or parent.tablespace is None else \
+                parent.tablespace or t.tablespace
         if parent:
             t.columns = {k: _copy_column(v) for k, v in parent.columns.items()}
             _inherit_checks(t, parent)
@@ -993,6 +1019,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                     else "default"
                 changed.default_sequence = nextval_sequence(cmd.get("def"))
                 changed.uses = expression_uses(cmd.get("def"))
+                changed.names = _names(cmd.get("def"))
         elif sub == "AT_DropExpression" and column is not None:
             column.generated = column.virtual = False
             _generate(column, None)
@@ -1035,7 +1062,8 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                 if taken is not None and key in catalog.indexes:
                     # Still the index it was: a new key of a parent compares it as such.
                     catalog.indexes[key] = replace(catalog.indexes[key],
-                                                   signature=taken.signature)
+                                                   signature=taken.signature,
+                                                   tablespace=taken.tablespace)
                 if inh:
                     _check_below(catalog, t, con)
                     _key_below(catalog, t, con)
@@ -1099,6 +1127,11 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             t.of_type = None
         elif sub == "AT_SetLogged":
             t.unlogged = False
+        elif sub == "AT_SetTableSpace":
+            t.tablespace = cmd.get("name", "")
+        elif sub in _RULE_SWITCHES and cmd.get("name") in t.rules:
+            t.rules = {**t.rules, cmd["name"]: replace(t.rules[cmd["name"]],
+                                                        enabled=_RULE_SWITCHES[sub])}
         elif sub == "AT_SetUnLogged":
             t.unlogged = True
     _note_uses_altered(catalog, name, stmt)
@@ -1388,6 +1421,7 @@ _NO_VIEW = Table("", kind="")
 
 def _drop_relation(catalog: Catalog, name: str) -> None:
     dropped = catalog.pop_relation(name)
+    _rules_follow_rename(catalog, name, None)
     if dropped is not None:
         _drop_owned_sequences(catalog, dropped.columns.values())
     _drop_statistics(catalog, _statistics_on(catalog, name))
@@ -1399,9 +1433,12 @@ def _drop_relation(catalog: Catalog, name: str) -> None:
 
 
 def _alter_index(catalog: Catalog, stmt: dict, name: str) -> None:
-    """ALTER INDEX parent ATTACH PARTITION child: child becomes a part of parent."""
+    """ALTER INDEX parent ATTACH PARTITION child: child becomes a part of parent; SET
+    TABLESPACE moves it."""
     for cmd_node in stmt.get("cmds") or ():
         _, cmd = unwrap(cmd_node)
+        if cmd.get("subtype") == "AT_SetTableSpace" and name in catalog.indexes:
+            catalog.indexes[name] = replace(catalog.indexes[name], tablespace=cmd.get("name", ""))
         if cmd.get("subtype") == "AT_AttachPartition" and name in catalog.indexes:
             child = catalog.indexes.get(range_var(unwrap(cmd.get("def"))[1].get("name"))[0])
             if child is not None:
@@ -1556,15 +1593,58 @@ def _rename_refused(catalog: Catalog, rtype: str, name: str, old: str, new: str)
     return False
 
 
-def _name_rule(catalog: Catalog, table: str, old: str | None, new: str | None) -> None:
-    """Rule `old` of `table` goes by `new`: None for `old` adds one (CREATE, CREATE OR
-    REPLACE), None for `new` drops it. The tuple is replaced, never changed in place (forks
+def _name_rule(catalog: Catalog, table: str, old: str | None, new: str | None,
+               rule: QueryRule | None = None) -> None:
+    """Rule `old` of `table` goes by `new`: None for `old` adds `rule` (CREATE, CREATE OR
+    REPLACE), None for `new` drops it. The dict is replaced, never changed in place (forks
     share it)."""
     t = catalog.tables.get(table)
     if t is None:
         return
-    names = tuple(n for n in t.rules if n != old and n != new)
-    t.rules = (*names, new) if new is not None else names
+    kept = t.rules.get(old) if old is not None else rule
+    rules = {n: r for n, r in t.rules.items() if n != old and n != new}
+    if new is not None and kept is not None:
+        rules[new] = kept
+    t.rules = rules
+
+
+#: ALTER TABLE's rule subcommands -> whether the rule then fires in an ordinary session.
+_RULE_SWITCHES = {"AT_EnableRule": True, "AT_EnableAlwaysRule": True,
+                  "AT_EnableReplicaRule": False, "AT_DisableRule": False}
+
+#: RuleStmt's event -> the write it names.
+_RULE_EVENTS = {"CMD_INSERT": "insert", "CMD_UPDATE": "update", "CMD_DELETE": "delete",
+                "CMD_SELECT": "select"}
+
+
+def _rule_of(catalog: Catalog, stmt: dict) -> QueryRule:
+    """The rule a CREATE RULE makes; the relations it names that the catalog knows written
+    with their schema, as the server resolved them then (it keeps them by oid)."""
+    return QueryRule(_RULE_EVENTS.get(stmt.get("event", ""), ""), bool(stmt.get("instead")),
+                     _with_schemas(catalog, stmt.get("whereClause")),
+                     tuple(_with_schemas(catalog, stmt.get("actions") or [])))
+
+
+def _with_schemas(catalog: Catalog, node: object) -> object:
+    if isinstance(node, list):
+        return [_with_schemas(catalog, item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "relname" in node and not node.get("schemaname"):
+        name = range_var(node)[0]
+        if name in catalog.tables or name in catalog.sequences:
+            return {**node, "schemaname": name.split(".", 1)[0]}
+    return {key: _with_schemas(catalog, value) for key, value in node.items()}
+
+
+def _rules_follow_rename(catalog: Catalog, old: str, new: str | None) -> None:
+    """The rules naming relation `old` name `new` now (they keep it by oid); None: it is
+    dropped, and they with it (DROP ... CASCADE; without, the server refuses)."""
+    for table in catalog.tables_with_rules_naming(old):
+        table.rules = {
+            name: replace(rule, where=renamed_relation(rule.where, old, new or old),
+                          actions=tuple(renamed_relation(list(rule.actions), old, new or old)))
+            for name, rule in table.rules.items() if new is not None or not rule.names(old)}
 
 
 def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
@@ -1631,6 +1711,7 @@ def _move_relation(catalog: Catalog, t: Table, new_name: str) -> None:
     if t.triggers:
         catalog.note_triggers(t)
     policies.follow_relation_rename(catalog, t, name, new_name)
+    _rules_follow_rename(catalog, name, new_name)
     schema = new_name.split(".", 1)[0]
     for key in catalog.index_keys_on(name):
         # Re-filed under the table's new name, in the schema the table is now in; a new
@@ -2228,8 +2309,10 @@ def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
     return Index(f"{table.split('.', 1)[0]}.{idxname}", table, cols,
                  unique=bool(stmt.get("unique")),
                  reads=columns_read(expressions), uses=expression_uses(expressions),
+                 names=_names(expressions),
                  partial=bool(where), predicate_not_null=only_not_null_columns(where),
-                 attnames=attnames, signature=_index_signature(stmt, params))
+                 attnames=attnames, signature=_index_signature(stmt, params),
+                 tablespace=stmt.get("tableSpace") or catalog.default_tablespace)
 
 
 def _plain_columns(params: list[dict]) -> bool:
@@ -2661,7 +2744,9 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
     if stmt.get("if_not_exists") and name in catalog.tables:
         return  # the server skips it (a notice): what exists keeps its query and sources
     kind = "matview" if stmt.get("objtype") == "OBJECT_MATVIEW" else "table"
-    table = catalog.tables.setdefault(name, Table(name, kind=kind, created_by=migration_id))
+    table = catalog.tables.setdefault(name, Table(
+        name, kind=kind, created_by=migration_id,
+        tablespace=into.get("tableSpaceName") or catalog.default_tablespace))
     if kind == "table":
         catalog.unsure.discard(name)  # created now: its columns are the query's
         table.unlogged = (into.get("rel") or {}).get("relpersistence") == "u"
@@ -2770,7 +2855,8 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
     elif kind == "AlterPolicyStmt":
         policies.alter_policy(catalog, body)
     elif kind == "RuleStmt":
-        _name_rule(catalog, range_var(body.get("relation"))[0], None, body.get("rulename", ""))
+        _name_rule(catalog, range_var(body.get("relation"))[0], None, body.get("rulename", ""),
+                   _rule_of(catalog, body))
     elif kind == "CreateDomainStmt":
         name = object_name(strings(body.get("domainname")), create=True)
         catalog.types.add(name)
@@ -2791,6 +2877,12 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         _create_view(catalog, body, migration_id, views, view_reads)
     elif kind == "CreateTableAsStmt":
         _create_table_as(catalog, body, migration_id, views, view_reads)
+    elif kind == "VariableSetStmt" and body.get("name") == "default_tablespace":
+        # Where the tables created next go. SET LOCAL ends with its transaction, which the
+        # replay does not follow: unknown from then on. RESET: the database's default.
+        value = const_value((body.get("args") or [None])[0]) \
+            if body.get("kind") == "VAR_SET_VALUE" else ""
+        catalog.default_tablespace = None if body.get("is_local") else str(value or "")
     elif kind == "SelectStmt" and (creating := select_into(body)) is not None:
         _create_table_as(catalog, creating, migration_id, views, view_reads)
     elif kind == "ExplainStmt" and "analyze" in options_on(body.get("options")):

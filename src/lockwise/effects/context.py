@@ -37,6 +37,9 @@ class Context:
     #: the foreign keys of such a row again when it is updated, whether or not the key
     #: changes (ri_triggers.c: the row's insert-time check no longer applies).
     written_in_transaction: set[str] = field(default_factory=set)
+    #: (table, event) pairs whose rules the write being judged already runs: a rule's action
+    #: that writes back to one is the server's "infinite recursion" error, not expanded again.
+    expanding_rules: frozenset[tuple[str, str]] = frozenset()
     #: Tables that hold no row for sure: created by this migration (not AS a query) or
     #: TRUNCATEd in the open transaction block, and not written since. TRUNCATE keeps its
     #: ACCESS EXCLUSIVE lock until commit, so no other session can insert in between; a

@@ -1,4 +1,5 @@
-"""Which expressions are volatile, from a real server's pg_proc (data/functions.json)."""
+"""Which expressions are volatile, and which relations they name as regclass constants, from
+a real server's pg_proc (data/functions.json)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,26 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from lockwise.effects.nodes import function_names, unwrap, walk
+from lockwise.effects.nodes import (
+    const_value,
+    function_names,
+    regclass_name,
+    strings,
+    unwrap,
+    walk,
+)
 
 _DATA = Path(__file__).resolve().parent / "data" / "functions.json"
 
 
 @lru_cache(maxsize=1)
+def _data() -> dict:
+    return json.loads(_DATA.read_text())
+
+
+@lru_cache(maxsize=1)
 def _builtin() -> dict[str, str]:
-    data = json.loads(_DATA.read_text())
+    data = _data()
     out = {}
     for label, code in (("immutable", "i"), ("stable", "s"), ("volatile", "v")):
         for name in data[label]:
@@ -25,6 +38,34 @@ def _builtin() -> dict[str, str]:
 def builtin_functions() -> frozenset[str]:
     """The names of the functions a stock server has (lower case, unqualified)."""
     return frozenset(_builtin())
+
+
+def regclass_constants(node: object) -> set[str]:
+    """The relations (qualified) `node` names by regclass constants: a string cast to
+    regclass (`'s'::regclass`, `CAST('app.s' AS pg_catalog.regclass)`), or passed first to a
+    built-in function that takes a regclass there (`nextval('s')`, `pg_relation_size('t')`),
+    which the server reads as one when it analyzes the expression."""
+    takes_regclass = frozenset(_data()["regclass_argument"])
+    out: set[str] = set()
+    for kind, body in walk(node):
+        if kind == "TypeCast":
+            names = strings((body.get("typeName") or {}).get("names"))
+            if names[-1:] == ["regclass"] and names[:-1] in ([], ["pg_catalog"]):
+                value = const_value(body.get("arg"))
+            else:
+                continue
+        elif kind == "FuncCall":
+            names = strings(body.get("funcname"))
+            args = body.get("args") or ()
+            if not (args and names[-1:] and names[-1] in takes_regclass
+                    and names[:-1] in ([], ["pg_catalog"])):
+                continue
+            value = const_value(args[0])
+        else:
+            continue
+        if (name := regclass_name(value)) is not None:
+            out.add(name)
+    return out
 
 
 def volatile_functions(expr: object, user_functions: dict[str, str]) -> list[str]:

@@ -39,7 +39,7 @@ from lockwise.effects.context import Context
 from lockwise.effects.literals import enum_candidate_literals
 from lockwise.effects.nodes import unwrap
 from lockwise.effects.postgres.alter import alter_table, move_all_to_tablespace
-from lockwise.effects.postgres.builder import Builder
+from lockwise.effects.postgres.builder import Builder, lock_stored_regclass_constants
 from lockwise.effects.postgres.create import (
     create_foreign_table,
     create_function,
@@ -189,6 +189,7 @@ def compute_effect(tree: dict, ctx: Context) -> Effect:
         b.act("other", node=kind)
     else:
         handler(b, body)
+        lock_stored_regclass_constants(b, kind, body)
     # Only needed to spot a use of an enum value added earlier in the same transaction; the
     # walk over the whole tree is skipped when no such value exists.
     if ctx.watch_literals and kind != "AlterEnumStmt":  # ADD VALUE's own value is no use of it

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lockwise.catalog.model import Catalog
+from lockwise.catalog.model import Catalog, Column, same_tablespace
 from lockwise.catalog.replay import identity_sequence, not_null_column
 from lockwise.core.types import LockMode
 from lockwise.effects.nodes import range_var, unwrap
@@ -17,9 +17,11 @@ from lockwise.effects.postgres.attach import (
     nullable_below,
 )
 from lockwise.effects.postgres.builder import (
+    NO_TABLE,
     Builder,
     L,
     drop_defaults_drawing,
+    lock_regclass_names,
     owned_sequences,
     table_facts,
 )
@@ -266,8 +268,23 @@ def _locking_sequences(column_handler: Callable) -> Callable:
                 b.lock(seq, L.SHARE_ROW_EXCLUSIVE)
             if known.default_sequence:
                 b.lock(known.default_sequence, L.ACCESS_SHARE)
+            _lock_restored_regclass_names(b, table, column, known)
         column_handler(b, table, cmd, base)
     return handler
+
+
+def _lock_restored_regclass_names(b: Builder, table: str, column: str, known: Column) -> None:
+    """A type change stores the column's default (or generation expression), the CHECKs
+    reading it and its indexes again: what their regclass constants name is held ACCESS
+    SHARE, as when they were made (checked on the server)."""
+    catalog = b.ctx.catalog
+    lock_regclass_names(b, known.names)
+    for con in (catalog.tables.get(table) or NO_TABLE).constraints.values():
+        if con.kind == "check" and column in con.reads:
+            lock_regclass_names(b, con.names)
+    for idx in catalog.indexes_on(table):
+        if column in idx.columns or column in idx.reads:
+            lock_regclass_names(b, idx.names)
 
 
 def _with_owned_sequences(table_handler: Callable) -> Callable:
@@ -328,16 +345,19 @@ def _set_persistence(logged: bool) -> Callable:
 
 def _set_tablespace(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
-    # A table created without TABLESPACE lives in the database default (pg_default unless the
-    # database was created otherwise): moving it there is a no-op, checked on the server. The
-    # copy of the data files is a new relfilenode, but not a scan. A partitioned table has no
-    # files: only partitions created later go there, none is moved (checked on the server).
+    # Moving a table to the tablespace it is in is a no-op; anywhere else its files are
+    # copied: a new relfilenode, but not a scan (checked on the server). Where it is the
+    # catalog follows for the tables these migrations created (`Table.tablespace`); another
+    # may be anywhere: a copy. A partitioned table has no files: only partitions created
+    # later go there, none is moved (checked on the server).
     known = b.ctx.catalog.tables.get(table)
     partitioned = known is not None and known.kind == "partitioned"
-    if cmd.get("name", "") != "pg_default" and not partitioned:
+    there = known is not None and known.created_by is not None and \
+        same_tablespace(known.tablespace, cmd.get("name", ""))
+    if not partitioned and not there:
         b.rewrites.add(table)
     b.act("set_tablespace", base, tablespace=cmd.get("name", ""),
-          table_is_partitioned=partitioned)
+          table_is_partitioned=partitioned, in_tablespace_already=there)
 
 
 def move_all_to_tablespace(b: Builder, stmt: dict) -> None:

@@ -21,8 +21,10 @@ from lockwise.effects.nodes import (
     relations_in,
     sequence_argument,
     strings,
+    unwrap,
     walk,
 )
+from lockwise.effects.volatility import regclass_constants
 from lockwise.parse.quoting import quote_ident, relation_sql
 
 L = LockMode
@@ -175,6 +177,47 @@ def lock_default_sequences(b: Builder, default: object, drawn: bool) -> None:
             sequence = sequence_argument(call)
             if sequence:
                 b.lock(sequence, L.ROW_EXCLUSIVE if drawn else L.ACCESS_SHARE)
+
+
+#: Where a statement stores expressions (and the server records what they depend on): the
+#: statement kinds, each with the part of its tree that is stored (None: all of it).
+_STORED_EXPRESSIONS: dict[str, str | None] = {
+    "CreateStmt": None, "AlterTableStmt": "cmds", "IndexStmt": None, "ViewStmt": "query",
+    "CreateTableAsStmt": "query", "CreatePolicyStmt": None, "AlterPolicyStmt": None,
+    "CreateTrigStmt": "whenClause", "RuleStmt": None, "CreateDomainStmt": "constraints",
+    "AlterDomainStmt": "def", "CreateStatsStmt": "exprs", "CreateFunctionStmt": "sql_body",
+}
+
+
+def lock_stored_regclass_constants(b: Builder, kind: str, stmt: dict) -> None:
+    """An expression the statement stores (a default, CHECK, index expression, view, policy,
+    trigger WHEN, rule, domain CHECK, statistics expression, BEGIN ATOMIC body) depends on
+    each relation it names by a regclass constant (`'s'::regclass`, `nextval('s')`,
+    `pg_relation_size('t')`): the server takes ACCESS SHARE on each while it records the
+    dependency (checked on PostgreSQL 18). An expression only evaluated (ALTER COLUMN TYPE's
+    USING, CREATE TABLE AS, INSERT) takes none; nor does a statement IF NOT EXISTS skips.
+    Only relations the catalog knows (a system catalog's name is no migration's)."""
+    if kind not in _STORED_EXPRESSIONS or any(
+            a.facts.get("if_not_exists") and a.facts.get("exists_already") for a in b.actions):
+        return
+    if kind == "CreateTableAsStmt" and stmt.get("objtype") != "OBJECT_MATVIEW":
+        return
+    part = _STORED_EXPRESSIONS[kind]
+    stored = stmt if part is None else stmt.get(part)
+    if kind == "AlterTableStmt":
+        stored = [cmd for cmd in stored or () if unwrap(cmd)[1].get("subtype")
+                  != "AT_AlterColumnType"]
+    lock_regclass_names(b, regclass_constants(stored))
+
+
+def lock_regclass_names(b: Builder, names: Iterable[str]) -> None:
+    """ACCESS SHARE on each relation of `names` (named by regclass constants of an expression
+    stored now) that the catalog knows: a system catalog's name is no migration's, and a
+    relation renamed since the expression was replayed is not followed."""
+    catalog = b.ctx.catalog
+    for rel in names:
+        if rel in catalog.tables or rel in catalog.sequences:
+            b.lock(rel, L.ACCESS_SHARE)
 
 
 def row_key_facts(b: Builder, table: str, qualifier: str | None = None) -> dict:

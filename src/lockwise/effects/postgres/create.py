@@ -25,6 +25,7 @@ from lockwise.effects.postgres.builder import (
     key_name_taken,
     lock_default_sequences,
     lock_read_partitions,
+    lock_regclass_names,
     name_taken,
     read_tables,
     reference_text,
@@ -63,14 +64,19 @@ def _lock_parents(b: Builder, stmt: dict, table: str, qualified: bool) -> tuple[
             f"{relation_sql(parent, parent, parent_qualified)} "
             f"{default_facts.get('bound_sql', '')};")
         clone_foreign_keys(b, parent, validate=None)
+        _lock_copied_expressions(b, parent, _INHERITED)
         return parent, default_facts
     for rel in stmt.get("inhRelations") or ():
         b.lock(range_var(rel)[0], L.SHARE_UPDATE_EXCLUSIVE)
+        _lock_copied_expressions(b, range_var(rel)[0], _INHERITED)
     return None, {}
 
 
-#: TableLikeClause's option bit for INCLUDING DEFAULTS (CREATE_TABLE_LIKE_DEFAULTS).
-_LIKE_DEFAULTS = 1 << 3
+#: TableLikeClause's option bits for INCLUDING CONSTRAINTS, DEFAULTS, GENERATED and INDEXES
+#: (CREATE_TABLE_LIKE_*); what a partition or an inheritance child copies of its parent.
+_LIKE_CONSTRAINTS, _LIKE_DEFAULTS, _LIKE_GENERATED, _LIKE_INDEXES = \
+    1 << 2, 1 << 3, 1 << 4, 1 << 6
+_INHERITED = _LIKE_CONSTRAINTS | _LIKE_DEFAULTS | _LIKE_GENERATED
 
 
 def create_table(b: Builder, stmt: dict) -> None:
@@ -103,10 +109,7 @@ def create_table(b: Builder, stmt: dict) -> None:
             source = range_var(body.get("relation"))[0]
             b.lock(source, L.ACCESS_SHARE)
             b.reads.add(f"table:{source}")
-            if body.get("options", 0) & _LIKE_DEFAULTS:  # its defaults are stored again
-                for col in (b.ctx.catalog.tables.get(source) or NO_TABLE).columns.values():
-                    if col.default is not None and col.default_sequence and not col.identity:
-                        b.lock(col.default_sequence, L.ACCESS_SHARE)
+            _lock_copied_expressions(b, source, body.get("options", 0))
     b.act("create_table", table_facts(b, table, qualified), default_facts, table_is_new=True,
           **already_exists(name_taken(b, table) or key_name_taken(
               b, table.split(".", 1)[0], _constraints_written(stmt))),
@@ -114,6 +117,28 @@ def create_table(b: Builder, stmt: dict) -> None:
           if_not_exists=bool(stmt.get("if_not_exists")), columns=tuple(columns),
           partition_of=parent, partitioned=bool(stmt.get("partspec")),
           unlogged=(stmt.get("relation") or {}).get("relpersistence") == "u")
+
+
+def _lock_copied_expressions(b: Builder, source: str, options: int) -> None:
+    """The expressions of `source` stored again on a new table (LIKE ... INCLUDING `options`;
+    a partition or an inheritance child copies defaults, generation expressions and CHECKs
+    but NO INHERIT ones) depend on what they name: ACCESS SHARE on the sequences defaults
+    draw from (not an identity's) and on the relations regclass constants name (checked on
+    the server)."""
+    catalog = b.ctx.catalog
+    known = catalog.tables.get(source) or NO_TABLE
+    for col in known.columns.values():
+        if options & (_LIKE_GENERATED if col.generated else _LIKE_DEFAULTS):
+            if col.default is not None and col.default_sequence and not col.identity:
+                b.lock(col.default_sequence, L.ACCESS_SHARE)
+            lock_regclass_names(b, col.names)
+    if options & _LIKE_CONSTRAINTS:
+        for con in known.constraints.values():
+            if con.kind == "check" and not (options == _INHERITED and con.no_inherit):
+                lock_regclass_names(b, con.names)
+    if options & _LIKE_INDEXES:
+        for idx in catalog.indexes_on(source):
+            lock_regclass_names(b, idx.names)
 
 
 def _table_foreign_keys(stmt: dict) -> dict[str, tuple[dict, int]]:

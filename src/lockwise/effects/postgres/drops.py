@@ -220,6 +220,8 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
     reach = catalog.cascade_reach(table) if cascade else []
     for view in reach:  # the views over it, its partitions or children: dropped with them
         b.lock(view, L.ACCESS_EXCLUSIVE)
+    for ruled in catalog.tables_with_rules_naming(table) if cascade else ():
+        b.lock(ruled.name, L.ACCESS_EXCLUSIVE)  # its rules naming the table go with it
     policies = drop_policies(b, catalog.policies_on_others(reach) if cascade else [])
     parent = known.partition_of if known is not None else None
     # A foreign table's rows stay on the remote server (DROP FOREIGN TABLE says so of one

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lockwise.catalog.model import Catalog, Index
+from lockwise.catalog.model import Catalog, Index, same_tablespace
 from lockwise.catalog.replay import (
     default_index_name,
     index_builds,
@@ -226,7 +226,7 @@ def alter_index(b: Builder, stmt: dict, index: str) -> None:
         else:
             # No lock on the table itself (checked on the server), but SET TABLESPACE holds the
             # index ACCESS EXCLUSIVE while it copies it to new files (a new relfilenode; none
-            # for pg_default, where an index created without TABLESPACE is already): queries
+            # to where a CREATE INDEX of the migrations put it, `Index.tablespace`): queries
             # that plan with the table open its indexes, so reads and writes wait all the
             # same (checked on the server).
             # A partitioned index has no storage: SET TABLESPACE records where its future
@@ -238,11 +238,13 @@ def alter_index(b: Builder, stmt: dict, index: str) -> None:
             table = idx.table if idx else ""
             known = b.ctx.catalog.tables.get(table)
             partitioned = known is not None and known.kind == "partitioned"
-            if moves and cmd.get("name") != "pg_default" and not partitioned:
+            there = moves and idx is not None and same_tablespace(idx.tablespace,
+                                                                  cmd.get("name", ""))
+            if moves and not partitioned and not there:
                 b.rewrites.add(index)
             b.act("alter_index", index=index, table=table, index_partitioned=partitioned,
                   subcommand=sub.replace("AT_", "").lower(), index_access_exclusive=exclusive,
-                  tablespace=cmd.get("name", "") if moves else "",
+                  tablespace=cmd.get("name", "") if moves else "", in_tablespace_already=there,
                   index_sql=index if (stmt.get("relation") or {}).get("schemaname")
                   else index.split(".", 1)[-1],
                   table_is_new=b.ctx.table_is_new(table) if table else False)

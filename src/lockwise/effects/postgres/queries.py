@@ -4,6 +4,7 @@ alternative writes), SELECT and COPY."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from lockwise.catalog.model import Table
 from lockwise.catalog.replay import missing_index_parts
@@ -150,7 +151,28 @@ def dml(kind: str) -> Callable:
               limited=kind != "insert" and b.ctx.rule_text
               and _where_is_batched(stmt.get("whereClause")))
         _data_modifying_ctes(b, stmt)  # after: the statement's own action comes first
+        _lock_rule_actions(b, view, kind)
     return handler
+
+
+def _lock_rule_actions(b: Builder, relation: str, event: str) -> None:
+    """The rewriter adds the actions of each rule of `relation` on `event` to the write
+    (DO ALSO; DO INSTEAD in its place, the relation still locked): each does what it would
+    written out (locks, scans, through further rules), and the rule's WHERE locks what it
+    reads (checked on the server). Only the rules the catalog knows."""
+    known = b.ctx.catalog.tables.get(relation)
+    key = (relation, event)
+    if known is None or not known.rules or not b.ctx.rewrites or key in b.ctx.expanding_rules:
+        return
+    from lockwise.effects.postgres import compute_effect  # the package imports this module
+
+    ctx = replace(b.ctx, expanding_rules=b.ctx.expanding_rules | {key})
+    for rule in known.rules.values():
+        if rule.event != event or not rule.enabled:
+            continue
+        read_tables(b, [rule.where], skip={relation})
+        for action in rule.actions:
+            take_whole_effect(b, compute_effect(action, ctx))
 
 
 def _check_keys(b: Builder, table: str, every: bool, columns: tuple[str, ...]) -> None:
@@ -389,11 +411,14 @@ _VIEW_DEPTH = 16
 def _updatable_view_base(b: Builder, relation: str, kind: str) -> str:
     """The table a write (`kind`) to `relation` reaches: itself, or for a known view reading
     exactly one relation (what makes it auto-updatable) that relation, followed through views;
-    a view with an INSTEAD OF trigger for the write keeps it (checked on the server)."""
+    a view with an INSTEAD OF trigger or an unconditional DO INSTEAD rule for the write keeps
+    it (checked on the server)."""
     for _ in range(_VIEW_DEPTH):
         known = b.ctx.catalog.tables.get(relation)
         if known is None or known.kind != "view" or len(known.sources) != 1 or \
-                any(kind in t.instead_of for t in known.triggers.values()):
+                any(kind in t.instead_of for t in known.triggers.values()) or \
+                any(r.event == kind and r.instead and r.where is None
+                    for r in known.rules.values()):
             break
         relation = known.sources[0]
     return relation

@@ -276,7 +276,10 @@ def alter_domain(b: Builder, stmt: dict) -> None:
     users = _domain_users(b.ctx.catalog, name)
     checks = sub in ("set_not_null", "validate_constraint") or (
         sub == "add_constraint" and not not_valid)
-    if checks:
+    refused = _domain_containers_in_use(b.ctx.catalog, name) if checks else []
+    if refused:  # refused before any table is locked
+        checks = False
+    elif checks:
         for table in users:
             b.lock(table, L.SHARE)
             b.scan(table, f"ALTER DOMAIN {name} checks every value of the domain")
@@ -288,7 +291,25 @@ def alter_domain(b: Builder, stmt: dict) -> None:
               b.ctx.catalog, name, set(users), con.get("conname") or stmt.get("name"),
               _VALUE_NOT_NULL if sub == "set_not_null" else con.get("raw_expr"))
           if checks else "",
-          type_is_new=f"type:{name}" in b.ctx.new_tables)
+          type_is_new=f"type:{name}" in b.ctx.new_tables,
+          refused_by=tuple(refused), refused_by_text="; ".join(refused))
+
+
+def _domain_containers_in_use(catalog: Catalog, domain: str) -> list[str]:
+    """Why PostgreSQL refuses to check `domain`'s values (ADD CONSTRAINT, SET NOT NULL,
+    VALIDATE): a column of a table or materialized view holds them inside another value, an
+    array of it (or of a domain over it) or a type containing it, which it cannot look into
+    ("cannot alter type ... because column ... uses it", typecmds.c get_rels_with_domain;
+    checked on the server, empty table or not)."""
+    stored = ("table", "partitioned", "matview")
+    inside = catalog.types_containing(domain)
+    columns = [pair for sub in catalog.with_subdomains(domain)
+               for pair in catalog.columns_of_type(sub, views=True)
+               if catalog.tables[pair[0]].columns[pair[1]].array]
+    columns += [pair for container in inside for pair in catalog.columns_of_type(container,
+                                                                                  views=True)]
+    return [f"column {t}.{c} uses it" for t, c in sorted(set(columns))
+            if catalog.tables[t].kind in stored]
 
 
 def _per_table_checks_sql(catalog: Catalog, domain: str, users: set[str],
