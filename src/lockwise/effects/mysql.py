@@ -1168,6 +1168,7 @@ def _algorithm_instead_sql(base: dict, clauses: _Clauses, run: _Run, tool: str) 
 
 #: Operations that build an index: beside one, MariaDB cannot keep a column change instant.
 _BUILDS_INDEX = {"add_index", "add_index_on_new_virtual_column", "add_fulltext_index",
+                 "add_functional_index", "add_functional_unique_index",
                  "drop_column_indexed", "change_collation_indexed",
                  "add_fulltext_indexes", "add_spatial_index",
                  "add_primary_key", "add_column_auto_increment"}
@@ -1299,7 +1300,7 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             ops.append(("set_index_visibility", {"name": _name(action.this)}))
         elif isinstance(action, exp.AddConstraint):
             for con in action.expressions:
-                op = _classify_constraint(con)
+                op = _functional_index(_classify_constraint(con), con)
                 extra = {"name": _name(con.this) if con.this is not None else ""}
                 if op == "add_spatial_index":
                     extra.update(_spatial_columns(_index_columns(con), t, expr))
@@ -1438,6 +1439,38 @@ def _classify_constraint(con) -> str:
     return "add_index"
 
 
+def _functional_index(op: str, node, unique: bool = False) -> str:
+    """`op` for an index whose key parts (`node`: an index definition of sqlglot's tree, or
+    its list of key parts) include an expression: MySQL indexes a hidden VIRTUAL column."""
+    from sqlglot import exp
+
+    if op != "add_index":
+        return op
+    if isinstance(node, exp.Constraint) and node.expressions:
+        node = node.expressions[0]
+    if isinstance(node, exp.UniqueColumnConstraint):
+        unique, node = True, node.this
+    parts = node.expressions if isinstance(node, exp.Expression) else node
+    if not any(isinstance(p.this if isinstance(p, exp.Ordered) else p, exp.Paren)
+               for p in parts):
+        return op
+    return "add_functional_unique_index" if unique else "add_functional_index"
+
+
+def _functional_text(sql: str) -> bool:
+    """Whether a statement sqlglot could not read (a CREATE INDEX with ALGORITHM=...) has a
+    functional key part."""
+    from sqlglot.errors import TokenError
+
+    from lockwise.parse.mysql import functional_key_parts, mysql_tokens
+
+    try:
+        tokens = mysql_tokens(sql)
+    except TokenError:
+        return False
+    return bool(functional_key_parts(tokens, [t.text.upper() for t in tokens]))
+
+
 _CREATE_INDEX = re.compile(
     rf"^\s*CREATE\s+(?P<kind>UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX\s+(?P<name>{_PART})"
     rf"\s+(?:USING\s+\w+\s+)?ON\s+(?P<table>{_NAME})", re.I)
@@ -1553,6 +1586,8 @@ def _command(b: _Builder, sql: str) -> None:
         kind = (m.group("kind") or "").strip().upper()
         op = {"FULLTEXT": "add_fulltext_index", "SPATIAL": "add_spatial_index"}.get(
             kind, "add_index")
+        if op == "add_index" and _functional_text(sql):
+            op = "add_functional_unique_index" if kind == "UNIQUE" else "add_functional_index"
         b.creates.add(f"index:{table}.{_clean(m.group('name'))}")
         extra = {"name": _clean(m.group("name"))}
         if op == "add_spatial_index":
@@ -1918,6 +1953,9 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             if index.args.get("kind"):
                 op = {"FULLTEXT": "add_fulltext_index", "SPATIAL": "add_spatial_index"}.get(
                     str(index.args["kind"]).upper(), "add_index")
+            params = index.args.get("params")
+            op = _functional_index(op, params.args.get("columns") or () if params else (),
+                                   bool(expr.args.get("unique")))
             b.alter(table, [(op, {"name": _name(index)})], sql)
         else:
             b.act(f"create_{kind.lower() or 'other'}", {})

@@ -616,6 +616,7 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
     mariadb = dialect == "mariadb"
     if words[:1] not in (["ALTER"], ["CREATE"]):
         return None
+    functional = functional_key_parts(tokens, words)
     for i, (tok, word) in enumerate(zip(tokens, words, strict=True)):
         previous = words[i - 1] if i else ""
         found = ""
@@ -632,6 +633,11 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
             found = "MySQL's SRID column attribute; MariaDB writes REF_SYSTEM_ID = n"
         elif enforcement := _check_enforcement(words, i, mariadb, version):
             found = enforcement
+        elif i in functional and mariadb:
+            found = ("a functional key part, MySQL 8.0.13's; MariaDB has none: index a "
+                     "generated column instead")
+        elif i in functional and version < FUNCTIONAL_KEY_PARTS_FROM:
+            found = "functional key parts arrived in MySQL 8.0.13"
         elif mariadb:
             continue
         elif word == "IF" and previous in _IF_EXISTS_AFTER:
@@ -643,6 +649,38 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
         if found:
             return f'syntax error at or near "{tok.text}" ({found})', tok.start, len(tok.text)
     return None
+
+
+#: MySQL's functional key parts (an index on an expression); MySQL 8.4 manual, 15.1.15 "CREATE
+#: INDEX Statement", "Functional Key Parts" (8.0.13 and later).
+FUNCTIONAL_KEY_PARTS_FROM = (8, 0, 13)
+#: The words after which a parenthesized list is an index's key parts (a name, or USING
+#: BTREE, may come between): ADD INDEX i (...), UNIQUE KEY (...), CREATE INDEX i ON t (...).
+_KEY_LIST_AFTER = {"INDEX", "KEY", "UNIQUE", "ON"}
+
+
+def functional_key_parts(tokens: list, words: list[str]) -> list[int]:
+    """The positions, in `tokens`, of the opening parentheses of an index's functional key
+    parts: `((lower(email)))`, the `(b * 2)` of `(a, (b * 2))`."""
+    from sqlglot.tokens import TokenType
+
+    found: list[int] = []
+    lists: list[bool] = []  # for each open parenthesis: whether it opens a key part list
+    for i, tok in enumerate(tokens):
+        if tok.token_type == TokenType.L_PAREN:
+            before = [w for w in words[max(0, i - 3):i]]
+            if before[-2:-1] == ["USING"]:
+                before = before[:-2]
+            key_list = bool(before) and (before[-1] in _KEY_LIST_AFTER or (
+                len(before) > 1 and before[-2] in _KEY_LIST_AFTER)) and \
+                "FOREIGN" not in before and "PRIMARY" not in before
+            if lists and lists[-1] and tokens[i - 1].token_type in (TokenType.L_PAREN,
+                                                                   TokenType.COMMA):
+                found.append(i)
+            lists.append(key_list)
+        elif tok.token_type == TokenType.R_PAREN and lists:
+            lists.pop()
+    return found
 
 
 #: MySQL's CHECK enforcement: ALTER CHECK ... [NOT] ENFORCED and [NOT] ENFORCED after a CHECK
