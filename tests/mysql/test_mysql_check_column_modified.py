@@ -33,7 +33,7 @@ def summary(found) -> dict:
 
 @pytest.mark.parametrize(("sql", "check"), [
     ("ALTER TABLE orders MODIFY qty BIGINT;", "orders_qty"),
-    ("ALTER TABLE orders CHANGE qty quantity DECIMAL(10, 2);", "orders_qty"),
+    ("ALTER TABLE orders CHANGE qty qty DECIMAL(10, 2);", "orders_qty"),
     ("ALTER TABLE orders MODIFY code_ok TINYINT;", "orders_chk_1"),
 ])
 def test_a_type_change_of_a_column_a_check_reads_validates_it_again(sql: str,

@@ -1028,7 +1028,7 @@ class _Builder:
             "alter_clause": clauses.operations_sql,
             "alter_clause_arg": shlex.quote(clauses.operations_sql),
             "sources": tuple(sorted({p.source for p in plans})),
-            "fulltext_note": note,
+            "fulltext_note": note + _check_note(operations),
             # why it copies: its operations need it, or its ALGORITHM=COPY asks for it
             "copy_text": "runs as ALGORITHM=COPY, as its ALGORITHM= clause asks,"
             if clauses.algorithm == "COPY" else "can only run as ALGORITHM=COPY",
@@ -1043,6 +1043,14 @@ class _Builder:
                  for op, _ in operations):
             self.scans[table] = "index build"
         self.alters.add(f"table:{table}")
+
+
+def _check_note(operations: list[tuple[str, dict]]) -> str:
+    """What the messages add when MySQL validates CHECK constraints again ("" when not)."""
+    checks = sorted({extra["checks_revalidated"] for _, extra in operations
+                     if extra.get("checks_revalidated")})
+    return f"; the column type changes under the enforced {', '.join(checks)}, which MySQL " \
+        "validates against every row again, with ALGORITHM=COPY" if checks else ""
 
 
 def _copied(plans: list[Plan], operations: list[tuple[str, dict]], flavour: str
@@ -1267,8 +1275,11 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             old_name = _name(action.args.get("rename_from")) or coldef.name.lower()
             old = t.columns.get(old_name) if t else None
             new_type = _column_type(coldef)[0]
+            checks = _checks_reading(t, old_name, b.session) \
+                if old is not None and old.type_name != new_type else ""
             for op in _classify_modify(coldef, old, t):
-                ops.append((op, {"column": old_name, "new_type": new_type}))
+                ops.append((op, {"column": old_name, "new_type": new_type,
+                                 "checks_revalidated": checks}))
             if action.args.get("rename_from") is not None and old_name != coldef.name.lower():
                 # CHANGE restates the column: the alternative keeps what it writes
                 ops.append(("rename_column", {"column": old_name,
@@ -1356,6 +1367,19 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
         elif name == "SchemaCommentProperty":
             ops.append(("set_table_comment", {}))
     return ops
+
+
+def _checks_reading(table: Table | None, column: str, session: MySQLSession) -> str:
+    """The enforced CHECK constraints of `table` that read `column`, as the message names
+    them ("" when none, or on MariaDB): MySQL evaluates them again, with ALGORITHM=COPY, when
+    the ALTER changes the column's type (8.0's sql_table.cc,
+    is_any_check_constraints_evaluation_required: "Type of column used by any enforced check
+    constraint is changed"). MariaDB keeps the algorithm (checked on 10.11)."""
+    if table is None or session.flavour != "mysql" or \
+            session.version < CHECK_ENFORCED_FROM["mysql"]:
+        return ""
+    return ", ".join(f"CHECK {name}" for name, c in table.constraints.items()
+                     if c.kind == "check" and c.enforced and column in c.columns)
 
 
 def _indexed_column_drops(ops: list[tuple[str, dict]], expr, table: Table | None,
@@ -2168,7 +2192,38 @@ def _created_table(expr, migration_id: str) -> Table:
     for col in (schema.expressions if schema is not None else ()):
         if foreign_key := keys.foreign_key_of(col):
             keys.record_foreign_key(table, *foreign_key)
+    _record_checks(table, schema.expressions if schema is not None else ())
     return table
+
+
+def _record_checks(table: Table, elements) -> None:
+    """Record the CHECK constraints among a CREATE TABLE's elements (or an ALTER's ADD COLUMN /
+    ADD CONSTRAINT), in order: name (MySQL's `<table>_chk_<n>` for an unnamed one), the
+    columns it reads, whether it is enforced."""
+    from sqlglot import exp
+
+    from lockwise.catalog.model import Constraint
+
+    for element in elements:
+        found: list[tuple[str, exp.Expression]] = []
+        if isinstance(element, exp.ColumnDef):
+            found = [(_name(con.this) if con.this is not None else "", con.args["kind"])
+                     for con in element.args.get("constraints") or ()
+                     if isinstance(con.args.get("kind"), exp.CheckColumnConstraint)]
+        elif isinstance(element, exp.Constraint) and element.expressions and \
+                isinstance(element.expressions[0], exp.CheckColumnConstraint):
+            found = [(_name(element.this) if element.this is not None else "",
+                      element.expressions[0])]
+        elif isinstance(element, exp.CheckColumnConstraint):
+            found = [("", element)]
+        for name, check in found:
+            if not name:
+                n = 1 + sum(c.kind == "check" and "_chk_" in key
+                            for key, c in table.constraints.items())
+                name = f"{table.name.split('.')[-1]}_chk_{n}"
+            reads = tuple(sorted({_name(column) for column in check.find_all(exp.Column)}))
+            table.constraints[name] = Constraint(name, "check", reads,
+                                                 enforced=not check.meta.get("not_enforced"))
 
 
 def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
@@ -2277,6 +2332,7 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr) -> None:
         target = _name((action.args.get("tables") or [None])[0]) if kind else ""
         if isinstance(action, exp.ColumnDef):
             table.columns[action.name.lower()] = _column(action)
+            _record_checks(table, [action])
         elif isinstance(action, exp.ModifyColumn):
             old = _name(action.args.get("rename_from")) or action.this.name.lower()
             previous = table.columns.pop(old, None)
@@ -2300,6 +2356,11 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr) -> None:
             keys.rename_column(table, old, new)
         elif kind == "COLUMN":
             table.columns.pop(target, None)
+            # a CHECK that reads only the dropped column goes with it (sql_table.cc,
+            # prepare_check_constraints_for_alter's "auto-drop")
+            for name in [name for name, c in table.constraints.items()
+                         if c.kind == "check" and c.columns == (target,)]:
+                del table.constraints[name]
             fulltext.drop_column(table, target)
             keys.drop_column(table, target)
             primary = table.constraints.get("PRIMARY")
@@ -2314,9 +2375,10 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr) -> None:
         elif kind in ("INDEX", "KEY"):
             table.fulltext.pop(target, None)
             table.keys.pop(target, None)
-        elif kind == "FOREIGN KEY":  # its index stays
+        elif kind in ("FOREIGN KEY", "CHECK", "CONSTRAINT"):  # a foreign key's index stays
             table.constraints.pop(target, None)
         elif isinstance(action, exp.AddConstraint):
+            _record_checks(table, action.expressions)
             for con in action.expressions:
                 if isinstance(con, exp.Constraint) and con.expressions and \
                         isinstance(con.expressions[0], exp.PrimaryKey):
