@@ -1028,7 +1028,7 @@ class _Builder:
             "alter_clause": clauses.operations_sql,
             "alter_clause_arg": shlex.quote(clauses.operations_sql),
             "sources": tuple(sorted({p.source for p in plans})),
-            "fulltext_note": note + _check_note(operations),
+            "fulltext_note": note + _operation_notes(operations),
             # why it copies: its operations need it, or its ALGORITHM=COPY asks for it
             "copy_text": "runs as ALGORITHM=COPY, as its ALGORITHM= clause asks,"
             if clauses.algorithm == "COPY" else "can only run as ALGORITHM=COPY",
@@ -1045,12 +1045,19 @@ class _Builder:
         self.alters.add(f"table:{table}")
 
 
-def _check_note(operations: list[tuple[str, dict]]) -> str:
-    """What the messages add when MySQL validates CHECK constraints again ("" when not)."""
+def _operation_notes(operations: list[tuple[str, dict]]) -> str:
+    """What the messages add about the operations ("" when nothing): CHECK constraints MySQL
+    validates again, operations of a statement read from its text that lockwise does not
+    know (judged as a rebuild)."""
     checks = sorted({extra["checks_revalidated"] for _, extra in operations
                      if extra.get("checks_revalidated")})
-    return f"; the column type changes under the enforced {', '.join(checks)}, which MySQL " \
-        "validates against every row again, with ALGORITHM=COPY" if checks else ""
+    unknown = [extra["unrecognized"] for op, extra in operations
+               if op == "rebuild_table" and " " in extra.get("unrecognized", "")
+               or "=" in extra.get("unrecognized", "")]
+    return (f"; the column type changes under the enforced {', '.join(checks)}, which MySQL "
+            "validates against every row again, with ALGORITHM=COPY" if checks else "") + (
+        f"; lockwise does not know `{'`, `'.join(unknown)}` and counts it as a rebuild"
+        if unknown else "")
 
 
 def _copied(plans: list[Plan], operations: list[tuple[str, dict]], flavour: str
@@ -1640,29 +1647,74 @@ def _command(b: _Builder, sql: str) -> None:
     elif m := _OPTIMIZE.match(sql):
         b.alter(_clean(m.group("table")), [("rebuild_table", {})], sql)
     elif m := _ALTER_TABLE.match(sql):
+        from lockwise.parse.mysql import alter_operations_text
+
         table = _clean(m.group("table"))
-        rest = sql[m.end():]
-        ops = [(op or f"{m.group(1).lower()}_partition",
-                {"column": m.group("column")} if op == "drop_column" else {})
-               for pattern, op in _COMMAND_ALTER if (m := pattern.search(rest))]
-        if ops and ops[0][0] in ("drop_partition", "truncate_partition"):
-            ops[0] = (ops[0][0], _emptied_partitions(rest))
-        known = b.catalog.tables.get(table)
-        if ops and ops[0][0] == "add_partition" and known is not None and \
-                known.partition_strategy in ("hash", "key"):
-            ops[0] = ("add_partition_hash", {})  # the rows are spread again
-        if ops and ops[0][0] == "convert_character_set" and known is not None and \
-                _CONVERT_ONLY.match(_clauses(sql).operations_sql) and \
-                not _has_string_columns(known, b.session.flavour):
-            ops[0] = ("set_default_charset", {})  # nothing to re-encode
+        ops = [op for clause in alter_operations_text(sql)
+               for op in _command_alter_operation(b, table, m.group("table"), clause, sql)]
         # No operation at all (`ALTER TABLE t`, its clauses aside): nothing to alter.
         nothing = not _clauses(sql).operations_sql.strip()
-        b.alter(table, ops[:1] or [("alter_nothing" if nothing else "rebuild_table", {})], sql)
+        b.alter(table, ops or [("alter_nothing" if nothing else "rebuild_table", {})], sql)
     elif m := _DROP_INDEX.match(sql):
         b.alter(_clean(m.group("table")), [("drop_index", {"name": _clean(m.group("name"))})],
                 sql)
     else:
         b.act("other", {"text": sql.split(None, 1)[0].upper() if sql.strip() else ""})
+
+
+def _command_alter_operation(b: _Builder, table: str, table_sql: str, clause: str,
+                             sql: str) -> list[tuple[str, dict]]:
+    """The operations of one clause of an ALTER TABLE that sqlglot could not parse whole
+    (`sql`): as sqlglot reads the clause alone when it can, else from its text; none for an
+    ALGORITHM= / LOCK= clause."""
+    if _CLAUSE_ONLY.match(clause):
+        return []
+    if (tree := _clause_tree(table_sql, clause)) is not None:
+        return _alter_operations(b, tree, table)
+    found = next(((op, m) for pattern, op in _COMMAND_ALTER if (m := pattern.search(clause))),
+                 None)
+    if found is None:
+        return [("rebuild_table", {"unrecognized": clause})]
+    op, m = found
+    op = op or f"{m.group(1).lower()}_partition"
+    known = b.catalog.tables.get(table)
+    if op in ("drop_partition", "truncate_partition"):
+        return [(op, _emptied_partitions(clause))]
+    if op == "add_partition" and known is not None and \
+            known.partition_strategy in ("hash", "key"):
+        return [("add_partition_hash", {})]  # the rows are spread again
+    if op == "convert_character_set" and known is not None and \
+            _CONVERT_ONLY.match(_clauses(sql).operations_sql) and \
+            not _has_string_columns(known, b.session.flavour):
+        return [("set_default_charset", {})]  # nothing to re-encode
+    return [(op, {"column": m.group("column")} if op == "drop_column" else {})]
+
+
+#: An ALTER's ALGORITHM= / LOCK= clause (read by _clauses).
+_CLAUSE_ONLY = re.compile(r"^\s*(ALGORITHM|LOCK)\b", re.I)
+#: The operations sqlglot reads into a tree that _alter_operations and _apply_alter_actions
+#: follow (a clause that sqlglot reads into anything else is read from its text).
+_TREE_ACTIONS = frozenset({"ColumnDef", "ModifyColumn", "RenameColumn", "AlterColumn", "Drop",
+                           "DropPrimaryKey", "RenameIndex", "AlterIndex", "AddConstraint",
+                           "AlterRename"})
+
+
+def _clause_tree(table_sql: str, clause: str):
+    """`ALTER TABLE table clause` as sqlglot reads it, when that is an ALTER of operations it
+    understands; None otherwise."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    try:  # parse_mysql has quieted sqlglot's warnings
+        tree = sqlglot.parse_one(f"ALTER TABLE {table_sql} {clause}", read="mysql")
+    except SqlglotError:
+        return None
+    actions = tree.args.get("actions") or () if isinstance(tree, exp.Alter) else ()
+    if not actions or tree.args.get("options") or \
+            any(type(a).__name__ not in _TREE_ACTIONS for a in actions):
+        return None
+    return tree
 
 
 #: DROP / TRUNCATE PARTITION's list of partitions (or ALL, TRUNCATE's only).
@@ -2232,6 +2284,15 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     from sqlglot import exp
 
     expr = tree["sqlglot"]["expr"]
+    if isinstance(expr, exp.Command) and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) \
+            and (altered := catalog.tables.get(_clean(m.group("table")))) is not None:
+        # an ALTER read from its text: the clauses sqlglot reads alone (CONVERT TO and the
+        # partitioning below are read from the text)
+        from lockwise.parse.mysql import alter_operations_text
+
+        for clause in alter_operations_text(tree["sqlglot"]["sql"]):
+            if (clause_tree := _clause_tree(m.group("table"), clause)) is not None:
+                _apply_alter_actions(catalog, altered, clause_tree)
     if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
         name = _table_name(expr.this)
         catalog.tables[name] = _created_table(expr, migration_id)

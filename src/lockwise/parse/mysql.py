@@ -469,9 +469,12 @@ def _alter_table_clauses(tokens: list, words: list[str]) -> Iterator[tuple[list,
     each with the comma before it (None for the first); nothing for another statement."""
     from sqlglot.tokens import TokenType
 
-    if words[:2] != ["ALTER", "TABLE"] or len(tokens) < 3:
+    i = 1
+    while words[i:i + 1] in (["ONLINE"], ["IGNORE"]):
+        i += 1
+    if words[:1] != ["ALTER"] or words[i:i + 1] != ["TABLE"] or len(tokens) < i + 2:
         return
-    i = 3
+    i += 2
     while i + 1 < len(tokens) and tokens[i].token_type == TokenType.DOT:
         i += 2
     clause: list = []
@@ -736,9 +739,41 @@ def _lock_tables_syntax(read: tuple[list, int], body: str, mariadb: bool
     return None
 
 
+#: Clauses that take a list of names, whose later names follow a comma outside parentheses:
+#: DROP / TRUNCATE / ANALYZE ... PARTITION p1, p2 and ORDER BY a, b.
+_LISTING = re.compile(r"^(?:\w+\s+PARTITION|ORDER\s+BY|ORDER)\b", re.I)
+
+
+def alter_operations_text(sql: str) -> list[str]:
+    """An ALTER TABLE's operations as written, one text each (split at the commas outside
+    parentheses and quotes; a list of partitions or of ORDER BY columns stays one); [] for
+    another statement or text the tokenizer cannot read."""
+    from sqlglot.errors import TokenError
+
+    try:
+        tokens = mysql_tokens(sql)
+    except TokenError:
+        return []
+    words = [tok.text.upper() for tok in tokens]
+    found: list[str] = []
+    for clause, _ in _alter_table_clauses(tokens, words):
+        if not clause:
+            continue
+        text = sql[clause[0].start:clause[-1].end + 1].rstrip("; \t\r\n")
+        if not text:
+            continue
+        if found and clause[0].text.upper().split()[0] not in _ALTER_TABLE_WORDS and \
+                _LISTING.match(found[-1]):
+            found[-1] += ", " + text
+        else:
+            found.append(text)
+    return found
+
+
 def _unknown_alter_operation(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
-    """The first word after `ALTER [ONLINE] [IGNORE] TABLE name` when neither server knows it
-    (sqlglot keeps any ALTER it cannot parse as a command)."""
+    """The first word of an operation of `ALTER [ONLINE] [IGNORE] TABLE name ...` that neither
+    server knows (sqlglot keeps any ALTER it cannot parse as a command): the first one's, or
+    one after a comma (not a name in a list of partitions or ORDER BY columns)."""
     from sqlglot.tokens import TokenType
 
     i = 1
@@ -749,12 +784,24 @@ def _unknown_alter_operation(tokens: list, words: list[str]) -> tuple[str, int, 
     i += 2  # the table's name
     while i + 1 < len(tokens) and tokens[i].token_type == TokenType.DOT:
         i += 2
-    # The tokenizer reads some keyword pairs as one token (`PARTITION BY`).
-    if i >= len(tokens) or words[i].split()[0] in _ALTER_TABLE_WORDS or \
-            tokens[i].token_type in (TokenType.COMMA, TokenType.SEMICOLON):
+    if i >= len(tokens) or tokens[i].token_type in (TokenType.COMMA, TokenType.SEMICOLON):
         return None
-    near = tokens[i].text
-    return f'syntax error at or near "{near}"', tokens[i].start, len(near)
+    # The tokenizer reads some keyword pairs as one token (`PARTITION BY`).
+    if words[i].split()[0] not in _ALTER_TABLE_WORDS:
+        near = tokens[i].text
+        return f'syntax error at or near "{near}"', tokens[i].start, len(near)
+    previous = ""
+    for clause, comma in _alter_table_clauses(tokens, words):
+        if not clause or clause[0].token_type == TokenType.SEMICOLON:
+            continue
+        word = clause[0].text.upper().split()[0]
+        if comma is not None and word not in _ALTER_TABLE_WORDS and \
+                not _LISTING.match(previous):
+            return f'syntax error at or near "{clause[0].text}"', clause[0].start, \
+                len(clause[0].text)
+        if word in _ALTER_TABLE_WORDS:
+            previous = " ".join(t.text for t in clause[:2])
+    return None
 
 
 def _parse_statement(body: str, reader: object):
