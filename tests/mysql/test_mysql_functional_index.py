@@ -78,3 +78,22 @@ def test_a_server_without_functional_key_parts_refuses_them(sql: str, dialect: s
     assert finding.rule == "parse-error"
     assert "functional key part" in finding.message
     assert finding.span is not None and sql[finding.span.column - 1] == "("
+
+
+@pytest.mark.parametrize("sql", [
+    "CREATE INDEX users_tags ON users ((CAST(tags->'$.ids' AS UNSIGNED ARRAY)));",
+    "CREATE INDEX users_tags ON users (a, (CAST(tags AS CHAR(255) ARRAY)), b);",
+    "ALTER TABLE users ADD INDEX users_tags ((CAST(tags AS CHAR(20) ARRAY)));",
+])
+def test_a_multi_valued_index_copies_the_table(sql: str) -> None:
+    """A multi-valued index, `(CAST(json AS type ARRAY))` (MySQL 8.0.17+): "Online creation
+    of a multi-valued index is not supported, which means the operation uses ALGORITHM=COPY"
+    (8.4 manual, 15.1.15 "CREATE INDEX Statement", "Multi-Valued Indexes")."""
+    reports = lint_migrations([
+        migration_from_text("CREATE TABLE users (id INT PRIMARY KEY, a INT, b INT, tags JSON);",
+                            "1_setup.sql"),
+        migration_from_text(sql, "2_change.sql")], LintOptions(dialect="mysql"))
+    (found,) = reports[1].statements
+    assert summary(found)["operations"] == ("add_multi_valued_index",)
+    assert summary(found)["algorithm"] == "COPY"
+    assert [f.rule for f in found.findings] == ["mysql-table-copy"]
