@@ -1192,7 +1192,7 @@ def _algorithm_instead_sql(base: dict, clauses: _Clauses, run: _Run, tool: str) 
 
 #: Operations that build an index: beside one, MariaDB cannot keep a column change instant.
 _BUILDS_INDEX = {"add_index", "add_index_on_new_virtual_column", "add_fulltext_index",
-                 "add_functional_index", "add_functional_unique_index",
+                 "add_functional_index", "add_functional_unique_index", "add_multi_valued_index",
                  "drop_column_indexed", "change_collation_indexed",
                  "add_fulltext_indexes", "add_spatial_index",
                  "add_primary_key", "add_column_auto_increment"}
@@ -1491,9 +1491,13 @@ def _functional_index(op: str, node, unique: bool = False) -> str:
     if isinstance(node, exp.UniqueColumnConstraint):
         unique, node = True, node.this
     parts = node.expressions if isinstance(node, exp.Expression) else node
-    if not any(isinstance(p.this if isinstance(p, exp.Ordered) else p, exp.Paren)
-               for p in parts):
+    functional = [part for p in parts
+                  if isinstance(part := p.this if isinstance(p, exp.Ordered) else p, exp.Paren)]
+    if not functional:
         return op
+    if any(isinstance(part.this, exp.Cast) and part.this.to.is_type(exp.DataType.Type.ARRAY)
+           for part in functional):
+        return "add_multi_valued_index"
     return "add_functional_unique_index" if unique else "add_functional_index"
 
 
@@ -1627,7 +1631,9 @@ def _command(b: _Builder, sql: str) -> None:
         op = {"FULLTEXT": "add_fulltext_index", "SPATIAL": "add_spatial_index"}.get(
             kind, "add_index")
         if op == "add_index" and _functional_text(sql):
-            op = "add_functional_unique_index" if kind == "UNIQUE" else "add_functional_index"
+            op = "add_multi_valued_index" if re.search(r"\bAS\s+[^()]*(?:\([^()]*\))?\s*"
+                                                       r"ARRAY\s*\)", sql, re.I) else \
+                "add_functional_unique_index" if kind == "UNIQUE" else "add_functional_index"
         b.creates.add(f"index:{table}.{_clean(m.group('name'))}")
         extra = {"name": _clean(m.group("name"))}
         if op == "add_spatial_index":
