@@ -1200,6 +1200,11 @@ _BUILDS_INDEX = {"add_index", "add_index_on_new_virtual_column", "add_fulltext_i
 _VIRTUAL_NOT_IN_PLACE = {"add_column_virtual_generated": "add_column_virtual_generated_partitioned",
                          "drop_column_virtual_generated":
                          "drop_column_virtual_generated_partitioned"}
+#: What InnoDB runs in place beside a VIRTUAL column's ADD / DROP: ADD INDEX, DROP INDEX
+#: (handler0alter.cc, check_if_supported_inplace_alter; not ADD_UNIQUE_INDEX: a UNIQUE index
+#: there is marked by _alter_operations).
+_BESIDE_VIRTUAL_IN_PLACE = {"add_index", "drop_index", "add_index_on_new_virtual_column",
+                            "add_functional_index"}
 _ADDS_STORED_COLUMN = {"add_column_last", "add_column_positioned", "add_column_row_default",
                        "add_column_expression_default",
                        "add_column_auto_increment", "add_column_stored_generated"}
@@ -1233,10 +1238,11 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
                      for op, p in zip(operations, plans, strict=True)]
     else:
         instant = all(p.algorithm == "INSTANT" for p in plans) and not in_place
-        if not instant and len(operations) > 1:
+        if not instant and set(operations) - _BESIDE_VIRTUAL_IN_PLACE - set(_VIRTUAL_NOT_IN_PLACE):
             # "adding or dropping a virtual column cannot be performed in place in
             # combination with other ALTER TABLE operations" (MySQL's "ALTER TABLE and
-            # Generated Columns"): the statement copies the table.
+            # Generated Columns"): the statement copies the table. InnoDB runs ADD INDEX and
+            # DROP INDEX beside them in place (check_if_supported_inplace_alter).
             operations = [_VIRTUAL_NOT_IN_PLACE.get(op, op) for op in operations]
     if not instant:
         plans = [planned(op, instant=False) for op in operations]
@@ -1334,6 +1340,7 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                 elif op == "add_index":
                     key = keys.key_of(con)
                     extra["columns"] = key[1] if key else _index_columns(con)
+                    extra["unique"] = bool(key and key[2])
                 elif op == "add_primary_key" and isinstance(con, exp.PrimaryKey):
                     extra["columns"] = keys.columns_of(con.expressions)
                 ops.append((op, extra))
@@ -1351,6 +1358,14 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
         ops = [("add_index_on_new_virtual_column" if op == "add_index"
                 and virtual.intersection(extra.get("columns", ())) else op, extra)
                for op, extra in ops]
+    if any(op == "add_index" and extra.get("unique") for op, extra in ops) or (
+            "drop_column_virtual_generated" in names and any(
+                op == "add_index_on_new_virtual_column" for op, _ in ops)):
+        # InnoDB runs no UNIQUE index beside a VIRTUAL column's ADD / DROP in place, nor an
+        # index on an added one beside a dropped one (check_if_supported_inplace_alter;
+        # MariaDB 10.11: "INPLACE ADD or DROP of virtual columns cannot be combined with
+        # other ALTER TABLE actions"): a copy
+        ops = [(_VIRTUAL_NOT_IN_PLACE.get(op, op), extra) for op, extra in ops]
     if names.count("add_fulltext_index") > 1:
         ops = [("add_fulltext_indexes" if op == "add_fulltext_index" else op, extra)
                for op, extra in ops]
