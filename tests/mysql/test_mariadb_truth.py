@@ -72,6 +72,10 @@ CASES = {
                                   "ADD INDEX t_x (x)",
     "add_virtual_column_and_index": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) VIRTUAL, "
                                     "ADD INDEX t_m (m)",
+    # but not beside a UNIQUE one: "INPLACE ADD or DROP of virtual columns cannot be combined
+    # with other ALTER TABLE actions"
+    "add_virtual_column_and_unique_index": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) "
+                                           "VIRTUAL, ADD UNIQUE INDEX t_m_key (m)",
     "drop_column": "ALTER TABLE t DROP COLUMN m",
     "rename_column": "ALTER TABLE t RENAME COLUMN m TO m2",
     "change_column_rename_only": "ALTER TABLE t CHANGE m m2 INT NULL",
