@@ -97,3 +97,17 @@ def test_a_multi_valued_index_copies_the_table(sql: str) -> None:
     assert summary(found)["operations"] == ("add_multi_valued_index",)
     assert summary(found)["algorithm"] == "COPY"
     assert [f.rule for f in found.findings] == ["mysql-table-copy"]
+
+
+def test_a_functional_index_on_a_partitioned_table_copies_it() -> None:
+    """InnoDB runs no ADD of a virtual column (a functional key part's hidden one) in place on
+    a partitioned table (check_if_supported_inplace_alter: partition_info_str), as the manual
+    says of VIRTUAL columns there ("ALTER TABLE and Generated Columns")."""
+    reports = lint_migrations([
+        migration_from_text("CREATE TABLE users (id INT NOT NULL PRIMARY KEY, email "
+                            "VARCHAR(100)) PARTITION BY HASH (id) PARTITIONS 4;", "1_setup.sql"),
+        migration_from_text("CREATE INDEX users_email_lower ON users ((lower(email)));",
+                            "2_change.sql")], LintOptions(dialect="mysql"))
+    (found,) = reports[1].statements
+    assert summary(found)["algorithm"] == "COPY"
+    assert [f.rule for f in found.findings] == ["mysql-table-copy"]
