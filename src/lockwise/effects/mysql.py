@@ -714,10 +714,14 @@ class _Builder:
         not)."""
         flavour, version = self.session.flavour, self.session.version
         ignores_checks = version < CHECK_ENFORCED_FROM[flavour]
+        known = self.catalog.tables.get(table)
+        partitioned = known is not None and known.kind == "partitioned"
         operations = [("add_foreign_key_checks_off" if op == "add_foreign_key"
                        and not self.session.foreign_key_checks else
                        "add_check_constraint_ignored" if op == "add_check_constraint"
-                       and ignores_checks else op, extra)
+                       and ignores_checks else
+                       "add_functional_index_partitioned" if op == "add_functional_index"
+                       and partitioned else op, extra)
                       for op, extra in operations]
         names = [op for op, _ in operations]
         fulltext = Fulltext.of(self.catalog.tables.get(table), operations)
@@ -1193,6 +1197,7 @@ def _algorithm_instead_sql(base: dict, clauses: _Clauses, run: _Run, tool: str) 
 #: Operations that build an index: beside one, MariaDB cannot keep a column change instant.
 _BUILDS_INDEX = {"add_index", "add_index_on_new_virtual_column", "add_fulltext_index",
                  "add_functional_index", "add_functional_unique_index", "add_multi_valued_index",
+                 "add_functional_index_partitioned",
                  "drop_column_indexed", "change_collation_indexed",
                  "add_fulltext_indexes", "add_spatial_index",
                  "add_primary_key", "add_column_auto_increment"}

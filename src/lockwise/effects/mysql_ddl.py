@@ -130,6 +130,10 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
                              "mariadb": _cap(_NEVER, True, False, False)},
     "add_functional_unique_index": {"mysql": _cap(_NEVER, False, True, False),
                                     "mariadb": _cap(_NEVER, False, True, False)},
+    # On a partitioned table InnoDB adds no virtual column in place (check_if_supported_
+    # inplace_alter: partition_info_str), as for a VIRTUAL column there: a copy.
+    "add_functional_index_partitioned": {"mysql": _cap(_NEVER, False, True, False),
+                                         "mariadb": _cap(_NEVER, False, True, False)},
     # A multi-valued index, `(CAST(json AS type ARRAY))` (MySQL 8.0.17+): "Online creation of
     # a multi-valued index is not supported, which means the operation uses ALGORITHM=COPY"
     # (8.4 manual, 15.1.15 "CREATE INDEX Statement", "Multi-Valued Indexes").
