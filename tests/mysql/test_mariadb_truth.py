@@ -72,6 +72,10 @@ CASES = {
                                   "ADD INDEX t_x (x)",
     "add_virtual_column_and_index": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) VIRTUAL, "
                                     "ADD INDEX t_m (m)",
+    # but not beside a UNIQUE one: "INPLACE ADD or DROP of virtual columns cannot be combined
+    # with other ALTER TABLE actions"
+    "add_virtual_column_and_unique_index": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) "
+                                           "VIRTUAL, ADD UNIQUE INDEX t_m_key (m)",
     "drop_column": "ALTER TABLE t DROP COLUMN m",
     "rename_column": "ALTER TABLE t RENAME COLUMN m TO m2",
     "change_column_rename_only": "ALTER TABLE t CHANGE m m2 INT NULL",
@@ -978,3 +982,38 @@ def test_a_unique_key_added_to_a_partitioned_table_without_its_columns_is_refuse
     drops = "DROP TABLE IF EXISTS pe, pk;"
     _refused_as_lockwise_says(mariadb, drops + PARTITION_UNIQUE_KEY_TABLES, drops, statement,
                               refused, 1503, "mysql-partition-unique-key")
+
+
+CASCADE_SETUP = ("DROP TABLE IF EXISTS posts, users;"
+                 "CREATE TABLE users (id INT PRIMARY KEY) ENGINE=InnoDB;"
+                 "CREATE TABLE posts (id INT PRIMARY KEY, user_id INT, n INT,"
+                 " CONSTRAINT posts_user FOREIGN KEY (user_id) REFERENCES users (id)"
+                 " {action}) ENGINE=InnoDB;")
+
+
+@pytest.mark.parametrize("action", ["ON DELETE CASCADE", "ON UPDATE SET NULL"])
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE posts ADD COLUMN x INT, ALGORITHM=INPLACE, LOCK=NONE",
+    "ALTER TABLE posts ADD INDEX posts_n (n), LOCK=NONE",
+    "ALTER TABLE posts FORCE, ALGORITHM=INPLACE, LOCK=NONE",
+])
+def test_mariadb_takes_lock_none_on_a_table_with_cascading_foreign_keys(
+        mariadb, action: str, statement: str) -> None:
+    """MySQL's manual permits no LOCK=NONE there ("Online DDL Limitations"); MariaDB runs it,
+    and lockwise reports the refusal for MySQL only (test_mysql_cascade_lock_none.py)."""
+    setup = CASCADE_SETUP.format(action=action)
+    result = mariadb.run(setup + statement + "; DROP TABLE posts, users;")
+    assert result.returncode == 0, result.stderr
+    assert "mysql-lock-not-supported" not in {
+        f.rule for f in _lint(setup.split(";", 1)[1], statement + ";")}
+
+
+@pytest.mark.parametrize("statement", [
+    "CREATE INDEX users_n ON users ((n + 1))",
+    "ALTER TABLE users ADD INDEX users_n (id, (n * 2))",
+])
+def test_mariadb_refuses_functional_key_parts(mariadb, statement: str) -> None:
+    """A functional key part is a syntax error on MariaDB (lockwise: a parse-error at it)."""
+    setup = "DROP TABLE IF EXISTS posts, users; CREATE TABLE users (id INT PRIMARY KEY, n INT);"
+    assert "ERROR 1064" in mariadb.run(setup + statement + "; DROP TABLE users;").stderr
+    assert [f.rule for f in _lint(setup.split(";", 1)[1], statement + ";")] == ["parse-error"]

@@ -714,10 +714,14 @@ class _Builder:
         not)."""
         flavour, version = self.session.flavour, self.session.version
         ignores_checks = version < CHECK_ENFORCED_FROM[flavour]
+        known = self.catalog.tables.get(table)
+        partitioned = known is not None and known.kind == "partitioned"
         operations = [("add_foreign_key_checks_off" if op == "add_foreign_key"
                        and not self.session.foreign_key_checks else
                        "add_check_constraint_ignored" if op == "add_check_constraint"
-                       and ignores_checks else op, extra)
+                       and ignores_checks else
+                       "add_functional_index_partitioned" if op == "add_functional_index"
+                       and partitioned else op, extra)
                       for op, extra in operations]
         names = [op for op, _ in operations]
         fulltext = Fulltext.of(self.catalog.tables.get(table), operations)
@@ -1004,6 +1008,12 @@ class _Builder:
         refusal = ("MariaDB takes no LOCK= clause after a partition operation"
                    if no_clauses and clauses.lock
                    else lock_refusal(clauses.lock, lock, flavour, clauses.algorithm))
+        cascading = keys.cascading_foreign_key(self.catalog.tables.get(table)) \
+            if flavour == "mysql" and clauses.lock == "NONE" and not refusal else ""
+        if cascading:
+            # the manual's word ("Online DDL Limitations"); MariaDB 10.11 takes it (checked)
+            refusal = (f"MySQL's manual permits no LOCK=NONE on a table with an ON ... CASCADE "
+                       f"or ON ... SET NULL foreign key: {cascading}")
         self.actions.insert(first, Action("mysql_alter_table", {
             **base, "operations": tuple(op for op, _ in operations), "algorithm": algorithm,
             "rebuilds_table": rebuilds, "permits_dml": permits_dml, "lock_level": lock,
@@ -1013,13 +1023,16 @@ class _Builder:
                 clauses.algorithm, algorithm, flavour, version),
             "lock_allowed": not refusal,
             "lock_refusal": refusal,
-            "lock_instead_sql": _lock_instead_sql(base, clauses, run, refusal, tool),
+            "lock_instead_sql": f"-- MySQL refuses the clause here ({cascading} cascades): run it "
+                                f"without LOCK=NONE, or, to keep writes flowing, through an "
+                                f"online schema change tool:\n{tool}"
+            if cascading else _lock_instead_sql(base, clauses, run, refusal, tool),
             "algorithm_instead_sql": _algorithm_instead_sql(base, clauses, run, tool),
             "online_schema_change_sql": tools,
             "alter_clause": clauses.operations_sql,
             "alter_clause_arg": shlex.quote(clauses.operations_sql),
             "sources": tuple(sorted({p.source for p in plans})),
-            "fulltext_note": note,
+            "fulltext_note": note + _operation_notes(operations),
             # why it copies: its operations need it, or its ALGORITHM=COPY asks for it
             "copy_text": "runs as ALGORITHM=COPY, as its ALGORITHM= clause asks,"
             if clauses.algorithm == "COPY" else "can only run as ALGORITHM=COPY",
@@ -1034,6 +1047,21 @@ class _Builder:
                  for op, _ in operations):
             self.scans[table] = "index build"
         self.alters.add(f"table:{table}")
+
+
+def _operation_notes(operations: list[tuple[str, dict]]) -> str:
+    """What the messages add about the operations ("" when nothing): CHECK constraints MySQL
+    validates again, operations of a statement read from its text that lockwise does not
+    know (judged as a rebuild)."""
+    checks = sorted({extra["checks_revalidated"] for _, extra in operations
+                     if extra.get("checks_revalidated")})
+    unknown = [extra["unrecognized"] for op, extra in operations
+               if op == "rebuild_table" and " " in extra.get("unrecognized", "")
+               or "=" in extra.get("unrecognized", "")]
+    return (f"; the column type changes under the enforced {', '.join(checks)}, which MySQL "
+            "validates against every row again, with ALGORITHM=COPY" if checks else "") + (
+        f"; lockwise does not know `{'`, `'.join(unknown)}` and counts it as a rebuild"
+        if unknown else "")
 
 
 def _copied(plans: list[Plan], operations: list[tuple[str, dict]], flavour: str
@@ -1168,6 +1196,8 @@ def _algorithm_instead_sql(base: dict, clauses: _Clauses, run: _Run, tool: str) 
 
 #: Operations that build an index: beside one, MariaDB cannot keep a column change instant.
 _BUILDS_INDEX = {"add_index", "add_index_on_new_virtual_column", "add_fulltext_index",
+                 "add_functional_index", "add_functional_unique_index", "add_multi_valued_index",
+                 "add_functional_index_partitioned",
                  "drop_column_indexed", "change_collation_indexed",
                  "add_fulltext_indexes", "add_spatial_index",
                  "add_primary_key", "add_column_auto_increment"}
@@ -1175,6 +1205,11 @@ _BUILDS_INDEX = {"add_index", "add_index_on_new_virtual_column", "add_fulltext_i
 _VIRTUAL_NOT_IN_PLACE = {"add_column_virtual_generated": "add_column_virtual_generated_partitioned",
                          "drop_column_virtual_generated":
                          "drop_column_virtual_generated_partitioned"}
+#: What InnoDB runs in place beside a VIRTUAL column's ADD / DROP: ADD INDEX, DROP INDEX
+#: (handler0alter.cc, check_if_supported_inplace_alter; not ADD_UNIQUE_INDEX: a UNIQUE index
+#: there is marked by _alter_operations).
+_BESIDE_VIRTUAL_IN_PLACE = {"add_index", "drop_index", "add_index_on_new_virtual_column",
+                            "add_functional_index"}
 _ADDS_STORED_COLUMN = {"add_column_last", "add_column_positioned", "add_column_row_default",
                        "add_column_expression_default",
                        "add_column_auto_increment", "add_column_stored_generated"}
@@ -1208,10 +1243,11 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
                      for op, p in zip(operations, plans, strict=True)]
     else:
         instant = all(p.algorithm == "INSTANT" for p in plans) and not in_place
-        if not instant and len(operations) > 1:
+        if not instant and set(operations) - _BESIDE_VIRTUAL_IN_PLACE - set(_VIRTUAL_NOT_IN_PLACE):
             # "adding or dropping a virtual column cannot be performed in place in
             # combination with other ALTER TABLE operations" (MySQL's "ALTER TABLE and
-            # Generated Columns"): the statement copies the table.
+            # Generated Columns"): the statement copies the table. InnoDB runs ADD INDEX and
+            # DROP INDEX beside them in place (check_if_supported_inplace_alter).
             operations = [_VIRTUAL_NOT_IN_PLACE.get(op, op) for op in operations]
     if not instant:
         plans = [planned(op, instant=False) for op in operations]
@@ -1257,8 +1293,11 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             old_name = _name(action.args.get("rename_from")) or coldef.name.lower()
             old = t.columns.get(old_name) if t else None
             new_type = _column_type(coldef)[0]
+            checks = _checks_reading(t, old_name, b.session) \
+                if old is not None and old.type_name != new_type else ""
             for op in _classify_modify(coldef, old, t):
-                ops.append((op, {"column": old_name, "new_type": new_type}))
+                ops.append((op, {"column": old_name, "new_type": new_type,
+                                 "checks_revalidated": checks}))
             if action.args.get("rename_from") is not None and old_name != coldef.name.lower():
                 # CHANGE restates the column: the alternative keeps what it writes
                 ops.append(("rename_column", {"column": old_name,
@@ -1299,13 +1338,14 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             ops.append(("set_index_visibility", {"name": _name(action.this)}))
         elif isinstance(action, exp.AddConstraint):
             for con in action.expressions:
-                op = _classify_constraint(con)
+                op = _functional_index(_classify_constraint(con), con)
                 extra = {"name": _name(con.this) if con.this is not None else ""}
                 if op == "add_spatial_index":
                     extra.update(_spatial_columns(_index_columns(con), t, expr))
                 elif op == "add_index":
                     key = keys.key_of(con)
                     extra["columns"] = key[1] if key else _index_columns(con)
+                    extra["unique"] = bool(key and key[2])
                 elif op == "add_primary_key" and isinstance(con, exp.PrimaryKey):
                     extra["columns"] = keys.columns_of(con.expressions)
                 ops.append((op, extra))
@@ -1323,6 +1363,14 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
         ops = [("add_index_on_new_virtual_column" if op == "add_index"
                 and virtual.intersection(extra.get("columns", ())) else op, extra)
                for op, extra in ops]
+    if any(op == "add_index" and extra.get("unique") for op, extra in ops) or (
+            "drop_column_virtual_generated" in names and any(
+                op == "add_index_on_new_virtual_column" for op, _ in ops)):
+        # InnoDB runs no UNIQUE index beside a VIRTUAL column's ADD / DROP in place, nor an
+        # index on an added one beside a dropped one (check_if_supported_inplace_alter;
+        # MariaDB 10.11: "INPLACE ADD or DROP of virtual columns cannot be combined with
+        # other ALTER TABLE actions"): a copy
+        ops = [(_VIRTUAL_NOT_IN_PLACE.get(op, op), extra) for op, extra in ops]
     if names.count("add_fulltext_index") > 1:
         ops = [("add_fulltext_indexes" if op == "add_fulltext_index" else op, extra)
                for op, extra in ops]
@@ -1346,6 +1394,19 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
         elif name == "SchemaCommentProperty":
             ops.append(("set_table_comment", {}))
     return ops
+
+
+def _checks_reading(table: Table | None, column: str, session: MySQLSession) -> str:
+    """The enforced CHECK constraints of `table` that read `column`, as the message names
+    them ("" when none, or on MariaDB): MySQL evaluates them again, with ALGORITHM=COPY, when
+    the ALTER changes the column's type (8.0's sql_table.cc,
+    is_any_check_constraints_evaluation_required: "Type of column used by any enforced check
+    constraint is changed"). MariaDB keeps the algorithm (checked on 10.11)."""
+    if table is None or session.flavour != "mysql" or \
+            session.version < CHECK_ENFORCED_FROM["mysql"]:
+        return ""
+    return ", ".join(f"CHECK {name}" for name, c in table.constraints.items()
+                     if c.kind == "check" and c.enforced and column in c.columns)
 
 
 def _indexed_column_drops(ops: list[tuple[str, dict]], expr, table: Table | None,
@@ -1436,6 +1497,42 @@ def _classify_constraint(con) -> str:
         return {"FULLTEXT": "add_fulltext_index", "SPATIAL": "add_spatial_index"}.get(
             kind, "add_index")
     return "add_index"
+
+
+def _functional_index(op: str, node, unique: bool = False) -> str:
+    """`op` for an index whose key parts (`node`: an index definition of sqlglot's tree, or
+    its list of key parts) include an expression: MySQL indexes a hidden VIRTUAL column."""
+    from sqlglot import exp
+
+    if op != "add_index":
+        return op
+    if isinstance(node, exp.Constraint) and node.expressions:
+        node = node.expressions[0]
+    if isinstance(node, exp.UniqueColumnConstraint):
+        unique, node = True, node.this
+    parts = node.expressions if isinstance(node, exp.Expression) else node
+    functional = [part for p in parts
+                  if isinstance(part := p.this if isinstance(p, exp.Ordered) else p, exp.Paren)]
+    if not functional:
+        return op
+    if any(isinstance(part.this, exp.Cast) and part.this.to.is_type(exp.DataType.Type.ARRAY)
+           for part in functional):
+        return "add_multi_valued_index"
+    return "add_functional_unique_index" if unique else "add_functional_index"
+
+
+def _functional_text(sql: str) -> bool:
+    """Whether a statement sqlglot could not read (a CREATE INDEX with ALGORITHM=...) has a
+    functional key part."""
+    from sqlglot.errors import TokenError
+
+    from lockwise.parse.mysql import functional_key_parts, mysql_tokens
+
+    try:
+        tokens = mysql_tokens(sql)
+    except TokenError:
+        return False
+    return bool(functional_key_parts(tokens, [t.text.upper() for t in tokens]))
 
 
 _CREATE_INDEX = re.compile(
@@ -1553,6 +1650,10 @@ def _command(b: _Builder, sql: str) -> None:
         kind = (m.group("kind") or "").strip().upper()
         op = {"FULLTEXT": "add_fulltext_index", "SPATIAL": "add_spatial_index"}.get(
             kind, "add_index")
+        if op == "add_index" and _functional_text(sql):
+            op = "add_multi_valued_index" if re.search(r"\bAS\s+[^()]*(?:\([^()]*\))?\s*"
+                                                       r"ARRAY\s*\)", sql, re.I) else \
+                "add_functional_unique_index" if kind == "UNIQUE" else "add_functional_index"
         b.creates.add(f"index:{table}.{_clean(m.group('name'))}")
         extra = {"name": _clean(m.group("name"))}
         if op == "add_spatial_index":
@@ -1572,29 +1673,74 @@ def _command(b: _Builder, sql: str) -> None:
     elif m := _OPTIMIZE.match(sql):
         b.alter(_clean(m.group("table")), [("rebuild_table", {})], sql)
     elif m := _ALTER_TABLE.match(sql):
+        from lockwise.parse.mysql import alter_operations_text
+
         table = _clean(m.group("table"))
-        rest = sql[m.end():]
-        ops = [(op or f"{m.group(1).lower()}_partition",
-                {"column": m.group("column")} if op == "drop_column" else {})
-               for pattern, op in _COMMAND_ALTER if (m := pattern.search(rest))]
-        if ops and ops[0][0] in ("drop_partition", "truncate_partition"):
-            ops[0] = (ops[0][0], _emptied_partitions(rest))
-        known = b.catalog.tables.get(table)
-        if ops and ops[0][0] == "add_partition" and known is not None and \
-                known.partition_strategy in ("hash", "key"):
-            ops[0] = ("add_partition_hash", {})  # the rows are spread again
-        if ops and ops[0][0] == "convert_character_set" and known is not None and \
-                _CONVERT_ONLY.match(_clauses(sql).operations_sql) and \
-                not _has_string_columns(known, b.session.flavour):
-            ops[0] = ("set_default_charset", {})  # nothing to re-encode
+        ops = [op for clause in alter_operations_text(sql)
+               for op in _command_alter_operation(b, table, m.group("table"), clause, sql)]
         # No operation at all (`ALTER TABLE t`, its clauses aside): nothing to alter.
         nothing = not _clauses(sql).operations_sql.strip()
-        b.alter(table, ops[:1] or [("alter_nothing" if nothing else "rebuild_table", {})], sql)
+        b.alter(table, ops or [("alter_nothing" if nothing else "rebuild_table", {})], sql)
     elif m := _DROP_INDEX.match(sql):
         b.alter(_clean(m.group("table")), [("drop_index", {"name": _clean(m.group("name"))})],
                 sql)
     else:
         b.act("other", {"text": sql.split(None, 1)[0].upper() if sql.strip() else ""})
+
+
+def _command_alter_operation(b: _Builder, table: str, table_sql: str, clause: str,
+                             sql: str) -> list[tuple[str, dict]]:
+    """The operations of one clause of an ALTER TABLE that sqlglot could not parse whole
+    (`sql`): as sqlglot reads the clause alone when it can, else from its text; none for an
+    ALGORITHM= / LOCK= clause."""
+    if _CLAUSE_ONLY.match(clause):
+        return []
+    if (tree := _clause_tree(table_sql, clause)) is not None:
+        return _alter_operations(b, tree, table)
+    found = next(((op, m) for pattern, op in _COMMAND_ALTER if (m := pattern.search(clause))),
+                 None)
+    if found is None:
+        return [("rebuild_table", {"unrecognized": clause})]
+    op, m = found
+    op = op or f"{m.group(1).lower()}_partition"
+    known = b.catalog.tables.get(table)
+    if op in ("drop_partition", "truncate_partition"):
+        return [(op, _emptied_partitions(clause))]
+    if op == "add_partition" and known is not None and \
+            known.partition_strategy in ("hash", "key"):
+        return [("add_partition_hash", {})]  # the rows are spread again
+    if op == "convert_character_set" and known is not None and \
+            _CONVERT_ONLY.match(_clauses(sql).operations_sql) and \
+            not _has_string_columns(known, b.session.flavour):
+        return [("set_default_charset", {})]  # nothing to re-encode
+    return [(op, {"column": m.group("column")} if op == "drop_column" else {})]
+
+
+#: An ALTER's ALGORITHM= / LOCK= clause (read by _clauses).
+_CLAUSE_ONLY = re.compile(r"^\s*(ALGORITHM|LOCK)\b", re.I)
+#: The operations sqlglot reads into a tree that _alter_operations and _apply_alter_actions
+#: follow (a clause that sqlglot reads into anything else is read from its text).
+_TREE_ACTIONS = frozenset({"ColumnDef", "ModifyColumn", "RenameColumn", "AlterColumn", "Drop",
+                           "DropPrimaryKey", "RenameIndex", "AlterIndex", "AddConstraint",
+                           "AlterRename"})
+
+
+def _clause_tree(table_sql: str, clause: str):
+    """`ALTER TABLE table clause` as sqlglot reads it, when that is an ALTER of operations it
+    understands; None otherwise."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    try:  # parse_mysql has quieted sqlglot's warnings
+        tree = sqlglot.parse_one(f"ALTER TABLE {table_sql} {clause}", read="mysql")
+    except SqlglotError:
+        return None
+    actions = tree.args.get("actions") or () if isinstance(tree, exp.Alter) else ()
+    if not actions or tree.args.get("options") or \
+            any(type(a).__name__ not in _TREE_ACTIONS for a in actions):
+        return None
+    return tree
 
 
 #: DROP / TRUNCATE PARTITION's list of partitions (or ALL, TRUNCATE's only).
@@ -1918,6 +2064,9 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             if index.args.get("kind"):
                 op = {"FULLTEXT": "add_fulltext_index", "SPATIAL": "add_spatial_index"}.get(
                     str(index.args["kind"]).upper(), "add_index")
+            params = index.args.get("params")
+            op = _functional_index(op, params.args.get("columns") or () if params else (),
+                                   bool(expr.args.get("unique")))
             b.alter(table, [(op, {"name": _name(index)})], sql)
         else:
             b.act(f"create_{kind.lower() or 'other'}", {})
@@ -2121,7 +2270,38 @@ def _created_table(expr, migration_id: str) -> Table:
     for col in (schema.expressions if schema is not None else ()):
         if foreign_key := keys.foreign_key_of(col):
             keys.record_foreign_key(table, *foreign_key)
+    _record_checks(table, schema.expressions if schema is not None else ())
     return table
+
+
+def _record_checks(table: Table, elements) -> None:
+    """Record the CHECK constraints among a CREATE TABLE's elements (or an ALTER's ADD COLUMN /
+    ADD CONSTRAINT), in order: name (MySQL's `<table>_chk_<n>` for an unnamed one), the
+    columns it reads, whether it is enforced."""
+    from sqlglot import exp
+
+    from lockwise.catalog.model import Constraint
+
+    for element in elements:
+        found: list[tuple[str, exp.Expression]] = []
+        if isinstance(element, exp.ColumnDef):
+            found = [(_name(con.this) if con.this is not None else "", con.args["kind"])
+                     for con in element.args.get("constraints") or ()
+                     if isinstance(con.args.get("kind"), exp.CheckColumnConstraint)]
+        elif isinstance(element, exp.Constraint) and element.expressions and \
+                isinstance(element.expressions[0], exp.CheckColumnConstraint):
+            found = [(_name(element.this) if element.this is not None else "",
+                      element.expressions[0])]
+        elif isinstance(element, exp.CheckColumnConstraint):
+            found = [("", element)]
+        for name, check in found:
+            if not name:
+                n = 1 + sum(c.kind == "check" and "_chk_" in key
+                            for key, c in table.constraints.items())
+                name = f"{table.name.split('.')[-1]}_chk_{n}"
+            reads = tuple(sorted({_name(column) for column in check.find_all(exp.Column)}))
+            table.constraints[name] = Constraint(name, "check", reads,
+                                                 enforced=not check.meta.get("not_enforced"))
 
 
 def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
@@ -2130,6 +2310,15 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     from sqlglot import exp
 
     expr = tree["sqlglot"]["expr"]
+    if isinstance(expr, exp.Command) and (m := _ALTER_TABLE.match(tree["sqlglot"]["sql"])) \
+            and (altered := catalog.tables.get(_clean(m.group("table")))) is not None:
+        # an ALTER read from its text: the clauses sqlglot reads alone (CONVERT TO and the
+        # partitioning below are read from the text)
+        from lockwise.parse.mysql import alter_operations_text
+
+        for clause in alter_operations_text(tree["sqlglot"]["sql"]):
+            if (clause_tree := _clause_tree(m.group("table"), clause)) is not None:
+                _apply_alter_actions(catalog, altered, clause_tree)
     if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
         name = _table_name(expr.this)
         catalog.tables[name] = _created_table(expr, migration_id)
@@ -2230,6 +2419,7 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr) -> None:
         target = _name((action.args.get("tables") or [None])[0]) if kind else ""
         if isinstance(action, exp.ColumnDef):
             table.columns[action.name.lower()] = _column(action)
+            _record_checks(table, [action])
         elif isinstance(action, exp.ModifyColumn):
             old = _name(action.args.get("rename_from")) or action.this.name.lower()
             previous = table.columns.pop(old, None)
@@ -2253,6 +2443,11 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr) -> None:
             keys.rename_column(table, old, new)
         elif kind == "COLUMN":
             table.columns.pop(target, None)
+            # a CHECK that reads only the dropped column goes with it (sql_table.cc,
+            # prepare_check_constraints_for_alter's "auto-drop")
+            for name in [name for name, c in table.constraints.items()
+                         if c.kind == "check" and c.columns == (target,)]:
+                del table.constraints[name]
             fulltext.drop_column(table, target)
             keys.drop_column(table, target)
             primary = table.constraints.get("PRIMARY")
@@ -2267,9 +2462,10 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr) -> None:
         elif kind in ("INDEX", "KEY"):
             table.fulltext.pop(target, None)
             table.keys.pop(target, None)
-        elif kind == "FOREIGN KEY":  # its index stays
+        elif kind in ("FOREIGN KEY", "CHECK", "CONSTRAINT"):  # a foreign key's index stays
             table.constraints.pop(target, None)
         elif isinstance(action, exp.AddConstraint):
+            _record_checks(table, action.expressions)
             for con in action.expressions:
                 if isinstance(con, exp.Constraint) and con.expressions and \
                         isinstance(con.expressions[0], exp.PrimaryKey):

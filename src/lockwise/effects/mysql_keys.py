@@ -145,10 +145,17 @@ def column_drops(table: Table | None, dropped: set[str], added_columns: set[str]
 
 # --- foreign keys and the indexes they need --------------------------------------------------
 
-def foreign_key_of(node) -> tuple[str, tuple[str, ...], str, tuple[str, ...], bool] | None:
-    """(name, columns, referenced table, referenced columns, whether ON DELETE or ON UPDATE is
-    SET NULL) of a FOREIGN KEY in a CREATE TABLE or an ALTER TABLE ... ADD (a sqlglot node);
-    None for anything else. `name` is "" when the constraint is unnamed."""
+#: A foreign key's ON DELETE / ON UPDATE action as the catalog spells it (pg_constraint's
+#: letters); NO ACTION (the default) is "a".
+_ACTIONS = {"CASCADE": "c", "SET NULL": "n", "RESTRICT": "r", "SET DEFAULT": "d",
+            "NO ACTION": "a"}
+
+
+def foreign_key_of(node) -> tuple[str, tuple[str, ...], str, tuple[str, ...], str, str] | None:
+    """(name, columns, referenced table, referenced columns, ON DELETE action, ON UPDATE
+    action) of a FOREIGN KEY in a CREATE TABLE or an ALTER TABLE ... ADD (a sqlglot node);
+    None for anything else. `name` is "" when the constraint is unnamed; the actions are
+    pg_constraint's letters (c CASCADE, n SET NULL, a NO ACTION...)."""
     from sqlglot import exp
 
     name = ""
@@ -161,15 +168,18 @@ def foreign_key_of(node) -> tuple[str, tuple[str, ...], str, tuple[str, ...], bo
     if not isinstance(schema, exp.Schema) or not isinstance(schema.this, exp.Table):
         return None
     parent = ".".join(p for p in (schema.this.db, schema.this.name) if p).lower()
-    set_null = any(" ".join(str(option).upper().split()) in ("ON DELETE SET NULL",
-                                                             "ON UPDATE SET NULL")
-                   for option in reference.args.get("options") or ())
+    actions = {"DELETE": "a", "UPDATE": "a"}
+    for option in reference.args.get("options") or ():
+        words = " ".join(str(option).upper().split()).split(" ", 2)
+        if len(words) == 3 and words[0] == "ON" and words[1] in actions:
+            actions[words[1]] = _ACTIONS.get(words[2], "a")
     return (name.lower(), columns_of(node.expressions), parent, columns_of(schema.expressions),
-            set_null)
+            actions["DELETE"], actions["UPDATE"])
 
 
 def record_foreign_key(table: Table, name: str, columns: tuple[str, ...], parent: str,
-                       ref_columns: tuple[str, ...], set_null: bool = False) -> None:
+                       ref_columns: tuple[str, ...], on_delete: str = "a",
+                       on_update: str = "a") -> None:
     """Record a foreign key of `table`, and the index the server creates for it when none of
     the table's indexes starts with its columns (named after the constraint, "FOREIGN KEY
     Constraints": "Such an index is created on the referencing table automatically if it does
@@ -180,11 +190,9 @@ def record_foreign_key(table: Table, name: str, columns: tuple[str, ...], parent
         return
     n = sum(c.kind == "foreign" for c in table.constraints.values()) + 1
     key = name or f"{table.name.split('.')[-1]}_ibfk_{n}"
-    # (the catalog spells SET NULL as pg_constraint does: "n"; which of the two is SET NULL
-    # does not matter here)
     table.constraints[key] = Constraint(key, "foreign", columns, references=parent,
-                                        ref_columns=ref_columns,
-                                        on_delete="n" if set_null else "a")
+                                        ref_columns=ref_columns, on_delete=on_delete,
+                                        on_update=on_update)
     if not _served(columns, _indexes(table)):
         record(table, name, columns, False)
 
@@ -256,4 +264,16 @@ def set_null_foreign_key(table: Table, column: str) -> str:
     """The first foreign key of `table` that has `column` and whose ON DELETE or ON UPDATE is
     SET NULL ("" when none): the column must stay nullable (ER_FK_COLUMN_NOT_NULL, 1830)."""
     return next((name for name, fk in table.constraints.items()
-                 if fk.kind == "foreign" and fk.on_delete == "n" and column in fk.columns), "")
+                 if fk.kind == "foreign" and "n" in (fk.on_delete, fk.on_update)
+                 and column in fk.columns), "")
+
+
+def cascading_foreign_key(table: Table | None) -> str:
+    """The first foreign key of `table` whose ON DELETE or ON UPDATE is CASCADE or SET NULL
+    ("" when none): MySQL takes no LOCK=NONE on such a table (its manual, "Online DDL
+    Limitations": "The ALTER TABLE clause LOCK=NONE is not permitted if there are
+    ON...CASCADE or ON...SET NULL constraints on the table")."""
+    if table is None:
+        return ""
+    return next((name for name, fk in table.constraints.items() if fk.kind == "foreign"
+                 and {"c", "n"} & {fk.on_delete, fk.on_update}), "")

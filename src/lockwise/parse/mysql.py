@@ -469,9 +469,12 @@ def _alter_table_clauses(tokens: list, words: list[str]) -> Iterator[tuple[list,
     each with the comma before it (None for the first); nothing for another statement."""
     from sqlglot.tokens import TokenType
 
-    if words[:2] != ["ALTER", "TABLE"] or len(tokens) < 3:
+    i = 1
+    while words[i:i + 1] in (["ONLINE"], ["IGNORE"]):
+        i += 1
+    if words[:1] != ["ALTER"] or words[i:i + 1] != ["TABLE"] or len(tokens) < i + 2:
         return
-    i = 3
+    i += 2
     while i + 1 < len(tokens) and tokens[i].token_type == TokenType.DOT:
         i += 2
     clause: list = []
@@ -616,6 +619,7 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
     mariadb = dialect == "mariadb"
     if words[:1] not in (["ALTER"], ["CREATE"]):
         return None
+    functional = functional_key_parts(tokens, words)
     for i, (tok, word) in enumerate(zip(tokens, words, strict=True)):
         previous = words[i - 1] if i else ""
         found = ""
@@ -632,6 +636,11 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
             found = "MySQL's SRID column attribute; MariaDB writes REF_SYSTEM_ID = n"
         elif enforcement := _check_enforcement(words, i, mariadb, version):
             found = enforcement
+        elif i in functional and mariadb:
+            found = ("a functional key part, MySQL 8.0.13's; MariaDB has none: index a "
+                     "generated column instead")
+        elif i in functional and version < FUNCTIONAL_KEY_PARTS_FROM:
+            found = "functional key parts arrived in MySQL 8.0.13"
         elif mariadb:
             continue
         elif word == "IF" and previous in _IF_EXISTS_AFTER:
@@ -643,6 +652,38 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
         if found:
             return f'syntax error at or near "{tok.text}" ({found})', tok.start, len(tok.text)
     return None
+
+
+#: MySQL's functional key parts (an index on an expression); MySQL 8.4 manual, 15.1.15 "CREATE
+#: INDEX Statement", "Functional Key Parts" (8.0.13 and later).
+FUNCTIONAL_KEY_PARTS_FROM = (8, 0, 13)
+#: The words after which a parenthesized list is an index's key parts (a name, or USING
+#: BTREE, may come between): ADD INDEX i (...), UNIQUE KEY (...), CREATE INDEX i ON t (...).
+_KEY_LIST_AFTER = {"INDEX", "KEY", "UNIQUE", "ON"}
+
+
+def functional_key_parts(tokens: list, words: list[str]) -> list[int]:
+    """The positions, in `tokens`, of the opening parentheses of an index's functional key
+    parts: `((lower(email)))`, the `(b * 2)` of `(a, (b * 2))`."""
+    from sqlglot.tokens import TokenType
+
+    found: list[int] = []
+    lists: list[bool] = []  # for each open parenthesis: whether it opens a key part list
+    for i, tok in enumerate(tokens):
+        if tok.token_type == TokenType.L_PAREN:
+            before = [w for w in words[max(0, i - 3):i]]
+            if before[-2:-1] == ["USING"]:
+                before = before[:-2]
+            key_list = bool(before) and (before[-1] in _KEY_LIST_AFTER or (
+                len(before) > 1 and before[-2] in _KEY_LIST_AFTER)) and \
+                "FOREIGN" not in before and "PRIMARY" not in before
+            if lists and lists[-1] and tokens[i - 1].token_type in (TokenType.L_PAREN,
+                                                                   TokenType.COMMA):
+                found.append(i)
+            lists.append(key_list)
+        elif tok.token_type == TokenType.R_PAREN and lists:
+            lists.pop()
+    return found
 
 
 #: MySQL's CHECK enforcement: ALTER CHECK ... [NOT] ENFORCED and [NOT] ENFORCED after a CHECK
@@ -698,9 +739,41 @@ def _lock_tables_syntax(read: tuple[list, int], body: str, mariadb: bool
     return None
 
 
+#: Clauses that take a list of names, whose later names follow a comma outside parentheses:
+#: DROP / TRUNCATE / ANALYZE ... PARTITION p1, p2 and ORDER BY a, b.
+_LISTING = re.compile(r"^(?:\w+\s+PARTITION|ORDER\s+BY|ORDER)\b", re.I)
+
+
+def alter_operations_text(sql: str) -> list[str]:
+    """An ALTER TABLE's operations as written, one text each (split at the commas outside
+    parentheses and quotes; a list of partitions or of ORDER BY columns stays one); [] for
+    another statement or text the tokenizer cannot read."""
+    from sqlglot.errors import TokenError
+
+    try:
+        tokens = mysql_tokens(sql)
+    except TokenError:
+        return []
+    words = [tok.text.upper() for tok in tokens]
+    found: list[str] = []
+    for clause, _ in _alter_table_clauses(tokens, words):
+        if not clause:
+            continue
+        text = sql[clause[0].start:clause[-1].end + 1].rstrip("; \t\r\n")
+        if not text:
+            continue
+        if found and clause[0].text.upper().split()[0] not in _ALTER_TABLE_WORDS and \
+                _LISTING.match(found[-1]):
+            found[-1] += ", " + text
+        else:
+            found.append(text)
+    return found
+
+
 def _unknown_alter_operation(tokens: list, words: list[str]) -> tuple[str, int, int] | None:
-    """The first word after `ALTER [ONLINE] [IGNORE] TABLE name` when neither server knows it
-    (sqlglot keeps any ALTER it cannot parse as a command)."""
+    """The first word of an operation of `ALTER [ONLINE] [IGNORE] TABLE name ...` that neither
+    server knows (sqlglot keeps any ALTER it cannot parse as a command): the first one's, or
+    one after a comma (not a name in a list of partitions or ORDER BY columns)."""
     from sqlglot.tokens import TokenType
 
     i = 1
@@ -711,12 +784,24 @@ def _unknown_alter_operation(tokens: list, words: list[str]) -> tuple[str, int, 
     i += 2  # the table's name
     while i + 1 < len(tokens) and tokens[i].token_type == TokenType.DOT:
         i += 2
-    # The tokenizer reads some keyword pairs as one token (`PARTITION BY`).
-    if i >= len(tokens) or words[i].split()[0] in _ALTER_TABLE_WORDS or \
-            tokens[i].token_type in (TokenType.COMMA, TokenType.SEMICOLON):
+    if i >= len(tokens) or tokens[i].token_type in (TokenType.COMMA, TokenType.SEMICOLON):
         return None
-    near = tokens[i].text
-    return f'syntax error at or near "{near}"', tokens[i].start, len(near)
+    # The tokenizer reads some keyword pairs as one token (`PARTITION BY`).
+    if words[i].split()[0] not in _ALTER_TABLE_WORDS:
+        near = tokens[i].text
+        return f'syntax error at or near "{near}"', tokens[i].start, len(near)
+    previous = ""
+    for clause, comma in _alter_table_clauses(tokens, words):
+        if not clause or clause[0].token_type == TokenType.SEMICOLON:
+            continue
+        word = clause[0].text.upper().split()[0]
+        if comma is not None and word not in _ALTER_TABLE_WORDS and \
+                not _LISTING.match(previous):
+            return f'syntax error at or near "{clause[0].text}"', clause[0].start, \
+                len(clause[0].text)
+        if word in _ALTER_TABLE_WORDS:
+            previous = " ".join(t.text for t in clause[:2])
+    return None
 
 
 def _parse_statement(body: str, reader: object):
