@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -192,3 +193,22 @@ def test_every_fact_the_rule_examples_produce_is_a_known_name(
     kinds.discard("")
     assert len(kinds) > 80
     assert kinds <= ACTION_KINDS, sorted(kinds - ACTION_KINDS)
+
+
+def test_the_rules_without_their_examples_are_read_without_the_examples(
+        rules_dir: Path) -> None:
+    # Lint reads no example: they are stored apart, and lint's reading skips them.
+    full = load_rules((rules_dir,))
+    assert any(r.examples for r in full)
+    examples = [p for p in (rules_dir.parent / "cache").iterdir()
+                if p.name.startswith("examples-")]
+    assert len(examples) == 1
+    examples[0].unlink()
+    load_rules.cache_clear()
+    bare = load_rules((rules_dir,), examples=False)
+    assert list(bare) == [dataclasses.replace(r, examples=()) for r in full]
+    assert not examples[0].exists()  # served from the stored catalog alone
+    load_rules.cache_clear()
+    assert load_rules((rules_dir,)) == full  # the examples are read from the files again
+    load_rules.cache_clear()
+    assert load_rules((rules_dir,)) == full  # ... and from the cache after
