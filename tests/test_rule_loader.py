@@ -38,7 +38,7 @@ def _team_rule(directory: Path):
 
 def test_cache_is_written_and_used(rules_dir: Path) -> None:
     assert _team_rule(rules_dir).title == "first"
-    (cache,) = (rules_dir.parent / "cache").iterdir()
+    (cache,) = (rules_dir.parent / "cache").glob("rules-*")
     load_rules.cache_clear()
     assert _team_rule(rules_dir).title == "first"
     assert cache.stat().st_size > 0
@@ -56,7 +56,7 @@ def test_an_edited_rule_file_is_read_again(rules_dir: Path) -> None:
 
 def test_a_damaged_cache_is_rebuilt(rules_dir: Path) -> None:
     _team_rule(rules_dir)
-    (cache,) = (rules_dir.parent / "cache").iterdir()
+    (cache,) = (rules_dir.parent / "cache").glob("rules-*")
     cache.write_bytes(b"not a pickle")
     load_rules.cache_clear()
     assert _team_rule(rules_dir).title == "first"

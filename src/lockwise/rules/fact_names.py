@@ -52,7 +52,7 @@ FACT_NAMES = frozenset({
     'drops', 'effect', 'embedded_line', 'embedded_sql', 'empty', 'enforce_check_constraint',
     'enforced_from', 'enforces_foreign_key', 'enum_backfill_sql', 'enum_first', 'enum_last',
     'enum_range', 'enum_values_added_in_block', 'enum_values_added_sql', 'enum_values_read',
-    'error_code', 'estimated_seconds', 'exchange_partition', 'exclude', 'exclusive',
+    'error_code', 'estimated_seconds', 'examples', 'exchange_partition', 'exclude', 'exclusive',
     'exclusive_only', 'executes', 'existing_object', 'exists_already', 'explicit_transaction',
     'expression_over_new_sql', 'expression_sql', 'extend_enum', 'extend_varchar_more_length_bytes',
     'extend_varchar_more_length_bytes_long', 'extend_varchar_same_length_bytes', 'extension',
