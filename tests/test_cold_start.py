@@ -132,6 +132,24 @@ def test_sql_only_a_safe_alternative_shows_is_not_printed(tmp_path: Path) -> Non
     assert loaded(run["modules"], ("pglast.stream", "pglast.printers")) == []
 
 
+def test_a_file_linted_with_its_directory_prints_no_sql_of_the_migrations_before_it(
+        tmp_path: Path) -> None:
+    # The migrations before the file are replayed with their effects but not judged: the
+    # SQL their batched alternatives would show (an UPDATE's and a DELETE's statement without
+    # WHERE, the condition on the rows an UPDATE has not changed, a new column's backfill
+    # value) is never shown, so pglast's node classes and printer are never loaded.
+    (tmp_path / "0001_backfill.sql").write_text(
+        "ALTER TABLE accounts ADD COLUMN token uuid DEFAULT gen_random_uuid();\n"
+        "UPDATE accounts SET plan = 'free';\n"
+        "DELETE FROM sessions;\n")
+    (tmp_path / "0002_note.sql").write_text(
+        "SET lock_timeout = '1s';\nALTER TABLE accounts ADD COLUMN note text;\n")
+    run = probe(tmp_path, "lint", "--no-cache", "0002_note.sql")
+    assert "lockwise.effects.postgres" in run["modules"]  # it did lint
+    assert loaded(run["modules"], ("pglast.stream", "pglast.printers")) == []
+    assert "pglast.ast" in run["unexecuted"]
+
+
 def test_conflicts_into_a_pipe_import_no_rich(tmp_path: Path) -> None:
     (tmp_path / "0001_drop.sql").write_text("DROP TABLE accounts;\n")
     (tmp_path / "0002_use.sql").write_text("ALTER TABLE accounts ADD COLUMN note text;\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -37,7 +38,7 @@ def _team_rule(directory: Path):
 
 def test_cache_is_written_and_used(rules_dir: Path) -> None:
     assert _team_rule(rules_dir).title == "first"
-    (cache,) = (rules_dir.parent / "cache").iterdir()
+    (cache,) = (rules_dir.parent / "cache").glob("rules-*")
     load_rules.cache_clear()
     assert _team_rule(rules_dir).title == "first"
     assert cache.stat().st_size > 0
@@ -55,7 +56,7 @@ def test_an_edited_rule_file_is_read_again(rules_dir: Path) -> None:
 
 def test_a_damaged_cache_is_rebuilt(rules_dir: Path) -> None:
     _team_rule(rules_dir)
-    (cache,) = (rules_dir.parent / "cache").iterdir()
+    (cache,) = (rules_dir.parent / "cache").glob("rules-*")
     cache.write_bytes(b"not a pickle")
     load_rules.cache_clear()
     assert _team_rule(rules_dir).title == "first"
@@ -192,3 +193,22 @@ def test_every_fact_the_rule_examples_produce_is_a_known_name(
     kinds.discard("")
     assert len(kinds) > 80
     assert kinds <= ACTION_KINDS, sorted(kinds - ACTION_KINDS)
+
+
+def test_the_rules_without_their_examples_are_read_without_the_examples(
+        rules_dir: Path) -> None:
+    # Lint reads no example: they are stored apart, and lint's reading skips them.
+    full = load_rules((rules_dir,))
+    assert any(r.examples for r in full)
+    examples = [p for p in (rules_dir.parent / "cache").iterdir()
+                if p.name.startswith("examples-")]
+    assert len(examples) == 1
+    examples[0].unlink()
+    load_rules.cache_clear()
+    bare = load_rules((rules_dir,), examples=False)
+    assert list(bare) == [dataclasses.replace(r, examples=()) for r in full]
+    assert not examples[0].exists()  # served from the stored catalog alone
+    load_rules.cache_clear()
+    assert load_rules((rules_dir,)) == full  # the examples are read from the files again
+    load_rules.cache_clear()
+    assert load_rules((rules_dir,)) == full  # ... and from the cache after

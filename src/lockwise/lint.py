@@ -97,7 +97,7 @@ OPT_IN_TAG = "opt-in"
 
 
 def rule_index(options: LintOptions) -> RuleIndex:
-    rules: Iterable[Rule] = [r for r in load_rules(tuple(options.rules_dirs))
+    rules: Iterable[Rule] = [r for r in load_rules(tuple(options.rules_dirs), examples=False)
                              if options.dialect in r.dialects]
     # Style rules tagged "opt-in" (e.g. unqualified-table-name) run only when selected by
     # id or by the "opt-in" tag: they are team conventions, not safety facts.

@@ -693,37 +693,66 @@ def expression_sql(expr: dict | None) -> str | None:
         return None
 
 
-class PrintedSql:
-    """The SQL of a parse tree (`expression_sql`, else `fallback`, then `suffix`), printed the
-    first time it is shown. Only a safe alternative shows it, and most statements never get
-    one: printed in the effect model, every CHECK, NOT VALID constraint and enum value paid
-    for pglast's printer (10-15 ms to import) on both sides of a run."""
+class ShownSql:
+    """SQL text made the first time it is shown (`str()`) and kept. Only a safe alternative
+    shows such text, and most statements never get one: printed in the effect model, every
+    CHECK, NOT VALID constraint, enum value, batched UPDATE and backfill value paid for
+    pglast's node classes and printer (their import is about a third of a one-file lint),
+    also in the migrations a file is linted after, which are never judged. Two are equal
+    when they are made from equal parts (a judged migration's effects equal its replay's)."""
 
-    __slots__ = ("tree", "fallback", "suffix", "text")
+    __slots__ = ("text",)
 
-    def __init__(self, tree: dict, fallback: str = "", suffix: str = "") -> None:
+    def __init__(self) -> None:
+        self.text: str | None = None
+
+    def __str__(self) -> str:
+        if self.text is None:
+            self.text = self._printed()
+        return self.text
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._parts() == other._parts()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # (made of parse trees: dicts)
+
+    def _printed(self) -> str:
+        raise NotImplementedError
+
+    def _parts(self) -> tuple:
+        raise NotImplementedError
+
+
+class PrintedSql(ShownSql):
+    """The SQL of a parse tree (`expression_sql`, else `fallback`, then `suffix`)."""
+
+    __slots__ = ("tree", "fallback", "suffix")
+
+    def __init__(self, tree: dict | None, fallback: str = "", suffix: str = "") -> None:
+        super().__init__()
         self.tree, self.fallback, self.suffix = tree, fallback, suffix
-        self.text: str | None = None
 
-    def __str__(self) -> str:
-        if self.text is None:
-            self.text = (expression_sql(self.tree) or self.fallback) + self.suffix
-        return self.text
+    def _printed(self) -> str:
+        return (expression_sql(self.tree) or self.fallback) + self.suffix
+
+    def _parts(self) -> tuple:
+        return self.tree, self.fallback, self.suffix
 
 
-class JoinedSql:
-    """SQL text joined from plain text and `PrintedSql` pieces, printed (once) when shown."""
+class JoinedSql(ShownSql):
+    """SQL text joined from plain text and `PrintedSql` pieces."""
 
-    __slots__ = ("parts", "text")
+    __slots__ = ("pieces",)
 
-    def __init__(self, *parts: str | PrintedSql) -> None:
-        self.parts = parts
-        self.text: str | None = None
+    def __init__(self, *pieces: str | PrintedSql) -> None:
+        super().__init__()
+        self.pieces = pieces
 
-    def __str__(self) -> str:
-        if self.text is None:
-            self.text = "".join(map(str, self.parts))
-        return self.text
+    def _printed(self) -> str:
+        return "".join(map(str, self.pieces))
+
+    def _parts(self) -> tuple:
+        return self.pieces
 
 
 def role_name(role: object) -> str | None:

@@ -17,7 +17,6 @@ from lockwise.effects.nodes import (
     collation_name,
     column_def_constraints,
     columns_read,
-    expression_sql,
     function_names,
     on_new_row,
     range_var,
@@ -328,7 +327,7 @@ def _backfill_value_sql(table: str, qualified: bool, col: dict,
         return f"nextval({quote_literal(sequence)})"
     for con in column_def_constraints(col):
         if con.get("contype") in ("CONSTR_DEFAULT", "CONSTR_GENERATED"):
-            return expression_sql(con.get("raw_expr")) or "DEFAULT"
+            return PrintedSql(con.get("raw_expr"), "DEFAULT")
     return "NULL"
 
 

@@ -9,6 +9,8 @@ from dataclasses import replace
 from lockwise.catalog.model import Table
 from lockwise.catalog.replay import missing_index_parts
 from lockwise.effects.nodes import (
+    PrintedSql,
+    ShownSql,
     columns_read,
     const_value,
     expression_sql,
@@ -261,23 +263,20 @@ def _batch_facts(b: Builder, stmt: dict, kind: str, table: str, qualified: bool)
     condition that picks the rows a batch has left (`not_yet_done_sql`): none for a DELETE
     (every row left is to go), for an UPDATE the rows whose columns differ from what it sets,
     when that can be told (each value the same whenever computed, reading none of the columns
-    it sets); else a named stand-in."""
+    it sets); else a named stand-in. Both are printed when shown (`ShownSql`)."""
     schema, relname = table.split(".", 1)
     relation = {k: v for k, v in (stmt.get("relation") or {}).items() if k != "schemaname"}
     relation.update(relname=relname, **({"schemaname": schema} if qualified else {}))
-    head = expression_sql({"UpdateStmt" if kind == "update" else "DeleteStmt": {
-        **{k: v for k, v in stmt.items() if k not in ("whereClause", "returningClause")},
-        "relation": relation}})
     name = relation_sql(table, table, qualified)
+    head = PrintedSql({"UpdateStmt" if kind == "update" else "DeleteStmt": {
+        **{k: v for k, v in stmt.items() if k not in ("whereClause", "returningClause")},
+        "relation": relation}},
+        f"DELETE FROM {name}" if kind == "delete" else
+        f"UPDATE {name} SET the_column = the_value /* replace: the statement's SET list */")
     how = {"batch_how_text": _batch_how(b, stmt, table)}
     if kind == "delete":
-        return {"statement_head_sql": head or f"DELETE FROM {name}", "not_yet_done_sql": "",
-                **how}
-    condition = _not_yet_updated(b, stmt)
-    return {"statement_head_sql": head or f"UPDATE {name} SET the_column = the_value /* "
-                                          "replace: the statement's SET list */",
-            "not_yet_done_sql": f" WHERE {condition}" if condition else _NOT_YET_UPDATED,
-            **how}
+        return {"statement_head_sql": head, "not_yet_done_sql": "", **how}
+    return {"statement_head_sql": head, "not_yet_done_sql": _not_yet_updated(b, stmt), **how}
 
 
 #: How the batches run, before the batch statement: with `lockwise apply` (a directive), or
@@ -319,16 +318,17 @@ def _batch_how(b: Builder, stmt: dict, table: str) -> str:
     return _BATCH_BY_APPLY
 
 
-def _not_yet_updated(b: Builder, stmt: dict) -> str | None:
-    """`(a, b) IS DISTINCT FROM (x, y)` for `UPDATE ... SET a = x, b = y`: true exactly for
-    the rows the UPDATE has not changed yet; None where that does not hold or is not known
-    (a volatile value, a subquery, a value reading a column it sets, DEFAULT, a subscript, an
-    alias or FROM list a correlated condition would see). A value must be the same in every
-    batch's transaction: with now() in it, the rows done in one batch differ from the next
-    batch's now() and would be picked again for ever."""
+def _not_yet_updated(b: Builder, stmt: dict) -> str | ShownSql:
+    """` WHERE (a, b) IS DISTINCT FROM (x, y)` for `UPDATE ... SET a = x, b = y`: true exactly
+    for the rows the UPDATE has not changed yet; the named stand-in where that does not hold
+    or is not known (a volatile value, a subquery, a value reading a column it sets, DEFAULT,
+    a subscript, an alias or FROM list a correlated condition would see, a value pglast
+    cannot print). A value must be the same in every batch's transaction: with now() in it,
+    the rows done in one batch differ from the next batch's now() and would be picked again
+    for ever."""
     if stmt.get("fromClause") or stmt.get("withClause") or \
             (stmt.get("relation") or {}).get("alias"):
-        return None
+        return _NOT_YET_UPDATED
     columns, values = [], []
     for item in stmt.get("targetList") or ():
         kind, target = unwrap(item)
@@ -336,16 +336,36 @@ def _not_yet_updated(b: Builder, stmt: dict) -> str | None:
         if kind != "ResTarget" or target.get("indirection") or unwrap(value)[0] in (
                 "MultiAssignRef", "SetToDefault") or has_subquery(value) or \
                 changes_between_transactions(value, b.ctx.catalog.functions):
-            return None
+            return _NOT_YET_UPDATED
         columns.append(target.get("name", ""))
-        values.append(expression_sql(value))
-    if not columns or None in values or set(columns) & set(columns_read(
+        values.append(value)
+    if not columns or set(columns) & set(columns_read(
             [unwrap(i)[1].get("val") for i in stmt["targetList"]])):
-        return None
-    if len(columns) == 1:
-        return f"{quote_ident(columns[0])} IS DISTINCT FROM ({values[0]})"
-    return (f"({', '.join(map(quote_ident, columns))}) IS DISTINCT FROM "
-            f"({', '.join(v or '' for v in values)})")
+        return _NOT_YET_UPDATED
+    return _DistinctFrom(tuple(columns), tuple(values))
+
+
+class _DistinctFrom(ShownSql):
+    """` WHERE (a, b) IS DISTINCT FROM (x, y)`, or the named stand-in when pglast cannot
+    print one of the values."""
+
+    __slots__ = ("columns", "values")
+
+    def __init__(self, columns: tuple[str, ...], values: tuple[dict, ...]) -> None:
+        super().__init__()
+        self.columns, self.values = columns, values
+
+    def _printed(self) -> str:
+        values = [expression_sql(v) for v in self.values]
+        if None in values:
+            return _NOT_YET_UPDATED
+        if len(self.columns) == 1:
+            return f" WHERE {quote_ident(self.columns[0])} IS DISTINCT FROM ({values[0]})"
+        return (f" WHERE ({', '.join(map(quote_ident, self.columns))}) IS DISTINCT FROM "
+                f"({', '.join(values)})")  # type: ignore[arg-type]
+
+    def _parts(self) -> tuple:
+        return self.columns, self.values
 
 
 #: ON DELETE / ON UPDATE actions that change the referencing rows (CASCADE, SET NULL, SET
