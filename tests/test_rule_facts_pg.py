@@ -1849,3 +1849,37 @@ def test_set_tablespace_copies_a_tables_files_not_a_partitioned_tables(
             conn.execute("DROP TABLESPACE lockwise_archive")
     assert moved is not partitioned
     assert ("set-tablespace" in found) is moved
+
+
+_JOINED_SETUP = ("CREATE TABLE orgs (id bigint PRIMARY KEY, plan text);\n"
+                 "INSERT INTO orgs VALUES (0, 'free'), (1, 'pro');\n"
+                 "CREATE TABLE accounts (id bigint PRIMARY KEY, org_id bigint, plan text);\n"
+                 "INSERT INTO accounts SELECT i, i % 3, NULL FROM generate_series(1, 12000) i;")
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE accounts SET plan = o.plan FROM orgs o WHERE accounts.org_id = o.id",
+    "UPDATE accounts AS a SET plan = o.plan || a.id FROM orgs o WHERE o.id = a.org_id",
+    "DELETE FROM accounts USING orgs WHERE accounts.org_id = orgs.id",
+    "DELETE FROM accounts AS a USING orgs AS o WHERE a.org_id = o.id",
+])
+def test_unbatched_backfill_of_a_join_batches_the_joined_rows(pg_db: str, sql: str) -> None:
+    """An UPDATE ... FROM or DELETE ... USING that only joins changes every row with a match
+    (8000 of 12000 here): its batches change those rows and no other, and end."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    reports = lint_migrations([migration_from_text(_JOINED_SETUP, "0001.sql"),
+                               migration_from_text(sql + ";", "0002.sql")],
+                              LintOptions(), Catalog())
+    (instead,) = [f.instead for f in reports[-1].all_findings if f.rule == "unbatched-backfill"]
+    batch = instead.splitlines()[-1]
+    expected = _JOINED_SETUP.replace("accounts", "expected")
+    with _connect(pg_db) as conn:
+        conn.execute(expected)
+        conn.execute(sql.replace("accounts", "expected"))
+        conn.execute(_JOINED_SETUP)
+        counts = [conn.execute(batch).rowcount for _ in range(4)]
+        assert counts == [5000, 3000, 0, 0], batch
+        assert conn.execute("SELECT count(*) FROM (TABLE accounts EXCEPT TABLE expected "
+                            "UNION ALL TABLE expected EXCEPT TABLE accounts) d").fetchone() == (0,)
