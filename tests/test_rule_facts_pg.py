@@ -1874,11 +1874,11 @@ def test_unbatched_backfill_of_a_join_batches_the_joined_rows(pg_db: str, sql: s
                               LintOptions(), Catalog())
     (instead,) = [f.instead for f in reports[-1].all_findings if f.rule == "unbatched-backfill"]
     batch = instead.splitlines()[-1]
-    expected = _JOINED_SETUP.replace("accounts", "expected")
+    accounts = _JOINED_SETUP.split("\n", 2)[2]  # (orgs is made once, with the first)
     with _connect(pg_db) as conn:
-        conn.execute(expected)
+        conn.execute(_JOINED_SETUP.replace("accounts", "expected"))
         conn.execute(sql.replace("accounts", "expected"))
-        conn.execute(_JOINED_SETUP)
+        conn.execute(accounts)
         counts = [conn.execute(batch).rowcount for _ in range(4)]
         assert counts == [5000, 3000, 0, 0], batch
         assert conn.execute("SELECT count(*) FROM (TABLE accounts EXCEPT TABLE expected "

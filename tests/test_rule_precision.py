@@ -1223,6 +1223,9 @@ def test_a_join_that_only_matches_rows_is_an_unbatched_backfill(sql: str) -> Non
     # joined to a LIMITed subquery: a batch
     "UPDATE accounts SET plan = s.plan FROM (SELECT id, plan FROM orgs ORDER BY id LIMIT 100) s "
     "WHERE accounts.org_id = s.id;",
+    # joined to a WITH query that picks a batch
+    "WITH batch AS (SELECT id FROM accounts ORDER BY id LIMIT 5000) "
+    "UPDATE accounts SET plan = 'free' FROM batch WHERE accounts.id = batch.id;",
     # the rows of a VALUES list
     "UPDATE accounts SET plan = v.plan FROM (VALUES (1, 'free')) v (id, plan) "
     "WHERE accounts.id = v.id;",
