@@ -252,6 +252,20 @@ def test_enum_value_used_in_transaction_only_as_the_enum(pg_db: str, use: str,
      "IF 'happy'::mood IS NOT NULL THEN RAISE NOTICE 'x'; END IF; END $$;", False, True),
     ("DO $$ DECLARE v mood; BEGIN ALTER TYPE mood ADD VALUE 'happy';\nv := 'happy'; END $$;",
      False, True),
+    # A variable's default, read as the variable's type when the block (or an inner block)
+    # is entered: as the enum (its name, its column's %TYPE), or as text.
+    ("ALTER TYPE mood ADD VALUE 'happy';\nDO $$ DECLARE v mood := 'happy'; BEGIN NULL; END $$;",
+     True, True),
+    ("ALTER TYPE mood ADD VALUE 'happy';\nDO $$ DECLARE n int; v CONSTANT public.mood NOT NULL "
+     "DEFAULT 'happy'; BEGIN NULL; END $$;", True, True),
+    ("ALTER TYPE mood ADD VALUE 'happy';\nDO $$ DECLARE v orders.m%TYPE = 'happy'; BEGIN NULL; "
+     "END $$;", True, True),
+    ("ALTER TYPE mood ADD VALUE 'happy';\nDO $$ DECLARE v text := 'happy'; BEGIN NULL; END $$;",
+     True, False),
+    ("DO $$ BEGIN ALTER TYPE mood ADD VALUE 'happy';\nDECLARE w mood := 'happy'; BEGIN NULL; "
+     "END; END $$;", False, True),
+    ("DO $$ DECLARE v mood := 'sad'; BEGIN ALTER TYPE mood ADD VALUE 'happy';\n"
+     "DECLARE w text := 'happy'; BEGIN NULL; END; END $$;", False, False),
     # Used before it is added, by the block's earlier statement: no use of the new value.
     ("DO $$ BEGIN PERFORM 'happy';\nALTER TYPE mood ADD VALUE 'happy'; END $$;", False, False),
     # Added by the block, used after it committed.
