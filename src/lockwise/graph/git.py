@@ -22,6 +22,7 @@ from lockwise.options import named_in
 from lockwise.parse.source import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from tarfile import TarInfo
 
 
@@ -93,11 +94,15 @@ def _unpacked(archive: bytes, folder: str | None, rev: str, label: str, rel: Pat
             return None if p is None else Path(f"{label}:{p.relative_to(tmp).as_posix()}")
 
         with _contents_only().open(fileobj=io.BytesIO(archive)) as tar:
-            try:
-                tar.extractall(tmp, filter=_plain_or_data)
-            except tarfile.FilterError as exc:  # a link out of the tree
-                raise InputError(f"{exc}; --base reads no link that leads out of the "
-                                 f"repository", shown(Path(tmp, exc.tarinfo.name))) from None
+            if not hasattr(tarfile, "data_filter"):  # a Python before the filters came
+                for member in tar.getmembers():
+                    _refuse_link_out(member, tmp, shown)
+                tar.extractall(tmp)
+            else:
+                try:
+                    tar.extractall(tmp, filter=_plain_or_data)
+                except tarfile.FilterError as exc:  # a link out of the tree
+                    raise _link_out(str(exc), shown(Path(tmp, exc.tarinfo.name))) from None
         root = Path(tmp) / rel
         if not root.is_dir():
             return []
@@ -142,6 +147,29 @@ def _plain_or_data(member: TarInfo, dest: str) -> TarInfo | None:
             ".." not in name.split("/"):
         return member
     return tarfile.data_filter(member, dest)
+
+
+def _link_out(why: str, path: Path | None) -> InputError:
+    return InputError(f"{why}; --base reads no link that leads out of the repository", path)
+
+
+def _refuse_link_out(member: TarInfo, dest: str, shown: Callable[[Path], Path | None]) -> None:
+    """Where tarfile has no `data` filter: an input error for a member of git's tar that
+    would be written, or link to, outside `dest` (the filter's checks that a git tree can
+    need: it holds only files, folders and links)."""
+    name = member.name
+    if name.startswith("/") or ".." in name.split("/"):
+        raise _link_out(f"{name!r} is outside the tree", shown(Path(dest, name)))
+    if not (member.issym() or member.islnk()):
+        return
+    if os.path.isabs(member.linkname):
+        raise _link_out(f"{name!r} is a link to an absolute path", shown(Path(dest, name)))
+    # (a symbolic link is read from its own folder, a hard link from the archive's top)
+    start = os.path.dirname(os.path.join(dest, name)) if member.issym() else dest
+    target = os.path.normpath(os.path.join(start, member.linkname))
+    if os.path.commonpath([target, os.path.normpath(dest)]) != os.path.normpath(dest):
+        raise _link_out(f"{name!r} would link to {member.linkname!r}, which is outside the "
+                        f"tree", shown(Path(dest, name)))
 
 
 #: A folder in memory (tmpfs) where the system has one.
