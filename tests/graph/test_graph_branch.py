@@ -715,7 +715,9 @@ def _lint_file_beside_what_cannot_be_read(repo: Path) -> object:
 
 
 def _assert_conflicts_checked_with_a_warning(result: object, unread: str) -> None:
-    assert result.exit_code == 1, result.output  # the conflict, not an input error
+    # No input error: the conflict (safe-with-care, under the default --fail-on) and the
+    # file's findings decide, as they do when everything can be read.
+    assert result.exit_code == 0, result.output
     kinds = [c["kind"] for c in json.loads(result.stdout)["conflicts"]]
     assert kinds == ["out-of-order"], kinds
     assert "lockwise: warning:" in result.stderr and unread in result.stderr, result.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -256,16 +257,33 @@ class BaseRequest:
         """The merged history, with what is new on each side."""
         top, rel, layout, working = self.top, self.rel, self.layout, self.working
         real_top = top.resolve()
-        base = _tree_migrations(top, self.ref, self.ref, rel, layout)
+        try:
+            base = _tree_migrations(top, self.ref, self.ref, rel, layout)
+        except InputError as exc:
+            if self.directory.is_dir():
+                raise
+            # A file read alone, its folder unreadable at REF too: what REF added cannot be
+            # known, which the warning says rather than failing the file's lint.
+            print(f"lockwise: warning: {self.directory}: no conflicts looked for with what "
+                  f"{self.ref} added: {exc}", file=sys.stderr)
+            base = []
+            alone = True
+        else:
+            alone = False
         # What was there at the branch point. Its migrations themselves only when the branch
         # changed or deleted a file there, else the paths are enough (a migration on either
         # side is new when its file was not there). A branch up to date with REF branches
         # from REF itself, whose tree is read already.
         at_branch_point: list[Migration] | None = base \
             if self.merge_base == self.ref_commit else None
-        if at_branch_point is None and self.revised:
-            at_branch_point = _tree_migrations(top, self.merge_base, self.merge_base, rel,
-                                               layout)
+        if at_branch_point is None and self.revised and not alone:
+            try:
+                at_branch_point = _tree_migrations(top, self.merge_base, self.merge_base, rel,
+                                                   layout)
+            except InputError:
+                if self.directory.is_dir():
+                    raise
+                # (a file read alone: the branch point's paths are enough to tell it new)
         branch_point = {_relative(m, real_top) for m in at_branch_point} \
             if at_branch_point is not None else _tree_paths(top, self.merge_base, rel)
         working_rel = {id(m): _relative(m, real_top) for m in working}
@@ -360,10 +378,11 @@ def base_request(directory: Path, working: list[Migration], ref: str,
     directory: the caller finds it (`cli/inputs.collect`) and passes the paths of the files
     named as `named` (None: the whole directory is asked for), which limits what is reported
     to them."""
-    # A history may be one file, read alone when its folder could not be: git runs beside it.
-    top = Path(_git(["rev-parse", "--show-toplevel"],
-                    directory if directory.is_dir() else directory.parent).strip())
-    rel = directory.resolve().relative_to(top.resolve())
+    # A history may be one file, read alone when its folder could not be: git runs beside it,
+    # and the file is compared with its folder at REF (what REF added there).
+    folder = directory if directory.is_dir() else directory.parent
+    top = Path(_git(["rev-parse", "--show-toplevel"], folder).strip())
+    rel = folder.resolve().relative_to(top.resolve())
     ref_commit = _ref_commit(top, ref)
     merge_base = _merge_base(top, ref)
     spec = rel.as_posix() or "."
