@@ -39,7 +39,8 @@ def _duration(value: str) -> str:
 def fix(
     ctx: typer.Context,
     paths: Annotated[list[Path] | None, typer.Argument(
-        help="Migration directories or files (default: current directory).")] = None,
+        help="Migration directories or files (default: current directory).",
+        readable=False)] = None,
     write: Annotated[bool, typer.Option(
         "--write", help="Write the files instead of printing a diff.")] = False,
     layout: LayoutOption = None,

@@ -39,7 +39,8 @@ def _progress(number: int, total: int, migration: Any) -> None:
 def verify(
     ctx: typer.Context,
     path: Annotated[Path | None, typer.Argument(
-        help="Migration directory, or one migration file (default: current directory).")] = None,
+        help="Migration directory, or one migration file (default: current directory).",
+        readable=False)] = None,
     dsn: Annotated[str | None, typer.Option(
         help="Connection URL of a scratch database to use instead of the embedded server; "
              "with --preflight, the real database to check (read-only).",
