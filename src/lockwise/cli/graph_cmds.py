@@ -59,8 +59,9 @@ def graph(
         help="Leave this kind of conflict out (repeatable), e.g. duplicate-version.")] = None,
     config_file: ConfigOption = None,
 ) -> None:
-    """Show which migration depends on which (created-by, FK target, view over, dropped after
-    use, version order) and the conflicts between migrations."""
+    """Show which migration depends on which, and the conflicts between migrations.
+
+    Dependencies: created-by, FK target, view over, dropped after use, version order."""
     from lockwise.cli.inputs import one_history
     from lockwise.config import setting
     from lockwise.graph.build import build_graph
