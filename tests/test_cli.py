@@ -494,6 +494,23 @@ def test_help_shows_bracketed_text() -> None:
     assert "pyproject.toml with [tool.lockwise]" in shown.stdout
 
 
+def test_each_command_is_summed_up_in_one_line_in_the_command_list() -> None:
+    """`lockwise --help` lists each command with the first paragraph of its help, line
+    breaks kept: a docstring's wrapped first paragraph showed there as a sentence cut in two
+    (`NOT VALID + VALIDATE,` / `batched backfills, ...`)."""
+    import typer
+
+    import lockwise.cli.executor_cmds  # noqa: F401 - registers the commands
+    import lockwise.cli.fix_cmds  # noqa: F401
+    import lockwise.cli.graph_cmds  # noqa: F401
+    import lockwise.cli.verify_cmds  # noqa: F401
+
+    group = typer.main.get_command(app)
+    wrapped = {name: command.help for name, command in group.commands.items()
+               if "\n" in (command.short_help or command.help or "").split("\n\n")[0]}
+    assert wrapped == {}
+
+
 def test_every_layout_option_names_every_layout() -> None:
     import typer
 

@@ -101,7 +101,7 @@ SQL_TEXT: dict[str, object] = {
                          "FOR VALUES IN ('x');",
     "default_partition_sql": '"App"."UserRest"', "default_check_name": '"UserRest_excludes"',
     "default_exclusion_sql": "\"region\" NOT IN ('x')",
-    "not_yet_done_sql": " WHERE x IS DISTINCT FROM (1)",
+    "not_yet_done_sql": " WHERE x IS DISTINCT FROM (1)", "join_condition_sql": "",
     "batch_how_text": "repeat until no rows are updated, each batch in its own transaction:",
     "alter_type_sql": 'ALTER TYPE "App"."Address" ADD ATTRIBUTE "Zip_new" bigint CASCADE;',
     "instant_column_sql": '"Big Score" numeric(10, 2) DEFAULT 0 NOT NULL',

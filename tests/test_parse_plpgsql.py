@@ -86,3 +86,17 @@ def test_steps_put_plpgsql_expressions_between_the_statements_as_selects() -> No
     assert [(step.sql, step.line, expression) for step, expression in steps] == [
         ("ALTER TYPE mood ADD VALUE 'calm'", 3, False), ("SELECT 'calm'", 4, True),
         ("SELECT v = 'calm'::mood", 5, True), ("UPDATE people SET mood = v", 6, False)]
+
+
+def test_steps_read_declared_defaults_as_the_variables_type_where_each_block_starts() -> None:
+    # PL/pgSQL sets a block's variables when the block is entered: before its statements,
+    # after the statements of the enclosing block written before it.
+    steps = embedded_steps("DECLARE\n  v CONSTANT mood NOT NULL := 'a';\n  n int;\n"
+                           "  t public.mood DEFAULT $q$b$q$;\nBEGIN\n"
+                           "  ALTER TYPE mood ADD VALUE 'c';\n  <<inner>>\n  DECLARE\n"
+                           "    w orders.m%TYPE = 'c';\n    s text := f(1, ';');\n"
+                           "  BEGIN\n    UPDATE people SET mood = w;\n  END;\nEND")
+    assert [(step.sql, step.line, expression) for step, expression in steps] == [
+        ("SELECT ('a')::mood", 2, True), ("SELECT ($q$b$q$)::public.mood", 4, True),
+        ("ALTER TYPE mood ADD VALUE 'c'", 6, False), ("SELECT 'c'", 9, True),
+        ("SELECT (f(1, ';'))::text", 10, True), ("UPDATE people SET mood = w", 12, False)]

@@ -252,6 +252,20 @@ def test_enum_value_used_in_transaction_only_as_the_enum(pg_db: str, use: str,
      "IF 'happy'::mood IS NOT NULL THEN RAISE NOTICE 'x'; END IF; END $$;", False, True),
     ("DO $$ DECLARE v mood; BEGIN ALTER TYPE mood ADD VALUE 'happy';\nv := 'happy'; END $$;",
      False, True),
+    # A variable's default, read as the variable's type when the block (or an inner block)
+    # is entered: as the enum (its name, its column's %TYPE), or as text.
+    ("ALTER TYPE mood ADD VALUE 'happy';\nDO $$ DECLARE v mood := 'happy'; BEGIN NULL; END $$;",
+     True, True),
+    ("ALTER TYPE mood ADD VALUE 'happy';\nDO $$ DECLARE n int; v CONSTANT public.mood NOT NULL "
+     "DEFAULT 'happy'; BEGIN NULL; END $$;", True, True),
+    ("ALTER TYPE mood ADD VALUE 'happy';\nDO $$ DECLARE v orders.m%TYPE = 'happy'; BEGIN NULL; "
+     "END $$;", True, True),
+    ("ALTER TYPE mood ADD VALUE 'happy';\nDO $$ DECLARE v text := 'happy'; BEGIN NULL; END $$;",
+     True, False),
+    ("DO $$ BEGIN ALTER TYPE mood ADD VALUE 'happy';\nDECLARE w mood := 'happy'; BEGIN NULL; "
+     "END; END $$;", False, True),
+    ("DO $$ DECLARE v mood := 'sad'; BEGIN ALTER TYPE mood ADD VALUE 'happy';\n"
+     "DECLARE w text := 'happy'; BEGIN NULL; END; END $$;", False, False),
     # Used before it is added, by the block's earlier statement: no use of the new value.
     ("DO $$ BEGIN PERFORM 'happy';\nALTER TYPE mood ADD VALUE 'happy'; END $$;", False, False),
     # Added by the block, used after it committed.
@@ -1888,3 +1902,37 @@ def test_set_tablespace_copies_a_tables_files_not_a_partitioned_tables(
             conn.execute("DROP TABLESPACE lockwise_archive")
     assert moved is not partitioned
     assert ("set-tablespace" in found) is moved
+
+
+_JOINED_SETUP = ("CREATE TABLE orgs (id bigint PRIMARY KEY, plan text);\n"
+                 "INSERT INTO orgs VALUES (0, 'free'), (1, 'pro');\n"
+                 "CREATE TABLE accounts (id bigint PRIMARY KEY, org_id bigint, plan text);\n"
+                 "INSERT INTO accounts SELECT i, i % 3, NULL FROM generate_series(1, 12000) i;")
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE accounts SET plan = o.plan FROM orgs o WHERE accounts.org_id = o.id",
+    "UPDATE accounts AS a SET plan = o.plan || a.id FROM orgs o WHERE o.id = a.org_id",
+    "DELETE FROM accounts USING orgs WHERE accounts.org_id = orgs.id",
+    "DELETE FROM accounts AS a USING orgs AS o WHERE a.org_id = o.id",
+])
+def test_unbatched_backfill_of_a_join_batches_the_joined_rows(pg_db: str, sql: str) -> None:
+    """An UPDATE ... FROM or DELETE ... USING that only joins changes every row with a match
+    (8000 of 12000 here): its batches change those rows and no other, and end."""
+    from lockwise.discover import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    reports = lint_migrations([migration_from_text(_JOINED_SETUP, "0001.sql"),
+                               migration_from_text(sql + ";", "0002.sql")],
+                              LintOptions(), Catalog())
+    (instead,) = [f.instead for f in reports[-1].all_findings if f.rule == "unbatched-backfill"]
+    batch = instead.splitlines()[-1]
+    accounts = _JOINED_SETUP.split("\n", 2)[2]  # (orgs is made once, with the first)
+    with _connect(pg_db) as conn:
+        conn.execute(_JOINED_SETUP.replace("accounts", "expected"))
+        conn.execute(sql.replace("accounts", "expected"))
+        conn.execute(accounts)
+        counts = [conn.execute(batch).rowcount for _ in range(4)]
+        assert counts == [5000, 3000, 0, 0], batch
+        assert conn.execute("SELECT count(*) FROM (TABLE accounts EXCEPT TABLE expected "
+                            "UNION ALL TABLE expected EXCEPT TABLE accounts) d").fetchone() == (0,)

@@ -1193,3 +1193,51 @@ def test_prefer_bigint_suggests_identity_only_for_a_generated_id(sql: str, inste
     found = [f for f in findings(sql, setup=INT_KEY.replace("serial", "bigserial"))
              if f.rule == "prefer-bigint"]
     assert [f.instead.strip() for f in found] == [instead]
+
+
+_JOINED = ("CREATE TABLE orgs (id bigint PRIMARY KEY, plan text, kind text);\n"
+           "CREATE TABLE accounts (id bigint PRIMARY KEY, org_id bigint, plan text);")
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE accounts SET plan = o.plan FROM orgs o WHERE accounts.org_id = o.id;",
+    "UPDATE accounts AS a SET plan = o.plan FROM orgs o WHERE o.id = a.org_id AND true;",
+    "DELETE FROM accounts USING orgs WHERE accounts.org_id = orgs.id;",
+    "DELETE FROM accounts a USING orgs o JOIN orgs p ON p.id = o.id WHERE a.org_id = o.id;",
+])
+def test_a_join_that_only_matches_rows_is_an_unbatched_backfill(sql: str) -> None:
+    # Joined rows are every row of the table that has a match: the join limits nothing.
+    assert "unbatched-backfill" in rules(sql, setup=_JOINED)
+
+
+@pytest.mark.parametrize("sql", [
+    # a filter beside the join
+    "UPDATE accounts SET plan = o.plan FROM orgs o WHERE accounts.org_id = o.id "
+    "AND o.kind = 'trial';",
+    # a key range: a batch
+    "UPDATE accounts SET plan = o.plan FROM orgs o WHERE accounts.org_id = o.id "
+    "AND accounts.id BETWEEN 1 AND 5000;",
+    # a LIMITed subquery: a batch
+    "DELETE FROM accounts USING orgs o WHERE accounts.org_id = o.id AND accounts.id IN "
+    "(SELECT id FROM accounts LIMIT 5000);",
+    # joined to a LIMITed subquery: a batch
+    "UPDATE accounts SET plan = s.plan FROM (SELECT id, plan FROM orgs ORDER BY id LIMIT 100) s "
+    "WHERE accounts.org_id = s.id;",
+    # joined to a WITH query that picks a batch
+    "WITH batch AS (SELECT id FROM accounts ORDER BY id LIMIT 5000) "
+    "UPDATE accounts SET plan = 'free' FROM batch WHERE accounts.id = batch.id;",
+    # the rows of a VALUES list
+    "UPDATE accounts SET plan = v.plan FROM (VALUES (1, 'free')) v (id, plan) "
+    "WHERE accounts.id = v.id;",
+    # a join condition that filters (not an equality of two relations' columns)
+    "UPDATE accounts SET plan = o.plan FROM orgs o WHERE accounts.org_id > o.id;",
+])
+def test_a_join_with_a_condition_that_limits_rows_is_no_unbatched_backfill(sql: str) -> None:
+    assert "unbatched-backfill" not in rules(sql, setup=_JOINED)
+
+
+def test_a_join_on_a_table_new_in_this_history_is_no_unbatched_backfill() -> None:
+    sql = ("CREATE TABLE accounts (id bigint PRIMARY KEY, org_id bigint, plan text);\n"
+           "UPDATE accounts SET plan = o.plan FROM orgs o WHERE accounts.org_id = o.id;")
+    assert "unbatched-backfill" not in rules(
+        sql, setup="CREATE TABLE orgs (id bigint PRIMARY KEY, plan text);")

@@ -224,24 +224,54 @@ def test_dangling_symlink_is_not_a_crash(tmp_path: Path) -> None:
     assert result.exit_code in (0, 2)
 
 
+def make_unreadable(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`chmod 000` on `path`; as root, which reads through it, the kernel's refusal
+    simulated: at access() (the command-line parser's check), at open and at read."""
+    if os.geteuid() != 0:
+        path.chmod(0)
+        return
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: False if Path(
+        os.fsdecode(p)).name == path.name and mode & os.R_OK else real_access(
+        p, mode, *a, **k))
+    for method in ("read_bytes", "open", "read_text"):
+        original = getattr(Path, method)
+
+        def refuse(self: Path, *args: object, _original=original, **kwargs: object):  # noqa: ANN202
+            if self.name == path.name:
+                raise PermissionError(13, "Permission denied", str(self))
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, method, refuse)
+
+
 def test_unreadable_file_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
     path = write(tmp_path, "0001_secret.sql", "CREATE TABLE t (id int);\n")
-    if os.geteuid() == 0:
-        # root reads through chmod 000: simulate the kernel's refusal, at open as at read.
-        for method in ("read_bytes", "open"):
-            original = getattr(Path, method)
-
-            def refuse(self: Path, *args: object, _original=original, **kwargs: object):  # noqa: ANN202
-                if self.name == path.name:
-                    raise PermissionError(13, "Permission denied", str(self))
-                return _original(self, *args, **kwargs)
-
-            monkeypatch.setattr(Path, method, refuse)
-    else:
-        path.chmod(0)
+    make_unreadable(path, monkeypatch)
     result = run(str(path))
     assert result.exit_code == 2
     assert str(path) in result.stderr and "permission denied" in result.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ["lint", "{file}"], ["lint", "{dir}", "--stats", "{file}"], ["lint", "{dir}", "--config",
+                                                                 "{file}"],
+    ["graph", "{dir}", "--applied", "{file}"], ["fix", "{file}"],
+])
+def test_a_file_the_user_may_not_read_is_named_by_lockwise_as_any_input_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
+    """The same `FILE:1:1: permission denied` whatever the option (docs/robustness.md),
+    not the command-line parser's own refusal (`Invalid value for 'paths': Path ... is not
+    readable`, in a usage box), which a user who is not root got for every path option."""
+    folder = tmp_path / "db"
+    write(folder, "0001_init.sql", "CREATE TABLE t (id int);\n")
+    path = write(tmp_path, "0002_secret.sql", "CREATE INDEX i ON t (id);\n")
+    make_unreadable(path, monkeypatch)
+    argv = [a.format(file=path, dir=folder) for a in command]
+    result = CliRunner().invoke(app, argv)
+    assert "Traceback" not in result.output
+    assert result.exit_code == 2, result.output
+    assert f"lockwise: error: {path}:1:1: permission denied" in result.stderr, result.stderr
 
 
 def test_directory_without_migrations_says_so_and_exits_0(tmp_path: Path) -> None:

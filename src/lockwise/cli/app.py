@@ -65,7 +65,8 @@ LayoutOption = Annotated[str | None, typer.Option(
 
 #: `--config` of every command that reads migrations.
 ConfigOption = Annotated[Path | None, typer.Option(
-    "--config", help="Config file (default: nearest lockwise.toml or pyproject.toml with "
+    "--config", readable=False,
+    help="Config file (default: nearest lockwise.toml or pyproject.toml with "
     "\\[tool.lockwise], from the working directory up).")]
 
 
@@ -209,7 +210,8 @@ def _check_input_flags(ctx: typer.Context, stdin: bool, paths: bool, dialect: Sq
 def lint(
     ctx: typer.Context,
     paths: Annotated[list[Path] | None, typer.Argument(
-        help="Migration directories or files (default: current directory).")] = None,
+        help="Migration directories or files (default: current directory).",
+        readable=False)] = None,
     layout: LayoutOption = None,
     output_format: Annotated[OutputFormat, typer.Option(
         "--format", "-f", help="Report format.")] = OutputFormat.text,
@@ -222,7 +224,7 @@ def lint(
     fail_on: Annotated[str, typer.Option(
         help="Exit 1 when a migration is at or above this level.")] = "requires-downtime",
     rules_dir: Annotated[list[Path] | None, typer.Option(
-        help="Extra folder of rule files (repeatable).")] = None,
+        help="Extra folder of rule files (repeatable).", readable=False)] = None,
     select: Annotated[list[str] | None, typer.Option(
         help="Only these rule ids or tags (repeatable).")] = None,
     ignore: Annotated[list[str] | None, typer.Option(
@@ -247,7 +249,8 @@ def lint(
         "since REF, with the full history replayed; also report conflicts with migrations "
         "added on REF since the branch point.")] = None,
     stats_file: Annotated[Path | None, typer.Option(
-        "--stats", help="Table statistics from `lockwise stats`: estimate each statement's "
+        "--stats", readable=False,
+        help="Table statistics from `lockwise stats`: estimate each statement's "
         "duration and lock hold.")] = None,
     max_lock_seconds: Annotated[float | None, typer.Option(
         help="With --stats: a statement predicted to block reads or writes longer "
@@ -258,7 +261,8 @@ def lint(
         "earlier run on the same migrations and options (LOCKWISE_CACHE_DIR=off: never "
         "cache).")] = False,
     profile_file: Annotated[Path | None, typer.Option(
-        "--profile", help="Machine profile from `lockwise calibrate` (default: built-in "
+        "--profile", readable=False,
+        help="Machine profile from `lockwise calibrate` (default: built-in "
         "constants).")] = None,
 ) -> None:
     """Lint migrations: safety level, locks, rewrites and safe alternatives per statement."""
@@ -417,7 +421,8 @@ def lint(
 
 @app.command("rules")
 def list_rules(
-    rules_dir: Annotated[list[Path] | None, typer.Option(help="Extra rule folders.")] = None,
+    rules_dir: Annotated[list[Path] | None, typer.Option(help="Extra rule folders.",
+                                                         readable=False)] = None,
 ) -> None:
     """List the rule catalog."""
     from lockwise.rules.loader import load_rules
@@ -433,7 +438,8 @@ def list_rules(
 
 @app.command()
 def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. set-not-null.")],
-            rules_dir: Annotated[list[Path] | None, typer.Option()] = None) -> None:
+            rules_dir: Annotated[list[Path] | None, typer.Option(readable=False)] = None,
+            ) -> None:
     """Print a rule's documentation and examples."""
     from lockwise.report.rule_docs import rule_markdown
     from lockwise.rules.directives import RENAMED_RULES

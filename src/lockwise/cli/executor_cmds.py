@@ -30,7 +30,8 @@ from lockwise.parse.source import InputError
 DsnOption = Annotated[str | None, typer.Option(
     "--dsn", help="PostgreSQL connection URI or key=value string (default: $DATABASE_URL).",
     show_default=False)]
-PathArg = Annotated[Path, typer.Argument(help="Migrations directory (default: current).")]
+PathArg = Annotated[Path, typer.Argument(help="Migrations directory (default: current).",
+                                          readable=False)]
 HistoryOption = Annotated[str, typer.Option(
     "--history-table", help="History table, `table` or `schema.table`.")]
 WaitOption = Annotated[float, typer.Option(
@@ -196,7 +197,7 @@ def apply(
         "--drop-invalid", help="Drop indexes a failed CONCURRENTLY build left INVALID.")
     ] = False,
     rules_dir: Annotated[list[Path] | None, typer.Option(
-        help="Extra folder of rule files for the gate (repeatable).")] = None,
+        help="Extra folder of rule files for the gate (repeatable).", readable=False)] = None,
     allow_out_of_order: Annotated[bool, typer.Option(
         "--allow-out-of-order/--no-allow-out-of-order",
         help="Run pending migrations older than one already applied (refused by default).")

@@ -39,7 +39,8 @@ def _duration(value: str) -> str:
 def fix(
     ctx: typer.Context,
     paths: Annotated[list[Path] | None, typer.Argument(
-        help="Migration directories or files (default: current directory).")] = None,
+        help="Migration directories or files (default: current directory).",
+        readable=False)] = None,
     write: Annotated[bool, typer.Option(
         "--write", help="Write the files instead of printing a diff.")] = False,
     layout: LayoutOption = None,
@@ -51,8 +52,9 @@ def fix(
     config_file: ConfigOption = None,
     dialect: DialectOption = SqlDialect.postgresql,
 ) -> None:
-    """Rewrite unsafe migrations into safe sequences (CONCURRENTLY, NOT VALID + VALIDATE,
-    batched backfills, NOT NULL via CHECK). Prints a diff; --write writes the files.
+    """Rewrite unsafe migrations into safe sequences; prints a diff, --write writes them.
+
+    The sequences: CONCURRENTLY, NOT VALID + VALIDATE, batched backfills, NOT NULL via CHECK.
     PostgreSQL only."""
     from lockwise.cli.inputs import collect
     from lockwise.config import setting

@@ -34,7 +34,8 @@ class GraphFormat(str, Enum):
 @app.command()
 def graph(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="Migration directory.")] = Path("."),
+    path: Annotated[Path, typer.Argument(help="Migration directory.",
+                                         readable=False)] = Path("."),
     output_format: Annotated[GraphFormat, typer.Option(
         "--format", "-f", help="text, dot (Graphviz), mermaid (PR comments) or json.")
     ] = GraphFormat.text,
@@ -43,7 +44,8 @@ def graph(
         "--base", help="Git ref the branch will merge into: also report migrations added on "
         "both sides that conflict, and new ones that sort before REF's newest.")] = None,
     applied: Annotated[Path | None, typer.Option(
-        "--applied", help="File of versions already applied (one per line, e.g. exported "
+        "--applied", readable=False,
+        help="File of versions already applied (one per line, e.g. exported "
         "from the runner's history table): report new migrations that sort before the "
         "newest applied one.")] = None,
     pg_version: Annotated[int, typer.Option(
@@ -57,8 +59,9 @@ def graph(
         help="Leave this kind of conflict out (repeatable), e.g. duplicate-version.")] = None,
     config_file: ConfigOption = None,
 ) -> None:
-    """Show which migration depends on which (created-by, FK target, view over, dropped after
-    use, version order) and the conflicts between migrations."""
+    """Show which migration depends on which, and the conflicts between migrations.
+
+    Dependencies: created-by, FK target, view over, dropped after use, version order."""
     from lockwise.cli.inputs import one_history
     from lockwise.config import setting
     from lockwise.graph.build import build_graph

@@ -51,6 +51,9 @@ class Collected:
     #: What discovery left out, and why (printed as notes: a file skipped in silence would
     #: look linted).
     notes: list[str] = field(default_factory=list)
+    #: What could not be read around a file named, which is linted all the same (printed
+    #: as warnings).
+    warnings: list[str] = field(default_factory=list)
 
 
 def collect(paths: list[Path], layout: str | None, dialect: str = "postgresql",
@@ -68,13 +71,14 @@ def collect(paths: list[Path], layout: str | None, dialect: str = "postgresql",
         _collect(out, paths, layout, dialect, chosen)
     finally:  # an input error ends the run: what was left out before it is said first
         print_notes(out.notes)
+        print_notes(out.warnings, "warning")
     return out
 
 
-def print_notes(notes: list[str]) -> None:
-    """Discovery's notes, on stderr (whatever the report's format), each once."""
+def print_notes(notes: list[str], kind: str = "note") -> None:
+    """Discovery's notes (or warnings), on stderr (whatever the report's format), each once."""
     for note in dict.fromkeys(notes):
-        print(f"lockwise: note: {note}", file=sys.stderr)
+        print(f"lockwise: {kind}: {note}", file=sys.stderr)
 
 
 def _collect(out: Collected, paths: list[Path], layout: str | None, dialect: str,
@@ -95,7 +99,7 @@ def _collect(out: Collected, paths: list[Path], layout: str | None, dialect: str
             out.histories.append(history)
             out.directories.append(directory)
 
-    read: dict[Path, list[Migration] | None] = {}  # each directory discovered once
+    read: dict[Path, list[Migration] | InputError] = {}  # each directory discovered once
     # What each path asks to report, whatever the order of the paths: a directory all of its
     # migrations, a file its own. Without a file named, everything replayed is reported.
     reported: set[str] = set()
@@ -117,6 +121,11 @@ def _collect(out: Collected, paths: list[Path], layout: str | None, dialect: str
                 reported.update(str(m.path) for m in match)
                 take(parent_migrations, directory)
                 continue
+            refused = read.get(directory)
+            if isinstance(refused, InputError):  # linted alone (below), and said so
+                out.warnings.append(f"{path} is linted alone, without the migrations of "
+                                    f"{directory} before it: {refused.path or directory}: "
+                                    f"{refused.message}")
         for root, found in discover_histories(path, layout, out.notes, dialect):
             reported.update(str(m.path) for m in found)
             take(found, root)
@@ -164,8 +173,8 @@ def _directory_context(path: Path, layout: str | None,
     one-directory-per-migration layouts and sqitch), its migrations, and those of them the
     file is (its up or its down migration); the migrations are empty when that cannot be
     read (the directory is then the likeliest one, where `--base` looks in git). `read`
-    keeps the directories discovered so far (None: unreadable): the files of one commit
-    mostly share one."""
+    keeps the directories discovered so far (an unreadable one: why): the files of one
+    commit mostly share one."""
     target = file_key(path)
     # sqitch keeps its plan beside deploy/ and revert/: their scripts' context is the folder
     # above (a revert script is its change's down migration). So do folders named as
@@ -178,9 +187,10 @@ def _directory_context(path: Path, layout: str | None,
         if candidate not in read:
             try:
                 read[candidate] = discover(candidate, layout)
-            except InputError:
-                read[candidate] = None
-        found = read[candidate] or []
+            except InputError as exc:
+                read[candidate] = exc
+        known = read[candidate]
+        found = known if isinstance(known, list) else []
         match = [m for m in found if file_key(m.path) == target or
                  (m.down_path is not None and file_key(m.down_path) == target)]
         if match:

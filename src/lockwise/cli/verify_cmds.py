@@ -39,7 +39,8 @@ def _progress(number: int, total: int, migration: Any) -> None:
 def verify(
     ctx: typer.Context,
     path: Annotated[Path | None, typer.Argument(
-        help="Migration directory, or one migration file (default: current directory).")] = None,
+        help="Migration directory, or one migration file (default: current directory).",
+        readable=False)] = None,
     dsn: Annotated[str | None, typer.Option(
         help="Connection URL of a scratch database to use instead of the embedded server; "
              "with --preflight, the real database to check (read-only).",
@@ -56,8 +57,10 @@ def verify(
         "--verbose", "-v", help="Every difference, every statement's observed locks.")] = False,
     config_file: ConfigOption = None,
 ) -> None:
-    """Run migrations up, down and up again on a scratch PostgreSQL: reversibility, the locks
-    each statement really takes (checked against lockwise's model), and data pre-flight."""
+    """Run migrations up, down and up again on a scratch PostgreSQL; or data pre-flight.
+
+    Checks reversibility and the locks each statement really takes, against lockwise's model.
+    --preflight: read-only data checks on the database given with --dsn."""
     from lockwise.cli.inputs import collect, require_one
     from lockwise.config import setting
     from lockwise.options import named_in

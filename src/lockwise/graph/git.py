@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,7 @@ from lockwise.options import named_in
 from lockwise.parse.source import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from tarfile import TarInfo
 
 
@@ -93,11 +95,15 @@ def _unpacked(archive: bytes, folder: str | None, rev: str, label: str, rel: Pat
             return None if p is None else Path(f"{label}:{p.relative_to(tmp).as_posix()}")
 
         with _contents_only().open(fileobj=io.BytesIO(archive)) as tar:
-            try:
-                tar.extractall(tmp, filter=_plain_or_data)
-            except tarfile.FilterError as exc:  # a link out of the tree
-                raise InputError(f"{exc}; --base reads no link that leads out of the "
-                                 f"repository", shown(Path(tmp, exc.tarinfo.name))) from None
+            if not hasattr(tarfile, "data_filter"):  # a Python before the filters came
+                for member in tar.getmembers():
+                    _refuse_link_out(member, tmp, shown)
+                tar.extractall(tmp)
+            else:
+                try:
+                    tar.extractall(tmp, filter=_plain_or_data)
+                except tarfile.FilterError as exc:  # a link out of the tree
+                    raise _link_out(str(exc), shown(Path(tmp, exc.tarinfo.name))) from None
         root = Path(tmp) / rel
         if not root.is_dir():
             return []
@@ -142,6 +148,29 @@ def _plain_or_data(member: TarInfo, dest: str) -> TarInfo | None:
             ".." not in name.split("/"):
         return member
     return tarfile.data_filter(member, dest)
+
+
+def _link_out(why: str, path: Path | None) -> InputError:
+    return InputError(f"{why}; --base reads no link that leads out of the repository", path)
+
+
+def _refuse_link_out(member: TarInfo, dest: str, shown: Callable[[Path], Path | None]) -> None:
+    """Where tarfile has no `data` filter: an input error for a member of git's tar that
+    would be written, or link to, outside `dest` (the filter's checks that a git tree can
+    need: it holds only files, folders and links)."""
+    name = member.name
+    if name.startswith("/") or ".." in name.split("/"):
+        raise _link_out(f"{name!r} is outside the tree", shown(Path(dest, name)))
+    if not (member.issym() or member.islnk()):
+        return
+    if os.path.isabs(member.linkname):
+        raise _link_out(f"{name!r} is a link to an absolute path", shown(Path(dest, name)))
+    # (a symbolic link is read from its own folder, a hard link from the archive's top)
+    start = os.path.dirname(os.path.join(dest, name)) if member.issym() else dest
+    target = os.path.normpath(os.path.join(start, member.linkname))
+    if os.path.commonpath([target, os.path.normpath(dest)]) != os.path.normpath(dest):
+        raise _link_out(f"{name!r} would link to {member.linkname!r}, which is outside the "
+                        f"tree", shown(Path(dest, name)))
 
 
 #: A folder in memory (tmpfs) where the system has one.
@@ -228,16 +257,33 @@ class BaseRequest:
         """The merged history, with what is new on each side."""
         top, rel, layout, working = self.top, self.rel, self.layout, self.working
         real_top = top.resolve()
-        base = _tree_migrations(top, self.ref, self.ref, rel, layout)
+        try:
+            base = _tree_migrations(top, self.ref, self.ref, rel, layout)
+        except InputError as exc:
+            if self.directory.is_dir():
+                raise
+            # A file read alone, its folder unreadable at REF too: what REF added cannot be
+            # known, which the warning says rather than failing the file's lint.
+            print(f"lockwise: warning: {self.directory}: no conflicts looked for with what "
+                  f"{self.ref} added: {exc}", file=sys.stderr)
+            base = []
+            alone = True
+        else:
+            alone = False
         # What was there at the branch point. Its migrations themselves only when the branch
         # changed or deleted a file there, else the paths are enough (a migration on either
         # side is new when its file was not there). A branch up to date with REF branches
         # from REF itself, whose tree is read already.
         at_branch_point: list[Migration] | None = base \
             if self.merge_base == self.ref_commit else None
-        if at_branch_point is None and self.revised:
-            at_branch_point = _tree_migrations(top, self.merge_base, self.merge_base, rel,
-                                               layout)
+        if at_branch_point is None and self.revised and not alone:
+            try:
+                at_branch_point = _tree_migrations(top, self.merge_base, self.merge_base, rel,
+                                                   layout)
+            except InputError:
+                if self.directory.is_dir():
+                    raise
+                # (a file read alone: the branch point's paths are enough to tell it new)
         branch_point = {_relative(m, real_top) for m in at_branch_point} \
             if at_branch_point is not None else _tree_paths(top, self.merge_base, rel)
         working_rel = {id(m): _relative(m, real_top) for m in working}
@@ -332,10 +378,11 @@ def base_request(directory: Path, working: list[Migration], ref: str,
     directory: the caller finds it (`cli/inputs.collect`) and passes the paths of the files
     named as `named` (None: the whole directory is asked for), which limits what is reported
     to them."""
-    # A history may be one file, read alone when its folder could not be: git runs beside it.
-    top = Path(_git(["rev-parse", "--show-toplevel"],
-                    directory if directory.is_dir() else directory.parent).strip())
-    rel = directory.resolve().relative_to(top.resolve())
+    # A history may be one file, read alone when its folder could not be: git runs beside it,
+    # and the file is compared with its folder at REF (what REF added there).
+    folder = directory if directory.is_dir() else directory.parent
+    top = Path(_git(["rev-parse", "--show-toplevel"], folder).strip())
+    rel = folder.resolve().relative_to(top.resolve())
     ref_commit = _ref_commit(top, ref)
     merge_base = _merge_base(top, ref)
     spec = rel.as_posix() or "."

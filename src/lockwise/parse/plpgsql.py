@@ -77,7 +77,8 @@ def embedded_steps(body: str) -> tuple[tuple[Embedded, bool], ...]:
     if functions is None:
         return ()
     steps: list[tuple[Embedded, bool]] = []
-    for query, line, expression in _queries(functions, expressions=True)[0]:
+    declared = _declared_defaults(body, _count_blocks(functions))
+    for query, line, expression in _queries(functions, declared)[0]:
         steps.extend((Embedded(sql, tree, line), expression)
                      for sql, tree in _parse(f"SELECT {query}" if expression else query))
     return tuple(steps)
@@ -122,11 +123,14 @@ _ASSIGN_MODES = frozenset({3, 4, 5})
 _ASSIGNED = re.compile(r"^[^:=]*(?::=|=)(.*)$", re.DOTALL)
 
 
-def _queries(node: object, expressions: bool = False
+def _queries(node: object, declared: list[list[tuple[str, int]]] | None = None
              ) -> tuple[list[tuple[str, int, bool]], bool]:
     """The SQL text and body line of each embedded statement and constant EXECUTE below
-    `node`, in order (with `expressions`, PL/pgSQL's own expressions between them, flagged
-    True), and whether that is all of it (no SQL computed at run time)."""
+    `node`, in order (given the `declared` defaults of each block, PL/pgSQL's own
+    expressions between them, flagged True: a block's defaults where it starts), and whether
+    that is all of it (no SQL computed at run time)."""
+    expressions = declared is not None
+    blocks = iter(declared or ())
     out: list[tuple[str, int, bool]] = []
     complete = True
     stack: list[tuple[object, int]] = [(node, 1)]
@@ -136,6 +140,12 @@ def _queries(node: object, expressions: bool = False
             stack.extend((i, line) for i in reversed(item))
         elif isinstance(item, dict):
             line = item.get("lineno", line) if isinstance(item.get("lineno"), int) else line
+            if expressions and "lineno" in (item.get("PLpgSQL_stmt_block") or {}):
+                out.extend((query, at, True) for query, at in next(blocks, ()))
+            if "datums" in item:
+                # (the variables, read from the text instead: the parse leaves out the
+                # default of a variable of a type it does not know, and where it is declared)
+                item = {k: v for k, v in item.items() if k != "datums"}
             if "PLpgSQL_stmt_execsql" in item:
                 stmt = item["PLpgSQL_stmt_execsql"]
                 out.append((_expr(stmt.get("sqlstmt")), stmt.get("lineno", 1), False))
@@ -160,6 +170,78 @@ def _queries(node: object, expressions: bool = False
                 complete = complete and not _DYNAMIC.intersection(item)
                 stack.extend((v, line) for v in reversed(list(item.values())))
     return [(q, line, e) for q, line, e in out if q], complete
+
+
+def _count_blocks(node: object) -> int:
+    """The blocks written in a body's parse (those with a line: not the one the parser wraps
+    around a body whose block has a label or an EXCEPTION clause)."""
+    if isinstance(node, list):
+        return sum(map(_count_blocks, node))
+    if not isinstance(node, dict):
+        return 0
+    own = "lineno" in (node.get("PLpgSQL_stmt_block") or {})
+    return own + sum(map(_count_blocks, node.values()))
+
+
+#: Tokens that end a declared type: what may follow it, the default last.
+_AFTER_TYPE = frozenset({"COLLATE", "NOT", "DEFAULT", "COLON_EQUALS", "ASCII_61"})
+_SETS_DEFAULT = frozenset({"DEFAULT", "COLON_EQUALS", "ASCII_61"})
+#: Declarations that hold no value of a type: an alias, a bound cursor.
+_NO_VALUE = frozenset({"alias", "cursor", "scroll", "no"})
+
+
+def _declared_defaults(body: str, blocks: int) -> list[list[tuple[str, int]]]:
+    """For each of a body's `blocks`, in the order its BEGIN is written, the values its
+    DECLARE section sets variables to, each as the expression PL/pgSQL evaluates when the
+    block starts (cast to the variable's type; as written for a `%TYPE`, which names it
+    through a column) with its line. When the text does not show as many blocks as the parse
+    (a BEGIN in a cursor's query), all of them where the body starts."""
+    from lockwise.parse import libpg
+
+    try:
+        tokens = libpg.parser.scan(body)
+    except Exception:  # noqa: BLE001 - a body the scanner cannot read declares nothing known
+        return []
+    found: list[list[tuple[str, int]]] = []
+    section: list[tuple[str, int]] | None = None
+    declaration: list = []
+    depth = 0
+    for token in tokens:
+        if section is None:
+            if token.name == "DECLARE":
+                section, declaration, depth = [], [], 0
+            elif token.name == "BEGIN_P":
+                found.append([])
+            continue
+        depth += (token.name == "ASCII_40") - (token.name == "ASCII_41")
+        if depth == 0 and token.name == "BEGIN_P":
+            found.append(section)
+            section = None
+        elif depth == 0 and token.name == "ASCII_59":
+            section.extend(_default(body, declaration))
+            declaration = []
+        elif token.name != "DECLARE" or declaration:
+            declaration.append(token)
+    if len(found) != blocks:
+        return [[value for block in found for value in block]] + [[]] * (blocks - 1)
+    return found
+
+
+def _default(body: str, tokens: list) -> list[tuple[str, int]]:
+    """The value one declaration (`name [CONSTANT] type [COLLATE c] [NOT NULL] [{DEFAULT |
+    := | =} value]`, its tokens) sets its variable to, as `_declared_defaults` gives it; none
+    without a value."""
+    first = 2 if len(tokens) > 2 and body[tokens[1].start:tokens[1].end + 1].lower() == \
+        "constant" else 1
+    ends = [i for i, t in enumerate(tokens) if i >= first and t.name in _AFTER_TYPE]
+    sets = [i for i in ends if tokens[i].name in _SETS_DEFAULT]
+    if not sets or ends[0] == first or sets[0] + 1 >= len(tokens) or \
+            body[tokens[first].start:tokens[first].end + 1].lower() in _NO_VALUE:
+        return []
+    type_sql = body[tokens[first].start:tokens[ends[0] - 1].end + 1]
+    value = body[tokens[sets[0] + 1].start:tokens[-1].end + 1]
+    line = body.count("\n", 0, tokens[0].start) + 1
+    return [(value if "%" in type_sql else f"({value})::{type_sql}", line)]
 
 
 def _expr(node: object) -> str:

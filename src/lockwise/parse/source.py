@@ -146,9 +146,21 @@ def os_input_error(exc: OSError, path: Path, expected: str = "a SQL file") -> In
         message = "no such file or directory"
     elif isinstance(exc, PermissionError):
         message = "permission denied"
+        if exc.filename:  # at the folder that refused, not a file looked for inside it
+            return InputError(message, _refusing_folder(Path(os.fsdecode(exc.filename))))
     else:
         message = f"cannot read: {exc.strerror or exc}"
     return InputError(message, Path(os.fsdecode(exc.filename)) if exc.filename else path)
+
+
+def _refusing_folder(path: Path) -> Path:
+    """The first folder on the way to `path` that may not be searched (layout detection
+    looks for `up.sql` in each folder: a folder it may not enter named as `folder/up.sql`
+    pointed at a file that is not there); `path` itself when each may be."""
+    for folder in reversed(path.parents):
+        if not os.access(folder, os.X_OK):
+            return folder
+    return path
 
 
 def read_text_file(path: Path, what: str) -> str:

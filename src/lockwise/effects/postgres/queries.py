@@ -11,7 +11,6 @@ from lockwise.catalog.replay import missing_index_parts
 from lockwise.effects.nodes import (
     PrintedSql,
     ShownSql,
-    columns_read,
     const_value,
     expression_sql,
     is_constant_true,
@@ -116,8 +115,11 @@ def dml(kind: str) -> Callable:
         read_tables(b, others, {view})
         lock_read_partitions(b, others)
         lock_locked_rows(b, others)
-        # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched.
-        has_where = bool(stmt.get("whereClause")) and not is_constant_true(stmt["whereClause"])
+        # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched; so is every row
+        # with a match when the WHERE only joins a FROM (USING) list that is whole tables.
+        joined = kind in ("update", "delete") and _where_only_joins(stmt)
+        has_where = bool(stmt.get("whereClause")) and not is_constant_true(stmt["whereClause"]) \
+            and not joined
         facts = table_facts(b, table, qualified)
         columns: tuple[str, ...] = ()
         if kind == "update":
@@ -139,15 +141,15 @@ def dml(kind: str) -> Callable:
         if kind in ("update", "delete") and not has_where:
             for rel in stored_reads(b, {"RangeVar": stmt["relation"]}) if on_view else \
                     (table, *targets):
-                b.scan(rel, f"{kind.upper()} without WHERE touches every row")
+                b.scan(rel, f"{kind.upper()} " + ("whose WHERE only joins touches every row "
+                                                  "with a match" if joined else
+                                                  "without WHERE touches every row"))
             if b.ctx.rule_text:
                 # How batches would name rows (by the statement's name for the table when
                 # a FROM or USING list stands beside it).
-                relation = stmt.get("relation") or {}
                 beside = stmt.get("fromClause") or stmt.get("usingClause")
-                facts.update(row_key_facts(b, table, beside and (
-                    (relation.get("alias") or {}).get("aliasname") or relation.get("relname"))))
-                facts.update(_batch_facts(b, stmt, kind, table, facts["qualified"]))
+                facts.update(row_key_facts(b, table, beside and _target_name(stmt)))
+                facts.update(_batch_facts(b, stmt, kind, table, facts["qualified"], joined))
         b.act(kind, **facts, has_where=has_where, columns=columns,
               columns_text=", ".join(columns),
               limited=kind != "insert" and b.ctx.rule_text
@@ -256,14 +258,17 @@ _NOT_YET_UPDATED = (" WHERE not_yet_updated /* replace not_yet_updated: a condit
                     "for the rows this UPDATE has not changed yet */")
 
 
-def _batch_facts(b: Builder, stmt: dict, kind: str, table: str, qualified: bool) -> dict:
+def _batch_facts(b: Builder, stmt: dict, kind: str, table: str, qualified: bool,
+                 joined: bool) -> dict:
     """The UPDATE or DELETE of every row written to run in batches: the statement on `table`
     (with its schema if the statement wrote one) without its WHERE or RETURNING
-    (`statement_head_sql`), and the
+    (`statement_head_sql`), the WHERE it keeps when that only joins (`join_condition_sql`,
+    ANDed before the batch's bound), and the
     condition that picks the rows a batch has left (`not_yet_done_sql`): none for a DELETE
     (every row left is to go), for an UPDATE the rows whose columns differ from what it sets,
     when that can be told (each value the same whenever computed, reading none of the columns
-    it sets); else a named stand-in. Both are printed when shown (`ShownSql`)."""
+    it sets); else a named stand-in. Of a join, only rows with a match are left to do.
+    They are printed when shown (`ShownSql`); a join's (rare) are printed at once."""
     schema, relname = table.split(".", 1)
     relation = {k: v for k, v in (stmt.get("relation") or {}).items() if k != "schemaname"}
     relation.update(relname=relname, **({"schemaname": schema} if qualified else {}))
@@ -273,10 +278,25 @@ def _batch_facts(b: Builder, stmt: dict, kind: str, table: str, qualified: bool)
         "relation": relation}},
         f"DELETE FROM {name}" if kind == "delete" else
         f"UPDATE {name} SET the_column = the_value /* replace: the statement's SET list */")
-    how = {"batch_how_text": _batch_how(b, stmt, table)}
-    if kind == "delete":
-        return {"statement_head_sql": head, "not_yet_done_sql": "", **how}
-    return {"statement_head_sql": head, "not_yet_done_sql": _not_yet_updated(b, stmt), **how}
+    condition = _not_yet_updated(b, stmt, joined) if kind == "update" else None
+    done: str | ShownSql = "" if kind == "delete" else condition or _NOT_YET_UPDATED
+    where = expression_sql(stmt.get("whereClause")) if joined else None
+    if where:
+        # The batch's rows are picked among those with a match, as the statement's are:
+        # under the statement's own name for the table, the join's names read the same.
+        alias = (stmt.get("relation") or {}).get("alias")
+        matched = expression_sql({"SelectStmt": {
+            "fromClause": stmt.get("fromClause") or stmt.get("usingClause"),
+            "whereClause": stmt["whereClause"], "op": "SETOP_NONE",
+            "limitOption": "LIMIT_OPTION_DEFAULT"}})
+        # (what the UPDATE sets is read from the matched row: inside the EXISTS)
+        left = "" if kind == "delete" else str(condition.after(" AND ")) if condition else \
+            _NOT_YET_UPDATED.replace(" WHERE ", " AND ", 1)
+        done = (f" AS {quote_ident(alias['aliasname'])}" if alias else "") + \
+            f" WHERE EXISTS ({matched}{left})"
+    return {"statement_head_sql": head, "not_yet_done_sql": done,
+            "join_condition_sql": f"{where} AND " if where else "",
+            "batch_how_text": _batch_how(b, stmt, table)}
 
 
 #: How the batches run, before the batch statement: with `lockwise apply` (a directive), or
@@ -318,54 +338,119 @@ def _batch_how(b: Builder, stmt: dict, table: str) -> str:
     return _BATCH_BY_APPLY
 
 
-def _not_yet_updated(b: Builder, stmt: dict) -> str | ShownSql:
-    """` WHERE (a, b) IS DISTINCT FROM (x, y)` for `UPDATE ... SET a = x, b = y`: true exactly
-    for the rows the UPDATE has not changed yet; the named stand-in where that does not hold
-    or is not known (a volatile value, a subquery, a value reading a column it sets, DEFAULT,
-    a subscript, an alias or FROM list a correlated condition would see, a value pglast
-    cannot print). A value must be the same in every batch's transaction: with now() in it,
-    the rows done in one batch differ from the next batch's now() and would be picked again
-    for ever."""
-    if stmt.get("fromClause") or stmt.get("withClause") or \
-            (stmt.get("relation") or {}).get("alias"):
-        return _NOT_YET_UPDATED
+def _not_yet_updated(b: Builder, stmt: dict, joined: bool = False) -> _DistinctFrom | None:
+    """`(a, b) IS DISTINCT FROM (x, y)` for `UPDATE ... SET a = x, b = y`: true exactly for
+    the rows the UPDATE has not changed yet; None where that does not hold or is not known
+    (a volatile value, a subquery, a value reading a column it sets, DEFAULT, a subscript, an
+    alias or FROM list a correlated condition would see). A value must be the same in every
+    batch's transaction: with now() in it, the rows done in one batch differ from the next
+    batch's now() and would be picked again for ever. Of an UPDATE whose WHERE only joins
+    (`joined`), the condition is read beside the FROM list, under the statement's name for
+    the table: its columns are written with that name."""
+    target = _target_name(stmt)
+    if stmt.get("withClause") or not joined and (
+            stmt.get("fromClause") or (stmt.get("relation") or {}).get("alias")):
+        return None
     columns, values = [], []
     for item in stmt.get("targetList") or ():
-        kind, target = unwrap(item)
-        value = target.get("val")
-        if kind != "ResTarget" or target.get("indirection") or unwrap(value)[0] in (
+        kind, body = unwrap(item)
+        value = body.get("val")
+        if kind != "ResTarget" or body.get("indirection") or unwrap(value)[0] in (
                 "MultiAssignRef", "SetToDefault") or has_subquery(value) or \
                 changes_between_transactions(value, b.ctx.catalog.functions):
-            return _NOT_YET_UPDATED
-        columns.append(target.get("name", ""))
+            return None
+        columns.append(body.get("name", ""))
         values.append(value)
-    if not columns or set(columns) & set(columns_read(
-            [unwrap(i)[1].get("val") for i in stmt["targetList"]])):
-        return _NOT_YET_UPDATED
-    return _DistinctFrom(tuple(columns), tuple(values))
+    # (a column of the FROM list of the same name is another column)
+    read = {names[-1] for kind, ref in walk([unwrap(i)[1].get("val") for i in stmt["targetList"]])
+            if kind == "ColumnRef" and (names := strings(ref.get("fields")))
+            and (len(names) == 1 or names[-2] == target)}
+    if not columns or set(columns) & read:
+        return None
+    return _DistinctFrom(tuple(columns), tuple(values), target if joined else "")
 
 
 class _DistinctFrom(ShownSql):
-    """` WHERE (a, b) IS DISTINCT FROM (x, y)`, or the named stand-in when pglast cannot
-    print one of the values."""
+    """`(a, b) IS DISTINCT FROM (x, y)` after `keyword` (` WHERE `, ` AND `), the columns
+    written with `qualifier` (a join's name for the table) when there is one; or the named
+    stand-in when pglast cannot print one of the values."""
 
-    __slots__ = ("columns", "values")
+    __slots__ = ("columns", "values", "qualifier", "keyword")
 
-    def __init__(self, columns: tuple[str, ...], values: tuple[dict, ...]) -> None:
+    def __init__(self, columns: tuple[str, ...], values: tuple[dict, ...], qualifier: str,
+                 keyword: str = " WHERE ") -> None:
         super().__init__()
-        self.columns, self.values = columns, values
+        self.columns, self.values, self.qualifier = columns, values, qualifier
+        self.keyword = keyword
+
+    def after(self, keyword: str) -> _DistinctFrom:
+        return _DistinctFrom(self.columns, self.values, self.qualifier, keyword)
 
     def _printed(self) -> str:
         values = [expression_sql(v) for v in self.values]
         if None in values:
-            return _NOT_YET_UPDATED
+            return _NOT_YET_UPDATED.replace(" WHERE ", self.keyword, 1)
+        written = [f"{quote_ident(self.qualifier)}.{quote_ident(c)}" if self.qualifier
+                   else quote_ident(c) for c in self.columns]
         if len(self.columns) == 1:
-            return f" WHERE {quote_ident(self.columns[0])} IS DISTINCT FROM ({values[0]})"
-        return (f" WHERE ({', '.join(map(quote_ident, self.columns))}) IS DISTINCT FROM "
+            return f"{self.keyword}{written[0]} IS DISTINCT FROM ({values[0]})"
+        return (f"{self.keyword}({', '.join(written)}) IS DISTINCT FROM "
                 f"({', '.join(values)})")  # type: ignore[arg-type]
 
     def _parts(self) -> tuple:
-        return self.columns, self.values
+        return self.columns, self.values, self.qualifier, self.keyword
+
+def _target_name(stmt: dict) -> str:
+    """The name an UPDATE or DELETE gives its table in the rest of the statement: its alias,
+    else the table's name."""
+    relation = stmt.get("relation") or {}
+    return (relation.get("alias") or {}).get("aliasname") or relation.get("relname", "")
+
+
+def _where_only_joins(stmt: dict) -> bool:
+    """Whether an UPDATE ... FROM or DELETE ... USING changes every row of its table that has
+    a match: the list beside it is tables (or joins of them) and each ANDed condition of its
+    WHERE (and of its joins' ON) is true by its literals or equates two columns of two
+    different relations the statement names. A subquery, a WITH query, a VALUES list or a
+    function beside it, or any other condition, may limit the rows (a batch, a filter): not
+    read."""
+    beside = list(stmt.get("fromClause") or stmt.get("usingClause") or ())
+    if not beside or not stmt.get("whereClause"):
+        return False
+    names, conditions = {_target_name(stmt)}, [stmt["whereClause"]]
+    ctes = {unwrap(c)[1].get("ctename") for c in (stmt.get("withClause") or {}).get("ctes") or ()}
+    while beside:
+        kind, item = unwrap(beside.pop())
+        # (a WITH query's rows are its own: `WITH batch AS (... LIMIT 5000)` is a batch)
+        if kind == "RangeVar" and not (item.get("relname") in ctes and not item.get("schemaname")):
+            names.add((item.get("alias") or {}).get("aliasname") or item.get("relname", ""))
+        elif kind == "JoinExpr" and not item.get("alias"):
+            beside += [item.get("larg"), item.get("rarg")]
+            conditions += [item["quals"]] if item.get("quals") else []
+        else:
+            return False
+    while conditions:
+        kind, body = unwrap(conditions.pop())
+        if kind == "BoolExpr" and body.get("boolop") == "AND_EXPR":
+            conditions += body.get("args") or ()
+        elif not is_constant_true({kind: body}) and not _equates_columns(body if kind == "A_Expr"
+                                                                         else {}, names):
+            return False
+    return True
+
+
+def _equates_columns(expr: dict, names: set[str]) -> bool:
+    """`a.x = b.y`: an equality of columns of two different relations among `names`."""
+    if expr.get("kind") != "AEXPR_OP" or strings(expr.get("name")) != ["="]:
+        return False
+    qualifiers = []
+    for side in (expr.get("lexpr"), expr.get("rexpr")):
+        kind, ref = unwrap(side)
+        fields = strings(ref.get("fields")) if kind == "ColumnRef" else []
+        if len(fields) < 2 or fields[-2] not in names:
+            return False
+        qualifiers.append(fields[-2])
+    return qualifiers[0] != qualifiers[1]
 
 
 #: ON DELETE / ON UPDATE actions that change the referencing rows (CASCADE, SET NULL, SET
