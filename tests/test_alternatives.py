@@ -1012,3 +1012,24 @@ def test_primary_key_nullable_alternative_runs_without_a_scan_and_leaves_postgre
             conn.execute("COMMIT")
         after = _constraint_names(conn)
     assert after == {("orders_pkey", "p")} | {(name, "n") for name in not_nulls}
+
+
+@pytest.mark.postgres
+def test_set_not_null_over_a_not_valid_not_null_validates_that_constraint(pg_db: str) -> None:
+    """PostgreSQL 18: a column whose NOT NULL constraint was added NOT VALID takes no second
+    one (refused); validating the one it has reads the rows under SHARE UPDATE EXCLUSIVE and
+    ends as SET NOT NULL would."""
+    import psycopg
+
+    setup = ('CREATE SCHEMA "My Schema"; CREATE TABLE "My Schema"."User" (id bigint, '
+             '"E mail" text); INSERT INTO "My Schema"."User" VALUES (1, \'a\');'
+             'ALTER TABLE "My Schema"."User" ADD CONSTRAINT "User nn" NOT NULL "E mail" '
+             "NOT VALID;")
+    text = alternative('ALTER TABLE "My Schema"."User" ALTER COLUMN "E mail" SET NOT NULL;',
+                       "set-not-null", setup=setup, pg_version=18)
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, setup)
+        _run(conn, text)
+        found = conn.execute("SELECT conname, convalidated FROM pg_constraint WHERE conrelid ="
+                             " '\"My Schema\".\"User\"'::regclass").fetchall()
+    assert found == [("User nn", True)], text
