@@ -72,7 +72,6 @@ ENDS_ELSEWHERE = {
 
 #: Cases the alternative gets wrong, with what is wrong (strict: a fixed one must leave).
 WRONG = {
-    "set-not-null-6": "adds a second NOT NULL constraint beside the NOT VALID one (refused)",
     "alter-domain-validate-constraint-0": "the condition is a stand-in, not the constraint's",
     "truncate-cascade-0": "TRUNCATE without the tables that reference it (refused)",
     "column-type-change-reads-table-2": "the type change loses its COLLATE",

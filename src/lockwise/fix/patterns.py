@@ -163,6 +163,10 @@ def _not_null_path(table_sql: str, table_name: str, column: str, pieces: Pieces,
     PostgreSQL names it, it ends as SET NOT NULL would have left it (a CHECK holding that
     name pushed SET NOT NULL's to `..._not_null1`; checked on the server)."""
     col = quote_ident(column)
+    pending = (facts or {}).get("not_valid_not_nulls", {}).get(column)
+    if pending:  # its NOT NULL constraint, added NOT VALID: validated, it is SET NOT NULL's end
+        add_check.append(f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {quote_ident(pending)}")
+        return
     if pg_version >= 18:
         name = quote_ident(generated_name(table_name, column, "not_null"))
         add_check.append(
@@ -778,6 +782,7 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     names = []
     virtual = []  # generated columns PostgreSQL 18 would take as VIRTUAL
     checks: dict[str, str] = {}  # SET NOT NULL's column -> its CHECK's name
+    not_valid: dict[str, str] = {}  # SET NOT NULL's column -> its NOT VALID NOT NULL's name
     column_names: dict[str, tuple[str, ...]] = {}  # ADD COLUMN's CHECK / REFERENCES / UNIQUE
     index_name = ""  # CREATE INDEX's, PostgreSQL's own for an unnamed one
     for action in actions:
@@ -795,10 +800,13 @@ def statement_facts(actions: Iterable[Action]) -> dict:
                     action.facts["scanning_constraint_names"]
         elif action.kind == "set_not_null":
             checks[action.facts.get("column")] = action.facts.get("not_null_check")
+            if action.facts.get("not_valid_not_null"):
+                not_valid[action.facts["column"]] = action.facts["not_valid_not_null"]
     facts["constraint_names"] = tuple(names)
     facts["column_constraint_names"] = column_names
     facts["virtual_allowed_columns"] = tuple(virtual)
     facts["not_null_checks"] = checks
+    facts["not_valid_not_nulls"] = not_valid
     facts["index_name"] = index_name
     return facts
 

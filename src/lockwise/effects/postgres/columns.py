@@ -8,7 +8,12 @@ import re
 from collections.abc import Sequence
 
 from lockwise.catalog.model import Callers, Catalog, Column, Table
-from lockwise.catalog.replay import constraint_name, not_null_check_name, owned_sequence
+from lockwise.catalog.replay import (
+    constraint_name,
+    not_null_check_name,
+    not_null_name,
+    owned_sequence,
+)
 from lockwise.effects.foreign_keys import Key, keys_written, refused_reference
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
@@ -838,8 +843,14 @@ def set_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if not proven and not already:
         b.scan(table, "SET NOT NULL checks every row")
     b.alters.add(f"column:{table}.{col}")
+    column = known.columns.get(col) if known is not None else None
+    # PostgreSQL 18 refuses a second NOT NULL constraint on a column: the one added NOT VALID
+    # is what SET NOT NULL validates, and what the alternative validates instead.
+    pending = not_null_name(known, col) if known is not None and column is not None and \
+        column.not_null and not column.not_null_valid else ""
     b.act("set_not_null", base, column=col, proven_by_check=proven, already_not_null=already,
-          not_null_check=not_null_check_name(known, table.split(".", 1)[-1], col))
+          not_null_check=not_null_check_name(known, table.split(".", 1)[-1], col),
+          not_valid_not_null=pending)
 
 
 def not_null_already(catalog: Catalog, table: str, column: str) -> bool:
