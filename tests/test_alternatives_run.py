@@ -74,7 +74,6 @@ ENDS_ELSEWHERE = {
 WRONG = {
     "alter-domain-validate-constraint-0": "the condition is a stand-in, not the constraint's",
     "truncate-cascade-0": "TRUNCATE without the tables that reference it (refused)",
-    "column-type-change-reads-table-2": "the type change loses its COLLATE",
     "validate-in-combined-alter-0": "the other subcommands are only named in a comment",
     "validate-in-combined-alter-1": "the other subcommands are only named in a comment",
     "add-column-volatile-default-2": "the other subcommand and the UNIQUE are lost",

@@ -586,6 +586,13 @@ def _same_type(catalog: Catalog, col: Column, new: str, mods: tuple[int, ...],
         and domain is catalog.domain(col.type_name)
 
 
+def _collate_sql(coldef: dict) -> str:
+    """The COLLATE clause a type change writes, as SQL (a change of collation alone is what
+    some of them are for: an alternative without it changes nothing)."""
+    names = strings((coldef.get("collClause") or {}).get("collname"))
+    return f" COLLATE {'.'.join(map(quote_ident, names))}" if names else ""
+
+
 def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.lock(table, L.ACCESS_EXCLUSIVE)
     colname = cmd.get("name", "")
@@ -605,7 +612,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.alters.add(f"column:{table}.{colname}")
     b.act("alter_column_type", base, column=colname, old_type=old_type, new_type=new,
           new_typmods=new_mods,
-          new_type_text=type_sql(new, new_mods, new_array),
+          new_type_text=type_sql(new, new_mods, new_array) + _collate_sql(coldef),
           length_sql=str(new_mods[0]) if new_mods else "<n>",
           rewrites=rewrites, rewrite_reason=why, has_using=using is not None,
           needs_using=refused,
