@@ -1033,3 +1033,22 @@ def test_set_not_null_over_a_not_valid_not_null_validates_that_constraint(pg_db:
         found = conn.execute("SELECT conname, convalidated FROM pg_constraint WHERE conrelid ="
                              " '\"My Schema\".\"User\"'::regclass").fetchall()
     assert found == [("User nn", True)], text
+
+
+@pytest.mark.parametrize("other", [
+    'ADD CONSTRAINT "Orders FK" FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID',
+    "ADD COLUMN note text",
+])
+def test_validate_beside_a_stronger_subcommand_runs_both_apart(other: str) -> None:
+    """The other subcommands are written out as an ALTER TABLE of their own, the validation
+    after it in the next migration: nothing the statement asked for is left to the reader."""
+    setup = SETUP + ('\nCREATE TABLE app."Order" (id bigint, account_id bigint, total int);'
+                     '\nALTER TABLE app."Order" ADD CONSTRAINT "Total ok" CHECK (total > 0) '
+                     "NOT VALID;")
+    text = alternative(f'ALTER TABLE app."Order" VALIDATE CONSTRAINT "Total ok", {other};',
+                       "validate-in-combined-alter", setup=setup)
+    first, validate = [s.sql for s in split_sql(text).statements]
+    assert parse_sql(first) and parse_sql(other.join(("ALTER TABLE x ", "")))
+    assert first.startswith('ALTER TABLE app."Order" ') and "VALIDATE" not in first, text
+    assert validate == 'ALTER TABLE app."Order" VALIDATE CONSTRAINT "Total ok"', text
+    assert text.index("next migration") > text.index(first), text
