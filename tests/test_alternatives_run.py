@@ -74,8 +74,6 @@ ENDS_ELSEWHERE = {
 WRONG = {
     "alter-domain-validate-constraint-0": "the condition is a stand-in, not the constraint's",
     "truncate-cascade-0": "TRUNCATE without the tables that reference it (refused)",
-    "validate-in-combined-alter-0": "the other subcommands are only named in a comment",
-    "validate-in-combined-alter-1": "the other subcommands are only named in a comment",
     "add-column-volatile-default-2": "the other subcommand and the UNIQUE are lost",
     "identity-added-to-populated-column-5": "the identity's options are lost",
     "unique-constraint-on-partitioned-table-0": "the NOT NULL CHECK is left behind",

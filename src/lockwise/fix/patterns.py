@@ -28,6 +28,7 @@ FIXABLE = frozenset({
     "reindex-without-concurrently", "add-foreign-key-validated", "add-check-validated",
     "add-unique-constraint", "set-not-null", "add-column-volatile-default",
     "add-column-with-constraint", "column-type-change-rewrites", "rename-column",
+    "validate-in-combined-alter",
 })
 
 #: What to do when CREATE INDEX CONCURRENTLY fails half way.
@@ -853,6 +854,13 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
     if sub == "AT_AlterColumnType":
         return "column-type-change-rewrites" in rules and len(stmt.cmds) == 1 and \
             _rewrite_type_change(stmt, cmd, facts, pieces)
+    if sub == "AT_ValidateConstraint" and "validate-in-combined-alter" in rules and \
+            len(stmt.cmds) > 1:
+        # Alone it takes SHARE UPDATE EXCLUSIVE, after the others' stronger lock is gone.
+        only = "" if stmt.relation.inh else "ONLY "
+        pieces.at(0).append(f"ALTER TABLE {only}{_table_sql(stmt.relation)} VALIDATE "
+                            f"CONSTRAINT {quote_ident(cmd.name)}")
+        return True
     if sub == "AT_SetNotNull" and "set-not-null" in rules:
         _not_null_path(_table_sql(stmt.relation), stmt.relation.relname, cmd.name, pieces,
                        pieces.main, 0, _pg_version(facts), facts)
