@@ -1052,3 +1052,25 @@ def test_validate_beside_a_stronger_subcommand_runs_both_apart(other: str) -> No
     assert first.startswith('ALTER TABLE app."Order" ') and "VALIDATE" not in first, text
     assert validate == 'ALTER TABLE app."Order" VALIDATE CONSTRAINT "Total ok"', text
     assert text.index("next migration") > text.index(first), text
+
+
+@pytest.mark.postgres
+def test_views_in_the_way_of_a_type_change_are_dropped_each_as_what_it_is(pg_db: str) -> None:
+    """A materialized view takes DROP MATERIALIZED VIEW (DROP VIEW refuses it), and a view
+    over it goes first: with the drops the alternative writes, the type change runs."""
+    import psycopg
+
+    setup = ('CREATE SCHEMA app; CREATE TABLE app."User" (id bigint, name varchar(50));'
+             'CREATE MATERIALIZED VIEW app."User Names" AS SELECT u.name FROM app."User" u;'
+             'CREATE VIEW app.short_names AS SELECT name FROM app."User Names";')
+    sql = 'ALTER TABLE app."User" ALTER COLUMN name TYPE text;'
+    text = alternative(sql, "column-used-by-view", setup=setup)
+    drops = [s.sql for s in split_sql(text).statements if s.sql.startswith("DROP")]
+    assert drops == ["DROP VIEW app.short_names",
+                     'DROP MATERIALIZED VIEW app."User Names"'], text
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, setup)
+        with conn.transaction():
+            for drop in drops:
+                conn.execute(drop)
+            conn.execute(sql)
