@@ -179,7 +179,7 @@ SQL_TEXT_FACTS = frozenset({
     "bound_to_sql", "callers_dropped_sql", "children_not_null_sql", "children_validate_sql",
     "column_type_note", "column_type_sql",
     "table_name_arg",
-    "command", "constraint_added_sql", "drop_partition_sql", "check_sql",
+    "command", "constraint_added_sql", "drop_partition_sql", "drop_views_sql", "check_sql",
     "child_not_null_sql", "dependents_text", "dropped_not_recreated_text",
     "dropped_not_recreated_them",
     "enum_backfill_sql", "enum_values_added_sql", "expression_over_new_sql", "expression_sql",

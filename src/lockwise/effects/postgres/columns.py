@@ -409,7 +409,7 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("drop_column", base, policies, column=col, if_exists=bool(cmd.get("missing_ok")),
           column_is_new=b.ctx.column_is_new(table, col), cascade=cascade,
           column_known=b.ctx.catalog.column(table, col) is not None,
-          **_views_using(b, table, col), **dependents,
+          **_views_using(b, table, col, bool(base.get("qualified"))), **dependents,
           **_refused_with_only(b, table, base, inheritance=False),
           **_generated_facts(b, table, base, generated))
 
@@ -528,7 +528,8 @@ def dropped_column(b: Builder, table: str, column: str, why: str,
     b.act("drop_column", table_facts(b, table, True), policies, dependents, column=column,
           if_exists=if_exists,
           cascade=True, column_known=True, dropped_by=why,
-          column_is_new=b.ctx.column_is_new(table, column), **_views_using(b, table, column))
+          column_is_new=b.ctx.column_is_new(table, column),
+          **_views_using(b, table, column, qualified=True))
 
 
 def drop_policies(b: Builder, found: list[tuple[Table, str]]) -> dict:
@@ -569,11 +570,27 @@ def _drop_dependents(b: Builder, table: str, column: str, qualified: bool) -> di
     return callers_facts(catalog, found, table, qualified) if views or keys else {}
 
 
-def _views_using(b: Builder, table: str, column: str) -> dict:
+def _views_using(b: Builder, table: str, column: str, qualified: bool) -> dict:
     """Facts naming the views whose query uses the column: PostgreSQL refuses to drop it
-    (without CASCADE) or change its type while they exist (checked on the server)."""
-    views = tuple(b.ctx.catalog.views_using_column(table, column))
-    return {"used_by_views": views, "used_by_views_text": ", ".join(views)}
+    (without CASCADE) or change its type while they exist (checked on the server). And the
+    statements that drop them, with the views over them first (`drop_views_sql`): each as
+    what it is, as DROP VIEW refuses a materialized view."""
+    catalog = b.ctx.catalog
+    views = tuple(catalog.views_using_column(table, column))
+    in_the_way: list[str] = []
+    for view in views:
+        for over in (view, *catalog.views_over(view)):
+            if over in in_the_way:
+                in_the_way.remove(over)
+            in_the_way.append(over)
+    drops = []
+    for view in reversed(in_the_way):
+        known = catalog.tables.get(view)
+        kind = "MATERIALIZED VIEW" if known is not None and known.kind == "matview" else "VIEW"
+        drops.append(f"DROP {kind} "
+                     f"{relation_sql(view, table, qualified)};")
+    return {"used_by_views": views, "used_by_views_text": ", ".join(views),
+            "drop_views_sql": "\n".join(drops)}
 
 
 def _same_type(catalog: Catalog, col: Column, new: str, mods: tuple[int, ...],
@@ -623,7 +640,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_not_null=bool(old_col and old_col.not_null),
           column_has_default=bool(old_col and old_col.default),
           column_constraints=column_constraints(b.ctx.catalog, table, colname),
-          **_views_using(b, table, colname),
+          **_views_using(b, table, colname, bool(base.get("qualified"))),
           # Its drops run before any type change (all of them: checked on the server).
           **_generated_facts(b, table, base, tuple(
               g for g in b.ctx.catalog.generated_reading(table, colname)
