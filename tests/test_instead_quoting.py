@@ -105,6 +105,7 @@ SQL_TEXT: dict[str, object] = {
     "batch_how_text": "repeat until no rows are updated, each batch in its own transaction:",
     "alter_type_sql": 'ALTER TYPE "App"."Address" ADD ATTRIBUTE "Zip_new" bigint CASCADE;',
     "instant_column_sql": '"Big Score" numeric(10, 2) DEFAULT 0 NOT NULL',
+    "truncated_tables_sql": '"App"."User", "App"."V_Users"',
     "drop_views_sql": 'DROP MATERIALIZED VIEW "App"."V_Users";',
     "roles_sql": '"Legacy_App", CURRENT_USER', "new_role_sql": '"App"',
     "identity_generated_sql": "BY DEFAULT",

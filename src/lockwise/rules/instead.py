@@ -191,7 +191,8 @@ SQL_TEXT_FACTS = frozenset({
     "policies_dropped_sql", "policies_dropped_text",
     "regenerated_how", "regenerated_sql", "row_key_columns_sql", "row_key_sql", "rules",
     "stand_in_default_sql",
-    "statement_head_sql", "syntax_instead", "syntax_needs_version", "target", "type_text",
+    "statement_head_sql", "syntax_instead", "syntax_needs_version", "target",
+    "truncated_tables_sql", "type_text",
     "unindexed_foreign_keys_sql", "unique_index_sql", "view_aliases_sql", "view_query_sql",
     "view_dependents_note",
 })
