@@ -174,22 +174,15 @@ def _rewritten(statements: list[str], found: dict) -> list[Migration]:
     return [m for m in out if m]
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize(("rule", "example"), _cases())
-def test_the_alternative_runs_and_ends_where_the_statement_would(
-        rule, example, pg_server: str) -> None:
+def _run_both(pg_server: str, case: str, setup: str, statements: list[str],
+              found: dict) -> tuple:
+    """The catalogs the statements and their rewrite leave, each run after `setup` in a new
+    database (skipped when the statements themselves fail); and the rewrite's migrations."""
     import psycopg
 
     from lockwise.db.scratch import create_database
-    from lockwise.verify.snapshot import diff_snapshots, take_snapshot
+    from lockwise.verify.snapshot import take_snapshot
 
-    found = {f.statement_index: f for f in findings_for(example, rule)
-             if f.statement_index is not None}
-    statements = [s.sql for s in parse_sql(example.sql).statements]
-    if not any(_chunks(f.instead) != [[]] for f in found.values()):
-        pytest.skip("no SQL in the alternative")
-    setup = example.setup or WORLD
-    case = f"{rule.id}-{rule.examples.index(example)}"
     name = re.sub(r"\W", "_", case)
     snapshots = []
     rewritten = _rewritten(statements, found)
@@ -207,7 +200,86 @@ def test_the_alternative_runs_and_ends_where_the_statement_would(
                 pytest.fail(f"{case}: {exc}\n" + "\n-- migration\n".join(
                     ";\n".join(m) for m in migrations))
             snapshots.append(take_snapshot(conn))
+    return snapshots[0], snapshots[1], rewritten
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("rule", "example"), _cases())
+def test_the_alternative_runs_and_ends_where_the_statement_would(
+        rule, example, pg_server: str) -> None:
+    from lockwise.verify.snapshot import diff_snapshots
+
+    found = {f.statement_index: f for f in findings_for(example, rule)
+             if f.statement_index is not None}
+    statements = [s.sql for s in parse_sql(example.sql).statements]
+    if not any(_chunks(f.instead) != [[]] for f in found.values()):
+        pytest.skip("no SQL in the alternative")
+    case = f"{rule.id}-{rule.examples.index(example)}"
+    before, after, rewritten = _run_both(pg_server, case, example.setup or WORLD, statements,
+                                         found)
     if rule.id in ENDS_ELSEWHERE or case in ENDS_ELSEWHERE:
         return
-    assert diff_snapshots(snapshots[0], snapshots[1]) == [], "\n-- migration\n".join(
+    assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
+        ";\n".join(m) for m in rewritten)
+
+
+LONG = "l" * 58
+#: Tables whose names need quoting, a reserved word, a schema, and names near 63 bytes.
+AWKWARD = f"""CREATE SCHEMA my_schema;
+CREATE TABLE "order" (id bigint PRIMARY KEY, "user" int, "Total" int);
+CREATE TABLE my_schema."Weird Name" ("Id" bigint, "Mixed Col" bigint, "select" text);
+CREATE TABLE "User" (id bigint PRIMARY KEY, "Mixed Col" text);
+CREATE TABLE {LONG} (id bigint, {LONG}_column bigint, note text);
+INSERT INTO "order" SELECT g, g, g FROM generate_series(1, 10) g;
+INSERT INTO my_schema."Weird Name" SELECT g, g, 'x' FROM generate_series(1, 10) g;
+INSERT INTO "User" SELECT g, 'u' || g FROM generate_series(1, 10) g;
+INSERT INTO {LONG} SELECT g, g, 'n' FROM generate_series(1, 10) g;"""
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("rule", "sql"), [
+    ("index-without-concurrently", 'CREATE INDEX ON my_schema."Weird Name" ("Mixed Col");'),
+    ("index-without-concurrently", f"CREATE INDEX ON {LONG} ({LONG}_column, note);"),
+    ("add-foreign-key-validated", 'ALTER TABLE my_schema."Weird Name" ADD FOREIGN KEY '
+                                  '("Mixed Col") REFERENCES "order";'),
+    ("add-foreign-key-validated", f"ALTER TABLE {LONG} ADD FOREIGN KEY ({LONG}_column) "
+                                  'REFERENCES "order" (id);'),
+    ("add-check-validated", 'ALTER TABLE "order" ADD CHECK ("user" > 0);'),
+    ("add-check-validated", f"ALTER TABLE {LONG} ADD CHECK ({LONG}_column > 0);"),
+    ("add-unique-constraint", 'ALTER TABLE "User" ADD UNIQUE ("Mixed Col");'),
+    ("add-unique-constraint", 'ALTER TABLE my_schema."Weird Name" ADD PRIMARY KEY ("Id");'),
+    ("add-unique-constraint", f"ALTER TABLE {LONG} ADD UNIQUE ({LONG}_column, note);"),
+    ("set-not-null", 'ALTER TABLE my_schema."Weird Name" ALTER COLUMN "select" SET NOT NULL;'),
+    ("set-not-null", f"ALTER TABLE {LONG} ALTER COLUMN {LONG}_column SET NOT NULL;"),
+    ("add-column-volatile-default",
+     'ALTER TABLE my_schema."Weird Name" ADD COLUMN "Token" uuid DEFAULT gen_random_uuid();'),
+    ("add-column-with-constraint",
+     'ALTER TABLE "order" ADD COLUMN "Score" int DEFAULT 0 CHECK ("Score" >= 0);'),
+    ("add-column-with-constraint",
+     f"ALTER TABLE {LONG} ADD COLUMN {LONG}_x bigint DEFAULT 1 REFERENCES \"order\";"),
+    ("drop-index-without-concurrently", 'DROP INDEX my_schema."Weird Idx";'),
+    ("unbatched-backfill", 'UPDATE my_schema."Weird Name" SET "select" = \'y\';'),
+    ("unbatched-backfill", 'DELETE FROM "order";'),
+])
+@pytest.mark.parametrize("pg_version", [16, 18])
+def test_alternatives_for_awkward_names_run_and_end_where_the_statement_would(
+        rule: str, sql: str, pg_version: int, pg_server: str) -> None:
+    """Quoted, reserved, schema-qualified and long names: the alternative quotes each as the
+    statement does, keeps the schema, and names what it builds as PostgreSQL names it (cut to
+    63 bytes as PostgreSQL cuts it), so the end is the statement's."""
+    import dataclasses
+
+    from lockwise.verify.snapshot import diff_snapshots
+
+    setup = AWKWARD + '\nCREATE INDEX "Weird Idx" ON my_schema."Weird Name" ("select");'
+    example = dataclasses.replace(next(e for r in load_rules() if r.id == rule
+                                       for e in r.examples if e.bad),
+                                  sql=sql, setup=setup, pg_version=pg_version,
+                                  in_transaction=None, layout=None, stats=None)
+    found = {f.statement_index: f for f in findings_for(example, next(
+        r for r in load_rules() if r.id == rule)) if f.statement_index is not None}
+    assert found, sql
+    case = f"awk{pg_version}_{abs(hash(sql)) % 10**8}"
+    before, after, rewritten = _run_both(pg_server, case, setup, [sql], found)
+    assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
         ";\n".join(m) for m in rewritten)
