@@ -253,6 +253,10 @@ INSERT INTO {LONG} SELECT g, g, 'n' FROM generate_series(1, 10) g;"""
     ("set-not-null", f"ALTER TABLE {LONG} ALTER COLUMN {LONG}_column SET NOT NULL;"),
     ("add-column-volatile-default",
      'ALTER TABLE my_schema."Weird Name" ADD COLUMN "Token" uuid DEFAULT gen_random_uuid();'),
+    # lemmy's instance-actor: a volatile default beside UNIQUE, and another column
+    ("add-column-volatile-default",
+     'ALTER TABLE my_schema."Weird Name" ADD COLUMN "Token" uuid NOT NULL UNIQUE '
+     'DEFAULT gen_random_uuid(), ADD COLUMN note text;'),
     ("add-column-with-constraint",
      'ALTER TABLE "order" ADD COLUMN "Score" int DEFAULT 0 CHECK ("Score" >= 0);'),
     ("add-column-with-constraint",
