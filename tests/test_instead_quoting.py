@@ -480,9 +480,9 @@ def test_every_rendered_instead_parses(rule, example) -> None:
 
 
 @pytest.mark.parametrize(("sql", "rule", "expected"), [
-    # No mechanical rewrite (UNIQUE, an identity): the template's backfill writes what
+    # No mechanical rewrite (PRIMARY KEY, an identity): the template's backfill writes what
     # PostgreSQL would have computed, not a <value> placeholder.
-    ('ALTER TABLE "Team" ADD COLUMN token uuid DEFAULT gen_random_uuid() UNIQUE, '
+    ('ALTER TABLE "Team" ADD COLUMN token uuid DEFAULT gen_random_uuid() PRIMARY KEY, '
      'ADD COLUMN note text;', "add-column-volatile-default",
      'UPDATE "Team" SET token = gen_random_uuid() WHERE ctid IN (SELECT ctid FROM "Team" '
      'WHERE token IS NULL LIMIT 5000);'),

@@ -968,6 +968,14 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
     other = [c for c in constraints if c.contype.name not in ("CONSTR_DEFAULT", "CONSTR_NOTNULL")]
     serial = _SERIAL_INTEGER.get(coldef.typeName.names[-1].sval) \
         if len(coldef.typeName.names) == 1 and not coldef.typeName.arrayBounds else None
+    # A CHECK, REFERENCES or UNIQUE beside the default: added the online way once the column
+    # is backfilled (a NOT VALID one would refuse an application update of a row not yet
+    # backfilled no more than the column's own NOT NULL CHECK does).
+    scanning = _scanning_constraint_names(coldef, facts) if other else None
+    if scanning is not None and len(scanning[0]) == len(other):
+        other = []
+    else:
+        scanning = None
     if other:
         what = sorted({_COLUMN_CONSTRAINT_WORDS.get(c.contype.name, "a constraint")
                        for c in other})
@@ -1004,6 +1012,8 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
         # an application update of a row not yet backfilled would fail it.
         _not_null_path(table_sql, table_name, coldef.colname, pieces, pieces.at(0), 1,
                        _pg_version(facts))
+    if scanning is not None:
+        _add_column_constraints_online(stmt, coldef.colname, *scanning, pieces)
     return True
 
 
@@ -1018,19 +1028,40 @@ def _rewrite_column_constraints(stmt, cmd, pieces: Pieces, facts: dict, kept: li
     constraint the online way, under the name PostgreSQL gives it: a CHECK or FOREIGN KEY
     NOT VALID, validated in the next migration; a UNIQUE as a unique index built
     CONCURRENTLY, then attached. The ADD COLUMN stays in its statement (`kept`)."""
-    from pglast import ast, enums
-
     coldef = cmd.def_
+    constraints = coldef.constraints or ()
+    scanning = _scanning_constraint_names(coldef, facts)
+    if scanning is None:
+        return False
+    moved, names = scanning
+    coldef.constraints = tuple(c for c in constraints if c not in moved) or None
+    kept.append(cmd)
+    _add_column_constraints_online(stmt, coldef.colname, moved, names, pieces)
+    return True
+
+
+def _scanning_constraint_names(coldef, facts: dict) -> tuple[list, tuple[str, ...]] | None:
+    """The column's constraints that read every row (CHECK, REFERENCES, UNIQUE), with the
+    names PostgreSQL gives them; None when there are none, or a PRIMARY KEY, or their names
+    are not known one by one."""
     constraints = coldef.constraints or ()
     moved = [c for c in constraints if c.contype.name in _SCANNING_LABELS]
     if not moved or any(c.contype.name == "CONSTR_PRIMARY" for c in constraints):
-        return False
+        return None
     names = (facts.get("column_constraint_names") or {}).get(coldef.colname, ())
     if len(names) != len(moved) or len(set(names)) != len(names):
-        return False  # two unnamed constraints of a kind: named one after the other
-    coldef.constraints = tuple(c for c in constraints if c not in moved) or None
-    kept.append(cmd)
-    column = ast.String(sval=coldef.colname)
+        return None  # two unnamed constraints of a kind: named one after the other
+    return moved, names
+
+
+def _add_column_constraints_online(stmt, column_name: str, moved: list,
+                                   names: tuple[str, ...], pieces: Pieces) -> None:
+    """The constraints `moved` of a column added without them, each the online way: a CHECK
+    or FOREIGN KEY NOT VALID, validated in the next migration; a UNIQUE as a unique index
+    built CONCURRENTLY, then attached."""
+    from pglast import ast, enums
+
+    column = ast.String(sval=column_name)
     table_sql = _table_sql(stmt.relation)
     for con, name in zip(moved, names, strict=True):
         con.conname = name
@@ -1046,7 +1077,6 @@ def _rewrite_column_constraints(stmt, cmd, pieces: Pieces, facts: dict, kept: li
         pieces.main.append(_sql(ast.AlterTableStmt(relation=stmt.relation, cmds=(add,),
                                                    objtype=stmt.objtype)))
         _validate_later(table_sql, name, pieces)
-    return True
 
 
 def _only_generated(coldef):
