@@ -968,9 +968,9 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
     other = [c for c in constraints if c.contype.name not in ("CONSTR_DEFAULT", "CONSTR_NOTNULL")]
     serial = _SERIAL_INTEGER.get(coldef.typeName.names[-1].sval) \
         if len(coldef.typeName.names) == 1 and not coldef.typeName.arrayBounds else None
-    # A CHECK, REFERENCES or UNIQUE beside the default: added the online way once the column
-    # is backfilled (a NOT VALID one would refuse an application update of a row not yet
-    # backfilled no more than the column's own NOT NULL CHECK does).
+    # A CHECK, REFERENCES or UNIQUE beside the default is added the online way: a CHECK or
+    # FOREIGN KEY NOT VALID at once (it judges the rows written from then on, the backfill's
+    # too), validated in a later migration; the unique index is built after the backfill.
     scanning = _scanning_constraint_names(coldef, facts) if other else None
     if scanning is not None and len(scanning[0]) == len(other):
         other = []
