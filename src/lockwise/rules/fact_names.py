@@ -63,7 +63,7 @@ FACT_NAMES = frozenset({
     'generated_stored', 'h', 'has_check', 'has_default', 'has_default_partition', 'has_reason',
     'has_using', 'has_where', 'held_exclusive_since', 'held_exclusive_statements', 'hold',
     'holds_exclusive_from_earlier', 'how', 'identity', 'identity_generated_sql',
-    'identity_sequence', 'identity_sequence_set_later', 'identity_setval_sql',
+    'identity_sequence', 'identity_sequence_set_later', 'identity_setval_sql', 'identity_sql',
     'identity_start_given', 'if_exists', 'if_not_exists', 'implicit_block', 'implicit_transaction',
     'in', 'in_create_table', 'in_do_block', 'in_place', 'in_transaction', 'in_transaction_block',
     'index', 'index_access_exclusive', 'index_exclusive_tables', 'index_known', 'index_name',
