@@ -1101,3 +1101,15 @@ def test_truncate_cascade_alternative_names_every_table_cascade_empties(pg_db: s
                             "(SELECT count(*) FROM app.line_notes), "
                             "(SELECT count(*) FROM app.other)").fetchone()
     assert left == (0, 0, 0, 1), text
+
+
+def test_only_the_columns_that_rewrite_are_backfilled() -> None:
+    """Beside a volatile default, a column whose default PostgreSQL stores once (a constant,
+    now()) is added as written, instantly: backfilled in batches, each row would get another
+    now() than the statement gives them all (lemmy's instance-actor)."""
+    text = alternative("ALTER TABLE log ADD COLUMN token uuid DEFAULT gen_random_uuid(), "
+                       "ADD COLUMN at timestamptz NOT NULL DEFAULT now(), "
+                       "ADD COLUMN n int NOT NULL DEFAULT 0;", "add-column-volatile-default")
+    assert text.splitlines()[0] == ("ALTER TABLE log ADD COLUMN at timestamptz NOT NULL "
+                                    "DEFAULT now(), ADD COLUMN n int NOT NULL DEFAULT 0;"), text
+    assert "SET at =" not in text and "SET n =" not in text and "SET token =" in text, text
