@@ -785,6 +785,7 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     checks: dict[str, str] = {}  # SET NOT NULL's column -> its CHECK's name
     not_valid: dict[str, str] = {}  # SET NOT NULL's column -> its NOT VALID NOT NULL's name
     column_names: dict[str, tuple[str, ...]] = {}  # ADD COLUMN's CHECK / REFERENCES / UNIQUE
+    rewriting: list[str] | None = None  # ADD COLUMN's columns that rewrite the table
     index_name = ""  # CREATE INDEX's, PostgreSQL's own for an unnamed one
     for action in actions:
         if action.kind in ("alter_column_type", "rename_column") and not facts:
@@ -794,6 +795,9 @@ def statement_facts(actions: Iterable[Action]) -> dict:
         elif action.kind == "add_constraint":
             names.append(action.facts.get("constraint") or "")
         elif action.kind == "add_column":
+            rewriting = rewriting or []
+            if action.facts.get("rewrites"):
+                rewriting.append(action.facts.get("column"))
             if action.facts.get("virtual_allowed"):
                 virtual.append(action.facts.get("column"))
             if action.facts.get("scanning_constraint_names"):
@@ -806,6 +810,8 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     facts["constraint_names"] = tuple(names)
     facts["column_constraint_names"] = column_names
     facts["virtual_allowed_columns"] = tuple(virtual)
+    if rewriting is not None:
+        facts["rewriting_columns"] = tuple(rewriting)
     facts["not_null_checks"] = checks
     facts["not_valid_not_nulls"] = not_valid
     facts["index_name"] = index_name
@@ -865,7 +871,10 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
         _not_null_path(_table_sql(stmt.relation), stmt.relation.relname, cmd.name, pieces,
                        pieces.main, 0, _pg_version(facts), facts)
         return True
-    if sub == "AT_AddColumn" and "add-column-volatile-default" in rules:
+    # A column whose default is stored once (a constant, now()) is added instantly as
+    # written: backfilled in batches, each would get another now() (facts unknown: all are).
+    if sub == "AT_AddColumn" and "add-column-volatile-default" in rules and \
+            cmd.def_.colname in facts.get("rewriting_columns", (cmd.def_.colname,)):
         generated = _only_generated(cmd.def_)
         if generated is not None:
             return _rewrite_generated_column(stmt, cmd, generated, pieces, facts, kept)
