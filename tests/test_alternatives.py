@@ -1012,3 +1012,104 @@ def test_primary_key_nullable_alternative_runs_without_a_scan_and_leaves_postgre
             conn.execute("COMMIT")
         after = _constraint_names(conn)
     assert after == {("orders_pkey", "p")} | {(name, "n") for name in not_nulls}
+
+
+@pytest.mark.postgres
+def test_set_not_null_over_a_not_valid_not_null_validates_that_constraint(pg_db: str) -> None:
+    """PostgreSQL 18: a column whose NOT NULL constraint was added NOT VALID takes no second
+    one (refused); validating the one it has reads the rows under SHARE UPDATE EXCLUSIVE and
+    ends as SET NOT NULL would."""
+    import psycopg
+
+    setup = ('CREATE SCHEMA "My Schema"; CREATE TABLE "My Schema"."User" (id bigint, '
+             '"E mail" text); INSERT INTO "My Schema"."User" VALUES (1, \'a\');'
+             'ALTER TABLE "My Schema"."User" ADD CONSTRAINT "User nn" NOT NULL "E mail" '
+             "NOT VALID;")
+    text = alternative('ALTER TABLE "My Schema"."User" ALTER COLUMN "E mail" SET NOT NULL;',
+                       "set-not-null", setup=setup, pg_version=18)
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, setup)
+        _run(conn, text)
+        found = conn.execute("SELECT conname, convalidated FROM pg_constraint WHERE conrelid ="
+                             " '\"My Schema\".\"User\"'::regclass").fetchall()
+    assert found == [("User nn", True)], text
+
+
+@pytest.mark.parametrize("other", [
+    'ADD CONSTRAINT "Orders FK" FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID',
+    "ADD COLUMN note text",
+])
+def test_validate_beside_a_stronger_subcommand_runs_both_apart(other: str) -> None:
+    """The other subcommands are written out as an ALTER TABLE of their own, the validation
+    after it in the next migration: nothing the statement asked for is left to the reader."""
+    setup = SETUP + ('\nCREATE TABLE app."Order" (id bigint, account_id bigint, total int);'
+                     '\nALTER TABLE app."Order" ADD CONSTRAINT "Total ok" CHECK (total > 0) '
+                     "NOT VALID;")
+    text = alternative(f'ALTER TABLE app."Order" VALIDATE CONSTRAINT "Total ok", {other};',
+                       "validate-in-combined-alter", setup=setup)
+    first, validate = [s.sql for s in split_sql(text).statements]
+    assert parse_sql(first) and parse_sql(other.join(("ALTER TABLE x ", "")))
+    assert first.startswith('ALTER TABLE app."Order" ') and "VALIDATE" not in first, text
+    assert validate == 'ALTER TABLE app."Order" VALIDATE CONSTRAINT "Total ok"', text
+    assert text.index("next migration") > text.index(first), text
+
+
+@pytest.mark.postgres
+def test_views_in_the_way_of_a_type_change_are_dropped_each_as_what_it_is(pg_db: str) -> None:
+    """A materialized view takes DROP MATERIALIZED VIEW (DROP VIEW refuses it), and a view
+    over it goes first: with the drops the alternative writes, the type change runs."""
+    import psycopg
+
+    setup = ('CREATE SCHEMA app; CREATE TABLE app."User" (id bigint, name varchar(50));'
+             'CREATE MATERIALIZED VIEW app."User Names" AS SELECT u.name FROM app."User" u;'
+             'CREATE VIEW app.short_names AS SELECT name FROM app."User Names";')
+    sql = 'ALTER TABLE app."User" ALTER COLUMN name TYPE text;'
+    text = alternative(sql, "column-used-by-view", setup=setup)
+    drops = [s.sql for s in split_sql(text).statements if s.sql.startswith("DROP")]
+    assert drops == ["DROP VIEW app.short_names",
+                     'DROP MATERIALIZED VIEW app."User Names"'], text
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, setup)
+        with conn.transaction():
+            for drop in drops:
+                conn.execute(drop)
+            conn.execute(sql)
+
+
+@pytest.mark.postgres
+def test_truncate_cascade_alternative_names_every_table_cascade_empties(pg_db: str) -> None:
+    """Without CASCADE, TRUNCATE refuses a table others reference unless they are in it too:
+    the alternative names each one CASCADE would reach (through references of references),
+    so it runs, and the user sees what is emptied."""
+    import psycopg
+
+    setup = ('CREATE SCHEMA app; CREATE TABLE app."Order" (id bigint PRIMARY KEY);'
+             'CREATE TABLE app."Order Line" (id bigint PRIMARY KEY, '
+             'order_id bigint REFERENCES app."Order");'
+             'CREATE TABLE app.line_notes (line_id bigint REFERENCES app."Order Line");'
+             "CREATE TABLE app.other (id bigint);"
+             "INSERT INTO app.\"Order\" VALUES (1); INSERT INTO app.\"Order Line\" VALUES (1, 1);"
+             "INSERT INTO app.line_notes VALUES (1); INSERT INTO app.other VALUES (1);")
+    text = alternative('TRUNCATE app."Order" CASCADE;', "truncate-cascade", setup=setup)
+    (stmt,) = split_sql(text).statements
+    assert "CASCADE" not in stmt.sql, text
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, setup)
+        conn.execute(stmt.sql)
+        left = conn.execute("SELECT (SELECT count(*) FROM app.\"Order\"), "
+                            "(SELECT count(*) FROM app.\"Order Line\"), "
+                            "(SELECT count(*) FROM app.line_notes), "
+                            "(SELECT count(*) FROM app.other)").fetchone()
+    assert left == (0, 0, 0, 1), text
+
+
+def test_only_the_columns_that_rewrite_are_backfilled() -> None:
+    """Beside a volatile default, a column whose default PostgreSQL stores once (a constant,
+    now()) is added as written, instantly: backfilled in batches, each row would get another
+    now() than the statement gives them all (lemmy's instance-actor)."""
+    text = alternative("ALTER TABLE log ADD COLUMN token uuid DEFAULT gen_random_uuid(), "
+                       "ADD COLUMN at timestamptz NOT NULL DEFAULT now(), "
+                       "ADD COLUMN n int NOT NULL DEFAULT 0;", "add-column-volatile-default")
+    assert text.splitlines()[0] == ("ALTER TABLE log ADD COLUMN at timestamptz NOT NULL "
+                                    "DEFAULT now(), ADD COLUMN n integer NOT NULL DEFAULT 0;"), text
+    assert "SET at =" not in text and "SET n =" not in text and "SET token =" in text, text

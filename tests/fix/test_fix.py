@@ -717,8 +717,9 @@ def test_expand_contract_still_applies_to_an_unconstrained_column(tmp_path: Path
 
 
 @pytest.mark.parametrize(("column", "what"), [
-    ("token text DEFAULT md5(random()::text) CHECK (length(token) = 32)", "a CHECK"),
-    ("public_id uuid DEFAULT gen_random_uuid() UNIQUE", "UNIQUE"),
+    ("token uuid DEFAULT gen_random_uuid() PRIMARY KEY", "PRIMARY KEY"),
+    ("public_id uuid DEFAULT gen_random_uuid() PRIMARY KEY CHECK (public_id IS NOT NULL)",
+     "PRIMARY KEY and a CHECK"),
 ])
 def test_a_volatile_default_column_with_a_constraint_is_reported_not_rewritten(
         column: str, what: str, tmp_path: Path) -> None:
@@ -733,6 +734,38 @@ def test_a_volatile_default_column_with_a_constraint_is_reported_not_rewritten(
         "rewrite" in result.stderr
     # Only the lock_timeout is added: the statement is an unchanged line of the diff.
     assert f"\n ALTER TABLE accounts ADD COLUMN {column};" in result.stdout
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("column", [
+    "token text DEFAULT md5(random()::text) CHECK (length(token) = 32)",
+    "public_id uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE",
+    "account_id bigint DEFAULT (random() * 0)::bigint + 1 REFERENCES accounts",
+])
+def test_a_volatile_default_column_with_a_constraint_is_rewritten_with_it(
+        column: str, tmp_path: Path, pg_server: str) -> None:
+    """The column is added without its default, backfilled, and its CHECK, REFERENCES or
+    UNIQUE added the online way: the rewritten migrations end as the original does."""
+    import psycopg
+
+    from lockwise.db.scratch import create_database
+    from lockwise.verify.snapshot import diff_snapshots, take_snapshot
+
+    source = write_files(tmp_path / "m", {
+        "1_init.up.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY);\n"
+                         "INSERT INTO accounts SELECT generate_series(1, 50);\n",
+        "2_cols.up.sql": f"ALTER TABLE accounts ADD COLUMN {column};\n"})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    assert not any("not rewritten" in n for n in notes), notes
+    assert f"ADD COLUMN {column}" not in "".join(written.values())
+    name = f"fixvc_{abs(hash(column)) % 10**8}"
+    snapshots = []
+    for side, directory in (("a", source), ("b", tmp_path / "out")):
+        uri = create_database(pg_server, f"{name}_{side}")
+        apply_all(uri, directory)
+        with psycopg.connect(uri) as conn:
+            snapshots.append(take_snapshot(conn))
+    assert diff_snapshots(*snapshots) == [], written
 
 
 #: (statement, its rewrite): CREATE INDEX / DROP INDEX get their keywords in the user's own

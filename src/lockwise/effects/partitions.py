@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from lockwise.catalog.model import Catalog, Constraint, Index, Table
+from lockwise.catalog.replay import generated_name
 from lockwise.effects.nodes import column_ref, const_value, unwrap
 from lockwise.parse.quoting import quote_ident, relation_sql
 
@@ -326,7 +327,6 @@ def partitioned_constraint_sql(catalog: Catalog, table: str, qualified: bool, co
     server). A primary key needs its columns NOT NULL first (`nullable` ones): a validated
     CHECK proves them, so SET NOT NULL reads nothing."""
     table_sql = relation_sql(table, table, qualified)
-    table_name = table.split(".", 1)[1]
     kind = "PRIMARY KEY" if primary else "UNIQUE"
     cols = ", ".join(quote_ident(c) for c in columns)
     steps: list[str] = []
@@ -338,7 +338,11 @@ def partitioned_constraint_sql(catalog: Catalog, table: str, qualified: bool, co
                   f"ALTER TABLE {table_sql} "
                   + ", ".join(f"ALTER COLUMN {quote_ident(c)} SET NOT NULL" for c in nullable)
                   + ";  -- no scan: the CHECK proves it"]
-    names = {part: quote_ident(_child_index_name(constraint, table_name, part.split(".", 1)[1]))
+    # PostgreSQL names a partition's index of the key after the partition and the key's kind
+    # (events_2024_pkey, events_2024_id_day_key), whatever the parent's constraint is called.
+    names = {part: quote_ident(generated_name(part.split(".", 1)[1], None, "pkey") if primary
+                               else generated_name(part.split(".", 1)[1], "_".join(columns),
+                                                   "key"))
              for part in parts}
     steps += [f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {names[part]} ON "
               f"{relation_sql(part, table, qualified)} ({cols});"
@@ -347,6 +351,8 @@ def partitioned_constraint_sql(catalog: Catalog, table: str, qualified: bool, co
               f"{kind} USING INDEX {names[part]};" for part in parts]
     steps.append(f"ALTER TABLE {table_sql} ADD CONSTRAINT {quote_ident(constraint)} {kind} "
                  f"({cols});  -- attaches the partitions' constraints, reads no partition")
+    if primary and nullable:  # its work done: the columns are NOT NULL (and the partitions')
+        steps.append(f"ALTER TABLE {table_sql} DROP CONSTRAINT {check};")
     return "\n".join(steps)
 
 

@@ -28,6 +28,7 @@ FIXABLE = frozenset({
     "reindex-without-concurrently", "add-foreign-key-validated", "add-check-validated",
     "add-unique-constraint", "set-not-null", "add-column-volatile-default",
     "add-column-with-constraint", "column-type-change-rewrites", "rename-column",
+    "validate-in-combined-alter",
 })
 
 #: What to do when CREATE INDEX CONCURRENTLY fails half way.
@@ -163,6 +164,10 @@ def _not_null_path(table_sql: str, table_name: str, column: str, pieces: Pieces,
     PostgreSQL names it, it ends as SET NOT NULL would have left it (a CHECK holding that
     name pushed SET NOT NULL's to `..._not_null1`; checked on the server)."""
     col = quote_ident(column)
+    pending = (facts or {}).get("not_valid_not_nulls", {}).get(column)
+    if pending:  # its NOT NULL constraint, added NOT VALID: validated, it is SET NOT NULL's end
+        add_check.append(f"ALTER TABLE {table_sql} VALIDATE CONSTRAINT {quote_ident(pending)}")
+        return
     if pg_version >= 18:
         name = quote_ident(generated_name(table_name, column, "not_null"))
         add_check.append(
@@ -778,7 +783,9 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     names = []
     virtual = []  # generated columns PostgreSQL 18 would take as VIRTUAL
     checks: dict[str, str] = {}  # SET NOT NULL's column -> its CHECK's name
+    not_valid: dict[str, str] = {}  # SET NOT NULL's column -> its NOT VALID NOT NULL's name
     column_names: dict[str, tuple[str, ...]] = {}  # ADD COLUMN's CHECK / REFERENCES / UNIQUE
+    rewriting: list[str] | None = None  # ADD COLUMN's columns that rewrite the table
     index_name = ""  # CREATE INDEX's, PostgreSQL's own for an unnamed one
     for action in actions:
         if action.kind in ("alter_column_type", "rename_column") and not facts:
@@ -788,6 +795,9 @@ def statement_facts(actions: Iterable[Action]) -> dict:
         elif action.kind == "add_constraint":
             names.append(action.facts.get("constraint") or "")
         elif action.kind == "add_column":
+            rewriting = rewriting or []
+            if action.facts.get("rewrites"):
+                rewriting.append(action.facts.get("column"))
             if action.facts.get("virtual_allowed"):
                 virtual.append(action.facts.get("column"))
             if action.facts.get("scanning_constraint_names"):
@@ -795,10 +805,15 @@ def statement_facts(actions: Iterable[Action]) -> dict:
                     action.facts["scanning_constraint_names"]
         elif action.kind == "set_not_null":
             checks[action.facts.get("column")] = action.facts.get("not_null_check")
+            if action.facts.get("not_valid_not_null"):
+                not_valid[action.facts["column"]] = action.facts["not_valid_not_null"]
     facts["constraint_names"] = tuple(names)
     facts["column_constraint_names"] = column_names
     facts["virtual_allowed_columns"] = tuple(virtual)
+    if rewriting is not None:
+        facts["rewriting_columns"] = tuple(rewriting)
     facts["not_null_checks"] = checks
+    facts["not_valid_not_nulls"] = not_valid
     facts["index_name"] = index_name
     return facts
 
@@ -845,11 +860,21 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
     if sub == "AT_AlterColumnType":
         return "column-type-change-rewrites" in rules and len(stmt.cmds) == 1 and \
             _rewrite_type_change(stmt, cmd, facts, pieces)
+    if sub == "AT_ValidateConstraint" and "validate-in-combined-alter" in rules and \
+            len(stmt.cmds) > 1:
+        # Alone it takes SHARE UPDATE EXCLUSIVE, after the others' stronger lock is gone.
+        only = "" if stmt.relation.inh else "ONLY "
+        pieces.at(0).append(f"ALTER TABLE {only}{_table_sql(stmt.relation)} VALIDATE "
+                            f"CONSTRAINT {quote_ident(cmd.name)}")
+        return True
     if sub == "AT_SetNotNull" and "set-not-null" in rules:
         _not_null_path(_table_sql(stmt.relation), stmt.relation.relname, cmd.name, pieces,
                        pieces.main, 0, _pg_version(facts), facts)
         return True
-    if sub == "AT_AddColumn" and "add-column-volatile-default" in rules:
+    # A column whose default is stored once (a constant, now()) is added instantly as
+    # written: backfilled in batches, each would get another now() (facts unknown: all are).
+    if sub == "AT_AddColumn" and "add-column-volatile-default" in rules and \
+            cmd.def_.colname in facts.get("rewriting_columns", (cmd.def_.colname,)):
         generated = _only_generated(cmd.def_)
         if generated is not None:
             return _rewrite_generated_column(stmt, cmd, generated, pieces, facts, kept)
@@ -952,6 +977,14 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
     other = [c for c in constraints if c.contype.name not in ("CONSTR_DEFAULT", "CONSTR_NOTNULL")]
     serial = _SERIAL_INTEGER.get(coldef.typeName.names[-1].sval) \
         if len(coldef.typeName.names) == 1 and not coldef.typeName.arrayBounds else None
+    # A CHECK, REFERENCES or UNIQUE beside the default is added the online way: a CHECK or
+    # FOREIGN KEY NOT VALID at once (it judges the rows written from then on, the backfill's
+    # too), validated in a later migration; the unique index is built after the backfill.
+    scanning = _scanning_constraint_names(coldef, facts) if other else None
+    if scanning is not None and len(scanning[0]) == len(other):
+        other = []
+    else:
+        scanning = None
     if other:
         what = sorted({_COLUMN_CONSTRAINT_WORDS.get(c.contype.name, "a constraint")
                        for c in other})
@@ -988,6 +1021,8 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
         # an application update of a row not yet backfilled would fail it.
         _not_null_path(table_sql, table_name, coldef.colname, pieces, pieces.at(0), 1,
                        _pg_version(facts))
+    if scanning is not None:
+        _add_column_constraints_online(stmt, coldef.colname, *scanning, pieces)
     return True
 
 
@@ -1002,19 +1037,40 @@ def _rewrite_column_constraints(stmt, cmd, pieces: Pieces, facts: dict, kept: li
     constraint the online way, under the name PostgreSQL gives it: a CHECK or FOREIGN KEY
     NOT VALID, validated in the next migration; a UNIQUE as a unique index built
     CONCURRENTLY, then attached. The ADD COLUMN stays in its statement (`kept`)."""
-    from pglast import ast, enums
-
     coldef = cmd.def_
+    constraints = coldef.constraints or ()
+    scanning = _scanning_constraint_names(coldef, facts)
+    if scanning is None:
+        return False
+    moved, names = scanning
+    coldef.constraints = tuple(c for c in constraints if c not in moved) or None
+    kept.append(cmd)
+    _add_column_constraints_online(stmt, coldef.colname, moved, names, pieces)
+    return True
+
+
+def _scanning_constraint_names(coldef, facts: dict) -> tuple[list, tuple[str, ...]] | None:
+    """The column's constraints that read every row (CHECK, REFERENCES, UNIQUE), with the
+    names PostgreSQL gives them; None when there are none, or a PRIMARY KEY, or their names
+    are not known one by one."""
     constraints = coldef.constraints or ()
     moved = [c for c in constraints if c.contype.name in _SCANNING_LABELS]
     if not moved or any(c.contype.name == "CONSTR_PRIMARY" for c in constraints):
-        return False
+        return None
     names = (facts.get("column_constraint_names") or {}).get(coldef.colname, ())
     if len(names) != len(moved) or len(set(names)) != len(names):
-        return False  # two unnamed constraints of a kind: named one after the other
-    coldef.constraints = tuple(c for c in constraints if c not in moved) or None
-    kept.append(cmd)
-    column = ast.String(sval=coldef.colname)
+        return None  # two unnamed constraints of a kind: named one after the other
+    return moved, names
+
+
+def _add_column_constraints_online(stmt, column_name: str, moved: list,
+                                   names: tuple[str, ...], pieces: Pieces) -> None:
+    """The constraints `moved` of a column added without them, each the online way: a CHECK
+    or FOREIGN KEY NOT VALID, validated in the next migration; a UNIQUE as a unique index
+    built CONCURRENTLY, then attached."""
+    from pglast import ast, enums
+
+    column = ast.String(sval=column_name)
     table_sql = _table_sql(stmt.relation)
     for con, name in zip(moved, names, strict=True):
         con.conname = name
@@ -1030,7 +1086,6 @@ def _rewrite_column_constraints(stmt, cmd, pieces: Pieces, facts: dict, kept: li
         pieces.main.append(_sql(ast.AlterTableStmt(relation=stmt.relation, cmds=(add,),
                                                    objtype=stmt.objtype)))
         _validate_later(table_sql, name, pieces)
-    return True
 
 
 def _only_generated(coldef):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from lockwise.catalog.model import Catalog, Column, same_tablespace
 from lockwise.catalog.replay import identity_sequence, not_null_column
 from lockwise.core.types import LockMode
-from lockwise.effects.nodes import range_var, unwrap
+from lockwise.effects.nodes import PrintedSql, range_var, unwrap
 from lockwise.effects.postgres.attach import (
     attach_partition,
     detach_partition,
@@ -319,9 +319,10 @@ def _add_identity(b: Builder, table: str, cmd: dict, base: dict) -> None:
     _, identity = unwrap(cmd.get("def"))
     options = {unwrap(o)[1].get("defname") for o in identity.get("options") or ()}
     written = relation_sql(table, table, base["qualified"])
-    b.act("column_add_identity", base, column=column,
-          identity_generated_sql="ALWAYS" if identity.get("generated_when") == "a"
-          else "BY DEFAULT",
+    generated = "ALWAYS" if identity.get("generated_when") == "a" else "BY DEFAULT"
+    b.act("column_add_identity", base, column=column, identity_generated_sql=generated,
+          # with its sequence options (SEQUENCE NAME, INCREMENT, ...), as written
+          identity_sql=PrintedSql(cmd.get("def") or {}, f"GENERATED {generated} AS IDENTITY"),
           identity_start_given="start" in options,
           identity_sequence=identity_sequence(table, column, identity),
           identity_setval_sql=f"SELECT setval(pg_get_serial_sequence({quote_literal(written)}, "

@@ -8,7 +8,12 @@ import re
 from collections.abc import Sequence
 
 from lockwise.catalog.model import Callers, Catalog, Column, Table
-from lockwise.catalog.replay import constraint_name, not_null_check_name, owned_sequence
+from lockwise.catalog.replay import (
+    constraint_name,
+    not_null_check_name,
+    not_null_name,
+    owned_sequence,
+)
 from lockwise.effects.foreign_keys import Key, keys_written, refused_reference
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
@@ -403,7 +408,7 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("drop_column", base, policies, column=col, if_exists=bool(cmd.get("missing_ok")),
           column_is_new=b.ctx.column_is_new(table, col), cascade=cascade,
           column_known=b.ctx.catalog.column(table, col) is not None,
-          **_views_using(b, table, col), **dependents,
+          **_views_using(b, table, col, bool(base.get("qualified"))), **dependents,
           **_refused_with_only(b, table, base, inheritance=False),
           **_generated_facts(b, table, base, generated))
 
@@ -522,7 +527,8 @@ def dropped_column(b: Builder, table: str, column: str, why: str,
     b.act("drop_column", table_facts(b, table, True), policies, dependents, column=column,
           if_exists=if_exists,
           cascade=True, column_known=True, dropped_by=why,
-          column_is_new=b.ctx.column_is_new(table, column), **_views_using(b, table, column))
+          column_is_new=b.ctx.column_is_new(table, column),
+          **_views_using(b, table, column, qualified=True))
 
 
 def drop_policies(b: Builder, found: list[tuple[Table, str]]) -> dict:
@@ -563,11 +569,27 @@ def _drop_dependents(b: Builder, table: str, column: str, qualified: bool) -> di
     return callers_facts(catalog, found, table, qualified) if views or keys else {}
 
 
-def _views_using(b: Builder, table: str, column: str) -> dict:
+def _views_using(b: Builder, table: str, column: str, qualified: bool) -> dict:
     """Facts naming the views whose query uses the column: PostgreSQL refuses to drop it
-    (without CASCADE) or change its type while they exist (checked on the server)."""
-    views = tuple(b.ctx.catalog.views_using_column(table, column))
-    return {"used_by_views": views, "used_by_views_text": ", ".join(views)}
+    (without CASCADE) or change its type while they exist (checked on the server). And the
+    statements that drop them, with the views over them first (`drop_views_sql`): each as
+    what it is, as DROP VIEW refuses a materialized view."""
+    catalog = b.ctx.catalog
+    views = tuple(catalog.views_using_column(table, column))
+    in_the_way: list[str] = []
+    for view in views:
+        for over in (view, *catalog.views_over(view)):
+            if over in in_the_way:
+                in_the_way.remove(over)
+            in_the_way.append(over)
+    drops = []
+    for view in reversed(in_the_way):
+        known = catalog.tables.get(view)
+        kind = "MATERIALIZED VIEW" if known is not None and known.kind == "matview" else "VIEW"
+        drops.append(f"DROP {kind} "
+                     f"{relation_sql(view, table, qualified)};")
+    return {"used_by_views": views, "used_by_views_text": ", ".join(views),
+            "drop_views_sql": "\n".join(drops)}
 
 
 def _same_type(catalog: Catalog, col: Column, new: str, mods: tuple[int, ...],
@@ -578,6 +600,13 @@ def _same_type(catalog: Catalog, col: Column, new: str, mods: tuple[int, ...],
     domain = catalog.domain(new)
     return (col.typmods, col.array) == (mods, array) and domain is not None \
         and domain is catalog.domain(col.type_name)
+
+
+def _collate_sql(coldef: dict) -> str:
+    """The COLLATE clause a type change writes, as SQL (a change of collation alone is what
+    some of them are for: an alternative without it changes nothing)."""
+    names = strings((coldef.get("collClause") or {}).get("collname"))
+    return f" COLLATE {'.'.join(map(quote_ident, names))}" if names else ""
 
 
 def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
@@ -599,7 +628,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.alters.add(f"column:{table}.{colname}")
     b.act("alter_column_type", base, column=colname, old_type=old_type, new_type=new,
           new_typmods=new_mods,
-          new_type_text=type_sql(new, new_mods, new_array),
+          new_type_text=type_sql(new, new_mods, new_array) + _collate_sql(coldef),
           length_sql=str(new_mods[0]) if new_mods else "<n>",
           rewrites=rewrites, rewrite_reason=why, has_using=using is not None,
           needs_using=refused,
@@ -610,7 +639,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_not_null=bool(old_col and old_col.not_null),
           column_has_default=bool(old_col and old_col.default),
           column_constraints=column_constraints(b.ctx.catalog, table, colname),
-          **_views_using(b, table, colname),
+          **_views_using(b, table, colname, bool(base.get("qualified"))),
           # Its drops run before any type change (all of them: checked on the server).
           **_generated_facts(b, table, base, tuple(
               g for g in b.ctx.catalog.generated_reading(table, colname)
@@ -837,8 +866,14 @@ def set_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
     if not proven and not already:
         b.scan(table, "SET NOT NULL checks every row")
     b.alters.add(f"column:{table}.{col}")
+    column = known.columns.get(col) if known is not None else None
+    # PostgreSQL 18 refuses a second NOT NULL constraint on a column: the one added NOT VALID
+    # is what SET NOT NULL validates, and what the alternative validates instead.
+    pending = not_null_name(known, col) if known is not None and column is not None and \
+        column.not_null and not column.not_null_valid else ""
     b.act("set_not_null", base, column=col, proven_by_check=proven, already_not_null=already,
-          not_null_check=not_null_check_name(known, table.split(".", 1)[-1], col))
+          not_null_check=not_null_check_name(known, table.split(".", 1)[-1], col),
+          not_valid_not_null=pending)
 
 
 def not_null_already(catalog: Catalog, table: str, column: str) -> bool:

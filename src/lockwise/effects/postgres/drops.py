@@ -376,14 +376,20 @@ def truncate(b: Builder, stmt: dict) -> None:
             for seq in owned_sequences(b, part) if stmt.get("restart_seqs") else ():
                 b.lock(seq, L.ACCESS_EXCLUSIVE)  # reset (checked on the server)
         b.writes.add(f"table:{table}")
-        if cascade:
-            for other in _referencing_closure(b.ctx.catalog, emptied):
-                b.lock(other, L.ACCESS_EXCLUSIVE)
-                b.rewrites.add(other)
-                b.writes.add(f"table:{other}")
+        reached = _referencing_closure(b.ctx.catalog, emptied) if cascade else []
+        for other in reached:
+            b.lock(other, L.ACCESS_EXCLUSIVE)
+            b.rewrites.add(other)
+            b.writes.add(f"table:{other}")
         referenced_by = tuple(_referencing(b.ctx.catalog, emptied))
+        # Without CASCADE, TRUNCATE refuses a referenced table unless those referencing it
+        # are emptied by the same statement: named, each is there for the user to see (a
+        # partition comes with its partitioned table).
+        named = [table, *(t for t in reached if b.ctx.catalog.tables.get(t) is None
+                          or b.ctx.catalog.tables[t].partition_of not in reached)]
         b.act("truncate", table_facts(b, table, qualified), **row_key_facts(b, table),
               cascade=cascade, tables_text=written,
+              truncated_tables_sql=", ".join(relation_sql(t, table, qualified) for t in named),
               referenced_by=referenced_by,
               referenced_by_text=", ".join(referenced_by) or "none known to these migrations")
 

@@ -1,0 +1,289 @@
+"""Every rule example's safe alternative, run on the embedded PostgreSQL: the statements a bad
+example's finding suggests, put in place of the statement it flags, run after the example's
+setup and reach what the statement meant (the same catalog), or differ only as the rule says."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lockwise.parse.postgres import parse_sql
+from lockwise.rules.loader import load_rules
+from test_instead_quoting import statements_text
+from test_rule_examples import findings_for
+
+#: The tables the examples without a setup write about, with rows: a check or a key the
+#: alternative adds is tried against data.
+WORLD = """CREATE TABLE accounts (id bigint PRIMARY KEY, email text, age int, plan text,
+                       legacy_flag boolean);
+CREATE INDEX accounts_email_idx ON accounts (email);
+INSERT INTO accounts SELECT g, 'a' || g || '@example.com', g, NULL, false
+FROM generate_series(1, 20) g;
+CREATE TABLE orders (id bigint PRIMARY KEY, account_id bigint, total numeric);
+INSERT INTO orders SELECT g, g, g FROM generate_series(1, 20) g;
+CREATE TABLE languages (id bigint PRIMARY KEY);
+INSERT INTO languages VALUES (0);
+CREATE TABLE posts (id bigint PRIMARY KEY);
+INSERT INTO posts SELECT g FROM generate_series(1, 20) g;
+CREATE TABLE audit_log (id bigint, line text);
+INSERT INTO audit_log SELECT g, 'line ' || g FROM generate_series(1, 20) g;
+CREATE TABLE events (id bigint, day date) PARTITION BY RANGE (day);
+CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+DO $$ BEGIN CREATE ROLE legacy_app; CREATE ROLE reporting; CREATE ROLE app; CREATE ROLE new_owner;
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+CREATE MATERIALIZED VIEW daily_totals AS SELECT account_id, sum(total) AS total FROM orders
+GROUP BY account_id;"""
+
+#: What the user is asked to fill in, filled in as a user of the example would.
+FILLED_IN = {
+    "'<existing value>'": "'sad'",
+    "not_yet_updated": "true",
+    "unique_key_columns": "account_id",
+    "type_of_email": "text",
+    # the catalog keeps no domain constraint's condition: VALIDATE's stand-in names it
+    "amount_positive_on_value": "value > 0",
+}
+
+#: Rules (or cases) whose alternative ends elsewhere than the statement on purpose, and why:
+#: only that it runs is checked.
+ENDS_ELSEWHERE = {
+    "add-column-not-null-without-default": "the column keeps the DEFAULT that lets it be NOT NULL",
+    "alter-domain-add-constraint": "the domain's constraint stays NOT VALID; tables get CHECKs",
+    "alter-domain-validate-constraint": "the domain's constraint stays NOT VALID; tables get "
+                                        "CHECKs",
+    "alter-type-rewrites-typed-tables": "a new attribute replaces the old one, at the end",
+    "cascade-drops-dependents": "the dependents are kept, to drop by name",
+    "cascade-drops-policy": "the policies are kept, to drop by name",
+    "column-type-change-rewrites": "expand / contract: a new column beside the old one",
+    "create-domain-with-constraint": "the constraint is added NOT VALID, validated later",
+    "detach-partition-without-concurrently": "DETACH CONCURRENTLY leaves the bound as a CHECK",
+    "drop-owned": "ownership moves to a role instead of objects being dropped",
+    "drop-table": "the table is renamed, not dropped",
+    "enum-rename-value": "the old value stays (enum values cannot be dropped)",
+    "enum-value-position": "the value goes where the user chooses",
+    "new-partition-reads-default": "the default partition keeps the CHECK that proves it",
+    "refresh-matview-without-concurrently": "a unique index lets the refresh run concurrently",
+    "rename-column": "expand / contract: a new column beside the old one",
+    "rename-table": "a view keeps the old name",
+    "set-expression-rewrites": "expand / contract: a new column kept in sync by a trigger",
+    "attach-partition-validates-foreign-key": "the partition keeps its own foreign key's name",
+    "set-not-null-2": "before PostgreSQL 12 the column stays nullable: the CHECK holds",
+    # lint does not know the index the world has: the name it gives is the one taken
+    "unnamed-index-outside-transaction-0": "the world's index takes the name",
+    "unnamed-index-outside-transaction-1": "the world's index takes the name",
+}
+
+#: Cases the alternative gets wrong, with what is wrong (strict: a fixed one must leave).
+WRONG = {
+}
+
+
+def _cases() -> list:
+    cases = []
+    for rule in load_rules():
+        if rule.dialects[0] != "postgresql":
+            continue
+        for i, example in enumerate(rule.examples):
+            if not example.bad or (example.dialect or "postgresql") != "postgresql":
+                continue
+            case = f"{rule.id}-{i}"
+            marks = [pytest.mark.xfail(reason=WRONG[case], strict=True)] if case in WRONG \
+                else []
+            cases.append(pytest.param(rule, example, id=case, marks=marks))
+    return cases
+
+
+def _alternative_sql(text: str) -> str:
+    sql = statements_text(text)
+    for stand_in, value in FILLED_IN.items():
+        sql = sql.replace(stand_in, value)
+    return sql
+
+
+class Migration(list):
+    """Statements run together; outside a transaction where the alternative says so."""
+
+    no_transaction = False
+
+
+def _chunks(text: str) -> list[Migration]:
+    """The alternative's statements, in the migrations it asks for: a comment line naming the
+    next, a later or its own migration starts one; a statement marked `-- own migration`
+    is one alone."""
+    chunks = [Migration()]
+    lines: list[list[str]] = [[]]
+    for line in text.splitlines():
+        code, _, comment = line.partition("--")
+        if re.search(r"\b(next|later|own|separate) migration|^migration \d", comment.strip()):
+            chunks.append(Migration())
+            lines.append([code] if code.strip() else [])
+            chunks[-1].no_transaction = "outside a transaction" in comment
+            if code.strip():
+                chunks.append(Migration())
+                lines.append([])
+            continue
+        lines[-1].append(line)
+    for chunk, text_lines in zip(chunks, lines, strict=True):
+        chunk += [s.sql for s in parse_sql(_alternative_sql("\n".join(text_lines))).statements]
+    return [c for c in chunks if c] or [Migration()]
+
+
+def _run_migration(conn, statements: Migration) -> None:
+    """As a migration tool runs it: in a transaction, unless it is marked to run outside one or
+    a statement refuses one."""
+    import psycopg
+
+    if not statements.no_transaction:
+        try:
+            with conn.transaction():
+                for sql in statements:
+                    conn.execute(sql)
+            return
+        except psycopg.errors.ActiveSqlTransaction:
+            pass
+    for sql in statements:
+        conn.execute(sql)
+
+
+def _same(a: str, b: str) -> bool:
+    from pglast import fingerprint
+
+    return fingerprint(a) == fingerprint(b)
+
+
+def _rewritten(statements: list[str], found: dict) -> list[Migration]:
+    """The example's statements with each flagged one replaced by its alternative; an
+    alternative made only of settings goes before the statement (it says what to run first),
+    and a statement of the example the alternative repeats is not run twice."""
+    alternatives = {i: _chunks(f.instead) for i, f in found.items()}
+    repeated = [a for chunks in alternatives.values() for chunk in chunks for a in chunk]
+    out = [Migration()]
+    for i, sql in enumerate(statements):
+        if i not in found:
+            if not any(_same(sql, a) for a in repeated):
+                out[-1].append(sql)
+            continue
+        first, *later = alternatives[i]
+        if all(re.match(r"(?i)\s*(SET|RESET)\b", s) for chunk in alternatives[i]
+               for s in chunk):
+            out[-1] += [*first, sql]
+            continue
+        out[-1] += first
+        out += later
+    return [m for m in out if m]
+
+
+def _run_both(pg_server: str, case: str, setup: str, statements: list[str],
+              found: dict) -> tuple:
+    """The catalogs the statements and their rewrite leave, each run after `setup` in a new
+    database (skipped when the statements themselves fail); and the rewrite's migrations."""
+    import psycopg
+
+    from lockwise.db.scratch import create_database
+    from lockwise.verify.snapshot import take_snapshot
+
+    name = re.sub(r"\W", "_", case)
+    snapshots = []
+    rewritten = _rewritten(statements, found)
+    for side, migrations in (("stmt", [Migration(statements)]), ("alt", rewritten)):
+        uri = create_database(pg_server, f"alt_{side}_{name}")
+        with psycopg.connect(uri, autocommit=True) as conn:
+            for stmt in parse_sql(setup).statements:
+                conn.execute(stmt.sql)
+            try:
+                for migration in migrations:
+                    _run_migration(conn, migration)
+            except psycopg.Error as exc:
+                if side == "stmt":
+                    pytest.skip(f"the statement itself fails here: {exc}")
+                pytest.fail(f"{case}: {exc}\n" + "\n-- migration\n".join(
+                    ";\n".join(m) for m in migrations))
+            snapshots.append(take_snapshot(conn))
+    return snapshots[0], snapshots[1], rewritten
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("rule", "example"), _cases())
+def test_the_alternative_runs_and_ends_where_the_statement_would(
+        rule, example, pg_server: str) -> None:
+    from lockwise.verify.snapshot import diff_snapshots
+
+    found = {f.statement_index: f for f in findings_for(example, rule)
+             if f.statement_index is not None}
+    statements = [s.sql for s in parse_sql(example.sql).statements]
+    if not any(_chunks(f.instead) != [[]] for f in found.values()):
+        pytest.skip("no SQL in the alternative")
+    case = f"{rule.id}-{rule.examples.index(example)}"
+    before, after, rewritten = _run_both(pg_server, case, example.setup or WORLD, statements,
+                                         found)
+    if rule.id in ENDS_ELSEWHERE or case in ENDS_ELSEWHERE:
+        return
+    assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
+        ";\n".join(m) for m in rewritten)
+
+
+LONG = "l" * 58
+#: Tables whose names need quoting, a reserved word, a schema, and names near 63 bytes.
+AWKWARD = f"""CREATE SCHEMA my_schema;
+CREATE TABLE "order" (id bigint PRIMARY KEY, "user" int, "Total" int);
+CREATE TABLE my_schema."Weird Name" ("Id" bigint, "Mixed Col" bigint, "select" text);
+CREATE TABLE "User" (id bigint PRIMARY KEY, "Mixed Col" text);
+CREATE TABLE {LONG} (id bigint, {LONG}_column bigint, note text);
+INSERT INTO "order" SELECT g, g, g FROM generate_series(1, 10) g;
+INSERT INTO my_schema."Weird Name" SELECT g, g, 'x' FROM generate_series(1, 10) g;
+INSERT INTO "User" SELECT g, 'u' || g FROM generate_series(1, 10) g;
+INSERT INTO {LONG} SELECT g, g, 'n' FROM generate_series(1, 10) g;"""
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("rule", "sql"), [
+    ("index-without-concurrently", 'CREATE INDEX ON my_schema."Weird Name" ("Mixed Col");'),
+    ("index-without-concurrently", f"CREATE INDEX ON {LONG} ({LONG}_column, note);"),
+    ("add-foreign-key-validated", 'ALTER TABLE my_schema."Weird Name" ADD FOREIGN KEY '
+                                  '("Mixed Col") REFERENCES "order";'),
+    ("add-foreign-key-validated", f"ALTER TABLE {LONG} ADD FOREIGN KEY ({LONG}_column) "
+                                  'REFERENCES "order" (id);'),
+    ("add-check-validated", 'ALTER TABLE "order" ADD CHECK ("user" > 0);'),
+    ("add-check-validated", f"ALTER TABLE {LONG} ADD CHECK ({LONG}_column > 0);"),
+    ("add-unique-constraint", 'ALTER TABLE "User" ADD UNIQUE ("Mixed Col");'),
+    ("add-unique-constraint", 'ALTER TABLE my_schema."Weird Name" ADD PRIMARY KEY ("Id");'),
+    ("add-unique-constraint", f"ALTER TABLE {LONG} ADD UNIQUE ({LONG}_column, note);"),
+    ("set-not-null", 'ALTER TABLE my_schema."Weird Name" ALTER COLUMN "select" SET NOT NULL;'),
+    ("set-not-null", f"ALTER TABLE {LONG} ALTER COLUMN {LONG}_column SET NOT NULL;"),
+    ("add-column-volatile-default",
+     'ALTER TABLE my_schema."Weird Name" ADD COLUMN "Token" uuid DEFAULT gen_random_uuid();'),
+    # lemmy's instance-actor: a volatile default beside UNIQUE, and another column
+    ("add-column-volatile-default",
+     'ALTER TABLE my_schema."Weird Name" ADD COLUMN "Token" uuid NOT NULL UNIQUE '
+     'DEFAULT gen_random_uuid(), ADD COLUMN note text;'),
+    ("add-column-with-constraint",
+     'ALTER TABLE "order" ADD COLUMN "Score" int DEFAULT 0 CHECK ("Score" >= 0);'),
+    ("add-column-with-constraint",
+     f"ALTER TABLE {LONG} ADD COLUMN {LONG}_x bigint DEFAULT 1 REFERENCES \"order\";"),
+    ("drop-index-without-concurrently", 'DROP INDEX my_schema."Weird Idx";'),
+    ("unbatched-backfill", 'UPDATE my_schema."Weird Name" SET "select" = \'y\';'),
+    ("unbatched-backfill", 'DELETE FROM "order";'),
+])
+@pytest.mark.parametrize("pg_version", [16, 18])
+def test_alternatives_for_awkward_names_run_and_end_where_the_statement_would(
+        rule: str, sql: str, pg_version: int, pg_server: str) -> None:
+    """Quoted, reserved, schema-qualified and long names: the alternative quotes each as the
+    statement does, keeps the schema, and names what it builds as PostgreSQL names it (cut to
+    63 bytes as PostgreSQL cuts it), so the end is the statement's."""
+    import dataclasses
+
+    from lockwise.verify.snapshot import diff_snapshots
+
+    setup = AWKWARD + '\nCREATE INDEX "Weird Idx" ON my_schema."Weird Name" ("select");'
+    example = dataclasses.replace(next(e for r in load_rules() if r.id == rule
+                                       for e in r.examples if e.bad),
+                                  sql=sql, setup=setup, pg_version=pg_version,
+                                  in_transaction=None, layout=None, stats=None)
+    found = {f.statement_index: f for f in findings_for(example, next(
+        r for r in load_rules() if r.id == rule)) if f.statement_index is not None}
+    assert found, sql
+    case = f"awk{pg_version}_{abs(hash(sql)) % 10**8}"
+    before, after, rewritten = _run_both(pg_server, case, setup, [sql], found)
+    assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
+        ";\n".join(m) for m in rewritten)
