@@ -402,10 +402,13 @@ def calls_function(calls: tuple[str, ...], function: str) -> bool:
     return function in calls or function.rsplit(".", 1)[-1] in calls
 
 
-def columns_read(node: object) -> tuple[str, ...]:
-    """The columns an expression (or several) reads, by name, sorted, each once."""
+def columns_read(node: object, of: str | None = None) -> tuple[str, ...]:
+    """The columns an expression (or several) reads, by name, sorted, each once; with `of`,
+    only those written bare or qualified by `of` (beside a FROM list, a column of the same
+    name qualified by another item is another column)."""
     return tuple(sorted({names[-1] for kind, body in walk(node)
-                         if kind == "ColumnRef" and (names := strings(body.get("fields")))}))
+                         if kind == "ColumnRef" and (names := strings(body.get("fields")))
+                         and (of is None or len(names) == 1 or names[-2] == of)}))
 
 
 def with_column_refs(node: object, names: Callable[[list[str]], list[str] | None]) -> object:

@@ -11,6 +11,7 @@ from lockwise.catalog.replay import missing_index_parts
 from lockwise.effects.nodes import (
     PrintedSql,
     ShownSql,
+    columns_read,
     const_value,
     expression_sql,
     is_constant_true,
@@ -361,11 +362,8 @@ def _not_yet_updated(b: Builder, stmt: dict, joined: bool = False) -> _DistinctF
             return None
         columns.append(body.get("name", ""))
         values.append(value)
-    # (a column of the FROM list of the same name is another column)
-    read = {names[-1] for kind, ref in walk([unwrap(i)[1].get("val") for i in stmt["targetList"]])
-            if kind == "ColumnRef" and (names := strings(ref.get("fields")))
-            and (len(names) == 1 or names[-2] == target)}
-    if not columns or set(columns) & read:
+    if not columns or set(columns) & set(columns_read(
+            [unwrap(i)[1].get("val") for i in stmt["targetList"]], target)):
         return None
     return _DistinctFrom(tuple(columns), tuple(values), target if joined else "")
 
@@ -400,11 +398,15 @@ class _DistinctFrom(ShownSql):
     def _parts(self) -> tuple:
         return self.columns, self.values, self.qualifier, self.keyword
 
+
 def _target_name(stmt: dict) -> str:
-    """The name an UPDATE or DELETE gives its table in the rest of the statement: its alias,
-    else the table's name."""
-    relation = stmt.get("relation") or {}
-    return (relation.get("alias") or {}).get("aliasname") or relation.get("relname", "")
+    """The name an UPDATE or DELETE gives its table in the rest of the statement."""
+    return _range_name(stmt.get("relation") or {})
+
+
+def _range_name(range_var: dict) -> str:
+    """The name a table in a statement goes by in the rest of it: its alias, else its own."""
+    return (range_var.get("alias") or {}).get("aliasname") or range_var.get("relname", "")
 
 
 def _where_only_joins(stmt: dict) -> bool:
@@ -423,7 +425,7 @@ def _where_only_joins(stmt: dict) -> bool:
         kind, item = unwrap(beside.pop())
         # (a WITH query's rows are its own: `WITH batch AS (... LIMIT 5000)` is a batch)
         if kind == "RangeVar" and not (item.get("relname") in ctes and not item.get("schemaname")):
-            names.add((item.get("alias") or {}).get("aliasname") or item.get("relname", ""))
+            names.add(_range_name(item))
         elif kind == "JoinExpr" and not item.get("alias"):
             beside += [item.get("larg"), item.get("rarg")]
             conditions += [item["quals"]] if item.get("quals") else []
@@ -595,7 +597,7 @@ def _locked_items(stmt: dict, locked: list) -> list[dict]:
             visit(body.get("larg") or {})
             visit(body.get("rarg") or {})
         elif kind == "RangeVar":
-            items[(body.get("alias") or {}).get("aliasname") or body.get("relname", "")] = node
+            items[_range_name(body)] = node
         elif kind == "RangeSubselect" and body.get("alias"):
             items[body["alias"].get("aliasname", "")] = body.get("subquery") or {}
 
