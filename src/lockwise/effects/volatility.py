@@ -40,12 +40,19 @@ def builtin_functions() -> frozenset[str]:
     return frozenset(_builtin())
 
 
+@lru_cache(maxsize=1)
+def _takes_regclass() -> frozenset[str]:
+    """Built-in functions whose first argument is a regclass (asked of every stored
+    expression: made once)."""
+    return frozenset(_data()["regclass_argument"])
+
+
 def regclass_constants(node: object) -> set[str]:
     """The relations (qualified) `node` names by regclass constants: a string cast to
     regclass (`'s'::regclass`, `CAST('app.s' AS pg_catalog.regclass)`), or passed first to a
     built-in function that takes a regclass there (`nextval('s')`, `pg_relation_size('t')`),
     which the server reads as one when it analyzes the expression."""
-    takes_regclass = frozenset(_data()["regclass_argument"])
+    takes_regclass = _takes_regclass()
     out: set[str] = set()
     for kind, body in walk(node):
         if kind == "TypeCast":
