@@ -584,4 +584,5 @@ with collector_paused():
     import lockwise.cli.executor_cmds  # noqa: E402,F401
     import lockwise.cli.fix_cmds  # noqa: E402,F401
     import lockwise.cli.graph_cmds  # noqa: E402,F401
+    import lockwise.cli.trace_cmds  # noqa: E402,F401
     import lockwise.cli.verify_cmds  # noqa: E402,F401
