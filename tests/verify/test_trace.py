@@ -82,6 +82,7 @@ def test_create_index_concurrently_runs_outside_a_transaction(pg_db: str) -> Non
     report = json.loads(result.stdout)
     # The history before the file was applied, not traced.
     assert [f["migration"] for f in report["files"]] == ["0007_orders_status_index"]
+    assert (report["targeted"], report["history"]) == (1, 6)
     (stmt,) = report["files"][0]["statements"]
     assert stmt["run"] == "non-transactional"
     assert stmt["observed"]["method"] == "polling"
@@ -167,3 +168,43 @@ def test_help_names_the_options() -> None:
     assert result.exit_code == 0
     for option in ("--dsn", "--seed", "--layout", "--format", "--config"):
         assert option in result.stdout
+
+
+def test_a_deferred_constraint_fails_at_commit_after_every_statement(pg_db: str,
+                                                                     tmp_path: Path) -> None:
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE c (p int REFERENCES p "
+              "DEFERRABLE INITIALLY DEFERRED);", None),
+        ("orphan", "INSERT INTO c VALUES (1);\nINSERT INTO c VALUES (2);\n", None)])
+    result = run(str(root), "--dsn", pg_db, "-f", "json")
+    assert result.exit_code == 1, result.output
+    orphan = json.loads(result.stdout)["files"][-1]
+    assert [(s["line"], s["rows"]) for s in orphan["statements"]] == [(1, 1), (2, 1)]
+    assert orphan["failure"]["message"].startswith("at COMMIT: insert or update on table")
+    assert (orphan["failure"]["line"], orphan["failure"]["column"]) == (2, 1)
+
+
+def test_a_failure_in_the_history_before_the_file_is_reported(pg_db: str,
+                                                              tmp_path: Path) -> None:
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE t (id int);", None),
+        ("broken", "ALTER TABLE missing ADD COLUMN a int;", None),
+        ("later", "ALTER TABLE t ADD COLUMN b int;", None)])
+    result = run(str(root / "0003_later.up.sql"), "--dsn", pg_db)
+    assert result.exit_code == 1, result.output
+    assert "0002_broken.up.sql (history, applied before the traced migrations)" in result.stdout
+    assert "lockwise trace: 1 migration (2 before it applied first, untraced)" in result.stdout
+    assert "0002_broken.up.sql:1:1: failed: relation \"missing\" does not exist" \
+        in result.stdout
+    assert "0003_later" not in result.stdout
+
+
+def test_a_files_own_transaction_control_is_run_as_written(pg_db: str, tmp_path: Path) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "0001_t.sql").write_text(
+        "CREATE TABLE t (id int);\nBEGIN;\nALTER TABLE t ADD COLUMN a int;\nCOMMIT;\n")
+    result = run(str(tmp_path / "m"), "--dsn", pg_db)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("transaction control, run as written") == 2
+    assert "3:1  ALTER TABLE t ADD COLUMN a int\n      lock: AccessExclusiveLock on public.t" \
+        in result.stdout

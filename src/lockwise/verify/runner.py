@@ -54,14 +54,18 @@ class StatementFailure:
     #: Where in the statement's text the server placed the error (1-based character), if it
     #: said.
     position: int | None = None
+    #: The transaction failed at its COMMIT (a deferred constraint), after its last statement.
+    at_commit: bool = False
 
     @classmethod
-    def of(cls, statement: Statement, exc: Exception, prefix: str = "") -> StatementFailure:
-        """The failure psycopg's `exc` reports for `statement`."""
+    def of(cls, statement: Statement, exc: Exception, *,
+           at_commit: bool = False) -> StatementFailure:
+        """The failure psycopg's `exc` reports for `statement` (or at the COMMIT after it)."""
         diag = getattr(exc, "diag", None)
         position = getattr(diag, "statement_position", None) if diag is not None else None
-        return cls(statement, prefix + _error_text(exc), getattr(exc, "sqlstate", None),
-                   int(position) if position and not prefix else None)
+        return cls(statement, ("at COMMIT: " if at_commit else "") + _error_text(exc),
+                   getattr(exc, "sqlstate", None),
+                   int(position) if position and not at_commit else None, at_commit)
 
 
 @dataclass(slots=True)
@@ -204,7 +208,7 @@ class Runner:
             try:
                 self.conn.execute("COMMIT")
             except psycopg.Error as exc:  # deferred constraints are checked here
-                outcome.failure = StatementFailure.of(statements[-1], exc, "at COMMIT: ")
+                outcome.failure = StatementFailure.of(statements[-1], exc, at_commit=True)
         return outcome
 
     def _run_alone(self, stmt: Statement, observe: bool) -> Observation | None:

@@ -75,8 +75,8 @@ class TracedFile:
 
     @property
     def longest(self) -> TracedStatement | None:
-        timed = [s for s in self.statements if s.observed is not None]
-        return max(timed, key=lambda s: s.observed.seconds) if timed else None  # type: ignore[union-attr]
+        return max((s for s in self.statements if s.observed is not None), default=None,
+                   key=lambda s: s.observed.seconds if s.observed is not None else 0.0)
 
     @property
     def strongest_lock(self) -> tuple[str, LockMode] | None:
@@ -89,11 +89,10 @@ class TracedFile:
                     best = (rel, mode)
         return best
 
-    def failure_position(self) -> tuple[int, int] | None:
+    def failure_position(self) -> tuple[int, int]:
         """Line and column of the failure in the file: where the server placed the error,
         else where the failing statement starts."""
-        if self.failure is None:
-            return None
+        assert self.failure is not None
         return statement_position(self.failure.statement, self.failure.position)
 
 
@@ -103,6 +102,9 @@ class TraceResult:
     server: str
     server_version: int
     seed: int = 0
+    #: Migrations to trace, and migrations of the history to apply before them, untraced.
+    targeted: int = 0
+    history: int = 0
 
     @property
     def failed(self) -> TracedFile | None:
@@ -144,7 +146,9 @@ def trace_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
 
     options = options or TraceOptions()
     version, predictions, runner = prepare_run(migrations, conn, uri)
-    result = TraceResult([], server, version, options.seed)
+    targeted = sum(options.only is None or named_in(m, options.only) for m in migrations)
+    result = TraceResult([], server, version, options.seed, targeted,
+                         len(migrations) - targeted)
     for number, (m, predicted) in enumerate(zip(migrations, predictions, strict=True), start=1):
         if options.progress is not None:
             options.progress(number, len(migrations), m)
@@ -155,7 +159,9 @@ def trace_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
         outcome = runner.run(statements, transactional=tx, observe=traced)
         out = TracedFile(m, tx, failure=outcome.failure, traced=traced)
         skipped = {s.index: why for s, why in outcome.skipped}
-        failed_at = outcome.failure.statement.index if outcome.failure else None
+        # A failure at COMMIT (a deferred constraint) comes after every statement ran.
+        failed_at = outcome.failure.statement.index \
+            if outcome.failure and not outcome.failure.at_commit else None
         for stmt, effect in predicted if traced else ():
             if stmt.index == failed_at:
                 break

@@ -71,7 +71,7 @@ def _rewrite_text(s: TracedStatement) -> list[str]:
 
 def _failure_text(f: TracedFile) -> str:
     assert f.failure is not None
-    line, column = f.failure_position()  # type: ignore[misc]
+    line, column = f.failure_position()
     code = f" [SQLSTATE {f.failure.sqlstate}]" if f.failure.sqlstate else ""
     rolled = " (its transaction was rolled back)" if f.in_transaction else ""
     return f"{_where(f, line, column)}: failed: {f.failure.message}{code}{rolled}"
@@ -87,9 +87,12 @@ def _strongest_text(f: TracedFile) -> str:
 
 def render_text(result: TraceResult, out: TextIO) -> None:
     """Each traced file's statements, observed next to predicted, then its summary."""
-    n = len([f for f in result.files if f.traced])
+    n = result.targeted
+    history = f" ({result.history} before {'them' if n > 1 else 'it'} applied first, " \
+        "untraced)" if result.history else ""
     seeded = f", {result.seed} synthetic rows in each new table" if result.seed else ""
-    out.write(f"lockwise trace: {n} migration{'s' * (n != 1)} on {result.server}{seeded}\n")
+    out.write(f"lockwise trace: {n} migration{'s' * (n != 1)}{history} on {result.server}"
+              f"{seeded}\n")
     for f in result.files:
         out.write(f"\n{f.migration.path}")
         if not f.traced:
@@ -188,7 +191,7 @@ def _statement_json(s: TracedStatement) -> dict:
 def _file_json(f: TracedFile) -> dict:
     failure = None
     if f.failure is not None:
-        line, column = f.failure_position()  # type: ignore[misc]
+        line, column = f.failure_position()
         failure = {"line": line, "column": column, "message": f.failure.message,
                    "sqlstate": f.failure.sqlstate}
     longest, strongest = f.longest, f.strongest_lock
@@ -211,6 +214,7 @@ def _file_json(f: TracedFile) -> dict:
 def render_json(result: TraceResult, out: TextIO) -> None:
     report = {"version": JSON_VERSION, "server": result.server,
               "server_version": result.server_version, "seed": result.seed,
+              "targeted": result.targeted, "history": result.history,
               "files": [_file_json(f) for f in result.files],
               "disagreements": len(result.disagreements),
               "failed": result.failed is not None}
