@@ -31,6 +31,18 @@ def _run(s: TracedStatement) -> str:
     return "transaction" if obs.in_block else "autocommit"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def _header(result: TraceResult) -> str:
+    """`3 migrations (5 before them applied first, untraced)`."""
+    n = result.targeted
+    history = f" ({result.history} before {'them' if n > 1 else 'it'} applied first, " \
+        "untraced)" if result.history else ""
+    return _count(n, "migration") + history
+
+
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
@@ -87,12 +99,8 @@ def _strongest_text(f: TracedFile) -> str:
 
 def render_text(result: TraceResult, out: TextIO) -> None:
     """Each traced file's statements, observed next to predicted, then its summary."""
-    n = result.targeted
-    history = f" ({result.history} before {'them' if n > 1 else 'it'} applied first, " \
-        "untraced)" if result.history else ""
     seeded = f", {result.seed} synthetic rows in each new table" if result.seed else ""
-    out.write(f"lockwise trace: {n} migration{'s' * (n != 1)}{history} on {result.server}"
-              f"{seeded}\n")
+    out.write(f"lockwise trace: {_header(result)} on {result.server}{seeded}\n")
     for f in result.files:
         out.write(f"\n{f.migration.path}")
         if not f.traced:
@@ -114,8 +122,7 @@ def render_text(result: TraceResult, out: TextIO) -> None:
             long_text = (f"longest {longest.statement.span.line}:"
                          f"{longest.statement.span.column} ({_ms(longest.observed.seconds)}), "
                          if longest is not None and longest.observed is not None else "")
-            count = len(f.statements)
-            out.write(f"  summary: {count} statement{'s' * (count != 1)} in {_ms(f.seconds)}; "
+            out.write(f"  summary: {_count(len(f.statements), 'statement')} in {_ms(f.seconds)}; "
                       f"{long_text}strongest lock: {_strongest_text(f)}\n")
     _verdict(result, out)
 
@@ -226,7 +233,7 @@ def render_markdown(result: TraceResult, out: TextIO) -> None:
     """A table per traced file, for a pull request comment."""
     from lockwise.report.markdown import table_cell
 
-    out.write(f"## lockwise trace\n\nOn {table_cell(result.server)}"
+    out.write(f"## lockwise trace\n\n{_header(result)} on {table_cell(result.server)}"
               f"{f', {result.seed} synthetic rows in each new table' if result.seed else ''}."
               "\n")
     for f in result.files:
@@ -253,10 +260,9 @@ def render_markdown(result: TraceResult, out: TextIO) -> None:
         if f.failure is not None:
             out.write(f"\n**{table_cell(_failure_text(f))}**\n")
         if f.traced:
-            out.write(f"\n{len(f.statements)} statements in {_ms(f.seconds)}; strongest lock "
-                      f"{table_cell(_strongest_text(f))}.\n")
-    n = len(result.disagreements)
-    out.write(f"\n{n} disagreement{'s' * (n != 1)} with lockwise's model"
+            out.write(f"\n{_count(len(f.statements), 'statement')} in {_ms(f.seconds)}; "
+                      f"strongest lock {table_cell(_strongest_text(f))}.\n")
+    out.write(f"\n{_count(len(result.disagreements), 'disagreement')} with lockwise's model"
               f"{'; a statement failed' if result.failed is not None else ''}.\n")
 
 
