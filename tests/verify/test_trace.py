@@ -142,6 +142,9 @@ def test_input_errors_exit_2_with_a_message(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "0001_bad.up.sql:2:" in result.output and "Traceback" not in result.output
 
+    result = run(str(FIXTURES / "migrations"), "-f", "yaml")
+    assert result.exit_code == 2 and "'yaml' is not one of" in result.output
+
     result = run(str(tmp_path / "nowhere"))
     assert result.exit_code == 2
     assert "nowhere" in result.output and "Traceback" not in result.output

@@ -584,5 +584,4 @@ with collector_paused():
     import lockwise.cli.executor_cmds  # noqa: E402,F401
     import lockwise.cli.fix_cmds  # noqa: E402,F401
     import lockwise.cli.graph_cmds  # noqa: E402,F401
-    import lockwise.cli.trace_cmds  # noqa: E402,F401
     import lockwise.cli.verify_cmds  # noqa: E402,F401

@@ -1,4 +1,5 @@
-"""`lockwise verify`: run migrations on a real scratch PostgreSQL (see lockwise.verify)."""
+"""`lockwise verify` and `lockwise trace`: run migrations on a real scratch PostgreSQL (see
+lockwise.verify)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ from lockwise.cli.app import (
 )
 from lockwise.parse.source import InputError
 
-#: Name of the database verify creates on the embedded server.
+#: Names of the databases verify and trace create on the embedded server.
 _SCRATCH_DB = "lockwise_verify"
+_TRACE_DB = "lockwise_trace"
 
 
 def _error(message: str) -> int:
@@ -69,27 +71,90 @@ def verify(
     if preflight and seed:
         raise typer.BadParameter("--seed writes rows: it cannot be used with --preflight",
                                  param_hint="--seed")
-    migrations, only = scratch_inputs(ctx, config_file, path, layout,
+    migrations, only = _scratch_inputs(ctx, config_file, path, layout,
                                       "it runs them on a scratch PostgreSQL server")
     if preflight:
         assert dsn is not None
         raise typer.Exit(_preflight(migrations, only, dsn, timeout))
-    migrations = up_to_last_named(migrations, only)
+    migrations = _up_to_last_named(migrations, only)
 
     def work(conn: Any, uri: str, server: str) -> int:
         from lockwise.verify.report import render_verify
         from lockwise.verify.run import VerifyOptions, verify_migrations
 
-        with progress_line() as progress:
+        with _progress_line() as progress:
             result = verify_migrations(migrations, conn, uri,
                                        VerifyOptions(seed=seed, progress=progress), server)
         render_verify(result, sys.stdout, verbose=verbose)
         return EXIT_FINDINGS if result.failed else EXIT_CLEAN
 
-    raise typer.Exit(on_scratch_database(dsn, _SCRATCH_DB, "verify runs down migrations", work))
+    raise typer.Exit(_on_scratch_database(dsn, _SCRATCH_DB, "verify runs down migrations", work))
 
 
-def scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | None,
+#: `trace --format` values; a string checked here rather than an Enum, whose class would be
+#: built on every run of every other command (lint's cold start).
+_TRACE_FORMATS = ("text", "json", "markdown")
+
+
+def _trace_format(value: str) -> str:
+    if value not in _TRACE_FORMATS:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(_TRACE_FORMATS)}")
+    return value
+
+
+@app.command()
+def trace(
+    ctx: typer.Context,
+    path: Annotated[Path | None, typer.Argument(
+        help="Migration directory (every migration traced), or one migration file (the ones "
+             "before it applied first, untraced). Default: current directory.",
+        readable=False)] = None,
+    dsn: Annotated[str | None, typer.Option(
+        help="Connection URL of an empty scratch database to use instead of the embedded "
+             "server (the migrations are applied to it).",
+        envvar="LOCKWISE_VERIFY_DSN", show_envvar=True)] = None,
+    seed: Annotated[int, typer.Option(
+        min=0, help="Insert N synthetic rows into each table a migration creates, so that "
+                    "rewrites, scans and index builds run on data and their times mean "
+                    "something.")] = 0,
+    layout: LayoutOption = None,
+    output_format: Annotated[str, typer.Option(
+        "--format", "-f", help="Report format: text, json or markdown.",
+        callback=_trace_format)] = "text",
+    config_file: ConfigOption = None,
+) -> None:
+    """Apply migrations on a scratch PostgreSQL and show what each statement really did.
+
+    For every statement: the locks PostgreSQL took (and what they block), whether the table
+    was rewritten, whether it ran in a transaction, rows affected and time, next to lockwise's
+    prediction. Exit 1 when a statement fails or the prediction disagrees."""
+    migrations, only = _scratch_inputs(ctx, config_file, path, layout,
+                                      "it runs them on a scratch PostgreSQL server")
+    migrations = _up_to_last_named(migrations, only)
+
+    def work(conn: Any, uri: str, server: str) -> int:
+        from lockwise.verify import trace_report
+        from lockwise.verify.trace import TraceOptions, trace_migrations
+
+        with _progress_line() as progress:
+            result = trace_migrations(migrations, conn, uri,
+                                      TraceOptions(seed=seed, only=only, progress=progress),
+                                      server)
+        render = {"json": trace_report.render_json,
+                  "markdown": trace_report.render_markdown}.get(output_format,
+                                                                trace_report.render_text)
+        render(result, sys.stdout)
+        reason = trace_report.exit_reason(result)
+        if reason is None:
+            return EXIT_CLEAN
+        typer.echo(f"lockwise: exit 1: {reason}", err=True)
+        return EXIT_FINDINGS
+
+    raise typer.Exit(_on_scratch_database(dsn, _TRACE_DB, "trace applies migrations to it",
+                                         work))
+
+
+def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | None,
                    layout: str | None, why: str) -> tuple[list, set[str] | None]:
     """The migrations of one history that a command runs on a server (`why`: for the error
     with another dialect), parsed whole first, and the paths of those named (None: all), as
@@ -116,7 +181,7 @@ def scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | No
     return collected.migrations, collected.only
 
 
-def up_to_last_named(migrations: list, only: set[str] | None) -> list:
+def _up_to_last_named(migrations: list, only: set[str] | None) -> list:
     """The migrations up to the last one named: the ones before it are needed, the ones after
     it are not."""
     from lockwise.options import named_in
@@ -128,7 +193,7 @@ def up_to_last_named(migrations: list, only: set[str] | None) -> list:
 
 
 @contextlib.contextmanager
-def progress_line() -> Iterator[Callable[[int, int, Any], None] | None]:
+def _progress_line() -> Iterator[Callable[[int, int, Any], None] | None]:
     """A progress callback drawing one line on a terminal's stderr (None elsewhere), the line
     cleared at the end."""
     progress = _progress if sys.stderr.isatty() else None
@@ -139,7 +204,7 @@ def progress_line() -> Iterator[Callable[[int, int, Any], None] | None]:
             sys.stderr.write("\r\x1b[K")
 
 
-def on_scratch_database(dsn: str | None, name: str, why: str,
+def _on_scratch_database(dsn: str | None, name: str, why: str,
                         work: Callable[[Any, str, str], int]) -> int:
     """Run `work(conn, uri, server)` on an autocommit connection to a scratch database: the
     one `dsn` names (refused when it holds tables: `why` says what would be done to it), else
