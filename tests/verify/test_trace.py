@@ -211,3 +211,14 @@ def test_a_files_own_transaction_control_is_run_as_written(pg_db: str, tmp_path:
     assert result.stdout.count("transaction control, run as written") == 2
     assert "3:1  ALTER TABLE t ADD COLUMN a int\n      lock: AccessExclusiveLock on public.t" \
         in result.stdout
+
+
+def test_refuses_a_database_that_is_not_empty(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE precious (id int)")
+    result = run(str(FIXTURES / "migrations"), "--dsn", pg_db)
+    assert result.exit_code == 2
+    assert "not empty (1 relations: public.precious); trace applies migrations to it, so it " \
+           "needs a scratch database" in result.output
