@@ -144,8 +144,7 @@ def _statement_text(f: TracedFile, s: TracedStatement, out: TextIO) -> None:
         out.write("      lock: none on an existing relation (predicted none)\n")
     for line in _rewrite_text(s):
         out.write(f"      rewrite: {line}\n")
-    rows = f"; {s.observed.rows} row{'s' * (s.observed.rows != 1)}" if s.observed.rows >= 0 \
-        else ""
+    rows = f"; {_count(s.observed.rows, 'row')}" if s.observed.rows >= 0 else ""
     out.write(f"      ran {_RUN_TEXT[_run(s)]}{rows}; {_ms(s.observed.seconds)}\n")
     for d in s.disagreements:
         out.write(f"      DISAGREES: {d.describe()}\n")
@@ -154,8 +153,8 @@ def _statement_text(f: TracedFile, s: TracedStatement, out: TextIO) -> None:
 def _verdict(result: TraceResult, out: TextIO) -> None:
     disagreements = result.disagreements
     checked = sum(s.observed is not None for f in result.files for s in f.statements)
-    out.write(f"\nlockwise model check: {checked} statements observed, {len(disagreements)} "
-              f"disagreement{'s' * (len(disagreements) != 1)}\n")
+    out.write(f"\nlockwise model check: {checked} statements observed, "
+              f"{_count(len(disagreements), 'disagreement')}\n")
     for f, s, d in disagreements:
         span = s.statement.span
         out.write(f"  {_where(f, span.line, span.column)}: {RULE_ID}: {d.describe()}\n")
@@ -273,6 +272,6 @@ def exit_reason(result: TraceResult) -> str | None:
     if failed is not None:
         reasons.append(f"a statement failed on the server ({_failure_text(failed)})")
     if n:
-        reasons.append(f"lockwise's model disagreed with the server {n} time{'s' * (n != 1)}")
+        reasons.append(f"lockwise's model disagreed with the server {_count(n, 'time')}")
     return "; ".join(reasons) or None
 
