@@ -70,8 +70,10 @@ def regclass_constants(node: object, sql: str | None = None) -> set[str]:
     regclass (`'s'::regclass`, `CAST('app.s' AS pg_catalog.regclass)`), or passed first to a
     built-in function that takes a regclass there (`nextval('s')`, `pg_relation_size('t')`),
     which the server reads as one when it analyzes the expression. `sql`, the text `node`
-    was parsed from when the caller has it, spares the walk of the many that name none."""
-    if sql is not None and not may_name_regclass(sql):
+    was parsed from when the caller has it, spares the walk of the many that name none
+    (searched only when there is an expression: a CREATE FUNCTION's text without a SQL
+    body is long, and stores nothing)."""
+    if not node or (sql is not None and not may_name_regclass(sql)):
         return set()
     takes_regclass = _takes_regclass()
     out: set[str] = set()
