@@ -26,8 +26,10 @@ class Context:
     #: INSERT ... SELECT): unseen by the application, but not empty.
     filled_tables: set[str] = field(default_factory=set)
     in_transaction: bool = False
-    #: The text of the statement being judged, when the caller has it: a search of it spares
-    #: most statements the walk for syntax the stated version lacks (syntax_versions.py).
+    #: The text of the statement being judged, when the caller has it (the text its tree was
+    #: parsed from, holding every name the tree does): a search of it spares most statements
+    #: the walks for syntax the stated version lacks (syntax_versions.py) and for regclass
+    #: constants (volatility.py).
     statement_sql: str | None = None
     session_timezone_utc: bool = False
     #: Collect the string constants of each statement (Effect.literals): set while an enum

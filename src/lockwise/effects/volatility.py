@@ -47,11 +47,34 @@ def _takes_regclass() -> frozenset[str]:
     return frozenset(_data()["regclass_argument"])
 
 
-def regclass_constants(node: object) -> set[str]:
+@lru_cache(maxsize=1)
+def _regclass_words() -> tuple[str, ...]:
+    """Words one of which the text of every regclass constant holds, lower case: `regclass`
+    and, for each function of `_takes_regclass`, its name up to its first `_` (`pg_`,
+    `nextval`), none holding another."""
+    heads = {name.split("_", 1)[0] + "_" if "_" in name else name
+             for name in (*_takes_regclass(), "regclass")}
+    return tuple(sorted(h for h in heads if not any(o != h and o in h for o in heads)))
+
+
+def may_name_regclass(sql: str) -> bool:
+    """Whether statement text `sql` may hold a regclass constant: it writes the type's or
+    such a function's name (any case, quoted or not: PostgreSQL folds to lower case what
+    `str.lower` does, and more), or a `U&` name, whose escapes can spell one unwritten."""
+    text = sql.lower()
+    return "u&" in text or any(word in text for word in _regclass_words())
+
+
+def regclass_constants(node: object, sql: str | None = None) -> set[str]:
     """The relations (qualified) `node` names by regclass constants: a string cast to
     regclass (`'s'::regclass`, `CAST('app.s' AS pg_catalog.regclass)`), or passed first to a
     built-in function that takes a regclass there (`nextval('s')`, `pg_relation_size('t')`),
-    which the server reads as one when it analyzes the expression."""
+    which the server reads as one when it analyzes the expression. `sql`, the text `node`
+    was parsed from when the caller has it, spares the walk of the many that name none
+    (searched only when there is an expression: a CREATE FUNCTION's text without a SQL
+    body is long, and stores nothing)."""
+    if not node or (sql is not None and not may_name_regclass(sql)):
+        return set()
     takes_regclass = _takes_regclass()
     out: set[str] = set()
     for kind, body in walk(node):

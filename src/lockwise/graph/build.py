@@ -1636,7 +1636,8 @@ def compute(stmt: Statement, catalog: Catalog, m: Migration, pg_version: int) ->
     from lockwise.effects.postgres import compute_effect
 
     return compute_effect(stmt.tree, Context(catalog=catalog, pg_version=pg_version,
-                                             migration_id=m.id, rule_text=False))
+                                             migration_id=m.id, rule_text=False,
+                                             statement_sql=stmt.sql))
 
 
 def build_graph(migrations: Sequence[Migration], *,

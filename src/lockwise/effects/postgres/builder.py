@@ -207,7 +207,7 @@ def lock_stored_regclass_constants(b: Builder, kind: str, stmt: dict) -> None:
     if kind == "AlterTableStmt":
         stored = [cmd for cmd in stored or () if unwrap(cmd)[1].get("subtype")
                   != "AT_AlterColumnType"]
-    lock_regclass_names(b, regclass_constants(stored))
+    lock_regclass_names(b, regclass_constants(stored, b.ctx.statement_sql))
 
 
 def lock_regclass_names(b: Builder, names: Iterable[str]) -> None:

@@ -221,7 +221,8 @@ def _run_embedded(b: Builder, body: str) -> None:
             _note_enum_reads(block.facts, enum_candidate_literals(kind, node, ctx.catalog),
                              added)
             continue
-        inner = compute_effect(tree, ctx)
+        # (its own text: the block's can spell a name with escapes, as E'regcl\x61ss' does)
+        inner = compute_effect(tree, replace(ctx, statement_sql=sql))
         _take_effect(b, inner)
         reads: dict = {}
         if watching:
