@@ -1,0 +1,95 @@
+"""Writes to a view the server refuses (rule view-not-updatable), checked on the embedded
+PostgreSQL: a view with a conditional DO INSTEAD rule for the write and nothing that takes the
+write in its place (an INSTEAD OF trigger, an unconditional DO INSTEAD rule), or a view whose
+query PostgreSQL cannot write through (DISTINCT, GROUP BY, a join, ...), DO ALSO rules or not.
+lockwise's `refused_by` must name the view and the reason exactly as the server's error does."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.catalog.replay import apply_statement
+from lockwise.effects.context import Context
+from lockwise.effects.postgres import compute_effect
+from lockwise.parse.postgres import parse_sql
+
+pytestmark = pytest.mark.postgres
+
+SETUP = """
+CREATE TABLE t (id int, v int);
+CREATE TABLE log (id int);
+CREATE MATERIALIZED VIEW m AS SELECT * FROM t;
+CREATE FUNCTION keep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE VIEW v_cond AS SELECT * FROM t;
+CREATE RULE r_ins AS ON INSERT TO v_cond WHERE NEW.v > 0 DO INSTEAD INSERT INTO log VALUES (NEW.id);
+CREATE RULE r_del AS ON DELETE TO v_cond WHERE OLD.v > 0 DO INSTEAD DELETE FROM log;
+CREATE VIEW v_cond_and_plain AS SELECT * FROM t;
+CREATE RULE r_c AS ON UPDATE TO v_cond_and_plain WHERE OLD.v > 0 DO INSTEAD NOTHING;
+CREATE RULE r_p AS ON UPDATE TO v_cond_and_plain DO INSTEAD NOTHING;
+CREATE VIEW v_cond_trigger AS SELECT * FROM t;
+CREATE RULE r_t AS ON UPDATE TO v_cond_trigger WHERE OLD.v > 0 DO INSTEAD NOTHING;
+CREATE TRIGGER tr INSTEAD OF UPDATE ON v_cond_trigger FOR EACH ROW EXECUTE FUNCTION keep();
+CREATE VIEW v_over_cond AS SELECT * FROM v_cond;
+CREATE VIEW v_also AS SELECT * FROM t;
+CREATE RULE r_a AS ON INSERT TO v_also DO ALSO INSERT INTO log VALUES (NEW.id);
+CREATE VIEW v_distinct AS SELECT DISTINCT * FROM t;
+CREATE RULE r_d AS ON INSERT TO v_distinct DO ALSO INSERT INTO log VALUES (NEW.id);
+CREATE VIEW v_distinct_trigger AS SELECT DISTINCT * FROM t;
+CREATE TRIGGER tr INSTEAD OF DELETE ON v_distinct_trigger FOR EACH ROW EXECUTE FUNCTION keep();
+CREATE VIEW v_group AS SELECT id, count(*) AS v FROM t GROUP BY id;
+CREATE VIEW v_union AS SELECT * FROM t UNION ALL SELECT * FROM t;
+CREATE VIEW v_with AS WITH c AS (SELECT 1) SELECT * FROM t;
+CREATE VIEW v_limit AS SELECT * FROM t LIMIT 5;
+CREATE VIEW v_agg AS SELECT max(id) AS id, min(v) AS v FROM t;
+CREATE VIEW v_window AS SELECT id, sum(v) OVER () AS v FROM t;
+CREATE VIEW v_srf AS SELECT id, generate_series(1, 2) AS v FROM t;
+CREATE VIEW v_join AS SELECT t.* FROM t JOIN log USING (id);
+CREATE VIEW v_two AS SELECT t.* FROM t, log;
+CREATE VIEW v_no_from AS SELECT 1 AS id, 2 AS v;
+CREATE VIEW v_subselect AS SELECT * FROM (SELECT * FROM t) s;
+CREATE VIEW v_matview AS SELECT * FROM m;
+CREATE VIEW v_sample AS SELECT * FROM t TABLESAMPLE SYSTEM (5);
+CREATE VIEW v_sublink AS SELECT * FROM t WHERE id IN (SELECT id FROM log);
+CREATE VIEW v_ordered AS SELECT * FROM ONLY t ORDER BY id;
+CREATE VIEW v_over_group AS SELECT * FROM v_group;
+"""
+
+VIEWS = ("v_cond", "v_cond_and_plain", "v_cond_trigger", "v_over_cond", "v_also", "v_distinct",
+         "v_distinct_trigger", "v_group", "v_union", "v_with", "v_limit", "v_agg", "v_window",
+         "v_srf", "v_join", "v_two", "v_no_from", "v_subselect", "v_matview", "v_sample",
+         "v_sublink", "v_ordered", "v_over_group")
+WRITES = ("INSERT INTO {v} (id) VALUES (1)", "UPDATE {v} SET v = 1", "DELETE FROM {v}")
+
+
+def _lockwise_refusal(sql: str) -> str:
+    catalog = Catalog()
+    for stmt in parse_sql(SETUP).statements:
+        apply_statement(catalog, stmt.tree, "0001")
+    (stmt,) = parse_sql(sql).statements
+    effect = compute_effect(stmt.tree, Context(catalog=catalog, pg_version=18))
+    (action,) = [a for a in effect.actions if a.kind in ("insert", "update", "delete")]
+    return action.facts.get("refused_by_text", "")
+
+
+def _server_refusal(uri: str, sql: str) -> str:
+    import psycopg
+
+    with psycopg.connect(uri) as conn:
+        conn.execute(SETUP)
+        try:
+            conn.execute(sql)
+        except psycopg.errors.ObjectNotInPrerequisiteState as exc:
+            return f"{exc.diag.message_primary}: {exc.diag.message_detail}"
+        finally:
+            conn.rollback()
+    return ""
+
+
+@pytest.mark.parametrize("sql", [w.format(v=v) for v in VIEWS for w in WRITES])
+def test_view_write_refusal_matches_server(pg_db: str, sql: str) -> None:
+    # (lockwise names the view qualified, without quotes: `view public.v_cond`)
+    expected = re.sub(r'view "(\w+)"', r"view public.\1", _server_refusal(pg_db, sql))
+    assert _lockwise_refusal(sql) == expected
