@@ -322,6 +322,10 @@ class Table:
     column_names: tuple[str, ...] | None = None
     #: For a view or materialized view: the relations its query reads (qualified).
     sources: tuple[str, ...] = ()
+    #: For a view: why PostgreSQL refuses to write through it to the relation it selects
+    #: from (`catalog.updatable.not_updatable`), "" when it writes through, None when the
+    #: replay cannot tell.
+    not_updatable: str | None = None
     #: For a view or materialized view: the (relation, column) pairs its query uses, `*`
     #: expanded as at creation. PostgreSQL refuses to drop such a column or change its type.
     column_reads: tuple[tuple[str, str], ...] = ()

@@ -41,6 +41,18 @@ def builtin_functions() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def builtin_aggregates() -> frozenset[str]:
+    """The names of the built-in functions that are aggregates in every overload."""
+    return frozenset(_data()["aggregate"])
+
+
+@lru_cache(maxsize=1)
+def builtin_set_returning() -> frozenset[str]:
+    """The names of the built-in functions that return a set in every overload."""
+    return frozenset(_data()["set_returning"])
+
+
+@lru_cache(maxsize=1)
 def _takes_regclass() -> frozenset[str]:
     """Built-in functions whose first argument is a regclass (asked of every stored
     expression: made once)."""

@@ -85,7 +85,7 @@ def dml(kind: str) -> Callable:
         b.writes.add(f"table:{view}")
         facts = table_facts(b, view, qualified)
         # An auto-updatable view is rewritten into the statement on its one base relation.
-        table = _updatable_view_base(b, view, kind) if b.ctx.rewrites else view
+        table, refused = _updatable_view_base(b, view, kind) if b.ctx.rewrites else (view, "")
         if table != view:
             b.lock(table, L.ROW_EXCLUSIVE)
             b.writes.add(f"table:{table}")
@@ -152,6 +152,7 @@ def dml(kind: str) -> Callable:
                 facts.update(row_key_facts(b, table, beside and _target_name(stmt)))
                 facts.update(_batch_facts(b, stmt, kind, table, facts["qualified"], joined))
         b.act(kind, **facts, has_where=has_where, columns=columns,
+              refused_by=(refused,) if refused else (), refused_by_text=refused,
               columns_text=", ".join(columns),
               limited=kind != "insert" and b.ctx.rule_text
               and _where_is_batched(stmt.get("whereClause")))
@@ -515,20 +516,35 @@ def _referencing_rows(b: Builder, table: str, kind: str, columns: tuple[str, ...
 _VIEW_DEPTH = 16
 
 
-def _updatable_view_base(b: Builder, relation: str, kind: str) -> str:
+def _updatable_view_base(b: Builder, relation: str, kind: str) -> tuple[str, str]:
     """The table a write (`kind`) to `relation` reaches: itself, or for a known view reading
     exactly one relation (what makes it auto-updatable) that relation, followed through views;
     a view with an INSTEAD OF trigger or an unconditional DO INSTEAD rule for the write keeps
-    it (checked on the server)."""
+    it. And why the server refuses the write ("" when it does not): a view on the way with
+    neither of those, but a conditional DO INSTEAD rule for the write, or a query it cannot
+    write through, DO ALSO rules or not (rewriteHandler.c RewriteQuery; checked on the
+    server)."""
     for _ in range(_VIEW_DEPTH):
         known = b.ctx.catalog.tables.get(relation)
-        if known is None or known.kind != "view" or len(known.sources) != 1 or \
-                any(kind in t.instead_of for t in known.triggers.values()) or \
-                any(r.event == kind and r.instead and r.where is None
-                    for r in known.rules.values()):
+        if known is None or known.kind != "view" or \
+                any(kind in t.instead_of for t in known.triggers.values()):
+            break
+        instead = [r for r in known.rules.values()
+                   if r.event == kind and r.instead and r.enabled]
+        if any(r.where is None for r in instead):
+            break
+        why = "Views with conditional DO INSTEAD rules are not automatically updatable." \
+            if instead else known.not_updatable
+        if why and kind in _WRITE_VERBS:
+            return relation, f"cannot {_WRITE_VERBS[kind]} view {relation}: {why}"
+        if len(known.sources) != 1:
             break
         relation = known.sources[0]
-    return relation
+    return relation, ""
+
+
+#: How the server's refusal names each write to a view.
+_WRITE_VERBS = {"insert": "insert into", "update": "update", "delete": "delete from"}
 
 
 _CTE_DML = {"InsertStmt": dml("insert"), "UpdateStmt": dml("update"),
