@@ -821,11 +821,15 @@ def test_alter_type_in_use_matches_server(pg_db: str, sql: str) -> None:
 
 #: A domain per way of being used, each with a constraint left NOT VALID: a plain column, an
 #: array column, a composite attribute (nested, and held in an array), a domain over it in an
-#: array, a domain over an array of it, a view over an array of it (stores nothing), unused.
+#: array, a domain over an array of it, a view over an array of it (stores nothing), unused;
+#: a range over it (or over a domain over it) in a column, in an array column, in a domain
+#: over the range, its multirange in a column, in a materialized view, in a view only.
+_HELD = ("plain_d", "arr_d", "comp_d", "deep_d", "sub_d", "overarr_d", "view_d", "unused_d",
+         "unheld_d", "range_d", "rangearr_d", "subrange_d", "rangedom_d", "multi_d",
+         "rangemat_d", "rangeview_d")
 _DOMAINS = "".join(
     f"CREATE DOMAIN {d} AS int; ALTER DOMAIN {d} ADD CONSTRAINT {d}_c CHECK (VALUE > 0) "
-    "NOT VALID;\n" for d in ("plain_d", "arr_d", "comp_d", "deep_d", "sub_d", "overarr_d",
-                             "view_d", "unused_d", "unheld_d")) + """
+    "NOT VALID;\n" for d in _HELD) + """
 CREATE TABLE tp (id int, v plain_d); INSERT INTO tp VALUES (1, 1);
 CREATE TABLE ta (id int, v arr_d[]);
 CREATE TYPE holds AS (x comp_d); CREATE TABLE tc (id int, v holds);
@@ -835,13 +839,23 @@ CREATE DOMAIN over_sub AS sub_d; CREATE TABLE ts (id int, v over_sub[]);
 CREATE DOMAIN over_arr AS overarr_d[]; CREATE TABLE toa (id int, v over_arr);
 CREATE TABLE tvd (id int, v view_d); CREATE VIEW vv AS SELECT ARRAY[v] AS x FROM tvd;
 CREATE TYPE unheld AS (x unheld_d);
+CREATE TYPE rng AS RANGE (subtype = range_d); CREATE TABLE tr (id int, v rng);
+CREATE TYPE rng_arr AS RANGE (subtype = rangearr_d); CREATE TABLE tra (id int, v rng_arr[]);
+CREATE DOMAIN sub_of_subrange AS subrange_d;
+CREATE TYPE rng_sub AS RANGE (subtype = sub_of_subrange); CREATE TABLE trs (id int, v rng_sub);
+CREATE TYPE rng_dom AS RANGE (subtype = rangedom_d); CREATE DOMAIN over_rng AS rng_dom;
+CREATE TABLE trd (id int, v over_rng);
+CREATE TYPE rng_multi AS RANGE (subtype = multi_d, multirange_type_name = many);
+CREATE TABLE trm (id int, v many);
+CREATE TYPE rng_mat AS RANGE (subtype = rangemat_d);
+CREATE MATERIALIZED VIEW mr AS SELECT NULL::rng_mat AS v;
+CREATE TYPE rng_view AS RANGE (subtype = rangeview_d); CREATE VIEW vr AS SELECT NULL::rng_view AS v;
 """
 
 
 @pytest.mark.parametrize("sql", [
     f"ALTER DOMAIN {d} {change}"
-    for d in ("plain_d", "arr_d", "comp_d", "deep_d", "sub_d", "overarr_d", "view_d",
-              "unused_d", "unheld_d")
+    for d in _HELD
     for change in ("ADD CONSTRAINT k CHECK (VALUE < 100)",
                    "ADD CONSTRAINT k CHECK (VALUE < 100) NOT VALID", "SET NOT NULL",
                    "ADD CONSTRAINT k NOT NULL", "VALIDATE CONSTRAINT {d}_c",
