@@ -1950,3 +1950,26 @@ def test_unbatched_backfill_of_a_join_batches_the_joined_rows(pg_db: str, sql: s
         assert counts == [5000, 3000, 0, 0], batch
         assert conn.execute("SELECT count(*) FROM (TABLE accounts EXCEPT TABLE expected "
                             "UNION ALL TABLE expected EXCEPT TABLE accounts) d").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("setup", [
+    "CREATE DOMAIN d AS int; CREATE TYPE r AS RANGE (subtype = d); CREATE TABLE t (v r);\n"
+    "ALTER DOMAIN d RENAME TO e; ALTER TYPE r RENAME TO q;",
+    "CREATE SCHEMA app; CREATE DOMAIN d AS int; CREATE TYPE r AS RANGE (subtype = d);\n"
+    "ALTER DOMAIN d SET SCHEMA app; ALTER DOMAIN app.d RENAME TO e; CREATE TABLE t (v r);\n"
+    "ALTER DOMAIN app.e SET SCHEMA public;",
+    "CREATE DOMAIN e AS int; CREATE TYPE r AS RANGE (subtype = e); CREATE TABLE t (v r);\n"
+    "DROP TABLE t; CREATE TABLE t (v int);",
+    "CREATE DOMAIN e AS int; CREATE TYPE r AS RANGE (subtype = e); CREATE TABLE t (v r);\n"
+    "ALTER TABLE t DROP COLUMN v; DROP TYPE r; CREATE TYPE r AS RANGE (subtype = int4);\n"
+    "CREATE TABLE t2 (v r);",
+])
+def test_range_over_a_domain_follows_renames_and_drops(pg_db: str, setup: str) -> None:
+    """A range keeps its subtype by oid: renamed or moved, the domain (and the range) still
+    hold each other; a range dropped and made again over another type holds it no more."""
+    import psycopg
+
+    sql = "ALTER DOMAIN e ADD CONSTRAINT positive CHECK (VALUE > 0)"
+    (action,) = [a for a in _effect_after(setup, sql).actions if a.kind == "alter_domain"]
+    refused = (psycopg.errors.FeatureNotSupported,)
+    assert bool(action.facts.get("refused_by")) == _server_refuses(pg_db, setup, sql, refused)

@@ -576,6 +576,9 @@ class Catalog:
     #: (PostgreSQL 14+), which goes with it (DROP) but keeps its name and schema when the
     #: range is renamed or moved (checked on the server).
     multiranges: dict[str, str] = field(default_factory=dict)
+    #: Range types (qualified) -> their subtype, as `column_type` gives it: a range over a
+    #: domain holds the domain's values, which ALTER DOMAIN cannot look into.
+    range_subtypes: dict[str, str] = field(default_factory=dict)
     #: Domains (qualified) that carry a CHECK or NOT NULL constraint.
     constrained_domains: set[str] = field(default_factory=set)
     #: Every domain (qualified), constrained or not, with its base type.
@@ -1046,8 +1049,8 @@ class Catalog:
     def types_containing(self, domain: str) -> list[str]:
         """The types whose values hold values of `domain` (qualified) inside them, as far as
         the catalog knows: a domain over an array of it (or of a domain over it), a composite
-        type with an attribute of it, of an array of it or of such a type, however deep. A
-        range over it is not known (the catalog keeps no range's subtype)."""
+        type with an attribute of it, of an array of it or of such a type, a range over one of
+        those and its multirange, however deep (checked on the server)."""
         plain = set(self.with_subdomains(domain))
         found = [d for d in self.with_subdomains(domain, arrays=True) if d not in plain]
         grew = True
@@ -1062,6 +1065,13 @@ class Catalog:
             for name, dom in self.domains.items():
                 if name not in found and _type_key(dom.base) in found:
                     found.append(name)
+                    grew = True
+            for name, subtype in self.range_subtypes.items():
+                if name not in found and (_type_key(subtype) in plain
+                                          or _type_key(subtype) in found):
+                    found.append(name)
+                    if name in self.multiranges:
+                        found.append(self.multiranges[name])
                     grew = True
         return found
 

@@ -1856,6 +1856,10 @@ def _move_type(catalog: Catalog, spellings: dict[str, str]) -> None:
         catalog.types.add(new)
     if old in catalog.multiranges:  # the multirange keeps its name and schema
         catalog.multiranges[new] = catalog.multiranges.pop(old)
+    if old in catalog.range_subtypes:
+        catalog.range_subtypes[new] = catalog.range_subtypes.pop(old)
+    catalog.range_subtypes = {name: spellings.get(sub, sub)
+                              for name, sub in catalog.range_subtypes.items()}
     if old in catalog.domains:
         catalog.domains[new] = catalog.domains.pop(old)
     if old in catalog.composites:
@@ -2500,6 +2504,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             gone = {m for r, m in catalog.multiranges.items() if r.startswith(schema + ".")}
             catalog.multiranges = {r: m for r, m in catalog.multiranges.items()
                                    if not r.startswith(schema + ".")}
+            catalog.range_subtypes = {r: m for r, m in catalog.range_subtypes.items()
+                                      if not r.startswith(schema + ".")}
             catalog.types = {k for k in catalog.types
                              if not k.startswith(schema + ".") and k not in gone}
             catalog.sequences = {k for k in catalog.sequences if not k.startswith(schema + ".")}
@@ -2611,6 +2617,7 @@ def _drop_type(catalog: Catalog, name: str, cascade: bool, stmt: dict) -> None:
         catalog.enums.pop(dropped, None)
         catalog.types.discard(dropped)
         catalog.types.discard(catalog.multiranges.pop(dropped, ""))  # a range's goes with it
+        catalog.range_subtypes.pop(dropped, None)
         catalog.constrained_domains.discard(dropped)
         catalog.domains.pop(dropped, None)
 
@@ -2904,6 +2911,10 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         multirange = multirange_type_name(body)
         catalog.types |= {name, multirange}
         catalog.multiranges[name] = multirange
+        for param in body.get("params") or ():
+            elem = unwrap(param)[1]
+            if elem.get("defname") == "subtype":
+                catalog.range_subtypes[name] = catalog.column_type(unwrap(elem.get("arg"))[1])[0]
     elif kind == "AlterEnumStmt":
         name = object_name(strings(body.get("typeName")))
         labels = catalog.enums.get(name)
