@@ -771,12 +771,16 @@ CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE DOMAIN base AS int; CREATE DOMAIN
 CREATE DOMAIN tags AS text[]; CREATE DOMAIN unused AS text; CREATE TYPE spare AS ENUM ('x');
 CREATE DOMAIN over_spare AS spare[];
 CREATE TABLE t (id bigint, m mood[], s sub, tg tags);
+CREATE DOMAIN ranged AS int; CREATE TYPE rr AS RANGE (subtype = ranged);
+CREATE DOMAIN ranged_unused AS int; CREATE TYPE rr_unused AS RANGE (subtype = ranged_unused);
+CREATE TABLE tr (id bigint, r rr);
 """
 
 
 @pytest.mark.parametrize("sql", [
     "DROP TYPE mood", "DROP DOMAIN base", "DROP DOMAIN sub", "DROP DOMAIN tags",
     "DROP DOMAIN unused", "DROP TYPE spare", "DROP DOMAIN over_spare", "DROP TYPE mood CASCADE",
+    "DROP DOMAIN ranged", "DROP DOMAIN ranged_unused", "DROP TYPE rr", "DROP TYPE rr_unused",
 ])
 def test_drop_type_in_use_matches_server(pg_db: str, sql: str) -> None:
     """drop-type-in-use says the statement fails exactly when the server refuses it."""
