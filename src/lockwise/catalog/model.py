@@ -1031,13 +1031,20 @@ class Catalog:
     def with_subdomains(self, domain: str, arrays: bool = False) -> list[str]:
         """`domain` (qualified) and the domains over it, however deep: a column of any of
         them holds values of `domain`, which ALTER DOMAIN checks (typecmds.c
-        get_rels_with_domain). `arrays`: also the domains over an array of one of them,
+        get_rels_with_domain). `arrays`: also the domains over an array of one of them, and
+        the range types over one of them with their multiranges (and what is over those),
         which depend on it all the same (DROP ... CASCADE drops them)."""
         found = [domain]
         for current in found:  # grows while read: each sub-domain's own sub-domains
             found.extend(name for name, d in self.domains.items()
                          if _type_key(d.base) == current and (arrays or not d.array)
                          and name not in found)
+            if arrays:
+                for name, subtype in self.range_subtypes.items():
+                    if _type_key(subtype) == current and name not in found:
+                        found.append(name)
+                        if name in self.multiranges:
+                            found.append(self.multiranges[name])
         return found
 
     def tables_with_rules_naming(self, relation: str) -> list[Table]:
