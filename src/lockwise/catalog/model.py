@@ -367,6 +367,11 @@ def _trigger_functions(table: Table) -> set[str]:
     return {tr.function for tr in table.triggers.values()}
 
 
+#: Domains over domains are followed this deep at most (a guard against a cycle that only
+#: wrong input can make).
+_DOMAIN_DEPTH = 32
+
+
 def _type_key(type_name: str) -> str:
     return type_name if "." in type_name else f"public.{type_name}"
 
@@ -1108,6 +1113,20 @@ class Catalog:
         """The (table, column) pairs whose default draws from `sequence` (qualified)."""
         return [(t.name, c.name) for t in sorted(self.tables.values(), key=attrgetter("name"))
                 for c in t.columns.values() if c.default_sequence == sequence]
+
+    def holds_regclass(self, type_name: str, array: bool) -> bool:
+        """Whether a column of `type_name` (as `column_type` gives it; `array`: an array of
+        it) holds one regclass: the type is regclass or a domain over it, however deep."""
+        for _ in range(_DOMAIN_DEPTH):
+            if array:
+                return False
+            if type_name in ("regclass", "pg_catalog.regclass"):
+                return True
+            known = self.domain(type_name)
+            if known is None:
+                return False
+            type_name, array = known.base, known.array
+        return False
 
     def domain(self, type_name: str) -> Domain | None:
         """The domain a column type, as written, names (looked up as `is_constrained_domain`

@@ -56,7 +56,7 @@ from lockwise.effects.nodes import (
     strings,
     unwrap,
 )
-from lockwise.effects.volatility import regclass_constants
+from lockwise.effects.volatility import default_regclass_constants
 
 _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
              "CONSTR_PRIMARY": "primary", "CONSTR_EXCLUSION": "exclude"}
@@ -84,7 +84,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
             column.default = None if _is_null(con.get("raw_expr")) else "default"
             column.default_sequence = nextval_sequence(con.get("raw_expr"))
             column.uses = expression_uses(con.get("raw_expr"))
-            column.names = _names(con.get("raw_expr"))
+            column.names = _names(con.get("raw_expr"), catalog.holds_regclass(tname, is_array))
         if contype == "CONSTR_IDENTITY":
             column.identity = True
             column.identity_sequence = identity_sequence(table, column.name, con)
@@ -95,9 +95,10 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
     return column
 
 
-def _names(expr: object) -> tuple[str, ...]:
-    """The relations `expr` names by regclass constants, in order (`Column.names`)."""
-    return tuple(sorted(regclass_constants(expr))) if expr else ()
+def _names(expr: object, regclass_column: bool = False) -> tuple[str, ...]:
+    """The relations `expr` names by regclass constants, in order (`Column.names`); a
+    bare string too when it is the default of a column holding a regclass."""
+    return tuple(sorted(default_regclass_constants(expr, regclass_column))) if expr else ()
 
 
 def _generate(column: Column, expr: dict | None) -> None:
@@ -1020,7 +1021,8 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                     else "default"
                 changed.default_sequence = nextval_sequence(cmd.get("def"))
                 changed.uses = expression_uses(cmd.get("def"))
-                changed.names = _names(cmd.get("def"))
+                changed.names = _names(cmd.get("def"),
+                                       catalog.holds_regclass(changed.type_name, changed.array))
         elif sub == "AT_DropExpression" and column is not None:
             column.generated = column.virtual = False
             _generate(column, None)

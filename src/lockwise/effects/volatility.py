@@ -87,6 +87,19 @@ def regclass_constants(node: object) -> set[str]:
     return out
 
 
+def default_regclass_constants(expr: object, regclass_column: bool) -> set[str]:
+    """`regclass_constants` of a column's DEFAULT `expr`; for a column holding a regclass
+    (`regclass_column`), a bare string literal too (`DEFAULT 'tbl'`): the server reads it as
+    regclass input and stores the constant (checked on the server; an array's literal, `'{tbl}'`,
+    is stored as an array and names nothing)."""
+    out = regclass_constants(expr)
+    if regclass_column and unwrap(expr)[0] == "A_Const" and \
+            isinstance(value := const_value(expr), str) and \
+            (name := regclass_name(value)) is not None:
+        out.add(name)
+    return out
+
+
 def volatile_functions(expr: object, user_functions: dict[str, str]) -> list[str]:
     """Functions in `expr` that are volatile, or unknown (assumed volatile, to be safe)."""
     names = function_names(expr)
