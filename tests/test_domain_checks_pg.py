@@ -1,0 +1,49 @@
+"""The CHECK constraints of domains, as the catalog keeps them (name, NOT VALID), against the
+embedded PostgreSQL's pg_constraint after the same statements: unnamed ones named as the
+server names them, renamed, dropped and validated."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.catalog.model import Catalog
+from lockwise.catalog.replay import apply_statement
+from lockwise.parse.postgres import parse_sql
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.mark.parametrize("setup", [
+    "CREATE DOMAIN d AS int CHECK (VALUE > 0) CHECK (VALUE < 10)"
+    " CONSTRAINT d_check2 CHECK (VALUE <> 5);"
+    "ALTER DOMAIN d ADD CHECK (VALUE <> 6); ALTER DOMAIN d ADD CHECK (VALUE <> 7) NOT VALID;",
+    "CREATE TABLE e_check (id int CONSTRAINT e_check CHECK (id > 0));"
+    "CREATE DOMAIN e AS int CHECK (VALUE > 0);",
+    "CREATE DOMAIN d AS int NOT NULL;"
+    "ALTER DOMAIN d ADD CONSTRAINT pos CHECK (VALUE > 0) NOT VALID;"
+    "ALTER DOMAIN d ADD CONSTRAINT small CHECK (VALUE < 9) NOT VALID;"
+    "ALTER DOMAIN d VALIDATE CONSTRAINT pos; ALTER DOMAIN d RENAME CONSTRAINT small TO tiny;"
+    "ALTER DOMAIN d DROP CONSTRAINT IF EXISTS nothing; ALTER DOMAIN d ADD CHECK (VALUE <> 3);",
+    "CREATE SCHEMA app; CREATE DOMAIN app.d AS int CHECK (VALUE > 0);"
+    "ALTER DOMAIN app.d RENAME CONSTRAINT d_check TO positive; ALTER DOMAIN app.d RENAME TO e;"
+    "ALTER DOMAIN app.e ADD CHECK (VALUE < 100) NOT VALID;"
+    "ALTER DOMAIN app.e DROP CONSTRAINT positive;"
+    "ALTER DOMAIN app.e SET SCHEMA public; CREATE DOMAIN f AS e CHECK (VALUE <> 1);",
+])
+def test_domain_checks_match_server(pg_db: str, setup: str) -> None:
+    import psycopg
+
+    catalog = Catalog()
+    for stmt in parse_sql(setup).statements:
+        apply_statement(catalog, stmt.tree, "0001")
+    with psycopg.connect(pg_db) as conn:
+        conn.execute(setup)
+        rows = conn.execute(
+            "SELECT n.nspname || '.' || t.typname, c.conname, NOT c.convalidated "
+            "FROM pg_constraint c JOIN pg_type t ON t.oid = c.contypid "
+            "JOIN pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE c.contype = 'c' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+            "ORDER BY c.oid").fetchall()
+    known = [(name, check.name, check.not_valid) for name, domain in catalog.domains.items()
+             for check in domain.checks]
+    assert sorted(known) == sorted(rows)
