@@ -529,9 +529,19 @@ class IndexMap(dict):
 
 
 @dataclass(frozen=True, slots=True)
+class DomainCheck:
+    """A CHECK constraint of a domain: its name, its condition (parse tree, VALUE in it) and
+    whether it was added NOT VALID and not validated since."""
+
+    name: str
+    condition: dict | None = None
+    not_valid: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Domain:
-    """What a domain stands for: its base type (normalized, as `Column.type_name`), and its
-    default."""
+    """What a domain stands for: its base type (normalized, as `Column.type_name`), its
+    default and its CHECK constraints."""
 
     base: str
     typmods: tuple[int, ...] = ()
@@ -540,6 +550,13 @@ class Domain:
     #: its own takes the domain's: a volatile one rewrites the table as a volatile DEFAULT
     #: written on the column does (checked on the server).
     default: dict | None = None
+    #: Its CHECK constraints, in the order they were added (of a domain these migrations
+    #: created, every one; the NOT NULL one is `Catalog.constrained_domains`'s business).
+    checks: tuple[DomainCheck, ...] = ()
+
+    def check(self, name: str) -> DomainCheck | None:
+        """Its CHECK constraint `name`, if the catalog knows it."""
+        return next((c for c in self.checks if c.name == name), None)
 
 
 @dataclass(frozen=True, slots=True)

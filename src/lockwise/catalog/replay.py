@@ -17,6 +17,7 @@ from lockwise.catalog.model import (
     Column,
     Constraint,
     Domain,
+    DomainCheck,
     Index,
     QueryRule,
     Table,
@@ -1517,6 +1518,10 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
     if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         _move_type(catalog, _type_spellings(stmt))
         return
+    if rtype == "OBJECT_DOMCONSTRAINT":
+        _change_domain_check(catalog, object_name(_object_names(stmt)),
+                             stmt.get("subname", ""), lambda c: replace(c, name=new))
+        return
     if rtype == "OBJECT_SCHEMA":
         _rename_schema(catalog, stmt.get("subname", ""), new)
         return
@@ -2624,6 +2629,42 @@ def _drop_type(catalog: Catalog, name: str, cascade: bool, stmt: dict) -> None:
         catalog.domains.pop(dropped, None)
 
 
+def domain_check_name(catalog: Catalog, domain: str) -> str:
+    """The name PostgreSQL gives a CHECK added to `domain` (qualified) without one:
+    `domain_check`, numbered past the names the constraints of its schema's domains and
+    tables hold (ChooseConstraintName; checked on the server)."""
+    schema, bare = domain.split(".", 1)
+    prefix = schema + "."
+    taken = {c.name for name, d in catalog.domains.items() if name.startswith(prefix)
+             for c in d.checks}
+    taken.update(con for t in catalog.tables.values() if t.name.startswith(prefix)
+                 for con in t.constraints)
+    number = 0
+    while (name := generated_name(bare, None, f"check{number or ''}")) in taken:
+        number += 1
+    return name
+
+
+def _add_domain_check(catalog: Catalog, domain: str, con: dict) -> None:
+    """A CHECK constraint `con` of CREATE / ALTER DOMAIN `domain` (another kind is left)."""
+    known = catalog.domains.get(domain)
+    if known is None or con.get("contype") != "CONSTR_CHECK":
+        return
+    check = DomainCheck(con.get("conname") or domain_check_name(catalog, domain),
+                        con.get("raw_expr"), bool(con.get("skip_validation")))
+    catalog.domains[domain] = replace(known, checks=(*known.checks, check))
+
+
+def _change_domain_check(catalog: Catalog, domain: str, name: str,
+                         change: Callable[[DomainCheck], DomainCheck | None]) -> None:
+    """CHECK constraint `name` of `domain` as `change` leaves it (None: dropped)."""
+    known = catalog.domains.get(domain)
+    if known is None:
+        return
+    checks = [change(c) if c.name == name else c for c in known.checks]
+    catalog.domains[domain] = replace(known, checks=tuple(c for c in checks if c is not None))
+
+
 def _create_statistics(catalog: Catalog, stmt: dict) -> None:
     names = strings(stmt.get("defnames"))
     relations = stmt.get("relations") or ()
@@ -2874,11 +2915,20 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         base, mods, is_array = catalog.column_type(body.get("typeName"))
         catalog.domains[name] = Domain(SERIAL_TYPES.get(base, base), mods, is_array,
                                        _domain_default(catalog, body, base, is_array))
+        for con in body.get("constraints") or ():
+            _add_domain_check(catalog, name, unwrap(con)[1])
         if any(unwrap(c)[1].get("contype") in ("CONSTR_CHECK", "CONSTR_NOTNULL")
                for c in body.get("constraints") or ()):
             catalog.constrained_domains.add(name)
     elif kind == "AlterDomainStmt" and body.get("subtype") in ("C", "O"):
         catalog.constrained_domains.add(object_name(strings(body.get("typeName"))))
+        _add_domain_check(catalog, object_name(strings(body.get("typeName"))),
+                          unwrap(body.get("def"))[1])
+    elif kind == "AlterDomainStmt" and body.get("subtype") in ("X", "V"):
+        name = object_name(strings(body.get("typeName")))
+        _change_domain_check(catalog, name, body.get("name", ""),
+                             (lambda _: None) if body["subtype"] == "X" else
+                             (lambda c: replace(c, not_valid=False)))
     elif kind == "AlterDomainStmt" and body.get("subtype") == "T":
         name = object_name(strings(body.get("typeName")))
         domain = catalog.domains.get(name)
