@@ -93,3 +93,57 @@ def test_view_write_refusal_matches_server(pg_db: str, sql: str) -> None:
     # (lockwise names the view qualified, without quotes: `view public.v_cond`)
     expected = re.sub(r'view "(\w+)"', r"view public.\1", _server_refusal(pg_db, sql))
     assert _lockwise_refusal(sql) == expected
+
+
+ON_CONFLICT_SETUP = """
+CREATE TABLE log (id int);
+CREATE TABLE plain (id int PRIMARY KEY, v int);
+CREATE TABLE on_update (id int PRIMARY KEY, v int);
+CREATE RULE r AS ON UPDATE TO on_update DO ALSO INSERT INTO log VALUES (NEW.id);
+CREATE TABLE on_update_off (id int PRIMARY KEY, v int);
+CREATE RULE r AS ON UPDATE TO on_update_off DO ALSO INSERT INTO log VALUES (NEW.id);
+ALTER TABLE on_update_off DISABLE RULE r;
+CREATE TABLE on_insert_off (id int PRIMARY KEY, v int);
+CREATE RULE r AS ON INSERT TO on_insert_off DO ALSO INSERT INTO log VALUES (NEW.id);
+ALTER TABLE on_insert_off DISABLE RULE r;
+CREATE TABLE on_insert_nothing (id int PRIMARY KEY, v int);
+CREATE RULE r AS ON INSERT TO on_insert_nothing DO INSTEAD NOTHING;
+CREATE TABLE on_insert_where (id int PRIMARY KEY, v int);
+CREATE RULE r AS ON INSERT TO on_insert_where WHERE NEW.v > 100 DO ALSO
+    INSERT INTO log VALUES (NEW.id);
+CREATE TABLE on_delete (id int PRIMARY KEY, v int);
+CREATE RULE r AS ON DELETE TO on_delete DO INSTEAD NOTHING;
+CREATE VIEW over_on_update AS SELECT * FROM on_update;
+CREATE VIEW view_with_update_rule AS SELECT * FROM plain;
+CREATE RULE r AS ON UPDATE TO view_with_update_rule DO ALSO INSERT INTO log VALUES (NEW.id);
+CREATE VIEW view_instead AS SELECT * FROM plain;
+CREATE RULE r AS ON INSERT TO view_instead DO INSTEAD INSERT INTO plain VALUES (NEW.id, NEW.v);
+"""
+
+TARGETS = ("plain", "on_update", "on_update_off", "on_insert_off", "on_insert_nothing",
+           "on_insert_where", "on_delete", "over_on_update", "view_with_update_rule",
+           "view_instead")
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_on_conflict_refused_with_rules_matches_server(pg_db: str, target: str) -> None:
+    """INSERT ... ON CONFLICT is refused on a table (or a view not written through) with an
+    UPDATE rule, even a disabled one, or an INSERT rule that adds a query."""
+    import psycopg
+
+    sql = f"INSERT INTO {target} VALUES (1, 1) ON CONFLICT DO NOTHING"
+    catalog = Catalog()
+    for stmt in parse_sql(ON_CONFLICT_SETUP).statements:
+        apply_statement(catalog, stmt.tree, "0001")
+    (stmt,) = parse_sql(sql).statements
+    effect = compute_effect(stmt.tree, Context(catalog=catalog, pg_version=18))
+    (action,) = [a for a in effect.actions if a.kind == "insert"]
+    with psycopg.connect(pg_db) as conn:
+        conn.execute(ON_CONFLICT_SETUP)
+        try:
+            conn.execute(sql)
+            refused = False
+        except psycopg.errors.FeatureNotSupported:
+            refused = True
+        conn.rollback()
+    assert bool(action.facts.get("on_conflict_refused_by")) == refused
