@@ -47,3 +47,38 @@ def test_domain_checks_match_server(pg_db: str, setup: str) -> None:
     known = [(name, check.name, check.not_valid) for name, domain in catalog.domains.items()
              for check in domain.checks]
     assert sorted(known) == sorted(rows)
+
+
+_CONTAINED = ("CREATE DOMAIN amount AS numeric; CREATE TABLE payments (id bigint, parts amount[]);"
+              "ALTER DOMAIN amount ADD CHECK (VALUE > 0) NOT VALID;")
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER DOMAIN amount ADD CONSTRAINT below CHECK (VALUE < 1000)",
+    "ALTER DOMAIN amount ADD CHECK (VALUE < 1000)",
+    "ALTER DOMAIN amount SET NOT NULL",
+    "ALTER DOMAIN amount VALIDATE CONSTRAINT amount_check",
+])
+def test_refused_domain_change_alternative_runs(pg_db: str, sql: str) -> None:
+    """What alter-domain-in-container offers in place of a refused ALTER DOMAIN (`not_valid_sql`)
+    runs after the same setup: a new constraint added NOT VALID under the name the statement
+    would give it, and nothing added again for VALIDATE (the constraint stays NOT VALID)."""
+    import psycopg
+
+    from lockwise.effects.context import Context
+    from lockwise.effects.postgres import compute_effect
+
+    catalog = Catalog()
+    for stmt in parse_sql(_CONTAINED).statements:
+        apply_statement(catalog, stmt.tree, "0001")
+    (stmt,) = parse_sql(sql).statements
+    effect = compute_effect(stmt.tree, Context(catalog=catalog, pg_version=18))
+    (action,) = [a for a in effect.actions if a.kind == "alter_domain"]
+    assert action.facts["refused_by"]
+    with psycopg.connect(pg_db) as conn:
+        conn.execute(_CONTAINED)
+        conn.execute(str(action.facts["not_valid_sql"]))
+        names = {r[0] for r in conn.execute(
+            "SELECT conname FROM pg_constraint WHERE contypid = 'amount'::regtype "
+            "AND NOT convalidated").fetchall()}
+    assert action.facts["constraint"] in names
