@@ -11,6 +11,7 @@ from lockwise.catalog.replay import (
     typed_table_trees,
 )
 from lockwise.effects.nodes import (
+    JoinedSql,
     PrintedSql,
     object_name,
     range_var,
@@ -290,7 +291,16 @@ def alter_domain(b: Builder, stmt: dict) -> None:
             b.scan(table, f"ALTER DOMAIN {name} checks every value of the domain")
     b.alters.add(f"type:{name}")
     facts, condition = _domain_check_facts(b.ctx.catalog, stmt, sub, con, name)
+    # What checks new values without reading the stored ones: the constraint added NOT VALID;
+    # for VALIDATE, the constraint as it is (adding it again would fail: it exists).
+    domain_sql = relation_sql(name, "public.", False)
+    constraint_sql = quote_ident(facts["constraint"])
+    not_valid_sql = f"-- {constraint_sql} of {domain_sql} stays NOT VALID: it checks every " \
+        "new or changed value already" if sub == "validate_constraint" else JoinedSql(
+            f"ALTER DOMAIN {domain_sql} ADD CONSTRAINT {constraint_sql} CHECK (",
+            facts["check_sql"], ") NOT VALID;")
     b.act("alter_domain", type=name, subcommand=sub, not_valid=not_valid, **facts,
+          not_valid_sql=not_valid_sql,
           tables_using=tuple(users), tables_using_text=", ".join(users) or "(none known)",
           per_table_checks_sql=_per_table_checks_sql(
               b.ctx.catalog, name, set(users), facts["constraint"] or None, condition)
