@@ -55,12 +55,14 @@ CREATE VIEW v_sample AS SELECT * FROM t TABLESAMPLE SYSTEM (5);
 CREATE VIEW v_sublink AS SELECT * FROM t WHERE id IN (SELECT id FROM log);
 CREATE VIEW v_ordered AS SELECT * FROM ONLY t ORDER BY id;
 CREATE VIEW v_over_group AS SELECT * FROM v_group;
+CREATE VIEW v_no_columns AS SELECT 1 AS id, 2 AS v FROM t;
+CREATE VIEW v_expressions AS SELECT id::bigint AS id, v + 1 AS v FROM t;
 """
 
 VIEWS = ("v_cond", "v_cond_and_plain", "v_cond_trigger", "v_over_cond", "v_also", "v_distinct",
          "v_distinct_trigger", "v_group", "v_union", "v_with", "v_limit", "v_agg", "v_window",
          "v_srf", "v_join", "v_two", "v_no_from", "v_subselect", "v_matview", "v_sample",
-         "v_sublink", "v_ordered", "v_over_group")
+         "v_sublink", "v_ordered", "v_over_group", "v_no_columns", "v_expressions")
 WRITES = ("INSERT INTO {v} (id) VALUES (1)", "UPDATE {v} SET v = 1", "DELETE FROM {v}")
 
 
