@@ -326,6 +326,9 @@ class Table:
     #: from (`catalog.updatable.not_updatable`), "" when it writes through, None when the
     #: replay cannot tell.
     not_updatable: str | None = None
+    #: For a view: False when none of its columns is a plain column of that relation
+    #: (`catalog.updatable.has_updatable_column`): INSERT and UPDATE through it are refused.
+    updatable_columns: bool = True
     #: For a view or materialized view: the (relation, column) pairs its query uses, `*`
     #: expanded as at creation. PostgreSQL refuses to drop such a column or change its type.
     column_reads: tuple[tuple[str, str], ...] = ()

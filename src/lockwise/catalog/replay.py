@@ -27,7 +27,7 @@ from lockwise.catalog.model import (
 from lockwise.catalog.query_columns import result_columns, result_names
 from lockwise.catalog.scopes import ColumnReads
 from lockwise.catalog.search_path import elements_path
-from lockwise.catalog.updatable import not_updatable
+from lockwise.catalog.updatable import has_updatable_column, not_updatable
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
@@ -2753,6 +2753,7 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
                                                        strings(stmt.get("aliases")))
     view.column_names = tuple(names) if names is not None else None
     view.not_updatable = not_updatable(catalog, stmt.get("query"))
+    view.updatable_columns = has_updatable_column(stmt.get("query"))
     view.columns = {}
     if reads:
         view.sources = tuple(relations_in(stmt.get("query")))  # OR REPLACE: the new query's

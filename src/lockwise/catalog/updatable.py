@@ -25,6 +25,8 @@ _RETURNS = {"aggregate": "Views that return aggregate functions are not automati
             "set_returning": "Views that return set-returning functions are not "
                              "automatically updatable."}
 _SAMPLE = "Views containing TABLESAMPLE are not automatically updatable."
+#: Why an INSERT or UPDATE (not a DELETE) through a view otherwise written through is refused.
+NO_UPDATABLE_COLUMNS = "Views that have no updatable columns are not automatically updatable."
 #: The relation kinds a view may be written through to (a materialized view is not one).
 _WRITABLE = ("table", "partitioned", "foreign", "view")
 
@@ -63,6 +65,17 @@ def not_updatable(catalog: Catalog, query: object) -> str | None:
     if base is None:
         return None
     return _SINGLE if base.kind not in _WRITABLE else _SAMPLE if sampled else ""
+
+
+def has_updatable_column(query: object) -> bool:
+    """Whether the view defined by `query` may have a column an INSERT or UPDATE writes
+    through: one its select list names plainly (a column, or `*`). False only when none is
+    (each is an expression, a cast, a constant), which the server refuses."""
+    kind, stmt = unwrap(query) if isinstance(query, dict) else ("", {})
+    if kind != "SelectStmt" or stmt.get("op", "SETOP_NONE") != "SETOP_NONE":
+        return True
+    return any(unwrap(unwrap(t)[1].get("val"))[0] == "ColumnRef"
+               for t in stmt.get("targetList") or ())
 
 
 def _returned_calls(node: object) -> Iterator[str]:

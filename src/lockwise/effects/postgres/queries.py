@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from lockwise.catalog.model import Table
 from lockwise.catalog.replay import missing_index_parts
+from lockwise.catalog.updatable import NO_UPDATABLE_COLUMNS
 from lockwise.effects.nodes import (
     PrintedSql,
     ShownSql,
@@ -543,6 +544,8 @@ def _updatable_view_base(b: Builder, relation: str, kind: str,
             if not any(r.where is None for r in instead):
                 why = "Views with conditional DO INSTEAD rules are not automatically " \
                     "updatable." if instead else known.not_updatable
+                if not why and not known.updatable_columns and kind in ("insert", "update"):
+                    why = NO_UPDATABLE_COLUMNS
                 if why and kind in _WRITE_VERBS:
                     return relation, f"cannot {_WRITE_VERBS[kind]} view {relation}: {why}", ""
                 written_through = True
