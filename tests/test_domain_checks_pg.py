@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import apply_statement
-from lockwise.parse.postgres import parse_sql
+from effect_helpers import catalog_after, effect_after
 
 pytestmark = pytest.mark.postgres
 
@@ -33,9 +31,7 @@ pytestmark = pytest.mark.postgres
 def test_domain_checks_match_server(pg_db: str, setup: str) -> None:
     import psycopg
 
-    catalog = Catalog()
-    for stmt in parse_sql(setup).statements:
-        apply_statement(catalog, stmt.tree, "0001")
+    catalog = catalog_after(setup)
     with psycopg.connect(pg_db) as conn:
         conn.execute(setup)
         rows = conn.execute(
@@ -65,15 +61,7 @@ def test_refused_domain_change_alternative_runs(pg_db: str, sql: str) -> None:
     would give it, and nothing added again for VALIDATE (the constraint stays NOT VALID)."""
     import psycopg
 
-    from lockwise.effects.context import Context
-    from lockwise.effects.postgres import compute_effect
-
-    catalog = Catalog()
-    for stmt in parse_sql(_CONTAINED).statements:
-        apply_statement(catalog, stmt.tree, "0001")
-    (stmt,) = parse_sql(sql).statements
-    effect = compute_effect(stmt.tree, Context(catalog=catalog, pg_version=18))
-    (action,) = [a for a in effect.actions if a.kind == "alter_domain"]
+    (action,) = [a for a in effect_after(_CONTAINED, sql).actions if a.kind == "alter_domain"]
     assert action.facts["refused_by"]
     with psycopg.connect(pg_db) as conn:
         conn.execute(_CONTAINED)

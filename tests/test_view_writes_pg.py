@@ -10,11 +10,7 @@ import re
 
 import pytest
 
-from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import apply_statement
-from lockwise.effects.context import Context
-from lockwise.effects.postgres import compute_effect
-from lockwise.parse.postgres import parse_sql
+from effect_helpers import effect_after, server_refuses
 
 pytestmark = pytest.mark.postgres
 
@@ -67,11 +63,7 @@ WRITES = ("INSERT INTO {v} (id) VALUES (1)", "UPDATE {v} SET v = 1", "DELETE FRO
 
 
 def _lockwise_refusal(sql: str) -> str:
-    catalog = Catalog()
-    for stmt in parse_sql(SETUP).statements:
-        apply_statement(catalog, stmt.tree, "0001")
-    (stmt,) = parse_sql(sql).statements
-    effect = compute_effect(stmt.tree, Context(catalog=catalog, pg_version=18))
+    effect = effect_after(SETUP, sql)
     (action,) = [a for a in effect.actions if a.kind in ("insert", "update", "delete")]
     return action.facts.get("refused_by_text", "")
 
@@ -134,18 +126,6 @@ def test_on_conflict_refused_with_rules_matches_server(pg_db: str, target: str) 
     import psycopg
 
     sql = f"INSERT INTO {target} VALUES (1, 1) ON CONFLICT DO NOTHING"
-    catalog = Catalog()
-    for stmt in parse_sql(ON_CONFLICT_SETUP).statements:
-        apply_statement(catalog, stmt.tree, "0001")
-    (stmt,) = parse_sql(sql).statements
-    effect = compute_effect(stmt.tree, Context(catalog=catalog, pg_version=18))
-    (action,) = [a for a in effect.actions if a.kind == "insert"]
-    with psycopg.connect(pg_db) as conn:
-        conn.execute(ON_CONFLICT_SETUP)
-        try:
-            conn.execute(sql)
-            refused = False
-        except psycopg.errors.FeatureNotSupported:
-            refused = True
-        conn.rollback()
+    (action,) = [a for a in effect_after(ON_CONFLICT_SETUP, sql).actions if a.kind == "insert"]
+    refused = server_refuses(pg_db, ON_CONFLICT_SETUP, sql, (psycopg.errors.FeatureNotSupported,))
     assert bool(action.facts.get("on_conflict_refused_by")) == refused
