@@ -1,7 +1,7 @@
 """Regenerate the PostgreSQL facts lockwise ships as data, from a real server's catalogs.
 
-Writes src/lockwise/effects/data/functions.json (volatility of built-in functions, by name, and
-those whose first argument is always a regclass) and
+Writes src/lockwise/effects/data/functions.json (volatility of built-in functions, by name,
+those whose first argument is always a regclass, and the aggregates and set-returning ones) and
 casts.json: the casts PostgreSQL performs without touching the data (pg_cast.castmethod = 'b'),
 and among them those whose two types have different default btree operator classes (an
 ALTER COLUMN ... TYPE along such a cast keeps the rows but rebuilds the column's indexes); and
@@ -59,6 +59,16 @@ def generate(uri: str) -> None:
             HAVING bool_and(p.pronargs > 0 AND p.proargtypes[0] = 'regclass'::regtype)
             ORDER BY 1
             """).fetchall()]
+        # A view whose target list returns an aggregate or a set-returning function cannot be
+        # written through (view_query_is_auto_updatable): the names every overload of which is
+        # one, so that a call by that name is one whatever its arguments.
+        for label, test in (("aggregate", "p.prokind = 'a'"), ("set_returning", "p.proretset")):
+            functions[label] = [r[0] for r in conn.execute(
+                f"""
+                SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE n.nspname = 'pg_catalog' GROUP BY p.proname HAVING bool_and({test})
+                ORDER BY 1
+                """).fetchall()]
         casts = conn.execute(
             """
             SELECT s.typname, t.typname FROM pg_cast c

@@ -41,8 +41,6 @@ FILLED_IN = {
     "not_yet_updated": "true",
     "unique_key_columns": "account_id",
     "type_of_email": "text",
-    # the catalog keeps no domain constraint's condition: VALIDATE's stand-in names it
-    "amount_positive_on_value": "value > 0",
 }
 
 #: Rules (or cases) whose alternative ends elsewhere than the statement on purpose, and why:

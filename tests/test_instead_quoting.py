@@ -87,6 +87,8 @@ SQL_TEXT: dict[str, object] = {
     "foreign_key_sql": 'FOREIGN KEY ("teamId") REFERENCES "App"."Team" ("Id") NOT VALID',
     "per_table_checks_sql": 'ALTER TABLE "App"."User" ADD CONSTRAINT "User_n_check"\n'
                             '  CHECK (<the check, with "n" for VALUE>) NOT VALID;',
+    "not_valid_sql": 'ALTER DOMAIN "App"."Amount" ADD CONSTRAINT "Amount_check" CHECK (VALUE > 0)'
+                     " NOT VALID;",
     "prevalidated_keys_sql": 'ALTER TABLE "App"."Part2026" VALIDATE CONSTRAINT "Fk";',
     "prebuilt_indexes_sql": 'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "Part2026_pkey" '
                             'ON "App"."Part2026" ("Id");',

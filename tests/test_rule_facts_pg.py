@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from effect_helpers import effect_after, server_refuses
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import apply_statement
 from lockwise.effects.context import Context
@@ -31,24 +32,6 @@ def _connect(uri: str):
     return psycopg.connect(uri, autocommit=True)
 
 
-def _server_refuses(uri: str, setup: str, sql: str, errors: tuple[type, ...]) -> bool:
-    """Whether the server, after `setup`, refuses `sql` with one of `errors`."""
-    with _connect(uri) as conn:
-        conn.execute(setup)
-        try:
-            conn.execute(sql)
-        except errors:
-            return True
-    return False
-
-
-def _effect_after(setup: str, sql: str):
-    """lockwise's effect of `sql` after replaying `setup` into a fresh catalog."""
-    catalog = Catalog()
-    for stmt in parse_sql(setup).statements:
-        apply_statement(catalog, stmt.tree, "0001")
-    (stmt,) = parse_sql(sql).statements
-    return compute_effect(stmt.tree, Context(catalog=catalog, pg_version=18))
 
 
 @pytest.mark.parametrize("name", [
@@ -96,7 +79,7 @@ ATTACH = ("ALTER TABLE events ATTACH PARTITION events_2024 "
      False),  # text constants: lockwise only decides identical literals (conservative)
 ])
 def test_attach_partition_scan_matches_server(pg_db: str, child: str, proven: bool) -> None:
-    effect = _effect_after(PARENT + child, ATTACH)
+    effect = effect_after(PARENT + child, ATTACH)
     (action,) = [a for a in effect.actions if a.kind == "attach_partition"]
     assert action.facts["bound_proven_by_check"] is proven
     assert ("public.events_2024" in effect.scans) is (not proven)
@@ -350,7 +333,7 @@ def test_lock_timeout_tracked_as_the_server_keeps_it(pg_db: str, statements: tup
 def test_alter_domain_add_constraint_locks_tables_using_it(pg_db: str) -> None:
     setup = "CREATE DOMAIN amount AS numeric;\nCREATE TABLE payments (id bigint, value amount);"
     sql = "ALTER DOMAIN amount ADD CONSTRAINT amount_positive CHECK (VALUE > 0)"
-    effect = _effect_after(setup, sql)
+    effect = effect_after(setup, sql)
     assert effect.locks == {"public.payments": _share()}
     with _connect(pg_db) as conn:
         conn.execute(setup)
@@ -388,7 +371,7 @@ def test_add_column_inline_constraint_scans_match_server(pg_db: str, column: str
              "CREATE TABLE child (id bigint);\n"
              "INSERT INTO child SELECT g FROM generate_series(1, 100) g;")
     sql = f"ALTER TABLE child ADD COLUMN {column}"
-    effect = _effect_after(setup, sql)
+    effect = effect_after(setup, sql)
     assert ("public.child" in effect.scans) is scans
     (action,) = [a for a in effect.actions if a.kind == "add_column"]
     assert bool(action.facts["constraint_scans"]) is scans
@@ -432,7 +415,7 @@ def test_outside_a_transaction_block_matches_server(pg_db: str, sql: str) -> Non
     import psycopg
 
     setup = "CREATE TABLE accounts (id bigint PRIMARY KEY)"
-    effect = _effect_after(setup + ";", sql)
+    effect = effect_after(setup + ";", sql)
     facts = {k: v for a in effect.actions for k, v in a.facts.items()}
     warnings: list[str] = []
     with _connect(pg_db) as conn:
@@ -615,7 +598,7 @@ def test_a_do_block_that_commits_refuses_a_transaction_block(pg_db: str, body: s
     import psycopg
 
     sql = f"DO $$ {body} $$"
-    effect = _effect_after("CREATE TABLE t (a int);", sql)
+    effect = effect_after("CREATE TABLE t (a int);", sql)
     with _connect(pg_db) as conn:
         conn.execute("CREATE TABLE t (a int)")
         conn.execute("BEGIN")
@@ -676,7 +659,7 @@ def test_statements_refused_in_a_transaction_block(pg_db: str, sql: str) -> None
         conn.execute("ALTER SUBSCRIPTION sub DISABLE;"
                      "ALTER SUBSCRIPTION sub SET (slot_name = NONE);"
                      "DROP SUBSCRIPTION sub; DROP SUBSCRIPTION slotless; DROP PUBLICATION pub")
-    assert _effect_after("", sql).transactional == accepted
+    assert effect_after("", sql).transactional == accepted
 
 
 _VIEWS = """
@@ -713,10 +696,10 @@ def test_column_used_by_a_view_matches_server(pg_db: str, sql: str) -> None:
     """column-used-by-view says the statement fails exactly when the server refuses it."""
     import psycopg
 
-    (action,) = _effect_after(_VIEWS, sql).actions
+    (action,) = effect_after(_VIEWS, sql).actions
     predicted_failure = bool(action.facts["used_by_views"]) and not action.facts.get("cascade")
     refused = (psycopg.errors.FeatureNotSupported, psycopg.errors.DependentObjectsStillExist)
-    assert predicted_failure == _server_refuses(pg_db, _VIEWS, sql, refused)
+    assert predicted_failure == server_refuses(pg_db, _VIEWS, sql, refused)
 
 
 _GENERATED = """
@@ -757,13 +740,13 @@ def test_column_used_by_a_generated_column_matches_server(pg_db: str, sql: str) 
     refuses it."""
     import psycopg
 
-    effect = _effect_after(_GENERATED, sql)
+    effect = effect_after(_GENERATED, sql)
     predicted_failure = any(
         a.facts.get("used_by_generated") and not (
             a.kind == "drop_column" and a.facts.get("cascade"))
         for a in effect.actions if a.kind in ("drop_column", "alter_column_type"))
     refused = (psycopg.errors.FeatureNotSupported, psycopg.errors.DependentObjectsStillExist)
-    assert predicted_failure == _server_refuses(pg_db, _GENERATED, sql, refused)
+    assert predicted_failure == server_refuses(pg_db, _GENERATED, sql, refused)
 
 
 _TYPES = """
@@ -771,21 +754,25 @@ CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE DOMAIN base AS int; CREATE DOMAIN
 CREATE DOMAIN tags AS text[]; CREATE DOMAIN unused AS text; CREATE TYPE spare AS ENUM ('x');
 CREATE DOMAIN over_spare AS spare[];
 CREATE TABLE t (id bigint, m mood[], s sub, tg tags);
+CREATE DOMAIN ranged AS int; CREATE TYPE rr AS RANGE (subtype = ranged);
+CREATE DOMAIN ranged_unused AS int; CREATE TYPE rr_unused AS RANGE (subtype = ranged_unused);
+CREATE TABLE tr (id bigint, r rr);
 """
 
 
 @pytest.mark.parametrize("sql", [
     "DROP TYPE mood", "DROP DOMAIN base", "DROP DOMAIN sub", "DROP DOMAIN tags",
     "DROP DOMAIN unused", "DROP TYPE spare", "DROP DOMAIN over_spare", "DROP TYPE mood CASCADE",
+    "DROP DOMAIN ranged", "DROP DOMAIN ranged_unused", "DROP TYPE rr", "DROP TYPE rr_unused",
 ])
 def test_drop_type_in_use_matches_server(pg_db: str, sql: str) -> None:
     """drop-type-in-use says the statement fails exactly when the server refuses it."""
     import psycopg
 
-    (action,) = [a for a in _effect_after(_TYPES, sql).actions if a.kind == "drop_type"]
+    (action,) = [a for a in effect_after(_TYPES, sql).actions if a.kind == "drop_type"]
     predicted_failure = bool(action.facts["dependents"]) and not action.facts["cascade"]
     refused = (psycopg.errors.DependentObjectsStillExist,)
-    assert predicted_failure == _server_refuses(pg_db, _TYPES, sql, refused)
+    assert predicted_failure == server_refuses(pg_db, _TYPES, sql, refused)
 
 
 _COMPOSITES = """
@@ -812,20 +799,24 @@ def test_alter_type_in_use_matches_server(pg_db: str, sql: str) -> None:
     """alter-type-in-use says the statement fails exactly when the server refuses it."""
     import psycopg
 
-    (action,) = [a for a in _effect_after(_COMPOSITES, sql).actions
+    (action,) = [a for a in effect_after(_COMPOSITES, sql).actions
                  if a.kind in ("alter_composite_type", "rename_other")]
     refused = (psycopg.errors.DependentObjectsStillExist, psycopg.errors.FeatureNotSupported,
                psycopg.errors.DatatypeMismatch)  # (no cast in assignment: "cannot be cast")
-    assert bool(action.facts["refused_by"]) == _server_refuses(pg_db, _COMPOSITES, sql, refused)
+    assert bool(action.facts["refused_by"]) == server_refuses(pg_db, _COMPOSITES, sql, refused)
 
 
 #: A domain per way of being used, each with a constraint left NOT VALID: a plain column, an
 #: array column, a composite attribute (nested, and held in an array), a domain over it in an
-#: array, a domain over an array of it, a view over an array of it (stores nothing), unused.
+#: array, a domain over an array of it, a view over an array of it (stores nothing), unused;
+#: a range over it (or over a domain over it) in a column, in an array column, in a domain
+#: over the range, its multirange in a column, in a materialized view, in a view only.
+_HELD = ("plain_d", "arr_d", "comp_d", "deep_d", "sub_d", "overarr_d", "view_d", "unused_d",
+         "unheld_d", "range_d", "rangearr_d", "subrange_d", "rangedom_d", "multi_d",
+         "rangemat_d", "rangeview_d")
 _DOMAINS = "".join(
     f"CREATE DOMAIN {d} AS int; ALTER DOMAIN {d} ADD CONSTRAINT {d}_c CHECK (VALUE > 0) "
-    "NOT VALID;\n" for d in ("plain_d", "arr_d", "comp_d", "deep_d", "sub_d", "overarr_d",
-                             "view_d", "unused_d", "unheld_d")) + """
+    "NOT VALID;\n" for d in _HELD) + """
 CREATE TABLE tp (id int, v plain_d); INSERT INTO tp VALUES (1, 1);
 CREATE TABLE ta (id int, v arr_d[]);
 CREATE TYPE holds AS (x comp_d); CREATE TABLE tc (id int, v holds);
@@ -835,13 +826,23 @@ CREATE DOMAIN over_sub AS sub_d; CREATE TABLE ts (id int, v over_sub[]);
 CREATE DOMAIN over_arr AS overarr_d[]; CREATE TABLE toa (id int, v over_arr);
 CREATE TABLE tvd (id int, v view_d); CREATE VIEW vv AS SELECT ARRAY[v] AS x FROM tvd;
 CREATE TYPE unheld AS (x unheld_d);
+CREATE TYPE rng AS RANGE (subtype = range_d); CREATE TABLE tr (id int, v rng);
+CREATE TYPE rng_arr AS RANGE (subtype = rangearr_d); CREATE TABLE tra (id int, v rng_arr[]);
+CREATE DOMAIN sub_of_subrange AS subrange_d;
+CREATE TYPE rng_sub AS RANGE (subtype = sub_of_subrange); CREATE TABLE trs (id int, v rng_sub);
+CREATE TYPE rng_dom AS RANGE (subtype = rangedom_d); CREATE DOMAIN over_rng AS rng_dom;
+CREATE TABLE trd (id int, v over_rng);
+CREATE TYPE rng_multi AS RANGE (subtype = multi_d, multirange_type_name = many);
+CREATE TABLE trm (id int, v many);
+CREATE TYPE rng_mat AS RANGE (subtype = rangemat_d);
+CREATE MATERIALIZED VIEW mr AS SELECT NULL::rng_mat AS v;
+CREATE TYPE rng_view AS RANGE (subtype = rangeview_d); CREATE VIEW vr AS SELECT NULL::rng_view AS v;
 """
 
 
 @pytest.mark.parametrize("sql", [
     f"ALTER DOMAIN {d} {change}"
-    for d in ("plain_d", "arr_d", "comp_d", "deep_d", "sub_d", "overarr_d", "view_d",
-              "unused_d", "unheld_d")
+    for d in _HELD
     for change in ("ADD CONSTRAINT k CHECK (VALUE < 100)",
                    "ADD CONSTRAINT k CHECK (VALUE < 100) NOT VALID", "SET NOT NULL",
                    "ADD CONSTRAINT k NOT NULL", "VALIDATE CONSTRAINT {d}_c",
@@ -853,9 +854,9 @@ def test_alter_domain_refused_for_values_held_inside_others(pg_db: str, sql: str
     import psycopg
 
     sql = sql.format(d=sql.split()[2])
-    (action,) = [a for a in _effect_after(_DOMAINS, sql).actions if a.kind == "alter_domain"]
+    (action,) = [a for a in effect_after(_DOMAINS, sql).actions if a.kind == "alter_domain"]
     refused = (psycopg.errors.FeatureNotSupported,)
-    assert bool(action.facts.get("refused_by")) == _server_refuses(pg_db, _DOMAINS, sql, refused)
+    assert bool(action.facts.get("refused_by")) == server_refuses(pg_db, _DOMAINS, sql, refused)
 
 
 #: A partitioned table with a sub-partitioned partition: the written plan must index both
@@ -875,7 +876,7 @@ INSERT INTO events VALUES (1, '2024-05-01', 'a'), (2, '2025-05-01', 'a');
 def test_partitioned_index_plan_runs_and_leaves_valid_indexes(pg_db: str, sql: str) -> None:
     # index-on-partitioned-table's alternative, run as written (each statement on its own, as
     # its CONCURRENTLY steps need): every index it creates ends up valid and attached.
-    (action,) = _effect_after(SUBPARTITIONED, sql).actions
+    (action,) = effect_after(SUBPARTITIONED, sql).actions
     plan = action.facts["partitioned_index_sql"]
     with _connect(pg_db) as conn:
         conn.execute(SUBPARTITIONED)
@@ -905,7 +906,7 @@ def test_partitioned_constraint_plan_runs_and_attaches_every_partition(pg_db: st
     # unique-constraint-on-partitioned-table's alternative, run as written: every table of
     # the tree ends up with the constraint, the partitions' attached to their parent's, and
     # its last step (the parent's ADD CONSTRAINT) reads no partition.
-    (action,) = _effect_after(SUBPARTITIONED_DEFAULT, sql).actions
+    (action,) = effect_after(SUBPARTITIONED_DEFAULT, sql).actions
     *steps, last = action.facts["partitioned_constraint_sql"].splitlines()
     scans = ("SELECT coalesce(sum(pg_stat_get_xact_numscans(c.oid)), 0) FROM pg_class c "
              "WHERE c.relname LIKE 'events%' AND c.relkind = 'r'")
@@ -1146,7 +1147,7 @@ def test_a_long_name_in_a_reference_finds_what_its_definition_created(pg_db: str
 ])
 def test_not_null_constraint_name_matches_server(pg_db: str, setup: str, sql: str) -> None:
     """add-not-null-constraint's safe alternative adds the constraint again by this name."""
-    (action,) = [a for a in _effect_after(setup, sql).actions if a.kind == "add_constraint"]
+    (action,) = [a for a in effect_after(setup, sql).actions if a.kind == "add_constraint"]
     with _connect(pg_db) as conn:
         conn.execute(setup)
         conn.execute(sql)
@@ -1361,7 +1362,7 @@ def test_names_taken_match_server(pg_server: str, existing: str, new: str) -> No
         conn.execute("DROP SCHEMA names_taken CASCADE; DROP SERVER srv; "
                      "DROP FOREIGN DATA WRAPPER w")
     index = RuleIndex([r for r in load_rules() if r.id == "object-already-exists"])
-    effect = _effect_after(setup, _NAMED_X[new])
+    effect = effect_after(setup, _NAMED_X[new])
     reported = [a.facts.get("existing_object") for a in effect.actions if index.matching(
         {**a.facts, "action": a.kind})]
     assert bool(reported) == (refused is not None), (refused, reported)
@@ -1383,7 +1384,7 @@ def test_drop_column_cascade_names_what_the_server_drops(pg_db: str, column: str
     """DROP COLUMN ... CASCADE: the views and foreign keys of other tables it names are those
     the server drops (the column's own indexes and constraints aside)."""
     sql = f"ALTER TABLE accounts DROP COLUMN {column} CASCADE"
-    (action,) = [a for a in _effect_after(_DROP_COLUMN_CASCADE, sql).actions
+    (action,) = [a for a in effect_after(_DROP_COLUMN_CASCADE, sql).actions
                  if a.kind == "drop_column"]
     objects = ("SELECT relname FROM pg_class WHERE relkind IN ('v', 'm') UNION ALL "
                "SELECT conname FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid "
@@ -1413,8 +1414,8 @@ def test_matview_column_of_composite_type_refuses_alter_attribute(pg_db: str,
 
     setup = f"CREATE TYPE pair AS (a int, b int);\n{setup}"
     sql = "ALTER TYPE pair ALTER ATTRIBUTE a TYPE bigint"
-    (action,) = _effect_after(setup, sql).actions
-    assert _server_refuses(pg_db, setup, sql, (psycopg.errors.FeatureNotSupported,))
+    (action,) = effect_after(setup, sql).actions
+    assert server_refuses(pg_db, setup, sql, (psycopg.errors.FeatureNotSupported,))
     assert "column public.pairs_mv.p uses it" in action.facts["refused_by"]
 
 
@@ -1425,7 +1426,7 @@ def test_alter_attribute_plan_with_a_matview_runs_and_keeps_its_values(pg_db: st
              "CREATE TABLE pairs_t (id int PRIMARY KEY, p pair);\n"
              "INSERT INTO pairs_t VALUES (1, ROW(7, 8));\n"
              "CREATE MATERIALIZED VIEW pairs_mv AS SELECT p, id FROM pairs_t;")
-    (action,) = _effect_after(setup, "ALTER TYPE pair ALTER ATTRIBUTE a TYPE bigint").actions
+    (action,) = effect_after(setup, "ALTER TYPE pair ALTER ATTRIBUTE a TYPE bigint").actions
     plan = action.facts["alter_type_sql"]
     assert "UPDATE pairs_mv" not in plan
     with _connect(pg_db) as conn:
@@ -1499,9 +1500,9 @@ def test_child_column_nullable_matches_server(pg_db: str, setup: str, sql: str,
     import psycopg
 
     errors = (psycopg.errors.DatatypeMismatch, psycopg.errors.InvalidObjectDefinition)
-    (action,) = _effect_after(setup, sql).actions
+    (action,) = effect_after(setup, sql).actions
     assert bool(action.facts["child_nullable_columns"]) == refused
-    assert _server_refuses(pg_db, setup, sql, errors) == refused
+    assert server_refuses(pg_db, setup, sql, errors) == refused
     if refused and "NOT VALID" not in setup:
         with _connect(pg_db) as conn:
             conn.execute("DROP TABLE IF EXISTS c, p")
@@ -1528,8 +1529,8 @@ def test_only_refused_with_children_matches_server(pg_db: str, setup: str, sql: 
     when PostgreSQL refuses it for the table's partitions or inheritance children."""
     import psycopg
 
-    (action, *_) = _effect_after(_ONLY_SETUPS[setup], sql).actions
-    refused = _server_refuses(pg_db, _ONLY_SETUPS[setup], sql,
+    (action, *_) = effect_after(_ONLY_SETUPS[setup], sql).actions
+    refused = server_refuses(pg_db, _ONLY_SETUPS[setup], sql,
                               (psycopg.errors.InvalidTableDefinition,))
     assert bool(action.facts.get("refused_with_only")) == refused
 
@@ -1563,7 +1564,7 @@ def test_type_change_needs_using_matches_server(pg_db: str) -> None:
                         conn.execute(sql)
                 except psycopg.errors.DatatypeMismatch:
                     refused = True
-                facts = _effect_after(setup, sql).actions[0].facts
+                facts = effect_after(setup, sql).actions[0].facts
                 if facts["needs_using"] != refused:
                     wrong.append(f"{old} -> {new}: server refuses={refused}")
     assert not wrong, "\n".join(wrong)
@@ -1582,8 +1583,8 @@ def test_only_primary_key_is_refused_exactly_for_the_bad_examples_and_runs_after
     # ("is not marked NOT NULL" is an internal error, SQLSTATE XX000, in PostgreSQL 18.6)
     refusals = (psycopg.errors.InternalError_, psycopg.errors.InvalidTableDefinition,
                 psycopg.errors.ObjectNotInPrerequisiteState)
-    assert _server_refuses(pg_db, example.setup, example.sql, refusals) == example.bad
-    facts = next(a.facts for a in _effect_after(example.setup, example.sql).actions
+    assert server_refuses(pg_db, example.setup, example.sql, refusals) == example.bad
+    facts = next(a.facts for a in effect_after(example.setup, example.sql).actions
                  if a.kind == "add_constraint")
     assert bool(facts.get("child_nullable_columns")) == example.bad
     if example.bad:
@@ -1628,11 +1629,11 @@ def test_type_change_to_or_from_an_extension_type_needs_using_as_the_server_says
                 except psycopg.errors.DatatypeMismatch:
                     refused = True
                     refusals.add(f"{old} -> {new}")
-                said = _effect_after(setup, sql).actions[0].facts["needs_using"]
+                said = effect_after(setup, sql).actions[0].facts["needs_using"]
                 if said != refused:
                     wrong.append(f"{old} -> {new}: server refuses={refused}, said={said}")
                 extension = any(t.startswith(("citext", "hstore")) for t in (old, new))
-                if extension and _effect_after(table, sql).actions[0].facts["needs_using"]:
+                if extension and effect_after(table, sql).actions[0].facts["needs_using"]:
                     unjudged.append(f"{old} -> {new}")
     assert not wrong, "\n".join(wrong)
     assert {"text -> hstore", "hstore -> json", "citext -> integer"} <= refusals
@@ -1673,7 +1674,7 @@ def test_index_set_tablespace_copies_the_index_under_its_own_lock(pg_db: str,
                                                                  tablespace: str) -> None:
     setup = "CREATE TABLE moved (id bigint, n int);\nCREATE INDEX moved_n ON moved (n);"
     sql = f"ALTER INDEX moved_n SET TABLESPACE {tablespace}"
-    effect = _effect_after(setup, sql)
+    effect = effect_after(setup, sql)
     with _connect(pg_db) as conn:
         conn.execute(setup + "INSERT INTO moved SELECT g, g FROM generate_series(1, 100) g;")
         locks, copied = _moved(conn, sql, ("moved", "moved_n"))
@@ -1700,7 +1701,7 @@ def test_partitioned_index_set_tablespace_copies_nothing(pg_db: str, tablespace:
                              ).fetchall()
     assert locks == {"moved_day": "AccessExclusiveLock"} and not copied
     assert place == [("kept_day_idx", False), ("moved_day", True)]
-    effect = _effect_after(setup, sql)
+    effect = effect_after(setup, sql)
     assert effect.actions[0].facts["index_access_exclusive"] and not effect.rewrites
     assert effect.actions[0].facts["index_partitioned"]
     from lockwise.discover import migration_from_text
@@ -1719,7 +1720,7 @@ def test_all_in_tablespace_locks_every_table_in_it(pg_db: str, tablespace: str) 
                      f"CREATE TABLE kept (id bigint)")
         locks, copied = _moved(conn, sql, ("moved", "kept"))
     assert locks == {"moved": "AccessExclusiveLock"} and copied == {"moved"}
-    facts = _effect_after("", sql).actions[0].facts
+    facts = effect_after("", sql).actions[0].facts
     assert (facts["from_tablespace"], facts["tablespace"]) == (tablespace, "pg_default")
 
 
@@ -1755,15 +1756,15 @@ RENAMED = ("CREATE TYPE mood AS ENUM ('a');\n"
 def test_rename_onto_a_taken_name_matches_server(pg_db: str, sql: str) -> None:
     import psycopg
 
-    refused = _server_refuses(pg_db, RENAMED, sql,
+    refused = server_refuses(pg_db, RENAMED, sql,
                               (psycopg.errors.DuplicateTable, psycopg.errors.DuplicateObject,
                                psycopg.errors.DuplicateColumn))
-    assert bool(_effect_after(RENAMED, sql).actions[0].facts.get("name_taken")) == refused
+    assert bool(effect_after(RENAMED, sql).actions[0].facts.get("name_taken")) == refused
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("held", ["ACCESS_SHARE", "ROW_SHARE", "ROW_EXCLUSIVE"])
-def test_what_a_weak_lock_blocks_is_what_the_server_refuses(pg_db: str, held: str) -> None:
+def test_what_a_weak_lock_blocks_is_what_theserver_refuses(pg_db: str, held: str) -> None:
     """A lock that blocks no read, write or SHARE UPDATE EXCLUSIVE work still blocks every
     mode from the weakest it conflicts with up: the report names that mode (an UPDATE's ROW
     EXCLUSIVE holds off CREATE INDEX and CREATE TRIGGER; it said 'blocks nothing but ACCESS
@@ -1936,3 +1937,26 @@ def test_unbatched_backfill_of_a_join_batches_the_joined_rows(pg_db: str, sql: s
         assert counts == [5000, 3000, 0, 0], batch
         assert conn.execute("SELECT count(*) FROM (TABLE accounts EXCEPT TABLE expected "
                             "UNION ALL TABLE expected EXCEPT TABLE accounts) d").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("setup", [
+    "CREATE DOMAIN d AS int; CREATE TYPE r AS RANGE (subtype = d); CREATE TABLE t (v r);\n"
+    "ALTER DOMAIN d RENAME TO e; ALTER TYPE r RENAME TO q;",
+    "CREATE SCHEMA app; CREATE DOMAIN d AS int; CREATE TYPE r AS RANGE (subtype = d);\n"
+    "ALTER DOMAIN d SET SCHEMA app; ALTER DOMAIN app.d RENAME TO e; CREATE TABLE t (v r);\n"
+    "ALTER DOMAIN app.e SET SCHEMA public;",
+    "CREATE DOMAIN e AS int; CREATE TYPE r AS RANGE (subtype = e); CREATE TABLE t (v r);\n"
+    "DROP TABLE t; CREATE TABLE t (v int);",
+    "CREATE DOMAIN e AS int; CREATE TYPE r AS RANGE (subtype = e); CREATE TABLE t (v r);\n"
+    "ALTER TABLE t DROP COLUMN v; DROP TYPE r; CREATE TYPE r AS RANGE (subtype = int4);\n"
+    "CREATE TABLE t2 (v r);",
+])
+def test_range_over_a_domain_follows_renames_and_drops(pg_db: str, setup: str) -> None:
+    """A range keeps its subtype by oid: renamed or moved, the domain (and the range) still
+    hold each other; a range dropped and made again over another type holds it no more."""
+    import psycopg
+
+    sql = "ALTER DOMAIN e ADD CONSTRAINT positive CHECK (VALUE > 0)"
+    (action,) = [a for a in effect_after(setup, sql).actions if a.kind == "alter_domain"]
+    refused = (psycopg.errors.FeatureNotSupported,)
+    assert bool(action.facts.get("refused_by")) == server_refuses(pg_db, setup, sql, refused)

@@ -763,6 +763,20 @@ CASES = [
            "ALTER TABLE t ALTER COLUMN n TYPE bigint USING n + ('w'::regclass)::oid::int"),
           ("create-table-as-not-stored", "CREATE TABLE c AS SELECT 'w'::regclass AS x"),
           ("insert-not-stored", "INSERT INTO w VALUES (('seq'::regclass)::oid::int)"),
+          # A bare string as the default of a regclass column (or of a domain over it) is
+          # stored as a regclass constant; an array's ('{w}') is not, nor is an INSERT's.
+          ("bare-string-add-column", "ALTER TABLE t ADD COLUMN c regclass DEFAULT 'w'"),
+          ("bare-string-create-table", "CREATE TABLE u (c pg_catalog.regclass DEFAULT 'seq', "
+                                       "d regclass[] DEFAULT '{w}')"),
+      ]),
+    *(Case(f"regclass-constant-bare-string-{name}", T + "CREATE TABLE w (id int);" + setup, sql)
+      for name, setup, sql in [
+          ("domain", "CREATE DOMAIN rc AS regclass;", "CREATE TABLE u (c rc DEFAULT 'w')"),
+          ("set-default", "ALTER TABLE t ADD COLUMN c regclass;",
+           "ALTER TABLE t ALTER COLUMN c SET DEFAULT 'w'"),
+          ("insert-not-stored", "CREATE TABLE u (c regclass);", "INSERT INTO u VALUES ('w')"),
+          ("insert-default-not-locked", "CREATE TABLE u (id int, c regclass DEFAULT 'w');",
+           "INSERT INTO u (id) VALUES (1)"),
       ]),
     # A stored expression copied or stored again depends on what its regclass constants
     # name as the original does: LIKE ... INCLUDING DEFAULTS / GENERATED / CONSTRAINTS /
@@ -779,6 +793,8 @@ CASES = [
            "(c::regclass <> 'w'::regclass));", "CREATE TABLE z (LIKE k INCLUDING CONSTRAINTS)"),
           ("like-indexes", "CREATE TABLE k (id int, c int); CREATE INDEX ki ON k "
            "((c::regclass = 'w'::regclass));", "CREATE TABLE z (LIKE k INCLUDING INDEXES)"),
+          ("like-bare-string", "CREATE TABLE k (id int, c regclass DEFAULT 'w');",
+           "CREATE TABLE z (LIKE k INCLUDING DEFAULTS)"),
           ("like-plain", "CREATE TABLE k (id int, c regclass DEFAULT 'w'::regclass CHECK "
            "(c <> 'w'::regclass));", "CREATE TABLE z (LIKE k)"),
           ("partition-of", "CREATE TABLE k (id int, c int CHECK (c::regclass <> 'w'::regclass),"

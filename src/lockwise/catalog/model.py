@@ -322,6 +322,13 @@ class Table:
     column_names: tuple[str, ...] | None = None
     #: For a view or materialized view: the relations its query reads (qualified).
     sources: tuple[str, ...] = ()
+    #: For a view: why PostgreSQL refuses to write through it to the relation it selects
+    #: from (`catalog.updatable.not_updatable`), "" when it writes through, None when the
+    #: replay cannot tell.
+    not_updatable: str | None = None
+    #: For a view: False when none of its columns is a plain column of that relation
+    #: (`catalog.updatable.has_updatable_column`): INSERT and UPDATE through it are refused.
+    updatable_columns: bool = True
     #: For a view or materialized view: the (relation, column) pairs its query uses, `*`
     #: expanded as at creation. PostgreSQL refuses to drop such a column or change its type.
     column_reads: tuple[tuple[str, str], ...] = ()
@@ -361,6 +368,11 @@ CHECK_CALLERS = bool(os.environ.get("LOCKWISE_CHECK_CALLERS"))
 
 def _trigger_functions(table: Table) -> set[str]:
     return {tr.function for tr in table.triggers.values()}
+
+
+#: Domains over domains are followed this deep at most (a guard against a cycle that only
+#: wrong input can make).
+_DOMAIN_DEPTH = 32
 
 
 def _type_key(type_name: str) -> str:
@@ -520,9 +532,19 @@ class IndexMap(dict):
 
 
 @dataclass(frozen=True, slots=True)
+class DomainCheck:
+    """A CHECK constraint of a domain: its name, its condition (parse tree, VALUE in it) and
+    whether it was added NOT VALID and not validated since."""
+
+    name: str
+    condition: dict | None = None
+    not_valid: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Domain:
-    """What a domain stands for: its base type (normalized, as `Column.type_name`), and its
-    default."""
+    """What a domain stands for: its base type (normalized, as `Column.type_name`), its
+    default and its CHECK constraints."""
 
     base: str
     typmods: tuple[int, ...] = ()
@@ -531,6 +553,13 @@ class Domain:
     #: its own takes the domain's: a volatile one rewrites the table as a volatile DEFAULT
     #: written on the column does (checked on the server).
     default: dict | None = None
+    #: Its CHECK constraints, in the order they were added (of a domain these migrations
+    #: created, every one; the NOT NULL one is `Catalog.constrained_domains`'s business).
+    checks: tuple[DomainCheck, ...] = ()
+
+    def check(self, name: str) -> DomainCheck | None:
+        """Its CHECK constraint `name`, if the catalog knows it."""
+        return next((c for c in self.checks if c.name == name), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -572,6 +601,9 @@ class Catalog:
     #: (PostgreSQL 14+), which goes with it (DROP) but keeps its name and schema when the
     #: range is renamed or moved (checked on the server).
     multiranges: dict[str, str] = field(default_factory=dict)
+    #: Range types (qualified) -> their subtype, as `column_type` gives it: a range over a
+    #: domain holds the domain's values, which ALTER DOMAIN cannot look into.
+    range_subtypes: dict[str, str] = field(default_factory=dict)
     #: Domains (qualified) that carry a CHECK or NOT NULL constraint.
     constrained_domains: set[str] = field(default_factory=set)
     #: Every domain (qualified), constrained or not, with its base type.
@@ -1024,13 +1056,20 @@ class Catalog:
     def with_subdomains(self, domain: str, arrays: bool = False) -> list[str]:
         """`domain` (qualified) and the domains over it, however deep: a column of any of
         them holds values of `domain`, which ALTER DOMAIN checks (typecmds.c
-        get_rels_with_domain). `arrays`: also the domains over an array of one of them,
+        get_rels_with_domain). `arrays`: also the domains over an array of one of them, and
+        the range types over one of them with their multiranges (and what is over those),
         which depend on it all the same (DROP ... CASCADE drops them)."""
         found = [domain]
         for current in found:  # grows while read: each sub-domain's own sub-domains
             found.extend(name for name, d in self.domains.items()
                          if _type_key(d.base) == current and (arrays or not d.array)
                          and name not in found)
+            if arrays:
+                for name, subtype in self.range_subtypes.items():
+                    if _type_key(subtype) == current and name not in found:
+                        found.append(name)
+                        if name in self.multiranges:
+                            found.append(self.multiranges[name])
         return found
 
     def tables_with_rules_naming(self, relation: str) -> list[Table]:
@@ -1042,8 +1081,8 @@ class Catalog:
     def types_containing(self, domain: str) -> list[str]:
         """The types whose values hold values of `domain` (qualified) inside them, as far as
         the catalog knows: a domain over an array of it (or of a domain over it), a composite
-        type with an attribute of it, of an array of it or of such a type, however deep. A
-        range over it is not known (the catalog keeps no range's subtype)."""
+        type with an attribute of it, of an array of it or of such a type, a range over one of
+        those and its multirange, however deep (checked on the server)."""
         plain = set(self.with_subdomains(domain))
         found = [d for d in self.with_subdomains(domain, arrays=True) if d not in plain]
         grew = True
@@ -1058,6 +1097,13 @@ class Catalog:
             for name, dom in self.domains.items():
                 if name not in found and _type_key(dom.base) in found:
                     found.append(name)
+                    grew = True
+            for name, subtype in self.range_subtypes.items():
+                if name not in found and (_type_key(subtype) in plain
+                                          or _type_key(subtype) in found):
+                    found.append(name)
+                    if name in self.multiranges:
+                        found.append(self.multiranges[name])
                     grew = True
         return found
 
@@ -1087,6 +1133,20 @@ class Catalog:
         """The (table, column) pairs whose default draws from `sequence` (qualified)."""
         return [(t.name, c.name) for t in sorted(self.tables.values(), key=attrgetter("name"))
                 for c in t.columns.values() if c.default_sequence == sequence]
+
+    def holds_regclass(self, type_name: str, array: bool) -> bool:
+        """Whether a column of `type_name` (as `column_type` gives it; `array`: an array of
+        it) holds one regclass: the type is regclass or a domain over it, however deep."""
+        for _ in range(_DOMAIN_DEPTH):
+            if array:
+                return False
+            if type_name in ("regclass", "pg_catalog.regclass"):
+                return True
+            known = self.domain(type_name)
+            if known is None:
+                return False
+            type_name, array = known.base, known.array
+        return False
 
     def domain(self, type_name: str) -> Domain | None:
         """The domain a column type, as written, names (looked up as `is_constrained_domain`

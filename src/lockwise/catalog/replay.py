@@ -17,6 +17,7 @@ from lockwise.catalog.model import (
     Column,
     Constraint,
     Domain,
+    DomainCheck,
     Index,
     QueryRule,
     Table,
@@ -26,6 +27,7 @@ from lockwise.catalog.model import (
 from lockwise.catalog.query_columns import result_columns, result_names
 from lockwise.catalog.scopes import ColumnReads
 from lockwise.catalog.search_path import elements_path
+from lockwise.catalog.updatable import has_updatable_column, not_updatable
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
@@ -55,7 +57,7 @@ from lockwise.effects.nodes import (
     strings,
     unwrap,
 )
-from lockwise.effects.volatility import regclass_constants
+from lockwise.effects.volatility import default_regclass_constants
 
 _CONTYPES = {"CONSTR_CHECK": "check", "CONSTR_FOREIGN": "foreign", "CONSTR_UNIQUE": "unique",
              "CONSTR_PRIMARY": "primary", "CONSTR_EXCLUSION": "exclude"}
@@ -83,7 +85,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
             column.default = None if _is_null(con.get("raw_expr")) else "default"
             column.default_sequence = nextval_sequence(con.get("raw_expr"))
             column.uses = expression_uses(con.get("raw_expr"))
-            column.names = _names(con.get("raw_expr"))
+            column.names = _names(con.get("raw_expr"), catalog.holds_regclass(tname, is_array))
         if contype == "CONSTR_IDENTITY":
             column.identity = True
             column.identity_sequence = identity_sequence(table, column.name, con)
@@ -94,9 +96,10 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
     return column
 
 
-def _names(expr: object) -> tuple[str, ...]:
-    """The relations `expr` names by regclass constants, in order (`Column.names`)."""
-    return tuple(sorted(regclass_constants(expr))) if expr else ()
+def _names(expr: object, regclass_column: bool = False) -> tuple[str, ...]:
+    """The relations `expr` names by regclass constants, in order (`Column.names`); a
+    bare string too when it is the default of a column holding a regclass."""
+    return tuple(sorted(default_regclass_constants(expr, regclass_column))) if expr else ()
 
 
 def _generate(column: Column, expr: dict | None) -> None:
@@ -1019,7 +1022,8 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
                     else "default"
                 changed.default_sequence = nextval_sequence(cmd.get("def"))
                 changed.uses = expression_uses(cmd.get("def"))
-                changed.names = _names(cmd.get("def"))
+                changed.names = _names(cmd.get("def"),
+                                       catalog.holds_regclass(changed.type_name, changed.array))
         elif sub == "AT_DropExpression" and column is not None:
             column.generated = column.virtual = False
             _generate(column, None)
@@ -1514,6 +1518,10 @@ def _rename(catalog: Catalog, stmt: dict) -> None:
     if rtype in ("OBJECT_TYPE", "OBJECT_DOMAIN"):
         _move_type(catalog, _type_spellings(stmt))
         return
+    if rtype == "OBJECT_DOMCONSTRAINT":
+        _change_domain_check(catalog, object_name(_object_names(stmt)),
+                             stmt.get("subname", ""), lambda c: replace(c, name=new))
+        return
     if rtype == "OBJECT_SCHEMA":
         _rename_schema(catalog, stmt.get("subname", ""), new)
         return
@@ -1855,6 +1863,10 @@ def _move_type(catalog: Catalog, spellings: dict[str, str]) -> None:
         catalog.types.add(new)
     if old in catalog.multiranges:  # the multirange keeps its name and schema
         catalog.multiranges[new] = catalog.multiranges.pop(old)
+    if old in catalog.range_subtypes:
+        catalog.range_subtypes[new] = catalog.range_subtypes.pop(old)
+    catalog.range_subtypes = {name: spellings.get(sub, sub)
+                              for name, sub in catalog.range_subtypes.items()}
     if old in catalog.domains:
         catalog.domains[new] = catalog.domains.pop(old)
     if old in catalog.composites:
@@ -2499,6 +2511,8 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
             gone = {m for r, m in catalog.multiranges.items() if r.startswith(schema + ".")}
             catalog.multiranges = {r: m for r, m in catalog.multiranges.items()
                                    if not r.startswith(schema + ".")}
+            catalog.range_subtypes = {r: m for r, m in catalog.range_subtypes.items()
+                                      if not r.startswith(schema + ".")}
             catalog.types = {k for k in catalog.types
                              if not k.startswith(schema + ".") and k not in gone}
             catalog.sequences = {k for k in catalog.sequences if not k.startswith(schema + ".")}
@@ -2610,8 +2624,45 @@ def _drop_type(catalog: Catalog, name: str, cascade: bool, stmt: dict) -> None:
         catalog.enums.pop(dropped, None)
         catalog.types.discard(dropped)
         catalog.types.discard(catalog.multiranges.pop(dropped, ""))  # a range's goes with it
+        catalog.range_subtypes.pop(dropped, None)
         catalog.constrained_domains.discard(dropped)
         catalog.domains.pop(dropped, None)
+
+
+def domain_check_name(catalog: Catalog, domain: str) -> str:
+    """The name PostgreSQL gives a CHECK added to `domain` (qualified) without one:
+    `domain_check`, numbered past the names the constraints of its schema's domains and
+    tables hold (ChooseConstraintName; checked on the server)."""
+    schema, bare = domain.split(".", 1)
+    prefix = schema + "."
+    taken = {c.name for name, d in catalog.domains.items() if name.startswith(prefix)
+             for c in d.checks}
+    taken.update(con for t in catalog.tables.values() if t.name.startswith(prefix)
+                 for con in t.constraints)
+    number = 0
+    while (name := generated_name(bare, None, f"check{number or ''}")) in taken:
+        number += 1
+    return name
+
+
+def _add_domain_check(catalog: Catalog, domain: str, con: dict) -> None:
+    """A CHECK constraint `con` of CREATE / ALTER DOMAIN `domain` (another kind is left)."""
+    known = catalog.domains.get(domain)
+    if known is None or con.get("contype") != "CONSTR_CHECK":
+        return
+    check = DomainCheck(con.get("conname") or domain_check_name(catalog, domain),
+                        con.get("raw_expr"), bool(con.get("skip_validation")))
+    catalog.domains[domain] = replace(known, checks=(*known.checks, check))
+
+
+def _change_domain_check(catalog: Catalog, domain: str, name: str,
+                         change: Callable[[DomainCheck], DomainCheck | None]) -> None:
+    """CHECK constraint `name` of `domain` as `change` leaves it (None: dropped)."""
+    known = catalog.domains.get(domain)
+    if known is None:
+        return
+    checks = [change(c) if c.name == name else c for c in known.checks]
+    catalog.domains[domain] = replace(known, checks=tuple(c for c in checks if c is not None))
 
 
 def _create_statistics(catalog: Catalog, stmt: dict) -> None:
@@ -2701,6 +2752,8 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
     names = list(columns) if columns else result_names(catalog, stmt.get("query"),
                                                        strings(stmt.get("aliases")))
     view.column_names = tuple(names) if names is not None else None
+    view.not_updatable = not_updatable(catalog, stmt.get("query"))
+    view.updatable_columns = has_updatable_column(stmt.get("query"))
     view.columns = {}
     if reads:
         view.sources = tuple(relations_in(stmt.get("query")))  # OR REPLACE: the new query's
@@ -2863,11 +2916,20 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         base, mods, is_array = catalog.column_type(body.get("typeName"))
         catalog.domains[name] = Domain(SERIAL_TYPES.get(base, base), mods, is_array,
                                        _domain_default(catalog, body, base, is_array))
+        for con in body.get("constraints") or ():
+            _add_domain_check(catalog, name, unwrap(con)[1])
         if any(unwrap(c)[1].get("contype") in ("CONSTR_CHECK", "CONSTR_NOTNULL")
                for c in body.get("constraints") or ()):
             catalog.constrained_domains.add(name)
     elif kind == "AlterDomainStmt" and body.get("subtype") in ("C", "O"):
         catalog.constrained_domains.add(object_name(strings(body.get("typeName"))))
+        _add_domain_check(catalog, object_name(strings(body.get("typeName"))),
+                          unwrap(body.get("def"))[1])
+    elif kind == "AlterDomainStmt" and body.get("subtype") in ("X", "V"):
+        name = object_name(strings(body.get("typeName")))
+        _change_domain_check(catalog, name, body.get("name", ""),
+                             (lambda _: None) if body["subtype"] == "X" else
+                             (lambda c: replace(c, not_valid=False)))
     elif kind == "AlterDomainStmt" and body.get("subtype") == "T":
         name = object_name(strings(body.get("typeName")))
         domain = catalog.domains.get(name)
@@ -2902,6 +2964,10 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         multirange = multirange_type_name(body)
         catalog.types |= {name, multirange}
         catalog.multiranges[name] = multirange
+        for param in body.get("params") or ():
+            elem = unwrap(param)[1]
+            if elem.get("defname") == "subtype":
+                catalog.range_subtypes[name] = catalog.column_type(unwrap(elem.get("arg"))[1])[0]
     elif kind == "AlterEnumStmt":
         name = object_name(strings(body.get("typeName")))
         labels = catalog.enums.get(name)

@@ -41,6 +41,18 @@ def builtin_functions() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def builtin_aggregates() -> frozenset[str]:
+    """The names of the built-in functions that are aggregates in every overload."""
+    return frozenset(_data()["aggregate"])
+
+
+@lru_cache(maxsize=1)
+def builtin_set_returning() -> frozenset[str]:
+    """The names of the built-in functions that return a set in every overload."""
+    return frozenset(_data()["set_returning"])
+
+
+@lru_cache(maxsize=1)
 def _takes_regclass() -> frozenset[str]:
     """Built-in functions whose first argument is a regclass (asked of every stored
     expression: made once)."""
@@ -95,6 +107,19 @@ def regclass_constants(node: object, sql: str | None = None) -> set[str]:
             continue
         if (name := regclass_name(value)) is not None:
             out.add(name)
+    return out
+
+
+def default_regclass_constants(expr: object, regclass_column: bool) -> set[str]:
+    """`regclass_constants` of a column's DEFAULT `expr`; for a column holding a regclass
+    (`regclass_column`), a bare string literal too (`DEFAULT 'tbl'`): the server reads it as
+    regclass input and stores the constant (checked on the server; an array's literal, `'{tbl}'`,
+    is stored as an array and names nothing)."""
+    out = regclass_constants(expr)
+    if regclass_column and unwrap(expr)[0] == "A_Const" and \
+            isinstance(value := const_value(expr), str) and \
+            (name := regclass_name(value)) is not None:
+        out.add(name)
     return out
 
 

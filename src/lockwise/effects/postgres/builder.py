@@ -24,7 +24,7 @@ from lockwise.effects.nodes import (
     unwrap,
     walk,
 )
-from lockwise.effects.volatility import regclass_constants
+from lockwise.effects.volatility import default_regclass_constants, regclass_constants
 from lockwise.parse.quoting import quote_ident, relation_sql
 
 L = LockMode
@@ -208,6 +208,34 @@ def lock_stored_regclass_constants(b: Builder, kind: str, stmt: dict) -> None:
         stored = [cmd for cmd in stored or () if unwrap(cmd)[1].get("subtype")
                   != "AT_AlterColumnType"]
     lock_regclass_names(b, regclass_constants(stored, b.ctx.statement_sql))
+    sql = b.ctx.statement_sql
+    # (a keyword no escape spells: the statement has no DEFAULT unless its text says so)
+    if kind in ("CreateStmt", "AlterTableStmt") and (sql is None or "default" in sql.lower()):
+        lock_regclass_names(b, _bare_string_defaults(b.ctx.catalog, stmt, stored))
+
+
+def _bare_string_defaults(catalog: Catalog, stmt: dict, stored: object) -> set[str]:
+    """The relations the bare string DEFAULTs of regclass columns in `stored` (the
+    statement's column definitions, and an ALTER TABLE's SET DEFAULTs) name: each is stored
+    as a regclass constant (`default_regclass_constants`)."""
+    found: set[str] = set()
+    for kind, body in walk(stored):
+        if kind == "ColumnDef":
+            tname, _, array = catalog.column_type(body.get("typeName"))
+            defaults = [con.get("raw_expr") for c in body.get("constraints") or ()
+                        if (con := unwrap(c)[1]).get("contype") == "CONSTR_DEFAULT"]
+        elif kind == "AlterTableCmd" and body.get("subtype") == "AT_ColumnDefault":
+            known = catalog.known_column(range_var(stmt.get("relation"))[0],
+                                         body.get("name", ""))
+            if known is None:
+                continue
+            tname, array, defaults = known.type_name, known.array, [body.get("def")]
+        else:
+            continue
+        regclass_column = catalog.holds_regclass(tname, array)
+        for expr in defaults:
+            found |= default_regclass_constants(expr, regclass_column)
+    return found
 
 
 def lock_regclass_names(b: Builder, names: Iterable[str]) -> None:

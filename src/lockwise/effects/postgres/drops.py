@@ -310,7 +310,11 @@ def _drop_type(b: Builder, stmt: dict, name: str, statement: str, cascade: bool,
         callers = _drop_callers(b, found, f"{statement} CASCADE", name, qualified)
         b.drops.update(f"type:{d}" for d in domains)
     named = (callers or callers_facts(catalog, found, name, qualified))["callers_dropped"]
-    dependents = tuple([f"domain {d}" for d in domains] + [f"typed table {t}" for t in typed]
+    # (a range's multirange is part of it: the server names the range alone)
+    multiranges = set(catalog.multiranges.values())
+    dependents = tuple([f"domain {d}" if d in catalog.domains else f"type {d}"
+                        for d in domains if d not in multiranges]
+                       + [f"typed table {t}" for t in typed]
                        + [f"column {t}.{c}" for t, c in sorted(set(columns))] + list(named))
     return {**callers, "dependents": dependents, "dependents_text": ", ".join(dependents)}
 

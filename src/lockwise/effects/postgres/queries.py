@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from lockwise.catalog.model import Table
 from lockwise.catalog.replay import missing_index_parts
+from lockwise.catalog.updatable import NO_UPDATABLE_COLUMNS
 from lockwise.effects.nodes import (
     PrintedSql,
     ShownSql,
@@ -85,7 +86,9 @@ def dml(kind: str) -> Callable:
         b.writes.add(f"table:{view}")
         facts = table_facts(b, view, qualified)
         # An auto-updatable view is rewritten into the statement on its one base relation.
-        table = _updatable_view_base(b, view, kind) if b.ctx.rewrites else view
+        table, refused, conflict = _updatable_view_base(
+            b, view, kind, bool(stmt.get("onConflictClause"))) if b.ctx.rewrites else \
+            (view, "", "")
         if table != view:
             b.lock(table, L.ROW_EXCLUSIVE)
             b.writes.add(f"table:{table}")
@@ -152,6 +155,9 @@ def dml(kind: str) -> Callable:
                 facts.update(row_key_facts(b, table, beside and _target_name(stmt)))
                 facts.update(_batch_facts(b, stmt, kind, table, facts["qualified"], joined))
         b.act(kind, **facts, has_where=has_where, columns=columns,
+              refused_by=(refused,) if refused else (), refused_by_text=refused,
+              on_conflict_refused_by=(conflict,) if conflict else (),
+              on_conflict_refused_by_text=conflict,
               columns_text=", ".join(columns),
               limited=kind != "insert" and b.ctx.rule_text
               and _where_is_batched(stmt.get("whereClause")))
@@ -515,20 +521,53 @@ def _referencing_rows(b: Builder, table: str, kind: str, columns: tuple[str, ...
 _VIEW_DEPTH = 16
 
 
-def _updatable_view_base(b: Builder, relation: str, kind: str) -> str:
+def _updatable_view_base(b: Builder, relation: str, kind: str,
+                         on_conflict: bool = False) -> tuple[str, str, str]:
     """The table a write (`kind`) to `relation` reaches: itself, or for a known view reading
     exactly one relation (what makes it auto-updatable) that relation, followed through views;
     a view with an INSTEAD OF trigger or an unconditional DO INSTEAD rule for the write keeps
-    it (checked on the server)."""
+    it. Then why the server refuses the write ("" when it does not): a view on the way with
+    neither of those, but a conditional DO INSTEAD rule for the write, or a query it cannot
+    write through, DO ALSO rules or not; and, for an INSERT ... ON CONFLICT (`on_conflict`),
+    a relation on the way that keeps the write and has an UPDATE rule (enabled or not) or an
+    enabled INSERT rule that adds a query (rewriteHandler.c RewriteQuery; checked on the
+    server)."""
     for _ in range(_VIEW_DEPTH):
         known = b.ctx.catalog.tables.get(relation)
-        if known is None or known.kind != "view" or len(known.sources) != 1 or \
-                any(kind in t.instead_of for t in known.triggers.values()) or \
-                any(r.event == kind and r.instead and r.where is None
-                    for r in known.rules.values()):
+        if known is None:
+            break
+        written_through = False
+        if known.kind == "view" and \
+                not any(kind in t.instead_of for t in known.triggers.values()):
+            instead = [r for r in known.rules.values()
+                       if r.event == kind and r.instead and r.enabled]
+            if not any(r.where is None for r in instead):
+                why = "Views with conditional DO INSTEAD rules are not automatically " \
+                    "updatable." if instead else known.not_updatable
+                if not why and not known.updatable_columns and kind in ("insert", "update"):
+                    why = NO_UPDATABLE_COLUMNS
+                if why and kind in _WRITE_VERBS:
+                    return relation, f"cannot {_WRITE_VERBS[kind]} view {relation}: {why}", ""
+                written_through = True
+        if on_conflict and not written_through and _rules_refuse_on_conflict(known):
+            return relation, "", (f"INSERT with ON CONFLICT cannot be used with {relation}, "
+                                  "which has INSERT or UPDATE rules")
+        if not written_through or len(known.sources) != 1:
             break
         relation = known.sources[0]
-    return relation
+    return relation, "", ""
+
+
+def _rules_refuse_on_conflict(known: Table) -> bool:
+    """Whether `known`'s rules make the server refuse an INSERT ... ON CONFLICT into it: an
+    UPDATE rule, even a disabled one, or an enabled INSERT rule with an action (not DO
+    INSTEAD NOTHING)."""
+    return any(r.event == "update" or (r.event == "insert" and r.enabled and r.actions)
+               for r in known.rules.values())
+
+
+#: How the server's refusal names each write to a view.
+_WRITE_VERBS = {"insert": "insert into", "update": "update", "delete": "delete from"}
 
 
 _CTE_DML = {"InsertStmt": dml("insert"), "UpdateStmt": dml("update"),

@@ -4,8 +4,14 @@ of a composite type (its attributes), CREATE and ALTER DOMAIN."""
 from __future__ import annotations
 
 from lockwise.catalog.model import Catalog
-from lockwise.catalog.replay import generated_name, multirange_type_name, typed_table_trees
+from lockwise.catalog.replay import (
+    domain_check_name,
+    generated_name,
+    multirange_type_name,
+    typed_table_trees,
+)
 from lockwise.effects.nodes import (
+    JoinedSql,
     PrintedSql,
     object_name,
     range_var,
@@ -284,12 +290,20 @@ def alter_domain(b: Builder, stmt: dict) -> None:
             b.lock(table, L.SHARE)
             b.scan(table, f"ALTER DOMAIN {name} checks every value of the domain")
     b.alters.add(f"type:{name}")
-    b.act("alter_domain", type=name, subcommand=sub, not_valid=not_valid,
-          **_domain_check_facts(stmt, sub, con, name),
+    facts, condition = _domain_check_facts(b.ctx.catalog, stmt, sub, con, name)
+    # What checks new values without reading the stored ones: the constraint added NOT VALID;
+    # for VALIDATE, the constraint as it is (adding it again would fail: it exists).
+    domain_sql = relation_sql(name, "public.", False)
+    constraint_sql = quote_ident(facts["constraint"])
+    not_valid_sql = f"-- {constraint_sql} of {domain_sql} stays NOT VALID: it checks every " \
+        "new or changed value already" if sub == "validate_constraint" else JoinedSql(
+            f"ALTER DOMAIN {domain_sql} ADD CONSTRAINT {constraint_sql} CHECK (",
+            facts["check_sql"], ") NOT VALID;")
+    b.act("alter_domain", type=name, subcommand=sub, not_valid=not_valid, **facts,
+          not_valid_sql=not_valid_sql,
           tables_using=tuple(users), tables_using_text=", ".join(users) or "(none known)",
           per_table_checks_sql=_per_table_checks_sql(
-              b.ctx.catalog, name, set(users), con.get("conname") or stmt.get("name"),
-              _VALUE_NOT_NULL if sub == "set_not_null" else con.get("raw_expr"))
+              b.ctx.catalog, name, set(users), facts["constraint"] or None, condition)
           if checks else "",
           type_is_new=f"type:{name}" in b.ctx.new_tables,
           refused_by=tuple(refused), refused_by_text="; ".join(refused))
@@ -317,8 +331,8 @@ def _per_table_checks_sql(catalog: Catalog, domain: str, users: set[str],
     """What proves the stored values of `domain` satisfy a constraint without ALTER DOMAIN
     reading them under SHARE: a CHECK of each column of it (or of a domain over it), added NOT
     VALID and validated under SHARE UPDATE EXCLUSIVE. The CHECK is the domain's `condition`
-    with the column for VALUE; a named stand-in when it is not known (VALIDATE: the catalog
-    keeps no domain constraint) or the column is an array of the domain."""
+    with the column for VALUE; a named stand-in when it is not known (VALIDATE of a
+    constraint of a domain created elsewhere) or the column is an array of the domain."""
     steps = []
     label = constraint or domain.split(".", 1)[-1]
     for sub in catalog.with_subdomains(domain):
@@ -363,19 +377,26 @@ def _domain_users(catalog: Catalog, domain: str) -> list[str]:
                    if catalog.tables[table].kind not in ("partitioned", "view", "foreign")})
 
 
-def _domain_check_facts(stmt: dict, sub: str, con: dict, domain: str) -> dict:
+def _domain_check_facts(catalog: Catalog, stmt: dict, sub: str, con: dict,
+                        domain: str) -> tuple[dict, dict | None]:
     """The constraint an ALTER DOMAIN adds, validates or drops (`constraint`), and the
     condition a CHECK ... NOT VALID that does the same job tests (`check_sql`): its
-    own expression, or `VALUE IS NOT NULL` for NOT NULL, which cannot be added NOT VALID."""
+    own expression (a validated one's as the catalog keeps it), or `VALUE IS NOT NULL` for
+    NOT NULL, which cannot be added NOT VALID. And that condition's parse tree (None when
+    not known)."""
     not_null = sub == "set_not_null" or con.get("contype") == "CONSTR_NOTNULL"
     name = con.get("conname") or stmt.get("name")
-    if not name and sub in ("set_not_null", "add_constraint"):
-        # PostgreSQL names an unnamed one `domain_check` / `domain_not_null` (checked on the
-        # server); the catalog keeps no domain constraints, so a number it would add for a
-        # name already taken is not known.
-        name = generated_name(domain.split(".", 1)[-1], None,
-                              "not_null" if not_null else "check")
+    if not name and not_null:
+        name = generated_name(domain.split(".", 1)[-1], None, "not_null")
+    elif not name and sub == "add_constraint":
+        name = domain_check_name(catalog, domain)
+    condition = _VALUE_NOT_NULL if not_null else con.get("raw_expr")
+    if sub == "validate_constraint":
+        known = catalog.domain(domain)
+        check = known.check(name or "") if known is not None else None
+        condition = check.condition if check is not None else None
     return {"constraint": name or "",
-            # An expression pglast cannot print: a named stand-in the user replaces.
+            # An expression pglast cannot print, or one not known: a named stand-in the user
+            # replaces.
             "check_sql": "VALUE IS NOT NULL" if not_null else
-            PrintedSql(con.get("raw_expr"), "the_check_expression")}
+            PrintedSql(condition, "the_check_expression")}, condition

@@ -1,0 +1,103 @@
+"""Whether PostgreSQL can write through a view to the one relation it selects from (an
+"automatically updatable" view, rewriteHandler.c view_query_is_auto_updatable): the reason it
+gives when it cannot, checked on the server for each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lockwise.catalog.model import Catalog
+from lockwise.effects.nodes import range_var, strings, unwrap
+from lockwise.effects.volatility import builtin_aggregates, builtin_set_returning
+
+#: The server's reasons, in the order it tests them (its DETAIL of "cannot insert into view").
+_SINGLE = "Views that do not select from a single table or view are not automatically updatable."
+_CLAUSES = (("distinctClause", "Views containing DISTINCT are not automatically updatable."),
+            ("groupClause", "Views containing GROUP BY are not automatically updatable."),
+            ("havingClause", "Views containing HAVING are not automatically updatable."))
+_WITH = "Views containing WITH are not automatically updatable."
+_LIMIT = "Views containing LIMIT or OFFSET are not automatically updatable."
+_SET_OPERATION = ("Views containing UNION, INTERSECT, or EXCEPT are not automatically "
+                  "updatable.")
+_RETURNS = {"aggregate": "Views that return aggregate functions are not automatically "
+                         "updatable.",
+            "window": "Views that return window functions are not automatically updatable.",
+            "set_returning": "Views that return set-returning functions are not "
+                             "automatically updatable."}
+_SAMPLE = "Views containing TABLESAMPLE are not automatically updatable."
+#: Why an INSERT or UPDATE (not a DELETE) through a view otherwise written through is refused.
+NO_UPDATABLE_COLUMNS = "Views that have no updatable columns are not automatically updatable."
+#: The relation kinds a view may be written through to (a materialized view is not one).
+_WRITABLE = ("table", "partitioned", "foreign", "view")
+
+
+def not_updatable(catalog: Catalog, query: object) -> str | None:
+    """Why PostgreSQL refuses a write through a view defined by `query` (its DETAIL), as the
+    catalog holds the relations before the view is made; "" when it writes through to the one
+    relation the view selects from; None when the catalog cannot tell (that relation is not
+    known, or the query is not a SELECT)."""
+    kind, stmt = unwrap(query) if isinstance(query, dict) else ("", {})
+    if kind != "SelectStmt":
+        return None
+    if stmt.get("op", "SETOP_NONE") != "SETOP_NONE":
+        return _SET_OPERATION
+    for clause, reason in _CLAUSES:
+        if stmt.get(clause):
+            return reason
+    if stmt.get("withClause"):
+        return _WITH
+    if stmt.get("limitCount") or stmt.get("limitOffset"):
+        return _LIMIT
+    returned = set(_returned_calls(stmt.get("targetList")))
+    for call, reason in _RETURNS.items():
+        if call in returned:
+            return reason
+    items = stmt.get("fromClause") or ()
+    if len(items) != 1:
+        return _SINGLE
+    item_kind, item = unwrap(items[0])
+    sampled = item_kind == "RangeTableSample"
+    if sampled:
+        item_kind, item = unwrap(item.get("relation"))
+    if item_kind != "RangeVar":
+        return _SINGLE
+    base = catalog.tables.get(range_var(item)[0])
+    if base is None:
+        return None
+    return _SINGLE if base.kind not in _WRITABLE else _SAMPLE if sampled else ""
+
+
+def has_updatable_column(query: object) -> bool:
+    """Whether the view defined by `query` may have a column an INSERT or UPDATE writes
+    through: one its select list names plainly (a column, or `*`). False only when none is
+    (each is an expression, a cast, a constant), which the server refuses."""
+    kind, stmt = unwrap(query) if isinstance(query, dict) else ("", {})
+    if kind != "SelectStmt" or stmt.get("op", "SETOP_NONE") != "SETOP_NONE":
+        return True
+    return any(unwrap(unwrap(t)[1].get("val"))[0] == "ColumnRef"
+               for t in stmt.get("targetList") or ())
+
+
+def _returned_calls(node: object) -> Iterator[str]:
+    """What the calls in a target list are: `aggregate`, `window` or `set_returning` (a
+    built-in one of those names), not looking into a subquery (its calls are its own)."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _returned_calls(item)
+        return
+    if not isinstance(node, dict):
+        return
+    for kind, body in node.items():
+        if kind == "SubLink" or not isinstance(body, dict | list):
+            continue
+        if kind == "FuncCall":
+            names = strings(body.get("funcname"))
+            builtin = names[-1] if names[:-1] in ([], ["pg_catalog"]) else ""
+            if body.get("over"):
+                yield "window"
+            elif body.get("agg_star") or body.get("agg_distinct") or body.get("agg_order") \
+                    or body.get("agg_filter") or builtin in builtin_aggregates():
+                yield "aggregate"
+            elif builtin in builtin_set_returning():
+                yield "set_returning"
+        yield from _returned_calls(body)
