@@ -1113,3 +1113,38 @@ def test_only_the_columns_that_rewrite_are_backfilled() -> None:
     assert text.splitlines()[0] == ("ALTER TABLE log ADD COLUMN at timestamptz NOT NULL "
                                     "DEFAULT now(), ADD COLUMN n integer NOT NULL DEFAULT 0;"), text
     assert "SET at =" not in text and "SET n =" not in text and "SET token =" in text, text
+
+
+FK_SETUP = "CREATE TABLE orders (id bigint PRIMARY KEY);"
+
+
+def test_fk_index_on_a_table_of_the_same_migration_is_built_there_plainly() -> None:
+    """The table is new: no one waits on its lock, so no CONCURRENTLY and no migration of its
+    own (a CONCURRENTLY build would not run where the table is made, in its transaction)."""
+    sql = ("CREATE TABLE order_lines (id bigint PRIMARY KEY, "
+           "order_id bigint REFERENCES orders);")
+    text = alternative(sql, "fk-without-index", setup=FK_SETUP)
+    (stmt,) = statements(sql, "fk-without-index", setup=FK_SETUP)
+    assert isinstance(stmt, ast.IndexStmt) and not stmt.concurrent
+    assert stmt.relation.schemaname is None and stmt.relation.relname == "order_lines"
+    assert "own migration" not in text and "outside a transaction" not in text
+
+
+def test_fk_index_on_a_table_of_an_earlier_migration_is_built_concurrently_apart() -> None:
+    setup = FK_SETUP + "\nCREATE TABLE order_lines (id bigint PRIMARY KEY, order_id bigint);"
+    sql = "ALTER TABLE order_lines ADD FOREIGN KEY (order_id) REFERENCES orders NOT VALID;"
+    text = alternative(sql, "fk-without-index", setup=setup)
+    (stmt,) = statements(sql, "fk-without-index", setup=setup)
+    assert isinstance(stmt, ast.IndexStmt) and stmt.concurrent
+    assert "own migration, outside a transaction" in text
+
+
+def test_fk_index_takes_a_name_no_relation_has() -> None:
+    """A partial index that cannot serve the key holds the first name PostgreSQL would give:
+    IF NOT EXISTS would then skip the build, so the next free name is taken, as PostgreSQL
+    numbers it."""
+    sql = ("CREATE TABLE order_lines (id bigint PRIMARY KEY, order_id bigint REFERENCES orders,"
+           " amount int);\nCREATE INDEX order_lines_order_id_idx ON order_lines (order_id) "
+           "WHERE amount > 0;")
+    (stmt,) = statements(sql, "fk-without-index", setup=FK_SETUP)
+    assert stmt.idxname == "order_lines_order_id_idx1"

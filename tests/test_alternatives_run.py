@@ -74,6 +74,11 @@ ENDS_ELSEWHERE = {
     "unnamed-index-outside-transaction-1": "the world's index takes the name",
 }
 
+#: Rules whose alternative adds what the statement lacks, an index and nothing else, and why.
+ADDS_INDEXES = {
+    "fk-without-index": "the index the foreign key's checks look rows up by",
+}
+
 #: Cases the alternative gets wrong, with what is wrong (strict: a fixed one must leave).
 WRONG = {
 }
@@ -155,8 +160,10 @@ def _same(a: str, b: str) -> bool:
 def _rewritten(statements: list[str], found: dict) -> list[Migration]:
     """The example's statements with each flagged one replaced by its alternative; an
     alternative made only of settings goes before the statement (it says what to run first),
-    and a statement of the example the alternative repeats is not run twice."""
+    and a statement of the example the alternative repeats is not run twice. A finding of
+    the migration's end (index None) adds its alternative after the last statement."""
     alternatives = {i: _chunks(f.instead) for i, f in found.items()}
+    at_end = alternatives.pop(None, [Migration()])
     repeated = [a for chunks in alternatives.values() for chunk in chunks for a in chunk]
     out = [Migration()]
     for i, sql in enumerate(statements):
@@ -171,6 +178,8 @@ def _rewritten(statements: list[str], found: dict) -> list[Migration]:
             continue
         out[-1] += first
         out += later
+    out[-1] += at_end[0]
+    out += at_end[1:]
     return [m for m in out if m]
 
 
@@ -209,18 +218,22 @@ def test_the_alternative_runs_and_ends_where_the_statement_would(
         rule, example, pg_server: str) -> None:
     from lockwise.verify.snapshot import diff_snapshots
 
-    found = {f.statement_index: f for f in findings_for(example, rule)
-             if f.statement_index is not None}
+    found = {f.statement_index: f for f in findings_for(example, rule)}
     statements = [s.sql for s in parse_sql(example.sql).statements]
     if not any(_chunks(f.instead) != [[]] for f in found.values()):
         pytest.skip("no SQL in the alternative")
     case = f"{rule.id}-{rule.examples.index(example)}"
     before, after, rewritten = _run_both(pg_server, case, example.setup or WORLD, statements,
                                          found)
+    shown = "\n-- migration\n".join(";\n".join(m) for m in rewritten)
+    if rule.id in ADDS_INDEXES:
+        added = diff_snapshots(before, after)
+        assert added and all(d.before is None and d.key.startswith("index")
+                             for d in added), shown
+        return
     if rule.id in ENDS_ELSEWHERE or case in ENDS_ELSEWHERE:
         return
-    assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
-        ";\n".join(m) for m in rewritten)
+    assert diff_snapshots(before, after) == [], shown
 
 
 LONG = "l" * 58
