@@ -299,7 +299,7 @@ def _index_column_names(params: list[dict]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _default_index_name(catalog: Catalog, table: str, attnames: tuple[str, ...],
+def unnamed_index_name(catalog: Catalog, table: str, attnames: tuple[str, ...],
                         also_taken: str = "") -> str:
     """The name PostgreSQL gives `CREATE INDEX ON t (a, lower(b))`, whose columns are named
     `attnames` (`_index_column_names`): `t_a_lower_idx`, shortened to fit and numbered while
@@ -321,7 +321,7 @@ def default_index_name(catalog: Catalog, stmt: dict, also_taken: str = "") -> st
     table, _ = range_var(stmt.get("relation"))
     params = [unwrap(p)[1] for p in (*(stmt.get("indexParams") or ()),
                                      *(stmt.get("indexIncludingParams") or ()))]
-    return _default_index_name(catalog, table, _index_column_names(params), also_taken)
+    return unnamed_index_name(catalog, table, _index_column_names(params), also_taken)
 
 
 #: Expressions FigureColnameInternal names by a word of their own (strength 2).
@@ -845,7 +845,7 @@ def _like_indexes(catalog: Catalog, t: Table, source: Table) -> None:
             _add_table_constraint(catalog, t, replace(con, name=name, created_by=None,
                                                       inherited=False), attnames)
             continue
-        name = f"{schema}.{_default_index_name(catalog, t.name, attnames)}"
+        name = f"{schema}.{unnamed_index_name(catalog, t.name, attnames)}"
         # A copy of a partition's index is attached to no partitioned index.
         catalog.indexes[name] = replace(idx, name=name, table=t.name, valid=True,
                                         attnames=attnames, attached_to=None)
@@ -2372,7 +2372,7 @@ def _partition_index(catalog: Catalog, part: str, parent: Index,
     attnames = _index_column_names([{"name": c} for c in parent.columns])
     schema = part.split(".", 1)[0]
     if key is None:
-        name = f"{schema}.{_default_index_name(catalog, part, attnames)}"
+        name = f"{schema}.{unnamed_index_name(catalog, part, attnames)}"
     else:
         key = replace(key, name=default_constraint_name(catalog, part, attnames, key.kind),
                       inherited=True, created_by=None)

@@ -21,7 +21,7 @@ FACT_NAMES = frozenset({
     'alone_in_string', 'already_not_null', 'already_valid', 'also_taken', 'alter_clause',
     'alter_clause_arg', 'alter_constraint_inherit', 'alter_nothing', 'alter_type_sql', 'alters',
     'arbiter_index_invalid', 'arg', 'array', 'arrays', 'ascii', 'attached', 'attaching',
-    'auto_increment', 'backfill_value_sql', 'base', 'base_type', 'batch_directive',
+    'auto_increment', 'backfill_value_sql', 'bare', 'base', 'base_type', 'batch_directive',
     'batch_how_text', 'batches_sql', 'before', 'behavior', 'besides', 'big5', 'bigint',
     'bigint_type_sql', 'bigserial', 'binary', 'blocked_tables_text', 'blocked_text',
     'blocks_existing_table', 'blocks_queries', 'blocks_writes', 'bool', 'boolean', 'boolval',
