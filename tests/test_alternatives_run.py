@@ -67,7 +67,6 @@ ENDS_ELSEWHERE = {
     "rename-column": "expand / contract: a new column beside the old one",
     "rename-table": "a view keeps the old name",
     "set-expression-rewrites": "expand / contract: a new column kept in sync by a trigger",
-    "attach-partition-validates-foreign-key": "the partition keeps its own foreign key's name",
     "set-not-null-2": "before PostgreSQL 12 the column stays nullable: the CHECK holds",
     # lint does not know the index the world has: the name it gives is the one taken
     "unnamed-index-outside-transaction-0": "the world's index takes the name",
@@ -298,5 +297,35 @@ def test_alternatives_for_awkward_names_run_and_end_where_the_statement_would(
     assert found, sql
     case = f"awk{pg_version}_{abs(hash(sql)) % 10**8}"
     before, after, rewritten = _run_both(pg_server, case, setup, [sql], found)
+    assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
+        ";\n".join(m) for m in rewritten)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("partition_has", [
+    "",
+    # the parent key's name is taken on the partition: PostgreSQL adds `_1` to the clone's
+    ", CONSTRAINT orders_account_id_fkey CHECK (id > 0)",
+])
+def test_a_key_added_before_attach_is_named_as_the_clone_attach_would_make(
+        partition_has: str, pg_server: str) -> None:
+    """The key the alternative adds to the table before ATTACH has the name ATTACH would
+    give the clone, so later migrations that name it find it either way."""
+    import dataclasses
+
+    from lockwise.verify.snapshot import diff_snapshots
+
+    rule = next(r for r in load_rules() if r.id == "attach-partition-validates-foreign-key")
+    setup = ("CREATE TABLE accounts (id bigint PRIMARY KEY);\n"
+             "INSERT INTO accounts VALUES (1);\n"
+             "CREATE TABLE orders (id bigint, account_id bigint REFERENCES accounts, day date)"
+             " PARTITION BY RANGE (day);\n"
+             f"CREATE TABLE orders_2026 (id bigint, account_id bigint, day date{partition_has});"
+             "\nINSERT INTO orders_2026 VALUES (1, 1, '2026-02-01');")
+    example = dataclasses.replace(rule.examples[0], setup=setup)
+    found = {f.statement_index: f for f in findings_for(example, rule)}
+    statements = [s.sql for s in parse_sql(example.sql).statements]
+    case = f"attach_fk_name_{bool(partition_has)}"
+    before, after, rewritten = _run_both(pg_server, case, setup, statements, found)
     assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
         ";\n".join(m) for m in rewritten)
