@@ -1283,6 +1283,17 @@ def _drop_foreign_keys_using(catalog: Catalog, t: Table, name: str, cascade: boo
         catalog.tables[other].constraints.pop(fk.name, None)
 
 
+def clone_name(key_name: str, part: Table) -> str:
+    """The name a partition's clone of the foreign key `key_name` takes: the parent key's,
+    or `name_1`, `name_2`... while `part` has a constraint of that name (checked on the
+    server)."""
+    name, number = key_name, 0
+    while name in part.constraints:
+        number += 1
+        name = generated_name(key_name, None, str(number))
+    return name
+
+
 def _clone_foreign_keys(catalog: Catalog, parent: str, part: Table,
                         keys: list[Constraint] | None = None) -> None:
     """Partition `part` (new, attached) gets a clone of each foreign key of `parent` (of
@@ -1302,11 +1313,8 @@ def _clone_foreign_keys(catalog: Catalog, parent: str, part: Table,
             clone = replace(mine, inherited=True, clone_of=key.name,
                             validated=mine.validated or key.validated)
         else:
-            name, number = key.name, 0
-            while name in part.constraints:
-                number += 1
-                name = generated_name(key.name, None, str(number))
-            clone = replace(key, name=name, inherited=True, clone_of=key.name, created_by=None)
+            clone = replace(key, name=clone_name(key.name, part), inherited=True,
+                            clone_of=key.name, created_by=None)
         part.constraints[clone.name] = clone
         catalog.note_foreign_key(part.name, clone.references)
         for sub in filter(None, map(catalog.tables.get, catalog.direct_partitions(part.name))):
