@@ -13,6 +13,7 @@ from lockwise.catalog.model import Catalog
 from lockwise.discover import migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.postgres import parse_sql as split_sql
+from test_instead_quoting import statements_text
 
 SETUP = """CREATE SCHEMA app;
 CREATE TABLE app.users (id bigint PRIMARY KEY, email text, deleted_at timestamptz,
@@ -1148,3 +1149,36 @@ def test_fk_index_takes_a_name_no_relation_has() -> None:
            "WHERE amount > 0;")
     (stmt,) = statements(sql, "fk-without-index", setup=FK_SETUP)
     assert stmt.idxname == "order_lines_order_id_idx1"
+
+
+@pytest.mark.parametrize(("setup", "sql", "drop", "build"), [
+    ("CREATE TABLE events (id bigint, happened_at timestamp);\n"
+     "CREATE INDEX events_happened_at_idx ON events (happened_at);",
+     "SET LOCAL TimeZone = 'UTC';\nALTER TABLE events ALTER COLUMN happened_at TYPE timestamptz;",
+     "DROP INDEX CONCURRENTLY IF EXISTS events_happened_at_idx;",
+     "CREATE INDEX CONCURRENTLY IF NOT EXISTS events_happened_at_idx ON events (happened_at);"),
+    ('CREATE SCHEMA "App";\nCREATE TABLE "App"."Users" (id bigint, "Email" text);\n'
+     'CREATE INDEX "Users_Email" ON "App"."Users" USING btree ("Email", id);',
+     'ALTER TABLE "App"."Users" ALTER COLUMN "Email" TYPE text COLLATE "C";',
+     'DROP INDEX CONCURRENTLY IF EXISTS "App"."Users_Email";',
+     'CREATE INDEX CONCURRENTLY IF NOT EXISTS "Users_Email" ON "App"."Users" ("Email", id);'),
+])
+def test_type_change_alternative_writes_the_index_steps_with_real_names(
+        setup: str, sql: str, drop: str, build: str) -> None:
+    """An index the type change builds again under ACCESS EXCLUSIVE, whose definition the
+    catalog knows whole (plain columns), is dropped and built again CONCURRENTLY by name."""
+    text = alternative(sql, "column-type-change-reads-table", setup=setup)
+    lines = [line.split("  --", 1)[0] for line in text.splitlines()]
+    assert drop in lines and build in lines, text
+    assert lines.index(drop) < next(i for i, line in enumerate(lines)
+                                    if line.startswith("ALTER TABLE")) < lines.index(build)
+
+
+def test_type_change_alternative_leaves_a_unique_index_in_place() -> None:
+    """Dropped, a unique index enforces nothing until it is built again: duplicates written
+    meanwhile would fail the build. It is left to expand / contract, as a key's index is."""
+    setup = ("CREATE TABLE accounts (id bigint, email text);\n"
+             "CREATE UNIQUE INDEX accounts_email_key ON accounts (email);")
+    text = alternative('ALTER TABLE accounts ALTER COLUMN email TYPE text COLLATE "C";',
+                       "column-type-change-reads-table", setup=setup)
+    assert "DROP INDEX" not in statements_text(text), text

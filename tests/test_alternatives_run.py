@@ -276,6 +276,8 @@ INSERT INTO {LONG} SELECT g, g, 'n' FROM generate_series(1, 10) g;"""
     ("drop-index-without-concurrently", 'DROP INDEX my_schema."Weird Idx";'),
     ("unbatched-backfill", 'UPDATE my_schema."Weird Name" SET "select" = \'y\';'),
     ("unbatched-backfill", 'DELETE FROM "order";'),
+    ("column-type-change-reads-table",
+     'ALTER TABLE my_schema."Weird Name" ALTER COLUMN "select" TYPE text COLLATE "C";'),
 ])
 @pytest.mark.parametrize("pg_version", [16, 18])
 def test_alternatives_for_awkward_names_run_and_end_where_the_statement_would(
