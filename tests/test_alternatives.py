@@ -1154,7 +1154,7 @@ def test_fk_index_takes_a_name_no_relation_has() -> None:
 @pytest.mark.parametrize(("setup", "sql", "drop", "build"), [
     ("CREATE TABLE events (id bigint, happened_at timestamp);\n"
      "CREATE INDEX events_happened_at_idx ON events (happened_at);",
-     "SET LOCAL TimeZone = 'UTC';\nALTER TABLE events ALTER COLUMN happened_at TYPE timestamptz;",
+     "SET TimeZone = 'UTC';\nALTER TABLE events ALTER COLUMN happened_at TYPE timestamptz;",
      "DROP INDEX CONCURRENTLY IF EXISTS events_happened_at_idx;",
      "CREATE INDEX CONCURRENTLY IF NOT EXISTS events_happened_at_idx ON events (happened_at);"),
     ('CREATE SCHEMA "App";\nCREATE TABLE "App"."Users" (id bigint, "Email" text);\n'

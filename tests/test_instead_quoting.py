@@ -88,6 +88,9 @@ SQL_TEXT: dict[str, object] = {
     "per_table_checks_sql": 'ALTER TABLE "App"."User" ADD CONSTRAINT "User_n_check"\n'
                             '  CHECK (<the check, with "n" for VALUE>) NOT VALID;',
     "prevalidated_keys_sql": 'ALTER TABLE "App"."Part2026" VALIDATE CONSTRAINT "Fk";',
+    "indexes_dropped_first_sql": 'DROP INDEX CONCURRENTLY IF EXISTS "App"."User_idx";',
+    "indexes_built_after_sql": 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "User_idx" ON '
+                               '"App"."User" ("displayName");',
     "prebuilt_indexes_sql": 'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "Part2026_pkey" '
                             'ON "App"."Part2026" ("Id");',
     "index_parts_sql": 'ALTER INDEX "App"."Events_Id_idx" ATTACH PARTITION '
