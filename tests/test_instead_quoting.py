@@ -586,3 +586,13 @@ def test_a_matview_refresh_builds_the_unique_index_only_when_missing(index: str,
     (instead,) = [f.instead for f in reports[-1].all_findings
                   if f.rule == "refresh-matview-without-concurrently"]
     assert sql_lines(instead)[0] == first
+
+
+def test_a_line_of_statements_there_are_none_of_leaves_no_blank_line() -> None:
+    template = ("DROP INDEX i;\n{indexes_dropped_first_sql}\nALTER TABLE t;\n"
+                "{indexes_built_after_sql}")
+    assert render_instead(template, {"indexes_dropped_first_sql": "",
+                                     "indexes_built_after_sql": ""}) == \
+        "DROP INDEX i;\nALTER TABLE t;"
+    assert render_instead(template, {"indexes_built_after_sql": "CREATE INDEX j ON t (c);"}) \
+        == "DROP INDEX i;\n{indexes_dropped_first_sql}\nALTER TABLE t;\nCREATE INDEX j ON t (c);"
