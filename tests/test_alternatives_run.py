@@ -331,3 +331,36 @@ def test_a_key_added_before_attach_is_named_as_the_clone_attach_would_make(
     before, after, rewritten = _run_both(pg_server, case, setup, statements, found)
     assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
         ";\n".join(m) for m in rewritten)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE lines ADD FOREIGN KEY (order_id) REFERENCES orders;",
+    # new in the migration: built in place, where CONCURRENTLY is refused all the same
+    "CREATE TABLE new_lines (id bigint, order_id bigint REFERENCES orders, day date) "
+    "PARTITION BY RANGE (day);\nCREATE TABLE new_lines_2026 PARTITION OF new_lines FOR VALUES "
+    "FROM ('2026-01-01') TO ('2027-01-01');",
+])
+def test_the_index_of_a_foreign_key_of_a_partitioned_table_runs(sql: str,
+                                                                pg_server: str) -> None:
+    """PostgreSQL refuses CREATE INDEX CONCURRENTLY on a partitioned table: the key's index
+    is made ON ONLY the parent, each partition's CONCURRENTLY, then attached."""
+    import dataclasses
+
+    from lockwise.verify.snapshot import diff_snapshots
+
+    rule = next(r for r in load_rules() if r.id == "fk-without-index")
+    setup = ("CREATE TABLE orders (id bigint PRIMARY KEY);\nINSERT INTO orders VALUES (1);\n"
+             "CREATE TABLE lines (id bigint, order_id bigint, day date) PARTITION BY RANGE "
+             "(day);\nCREATE TABLE lines_2026 PARTITION OF lines FOR VALUES FROM "
+             "('2026-01-01') TO ('2027-01-01');\nINSERT INTO lines VALUES (1, 1, '2026-02-01');")
+    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup)
+    found = {f.statement_index: f for f in findings_for(example, rule)}
+    assert found, sql
+    statements = [s.sql for s in parse_sql(sql).statements]
+    before, after, rewritten = _run_both(pg_server, f"fk_part_{len(statements)}", setup,
+                                         statements, found)
+    added = diff_snapshots(before, after)
+    assert len(added) == 2 and all(d.before is None and d.key.startswith("index")
+                                   for d in added), "\n-- migration\n".join(
+        ";\n".join(m) for m in rewritten)
