@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from lockwise.catalog.model import Catalog, Constraint
 from lockwise.catalog.replay import unnamed_index_name
 from lockwise.effects.nodes import strings
+from lockwise.effects.partitions import partitioned_index_sql
 from lockwise.parse.quoting import quote_ident, relation_sql
 
 
@@ -37,9 +38,15 @@ def _index_sql(catalog: Catalog, table: str, columns: tuple[str, ...], new: bool
     name no relation of the schema has: IF NOT EXISTS must not meet a partial index that
     cannot serve the key). A table the migration made is not in use yet: a plain build in
     the same migration waits on no one; otherwise CONCURRENTLY, which no transaction
-    block runs."""
-    name = quote_ident(unnamed_index_name(catalog, table, columns))
-    target = f"{relation_sql(table, table, qualified)} ({', '.join(map(quote_ident, columns))})"
+    block runs (for a partitioned table, partition by partition)."""
+    name = unnamed_index_name(catalog, table, columns)
+    quoted = tuple(map(quote_ident, columns))
+    known = catalog.tables.get(table)
+    if not new and known is not None and known.kind == "partitioned":
+        # PostgreSQL refuses CONCURRENTLY on a partitioned table.
+        return partitioned_index_sql(catalog, table, qualified, name, quoted, unique=False)
+    name = quote_ident(name)
+    target = f"{relation_sql(table, table, qualified)} ({', '.join(quoted)})"
     if new:
         return f"CREATE INDEX IF NOT EXISTS {name} ON {target};  -- here: the table is new"
     return (f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {target};  -- in its own "
