@@ -1182,3 +1182,31 @@ def test_type_change_alternative_leaves_a_unique_index_in_place() -> None:
     text = alternative('ALTER TABLE accounts ALTER COLUMN email TYPE text COLLATE "C";',
                        "column-type-change-reads-table", setup=setup)
     assert "DROP INDEX" not in statements_text(text), text
+
+
+@pytest.mark.postgres
+def test_rename_table_view_keeps_the_old_names_grants(pg_db: str) -> None:
+    """The view under the old name is the migration role's, with no grant: a role that read
+    or wrote the table by that name would be refused, as by the rename itself. The table's
+    grants (PUBLIC's, WITH GRANT OPTION) are given to the view too."""
+    import psycopg
+
+    setup = ("DO $$ BEGIN CREATE ROLE reporting; EXCEPTION WHEN duplicate_object THEN NULL; "
+             "END $$;\nDO $$ BEGIN CREATE ROLE \"App Role\"; EXCEPTION WHEN duplicate_object "
+             "THEN NULL; END $$;\nCREATE SCHEMA \"My S\";\n"
+             "GRANT USAGE ON SCHEMA \"My S\" TO reporting, \"App Role\";\n"
+             "CREATE TABLE \"My S\".\"Acc'ounts\" (id bigint);\n"
+             "GRANT SELECT ON \"My S\".\"Acc'ounts\" TO reporting;\n"
+             "GRANT SELECT, INSERT ON \"My S\".\"Acc'ounts\" TO \"App Role\" WITH GRANT OPTION;")
+    text = alternative("ALTER TABLE \"My S\".\"Acc'ounts\" RENAME TO \"New\";", "rename-table",
+                       setup=setup)
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, setup)
+        _run(conn, statements_text(text))
+        acl = conn.execute("SELECT relacl::text[] FROM pg_class WHERE oid = "
+                           "'\"My S\".\"Acc''ounts\"'::regclass").fetchone()[0]
+        conn.execute("SET ROLE \"App Role\"")
+        conn.execute("INSERT INTO \"My S\".\"Acc'ounts\" VALUES (1)")
+        conn.execute("SET ROLE reporting")
+        assert conn.execute("SELECT id FROM \"My S\".\"Acc'ounts\"").fetchall() == [(1,)], text
+    assert sorted(acl[1:]) == ['"App Role"=a*r*/postgres', "reporting=r/postgres"], acl
