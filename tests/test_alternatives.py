@@ -123,7 +123,8 @@ def test_long_names_are_shortened_as_postgres_does() -> None:
 
 
 def test_rename_table_view_names_the_renamed_table_in_its_schema() -> None:
-    rename, view = statements("ALTER TABLE app.users RENAME TO members;", "rename-table")
+    rename, view, _grants = statements("ALTER TABLE app.users RENAME TO members;",
+                                       "rename-table")
     from_ = view.query.fromClause[0]
     assert (view.view.schemaname, view.view.relname) == ("app", "users")
     assert (from_.schemaname, from_.relname) == ("app", "members")

@@ -89,6 +89,8 @@ SQL_TEXT: dict[str, object] = {
                             '  CHECK (<the check, with "n" for VALUE>) NOT VALID;',
     "prevalidated_keys_sql": 'ALTER TABLE "App"."Part2026" VALIDATE CONSTRAINT "Fk";',
     "indexes_dropped_first_sql": 'DROP INDEX CONCURRENTLY IF EXISTS "App"."User_idx";',
+    "grants_copied_sql": "DO $lockwise$ BEGIN EXECUTE 'GRANT SELECT ON \"App\".\"User\" TO "
+                         "reporting'; END $lockwise$;",
     "indexes_built_after_sql": 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "User_idx" ON '
                                '"App"."User" ("displayName");',
     "prebuilt_indexes_sql": 'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "Part2026_pkey" '
@@ -149,7 +151,8 @@ ELLIPSES: tuple[tuple[str, str], ...] = ()
 
 def sql_lines(text: str) -> list[str]:
     """The statements of an `instead`: lines that are not comments, without their trailing
-    comment, an indented line joined to the one before; placeholders (`<value>`, `...`) made
+    comment, an indented line joined to the one before (every line of a DO block);
+    placeholders (`<value>`, `...`) made
     SQL."""
     out: list[str] = []
     for line in text.splitlines():
@@ -159,7 +162,9 @@ def sql_lines(text: str) -> list[str]:
         sql = re.sub(r"<[^>]*>", "x", sql)
         for placeholder, replacement in ELLIPSES:
             sql = sql.replace(placeholder, replacement)
-        if out and sql.startswith(" ") and not out[-1].endswith(";"):
+        # (a DO block's body goes on until its closing dollar quote)
+        if out and (sql.startswith(" ") and not out[-1].endswith(";")
+                    or out[-1].count("$lockwise$") % 2):
             out[-1] += " " + sql.strip()
         else:
             out.append(sql.strip())
