@@ -364,3 +364,25 @@ def test_the_index_of_a_foreign_key_of_a_partitioned_table_runs(sql: str,
     assert len(added) == 2 and all(d.before is None and d.key.startswith("index")
                                    for d in added), "\n-- migration\n".join(
         ";\n".join(m) for m in rewritten)
+
+
+@pytest.mark.postgres
+def test_a_table_kept_under_another_name_frees_the_names_a_new_one_takes(
+        pg_server: str) -> None:
+    """documenso drops a table and creates it again at once: the table kept instead keeps
+    its index, key and sequence names (one namespace for every relation of the schema), so
+    they take the old names' place too, and the new table's can be made."""
+    import dataclasses
+
+    rule = next(r for r in load_rules() if r.id == "drop-table")
+    setup = ('CREATE TABLE "Token" (id serial, token text, CONSTRAINT "Token_pkey" PRIMARY KEY '
+             '(id));\nCREATE UNIQUE INDEX "Token_token_key" ON "Token" (token);\n'
+             "INSERT INTO \"Token\" (token) VALUES ('a');")
+    sql = ('DROP TABLE IF EXISTS "Token" CASCADE;\nCREATE TABLE "Token" (id serial, token text, '
+           'CONSTRAINT "Token_pkey" PRIMARY KEY (id));\n'
+           'CREATE UNIQUE INDEX "Token_token_key" ON "Token" (token);')
+    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup)
+    found = {f.statement_index: f for f in findings_for(example, rule)}
+    assert list(found) == [0], sql
+    _run_both(pg_server, "drop_then_create", setup,
+              [s.sql for s in parse_sql(sql).statements], found)
