@@ -89,6 +89,7 @@ SQL_TEXT: dict[str, object] = {
                             '  CHECK (<the check, with "n" for VALUE>) NOT VALID;',
     "prevalidated_keys_sql": 'ALTER TABLE "App"."Part2026" VALIDATE CONSTRAINT "Fk";',
     "indexes_dropped_first_sql": 'DROP INDEX CONCURRENTLY IF EXISTS "App"."User_idx";',
+    "deprecated_names_sql": 'ALTER INDEX "App"."User_pkey" RENAME TO "User_pkey_deprecated";',
     "grants_copied_sql": "DO $lockwise$ BEGIN EXECUTE 'GRANT SELECT ON \"App\".\"User\" TO "
                          "reporting'; END $lockwise$;",
     "indexes_built_after_sql": 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "User_idx" ON '
