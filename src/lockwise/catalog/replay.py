@@ -2320,6 +2320,7 @@ def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
                  names=_names(expressions),
                  partial=bool(where), predicate_not_null=only_not_null_columns(where),
                  attnames=attnames, signature=_index_signature(stmt, params),
+                 storage_parameters=bool(stmt.get("options")),
                  tablespace=stmt.get("tableSpace") or catalog.default_tablespace)
 
 
