@@ -13,6 +13,7 @@ from lockwise.catalog.model import Catalog
 from lockwise.discover import migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
 from lockwise.parse.postgres import parse_sql as split_sql
+from test_instead_quoting import statements_text
 
 SETUP = """CREATE SCHEMA app;
 CREATE TABLE app.users (id bigint PRIMARY KEY, email text, deleted_at timestamptz,
@@ -122,7 +123,8 @@ def test_long_names_are_shortened_as_postgres_does() -> None:
 
 
 def test_rename_table_view_names_the_renamed_table_in_its_schema() -> None:
-    rename, view = statements("ALTER TABLE app.users RENAME TO members;", "rename-table")
+    rename, view, _grants = statements("ALTER TABLE app.users RENAME TO members;",
+                                       "rename-table")
     from_ = view.query.fromClause[0]
     assert (view.view.schemaname, view.view.relname) == ("app", "users")
     assert (from_.schemaname, from_.relname) == ("app", "members")
@@ -1113,3 +1115,109 @@ def test_only_the_columns_that_rewrite_are_backfilled() -> None:
     assert text.splitlines()[0] == ("ALTER TABLE log ADD COLUMN at timestamptz NOT NULL "
                                     "DEFAULT now(), ADD COLUMN n integer NOT NULL DEFAULT 0;"), text
     assert "SET at =" not in text and "SET n =" not in text and "SET token =" in text, text
+
+
+FK_SETUP = "CREATE TABLE orders (id bigint PRIMARY KEY);"
+
+
+def test_fk_index_on_a_table_of_the_same_migration_is_built_there_plainly() -> None:
+    """The table is new: no one waits on its lock, so no CONCURRENTLY and no migration of its
+    own (a CONCURRENTLY build would not run where the table is made, in its transaction)."""
+    sql = ("CREATE TABLE order_lines (id bigint PRIMARY KEY, "
+           "order_id bigint REFERENCES orders);")
+    text = alternative(sql, "fk-without-index", setup=FK_SETUP)
+    (stmt,) = statements(sql, "fk-without-index", setup=FK_SETUP)
+    assert isinstance(stmt, ast.IndexStmt) and not stmt.concurrent
+    assert stmt.relation.schemaname is None and stmt.relation.relname == "order_lines"
+    assert "own migration" not in text and "outside a transaction" not in text
+
+
+def test_fk_index_on_a_table_of_an_earlier_migration_is_built_concurrently_apart() -> None:
+    setup = FK_SETUP + "\nCREATE TABLE order_lines (id bigint PRIMARY KEY, order_id bigint);"
+    sql = "ALTER TABLE order_lines ADD FOREIGN KEY (order_id) REFERENCES orders NOT VALID;"
+    text = alternative(sql, "fk-without-index", setup=setup)
+    (stmt,) = statements(sql, "fk-without-index", setup=setup)
+    assert isinstance(stmt, ast.IndexStmt) and stmt.concurrent
+    assert "own migration, outside a transaction" in text
+
+
+def test_fk_index_takes_a_name_no_relation_has() -> None:
+    """A partial index that cannot serve the key holds the first name PostgreSQL would give:
+    IF NOT EXISTS would then skip the build, so the next free name is taken, as PostgreSQL
+    numbers it."""
+    sql = ("CREATE TABLE order_lines (id bigint PRIMARY KEY, order_id bigint REFERENCES orders,"
+           " amount int);\nCREATE INDEX order_lines_order_id_idx ON order_lines (order_id) "
+           "WHERE amount > 0;")
+    (stmt,) = statements(sql, "fk-without-index", setup=FK_SETUP)
+    assert stmt.idxname == "order_lines_order_id_idx1"
+
+
+@pytest.mark.parametrize(("setup", "sql", "drop", "build"), [
+    ("CREATE TABLE events (id bigint, happened_at timestamp);\n"
+     "CREATE INDEX events_happened_at_idx ON events (happened_at);",
+     "SET TimeZone = 'UTC';\nALTER TABLE events ALTER COLUMN happened_at TYPE timestamptz;",
+     "DROP INDEX CONCURRENTLY IF EXISTS events_happened_at_idx;",
+     "CREATE INDEX CONCURRENTLY IF NOT EXISTS events_happened_at_idx ON events (happened_at);"),
+    ('CREATE SCHEMA "App";\nCREATE TABLE "App"."Users" (id bigint, "Email" text);\n'
+     'CREATE INDEX "Users_Email" ON "App"."Users" USING btree ("Email", id);',
+     'ALTER TABLE "App"."Users" ALTER COLUMN "Email" TYPE text COLLATE "C";',
+     'DROP INDEX CONCURRENTLY IF EXISTS "App"."Users_Email";',
+     'CREATE INDEX CONCURRENTLY IF NOT EXISTS "Users_Email" ON "App"."Users" ("Email", id);'),
+])
+def test_type_change_alternative_writes_the_index_steps_with_real_names(
+        setup: str, sql: str, drop: str, build: str) -> None:
+    """An index the type change builds again under ACCESS EXCLUSIVE, whose definition the
+    catalog knows whole (plain columns), is dropped and built again CONCURRENTLY by name."""
+    text = alternative(sql, "column-type-change-reads-table", setup=setup)
+    lines = [line.split("  --", 1)[0] for line in text.splitlines()]
+    assert drop in lines and build in lines, text
+    assert lines.index(drop) < next(i for i, line in enumerate(lines)
+                                    if line.startswith("ALTER TABLE")) < lines.index(build)
+
+
+def test_type_change_alternative_leaves_a_unique_index_in_place() -> None:
+    """Dropped, a unique index enforces nothing until it is built again: duplicates written
+    meanwhile would fail the build. It is left to expand / contract, as a key's index is."""
+    setup = ("CREATE TABLE accounts (id bigint, email text);\n"
+             "CREATE UNIQUE INDEX accounts_email_key ON accounts (email);")
+    text = alternative('ALTER TABLE accounts ALTER COLUMN email TYPE text COLLATE "C";',
+                       "column-type-change-reads-table", setup=setup)
+    assert "DROP INDEX" not in statements_text(text), text
+
+
+@pytest.mark.postgres
+def test_rename_table_view_keeps_the_old_names_grants(pg_db: str) -> None:
+    """The view under the old name is the migration role's, with no grant: a role that read
+    or wrote the table by that name would be refused, as by the rename itself. The table's
+    grants (PUBLIC's, WITH GRANT OPTION) are given to the view too."""
+    import psycopg
+
+    setup = ("DO $$ BEGIN CREATE ROLE reporting; EXCEPTION WHEN duplicate_object THEN NULL; "
+             "END $$;\nDO $$ BEGIN CREATE ROLE \"App Role\"; EXCEPTION WHEN duplicate_object "
+             "THEN NULL; END $$;\nCREATE SCHEMA \"My S\";\n"
+             "GRANT USAGE ON SCHEMA \"My S\" TO reporting, \"App Role\";\n"
+             "CREATE TABLE \"My S\".\"Acc'ounts\" (id bigint);\n"
+             "GRANT SELECT ON \"My S\".\"Acc'ounts\" TO reporting;\n"
+             "GRANT SELECT, INSERT ON \"My S\".\"Acc'ounts\" TO \"App Role\" WITH GRANT OPTION;")
+    text = alternative("ALTER TABLE \"My S\".\"Acc'ounts\" RENAME TO \"New\";", "rename-table",
+                       setup=setup)
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        _run(conn, setup)
+        _run(conn, statements_text(text))
+        acl = conn.execute("SELECT relacl::text[] FROM pg_class WHERE oid = "
+                           "'\"My S\".\"Acc''ounts\"'::regclass").fetchone()[0]
+        conn.execute("SET ROLE \"App Role\"")
+        conn.execute("INSERT INTO \"My S\".\"Acc'ounts\" VALUES (1)")
+        conn.execute("SET ROLE reporting")
+        assert conn.execute("SELECT id FROM \"My S\".\"Acc'ounts\"").fetchall() == [(1,)], text
+    assert sorted(acl[1:]) == ['"App Role"=a*r*/postgres', "reporting=r/postgres"], acl
+
+
+def test_type_change_alternative_leaves_an_index_with_storage_parameters_to_the_user() -> None:
+    """Its storage parameters (WITH (fillfactor = 70)) are not in what the catalog keeps of
+    it: written out, the index built again would lose them."""
+    setup = ("CREATE TABLE accounts (id bigint, email text);\n"
+             "CREATE INDEX accounts_email_idx ON accounts (email) WITH (fillfactor = 70);")
+    text = alternative('ALTER TABLE accounts ALTER COLUMN email TYPE text COLLATE "C";',
+                       "column-type-change-reads-table", setup=setup)
+    assert "DROP INDEX" not in statements_text(text), text

@@ -65,11 +65,15 @@ ENDS_ELSEWHERE = {
     "rename-column": "expand / contract: a new column beside the old one",
     "rename-table": "a view keeps the old name",
     "set-expression-rewrites": "expand / contract: a new column kept in sync by a trigger",
-    "attach-partition-validates-foreign-key": "the partition keeps its own foreign key's name",
     "set-not-null-2": "before PostgreSQL 12 the column stays nullable: the CHECK holds",
     # lint does not know the index the world has: the name it gives is the one taken
     "unnamed-index-outside-transaction-0": "the world's index takes the name",
     "unnamed-index-outside-transaction-1": "the world's index takes the name",
+}
+
+#: Rules whose alternative adds what the statement lacks, an index and nothing else, and why.
+ADDS_INDEXES = {
+    "fk-without-index": "the index the foreign key's checks look rows up by",
 }
 
 #: Cases the alternative gets wrong, with what is wrong (strict: a fixed one must leave).
@@ -153,8 +157,10 @@ def _same(a: str, b: str) -> bool:
 def _rewritten(statements: list[str], found: dict) -> list[Migration]:
     """The example's statements with each flagged one replaced by its alternative; an
     alternative made only of settings goes before the statement (it says what to run first),
-    and a statement of the example the alternative repeats is not run twice."""
+    and a statement of the example the alternative repeats is not run twice. A finding of
+    the migration's end (index None) adds its alternative after the last statement."""
     alternatives = {i: _chunks(f.instead) for i, f in found.items()}
+    at_end = alternatives.pop(None, [Migration()])
     repeated = [a for chunks in alternatives.values() for chunk in chunks for a in chunk]
     out = [Migration()]
     for i, sql in enumerate(statements):
@@ -169,6 +175,8 @@ def _rewritten(statements: list[str], found: dict) -> list[Migration]:
             continue
         out[-1] += first
         out += later
+    out[-1] += at_end[0]
+    out += at_end[1:]
     return [m for m in out if m]
 
 
@@ -207,18 +215,22 @@ def test_the_alternative_runs_and_ends_where_the_statement_would(
         rule, example, pg_server: str) -> None:
     from lockwise.verify.snapshot import diff_snapshots
 
-    found = {f.statement_index: f for f in findings_for(example, rule)
-             if f.statement_index is not None}
+    found = {f.statement_index: f for f in findings_for(example, rule)}
     statements = [s.sql for s in parse_sql(example.sql).statements]
     if not any(_chunks(f.instead) != [[]] for f in found.values()):
         pytest.skip("no SQL in the alternative")
     case = f"{rule.id}-{rule.examples.index(example)}"
     before, after, rewritten = _run_both(pg_server, case, example.setup or WORLD, statements,
                                          found)
+    shown = "\n-- migration\n".join(";\n".join(m) for m in rewritten)
+    if rule.id in ADDS_INDEXES:
+        added = diff_snapshots(before, after)
+        assert added and all(d.before is None and d.key.startswith("index")
+                             for d in added), shown
+        return
     if rule.id in ENDS_ELSEWHERE or case in ENDS_ELSEWHERE:
         return
-    assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
-        ";\n".join(m) for m in rewritten)
+    assert diff_snapshots(before, after) == [], shown
 
 
 LONG = "l" * 58
@@ -262,6 +274,8 @@ INSERT INTO {LONG} SELECT g, g, 'n' FROM generate_series(1, 10) g;"""
     ("drop-index-without-concurrently", 'DROP INDEX my_schema."Weird Idx";'),
     ("unbatched-backfill", 'UPDATE my_schema."Weird Name" SET "select" = \'y\';'),
     ("unbatched-backfill", 'DELETE FROM "order";'),
+    ("column-type-change-reads-table",
+     'ALTER TABLE my_schema."Weird Name" ALTER COLUMN "select" TYPE text COLLATE "C";'),
 ])
 @pytest.mark.parametrize("pg_version", [16, 18])
 def test_alternatives_for_awkward_names_run_and_end_where_the_statement_would(
@@ -285,3 +299,88 @@ def test_alternatives_for_awkward_names_run_and_end_where_the_statement_would(
     before, after, rewritten = _run_both(pg_server, case, setup, [sql], found)
     assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
         ";\n".join(m) for m in rewritten)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("partition_has", [
+    "",
+    # the parent key's name is taken on the partition: PostgreSQL adds `_1` to the clone's
+    ", CONSTRAINT orders_account_id_fkey CHECK (id > 0)",
+])
+def test_a_key_added_before_attach_is_named_as_the_clone_attach_would_make(
+        partition_has: str, pg_server: str) -> None:
+    """The key the alternative adds to the table before ATTACH has the name ATTACH would
+    give the clone, so later migrations that name it find it either way."""
+    import dataclasses
+
+    from lockwise.verify.snapshot import diff_snapshots
+
+    rule = next(r for r in load_rules() if r.id == "attach-partition-validates-foreign-key")
+    setup = ("CREATE TABLE accounts (id bigint PRIMARY KEY);\n"
+             "INSERT INTO accounts VALUES (1);\n"
+             "CREATE TABLE orders (id bigint, account_id bigint REFERENCES accounts, day date)"
+             " PARTITION BY RANGE (day);\n"
+             f"CREATE TABLE orders_2026 (id bigint, account_id bigint, day date{partition_has});"
+             "\nINSERT INTO orders_2026 VALUES (1, 1, '2026-02-01');")
+    example = dataclasses.replace(rule.examples[0], setup=setup)
+    found = {f.statement_index: f for f in findings_for(example, rule)}
+    statements = [s.sql for s in parse_sql(example.sql).statements]
+    case = f"attach_fk_name_{bool(partition_has)}"
+    before, after, rewritten = _run_both(pg_server, case, setup, statements, found)
+    assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
+        ";\n".join(m) for m in rewritten)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE lines ADD FOREIGN KEY (order_id) REFERENCES orders;",
+    # new in the migration: built in place, where CONCURRENTLY is refused all the same
+    "CREATE TABLE new_lines (id bigint, order_id bigint REFERENCES orders, day date) "
+    "PARTITION BY RANGE (day);\nCREATE TABLE new_lines_2026 PARTITION OF new_lines FOR VALUES "
+    "FROM ('2026-01-01') TO ('2027-01-01');",
+])
+def test_the_index_of_a_foreign_key_of_a_partitioned_table_runs(sql: str,
+                                                                pg_server: str) -> None:
+    """PostgreSQL refuses CREATE INDEX CONCURRENTLY on a partitioned table: the key's index
+    is made ON ONLY the parent, each partition's CONCURRENTLY, then attached."""
+    import dataclasses
+
+    from lockwise.verify.snapshot import diff_snapshots
+
+    rule = next(r for r in load_rules() if r.id == "fk-without-index")
+    setup = ("CREATE TABLE orders (id bigint PRIMARY KEY);\nINSERT INTO orders VALUES (1);\n"
+             "CREATE TABLE lines (id bigint, order_id bigint, day date) PARTITION BY RANGE "
+             "(day);\nCREATE TABLE lines_2026 PARTITION OF lines FOR VALUES FROM "
+             "('2026-01-01') TO ('2027-01-01');\nINSERT INTO lines VALUES (1, 1, '2026-02-01');")
+    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup)
+    found = {f.statement_index: f for f in findings_for(example, rule)}
+    assert found, sql
+    statements = [s.sql for s in parse_sql(sql).statements]
+    before, after, rewritten = _run_both(pg_server, f"fk_part_{len(statements)}", setup,
+                                         statements, found)
+    added = diff_snapshots(before, after)
+    assert len(added) == 2 and all(d.before is None and d.key.startswith("index")
+                                   for d in added), "\n-- migration\n".join(
+        ";\n".join(m) for m in rewritten)
+
+
+@pytest.mark.postgres
+def test_a_table_kept_under_another_name_frees_the_names_a_new_one_takes(
+        pg_server: str) -> None:
+    """documenso drops a table and creates it again at once: the table kept instead keeps
+    its index, key and sequence names (one namespace for every relation of the schema), so
+    they take the old names' place too, and the new table's can be made."""
+    import dataclasses
+
+    rule = next(r for r in load_rules() if r.id == "drop-table")
+    setup = ('CREATE TABLE "Token" (id serial, token text, CONSTRAINT "Token_pkey" PRIMARY KEY '
+             '(id));\nCREATE UNIQUE INDEX "Token_token_key" ON "Token" (token);\n'
+             "INSERT INTO \"Token\" (token) VALUES ('a');")
+    sql = ('DROP TABLE IF EXISTS "Token" CASCADE;\nCREATE TABLE "Token" (id serial, token text, '
+           'CONSTRAINT "Token_pkey" PRIMARY KEY (id));\n'
+           'CREATE UNIQUE INDEX "Token_token_key" ON "Token" (token);')
+    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup)
+    found = {f.statement_index: f for f in findings_for(example, rule)}
+    assert list(found) == [0], sql
+    _run_both(pg_server, "drop_then_create", setup,
+              [s.sql for s in parse_sql(sql).statements], found)

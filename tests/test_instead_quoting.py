@@ -16,7 +16,7 @@ from pglast import parser
 from lockwise.catalog.model import Catalog
 from lockwise.discover import migration_from_text
 from lockwise.lint import LintOptions, lint_migrations
-from lockwise.parse.quoting import quote_literal, quote_qualified, truncate_identifier
+from lockwise.parse.quoting import quote_literal, truncate_identifier
 from lockwise.rules.instead import SQL_FACTS, SQL_TEXT_FACTS, built_names, render_instead
 from lockwise.rules.loader import load_rules
 
@@ -90,6 +90,12 @@ SQL_TEXT: dict[str, object] = {
     "not_valid_sql": 'ALTER DOMAIN "App"."Amount" ADD CONSTRAINT "Amount_check" CHECK (VALUE > 0)'
                      " NOT VALID;",
     "prevalidated_keys_sql": 'ALTER TABLE "App"."Part2026" VALIDATE CONSTRAINT "Fk";',
+    "indexes_dropped_first_sql": 'DROP INDEX CONCURRENTLY IF EXISTS "App"."User_idx";',
+    "deprecated_names_sql": 'ALTER INDEX "App"."User_pkey" RENAME TO "User_pkey_deprecated";',
+    "grants_copied_sql": "DO $lockwise$ BEGIN EXECUTE 'GRANT SELECT ON \"App\".\"User\" TO "
+                         "reporting'; END $lockwise$;",
+    "indexes_built_after_sql": 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "User_idx" ON '
+                               '"App"."User" ("displayName");',
     "prebuilt_indexes_sql": 'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "Part2026_pkey" '
                             'ON "App"."Part2026" ("Id");',
     "index_parts_sql": 'ALTER INDEX "App"."Events_Id_idx" ATTACH PARTITION '
@@ -148,7 +154,8 @@ ELLIPSES: tuple[tuple[str, str], ...] = ()
 
 def sql_lines(text: str) -> list[str]:
     """The statements of an `instead`: lines that are not comments, without their trailing
-    comment, an indented line joined to the one before; placeholders (`<value>`, `...`) made
+    comment, an indented line joined to the one before (every line of a DO block);
+    placeholders (`<value>`, `...`) made
     SQL."""
     out: list[str] = []
     for line in text.splitlines():
@@ -158,7 +165,9 @@ def sql_lines(text: str) -> list[str]:
         sql = re.sub(r"<[^>]*>", "x", sql)
         for placeholder, replacement in ELLIPSES:
             sql = sql.replace(placeholder, replacement)
-        if out and sql.startswith(" ") and not out[-1].endswith(";"):
+        # (a DO block's body goes on until its closing dollar quote)
+        if out and (sql.startswith(" ") and not out[-1].endswith(";")
+                    or out[-1].count("$lockwise$") % 2):
             out[-1] += " " + sql.strip()
         else:
             out.append(sql.strip())
@@ -343,12 +352,13 @@ def test_unindexed_foreign_key_index_is_quoted_and_named_within_63_bytes() -> No
     found = [f for r in reports for f in r.findings if f.rule == "fk-without-index"]
     assert len(found) == 1
     first, second = sql_lines(found[0].instead)
-    long_name = truncate_identifier(f"{table}_teamId_idx")
-    assert first == (f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{long_name}" '
-                     f'ON {quote_qualified("public." + table)} ("teamId");')
+    # As PostgreSQL names `CREATE INDEX ON t (c)` (makeObjectName): the table's name is cut
+    # so that the column's and `_idx` fit in 63 bytes. The table is new: built in place.
+    long_name = "Tab" + "x" * 49 + "_teamId_idx"
+    assert first == f'CREATE INDEX IF NOT EXISTS "{long_name}" ON "{table}" ("teamId");'
     assert len(long_name.encode()) == 63
-    assert second.endswith(f'"{truncate_identifier(table + "_order_idx")}" ON public."{table}" '
-                           '("order");')
+    assert second == (f'CREATE INDEX IF NOT EXISTS "Tab{"x" * 50}_order_idx" ON "{table}" '
+                      '("order");')
     for line in (first, second):
         assert table in tree_names(line)
 
@@ -584,3 +594,13 @@ def test_a_matview_refresh_builds_the_unique_index_only_when_missing(index: str,
     (instead,) = [f.instead for f in reports[-1].all_findings
                   if f.rule == "refresh-matview-without-concurrently"]
     assert sql_lines(instead)[0] == first
+
+
+def test_a_line_of_statements_there_are_none_of_leaves_no_blank_line() -> None:
+    template = ("DROP INDEX i;\n{indexes_dropped_first_sql}\nALTER TABLE t;\n"
+                "{indexes_built_after_sql}")
+    assert render_instead(template, {"indexes_dropped_first_sql": "",
+                                     "indexes_built_after_sql": ""}) == \
+        "DROP INDEX i;\nALTER TABLE t;"
+    assert render_instead(template, {"indexes_built_after_sql": "CREATE INDEX j ON t (c);"}) \
+        == "DROP INDEX i;\n{indexes_dropped_first_sql}\nALTER TABLE t;\nCREATE INDEX j ON t (c);"

@@ -329,6 +329,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
     #: ((table, name) -> index): end-of-migration findings about one statement honour them.
     directives_of: dict[int, list[Directive]] = {}
     fk_added_by: dict[tuple[str, str], int] = {}
+    #: The tables those statements name without their schema (their alternative does too).
+    fk_bare: set[str] = set()
     costs = _cost_tracker(options) if judged else None
     once = OncePerTransaction(index)
     migration_id = migration.id  # (a property, built anew at each read)
@@ -379,7 +381,8 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
             if judged:
                 if fk_added_by:
                     _follow_renames(effect, fk_added_by)
-                _note_foreign_keys(catalog, effect, migration_id, stmt.index, fk_added_by)
+                _note_foreign_keys(catalog, effect, migration_id, stmt.index, fk_added_by,
+                                   fk_bare)
             if release:
                 _release(reports[-1])
                 parsed.statements[position] = reports[-1].statement
@@ -393,14 +396,16 @@ def analyze_migration(migration: Migration, catalog: Catalog, index: RuleIndex |
                      "open_transaction": session.explicit_transaction,
                      "empty": not parsed.statements and not parsed.problems,
                      **session.advisory_facts(),
-                     **unindexed_fk_facts(()), **dropped_facts(())}
+                     **unindexed_fk_facts((), catalog), **dropped_facts(())}
         migration_findings += judge.judge(end_facts, end, None)
         # What a statement did, judged once the migration ends: the finding points at the
         # statement, and that statement's directives waive its part.
         spans = {r.statement.index: r.statement.span for r in reports}
         missing = catalog.unindexed_foreign_keys(migration.id)
         for facts_of, by_statement in (
-                (unindexed_fk_facts, [(fk_added_by.get((t, c.name)), (t, c)) for t, c in missing]),
+                (partial(unindexed_fk_facts, catalog=catalog, new_tables=ctx.new_tables,
+                         bare=fk_bare),
+                 [(fk_added_by.get((t, c.name)), (t, c)) for t, c in missing]),
                 (dropped_facts, session.dropped_named())):
             migration_findings += _caused_by_statements(
                 judge, end_facts, facts_of, by_statement, directives_of, spans, end)
@@ -437,12 +442,15 @@ def _run_prelude(sql: str, session: Session, ctx: Context, once: bool = False) -
 
 
 def _note_foreign_keys(catalog: Catalog, effect: Effect, migration_id: str, index: int,
-                       added_by: dict[tuple[str, str], int]) -> None:
+                       added_by: dict[tuple[str, str], int], bare: set[str]) -> None:
     """Record, for a statement that adds a foreign key (ADD CONSTRAINT, a REFERENCES clause),
-    the keys of this migration its tables now have that no earlier statement added."""
+    the keys of this migration its tables now have that no earlier statement added, and
+    the tables it names without their schema (into `bare`)."""
     if not any(a.facts.get("constraint_type") == "foreign" or a.facts.get("references")
                for a in effect.actions):
         return
+    bare.update(a.facts["table"] for a in effect.actions
+                if a.facts.get("table") and a.facts.get("qualified") is False)
     for name in {a.facts.get("table") for a in effect.actions} - {None}:
         table = catalog.tables.get(name)
         for con in table.constraints.values() if table is not None else ():

@@ -177,6 +177,9 @@ class Index:
     #: The relations its expressions and predicate name by regclass constants (as
     #: `Column.names`).
     names: tuple[str, ...] = ()
+    #: Built WITH storage parameters (fillfactor, ...): not in `signature`, so an index
+    #: written out from it would lose them.
+    storage_parameters: bool = False
 
     def rebuilt_by_type_change_of(self, column: str) -> bool:
         """Whether `ALTER COLUMN column TYPE` builds this index again even when the stored

@@ -302,7 +302,7 @@ def _index_column_names(params: list[dict]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _default_index_name(catalog: Catalog, table: str, attnames: tuple[str, ...],
+def unnamed_index_name(catalog: Catalog, table: str, attnames: tuple[str, ...],
                         also_taken: str = "") -> str:
     """The name PostgreSQL gives `CREATE INDEX ON t (a, lower(b))`, whose columns are named
     `attnames` (`_index_column_names`): `t_a_lower_idx`, shortened to fit and numbered while
@@ -324,7 +324,7 @@ def default_index_name(catalog: Catalog, stmt: dict, also_taken: str = "") -> st
     table, _ = range_var(stmt.get("relation"))
     params = [unwrap(p)[1] for p in (*(stmt.get("indexParams") or ()),
                                      *(stmt.get("indexIncludingParams") or ()))]
-    return _default_index_name(catalog, table, _index_column_names(params), also_taken)
+    return unnamed_index_name(catalog, table, _index_column_names(params), also_taken)
 
 
 #: Expressions FigureColnameInternal names by a word of their own (strength 2).
@@ -848,7 +848,7 @@ def _like_indexes(catalog: Catalog, t: Table, source: Table) -> None:
             _add_table_constraint(catalog, t, replace(con, name=name, created_by=None,
                                                       inherited=False), attnames)
             continue
-        name = f"{schema}.{_default_index_name(catalog, t.name, attnames)}"
+        name = f"{schema}.{unnamed_index_name(catalog, t.name, attnames)}"
         # A copy of a partition's index is attached to no partitioned index.
         catalog.indexes[name] = replace(idx, name=name, table=t.name, valid=True,
                                         attnames=attnames, attached_to=None)
@@ -1287,6 +1287,17 @@ def _drop_foreign_keys_using(catalog: Catalog, t: Table, name: str, cascade: boo
         catalog.tables[other].constraints.pop(fk.name, None)
 
 
+def clone_name(key_name: str, part: Table) -> str:
+    """The name a partition's clone of the foreign key `key_name` takes: the parent key's,
+    or `name_1`, `name_2`... while `part` has a constraint of that name (checked on the
+    server)."""
+    name, number = key_name, 0
+    while name in part.constraints:
+        number += 1
+        name = generated_name(key_name, None, str(number))
+    return name
+
+
 def _clone_foreign_keys(catalog: Catalog, parent: str, part: Table,
                         keys: list[Constraint] | None = None) -> None:
     """Partition `part` (new, attached) gets a clone of each foreign key of `parent` (of
@@ -1306,11 +1317,8 @@ def _clone_foreign_keys(catalog: Catalog, parent: str, part: Table,
             clone = replace(mine, inherited=True, clone_of=key.name,
                             validated=mine.validated or key.validated)
         else:
-            name, number = key.name, 0
-            while name in part.constraints:
-                number += 1
-                name = generated_name(key.name, None, str(number))
-            clone = replace(key, name=name, inherited=True, clone_of=key.name, created_by=None)
+            clone = replace(key, name=clone_name(key.name, part), inherited=True,
+                            clone_of=key.name, created_by=None)
         part.constraints[clone.name] = clone
         catalog.note_foreign_key(part.name, clone.references)
         for sub in filter(None, map(catalog.tables.get, catalog.direct_partitions(part.name))):
@@ -2324,6 +2332,7 @@ def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
                  names=_names(expressions),
                  partial=bool(where), predicate_not_null=only_not_null_columns(where),
                  attnames=attnames, signature=_index_signature(stmt, params),
+                 storage_parameters=bool(stmt.get("options")),
                  tablespace=stmt.get("tableSpace") or catalog.default_tablespace)
 
 
@@ -2384,7 +2393,7 @@ def _partition_index(catalog: Catalog, part: str, parent: Index,
     attnames = _index_column_names([{"name": c} for c in parent.columns])
     schema = part.split(".", 1)[0]
     if key is None:
-        name = f"{schema}.{_default_index_name(catalog, part, attnames)}"
+        name = f"{schema}.{unnamed_index_name(catalog, part, attnames)}"
     else:
         key = replace(key, name=default_constraint_name(catalog, part, attnames, key.kind),
                       inherited=True, created_by=None)

@@ -10,31 +10,47 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from lockwise.catalog.model import Catalog, Constraint
+from lockwise.catalog.replay import unnamed_index_name
 from lockwise.effects.nodes import strings
-from lockwise.parse.quoting import (
-    quote_ident,
-    quote_qualified,
-    relation_sql,
-    truncate_identifier,
-)
+from lockwise.effects.partitions import partitioned_index_sql
+from lockwise.parse.quoting import quote_ident, relation_sql
 
 
-def unindexed_fk_facts(missing: Sequence[tuple[str, Constraint]]) -> dict:
+def unindexed_fk_facts(missing: Sequence[tuple[str, Constraint]], catalog: Catalog,
+                       new_tables: Collection[str] = (), bare: Collection[str] = ()) -> dict:
     """The facts of fk-without-index for `missing`: (table, foreign key) pairs that
-    `Catalog.unindexed_foreign_keys` found (or those of them no directive waived)."""
+    `Catalog.unindexed_foreign_keys` found (or those of them no directive waived).
+    `new_tables`: the tables this migration (or its run) made, indexed in place; `bare`: the
+    tables the migration names without their schema, named so in the SQL too."""
+    wanted = dict.fromkeys((table, con.columns) for table, con in missing)
     return {
         "unindexed_foreign_keys": tuple(
             f"{table}({', '.join(con.columns)}) -> {con.references}" for table, con in missing),
-        "unindexed_foreign_keys_sql": "\n".join(_index_sql(table, con) for table, con in missing),
+        "unindexed_foreign_keys_sql": "\n".join(
+            _index_sql(catalog, table, columns, table in new_tables, table not in bare)
+            for table, columns in wanted),
     }
 
 
-def _index_sql(table: str, con: Constraint) -> str:
-    """The index a foreign key's lookups need, with the name and quoting PostgreSQL reads."""
-    name = truncate_identifier(f"{table.split('.', 1)[1]}_{'_'.join(con.columns)}_idx")
-    columns = ", ".join(map(quote_ident, con.columns))
-    return (f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote_ident(name)} "
-            f"ON {quote_qualified(table)} ({columns});")
+def _index_sql(catalog: Catalog, table: str, columns: tuple[str, ...], new: bool,
+               qualified: bool) -> str:
+    """The index a foreign key's lookups need, named as PostgreSQL would name it unnamed (a
+    name no relation of the schema has: IF NOT EXISTS must not meet a partial index that
+    cannot serve the key). A table the migration made is not in use yet: a plain build in
+    the same migration waits on no one; otherwise CONCURRENTLY, which no transaction
+    block runs (for a partitioned table, partition by partition)."""
+    name = unnamed_index_name(catalog, table, columns)
+    quoted = tuple(map(quote_ident, columns))
+    known = catalog.tables.get(table)
+    if not new and known is not None and known.kind == "partitioned":
+        # PostgreSQL refuses CONCURRENTLY on a partitioned table.
+        return partitioned_index_sql(catalog, table, qualified, name, quoted, unique=False)
+    name = quote_ident(name)
+    target = f"{relation_sql(table, table, qualified)} ({', '.join(quoted)})"
+    if new:
+        return f"CREATE INDEX IF NOT EXISTS {name} ON {target};  -- here: the table is new"
+    return (f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {target};  -- in its own "
+            f"migration, outside a transaction")
 
 
 @dataclass(frozen=True, slots=True)

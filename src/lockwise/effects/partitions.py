@@ -401,24 +401,33 @@ def prebuilt_indexes_sql(table: str, part: str, qualified: bool,
             steps.append(f"-- an index of {part_sql} of the same definition as "
                          f"{relation_sql(idx.name, table, qualified)}, built CONCURRENTLY")
             continue
-        method, unique, nulls_not_distinct = idx.signature[:3]
-        using = "" if method == "btree" else f" USING {method}"
         if con is not None and con.kind == "exclude":  # no CONCURRENTLY, nor USING INDEX
+            method = idx.signature[0]
+            using = "" if method == "btree" else f" USING {method}"
             elements = ", ".join(f"{quote_ident(c)} WITH {op}"
                                  for c, op in zip(idx.columns, idx.signature[3], strict=False))
             steps.append(f"ALTER TABLE {part_sql} ADD CONSTRAINT {name} EXCLUDE{using} "
                          f"({elements});  -- ACCESS EXCLUSIVE on {part_sql} alone, before "
                          "it is attached")
             continue
-        steps.append(f"CREATE {'UNIQUE ' if unique else ''}INDEX CONCURRENTLY IF NOT EXISTS "
-                     f"{name} ON {part_sql}{using} ({', '.join(map(quote_ident, idx.columns))})"
-                     f"{' NULLS NOT DISTINCT' if nulls_not_distinct else ''};"
+        steps.append(f"{plain_index_sql(idx, name, part_sql, quoted=True)};"
                      "  -- own migration, outside a transaction")
         if con is not None:
             kind = "PRIMARY KEY" if con.kind == "primary" else "UNIQUE"
             steps.append(f"ALTER TABLE {part_sql} ADD CONSTRAINT {name} {kind} USING INDEX "
                          f"{name};")
     return "\n".join(steps)
+
+
+def plain_index_sql(idx: Index, name: str, table_sql: str, quoted: bool = False) -> str:
+    """CREATE INDEX CONCURRENTLY of an index like `idx` (one of plain columns: its
+    `signature` known) named `name` (`quoted` already) on `table_sql`, without the `;`."""
+    method, unique, nulls_not_distinct = idx.signature[:3]
+    using = "" if method == "btree" else f" USING {method}"
+    return (f"CREATE {'UNIQUE ' if unique else ''}INDEX CONCURRENTLY IF NOT EXISTS "
+            f"{name if quoted else quote_ident(name)} ON {table_sql}{using} "
+            f"({', '.join(map(quote_ident, idx.columns))})"
+            f"{' NULLS NOT DISTINCT' if nulls_not_distinct else ''}")
 
 
 def _index_sql(index_name: str, on_table: str, like: str, qualified: bool) -> str:

@@ -169,7 +169,7 @@ SQL_FACTS: dict[str, Writer] = {
 #: `SQL_FACTS` (tests/test_instead_quoting.py checks it), so a new one is classified once.
 SQL_TEXT_FACTS = frozenset({
     "add_partition_sql", "advisory_unlock_sql", "advisory_xact_lock_sql", "alter_type_sql",
-    "default_check_name", "default_exclusion_sql",
+    "default_check_name", "default_exclusion_sql", "deprecated_names_sql",
     "default_partition_sql", "foreign_key_sql", "index_parts_sql", "per_table_checks_sql",
     "prebuilt_indexes_sql", "prevalidated_keys_sql", "roles_sql", "new_role_sql",
     "alter_clause", "alter_clause_arg", "algorithm", "algorithm_instead_sql",
@@ -184,13 +184,15 @@ SQL_TEXT_FACTS = frozenset({
     "dropped_not_recreated_them",
     "enum_backfill_sql", "enum_values_added_sql", "expression_over_new_sql", "expression_sql",
     "identity_generated_sql", "identity_setval_sql", "identity_sql",
+    "indexes_built_after_sql", "indexes_dropped_first_sql",
     "instant_column_sql", "join_condition_sql", "length_sql", "lock_instead_sql",
     "long_identifier_truncated", "mode_sql", "new_type_text", "not_valid_sql",
     "not_yet_done_sql", "object_type",
     "partitioned_constraint_sql", "partitioned_index_sql", "partitioned_reindex_sql",
     "plain_type_text", "pk_not_null_predicate_sql", "pk_set_not_null_sql",
     "policies_dropped_sql", "policies_dropped_text",
-    "regenerated_how", "regenerated_sql", "row_key_columns_sql", "row_key_sql", "rules",
+    "grants_copied_sql", "regenerated_how", "regenerated_sql", "row_key_columns_sql",
+    "row_key_sql", "rules",
     "stand_in_default_sql",
     "statement_head_sql", "syntax_instead", "syntax_needs_version", "target",
     "truncated_tables_sql", "type_text",
@@ -302,6 +304,11 @@ def render_instead(template: str, facts: dict) -> str:
     fact the statement lacks stays visible as {name}, as in `render`."""
     if "{" not in template:
         return template
+    if "\n{" in template:
+        # A line that is one fact of statements, none here, leaves no blank line.
+        template = "\n".join(line for line in template.split("\n")
+                              if not (line[:1] == "{" and line[-1:] == "}"
+                                      and facts.get(line[1:-1]) == ""))
     quoting = _QUOTING.get(str(facts.get("dialect", "postgresql")))
     pieces = _pieces(template) if quoting is not None else None
     if pieces is None or quoting is None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from lockwise.catalog.model import Catalog, Constraint, Index
 from lockwise.catalog.replay import (
-    generated_name,
+    clone_name,
     index_builds,
     not_null_check_name,
     parent_indexes,
@@ -86,7 +86,8 @@ def attach_partition(b: Builder, table: str, cmd: dict, base: dict) -> None:
           missing_indexes_text=", ".join(idx.name for idx, _ in missing),
           prebuilt_indexes_sql=prebuilt_indexes_sql(table, part, qualified, missing),
           foreign_keys_text=", ".join(sorted({con.name for con, _ in validated})),
-          prevalidated_keys_sql=_prevalidated_keys_sql(validated, part, part, qualified),
+          prevalidated_keys_sql=_prevalidated_keys_sql(catalog, validated, part, part,
+                                                      qualified),
           add_partition_sql=f"ALTER TABLE {base.get('table_sql', table)} ATTACH PARTITION "
                             f"{part_sql} "
                             f"{_bound_text(bound)};")
@@ -188,16 +189,19 @@ def clone_foreign_keys(b: Builder, parent: str, validate: str | None,
     return validated
 
 
-def _prevalidated_keys_sql(keys: list[tuple[Constraint, Constraint | None]], part: str,
+def _prevalidated_keys_sql(catalog: Catalog,
+                           keys: list[tuple[Constraint, Constraint | None]], part: str,
                            like: str, qualified: bool) -> str:
     """The steps that give the table to attach each of `keys` validated beforehand, under
     SHARE UPDATE EXCLUSIVE (ROW SHARE on the referenced table): ATTACH then takes them over
-    as the clones and reads nothing for them (checked on the server)."""
+    as the clones and reads nothing for them (checked on the server). A key added here is
+    named as ATTACH would name its clone, so what later names that clone finds it."""
     table_sql = relation_sql(part, like, qualified)
     steps = []
+    known = catalog.tables.get(part)
     for con, own in keys:
         name = quote_ident(own.name if own else
-                           generated_name(part.split(".", 1)[1], "_".join(con.columns), "fkey"))
+                           clone_name(con.name, known) if known else con.name)
         if own is None:
             steps.append(f"ALTER TABLE {table_sql} ADD CONSTRAINT {name} "
                          f"{foreign_key_sql(con, part, qualified)};")

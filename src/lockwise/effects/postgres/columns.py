@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from lockwise.catalog.model import Callers, Catalog, Column, Table
+from lockwise.catalog.model import Callers, Catalog, Column, Index, Table
 from lockwise.catalog.replay import (
     constraint_name,
     not_null_check_name,
@@ -31,6 +32,7 @@ from lockwise.effects.nodes import (
     type_stand_in_note,
     unwrap,
 )
+from lockwise.effects.partitions import plain_index_sql
 from lockwise.effects.postgres.builder import (
     Builder,
     L,
@@ -619,7 +621,8 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
     _, coldef = unwrap(cmd.get("def"))
     new, new_mods, new_array = b.ctx.catalog.column_type(coldef.get("typeName"))
     using = coldef.get("raw_default")
-    rewrites, why, read_again, old_col, refused = column_type_change(b, table, colname, coldef)
+    rewrites, why, read_again, old_col, refused, rebuilt = column_type_change(
+        b, table, colname, coldef)
     old_type = old_col.type_text if old_col is not None else ""
     if rewrites:
         # The re-created foreign keys are validated again: the other end is read too.
@@ -633,6 +636,9 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           rewrites=rewrites, rewrite_reason=why, has_using=using is not None,
           needs_using=refused,
           reads_table_again=bool(read_again), read_again_reason=read_again,
+          **_rebuilt_index_steps(b.ctx.catalog, table, rebuilt, bool(base.get("qualified")),
+                                 b.ctx.session_timezone_utc
+                                 and new in ("timestamp", "timestamptz")),
           old_type_known=old_col is not None,
           old_type_name=old_col.type_name if old_col is not None else "",
           indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)),
@@ -646,17 +652,30 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
               if g not in b.freed_columns)))
 
 
-def column_type_change(b: Builder, table: str, colname: str, coldef: dict
-                       ) -> tuple[bool, str, str, Column | None, bool]:
+class TypeChange(NamedTuple):
+    """What a column type change does to its table (`column_type_change`)."""
+
+    rewrites: bool
+    why: str
+    #: What reads the table again when it is not rewritten ("" if nothing).
+    read_again: str
+    #: The column as it was (None when not known, which counts as a rewrite).
+    old_col: Column | None
+    #: The server refuses it for want of a USING (no cast in assignment context between the
+    #: two types: nothing is rewritten).
+    refused: bool
+    #: The table's indexes it builds again though the values are kept.
+    rebuilt: tuple[Index, ...]
+
+
+def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> TypeChange:
     """What changing `table.colname` to the type of `coldef` (its USING included) does to
-    the table: whether it rewrites it and why, what reads it again when it does not ("" if
-    nothing), recorded in `b` (rewrite, scans); the column as it was (None when not
-    known, which counts as a rewrite); and whether the server refuses it for want of a
-    USING (no cast in assignment context between the two types: nothing is rewritten)."""
+    the table (`TypeChange`), recorded in `b` (rewrite, scans)."""
     new, new_mods, new_array = b.ctx.catalog.column_type(coldef.get("typeName"))
     using = coldef.get("raw_default")
     old_col = b.ctx.catalog.known_column(table, colname)
     read_again = ""
+    rebuilt: list[Index] = []
     refused = False
     if old_col is None:
         rewrites, why = True, "old type unknown (table not created by these migrations)" \
@@ -685,11 +704,12 @@ def column_type_change(b: Builder, table: str, colname: str, coldef: dict
         if using is not None and not _using_is_plain_cast(using, colname):
             rewrites, why = True, "USING expression computes every value"
         if not rewrites and not refused:
-            read_again = _kept_values_scans(b, table, colname, old_base[0], new_base[0],
-                                            old_col.collation != collation_name(coldef))
+            read_again, rebuilt = _kept_values_scans(
+                b, table, colname, old_base[0], new_base[0],
+                old_col.collation != collation_name(coldef))
     if rewrites:
         b.rewrite(table, f"column type change: {why}")
-    return rewrites, why, read_again, old_col, refused
+    return TypeChange(rewrites, why, read_again, old_col, refused, tuple(rebuilt))
 
 
 #: Domains over domains are followed this deep at most (a guard against a cycle that only
@@ -721,15 +741,17 @@ def _enum_names(catalog: Catalog, *names: str) -> frozenset[str]:
 
 
 def _kept_values_scans(b: Builder, table: str, column: str, old: str, new: str,
-                       collation_changes: bool) -> str:
+                       collation_changes: bool) -> tuple[str, list[Index]]:
     """A type change that keeps the stored values still reads the table: the CHECKs on the
     column are re-added and validated again, and its indexes are rebuilt when their operator
     class or collation changes (checked on the server). Returns what reads it ("" if
-    nothing): all of it happens under the statement's ACCESS EXCLUSIVE lock."""
+    nothing): all of it happens under the statement's ACCESS EXCLUSIVE lock; and the plain
+    indexes of the table rebuilt."""
     known = b.ctx.catalog.known_table(table)
     if known is None:
-        return ""
+        return "", []
     reasons: list[str] = []
+    indexes: list[Index] = []
     for con in known.constraints.values():
         if con.kind == "check" and con.validated and (
                 column in con.columns or column in con.reads):
@@ -741,35 +763,66 @@ def _kept_values_scans(b: Builder, table: str, column: str, old: str, new: str,
         own = _own_index_over(b.ctx.catalog, table, known, column)
         if own and b.ctx.catalog.partitions(table):
             reasons.append(f"each partition's part of partitioned index {own} is built again")
-        return "; ".join(reasons)
+        return "; ".join(reasons), indexes
     if parent_index := _partitioned_index_over(b.ctx.catalog, known, column):
         reasons.append(f"its part of partitioned index {parent_index} is rebuilt")
-    elif rebuilt := _index_rebuilt(b.ctx.catalog, known, column, old, new, collation_changes):
-        reasons.append(rebuilt)
+    elif rebuilt := _indexes_rebuilt(b.ctx.catalog, known, column, old, new,
+                                     collation_changes):
+        reasons.append(rebuilt[0][0])
+        indexes = [idx for _, idx in rebuilt if idx is not None]
     for why in reasons:
         b.scan(table, why)
-    return "; ".join(reasons)
+    return "; ".join(reasons), indexes
 
 
-def _index_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new: str,
-                   collation_changes: bool) -> str:
-    """Which index over `column` a type change that keeps the values builds again ("" if
-    none): one with an expression or a WHERE depending on it, whatever the change; else one
-    whose operator class or collation changes."""
-    for idx in catalog.indexes_on(known.name):
-        if idx.rebuilt_by_type_change_of(column):
-            return f"index {idx.name} is rebuilt: an index with an expression or a WHERE is " \
-                   f"never reused"
+def _indexes_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new: str,
+                     collation_changes: bool) -> list[tuple[str, Index | None]]:
+    """The indexes over `column` a type change that keeps the values builds again, each with
+    why (the first one's is the finding's), and the index (None for a constraint's the
+    catalog keeps as the constraint alone): one with an expression or a WHERE depending on
+    it, whatever the change; one whose operator class or collation changes."""
+    indexes = catalog.indexes_on(known.name)
+    out: list[tuple[str, Index | None]] = [
+        (f"index {idx.name} is rebuilt: an index with an expression or a WHERE is never "
+         "reused", idx) for idx in indexes if idx.rebuilt_by_type_change_of(column)]
     if not (collation_changes or type_change_rebuilds_indexes(old, new)):
-        return ""
+        return out
     why = "collation" if collation_changes else "operator class"
-    for idx in catalog.indexes_on(known.name):
-        if column in idx.columns or column in idx.reads:
-            return f"index {idx.name} is rebuilt: its {why} changes"
-    for con in known.constraints.values():
-        if con.kind in ("primary", "unique", "exclude") and column in con.columns:
-            return f"index of {con.name} is rebuilt: its {why} changes"
-    return ""
+    out += [(f"index {idx.name} is rebuilt: its {why} changes", idx) for idx in indexes
+            if (column in idx.columns or column in idx.reads)
+            and not idx.rebuilt_by_type_change_of(column)]
+    if not out:
+        out += [(f"index of {con.name} is rebuilt: its {why} changes", None)
+                for con in known.constraints.values()
+                if con.kind in ("primary", "unique", "exclude") and column in con.columns][:1]
+    return out
+
+
+def _rebuilt_index_steps(catalog: Catalog, table: str, rebuilt: Sequence[Index],
+                         qualified: bool, zone_kept: bool) -> dict:
+    """The steps that take out each of `rebuilt` before the type change and build it again
+    CONCURRENTLY after, where the catalog knows the whole definition (plain columns, no
+    storage parameters) and
+    dropping it loses nothing meanwhile: not a unique one (duplicates written meanwhile
+    would fail its build), nor a constraint's or a part of a partitioned index. The others
+    are left to the rule's prose. `zone_kept`: the change keeps the values only in the UTC
+    session the migration set, which its own migration sets again."""
+    known = catalog.tables.get(table)
+    written = [idx for idx in rebuilt if idx.signature is not None and not idx.signature[1]
+               and idx.valid and not idx.attached_to and not idx.storage_parameters
+               and not (known and idx.name.split(".", 1)[1] in known.constraints)]
+    apart = "  -- own migration, outside a transaction"
+    drops = [f"DROP INDEX CONCURRENTLY IF EXISTS {relation_sql(idx.name, table, qualified)};"
+             f"{apart}" for idx in written]
+    if drops and zone_kept:
+        drops.append("SET LOCAL TimeZone = 'UTC';  -- with the type change, which keeps the "
+                     "values in a UTC session only")
+    target = relation_sql(table, table, qualified)
+    builds = [plain_index_sql(idx, idx.name.split(".", 1)[1], target) + (
+        f" TABLESPACE {quote_ident(idx.tablespace)}" if idx.tablespace else "") + f";{apart}"
+        for idx in written]
+    return {"indexes_dropped_first_sql": "\n".join(drops),
+            "indexes_built_after_sql": "\n".join(builds)}
 
 
 def _partitioned_index_over(catalog: Catalog, partition: Table, column: str) -> str:

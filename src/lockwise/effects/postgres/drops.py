@@ -30,7 +30,7 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.postgres.columns import drop_policies, dropped_column
 from lockwise.effects.postgres.triggers import is_row_trigger
-from lockwise.parse.quoting import relation_sql
+from lockwise.parse.quoting import quote_ident, relation_sql, truncate_identifier
 
 _DROP_KINDS = {
     "OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
@@ -234,7 +234,22 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
           table_known=known is not None,
           referenced_by=tuple(sorted({o for o, _ in catalog.referencing(table) if o != table})),
           partition_of=parent or "", is_partition=bool(parent),
-          drop_partition_sql=_drop_partition_sql(b, table, parent, qualified) if parent else "")
+          drop_partition_sql=_drop_partition_sql(b, table, parent, qualified) if parent else "",
+          deprecated_names_sql=_deprecated_names_sql(b, table, qualified))
+
+
+def _deprecated_names_sql(b: Builder, table: str, qualified: bool) -> str:
+    """The renames that free the names of the indexes (a key's with its constraint) and
+    sequences of a table kept under another name rather than dropped: every relation of the
+    schema shares one namespace, so a table created again under the old name could not
+    take them (checked on the server)."""
+    steps = []
+    for kind, name in [("INDEX", i.name) for i in b.ctx.catalog.indexes_on(table)] + [
+            ("SEQUENCE", seq) for seq in owned_sequences(b, table) if seq]:
+        new = truncate_identifier(f"{name.split('.', 1)[1]}_deprecated")
+        steps.append(f"ALTER {kind} {relation_sql(name, table, qualified)} RENAME TO "
+                     f"{quote_ident(new)};")
+    return "\n".join(steps)
 
 
 def _drop_callers(b: Builder, found: Callers, statement: str, like: str,

@@ -23,7 +23,7 @@ from lockwise.effects.postgres.builder import (
 from lockwise.effects.postgres.columns import column_constraints
 from lockwise.effects.postgres.constraints import constraint_name_taken, inherited_check
 from lockwise.effects.postgres.user_types import rename_attribute
-from lockwise.parse.quoting import quote_ident
+from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
 
 
 def rename(b: Builder, stmt: dict) -> None:
@@ -82,6 +82,8 @@ def rename(b: Builder, stmt: dict) -> None:
             b.act("rename_table", base, new_name=new, new_table=target,
                   # the new name as the statement's table is written, for the old name's view
                   new_table_sql=target if qualified else new,
+                  grants_copied_sql=_grants_copied_sql(relation_sql(table, table, qualified),
+                                                       relation_sql(target, table, qualified)),
                   object_type=rtype.replace("OBJECT_", "").lower(),
                   # ALTER TABLE renames a sequence or an index too: with no row type, a
                   # type's name is free for them (checked on the server)
@@ -205,3 +207,17 @@ def set_schema(b: Builder, stmt: dict) -> None:
     b.drops.add(f"{kind}:{table}")
     b.creates.add(f"{kind}:{schema}.{table.split('.', 1)[1]}")
     b.act("set_schema", table_facts(b, table, qualified), object_type=kind, new_schema=schema)
+
+
+def _grants_copied_sql(view_sql: str, table_sql: str) -> str:
+    """A DO block that gives the view under a renamed table's old name (`view_sql`) the
+    table's grants (`table_sql`, its new name), PUBLIC's and WITH GRANT OPTION kept: the
+    view is the migration role's, and a role refused on it is refused by the old name as by
+    the rename (checked on the server). Run where the grants are, so none is guessed."""
+    grantee = ("CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END\n"
+               "          || CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END")
+    return (f"DO $lockwise$\n  DECLARE g record;\n  BEGIN\n    FOR g IN SELECT a.privilege_type "
+            f"AS what,\n        {grantee} AS who\n      FROM pg_class c, aclexplode(c.relacl) "
+            f"a\n      WHERE c.oid = {quote_literal(table_sql)}::regclass AND a.grantee <> "
+            "c.relowner LOOP\n      EXECUTE format('GRANT %s ON %s TO %s', g.what, "
+            f"{quote_literal(view_sql)}, g.who);\n    END LOOP;\n  END $lockwise$;")

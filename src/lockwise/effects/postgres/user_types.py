@@ -58,7 +58,7 @@ def alter_composite_type(b: Builder, type_name: str, stmt: dict) -> dict:
             b.alters.add(f"table:{rel}")
             for cmd in (unwrap(c)[1] for c in tree["AlterTableStmt"]["cmds"]):
                 if cmd.get("subtype") == "AT_AlterColumnType":
-                    rewrites, why, read_again, _, refused = column_type_change(
+                    rewrites, why, read_again, _, refused, _ = column_type_change(
                         b, rel, cmd["name"], unwrap(cmd.get("def"))[1])
                     if refused and table == rel:
                         uncastable.append(f"in typed table {rel}, {why} and ALTER ATTRIBUTE "
