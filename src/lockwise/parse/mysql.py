@@ -876,6 +876,9 @@ def _readable_definition(body: str, reader: object):
         whole, text = text, _before_partitioning(text)
         partitioned = text != whole
     text, not_enforced = _without_check_enforcement(text)
+    # `[CONSTRAINT [symbol]] CHECK (expr)`: sqlglot reads an unnamed CHECK that ALTER TABLE
+    # adds only after a bare CONSTRAINT, which MySQL and MariaDB take as the same
+    text = _ADD_UNNAMED_CHECK.sub(r"\1 CONSTRAINT CHECK", text)
     if (tree := _reparsed(text, body, reader)) is not None:
         _keep_spatial_types(tree, body)
         checks = list(tree.find_all(exp.CheckColumnConstraint, bfs=False))
@@ -891,6 +894,10 @@ def _readable_definition(body: str, reader: object):
             tree.meta["partition_key"] = partition_key(whole[len(text):])
             tree.meta["partitioning"] = whole[len(text):]
     return tree
+
+
+#: An ALTER TABLE's `ADD CHECK (`, without CONSTRAINT.
+_ADD_UNNAMED_CHECK = re.compile(r"\b(ADD)\s+CHECK(?=\s*\()", re.IGNORECASE)
 
 
 def _without_check_enforcement(text: str) -> tuple[str, list[bool]]:
