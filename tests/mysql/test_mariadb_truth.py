@@ -328,6 +328,8 @@ def _batched(instead: str) -> str:
     "UPDATE `order` o JOIN pair ON pair.b = o.`select` SET pair.x = pair.x + o.`Flag`;",
     "DELETE FROM `order`;",
     "DELETE pair FROM `order` JOIN pair ON pair.b = `order`.`select`;",
+    "UPDATE `order`, pair SET pair.x = pair.x + `order`.`Flag` WHERE pair.b = `order`.`select`;",
+    "DELETE pair FROM pair, `order` WHERE `order`.`select` = pair.b;",
 ])
 def test_the_batched_backfill_does_what_the_statement_does_on_mariadb(mariadb,
                                                                        statement: str) -> None:
