@@ -16,7 +16,7 @@ from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects import mysql_fulltext as fulltext
 from lockwise.effects import mysql_keys as keys
-from lockwise.effects.mysql_batches import batches_sql, target_table
+from lockwise.effects.mysql_batches import batches_sql, limits_rows, target_table
 from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
     CHECK_ENFORCED_FROM,
@@ -1863,7 +1863,9 @@ def _create_table(b: _Builder, expr) -> None:
 def _dml(b: _Builder, expr, kind: str) -> None:
     target = target_table(expr) if kind in ("update", "delete") else None
     table = _table_name(target if target is not None else expr.this)
-    has_where = expr.args.get("where") is not None
+    # a WHERE (or JOIN ... ON) that only joins, or is true by its literals, limits nothing
+    has_where = limits_rows(expr) if kind in ("update", "delete") else \
+        expr.args.get("where") is not None
     limited = expr.args.get("limit") is not None
     b.writes.add(f"table:{table}")
     b.locks[table] = LockMode.ROW_EXCLUSIVE
