@@ -148,7 +148,7 @@ CASES = {
 
 #: Tables with FULLTEXT indexes, or with the hidden FTS_DOC_ID column they leave behind.
 FULLTEXT_DROPS = ("DROP TABLE IF EXISTS ft, ft2, ft_gone, ft_rebuilt, ft_created, ft_unnamed, "
-                  "ft_optimized;")
+                  "ft_optimized, ft_user;")
 FULLTEXT_SETUP = FULLTEXT_DROPS + """
 CREATE TABLE ft (id INT NOT NULL PRIMARY KEY, n INT NOT NULL, m INT NULL, d INT DEFAULT 1,
   w VARCHAR(20), doc TEXT, FULLTEXT KEY ft_doc (doc), INDEX ft_n_idx (n)) ENGINE=InnoDB;
@@ -167,6 +167,8 @@ ALTER TABLE ft_unnamed RENAME INDEX doc TO ft_unnamed_doc;
 CREATE TABLE ft_optimized (id INT PRIMARY KEY, m INT, doc TEXT, FULLTEXT KEY o_doc (doc));
 DROP INDEX o_doc ON ft_optimized;
 OPTIMIZE TABLE ft_optimized;
+CREATE TABLE ft_user (id INT PRIMARY KEY, m INT, doc TEXT, FTS_DOC_ID BIGINT UNSIGNED NOT NULL,
+  UNIQUE KEY FTS_DOC_ID_INDEX (FTS_DOC_ID)) ENGINE=InnoDB;
 """
 
 FULLTEXT_CASES = {
@@ -200,6 +202,10 @@ FULLTEXT_CASES = {
     "add_column_after_index_dropped": "ALTER TABLE ft_gone ADD COLUMN x INT",
     "add_column_after_rebuild": "ALTER TABLE ft_rebuilt ADD COLUMN x INT",
     "add_column_after_optimize": "ALTER TABLE ft_optimized ADD COLUMN x INT",
+    # a user-defined FTS_DOC_ID column: the first FULLTEXT index needs no rebuild, and the
+    # column, not hidden, leaves ADD COLUMN instant
+    "first_fulltext_index_beside_user_doc_id": "ALTER TABLE ft_user ADD FULLTEXT INDEX fu (doc)",
+    "add_column_beside_user_doc_id": "ALTER TABLE ft_user ADD COLUMN x INT",
 }
 
 ORDER = ("INSTANT", "NOCOPY", "INPLACE", "COPY")
