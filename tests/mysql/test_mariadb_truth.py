@@ -587,6 +587,37 @@ def _refused_as_lockwise_says(mariadb, setup: str, drops: str, statement: str, r
     return rules
 
 
+CHECKS_DROPS = "DROP TABLE IF EXISTS ck;"
+CHECKS_SETUP = CHECKS_DROPS + """
+CREATE TABLE ck (id INT PRIMARY KEY, qty INT, price INT, code INT, note INT,
+  CONSTRAINT ck_qty CHECK (qty > 0), CONSTRAINT ck_price CHECK (price >= qty),
+  code_ok INT CHECK (code_ok IN (0, 1)), CHECK (note > 0)) ENGINE=InnoDB;
+"""
+
+
+@pytest.mark.parametrize(("statement", "refused"), [
+    # MariaDB renames the column inside its CHECKs (MySQL refuses: error 3959)
+    ("ALTER TABLE ck RENAME COLUMN qty TO quantity", False),
+    ("ALTER TABLE ck CHANGE price amount INT", False),
+    ("ALTER TABLE ck RENAME COLUMN qty TO quantity; ALTER TABLE ck DROP COLUMN quantity", True),
+    # a CHECK of that column alone goes with it; one of several columns refuses the drop
+    ("ALTER TABLE ck DROP COLUMN code_ok", False),
+    ("ALTER TABLE ck DROP COLUMN note", False),
+    ("ALTER TABLE ck DROP COLUMN qty", True),
+    ("ALTER TABLE ck DROP CONSTRAINT ck_price, DROP COLUMN qty", False),
+    # an unnamed CHECK is CONSTRAINT_<n>, the lowest n free
+    ("ALTER TABLE ck ADD CHECK (code > note); ALTER TABLE ck DROP COLUMN code", True),
+    ("ALTER TABLE ck DROP CONSTRAINT CONSTRAINT_1, ADD CHECK (code > note);"
+     " ALTER TABLE ck DROP CONSTRAINT CONSTRAINT_1, DROP COLUMN code", False),
+])
+def test_a_column_a_check_uses_is_refused_as_lockwise_says(mariadb, statement: str,
+                                                           refused: bool) -> None:
+    """MariaDB refuses to drop a column a CHECK of several columns uses (error 1054) exactly
+    when lockwise says it will, after renames and unnamed CHECKs it names as MariaDB does."""
+    _refused_as_lockwise_says(mariadb, CHECKS_SETUP, CHECKS_DROPS, statement, refused, 1054,
+                              "mysql-check-column-in-use")
+
+
 SPATIAL_NULL_STATEMENTS = [
     "ALTER TABLE places ADD SPATIAL INDEX places_spot (spot)",
     "CREATE SPATIAL INDEX places_spot ON places (spot)",
