@@ -1299,9 +1299,6 @@ def _check_out_of_the_way(base: dict, check: Constraint, op: str, extra: dict,
     """The statements that rename or drop a column a CHECK uses: the CHECK dropped first (by
     the same ALTER for a drop: it goes with the column), and for a rename added again over
     the new name, where it validates every row as any added CHECK does."""
-    import sqlglot
-    from sqlglot import exp
-
     table = quote_mysql_qualified(base["table_sql"])
     name = quote_mysql_ident(check.name)
     drop = f"DROP CHECK {name}" if flavour == "mysql" else f"DROP CONSTRAINT {name}"
@@ -1311,11 +1308,7 @@ def _check_out_of_the_way(base: dict, check: Constraint, op: str, extra: dict,
                 f"still hold of the other columns, if anything\n"
                 f"ALTER TABLE {table} {drop}, DROP COLUMN {column};")
     new = extra.get("new_name", "")
-    tree = sqlglot.parse_one(check.check_sql, read="mysql") if check.check_sql else None
-    for found in tree.find_all(exp.Column) if tree is not None else ():
-        if _name(found) == extra.get("column"):
-            found.set("this", exp.to_identifier(new))
-    condition = tree.sql(dialect="mysql") if tree is not None else "..."
+    condition = _renamed_in(check.check_sql, extra.get("column", ""), new) or "..."
     enforced = "" if check.enforced else " NOT ENFORCED"
     return (f"ALTER TABLE {table} {drop};\n"
             f"-- the rename as written, then the CHECK again over the new name"
@@ -2393,21 +2386,27 @@ def _record_checks(table: Table, elements, flavour: str, creating: bool = False)
 def _rename_in_checks(table: Table, old: str, new: str) -> None:
     """MariaDB renames a column inside the CHECK constraints that use it (checked on 10.11;
     MySQL refuses the rename, error 3959, and the statement is not replayed)."""
-    import sqlglot
-    from sqlglot import exp
-
     if old == new:
         return
     for name, con in list(table.constraints.items()):
-        if con.kind != "check" or old not in con.columns:
-            continue
-        tree = sqlglot.parse_one(con.check_sql, read="mysql") if con.check_sql else None
-        for column in tree.find_all(exp.Column) if tree is not None else ():
-            if _name(column) == old:
-                column.set("this", exp.to_identifier(new))
-        table.constraints[name] = replace(
-            con, columns=tuple(sorted({new if c == old else c for c in con.columns})),
-            check_sql=tree.sql(dialect="mysql") if tree is not None else con.check_sql)
+        if con.kind == "check" and old in con.columns:
+            table.constraints[name] = replace(
+                con, columns=tuple(sorted({new if c == old else c for c in con.columns})),
+                check_sql=_renamed_in(con.check_sql, old, new))
+
+
+def _renamed_in(check_sql: str, old: str, new: str) -> str:
+    """A CHECK's expression (as MySQL writes it) with the column `old` named `new`."""
+    import sqlglot
+    from sqlglot import exp
+
+    if not check_sql:
+        return ""
+    tree = sqlglot.parse_one(check_sql, read="mysql")
+    for column in tree.find_all(exp.Column):
+        if _name(column) == old:
+            column.set("this", exp.to_identifier(new))
+    return tree.sql(dialect="mysql")
 
 
 def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
