@@ -112,3 +112,20 @@ def test_mariadb_names_an_unnamed_check_constraint_n() -> None:
     assert refusals("ALTER TABLE orders ADD CHECK (note > code);\n"
                     "ALTER TABLE orders DROP CONSTRAINT CONSTRAINT_1;\n"
                     "ALTER TABLE orders DROP COLUMN note;", "mariadb") == []
+
+
+def test_the_manuals_example_numbers_column_and_table_checks_in_order() -> None:
+    """The manual's "CHECK Constraints" example: its unnamed CHECKs are t1_chk_1 to t1_chk_4
+    in the order written, column or table constraint alike."""
+    setup = ("CREATE TABLE t1 (CHECK (c1 <> c2), c1 INT CHECK (c1 > 10),\n"
+             "  c2 INT CONSTRAINT c2_positive CHECK (c2 > 0), c3 INT CHECK (c3 < 100),\n"
+             "  CONSTRAINT c1_nonzero CHECK (c1 <> 0), CHECK (c1 > c3));")
+    reports = lint_migrations([migration_from_text(setup, "1_setup.sql"),
+                               migration_from_text("ALTER TABLE t1 DROP COLUMN c3;\n"
+                                                   "ALTER TABLE t1 RENAME COLUMN c2 TO c4;",
+                                                   "2_change.sql")],
+                              LintOptions(dialect="mysql"))
+    found = [f.message for s in reports[1].statements for f in s.findings if f.rule == RULE]
+    assert len(found) == 2
+    assert "Check constraint 't1_chk_4' uses column 'c3'" in found[0]
+    assert "Check constraint 't1_chk_1' uses column 'c2'" in found[1]
