@@ -159,6 +159,8 @@ def test_a_limit_bounds_the_rows_and_a_batch_directive_does_not_silence_it_on_my
     # a WHERE true by its literals alone limits nothing
     "UPDATE `order` SET `Flag` = 1 WHERE true;",
     "DELETE FROM `order` WHERE 1 = 1;",
+    "UPDATE `order` SET `Flag` = 1 WHERE 1;",  # MySQL reads a number other than 0 as true
+    "DELETE FROM `order` WHERE 2 > 1 AND 0.5;",
 ])
 def test_a_join_or_a_constant_where_is_no_batch(sql: str) -> None:
     instead = alternative(sql)
@@ -178,6 +180,7 @@ def test_a_join_or_a_constant_where_is_no_batch(sql: str) -> None:
     "UPDATE `order`, pair SET pair.x = 1 WHERE pair.b = `order`.`Flag` OR pair.a = 1;",
     "UPDATE `order`, pair SET pair.x = 1 WHERE pair.b = pair.a;",  # one table's columns
     "UPDATE `order` SET `Flag` = 1 WHERE `select` < 5000;",
+    "UPDATE `order` SET `Flag` = 1 WHERE 0;",
 ])
 def test_a_filter_or_a_key_range_beside_the_join_limits_it(sql: str) -> None:
     assert alternative(sql) is None
