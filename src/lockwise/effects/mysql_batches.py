@@ -85,7 +85,7 @@ def _head_sql(expr) -> str:
 def limits_rows(expr) -> bool:
     """Whether the conditions of an UPDATE or DELETE (its WHERE, and its joins' ON) may limit
     the rows it changes. Not when there are none, nor when each ANDed one is true by its
-    literals alone (`WHERE true`, `1 = 1`, as sqlglot's simplifier folds them) or equates
+    literals alone (`WHERE true`, `1 = 1`, `WHERE 1`, as sqlglot's simplifier folds them) or equates
     columns of two different tables the statement names: a join, after which every row with a
     match changes, as for PostgreSQL's UPDATE ... FROM. A derived table beside it, or any
     other condition, may limit them (a filter, a key range)."""
@@ -110,10 +110,23 @@ def limits_rows(expr) -> bool:
             conditions.append(condition.this)
         elif isinstance(condition, exp.And):
             conditions += [condition.this, condition.expression]
-        elif not _joins(condition, names) and simplify(
-                condition.copy(), dialect="mysql") != exp.true():
+        elif not _joins(condition, names) and not _always_true(
+                simplify(condition.copy(), dialect="mysql")):
             return True
     return False
+
+
+def _always_true(folded) -> bool:
+    """TRUE, or a number other than 0, which MySQL reads as true (`WHERE 1`)."""
+    from sqlglot import exp
+
+    if isinstance(folded, exp.Boolean):
+        return folded == exp.true()
+    try:
+        return isinstance(folded, exp.Literal) and not folded.is_string and \
+            float(folded.this) != 0
+    except ValueError:
+        return False
 
 
 def _joins(condition, names: set[str]) -> bool:
