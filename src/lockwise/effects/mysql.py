@@ -2399,10 +2399,14 @@ def _renamed_in(check_sql: str, old: str, new: str) -> str:
     """A CHECK's expression (as MySQL writes it) with the column `old` named `new`."""
     import sqlglot
     from sqlglot import exp
+    from sqlglot.errors import SqlglotError
 
-    if not check_sql:
+    try:  # sqlglot wrote it; "" (not known) if it cannot read it back
+        tree = sqlglot.parse_one(check_sql, read="mysql") if check_sql else None
+    except SqlglotError:
+        tree = None
+    if tree is None:
         return ""
-    tree = sqlglot.parse_one(check_sql, read="mysql")
     for column in tree.find_all(exp.Column):
         if _name(column) == old:
             column.set("this", exp.to_identifier(new))
