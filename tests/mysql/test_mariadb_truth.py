@@ -133,6 +133,12 @@ CASES = {
     "add_column_persistent_generated": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) PERSISTENT",
     "add_virtual_and_stored_columns": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) VIRTUAL, "
                                       "ADD COLUMN y INT",
+    # nor beside anything that rebuilds the table: a copy
+    "add_virtual_column_and_rebuild": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) VIRTUAL, FORCE",
+    "add_virtual_column_and_not_null": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) VIRTUAL, "
+                                       "MODIFY m INT NOT NULL",
+    "add_virtual_column_and_first_fulltext": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) "
+                                             "VIRTUAL, ADD FULLTEXT INDEX t_doc_ft (doc)",
     # several operations: one algorithm for the statement
     "add_column_and_index": "ALTER TABLE t ADD COLUMN x INT, ADD INDEX t_m_idx (m)",
     "drop_column_and_index": "ALTER TABLE t ADD INDEX t_m_idx (m), DROP COLUMN d",
@@ -182,6 +188,8 @@ FULLTEXT_CASES = {
     "created_by_create_fulltext_index": "ALTER TABLE ft_created ADD COLUMN x INT",
     # what never rebuilds stays as it is
     "add_column_virtual_generated": "ALTER TABLE ft ADD COLUMN x INT AS (n + 1) VIRTUAL",
+    "add_virtual_column_and_second_fulltext": "ALTER TABLE ft ADD COLUMN x INT AS (n + 1) "
+                                              "VIRTUAL, ADD FULLTEXT INDEX ft_w (w)",
     "rename_column": "ALTER TABLE ft RENAME COLUMN m TO m2",
     "set_default": "ALTER TABLE ft ALTER COLUMN d SET DEFAULT 2",
     "add_index": "ALTER TABLE ft ADD INDEX ft_m_idx (m)",

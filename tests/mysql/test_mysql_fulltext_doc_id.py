@@ -38,3 +38,17 @@ def test_the_first_fulltext_index_beside_a_user_doc_id_needs_no_rebuild(dialect:
 
 def test_a_user_doc_id_leaves_add_column_instant_on_mariadb() -> None:
     assert summary("ALTER TABLE docs ADD COLUMN x INT;", "mariadb")["algorithm"] == "INSTANT"
+
+
+@pytest.mark.parametrize(("sql", "algorithm"), [
+    # "INPLACE ADD or DROP of virtual columns cannot be combined with other ALTER TABLE
+    # actions": beside a rebuild (the first FULLTEXT index's), MariaDB copies the table
+    ("ALTER TABLE plain ADD COLUMN v INT AS (id + 1) VIRTUAL, ADD FULLTEXT INDEX pb (body);",
+     "COPY"),
+    ("ALTER TABLE plain ADD COLUMN v INT AS (id + 1) VIRTUAL, FORCE;", "COPY"),
+    # beside a FULLTEXT index that needs no rebuild, it does not
+    ("ALTER TABLE docs ADD COLUMN v INT AS (id + 1) VIRTUAL, ADD FULLTEXT INDEX db (body);",
+     "NOCOPY"),
+])
+def test_mariadb_copies_a_virtual_column_beside_a_rebuild(sql: str, algorithm: str) -> None:
+    assert summary(sql, "mariadb")["algorithm"] == algorithm
