@@ -1291,6 +1291,14 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
             operations = [_VIRTUAL_NOT_IN_PLACE.get(op, op) for op in operations]
     if not instant:
         plans = [planned(op, instant=False) for op in operations]
+    if flavour == "mariadb" and set(_VIRTUAL_NOT_IN_PLACE).intersection(operations) and any(
+            p.rebuilds for op, p in zip(operations, plans, strict=True)
+            if op not in _VIRTUAL_NOT_IN_PLACE):
+        # "INPLACE ADD or DROP of virtual columns cannot be combined with other ALTER TABLE
+        # actions" that rebuild the table: a copy (checked on 10.11: FORCE, ENGINE=, MODIFY
+        # NOT NULL, ADD PRIMARY KEY, the first FULLTEXT index)
+        plans = [planned(_VIRTUAL_NOT_IN_PLACE[op]) if op in _VIRTUAL_NOT_IN_PLACE else p
+                 for op, p in zip(operations, plans, strict=True)]
     return fulltext.constrain(plans, flavour)
 
 
