@@ -129,3 +129,14 @@ def test_the_manuals_example_numbers_column_and_table_checks_in_order() -> None:
     assert len(found) == 2
     assert "Check constraint 't1_chk_4' uses column 'c3'" in found[0]
     assert "Check constraint 't1_chk_1' uses column 'c2'" in found[1]
+
+
+def test_the_alternative_moves_every_check_that_uses_the_column() -> None:
+    """qty is used by orders_qty and by orders_price: both go first and come back over the
+    new name, each as enforced as it was."""
+    (found,) = refusals("ALTER TABLE orders RENAME COLUMN qty TO quantity;")
+    lines = found.instead.splitlines()
+    assert "ALTER TABLE orders DROP CHECK orders_qty, DROP CHECK orders_price;" in lines
+    assert "ALTER TABLE orders ADD CONSTRAINT orders_qty CHECK (quantity > 0);" in lines
+    assert "ALTER TABLE orders ADD CONSTRAINT orders_price CHECK (price >= quantity) " \
+           "NOT ENFORCED;" in lines
