@@ -957,7 +957,8 @@ class _Builder:
                 **base, "column": quote_mysql_ident(written), "check": name,
                 "how": "renames" if op == "rename_column" else "drops",
                 "error_code": code, "server_error": error,
-                "fix_sql": _check_out_of_the_way(base, checks[name], op, extra, flavour)})
+                "fix_sql": _check_out_of_the_way(base, [checks[n] for n in users], op, extra,
+                                                 flavour)})
             return
 
     def partitioned_foreign_key(self, base: dict, table: str,
@@ -1302,27 +1303,31 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
     return fulltext.constrain(plans, flavour)
 
 
-def _check_out_of_the_way(base: dict, check: Constraint, op: str, extra: dict,
+def _check_out_of_the_way(base: dict, checks: list[Constraint], op: str, extra: dict,
                           flavour: str) -> str:
-    """The statements that rename or drop a column a CHECK uses: the CHECK dropped first (by
-    the same ALTER for a drop: it goes with the column), and for a rename added again over
-    the new name, where it validates every row as any added CHECK does."""
+    """The statements that rename or drop a column the CHECKs `checks` use: they are dropped
+    first (by the same ALTER for a drop: they go with the column), and for a rename added
+    again over the new name, each as enforced as it was (an enforced one validates every
+    row, as any added CHECK does)."""
     table = quote_mysql_qualified(base["table_sql"])
-    name = quote_mysql_ident(check.name)
-    drop = f"DROP CHECK {name}" if flavour == "mysql" else f"DROP CONSTRAINT {name}"
+    verb = "DROP CHECK" if flavour == "mysql" else "DROP CONSTRAINT"
+    drops = ", ".join(f"{verb} {quote_mysql_ident(check.name)}" for check in checks)
     column = quote_mysql_ident(extra.get("column", ""))
+    names = ", ".join(check.name for check in checks)
     if op != "rename_column":
-        return (f"-- {check.name} goes with the column: restate, in a new CHECK, what it must "
+        return (f"-- {names} go with the column: restate, in a new CHECK, what they must "
                 f"still hold of the other columns, if anything\n"
-                f"ALTER TABLE {table} {drop}, DROP COLUMN {column};")
+                f"ALTER TABLE {table} {drops}, DROP COLUMN {column};")
     new = extra.get("new_name", "")
-    condition = _renamed_in(check.check_sql, extra.get("column", ""), new) or "..."
-    enforced = "" if check.enforced else " NOT ENFORCED"
-    return (f"ALTER TABLE {table} {drop};\n"
-            f"-- the rename as written, then the CHECK again over the new name"
-            f"{'' if enforced else ' (it reads every row: a table copy; NOT ENFORCED does not)'}:\n"
-            f"ALTER TABLE {table} RENAME COLUMN {column} TO {quote_mysql_ident(new)};\n"
-            f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition}){enforced};")
+    adds = [f"ALTER TABLE {table} ADD CONSTRAINT {quote_mysql_ident(check.name)} CHECK ("
+            f"{_renamed_in(check.check_sql, extra.get('column', ''), new) or '...'})"
+            f"{'' if check.enforced else ' NOT ENFORCED'};" for check in checks]
+    copies = any(check.enforced for check in checks)
+    return "\n".join((
+        f"ALTER TABLE {table} {drops};",
+        f"-- the rename as written, then the CHECKs again over the new name"
+        f"{' (an enforced one reads every row: a table copy)' if copies else ''}:",
+        f"ALTER TABLE {table} RENAME COLUMN {column} TO {quote_mysql_ident(new)};", *adds))
 
 
 def _renamed(b: _Builder, old: str, new: str, kept: bool) -> dict:
