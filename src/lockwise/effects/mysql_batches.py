@@ -110,8 +110,11 @@ def limits_rows(expr) -> bool:
             conditions.append(condition.this)
         elif isinstance(condition, exp.And):
             conditions += [condition.this, condition.expression]
-        elif not _joins(condition, names) and not _always_true(
-                simplify(condition.copy(), dialect="mysql")):
+        elif not _joins(condition, names) and (
+                # one that reads a column or a query is not true by its literals alone (and
+                # is not simplified: a long IN list would take long)
+                condition.find(exp.Column, exp.Query) is not None or
+                not _always_true(simplify(condition.copy(), dialect="mysql"))):
             return True
     return False
 
