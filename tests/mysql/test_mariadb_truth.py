@@ -133,6 +133,12 @@ CASES = {
     "add_column_persistent_generated": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) PERSISTENT",
     "add_virtual_and_stored_columns": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) VIRTUAL, "
                                       "ADD COLUMN y INT",
+    # nor beside anything that rebuilds the table: a copy
+    "add_virtual_column_and_rebuild": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) VIRTUAL, FORCE",
+    "add_virtual_column_and_not_null": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) VIRTUAL, "
+                                       "MODIFY m INT NOT NULL",
+    "add_virtual_column_and_first_fulltext": "ALTER TABLE t ADD COLUMN x INT AS (n + 1) "
+                                             "VIRTUAL, ADD FULLTEXT INDEX t_doc_ft (doc)",
     # several operations: one algorithm for the statement
     "add_column_and_index": "ALTER TABLE t ADD COLUMN x INT, ADD INDEX t_m_idx (m)",
     "drop_column_and_index": "ALTER TABLE t ADD INDEX t_m_idx (m), DROP COLUMN d",
@@ -148,7 +154,7 @@ CASES = {
 
 #: Tables with FULLTEXT indexes, or with the hidden FTS_DOC_ID column they leave behind.
 FULLTEXT_DROPS = ("DROP TABLE IF EXISTS ft, ft2, ft_gone, ft_rebuilt, ft_created, ft_unnamed, "
-                  "ft_optimized;")
+                  "ft_optimized, ft_user;")
 FULLTEXT_SETUP = FULLTEXT_DROPS + """
 CREATE TABLE ft (id INT NOT NULL PRIMARY KEY, n INT NOT NULL, m INT NULL, d INT DEFAULT 1,
   w VARCHAR(20), doc TEXT, FULLTEXT KEY ft_doc (doc), INDEX ft_n_idx (n)) ENGINE=InnoDB;
@@ -167,6 +173,8 @@ ALTER TABLE ft_unnamed RENAME INDEX doc TO ft_unnamed_doc;
 CREATE TABLE ft_optimized (id INT PRIMARY KEY, m INT, doc TEXT, FULLTEXT KEY o_doc (doc));
 DROP INDEX o_doc ON ft_optimized;
 OPTIMIZE TABLE ft_optimized;
+CREATE TABLE ft_user (id INT PRIMARY KEY, m INT, doc TEXT, FTS_DOC_ID BIGINT UNSIGNED NOT NULL,
+  UNIQUE KEY FTS_DOC_ID_INDEX (FTS_DOC_ID)) ENGINE=InnoDB;
 """
 
 FULLTEXT_CASES = {
@@ -180,6 +188,8 @@ FULLTEXT_CASES = {
     "created_by_create_fulltext_index": "ALTER TABLE ft_created ADD COLUMN x INT",
     # what never rebuilds stays as it is
     "add_column_virtual_generated": "ALTER TABLE ft ADD COLUMN x INT AS (n + 1) VIRTUAL",
+    "add_virtual_column_and_second_fulltext": "ALTER TABLE ft ADD COLUMN x INT AS (n + 1) "
+                                              "VIRTUAL, ADD FULLTEXT INDEX ft_w (w)",
     "rename_column": "ALTER TABLE ft RENAME COLUMN m TO m2",
     "set_default": "ALTER TABLE ft ALTER COLUMN d SET DEFAULT 2",
     "add_index": "ALTER TABLE ft ADD INDEX ft_m_idx (m)",
@@ -200,6 +210,10 @@ FULLTEXT_CASES = {
     "add_column_after_index_dropped": "ALTER TABLE ft_gone ADD COLUMN x INT",
     "add_column_after_rebuild": "ALTER TABLE ft_rebuilt ADD COLUMN x INT",
     "add_column_after_optimize": "ALTER TABLE ft_optimized ADD COLUMN x INT",
+    # a user-defined FTS_DOC_ID column: the first FULLTEXT index needs no rebuild, and the
+    # column, not hidden, leaves ADD COLUMN instant
+    "first_fulltext_index_beside_user_doc_id": "ALTER TABLE ft_user ADD FULLTEXT INDEX fu (doc)",
+    "add_column_beside_user_doc_id": "ALTER TABLE ft_user ADD COLUMN x INT",
 }
 
 ORDER = ("INSTANT", "NOCOPY", "INPLACE", "COPY")
@@ -328,6 +342,8 @@ def _batched(instead: str) -> str:
     "UPDATE `order` o JOIN pair ON pair.b = o.`select` SET pair.x = pair.x + o.`Flag`;",
     "DELETE FROM `order`;",
     "DELETE pair FROM `order` JOIN pair ON pair.b = `order`.`select`;",
+    "UPDATE `order`, pair SET pair.x = pair.x + `order`.`Flag` WHERE pair.b = `order`.`select`;",
+    "DELETE pair FROM pair, `order` WHERE `order`.`select` = pair.b;",
 ])
 def test_the_batched_backfill_does_what_the_statement_does_on_mariadb(mariadb,
                                                                        statement: str) -> None:
@@ -577,6 +593,37 @@ def _refused_as_lockwise_says(mariadb, setup: str, drops: str, statement: str, r
     rules = {f.rule for f in _lint(setup.replace(drops, ""), statement + ";")}
     assert (rule in rules) == refused, statement
     return rules
+
+
+CHECKS_DROPS = "DROP TABLE IF EXISTS ck;"
+CHECKS_SETUP = CHECKS_DROPS + """
+CREATE TABLE ck (id INT PRIMARY KEY, qty INT, price INT, code INT, note INT,
+  CONSTRAINT ck_qty CHECK (qty > 0), CONSTRAINT ck_price CHECK (price >= qty),
+  code_ok INT CHECK (code_ok IN (0, 1)), CHECK (note > 0)) ENGINE=InnoDB;
+"""
+
+
+@pytest.mark.parametrize(("statement", "refused"), [
+    # MariaDB renames the column inside its CHECKs (MySQL refuses: error 3959)
+    ("ALTER TABLE ck RENAME COLUMN qty TO quantity", False),
+    ("ALTER TABLE ck CHANGE price amount INT", False),
+    ("ALTER TABLE ck RENAME COLUMN qty TO quantity; ALTER TABLE ck DROP COLUMN quantity", True),
+    # a CHECK of that column alone goes with it; one of several columns refuses the drop
+    ("ALTER TABLE ck DROP COLUMN code_ok", False),
+    ("ALTER TABLE ck DROP COLUMN note", False),
+    ("ALTER TABLE ck DROP COLUMN qty", True),
+    ("ALTER TABLE ck DROP CONSTRAINT ck_price, DROP COLUMN qty", False),
+    # an unnamed CHECK is CONSTRAINT_<n>, the lowest n free
+    ("ALTER TABLE ck ADD CHECK (code > note); ALTER TABLE ck DROP COLUMN code", True),
+    ("ALTER TABLE ck DROP CONSTRAINT CONSTRAINT_1, ADD CHECK (code > note);"
+     " ALTER TABLE ck DROP CONSTRAINT CONSTRAINT_1, DROP COLUMN code", False),
+])
+def test_a_column_a_check_uses_is_refused_as_lockwise_says(mariadb, statement: str,
+                                                           refused: bool) -> None:
+    """MariaDB refuses to drop a column a CHECK of several columns uses (error 1054) exactly
+    when lockwise says it will, after renames and unnamed CHECKs it names as MariaDB does."""
+    _refused_as_lockwise_says(mariadb, CHECKS_SETUP, CHECKS_DROPS, statement, refused, 1054,
+                              "mysql-check-column-in-use")
 
 
 SPATIAL_NULL_STATEMENTS = [

@@ -60,6 +60,8 @@ STATEMENTS = [
     "DELETE FROM nokey;",
     "DELETE pair FROM `order` JOIN pair ON pair.a = `order`.`select`;",
     "DELETE FROM pair USING pair JOIN `order` ON pair.a = `order`.`select`;",
+    "UPDATE `order`, pair SET pair.x = `order`.`Flag` WHERE pair.b = `order`.`select`;",
+    "DELETE pair FROM pair, `order` AS o WHERE o.`select` = pair.b AND 1 = 1;",
 ]
 
 
@@ -145,3 +147,40 @@ def test_a_limit_bounds_the_rows_and_a_batch_directive_does_not_silence_it_on_my
     directive = "-- lockwise: batch size=5000 sleep=50\nUPDATE `order` SET `Flag` = 1;"
     assert alternative(directive, "mariadb") is not None
     assert "lockwise apply" not in (alternative(directive) or "")
+
+
+@pytest.mark.parametrize("sql", [
+    # a comma list joined in its WHERE changes every row that has a match
+    "UPDATE `order`, pair SET pair.x = `order`.`Flag` WHERE pair.b = `order`.`select`;",
+    "UPDATE `order` o, pair p SET p.x = o.`Flag` WHERE o.`select` = p.b AND p.a = o.`Flag`;",
+    "DELETE pair FROM pair, `order` WHERE pair.b = `order`.`select`;",
+    "DELETE FROM pair USING pair, `order` WHERE pair.b = `order`.`select`;",
+    "UPDATE `order` JOIN pair ON pair.b = `order`.`select` SET pair.x = 1 WHERE 1 = 1;",
+    # a WHERE true by its literals alone limits nothing
+    "UPDATE `order` SET `Flag` = 1 WHERE true;",
+    "DELETE FROM `order` WHERE 1 = 1;",
+    "UPDATE `order` SET `Flag` = 1 WHERE 1;",  # MySQL reads a number other than 0 as true
+    "DELETE FROM `order` WHERE 2 > 1 AND 0.5;",
+])
+def test_a_join_or_a_constant_where_is_no_batch(sql: str) -> None:
+    instead = alternative(sql)
+    assert instead is not None
+    if "pair" in sql:  # the batches keep the join
+        batch = [s for s in statements(instead) if isinstance(s, (exp.Update, exp.Delete))][0]
+        assert any(isinstance(eq.this, exp.Column) and isinstance(eq.expression, exp.Column)
+                   and {eq.this.name, eq.expression.name} == {"b", "select"}
+                   for eq in batch.find_all(exp.EQ))
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE `order`, pair SET pair.x = 1 WHERE pair.b = `order`.`select` AND pair.a < 10;",
+    "UPDATE `order`, pair SET pair.x = 1 WHERE pair.b = `order`.`select` AND "
+    "pair.a BETWEEN 1 AND 5000;",
+    "UPDATE `order` JOIN pair ON pair.b = `order`.`select` AND pair.a < 10 SET pair.x = 1;",
+    "UPDATE `order`, pair SET pair.x = 1 WHERE pair.b = `order`.`Flag` OR pair.a = 1;",
+    "UPDATE `order`, pair SET pair.x = 1 WHERE pair.b = pair.a;",  # one table's columns
+    "UPDATE `order` SET `Flag` = 1 WHERE `select` < 5000;",
+    "UPDATE `order` SET `Flag` = 1 WHERE 0;",
+])
+def test_a_filter_or_a_key_range_beside_the_join_limits_it(sql: str) -> None:
+    assert alternative(sql) is None

@@ -135,6 +135,8 @@ class Constraint:
     #: deep; the server refuses to drop one alone, DETACH makes it the partition's own, and a
     #: DROP CONSTRAINT or VALIDATE of the parent's reaches it (checked on the server).
     clone_of: str = ""
+    #: A MySQL / MariaDB CHECK's expression as MySQL writes it (the alternatives restate it).
+    check_sql: str = ""
 
 
 @dataclass(slots=True)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects import mysql_fulltext as fulltext
 from lockwise.effects import mysql_keys as keys
-from lockwise.effects.mysql_batches import batches_sql, target_table
+from lockwise.effects.mysql_batches import batches_sql, limits_rows, target_table
 from lockwise.effects.mysql_ddl import (
     ALGORITHMS,
     CHECK_ENFORCED_FROM,
@@ -540,7 +540,7 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_foreign_key_column_changed", "mysql_partition_key_column_dropped",
                        "mysql_partition_key_column_changed", "mysql_set_null_column_not_null",
                        "mysql_partitioned_foreign_key", "mysql_partition_key_type",
-                       "mysql_partition_unique_key"})
+                       "mysql_partition_unique_key", "mysql_check_column_in_use"})
 
 #: Column types no partitioning function takes (error 1502).
 _BLOB_TYPES = frozenset({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",
@@ -921,6 +921,46 @@ class _Builder:
                                     f"foreign key constraint '{foreign_key}' SET NULL"})
                 return
 
+    def check_column_in_use(self, base: dict, table: str,
+                            operations: list[tuple[str, dict]]) -> None:
+        """RENAME COLUMN or CHANGE of a column a CHECK constraint uses (MySQL), or DROP COLUMN
+        of one a CHECK uses with other columns (a CHECK of that column alone goes with it):
+        refused. MySQL 8.0.16+: error 3959, ER_DEPENDENT_BY_CHECK_CONSTRAINT (sql_check_
+        constraint.h, Check_constraint_column_dependency_checker: DROP, RENAME COLUMN and
+        CHANGE; NOT ENFORCED constraints too). MariaDB renames the column inside its CHECKs
+        and refuses the drop with error 1054 (checked on 10.11). A CHECK the statement drops
+        is not in the way."""
+        known = self.catalog.tables.get(table)
+        flavour = self.session.flavour
+        if known is None or self.session.version < CHECK_ENFORCED_FROM[flavour]:
+            return
+        dropped = {extra.get("name", "") for op, extra in operations
+                   if op == "drop_check_constraint"}
+        checks = {name: c for name, c in known.constraints.items()
+                  if c.kind == "check" and name.lower() not in dropped}
+        for op, extra in operations:
+            column = extra.get("column", "")
+            if op == "rename_column" and flavour == "mysql":
+                users = [name for name, c in checks.items() if column in c.columns]
+            elif op.startswith("drop_column"):
+                users = [name for name, c in checks.items()
+                         if column in c.columns and len(c.columns) > 1]
+            else:
+                continue
+            if not users:
+                continue
+            name, written = users[0], self.written.get(column, column)
+            code, error = (3959, f"Check constraint '{name}' uses column '{written}', hence "
+                                 f"column cannot be dropped or renamed.") \
+                if flavour == "mysql" else (1054, f"Unknown column '{written}' in 'CHECK'")
+            self.act("mysql_check_column_in_use", {
+                **base, "column": quote_mysql_ident(written), "check": name,
+                "how": "renames" if op == "rename_column" else "drops",
+                "error_code": code, "server_error": error,
+                "fix_sql": _check_out_of_the_way(base, [checks[n] for n in users], op, extra,
+                                                 flavour)})
+            return
+
     def partitioned_foreign_key(self, base: dict, table: str,
                                 operations: list[tuple[str, dict]], sql: str) -> None:
         """PARTITION BY of a table that has a foreign key or that one references, or a
@@ -961,6 +1001,7 @@ class _Builder:
         self.foreign_key_index_dropped(base, table, operations)
         self.foreign_key_column_changed(base, table, operations)
         self.set_null_column_not_null(base, table, operations)
+        self.check_column_in_use(base, table, operations)
         self.partitioned_foreign_key(base, table, operations, sql)
         self.partition_key_column_changed(base, table, operations)
         if (known := self.catalog.tables.get(table)) is not None and \
@@ -1251,7 +1292,42 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
             operations = [_VIRTUAL_NOT_IN_PLACE.get(op, op) for op in operations]
     if not instant:
         plans = [planned(op, instant=False) for op in operations]
+    if flavour == "mariadb" and set(_VIRTUAL_NOT_IN_PLACE).intersection(operations) and any(
+            p.rebuilds for op, p in zip(operations, plans, strict=True)
+            if op not in _VIRTUAL_NOT_IN_PLACE):
+        # "INPLACE ADD or DROP of virtual columns cannot be combined with other ALTER TABLE
+        # actions" that rebuild the table: a copy (checked on 10.11: FORCE, ENGINE=, MODIFY
+        # NOT NULL, ADD PRIMARY KEY, the first FULLTEXT index)
+        plans = [planned(_VIRTUAL_NOT_IN_PLACE[op]) if op in _VIRTUAL_NOT_IN_PLACE else p
+                 for op, p in zip(operations, plans, strict=True)]
     return fulltext.constrain(plans, flavour)
+
+
+def _check_out_of_the_way(base: dict, checks: list[Constraint], op: str, extra: dict,
+                          flavour: str) -> str:
+    """The statements that rename or drop a column the CHECKs `checks` use: they are dropped
+    first (by the same ALTER for a drop: they go with the column), and for a rename added
+    again over the new name, each as enforced as it was (an enforced one validates every
+    row, as any added CHECK does)."""
+    table = quote_mysql_qualified(base["table_sql"])
+    verb = "DROP CHECK" if flavour == "mysql" else "DROP CONSTRAINT"
+    drops = ", ".join(f"{verb} {quote_mysql_ident(check.name)}" for check in checks)
+    column = quote_mysql_ident(extra.get("column", ""))
+    names = ", ".join(check.name for check in checks)
+    if op != "rename_column":
+        return (f"-- {names} go with the column: restate, in a new CHECK, what they must "
+                f"still hold of the other columns, if anything\n"
+                f"ALTER TABLE {table} {drops}, DROP COLUMN {column};")
+    new = extra.get("new_name", "")
+    adds = [f"ALTER TABLE {table} ADD CONSTRAINT {quote_mysql_ident(check.name)} CHECK ("
+            f"{_renamed_in(check.check_sql, extra.get('column', ''), new) or '...'})"
+            f"{'' if check.enforced else ' NOT ENFORCED'};" for check in checks]
+    copies = any(check.enforced for check in checks)
+    return "\n".join((
+        f"ALTER TABLE {table} {drops};",
+        f"-- the rename as written, then the CHECKs again over the new name"
+        f"{' (an enforced one reads every row: a table copy)' if copies else ''}:",
+        f"ALTER TABLE {table} RENAME COLUMN {column} TO {quote_mysql_ident(new)};", *adds))
 
 
 def _renamed(b: _Builder, old: str, new: str, kept: bool) -> dict:
@@ -1793,7 +1869,9 @@ def _create_table(b: _Builder, expr) -> None:
 def _dml(b: _Builder, expr, kind: str) -> None:
     target = target_table(expr) if kind in ("update", "delete") else None
     table = _table_name(target if target is not None else expr.this)
-    has_where = expr.args.get("where") is not None
+    # a WHERE (or JOIN ... ON) that only joins, or is true by its literals, limits nothing
+    has_where = limits_rows(expr) if kind in ("update", "delete") else \
+        expr.args.get("where") is not None
     limited = expr.args.get("limit") is not None
     b.writes.add(f"table:{table}")
     b.locks[table] = LockMode.ROW_EXCLUSIVE
@@ -2231,7 +2309,7 @@ def _table_charset(expr) -> tuple[str | None, str | None]:
     return found.get("CharacterSetProperty"), found.get("CollateProperty")
 
 
-def _created_table(expr, migration_id: str) -> Table:
+def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
     """The table a CREATE TABLE (a sqlglot tree) makes: its columns, primary key, indexes
     and foreign keys, and how it is partitioned."""
     from sqlglot import exp
@@ -2270,38 +2348,82 @@ def _created_table(expr, migration_id: str) -> Table:
     for col in (schema.expressions if schema is not None else ()):
         if foreign_key := keys.foreign_key_of(col):
             keys.record_foreign_key(table, *foreign_key)
-    _record_checks(table, schema.expressions if schema is not None else ())
+    _record_checks(table, schema.expressions if schema is not None else (), flavour,
+                   creating=True)
     return table
 
 
-def _record_checks(table: Table, elements) -> None:
+def _record_checks(table: Table, elements, flavour: str, creating: bool = False) -> None:
     """Record the CHECK constraints among a CREATE TABLE's elements (or an ALTER's ADD COLUMN /
-    ADD CONSTRAINT), in order: name (MySQL's `<table>_chk_<n>` for an unnamed one), the
-    columns it reads, whether it is enforced."""
+    ADD CONSTRAINT), in order: name, the columns it reads, whether it is enforced, and its
+    expression as written. An unnamed one is named as the server names it (_generated_check)."""
     from sqlglot import exp
 
     from lockwise.catalog.model import Constraint
 
+    # MySQL counts the names it generates from 0 in a CREATE TABLE, from the greatest the
+    # table has in an ALTER (sql_table.cc: cc_max_generated_number)
+    prefix = f"{table.name.split('.')[-1]}_chk_"
+    generated = 0 if creating else max(
+        (int(name[len(prefix):]) for name, c in table.constraints.items()
+         if c.kind == "check" and name.startswith(prefix) and name[len(prefix):].isdigit()),
+        default=0)
     for element in elements:
-        found: list[tuple[str, exp.Expression]] = []
+        found: list[tuple[str, exp.Expression, str]] = []
         if isinstance(element, exp.ColumnDef):
-            found = [(_name(con.this) if con.this is not None else "", con.args["kind"])
+            found = [(_name(con.this) if con.this is not None else "", con.args["kind"],
+                      element.name.lower())
                      for con in element.args.get("constraints") or ()
                      if isinstance(con.args.get("kind"), exp.CheckColumnConstraint)]
         elif isinstance(element, exp.Constraint) and element.expressions and \
                 isinstance(element.expressions[0], exp.CheckColumnConstraint):
             found = [(_name(element.this) if element.this is not None else "",
-                      element.expressions[0])]
+                      element.expressions[0], "")]
         elif isinstance(element, exp.CheckColumnConstraint):
-            found = [("", element)]
-        for name, check in found:
-            if not name:
-                n = 1 + sum(c.kind == "check" and "_chk_" in key
-                            for key, c in table.constraints.items())
-                name = f"{table.name.split('.')[-1]}_chk_{n}"
+            found = [("", element, "")]
+        for name, check, column in found:
+            if not name and flavour == "mariadb":
+                # a column's CHECK is the field's own (its name the column's); a table's is
+                # CONSTRAINT_<n>, the lowest n free (checked on MariaDB 10.11)
+                name = column or next(f"CONSTRAINT_{n}" for n in range(1, len(
+                    table.constraints) + 2) if f"CONSTRAINT_{n}" not in table.constraints)
+            elif not name:
+                generated += 1
+                name = f"{prefix}{generated}"
             reads = tuple(sorted({_name(column) for column in check.find_all(exp.Column)}))
-            table.constraints[name] = Constraint(name, "check", reads,
-                                                 enforced=not check.meta.get("not_enforced"))
+            table.constraints[name] = Constraint(
+                name, "check", reads, enforced=not check.meta.get("not_enforced"),
+                check_sql=check.this.sql(dialect="mysql") if check.this is not None else "")
+
+
+def _rename_in_checks(table: Table, old: str, new: str) -> None:
+    """MariaDB renames a column inside the CHECK constraints that use it (checked on 10.11;
+    MySQL refuses the rename, error 3959, and the statement is not replayed)."""
+    if old == new:
+        return
+    for name, con in list(table.constraints.items()):
+        if con.kind == "check" and old in con.columns:
+            table.constraints[name] = replace(
+                con, columns=tuple(sorted({new if c == old else c for c in con.columns})),
+                check_sql=_renamed_in(con.check_sql, old, new))
+
+
+def _renamed_in(check_sql: str, old: str, new: str) -> str:
+    """A CHECK's expression (as MySQL writes it) with the column `old` named `new`."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    try:  # sqlglot wrote it; "" (not known) if it cannot read it back
+        tree = sqlglot.parse_one(check_sql, read="mysql") if check_sql else None
+    except SqlglotError:
+        tree = None
+    if tree is None:
+        return ""
+    for column in tree.find_all(exp.Column):
+        if _name(column) == old:
+            column.set("this", exp.to_identifier(new))
+    return tree.sql(dialect="mysql")
 
 
 def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
@@ -2318,10 +2440,10 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
 
         for clause in alter_operations_text(tree["sqlglot"]["sql"]):
             if (clause_tree := _clause_tree(m.group("table"), clause)) is not None:
-                _apply_alter_actions(catalog, altered, clause_tree)
+                _apply_alter_actions(catalog, altered, clause_tree, session.flavour)
     if isinstance(expr, exp.Create) and (expr.args.get("kind") or "").upper() == "TABLE":
         name = _table_name(expr.this)
-        catalog.tables[name] = _created_table(expr, migration_id)
+        catalog.tables[name] = _created_table(expr, migration_id, session.flavour)
         session.new_tables.add(name)
         if expr.find(exp.TemporaryProperty) is not None:
             session.temporary_tables.add(name.split(".")[-1])
@@ -2329,7 +2451,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         name = _table_name(expr.this)
         table = catalog.tables.setdefault(name, Table(name))
         rebuilt = table.fts_doc_id and _rebuilds(catalog, session, expr, name)
-        _apply_alter_actions(catalog, table, expr)
+        _apply_alter_actions(catalog, table, expr, session.flavour)
         fulltext.after_statement(table, rebuilt)
     elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "TABLE":
         for t in _dropped_tables(expr):
@@ -2411,7 +2533,7 @@ def _rebuilds(catalog: Catalog, session: MySQLSession, expr, table: str) -> bool
     return any(p.rebuilds for p in plans)
 
 
-def _apply_alter_actions(catalog: Catalog, table: Table, expr) -> None:
+def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> None:
     from sqlglot import exp
 
     for action in expr.args.get("actions") or ():
@@ -2419,7 +2541,7 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr) -> None:
         target = _name((action.args.get("tables") or [None])[0]) if kind else ""
         if isinstance(action, exp.ColumnDef):
             table.columns[action.name.lower()] = _column(action)
-            _record_checks(table, [action])
+            _record_checks(table, [action], flavour)
         elif isinstance(action, exp.ModifyColumn):
             old = _name(action.args.get("rename_from")) or action.this.name.lower()
             previous = table.columns.pop(old, None)
@@ -2431,6 +2553,7 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr) -> None:
                     column.charset == previous.charset:
                 column.collation = previous.collation
             table.columns[column.name] = column
+            _rename_in_checks(table, old, column.name)
             fulltext.rename_column(table, old, column.name)
             keys.rename_column(table, old, column.name)
         elif isinstance(action, exp.RenameColumn):
@@ -2439,6 +2562,7 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr) -> None:
             if col is not None:
                 col.name = new
                 table.columns[new] = col
+            _rename_in_checks(table, old, new)
             fulltext.rename_column(table, old, new)
             keys.rename_column(table, old, new)
         elif kind == "COLUMN":
@@ -2463,9 +2587,11 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr) -> None:
             table.fulltext.pop(target, None)
             table.keys.pop(target, None)
         elif kind in ("FOREIGN KEY", "CHECK", "CONSTRAINT"):  # a foreign key's index stays
-            table.constraints.pop(target, None)
+            # (names are read lower case; MariaDB's CONSTRAINT_<n> keeps the server's case)
+            for name in [name for name in table.constraints if name.lower() == target]:
+                del table.constraints[name]
         elif isinstance(action, exp.AddConstraint):
-            _record_checks(table, action.expressions)
+            _record_checks(table, action.expressions, flavour)
             for con in action.expressions:
                 if isinstance(con, exp.Constraint) and con.expressions and \
                         isinstance(con.expressions[0], exp.PrimaryKey):

@@ -61,8 +61,11 @@ def batches_sql(expr, catalog: Catalog, table: str, written: dict[str, str]) -> 
                           _limited(head, f" WHERE {condition}", key)))
     if isinstance(expr, exp.Delete):
         why = "it names more than one table, and a multi-table DELETE takes no ORDER BY or LIMIT"
+    # a multi-table statement's WHERE only joins (limits_rows): each batch joins the same way
+    where = expr.args.get("where") if multi else None
+    joined = f"({where.this.sql(dialect='mysql')}) AND " if where is not None else ""
     return _key_walk(expr, head, key, known, quote_mysql_qualified(
-        ".".join(written.get(p, p) for p in table.split("."))), why)
+        ".".join(written.get(p, p) for p in table.split("."))), why, joined)
 
 
 def _head_sql(expr) -> str:
@@ -77,6 +80,67 @@ def _head_sql(expr) -> str:
         if not column.table and not column.this.quoted and column.name.upper() == "DEFAULT":
             column.replace(exp.var("DEFAULT"))
     return head.sql(dialect="mysql")
+
+
+def limits_rows(expr) -> bool:
+    """Whether the conditions of an UPDATE or DELETE (its WHERE, and its joins' ON) may limit
+    the rows it changes. Not when there are none, nor when each ANDed one is true by its
+    literals alone (`WHERE true`, `1 = 1`, `WHERE 1`, as sqlglot's simplifier folds them) or equates
+    columns of two different tables the statement names: a join, after which every row with a
+    match changes, as for PostgreSQL's UPDATE ... FROM. A derived table beside it, or any
+    other condition, may limit them (a filter, a key range)."""
+    from sqlglot import exp
+    from sqlglot.optimizer.simplify import simplify
+
+    where = expr.args.get("where")
+    conditions = [where.this] if where is not None else []
+    names: set[str] = set()
+    sources = [expr.this, *(expr.args.get("using") or ())]
+    while sources:
+        source = sources.pop()
+        if not isinstance(source, exp.Table):
+            return True
+        names.add(source.alias_or_name.lower())
+        for join in source.args.get("joins") or ():
+            sources.append(join.this)
+            conditions += [join.args["on"]] if join.args.get("on") is not None else []
+    while conditions:
+        condition = conditions.pop()
+        if isinstance(condition, exp.Paren):
+            conditions.append(condition.this)
+        elif isinstance(condition, exp.And):
+            conditions += [condition.this, condition.expression]
+        elif not _joins(condition, names) and (
+                # one that reads a column or a query is not true by its literals alone (and
+                # is not simplified: a long IN list would take long)
+                condition.find(exp.Column, exp.Query) is not None or
+                not _always_true(simplify(condition.copy(), dialect="mysql"))):
+            return True
+    return False
+
+
+def _always_true(folded) -> bool:
+    """TRUE, or a number other than 0, which MySQL reads as true (`WHERE 1`)."""
+    from sqlglot import exp
+
+    if isinstance(folded, exp.Boolean):
+        return folded == exp.true()
+    try:
+        return isinstance(folded, exp.Literal) and not folded.is_string and \
+            float(folded.this) != 0
+    except ValueError:
+        return False
+
+
+def _joins(condition, names: set[str]) -> bool:
+    """`a.x = b.y`: an equality of columns of two different tables among `names`."""
+    from sqlglot import exp
+
+    if not isinstance(condition, exp.EQ):
+        return False
+    sides = (condition.this, condition.expression)
+    tables = [side.table.lower() for side in sides if isinstance(side, exp.Column)]
+    return len(tables) == 2 and set(tables) <= names and tables[0] != tables[1]
 
 
 def _is_multi_table(expr) -> bool:
@@ -161,7 +225,8 @@ def _compared(value, type_name: str) -> str:
     return f"CONVERT({sql} USING utf8mb4) COLLATE utf8mb4_bin"
 
 
-def _key_walk(expr, head: str, key: list[str], known: bool, table_sql: str, why: str) -> str:
+def _key_walk(expr, head: str, key: list[str], known: bool, table_sql: str, why: str,
+              joined: str = "") -> str:
     """Batches over ranges of the primary key: the end of the next 5000 keys is looked up,
     the statement runs on the keys up to it, and it becomes where the next batch starts."""
     from sqlglot import exp
@@ -186,7 +251,7 @@ def _key_walk(expr, head: str, key: list[str], known: bool, table_sql: str, why:
         f"-- then repeat these three until the first leaves {end[0]} as it was (the second "
         f"then {verb} nothing):",
         f"SET {', '.join(f'{e} = COALESCE((SELECT {k} FROM {batch} ORDER BY {newest} LIMIT 1), {e})' for e, k in zip(end, key, strict=True))};",  # noqa: E501
-        f"{head} WHERE ({last[0]} IS NULL OR {_after(qualified, last)}) AND "
+        f"{head} WHERE {joined}({last[0]} IS NULL OR {_after(qualified, last)}) AND "
         f"{_up_to(qualified, end)};",
         f"SET {', '.join(f'{v} = {e}' for v, e in zip(last, end, strict=True))};",
     ]

@@ -449,13 +449,17 @@ def _incomplete_clause(tokens: list, words: list[str]) -> tuple[str, int, int] |
     """An ALTER TABLE operation without its operand (`DROP COLUMN;`), or an index with an
     empty column list (`ADD INDEX i ()`, `CREATE INDEX i ON t ()`), as (message, offset,
     length): sqlglot reads them, MySQL and MariaDB refuse them (error 1064)."""
+    from sqlglot.tokens import TokenType
 
     if words[:1] == ["CREATE"] and "INDEX" in words[1:4]:
         return _incomplete_index(tokens, words)
     for clause, comma in _alter_table_clauses(tokens, words):
         if not clause and comma is not None:  # `DROP COLUMN a,` or `a,, b`
             return _stops_at(comma, "an operation is missing after the comma")
-        if (missing := _missing_operand(tuple(t.text.upper() for t in clause))) is not None:
+        # a quoted name is no keyword: DROP `check` drops the column `check`
+        names = tuple(f"`{t.text}`" if t.token_type == TokenType.IDENTIFIER else t.text.upper()
+                      for t in clause)
+        if (missing := _missing_operand(names)) is not None:
             return _stops_at(clause[-1], missing)
         if clause[:1] and clause[0].text.upper() == "ADD" and \
                 _INDEX_WORDS.intersection(t.text.upper() for t in clause) and \
@@ -631,6 +635,9 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                 found = "MariaDB's index visibility; MySQL writes ALTER INDEX ... INVISIBLE"
             elif word in ("IGNORED", "NOT") and version < _IGNORED_INDEX_FROM:
                 found = "ALTER INDEX ... IGNORED arrived in MariaDB 10.6"
+        elif mariadb and word == "CHECK" and previous == "DROP" and \
+                tok.token_type != TokenType.IDENTIFIER:
+            found = "MySQL's DROP CHECK; MariaDB writes DROP CONSTRAINT"
         elif mariadb and word == "SRID" and i + 1 < len(tokens) and \
                 tokens[i + 1].token_type == TokenType.NUMBER:
             found = "MySQL's SRID column attribute; MariaDB writes REF_SYSTEM_ID = n"
@@ -876,6 +883,9 @@ def _readable_definition(body: str, reader: object):
         whole, text = text, _before_partitioning(text)
         partitioned = text != whole
     text, not_enforced = _without_check_enforcement(text)
+    # `[CONSTRAINT [symbol]] CHECK (expr)`: sqlglot reads an unnamed CHECK that ALTER TABLE
+    # adds only after a bare CONSTRAINT, which MySQL and MariaDB take as the same
+    text = _ADD_UNNAMED_CHECK.sub(r"\1 CONSTRAINT CHECK", text)
     if (tree := _reparsed(text, body, reader)) is not None:
         _keep_spatial_types(tree, body)
         checks = list(tree.find_all(exp.CheckColumnConstraint, bfs=False))
@@ -891,6 +901,10 @@ def _readable_definition(body: str, reader: object):
             tree.meta["partition_key"] = partition_key(whole[len(text):])
             tree.meta["partitioning"] = whole[len(text):]
     return tree
+
+
+#: An ALTER TABLE's `ADD CHECK (`, without CONSTRAINT.
+_ADD_UNNAMED_CHECK = re.compile(r"\b(ADD)\s+CHECK(?=\s*\()", re.IGNORECASE)
 
 
 def _without_check_enforcement(text: str) -> tuple[str, list[bool]]:
