@@ -38,6 +38,11 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    # Click's own help and errors, not rich's: rich lays options out as a table of five
+    # columns, which at 80 columns cut long option names (`--assume-in-tran…`) and left the
+    # help a word or two a line; click puts a long option on its own line and wraps the
+    # help beside the others. Help text is therefore plain, not rich markup.
+    rich_markup_mode=None,
 )
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -67,7 +72,11 @@ LayoutOption = Annotated[str | None, typer.Option(
 ConfigOption = Annotated[Path | None, typer.Option(
     "--config", readable=False,
     help="Config file (default: nearest lockwise.toml or pyproject.toml with "
-    "\\[tool.lockwise], from the working directory up).")]
+    "[tool.lockwise], from the working directory up).")]
+
+#: `--rules-dir` of the commands that read the rule catalog.
+RulesDirOption = Annotated[list[Path] | None, typer.Option(
+    "--rules-dir", readable=False, help="Extra folder of rule files (repeatable).")]
 
 
 def command_config(config_file: Path | None) -> "Config":
@@ -223,8 +232,7 @@ def lint(
         callback=_server_version)] = None,
     fail_on: Annotated[str, typer.Option(
         help="Exit 1 when a migration is at or above this level.")] = "requires-downtime",
-    rules_dir: Annotated[list[Path] | None, typer.Option(
-        help="Extra folder of rule files (repeatable).", readable=False)] = None,
+    rules_dir: RulesDirOption = None,
     select: Annotated[list[str] | None, typer.Option(
         help="Only these rule ids or tags (repeatable).")] = None,
     ignore: Annotated[list[str] | None, typer.Option(
@@ -421,8 +429,7 @@ def lint(
 
 @app.command("rules")
 def list_rules(
-    rules_dir: Annotated[list[Path] | None, typer.Option(help="Extra rule folders.",
-                                                         readable=False)] = None,
+    rules_dir: RulesDirOption = None,
 ) -> None:
     """List the rule catalog."""
     from lockwise.rules.loader import load_rules
@@ -438,7 +445,7 @@ def list_rules(
 
 @app.command()
 def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. set-not-null.")],
-            rules_dir: Annotated[list[Path] | None, typer.Option(readable=False)] = None,
+            rules_dir: RulesDirOption = None,
             ) -> None:
     """Print a rule's documentation and examples."""
     from lockwise.report.rule_docs import rule_markdown

@@ -234,7 +234,8 @@ def status(
     dsn: DsnOption = None,
     history_table: HistoryOption = DEFAULT_TABLE,
     layout: LayoutOption = None,
-    output_format: Annotated[StatusFormat, typer.Option("--format", "-f")] = StatusFormat.text,
+    output_format: Annotated[StatusFormat, typer.Option(
+        "--format", "-f", help="Report format.")] = StatusFormat.text,
     config_file: ConfigOption = None,
 ) -> None:
     """List applied, pending, failed and changed migrations (exit 1 if repair is needed)."""
@@ -338,8 +339,10 @@ def rollback(
     wait: WaitOption = 60.0,
     lock_timeout: Annotated[str, typer.Option(help="lock_timeout per statement; 0 = off.")
                             ] = "5s",
-    statement_timeout: Annotated[str, typer.Option(help="0 = no limit.")] = "0",
-    retries: Annotated[int, typer.Option(min=0)] = 3,
+    statement_timeout: Annotated[str, typer.Option(
+        help="statement_timeout per statement; 0 = no limit.")] = "0",
+    retries: Annotated[int, typer.Option(
+        min=0, help="Retries after a lock_timeout, with exponential backoff.")] = 3,
     config_file: ConfigOption = None,
 ) -> None:
     """Run down migrations in reverse order and mark them rolled back."""
