@@ -188,7 +188,8 @@ def test_stats_leaves_out_lockwise_s_own_history_table(pg_db: str, tmp_path: Pat
 
     migrations = tmp_path / "migrations"
     migrations.mkdir()
-    (migrations / "0001_accounts.sql").write_text("CREATE TABLE IF NOT EXISTS accounts (id bigint);\n")
+    (migrations / "0001_accounts.sql").write_text(
+        "CREATE TABLE IF NOT EXISTS accounts (id bigint);\n")
     for history in ("lockwise.schema_history", "ops.migrations"):
         applied = run("apply", str(migrations), "--dsn", pg_db, "--history-table", history)
         assert applied.exit_code == 0, applied.output

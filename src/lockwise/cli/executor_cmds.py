@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,6 +26,9 @@ from lockwise.cli.app import (
 )
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.parse.source import InputError
+
+if TYPE_CHECKING:
+    from lockwise.executor.history import HistoryTable
 
 DsnOption = Annotated[str | None, typer.Option(
     "--dsn", help="PostgreSQL connection URI or key=value string (default: $DATABASE_URL).",
@@ -73,6 +76,17 @@ def _console(dsn: str):
     return Console(dsn, out=typer.echo, err=lambda text: typer.echo(text, err=True))
 
 
+def history_table_named(text: str) -> HistoryTable:
+    """The `--history-table` given; a malformed name is an input error (exit 2)."""
+    from lockwise.executor.history import HistoryNameError, HistoryTable
+
+    try:
+        return HistoryTable.parse(text)
+    except HistoryNameError as exc:
+        typer.echo(f"lockwise: error: {exc}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+
+
 def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None,
              history_table: str, config_file: Path | None):
     """The DSN, the migrations to run and the ExecOptions seed (the config's migrations
@@ -82,7 +96,6 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     from lockwise.config import setting
     from lockwise.db.dsn import resolve_dsn
     from lockwise.discover.layouts import history_of_part
-    from lockwise.executor.history import HistoryNameError, HistoryTable
     from lockwise.executor.runner import ExecOptions
 
     cfg = command_config(config_file)
@@ -95,11 +108,7 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
         typer.echo("lockwise: error: no database given: pass --dsn or set DATABASE_URL",
                    err=True)
         raise typer.Exit(EXIT_INPUT)
-    try:
-        table = HistoryTable.parse(history_table)
-    except HistoryNameError as exc:
-        typer.echo(f"lockwise: error: {exc}", err=True)
-        raise typer.Exit(EXIT_INPUT) from None
+    table = history_table_named(history_table)
     if not path.exists():
         fail_input(InputError("no such file or directory", path))
     history = history_of_part(path)
