@@ -283,6 +283,42 @@ def test_an_unknown_rule_on_the_command_line_is_a_usage_error(args: list[str]) -
     assert args[0] in result.stderr
 
 
+@pytest.mark.parametrize(("args", "meant"), [
+    (["lint", EXAMPLES, "--select", "set-not-nul"], "set-not-null"),
+    (["lint", EXAMPLES, "--ignore", "prefer_bigint"], "prefer-bigint"),
+    (["explain", "index-without-concurently"], "index-without-concurrently"),
+    (["explain", "SET-NOT-NULL"], "set-not-null"),
+])
+def test_an_unknown_rule_names_the_rule_meant(args: list[str], meant: str) -> None:
+    """A misspelt rule id says which rule it is closest to, as a misspelt config key does."""
+    result = run(*args)
+    assert result.exit_code == 2
+    assert f"(did you mean `{meant}`?)" in " ".join(result.stderr.replace("│", " ").split())
+
+
+def test_select_and_ignore_take_comma_separated_lists() -> None:
+    """`--ignore a,b` (ruff's and squawk's way) is `--ignore a --ignore b`, not an unknown
+    rule named 'a,b'."""
+    def rules(*args: str) -> tuple[int, list[str]]:
+        result = run("lint", EXAMPLES, "--format", "json", "--no-cache", *args)
+        return result.exit_code, sorted(f["rule"] for m in json.loads(result.stdout)["migrations"]
+                                        for s in m["statements"] for f in s["findings"])
+
+    repeated = rules("--ignore", "prefer-bigint", "--ignore", "missing-lock-timeout")
+    assert rules("--ignore", "prefer-bigint,missing-lock-timeout") == repeated
+    assert rules("--ignore", "prefer-bigint, missing-lock-timeout,") == repeated
+    assert "prefer-bigint" in rules()[1] and "prefer-bigint" not in repeated[1]
+    selected = rules("--select", "set-not-null,index-without-concurrently")
+    assert selected == rules("--select", "set-not-null", "--select", "index-without-concurrently")
+    assert set(selected[1]) == {"set-not-null", "index-without-concurrently"}
+
+
+def test_an_unknown_fail_on_level_names_the_option() -> None:
+    result = run("lint", EXAMPLES, "--fail-on", "sometimes")
+    assert result.exit_code == 2
+    assert "Invalid value for '--fail-on': unknown safety level 'sometimes'" in result.stderr
+
+
 def test_ignore_leaves_a_kind_of_conflict_out(tmp_path: Path) -> None:
     """`--ignore KIND` (or `ignore` in the config) silences a kind of conflict, such as a
     duplicate version an old history must keep; the exit code follows. Per-path overrides
