@@ -304,10 +304,10 @@ def test_select_and_ignore_take_comma_separated_lists() -> None:
         return result.exit_code, sorted(f["rule"] for m in json.loads(result.stdout)["migrations"]
                                         for s in m["statements"] for f in s["findings"])
 
-    repeated = rules("--ignore", "prefer-bigint", "--ignore", "missing-lock-timeout")
-    assert rules("--ignore", "prefer-bigint,missing-lock-timeout") == repeated
-    assert rules("--ignore", "prefer-bigint, missing-lock-timeout,") == repeated
-    assert "prefer-bigint" in rules()[1] and "prefer-bigint" not in repeated[1]
+    repeated = rules("--ignore", "missing-statement-timeout", "--ignore", "missing-lock-timeout")
+    assert rules("--ignore", "missing-statement-timeout,missing-lock-timeout") == repeated
+    assert rules("--ignore", "missing-statement-timeout, missing-lock-timeout,") == repeated
+    assert "missing-lock-timeout" in rules()[1] and "missing-lock-timeout" not in repeated[1]
     selected = rules("--select", "set-not-null,index-without-concurrently")
     assert selected == rules("--select", "set-not-null", "--select", "index-without-concurrently")
     assert set(selected[1]) == {"set-not-null", "index-without-concurrently"}

@@ -114,12 +114,21 @@ def fail_input(error: Exception) -> None:
 
 
 def _safety(value: str):
+    """--fail-on's level, as given or configured (a configured one was checked already)."""
     from lockwise.core.types import Safety
 
     try:
         return Safety.parse(value)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        raise typer.BadParameter(str(exc), param_hint="'--fail-on'") from None
+
+
+def comma_separated(values: list[str] | None) -> list[str] | None:
+    """A repeatable option's values with each `a,b` split in two, as ruff and squawk take
+    their rule lists (no rule id holds a comma)."""
+    if values is None:
+        return None
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
 
 
 def _pg_version(value: int) -> int:
@@ -234,9 +243,11 @@ def lint(
         help="Exit 1 when a migration is at or above this level.")] = "requires-downtime",
     rules_dir: RulesDirOption = None,
     select: Annotated[list[str] | None, typer.Option(
-        help="Only these rule ids or tags (repeatable).")] = None,
+        help="Only these rule ids or tags (repeatable, or comma-separated).",
+        callback=comma_separated)] = None,
     ignore: Annotated[list[str] | None, typer.Option(
-        help="Skip these rule ids (repeatable).")] = None,
+        help="Skip these rule ids (repeatable, or comma-separated).",
+        callback=comma_separated)] = None,
     assume_in_transaction: Annotated[bool | None, typer.Option(
         "--assume-in-transaction/--assume-no-transaction",
         help="Whether the runner wraps each migration in a transaction (default: by layout).",
@@ -280,7 +291,14 @@ def lint(
         collector_paused,
         lint_with_conflicts,
     )
-    from lockwise.config import apply_overrides, given, setting, threshold_for, unknown_rule
+    from lockwise.config import (
+        apply_overrides,
+        given,
+        setting,
+        threshold_for,
+        unknown_rule,
+        unknown_rule_message,
+    )
     from lockwise.options import LintOptions, has_input_errors
     from lockwise.rules.directives import current_rule_ids
 
@@ -363,8 +381,8 @@ def lint(
                                         ("--ignore", ignore, set(CONFLICT_TITLES))):
                 name = unknown_rule(names or (), ids, also)
                 if name is not None:
-                    raise typer.BadParameter(f"unknown rule {name!r}; `lockwise rules` lists "
-                                             f"them", param_hint=f"'{option}'")
+                    raise typer.BadParameter(unknown_rule_message(name, ids | also),
+                                             param_hint=f"'{option}'")
         if max_lock_seconds is not None and options.stats is None:
             typer.echo("lockwise: warning: --max-lock-seconds needs table sizes: pass --stats "
                        "FILE (written by `lockwise stats`)", err=True)
@@ -469,8 +487,9 @@ def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. set-not
                        "docs/graph.md#conflicts says what each kind means and how to resolve "
                        f"it; `--ignore {rule_id}` leaves it out.")
             return
-        typer.echo(f"lockwise: error: unknown rule {rule_id!r}; `lockwise rules` lists them",
-                   err=True)
+        from lockwise.config import unknown_rule_message
+
+        typer.echo(f"lockwise: error: {unknown_rule_message(rule_id, rules)}", err=True)
         raise typer.Exit(EXIT_INPUT)
     typer.echo(rule_markdown(rules[rule_id]))
 

@@ -17,6 +17,7 @@ from lockwise.cli.app import (
     _pg_version,
     _safety,
     app,
+    comma_separated,
     command_config,
     fail_input,
     require_postgresql,
@@ -56,7 +57,8 @@ def graph(
         "--check-downs/--no-check-downs",
         help="Replay each down migration and compare with the schema before its up.")] = True,
     ignore: Annotated[list[str] | None, typer.Option(
-        help="Leave this kind of conflict out (repeatable), e.g. duplicate-version.")] = None,
+        help="Leave this kind of conflict out (repeatable, or comma-separated), e.g. "
+        "duplicate-version.", callback=comma_separated)] = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Show which migration depends on which, and the conflicts between migrations.
