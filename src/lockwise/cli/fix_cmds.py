@@ -61,7 +61,7 @@ def fix(
     from lockwise.fix.guard import without_new_conflicts
     from lockwise.fix.plan import Unrewritable
     from lockwise.fix.settle import plan_migrations
-    from lockwise.fix.write import VersionAllocator, render_plan
+    from lockwise.fix.write import VersionAllocator, encoded_like, render_plan
     from lockwise.lint import LintOptions, history_starts
 
     cfg = command_config(config_file)
@@ -118,7 +118,8 @@ def fix(
         for out in files:
             if write:
                 out.path.parent.mkdir(parents=True, exist_ok=True)
-                out.path.write_text(out.text, encoding="utf-8")
+                out.path.write_bytes(encoded_like(
+                    out.text, out.path if out.before else plan.migration.path))
                 typer.echo(f"wrote {out.path}", err=True)
             else:
                 typer.echo("".join(difflib.unified_diff(
