@@ -216,12 +216,21 @@ def test_symlink_loop_in_directory_terminates(tmp_path: Path) -> None:
     assert len(doc["migrations"]) >= 1
 
 
-def test_dangling_symlink_is_not_a_crash(tmp_path: Path) -> None:
+def test_a_dangling_symlink_migration_is_an_input_error_naming_it(tmp_path: Path) -> None:
+    """A migration that is a symbolic link to a file not there (moved, or not checked out) is
+    a migration the tool that runs them cannot read: an input error naming the link and where
+    it points. It was left out in silence, and the history linted without it passed."""
     root = tmp_path / "migrations"
     write(root, "0001_init.sql", "CREATE TABLE t (id int);\n")
     (root / "0002_gone.sql").symlink_to(tmp_path / "missing.sql")
     result = run(str(root))
-    assert result.exit_code in (0, 2)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"lockwise: error: {root / '0002_gone.sql'}:1:1: "), \
+        result.stderr
+    assert f"a symbolic link to {tmp_path / 'missing.sql'}, which does not exist" in \
+        result.stderr
+    named = run(str(root / "0002_gone.sql"))
+    assert named.exit_code == 2 and "which does not exist" in named.stderr
 
 
 def make_unreadable(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
