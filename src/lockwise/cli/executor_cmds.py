@@ -25,7 +25,7 @@ from lockwise.cli.app import (
     require_postgresql,
 )
 from lockwise.core.lazy_re import lazy_compile
-from lockwise.parse.source import InputError
+from lockwise.parse.source import InputError, missing_path_error
 
 if TYPE_CHECKING:
     from lockwise.executor.history import HistoryTable
@@ -110,7 +110,7 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
         raise typer.Exit(EXIT_INPUT)
     table = history_table_named(history_table)
     if not path.exists():
-        fail_input(InputError("no such file or directory", path))
+        fail_input(missing_path_error(path))
     history = history_of_part(path)
     if history is not None:
         # Read alone it would be a history of its own: a rollback undoing the oldest file under
