@@ -665,6 +665,11 @@ MYSQL_HINT = "lint it with --dialect mysql"
     ("CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY);", True),
     ("/*!40101 SET NAMES utf8 */;\nCREATE TABLE users (id INT PRIMARY KEY,);", True),
     ("DELIMITER ;;\nCREATE TABLE users (id INT PRIMARY KEY,);", True),
+    # MySQL's online DDL clauses and column changes
+    ("ALTER TABLE a ADD INDEX idx (id), ALGORITHM=INPLACE, LOCK=NONE;", True),
+    ("ALTER TABLE a DROP COLUMN b, LOCK = SHARED;", True),
+    ("ALTER TABLE a MODIFY COLUMN b VARCHAR(20) NOT NULL;", True),
+    ("ALTER TABLE a CHANGE COLUMN b c INT;", True),
     # PostgreSQL syntax errors with no MySQL about them get no hint
     ("CREATE TABLE users (id INT PRIMARY KEY,);", False),
     ("ALTER TABLEX users ADD COLUMN engine_name text;", False),
