@@ -673,6 +673,7 @@ MYSQL_HINT = "lint it with --dialect mysql"
     # PostgreSQL syntax errors with no MySQL about them get no hint
     ("CREATE TABLE users (id INT PRIMARY KEY,);", False),
     ("ALTER TABLEX users ADD COLUMN engine_name text;", False),
+    ("UPDATE jobs SET lock = true, algorithm = 'x' WHERE id = 1,;", False),
     ("CREATE TABLE engines (id INT PRIMARY KEY,);\n-- the unsigned values", False),
     # a marker in another statement is not the failing statement's
     ("INSERT INTO notes VALUES ('UNSIGNED');\nCREATE TABLE t (a INT,);", False),
