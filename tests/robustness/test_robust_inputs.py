@@ -292,6 +292,22 @@ def test_directory_without_migrations_says_so_and_exits_0(tmp_path: Path) -> Non
     assert "no migrations found" in result.stderr
 
 
+@pytest.mark.parametrize("args", [
+    ["lint"], ["lint", "-f", "json"], ["lint", "-f", "sarif"], ["lint", "-f", "github"],
+    ["graph"], ["fix"], ["verify"]])
+def test_every_command_and_format_names_the_directory_without_migrations(
+        tmp_path: Path, args: list[str]) -> None:
+    """A CI job pointed at the wrong folder passes (exit 0, as documented): stderr says so,
+    naming the folder, whatever the format. JSON, SARIF and GitHub output said nothing at
+    all, graph printed an empty graph and fix "nothing to rewrite"."""
+    wrong = tmp_path / "src"
+    wrong.mkdir()
+    (wrong / "README.md").write_text("no sql here")
+    result = CliRunner().invoke(app, [*args, str(wrong)])
+    assert result.exit_code == 0, result.output
+    assert f"lockwise: no migrations found in {wrong}" in result.stderr
+
+
 def test_missing_path_exits_2(tmp_path: Path) -> None:
     result = run(str(tmp_path / "nope"))
     assert result.exit_code == 2
