@@ -107,6 +107,13 @@ class TemplatesMode(str, Enum):
     error = "error"
 
 
+def say_no_migrations(paths: "Sequence[Path]") -> None:
+    """The note of a run that found no migration in the `paths` named: no error (a new
+    project has none yet), but said on stderr whatever the format, or a CI job pointed at
+    the wrong folder would pass on nothing without a word."""
+    typer.echo(f"lockwise: no migrations found in {', '.join(map(str, paths))}", err=True)
+
+
 def fail_input(error: Exception) -> None:
     """Print an input error as `lockwise: error: file:line:col: message` and exit 2."""
     typer.echo(f"lockwise: error: {error}", err=True)
@@ -332,6 +339,8 @@ def lint(
             collected = collect(list(paths or [Path(".")]), layout, dialect.value, chosen)
             migrations, only, histories, directories = collected.migrations, collected.only, \
                 collected.histories, collected.directories
+            if not migrations:
+                say_no_migrations(paths or [Path(".")])
         requests = None
         if base is not None and not stdin:
             from lockwise.graph.api import base_requests
@@ -398,8 +407,6 @@ def lint(
             if output_format is OutputFormat.text:
                 from lockwise.report.text import render_text
 
-                if not migrations:
-                    typer.echo("lockwise: no migrations found", err=True)
                 render_text(shown, sys.stdout, verbose=verbose, color=color)
             elif output_format is OutputFormat.json:
                 from lockwise.report.json_report import json_before_conflicts

@@ -23,6 +23,7 @@ from lockwise.cli.app import (
     command_config,
     fail_input,
     require_postgresql,
+    say_no_migrations,
 )
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.parse.source import InputError, missing_path_error
@@ -132,7 +133,7 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     if not migrations:
         # As `lockwise lint` says it: nothing to do is no error (a new project), but say so
         # (a wrong directory or --layout would otherwise look like an up-to-date database).
-        typer.echo(f"lockwise: no migrations found in {path}", err=True)
+        say_no_migrations([path])
     from lockwise.discover.versions import version_identity
 
     seen: dict[str, Path] = {}

@@ -21,6 +21,7 @@ from lockwise.cli.app import (
     command_config,
     fail_input,
     require_postgresql,
+    say_no_migrations,
 )
 from lockwise.parse.source import InputError
 
@@ -107,6 +108,9 @@ def fix(
         return
     for note in left_out:
         typer.echo(f"# {note}", err=True)
+    if not migrations:
+        say_no_migrations(setting(ctx, cfg, "paths", paths) or [Path(".")])
+        raise typer.Exit(EXIT_CLEAN)
     if not outputs:
         typer.echo("lockwise fix: nothing to rewrite", err=True)
         raise typer.Exit(EXIT_CLEAN)

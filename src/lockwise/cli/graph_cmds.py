@@ -21,6 +21,7 @@ from lockwise.cli.app import (
     command_config,
     fail_input,
     require_postgresql,
+    say_no_migrations,
 )
 from lockwise.parse.source import InputError
 
@@ -102,6 +103,8 @@ def graph(
             result.conflicts += comparison.applied_changes
         else:
             migrations = one_history(path, layout)
+            if not migrations:
+                say_no_migrations([path])
             branch = None
             if applied is not None:
                 from lockwise.graph.git import applied_history

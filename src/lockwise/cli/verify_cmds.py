@@ -18,6 +18,7 @@ from lockwise.cli.app import (
     command_config,
     fail_input,
     require_postgresql,
+    say_no_migrations,
 )
 from lockwise.parse.source import InputError
 
@@ -86,7 +87,7 @@ def verify(
         fail_input(exc)
         return
     if not migrations:
-        typer.echo("lockwise: no migrations found", err=True)
+        say_no_migrations([path or Path(".")])
         raise typer.Exit(EXIT_CLEAN)
     if preflight:
         assert dsn is not None
