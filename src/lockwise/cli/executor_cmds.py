@@ -283,10 +283,12 @@ def status(
                                   indent=2))
         else:
             width = max((len(r["version"]) for r in rows), default=7)
+            # Details start in one column; a name longer than most does not push it far.
+            names = min(max((len(r["name"] or "") for r in rows), default=0), 40)
             for r in rows:
-                name = f" {r['name']}" if r["name"] else ""
-                typer.echo(f"{r['version']:<{width}}  {r['state']:<12}{name}"
-                           f"{'  ' + r['detail'] if r['detail'] else ''}")
+                name = f" {r['name'] or '':<{names}}" if names else ""
+                line = f"{r['version']:<{width}}  {r['state']:<12}{name}"
+                typer.echo(f"{line}  {r['detail']}" if r["detail"] else line.rstrip())
             counts: dict[str, int] = {}
             for r in rows:
                 counts[r["state"]] = counts.get(r["state"], 0) + 1
