@@ -470,7 +470,8 @@ def test_statement_timeout_is_set_in_the_transaction(pg_db: str, tmp_path: Path)
 
 @pytest.mark.parametrize("text, where", [
     ("CREATE TABLE b (;\n", "002_bad.up.sql:1:"),
-    ("\\set ON_ERROR_STOP on\nCREATE TABLE b (id int);\n", "002_bad.up.sql:1:1: psql-meta"),
+    ("\\set ON_ERROR_STOP on\nCREATE TABLE b (id int);\n",
+     "002_bad.up.sql:1:1: `\\set ON_ERROR_STOP on` is a psql meta-command"),
     ("CREATE TABLE b (id int);\nCOMMIT;\nCREATE TABLE c (id int);\n",
      "002_bad.up.sql:2:1: the migration controls its own transactions"),
     # COPY through the client: psycopg's execute() cannot run it, and it left the connection
