@@ -772,3 +772,14 @@ def test_version_is_printed_before_any_command() -> None:
     assert result.output == f"lockwise {__version__}\n"
     assert run("--version", "lint", "no/such/folder").exit_code == 0  # eager: nothing read
     assert "--version" in run("--help").output
+
+
+@pytest.mark.parametrize("command", ["lint", "graph"])
+def test_base_outside_a_git_work_tree_says_so(tmp_path: Path, command: str) -> None:
+    """--base compares with git history: a folder that is not in a repository gets that
+    said, not git's own "fatal: not a git repository (or any of the parent directories)"."""
+    (tmp_path / "001_a.sql").write_text("CREATE TABLE a (id bigint);\n")
+    result = run(command, str(tmp_path), "--base", "main")
+    assert result.exit_code == 2
+    assert result.stderr == (f"lockwise: error: {tmp_path}:1:1: --base main compares with git "
+                             f"history, and {tmp_path} is not in a git work tree\n")
