@@ -650,7 +650,9 @@ def test_the_pre_commit_pattern_takes_sqitch_reverts_at_the_root() -> None:
                            .read_text())
     pattern = re.compile(hooks[0]["files"])
     for path in ("revert/add_users.sql", "db/revert/x.sql", "deploy/add_users.sql",
-                 "db/migrations/001.sql", "src/main/resources/db/migration/V1__x.sql"):
+                 "db/migrations/001.sql", "src/main/resources/db/migration/V1__x.sql",
+                 # drizzle-kit's default output folder
+                 "drizzle/0000_init.sql", "packages/api/drizzle/0001_users.sql"):
         assert pattern.search(path), path
     assert not pattern.search("docs/example.sql")
 
