@@ -11,9 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 import psycopg
+import pytest
 from typer.testing import CliRunner
 from verify_helpers import FIXTURES, write_migrations
 

@@ -89,10 +89,10 @@ def history_table_named(text: str) -> HistoryTable:
 
 
 def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None,
-             history_table: str, config_file: Path | None):
+             history_table: str, config_file: Path | None, swapped_with: str | None = None):
     """The DSN, the migrations to run and the ExecOptions seed (the config's migrations
     folder, layout and rules folders where the command line leaves them); exits 2 on bad
-    input."""
+    input. `swapped_with`: baseline's VERSION, which may be the directory meant."""
     from lockwise.cli.inputs import one_history
     from lockwise.config import setting
     from lockwise.db.dsn import resolve_dsn
@@ -111,7 +111,12 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
         raise typer.Exit(EXIT_INPUT)
     table = history_table_named(history_table)
     if not path.exists():
-        fail_input(missing_path_error(path))
+        error = missing_path_error(path)
+        if swapped_with is not None and Path(swapped_with).is_dir():
+            # `baseline DIR VERSION`, in the order of the other commands' `apply DIR`
+            error = InputError(f"{error.message} ({swapped_with} is a directory: the version "
+                               "comes first, `lockwise baseline VERSION DIR`)", path)
+        fail_input(error)
     history = history_of_part(path)
     if history is not None:
         # Read alone it would be a history of its own: a rollback undoing the oldest file under
@@ -416,7 +421,8 @@ def baseline(
     """Mark an existing database as already at VERSION (migrations up to it count as applied)."""
     from lockwise.executor import runner
 
-    url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
+    url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file,
+                                        swapped_with=version)
     options.wait_seconds = wait
     _run(url, lambda: runner.baseline(url, version, migrations, options, _console(url),
                                       allow_unknown=allow_unknown_version))

@@ -68,11 +68,11 @@ def verify(
     from lockwise.verify.run import check_parses
 
     if preflight and not dsn:
-        raise typer.BadParameter("--preflight checks a real database: give it with --dsn",
-                                 param_hint="--preflight")
+        raise typer.BadParameter("checks a real database: give it with --dsn",
+                                 param_hint="'--preflight'")
     if preflight and seed:
-        raise typer.BadParameter("--seed writes rows: it cannot be used with --preflight",
-                                 param_hint="--seed")
+        raise typer.BadParameter("writes rows: it cannot be used with --preflight",
+                                 param_hint="'--seed'")
     cfg = command_config(config_file)
     require_postgresql(ctx, cfg, "it runs them on a scratch PostgreSQL server")
     path = setting(ctx, cfg, "path", path)
