@@ -550,6 +550,29 @@ def test_help_shows_bracketed_text() -> None:
     assert "pyproject.toml with [tool.lockwise]" in shown.stdout
 
 
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_the_command_list_shows_each_summary_whole(columns: str) -> None:
+    """`lockwise --help` gives each command its first paragraph whole, wrapped to the
+    terminal: click's list cut them to fit one line (`Run migrations up, down and up again on
+    a scratch...`)."""
+    import typer
+
+    import lockwise.cli.executor_cmds  # noqa: F401 - registers the commands
+    import lockwise.cli.fix_cmds  # noqa: F401
+    import lockwise.cli.graph_cmds  # noqa: F401
+    import lockwise.cli.verify_cmds  # noqa: F401
+
+    shown = CliRunner().invoke(app, ["--help"], env={"COLUMNS": columns})
+    assert shown.exit_code == 0
+    assert "..." not in shown.stdout
+    assert max(map(len, shown.stdout.splitlines())) <= int(columns)
+    flat = " ".join(shown.stdout.split())
+    summaries = {name: " ".join(command.help.split("\n\n")[0].split())
+                 for name, command in typer.main.get_command(app).commands.items()}
+    assert len(summaries) == 13
+    assert {name: s for name, s in summaries.items() if f"{name} {s}" not in flat} == {}
+
+
 def test_each_command_is_summed_up_in_one_line_in_the_command_list() -> None:
     """`lockwise --help` lists each command with the first paragraph of its help, line
     breaks kept: a docstring's wrapped first paragraph showed there as a sentence cut in two
