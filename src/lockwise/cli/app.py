@@ -32,8 +32,23 @@ if TYPE_CHECKING:
     from lockwise.config import Config
     from lockwise.core.types import MigrationReport, Safety
 
+class _CommandGroup(typer.core.TyperGroup):
+    """The program's commands, each listed in `lockwise --help` with the whole first
+    paragraph of its help, wrapped (click cuts it to fit one line, ending in `...`)."""
+
+    def format_commands(self, ctx, formatter) -> None:  # noqa: ANN001 - click's signature
+        rows = [(name, " ".join((command.short_help or command.help or "")
+                                .split("\n\n")[0].split()))
+                for name in self.list_commands(ctx)
+                if (command := self.get_command(ctx, name)) is not None and not command.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 app = typer.Typer(
     name="lockwise",
+    cls=_CommandGroup,
     help="Static safety analyzer for database migrations: locks, rewrites, durations, fixes.",
     no_args_is_help=True,
     add_completion=True,
