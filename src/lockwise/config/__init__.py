@@ -258,12 +258,18 @@ def _from_working_directory(path: Path) -> Path:
         return path
 
 
-def close_match(name: str, known: Iterable[str]) -> str:
-    """` (did you mean `x`?)` for the known name closest to a misspelt `name`, else ""."""
+def closest(name: str, known: Iterable[str]) -> str | None:
+    """The known name closest to a misspelt `name`, if one is close."""
     import difflib
 
     match = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean `{match[0]}`?)" if match else ""
+    return match[0] if match else None
+
+
+def close_match(name: str, known: Iterable[str]) -> str:
+    """` (did you mean `x`?)` for the known name closest to a misspelt `name`, else ""."""
+    meant = closest(name, known)
+    return f" (did you mean `{meant}`?)" if meant else ""
 
 
 def unknown_rule_message(name: str, known: Iterable[str], where: str = "") -> str:
