@@ -211,7 +211,7 @@ def test_a_monorepo_root_is_linted_as_one_history_per_migration_directory(
 def test_graph_verify_and_apply_take_one_history_and_name_a_monorepos_directories(
         tmp_path: Path) -> None:
     root = _monorepo(tmp_path)
-    for args in (["graph", str(root)], ["verify", str(root)],
+    for args in (["graph", str(root)], ["verify", str(root)], ["trace", str(root)],
                  ["apply", str(root), "--dsn", "postgresql://nobody@127.0.0.1:9/none"]):
         result = run(*args)
         assert result.exit_code == 2, result.output
@@ -603,7 +603,7 @@ def test_every_layout_option_names_every_layout() -> None:
     group = typer.main.get_command(app)
     helps = {name: param.help for name, command in group.commands.items()
              for param in command.params if param.name == "layout"}
-    assert {"lint", "apply", "status", "graph", "verify", "fix"} <= set(helps)
+    assert {"lint", "apply", "status", "graph", "verify", "trace", "fix"} <= set(helps)
     for name, text in helps.items():
         assert all(layout in (text or "") for layout in LAYOUTS), name
 
@@ -769,7 +769,7 @@ _MYSQL_HISTORY = {"1_users.sql": "CREATE TABLE users (id INT PRIMARY KEY, email 
 
 
 @pytest.mark.parametrize("command", [
-    ["graph"], ["verify"], ["apply", "--dsn", "postgresql://nobody@127.0.0.1:9/none"],
+    ["graph"], ["verify"], ["trace"], ["apply", "--dsn", "postgresql://nobody@127.0.0.1:9/none"],
     ["status", "--dsn", "postgresql://nobody@127.0.0.1:9/none"]])
 @pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
 def test_postgresql_only_commands_refuse_a_configured_mysql_dialect(

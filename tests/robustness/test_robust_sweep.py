@@ -328,12 +328,13 @@ def silent_server() -> Iterator[str]:
             conn.close()
 
 
-@pytest.mark.parametrize("preflight", [False, True], ids=["verify", "preflight"])
+@pytest.mark.parametrize("command", [["verify"], ["verify", "--preflight"], ["trace"]],
+                         ids=["verify", "preflight", "trace"])
 def test_verify_gives_up_on_a_server_that_never_answers(tmp_path: Path, silent_server: str,
-                                                        preflight: bool) -> None:
+                                                        command: list[str]) -> None:
     """verify connected without a timeout and waited forever; apply and stats gave up."""
     path = migration(tmp_path, "CREATE TABLE t (id int);\n")
-    argv = ["verify", str(tmp_path), "--dsn", silent_server] + (["--preflight"] * preflight)
+    argv = [command[0], str(tmp_path), "--dsn", silent_server, *command[1:]]
     env = {**os.environ, "LOCKWISE_CACHE_DIR": "off"}
     result = subprocess.run([sys.executable, "-m", "lockwise", *argv], cwd=path.parent, env=env,
                             capture_output=True, text=True, timeout=60)

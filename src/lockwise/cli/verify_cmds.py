@@ -1,8 +1,11 @@
-"""`lockwise verify`: run migrations on a real scratch PostgreSQL (see lockwise.verify)."""
+"""`lockwise verify` and `lockwise trace`: run migrations on a real scratch PostgreSQL (see
+lockwise.verify)."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,8 +25,9 @@ from lockwise.cli.app import (
 )
 from lockwise.parse.source import InputError
 
-#: Name of the database verify creates on the embedded server.
+#: Names of the databases verify and trace create on the embedded server.
 _SCRATCH_DB = "lockwise_verify"
+_TRACE_DB = "lockwise_trace"
 
 
 def _error(message: str) -> int:
@@ -62,76 +66,180 @@ def verify(
 
     Checks reversibility and the locks each statement really takes, against lockwise's model.
     --preflight: read-only data checks on the database given with --dsn."""
-    from lockwise.cli.inputs import collect, require_one
-    from lockwise.config import setting
-    from lockwise.options import named_in
-    from lockwise.verify.run import check_parses
-
     if preflight and not dsn:
         raise typer.BadParameter("checks a real database: give it with --dsn",
                                  param_hint="'--preflight'")
     if preflight and seed:
         raise typer.BadParameter("writes rows: it cannot be used with --preflight",
                                  param_hint="'--seed'")
+    migrations, only = _scratch_inputs(ctx, config_file, path, layout,
+                                      "it runs them on a scratch PostgreSQL server")
+    if preflight:
+        assert dsn is not None
+        raise typer.Exit(_preflight(migrations, only, dsn, timeout))
+    migrations = _up_to_last_named(migrations, only)
+
+    def work(conn: Any, uri: str, server: str) -> int:
+        from lockwise.verify.report import render_verify
+        from lockwise.verify.run import VerifyOptions, verify_migrations
+
+        with _progress_line() as progress:
+            result = verify_migrations(migrations, conn, uri,
+                                       VerifyOptions(seed=seed, progress=progress), server)
+        render_verify(result, sys.stdout, verbose=verbose)
+        return EXIT_FINDINGS if result.failed else EXIT_CLEAN
+
+    raise typer.Exit(_on_scratch_database(dsn, _SCRATCH_DB, "verify runs down migrations", work))
+
+
+#: `trace --format` values; a string checked here rather than an Enum, whose class would be
+#: built on every run of every other command (lint's cold start).
+_TRACE_FORMATS = ("text", "json", "markdown")
+
+
+def _trace_format(value: str) -> str:
+    if value not in _TRACE_FORMATS:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(_TRACE_FORMATS)}")
+    return value
+
+
+@app.command()
+def trace(
+    ctx: typer.Context,
+    path: Annotated[Path | None, typer.Argument(
+        help="Migration directory (every migration traced), or one migration file (the ones "
+             "before it applied first, untraced). Default: current directory.",
+        readable=False)] = None,
+    dsn: Annotated[str | None, typer.Option(
+        help="Connection URL of an empty scratch database to use instead of the embedded "
+             "server (the migrations are applied to it).",
+        envvar="LOCKWISE_VERIFY_DSN", show_envvar=True)] = None,
+    seed: Annotated[int, typer.Option(
+        min=0, help="Insert N synthetic rows into each table a migration creates, so that "
+                    "rewrites, scans and index builds run on data and their times mean "
+                    "something.")] = 0,
+    layout: LayoutOption = None,
+    output_format: Annotated[str, typer.Option(
+        "--format", "-f", help="Report format: text, json or markdown.",
+        callback=_trace_format)] = "text",
+    config_file: ConfigOption = None,
+) -> None:
+    """Apply migrations on a scratch PostgreSQL and show what each statement really did.
+
+    For every statement: the locks PostgreSQL took (and what they block), whether the table
+    was rewritten, whether it ran in a transaction, rows affected and time, next to lockwise's
+    prediction. Exit 1 when a statement fails or the prediction disagrees."""
+    migrations, only = _scratch_inputs(ctx, config_file, path, layout,
+                                      "it runs them on a scratch PostgreSQL server")
+    migrations = _up_to_last_named(migrations, only)
+
+    def work(conn: Any, uri: str, server: str) -> int:
+        from lockwise.verify import trace_report
+        from lockwise.verify.trace import TraceOptions, trace_migrations
+
+        with _progress_line() as progress:
+            result = trace_migrations(migrations, conn, uri,
+                                      TraceOptions(seed=seed, only=only, progress=progress),
+                                      server)
+        render = {"json": trace_report.render_json,
+                  "markdown": trace_report.render_markdown}.get(output_format,
+                                                                trace_report.render_text)
+        render(result, sys.stdout)
+        reason = trace_report.exit_reason(result)
+        if reason is None:
+            return EXIT_CLEAN
+        typer.echo(f"lockwise: exit 1: {reason}", err=True)
+        return EXIT_FINDINGS
+
+    raise typer.Exit(_on_scratch_database(dsn, _TRACE_DB, "trace applies migrations to it",
+                                         work))
+
+
+def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | None,
+                   layout: str | None, why: str) -> tuple[list, set[str] | None]:
+    """The migrations of one history that a command runs on a server (`why`: for the error
+    with another dialect), parsed whole first, and the paths of those named (None: all), as
+    `collect` reads them. Exits 2 on an input error, 0 when there is no migration."""
+    from lockwise.cli.inputs import collect, require_one
+    from lockwise.config import setting
+    from lockwise.verify.run import check_parses
+
     cfg = command_config(config_file)
-    require_postgresql(ctx, cfg, "it runs them on a scratch PostgreSQL server")
+    require_postgresql(ctx, cfg, why)
     path = setting(ctx, cfg, "path", path)
     layout = setting(ctx, cfg, "layout", layout)
     try:
         collected = collect([path or Path(".")], layout)
         # One scratch database: the histories of several databases cannot share it.
         require_one(path or Path("."), collected.directories)
-        migrations, only = collected.migrations, collected.only
-        check_parses(migrations)
+        check_parses(collected.migrations)
     except InputError as exc:
         fail_input(exc)
-        return
-    if not migrations:
+        raise  # unreachable: fail_input exits
+    if not collected.migrations:
         say_no_migrations([path or Path(".")])
         raise typer.Exit(EXIT_CLEAN)
-    if preflight:
-        assert dsn is not None
-        raise typer.Exit(_preflight(migrations, only, dsn, timeout))
-    if only is not None:
-        # A single file: run everything up to it (it needs the earlier ones), report all.
-        last = max(i for i, m in enumerate(migrations) if named_in(m, only))
-        migrations = migrations[: last + 1]
-    raise typer.Exit(_verify(migrations, dsn, seed, verbose))
+    return collected.migrations, collected.only
 
 
-def _verify(migrations: list, dsn: str | None, seed: int, verbose: bool) -> int:
-    """Run the reversibility check; returns the exit code."""
+def _up_to_last_named(migrations: list, only: set[str] | None) -> list:
+    """The migrations up to the last one named: the ones before it are needed, the ones after
+    it are not."""
+    from lockwise.options import named_in
+
+    if only is None:
+        return migrations
+    last = max(i for i, m in enumerate(migrations) if named_in(m, only))
+    return migrations[: last + 1]
+
+
+@contextlib.contextmanager
+def _progress_line() -> Iterator[Callable[[int, int, Any], None] | None]:
+    """A progress callback drawing one line on a terminal's stderr (None elsewhere), the line
+    cleared at the end."""
+    progress = _progress if sys.stderr.isatty() else None
+    try:
+        yield progress
+    finally:
+        if progress is not None:
+            sys.stderr.write("\r\x1b[K")
+
+
+def _on_scratch_database(dsn: str | None, name: str, why: str,
+                        work: Callable[[Any, str, str], int]) -> int:
+    """Run `work(conn, uri, server)` on an autocommit connection to a scratch database: the
+    one `dsn` names (refused when it holds tables: `why` says what would be done to it), else
+    database `name` on the embedded server, started for it; `server` describes it for a
+    report. Returns work's exit code, or 2 when no database could be had."""
     from lockwise.db.scratch import ScratchUnavailable, create_database, scratch_server
 
     if dsn is not None:
-        return _verify_on(migrations, dsn, seed, verbose, scratch=False)
+        return _work_on(dsn, why, work, scratch=False)
     code = EXIT_INPUT
     try:
         with scratch_server() as admin_uri:
             # Errors are handled inside: an exception escaping this block would be reported
             # by scratch_server as a failure to start the server.
             try:
-                uri = create_database(admin_uri, _SCRATCH_DB)
+                uri = create_database(admin_uri, name)
             except Exception as exc:  # psycopg.Error, OSError: the server is not usable
                 return _error(f"could not create the scratch database: {exc}")
-            code = _verify_on(migrations, uri, seed, verbose, scratch=True)
+            code = _work_on(uri, why, work, scratch=True)
     except ScratchUnavailable as exc:
         return _error(f"{exc} (or give a scratch database with --dsn)")
     return code
 
 
-def _verify_on(migrations: list, uri: str, seed: int, verbose: bool, *, scratch: bool) -> int:
+def _work_on(uri: str, why: str, work: Callable[[Any, str, str], int], *, scratch: bool) -> int:
     import psycopg
 
     from lockwise.db.dsn import CONNECT_TIMEOUT, mask_dsn, redact
-    from lockwise.verify.report import render_verify
-    from lockwise.verify.run import NotScratch, VerifyOptions, ensure_scratch, verify_migrations
+    from lockwise.verify.run import NotScratch, ensure_scratch
 
     try:
         conn = psycopg.connect(uri, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
     except psycopg.Error as exc:
         return _error(f"cannot connect to {mask_dsn(uri)}: {redact(str(exc).strip(), uri)}")
-    progress = _progress if sys.stderr.isatty() else None
     try:
         with conn:
             version = conn.info.server_version
@@ -139,19 +247,13 @@ def _verify_on(migrations: list, uri: str, seed: int, verbose: bool, *, scratch:
             if scratch:
                 server = f"the embedded PostgreSQL {major}.{minor} (temporary)"
             else:
-                ensure_scratch(conn)
+                ensure_scratch(conn, why)
                 server = f"{mask_dsn(uri)} (PostgreSQL {major}.{minor})"
-            result = verify_migrations(migrations, conn, uri,
-                                       VerifyOptions(seed=seed, progress=progress), server)
+            return work(conn, uri, server)
     except NotScratch as exc:
         return _error(str(exc))
     except psycopg.Error as exc:
         return _error(f"database error: {redact(str(exc).strip(), uri)}")
-    finally:
-        if progress is not None:
-            sys.stderr.write("\r\x1b[K")
-    render_verify(result, sys.stdout, verbose=verbose)
-    return EXIT_FINDINGS if result.failed else EXIT_CLEAN
 
 
 def _preflight(migrations: list, only: set[str] | None, dsn: str, timeout: float) -> int:

@@ -27,7 +27,7 @@ _ICON = {
 }
 
 
-def _cell(text: str) -> str:
+def table_cell(text: str) -> str:
     """Text safe inside a table cell: pipes escaped, on one line."""
     return " ".join(text.replace("|", "\\|").split())
 
@@ -49,7 +49,7 @@ def _locks_cell(report: MigrationReport) -> str:
     locks = strongest_locks(report)
     if not locks:
         return "none"
-    return "<br>".join(f"`{name}` on `{_cell(rel)}`" for rel, name in locks.items())
+    return "<br>".join(f"`{name}` on `{table_cell(rel)}`" for rel, name in locks.items())
 
 
 def _details(report: MigrationReport) -> list[str]:
@@ -113,7 +113,7 @@ def render_markdown(reports: Sequence[MigrationReport], *, fail_on: Safety,
     for r in reports:
         rules = sorted({f.rule for f in r.all_findings})
         out.append("| " + " | ".join([
-            f"`{_cell(display_path(r.migration.path))}`",
+            f"`{table_cell(display_path(r.migration.path))}`",
             f"{_ICON[r.safety]} {r.safety.label}",
             _locks_cell(r),
             _seconds(total([s.estimated_seconds for s in r.statements])),

@@ -57,6 +57,10 @@ class Observation:
     triggered: frozenset[str] = frozenset()
     #: The user's functions the statement calls (whose bodies the model does not read).
     user_functions: tuple[str, ...] = ()
+    #: False when it ran outside any transaction block (autocommit, or one PostgreSQL refuses).
+    in_block: bool = True
+    #: Wall-clock seconds the statement itself took, observation queries left out.
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,12 @@ def compact_diff(diff: list[Difference]) -> list[str]:
     return out
 
 
+def one_line(sql: str, width: int) -> str:
+    """A statement on one line, whitespace folded, cut to `width` characters with `...`."""
+    flat = " ".join(sql.split())
+    return flat if len(flat) <= width else flat[:width] + "..."
+
+
 def _where(res: MigrationResult) -> str:
     failure = res.failure
     if failure is None:
@@ -81,8 +87,7 @@ def render_verify(result: VerifyResult, out: TextIO, *, verbose: bool = False,
         out.write(f"  {res.migration.id:<{width}}  {_LABELS[res.status]}\n")
         if res.failure is not None:
             out.write(f"      {_where(res)}: {res.phase}: {res.failure.message}\n")
-            sql = " ".join(res.failure.statement.sql.split())
-            out.write(f"      statement: {sql[:200]}{'...' if len(sql) > 200 else ''}\n")
+            out.write(f"      statement: {one_line(res.failure.statement.sql, 200)}\n")
         lines = compact_diff(res.diff)
         shown = lines if verbose else lines[:_DIFF_LINES]
         for line in shown:
@@ -110,10 +115,9 @@ def render_verify(result: VerifyResult, out: TextIO, *, verbose: bool = False,
               f"{len(disagreements)} disagreement{'s' * (len(disagreements) != 1)}\n")
     for res, check, d in disagreements:
         span = check.statement.span
-        sql = " ".join(check.statement.sql.split())
         out.write(f"  {res.migration.path}:{span.line}:{span.column}: {RULE_ID}: "
                   f"{d.describe()}\n")
-        out.write(f"      statement: {sql[:160]}{'...' if len(sql) > 160 else ''}\n")
+        out.write(f"      statement: {one_line(check.statement.sql, 160)}\n")
     if disagreements:
         out.write("  These are bugs in lockwise's effect model, not in your migrations: "
                   "please report them.\n")

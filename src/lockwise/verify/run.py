@@ -173,14 +173,34 @@ def server_version(conn: Any) -> int:
     return int(conn.info.server_version) // 10000
 
 
-def ensure_scratch(conn: Any) -> None:
-    """Refuse a --dsn database that already has tables: verify runs down migrations."""
+def ensure_scratch(conn: Any, why: str = "verify runs down migrations") -> None:
+    """Refuse a --dsn database that already has tables (`why`: what the command would do to
+    it)."""
     snap = take_snapshot(conn)
     tables = sorted(snap.names("relation"))
     if tables:
         shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
         raise NotScratch(f"the database given with --dsn is not empty ({len(tables)} relations: "
-                         f"{shown}); verify runs down migrations, so it needs a scratch database")
+                         f"{shown}); {why}, so it needs a scratch database")
+
+
+def prepare_run(migrations: Sequence[Migration], conn: Any, uri: str) -> tuple[
+        int, list[list[tuple[Statement, Effect]]], Runner]:
+    """Ready `conn` (autocommit, on the scratch database behind `uri`) to run `migrations`:
+    the server's major version, each migration's up statements with lockwise's prediction for
+    this server and session, and the runner; the migration tools' own tables are created."""
+    version = server_version(conn)
+    zone = conn.execute("SHOW TimeZone").fetchone()[0]
+    predictions = _predictions(migrations, version, str(zone).lower() in UTC_ZONES)
+    runner = Runner(conn, uri)
+    for layout in sorted({m.layout for m in migrations} & set(_TOOL_TABLES)):
+        conn.execute(_TOOL_TABLES[layout])
+    return version, predictions, runner
+
+
+def up_in_transaction(m: Migration, predicted: list[tuple[Statement, Effect]]) -> bool:
+    """Whether the migration's tool runs its up file in one transaction."""
+    return _transactional(m, None, [e.transactional for _, e in predicted])
 
 
 def verify_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
@@ -189,13 +209,8 @@ def verify_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
     the scratch database behind `uri`) and report on each."""
     options = options or VerifyOptions()
     started = time.monotonic()
-    version = server_version(conn)
-    zone = conn.execute("SHOW TimeZone").fetchone()[0]
-    predictions = _predictions(migrations, version, str(zone).lower() in UTC_ZONES)
-    runner = Runner(conn, uri)
+    version, predictions, runner = prepare_run(migrations, conn, uri)
     result = VerifyResult([], server, version)
-    for layout in sorted({m.layout for m in migrations} & set(_TOOL_TABLES)):
-        conn.execute(_TOOL_TABLES[layout])
     before = take_snapshot(conn, runner.since)
     stopped = False
     for number, (m, predicted) in enumerate(zip(migrations, predictions, strict=True), start=1):
@@ -217,7 +232,7 @@ def _verify_one(m: Migration, predicted: list[tuple[Statement, Effect]], runner:
     whether the run must stop (the database is no longer where later migrations expect it)."""
     conn = runner.conn
     statements = [s for s, _ in predicted]
-    up_tx = _transactional(m, None, [e.transactional for _, e in predicted])
+    up_tx = up_in_transaction(m, predicted)
     outcome = runner.run(statements, transactional=up_tx, observe=options.observe)
     res = MigrationResult(m, REVERSIBLE)
     res.notes += [f"statement {s.index + 1} (line {s.span.line}) skipped: {why}"

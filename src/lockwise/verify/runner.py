@@ -51,6 +51,21 @@ class StatementFailure:
     statement: Statement
     message: str
     sqlstate: str | None = None
+    #: Where in the statement's text the server placed the error (1-based character), if it
+    #: said.
+    position: int | None = None
+    #: The transaction failed at its COMMIT (a deferred constraint), after its last statement.
+    at_commit: bool = False
+
+    @classmethod
+    def of(cls, statement: Statement, exc: Exception, *,
+           at_commit: bool = False) -> StatementFailure:
+        """The failure psycopg's `exc` reports for `statement` (or at the COMMIT after it)."""
+        diag = getattr(exc, "diag", None)
+        position = getattr(diag, "statement_position", None) if diag is not None else None
+        return cls(statement, ("at COMMIT: " if at_commit else "") + _error_text(exc),
+                   getattr(exc, "sqlstate", None),
+                   int(position) if position and not at_commit else None, at_commit)
 
 
 @dataclass(slots=True)
@@ -171,11 +186,13 @@ class Runner:
                     if observe and state is None:
                         state = self.state()
                     called = self.user_functions(stmt) if observe else ()
+                    started = time.perf_counter()
                     cur = self.conn.execute(stmt.sql)
+                    seconds = time.perf_counter() - started
                     if observe:
                         after = self.state()
                         obs = observation_between(state, after)
-                        obs.rows, obs.user_functions = cur.rowcount, called
+                        obs.rows, obs.user_functions, obs.seconds = cur.rowcount, called, seconds
                         outcome.observations[stmt.index] = obs
                         state = after
                 else:
@@ -183,8 +200,7 @@ class Runner:
                     if obs is not None:
                         outcome.observations[stmt.index] = obs
         except psycopg.Error as exc:
-            outcome.failure = StatementFailure(stmt, _error_text(exc), getattr(exc, "sqlstate",
-                                                                                None))
+            outcome.failure = StatementFailure.of(stmt, exc)
             if self.in_transaction():
                 self.conn.execute("ROLLBACK")
             return outcome
@@ -192,8 +208,7 @@ class Runner:
             try:
                 self.conn.execute("COMMIT")
             except psycopg.Error as exc:  # deferred constraints are checked here
-                outcome.failure = StatementFailure(statements[-1], f"at COMMIT: {_error_text(exc)}",
-                                                   getattr(exc, "sqlstate", None))
+                outcome.failure = StatementFailure.of(statements[-1], exc, at_commit=True)
         return outcome
 
     def _run_alone(self, stmt: Statement, observe: bool) -> Observation | None:
@@ -208,11 +223,14 @@ class Runner:
         try:
             before = self.state()
             called = self.user_functions(stmt)
+            started = time.perf_counter()
             cur = self.conn.execute(stmt.sql)
+            seconds = time.perf_counter() - started
             after = self.state()
             self.conn.execute("COMMIT")
             obs = observation_between(before, after)
-            obs.rows, obs.user_functions = cur.rowcount, called
+            obs.rows, obs.user_functions, obs.seconds = cur.rowcount, called, seconds
+            obs.in_block = False
             return obs
         except psycopg.Error as exc:
             self.conn.execute("ROLLBACK")
@@ -256,9 +274,11 @@ class Runner:
 
             thread = threading.Thread(target=poll, daemon=True)
             thread.start()
+            started = time.perf_counter()
             try:
                 self.conn.execute(stmt.sql)
             finally:
+                seconds = time.perf_counter() - started
                 done.set()
                 thread.join()
                 if holder_open:
@@ -272,5 +292,6 @@ class Runner:
         return Observation(locks={before[oid][0]: max(m) for oid, m in seen.items()
                                   if oid in before},
                            rewrites=frozenset(rewrites), existed=frozenset(existed),
-                           method="polling", transactional=False)
+                           method="polling", transactional=False, in_block=False,
+                           seconds=seconds)
 

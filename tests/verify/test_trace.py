@@ -1,0 +1,224 @@
+"""`lockwise trace`: every statement of the targeted migrations run on a scratch PostgreSQL,
+with the locks, rewrites, rows and time observed next to lockwise's prediction."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+from verify_helpers import FIXTURES, write_migrations
+
+from lockwise.cli.app import app
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, ["trace", *args])
+
+
+def masked(text: str) -> str:
+    """The report without what changes from run to run or place to place: times (and so which
+    statement took longest), the server's address, the checkout's path."""
+    text = text.replace(str(FIXTURES), "fixtures")
+    text = re.sub(r"\d+(\.\d+)? ms", "<t> ms", text)
+    text = re.sub(r"longest \d+:\d+", "longest <line>:<col>", text)
+    return re.sub(r" on .* \(PostgreSQL [\d.]+\)", " on <dsn>", text)
+
+
+def test_text_report_of_the_fixtures(pg_db: str, snapshot) -> None:
+    result = run(str(FIXTURES / "migrations"), "--dsn", pg_db)
+    assert result.exit_code == 0, result.output
+    assert masked(result.stdout) == snapshot
+
+
+def test_json_report_shape(pg_db: str) -> None:
+    result = run(str(FIXTURES / "migrations"), "--dsn", pg_db, "-f", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["version"] == 1
+    assert report["disagreements"] == 0 and report["failed"] is False
+    assert [f["migration"] for f in report["files"]][:2] == ["0001_create_accounts",
+                                                               "0002_create_orders"]
+    orders = report["files"][5]
+    assert orders["path"].endswith("0006_orders_total_bigint.up.sql")
+    stmt = orders["statements"][1]
+    assert stmt["line"] == 2 and stmt["column"] == 1
+    assert stmt["sql"] == "ALTER TABLE orders ALTER COLUMN total TYPE bigint"
+    assert stmt["observed"]["rewrites"] == ["public.orders"]
+    assert stmt["predicted"]["rewrites"] == ["public.orders"]
+    lock = stmt["locks"][0]
+    assert lock == {"relation": "public.orders", "observed": "AccessExclusiveLock",
+                    "predicted": "AccessExclusiveLock",
+                    "blocks": ["reads", "writes", "ddl"], "already_held": False,
+                    "held_before": None}
+    assert stmt["run"] == "transaction" and stmt["rows"] is None
+    assert isinstance(stmt["ms"], float) and stmt["ms"] >= 0
+    assert stmt["disagreements"] == []
+    summary = orders["summary"]
+    assert summary["strongest_lock"] == {"relation": "public.orders",
+                                         "mode": "AccessExclusiveLock"}
+    assert summary["longest"]["line"] in (1, 2, 3)
+    assert summary["ms"] >= summary["longest"]["ms"]
+
+
+def test_a_type_change_shows_the_rewrite(pg_db: str, tmp_path: Path) -> None:
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE t (id int, n int);", None),
+        ("widen", "ALTER TABLE t ALTER COLUMN n TYPE bigint;", None)])
+    result = run(str(root), "--dsn", pg_db, "--seed", "50")
+    assert result.exit_code == 0, result.output
+    widen = result.stdout.split("0002_widen.up.sql")[1]
+    assert "rewrote public.t (new relfilenode)" in widen
+    assert "AccessExclusiveLock on public.t, blocks reads, writes and other DDL" in widen
+
+
+def test_create_index_concurrently_runs_outside_a_transaction(pg_db: str) -> None:
+    result = run(str(FIXTURES / "migrations" / "0007_orders_status_index.up.sql"),
+                 "--dsn", pg_db, "-f", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    # The history before the file was applied, not traced.
+    assert [f["migration"] for f in report["files"]] == ["0007_orders_status_index"]
+    assert (report["targeted"], report["history"]) == (1, 6)
+    (stmt,) = report["files"][0]["statements"]
+    assert stmt["run"] == "non-transactional"
+    assert stmt["observed"]["method"] == "polling"
+    assert [(lk["relation"], lk["observed"]) for lk in stmt["locks"]] == [
+        ("public.orders", "ShareUpdateExclusiveLock")]
+
+
+def test_rows_affected_with_seeded_data(pg_db: str, tmp_path: Path) -> None:
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE t (id int, n int);", None),
+        ("fill", "UPDATE t SET n = 1;", None)])
+    result = run(str(root), "--dsn", pg_db, "--seed", "30", "-f", "json")
+    assert result.exit_code == 0, result.output
+    (stmt,) = json.loads(result.stdout)["files"][1]["statements"]
+    assert stmt["rows"] == 30
+
+
+def test_a_disagreement_exits_1_and_says_which(pg_db: str, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # The model agrees with PostgreSQL on every statement the tests know, so its prediction
+    # for a real rewrite is made wrong here: what is compared is the server's observation.
+    from lockwise.verify import run as verify_run
+
+    predict = verify_run._predictions
+
+    def without_rewrites(*args: object) -> list:
+        return [[(s, replace(e, rewrites=frozenset())) for s, e in m] for m in predict(*args)]
+
+    monkeypatch.setattr(verify_run, "_predictions", without_rewrites)
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE t (id int, n int);", None),
+        ("widen", "ALTER TABLE t ALTER COLUMN n TYPE bigint;", None)])
+    result = run(str(root), "--dsn", pg_db)
+    assert result.exit_code == 1, result.output
+    assert "ALTER TABLE t ALTER COLUMN n TYPE bigint  DISAGREES" in result.stdout
+    assert "0002_widen.up.sql:1:1: model-disagreement: public.t: lockwise predicts no " \
+           "rewrite, PostgreSQL rewrote it (new relfilenode)" in result.stdout
+    assert "model disagreed with the server 1 time" in result.stderr
+
+
+def test_a_failing_statement_gives_its_place_and_exit_1(pg_db: str, tmp_path: Path) -> None:
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE t (id int);", None),
+        ("bad", "ALTER TABLE t ADD COLUMN a int;\nUPDATE t\n   SET a = nosuch + 1;\n", None)])
+    result = run(str(root), "--dsn", pg_db)
+    assert result.exit_code == 1, result.output
+    # The server's error position, mapped into the file.
+    assert "0002_bad.up.sql:3:12: failed: column \"nosuch\" does not exist" in result.stdout
+    assert "a statement failed on the server" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_input_errors_exit_2_with_a_message(tmp_path: Path) -> None:
+    root = write_migrations(tmp_path / "syntax", [("bad", "SELECT 1;\nCREATE TABLE t (id int;\n",
+                                                   None)])
+    result = run(str(root))
+    assert result.exit_code == 2
+    assert "0001_bad.up.sql:2:" in result.output and "Traceback" not in result.output
+
+    result = run(str(FIXTURES / "migrations"), "-f", "yaml")
+    assert result.exit_code == 2 and "'yaml' is not one of" in result.output
+
+    result = run(str(tmp_path / "nowhere"))
+    assert result.exit_code == 2
+    assert "nowhere" in result.output and "Traceback" not in result.output
+
+    binary = tmp_path / "latin1"
+    binary.mkdir()
+    (binary / "0001_x.sql").write_bytes("SELECT 'caf\xe9';\n".encode("latin-1"))
+    result = run(str(binary))
+    assert result.exit_code == 2
+    assert "0001_x.sql" in result.output and "UTF-8" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_markdown_report(pg_db: str) -> None:
+    result = run(str(FIXTURES / "migrations" / "0006_orders_total_bigint.up.sql"),
+                 "--dsn", pg_db, "-f", "markdown")
+    assert result.exit_code == 0, result.output
+    assert "| 2:1 | `ALTER TABLE orders ALTER COLUMN total TYPE bigint` |" in result.stdout
+    assert "rewritten" in result.stdout
+
+
+def test_help_names_the_options() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for option in ("--dsn", "--seed", "--layout", "--format", "--config"):
+        assert option in result.stdout
+
+
+def test_a_deferred_constraint_fails_at_commit_after_every_statement(pg_db: str,
+                                                                     tmp_path: Path) -> None:
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE c (p int REFERENCES p "
+              "DEFERRABLE INITIALLY DEFERRED);", None),
+        ("orphan", "INSERT INTO c VALUES (1);\nINSERT INTO c VALUES (2);\n", None)])
+    result = run(str(root), "--dsn", pg_db, "-f", "json")
+    assert result.exit_code == 1, result.output
+    orphan = json.loads(result.stdout)["files"][-1]
+    assert [(s["line"], s["rows"]) for s in orphan["statements"]] == [(1, 1), (2, 1)]
+    assert orphan["failure"]["message"].startswith("at COMMIT: insert or update on table")
+    assert (orphan["failure"]["line"], orphan["failure"]["column"]) == (2, 1)
+
+
+def test_a_failure_in_the_history_before_the_file_is_reported(pg_db: str,
+                                                              tmp_path: Path) -> None:
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE t (id int);", None),
+        ("broken", "ALTER TABLE missing ADD COLUMN a int;", None),
+        ("later", "ALTER TABLE t ADD COLUMN b int;", None)])
+    result = run(str(root / "0003_later.up.sql"), "--dsn", pg_db)
+    assert result.exit_code == 1, result.output
+    assert "0002_broken.up.sql (history, applied before the traced migrations)" in result.stdout
+    assert "lockwise trace: 1 migration (2 before it applied first, untraced)" in result.stdout
+    assert "0002_broken.up.sql:1:1: failed: relation \"missing\" does not exist" \
+        in result.stdout
+    assert "0003_later" not in result.stdout
+
+
+def test_a_files_own_transaction_control_is_run_as_written(pg_db: str, tmp_path: Path) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "0001_t.sql").write_text(
+        "CREATE TABLE t (id int);\nBEGIN;\nALTER TABLE t ADD COLUMN a int;\nCOMMIT;\n")
+    result = run(str(tmp_path / "m"), "--dsn", pg_db)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("transaction control, run as written") == 2
+    assert "3:1  ALTER TABLE t ADD COLUMN a int\n      lock: AccessExclusiveLock on public.t" \
+        in result.stdout
+
+
+def test_refuses_a_database_that_is_not_empty(pg_db: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE precious (id int)")
+    result = run(str(FIXTURES / "migrations"), "--dsn", pg_db)
+    assert result.exit_code == 2
+    assert "not empty (1 relations: public.precious); trace applies migrations to it, so it " \
+           "needs a scratch database" in result.output
