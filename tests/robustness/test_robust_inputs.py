@@ -294,7 +294,7 @@ def test_directory_without_migrations_says_so_and_exits_0(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("args", [
     ["lint"], ["lint", "-f", "json"], ["lint", "-f", "sarif"], ["lint", "-f", "github"],
-    ["graph"], ["fix"], ["verify"]])
+    ["graph"], ["fix"], ["verify"], ["trace"]])
 def test_every_command_and_format_names_the_directory_without_migrations(
         tmp_path: Path, args: list[str]) -> None:
     """A CI job pointed at the wrong folder passes (exit 0, as documented): stderr says so,
