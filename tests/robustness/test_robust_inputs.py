@@ -416,3 +416,19 @@ def test_a_report_into_a_full_disk_is_a_clear_error(tmp_path: Path, files: int) 
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "lockwise: error: No space left on device" in result.stderr
+
+
+def test_golang_migrate_files_it_does_not_read_are_named(tmp_path: Path) -> None:
+    """In a golang-migrate folder, a .sql file that is no `N_name.up.sql` (the `.up` left out)
+    or a down file without its up is not read, by golang-migrate nor by lockwise: a note
+    names each, instead of a migration missing from the report without a word."""
+    root = tmp_path / "migrations"
+    write(root, "1_a.up.sql", "CREATE TABLE a (id bigint);\n")
+    write(root, "1_a.down.sql", "DROP TABLE a;\n")
+    write(root, "2_b.down.sql", "DROP TABLE b;\n")
+    write(root, "3_c.sql", "CREATE TABLE c (id bigint);\n")
+    result = run(str(root))
+    assert result.exit_code == 0
+    assert (f"lockwise: note: {root}: 2_b.down.sql, 3_c.sql not read: golang-migrate reads "
+            "N_name.up.sql files and the .down.sql beside each") in result.stderr, result.stderr
+    assert "1_a" not in result.stderr
