@@ -267,6 +267,20 @@ def _read_golang(directory: Path) -> list[Migration]:
     return out
 
 
+def _note_unread_golang(directory: Path, migrations: list[Migration],
+                        notes: list[str]) -> None:
+    """Name the .sql files of a golang-migrate folder that are no migration's up or down (an
+    `.up` left out, a down without its up): golang-migrate skips them too, and a migration
+    missing from the report would otherwise go unnoticed."""
+    if not migrations or migrations[0].layout != "golang-migrate":
+        return
+    read = {p for m in migrations for p in (m.path, m.down_path) if p is not None}
+    unread = [p.name for p in _sql_files(directory) if p not in read]
+    if unread:
+        notes.append(f"{directory}: {', '.join(unread)} not read: golang-migrate reads "
+                     "N_name.up.sql files and the .down.sql beside each")
+
+
 # --- sqlx: <version>_<description>.sql, or .up.sql + .down.sql, flat in one folder -----------
 # As sqlx-core's migrate/source.rs reads them: the name splits at its first `_`; a file whose
 # rest does not end in `.sql` (case matters) is not a migration; the version must parse as a
@@ -669,7 +683,10 @@ def discover_histories(path: Path, layout: str | None = None,
             raise InputError(all_left_out(dialect), path)
         if not roots and len(notes) == before:
             roots = [path]
-        return [(root, discover(root)) for root in roots] or [(path, [])]
+        histories = [(root, discover(root)) for root in roots] or [(path, [])]
+        for root, migrations in histories:
+            _note_unread_golang(root, migrations, notes)
+        return histories
     except OSError as exc:  # a folder looked into cannot be listed
         raise os_input_error(exc, path) from None
     finally:
