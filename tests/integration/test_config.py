@@ -280,6 +280,15 @@ def test_explicit_config_file(project: Path) -> None:
     (project / "pyproject.toml").write_text('[project]\nname = "x"\n')
     no_table = lint("--config", "pyproject.toml")
     assert no_table.exit_code == 2 and "no [tool.lockwise] table" in no_table.stderr
+    # Another name: its errors name that file, not lockwise.toml.
+    (project / "ci-strict.toml").write_text("fail_on = 'safe'\nfail-on = 'x'\n\n[overrides]\n")
+    other = lint("--config", "ci-strict.toml")
+    assert other.exit_code == 2
+    assert "unknown key `fail-on` in ci-strict.toml (did you mean `fail_on`?)" in other.stderr
+    (project / "ci-strict.toml").write_text("[overrides]\npath = 'x'\n")
+    table = lint("--config", "ci-strict.toml")
+    assert "ci-strict.toml:1:1: config: `overrides` must be an array of tables " \
+        "([[overrides]])" in table.stderr
 
 
 def test_configured_stats_and_max_lock_seconds_reach_the_cost_model(project: Path) -> None:
