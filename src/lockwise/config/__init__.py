@@ -346,7 +346,8 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
 
 def _overrides(r: _Reader, value: object, table: str) -> list[Override]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        header = "[[overrides]]" if table == CONFIG_FILE else "[[tool.lockwise.overrides]]"
+        header = "[[tool.lockwise.overrides]]" if table.startswith("[tool.") else \
+            "[[overrides]]"
         raise r.bad("overrides", value, f"an array of tables ({header})")
     out = []
     for i, item in enumerate(value, 1):
@@ -383,7 +384,7 @@ def load_file(path: Path) -> Config:
         if not isinstance(section, dict):
             raise _Reader(path).fail("lockwise", "`tool.lockwise` must be a table")
         return parse_config(section, path.resolve())
-    return parse_config(raw, path.resolve(), CONFIG_FILE)
+    return parse_config(raw, path.resolve(), path.name)  # lockwise.toml, or --config's
 
 
 def find_config(start: Path | None = None) -> Path | None:
