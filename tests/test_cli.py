@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from lockwise.cli.app import app
@@ -283,6 +284,42 @@ def test_an_unknown_rule_on_the_command_line_is_a_usage_error(args: list[str]) -
     assert args[0] in result.stderr
 
 
+@pytest.mark.parametrize(("args", "meant"), [
+    (["lint", EXAMPLES, "--select", "set-not-nul"], "set-not-null"),
+    (["lint", EXAMPLES, "--ignore", "prefer_bigint"], "prefer-bigint"),
+    (["explain", "index-without-concurently"], "index-without-concurrently"),
+    (["explain", "SET-NOT-NULL"], "set-not-null"),
+])
+def test_an_unknown_rule_names_the_rule_meant(args: list[str], meant: str) -> None:
+    """A misspelt rule id says which rule it is closest to, as a misspelt config key does."""
+    result = run(*args)
+    assert result.exit_code == 2
+    assert f"(did you mean `{meant}`?)" in " ".join(result.stderr.replace("│", " ").split())
+
+
+def test_select_and_ignore_take_comma_separated_lists() -> None:
+    """`--ignore a,b` (ruff's and squawk's way) is `--ignore a --ignore b`, not an unknown
+    rule named 'a,b'."""
+    def rules(*args: str) -> tuple[int, list[str]]:
+        result = run("lint", EXAMPLES, "--format", "json", "--no-cache", *args)
+        return result.exit_code, sorted(f["rule"] for m in json.loads(result.stdout)["migrations"]
+                                        for s in m["statements"] for f in s["findings"])
+
+    repeated = rules("--ignore", "missing-statement-timeout", "--ignore", "missing-lock-timeout")
+    assert rules("--ignore", "missing-statement-timeout,missing-lock-timeout") == repeated
+    assert rules("--ignore", "missing-statement-timeout, missing-lock-timeout,") == repeated
+    assert "missing-lock-timeout" in rules()[1] and "missing-lock-timeout" not in repeated[1]
+    selected = rules("--select", "set-not-null,index-without-concurrently")
+    assert selected == rules("--select", "set-not-null", "--select", "index-without-concurrently")
+    assert set(selected[1]) == {"set-not-null", "index-without-concurrently"}
+
+
+def test_an_unknown_fail_on_level_names_the_option() -> None:
+    result = run("lint", EXAMPLES, "--fail-on", "sometimes")
+    assert result.exit_code == 2
+    assert "Invalid value for '--fail-on': unknown safety level 'sometimes'" in result.stderr
+
+
 def test_ignore_leaves_a_kind_of_conflict_out(tmp_path: Path) -> None:
     """`--ignore KIND` (or `ignore` in the config) silences a kind of conflict, such as a
     duplicate version an old history must keep; the exit code follows. Per-path overrides
@@ -473,9 +510,16 @@ def test_module_entry_point_runs() -> None:
     assert json.loads(proc.stdout)["schema_version"] == 1
 
 
-def test_help_shows_bracketed_text() -> None:
-    """Help is rendered as rich markup, where `[tool.lockwise]` would be read as a style tag
-    and vanish: it must be written escaped."""
+#: Every command of the program (importing the app registers them all).
+ALL_COMMANDS = tuple(typer.main.get_command(app).commands)
+
+
+@pytest.mark.parametrize("command", ALL_COMMANDS)
+def test_help_is_readable_at_80_columns(command: str) -> None:
+    """At 80 columns (a laptop's terminal, a CI log) each option's name shows whole and its
+    help beside it: rich's table cut `--assume-in-transaction` to `--assume-in-tran…`,
+    `--max-lock-seconds` to `--max-lock-secon…` and squeezed the help into a column of one
+    or two words a line."""
     import re
 
     import typer
@@ -485,13 +529,49 @@ def test_help_shows_bracketed_text() -> None:
     import lockwise.cli.graph_cmds  # noqa: F401
     import lockwise.cli.verify_cmds  # noqa: F401
 
-    group = typer.main.get_command(app)
-    unescaped = [(name, param.name, param.help)
-                 for name, command in group.commands.items() for param in command.params
-                 if re.search(r"(?<!\\)\[[a-z]", getattr(param, "help", None) or "")]
-    assert unescaped == []
+    shown = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "80"})
+    assert shown.exit_code == 0, shown.output
+    assert "\u2026" not in shown.stdout
+    assert max(map(len, shown.stdout.splitlines())) <= 80
+    words = set(re.findall(r"--[a-z][a-z-]*", shown.stdout))
+    params = typer.main.get_command(app).commands[command].params
+    names = {name for param in params for name in (*param.opts, *param.secondary_opts)
+             if name.startswith("--")}
+    assert names <= words
+    # Each option's help starts on a line of its own words, not one or two words a line.
+    starts = [" ".join(param.help.split()[:4]) for param in params if param.help]
+    lines = [" ".join(line.split()) for line in shown.stdout.splitlines()]
+    assert [start for start in starts if not any(start in line for line in lines)] == []
+    # Help is not rich markup: text in brackets shows as written, with no escapes.
+    assert "\\[" not in shown.stdout
+
+
+def test_help_shows_bracketed_text() -> None:
     shown = CliRunner().invoke(app, ["lint", "--help"], env={"COLUMNS": "300"})
     assert "pyproject.toml with [tool.lockwise]" in shown.stdout
+
+
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_the_command_list_shows_each_summary_whole(columns: str) -> None:
+    """`lockwise --help` gives each command its first paragraph whole, wrapped to the
+    terminal: click's list cut them to fit one line (`Run migrations up, down and up again on
+    a scratch...`)."""
+    import typer
+
+    import lockwise.cli.executor_cmds  # noqa: F401 - registers the commands
+    import lockwise.cli.fix_cmds  # noqa: F401
+    import lockwise.cli.graph_cmds  # noqa: F401
+    import lockwise.cli.verify_cmds  # noqa: F401
+
+    shown = CliRunner().invoke(app, ["--help"], env={"COLUMNS": columns})
+    assert shown.exit_code == 0
+    assert "..." not in shown.stdout.split("Commands:")[1]
+    assert max(map(len, shown.stdout.splitlines())) <= int(columns)
+    flat = " ".join(shown.stdout.split())
+    summaries = {name: " ".join(command.help.split("\n\n")[0].split())
+                 for name, command in typer.main.get_command(app).commands.items()}
+    assert len(summaries) == len(ALL_COMMANDS) >= 13
+    assert {name: s for name, s in summaries.items() if f"{name} {s}" not in flat} == {}
 
 
 def test_each_command_is_summed_up_in_one_line_in_the_command_list() -> None:
@@ -594,7 +674,9 @@ def test_the_pre_commit_pattern_takes_sqitch_reverts_at_the_root() -> None:
                            .read_text())
     pattern = re.compile(hooks[0]["files"])
     for path in ("revert/add_users.sql", "db/revert/x.sql", "deploy/add_users.sql",
-                 "db/migrations/001.sql", "src/main/resources/db/migration/V1__x.sql"):
+                 "db/migrations/001.sql", "src/main/resources/db/migration/V1__x.sql",
+                 # drizzle-kit's default output folder
+                 "drizzle/0000_init.sql", "packages/api/drizzle/0001_users.sql"):
         assert pattern.search(path), path
     assert not pattern.search("docs/example.sql")
 
@@ -609,9 +691,15 @@ MYSQL_HINT = "lint it with --dialect mysql"
     ("CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY);", True),
     ("/*!40101 SET NAMES utf8 */;\nCREATE TABLE users (id INT PRIMARY KEY,);", True),
     ("DELIMITER ;;\nCREATE TABLE users (id INT PRIMARY KEY,);", True),
+    # MySQL's online DDL clauses and column changes
+    ("ALTER TABLE a ADD INDEX idx (id), ALGORITHM=INPLACE, LOCK=NONE;", True),
+    ("ALTER TABLE a DROP COLUMN b, LOCK = SHARED;", True),
+    ("ALTER TABLE a MODIFY COLUMN b VARCHAR(20) NOT NULL;", True),
+    ("ALTER TABLE a CHANGE COLUMN b c INT;", True),
     # PostgreSQL syntax errors with no MySQL about them get no hint
     ("CREATE TABLE users (id INT PRIMARY KEY,);", False),
     ("ALTER TABLEX users ADD COLUMN engine_name text;", False),
+    ("UPDATE jobs SET lock = true, algorithm = 'x' WHERE id = 1,;", False),
     ("CREATE TABLE engines (id INT PRIMARY KEY,);\n-- the unsigned values", False),
     # a marker in another statement is not the failing statement's
     ("INSERT INTO notes VALUES ('UNSIGNED');\nCREATE TABLE t (a INT,);", False),
@@ -710,3 +798,14 @@ def test_version_is_printed_before_any_command() -> None:
     assert result.output == f"lockwise {__version__}\n"
     assert run("--version", "lint", "no/such/folder").exit_code == 0  # eager: nothing read
     assert "--version" in run("--help").output
+
+
+@pytest.mark.parametrize("command", ["lint", "graph"])
+def test_base_outside_a_git_work_tree_says_so(tmp_path: Path, command: str) -> None:
+    """--base compares with git history: a folder that is not in a repository gets that
+    said, not git's own "fatal: not a git repository (or any of the parent directories)"."""
+    (tmp_path / "001_a.sql").write_text("CREATE TABLE a (id bigint);\n")
+    result = run(command, str(tmp_path), "--base", "main")
+    assert result.exit_code == 2
+    assert result.stderr == (f"lockwise: error: {tmp_path}:1:1: --base main compares with git "
+                             f"history, and {tmp_path} is not in a git work tree\n")

@@ -42,6 +42,29 @@ def test_ignore_without_reason_is_itself_a_finding() -> None:
     assert "drop-column" not in fired
 
 
+@pytest.mark.parametrize(("directive", "said"), [
+    ("-- lockwise: ignore[drop-colum] reason: unused",
+     "(no rule is named `drop-colum`; did you mean `drop-column`?)"),
+    ("-- lockwise: ignore[drop-table, xyzzy] reason: unused", "(no rule is named `xyzzy`)"),
+    ("-- squawk-ignore ban-drop-colum",
+     "(no rule is named `ban-drop-colum`; did you mean `ban-drop-column`?)"),
+    # a rule named that suppresses nothing here is no misspelling
+    ("-- lockwise: ignore[drop-table] reason: cleanup", None),
+])
+def test_an_ignore_naming_no_rule_says_so(directive: str, said: str | None) -> None:
+    """A misspelt rule id in a directive suppresses nothing: the finding names the id that
+    is no rule and the rule meant, not only "name the rule it was meant for"."""
+    migrations = [migration_from_text(SETUP, "0001_setup.sql"), migration_from_text(
+        f"{directive}\nALTER TABLE accounts DROP COLUMN name;", "0002_change.sql")]
+    reports = lint_migrations(migrations, LintOptions(assume_in_transaction=True), Catalog())
+    (unused,) = [f for f in reports[-1].all_findings if f.rule == "unused-ignore"]
+    assert "drop-column" in [f.rule for f in reports[-1].all_findings]
+    if said is None:
+        assert "no rule is named" not in unused.message
+    else:
+        assert f"suppresses no finding {said}: remove it" in unused.message, unused.message
+
+
 def test_ignore_that_suppresses_nothing_is_reported() -> None:
     fired = rules_fired("-- lockwise: ignore[drop-table] reason: cleanup\n"
                         "ALTER TABLE accounts DROP COLUMN name;")

@@ -97,8 +97,8 @@ OPT_IN_TAG = "opt-in"
 
 
 def rule_index(options: LintOptions) -> RuleIndex:
-    rules: Iterable[Rule] = [r for r in load_rules(tuple(options.rules_dirs), examples=False)
-                             if options.dialect in r.dialects]
+    catalog = load_rules(tuple(options.rules_dirs), examples=False)
+    rules: Iterable[Rule] = [r for r in catalog if options.dialect in r.dialects]
     # Style rules tagged "opt-in" (e.g. unqualified-table-name) run only when selected by
     # id or by the "opt-in" tag: they are team conventions, not safety facts.
     rules = [r for r in rules if OPT_IN_TAG not in r.tags or r.id in options.select or
@@ -108,7 +108,7 @@ def rule_index(options: LintOptions) -> RuleIndex:
                  any(t in options.select for t in r.tags)]
     if options.ignore:
         rules = [r for r in rules if r.id not in options.ignore or r.id in INPUT_ERROR_RULES]
-    return RuleIndex(rules)
+    return RuleIndex(rules, known=(r.id for r in catalog))
 
 
 def tool_transaction(layout: str) -> bool:
@@ -783,13 +783,36 @@ def migration_report(migration: Migration, reports: list[StatementReport],
     for d in directives:
         facts = {**base, "action": "ignore_directive", "has_reason": bool(d.reason),
                  "used": d.used > 0, "rules": tuple(sorted(d.rules)) or ("all",),
-                 "directive": d.text}
+                 "directive": d.text,
+                 "misnamed": "" if d.used else _misnamed(d, index.known_ids)}
         migration_findings += Judge(index, migration, []).judge(facts, d.span, None)
 
     findings_all = migration_findings + [f for r in reports for f in r.findings]
     safety = max((f.safety for f in findings_all), default=Safety.SAFE)
     return MigrationReport(migration, reports, migration_findings, safety,
                            migration_reason(reports, migration_findings, safety))
+
+
+def _misnamed(directive: Directive, known: frozenset[str]) -> str:
+    """` (no rule is named `x`; did you mean `y`?)` for the first name of an unused directive
+    that is no rule (nor kind of conflict; a squawk-ignore's may be a squawk rule's), else
+    "". Nothing is said when the catalog is unknown (no rules loaded)."""
+    if not known:
+        return ""
+    from lockwise.graph.model import CONFLICT_TITLES
+    from lockwise.rules.directives import SQUAWK_ALIASES, SQUAWK_REASON
+
+    names = known | CONFLICT_TITLES.keys()
+    if directive.reason == SQUAWK_REASON:
+        names |= SQUAWK_ALIASES.keys()
+    unknown = sorted(directive.rules - names)
+    if not unknown:
+        return ""
+    from lockwise.config import closest
+
+    meant = closest(unknown[0], names)
+    return f" (no rule is named `{unknown[0]}`" + (f"; did you mean `{meant}`?)" if meant
+                                                  else ")")
 
 
 def migration_reason(reports: list[StatementReport], migration_findings: list[Finding],

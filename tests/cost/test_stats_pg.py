@@ -178,3 +178,31 @@ def test_calibrate_writes_a_profile_the_model_reads(pg_db: str, tmp_path: Path) 
     with psycopg.connect(pg_db) as conn:
         assert conn.execute("SELECT count(*) FROM pg_namespace "
                             "WHERE nspname = 'lockwise_calibrate'").fetchone()[0] == 0
+
+
+def test_stats_leaves_out_lockwise_s_own_history_table(pg_db: str, tmp_path: Path) -> None:
+    """`lockwise apply` keeps its history in the database it migrates: that table (and its
+    batch progress table) is lockwise's, not one of the user's tables to estimate. A user's
+    table of the same name in another schema is still the user's."""
+    from lockwise.executor.batches import PROGRESS_DDL, progress_table
+
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "0001_accounts.sql").write_text(
+        "CREATE TABLE IF NOT EXISTS accounts (id bigint);\n")
+    for history in ("lockwise.schema_history", "ops.migrations"):
+        applied = run("apply", str(migrations), "--dsn", pg_db, "--history-table", history)
+        assert applied.exit_code == 0, applied.output
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE public.schema_history (id int)")
+        for schema, table in (("lockwise", "schema_history"), ("ops", "migrations")):
+            conn.execute(psycopg.sql.SQL(PROGRESS_DDL).format(
+                table=progress_table(schema, table)))
+    tables = json.loads(run("stats", "--dsn", pg_db).stdout)["tables"]
+    assert set(tables) == {"public.accounts", "public.schema_history", "ops.migrations",
+                           "ops.migrations_batches"}
+    other = run("stats", "--dsn", pg_db, "--history-table", "ops.migrations")
+    assert other.exit_code == 0, other.output
+    assert set(json.loads(other.stdout)["tables"]) == {
+        "public.accounts", "public.schema_history", "lockwise.schema_history",
+        "lockwise.schema_history_batches"}

@@ -470,7 +470,8 @@ def test_statement_timeout_is_set_in_the_transaction(pg_db: str, tmp_path: Path)
 
 @pytest.mark.parametrize("text, where", [
     ("CREATE TABLE b (;\n", "002_bad.up.sql:1:"),
-    ("\\set ON_ERROR_STOP on\nCREATE TABLE b (id int);\n", "002_bad.up.sql:1:1: psql-meta"),
+    ("\\set ON_ERROR_STOP on\nCREATE TABLE b (id int);\n",
+     "002_bad.up.sql:1:1: `\\set ON_ERROR_STOP on` is a psql meta-command"),
     ("CREATE TABLE b (id int);\nCOMMIT;\nCREATE TABLE c (id int);\n",
      "002_bad.up.sql:2:1: the migration controls its own transactions"),
     # COPY through the client: psycopg's execute() cannot run it, and it left the connection
@@ -641,3 +642,19 @@ def test_mark_applied_after_a_rolled_back_transaction_warns(pg_db: str, tmp_path
     assert repaired.returncode == 0, repaired
     assert "marked applied" in repaired.stdout
     assert "its transaction was rolled back" in repaired.stderr, repaired
+
+
+def test_status_lines_up_each_migrations_detail(pg_db: str, tmp_path: Path) -> None:
+    """`status` is a table: the detail of each migration (when it was applied, what changed)
+    starts in one column whatever the length of the names before it."""
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE a (id int);\n",
+        "002_a_much_longer_name.up.sql": "CREATE TABLE b (id int);\n",
+        "003_c.up.sql": "CREATE TABLE c (id int);\n"})
+    assert lockwise(pg_db, "apply", str(migrations), "--to", "002").returncode == 0
+    status = lockwise(pg_db, "status", str(migrations))
+    assert status.returncode == 0, status
+    lines = status.stdout.splitlines()[:3]
+    assert [line.split()[:3] for line in lines] == [
+        ["001", "applied", "a"], ["002", "applied", "a_much_longer_name"], ["003", "pending", "c"]]
+    assert lines[0].index(" applied 20") == lines[1].index(" applied 20"), lines

@@ -348,3 +348,24 @@ def test_a_down_section_runs_in_a_transaction_as_its_tool_runs_it(
     (migration,) = discover(tmp_path)
     assert migration.down_sql is not None
     assert down_plan(migration, 16).transactional is transactional
+
+
+def test_what_only_psql_runs_is_named_as_written(tmp_path) -> None:
+    """A file `lockwise apply` cannot run (it is psql's) is refused at each client-side part,
+    shown as written: "psql-meta cannot be run" named the category, not the command."""
+    from lockwise.discover import discover
+    from lockwise.executor.plan import plan_sql
+
+    (tmp_path / "1_a.up.sql").write_text(
+        "\\set ON_ERROR_STOP on\nCREATE TABLE t (id int);\nSELECT :'name';\n"
+        "SELECT 'CREATE INDEX ON t (id)' \\gexec\n")
+    (migration,) = discover(tmp_path)
+    problems = plan_sql(migration, migration.up_sql, migration.path, 18).problems
+    path = migration.path
+    assert sorted(problems) == [
+        f"{path}:1:1: `\\set ON_ERROR_STOP on` is a psql meta-command: lockwise cannot run it "
+        "(it is a psql client feature, not SQL)",
+        f"{path}:3:8: `:'name'` is a psql variable: lockwise cannot run it (psql fills it in "
+        "before it sends the statement)",
+        f"{path}:4:33: `\\gexec` is a psql meta-command: lockwise cannot run it (it is a psql "
+        "client feature, not SQL)"], problems

@@ -1185,3 +1185,31 @@ def test_every_concurrent_index_build_notes_its_invalid_leftover(tmp_path: Path,
         written
     assert any(f"DROP INDEX CONCURRENTLY IF EXISTS {index}, then run it again" in note
                for note in notes), notes
+
+
+def test_written_files_keep_the_migrations_line_endings_and_bom(tmp_path: Path) -> None:
+    """A migration written with CRLF line endings (and a UTF-8 BOM, as some Windows editors
+    save) is rewritten, and its new steps written, in CRLF with the BOM: not converted to LF,
+    which shows every line of the file changed in a CRLF repository. An LF file stays LF."""
+    target = tmp_path / "m"
+    target.mkdir()
+    (target / "0001_t.sql").write_bytes(b"CREATE TABLE t (id bigint PRIMARY KEY, a text);\n")
+    (target / "0002_x.sql").write_bytes(
+        b"\xef\xbb\xbf-- index and not null\r\nCREATE INDEX i ON t (a);\r\n"
+        b"ALTER TABLE t ALTER COLUMN a SET NOT NULL;\r\n")
+    (target / "0003_y.sql").write_bytes(b"CREATE INDEX j ON t (id);\n")
+    result = CliRunner().invoke(app, ["fix", str(target), "--write"])
+    assert result.exit_code == 0, result.output
+    written = {p.name: p.read_bytes() for p in sorted(target.iterdir())}
+    crlf = [name for name in written if "_x" in name]  # 0002_x.sql and its new steps
+    assert "0002_x.sql" in crlf and len(crlf) > 1, sorted(written)
+    for name in crlf:
+        raw = written[name]
+        assert raw.startswith(b"\xef\xbb\xbf"), name
+        assert raw.count(b"\n") == raw.count(b"\r\n") > 0, name
+    lf = [name for name in written if name not in crlf]
+    assert any("_y" in name for name in lf) and any("CONCURRENTLY" in written[n].decode()
+                                                   for n in lf if "_y" in n)
+    for name in lf:
+        assert b"\r" not in written[name] and not written[name].startswith(b"\xef"), name
+    assert CliRunner().invoke(app, ["lint", str(target), "--no-cache"]).exit_code == 0

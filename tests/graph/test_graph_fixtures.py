@@ -133,3 +133,16 @@ def test_each_directory_named_is_its_own_history() -> None:
                                                            "missing-object"]
     (dup,) = [c for c in doc["conflicts"] if c["kind"] == "duplicate-version"]
     assert all("duplicate-version" in m["path"] for m in dup["migrations"])
+
+
+def test_a_file_named_stands_for_its_migration_directory(tmp_path: Path) -> None:
+    """`lockwise graph DIR/0002_x.sql` (as `lint FILE` takes one) graphs the history the
+    file belongs to, as `graph --base` did: read alone, the file was a history of one
+    migration, with no dependency and no conflict to show."""
+    (tmp_path / "0001_t.sql").write_text("CREATE TABLE t (id bigint PRIMARY KEY, a text);\n")
+    (tmp_path / "0002_x.sql").write_text("CREATE INDEX t_a ON t (a);\n")
+    by_file = CliRunner().invoke(app, ["graph", str(tmp_path / "0002_x.sql"), "-f", "json"])
+    assert by_file.exit_code == 0, by_file.output
+    by_directory = CliRunner().invoke(app, ["graph", str(tmp_path), "-f", "json"])
+    assert json.loads(by_file.stdout) == json.loads(by_directory.stdout)
+    assert len(json.loads(by_file.stdout)["migrations"]) == 2

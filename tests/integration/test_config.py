@@ -200,7 +200,14 @@ def test_stdin_filename_is_matched_by_overrides(project: Path) -> None:
     ("max_lock_seconds = inf\n", "max_lock_seconds", 1, "a positive number"),
     ("assume_in_transaction = 'yes'\n", "assume_in_transaction", 1, "true or false"),
     ("templates = 'render'\n", "templates", 1, "one of substitute, skip, error"),
-    ("overrides = { path = 'x' }\n", "overrides", 1, "an array of tables"),
+    ("overrides = { path = 'x' }\n", "overrides", 1, "an array of tables ([[overrides]])"),
+    # One pair of brackets too few: a table, written on its header's line.
+    ("fail_on = 'safe'\n\n[overrides]\npath = 'x'\n", "overrides", 3,
+     "an array of tables ([[overrides]])"),
+    ("fail_on = 'safe'\n[ overrides.db ]\npath = 'x'\n", "overrides", 2,
+     "an array of tables ([[overrides]])"),
+    ("select = ['set-not-nul']\n", "select", 1,
+     "unknown rule 'set-not-nul' in `select` (did you mean `set-not-null`?)"),
     ("[[overrides]]\nignore = ['drop-column']\n", "path", 1, "overrides[1] needs `path`"),
     ("[[overrides]]\npath = 'a'\nfail = 'x'\n", "fail", 3,
      "unknown key `fail` in lockwise.toml overrides[1]"),
@@ -238,6 +245,16 @@ def test_pyproject_errors_name_the_table(project: Path) -> None:
     assert err.value.line == 3
 
 
+def test_pyproject_overrides_written_as_a_table_name_the_pyproject_header(
+        project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        "[tool.lockwise]\nfail_on = 'safe'\n\n[tool.lockwise.overrides]\npath = 'a'\n")
+    with pytest.raises(InputError) as err:
+        load_file(project / "pyproject.toml")
+    assert "an array of tables ([[tool.lockwise.overrides]])" in err.value.message
+    assert err.value.line == 4
+
+
 def test_pyproject_override_errors_point_at_the_entry(project: Path) -> None:
     (project / "pyproject.toml").write_text(
         "[tool.lockwise]\nfail_on = 'safe'\n\n[[tool.lockwise.overrides]]\npath = 'a'\n"
@@ -263,6 +280,15 @@ def test_explicit_config_file(project: Path) -> None:
     (project / "pyproject.toml").write_text('[project]\nname = "x"\n')
     no_table = lint("--config", "pyproject.toml")
     assert no_table.exit_code == 2 and "no [tool.lockwise] table" in no_table.stderr
+    # Another name: its errors name that file, not lockwise.toml.
+    (project / "ci-strict.toml").write_text("fail_on = 'safe'\nfail-on = 'x'\n\n[overrides]\n")
+    other = lint("--config", "ci-strict.toml")
+    assert other.exit_code == 2
+    assert "unknown key `fail-on` in ci-strict.toml (did you mean `fail_on`?)" in other.stderr
+    (project / "ci-strict.toml").write_text("[overrides]\npath = 'x'\n")
+    table = lint("--config", "ci-strict.toml")
+    assert "ci-strict.toml:1:1: config: `overrides` must be an array of tables " \
+        "([[overrides]])" in table.stderr
 
 
 def test_configured_stats_and_max_lock_seconds_reach_the_cost_model(project: Path) -> None:

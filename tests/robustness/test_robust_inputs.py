@@ -216,12 +216,21 @@ def test_symlink_loop_in_directory_terminates(tmp_path: Path) -> None:
     assert len(doc["migrations"]) >= 1
 
 
-def test_dangling_symlink_is_not_a_crash(tmp_path: Path) -> None:
+def test_a_dangling_symlink_migration_is_an_input_error_naming_it(tmp_path: Path) -> None:
+    """A migration that is a symbolic link to a file not there (moved, or not checked out) is
+    a migration the tool that runs them cannot read: an input error naming the link and where
+    it points. It was left out in silence, and the history linted without it passed."""
     root = tmp_path / "migrations"
     write(root, "0001_init.sql", "CREATE TABLE t (id int);\n")
     (root / "0002_gone.sql").symlink_to(tmp_path / "missing.sql")
     result = run(str(root))
-    assert result.exit_code in (0, 2)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"lockwise: error: {root / '0002_gone.sql'}:1:1: "), \
+        result.stderr
+    assert f"a symbolic link to {tmp_path / 'missing.sql'}, which does not exist" in \
+        result.stderr
+    named = run(str(root / "0002_gone.sql"))
+    assert named.exit_code == 2 and "which does not exist" in named.stderr
 
 
 def make_unreadable(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -281,6 +290,22 @@ def test_directory_without_migrations_says_so_and_exits_0(tmp_path: Path) -> Non
     result = run(str(tmp_path))
     assert result.exit_code == 0
     assert "no migrations found" in result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["lint"], ["lint", "-f", "json"], ["lint", "-f", "sarif"], ["lint", "-f", "github"],
+    ["graph"], ["fix"], ["verify"], ["trace"]])
+def test_every_command_and_format_names_the_directory_without_migrations(
+        tmp_path: Path, args: list[str]) -> None:
+    """A CI job pointed at the wrong folder passes (exit 0, as documented): stderr says so,
+    naming the folder, whatever the format. JSON, SARIF and GitHub output said nothing at
+    all, graph printed an empty graph and fix "nothing to rewrite"."""
+    wrong = tmp_path / "src"
+    wrong.mkdir()
+    (wrong / "README.md").write_text("no sql here")
+    result = CliRunner().invoke(app, [*args, str(wrong)])
+    assert result.exit_code == 0, result.output
+    assert f"lockwise: no migrations found in {wrong}" in result.stderr
 
 
 def test_missing_path_exits_2(tmp_path: Path) -> None:
@@ -391,3 +416,19 @@ def test_a_report_into_a_full_disk_is_a_clear_error(tmp_path: Path, files: int) 
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "lockwise: error: No space left on device" in result.stderr
+
+
+def test_golang_migrate_files_it_does_not_read_are_named(tmp_path: Path) -> None:
+    """In a golang-migrate folder, a .sql file that is no `N_name.up.sql` (the `.up` left out)
+    or a down file without its up is not read, by golang-migrate nor by lockwise: a note
+    names each, instead of a migration missing from the report without a word."""
+    root = tmp_path / "migrations"
+    write(root, "1_a.up.sql", "CREATE TABLE a (id bigint);\n")
+    write(root, "1_a.down.sql", "DROP TABLE a;\n")
+    write(root, "2_b.down.sql", "DROP TABLE b;\n")
+    write(root, "3_c.sql", "CREATE TABLE c (id bigint);\n")
+    result = run(str(root))
+    assert result.exit_code == 0
+    assert (f"lockwise: note: {root}: 2_b.down.sql, 3_c.sql not read: golang-migrate reads "
+            "N_name.up.sql files and the .down.sql beside each") in result.stderr, result.stderr
+    assert "1_a" not in result.stderr

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import psycopg
+import pytest
 from typer.testing import CliRunner
 from verify_helpers import FIXTURES, write_migrations
 
@@ -66,6 +67,17 @@ def test_connection_error_never_shows_the_password() -> None:
         assert result.exit_code == 2
         assert "cannot connect to postgresql://someone:****@127.0.0.1:1/nowhere" in result.output
         assert "Sup3rSecretPw" not in result.output
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--preflight"], "Invalid value for '--preflight': checks a real database: give it with "
+                      "--dsn"),
+    (["--preflight", "--dsn", "postgresql://x@127.0.0.1:1/x", "--seed", "3"],
+     "Invalid value for '--seed': writes rows: it cannot be used with --preflight")])
+def test_option_errors_name_the_option_once(args: list[str], said: str) -> None:
+    result = run(str(FIXTURES / "migrations"), *args)
+    assert result.exit_code == 2
+    assert said in result.stderr
 
 
 def test_usage_and_input_errors(tmp_path: Path) -> None:

@@ -32,12 +32,32 @@ if TYPE_CHECKING:
     from lockwise.config import Config
     from lockwise.core.types import MigrationReport, Safety
 
+class _CommandGroup(typer.core.TyperGroup):
+    """The program's commands, each listed in `lockwise --help` with the whole first
+    paragraph of its help, wrapped (click cuts it to fit one line, ending in `...`)."""
+
+    def format_commands(self, ctx, formatter) -> None:  # noqa: ANN001 - click's signature
+        rows = [(name, " ".join((command.short_help or command.help or "")
+                                .split("\n\n")[0].split()))
+                for name in self.list_commands(ctx)
+                if (command := self.get_command(ctx, name)) is not None and not command.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 app = typer.Typer(
     name="lockwise",
+    cls=_CommandGroup,
     help="Static safety analyzer for database migrations: locks, rewrites, durations, fixes.",
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    # Click's own help and errors, not rich's: rich lays options out as a table of five
+    # columns, which at 80 columns cut long option names (`--assume-in-tran…`) and left the
+    # help a word or two a line; click puts a long option on its own line and wraps the
+    # help beside the others. Help text is therefore plain, not rich markup.
+    rich_markup_mode=None,
 )
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -67,7 +87,11 @@ LayoutOption = Annotated[str | None, typer.Option(
 ConfigOption = Annotated[Path | None, typer.Option(
     "--config", readable=False,
     help="Config file (default: nearest lockwise.toml or pyproject.toml with "
-    "\\[tool.lockwise], from the working directory up).")]
+    "[tool.lockwise], from the working directory up).")]
+
+#: `--rules-dir` of the commands that read the rule catalog.
+RulesDirOption = Annotated[list[Path] | None, typer.Option(
+    "--rules-dir", readable=False, help="Extra folder of rule files (repeatable).")]
 
 
 def command_config(config_file: Path | None) -> "Config":
@@ -98,6 +122,13 @@ class TemplatesMode(str, Enum):
     error = "error"
 
 
+def say_no_migrations(paths: "Sequence[Path]") -> None:
+    """The note of a run that found no migration in the `paths` named: no error (a new
+    project has none yet), but said on stderr whatever the format, or a CI job pointed at
+    the wrong folder would pass on nothing without a word."""
+    typer.echo(f"lockwise: no migrations found in {', '.join(map(str, paths))}", err=True)
+
+
 def fail_input(error: Exception) -> None:
     """Print an input error as `lockwise: error: file:line:col: message` and exit 2."""
     typer.echo(f"lockwise: error: {error}", err=True)
@@ -105,12 +136,21 @@ def fail_input(error: Exception) -> None:
 
 
 def _safety(value: str):
+    """--fail-on's level, as given or configured (a configured one was checked already)."""
     from lockwise.core.types import Safety
 
     try:
         return Safety.parse(value)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        raise typer.BadParameter(str(exc), param_hint="'--fail-on'") from None
+
+
+def comma_separated(values: list[str] | None) -> list[str] | None:
+    """A repeatable option's values with each `a,b` split in two, as ruff and squawk take
+    their rule lists (no rule id holds a comma)."""
+    if values is None:
+        return None
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
 
 
 def _pg_version(value: int) -> int:
@@ -223,12 +263,13 @@ def lint(
         callback=_server_version)] = None,
     fail_on: Annotated[str, typer.Option(
         help="Exit 1 when a migration is at or above this level.")] = "requires-downtime",
-    rules_dir: Annotated[list[Path] | None, typer.Option(
-        help="Extra folder of rule files (repeatable).", readable=False)] = None,
+    rules_dir: RulesDirOption = None,
     select: Annotated[list[str] | None, typer.Option(
-        help="Only these rule ids or tags (repeatable).")] = None,
+        help="Only these rule ids or tags (repeatable, or comma-separated).",
+        callback=comma_separated)] = None,
     ignore: Annotated[list[str] | None, typer.Option(
-        help="Skip these rule ids (repeatable).")] = None,
+        help="Skip these rule ids (repeatable, or comma-separated).",
+        callback=comma_separated)] = None,
     assume_in_transaction: Annotated[bool | None, typer.Option(
         "--assume-in-transaction/--assume-no-transaction",
         help="Whether the runner wraps each migration in a transaction (default: by layout).",
@@ -272,7 +313,14 @@ def lint(
         collector_paused,
         lint_with_conflicts,
     )
-    from lockwise.config import apply_overrides, given, setting, threshold_for, unknown_rule
+    from lockwise.config import (
+        apply_overrides,
+        given,
+        setting,
+        threshold_for,
+        unknown_rule,
+        unknown_rule_message,
+    )
     from lockwise.options import LintOptions, has_input_errors
     from lockwise.rules.directives import current_rule_ids
 
@@ -306,6 +354,8 @@ def lint(
             collected = collect(list(paths or [Path(".")]), layout, dialect.value, chosen)
             migrations, only, histories, directories = collected.migrations, collected.only, \
                 collected.histories, collected.directories
+            if not migrations:
+                say_no_migrations(paths or [Path(".")])
         requests = None
         if base is not None and not stdin:
             from lockwise.graph.api import base_requests
@@ -355,8 +405,8 @@ def lint(
                                         ("--ignore", ignore, set(CONFLICT_TITLES))):
                 name = unknown_rule(names or (), ids, also)
                 if name is not None:
-                    raise typer.BadParameter(f"unknown rule {name!r}; `lockwise rules` lists "
-                                             f"them", param_hint=f"'{option}'")
+                    raise typer.BadParameter(unknown_rule_message(name, ids | also),
+                                             param_hint=f"'{option}'")
         if max_lock_seconds is not None and options.stats is None:
             typer.echo("lockwise: warning: --max-lock-seconds needs table sizes: pass --stats "
                        "FILE (written by `lockwise stats`)", err=True)
@@ -372,8 +422,6 @@ def lint(
             if output_format is OutputFormat.text:
                 from lockwise.report.text import render_text
 
-                if not migrations:
-                    typer.echo("lockwise: no migrations found", err=True)
                 render_text(shown, sys.stdout, verbose=verbose, color=color)
             elif output_format is OutputFormat.json:
                 from lockwise.report.json_report import json_before_conflicts
@@ -421,8 +469,7 @@ def lint(
 
 @app.command("rules")
 def list_rules(
-    rules_dir: Annotated[list[Path] | None, typer.Option(help="Extra rule folders.",
-                                                         readable=False)] = None,
+    rules_dir: RulesDirOption = None,
 ) -> None:
     """List the rule catalog."""
     from lockwise.rules.loader import load_rules
@@ -438,7 +485,7 @@ def list_rules(
 
 @app.command()
 def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. set-not-null.")],
-            rules_dir: Annotated[list[Path] | None, typer.Option(readable=False)] = None,
+            rules_dir: RulesDirOption = None,
             ) -> None:
     """Print a rule's documentation and examples."""
     from lockwise.report.rule_docs import rule_markdown
@@ -462,8 +509,9 @@ def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. set-not
                        "docs/graph.md#conflicts says what each kind means and how to resolve "
                        f"it; `--ignore {rule_id}` leaves it out.")
             return
-        typer.echo(f"lockwise: error: unknown rule {rule_id!r}; `lockwise rules` lists them",
-                   err=True)
+        from lockwise.config import unknown_rule_message
+
+        typer.echo(f"lockwise: error: {unknown_rule_message(rule_id, rules)}", err=True)
         raise typer.Exit(EXIT_INPUT)
     typer.echo(rule_markdown(rules[rule_id]))
 

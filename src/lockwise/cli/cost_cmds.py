@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from lockwise.cli.app import EXIT_INPUT, app
+from lockwise.cli.executor_cmds import DEFAULT_TABLE, HistoryOption
 
 
 def _write(text: str, output: Path | None, what: str) -> None:
@@ -35,8 +36,13 @@ def stats_command(
         help="Database to read (default: $DATABASE_URL). Only catalog views are read.")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the stats file here (default: stdout).")] = None,
+    history_table: HistoryOption = DEFAULT_TABLE,
 ) -> None:
-    """Write table statistics (rows, bytes, indexes) for the cost model, from the catalog."""
+    """Write table statistics (rows, bytes, indexes) for the cost model, from the catalog.
+
+    The history table of `lockwise apply` (--history-table) is lockwise's, not one of the
+    tables migrations change: it is left out, with its batch progress table."""
+    from lockwise.cli.executor_cmds import history_table_named
     from lockwise.cost.collect import CollectError, collect_stats
 
     resolved = _dsn_or_env(dsn)
@@ -44,7 +50,7 @@ def stats_command(
         typer.echo("lockwise: error: give --dsn URL or set DATABASE_URL", err=True)
         raise typer.Exit(EXIT_INPUT)
     try:
-        stats = collect_stats(resolved)
+        stats = collect_stats(resolved, history_table_named(history_table))
     except CollectError as exc:
         typer.echo(f"lockwise: error: {exc}", err=True)
         raise typer.Exit(EXIT_INPUT) from None

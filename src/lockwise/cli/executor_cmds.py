@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,9 +23,13 @@ from lockwise.cli.app import (
     command_config,
     fail_input,
     require_postgresql,
+    say_no_migrations,
 )
 from lockwise.core.lazy_re import lazy_compile
-from lockwise.parse.source import InputError
+from lockwise.parse.source import InputError, missing_path_error
+
+if TYPE_CHECKING:
+    from lockwise.executor.history import HistoryTable
 
 DsnOption = Annotated[str | None, typer.Option(
     "--dsn", help="PostgreSQL connection URI or key=value string (default: $DATABASE_URL).",
@@ -73,16 +77,26 @@ def _console(dsn: str):
     return Console(dsn, out=typer.echo, err=lambda text: typer.echo(text, err=True))
 
 
+def history_table_named(text: str) -> HistoryTable:
+    """The `--history-table` given; a malformed name is an input error (exit 2)."""
+    from lockwise.executor.history import HistoryNameError, HistoryTable
+
+    try:
+        return HistoryTable.parse(text)
+    except HistoryNameError as exc:
+        typer.echo(f"lockwise: error: {exc}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+
+
 def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None,
-             history_table: str, config_file: Path | None):
+             history_table: str, config_file: Path | None, swapped_with: str | None = None):
     """The DSN, the migrations to run and the ExecOptions seed (the config's migrations
     folder, layout and rules folders where the command line leaves them); exits 2 on bad
-    input."""
+    input. `swapped_with`: baseline's VERSION, which may be the directory meant."""
     from lockwise.cli.inputs import one_history
     from lockwise.config import setting
     from lockwise.db.dsn import resolve_dsn
     from lockwise.discover.layouts import history_of_part
-    from lockwise.executor.history import HistoryNameError, HistoryTable
     from lockwise.executor.runner import ExecOptions
 
     cfg = command_config(config_file)
@@ -95,13 +109,14 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
         typer.echo("lockwise: error: no database given: pass --dsn or set DATABASE_URL",
                    err=True)
         raise typer.Exit(EXIT_INPUT)
-    try:
-        table = HistoryTable.parse(history_table)
-    except HistoryNameError as exc:
-        typer.echo(f"lockwise: error: {exc}", err=True)
-        raise typer.Exit(EXIT_INPUT) from None
+    table = history_table_named(history_table)
     if not path.exists():
-        fail_input(InputError("no such file or directory", path))
+        error = missing_path_error(path)
+        if swapped_with is not None and Path(swapped_with).is_dir():
+            # `baseline DIR VERSION`, in the order of the other commands' `apply DIR`
+            error = InputError(f"{error.message} ({swapped_with} is a directory: the version "
+                               "comes first, `lockwise baseline VERSION DIR`)", path)
+        fail_input(error)
     history = history_of_part(path)
     if history is not None:
         # Read alone it would be a history of its own: a rollback undoing the oldest file under
@@ -123,7 +138,7 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     if not migrations:
         # As `lockwise lint` says it: nothing to do is no error (a new project), but say so
         # (a wrong directory or --layout would otherwise look like an up-to-date database).
-        typer.echo(f"lockwise: no migrations found in {path}", err=True)
+        say_no_migrations([path])
     from lockwise.discover.versions import version_identity
 
     seen: dict[str, Path] = {}
@@ -234,7 +249,8 @@ def status(
     dsn: DsnOption = None,
     history_table: HistoryOption = DEFAULT_TABLE,
     layout: LayoutOption = None,
-    output_format: Annotated[StatusFormat, typer.Option("--format", "-f")] = StatusFormat.text,
+    output_format: Annotated[StatusFormat, typer.Option(
+        "--format", "-f", help="Report format.")] = StatusFormat.text,
     config_file: ConfigOption = None,
 ) -> None:
     """List applied, pending, failed and changed migrations (exit 1 if repair is needed)."""
@@ -272,10 +288,12 @@ def status(
                                   indent=2))
         else:
             width = max((len(r["version"]) for r in rows), default=7)
+            # Details start in one column; a name longer than most does not push it far.
+            names = min(max((len(r["name"] or "") for r in rows), default=0), 40)
             for r in rows:
-                name = f" {r['name']}" if r["name"] else ""
-                typer.echo(f"{r['version']:<{width}}  {r['state']:<12}{name}"
-                           f"{'  ' + r['detail'] if r['detail'] else ''}")
+                name = f" {r['name'] or '':<{names}}" if names else ""
+                line = f"{r['version']:<{width}}  {r['state']:<12}{name}"
+                typer.echo(f"{line}  {r['detail']}" if r["detail"] else line.rstrip())
             counts: dict[str, int] = {}
             for r in rows:
                 counts[r["state"]] = counts.get(r["state"], 0) + 1
@@ -338,8 +356,10 @@ def rollback(
     wait: WaitOption = 60.0,
     lock_timeout: Annotated[str, typer.Option(help="lock_timeout per statement; 0 = off.")
                             ] = "5s",
-    statement_timeout: Annotated[str, typer.Option(help="0 = no limit.")] = "0",
-    retries: Annotated[int, typer.Option(min=0)] = 3,
+    statement_timeout: Annotated[str, typer.Option(
+        help="statement_timeout per statement; 0 = no limit.")] = "0",
+    retries: Annotated[int, typer.Option(
+        min=0, help="Retries after a lock_timeout, with exponential backoff.")] = 3,
     config_file: ConfigOption = None,
 ) -> None:
     """Run down migrations in reverse order and mark them rolled back."""
@@ -401,7 +421,8 @@ def baseline(
     """Mark an existing database as already at VERSION (migrations up to it count as applied)."""
     from lockwise.executor import runner
 
-    url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
+    url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file,
+                                        swapped_with=version)
     options.wait_seconds = wait
     _run(url, lambda: runner.baseline(url, version, migrations, options, _console(url),
                                       allow_unknown=allow_unknown_version))

@@ -21,6 +21,7 @@ from lockwise.cli.app import (
     command_config,
     fail_input,
     require_postgresql,
+    say_no_migrations,
 )
 from lockwise.parse.source import InputError
 
@@ -61,7 +62,7 @@ def fix(
     from lockwise.fix.guard import without_new_conflicts
     from lockwise.fix.plan import Unrewritable
     from lockwise.fix.settle import plan_migrations
-    from lockwise.fix.write import VersionAllocator, render_plan
+    from lockwise.fix.write import VersionAllocator, encoded_like, render_plan
     from lockwise.lint import LintOptions, history_starts
 
     cfg = command_config(config_file)
@@ -107,6 +108,9 @@ def fix(
         return
     for note in left_out:
         typer.echo(f"# {note}", err=True)
+    if not migrations:
+        say_no_migrations(setting(ctx, cfg, "paths", paths) or [Path(".")])
+        raise typer.Exit(EXIT_CLEAN)
     if not outputs:
         typer.echo("lockwise fix: nothing to rewrite", err=True)
         raise typer.Exit(EXIT_CLEAN)
@@ -118,7 +122,8 @@ def fix(
         for out in files:
             if write:
                 out.path.parent.mkdir(parents=True, exist_ok=True)
-                out.path.write_text(out.text, encoding="utf-8")
+                out.path.write_bytes(encoded_like(
+                    out.text, out.path if out.before else plan.migration.path))
                 typer.echo(f"wrote {out.path}", err=True)
             else:
                 typer.echo("".join(difflib.unified_diff(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,11 +17,16 @@ from lockwise.cli.app import (
     _pg_version,
     _safety,
     app,
+    comma_separated,
     command_config,
     fail_input,
     require_postgresql,
+    say_no_migrations,
 )
 from lockwise.parse.source import InputError
+
+if TYPE_CHECKING:
+    from lockwise.core.types import Migration
 
 
 class GraphFormat(str, Enum):
@@ -34,8 +39,9 @@ class GraphFormat(str, Enum):
 @app.command()
 def graph(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="Migration directory.",
-                                         readable=False)] = Path("."),
+    path: Annotated[Path, typer.Argument(
+        help="Migration directory (a file stands for its directory).",
+        readable=False)] = Path("."),
     output_format: Annotated[GraphFormat, typer.Option(
         "--format", "-f", help="text, dot (Graphviz), mermaid (PR comments) or json.")
     ] = GraphFormat.text,
@@ -56,7 +62,8 @@ def graph(
         "--check-downs/--no-check-downs",
         help="Replay each down migration and compare with the schema before its up.")] = True,
     ignore: Annotated[list[str] | None, typer.Option(
-        help="Leave this kind of conflict out (repeatable), e.g. duplicate-version.")] = None,
+        help="Leave this kind of conflict out (repeatable, or comma-separated), e.g. "
+        "duplicate-version.", callback=comma_separated)] = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Show which migration depends on which, and the conflicts between migrations.
@@ -85,21 +92,19 @@ def graph(
         raise typer.Exit(EXIT_INPUT)
     try:
         if base is not None:
-            from lockwise.cli.inputs import collect, require_one
             from lockwise.graph.git import compare_with_base
 
-            # A file stands for its migration directory, found as `lint FILE` finds it. One
-            # history, as without --base; a folder with none yet is compared as it is.
-            collected = collect([path], layout)
-            require_one(path, collected.directories)
-            directory, history = (collected.directories[0], collected.histories[0]) \
-                if collected.directories else (path if path.is_dir() else path.parent, [])
+            # One history, as without --base; a folder with none yet is compared as it is.
+            directory, history = _named_history(path, layout)
             comparison = compare_with_base(directory, history, base, layout)
             result = build_graph(comparison.history, pg_version=pg_version,
                                  check_downs=check_downs, branch=comparison.branch)
             result.conflicts += comparison.applied_changes
         else:
-            migrations = one_history(path, layout)
+            migrations = _named_history(path, layout)[1] if path.is_file() else \
+                one_history(path, layout)
+            if not migrations:
+                say_no_migrations([path])
             branch = None
             if applied is not None:
                 from lockwise.graph.git import applied_history
@@ -115,6 +120,18 @@ def graph(
     typer.echo(RENDERERS[output_format.value](result), nl=False)
     worst = result.worst_conflict()
     raise typer.Exit(EXIT_FINDINGS if worst is not None and worst >= threshold else EXIT_CLEAN)
+
+
+def _named_history(path: Path, layout: str | None) -> tuple[Path, list[Migration]]:
+    """The migration directory `path` names and its history: a file stands for its
+    directory, found as `lint FILE` finds it (its folder when it holds none yet)."""
+    from lockwise.cli.inputs import collect, require_one
+
+    collected = collect([path], layout)
+    require_one(path, collected.directories)
+    if collected.directories:
+        return collected.directories[0], collected.histories[0]
+    return (path if path.is_dir() else path.parent), []
 
 
 def _conflict_kinds(names: list[str] | None, rules_dirs: tuple[Path, ...]) -> frozenset[str]:

@@ -21,6 +21,7 @@ from lockwise.cli.app import (
     command_config,
     fail_input,
     require_postgresql,
+    say_no_migrations,
 )
 from lockwise.parse.source import InputError
 
@@ -66,11 +67,11 @@ def verify(
     Checks reversibility and the locks each statement really takes, against lockwise's model.
     --preflight: read-only data checks on the database given with --dsn."""
     if preflight and not dsn:
-        raise typer.BadParameter("--preflight checks a real database: give it with --dsn",
-                                 param_hint="--preflight")
+        raise typer.BadParameter("checks a real database: give it with --dsn",
+                                 param_hint="'--preflight'")
     if preflight and seed:
-        raise typer.BadParameter("--seed writes rows: it cannot be used with --preflight",
-                                 param_hint="--seed")
+        raise typer.BadParameter("writes rows: it cannot be used with --preflight",
+                                 param_hint="'--seed'")
     migrations, only = _scratch_inputs(ctx, config_file, path, layout,
                                       "it runs them on a scratch PostgreSQL server")
     if preflight:
@@ -176,7 +177,7 @@ def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | N
         fail_input(exc)
         raise  # unreachable: fail_input exits
     if not collected.migrations:
-        typer.echo("lockwise: no migrations found", err=True)
+        say_no_migrations([path or Path(".")])
         raise typer.Exit(EXIT_CLEAN)
     return collected.migrations, collected.only
 

@@ -134,8 +134,8 @@ class Config:
             name = unknown_rule(names, ids, also)
             if name is not None:
                 reader = _Reader(self.path, entry=entry)
-                raise reader.fail(key, f"unknown rule {name!r} in `{reader.name(key)}`; "
-                                       "`lockwise rules` lists them")
+                raise reader.fail(key, unknown_rule_message(
+                    name, ids | also, f" in `{reader.name(key)}`"))
 
 
 def unknown_rule(names: Iterable[str], ids: set[str], also: set[str]) -> str | None:
@@ -170,7 +170,11 @@ def _line_of(path: Path | None, key: str, entry: int | None = None) -> int:
         following = _TABLE_HEADER.search(text, start)
         end = following.start() if following else len(text)
     pattern = re.compile(rf"^[ \t]*\"?{re.escape(key)}\"?[ \t]*=", re.MULTILINE)
-    match = pattern.search(text, start, end)
+    # or a table of that name (`[overrides]`, one pair of brackets short of an array's)
+    table = re.compile(rf"^[ \t]*\[[ \t]*(?:tool\.lockwise\.)?{re.escape(key)}[ \t]*[\].]",
+                       re.MULTILINE)
+    match = pattern.search(text, start, end) or (
+        table.search(text, start, end) if entry is None else None)
     if match is None:
         return 1 if entry is None else text.count("\n", 0, header.start()) + 1
     return text.count("\n", 0, match.start()) + 1
@@ -239,7 +243,7 @@ class _Reader:
     def unknown(self, raw: dict, known: Iterable[str], where: str) -> None:
         for key in raw:
             if key not in known:
-                hint = _close(key, known)
+                hint = close_match(key.replace("-", "_"), known)
                 raise self.fail(key, f"unknown key `{key}` in {where}{hint}; known keys: "
                                      f"{', '.join(sorted(known))}")
 
@@ -254,11 +258,25 @@ def _from_working_directory(path: Path) -> Path:
         return path
 
 
-def _close(key: str, known: Iterable[str]) -> str:
+def closest(name: str, known: Iterable[str]) -> str | None:
+    """The known name closest to a misspelt `name`, if one is close."""
     import difflib
 
-    match = difflib.get_close_matches(key.replace("-", "_"), list(known), n=1)
-    return f" (did you mean `{match[0]}`?)" if match else ""
+    match = difflib.get_close_matches(name, list(known), n=1)
+    return match[0] if match else None
+
+
+def close_match(name: str, known: Iterable[str]) -> str:
+    """` (did you mean `x`?)` for the known name closest to a misspelt `name`, else ""."""
+    meant = closest(name, known)
+    return f" (did you mean `{meant}`?)" if meant else ""
+
+
+def unknown_rule_message(name: str, known: Iterable[str], where: str = "") -> str:
+    """The error for `name`, which is no rule id (nor tag or kind the list takes): the closest
+    of `known` (rule ids are lower case, with hyphens), and where the rules are listed."""
+    meant = close_match(name.lower().replace("_", "-"), known)
+    return f"unknown rule {name!r}{where}{meant}; `lockwise rules` lists them"
 
 
 def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -> Config:
@@ -328,7 +346,9 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
 
 def _overrides(r: _Reader, value: object, table: str) -> list[Override]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise r.bad("overrides", value, "an array of tables ([[tool.lockwise.overrides]])")
+        header = "[[tool.lockwise.overrides]]" if table.startswith("[tool.") else \
+            "[[overrides]]"
+        raise r.bad("overrides", value, f"an array of tables ({header})")
     out = []
     for i, item in enumerate(value, 1):
         entry = _Reader(r.path, entry=i)
@@ -364,7 +384,7 @@ def load_file(path: Path) -> Config:
         if not isinstance(section, dict):
             raise _Reader(path).fail("lockwise", "`tool.lockwise` must be a table")
         return parse_config(section, path.resolve())
-    return parse_config(raw, path.resolve(), "lockwise.toml")
+    return parse_config(raw, path.resolve(), path.name)  # lockwise.toml, or --config's
 
 
 def find_config(start: Path | None = None) -> Path | None:

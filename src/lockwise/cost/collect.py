@@ -8,9 +8,13 @@ imported here and only here, so `lockwise lint` never loads it.
 from __future__ import annotations
 
 import datetime as _dt
+from typing import TYPE_CHECKING
 
 from lockwise.cost.stats import ColumnStats, IndexStats, Stats, TableStats
 from lockwise.db.dsn import CONNECT_TIMEOUT, redact
+
+if TYPE_CHECKING:
+    from lockwise.executor.history import HistoryTable
 
 
 class CollectError(Exception):
@@ -65,8 +69,10 @@ ORDER BY 1, 2, 3
 """
 
 
-def collect_stats(dsn: str) -> Stats:
-    """Stats for every user table, partitioned table and materialized view behind `dsn`."""
+def collect_stats(dsn: str, history: HistoryTable | None = None) -> Stats:
+    """Stats for every user table, partitioned table and materialized view behind `dsn`;
+    the executor's own tables for the history table `history` are left out (no migration of
+    the user's touches them)."""
     try:
         import psycopg
     except ImportError as exc:
@@ -79,6 +85,7 @@ def collect_stats(dsn: str) -> Stats:
             indexes = conn.execute(_INDEXES).fetchall()
             columns = conn.execute(_COLUMNS).fetchall()
             partitions = conn.execute(_PARTITIONS).fetchall()
+            own = set() if history is None else _own_tables(conn, history)
     except Exception as exc:  # noqa: BLE001 - every failure becomes one clean, redacted line
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CollectError(redact(f"cannot read statistics: {message}", dsn)) from None
@@ -96,6 +103,8 @@ def collect_stats(dsn: str) -> Stats:
     out: dict[str, TableStats] = {}
     for schema, name, relkind, reltuples, live, heap, toast in tables:
         qualified = f"{schema}.{name}"
+        if qualified in own:
+            continue
         # reltuples is -1 until the first VACUUM/ANALYZE (PostgreSQL 14+; 0 before): fall back
         # to the statistics collector's live-tuple count, which inserts keep up to date.
         rows = reltuples if reltuples > 0 else live
@@ -107,6 +116,12 @@ def collect_stats(dsn: str) -> Stats:
     _sum_partitions(out, partitions)
     now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
     return Stats(out, server_version=str(version), collected_at=now)
+
+
+def _own_tables(conn, history: HistoryTable) -> set[str]:
+    from lockwise.executor.history import own_relations
+
+    return {f"{schema}.{name}" for schema, name in own_relations(conn, history)}
 
 
 def _sum_partitions(tables: dict[str, TableStats], edges: list[tuple]) -> None:

@@ -17,7 +17,13 @@ from lockwise.core.lazy_re import lazy_compile
 from lockwise.core.types import Migration
 from lockwise.discover.dialects import all_left_out, left_out_note, other_database
 from lockwise.discover.versions import version_key
-from lockwise.parse.source import InputError, decode_sql, os_input_error, read_sql_file
+from lockwise.parse.source import (
+    InputError,
+    decode_sql,
+    missing_path_error,
+    os_input_error,
+    read_sql_file,
+)
 
 #: Layouts whose tools know a migration by its whole name (prisma's folder, sql-migrate's file)
 #: or its journal entry (drizzle), not by its version: two of them may share a version, and
@@ -108,10 +114,16 @@ def _entry_types(entry: os.DirEntry, folder: str) -> tuple[bool, bool]:
     """(is a regular file, is a directory) of a DirEntry, which needs no stat (the type comes
     with the name, except for symlinks), with Path's answers when following a link fails."""
     try:
-        return entry.is_file(), entry.is_dir()
+        is_file, is_dir = entry.is_file(), entry.is_dir()
     except OSError:  # a symlink loop: Path.is_file() says False, or raises what it raises
         path = Path(folder) / entry.name
         return path.is_file(), path.is_dir()
+    if not (is_file or is_dir) and entry.is_symlink():
+        # A link to nothing (a moved file, one not checked out) counts as the file its name
+        # says: a migration left out in silence would leave the history linted without it;
+        # read, it is an input error naming the link.
+        return True, False
+    return is_file, is_dir
 
 
 def _listing(directory: Path | str) -> dict[str, tuple[bool, bool]]:
@@ -253,6 +265,20 @@ def _read_golang(directory: Path) -> list[Migration]:
         down = path.with_name(stem + ".down.sql")
         out.append(_make(version, name, path, _read(path), "golang-migrate", down))
     return out
+
+
+def _note_unread_golang(directory: Path, migrations: list[Migration],
+                        notes: list[str]) -> None:
+    """Name the .sql files of a golang-migrate folder that are no migration's up or down (an
+    `.up` left out, a down without its up): golang-migrate skips them too, and a migration
+    missing from the report would otherwise go unnoticed."""
+    if not migrations or migrations[0].layout != "golang-migrate":
+        return
+    read = {p for m in migrations for p in (m.path, m.down_path) if p is not None}
+    unread = [p.name for p in _sql_files(directory) if p not in read]
+    if unread:
+        notes.append(f"{directory}: {', '.join(unread)} not read: golang-migrate reads "
+                     "N_name.up.sql files and the .down.sql beside each")
 
 
 # --- sqlx: <version>_<description>.sql, or .up.sql + .down.sql, flat in one folder -----------
@@ -657,7 +683,10 @@ def discover_histories(path: Path, layout: str | None = None,
             raise InputError(all_left_out(dialect), path)
         if not roots and len(notes) == before:
             roots = [path]
-        return [(root, discover(root)) for root in roots] or [(path, [])]
+        histories = [(root, discover(root)) for root in roots] or [(path, [])]
+        for root, migrations in histories:
+            _note_unread_golang(root, migrations, notes)
+        return histories
     except OSError as exc:  # a folder looked into cannot be listed
         raise os_input_error(exc, path) from None
     finally:
@@ -996,7 +1025,7 @@ def discover(path: Path, layout: str | None = None) -> list[Migration]:
     if layout is not None and layout not in LAYOUTS:
         raise InputError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
     if not path.exists():
-        raise InputError("no such file or directory", path)
+        raise missing_path_error(path)
     if path.is_file():
         text = read_sql_file(path)
         if _may_be_changelog(text):

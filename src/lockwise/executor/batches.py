@@ -140,10 +140,16 @@ class BatchResult:
     resumed_from: int | None
 
 
+def progress_table_name(history_table: str) -> str:
+    """The name of the batch progress table kept beside the history table `history_table`
+    (in its schema)."""
+    return f"{history_table}_batches"
+
+
 def progress_table(history_schema: str | None, history_table: str):
     from psycopg import sql
 
-    name = f"{history_table}_batches"
+    name = progress_table_name(history_table)
     return sql.Identifier(history_schema, name) if history_schema else sql.Identifier(name)
 
 

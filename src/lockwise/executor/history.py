@@ -194,6 +194,16 @@ def resolve(conn, table: HistoryTable) -> HistoryTable:
     return HistoryTable(schema, table.table)
 
 
+def own_relations(conn, table: HistoryTable) -> list[tuple[str, str]]:
+    """(schema, name) of each relation the executor keeps in the database for the history
+    `table`, placed as `resolve` places it: the history table and its batch progress table.
+    They are listed whether they exist or not."""
+    from lockwise.executor.batches import progress_table_name
+
+    placed = resolve(conn, table)
+    return [(placed.schema, placed.table), (placed.schema, progress_table_name(placed.table))]
+
+
 def table_exists(conn, table: HistoryTable) -> bool:
     row = conn.execute("SELECT to_regclass(%s) IS NOT NULL",
                        (table.ident().as_string(conn),)).fetchone()

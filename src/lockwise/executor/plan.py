@@ -174,6 +174,17 @@ def _client_copy(tree: dict) -> str | None:
             "lockwise cannot run: load the data with INSERT, or COPY from a file on the server")
 
 
+def _client_side(skipped, text: str) -> str:
+    """Why a part of the file only psql runs cannot be run, naming it as written."""
+    if skipped.kind == "psql-variables":  # at the first variable; its text says how many
+        return (f"`{text[skipped.span.start_offset:skipped.span.end_offset]}` is a psql "
+                "variable: lockwise cannot run it (psql fills it in before it sends the "
+                "statement)")
+    what = "a psql meta-command" if skipped.kind == "psql-meta" else "for psql"
+    return (f"`{skipped.text}` is {what}: lockwise cannot run it (it is a psql client "
+            "feature, not SQL)")
+
+
 def _blank(text: str, start: int, end: int) -> str:
     """Spaces instead of text[start:end], newlines kept, so lines and columns stay true."""
     return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
@@ -189,8 +200,9 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     from lockwise.rules.directives import parse_directive
 
     parsed = parse_sql(sql_text)
-    problems = [f"{path}:{s.span.line}:{s.span.column}: {s.kind} cannot be run by lockwise "
-                f"(it is a psql client feature, not SQL)" for s in parsed.skipped]
+    # A \gexec is reported as the meta-command it is, COPY data with its COPY ... FROM STDIN.
+    problems = [f"{path}:{s.span.line}:{s.span.column}: {_client_side(s, sql_text)}"
+                for s in parsed.skipped if s.kind not in ("psql-gexec", "copy-data")]
     problems += [f"{path}:{p.span.line}:{p.span.column}: {p.message}" for p in parsed.problems]
     problems += [f"{path}:{s.span.line}:{s.span.column}: {problem}" for s in parsed.statements
                  if (problem := _client_copy(s.tree))]

@@ -25,6 +25,25 @@ class OutputFile:
     before: str = ""
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def encoded_like(text: str, model: Path) -> bytes:
+    """`text` (read with line endings folded to LF and no BOM) as the file `model` is
+    written: CRLF line endings when its first line ends so, and its UTF-8 BOM. A rewrite then
+    changes the lines it changes, not every line of a CRLF file; a new step of a migration
+    is written as its migration is."""
+    try:
+        with model.open("rb") as f:
+            head = f.read(64 * 1024)
+    except OSError:  # a new migration's folder, a file gone meanwhile: plain LF
+        head = b""
+    end = head.find(b"\n")
+    if end > 0 and head[end - 1:end] == b"\r":
+        text = text.replace("\n", "\r\n")
+    return (_UTF8_BOM if head.startswith(_UTF8_BOM) else b"") + text.encode("utf-8")
+
+
 def _bump(version: str, step: int) -> str:
     """Add `step` to the last number in `version`, keeping its width (0009 -> 0010)."""
     match = list(re.finditer(r"\d+", version))

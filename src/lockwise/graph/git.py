@@ -39,6 +39,18 @@ def _git(args: list[str], cwd: Path) -> str:
     return done.stdout
 
 
+def _work_tree(folder: Path, ref: str) -> Path:
+    """The top of the git work tree `folder` is in; an input error when it is in none (git's
+    own message for any other failure, such as a repository of another owner)."""
+    try:
+        return Path(_git(["rev-parse", "--show-toplevel"], folder).strip())
+    except InputError as exc:
+        if "not a git repository" not in exc.message:
+            raise
+        raise InputError(f"--base {ref} compares with git history, and {folder} is not in a "
+                         "git work tree", folder) from None
+
+
 def _merge_base(top: Path, ref: str) -> str:
     """Where the branch left REF; an input error saying why there is none (most often a
     shallow clone, as CI checkouts are by default)."""
@@ -381,7 +393,7 @@ def base_request(directory: Path, working: list[Migration], ref: str,
     # A history may be one file, read alone when its folder could not be: git runs beside it,
     # and the file is compared with its folder at REF (what REF added there).
     folder = directory if directory.is_dir() else directory.parent
-    top = Path(_git(["rev-parse", "--show-toplevel"], folder).strip())
+    top = _work_tree(folder, ref)
     rel = folder.resolve().relative_to(top.resolve())
     ref_commit = _ref_commit(top, ref)
     merge_base = _merge_base(top, ref)

@@ -8,8 +8,13 @@ import re
 from lockwise.core.lazy_re import lazy_compile
 
 #: What a MySQL dump or migration writes and PostgreSQL SQL does not, in the statement that
-#: failed: table options, column attributes.
-_STATEMENT_MARKERS = lazy_compile(r"\bENGINE\s*=|\bAUTO_INCREMENT\b|\bUNSIGNED\b", re.I)
+#: failed: table options, column attributes, online DDL clauses (ALGORITHM=, LOCK=), ALTER
+#: TABLE's MODIFY / CHANGE COLUMN.
+_STATEMENT_MARKERS = lazy_compile(
+    r"\bENGINE\s*=|\bAUTO_INCREMENT\b|\bUNSIGNED\b"
+    r"|\bALGORITHM\s*=\s*(INPLACE|INSTANT|COPY|NOCOPY|DEFAULT)\b"
+    r"|\bLOCK\s*=\s*(NONE|SHARED|EXCLUSIVE|DEFAULT)\b"
+    r"|\b(MODIFY|CHANGE)\s+COLUMN\b", re.I)
 #: What only MySQL files hold, anywhere in the file: mysqldump's version-gated comments and
 #: the mysql client's DELIMITER command.
 _FILE_MARKERS = lazy_compile(r"/\*!\d{5}|^\s*DELIMITER\s+\S", re.I | re.M)

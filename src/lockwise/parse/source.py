@@ -143,7 +143,7 @@ def os_input_error(exc: OSError, path: Path, expected: str = "a SQL file") -> In
     if isinstance(exc, IsADirectoryError):
         message = f"is a directory, expected {expected}"
     elif isinstance(exc, FileNotFoundError):
-        message = "no such file or directory"
+        return missing_path_error(Path(os.fsdecode(exc.filename)) if exc.filename else path)
     elif isinstance(exc, PermissionError):
         message = "permission denied"
         if exc.filename:  # at the folder that refused, not a file looked for inside it
@@ -151,6 +151,15 @@ def os_input_error(exc: OSError, path: Path, expected: str = "a SQL file") -> In
     else:
         message = f"cannot read: {exc.strerror or exc}"
     return InputError(message, Path(os.fsdecode(exc.filename)) if exc.filename else path)
+
+
+def missing_path_error(path: Path) -> InputError:
+    """The InputError for a path that is not there, or is a symbolic link to nothing."""
+    try:
+        dangling = f" (a symbolic link to {os.readlink(path)}, which does not exist)"
+    except OSError:  # not a link: the plain message says it
+        dangling = ""
+    return InputError(f"no such file or directory{dangling}", path)
 
 
 def _refusing_folder(path: Path) -> Path:

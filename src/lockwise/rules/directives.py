@@ -34,6 +34,9 @@ def current_rule_ids(names: Iterable[str]) -> list[str]:
     return [RENAMED_RULES.get(n, n) for n in names]
 
 
+#: The reason a `squawk-ignore` comment's directive gives (squawk has no reason syntax).
+SQUAWK_REASON = "squawk-ignore"
+
 #: squawk rule names -> lockwise rule ids, for `squawk-ignore` comments.
 SQUAWK_ALIASES = {
     "require-concurrent-index-creation": "index-without-concurrently",
@@ -131,6 +134,6 @@ def parse_directive(comment: str, span: Span | None = None) -> Directive | None:
         names = [r.strip() for r in match.group("rules").split(",") if r.strip()]
         rules = frozenset(SQUAWK_ALIASES.get(n, n) for n in names)
         # squawk has no reason syntax: the comment itself is the team's record.
-        return Directive(rules, "squawk-ignore", match.group("scope").lower() ==
+        return Directive(rules, SQUAWK_REASON, match.group("scope").lower() ==
                          "ignore-file", span, comment.strip())
     return None

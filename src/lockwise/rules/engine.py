@@ -24,9 +24,12 @@ class RuleIndex:
     the largest piece of judging.
     """
 
-    def __init__(self, rules: Iterable[Rule]):
+    def __init__(self, rules: Iterable[Rule], known: Iterable[str] = ()):
         self.rules = tuple(rules)
         self.by_id = {rule.id: rule for rule in self.rules}
+        #: Every rule id of the catalog these were chosen from (those --select or --ignore
+        #: left out too): a directive naming another names no rule.
+        self.known_ids = frozenset(known) | self.by_id.keys()
         by_action: dict[str, list[tuple[Rule, tuple]]] = defaultdict(list)
         any_action: list[tuple[Rule, tuple]] = []
         for rule in self.rules:
