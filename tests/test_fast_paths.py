@@ -524,3 +524,33 @@ def test_a_do_block_statement_spelled_with_escapes_locks_its_regclass_constants(
     stmt = parse_sql(sql).statements[0]
     effect = compute_effect(stmt.tree, Context(catalog=catalog, statement_sql=stmt.sql))
     assert effect.locks.get("public.s") == LockMode.ACCESS_SHARE
+
+
+def test_the_alternatives_tried_against_a_superseded_finding_are_computed_with_their_text(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The statement's text spares the effect model its walks (regclass constants, syntax the
+    # stated version lacks): an alternative's statements, from the rewrite's trees or parsed
+    # from its text, are computed with their own text, as the statement itself is.
+    import lockwise.lint
+    from lockwise.discover.layouts import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    seen: list[tuple[dict, str | None]] = []
+    compute = lockwise.lint.compute_effect
+
+    def recording(tree: dict, ctx):  # noqa: ANN001, ANN202
+        seen.append((tree, ctx.statement_sql))
+        return compute(tree, ctx)
+
+    monkeypatch.setattr(lockwise.lint, "compute_effect", recording)
+    sqls = ["CREATE TABLE t (a int, b int);", "CREATE INDEX t_a ON t (a);",
+            "ALTER TABLE t ALTER COLUMN b SET NOT NULL;"]
+    reports = lint_migrations([migration_from_text(sql, f"{i:04d}_m.sql")
+                               for i, sql in enumerate(sqls, 1)], LintOptions())
+    rules = [{f.rule for s in r.statements for f in s.findings} for r in reports]
+    assert {"index-without-concurrently", "set-not-null"} <= rules[1] | rules[2]
+    texts = [sql for _, sql in seen]
+    assert None not in texts
+    assert len(seen) > len(sqls)  # the alternatives were tried
+    for tree, sql in seen:
+        assert parse_sql(sql, comments=False).statements[0].tree == tree
