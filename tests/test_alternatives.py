@@ -885,7 +885,8 @@ def test_not_null_inherit_alternative_reads_nothing_at_the_last_step(pg_db: str,
 ])
 def test_the_trees_of_a_rewrite_are_its_texts_parse(sql: str) -> None:
     # lint asks whether another finding's alternative clears missing-lock-timeout from the
-    # trees the rewrite made instead of parsing the alternative: they must be that parse.
+    # statements the rewrite made instead of parsing the alternative: they must be that parse
+    # (the trees, and the texts the effect model searches instead of walking the trees).
     from lockwise.fix.alternative import statement_alternative
     from lockwise.parse.templates import linted_text
 
@@ -896,9 +897,10 @@ def test_the_trees_of_a_rewrite_are_its_texts_parse(sql: str) -> None:
     assert got is not None
     parsed = split_sql(got.text, comments=False)
     assert not parsed.problems
-    assert got.trees is None or got.trees == [s.tree for s in parsed.statements]
+    assert got.statements is None or \
+        got.statements == [(s.sql, s.tree) for s in parsed.statements]
     if "," not in sql:  # one index: written into the user's text, from their tree
-        assert got.trees is not None
+        assert got.statements is not None
 
 
 @pytest.mark.postgres

@@ -170,11 +170,12 @@ def sends_one_string(migration: Migration) -> bool:
 def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
              index: int | None, statement: tuple[Statement, Effect] | None = None,
              stand_ins: dict[str, str] | None = None,
-             alternative_trees: dict[str, list[dict]] | None = None) -> Finding:
+             alternative_statements: dict[str, list[tuple[str, dict]]] | None = None
+             ) -> Finding:
     """`stand_ins`: the template placeholders the migration was linted with (their stand-in
     identifiers, which facts hold, are written back as the user's placeholders).
-    `alternative_trees`: where the parse trees of a rewrite are noted by its text, when the
-    rewrite knows them (see `_alternative_clears`)."""
+    `alternative_statements`: where the statements of a rewrite (their texts and parse
+    trees) are noted by its text, when the rewrite knows them (see `_alternative_clears`)."""
     instead = None
     if statement is not None and rule.id in REWRITTEN:
         # Rewritten from the statement itself, as `lockwise fix` would: only statements with
@@ -186,8 +187,8 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
             None if embedded else stmt.tree)
         if alternative is not None:
             instead = alternative.text
-            if alternative.trees is not None and alternative_trees is not None:
-                alternative_trees[instead] = alternative.trees
+            if alternative.statements is not None and alternative_statements is not None:
+                alternative_statements[instead] = alternative.statements
     if instead is None:
         instead = render_instead(
             rule.instead_for(facts.get("set_local_applies"), facts.get("dialect")), facts)
@@ -212,9 +213,11 @@ class Judge:
         self.migration = migration
         self.stand_ins = stand_ins
         self.file_directives = file_directives
-        #: The parse trees of the statement's rewrites, by their text, where the rewrite
-        #: knows them: none with placeholders, whose printed text is not what was parsed.
-        self.alternative_trees: dict[str, list[dict]] | None = None if stand_ins else {}
+        #: The statements of the statement's rewrites, by their text, where the rewrite
+        #: knows their trees: none with placeholders, whose printed text is not what was
+        #: parsed.
+        self.alternative_statements: dict[str, list[tuple[str, dict]]] | None = \
+            None if stand_ins else {}
 
     def judge(self, facts: dict, span: Span | None, stmt_index: int | None,
               directives: Sequence[Directive] = (), seen: set[tuple] | None = None,
@@ -244,7 +247,7 @@ class Judge:
                     suppressed = True
             if not suppressed and (covered is None or not covered(rule.id)):
                 out.append(_finding(rule, facts, self.migration, span, stmt_index, statement,
-                                    self.stand_ins, self.alternative_trees))
+                                    self.stand_ins, self.alternative_statements))
         return out
 
 
@@ -526,8 +529,8 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                                           ctx.filled_tables))
     findings: list[Finding] = []
     seen: set[tuple] = set()
-    if judge.alternative_trees:
-        judge.alternative_trees.clear()  # only this statement's rewrites are asked about
+    if judge.alternative_statements:
+        judge.alternative_statements.clear()  # only this statement's rewrites are asked about
     last = len(effect.actions) - 1
     for i, action in enumerate(effect.actions):
         # The last action's facts are the statement's own, completed (no copy of them).
@@ -640,36 +643,44 @@ def _without_superseded(findings: list[Finding], judge: Judge, effect: Effect,
     safe alternative clears: a user told to build the index CONCURRENTLY gets no second
     finding about how long the plain build's SHARE lock may queue."""
     moot = set()
-    trees = judge.alternative_trees or {}
+    known = judge.alternative_statements or {}
     for finding in findings:
         rule = judge.index.by_id.get(finding.rule)
         if rule is not None and rule.superseded_by_alternatives and any(
                 _alternative_clears(judge.index.alone(rule), other.instead, effect, session, ctx,
-                                    base, trees.get(other.instead))
+                                    base, known.get(other.instead))
                 for other in findings if other.rule != rule.id):
             moot.add(rule.id)
     return [f for f in findings if f.rule not in moot] if moot else findings
 
 
 def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, session: Session,
-                        ctx: Context, base: dict, trees: list[dict] | None = None) -> bool:
+                        ctx: Context, base: dict,
+                        statements: list[tuple[str, dict]] | None = None) -> bool:
     """Whether `alternative` (another finding's safe alternative, as printed) does the
     statement's work (an action of the same kind) and, run from the same catalog and session
     in the statement's place, gets no finding of `rule`. Prose, text that does not parse and
     an addition that leaves the statement as it is (a SET before it) clear nothing.
-    `trees`: the parse trees of its statements when the rewrite that wrote it knows them
-    (`Alternative.trees`), so it is not parsed again."""
-    if trees is None:
+    `statements`: its statements (text, parse tree) when the rewrite that wrote it knows
+    them (`Alternative.statements`), so it is not parsed again."""
+    if statements is None:
         if not _has_code(alternative):
             return False
         parsed = parse_sql(alternative, comments=False)
         if parsed.problems or parsed.skipped or not parsed.statements:
             return False
-        trees = [s.tree for s in parsed.statements]
+        statements = [(s.sql, s.tree) for s in parsed.statements]
+    effects = []
     try:
-        effects = [compute_effect(tree, ctx) for tree in trees]
+        for sql, tree in statements:
+            # Each with its own text, as the statement was: a search of it spares the effect
+            # model its walks over the tree (regclass constants, syntax the version lacks).
+            ctx.statement_sql = sql
+            effects.append(compute_effect(tree, ctx))
     except RecursionError:
         return False
+    finally:
+        ctx.statement_sql = None  # (as after the statement's own effect)
     kinds = {a.kind for a in effect.actions}
     if not any(a.kind in kinds for e in effects for a in e.actions):
         return False

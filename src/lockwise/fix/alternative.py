@@ -22,13 +22,14 @@ class Alternative:
     """A statement's rewrite as lint prints it (a plain class: a NamedTuple or a dataclass
     generates code when it is defined, which every cold start would pay)."""
 
-    __slots__ = ("text", "trees")
+    __slots__ = ("text", "statements")
 
-    def __init__(self, text: str, trees: list[dict] | None) -> None:
+    def __init__(self, text: str, statements: list[tuple[str, dict]] | None) -> None:
         self.text = text
-        #: The parse trees of the statements in `text`, in order, when the rewrite made them
-        #: all from the statement's own tree (see `Pieces.trees`); None: parse `text` to know.
-        self.trees = trees
+        #: The statements in `text`, in order, each as (its text, its parse tree), when the
+        #: rewrite made every tree from the statement's own (see `Pieces.trees`); None: parse
+        #: `text` to know.
+        self.statements = statements
 
 
 def statement_alternative(rule_id: str, sql: str, facts: dict,
@@ -46,8 +47,8 @@ def statement_alternative(rule_id: str, sql: str, facts: dict,
     if pieces is None or not pieces.rewritten():
         return None
     statements = pieces.in_order()
-    trees = [tree for sql in statements if (tree := pieces.trees.get(sql)) is not None]
-    return Alternative(alternative_text(pieces), trees if len(trees) == len(statements) else None)
+    known = [(sql, tree) for sql in statements if (tree := pieces.trees.get(sql)) is not None]
+    return Alternative(alternative_text(pieces), known if len(known) == len(statements) else None)
 
 
 def alternative_text(pieces: Pieces) -> str:
