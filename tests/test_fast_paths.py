@@ -554,3 +554,33 @@ def test_the_alternatives_tried_against_a_superseded_finding_are_computed_with_t
     assert len(seen) > len(sqls)  # the alternatives were tried
     for tree, sql in seen:
         assert parse_sql(sql, comments=False).statements[0].tree == tree
+
+
+def test_an_alternative_that_does_not_parse_is_not_parsed_again_statement_by_statement(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Many alternatives are a column definition (`id bigint`), not statements: whether they
+    # parse is all lint asks, so the text is not cut and parsed again to find what does.
+    import lockwise.parse.postgres
+    from lockwise.discover.layouts import migration_from_text
+    from lockwise.lint import LintOptions, lint_migrations
+
+    cut: list[str] = []
+    by_statement = lockwise.parse.postgres._parse_statement_by_statement
+    monkeypatch.setattr(lockwise.parse.postgres, "_parse_statement_by_statement",
+                        lambda text, *rest: cut.append(text) or by_statement(text, *rest))
+    sqls = ["CREATE TABLE t (a int);", "ALTER TABLE t ADD COLUMN id serial;"]
+    reports = lint_migrations([migration_from_text(sql, f"{i:04d}_m.sql")
+                               for i, sql in enumerate(sqls, 1)], LintOptions())
+    assert {"prefer-bigint", "missing-lock-timeout"} <= {
+        f.rule for s in reports[1].statements for f in s.findings}
+    assert cut == []
+
+
+@pytest.mark.parametrize("sql", ["b bigint", "SELECT 1; SELEC 2; SELECT 3;", "SELECT (1;",
+                                 "CREATE TABLE t (a int); CREATE INDEX ON t (a);", ""])
+def test_parsing_without_salvage_finds_what_the_whole_parse_does(sql: str) -> None:
+    whole, alone = parse_sql(sql, comments=False), parse_sql(sql, comments=False, salvage=False)
+    if whole.problems:  # one problem, where the grammar stopped; no statement kept
+        assert (alone.statements, len(alone.problems)) == ([], 1)
+    else:
+        assert (alone.statements, alone.problems) == (whole.statements, [])
