@@ -666,7 +666,7 @@ def _alternative_clears(rule: RuleIndex, alternative: str, effect: Effect, sessi
     if statements is None:
         if not _has_code(alternative):
             return False
-        parsed = parse_sql(alternative, comments=False)
+        parsed = parse_sql(alternative, comments=False, salvage=False)
         if parsed.problems or parsed.skipped or not parsed.statements:
             return False
         statements = [(s.sql, s.tree) for s in parsed.statements]

@@ -412,7 +412,8 @@ _Found = tuple[int, int, str, dict]
 def _parse_chunk(text: str, base: int, lines: LineIndex, parsed: ParsedFile,
                  found: list[_Found], whole_file: bool) -> None:
     """Parse text (a whole file, or one statement after a failure): its statements go to
-    `found`, what the grammar rejects to `parsed.problems`."""
+    `found`, what the grammar rejects to `parsed.problems`. `whole_file`: a text rejected is
+    parsed again statement by statement (`parse_sql`'s `salvage`)."""
     from lockwise.parse import libpg
     parser = libpg.parser
 
@@ -638,19 +639,21 @@ def _gexec_query(gexec: Skipped, found: list[_Found], lines: LineIndex) -> Skipp
     return Skipped(gexec.kind, gexec.text, lines.span(before[-1], gexec.span.end_offset))
 
 
-def parse_sql(text: str, *, comments: bool = True) -> ParsedFile:
+def parse_sql(text: str, *, comments: bool = True, salvage: bool = True) -> ParsedFile:
     """Parse a migration's SQL into statements; never raises for bad SQL (see `problems`).
 
     `comments=False` leaves comments out (no `leading_comments`, no file-level `comments`):
     for readers of the schema change alone, such as the conflict graph, which need no ignore
-    directives.
+    directives. `salvage=False` gives a text the grammar rejects one problem, where it
+    stopped, and no statement, instead of parsing it again statement by statement to keep
+    the good ones: for a reader that only asks whether the text parses.
     """
     lines = LineIndex.of(text)
     parsed = ParsedFile()
     server_text, parsed.skipped, parsed.placeholders = _strip_client_side(text, lines)
     found: list[_Found] = []
     if server_text.strip():
-        _parse_chunk(server_text, 0, lines, parsed, found, whole_file=True)
+        _parse_chunk(server_text, 0, lines, parsed, found, whole_file=salvage)
     found.sort(key=itemgetter(0))  # statements parsed alone after a failure come back later
     if any(s.kind == "psql-gexec" for s in parsed.skipped):
         parsed.skipped = [_gexec_query(s, found, lines) if s.kind == "psql-gexec" else s
