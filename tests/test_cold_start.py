@@ -24,6 +24,7 @@ COMMANDS = [command_name(info) for info in app.registered_commands]
 #: commands typer built and every module loaded by the end of the run.
 PROBE = """
 import json, sys, types
+from lockwise.cli.app import main  # first, as the entry point: it decides how typer loads
 import typer.main
 
 built = []
@@ -36,7 +37,6 @@ def spy(command_info, **kwargs):
 
 typer.main.get_command_from_info = spy
 out, sys.argv = sys.argv[1], ["lockwise", *sys.argv[2:]]
-from lockwise.cli.app import main
 try:
     main()
 except SystemExit as exc:

@@ -18,11 +18,19 @@ from typing import TYPE_CHECKING, Annotated
 
 from lockwise.cli import collector_paused
 from lockwise.core.code_store import keep_compiled
+from lockwise.core.deferred import defer
+
+#: Modules typer imports at its own import, for work of its that lockwise's commands do not
+#: ask for (finding the user's shell for `--install-completion`, running it; wrapping help
+#: text): bound unexecuted, each runs at its first use. They were 4% of the instructions of a
+#: one-file `lockwise lint` (subprocess with locale, signal and selectors).
+TYPER_ONLY = ("subprocess", "shellingham", "textwrap")
 
 # Importing typer (with its click) and the modules below builds objects that live as long as
 # the process and makes no garbage: the cyclic collector's passes over them meanwhile were
 # about 2% of a one-file `lockwise lint`.
 with collector_paused():
+    defer(TYPER_ONLY)
     import typer
 
     from lockwise.discover.layouts import LAYOUTS
