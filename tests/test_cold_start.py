@@ -52,8 +52,8 @@ HEAVY = ("networkx", "sqlglot", "psycopg", "rich", "_hashlib")
 #: The lint pipeline proper: a result taken from the cache needs none of it.
 PIPELINE = ("pglast", "lockwise.lint", "lockwise.effects.postgres", "lockwise.parse.postgres")
 #: Imported by typer at its own import, for what lint never does (run a shell for completion,
-#: wrap help text): bound, but not executed (lockwise.core.deferred).
-TYPER_ONLY = ("shellingham", "subprocess", "textwrap")
+#: wrap help text, make archives): bound, but not executed (lockwise.core.deferred).
+TYPER_ONLY = ("bz2", "lzma", "shellingham", "subprocess", "textwrap")
 #: The modules of the commands other than those `cli.app` defines itself.
 OTHER_COMMANDS = ("lockwise.cli.cost_cmds", "lockwise.cli.executor_cmds", "lockwise.cli.fix_cmds",
                   "lockwise.cli.graph_cmds", "lockwise.cli.verify_cmds")
@@ -140,6 +140,22 @@ assert sys.modules["subprocess"] is subprocess and type(subprocess) is types.Mod
 done = subprocess.run([sys.executable, "-c", "print(6 * 7)"], stdout=PIPE, text=True)
 print(done.stdout.strip(), textwrap.dedent("  x"), subprocess.__name__)
 """
+
+
+#: A module deferred only when the extension it needs is there: else its ImportError is raised
+#: where the importer expects it (shutil's `import bz2` in a try).
+MISSING_EXTENSION = """
+import sys, types
+sys.modules["_bz2"] = None  # as in a Python built without bz2
+from lockwise.cli.app import app  # typer imports shutil, which tries bz2 and lzma
+import shutil
+assert "bz2" not in sys.modules and type(sys.modules["lzma"]) is not types.ModuleType
+assert [name for name, _ in shutil.get_archive_formats()] == ["gztar", "tar", "xztar", "zip"]
+"""
+
+
+def test_a_module_whose_extension_is_missing_is_not_deferred() -> None:
+    subprocess.run([sys.executable, "-c", MISSING_EXTENSION], check=True)
 
 
 def test_modules_typer_imports_for_other_work_run_when_used() -> None:
