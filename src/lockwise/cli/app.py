@@ -22,9 +22,11 @@ from lockwise.core.deferred import defer
 
 #: Modules typer imports at its own import, for work of its that lockwise's commands do not
 #: ask for (finding the user's shell for `--install-completion`, running it; wrapping help
-#: text): bound unexecuted, each runs at its first use. They were 4% of the instructions of a
-#: one-file `lockwise lint` (subprocess with locale, signal and selectors).
-TYPER_ONLY = ("subprocess", "shellingham", "textwrap")
+#: text; shutil's archive formats), with the extensions they need: bound unexecuted, each
+#: runs at its first use. They were 4.5% of the instructions of a one-file `lockwise lint`
+#: (subprocess with locale, signal and selectors).
+TYPER_ONLY = {"subprocess": (), "shellingham": (), "textwrap": (), "bz2": ("_bz2",),
+              "lzma": ("_lzma",)}
 
 # Importing typer (with its click) and the modules below builds objects that live as long as
 # the process and makes no garbage: the cyclic collector's passes over them meanwhile were

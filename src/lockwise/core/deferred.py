@@ -15,7 +15,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Mapping
     from importlib.machinery import ModuleSpec
 
 #: Held while a deferred module's code runs: a thread reading a name of it meanwhile waits for
@@ -67,17 +67,19 @@ def deferred_module(spec: ModuleSpec) -> ModuleType:
     return module
 
 
-def defer(names: Iterable[str]) -> None:
-    """Bind each top-level module or package of `names` not imported yet, unexecuted, so
+def defer(modules: Mapping[str, tuple[str, ...]]) -> None:
+    """Bind each top-level module or package of `modules` not imported yet, unexecuted, so
     that an `import name` finds it and only a read of one of its names runs its code (a
-    package's `__path__` is set: its submodules import without it). A module that cannot be
-    found is left to `import` (and its error) as usual."""
+    package's `__path__` is set: its submodules import without it). Each comes with the
+    modules it cannot be imported without (an extension a Python may be built without):
+    when one is missing, or the module itself is, it is left to `import` as usual, its
+    ImportError raised where the importer expects it (`try: import bz2`)."""
     from importlib.util import find_spec
 
-    for name in names:
+    for name, needs in modules.items():
         if name in sys.modules:
             continue
         spec = find_spec(name)
-        if spec is None or spec.loader is None:
+        if spec is None or spec.loader is None or any(find_spec(n) is None for n in needs):
             continue
         sys.modules[name] = deferred_module(spec)
