@@ -98,6 +98,23 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path) -> None
     for run in (first, again, uncached):
         assert loaded(run["unexecuted"], TYPER_ONLY) == list(TYPER_ONLY)
         assert loaded(run["modules"], OTHER_COMMANDS) == []
+    # The effect model's families load with their first statement: ALTER TABLE's, not those
+    # of queries, CREATE, DROP, renames, SET or DO blocks.
+    families = [m.removeprefix("lockwise.effects.postgres.")
+                for m in loaded(uncached["modules"], ("lockwise.effects.postgres",))]
+    assert "alter" in families and "columns" in families
+    assert {"create", "drops", "embedded", "queries", "renames", "session_control"} \
+        .isdisjoint(families)
+
+
+def test_every_statement_kind_finds_its_handler_in_its_family() -> None:
+    from lockwise.effects import postgres
+
+    kinds = set(postgres._FAMILIES) | set(postgres._HANDLERS)
+    handlers = {kind: postgres._handler(kind) for kind in kinds}
+    assert [kind for kind, handler in handlers.items() if not callable(handler)] == []
+    assert len(kinds) >= 65
+    assert postgres._handler("NoSuchStmt") is None
 
 
 #: After lockwise's parser is imported, pglast's lazy modules work as pglast's own.
