@@ -77,6 +77,11 @@ def collect(paths: tuple[Path, ...] = SOURCES) -> tuple[set[str], set[str]]:
                         facts.add(name)
                         if name == "action" and _string(value):
                             kinds.add(_string(value) or "")
+                    # A handler the effect model makes from a factory of a family when first
+                    # needed: (family, factory, kind), as in `_FAMILIES`.
+                    if isinstance(value, ast.Tuple) and len(value.elts) == 3 and \
+                            all(map(_string, value.elts)):
+                        kinds.add(_string(value.elts[2]) or "")
             elif isinstance(node, ast.Call):
                 facts.update(k.arg for k in node.keywords if k.arg and _NAME.fullmatch(k.arg))
                 # An action's kind is the first argument (b.act("add_column", ...), and the

@@ -24,6 +24,7 @@ COMMANDS = [command_name(info) for info in app.registered_commands]
 #: commands typer built and every module loaded by the end of the run.
 PROBE = """
 import json, sys, types
+from lockwise.cli.app import main  # first, as the entry point: it decides how typer loads
 import typer.main
 
 built = []
@@ -36,7 +37,6 @@ def spy(command_info, **kwargs):
 
 typer.main.get_command_from_info = spy
 out, sys.argv = sys.argv[1], ["lockwise", *sys.argv[2:]]
-from lockwise.cli.app import main
 try:
     main()
 except SystemExit as exc:
@@ -51,6 +51,12 @@ with open(out, "w") as handle:
 HEAVY = ("networkx", "sqlglot", "psycopg", "rich", "_hashlib")
 #: The lint pipeline proper: a result taken from the cache needs none of it.
 PIPELINE = ("pglast", "lockwise.lint", "lockwise.effects.postgres", "lockwise.parse.postgres")
+#: Imported by typer at its own import, for what lint never does (run a shell for completion,
+#: wrap help text, make archives): bound, but not executed (lockwise.core.deferred).
+TYPER_ONLY = ("bz2", "lzma", "shellingham", "subprocess", "textwrap")
+#: The modules of the commands other than those `cli.app` defines itself.
+OTHER_COMMANDS = ("lockwise.cli.cost_cmds", "lockwise.cli.executor_cmds", "lockwise.cli.fix_cmds",
+                  "lockwise.cli.graph_cmds", "lockwise.cli.verify_cmds")
 
 
 def probe(tmp_path: Path, *args: str) -> dict:
@@ -89,6 +95,26 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path) -> None
     # pglast's node classes and enums are bound but never executed (lockwise.parse.libpg).
     assert loaded(uncached["unexecuted"], ("pglast",)) == ["pglast.ast", "pglast.enums"]
     assert "decimal" not in uncached["modules"]
+    for run in (first, again, uncached):
+        assert loaded(run["unexecuted"], TYPER_ONLY) == list(TYPER_ONLY)
+        assert loaded(run["modules"], OTHER_COMMANDS) == []
+    # The effect model's families load with their first statement: ALTER TABLE's, not those
+    # of queries, CREATE, DROP, renames, SET or DO blocks.
+    families = [m.removeprefix("lockwise.effects.postgres.")
+                for m in loaded(uncached["modules"], ("lockwise.effects.postgres",))]
+    assert "alter" in families and "columns" in families
+    assert {"create", "drops", "embedded", "queries", "renames", "session_control"} \
+        .isdisjoint(families)
+
+
+def test_every_statement_kind_finds_its_handler_in_its_family() -> None:
+    from lockwise.effects import postgres
+
+    kinds = set(postgres._FAMILIES) | set(postgres._HANDLERS)
+    handlers = {kind: postgres._handler(kind) for kind in kinds}
+    assert [kind for kind, handler in handlers.items() if not callable(handler)] == []
+    assert len(kinds) >= 65
+    assert postgres._handler("NoSuchStmt") is None
 
 
 #: After lockwise's parser is imported, pglast's lazy modules work as pglast's own.
@@ -118,6 +144,49 @@ def test_pglast_loaded_lazily_works_as_pglast() -> None:
     out = subprocess.run([sys.executable, "-c", LAZY_PGLAST], check=True, capture_output=True,
                          text=True).stdout
     assert out == "ALTER TABLE t DROP COLUMN c\n"
+
+
+#: The modules typer imports but lint does not use work as imported modules once used.
+DEFERRED_WORK = """
+import sys, types
+from lockwise.cli.app import app
+import subprocess, textwrap  # found bound: still not executed
+assert type(sys.modules["subprocess"]) is not types.ModuleType
+from subprocess import PIPE  # a name read: executed, once, in place
+assert sys.modules["subprocess"] is subprocess and type(subprocess) is types.ModuleType
+done = subprocess.run([sys.executable, "-c", "print(6 * 7)"], stdout=PIPE, text=True)
+print(done.stdout.strip(), textwrap.dedent("  x"), subprocess.__name__)
+"""
+
+
+#: A module deferred only when the extension it needs is there: else its ImportError is raised
+#: where the importer expects it (shutil's `import bz2` in a try).
+MISSING_EXTENSION = """
+import sys, types
+sys.modules["_bz2"] = None  # as in a Python built without bz2
+from lockwise.cli.app import app  # typer imports shutil, which tries bz2 and lzma
+import shutil
+assert "bz2" not in sys.modules and type(sys.modules["lzma"]) is not types.ModuleType
+assert [name for name, _ in shutil.get_archive_formats()] == ["gztar", "tar", "xztar", "zip"]
+"""
+
+
+def test_a_module_whose_extension_is_missing_is_not_deferred() -> None:
+    subprocess.run([sys.executable, "-c", MISSING_EXTENSION], check=True)
+
+
+def test_modules_typer_imports_for_other_work_run_when_used() -> None:
+    out = subprocess.run([sys.executable, "-c", DEFERRED_WORK], check=True, capture_output=True,
+                         text=True).stdout
+    assert out == "42 x subprocess\n"
+
+
+@pytest.mark.parametrize("name", ["graph", "apply", "fix"])
+def test_a_command_of_another_module_is_found_by_name(tmp_path: Path, name: str) -> None:
+    # `lockwise graph --help` imports the command modules: the command is built alone.
+    result = probe(tmp_path, name, "--help")
+    assert result["code"] == 0
+    assert result["built"] == [name]
 
 
 def test_sql_only_a_safe_alternative_shows_is_not_printed(tmp_path: Path) -> None:

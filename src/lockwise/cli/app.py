@@ -18,11 +18,21 @@ from typing import TYPE_CHECKING, Annotated
 
 from lockwise.cli import collector_paused
 from lockwise.core.code_store import keep_compiled
+from lockwise.core.deferred import defer
+
+#: Modules typer imports at its own import, for work of its that lockwise's commands do not
+#: ask for (finding the user's shell for `--install-completion`, running it; wrapping help
+#: text; shutil's archive formats), with the extensions they need: bound unexecuted, each
+#: runs at its first use. They were 4.5% of the instructions of a one-file `lockwise lint`
+#: (subprocess with locale, signal and selectors).
+TYPER_ONLY = {"subprocess": (), "shellingham": (), "textwrap": (), "bz2": ("_bz2",),
+              "lzma": ("_lzma",)}
 
 # Importing typer (with its click) and the modules below builds objects that live as long as
 # the process and makes no garbage: the cyclic collector's passes over them meanwhile were
 # about 2% of a one-file `lockwise lint`.
 with collector_paused():
+    defer(TYPER_ONLY)
     import typer
 
     from lockwise.discover.layouts import LAYOUTS
@@ -46,7 +56,32 @@ class _CommandGroup(typer.core.TyperGroup):
                 formatter.write_dl(rows)
 
 
-app = typer.Typer(
+class _Program(typer.Typer):
+    """The program: the commands `cli.app` defines, and those of the modules named in
+    `more_commands`, which are imported (and so register theirs) at the first read of
+    `registered_commands`: the whole list for help, completion and "did you mean", while
+    `app_for` finds a command of this module without them."""
+
+    #: Modules that register more commands when imported; emptied as they are.
+    more_commands: tuple[str, ...] = ()
+
+    @property  # type: ignore[override]
+    def registered_commands(self) -> list[typer.models.CommandInfo]:
+        if self.more_commands:
+            import importlib
+
+            modules, self.more_commands = self.more_commands, ()
+            with collector_paused():
+                for module in modules:
+                    importlib.import_module(module)
+        return self.defined_here
+
+    @registered_commands.setter
+    def registered_commands(self, commands: list[typer.models.CommandInfo]) -> None:
+        self.defined_here = commands
+
+
+app = _Program(
     name="lockwise",
     cls=_CommandGroup,
     help="Static safety analyzer for database migrations: locks, rewrites, durations, fixes.",
@@ -529,14 +564,17 @@ def app_for(args: Sequence[str]) -> typer.Typer:
     for `lint` alone, in a ~100 ms `lockwise lint` of one file. When the first argument names
     a command, only that command is built; any other invocation (`lockwise`, `--help`, an
     unknown or misspelt command, shell completion) gets the whole `app`, so top-level help,
-    "did you mean" suggestions and completion see every command.
+    "did you mean" suggestions and completion see every command. A command defined in this
+    module (`lint`, `rules`, `explain`) is found without importing the others' modules.
     """
     if not args or any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
         return app
-    chosen = [info for info in app.registered_commands if command_name(info) == args[0]]
+    chosen = [info for info in app.defined_here if command_name(info) == args[0]] or \
+        [info for info in app.registered_commands if command_name(info) == args[0]]
     if len(chosen) != 1:
         return app
     narrowed = copy.copy(app)  # same settings; the registry lists of `app` stay untouched
+    narrowed.more_commands = ()
     narrowed.registered_commands = chosen
     narrowed.registered_groups = []
     # Typer makes a lone command the whole program (`lockwise [OPTIONS]`, no subcommand
@@ -627,9 +665,8 @@ def _report_os_error(exc: OSError) -> None:
     where = f"{exc.filename}: " if exc.filename else ""
     with contextlib.suppress(OSError, ValueError):
         typer.echo(f"lockwise: error: {where}{exc.strerror or exc}", err=True)
-with collector_paused():
-    import lockwise.cli.cost_cmds  # noqa: E402,F401
-    import lockwise.cli.executor_cmds  # noqa: E402,F401
-    import lockwise.cli.fix_cmds  # noqa: E402,F401
-    import lockwise.cli.graph_cmds  # noqa: E402,F401
-    import lockwise.cli.verify_cmds  # noqa: E402,F401
+# The other commands, in the order `lockwise --help` lists them (cost_cmds imports
+# executor_cmds first). Importing them was 1.4% of a one-file `lockwise lint`.
+app.more_commands = ("lockwise.cli.cost_cmds", "lockwise.cli.executor_cmds",
+                     "lockwise.cli.fix_cmds", "lockwise.cli.graph_cmds",
+                     "lockwise.cli.verify_cmds")

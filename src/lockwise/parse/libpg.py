@@ -25,38 +25,12 @@ drops, about 2.4 us.
 from __future__ import annotations
 
 import sys
-from types import ModuleType
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from importlib.machinery import ModuleSpec
+from lockwise.core.deferred import deferred_module, execute
 
 #: pglast's submodules made lazy, with their file under pglast's folder (None: a module, else
 #: a package's folder).
 _LAZY = (("enums", "enums"), ("ast", None))
-
-
-class _Deferred(ModuleType):
-    """A module whose code runs at the first read of a name it lacks (its `__spec__`,
-    `__path__` and the submodules imported meanwhile are there from the start)."""
-
-    def __getattr__(self, name: str) -> object:
-        self.__class__ = ModuleType  # from now on a missing name is missing, as usual
-        _execute(self.__spec__, self)  # type: ignore[arg-type]
-        return getattr(self, name)
-
-
-def _execute(spec: ModuleSpec, module: ModuleType) -> None:
-    """Run `module`'s code as the import system does, `spec._initializing` set meanwhile: each
-    import of a module already in `sys.modules` reads that attribute (to wait for a module
-    another thread is executing), and a spec without it makes every such import, e.g.
-    `from . import enums` in each assignment to a pglast node's field, format an
-    AttributeError and drop it."""
-    spec._initializing = True  # type: ignore[attr-defined]
-    try:
-        spec.loader.exec_module(module)  # type: ignore[union-attr]
-    finally:
-        spec._initializing = False  # type: ignore[attr-defined]
 
 
 def import_pglast() -> None:
@@ -79,13 +53,11 @@ def import_pglast() -> None:
                 f"pglast.{name}", path, submodule_search_locations=[where] if where else None)
             if sub is None or sub.loader is None or not os.path.isfile(path):
                 raise ImportError(path)
-            sub._initializing = False  # type: ignore[attr-defined]  # see `_execute`
-            module = importlib.util.module_from_spec(sub)
-            module.__class__ = _Deferred
+            module = deferred_module(sub)
             sys.modules[sub.name] = module
             setattr(package, name, module)
         sys.modules["pglast"] = package
-        _execute(spec, package)
+        execute(spec, package)
     except Exception:  # noqa: BLE001 - an unexpected layout: pglast imported as usual below
         for name in [m for m in sys.modules if m == "pglast" or m.startswith("pglast.")]:
             del sys.modules[name]
