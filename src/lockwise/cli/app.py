@@ -169,6 +169,13 @@ class SqlDialect(str, Enum):
     mariadb = "mariadb"
 
 
+#: `--assume-in-transaction/--assume-no-transaction`: lint judges, and verify and trace run,
+#: each migration so.
+AssumeTransactionOption = Annotated[bool | None, typer.Option(
+    "--assume-in-transaction/--assume-no-transaction",
+    help="Whether the runner wraps each migration in a transaction (default: by layout).")]
+
+
 #: `--dialect` of the commands that read migrations.
 DialectOption = Annotated[SqlDialect, typer.Option(help="SQL dialect of the migrations.")]
 
@@ -270,10 +277,7 @@ def lint(
     ignore: Annotated[list[str] | None, typer.Option(
         help="Skip these rule ids (repeatable, or comma-separated).",
         callback=comma_separated)] = None,
-    assume_in_transaction: Annotated[bool | None, typer.Option(
-        "--assume-in-transaction/--assume-no-transaction",
-        help="Whether the runner wraps each migration in a transaction (default: by layout).",
-    )] = None,
+    assume_in_transaction: AssumeTransactionOption = None,
     stdin: Annotated[bool, typer.Option("--stdin", help="Read one migration from stdin.")] = False,
     stdin_filename: Annotated[str, typer.Option(
         help="File name to report for --stdin.")] = "<stdin>",

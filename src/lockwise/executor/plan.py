@@ -260,19 +260,12 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
 
 
 def down_plan(migration: Migration, pg_version: int) -> Plan:
-    """How `rollback` runs the down file of `migration`: the up file's marker (or the tool's
-    setting) covers its down file too, and the down file may carry one of its own. dbmate and
-    sql-migrate give each direction its own option: there the up section's option does not
-    cover the down (lockwise's own marker still does)."""
-    from lockwise.discover.layouts import down_no_transaction, lockwise_no_transaction
-    from lockwise.discover.tools import down_section_no_transaction
+    """How `rollback` runs the down file of `migration` (in a transaction or not as
+    `down_runs_without_transaction` says)."""
+    from lockwise.discover.tools import down_runs_without_transaction
 
-    down = migration.down_sql or ""
-    own = down_section_no_transaction(migration.layout, down)
-    covered = migration.no_transaction if own is None else \
-        own or lockwise_no_transaction(migration.up_sql)
-    return plan_sql(migration, down, migration.down_path or migration.path, pg_version,
-                    no_transaction=covered or down_no_transaction(down))
+    return plan_sql(migration, migration.down_sql or "", migration.down_path or migration.path,
+                    pg_version, no_transaction=down_runs_without_transaction(migration))
 
 
 def resume_point(plan: Plan, done: int) -> PlannedStatement | None:
