@@ -255,7 +255,14 @@ def status(
 ) -> None:
     """List applied, pending, failed and changed migrations (exit 1 if repair is needed)."""
     from lockwise.executor import runner
-    from lockwise.executor.state import CHANGED, FAILED, INTERRUPTED, RENAMED, RUNNING
+    from lockwise.executor.state import (
+        CHANGED,
+        FAILED,
+        INTERRUPTED,
+        RENAMED,
+        RUNNING,
+        unrelated_directory,
+    )
 
     url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
 
@@ -308,6 +315,10 @@ def status(
                 typer.echo(f"note: a runner holds the lock (backend PID {holder}): a run in "
                            "progress (a migration running in one transaction is pending "
                            "until it commits), or a repair or baseline")
+        unrelated = unrelated_directory(state, migrations, options.table.display)
+        if unrelated is not None:
+            typer.echo(f"lockwise: error: {unrelated}", err=True)
+            return EXIT_INPUT
         needs_repair = [r for r in rows if r["state"] in (FAILED, INTERRUPTED, CHANGED, RENAMED)]
         return 1 if needs_repair else 0
 
