@@ -809,3 +809,36 @@ def test_base_outside_a_git_work_tree_says_so(tmp_path: Path, command: str) -> N
     assert result.exit_code == 2
     assert result.stderr == (f"lockwise: error: {tmp_path}:1:1: --base main compares with git "
                              f"history, and {tmp_path} is not in a git work tree\n")
+
+
+@pytest.mark.parametrize(("spelling", "dialect"), [
+    ("postgres", "postgresql"), ("pg", "postgresql"), ("PostgreSQL", "postgresql"),
+    ("mysql", "mysql"), ("MariaDB", "mariadb")])
+def test_common_dialect_spellings_are_accepted(tmp_path: Path, spelling: str,
+                                               dialect: str) -> None:
+    """`--dialect postgres` was refused (only `postgresql`): every common spelling is read,
+    on the command line and in the config, as the dialect it names."""
+    sql = "ALTER TABLE t ADD COLUMN c int;\n"
+    by_option = run("lint", "--stdin", "--dialect", spelling, "--format", "json", stdin=sql)
+    assert by_option.exit_code in (0, 1), by_option.output
+    (tmp_path / "lockwise.toml").write_text(f'dialect = "{spelling}"\n')
+    by_config = run("lint", "--stdin", "--config", str(tmp_path / "lockwise.toml"),
+                    "--format", "json", stdin=sql)
+    assert by_config.exit_code in (0, 1), by_config.output
+    for result in (by_option, by_config):
+        assert json.loads(result.stdout)["dialect"] == dialect
+
+
+def test_an_unknown_dialect_lists_the_choices(tmp_path: Path) -> None:
+    result = run("lint", "--stdin", "--dialect", "sqlite", stdin="SELECT 1;\n")
+    assert result.exit_code == 2
+    assert "sqlite" in result.output
+    for choice in ("postgresql", "postgres", "pg", "mysql", "mariadb"):
+        assert choice in result.output
+    (tmp_path / "lockwise.toml").write_text('dialect = "oracle"\n')
+    result = run("lint", "--stdin", "--config", str(tmp_path / "lockwise.toml"),
+                 stdin="SELECT 1;\n")
+    assert result.exit_code == 2
+    assert "lockwise.toml" in result.stderr and "oracle" in result.stderr
+    assert "postgres," in result.stderr and "mariadb" in result.stderr
+    assert "Traceback" not in result.output
