@@ -56,7 +56,7 @@ KEYS: dict[str, str] = {
     "assume_in_transaction": "true or false",
     "rules_dir": "a path or a list of paths",
     "templates": "substitute, skip or error",
-    "dialect": "postgresql, mysql or mariadb",
+    "dialect": "postgresql (or postgres, pg), mysql or mariadb",
     "server_version": "a MySQL/MariaDB server version such as \"8.0.29\"",
     "profile": "a path to a machine profile from `lockwise calibrate`",
     "allow_out_of_order": "true or false",
@@ -284,8 +284,8 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
     from lockwise.discover.layouts import LAYOUTS
     from lockwise.effects.context import SUPPORTED_PG_VERSIONS
     from lockwise.effects.mysql import parse_server_version
+    from lockwise.options import DIALECT_CHOICES, dialect_named
     from lockwise.parse.templates import MODES
-    from lockwise.rules.loader import DIALECTS
 
     r = _Reader(path)
     r.unknown(raw, KEYS, table)
@@ -327,9 +327,10 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
         elif key == "overrides":
             config.overrides = _overrides(r, value, table)
         elif key == "dialect":
-            if value not in DIALECTS:
-                raise r.bad(key, value, f"one of {', '.join(DIALECTS)}")
-            config.dialect = value
+            dialect = dialect_named(value)
+            if dialect is None:
+                raise r.bad(key, value, DIALECT_CHOICES)
+            config.dialect = dialect
         elif key == "server_version":
             try:
                 parse_server_version(value if isinstance(value, str) else "")
