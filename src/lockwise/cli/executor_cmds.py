@@ -37,7 +37,8 @@ DsnOption = Annotated[str | None, typer.Option(
 PathArg = Annotated[Path, typer.Argument(help="Migrations directory (default: current).",
                                           readable=False)]
 HistoryOption = Annotated[str, typer.Option(
-    "--history-table", help="History table, `table` or `schema.table`.")]
+    "--history-table", help="History table, `table` or `schema.table` (config: "
+    "history_table).")]
 WaitOption = Annotated[float, typer.Option(
     "--wait", min=0.0, help="Seconds to wait for another runner to finish before giving up.")]
 DEFAULT_TABLE = "lockwise.schema_history"
@@ -104,6 +105,7 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     require_postgresql(ctx, cfg, "it runs them on PostgreSQL through psycopg")
     path = setting(ctx, cfg, "path", path)
     layout = setting(ctx, cfg, "layout", layout)
+    history_table = setting(ctx, cfg, "history_table", history_table)
     resolved = resolve_dsn(dsn)
     if resolved is None:
         typer.echo("lockwise: error: no database given: pass --dsn or set DATABASE_URL",
