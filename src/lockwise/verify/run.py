@@ -108,8 +108,10 @@ class VerifyResult:
 
 
 def check_parses(migrations: Sequence[Migration]) -> None:
-    """Raise InputError (file:line:column) for the first up or down file that does not parse,
-    before anything runs: a half-understood file cannot be run statement by statement."""
+    """Raise InputError (file:line:column) for the first up or down file that does not parse
+    or holds what only psql runs, before anything runs: a half-understood file cannot be run
+    statement by statement."""
+    from lockwise.executor.plan import client_copy, client_side_input
     from lockwise.parse.postgres import parse_sql
     from lockwise.parse.source import LineIndex
     from lockwise.parse.templates import find_placeholders
@@ -125,10 +127,17 @@ def check_parses(migrations: Sequence[Migration]) -> None:
                 raise InputError(f"template placeholder {placeholders[0].text} cannot be run: "
                                  "render the migrations with their tool first", path, line,
                                  column)
-            problems = parse_sql(text).problems
-            if problems:
-                p = problems[0]
+            parsed = parse_sql(text)
+            if parsed.problems:
+                p = parsed.problems[0]
                 raise InputError(p.message, path, p.span.line, p.span.column)
+            # What only psql runs would fail on the server, or (COPY data from the client)
+            # leave the connection unusable: an input error, as `apply` has it.
+            client = client_side_input(parsed, text, harmless_too=False) + [
+                (s.span, why) for s in parsed.statements if (why := client_copy(s.tree))]
+            if client:
+                span, why = min(client, key=lambda c: (c[0].line, c[0].column))
+                raise InputError(why, path, span.line, span.column)
 
 
 def _predictions(migrations: Sequence[Migration], pg_version: int, utc: bool,
