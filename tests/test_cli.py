@@ -842,3 +842,15 @@ def test_an_unknown_dialect_lists_the_choices(tmp_path: Path) -> None:
     assert "lockwise.toml" in result.stderr and "oracle" in result.stderr
     assert "postgres," in result.stderr and "mariadb" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_named_file_that_is_not_utf8_is_reported_once(tmp_path: Path) -> None:
+    """It was said twice: as the reason its folder could not be read (so it "is linted
+    alone"), then as the input error it is."""
+    (tmp_path / "001_a.sql").write_text("CREATE TABLE a (id bigint);\n")
+    bad = tmp_path / "002_b.sql"
+    bad.write_bytes(b"SELECT 'caf\xe9';\n")
+    result = run("lint", str(bad))
+    assert result.exit_code == 2
+    assert result.stderr.count("not valid UTF-8") == 1, result.stderr
+    assert f"{bad}:1:" in result.stderr and "linted alone" not in result.stderr
