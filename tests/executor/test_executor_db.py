@@ -565,12 +565,15 @@ def test_a_part_of_a_history_is_refused(pg_db: str, tmp_path: Path) -> None:
     for name, table in (("2020-01-01-000000_a", "da"), ("2020-01-02-000000_b", "db")):
         write(diesel / name, {"up.sql": f"CREATE TABLE {table} (id int);\n",
                               "down.sql": f"DROP TABLE {table};\n"})
+    # Another history than the one above: its own history table (over the other one's,
+    # a directory holding none of its applied migrations is refused).
     result = lockwise(pg_db, "apply", str(diesel / "2020-01-02-000000_b"), "--allow",
-                      "destructive")
+                      "destructive", "--history-table", "diesel_log")
     assert result.returncode == 2, result
     assert f"name its migrations directory ({diesel})" in result.stderr
     assert not relation_exists(pg_db, "db")
-    assert lockwise(pg_db, "apply", str(diesel)).returncode == 0
+    assert lockwise(pg_db, "apply", str(diesel), "--history-table",
+                    "diesel_log").returncode == 0
     assert relation_exists(pg_db, "da") and relation_exists(pg_db, "db")
 
 

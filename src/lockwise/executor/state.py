@@ -122,8 +122,8 @@ def unrelated_directory(state: DatabaseState, migrations: Sequence[Migration],
         head = f"no migration files, but {table} records {len(missing)} applied migration(s)"
     else:
         head = (f"none of the {len(missing)} applied migration(s) that {table} records "
-                f"(the newest {missing[-1].version}) has its file in "
-                f"{migrations[0].path.parent}")
+                f"(the newest {missing[-1].version}) is among the {len(migrations)} "
+                "migration(s) of this directory")
     return f"{head}: is this the migrations directory (and the layout: --layout)?"
 
 
