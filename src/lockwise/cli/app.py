@@ -190,7 +190,7 @@ def _dialect(value: str) -> str:
 #: reads the common spellings, not the Enum itself).
 DialectOption = Annotated[str, typer.Option(
     help="SQL dialect of the migrations: postgresql (or postgres, pg), mysql or mariadb.",
-    metavar="DIALECT", callback=_dialect)]
+    callback=_dialect)]
 
 
 #: What `lockwise lint` offers a MySQL/MariaDB history that a PostgreSQL-only command refuses.
