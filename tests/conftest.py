@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from corpus_paths import ABSENT, CORPORA
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
-#: Real migration directories from public projects, provided beside the repository (optional).
-CORPORA = Path(os.environ.get("LOCKWISE_CORPORA", REPO.parent / "shared" / "corpora"))
 
 _db_counter = itertools.count()
 
@@ -57,5 +57,5 @@ def pg_db(pg_server: str) -> str:
 @pytest.fixture
 def corpora() -> Path:
     if not CORPORA.is_dir():
-        pytest.skip("../shared/corpora is not present")
+        pytest.skip(ABSENT)
     return CORPORA

@@ -809,3 +809,48 @@ def test_base_outside_a_git_work_tree_says_so(tmp_path: Path, command: str) -> N
     assert result.exit_code == 2
     assert result.stderr == (f"lockwise: error: {tmp_path}:1:1: --base main compares with git "
                              f"history, and {tmp_path} is not in a git work tree\n")
+
+
+@pytest.mark.parametrize(("spelling", "dialect"), [
+    ("postgres", "postgresql"), ("pg", "postgresql"), ("PostgreSQL", "postgresql"),
+    ("mysql", "mysql"), ("MariaDB", "mariadb")])
+def test_common_dialect_spellings_are_accepted(tmp_path: Path, spelling: str,
+                                               dialect: str) -> None:
+    """`--dialect postgres` was refused (only `postgresql`): every common spelling is read,
+    on the command line and in the config, as the dialect it names."""
+    sql = "ALTER TABLE t ADD COLUMN c int;\n"
+    by_option = run("lint", "--stdin", "--dialect", spelling, "--format", "json", stdin=sql)
+    assert by_option.exit_code in (0, 1), by_option.output
+    (tmp_path / "lockwise.toml").write_text(f'dialect = "{spelling}"\n')
+    by_config = run("lint", "--stdin", "--config", str(tmp_path / "lockwise.toml"),
+                    "--format", "json", stdin=sql)
+    assert by_config.exit_code in (0, 1), by_config.output
+    for result in (by_option, by_config):
+        assert json.loads(result.stdout)["dialect"] == dialect
+
+
+def test_an_unknown_dialect_lists_the_choices(tmp_path: Path) -> None:
+    result = run("lint", "--stdin", "--dialect", "sqlite", stdin="SELECT 1;\n")
+    assert result.exit_code == 2
+    assert "sqlite" in result.output
+    for choice in ("postgresql", "postgres", "pg", "mysql", "mariadb"):
+        assert choice in result.output
+    (tmp_path / "lockwise.toml").write_text('dialect = "oracle"\n')
+    result = run("lint", "--stdin", "--config", str(tmp_path / "lockwise.toml"),
+                 stdin="SELECT 1;\n")
+    assert result.exit_code == 2
+    assert "lockwise.toml" in result.stderr and "oracle" in result.stderr
+    assert "postgres," in result.stderr and "mariadb" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_named_file_that_is_not_utf8_is_reported_once(tmp_path: Path) -> None:
+    """It was said twice: as the reason its folder could not be read (so it "is linted
+    alone"), then as the input error it is."""
+    (tmp_path / "001_a.sql").write_text("CREATE TABLE a (id bigint);\n")
+    bad = tmp_path / "002_b.sql"
+    bad.write_bytes(b"SELECT 'caf\xe9';\n")
+    result = run("lint", str(bad))
+    assert result.exit_code == 2
+    assert result.stderr.count("not valid UTF-8") == 1, result.stderr
+    assert f"{bad}:1:" in result.stderr and "linted alone" not in result.stderr

@@ -15,6 +15,19 @@ from pathlib import Path
 from lockwise.core.types import Migration, MigrationReport, Safety
 from lockwise.effects.versions import DEFAULT_PG_VERSION
 
+#: How --dialect, the config's `dialect` and a rule's `dialects` may spell each dialect
+#: lockwise reads (any case).
+_SPELLINGS = {"postgresql": "postgresql", "postgres": "postgresql", "pg": "postgresql",
+              "mysql": "mysql", "mariadb": "mariadb"}
+#: The spellings, as an error lists them.
+DIALECT_CHOICES = "postgresql (or postgres, pg), mysql or mariadb"
+
+
+def dialect_named(value: object) -> str | None:
+    """The dialect lockwise reads that `value` spells (`postgres` -> `postgresql`), or None."""
+    return _SPELLINGS.get(value.strip().lower()) if isinstance(value, str) else None
+
+
 
 @dataclass(slots=True)
 class LintOptions:

@@ -565,12 +565,15 @@ def test_a_part_of_a_history_is_refused(pg_db: str, tmp_path: Path) -> None:
     for name, table in (("2020-01-01-000000_a", "da"), ("2020-01-02-000000_b", "db")):
         write(diesel / name, {"up.sql": f"CREATE TABLE {table} (id int);\n",
                               "down.sql": f"DROP TABLE {table};\n"})
+    # Another history than the one above: its own history table (over the other one's,
+    # a directory holding none of its applied migrations is refused).
     result = lockwise(pg_db, "apply", str(diesel / "2020-01-02-000000_b"), "--allow",
-                      "destructive")
+                      "destructive", "--history-table", "diesel_log")
     assert result.returncode == 2, result
     assert f"name its migrations directory ({diesel})" in result.stderr
     assert not relation_exists(pg_db, "db")
-    assert lockwise(pg_db, "apply", str(diesel)).returncode == 0
+    assert lockwise(pg_db, "apply", str(diesel), "--history-table",
+                    "diesel_log").returncode == 0
     assert relation_exists(pg_db, "da") and relation_exists(pg_db, "db")
 
 
@@ -658,3 +661,42 @@ def test_status_lines_up_each_migrations_detail(pg_db: str, tmp_path: Path) -> N
     assert [line.split()[:3] for line in lines] == [
         ["001", "applied", "a"], ["002", "applied", "a_much_longer_name"], ["003", "pending", "c"]]
     assert lines[0].index(" applied 20") == lines[1].index(" applied 20"), lines
+
+
+def test_history_table_from_the_config(pg_db: str, tmp_path: Path) -> None:
+    """`history_table` in lockwise.toml, as --history-table says it: every executor command
+    reads the same history, and `stats` leaves it out; the command line still wins."""
+    migrations = write(tmp_path / "m", {"001_a.up.sql": "CREATE TABLE a (id int);\n",
+                                        "001_a.down.sql": "DROP TABLE a;\n"})
+    config = tmp_path / "lockwise.toml"
+    config.write_text('history_table = "ops.migration_log"\n')
+    result = lockwise(pg_db, "apply", str(migrations), "--config", str(config))
+    assert result.returncode == 0, result
+    assert [r["version"] for r in history(pg_db, "ops.migration_log")] == ["001"]
+    assert not relation_exists(pg_db, "lockwise.schema_history")
+    status = lockwise(pg_db, "status", str(migrations), "--config", str(config))
+    assert status.returncode == 0 and "applied" in status.stdout, status
+    stats = lockwise(pg_db, "stats", "--config", str(config))
+    assert stats.returncode == 0, stats
+    assert "ops.migration_log" not in stats.stdout and "public.a" in stats.stdout
+    # The option wins over the config: this history is empty, so 001 is pending there.
+    other = lockwise(pg_db, "status", str(migrations), "--config", str(config),
+                     "--history-table", "other_log")
+    assert other.returncode == 0 and "pending" in other.stdout, other
+    result = lockwise(pg_db, "rollback", str(migrations), "--config", str(config))
+    assert result.returncode == 0, result
+    assert not relation_exists(pg_db, "a")
+
+
+@pytest.mark.parametrize("value", ['"a.b.c"', '"x; DROP TABLE a"', "7", '""'])
+def test_a_bad_history_table_in_the_config_is_an_input_error(pg_db: str, tmp_path: Path,
+                                                             value: str) -> None:
+    migrations = write(tmp_path / "m", {"001_a.up.sql": "CREATE TABLE a (id int);\n"})
+    config = tmp_path / "lockwise.toml"
+    config.write_text(f'layout = "golang-migrate"\nhistory_table = {value}\n')
+    for command in ("apply", "status"):
+        result = lockwise(pg_db, command, str(migrations), "--config", str(config))
+        assert result.returncode == 2, result
+        assert f"{config}:2:1" in result.stderr and "history_table" in result.stderr
+        assert "schema.table" in result.stderr and "Traceback" not in result.stderr
+    assert not relation_exists(pg_db, "a")

@@ -18,8 +18,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from corpus_paths import CORPORA
+
 REPO = Path(__file__).resolve().parents[2]
-CORPORA = Path(os.environ.get("LOCKWISE_CORPORA", REPO.parent / "shared" / "corpora"))
 
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 

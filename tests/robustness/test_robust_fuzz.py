@@ -25,6 +25,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from corpus_paths import ABSENT
 from lockwise.cli.app import app
 from lockwise.core.types import Safety
 from lockwise.discover import migration_from_text
@@ -71,7 +72,7 @@ def test_random_bytes_never_crash(data: bytes) -> None:
     lint_bytes(data)
 
 
-@pytest.mark.skipif(not CORPUS, reason="../shared/corpora is not present")
+@pytest.mark.skipif(not CORPUS, reason=ABSENT)
 @scaled(600)
 @given(st.data())
 def test_mutated_corpus_file_never_crashes(data: st.DataObject) -> None:

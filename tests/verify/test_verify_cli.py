@@ -200,3 +200,34 @@ def test_lemmy_prefix_up_down_up(corpora: Path, run_verify) -> None:
     # cascade runs. Both were reported as model bugs.)
     assert [(c.statement.sql[:40], d.describe()) for c in result.checks
             for d in c.disagreements] == []
+
+
+@pytest.mark.parametrize(("text", "place", "said"), [
+    ("CREATE TABLE a (id int);\nCOPY a (id) FROM stdin;\n1\n\\.\n", "2:1", "COPY ... FROM STDIN"),
+    ("\\set tbl 'c'\nCREATE TABLE :tbl (id int);\n", "2:14", "psql variable"),
+    ("CREATE TABLE x (id int);\n\\i other.sql\n", "2:1", "\\i other.sql"),
+    ("SELECT 1 \\gexec\n", "1:10", "\\gexec"),
+])
+@pytest.mark.parametrize("command", ["verify", "trace"])
+def test_psql_client_input_is_an_input_error(pg_db: str, tmp_path: Path, command: str,
+                                             text: str, place: str, said: str) -> None:
+    """What only psql can run (COPY data from the client, variables, an included file,
+    \\gexec) was sent to the server: a false failure, or a broken connection reported as a
+    database error without a place. It is an input error at its line and column."""
+    root = tmp_path / "m"
+    root.mkdir()
+    (root / "001_psql.sql").write_text(text)
+    result = CliRunner().invoke(app, [command, str(root), "--dsn", pg_db])
+    assert result.exit_code == 2, result.output
+    assert f"001_psql.sql:{place}:" in result.stderr and said in result.stderr, result.stderr
+    assert "Traceback" not in result.output and "database error" not in result.output
+
+
+def test_psql_settings_that_change_nothing_on_the_server_are_passed_over(
+        pg_db: str, tmp_path: Path) -> None:
+    root = tmp_path / "m"
+    root.mkdir()
+    (root / "001_psql.sql").write_text("\\set ON_ERROR_STOP on\n\\echo creating\n"
+                                       "CREATE TABLE a (id int);\n")
+    result = run(str(root), "--dsn", pg_db)
+    assert result.exit_code == 0, result.output

@@ -204,8 +204,28 @@ class SqlDialect(str, Enum):
     mariadb = "mariadb"
 
 
-#: `--dialect` of the commands that read migrations.
-DialectOption = Annotated[SqlDialect, typer.Option(help="SQL dialect of the migrations.")]
+#: `--assume-in-transaction/--assume-no-transaction`: lint judges, and verify and trace run,
+#: each migration so.
+AssumeTransactionOption = Annotated[bool | None, typer.Option(
+    "--assume-in-transaction/--assume-no-transaction",
+    help="Whether the runner wraps each migration in a transaction (default: by layout).")]
+
+
+def _dialect(value: str) -> str:
+    from lockwise.options import DIALECT_CHOICES, dialect_named
+
+    dialect = dialect_named(value)
+    if dialect is None:
+        raise typer.BadParameter(f"{value!r} is not a dialect lockwise reads: choose "
+                                 f"{DIALECT_CHOICES}")
+    return dialect
+
+
+#: `--dialect` of the commands that read migrations (a string checked by `_dialect`, which
+#: reads the common spellings, not the Enum itself).
+DialectOption = Annotated[str, typer.Option(
+    help="SQL dialect of the migrations: postgresql (or postgres, pg), mysql or mariadb.",
+    callback=_dialect)]
 
 
 #: What `lockwise lint` offers a MySQL/MariaDB history that a PostgreSQL-only command refuses.
@@ -214,7 +234,7 @@ LINT_CHECKS_MYSQL = ("checks them statement by statement, with the metadata lock
 
 
 def require_postgresql(ctx: typer.Context, cfg: "Config", why: str, *,
-                       dialect: SqlDialect = SqlDialect.postgresql,
+                       dialect: str = "postgresql",
                        lint_gives: str = LINT_CHECKS_MYSQL) -> None:
     """Exit 2 unless the command's dialect (its --dialect, else the config's `dialect`) is
     PostgreSQL: the command works on PostgreSQL only (`why`), and a MySQL file read as
@@ -292,7 +312,7 @@ def lint(
         "--format", "-f", help="Report format.")] = OutputFormat.text,
     pg_version: Annotated[int, typer.Option(
         help="Target PostgreSQL major version (11-18).", callback=_pg_version)] = 16,
-    dialect: DialectOption = SqlDialect.postgresql,
+    dialect: DialectOption = "postgresql",
     server_version: Annotated[str | None, typer.Option(
         help="MySQL/MariaDB server version, e.g. 8.0.28 or 10.11 (default 8.4 / 10.11).",
         callback=_server_version)] = None,
@@ -305,10 +325,7 @@ def lint(
     ignore: Annotated[list[str] | None, typer.Option(
         help="Skip these rule ids (repeatable, or comma-separated).",
         callback=comma_separated)] = None,
-    assume_in_transaction: Annotated[bool | None, typer.Option(
-        "--assume-in-transaction/--assume-no-transaction",
-        help="Whether the runner wraps each migration in a transaction (default: by layout).",
-    )] = None,
+    assume_in_transaction: AssumeTransactionOption = None,
     stdin: Annotated[bool, typer.Option("--stdin", help="Read one migration from stdin.")] = False,
     stdin_filename: Annotated[str, typer.Option(
         help="File name to report for --stdin.")] = "<stdin>",

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lockwise.cli.app import EXIT_INPUT, app
+from lockwise.cli.app import EXIT_INPUT, ConfigOption, app, command_config
 from lockwise.cli.executor_cmds import DEFAULT_TABLE, HistoryOption
 
 
@@ -32,18 +32,24 @@ def _dsn_or_env(dsn: str | None) -> str | None:
 
 @app.command("stats")
 def stats_command(
+    ctx: typer.Context,
     dsn: Annotated[str | None, typer.Option(
         help="Database to read (default: $DATABASE_URL). Only catalog views are read.")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the stats file here (default: stdout).")] = None,
     history_table: HistoryOption = DEFAULT_TABLE,
+    config_file: ConfigOption = None,
 ) -> None:
     """Write table statistics (rows, bytes, indexes) for the cost model, from the catalog.
 
-    The history table of `lockwise apply` (--history-table) is lockwise's, not one of the
-    tables migrations change: it is left out, with its batch progress table."""
+    The history table of `lockwise apply` (--history-table, or history_table in the config)
+    is lockwise's, not one of the tables migrations change: it is left out, with its batch
+    progress table."""
     from lockwise.cli.executor_cmds import history_table_named
+    from lockwise.config import setting
     from lockwise.cost.collect import CollectError, collect_stats
+
+    history_table = setting(ctx, command_config(config_file), "history_table", history_table)
 
     resolved = _dsn_or_env(dsn)
     if not resolved:

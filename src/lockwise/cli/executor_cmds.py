@@ -37,7 +37,8 @@ DsnOption = Annotated[str | None, typer.Option(
 PathArg = Annotated[Path, typer.Argument(help="Migrations directory (default: current).",
                                           readable=False)]
 HistoryOption = Annotated[str, typer.Option(
-    "--history-table", help="History table, `table` or `schema.table`.")]
+    "--history-table", help="History table, `table` or `schema.table` (config: "
+    "history_table).")]
 WaitOption = Annotated[float, typer.Option(
     "--wait", min=0.0, help="Seconds to wait for another runner to finish before giving up.")]
 DEFAULT_TABLE = "lockwise.schema_history"
@@ -104,6 +105,7 @@ def _prepare(ctx: typer.Context, dsn: str | None, path: Path, layout: str | None
     require_postgresql(ctx, cfg, "it runs them on PostgreSQL through psycopg")
     path = setting(ctx, cfg, "path", path)
     layout = setting(ctx, cfg, "layout", layout)
+    history_table = setting(ctx, cfg, "history_table", history_table)
     resolved = resolve_dsn(dsn)
     if resolved is None:
         typer.echo("lockwise: error: no database given: pass --dsn or set DATABASE_URL",
@@ -255,7 +257,14 @@ def status(
 ) -> None:
     """List applied, pending, failed and changed migrations (exit 1 if repair is needed)."""
     from lockwise.executor import runner
-    from lockwise.executor.state import CHANGED, FAILED, INTERRUPTED, RENAMED, RUNNING
+    from lockwise.executor.state import (
+        CHANGED,
+        FAILED,
+        INTERRUPTED,
+        RENAMED,
+        RUNNING,
+        unrelated_directory,
+    )
 
     url, migrations, options = _prepare(ctx, dsn, path, layout, history_table, config_file)
 
@@ -308,6 +317,10 @@ def status(
                 typer.echo(f"note: a runner holds the lock (backend PID {holder}): a run in "
                            "progress (a migration running in one transaction is pending "
                            "until it commits), or a repair or baseline")
+        unrelated = unrelated_directory(state, migrations, options.table.display)
+        if unrelated is not None:
+            typer.echo(f"lockwise: error: {unrelated}", err=True)
+            return EXIT_INPUT
         needs_repair = [r for r in rows if r["state"] in (FAILED, INTERRUPTED, CHANGED, RENAMED)]
         return 1 if needs_repair else 0
 

@@ -14,7 +14,6 @@ from lockwise.cli.app import (
     ConfigOption,
     DialectOption,
     LayoutOption,
-    SqlDialect,
     TemplatesMode,
     _pg_version,
     app,
@@ -51,7 +50,7 @@ def fix(
         help="lock_timeout set at the top of each transactional step (a PostgreSQL "
              "duration: 5s, 500ms, 1min).", callback=_duration)] = "5s",
     config_file: ConfigOption = None,
-    dialect: DialectOption = SqlDialect.postgresql,
+    dialect: DialectOption = "postgresql",
 ) -> None:
     """Rewrite unsafe migrations into safe sequences; prints a diff, --write writes them.
 

@@ -122,7 +122,9 @@ def _collect(out: Collected, paths: list[Path], layout: str | None, dialect: str
                 take(parent_migrations, directory)
                 continue
             refused = read.get(directory)
-            if isinstance(refused, InputError):  # linted alone (below), and said so
+            # Linted alone (below), and said so; unless the file itself is what could not be
+            # read: its own input error says it.
+            if isinstance(refused, InputError) and not _same_file(refused.path, path):
                 out.warnings.append(f"{path} is linted alone, without the migrations of "
                                     f"{directory} before it: {refused.path or directory}: "
                                     f"{refused.message}")
@@ -130,6 +132,13 @@ def _collect(out: Collected, paths: list[Path], layout: str | None, dialect: str
             reported.update(str(m.path) for m in found)
             take(found, root)
     out.only = reported if file_named else None
+
+
+def _same_file(a: Path | str | None, b: Path) -> bool:
+    try:
+        return a is not None and Path(a).resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 def one_history(path: Path, layout: str | None) -> list[Migration]:

@@ -15,6 +15,7 @@ from lockwise.cli.app import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     EXIT_INPUT,
+    AssumeTransactionOption,
     ConfigOption,
     LayoutOption,
     app,
@@ -60,6 +61,7 @@ def verify(
         min=0.1, help="Pre-flight: seconds each read-only query may run.")] = 10.0,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Every difference, every statement's observed locks.")] = False,
+    assume_in_transaction: AssumeTransactionOption = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Run migrations up, down and up again on a scratch PostgreSQL; or data pre-flight.
@@ -72,8 +74,9 @@ def verify(
     if preflight and seed:
         raise typer.BadParameter("writes rows: it cannot be used with --preflight",
                                  param_hint="'--seed'")
-    migrations, only = _scratch_inputs(ctx, config_file, path, layout,
-                                      "it runs them on a scratch PostgreSQL server")
+    migrations, only, assume = _scratch_inputs(ctx, config_file, path, layout,
+                                              assume_in_transaction,
+                                              "it runs them on a scratch PostgreSQL server")
     if preflight:
         assert dsn is not None
         raise typer.Exit(_preflight(migrations, only, dsn, timeout))
@@ -85,7 +88,8 @@ def verify(
 
         with _progress_line() as progress:
             result = verify_migrations(migrations, conn, uri,
-                                       VerifyOptions(seed=seed, progress=progress), server)
+                                       VerifyOptions(seed=seed, progress=progress,
+                                                     assume_in_transaction=assume), server)
         render_verify(result, sys.stdout, verbose=verbose)
         return EXIT_FINDINGS if result.failed else EXIT_CLEAN
 
@@ -122,6 +126,7 @@ def trace(
     output_format: Annotated[str, typer.Option(
         "--format", "-f", help="Report format: text, json or markdown.",
         callback=_trace_format)] = "text",
+    assume_in_transaction: AssumeTransactionOption = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Apply migrations on a scratch PostgreSQL and show what each statement really did.
@@ -129,8 +134,9 @@ def trace(
     For every statement: the locks PostgreSQL took (and what they block), whether the table
     was rewritten, whether it ran in a transaction, rows affected and time, next to lockwise's
     prediction. Exit 1 when a statement fails or the prediction disagrees."""
-    migrations, only = _scratch_inputs(ctx, config_file, path, layout,
-                                      "it runs them on a scratch PostgreSQL server")
+    migrations, only, assume = _scratch_inputs(ctx, config_file, path, layout,
+                                              assume_in_transaction,
+                                              "it runs them on a scratch PostgreSQL server")
     migrations = _up_to_last_named(migrations, only)
 
     def work(conn: Any, uri: str, server: str) -> int:
@@ -139,7 +145,8 @@ def trace(
 
         with _progress_line() as progress:
             result = trace_migrations(migrations, conn, uri,
-                                      TraceOptions(seed=seed, only=only, progress=progress),
+                                      TraceOptions(seed=seed, only=only, progress=progress,
+                                                   assume_in_transaction=assume),
                                       server)
         render = {"json": trace_report.render_json,
                   "markdown": trace_report.render_markdown}.get(output_format,
@@ -156,10 +163,13 @@ def trace(
 
 
 def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | None,
-                   layout: str | None, why: str) -> tuple[list, set[str] | None]:
+                   layout: str | None, assume_in_transaction: bool | None,
+                   why: str) -> tuple[list, set[str] | None, bool | None]:
     """The migrations of one history that a command runs on a server (`why`: for the error
-    with another dialect), parsed whole first, and the paths of those named (None: all), as
-    `collect` reads them. Exits 2 on an input error, 0 when there is no migration."""
+    with another dialect), parsed whole first, the paths of those named (None: all), as
+    `collect` reads them, and whether to assume each runs in a transaction (the option, else
+    the config's, as lint reads them). Exits 2 on an input error, 0 when there is no
+    migration."""
     from lockwise.cli.inputs import collect, require_one
     from lockwise.config import setting
     from lockwise.verify.run import check_parses
@@ -168,6 +178,7 @@ def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | N
     require_postgresql(ctx, cfg, why)
     path = setting(ctx, cfg, "path", path)
     layout = setting(ctx, cfg, "layout", layout)
+    assume = setting(ctx, cfg, "assume_in_transaction", assume_in_transaction)
     try:
         collected = collect([path or Path(".")], layout)
         # One scratch database: the histories of several databases cannot share it.
@@ -179,7 +190,7 @@ def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | N
     if not collected.migrations:
         say_no_migrations([path or Path(".")])
         raise typer.Exit(EXIT_CLEAN)
-    return collected.migrations, collected.only
+    return collected.migrations, collected.only, assume
 
 
 def _up_to_last_named(migrations: list, only: set[str] | None) -> list:

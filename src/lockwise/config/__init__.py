@@ -56,10 +56,11 @@ KEYS: dict[str, str] = {
     "assume_in_transaction": "true or false",
     "rules_dir": "a path or a list of paths",
     "templates": "substitute, skip or error",
-    "dialect": "postgresql, mysql or mariadb",
+    "dialect": "postgresql (or postgres, pg), mysql or mariadb",
     "server_version": "a MySQL/MariaDB server version such as \"8.0.29\"",
     "profile": "a path to a machine profile from `lockwise calibrate`",
     "allow_out_of_order": "true or false",
+    "history_table": "the executor's history table, `table` or `schema.table`",
 }
 OVERRIDE_KEYS = {"path", "select", "ignore", "fail_on"}
 
@@ -102,6 +103,8 @@ class Config:
     profile: Path | None = None
     #: `lockwise apply` runs pending migrations older than an applied one (docs/executor.md).
     allow_out_of_order: bool | None = None
+    #: The executor's history table, as --history-table names it (validated).
+    history_table: str | None = None
 
     @property
     def root(self) -> Path:
@@ -284,8 +287,8 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
     from lockwise.discover.layouts import LAYOUTS
     from lockwise.effects.context import SUPPORTED_PG_VERSIONS
     from lockwise.effects.mysql import parse_server_version
+    from lockwise.options import DIALECT_CHOICES, dialect_named
     from lockwise.parse.templates import MODES
-    from lockwise.rules.loader import DIALECTS
 
     r = _Reader(path)
     r.unknown(raw, KEYS, table)
@@ -327,9 +330,10 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
         elif key == "overrides":
             config.overrides = _overrides(r, value, table)
         elif key == "dialect":
-            if value not in DIALECTS:
-                raise r.bad(key, value, f"one of {', '.join(DIALECTS)}")
-            config.dialect = value
+            dialect = dialect_named(value)
+            if dialect is None:
+                raise r.bad(key, value, DIALECT_CHOICES)
+            config.dialect = dialect
         elif key == "server_version":
             try:
                 parse_server_version(value if isinstance(value, str) else "")
@@ -337,6 +341,16 @@ def parse_config(raw: dict, path: Path | None, table: str = "[tool.lockwise]") -
                 raise r.bad(key, value, "a version string such as \"8.0.29\" or \"10.11\"")\
                     from None
             config.server_version = value
+        elif key == "history_table":
+            from lockwise.executor.history import HistoryNameError, HistoryTable
+
+            if not isinstance(value, str):
+                raise r.bad(key, value, "a table name, `table` or `schema.table`")
+            try:
+                HistoryTable.parse(value)
+            except HistoryNameError as exc:
+                raise r.fail(key, f"`{r.name(key)}`: {exc}") from None
+            config.history_table = value.strip()
         elif key == "profile":
             if not isinstance(value, str):
                 raise r.bad(key, value, "a path (string)")
@@ -499,6 +513,7 @@ OPTION_SOURCES: dict[str, Callable[[Config], object]] = {
     "server_version": lambda c: c.server_version,
     "profile_file": lambda c: c.profile,
     "allow_out_of_order": lambda c: c.allow_out_of_order,
+    "history_table": lambda c: c.history_table,
 }
 
 

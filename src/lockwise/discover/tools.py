@@ -137,6 +137,20 @@ def down_section_no_transaction(layout: str, down_sql: str) -> bool | None:
     return "notransaction" in down.group(2).lower()
 
 
+def down_runs_without_transaction(migration: Migration) -> bool:
+    """Whether the migration's down file runs outside its tool's transaction: the up file's
+    marker (or the tool's setting) covers the down too, and the down may carry its own. dbmate
+    and sql-migrate give each direction its own option: there the up section's option does
+    not cover the down (lockwise's own marker still does)."""
+    from lockwise.discover.layouts import down_no_transaction, lockwise_no_transaction
+
+    down = migration.down_sql or ""
+    own = down_section_no_transaction(migration.layout, down)
+    covered = migration.no_transaction if own is None else \
+        own or lockwise_no_transaction(migration.up_sql)
+    return covered or down_no_transaction(down)
+
+
 def split_goose(text: str) -> tuple[str, str | None, bool]:
     """(up SQL, down SQL or None, no_transaction) of a goose file, lines kept true."""
     from lockwise.discover.layouts import _no_transaction_marker

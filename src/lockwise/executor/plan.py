@@ -12,9 +12,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from lockwise.core.types import LockMode, Migration, MigrationReport, Safety
+from lockwise.core.types import LockMode, Migration, MigrationReport, Safety, Span
 from lockwise.executor.batches import BatchError, BatchSpec, parse_batch_directive
 from lockwise.executor.checksum import all_checksums
 
@@ -162,10 +162,10 @@ def _index_check(tree: dict) -> IndexCheck | None:
     return IndexCheck(scope, None, node.get("name") or "")
 
 
-def _client_copy(tree: dict) -> str | None:
-    """Why a COPY that exchanges its data with the client cannot run, or None: the executor
-    sends SQL only (psycopg's execute() rejects the COPY protocol, and the failed COPY left
-    the connection unusable)."""
+def client_copy(tree: dict) -> str | None:
+    """Why a COPY that exchanges its data with the client cannot run, or None: lockwise sends
+    SQL only (psycopg's execute() rejects the COPY protocol, and the failed COPY left the
+    connection unusable)."""
     node = tree.get("CopyStmt")
     if not isinstance(node, dict) or node.get("filename") or node.get("is_program"):
         return None
@@ -174,7 +174,29 @@ def _client_copy(tree: dict) -> str | None:
             "lockwise cannot run: load the data with INSERT, or COPY from a file on the server")
 
 
-def _client_side(skipped, text: str) -> str:
+#: psql meta-commands that change only what psql prints or how it reacts, never what the
+#: server runs (a variable `\set` defines is reported where it is used).
+_CLIENT_ONLY = frozenset({"set", "unset", "echo", "qecho", "warn", "timing", "pset", "a", "t",
+                          "x", "encoding"})
+
+
+def client_side_input(parsed: Any, text: str, *,
+                      harmless_too: bool = True) -> list[tuple[Span, str]]:
+    """Where `parsed` (the parse of `text`) holds what only psql runs, and why lockwise cannot
+    run it: meta-commands, variables, \\gexec (the meta-command it is; COPY data is reported
+    with its COPY ... FROM STDIN, by `client_copy`). `harmless_too=False` passes over the
+    meta-commands that change nothing the server runs (`\\set ON_ERROR_STOP on`, `\\echo`)."""
+    return [(s.span, _client_side(s, text)) for s in parsed.skipped
+            if s.kind not in ("psql-gexec", "copy-data")
+            and (harmless_too or not _changes_nothing_run(s))]
+
+
+def _changes_nothing_run(skipped: Any) -> bool:
+    name = skipped.text[1:].split(maxsplit=1)
+    return skipped.kind == "psql-meta" and bool(name) and name[0].lower() in _CLIENT_ONLY
+
+
+def _client_side(skipped: Any, text: str) -> str:
     """Why a part of the file only psql runs cannot be run, naming it as written."""
     if skipped.kind == "psql-variables":  # at the first variable; its text says how many
         return (f"`{text[skipped.span.start_offset:skipped.span.end_offset]}` is a psql "
@@ -200,12 +222,11 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     from lockwise.rules.directives import parse_directive
 
     parsed = parse_sql(sql_text)
-    # A \gexec is reported as the meta-command it is, COPY data with its COPY ... FROM STDIN.
-    problems = [f"{path}:{s.span.line}:{s.span.column}: {_client_side(s, sql_text)}"
-                for s in parsed.skipped if s.kind not in ("psql-gexec", "copy-data")]
+    problems = [f"{path}:{span.line}:{span.column}: {why}"
+                for span, why in client_side_input(parsed, sql_text)]
     problems += [f"{path}:{p.span.line}:{p.span.column}: {p.message}" for p in parsed.problems]
     problems += [f"{path}:{s.span.line}:{s.span.column}: {problem}" for s in parsed.statements
-                 if (problem := _client_copy(s.tree))]
+                 if (problem := client_copy(s.tree))]
     statements = []
     for stmt in parsed.statements:
         effect = compute_effect(stmt.tree, Context(pg_version=pg_version))
@@ -260,19 +281,12 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
 
 
 def down_plan(migration: Migration, pg_version: int) -> Plan:
-    """How `rollback` runs the down file of `migration`: the up file's marker (or the tool's
-    setting) covers its down file too, and the down file may carry one of its own. dbmate and
-    sql-migrate give each direction its own option: there the up section's option does not
-    cover the down (lockwise's own marker still does)."""
-    from lockwise.discover.layouts import down_no_transaction, lockwise_no_transaction
-    from lockwise.discover.tools import down_section_no_transaction
+    """How `rollback` runs the down file of `migration` (in a transaction or not as
+    `down_runs_without_transaction` says)."""
+    from lockwise.discover.tools import down_runs_without_transaction
 
-    down = migration.down_sql or ""
-    own = down_section_no_transaction(migration.layout, down)
-    covered = migration.no_transaction if own is None else \
-        own or lockwise_no_transaction(migration.up_sql)
-    return plan_sql(migration, down, migration.down_path or migration.path, pg_version,
-                    no_transaction=covered or down_no_transaction(down))
+    return plan_sql(migration, migration.down_sql or "", migration.down_path or migration.path,
+                    pg_version, no_transaction=down_runs_without_transaction(migration))
 
 
 def resume_point(plan: Plan, done: int) -> PlannedStatement | None:

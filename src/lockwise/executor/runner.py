@@ -47,6 +47,7 @@ from lockwise.executor.state import (
     runs_now,
     still_running,
     took_the_version,
+    unrelated_directory,
 )
 
 if TYPE_CHECKING:
@@ -384,13 +385,10 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
                 console.warn(f"lockwise: error: {v.migration.path} has {v.detail}")
             raise ExecutorError("refusing to apply: a migration that ran already would run again "
                                 "under a new version")
-        missing = state.having(MISSING)
-        if not migrations and missing:
-            raise ExecutorError(
-                f"no migration files, but {options.table.display} records {len(missing)} "
-                "applied migration(s): is this the migrations directory (and the layout: "
-                "--layout)? Nothing was applied", EXIT_INPUT)
-        for v in missing:
+        unrelated = unrelated_directory(state, migrations, options.table.display)
+        if unrelated is not None:
+            raise ExecutorError(f"{unrelated} Nothing was applied", EXIT_INPUT)
+        for v in state.having(MISSING):
             console.warn(f"lockwise: warning: version {v.version}: {v.detail}")
         pending, later = state.pending, []
         if to is not None:

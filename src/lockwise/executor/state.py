@@ -107,6 +107,26 @@ def compute_state(migrations: Sequence[Migration], rows: list[HistoryRow],
     return state
 
 
+def unrelated_directory(state: DatabaseState, migrations: Sequence[Migration],
+                        table: str) -> str | None:
+    """Why the migration files cannot be this database's history, or None: the history
+    (`table`, as displayed) records applied migrations and not one of them has its file here.
+    Flyway's validate fails on any applied migration it cannot resolve locally; lockwise warns
+    about some gone (squashed, deleted on purpose), but none at all is the wrong directory or
+    layout, whose files `apply` would otherwise run on top of another history."""
+    missing = state.having(MISSING)
+    if not missing or any(v.migration is not None and v.row is not None
+                          for v in state.versions):
+        return None
+    if not migrations:
+        head = f"no migration files, but {table} records {len(missing)} applied migration(s)"
+    else:
+        head = (f"none of the {len(missing)} applied migration(s) that {table} records "
+                f"(the newest {missing[-1].version}) is among the {len(migrations)} "
+                "migration(s) of this directory")
+    return f"{head}: is this the migrations directory (and the layout: --layout)?"
+
+
 def _status_key(v: VersionStatus) -> tuple:
     return _sort_key(v.migration) if v.migration else version_key(v.version)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lockwise.core.types import Safety, Strategy
+from lockwise.options import DIALECT_CHOICES, dialect_named
 from lockwise.parse.source import InputError, parse_toml, read_text_file
 
 if TYPE_CHECKING:
@@ -21,8 +22,6 @@ _KEYS = {"id", "title", "safety", "when", "message", "why", "instead", "strategy
          "one_set_covers", "once_per_transaction"}
 _EXAMPLE_KEYS = {"bad", "good", "setup", "pg_version", "in_transaction", "note", "stats",
                  "max_lock_seconds", "dialect", "server_version", "layout"}
-#: SQL dialects lockwise reads.
-DIALECTS = ("postgresql", "mysql", "mariadb")
 #: Keys of `when` that are not equalities on facts.
 VERSION_KEYS = {"pg_version_min", "pg_version_max"}
 
@@ -66,10 +65,14 @@ def load_rule(path: Path) -> Rule:
     alternatives = tuple(when) if isinstance(when, list) else (when,)
     if not alternatives or not all(isinstance(w, dict) and w for w in alternatives):
         raise InputError("'when' must be a non-empty table or array of tables", path)
-    unknown_dialects = set(raw.get("dialects", ())) - set(DIALECTS)
-    if unknown_dialects:
-        raise InputError(f"unknown dialect(s) {', '.join(sorted(unknown_dialects))}; "
-                         f"choose from {', '.join(DIALECTS)}", path)
+    written = raw.get("dialects", ("postgresql",))
+    if not isinstance(written, list | tuple):
+        written = [written]
+    dialects = tuple(dict.fromkeys(dialect_named(d) for d in written))
+    if None in dialects:
+        unknown = [str(d) for d in written if dialect_named(d) is None]
+        raise InputError(f"unknown dialect(s) {', '.join(unknown)} in 'dialects'; choose "
+                         f"{DIALECT_CHOICES}", path)
     if not isinstance(raw.get("superseded_by_alternatives", False), bool):
         raise InputError("'superseded_by_alternatives' must be true or false", path)
     if not isinstance(raw.get("once_per_transaction", False), bool):
@@ -88,7 +91,7 @@ def load_rule(path: Path) -> Rule:
         strategy=strategy,
         examples=tuple(_example(e, path) for e in raw.get("examples", ())),
         path=path, tags=tuple(raw.get("tags", ())), references=tuple(raw.get("references", ())),
-        dialects=tuple(raw.get("dialects", ("postgresql",))),
+        dialects=tuple(d for d in dialects if d is not None),
         instead_outside_transaction=raw.get("instead_outside_transaction", "").strip(),
         instead_mysql=raw.get("instead_mysql", "").strip(),
         message_mysql=raw.get("message_mysql", "").strip(),

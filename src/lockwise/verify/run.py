@@ -8,6 +8,7 @@ so the effect model is checked against the real server on every run.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,8 +30,6 @@ REAPPLY_FAILED = "reapply-failed"
 NOT_RUN = "not-run"
 #: Statuses that make `verify` exit 1.
 FAILING = frozenset({NOT_REVERSIBLE, UP_FAILED, DOWN_FAILED, REAPPLY_FAILED})
-#: Layouts with no runner of their own: run in one transaction unless a statement forbids it.
-_RUNNERLESS_LAYOUTS = ("plain", "file")
 
 
 #: The bookkeeping table each migration tool creates before it runs anything. Migrations may
@@ -55,6 +54,9 @@ class VerifyOptions:
     #: Compare observed locks and rewrites with the effect model.
     observe: bool = True
     progress: Callable[[int, int, Migration], None] | None = None
+    #: lint's --assume-in-transaction / --assume-no-transaction (None: as each layout's tool
+    #: runs a migration).
+    assume_in_transaction: bool | None = None
 
 
 @dataclass(slots=True)
@@ -106,8 +108,10 @@ class VerifyResult:
 
 
 def check_parses(migrations: Sequence[Migration]) -> None:
-    """Raise InputError (file:line:column) for the first up or down file that does not parse,
-    before anything runs: a half-understood file cannot be run statement by statement."""
+    """Raise InputError (file:line:column) for the first up or down file that does not parse
+    or holds what only psql runs, before anything runs: a half-understood file cannot be run
+    statement by statement."""
+    from lockwise.executor.plan import client_copy, client_side_input
     from lockwise.parse.postgres import parse_sql
     from lockwise.parse.source import LineIndex
     from lockwise.parse.templates import find_placeholders
@@ -123,49 +127,58 @@ def check_parses(migrations: Sequence[Migration]) -> None:
                 raise InputError(f"template placeholder {placeholders[0].text} cannot be run: "
                                  "render the migrations with their tool first", path, line,
                                  column)
-            problems = parse_sql(text).problems
-            if problems:
-                p = problems[0]
+            parsed = parse_sql(text)
+            if parsed.problems:
+                p = parsed.problems[0]
                 raise InputError(p.message, path, p.span.line, p.span.column)
+            # What only psql runs would fail on the server, or (COPY data from the client)
+            # leave the connection unusable: an input error, as `apply` has it.
+            client = client_side_input(parsed, text, harmless_too=False) + [
+                (s.span, why) for s in parsed.statements if (why := client_copy(s.tree))]
+            if client:
+                span, why = min(client, key=lambda c: (c[0].line, c[0].column))
+                raise InputError(why, path, span.line, span.column)
 
 
-def _predictions(migrations: Sequence[Migration], pg_version: int, utc: bool) -> list[list[
+def _predictions(migrations: Sequence[Migration], pg_version: int, utc: bool,
+                 assume_in_transaction: bool | None = None) -> list[list[
         tuple[Statement, Effect]]]:
     """Per migration, its up statements with lockwise's predicted effect for each."""
     from lockwise.effects.context import SUPPORTED_PG_VERSIONS
     from lockwise.lint import LintOptions, lint_migrations
 
     version = min(max(pg_version, SUPPORTED_PG_VERSIONS.start), SUPPORTED_PG_VERSIONS.stop - 1)
-    # verify runs each migration in one transaction, on a session whose time zone is known:
-    # the model is asked about exactly that setting.
+    # Judged as lint judges them (each migration run as its tool runs it, see
+    # `in_transaction`), on a session whose time zone is known.
     reports = lint_migrations(migrations, LintOptions(pg_version=version,
-                                                      assume_in_transaction=True,
+                                                      assume_in_transaction=assume_in_transaction,
                                                       session_timezone_utc=utc))
     return [[(s.statement, s.effect) for s in r.statements] for r in reports]
 
 
-def _down_statements(m: Migration) -> list[tuple[Statement, bool]]:
-    """Down statements, each with whether PostgreSQL lets it run in a transaction block."""
-    from lockwise.effects.context import Context
-    from lockwise.effects.postgres import compute_effect
+def _down_statements(m: Migration) -> list[Statement]:
     from lockwise.parse.postgres import parse_sql
 
-    parsed = parse_sql(m.down_sql or "")
-    return [(s, compute_effect(s.tree, Context()).transactional) for s in parsed.statements]
+    return parse_sql(m.down_sql or "").statements
 
 
-def _transactional(m: Migration, text: str | None, statement_tx: list[bool]) -> bool:
-    """Whether to run a file in one transaction, as its migration tool would (`statement_tx`:
-    whether each of its statements may run in one)."""
-    from lockwise.discover.layouts import _no_transaction_marker
-    from lockwise.lint import tool_runs_in_transaction
+def in_transaction(m: Migration, statements: Sequence[Statement],
+                   assume_in_transaction: bool | None = None) -> bool:
+    """Whether the migration's tool opens a transaction (or PostgreSQL's implicit block for a
+    string of statements) around `statements`, exactly as lint assumes when it judges them: a
+    plain file runs as `psql -f` runs it, each statement on its own unless it says BEGIN."""
+    from lockwise.lint import LintOptions, starts_in_transaction
 
-    if m.no_transaction or (text and _no_transaction_marker(text)):
-        return False
-    if m.layout in _RUNNERLESS_LAYOUTS:
-        return all(statement_tx)
-    return tool_runs_in_transaction(m.layout, len(statement_tx),
-                                    lambda: not any(statement_tx))
+    return starts_in_transaction(m, LintOptions(assume_in_transaction=assume_in_transaction),
+                                 statements)
+
+
+def _down_in_transaction(m: Migration, statements: Sequence[Statement],
+                         assume_in_transaction: bool | None) -> bool:
+    from lockwise.discover.tools import down_runs_without_transaction
+
+    down = dataclasses.replace(m, no_transaction=down_runs_without_transaction(m))
+    return in_transaction(down, statements, assume_in_transaction)
 
 
 def server_version(conn: Any) -> int:
@@ -184,23 +197,20 @@ def ensure_scratch(conn: Any, why: str = "verify runs down migrations") -> None:
                          f"{shown}); {why}, so it needs a scratch database")
 
 
-def prepare_run(migrations: Sequence[Migration], conn: Any, uri: str) -> tuple[
+def prepare_run(migrations: Sequence[Migration], conn: Any, uri: str,
+                assume_in_transaction: bool | None = None) -> tuple[
         int, list[list[tuple[Statement, Effect]]], Runner]:
     """Ready `conn` (autocommit, on the scratch database behind `uri`) to run `migrations`:
     the server's major version, each migration's up statements with lockwise's prediction for
     this server and session, and the runner; the migration tools' own tables are created."""
     version = server_version(conn)
     zone = conn.execute("SHOW TimeZone").fetchone()[0]
-    predictions = _predictions(migrations, version, str(zone).lower() in UTC_ZONES)
+    predictions = _predictions(migrations, version, str(zone).lower() in UTC_ZONES,
+                               assume_in_transaction)
     runner = Runner(conn, uri)
     for layout in sorted({m.layout for m in migrations} & set(_TOOL_TABLES)):
         conn.execute(_TOOL_TABLES[layout])
     return version, predictions, runner
-
-
-def up_in_transaction(m: Migration, predicted: list[tuple[Statement, Effect]]) -> bool:
-    """Whether the migration's tool runs its up file in one transaction."""
-    return _transactional(m, None, [e.transactional for _, e in predicted])
 
 
 def verify_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
@@ -209,7 +219,8 @@ def verify_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
     the scratch database behind `uri`) and report on each."""
     options = options or VerifyOptions()
     started = time.monotonic()
-    version, predictions, runner = prepare_run(migrations, conn, uri)
+    version, predictions, runner = prepare_run(migrations, conn, uri,
+                                               options.assume_in_transaction)
     result = VerifyResult([], server, version)
     before = take_snapshot(conn, runner.since)
     stopped = False
@@ -232,7 +243,7 @@ def _verify_one(m: Migration, predicted: list[tuple[Statement, Effect]], runner:
     whether the run must stop (the database is no longer where later migrations expect it)."""
     conn = runner.conn
     statements = [s for s, _ in predicted]
-    up_tx = up_in_transaction(m, predicted)
+    up_tx = in_transaction(m, statements, options.assume_in_transaction)
     outcome = runner.run(statements, transactional=up_tx, observe=options.observe)
     res = MigrationResult(m, REVERSIBLE)
     res.notes += [f"statement {s.index + 1} (line {s.span.line}) skipped: {why}"
@@ -253,8 +264,8 @@ def _verify_one(m: Migration, predicted: list[tuple[Statement, Effect]], runner:
         return res, after_up, False
 
     down = _down_statements(m)
-    down_tx = _transactional(m, m.down_sql, [tx for _, tx in down])
-    outcome = runner.run([s for s, _ in down], transactional=down_tx, observe=False)
+    down_tx = _down_in_transaction(m, down, options.assume_in_transaction)
+    outcome = runner.run(down, transactional=down_tx, observe=False)
     res.notes += [f"down statement {s.index + 1} (line {s.span.line}) skipped: {why}"
                   for s, why in outcome.skipped]
     if outcome.failure is not None:

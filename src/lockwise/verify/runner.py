@@ -1,7 +1,9 @@
 """A minimal statement runner for `verify`: one psycopg connection, statement by statement.
 
-Each migration runs in one transaction (unless it must not), and the runner looks at pg_locks
-and pg_class between statements from inside that transaction, which is exact. A statement that
+A migration runs in one transaction when its tool opens one (as lint judges it: a plain file
+runs statement by statement, as psql does), and the runner looks at pg_locks and pg_class
+between statements from inside that transaction, which is exact; a statement outside one is
+wrapped in its own, which takes the same locks as autocommit. A statement that
 PostgreSQL refuses to run in a transaction block (CREATE INDEX CONCURRENTLY, ...) is observed by
 a second connection that polls pg_locks while it runs; a third connection holds a snapshot open
 meanwhile, so that a concurrent index build waits for it with its locks taken and the poller

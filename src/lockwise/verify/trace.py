@@ -135,6 +135,9 @@ class TraceOptions:
     #: Which migrations to trace (paths, from `collect`); None: all of them.
     only: set[str] | None = None
     progress: Callable[[int, int, Migration], None] | None = None
+    #: lint's --assume-in-transaction / --assume-no-transaction (None: as each layout's tool
+    #: runs a migration).
+    assume_in_transaction: bool | None = None
 
 
 def trace_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
@@ -142,10 +145,11 @@ def trace_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
     """Apply `migrations` in order on `conn` (autocommit psycopg connection to the scratch
     database behind `uri`), tracing those `options.only` names; stops at the first failure."""
     from lockwise.options import named_in
-    from lockwise.verify.run import prepare_run, up_in_transaction
+    from lockwise.verify.run import in_transaction, prepare_run
 
     options = options or TraceOptions()
-    version, predictions, runner = prepare_run(migrations, conn, uri)
+    version, predictions, runner = prepare_run(migrations, conn, uri,
+                                               options.assume_in_transaction)
     targeted = sum(options.only is None or named_in(m, options.only) for m in migrations)
     result = TraceResult([], server, version, options.seed, targeted,
                          len(migrations) - targeted)
@@ -155,7 +159,7 @@ def trace_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
         traced = options.only is None or named_in(m, options.only)
         before = runner.relations() if options.seed else {}
         statements = [s for s, _ in predicted]
-        tx = up_in_transaction(m, predicted)
+        tx = in_transaction(m, statements, options.assume_in_transaction)
         outcome = runner.run(statements, transactional=tx, observe=traced)
         out = TracedFile(m, tx, failure=outcome.failure, traced=traced)
         skipped = {s.index: why for s, why in outcome.skipped}
