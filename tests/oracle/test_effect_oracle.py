@@ -369,7 +369,7 @@ VIEW_SUBLINKS = {
     "exists": "CREATE VIEW vs AS SELECT * FROM child WHERE EXISTS "
               "(SELECT 1 FROM parent WHERE parent.id = child.parent_id);",
     "in": "CREATE VIEW vs AS SELECT * FROM child WHERE parent_id IN (SELECT id FROM parent);",
-    "select-list": "CREATE VIEW vs AS SELECT (SELECT max(id) FROM parent) AS top, * FROM child;",
+    "select-list": "CREATE VIEW vs AS SELECT *, (SELECT max(id) FROM parent) AS top FROM child;",
     "view": "CREATE VIEW vs AS SELECT * FROM child WHERE id NOT IN (SELECT parent_id FROM v);",
 }
 

@@ -325,7 +325,9 @@ class Table:
     #: sure of every one (`query_columns.result_names`); None otherwise. CREATE OR REPLACE
     #: VIEW may only add columns after them. A tuple, replaced whole (forks share it).
     column_names: tuple[str, ...] | None = None
-    #: For a view or materialized view: the relations its query reads (qualified).
+    #: For a view or materialized view: the relations its query reads (qualified); the one
+    #: its FROM list names first, when that is all the FROM list names (a write through the
+    #: view reaches it).
     sources: tuple[str, ...] = ()
     #: For a view: why PostgreSQL refuses to write through it to the relation it selects
     #: from (`catalog.updatable.not_updatable`), "" when it writes through, None when the

@@ -27,7 +27,7 @@ from lockwise.catalog.model import (
 from lockwise.catalog.query_columns import result_columns, result_names
 from lockwise.catalog.scopes import ColumnReads
 from lockwise.catalog.search_path import elements_path
-from lockwise.catalog.updatable import has_updatable_column, not_updatable
+from lockwise.catalog.updatable import has_updatable_column, not_updatable, written_through_to
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
@@ -2765,7 +2765,11 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
     view.updatable_columns = has_updatable_column(stmt.get("query"))
     view.columns = {}
     if reads:
-        view.sources = tuple(relations_in(stmt.get("query")))  # OR REPLACE: the new query's
+        # OR REPLACE: the new query's. The relation a write through the view reaches comes
+        # first, before what its subqueries read.
+        through = written_through_to(stmt.get("query"))
+        view.sources = tuple(sorted(relations_in(stmt.get("query")),
+                                    key=lambda rel: rel != through))
         view.uses = expression_uses(stmt.get("query"))
         catalog.note_sources(view)
         _read_query(catalog, view, stmt.get("query"), views)

@@ -35,6 +35,7 @@ from lockwise.effects.postgres.builder import (
     descendants,
     lock_drawn_sequences,
     lock_partition_ancestors,
+    lock_read,
     lock_read_partitions,
     lock_view_reads,
     owned_sequences,
@@ -524,7 +525,8 @@ _VIEW_DEPTH = 16
 def _updatable_view_base(b: Builder, relation: str, kind: str,
                          on_conflict: bool = False) -> tuple[str, str, str]:
     """The table a write (`kind`) to `relation` reaches: itself, or for a known view reading
-    exactly one relation (what makes it auto-updatable) that relation, followed through views;
+    exactly one relation (what makes it auto-updatable) that relation, followed through views
+    (each locked ROW EXCLUSIVE, what their subqueries read ACCESS SHARE);
     a view with an INSTEAD OF trigger or an unconditional DO INSTEAD rule for the write keeps
     it. Then why the server refuses the write ("" when it does not): a view on the way with
     neither of those, but a conditional DO INSTEAD rule for the write, or a query it cannot
@@ -552,9 +554,15 @@ def _updatable_view_base(b: Builder, relation: str, kind: str,
         if on_conflict and not written_through and _rules_refuse_on_conflict(known):
             return relation, "", (f"INSERT with ON CONFLICT cannot be used with {relation}, "
                                   "which has INSERT or UPDATE rules")
-        if not written_through or len(known.sources) != 1:
+        # (the relation written through to is the first source; the others are read by
+        # the view's subqueries, which the rewriter locks, also for an INSERT)
+        if not written_through or (known.not_updatable != "" and len(known.sources) != 1):
             break
-        relation = known.sources[0]
+        relation, *subqueries_read = known.sources
+        b.lock(relation, L.ROW_EXCLUSIVE)  # each view on the way too
+        for read in subqueries_read:
+            lock_read(b, read)
+            lock_view_reads(b, read)
     return relation, "", ""
 
 
