@@ -1009,6 +1009,34 @@ CASES = [
          T + "CREATE DOMAIN nonempty AS text CHECK (VALUE <> ''); "
              "ALTER TABLE t ADD COLUMN ne nonempty DEFAULT 'x';",
          "ALTER TABLE t ALTER COLUMN ne TYPE text"),
+    # A domain whose constraints were all dropped is its base type again; one with one left
+    # (a CHECK, or NOT NULL) is still checked.
+    *(Case(f"type-to-domain-{case}", T + "CREATE DOMAIN nonempty AS text" + setup,
+           "ALTER TABLE t ALTER COLUMN note TYPE nonempty") for case, setup in (
+        ("check-dropped", " CHECK (VALUE <> ''); ALTER DOMAIN nonempty DROP CONSTRAINT "
+                          "nonempty_check;"),
+        ("checks-dropped", " CONSTRAINT a CHECK (VALUE <> '') CONSTRAINT b CHECK (VALUE <> 'x');"
+                           "ALTER DOMAIN nonempty DROP CONSTRAINT a;"
+                           "ALTER DOMAIN nonempty DROP CONSTRAINT IF EXISTS b;"),
+        ("one-check-left", " CONSTRAINT a CHECK (VALUE <> '') CONSTRAINT b CHECK (VALUE <> 'x');"
+                           "ALTER DOMAIN nonempty DROP CONSTRAINT a;"),
+        ("not-null-left", " NOT NULL CHECK (VALUE <> '');"
+                          "ALTER DOMAIN nonempty DROP CONSTRAINT nonempty_check;"),
+        ("not-null-dropped", " NOT NULL; ALTER DOMAIN nonempty DROP NOT NULL;"),
+        ("check-left-not-null-dropped", " NOT NULL CHECK (VALUE <> '');"
+                                        "ALTER DOMAIN nonempty DROP NOT NULL;"),
+        ("not-null-set-later", "; ALTER DOMAIN nonempty SET NOT NULL;"),
+        ("check-dropped-then-added", " CHECK (VALUE <> ''); ALTER DOMAIN nonempty DROP "
+                                     "CONSTRAINT nonempty_check; ALTER DOMAIN nonempty ADD "
+                                     "CONSTRAINT c CHECK (VALUE <> 'x');"))),
+    Case("add-column-domain-check-dropped",
+         T + "CREATE DOMAIN posint AS int CHECK (VALUE > 0);"
+             "ALTER DOMAIN posint DROP CONSTRAINT posint_check;",
+         "ALTER TABLE t ADD COLUMN c posint"),
+    Case("alter-domain-add-check-after-drop",
+         T + "CREATE DOMAIN posint AS int CHECK (VALUE > 0); ALTER TABLE t ADD COLUMN c posint;"
+             "ALTER DOMAIN posint DROP CONSTRAINT posint_check;",
+         "ALTER DOMAIN posint ADD CONSTRAINT small CHECK (VALUE < 100)"),
     Case("type-to-plain-domain-converting", T + "CREATE DOMAIN plain_text AS text;",
          "ALTER TABLE t ALTER COLUMN n TYPE plain_text"),
     Case("type-to-varchar-domain", T + "CREATE DOMAIN short AS varchar(10);",
