@@ -561,8 +561,11 @@ class Domain:
     #: written on the column does (checked on the server).
     default: dict | None = None
     #: Its CHECK constraints, in the order they were added (of a domain these migrations
-    #: created, every one; the NOT NULL one is `Catalog.constrained_domains`'s business).
+    #: created, every one).
     checks: tuple[DomainCheck, ...] = ()
+    #: Whether it has a NOT NULL constraint (CREATE DOMAIN ... NOT NULL, ALTER DOMAIN ... SET
+    #: NOT NULL; DROP NOT NULL takes it away).
+    not_null: bool = False
 
     def check(self, name: str) -> DomainCheck | None:
         """Its CHECK constraint `name`, if the catalog knows it."""
@@ -611,7 +614,8 @@ class Catalog:
     #: Range types (qualified) -> their subtype, as `column_type` gives it: a range over a
     #: domain holds the domain's values, which ALTER DOMAIN cannot look into.
     range_subtypes: dict[str, str] = field(default_factory=dict)
-    #: Domains (qualified) that carry a CHECK or NOT NULL constraint.
+    #: Domains (qualified) that carry a CHECK or NOT NULL constraint (for those in `domains`,
+    #: those with `checks` or `not_null`; others once ALTER DOMAIN added one).
     constrained_domains: set[str] = field(default_factory=set)
     #: Every domain (qualified), constrained or not, with its base type.
     domains: dict[str, Domain] = field(default_factory=dict)

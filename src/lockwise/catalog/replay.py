@@ -2664,6 +2664,19 @@ def _add_domain_check(catalog: Catalog, domain: str, con: dict) -> None:
     catalog.domains[domain] = replace(known, checks=(*known.checks, check))
 
 
+def _note_domain_constrained(catalog: Catalog, domain: str) -> None:
+    """`Catalog.constrained_domains` holds `domain` (a known one) while it has a CHECK or
+    NOT NULL constraint: once the last is dropped, a column of it is its base type again
+    (checked on the server: changing a column's type to it rewrites nothing)."""
+    known = catalog.domains.get(domain)
+    if known is None:
+        return
+    if known.checks or known.not_null:
+        catalog.constrained_domains.add(domain)
+    else:
+        catalog.constrained_domains.discard(domain)
+
+
 def _change_domain_check(catalog: Catalog, domain: str, name: str,
                          change: Callable[[DomainCheck], DomainCheck | None]) -> None:
     """CHECK constraint `name` of `domain` as `change` leaves it (None: dropped)."""
@@ -2927,22 +2940,31 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         name = object_name(strings(body.get("domainname")), create=True)
         catalog.types.add(name)
         base, mods, is_array = catalog.column_type(body.get("typeName"))
-        catalog.domains[name] = Domain(SERIAL_TYPES.get(base, base), mods, is_array,
-                                       _domain_default(catalog, body, base, is_array))
+        catalog.domains[name] = Domain(
+            SERIAL_TYPES.get(base, base), mods, is_array,
+            _domain_default(catalog, body, base, is_array),
+            not_null=any(unwrap(c)[1].get("contype") == "CONSTR_NOTNULL"
+                         for c in body.get("constraints") or ()))
         for con in body.get("constraints") or ():
             _add_domain_check(catalog, name, unwrap(con)[1])
-        if any(unwrap(c)[1].get("contype") in ("CONSTR_CHECK", "CONSTR_NOTNULL")
-               for c in body.get("constraints") or ()):
-            catalog.constrained_domains.add(name)
+        _note_domain_constrained(catalog, name)
     elif kind == "AlterDomainStmt" and body.get("subtype") in ("C", "O"):
-        catalog.constrained_domains.add(object_name(strings(body.get("typeName"))))
-        _add_domain_check(catalog, object_name(strings(body.get("typeName"))),
-                          unwrap(body.get("def"))[1])
+        name = object_name(strings(body.get("typeName")))
+        catalog.constrained_domains.add(name)
+        if body["subtype"] == "O" and (domain := catalog.domains.get(name)) is not None:
+            catalog.domains[name] = replace(domain, not_null=True)
+        _add_domain_check(catalog, name, unwrap(body.get("def"))[1])
     elif kind == "AlterDomainStmt" and body.get("subtype") in ("X", "V"):
         name = object_name(strings(body.get("typeName")))
         _change_domain_check(catalog, name, body.get("name", ""),
                              (lambda _: None) if body["subtype"] == "X" else
                              (lambda c: replace(c, not_valid=False)))
+        _note_domain_constrained(catalog, name)
+    elif kind == "AlterDomainStmt" and body.get("subtype") == "N":
+        name = object_name(strings(body.get("typeName")))
+        if (domain := catalog.domains.get(name)) is not None:
+            catalog.domains[name] = replace(domain, not_null=False)
+            _note_domain_constrained(catalog, name)
     elif kind == "AlterDomainStmt" and body.get("subtype") == "T":
         name = object_name(strings(body.get("typeName")))
         domain = catalog.domains.get(name)
