@@ -2133,8 +2133,18 @@ CASES = [
     Case("select-with-update-cte", FK,
          "WITH moved AS (UPDATE child SET parent_id = 2 WHERE id = 1 RETURNING id) "
          "SELECT count(*) FROM moved", compare_scans=False),
+    # INSERT ... SELECT of a whole relation (no WHERE, no LIMIT) reads each table behind it
+    # in full: every partition, the tables of a view.
     Case("insert-select", FK + "CREATE TABLE archive (id bigint, n int);",
-         "INSERT INTO archive SELECT id, n FROM child", compare_scans=False),
+         "INSERT INTO archive SELECT id, n FROM child"),
+    Case("insert-select-partitioned", EVENTS + "CREATE TABLE archive (id bigint, day date);",
+         "INSERT INTO archive SELECT id, day FROM events"),
+    Case("insert-select-view", VIEWS + "CREATE TABLE archive (id bigint, n int);",
+         "INSERT INTO archive SELECT id, n FROM v"),
+    Case("insert-select-distinct", FK + "CREATE TABLE archive (n int);",
+         "INSERT INTO archive SELECT DISTINCT n FROM child"),
+    Case("insert-select-where", FK + "CREATE TABLE archive (id bigint, n int);",
+         "INSERT INTO archive SELECT id, n FROM child WHERE id = 1", compare_scans=False),
     Case("insert-with-foreign-key", FK, "INSERT INTO child VALUES (100, 1, 1)",
          compare_scans=False),
     Case("update", T, "UPDATE t SET n = n + 1 WHERE id < 5", compare_scans=False),
