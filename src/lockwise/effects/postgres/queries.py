@@ -120,6 +120,9 @@ def dml(kind: str) -> Callable:
         read_tables(b, others, {view})
         lock_read_partitions(b, others)
         lock_locked_rows(b, others)
+        if kind == "insert" and b.ctx.executes:
+            for rel in stored_reads(b, _read_whole(stmt)):
+                b.scan(rel, "INSERT ... SELECT without WHERE reads it in full to fill the table")
         # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched; so is every row
         # with a match when the WHERE only joins a FROM (USING) list that is whole tables.
         joined = kind in ("update", "delete") and _where_only_joins(stmt)
@@ -165,6 +168,20 @@ def dml(kind: str) -> Callable:
         _data_modifying_ctes(b, stmt)  # after: the statement's own action comes first
         _lock_rule_actions(b, view, kind)
     return handler
+
+
+def _read_whole(stmt: dict) -> dict | None:
+    """The relation (its RangeVar) an INSERT's query reads every row of, as the query is
+    written: a SELECT of one relation with no WHERE, LIMIT or OFFSET (aggregates, DISTINCT and
+    GROUP BY read every row too), no WITH (a name could be a CTE's); None for any other
+    query, whose plan may read only some rows through an index."""
+    kind, select = unwrap(stmt.get("selectStmt")) if stmt.get("selectStmt") else ("", {})
+    if kind != "SelectStmt" or stmt.get("withClause") or select.get("withClause") or \
+            select.get("op", "SETOP_NONE") != "SETOP_NONE" or select.get("whereClause") or \
+            select.get("limitCount") or select.get("limitOffset"):
+        return None
+    items = select.get("fromClause") or ()
+    return items[0] if len(items) == 1 and unwrap(items[0])[0] == "RangeVar" else None
 
 
 def _lock_rule_actions(b: Builder, relation: str, event: str) -> None:
