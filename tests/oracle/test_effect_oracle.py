@@ -1978,6 +1978,18 @@ CASES = [
     Case("refresh-materialized-view-after-create-if-not-exists", MATVIEW + """
          CREATE MATERIALIZED VIEW IF NOT EXISTS mv AS SELECT 1 AS one;""",
          "REFRESH MATERIALIZED VIEW mv"),
+    # DROP TABLE / SEQUENCE ... CASCADE drops what names it by a regclass constant: a CHECK,
+    # a default, a generated column, an index, each under ACCESS EXCLUSIVE on its table.
+    Case("drop-table-cascade-drops-regclass-users", "CREATE TABLE w (id int);"
+         "CREATE TABLE c (id int, r regclass DEFAULT 'w'::regclass CHECK (r <> 'w'::regclass));"
+         "CREATE TABLE d (n bigint DEFAULT pg_relation_size('w'));"
+         "CREATE TABLE g (r regclass, b bool GENERATED ALWAYS AS (r = 'w'::regclass) STORED);"
+         "CREATE TABLE i (r regclass); CREATE INDEX i_w ON i ((r = 'w'::regclass));"
+         "CREATE TABLE calm (r regclass CHECK (r <> 'calm'::regclass));",
+         "DROP TABLE w CASCADE"),
+    Case("drop-sequence-cascade-drops-regclass-users", "CREATE SEQUENCE s;"
+         "CREATE TABLE c (id int, r regclass CHECK (r <> 's'::regclass));",
+         "DROP SEQUENCE s CASCADE", sequences=True),
     # DROP ... CASCADE drops the views and materialized views over it, however deep.
     Case("drop-table-cascade-drops-views", MATVIEW + """
          CREATE VIEW v AS SELECT id FROM t;
