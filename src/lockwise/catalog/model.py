@@ -8,9 +8,10 @@ PostgreSQL folds unquoted identifiers.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Collection, Container, Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import Any
 
 from lockwise.effects.nodes import calls_function, qualified, type_name, type_sql
 
@@ -380,6 +381,8 @@ def _trigger_functions(table: Table) -> set[str]:
 #: Domains over domains are followed this deep at most (a guard against a cycle that only
 #: wrong input can make).
 _DOMAIN_DEPTH = 32
+#: What an object's expressions use (`Column.uses`, ...): `Catalog.callers`'s default.
+_USES = attrgetter("uses")
 
 
 def _type_key(type_name: str) -> str:
@@ -931,19 +934,33 @@ class Catalog:
             assert found == scanned, f"Catalog.callers: {found} from the index, {scanned} scanned"
         return found
 
+    def naming(self, relations: Collection[str]) -> Callers:
+        """What names one of `relations` (qualified) by a regclass constant and is not on one
+        of them (`Column.names`, `Constraint.names`, `Index.names`): the defaults, generated
+        columns, CHECKs and indexes the server drops with them (DROP TABLE / SEQUENCE ...
+        CASCADE; without CASCADE it refuses: checked on the server). Views are not known."""
+        return self._callers_in(
+            [t for t in sorted(self.tables.values(), key=attrgetter("name"))
+             if t.name not in relations],
+            [(k, i) for k, i in self.indexes.items() if i.table not in relations],
+            lambda names: any(n in relations for n in names), attrgetter("names"))
+
     def _callers_in(self, tables: list[Table], indexes: Iterable[tuple[str, Index]],
-                    reached: Callable[[tuple[str, ...]], bool]) -> Callers:
-        """`callers` looking at `tables` (by name) and `indexes` only."""
+                    reached: Callable[[tuple[str, ...]], bool],
+                    of: Callable[[Any], tuple[str, ...]] = _USES) -> Callers:
+        """`callers` looking at `tables` (by name) and `indexes` only; `of` gives what an
+        object's expressions use (or name), views aside unless it is their `uses`."""
         defaults, generated = [], []
         for t in tables:
             for c in t.columns.values():
-                if c.uses and reached(c.uses):
+                if of(c) and reached(of(c)):
                     (generated if c.generated else defaults).append((t.name, c.name))
         constraints = [(t.name, name) for t in tables for name, con in t.constraints.items()
-                       if con.uses and reached(con.uses)]
-        views = [t.name for t in tables if t.uses and reached(t.uses)]
+                       if of(con) and reached(of(con))]
+        views = [t.name for t in tables if t.uses and reached(t.uses)] \
+            if of is _USES else []
         views += [o for v in list(views) for o in self.views_over(v)]
-        found = sorted(name for name, idx in indexes if idx.uses and reached(idx.uses))
+        found = sorted(name for name, idx in indexes if of(idx) and reached(of(idx)))
         return Callers(tuple(defaults), tuple(generated), tuple(constraints), tuple(found),
                        tuple(dict.fromkeys(views)))
 

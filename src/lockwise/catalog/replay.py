@@ -1415,10 +1415,18 @@ def _relations_dropped(catalog: Catalog, name: str, cascade: bool) -> list[str]:
             *(catalog.inheritance_children(name) if cascade else ())]
 
 
+def relation_namers(catalog: Catalog, name: str) -> Callers:
+    """What DROP TABLE `name` ... CASCADE drops besides views because it names one of the
+    relations dropped by a regclass constant (`Catalog.naming`)."""
+    return catalog.naming(_relations_dropped(catalog, name, cascade=True))
+
+
 def _drop_relations(catalog: Catalog, name: str, cascade: bool) -> None:
     """DROP TABLE / VIEW `name`: it and its partitions; with CASCADE its inheritance
-    children, the views over any of them and the policies on others naming those."""
+    children, the views over any of them, the policies on others naming those, and what
+    names one of them by a regclass constant."""
     if cascade:
+        _drop_callers(catalog, relation_namers(catalog, name))
         reach = catalog.cascade_reach(name)
         policies.drop_dependent_policies(catalog.policies_on_others(reach))
         # The views over its partitions and children go too, not only those over it.
@@ -2167,7 +2175,8 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
             columns = catalog.columns_drawing_from if rtype == "OBJECT_SEQUENCE" else \
                 catalog.columns_dropped_with_type
             dropped = [pair for n in names for pair in columns(object_name(n))]
-            holders = [] if rtype == "OBJECT_SEQUENCE" else \
+            holders = _callers_reached(catalog, catalog.naming(
+                {object_name(n) for n in names})) if rtype == "OBJECT_SEQUENCE" else \
                 policies.column_holders(catalog, dropped) + [
                     t for n in names
                     for t in _callers_reached(catalog,
@@ -2220,10 +2229,12 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
 
 def _relations_drop_reach(catalog: Catalog, name: str, cascade: bool) -> list[Table]:
     """The tables `_drop_relations` changes: those pointing at a relation dropped, and with
-    CASCADE those with a policy naming one or a view over one."""
+    CASCADE those with a policy naming one or a view over one, or an expression naming one
+    by a regclass constant."""
     return [t for rel in _relations_dropped(catalog, name, cascade)
             for t in _tables_pointing_at(catalog, rel)] + \
-        (policies.holders_reached(catalog, catalog.cascade_reach(name)) if cascade else [])
+        (policies.holders_reached(catalog, catalog.cascade_reach(name))
+         + _callers_reached(catalog, relation_namers(catalog, name)) if cascade else [])
 
 
 def _routine_reach(catalog: Catalog, names: list[str], stmt: dict) -> list[Table]:
@@ -2495,6 +2506,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                 for table, column in catalog.columns_drawing_from(name):
                     col = catalog.tables[table].columns[column]
                     col.default = col.default_sequence = None
+                _drop_callers(catalog, catalog.naming({name}))  # and what names it
         elif rtype == "OBJECT_STATISTIC_EXT":
             _drop_statistics(catalog, [name])
         elif rtype == "OBJECT_SCHEMA":
