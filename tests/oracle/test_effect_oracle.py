@@ -2159,6 +2159,15 @@ CASES = [
          "INSERT INTO archive SELECT id, n FROM child WHERE id = 1", compare_scans=False),
     Case("insert-with-foreign-key", FK, "INSERT INTO child VALUES (100, 1, 1)",
          compare_scans=False),
+    # Rows whose foreign key columns are all left out (NULL, no default) are not checked:
+    # the referenced table is not locked. A default fills them, and is checked.
+    Case("insert-leaving-foreign-key-null", FK, "INSERT INTO child (id, n) VALUES (100, 1)",
+         compare_scans=False),
+    Case("insert-select-leaving-foreign-key-null", FK + "CREATE TABLE src (n int);",
+         "INSERT INTO child (id, n) SELECT 100 + n, n FROM src", compare_scans=False),
+    Case("insert-leaving-foreign-key-to-default", FK + "ALTER TABLE child ALTER COLUMN "
+         "parent_id SET DEFAULT 1;", "INSERT INTO child (id, n) VALUES (100, 1)",
+         compare_scans=False),
     Case("update", T, "UPDATE t SET n = n + 1 WHERE id < 5", compare_scans=False),
     Case("update-foreign-key-column", FK, "UPDATE child SET parent_id = 2 WHERE id = 1",
          compare_scans=False),
