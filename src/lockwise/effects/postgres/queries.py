@@ -142,7 +142,8 @@ def dml(kind: str) -> Callable:
         set_columns = merged_columns if kind == "merge" else columns
         if kind != "delete" and b.ctx.executes:  # not when only planned (EXPLAIN)
             _check_keys(b, table, kind == "insert" or "insert" in merging or rechecked,
-                        set_columns)
+                        set_columns, _inserted_nulls(b, stmt, table) if kind == "insert"
+                        else set())
         if b.ctx.executes:  # the keys' triggers fire (a MERGE's as its clauses write)
             for fired in sorted({kind} & {"update", "delete"} or merging - {"insert"}):
                 _referencing_rows(b, table, fired, set_columns, {table})
@@ -204,17 +205,35 @@ def _lock_rule_actions(b: Builder, relation: str, event: str) -> None:
             take_whole_effect(b, compute_effect(action, ctx))
 
 
-def _check_keys(b: Builder, table: str, every: bool, columns: tuple[str, ...]) -> None:
+def _check_keys(b: Builder, table: str, every: bool, columns: tuple[str, ...],
+                nulls: set[str] = frozenset()) -> None:
     """The foreign keys of `table` that written rows are checked against: each reads the
     referenced row FOR KEY SHARE (ROW SHARE on its table, every partition of it too). Every
     key (`every`: rows inserted, or written earlier in the transaction, which an UPDATE checks
-    again: seen by `verify` on lemmy), or only those over the `columns` an UPDATE sets."""
+    again: seen by `verify` on lemmy), or only those over the `columns` an UPDATE sets; not
+    one whose columns are all `nulls` (a row with a NULL key is not looked up)."""
     known = b.ctx.catalog.tables.get(table)
     for con in known.constraints.values() if known is not None else ():
         if con.kind == "foreign" and con.references and (
-                every or set(con.columns) & set(columns)):
+                every or set(con.columns) & set(columns)) and \
+                not (con.columns and set(con.columns) <= nulls):
             for rel in (con.references, *b.ctx.catalog.partitions(con.references)):
                 b.lock(rel, L.ROW_SHARE)
+
+
+def _inserted_nulls(b: Builder, stmt: dict, table: str) -> set[str]:
+    """The columns of `table` an INSERT leaves NULL in every row: left out (or given DEFAULT)
+    with no default, not identity, generated or of a domain; none when a trigger or rule of
+    the table could fill them. (A foreign key over such columns alone is not checked: checked
+    on the server.)"""
+    known = b.ctx.catalog.tables.get(table)
+    if known is None or known.triggers or known.rules:
+        return set()
+    # (a column of a domain is left alone: the domain may have a default)
+    return {name for name in _left_to_default(stmt, "insert", known)
+            if (col := known.columns.get(name)) is not None and col.default is None
+            and not col.identity and not col.generated
+            and b.ctx.catalog.domain(col.type_name) is None}
 
 
 def _left_to_default(stmt: dict, kind: str, table: Table) -> set[str]:
