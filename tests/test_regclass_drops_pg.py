@@ -1,5 +1,5 @@
 """DROP TABLE / SEQUENCE ... CASCADE of a relation that stored regclass constants name: the
-server drops each default, CHECK, generated column and index naming it. The catalog the
+server drops each default, CHECK, generated column, index and view naming it. The catalog the
 replay leaves must hold what the embedded PostgreSQL's catalogs hold after the same
 statements."""
 
@@ -21,10 +21,14 @@ CREATE TABLE g (r regclass, b bool GENERATED ALWAYS AS (r = 'w'::regclass) STORE
 CREATE TABLE i (r regclass);
 CREATE INDEX i_w ON i ((r = 'w'::regclass));
 CREATE INDEX i_r ON i (r);
+CREATE VIEW vw AS SELECT 'w'::regclass AS x;
+CREATE VIEW vvw AS SELECT x FROM vw;
+CREATE VIEW vs AS SELECT pg_sequence_last_value('s') AS x;
+CREATE VIEW calm AS SELECT 1 AS x;
 """
 
 
-def _server_state(uri: str, sql: str) -> tuple[set, set, set, set]:
+def _server_state(uri: str, sql: str) -> tuple[set, set, set, set, set]:
     import psycopg
 
     with psycopg.connect(uri) as conn:
@@ -43,7 +47,10 @@ def _server_state(uri: str, sql: str) -> tuple[set, set, set, set]:
         indexes = {r[0] for r in conn.execute(
             "SELECT 'public.' || relname FROM pg_class WHERE relkind = 'i' "
             "AND relnamespace = 'public'::regnamespace")}
-    return defaults, checks, columns, indexes
+        views = {r[0] for r in conn.execute(
+            "SELECT 'public.' || relname FROM pg_class WHERE relkind = 'v' "
+            "AND relnamespace = 'public'::regnamespace")}
+    return defaults, checks, columns, indexes, views
 
 
 @pytest.mark.parametrize("sql", ["DROP TABLE w CASCADE;", "DROP SEQUENCE s CASCADE;",
@@ -57,4 +64,6 @@ def test_cascade_drops_what_names_the_relation_as_the_server_does(pg_db: str,
     checks = {(t.name, n) for t in tables for n, con in t.constraints.items()
               if con.kind == "check"}
     columns = {(t.name, c) for t in tables for c in t.columns}
-    assert (defaults, checks, columns, set(catalog.indexes)) == _server_state(pg_db, sql)
+    views = {t.name for t in catalog.tables.values() if t.kind == "view"}
+    assert (defaults, checks, columns, set(catalog.indexes), views) == \
+        _server_state(pg_db, sql)
