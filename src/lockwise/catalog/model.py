@@ -344,6 +344,9 @@ class Table:
     #: to (`expression_uses`): DROP FUNCTION / TYPE ... CASCADE of one drops the view, and
     #: those over it.
     uses: tuple[str, ...] = ()
+    #: For a view or materialized view: the relations its query names by regclass constants
+    #: (as `Column.names`): DROP TABLE / SEQUENCE ... CASCADE of one drops the view.
+    names: tuple[str, ...] = ()
     #: MySQL / MariaDB: the table's FULLTEXT indexes, name -> columns.
     fulltext: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: MySQL / MariaDB: the table's other indexes (B-tree, UNIQUE, SPATIAL; not the primary
@@ -937,8 +940,9 @@ class Catalog:
     def naming(self, relations: Collection[str]) -> Callers:
         """What names one of `relations` (qualified) by a regclass constant and is not on one
         of them (`Column.names`, `Constraint.names`, `Index.names`): the defaults, generated
-        columns, CHECKs and indexes the server drops with them (DROP TABLE / SEQUENCE ...
-        CASCADE; without CASCADE it refuses: checked on the server). Views are not known."""
+        columns, CHECKs, indexes and views (with those over them) the server drops with them
+        (DROP TABLE / SEQUENCE ... CASCADE; without CASCADE it refuses: checked on the
+        server)."""
         return self._callers_in(
             [t for t in sorted(self.tables.values(), key=attrgetter("name"))
              if t.name not in relations],
@@ -949,7 +953,7 @@ class Catalog:
                     reached: Callable[[tuple[str, ...]], bool],
                     of: Callable[[Any], tuple[str, ...]] = _USES) -> Callers:
         """`callers` looking at `tables` (by name) and `indexes` only; `of` gives what an
-        object's expressions use (or name), views aside unless it is their `uses`."""
+        object's expressions use (or name)."""
         defaults, generated = [], []
         for t in tables:
             for c in t.columns.values():
@@ -957,8 +961,7 @@ class Catalog:
                     (generated if c.generated else defaults).append((t.name, c.name))
         constraints = [(t.name, name) for t in tables for name, con in t.constraints.items()
                        if of(con) and reached(of(con))]
-        views = [t.name for t in tables if t.uses and reached(t.uses)] \
-            if of is _USES else []
+        views = [t.name for t in tables if of(t) and reached(of(t))]
         views += [o for v in list(views) for o in self.views_over(v)]
         found = sorted(name for name, idx in indexes if of(idx) and reached(of(idx)))
         return Callers(tuple(defaults), tuple(generated), tuple(constraints), tuple(found),

@@ -2796,6 +2796,7 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
         view.sources = tuple(sorted(relations_in(stmt.get("query")),
                                     key=lambda rel: rel != through))
         view.uses = expression_uses(stmt.get("query"))
+        view.names = _names(stmt.get("query"))
         catalog.note_sources(view)
         _read_query(catalog, view, stmt.get("query"), views)
     view.columns = columns
@@ -2846,6 +2847,7 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
     if kind == "matview" and reads:
         table.sources = tuple(relations_in(stmt.get("query")))
         table.uses = expression_uses(stmt.get("query"))
+        table.names = _names(stmt.get("query"))
         catalog.note_sources(table)
         _read_query(catalog, table, stmt.get("query"), views)
     if kind == "matview":

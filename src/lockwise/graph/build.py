@@ -817,7 +817,9 @@ class _Builder:
                       for t, n in found.constraints if t not in dropped),
                     *(_User(f"index {i}", "still names it", at(f"index:{i}")
                             or at(f"table:{catalog.indexes[i].table}"), instead)
-                      for i in found.indexes if catalog.indexes[i].table not in dropped)]
+                      for i in found.indexes if catalog.indexes[i].table not in dropped),
+                    *(_User(f"view {v}", "still names it", at(f"table:{v}"), instead)
+                      for v in found.views if v not in dropped)]
 
         if what == "sequence":
             users = [column("the identity column", t, c, "drop the column, or its identity")
