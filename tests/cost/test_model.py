@@ -97,6 +97,20 @@ def test_statements_whose_size_is_unknowable_get_no_estimate() -> None:
     assert estimate("REINDEX INDEX orders_idx0", table()).seconds is not None
 
 
+def test_insert_select_of_a_whole_table_is_estimated_from_its_size() -> None:
+    """INSERT ... SELECT without WHERE copies the rows it reads in full: its cost grows with
+    what it reads, as CREATE TABLE AS's does; with a WHERE its rows are unknown."""
+    sql = "INSERT INTO orders SELECT * FROM staging"
+    small, big = (estimate(sql, table(), table(rows=rows, heap=heap, name="public.staging"))
+                  for rows, heap in ((1000, 150_000), (10_000_000, 1_500_000_000)))
+    assert small.seconds is not None and big.seconds is not None
+    assert big.seconds > 100 * small.seconds
+    assert [op.kind for op in big.operations] == ["insert_select"]
+    assert big.operations[0].drivers["rows"] == 10_000_000
+    filtered = estimate(sql + " WHERE id > 5", table(), table(name="public.staging"))
+    assert filtered.seconds is None and filtered.note
+
+
 def test_foreign_key_needs_both_tables() -> None:
     sql = ("ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) "
            "REFERENCES customers (id)")

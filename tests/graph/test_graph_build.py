@@ -87,6 +87,30 @@ REFUSED_DROPS = [
      "IDENTITY;", "DROP SEQUENCE t_id_seq;", True),
     ("CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY); ALTER TABLE t ALTER COLUMN id "
      "DROP IDENTITY; CREATE SEQUENCE t_id_seq;", "DROP SEQUENCE t_id_seq;", False),
+    # a relation a stored regclass constant names (a CHECK, a default, a generated column,
+    # an index): refused without CASCADE, unless the user is on a table dropped alongside
+    ("CREATE TABLE w (id int); CREATE TABLE k (r regclass CHECK (r <> 'w'::regclass));",
+     "DROP TABLE w;", True),
+    ("CREATE TABLE w (id int); CREATE TABLE k (n bigint DEFAULT pg_relation_size('w'));",
+     "DROP TABLE w;", True),
+    ("CREATE TABLE w (id int); CREATE TABLE k (r regclass, b bool GENERATED ALWAYS AS "
+     "(r = 'w'::regclass) STORED);", "DROP TABLE w;", True),
+    ("CREATE TABLE w (id int); CREATE TABLE k (r regclass); "
+     "CREATE INDEX k_w ON k ((r = 'w'::regclass));", "DROP TABLE w;", True),
+    ("CREATE SEQUENCE s; CREATE TABLE k (r regclass CHECK (r <> 's'::regclass));",
+     "DROP SEQUENCE s;", True),
+    ("CREATE TABLE w (id int); CREATE VIEW vw AS SELECT 'w'::regclass AS x;",
+     "DROP TABLE w;", True),
+    ("CREATE TABLE w (id int); CREATE VIEW vw AS SELECT 'w'::regclass AS x;",
+     "DROP VIEW vw;\nDROP TABLE w;", False),
+    ("CREATE TABLE w (id int); CREATE TABLE k (r regclass CHECK (r <> 'w'::regclass));",
+     "DROP TABLE w CASCADE;", False),
+    ("CREATE TABLE w (id int); CREATE TABLE k (r regclass CHECK (r <> 'w'::regclass));",
+     "DROP TABLE k, w;", False),
+    ("CREATE TABLE w (id int, r regclass CHECK (r <> 'w'::regclass));", "DROP TABLE w;",
+     False),
+    ("CREATE TABLE w (id int); CREATE TABLE k (r regclass CONSTRAINT c CHECK "
+     "(r <> 'w'::regclass));", "ALTER TABLE k DROP CONSTRAINT c;\nDROP TABLE w;", False),
     # a type or domain a column has
     ("CREATE TYPE mood AS ENUM ('a'); CREATE TABLE t (m mood);", "DROP TYPE mood;", True),
     ("CREATE TYPE mood AS ENUM ('a'); CREATE TABLE t (m mood[]);", "DROP TYPE mood;", True),

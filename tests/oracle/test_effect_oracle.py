@@ -364,6 +364,15 @@ CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);
 #: A plain (auto-updatable) view over `child`.
 VIEWS = FK + "CREATE VIEW v AS SELECT * FROM child;"
 
+#: A view `vs` over `child` whose query reads `parent` (or the view `v`) in a subquery.
+VIEW_SUBLINKS = {
+    "exists": "CREATE VIEW vs AS SELECT * FROM child WHERE EXISTS "
+              "(SELECT 1 FROM parent WHERE parent.id = child.parent_id);",
+    "in": "CREATE VIEW vs AS SELECT * FROM child WHERE parent_id IN (SELECT id FROM parent);",
+    "select-list": "CREATE VIEW vs AS SELECT *, (SELECT max(id) FROM parent) AS top FROM child;",
+    "view": "CREATE VIEW vs AS SELECT * FROM child WHERE id NOT IN (SELECT parent_id FROM v);",
+}
+
 #: The same view, with an INSTEAD OF trigger for each write.
 VIEWS_TRIGGERED = VIEWS + """
 CREATE FUNCTION v_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
@@ -1000,6 +1009,34 @@ CASES = [
          T + "CREATE DOMAIN nonempty AS text CHECK (VALUE <> ''); "
              "ALTER TABLE t ADD COLUMN ne nonempty DEFAULT 'x';",
          "ALTER TABLE t ALTER COLUMN ne TYPE text"),
+    # A domain whose constraints were all dropped is its base type again; one with one left
+    # (a CHECK, or NOT NULL) is still checked.
+    *(Case(f"type-to-domain-{case}", T + "CREATE DOMAIN nonempty AS text" + setup,
+           "ALTER TABLE t ALTER COLUMN note TYPE nonempty") for case, setup in (
+        ("check-dropped", " CHECK (VALUE <> ''); ALTER DOMAIN nonempty DROP CONSTRAINT "
+                          "nonempty_check;"),
+        ("checks-dropped", " CONSTRAINT a CHECK (VALUE <> '') CONSTRAINT b CHECK (VALUE <> 'x');"
+                           "ALTER DOMAIN nonempty DROP CONSTRAINT a;"
+                           "ALTER DOMAIN nonempty DROP CONSTRAINT IF EXISTS b;"),
+        ("one-check-left", " CONSTRAINT a CHECK (VALUE <> '') CONSTRAINT b CHECK (VALUE <> 'x');"
+                           "ALTER DOMAIN nonempty DROP CONSTRAINT a;"),
+        ("not-null-left", " NOT NULL CHECK (VALUE <> '');"
+                          "ALTER DOMAIN nonempty DROP CONSTRAINT nonempty_check;"),
+        ("not-null-dropped", " NOT NULL; ALTER DOMAIN nonempty DROP NOT NULL;"),
+        ("check-left-not-null-dropped", " NOT NULL CHECK (VALUE <> '');"
+                                        "ALTER DOMAIN nonempty DROP NOT NULL;"),
+        ("not-null-set-later", "; ALTER DOMAIN nonempty SET NOT NULL;"),
+        ("check-dropped-then-added", " CHECK (VALUE <> ''); ALTER DOMAIN nonempty DROP "
+                                     "CONSTRAINT nonempty_check; ALTER DOMAIN nonempty ADD "
+                                     "CONSTRAINT c CHECK (VALUE <> 'x');"))),
+    Case("add-column-domain-check-dropped",
+         T + "CREATE DOMAIN posint AS int CHECK (VALUE > 0);"
+             "ALTER DOMAIN posint DROP CONSTRAINT posint_check;",
+         "ALTER TABLE t ADD COLUMN c posint"),
+    Case("alter-domain-add-check-after-drop",
+         T + "CREATE DOMAIN posint AS int CHECK (VALUE > 0); ALTER TABLE t ADD COLUMN c posint;"
+             "ALTER DOMAIN posint DROP CONSTRAINT posint_check;",
+         "ALTER DOMAIN posint ADD CONSTRAINT small CHECK (VALUE < 100)"),
     Case("type-to-plain-domain-converting", T + "CREATE DOMAIN plain_text AS text;",
          "ALTER TABLE t ALTER COLUMN n TYPE plain_text"),
     Case("type-to-varchar-domain", T + "CREATE DOMAIN short AS varchar(10);",
@@ -1941,6 +1978,18 @@ CASES = [
     Case("refresh-materialized-view-after-create-if-not-exists", MATVIEW + """
          CREATE MATERIALIZED VIEW IF NOT EXISTS mv AS SELECT 1 AS one;""",
          "REFRESH MATERIALIZED VIEW mv"),
+    # DROP TABLE / SEQUENCE ... CASCADE drops what names it by a regclass constant: a CHECK,
+    # a default, a generated column, an index, each under ACCESS EXCLUSIVE on its table.
+    Case("drop-table-cascade-drops-regclass-users", "CREATE TABLE w (id int);"
+         "CREATE TABLE c (id int, r regclass DEFAULT 'w'::regclass CHECK (r <> 'w'::regclass));"
+         "CREATE TABLE d (n bigint DEFAULT pg_relation_size('w'));"
+         "CREATE TABLE g (r regclass, b bool GENERATED ALWAYS AS (r = 'w'::regclass) STORED);"
+         "CREATE TABLE i (r regclass); CREATE INDEX i_w ON i ((r = 'w'::regclass));"
+         "CREATE TABLE calm (r regclass CHECK (r <> 'calm'::regclass));",
+         "DROP TABLE w CASCADE"),
+    Case("drop-sequence-cascade-drops-regclass-users", "CREATE SEQUENCE s;"
+         "CREATE TABLE c (id int, r regclass CHECK (r <> 's'::regclass));",
+         "DROP SEQUENCE s CASCADE", sequences=True),
     # DROP ... CASCADE drops the views and materialized views over it, however deep.
     Case("drop-table-cascade-drops-views", MATVIEW + """
          CREATE VIEW v AS SELECT id FROM t;
@@ -2096,9 +2145,28 @@ CASES = [
     Case("select-with-update-cte", FK,
          "WITH moved AS (UPDATE child SET parent_id = 2 WHERE id = 1 RETURNING id) "
          "SELECT count(*) FROM moved", compare_scans=False),
+    # INSERT ... SELECT of a whole relation (no WHERE, no LIMIT) reads each table behind it
+    # in full: every partition, the tables of a view.
     Case("insert-select", FK + "CREATE TABLE archive (id bigint, n int);",
-         "INSERT INTO archive SELECT id, n FROM child", compare_scans=False),
+         "INSERT INTO archive SELECT id, n FROM child"),
+    Case("insert-select-partitioned", EVENTS + "CREATE TABLE archive (id bigint, day date);",
+         "INSERT INTO archive SELECT id, day FROM events"),
+    Case("insert-select-view", VIEWS + "CREATE TABLE archive (id bigint, n int);",
+         "INSERT INTO archive SELECT id, n FROM v"),
+    Case("insert-select-distinct", FK + "CREATE TABLE archive (n int);",
+         "INSERT INTO archive SELECT DISTINCT n FROM child"),
+    Case("insert-select-where", FK + "CREATE TABLE archive (id bigint, n int);",
+         "INSERT INTO archive SELECT id, n FROM child WHERE id = 1", compare_scans=False),
     Case("insert-with-foreign-key", FK, "INSERT INTO child VALUES (100, 1, 1)",
+         compare_scans=False),
+    # Rows whose foreign key columns are all left out (NULL, no default) are not checked:
+    # the referenced table is not locked. A default fills them, and is checked.
+    Case("insert-leaving-foreign-key-null", FK, "INSERT INTO child (id, n) VALUES (100, 1)",
+         compare_scans=False),
+    Case("insert-select-leaving-foreign-key-null", FK + "CREATE TABLE src (n int);",
+         "INSERT INTO child (id, n) SELECT 100 + n, n FROM src", compare_scans=False),
+    Case("insert-leaving-foreign-key-to-default", FK + "ALTER TABLE child ALTER COLUMN "
+         "parent_id SET DEFAULT 1;", "INSERT INTO child (id, n) VALUES (100, 1)",
          compare_scans=False),
     Case("update", T, "UPDATE t SET n = n + 1 WHERE id < 5", compare_scans=False),
     Case("update-foreign-key-column", FK, "UPDATE child SET parent_id = 2 WHERE id = 1",
@@ -2190,6 +2258,17 @@ CASES = [
         "UPDATE OR INSERT OR DELETE", "INSERT"), "UPDATE v SET n = 0"),
     Case("update-view", VIEWS, "UPDATE v SET n = 0"),
     Case("delete-view", VIEWS, "DELETE FROM v"),
+    # A view whose WHERE reads another table in a subquery is still written through to the
+    # one relation it selects from (ROW EXCLUSIVE); the rewriter locks the subquery's tables
+    # ACCESS SHARE, also for an INSERT, which does not run the WHERE.
+    *(Case(f"{verb}-view-with-sublink-{how}", VIEWS + VIEW_SUBLINKS[how],
+           sql.replace("v", "vs", 1), compare_scans=False)
+      for how in VIEW_SUBLINKS
+      for verb, sql in (("insert", "INSERT INTO v VALUES (100, 1, 1)"),
+                        ("update", "UPDATE v SET n = 0"), ("delete", "DELETE FROM v"))),
+    Case("update-view-over-view-with-sublink", VIEWS + VIEW_SUBLINKS["exists"]
+         + "CREATE VIEW vvs AS SELECT * FROM vs WHERE n > 0;", "UPDATE vvs SET n = 0",
+         compare_scans=False),
     Case("lock-view", VIEWS, "LOCK TABLE v IN SHARE MODE"),
     Case("create-table-as-view", VIEWS, "CREATE TABLE c2 AS SELECT * FROM v"),
     Case("create-matview-over-view", VIEWS, "CREATE MATERIALIZED VIEW mvv AS SELECT * FROM v"),

@@ -8,9 +8,10 @@ PostgreSQL folds unquoted identifiers.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Collection, Container, Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import Any
 
 from lockwise.effects.nodes import calls_function, qualified, type_name, type_sql
 
@@ -325,7 +326,9 @@ class Table:
     #: sure of every one (`query_columns.result_names`); None otherwise. CREATE OR REPLACE
     #: VIEW may only add columns after them. A tuple, replaced whole (forks share it).
     column_names: tuple[str, ...] | None = None
-    #: For a view or materialized view: the relations its query reads (qualified).
+    #: For a view or materialized view: the relations its query reads (qualified); the one
+    #: its FROM list names first, when that is all the FROM list names (a write through the
+    #: view reaches it).
     sources: tuple[str, ...] = ()
     #: For a view: why PostgreSQL refuses to write through it to the relation it selects
     #: from (`catalog.updatable.not_updatable`), "" when it writes through, None when the
@@ -341,6 +344,9 @@ class Table:
     #: to (`expression_uses`): DROP FUNCTION / TYPE ... CASCADE of one drops the view, and
     #: those over it.
     uses: tuple[str, ...] = ()
+    #: For a view or materialized view: the relations its query names by regclass constants
+    #: (as `Column.names`): DROP TABLE / SEQUENCE ... CASCADE of one drops the view.
+    names: tuple[str, ...] = ()
     #: MySQL / MariaDB: the table's FULLTEXT indexes, name -> columns.
     fulltext: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: MySQL / MariaDB: the table's other indexes (B-tree, UNIQUE, SPATIAL; not the primary
@@ -378,6 +384,8 @@ def _trigger_functions(table: Table) -> set[str]:
 #: Domains over domains are followed this deep at most (a guard against a cycle that only
 #: wrong input can make).
 _DOMAIN_DEPTH = 32
+#: What an object's expressions use (`Column.uses`, ...): `Catalog.callers`'s default.
+_USES = attrgetter("uses")
 
 
 def _type_key(type_name: str) -> str:
@@ -559,8 +567,11 @@ class Domain:
     #: written on the column does (checked on the server).
     default: dict | None = None
     #: Its CHECK constraints, in the order they were added (of a domain these migrations
-    #: created, every one; the NOT NULL one is `Catalog.constrained_domains`'s business).
+    #: created, every one).
     checks: tuple[DomainCheck, ...] = ()
+    #: Whether it has a NOT NULL constraint (CREATE DOMAIN ... NOT NULL, ALTER DOMAIN ... SET
+    #: NOT NULL; DROP NOT NULL takes it away).
+    not_null: bool = False
 
     def check(self, name: str) -> DomainCheck | None:
         """Its CHECK constraint `name`, if the catalog knows it."""
@@ -609,7 +620,8 @@ class Catalog:
     #: Range types (qualified) -> their subtype, as `column_type` gives it: a range over a
     #: domain holds the domain's values, which ALTER DOMAIN cannot look into.
     range_subtypes: dict[str, str] = field(default_factory=dict)
-    #: Domains (qualified) that carry a CHECK or NOT NULL constraint.
+    #: Domains (qualified) that carry a CHECK or NOT NULL constraint (for those in `domains`,
+    #: those with `checks` or `not_null`; others once ALTER DOMAIN added one).
     constrained_domains: set[str] = field(default_factory=set)
     #: Every domain (qualified), constrained or not, with its base type.
     domains: dict[str, Domain] = field(default_factory=dict)
@@ -925,19 +937,33 @@ class Catalog:
             assert found == scanned, f"Catalog.callers: {found} from the index, {scanned} scanned"
         return found
 
+    def naming(self, relations: Collection[str]) -> Callers:
+        """What names one of `relations` (qualified) by a regclass constant and is not on one
+        of them (`Column.names`, `Constraint.names`, `Index.names`): the defaults, generated
+        columns, CHECKs, indexes and views (with those over them) the server drops with them
+        (DROP TABLE / SEQUENCE ... CASCADE; without CASCADE it refuses: checked on the
+        server)."""
+        return self._callers_in(
+            [t for t in sorted(self.tables.values(), key=attrgetter("name"))
+             if t.name not in relations],
+            [(k, i) for k, i in self.indexes.items() if i.table not in relations],
+            lambda names: any(n in relations for n in names), attrgetter("names"))
+
     def _callers_in(self, tables: list[Table], indexes: Iterable[tuple[str, Index]],
-                    reached: Callable[[tuple[str, ...]], bool]) -> Callers:
-        """`callers` looking at `tables` (by name) and `indexes` only."""
+                    reached: Callable[[tuple[str, ...]], bool],
+                    of: Callable[[Any], tuple[str, ...]] = _USES) -> Callers:
+        """`callers` looking at `tables` (by name) and `indexes` only; `of` gives what an
+        object's expressions use (or name)."""
         defaults, generated = [], []
         for t in tables:
             for c in t.columns.values():
-                if c.uses and reached(c.uses):
+                if of(c) and reached(of(c)):
                     (generated if c.generated else defaults).append((t.name, c.name))
         constraints = [(t.name, name) for t in tables for name, con in t.constraints.items()
-                       if con.uses and reached(con.uses)]
-        views = [t.name for t in tables if t.uses and reached(t.uses)]
+                       if of(con) and reached(of(con))]
+        views = [t.name for t in tables if of(t) and reached(of(t))]
         views += [o for v in list(views) for o in self.views_over(v)]
-        found = sorted(name for name, idx in indexes if idx.uses and reached(idx.uses))
+        found = sorted(name for name, idx in indexes if of(idx) and reached(of(idx)))
         return Callers(tuple(defaults), tuple(generated), tuple(constraints), tuple(found),
                        tuple(dict.fromkeys(views)))
 

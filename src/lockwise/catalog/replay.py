@@ -27,7 +27,7 @@ from lockwise.catalog.model import (
 from lockwise.catalog.query_columns import result_columns, result_names
 from lockwise.catalog.scopes import ColumnReads
 from lockwise.catalog.search_path import elements_path
-from lockwise.catalog.updatable import has_updatable_column, not_updatable
+from lockwise.catalog.updatable import has_updatable_column, not_updatable, written_through_to
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
@@ -1415,10 +1415,18 @@ def _relations_dropped(catalog: Catalog, name: str, cascade: bool) -> list[str]:
             *(catalog.inheritance_children(name) if cascade else ())]
 
 
+def relation_namers(catalog: Catalog, name: str) -> Callers:
+    """What DROP TABLE `name` ... CASCADE drops besides views because it names one of the
+    relations dropped by a regclass constant (`Catalog.naming`)."""
+    return catalog.naming(_relations_dropped(catalog, name, cascade=True))
+
+
 def _drop_relations(catalog: Catalog, name: str, cascade: bool) -> None:
     """DROP TABLE / VIEW `name`: it and its partitions; with CASCADE its inheritance
-    children, the views over any of them and the policies on others naming those."""
+    children, the views over any of them, the policies on others naming those, and what
+    names one of them by a regclass constant."""
     if cascade:
+        _drop_callers(catalog, relation_namers(catalog, name))
         reach = catalog.cascade_reach(name)
         policies.drop_dependent_policies(catalog.policies_on_others(reach))
         # The views over its partitions and children go too, not only those over it.
@@ -2167,7 +2175,8 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
             columns = catalog.columns_drawing_from if rtype == "OBJECT_SEQUENCE" else \
                 catalog.columns_dropped_with_type
             dropped = [pair for n in names for pair in columns(object_name(n))]
-            holders = [] if rtype == "OBJECT_SEQUENCE" else \
+            holders = _callers_reached(catalog, catalog.naming(
+                {object_name(n) for n in names})) if rtype == "OBJECT_SEQUENCE" else \
                 policies.column_holders(catalog, dropped) + [
                     t for n in names
                     for t in _callers_reached(catalog,
@@ -2220,10 +2229,12 @@ def tables_reached(catalog: Catalog, tree: dict) -> list[Table]:
 
 def _relations_drop_reach(catalog: Catalog, name: str, cascade: bool) -> list[Table]:
     """The tables `_drop_relations` changes: those pointing at a relation dropped, and with
-    CASCADE those with a policy naming one or a view over one."""
+    CASCADE those with a policy naming one or a view over one, or an expression naming one
+    by a regclass constant."""
     return [t for rel in _relations_dropped(catalog, name, cascade)
             for t in _tables_pointing_at(catalog, rel)] + \
-        (policies.holders_reached(catalog, catalog.cascade_reach(name)) if cascade else [])
+        (policies.holders_reached(catalog, catalog.cascade_reach(name))
+         + _callers_reached(catalog, relation_namers(catalog, name)) if cascade else [])
 
 
 def _routine_reach(catalog: Catalog, names: list[str], stmt: dict) -> list[Table]:
@@ -2495,6 +2506,7 @@ def _drop(catalog: Catalog, stmt: dict) -> None:
                 for table, column in catalog.columns_drawing_from(name):
                     col = catalog.tables[table].columns[column]
                     col.default = col.default_sequence = None
+                _drop_callers(catalog, catalog.naming({name}))  # and what names it
         elif rtype == "OBJECT_STATISTIC_EXT":
             _drop_statistics(catalog, [name])
         elif rtype == "OBJECT_SCHEMA":
@@ -2664,6 +2676,19 @@ def _add_domain_check(catalog: Catalog, domain: str, con: dict) -> None:
     catalog.domains[domain] = replace(known, checks=(*known.checks, check))
 
 
+def _note_domain_constrained(catalog: Catalog, domain: str) -> None:
+    """`Catalog.constrained_domains` holds `domain` (a known one) while it has a CHECK or
+    NOT NULL constraint: once the last is dropped, a column of it is its base type again
+    (checked on the server: changing a column's type to it rewrites nothing)."""
+    known = catalog.domains.get(domain)
+    if known is None:
+        return
+    if known.checks or known.not_null:
+        catalog.constrained_domains.add(domain)
+    else:
+        catalog.constrained_domains.discard(domain)
+
+
 def _change_domain_check(catalog: Catalog, domain: str, name: str,
                          change: Callable[[DomainCheck], DomainCheck | None]) -> None:
     """CHECK constraint `name` of `domain` as `change` leaves it (None: dropped)."""
@@ -2765,8 +2790,13 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
     view.updatable_columns = has_updatable_column(stmt.get("query"))
     view.columns = {}
     if reads:
-        view.sources = tuple(relations_in(stmt.get("query")))  # OR REPLACE: the new query's
+        # OR REPLACE: the new query's. The relation a write through the view reaches comes
+        # first, before what its subqueries read.
+        through = written_through_to(stmt.get("query"))
+        view.sources = tuple(sorted(relations_in(stmt.get("query")),
+                                    key=lambda rel: rel != through))
         view.uses = expression_uses(stmt.get("query"))
+        view.names = _names(stmt.get("query"))
         catalog.note_sources(view)
         _read_query(catalog, view, stmt.get("query"), views)
     view.columns = columns
@@ -2817,6 +2847,7 @@ def _create_table_as(catalog: Catalog, stmt: dict, migration_id: str,
     if kind == "matview" and reads:
         table.sources = tuple(relations_in(stmt.get("query")))
         table.uses = expression_uses(stmt.get("query"))
+        table.names = _names(stmt.get("query"))
         catalog.note_sources(table)
         _read_query(catalog, table, stmt.get("query"), views)
     if kind == "matview":
@@ -2923,22 +2954,31 @@ def _apply(catalog: Catalog, tree: dict, migration_id: str,
         name = object_name(strings(body.get("domainname")), create=True)
         catalog.types.add(name)
         base, mods, is_array = catalog.column_type(body.get("typeName"))
-        catalog.domains[name] = Domain(SERIAL_TYPES.get(base, base), mods, is_array,
-                                       _domain_default(catalog, body, base, is_array))
+        catalog.domains[name] = Domain(
+            SERIAL_TYPES.get(base, base), mods, is_array,
+            _domain_default(catalog, body, base, is_array),
+            not_null=any(unwrap(c)[1].get("contype") == "CONSTR_NOTNULL"
+                         for c in body.get("constraints") or ()))
         for con in body.get("constraints") or ():
             _add_domain_check(catalog, name, unwrap(con)[1])
-        if any(unwrap(c)[1].get("contype") in ("CONSTR_CHECK", "CONSTR_NOTNULL")
-               for c in body.get("constraints") or ()):
-            catalog.constrained_domains.add(name)
+        _note_domain_constrained(catalog, name)
     elif kind == "AlterDomainStmt" and body.get("subtype") in ("C", "O"):
-        catalog.constrained_domains.add(object_name(strings(body.get("typeName"))))
-        _add_domain_check(catalog, object_name(strings(body.get("typeName"))),
-                          unwrap(body.get("def"))[1])
+        name = object_name(strings(body.get("typeName")))
+        catalog.constrained_domains.add(name)
+        if body["subtype"] == "O" and (domain := catalog.domains.get(name)) is not None:
+            catalog.domains[name] = replace(domain, not_null=True)
+        _add_domain_check(catalog, name, unwrap(body.get("def"))[1])
     elif kind == "AlterDomainStmt" and body.get("subtype") in ("X", "V"):
         name = object_name(strings(body.get("typeName")))
         _change_domain_check(catalog, name, body.get("name", ""),
                              (lambda _: None) if body["subtype"] == "X" else
                              (lambda c: replace(c, not_valid=False)))
+        _note_domain_constrained(catalog, name)
+    elif kind == "AlterDomainStmt" and body.get("subtype") == "N":
+        name = object_name(strings(body.get("typeName")))
+        if (domain := catalog.domains.get(name)) is not None:
+            catalog.domains[name] = replace(domain, not_null=False)
+            _note_domain_constrained(catalog, name)
     elif kind == "AlterDomainStmt" and body.get("subtype") == "T":
         name = object_name(strings(body.get("typeName")))
         domain = catalog.domains.get(name)

@@ -52,19 +52,28 @@ def not_updatable(catalog: Catalog, query: object) -> str | None:
     for call, reason in _RETURNS.items():
         if call in returned:
             return reason
-    items = stmt.get("fromClause") or ()
-    if len(items) != 1:
+    through = written_through_to(query)
+    if through is None:
         return _SINGLE
-    item_kind, item = unwrap(items[0])
-    sampled = item_kind == "RangeTableSample"
-    if sampled:
-        item_kind, item = unwrap(item.get("relation"))
-    if item_kind != "RangeVar":
-        return _SINGLE
-    base = catalog.tables.get(range_var(item)[0])
+    base = catalog.tables.get(through)
     if base is None:
         return None
-    return _SINGLE if base.kind not in _WRITABLE else _SAMPLE if sampled else ""
+    (item_kind, _), = map(unwrap, stmt["fromClause"])
+    return _SINGLE if base.kind not in _WRITABLE else \
+        _SAMPLE if item_kind == "RangeTableSample" else ""
+
+
+def written_through_to(query: object) -> str | None:
+    """The relation a view defined by `query` selects from, when its FROM list is that one
+    relation (what a write through the view reaches, if the view can be written through)."""
+    kind, stmt = unwrap(query) if isinstance(query, dict) else ("", {})
+    items = stmt.get("fromClause") or () if kind == "SelectStmt" else ()
+    if len(items) != 1:
+        return None
+    item_kind, item = unwrap(items[0])
+    if item_kind == "RangeTableSample":
+        item_kind, item = unwrap(item.get("relation"))
+    return range_var(item)[0] if item_kind == "RangeVar" else None
 
 
 def has_updatable_column(query: object) -> bool:

@@ -646,6 +646,9 @@ def _classify(e: _Estimator) -> None:
                 if ref:
                     e.fk_validation(table, ref, new)
                     handled.add(table)
+        elif a.kind == "insert" and (sources := _fill_sources(effect)):
+            e.query_fill("insert_select", table, sources)
+            handled.update(sources)
         elif a.kind in ("do_block", "copy", "call") or (a.kind == "insert" and any(
                 r != f"table:{table}" for r in effect.reads)):
             raise _Unknown(note=f"the work of a {a.kind.replace('_', ' ')} depends on data "
@@ -668,7 +671,7 @@ def _classify(e: _Estimator) -> None:
                 e.analyze(t)
                 handled.add(t)
         elif a.kind in ("create_table_as", "create_materialized_view") and f.get("with_data"):
-            sources = [r for r, why in effect.scans.items() if "fill" in why]
+            sources = _fill_sources(effect)
             e.query_fill(a.kind, table, sources)
             handled.update(sources)
     # Remaining scans: validation passes (ALTER TABLE checks all new constraints in one pass).
@@ -677,6 +680,12 @@ def _classify(e: _Estimator) -> None:
                 ("index build", "index rebuild", "foreign key validation", "partition bound")):
             continue
         e.full_scan(table, is_new.get(table, False), why)
+
+
+def _fill_sources(effect: Effect) -> list[str]:
+    """The tables a query reads in full to fill a table (CREATE TABLE AS, INSERT ... SELECT
+    of a whole relation: its scans say so): the rows it writes are theirs."""
+    return [r for r, why in effect.scans.items() if "fill" in why]
 
 
 def _fk_reference(e: _Estimator, table: str, constraint: str) -> str | None:

@@ -10,7 +10,7 @@ MigrationReports), they are reused and nothing is parsed twice.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from operator import itemgetter
@@ -802,14 +802,34 @@ class _Builder:
             return _User(f"{subject} {table}.{col}", "still uses it",
                          at(f"column:{table}.{col}") or at(f"table:{table}"), instead)
 
+        def namers(relations: set[str], of: str,
+                   listed: Container[tuple[str, str]] = ()) -> list[_User]:
+            # What names one of `relations` by a regclass constant, on no table dropped too
+            # (nor a column `listed` already).
+            instead = f"drop or change it first, or the {of} with CASCADE, which drops it"
+            found = catalog.naming(relations)
+            return [*(column(f"the {label} of column", t, c, instead)
+                      for label, pairs in (("default", found.defaults),
+                                           ("expression", found.generated))
+                      for t, c in pairs if t not in dropped and (t, c) not in listed),
+                    *(_User(f"constraint {n} on {t}", "still names it",
+                            at(f"constraint:{t}.{n}") or at(f"table:{t}"), instead)
+                      for t, n in found.constraints if t not in dropped),
+                    *(_User(f"index {i}", "still names it", at(f"index:{i}")
+                            or at(f"table:{catalog.indexes[i].table}"), instead)
+                      for i in found.indexes if catalog.indexes[i].table not in dropped),
+                    *(_User(f"view {v}", "still names it", at(f"table:{v}"), instead)
+                      for v in found.views if v not in dropped)]
+
         if what == "sequence":
             users = [column("the identity column", t, c, "drop the column, or its identity")
                      for t, table in catalog.tables.items() for c, col in table.columns.items()
                      if col.identity and column_identity_sequence(t, col) == name]
             if not cascade:
+                drawing = catalog.columns_drawing_from(name)
                 users += [column("the default of column", t, c, "drop the default first, or "
-                                 "the sequence with CASCADE")
-                          for t, c in catalog.columns_drawing_from(name)]
+                                 "the sequence with CASCADE") for t, c in drawing]
+                users += namers({name}, "sequence", drawing)
             return users
         if what == "table":
             # The sequences its columns own go with it: refused while another table's
@@ -817,7 +837,8 @@ class _Builder:
             return [column("the default of column", t, c, "drop or change that default "
                            "first, or the table with CASCADE")
                     for seq in owned_sequences(catalog, name)
-                    for t, c in catalog.columns_drawing_from(seq) if t not in dropped]
+                    for t, c in catalog.columns_drawing_from(seq) if t not in dropped] + \
+                namers({name, *catalog.partitions(name)}, "table")
         if what == "type":
             return [_User(f"typed table {t}", "is of it", at(f"table:{t}"),
                           "drop the table first, or the type with CASCADE, which drops it")

@@ -296,10 +296,16 @@ def lock_view_reads(b: Builder, rel: str, mode: LockMode = L.ACCESS_SHARE) -> No
     query's mode (through views, however deep), and their partitions and children when it is
     planned."""
     for base in view_reads(b, rel):
-        b.lock(base, mode)
-        b.reads.add(f"table:{base}")
-        for part in descendants(b, base, b.ctx.plans):
-            b.lock(part, mode)
+        lock_read(b, base, mode)
+
+
+def lock_read(b: Builder, rel: str, mode: LockMode = L.ACCESS_SHARE) -> None:
+    """`rel` read by a query in `mode`, with its partitions and children when it is planned
+    (not what it reads when it is a view: `lock_view_reads`)."""
+    b.lock(rel, mode)
+    b.reads.add(f"table:{rel}")
+    for part in descendants(b, rel, b.ctx.plans):
+        b.lock(part, mode)
 
 
 def view_reads(b: Builder, rel: str) -> list[str]:

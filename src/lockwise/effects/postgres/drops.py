@@ -6,7 +6,12 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from lockwise.catalog.model import Callers, Catalog
-from lockwise.catalog.replay import routine_callers, schema_callers, type_callers
+from lockwise.catalog.replay import (
+    relation_namers,
+    routine_callers,
+    schema_callers,
+    type_callers,
+)
 from lockwise.effects.nodes import (
     drop_object_names,
     object_name,
@@ -178,6 +183,8 @@ def _drop_one(b: Builder, stmt: dict, kind: str, names: list[str], cascade: bool
             b.lock(name, L.ACCESS_EXCLUSIVE)  # (checked on the server)
         if kind == "sequence" and cascade:
             drop_defaults_drawing(b, name)
+            facts = _drop_callers(b, catalog.naming({name}), f"DROP SEQUENCE {names[-1]} CASCADE",
+                                  name, len(names) > 1)
         b.drops.add(f"{kind}:{name}")
         b.act(f"drop_{kind}" if kind != "other" else "drop_other", facts, name=name,
               cascade=cascade, if_exists=if_exists,
@@ -223,6 +230,10 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
     for ruled in catalog.tables_with_rules_naming(table) if cascade else ():
         b.lock(ruled.name, L.ACCESS_EXCLUSIVE)  # its rules naming the table go with it
     policies = drop_policies(b, catalog.policies_on_others(reach) if cascade else [])
+    if cascade:  # what names it by a regclass constant goes too
+        facts = {**facts, **_drop_callers(b, relation_namers(catalog, table),
+                                          f"DROP {kind.upper()} {written} CASCADE", table,
+                                          qualified)}
     parent = known.partition_of if known is not None else None
     # A foreign table's rows stay on the remote server (DROP FOREIGN TABLE says so of one
     # the catalog does not know).

@@ -35,6 +35,7 @@ from lockwise.effects.postgres.builder import (
     descendants,
     lock_drawn_sequences,
     lock_partition_ancestors,
+    lock_read,
     lock_read_partitions,
     lock_view_reads,
     owned_sequences,
@@ -119,6 +120,9 @@ def dml(kind: str) -> Callable:
         read_tables(b, others, {view})
         lock_read_partitions(b, others)
         lock_locked_rows(b, others)
+        if kind == "insert" and b.ctx.executes:
+            for rel in stored_reads(b, _read_whole(stmt)):
+                b.scan(rel, "INSERT ... SELECT without WHERE reads it in full to fill the table")
         # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched; so is every row
         # with a match when the WHERE only joins a FROM (USING) list that is whole tables.
         joined = kind in ("update", "delete") and _where_only_joins(stmt)
@@ -138,7 +142,8 @@ def dml(kind: str) -> Callable:
         set_columns = merged_columns if kind == "merge" else columns
         if kind != "delete" and b.ctx.executes:  # not when only planned (EXPLAIN)
             _check_keys(b, table, kind == "insert" or "insert" in merging or rechecked,
-                        set_columns)
+                        set_columns, _inserted_nulls(b, stmt, table) if kind == "insert"
+                        else set())
         if b.ctx.executes:  # the keys' triggers fire (a MERGE's as its clauses write)
             for fired in sorted({kind} & {"update", "delete"} or merging - {"insert"}):
                 _referencing_rows(b, table, fired, set_columns, {table})
@@ -166,6 +171,20 @@ def dml(kind: str) -> Callable:
     return handler
 
 
+def _read_whole(stmt: dict) -> dict | None:
+    """The relation (its RangeVar) an INSERT's query reads every row of, as the query is
+    written: a SELECT of one relation with no WHERE, LIMIT or OFFSET (aggregates, DISTINCT and
+    GROUP BY read every row too), no WITH (a name could be a CTE's); None for any other
+    query, whose plan may read only some rows through an index."""
+    kind, select = unwrap(stmt.get("selectStmt")) if stmt.get("selectStmt") else ("", {})
+    if kind != "SelectStmt" or stmt.get("withClause") or select.get("withClause") or \
+            select.get("op", "SETOP_NONE") != "SETOP_NONE" or select.get("whereClause") or \
+            select.get("limitCount") or select.get("limitOffset"):
+        return None
+    items = select.get("fromClause") or ()
+    return items[0] if len(items) == 1 and unwrap(items[0])[0] == "RangeVar" else None
+
+
 def _lock_rule_actions(b: Builder, relation: str, event: str) -> None:
     """The rewriter adds the actions of each rule of `relation` on `event` to the write
     (DO ALSO; DO INSTEAD in its place, the relation still locked): each does what it would
@@ -186,17 +205,35 @@ def _lock_rule_actions(b: Builder, relation: str, event: str) -> None:
             take_whole_effect(b, compute_effect(action, ctx))
 
 
-def _check_keys(b: Builder, table: str, every: bool, columns: tuple[str, ...]) -> None:
+def _check_keys(b: Builder, table: str, every: bool, columns: tuple[str, ...],
+                nulls: set[str] = frozenset()) -> None:
     """The foreign keys of `table` that written rows are checked against: each reads the
     referenced row FOR KEY SHARE (ROW SHARE on its table, every partition of it too). Every
     key (`every`: rows inserted, or written earlier in the transaction, which an UPDATE checks
-    again: seen by `verify` on lemmy), or only those over the `columns` an UPDATE sets."""
+    again: seen by `verify` on lemmy), or only those over the `columns` an UPDATE sets; not
+    one whose columns are all `nulls` (a row with a NULL key is not looked up)."""
     known = b.ctx.catalog.tables.get(table)
     for con in known.constraints.values() if known is not None else ():
         if con.kind == "foreign" and con.references and (
-                every or set(con.columns) & set(columns)):
+                every or set(con.columns) & set(columns)) and \
+                not (con.columns and set(con.columns) <= nulls):
             for rel in (con.references, *b.ctx.catalog.partitions(con.references)):
                 b.lock(rel, L.ROW_SHARE)
+
+
+def _inserted_nulls(b: Builder, stmt: dict, table: str) -> set[str]:
+    """The columns of `table` an INSERT leaves NULL in every row: left out (or given DEFAULT)
+    with no default, not identity, generated or of a domain; none when a trigger or rule of
+    the table could fill them. (A foreign key over such columns alone is not checked: checked
+    on the server.)"""
+    known = b.ctx.catalog.tables.get(table)
+    if known is None or known.triggers or known.rules:
+        return set()
+    # (a column of a domain is left alone: the domain may have a default)
+    return {name for name in _left_to_default(stmt, "insert", known)
+            if (col := known.columns.get(name)) is not None and col.default is None
+            and not col.identity and not col.generated
+            and b.ctx.catalog.domain(col.type_name) is None}
 
 
 def _left_to_default(stmt: dict, kind: str, table: Table) -> set[str]:
@@ -524,7 +561,8 @@ _VIEW_DEPTH = 16
 def _updatable_view_base(b: Builder, relation: str, kind: str,
                          on_conflict: bool = False) -> tuple[str, str, str]:
     """The table a write (`kind`) to `relation` reaches: itself, or for a known view reading
-    exactly one relation (what makes it auto-updatable) that relation, followed through views;
+    exactly one relation (what makes it auto-updatable) that relation, followed through views
+    (each locked ROW EXCLUSIVE, what their subqueries read ACCESS SHARE);
     a view with an INSTEAD OF trigger or an unconditional DO INSTEAD rule for the write keeps
     it. Then why the server refuses the write ("" when it does not): a view on the way with
     neither of those, but a conditional DO INSTEAD rule for the write, or a query it cannot
@@ -552,9 +590,15 @@ def _updatable_view_base(b: Builder, relation: str, kind: str,
         if on_conflict and not written_through and _rules_refuse_on_conflict(known):
             return relation, "", (f"INSERT with ON CONFLICT cannot be used with {relation}, "
                                   "which has INSERT or UPDATE rules")
-        if not written_through or len(known.sources) != 1:
+        # (the relation written through to is the first source; the others are read by
+        # the view's subqueries, which the rewriter locks, also for an INSERT)
+        if not written_through or (known.not_updatable != "" and len(known.sources) != 1):
             break
-        relation = known.sources[0]
+        relation, *subqueries_read = known.sources
+        b.lock(relation, L.ROW_EXCLUSIVE)  # each view on the way too
+        for read in subqueries_read:
+            lock_read(b, read)
+            lock_view_reads(b, read)
     return relation, "", ""
 
 
