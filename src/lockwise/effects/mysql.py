@@ -2396,6 +2396,26 @@ def _record_checks(table: Table, elements, flavour: str, creating: bool = False)
                 check_sql=check.this.sql(dialect="mysql") if check.this is not None else "")
 
 
+def _rename_table(catalog: Catalog, table: Table, new: str, flavour: str) -> None:
+    """`table` under the name `new` (RENAME TABLE, ALTER TABLE ... RENAME TO). MySQL renames
+    every CHECK named `<old>_chk_...`, generated or written so, to `<new>_chk_...` (MySQL 8.0
+    manual, 15.1.9 "ALTER TABLE Statement", Foreign Keys and Other Constraints; sql/dd/
+    dd_table.cc, rename_check_constraints); MariaDB's names do not carry the table's."""
+    old_prefix = f"{table.name.split('.')[-1]}_chk_"
+    new_prefix = f"{new.split('.')[-1]}_chk_"
+    catalog.tables[new] = catalog.tables.pop(table.name)
+    table.name = new
+    if flavour != "mysql" or old_prefix == new_prefix:
+        return
+    renamed: dict[str, Constraint] = {}
+    for name, con in table.constraints.items():
+        if con.kind == "check" and name.startswith(old_prefix) and name != old_prefix:
+            name = new_prefix + name[len(old_prefix):]
+            con = replace(con, name=name)
+        renamed[name] = con
+    table.constraints = renamed
+
+
 def _rename_in_checks(table: Table, old: str, new: str) -> None:
     """MariaDB renames a column inside the CHECK constraints that use it (checked on 10.11;
     MySQL refuses the rename, error 3959, and the statement is not replayed)."""
@@ -2471,8 +2491,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     elif isinstance(expr, exp.Command) and _RENAME_TABLE.match(tree["sqlglot"]["sql"]):
         for old, new in _rename_pairs(tree["sqlglot"]["sql"]):
             if old in catalog.tables:
-                catalog.tables[new] = catalog.tables.pop(old)
-                catalog.tables[new].name = new
+                _rename_table(catalog, catalog.tables[old], new, session.flavour)
     elif isinstance(expr, exp.Command) and (m := _OPTIMIZE.match(tree["sqlglot"]["sql"])):
         if (optimized := catalog.tables.get(_clean(m.group("table")))) is not None:
             fulltext.after_statement(optimized, rebuilt=True)  # InnoDB's OPTIMIZE rebuilds
@@ -2609,6 +2628,4 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> 
             fulltext.rename_index(table, _name(action.this), _name(action.args.get("to")))
             keys.rename_index(table, _name(action.this), _name(action.args.get("to")))
         elif isinstance(action, exp.AlterRename):
-            new = _table_name(action.this)
-            catalog.tables[new] = catalog.tables.pop(table.name)
-            table.name = new
+            _rename_table(catalog, table, _table_name(action.this), flavour)

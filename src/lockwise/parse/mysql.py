@@ -71,11 +71,13 @@ _CREATE_TABLE = re.compile(r"\s*CREATE\s+(TEMPORARY\s+)?TABLE\b", re.IGNORECASE)
 PARTITION_KIND = re.compile(r"\bPARTITION\s+BY\s+(?:LINEAR\s+)?(RANGE|LIST|HASH|KEY)\b",
                              re.IGNORECASE)
 _ALTER_TABLE = re.compile(r"\s*ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\b", re.IGNORECASE)
-#: MariaDB spellings sqlglot does not know, and the MySQL ones it reads that mean the same to
-#: the effect model, padded to keep offsets: ALTER ONLINE TABLE (its LOCK=NONE is read from the
-#: original text) and PERSISTENT generated columns (STORED).
+#: Spellings sqlglot does not know, and the ones it reads that mean the same to the effect
+#: model, padded to keep offsets: MariaDB's ALTER ONLINE TABLE (its LOCK=NONE is read from the
+#: original text) and PERSISTENT generated columns (STORED); ALTER TABLE's `RENAME AS new`
+#: (both servers' grammar: `RENAME [TO | AS] new_tbl_name`).
 _SYNONYMS = ((re.compile(r"^(\s*ALTER\s+)ONLINE(\s)", re.IGNORECASE), r"\1      \2"),
-             (re.compile(r"\bPERSISTENT\b", re.IGNORECASE), "STORED    "))
+             (re.compile(r"\bPERSISTENT\b", re.IGNORECASE), "STORED    "),
+             (re.compile(r"(\bRENAME\s+)AS\b", re.IGNORECASE), r"\1TO"))
 _DELIMITER = re.compile(r"^[ \t]*DELIMITER[ \t]+(\S+)[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
