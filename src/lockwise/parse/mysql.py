@@ -640,6 +640,10 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
         elif mariadb and word == "CHECK" and previous == "DROP" and \
                 tok.token_type != TokenType.IDENTIFIER:
             found = "MySQL's DROP CHECK; MariaDB writes DROP CONSTRAINT"
+        elif not mariadb and previous == "DROP" and word in _ALTER_CHECK_FROM and \
+                tok.token_type != TokenType.IDENTIFIER and version < _ALTER_CHECK_FROM[word]:
+            found = f"DROP {word} arrived in MySQL " + ".".join(
+                map(str, _ALTER_CHECK_FROM[word])) + _DROP_BEFORE[word]
         elif mariadb and word == "SRID" and i + 1 < len(tokens) and \
                 tokens[i + 1].token_type == TokenType.NUMBER:
             found = "MySQL's SRID column attribute; MariaDB writes REF_SYSTEM_ID = n"
@@ -695,10 +699,15 @@ def functional_key_parts(tokens: list, words: list[str]) -> list[int]:
     return found
 
 
-#: MySQL's CHECK enforcement: ALTER CHECK ... [NOT] ENFORCED and [NOT] ENFORCED after a CHECK
-#: (8.0.16), ALTER CONSTRAINT ... [NOT] ENFORCED (8.0.19); MySQL 8.0 manual, 13.1.9 "ALTER
-#: TABLE Statement" and 13.1.20.6 "CHECK Constraints".
+#: MySQL's CHECK enforcement: ALTER CHECK ... [NOT] ENFORCED, DROP CHECK and [NOT] ENFORCED
+#: after a CHECK (8.0.16), ALTER CONSTRAINT ... [NOT] ENFORCED and DROP CONSTRAINT (8.0.19);
+#: MySQL 8.0 manual, 15.1.9 "ALTER TABLE Statement" (Foreign Keys and Other Constraints) and
+#: 15.1.20.6 "CHECK Constraints".
 _ALTER_CHECK_FROM = {"CHECK": (8, 0, 16), "CONSTRAINT": (8, 0, 19)}
+#: What to write instead on a MySQL without DROP CHECK / DROP CONSTRAINT.
+_DROP_BEFORE = {"CHECK": "; before it a CHECK is parsed and ignored: there is none to drop",
+                "CONSTRAINT": ": write DROP CHECK, DROP FOREIGN KEY, DROP INDEX or DROP "
+                              "PRIMARY KEY"}
 
 
 def _check_enforcement(words: list[str], i: int, mariadb: bool,
