@@ -1064,3 +1064,33 @@ def test_mariadb_refuses_functional_key_parts(mariadb, statement: str) -> None:
     setup = "DROP TABLE IF EXISTS posts, users; CREATE TABLE users (id INT PRIMARY KEY, n INT);"
     assert "ERROR 1064" in mariadb.run(setup + statement + "; DROP TABLE users;").stderr
     assert [f.rule for f in _lint(setup.split(";", 1)[1], statement + ";")] == ["parse-error"]
+
+
+COMPRESSED_DROPS = "DROP TABLE IF EXISTS zc; DROP TABLE IF EXISTS zk;"
+COMPRESSED_SETUP = COMPRESSED_DROPS + """
+CREATE TABLE zc (id INT PRIMARY KEY, n INT, v VARCHAR(20), INDEX zc_n (n))
+  ENGINE=InnoDB ROW_FORMAT=COMPRESSED;
+CREATE TABLE zk (id INT PRIMARY KEY, n INT) ENGINE=InnoDB KEY_BLOCK_SIZE=8;
+"""
+COMPRESSED_CASES = {
+    # InnoDB's instant column changes need the table's own row format: a COMPRESSED table
+    # takes them in place, a rebuild (MDEV-11369: "ROW_FORMAT=COMPRESSED tables will not
+    # support instant ADD COLUMN")
+    "add_column_last": "ALTER TABLE zc ADD COLUMN x INT",
+    "add_column_positioned": "ALTER TABLE zc ADD COLUMN x INT FIRST",
+    "drop_column": "ALTER TABLE zc DROP COLUMN v",
+    "reorder_column": "ALTER TABLE zc MODIFY v VARCHAR(20) FIRST",
+    # KEY_BLOCK_SIZE without ROW_FORMAT compresses the table
+    "add_column_key_block_size": "ALTER TABLE zk ADD COLUMN x INT",
+    # metadata changes stay instant
+    "rename_column": "ALTER TABLE zc RENAME COLUMN v TO w",
+    "set_default": "ALTER TABLE zc ALTER COLUMN n SET DEFAULT 5",
+    "add_virtual_column": "ALTER TABLE zc ADD COLUMN g INT AS (n + 1) VIRTUAL",
+    # the row format changes back: a rebuild, after which the table is plain again
+    "change_row_format": "ALTER TABLE zc ROW_FORMAT=DYNAMIC",
+}
+
+
+@pytest.mark.parametrize("case", sorted(COMPRESSED_CASES))
+def test_mariadb_agrees_on_compressed_tables(mariadb, case: str) -> None:
+    _agrees(mariadb, case, COMPRESSED_CASES[case], COMPRESSED_SETUP, COMPRESSED_DROPS)
