@@ -350,6 +350,12 @@ class Table:
     #: first FULLTEXT index adds it; dropping the last one leaves it until the table is
     #: rebuilt. While it is there, ADD / DROP COLUMN are never instant.
     fts_doc_id: bool = False
+    #: MySQL / MariaDB: InnoDB stores the table compressed (ROW_FORMAT=COMPRESSED, or a
+    #: KEY_BLOCK_SIZE without a ROW_FORMAT): it adds and drops no column instantly.
+    compressed: bool = False
+    #: MySQL 8.0.29+: the statements that added or dropped columns instantly since the table
+    #: was created or last rebuilt (InnoDB's TOTAL_ROW_VERSIONS), as far as the replay saw.
+    row_versions: int = 0
 
 
 #: Each kind of `Table`, as a message names it.

@@ -22,11 +22,14 @@ from lockwise.effects.mysql_ddl import (
     CHECK_ENFORCED_FROM,
     LOCKS,
     PARTITION_OPERATIONS,
+    ROW_VERSION_OPERATIONS,
     Plan,
     Version,
     algorithm_allowed,
+    instant_column_layout,
     known_algorithms,
     lock_refusal,
+    max_row_versions,
     plan,
 )
 from lockwise.effects.mysql_fulltext import NO_FULLTEXT, Fulltext, fulltext_note
@@ -728,9 +731,15 @@ class _Builder:
         # MySQL runs the algorithm an ALGORITHM= clause names, MariaDB that one "or better"
         # (_statement_plans): INPLACE keeps MySQL off the instant path.
         in_place = algorithm == "INPLACE" and flavour == "mysql"
-        plans = _statement_plans(names, flavour, version, fulltext, in_place)
+        no_instant_columns = _no_instant_columns(known, flavour, version)
+        plans = _statement_plans(names, flavour, version, fulltext, in_place,
+                                 not no_instant_columns)
         note = "" if fulltext == NO_FULLTEXT else fulltext_note(
             _statement_plans(names, flavour, version, in_place=in_place), plans)
+        if no_instant_columns and any(p.algorithm == "INSTANT" for p, op in zip(
+                _statement_plans(names, flavour, version, fulltext, in_place), names,
+                strict=True) if instant_column_layout(op, flavour)):
+            note += f" ({no_instant_columns})"
         return operations, plans, note
 
     def spatial_on_nullable(self, base: dict, index: dict) -> None:
@@ -1256,8 +1265,28 @@ _ADDS_STORED_COLUMN = {"add_column_last", "add_column_positioned", "add_column_r
                        "add_column_auto_increment", "add_column_stored_generated"}
 
 
+def _no_instant_columns(table: Table | None, flavour: str, version: Version) -> str:
+    """Why InnoDB adds and drops no column of `table` instantly ("" when it does): its row
+    format is COMPRESSED (MySQL manual, "Online DDL Operations", Column Operations; checked
+    on MariaDB 10.11), or, on MySQL, its row versions are used up (`max_row_versions`)."""
+    if table is None:
+        return ""
+    if table.compressed:
+        return ("the table is ROW_FORMAT=COMPRESSED: InnoDB adds and drops its columns only "
+                "by rebuilding it")
+    limit = max_row_versions(version) if flavour == "mysql" else None
+    if limit is not None and table.row_versions >= limit:
+        return (f"{limit} statements have added or dropped columns of the table instantly "
+                f"since it was last rebuilt: MySQL {'.'.join(map(str, version))} keeps "
+                f"{limit} row versions, and refuses INSTANT past them (error 4092, \"Maximum "
+                f"row versions reached\"); a rebuild (ALTER TABLE ... FORCE, OPTIMIZE TABLE) "
+                f"starts again from 0")
+    return ""
+
+
 def _statement_plans(operations: list[str], flavour: str, version: Version,
-                     fulltext: Fulltext = NO_FULLTEXT, in_place: bool = False) -> list[Plan]:
+                     fulltext: Fulltext = NO_FULLTEXT, in_place: bool = False,
+                     instant_columns: bool = True) -> list[Plan]:
     """Each operation's plan within one ALTER, which the server runs with one algorithm.
 
     MySQL is instant only when every operation is and no ALGORITHM=INPLACE asks otherwise
@@ -1268,10 +1297,12 @@ def _statement_plans(operations: list[str], flavour: str, version: Version,
     column change instant beside other in-place work, except beside an index build; and it
     copies the table to add a VIRTUAL column together with a stored one (both checked on
     MariaDB 10.11). A table's FULLTEXT indexes change the plans as effects/mysql_fulltext.py
-    says."""
+    says; `instant_columns=False` (_no_instant_columns) sends ADD / DROP / reorder COLUMN to
+    their in-place path."""
     def planned(op: str, instant: bool = True) -> Plan:
         op = fulltext.capability(op)
-        return plan(op, flavour, version, instant and not fulltext.blocks_instant(op, flavour))
+        return plan(op, flavour, version, instant and not fulltext.blocks_instant(op, flavour)
+                    and (instant_columns or not instant_column_layout(op, flavour)))
 
     plans = [planned(op) for op in operations]
     if flavour == "mariadb":
@@ -2320,6 +2351,7 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
                   partition_strategy=expr.meta.get("partitioned") or "",
                   partition_key=expr.meta.get("partition_key") or ())
     charset, collation = _table_charset(expr)
+    table.compressed = _compressed(expr.args.get("properties"), created=True) or False
     schema = expr.this if isinstance(expr.this, exp.Schema) else None
     key: tuple[str, ...] = ()
     for col in (schema.expressions if schema is not None else ()):
@@ -2351,6 +2383,23 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
     _record_checks(table, schema.expressions if schema is not None else (), flavour,
                    creating=True)
     return table
+
+
+def _compressed(properties, created: bool = False) -> bool | None:
+    """Whether the table options `properties` (a CREATE TABLE's, or ALTER TABLE's) make InnoDB
+    store the table compressed; None when they do not say. A KEY_BLOCK_SIZE without a
+    ROW_FORMAT compresses a table created so (MySQL manual, "CREATE TABLE Statement",
+    KEY_BLOCK_SIZE; checked on MariaDB 10.11)."""
+    row_format, key_block_size = None, False
+    for option in getattr(properties, "expressions", None) or properties or ():
+        if type(option).__name__ == "RowFormatProperty":
+            row_format = option.name.upper() == "COMPRESSED"
+        elif type(option).__name__ == "Property" and option.name.upper() == "KEY_BLOCK_SIZE":
+            value = option.args.get("value")
+            key_block_size = value is not None and value.name not in ("0", "")
+    if row_format is None and created:
+        return key_block_size
+    return row_format
 
 
 def _record_checks(table: Table, elements, flavour: str, creating: bool = False) -> None:
@@ -2470,9 +2519,17 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     elif isinstance(expr, exp.Alter):
         name = _table_name(expr.this)
         table = catalog.tables.setdefault(name, Table(name))
-        rebuilt = table.fts_doc_id and _rebuilds(catalog, session, expr, name)
+        limit = max_row_versions(session.version) if session.flavour == "mysql" else None
+        planned = _replayed_plans(catalog, session, expr, name, tree["sqlglot"]["sql"]) if \
+            table.fts_doc_id or (limit is not None and (
+                table.row_versions or _changes_columns(expr))) else []
+        rebuilt = any(p.rebuilds for _, p in planned)
         _apply_alter_actions(catalog, table, expr, session.flavour)
-        fulltext.after_statement(table, rebuilt)
+        fulltext.after_statement(table, table.fts_doc_id and rebuilt)
+        table.row_versions = 0 if rebuilt else table.row_versions + any(
+            op in ROW_VERSION_OPERATIONS and p.algorithm == "INSTANT" for op, p in planned)
+        if (compressed := _compressed(expr.args.get("options"))) is not None:
+            table.compressed = compressed
     elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "TABLE":
         for t in _dropped_tables(expr):
             catalog.tables.pop(_table_name(t), None)
@@ -2495,6 +2552,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     elif isinstance(expr, exp.Command) and (m := _OPTIMIZE.match(tree["sqlglot"]["sql"])):
         if (optimized := catalog.tables.get(_clean(m.group("table")))) is not None:
             fulltext.after_statement(optimized, rebuilt=True)  # InnoDB's OPTIMIZE rebuilds
+            optimized.row_versions = 0
     elif isinstance(expr, exp.Command) and (m := _CONVERT.match(tree["sqlglot"]["sql"])):
         _convert_columns(catalog.tables.get(_clean(m.group("table"))), m.group("charset"))
     elif isinstance(expr, exp.Command) and (m := _PARTITIONING.match(tree["sqlglot"]["sql"])):
@@ -2545,11 +2603,26 @@ def _convert_columns(table: Table | None, charset: str) -> None:
             column.charset, column.collation = charset.lower(), None
 
 
-def _rebuilds(catalog: Catalog, session: MySQLSession, expr, table: str) -> bool:
-    """Whether the ALTER `expr` of `table` rebuilds it, as compute_mysql_effect plans it."""
+def _replayed_plans(catalog: Catalog, session: MySQLSession, expr, table: str,
+                    sql: str) -> list[tuple[str, Plan]]:
+    """Each operation of the ALTER `expr` of `table` and its plan, as compute_mysql_effect
+    plans them (its ALGORITHM= clause included)."""
     builder = _Builder(session, catalog)
-    _, plans, _ = builder.plan(table, _alter_operations(builder, expr, table))
-    return any(p.rebuilds for p in plans)
+    algorithm = _clauses(sql).algorithm
+    operations, plans, _ = builder.plan(table, _alter_operations(builder, expr, table),
+                                        algorithm)
+    if algorithm == "COPY":
+        plans = _copied(plans, operations, session.flavour)
+    return [(op, p) for (op, _), p in zip(operations, plans, strict=True)]
+
+
+def _changes_columns(expr) -> bool:
+    """Whether the ALTER `expr` adds or drops a column (a new row version, if instant)."""
+    from sqlglot import exp
+
+    return any(isinstance(action, exp.ColumnDef) or (
+        isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN")
+        for action in expr.args.get("actions") or ())
 
 
 def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> None:
