@@ -746,7 +746,7 @@ def test_an_index_a_foreign_key_needs_is_refused(mariadb, statement: str,
                               "mysql-foreign-key-index-dropped")
 
 
-FKCOL_DROPS = "SET foreign_key_checks = 0; DROP TABLE IF EXISTS ch, pa; " \
+FKCOL_DROPS = "SET foreign_key_checks = 0; DROP TABLE IF EXISTS ch, pa, gc, gc2, pa2; " \
     "SET foreign_key_checks = 1;"
 FKCOL_SETUP = FKCOL_DROPS + """
 CREATE TABLE pa (id INT PRIMARY KEY, code VARCHAR(20), n INT, UNIQUE KEY pa_code (code))
@@ -755,6 +755,7 @@ CREATE TABLE ch (id INT PRIMARY KEY, pid INT, pcode VARCHAR(20), m INT,
   CONSTRAINT ch_fk FOREIGN KEY (pid) REFERENCES pa (id),
   CONSTRAINT ch_code_fk FOREIGN KEY (pcode) REFERENCES pa (code)) ENGINE=InnoDB
   DEFAULT CHARSET=utf8mb3;
+CREATE TABLE gc (id INT PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES pa (id)) ENGINE=InnoDB;
 """
 
 
@@ -770,6 +771,14 @@ CREATE TABLE ch (id INT PRIMARY KEY, pid INT, pcode VARCHAR(20), m INT,
     ("ALTER TABLE ch MODIFY pid INT NOT NULL", None),
     ("ALTER TABLE ch MODIFY m BIGINT", None),
     ("ALTER TABLE pa MODIFY n BIGINT", None),
+    # a renamed table keeps its foreign keys, the generated names following it (gc_ibfk_1
+    # becomes gc2_ibfk_1), and the keys that reference it follow it too
+    ("RENAME TABLE gc TO gc2;\nALTER TABLE gc2 MODIFY pid BIGINT", 1832),
+    ("RENAME TABLE gc TO gc2;\nALTER TABLE gc2 DROP FOREIGN KEY gc2_ibfk_1;\n"
+     "ALTER TABLE gc2 MODIFY pid BIGINT", None),
+    ("ALTER TABLE gc RENAME TO gc2;\nALTER TABLE gc2 DROP FOREIGN KEY gc2_ibfk_1;\n"
+     "ALTER TABLE gc2 MODIFY pid BIGINT", None),
+    ("RENAME TABLE pa TO pa2;\nALTER TABLE pa2 MODIFY id BIGINT", 1833),
 ])
 def test_a_foreign_key_column_change_is_refused(mariadb, statement: str,
                                                 error: int | None) -> None:

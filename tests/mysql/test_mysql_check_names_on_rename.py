@@ -81,3 +81,37 @@ def test_mariadb_names_do_not_follow_the_table() -> None:
     found = [f.message for s in reports[1].statements for f in s.findings if f.rule == RULE]
     # orders_chk_note went by its own name; keep_me (id) reads one column: dropped with it
     assert found == []
+
+
+FOREIGN = ("CREATE TABLE parents (id INT PRIMARY KEY);\n"
+           "CREATE TABLE kids (id INT PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES"
+           " parents (id));")
+
+
+def changed(sql: str, dialect: str = "mysql") -> list[str]:
+    reports = lint_migrations([migration_from_text(FOREIGN, "1_setup.sql"),
+                               migration_from_text(sql, "2_change.sql")],
+                              LintOptions(dialect=dialect))
+    return [f.message for s in reports[1].statements for f in s.findings
+            if f.rule == "mysql-foreign-key-column-changed"]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_a_generated_foreign_key_name_follows_the_table(dialect: str) -> None:
+    """The same manual section (and InnoDB on MariaDB, checked on 10.11): `<old>_ibfk_`
+    names become `<new>_ibfk_`."""
+    assert changed("RENAME TABLE kids TO children;\n"
+                   "ALTER TABLE children DROP FOREIGN KEY children_ibfk_1;\n"
+                   "ALTER TABLE children MODIFY pid BIGINT;", dialect) == []
+    (found,) = changed("RENAME TABLE kids TO children;\n"
+                       "ALTER TABLE children MODIFY pid BIGINT;", dialect)
+    assert "children_ibfk_1" in found
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_the_keys_that_reference_a_renamed_table_follow_it(dialect: str) -> None:
+    """"Foreign key constraint names that point to the renamed table are automatically
+    updated" (the manual's "RENAME TABLE Statement"): the referenced column stays one."""
+    (found,) = changed("RENAME TABLE parents TO folks;\n"
+                       "ALTER TABLE folks MODIFY id BIGINT;", dialect)
+    assert "kids_ibfk_1" in found
