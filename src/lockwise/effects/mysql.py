@@ -2446,23 +2446,29 @@ def _record_checks(table: Table, elements, flavour: str, creating: bool = False)
 
 
 def _rename_table(catalog: Catalog, table: Table, new: str, flavour: str) -> None:
-    """`table` under the name `new` (RENAME TABLE, ALTER TABLE ... RENAME TO). MySQL renames
-    every CHECK named `<old>_chk_...`, generated or written so, to `<new>_chk_...` (MySQL 8.0
-    manual, 15.1.9 "ALTER TABLE Statement", Foreign Keys and Other Constraints; sql/dd/
-    dd_table.cc, rename_check_constraints); MariaDB's names do not carry the table's."""
-    old_prefix = f"{table.name.split('.')[-1]}_chk_"
-    new_prefix = f"{new.split('.')[-1]}_chk_"
-    catalog.tables[new] = catalog.tables.pop(table.name)
+    """`table` under the name `new` (RENAME TABLE, ALTER TABLE ... RENAME TO). The names that
+    begin with `<old>_ibfk_` (foreign keys) and, on MySQL, `<old>_chk_` (CHECKs), generated
+    or written so, begin with `<new>_` instead (MySQL 8.0 manual, 15.1.9 "ALTER TABLE
+    Statement", Foreign Keys and Other Constraints; sql/dd/dd_table.cc, rename_check_
+    constraints; MariaDB's CHECK names do not carry the table's, its foreign keys' do:
+    checked on 10.11), and the foreign keys that reference it follow it ("RENAME TABLE
+    Statement")."""
+    old = table.name
+    catalog.tables[new] = catalog.tables.pop(old)
     table.name = new
-    if flavour != "mysql" or old_prefix == new_prefix:
-        return
+    kinds = {"foreign": "_ibfk_", **({"check": "_chk_"} if flavour == "mysql" else {})}
     renamed: dict[str, Constraint] = {}
     for name, con in table.constraints.items():
-        if con.kind == "check" and name.startswith(old_prefix) and name != old_prefix:
-            name = new_prefix + name[len(old_prefix):]
+        if (infix := kinds.get(con.kind)) and name.startswith(
+                prefix := old.split(".")[-1] + infix) and name != prefix:
+            name = new.split(".")[-1] + infix + name[len(prefix):]
             con = replace(con, name=name)
         renamed[name] = con
     table.constraints = renamed
+    for other in catalog.tables.values():
+        for name, con in other.constraints.items():
+            if con.kind == "foreign" and con.references == old:
+                other.constraints[name] = replace(con, references=new)
 
 
 def _rename_in_checks(table: Table, old: str, new: str) -> None:
