@@ -626,6 +626,21 @@ def test_a_column_a_check_uses_is_refused_as_lockwise_says(mariadb, statement: s
                               "mysql-check-column-in-use")
 
 
+@pytest.mark.parametrize(("statement", "refused"), [
+    ("ALTER TABLE ck DROP CONSTRAINT nothing", True),
+    ("ALTER TABLE ck DROP CONSTRAINT ck_qty; ALTER TABLE ck DROP CONSTRAINT ck_qty", True),
+    ("ALTER TABLE ck DROP CONSTRAINT ck_qty", False),
+    ("ALTER TABLE ck DROP CONSTRAINT code_ok", True),  # a column's CHECK stays with it
+    ("ALTER TABLE ck DROP CONSTRAINT CONSTRAINT_1", False),  # the unnamed table CHECK
+    ("ALTER TABLE ck DROP CONSTRAINT IF EXISTS nothing", False),
+])
+def test_a_constraint_the_table_lacks_is_refused(mariadb, statement: str, refused: bool) -> None:
+    """MariaDB refuses DROP CONSTRAINT of a name the table lacks (error 1091) exactly when
+    lockwise says it will."""
+    _refused_as_lockwise_says(mariadb, CHECKS_SETUP, CHECKS_DROPS, statement, refused, 1091,
+                              "mysql-constraint-not-found")
+
+
 SPATIAL_NULL_STATEMENTS = [
     "ALTER TABLE places ADD SPATIAL INDEX places_spot (spot)",
     "CREATE SPATIAL INDEX places_spot ON places (spot)",
