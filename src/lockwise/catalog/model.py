@@ -119,6 +119,9 @@ class Constraint:
     #: DEFERRABLE (a key, unique or exclusion constraint, or a foreign key): a foreign key
     #: cannot reference a deferrable key.
     deferrable: bool = False
+    #: MariaDB: a column's own unnamed CHECK, kept with the column under its name: DROP
+    #: CONSTRAINT does not reach it (error 1091, checked on MariaDB 10.11).
+    column_check: bool = False
     #: Columns its expressions read beyond `columns` (a CHECK's expression, an exclusion
     #: constraint's expressions and WHERE): PostgreSQL drops it when any of them is dropped.
     #: Sorted, renamed with the columns.

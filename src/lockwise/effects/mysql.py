@@ -543,7 +543,8 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_foreign_key_column_changed", "mysql_partition_key_column_dropped",
                        "mysql_partition_key_column_changed", "mysql_set_null_column_not_null",
                        "mysql_partitioned_foreign_key", "mysql_partition_key_type",
-                       "mysql_partition_unique_key", "mysql_check_column_in_use"})
+                       "mysql_partition_unique_key", "mysql_check_column_in_use",
+                       "mysql_constraint_not_found"})
 
 #: Column types no partitioning function takes (error 1502).
 _BLOB_TYPES = frozenset({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",
@@ -970,6 +971,46 @@ class _Builder:
                                                  flavour)})
             return
 
+    def constraint_not_found(self, base: dict, table: str,
+                             operations: list[tuple[str, dict]]) -> None:
+        """DROP CHECK / DROP CONSTRAINT of a name the table lacks: refused (MySQL 3821,
+        ER_CHECK_CONSTRAINT_NOT_FOUND, and 3940, ER_CONSTRAINT_NOT_FOUND; MariaDB 1091,
+        checked on 10.11, which keeps a column's unnamed CHECK out of DROP CONSTRAINT's
+        reach). Judged on a table these migrations created with its definition, whose
+        constraints the replay knows, but not for a generated foreign key name, whose number
+        the replay may not follow."""
+        known = self.catalog.tables.get(table)
+        flavour = self.session.flavour
+        if known is None or known.created_by is None or \
+                self.session.version < CHECK_ENFORCED_FROM[flavour]:
+            return
+        checks = {n.lower() for n, c in known.constraints.items()
+                  if c.kind == "check" and not c.column_check}
+        names = checks | {n.lower() for n, c in known.constraints.items() if c.kind != "check"} \
+            | set(known.keys) | set(known.fulltext) | {"primary"}
+        generated_foreign_key = re.compile(rf"{re.escape(table.split('.')[-1])}_ibfk_\d+")
+        for op, extra in operations:
+            name = extra.get("name", "")
+            if op != "drop_check_constraint" or extra.get("if_exists") or \
+                    generated_foreign_key.fullmatch(name):
+                continue
+            keyword = extra.get("keyword", "CHECK")
+            if name in (checks if keyword == "CHECK" else names):
+                checks.discard(name)  # a second drop of it in the statement finds none
+                names.discard(name)
+                continue
+            code, error = (1091, f"Can't DROP CONSTRAINT `{name}`; check that it exists") \
+                if flavour == "mariadb" else \
+                (3821, f"Check constraint '{name}' is not found in the table.") \
+                if keyword == "CHECK" else (3940, f"Constraint '{name}' does not exist.")
+            self.act("mysql_constraint_not_found", {
+                **base, "name": name, "keyword": keyword, "error_code": code,
+                "server_error": error,
+                "checks_text": ", ".join(sorted(
+                    n for n, c in known.constraints.items()
+                    if c.kind == "check" and not c.column_check)) or "none"})
+            return
+
     def partitioned_foreign_key(self, base: dict, table: str,
                                 operations: list[tuple[str, dict]], sql: str) -> None:
         """PARTITION BY of a table that has a foreign key or that one references, or a
@@ -1011,6 +1052,7 @@ class _Builder:
         self.foreign_key_column_changed(base, table, operations)
         self.set_null_column_not_null(base, table, operations)
         self.check_column_in_use(base, table, operations)
+        self.constraint_not_found(base, table, operations)
         self.partitioned_foreign_key(base, table, operations, sql)
         self.partition_key_column_changed(base, table, operations)
         if (known := self.catalog.tables.get(table)) is not None and \
@@ -1436,7 +1478,9 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                 # Nothing stored: metadata only, except on a partitioned table (a copy).
                 op = "drop_column_virtual_generated" + "_partitioned" * (
                     t.kind == "partitioned")
-            ops.append((op, {"column" if op.startswith("drop_column") else "name": target}))
+            ops.append((op, {"column" if op.startswith("drop_column") else "name": target,
+                             **({"keyword": kind, "if_exists": bool(action.args.get("exists"))}
+                                if op == "drop_check_constraint" else {})}))
         elif isinstance(action, exp.DropPrimaryKey):
             ops.append(("drop_primary_key", {}))
         elif isinstance(action, exp.RenameIndex):
@@ -2345,9 +2389,11 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
     and foreign keys, and how it is partitioned."""
     from sqlglot import exp
 
+    copied = expr.args.get("expression") is not None or expr.find(exp.LikeProperty) is not None
     table = Table(_table_name(expr.this),
                   kind="partitioned" if expr.meta.get("partitioned") else "table",
-                  created_by=migration_id,
+                  # a copy of another table (LIKE, AS SELECT): not every constraint is known
+                  created_by=None if copied else migration_id,
                   partition_strategy=expr.meta.get("partitioned") or "",
                   partition_key=expr.meta.get("partition_key") or ())
     charset, collation = _table_charset(expr)
@@ -2431,6 +2477,7 @@ def _record_checks(table: Table, elements, flavour: str, creating: bool = False)
         elif isinstance(element, exp.CheckColumnConstraint):
             found = [("", element, "")]
         for name, check, column in found:
+            column_check = not name and bool(column) and flavour == "mariadb"
             if not name and flavour == "mariadb":
                 # a column's CHECK is the field's own (its name the column's); a table's is
                 # CONSTRAINT_<n>, the lowest n free (checked on MariaDB 10.11)
@@ -2442,7 +2489,8 @@ def _record_checks(table: Table, elements, flavour: str, creating: bool = False)
             reads = tuple(sorted({_name(column) for column in check.find_all(exp.Column)}))
             table.constraints[name] = Constraint(
                 name, "check", reads, enforced=not check.meta.get("not_enforced"),
-                check_sql=check.this.sql(dialect="mysql") if check.this is not None else "")
+                check_sql=check.this.sql(dialect="mysql") if check.this is not None else "",
+                column_check=column_check)
 
 
 def _rename_table(catalog: Catalog, table: Table, new: str, flavour: str) -> None:
