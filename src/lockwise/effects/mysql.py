@@ -1318,11 +1318,10 @@ def _no_instant_columns(table: Table | None, flavour: str, version: Version) -> 
                 "by rebuilding it")
     limit = max_row_versions(version) if flavour == "mysql" else None
     if limit is not None and table.row_versions >= limit:
-        return (f"{limit} statements have added or dropped columns of the table instantly "
-                f"since it was last rebuilt: MySQL {'.'.join(map(str, version))} keeps "
-                f"{limit} row versions, and refuses INSTANT past them (error 4092, \"Maximum "
-                f"row versions reached\"); a rebuild (ALTER TABLE ... FORCE, OPTIMIZE TABLE) "
-                f"starts again from 0")
+        return (f"{limit} statements have added or dropped its columns instantly since it "
+                f"was last rebuilt, and MySQL {'.'.join(map(str, version))} keeps {limit} row "
+                f"versions: past them INSTANT is error 4092, \"Maximum row versions "
+                f"reached\"; ALTER TABLE ... FORCE or OPTIMIZE TABLE starts them again")
     return ""
 
 
