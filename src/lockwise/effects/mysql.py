@@ -70,6 +70,9 @@ class MySQLSession:
     lock_tables_line: int = 0
     #: TEMPORARY tables the session created: LOCK TABLES does not restrict them.
     temporary_tables: set[str] = field(default_factory=set)
+    #: The last ALTER compute_mysql_effect planned: its text, its table and each operation
+    #: with its plan, which apply_mysql_statement takes rather than plan it again.
+    last_alter: tuple[str, str, list[tuple[str, Plan]]] | None = None
 
 
 def _name(node) -> str:
@@ -1048,6 +1051,8 @@ class _Builder:
         instant_without_clause = instant and any(p.rebuilds for p in plans)
         if clauses.algorithm == "COPY":
             plans = _copied(plans, operations, flavour)
+        self.session.last_alter = (sql, table, [
+            (op, p) for (op, _), p in zip(operations, plans, strict=True)])
         self.foreign_key_index_dropped(base, table, operations)
         self.foreign_key_column_changed(base, table, operations)
         self.set_null_column_not_null(base, table, operations)
@@ -2576,6 +2581,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         planned = _replayed_plans(catalog, session, expr, name, tree["sqlglot"]["sql"]) if \
             table.fts_doc_id or (limit is not None and (
                 table.row_versions or _changes_columns(expr))) else []
+        session.last_alter = None
         rebuilt = any(p.rebuilds for _, p in planned)
         _apply_alter_actions(catalog, table, expr, session.flavour)
         fulltext.after_statement(table, table.fts_doc_id and rebuilt)
@@ -2659,7 +2665,9 @@ def _convert_columns(table: Table | None, charset: str) -> None:
 def _replayed_plans(catalog: Catalog, session: MySQLSession, expr, table: str,
                     sql: str) -> list[tuple[str, Plan]]:
     """Each operation of the ALTER `expr` of `table` and its plan, as compute_mysql_effect
-    plans them (its ALGORITHM= clause included)."""
+    plans them (its ALGORITHM= clause included): those it left in the session, if it did."""
+    if session.last_alter is not None and session.last_alter[:2] == (sql, table):
+        return session.last_alter[2]
     builder = _Builder(session, catalog)
     algorithm = _clauses(sql).algorithm
     operations, plans, _ = builder.plan(table, _alter_operations(builder, expr, table),
