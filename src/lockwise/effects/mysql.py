@@ -2029,6 +2029,7 @@ def compute_mysql_effect(tree: dict, catalog: Catalog, session: MySQLSession) ->
     """The effect of one statement parsed by parse/mysql.py."""
 
     expr, sql = tree["sqlglot"]["expr"], tree["sqlglot"]["sql"]
+    session.last_alter = None  # an earlier statement's plans are not this one's
     b = _Builder(session, catalog)
     b.written = _written_names(sql)
     held = session.locked_tables
