@@ -1118,3 +1118,25 @@ COMPRESSED_CASES = {
 @pytest.mark.parametrize("case", sorted(COMPRESSED_CASES))
 def test_mariadb_agrees_on_compressed_tables(mariadb, case: str) -> None:
     _agrees(mariadb, case, COMPRESSED_CASES[case], COMPRESSED_SETUP, COMPRESSED_DROPS)
+
+
+DROP_CONSTRAINT_DROPS = "SET foreign_key_checks = 0; DROP TABLE IF EXISTS dc, dp; " \
+    "SET foreign_key_checks = 1;"
+DROP_CONSTRAINT_SETUP = DROP_CONSTRAINT_DROPS + """
+CREATE TABLE dp (id INT PRIMARY KEY) ENGINE=InnoDB;
+CREATE TABLE dc (id INT PRIMARY KEY, pid INT, code INT, n INT,
+  CONSTRAINT dc_fk FOREIGN KEY (pid) REFERENCES dp (id),
+  CONSTRAINT dc_code UNIQUE (code), CONSTRAINT dc_n CHECK (n > 0)) ENGINE=InnoDB;
+"""
+DROP_CONSTRAINT_CASES = {
+    # DROP CONSTRAINT runs as the drop of the kind of constraint it names
+    "foreign_key": "ALTER TABLE dc DROP CONSTRAINT dc_fk",
+    "unique_key": "ALTER TABLE dc DROP CONSTRAINT dc_code",
+    "check": "ALTER TABLE dc DROP CONSTRAINT dc_n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(DROP_CONSTRAINT_CASES))
+def test_mariadb_agrees_on_drop_constraint(mariadb, case: str) -> None:
+    _agrees(mariadb, case, DROP_CONSTRAINT_CASES[case], DROP_CONSTRAINT_SETUP,
+            DROP_CONSTRAINT_DROPS)
