@@ -992,9 +992,9 @@ class _Builder:
         names = checks | {n.lower() for n, c in known.constraints.items() if c.kind != "check"} \
             | set(known.keys) | set(known.fulltext) | {"primary"}
         generated_foreign_key = re.compile(rf"{re.escape(table.split('.')[-1])}_ibfk_\d+")
-        for op, extra in operations:
+        for _, extra in operations:
             name = extra.get("name", "")
-            if op != "drop_check_constraint" or extra.get("if_exists") or \
+            if "keyword" not in extra or extra.get("if_exists") or \
                     generated_foreign_key.fullmatch(name):
                 continue
             keyword = extra.get("keyword", "CHECK")
@@ -1476,7 +1476,7 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
             target = _name((action.args.get("tables") or [None])[0])
             op = {"COLUMN": "drop_column", "INDEX": "drop_index", "KEY": "drop_index",
                   "FOREIGN KEY": "drop_foreign_key", "CHECK": "drop_check_constraint",
-                  "CONSTRAINT": "drop_check_constraint"}.get(kind, "drop_column")
+                  "CONSTRAINT": _constraint_drop(t, target)}.get(kind, "drop_column")
             dropped = t.columns.get(target) if t and op == "drop_column" else None
             if dropped is not None and dropped.virtual:
                 # Nothing stored: metadata only, except on a partitioned table (a copy).
@@ -1484,7 +1484,7 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                     t.kind == "partitioned")
             ops.append((op, {"column" if op.startswith("drop_column") else "name": target,
                              **({"keyword": kind, "if_exists": bool(action.args.get("exists"))}
-                                if op == "drop_check_constraint" else {})}))
+                                if kind in ("CHECK", "CONSTRAINT") else {})}))
         elif isinstance(action, exp.DropPrimaryKey):
             ops.append(("drop_primary_key", {}))
         elif isinstance(action, exp.RenameIndex):
@@ -2678,6 +2678,19 @@ def _replayed_plans(catalog: Catalog, session: MySQLSession, expr, table: str,
     return [(op, p) for (op, _), p in zip(operations, plans, strict=True)]
 
 
+def _constraint_drop(table: Table | None, name: str) -> str:
+    """The operation DROP CONSTRAINT `name` is on `table`: the drop of the kind of constraint
+    it names (MySQL 8.0.19+: "the constraint type is determined from the constraint name",
+    MySQL 8.0 manual, 15.1.9 "ALTER TABLE Statement"; MariaDB checked on 10.11): a foreign
+    key's, a UNIQUE key's (an index), else a CHECK's."""
+    if table is not None and any(c.kind == "foreign" and n.lower() == name
+                                 for n, c in table.constraints.items()):
+        return "drop_foreign_key"
+    if table is not None and table.keys.get(name, ((), False))[1]:
+        return "drop_index"
+    return "drop_check_constraint"
+
+
 def _changes_columns(expr) -> bool:
     """Whether the ALTER `expr` adds or drops a column (a new row version, if instant)."""
     from sqlglot import exp
@@ -2744,6 +2757,8 @@ def _apply_alter_actions(catalog: Catalog, table: Table, expr, flavour: str) -> 
             # (names are read lower case; MariaDB's CONSTRAINT_<n> keeps the server's case)
             for name in [name for name in table.constraints if name.lower() == target]:
                 del table.constraints[name]
+            if _constraint_drop(table, target) == "drop_index" and kind == "CONSTRAINT":
+                table.keys.pop(target, None)
         elif isinstance(action, exp.AddConstraint):
             _record_checks(table, action.expressions, flavour)
             for con in action.expressions:
