@@ -626,6 +626,21 @@ def test_a_column_a_check_uses_is_refused_as_lockwise_says(mariadb, statement: s
                               "mysql-check-column-in-use")
 
 
+@pytest.mark.parametrize(("statement", "refused"), [
+    ("ALTER TABLE ck DROP CONSTRAINT nothing", True),
+    ("ALTER TABLE ck DROP CONSTRAINT ck_qty; ALTER TABLE ck DROP CONSTRAINT ck_qty", True),
+    ("ALTER TABLE ck DROP CONSTRAINT ck_qty", False),
+    ("ALTER TABLE ck DROP CONSTRAINT code_ok", True),  # a column's CHECK stays with it
+    ("ALTER TABLE ck DROP CONSTRAINT CONSTRAINT_1", False),  # the unnamed table CHECK
+    ("ALTER TABLE ck DROP CONSTRAINT IF EXISTS nothing", False),
+])
+def test_a_constraint_the_table_lacks_is_refused(mariadb, statement: str, refused: bool) -> None:
+    """MariaDB refuses DROP CONSTRAINT of a name the table lacks (error 1091) exactly when
+    lockwise says it will."""
+    _refused_as_lockwise_says(mariadb, CHECKS_SETUP, CHECKS_DROPS, statement, refused, 1091,
+                              "mysql-constraint-not-found")
+
+
 SPATIAL_NULL_STATEMENTS = [
     "ALTER TABLE places ADD SPATIAL INDEX places_spot (spot)",
     "CREATE SPATIAL INDEX places_spot ON places (spot)",
@@ -746,7 +761,7 @@ def test_an_index_a_foreign_key_needs_is_refused(mariadb, statement: str,
                               "mysql-foreign-key-index-dropped")
 
 
-FKCOL_DROPS = "SET foreign_key_checks = 0; DROP TABLE IF EXISTS ch, pa; " \
+FKCOL_DROPS = "SET foreign_key_checks = 0; DROP TABLE IF EXISTS ch, pa, gc, gc2, pa2; " \
     "SET foreign_key_checks = 1;"
 FKCOL_SETUP = FKCOL_DROPS + """
 CREATE TABLE pa (id INT PRIMARY KEY, code VARCHAR(20), n INT, UNIQUE KEY pa_code (code))
@@ -755,6 +770,7 @@ CREATE TABLE ch (id INT PRIMARY KEY, pid INT, pcode VARCHAR(20), m INT,
   CONSTRAINT ch_fk FOREIGN KEY (pid) REFERENCES pa (id),
   CONSTRAINT ch_code_fk FOREIGN KEY (pcode) REFERENCES pa (code)) ENGINE=InnoDB
   DEFAULT CHARSET=utf8mb3;
+CREATE TABLE gc (id INT PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES pa (id)) ENGINE=InnoDB;
 """
 
 
@@ -770,6 +786,14 @@ CREATE TABLE ch (id INT PRIMARY KEY, pid INT, pcode VARCHAR(20), m INT,
     ("ALTER TABLE ch MODIFY pid INT NOT NULL", None),
     ("ALTER TABLE ch MODIFY m BIGINT", None),
     ("ALTER TABLE pa MODIFY n BIGINT", None),
+    # a renamed table keeps its foreign keys, the generated names following it (gc_ibfk_1
+    # becomes gc2_ibfk_1), and the keys that reference it follow it too
+    ("RENAME TABLE gc TO gc2;\nALTER TABLE gc2 MODIFY pid BIGINT", 1832),
+    ("RENAME TABLE gc TO gc2;\nALTER TABLE gc2 DROP FOREIGN KEY gc2_ibfk_1;\n"
+     "ALTER TABLE gc2 MODIFY pid BIGINT", None),
+    ("ALTER TABLE gc RENAME TO gc2;\nALTER TABLE gc2 DROP FOREIGN KEY gc2_ibfk_1;\n"
+     "ALTER TABLE gc2 MODIFY pid BIGINT", None),
+    ("RENAME TABLE pa TO pa2;\nALTER TABLE pa2 MODIFY id BIGINT", 1833),
 ])
 def test_a_foreign_key_column_change_is_refused(mariadb, statement: str,
                                                 error: int | None) -> None:
@@ -1064,3 +1088,55 @@ def test_mariadb_refuses_functional_key_parts(mariadb, statement: str) -> None:
     setup = "DROP TABLE IF EXISTS posts, users; CREATE TABLE users (id INT PRIMARY KEY, n INT);"
     assert "ERROR 1064" in mariadb.run(setup + statement + "; DROP TABLE users;").stderr
     assert [f.rule for f in _lint(setup.split(";", 1)[1], statement + ";")] == ["parse-error"]
+
+
+COMPRESSED_DROPS = "DROP TABLE IF EXISTS zc; DROP TABLE IF EXISTS zk;"
+COMPRESSED_SETUP = COMPRESSED_DROPS + """
+CREATE TABLE zc (id INT PRIMARY KEY, n INT, v VARCHAR(20), INDEX zc_n (n))
+  ENGINE=InnoDB ROW_FORMAT=COMPRESSED;
+CREATE TABLE zk (id INT PRIMARY KEY, n INT) ENGINE=InnoDB KEY_BLOCK_SIZE=8;
+"""
+COMPRESSED_CASES = {
+    # InnoDB's instant column changes need the table's own row format: a COMPRESSED table
+    # takes them in place, a rebuild (MDEV-11369: "ROW_FORMAT=COMPRESSED tables will not
+    # support instant ADD COLUMN")
+    "add_column_last": "ALTER TABLE zc ADD COLUMN x INT",
+    "add_column_positioned": "ALTER TABLE zc ADD COLUMN x INT FIRST",
+    "drop_column": "ALTER TABLE zc DROP COLUMN v",
+    "reorder_column": "ALTER TABLE zc MODIFY v VARCHAR(20) FIRST",
+    # KEY_BLOCK_SIZE without ROW_FORMAT compresses the table
+    "add_column_key_block_size": "ALTER TABLE zk ADD COLUMN x INT",
+    # metadata changes stay instant
+    "rename_column": "ALTER TABLE zc RENAME COLUMN v TO w",
+    "set_default": "ALTER TABLE zc ALTER COLUMN n SET DEFAULT 5",
+    "add_virtual_column": "ALTER TABLE zc ADD COLUMN g INT AS (n + 1) VIRTUAL",
+    # the row format changes back: a rebuild, after which the table is plain again
+    "change_row_format": "ALTER TABLE zc ROW_FORMAT=DYNAMIC",
+}
+
+
+@pytest.mark.parametrize("case", sorted(COMPRESSED_CASES))
+def test_mariadb_agrees_on_compressed_tables(mariadb, case: str) -> None:
+    _agrees(mariadb, case, COMPRESSED_CASES[case], COMPRESSED_SETUP, COMPRESSED_DROPS)
+
+
+DROP_CONSTRAINT_DROPS = "SET foreign_key_checks = 0; DROP TABLE IF EXISTS dc, dp; " \
+    "SET foreign_key_checks = 1;"
+DROP_CONSTRAINT_SETUP = DROP_CONSTRAINT_DROPS + """
+CREATE TABLE dp (id INT PRIMARY KEY) ENGINE=InnoDB;
+CREATE TABLE dc (id INT PRIMARY KEY, pid INT, code INT, n INT,
+  CONSTRAINT dc_fk FOREIGN KEY (pid) REFERENCES dp (id),
+  CONSTRAINT dc_code UNIQUE (code), CONSTRAINT dc_n CHECK (n > 0)) ENGINE=InnoDB;
+"""
+DROP_CONSTRAINT_CASES = {
+    # DROP CONSTRAINT runs as the drop of the kind of constraint it names
+    "foreign_key": "ALTER TABLE dc DROP CONSTRAINT dc_fk",
+    "unique_key": "ALTER TABLE dc DROP CONSTRAINT dc_code",
+    "check": "ALTER TABLE dc DROP CONSTRAINT dc_n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(DROP_CONSTRAINT_CASES))
+def test_mariadb_agrees_on_drop_constraint(mariadb, case: str) -> None:
+    _agrees(mariadb, case, DROP_CONSTRAINT_CASES[case], DROP_CONSTRAINT_SETUP,
+            DROP_CONSTRAINT_DROPS)

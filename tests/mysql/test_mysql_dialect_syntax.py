@@ -55,6 +55,8 @@ CASES = [
     ("ALTER TABLE a DROP COLUMN n, ALGORITHM=INPLACE", {"mysql": "", "mariadb": ""}),
     ("ALTER TABLE a CHANGE n n2 INT, MODIFY id INT", {"mysql": "", "mariadb": ""}),
     ("RENAME TABLE a TO a2", {"mysql": "", "mariadb": ""}),
+    # RENAME [TO | AS] new_tbl_name (both servers' ALTER TABLE grammar): AS was a parse-error
+    ("ALTER TABLE a RENAME AS a_as", {"mysql": "", "mariadb": ""}),
     ("ALTER TABLE a ADD COLUMN q CHAR(36) DEFAULT (UUID())", {"mysql": "", "mariadb": ""}),
     # a PARTITION BY cut off, or RANGE / LIST without the partitions they need (error 1492):
     # refused by both (checked on MariaDB 10.11; MySQL 8.4 manual, 15.1.20 CREATE TABLE's
@@ -180,11 +182,20 @@ def test_alter_column_set_invisible_is_mysql_8_0_23s(dialect: str, version: str,
     ("CREATE TABLE q (id INT CHECK (id > 0) ENFORCED)", "8.0.15", True),
     ("CREATE TABLE q (id INT CHECK (id > 0) NOT ENFORCED)", "8.0.16", False),
     ("CREATE TABLE q (id INT CHECK (id > 0))", "8.0.15", False),
+    # DROP CHECK came with enforcement (8.0.16), DROP CONSTRAINT with ALTER CONSTRAINT (8.0.19)
+    ("ALTER TABLE a DROP CHECK a_chk", "8.0.15", True),
+    ("ALTER TABLE a DROP CHECK a_chk", "5.7", True),
+    ("ALTER TABLE a DROP CHECK a_chk", "8.0.16", False),
+    ("ALTER TABLE a ADD COLUMN c INT, DROP CONSTRAINT a_chk", "8.0.18", True),
+    ("ALTER TABLE a DROP CONSTRAINT a_chk", "8.0.19", False),
+    ("ALTER TABLE a DROP `check`", "8.0.15", False),
+    ("ALTER TABLE a DROP `constraint`", "8.0.18", False),
 ])
 def test_check_enforcement_is_refused_before_mysql_has_it(sql: str, version: str,
                                                           refused: bool) -> None:
-    """ALTER CHECK ... [NOT] ENFORCED arrived in MySQL 8.0.16, ALTER CONSTRAINT in 8.0.19
-    (MySQL 8.0 manual, 13.1.9 "ALTER TABLE Statement")."""
+    """ALTER CHECK ... [NOT] ENFORCED and DROP CHECK arrived in MySQL 8.0.16, ALTER CONSTRAINT
+    and DROP CONSTRAINT in 8.0.19 (MySQL 8.0 manual, 15.1.9 "ALTER TABLE Statement", Foreign
+    Keys and Other Constraints)."""
     reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
                                migration_from_text(sql + ";", "2_change.sql")],
                               LintOptions(dialect="mysql", server_version=version))

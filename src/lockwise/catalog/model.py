@@ -120,6 +120,9 @@ class Constraint:
     #: DEFERRABLE (a key, unique or exclusion constraint, or a foreign key): a foreign key
     #: cannot reference a deferrable key.
     deferrable: bool = False
+    #: MariaDB: a column's own unnamed CHECK, kept with the column under its name: DROP
+    #: CONSTRAINT does not reach it (error 1091, checked on MariaDB 10.11).
+    column_check: bool = False
     #: Columns its expressions read beyond `columns` (a CHECK's expression, an exclusion
     #: constraint's expressions and WHERE): PostgreSQL drops it when any of them is dropped.
     #: Sorted, renamed with the columns.
@@ -356,6 +359,12 @@ class Table:
     #: first FULLTEXT index adds it; dropping the last one leaves it until the table is
     #: rebuilt. While it is there, ADD / DROP COLUMN are never instant.
     fts_doc_id: bool = False
+    #: MySQL / MariaDB: InnoDB stores the table compressed (ROW_FORMAT=COMPRESSED, or a
+    #: KEY_BLOCK_SIZE without a ROW_FORMAT): it adds and drops no column instantly.
+    compressed: bool = False
+    #: MySQL 8.0.29+: the statements that added or dropped columns instantly since the table
+    #: was created or last rebuilt (InnoDB's TOTAL_ROW_VERSIONS), as far as the replay saw.
+    row_versions: int = 0
 
 
 #: Each kind of `Table`, as a message names it.

@@ -332,6 +332,31 @@ OPERATIONS: dict[str, dict[str, Capability]] = {
 CHECK_ENFORCED_FROM: dict[str, Version] = {"mysql": (8, 0, 16), "mariadb": (10, 2, 1)}
 
 
+#: The operations InnoDB runs instantly by writing a new row version (MySQL 8.0.29+): each
+#: statement that adds or drops columns so makes one.
+ROW_VERSION_OPERATIONS = frozenset({"add_column_last", "add_column_positioned", "drop_column"})
+
+
+def max_row_versions(version: Version) -> int | None:
+    """How many row versions a MySQL table takes before INSTANT ADD / DROP COLUMN stops
+    (None before 8.0.29, which brought them): 64, 255 from 9.1.0. Past it the statement takes
+    its in-place path, and an ALGORITHM=INSTANT fails (error 4092, "Maximum row versions
+    reached ... Please use COPY/INPLACE"). MySQL 8.0 / 8.4 manual, "Online DDL Operations",
+    Column Operations; 8.0.29 release notes; the 9.5 manual says 255."""
+    if version < (8, 0, 29):
+        return None
+    return 255 if version >= (9, 1, 0) else 64
+
+
+def instant_column_layout(operation: str, flavour: str) -> bool:
+    """Whether `operation` is a column change InnoDB makes instantly only on a plain table,
+    its other path an in-place rebuild (ADD / DROP / reorder COLUMN): the hidden FTS_DOC_ID
+    column, a compressed row format (checked on MariaDB 10.11) or MySQL's last row version
+    send it there."""
+    cap = OPERATIONS[operation][flavour]
+    return cap.instant_from is not None and cap.inplace and cap.rebuilds
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """What the server will do for one operation on one version."""

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from lockwise.catalog.model import Table
-from lockwise.effects.mysql_ddl import ALGORITHMS, OPERATIONS, Plan
+from lockwise.effects.mysql_ddl import ALGORITHMS, Plan, instant_column_layout
 
 _ADDS_FULLTEXT = ("add_fulltext_index", "add_fulltext_indexes")
 
@@ -58,8 +58,7 @@ class Fulltext:
     def blocks_instant(self, operation: str, flavour: str) -> bool:
         """Whether the hidden column takes the instant path away from `operation`: the column
         changes whose other path is an in-place rebuild (ADD / DROP / reorder COLUMN)."""
-        cap = OPERATIONS[operation][flavour]
-        return self.doc_id and cap.instant_from is not None and cap.inplace and cap.rebuilds
+        return self.doc_id and instant_column_layout(operation, flavour)
 
     def constrain(self, plans: list[Plan], flavour: str) -> list[Plan]:
         """The plans once a rebuild has to keep FULLTEXT indexes: writes blocked, or a copy."""

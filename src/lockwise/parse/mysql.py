@@ -71,11 +71,13 @@ _CREATE_TABLE = re.compile(r"\s*CREATE\s+(TEMPORARY\s+)?TABLE\b", re.IGNORECASE)
 PARTITION_KIND = re.compile(r"\bPARTITION\s+BY\s+(?:LINEAR\s+)?(RANGE|LIST|HASH|KEY)\b",
                              re.IGNORECASE)
 _ALTER_TABLE = re.compile(r"\s*ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\b", re.IGNORECASE)
-#: MariaDB spellings sqlglot does not know, and the MySQL ones it reads that mean the same to
-#: the effect model, padded to keep offsets: ALTER ONLINE TABLE (its LOCK=NONE is read from the
-#: original text) and PERSISTENT generated columns (STORED).
+#: Spellings sqlglot does not know, and the ones it reads that mean the same to the effect
+#: model, padded to keep offsets: MariaDB's ALTER ONLINE TABLE (its LOCK=NONE is read from the
+#: original text) and PERSISTENT generated columns (STORED); ALTER TABLE's `RENAME AS new`
+#: (both servers' grammar: `RENAME [TO | AS] new_tbl_name`).
 _SYNONYMS = ((re.compile(r"^(\s*ALTER\s+)ONLINE(\s)", re.IGNORECASE), r"\1      \2"),
-             (re.compile(r"\bPERSISTENT\b", re.IGNORECASE), "STORED    "))
+             (re.compile(r"\bPERSISTENT\b", re.IGNORECASE), "STORED    "),
+             (re.compile(r"(\bRENAME\s+)AS\b", re.IGNORECASE), r"\1TO"))
 _DELIMITER = re.compile(r"^[ \t]*DELIMITER[ \t]+(\S+)[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -638,6 +640,10 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
         elif mariadb and word == "CHECK" and previous == "DROP" and \
                 tok.token_type != TokenType.IDENTIFIER:
             found = "MySQL's DROP CHECK; MariaDB writes DROP CONSTRAINT"
+        elif not mariadb and previous == "DROP" and word in _ALTER_CHECK_FROM and \
+                tok.token_type != TokenType.IDENTIFIER and version < _ALTER_CHECK_FROM[word]:
+            found = f"DROP {word} arrived in MySQL " + ".".join(
+                map(str, _ALTER_CHECK_FROM[word])) + _DROP_BEFORE[word]
         elif mariadb and word == "SRID" and i + 1 < len(tokens) and \
                 tokens[i + 1].token_type == TokenType.NUMBER:
             found = "MySQL's SRID column attribute; MariaDB writes REF_SYSTEM_ID = n"
@@ -693,10 +699,15 @@ def functional_key_parts(tokens: list, words: list[str]) -> list[int]:
     return found
 
 
-#: MySQL's CHECK enforcement: ALTER CHECK ... [NOT] ENFORCED and [NOT] ENFORCED after a CHECK
-#: (8.0.16), ALTER CONSTRAINT ... [NOT] ENFORCED (8.0.19); MySQL 8.0 manual, 13.1.9 "ALTER
-#: TABLE Statement" and 13.1.20.6 "CHECK Constraints".
+#: MySQL's CHECK enforcement: ALTER CHECK ... [NOT] ENFORCED, DROP CHECK and [NOT] ENFORCED
+#: after a CHECK (8.0.16), ALTER CONSTRAINT ... [NOT] ENFORCED and DROP CONSTRAINT (8.0.19);
+#: MySQL 8.0 manual, 15.1.9 "ALTER TABLE Statement" (Foreign Keys and Other Constraints) and
+#: 15.1.20.6 "CHECK Constraints".
 _ALTER_CHECK_FROM = {"CHECK": (8, 0, 16), "CONSTRAINT": (8, 0, 19)}
+#: What to write instead on a MySQL without DROP CHECK / DROP CONSTRAINT.
+_DROP_BEFORE = {"CHECK": "; before it a CHECK is parsed and ignored: there is none to drop",
+                "CONSTRAINT": ": write DROP CHECK, DROP FOREIGN KEY, DROP INDEX or DROP "
+                              "PRIMARY KEY"}
 
 
 def _check_enforcement(words: list[str], i: int, mariadb: bool,
