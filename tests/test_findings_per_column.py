@@ -1,0 +1,76 @@
+"""A statement that does the same thing to several columns (one ALTER TABLE dropping two, a
+CREATE TABLE with two char(n) columns) gets a finding for each column a rule names, each
+saying which; not one for the first column written and silence about the rest."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from test_rule_precision import findings
+
+SETUP = ("CREATE TABLE t (id bigint PRIMARY KEY, a int, b int, c varchar(10), "
+         "e timestamp, f timestamp);")
+
+
+@pytest.mark.parametrize(("rule", "sql", "named"), [
+    ("drop-column", "ALTER TABLE t DROP COLUMN a, DROP COLUMN b;", ["t.a ", "t.b "]),
+    ("add-column-volatile-default",
+     "ALTER TABLE t ADD COLUMN u uuid DEFAULT gen_random_uuid(), "
+     "ADD COLUMN v uuid DEFAULT gen_random_uuid();", ["COLUMN u ", "COLUMN v "]),
+    ("add-column-volatile-default",
+     "ALTER TABLE t ADD COLUMN g2 bigint GENERATED ALWAYS AS (a * 2) STORED, "
+     "ADD COLUMN note text, ADD COLUMN g3 bigint GENERATED ALWAYS AS (b * 3) STORED;",
+     ["COLUMN g2 ", "COLUMN g3 "]),
+    ("set-not-null", "ALTER TABLE t ALTER COLUMN a SET NOT NULL, ALTER COLUMN b SET NOT NULL;",
+     ["t.a ", "t.b "]),
+    ("column-type-change-rewrites",
+     "ALTER TABLE t ALTER COLUMN a TYPE bigint, ALTER COLUMN b TYPE bigint;",
+     ["COLUMN a ", "COLUMN b "]),
+    ("add-column-not-null-without-default",
+     "ALTER TABLE t ADD COLUMN x int NOT NULL, ADD COLUMN y int NOT NULL;",
+     ["COLUMN x ", "COLUMN y "]),
+    ("ban-char-column", "CREATE TABLE u (x char(3), y char(3));", ["u.x ", "u.y "]),
+])
+def test_each_column_gets_its_own_finding(rule: str, sql: str, named: list[str]) -> None:
+    found = [f for f in findings(sql, setup=SETUP) if f.rule == rule]
+    assert [[n in f.message for n in named] for f in found] == [
+        [i == j for j in range(len(named))] for i in range(len(named))], \
+        [f.message for f in found]
+
+
+def test_a_statement_wide_rewrite_is_shown_once() -> None:
+    """add-column-volatile-default's alternative is the statement's rewrite, which covers
+    both columns: the second finding points at it rather than repeating forty lines."""
+    found = [f for f in findings(
+        "ALTER TABLE t ADD COLUMN u uuid DEFAULT gen_random_uuid(), "
+        "ADD COLUMN v uuid DEFAULT gen_random_uuid();", setup=SETUP)
+        if f.rule == "add-column-volatile-default"]
+    first, second = found
+    assert "SET u = gen_random_uuid()" in first.instead
+    assert "SET v = gen_random_uuid()" in first.instead
+    assert "SET" not in second.instead and " u" in second.instead, second.instead
+
+
+def test_rules_about_the_statement_stay_once() -> None:
+    found = findings("ALTER TABLE t DROP COLUMN a, DROP COLUMN b;", setup=SETUP,
+                     in_transaction=False)
+    assert [f.rule for f in found].count("missing-lock-timeout") == 1
+
+
+def test_json_lists_both_columns_findings(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from lockwise.cli.app import app
+
+    (tmp_path / "001_init.sql").write_text(SETUP + "\n")
+    (tmp_path / "002_drop.sql").write_text("SET lock_timeout = '1s';\n"
+                                           "ALTER TABLE t DROP COLUMN a, DROP COLUMN b;\n")
+    result = CliRunner().invoke(app, ["lint", str(tmp_path), "--format", "json", "--no-cache"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    drops = [f for m in report["migrations"] for s in m["statements"] for f in s["findings"]
+             if f["rule"] == "drop-column"]
+    assert [(f["line"], "t.a " in f["message"], "t.b " in f["message"]) for f in drops] == [
+        (2, True, False), (2, False, True)]
