@@ -217,23 +217,25 @@ class Judge:
         self.alternative_trees: dict[str, list[dict]] | None = None if stand_ins else {}
 
     def judge(self, facts: dict, span: Span | None, stmt_index: int | None,
-              directives: Sequence[Directive] = (), seen: set[tuple] | None = None,
+              directives: Sequence[Directive] = (), seen: dict[tuple, tuple] | None = None,
               statement: tuple[Statement, Effect] | None = None,
               covered: Callable[[str], bool] | None = None) -> list[Finding]:
-        """The findings of one action's `facts`; `statement`: the statement and effect they
-        come from, of which a finding writes its safe alternative; `covered`: whether a
-        finding reported earlier speaks for the one of a rule (`OncePerTransaction`), which is
-        then not written."""
+        """The findings of one action's `facts`; `seen`: what the statement got so far
+        (`_shown_once`); `statement`: the statement and effect they come from, of which a
+        finding writes its safe alternative; `covered`: whether a finding reported earlier
+        speaks for the one of a rule (`OncePerTransaction`), which is then not written."""
         out = []
         for rule in self.index.matching(facts):
+            part = facts.get("statement_part")
+            column = facts.get("column") if rule.id in self.index.per_column else None
             if seen is not None:
                 # One finding per rule and statement, even when several actions match it;
                 # per part of a statement that does several things alike (each pair of
-                # MySQL's RENAME TABLE: `statement_part`), each naming its own table.
-                key = (rule.id, facts.get("statement_part"))
-                if key in seen:
+                # MySQL's RENAME TABLE: `statement_part`), each naming its own table; per
+                # column for a rule whose message names one (DROP COLUMN a, DROP COLUMN b).
+                if (rule.id, part, column) in seen:
                     continue
-                seen.add(key)
+                seen[(rule.id, part, column)] = ()
             suppressed = False
             # An input error is no finding to waive: no directive covers it.
             waivers = () if rule.id in INPUT_ERROR_RULES else (*directives,
@@ -243,9 +245,26 @@ class Judge:
                     d.used += 1
                     suppressed = True
             if not suppressed and (covered is None or not covered(rule.id)):
-                out.append(_finding(rule, facts, self.migration, span, stmt_index, statement,
-                                    self.stand_ins, self.alternative_trees))
+                finding = _finding(rule, facts, self.migration, span, stmt_index, statement,
+                                   self.stand_ins, self.alternative_trees)
+                if seen is not None:
+                    _shown_once(finding, seen, (rule.id, part), column)
+                out.append(finding)
         return out
+
+
+def _shown_once(finding: Finding, seen: dict[tuple, tuple], key: tuple,
+                column: str | None) -> None:
+    """Note the first finding of a rule on a part of a statement in `seen` (under `key`);
+    a later one, for another column, whose alternative is the same text (one for the whole
+    statement, such as its rewrite, which covers every column) points at the first one's
+    rather than repeating it."""
+    first = seen.get(key)
+    if first is None:
+        seen[key] = (finding, column)
+    elif finding.instead == first[0].instead:
+        finding.instead = (f"-- the alternative shown with the finding on {first[1]} covers "
+                           f"{column} too")
 
 
 def statement_reason(findings: list[Finding], effect: Effect) -> str:
@@ -525,7 +544,7 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                                           session.in_transaction, ctx.catalog,
                                           ctx.filled_tables))
     findings: list[Finding] = []
-    seen: set[tuple] = set()
+    seen: dict[tuple, tuple] = {}
     if judge.alternative_trees:
         judge.alternative_trees.clear()  # only this statement's rewrites are asked about
     last = len(effect.actions) - 1

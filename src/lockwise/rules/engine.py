@@ -42,6 +42,10 @@ class RuleIndex:
                 checks = _compile({k: v for k, v in alternative.items() if k != "action"})
                 for name in action if isinstance(action, list) else [action]:
                     by_action[name].append((rule, checks))
+        #: Rules whose message names one column: a statement doing the same to several
+        #: columns gets one finding per column, each naming its own (`Judge.judge`).
+        self.per_column = frozenset(rule.id for rule in self.rules if "{column}" in (
+            rule.message + rule.message_mysql))
         self._any_action = tuple(any_action)
         self._by_action = {name: (*found, *any_action) for name, found in by_action.items()}
         self._matchers: dict[str, Callable[[dict], list[Rule]]] = {}
