@@ -418,3 +418,34 @@ def test_dropping_several_columns_keeps_none_of_them(pg_server: str) -> None:
     assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
         ";\n".join(m) for m in rewritten)
 
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("length", [60, 63])
+def test_a_long_table_kept_under_another_name_keeps_the_suffix_within_63_bytes(
+        length: int, pg_server: str) -> None:
+    """`<name>_deprecated` past 63 bytes: cut as PostgreSQL cuts the names it makes (the name
+    shortened, the suffix kept), not left for the server to cut the suffix off (a 63-byte
+    name would then be renamed to itself, which fails); its index and sequence likewise."""
+    import dataclasses
+
+    import psycopg
+
+    from lockwise.catalog.replay import generated_name
+    from lockwise.db.scratch import with_database
+
+    rule = next(r for r in load_rules() if r.id == "drop-table")
+    table = "t" * length
+    setup = f"CREATE TABLE {table} (id serial PRIMARY KEY, note text);"
+    sql = f"DROP TABLE {table};"
+    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup)
+    found = _by_statement(findings_for(example, rule))
+    _run_both(pg_server, f"drop_long_{length}", setup, [sql], found)
+    with psycopg.connect(with_database(pg_server, f"alt_alt_drop_long_{length}")) as conn:
+        names = {row[0] for row in conn.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace")}
+    assert generated_name(table, None, "deprecated") in names, names
+    # the index's and the sequence's shortened names are the table's: numbered, as
+    # PostgreSQL numbers a name it chose that is taken
+    assert all(re.search(r"_deprecated\d*$", name) and len(name.encode()) <= 63
+               for name in names), names
