@@ -419,7 +419,6 @@ def test_dropping_several_columns_keeps_none_of_them(pg_server: str) -> None:
         ";\n".join(m) for m in rewritten)
 
 
-
 @pytest.mark.postgres
 @pytest.mark.parametrize("length", [60, 63])
 def test_a_long_table_kept_under_another_name_keeps_the_suffix_within_63_bytes(
@@ -449,3 +448,37 @@ def test_a_long_table_kept_under_another_name_keeps_the_suffix_within_63_bytes(
     # PostgreSQL numbers a name it chose that is taken
     assert all(re.search(r"_deprecated\d*$", name) and len(name.encode()) <= 63
                for name in names), names
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("index_sql", [
+    "CREATE INDEX accounts_email_idx ON accounts (email) WITH (fillfactor = 70)",
+    "CREATE INDEX accounts_email_idx ON accounts (email);\n"
+    "ALTER INDEX accounts_email_idx SET (fillfactor = 60, deduplicate_items = off)",
+    "CREATE INDEX accounts_email_idx ON accounts (email) WITH (fillfactor = 70, "
+    "deduplicate_items = off);\nALTER INDEX accounts_email_idx RESET (fillfactor);\n"
+    "ALTER INDEX accounts_email_idx SET (deduplicate_items = on)",
+    "CREATE INDEX accounts_email_idx ON accounts (email) WITH (fillfactor = 70);\n"
+    "ALTER INDEX accounts_email_idx RENAME TO accounts_mail_idx;\n"
+    "ALTER INDEX accounts_mail_idx SET (fillfactor = 50)",
+])
+def test_an_index_built_again_keeps_its_storage_parameters(index_sql: str,
+                                                          pg_server: str) -> None:
+    """The type change's alternative drops an index it would rebuild and builds it again
+    CONCURRENTLY: with the storage parameters it was built WITH and ALTER INDEX SET / RESET
+    gave it since, under the name ALTER INDEX RENAME gave it (the catalog follows them)."""
+    import dataclasses
+
+    from lockwise.verify.snapshot import diff_snapshots
+
+    rule = next(r for r in load_rules() if r.id == "column-type-change-reads-table")
+    setup = (f"CREATE TABLE accounts (id bigint, email text);\n{index_sql};\n"
+             "INSERT INTO accounts SELECT g, 'a' || g FROM generate_series(1, 20) g;")
+    sql = 'ALTER TABLE accounts ALTER COLUMN email TYPE text COLLATE "C";'
+    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup)
+    found = _by_statement(findings_for(example, rule))
+    assert "CREATE INDEX CONCURRENTLY" in found[0], found[0]
+    case = f"idx_params_{abs(hash(index_sql)) % 10**8}"
+    before, after, rewritten = _run_both(pg_server, case, setup, [sql], found)
+    assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
+        ";\n".join(m) for m in rewritten)
