@@ -179,9 +179,11 @@ class Index:
     #: The relations its expressions and predicate name by regclass constants (as
     #: `Column.names`).
     names: tuple[str, ...] = ()
-    #: Built WITH storage parameters (fillfactor, ...): not in `signature`, so an index
-    #: written out from it would lose them.
-    storage_parameters: bool = False
+    #: Its storage parameters (fillfactor, ...), each name with the SQL that sets it
+    #: (`nodes.storage_parameters`), as CREATE INDEX ... WITH and ALTER INDEX SET / RESET
+    #: left them; None when one is of a form lockwise does not write (an index written out
+    #: from it would lose them).
+    storage_parameters: tuple[tuple[str, str], ...] | None = ()
 
     def rebuilt_by_type_change_of(self, column: str) -> bool:
         """Whether `ALTER COLUMN column TYPE` builds this index again even when the stored

@@ -18,9 +18,14 @@ from dataclasses import dataclass, field
 
 from lockwise.catalog.replay import generated_name, not_null_check_name
 from lockwise.core.types import Action
-from lockwise.effects.nodes import strings, unwrap
+from lockwise.effects.nodes import (
+    storage_parameters,
+    strings,
+    unwrap,
+    with_storage_parameters_sql,
+)
 from lockwise.effects.versions import DEFAULT_PG_VERSION
-from lockwise.parse.quoting import quote_ident, quote_literal
+from lockwise.parse.quoting import quote_ident
 
 #: Rules with a mechanical rewrite.
 FIXABLE = frozenset({
@@ -653,32 +658,8 @@ def _not_null_from_tree(stmt: dict, facts: dict) -> Pieces | None:
 def _storage_parameters_sql(options: list | tuple) -> str | None:
     """A key's `WITH (fillfactor = 70, deduplicate_items = off)` as SQL ("" without any);
     None for a parameter of a form not written here (a namespace, an expression)."""
-    written = []
-    for option in options:
-        kind, item = unwrap(option)
-        if kind != "DefElem" or item.get("defnamespace"):
-            return None
-        name = quote_ident(item.get("defname") or "")
-        arg = item.get("arg")
-        if arg is None:
-            written.append(name)
-            continue
-        arg_kind, value = unwrap(arg)
-        if arg_kind == "Integer":
-            text = str(value.get("ival", 0))  # pglast's JSON leaves a zero out
-        elif arg_kind == "Float":
-            text = value.get("fval", "")
-        elif arg_kind == "String":
-            text = quote_literal(value.get("sval", ""))
-        elif arg_kind == "Boolean":
-            text = "true" if value.get("boolval") else "false"
-        elif arg_kind == "TypeName" and len(value.get("names") or ()) == 1 and \
-                not value.get("typmods") and not value.get("arrayBounds"):
-            text = quote_ident(strings(value["names"])[0])  # a bare word: `off`, `on`
-        else:
-            return None
-        written.append(f"{name} = {text}")
-    return f"WITH ({', '.join(written)})" if written else ""
+    parameters = storage_parameters(options)
+    return None if parameters is None else with_storage_parameters_sql(parameters)
 
 
 def _names_sql(items: list) -> str:

@@ -801,15 +801,15 @@ def _indexes_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new:
 def _rebuilt_index_steps(catalog: Catalog, table: str, rebuilt: Sequence[Index],
                          qualified: bool, zone_kept: bool) -> dict:
     """The steps that take out each of `rebuilt` before the type change and build it again
-    CONCURRENTLY after, where the catalog knows the whole definition (plain columns, no
-    storage parameters) and
+    CONCURRENTLY after, where the catalog knows the whole definition (plain columns, storage
+    parameters it can write) and
     dropping it loses nothing meanwhile: not a unique one (duplicates written meanwhile
     would fail its build), nor a constraint's or a part of a partitioned index. The others
     are left to the rule's prose. `zone_kept`: the change keeps the values only in the UTC
     session the migration set, which its own migration sets again."""
     known = catalog.tables.get(table)
     written = [idx for idx in rebuilt if idx.signature is not None and not idx.signature[1]
-               and idx.valid and not idx.attached_to and not idx.storage_parameters
+               and idx.valid and not idx.attached_to and idx.storage_parameters is not None
                and not (known and idx.name.split(".", 1)[1] in known.constraints)]
     apart = "  -- own migration, outside a transaction"
     drops = [f"DROP INDEX CONCURRENTLY IF EXISTS {relation_sql(idx.name, table, qualified)};"
