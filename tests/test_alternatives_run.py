@@ -482,3 +482,30 @@ def test_an_index_built_again_keeps_its_storage_parameters(index_sql: str,
     before, after, rewritten = _run_both(pg_server, case, setup, [sql], found)
     assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
         ";\n".join(m) for m in rewritten)
+
+
+@pytest.mark.postgres
+def test_a_type_change_alternative_backfills_what_using_computes(pg_server: str) -> None:
+    """ALTER COLUMN ... TYPE ... USING, for two columns in one statement: each column's
+    alternative backfills its new column with the USING expression, so the new columns end
+    with the values the statement would have given the old ones."""
+    import dataclasses
+
+    import psycopg
+
+    from lockwise.db.scratch import with_database
+
+    rule = next(r for r in load_rules() if r.id == "column-type-change-rewrites")
+    setup = ("CREATE TABLE t (id bigint PRIMARY KEY, c int, d int);\n"
+             "INSERT INTO t SELECT g, g, g * 10 FROM generate_series(1, 20) g;")
+    sql = ("ALTER TABLE t ALTER COLUMN c TYPE bigint USING c * 2, "
+           "ALTER COLUMN d TYPE text USING 'n' || d;")
+    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup)
+    found = _by_statement(findings_for(example, rule))
+    _, _, rewritten = _run_both(pg_server, "using_backfill", setup, [sql], found)
+    shown = "\n-- migration\n".join(";\n".join(m) for m in rewritten)
+    values = []
+    for side, columns in (("stmt", "c, d"), ("alt", "c_new, d_new")):
+        with psycopg.connect(with_database(pg_server, f"alt_{side}_using_backfill")) as conn:
+            values.append(conn.execute(f"SELECT id, {columns} FROM t ORDER BY id").fetchall())
+    assert values[0] == values[1], shown
