@@ -629,7 +629,13 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
         for other in _fk_partners(b.ctx.catalog, table, colname, b.freed_names):
             b.scan(other, "foreign key re-validation after the type change")
     b.alters.add(f"column:{table}.{colname}")
-    b.act("alter_column_type", base, column=colname, old_type=old_type, new_type=new,
+    backfill = {}
+    if rewrites and b.ctx.rule_text:
+        # for the expand / contract instead: the new column backfilled with what the
+        # statement would compute (its USING, else the value converted by assignment)
+        backfill = {**row_key_facts(b, table), "converted_value_sql": PrintedSql(
+            using, "<USING expression>") if using is not None else quote_ident(colname)}
+    b.act("alter_column_type", base, backfill, column=colname, old_type=old_type, new_type=new,
           new_typmods=new_mods,
           new_type_text=type_sql(new, new_mods, new_array) + _collate_sql(coldef),
           length_sql=str(new_mods[0]) if new_mods else "<n>",
