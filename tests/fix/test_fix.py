@@ -1213,3 +1213,33 @@ def test_written_files_keep_the_migrations_line_endings_and_bom(tmp_path: Path) 
     for name in lf:
         assert b"\r" not in written[name] and not written[name].startswith(b"\xef"), name
     assert CliRunner().invoke(app, ["lint", str(target), "--no-cache"]).exit_code == 0
+
+
+@pytest.mark.postgres
+def test_several_type_changes_in_one_statement_are_each_expanded_and_contracted(
+        tmp_path: Path, pg_db: str) -> None:
+    """One ALTER TABLE changing the type of two columns (each with its USING) and of a third
+    without a rewrite (varchar growing): the two are each rewritten as expand/contract, the
+    third stays as written; once every step ran, the columns hold what the statement gives."""
+    import psycopg
+
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE t (id bigint PRIMARY KEY, c int, d int, "
+                          "e varchar(10));\n"
+                          "INSERT INTO t SELECT g, g, g * 10, 'e' || g "
+                          "FROM generate_series(1, 30) g;\n",
+        "2_change.up.sql": "ALTER TABLE t ALTER COLUMN c TYPE bigint USING c * 2, "
+                           "ALTER COLUMN d TYPE text USING 'n' || d, "
+                           "ALTER COLUMN e TYPE varchar(20);\n"})
+    written = rewrite_dir(source, tmp_path / "out")
+    assert any("c_new" in text for text in written.values()), written
+    assert any("d_new" in text for text in written.values()), written
+    apply_all(pg_db, tmp_path / "out")
+    with psycopg.connect(pg_db) as conn:
+        rows = conn.execute("SELECT id, c, d, e FROM t ORDER BY id").fetchall()
+        types = dict(conn.execute(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = 't'::regclass AND attnum > 0 AND NOT attisdropped").fetchall())
+    assert rows == [(g, g * 2, f"n{g * 10}", f"e{g}") for g in range(1, 31)]
+    assert types == {"id": "bigint", "c": "bigint", "d": "text",
+                     "e": "character varying(20)"}
