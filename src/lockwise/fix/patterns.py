@@ -768,7 +768,10 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     column_names: dict[str, tuple[str, ...]] = {}  # ADD COLUMN's CHECK / REFERENCES / UNIQUE
     rewriting: list[str] | None = None  # ADD COLUMN's columns that rewrite the table
     index_name = ""  # CREATE INDEX's, PostgreSQL's own for an unnamed one
+    type_changes: dict[str, dict] = {}  # each ALTER COLUMN TYPE's column -> its facts
     for action in actions:
+        if action.kind == "alter_column_type":
+            type_changes.setdefault(action.facts.get("column", ""), action.facts)
         if action.kind in ("alter_column_type", "rename_column") and not facts:
             facts.update(action.facts)
         elif action.kind == "create_index" and not index_name:
@@ -796,6 +799,7 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     facts["not_null_checks"] = checks
     facts["not_valid_not_nulls"] = not_valid
     facts["index_name"] = index_name
+    facts["type_changes"] = type_changes
     return facts
 
 
@@ -839,8 +843,9 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
     if sub == "AT_AddConstraint":
         return _rewrite_constraint(stmt, cmd, constraint_name, rules, pieces, kept, drops)
     if sub == "AT_AlterColumnType":
-        return "column-type-change-rewrites" in rules and len(stmt.cmds) == 1 and \
-            _rewrite_type_change(stmt, cmd, facts, pieces)
+        column_facts = _type_change_facts(stmt, cmd, facts)
+        return "column-type-change-rewrites" in rules and column_facts is not None and \
+            _rewrite_type_change(stmt, cmd, column_facts, pieces)
     if sub == "AT_ValidateConstraint" and "validate-in-combined-alter" in rules and \
             len(stmt.cmds) > 1:
         # Alone it takes SHARE UPDATE EXCLUSIVE, after the others' stronger lock is gone.
@@ -863,6 +868,20 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
     if sub == "AT_AddColumn" and "add-column-with-constraint" in rules:
         return _rewrite_column_constraints(stmt, cmd, pieces, facts, kept)
     return False
+
+
+def _type_change_facts(stmt, cmd, facts: dict) -> dict | None:
+    """The facts of type change `cmd`, to rewrite it as expand/contract; None to leave it as
+    written. A statement of several subcommands is rewritten when each changes the type of
+    a column of its own (another subcommand could read or change the column the contract
+    step drops): each one that rewrites the table, with its column's facts."""
+    if len(stmt.cmds) == 1:
+        return facts
+    if any(_subtype(c) != "AT_AlterColumnType" for c in stmt.cmds) or \
+            len({c.name for c in stmt.cmds}) != len(stmt.cmds):
+        return None
+    own = (facts.get("type_changes") or {}).get(cmd.name)
+    return {**facts, **own} if own is not None and own.get("rewrites") else None
 
 
 def _subtype(cmd) -> str:
