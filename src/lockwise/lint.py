@@ -247,24 +247,31 @@ class Judge:
             if not suppressed and (covered is None or not covered(rule.id)):
                 finding = _finding(rule, facts, self.migration, span, stmt_index, statement,
                                    self.stand_ins, self.alternative_trees)
-                if seen is not None:
-                    _shown_once(finding, seen, (rule.id, part), column)
-                out.append(finding)
+                if seen is None or _shown_once(finding, seen, (rule.id, part), column):
+                    out.append(finding)
         return out
 
 
 def _shown_once(finding: Finding, seen: dict[tuple, tuple], key: tuple,
-                column: str | None) -> None:
-    """Note the first finding of a rule on a part of a statement in `seen` (under `key`);
-    a later one, for another column, whose alternative is the same text (one for the whole
-    statement, such as its rewrite, which covers every column) points at the first one's
-    rather than repeating it."""
+                column: str | None) -> bool:
+    """Whether to keep `finding`, of a rule on a part of a statement (`key`): the first
+    one is noted in `seen`; a later one, for another column, whose alternative is the same
+    text (one for the whole statement, such as its rewrite, which covers every column) is
+    named in the first one's message instead of repeating it (temporal adds thirty generated
+    columns in one ALTER TABLE)."""
     first = seen.get(key)
     if first is None:
-        seen[key] = (finding, column)
-    elif finding.instead == first[0].instead:
-        finding.instead = (f"-- the alternative shown with the finding on {first[1]} covers "
-                           f"{column} too")
+        seen[key] = (finding, finding.message, [])
+        return True
+    kept, message, others = first
+    if finding.instead != kept.instead:
+        return True
+    others.append(str(column))
+    named = others[0] if len(others) == 1 else f"{', '.join(others[:-1])} and {others[-1]}"
+    kept.message = (f"{message} The statement's column{'s' if len(others) > 1 else ''} "
+                    f"{named} likewise: the alternative covers "
+                    f"{'both' if len(others) == 1 else 'them all'}.")
+    return False
 
 
 def statement_reason(findings: list[Finding], effect: Effect) -> str:
