@@ -76,3 +76,14 @@ def test_json_lists_both_columns_findings(tmp_path) -> None:
              if f["rule"] == "drop-column"]
     assert [(f["line"], "t.a " in f["message"], "t.b " in f["message"]) for f in drops] == [
         (2, True, False), (2, False, True)]
+
+
+def test_each_table_a_statement_drops_gets_its_own_finding() -> None:
+    """DROP TABLE a, b: a finding, and an alternative keeping it, for each table (lemmy drops
+    four at once); not the first one's alone."""
+    found = [f for f in findings("DROP TABLE t, t2;", setup=SETUP + "\nCREATE TABLE t2 (id int);")
+             if f.rule == "drop-table"]
+    assert [("public.t " in f.message, "public.t2 " in f.message) for f in found] == [
+        (True, False), (False, True)], [f.message for f in found]
+    assert "ALTER TABLE t RENAME TO t_deprecated" in found[0].instead
+    assert "ALTER TABLE t2 RENAME TO t2_deprecated" in found[1].instead
