@@ -227,15 +227,17 @@ class Judge:
         out = []
         for rule in self.index.matching(facts):
             part = facts.get("statement_part")
-            column = facts.get("column") if rule.id in self.index.per_column else None
+            named = self.index.named_by.get(rule.id)
+            value = facts.get(named) if named else None
             if seen is not None:
                 # One finding per rule and statement, even when several actions match it;
                 # per part of a statement that does several things alike (each pair of
                 # MySQL's RENAME TABLE: `statement_part`), each naming its own table; per
-                # column for a rule whose message names one (DROP COLUMN a, DROP COLUMN b).
-                if (rule.id, part, column) in seen:
+                # column or table for a rule whose message names one (DROP COLUMN a, DROP
+                # COLUMN b; DROP TABLE a, b).
+                if (rule.id, part, value) in seen:
                     continue
-                seen[(rule.id, part, column)] = ()
+                seen[(rule.id, part, value)] = ()
             suppressed = False
             # An input error is no finding to waive: no directive covers it.
             waivers = () if rule.id in INPUT_ERROR_RULES else (*directives,
@@ -247,18 +249,18 @@ class Judge:
             if not suppressed and (covered is None or not covered(rule.id)):
                 finding = _finding(rule, facts, self.migration, span, stmt_index, statement,
                                    self.stand_ins, self.alternative_trees)
-                if seen is None or _shown_once(finding, seen, (rule.id, part), column):
+                if seen is None or _shown_once(finding, seen, (rule.id, part), named, value):
                     out.append(finding)
         return out
 
 
-def _shown_once(finding: Finding, seen: dict[tuple, tuple], key: tuple,
-                column: str | None) -> bool:
-    """Whether to keep `finding`, of a rule on a part of a statement (`key`): the first
-    one is noted in `seen`; a later one, for another column, whose alternative is the same
-    text (one for the whole statement, such as its rewrite, which covers every column) is
-    named in the first one's message instead of repeating it (temporal adds thirty generated
-    columns in one ALTER TABLE)."""
+def _shown_once(finding: Finding, seen: dict[tuple, tuple], key: tuple, named: str | None,
+                value: object) -> bool:
+    """Whether to keep `finding`, of a rule on a part of a statement (`key`), about the
+    column or table (`named`) `value`: the first one is noted in `seen`; a later one, about
+    another, whose alternative is the same text (one for the whole statement, such as its
+    rewrite, which covers every column) is named in the first one's message instead of
+    repeating it (temporal adds thirty generated columns in one ALTER TABLE)."""
     first = seen.get(key)
     if first is None:
         seen[key] = (finding, finding.message, [])
@@ -266,10 +268,10 @@ def _shown_once(finding: Finding, seen: dict[tuple, tuple], key: tuple,
     kept, message, others = first
     if finding.instead != kept.instead:
         return True
-    others.append(str(column))
-    named = others[0] if len(others) == 1 else f"{', '.join(others[:-1])} and {others[-1]}"
-    kept.message = (f"{message} The statement's column{'s' if len(others) > 1 else ''} "
-                    f"{named} likewise: the alternative covers "
+    others.append(str(value))
+    listed = others[0] if len(others) == 1 else f"{', '.join(others[:-1])} and {others[-1]}"
+    kept.message = (f"{message} The statement's {named}{'s' if len(others) > 1 else ''} "
+                    f"{listed} likewise: the alternative covers "
                     f"{'both' if len(others) == 1 else 'them all'}.")
     return False
 
