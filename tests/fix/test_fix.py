@@ -1243,3 +1243,36 @@ def test_several_type_changes_in_one_statement_are_each_expanded_and_contracted(
     assert rows == [(g, g * 2, f"n{g * 10}", f"e{g}") for g in range(1, 31)]
     assert types == {"id": "bigint", "c": "bigint", "d": "text",
                      "e": "character varying(20)"}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("change", [
+    "ALTER TABLE t ALTER COLUMN c TYPE bigint;",
+    "ALTER TABLE t RENAME COLUMN c TO c2;",
+])
+def test_expand_contract_builds_the_old_columns_indexes_on_the_new_one(
+        change: str, tmp_path: Path, pg_db: str) -> None:
+    """The contract step drops the old column and every index over it: the new column gets
+    the same indexes (a unique one too, storage parameters kept) built CONCURRENTLY first,
+    which take the old names once the old ones are gone (lemmy's renames then found no
+    index of the name they renamed)."""
+    import psycopg
+
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE t (id bigint PRIMARY KEY, c int);\n"
+                          "CREATE INDEX t_c_idx ON t (c) WITH (fillfactor = 70);\n"
+                          "CREATE UNIQUE INDEX t_c_key ON t (c, id);\n"
+                          "INSERT INTO t SELECT g, g FROM generate_series(1, 30) g;\n",
+        "2_change.up.sql": change})
+    rewrite_dir(source, tmp_path / "out")
+    apply_all(pg_db, tmp_path / "out")
+    with psycopg.connect(pg_db) as conn:
+        indexes = dict(conn.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = 't'::regclass").fetchall())
+    column = "c2" if "RENAME" in change else "c"
+    assert indexes == {
+        "t_pkey": "CREATE UNIQUE INDEX t_pkey ON public.t USING btree (id)",
+        "t_c_idx": f"CREATE INDEX t_c_idx ON public.t USING btree ({column}) "
+                   "WITH (fillfactor='70')",
+        "t_c_key": f"CREATE UNIQUE INDEX t_c_key ON public.t USING btree ({column}, id)"}
