@@ -239,15 +239,44 @@ def _expand_contract(table_sql: str, table_name: str, old: str, new: str, type_s
         _not_null_path(table_sql, table_name, new, pieces, pieces.at(0), 1, _pg_version(facts))
     if facts.get("column_has_default"):
         pieces.notes.append(f"{old} has a default: set it on {new} too before the contract step")
-    if facts.get("indexed"):
-        pieces.notes.append(f"{old} is indexed: create the same indexes on {new} CONCURRENTLY "
-                            "before the contract step")
+    rebuilt = facts.get("column_indexes") or ()
+    if facts.get("indexed") and len(rebuilt) < facts.get("column_index_count", 0):
+        pieces.notes.append(f"{old} has an index lockwise cannot write out (an expression, a "
+                            f"WHERE, ...): create it on {new} CONCURRENTLY before the "
+                            "contract step")
+    renames = _indexes_on_new_column(table_sql, old, new, rebuilt, pieces)
     pieces.contract.extend(_drop_sync_trigger(table_sql, table_name, old))
     pieces.contract.append(
         "-- lockwise: ignore[drop-column] reason: contract step of an expand/contract change, "
         f"{new} holds the data\n"
         f"ALTER TABLE {table_sql} DROP COLUMN {quote_ident(old)}")
+    pieces.contract.extend(renames)
     pieces.contract.extend(contract_tail)
+
+
+def _indexes_on_new_column(table_sql: str, old: str, new: str, indexes: Iterable,
+                           pieces: Pieces) -> list[str]:
+    """Each index over the old column (`Index`es the catalog knows whole) built again over
+    the new one CONCURRENTLY, under a name of its own, after the backfill; and the renames
+    that give them the old names once the contract step dropped the old ones with their
+    column."""
+    from dataclasses import replace
+
+    from lockwise.effects.partitions import plain_index_sql
+
+    schema = table_sql.rsplit(".", 1)[0] + "." if "." in table_sql else ""
+    renames = []
+    for idx in indexes:
+        name = idx.name.split(".", 1)[1]
+        built = generated_name(name, None, "new")
+        columns = tuple(new if column == old else column for column in idx.columns)
+        pieces.alone.append(plain_index_sql(replace(idx, columns=columns), built, table_sql)
+                            + (f" TABLESPACE {quote_ident(idx.tablespace)}"
+                               if idx.tablespace else ""))
+        renames.append("-- lockwise: ignore[rename-index-or-constraint] reason: contract step "
+                       f"of an expand/contract change, the index on {new} takes the old name\n"
+                       f"ALTER INDEX {schema}{quote_ident(built)} RENAME TO {quote_ident(name)}")
+    return renames
 
 
 def _keeps_constraints(column: str, facts: dict, pieces: Pieces) -> bool:

@@ -648,6 +648,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           old_type_known=old_col is not None,
           old_type_name=old_col.type_name if old_col is not None else "",
           indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)),
+          **column_index_facts(b.ctx.catalog, table, colname),
           column_not_null=bool(old_col and old_col.not_null),
           column_has_default=bool(old_col and old_col.default),
           column_constraints=column_constraints(b.ctx.catalog, table, colname),
@@ -858,6 +859,24 @@ def _own_index_over(catalog: Catalog, name: str, table: Table | None, column: st
         if con.kind in ("primary", "unique", "exclude") and column in con.columns:
             return con.name
     return ""
+
+
+def column_index_facts(catalog: Catalog, table: str, column: str) -> dict:
+    """The indexes over `table.column` an expand/contract change builds again on the new
+    column before its contract step drops the old one with them (`column_indexes`): those
+    the catalog knows whole (plain columns, storage parameters it can write), a unique one
+    too (the old column's keeps the values unique meanwhile); not a constraint's (the change
+    is declined for those), nor a part of a partitioned index. And how many indexes read
+    the column (`column_index_count`): those others are left to the user."""
+    known = catalog.tables.get(table)
+    over = [idx for idx in catalog.indexes_on(table)
+            if column in idx.columns or column in idx.reads]
+    return {"column_indexes": tuple(
+                idx for idx in over
+                if column in idx.columns and idx.signature is not None and idx.valid
+                and not idx.attached_to and idx.storage_parameters is not None
+                and not (known and idx.name.split(".", 1)[1] in known.constraints)),
+            "column_index_count": len(over)}
 
 
 def column_constraints(catalog: Catalog, table: str, column: str) -> tuple[str, ...]:
