@@ -28,6 +28,7 @@ NAMES: dict[str, object] = {
     "qualified": True, "column": "displayName", "constraint": "User_displayName_Check",
     "index": "App.User_Name_Idx", "index_sql": "App.User_Name_Idx", "index_name": "User_Idx",
     "new_name": "NewName", "not_null_check": "User_displayName_not_null_Check",
+    "deprecated_name": "User_deprecated",
     "tablespace": "Fast_SSD",
     "new_table": "App.NewName", "new_table_sql": "App.NewName",
     "schema": "App", "using_index": "User_pkey_Idx", "name": 'App.Or"der',
