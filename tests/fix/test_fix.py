@@ -1276,3 +1276,26 @@ def test_expand_contract_builds_the_old_columns_indexes_on_the_new_one(
         "t_c_idx": f"CREATE INDEX t_c_idx ON public.t USING btree ({column}) "
                    "WITH (fillfactor='70')",
         "t_c_key": f"CREATE UNIQUE INDEX t_c_key ON public.t USING btree ({column}, id)"}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("change", [
+    "ALTER TABLE t ALTER COLUMN c TYPE bigint;",
+    "ALTER TABLE t RENAME COLUMN c TO c2;",
+])
+def test_expand_contract_keeps_the_old_columns_default(change: str, tmp_path: Path,
+                                                       pg_db: str) -> None:
+    """The new column takes the old one's default, which the contract step drops with it
+    (lemmy's local_user.lang renamed to interface_language lost DEFAULT 'browser')."""
+    import psycopg
+
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE t (id bigint PRIMARY KEY, c int DEFAULT 7);\n"
+                          "INSERT INTO t (id) SELECT g FROM generate_series(1, 30) g;\n",
+        "2_change.up.sql": change})
+    rewrite_dir(source, tmp_path / "out")
+    apply_all(pg_db, tmp_path / "out")
+    with psycopg.connect(pg_db) as conn:
+        conn.execute("INSERT INTO t (id) VALUES (31)")
+        column = "c2" if "RENAME" in change else "c"
+        assert conn.execute(f"SELECT count(*) FROM t WHERE {column} = 7").fetchone() == (31,)
