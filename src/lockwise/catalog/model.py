@@ -32,7 +32,11 @@ class Column:
     #: Its NOT NULL is NO INHERIT (PostgreSQL 18): a table made to inherit from this one
     #: (CREATE TABLE ... INHERITS) does not get it.
     not_null_no_inherit: bool = False
-    default: str | None = None  # deparsed default expression
+    #: Whether it has a default: "default", "nextval()" for a serial's, None for none.
+    default: str | None = None
+    #: Its DEFAULT as written, a JSON parse tree (None for a serial's, or none): printed as
+    #: SQL only when a safe alternative sets it on another column. Replaced whole.
+    default_expression: dict | None = None
     #: The sequence (qualified) its default draws from (`nextval('s')`, serial).
     default_sequence: str | None = None
     identity: bool = False

@@ -84,6 +84,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
             column.not_null_no_inherit = True
         if contype == "CONSTR_DEFAULT":
             column.default = None if _is_null(con.get("raw_expr")) else "default"
+            column.default_expression = con.get("raw_expr") if column.default else None
             column.default_sequence = nextval_sequence(con.get("raw_expr"))
             column.uses = expression_uses(con.get("raw_expr"))
             column.names = _names(con.get("raw_expr"), catalog.holds_regclass(tname, is_array))
@@ -1021,6 +1022,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             for _, changed in _with_below(catalog, t, colname, inh):
                 changed.default = None if cmd.get("def") is None or _is_null(cmd["def"]) \
                     else "default"
+                changed.default_expression = cmd.get("def") if changed.default else None
                 changed.default_sequence = nextval_sequence(cmd.get("def"))
                 changed.uses = expression_uses(cmd.get("def"))
                 changed.names = _names(cmd.get("def"),

@@ -237,7 +237,11 @@ def _expand_contract(table_sql: str, table_name: str, old: str, new: str, type_s
                                          f"{quote_ident(old)} IS NOT NULL", _pg_version(facts)))
     if facts.get("column_not_null"):
         _not_null_path(table_sql, table_name, new, pieces, pieces.at(0), 1, _pg_version(facts))
-    if facts.get("column_has_default"):
+    default = str(facts.get("column_default_sql") or "")  # "" too when it cannot be printed
+    if default:
+        pieces.main.append(f"ALTER TABLE {table_sql} ALTER COLUMN {quote_ident(new)} SET DEFAULT "
+                           f"{default}")
+    elif facts.get("column_has_default"):
         pieces.notes.append(f"{old} has a default: set it on {new} too before the contract step")
     rebuilt = facts.get("column_indexes") or ()
     if facts.get("indexed") and len(rebuilt) < facts.get("column_index_count", 0):

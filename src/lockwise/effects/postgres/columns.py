@@ -651,6 +651,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           **column_index_facts(b.ctx.catalog, table, colname),
           column_not_null=bool(old_col and old_col.not_null),
           column_has_default=bool(old_col and old_col.default),
+          column_default_sql=movable_default(old_col),
           column_constraints=column_constraints(b.ctx.catalog, table, colname),
           **_views_using(b, table, colname, bool(base.get("qualified"))),
           # Its drops run before any type change (all of them: checked on the server).
@@ -859,6 +860,17 @@ def _own_index_over(catalog: Catalog, name: str, table: Table | None, column: st
         if con.kind in ("primary", "unique", "exclude") and column in con.columns:
             return con.name
     return ""
+
+
+def movable_default(column: Column | None) -> str | PrintedSql:
+    """The default of `column` as SQL, for an expand/contract change to set on the new column
+    ("" for none, or one the catalog does not know as written): not one drawing from a
+    sequence, which the old column may own and the contract step's DROP COLUMN drop (or
+    refuse to, with the new column's default on it)."""
+    if column is None or not column.default or column.default_sequence or \
+            column.default_expression is None:
+        return ""
+    return PrintedSql(column.default_expression)
 
 
 def column_index_facts(catalog: Catalog, table: str, column: str) -> dict:
