@@ -30,8 +30,9 @@ CREATE TABLE audit_log (id bigint, line text);
 INSERT INTO audit_log SELECT g, 'line ' || g FROM generate_series(1, 20) g;
 CREATE TABLE events (id bigint, day date) PARTITION BY RANGE (day);
 CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
-DO $$ BEGIN CREATE ROLE legacy_app; CREATE ROLE reporting; CREATE ROLE app; CREATE ROLE new_owner;
-EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ DECLARE r text; BEGIN FOREACH r IN ARRAY ARRAY['legacy_app', 'reporting', 'app', 'new_owner']
+LOOP BEGIN EXECUTE format('CREATE ROLE %I', r); EXCEPTION WHEN duplicate_object THEN NULL; END;
+END LOOP; END $$;
 CREATE MATERIALIZED VIEW daily_totals AS SELECT account_id, sum(total) AS total FROM orders
 GROUP BY account_id;"""
 
