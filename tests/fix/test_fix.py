@@ -1299,3 +1299,28 @@ def test_expand_contract_keeps_the_old_columns_default(change: str, tmp_path: Pa
         conn.execute("INSERT INTO t (id) VALUES (31)")
         column = "c2" if "RENAME" in change else "c"
         assert conn.execute(f"SELECT count(*) FROM t WHERE {column} = 7").fetchone() == (31,)
+
+
+@pytest.mark.postgres
+def test_expand_contract_of_awkward_names_keeps_indexes_and_default(tmp_path: Path,
+                                                                    pg_db: str) -> None:
+    """A schema, a mixed-case table, column and index names: the index built on the new
+    column and its rename are quoted and qualified as PostgreSQL reads them back."""
+    import psycopg
+
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": 'CREATE SCHEMA "My S";\n'
+                          'CREATE TABLE "My S"."Acc" (id bigint PRIMARY KEY, '
+                          '"Mixed Col" int DEFAULT 3);\n'
+                          'CREATE INDEX "Mixed Idx" ON "My S"."Acc" ("Mixed Col");\n'
+                          'INSERT INTO "My S"."Acc" (id) SELECT g FROM generate_series(1, 9) g;\n',
+        "2_change.up.sql": 'ALTER TABLE "My S"."Acc" ALTER COLUMN "Mixed Col" TYPE bigint;\n'})
+    rewrite_dir(source, tmp_path / "out")
+    apply_all(pg_db, tmp_path / "out")
+    with psycopg.connect(pg_db) as conn:
+        assert conn.execute("SELECT pg_get_indexdef('\"My S\".\"Mixed Idx\"'::regclass)"
+                            ).fetchone() == ('CREATE INDEX "Mixed Idx" ON "My S"."Acc" USING '
+                                             'btree ("Mixed Col")',)
+        conn.execute('INSERT INTO "My S"."Acc" (id) VALUES (10)')
+        assert conn.execute('SELECT count(*) FROM "My S"."Acc" WHERE "Mixed Col" = 3'
+                            ).fetchone() == (10,)

@@ -268,10 +268,9 @@ def _indexes_on_new_column(table_sql: str, old: str, new: str, indexes: Iterable
 
     from lockwise.effects.partitions import plain_index_sql
 
-    schema = table_sql.rsplit(".", 1)[0] + "." if "." in table_sql else ""
     renames = []
     for idx in indexes:
-        name = idx.name.split(".", 1)[1]
+        schema, name = idx.name.split(".", 1)
         built = generated_name(name, None, "new")
         columns = tuple(new if column == old else column for column in idx.columns)
         pieces.alone.append(plain_index_sql(replace(idx, columns=columns), built, table_sql)
@@ -279,7 +278,8 @@ def _indexes_on_new_column(table_sql: str, old: str, new: str, indexes: Iterable
                                if idx.tablespace else ""))
         renames.append("-- lockwise: ignore[rename-index-or-constraint] reason: contract step "
                        f"of an expand/contract change, the index on {new} takes the old name\n"
-                       f"ALTER INDEX {schema}{quote_ident(built)} RENAME TO {quote_ident(name)}")
+                       f"ALTER INDEX {quote_ident(schema)}.{quote_ident(built)} RENAME TO "
+                       f"{quote_ident(name)}")
     return renames
 
 
