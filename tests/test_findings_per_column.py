@@ -74,8 +74,10 @@ def test_json_lists_both_columns_findings(tmp_path) -> None:
     report = json.loads(result.stdout)
     drops = [f for m in report["migrations"] for s in m["statements"] for f in s["findings"]
              if f["rule"] == "drop-column"]
-    assert [(f["line"], "t.a " in f["message"], "t.b " in f["message"]) for f in drops] == [
-        (2, True, False), (2, False, True)]
+    # each points at its own subcommand
+    assert [(f["line"], f["column"], f["end_column"], "t.a " in f["message"],
+             "t.b " in f["message"]) for f in drops] == [
+        (2, 1, 27, True, False), (2, 30, 42, False, True)]
 
 
 def test_each_table_a_statement_drops_gets_its_own_finding() -> None:
