@@ -89,3 +89,12 @@ def test_each_table_a_statement_drops_gets_its_own_finding() -> None:
         (True, False), (False, True)], [f.message for f in found]
     assert "ALTER TABLE t RENAME TO t_deprecated" in found[0].instead
     assert "ALTER TABLE t2 RENAME TO t2_deprecated" in found[1].instead
+
+
+def test_a_do_blocks_subcommands_point_at_its_statement() -> None:
+    """An ALTER TABLE a DO block runs is found at its line in the block, not at a part of
+    the DO statement cut by its commas."""
+    found = [f for f in findings(
+        "DO $$ BEGIN\nALTER TABLE t DROP COLUMN a, DROP COLUMN b;\nEND $$;", setup=SETUP)
+        if f.rule == "drop-column"]
+    assert [f.span.line for f in found] == [2, 2], [f.span for f in found]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
@@ -247,7 +247,12 @@ class Judge:
                     d.used += 1
                     suppressed = True
             if not suppressed and (covered is None or not covered(rule.id)):
-                finding = _finding(rule, facts, self.migration, span, stmt_index, statement,
+                # A finding about one column of several subcommands points at its own (in
+                # the statement as written: not one a DO block runs).
+                where = _subcommand_span(statement[0], facts["subcommand_position"]) \
+                    if named == "column" and statement is not None and \
+                    facts.get("subcommand_position") and span is statement[0].span else span
+                finding = _finding(rule, facts, self.migration, where, stmt_index, statement,
                                    self.stand_ins, self.alternative_trees)
                 if seen is None or _shown_once(finding, seen, (rule.id, part), named, value):
                     out.append(finding)
@@ -761,6 +766,44 @@ def _element_span(stmt: Statement, position: int) -> Span:
         return stmt.span
     first, last = elements[position - 1]  # pglast counts characters, as Python's text does
     return _span_within(stmt, first, last + 1 - first)
+
+
+def _subcommand_span(stmt: Statement, position: int) -> Span:
+    """Where subcommand `position` (1 for the first written) of an ALTER TABLE is in the
+    file: the subcommands are parted by the commas outside parentheses and brackets (the
+    first one from the statement's start); the statement's span when its text does not show
+    it (a template placeholder)."""
+    parts = _subcommand_parts(stmt.sql)
+    if position > len(parts):
+        return stmt.span
+    first, last = parts[position - 1]
+    return _span_within(stmt, first, last + 1 - first)
+
+
+@lru_cache(maxsize=64)
+def _subcommand_parts(sql: str) -> tuple[tuple[int, int], ...]:
+    """The [first, last] characters of each comma-separated part of `sql` at its top level;
+    none when the scanner cannot read it."""
+    from lockwise.parse import libpg
+    parser = libpg.parser
+
+    try:
+        tokens = parser.scan(sql)
+    except Exception:  # a placeholder the scanner cannot read
+        return ()
+    parts: list[list[int]] = []
+    depth, start = 0, True
+    for token in tokens:
+        depth += (token.name in ("ASCII_40", "ASCII_91")) - (token.name in ("ASCII_41",
+                                                                          "ASCII_93"))
+        if depth == 0 and token.name == "ASCII_44":
+            start = True
+        elif token.name != "ASCII_59":
+            if start:
+                parts.append([token.start, token.end])
+                start = False
+            parts[-1][1] = token.end
+    return tuple((a, b) for a, b in parts)
 
 
 def _span_within(stmt: Statement, start: int, length: int) -> Span:
