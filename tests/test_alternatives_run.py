@@ -30,8 +30,9 @@ CREATE TABLE audit_log (id bigint, line text);
 INSERT INTO audit_log SELECT g, 'line ' || g FROM generate_series(1, 20) g;
 CREATE TABLE events (id bigint, day date) PARTITION BY RANGE (day);
 CREATE TABLE events_2020 PARTITION OF events FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
-DO $$ BEGIN CREATE ROLE legacy_app; CREATE ROLE reporting; CREATE ROLE app; CREATE ROLE new_owner;
-EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ DECLARE r text; BEGIN FOREACH r IN ARRAY ARRAY['legacy_app', 'reporting', 'app', 'new_owner']
+LOOP BEGIN EXECUTE format('CREATE ROLE %I', r); EXCEPTION WHEN duplicate_object THEN NULL; END;
+END LOOP; END $$;
 CREATE MATERIALIZED VIEW daily_totals AS SELECT account_id, sum(total) AS total FROM orders
 GROUP BY account_id;"""
 
@@ -154,12 +155,22 @@ def _same(a: str, b: str) -> bool:
     return fingerprint(a) == fingerprint(b)
 
 
+def _by_statement(findings: list) -> dict:
+    """The alternatives of the findings, by statement: those of one statement (one for each
+    column it drops, say) one after the other."""
+    out: dict = {}
+    for f in findings:
+        out[f.statement_index] = f"{out[f.statement_index]}\n{f.instead}" \
+            if f.statement_index in out else f.instead
+    return out
+
+
 def _rewritten(statements: list[str], found: dict) -> list[Migration]:
     """The example's statements with each flagged one replaced by its alternative; an
     alternative made only of settings goes before the statement (it says what to run first),
     and a statement of the example the alternative repeats is not run twice. A finding of
     the migration's end (index None) adds its alternative after the last statement."""
-    alternatives = {i: _chunks(f.instead) for i, f in found.items()}
+    alternatives = {i: _chunks(instead) for i, instead in found.items()}
     at_end = alternatives.pop(None, [Migration()])
     repeated = [a for chunks in alternatives.values() for chunk in chunks for a in chunk]
     out = [Migration()]
@@ -215,9 +226,9 @@ def test_the_alternative_runs_and_ends_where_the_statement_would(
         rule, example, pg_server: str) -> None:
     from lockwise.verify.snapshot import diff_snapshots
 
-    found = {f.statement_index: f for f in findings_for(example, rule)}
+    found = _by_statement(findings_for(example, rule))
     statements = [s.sql for s in parse_sql(example.sql).statements]
-    if not any(_chunks(f.instead) != [[]] for f in found.values()):
+    if not any(_chunks(instead) != [[]] for instead in found.values()):
         pytest.skip("no SQL in the alternative")
     case = f"{rule.id}-{rule.examples.index(example)}"
     before, after, rewritten = _run_both(pg_server, case, example.setup or WORLD, statements,
@@ -276,6 +287,12 @@ INSERT INTO {LONG} SELECT g, g, 'n' FROM generate_series(1, 10) g;"""
     ("unbatched-backfill", 'DELETE FROM "order";'),
     ("column-type-change-reads-table",
      'ALTER TABLE my_schema."Weird Name" ALTER COLUMN "select" TYPE text COLLATE "C";'),
+    # several columns in one statement: each one's finding, all of them run
+    ("set-not-null", 'ALTER TABLE "order" ALTER COLUMN "user" SET NOT NULL, '
+                     'ALTER COLUMN "Total" SET NOT NULL;'),
+    ("add-column-volatile-default",
+     'ALTER TABLE "order" ADD COLUMN u uuid DEFAULT gen_random_uuid(), '
+     'ADD COLUMN "V" uuid DEFAULT gen_random_uuid();'),
 ])
 @pytest.mark.parametrize("pg_version", [16, 18])
 def test_alternatives_for_awkward_names_run_and_end_where_the_statement_would(
@@ -292,8 +309,8 @@ def test_alternatives_for_awkward_names_run_and_end_where_the_statement_would(
                                        for e in r.examples if e.bad),
                                   sql=sql, setup=setup, pg_version=pg_version,
                                   in_transaction=None, layout=None, stats=None)
-    found = {f.statement_index: f for f in findings_for(example, next(
-        r for r in load_rules() if r.id == rule)) if f.statement_index is not None}
+    found = _by_statement([f for f in findings_for(example, next(
+        r for r in load_rules() if r.id == rule)) if f.statement_index is not None])
     assert found, sql
     case = f"awk{pg_version}_{abs(hash(sql)) % 10**8}"
     before, after, rewritten = _run_both(pg_server, case, setup, [sql], found)
@@ -323,7 +340,7 @@ def test_a_key_added_before_attach_is_named_as_the_clone_attach_would_make(
              f"CREATE TABLE orders_2026 (id bigint, account_id bigint, day date{partition_has});"
              "\nINSERT INTO orders_2026 VALUES (1, 1, '2026-02-01');")
     example = dataclasses.replace(rule.examples[0], setup=setup)
-    found = {f.statement_index: f for f in findings_for(example, rule)}
+    found = _by_statement(findings_for(example, rule))
     statements = [s.sql for s in parse_sql(example.sql).statements]
     case = f"attach_fk_name_{bool(partition_has)}"
     before, after, rewritten = _run_both(pg_server, case, setup, statements, found)
@@ -353,7 +370,7 @@ def test_the_index_of_a_foreign_key_of_a_partitioned_table_runs(sql: str,
              "(day);\nCREATE TABLE lines_2026 PARTITION OF lines FOR VALUES FROM "
              "('2026-01-01') TO ('2027-01-01');\nINSERT INTO lines VALUES (1, 1, '2026-02-01');")
     example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup)
-    found = {f.statement_index: f for f in findings_for(example, rule)}
+    found = _by_statement(findings_for(example, rule))
     assert found, sql
     statements = [s.sql for s in parse_sql(sql).statements]
     before, after, rewritten = _run_both(pg_server, f"fk_part_{len(statements)}", setup,
@@ -380,7 +397,116 @@ def test_a_table_kept_under_another_name_frees_the_names_a_new_one_takes(
            'CONSTRAINT "Token_pkey" PRIMARY KEY (id));\n'
            'CREATE UNIQUE INDEX "Token_token_key" ON "Token" (token);')
     example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup)
-    found = {f.statement_index: f for f in findings_for(example, rule)}
+    found = _by_statement(findings_for(example, rule))
     assert list(found) == [0], sql
     _run_both(pg_server, "drop_then_create", setup,
               [s.sql for s in parse_sql(sql).statements], found)
+
+
+@pytest.mark.postgres
+def test_dropping_several_columns_keeps_none_of_them(pg_server: str) -> None:
+    """One ALTER TABLE dropping two columns: the findings' alternatives, run together, drop
+    both (the second column's was not named at all)."""
+    import dataclasses
+
+    from lockwise.verify.snapshot import diff_snapshots
+
+    rule = next(r for r in load_rules() if r.id == "drop-column")
+    sql = 'ALTER TABLE "order" DROP COLUMN "user", DROP COLUMN "Total";'
+    example = dataclasses.replace(rule.examples[0], sql=sql, setup=AWKWARD)
+    found = _by_statement(findings_for(example, rule))
+    before, after, rewritten = _run_both(pg_server, "drop_two_columns", AWKWARD, [sql], found)
+    assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
+        ";\n".join(m) for m in rewritten)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("length", [60, 63])
+def test_a_long_table_kept_under_another_name_keeps_the_suffix_within_63_bytes(
+        length: int, pg_server: str) -> None:
+    """`<name>_deprecated` past 63 bytes: cut as PostgreSQL cuts the names it makes (the name
+    shortened, the suffix kept), not left for the server to cut the suffix off (a 63-byte
+    name would then be renamed to itself, which fails); its index and sequence likewise."""
+    import dataclasses
+
+    import psycopg
+
+    from lockwise.catalog.replay import generated_name
+    from lockwise.db.scratch import with_database
+
+    rule = next(r for r in load_rules() if r.id == "drop-table")
+    table = "t" * length
+    setup = f"CREATE TABLE {table} (id serial PRIMARY KEY, note text);"
+    sql = f"DROP TABLE {table};"
+    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup)
+    found = _by_statement(findings_for(example, rule))
+    _run_both(pg_server, f"drop_long_{length}", setup, [sql], found)
+    with psycopg.connect(with_database(pg_server, f"alt_alt_drop_long_{length}")) as conn:
+        names = {row[0] for row in conn.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace")}
+    assert generated_name(table, None, "deprecated") in names, names
+    # the index's and the sequence's shortened names are the table's: numbered, as
+    # PostgreSQL numbers a name it chose that is taken
+    assert all(re.search(r"_deprecated\d*$", name) and len(name.encode()) <= 63
+               for name in names), names
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("index_sql", [
+    "CREATE INDEX accounts_email_idx ON accounts (email) WITH (fillfactor = 70)",
+    "CREATE INDEX accounts_email_idx ON accounts (email);\n"
+    "ALTER INDEX accounts_email_idx SET (fillfactor = 60, deduplicate_items = off)",
+    "CREATE INDEX accounts_email_idx ON accounts (email) WITH (fillfactor = 70, "
+    "deduplicate_items = off);\nALTER INDEX accounts_email_idx RESET (fillfactor);\n"
+    "ALTER INDEX accounts_email_idx SET (deduplicate_items = on)",
+    "CREATE INDEX accounts_email_idx ON accounts (email) WITH (fillfactor = 70);\n"
+    "ALTER INDEX accounts_email_idx RENAME TO accounts_mail_idx;\n"
+    "ALTER INDEX accounts_mail_idx SET (fillfactor = 50)",
+])
+def test_an_index_built_again_keeps_its_storage_parameters(index_sql: str,
+                                                          pg_server: str) -> None:
+    """The type change's alternative drops an index it would rebuild and builds it again
+    CONCURRENTLY: with the storage parameters it was built WITH and ALTER INDEX SET / RESET
+    gave it since, under the name ALTER INDEX RENAME gave it (the catalog follows them)."""
+    import dataclasses
+
+    from lockwise.verify.snapshot import diff_snapshots
+
+    rule = next(r for r in load_rules() if r.id == "column-type-change-reads-table")
+    setup = (f"CREATE TABLE accounts (id bigint, email text);\n{index_sql};\n"
+             "INSERT INTO accounts SELECT g, 'a' || g FROM generate_series(1, 20) g;")
+    sql = 'ALTER TABLE accounts ALTER COLUMN email TYPE text COLLATE "C";'
+    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup)
+    found = _by_statement(findings_for(example, rule))
+    assert "CREATE INDEX CONCURRENTLY" in found[0], found[0]
+    case = f"idx_params_{abs(hash(index_sql)) % 10**8}"
+    before, after, rewritten = _run_both(pg_server, case, setup, [sql], found)
+    assert diff_snapshots(before, after) == [], "\n-- migration\n".join(
+        ";\n".join(m) for m in rewritten)
+
+
+@pytest.mark.postgres
+def test_a_type_change_alternative_backfills_what_using_computes(pg_server: str) -> None:
+    """ALTER COLUMN ... TYPE ... USING, for two columns in one statement: each column's
+    alternative backfills its new column with the USING expression, so the new columns end
+    with the values the statement would have given the old ones."""
+    import dataclasses
+
+    import psycopg
+
+    from lockwise.db.scratch import with_database
+
+    rule = next(r for r in load_rules() if r.id == "column-type-change-rewrites")
+    setup = ("CREATE TABLE t (id bigint PRIMARY KEY, c int, d int);\n"
+             "INSERT INTO t SELECT g, g, g * 10 FROM generate_series(1, 20) g;")
+    sql = ("ALTER TABLE t ALTER COLUMN c TYPE bigint USING c * 2, "
+           "ALTER COLUMN d TYPE text USING 'n' || d;")
+    example = dataclasses.replace(rule.examples[0], sql=sql, setup=setup)
+    found = _by_statement(findings_for(example, rule))
+    _, _, rewritten = _run_both(pg_server, "using_backfill", setup, [sql], found)
+    shown = "\n-- migration\n".join(";\n".join(m) for m in rewritten)
+    values = []
+    for side, columns in (("stmt", "c, d"), ("alt", "c_new, d_new")):
+        with psycopg.connect(with_database(pg_server, f"alt_{side}_using_backfill")) as conn:
+            values.append(conn.execute(f"SELECT id, {columns} FROM t ORDER BY id").fetchall())
+    assert values[0] == values[1], shown

@@ -28,6 +28,7 @@ NAMES: dict[str, object] = {
     "qualified": True, "column": "displayName", "constraint": "User_displayName_Check",
     "index": "App.User_Name_Idx", "index_sql": "App.User_Name_Idx", "index_name": "User_Idx",
     "new_name": "NewName", "not_null_check": "User_displayName_not_null_Check",
+    "deprecated_name": "User_deprecated",
     "tablespace": "Fast_SSD",
     "new_table": "App.NewName", "new_table_sql": "App.NewName",
     "schema": "App", "using_index": "User_pkey_Idx", "name": 'App.Or"der',
@@ -74,6 +75,7 @@ SQL_TEXT: dict[str, object] = {
     "plain_type_text": "bigint", "bigint_type_sql": "bigint", "row_key_sql": '("Id", "user")',
     "row_key_columns_sql": '"Id", "user"', "statement_head_sql": 'UPDATE "App"."User" SET a = 1',
     "backfill_value_sql": "gen_random_uuid()", "check_sql": "VALUE > 0",
+    "converted_value_sql": "\"displayName\"::bigint * 2",
     "syntax_instead": "instead of MERGE: INSERT ... ON CONFLICT\n-- instead of MERGE ... "
                       "RETURNING: a SELECT after it", "syntax_needs_version": 17,
     "expression_sql": "qty * 2", "expression_over_new_sql": "new.qty * 2",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
@@ -220,23 +220,27 @@ class Judge:
             None if stand_ins else {}
 
     def judge(self, facts: dict, span: Span | None, stmt_index: int | None,
-              directives: Sequence[Directive] = (), seen: set[tuple] | None = None,
+              directives: Sequence[Directive] = (), seen: dict[tuple, tuple] | None = None,
               statement: tuple[Statement, Effect] | None = None,
               covered: Callable[[str], bool] | None = None) -> list[Finding]:
-        """The findings of one action's `facts`; `statement`: the statement and effect they
-        come from, of which a finding writes its safe alternative; `covered`: whether a
-        finding reported earlier speaks for the one of a rule (`OncePerTransaction`), which is
-        then not written."""
+        """The findings of one action's `facts`; `seen`: what the statement got so far
+        (`_shown_once`); `statement`: the statement and effect they come from, of which a
+        finding writes its safe alternative; `covered`: whether a finding reported earlier
+        speaks for the one of a rule (`OncePerTransaction`), which is then not written."""
         out = []
         for rule in self.index.matching(facts):
+            part = facts.get("statement_part")
+            named = self.index.named_by.get(rule.id)
+            value = facts.get(named) if named else None
             if seen is not None:
                 # One finding per rule and statement, even when several actions match it;
                 # per part of a statement that does several things alike (each pair of
-                # MySQL's RENAME TABLE: `statement_part`), each naming its own table.
-                key = (rule.id, facts.get("statement_part"))
-                if key in seen:
+                # MySQL's RENAME TABLE: `statement_part`), each naming its own table; per
+                # column or table for a rule whose message names one (DROP COLUMN a, DROP
+                # COLUMN b; DROP TABLE a, b).
+                if (rule.id, part, value) in seen:
                     continue
-                seen.add(key)
+                seen[(rule.id, part, value)] = ()
             suppressed = False
             # An input error is no finding to waive: no directive covers it.
             waivers = () if rule.id in INPUT_ERROR_RULES else (*directives,
@@ -246,9 +250,38 @@ class Judge:
                     d.used += 1
                     suppressed = True
             if not suppressed and (covered is None or not covered(rule.id)):
-                out.append(_finding(rule, facts, self.migration, span, stmt_index, statement,
-                                    self.stand_ins, self.alternative_statements))
+                # A finding about one column of several subcommands points at its own (in
+                # the statement as written: not one a DO block runs).
+                where = _subcommand_span(statement[0], facts["subcommand_position"]) \
+                    if named == "column" and statement is not None and \
+                    facts.get("subcommand_position") and span is statement[0].span else span
+                finding = _finding(rule, facts, self.migration, where, stmt_index, statement,
+                                   self.stand_ins, self.alternative_statements)
+                if seen is None or _shown_once(finding, seen, (rule.id, part), named, value):
+                    out.append(finding)
         return out
+
+
+def _shown_once(finding: Finding, seen: dict[tuple, tuple], key: tuple, named: str | None,
+                value: object) -> bool:
+    """Whether to keep `finding`, of a rule on a part of a statement (`key`), about the
+    column or table (`named`) `value`: the first one is noted in `seen`; a later one, about
+    another, whose alternative is the same text (one for the whole statement, such as its
+    rewrite, which covers every column) is named in the first one's message instead of
+    repeating it (temporal adds thirty generated columns in one ALTER TABLE)."""
+    first = seen.get(key)
+    if first is None:
+        seen[key] = (finding, finding.message, [])
+        return True
+    kept, message, others = first
+    if finding.instead != kept.instead:
+        return True
+    others.append(str(value))
+    listed = others[0] if len(others) == 1 else f"{', '.join(others[:-1])} and {others[-1]}"
+    kept.message = (f"{message} The statement's {named}{'s' if len(others) > 1 else ''} "
+                    f"{listed} likewise: the alternative covers "
+                    f"{'both' if len(others) == 1 else 'them all'}.")
+    return False
 
 
 def statement_reason(findings: list[Finding], effect: Effect) -> str:
@@ -528,7 +561,7 @@ def _judge_statement(judge: Judge, stmt: Statement, effect: Effect, session: Ses
                                           session.in_transaction, ctx.catalog,
                                           ctx.filled_tables))
     findings: list[Finding] = []
-    seen: set[tuple] = set()
+    seen: dict[tuple, tuple] = {}
     if judge.alternative_statements:
         judge.alternative_statements.clear()  # only this statement's rewrites are asked about
     last = len(effect.actions) - 1
@@ -744,6 +777,44 @@ def _element_span(stmt: Statement, position: int) -> Span:
         return stmt.span
     first, last = elements[position - 1]  # pglast counts characters, as Python's text does
     return _span_within(stmt, first, last + 1 - first)
+
+
+def _subcommand_span(stmt: Statement, position: int) -> Span:
+    """Where subcommand `position` (1 for the first written) of an ALTER TABLE is in the
+    file: the subcommands are parted by the commas outside parentheses and brackets (the
+    first one from the statement's start); the statement's span when its text does not show
+    it (a template placeholder)."""
+    parts = _subcommand_parts(stmt.sql)
+    if position > len(parts):
+        return stmt.span
+    first, last = parts[position - 1]
+    return _span_within(stmt, first, last + 1 - first)
+
+
+@lru_cache(maxsize=64)
+def _subcommand_parts(sql: str) -> tuple[tuple[int, int], ...]:
+    """The [first, last] characters of each comma-separated part of `sql` at its top level;
+    none when the scanner cannot read it."""
+    from lockwise.parse import libpg
+    parser = libpg.parser
+
+    try:
+        tokens = parser.scan(sql)
+    except Exception:  # a placeholder the scanner cannot read
+        return ()
+    parts: list[list[int]] = []
+    depth, start = 0, True
+    for token in tokens:
+        depth += (token.name in ("ASCII_40", "ASCII_91")) - (token.name in ("ASCII_41",
+                                                                          "ASCII_93"))
+        if depth == 0 and token.name == "ASCII_44":
+            start = True
+        elif token.name != "ASCII_59":
+            if start:
+                parts.append([token.start, token.end])
+                start = False
+            parts[-1][1] = token.end
+    return tuple((a, b) for a, b in parts)
 
 
 def _span_within(stmt: Statement, start: int, length: int) -> Span:

@@ -62,7 +62,7 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
         context = {**base, **effect_facts(effect),
                    "batch_directive": has_batch_directive(stmt)}
         findings: list[Finding] = []
-        seen: set[str] = set()
+        seen: dict[tuple, tuple] = {}
         for action in effect.actions:
             facts = {**context, **action.facts, "action": action.kind}
             findings += judge.judge(facts, stmt.span, stmt.index, stmt_directives, seen)

@@ -33,7 +33,11 @@ class Column:
     #: Its NOT NULL is NO INHERIT (PostgreSQL 18): a table made to inherit from this one
     #: (CREATE TABLE ... INHERITS) does not get it.
     not_null_no_inherit: bool = False
-    default: str | None = None  # deparsed default expression
+    #: Whether it has a default: "default", "nextval()" for a serial's, None for none.
+    default: str | None = None
+    #: Its DEFAULT as written, a JSON parse tree (None for a serial's, or none): printed as
+    #: SQL only when a safe alternative sets it on another column. Replaced whole.
+    default_expression: dict | None = None
     #: The sequence (qualified) its default draws from (`nextval('s')`, serial).
     default_sequence: str | None = None
     identity: bool = False
@@ -183,9 +187,11 @@ class Index:
     #: The relations its expressions and predicate name by regclass constants (as
     #: `Column.names`).
     names: tuple[str, ...] = ()
-    #: Built WITH storage parameters (fillfactor, ...): not in `signature`, so an index
-    #: written out from it would lose them.
-    storage_parameters: bool = False
+    #: Its storage parameters (fillfactor, ...), each name with the SQL that sets it
+    #: (`nodes.storage_parameters`), as CREATE INDEX ... WITH and ALTER INDEX SET / RESET
+    #: left them; None when one is of a form lockwise does not write (an index written out
+    #: from it would lose them).
+    storage_parameters: tuple[tuple[str, str], ...] | None = ()
 
     def rebuilt_by_type_change_of(self, column: str) -> bool:
         """Whether `ALTER COLUMN column TYPE` builds this index again even when the stored

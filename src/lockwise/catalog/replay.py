@@ -54,6 +54,7 @@ from lockwise.effects.nodes import (
     schema_elements,
     select_into,
     sequence_owner,
+    storage_parameters,
     strings,
     unwrap,
 )
@@ -83,6 +84,7 @@ def _column(catalog: Catalog, col: dict, table: str) -> Column:
             column.not_null_no_inherit = True
         if contype == "CONSTR_DEFAULT":
             column.default = None if _is_null(con.get("raw_expr")) else "default"
+            column.default_expression = con.get("raw_expr") if column.default else None
             column.default_sequence = nextval_sequence(con.get("raw_expr"))
             column.uses = expression_uses(con.get("raw_expr"))
             column.names = _names(con.get("raw_expr"), catalog.holds_regclass(tname, is_array))
@@ -1020,6 +1022,7 @@ def _alter_table(catalog: Catalog, stmt: dict) -> None:
             for _, changed in _with_below(catalog, t, colname, inh):
                 changed.default = None if cmd.get("def") is None or _is_null(cmd["def"]) \
                     else "default"
+                changed.default_expression = cmd.get("def") if changed.default else None
                 changed.default_sequence = nextval_sequence(cmd.get("def"))
                 changed.uses = expression_uses(cmd.get("def"))
                 changed.names = _names(cmd.get("def"),
@@ -1454,11 +1457,16 @@ def _drop_relation(catalog: Catalog, name: str) -> None:
 
 def _alter_index(catalog: Catalog, stmt: dict, name: str) -> None:
     """ALTER INDEX parent ATTACH PARTITION child: child becomes a part of parent; SET
-    TABLESPACE moves it."""
+    TABLESPACE moves it; SET (...) and RESET (...) change its storage parameters."""
     for cmd_node in stmt.get("cmds") or ():
         _, cmd = unwrap(cmd_node)
         if cmd.get("subtype") == "AT_SetTableSpace" and name in catalog.indexes:
             catalog.indexes[name] = replace(catalog.indexes[name], tablespace=cmd.get("name", ""))
+        if cmd.get("subtype") in ("AT_SetRelOptions", "AT_ResetRelOptions") and \
+                name in catalog.indexes:
+            catalog.indexes[name] = replace(catalog.indexes[name], storage_parameters=(
+                _reset_storage_parameters if cmd["subtype"] == "AT_ResetRelOptions" else
+                _set_storage_parameters)(catalog.indexes[name].storage_parameters, cmd))
         if cmd.get("subtype") == "AT_AttachPartition" and name in catalog.indexes:
             child = catalog.indexes.get(range_var(unwrap(cmd.get("def"))[1].get("name"))[0])
             if child is not None:
@@ -2343,8 +2351,29 @@ def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
                  names=_names(expressions),
                  partial=bool(where), predicate_not_null=only_not_null_columns(where),
                  attnames=attnames, signature=_index_signature(stmt, params),
-                 storage_parameters=bool(stmt.get("options")),
+                 storage_parameters=storage_parameters(stmt.get("options") or ()),
                  tablespace=stmt.get("tableSpace") or catalog.default_tablespace)
+
+
+def _set_storage_parameters(kept: tuple[tuple[str, str], ...] | None,
+                            cmd: dict) -> tuple[tuple[str, str], ...] | None:
+    """The storage parameters `kept` after SET (...) `cmd`: each one it names takes its new
+    value, the others stay."""
+    items = (unwrap(cmd.get("def"))[1] or {}).get("items") or ()
+    added = storage_parameters(items)
+    if kept is None or added is None:
+        return None
+    new = dict(added)
+    return tuple((name, new.pop(name, sql)) for name, sql in kept) + tuple(new.items())
+
+
+def _reset_storage_parameters(kept: tuple[tuple[str, str], ...] | None,
+                              cmd: dict) -> tuple[tuple[str, str], ...] | None:
+    """The storage parameters `kept` after RESET (...) `cmd`: those it names go back to
+    their defaults (none written)."""
+    items = (unwrap(cmd.get("def"))[1] or {}).get("items") or ()
+    names = {unwrap(item)[1].get("defname") for item in items}
+    return None if kept is None else tuple((n, sql) for n, sql in kept if n not in names)
 
 
 def _plain_columns(params: list[dict]) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from enum import Enum
 
-from lockwise.parse.quoting import quote_ident, quote_qualified
+from lockwise.parse.quoting import quote_ident, quote_literal, quote_qualified
 
 #: Type aliases users write, folded to the names PostgreSQL stores in pg_type.
 TYPE_ALIASES = {
@@ -833,3 +833,40 @@ def type_stand_in_note(column: str, known: bool) -> str:
         return ""
     return (f"  -- replace {type_stand_in(column)} with the type of {column} (these migrations"
             " do not show it)")
+
+
+def storage_parameters(options: list | tuple) -> tuple[tuple[str, str], ...] | None:
+    """Each storage parameter of a `WITH (...)` or `SET (...)` list (DefElems) as its name and
+    the SQL that sets it (`fillfactor = 70`, `deduplicate_items = off`); None for one of a
+    form not written here (a namespace, an expression)."""
+    written = []
+    for option in options:
+        kind, item = unwrap(option)
+        if kind != "DefElem" or item.get("defnamespace"):
+            return None
+        name = quote_ident(item.get("defname") or "")
+        arg = item.get("arg")
+        if arg is None:
+            written.append((item.get("defname") or "", name))
+            continue
+        arg_kind, value = unwrap(arg)
+        if arg_kind == "Integer":
+            text = str(value.get("ival", 0))  # pglast's JSON leaves a zero out
+        elif arg_kind == "Float":
+            text = value.get("fval", "")
+        elif arg_kind == "String":
+            text = quote_literal(value.get("sval", ""))
+        elif arg_kind == "Boolean":
+            text = "true" if value.get("boolval") else "false"
+        elif arg_kind == "TypeName" and len(value.get("names") or ()) == 1 and \
+                not value.get("typmods") and not value.get("arrayBounds"):
+            text = quote_ident(strings(value["names"])[0])  # a bare word: `off`, `on`
+        else:
+            return None
+        written.append((item.get("defname") or "", f"{name} = {text}"))
+    return tuple(written)
+
+
+def with_storage_parameters_sql(parameters: tuple[tuple[str, str], ...]) -> str:
+    """`WITH (...)` of `storage_parameters`, "" without any."""
+    return f"WITH ({', '.join(sql for _, sql in parameters)})" if parameters else ""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 
 from lockwise.catalog.model import Catalog, Constraint, Index, Table
 from lockwise.catalog.replay import generated_name
-from lockwise.effects.nodes import column_ref, const_value, unwrap
+from lockwise.effects.nodes import column_ref, const_value, unwrap, with_storage_parameters_sql
 from lockwise.parse.quoting import quote_ident, relation_sql
 
 _UNBOUNDED = {"minvalue", "maxvalue"}
@@ -427,7 +427,9 @@ def plain_index_sql(idx: Index, name: str, table_sql: str, quoted: bool = False)
     return (f"CREATE {'UNIQUE ' if unique else ''}INDEX CONCURRENTLY IF NOT EXISTS "
             f"{name if quoted else quote_ident(name)} ON {table_sql}{using} "
             f"({', '.join(map(quote_ident, idx.columns))})"
-            f"{' NULLS NOT DISTINCT' if nulls_not_distinct else ''}")
+            f"{' NULLS NOT DISTINCT' if nulls_not_distinct else ''}"
+            f"{' ' if idx.storage_parameters else ''}"
+            f"{with_storage_parameters_sql(idx.storage_parameters or ())}")
 
 
 def _index_sql(index_name: str, on_table: str, like: str, qualified: bool) -> str:

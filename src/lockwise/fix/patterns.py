@@ -18,9 +18,14 @@ from dataclasses import dataclass, field
 
 from lockwise.catalog.replay import generated_name, not_null_check_name
 from lockwise.core.types import Action
-from lockwise.effects.nodes import strings, unwrap
+from lockwise.effects.nodes import (
+    storage_parameters,
+    strings,
+    unwrap,
+    with_storage_parameters_sql,
+)
 from lockwise.effects.versions import DEFAULT_PG_VERSION
-from lockwise.parse.quoting import quote_ident, quote_literal
+from lockwise.parse.quoting import quote_ident
 
 #: Rules with a mechanical rewrite.
 FIXABLE = frozenset({
@@ -232,17 +237,50 @@ def _expand_contract(table_sql: str, table_name: str, old: str, new: str, type_s
                                          f"{quote_ident(old)} IS NOT NULL", _pg_version(facts)))
     if facts.get("column_not_null"):
         _not_null_path(table_sql, table_name, new, pieces, pieces.at(0), 1, _pg_version(facts))
-    if facts.get("column_has_default"):
+    default = str(facts.get("column_default_sql") or "")  # "" too when it cannot be printed
+    if default:
+        pieces.main.append(f"ALTER TABLE {table_sql} ALTER COLUMN {quote_ident(new)} SET DEFAULT "
+                           f"{default}")
+    elif facts.get("column_has_default"):
         pieces.notes.append(f"{old} has a default: set it on {new} too before the contract step")
-    if facts.get("indexed"):
-        pieces.notes.append(f"{old} is indexed: create the same indexes on {new} CONCURRENTLY "
-                            "before the contract step")
+    rebuilt = facts.get("column_indexes") or ()
+    if facts.get("indexed") and len(rebuilt) < facts.get("column_index_count", 0):
+        pieces.notes.append(f"{old} has an index lockwise cannot write out (an expression, a "
+                            f"WHERE, ...): create it on {new} CONCURRENTLY before the "
+                            "contract step")
+    renames = _indexes_on_new_column(table_sql, old, new, rebuilt, pieces)
     pieces.contract.extend(_drop_sync_trigger(table_sql, table_name, old))
     pieces.contract.append(
         "-- lockwise: ignore[drop-column] reason: contract step of an expand/contract change, "
         f"{new} holds the data\n"
         f"ALTER TABLE {table_sql} DROP COLUMN {quote_ident(old)}")
+    pieces.contract.extend(renames)
     pieces.contract.extend(contract_tail)
+
+
+def _indexes_on_new_column(table_sql: str, old: str, new: str, indexes: Iterable,
+                           pieces: Pieces) -> list[str]:
+    """Each index over the old column (`Index`es the catalog knows whole) built again over
+    the new one CONCURRENTLY, under a name of its own, after the backfill; and the renames
+    that give them the old names once the contract step dropped the old ones with their
+    column."""
+    from dataclasses import replace
+
+    from lockwise.effects.partitions import plain_index_sql
+
+    renames = []
+    for idx in indexes:
+        schema, name = idx.name.split(".", 1)
+        built = generated_name(name, None, "new")
+        columns = tuple(new if column == old else column for column in idx.columns)
+        pieces.alone.append(plain_index_sql(replace(idx, columns=columns), built, table_sql)
+                            + (f" TABLESPACE {quote_ident(idx.tablespace)}"
+                               if idx.tablespace else ""))
+        renames.append("-- lockwise: ignore[rename-index-or-constraint] reason: contract step "
+                       f"of an expand/contract change, the index on {new} takes the old name\n"
+                       f"ALTER INDEX {quote_ident(schema)}.{quote_ident(built)} RENAME TO "
+                       f"{quote_ident(name)}")
+    return renames
 
 
 def _keeps_constraints(column: str, facts: dict, pieces: Pieces) -> bool:
@@ -653,32 +691,8 @@ def _not_null_from_tree(stmt: dict, facts: dict) -> Pieces | None:
 def _storage_parameters_sql(options: list | tuple) -> str | None:
     """A key's `WITH (fillfactor = 70, deduplicate_items = off)` as SQL ("" without any);
     None for a parameter of a form not written here (a namespace, an expression)."""
-    written = []
-    for option in options:
-        kind, item = unwrap(option)
-        if kind != "DefElem" or item.get("defnamespace"):
-            return None
-        name = quote_ident(item.get("defname") or "")
-        arg = item.get("arg")
-        if arg is None:
-            written.append(name)
-            continue
-        arg_kind, value = unwrap(arg)
-        if arg_kind == "Integer":
-            text = str(value.get("ival", 0))  # pglast's JSON leaves a zero out
-        elif arg_kind == "Float":
-            text = value.get("fval", "")
-        elif arg_kind == "String":
-            text = quote_literal(value.get("sval", ""))
-        elif arg_kind == "Boolean":
-            text = "true" if value.get("boolval") else "false"
-        elif arg_kind == "TypeName" and len(value.get("names") or ()) == 1 and \
-                not value.get("typmods") and not value.get("arrayBounds"):
-            text = quote_ident(strings(value["names"])[0])  # a bare word: `off`, `on`
-        else:
-            return None
-        written.append(f"{name} = {text}")
-    return f"WITH ({', '.join(written)})" if written else ""
+    parameters = storage_parameters(options)
+    return None if parameters is None else with_storage_parameters_sql(parameters)
 
 
 def _names_sql(items: list) -> str:
@@ -787,7 +801,10 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     column_names: dict[str, tuple[str, ...]] = {}  # ADD COLUMN's CHECK / REFERENCES / UNIQUE
     rewriting: list[str] | None = None  # ADD COLUMN's columns that rewrite the table
     index_name = ""  # CREATE INDEX's, PostgreSQL's own for an unnamed one
+    type_changes: dict[str, dict] = {}  # each ALTER COLUMN TYPE's column -> its facts
     for action in actions:
+        if action.kind == "alter_column_type":
+            type_changes.setdefault(action.facts.get("column", ""), action.facts)
         if action.kind in ("alter_column_type", "rename_column") and not facts:
             facts.update(action.facts)
         elif action.kind == "create_index" and not index_name:
@@ -815,6 +832,7 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     facts["not_null_checks"] = checks
     facts["not_valid_not_nulls"] = not_valid
     facts["index_name"] = index_name
+    facts["type_changes"] = type_changes
     return facts
 
 
@@ -858,8 +876,9 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
     if sub == "AT_AddConstraint":
         return _rewrite_constraint(stmt, cmd, constraint_name, rules, pieces, kept, drops)
     if sub == "AT_AlterColumnType":
-        return "column-type-change-rewrites" in rules and len(stmt.cmds) == 1 and \
-            _rewrite_type_change(stmt, cmd, facts, pieces)
+        column_facts = _type_change_facts(stmt, cmd, facts)
+        return "column-type-change-rewrites" in rules and column_facts is not None and \
+            _rewrite_type_change(stmt, cmd, column_facts, pieces)
     if sub == "AT_ValidateConstraint" and "validate-in-combined-alter" in rules and \
             len(stmt.cmds) > 1:
         # Alone it takes SHARE UPDATE EXCLUSIVE, after the others' stronger lock is gone.
@@ -882,6 +901,20 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
     if sub == "AT_AddColumn" and "add-column-with-constraint" in rules:
         return _rewrite_column_constraints(stmt, cmd, pieces, facts, kept)
     return False
+
+
+def _type_change_facts(stmt, cmd, facts: dict) -> dict | None:
+    """The facts of type change `cmd`, to rewrite it as expand/contract; None to leave it as
+    written. A statement of several subcommands is rewritten when each changes the type of
+    a column of its own (another subcommand could read or change the column the contract
+    step drops): each one that rewrites the table, with its column's facts."""
+    if len(stmt.cmds) == 1:
+        return facts
+    if any(_subtype(c) != "AT_AlterColumnType" for c in stmt.cmds) or \
+            len({c.name for c in stmt.cmds}) != len(stmt.cmds):
+        return None
+    own = (facts.get("type_changes") or {}).get(cmd.name)
+    return {**facts, **own} if own is not None and own.get("rewrites") else None
 
 
 def _subtype(cmd) -> str:

@@ -42,6 +42,11 @@ class RuleIndex:
                 checks = _compile({k: v for k, v in alternative.items() if k != "action"})
                 for name in action if isinstance(action, list) else [action]:
                     by_action[name].append((rule, checks))
+        #: The fact (column, else table) naming the one object a rule's message is about: a
+        #: statement doing the same to several columns or tables gets one finding for each,
+        #: naming its own (`Judge.judge`).
+        self.named_by = {rule.id: named for rule in self.rules
+                         if (named := _names_one(rule.message + rule.message_mysql))}
         self._any_action = tuple(any_action)
         self._by_action = {name: (*found, *any_action) for name, found in by_action.items()}
         self._matchers: dict[str, Callable[[dict], list[Rule]]] = {}
@@ -63,6 +68,12 @@ class RuleIndex:
         if found is None:
             found = self._alone[rule.id] = RuleIndex((rule,))
         return found
+
+
+def _names_one(message: str) -> str | None:
+    """The fact naming the object a message is about: `column` when it names one, else
+    `table`; None for neither."""
+    return next((fact for fact in ("column", "table") if f"{{{fact}}}" in message), None)
 
 
 def _compile(condition: dict) -> tuple[tuple[str, int, object], ...]:

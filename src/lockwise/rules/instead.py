@@ -127,8 +127,9 @@ def _raw(key: str) -> Writer:
 
 #: Facts that name one object, written as one identifier. They may also be parts of a name a
 #: template builds (`{table_name}_{column}_not_null`): raw values joined, quoted as one.
-NAME_FACTS = ("column", "constraint", "index_name", "new_name", "not_null_check",
-              "pk_not_null_check", "schema", "table_name", "tablespace", "using_index")
+NAME_FACTS = ("column", "constraint", "deprecated_name", "index_name", "new_name",
+              "not_null_check", "pk_not_null_check", "schema", "table_name", "tablespace",
+              "using_index")
 
 #: The facts `instead` templates name, and how each is written. A fact name means the same
 #: kind of thing in every action that has it: `name` (a domain, a REINDEX target, a setting,
@@ -177,7 +178,7 @@ SQL_TEXT_FACTS = frozenset({
     "batch_how_text", "batches_sql",
     "bound_from_sql",
     "bound_to_sql", "callers_dropped_sql", "children_not_null_sql", "children_validate_sql",
-    "column_type_note", "column_type_sql",
+    "column_type_note", "column_type_sql", "converted_value_sql",
     "table_name_arg",
     "command", "constraint_added_sql", "drop_partition_sql", "drop_views_sql", "check_sql",
     "child_not_null_sql", "dependents_text", "dropped_not_recreated_text",

@@ -75,15 +75,19 @@ def alter_table(b: Builder, stmt: dict) -> None:
             table_is_new=False)
         return
     b.subcommands = subcommands
-    for cmd_node in stmt.get("cmds") or ():
+    several = len(subcommands) > 1
+    for position, cmd_node in enumerate(stmt.get("cmds") or (), 1):
         _, cmd = unwrap(cmd_node)
         handler = _ALTER_CMDS.get(cmd.get("subtype", ""))
+        # which subcommand each action is, where there are several: a finding about one
+        # column points at it (`subcommand_position`)
+        own = {**base, "subcommand_position": position} if several else base
         if handler is None:
             b.lock(table, L.ACCESS_EXCLUSIVE)
-            b.act("alter_table_other", base,
+            b.act("alter_table_other", own,
                   subcommand=cmd.get("subtype", "").replace("AT_", "").lower())
         else:
-            handler(b, table, cmd, base)
+            handler(b, table, cmd, own)
             if not (stmt.get("relation") or {}).get("inh"):
                 continue  # ONLY: the table alone
             if cmd.get("subtype") in _RECURSES:

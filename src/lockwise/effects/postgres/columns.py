@@ -629,7 +629,13 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
         for other in _fk_partners(b.ctx.catalog, table, colname, b.freed_names):
             b.scan(other, "foreign key re-validation after the type change")
     b.alters.add(f"column:{table}.{colname}")
-    b.act("alter_column_type", base, column=colname, old_type=old_type, new_type=new,
+    backfill = {}
+    if rewrites and b.ctx.rule_text:
+        # for the expand / contract instead: the new column backfilled with what the
+        # statement would compute (its USING, else the value converted by assignment)
+        backfill = {**row_key_facts(b, table), "converted_value_sql": PrintedSql(
+            using, "<USING expression>") if using is not None else quote_ident(colname)}
+    b.act("alter_column_type", base, backfill, column=colname, old_type=old_type, new_type=new,
           new_typmods=new_mods,
           new_type_text=type_sql(new, new_mods, new_array) + _collate_sql(coldef),
           length_sql=str(new_mods[0]) if new_mods else "<n>",
@@ -642,8 +648,10 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           old_type_known=old_col is not None,
           old_type_name=old_col.type_name if old_col is not None else "",
           indexed=any(colname in i.columns for i in b.ctx.catalog.indexes_on(table)),
+          **column_index_facts(b.ctx.catalog, table, colname),
           column_not_null=bool(old_col and old_col.not_null),
           column_has_default=bool(old_col and old_col.default),
+          column_default_sql=movable_default(old_col),
           column_constraints=column_constraints(b.ctx.catalog, table, colname),
           **_views_using(b, table, colname, bool(base.get("qualified"))),
           # Its drops run before any type change (all of them: checked on the server).
@@ -801,15 +809,15 @@ def _indexes_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new:
 def _rebuilt_index_steps(catalog: Catalog, table: str, rebuilt: Sequence[Index],
                          qualified: bool, zone_kept: bool) -> dict:
     """The steps that take out each of `rebuilt` before the type change and build it again
-    CONCURRENTLY after, where the catalog knows the whole definition (plain columns, no
-    storage parameters) and
+    CONCURRENTLY after, where the catalog knows the whole definition (plain columns, storage
+    parameters it can write) and
     dropping it loses nothing meanwhile: not a unique one (duplicates written meanwhile
     would fail its build), nor a constraint's or a part of a partitioned index. The others
     are left to the rule's prose. `zone_kept`: the change keeps the values only in the UTC
     session the migration set, which its own migration sets again."""
     known = catalog.tables.get(table)
     written = [idx for idx in rebuilt if idx.signature is not None and not idx.signature[1]
-               and idx.valid and not idx.attached_to and not idx.storage_parameters
+               and idx.valid and not idx.attached_to and idx.storage_parameters is not None
                and not (known and idx.name.split(".", 1)[1] in known.constraints)]
     apart = "  -- own migration, outside a transaction"
     drops = [f"DROP INDEX CONCURRENTLY IF EXISTS {relation_sql(idx.name, table, qualified)};"
@@ -852,6 +860,35 @@ def _own_index_over(catalog: Catalog, name: str, table: Table | None, column: st
         if con.kind in ("primary", "unique", "exclude") and column in con.columns:
             return con.name
     return ""
+
+
+def movable_default(column: Column | None) -> str | PrintedSql:
+    """The default of `column` as SQL, for an expand/contract change to set on the new column
+    ("" for none, or one the catalog does not know as written): not one drawing from a
+    sequence, which the old column may own and the contract step's DROP COLUMN drop (or
+    refuse to, with the new column's default on it)."""
+    if column is None or not column.default or column.default_sequence or \
+            column.default_expression is None:
+        return ""
+    return PrintedSql(column.default_expression)
+
+
+def column_index_facts(catalog: Catalog, table: str, column: str) -> dict:
+    """The indexes over `table.column` an expand/contract change builds again on the new
+    column before its contract step drops the old one with them (`column_indexes`): those
+    the catalog knows whole (plain columns, storage parameters it can write), a unique one
+    too (the old column's keeps the values unique meanwhile); not a constraint's (the change
+    is declined for those), nor a part of a partitioned index. And how many indexes read
+    the column (`column_index_count`): those others are left to the user."""
+    known = catalog.tables.get(table)
+    over = [idx for idx in catalog.indexes_on(table)
+            if column in idx.columns or column in idx.reads]
+    return {"column_indexes": tuple(
+                idx for idx in over
+                if column in idx.columns and idx.signature is not None and idx.valid
+                and not idx.attached_to and idx.storage_parameters is not None
+                and not (known and idx.name.split(".", 1)[1] in known.constraints)),
+            "column_index_count": len(over)}
 
 
 def column_constraints(catalog: Catalog, table: str, column: str) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from lockwise.catalog.model import Callers, Catalog
 from lockwise.catalog.replay import (
+    generated_name,
     relation_namers,
     routine_callers,
     schema_callers,
@@ -35,7 +36,7 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.postgres.columns import drop_policies, dropped_column
 from lockwise.effects.postgres.triggers import is_row_trigger
-from lockwise.parse.quoting import quote_ident, relation_sql, truncate_identifier
+from lockwise.parse.quoting import quote_ident, relation_sql
 
 _DROP_KINDS = {
     "OBJECT_TABLE": "table", "OBJECT_INDEX": "index", "OBJECT_VIEW": "view",
@@ -246,21 +247,41 @@ def _drop_relation(b: Builder, table: str, kind: str, cascade: bool, written: st
           referenced_by=tuple(sorted({o for o, _ in catalog.referencing(table) if o != table})),
           partition_of=parent or "", is_partition=bool(parent),
           drop_partition_sql=_drop_partition_sql(b, table, parent, qualified) if parent else "",
-          deprecated_names_sql=_deprecated_names_sql(b, table, qualified))
+          **_deprecated_names(b, table, qualified))
 
 
-def _deprecated_names_sql(b: Builder, table: str, qualified: bool) -> str:
-    """The renames that free the names of the indexes (a key's with its constraint) and
-    sequences of a table kept under another name rather than dropped: every relation of the
-    schema shares one namespace, so a table created again under the old name could not
-    take them (checked on the server)."""
+def _deprecated_names(b: Builder, table: str, qualified: bool) -> dict[str, str]:
+    """The name a table kept rather than dropped takes (`deprecated_name`), and the renames
+    that free the names of its indexes (a key's with its constraint) and sequences
+    (`deprecated_names_sql`): every relation of the schema shares one namespace, so a table
+    created again under the old name could not take them (checked on the server)."""
+    taken: set[str] = set()
+    renamed = _deprecated_name(b.ctx.catalog, table, taken)
     steps = []
     for kind, name in [("INDEX", i.name) for i in b.ctx.catalog.indexes_on(table)] + [
             ("SEQUENCE", seq) for seq in owned_sequences(b, table) if seq]:
-        new = truncate_identifier(f"{name.split('.', 1)[1]}_deprecated")
+        new = _deprecated_name(b.ctx.catalog, name, taken)
         steps.append(f"ALTER {kind} {relation_sql(name, table, qualified)} RENAME TO "
                      f"{quote_ident(new)};")
-    return "\n".join(steps)
+    return {"deprecated_name": renamed, "deprecated_names_sql": "\n".join(steps)}
+
+
+def _deprecated_name(catalog: Catalog, name: str, taken: set[str]) -> str:
+    """`<name>_deprecated` for relation `name` (qualified), made as PostgreSQL makes the
+    names it chooses (makeObjectName, ChooseRelationName): the name shortened so that the
+    suffix fits in 63 bytes, and numbered while a relation or type of the schema (or a name
+    of `taken`, which gets it) has it. Left for the server to cut, a long name would lose
+    the suffix, and one of 63 bytes would be renamed to itself, which fails."""
+    schema, bare = name.split(".", 1)
+    number = 0
+    while True:
+        new = generated_name(bare, None, f"deprecated{number or ''}")
+        qualified = f"{schema}.{new}"
+        if new not in taken and not catalog.relation_named(qualified) and \
+                not catalog.type_named(qualified):
+            taken.add(new)
+            return new
+        number += 1
 
 
 def _drop_callers(b: Builder, found: Callers, statement: str, like: str,

@@ -20,7 +20,11 @@ from lockwise.effects.postgres.builder import (
     owned_sequences,
     table_facts,
 )
-from lockwise.effects.postgres.columns import column_constraints
+from lockwise.effects.postgres.columns import (
+    column_constraints,
+    column_index_facts,
+    movable_default,
+)
 from lockwise.effects.postgres.constraints import constraint_name_taken, inherited_check
 from lockwise.effects.postgres.user_types import rename_attribute
 from lockwise.parse.quoting import quote_ident, quote_literal, relation_sql
@@ -55,7 +59,9 @@ def rename(b: Builder, stmt: dict) -> None:
                   column_type_note=type_stand_in_note(old, known is not None),
                   column_not_null=bool(known and known.not_null),
                   column_has_default=bool(known and known.default),
+                  column_default_sql=movable_default(known),
                   indexed=any(old in i.columns for i in b.ctx.catalog.indexes_on(table)),
+                  **column_index_facts(b.ctx.catalog, table, old),
                   column_constraints=column_constraints(b.ctx.catalog, table, old),
                   **already_exists(f"column {table}.{new}" if b.ctx.catalog.sure_of(table)
                                    and b.ctx.catalog.column(table, new) is not None else ""))
