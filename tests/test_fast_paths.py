@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from lockwise.catalog.model import Catalog, Column, Constraint, Index, IndexMap, Table
 from lockwise.catalog.replay import apply_statement
 from lockwise.discover import discover
+from lockwise.parse.source import InputError
 from lockwise.graph.down import clone, fork, signature
 from lockwise.parse.postgres import _Offsets, parse_sql
 from lockwise.parse.source import LineIndex
@@ -67,8 +68,11 @@ def test_only_regular_sql_files_count_and_links_are_followed(tmp_path: Path) -> 
     (tmp_path / ".sql").write_text("SELECT 0;")  # a dot-file, no .sql suffix
     (tmp_path / "3_dir.sql").mkdir()
     (tmp_path / "4_link.sql").symlink_to(tmp_path / "1_a.sql")
-    (tmp_path / "5_broken.sql").symlink_to(tmp_path / "missing.sql")
     assert [m.path.name for m in discover(tmp_path)] == ["1_a.sql", "2_b.SQL", "4_link.sql"]
+    # a link to nothing is a migration the user meant and cannot be read: an input error
+    (tmp_path / "5_broken.sql").symlink_to(tmp_path / "missing.sql")
+    with pytest.raises(InputError, match="5_broken.sql:1:1: .*which does not exist"):
+        discover(tmp_path)
 
 
 def test_diesel_down_must_be_a_file_and_listings_are_not_kept_between_calls(
