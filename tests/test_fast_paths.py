@@ -14,10 +14,9 @@ from hypothesis import strategies as st
 from lockwise.catalog.model import Catalog, Column, Constraint, Index, IndexMap, Table
 from lockwise.catalog.replay import apply_statement
 from lockwise.discover import discover
-from lockwise.parse.source import InputError
 from lockwise.graph.down import clone, fork, signature
 from lockwise.parse.postgres import _Offsets, parse_sql
-from lockwise.parse.source import LineIndex
+from lockwise.parse.source import InputError, LineIndex
 
 # --- parsing ---------------------------------------------------------------------------------
 
