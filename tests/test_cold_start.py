@@ -41,10 +41,16 @@ try:
     main()
 except SystemExit as exc:
     code = exc.code
+# Classes `typing.NamedTuple` made in lockwise's modules (each generates and compiles code).
+made = sorted(f"{name}.{value.__qualname__}" for name, module in list(sys.modules.items())
+              if name.startswith("lockwise") and type(module) is types.ModuleType
+              for value in vars(module).values()
+              if isinstance(value, type) and issubclass(value, tuple) and hasattr(value, "_fields"))
 with open(out, "w") as handle:
     json.dump({"code": code, "built": built, "modules": sorted(sys.modules),
                "unexecuted": sorted(m for m, module in sys.modules.items()
-                                    if type(module) is not types.ModuleType)}, handle)
+                                    if type(module) is not types.ModuleType),
+               "namedtuples": made}, handle)
 """
 
 #: Never needed to lint PostgreSQL migrations into a pipe (_hashlib is hashlib's OpenSSL).
@@ -54,6 +60,10 @@ PIPELINE = ("pglast", "lockwise.lint", "lockwise.effects.postgres", "lockwise.pa
 #: Imported by typer at its own import, for what lint never does (run a shell for completion,
 #: wrap help text, make archives): bound, but not executed (lockwise.core.deferred).
 TYPER_ONLY = ("bz2", "lzma", "shellingham", "subprocess", "textwrap")
+#: Imported by pathlib's `urllib.parse` (typer imports pathlib) for URLs lint never parses.
+PATHLIB_ONLY = ("ipaddress",)
+#: The safe rewrites: loaded only when a finding of a rule with a rewrite is reported.
+REWRITES = ("lockwise.fix.alternative", "lockwise.fix.patterns")
 #: The modules of the commands other than those `cli.app` defines itself.
 OTHER_COMMANDS = ("lockwise.cli.cost_cmds", "lockwise.cli.executor_cmds", "lockwise.cli.fix_cmds",
                   "lockwise.cli.graph_cmds", "lockwise.cli.verify_cmds")
@@ -96,8 +106,10 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path) -> None
     assert loaded(uncached["unexecuted"], ("pglast",)) == ["pglast.ast", "pglast.enums"]
     assert "decimal" not in uncached["modules"]
     for run in (first, again, uncached):
-        assert loaded(run["unexecuted"], TYPER_ONLY) == list(TYPER_ONLY)
-        assert loaded(run["modules"], OTHER_COMMANDS) == []
+        assert loaded(run["unexecuted"], TYPER_ONLY + PATHLIB_ONLY) \
+            == sorted(TYPER_ONLY + PATHLIB_ONLY)
+        assert loaded(run["modules"], OTHER_COMMANDS + REWRITES) == []
+        assert run["namedtuples"] == []
     # The effect model's families load with their first statement: ALTER TABLE's, not those
     # of queries, CREATE, DROP, renames, SET or DO blocks.
     families = [m.removeprefix("lockwise.effects.postgres.")
@@ -105,6 +117,35 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path) -> None
     assert "alter" in families and "columns" in families
     assert {"create", "drops", "embedded", "queries", "renames", "session_control"} \
         .isdisjoint(families)
+
+
+def test_a_finding_with_a_rewrite_loads_the_rewrites_and_shows_it(tmp_path: Path) -> None:
+    (tmp_path / "0001_index.sql").write_text("CREATE INDEX accounts_email ON accounts (email);\n")
+    run = probe(tmp_path, "lint", "--no-cache", "0001_index.sql")
+    assert run["code"] == 1
+    assert loaded(run["modules"], REWRITES) == list(REWRITES)
+
+
+#: pathlib's `urllib.parse` finds `ipaddress` bound unexecuted; it runs at its first use.
+DEFERRED_IPADDRESS = """
+import sys, types
+from lockwise.cli.app import app
+from urllib.parse import urlsplit
+assert type(sys.modules["ipaddress"]) is not types.ModuleType
+assert urlsplit("http://[::1]:8080/x").hostname == "::1"  # checked by ipaddress
+try:
+    urlsplit("http://[not-an-address]/")
+except ValueError as exc:
+    print(exc)
+import ipaddress
+print(ipaddress.ip_address("10.0.0.1").is_private)
+"""
+
+
+def test_ipaddress_runs_when_a_url_needs_it() -> None:
+    out = subprocess.run([sys.executable, "-c", DEFERRED_IPADDRESS], check=True,
+                         capture_output=True, text=True).stdout
+    assert out == "'not-an-address' does not appear to be an IPv4 or IPv6 address\nTrue\n"
 
 
 def test_every_statement_kind_finds_its_handler_in_its_family() -> None:
