@@ -42,8 +42,7 @@ from lockwise.effects.locks import (
 from lockwise.effects.postgres import compute_effect
 from lockwise.effects.session import Session, dropped_facts, lookahead
 from lockwise.effects.volatility import builtin_functions
-from lockwise.fix.alternative import REWRITTEN, statement_alternative
-from lockwise.fix.patterns import statement_facts
+from lockwise.fix import REWRITTEN
 from lockwise.options import INPUT_ERROR_RULES, LintOptions, has_input_errors
 from lockwise.parse.dialect_hint import mysql_hint, postgres_hint
 from lockwise.parse.postgres import TOO_DEEP, ParsedFile, parse_sql
@@ -179,7 +178,11 @@ def _finding(rule: Rule, facts: dict, migration: Migration, span: Span | None,
     instead = None
     if statement is not None and rule.id in REWRITTEN:
         # Rewritten from the statement itself, as `lockwise fix` would: only statements with
-        # such a finding pay for parsing and printing their SQL again.
+        # such a finding pay for parsing and printing their SQL again, and only runs with one
+        # for importing the rewrites.
+        from lockwise.fix.alternative import statement_alternative
+        from lockwise.fix.patterns import statement_facts
+
         stmt, effect = statement
         embedded = facts.get("embedded_sql")
         alternative = statement_alternative(rule.id, embedded or linted_text(stmt.sql), {

@@ -9,13 +9,8 @@ stays the text for the statements no rewrite applies to.
 
 from __future__ import annotations
 
-from lockwise.fix.patterns import FIXABLE, Pieces, Unprintable, rewrite
-
-#: Rules whose `instead` is the statement's rewrite. An expand/contract change (type change,
-#: column rename) spans application deploys: its template says so in a few lines, where the
-#: rewrite is some forty (trigger function, batched backfill, contract step) that `lockwise fix`
-#: writes out.
-REWRITTEN = FIXABLE - {"column-type-change-rewrites", "rename-column"}
+from lockwise.fix import REWRITTEN
+from lockwise.fix.patterns import Pieces, Unprintable, rewrite
 
 
 class Alternative:

@@ -25,16 +25,8 @@ from lockwise.effects.nodes import (
     with_storage_parameters_sql,
 )
 from lockwise.effects.versions import DEFAULT_PG_VERSION
+from lockwise.fix import FIXABLE
 from lockwise.parse.quoting import quote_ident
-
-#: Rules with a mechanical rewrite.
-FIXABLE = frozenset({
-    "index-without-concurrently", "drop-index-without-concurrently",
-    "reindex-without-concurrently", "add-foreign-key-validated", "add-check-validated",
-    "add-unique-constraint", "set-not-null", "add-column-volatile-default",
-    "add-column-with-constraint", "column-type-change-rewrites", "rename-column",
-    "validate-in-combined-alter",
-})
 
 #: What to do when CREATE INDEX CONCURRENTLY fails half way.
 INVALID_INDEX_NOTE = ("a failed CONCURRENTLY build leaves an INVALID index: check "

@@ -13,7 +13,8 @@ from lockwise.core.types import (
     StatementReport,
 )
 from lockwise.effects.versions import DEFAULT_PG_VERSION
-from lockwise.fix.patterns import FIXABLE, Unprintable, rewrite, statement_facts
+from lockwise.fix import FIXABLE
+from lockwise.fix.patterns import Unprintable, rewrite, statement_facts
 from lockwise.parse.quoting import quote_literal
 
 DEFAULT_LOCK_TIMEOUT = "5s"

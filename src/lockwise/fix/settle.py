@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from lockwise.catalog.model import Catalog
 from lockwise.core.types import Migration, MigrationReport, Safety
 from lockwise.effects.versions import DEFAULT_PG_VERSION
-from lockwise.fix.patterns import FIXABLE
+from lockwise.fix import FIXABLE
 from lockwise.fix.plan import DEFAULT_LOCK_TIMEOUT, FixPlan, Part, Unrewritable, plan_fix
 from lockwise.fix.write import terminated
 from lockwise.lint import analyze_migration, lint_migrations, rule_index
