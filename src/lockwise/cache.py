@@ -12,11 +12,11 @@ import contextlib
 import functools
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:
     from hashlib import blake2b as _Blake2b
+    from pathlib import Path
 
 #: Bump when a cached value changes shape: files written by another format are ignored.
 FORMAT = 4
@@ -27,7 +27,13 @@ def cache_root() -> Path | None:
     root = os.environ.get("LOCKWISE_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "lockwise")
     # No home directory to expand "~" into: no cache, rather than a "~" folder in the cwd.
-    return None if root == "off" or root.startswith("~") else Path(root)
+    if root == "off" or root.startswith("~"):
+        return None
+    # Imported here: `import lockwise` runs before the command line defers what pathlib's
+    # urllib.parse imports (`lockwise.cli.app`), and a lint has pathlib by now anyway.
+    from pathlib import Path
+
+    return Path(root)
 
 
 #: Items pickled between two resets of the pickler's memo: sharing repeated objects (rule

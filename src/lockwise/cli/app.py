@@ -13,7 +13,6 @@ import os
 import sys
 from collections.abc import Sequence
 from enum import Enum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 from lockwise.cli import collector_paused
@@ -26,13 +25,18 @@ from lockwise.core.deferred import defer
 #: runs at its first use. They were 4.5% of the instructions of a one-file `lockwise lint`
 #: (subprocess with locale, signal and selectors).
 TYPER_ONLY = {"subprocess": (), "shellingham": (), "textwrap": (), "bz2": ("_bz2",),
-              "lzma": ("_lzma",)}
+              "lzma": ("_lzma",),
+              # urllib.parse's, for URLs with a bracketed host (typer and lockwise import
+              # pathlib, which imports urllib.parse): 1.5% of a one-file lint.
+              "ipaddress": ()}
 
 # Importing typer (with its click) and the modules below builds objects that live as long as
 # the process and makes no garbage: the cyclic collector's passes over them meanwhile were
 # about 2% of a one-file `lockwise lint`.
 with collector_paused():
     defer(TYPER_ONLY)
+    from pathlib import Path  # (not before `defer`: pathlib imports ipaddress)
+
     import typer
 
     from lockwise.discover.layouts import LAYOUTS
