@@ -15,7 +15,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 from lockwise.catalog.model import Catalog
 from lockwise.catalog.replay import (
@@ -325,13 +325,19 @@ class _ViewMap(dict):
         return out
 
 
-class _User(NamedTuple):
-    """Something that still uses an object a DROP names (`_Builder._users_of`)."""
+class _User:
+    """Something that still uses an object a DROP names (`_Builder._users_of`). Not a
+    NamedTuple, nor `_DownCheck`: one generates and compiles code when it is defined, which
+    every cold start of lint would pay."""
 
-    subject: str
-    predicate: str
-    created: Location | None
-    instead: str
+    __slots__ = ("subject", "predicate", "created", "instead")
+
+    def __init__(self, subject: str, predicate: str, created: Location | None,
+                 instead: str) -> None:
+        self.subject = subject
+        self.predicate = predicate
+        self.created = created
+        self.instead = instead
 
 
 @dataclass(slots=True)
@@ -1367,20 +1373,26 @@ class _Builder:
                           f"so nothing states which runs first")
 
 
-class _DownCheck(NamedTuple):
+class _DownCheck:
     """What a down check records before its up migration is replayed."""
 
-    parsed: ParsedFile
-    #: Names in the up and the down (`names_in`), and the relations they drop or rename.
-    names: frozenset[str]
-    removed: set[str]
-    #: The tables they name, before up, with their signature; those of unknown columns.
-    tables: set[str]
-    before: dict[str, object]
-    partial: set[str]
-    #: The same for the down alone: what its replay can change.
-    down_names: frozenset[str]
-    down_removed: set[str]
+    __slots__ = ("parsed", "names", "removed", "tables", "before", "partial", "down_names",
+                 "down_removed")
+
+    def __init__(self, parsed: ParsedFile, names: frozenset[str], removed: set[str],
+                 tables: set[str], before: dict[str, object], partial: set[str],
+                 down_names: frozenset[str], down_removed: set[str]) -> None:
+        self.parsed = parsed
+        #: Names in the up and the down (`names_in`), and the relations they drop or rename.
+        self.names = names
+        self.removed = removed
+        #: The tables they name, before up, with their signature; those of unknown columns.
+        self.tables = tables
+        self.before = before
+        self.partial = partial
+        #: The same for the down alone: what its replay can change.
+        self.down_names = down_names
+        self.down_removed = down_removed
 
 
 def _path_session(m: Migration, sql: str) -> Session | None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from lockwise.catalog.model import Callers, Catalog, Column, Index, Table
 from lockwise.catalog.replay import (
@@ -621,8 +620,9 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
     _, coldef = unwrap(cmd.get("def"))
     new, new_mods, new_array = b.ctx.catalog.column_type(coldef.get("typeName"))
     using = coldef.get("raw_default")
-    rewrites, why, read_again, old_col, refused, rebuilt = column_type_change(
-        b, table, colname, coldef)
+    change = column_type_change(b, table, colname, coldef)
+    rewrites, why, read_again = change.rewrites, change.why, change.read_again
+    old_col, refused, rebuilt = change.old_col, change.refused, change.rebuilt
     old_type = old_col.type_text if old_col is not None else ""
     if rewrites:
         # The re-created foreign keys are validated again: the other end is read too.
@@ -660,20 +660,26 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
               if g not in b.freed_columns)))
 
 
-class TypeChange(NamedTuple):
-    """What a column type change does to its table (`column_type_change`)."""
+class TypeChange:
+    """What a column type change does to its table (`column_type_change`). A plain class: a
+    NamedTuple generates and compiles code when it is defined, which every cold start of an
+    ALTER TABLE lint would pay."""
 
-    rewrites: bool
-    why: str
-    #: What reads the table again when it is not rewritten ("" if nothing).
-    read_again: str
-    #: The column as it was (None when not known, which counts as a rewrite).
-    old_col: Column | None
-    #: The server refuses it for want of a USING (no cast in assignment context between the
-    #: two types: nothing is rewritten).
-    refused: bool
-    #: The table's indexes it builds again though the values are kept.
-    rebuilt: tuple[Index, ...]
+    __slots__ = ("rewrites", "why", "read_again", "old_col", "refused", "rebuilt")
+
+    def __init__(self, rewrites: bool, why: str, read_again: str, old_col: Column | None,
+                 refused: bool, rebuilt: tuple[Index, ...]) -> None:
+        self.rewrites = rewrites
+        self.why = why
+        #: What reads the table again when it is not rewritten ("" if nothing).
+        self.read_again = read_again
+        #: The column as it was (None when not known, which counts as a rewrite).
+        self.old_col = old_col
+        #: The server refuses it for want of a USING (no cast in assignment context between
+        #: the two types: nothing is rewritten).
+        self.refused = refused
+        #: The table's indexes it builds again though the values are kept.
+        self.rebuilt = rebuilt
 
 
 def column_type_change(b: Builder, table: str, colname: str, coldef: dict) -> TypeChange:

@@ -58,14 +58,14 @@ def alter_composite_type(b: Builder, type_name: str, stmt: dict) -> dict:
             b.alters.add(f"table:{rel}")
             for cmd in (unwrap(c)[1] for c in tree["AlterTableStmt"]["cmds"]):
                 if cmd.get("subtype") == "AT_AlterColumnType":
-                    rewrites, why, read_again, _, refused, _ = column_type_change(
-                        b, rel, cmd["name"], unwrap(cmd.get("def"))[1])
-                    if refused and table == rel:
-                        uncastable.append(f"in typed table {rel}, {why} and ALTER ATTRIBUTE "
-                                          "takes no USING")
-                    if (rewrites or read_again) and not b.ctx.table_is_new(rel):
+                    change = column_type_change(b, rel, cmd["name"], unwrap(cmd.get("def"))[1])
+                    if change.refused and table == rel:
+                        uncastable.append(f"in typed table {rel}, {change.why} and ALTER "
+                                          "ATTRIBUTE takes no USING")
+                    if (change.rewrites or change.read_again) and not b.ctx.table_is_new(rel):
                         heavy.setdefault(rel, f"{rel}: " + (
-                            f"rewritten ({why})" if rewrites else f"read ({read_again})"))
+                            f"rewritten ({change.why})" if change.rewrites
+                            else f"read ({change.read_again})"))
                 elif cmd.get("subtype") == "AT_DropColumn" and table == rel:
                     for view in catalog.views_using_column(rel, cmd.get("name", "")):
                         b.lock(view, L.ACCESS_EXCLUSIVE)  # dropped with the column
