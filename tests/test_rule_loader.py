@@ -212,3 +212,13 @@ def test_the_rules_without_their_examples_are_read_without_the_examples(
     assert load_rules((rules_dir,)) == full  # the examples are read from the files again
     load_rules.cache_clear()
     assert load_rules((rules_dir,)) == full  # ... and from the cache after
+
+
+def test_a_rule_read_back_from_the_cache_names_its_file_as_a_string(rules_dir: Path) -> None:
+    # Every lint reads the catalog back: a Path built per rule was half of that reading.
+    parsed = _team_rule(rules_dir)
+    load_rules.cache_clear()
+    cached = load_rules((rules_dir,), examples=False)
+    team = next(r for r in cached if r.id == "team-no-truncate")
+    assert team.path == parsed.path == str(rules_dir / "team-no-truncate.toml")
+    assert all(type(r.path) is str and Path(r.path).stem == r.id for r in cached)
