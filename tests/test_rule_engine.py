@@ -16,7 +16,7 @@ from lockwise.rules.model import Rule
 def _rule(rule_id: str, *when: dict) -> Rule:
     return Rule(id=rule_id, title=rule_id, safety=Safety.SAFE_WITH_CARE, when=when,
                 message="", why="", instead="", strategy=None, examples=(),
-                path=Path(f"{rule_id}.toml"))
+                path=f"{rule_id}.toml")
 
 
 def _ids(index: RuleIndex, **facts: object) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from lockwise.core.types import Safety, Strategy, pickled_by_fields
 
@@ -45,7 +44,9 @@ class Rule:
     instead: str
     strategy: Strategy | None
     examples: tuple[Example, ...]
-    path: Path
+    #: The file it was read from. A string: every lint reads the catalog back from the cache,
+    #: and building a Path for each rule was half of that.
+    path: str
     tags: tuple[str, ...] = field(default=())
     #: SQL dialects whose facts the rule judges.
     dialects: tuple[str, ...] = field(default=("postgresql",))
