@@ -117,6 +117,10 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path) -> None
     assert "alter" in families and "columns" in families
     assert {"create", "drops", "embedded", "queries", "renames", "session_control"} \
         .isdisjoint(families)
+    # ... nor those of ALTER TABLE's other subcommands (constraints, partitions, triggers,
+    # ALTER INDEX, typed tables): ADD COLUMN is the columns' family.
+    assert {"attach", "constraints", "indexes", "maintenance", "triggers", "user_types"} \
+        .isdisjoint(families)
 
 
 def test_a_finding_with_a_rewrite_loads_the_rewrites_and_shows_it(tmp_path: Path) -> None:
@@ -146,6 +150,16 @@ def test_ipaddress_runs_when_a_url_needs_it() -> None:
     out = subprocess.run([sys.executable, "-c", DEFERRED_IPADDRESS], check=True,
                          capture_output=True, text=True).stdout
     assert out == "'not-an-address' does not appear to be an IPv4 or IPv6 address\nTrue\n"
+
+
+def test_every_alter_table_subcommand_finds_its_handler() -> None:
+    from lockwise.effects.postgres import alter
+
+    subtypes = list(alter._ALTER_CMDS)
+    handlers = {subtype: alter._alter_cmd(subtype) for subtype in subtypes}
+    assert [subtype for subtype, handler in handlers.items() if not callable(handler)] == []
+    assert len(subtypes) >= 40
+    assert alter._alter_cmd("AT_NoSuchThing") is None
 
 
 def test_every_statement_kind_finds_its_handler_in_its_family() -> None:
