@@ -85,8 +85,10 @@ def collect(paths: tuple[Path, ...] = SOURCES) -> tuple[set[str], set[str]]:
             elif isinstance(node, ast.Call):
                 facts.update(k.arg for k in node.keywords if k.arg and _NAME.fullmatch(k.arg))
                 # An action's kind is the first argument (b.act("add_column", ...), and the
-                # factories of handlers: dml("merge"), _plain("grant"), ...).
-                if node.args:
+                # factories of handlers: dml("merge"), _plain("grant"), ...); a family's
+                # function looked up by name (`family_function("triggers", ...)`) makes none.
+                if node.args and not (isinstance(node.func, ast.Name)
+                                      and node.func.id == "family_function"):
                     kinds |= _kinds(node.args[0], tree)
             elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
                 name = _string(node.slice)

@@ -135,14 +135,19 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
 }
 
 
+def family_function(family: str, name: str) -> Callable:
+    """The function `name` of the family module `family`, which is imported if it was not."""
+    from importlib import import_module
+
+    return getattr(import_module(f"lockwise.effects.postgres.{family}"), name)
+
+
 def _handler(kind: str) -> Callable[[Builder, dict], None] | None:
     """The handler of a statement kind (None: no handler), its family imported at first."""
     handler = _HANDLERS.get(kind)
     if handler is None and kind in _FAMILIES:
-        from importlib import import_module
-
         family, name, *argument = _FAMILIES[kind]
-        found = getattr(import_module(f"lockwise.effects.postgres.{family}"), name)
+        found = family_function(family, name)
         handler = _HANDLERS[kind] = found(*argument) if argument else found
     return handler
 
