@@ -105,6 +105,8 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path) -> None
     # pglast's node classes and enums are bound but never executed (lockwise.parse.libpg).
     assert loaded(uncached["unexecuted"], ("pglast",)) == ["pglast.ast", "pglast.enums"]
     assert "decimal" not in uncached["modules"]
+    # Rendering templates needs `string.Formatter().parse` only, not `string`'s Template.
+    assert "string" not in uncached["modules"]
     for run in (first, again, uncached):
         assert loaded(run["unexecuted"], TYPER_ONLY + PATHLIB_ONLY) \
             == sorted(TYPER_ONLY + PATHLIB_ONLY)
