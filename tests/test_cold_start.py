@@ -432,6 +432,7 @@ def test_a_file_and_the_migrations_before_it_share_one_rule_index(
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(lockwise.lint, "RuleIndex", counted)
+    monkeypatch.setattr(lockwise.lint, "_last_index", None)  # as in a new process
     earlier = Migration(version="0001", name="a", path=Path("0001_a.sql"),
                         up_sql="CREATE TABLE accounts (id int);")
     linted = Migration(version="0002", name="b", path=Path("0002_b.sql"),
@@ -442,5 +443,9 @@ def test_a_file_and_the_migrations_before_it_share_one_rule_index(
     (report,) = lockwise.lint.lint_migrations([linted], options)
     assert report.migration is linted and report.statements
     assert len(built) == 1
-    lockwise.lint.lint_migrations([], LintOptions())  # other options: their own index
+    lockwise.lint.lint_migrations([], LintOptions())  # the same rules chosen: the same index
+    assert len(built) == 1
+    ignoring = LintOptions(ignore=frozenset({"missing-lock-timeout"}))
+    lockwise.lint.lint_migrations([], ignoring)  # other rules: their own index
     assert len(built) == 2
+    assert "missing-lock-timeout" not in lockwise.lint.rule_index(ignoring).by_id
