@@ -222,3 +222,21 @@ def test_a_rule_read_back_from_the_cache_names_its_file_as_a_string(rules_dir: P
     team = next(r for r in cached if r.id == "team-no-truncate")
     assert team.path == parsed.path == str(rules_dir / "team-no-truncate.toml")
     assert all(type(r.path) is str and Path(r.path).stem == r.id for r in cached)
+
+
+def test_a_catalog_stored_by_a_version_whose_rules_held_a_path_is_not_read(
+        rules_dir: Path) -> None:
+    # Two versions may share a cache folder: the catalog the older one stored (a Path per
+    # rule, under the name its fingerprint alone gave) is not read back as this one's.
+    from lockwise.cache import blake2b, store
+    from lockwise.rules.loader import rules_fingerprint
+
+    parsed = load_rules((rules_dir,), examples=False)
+    old = [dataclasses.replace(r, path=Path(r.path), title="stored by the older version")
+           for r in parsed]
+    digest = blake2b(rules_fingerprint((rules_dir,)).encode(), digest_size=16).hexdigest()
+    store(f"rules-{digest}", None, old)
+    load_rules.cache_clear()
+    again = load_rules((rules_dir,), examples=False)
+    assert again == parsed
+    assert all(type(r.path) is str for r in again)
