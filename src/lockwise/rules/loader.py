@@ -227,6 +227,12 @@ def rules_fingerprint(directories: tuple[Path, ...] = ()) -> str:
     return _rule_files(directories)[1]
 
 
+#: Changes when a stored `Rule` changes shape (2: its path a string), so that a catalog
+#: another version stored is not read back. Not `cache.FORMAT`: the code stores of two
+#: versions sharing a cache folder would then push each other out at every run.
+_STORED_SHAPE = 2
+
+
 @lru_cache(maxsize=8)
 def load_rules(directories: tuple[Path, ...] = (), examples: bool = True) -> tuple[Rule, ...]:
     """The shipped catalog plus the rules in `directories`; a later rule with the same id wins.
@@ -240,7 +246,7 @@ def load_rules(directories: tuple[Path, ...] = (), examples: bool = True) -> tup
     # back from one pickle costs 2. The examples are stored apart: they are half of the
     # pickle, and of the time a one-file lint took to read it.
     files, fingerprint = _rule_files(directories)
-    digest = blake2b(fingerprint.encode(), digest_size=16).hexdigest()
+    digest = blake2b(f"{_STORED_SHAPE}\0{fingerprint}".encode(), digest_size=16).hexdigest()
     cached = load(f"rules-{digest}")
     if cached is not None and all(isinstance(r, Rule) for r in cached[1]):
         bare: tuple[Rule, ...] = tuple(cached[1])  # type: ignore[arg-type]
