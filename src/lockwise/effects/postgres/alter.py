@@ -411,7 +411,7 @@ _TRIGGER_TOGGLE = ("triggers", "trigger_toggle")
 #: Each subcommand's handler: a function, or the family module and name of one, imported
 #: with its first subcommand (`_alter_cmd`), as the statement families are: an ADD COLUMN
 #: loaded the constraints', partitions', triggers', indexes' and typed tables' families too,
-#: 1.2% of a one-file lint.
+#: 1% of a one-file lint.
 _ALTER_CMDS: dict[str, Callable | tuple[str, str]] = {
     "AT_AddColumn": add_column,
     "AT_DropColumn": _locking_sequences(drop_column),
