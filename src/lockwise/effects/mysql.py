@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 
 from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
+from lockwise.catalog.replay import free_generated_name
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects import mysql_fulltext as fulltext
 from lockwise.effects import mysql_keys as keys
@@ -94,6 +95,10 @@ def _dropped_tables(expr) -> list:
     `expressions`, or one in `this`)."""
     return list(expr.args.get("tables") or expr.expressions or [expr.this])
 
+
+#: The longest table, column or index name MySQL and MariaDB take, in characters (MySQL
+#: manual, "Schema Object Names", Identifier Length Limits).
+MYSQL_MAX_NAME_CHARACTERS = 64
 
 #: Integer types, signed and not (sqlglot's names): their `(n)` is a display width, which
 #: "does not constrain the range of values" (MySQL manual, "Numeric Data Type Syntax",
@@ -2205,6 +2210,19 @@ def _ignored_checks(b: _Builder, expr, sql: str) -> None:
             "enforced_from": ".".join(map(str, CHECK_ENFORCED_FROM[flavour]))})
 
 
+def _deprecated_table(b: _Builder, table: str) -> str:
+    """The name drop-table's alternative renames `table` to, in its own database (a bare
+    RENAME TO moves the table to the current one): `<name>_deprecated` within MySQL's 64
+    characters (a longer name is refused, not cut), numbered past a table that has it."""
+    written = b.table_facts(table)["table"]
+    schema, _, bare = written.rpartition(".")
+    prefix = f"{schema}." if schema else ""
+    new = free_generated_name(bare, "deprecated",
+                              lambda name: f"{prefix}{name}".lower() in b.catalog.tables,
+                              MYSQL_MAX_NAME_CHARACTERS, in_bytes=False)
+    return prefix + new
+
+
 def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
     from sqlglot import exp
 
@@ -2236,7 +2254,8 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
                 b.drops.add(f"table:{table}")
                 b.locks[table] = LockMode.ACCESS_EXCLUSIVE
                 b.act("drop_table", {**b.table_facts(table),
-                                     "if_exists": bool(expr.args.get("exists"))})
+                                     "if_exists": bool(expr.args.get("exists")),
+                                     "deprecated_table": _deprecated_table(b, table)})
         elif kind == "INDEX":
             table = _table_name(expr.args.get("cluster") or expr.args.get("table"))
             match = re.search(rf"\bON\s+({_NAME})", sql, re.I)
