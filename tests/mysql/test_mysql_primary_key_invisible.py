@@ -1,0 +1,94 @@
+"""An index that is the table's primary key, explicit or implicit (the first UNIQUE index on
+NOT NULL columns of a table without one), cannot be made invisible (MySQL, error 3522) or
+ignored (MariaDB, error 4174): the statement fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+RULE = "mysql-primary-key-invisible"
+
+SETUP = """
+CREATE TABLE accounts (id INT PRIMARY KEY, email VARCHAR(100) NOT NULL,
+  UNIQUE KEY accounts_email (email), KEY accounts_email_plain (email));
+CREATE TABLE tokens (token CHAR(32) NOT NULL, owner INT NOT NULL, note INT,
+  UNIQUE KEY tokens_token (token), UNIQUE KEY tokens_owner (owner), UNIQUE KEY tokens_note (note));
+CREATE TABLE loose (code INT, UNIQUE KEY loose_code (code));
+"""
+
+
+def _found(change: str, dialect: str = "mysql", setup: str = SETUP) -> list:
+    version = "10.11" if dialect == "mariadb" else "8.4.0"
+    reports = lint_migrations([migration_from_text(setup, "1_setup.sql"),
+                               migration_from_text(change, "2_change.sql")],
+                              LintOptions(dialect=dialect, server_version=version))
+    return [f for f in reports[1].all_findings if f.rule == RULE]
+
+
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE accounts ALTER INDEX `PRIMARY` INVISIBLE;",
+    "ALTER TABLE accounts ALTER INDEX PRIMARY INVISIBLE;",
+    # the first UNIQUE index on NOT NULL columns of a table without a primary key is one
+    "ALTER TABLE tokens ALTER INDEX tokens_token INVISIBLE;",
+    "ALTER TABLE tokens ALTER INDEX tokens_token INVISIBLE, ALGORITHM=INSTANT;",
+])
+def test_the_primary_key_made_invisible_is_refused(statement: str) -> None:
+    (found,) = _found(statement)
+    assert "refuses" in found.message and "3522" in found.message
+
+
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE accounts ALTER INDEX accounts_email INVISIBLE;",  # the table has a primary key
+    "ALTER TABLE tokens ALTER INDEX tokens_owner INVISIBLE;",  # not the first such index
+    "ALTER TABLE tokens ALTER INDEX tokens_note INVISIBLE;",  # a nullable column
+    "ALTER TABLE loose ALTER INDEX loose_code INVISIBLE;",
+    "ALTER TABLE tokens ALTER INDEX tokens_token VISIBLE;",  # visible again is no change
+    "ALTER TABLE elsewhere ALTER INDEX elsewhere_key INVISIBLE;",  # a table lockwise never saw
+])
+def test_other_indexes_made_invisible_are_not(statement: str) -> None:
+    assert _found(statement) == []
+
+
+def test_mariadb_ignored_primary_key_is_refused() -> None:
+    """MariaDB refuses any change of a primary key's ignorability, NOT IGNORED included
+    (checked on 10.11); MySQL judges the visibility the index ends with."""
+    (found,) = _found("ALTER TABLE tokens ALTER INDEX tokens_token IGNORED;", "mariadb")
+    assert "4174" in found.message
+    (found,) = _found("ALTER TABLE tokens ALTER INDEX tokens_token NOT IGNORED;", "mariadb")
+    assert "4174" in found.message
+    assert _found("ALTER TABLE tokens ALTER INDEX tokens_owner IGNORED;", "mariadb") == []
+
+
+def test_a_refused_statement_leaves_the_schema_as_it_was() -> None:
+    """The statement fails: it is not judged an instant visibility change."""
+    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
+                               migration_from_text("ALTER TABLE tokens ALTER INDEX tokens_token "
+                                                   "INVISIBLE;", "2_change.sql")],
+                              LintOptions(dialect="mysql"))
+    (alter,) = [a for a in reports[1].statements[0].effect.actions
+                if a.kind == "mysql_alter_table"]
+    assert alter.facts["refused"] is True
+
+
+TRUTH_DROPS = "DROP TABLE IF EXISTS accounts, tokens, loose;"
+
+
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE accounts ALTER INDEX `PRIMARY` IGNORED",
+    "ALTER TABLE accounts ALTER INDEX accounts_email IGNORED",
+    "ALTER TABLE accounts ALTER INDEX accounts_email_plain IGNORED",
+    "ALTER TABLE accounts ALTER INDEX `PRIMARY` NOT IGNORED",
+    "ALTER TABLE tokens ALTER INDEX tokens_token IGNORED",
+    "ALTER TABLE tokens ALTER INDEX tokens_owner IGNORED",
+    "ALTER TABLE tokens ALTER INDEX tokens_note IGNORED",
+    "ALTER TABLE tokens ALTER INDEX tokens_token NOT IGNORED",
+    "ALTER TABLE loose ALTER INDEX loose_code IGNORED",
+])
+def test_mariadb_refuses_exactly_where_the_rule_says(mariadb, statement: str) -> None:
+    result = mariadb.run(TRUTH_DROPS + SETUP + statement + ";")
+    refused = "ERROR 4174" in result.stderr
+    assert refused or result.returncode == 0, result.stderr
+    assert bool(_found(statement + ";", "mariadb")) == refused, (statement, result.stderr)
