@@ -37,7 +37,9 @@ def _found(change: str, dialect: str = "mysql", setup: str = SETUP) -> list:
 ])
 def test_the_primary_key_made_invisible_is_refused(statement: str) -> None:
     (found,) = _found(statement)
-    assert "refuses" in found.message and "3522" in found.message
+    # PRIMARY, a reserved word, is a syntax error (1064) unquoted
+    code = "1064" if "PRIMARY INVISIBLE" in statement else "3522"
+    assert "refuses" in found.message and f"error {code}" in found.message
 
 
 @pytest.mark.parametrize("statement", [
@@ -81,6 +83,7 @@ TRUTH_DROPS = "DROP TABLE IF EXISTS accounts, tokens, loose;"
     "ALTER TABLE accounts ALTER INDEX accounts_email IGNORED",
     "ALTER TABLE accounts ALTER INDEX accounts_email_plain IGNORED",
     "ALTER TABLE accounts ALTER INDEX `PRIMARY` NOT IGNORED",
+    "ALTER TABLE accounts ALTER INDEX PRIMARY IGNORED",
     "ALTER TABLE tokens ALTER INDEX tokens_token IGNORED",
     "ALTER TABLE tokens ALTER INDEX tokens_owner IGNORED",
     "ALTER TABLE tokens ALTER INDEX tokens_note IGNORED",
@@ -89,6 +92,6 @@ TRUTH_DROPS = "DROP TABLE IF EXISTS accounts, tokens, loose;"
 ])
 def test_mariadb_refuses_exactly_where_the_rule_says(mariadb, statement: str) -> None:
     result = mariadb.run(TRUTH_DROPS + SETUP + statement + ";")
-    refused = "ERROR 4174" in result.stderr
+    refused = "ERROR 4174" in result.stderr or "ERROR 1064" in result.stderr
     assert refused or result.returncode == 0, result.stderr
     assert bool(_found(statement + ";", "mariadb")) == refused, (statement, result.stderr)
