@@ -1,0 +1,87 @@
+"""TEMPORARY tables: visible to the session that made them only, so nothing another session
+does waits for them, and the server alters them by copying (MySQL manual, "Online DDL
+Limitations", 17.12.8 in 8.4: "The table is copied when creating an index on a TEMPORARY
+TABLE"; MySQL refuses ALGORITHM=INPLACE and INSTANT for them; MariaDB refuses INPLACE and
+takes INSTANT and NOCOPY as no demand, checked on 10.11)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+SETUP = "CREATE TABLE orders (id INT PRIMARY KEY, total INT);"
+TEMP = "CREATE TEMPORARY TABLE tmp_ids (id INT PRIMARY KEY, n INT);"
+
+
+def _reports(change: str, dialect: str = "mysql") -> list:
+    version = "10.11" if dialect == "mariadb" else "8.4.0"
+    return lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
+                            migration_from_text(change, "2_change.sql")],
+                           LintOptions(dialect=dialect, server_version=version))
+
+
+def _alter(statement) -> dict:
+    return next(a.facts for a in statement.effect.actions if a.kind == "mysql_alter_table")
+
+
+@pytest.mark.parametrize("operation", ["ADD COLUMN x INT", "ADD INDEX tmp_n (n)",
+                                       "RENAME COLUMN n TO m", "ALTER COLUMN n SET DEFAULT 3",
+                                       "MODIFY n BIGINT", "DROP COLUMN n"])
+def test_an_alter_of_a_temporary_table_copies_it_and_blocks_no_one(operation: str) -> None:
+    report = _reports(f"{TEMP}\nALTER TABLE tmp_ids {operation};")[1]
+    alter = report.statements[1]
+    assert _alter(alter)["algorithm"] == "COPY"
+    assert "tmp_ids" not in alter.effect.locks
+    assert report.all_findings == []
+
+
+@pytest.mark.parametrize(("clause", "dialect", "refused"), [
+    ("ALGORITHM=INSTANT", "mysql", True),
+    ("ALGORITHM=INPLACE", "mysql", True),
+    ("ALGORITHM=COPY", "mysql", False),
+    ("ALGORITHM=INSTANT", "mariadb", False),
+    ("ALGORITHM=NOCOPY", "mariadb", False),
+    ("ALGORITHM=INPLACE", "mariadb", True),
+    ("LOCK=NONE", "mariadb", False),
+])
+def test_the_algorithm_clauses_a_temporary_table_takes(clause: str, dialect: str,
+                                                       refused: bool) -> None:
+    report = _reports(f"{TEMP}\nALTER TABLE tmp_ids ADD COLUMN x INT, {clause};", dialect)[1]
+    found = [f.rule for f in report.all_findings]
+    assert ("mysql-algorithm-not-supported" in found) == refused, found
+
+
+def test_drop_temporary_table_drops_no_data_anyone_else_has() -> None:
+    """DROP TEMPORARY TABLE never drops a permanent table, and what it drops would go at
+    the session's end anyway: not a destructive drop, and no lock."""
+    report = _reports("DROP TEMPORARY TABLE IF EXISTS tmp_ids;\nDROP TEMPORARY TABLE orders;")[1]
+    assert report.all_findings == []
+    assert all(not s.effect.locks for s in report.statements)
+
+
+def test_a_permanent_table_is_still_judged() -> None:
+    report = _reports(f"{TEMP}\nALTER TABLE orders MODIFY total BIGINT;\nDROP TABLE orders;")[1]
+    rules = {f.rule for f in report.all_findings}
+    assert {"mysql-table-copy", "drop-table"} <= rules
+    assert "orders" in report.statements[1].effect.locks
+
+
+OPERATIONS = ["ADD COLUMN x INT", "ADD INDEX tmp_n (n)", "MODIFY n BIGINT", "DROP COLUMN n",
+              "RENAME COLUMN n TO m"]
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+@pytest.mark.parametrize("algorithm", ["INSTANT", "NOCOPY", "INPLACE", "COPY"])
+def test_mariadb_takes_the_clauses_lockwise_says(mariadb, operation: str,
+                                                 algorithm: str) -> None:
+    statement = f"ALTER TABLE tmp_ids {operation}, ALGORITHM={algorithm};"
+    # one client run is one session: the temporary table is there for the ALTER
+    result = mariadb.run(TEMP.replace(";", " ENGINE=InnoDB;")
+                         + statement)
+    refused = "ERROR 1845" in result.stderr
+    assert refused or result.returncode == 0, result.stderr
+    report = _reports(f"{TEMP}\n{statement}", "mariadb")[1]
+    found = "mysql-algorithm-not-supported" in [f.rule for f in report.all_findings]
+    assert found == refused, (statement, result.stderr)
