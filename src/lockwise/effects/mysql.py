@@ -701,7 +701,8 @@ class _Builder:
         written = ".".join(self.written.get(part, part) for part in table.split("."))
         return {"table": written, "table_sql": written, "table_name": written.split(".")[-1],
                 "table_name_arg": shlex.quote(written.split(".")[-1]),
-                "table_is_new": table in self.session.new_tables,
+                "table_is_new": table in self.session.new_tables or self.temporary(table),
+                "table_is_temporary": self.temporary(table),
                 "table_known": table in self.catalog.tables,
                 "table_is_foreign": False,  # (PostgreSQL's foreign tables: rules ask)
                 "flavour": self.session.flavour,
@@ -709,6 +710,11 @@ class _Builder:
 
     def act(self, kind: str, facts: dict) -> None:
         self.actions.append(Action(kind, facts))
+
+    def temporary(self, table: str) -> bool:
+        """Whether `table` is a TEMPORARY table of the session: only the session sees it,
+        and it shadows a permanent table of the same name."""
+        return table.split(".")[-1] in self.session.temporary_tables
 
     def effect(self) -> Effect:
         if any(a.kind in _REFUSALS for a in self.actions):
@@ -1084,7 +1090,9 @@ class _Builder:
         # MySQL rebuilds for an ALGORITHM=INPLACE what it would change instantly without it,
         # unless its in-place path is metadata only too (an index's visibility, a default)
         instant_without_clause = instant and any(p.rebuilds for p in plans)
-        if clauses.algorithm == "COPY":
+        temporary = self.temporary(table)
+        if clauses.algorithm == "COPY" or (
+                temporary and not _on_simple_path(clauses, operations, flavour)):
             plans = _copied(plans, operations, flavour)
         self.session.last_alter = (sql, table, [
             (op, p) for (op, _), p in zip(operations, plans, strict=True)])
@@ -1140,6 +1148,7 @@ class _Builder:
             op.startswith("add_foreign_key") for op, _ in operations), referenced)
         refusal = ("MariaDB takes no LOCK= clause after a partition operation"
                    if no_clauses and clauses.lock
+                   else "" if temporary  # no other session to lock out (MariaDB 10.11)
                    else lock_refusal(clauses.lock, lock, flavour, clauses.algorithm))
         cascading = keys.cascading_foreign_key(self.catalog.tables.get(table)) \
             if flavour == "mysql" and clauses.lock == "NONE" and not refusal else ""
@@ -1152,15 +1161,21 @@ class _Builder:
             "rebuilds_table": rebuilds, "permits_dml": permits_dml, "lock_level": lock,
             "requested_algorithm": clauses.algorithm, "requested_lock": clauses.lock,
             "instant_without_clause": instant_without_clause,
-            "algorithm_allowed": not (no_clauses and clauses.algorithm) and algorithm_allowed(
-                clauses.algorithm, algorithm, flavour, version),
+            "algorithm_allowed": not (no_clauses and clauses.algorithm) and (
+                _temporary_algorithm_allowed(clauses.algorithm, flavour) if temporary and
+                algorithm == "COPY" else algorithm_allowed(clauses.algorithm, algorithm,
+                                                           flavour, version)),
             "lock_allowed": not refusal,
             "lock_refusal": refusal,
             "lock_instead_sql": f"-- MySQL refuses the clause here ({cascading} cascades): run it "
                                 f"without LOCK=NONE, or, to keep writes flowing, through an "
                                 f"online schema change tool:\n{tool}"
             if cascading else _lock_instead_sql(base, clauses, run, refusal, tool),
-            "algorithm_instead_sql": _algorithm_instead_sql(base, clauses, run, tool),
+            "algorithm_instead_sql": (
+                f"-- {base['table']} is a TEMPORARY table: the server always copies it, and "
+                f"no other session waits for it\nALTER TABLE "
+                f"{quote_mysql_qualified(base['table_sql'])} {clauses.operations_sql};")
+            if temporary else _algorithm_instead_sql(base, clauses, run, tool),
             "online_schema_change_sql": tools,
             "alter_clause": clauses.operations_sql,
             "alter_clause_arg": shlex.quote(clauses.operations_sql),
@@ -1171,8 +1186,9 @@ class _Builder:
             if clauses.algorithm == "COPY" else "can only run as ALGORITHM=COPY",
             "refused": False,  # set by effect() when another action says it is
         }))
-        self.locks[table] = _LOCK_AS_MODE["EXCLUSIVE" if algorithm == "COPY" and not
-                                          permits_dml and lock == "EXCLUSIVE" else lock]
+        if not temporary:  # no other session sees a temporary table: no one waits for it
+            self.locks[table] = _LOCK_AS_MODE["EXCLUSIVE" if algorithm == "COPY" and not
+                                              permits_dml and lock == "EXCLUSIVE" else lock]
         if rebuilds:
             self.rewrites.add(table)
             self.scans[table] = f"table rebuilt ({algorithm})"
@@ -1180,6 +1196,16 @@ class _Builder:
                  for op, _ in operations):
             self.scans[table] = "index build"
         self.alters.add(f"table:{table}")
+
+
+def _temporary_algorithm_allowed(requested: str, flavour: str) -> bool:
+    """Whether the server takes `ALGORITHM=requested` for an ALTER of a TEMPORARY table,
+    which it always copies: MySQL refuses INPLACE and INSTANT (error 1845, sql_table.cc's
+    is_inplace_alter_impossible: "we can't handle altering temporary tables without a
+    copy"); MariaDB refuses INPLACE and takes INSTANT and NOCOPY (checked on 10.11)."""
+    if flavour == "mariadb":
+        return requested != "INPLACE"
+    return requested not in ("INPLACE", "INSTANT")
 
 
 def _primary_key_invisible_error(mariadb: bool, reserved_word: bool) -> dict:
@@ -2297,11 +2323,18 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             b.act(f"create_{kind.lower() or 'other'}", {})
     elif isinstance(expr, exp.Drop):
         kind = (expr.args.get("kind") or "").upper()
-        if kind == "TABLE":
+        if kind == "TABLE" and expr.args.get("temporary"):
+            # DROP TEMPORARY TABLE drops the session's own tables only, never a permanent
+            # one, and what it drops would go at the session's end anyway: no one waits
+            for t in _dropped_tables(expr):
+                b.drops.add(f"table:{_table_name(t)}")
+            b.act("drop_temporary_table", {})
+        elif kind == "TABLE":
             for t in _dropped_tables(expr):
                 table = _table_name(t)
                 b.drops.add(f"table:{table}")
-                b.locks[table] = LockMode.ACCESS_EXCLUSIVE
+                if not b.temporary(table):
+                    b.locks[table] = LockMode.ACCESS_EXCLUSIVE
                 b.act("drop_table", {**b.table_facts(table),
                                      "if_exists": bool(expr.args.get("exists")),
                                      "deprecated_table": _deprecated_table(b, table)})
@@ -2643,6 +2676,8 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         session.new_tables.add(name)
         if expr.find(exp.TemporaryProperty) is not None:
             session.temporary_tables.add(name.split(".")[-1])
+        else:
+            session.temporary_tables.discard(name.split(".")[-1])
     elif isinstance(expr, exp.Alter):
         name = _table_name(expr.this)
         table = catalog.tables.setdefault(name, Table(name))
@@ -2661,6 +2696,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
     elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "TABLE":
         for t in _dropped_tables(expr):
             catalog.tables.pop(_table_name(t), None)
+            session.temporary_tables.discard(_table_name(t).split(".")[-1])
     elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "INDEX":
         on = catalog.tables.get(_table_name(expr.args.get("cluster") or expr.args.get("table")))
         if on is not None:
