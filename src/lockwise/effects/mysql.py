@@ -711,6 +711,13 @@ class _Builder:
     def act(self, kind: str, facts: dict) -> None:
         self.actions.append(Action(kind, facts))
 
+    def copies(self, table: str, clauses: _Clauses, operations: list[tuple[str, dict]]
+               ) -> bool:
+        """Whether the ALTER copies the table whatever its operations could do: it asks for
+        ALGORITHM=COPY, or alters a TEMPORARY table off the "simple rename" path."""
+        return clauses.algorithm == "COPY" or (self.temporary(table) and not _on_simple_path(
+            clauses, operations, self.session.flavour))
+
     def temporary(self, table: str) -> bool:
         """Whether `table` is a TEMPORARY table of the session: only the session sees it,
         and it shadows a permanent table of the same name."""
@@ -1091,8 +1098,7 @@ class _Builder:
         # unless its in-place path is metadata only too (an index's visibility, a default)
         instant_without_clause = instant and any(p.rebuilds for p in plans)
         temporary = self.temporary(table)
-        if clauses.algorithm == "COPY" or (
-                temporary and not _on_simple_path(clauses, operations, flavour)):
+        if self.copies(table, clauses, operations):
             plans = _copied(plans, operations, flavour)
         self.session.last_alter = (sql, table, [
             (op, p) for (op, _), p in zip(operations, plans, strict=True)])
@@ -1160,6 +1166,7 @@ class _Builder:
             **base, "operations": tuple(op for op, _ in operations), "algorithm": algorithm,
             "rebuilds_table": rebuilds, "permits_dml": permits_dml, "lock_level": lock,
             "requested_algorithm": clauses.algorithm, "requested_lock": clauses.lock,
+            **_row_version_facts(self.catalog.tables.get(table)),
             "instant_without_clause": instant_without_clause,
             "algorithm_allowed": not (no_clauses and clauses.algorithm) and (
                 _temporary_algorithm_allowed(clauses.algorithm, flavour) if temporary and
@@ -1196,6 +1203,14 @@ class _Builder:
                  for op, _ in operations):
             self.scans[table] = "index build"
         self.alters.add(f"table:{table}")
+
+
+def _row_version_facts(table: Table | None) -> dict:
+    """The row versions (MySQL 8.0.29+) an ALTER finds the table with, as far as the replay
+    saw, and whether that is only a lower bound: for a table created before the migrations
+    and not rebuilt by them, InnoDB may have kept row versions lockwise never saw."""
+    return {"row_versions": table.row_versions if table is not None else 0,
+            "row_versions_lower_bound": table is None or not table.row_versions_from_start}
 
 
 def _temporary_algorithm_allowed(requested: str, flavour: str) -> bool:
@@ -1396,8 +1411,11 @@ def _no_instant_columns(table: Table | None, flavour: str, version: Version) -> 
                 "by rebuilding it")
     limit = max_row_versions(version) if flavour == "mysql" else None
     if limit is not None and table.row_versions >= limit:
-        return (f"{limit} statements have added or dropped its columns instantly since it "
-                f"was last rebuilt, and MySQL {'.'.join(map(str, version))} keeps {limit} row "
+        counted = f"{limit} statements have added or dropped its columns instantly since it " \
+            f"was last rebuilt" if table.row_versions_from_start else \
+            f"at least {limit} statements have added or dropped its columns instantly (these " \
+            f"migrations' own: the table was created before them, with row versions unknown)"
+        return (f"{counted}, and MySQL {'.'.join(map(str, version))} keeps {limit} row "
                 f"versions: past them INSTANT is error 4092, \"Maximum row versions "
                 f"reached\"; ALTER TABLE ... FORCE or OPTIMIZE TABLE starts them again")
     return ""
@@ -2500,6 +2518,7 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
                   kind="partitioned" if expr.meta.get("partitioned") else "table",
                   # a copy of another table (LIKE, AS SELECT): not every constraint is known
                   created_by=None if copied else migration_id,
+                  row_versions_from_start=True,
                   partition_strategy=expr.meta.get("partitioned") or "",
                   partition_key=expr.meta.get("partition_key") or ())
     charset, collation = _table_charset(expr)
@@ -2684,13 +2703,15 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         limit = max_row_versions(session.version) if session.flavour == "mysql" else None
         planned = _replayed_plans(catalog, session, expr, name, tree["sqlglot"]["sql"]) if \
             table.fts_doc_id or (limit is not None and (
-                table.row_versions or _changes_columns(expr))) else []
+                table.row_versions or not table.row_versions_from_start or
+                _changes_columns(expr))) else []
         session.last_alter = None
         rebuilt = any(p.rebuilds for _, p in planned)
         _apply_alter_actions(catalog, table, expr, session.flavour)
         fulltext.after_statement(table, table.fts_doc_id and rebuilt)
         table.row_versions = 0 if rebuilt else table.row_versions + any(
             op in ROW_VERSION_OPERATIONS and p.algorithm == "INSTANT" for op, p in planned)
+        table.row_versions_from_start |= rebuilt
         if (compressed := _compressed(expr.args.get("options"))) is not None:
             table.compressed = compressed
     elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "TABLE":
@@ -2717,6 +2738,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         if (optimized := catalog.tables.get(_clean(m.group("table")))) is not None:
             fulltext.after_statement(optimized, rebuilt=True)  # InnoDB's OPTIMIZE rebuilds
             optimized.row_versions = 0
+            optimized.row_versions_from_start = True
     elif isinstance(expr, exp.Command) and (m := _CONVERT.match(tree["sqlglot"]["sql"])):
         _convert_columns(catalog.tables.get(_clean(m.group("table"))), m.group("charset"))
     elif isinstance(expr, exp.Command) and (m := _PARTITIONING.match(tree["sqlglot"]["sql"])):
@@ -2774,10 +2796,10 @@ def _replayed_plans(catalog: Catalog, session: MySQLSession, expr, table: str,
     if session.last_alter is not None and session.last_alter[:2] == (sql, table):
         return session.last_alter[2]
     builder = _Builder(session, catalog)
-    algorithm = _clauses(sql).algorithm
+    clauses = _clauses(sql)
     operations, plans, _ = builder.plan(table, _alter_operations(builder, expr, table),
-                                        algorithm)
-    if algorithm == "COPY":
+                                        clauses.algorithm)
+    if builder.copies(table, clauses, operations):
         plans = _copied(plans, operations, session.flavour)
     return [(op, p) for (op, _), p in zip(operations, plans, strict=True)]
 
