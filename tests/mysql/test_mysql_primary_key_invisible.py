@@ -95,3 +95,30 @@ def test_mariadb_refuses_exactly_where_the_rule_says(mariadb, statement: str) ->
     refused = "ERROR 4174" in result.stderr or "ERROR 1064" in result.stderr
     assert refused or result.returncode == 0, result.stderr
     assert bool(_found(statement + ";", "mariadb")) == refused, (statement, result.stderr)
+
+
+@pytest.mark.parametrize("statement", [
+    "CREATE TABLE keyed (id INT, PRIMARY KEY (id) INVISIBLE);",
+    # no primary key: the first UNIQUE key on NOT NULL columns is the implicit one
+    "CREATE TABLE keyed (a INT NOT NULL, b INT, UNIQUE KEY keyed_a (a) INVISIBLE);",
+    "CREATE TABLE keyed (a INT NOT NULL, UNIQUE (a) INVISIBLE);",
+    "ALTER TABLE loose ADD PRIMARY KEY (code) INVISIBLE;",
+    "ALTER TABLE plain ADD UNIQUE KEY plain_a (a) INVISIBLE;",
+])
+def test_a_primary_key_created_invisible_is_refused(statement: str) -> None:
+    setup = SETUP + "CREATE TABLE plain (a INT NOT NULL, b INT);"
+    (found,) = _found(statement, setup=setup)
+    assert "error 3522" in found.message
+
+
+@pytest.mark.parametrize("statement", [
+    "CREATE TABLE keyed (id INT PRIMARY KEY, a INT NOT NULL, UNIQUE KEY keyed_a (a) INVISIBLE);",
+    "CREATE TABLE keyed (a INT, UNIQUE KEY keyed_a (a) INVISIBLE);",  # nullable: no key
+    "CREATE TABLE keyed (a INT NOT NULL, b INT NOT NULL, UNIQUE KEY keyed_a (a),"
+    " UNIQUE KEY keyed_b (b) INVISIBLE);",  # not the first
+    "ALTER TABLE tokens ADD UNIQUE KEY tokens_both (token, owner) INVISIBLE;",  # has one
+    "ALTER TABLE plain ADD UNIQUE KEY plain_b (b) INVISIBLE;",  # a nullable column
+    "ALTER TABLE plain ADD INDEX plain_a (a) INVISIBLE;",  # not UNIQUE
+])
+def test_other_keys_created_invisible_are_not(statement: str) -> None:
+    assert _found(statement, setup=SETUP + "CREATE TABLE plain (a INT NOT NULL, b INT);") == []
