@@ -1046,20 +1046,21 @@ class _Builder:
         mariadb = self.session.flavour == "mariadb"
         known = self.catalog.tables.get(table)
         implicit = keys.implicit_primary_key(known) if known is not None else ""
+        added = _added_invisible_primary_key(known, implicit, operations)
         for op, extra in operations:
-            name = extra.get("name", "")
+            name = self.written.get(extra.get("name", ""), extra.get("name", ""))
+            if added is not None and extra is added[1]:
+                self.act("mysql_primary_key_invisible", {**base, **_primary_key_invisible_facts(
+                    base, name, op != "add_primary_key", added=True)})
+                return
             if op != "set_index_visibility" or not (extra.get("invisible") or mariadb) or \
-                    name not in ("primary", implicit):
+                    name.lower() not in ("primary", implicit):
                 continue
-            self.act("mysql_primary_key_invisible", {
-                **base, "index_name": self.written.get(name, name),
-                "key_text": "the primary key" if name == "primary" else (
-                    "the first UNIQUE index on NOT NULL columns of a table without a primary "
-                    "key, which stands in for one"),
-                "visibility": ("NOT IGNORED" if not extra.get("invisible") else "IGNORED")
-                if mariadb else "INVISIBLE",
-                **_primary_key_invisible_error(mariadb, name == "primary" and
-                                               not extra.get("quoted"))})
+            visibility = "INVISIBLE" if not mariadb else \
+                "IGNORED" if extra.get("invisible") else "NOT IGNORED"
+            self.act("mysql_primary_key_invisible", {**base, **_primary_key_invisible_facts(
+                base, name, name.lower() != "primary", visibility=visibility, mariadb=mariadb,
+                reserved_word=name.lower() == "primary" and not extra.get("quoted"))})
             return
 
     def partitioned_foreign_key(self, base: dict, table: str,
@@ -1213,6 +1214,28 @@ def _row_version_facts(table: Table | None) -> dict:
             "row_versions_lower_bound": table is None or not table.row_versions_from_start}
 
 
+_IMPLICIT_PRIMARY_KEY = ("the first UNIQUE index on NOT NULL columns of a table without a "
+                         "primary key, which stands in for one")
+
+
+def _added_invisible_primary_key(known: Table | None, implicit: str,
+                                 operations: list[tuple[str, dict]]) -> tuple[str, dict] | None:
+    """The operation of an ALTER that adds the table's primary key INVISIBLE: an ADD PRIMARY
+    KEY, or, on a known table with neither an explicit nor an implicit one, the first ADD
+    UNIQUE on NOT NULL columns (it becomes the implicit one; checked on MariaDB 10.11)."""
+    for op, extra in operations:
+        if op == "add_primary_key":
+            return (op, extra) if extra.get("invisible") else None
+    if known is None or "PRIMARY" in known.constraints or implicit:
+        return None
+    for op, extra in operations:
+        if op == "add_index" and extra.get("unique") and extra.get("columns") and all(
+                (c := known.columns.get(column)) is not None and c.not_null
+                for column in extra["columns"]):
+            return (op, extra) if extra.get("invisible") else None
+    return None
+
+
 def _temporary_algorithm_allowed(requested: str, flavour: str) -> bool:
     """Whether the server takes `ALGORITHM=requested` for an ALTER of a TEMPORARY table,
     which it always copies: MySQL refuses INPLACE and INSTANT (error 1845, sql_table.cc's
@@ -1223,15 +1246,25 @@ def _temporary_algorithm_allowed(requested: str, flavour: str) -> bool:
     return requested not in ("INPLACE", "INSTANT")
 
 
-def _primary_key_invisible_error(mariadb: bool, reserved_word: bool) -> dict:
-    """The error the server stops a primary key's ALTER INDEX with. PRIMARY is a reserved
-    word: unquoted, the name is a syntax error before the primary key is looked at."""
+def _primary_key_invisible_facts(base: dict, name: str, implicit: bool, added: bool = False,
+                                 visibility: str = "INVISIBLE", mariadb: bool = False,
+                                 reserved_word: bool = False) -> dict:
+    """The facts of mysql-primary-key-invisible for key `name` of the table (`base`): the
+    explicit primary key, or the `implicit` one; `added` by the statement INVISIBLE, or
+    given `visibility` by ALTER INDEX. The server's error: PRIMARY is a reserved word, so
+    unquoted it is a syntax error before the primary key is looked at."""
+    shown = "PRIMARY KEY" if name.upper() == "PRIMARY" and added else name or "(unnamed)"
+    facts = {"index_name": name, "visibility": visibility,
+             "key_text": _IMPLICIT_PRIMARY_KEY if implicit else "the primary key",
+             "change_text": f"{shown} created INVISIBLE on {base['table']}" if added else
+             f"ALTER INDEX {name} {visibility} on {base['table']}"}
     if reserved_word:
-        return {"error_code": 1064, "server_error": "You have an error in your SQL syntax ... "
-                "near 'PRIMARY'; quoted, `PRIMARY`, it is refused as the primary key"}
-    return {"error_code": 4174, "server_error": "A primary key cannot be marked as IGNORE"} \
-        if mariadb else {"error_code": 3522,
-                         "server_error": "A primary key index cannot be invisible"}
+        return {**facts, "error_code": 1064, "server_error": "You have an error in your SQL "
+                "syntax ... near 'PRIMARY'; quoted, `PRIMARY`, it is refused as the primary key"}
+    if mariadb:
+        return {**facts, "error_code": 4174,
+                "server_error": "A primary key cannot be marked as IGNORE"}
+    return {**facts, "error_code": 3522, "server_error": "A primary key index cannot be invisible"}
 
 
 def _operation_notes(operations: list[tuple[str, dict]]) -> str:
@@ -1596,6 +1629,8 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                     extra["unique"] = bool(key and key[2])
                 elif op == "add_primary_key" and isinstance(con, exp.PrimaryKey):
                     extra["columns"] = keys.columns_of(con.expressions)
+                if op in ("add_index", "add_primary_key") and keys.invisible(con):
+                    extra["invisible"] = True
                 ops.append((op, extra))
         elif isinstance(action, exp.AlterRename):
             # A view cannot take the old name in the same transaction: DDL commits at once.
@@ -2041,6 +2076,12 @@ def _create_table(b: _Builder, expr) -> None:
                  **_spatial_columns(_index_columns(part), None, defined=defined)}
         if index.get("nullable_column"):
             b.spatial_on_nullable(base, index)
+    if b.session.flavour == "mysql" and any(keys.invisible(part) for part in parts):
+        created = _created_table(expr, "")
+        key = keys.created_invisible_primary_key(parts, created)
+        if key is not None:
+            b.act("mysql_primary_key_invisible", {
+                **base, **_primary_key_invisible_facts(base, *key, added=True)})
 
 
 def _dml(b: _Builder, expr, kind: str) -> None:
