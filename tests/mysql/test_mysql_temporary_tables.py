@@ -88,3 +88,13 @@ def test_mariadb_takes_the_clauses_lockwise_says(mariadb, operation: str,
     report = _reports(f"{TEMP}\n{statement}", "mariadb")[1]
     found = "mysql-algorithm-not-supported" in [f.rule for f in report.all_findings]
     assert found == refused, (statement, result.stderr)
+
+
+def test_statements_on_a_temporary_table_take_no_metadata_lock() -> None:
+    """The server takes no metadata lock for a TEMPORARY table (MySQL manual, "Metadata
+    Locking": they are the session's own); the permanent table read from keeps its lock."""
+    report = _reports(f"{TEMP}\nINSERT INTO tmp_ids SELECT id, total FROM orders;\n"
+                      "UPDATE tmp_ids SET n = 0;\nDELETE FROM tmp_ids;\nTRUNCATE TABLE tmp_ids;")[1]
+    for statement in report.statements[1:]:
+        assert "tmp_ids" not in statement.effect.locks, statement.sql
+    assert report.all_findings == []
