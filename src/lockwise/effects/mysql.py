@@ -729,7 +729,10 @@ class _Builder:
             for action in self.actions:
                 if action.kind == "mysql_alter_table":
                     action.facts["refused"] = True
-        return Effect(actions=tuple(self.actions) or (Action("other"),), locks=self.locks,
+        # No other session can name a TEMPORARY table (the name reaches a permanent table
+        # of that name, or none): whatever this session holds on one, no one waits for it.
+        locks = {t: mode for t, mode in self.locks.items() if not self.temporary(t)}
+        return Effect(actions=tuple(self.actions) or (Action("other"),), locks=locks,
                       rewrites=frozenset(self.rewrites), scans=self.scans, transactional=True,
                       creates=frozenset(self.creates), drops=frozenset(self.drops),
                       alters=frozenset(self.alters), writes=frozenset(self.writes),
@@ -1194,9 +1197,8 @@ class _Builder:
             if clauses.algorithm == "COPY" else "can only run as ALGORITHM=COPY",
             "refused": False,  # set by effect() when another action says it is
         }))
-        if not temporary:  # no other session sees a temporary table: no one waits for it
-            self.locks[table] = _LOCK_AS_MODE["EXCLUSIVE" if algorithm == "COPY" and not
-                                              permits_dml and lock == "EXCLUSIVE" else lock]
+        self.locks[table] = _LOCK_AS_MODE["EXCLUSIVE" if algorithm == "COPY" and not
+                                          permits_dml and lock == "EXCLUSIVE" else lock]
         if rebuilds:
             self.rewrites.add(table)
             self.scans[table] = f"table rebuilt ({algorithm})"
@@ -2392,8 +2394,7 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             for t in _dropped_tables(expr):
                 table = _table_name(t)
                 b.drops.add(f"table:{table}")
-                if not b.temporary(table):
-                    b.locks[table] = LockMode.ACCESS_EXCLUSIVE
+                b.locks[table] = LockMode.ACCESS_EXCLUSIVE
                 b.act("drop_table", {**b.table_facts(table),
                                      "if_exists": bool(expr.args.get("exists")),
                                      "deprecated_table": _deprecated_table(b, table)})
