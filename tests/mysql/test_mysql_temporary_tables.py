@@ -98,3 +98,17 @@ def test_statements_on_a_temporary_table_take_no_metadata_lock() -> None:
     for statement in report.statements[1:]:
         assert "tmp_ids" not in statement.effect.locks, statement.sql
     assert report.all_findings == []
+
+
+@pytest.mark.parametrize("rename", ["RENAME TABLE tmp_ids TO tmp_done;",
+                                    "ALTER TABLE tmp_ids RENAME TO tmp_done;"])
+def test_a_renamed_temporary_table_stays_temporary(rename: str) -> None:
+    """MySQL renames a TEMPORARY table with either statement (RENAME TABLE from 8.0.13): the
+    new name is the session's table, the old one no longer is."""
+    report = _reports(f"{TEMP}\n{rename}\nALTER TABLE tmp_done MODIFY n BIGINT;\n"
+                      "CREATE TABLE tmp_ids (id INT PRIMARY KEY, n INT);")[1]
+    alter = report.statements[2]
+    assert _alter(alter)["algorithm"] == "COPY" and not alter.effect.locks
+    assert report.all_findings == []
+    again = _reports(f"{TEMP}\n{rename}\nALTER TABLE tmp_ids ADD COLUMN x INT;")[1]
+    assert "tmp_ids" in again.statements[2].effect.locks  # a permanent table of that name
