@@ -2660,6 +2660,13 @@ def _record_checks(table: Table, elements, flavour: str, creating: bool = False)
                 column_check=column_check)
 
 
+def _rename_temporary(session: MySQLSession, old: str, new: str) -> None:
+    """A rename of a TEMPORARY table: the session's table has the new name only."""
+    if old.split(".")[-1] in session.temporary_tables:
+        session.temporary_tables.discard(old.split(".")[-1])
+        session.temporary_tables.add(new.split(".")[-1])
+
+
 def _rename_table(catalog: Catalog, table: Table, new: str, flavour: str) -> None:
     """`table` under the name `new` (RENAME TABLE, ALTER TABLE ... RENAME TO). The names that
     begin with `<old>_ibfk_` (foreign keys) and, on MySQL, `<old>_chk_` (CHECKs), generated
@@ -2750,6 +2757,9 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         session.last_alter = None
         rebuilt = any(p.rebuilds for _, p in planned)
         _apply_alter_actions(catalog, table, expr, session.flavour)
+        for action in expr.args.get("actions") or ():
+            if isinstance(action, exp.AlterRename):
+                _rename_temporary(session, name, _table_name(action.this))
         fulltext.after_statement(table, table.fts_doc_id and rebuilt)
         table.row_versions = 0 if rebuilt else table.row_versions + any(
             op in ROW_VERSION_OPERATIONS and p.algorithm == "INSTANT" for op, p in planned)
@@ -2776,6 +2786,7 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         for old, new in _rename_pairs(tree["sqlglot"]["sql"]):
             if old in catalog.tables:
                 _rename_table(catalog, catalog.tables[old], new, session.flavour)
+            _rename_temporary(session, old, new)
     elif isinstance(expr, exp.Command) and (m := _OPTIMIZE.match(tree["sqlglot"]["sql"])):
         if (optimized := catalog.tables.get(_clean(m.group("table")))) is not None:
             fulltext.after_statement(optimized, rebuilt=True)  # InnoDB's OPTIMIZE rebuilds
