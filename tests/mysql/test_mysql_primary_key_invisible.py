@@ -122,3 +122,49 @@ def test_a_primary_key_created_invisible_is_refused(statement: str) -> None:
 ])
 def test_other_keys_created_invisible_are_not(statement: str) -> None:
     assert _found(statement, setup=SETUP + "CREATE TABLE plain (a INT NOT NULL, b INT);") == []
+
+
+@pytest.mark.parametrize(("statement", "refused"), [
+    ("CREATE TABLE keyed (id INT PRIMARY KEY, a INT, KEY keyed_a (a) IGNORED);", False),
+    ("CREATE TABLE keyed (id INT PRIMARY KEY, a INT, KEY keyed_a (a) NOT IGNORED);", False),
+    ("CREATE TABLE keyed (a INT NOT NULL, UNIQUE KEY keyed_a (a) IGNORED);", True),
+    ("ALTER TABLE plain ADD INDEX plain_b (b) IGNORED;", False),
+    ("ALTER TABLE plain ADD UNIQUE KEY plain_a (a) IGNORED;", True),
+])
+def test_mariadb_ignored_keys_are_read(statement: str, refused: bool) -> None:
+    """MariaDB's index option [NOT] IGNORED (10.6+) in a definition was a parse-error."""
+    setup = SETUP + "CREATE TABLE plain (a INT NOT NULL, b INT);"
+    reports = lint_migrations([migration_from_text(setup, "1_setup.sql"),
+                               migration_from_text(statement, "2_change.sql")],
+                              LintOptions(dialect="mariadb", server_version="10.11"))
+    rules = [f.rule for f in reports[1].all_findings]
+    assert "parse-error" not in rules
+    assert (RULE in rules) == refused, rules
+
+
+def test_mysql_refuses_mariadb_ignored_in_a_definition() -> None:
+    reports = lint_migrations([migration_from_text(
+        "CREATE TABLE keyed (id INT PRIMARY KEY, a INT, KEY keyed_a (a) IGNORED);", "1.sql")],
+        LintOptions(dialect="mysql"))
+    (error,) = [f for f in reports[0].all_findings if f.rule == "parse-error"]
+    assert "INVISIBLE" in error.message
+
+
+@pytest.mark.parametrize("statement", [
+    "CREATE TABLE keyed (id INT PRIMARY KEY, a INT, KEY keyed_a (a) IGNORED)",
+    "CREATE TABLE keyed (a INT NOT NULL, UNIQUE KEY keyed_a (a) IGNORED)",
+    "CREATE TABLE keyed (a INT NOT NULL, b INT NOT NULL, UNIQUE KEY keyed_a (a),"
+    " UNIQUE KEY keyed_b (b) IGNORED)",
+    "CREATE TABLE keyed (a INT, UNIQUE KEY keyed_a (a) IGNORED)",
+    "ALTER TABLE plain ADD UNIQUE KEY plain_a (a) IGNORED",
+    "ALTER TABLE plain ADD UNIQUE KEY plain_b (b) IGNORED",
+    "ALTER TABLE tokens ADD UNIQUE KEY tokens_both (token, owner) IGNORED",
+])
+def test_mariadb_refuses_ignored_keys_exactly_where_the_rule_says(mariadb,
+                                                                  statement: str) -> None:
+    setup = SETUP + "CREATE TABLE plain (a INT NOT NULL, b INT);"
+    result = mariadb.run("DROP TABLE IF EXISTS accounts, tokens, loose, plain, keyed;" + setup +
+                         statement + ";")
+    refused = "ERROR 4174" in result.stderr
+    assert refused or result.returncode == 0, result.stderr
+    assert bool(_found(statement + ";", "mariadb", setup)) == refused, (statement, result.stderr)
