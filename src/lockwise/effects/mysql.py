@@ -1054,7 +1054,7 @@ class _Builder:
             name = self.written.get(extra.get("name", ""), extra.get("name", ""))
             if added is not None and extra is added[1]:
                 self.act("mysql_primary_key_invisible", {**base, **_primary_key_invisible_facts(
-                    base, name, op != "add_primary_key", added=True)})
+                    base, name, op != "add_primary_key", added=True, mariadb=mariadb)})
                 return
             if op != "set_index_visibility" or not (extra.get("invisible") or mariadb) or \
                     name.lower() not in ("primary", implicit):
@@ -1256,9 +1256,10 @@ def _primary_key_invisible_facts(base: dict, name: str, implicit: bool, added: b
     given `visibility` by ALTER INDEX. The server's error: PRIMARY is a reserved word, so
     unquoted it is a syntax error before the primary key is looked at."""
     shown = "PRIMARY KEY" if name.upper() == "PRIMARY" and added else name or "(unnamed)"
+    hidden = "IGNORED" if mariadb else "INVISIBLE"
     facts = {"index_name": name, "visibility": visibility,
              "key_text": _IMPLICIT_PRIMARY_KEY if implicit else "the primary key",
-             "change_text": f"{shown} created INVISIBLE on {base['table']}" if added else
+             "change_text": f"{shown} created {hidden} on {base['table']}" if added else
              f"ALTER INDEX {name} {visibility} on {base['table']}"}
     if reserved_word:
         return {**facts, "error_code": 1064, "server_error": "You have an error in your SQL "
@@ -2078,12 +2079,12 @@ def _create_table(b: _Builder, expr) -> None:
                  **_spatial_columns(_index_columns(part), None, defined=defined)}
         if index.get("nullable_column"):
             b.spatial_on_nullable(base, index)
-    if b.session.flavour == "mysql" and any(keys.invisible(part) for part in parts):
+    if any(keys.invisible(part) for part in parts):
         created = _created_table(expr, "")
         key = keys.created_invisible_primary_key(parts, created)
         if key is not None:
-            b.act("mysql_primary_key_invisible", {
-                **base, **_primary_key_invisible_facts(base, *key, added=True)})
+            b.act("mysql_primary_key_invisible", {**base, **_primary_key_invisible_facts(
+                base, *key, added=True, mariadb=b.session.flavour == "mariadb")})
 
 
 def _dml(b: _Builder, expr, kind: str) -> None:
