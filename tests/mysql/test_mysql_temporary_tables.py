@@ -53,6 +53,7 @@ def test_the_algorithm_clauses_a_temporary_table_takes(clause: str, dialect: str
     assert ("mysql-algorithm-not-supported" in found) == refused, found
     if refused:  # the same ALTER without the clause, not an online schema change tool
         (finding,) = report.all_findings
+        assert "TEMPORARY table" in finding.message
         assert finding.instead.splitlines()[-1] == "ALTER TABLE tmp_ids ADD COLUMN x INT;"
 
 

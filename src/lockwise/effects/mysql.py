@@ -1191,7 +1191,9 @@ class _Builder:
             "alter_clause": clauses.operations_sql,
             "alter_clause_arg": shlex.quote(clauses.operations_sql),
             "sources": tuple(sorted({p.source for p in plans})),
-            "fulltext_note": note + _operation_notes(operations),
+            "fulltext_note": note + _operation_notes(operations) + (
+                f" ({base['table']} is a TEMPORARY table, which the server always copies)"
+                if temporary and algorithm == "COPY" else ""),
             # why it copies: its operations need it, or its ALGORITHM=COPY asks for it
             "copy_text": "runs as ALGORITHM=COPY, as its ALGORITHM= clause asks,"
             if clauses.algorithm == "COPY" else "can only run as ALGORITHM=COPY",
