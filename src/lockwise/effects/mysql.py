@@ -1158,7 +1158,8 @@ class _Builder:
             op.startswith("add_foreign_key") for op, _ in operations), referenced)
         refusal = ("MariaDB takes no LOCK= clause after a partition operation"
                    if no_clauses and clauses.lock
-                   else "" if temporary  # no other session to lock out (MariaDB 10.11)
+                   # a copied TEMPORARY table: no other session to lock out (MariaDB 10.11)
+                   else "" if temporary and algorithm == "COPY"
                    else lock_refusal(clauses.lock, lock, flavour, clauses.algorithm))
         cascading = keys.cascading_foreign_key(self.catalog.tables.get(table)) \
             if flavour == "mysql" and clauses.lock == "NONE" and not refusal else ""
