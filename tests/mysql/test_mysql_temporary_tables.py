@@ -113,3 +113,42 @@ def test_a_renamed_temporary_table_stays_temporary(rename: str) -> None:
     assert report.all_findings == []
     again = _reports(f"{TEMP}\n{rename}\nALTER TABLE tmp_ids ADD COLUMN x INT;")[1]
     assert "tmp_ids" in again.statements[2].effect.locks  # a permanent table of that name
+
+
+FULLTEXT_RULE = "mysql-fulltext-on-temporary-table"
+
+
+@pytest.mark.parametrize(("change", "refused"), [
+    (f"{TEMP}\nALTER TABLE tmp_ids ADD COLUMN body TEXT, ADD FULLTEXT INDEX tmp_body (body);",
+     True),
+    ("CREATE TEMPORARY TABLE tmp_docs (id INT PRIMARY KEY, body TEXT, FULLTEXT KEY tb (body));",
+     True),
+    ("CREATE TEMPORARY TABLE tmp_docs (id INT PRIMARY KEY, body TEXT) ENGINE=InnoDB;\n"
+     "CREATE FULLTEXT INDEX tb ON tmp_docs (body);", True),
+    # another engine takes FULLTEXT indexes on a temporary table
+    ("CREATE TEMPORARY TABLE tmp_docs (id INT PRIMARY KEY, body TEXT, FULLTEXT KEY tb (body))"
+     " ENGINE=MyISAM;", False),
+    ("CREATE TABLE docs (id INT PRIMARY KEY, body TEXT, FULLTEXT KEY tb (body));", False),
+])
+@pytest.mark.parametrize("dialect", ["mysql", "mariadb"])
+def test_a_fulltext_index_on_a_temporary_innodb_table_is_refused(change: str, refused: bool,
+                                                                 dialect: str) -> None:
+    """InnoDB keeps no FULLTEXT index on a temporary table (error 1796, "Cannot create
+    FULLTEXT index on temporary InnoDB table"; checked on MariaDB 10.11)."""
+    rules = [f.rule for f in _reports(change, dialect)[1].all_findings]
+    assert (FULLTEXT_RULE in rules) == refused, rules
+
+
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE tmp_docs ADD FULLTEXT INDEX tb (body)",
+    "CREATE FULLTEXT INDEX tb ON tmp_docs (body)",
+])
+@pytest.mark.parametrize("engine", ["InnoDB", "MyISAM"])
+def test_mariadb_refuses_fulltext_on_temporary_tables_where_the_rule_says(
+        mariadb, statement: str, engine: str) -> None:
+    create = f"CREATE TEMPORARY TABLE tmp_docs (id INT PRIMARY KEY, body TEXT) ENGINE={engine};"
+    result = mariadb.run(create + statement + ";")
+    refused = "ERROR 1796" in result.stderr
+    assert refused or result.returncode == 0, result.stderr
+    rules = [f.rule for f in _reports(f"{create}\n{statement};", "mariadb")[1].all_findings]
+    assert (FULLTEXT_RULE in rules) == refused, (rules, result.stderr)
