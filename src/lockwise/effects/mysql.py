@@ -555,7 +555,8 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_partition_key_column_changed", "mysql_set_null_column_not_null",
                        "mysql_partitioned_foreign_key", "mysql_partition_key_type",
                        "mysql_partition_unique_key", "mysql_check_column_in_use",
-                       "mysql_constraint_not_found", "mysql_primary_key_invisible"})
+                       "mysql_constraint_not_found", "mysql_primary_key_invisible",
+                       "mysql_fulltext_on_temporary_table"})
 
 #: Column types no partitioning function takes (error 1502).
 _BLOB_TYPES = frozenset({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",
@@ -1112,6 +1113,8 @@ class _Builder:
         self.check_column_in_use(base, table, operations)
         self.constraint_not_found(base, table, operations)
         self.primary_key_invisible(base, table, operations)
+        if temporary and any(op.startswith("add_fulltext_index") for op, _ in operations):
+            _fulltext_on_temporary(self, base, self.catalog.tables.get(table))
         self.partitioned_foreign_key(base, table, operations, sql)
         self.partition_key_column_changed(base, table, operations)
         if (known := self.catalog.tables.get(table)) is not None and \
@@ -2082,6 +2085,10 @@ def _create_table(b: _Builder, expr) -> None:
                  **_spatial_columns(_index_columns(part), None, defined=defined)}
         if index.get("nullable_column"):
             b.spatial_on_nullable(base, index)
+    if expr.find(exp.TemporaryProperty) is not None and any(
+            _classify_constraint(part) == "add_fulltext_index" for part in parts
+            if isinstance(part, (exp.IndexColumnConstraint, exp.Constraint))):
+        _fulltext_on_temporary(b, base, _created_table(expr, ""))
     if any(keys.invisible(part) for part in parts):
         created = _created_table(expr, "")
         key = keys.created_invisible_primary_key(parts, created)
@@ -2569,6 +2576,7 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
                   partition_key=expr.meta.get("partition_key") or ())
     charset, collation = _table_charset(expr)
     table.compressed = _compressed(expr.args.get("properties"), created=True) or False
+    table.engine = _engine(expr.args.get("properties")) or ""
     schema = expr.this if isinstance(expr.this, exp.Schema) else None
     key: tuple[str, ...] = ()
     for col in (schema.expressions if schema is not None else ()):
@@ -2600,6 +2608,21 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
     _record_checks(table, schema.expressions if schema is not None else (), flavour,
                    creating=True)
     return table
+
+
+def _engine(properties) -> str:
+    """The storage engine table options `properties` name, lower case ("" when none)."""
+    return next((option.name.lower() for option in
+                 getattr(properties, "expressions", None) or properties or ()
+                 if type(option).__name__ == "EngineProperty"), "")
+
+
+def _fulltext_on_temporary(b: _Builder, base: dict, table: Table | None) -> None:
+    """A FULLTEXT index on a TEMPORARY InnoDB table (the default engine of one): refused,
+    error 1796, "Cannot create FULLTEXT index on temporary InnoDB table" (MySQL's
+    ER_INNODB_NO_FT_TEMP_TABLE; checked on MariaDB 10.11, where a MyISAM one takes it)."""
+    if table is None or table.engine in ("", "innodb"):
+        b.act("mysql_fulltext_on_temporary_table", base)
 
 
 def _compressed(properties, created: bool = False) -> bool | None:
@@ -2768,6 +2791,8 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         table.row_versions = 0 if rebuilt else table.row_versions + any(
             op in ROW_VERSION_OPERATIONS and p.algorithm == "INSTANT" for op, p in planned)
         table.row_versions_from_start |= rebuilt
+        if engine := _engine(expr.args.get("options")):
+            table.engine = engine
         if (compressed := _compressed(expr.args.get("options"))) is not None:
             table.compressed = compressed
     elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "TABLE":
