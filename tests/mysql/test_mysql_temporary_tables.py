@@ -152,3 +152,16 @@ def test_mariadb_refuses_fulltext_on_temporary_tables_where_the_rule_says(
     assert refused or result.returncode == 0, result.stderr
     rules = [f.rule for f in _reports(f"{create}\n{statement};", "mariadb")[1].all_findings]
     assert (FULLTEXT_RULE in rules) == refused, (rules, result.stderr)
+
+
+def test_a_temporary_table_ends_with_its_migration() -> None:
+    """lockwise keeps one session per migration file: the schema after it has no temporary
+    table (it was replayed as a permanent one, which later files then judged as such)."""
+    from lockwise.catalog.model import Catalog
+
+    catalog = Catalog()
+    lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
+                     migration_from_text(f"{TEMP}\nALTER TABLE tmp_ids ADD COLUMN x INT;",
+                                         "2_change.sql")],
+                    LintOptions(dialect="mysql"), catalog)
+    assert "tmp_ids" not in catalog.tables and "orders" in catalog.tables
