@@ -2687,6 +2687,14 @@ def _record_checks(table: Table, elements, flavour: str, creating: bool = False)
                 column_check=column_check)
 
 
+def end_session(catalog: Catalog, session: MySQLSession) -> None:
+    """The schema once `session` ends (lockwise keeps one per migration file): the server
+    drops the session's TEMPORARY tables."""
+    for name in [t for t in catalog.tables if t.split(".")[-1] in session.temporary_tables]:
+        del catalog.tables[name]
+    session.temporary_tables.clear()
+
+
 def _rename_temporary(session: MySQLSession, old: str, new: str) -> None:
     """A rename of a TEMPORARY table: the session's table has the new name only."""
     if old.split(".")[-1] in session.temporary_tables:
