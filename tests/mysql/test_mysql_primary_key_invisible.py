@@ -49,6 +49,8 @@ def test_the_primary_key_made_invisible_is_refused(statement: str) -> None:
     "ALTER TABLE loose ALTER INDEX loose_code INVISIBLE;",
     "ALTER TABLE tokens ALTER INDEX tokens_token VISIBLE;",  # visible again is no change
     "ALTER TABLE elsewhere ALTER INDEX elsewhere_key INVISIBLE;",  # a table lockwise never saw
+    "ALTER TABLE elsewhere ALTER INDEX `` INVISIBLE;",  # no name is no implicit key's
+    "ALTER TABLE loose ALTER INDEX `` INVISIBLE;",
 ])
 def test_other_indexes_made_invisible_are_not(statement: str) -> None:
     assert _found(statement) == []
