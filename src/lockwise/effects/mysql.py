@@ -1058,7 +1058,7 @@ class _Builder:
                     base, name, op != "add_primary_key", added=True, mariadb=mariadb)})
                 return
             if op != "set_index_visibility" or not (extra.get("invisible") or mariadb) or \
-                    name.lower() not in ("primary", implicit):
+                    name.lower() not in {"primary", implicit} - {""}:
                 continue
             visibility = "INVISIBLE" if not mariadb else \
                 "IGNORED" if extra.get("invisible") else "NOT IGNORED"
