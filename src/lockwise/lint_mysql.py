@@ -13,6 +13,7 @@ from lockwise.effects.mysql import (
     MySQLSession,
     apply_mysql_statement,
     compute_mysql_effect,
+    end_session,
     locked_tables_text,
     parse_server_version,
     refused,
@@ -78,6 +79,7 @@ def analyze_mysql_migration(migration: Migration, catalog: Catalog, index: RuleI
         if any(a.kind == "mysql_lock_tables" for a in effect.actions):
             session.lock_tables_line, lock_span = stmt.span.line, stmt.span
     held = session.locked_tables is not None
+    end_session(catalog, session)
     migration_findings += judge.judge(
         {**base, "action": "end_of_migration", "open_transaction": False,
          "statement_count": len(parsed.statements),

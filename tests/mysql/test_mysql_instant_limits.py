@@ -115,3 +115,35 @@ def test_the_limit_depends_on_the_version(version: str, statements: int,
                                           instant: bool) -> None:
     summary, _ = last(PLAIN, _adds(statements), version)
     assert (summary["algorithm"] == "INSTANT") == instant
+
+
+# A table these migrations did not create: its row versions before them are unknown, so the
+# count from 0 is a lower bound, and the messages say so.
+OUTSIDE = "ALTER TABLE t ALTER COLUMN n SET DEFAULT 0;"
+
+
+def test_the_count_of_a_table_created_elsewhere_is_a_lower_bound() -> None:
+    _, findings = last(OUTSIDE, _adds(64) + "\nALTER TABLE t ADD COLUMN x INT, ALGORITHM=INSTANT;")
+    (refused,) = [f for f in findings if f.rule == "mysql-algorithm-not-supported"]
+    assert "at least 64" in refused.message and "before" in refused.message
+    _, findings = last(PLAIN, _adds(64) + "\nALTER TABLE t ADD COLUMN x INT, ALGORITHM=INSTANT;")
+    (refused,) = [f for f in findings if f.rule == "mysql-algorithm-not-supported"]
+    assert "at least" not in refused.message
+
+
+@pytest.mark.parametrize(("setup", "sql", "versions", "lower_bound"), [
+    (OUTSIDE, _adds(3), 2, True),
+    (PLAIN, _adds(3), 2, False),
+    (OUTSIDE, "ALTER TABLE t FORCE;\n" + _adds(3), 2, False),  # rebuilt: counted from 0
+    (OUTSIDE, "OPTIMIZE TABLE t;\n" + _adds(1), 0, False),
+])
+def test_the_row_version_facts(setup: str, sql: str, versions: int, lower_bound: bool) -> None:
+    """The row versions an ALTER finds, and whether that count is only a lower bound."""
+    summary, _ = last(setup, sql)
+    assert (summary["row_versions"], summary["row_versions_lower_bound"]) == (versions,
+                                                                             lower_bound)
+
+
+def test_an_instant_add_to_a_table_created_elsewhere_is_no_alarm() -> None:
+    summary, findings = last(OUTSIDE, "ALTER TABLE t ADD COLUMN x INT, ALGORITHM=INSTANT;")
+    assert summary["algorithm"] == "INSTANT" and findings == []

@@ -371,6 +371,12 @@ class Table:
     #: MySQL 8.0.29+: the statements that added or dropped columns instantly since the table
     #: was created or last rebuilt (InnoDB's TOTAL_ROW_VERSIONS), as far as the replay saw.
     row_versions: int = 0
+    #: MySQL / MariaDB: the storage engine the migrations named for the table (lower case;
+    #: "" for the server's default, InnoDB).
+    engine: str = ""
+    #: MySQL: whether the replay saw the table created or rebuilt, so `row_versions` counts
+    #: them all; otherwise it counts only those of these migrations: a lower bound.
+    row_versions_from_start: bool = False
 
 
 #: Each kind of `Table`, as a message names it.

@@ -441,11 +441,15 @@ def owned_sequence(table: str, column: str) -> str:
     return f"{schema}.{generated_name(relname, column, 'seq')}"
 
 
-def generated_name(name1: str, name2: str | None, label: str) -> str:
-    """`name1_name2_label` within 63 bytes: PostgreSQL shortens the longer of name1 and
-    name2 a byte at a time until it fits, then cuts each at a character boundary."""
-    one, two = name1.encode(), (name2 or "").encode()
-    avail = _MAX_NAME_BYTES - len(label.encode()) - 1 - (1 if name2 is not None else 0)
+def generated_name(name1: str, name2: str | None, label: str, limit: int = _MAX_NAME_BYTES,
+                   in_bytes: bool = True) -> str:
+    """`name1_name2_label` within `limit` bytes (PostgreSQL's 63 by default) or, `in_bytes`
+    false, characters (MySQL counts a name's characters, 64 at most): PostgreSQL shortens
+    the longer of name1 and name2 a unit at a time until it fits, then cuts each at a
+    character boundary."""
+    unit: Callable[[str], bytes | str] = str.encode if in_bytes else str
+    one, two = unit(name1), unit(name2 or "")
+    avail = limit - len(unit(label)) - 1 - (1 if name2 is not None else 0)
     n1, n2 = len(one), len(two)
     while n1 + n2 > avail:
         if n1 > n2:
@@ -456,8 +460,20 @@ def generated_name(name1: str, name2: str | None, label: str) -> str:
     return "_".join(parts)
 
 
-def _clip(raw: bytes, n: int) -> str:
-    """The first `n` bytes of UTF-8 `raw`, less a character cut in two."""
+def free_generated_name(name: str, label: str, taken: Callable[[str], bool],
+                        limit: int = _MAX_NAME_BYTES, in_bytes: bool = True) -> str:
+    """`generated_name(name, None, label)`, numbered after the label (`t_deprecated1`) while
+    `taken` says a name is."""
+    number = 0
+    while taken(new := generated_name(name, None, f"{label}{number or ''}", limit, in_bytes)):
+        number += 1
+    return new
+
+
+def _clip(raw: bytes | str, n: int) -> str:
+    """The first `n` units of `raw`: of UTF-8 bytes, less a character cut in two."""
+    if isinstance(raw, str):
+        return raw[:n]
     return raw[:n].decode("utf-8", errors="ignore")
 
 

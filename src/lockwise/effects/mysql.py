@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 
 from lockwise.catalog.model import Catalog, Column, Constraint, Index, Table
+from lockwise.catalog.replay import free_generated_name
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects import mysql_fulltext as fulltext
 from lockwise.effects import mysql_keys as keys
@@ -94,6 +95,10 @@ def _dropped_tables(expr) -> list:
     `expressions`, or one in `this`)."""
     return list(expr.args.get("tables") or expr.expressions or [expr.this])
 
+
+#: The longest table, column or index name MySQL and MariaDB take, in characters (MySQL
+#: manual, "Schema Object Names", Identifier Length Limits).
+MYSQL_MAX_NAME_CHARACTERS = 64
 
 #: Integer types, signed and not (sqlglot's names): their `(n)` is a display width, which
 #: "does not constrain the range of values" (MySQL manual, "Numeric Data Type Syntax",
@@ -415,9 +420,12 @@ _NAME = rf"{_PART}(?:\.{_PART})?"
 #: An ADD CHECK and its parenthesized expression (two levels of parentheses inside).
 _ADD_CHECK_PARENS = r"\bADD\s+(CONSTRAINT\s+\S+\s+)?CHECK\s*\((?:[^()]|\([^()]*\))*\)"
 
+#: ALTER INDEX's visibility clause: MySQL's VISIBLE / INVISIBLE, MariaDB's [NOT] IGNORED.
+_INDEX_VISIBILITY = re.compile(rf"\bALTER\s+(INDEX|KEY)\s+(?P<index>{_PART})\s+"
+                               r"(?P<visible>NOT\s+IGNORED|IGNORED|VISIBLE|INVISIBLE)\b", re.I)
+
 _COMMAND_ALTER = [
-    (re.compile(r"\bALTER\s+(INDEX|KEY)\s+\S+\s+(NOT\s+)?(IGNORED|VISIBLE|INVISIBLE)\b", re.I),
-     "set_index_visibility"),
+    (_INDEX_VISIBILITY, "set_index_visibility"),
     (re.compile(r"\b(ADD|DROP|TRUNCATE|EXCHANGE)\s+PARTITION\b", re.I), None),
     (re.compile(r"\b(ANALYZE|CHECK|REPAIR)\s+PARTITION\b", re.I), "maintain_partition"),
     (re.compile(r"\b(COALESCE|REORGANIZE|REBUILD)\s+PARTITION\b", re.I), "reorganize_partition"),
@@ -547,7 +555,8 @@ _REFUSALS = frozenset({"mysql_spatial_index_nullable", "mysql_table_not_locked",
                        "mysql_partition_key_column_changed", "mysql_set_null_column_not_null",
                        "mysql_partitioned_foreign_key", "mysql_partition_key_type",
                        "mysql_partition_unique_key", "mysql_check_column_in_use",
-                       "mysql_constraint_not_found"})
+                       "mysql_constraint_not_found", "mysql_primary_key_invisible",
+                       "mysql_fulltext_on_temporary_table"})
 
 #: Column types no partitioning function takes (error 1502).
 _BLOB_TYPES = frozenset({"tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob",
@@ -693,7 +702,8 @@ class _Builder:
         written = ".".join(self.written.get(part, part) for part in table.split("."))
         return {"table": written, "table_sql": written, "table_name": written.split(".")[-1],
                 "table_name_arg": shlex.quote(written.split(".")[-1]),
-                "table_is_new": table in self.session.new_tables,
+                "table_is_new": table in self.session.new_tables or self.temporary(table),
+                "table_is_temporary": self.temporary(table),
                 "table_known": table in self.catalog.tables,
                 "table_is_foreign": False,  # (PostgreSQL's foreign tables: rules ask)
                 "flavour": self.session.flavour,
@@ -702,13 +712,28 @@ class _Builder:
     def act(self, kind: str, facts: dict) -> None:
         self.actions.append(Action(kind, facts))
 
+    def copies(self, table: str, clauses: _Clauses, operations: list[tuple[str, dict]]
+               ) -> bool:
+        """Whether the ALTER copies the table whatever its operations could do: it asks for
+        ALGORITHM=COPY, or alters a TEMPORARY table off the "simple rename" path."""
+        return clauses.algorithm == "COPY" or (self.temporary(table) and not _on_simple_path(
+            clauses, operations, self.session.flavour))
+
+    def temporary(self, table: str) -> bool:
+        """Whether `table` is a TEMPORARY table of the session: only the session sees it,
+        and it shadows a permanent table of the same name."""
+        return table.split(".")[-1] in self.session.temporary_tables
+
     def effect(self) -> Effect:
         if any(a.kind in _REFUSALS for a in self.actions):
             # The statement fails: it is not judged on the algorithm and locks it would take.
             for action in self.actions:
                 if action.kind == "mysql_alter_table":
                     action.facts["refused"] = True
-        return Effect(actions=tuple(self.actions) or (Action("other"),), locks=self.locks,
+        # No other session can name a TEMPORARY table (the name reaches a permanent table
+        # of that name, or none): whatever this session holds on one, no one waits for it.
+        locks = {t: mode for t, mode in self.locks.items() if not self.temporary(t)}
+        return Effect(actions=tuple(self.actions) or (Action("other"),), locks=locks,
                       rewrites=frozenset(self.rewrites), scans=self.scans, transactional=True,
                       creates=frozenset(self.creates), drops=frozenset(self.drops),
                       alters=frozenset(self.alters), writes=frozenset(self.writes),
@@ -1014,6 +1039,34 @@ class _Builder:
                     if c.kind == "check" and not c.column_check)) or "none"})
             return
 
+    def primary_key_invisible(self, base: dict, table: str,
+                              operations: list[tuple[str, dict]]) -> None:
+        """ALTER INDEX of the primary key, or of the UNIQUE index on NOT NULL columns that
+        stands in for it (keys.implicit_primary_key), to INVISIBLE: refused by MySQL (error
+        3522, ER_PK_INDEX_CANT_BE_INVISIBLE; the manual's "Invisible Indexes": "The feature
+        applies to indexes other than primary keys (either explicit or implicit)"). MariaDB
+        refuses IGNORED and NOT IGNORED alike (error 4174, checked on 10.11). Judged on the
+        table as the statement finds it; for a table lockwise never saw, only `PRIMARY`."""
+        mariadb = self.session.flavour == "mariadb"
+        known = self.catalog.tables.get(table)
+        implicit = keys.implicit_primary_key(known) if known is not None else ""
+        added = _added_invisible_primary_key(known, implicit, operations)
+        for op, extra in operations:
+            name = self.written.get(extra.get("name", ""), extra.get("name", ""))
+            if added is not None and extra is added[1]:
+                self.act("mysql_primary_key_invisible", {**base, **_primary_key_invisible_facts(
+                    base, name, op != "add_primary_key", added=True, mariadb=mariadb)})
+                return
+            if op != "set_index_visibility" or not (extra.get("invisible") or mariadb) or \
+                    name.lower() not in {"primary", implicit} - {""}:
+                continue
+            visibility = "INVISIBLE" if not mariadb else \
+                "IGNORED" if extra.get("invisible") else "NOT IGNORED"
+            self.act("mysql_primary_key_invisible", {**base, **_primary_key_invisible_facts(
+                base, name, name.lower() != "primary", visibility=visibility, mariadb=mariadb,
+                reserved_word=name.lower() == "primary" and not extra.get("quoted"))})
+            return
+
     def partitioned_foreign_key(self, base: dict, table: str,
                                 operations: list[tuple[str, dict]], sql: str) -> None:
         """PARTITION BY of a table that has a foreign key or that one references, or a
@@ -1049,7 +1102,8 @@ class _Builder:
         # MySQL rebuilds for an ALGORITHM=INPLACE what it would change instantly without it,
         # unless its in-place path is metadata only too (an index's visibility, a default)
         instant_without_clause = instant and any(p.rebuilds for p in plans)
-        if clauses.algorithm == "COPY":
+        temporary = self.temporary(table)
+        if self.copies(table, clauses, operations):
             plans = _copied(plans, operations, flavour)
         self.session.last_alter = (sql, table, [
             (op, p) for (op, _), p in zip(operations, plans, strict=True)])
@@ -1058,6 +1112,9 @@ class _Builder:
         self.set_null_column_not_null(base, table, operations)
         self.check_column_in_use(base, table, operations)
         self.constraint_not_found(base, table, operations)
+        self.primary_key_invisible(base, table, operations)
+        if temporary and any(op.startswith("add_fulltext_index") for op, _ in operations):
+            _fulltext_on_temporary(self, base, self.catalog.tables.get(table))
         self.partitioned_foreign_key(base, table, operations, sql)
         self.partition_key_column_changed(base, table, operations)
         if (known := self.catalog.tables.get(table)) is not None and \
@@ -1104,6 +1161,8 @@ class _Builder:
             op.startswith("add_foreign_key") for op, _ in operations), referenced)
         refusal = ("MariaDB takes no LOCK= clause after a partition operation"
                    if no_clauses and clauses.lock
+                   # a copied TEMPORARY table: no other session to lock out (MariaDB 10.11)
+                   else "" if temporary and algorithm == "COPY"
                    else lock_refusal(clauses.lock, lock, flavour, clauses.algorithm))
         cascading = keys.cascading_foreign_key(self.catalog.tables.get(table)) \
             if flavour == "mysql" and clauses.lock == "NONE" and not refusal else ""
@@ -1115,21 +1174,30 @@ class _Builder:
             **base, "operations": tuple(op for op, _ in operations), "algorithm": algorithm,
             "rebuilds_table": rebuilds, "permits_dml": permits_dml, "lock_level": lock,
             "requested_algorithm": clauses.algorithm, "requested_lock": clauses.lock,
+            **_row_version_facts(self.catalog.tables.get(table)),
             "instant_without_clause": instant_without_clause,
-            "algorithm_allowed": not (no_clauses and clauses.algorithm) and algorithm_allowed(
-                clauses.algorithm, algorithm, flavour, version),
+            "algorithm_allowed": not (no_clauses and clauses.algorithm) and (
+                _temporary_algorithm_allowed(clauses.algorithm, flavour) if temporary and
+                algorithm == "COPY" else algorithm_allowed(clauses.algorithm, algorithm,
+                                                           flavour, version)),
             "lock_allowed": not refusal,
             "lock_refusal": refusal,
             "lock_instead_sql": f"-- MySQL refuses the clause here ({cascading} cascades): run it "
                                 f"without LOCK=NONE, or, to keep writes flowing, through an "
                                 f"online schema change tool:\n{tool}"
             if cascading else _lock_instead_sql(base, clauses, run, refusal, tool),
-            "algorithm_instead_sql": _algorithm_instead_sql(base, clauses, run, tool),
+            "algorithm_instead_sql": (
+                f"-- {base['table']} is a TEMPORARY table: the server always copies it, and "
+                f"no other session waits for it\nALTER TABLE "
+                f"{quote_mysql_qualified(base['table_sql'])} {clauses.operations_sql};")
+            if temporary else _algorithm_instead_sql(base, clauses, run, tool),
             "online_schema_change_sql": tools,
             "alter_clause": clauses.operations_sql,
             "alter_clause_arg": shlex.quote(clauses.operations_sql),
             "sources": tuple(sorted({p.source for p in plans})),
-            "fulltext_note": note + _operation_notes(operations),
+            "fulltext_note": note + _operation_notes(operations) + (
+                f" ({base['table']} is a TEMPORARY table, which the server always copies)"
+                if temporary and algorithm == "COPY" else ""),
             # why it copies: its operations need it, or its ALGORITHM=COPY asks for it
             "copy_text": "runs as ALGORITHM=COPY, as its ALGORITHM= clause asks,"
             if clauses.algorithm == "COPY" else "can only run as ALGORITHM=COPY",
@@ -1144,6 +1212,68 @@ class _Builder:
                  for op, _ in operations):
             self.scans[table] = "index build"
         self.alters.add(f"table:{table}")
+
+
+def _row_version_facts(table: Table | None) -> dict:
+    """The row versions (MySQL 8.0.29+) an ALTER finds the table with, as far as the replay
+    saw, and whether that is only a lower bound: for a table created before the migrations
+    and not rebuilt by them, InnoDB may have kept row versions lockwise never saw."""
+    return {"row_versions": table.row_versions if table is not None else 0,
+            "row_versions_lower_bound": table is None or not table.row_versions_from_start}
+
+
+_IMPLICIT_PRIMARY_KEY = ("the first UNIQUE index on NOT NULL columns of a table without a "
+                         "primary key, which stands in for one")
+
+
+def _added_invisible_primary_key(known: Table | None, implicit: str,
+                                 operations: list[tuple[str, dict]]) -> tuple[str, dict] | None:
+    """The operation of an ALTER that adds the table's primary key INVISIBLE: an ADD PRIMARY
+    KEY, or, on a known table with neither an explicit nor an implicit one, the first ADD
+    UNIQUE on NOT NULL columns (it becomes the implicit one; checked on MariaDB 10.11)."""
+    for op, extra in operations:
+        if op == "add_primary_key":
+            return (op, extra) if extra.get("invisible") else None
+    if known is None or "PRIMARY" in known.constraints or implicit:
+        return None
+    for op, extra in operations:
+        if op == "add_index" and extra.get("unique") and extra.get("columns") and all(
+                (c := known.columns.get(column)) is not None and c.not_null
+                for column in extra["columns"]):
+            return (op, extra) if extra.get("invisible") else None
+    return None
+
+
+def _temporary_algorithm_allowed(requested: str, flavour: str) -> bool:
+    """Whether the server takes `ALGORITHM=requested` for an ALTER of a TEMPORARY table,
+    which it always copies: MySQL refuses INPLACE and INSTANT (error 1845, sql_table.cc's
+    is_inplace_alter_impossible: "we can't handle altering temporary tables without a
+    copy"); MariaDB refuses INPLACE and takes INSTANT and NOCOPY (checked on 10.11)."""
+    if flavour == "mariadb":
+        return requested != "INPLACE"
+    return requested not in ("INPLACE", "INSTANT")
+
+
+def _primary_key_invisible_facts(base: dict, name: str, implicit: bool, added: bool = False,
+                                 visibility: str = "INVISIBLE", mariadb: bool = False,
+                                 reserved_word: bool = False) -> dict:
+    """The facts of mysql-primary-key-invisible for key `name` of the table (`base`): the
+    explicit primary key, or the `implicit` one; `added` by the statement INVISIBLE, or
+    given `visibility` by ALTER INDEX. The server's error: PRIMARY is a reserved word, so
+    unquoted it is a syntax error before the primary key is looked at."""
+    shown = "PRIMARY KEY" if name.upper() == "PRIMARY" and added else name or "(unnamed)"
+    hidden = "IGNORED" if mariadb else "INVISIBLE"
+    facts = {"index_name": name, "visibility": visibility,
+             "key_text": _IMPLICIT_PRIMARY_KEY if implicit else "the primary key",
+             "change_text": f"{shown} created {hidden} on {base['table']}" if added else
+             f"ALTER INDEX {name} {visibility} on {base['table']}"}
+    if reserved_word:
+        return {**facts, "error_code": 1064, "server_error": "You have an error in your SQL "
+                "syntax ... near 'PRIMARY'; quoted, `PRIMARY`, it is refused as the primary key"}
+    if mariadb:
+        return {**facts, "error_code": 4174,
+                "server_error": "A primary key cannot be marked as IGNORE"}
+    return {**facts, "error_code": 3522, "server_error": "A primary key index cannot be invisible"}
 
 
 def _operation_notes(operations: list[tuple[str, dict]]) -> str:
@@ -1323,8 +1453,11 @@ def _no_instant_columns(table: Table | None, flavour: str, version: Version) -> 
                 "by rebuilding it")
     limit = max_row_versions(version) if flavour == "mysql" else None
     if limit is not None and table.row_versions >= limit:
-        return (f"{limit} statements have added or dropped its columns instantly since it "
-                f"was last rebuilt, and MySQL {'.'.join(map(str, version))} keeps {limit} row "
+        counted = f"{limit} statements have added or dropped its columns instantly since it " \
+            f"was last rebuilt" if table.row_versions_from_start else \
+            f"at least {limit} statements have added or dropped its columns instantly (these " \
+            f"migrations' own: the table was created before them, with row versions unknown)"
+        return (f"{counted}, and MySQL {'.'.join(map(str, version))} keeps {limit} row "
                 f"versions: past them INSTANT is error 4092, \"Maximum row versions "
                 f"reached\"; ALTER TABLE ... FORCE or OPTIMIZE TABLE starts them again")
     return ""
@@ -1490,7 +1623,9 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
         elif isinstance(action, exp.RenameIndex):
             ops.append(("rename_index", {"name": _name(action.this)}))
         elif isinstance(action, exp.AlterIndex):  # VISIBLE / INVISIBLE: the optimizer's flag
-            ops.append(("set_index_visibility", {"name": _name(action.this)}))
+            ops.append(("set_index_visibility", {
+                "name": _name(action.this), "invisible": not action.args.get("visible"),
+                "quoted": bool(action.this.args.get("quoted"))}))
         elif isinstance(action, exp.AddConstraint):
             for con in action.expressions:
                 op = _functional_index(_classify_constraint(con), con)
@@ -1503,6 +1638,8 @@ def _alter_operations(b: _Builder, expr, table: str) -> list[tuple[str, dict]]:
                     extra["unique"] = bool(key and key[2])
                 elif op == "add_primary_key" and isinstance(con, exp.PrimaryKey):
                     extra["columns"] = keys.columns_of(con.expressions)
+                if op in ("add_index", "add_primary_key") and keys.invisible(con):
+                    extra["invisible"] = True
                 ops.append((op, extra))
         elif isinstance(action, exp.AlterRename):
             # A view cannot take the old name in the same transaction: DDL commits at once.
@@ -1868,6 +2005,11 @@ def _command_alter_operation(b: _Builder, table: str, table_sql: str, clause: st
             _CONVERT_ONLY.match(_clauses(sql).operations_sql) and \
             not _has_string_columns(known, b.session.flavour):
         return [("set_default_charset", {})]  # nothing to re-encode
+    if op == "set_index_visibility":
+        visible = re.sub(r"\s+", " ", m.group("visible").upper())
+        return [(op, {"name": _clean(m.group("index")),
+                      "invisible": visible in ("IGNORED", "INVISIBLE"),
+                      "quoted": m.group("index").startswith("`")})]
     return [(op, {"column": m.group("column")} if op == "drop_column" else {})]
 
 
@@ -1943,6 +2085,16 @@ def _create_table(b: _Builder, expr) -> None:
                  **_spatial_columns(_index_columns(part), None, defined=defined)}
         if index.get("nullable_column"):
             b.spatial_on_nullable(base, index)
+    if expr.find(exp.TemporaryProperty) is not None and any(
+            _classify_constraint(part) == "add_fulltext_index" for part in parts
+            if isinstance(part, (exp.IndexColumnConstraint, exp.Constraint))):
+        _fulltext_on_temporary(b, base, _created_table(expr, ""))
+    if any(keys.invisible(part) for part in parts):
+        created = _created_table(expr, "")
+        key = keys.created_invisible_primary_key(parts, created)
+        if key is not None:
+            b.act("mysql_primary_key_invisible", {**base, **_primary_key_invisible_facts(
+                base, *key, added=True, mariadb=b.session.flavour == "mariadb")})
 
 
 def _dml(b: _Builder, expr, kind: str) -> None:
@@ -2205,6 +2357,19 @@ def _ignored_checks(b: _Builder, expr, sql: str) -> None:
             "enforced_from": ".".join(map(str, CHECK_ENFORCED_FROM[flavour]))})
 
 
+def _deprecated_table(b: _Builder, table: str) -> str:
+    """The name drop-table's alternative renames `table` to, in its own database (a bare
+    RENAME TO moves the table to the current one): `<name>_deprecated` within MySQL's 64
+    characters (a longer name is refused, not cut), numbered past a table that has it."""
+    written = b.table_facts(table)["table"]
+    schema, _, bare = written.rpartition(".")
+    prefix = f"{schema}." if schema else ""
+    new = free_generated_name(bare, "deprecated",
+                              lambda name: f"{prefix}{name}".lower() in b.catalog.tables,
+                              MYSQL_MAX_NAME_CHARACTERS, in_bytes=False)
+    return prefix + new
+
+
 def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
     from sqlglot import exp
 
@@ -2230,13 +2395,20 @@ def _classify(b: _Builder, expr, sql: str, session: MySQLSession) -> None:
             b.act(f"create_{kind.lower() or 'other'}", {})
     elif isinstance(expr, exp.Drop):
         kind = (expr.args.get("kind") or "").upper()
-        if kind == "TABLE":
+        if kind == "TABLE" and expr.args.get("temporary"):
+            # DROP TEMPORARY TABLE drops the session's own tables only, never a permanent
+            # one, and what it drops would go at the session's end anyway: no one waits
+            for t in _dropped_tables(expr):
+                b.drops.add(f"table:{_table_name(t)}")
+            b.act("drop_temporary_table", {})
+        elif kind == "TABLE":
             for t in _dropped_tables(expr):
                 table = _table_name(t)
                 b.drops.add(f"table:{table}")
                 b.locks[table] = LockMode.ACCESS_EXCLUSIVE
                 b.act("drop_table", {**b.table_facts(table),
-                                     "if_exists": bool(expr.args.get("exists"))})
+                                     "if_exists": bool(expr.args.get("exists")),
+                                     "deprecated_table": _deprecated_table(b, table)})
         elif kind == "INDEX":
             table = _table_name(expr.args.get("cluster") or expr.args.get("table"))
             match = re.search(rf"\bON\s+({_NAME})", sql, re.I)
@@ -2399,10 +2571,12 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
                   kind="partitioned" if expr.meta.get("partitioned") else "table",
                   # a copy of another table (LIKE, AS SELECT): not every constraint is known
                   created_by=None if copied else migration_id,
+                  row_versions_from_start=True,
                   partition_strategy=expr.meta.get("partitioned") or "",
                   partition_key=expr.meta.get("partition_key") or ())
     charset, collation = _table_charset(expr)
     table.compressed = _compressed(expr.args.get("properties"), created=True) or False
+    table.engine = _engine(expr.args.get("properties")) or ""
     schema = expr.this if isinstance(expr.this, exp.Schema) else None
     key: tuple[str, ...] = ()
     for col in (schema.expressions if schema is not None else ()):
@@ -2434,6 +2608,21 @@ def _created_table(expr, migration_id: str, flavour: str = "mysql") -> Table:
     _record_checks(table, schema.expressions if schema is not None else (), flavour,
                    creating=True)
     return table
+
+
+def _engine(properties) -> str:
+    """The storage engine table options `properties` name, lower case ("" when none)."""
+    return next((option.name.lower() for option in
+                 getattr(properties, "expressions", None) or properties or ()
+                 if type(option).__name__ == "EngineProperty"), "")
+
+
+def _fulltext_on_temporary(b: _Builder, base: dict, table: Table | None) -> None:
+    """A FULLTEXT index on a TEMPORARY InnoDB table (the default engine of one): refused,
+    error 1796, "Cannot create FULLTEXT index on temporary InnoDB table" (MySQL's
+    ER_INNODB_NO_FT_TEMP_TABLE; checked on MariaDB 10.11, where a MyISAM one takes it)."""
+    if table is None or table.engine in ("", "innodb"):
+        b.act("mysql_fulltext_on_temporary_table", base)
 
 
 def _compressed(properties, created: bool = False) -> bool | None:
@@ -2496,6 +2685,21 @@ def _record_checks(table: Table, elements, flavour: str, creating: bool = False)
                 name, "check", reads, enforced=not check.meta.get("not_enforced"),
                 check_sql=check.this.sql(dialect="mysql") if check.this is not None else "",
                 column_check=column_check)
+
+
+def end_session(catalog: Catalog, session: MySQLSession) -> None:
+    """The schema once `session` ends (lockwise keeps one per migration file): the server
+    drops the session's TEMPORARY tables."""
+    for name in [t for t in catalog.tables if t.split(".")[-1] in session.temporary_tables]:
+        del catalog.tables[name]
+    session.temporary_tables.clear()
+
+
+def _rename_temporary(session: MySQLSession, old: str, new: str) -> None:
+    """A rename of a TEMPORARY table: the session's table has the new name only."""
+    if old.split(".")[-1] in session.temporary_tables:
+        session.temporary_tables.discard(old.split(".")[-1])
+        session.temporary_tables.add(new.split(".")[-1])
 
 
 def _rename_table(catalog: Catalog, table: Table, new: str, flavour: str) -> None:
@@ -2575,24 +2779,34 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         session.new_tables.add(name)
         if expr.find(exp.TemporaryProperty) is not None:
             session.temporary_tables.add(name.split(".")[-1])
+        else:
+            session.temporary_tables.discard(name.split(".")[-1])
     elif isinstance(expr, exp.Alter):
         name = _table_name(expr.this)
         table = catalog.tables.setdefault(name, Table(name))
         limit = max_row_versions(session.version) if session.flavour == "mysql" else None
         planned = _replayed_plans(catalog, session, expr, name, tree["sqlglot"]["sql"]) if \
             table.fts_doc_id or (limit is not None and (
-                table.row_versions or _changes_columns(expr))) else []
+                table.row_versions or not table.row_versions_from_start or
+                _changes_columns(expr))) else []
         session.last_alter = None
         rebuilt = any(p.rebuilds for _, p in planned)
         _apply_alter_actions(catalog, table, expr, session.flavour)
+        for action in expr.args.get("actions") or ():
+            if isinstance(action, exp.AlterRename):
+                _rename_temporary(session, name, _table_name(action.this))
         fulltext.after_statement(table, table.fts_doc_id and rebuilt)
         table.row_versions = 0 if rebuilt else table.row_versions + any(
             op in ROW_VERSION_OPERATIONS and p.algorithm == "INSTANT" for op, p in planned)
+        table.row_versions_from_start |= rebuilt
+        if engine := _engine(expr.args.get("options")):
+            table.engine = engine
         if (compressed := _compressed(expr.args.get("options"))) is not None:
             table.compressed = compressed
     elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "TABLE":
         for t in _dropped_tables(expr):
             catalog.tables.pop(_table_name(t), None)
+            session.temporary_tables.discard(_table_name(t).split(".")[-1])
     elif isinstance(expr, exp.Drop) and (expr.args.get("kind") or "").upper() == "INDEX":
         on = catalog.tables.get(_table_name(expr.args.get("cluster") or expr.args.get("table")))
         if on is not None:
@@ -2609,10 +2823,12 @@ def apply_mysql_statement(catalog: Catalog, tree: dict, migration_id: str,
         for old, new in _rename_pairs(tree["sqlglot"]["sql"]):
             if old in catalog.tables:
                 _rename_table(catalog, catalog.tables[old], new, session.flavour)
+            _rename_temporary(session, old, new)
     elif isinstance(expr, exp.Command) and (m := _OPTIMIZE.match(tree["sqlglot"]["sql"])):
         if (optimized := catalog.tables.get(_clean(m.group("table")))) is not None:
             fulltext.after_statement(optimized, rebuilt=True)  # InnoDB's OPTIMIZE rebuilds
             optimized.row_versions = 0
+            optimized.row_versions_from_start = True
     elif isinstance(expr, exp.Command) and (m := _CONVERT.match(tree["sqlglot"]["sql"])):
         _convert_columns(catalog.tables.get(_clean(m.group("table"))), m.group("charset"))
     elif isinstance(expr, exp.Command) and (m := _PARTITIONING.match(tree["sqlglot"]["sql"])):
@@ -2670,10 +2886,10 @@ def _replayed_plans(catalog: Catalog, session: MySQLSession, expr, table: str,
     if session.last_alter is not None and session.last_alter[:2] == (sql, table):
         return session.last_alter[2]
     builder = _Builder(session, catalog)
-    algorithm = _clauses(sql).algorithm
+    clauses = _clauses(sql)
     operations, plans, _ = builder.plan(table, _alter_operations(builder, expr, table),
-                                        algorithm)
-    if algorithm == "COPY":
+                                        clauses.algorithm)
+    if builder.copies(table, clauses, operations):
         plans = _copied(plans, operations, session.flavour)
     return [(op, p) for (op, _), p in zip(operations, plans, strict=True)]
 

@@ -197,6 +197,49 @@ def record_foreign_key(table: Table, name: str, columns: tuple[str, ...], parent
         record(table, name, columns, False)
 
 
+def implicit_primary_key(table: Table) -> str:
+    """The UNIQUE index that stands in for the primary key of a table without one ("" when
+    none): the first whose columns are all NOT NULL (MySQL manual, "Invisible Indexes": it
+    "places the same constraint on table rows as an explicit primary key"; InnoDB clusters
+    the rows on it). Checked on MariaDB 10.11: the first in the order the migrations wrote
+    them, a later one or one on a nullable column is no primary key."""
+    if "PRIMARY" in table.constraints:
+        return ""
+    return next((name for name, (columns, unique) in table.keys.items() if unique and all(
+        (c := table.columns.get(column)) is not None and c.not_null for column in columns)), "")
+
+
+def invisible(node) -> bool:
+    """Whether an index definition (a sqlglot node, a CONSTRAINT wrapper's too) says
+    INVISIBLE."""
+    from sqlglot import exp
+
+    if isinstance(node, exp.Constraint) and node.expressions:
+        node = node.expressions[0]
+    return any(isinstance(option, exp.IndexConstraintOption) and
+               option.args.get("visible") is False for option in node.args.get("options") or ())
+
+
+def created_invisible_primary_key(parts, created: Table) -> tuple[str, bool] | None:
+    """(name, implicit) of the key a CREATE TABLE (its definitions `parts`, the table it
+    makes `created`) makes INVISIBLE although it is the table's primary key: its PRIMARY KEY,
+    or, without one, its first UNIQUE key on NOT NULL columns (`implicit_primary_key`)."""
+    from sqlglot import exp
+
+    if "PRIMARY" in created.constraints:
+        hidden = any(isinstance(part, exp.PrimaryKey) and invisible(part) for part in parts)
+        return ("PRIMARY", False) if hidden else None
+    implicit = implicit_primary_key(created)
+    if not implicit:
+        return None
+    columns = created.keys[implicit][0]
+    for part in parts:
+        key = key_of(part)
+        if key is not None and key[2] and key[1] == columns:
+            return (key[0] or implicit, True) if invisible(part) else None
+    return None
+
+
 def _indexes(table: Table) -> list[tuple[str, tuple[str, ...]]]:
     """The table's indexes (the primary key as "PRIMARY"), name and columns."""
     primary = table.constraints.get("PRIMARY")

@@ -77,7 +77,10 @@ _ALTER_TABLE = re.compile(r"\s*ALTER\s+(ONLINE\s+)?(IGNORE\s+)?TABLE\b", re.IGNO
 #: (both servers' grammar: `RENAME [TO | AS] new_tbl_name`).
 _SYNONYMS = ((re.compile(r"^(\s*ALTER\s+)ONLINE(\s)", re.IGNORECASE), r"\1      \2"),
              (re.compile(r"\bPERSISTENT\b", re.IGNORECASE), "STORED    "),
-             (re.compile(r"(\bRENAME\s+)AS\b", re.IGNORECASE), r"\1TO"))
+             (re.compile(r"(\bRENAME\s+)AS\b", re.IGNORECASE), r"\1TO"),
+             # an index definition's [NOT] IGNORED (MariaDB 10.6+): MySQL's [IN]VISIBLE
+             (re.compile(r"(\)\s*)NOT\s+IGNORED\b", re.IGNORECASE), r"\1VISIBLE"),
+             (re.compile(r"(\)\s*)IGNORED\b", re.IGNORECASE), r"\1INVISIBLE"))
 _DELIMITER = re.compile(r"^[ \t]*DELIMITER[ \t]+(\S+)[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -637,6 +640,12 @@ def _other_servers_syntax(tokens: list, words: list[str], dialect: str,
                 found = "MariaDB's index visibility; MySQL writes ALTER INDEX ... INVISIBLE"
             elif word in ("IGNORED", "NOT") and version < _IGNORED_INDEX_FROM:
                 found = "ALTER INDEX ... IGNORED arrived in MariaDB 10.6"
+        elif word == "IGNORED" and previous in (")", "NOT") and \
+                words[i - 1 - (previous == "NOT")] == ")":  # an index definition's
+            if not mariadb:
+                found = "MariaDB's ignored index; MySQL writes the index's INVISIBLE"
+            elif version < _IGNORED_INDEX_FROM:
+                found = "IGNORED indexes arrived in MariaDB 10.6"
         elif mariadb and word == "CHECK" and previous == "DROP" and \
                 tok.token_type != TokenType.IDENTIFIER:
             found = "MySQL's DROP CHECK; MariaDB writes DROP CONSTRAINT"

@@ -139,6 +139,7 @@ NAME_FACTS = ("column", "constraint", "deprecated_name", "index_name", "new_name
 SQL_FACTS: dict[str, Writer] = {
     **{key: _name(key) for key in NAME_FACTS},
     # schema-qualified names, always qualified by the effect model
+    "deprecated_table": _qualified("deprecated_table"),
     "index": _qualified("index"),
     "name": _qualified("name"),
     "partition": _qualified("partition"),

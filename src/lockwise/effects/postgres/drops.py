@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from lockwise.catalog.model import Callers, Catalog
 from lockwise.catalog.replay import (
-    generated_name,
+    free_generated_name,
     relation_namers,
     routine_callers,
     schema_callers,
@@ -273,15 +273,15 @@ def _deprecated_name(catalog: Catalog, name: str, taken: set[str]) -> str:
     of `taken`, which gets it) has it. Left for the server to cut, a long name would lose
     the suffix, and one of 63 bytes would be renamed to itself, which fails."""
     schema, bare = name.split(".", 1)
-    number = 0
-    while True:
-        new = generated_name(bare, None, f"deprecated{number or ''}")
+
+    def taken_by(new: str) -> bool:
         qualified = f"{schema}.{new}"
-        if new not in taken and not catalog.relation_named(qualified) and \
-                not catalog.type_named(qualified):
-            taken.add(new)
-            return new
-        number += 1
+        return new in taken or bool(catalog.relation_named(qualified)) or \
+            bool(catalog.type_named(qualified))
+
+    new = free_generated_name(bare, "deprecated", taken_by)
+    taken.add(new)
+    return new
 
 
 def _drop_callers(b: Builder, found: Callers, statement: str, like: str,

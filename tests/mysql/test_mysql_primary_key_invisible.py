@@ -1,0 +1,172 @@
+"""An index that is the table's primary key, explicit or implicit (the first UNIQUE index on
+NOT NULL columns of a table without one), cannot be made invisible (MySQL, error 3522) or
+ignored (MariaDB, error 4174): the statement fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from lockwise.discover import migration_from_text
+from lockwise.lint import LintOptions, lint_migrations
+
+RULE = "mysql-primary-key-invisible"
+
+SETUP = """
+CREATE TABLE accounts (id INT PRIMARY KEY, email VARCHAR(100) NOT NULL,
+  UNIQUE KEY accounts_email (email), KEY accounts_email_plain (email));
+CREATE TABLE tokens (token CHAR(32) NOT NULL, owner INT NOT NULL, note INT,
+  UNIQUE KEY tokens_token (token), UNIQUE KEY tokens_owner (owner), UNIQUE KEY tokens_note (note));
+CREATE TABLE loose (code INT, UNIQUE KEY loose_code (code));
+"""
+
+
+def _found(change: str, dialect: str = "mysql", setup: str = SETUP) -> list:
+    version = "10.11" if dialect == "mariadb" else "8.4.0"
+    reports = lint_migrations([migration_from_text(setup, "1_setup.sql"),
+                               migration_from_text(change, "2_change.sql")],
+                              LintOptions(dialect=dialect, server_version=version))
+    return [f for f in reports[1].all_findings if f.rule == RULE]
+
+
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE accounts ALTER INDEX `PRIMARY` INVISIBLE;",
+    "ALTER TABLE accounts ALTER INDEX PRIMARY INVISIBLE;",
+    # the first UNIQUE index on NOT NULL columns of a table without a primary key is one
+    "ALTER TABLE tokens ALTER INDEX tokens_token INVISIBLE;",
+    "ALTER TABLE tokens ALTER INDEX tokens_token INVISIBLE, ALGORITHM=INSTANT;",
+])
+def test_the_primary_key_made_invisible_is_refused(statement: str) -> None:
+    (found,) = _found(statement)
+    # PRIMARY, a reserved word, is a syntax error (1064) unquoted
+    code = "1064" if "PRIMARY INVISIBLE" in statement else "3522"
+    assert "refuses" in found.message and f"error {code}" in found.message
+
+
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE accounts ALTER INDEX accounts_email INVISIBLE;",  # the table has a primary key
+    "ALTER TABLE tokens ALTER INDEX tokens_owner INVISIBLE;",  # not the first such index
+    "ALTER TABLE tokens ALTER INDEX tokens_note INVISIBLE;",  # a nullable column
+    "ALTER TABLE loose ALTER INDEX loose_code INVISIBLE;",
+    "ALTER TABLE tokens ALTER INDEX tokens_token VISIBLE;",  # visible again is no change
+    "ALTER TABLE elsewhere ALTER INDEX elsewhere_key INVISIBLE;",  # a table lockwise never saw
+    "ALTER TABLE elsewhere ALTER INDEX `` INVISIBLE;",  # no name is no implicit key's
+    "ALTER TABLE loose ALTER INDEX `` INVISIBLE;",
+])
+def test_other_indexes_made_invisible_are_not(statement: str) -> None:
+    assert _found(statement) == []
+
+
+def test_mariadb_ignored_primary_key_is_refused() -> None:
+    """MariaDB refuses any change of a primary key's ignorability, NOT IGNORED included
+    (checked on 10.11); MySQL judges the visibility the index ends with."""
+    (found,) = _found("ALTER TABLE tokens ALTER INDEX tokens_token IGNORED;", "mariadb")
+    assert "4174" in found.message
+    (found,) = _found("ALTER TABLE tokens ALTER INDEX tokens_token NOT IGNORED;", "mariadb")
+    assert "4174" in found.message
+    assert _found("ALTER TABLE tokens ALTER INDEX tokens_owner IGNORED;", "mariadb") == []
+
+
+def test_a_refused_statement_leaves_the_schema_as_it_was() -> None:
+    """The statement fails: it is not judged an instant visibility change."""
+    reports = lint_migrations([migration_from_text(SETUP, "1_setup.sql"),
+                               migration_from_text("ALTER TABLE tokens ALTER INDEX tokens_token "
+                                                   "INVISIBLE;", "2_change.sql")],
+                              LintOptions(dialect="mysql"))
+    (alter,) = [a for a in reports[1].statements[0].effect.actions
+                if a.kind == "mysql_alter_table"]
+    assert alter.facts["refused"] is True
+
+
+TRUTH_DROPS = "DROP TABLE IF EXISTS accounts, tokens, loose;"
+
+
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE accounts ALTER INDEX `PRIMARY` IGNORED",
+    "ALTER TABLE accounts ALTER INDEX accounts_email IGNORED",
+    "ALTER TABLE accounts ALTER INDEX accounts_email_plain IGNORED",
+    "ALTER TABLE accounts ALTER INDEX `PRIMARY` NOT IGNORED",
+    "ALTER TABLE accounts ALTER INDEX PRIMARY IGNORED",
+    "ALTER TABLE tokens ALTER INDEX tokens_token IGNORED",
+    "ALTER TABLE tokens ALTER INDEX tokens_owner IGNORED",
+    "ALTER TABLE tokens ALTER INDEX tokens_note IGNORED",
+    "ALTER TABLE tokens ALTER INDEX tokens_token NOT IGNORED",
+    "ALTER TABLE loose ALTER INDEX loose_code IGNORED",
+])
+def test_mariadb_refuses_exactly_where_the_rule_says(mariadb, statement: str) -> None:
+    result = mariadb.run(TRUTH_DROPS + SETUP + statement + ";")
+    refused = "ERROR 4174" in result.stderr or "ERROR 1064" in result.stderr
+    assert refused or result.returncode == 0, result.stderr
+    assert bool(_found(statement + ";", "mariadb")) == refused, (statement, result.stderr)
+
+
+@pytest.mark.parametrize("statement", [
+    "CREATE TABLE keyed (id INT, PRIMARY KEY (id) INVISIBLE);",
+    # no primary key: the first UNIQUE key on NOT NULL columns is the implicit one
+    "CREATE TABLE keyed (a INT NOT NULL, b INT, UNIQUE KEY keyed_a (a) INVISIBLE);",
+    "CREATE TABLE keyed (a INT NOT NULL, UNIQUE (a) INVISIBLE);",
+    "ALTER TABLE loose ADD PRIMARY KEY (code) INVISIBLE;",
+    "ALTER TABLE plain ADD UNIQUE KEY plain_a (a) INVISIBLE;",
+])
+def test_a_primary_key_created_invisible_is_refused(statement: str) -> None:
+    setup = SETUP + "CREATE TABLE plain (a INT NOT NULL, b INT);"
+    (found,) = _found(statement, setup=setup)
+    assert "error 3522" in found.message
+
+
+@pytest.mark.parametrize("statement", [
+    "CREATE TABLE keyed (id INT PRIMARY KEY, a INT NOT NULL, UNIQUE KEY keyed_a (a) INVISIBLE);",
+    "CREATE TABLE keyed (a INT, UNIQUE KEY keyed_a (a) INVISIBLE);",  # nullable: no key
+    "CREATE TABLE keyed (a INT NOT NULL, b INT NOT NULL, UNIQUE KEY keyed_a (a),"
+    " UNIQUE KEY keyed_b (b) INVISIBLE);",  # not the first
+    "ALTER TABLE tokens ADD UNIQUE KEY tokens_both (token, owner) INVISIBLE;",  # has one
+    "ALTER TABLE plain ADD UNIQUE KEY plain_b (b) INVISIBLE;",  # a nullable column
+    "ALTER TABLE plain ADD INDEX plain_a (a) INVISIBLE;",  # not UNIQUE
+])
+def test_other_keys_created_invisible_are_not(statement: str) -> None:
+    assert _found(statement, setup=SETUP + "CREATE TABLE plain (a INT NOT NULL, b INT);") == []
+
+
+@pytest.mark.parametrize(("statement", "refused"), [
+    ("CREATE TABLE keyed (id INT PRIMARY KEY, a INT, KEY keyed_a (a) IGNORED);", False),
+    ("CREATE TABLE keyed (id INT PRIMARY KEY, a INT, KEY keyed_a (a) NOT IGNORED);", False),
+    ("CREATE TABLE keyed (a INT NOT NULL, UNIQUE KEY keyed_a (a) IGNORED);", True),
+    ("ALTER TABLE plain ADD INDEX plain_b (b) IGNORED;", False),
+    ("ALTER TABLE plain ADD UNIQUE KEY plain_a (a) IGNORED;", True),
+])
+def test_mariadb_ignored_keys_are_read(statement: str, refused: bool) -> None:
+    """MariaDB's index option [NOT] IGNORED (10.6+) in a definition was a parse-error."""
+    setup = SETUP + "CREATE TABLE plain (a INT NOT NULL, b INT);"
+    reports = lint_migrations([migration_from_text(setup, "1_setup.sql"),
+                               migration_from_text(statement, "2_change.sql")],
+                              LintOptions(dialect="mariadb", server_version="10.11"))
+    rules = [f.rule for f in reports[1].all_findings]
+    assert "parse-error" not in rules
+    assert (RULE in rules) == refused, rules
+
+
+def test_mysql_refuses_mariadb_ignored_in_a_definition() -> None:
+    reports = lint_migrations([migration_from_text(
+        "CREATE TABLE keyed (id INT PRIMARY KEY, a INT, KEY keyed_a (a) IGNORED);", "1.sql")],
+        LintOptions(dialect="mysql"))
+    (error,) = [f for f in reports[0].all_findings if f.rule == "parse-error"]
+    assert "INVISIBLE" in error.message
+
+
+@pytest.mark.parametrize("statement", [
+    "CREATE TABLE keyed (id INT PRIMARY KEY, a INT, KEY keyed_a (a) IGNORED)",
+    "CREATE TABLE keyed (a INT NOT NULL, UNIQUE KEY keyed_a (a) IGNORED)",
+    "CREATE TABLE keyed (a INT NOT NULL, b INT NOT NULL, UNIQUE KEY keyed_a (a),"
+    " UNIQUE KEY keyed_b (b) IGNORED)",
+    "CREATE TABLE keyed (a INT, UNIQUE KEY keyed_a (a) IGNORED)",
+    "ALTER TABLE plain ADD UNIQUE KEY plain_a (a) IGNORED",
+    "ALTER TABLE plain ADD UNIQUE KEY plain_b (b) IGNORED",
+    "ALTER TABLE tokens ADD UNIQUE KEY tokens_both (token, owner) IGNORED",
+])
+def test_mariadb_refuses_ignored_keys_exactly_where_the_rule_says(mariadb,
+                                                                  statement: str) -> None:
+    setup = SETUP + "CREATE TABLE plain (a INT NOT NULL, b INT);"
+    result = mariadb.run("DROP TABLE IF EXISTS accounts, tokens, loose, plain, keyed;" + setup +
+                         statement + ";")
+    refused = "ERROR 4174" in result.stderr
+    assert refused or result.returncode == 0, result.stderr
+    assert bool(_found(statement + ";", "mariadb", setup)) == refused, (statement, result.stderr)
