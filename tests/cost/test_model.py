@@ -111,6 +111,34 @@ def test_insert_select_of_a_whole_table_is_estimated_from_its_size() -> None:
     assert filtered.seconds is None and filtered.note
 
 
+def test_update_from_a_joined_table_reads_it_in_full() -> None:
+    """UPDATE ... FROM (DELETE ... USING) whose WHERE only joins reads the table beside the
+    target in full: its cost grows with that table's size, as INSERT ... SELECT's does."""
+    for sql in ("UPDATE orders SET flag = s.flag FROM staging s WHERE s.id = orders.id",
+                "DELETE FROM orders USING staging WHERE staging.id = orders.id"):
+        small, big = (estimate(sql, table(), table(rows=rows, heap=heap, name="public.staging"))
+                      for rows, heap in ((1000, 150_000), (10_000_000, 1_500_000_000)))
+        assert small.seconds is not None and big.seconds is not None
+        assert big.seconds > small.seconds + 1
+        scans = [op for op in big.operations if op.kind == "full_scan"]
+        assert [op.table for op in scans] == ["public.staging"]
+        assert scans[0].drivers["rows"] == 10_000_000
+        missing = estimate(sql, table())
+        assert missing.seconds is None and "public.staging" in missing.note
+
+
+def test_a_condition_on_a_joined_table_does_not_bound_the_targets_rows() -> None:
+    """`s.flag = 0` is not a condition on orders' own flag column, nor is `s.id = orders.id`
+    an equality with a constant: neither says how many of orders' rows change."""
+    t = table(flag=ColumnStats(n_distinct=2), id=ColumnStats(n_distinct=-1))
+    est = estimate("UPDATE orders SET note = '' FROM staging s WHERE s.id = orders.id "
+                   "AND s.flag = 0", t, table(name="public.staging"))
+    assert est.seconds is None and "WHERE" in est.note
+    own = estimate("UPDATE orders SET note = '' FROM staging s WHERE s.id = orders.id "
+                   "AND orders.flag = 0", t, table(name="public.staging"))
+    assert own.operations[0].drivers["rows"] == pytest.approx(500_000)
+
+
 def test_foreign_key_needs_both_tables() -> None:
     sql = ("ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) "
            "REFERENCES customers (id)")

@@ -2168,6 +2168,23 @@ CASES = [
     Case("insert-leaving-foreign-key-to-default", FK + "ALTER TABLE child ALTER COLUMN "
          "parent_id SET DEFAULT 1;", "INSERT INTO child (id, n) VALUES (100, 1)",
          compare_scans=False),
+    # UPDATE ... FROM / DELETE ... USING whose WHERE only joins reads each table beside the
+    # target in full (no condition of its own picks some of its rows; the plan joining whole
+    # tables hashes them): the tables of a view, every partition. They are locked ACCESS SHARE
+    # only: their rows are not locked.
+    Case("update-from-join", FK, "UPDATE child SET n = parent.id FROM parent "
+         "WHERE parent.id = child.parent_id"),
+    Case("update-from-two-joined", FK + "CREATE TABLE src AS SELECT id FROM parent;",
+         "UPDATE child SET n = 1 FROM parent JOIN src ON src.id = parent.id "
+         "WHERE parent.id = child.parent_id"),
+    Case("update-from-view", VIEWS + "CREATE TABLE sink AS SELECT id, n FROM child;",
+         "UPDATE sink SET n = v.n FROM v WHERE v.id = sink.id"),
+    Case("delete-using-join", FK + "CREATE TABLE gone AS SELECT id FROM child;",
+         "DELETE FROM child USING gone WHERE gone.id = child.id"),
+    Case("delete-using-partitioned", EVENTS + "CREATE TABLE k (id bigint);",
+         "DELETE FROM k USING events WHERE events.id = k.id"),
+    Case("update-from-filtered", FK, "UPDATE child SET n = 1 FROM parent "
+         "WHERE parent.id = child.parent_id AND parent.name = 'p1'", compare_scans=False),
     Case("update", T, "UPDATE t SET n = n + 1 WHERE id < 5", compare_scans=False),
     Case("update-foreign-key-column", FK, "UPDATE child SET parent_id = 2 WHERE id = 1",
          compare_scans=False),
