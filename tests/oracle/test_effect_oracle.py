@@ -2181,7 +2181,7 @@ CASES = [
          "UPDATE sink SET n = v.n FROM v WHERE v.id = sink.id"),
     Case("delete-using-join", FK + "CREATE TABLE gone AS SELECT id FROM child;",
          "DELETE FROM child USING gone WHERE gone.id = child.id"),
-    Case("delete-using-partitioned", EVENTS + "CREATE TABLE k (id bigint);",
+    Case("delete-using-partitioned", EVENTS + "CREATE TABLE k AS SELECT id FROM events;",
          "DELETE FROM k USING events WHERE events.id = k.id"),
     Case("update-from-filtered", FK, "UPDATE child SET n = 1 FROM parent "
          "WHERE parent.id = child.parent_id AND parent.name = 'p1'", compare_scans=False),

@@ -19,6 +19,7 @@ except those filled from older tables (CREATE TABLE AS, INSERT ... SELECT): thei
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from lockwise.catalog.model import Catalog
@@ -488,7 +489,26 @@ def _where_rows(tree: dict | None, t: TableStats) -> tuple[float | None, str]:
         return None, "no parse tree"
     _, stmt = unwrap(tree)
     where = stmt.get("whereClause")
-    return _bound(where, t, const_value, unwrap)
+    return _bound(where, t, const_value, unwrap, _own_column(stmt))
+
+
+def _own_column(stmt: dict) -> Callable[[object], str | None]:
+    """Which column of the statement's own table an expression is, if it is one: a column
+    written under the table's name (its alias), or unqualified when no FROM or USING list
+    stands beside it (the column could be a joined table's). A condition on another
+    table's column says nothing of how many of this table's rows it keeps."""
+    from lockwise.effects.nodes import range_name, strings, unwrap
+
+    name = range_name(stmt.get("relation") or {})
+    beside = stmt.get("fromClause") or stmt.get("usingClause")
+
+    def own(expr: object) -> str | None:
+        kind, body = unwrap(expr)
+        fields = strings(body.get("fields")) if kind == "ColumnRef" else []
+        if not fields or (fields[-2] != name if len(fields) > 1 else bool(beside)):
+            return None
+        return fields[-1]
+    return own
 
 
 def _partial_index_rows(tree: dict | None, t: TableStats) -> tuple[float, str]:
@@ -505,12 +525,13 @@ def _partial_index_rows(tree: dict | None, t: TableStats) -> tuple[float, str]:
     return min(rows, t.rows), how
 
 
-def _bound(expr: dict | None, t: TableStats, const_value, unwrap) -> tuple[float | None, str]:
-    from lockwise.effects.nodes import column_ref, walk
+def _bound(expr: dict | None, t: TableStats, const_value, unwrap,
+           own: Callable[[object], str | None]) -> tuple[float | None, str]:
+    from lockwise.effects.nodes import walk
 
     kind, body = unwrap(expr)
     if kind == "BoolExpr" and body.get("boolop") == "AND_EXPR":
-        known = [b for b in (_bound(a, t, const_value, unwrap) for a in body.get("args") or ())
+        known = [b for b in (_bound(a, t, const_value, unwrap, own) for a in body.get("args") or ())
                  if b[0] is not None]
         if known:
             return min(known, key=lambda b: b[0])
@@ -521,7 +542,7 @@ def _bound(expr: dict | None, t: TableStats, const_value, unwrap) -> tuple[float
         if len(values) == 2 and all(isinstance(v, int) for v in values):
             return float(max(values[1] - values[0] + 1, 0)), "BETWEEN range (keys assumed dense)"
     if kind == "NullTest":
-        col = column_ref(body.get("arg"))
+        col = own(body.get("arg"))
         cs = t.columns.get(col or "")
         if cs is not None and cs.null_frac is not None:
             frac = cs.null_frac if body.get("nulltesttype") == "IS_NULL" else 1 - cs.null_frac
@@ -529,8 +550,12 @@ def _bound(expr: dict | None, t: TableStats, const_value, unwrap) -> tuple[float
         return None, f"no null_frac for {col} in the stats"
     if kind == "A_Expr" and body.get("kind") == "AEXPR_OP":
         names = [unwrap(n)[1].get("sval") for n in body.get("name") or ()]
-        col = column_ref(body.get("lexpr")) or column_ref(body.get("rexpr"))
-        if names == ["="] and col:
+        sides = (body.get("lexpr"), body.get("rexpr"))
+        col = own(sides[0]) or own(sides[1])
+        # (against a value: an equality of two columns is a join, not a filter)
+        other = sides[1] if own(sides[0]) else sides[0]
+        constant = not any(k == "ColumnRef" for k, _ in walk(other))
+        if names == ["="] and col and constant:
             cs = t.columns.get(col)
             distinct = cs.distinct_values(t.rows) if cs is not None else None
             if distinct:

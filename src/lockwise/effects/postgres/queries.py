@@ -18,6 +18,7 @@ from lockwise.effects.nodes import (
     is_constant_true,
     is_sequence_call,
     locking_queries,
+    range_name,
     range_var,
     regclass_name,
     relations_in,
@@ -153,6 +154,12 @@ def dml(kind: str) -> Callable:
                 b.scan(rel, f"{kind.upper()} " + ("whose WHERE only joins touches every row "
                                                   "with a match" if joined else
                                                   "without WHERE touches every row"))
+            # No condition picks some rows of the tables beside it: the join reads them whole
+            # (what a hash join of whole tables does; checked on the server).
+            for rel in stored_reads(b, stmt.get("fromClause") or stmt.get("usingClause")) \
+                    if joined else ():
+                b.scan(rel, f"{kind.upper()} whose WHERE only joins reads it in full to find "
+                            "the matches")
             if b.ctx.rule_text:
                 # How batches would name rows (by the statement's name for the table when
                 # a FROM or USING list stands beside it).
@@ -444,12 +451,7 @@ class _DistinctFrom(ShownSql):
 
 def _target_name(stmt: dict) -> str:
     """The name an UPDATE or DELETE gives its table in the rest of the statement."""
-    return _range_name(stmt.get("relation") or {})
-
-
-def _range_name(range_var: dict) -> str:
-    """The name a table in a statement goes by in the rest of it: its alias, else its own."""
-    return (range_var.get("alias") or {}).get("aliasname") or range_var.get("relname", "")
+    return range_name(stmt.get("relation") or {})
 
 
 def _where_only_joins(stmt: dict) -> bool:
@@ -468,7 +470,7 @@ def _where_only_joins(stmt: dict) -> bool:
         kind, item = unwrap(beside.pop())
         # (a WITH query's rows are its own: `WITH batch AS (... LIMIT 5000)` is a batch)
         if kind == "RangeVar" and not (item.get("relname") in ctes and not item.get("schemaname")):
-            names.add(_range_name(item))
+            names.add(range_name(item))
         elif kind == "JoinExpr" and not item.get("alias"):
             beside += [item.get("larg"), item.get("rarg")]
             conditions += [item["quals"]] if item.get("quals") else []
@@ -680,7 +682,7 @@ def _locked_items(stmt: dict, locked: list) -> list[dict]:
             visit(body.get("larg") or {})
             visit(body.get("rarg") or {})
         elif kind == "RangeVar":
-            items[_range_name(body)] = node
+            items[range_name(body)] = node
         elif kind == "RangeSubselect" and body.get("alias"):
             items[body["alias"].get("aliasname", "")] = body.get("subquery") or {}
 
