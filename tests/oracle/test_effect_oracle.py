@@ -3212,6 +3212,17 @@ CASES = [
          "CREATE PUBLICATION pub_set FOR TABLE other;", "ALTER PUBLICATION pub_set SET TABLE t",
          # the table SET takes out: the catalog does not follow publications
          unmodeled={"public.other": L.SHARE_UPDATE_EXCLUSIVE}),
+    # A table named without ONLY brings its inheritance children, however deep, into the
+    # publication, each opened as it is (a partitioned table's partitions are not added).
+    Case("create-publication-inheritance-parent", INH_DEEP, "CREATE PUBLICATION pub_b FOR TABLE b"),
+    Case("create-publication-inheritance-only", INH_DEEP,
+         "CREATE PUBLICATION pub_b FOR TABLE ONLY b"),
+    Case("create-publication-partitioned", EVENTS, "CREATE PUBLICATION pub_e FOR TABLE events"),
+    Case("alter-publication-add-inheritance-parent", INH_DEEP + "CREATE PUBLICATION pub_b;",
+         "ALTER PUBLICATION pub_b ADD TABLE s"),
+    Case("alter-publication-drop-inheritance-parent",
+         INH_DEEP + "CREATE PUBLICATION pub_b FOR TABLE b;",
+         "ALTER PUBLICATION pub_b DROP TABLE b"),
     Case("drop-publication", T + "CREATE PUBLICATION pub_gone FOR TABLE t;",
          "DROP PUBLICATION pub_gone"),
     # ALTER INDEX of the other subcommands.
