@@ -3214,15 +3214,18 @@ CASES = [
          unmodeled={"public.other": L.SHARE_UPDATE_EXCLUSIVE}),
     # A table named without ONLY brings its inheritance children, however deep, into the
     # publication, each opened as it is (a partitioned table's partitions are not added).
-    Case("create-publication-inheritance-parent", INH_DEEP, "CREATE PUBLICATION pub_b FOR TABLE b"),
+    # (A publication is the database's: each case names its own.)
+    Case("create-publication-inheritance-parent", INH_DEEP,
+         "CREATE PUBLICATION pub_inh FOR TABLE b"),
     Case("create-publication-inheritance-only", INH_DEEP,
-         "CREATE PUBLICATION pub_b FOR TABLE ONLY b"),
-    Case("create-publication-partitioned", EVENTS, "CREATE PUBLICATION pub_e FOR TABLE events"),
-    Case("alter-publication-add-inheritance-parent", INH_DEEP + "CREATE PUBLICATION pub_b;",
-         "ALTER PUBLICATION pub_b ADD TABLE s"),
+         "CREATE PUBLICATION pub_inh_only FOR TABLE ONLY b"),
+    Case("create-publication-partitioned", EVENTS,
+         "CREATE PUBLICATION pub_parted FOR TABLE events"),
+    Case("alter-publication-add-inheritance-parent", INH_DEEP + "CREATE PUBLICATION pub_inh_add;",
+         "ALTER PUBLICATION pub_inh_add ADD TABLE s"),
     Case("alter-publication-drop-inheritance-parent",
-         INH_DEEP + "CREATE PUBLICATION pub_b FOR TABLE b;",
-         "ALTER PUBLICATION pub_b DROP TABLE b"),
+         INH_DEEP + "CREATE PUBLICATION pub_inh_drop FOR TABLE b;",
+         "ALTER PUBLICATION pub_inh_drop DROP TABLE b"),
     Case("drop-publication", T + "CREATE PUBLICATION pub_gone FOR TABLE t;",
          "DROP PUBLICATION pub_gone"),
     # ALTER INDEX of the other subcommands.
