@@ -139,6 +139,32 @@ def test_a_condition_on_a_joined_table_does_not_bound_the_targets_rows() -> None
     assert own.operations[0].drivers["rows"] == pytest.approx(500_000)
 
 
+def test_a_write_through_a_view_counts_the_rows_its_where_keeps() -> None:
+    """UPDATE / DELETE through a view changes only the rows the view's WHERE keeps: without
+    a WHERE of its own the view's bounds the rows, with one the smaller bound holds; a view
+    without WHERE reaches every row."""
+    from lockwise.catalog.replay import apply_statement
+
+    catalog = Catalog()
+    for stmt in parse_sql("CREATE VIEW open_orders AS SELECT * FROM orders o "
+                          "WHERE o.note IS NULL;\n"
+                          "CREATE VIEW every_order AS SELECT * FROM orders;").statements:
+        apply_statement(catalog, stmt.tree, "0001")
+    stats = Stats({"public.orders": table(note=ColumnStats(null_frac=0.25))})
+
+    def rows(sql: str) -> float:
+        (stmt,) = parse_sql(sql).statements
+        effect = compute_effect(stmt.tree, Context(catalog=catalog, pg_version=16))
+        est = estimate_statement(effect, stats, tree=stmt.tree, catalog=catalog)
+        assert est.seconds is not None, est.note
+        return est.operations[0].drivers["rows"]
+
+    assert rows("UPDATE open_orders SET flag = 1") == pytest.approx(250_000)
+    assert rows("DELETE FROM open_orders") == pytest.approx(250_000)
+    assert rows("UPDATE open_orders SET flag = 1 WHERE id BETWEEN 1 AND 5000") == 5000
+    assert rows("UPDATE every_order SET flag = 1") == 1_000_000
+
+
 def test_foreign_key_needs_both_tables() -> None:
     sql = ("ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) "
            "REFERENCES customers (id)")
