@@ -27,7 +27,12 @@ from lockwise.catalog.model import (
 from lockwise.catalog.query_columns import result_columns, result_names
 from lockwise.catalog.scopes import ColumnReads
 from lockwise.catalog.search_path import elements_path
-from lockwise.catalog.updatable import has_updatable_column, not_updatable, written_through_to
+from lockwise.catalog.updatable import (
+    has_updatable_column,
+    kept_rows_filter,
+    not_updatable,
+    written_through_to,
+)
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
@@ -2817,6 +2822,7 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
     view.column_names = tuple(names) if names is not None else None
     view.not_updatable = not_updatable(catalog, stmt.get("query"))
     view.updatable_columns = has_updatable_column(stmt.get("query"))
+    view.where = kept_rows_filter(stmt.get("query"))
     view.columns = {}
     if reads:
         # OR REPLACE: the new query's. The relation a write through the view reaches comes

@@ -385,7 +385,8 @@ class _Estimator:
         if t is None:
             return
         p = self.profile
-        rows, how = (t.rows, "every row") if not has_where else _where_rows(self.tree, t)
+        rows, how = (t.rows, "every row") if not has_where else \
+            _where_rows(self.tree, t, self.catalog)
         if rows is None:
             raise _Unknown(note=f"the rows the WHERE clause of this {kind.upper()} on {name} "
                            f"matches are unknown: {how}")
@@ -481,15 +482,26 @@ def _pages_touched(t: TableStats, rows: float, contiguous: bool) -> float:
     return pages * (1 - (1 - rows / t.rows) ** per_page)
 
 
-def _where_rows(tree: dict | None, t: TableStats) -> tuple[float | None, str]:
-    """Rows a DML's WHERE clause matches, when it can be bounded without running it."""
-    from lockwise.effects.nodes import const_value, unwrap
+def _where_rows(tree: dict | None, t: TableStats,
+                catalog: Catalog | None = None) -> tuple[float | None, str]:
+    """Rows a DML's WHERE clause matches, when it can be bounded without running it; of a
+    write through views (the `catalog` knows them), the rows their WHEREs keep too: the
+    smallest bound of them all."""
+    from lockwise.effects.nodes import column_ref, const_value, range_var, unwrap
 
     if not tree:
         return None, "no parse tree"
     _, stmt = unwrap(tree)
     where = stmt.get("whereClause")
-    return _bound(where, t, const_value, unwrap, _own_column(stmt))
+    bounds = [_bound(where, t, const_value, unwrap, _own_column(stmt))] if where else []
+    if catalog is not None and stmt.get("relation"):
+        # (a view's WHERE reads its one relation: each column there is the table's)
+        bounds += [_bound(f, t, const_value, unwrap, column_ref)
+                   for f in catalog.view_filters(range_var(stmt["relation"])[0], t.name)]
+    known = [b for b in bounds if b[0] is not None]
+    if known:
+        return min(known, key=lambda b: b[0])
+    return bounds[0] if bounds else (None, "no WHERE")
 
 
 def _own_column(stmt: dict) -> Callable[[object], str | None]:

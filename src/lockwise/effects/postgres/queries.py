@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from lockwise.catalog.model import Table
+from lockwise.catalog.model import VIEW_DEPTH, Table
 from lockwise.catalog.replay import missing_index_parts
 from lockwise.catalog.updatable import NO_UPDATABLE_COLUMNS
 from lockwise.effects.nodes import (
@@ -127,8 +127,13 @@ def dml(kind: str) -> Callable:
         # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched; so is every row
         # with a match when the WHERE only joins a FROM (USING) list that is whole tables.
         joined = kind in ("update", "delete") and _where_only_joins(stmt)
-        has_where = bool(stmt.get("whereClause")) and not is_constant_true(stmt["whereClause"]) \
+        own_where = bool(stmt.get("whereClause")) and not is_constant_true(stmt["whereClause"]) \
             and not joined
+        # Through views with a WHERE, only the rows they keep are written (each view's rows
+        # are found by reading the table all the same, unless the statement has a WHERE).
+        filtered = kind in ("update", "delete") and b.ctx.rewrites and \
+            bool(b.ctx.catalog.view_filters(view, table))
+        has_where = own_where or filtered
         facts = table_facts(b, table, qualified)
         columns: tuple[str, ...] = ()
         if kind == "update":
@@ -148,19 +153,20 @@ def dml(kind: str) -> Callable:
         if b.ctx.executes:  # the keys' triggers fire (a MERGE's as its clauses write)
             for fired in sorted({kind} & {"update", "delete"} or merging - {"insert"}):
                 _referencing_rows(b, table, fired, set_columns, {table})
-        if kind in ("update", "delete") and not has_where:
+        if kind in ("update", "delete") and not own_where:
             for rel in stored_reads(b, {"RangeVar": stmt["relation"]}) if on_view else \
                     (table, *targets):
-                b.scan(rel, f"{kind.upper()} " + ("whose WHERE only joins touches every row "
-                                                  "with a match" if joined else
-                                                  "without WHERE touches every row"))
+                b.scan(rel, f"{kind.upper()} " + (
+                    "through a view with a WHERE reads every row to find those it keeps"
+                    if filtered else "whose WHERE only joins touches every row with a match"
+                    if joined else "without WHERE touches every row"))
             # No condition picks some rows of the tables beside it: the join reads them whole
             # (what a hash join of whole tables does; checked on the server).
             for rel in stored_reads(b, stmt.get("fromClause") or stmt.get("usingClause")) \
                     if joined else ():
                 b.scan(rel, f"{kind.upper()} whose WHERE only joins reads it in full to find "
                             "the matches")
-            if b.ctx.rule_text:
+            if b.ctx.rule_text and not has_where:
                 # How batches would name rows (by the statement's name for the table when
                 # a FROM or USING list stands beside it).
                 beside = stmt.get("fromClause") or stmt.get("usingClause")
@@ -555,11 +561,6 @@ def _referencing_rows(b: Builder, table: str, kind: str, columns: tuple[str, ...
                 _referencing_rows(b, rel, "delete", (), seen)
 
 
-#: Views over views are followed this deep at most (a guard against a cycle that only
-#: wrong input can make).
-_VIEW_DEPTH = 16
-
-
 def _updatable_view_base(b: Builder, relation: str, kind: str,
                          on_conflict: bool = False) -> tuple[str, str, str]:
     """The table a write (`kind`) to `relation` reaches: itself, or for a known view reading
@@ -572,7 +573,7 @@ def _updatable_view_base(b: Builder, relation: str, kind: str,
     a relation on the way that keeps the write and has an UPDATE rule (enabled or not) or an
     enabled INSERT rule that adds a query (rewriteHandler.c RewriteQuery; checked on the
     server)."""
-    for _ in range(_VIEW_DEPTH):
+    for _ in range(VIEW_DEPTH):
         known = b.ctx.catalog.tables.get(relation)
         if known is None:
             break
