@@ -702,6 +702,41 @@ def test_column_used_by_a_view_matches_server(pg_db: str, sql: str) -> None:
     assert predicted_failure == server_refuses(pg_db, _VIEWS, sql, refused)
 
 
+_POLICIES = """
+CREATE TABLE docs (id bigint, owner_id int, title text, note text);
+CREATE TABLE members (doc_id bigint, user_id int, role text);
+CREATE POLICY own ON docs USING (owner_id = 1) WITH CHECK (title IS NOT NULL);
+CREATE POLICY shared ON docs FOR SELECT USING (id IN (SELECT doc_id FROM members));
+ALTER TABLE members RENAME COLUMN user_id TO member_id;
+CREATE POLICY gone ON members USING (role = 'x');
+DROP POLICY gone ON members;
+"""
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE docs ALTER COLUMN owner_id TYPE bigint",
+    "ALTER TABLE docs DROP COLUMN owner_id",
+    "ALTER TABLE docs DROP COLUMN owner_id CASCADE",
+    "ALTER TABLE docs ALTER COLUMN title TYPE varchar(10)",  # WITH CHECK
+    "ALTER TABLE docs ALTER COLUMN id TYPE int",  # the subquery's outer column
+    "ALTER TABLE docs ALTER COLUMN note TYPE varchar(10)",
+    "ALTER TABLE docs DROP COLUMN note",
+    "ALTER TABLE members ALTER COLUMN doc_id TYPE int",  # another table's policy reads it
+    "ALTER TABLE members DROP COLUMN doc_id",
+    "ALTER TABLE members ALTER COLUMN member_id TYPE bigint",
+    "ALTER TABLE members ALTER COLUMN role TYPE varchar(10)",  # its policy was dropped
+])
+def test_column_used_by_a_policy_matches_server(pg_db: str, sql: str) -> None:
+    """column-used-by-policy says the statement fails exactly when the server refuses it."""
+    import psycopg
+
+    (action,) = effect_after(_POLICIES, sql).actions
+    predicted_failure = bool(action.facts.get("used_by_policies")) and \
+        not action.facts.get("cascade")
+    refused = (psycopg.errors.FeatureNotSupported, psycopg.errors.DependentObjectsStillExist)
+    assert predicted_failure == server_refuses(pg_db, _POLICIES, sql, refused)
+
+
 _GENERATED = """
 CREATE TABLE t (id bigint, a int, b varchar(10), c int, n int,
     g int GENERATED ALWAYS AS (a * 2) STORED, v text GENERATED ALWAYS AS (lower(b)) VIRTUAL,
@@ -1189,7 +1224,8 @@ def test_unbatched_backfill_batches_end_where_the_statement_would(pg_db: str, sq
 
 
 @pytest.mark.parametrize("example", [
-    *_examples("column-used-by-generated-column"), *_examples("drop-type-in-use")])
+    *_examples("column-used-by-generated-column"), *_examples("drop-type-in-use"),
+    *_examples("column-used-by-policy")])
 def test_dependent_object_rules_fail_on_the_server_exactly_for_their_bad_examples(
         pg_db: str, example) -> None:
     """Run on PostgreSQL 18: an example written for an older server is left out."""
