@@ -411,6 +411,7 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_is_new=b.ctx.column_is_new(table, col), cascade=cascade,
           column_known=b.ctx.catalog.column(table, col) is not None,
           **_views_using(b, table, col, bool(base.get("qualified"))), **dependents,
+          **_policies_using(b, table, col),
           **_refused_with_only(b, table, base, inheritance=False),
           **_generated_facts(b, table, base, generated))
 
@@ -540,12 +541,29 @@ def drop_policies(b: Builder, found: list[tuple[Table, str]]) -> dict:
     for table, name in found:
         b.lock(table.name, L.ACCESS_EXCLUSIVE)
         b.drops.add(f"policy:{table.name}.{name}")
+    named, sql = _policies_named(found)
+    return {"policies_dropped": named, "policies_dropped_text": ", ".join(named),
+            "policies_dropped_sql": sql}
+
+
+def _policies_named(found: list[tuple[Table, str]]) -> tuple[tuple[str, ...], str]:
+    """The policies `found` (table, name), each as `name on table`, and the DROP POLICY
+    statements that drop them."""
     named = tuple(f"{name} on {table.name}" for table, name in found)
     sql = "\n".join(f"DROP POLICY {quote_ident(name)} ON "
                     f"{'.'.join(map(quote_ident, table.name.split('.', 1)))};"
                     for table, name in found)
-    return {"policies_dropped": named, "policies_dropped_text": ", ".join(named),
-            "policies_dropped_sql": sql}
+    return named, sql
+
+
+def _policies_using(b: Builder, table: str, column: str) -> dict:
+    """Facts naming the row security policies whose expressions use the column (of its own
+    table or, in a subquery, another's): PostgreSQL refuses to change its type, even to the
+    same one, and to drop it without CASCADE while they exist (checked on the server). And
+    the statements that drop them."""
+    named, sql = _policies_named(b.ctx.catalog.policies_using_column(table, column))
+    return {"used_by_policies": named, "used_by_policies_text": ", ".join(named),
+            "drop_used_policies_sql": sql}
 
 
 def _drop_dependents(b: Builder, table: str, column: str, qualified: bool) -> dict:
@@ -654,6 +672,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_default_sql=movable_default(old_col),
           column_constraints=column_constraints(b.ctx.catalog, table, colname),
           **_views_using(b, table, colname, bool(base.get("qualified"))),
+          **_policies_using(b, table, colname),
           # Its drops run before any type change (all of them: checked on the server).
           **_generated_facts(b, table, base, tuple(
               g for g in b.ctx.catalog.generated_reading(table, colname)
