@@ -1017,6 +1017,46 @@ def test_identity_added_to_a_populated_column_collides_exactly_for_the_bad_examp
     assert (failed is not None) == example.bad, failed
 
 
+@pytest.mark.parametrize("example", [
+    p for p in _examples("identity-on-nullable-column") if p.values[0].setup])
+def test_identity_on_a_nullable_column_fails_exactly_for_the_bad_examples(
+        pg_db: str, example) -> None:
+    import psycopg
+
+    with _connect(pg_db) as conn:
+        conn.execute(example.setup)
+        try:
+            conn.execute(example.sql)
+            failed = None
+        except psycopg.errors.ObjectNotInPrerequisiteState as exc:
+            failed = exc
+    assert (failed is not None) == example.bad, failed
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE a ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY",
+    "ALTER TABLE a ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY, ALTER COLUMN id SET NOT NULL",
+    "ALTER TABLE a ALTER COLUMN n ADD GENERATED ALWAYS AS IDENTITY",
+    "ALTER TABLE a ALTER COLUMN k ADD GENERATED ALWAYS AS IDENTITY",
+    "ALTER TABLE a ALTER COLUMN m ADD GENERATED ALWAYS AS IDENTITY",  # SET NOT NULL since
+    "ALTER TABLE a ALTER COLUMN d ADD GENERATED ALWAYS AS IDENTITY",  # DROP NOT NULL since
+    "ALTER TABLE p ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY",
+    "ALTER TABLE p ALTER COLUMN k ADD GENERATED ALWAYS AS IDENTITY",
+])
+def test_identity_on_a_nullable_column_matches_server(pg_db: str, sql: str) -> None:
+    import psycopg
+
+    setup = ("CREATE TABLE a (id int, n int NOT NULL, k int PRIMARY KEY, m int, d int NOT NULL);\n"
+             "ALTER TABLE a ALTER COLUMN m SET NOT NULL;\n"
+             "ALTER TABLE a ALTER COLUMN d DROP NOT NULL;\n"
+             "CREATE TABLE p (id int, k int NOT NULL) PARTITION BY LIST (id);\n"
+             "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);")
+    actions = [a for a in effect_after(setup, sql).actions if a.kind == "column_add_identity"]
+    predicted = bool(actions[0].facts.get("column_allows_null"))
+    refused = (psycopg.errors.ObjectNotInPrerequisiteState,)
+    assert predicted == server_refuses(pg_db, setup, sql, refused)
+
+
 def test_identity_setval_suggested_moves_the_sequence_past_the_values(pg_db: str) -> None:
     """The setval() the finding suggests, in the user's quoted names, runs and lets the next
     insert take a fresh id."""
