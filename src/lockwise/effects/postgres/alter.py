@@ -325,6 +325,7 @@ def _add_identity(b: Builder, table: str, cmd: dict, base: dict) -> None:
     written = relation_sql(table, table, base["qualified"])
     generated = "ALWAYS" if identity.get("generated_when") == "a" else "BY DEFAULT"
     b.act("column_add_identity", base, column=column, identity_generated_sql=generated,
+          column_allows_null=_allows_null(b, table, column),
           # with its sequence options (SEQUENCE NAME, INCREMENT, ...), as written
           identity_sql=PrintedSql(cmd.get("def") or {}, f"GENERATED {generated} AS IDENTITY"),
           identity_start_given="start" in options,
@@ -332,6 +333,19 @@ def _add_identity(b: Builder, table: str, cmd: dict, base: dict) -> None:
           identity_setval_sql=f"SELECT setval(pg_get_serial_sequence({quote_literal(written)}, "
                               f"{quote_literal(column)}), coalesce(max({quote_ident(column)}), "
                               f"0) + 1, false) FROM {written};")
+
+
+def _allows_null(b: Builder, table: str, column: str) -> bool:
+    """Whether `column` of `table` is sure to allow NULL when ADD GENERATED ... AS IDENTITY
+    runs, which PostgreSQL then refuses (checked on the server): a column of a table whose
+    columns the catalog knows, without NOT NULL, that no subcommand of the same ALTER TABLE
+    could make NOT NULL (SET NOT NULL, a key or NOT NULL constraint, even after it)."""
+    known = b.ctx.catalog.fully_known(table)
+    col = known.columns.get(column) if known is not None else None
+    if col is None or col.not_null:
+        return False
+    return not any(cmd.get("subtype") in ("AT_SetNotNull", "AT_AddConstraint")
+                   for cmd in b.subcommands)
 
 
 def _set_persistence(logged: bool) -> Callable:
