@@ -308,6 +308,15 @@ def test_column_used_by_a_policy_fails_and_drop_column_stays_quiet() -> None:
     assert "column-used-by-policy" not in cascade and "drop-column" in cascade
 
 
+def test_identity_refused_on_a_nullable_column_is_not_also_said_to_collide() -> None:
+    setup = "CREATE TABLE accounts (id bigint PRIMARY KEY, legacy_id bigint);"
+    found = rules("ALTER TABLE accounts ALTER COLUMN legacy_id ADD GENERATED ALWAYS AS IDENTITY;",
+                  setup=setup)
+    # identity-added-to-populated-column's alternative repeats the ADD, which fails the same way
+    assert "identity-on-nullable-column" in found
+    assert "identity-added-to-populated-column" not in found
+
+
 def test_add_not_null_constraint_is_judged_from_pg18() -> None:
     sql = "ALTER TABLE accounts ADD CONSTRAINT accounts_email_nn NOT NULL email;"
     assert "add-not-null-constraint" in rules(sql, pg_version=18)
