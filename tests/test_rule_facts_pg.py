@@ -1057,6 +1057,20 @@ def test_identity_on_a_nullable_column_matches_server(pg_db: str, sql: str) -> N
     assert predicted == server_refuses(pg_db, setup, sql, refused)
 
 
+@pytest.mark.parametrize("example", _examples("persistence-change-refused"))
+def test_persistence_change_fails_exactly_for_the_bad_examples(pg_db: str, example) -> None:
+    import psycopg
+
+    with _connect(pg_db) as conn:
+        conn.execute(example.setup)
+        try:
+            conn.execute(example.sql)
+            failed = None
+        except psycopg.errors.InvalidTableDefinition as exc:
+            failed = exc
+    assert (failed is not None) == example.bad, failed
+
+
 def test_identity_setval_suggested_moves_the_sequence_past_the_values(pg_db: str) -> None:
     """The setval() the finding suggests, in the user's quoted names, runs and lets the next
     insert take a fresh id."""
