@@ -356,10 +356,36 @@ def _set_persistence(logged: bool) -> Callable:
         # rewrite (checked on the server). One created elsewhere may be either.
         unchanged = known is not None and known.created_by is not None and \
             b.ctx.catalog.sure_of(table) and known.unlogged != logged
-        if not unchanged:
+        refusal = "" if unchanged else _persistence_refusal(b, table, logged)
+        if not unchanged and not refusal:
             b.rewrite(table, f"SET {'LOGGED' if logged else 'UNLOGGED'} rewrites the table")
-        b.act("set_logged" if logged else "set_unlogged", base, unchanged=unchanged)
+        b.act("set_logged" if logged else "set_unlogged", base, unchanged=unchanged,
+              refused_by=(refusal,) if refusal else (), refused_by_text=refusal)
     return handler
+
+
+def _persistence_refusal(b: Builder, table: str, logged: bool) -> str:
+    """Why PostgreSQL refuses to change `table`'s persistence ("" when it does not, as far
+    as the catalog knows; checked on the server): SET LOGGED of a table with a foreign key
+    to an unlogged table, SET UNLOGGED of one a logged table's foreign key points at (a
+    partition too, when the key points at a partitioned table above it, whose partitions it
+    points at). A key to the table itself does not count. Only tables these migrations
+    created count as logged: of another, the persistence is not known."""
+    catalog = b.ctx.catalog
+    if logged:
+        known = catalog.tables.get(table)
+        partners = [c.references for c in (known.constraints.values() if known else ())
+                    if c.kind == "foreign" and c.references and c.references != table]
+        wrong = [p for p in partners if (t := catalog.tables.get(p)) is not None and t.unlogged]
+        return f"it references unlogged table {wrong[0]}" if wrong else ""
+    referenced = [table]
+    while (up := catalog.tables.get(referenced[-1])) is not None and up.partition_of:
+        referenced.append(up.partition_of)
+    partners = [other for rel in referenced for other, _ in catalog.referencing(rel)
+                if other != table]
+    wrong = [p for p in partners if (t := catalog.tables.get(p)) is not None
+             and t.created_by is not None and not t.unlogged]
+    return f"logged table {wrong[0]} references it" if wrong else ""
 
 
 def _set_tablespace(b: Builder, table: str, cmd: dict, base: dict) -> None:
