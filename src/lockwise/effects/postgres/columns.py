@@ -293,7 +293,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         # for the batched backfill instead
         facts.update(row_key_facts(b, table),
                      backfill_value_sql=_backfill_value_sql(table, base["qualified"], col, facts))
-    b.act("add_column", base, facts, _refused_with_only(b, table, base, inheritance=True),
+    b.act("add_column", base, facts,
+          refused_with_only(b, table, base, f"adds column {facts['column']}"),
           rewrites=bool(rewrite_why),
           rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
           constraint_scans_text="; ".join(constraint_scans),
@@ -367,19 +368,23 @@ def _added_by_alter(subcommands: Sequence[dict]) -> tuple[list[Key], frozenset[s
     return keys, frozenset(col.get("colname", "") for col in added)
 
 
-def _refused_with_only(b: Builder, table: str, base: dict, inheritance: bool) -> dict:
-    """ALTER TABLE ONLY of a column change every child must follow: PostgreSQL refuses ADD
-    COLUMN on a table with partitions or inheritance children ("column must be added to
-    child tables too"), and DROP COLUMN on a partitioned table with partitions (an
-    inheritance parent's children keep the column as their own); checked on PostgreSQL 18.
-    The facts only when it is refused (most statements write no ONLY)."""
+def refused_with_only(b: Builder, table: str, base: dict, change: str,
+                      inheritance: bool = True) -> dict:
+    """ALTER TABLE ONLY of a change every child must follow: PostgreSQL refuses ADD COLUMN,
+    a CHECK (not NO INHERIT), a type change or a column's new name on a table with
+    partitions or inheritance children ("... must be added to / changed in / renamed in child
+    tables too"), and DROP COLUMN or SET NOT NULL on a partitioned table with partitions (an
+    inheritance parent's children keep the column as their own, or their nullability:
+    `inheritance` false); checked on PostgreSQL 18. `change`: what the statement does, as
+    the rule's message says it ("adds column x"). The facts only when it is refused (most
+    statements write no ONLY)."""
     if not base.get("only") or "recursed_from" in base:
         return {}
     catalog = b.ctx.catalog
     children = catalog.partitions(table) + (
         catalog.inheritance_children(table) if inheritance else [])
     return {"refused_with_only": True, "only_children_text": ", ".join(children),
-            "only_change_text": "adds" if inheritance else "drops"} if children else {}
+            "only_change_text": change} if children else {}
 
 
 def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
@@ -412,7 +417,7 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_known=b.ctx.catalog.column(table, col) is not None,
           **_views_using(b, table, col, bool(base.get("qualified"))), **dependents,
           **_policies_using(b, table, col),
-          **_refused_with_only(b, table, base, inheritance=False),
+          **refused_with_only(b, table, base, f"drops column {col}", inheritance=False),
           **_generated_facts(b, table, base, generated))
 
 
@@ -673,6 +678,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_constraints=column_constraints(b.ctx.catalog, table, colname),
           **_views_using(b, table, colname, bool(base.get("qualified"))),
           **_policies_using(b, table, colname),
+          **refused_with_only(b, table, base, f"changes the type of column {colname}"),
           # Its drops run before any type change (all of them: checked on the server).
           **_generated_facts(b, table, base, tuple(
               g for g in b.ctx.catalog.generated_reading(table, colname)
@@ -980,7 +986,9 @@ def set_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
     # is what SET NOT NULL validates, and what the alternative validates instead.
     pending = not_null_name(known, col) if known is not None and column is not None and \
         column.not_null and not column.not_null_valid else ""
-    b.act("set_not_null", base, column=col, proven_by_check=proven, already_not_null=already,
+    b.act("set_not_null", base, refused_with_only(b, table, base, f"sets NOT NULL on {col}",
+                                                  inheritance=False),
+          column=col, proven_by_check=proven, already_not_null=already,
           not_null_check=not_null_check_name(known, table.split(".", 1)[-1], col),
           not_valid_not_null=pending)
 
