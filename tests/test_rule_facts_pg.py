@@ -965,6 +965,18 @@ def test_partitioned_constraint_plan_runs_and_attaches_every_partition(pg_db: st
     assert kinds == ({"p"} if "PRIMARY" in sql else {"u"})
 
 
+def _example_failure(uri: str, example, errors: tuple[type, ...]) -> Exception | None:
+    """The error (one of `errors`) the server at `uri` raises running a rule example's
+    statement after its setup; None when it runs."""
+    with _connect(uri) as conn:
+        conn.execute(example.setup)
+        try:
+            conn.execute(example.sql)
+        except errors as exc:
+            return exc
+    return None
+
+
 def _examples(rule_id: str) -> list:
     from lockwise.rules.loader import load_rules
 
@@ -1023,13 +1035,7 @@ def test_identity_on_a_nullable_column_fails_exactly_for_the_bad_examples(
         pg_db: str, example) -> None:
     import psycopg
 
-    with _connect(pg_db) as conn:
-        conn.execute(example.setup)
-        try:
-            conn.execute(example.sql)
-            failed = None
-        except psycopg.errors.ObjectNotInPrerequisiteState as exc:
-            failed = exc
+    failed = _example_failure(pg_db, example, (psycopg.errors.ObjectNotInPrerequisiteState,))
     assert (failed is not None) == example.bad, failed
 
 
@@ -1061,13 +1067,7 @@ def test_identity_on_a_nullable_column_matches_server(pg_db: str, sql: str) -> N
 def test_persistence_change_fails_exactly_for_the_bad_examples(pg_db: str, example) -> None:
     import psycopg
 
-    with _connect(pg_db) as conn:
-        conn.execute(example.setup)
-        try:
-            conn.execute(example.sql)
-            failed = None
-        except psycopg.errors.InvalidTableDefinition as exc:
-            failed = exc
+    failed = _example_failure(pg_db, example, (psycopg.errors.InvalidTableDefinition,))
     assert (failed is not None) == example.bad, failed
 
 
@@ -1287,14 +1287,8 @@ def test_dependent_object_rules_fail_on_the_server_exactly_for_their_bad_example
 
     if example.pg_version is not None and example.pg_version < 15:
         pytest.skip("its verdict is an older server's")
-    with _connect(pg_db) as conn:
-        conn.execute(example.setup)
-        try:
-            conn.execute(example.sql)
-            failed = None
-        except (psycopg.errors.FeatureNotSupported,
-                psycopg.errors.DependentObjectsStillExist) as exc:
-            failed = exc
+    failed = _example_failure(pg_db, example, (psycopg.errors.FeatureNotSupported,
+                                               psycopg.errors.DependentObjectsStillExist))
     assert (failed is not None) == example.bad, failed
 
 
