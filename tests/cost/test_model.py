@@ -165,6 +165,23 @@ def test_a_write_through_a_view_counts_the_rows_its_where_keeps() -> None:
     assert rows("UPDATE every_order SET flag = 1") == 1_000_000
 
 
+def test_a_delete_reading_an_unindexed_referencing_table_per_row_is_not_estimated() -> None:
+    """Deleting from a table whose referencing table has no index on its key reads that
+    table once per row deleted: no single scan stands for it, so no estimate."""
+    from lockwise.catalog.replay import apply_statement
+
+    catalog = Catalog()
+    for stmt in parse_sql("CREATE TABLE orders (id bigint PRIMARY KEY, flag int);\n"
+                          "CREATE TABLE lines (id bigint, order_id bigint REFERENCES orders "
+                          "ON DELETE CASCADE);").statements:
+        apply_statement(catalog, stmt.tree, "0001")
+    stats = Stats({"public.orders": table(), "public.lines": table(name="public.lines")})
+    (stmt,) = parse_sql("DELETE FROM orders WHERE id BETWEEN 1 AND 5000").statements
+    effect = compute_effect(stmt.tree, Context(catalog=catalog, pg_version=16))
+    est = estimate_statement(effect, stats, tree=stmt.tree, catalog=catalog)
+    assert est.seconds is None and "public.lines" in est.note
+
+
 def test_foreign_key_needs_both_tables() -> None:
     sql = ("ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) "
            "REFERENCES customers (id)")
