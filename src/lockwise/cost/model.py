@@ -711,6 +711,14 @@ def _classify(e: _Estimator) -> None:
             sources = _fill_sources(effect)
             e.query_fill(a.kind, table, sources)
             handled.update(sources)
+    # A scan repeated for each row changed: as many passes as rows, which no pass stands for.
+    from lockwise.effects.postgres.queries import FOR_EACH_ROW
+
+    repeated = [t for t, why in effect.scans.items() if why.startswith(FOR_EACH_ROW)]
+    if repeated:
+        raise _Unknown(note=f"{', '.join(sorted(repeated))} read in full for each row the "
+                            "statement changes (no index serves the foreign key): not "
+                            "estimated")
     # Remaining scans: validation passes (ALTER TABLE checks all new constraints in one pass).
     for table, why in sorted(effect.scans.items()):
         if table in handled or table in effect.rewrites or why.startswith(

@@ -506,6 +506,11 @@ def _equates_columns(expr: dict, names: set[str]) -> bool:
     return qualifiers[0] != qualifiers[1]
 
 
+#: How a scan repeated for each row a statement changes begins its reason (the cost model
+#: reads it: no single pass stands for it).
+FOR_EACH_ROW = "for each row"
+
+
 #: ON DELETE / ON UPDATE actions that change the referencing rows (CASCADE, SET NULL, SET
 #: DEFAULT); the others (NO ACTION, RESTRICT) only look for them.
 _MODIFYING_FK_ACTIONS = frozenset("cnd")
@@ -549,6 +554,12 @@ def _referencing_rows(b: Builder, table: str, kind: str, columns: tuple[str, ...
         # The key's query names a partitioned table without ONLY: its whole tree is reached
         # (a plain table, with ONLY: not its inheritance children). Checked on the server.
         reached = (other, *b.ctx.catalog.partitions(other))
+        if con.columns and b.ctx.catalog.fully_known(other) is not None and \
+                not b.ctx.catalog.has_index_leading_with(other, con.columns):
+            # Its query finds the rows by the key's columns: without an index, a full read
+            # for every row changed (checked on the server).
+            b.scan(other, f"{FOR_EACH_ROW} {kind}d in {table}, its foreign key's query reads "
+                          "it: no index serves the key")
         if action not in _MODIFYING_FK_ACTIONS:
             for rel in reached:
                 b.lock(rel, L.ROW_SHARE)
