@@ -577,6 +577,13 @@ CASES = [
     Case("drop-index-concurrently", T + "CREATE INDEX t_n ON t (n);",
          "DROP INDEX CONCURRENTLY t_n", blocker="SELECT count(*) FROM t"),
     Case("reindex-table", T + "CREATE INDEX t_n ON t (n);", "REINDEX TABLE t"),
+    # Without an index there is nothing to rebuild: the table is not read.
+    Case("reindex-table-without-indexes", "CREATE TABLE lone (n int); INSERT INTO lone VALUES (1);",
+         "REINDEX TABLE lone"),
+    Case("reindex-matview-without-indexes", T + "CREATE MATERIALIZED VIEW mv AS SELECT n FROM t;",
+         "REINDEX TABLE mv"),
+    Case("reindex-matview", T + "CREATE MATERIALIZED VIEW mv AS SELECT n FROM t;"
+         "CREATE INDEX mv_n ON mv (n);", "REINDEX TABLE mv"),
     Case("reindex-index", T + "CREATE INDEX t_n ON t (n);", "REINDEX INDEX t_n"),
     Case("reindex-index-concurrently", T + "CREATE INDEX t_n ON t (n);",
          "REINDEX INDEX CONCURRENTLY t_n", blocker="INSERT INTO t (id) VALUES (1000)"),
