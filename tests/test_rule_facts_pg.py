@@ -1279,7 +1279,7 @@ def test_unbatched_backfill_batches_end_where_the_statement_would(pg_db: str, sq
 
 @pytest.mark.parametrize("example", [
     *_examples("column-used-by-generated-column"), *_examples("drop-type-in-use"),
-    *_examples("column-used-by-policy")])
+    *_examples("column-used-by-policy"), *_examples("column-used-by-trigger")])
 def test_dependent_object_rules_fail_on_the_server_exactly_for_their_bad_examples(
         pg_db: str, example) -> None:
     """Run on PostgreSQL 18: an example written for an older server is left out."""
