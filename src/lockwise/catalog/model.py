@@ -222,6 +222,10 @@ class Trigger:
     #: The writes (`insert`, `update`, `delete`) it does INSTEAD OF, on a view: the statement
     #: then stays on the view, not rewritten into a write of the view's base.
     instead_of: tuple[str, ...] = ()
+    #: The columns of its table it names: `UPDATE OF` ones and those its WHEN reads as
+    #: `OLD.col` / `NEW.col`. PostgreSQL depends on each (refuses to retype it, or to drop it
+    #: without CASCADE, which drops the trigger); followed through renames.
+    columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

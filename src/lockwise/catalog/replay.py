@@ -62,6 +62,7 @@ from lockwise.effects.nodes import (
     storage_parameters,
     strings,
     unwrap,
+    walk,
 )
 from lockwise.effects.volatility import default_regclass_constants
 
@@ -1267,6 +1268,7 @@ def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None
     if cascade:
         # (the policies first: those naming a view dropped here go too)
         policies.drop_dependent_policies(catalog.policies_using_column(t.name, column))
+        t.triggers = {n: tr for n, tr in t.triggers.items() if column not in tr.columns}
         views = catalog.views_using_column(t.name, column)
         _drop_views(catalog, views + [o for v in views for o in catalog.views_over(v)])
         # The foreign keys pointing at it (the server refuses without CASCADE).
@@ -1716,6 +1718,10 @@ def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
         catalog.statistics_reads[stat] = frozenset(
             new if c == old else c for c in catalog.statistics_reads.get(stat, ()))
     policies.follow_column_rename(catalog, name, old, new)
+    for trigger_name, trigger in list(t.triggers.items()):
+        if old in trigger.columns:  # named by number, as the views below
+            t.triggers[trigger_name] = replace(trigger, columns=_renamed(trigger.columns,
+                                                                          old, new))
     for view in catalog.views_using_column(name, old):  # they name columns by number
         v = catalog.tables[view]
         v.column_reads = tuple((r, new if (r, c) == (name, old) else c)
@@ -1849,8 +1855,20 @@ def _create_trigger(catalog: Catalog, stmt: dict) -> None:
         table.triggers[stmt.get("trigname", "")] = Trigger(
             function, row=bool(stmt.get("row")), qualified=object_name(names),
             instead_of=tuple(write for bit, write in _TRIGGER_WRITES
-                             if instead and stmt.get("events", 0) & bit))
+                             if instead and stmt.get("events", 0) & bit),
+            columns=_trigger_columns(stmt))
         catalog.note_triggers(table)
+
+
+def _trigger_columns(stmt: dict) -> tuple[str, ...]:
+    """The columns of its table a CREATE TRIGGER names: after UPDATE OF, and in its WHEN as
+    `OLD.col` / `NEW.col` (a WHEN reads no other relation)."""
+    named = dict.fromkeys(strings(stmt.get("columns")))
+    for kind, body in walk(stmt.get("whenClause")):
+        fields = strings(body.get("fields")) if kind == "ColumnRef" else []
+        if len(fields) == 2 and fields[0].lower() in ("old", "new"):
+            named[fields[1]] = None
+    return tuple(named)
 
 
 def _rename_constraint(catalog: Catalog, t: Table | None, table: str, old: str,

@@ -417,6 +417,7 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_known=b.ctx.catalog.column(table, col) is not None,
           **_views_using(b, table, col, bool(base.get("qualified"))), **dependents,
           **_policies_using(b, table, col),
+          **_triggers_using(b, table, col, bool(base.get("qualified"))),
           **refused_with_only(b, table, base, f"drops column {col}", inheritance=False),
           **_generated_facts(b, table, base, generated))
 
@@ -561,6 +562,18 @@ def _policies_named(found: list[tuple[Table, str]]) -> tuple[tuple[str, ...], st
     return named, sql
 
 
+def _triggers_using(b: Builder, table: str, column: str, qualified: bool) -> dict:
+    """Facts naming the triggers of `table` that name the column (UPDATE OF, OLD / NEW in
+    WHEN): PostgreSQL refuses to change its type and to drop it without CASCADE while they
+    exist (checked on the server). And the statements that drop them."""
+    known = b.ctx.catalog.tables.get(table)
+    names = sorted(n for n, tr in (known.triggers.items() if known else ()) if column in tr.columns)
+    written = relation_sql(table, table, qualified)
+    return {"used_by_triggers": tuple(names), "used_by_triggers_text": ", ".join(names),
+            "drop_used_triggers_sql": "\n".join(f"DROP TRIGGER {quote_ident(n)} ON {written};"
+                                                for n in names)}
+
+
 def _policies_using(b: Builder, table: str, column: str) -> dict:
     """Facts naming the row security policies whose expressions use the column (of its own
     table or, in a subquery, another's): PostgreSQL refuses to change its type, even to the
@@ -678,6 +691,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_constraints=column_constraints(b.ctx.catalog, table, colname),
           **_views_using(b, table, colname, bool(base.get("qualified"))),
           **_policies_using(b, table, colname),
+          **_triggers_using(b, table, colname, bool(base.get("qualified"))),
           **refused_with_only(b, table, base, f"changes the type of column {colname}"),
           # Its drops run before any type change (all of them: checked on the server).
           **_generated_facts(b, table, base, tuple(
