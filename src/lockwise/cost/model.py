@@ -392,8 +392,12 @@ class _Estimator:
                            f"matches are unknown: {how}")
         rows = min(rows, t.rows)
         drivers: dict = {"rows": rows, "matched_by": how}
-        # A WHERE finds its rows through an index (a batch); a whole-table pass scans.
+        # A WHERE finds its rows through an index (a batch); a whole-table pass scans, and so
+        # does one whose rows only a view's WHERE picks (the effect says it reads the table).
         lookup = rows / p.lookup_rows_s if has_where else 0.0
+        if has_where and name in self.effect.scans:
+            lookup = _scan(t, p)
+            drivers["found_by"] = "a full read of the table"
         if kind == "update":
             n_idx = len(t.indexes)
             # The first index (usually the primary key) is part of update_rows_s; each further
