@@ -702,6 +702,41 @@ def test_column_used_by_a_view_matches_server(pg_db: str, sql: str) -> None:
     assert predicted_failure == server_refuses(pg_db, _VIEWS, sql, refused)
 
 
+_POLICIES = """
+CREATE TABLE docs (id bigint, owner_id int, title text, note text);
+CREATE TABLE members (doc_id bigint, user_id int, role text);
+CREATE POLICY own ON docs USING (owner_id = 1) WITH CHECK (title IS NOT NULL);
+CREATE POLICY shared ON docs FOR SELECT USING (id IN (SELECT doc_id FROM members));
+ALTER TABLE members RENAME COLUMN user_id TO member_id;
+CREATE POLICY gone ON members USING (role = 'x');
+DROP POLICY gone ON members;
+"""
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE docs ALTER COLUMN owner_id TYPE bigint",
+    "ALTER TABLE docs DROP COLUMN owner_id",
+    "ALTER TABLE docs DROP COLUMN owner_id CASCADE",
+    "ALTER TABLE docs ALTER COLUMN title TYPE varchar(10)",  # WITH CHECK
+    "ALTER TABLE docs ALTER COLUMN id TYPE int",  # the subquery's outer column
+    "ALTER TABLE docs ALTER COLUMN note TYPE varchar(10)",
+    "ALTER TABLE docs DROP COLUMN note",
+    "ALTER TABLE members ALTER COLUMN doc_id TYPE int",  # another table's policy reads it
+    "ALTER TABLE members DROP COLUMN doc_id",
+    "ALTER TABLE members ALTER COLUMN member_id TYPE bigint",
+    "ALTER TABLE members ALTER COLUMN role TYPE varchar(10)",  # its policy was dropped
+])
+def test_column_used_by_a_policy_matches_server(pg_db: str, sql: str) -> None:
+    """column-used-by-policy says the statement fails exactly when the server refuses it."""
+    import psycopg
+
+    (action,) = effect_after(_POLICIES, sql).actions
+    predicted_failure = bool(action.facts.get("used_by_policies")) and \
+        not action.facts.get("cascade")
+    refused = (psycopg.errors.FeatureNotSupported, psycopg.errors.DependentObjectsStillExist)
+    assert predicted_failure == server_refuses(pg_db, _POLICIES, sql, refused)
+
+
 _GENERATED = """
 CREATE TABLE t (id bigint, a int, b varchar(10), c int, n int,
     g int GENERATED ALWAYS AS (a * 2) STORED, v text GENERATED ALWAYS AS (lower(b)) VIRTUAL,
@@ -930,6 +965,18 @@ def test_partitioned_constraint_plan_runs_and_attaches_every_partition(pg_db: st
     assert kinds == ({"p"} if "PRIMARY" in sql else {"u"})
 
 
+def _example_failure(uri: str, example, errors: tuple[type, ...]) -> Exception | None:
+    """The error (one of `errors`) the server at `uri` raises running a rule example's
+    statement after its setup; None when it runs."""
+    with _connect(uri) as conn:
+        conn.execute(example.setup)
+        try:
+            conn.execute(example.sql)
+        except errors as exc:
+            return exc
+    return None
+
+
 def _examples(rule_id: str) -> list:
     from lockwise.rules.loader import load_rules
 
@@ -979,6 +1026,48 @@ def test_identity_added_to_a_populated_column_collides_exactly_for_the_bad_examp
             failed = None
         except psycopg.errors.UniqueViolation as exc:
             failed = exc
+    assert (failed is not None) == example.bad, failed
+
+
+@pytest.mark.parametrize("example", [
+    p for p in _examples("identity-on-nullable-column") if p.values[0].setup])
+def test_identity_on_a_nullable_column_fails_exactly_for_the_bad_examples(
+        pg_db: str, example) -> None:
+    import psycopg
+
+    failed = _example_failure(pg_db, example, (psycopg.errors.ObjectNotInPrerequisiteState,))
+    assert (failed is not None) == example.bad, failed
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE a ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY",
+    "ALTER TABLE a ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY, ALTER COLUMN id SET NOT NULL",
+    "ALTER TABLE a ALTER COLUMN n ADD GENERATED ALWAYS AS IDENTITY",
+    "ALTER TABLE a ALTER COLUMN k ADD GENERATED ALWAYS AS IDENTITY",
+    "ALTER TABLE a ALTER COLUMN m ADD GENERATED ALWAYS AS IDENTITY",  # SET NOT NULL since
+    "ALTER TABLE a ALTER COLUMN d ADD GENERATED ALWAYS AS IDENTITY",  # DROP NOT NULL since
+    "ALTER TABLE p ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY",
+    "ALTER TABLE p ALTER COLUMN k ADD GENERATED ALWAYS AS IDENTITY",
+])
+def test_identity_on_a_nullable_column_matches_server(pg_db: str, sql: str) -> None:
+    import psycopg
+
+    setup = ("CREATE TABLE a (id int, n int NOT NULL, k int PRIMARY KEY, m int, d int NOT NULL);\n"
+             "ALTER TABLE a ALTER COLUMN m SET NOT NULL;\n"
+             "ALTER TABLE a ALTER COLUMN d DROP NOT NULL;\n"
+             "CREATE TABLE p (id int, k int NOT NULL) PARTITION BY LIST (id);\n"
+             "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);")
+    actions = [a for a in effect_after(setup, sql).actions if a.kind == "column_add_identity"]
+    predicted = bool(actions[0].facts.get("column_allows_null"))
+    refused = (psycopg.errors.ObjectNotInPrerequisiteState,)
+    assert predicted == server_refuses(pg_db, setup, sql, refused)
+
+
+@pytest.mark.parametrize("example", _examples("persistence-change-refused"))
+def test_persistence_change_fails_exactly_for_the_bad_examples(pg_db: str, example) -> None:
+    import psycopg
+
+    failed = _example_failure(pg_db, example, (psycopg.errors.InvalidTableDefinition,))
     assert (failed is not None) == example.bad, failed
 
 
@@ -1189,7 +1278,8 @@ def test_unbatched_backfill_batches_end_where_the_statement_would(pg_db: str, sq
 
 
 @pytest.mark.parametrize("example", [
-    *_examples("column-used-by-generated-column"), *_examples("drop-type-in-use")])
+    *_examples("column-used-by-generated-column"), *_examples("drop-type-in-use"),
+    *_examples("column-used-by-policy"), *_examples("column-used-by-trigger")])
 def test_dependent_object_rules_fail_on_the_server_exactly_for_their_bad_examples(
         pg_db: str, example) -> None:
     """Run on PostgreSQL 18: an example written for an older server is left out."""
@@ -1197,14 +1287,8 @@ def test_dependent_object_rules_fail_on_the_server_exactly_for_their_bad_example
 
     if example.pg_version is not None and example.pg_version < 15:
         pytest.skip("its verdict is an older server's")
-    with _connect(pg_db) as conn:
-        conn.execute(example.setup)
-        try:
-            conn.execute(example.sql)
-            failed = None
-        except (psycopg.errors.FeatureNotSupported,
-                psycopg.errors.DependentObjectsStillExist) as exc:
-            failed = exc
+    failed = _example_failure(pg_db, example, (psycopg.errors.FeatureNotSupported,
+                                               psycopg.errors.DependentObjectsStillExist))
     assert (failed is not None) == example.bad, failed
 
 
@@ -1523,12 +1607,23 @@ _ONLY_SETUPS = {
 @pytest.mark.parametrize("setup", _ONLY_SETUPS)
 @pytest.mark.parametrize("sql", ["ALTER TABLE ONLY b ADD COLUMN x int",
                                  "ALTER TABLE ONLY b ADD COLUMN IF NOT EXISTS n int",
-                                 "ALTER TABLE ONLY b DROP COLUMN n"])
+                                 "ALTER TABLE ONLY b DROP COLUMN n",
+                                 "ALTER TABLE ONLY b ADD CONSTRAINT k CHECK (n > 0)",
+                                 "ALTER TABLE ONLY b ADD CONSTRAINT k CHECK (n > 0) NOT VALID",
+                                 "ALTER TABLE ONLY b ADD CONSTRAINT k CHECK (n > 0) NO INHERIT",
+                                 "ALTER TABLE ONLY b ADD CHECK (n > 0)",
+                                 "ALTER TABLE ONLY b ALTER COLUMN n SET NOT NULL",
+                                 "ALTER TABLE ONLY b ALTER COLUMN n TYPE bigint",
+                                 "ALTER TABLE ONLY b RENAME COLUMN n TO m",
+                                 "ALTER TABLE ONLY b ALTER COLUMN n SET DEFAULT 1"])
 def test_only_refused_with_children_matches_server(pg_db: str, setup: str, sql: str) -> None:
-    """only-refused-with-children reports an ALTER TABLE ONLY ... ADD / DROP COLUMN exactly
-    when PostgreSQL refuses it for the table's partitions or inheritance children."""
+    """only-refused-with-children reports an ALTER TABLE ONLY of a change the partitions or
+    inheritance children must follow (ADD / DROP COLUMN, a CHECK, SET NOT NULL, a type, a
+    column's name) exactly when PostgreSQL refuses it for them."""
     import psycopg
 
+    if "NO INHERIT" in sql and "partitioned" in setup:
+        pytest.skip("a partitioned table refuses a NO INHERIT constraint, ONLY or not")
     (action, *_) = effect_after(_ONLY_SETUPS[setup], sql).actions
     refused = server_refuses(pg_db, _ONLY_SETUPS[setup], sql,
                               (psycopg.errors.InvalidTableDefinition,))

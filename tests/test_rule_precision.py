@@ -296,6 +296,27 @@ def test_column_used_by_a_view_fails_and_drop_column_stays_quiet() -> None:
     assert "column-used-by-view" not in cascade and "drop-column" in cascade
 
 
+def test_column_used_by_a_policy_fails_and_drop_column_stays_quiet() -> None:
+    setup = ("CREATE TABLE docs (id bigint, owner_id int, note text);\n"
+             "CREATE POLICY own ON docs USING (owner_id = 1);")
+    dropped = rules("ALTER TABLE docs DROP COLUMN owner_id;", setup=setup)
+    # drop-column's alternative repeats the DROP, which would fail the same way
+    assert "column-used-by-policy" in dropped and "drop-column" not in dropped
+    other = rules("ALTER TABLE docs DROP COLUMN note;", setup=setup)
+    assert "column-used-by-policy" not in other and "drop-column" in other
+    cascade = rules("ALTER TABLE docs DROP COLUMN owner_id CASCADE;", setup=setup)
+    assert "column-used-by-policy" not in cascade and "drop-column" in cascade
+
+
+def test_identity_refused_on_a_nullable_column_is_not_also_said_to_collide() -> None:
+    setup = "CREATE TABLE accounts (id bigint PRIMARY KEY, legacy_id bigint);"
+    found = rules("ALTER TABLE accounts ALTER COLUMN legacy_id ADD GENERATED ALWAYS AS IDENTITY;",
+                  setup=setup)
+    # identity-added-to-populated-column's alternative repeats the ADD, which fails the same way
+    assert "identity-on-nullable-column" in found
+    assert "identity-added-to-populated-column" not in found
+
+
 def test_add_not_null_constraint_is_judged_from_pg18() -> None:
     sql = "ALTER TABLE accounts ADD CONSTRAINT accounts_email_nn NOT NULL email;"
     assert "add-not-null-constraint" in rules(sql, pg_version=18)

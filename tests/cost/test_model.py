@@ -111,6 +111,84 @@ def test_insert_select_of_a_whole_table_is_estimated_from_its_size() -> None:
     assert filtered.seconds is None and filtered.note
 
 
+def test_update_from_a_joined_table_reads_it_in_full() -> None:
+    """UPDATE ... FROM (DELETE ... USING) whose WHERE only joins reads the table beside the
+    target in full: its cost grows with that table's size, as INSERT ... SELECT's does."""
+    for sql in ("UPDATE orders SET flag = s.flag FROM staging s WHERE s.id = orders.id",
+                "DELETE FROM orders USING staging WHERE staging.id = orders.id"):
+        small, big = (estimate(sql, table(), table(rows=rows, heap=heap, name="public.staging"))
+                      for rows, heap in ((1000, 150_000), (10_000_000, 1_500_000_000)))
+        assert small.seconds is not None and big.seconds is not None
+        assert big.seconds > small.seconds + 1
+        scans = [op for op in big.operations if op.kind == "full_scan"]
+        assert [op.table for op in scans] == ["public.staging"]
+        assert scans[0].drivers["rows"] == 10_000_000
+        missing = estimate(sql, table())
+        assert missing.seconds is None and "public.staging" in missing.note
+
+
+def test_a_condition_on_a_joined_table_does_not_bound_the_targets_rows() -> None:
+    """`s.flag = 0` is not a condition on orders' own flag column, nor is `s.id = orders.id`
+    an equality with a constant: neither says how many of orders' rows change."""
+    t = table(flag=ColumnStats(n_distinct=2), id=ColumnStats(n_distinct=-1))
+    est = estimate("UPDATE orders SET note = '' FROM staging s WHERE s.id = orders.id "
+                   "AND s.flag = 0", t, table(name="public.staging"))
+    assert est.seconds is None and "WHERE" in est.note
+    own = estimate("UPDATE orders SET note = '' FROM staging s WHERE s.id = orders.id "
+                   "AND orders.flag = 0", t, table(name="public.staging"))
+    assert own.operations[0].drivers["rows"] == pytest.approx(500_000)
+
+
+def test_a_write_through_a_view_counts_the_rows_its_where_keeps() -> None:
+    """UPDATE / DELETE through a view changes only the rows the view's WHERE keeps: without
+    a WHERE of its own the view's bounds the rows, with one the smaller bound holds; a view
+    without WHERE reaches every row."""
+    from lockwise.catalog.replay import apply_statement
+
+    catalog = Catalog()
+    for stmt in parse_sql("CREATE VIEW open_orders AS SELECT * FROM orders o "
+                          "WHERE o.note IS NULL;\n"
+                          "CREATE VIEW every_order AS SELECT * FROM orders;").statements:
+        apply_statement(catalog, stmt.tree, "0001")
+    stats = Stats({"public.orders": table(note=ColumnStats(null_frac=0.25))})
+
+    def rows(sql: str) -> float:
+        (stmt,) = parse_sql(sql).statements
+        effect = compute_effect(stmt.tree, Context(catalog=catalog, pg_version=16))
+        est = estimate_statement(effect, stats, tree=stmt.tree, catalog=catalog)
+        assert est.seconds is not None, est.note
+        return est.operations[0].drivers["rows"]
+
+    assert rows("UPDATE open_orders SET flag = 1") == pytest.approx(250_000)
+    # Without a WHERE of its own the table is read in full to find them: at least a scan.
+    (stmt,) = parse_sql("DELETE FROM open_orders").statements
+    effect = compute_effect(stmt.tree, Context(catalog=catalog, pg_version=16))
+    through_view = estimate_statement(effect, stats, tree=stmt.tree, catalog=catalog)
+    scan = estimate(SCAN, table())
+    assert through_view.seconds > scan.seconds
+    assert through_view.operations[0].drivers["found_by"] == "a full read of the table"
+    assert rows("DELETE FROM open_orders") == pytest.approx(250_000)
+    assert rows("UPDATE open_orders SET flag = 1 WHERE id BETWEEN 1 AND 5000") == 5000
+    assert rows("UPDATE every_order SET flag = 1") == 1_000_000
+
+
+def test_a_delete_reading_an_unindexed_referencing_table_per_row_is_not_estimated() -> None:
+    """Deleting from a table whose referencing table has no index on its key reads that
+    table once per row deleted: no single scan stands for it, so no estimate."""
+    from lockwise.catalog.replay import apply_statement
+
+    catalog = Catalog()
+    for stmt in parse_sql("CREATE TABLE orders (id bigint PRIMARY KEY, flag int);\n"
+                          "CREATE TABLE lines (id bigint, order_id bigint REFERENCES orders "
+                          "ON DELETE CASCADE);").statements:
+        apply_statement(catalog, stmt.tree, "0001")
+    stats = Stats({"public.orders": table(), "public.lines": table(name="public.lines")})
+    (stmt,) = parse_sql("DELETE FROM orders WHERE id BETWEEN 1 AND 5000").statements
+    effect = compute_effect(stmt.tree, Context(catalog=catalog, pg_version=16))
+    est = estimate_statement(effect, stats, tree=stmt.tree, catalog=catalog)
+    assert est.seconds is None and "public.lines" in est.note
+
+
 def test_foreign_key_needs_both_tables() -> None:
     sql = ("ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) "
            "REFERENCES customers (id)")

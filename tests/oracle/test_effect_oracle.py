@@ -577,6 +577,13 @@ CASES = [
     Case("drop-index-concurrently", T + "CREATE INDEX t_n ON t (n);",
          "DROP INDEX CONCURRENTLY t_n", blocker="SELECT count(*) FROM t"),
     Case("reindex-table", T + "CREATE INDEX t_n ON t (n);", "REINDEX TABLE t"),
+    # Without an index there is nothing to rebuild: the table is not read.
+    Case("reindex-table-without-indexes", "CREATE TABLE lone (n int); INSERT INTO lone VALUES (1);",
+         "REINDEX TABLE lone"),
+    Case("reindex-matview-without-indexes", T + "CREATE MATERIALIZED VIEW mv AS SELECT n FROM t;",
+         "REINDEX TABLE mv"),
+    Case("reindex-matview", T + "CREATE MATERIALIZED VIEW mv AS SELECT n FROM t;"
+         "CREATE INDEX mv_n ON mv (n);", "REINDEX TABLE mv"),
     Case("reindex-index", T + "CREATE INDEX t_n ON t (n);", "REINDEX INDEX t_n"),
     Case("reindex-index-concurrently", T + "CREATE INDEX t_n ON t (n);",
          "REINDEX INDEX CONCURRENTLY t_n", blocker="INSERT INTO t (id) VALUES (1000)"),
@@ -2168,6 +2175,23 @@ CASES = [
     Case("insert-leaving-foreign-key-to-default", FK + "ALTER TABLE child ALTER COLUMN "
          "parent_id SET DEFAULT 1;", "INSERT INTO child (id, n) VALUES (100, 1)",
          compare_scans=False),
+    # UPDATE ... FROM / DELETE ... USING whose WHERE only joins reads each table beside the
+    # target in full (no condition of its own picks some of its rows; the plan joining whole
+    # tables hashes them): the tables of a view, every partition. They are locked ACCESS SHARE
+    # only: their rows are not locked.
+    Case("update-from-join", FK, "UPDATE child SET n = parent.id FROM parent "
+         "WHERE parent.id = child.parent_id"),
+    Case("update-from-two-joined", FK + "CREATE TABLE src AS SELECT id FROM parent;",
+         "UPDATE child SET n = 1 FROM parent JOIN src ON src.id = parent.id "
+         "WHERE parent.id = child.parent_id"),
+    Case("update-from-view", VIEWS + "CREATE TABLE sink AS SELECT id, n FROM child;",
+         "UPDATE sink SET n = v.n FROM v WHERE v.id = sink.id"),
+    Case("delete-using-join", FK + "CREATE TABLE gone AS SELECT id FROM child;",
+         "DELETE FROM child USING gone WHERE gone.id = child.id"),
+    Case("delete-using-partitioned", EVENTS + "CREATE TABLE k AS SELECT id FROM events;",
+         "DELETE FROM k USING events WHERE events.id = k.id"),
+    Case("update-from-filtered", FK, "UPDATE child SET n = 1 FROM parent "
+         "WHERE parent.id = child.parent_id AND parent.name = 'p1'", compare_scans=False),
     Case("update", T, "UPDATE t SET n = n + 1 WHERE id < 5", compare_scans=False),
     Case("update-foreign-key-column", FK, "UPDATE child SET parent_id = 2 WHERE id = 1",
          compare_scans=False),
@@ -2187,6 +2211,9 @@ CASES = [
          compare_scans=False),
     Case("update-referenced-key", CASCADE, "UPDATE parent SET id = 100 WHERE id = 2",
          compare_scans=False),
+    # A referencing table no index serves the key of is read in full for each row deleted
+    # (its key's query: a CASCADE's DELETE, a SET NULL's UPDATE, a NO ACTION / RESTRICT check).
+    Case("delete-referenced-without-index", CASCADE, "DELETE FROM parent"),
     Case("update-referenced-other-column", CASCADE, "UPDATE parent SET name = 'x' WHERE id = 2",
          compare_scans=False),
     Case("insert-on-conflict", T,
@@ -2258,6 +2285,13 @@ CASES = [
         "UPDATE OR INSERT OR DELETE", "INSERT"), "UPDATE v SET n = 0"),
     Case("update-view", VIEWS, "UPDATE v SET n = 0"),
     Case("delete-view", VIEWS, "DELETE FROM v"),
+    # Through a view with a WHERE, the rows written are those it keeps, found by reading the
+    # table (no index on n): the table is still read in full.
+    Case("update-view-with-where", VIEWS + "CREATE VIEW vw AS SELECT * FROM child WHERE n > 5;",
+         "UPDATE vw SET n = 0"),
+    Case("delete-view-with-where-and-own", VIEWS
+         + "CREATE VIEW vw AS SELECT * FROM child WHERE n > 5;", "DELETE FROM vw WHERE id = 7",
+         compare_scans=False),
     # A view whose WHERE reads another table in a subquery is still written through to the
     # one relation it selects from (ROW EXCLUSIVE); the rewriter locks the subquery's tables
     # ACCESS SHARE, also for an INSERT, which does not run the WHERE.
@@ -3195,6 +3229,20 @@ CASES = [
          "CREATE PUBLICATION pub_set FOR TABLE other;", "ALTER PUBLICATION pub_set SET TABLE t",
          # the table SET takes out: the catalog does not follow publications
          unmodeled={"public.other": L.SHARE_UPDATE_EXCLUSIVE}),
+    # A table named without ONLY brings its inheritance children, however deep, into the
+    # publication, each opened as it is (a partitioned table's partitions are not added).
+    # (A publication is the database's: each case names its own.)
+    Case("create-publication-inheritance-parent", INH_DEEP,
+         "CREATE PUBLICATION pub_inh FOR TABLE b"),
+    Case("create-publication-inheritance-only", INH_DEEP,
+         "CREATE PUBLICATION pub_inh_only FOR TABLE ONLY b"),
+    Case("create-publication-partitioned", EVENTS,
+         "CREATE PUBLICATION pub_parted FOR TABLE events"),
+    Case("alter-publication-add-inheritance-parent", INH_DEEP + "CREATE PUBLICATION pub_inh_add;",
+         "ALTER PUBLICATION pub_inh_add ADD TABLE s"),
+    Case("alter-publication-drop-inheritance-parent",
+         INH_DEEP + "CREATE PUBLICATION pub_inh_drop FOR TABLE b;",
+         "ALTER PUBLICATION pub_inh_drop DROP TABLE b"),
     Case("drop-publication", T + "CREATE PUBLICATION pub_gone FOR TABLE t;",
          "DROP PUBLICATION pub_gone"),
     # ALTER INDEX of the other subcommands.

@@ -222,6 +222,10 @@ class Trigger:
     #: The writes (`insert`, `update`, `delete`) it does INSTEAD OF, on a view: the statement
     #: then stays on the view, not rewritten into a write of the view's base.
     instead_of: tuple[str, ...] = ()
+    #: The columns of its table it names: `UPDATE OF` ones and those its WHEN reads as
+    #: `OLD.col` / `NEW.col`. PostgreSQL depends on each (refuses to retype it, or to drop it
+    #: without CASCADE, which drops the trigger); followed through renames.
+    columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +347,10 @@ class Table:
     #: from (`catalog.updatable.not_updatable`), "" when it writes through, None when the
     #: replay cannot tell.
     not_updatable: str | None = None
+    #: For a view: the WHERE of its query (parse tree) when it may keep only some rows of the
+    #: relation it selects from; None without one, or with one true by its literals alone. A
+    #: write through the view changes only the rows it keeps.
+    where: dict | None = None
     #: For a view: False when none of its columns is a plain column of that relation
     #: (`catalog.updatable.has_updatable_column`): INSERT and UPDATE through it are refused.
     updatable_columns: bool = True
@@ -405,6 +413,9 @@ def _trigger_functions(table: Table) -> set[str]:
 #: Domains over domains are followed this deep at most (a guard against a cycle that only
 #: wrong input can make).
 _DOMAIN_DEPTH = 32
+#: Views over views are followed this deep at most (a guard against a cycle that only wrong
+#: input can make).
+VIEW_DEPTH = 16
 #: What an object's expressions use (`Column.uses`, ...): `Catalog.callers`'s default.
 _USES = attrgetter("uses")
 
@@ -899,6 +910,22 @@ class Catalog:
                     _add_to(readers, key, t.name)
         for key in keys(view):
             _add_to(readers, key, view.name)
+
+    def view_filters(self, relation: str, target: str) -> list[dict]:
+        """The WHEREs (`Table.where`) of the views a write to `relation` goes through on its
+        way to `target` (the relation the rewriter writes, or a view that keeps the write),
+        `target` too when it is a view: the rows written are those all of them keep."""
+        filters: list[dict] = []
+        for _ in range(VIEW_DEPTH):
+            known = self.tables.get(relation)
+            if known is None or known.kind != "view":
+                break
+            if known.where is not None:
+                filters.append(known.where)
+            if relation == target or not known.sources:
+                break
+            relation = known.sources[0]
+        return filters
 
     def read_by(self, view: str) -> list[str]:
         """The relations a query of `view` reads: its sources, and through the plain views

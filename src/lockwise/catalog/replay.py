@@ -27,7 +27,12 @@ from lockwise.catalog.model import (
 from lockwise.catalog.query_columns import result_columns, result_names
 from lockwise.catalog.scopes import ColumnReads
 from lockwise.catalog.search_path import elements_path
-from lockwise.catalog.updatable import has_updatable_column, not_updatable, written_through_to
+from lockwise.catalog.updatable import (
+    has_updatable_column,
+    kept_rows_filter,
+    not_updatable,
+    written_through_to,
+)
 from lockwise.core.lazy_re import lazy_compile
 from lockwise.effects.nodes import (
     SERIAL_TYPES,
@@ -57,6 +62,7 @@ from lockwise.effects.nodes import (
     storage_parameters,
     strings,
     unwrap,
+    walk,
 )
 from lockwise.effects.volatility import default_regclass_constants
 
@@ -1278,6 +1284,7 @@ def _drop_column(catalog: Catalog, t: Table, column: str, cascade: bool) -> None
     if cascade:
         # (the policies first: those naming a view dropped here go too)
         policies.drop_dependent_policies(catalog.policies_using_column(t.name, column))
+        t.triggers = {n: tr for n, tr in t.triggers.items() if column not in tr.columns}
         views = catalog.views_using_column(t.name, column)
         _drop_views(catalog, views + [o for v in views for o in catalog.views_over(v)])
         # The foreign keys pointing at it (the server refuses without CASCADE).
@@ -1727,6 +1734,10 @@ def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
         catalog.statistics_reads[stat] = frozenset(
             new if c == old else c for c in catalog.statistics_reads.get(stat, ()))
     policies.follow_column_rename(catalog, name, old, new)
+    for trigger_name, trigger in list(t.triggers.items()):
+        if old in trigger.columns:  # named by number, as the views below
+            t.triggers[trigger_name] = replace(trigger, columns=_renamed(trigger.columns,
+                                                                          old, new))
     for view in catalog.views_using_column(name, old):  # they name columns by number
         v = catalog.tables[view]
         v.column_reads = tuple((r, new if (r, c) == (name, old) else c)
@@ -1860,8 +1871,20 @@ def _create_trigger(catalog: Catalog, stmt: dict) -> None:
         table.triggers[stmt.get("trigname", "")] = Trigger(
             function, row=bool(stmt.get("row")), qualified=object_name(names),
             instead_of=tuple(write for bit, write in _TRIGGER_WRITES
-                             if instead and stmt.get("events", 0) & bit))
+                             if instead and stmt.get("events", 0) & bit),
+            columns=_trigger_columns(stmt))
         catalog.note_triggers(table)
+
+
+def _trigger_columns(stmt: dict) -> tuple[str, ...]:
+    """The columns of its table a CREATE TRIGGER names: after UPDATE OF, and in its WHEN as
+    `OLD.col` / `NEW.col` (a WHEN reads no other relation)."""
+    named = dict.fromkeys(strings(stmt.get("columns")))
+    for kind, body in walk(stmt.get("whenClause")):
+        fields = strings(body.get("fields")) if kind == "ColumnRef" else []
+        if len(fields) == 2 and fields[0].lower() in ("old", "new"):
+            named[fields[1]] = None
+    return tuple(named)
 
 
 def _rename_constraint(catalog: Catalog, t: Table | None, table: str, old: str,
@@ -2833,6 +2856,7 @@ def _create_view(catalog: Catalog, stmt: dict, migration_id: str,
     view.column_names = tuple(names) if names is not None else None
     view.not_updatable = not_updatable(catalog, stmt.get("query"))
     view.updatable_columns = has_updatable_column(stmt.get("query"))
+    view.where = kept_rows_filter(stmt.get("query"))
     view.columns = {}
     if reads:
         # OR REPLACE: the new query's. The relation a write through the view reaches comes

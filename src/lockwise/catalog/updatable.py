@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lockwise.catalog.model import Catalog
-from lockwise.effects.nodes import range_var, strings, unwrap
+from lockwise.effects.nodes import is_constant_true, range_var, strings, unwrap
 from lockwise.effects.volatility import builtin_aggregates, builtin_set_returning
 
 #: The server's reasons, in the order it tests them (its DETAIL of "cannot insert into view").
@@ -74,6 +74,14 @@ def written_through_to(query: object) -> str | None:
     if item_kind == "RangeTableSample":
         item_kind, item = unwrap(item.get("relation"))
     return range_var(item)[0] if item_kind == "RangeVar" else None
+
+
+def kept_rows_filter(query: object) -> dict | None:
+    """The WHERE of the view defined by `query` when it may keep only some of the rows of
+    the relation it selects from; None when it has none or one true by its literals alone."""
+    kind, stmt = unwrap(query) if isinstance(query, dict) else ("", {})
+    where = stmt.get("whereClause") if kind == "SelectStmt" else None
+    return None if not where or is_constant_true(where) else where
 
 
 def has_updatable_column(query: object) -> bool:

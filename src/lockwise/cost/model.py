@@ -19,6 +19,7 @@ except those filled from older tables (CREATE TABLE AS, INSERT ... SELECT): thei
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from lockwise.catalog.model import Catalog
@@ -384,14 +385,19 @@ class _Estimator:
         if t is None:
             return
         p = self.profile
-        rows, how = (t.rows, "every row") if not has_where else _where_rows(self.tree, t)
+        rows, how = (t.rows, "every row") if not has_where else \
+            _where_rows(self.tree, t, self.catalog)
         if rows is None:
             raise _Unknown(note=f"the rows the WHERE clause of this {kind.upper()} on {name} "
                            f"matches are unknown: {how}")
         rows = min(rows, t.rows)
         drivers: dict = {"rows": rows, "matched_by": how}
-        # A WHERE finds its rows through an index (a batch); a whole-table pass scans.
+        # A WHERE finds its rows through an index (a batch); a whole-table pass scans, and so
+        # does one whose rows only a view's WHERE picks (the effect says it reads the table).
         lookup = rows / p.lookup_rows_s if has_where else 0.0
+        if has_where and name in self.effect.scans:
+            lookup = _scan(t, p)
+            drivers["found_by"] = "a full read of the table"
         if kind == "update":
             n_idx = len(t.indexes)
             # The first index (usually the primary key) is part of update_rows_s; each further
@@ -480,15 +486,45 @@ def _pages_touched(t: TableStats, rows: float, contiguous: bool) -> float:
     return pages * (1 - (1 - rows / t.rows) ** per_page)
 
 
-def _where_rows(tree: dict | None, t: TableStats) -> tuple[float | None, str]:
-    """Rows a DML's WHERE clause matches, when it can be bounded without running it."""
-    from lockwise.effects.nodes import const_value, unwrap
+def _where_rows(tree: dict | None, t: TableStats,
+                catalog: Catalog | None = None) -> tuple[float | None, str]:
+    """Rows a DML's WHERE clause matches, when it can be bounded without running it; of a
+    write through views (the `catalog` knows them), the rows their WHEREs keep too: the
+    smallest bound of them all."""
+    from lockwise.effects.nodes import column_ref, const_value, range_var, unwrap
 
     if not tree:
         return None, "no parse tree"
     _, stmt = unwrap(tree)
     where = stmt.get("whereClause")
-    return _bound(where, t, const_value, unwrap)
+    bounds = [_bound(where, t, const_value, unwrap, _own_column(stmt))] if where else []
+    if catalog is not None and stmt.get("relation"):
+        # (a view's WHERE reads its one relation: each column there is the table's)
+        bounds += [_bound(f, t, const_value, unwrap, column_ref)
+                   for f in catalog.view_filters(range_var(stmt["relation"])[0], t.name)]
+    known = [b for b in bounds if b[0] is not None]
+    if known:
+        return min(known, key=lambda b: b[0])
+    return bounds[0] if bounds else (None, "no WHERE")
+
+
+def _own_column(stmt: dict) -> Callable[[object], str | None]:
+    """Which column of the statement's own table an expression is, if it is one: a column
+    written under the table's name (its alias), or unqualified when no FROM or USING list
+    stands beside it (the column could be a joined table's). A condition on another
+    table's column says nothing of how many of this table's rows it keeps."""
+    from lockwise.effects.nodes import range_name, strings, unwrap
+
+    name = range_name(stmt.get("relation") or {})
+    beside = stmt.get("fromClause") or stmt.get("usingClause")
+
+    def own(expr: object) -> str | None:
+        kind, body = unwrap(expr)
+        fields = strings(body.get("fields")) if kind == "ColumnRef" else []
+        if not fields or (fields[-2] != name if len(fields) > 1 else bool(beside)):
+            return None
+        return fields[-1]
+    return own
 
 
 def _partial_index_rows(tree: dict | None, t: TableStats) -> tuple[float, str]:
@@ -505,12 +541,13 @@ def _partial_index_rows(tree: dict | None, t: TableStats) -> tuple[float, str]:
     return min(rows, t.rows), how
 
 
-def _bound(expr: dict | None, t: TableStats, const_value, unwrap) -> tuple[float | None, str]:
-    from lockwise.effects.nodes import column_ref, walk
+def _bound(expr: dict | None, t: TableStats, const_value, unwrap,
+           own: Callable[[object], str | None]) -> tuple[float | None, str]:
+    from lockwise.effects.nodes import walk
 
     kind, body = unwrap(expr)
     if kind == "BoolExpr" and body.get("boolop") == "AND_EXPR":
-        known = [b for b in (_bound(a, t, const_value, unwrap) for a in body.get("args") or ())
+        known = [b for b in (_bound(a, t, const_value, unwrap, own) for a in body.get("args") or ())
                  if b[0] is not None]
         if known:
             return min(known, key=lambda b: b[0])
@@ -521,7 +558,7 @@ def _bound(expr: dict | None, t: TableStats, const_value, unwrap) -> tuple[float
         if len(values) == 2 and all(isinstance(v, int) for v in values):
             return float(max(values[1] - values[0] + 1, 0)), "BETWEEN range (keys assumed dense)"
     if kind == "NullTest":
-        col = column_ref(body.get("arg"))
+        col = own(body.get("arg"))
         cs = t.columns.get(col or "")
         if cs is not None and cs.null_frac is not None:
             frac = cs.null_frac if body.get("nulltesttype") == "IS_NULL" else 1 - cs.null_frac
@@ -529,8 +566,12 @@ def _bound(expr: dict | None, t: TableStats, const_value, unwrap) -> tuple[float
         return None, f"no null_frac for {col} in the stats"
     if kind == "A_Expr" and body.get("kind") == "AEXPR_OP":
         names = [unwrap(n)[1].get("sval") for n in body.get("name") or ()]
-        col = column_ref(body.get("lexpr")) or column_ref(body.get("rexpr"))
-        if names == ["="] and col:
+        sides = (body.get("lexpr"), body.get("rexpr"))
+        col = own(sides[0]) or own(sides[1])
+        # (against a value: an equality of two columns is a join, not a filter)
+        other = sides[1] if own(sides[0]) else sides[0]
+        constant = not any(k == "ColumnRef" for k, _ in walk(other))
+        if names == ["="] and col and constant:
             cs = t.columns.get(col)
             distinct = cs.distinct_values(t.rows) if cs is not None else None
             if distinct:
@@ -674,6 +715,14 @@ def _classify(e: _Estimator) -> None:
             sources = _fill_sources(effect)
             e.query_fill(a.kind, table, sources)
             handled.update(sources)
+    # A scan repeated for each row changed: as many passes as rows, which no pass stands for.
+    from lockwise.effects.postgres.queries import FOR_EACH_ROW
+
+    repeated = [t for t, why in effect.scans.items() if why.startswith(FOR_EACH_ROW)]
+    if repeated:
+        raise _Unknown(note=f"{', '.join(sorted(repeated))} read in full for each row the "
+                            "statement changes (no index serves the foreign key): not "
+                            "estimated")
     # Remaining scans: validation passes (ALTER TABLE checks all new constraints in one pass).
     for table, why in sorted(effect.scans.items()):
         if table in handled or table in effect.rewrites or why.startswith(

@@ -87,6 +87,11 @@ def range_var(rv: dict | None, create: bool = False) -> tuple[str, bool]:
     return qualified(schema, rv.get("relname", ""), create), schema is not None
 
 
+def range_name(rv: dict) -> str:
+    """The name a table in a statement goes by in the rest of it: its alias, else its own."""
+    return (rv.get("alias") or {}).get("aliasname") or rv.get("relname", "")
+
+
 def object_name(names: list[str], create: bool = False) -> str:
     """['s', 'x'] -> 's.x'; ['x'] -> 'public.x' (under the default search_path)."""
     if len(names) >= 2:

@@ -312,6 +312,7 @@ def _add_identity(b: Builder, table: str, cmd: dict, base: dict) -> None:
     written = relation_sql(table, table, base["qualified"])
     generated = "ALWAYS" if identity.get("generated_when") == "a" else "BY DEFAULT"
     b.act("column_add_identity", base, column=column, identity_generated_sql=generated,
+          column_allows_null=_allows_null(b, table, column),
           # with its sequence options (SEQUENCE NAME, INCREMENT, ...), as written
           identity_sql=PrintedSql(cmd.get("def") or {}, f"GENERATED {generated} AS IDENTITY"),
           identity_start_given="start" in options,
@@ -319,6 +320,19 @@ def _add_identity(b: Builder, table: str, cmd: dict, base: dict) -> None:
           identity_setval_sql=f"SELECT setval(pg_get_serial_sequence({quote_literal(written)}, "
                               f"{quote_literal(column)}), coalesce(max({quote_ident(column)}), "
                               f"0) + 1, false) FROM {written};")
+
+
+def _allows_null(b: Builder, table: str, column: str) -> bool:
+    """Whether `column` of `table` is sure to allow NULL when ADD GENERATED ... AS IDENTITY
+    runs, which PostgreSQL then refuses (checked on the server): a column of a table whose
+    columns the catalog knows, without NOT NULL, that no subcommand of the same ALTER TABLE
+    could make NOT NULL (SET NOT NULL, a key or NOT NULL constraint, even after it)."""
+    known = b.ctx.catalog.fully_known(table)
+    col = known.columns.get(column) if known is not None else None
+    if col is None or col.not_null:
+        return False
+    return not any(cmd.get("subtype") in ("AT_SetNotNull", "AT_AddConstraint")
+                   for cmd in b.subcommands)
 
 
 def _set_persistence(logged: bool) -> Callable:
@@ -329,10 +343,36 @@ def _set_persistence(logged: bool) -> Callable:
         # rewrite (checked on the server). One created elsewhere may be either.
         unchanged = known is not None and known.created_by is not None and \
             b.ctx.catalog.sure_of(table) and known.unlogged != logged
-        if not unchanged:
+        refusal = "" if unchanged else _persistence_refusal(b, table, logged)
+        if not unchanged and not refusal:
             b.rewrite(table, f"SET {'LOGGED' if logged else 'UNLOGGED'} rewrites the table")
-        b.act("set_logged" if logged else "set_unlogged", base, unchanged=unchanged)
+        b.act("set_logged" if logged else "set_unlogged", base, unchanged=unchanged,
+              refused_by=(refusal,) if refusal else (), refused_by_text=refusal)
     return handler
+
+
+def _persistence_refusal(b: Builder, table: str, logged: bool) -> str:
+    """Why PostgreSQL refuses to change `table`'s persistence ("" when it does not, as far
+    as the catalog knows; checked on the server): SET LOGGED of a table with a foreign key
+    to an unlogged table, SET UNLOGGED of one a logged table's foreign key points at (a
+    partition too, when the key points at a partitioned table above it, whose partitions it
+    points at). A key to the table itself does not count. Only tables these migrations
+    created count as logged: of another, the persistence is not known."""
+    catalog = b.ctx.catalog
+    if logged:
+        known = catalog.tables.get(table)
+        partners = [c.references for c in (known.constraints.values() if known else ())
+                    if c.kind == "foreign" and c.references and c.references != table]
+        wrong = [p for p in partners if (t := catalog.tables.get(p)) is not None and t.unlogged]
+        return f"it references unlogged table {wrong[0]}" if wrong else ""
+    referenced = [table]
+    while (up := catalog.tables.get(referenced[-1])) is not None and up.partition_of:
+        referenced.append(up.partition_of)
+    partners = [other for rel in referenced for other, _ in catalog.referencing(rel)
+                if other != table]
+    wrong = [p for p in partners if (t := catalog.tables.get(p)) is not None
+             and t.created_by is not None and not t.unlogged]
+    return f"logged table {wrong[0]} references it" if wrong else ""
 
 
 def _set_tablespace(b: Builder, table: str, cmd: dict, base: dict) -> None:

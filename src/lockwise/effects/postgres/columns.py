@@ -292,7 +292,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
         # for the batched backfill instead
         facts.update(row_key_facts(b, table),
                      backfill_value_sql=_backfill_value_sql(table, base["qualified"], col, facts))
-    b.act("add_column", base, facts, _refused_with_only(b, table, base, inheritance=True),
+    b.act("add_column", base, facts,
+          refused_with_only(b, table, base, f"adds column {facts['column']}"),
           rewrites=bool(rewrite_why),
           rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
           constraint_scans_text="; ".join(constraint_scans),
@@ -366,19 +367,23 @@ def _added_by_alter(subcommands: Sequence[dict]) -> tuple[list[Key], frozenset[s
     return keys, frozenset(col.get("colname", "") for col in added)
 
 
-def _refused_with_only(b: Builder, table: str, base: dict, inheritance: bool) -> dict:
-    """ALTER TABLE ONLY of a column change every child must follow: PostgreSQL refuses ADD
-    COLUMN on a table with partitions or inheritance children ("column must be added to
-    child tables too"), and DROP COLUMN on a partitioned table with partitions (an
-    inheritance parent's children keep the column as their own); checked on PostgreSQL 18.
-    The facts only when it is refused (most statements write no ONLY)."""
+def refused_with_only(b: Builder, table: str, base: dict, change: str,
+                      inheritance: bool = True) -> dict:
+    """ALTER TABLE ONLY of a change every child must follow: PostgreSQL refuses ADD COLUMN,
+    a CHECK (not NO INHERIT), a type change or a column's new name on a table with
+    partitions or inheritance children ("... must be added to / changed in / renamed in child
+    tables too"), and DROP COLUMN or SET NOT NULL on a partitioned table with partitions (an
+    inheritance parent's children keep the column as their own, or their nullability:
+    `inheritance` false); checked on PostgreSQL 18. `change`: what the statement does, as
+    the rule's message says it ("adds column x"). The facts only when it is refused (most
+    statements write no ONLY)."""
     if not base.get("only") or "recursed_from" in base:
         return {}
     catalog = b.ctx.catalog
     children = catalog.partitions(table) + (
         catalog.inheritance_children(table) if inheritance else [])
     return {"refused_with_only": True, "only_children_text": ", ".join(children),
-            "only_change_text": "adds" if inheritance else "drops"} if children else {}
+            "only_change_text": change} if children else {}
 
 
 def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
@@ -410,7 +415,9 @@ def drop_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_is_new=b.ctx.column_is_new(table, col), cascade=cascade,
           column_known=b.ctx.catalog.column(table, col) is not None,
           **_views_using(b, table, col, bool(base.get("qualified"))), **dependents,
-          **_refused_with_only(b, table, base, inheritance=False),
+          **_policies_using(b, table, col),
+          **_triggers_using(b, table, col, bool(base.get("qualified"))),
+          **refused_with_only(b, table, base, f"drops column {col}", inheritance=False),
           **_generated_facts(b, table, base, generated))
 
 
@@ -539,12 +546,41 @@ def drop_policies(b: Builder, found: list[tuple[Table, str]]) -> dict:
     for table, name in found:
         b.lock(table.name, L.ACCESS_EXCLUSIVE)
         b.drops.add(f"policy:{table.name}.{name}")
+    named, sql = _policies_named(found)
+    return {"policies_dropped": named, "policies_dropped_text": ", ".join(named),
+            "policies_dropped_sql": sql}
+
+
+def _policies_named(found: list[tuple[Table, str]]) -> tuple[tuple[str, ...], str]:
+    """The policies `found` (table, name), each as `name on table`, and the DROP POLICY
+    statements that drop them."""
     named = tuple(f"{name} on {table.name}" for table, name in found)
     sql = "\n".join(f"DROP POLICY {quote_ident(name)} ON "
                     f"{'.'.join(map(quote_ident, table.name.split('.', 1)))};"
                     for table, name in found)
-    return {"policies_dropped": named, "policies_dropped_text": ", ".join(named),
-            "policies_dropped_sql": sql}
+    return named, sql
+
+
+def _triggers_using(b: Builder, table: str, column: str, qualified: bool) -> dict:
+    """Facts naming the triggers of `table` that name the column (UPDATE OF, OLD / NEW in
+    WHEN): PostgreSQL refuses to change its type and to drop it without CASCADE while they
+    exist (checked on the server). And the statements that drop them."""
+    known = b.ctx.catalog.tables.get(table)
+    names = sorted(n for n, tr in (known.triggers.items() if known else ()) if column in tr.columns)
+    written = relation_sql(table, table, qualified)
+    return {"used_by_triggers": tuple(names), "used_by_triggers_text": ", ".join(names),
+            "drop_used_triggers_sql": "\n".join(f"DROP TRIGGER {quote_ident(n)} ON {written};"
+                                                for n in names)}
+
+
+def _policies_using(b: Builder, table: str, column: str) -> dict:
+    """Facts naming the row security policies whose expressions use the column (of its own
+    table or, in a subquery, another's): PostgreSQL refuses to change its type, even to the
+    same one, and to drop it without CASCADE while they exist (checked on the server). And
+    the statements that drop them."""
+    named, sql = _policies_named(b.ctx.catalog.policies_using_column(table, column))
+    return {"used_by_policies": named, "used_by_policies_text": ", ".join(named),
+            "drop_used_policies_sql": sql}
 
 
 def _drop_dependents(b: Builder, table: str, column: str, qualified: bool) -> dict:
@@ -654,6 +690,9 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_default_sql=movable_default(old_col),
           column_constraints=column_constraints(b.ctx.catalog, table, colname),
           **_views_using(b, table, colname, bool(base.get("qualified"))),
+          **_policies_using(b, table, colname),
+          **_triggers_using(b, table, colname, bool(base.get("qualified"))),
+          **refused_with_only(b, table, base, f"changes the type of column {colname}"),
           # Its drops run before any type change (all of them: checked on the server).
           **_generated_facts(b, table, base, tuple(
               g for g in b.ctx.catalog.generated_reading(table, colname)
@@ -967,7 +1006,9 @@ def set_not_null(b: Builder, table: str, cmd: dict, base: dict) -> None:
     # is what SET NOT NULL validates, and what the alternative validates instead.
     pending = not_null_name(known, col) if known is not None and column is not None and \
         column.not_null and not column.not_null_valid else ""
-    b.act("set_not_null", base, column=col, proven_by_check=proven, already_not_null=already,
+    b.act("set_not_null", base, refused_with_only(b, table, base, f"sets NOT NULL on {col}",
+                                                  inheritance=False),
+          column=col, proven_by_check=proven, already_not_null=already,
           not_null_check=not_null_check_name(known, table.split(".", 1)[-1], col),
           not_valid_not_null=pending)
 

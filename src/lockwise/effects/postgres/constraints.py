@@ -31,7 +31,11 @@ from lockwise.effects.postgres.builder import (
     refused_facts,
     scan_fk_lookups,
 )
-from lockwise.effects.postgres.columns import not_null_proven, refused_in_add
+from lockwise.effects.postgres.columns import (
+    not_null_proven,
+    refused_in_add,
+    refused_with_only,
+)
 from lockwise.parse.quoting import quote_ident, relation_sql
 
 _CONTYPES = {
@@ -168,6 +172,8 @@ def add_constraint(b: Builder, table: str, cmd: dict, base: dict) -> None:
         if not base.get("recursed_from"):
             facts.update(already_exists(constraint_name_taken(b, table, name, kind,
                                                               using_index or "")))
+    if kind in ("check", "not_null") and not con.get("is_no_inherit"):
+        facts.update(refused_with_only(b, table, base, f"adds constraint {name}"))
     b.act("add_constraint", facts)
 
 

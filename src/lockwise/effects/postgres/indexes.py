@@ -120,8 +120,10 @@ def reindex(b: Builder, stmt: dict) -> None:
         table, index = "", ""
         b.transactional = False
         _reindex_many(b, kind, stmt.get("name") or "", concurrently)
+    nothing = bool(table) and _sure_without_indexes(b.ctx.catalog, table)
     if table:
-        b.scan(table, "index rebuild")
+        if not nothing:
+            b.scan(table, "index rebuild")
         b.alters.add(f"table:{table}")
     if concurrently:
         b.transactional = False
@@ -140,7 +142,7 @@ def reindex(b: Builder, stmt: dict) -> None:
     # query that plans with the table opens its indexes and waits, reads included (checked on
     # the server). Table-level `locks` cannot say it, hence the fact.
     b.act("reindex", table=table, table_name=table.split(".", 1)[-1], index=index,
-          index_access_exclusive=not concurrently,
+          index_access_exclusive=not concurrently and not nothing,
           index_exclusive_tables=_indexes_held_on(b.ctx.catalog, table, index)
           if partitioned and not concurrently else (),
           target=kind.replace("REINDEX_OBJECT_", "").lower(), concurrently=concurrently,
@@ -150,6 +152,17 @@ def reindex(b: Builder, stmt: dict) -> None:
           rebuild_text=_rebuild_text(kind, partitioned),
           partitioned_reindex_sql=partitioned_reindex_sql(b.ctx.catalog, table, qualified)
           if partitioned and kind == "REINDEX_OBJECT_TABLE" else "")
+
+
+def _sure_without_indexes(catalog: Catalog, table: str) -> bool:
+    """Whether `table` has no index to rebuild, as far as the catalog is sure: a table it
+    fully knows, or a materialized view these migrations made (REINDEX reads neither then:
+    checked on the server). Not a partitioned table, whose partitions are rebuilt."""
+    known = catalog.tables.get(table)
+    sure = known is not None and known.kind != "partitioned" and (
+        catalog.fully_known(table) is not None if known.kind == "table"
+        else known.kind == "matview" and known.created_by is not None)
+    return sure and not catalog.indexes_on(table)
 
 
 def _rebuild_text(kind: str, partitioned: bool) -> str:

@@ -105,12 +105,18 @@ def alter_publication(b: Builder, stmt: dict) -> None:
 
 def _lock_published_tables(b: Builder, stmt: dict) -> None:
     """Each table a CREATE or ALTER PUBLICATION names (ADD, DROP or SET TABLE) is opened
-    SHARE UPDATE EXCLUSIVE (checked on the server). SET TABLE also opens so the tables it
-    takes out of the publication: not modelled, the catalog does not follow publications."""
+    SHARE UPDATE EXCLUSIVE, and without ONLY its inheritance children, however deep, which
+    are published (or taken out) with it; not a partitioned table's partitions, published
+    through it (checked on the server). SET TABLE also opens so the tables it takes out of
+    the publication: not modelled, the catalog does not follow publications."""
     for obj in stmt.get("pubobjects") or ():
         relation = (unwrap(obj)[1].get("pubtable") or {}).get("relation")
         if relation:
-            b.lock(range_var(relation)[0], L.SHARE_UPDATE_EXCLUSIVE)
+            table = range_var(relation)[0]
+            b.lock(table, L.SHARE_UPDATE_EXCLUSIVE)
+            for child in b.ctx.catalog.inheritance_children(table) if relation.get("inh") \
+                    else ():
+                b.lock(child, L.SHARE_UPDATE_EXCLUSIVE)
 
 
 def alter_sequence(b: Builder, stmt: dict) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from lockwise.catalog.model import Table
+from lockwise.catalog.model import VIEW_DEPTH, Table
 from lockwise.catalog.replay import missing_index_parts
 from lockwise.catalog.updatable import NO_UPDATABLE_COLUMNS
 from lockwise.effects.nodes import (
@@ -18,6 +18,7 @@ from lockwise.effects.nodes import (
     is_constant_true,
     is_sequence_call,
     locking_queries,
+    range_name,
     range_var,
     regclass_name,
     relations_in,
@@ -126,8 +127,13 @@ def dml(kind: str) -> Callable:
         # `WHERE true` or `WHERE 1 = 1` is no WHERE: every row is touched; so is every row
         # with a match when the WHERE only joins a FROM (USING) list that is whole tables.
         joined = kind in ("update", "delete") and _where_only_joins(stmt)
-        has_where = bool(stmt.get("whereClause")) and not is_constant_true(stmt["whereClause"]) \
+        own_where = bool(stmt.get("whereClause")) and not is_constant_true(stmt["whereClause"]) \
             and not joined
+        # Through views with a WHERE, only the rows they keep are written (each view's rows
+        # are found by reading the table all the same, unless the statement has a WHERE).
+        filtered = kind in ("update", "delete") and b.ctx.rewrites and \
+            bool(b.ctx.catalog.view_filters(view, table))
+        has_where = own_where or filtered
         facts = table_facts(b, table, qualified)
         columns: tuple[str, ...] = ()
         if kind == "update":
@@ -147,13 +153,20 @@ def dml(kind: str) -> Callable:
         if b.ctx.executes:  # the keys' triggers fire (a MERGE's as its clauses write)
             for fired in sorted({kind} & {"update", "delete"} or merging - {"insert"}):
                 _referencing_rows(b, table, fired, set_columns, {table})
-        if kind in ("update", "delete") and not has_where:
+        if kind in ("update", "delete") and not own_where:
             for rel in stored_reads(b, {"RangeVar": stmt["relation"]}) if on_view else \
                     (table, *targets):
-                b.scan(rel, f"{kind.upper()} " + ("whose WHERE only joins touches every row "
-                                                  "with a match" if joined else
-                                                  "without WHERE touches every row"))
-            if b.ctx.rule_text:
+                b.scan(rel, f"{kind.upper()} " + (
+                    "through a view with a WHERE reads every row to find those it keeps"
+                    if filtered else "whose WHERE only joins touches every row with a match"
+                    if joined else "without WHERE touches every row"))
+            # No condition picks some rows of the tables beside it: the join reads them whole
+            # (what a hash join of whole tables does; checked on the server).
+            for rel in stored_reads(b, stmt.get("fromClause") or stmt.get("usingClause")) \
+                    if joined else ():
+                b.scan(rel, f"{kind.upper()} whose WHERE only joins reads it in full to find "
+                            "the matches")
+            if b.ctx.rule_text and not has_where:
                 # How batches would name rows (by the statement's name for the table when
                 # a FROM or USING list stands beside it).
                 beside = stmt.get("fromClause") or stmt.get("usingClause")
@@ -444,12 +457,7 @@ class _DistinctFrom(ShownSql):
 
 def _target_name(stmt: dict) -> str:
     """The name an UPDATE or DELETE gives its table in the rest of the statement."""
-    return _range_name(stmt.get("relation") or {})
-
-
-def _range_name(range_var: dict) -> str:
-    """The name a table in a statement goes by in the rest of it: its alias, else its own."""
-    return (range_var.get("alias") or {}).get("aliasname") or range_var.get("relname", "")
+    return range_name(stmt.get("relation") or {})
 
 
 def _where_only_joins(stmt: dict) -> bool:
@@ -468,7 +476,7 @@ def _where_only_joins(stmt: dict) -> bool:
         kind, item = unwrap(beside.pop())
         # (a WITH query's rows are its own: `WITH batch AS (... LIMIT 5000)` is a batch)
         if kind == "RangeVar" and not (item.get("relname") in ctes and not item.get("schemaname")):
-            names.add(_range_name(item))
+            names.add(range_name(item))
         elif kind == "JoinExpr" and not item.get("alias"):
             beside += [item.get("larg"), item.get("rarg")]
             conditions += [item["quals"]] if item.get("quals") else []
@@ -496,6 +504,11 @@ def _equates_columns(expr: dict, names: set[str]) -> bool:
             return False
         qualifiers.append(fields[-2])
     return qualifiers[0] != qualifiers[1]
+
+
+#: How a scan repeated for each row a statement changes begins its reason (the cost model
+#: reads it: no single pass stands for it).
+FOR_EACH_ROW = "for each row"
 
 
 #: ON DELETE / ON UPDATE actions that change the referencing rows (CASCADE, SET NULL, SET
@@ -541,6 +554,12 @@ def _referencing_rows(b: Builder, table: str, kind: str, columns: tuple[str, ...
         # The key's query names a partitioned table without ONLY: its whole tree is reached
         # (a plain table, with ONLY: not its inheritance children). Checked on the server.
         reached = (other, *b.ctx.catalog.partitions(other))
+        if con.columns and b.ctx.catalog.fully_known(other) is not None and \
+                not b.ctx.catalog.has_index_leading_with(other, con.columns):
+            # Its query finds the rows by the key's columns: without an index, a full read
+            # for every row changed (checked on the server).
+            b.scan(other, f"{FOR_EACH_ROW} {kind}d in {table}, its foreign key's query reads "
+                          "it: no index serves the key")
         if action not in _MODIFYING_FK_ACTIONS:
             for rel in reached:
                 b.lock(rel, L.ROW_SHARE)
@@ -551,11 +570,6 @@ def _referencing_rows(b: Builder, table: str, kind: str, columns: tuple[str, ...
             if kind == "delete" and action == "c" and rel not in seen:
                 seen.add(rel)
                 _referencing_rows(b, rel, "delete", (), seen)
-
-
-#: Views over views are followed this deep at most (a guard against a cycle that only
-#: wrong input can make).
-_VIEW_DEPTH = 16
 
 
 def _updatable_view_base(b: Builder, relation: str, kind: str,
@@ -570,7 +584,7 @@ def _updatable_view_base(b: Builder, relation: str, kind: str,
     a relation on the way that keeps the write and has an UPDATE rule (enabled or not) or an
     enabled INSERT rule that adds a query (rewriteHandler.c RewriteQuery; checked on the
     server)."""
-    for _ in range(_VIEW_DEPTH):
+    for _ in range(VIEW_DEPTH):
         known = b.ctx.catalog.tables.get(relation)
         if known is None:
             break
@@ -680,7 +694,7 @@ def _locked_items(stmt: dict, locked: list) -> list[dict]:
             visit(body.get("larg") or {})
             visit(body.get("rarg") or {})
         elif kind == "RangeVar":
-            items[_range_name(body)] = node
+            items[range_name(body)] = node
         elif kind == "RangeSubselect" and body.get("alias"):
             items[body["alias"].get("aliasname", "")] = body.get("subquery") or {}
 

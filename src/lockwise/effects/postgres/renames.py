@@ -24,6 +24,7 @@ from lockwise.effects.postgres.columns import (
     column_constraints,
     column_index_facts,
     movable_default,
+    refused_with_only,
 )
 from lockwise.effects.postgres.constraints import constraint_name_taken, inherited_check
 from lockwise.effects.postgres.user_types import rename_attribute
@@ -50,7 +51,10 @@ def rename(b: Builder, stmt: dict) -> None:
             b.drops.add(f"column:{table}.{old}")
             b.creates.add(f"column:{table}.{new}")
             known = b.ctx.catalog.column(table, old)
-            b.act("rename_column", base, column=old, new_name=new,
+            only = {**base, "only": not (stmt.get("relation") or {}).get("inh")}
+            b.act("rename_column", base, refused_with_only(b, table, only,
+                                                           f"renames column {old}"),
+                  column=old, new_name=new,
                   column_is_new=b.ctx.column_is_new(table, old),
                   column_type=known.type_text if known else "",
                   # as the safe alternative writes it: a stand-in when the type is unknown
