@@ -1324,3 +1324,24 @@ def test_expand_contract_of_awkward_names_keeps_indexes_and_default(tmp_path: Pa
         conn.execute('INSERT INTO "My S"."Acc" (id) VALUES (10)')
         assert conn.execute('SELECT count(*) FROM "My S"."Acc" WHERE "Mixed Col" = 3'
                             ).fetchone() == (10,)
+
+
+@pytest.mark.parametrize("override", [
+    'ignore = ["index-without-concurrently"]',
+    'select = ["drop-column"]',
+])
+def test_fix_leaves_what_a_config_override_exempts(tmp_path: Path, override: str) -> None:
+    """A per-path override of the config (a legacy folder's exemption) drops findings from
+    lint; fix rewrites what lint reports, so it leaves that migration as written (it rewrote
+    it: an applied legacy file edited by `--write`). The rest of the directory is fixed."""
+    files = {"db/001_t.sql": "CREATE TABLE t (id bigint PRIMARY KEY, v text, w text);\n",
+             "db/002_legacy.sql": "SET lock_timeout = '5s';\nCREATE INDEX t_v ON t (v);\n",
+             "db/003_new.sql": "SET lock_timeout = '5s';\nCREATE INDEX t_w ON t (w);\n"}
+    write_files(tmp_path, files)
+    (tmp_path / "lockwise.toml").write_text(
+        f'migrations = ["db"]\n[[overrides]]\npath = "db/002_*"\n{override}\n')
+    result = CliRunner().invoke(app, ["fix", str(tmp_path / "db"), "--write",
+                                      "--config", str(tmp_path / "lockwise.toml")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "db/002_legacy.sql").read_text() == files["db/002_legacy.sql"]
+    assert "CONCURRENTLY" in (tmp_path / "db/003_new.sql").read_text()
