@@ -85,7 +85,7 @@ def fix(
         migrations, only = collected.migrations, collected.only
         options.only = frozenset(only) if only is not None else None
         planned = plan_migrations(migrations, options, history_starts(collected.histories),
-                                  lock_timeout, pg_version)
+                                  lock_timeout, pg_version, cfg)
         outputs = []
         unrewritable: list[str] = []
         versions = VersionAllocator(migrations, [p.report for p in planned])

@@ -333,7 +333,7 @@ def _gate_rules(config: Config | None, rules_dirs: tuple[Path, ...]
     if config is None or not (config.select or config.ignore or config.overrides):
         return frozenset(), frozenset(), None, {}
     from lockwise.rules.directives import current_rule_ids
-    from lockwise.rules.loader import load_rules
+    from lockwise.rules.loader import load_rules, rule_tags
 
     rules = load_rules(tuple(rules_dirs))
     kept = frozenset(r.id for r in rules if r.safety >= Safety.DESTRUCTIVE)
@@ -343,7 +343,7 @@ def _gate_rules(config: Config | None, rules_dirs: tuple[Path, ...]
     return (select | kept if select else select,
             frozenset(current_rule_ids(config.ignore)) - kept,
             dataclasses.replace(config, overrides=overrides),
-            {r.id: tuple(r.tags) for r in rules})
+            rule_tags(rules))
 
 
 def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], pg_version: int,
