@@ -1345,3 +1345,19 @@ def test_fix_leaves_what_a_config_override_exempts(tmp_path: Path, override: str
     assert result.exit_code == 0, result.output
     assert (tmp_path / "db/002_legacy.sql").read_text() == files["db/002_legacy.sql"]
     assert "CONCURRENTLY" in (tmp_path / "db/003_new.sql").read_text()
+
+
+@pytest.mark.parametrize(("value", "says"), [("100000min", "2147483647ms"),
+                                             ("0.4ms", "turns it off")])
+def test_fix_refuses_a_lock_timeout_postgresql_would_not_keep(tmp_path: Path, value: str,
+                                                              says: str) -> None:
+    """`--lock-timeout` is written into every step: one above PostgreSQL's range made each
+    step fail at its SET, one under 1 ms set no timeout at all. A usage error, nothing
+    written."""
+    sql = "CREATE INDEX t_v ON t (v);\n"
+    write_files(tmp_path, {"001_t.sql": "CREATE TABLE t (id bigint, v text);\n",
+                           "002_i.sql": sql})
+    result = CliRunner().invoke(app, ["fix", str(tmp_path), "--write", "--lock-timeout", value])
+    assert result.exit_code == 2, result.output
+    assert "--lock-timeout" in result.output and says in result.output
+    assert (tmp_path / "002_i.sql").read_text() == sql
