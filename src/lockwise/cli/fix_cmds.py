@@ -27,11 +27,15 @@ from lockwise.parse.source import InputError
 
 def _duration(value: str) -> str:
     """The --lock-timeout written into the SQL: a duration PostgreSQL reads, nothing else."""
-    from lockwise.effects.session import is_duration
+    from lockwise.effects.session import is_duration, parse_duration_ms, timeout_problem
 
     if not is_duration(value):
         raise typer.BadParameter(f"{value!r} is not a PostgreSQL duration; write e.g. 5s, "
                                  "500ms, 1min")
+    # The migrations written would fail at that SET, or run with no timeout.
+    problem = timeout_problem(value, parse_duration_ms(value) or 0)
+    if problem is not None:
+        raise typer.BadParameter(problem)
     return value.strip()
 
 

@@ -64,6 +64,22 @@ def is_duration(text: str) -> bool:
     return re.fullmatch(rf"\s*\d+(?:\.\d+)?\s*(?:{'|'.join(_UNITS_MS)})?\s*", text) is not None
 
 
+#: The largest lock_timeout or statement_timeout PostgreSQL takes: an int of milliseconds.
+MAX_TIMEOUT_MS = 2**31 - 1
+
+
+def timeout_problem(text: str, ms: int) -> str | None:
+    """Why `text`, read as `ms` milliseconds, is not the timeout it says: above what
+    PostgreSQL takes (the SET fails), or a positive value under 1 ms, which PostgreSQL rounds
+    to 0, no timeout at all. None when it is."""
+    if ms > MAX_TIMEOUT_MS:
+        return (f"{text!r} is more than PostgreSQL takes, {MAX_TIMEOUT_MS}ms (about 24 days); "
+                "0 means no limit")
+    if ms == 0 and re.search(r"[1-9]", text):
+        return f"{text!r} is less than 1ms, which turns it off; write 0 for that, or at least 1ms"
+    return None
+
+
 def parse_duration_ms(value: object) -> int | None:
     """A PostgreSQL time setting (`'5s'`, `5000`, `'1min'`) in milliseconds; 0 means off."""
     if value is None:
