@@ -854,3 +854,22 @@ def test_a_named_file_that_is_not_utf8_is_reported_once(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.count("not valid UTF-8") == 1, result.stderr
     assert f"{bad}:1:" in result.stderr and "linted alone" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ("apply", "--wait"), ("apply", "--retry-delay"), ("rollback", "--wait"),
+    ("repair", "--wait"), ("baseline", "001", "--wait"), ("verify", "--preflight", "--timeout"),
+])
+@pytest.mark.parametrize("value", ["nan", "inf", "1e12"])
+def test_seconds_options_take_finite_seconds(tmp_path: Path, args: tuple[str, ...],
+                                             value: str) -> None:
+    """A number of seconds that is not one (nan, inf) or that no server takes (1e12 s as a
+    statement_timeout) is the option's usage error, before anything connects: `verify
+    --preflight --timeout nan` ended in a traceback, `apply --wait nan` in 'waited nans'."""
+    (tmp_path / "001_t.sql").write_text("CREATE TABLE t (id bigint);\n")
+    *command, option = args
+    result = run(*command, str(tmp_path), "--dsn", f"host={tmp_path / 'no-server'} dbname=x",
+                 option, value)
+    assert result.exit_code == 2, result.output
+    assert f"'{option}'" in result.output and "seconds" in result.output, result.output
+    assert "Traceback" not in result.output and "connect" not in result.output
