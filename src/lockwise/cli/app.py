@@ -11,7 +11,7 @@ import contextlib
 import copy
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 from lockwise.cli import collector_paused
 from lockwise.core.code_store import keep_compiled
 from lockwise.core.deferred import defer
+from lockwise.core.numbers import MAX_SECONDS
 
 #: Modules typer imports at its own import, for work of its that lockwise's commands do not
 #: ask for (finding the user's shell for `--install-completion`, running it; wrapping help
@@ -254,13 +255,21 @@ def require_postgresql(ctx: typer.Context, cfg: "Config", why: str, *,
     raise typer.Exit(EXIT_INPUT)
 
 
-def _max_lock_seconds(value: float | None) -> float | None:
-    from lockwise.core.numbers import MAX_SECONDS, number_in
+def seconds_between(low: float, high: float, what: str) -> Callable[[float | None], float | None]:
+    """A callback for an option of seconds: a finite number from `low` to `high` (`what` says
+    what `high` is), else a usage error naming the option. The command line takes `nan` and
+    `inf` as floats, which went on to crash int() or print `waited nans`."""
+    def check(value: float | None) -> float | None:
+        from lockwise.core.numbers import number_in
 
-    if value is not None and number_in(value, 0, MAX_SECONDS) is None:
-        raise typer.BadParameter(f"{value} is not a number of seconds from 0 to "
-                                 f"{MAX_SECONDS:g} (a year)")
-    return value
+        if value is not None and number_in(value, low, high) is None:
+            raise typer.BadParameter(f"{value} is not a number of seconds from {low:g} to "
+                                     f"{high:g} ({what})")
+        return value
+    return check
+
+
+_max_lock_seconds = seconds_between(0, MAX_SECONDS, "a year")
 
 
 def _server_version(value: str | None) -> str | None:

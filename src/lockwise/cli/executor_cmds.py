@@ -24,8 +24,10 @@ from lockwise.cli.app import (
     fail_input,
     require_postgresql,
     say_no_migrations,
+    seconds_between,
 )
 from lockwise.core.lazy_re import lazy_compile
+from lockwise.core.numbers import MAX_SECONDS
 from lockwise.parse.source import InputError, missing_path_error
 
 if TYPE_CHECKING:
@@ -40,7 +42,8 @@ HistoryOption = Annotated[str, typer.Option(
     "--history-table", help="History table, `table` or `schema.table` (config: "
     "history_table).")]
 WaitOption = Annotated[float, typer.Option(
-    "--wait", min=0.0, help="Seconds to wait for another runner to finish before giving up.")]
+    "--wait", help="Seconds to wait for another runner to finish before giving up.",
+    callback=seconds_between(0, MAX_SECONDS, "a year"))]
 DEFAULT_TABLE = "lockwise.schema_history"
 
 
@@ -224,7 +227,8 @@ def apply(
     retries: Annotated[int, typer.Option(
         min=0, help="Retries after a lock_timeout, with exponential backoff.")] = 3,
     retry_delay: Annotated[float, typer.Option(
-        min=0.0, help="Seconds before the first retry (doubling each time).")] = 1.0,
+        help="Seconds before the first retry (doubling each time).",
+        callback=seconds_between(0, MAX_SECONDS, "a year"))] = 1.0,
     drop_invalid: Annotated[bool, typer.Option(
         "--drop-invalid", help="Drop indexes a failed CONCURRENTLY build left INVALID.")
     ] = False,

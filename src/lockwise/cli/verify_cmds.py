@@ -23,7 +23,9 @@ from lockwise.cli.app import (
     fail_input,
     require_postgresql,
     say_no_migrations,
+    seconds_between,
 )
+from lockwise.core.numbers import MAX_TIMEOUT_MS
 from lockwise.parse.source import InputError
 
 #: Names of the databases verify and trace create on the embedded server.
@@ -58,7 +60,9 @@ def verify(
         min=0, help="Insert N synthetic rows into each table a migration creates.")] = 0,
     layout: LayoutOption = None,
     timeout: Annotated[float, typer.Option(
-        min=0.1, help="Pre-flight: seconds each read-only query may run.")] = 10.0,
+        help="Pre-flight: seconds each read-only query may run.",
+        callback=seconds_between(0.1, MAX_TIMEOUT_MS / 1000,
+                                 "PostgreSQL's largest statement_timeout"))] = 10.0,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Every difference, every statement's observed locks.")] = False,
     assume_in_transaction: AssumeTransactionOption = None,

@@ -12,6 +12,7 @@ from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
 from lockwise.catalog.search_path import read_path
+from lockwise.core.numbers import MAX_TIMEOUT_MS
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.locks import conflicts, index_held_exclusive
 from lockwise.effects.nodes import (
@@ -62,10 +63,6 @@ def is_duration(text: str) -> bool:
     """Whether PostgreSQL accepts `text` as a time setting such as lock_timeout: a number,
     optionally with a unit (us, ms, s, min, h, d: case-sensitive, as PostgreSQL reads them)."""
     return re.fullmatch(rf"\s*\d+(?:\.\d+)?\s*(?:{'|'.join(_UNITS_MS)})?\s*", text) is not None
-
-
-#: The largest lock_timeout or statement_timeout PostgreSQL takes: an int of milliseconds.
-MAX_TIMEOUT_MS = 2**31 - 1
 
 
 def timeout_problem(text: str, ms: int) -> str | None:
