@@ -95,7 +95,15 @@ def verify(
                                        VerifyOptions(seed=seed, progress=progress,
                                                      assume_in_transaction=assume), server)
         render_verify(result, sys.stdout, verbose=verbose)
-        return EXIT_FINDINGS if result.failed else EXIT_CLEAN
+        if result.failed:
+            return EXIT_FINDINGS
+        if result.server_lacks:
+            # Not the migrations' failure, and not a verdict on them either.
+            typer.echo("lockwise: error: the history could not be verified on this server: it "
+                       "lacks an extension the migrations create (see the note above); pass "
+                       "--dsn with an empty database on a server that has it", err=True)
+            return EXIT_INPUT
+        return EXIT_CLEAN
 
     raise typer.Exit(_on_scratch_database(dsn, _SCRATCH_DB, "verify runs down migrations", work))
 
