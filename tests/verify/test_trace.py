@@ -222,3 +222,22 @@ def test_refuses_a_database_that_is_not_empty(pg_db: str) -> None:
     assert result.exit_code == 2
     assert "not empty (1 relations: public.precious); trace applies migrations to it, so it " \
            "needs a scratch database" in result.output
+
+
+def test_a_failure_from_an_extension_the_server_lacks_exits_2_and_says_so(
+        pg_db: str, tmp_path: Path) -> None:
+    """As in verify: a function missing after a CREATE EXTENSION the server could not run
+    (documenso: pgcrypto's gen_random_bytes()) is the server's lack, named, exit 2; not a
+    statement of the migrations failing (exit 1)."""
+    root = write_migrations(tmp_path / "m", [
+        ("ext", "CREATE EXTENSION IF NOT EXISTS lockwise_no_such_extension;", None),
+        ("use", "SELECT lockwise_no_such_function(16);", None),
+    ])
+    result = run(str(root), "--dsn", pg_db)
+    assert result.exit_code == 2, result.output
+    assert "lockwise_no_such_extension" in result.stdout.split("0002_use", 1)[1]
+    assert "--dsn" in result.stderr
+    as_json = run(str(root), "--dsn", pg_db, "--format", "json")
+    assert as_json.exit_code == 2
+    assert any("lockwise_no_such_extension" in note
+               for f in json.loads(as_json.stdout)["files"] for note in f["notes"])
