@@ -98,11 +98,7 @@ def verify(
         if result.failed:
             return EXIT_FINDINGS
         if result.server_lacks:
-            # Not the migrations' failure, and not a verdict on them either.
-            typer.echo("lockwise: error: the history could not be verified on this server: it "
-                       "lacks an extension the migrations create (see the note above); pass "
-                       "--dsn with an empty database on a server that has it", err=True)
-            return EXIT_INPUT
+            return _server_lacks_extension()
         return EXIT_CLEAN
 
     raise typer.Exit(_on_scratch_database(dsn, _SCRATCH_DB, "verify runs down migrations", work))
@@ -165,13 +161,24 @@ def trace(
                                                                 trace_report.render_text)
         render(result, sys.stdout)
         reason = trace_report.exit_reason(result)
-        if reason is None:
-            return EXIT_CLEAN
-        typer.echo(f"lockwise: exit 1: {reason}", err=True)
-        return EXIT_FINDINGS
+        if reason is not None:
+            typer.echo(f"lockwise: exit 1: {reason}", err=True)
+            return EXIT_FINDINGS
+        if result.failed is not None:  # the server's lack, not a statement's failure
+            return _server_lacks_extension()
+        return EXIT_CLEAN
 
     raise typer.Exit(_on_scratch_database(dsn, _TRACE_DB, "trace applies migrations to it",
                                          work))
+
+
+def _server_lacks_extension() -> int:
+    """A run stopped by an extension the server lacks: not the migrations' failure, and no
+    verdict on them either."""
+    typer.echo("lockwise: error: the migrations could not all run on this server: it lacks an "
+               "extension they create (see the note above); pass --dsn with an empty database "
+               "on a server that has it", err=True)
+    return EXIT_INPUT
 
 
 def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | None,

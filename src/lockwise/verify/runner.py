@@ -179,7 +179,7 @@ class Runner:
         names = ", ".join(self.missing_extensions)
         return (f"this server lacks extension {names}, whose CREATE EXTENSION was skipped: "
                 f"what the statement misses is most likely {names}'s, not your migrations' "
-                "fault; verify on a server that has it with --dsn")
+                "fault; run them on a server that has it with --dsn")
 
     def run(self, statements: list[Statement], *, transactional: bool,
             observe: bool) -> RunOutcome:

@@ -269,7 +269,7 @@ def exit_reason(result: TraceResult) -> str | None:
     """Why `trace` exits 1, or None: a failed statement, or the model disagreeing."""
     failed, n = result.failed, len(result.disagreements)
     reasons = []
-    if failed is not None:
+    if failed is not None and not failed.server_lacks:
         reasons.append(f"a statement failed on the server ({_failure_text(failed)})")
     if n:
         reasons.append(f"lockwise's model disagreed with the server {_count(n, 'time')}")
