@@ -326,6 +326,26 @@ def test_dry_run_prints_the_plan_and_changes_nothing(pg_db: str, tmp_path: Path)
     assert relation_exists(pg_db, "a_email")
 
 
+@pytest.mark.parametrize("allow", ["safe-with-care", "destructive"])
+def test_dry_run_of_sql_that_does_not_parse_is_the_input_error_the_run_is(
+        pg_db: str, tmp_path: Path, allow: str) -> None:
+    """`apply` exits 2 on a file that does not parse, before anything runs; its dry run
+    printed a plan without the statement, the DROP TABLE after it marked safe, and exited 1,
+    as for a gate refusal: the dry run says what the run would do, so it is the same input
+    error, at the parser's file:line:column."""
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE t (id bigint PRIMARY KEY);\n",
+        "002_b.up.sql": "ALTER TABLE t ADD COLUMN x int;\n"
+                        "ALTER TABLE t ADD COLUMN y int NOT NULL DEFAULT 1 FROM;\n"
+                        "DROP TABLE t;\n",
+    })
+    run = lockwise(pg_db, "apply", str(migrations), "--allow", allow)
+    dry = lockwise(pg_db, "apply", str(migrations), "--allow", allow, "--dry-run")
+    assert run.returncode == dry.returncode == 2, (run, dry)
+    assert "002_b.up.sql:2:51: syntax error" in dry.stderr
+    assert "Plan for" not in dry.stdout and "DROP TABLE" not in dry.stdout
+
+
 def test_rollback_restores_previous_schema(pg_db: str, tmp_path: Path) -> None:
     migrations = write(tmp_path / "m", {
         "001_a.up.sql": "CREATE TABLE a (id int PRIMARY KEY);\n",
