@@ -409,12 +409,14 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
         plans = build_plans(migrations, pending, pg_version, lock_timeout_set,
                             options.rules_dirs, stats, options.config)
         refused = _gate(plans, options, console)
+        if refused == EXIT_INPUT:  # a file that cannot be run: no plan of it either
+            return refused
         # Before the plan is printed: a dry run shows what the run would run, not the
         # statements a cleared run completed.
         _resume_points(runner, plans, KIND_APPLY, announce=not (options.dry_run or refused))
         if options.dry_run:
             _print_plan(plans, options, console, dsn)
-            return EXIT_FAILED if refused else EXIT_OK
+            return refused
         if refused:
             return refused
         for plan in plans:
