@@ -557,9 +557,10 @@ def test_sigkill_mid_nontransactional_migration_is_interrupted(pg_db: str,
         refused.stderr
     assert not relation_exists(pg_db, "b")
 
-    # The human finished it by hand (the sleep needs no finishing) and says so.
+    # The human finished it by hand (the sleep needs no finishing) and says so. repair calls
+    # the run what status called it (it said "failed run" of an interrupted one).
     repaired = lockwise(pg_db, "repair", str(migrations), "--mark-applied")
-    assert "002: failed run cleared, marked applied" in repaired.stdout
+    assert "002: interrupted run cleared, marked applied" in repaired.stdout
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
     assert relation_exists(pg_db, "b")
     states = [line.split()[1] for line in
