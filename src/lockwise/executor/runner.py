@@ -1373,16 +1373,16 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
                                        checksum_version=CHECKSUM_VERSION, success=True,
                                        kind=KIND_REPAIR, transactional=v.row.transactional,
                                        error_message="marked applied by `lockwise repair`")
-                    console.say(f"lockwise: {v.version}: failed run cleared, marked applied")
+                    console.say(f"lockwise: {v.version}: {v.state} run cleared, marked applied")
                     if v.row.transactional and v.state == FAILED:
                         console.warn(f"lockwise: warning: {v.version}: its transaction was "
                                      "rolled back, so none of it was in the database: it is "
                                      "applied only if you ran it by hand")
                 elif v.migration is None:
-                    console.say(f"lockwise: {v.version}: failed run cleared; its file is no "
+                    console.say(f"lockwise: {v.version}: {v.state} run cleared; its file is no "
                                 "longer in the migrations directory, so nothing runs it again")
                 else:
-                    console.say(f"lockwise: {v.version}: failed run cleared; it is pending again"
+                    console.say(f"lockwise: {v.version}: {v.state} run cleared; it is pending again"
                                 f"{_resumes_note(v.row, 'apply', v.migration)}")
                 done += 1
             for v in state.having(RENAMED):
@@ -1437,9 +1437,9 @@ def _repair_rollback(conn, table: HistoryTable, rows: list[history.HistoryRow],
     undone = history.applied_row(rows, version)
     if completed and undone is not None:
         conn.execute(_mark_rolled_back(table), (undone.id,))
-        console.say(f"lockwise: {version}: failed rollback cleared, marked rolled back")
+        console.say(f"lockwise: {version}: {cleared.state} rollback cleared, marked rolled back")
     else:
-        console.say(f"lockwise: {version}: failed rollback cleared; it counts as applied "
+        console.say(f"lockwise: {version}: {cleared.state} rollback cleared; it counts as applied "
                     "again (run `lockwise rollback` to finish undoing it)"
                     f"{_resumes_note(failed, 'rollback', cleared.migration)}")
 
