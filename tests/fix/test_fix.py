@@ -527,25 +527,29 @@ def test_a_change_after_a_moved_drop_index_runs_after_it(tmp_path: Path) -> None
     assert drop < change
 
 
-@pytest.mark.parametrize(("second", "reason"), [
+@pytest.mark.parametrize(("second", "reason", "code"), [
     ("\\set ON_ERROR_STOP on\nCOPY t (a) FROM stdin;\n1\n2\n\\.\nCREATE INDEX i ON t (a);\n",
-     "line 1: the psql meta-command `\\set ON_ERROR_STOP on` is client-side input"),
+     "line 1: the psql meta-command `\\set ON_ERROR_STOP on` is client-side input", 0),
     ("COPY t (a) FROM stdin;\n1\n2\n\\.\nCREATE INDEX i ON t (a);\n",
-     "line 2: the COPY data (2 lines) is client-side input"),
+     "line 2: the COPY data (2 lines) is client-side input", 0),
+    # SQL that does not parse is an input error, as for lint: a `lockwise fix` check passed
+    # over it (exit 0, "nothing to rewrite").
     ("SELEC 1;\nCREATE INDEX i ON t (a);\n",
-     'line 1 does not parse (syntax error at or near "SELEC")'),
+     'line 1 does not parse (syntax error at or near "SELEC")', 2),
 ])
 def test_a_file_with_text_the_rewrite_would_lose_is_not_rewritten(
-        second: str, reason: str, tmp_path: Path) -> None:
+        second: str, reason: str, code: int, tmp_path: Path) -> None:
     """The rewrite is printed from the server's statements: psql meta-commands, COPY data and
     SQL that does not parse would vanish from the file, so it is left alone, with the reason."""
     target = write_files(tmp_path, {"1_init.sql": "CREATE TABLE t (a int);\n",
                                     "2_a.sql": second})
     result = CliRunner().invoke(app, ["fix", str(target), "--write"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == code, result.output
     assert (target / "2_a.sql").read_text() == second
     assert sorted(p.name for p in target.iterdir()) == ["1_init.sql", "2_a.sql"]
     assert f"2_a.sql: not rewritten: {reason}" in result.stderr
+    if code == 2:  # the parser's error, where lint puts it
+        assert "2_a.sql:1:1: syntax error" in result.stderr
 
 
 def test_a_file_without_client_side_text_is_still_rewritten(tmp_path: Path) -> None:

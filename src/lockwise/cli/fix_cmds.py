@@ -59,7 +59,8 @@ def fix(
     """Rewrite unsafe migrations into safe sequences; prints a diff, --write writes them.
 
     The sequences: CONCURRENTLY, NOT VALID + VALIDATE, batched backfills, NOT NULL via CHECK.
-    PostgreSQL only."""
+    PostgreSQL only. Exit 0 when nothing needs rewriting or --write wrote it, 1 when a diff
+    was printed (something to rewrite), 2 on usage or input errors."""
     from lockwise.cli.inputs import collect
     from lockwise.config import setting
     from lockwise.fix.guard import without_new_conflicts
