@@ -11,6 +11,7 @@ import typer
 from lockwise.cli.app import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
+    EXIT_INPUT,
     ConfigOption,
     DialectOption,
     LayoutOption,
@@ -22,6 +23,7 @@ from lockwise.cli.app import (
     require_postgresql,
     say_no_migrations,
 )
+from lockwise.options import INPUT_ERROR_RULES
 from lockwise.parse.source import InputError
 
 
@@ -112,12 +114,19 @@ def fix(
         return
     for note in left_out:
         typer.echo(f"# {note}", err=True)
+    # SQL that does not parse is an input error, as for lint: the rest is still rewritten,
+    # but a `lockwise fix` check must not pass over it.
+    input_errors = [f for p in planned for f in p.report.findings if f.rule in INPUT_ERROR_RULES]
+    for f in input_errors:
+        where = f"{f.path}:{f.span.line}:{f.span.column}" if f.span else str(f.path)
+        typer.echo(f"lockwise: error: {where}: {f.message}", err=True)
+    done = EXIT_INPUT if input_errors else EXIT_CLEAN
     if not migrations:
         say_no_migrations(setting(ctx, cfg, "paths", paths) or [Path(".")])
         raise typer.Exit(EXIT_CLEAN)
     if not outputs:
         typer.echo("lockwise fix: nothing to rewrite", err=True)
-        raise typer.Exit(EXIT_CLEAN)
+        raise typer.Exit(done)
     for plan, files, notes in outputs:
         typer.echo(f"# {plan.migration.path}: fixes {', '.join(plan.fixed_rules)} "
                    f"in {len(plan.parts)} step(s)", err=True)
@@ -134,4 +143,4 @@ def fix(
                     out.before.splitlines(keepends=True), out.text.splitlines(keepends=True),
                     fromfile=str(out.path) if out.before else "/dev/null",
                     tofile=str(out.path))))
-    raise typer.Exit(EXIT_CLEAN if write else EXIT_FINDINGS)
+    raise typer.Exit(done if write or done else EXIT_FINDINGS)
