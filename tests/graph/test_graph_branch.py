@@ -190,6 +190,23 @@ def test_applied_versions_file(tmp_path: Path) -> None:
     assert CliRunner().invoke(app, ["graph", str(db), "--applied", str(empty)]).exit_code == 2
 
 
+def test_applied_versions_are_read_as_the_layouts_runner_reads_them(tmp_path: Path) -> None:
+    """golang-migrate records version 1 for `0001_a.up.sql` (it parses an integer), and an
+    export of its schema_migrations says `1`: the versions of the file were compared as text,
+    so 0001 and 0002 counted as never applied and out of order, besides the real one, 0003."""
+    db = tmp_path / "db"
+    db.mkdir()
+    for name in ("0001_a", "0002_b", "0003_c", "0010_z"):
+        (db / f"{name}.up.sql").write_text(f"CREATE TABLE t{name[:4]} (id int);\n")
+    applied = tmp_path / "applied.txt"
+    applied.write_text("1\n2\n10\n")
+    result = CliRunner().invoke(app, ["graph", str(db), "--applied", str(applied),
+                                      "--format", "json"])
+    doc = json.loads(result.stdout)
+    assert [(c["kind"], c["object"]) for c in doc["conflicts"]] == [
+        ("out-of-order", "version:0003")]
+
+
 def _lint_base_json(repo: Path, ref: str) -> dict:
     result = CliRunner().invoke(app, ["lint", "db/migrations", "--base", ref, "--format",
                                       "json", "--no-cache"])
