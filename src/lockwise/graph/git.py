@@ -208,7 +208,7 @@ def _relative(m: Migration, root: Path) -> str:
 def applied_history(migrations: list[Migration], applied_file: Path) -> BranchInfo:
     """`--applied FILE`: the versions already applied (one per line, as exported from the
     runner's history table); the migrations not among them are the new ones."""
-    from lockwise.discover.versions import version_key
+    from lockwise.discover.versions import version_identity, version_key
     from lockwise.parse.source import read_sql_file
 
     text = read_sql_file(applied_file)
@@ -217,9 +217,12 @@ def applied_history(migrations: list[Migration], applied_file: Path) -> BranchIn
     if not applied:
         raise InputError("no applied versions in the file", applied_file)
     newest = max(applied, key=version_key)
+    # As the runner that wrote them tells versions apart: golang-migrate records 1 for 0001.
+    layout = migrations[0].layout if migrations else ""
+    known = {version_identity(v, layout) for v in applied}
     keys = unique_keys(migrations)
     new = frozenset(k for k, m in zip(keys, migrations, strict=True)
-                    if m.version not in applied and not m.repeatable)
+                    if version_identity(m.version, m.layout) not in known and not m.repeatable)
     marker = Migration(version=newest, name="", path=applied_file, up_sql="",
                        sort_key=version_key(newest))
     return BranchInfo(ref=f"the applied history ({applied_file})", branch_new=new,
