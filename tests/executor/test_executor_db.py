@@ -187,6 +187,10 @@ def test_lock_timeout_is_retried_then_fails_cleanly(pg_db: str, tmp_path: Path) 
     assert result.returncode == 1
     assert result.stderr.count("lockwise: lock_timeout on") == 2
     assert "canceling statement due to lock timeout" in result.stderr
+    # Nothing in the file is wrong: the user is told what to change instead (when, or the
+    # options), not left to look for an error in the SQL.
+    assert "nothing in 003_more.up.sql needs fixing" in result.stderr
+    assert "--lock-timeout" in result.stderr and "--retries" in result.stderr
     assert query(pg_db, "SELECT count(*) FROM information_schema.columns WHERE "
                         "table_name = 'a' AND column_name = 'more'") == [(0,)]
     assert history(pg_db)[-1]["success"] is False
