@@ -745,6 +745,7 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                 failed_statement_index=current.index if current else None,
                 statements_completed=plan.resume_at))
             console.warn(f"lockwise: error: {plan.path} failed at {where}: {message}")
+            _lock_timeout_hint(exc, plan, console)
             kept = (f" (beyond the {plan.resume_at} statement(s) an earlier, cleared run "
                     "committed)") if plan.resume_at else ""
             console.warn("lockwise: the transaction was rolled back: the database has none of "
@@ -752,6 +753,18 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
             console.warn("lockwise: later applies and rollbacks will refuse until "
                          "`lockwise repair` clears the failure.")
             return False
+
+
+def _lock_timeout_hint(exc: BaseException, plan: Plan, console: Console) -> None:
+    """After a failure on lock_timeout: what failed is the wait for other sessions' locks, not
+    the SQL, so say what to change instead of leaving the user to look for an error in the
+    file."""
+    if not _is_lock_timeout(exc):
+        return
+    console.warn(f"lockwise: nothing in {plan.path.name} needs fixing: other sessions held a "
+                 "lock it needs for longer than its lock_timeout. After `lockwise repair`, "
+                 "apply it when they are done (a quieter time), or with a longer "
+                 "--lock-timeout or more --retries.")
 
 
 def _commit_outcome(runner: _Runner, plan: Plan, committed: Callable[[], bool]
@@ -1094,6 +1107,7 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                               execution_time_ms=int((time.monotonic() - started) * 1000))
                 console.warn(f"lockwise: error: {plan.path} failed at "
                              f"{_failed_where(plan, stmt, step, committed)}: {message}")
+                _lock_timeout_hint(exc, plan, console)
                 console.warn(f"lockwise: this migration runs without a transaction: the first "
                              f"{committed} statement(s) stay applied; after `lockwise repair` "
                              f"the next run resumes at statement {committed + 1}.")
