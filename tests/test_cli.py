@@ -873,3 +873,25 @@ def test_seconds_options_take_finite_seconds(tmp_path: Path, args: tuple[str, ..
     assert result.exit_code == 2, result.output
     assert f"'{option}'" in result.output and "seconds" in result.output, result.output
     assert "Traceback" not in result.output and "connect" not in result.output
+
+
+@pytest.mark.parametrize("how", ["nearest", "--config"])
+def test_rules_and_explain_know_the_configs_rule_files(tmp_path: Path, how: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """lint reports a team rule from the config's `rules_dir`; `lockwise explain` on its id
+    said 'unknown rule; `lockwise rules` lists them', and `lockwise rules` did not list it."""
+    (tmp_path / "ops").mkdir()
+    (tmp_path / "ops" / "team-no-truncate.toml").write_text(
+        'id = "team-no-truncate"\ntitle = "No TRUNCATE here"\nsafety = "requires-downtime"\n'
+        'when = { action = "truncate" }\nmessage = "TRUNCATE is banned."\n'
+        'why = "Team policy."\ninstead = "DELETE in batches."\n')
+    (tmp_path / "lockwise.toml").write_text('rules_dir = ["ops"]\n')
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(tmp_path if how == "nearest" else work)
+    config = [] if how == "nearest" else ["--config", str(tmp_path / "lockwise.toml")]
+    listed = run("rules", *config)
+    assert listed.exit_code == 0 and "team-no-truncate" in listed.stdout, listed.output
+    explained = run("explain", "team-no-truncate", *config)
+    assert explained.exit_code == 0, explained.output
+    assert "No TRUNCATE here" in explained.stdout
