@@ -529,13 +529,25 @@ def lint(
     raise typer.Exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
 
 
+def _rule_dirs(ctx: typer.Context, rules_dir: list[Path] | None,
+               config_file: Path | None) -> tuple[Path, ...]:
+    """The rule folders of a command that reads rules only: --rules-dir, else the config's
+    `rules_dir`, so a team rule lint reports is one `rules` and `explain` know."""
+    from lockwise.config import setting
+
+    return tuple(setting(ctx, command_config(config_file), "rules_dir", rules_dir) or ())
+
+
 @app.command("rules")
 def list_rules(
+    ctx: typer.Context,
     rules_dir: RulesDirOption = None,
+    config_file: ConfigOption = None,
 ) -> None:
     """List the rule catalog."""
     from lockwise.rules.loader import load_rules
 
+    rules_dir = list(_rule_dirs(ctx, rules_dir, config_file))
     try:
         rules = load_rules(tuple(rules_dir or ()))
     except InputError as exc:
@@ -546,14 +558,17 @@ def list_rules(
 
 
 @app.command()
-def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. set-not-null.")],
+def explain(ctx: typer.Context,
+            rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. set-not-null.")],
             rules_dir: RulesDirOption = None,
+            config_file: ConfigOption = None,
             ) -> None:
     """Print a rule's documentation and examples."""
     from lockwise.report.rule_docs import rule_markdown
     from lockwise.rules.directives import RENAMED_RULES
     from lockwise.rules.loader import load_rules
 
+    rules_dir = list(_rule_dirs(ctx, rules_dir, config_file))
     try:
         rules = {r.id: r for r in load_rules(tuple(rules_dir or ()))}
     except InputError as exc:
