@@ -444,12 +444,14 @@ def lint(
         if profile_file is not None:
             from lockwise.cost.profile import load_profile
 
-            options.profile = load_profile(profile_file)
+            with cfg.reading("profile", configured=not given(ctx, "profile_file")):
+                options.profile = load_profile(profile_file)
         # Configured cost inputs, unless the command line already set them.
         if options.stats is None and cfg.stats is not None:
             from lockwise.cost.stats import load_stats
 
-            options.stats = load_stats(cfg.stats)
+            with cfg.reading("stats"):
+                options.stats = load_stats(cfg.stats)
         if options.max_lock_seconds is None:
             options.max_lock_seconds = cfg.max_lock_seconds
         rule_tags: dict[str, tuple[str, ...]] = {}  # what an override's `select` may name
