@@ -350,6 +350,22 @@ def test_dry_run_of_sql_that_does_not_parse_is_the_input_error_the_run_is(
     assert "Plan for" not in dry.stdout and "DROP TABLE" not in dry.stdout
 
 
+def test_a_template_placeholder_is_named_as_such(pg_db: str, tmp_path: Path) -> None:
+    """supabase-auth's migrations hold Go template placeholders: apply said `syntax error at
+    or near "{"` three times per file; it names the placeholder and what to do, as verify
+    does, and runs nothing (exit 2)."""
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE IF NOT EXISTS {{ index .Options \"Namespace\" }}.users "
+                        "(id uuid);\nCREATE INDEX ON {{ index .Options \"Namespace\" }}.users "
+                        "(id);\n"})
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 2, result
+    assert ('001_a.up.sql:1:28: template placeholder {{ index .Options "Namespace" }} cannot '
+            "be run") in result.stderr
+    assert "syntax error" not in result.stderr
+    assert not relation_exists(pg_db, "lockwise.schema_history")
+
+
 def test_rollback_restores_previous_schema(pg_db: str, tmp_path: Path) -> None:
     migrations = write(tmp_path / "m", {
         "001_a.up.sql": "CREATE TABLE a (id int PRIMARY KEY);\n",
