@@ -219,12 +219,19 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     from lockwise.effects.context import Context
     from lockwise.effects.postgres import compute_effect
     from lockwise.parse.postgres import parse_sql
+    from lockwise.parse.templates import unrunnable_placeholder
     from lockwise.rules.directives import parse_directive
 
     parsed = parse_sql(sql_text)
     problems = [f"{path}:{span.line}:{span.column}: {why}"
                 for span, why in client_side_input(parsed, sql_text)]
-    problems += [f"{path}:{p.span.line}:{p.span.column}: {p.message}" for p in parsed.problems]
+    placeholder = unrunnable_placeholder(sql_text)
+    if placeholder is not None:  # what the parser says of it is only a consequence
+        line, column, message = placeholder
+        problems.append(f"{path}:{line}:{column}: {message}")
+    else:
+        problems += [f"{path}:{p.span.line}:{p.span.column}: {p.message}"
+                     for p in parsed.problems]
     problems += [f"{path}:{s.span.line}:{s.span.column}: {problem}" for s in parsed.statements
                  if (problem := client_copy(s.tree))]
     statements = []

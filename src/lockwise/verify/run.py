@@ -122,20 +122,16 @@ def check_parses(migrations: Sequence[Migration]) -> None:
     statement by statement."""
     from lockwise.executor.plan import client_copy, client_side_input
     from lockwise.parse.postgres import parse_sql
-    from lockwise.parse.source import LineIndex
-    from lockwise.parse.templates import find_placeholders
+    from lockwise.parse.templates import unrunnable_placeholder
 
     for m in migrations:
         for path, text in ((m.path, m.up_sql), (m.down_path, m.down_sql)):
             if text is None:
                 continue
-            placeholders = [p for p in find_placeholders(text) if not p.control]
-            if placeholders:
-                # lint can judge templated SQL with stand-in names; running it needs real ones.
-                line, column = LineIndex.of(text).position(placeholders[0].start)
-                raise InputError(f"template placeholder {placeholders[0].text} cannot be run: "
-                                 "render the migrations with their tool first", path, line,
-                                 column)
+            placeholder = unrunnable_placeholder(text)
+            if placeholder is not None:
+                line, column, message = placeholder
+                raise InputError(message, path, line, column)
             parsed = parse_sql(text)
             if parsed.problems:
                 p = parsed.problems[0]
