@@ -895,3 +895,17 @@ def test_rules_and_explain_know_the_configs_rule_files(tmp_path: Path, how: str,
     explained = run("explain", "team-no-truncate", *config)
     assert explained.exit_code == 0, explained.output
     assert "No TRUNCATE here" in explained.stdout
+
+
+@pytest.mark.parametrize("option", [("--profile", "PROFILE"), ("--max-lock-seconds", "5")])
+def test_a_cost_option_without_stats_says_it_does_nothing(tmp_path: Path,
+                                                         option: tuple[str, str]) -> None:
+    """The cost model needs table sizes: --max-lock-seconds without --stats warned so, while
+    --profile without --stats was ignored without a word."""
+    (tmp_path / "001_t.sql").write_text("CREATE TABLE t (id bigint);\n")
+    profile = tmp_path / "profile.json"
+    profile.write_text('{"format": "lockwise-profile", "version": 1}\n')
+    name, value = option
+    result = run("lint", str(tmp_path), name, str(profile) if value == "PROFILE" else value)
+    assert result.exit_code == 0, result.output
+    assert f"warning: {name} needs table sizes: pass --stats FILE" in result.stderr
