@@ -471,9 +471,13 @@ def lint(
                 if name is not None:
                     raise typer.BadParameter(unknown_rule_message(name, ids | also),
                                              param_hint=f"'{option}'")
-        if max_lock_seconds is not None and options.stats is None:
-            typer.echo("lockwise: warning: --max-lock-seconds needs table sizes: pass --stats "
-                       "FILE (written by `lockwise stats`)", err=True)
+        # Said on the command line for this run, without what makes it count (the config may
+        # leave the stats to CI).
+        for option, said in (("--max-lock-seconds", max_lock_seconds is not None),
+                             ("--profile", given(ctx, "profile_file"))):
+            if said and options.stats is None:
+                typer.echo(f"lockwise: warning: {option} needs table sizes: pass --stats "
+                           "FILE (written by `lockwise stats`)", err=True)
         shown: list[MigrationReport] | None = None
         head = ""  # JSON: the document before its conflicts
 
