@@ -7,7 +7,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -27,6 +27,9 @@ from lockwise.cli.app import (
 )
 from lockwise.core.numbers import MAX_TIMEOUT_MS
 from lockwise.parse.source import InputError
+
+if TYPE_CHECKING:
+    from lockwise.executor.history import HistoryTable
 
 #: Names of the databases verify and trace create on the embedded server.
 _SCRATCH_DB = "lockwise_verify"
@@ -82,8 +85,15 @@ def verify(
                                               assume_in_transaction,
                                               "it runs them on a scratch PostgreSQL server")
     if preflight:
+        from lockwise.cli.executor_cmds import history_table_named
+        from lockwise.config import setting
+        from lockwise.executor.history import DEFAULT_HISTORY_TABLE
+
         assert dsn is not None
-        raise typer.Exit(_preflight(migrations, only, dsn, timeout))
+        # What `lockwise apply` recorded says what is pending, when it runs the migrations.
+        history = history_table_named(setting(ctx, command_config(config_file),
+                                              "history_table", None) or DEFAULT_HISTORY_TABLE)
+        raise typer.Exit(_preflight(migrations, only, dsn, timeout, history))
     migrations = _up_to_last_named(migrations, only)
 
     def work(conn: Any, uri: str, server: str) -> int:
@@ -286,10 +296,12 @@ def _work_on(uri: str, why: str, work: Callable[[Any, str, str], int], *, scratc
         return _error(f"database error: {redact(str(exc).strip(), uri)}")
 
 
-def _preflight(migrations: list, only: set[str] | None, dsn: str, timeout: float) -> int:
+def _preflight(migrations: list, only: set[str] | None, dsn: str, timeout: float,
+               history: HistoryTable) -> int:
     import psycopg
 
     from lockwise.db.dsn import CONNECT_TIMEOUT, mask_dsn, redact
+    from lockwise.executor.history import HistorySchemaError
     from lockwise.verify.preflight import pending_migrations, preflight
     from lockwise.verify.report import render_preflight
 
@@ -299,10 +311,12 @@ def _preflight(migrations: list, only: set[str] | None, dsn: str, timeout: float
         return _error(f"cannot connect to {mask_dsn(dsn)}: {redact(str(exc).strip(), dsn)}")
     try:
         with conn:
-            pending, how = pending_migrations(conn, migrations, only)
+            pending, how = pending_migrations(conn, migrations, only, history)
             result = preflight(conn, pending, timeout_ms=int(timeout * 1000),
                                server_version=conn.info.server_version // 10000)
     except psycopg.Error as exc:
         return _error(f"database error: {redact(str(exc).strip(), dsn)}")
+    except HistorySchemaError as exc:
+        return _error(str(exc))
     render_preflight(result, how, mask_dsn(dsn), sys.stdout)
     return EXIT_FINDINGS if result.problems else EXIT_CLEAN
