@@ -207,6 +207,21 @@ def test_applied_versions_are_read_as_the_layouts_runner_reads_them(tmp_path: Pa
         ("out-of-order", "version:0003")]
 
 
+def test_an_applied_versions_line_that_is_no_version_is_an_input_error(tmp_path: Path) -> None:
+    """A CSV export keeps its `version` header: for golang-migrate, whose versions are
+    integers, it sorted after every number, and every new migration was reported out of
+    order. A line the layout's runner could not have recorded is an input error at its line."""
+    db = tmp_path / "db"
+    db.mkdir()
+    for name in ("0001_a", "0002_b"):
+        (db / f"{name}.up.sql").write_text(f"CREATE TABLE t{name[:4]} (id int);\n")
+    applied = tmp_path / "applied.csv"
+    applied.write_text("version\n1\n")
+    result = CliRunner().invoke(app, ["graph", str(db), "--applied", str(applied)])
+    assert result.exit_code == 2, result.output
+    assert f"{applied}:1:1: 'version' is not a version golang-migrate records" in result.stderr
+
+
 def _lint_base_json(repo: Path, ref: str) -> dict:
     result = CliRunner().invoke(app, ["lint", "db/migrations", "--base", ref, "--format",
                                       "json", "--no-cache"])
