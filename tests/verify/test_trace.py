@@ -245,3 +245,8 @@ def test_a_failure_from_an_extension_the_server_lacks_exits_2_and_says_so(
     assert as_json.exit_code == 2
     assert any("lockwise_no_such_extension" in note
                for f in json.loads(as_json.stdout)["files"] for note in f["notes"])
+    # The markdown report showed no notes at all, and stderr pointed at "the note above".
+    as_markdown = run(str(root), "--dsn", create_database(pg_server, "trace_extension_md"),
+                      "--format", "markdown")
+    assert as_markdown.exit_code == 2
+    assert "lockwise_no_such_extension" in as_markdown.stdout.split("0002_use", 1)[1]
