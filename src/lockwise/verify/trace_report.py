@@ -258,6 +258,8 @@ def render_markdown(result: TraceResult, out: TextIO) -> None:
                       f"{_run(s)} | {rows} | {_ms(s.observed.seconds)} |\n")
         if f.failure is not None:
             out.write(f"\n**{table_cell(_failure_text(f))}**\n")
+        if f.notes:  # what the text and JSON reports say of the file too
+            out.write("\n" + "".join(f"- note: {table_cell(note)}\n" for note in f.notes))
         if f.traced:
             out.write(f"\n{_count(len(f.statements), 'statement')} in {_ms(f.seconds)}; "
                       f"strongest lock {table_cell(_strongest_text(f))}.\n")
