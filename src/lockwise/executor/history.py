@@ -143,7 +143,10 @@ def ensure_table(conn, table: HistoryTable) -> None:
     from psycopg import sql
 
     with conn.transaction():
-        if table.schema:
+        # Only when it is missing: CREATE SCHEMA IF NOT EXISTS checks CREATE on the database
+        # before it looks, which a deploy role with CREATE on its schemas alone does not have.
+        if table.schema and conn.execute("SELECT NOT EXISTS (SELECT FROM pg_namespace WHERE "
+                                         "nspname = %s)", (table.schema,)).fetchone()[0]:
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
                 sql.Identifier(table.schema)))
         conn.execute(sql.SQL(_CREATE).format(table=table.ident()))
