@@ -147,8 +147,7 @@ def ensure_table(conn, table: HistoryTable) -> None:
         # before it looks, which a deploy role with CREATE on its schemas alone does not have.
         if table.schema and conn.execute("SELECT NOT EXISTS (SELECT FROM pg_namespace WHERE "
                                          "nspname = %s)", (table.schema,)).fetchone()[0]:
-            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                sql.Identifier(table.schema)))
+            _create_schema(conn, table)
         conn.execute(sql.SQL(_CREATE).format(table=table.ident()))
         found = _check_columns(conn, table)
         for name in _ADDED:
@@ -156,6 +155,21 @@ def ensure_table(conn, table: HistoryTable) -> None:
                 type_, rest = _SPEC[name]
                 conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {}").format(
                     table.ident(), sql.Identifier(name), sql.SQL(f"{type_} {rest}".strip())))
+
+
+def _create_schema(conn, table: HistoryTable) -> None:
+    from psycopg import errors, sql
+
+    try:
+        with conn.transaction():  # a savepoint: the error is reported, not the aborted block
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                sql.Identifier(table.schema)))
+    except errors.InsufficientPrivilege as exc:
+        raise HistorySchemaError(
+            f"cannot create schema {table.schema} for the history table {table.display}: "
+            f"{str(exc).strip()}. Have it created for this role (CREATE SCHEMA {table.schema} "
+            "AUTHORIZATION <role>), or pass --history-table (history_table in the config) "
+            "naming a schema the role may create tables in") from None
 
 
 def _check_columns(conn, table: HistoryTable) -> set[str]:
