@@ -1280,7 +1280,10 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
                                "use --steps N")
             targets = [v for v in applied if version_key(v.version) > limit]
         else:
-            if applied and (steps or 1) > len(applied):
+            # With only a baseline left, an explicit --steps asks for a version the database
+            # cannot go back to either; without --steps, there is simply nothing to undo.
+            asked = applied or (steps is not None and state.baseline is not None)
+            if asked and (steps or 1) > len(applied):
                 # Doing less than asked, and exiting 0, would leave a deploy script believing
                 # the database went back that far.
                 why = (" (baselined migrations never ran here and have no history to undo)"
