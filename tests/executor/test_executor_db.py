@@ -191,6 +191,10 @@ def test_lock_timeout_is_retried_then_fails_cleanly(pg_db: str, tmp_path: Path) 
     # options), not left to look for an error in the SQL.
     assert "nothing in 003_more.up.sql needs fixing" in result.stderr
     assert "--lock-timeout" in result.stderr and "--retries" in result.stderr
+    # status said "(fix it, then `lockwise repair` and `apply`)" of the same failure.
+    status = lockwise(pg_db, "status", str(migrations))
+    assert "003  failed" in status.stdout and "fix it" not in status.stdout, status
+    assert "nothing in the file needs fixing" in status.stdout
     assert query(pg_db, "SELECT count(*) FROM information_schema.columns WHERE "
                         "table_name = 'a' AND column_name = 'more'") == [(0,)]
     assert history(pg_db)[-1]["success"] is False
