@@ -97,6 +97,10 @@ class HistoryRow:
     runner_pid: int | None = None
 
 
+#: What lockwise adds to the error_message of a run that failed on lock_timeout: PostgreSQL's
+#: own words depend on lc_messages, these do not (status reads them).
+LOCK_TIMEOUT_NOTE = "waited longer than lock_timeout for other sessions' locks"
+
 #: Every column: its type as format_type() spells it, and the rest of its definition.
 _SPEC: dict[str, tuple[str, str]] = {
     "id": ("bigint", "GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),

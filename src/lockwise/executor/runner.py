@@ -738,6 +738,8 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
             where = f"statement {current.index + 1} (line {current.line})" if current else phase
             recorded = f"COMMIT failed: {message}" if current is None and phase == "COMMIT" \
                 else message
+            if _is_lock_timeout(exc):
+                recorded += f" ({history.LOCK_TIMEOUT_NOTE})"
             # After the rollback, in its own transaction on the lock connection.
             runner.record(history.insert_row, table, **_row_values(
                 runner, plan, kind=kind, success=False, error_message=recorded,
