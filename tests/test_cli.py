@@ -854,3 +854,58 @@ def test_a_named_file_that_is_not_utf8_is_reported_once(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.count("not valid UTF-8") == 1, result.stderr
     assert f"{bad}:1:" in result.stderr and "linted alone" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ("apply", "--wait"), ("apply", "--retry-delay"), ("rollback", "--wait"),
+    ("repair", "--wait"), ("baseline", "001", "--wait"), ("verify", "--preflight", "--timeout"),
+])
+@pytest.mark.parametrize("value", ["nan", "inf", "1e12"])
+def test_seconds_options_take_finite_seconds(tmp_path: Path, args: tuple[str, ...],
+                                             value: str) -> None:
+    """A number of seconds that is not one (nan, inf) or that no server takes (1e12 s as a
+    statement_timeout) is the option's usage error, before anything connects: `verify
+    --preflight --timeout nan` ended in a traceback, `apply --wait nan` in 'waited nans'."""
+    (tmp_path / "001_t.sql").write_text("CREATE TABLE t (id bigint);\n")
+    *command, option = args
+    result = run(*command, str(tmp_path), "--dsn", f"host={tmp_path / 'no-server'} dbname=x",
+                 option, value)
+    assert result.exit_code == 2, result.output
+    assert f"'{option}'" in result.output and "seconds" in result.output, result.output
+    assert "Traceback" not in result.output and "connect" not in result.output
+
+
+@pytest.mark.parametrize("how", ["nearest", "--config"])
+def test_rules_and_explain_know_the_configs_rule_files(tmp_path: Path, how: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """lint reports a team rule from the config's `rules_dir`; `lockwise explain` on its id
+    said 'unknown rule; `lockwise rules` lists them', and `lockwise rules` did not list it."""
+    (tmp_path / "ops").mkdir()
+    (tmp_path / "ops" / "team-no-truncate.toml").write_text(
+        'id = "team-no-truncate"\ntitle = "No TRUNCATE here"\nsafety = "requires-downtime"\n'
+        'when = { action = "truncate" }\nmessage = "TRUNCATE is banned."\n'
+        'why = "Team policy."\ninstead = "DELETE in batches."\n')
+    (tmp_path / "lockwise.toml").write_text('rules_dir = ["ops"]\n')
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(tmp_path if how == "nearest" else work)
+    config = [] if how == "nearest" else ["--config", str(tmp_path / "lockwise.toml")]
+    listed = run("rules", *config)
+    assert listed.exit_code == 0 and "team-no-truncate" in listed.stdout, listed.output
+    explained = run("explain", "team-no-truncate", *config)
+    assert explained.exit_code == 0, explained.output
+    assert "No TRUNCATE here" in explained.stdout
+
+
+@pytest.mark.parametrize("option", [("--profile", "PROFILE"), ("--max-lock-seconds", "5")])
+def test_a_cost_option_without_stats_says_it_does_nothing(tmp_path: Path,
+                                                         option: tuple[str, str]) -> None:
+    """The cost model needs table sizes: --max-lock-seconds without --stats warned so, while
+    --profile without --stats was ignored without a word."""
+    (tmp_path / "001_t.sql").write_text("CREATE TABLE t (id bigint);\n")
+    profile = tmp_path / "profile.json"
+    profile.write_text('{"format": "lockwise-profile", "version": 1}\n')
+    name, value = option
+    result = run("lint", str(tmp_path), name, str(profile) if value == "PROFILE" else value)
+    assert result.exit_code == 0, result.output
+    assert f"warning: {name} needs table sizes: pass --stats FILE" in result.stderr

@@ -707,3 +707,44 @@ def test_repair_does_not_accept_another_migration_under_an_applied_version(
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
     assert relation_exists(pg_db, "other")
     assert query(pg_db, "SELECT count(*) FROM plans") == [(1,)]
+
+
+@pytest.mark.parametrize("table", ["public.hist", "lockwise.schema_history"])
+def test_a_deploy_role_without_create_on_the_database_can_apply(pg_db: str, tmp_path: Path,
+                                                                table: str) -> None:
+    """A least-privilege deploy role: CREATE on its schema (the DBA made `lockwise` for the
+    history too), none on the database. CREATE SCHEMA IF NOT EXISTS checks the database
+    privilege before it looks for the schema, so apply failed on 'permission denied for
+    database' for a schema that was there all along."""
+    from psycopg.conninfo import make_conninfo
+
+    role = f"deployer_{_dbname(pg_db)}"
+    query(pg_db, f'CREATE ROLE "{role}" LOGIN')
+    query(pg_db, f'GRANT CREATE, USAGE ON SCHEMA public TO "{role}"')
+    query(pg_db, "CREATE SCHEMA IF NOT EXISTS lockwise")
+    query(pg_db, f'GRANT CREATE, USAGE ON SCHEMA lockwise TO "{role}"')
+    deployer = make_conninfo(pg_db, user=role)
+    migrations = write(tmp_path / "m", {"001_a.up.sql": "CREATE TABLE a (id int);\n"})
+    result = lockwise(deployer, "apply", str(migrations), "--history-table", table)
+    assert result.returncode == 0, result
+    assert relation_exists(pg_db, "a") and relation_exists(pg_db, table)
+    status = lockwise(deployer, "status", str(migrations), "--history-table", table)
+    assert status.returncode == 0 and "001  applied" in status.stdout, status
+
+
+def test_a_history_schema_the_role_may_not_create_says_what_to_do(pg_db: str,
+                                                                   tmp_path: Path) -> None:
+    """Without the schema, and without CREATE on the database, apply said only `database
+    error: permission denied for database ...` (exit 1): it names the schema it needs and
+    the ways out, as an input error."""
+    from psycopg.conninfo import make_conninfo
+
+    role = f"deployer_{_dbname(pg_db)}"
+    query(pg_db, f'CREATE ROLE "{role}" LOGIN')
+    query(pg_db, f'GRANT CREATE, USAGE ON SCHEMA public TO "{role}"')
+    migrations = write(tmp_path / "m", {"001_a.up.sql": "CREATE TABLE a (id int);\n"})
+    result = lockwise(make_conninfo(pg_db, user=role), "apply", str(migrations))
+    assert result.returncode == 2, result
+    assert "cannot create schema lockwise for the history table" in result.stderr
+    assert "--history-table" in result.stderr
+    assert not relation_exists(pg_db, "a")

@@ -187,6 +187,14 @@ def test_lock_timeout_is_retried_then_fails_cleanly(pg_db: str, tmp_path: Path) 
     assert result.returncode == 1
     assert result.stderr.count("lockwise: lock_timeout on") == 2
     assert "canceling statement due to lock timeout" in result.stderr
+    # Nothing in the file is wrong: the user is told what to change instead (when, or the
+    # options), not left to look for an error in the SQL.
+    assert "nothing in 003_more.up.sql needs fixing" in result.stderr
+    assert "--lock-timeout" in result.stderr and "--retries" in result.stderr
+    # status said "(fix it, then `lockwise repair` and `apply`)" of the same failure.
+    status = lockwise(pg_db, "status", str(migrations))
+    assert "003  failed" in status.stdout and "fix it" not in status.stdout, status
+    assert "nothing in the file needs fixing" in status.stdout
     assert query(pg_db, "SELECT count(*) FROM information_schema.columns WHERE "
                         "table_name = 'a' AND column_name = 'more'") == [(0,)]
     assert history(pg_db)[-1]["success"] is False
@@ -324,6 +332,42 @@ def test_dry_run_prints_the_plan_and_changes_nothing(pg_db: str, tmp_path: Path)
     assert not relation_exists(pg_db, "lockwise.schema_history")
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
     assert relation_exists(pg_db, "a_email")
+
+
+@pytest.mark.parametrize("allow", ["safe-with-care", "destructive"])
+def test_dry_run_of_sql_that_does_not_parse_is_the_input_error_the_run_is(
+        pg_db: str, tmp_path: Path, allow: str) -> None:
+    """`apply` exits 2 on a file that does not parse, before anything runs; its dry run
+    printed a plan without the statement, the DROP TABLE after it marked safe, and exited 1,
+    as for a gate refusal: the dry run says what the run would do, so it is the same input
+    error, at the parser's file:line:column."""
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE t (id bigint PRIMARY KEY);\n",
+        "002_b.up.sql": "ALTER TABLE t ADD COLUMN x int;\n"
+                        "ALTER TABLE t ADD COLUMN y int NOT NULL DEFAULT 1 FROM;\n"
+                        "DROP TABLE t;\n",
+    })
+    run = lockwise(pg_db, "apply", str(migrations), "--allow", allow)
+    dry = lockwise(pg_db, "apply", str(migrations), "--allow", allow, "--dry-run")
+    assert run.returncode == dry.returncode == 2, (run, dry)
+    assert "002_b.up.sql:2:51: syntax error" in dry.stderr
+    assert "Plan for" not in dry.stdout and "DROP TABLE" not in dry.stdout
+
+
+def test_a_template_placeholder_is_named_as_such(pg_db: str, tmp_path: Path) -> None:
+    """supabase-auth's migrations hold Go template placeholders: apply said `syntax error at
+    or near "{"` three times per file; it names the placeholder and what to do, as verify
+    does, and runs nothing (exit 2)."""
+    migrations = write(tmp_path / "m", {
+        "001_a.up.sql": "CREATE TABLE IF NOT EXISTS {{ index .Options \"Namespace\" }}.users "
+                        "(id uuid);\nCREATE INDEX ON {{ index .Options \"Namespace\" }}.users "
+                        "(id);\n"})
+    result = lockwise(pg_db, "apply", str(migrations))
+    assert result.returncode == 2, result
+    assert ('001_a.up.sql:1:28: template placeholder {{ index .Options "Namespace" }} cannot '
+            "be run") in result.stderr
+    assert "syntax error" not in result.stderr
+    assert history(pg_db) == []
 
 
 def test_rollback_restores_previous_schema(pg_db: str, tmp_path: Path) -> None:
@@ -537,9 +581,10 @@ def test_sigkill_mid_nontransactional_migration_is_interrupted(pg_db: str,
         refused.stderr
     assert not relation_exists(pg_db, "b")
 
-    # The human finished it by hand (the sleep needs no finishing) and says so.
+    # The human finished it by hand (the sleep needs no finishing) and says so. repair calls
+    # the run what status called it (it said "failed run" of an interrupted one).
     repaired = lockwise(pg_db, "repair", str(migrations), "--mark-applied")
-    assert "002: failed run cleared, marked applied" in repaired.stdout
+    assert "002: interrupted run cleared, marked applied" in repaired.stdout
     assert lockwise(pg_db, "apply", str(migrations)).returncode == 0
     assert relation_exists(pg_db, "b")
     states = [line.split()[1] for line in

@@ -163,6 +163,11 @@ def test_rollback_steps_beyond_what_is_applied_is_refused(pg_db: str, tmp_path: 
     assert lockwise(pg_db, "rollback", str(migrations), "--steps", "1").returncode == 0
     assert not relation_exists(pg_db, "c")
     assert "nothing to roll back" in lockwise(pg_db, "rollback", str(migrations)).stdout
+    # Only the baseline is left: `--steps 1` asked for the database at 001, and it stays at
+    # 002; exiting 0 ("nothing to roll back") told the deploy script it went back.
+    asked = lockwise(pg_db, "rollback", str(migrations), "--steps", "1")
+    assert asked.returncode == 2, asked
+    assert "--steps 1, but only 0 applied migration(s) can be rolled back" in asked.stderr
 
 
 _UP = "CREATE TABLE {t} (id int);\n"

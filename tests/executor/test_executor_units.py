@@ -369,3 +369,28 @@ def test_what_only_psql_runs_is_named_as_written(tmp_path) -> None:
         "before it sends the statement)",
         f"{path}:4:33: `\\gexec` is a psql meta-command: lockwise cannot run it (it is a psql "
         "client feature, not SQL)"], problems
+
+
+@pytest.mark.parametrize("command", ["apply", "rollback"])
+@pytest.mark.parametrize("option", ["--lock-timeout", "--statement-timeout"])
+@pytest.mark.parametrize(("value", "says"), [
+    ("100000min", "2147483647ms"),  # PostgreSQL's integer range: the SET failed mid-run
+    ("0.4ms", "turns it off"),      # rounds to 0 ms
+    ("abc", "not a duration"),
+])
+def test_a_timeout_postgresql_refuses_is_a_usage_error(tmp_path, command: str, option: str,
+                                                       value: str, says: str) -> None:
+    """A timeout out of PostgreSQL's range was found only by the SET at the first migration's
+    start, recorded as that migration failing, which `repair` then had to clear. It is the
+    option's usage error, named, before anything connects; one that rounds to 0 ms would
+    have turned the timeout off without a word."""
+    from typer.testing import CliRunner
+
+    from lockwise.cli.app import app
+
+    (tmp_path / "001_t.sql").write_text("CREATE TABLE t (id bigint);\n")
+    result = CliRunner().invoke(app, [command, str(tmp_path), "--dsn",
+                                      f"host={tmp_path / 'no-server'} dbname=x", option, value])
+    assert result.exit_code == 2, result.output
+    assert option in result.output and says in result.output
+    assert "connect" not in result.output

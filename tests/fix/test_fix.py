@@ -3,6 +3,7 @@ the same schema and data as the original on a real PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -527,25 +528,29 @@ def test_a_change_after_a_moved_drop_index_runs_after_it(tmp_path: Path) -> None
     assert drop < change
 
 
-@pytest.mark.parametrize(("second", "reason"), [
+@pytest.mark.parametrize(("second", "reason", "code"), [
     ("\\set ON_ERROR_STOP on\nCOPY t (a) FROM stdin;\n1\n2\n\\.\nCREATE INDEX i ON t (a);\n",
-     "line 1: the psql meta-command `\\set ON_ERROR_STOP on` is client-side input"),
+     "line 1: the psql meta-command `\\set ON_ERROR_STOP on` is client-side input", 0),
     ("COPY t (a) FROM stdin;\n1\n2\n\\.\nCREATE INDEX i ON t (a);\n",
-     "line 2: the COPY data (2 lines) is client-side input"),
+     "line 2: the COPY data (2 lines) is client-side input", 0),
+    # SQL that does not parse is an input error, as for lint: a `lockwise fix` check passed
+    # over it (exit 0, "nothing to rewrite").
     ("SELEC 1;\nCREATE INDEX i ON t (a);\n",
-     'line 1 does not parse (syntax error at or near "SELEC")'),
+     'line 1 does not parse (syntax error at or near "SELEC")', 2),
 ])
 def test_a_file_with_text_the_rewrite_would_lose_is_not_rewritten(
-        second: str, reason: str, tmp_path: Path) -> None:
+        second: str, reason: str, code: int, tmp_path: Path) -> None:
     """The rewrite is printed from the server's statements: psql meta-commands, COPY data and
     SQL that does not parse would vanish from the file, so it is left alone, with the reason."""
     target = write_files(tmp_path, {"1_init.sql": "CREATE TABLE t (a int);\n",
                                     "2_a.sql": second})
     result = CliRunner().invoke(app, ["fix", str(target), "--write"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == code, result.output
     assert (target / "2_a.sql").read_text() == second
     assert sorted(p.name for p in target.iterdir()) == ["1_init.sql", "2_a.sql"]
     assert f"2_a.sql: not rewritten: {reason}" in result.stderr
+    if code == 2:  # the parser's error, where lint puts it
+        assert re.search(r"error: \S*2_a\.sql:1:1: .*syntax error", result.stderr)
 
 
 def test_a_file_without_client_side_text_is_still_rewritten(tmp_path: Path) -> None:
@@ -1324,3 +1329,40 @@ def test_expand_contract_of_awkward_names_keeps_indexes_and_default(tmp_path: Pa
         conn.execute('INSERT INTO "My S"."Acc" (id) VALUES (10)')
         assert conn.execute('SELECT count(*) FROM "My S"."Acc" WHERE "Mixed Col" = 3'
                             ).fetchone() == (10,)
+
+
+@pytest.mark.parametrize("override", [
+    'ignore = ["index-without-concurrently"]',
+    'select = ["drop-column"]',
+])
+def test_fix_leaves_what_a_config_override_exempts(tmp_path: Path, override: str) -> None:
+    """A per-path override of the config (a legacy folder's exemption) drops findings from
+    lint; fix rewrites what lint reports, so it leaves that migration as written (it rewrote
+    it: an applied legacy file edited by `--write`). The rest of the directory is fixed."""
+    files = {"db/001_t.sql": "CREATE TABLE t (id bigint PRIMARY KEY, v text, w text);\n",
+             "db/002_legacy.sql": "SET lock_timeout = '5s';\nCREATE INDEX t_v ON t (v);\n",
+             "db/003_new.sql": "SET lock_timeout = '5s';\nCREATE INDEX t_w ON t (w);\n"}
+    write_files(tmp_path, files)
+    (tmp_path / "lockwise.toml").write_text(
+        f'migrations = ["db"]\n[[overrides]]\npath = "db/002_*"\n{override}\n')
+    result = CliRunner().invoke(app, ["fix", str(tmp_path / "db"), "--write",
+                                      "--config", str(tmp_path / "lockwise.toml")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "db/002_legacy.sql").read_text() == files["db/002_legacy.sql"]
+    assert "CONCURRENTLY" in (tmp_path / "db/003_new.sql").read_text()
+
+
+@pytest.mark.parametrize(("value", "says"), [("100000min", "2147483647ms"),
+                                             ("0.4ms", "turns it off")])
+def test_fix_refuses_a_lock_timeout_postgresql_would_not_keep(tmp_path: Path, value: str,
+                                                              says: str) -> None:
+    """`--lock-timeout` is written into every step: one above PostgreSQL's range made each
+    step fail at its SET, one under 1 ms set no timeout at all. A usage error, nothing
+    written."""
+    sql = "CREATE INDEX t_v ON t (v);\n"
+    write_files(tmp_path, {"001_t.sql": "CREATE TABLE t (id bigint, v text);\n",
+                           "002_i.sql": sql})
+    result = CliRunner().invoke(app, ["fix", str(tmp_path), "--write", "--lock-timeout", value])
+    assert result.exit_code == 2, result.output
+    assert "--lock-timeout" in result.output and says in result.output
+    assert (tmp_path / "002_i.sql").read_text() == sql

@@ -190,6 +190,40 @@ def test_applied_versions_file(tmp_path: Path) -> None:
     assert CliRunner().invoke(app, ["graph", str(db), "--applied", str(empty)]).exit_code == 2
 
 
+def _golang_migrate_and_applied(tmp_path: Path, names: tuple[str, ...],
+                                applied: str) -> tuple[Path, Path]:
+    """A golang-migrate directory of `names` (one table each) and an --applied file."""
+    db = tmp_path / "db"
+    db.mkdir()
+    for name in names:
+        (db / f"{name}.up.sql").write_text(f"CREATE TABLE t{name[:4]} (id int);\n")
+    (tmp_path / "applied.txt").write_text(applied)
+    return db, tmp_path / "applied.txt"
+
+
+def test_applied_versions_are_read_as_the_layouts_runner_reads_them(tmp_path: Path) -> None:
+    """golang-migrate records version 1 for `0001_a.up.sql` (it parses an integer), and an
+    export of its schema_migrations says `1`: the versions of the file were compared as text,
+    so 0001 and 0002 counted as never applied and out of order, besides the real one, 0003."""
+    db, applied = _golang_migrate_and_applied(tmp_path, ("0001_a", "0002_b", "0003_c",
+                                                          "0010_z"), "1\n2\n10\n")
+    result = CliRunner().invoke(app, ["graph", str(db), "--applied", str(applied),
+                                      "--format", "json"])
+    doc = json.loads(result.stdout)
+    assert [(c["kind"], c["object"]) for c in doc["conflicts"]] == [
+        ("out-of-order", "version:0003")]
+
+
+def test_an_applied_versions_line_that_is_no_version_is_an_input_error(tmp_path: Path) -> None:
+    """A CSV export keeps its `version` header: for golang-migrate, whose versions are
+    integers, it sorted after every number, and every new migration was reported out of
+    order. A line the layout's runner could not have recorded is an input error at its line."""
+    db, applied = _golang_migrate_and_applied(tmp_path, ("0001_a", "0002_b"), "version\n1\n")
+    result = CliRunner().invoke(app, ["graph", str(db), "--applied", str(applied)])
+    assert result.exit_code == 2, result.output
+    assert f"{applied}:1:1: 'version' is not a version golang-migrate records" in result.stderr
+
+
 def _lint_base_json(repo: Path, ref: str) -> dict:
     result = CliRunner().invoke(app, ["lint", "db/migrations", "--base", ref, "--format",
                                       "json", "--no-cache"])

@@ -378,3 +378,17 @@ def test_verify_and_the_executor_read_the_configured_directory_and_layout(
     (project / "lockwise.toml").write_text('migrations = ["db/migrations"]\nlayout = "flyway"\n')
     flag = run(*command, "--layout", "golang-migrate")
     assert flag.exit_code == 2 and "no golang-migrate migrations found" in flag.stderr
+
+
+@pytest.mark.parametrize("key", ["stats", "profile"])
+def test_a_configured_file_that_cannot_be_read_names_the_config_key(project: Path,
+                                                                    key: str) -> None:
+    """`stats = "ops/stats.json"` whose file is missing said only `ops/stats.json:1:1: no such
+    file or directory`: nothing on the command line names that file, so the error says which
+    config key does, and where."""
+    (project / "lockwise.toml").write_text(f'migrations = ["db/migrations"]\n{key} = '
+                                           '"ops/missing.json"\n')
+    result = lint()
+    assert result.exit_code == 2, result.output
+    assert f"lockwise.toml:2:1: config: `{key}`" in result.stderr, result.stderr
+    assert "missing.json" in result.stderr and "no such file" in result.stderr

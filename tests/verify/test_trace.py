@@ -222,3 +222,31 @@ def test_refuses_a_database_that_is_not_empty(pg_db: str) -> None:
     assert result.exit_code == 2
     assert "not empty (1 relations: public.precious); trace applies migrations to it, so it " \
            "needs a scratch database" in result.output
+
+
+def test_a_failure_from_an_extension_the_server_lacks_exits_2_and_says_so(
+        pg_server: str, pg_db: str, tmp_path: Path) -> None:
+    """As in verify: a function missing after a CREATE EXTENSION the server could not run
+    (documenso: pgcrypto's gen_random_bytes()) is the server's lack, named, exit 2; not a
+    statement of the migrations failing (exit 1)."""
+    root = write_migrations(tmp_path / "m", [
+        ("ext", "CREATE EXTENSION IF NOT EXISTS lockwise_no_such_extension;", None),
+        ("use", "SELECT lockwise_no_such_function(16);", None),
+    ])
+    result = run(str(root), "--dsn", pg_db)
+    assert result.exit_code == 2, result.output
+    assert "lockwise_no_such_extension" in result.stdout.split("0002_use", 1)[1]
+    assert "--dsn" in result.stderr
+    from lockwise.db.scratch import create_database
+
+    # The first run left golang-migrate's own table: a database of its own.
+    as_json = run(str(root), "--dsn", create_database(pg_server, "trace_extension_json"),
+                  "--format", "json")
+    assert as_json.exit_code == 2
+    assert any("lockwise_no_such_extension" in note
+               for f in json.loads(as_json.stdout)["files"] for note in f["notes"])
+    # The markdown report showed no notes at all, and stderr pointed at "the note above".
+    as_markdown = run(str(root), "--dsn", create_database(pg_server, "trace_extension_md"),
+                      "--format", "markdown")
+    assert as_markdown.exit_code == 2
+    assert "lockwise_no_such_extension" in as_markdown.stdout.split("0002_use", 1)[1]

@@ -231,3 +231,40 @@ def test_psql_settings_that_change_nothing_on_the_server_are_passed_over(
                                        "CREATE TABLE a (id int);\n")
     result = run(str(root), "--dsn", pg_db)
     assert result.exit_code == 0, result.output
+
+
+def test_a_failure_from_an_extension_the_server_lacks_is_not_the_migrations(
+        pg_db: str, tmp_path: Path) -> None:
+    """documenso creates pgcrypto, which the embedded server lacks, and calls its
+    gen_random_bytes() in the next migration: the skipped CREATE EXTENSION made that one fail,
+    and verify exited 1 as if the history were broken. The failure now names the extension it
+    most likely comes from and the way to check it (a server that has it), and exits 2, as
+    for a server verify cannot use; the migrations before it are still reported."""
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE t (id int);", "DROP TABLE t;"),
+        ("ext", "CREATE EXTENSION IF NOT EXISTS lockwise_no_such_extension;", None),
+        ("use", "SELECT lockwise_no_such_function(16);", None),
+    ])
+    result = run(str(root), "--dsn", pg_db)
+    assert result.exit_code == 2, result.output
+    assert "lockwise_no_such_extension" in result.stdout.split("0003_use", 1)[1]
+    assert "--dsn" in result.output and "1 reversible" in result.stdout
+
+
+@pytest.mark.parametrize("second", [
+    "ALTER TABLE t ADD COLUMN id int;",  # a duplicate column
+    "INSERT INTO nosuch VALUES (1);",    # a table the history never created
+])
+def test_a_failure_after_a_skipped_extension_that_is_the_migrations_own_still_fails(
+        pg_db: str, tmp_path: Path, second: str) -> None:
+    """Only a missing function or type is what an extension most often provides: a
+    migration failing for another reason (a duplicate column, a missing table, which is far
+    more often the history's own mistake) fails as before, exit 1."""
+    root = write_migrations(tmp_path / "m", [
+        ("ext", "CREATE EXTENSION IF NOT EXISTS lockwise_no_such_extension;\n"
+                "CREATE TABLE t (id int);", None),
+        ("dup", second, None),
+    ])
+    result = run(str(root), "--dsn", pg_db)
+    assert result.exit_code == 1, result.output
+    assert "lockwise_no_such_extension" not in result.stdout.split("0002_dup", 1)[1]

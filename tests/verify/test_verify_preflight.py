@@ -141,3 +141,26 @@ def test_pending_from_golang_migrate_table(pg_conn, tmp_path: Path, applied, exp
     pending, how = pending_migrations(pg_conn, discover(root), None)
     assert [m.id for m in pending] == expected
     assert ("schema_migrations" in how) == (applied is not None)
+
+
+def test_pending_from_lockwise_apply_history(pg_db: str, tmp_path: Path) -> None:
+    """A project run by `lockwise apply`: preflight found no migration tool table, checked
+    every migration as pending, replayed 0001's CREATE TABLE as new, and so checked nothing
+    of 0002 against the rows there: 'no data problems found by 0 read-only checks'. The
+    history apply keeps says what is pending."""
+    import psycopg
+    from typer.testing import CliRunner
+
+    from lockwise.cli.app import app
+
+    root = write_migrations(tmp_path / "m", [
+        ("t", "CREATE TABLE t (id int PRIMARY KEY, v text);", None),
+        ("strict", "ALTER TABLE t ALTER COLUMN v SET NOT NULL;", None)])
+    applied = CliRunner().invoke(app, ["apply", str(root), "--dsn", pg_db, "--to", "0001"])
+    assert applied.exit_code == 0, applied.output
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("INSERT INTO t VALUES (1, NULL), (2, 'a')")
+    result = CliRunner().invoke(app, ["verify", str(root), "--preflight", "--dsn", pg_db])
+    assert result.exit_code == 1, result.output
+    assert "not applied according to lockwise.schema_history" in result.stdout
+    assert "0002_strict.up.sql:1:1: nulls: 1 row(s) of public.t have v NULL" in result.stdout

@@ -11,13 +11,14 @@ import contextlib
 import copy
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 from lockwise.cli import collector_paused
 from lockwise.core.code_store import keep_compiled
 from lockwise.core.deferred import defer
+from lockwise.core.numbers import MAX_SECONDS
 
 #: Modules typer imports at its own import, for work of its that lockwise's commands do not
 #: ask for (finding the user's shell for `--install-completion`, running it; wrapping help
@@ -258,13 +259,21 @@ def require_postgresql(ctx: typer.Context, cfg: "Config", why: str, *,
     raise typer.Exit(EXIT_INPUT)
 
 
-def _max_lock_seconds(value: float | None) -> float | None:
-    from lockwise.core.numbers import MAX_SECONDS, number_in
+def seconds_between(low: float, high: float, what: str) -> Callable[[float | None], float | None]:
+    """A callback for an option of seconds: a finite number from `low` to `high` (`what` says
+    what `high` is), else a usage error naming the option. The command line takes `nan` and
+    `inf` as floats, which went on to crash int() or print `waited nans`."""
+    def check(value: float | None) -> float | None:
+        from lockwise.core.numbers import number_in
 
-    if value is not None and number_in(value, 0, MAX_SECONDS) is None:
-        raise typer.BadParameter(f"{value} is not a number of seconds from 0 to "
-                                 f"{MAX_SECONDS:g} (a year)")
-    return value
+        if value is not None and number_in(value, low, high) is None:
+            raise typer.BadParameter(f"{value} is not a number of seconds from {low:g} to "
+                                     f"{high:g} ({what})")
+        return value
+    return check
+
+
+_max_lock_seconds = seconds_between(0, MAX_SECONDS, "a year")
 
 
 def _server_version(value: str | None) -> str | None:
@@ -439,21 +448,24 @@ def lint(
         if profile_file is not None:
             from lockwise.cost.profile import load_profile
 
-            options.profile = load_profile(profile_file)
+            with cfg.reading("profile", configured=not given(ctx, "profile_file")):
+                options.profile = load_profile(profile_file)
         # Configured cost inputs, unless the command line already set them.
         if options.stats is None and cfg.stats is not None:
             from lockwise.cost.stats import load_stats
 
-            options.stats = load_stats(cfg.stats)
+            with cfg.reading("stats"):
+                options.stats = load_stats(cfg.stats)
         if options.max_lock_seconds is None:
             options.max_lock_seconds = cfg.max_lock_seconds
         rule_tags: dict[str, tuple[str, ...]] = {}  # what an override's `select` may name
         if select or ignore or cfg.overrides:
             from lockwise.graph.model import CONFLICT_TITLES
             from lockwise.rules.loader import load_rules
+            from lockwise.rules.loader import rule_tags as tags_of
 
             loaded = load_rules(tuple(rules_dir or ()))
-            rule_tags = {r.id: tuple(r.tags) for r in loaded}
+            rule_tags = tags_of(loaded)
             ids, tags = {r.id for r in loaded}, {t for r in loaded for t in r.tags}
             cfg.check_rule_names(ids, tags, CONFLICT_TITLES)
             # What the config did not set came from the command line.
@@ -463,9 +475,13 @@ def lint(
                 if name is not None:
                     raise typer.BadParameter(unknown_rule_message(name, ids | also),
                                              param_hint=f"'{option}'")
-        if max_lock_seconds is not None and options.stats is None:
-            typer.echo("lockwise: warning: --max-lock-seconds needs table sizes: pass --stats "
-                       "FILE (written by `lockwise stats`)", err=True)
+        # Said on the command line for this run, without what makes it count (the config may
+        # leave the stats to CI).
+        for option, said in (("--max-lock-seconds", max_lock_seconds is not None),
+                             ("--profile", given(ctx, "profile_file"))):
+            if said and options.stats is None:
+                typer.echo(f"lockwise: warning: {option} needs table sizes: pass --stats "
+                           "FILE (written by `lockwise stats`)", err=True)
         shown: list[MigrationReport] | None = None
         head = ""  # JSON: the document before its conflicts
 
@@ -523,13 +539,25 @@ def lint(
     raise typer.Exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
 
 
+def _rule_dirs(ctx: typer.Context, rules_dir: list[Path] | None,
+               config_file: Path | None) -> tuple[Path, ...]:
+    """The rule folders of a command that reads rules only: --rules-dir, else the config's
+    `rules_dir`, so a team rule lint reports is one `rules` and `explain` know."""
+    from lockwise.config import setting
+
+    return tuple(setting(ctx, command_config(config_file), "rules_dir", rules_dir) or ())
+
+
 @app.command("rules")
 def list_rules(
+    ctx: typer.Context,
     rules_dir: RulesDirOption = None,
+    config_file: ConfigOption = None,
 ) -> None:
     """List the rule catalog."""
     from lockwise.rules.loader import load_rules
 
+    rules_dir = list(_rule_dirs(ctx, rules_dir, config_file))
     try:
         rules = load_rules(tuple(rules_dir or ()))
     except InputError as exc:
@@ -540,14 +568,17 @@ def list_rules(
 
 
 @app.command()
-def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. set-not-null.")],
+def explain(ctx: typer.Context,
+            rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. set-not-null.")],
             rules_dir: RulesDirOption = None,
+            config_file: ConfigOption = None,
             ) -> None:
     """Print a rule's documentation and examples."""
     from lockwise.report.rule_docs import rule_markdown
     from lockwise.rules.directives import RENAMED_RULES
     from lockwise.rules.loader import load_rules
 
+    rules_dir = list(_rule_dirs(ctx, rules_dir, config_file))
     try:
         rules = {r.id: r for r in load_rules(tuple(rules_dir or ()))}
     except InputError as exc:

@@ -24,8 +24,10 @@ from lockwise.cli.app import (
     fail_input,
     require_postgresql,
     say_no_migrations,
+    seconds_between,
 )
 from lockwise.core.lazy_re import lazy_compile
+from lockwise.core.numbers import MAX_SECONDS
 from lockwise.parse.source import InputError, missing_path_error
 
 if TYPE_CHECKING:
@@ -40,7 +42,8 @@ HistoryOption = Annotated[str, typer.Option(
     "--history-table", help="History table, `table` or `schema.table` (config: "
     "history_table).")]
 WaitOption = Annotated[float, typer.Option(
-    "--wait", min=0.0, help="Seconds to wait for another runner to finish before giving up.")]
+    "--wait", help="Seconds to wait for another runner to finish before giving up.",
+    callback=seconds_between(0, MAX_SECONDS, "a year"))]
 DEFAULT_TABLE = "lockwise.schema_history"
 
 
@@ -65,11 +68,25 @@ _DURATION = lazy_compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$", re.IGNORECASE
 
 def _duration_ms(value: str) -> int:
     """`5s`, `500ms`, `2min` or a number of seconds -> milliseconds (0 turns it off)."""
+    from lockwise.effects.session import timeout_problem
+
     match = _DURATION.match(value)
     if not match:
         raise typer.BadParameter(f"{value!r} is not a duration; write e.g. 5s, 500ms, 2min")
     unit = (match.group(2) or "s").lower()
-    return int(float(match.group(1)) * {"ms": 1, "s": 1000, "min": 60000}[unit])
+    ms = int(float(match.group(1)) * {"ms": 1, "s": 1000, "min": 60000}[unit])
+    # Found here, not by the SET at the first migration's start, which would record that
+    # migration as failed.
+    problem = timeout_problem(value, ms)
+    if problem is not None:
+        raise typer.BadParameter(problem)
+    return ms
+
+
+def _duration_option(value: str) -> str:
+    """Checks an option given as a duration as it is read (the error names the option)."""
+    _duration_ms(value)
+    return value
 
 
 def _console(dsn: str):
@@ -202,14 +219,16 @@ def apply(
     layout: LayoutOption = None,
     wait: WaitOption = 60.0,
     lock_timeout: Annotated[str, typer.Option(
-        help="lock_timeout for every statement (SET LOCAL in each transaction); 0 = off.")
-    ] = "5s",
+        help="lock_timeout for every statement (SET LOCAL in each transaction); 0 = off.",
+        callback=_duration_option)] = "5s",
     statement_timeout: Annotated[str, typer.Option(
-        help="statement_timeout for every statement; 0 = no limit.")] = "0",
+        help="statement_timeout for every statement; 0 = no limit.",
+        callback=_duration_option)] = "0",
     retries: Annotated[int, typer.Option(
         min=0, help="Retries after a lock_timeout, with exponential backoff.")] = 3,
     retry_delay: Annotated[float, typer.Option(
-        min=0.0, help="Seconds before the first retry (doubling each time).")] = 1.0,
+        help="Seconds before the first retry (doubling each time).",
+        callback=seconds_between(0, MAX_SECONDS, "a year"))] = 1.0,
     drop_invalid: Annotated[bool, typer.Option(
         "--drop-invalid", help="Drop indexes a failed CONCURRENTLY build left INVALID.")
     ] = False,
@@ -367,10 +386,11 @@ def rollback(
     history_table: HistoryOption = DEFAULT_TABLE,
     layout: LayoutOption = None,
     wait: WaitOption = 60.0,
-    lock_timeout: Annotated[str, typer.Option(help="lock_timeout per statement; 0 = off.")
-                            ] = "5s",
+    lock_timeout: Annotated[str, typer.Option(help="lock_timeout per statement; 0 = off.",
+                                              callback=_duration_option)] = "5s",
     statement_timeout: Annotated[str, typer.Option(
-        help="statement_timeout per statement; 0 = no limit.")] = "0",
+        help="statement_timeout per statement; 0 = no limit.",
+        callback=_duration_option)] = "0",
     retries: Annotated[int, typer.Option(
         min=0, help="Retries after a lock_timeout, with exponential backoff.")] = 3,
     config_file: ConfigOption = None,

@@ -11,6 +11,7 @@ import typer
 from lockwise.cli.app import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
+    EXIT_INPUT,
     ConfigOption,
     DialectOption,
     LayoutOption,
@@ -22,16 +23,21 @@ from lockwise.cli.app import (
     require_postgresql,
     say_no_migrations,
 )
+from lockwise.options import INPUT_ERROR_RULES
 from lockwise.parse.source import InputError
 
 
 def _duration(value: str) -> str:
     """The --lock-timeout written into the SQL: a duration PostgreSQL reads, nothing else."""
-    from lockwise.effects.session import is_duration
+    from lockwise.effects.session import is_duration, parse_duration_ms, timeout_problem
 
     if not is_duration(value):
         raise typer.BadParameter(f"{value!r} is not a PostgreSQL duration; write e.g. 5s, "
                                  "500ms, 1min")
+    # The migrations written would fail at that SET, or run with no timeout.
+    problem = timeout_problem(value, parse_duration_ms(value) or 0)
+    if problem is not None:
+        raise typer.BadParameter(problem)
     return value.strip()
 
 
@@ -55,7 +61,8 @@ def fix(
     """Rewrite unsafe migrations into safe sequences; prints a diff, --write writes them.
 
     The sequences: CONCURRENTLY, NOT VALID + VALIDATE, batched backfills, NOT NULL via CHECK.
-    PostgreSQL only."""
+    PostgreSQL only. Exit 0 when nothing needs rewriting or --write wrote it, 1 when a diff
+    was printed (something to rewrite), 2 on usage or input errors."""
     from lockwise.cli.inputs import collect
     from lockwise.config import setting
     from lockwise.fix.guard import without_new_conflicts
@@ -85,7 +92,7 @@ def fix(
         migrations, only = collected.migrations, collected.only
         options.only = frozenset(only) if only is not None else None
         planned = plan_migrations(migrations, options, history_starts(collected.histories),
-                                  lock_timeout, pg_version)
+                                  lock_timeout, pg_version, cfg)
         outputs = []
         unrewritable: list[str] = []
         versions = VersionAllocator(migrations, [p.report for p in planned])
@@ -107,12 +114,19 @@ def fix(
         return
     for note in left_out:
         typer.echo(f"# {note}", err=True)
+    # SQL that does not parse is an input error, as for lint: the rest is still rewritten,
+    # but a `lockwise fix` check must not pass over it.
+    input_errors = [f for p in planned for f in p.report.findings if f.rule in INPUT_ERROR_RULES]
+    for f in input_errors:
+        where = f"{f.path}:{f.span.line}:{f.span.column}" if f.span else str(f.path)
+        typer.echo(f"lockwise: error: {where}: {f.message}", err=True)
+    done = EXIT_INPUT if input_errors else EXIT_CLEAN
     if not migrations:
         say_no_migrations(setting(ctx, cfg, "paths", paths) or [Path(".")])
         raise typer.Exit(EXIT_CLEAN)
     if not outputs:
         typer.echo("lockwise fix: nothing to rewrite", err=True)
-        raise typer.Exit(EXIT_CLEAN)
+        raise typer.Exit(done)
     for plan, files, notes in outputs:
         typer.echo(f"# {plan.migration.path}: fixes {', '.join(plan.fixed_rules)} "
                    f"in {len(plan.parts)} step(s)", err=True)
@@ -129,4 +143,4 @@ def fix(
                     out.before.splitlines(keepends=True), out.text.splitlines(keepends=True),
                     fromfile=str(out.path) if out.before else "/dev/null",
                     tofile=str(out.path))))
-    raise typer.Exit(EXIT_CLEAN if write else EXIT_FINDINGS)
+    raise typer.Exit(done if write or done else EXIT_FINDINGS)

@@ -7,7 +7,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,8 +23,13 @@ from lockwise.cli.app import (
     fail_input,
     require_postgresql,
     say_no_migrations,
+    seconds_between,
 )
+from lockwise.core.numbers import MAX_TIMEOUT_MS
 from lockwise.parse.source import InputError
+
+if TYPE_CHECKING:
+    from lockwise.executor.history import HistoryTable
 
 #: Names of the databases verify and trace create on the embedded server.
 _SCRATCH_DB = "lockwise_verify"
@@ -58,7 +63,9 @@ def verify(
         min=0, help="Insert N synthetic rows into each table a migration creates.")] = 0,
     layout: LayoutOption = None,
     timeout: Annotated[float, typer.Option(
-        min=0.1, help="Pre-flight: seconds each read-only query may run.")] = 10.0,
+        help="Pre-flight: seconds each read-only query may run.",
+        callback=seconds_between(0.1, MAX_TIMEOUT_MS / 1000,
+                                 "PostgreSQL's largest statement_timeout"))] = 10.0,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Every difference, every statement's observed locks.")] = False,
     assume_in_transaction: AssumeTransactionOption = None,
@@ -78,8 +85,15 @@ def verify(
                                               assume_in_transaction,
                                               "it runs them on a scratch PostgreSQL server")
     if preflight:
+        from lockwise.cli.executor_cmds import history_table_named
+        from lockwise.config import setting
+        from lockwise.executor.history import DEFAULT_HISTORY_TABLE
+
         assert dsn is not None
-        raise typer.Exit(_preflight(migrations, only, dsn, timeout))
+        # What `lockwise apply` recorded says what is pending, when it runs the migrations.
+        history = history_table_named(setting(ctx, command_config(config_file),
+                                              "history_table", None) or DEFAULT_HISTORY_TABLE)
+        raise typer.Exit(_preflight(migrations, only, dsn, timeout, history))
     migrations = _up_to_last_named(migrations, only)
 
     def work(conn: Any, uri: str, server: str) -> int:
@@ -91,7 +105,11 @@ def verify(
                                        VerifyOptions(seed=seed, progress=progress,
                                                      assume_in_transaction=assume), server)
         render_verify(result, sys.stdout, verbose=verbose)
-        return EXIT_FINDINGS if result.failed else EXIT_CLEAN
+        if result.failed:
+            return EXIT_FINDINGS
+        if result.server_lacks:
+            return _server_lacks_extension()
+        return EXIT_CLEAN
 
     raise typer.Exit(_on_scratch_database(dsn, _SCRATCH_DB, "verify runs down migrations", work))
 
@@ -153,13 +171,24 @@ def trace(
                                                                 trace_report.render_text)
         render(result, sys.stdout)
         reason = trace_report.exit_reason(result)
-        if reason is None:
-            return EXIT_CLEAN
-        typer.echo(f"lockwise: exit 1: {reason}", err=True)
-        return EXIT_FINDINGS
+        if reason is not None:
+            typer.echo(f"lockwise: exit 1: {reason}", err=True)
+            return EXIT_FINDINGS
+        if result.failed is not None:  # the server's lack, not a statement's failure
+            return _server_lacks_extension()
+        return EXIT_CLEAN
 
     raise typer.Exit(_on_scratch_database(dsn, _TRACE_DB, "trace applies migrations to it",
                                          work))
+
+
+def _server_lacks_extension() -> int:
+    """A run stopped by an extension the server lacks: not the migrations' failure, and no
+    verdict on them either."""
+    typer.echo("lockwise: error: the migrations could not all run on this server: it lacks an "
+               "extension they create (see the note above); pass --dsn with an empty database "
+               "on a server that has it", err=True)
+    return EXIT_INPUT
 
 
 def _scratch_inputs(ctx: typer.Context, config_file: Path | None, path: Path | None,
@@ -267,10 +296,12 @@ def _work_on(uri: str, why: str, work: Callable[[Any, str, str], int], *, scratc
         return _error(f"database error: {redact(str(exc).strip(), uri)}")
 
 
-def _preflight(migrations: list, only: set[str] | None, dsn: str, timeout: float) -> int:
+def _preflight(migrations: list, only: set[str] | None, dsn: str, timeout: float,
+               history: HistoryTable) -> int:
     import psycopg
 
     from lockwise.db.dsn import CONNECT_TIMEOUT, mask_dsn, redact
+    from lockwise.executor.history import HistorySchemaError
     from lockwise.verify.preflight import pending_migrations, preflight
     from lockwise.verify.report import render_preflight
 
@@ -280,10 +311,12 @@ def _preflight(migrations: list, only: set[str] | None, dsn: str, timeout: float
         return _error(f"cannot connect to {mask_dsn(dsn)}: {redact(str(exc).strip(), dsn)}")
     try:
         with conn:
-            pending, how = pending_migrations(conn, migrations, only)
+            pending, how = pending_migrations(conn, migrations, only, history)
             result = preflight(conn, pending, timeout_ms=int(timeout * 1000),
                                server_version=conn.info.server_version // 10000)
     except psycopg.Error as exc:
         return _error(f"database error: {redact(str(exc).strip(), dsn)}")
+    except HistorySchemaError as exc:
+        return _error(str(exc))
     render_preflight(result, how, mask_dsn(dsn), sys.stdout)
     return EXIT_FINDINGS if result.problems else EXIT_CLEAN

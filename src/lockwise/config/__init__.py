@@ -26,8 +26,9 @@ is an InputError naming the file, the key and, when it can be found, the line.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,19 @@ class Config:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except (ValueError, OSError):
             return None
+
+    @contextlib.contextmanager
+    def reading(self, key: str, configured: bool = True) -> Iterator[None]:
+        """Around reading the file the config's `key` names: an InputError about it is placed
+        at that key in the config (nothing on the command line names the file). Passes it on
+        as it is when the file was not the config's (`configured` False)."""
+        try:
+            yield
+        except InputError as exc:
+            if not configured or self.path is None:
+                raise
+            raise InputError(f"config: `{key}` names {exc}", self.path,
+                             _line_of(self.path, key)) from None
 
     def overrides_for(self, path: Path) -> list[Override]:
         relative = self._relative(path)

@@ -7,6 +7,8 @@ import math
 
 #: Most seconds a lock budget may name: a year.
 MAX_SECONDS = 365 * 24 * 3600.0
+#: The largest lock_timeout or statement_timeout PostgreSQL takes: an int of milliseconds.
+MAX_TIMEOUT_MS = 2**31 - 1
 
 
 def number_in(value: object, low: float, high: float, *, above_low: bool = False

@@ -27,14 +27,27 @@ NUMERIC_VERSION_LAYOUTS = frozenset({"golang-migrate", "goose", "flyway", "sqlx"
                                      "postgrator", "sqitch"})
 
 
+def _numeric_parts(version: str, layout: str) -> list[str] | None:
+    """The numbers `layout`'s runner reads `version` as (Flyway's dot-separated parts), or
+    None when it would not parse it, or keeps versions as text."""
+    if layout not in NUMERIC_VERSION_LAYOUTS:
+        return None
+    parts = version.split(".") if layout == "flyway" else [version]
+    return parts if all(p.isascii() and p.isdigit() for p in parts) else None
+
+
+def runner_records(version: str, layout: str) -> bool:
+    """Whether `layout`'s runner could have recorded `version` as applied: an integer (or
+    Flyway's dotted integers) for those that parse one; any text for the others."""
+    return layout not in NUMERIC_VERSION_LAYOUTS or _numeric_parts(version, layout) is not None
+
+
 def version_identity(version: str, layout: str) -> str:
     """The version as `layout`'s runner tells versions apart: two migrations with the same
     identity are the same version to it (`01` is `1` to golang-migrate and goose, `1.01.0`
     is `1.1` to Flyway); a version it would not parse is its own text."""
-    if layout not in NUMERIC_VERSION_LAYOUTS:
-        return version
-    parts = version.split(".") if layout == "flyway" else [version]
-    if not all(p.isascii() and p.isdigit() for p in parts):
+    parts = _numeric_parts(version, layout)
+    if parts is None:
         return version
     numbers = [int(p) for p in parts]
     while len(numbers) > 1 and numbers[-1] == 0:

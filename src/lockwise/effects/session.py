@@ -12,6 +12,7 @@ from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
 from lockwise.catalog.search_path import read_path
+from lockwise.core.numbers import MAX_TIMEOUT_MS
 from lockwise.core.types import Action, Effect, LockMode
 from lockwise.effects.locks import conflicts, index_held_exclusive
 from lockwise.effects.nodes import (
@@ -62,6 +63,18 @@ def is_duration(text: str) -> bool:
     """Whether PostgreSQL accepts `text` as a time setting such as lock_timeout: a number,
     optionally with a unit (us, ms, s, min, h, d: case-sensitive, as PostgreSQL reads them)."""
     return re.fullmatch(rf"\s*\d+(?:\.\d+)?\s*(?:{'|'.join(_UNITS_MS)})?\s*", text) is not None
+
+
+def timeout_problem(text: str, ms: int) -> str | None:
+    """Why `text`, read as `ms` milliseconds, is not the timeout it says: above what
+    PostgreSQL takes (the SET fails), or a positive value under 1 ms, which PostgreSQL rounds
+    to 0, no timeout at all. None when it is."""
+    if ms > MAX_TIMEOUT_MS:
+        return (f"{text!r} is more than PostgreSQL takes, {MAX_TIMEOUT_MS}ms (about 24 days); "
+                "0 means no limit")
+    if ms == 0 and re.search(r"[1-9]", text):
+        return f"{text!r} is less than 1ms, which turns it off; write 0 for that, or at least 1ms"
+    return None
 
 
 def parse_duration_ms(value: object) -> int | None:

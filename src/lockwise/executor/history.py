@@ -97,6 +97,10 @@ class HistoryRow:
     runner_pid: int | None = None
 
 
+#: What lockwise adds to the error_message of a run that failed on lock_timeout: PostgreSQL's
+#: own words depend on lc_messages, these do not (status reads them).
+LOCK_TIMEOUT_NOTE = "waited longer than lock_timeout for other sessions' locks"
+
 #: Every column: its type as format_type() spells it, and the rest of its definition.
 _SPEC: dict[str, tuple[str, str]] = {
     "id": ("bigint", "GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
@@ -143,9 +147,11 @@ def ensure_table(conn, table: HistoryTable) -> None:
     from psycopg import sql
 
     with conn.transaction():
-        if table.schema:
-            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                sql.Identifier(table.schema)))
+        # Only when it is missing: CREATE SCHEMA IF NOT EXISTS checks CREATE on the database
+        # before it looks, which a deploy role with CREATE on its schemas alone does not have.
+        if table.schema and conn.execute("SELECT NOT EXISTS (SELECT FROM pg_namespace WHERE "
+                                         "nspname = %s)", (table.schema,)).fetchone()[0]:
+            _create_schema(conn, table)
         conn.execute(sql.SQL(_CREATE).format(table=table.ident()))
         found = _check_columns(conn, table)
         for name in _ADDED:
@@ -153,6 +159,21 @@ def ensure_table(conn, table: HistoryTable) -> None:
                 type_, rest = _SPEC[name]
                 conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {}").format(
                     table.ident(), sql.Identifier(name), sql.SQL(f"{type_} {rest}".strip())))
+
+
+def _create_schema(conn, table: HistoryTable) -> None:
+    from psycopg import errors, sql
+
+    try:
+        with conn.transaction():  # a savepoint: the error is reported, not the aborted block
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                sql.Identifier(table.schema)))
+    except errors.InsufficientPrivilege as exc:
+        raise HistorySchemaError(
+            f"cannot create schema {table.schema} for the history table {table.display}: "
+            f"{str(exc).strip()}. Have it created for this role (CREATE SCHEMA {table.schema} "
+            "AUTHORIZATION <role>), or pass --history-table (history_table in the config) "
+            "naming a schema the role may create tables in") from None
 
 
 def _check_columns(conn, table: HistoryTable) -> set[str]:

@@ -219,12 +219,19 @@ def plan_sql(migration: Migration, sql_text: str, path: Path, pg_version: int,
     from lockwise.effects.context import Context
     from lockwise.effects.postgres import compute_effect
     from lockwise.parse.postgres import parse_sql
+    from lockwise.parse.templates import unrunnable_placeholder
     from lockwise.rules.directives import parse_directive
 
     parsed = parse_sql(sql_text)
     problems = [f"{path}:{span.line}:{span.column}: {why}"
                 for span, why in client_side_input(parsed, sql_text)]
-    problems += [f"{path}:{p.span.line}:{p.span.column}: {p.message}" for p in parsed.problems]
+    placeholder = unrunnable_placeholder(sql_text)
+    if placeholder is not None:  # what the parser says of it is only a consequence
+        line, column, message = placeholder
+        problems.append(f"{path}:{line}:{column}: {message}")
+    else:
+        problems += [f"{path}:{p.span.line}:{p.span.column}: {p.message}"
+                     for p in parsed.problems]
     problems += [f"{path}:{s.span.line}:{s.span.column}: {problem}" for s in parsed.statements
                  if (problem := client_copy(s.tree))]
     statements = []
@@ -333,7 +340,7 @@ def _gate_rules(config: Config | None, rules_dirs: tuple[Path, ...]
     if config is None or not (config.select or config.ignore or config.overrides):
         return frozenset(), frozenset(), None, {}
     from lockwise.rules.directives import current_rule_ids
-    from lockwise.rules.loader import load_rules
+    from lockwise.rules.loader import load_rules, rule_tags
 
     rules = load_rules(tuple(rules_dirs))
     kept = frozenset(r.id for r in rules if r.safety >= Safety.DESTRUCTIVE)
@@ -343,7 +350,7 @@ def _gate_rules(config: Config | None, rules_dirs: tuple[Path, ...]
     return (select | kept if select else select,
             frozenset(current_rule_ids(config.ignore)) - kept,
             dataclasses.replace(config, overrides=overrides),
-            {r.id: tuple(r.tags) for r in rules})
+            rule_tags(rules))
 
 
 def build_plans(migrations: Sequence[Migration], pending: Sequence[Migration], pg_version: int,

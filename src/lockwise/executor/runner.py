@@ -409,12 +409,14 @@ def apply(dsn: str, migrations: Sequence[Migration], options: ExecOptions,
         plans = build_plans(migrations, pending, pg_version, lock_timeout_set,
                             options.rules_dirs, stats, options.config)
         refused = _gate(plans, options, console)
+        if refused == EXIT_INPUT:  # a file that cannot be run: no plan of it either
+            return refused
         # Before the plan is printed: a dry run shows what the run would run, not the
         # statements a cleared run completed.
         _resume_points(runner, plans, KIND_APPLY, announce=not (options.dry_run or refused))
         if options.dry_run:
             _print_plan(plans, options, console, dsn)
-            return EXIT_FAILED if refused else EXIT_OK
+            return refused
         if refused:
             return refused
         for plan in plans:
@@ -736,6 +738,8 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
             where = f"statement {current.index + 1} (line {current.line})" if current else phase
             recorded = f"COMMIT failed: {message}" if current is None and phase == "COMMIT" \
                 else message
+            if _is_lock_timeout(exc):
+                recorded += f" ({history.LOCK_TIMEOUT_NOTE})"
             # After the rollback, in its own transaction on the lock connection.
             runner.record(history.insert_row, table, **_row_values(
                 runner, plan, kind=kind, success=False, error_message=recorded,
@@ -743,6 +747,7 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
                 failed_statement_index=current.index if current else None,
                 statements_completed=plan.resume_at))
             console.warn(f"lockwise: error: {plan.path} failed at {where}: {message}")
+            _lock_timeout_hint(exc, plan, console)
             kept = (f" (beyond the {plan.resume_at} statement(s) an earlier, cleared run "
                     "committed)") if plan.resume_at else ""
             console.warn("lockwise: the transaction was rolled back: the database has none of "
@@ -750,6 +755,18 @@ def _run_transactional(runner: _Runner, work, plan: Plan, kind: str,
             console.warn("lockwise: later applies and rollbacks will refuse until "
                          "`lockwise repair` clears the failure.")
             return False
+
+
+def _lock_timeout_hint(exc: BaseException, plan: Plan, console: Console) -> None:
+    """After a failure on lock_timeout: what failed is the wait for other sessions' locks, not
+    the SQL, so say what to change instead of leaving the user to look for an error in the
+    file."""
+    if not _is_lock_timeout(exc):
+        return
+    console.warn(f"lockwise: nothing in {plan.path.name} needs fixing: other sessions held a "
+                 "lock it needs for longer than its lock_timeout. After `lockwise repair`, "
+                 "apply it when they are done (a quieter time), or with a longer "
+                 "--lock-timeout or more --retries.")
 
 
 def _commit_outcome(runner: _Runner, plan: Plan, committed: Callable[[], bool]
@@ -1092,6 +1109,7 @@ def _run_statements(runner: _Runner, work, plan: Plan, kind: str,
                               execution_time_ms=int((time.monotonic() - started) * 1000))
                 console.warn(f"lockwise: error: {plan.path} failed at "
                              f"{_failed_where(plan, stmt, step, committed)}: {message}")
+                _lock_timeout_hint(exc, plan, console)
                 console.warn(f"lockwise: this migration runs without a transaction: the first "
                              f"{committed} statement(s) stay applied; after `lockwise repair` "
                              f"the next run resumes at statement {committed + 1}.")
@@ -1264,7 +1282,10 @@ def rollback(dsn: str, migrations: Sequence[Migration], options: ExecOptions, co
                                "use --steps N")
             targets = [v for v in applied if version_key(v.version) > limit]
         else:
-            if applied and (steps or 1) > len(applied):
+            # With only a baseline left, an explicit --steps asks for a version the database
+            # cannot go back to either; without --steps, there is simply nothing to undo.
+            asked = applied or (steps is not None and state.baseline is not None)
+            if asked and (steps or 1) > len(applied):
                 # Doing less than asked, and exiting 0, would leave a deploy script believing
                 # the database went back that far.
                 why = (" (baselined migrations never ran here and have no history to undo)"
@@ -1371,16 +1392,16 @@ def repair(dsn: str, migrations: Sequence[Migration], options: ExecOptions, cons
                                        checksum_version=CHECKSUM_VERSION, success=True,
                                        kind=KIND_REPAIR, transactional=v.row.transactional,
                                        error_message="marked applied by `lockwise repair`")
-                    console.say(f"lockwise: {v.version}: failed run cleared, marked applied")
+                    console.say(f"lockwise: {v.version}: {v.state} run cleared, marked applied")
                     if v.row.transactional and v.state == FAILED:
                         console.warn(f"lockwise: warning: {v.version}: its transaction was "
                                      "rolled back, so none of it was in the database: it is "
                                      "applied only if you ran it by hand")
                 elif v.migration is None:
-                    console.say(f"lockwise: {v.version}: failed run cleared; its file is no "
+                    console.say(f"lockwise: {v.version}: {v.state} run cleared; its file is no "
                                 "longer in the migrations directory, so nothing runs it again")
                 else:
-                    console.say(f"lockwise: {v.version}: failed run cleared; it is pending again"
+                    console.say(f"lockwise: {v.version}: {v.state} run cleared; it is pending again"
                                 f"{_resumes_note(v.row, 'apply', v.migration)}")
                 done += 1
             for v in state.having(RENAMED):
@@ -1435,9 +1456,9 @@ def _repair_rollback(conn, table: HistoryTable, rows: list[history.HistoryRow],
     undone = history.applied_row(rows, version)
     if completed and undone is not None:
         conn.execute(_mark_rolled_back(table), (undone.id,))
-        console.say(f"lockwise: {version}: failed rollback cleared, marked rolled back")
+        console.say(f"lockwise: {version}: {cleared.state} rollback cleared, marked rolled back")
     else:
-        console.say(f"lockwise: {version}: failed rollback cleared; it counts as applied "
+        console.say(f"lockwise: {version}: {cleared.state} rollback cleared; it counts as applied "
                     "again (run `lockwise rollback` to finish undoing it)"
                     f"{_resumes_note(failed, 'rollback', cleared.migration)}")
 

@@ -12,6 +12,7 @@ from lockwise.executor.checksum import checksum, known_version, statements_check
 from lockwise.executor.history import (
     KIND_BASELINE,
     KIND_ROLLBACK,
+    LOCK_TIMEOUT_NOTE,
     HistoryRow,
     baseline_row,
     latest_by_version,
@@ -297,8 +298,11 @@ def _blocked(status: VersionStatus, row: HistoryRow,
         if row.transactional and row.kind != KIND_ROLLBACK:
             kept = (f" beyond the {row.statements_completed} statement(s) an earlier, cleared "
                     "run committed") if row.statements_completed else ""
+            then = ("nothing in the file needs fixing: `lockwise repair`, then `apply` once "
+                    "the table is quieter" if LOCK_TIMEOUT_NOTE in (row.error_message or "")
+                    else "fix it, then `lockwise repair` and `apply`")
             status.detail += (f"; its transaction was rolled back: nothing of it{kept} is in "
-                              "the database (fix it, then `lockwise repair` and `apply`)")
+                              f"the database ({then})")
     else:
         return None
     return _rollback_note(status, row)

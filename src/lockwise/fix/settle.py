@@ -15,6 +15,7 @@ import pickle
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from lockwise.catalog.model import Catalog
 from lockwise.core.types import Migration, MigrationReport, Safety
@@ -25,6 +26,9 @@ from lockwise.fix.write import terminated
 from lockwise.lint import analyze_migration, lint_migrations, rule_index
 from lockwise.options import LintOptions
 from lockwise.rules.engine import RuleIndex
+
+if TYPE_CHECKING:
+    from lockwise.config import Config
 
 #: Rounds of linting and planning again: each one only rewrites what moved further down, so
 #: two are nearly always enough.
@@ -156,10 +160,19 @@ def settle(plan: FixPlan, report: MigrationReport, before: Catalog, options: Lin
 def plan_migrations(migrations: Sequence[Migration], options: LintOptions,
                     new_databases: Collection[int] = frozenset(),
                     lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
-                    pg_version: int = DEFAULT_PG_VERSION) -> list[Planned]:
+                    pg_version: int = DEFAULT_PG_VERSION,
+                    config: Config | None = None) -> list[Planned]:
     """Lint `migrations` and plan the fix of each one judged (`options.only`), its steps
-    settled (see `settle`) when statements of the original run after its first step."""
+    settled (see `settle`) when statements of the original run after its first step.
+    `config`: its per-path overrides drop findings as they do for `lockwise lint`, so what
+    lint passes under them is not rewritten."""
     reports = lint_migrations(migrations, options, new_databases=new_databases)
+    if config is not None and config.overrides:
+        from lockwise.config import apply_overrides
+        from lockwise.rules.loader import load_rules, rule_tags
+
+        reports = apply_overrides(reports, config,
+                                  rule_tags(load_rules(options.rules_dirs, examples=False)))
     out: list[Planned] = []
     for report in reports:
         try:

@@ -208,18 +208,31 @@ def _relative(m: Migration, root: Path) -> str:
 def applied_history(migrations: list[Migration], applied_file: Path) -> BranchInfo:
     """`--applied FILE`: the versions already applied (one per line, as exported from the
     runner's history table); the migrations not among them are the new ones."""
-    from lockwise.discover.versions import version_key
+    from lockwise.discover.versions import runner_records, version_identity, version_key
     from lockwise.parse.source import read_sql_file
 
     text = read_sql_file(applied_file)
-    applied = {line.strip() for line in text.splitlines()
-               if line.strip() and not line.lstrip().startswith("#")}
+    layout = migrations[0].layout if migrations else ""
+    applied = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        version = line.strip()
+        if not version or version.startswith("#"):
+            continue
+        # A header or a stray column would sort after every number, and make each new
+        # migration look out of order. (sqitch records change names, not the positions
+        # lockwise numbers its changes by: no check can tell those apart.)
+        if layout != "sqitch" and not runner_records(version, layout):
+            raise InputError(f"{version!r} is not a version {layout} records (one version "
+                             "per line, as its history table holds them)", applied_file, number)
+        applied.add(version)
     if not applied:
         raise InputError("no applied versions in the file", applied_file)
     newest = max(applied, key=version_key)
+    # As the runner that wrote them tells versions apart: golang-migrate records 1 for 0001.
+    known = {version_identity(v, layout) for v in applied}
     keys = unique_keys(migrations)
     new = frozenset(k for k, m in zip(keys, migrations, strict=True)
-                    if m.version not in applied and not m.repeatable)
+                    if version_identity(m.version, m.layout) not in known and not m.repeatable)
     marker = Migration(version=newest, name="", path=applied_file, up_sql="",
                        sort_key=version_key(newest))
     return BranchInfo(ref=f"the applied history ({applied_file})", branch_new=new,

@@ -275,5 +275,17 @@ def parse_templated(text: str, mode: str = "substitute", path: Path | None = Non
     return parsed
 
 
+def unrunnable_placeholder(text: str) -> tuple[int, int, str] | None:
+    """Line, column and message for the first value placeholder of `text`, which no server
+    can run: lint judges templated SQL with stand-in names, running it needs the real ones
+    (apply, verify, trace). None without one."""
+    found = next((p for p in find_placeholders(text) if not p.control), None)
+    if found is None:
+        return None
+    line, column = LineIndex.of(text).position(found.start)
+    return line, column, (f"template placeholder {found.text} cannot be run: render the "
+                          "migrations with their tool first")
+
+
 def placeholder_count(text: str) -> int:
     return len(find_placeholders(text))

@@ -13,6 +13,8 @@ from lockwise.options import DIALECT_CHOICES, dialect_named
 from lockwise.parse.source import InputError, parse_toml, read_text_file
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     # Imported where rules are built: a cached `lockwise lint` only needs rules_fingerprint.
     from lockwise.rules.model import Example, Rule
 
@@ -231,6 +233,11 @@ def rules_fingerprint(directories: tuple[Path, ...] = ()) -> str:
 #: another version stored is not read back. Not `cache.FORMAT`: the code stores of two
 #: versions sharing a cache folder would then push each other out at every run.
 _STORED_SHAPE = 2
+
+
+def rule_tags(rules: Iterable[Rule]) -> dict[str, tuple[str, ...]]:
+    """Each rule's tags by its id: what a `select` (an override's too) may name besides ids."""
+    return {r.id: tuple(r.tags) for r in rules}
 
 
 @lru_cache(maxsize=8)

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lockwise.core.types import Migration, Statement
 from lockwise.parse.quoting import quote_ident
+
+if TYPE_CHECKING:
+    from lockwise.executor.history import HistoryTable
 
 #: Bookkeeping tables of migration tools: how to read which versions are applied.
 _TOOL_QUERIES = (
@@ -58,12 +61,24 @@ def _digits(version: str) -> str:
     return "".join(ch for ch in version if ch.isdigit())
 
 
-def pending_migrations(conn: Any, migrations: Sequence[Migration],
-                       only: set[str] | None) -> tuple[list[Migration], str]:
-    """The migrations not yet applied to the database, and how that was decided."""
+def pending_migrations(conn: Any, migrations: Sequence[Migration], only: set[str] | None,
+                       history: HistoryTable | None = None) -> tuple[list[Migration], str]:
+    """The migrations not yet applied to the database, and how that was decided: `history`,
+    the table `lockwise apply` keeps (its default when None), else a migration tool's own."""
+    from lockwise.executor.history import DEFAULT_HISTORY_TABLE, HistoryTable, read_rows
+    from lockwise.executor.state import APPLIED, BASELINED, compute_state
+
     if only is not None:
         return [m for m in migrations if m.id in only or str(m.path) in only], \
             "named on the command line"
+    history = history or HistoryTable.parse(DEFAULT_HISTORY_TABLE)
+    rows = read_rows(conn, history)  # read only; none when the table is not there
+    if rows:
+        # As apply sees them: a failed or cleared run is to run again, a rolled back one too.
+        state = compute_state(migrations, rows)
+        done = {id(v.migration) for v in state.having(APPLIED, BASELINED) if v.migration}
+        return [m for m in migrations if id(m) not in done], \
+            f"not applied according to {history.display}"
     for layout, table, query in _TOOL_QUERIES:
         if conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is None:
             continue

@@ -82,6 +82,9 @@ class MigrationResult:
     notes: list[str] = field(default_factory=list)
     #: Table -> rows inserted by --seed after this migration.
     seeded: dict[str, int] = field(default_factory=dict)
+    #: `failure` most likely comes from an extension the server lacks, not the migration:
+    #: the history could not be checked here (Runner.missing_extension_cause).
+    server_lacks: bool = False
 
     @property
     def disagreements(self) -> list[tuple[StatementCheck, Disagreement]]:
@@ -97,7 +100,13 @@ class VerifyResult:
 
     @property
     def failed(self) -> bool:
-        return any(r.status in FAILING for r in self.results)
+        """A migration is not reversible or failed, for a reason of its own."""
+        return any(r.status in FAILING and not r.server_lacks for r in self.results)
+
+    @property
+    def server_lacks(self) -> bool:
+        """The run stopped at a failure that the server, lacking an extension, caused."""
+        return any(r.server_lacks for r in self.results)
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
@@ -113,20 +122,16 @@ def check_parses(migrations: Sequence[Migration]) -> None:
     statement by statement."""
     from lockwise.executor.plan import client_copy, client_side_input
     from lockwise.parse.postgres import parse_sql
-    from lockwise.parse.source import LineIndex
-    from lockwise.parse.templates import find_placeholders
+    from lockwise.parse.templates import unrunnable_placeholder
 
     for m in migrations:
         for path, text in ((m.path, m.up_sql), (m.down_path, m.down_sql)):
             if text is None:
                 continue
-            placeholders = [p for p in find_placeholders(text) if not p.control]
-            if placeholders:
-                # lint can judge templated SQL with stand-in names; running it needs real ones.
-                line, column = LineIndex.of(text).position(placeholders[0].start)
-                raise InputError(f"template placeholder {placeholders[0].text} cannot be run: "
-                                 "render the migrations with their tool first", path, line,
-                                 column)
+            placeholder = unrunnable_placeholder(text)
+            if placeholder is not None:
+                line, column, message = placeholder
+                raise InputError(message, path, line, column)
             parsed = parse_sql(text)
             if parsed.problems:
                 p = parsed.problems[0]
@@ -256,6 +261,7 @@ def _verify_one(m: Migration, predicted: list[tuple[Statement, Effect]], runner:
                                              compare(effects[s.index], obs)))
     if outcome.failure is not None:
         res.status, res.failure, res.phase = UP_FAILED, outcome.failure, "up"
+        _blame_the_server(res, runner)
         return res, take_snapshot(conn, runner.since), True
     after_up = take_snapshot(conn, runner.since)
     if m.down_sql is None:
@@ -270,6 +276,7 @@ def _verify_one(m: Migration, predicted: list[tuple[Statement, Effect]], runner:
                   for s, why in outcome.skipped]
     if outcome.failure is not None:
         res.status, res.failure, res.phase = DOWN_FAILED, outcome.failure, "down"
+        _blame_the_server(res, runner)
         now = take_snapshot(conn, runner.since)
         # A down file that failed inside its transaction left the schema as up made it.
         if now != after_up:
@@ -285,6 +292,7 @@ def _verify_one(m: Migration, predicted: list[tuple[Statement, Effect]], runner:
     outcome = runner.run(statements, transactional=up_tx, observe=False)
     if outcome.failure is not None:
         res.status, res.failure, res.phase = REAPPLY_FAILED, outcome.failure, "up again"
+        _blame_the_server(res, runner)
         return res, take_snapshot(conn, runner.since), True
     again = take_snapshot(conn, runner.since)
     if again != after_up:
@@ -293,6 +301,14 @@ def _verify_one(m: Migration, predicted: list[tuple[Statement, Effect]], runner:
                          f"({len(changed)} objects differ, e.g. {changed[0].key})")
     _seed(res, runner, before, again, options)
     return res, again, False
+
+
+def _blame_the_server(res: MigrationResult, runner: Runner) -> None:
+    assert res.failure is not None
+    cause = runner.missing_extension_cause(res.failure)
+    if cause is not None:
+        res.server_lacks = True
+        res.notes.append(cause)
 
 
 def _seed(res: MigrationResult, runner: Runner, before: Snapshot, after: Snapshot,

@@ -44,6 +44,10 @@ _ACTIVE_SQL_TRANSACTION = "25001"
 #: COMMITs (2D000, invalid transaction termination).
 _REFUSED_IN_TRANSACTION = frozenset({_ACTIVE_SQL_TRANSACTION, "2D000"})
 _POLL_INTERVAL = 0.002
+#: What a migration misses when an extension it created is not there: a function (42883), a
+#: type (42704). Not a relation: an extension seldom provides one, and a missing table is far
+#: more often the history's own mistake.
+_UNDEFINED = frozenset({"42883", "42704"})
 
 
 @dataclass(slots=True)
@@ -102,6 +106,9 @@ class Runner:
         self.uri = uri  # for the observer connections
         self.pid: int = conn.info.backend_pid
         self._available: set[str] | None = None
+        #: Extensions a migration created that this server does not have (their CREATE was
+        #: skipped): what a later migration misses may be theirs.
+        self.missing_extensions: list[str] = []
         #: The server's clock when the run started (see snapshot._mask_creation_times).
         self.since = conn.execute("SELECT localtimestamp").fetchone()[0]
 
@@ -158,8 +165,22 @@ class Runner:
                 "SELECT name FROM pg_available_extensions").fetchall()}
         missing = [n for n in names if n not in self._available]
         if missing:
+            if kind == "CreateExtensionStmt":
+                self.missing_extensions += [n for n in missing
+                                            if n not in self.missing_extensions]
             return f"extension {', '.join(missing)} is not installed on this server"
         return None
+
+    def missing_extension_cause(self, failure: StatementFailure) -> str | None:
+        """What `failure` most likely comes from when it is a missing function or type
+        after a skipped CREATE EXTENSION: that extension, which this server lacks
+        (not the migrations); None otherwise."""
+        if failure.sqlstate not in _UNDEFINED or not self.missing_extensions:
+            return None
+        names = ", ".join(self.missing_extensions)
+        return (f"this server lacks extension {names}, whose CREATE EXTENSION was skipped: "
+                f"what the statement misses is most likely {names}'s, not your migrations' "
+                "fault; run them on a server that has it with --dsn")
 
     def run(self, statements: list[Statement], *, transactional: bool,
             observe: bool) -> RunOutcome:

@@ -68,6 +68,9 @@ class TracedFile:
     #: Table -> synthetic rows inserted after the migration (--seed).
     seeded: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: `failure` most likely comes from an extension the server lacks, not the migration
+    #: (Runner.missing_extension_cause).
+    server_lacks: bool = False
 
     @property
     def seconds(self) -> float:
@@ -174,6 +177,10 @@ def trace_migrations(migrations: Sequence[Migration], conn: Any, uri: str,
                 stmt, effect, obs, compare(effect, obs) if obs is not None else [],
                 skipped.get(stmt.index, "")))
         if outcome.failure is not None:
+            cause = runner.missing_extension_cause(outcome.failure)
+            if cause is not None:
+                out.server_lacks = True
+                out.notes.append(cause)
             result.files.append(out)
             break
         if options.seed:

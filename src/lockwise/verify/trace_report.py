@@ -258,6 +258,8 @@ def render_markdown(result: TraceResult, out: TextIO) -> None:
                       f"{_run(s)} | {rows} | {_ms(s.observed.seconds)} |\n")
         if f.failure is not None:
             out.write(f"\n**{table_cell(_failure_text(f))}**\n")
+        if f.notes:  # what the text and JSON reports say of the file too
+            out.write("\n" + "".join(f"- note: {table_cell(note)}\n" for note in f.notes))
         if f.traced:
             out.write(f"\n{_count(len(f.statements), 'statement')} in {_ms(f.seconds)}; "
                       f"strongest lock {table_cell(_strongest_text(f))}.\n")
@@ -269,7 +271,7 @@ def exit_reason(result: TraceResult) -> str | None:
     """Why `trace` exits 1, or None: a failed statement, or the model disagreeing."""
     failed, n = result.failed, len(result.disagreements)
     reasons = []
-    if failed is not None:
+    if failed is not None and not failed.server_lacks:
         reasons.append(f"a statement failed on the server ({_failure_text(failed)})")
     if n:
         reasons.append(f"lockwise's model disagreed with the server {_count(n, 'time')}")
