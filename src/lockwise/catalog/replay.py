@@ -1690,7 +1690,8 @@ def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
             catalog.indexes[key] = replace(
                 idx, columns=_renamed(idx.columns, old, new),
                 reads=_renamed_in(idx.reads, old, new),
-                predicate_not_null=_renamed(idx.predicate_not_null, old, new))
+                predicate_not_null=_renamed(idx.predicate_not_null, old, new),
+                definition=renamed_index_definition(idx.definition, old, new))
     if t is None:
         return
     if t.column_names is not None:
@@ -2352,7 +2353,35 @@ def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
                  partial=bool(where), predicate_not_null=only_not_null_columns(where),
                  attnames=attnames, signature=_index_signature(stmt, params),
                  storage_parameters=storage_parameters(stmt.get("options") or ()),
-                 tablespace=stmt.get("tableSpace") or catalog.default_tablespace)
+                 tablespace=stmt.get("tableSpace") or catalog.default_tablespace,
+                 definition=index_definition(stmt))
+
+
+#: The fields of CREATE INDEX an `Index.definition` keeps.
+_DEFINITION_FIELDS = ("accessMethod", "unique", "nulls_not_distinct", "indexParams",
+                      "indexIncludingParams", "whereClause")
+
+
+def index_definition(stmt: dict) -> dict:
+    """`Index.definition` of the index CREATE INDEX `stmt` makes: its elements, INCLUDE,
+    WHERE, access method, UNIQUE and NULLS NOT DISTINCT, each column reference by its name
+    alone (the server keeps the column's number: a table qualification would be wrong once
+    the table is renamed or copied)."""
+    return generation_expression({key: stmt[key] for key in _DEFINITION_FIELDS if key in stmt})
+
+
+def renamed_index_definition(definition: dict | None, old: str, new: str) -> dict | None:
+    """`definition` (`Index.definition`) once column `old` of its table goes by `new`: the
+    columns of its elements and INCLUDE, and the references of its expressions and WHERE."""
+    if definition is None:
+        return None
+    renamed = renamed_column_in(definition, old, new)
+    for key in ("indexParams", "indexIncludingParams"):
+        if key in renamed:
+            renamed[key] = [{"IndexElem": {**elem, "name": new}}
+                            if (elem := unwrap(param)[1]).get("name") == old else param
+                            for param in renamed[key]]
+    return renamed
 
 
 def _set_storage_parameters(kept: tuple[tuple[str, str], ...] | None,

@@ -227,10 +227,12 @@ def _drop_sync_trigger(table_sql: str, table_name: str, column: str) -> list[str
     return [f"DROP TRIGGER {name} ON {table_sql}", f"DROP FUNCTION {name}()"]
 
 
-def _expand_contract(table_sql: str, table_name: str, old: str, new: str, type_sql: str,
+def _expand_contract(relation, old: str, new: str, type_sql: str,
                      value_new: str, value_backfill: str, trigger_body: list[str],
                      contract_tail: list[str], facts: dict, pieces: Pieces) -> None:
-    """Add the new column and keep it in sync; backfill it; drop the old one later."""
+    """Add the new column and keep it in sync; backfill it; drop the old one later.
+    `relation`: the statement's table (pglast's RangeVar)."""
+    table_sql, table_name = _table_sql(relation), relation.relname
     pieces.main.append(f"ALTER TABLE {table_sql} ADD COLUMN {quote_ident(new)} {type_sql}")
     pieces.main.extend(_sync_trigger(table_sql, table_name, old, trigger_body))
     pieces.alone.append(batched_backfill(table_sql, new, value_backfill,
@@ -248,7 +250,7 @@ def _expand_contract(table_sql: str, table_name: str, old: str, new: str, type_s
         pieces.notes.append(f"{old} has an index lockwise cannot write out (an expression, a "
                             f"WHERE, ...): create it on {new} CONCURRENTLY before the "
                             "contract step")
-    renames = _indexes_on_new_column(table_sql, old, new, rebuilt, pieces)
+    renames = _indexes_on_new_column(relation, old, new, rebuilt, pieces)
     pieces.contract.extend(_drop_sync_trigger(table_sql, table_name, old))
     pieces.contract.append(
         "-- lockwise: ignore[drop-column] reason: contract step of an expand/contract change, "
@@ -258,29 +260,55 @@ def _expand_contract(table_sql: str, table_name: str, old: str, new: str, type_s
     pieces.contract.extend(contract_tail)
 
 
-def _indexes_on_new_column(table_sql: str, old: str, new: str, indexes: Iterable,
+def _indexes_on_new_column(relation, old: str, new: str, indexes: Iterable,
                            pieces: Pieces) -> list[str]:
     """Each index over the old column (`Index`es the catalog knows whole) built again over
     the new one CONCURRENTLY, under a name of its own, after the backfill; and the renames
     that give them the old names once the contract step dropped the old ones with their
-    column."""
+    column. `relation`: the statement's table (pglast's RangeVar)."""
     from dataclasses import replace
 
     from lockwise.effects.partitions import plain_index_sql
 
+    table_sql = _table_sql(relation)
     renames = []
     for idx in indexes:
         schema, name = idx.name.split(".", 1)
         built = generated_name(name, None, "new")
-        columns = tuple(new if column == old else column for column in idx.columns)
-        pieces.alone.append(plain_index_sql(replace(idx, columns=columns), built, table_sql)
-                            + (f" TABLESPACE {quote_ident(idx.tablespace)}"
-                               if idx.tablespace else ""))
+        tablespace = f" TABLESPACE {quote_ident(idx.tablespace)}" if idx.tablespace else ""
+        if idx.signature is None or old not in idx.columns:
+            pieces.alone.append(_index_from_definition(idx, built, relation, old, new,
+                                                       tablespace))
+        else:
+            columns = tuple(new if column == old else column for column in idx.columns)
+            pieces.alone.append(plain_index_sql(replace(idx, columns=columns), built, table_sql)
+                                + tablespace)
         renames.append("-- lockwise: ignore[rename-index-or-constraint] reason: contract step "
                        f"of an expand/contract change, the index on {new} takes the old name\n"
                        f"ALTER INDEX {quote_ident(schema)}.{quote_ident(built)} RENAME TO "
                        f"{quote_ident(name)}")
     return renames
+
+
+def _index_from_definition(idx, name: str, relation, old: str, new: str,
+                           tablespace_sql: str) -> str:
+    """CREATE INDEX CONCURRENTLY IF NOT EXISTS `name` of `idx`'s definition over column `new`
+    in place of `old` (its elements, INCLUDE, expressions and WHERE renamed on the parse
+    tree, printed by pglast), with its storage parameters and `tablespace_sql`, which
+    CREATE INDEX writes before the WHERE."""
+    from lockwise.catalog.replay import renamed_index_definition
+    from lockwise.effects.nodes import expression_sql
+
+    definition = dict(renamed_index_definition(idx.definition, old, new) or {})
+    where = definition.pop("whereClause", None)
+    target = {"relname": relation.relname, "inh": True, "relpersistence": "p"}
+    if relation.schemaname:
+        target["schemaname"] = relation.schemaname
+    head = expression_sql({"IndexStmt": {**definition, "idxname": name, "relation": target,
+                                         "concurrent": True, "if_not_exists": True}})
+    parameters = with_storage_parameters_sql(idx.storage_parameters or ())
+    return (f"{head}{' ' if parameters else ''}{parameters}{tablespace_sql}"
+            f"{' WHERE ' + str(expression_sql(where)) if where else ''}")
 
 
 def _keeps_constraints(column: str, facts: dict, pieces: Pieces) -> bool:
@@ -305,7 +333,7 @@ def _rewrite_type_change(stmt, cmd, facts: dict, pieces: Pieces) -> bool:
         return False
     if not _keeps_constraints(cmd.name, facts, pieces):
         return False
-    table_sql, table_name, col = _table_sql(stmt.relation), stmt.relation.relname, cmd.name
+    table_sql, col = _table_sql(stmt.relation), cmd.name
     new = f"{col}_new"
     type_sql = _sql(cmd.def_.typeName)
     using = cmd.def_.raw_default
@@ -317,7 +345,7 @@ def _rewrite_type_change(stmt, cmd, facts: dict, pieces: Pieces) -> bool:
     backfill = _sql(using)
     from_new_row = _with_row_prefix(using, col, "new")
     _expand_contract(
-        table_sql, table_name, col, new, type_sql, from_new_row, backfill,
+        stmt.relation, col, new, type_sql, from_new_row, backfill,
         [f"NEW.{quote_ident(new)} := {from_new_row};"],
         ["-- lockwise: ignore[rename-column] reason: contract step of an expand/contract type "
          f"change, the new column takes the old name\n"
@@ -331,7 +359,6 @@ def _rewrite_type_change(stmt, cmd, facts: dict, pieces: Pieces) -> bool:
 def _rewrite_rename(stmt, facts: dict, pieces: Pieces) -> Pieces | None:
     if not facts.get("column_type"):
         return None  # the column's type is unknown: no expand/contract rewrite
-    table_sql, table_name = _table_sql(stmt.relation), stmt.relation.relname
     old, new = stmt.subname, stmt.newname
     if not _keeps_constraints(old, facts, pieces):
         return pieces
@@ -346,7 +373,7 @@ def _rewrite_rename(stmt, facts: dict, pieces: Pieces) -> Pieces | None:
         f"  NEW.{qo} := NEW.{qn};",
         "END IF;",
     ]
-    _expand_contract(table_sql, table_name, old, new, facts["column_type"], f"NEW.{qo}", qo,
+    _expand_contract(stmt.relation, old, new, facts["column_type"], f"NEW.{qo}", qo,
                      body, [], facts, pieces)
     pieces.notes.append(f"{old} -> {new}: deploy application code that uses {new} before "
                         "running the contract step")

@@ -876,16 +876,18 @@ def movable_default(column: Column | None) -> str | PrintedSql:
 def column_index_facts(catalog: Catalog, table: str, column: str) -> dict:
     """The indexes over `table.column` an expand/contract change builds again on the new
     column before its contract step drops the old one with them (`column_indexes`): those
-    the catalog knows whole (plain columns, storage parameters it can write), a unique one
-    too (the old column's keeps the values unique meanwhile); not a constraint's (the change
-    is declined for those), nor a part of a partitioned index. And how many indexes read
-    the column (`column_index_count`): those others are left to the user."""
+    the catalog knows whole (plain columns, or the CREATE INDEX of one with expressions, a
+    WHERE, INCLUDE, operator classes; storage parameters it can write), a unique one too
+    (the old column's keeps the values unique meanwhile); not a constraint's (the change is
+    declined for those), nor a part of a partitioned index. And how many indexes read the
+    column (`column_index_count`): those others are left to the user."""
     known = catalog.tables.get(table)
     over = [idx for idx in catalog.indexes_on(table)
             if column in idx.columns or column in idx.reads]
     return {"column_indexes": tuple(
                 idx for idx in over
-                if column in idx.columns and idx.signature is not None and idx.valid
+                if (idx.definition is not None
+                    or column in idx.columns and idx.signature is not None) and idx.valid
                 and not idx.attached_to and idx.storage_parameters is not None
                 and not (known and idx.name.split(".", 1)[1] in known.constraints)),
             "column_index_count": len(over)}
