@@ -879,12 +879,22 @@ def _rewrite_alter(stmt, rules: set[str], pieces: Pieces, facts: dict) -> Pieces
     drops = [cmd for cmd in stmt.cmds if _subtype(cmd) in ("AT_DropConstraint", "AT_DropColumn")]
     kept: list = []
     changed = False
+    # The type changes first: one rewritten as expand/contract takes the SET NOT NULL of its
+    # column with it (whichever comes first), which is no longer the old column's to make.
+    taken: set[int] = set()
     for cmd in stmt.cmds:
-        if _rewrite_command(stmt, cmd, name_of.get(id(cmd), ""), rules, pieces, facts, kept,
-                            drops):
+        if _subtype(cmd) == "AT_AlterColumnType" and \
+                _rewrite_command(stmt, cmd, "", rules, pieces, facts, kept, drops):
+            taken.add(id(cmd))
+            taken.update(map(id, _companions(stmt, cmd.name, ("AT_SetNotNull",))))
+    for cmd in stmt.cmds:
+        if id(cmd) in taken:
             changed = True
-        else:
+        elif _subtype(cmd) == "AT_AlterColumnType" or not _rewrite_command(
+                stmt, cmd, name_of.get(id(cmd), ""), rules, pieces, facts, kept, drops):
             kept.append(cmd)
+        else:
+            changed = True
     if not changed:
         return pieces if pieces.declined else None
     moved = {id(cmd) for cmd in pieces.moved_drops}
@@ -930,18 +940,51 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
     return False
 
 
+#: The subcommands on a column whose type changes that its expand/contract rewrite carries
+#: over to the new column.
+_CARRIED = ("AT_SetNotNull", "AT_DropNotNull", "AT_ColumnDefault")
+
+
 def _type_change_facts(stmt, cmd, facts: dict) -> dict | None:
     """The facts of type change `cmd`, to rewrite it as expand/contract; None to leave it as
     written. A statement of several subcommands is rewritten when each changes the type of
-    a column of its own (another subcommand could read or change the column the contract
-    step drops): each one that rewrites the table, with its column's facts."""
+    a column of its own, or sets or drops the NOT NULL or default of such a column (another
+    subcommand could read or change the column the contract step drops): each one that
+    rewrites the table, with its column's facts, what those subcommands make of the column
+    counted in (`_carried_facts`)."""
+    changed = [c.name for c in stmt.cmds if _subtype(c) == "AT_AlterColumnType"]
+    if len(set(changed)) != len(changed) or any(
+            _subtype(c) != "AT_AlterColumnType" and (
+                _subtype(c) not in _CARRIED or c.name not in changed) for c in stmt.cmds):
+        return None
     if len(stmt.cmds) == 1:
         return facts
-    if any(_subtype(c) != "AT_AlterColumnType" for c in stmt.cmds) or \
-            len({c.name for c in stmt.cmds}) != len(stmt.cmds):
-        return None
     own = (facts.get("type_changes") or {}).get(cmd.name)
-    return {**facts, **own} if own is not None and own.get("rewrites") else None
+    if own is None or not own.get("rewrites"):
+        return None
+    return {**facts, **own, **_carried_facts(_companions(stmt, cmd.name, _CARRIED), own)}
+
+
+def _companions(stmt, column: str, kinds: tuple[str, ...]) -> list:
+    """The subcommands of `stmt` of `kinds` on `column`."""
+    return [c for c in stmt.cmds if _subtype(c) in kinds and c.name == column]
+
+
+def _carried_facts(companions: list, facts: dict) -> dict:
+    """The new column's NOT NULL and default (`column_not_null`, `column_default_sql`,
+    `column_has_default`) once the statement's `companions` (SET / DROP NOT NULL, SET / DROP
+    DEFAULT of the column whose type changes, in order) changed the old column's (`facts`).
+    The others stay in the statement, run on the old column: the application writes that one
+    until the contract step, and its inserts take the default the statement sets."""
+    carried: dict = {}
+    for cmd in companions:
+        sub = _subtype(cmd)
+        if sub in ("AT_SetNotNull", "AT_DropNotNull"):
+            carried["column_not_null"] = sub == "AT_SetNotNull"
+        else:  # SET DEFAULT (an expression) or DROP DEFAULT (none)
+            carried["column_default_sql"] = _sql(cmd.def_) if cmd.def_ is not None else ""
+            carried["column_has_default"] = cmd.def_ is not None
+    return {**{key: facts.get(key) for key in carried}, **carried}
 
 
 def _subtype(cmd) -> str:
