@@ -108,7 +108,7 @@ def _qualified_sql(schema: str | None, name: str) -> str:
 
 
 def batched_backfill(table_sql: str, column: str, value_sql: str, only_where: str = "",
-                     pg_version: int = DEFAULT_PG_VERSION) -> str:
+                     pg_version: int = DEFAULT_PG_VERSION, spread_name: str = "") -> str:
     """A backfill that commits every batch: a DO block run outside a transaction (PG 11+).
 
     Batches are ranges of heap pages, each read by a TID scan: from PostgreSQL 14 a TID range
@@ -118,41 +118,89 @@ def batched_backfill(table_sql: str, column: str, value_sql: str, only_where: st
     commits before the next, so no row lock outlives its batch. Rows already filled are
     skipped (`IS NULL`), so running it again after an interruption does not redo finished
     batches.
+
+    `spread_name`: the table's own name (unquoted) when its rows are (also) in its partitions
+    or inheritance children, each with pages of its own (a partitioned table has none): the
+    batches then walk each table of its inheritance tree that has storage, updating it alone
+    under that name.
     """
     col = quote_ident(column)
     literal = _literal(table_sql)
-    if pg_version >= 14:
-        pages = ("    WHERE ctid >= format('(%s,0)', first_page)::tid\n"
-                 f"      AND ctid < format('(%s,0)', first_page + {BATCH_PAGES})::tid\n")
-    else:
-        # At most block_size / 28 tuples fit in a page (a 24-byte header and a 4-byte line
-        # pointer each).
-        pages = ("    WHERE ctid = ANY (ARRAY(SELECT format('(%s,%s)', page, item)::tid\n"
-                 "      FROM generate_series(first_page, "
-                 f"first_page + {BATCH_PAGES - 1}) AS page,\n"
-                 "        generate_series(1, current_setting('block_size')::int / 28) AS item))\n")
+    condition = f"{col} IS NULL{' AND ' + only_where if only_where else ''}"
+    if not spread_name:
+        return (
+            f"-- lockwise: batch pages={BATCH_PAGES}\n"
+            "DO $lockwise$\n"
+            "DECLARE\n"
+            f"  last_page bigint := pg_relation_size({literal}) / "
+            "current_setting('block_size')::bigint;\n"
+            "  first_page bigint := 0;\n"
+            "BEGIN\n"
+            "  WHILE first_page <= last_page LOOP\n"
+            f"    UPDATE {table_sql} SET {col} = {value_sql}\n"
+            f"    WHERE {_batch_pages('first_page', pg_version, '      ')}\n"
+            f"      AND {condition};\n"
+            f"    first_page := first_page + {BATCH_PAGES};\n"
+            "    COMMIT;\n"
+            "  END LOOP;\n"
+            "END\n"
+            "$lockwise$"
+        )
+    # Each table is updated ONLY, by its name, under the table's own as alias (what the
+    # value may be qualified with); the first page is the statement's parameter.
+    alias = quote_ident(spread_name)
     return (
         f"-- lockwise: batch pages={BATCH_PAGES}\n"
         "DO $lockwise$\n"
         "DECLARE\n"
-        f"  last_page bigint := pg_relation_size({literal}) / "
-        "current_setting('block_size')::bigint;\n"
-        "  first_page bigint := 0;\n"
+        "  part regclass;\n"
+        "  last_page bigint;\n"
+        "  first_page bigint;\n"
         "BEGIN\n"
-        "  WHILE first_page <= last_page LOOP\n"
-        f"    UPDATE {table_sql} SET {col} = {value_sql}\n"
-        f"{pages}"
-        f"      AND {col} IS NULL{' AND ' + only_where if only_where else ''};\n"
-        f"    first_page := first_page + {BATCH_PAGES};\n"
-        "    COMMIT;\n"
+        "  FOREACH part IN ARRAY ARRAY(\n"
+        "      WITH RECURSIVE tree (relid) AS (\n"
+        f"        SELECT {literal}::regclass\n"
+        "        UNION ALL\n"
+        "        SELECT inhrelid FROM pg_inherits JOIN tree ON inhparent = relid)\n"
+        "      SELECT relid FROM tree JOIN pg_class ON pg_class.oid = relid "
+        "WHERE relkind = 'r') LOOP\n"
+        "    last_page := pg_relation_size(part) / current_setting('block_size')::bigint;\n"
+        "    first_page := 0;\n"
+        "    WHILE first_page <= last_page LOOP\n"
+        f"      EXECUTE 'UPDATE ONLY ' || part || $lockwise_batch$ AS {alias}\n"
+        f"        SET {col} = {value_sql}\n"
+        f"        WHERE {_batch_pages('$1', pg_version, '          ')}\n"
+        f"          AND {condition}$lockwise_batch$\n"
+        "        USING first_page;\n"
+        f"      first_page := first_page + {BATCH_PAGES};\n"
+        "      COMMIT;\n"
+        "    END LOOP;\n"
         "  END LOOP;\n"
         "END\n"
         "$lockwise$"
     )
 
 
+def _batch_pages(first: str, pg_version: int, indent: str) -> str:
+    """The condition naming the rows of the batch of pages from `first` (SQL: a variable, a
+    parameter), its lines after the first indented by `indent`."""
+    if pg_version >= 14:
+        return (f"ctid >= format('(%s,0)', {first})::tid\n"
+                f"{indent}AND ctid < format('(%s,0)', {first} + {BATCH_PAGES})::tid")
+    # At most block_size / 28 tuples fit in a page (a 24-byte header and a 4-byte line
+    # pointer each).
+    return (f"ctid = ANY (ARRAY(SELECT format('(%s,%s)', page, item)::tid\n"
+            f"{indent}FROM generate_series({first}, {first} + {BATCH_PAGES - 1}) AS page,\n"
+            f"{indent}  generate_series(1, current_setting('block_size')::int / 28) AS item))")
+
+
 def _pg_version(facts: dict) -> int:
     return facts.get("pg_version") or DEFAULT_PG_VERSION
+
+
+def _spread_name(relation, facts: dict) -> str:
+    """`batched_backfill`'s `spread_name` for the statement's table (pglast's RangeVar)."""
+    return relation.relname if facts.get("rows_elsewhere") else ""
 
 
 def _not_null_path(table_sql: str, table_name: str, column: str, pieces: Pieces,
@@ -236,7 +284,8 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
     pieces.main.append(f"ALTER TABLE {table_sql} ADD COLUMN {quote_ident(new)} {type_sql}")
     pieces.main.extend(_sync_trigger(table_sql, table_name, old, trigger_body))
     pieces.alone.append(batched_backfill(table_sql, new, value_backfill,
-                                         f"{quote_ident(old)} IS NOT NULL", _pg_version(facts)))
+                                         f"{quote_ident(old)} IS NOT NULL", _pg_version(facts),
+                                         _spread_name(relation, facts)))
     if facts.get("column_not_null"):
         _not_null_path(table_sql, table_name, new, pieces, pieces.at(0), 1, _pg_version(facts))
     default = str(facts.get("column_default_sql") or "")  # "" too when it cannot be printed
@@ -829,7 +878,9 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     rewriting: list[str] | None = None  # ADD COLUMN's columns that rewrite the table
     index_name = ""  # CREATE INDEX's, PostgreSQL's own for an unnamed one
     type_changes: dict[str, dict] = {}  # each ALTER COLUMN TYPE's column -> its facts
+    elsewhere = False  # the table's rows are (also) in partitions or children
     for action in actions:
+        elsewhere = elsewhere or bool(action.facts.get("rows_elsewhere"))
         if action.kind == "alter_column_type":
             type_changes.setdefault(action.facts.get("column", ""), action.facts)
         if action.kind in ("alter_column_type", "rename_column") and not facts:
@@ -852,6 +903,7 @@ def statement_facts(actions: Iterable[Action]) -> dict:
             if action.facts.get("not_valid_not_null"):
                 not_valid[action.facts["column"]] = action.facts["not_valid_not_null"]
     facts["constraint_names"] = tuple(names)
+    facts["rows_elsewhere"] = elsewhere
     facts["column_constraint_names"] = column_names
     facts["virtual_allowed_columns"] = tuple(virtual)
     if rewriting is not None:
@@ -1118,7 +1170,8 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
         pieces.main.append(f"ALTER SEQUENCE {sequence_sql} OWNED BY {table_sql}.{col}")
     pieces.main.append(f"ALTER TABLE {table_sql} ALTER COLUMN {col} SET DEFAULT {value}")
     pieces.alone.append(batched_backfill(table_sql, coldef.colname, value,
-                                         pg_version=_pg_version(facts)))
+                                         pg_version=_pg_version(facts),
+                                         spread_name=_spread_name(stmt.relation, facts)))
     if not_null:
         # The CHECK comes after the backfill: NOT VALID still checks every UPDATE, and
         # an application update of a row not yet backfilled would fail it.
@@ -1229,7 +1282,8 @@ def _rewrite_generated_column(stmt, cmd, generated, pieces: Pieces, facts: dict,
     pieces.main.append(f"CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {table_sql} "
                        f"FOR EACH ROW EXECUTE FUNCTION {function}()")
     pieces.alone.append(batched_backfill(table_sql, coldef.colname, value,
-                                         pg_version=_pg_version(facts)))
+                                         pg_version=_pg_version(facts),
+                                         spread_name=_spread_name(stmt.relation, facts)))
     pieces.notes.append(f"unlike a generated column, {col} can be written: the trigger "
                         "overwrites what is written")
     if virtual_allowed:

@@ -44,6 +44,7 @@ from lockwise.effects.postgres.builder import (
     reference_text,
     refused_facts,
     row_key_facts,
+    rows_elsewhere,
     table_facts,
 )
 from lockwise.effects.types import (
@@ -295,6 +296,7 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
                      backfill_value_sql=_backfill_value_sql(table, base["qualified"], col, facts))
     b.act("add_column", base, facts, _refused_with_only(b, table, base, inheritance=True),
           rewrites=bool(rewrite_why),
+          rows_elsewhere=bool(rewrite_why) and rows_elsewhere(b.ctx.catalog, table),
           rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
           constraint_scans_text="; ".join(constraint_scans),
           if_not_exists=bool(cmd.get("missing_ok")), column_exists=False,
@@ -653,6 +655,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_has_default=bool(old_col and old_col.default),
           column_default_sql=movable_default(old_col),
           column_constraints=column_constraints(b.ctx.catalog, table, colname),
+          rows_elsewhere=rewrites and rows_elsewhere(b.ctx.catalog, table),
           **_views_using(b, table, colname, bool(base.get("qualified"))),
           # Its drops run before any type change (all of them: checked on the server).
           **_generated_facts(b, table, base, tuple(

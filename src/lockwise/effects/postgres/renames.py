@@ -18,6 +18,7 @@ from lockwise.effects.postgres.builder import (
     descendants,
     name_taken,
     owned_sequences,
+    rows_elsewhere,
     table_facts,
 )
 from lockwise.effects.postgres.columns import (
@@ -63,6 +64,7 @@ def rename(b: Builder, stmt: dict) -> None:
                   indexed=any(old in i.columns for i in b.ctx.catalog.indexes_on(table)),
                   **column_index_facts(b.ctx.catalog, table, old),
                   column_constraints=column_constraints(b.ctx.catalog, table, old),
+                  rows_elsewhere=rows_elsewhere(b.ctx.catalog, table),
                   **already_exists(f"column {table}.{new}" if b.ctx.catalog.sure_of(table)
                                    and b.ctx.catalog.column(table, new) is not None else ""))
         elif rtype == "OBJECT_TABCONSTRAINT":
