@@ -1475,3 +1475,45 @@ def test_a_backfill_of_a_table_spread_over_partitions_or_children_fills_every_ro
         else:
             wrong = conn.execute("SELECT count(*) FROM ev WHERE u IS NULL")
         assert wrong.fetchone() == (0,)
+
+
+def _comment_and_grants(uri: str, column: str) -> tuple:
+    """Column `column` of table t: its comment, and who may do what to it (grantee,
+    privilege, grant option)."""
+    import psycopg
+
+    with psycopg.connect(uri) as conn:
+        comment = conn.execute("SELECT col_description('t'::regclass, attnum) FROM pg_attribute "
+                               "WHERE attrelid = 't'::regclass AND attname = %s",
+                               (column,)).fetchone()
+        grants = conn.execute(
+            "SELECT pg_get_userbyid(a.grantee), a.privilege_type, a.is_grantable "
+            "FROM pg_attribute, aclexplode(attacl) AS a WHERE attrelid = 't'::regclass "
+            "AND attname = %s ORDER BY 1, 2", (column,)).fetchall()
+    return comment, grants
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("case", "change", "column"), [
+    ("type", "ALTER TABLE t ALTER COLUMN c TYPE bigint;", "c"),
+    ("rename", "ALTER TABLE t RENAME COLUMN c TO c2;", "c2"),
+])
+def test_expand_contract_keeps_the_old_columns_comment_and_grants(
+        case: str, change: str, column: str, tmp_path: Path, pg_server: str) -> None:
+    """The contract step drops the old column with its comment and the privileges granted on
+    it: the new column takes them first, so the column ends with those the statement
+    keeps."""
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "DO $$ BEGIN CREATE ROLE lockwise_reader; "
+                          "EXCEPTION WHEN duplicate_object THEN NULL; END $$;\n"
+                          "CREATE TABLE t (id bigint PRIMARY KEY, c int);\n"
+                          "COMMENT ON COLUMN t.c IS 'what c holds';\n"
+                          "GRANT SELECT (c), UPDATE (c) ON t TO lockwise_reader;\n"
+                          "GRANT REFERENCES (c) ON t TO PUBLIC;\n"
+                          "INSERT INTO t SELECT g, g FROM generate_series(1, 30) g;\n",
+        "2_change.up.sql": change})
+    original, rewritten, _ = _original_and_rewritten(pg_server, source, tmp_path,
+                                                     f"grants_{case}")
+    kept = _comment_and_grants(original, column)
+    assert kept[0] == ("what c holds",) and len(kept[1]) == 3
+    assert _comment_and_grants(rewritten, column) == kept
