@@ -301,12 +301,41 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
                             "contract step")
     renames = _indexes_on_new_column(relation, old, new, rebuilt, pieces)
     pieces.contract.extend(_drop_sync_trigger(table_sql, table_name, old))
+    pieces.contract.append(_comment_and_grants_copied(table_sql, old, new))
     pieces.contract.append(
         "-- lockwise: ignore[drop-column] reason: contract step of an expand/contract change, "
         f"{new} holds the data\n"
         f"ALTER TABLE {table_sql} DROP COLUMN {quote_ident(old)}")
     pieces.contract.extend(renames)
     pieces.contract.extend(contract_tail)
+
+
+def _comment_and_grants_copied(table_sql: str, old: str, new: str) -> str:
+    """A DO block giving column `new` the comment of column `old` and the privileges granted
+    on it, which its DROP COLUMN drops: read from the server when the contract step runs,
+    so what the migrations do not show (and what changed since the expand step) is kept."""
+    table = f"{_literal(table_sql)}::regclass"
+    return (
+        "DO $lockwise$\n"
+        "DECLARE\n"
+        "  granted record;\n"
+        "BEGIN\n"
+        f"  EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', {table}, {_literal(new)},\n"
+        f"                 (SELECT col_description(attrelid, attnum) FROM pg_attribute\n"
+        f"                  WHERE attrelid = {table} AND attname = {_literal(old)}));\n"
+        "  FOR granted IN\n"
+        "      SELECT acl.grantee, acl.privilege_type, acl.is_grantable\n"
+        "      FROM pg_attribute, aclexplode(attacl) AS acl\n"
+        f"      WHERE attrelid = {table} AND attname = {_literal(old)} LOOP\n"
+        f"    EXECUTE format('GRANT %s (%I) ON %s TO %s%s', granted.privilege_type, "
+        f"{_literal(new)}, {table},\n"
+        "                   CASE granted.grantee WHEN 0 THEN 'PUBLIC'\n"
+        "                   ELSE quote_ident(pg_get_userbyid(granted.grantee)) END,\n"
+        "                   CASE WHEN granted.is_grantable THEN ' WITH GRANT OPTION' "
+        "ELSE '' END);\n"
+        "  END LOOP;\n"
+        "END\n"
+        "$lockwise$")
 
 
 def _indexes_on_new_column(relation, old: str, new: str, indexes: Iterable,
