@@ -1517,3 +1517,45 @@ def test_expand_contract_keeps_the_old_columns_comment_and_grants(
     kept = _comment_and_grants(original, column)
     assert kept[0] == ("what c holds",) and len(kept[1]) == 3
     assert _comment_and_grants(rewritten, column) == kept
+
+
+def _partitioned_indexes(uri: str) -> set[tuple]:
+    """Every index of the ev tables: name, definition, validity, the index it is a part of."""
+    import psycopg
+
+    with psycopg.connect(uri) as conn:
+        return set(conn.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), i.indisvalid, "
+            "(SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = i.indexrelid) "
+            "FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+            "WHERE t.relname LIKE 'ev%'").fetchall())
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("case", "change"), [
+    ("type", "ALTER TABLE ev ALTER COLUMN c TYPE bigint;"),
+    ("rename", "ALTER TABLE ev RENAME COLUMN c TO c2;"),
+])
+def test_expand_contract_of_a_partitioned_table_builds_its_indexes_on_each_partition(
+        case: str, change: str, tmp_path: Path, pg_server: str) -> None:
+    """A partitioned table's index cannot be built CONCURRENTLY: the index over the new
+    column is made ON ONLY the table, each partition's part CONCURRENTLY (ON ONLY a
+    sub-partitioned one, in turn) and attached; once the contract step ran, each part has
+    the old part's name, and the indexes are the statement's."""
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE ev (id bigint, day date, c int) PARTITION BY RANGE (day);\n"
+                          "CREATE TABLE ev_a PARTITION OF ev FOR VALUES FROM ('2020-01-01') "
+                          "TO ('2021-01-01');\n"
+                          "CREATE TABLE ev_b PARTITION OF ev FOR VALUES FROM ('2021-01-01') "
+                          "TO ('2022-01-01') PARTITION BY RANGE (id);\n"
+                          "CREATE TABLE ev_b1 PARTITION OF ev_b FOR VALUES FROM (MINVALUE) "
+                          "TO (MAXVALUE);\n"
+                          "CREATE INDEX ev_c_idx ON ev (c);\n"
+                          "CREATE INDEX ev_twice ON ev ((c * 2)) WHERE c > 0;\n"
+                          "INSERT INTO ev SELECT g, date '2020-01-01' + g, g "
+                          "FROM generate_series(1, 600) g;\n",
+        "2_change.up.sql": change})
+    original, rewritten, notes = _original_and_rewritten(pg_server, source, tmp_path,
+                                                         f"parts_{case}")
+    assert not [note for note in notes if "cannot write out" in note]
+    assert _partitioned_indexes(rewritten) == _partitioned_indexes(original)
