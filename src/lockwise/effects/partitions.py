@@ -274,7 +274,7 @@ def bound_sql(bound: dict) -> str | None:
 _MAX_IDENTIFIER = 63
 
 
-def _child_index_name(index_name: str, table_name: str, child_name: str) -> str:
+def child_index_name(index_name: str, table_name: str, child_name: str) -> str:
     """The name of the index of partition `child_name` that matches `index_name` on its parent:
     the table's name in it is swapped for the partition's (events_kind_idx on events ->
     events_2024_kind_idx on events_2024), else the partition's name is put in front."""
@@ -301,7 +301,7 @@ def partitioned_index_sql(catalog: Catalog, table: str, qualified: bool, index_n
     for part in catalog.partitions(table):  # parents before their partitions
         known = catalog.tables[part]
         parent = known.partition_of or table
-        names[part] = _child_index_name(index_name, table_name, part.split(".", 1)[1])
+        names[part] = child_index_name(index_name, table_name, part.split(".", 1)[1])
         target = relation_sql(part, table, qualified)
         if known.kind == "partitioned":  # a sub-partitioned partition: indexed like the top
             steps.append(f"CREATE {kind} IF NOT EXISTS {quote_ident(names[part])} "
@@ -367,7 +367,7 @@ def index_parts_sql(catalog: Catalog, idx: Index, parts: list[str], qualified: b
     cols = ", ".join(map(quote_ident, idx.columns))
     steps: list[str] = []
     for part in parts:
-        name = _child_index_name(idx.name.split(".", 1)[1], idx.table.split(".", 1)[1],
+        name = child_index_name(idx.name.split(".", 1)[1], idx.table.split(".", 1)[1],
                                  part.split(".", 1)[1])
         target = relation_sql(part, like, qualified)
         if (catalog.tables.get(part) or Table(part)).kind == "partitioned":
@@ -396,7 +396,7 @@ def prebuilt_indexes_sql(table: str, part: str, qualified: bool,
     table_name, part_name = table.split(".", 1)[1], part.split(".", 1)[1]
     steps: list[str] = []
     for idx, con in missing:
-        name = quote_ident(_child_index_name(idx.name.split(".", 1)[1], table_name, part_name))
+        name = quote_ident(child_index_name(idx.name.split(".", 1)[1], table_name, part_name))
         if idx.signature is None:
             steps.append(f"-- an index of {part_sql} of the same definition as "
                          f"{relation_sql(idx.name, table, qualified)}, built CONCURRENTLY")

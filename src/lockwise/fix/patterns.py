@@ -299,9 +299,11 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
         pieces.notes.append(f"{old} has an index lockwise cannot write out (an expression, a "
                             f"WHERE, ...): create it on {new} CONCURRENTLY before the "
                             "contract step")
-    renames = _indexes_on_new_column(relation, old, new, rebuilt, pieces)
+    swaps, renames = _indexes_on_new_column(relation, old, new, rebuilt, pieces,
+                                            facts.get("partition_tree") or ())
     pieces.contract.extend(_drop_sync_trigger(table_sql, table_name, old))
     pieces.contract.append(_comment_and_grants_copied(table_sql, old, new))
+    pieces.contract.extend(swaps)
     pieces.contract.append(
         "-- lockwise: ignore[drop-column] reason: contract step of an expand/contract change, "
         f"{new} holds the data\n"
@@ -338,25 +340,32 @@ def _comment_and_grants_copied(table_sql: str, old: str, new: str) -> str:
         "$lockwise$")
 
 
-def _indexes_on_new_column(relation, old: str, new: str, indexes: Iterable,
-                           pieces: Pieces) -> list[str]:
+def _indexes_on_new_column(relation, old: str, new: str, indexes: Iterable, pieces: Pieces,
+                           tree: tuple = ()) -> tuple[list[str], list[str]]:
     """Each index over the old column (`Index`es the catalog knows whole) built again over
-    the new one CONCURRENTLY, under a name of its own, after the backfill; and the renames
-    that give them the old names once the contract step dropped the old ones with their
-    column. `relation`: the statement's table (pglast's RangeVar)."""
+    the new one CONCURRENTLY, under a name of its own, after the backfill. Returns what the
+    contract step runs before it drops the old column (a partitioned table's: its parts
+    take the names of the old parts), and after (the renames that give the indexes the old
+    names once the old ones went with their column). `relation`: the statement's table
+    (pglast's RangeVar); `tree`: its partitions (`column_index_facts`' `partition_tree`)."""
     from dataclasses import replace
 
     from lockwise.effects.partitions import plain_index_sql
 
     table_sql = _table_sql(relation)
-    renames = []
+    swaps, renames = [], []
     for idx in indexes:
         schema, name = idx.name.split(".", 1)
         built = generated_name(name, None, "new")
         tablespace = f" TABLESPACE {quote_ident(idx.tablespace)}" if idx.tablespace else ""
-        if idx.signature is None or old not in idx.columns:
-            pieces.alone.append(_index_from_definition(idx, built, relation, old, new,
-                                                       tablespace))
+        if tree:
+            _index_parts_on_new_column(idx, built, relation, old, new, tablespace, tree, pieces)
+            swaps.append(_part_names_taken(_qualified_sql(schema, name),
+                                           _qualified_sql(schema, built)))
+        elif idx.signature is None or old not in idx.columns:
+            pieces.alone.append(_index_from_definition(
+                idx, built, _range_var(relation.schemaname, relation.relname), old, new,
+                tablespace))
         else:
             columns = tuple(new if column == old else column for column in idx.columns)
             pieces.alone.append(plain_index_sql(replace(idx, columns=columns), built, table_sql)
@@ -365,25 +374,87 @@ def _indexes_on_new_column(relation, old: str, new: str, indexes: Iterable,
                        f"of an expand/contract change, the index on {new} takes the old name\n"
                        f"ALTER INDEX {quote_ident(schema)}.{quote_ident(built)} RENAME TO "
                        f"{quote_ident(name)}")
-    return renames
+    return swaps, renames
 
 
-def _index_from_definition(idx, name: str, relation, old: str, new: str,
-                           tablespace_sql: str) -> str:
-    """CREATE INDEX CONCURRENTLY IF NOT EXISTS `name` of `idx`'s definition over column `new`
-    in place of `old` (its elements, INCLUDE, expressions and WHERE renamed on the parse
-    tree, printed by pglast), with its storage parameters and `tablespace_sql`, which
-    CREATE INDEX writes before the WHERE."""
+def _range_var(schema: str | None, name: str, inh: bool = True) -> dict:
+    """A JSON parse tree's RangeVar of relation `name` (in `schema`, when written); ONLY it
+    without `inh`."""
+    return {"relname": name, "inh": inh, "relpersistence": "p",
+            **({"schemaname": schema} if schema else {})}
+
+
+def _index_parts_on_new_column(idx, built: str, relation, old: str, new: str,
+                               tablespace_sql: str, tree: tuple, pieces: Pieces) -> None:
+    """Index `idx` of a partitioned table over the new column: a partitioned table's index is
+    never built CONCURRENTLY, so it is made ON ONLY the table (no rows to read), each
+    partition's part CONCURRENTLY (ON ONLY a partitioned one, in turn), and the parts
+    attached from the bottom up in the next migration, which makes each index valid once
+    all its parts are (checked on the server)."""
+    from lockwise.effects.partitions import child_index_name
+
+    names = {idx.table: built}
+    pieces.alone.append(_index_from_definition(
+        idx, built, _range_var(relation.schemaname, relation.relname, inh=False), old, new,
+        tablespace_sql, concurrent=False))
+    for part, parent, partitioned in tree:
+        schema, part_name = part.split(".", 1)
+        names[part] = child_index_name(names[parent], parent.split(".", 1)[1], part_name)
+        pieces.alone.append(_index_from_definition(
+            idx, names[part], _range_var(schema if relation.schemaname else None, part_name,
+                                         inh=not partitioned),
+            old, new, tablespace_sql, concurrent=not partitioned))
+    pieces.at(0).extend(
+        f"ALTER INDEX {_qualified_sql(parent.split('.', 1)[0], names[parent])} ATTACH "
+        f"PARTITION {_qualified_sql(part.split('.', 1)[0], names[part])}"
+        for part, parent, _ in reversed(tree))
+
+
+def _part_names_taken(old_sql: str, new_sql: str) -> str:
+    """A DO block run before the contract step drops the old column with partitioned index
+    `old_sql`: each part of `new_sql` (SQL names) takes the name of the old index's part on
+    its partition, which moves aside (the parts' names are the server's: read when it runs)."""
+    return (
+        "DO $lockwise$\n"
+        "DECLARE\n"
+        "  pair record;\n"
+        "BEGIN\n"
+        "  FOR pair IN\n"
+        "      WITH RECURSIVE old_parts (idx) AS (\n"
+        f"        SELECT {_literal(old_sql)}::regclass\n"
+        "        UNION ALL\n"
+        "        SELECT inhrelid FROM pg_inherits JOIN old_parts ON inhparent = idx),\n"
+        "      new_parts (idx) AS (\n"
+        f"        SELECT {_literal(new_sql)}::regclass\n"
+        "        UNION ALL\n"
+        "        SELECT inhrelid FROM pg_inherits JOIN new_parts ON inhparent = idx)\n"
+        "      SELECT o.idx AS old_idx, n.idx AS new_idx, old_class.relname AS old_name\n"
+        "      FROM old_parts o JOIN pg_index old_index ON old_index.indexrelid = o.idx\n"
+        "      JOIN pg_class old_class ON old_class.oid = o.idx\n"
+        "      JOIN pg_index new_index ON new_index.indrelid = old_index.indrelid\n"
+        "      JOIN new_parts n ON n.idx = new_index.indexrelid\n"
+        f"      WHERE o.idx <> {_literal(old_sql)}::regclass LOOP\n"
+        "    EXECUTE format('ALTER INDEX %s RENAME TO %I', pair.old_idx,\n"
+        "                   'lockwise_old_' || pair.old_idx::oid);\n"
+        "    EXECUTE format('ALTER INDEX %s RENAME TO %I', pair.new_idx, pair.old_name);\n"
+        "  END LOOP;\n"
+        "END\n"
+        "$lockwise$")
+
+
+def _index_from_definition(idx, name: str, target: dict, old: str, new: str,
+                           tablespace_sql: str, concurrent: bool = True) -> str:
+    """CREATE INDEX [CONCURRENTLY] IF NOT EXISTS `name` on `target` (`_range_var`) of `idx`'s
+    definition over column `new` in place of `old` (its elements, INCLUDE, expressions and
+    WHERE renamed on the parse tree, printed by pglast), with its storage parameters and
+    `tablespace_sql`, which CREATE INDEX writes before the WHERE."""
     from lockwise.catalog.replay import renamed_index_definition
     from lockwise.effects.nodes import expression_sql
 
     definition = dict(renamed_index_definition(idx.definition, old, new) or {})
     where = definition.pop("whereClause", None)
-    target = {"relname": relation.relname, "inh": True, "relpersistence": "p"}
-    if relation.schemaname:
-        target["schemaname"] = relation.schemaname
     head = expression_sql({"IndexStmt": {**definition, "idxname": name, "relation": target,
-                                         "concurrent": True, "if_not_exists": True}})
+                                         "concurrent": concurrent, "if_not_exists": True}})
     parameters = with_storage_parameters_sql(idx.storage_parameters or ())
     return (f"{head}{' ' if parameters else ''}{parameters}{tablespace_sql}"
             f"{' WHERE ' + str(expression_sql(where)) if where else ''}")

@@ -882,18 +882,26 @@ def column_index_facts(catalog: Catalog, table: str, column: str) -> dict:
     the catalog knows whole (plain columns, or the CREATE INDEX of one with expressions, a
     WHERE, INCLUDE, operator classes; storage parameters it can write), a unique one too
     (the old column's keeps the values unique meanwhile); not a constraint's (the change is
-    declined for those), nor a part of a partitioned index. And how many indexes read the
-    column (`column_index_count`): those others are left to the user."""
+    declined for those), nor a part of a partitioned index. How many indexes read the
+    column (`column_index_count`): those others are left to the user. And for a partitioned
+    table, its partitions top down, each with its parent and whether it is partitioned
+    itself (`partition_tree`): each gets a part of each index."""
     known = catalog.tables.get(table)
     over = [idx for idx in catalog.indexes_on(table)
             if column in idx.columns or column in idx.reads]
+    partitioned = known is not None and known.kind == "partitioned"
     return {"column_indexes": tuple(
                 idx for idx in over
-                if (idx.definition is not None
-                    or column in idx.columns and idx.signature is not None) and idx.valid
+                # a partitioned table's is written from its CREATE INDEX, part by part
+                if (idx.definition is not None or not partitioned
+                    and column in idx.columns and idx.signature is not None) and idx.valid
                 and not idx.attached_to and idx.storage_parameters is not None
                 and not (known and idx.name.split(".", 1)[1] in known.constraints)),
-            "column_index_count": len(over)}
+            "column_index_count": len(over),
+            "partition_tree": tuple(
+                (part, catalog.tables[part].partition_of,
+                 catalog.tables[part].kind == "partitioned")
+                for part in catalog.partitions(table)) if partitioned else ()}
 
 
 def column_constraints(catalog: Catalog, table: str, column: str) -> tuple[str, ...]:
