@@ -1559,3 +1559,45 @@ def test_expand_contract_of_a_partitioned_table_builds_its_indexes_on_each_parti
                                                          f"parts_{case}")
     assert not [note for note in notes if "cannot write out" in note]
     assert _partitioned_indexes(rewritten) == _partitioned_indexes(original)
+
+
+def _column_settings(uri: str, column: str) -> tuple:
+    """Column `column` of table t: its collation and statistics target; the extended
+    statistics of t, each with its kinds and columns."""
+    import psycopg
+
+    with psycopg.connect(uri) as conn:
+        own = conn.execute(
+            "SELECT attcollation::regcollation::text, attstattarget FROM pg_attribute "
+            "WHERE attrelid = 't'::regclass AND attname = %s", (column,)).fetchone()
+        statistics = conn.execute(
+            "SELECT stxname, stxkind::text, (SELECT array_agg(attname ORDER BY attname) "
+            "FROM pg_attribute WHERE attrelid = stxrelid AND attnum = ANY (stxkeys)) "
+            "FROM pg_statistic_ext WHERE stxrelid = 't'::regclass ORDER BY 1").fetchall()
+    return own, statistics
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("case", "change", "column"), [
+    ("type", 'ALTER TABLE t ALTER COLUMN c TYPE text COLLATE "C" USING c::text;', "c"),
+    ("rename", "ALTER TABLE t RENAME COLUMN c TO c2;", "c2"),
+])
+def test_expand_contract_keeps_the_columns_collation_and_statistics(
+        case: str, change: str, column: str, tmp_path: Path, pg_server: str) -> None:
+    """The new column has the collation the statement leaves (the old column's for a
+    rename, the COLLATE written for a type change), the old column's statistics target, and
+    the extended statistics over the old column are made over the new one (the contract
+    step's DROP COLUMN drops them)."""
+    kind = "int" if case == "type" else 'text COLLATE "C"'
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": f"CREATE TABLE t (id bigint PRIMARY KEY, c {kind}, d int);\n"
+                          "CREATE STATISTICS t_c_d (dependencies, mcv) ON c, d FROM t;\n"
+                          "CREATE STATISTICS t_all ON id, c FROM t;\n"
+                          "ALTER TABLE t ALTER COLUMN c SET STATISTICS 500;\n"
+                          "INSERT INTO t SELECT g, g, g FROM generate_series(1, 30) g;\n",
+        "2_change.up.sql": change})
+    original, rewritten, _ = _original_and_rewritten(pg_server, source, tmp_path,
+                                                     f"settings_{case}")
+    kept = _column_settings(original, column)
+    assert kept[0] == ('"C"', 500) and len(kept[1]) == 2
+    assert _column_settings(rewritten, column) == kept
