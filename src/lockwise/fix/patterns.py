@@ -302,7 +302,7 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
     swaps, renames = _indexes_on_new_column(relation, old, new, rebuilt, pieces,
                                             facts.get("partition_tree") or ())
     pieces.contract.extend(_drop_sync_trigger(table_sql, table_name, old))
-    pieces.contract.append(_comment_and_grants_copied(table_sql, old, new))
+    pieces.contract.append(_column_properties_copied(table_sql, old, new))
     pieces.contract.extend(swaps)
     pieces.contract.append(
         "-- lockwise: ignore[drop-column] reason: contract step of an expand/contract change, "
@@ -312,29 +312,64 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
     pieces.contract.extend(contract_tail)
 
 
-def _comment_and_grants_copied(table_sql: str, old: str, new: str) -> str:
-    """A DO block giving column `new` the comment of column `old` and the privileges granted
-    on it, which its DROP COLUMN drops: read from the server when the contract step runs,
-    so what the migrations do not show (and what changed since the expand step) is kept."""
+def _column_properties_copied(table_sql: str, old: str, new: str) -> str:
+    """A DO block giving column `new` what column `old` has that its DROP COLUMN drops: its
+    comment, the privileges granted on it, its statistics target, and the extended
+    statistics over it (each made again over `new` under its name, the old one moved aside;
+    not one with expressions). Read from the server when the contract step runs, so what the
+    migrations do not show (and what changed since the expand step) is kept."""
     table = f"{_literal(table_sql)}::regclass"
+    old_sql, new_sql = _literal(old), _literal(new)
     return (
         "DO $lockwise$\n"
         "DECLARE\n"
         "  granted record;\n"
+        "  stat record;\n"
+        "  target integer;\n"
         "BEGIN\n"
-        f"  EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', {table}, {_literal(new)},\n"
+        f"  EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', {table}, {new_sql},\n"
         f"                 (SELECT col_description(attrelid, attnum) FROM pg_attribute\n"
-        f"                  WHERE attrelid = {table} AND attname = {_literal(old)}));\n"
+        f"                  WHERE attrelid = {table} AND attname = {old_sql}));\n"
         "  FOR granted IN\n"
         "      SELECT acl.grantee, acl.privilege_type, acl.is_grantable\n"
         "      FROM pg_attribute, aclexplode(attacl) AS acl\n"
-        f"      WHERE attrelid = {table} AND attname = {_literal(old)} LOOP\n"
+        f"      WHERE attrelid = {table} AND attname = {old_sql} LOOP\n"
         f"    EXECUTE format('GRANT %s (%I) ON %s TO %s%s', granted.privilege_type, "
-        f"{_literal(new)}, {table},\n"
+        f"{new_sql}, {table},\n"
         "                   CASE granted.grantee WHEN 0 THEN 'PUBLIC'\n"
         "                   ELSE quote_ident(pg_get_userbyid(granted.grantee)) END,\n"
         "                   CASE WHEN granted.is_grantable THEN ' WITH GRANT OPTION' "
         "ELSE '' END);\n"
+        "  END LOOP;\n"
+        "  SELECT attstattarget INTO target FROM pg_attribute\n"
+        f"  WHERE attrelid = {table} AND attname = {old_sql};\n"
+        "  IF target >= 0 THEN  -- (NULL or -1: the default)\n"
+        "    EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS %s', "
+        f"{table}, {new_sql}, target);\n"
+        "  END IF;\n"
+        "  FOR stat IN\n"
+        "      SELECT s.oid, s.stxname, s.stxnamespace::regnamespace::text AS schema,\n"
+        "             array(SELECT CASE kind WHEN 'd' THEN 'ndistinct' WHEN 'f' THEN "
+        "'dependencies'\n"
+        "                          ELSE 'mcv' END\n"
+        "                   FROM unnest(s.stxkind) AS kind WHERE kind IN ('d', 'f', 'm')) "
+        "AS kinds,\n"
+        f"             array(SELECT CASE a.attname WHEN {old_sql} THEN {new_sql} "
+        "ELSE a.attname END\n"
+        "                   FROM unnest(s.stxkeys::int2[]) WITH ORDINALITY AS k (attnum, n)\n"
+        "                   JOIN pg_attribute a ON a.attrelid = s.stxrelid "
+        "AND a.attnum = k.attnum\n"
+        "                   ORDER BY k.n) AS columns\n"
+        "      FROM pg_statistic_ext s JOIN pg_attribute a ON a.attrelid = s.stxrelid\n"
+        f"      WHERE s.stxrelid = {table} AND a.attname = {old_sql}\n"
+        "        AND a.attnum = ANY (s.stxkeys::int2[]) AND s.stxexprs IS NULL LOOP\n"
+        "    EXECUTE format('ALTER STATISTICS %s.%I RENAME TO %I', stat.schema, stat.stxname,\n"
+        "                   'lockwise_old_' || stat.oid);\n"
+        "    EXECUTE format('CREATE STATISTICS %s.%I (%s) ON %s FROM %s', stat.schema, "
+        "stat.stxname,\n"
+        "                   array_to_string(stat.kinds, ', '),\n"
+        "                   (SELECT string_agg(quote_ident(c), ', ') FROM unnest(stat.columns) "
+        f"AS c), {table});\n"
         "  END LOOP;\n"
         "END\n"
         "$lockwise$")
@@ -485,6 +520,8 @@ def _rewrite_type_change(stmt, cmd, facts: dict, pieces: Pieces) -> bool:
     table_sql, col = _table_sql(stmt.relation), cmd.name
     new = f"{col}_new"
     type_sql = _sql(cmd.def_.typeName)
+    if cmd.def_.collClause is not None:  # (the type's default collation without it)
+        type_sql += f" {_sql(cmd.def_.collClause)}"
     using = cmd.def_.raw_default
     if using is None:
         # Without USING the server converts by assignment, as UPDATE ... SET and PL/pgSQL's
@@ -522,8 +559,9 @@ def _rewrite_rename(stmt, facts: dict, pieces: Pieces) -> Pieces | None:
         f"  NEW.{qo} := NEW.{qn};",
         "END IF;",
     ]
-    _expand_contract(stmt.relation, old, new, facts["column_type"], f"NEW.{qo}", qo,
-                     body, [], facts, pieces)
+    collation = facts.get("column_collation")
+    type_sql = facts["column_type"] + (f" COLLATE {quote_ident(collation)}" if collation else "")
+    _expand_contract(stmt.relation, old, new, type_sql, f"NEW.{qo}", qo, body, [], facts, pieces)
     pieces.notes.append(f"{old} -> {new}: deploy application code that uses {new} before "
                         "running the contract step")
     return pieces

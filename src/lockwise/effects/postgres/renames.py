@@ -54,6 +54,7 @@ def rename(b: Builder, stmt: dict) -> None:
             b.act("rename_column", base, column=old, new_name=new,
                   column_is_new=b.ctx.column_is_new(table, old),
                   column_type=known.type_text if known else "",
+                  column_collation=known.collation or "" if known else "",
                   # as the safe alternative writes it: a stand-in when the type is unknown
                   column_type_sql=known.type_text if known else quote_ident(
                       type_stand_in(old)),
