@@ -1601,3 +1601,36 @@ def test_expand_contract_keeps_the_columns_collation_and_statistics(
     kept = _column_settings(original, column)
     assert kept[0] == ('"C"', 500) and len(kept[1]) == 2
     assert _column_settings(rewritten, column) == kept
+
+
+#: A table whose column c a policy reads, and whose column d a trigger fires on (UPDATE OF)
+#: and one reads in its WHEN.
+DEPENDED_ON = ("CREATE TABLE t (id bigint PRIMARY KEY, c int, d int, e int);\n"
+               "ALTER TABLE t ENABLE ROW LEVEL SECURITY;\n"
+               "CREATE POLICY t_positive ON t USING (c > 0);\n"
+               "CREATE FUNCTION t_touch() RETURNS trigger LANGUAGE plpgsql AS "
+               "$$ BEGIN RETURN NEW; END $$;\n"
+               "CREATE TRIGGER t_on_d BEFORE UPDATE OF d ON t FOR EACH ROW "
+               "EXECUTE FUNCTION t_touch();\n"
+               "CREATE TRIGGER t_when_e BEFORE UPDATE ON t FOR EACH ROW "
+               "WHEN (NEW.e > 0) EXECUTE FUNCTION t_touch();\n"
+               "INSERT INTO t SELECT g, g, g, g FROM generate_series(1, 30) g;\n")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("column", "dependent"), [
+    ("c", "policy t_positive"), ("d", "trigger t_on_d"), ("e", "trigger t_when_e")])
+def test_rename_is_not_expanded_for_a_column_a_policy_or_trigger_depends_on(
+        column: str, dependent: str, tmp_path: Path, pg_server: str) -> None:
+    """A policy or a trigger that names the column makes the contract step's DROP COLUMN
+    fail (the rename alone moves them along): the rename is left as written, and fix names
+    what depends on the column."""
+    change = f"ALTER TABLE t RENAME COLUMN {column} TO {column}2;"
+    source = write_files(tmp_path / "src", {"0001_init.up.sql": DEPENDED_ON,
+                                             "0002_x.up.sql": change + "\n"})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    assert change in written.get("0002_x.up.sql", change), written
+    assert f"{column}2_" not in "".join(written.values()) and "DROP COLUMN" not in \
+        "".join(written.values())
+    assert any("not rewritten: line 1:" in n and dependent in n for n in notes), notes
+    assert same_end_schema(pg_server, source, tmp_path / "out", f"dependent_{column}") == []
