@@ -228,6 +228,9 @@ class Trigger:
     #: The writes (`insert`, `update`, `delete`) it does INSTEAD OF, on a view: the statement
     #: then stays on the view, not rewritten into a write of the view's base.
     instead_of: tuple[str, ...] = ()
+    #: The columns of its table it names (UPDATE OF, its WHEN), sorted: PostgreSQL refuses to
+    #: drop one of them while it exists, and a rename follows them.
+    columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

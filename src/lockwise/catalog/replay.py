@@ -1702,6 +1702,8 @@ def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
     for con in t.constraints.values():
         con.columns = _renamed(con.columns, old, new)
         con.reads = _renamed_in(con.reads, old, new)
+    t.triggers = {name: replace(trigger, columns=_renamed_in(trigger.columns, old, new))
+                  if old in trigger.columns else trigger for name, trigger in t.triggers.items()}
     for col in t.columns.values():  # generation expressions name columns by number
         if old in col.reads:
             col.reads = _renamed_in(col.reads, old, new)
@@ -1845,7 +1847,9 @@ def _create_trigger(catalog: Catalog, stmt: dict) -> None:
         table.triggers[stmt.get("trigname", "")] = Trigger(
             function, row=bool(stmt.get("row")), qualified=object_name(names),
             instead_of=tuple(write for bit, write in _TRIGGER_WRITES
-                             if instead and stmt.get("events", 0) & bit))
+                             if instead and stmt.get("events", 0) & bit),
+            columns=tuple(sorted({*strings(stmt.get("columns")),
+                                  *columns_read(stmt.get("whenClause"))})))
         catalog.note_triggers(table)
 
 

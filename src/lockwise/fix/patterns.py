@@ -498,15 +498,22 @@ def _index_from_definition(idx, name: str, target: dict, old: str, new: str,
 def _keeps_constraints(column: str, facts: dict, pieces: Pieces) -> bool:
     """Whether expand/contract would keep the constraints of `column`: the contract step drops
     the old column, and every CHECK, FOREIGN KEY, UNIQUE or PRIMARY KEY over it with it (a
-    foreign key from elsewhere makes the drop fail). Declined, with a note, when it has any."""
+    foreign key from elsewhere makes the drop fail, as a policy reading it or a trigger
+    naming it does). Declined, with a note, when it has any."""
     constraints = facts.get("column_constraints") or ()
+    dependents = facts.get("column_dependents") or ()
     if constraints:
         pieces.declined.append(
             f"{column} takes part in {', '.join(constraints)}, which dropping the old column "
             "in the contract step would drop (or refuse): no expand/contract rewrite; re-create "
             "them on a new column by hand (NOT VALID + VALIDATE, unique index CONCURRENTLY + "
             "USING INDEX) before dropping the old one")
-    return not constraints
+    elif dependents:
+        pieces.declined.append(
+            f"{', '.join(dependents)} names {column}, which makes dropping the old column in "
+            "the contract step fail: no expand/contract rewrite; make them name the new "
+            "column by hand before dropping the old one")
+    return not constraints and not dependents
 
 
 def _rewrite_type_change(stmt, cmd, facts: dict, pieces: Pieces) -> bool:

@@ -655,6 +655,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_has_default=bool(old_col and old_col.default),
           column_default_sql=movable_default(old_col),
           column_constraints=column_constraints(b.ctx.catalog, table, colname),
+          column_dependents=column_dependents(b.ctx.catalog, table, colname),
           rows_elsewhere=rewrites and rows_elsewhere(b.ctx.catalog, table),
           **_views_using(b, table, colname, bool(base.get("qualified"))),
           # Its drops run before any type change (all of them: checked on the server).
@@ -916,6 +917,18 @@ def column_constraints(catalog: Catalog, table: str, column: str) -> tuple[str, 
     incoming = [f"{other}.{c.name}" for other, c in catalog.referencing(table)
                 if column in (c.ref_columns or key) and not (other == table and c.name in own)]
     return tuple(sorted(own)) + tuple(sorted(incoming))
+
+
+def column_dependents(catalog: Catalog, table: str, column: str) -> tuple[str, ...]:
+    """The policies that read `table.column` and the triggers of `table` that name it (UPDATE
+    OF, WHEN), as `policy <name>` / `trigger <name>`: what makes DROP COLUMN of it fail
+    (the policies of other tables as `policy <name> on <table>`)."""
+    known = catalog.tables.get(table)
+    policies = [f"policy {name}" if other.name == table else f"policy {name} on {other.name}"
+                for other, name in catalog.policies_using_column(table, column)]
+    triggers = [f"trigger {name}" for name, trigger in (known.triggers if known else {}).items()
+                if column in trigger.columns]
+    return tuple(policies) + tuple(sorted(triggers))
 
 
 def _fk_partners(catalog, table: str, column: str,

@@ -23,6 +23,7 @@ from lockwise.effects.postgres.builder import (
 )
 from lockwise.effects.postgres.columns import (
     column_constraints,
+    column_dependents,
     column_index_facts,
     movable_default,
 )
@@ -65,6 +66,7 @@ def rename(b: Builder, stmt: dict) -> None:
                   indexed=any(old in i.columns for i in b.ctx.catalog.indexes_on(table)),
                   **column_index_facts(b.ctx.catalog, table, old),
                   column_constraints=column_constraints(b.ctx.catalog, table, old),
+                  column_dependents=column_dependents(b.ctx.catalog, table, old),
                   rows_elsewhere=rows_elsewhere(b.ctx.catalog, table),
                   **already_exists(f"column {table}.{new}" if b.ctx.catalog.sure_of(table)
                                    and b.ctx.catalog.column(table, new) is not None else ""))
