@@ -432,6 +432,32 @@ def plain_index_sql(idx: Index, name: str, table_sql: str, quoted: bool = False)
             f"{with_storage_parameters_sql(idx.storage_parameters or ())}")
 
 
+def index_from_definition_sql(idx: Index, name: str, target: dict, old: str, new: str,
+                              tablespace_sql: str, concurrent: bool = True) -> str:
+    """CREATE INDEX [CONCURRENTLY] IF NOT EXISTS `name` on `target` (`range_var_tree`) of
+    `idx`'s definition (`Index.definition`) over column `new` in place of `old` (its
+    elements, INCLUDE, expressions and WHERE renamed on the parse tree, printed by pglast),
+    with its storage parameters and `tablespace_sql`, which CREATE INDEX writes before the
+    WHERE; without the `;`."""
+    from lockwise.catalog.replay import renamed_index_definition
+    from lockwise.effects.nodes import expression_sql
+
+    definition = dict(renamed_index_definition(idx.definition, old, new) or {})
+    where = definition.pop("whereClause", None)
+    head = expression_sql({"IndexStmt": {**definition, "idxname": name, "relation": target,
+                                         "concurrent": concurrent, "if_not_exists": True}})
+    parameters = with_storage_parameters_sql(idx.storage_parameters or ())
+    return (f"{head}{' ' if parameters else ''}{parameters}{tablespace_sql}"
+            f"{' WHERE ' + str(expression_sql(where)) if where else ''}")
+
+
+def range_var_tree(schema: str | None, name: str, inh: bool = True) -> dict:
+    """A JSON parse tree's RangeVar of relation `name` (in `schema`, when written); ONLY it
+    without `inh`."""
+    return {"relname": name, "inh": inh, "relpersistence": "p",
+            **({"schemaname": schema} if schema else {})}
+
+
 def _index_sql(index_name: str, on_table: str, like: str, qualified: bool) -> str:
     # An index lives in its table's schema.
     return relation_sql(f"{on_table.split('.', 1)[0]}.{index_name}", like, qualified)

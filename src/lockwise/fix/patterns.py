@@ -385,7 +385,11 @@ def _indexes_on_new_column(relation, old: str, new: str, indexes: Iterable, piec
     (pglast's RangeVar); `tree`: its partitions (`column_index_facts`' `partition_tree`)."""
     from dataclasses import replace
 
-    from lockwise.effects.partitions import plain_index_sql
+    from lockwise.effects.partitions import (
+        index_from_definition_sql,
+        plain_index_sql,
+        range_var_tree,
+    )
 
     table_sql = _table_sql(relation)
     swaps, renames = [], []
@@ -398,8 +402,8 @@ def _indexes_on_new_column(relation, old: str, new: str, indexes: Iterable, piec
             swaps.append(_part_names_taken(_qualified_sql(schema, name),
                                            _qualified_sql(schema, built)))
         elif idx.signature is None or old not in idx.columns:
-            pieces.alone.append(_index_from_definition(
-                idx, built, _range_var(relation.schemaname, relation.relname), old, new,
+            pieces.alone.append(index_from_definition_sql(
+                idx, built, range_var_tree(relation.schemaname, relation.relname), old, new,
                 tablespace))
         else:
             columns = tuple(new if column == old else column for column in idx.columns)
@@ -412,13 +416,6 @@ def _indexes_on_new_column(relation, old: str, new: str, indexes: Iterable, piec
     return swaps, renames
 
 
-def _range_var(schema: str | None, name: str, inh: bool = True) -> dict:
-    """A JSON parse tree's RangeVar of relation `name` (in `schema`, when written); ONLY it
-    without `inh`."""
-    return {"relname": name, "inh": inh, "relpersistence": "p",
-            **({"schemaname": schema} if schema else {})}
-
-
 def _index_parts_on_new_column(idx, built: str, relation, old: str, new: str,
                                tablespace_sql: str, tree: tuple, pieces: Pieces) -> None:
     """Index `idx` of a partitioned table over the new column: a partitioned table's index is
@@ -426,17 +423,21 @@ def _index_parts_on_new_column(idx, built: str, relation, old: str, new: str,
     partition's part CONCURRENTLY (ON ONLY a partitioned one, in turn), and the parts
     attached from the bottom up in the next migration, which makes each index valid once
     all its parts are (checked on the server)."""
-    from lockwise.effects.partitions import child_index_name
+    from lockwise.effects.partitions import (
+        child_index_name,
+        index_from_definition_sql,
+        range_var_tree,
+    )
 
     names = {idx.table: built}
-    pieces.alone.append(_index_from_definition(
-        idx, built, _range_var(relation.schemaname, relation.relname, inh=False), old, new,
+    pieces.alone.append(index_from_definition_sql(
+        idx, built, range_var_tree(relation.schemaname, relation.relname, inh=False), old, new,
         tablespace_sql, concurrent=False))
     for part, parent, partitioned in tree:
         schema, part_name = part.split(".", 1)
         names[part] = child_index_name(names[parent], parent.split(".", 1)[1], part_name)
-        pieces.alone.append(_index_from_definition(
-            idx, names[part], _range_var(schema if relation.schemaname else None, part_name,
+        pieces.alone.append(index_from_definition_sql(
+            idx, names[part], range_var_tree(schema if relation.schemaname else None, part_name,
                                          inh=not partitioned),
             old, new, tablespace_sql, concurrent=not partitioned))
     pieces.at(0).extend(
@@ -475,24 +476,6 @@ def _part_names_taken(old_sql: str, new_sql: str) -> str:
         "  END LOOP;\n"
         "END\n"
         "$lockwise$")
-
-
-def _index_from_definition(idx, name: str, target: dict, old: str, new: str,
-                           tablespace_sql: str, concurrent: bool = True) -> str:
-    """CREATE INDEX [CONCURRENTLY] IF NOT EXISTS `name` on `target` (`_range_var`) of `idx`'s
-    definition over column `new` in place of `old` (its elements, INCLUDE, expressions and
-    WHERE renamed on the parse tree, printed by pglast), with its storage parameters and
-    `tablespace_sql`, which CREATE INDEX writes before the WHERE."""
-    from lockwise.catalog.replay import renamed_index_definition
-    from lockwise.effects.nodes import expression_sql
-
-    definition = dict(renamed_index_definition(idx.definition, old, new) or {})
-    where = definition.pop("whereClause", None)
-    head = expression_sql({"IndexStmt": {**definition, "idxname": name, "relation": target,
-                                         "concurrent": concurrent, "if_not_exists": True}})
-    parameters = with_storage_parameters_sql(idx.storage_parameters or ())
-    return (f"{head}{' ' if parameters else ''}{parameters}{tablespace_sql}"
-            f"{' WHERE ' + str(expression_sql(where)) if where else ''}")
 
 
 def _keeps_constraints(column: str, facts: dict, pieces: Pieces) -> bool:

@@ -32,7 +32,11 @@ from lockwise.effects.nodes import (
     type_stand_in_note,
     unwrap,
 )
-from lockwise.effects.partitions import plain_index_sql
+from lockwise.effects.partitions import (
+    index_from_definition_sql,
+    plain_index_sql,
+    range_var_tree,
+)
 from lockwise.effects.postgres.builder import (
     Builder,
     L,
@@ -813,14 +817,15 @@ def _indexes_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new:
 def _rebuilt_index_steps(catalog: Catalog, table: str, rebuilt: Sequence[Index],
                          qualified: bool, zone_kept: bool) -> dict:
     """The steps that take out each of `rebuilt` before the type change and build it again
-    CONCURRENTLY after, where the catalog knows the whole definition (plain columns, storage
-    parameters it can write) and
+    CONCURRENTLY after, where the catalog knows the whole definition (plain columns, or the
+    CREATE INDEX of one with expressions or a WHERE; storage parameters it can write) and
     dropping it loses nothing meanwhile: not a unique one (duplicates written meanwhile
     would fail its build), nor a constraint's or a part of a partitioned index. The others
     are left to the rule's prose. `zone_kept`: the change keeps the values only in the UTC
     session the migration set, which its own migration sets again."""
     known = catalog.tables.get(table)
-    written = [idx for idx in rebuilt if idx.signature is not None and not idx.signature[1]
+    written = [idx for idx in rebuilt
+               if (idx.signature is not None or idx.definition is not None) and not idx.unique
                and idx.valid and not idx.attached_to and idx.storage_parameters is not None
                and not (known and idx.name.split(".", 1)[1] in known.constraints)]
     apart = "  -- own migration, outside a transaction"
@@ -830,9 +835,15 @@ def _rebuilt_index_steps(catalog: Catalog, table: str, rebuilt: Sequence[Index],
         drops.append("SET LOCAL TimeZone = 'UTC';  -- with the type change, which keeps the "
                      "values in a UTC session only")
     target = relation_sql(table, table, qualified)
-    builds = [plain_index_sql(idx, idx.name.split(".", 1)[1], target) + (
-        f" TABLESPACE {quote_ident(idx.tablespace)}" if idx.tablespace else "") + f";{apart}"
-        for idx in written]
+    schema, name = table.split(".", 1)
+    builds = []
+    for idx in written:
+        tablespace = f" TABLESPACE {quote_ident(idx.tablespace)}" if idx.tablespace else ""
+        index_name = idx.name.split(".", 1)[1]
+        builds.append((plain_index_sql(idx, index_name, target) + tablespace
+                       if idx.signature is not None else index_from_definition_sql(
+                           idx, index_name, range_var_tree(schema if qualified else None, name),
+                           "", "", tablespace)) + f";{apart}")
     return {"indexes_dropped_first_sql": "\n".join(drops),
             "indexes_built_after_sql": "\n".join(builds)}
 
