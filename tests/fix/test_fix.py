@@ -1245,11 +1245,12 @@ def test_several_type_changes_in_one_statement_are_each_expanded_and_contracted(
                      "e": "character varying(20)"}
 
 
+#: A type change and a rename of column c of table t: the two expand/contract rewrites.
+EXPAND_CONTRACT_CHANGES = ["ALTER TABLE t ALTER COLUMN c TYPE bigint;",
+                           "ALTER TABLE t RENAME COLUMN c TO c2;"]
+
 @pytest.mark.postgres
-@pytest.mark.parametrize("change", [
-    "ALTER TABLE t ALTER COLUMN c TYPE bigint;",
-    "ALTER TABLE t RENAME COLUMN c TO c2;",
-])
+@pytest.mark.parametrize("change", EXPAND_CONTRACT_CHANGES)
 def test_expand_contract_builds_the_old_columns_indexes_on_the_new_one(
         change: str, tmp_path: Path, pg_db: str) -> None:
     """The contract step drops the old column and every index over it: the new column gets
@@ -1279,10 +1280,7 @@ def test_expand_contract_builds_the_old_columns_indexes_on_the_new_one(
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("change", [
-    "ALTER TABLE t ALTER COLUMN c TYPE bigint;",
-    "ALTER TABLE t RENAME COLUMN c TO c2;",
-])
+@pytest.mark.parametrize("change", EXPAND_CONTRACT_CHANGES)
 def test_expand_contract_keeps_the_old_columns_default(change: str, tmp_path: Path,
                                                        pg_db: str) -> None:
     """The new column takes the old one's default, which the contract step drops with it
@@ -1360,10 +1358,7 @@ EXPRESSION_INDEXES = (
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("change", [
-    "ALTER TABLE t ALTER COLUMN c TYPE bigint;",
-    "ALTER TABLE t RENAME COLUMN c TO c2;",
-])
+@pytest.mark.parametrize("change", EXPAND_CONTRACT_CHANGES)
 def test_expand_contract_builds_expression_and_partial_indexes_on_the_new_column(
         change: str, tmp_path: Path, pg_server: str) -> None:
     """An index with an expression, a WHERE, INCLUDE, an operator class or collation over the
@@ -1477,47 +1472,6 @@ def test_a_backfill_of_a_table_spread_over_partitions_or_children_fills_every_ro
         assert wrong.fetchone() == (0,)
 
 
-def _comment_and_grants(uri: str, column: str) -> tuple:
-    """Column `column` of table t: its comment, and who may do what to it (grantee,
-    privilege, grant option)."""
-    import psycopg
-
-    with psycopg.connect(uri) as conn:
-        comment = conn.execute("SELECT col_description('t'::regclass, attnum) FROM pg_attribute "
-                               "WHERE attrelid = 't'::regclass AND attname = %s",
-                               (column,)).fetchone()
-        grants = conn.execute(
-            "SELECT pg_get_userbyid(a.grantee), a.privilege_type, a.is_grantable "
-            "FROM pg_attribute, aclexplode(attacl) AS a WHERE attrelid = 't'::regclass "
-            "AND attname = %s ORDER BY 1, 2", (column,)).fetchall()
-    return comment, grants
-
-
-@pytest.mark.postgres
-@pytest.mark.parametrize(("case", "change", "column"), [
-    ("type", "ALTER TABLE t ALTER COLUMN c TYPE bigint;", "c"),
-    ("rename", "ALTER TABLE t RENAME COLUMN c TO c2;", "c2"),
-])
-def test_expand_contract_keeps_the_old_columns_comment_and_grants(
-        case: str, change: str, column: str, tmp_path: Path, pg_server: str) -> None:
-    """The contract step drops the old column with its comment and the privileges granted on
-    it: the new column takes them first, so the column ends with those the statement
-    keeps."""
-    source = write_files(tmp_path / "src", {
-        "1_setup.up.sql": "DO $$ BEGIN CREATE ROLE lockwise_reader; "
-                          "EXCEPTION WHEN duplicate_object THEN NULL; END $$;\n"
-                          "CREATE TABLE t (id bigint PRIMARY KEY, c int);\n"
-                          "COMMENT ON COLUMN t.c IS 'what c holds';\n"
-                          "GRANT SELECT (c), UPDATE (c) ON t TO lockwise_reader;\n"
-                          "GRANT REFERENCES (c) ON t TO PUBLIC;\n"
-                          "INSERT INTO t SELECT g, g FROM generate_series(1, 30) g;\n",
-        "2_change.up.sql": change})
-    original, rewritten, _ = _original_and_rewritten(pg_server, source, tmp_path,
-                                                     f"grants_{case}")
-    kept = _comment_and_grants(original, column)
-    assert kept[0] == ("what c holds",) and len(kept[1]) == 3
-    assert _comment_and_grants(rewritten, column) == kept
-
 
 def _partitioned_indexes(uri: str) -> set[tuple]:
     """Every index of the ev tables: name, definition, validity, the index it is a part of."""
@@ -1561,20 +1515,26 @@ def test_expand_contract_of_a_partitioned_table_builds_its_indexes_on_each_parti
     assert _partitioned_indexes(rewritten) == _partitioned_indexes(original)
 
 
-def _column_settings(uri: str, column: str) -> tuple:
-    """Column `column` of table t: its collation and statistics target; the extended
-    statistics of t, each with its kinds and columns."""
+def _column_properties(uri: str, column: str) -> tuple:
+    """Column `column` of table t: its comment, who may do what to it (grantee, privilege,
+    grant option), its collation and statistics target; and the extended statistics of t,
+    each with its kinds and columns."""
     import psycopg
 
     with psycopg.connect(uri) as conn:
         own = conn.execute(
-            "SELECT attcollation::regcollation::text, attstattarget FROM pg_attribute "
-            "WHERE attrelid = 't'::regclass AND attname = %s", (column,)).fetchone()
+            "SELECT col_description(attrelid, attnum), attcollation::regcollation::text, "
+            "attstattarget FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = %s",
+            (column,)).fetchone()
+        grants = conn.execute(
+            "SELECT pg_get_userbyid(a.grantee), a.privilege_type, a.is_grantable "
+            "FROM pg_attribute, aclexplode(attacl) AS a WHERE attrelid = 't'::regclass "
+            "AND attname = %s ORDER BY 1, 2", (column,)).fetchall()
         statistics = conn.execute(
             "SELECT stxname, stxkind::text, (SELECT array_agg(attname ORDER BY attname) "
             "FROM pg_attribute WHERE attrelid = stxrelid AND attnum = ANY (stxkeys)) "
             "FROM pg_statistic_ext WHERE stxrelid = 't'::regclass ORDER BY 1").fetchall()
-    return own, statistics
+    return own, grants, statistics
 
 
 @pytest.mark.postgres
@@ -1582,25 +1542,30 @@ def _column_settings(uri: str, column: str) -> tuple:
     ("type", 'ALTER TABLE t ALTER COLUMN c TYPE text COLLATE "C" USING c::text;', "c"),
     ("rename", "ALTER TABLE t RENAME COLUMN c TO c2;", "c2"),
 ])
-def test_expand_contract_keeps_the_columns_collation_and_statistics(
+def test_expand_contract_keeps_the_columns_comment_grants_collation_and_statistics(
         case: str, change: str, column: str, tmp_path: Path, pg_server: str) -> None:
-    """The new column has the collation the statement leaves (the old column's for a
-    rename, the COLLATE written for a type change), the old column's statistics target, and
-    the extended statistics over the old column are made over the new one (the contract
-    step's DROP COLUMN drops them)."""
+    """The contract step drops the old column with its comment, the privileges granted on
+    it, its statistics target and the extended statistics over it: the new column takes
+    them first, and has the collation the statement leaves (the old column's for a rename,
+    the COLLATE written for a type change)."""
     kind = "int" if case == "type" else 'text COLLATE "C"'
     source = write_files(tmp_path / "src", {
-        "1_setup.up.sql": f"CREATE TABLE t (id bigint PRIMARY KEY, c {kind}, d int);\n"
+        "1_setup.up.sql": "DO $$ BEGIN CREATE ROLE lockwise_reader; "
+                          "EXCEPTION WHEN duplicate_object THEN NULL; END $$;\n"
+                          f"CREATE TABLE t (id bigint PRIMARY KEY, c {kind}, d int);\n"
+                          "COMMENT ON COLUMN t.c IS 'what c holds';\n"
+                          "GRANT SELECT (c), UPDATE (c) ON t TO lockwise_reader;\n"
+                          "GRANT REFERENCES (c) ON t TO PUBLIC;\n"
                           "CREATE STATISTICS t_c_d (dependencies, mcv) ON c, d FROM t;\n"
                           "CREATE STATISTICS t_all ON id, c FROM t;\n"
                           "ALTER TABLE t ALTER COLUMN c SET STATISTICS 500;\n"
                           "INSERT INTO t SELECT g, g, g FROM generate_series(1, 30) g;\n",
         "2_change.up.sql": change})
     original, rewritten, _ = _original_and_rewritten(pg_server, source, tmp_path,
-                                                     f"settings_{case}")
-    kept = _column_settings(original, column)
-    assert kept[0] == ('"C"', 500) and len(kept[1]) == 2
-    assert _column_settings(rewritten, column) == kept
+                                                     f"properties_{case}")
+    kept = _column_properties(original, column)
+    assert kept[0] == ("what c holds", '"C"', 500) and len(kept[1]) == 3 and len(kept[2]) == 2
+    assert _column_properties(rewritten, column) == kept
 
 
 #: A table whose column c a policy reads, and whose column d a trigger fires on (UPDATE OF)
