@@ -1599,3 +1599,37 @@ def test_rename_is_not_expanded_for_a_column_a_policy_or_trigger_depends_on(
         "".join(written.values())
     assert any("not rewritten: line 1:" in n and dependent in n for n in notes), notes
     assert same_end_schema(pg_server, source, tmp_path / "out", f"dependent_{column}") == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("case", "setup", "change"), [
+    ("type", "c int NOT NULL", "ALTER TABLE t ALTER COLUMN c TYPE bigint;"),
+    ("named", "c int CONSTRAINT c_present NOT NULL", "ALTER TABLE t ALTER COLUMN c TYPE bigint;"),
+    ("rename", "c int NOT NULL", "ALTER TABLE t RENAME COLUMN c TO c2;"),
+    ("set", "c int", "ALTER TABLE t ALTER COLUMN c TYPE bigint, ALTER COLUMN c SET NOT NULL;"),
+])
+def test_expand_contract_on_pg18_keeps_the_not_null_constraints_name(
+        case: str, setup: str, change: str, tmp_path: Path, pg_server: str) -> None:
+    """From PostgreSQL 18 a NOT NULL is a constraint with a name, which a type change or a
+    rename keeps (or SET NOT NULL gives: `t_c_not_null`): the new column's, named after it,
+    takes that name in the contract step, so later migrations naming it find it."""
+    import psycopg
+
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": f"CREATE TABLE t (id bigint PRIMARY KEY, {setup});\n"
+                          "INSERT INTO t SELECT g, g FROM generate_series(1, 30) g;\n",
+        "2_change.up.sql": change})
+    notes = rewrite_dir_noting(source, tmp_path / "out", LintOptions(pg_version=18))[1]
+    assert any("_new" in p.read_text() or "c2" in p.read_text()
+               for p in (tmp_path / "out").iterdir() if p.name != "1_setup.up.sql"), notes
+    names = []
+    for side, directory in (("orig", source), ("new", tmp_path / "out")):
+        from lockwise.db.scratch import create_database
+
+        uri = create_database(pg_server, f"nn18_{side}_{case}")
+        apply_all(uri, directory)
+        with psycopg.connect(uri) as conn:
+            names.append(conn.execute(
+                "SELECT conname FROM pg_constraint WHERE conrelid = 't'::regclass "
+                "AND contype = 'n' ORDER BY 1").fetchall())
+    assert names[1] == names[0]
