@@ -310,6 +310,17 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
         f"ALTER TABLE {table_sql} DROP COLUMN {quote_ident(old)}")
     pieces.contract.extend(renames)
     pieces.contract.extend(contract_tail)
+    if facts.get("column_not_null") and _pg_version(facts) >= 18:
+        # PostgreSQL 18's NOT NULL constraint, named after the new column: the statement
+        # leaves the old one's name (or, made NOT NULL by it, the one named after the column).
+        made = generated_name(table_name, new, "not_null")
+        kept = facts.get("column_not_null_name") or generated_name(table_name, old, "not_null")
+        if made != kept:
+            pieces.contract.append(
+                "-- lockwise: ignore[rename-index-or-constraint] reason: contract step of an "
+                "expand/contract change, the NOT NULL constraint takes the old name\n"
+                f"ALTER TABLE {table_sql} RENAME CONSTRAINT {quote_ident(made)} TO "
+                f"{quote_ident(kept)}")
 
 
 def _column_properties_copied(table_sql: str, old: str, new: str) -> str:

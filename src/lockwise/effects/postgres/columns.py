@@ -660,6 +660,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_default_sql=movable_default(old_col),
           column_constraints=column_constraints(b.ctx.catalog, table, colname),
           column_dependents=column_dependents(b.ctx.catalog, table, colname),
+          column_not_null_name=column_not_null_name(b.ctx.catalog, table, colname),
           rows_elsewhere=rewrites and rows_elsewhere(b.ctx.catalog, table),
           **_views_using(b, table, colname, bool(base.get("qualified"))),
           # Its drops run before any type change (all of them: checked on the server).
@@ -928,6 +929,14 @@ def column_constraints(catalog: Catalog, table: str, column: str) -> tuple[str, 
     incoming = [f"{other}.{c.name}" for other, c in catalog.referencing(table)
                 if column in (c.ref_columns or key) and not (other == table and c.name in own)]
     return tuple(sorted(own)) + tuple(sorted(incoming))
+
+
+def column_not_null_name(catalog: Catalog, table: str, column: str) -> str:
+    """The name of the NOT NULL constraint of `table.column` that PostgreSQL 18 keeps ("" when
+    the catalog does not know the column NOT NULL)."""
+    known = catalog.tables.get(table)
+    col = known.columns.get(column) if known is not None else None
+    return not_null_name(known, column) if col is not None and col.not_null else ""
 
 
 def column_dependents(catalog: Catalog, table: str, column: str) -> tuple[str, ...]:

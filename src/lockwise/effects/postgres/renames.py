@@ -25,6 +25,7 @@ from lockwise.effects.postgres.columns import (
     column_constraints,
     column_dependents,
     column_index_facts,
+    column_not_null_name,
     movable_default,
 )
 from lockwise.effects.postgres.constraints import constraint_name_taken, inherited_check
@@ -67,6 +68,7 @@ def rename(b: Builder, stmt: dict) -> None:
                   **column_index_facts(b.ctx.catalog, table, old),
                   column_constraints=column_constraints(b.ctx.catalog, table, old),
                   column_dependents=column_dependents(b.ctx.catalog, table, old),
+                  column_not_null_name=column_not_null_name(b.ctx.catalog, table, old),
                   rows_elsewhere=rows_elsewhere(b.ctx.catalog, table),
                   **already_exists(f"column {table}.{new}" if b.ctx.catalog.sure_of(table)
                                    and b.ctx.catalog.column(table, new) is not None else ""))
