@@ -1633,3 +1633,32 @@ def test_expand_contract_on_pg18_keeps_the_not_null_constraints_name(
                 "SELECT conname FROM pg_constraint WHERE conrelid = 't'::regclass "
                 "AND contype = 'n' ORDER BY 1").fetchall())
     assert names[1] == names[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("change", EXPAND_CONTRACT_CHANGES)
+def test_expand_contract_keeps_rows_written_to_an_inheritance_child_in_sync(
+        change: str, tmp_path: Path, pg_db: str) -> None:
+    """A parent's row trigger does not fire for rows written to its inheritance children:
+    each child gets the sync trigger too, so a row written to a child between the expand
+    and contract steps has its value in the new column when the old one goes."""
+    import psycopg
+
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE t (id bigint, c int);\n"
+                          "CREATE TABLE t_child () INHERITS (t);\n"
+                          "INSERT INTO t_child SELECT g, g FROM generate_series(1, 30) g;\n",
+        "2_change.up.sql": change})
+    rewrite_dir(source, tmp_path / "out")
+    column = "c2" if "RENAME" in change else "c"
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for migration in discover(tmp_path / "out"):
+            if "contract" in migration.id:  # written by the application meanwhile
+                conn.execute("INSERT INTO t_child (id, c) VALUES (31, 31)")
+                conn.execute("UPDATE t_child SET c = 100 WHERE id = 1")
+            statements = [s.sql for s in parse_sql(migration.up_sql).statements]
+            with conn.transaction() if not migration.no_transaction else conn.cursor():
+                for sql in statements:
+                    conn.execute(sql)
+        rows = conn.execute(f"SELECT id, {column} FROM t ORDER BY id").fetchall()
+    assert rows == [(1, 100), *((g, g) for g in range(2, 32))]
