@@ -259,20 +259,33 @@ def _with_row_prefix(expr, column: str, prefix: str) -> str:
     return _sql(_Prefix()(expr))
 
 
-def _sync_trigger(table_sql: str, table_name: str, column: str, body: list[str]) -> list[str]:
+def _sync_trigger(table_sql: str, table_name: str, column: str, body: list[str],
+                  children: tuple[str, ...] = ()) -> list[str]:
+    """The function that keeps the two columns in step and its row trigger, on the table and
+    on each of its inheritance `children` (qualified names), for which the parent's trigger
+    does not fire."""
     name = quote_ident(f"{table_name}_{column}_sync"[:63])
     lines = "\n".join("  " + line for line in body)
     return [
         f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $lockwise$\n"
         f"BEGIN\n{lines}\n  RETURN NEW;\nEND\n$lockwise$",
-        f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON {table_sql} "
-        f"FOR EACH ROW EXECUTE FUNCTION {name}()",
+        *(f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON {target} "
+          f"FOR EACH ROW EXECUTE FUNCTION {name}()"
+          for target in (table_sql, *map(_child_sql, children))),
     ]
 
 
-def _drop_sync_trigger(table_sql: str, table_name: str, column: str) -> list[str]:
+def _drop_sync_trigger(table_sql: str, table_name: str, column: str,
+                       children: tuple[str, ...] = ()) -> list[str]:
     name = quote_ident(f"{table_name}_{column}_sync"[:63])
-    return [f"DROP TRIGGER {name} ON {table_sql}", f"DROP FUNCTION {name}()"]
+    return [*(f"DROP TRIGGER {name} ON {target}"
+              for target in (table_sql, *map(_child_sql, children))),
+            f"DROP FUNCTION {name}()"]
+
+
+def _child_sql(child: str) -> str:
+    """A table the catalog names (`schema.name`) as SQL, qualified."""
+    return _qualified_sql(*child.split(".", 1))
 
 
 def _expand_contract(relation, old: str, new: str, type_sql: str,
@@ -282,7 +295,8 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
     `relation`: the statement's table (pglast's RangeVar)."""
     table_sql, table_name = _table_sql(relation), relation.relname
     pieces.main.append(f"ALTER TABLE {table_sql} ADD COLUMN {quote_ident(new)} {type_sql}")
-    pieces.main.extend(_sync_trigger(table_sql, table_name, old, trigger_body))
+    children = tuple(facts.get("inheritance_children") or ())
+    pieces.main.extend(_sync_trigger(table_sql, table_name, old, trigger_body, children))
     pieces.alone.append(batched_backfill(table_sql, new, value_backfill,
                                          f"{quote_ident(old)} IS NOT NULL", _pg_version(facts),
                                          _spread_name(relation, facts)))
@@ -301,7 +315,7 @@ def _expand_contract(relation, old: str, new: str, type_sql: str,
                             "contract step")
     swaps, renames = _indexes_on_new_column(relation, old, new, rebuilt, pieces,
                                             facts.get("partition_tree") or ())
-    pieces.contract.extend(_drop_sync_trigger(table_sql, table_name, old))
+    pieces.contract.extend(_drop_sync_trigger(table_sql, table_name, old, children))
     pieces.contract.append(_column_properties_copied(table_sql, old, new))
     pieces.contract.extend(swaps)
     pieces.contract.append(

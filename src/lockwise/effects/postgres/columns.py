@@ -661,6 +661,7 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_constraints=column_constraints(b.ctx.catalog, table, colname),
           column_dependents=column_dependents(b.ctx.catalog, table, colname),
           column_not_null_name=column_not_null_name(b.ctx.catalog, table, colname),
+          inheritance_children=tuple(b.ctx.catalog.inheritance_children(table)),
           rows_elsewhere=rewrites and rows_elsewhere(b.ctx.catalog, table),
           **_views_using(b, table, colname, bool(base.get("qualified"))),
           # Its drops run before any type change (all of them: checked on the server).

@@ -69,6 +69,7 @@ def rename(b: Builder, stmt: dict) -> None:
                   column_constraints=column_constraints(b.ctx.catalog, table, old),
                   column_dependents=column_dependents(b.ctx.catalog, table, old),
                   column_not_null_name=column_not_null_name(b.ctx.catalog, table, old),
+                  inheritance_children=tuple(b.ctx.catalog.inheritance_children(table)),
                   rows_elsewhere=rows_elsewhere(b.ctx.catalog, table),
                   **already_exists(f"column {table}.{new}" if b.ctx.catalog.sure_of(table)
                                    and b.ctx.catalog.column(table, new) is not None else ""))
