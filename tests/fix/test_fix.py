@@ -1662,3 +1662,27 @@ def test_expand_contract_keeps_rows_written_to_an_inheritance_child_in_sync(
                     conn.execute(sql)
         rows = conn.execute(f"SELECT id, {column} FROM t ORDER BY id").fetchall()
     assert rows == [(1, 100), *((g, g) for g in range(2, 32))]
+
+
+@pytest.mark.postgres
+def test_a_generated_column_of_an_inheritance_parent_is_computed_on_its_children(
+        tmp_path: Path, pg_server: str) -> None:
+    """A stored generated column added to a parent is computed on its inheritance children
+    too: the trigger that stands for it goes on each child as well, so a row written to a
+    child later has the value the generated column would give."""
+    import psycopg
+
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE t (id bigint, c int);\n"
+                          "CREATE TABLE t_child () INHERITS (t);\n"
+                          "INSERT INTO t_child SELECT g, g FROM generate_series(1, 30) g;\n",
+        "2_change.up.sql": "ALTER TABLE t ADD COLUMN d int GENERATED ALWAYS AS (c * 2) STORED;"})
+    original, rewritten, _ = _original_and_rewritten(pg_server, source, tmp_path, "gen_child")
+    assert "_compute" in "".join(p.read_text() for p in (tmp_path / "out").iterdir())
+    rows = []
+    for uri in (original, rewritten):
+        with psycopg.connect(uri) as conn:
+            conn.execute("INSERT INTO t_child (id, c) VALUES (31, 31)")
+            conn.execute("UPDATE t_child SET c = 100 WHERE id = 1")
+            rows.append(conn.execute("SELECT id, d FROM t ORDER BY id").fetchall())
+    assert rows[1] == rows[0]
