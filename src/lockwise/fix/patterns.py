@@ -1032,8 +1032,10 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     index_name = ""  # CREATE INDEX's, PostgreSQL's own for an unnamed one
     type_changes: dict[str, dict] = {}  # each ALTER COLUMN TYPE's column -> its facts
     elsewhere = False  # the table's rows are (also) in partitions or children
+    children: tuple[str, ...] = ()  # its inheritance children
     for action in actions:
         elsewhere = elsewhere or bool(action.facts.get("rows_elsewhere"))
+        children = children or tuple(action.facts.get("inheritance_children") or ())
         if action.kind == "alter_column_type":
             type_changes.setdefault(action.facts.get("column", ""), action.facts)
         if action.kind in ("alter_column_type", "rename_column") and not facts:
@@ -1057,6 +1059,7 @@ def statement_facts(actions: Iterable[Action]) -> dict:
                 not_valid[action.facts["column"]] = action.facts["not_valid_not_null"]
     facts["constraint_names"] = tuple(names)
     facts["rows_elsewhere"] = elsewhere
+    facts["inheritance_children"] = children
     facts["column_constraint_names"] = column_names
     facts["virtual_allowed_columns"] = tuple(virtual)
     if rewriting is not None:
@@ -1432,8 +1435,11 @@ def _rewrite_generated_column(stmt, cmd, generated, pieces: Pieces, facts: dict,
         f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $lockwise$\n"
         f"BEGIN\n  NEW.{col} := {_sql(_on_new_row(generated.raw_expr))};\n  RETURN NEW;\n"
         "END\n$lockwise$")
-    pieces.main.append(f"CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {table_sql} "
-                       f"FOR EACH ROW EXECUTE FUNCTION {function}()")
+    # (on each inheritance child too: the parent's trigger does not fire for its rows)
+    pieces.main.extend(f"CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {target} "
+                       f"FOR EACH ROW EXECUTE FUNCTION {function}()"
+                       for target in (table_sql, *map(_child_sql, facts.get(
+                           "inheritance_children") or ())))
     pieces.alone.append(batched_backfill(table_sql, coldef.colname, value,
                                          pg_version=_pg_version(facts),
                                          spread_name=_spread_name(stmt.relation, facts)))

@@ -301,6 +301,8 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("add_column", base, facts, _refused_with_only(b, table, base, inheritance=True),
           rewrites=bool(rewrite_why),
           rows_elsewhere=bool(rewrite_why) and rows_elsewhere(b.ctx.catalog, table),
+          inheritance_children=tuple(b.ctx.catalog.inheritance_children(table))
+          if rewrite_why else (),
           rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
           constraint_scans_text="; ".join(constraint_scans),
           if_not_exists=bool(cmd.get("missing_ok")), column_exists=False,
