@@ -1140,6 +1140,34 @@ def test_each_backfill_batch_reads_only_its_pages(pg_version: int, pg_db: str) -
                             ).fetchone() == (0,)
 
 
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("pg_version", [13, 14])
+def test_each_batch_of_a_partitioned_backfill_reads_only_its_pages(pg_version: int,
+                                                                   pg_db: str) -> None:
+    """The batches of a partitioned table's backfill update each partition by a statement run
+    with EXECUTE, its first page a parameter: still a TID scan of the batch's pages."""
+    import psycopg
+
+    from lockwise.fix.patterns import batched_backfill
+
+    do_block = batched_backfill("t", "b", "a * 2", pg_version=pg_version, spread_name="t")
+    start = do_block.index("$lockwise_batch$") + len("$lockwise_batch$")
+    batch = "UPDATE ONLY t_1" + do_block[start:do_block.index("$lockwise_batch$", start)]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (id bigint, a int, b int) PARTITION BY RANGE (id)")
+        conn.execute("CREATE TABLE t_1 PARTITION OF t FOR VALUES FROM (0) TO (100000)")
+        conn.execute("INSERT INTO t SELECT g, g, NULL FROM generate_series(1, 50000) g")
+        conn.execute("ANALYZE t_1")
+        conn.execute("CREATE FUNCTION plan_of(first bigint) RETURNS SETOF text LANGUAGE plpgsql "
+                     "AS $f$ BEGIN RETURN QUERY EXECUTE 'EXPLAIN ' || $q$" + batch +
+                     "$q$ USING first; END $f$")
+        plan = "\n".join(row[0] for row in conn.execute("SELECT plan_of(0)"))
+        assert "Tid" in plan and "Seq Scan" not in plan, plan
+        conn.execute(do_block.split("\n", 1)[1])
+        assert conn.execute("SELECT count(*) FROM t WHERE b IS DISTINCT FROM a * 2"
+                            ).fetchone() == (0,)
+
 MYSQL_MIGRATION = ("CREATE TABLE users (id INT PRIMARY KEY, email VARCHAR(100));\n",
                    "ALTER TABLE users ADD INDEX users_email (email);\n")
 
