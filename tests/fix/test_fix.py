@@ -1714,3 +1714,25 @@ def test_a_generated_column_of_an_inheritance_parent_is_computed_on_its_children
             conn.execute("UPDATE t_child SET c = 100 WHERE id = 1")
             rows.append(conn.execute("SELECT id, d FROM t ORDER BY id").fetchall())
     assert rows[1] == rows[0]
+
+
+@pytest.mark.parametrize("change", EXPAND_CONTRACT_CHANGES)
+def test_the_contract_step_leaves_the_catalog_sure_of_the_tables(change: str,
+                                                                 tmp_path: Path) -> None:
+    """The contract step's DO block, which carries the old column's comment, privileges and
+    statistics over with EXECUTE, changes no table's columns or constraints: a migration
+    after it is still judged on what the catalog knows (a type change of another table, not
+    `old type unknown (a DO block may have changed it)`)."""
+    source = write_files(tmp_path / "src", {
+        "10_setup.up.sql": "CREATE TABLE t (id bigint PRIMARY KEY, c int);\n"
+                           "CREATE TABLE u (id bigint PRIMARY KEY, v varchar(10));\n"
+                           "INSERT INTO t SELECT g, g FROM generate_series(1, 30) g;\n",
+        "20_change.up.sql": change,
+        # (after the steps, which take the free versions from 21)
+        "90_later.up.sql": "ALTER TABLE u ALTER COLUMN v TYPE varchar(20);\n"})
+    rewrite_dir(source, tmp_path / "out")
+    assert any("DO $lockwise$" in p.read_text() for p in (tmp_path / "out").glob("*contract*"))
+    later = [r for r in lint_migrations(discover(tmp_path / "out"), LintOptions())
+             if r.migration.id.startswith("90_")]
+    findings = [f for r in later for s in r.statements for f in s.findings]
+    assert not [f for f in findings if f.rule == "column-type-change-rewrites"], findings
