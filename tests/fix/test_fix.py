@@ -1736,3 +1736,24 @@ def test_the_contract_step_leaves_the_catalog_sure_of_the_tables(change: str,
              if r.migration.id.startswith("90_")]
     findings = [f for r in later for s in r.statements for f in s.findings]
     assert not [f for f in findings if f.rule == "column-type-change-rewrites"], findings
+
+
+@pytest.mark.postgres
+def test_type_changes_of_two_columns_one_index_reads_are_left_as_written(
+        tmp_path: Path, pg_server: str) -> None:
+    """Two type changes of one ALTER TABLE whose columns one index reads: each contract step
+    would drop the index built over the other's new column (lemmy's scaled_rank, whose
+    partial index reads hot_rank and hot_rank_active). The statement is left as written,
+    with a note naming the index, and the rest of the migration is still rewritten."""
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE t (id bigint PRIMARY KEY, a int, b int);\n"
+                          "CREATE INDEX t_nonzero ON t (id) WHERE a <> 0 OR b <> 0;\n"
+                          "INSERT INTO t SELECT g, g, g FROM generate_series(1, 30) g;\n",
+        "2_change.up.sql": "ALTER TABLE t ALTER COLUMN a TYPE float, ALTER COLUMN b TYPE float;\n"
+                           "CREATE INDEX t_by_id ON t (id);\n"})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    text = "".join(written.values())
+    assert "ALTER COLUMN a TYPE float" in text and "_new" not in text, written
+    assert "CREATE INDEX CONCURRENTLY" in text
+    assert any("not rewritten: line 1:" in n and "t_nonzero" in n for n in notes), notes
+    assert same_end_schema(pg_server, source, tmp_path / "out", "shared_index") == []
