@@ -1122,8 +1122,16 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
         return _rewrite_constraint(stmt, cmd, constraint_name, rules, pieces, kept, drops)
     if sub == "AT_AlterColumnType":
         column_facts = _type_change_facts(stmt, cmd, facts)
-        return "column-type-change-rewrites" in rules and column_facts is not None and \
-            _rewrite_type_change(stmt, cmd, column_facts, pieces)
+        if column_facts is None or "column-type-change-rewrites" not in rules:
+            return False
+        shared = _indexes_shared(stmt, cmd.name, column_facts)
+        if shared:
+            pieces.declined.append(
+                f"{cmd.name}: index {', '.join(shared)} also reads another column whose type "
+                "the statement changes: the contract step of each would drop the index built "
+                "over the other's new column; no expand/contract rewrite")
+            return False
+        return _rewrite_type_change(stmt, cmd, column_facts, pieces)
     if sub == "AT_ValidateConstraint" and "validate-in-combined-alter" in rules and \
             len(stmt.cmds) > 1:
         # Alone it takes SHARE UPDATE EXCLUSIVE, after the others' stronger lock is gone.
@@ -1171,6 +1179,13 @@ def _type_change_facts(stmt, cmd, facts: dict) -> dict | None:
     if own is None or not own.get("rewrites"):
         return None
     return {**facts, **own, **_carried_facts(_companions(stmt, cmd.name, _CARRIED), own)}
+
+
+def _indexes_shared(stmt, column: str, facts: dict) -> list[str]:
+    """The indexes over `column` that also read another column whose type `stmt` changes."""
+    others = {c.name for c in stmt.cmds if _subtype(c) == "AT_AlterColumnType"} - {column}
+    return [idx.name.split(".", 1)[1] for idx in facts.get("column_indexes") or ()
+            if others & {*idx.columns, *idx.reads}]
 
 
 def _companions(stmt, column: str, kinds: tuple[str, ...]) -> list:
