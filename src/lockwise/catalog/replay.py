@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
+from functools import lru_cache
 
 from lockwise.catalog import policies
 from lockwise.catalog.model import (
@@ -591,6 +592,7 @@ _SHAPE_KEEPING_COMMANDS = frozenset({"CommentStmt", "GrantStmt", "CreateStatsStm
                                      "AlterStatsStmt"})
 
 
+@lru_cache(maxsize=256)  # (the same blocks are replayed once a round by lockwise fix)
 def _keeps_shape(template: str) -> bool:
     """Whether a DO block's `EXECUTE format(template, ...)` runs only commands that keep
     every table's shape (a comment, a privilege, statistics, a statistics target), whatever
