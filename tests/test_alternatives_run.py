@@ -462,12 +462,20 @@ def test_a_long_table_kept_under_another_name_keeps_the_suffix_within_63_bytes(
     "CREATE INDEX accounts_email_idx ON accounts (email) WITH (fillfactor = 70);\n"
     "ALTER INDEX accounts_email_idx RENAME TO accounts_mail_idx;\n"
     "ALTER INDEX accounts_mail_idx SET (fillfactor = 50)",
+    # expressions and a WHERE: written out from the CREATE INDEX, not left to prose
+    "CREATE INDEX accounts_lower ON accounts (lower(email))",
+    "CREATE INDEX accounts_part ON accounts (id) WHERE email IS NOT NULL",
+    'CREATE INDEX "Accounts Both" ON accounts (id, (email || \'x\')) INCLUDE (email) '
+    "WITH (fillfactor = 80) WHERE length(email) > 1;\n"
+    'ALTER TABLE accounts RENAME COLUMN email TO mail;\n'
+    'ALTER TABLE accounts RENAME COLUMN mail TO email',
 ])
 def test_an_index_built_again_keeps_its_storage_parameters(index_sql: str,
                                                           pg_server: str) -> None:
     """The type change's alternative drops an index it would rebuild and builds it again
     CONCURRENTLY: with the storage parameters it was built WITH and ALTER INDEX SET / RESET
-    gave it since, under the name ALTER INDEX RENAME gave it (the catalog follows them)."""
+    gave it since, under the name ALTER INDEX RENAME gave it (the catalog follows them); one
+    with expressions or a WHERE from its definition, its columns renamed with the table's."""
     import dataclasses
 
     from lockwise.verify.snapshot import diff_snapshots
@@ -510,3 +518,57 @@ def test_a_type_change_alternative_backfills_what_using_computes(pg_server: str)
         with psycopg.connect(with_database(pg_server, f"alt_{side}_using_backfill")) as conn:
             values.append(conn.execute(f"SELECT id, {columns} FROM t ORDER BY id").fetchall())
     assert values[0] == values[1], shown
+
+
+
+#: Tables whose rows are in other tables than the one named: rows of one value in `ev`'s
+#: first table, and of another at the same addresses (and ids) in `ev_b`.
+SPREAD = {
+    "partitioned": "CREATE TABLE ev (id bigint, day date, m mood) PARTITION BY RANGE (day);\n"
+                   "CREATE TABLE ev_a PARTITION OF ev FOR VALUES FROM ('2020-01-01') "
+                   "TO ('2021-01-01');\n"
+                   "CREATE TABLE ev_b PARTITION OF ev FOR VALUES FROM ('2021-01-01') "
+                   "TO ('2022-01-01');\n"
+                   "INSERT INTO ev SELECT g, date '2020-01-01' + g, 'sad' "
+                   "FROM generate_series(1, 20) g;\n",
+    # a parent's primary key does not bind its children: the same ids are in both
+    "inherited": "CREATE TABLE ev (id bigint PRIMARY KEY, day date, m mood);\n"
+                 "CREATE TABLE ev_b () INHERITS (ev);\n"
+                 "INSERT INTO ev SELECT g, date '2020-01-01', 'sad' "
+                 "FROM generate_series(1, 20) g;\n",
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("kind", sorted(SPREAD))
+def test_a_batch_of_a_table_spread_over_partitions_or_children_touches_only_its_rows(
+        kind: str, pg_db: str) -> None:
+    """The batches that move an enum's rows to a renamed value name the rows of a batch by
+    a key that tells the tables apart ((tableoid, ctid)): by ctid alone, or by a parent's
+    primary key, a batch of the parent also changed the rows of the same address (or id) in
+    the other partitions or children, whatever value they held."""
+    import dataclasses
+
+    import psycopg
+
+    setup = ("CREATE TYPE mood AS ENUM ('happy', 'sad');\n" + SPREAD[kind] +
+             "INSERT INTO ev_b SELECT g, date '2021-01-02', 'happy' "
+             "FROM generate_series(1, 20) g;")
+    rule = next(r for r in load_rules() if r.id == "enum-rename-value")
+    example = dataclasses.replace(next(e for e in rule.examples if e.bad),
+                                  sql="ALTER TYPE mood RENAME VALUE 'sad' TO 'blue';",
+                                  setup=setup, in_transaction=None, layout=None, stats=None)
+    (finding,) = findings_for(example, rule)
+    statements = [s for chunk in _chunks(finding.instead) for s in chunk]
+    assert any("ev_b" not in s and s.startswith("UPDATE") for s in statements), statements
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for stmt in parse_sql(setup).statements:
+            conn.execute(stmt.sql)
+        for sql in statements:  # each UPDATE repeated until it changes no row
+            while conn.execute(sql).rowcount > 0 and sql.startswith("UPDATE"):
+                pass
+        assert conn.execute("SELECT m::text, count(*) FROM ONLY ev_b GROUP BY 1"
+                            ).fetchall() == [("happy", 20)], statements
+        assert conn.execute("SELECT m::text, count(*) FROM ev WHERE tableoid <> 'ev_b'::regclass "
+                            "GROUP BY 1").fetchall() == [("blue", 20)], statements
+

@@ -1172,6 +1172,19 @@ def test_do_block_reshapes_only_with_ddl_or_dynamic_sql() -> None:
     # a body PL/pgSQL rejects, SQL computed at run time
     assert reshaped("ALTER TABLE accounts ADD COLUMN x int; IF THEN;") == {"public.accounts"}
     assert reshaped("EXECUTE 'SELECT ' || '1';") == {"*"}
+    # run-time SQL of a known command that changes no table's shape: comments, privileges,
+    # statistics (what expand/contract's contract step carries over)
+    assert reshaped("EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', 'accounts', 'id', 'x'); "
+                    "EXECUTE format('GRANT %s (%I) ON %s TO %s%s', 'SELECT', 'id', 'accounts', "
+                    "'PUBLIC', ''); EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET "
+                    "STATISTICS %s', 'accounts', 'id', 500); EXECUTE format('ALTER STATISTICS "
+                    "%s.%I RENAME TO %I', 'public', 's', 's2'); EXECUTE format('CREATE "
+                    "STATISTICS %s.%I (%s) ON %s FROM %s', 'public', 's', 'mcv', 'id, id', "
+                    "'accounts');") == set()
+    assert reshaped("EXECUTE format('ALTER TABLE %s ADD COLUMN %I int', 'accounts', 'z');") \
+        == {"*"}
+    assert reshaped("EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS %s', "
+                    "'accounts', 'id', 5) || ';';") == {"*"}
 
 
 # --- enforceability, domains, statistics, collations ----------------------------------------

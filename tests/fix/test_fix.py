@@ -1145,6 +1145,34 @@ def test_each_backfill_batch_reads_only_its_pages(pg_version: int, pg_db: str) -
                             ).fetchone() == (0,)
 
 
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("pg_version", [13, 14])
+def test_each_batch_of_a_partitioned_backfill_reads_only_its_pages(pg_version: int,
+                                                                   pg_db: str) -> None:
+    """The batches of a partitioned table's backfill update each partition by a statement run
+    with EXECUTE, its first page a parameter: still a TID scan of the batch's pages."""
+    import psycopg
+
+    from lockwise.fix.patterns import batched_backfill
+
+    do_block = batched_backfill("t", "b", "a * 2", pg_version=pg_version, spread_name="t")
+    start = do_block.index("$lockwise_batch$") + len("$lockwise_batch$")
+    batch = "UPDATE ONLY t_1" + do_block[start:do_block.index("$lockwise_batch$", start)]
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (id bigint, a int, b int) PARTITION BY RANGE (id)")
+        conn.execute("CREATE TABLE t_1 PARTITION OF t FOR VALUES FROM (0) TO (100000)")
+        conn.execute("INSERT INTO t SELECT g, g, NULL FROM generate_series(1, 50000) g")
+        conn.execute("ANALYZE t_1")
+        conn.execute("CREATE FUNCTION plan_of(first bigint) RETURNS SETOF text LANGUAGE plpgsql "
+                     "AS $f$ BEGIN RETURN QUERY EXECUTE 'EXPLAIN ' || $q$" + batch +
+                     "$q$ USING first; END $f$")
+        plan = "\n".join(row[0] for row in conn.execute("SELECT plan_of(0)"))
+        assert "Tid" in plan and "Seq Scan" not in plan, plan
+        conn.execute(do_block.split("\n", 1)[1])
+        assert conn.execute("SELECT count(*) FROM t WHERE b IS DISTINCT FROM a * 2"
+                            ).fetchone() == (0,)
+
 MYSQL_MIGRATION = ("CREATE TABLE users (id INT PRIMARY KEY, email VARCHAR(100));\n",
                    "ALTER TABLE users ADD INDEX users_email (email);\n")
 
@@ -1250,11 +1278,12 @@ def test_several_type_changes_in_one_statement_are_each_expanded_and_contracted(
                      "e": "character varying(20)"}
 
 
+#: A type change and a rename of column c of table t: the two expand/contract rewrites.
+EXPAND_CONTRACT_CHANGES = ["ALTER TABLE t ALTER COLUMN c TYPE bigint;",
+                           "ALTER TABLE t RENAME COLUMN c TO c2;"]
+
 @pytest.mark.postgres
-@pytest.mark.parametrize("change", [
-    "ALTER TABLE t ALTER COLUMN c TYPE bigint;",
-    "ALTER TABLE t RENAME COLUMN c TO c2;",
-])
+@pytest.mark.parametrize("change", EXPAND_CONTRACT_CHANGES)
 def test_expand_contract_builds_the_old_columns_indexes_on_the_new_one(
         change: str, tmp_path: Path, pg_db: str) -> None:
     """The contract step drops the old column and every index over it: the new column gets
@@ -1284,10 +1313,7 @@ def test_expand_contract_builds_the_old_columns_indexes_on_the_new_one(
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("change", [
-    "ALTER TABLE t ALTER COLUMN c TYPE bigint;",
-    "ALTER TABLE t RENAME COLUMN c TO c2;",
-])
+@pytest.mark.parametrize("change", EXPAND_CONTRACT_CHANGES)
 def test_expand_contract_keeps_the_old_columns_default(change: str, tmp_path: Path,
                                                        pg_db: str) -> None:
     """The new column takes the old one's default, which the contract step drops with it
@@ -1366,3 +1392,410 @@ def test_fix_refuses_a_lock_timeout_postgresql_would_not_keep(tmp_path: Path, va
     assert result.exit_code == 2, result.output
     assert "--lock-timeout" in result.output and says in result.output
     assert (tmp_path / "002_i.sql").read_text() == sql
+
+
+def _index_definitions(uri: str, table: str) -> dict[str, str]:
+    import psycopg
+
+    with psycopg.connect(uri) as conn:
+        return dict(conn.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = %s::regclass", (table,)).fetchall())
+
+
+def _original_and_rewritten(pg_server: str, source: Path, tmp_path: Path,
+                            name: str) -> tuple[str, str, list[str]]:
+    """`source` applied as written and as `fix` rewrites it, each on a database of its own:
+    their URIs, and the notes of the rewrite."""
+    from lockwise.db.scratch import create_database
+
+    notes = rewrite_dir_noting(source, tmp_path / "out")[1]
+    original = create_database(pg_server, f"fix_orig_{name}")
+    rewritten = create_database(pg_server, f"fix_new_{name}")
+    apply_all(original, source)
+    apply_all(rewritten, tmp_path / "out")
+    return original, rewritten, notes
+
+
+#: Indexes over column c that the catalog cannot write from their columns alone.
+EXPRESSION_INDEXES = (
+    "CREATE INDEX t_c_twice ON t ((c * 2));\n"
+    "CREATE INDEX t_d_part ON t (d) WHERE c > 5;\n"
+    "CREATE UNIQUE INDEX t_lower_d_c ON t (lower(d), c) INCLUDE (id) WHERE c IS NOT NULL;\n"
+    'CREATE INDEX "T Hash" ON t USING hash (c) WITH (fillfactor = 80) WHERE d <> \'x\';\n'
+    'CREATE INDEX t_d_c ON t (d COLLATE "C" text_pattern_ops, c DESC NULLS LAST);\n'
+    "CREATE INDEX t_by_row ON t ((t.c + t.id));\n")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("change", EXPAND_CONTRACT_CHANGES)
+def test_expand_contract_builds_expression_and_partial_indexes_on_the_new_column(
+        change: str, tmp_path: Path, pg_server: str) -> None:
+    """An index with an expression, a WHERE, INCLUDE, an operator class or collation over the
+    old column is built again over the new one (its expressions and WHERE naming the new
+    column), and takes the old name in the contract step: the table ends with the indexes
+    the original statement leaves."""
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE t (id bigint PRIMARY KEY, c int, d text);\n"
+                          + EXPRESSION_INDEXES +
+                          "INSERT INTO t SELECT g, g, 'd' || g FROM generate_series(1, 30) g;\n",
+        "2_change.up.sql": change})
+    name = "rename" if "RENAME" in change else "type"
+    original, rewritten, notes = _original_and_rewritten(pg_server, source, tmp_path,
+                                                         f"exprs_{name}")
+    assert not [note for note in notes if "cannot write out" in note]
+    assert _index_definitions(rewritten, "t") == _index_definitions(original, "t")
+
+
+def _column_state(uri: str, table: str) -> dict[str, tuple]:
+    """Each column of `table`: its type, NOT NULL and default."""
+    import psycopg
+
+    with psycopg.connect(uri) as conn:
+        return {name: rest for name, *rest in conn.execute(
+            "SELECT attname, format_type(atttypid, atttypmod), attnotnull, "
+            "pg_get_expr(adbin, adrelid) FROM pg_attribute LEFT JOIN pg_attrdef "
+            "ON adrelid = attrelid AND adnum = attnum WHERE attrelid = %s::regclass "
+            "AND attnum > 0 AND NOT attisdropped", (table,)).fetchall()}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("case", "change"), [
+    ("set", "ALTER TABLE t ALTER COLUMN c TYPE bigint, ALTER COLUMN c SET NOT NULL, "
+            "ALTER COLUMN c SET DEFAULT 0;"),
+    ("default_first", "ALTER TABLE t ALTER COLUMN c SET DEFAULT 5, "
+                      "ALTER COLUMN c TYPE text USING c::text || 'x';"),
+    ("drop", "ALTER TABLE t ALTER COLUMN c TYPE bigint, ALTER COLUMN c DROP NOT NULL, "
+             "ALTER COLUMN c DROP DEFAULT;"),
+])
+def test_a_type_change_carries_the_other_subcommands_on_its_column_to_the_new_one(
+        case: str, change: str, tmp_path: Path, pg_server: str) -> None:
+    """A type change beside SET / DROP NOT NULL and SET / DROP DEFAULT of the same column is
+    rewritten as expand/contract, and the new column ends with what those subcommands give
+    (NOT NULL through a NOT VALID CHECK, validated later; the default), rows kept: a row
+    inserted without the column meanwhile gets the default the statement sets."""
+    import psycopg
+
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE t (id bigint PRIMARY KEY, c int NOT NULL DEFAULT 7);\n"
+                          "INSERT INTO t SELECT g, g FROM generate_series(1, 30) g;\n",
+        "2_change.up.sql": change})
+    original, rewritten, _ = _original_and_rewritten(pg_server, source, tmp_path,
+                                                     f"carry_{case}")
+    written = "".join(p.read_text() for p in (tmp_path / "out").iterdir())
+    assert "c_new" in written and ("SET NOT NULL" not in change or "NOT VALID" in written)
+    assert _column_state(rewritten, "t") == _column_state(original, "t")
+    for uri in (original, rewritten):
+        with psycopg.connect(uri) as conn:
+            if "DROP DEFAULT" not in change:
+                conn.execute("INSERT INTO t (id) VALUES (31)")
+            rows = conn.execute("SELECT id, c::text FROM t ORDER BY id").fetchall()
+        if uri == original:
+            expected = rows
+    assert rows == expected
+
+
+#: Tables whose rows live in other tables than the one named: partitions (each over the
+#: 100 pages of a backfill batch) and inheritance children.
+SPREAD_TABLES = {
+    "partitioned": "CREATE TABLE ev (id bigint, day date, c int) PARTITION BY RANGE (day);\n"
+                   "CREATE TABLE ev_a PARTITION OF ev FOR VALUES FROM ('2020-01-01') "
+                   "TO ('2021-01-01');\n"
+                   "CREATE TABLE ev_b PARTITION OF ev FOR VALUES FROM ('2021-01-01') "
+                   "TO ('2022-01-01');\n",
+    "inherited": "CREATE TABLE ev (id bigint, day date, c int);\n"
+                 "CREATE TABLE ev_a () INHERITS (ev);\n",
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("change", [
+    "ALTER TABLE ev ALTER COLUMN c TYPE bigint USING c * 2;",
+    "ALTER TABLE ev ADD COLUMN u uuid DEFAULT gen_random_uuid();",
+])
+@pytest.mark.parametrize("kind", sorted(SPREAD_TABLES))
+@pytest.mark.parametrize("pg_version", [13, 16])
+def test_a_backfill_of_a_table_spread_over_partitions_or_children_fills_every_row(
+        kind: str, change: str, pg_version: int, tmp_path: Path, pg_db: str) -> None:
+    """The batched backfill walks the pages of each table that holds rows (a partitioned
+    table has none of its own: its size is 0), so every row is filled; the type change's
+    contract step then drops no value the new column lacks."""
+    import psycopg
+
+    # The child has more pages than its parent, whose size alone bounds the batches.
+    last = 60000 if kind == "partitioned" else 1000
+    rows = ("INSERT INTO ev SELECT g, date '2020-01-01' + (g % 700), g "
+            f"FROM generate_series(1, {last}) g;\n")
+    if kind == "inherited":
+        rows += ("INSERT INTO ev_a SELECT g, date '2020-01-01', g "
+                 "FROM generate_series(1001, 61000) g;\n")
+    source = write_files(tmp_path / "src", {"1_setup.up.sql": SPREAD_TABLES[kind] + rows,
+                                            "2_change.up.sql": change})
+    rewrite_dir_noting(source, tmp_path / "out", LintOptions(pg_version=pg_version))
+    assert any("DO $lockwise$" in p.read_text() for p in (tmp_path / "out").iterdir())
+    apply_all(pg_db, tmp_path / "out")
+    with psycopg.connect(pg_db) as conn:
+        if "TYPE" in change:
+            wrong = conn.execute("SELECT count(*) FROM ev WHERE c IS DISTINCT FROM id * 2")
+        else:
+            wrong = conn.execute("SELECT count(*) FROM ev WHERE u IS NULL")
+        assert wrong.fetchone() == (0,)
+
+
+
+def _partitioned_indexes(uri: str) -> set[tuple]:
+    """Every index of the ev tables: name, definition, validity, the index it is a part of."""
+    import psycopg
+
+    with psycopg.connect(uri) as conn:
+        return set(conn.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), i.indisvalid, "
+            "(SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = i.indexrelid) "
+            "FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+            "WHERE t.relname LIKE 'ev%'").fetchall())
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("case", "change"), [
+    ("type", "ALTER TABLE ev ALTER COLUMN c TYPE bigint;"),
+    ("rename", "ALTER TABLE ev RENAME COLUMN c TO c2;"),
+])
+def test_expand_contract_of_a_partitioned_table_builds_its_indexes_on_each_partition(
+        case: str, change: str, tmp_path: Path, pg_server: str) -> None:
+    """A partitioned table's index cannot be built CONCURRENTLY: the index over the new
+    column is made ON ONLY the table, each partition's part CONCURRENTLY (ON ONLY a
+    sub-partitioned one, in turn) and attached; once the contract step ran, each part has
+    the old part's name, and the indexes are the statement's."""
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE ev (id bigint, day date, c int) PARTITION BY RANGE (day);\n"
+                          "CREATE TABLE ev_a PARTITION OF ev FOR VALUES FROM ('2020-01-01') "
+                          "TO ('2021-01-01');\n"
+                          "CREATE TABLE ev_b PARTITION OF ev FOR VALUES FROM ('2021-01-01') "
+                          "TO ('2022-01-01') PARTITION BY RANGE (id);\n"
+                          "CREATE TABLE ev_b1 PARTITION OF ev_b FOR VALUES FROM (MINVALUE) "
+                          "TO (MAXVALUE);\n"
+                          "CREATE INDEX ev_c_idx ON ev (c);\n"
+                          "CREATE INDEX ev_twice ON ev ((c * 2)) WHERE c > 0;\n"
+                          "INSERT INTO ev SELECT g, date '2020-01-01' + g, g "
+                          "FROM generate_series(1, 600) g;\n",
+        "2_change.up.sql": change})
+    original, rewritten, notes = _original_and_rewritten(pg_server, source, tmp_path,
+                                                         f"parts_{case}")
+    assert not [note for note in notes if "cannot write out" in note]
+    assert _partitioned_indexes(rewritten) == _partitioned_indexes(original)
+
+
+def _column_properties(uri: str, column: str) -> tuple:
+    """Column `column` of table t: its comment, who may do what to it (grantee, privilege,
+    grant option), its collation and statistics target; and the extended statistics of t,
+    each with its kinds and columns."""
+    import psycopg
+
+    with psycopg.connect(uri) as conn:
+        own = conn.execute(
+            "SELECT col_description(attrelid, attnum), attcollation::regcollation::text, "
+            "attstattarget FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = %s",
+            (column,)).fetchone()
+        grants = conn.execute(
+            "SELECT pg_get_userbyid(a.grantee), a.privilege_type, a.is_grantable "
+            "FROM pg_attribute, aclexplode(attacl) AS a WHERE attrelid = 't'::regclass "
+            "AND attname = %s ORDER BY 1, 2", (column,)).fetchall()
+        statistics = conn.execute(
+            "SELECT stxname, stxkind::text, (SELECT array_agg(attname ORDER BY attname) "
+            "FROM pg_attribute WHERE attrelid = stxrelid AND attnum = ANY (stxkeys)) "
+            "FROM pg_statistic_ext WHERE stxrelid = 't'::regclass ORDER BY 1").fetchall()
+    return own, grants, statistics
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("case", "change", "column"), [
+    ("type", 'ALTER TABLE t ALTER COLUMN c TYPE text COLLATE "C" USING c::text;', "c"),
+    ("rename", "ALTER TABLE t RENAME COLUMN c TO c2;", "c2"),
+])
+def test_expand_contract_keeps_the_columns_comment_grants_collation_and_statistics(
+        case: str, change: str, column: str, tmp_path: Path, pg_server: str) -> None:
+    """The contract step drops the old column with its comment, the privileges granted on
+    it, its statistics target and the extended statistics over it: the new column takes
+    them first, and has the collation the statement leaves (the old column's for a rename,
+    the COLLATE written for a type change)."""
+    kind = "int" if case == "type" else 'text COLLATE "C"'
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "DO $$ BEGIN CREATE ROLE lockwise_reader; "
+                          "EXCEPTION WHEN duplicate_object THEN NULL; END $$;\n"
+                          f"CREATE TABLE t (id bigint PRIMARY KEY, c {kind}, d int);\n"
+                          "COMMENT ON COLUMN t.c IS 'what c holds';\n"
+                          "GRANT SELECT (c), UPDATE (c) ON t TO lockwise_reader;\n"
+                          "GRANT REFERENCES (c) ON t TO PUBLIC;\n"
+                          "CREATE STATISTICS t_c_d (dependencies, mcv) ON c, d FROM t;\n"
+                          "CREATE STATISTICS t_all ON id, c FROM t;\n"
+                          "ALTER TABLE t ALTER COLUMN c SET STATISTICS 500;\n"
+                          "INSERT INTO t SELECT g, g, g FROM generate_series(1, 30) g;\n",
+        "2_change.up.sql": change})
+    original, rewritten, _ = _original_and_rewritten(pg_server, source, tmp_path,
+                                                     f"properties_{case}")
+    kept = _column_properties(original, column)
+    assert kept[0] == ("what c holds", '"C"', 500) and len(kept[1]) == 3 and len(kept[2]) == 2
+    assert _column_properties(rewritten, column) == kept
+
+
+#: A table whose column c a policy reads, and whose column d a trigger fires on (UPDATE OF)
+#: and one reads in its WHEN.
+DEPENDED_ON = ("CREATE TABLE t (id bigint PRIMARY KEY, c int, d int, e int);\n"
+               "ALTER TABLE t ENABLE ROW LEVEL SECURITY;\n"
+               "CREATE POLICY t_positive ON t USING (c > 0);\n"
+               "CREATE FUNCTION t_touch() RETURNS trigger LANGUAGE plpgsql AS "
+               "$$ BEGIN RETURN NEW; END $$;\n"
+               "CREATE TRIGGER t_on_d BEFORE UPDATE OF d ON t FOR EACH ROW "
+               "EXECUTE FUNCTION t_touch();\n"
+               "CREATE TRIGGER t_when_e BEFORE UPDATE ON t FOR EACH ROW "
+               "WHEN (NEW.e > 0) EXECUTE FUNCTION t_touch();\n"
+               "INSERT INTO t SELECT g, g, g, g FROM generate_series(1, 30) g;\n")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("column", "dependent"), [
+    ("c", "policy t_positive"), ("d", "trigger t_on_d"), ("e", "trigger t_when_e")])
+def test_rename_is_not_expanded_for_a_column_a_policy_or_trigger_depends_on(
+        column: str, dependent: str, tmp_path: Path, pg_server: str) -> None:
+    """A policy or a trigger that names the column makes the contract step's DROP COLUMN
+    fail (the rename alone moves them along): the rename is left as written, and fix names
+    what depends on the column."""
+    change = f"ALTER TABLE t RENAME COLUMN {column} TO {column}2;"
+    source = write_files(tmp_path / "src", {"0001_init.up.sql": DEPENDED_ON,
+                                             "0002_x.up.sql": change + "\n"})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    assert change in written.get("0002_x.up.sql", change), written
+    assert f"{column}2_" not in "".join(written.values()) and "DROP COLUMN" not in \
+        "".join(written.values())
+    assert any("not rewritten: line 1:" in n and dependent in n for n in notes), notes
+    assert same_end_schema(pg_server, source, tmp_path / "out", f"dependent_{column}") == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("case", "setup", "change"), [
+    ("type", "c int NOT NULL", "ALTER TABLE t ALTER COLUMN c TYPE bigint;"),
+    ("named", "c int CONSTRAINT c_present NOT NULL", "ALTER TABLE t ALTER COLUMN c TYPE bigint;"),
+    ("rename", "c int NOT NULL", "ALTER TABLE t RENAME COLUMN c TO c2;"),
+    ("set", "c int", "ALTER TABLE t ALTER COLUMN c TYPE bigint, ALTER COLUMN c SET NOT NULL;"),
+])
+def test_expand_contract_on_pg18_keeps_the_not_null_constraints_name(
+        case: str, setup: str, change: str, tmp_path: Path, pg_server: str) -> None:
+    """From PostgreSQL 18 a NOT NULL is a constraint with a name, which a type change or a
+    rename keeps (or SET NOT NULL gives: `t_c_not_null`): the new column's, named after it,
+    takes that name in the contract step, so later migrations naming it find it."""
+    import psycopg
+
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": f"CREATE TABLE t (id bigint PRIMARY KEY, {setup});\n"
+                          "INSERT INTO t SELECT g, g FROM generate_series(1, 30) g;\n",
+        "2_change.up.sql": change})
+    notes = rewrite_dir_noting(source, tmp_path / "out", LintOptions(pg_version=18))[1]
+    assert any("_new" in p.read_text() or "c2" in p.read_text()
+               for p in (tmp_path / "out").iterdir() if p.name != "1_setup.up.sql"), notes
+    names = []
+    for side, directory in (("orig", source), ("new", tmp_path / "out")):
+        from lockwise.db.scratch import create_database
+
+        uri = create_database(pg_server, f"nn18_{side}_{case}")
+        apply_all(uri, directory)
+        with psycopg.connect(uri) as conn:
+            names.append(conn.execute(
+                "SELECT conname FROM pg_constraint WHERE conrelid = 't'::regclass "
+                "AND contype = 'n' ORDER BY 1").fetchall())
+    assert names[1] == names[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("change", EXPAND_CONTRACT_CHANGES)
+def test_expand_contract_keeps_rows_written_to_an_inheritance_child_in_sync(
+        change: str, tmp_path: Path, pg_db: str) -> None:
+    """A parent's row trigger does not fire for rows written to its inheritance children:
+    each child gets the sync trigger too, so a row written to a child between the expand
+    and contract steps has its value in the new column when the old one goes."""
+    import psycopg
+
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE t (id bigint, c int);\n"
+                          "CREATE TABLE t_child () INHERITS (t);\n"
+                          "INSERT INTO t_child SELECT g, g FROM generate_series(1, 30) g;\n",
+        "2_change.up.sql": change})
+    rewrite_dir(source, tmp_path / "out")
+    column = "c2" if "RENAME" in change else "c"
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        for migration in discover(tmp_path / "out"):
+            if "contract" in migration.id:  # written by the application meanwhile
+                conn.execute("INSERT INTO t_child (id, c) VALUES (31, 31)")
+                conn.execute("UPDATE t_child SET c = 100 WHERE id = 1")
+            statements = [s.sql for s in parse_sql(migration.up_sql).statements]
+            with conn.transaction() if not migration.no_transaction else conn.cursor():
+                for sql in statements:
+                    conn.execute(sql)
+        rows = conn.execute(f"SELECT id, {column} FROM t ORDER BY id").fetchall()
+    assert rows == [(1, 100), *((g, g) for g in range(2, 32))]
+
+
+@pytest.mark.postgres
+def test_a_generated_column_of_an_inheritance_parent_is_computed_on_its_children(
+        tmp_path: Path, pg_server: str) -> None:
+    """A stored generated column added to a parent is computed on its inheritance children
+    too: the trigger that stands for it goes on each child as well, so a row written to a
+    child later has the value the generated column would give."""
+    import psycopg
+
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE t (id bigint, c int);\n"
+                          "CREATE TABLE t_child () INHERITS (t);\n"
+                          "INSERT INTO t_child SELECT g, g FROM generate_series(1, 30) g;\n",
+        "2_change.up.sql": "ALTER TABLE t ADD COLUMN d int GENERATED ALWAYS AS (c * 2) STORED;"})
+    original, rewritten, _ = _original_and_rewritten(pg_server, source, tmp_path, "gen_child")
+    assert "_compute" in "".join(p.read_text() for p in (tmp_path / "out").iterdir())
+    rows = []
+    for uri in (original, rewritten):
+        with psycopg.connect(uri) as conn:
+            conn.execute("INSERT INTO t_child (id, c) VALUES (31, 31)")
+            conn.execute("UPDATE t_child SET c = 100 WHERE id = 1")
+            rows.append(conn.execute("SELECT id, d FROM t ORDER BY id").fetchall())
+    assert rows[1] == rows[0]
+
+
+@pytest.mark.parametrize("change", EXPAND_CONTRACT_CHANGES)
+def test_the_contract_step_leaves_the_catalog_sure_of_the_tables(change: str,
+                                                                 tmp_path: Path) -> None:
+    """The contract step's DO block, which carries the old column's comment, privileges and
+    statistics over with EXECUTE, changes no table's columns or constraints: a migration
+    after it is still judged on what the catalog knows (a type change of another table, not
+    `old type unknown (a DO block may have changed it)`)."""
+    source = write_files(tmp_path / "src", {
+        "10_setup.up.sql": "CREATE TABLE t (id bigint PRIMARY KEY, c int);\n"
+                           "CREATE TABLE u (id bigint PRIMARY KEY, v varchar(10));\n"
+                           "INSERT INTO t SELECT g, g FROM generate_series(1, 30) g;\n",
+        "20_change.up.sql": change,
+        # (after the steps, which take the free versions from 21)
+        "90_later.up.sql": "ALTER TABLE u ALTER COLUMN v TYPE varchar(20);\n"})
+    rewrite_dir(source, tmp_path / "out")
+    assert any("DO $lockwise$" in p.read_text() for p in (tmp_path / "out").glob("*contract*"))
+    later = [r for r in lint_migrations(discover(tmp_path / "out"), LintOptions())
+             if r.migration.id.startswith("90_")]
+    findings = [f for r in later for s in r.statements for f in s.findings]
+    assert not [f for f in findings if f.rule == "column-type-change-rewrites"], findings
+
+
+@pytest.mark.postgres
+def test_type_changes_of_two_columns_one_index_reads_are_left_as_written(
+        tmp_path: Path, pg_server: str) -> None:
+    """Two type changes of one ALTER TABLE whose columns one index reads: each contract step
+    would drop the index built over the other's new column (lemmy's scaled_rank, whose
+    partial index reads hot_rank and hot_rank_active). The statement is left as written,
+    with a note naming the index, and the rest of the migration is still rewritten."""
+    source = write_files(tmp_path / "src", {
+        "1_setup.up.sql": "CREATE TABLE t (id bigint PRIMARY KEY, a int, b int);\n"
+                          "CREATE INDEX t_nonzero ON t (id) WHERE a <> 0 OR b <> 0;\n"
+                          "INSERT INTO t SELECT g, g, g FROM generate_series(1, 30) g;\n",
+        "2_change.up.sql": "ALTER TABLE t ALTER COLUMN a TYPE float, ALTER COLUMN b TYPE float;\n"
+                           "CREATE INDEX t_by_id ON t (id);\n"})
+    written, notes = rewrite_dir_noting(source, tmp_path / "out")
+    text = "".join(written.values())
+    assert "ALTER COLUMN a TYPE float" in text and "_new" not in text, written
+    assert "CREATE INDEX CONCURRENTLY" in text
+    assert any("not rewritten: line 1:" in n and "t_nonzero" in n for n in notes), notes
+    assert same_end_schema(pg_server, source, tmp_path / "out", "shared_index") == []

@@ -192,6 +192,12 @@ class Index:
     #: left them; None when one is of a form lockwise does not write (an index written out
     #: from it would lose them).
     storage_parameters: tuple[tuple[str, str], ...] | None = ()
+    #: What CREATE INDEX wrote of it beside its name, table, storage parameters and
+    #: tablespace (`index_definition`: a JSON parse tree, column references bare, renamed
+    #: with the columns): an index of expressions, a WHERE, INCLUDE, operator classes can be
+    #: built again from it. None for one no CREATE INDEX made (a constraint's, a partition's
+    #: part of its parent's).
+    definition: dict | None = None
 
     def rebuilt_by_type_change_of(self, column: str) -> bool:
         """Whether `ALTER COLUMN column TYPE` builds this index again even when the stored

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
+from functools import lru_cache
 
 from lockwise.catalog import policies
 from lockwise.catalog.model import (
@@ -583,18 +584,68 @@ def do_block_reshapes(catalog: Catalog, stmt: dict) -> set[str]:
     with DDL, the tables it names; with dynamic SQL (EXECUTE), every table ("*"). One that
     only reads and writes rows (lemmy checks and backfills data in them), or names a table in
     a message, changes none."""
-    from lockwise.parse.plpgsql import do_block_code, fully_read
+    from lockwise.parse.plpgsql import do_block_code, dynamic_formats, fully_read
 
     body, language = do_block_code(stmt)
     if language == "plpgsql" and fully_read(body):
         return set()
     code = f"{body} {language}".lower()
     words = set(_WORD.findall(code))
-    if "execute" in words:
+    if "execute" in words and not (language == "plpgsql" and all(
+            map(_keeps_shape, dynamic_formats(body) or ("",)))):
         return {"*"}
+    if "execute" in words:
+        # run-time SQL of commands that keep every table's shape: the rest of the body is
+        # what the replay follows
+        words -= {"alter", "create"}
     if words & _DDL:
         return {t for t in catalog.tables if t.split(".", 1)[1].lower() in words}
     return set()
+
+
+#: What each conversion of format() stands for when a format string is parsed: `%I` a name,
+#: `%L` a literal, `%s` a name or, where a name does not parse (SET STATISTICS %s), a number.
+_STAND_INS = {"I": ("x",), "L": ("NULL",), "%": ("%",), "s": ("x", "1")}
+_CONVERSION = lazy_compile(r"%(?:\d+\$)?-?\d*([IsL%])")
+#: At most this many `%s` are tried both ways (2 ** n parses).
+_MAX_GUESSED = 6
+#: Run-time commands that change no table's columns, constraints or indexes.
+_SHAPE_KEEPING_COMMANDS = frozenset({"CommentStmt", "GrantStmt", "CreateStatsStmt",
+                                     "AlterStatsStmt"})
+
+
+@lru_cache(maxsize=256)  # (the same blocks are replayed once a round by lockwise fix)
+def _keeps_shape(template: str) -> bool:
+    """Whether a DO block's `EXECUTE format(template, ...)` runs only commands that keep
+    every table's shape (a comment, a privilege, statistics, a statistics target), whatever
+    names and values it is given."""
+    import json
+    from itertools import product
+
+    from lockwise.parse import libpg
+
+    pieces = _CONVERSION.split(template)  # text, conversion, text, ...
+    kinds = pieces[1::2]
+    if kinds.count("s") > _MAX_GUESSED:
+        return False
+    for choice in product(*(_STAND_INS[kind] for kind in kinds)):
+        sql = "".join(p if i % 2 == 0 else choice[i // 2] for i, p in enumerate(pieces))
+        try:
+            stmts = json.loads(libpg.parser.parse_sql_json(sql)).get("stmts", [])
+        except (libpg.parser.ParseError, ValueError):
+            continue
+        return bool(stmts) and all(_shape_kept(unwrap(s.get("stmt"))) for s in stmts)
+    return False
+
+
+def _shape_kept(node: tuple[str, dict]) -> bool:
+    kind, body = node
+    if kind == "RenameStmt":
+        return body.get("renameType") == "OBJECT_STATISTIC_EXT"
+    if kind == "AlterTableStmt":
+        return all(unwrap(cmd)[1].get("subtype") == "AT_SetStatistics"
+                   for cmd in body.get("cmds") or ())
+    return kind in _SHAPE_KEEPING_COMMANDS
 
 
 def _do_block(catalog: Catalog, stmt: dict, migration_id: str) -> None:
@@ -1713,7 +1764,8 @@ def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
             catalog.indexes[key] = replace(
                 idx, columns=_renamed(idx.columns, old, new),
                 reads=_renamed_in(idx.reads, old, new),
-                predicate_not_null=_renamed(idx.predicate_not_null, old, new))
+                predicate_not_null=_renamed(idx.predicate_not_null, old, new),
+                definition=renamed_index_definition(idx.definition, old, new))
     if t is None:
         return
     if t.column_names is not None:
@@ -1724,6 +1776,8 @@ def _rename_column(catalog: Catalog, name: str, old: str, new: str) -> None:
     for con in t.constraints.values():
         con.columns = _renamed(con.columns, old, new)
         con.reads = _renamed_in(con.reads, old, new)
+    t.triggers = {name: replace(trigger, columns=_renamed_in(trigger.columns, old, new))
+                  if old in trigger.columns else trigger for name, trigger in t.triggers.items()}
     for col in t.columns.values():  # generation expressions name columns by number
         if old in col.reads:
             col.reads = _renamed_in(col.reads, old, new)
@@ -2391,7 +2445,35 @@ def index_from_stmt(catalog: Catalog, stmt: dict) -> Index:
                  partial=bool(where), predicate_not_null=only_not_null_columns(where),
                  attnames=attnames, signature=_index_signature(stmt, params),
                  storage_parameters=storage_parameters(stmt.get("options") or ()),
-                 tablespace=stmt.get("tableSpace") or catalog.default_tablespace)
+                 tablespace=stmt.get("tableSpace") or catalog.default_tablespace,
+                 definition=index_definition(stmt))
+
+
+#: The fields of CREATE INDEX an `Index.definition` keeps.
+_DEFINITION_FIELDS = ("accessMethod", "unique", "nulls_not_distinct", "indexParams",
+                      "indexIncludingParams", "whereClause")
+
+
+def index_definition(stmt: dict) -> dict:
+    """`Index.definition` of the index CREATE INDEX `stmt` makes: its elements, INCLUDE,
+    WHERE, access method, UNIQUE and NULLS NOT DISTINCT, each column reference by its name
+    alone (the server keeps the column's number: a table qualification would be wrong once
+    the table is renamed or copied)."""
+    return generation_expression({key: stmt[key] for key in _DEFINITION_FIELDS if key in stmt})
+
+
+def renamed_index_definition(definition: dict | None, old: str, new: str) -> dict | None:
+    """`definition` (`Index.definition`) once column `old` of its table goes by `new`: the
+    columns of its elements and INCLUDE, and the references of its expressions and WHERE."""
+    if definition is None:
+        return None
+    renamed = renamed_column_in(definition, old, new)
+    for key in ("indexParams", "indexIncludingParams"):
+        if key in renamed:
+            renamed[key] = [{"IndexElem": {**elem, "name": new}}
+                            if (elem := unwrap(param)[1]).get("name") == old else param
+                            for param in renamed[key]]
+    return renamed
 
 
 def _set_storage_parameters(kept: tuple[tuple[str, str], ...] | None,

@@ -274,7 +274,7 @@ def bound_sql(bound: dict) -> str | None:
 _MAX_IDENTIFIER = 63
 
 
-def _child_index_name(index_name: str, table_name: str, child_name: str) -> str:
+def child_index_name(index_name: str, table_name: str, child_name: str) -> str:
     """The name of the index of partition `child_name` that matches `index_name` on its parent:
     the table's name in it is swapped for the partition's (events_kind_idx on events ->
     events_2024_kind_idx on events_2024), else the partition's name is put in front."""
@@ -301,7 +301,7 @@ def partitioned_index_sql(catalog: Catalog, table: str, qualified: bool, index_n
     for part in catalog.partitions(table):  # parents before their partitions
         known = catalog.tables[part]
         parent = known.partition_of or table
-        names[part] = _child_index_name(index_name, table_name, part.split(".", 1)[1])
+        names[part] = child_index_name(index_name, table_name, part.split(".", 1)[1])
         target = relation_sql(part, table, qualified)
         if known.kind == "partitioned":  # a sub-partitioned partition: indexed like the top
             steps.append(f"CREATE {kind} IF NOT EXISTS {quote_ident(names[part])} "
@@ -367,7 +367,7 @@ def index_parts_sql(catalog: Catalog, idx: Index, parts: list[str], qualified: b
     cols = ", ".join(map(quote_ident, idx.columns))
     steps: list[str] = []
     for part in parts:
-        name = _child_index_name(idx.name.split(".", 1)[1], idx.table.split(".", 1)[1],
+        name = child_index_name(idx.name.split(".", 1)[1], idx.table.split(".", 1)[1],
                                  part.split(".", 1)[1])
         target = relation_sql(part, like, qualified)
         if (catalog.tables.get(part) or Table(part)).kind == "partitioned":
@@ -396,7 +396,7 @@ def prebuilt_indexes_sql(table: str, part: str, qualified: bool,
     table_name, part_name = table.split(".", 1)[1], part.split(".", 1)[1]
     steps: list[str] = []
     for idx, con in missing:
-        name = quote_ident(_child_index_name(idx.name.split(".", 1)[1], table_name, part_name))
+        name = quote_ident(child_index_name(idx.name.split(".", 1)[1], table_name, part_name))
         if idx.signature is None:
             steps.append(f"-- an index of {part_sql} of the same definition as "
                          f"{relation_sql(idx.name, table, qualified)}, built CONCURRENTLY")
@@ -430,6 +430,32 @@ def plain_index_sql(idx: Index, name: str, table_sql: str, quoted: bool = False)
             f"{' NULLS NOT DISTINCT' if nulls_not_distinct else ''}"
             f"{' ' if idx.storage_parameters else ''}"
             f"{with_storage_parameters_sql(idx.storage_parameters or ())}")
+
+
+def index_from_definition_sql(idx: Index, name: str, target: dict, old: str, new: str,
+                              tablespace_sql: str, concurrent: bool = True) -> str:
+    """CREATE INDEX [CONCURRENTLY] IF NOT EXISTS `name` on `target` (`range_var_tree`) of
+    `idx`'s definition (`Index.definition`) over column `new` in place of `old` (its
+    elements, INCLUDE, expressions and WHERE renamed on the parse tree, printed by pglast),
+    with its storage parameters and `tablespace_sql`, which CREATE INDEX writes before the
+    WHERE; without the `;`."""
+    from lockwise.catalog.replay import renamed_index_definition
+    from lockwise.effects.nodes import expression_sql
+
+    definition = dict(renamed_index_definition(idx.definition, old, new) or {})
+    where = definition.pop("whereClause", None)
+    head = expression_sql({"IndexStmt": {**definition, "idxname": name, "relation": target,
+                                         "concurrent": concurrent, "if_not_exists": True}})
+    parameters = with_storage_parameters_sql(idx.storage_parameters or ())
+    return (f"{head}{' ' if parameters else ''}{parameters}{tablespace_sql}"
+            f"{' WHERE ' + str(expression_sql(where)) if where else ''}")
+
+
+def range_var_tree(schema: str | None, name: str, inh: bool = True) -> dict:
+    """A JSON parse tree's RangeVar of relation `name` (in `schema`, when written); ONLY it
+    without `inh`."""
+    return {"relname": name, "inh": inh, "relpersistence": "p",
+            **({"schemaname": schema} if schema else {})}
 
 
 def _index_sql(index_name: str, on_table: str, like: str, qualified: bool) -> str:

@@ -100,7 +100,7 @@ def _qualified_sql(schema: str | None, name: str) -> str:
 
 
 def batched_backfill(table_sql: str, column: str, value_sql: str, only_where: str = "",
-                     pg_version: int = DEFAULT_PG_VERSION) -> str:
+                     pg_version: int = DEFAULT_PG_VERSION, spread_name: str = "") -> str:
     """A backfill that commits every batch: a DO block run outside a transaction (PG 11+).
 
     Batches are ranges of heap pages, each read by a TID scan: from PostgreSQL 14 a TID range
@@ -110,41 +110,89 @@ def batched_backfill(table_sql: str, column: str, value_sql: str, only_where: st
     commits before the next, so no row lock outlives its batch. Rows already filled are
     skipped (`IS NULL`), so running it again after an interruption does not redo finished
     batches.
+
+    `spread_name`: the table's own name (unquoted) when its rows are (also) in its partitions
+    or inheritance children, each with pages of its own (a partitioned table has none): the
+    batches then walk each table of its inheritance tree that has storage, updating it alone
+    under that name.
     """
     col = quote_ident(column)
     literal = _literal(table_sql)
-    if pg_version >= 14:
-        pages = ("    WHERE ctid >= format('(%s,0)', first_page)::tid\n"
-                 f"      AND ctid < format('(%s,0)', first_page + {BATCH_PAGES})::tid\n")
-    else:
-        # At most block_size / 28 tuples fit in a page (a 24-byte header and a 4-byte line
-        # pointer each).
-        pages = ("    WHERE ctid = ANY (ARRAY(SELECT format('(%s,%s)', page, item)::tid\n"
-                 "      FROM generate_series(first_page, "
-                 f"first_page + {BATCH_PAGES - 1}) AS page,\n"
-                 "        generate_series(1, current_setting('block_size')::int / 28) AS item))\n")
+    condition = f"{col} IS NULL{' AND ' + only_where if only_where else ''}"
+    if not spread_name:
+        return (
+            f"-- lockwise: batch pages={BATCH_PAGES}\n"
+            "DO $lockwise$\n"
+            "DECLARE\n"
+            f"  last_page bigint := pg_relation_size({literal}) / "
+            "current_setting('block_size')::bigint;\n"
+            "  first_page bigint := 0;\n"
+            "BEGIN\n"
+            "  WHILE first_page <= last_page LOOP\n"
+            f"    UPDATE {table_sql} SET {col} = {value_sql}\n"
+            f"    WHERE {_batch_pages('first_page', pg_version, '      ')}\n"
+            f"      AND {condition};\n"
+            f"    first_page := first_page + {BATCH_PAGES};\n"
+            "    COMMIT;\n"
+            "  END LOOP;\n"
+            "END\n"
+            "$lockwise$"
+        )
+    # Each table is updated ONLY, by its name, under the table's own as alias (what the
+    # value may be qualified with); the first page is the statement's parameter.
+    alias = quote_ident(spread_name)
     return (
         f"-- lockwise: batch pages={BATCH_PAGES}\n"
         "DO $lockwise$\n"
         "DECLARE\n"
-        f"  last_page bigint := pg_relation_size({literal}) / "
-        "current_setting('block_size')::bigint;\n"
-        "  first_page bigint := 0;\n"
+        "  part regclass;\n"
+        "  last_page bigint;\n"
+        "  first_page bigint;\n"
         "BEGIN\n"
-        "  WHILE first_page <= last_page LOOP\n"
-        f"    UPDATE {table_sql} SET {col} = {value_sql}\n"
-        f"{pages}"
-        f"      AND {col} IS NULL{' AND ' + only_where if only_where else ''};\n"
-        f"    first_page := first_page + {BATCH_PAGES};\n"
-        "    COMMIT;\n"
+        "  FOREACH part IN ARRAY ARRAY(\n"
+        "      WITH RECURSIVE tree (relid) AS (\n"
+        f"        SELECT {literal}::regclass\n"
+        "        UNION ALL\n"
+        "        SELECT inhrelid FROM pg_inherits JOIN tree ON inhparent = relid)\n"
+        "      SELECT relid FROM tree JOIN pg_class ON pg_class.oid = relid "
+        "WHERE relkind = 'r') LOOP\n"
+        "    last_page := pg_relation_size(part) / current_setting('block_size')::bigint;\n"
+        "    first_page := 0;\n"
+        "    WHILE first_page <= last_page LOOP\n"
+        f"      EXECUTE 'UPDATE ONLY ' || part || $lockwise_batch$ AS {alias}\n"
+        f"        SET {col} = {value_sql}\n"
+        f"        WHERE {_batch_pages('$1', pg_version, '          ')}\n"
+        f"          AND {condition}$lockwise_batch$\n"
+        "        USING first_page;\n"
+        f"      first_page := first_page + {BATCH_PAGES};\n"
+        "      COMMIT;\n"
+        "    END LOOP;\n"
         "  END LOOP;\n"
         "END\n"
         "$lockwise$"
     )
 
 
+def _batch_pages(first: str, pg_version: int, indent: str) -> str:
+    """The condition naming the rows of the batch of pages from `first` (SQL: a variable, a
+    parameter), its lines after the first indented by `indent`."""
+    if pg_version >= 14:
+        return (f"ctid >= format('(%s,0)', {first})::tid\n"
+                f"{indent}AND ctid < format('(%s,0)', {first} + {BATCH_PAGES})::tid")
+    # At most block_size / 28 tuples fit in a page (a 24-byte header and a 4-byte line
+    # pointer each).
+    return (f"ctid = ANY (ARRAY(SELECT format('(%s,%s)', page, item)::tid\n"
+            f"{indent}FROM generate_series({first}, {first} + {BATCH_PAGES - 1}) AS page,\n"
+            f"{indent}  generate_series(1, current_setting('block_size')::int / 28) AS item))")
+
+
 def _pg_version(facts: dict) -> int:
     return facts.get("pg_version") or DEFAULT_PG_VERSION
+
+
+def _spread_name(relation, facts: dict) -> str:
+    """`batched_backfill`'s `spread_name` for the statement's table (pglast's RangeVar)."""
+    return relation.relname if facts.get("rows_elsewhere") else ""
 
 
 def _not_null_path(table_sql: str, table_name: str, column: str, pieces: Pieces,
@@ -203,30 +251,47 @@ def _with_row_prefix(expr, column: str, prefix: str) -> str:
     return _sql(_Prefix()(expr))
 
 
-def _sync_trigger(table_sql: str, table_name: str, column: str, body: list[str]) -> list[str]:
+def _sync_trigger(table_sql: str, table_name: str, column: str, body: list[str],
+                  children: tuple[str, ...] = ()) -> list[str]:
+    """The function that keeps the two columns in step and its row trigger, on the table and
+    on each of its inheritance `children` (qualified names), for which the parent's trigger
+    does not fire."""
     name = quote_ident(f"{table_name}_{column}_sync"[:63])
     lines = "\n".join("  " + line for line in body)
     return [
         f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $lockwise$\n"
         f"BEGIN\n{lines}\n  RETURN NEW;\nEND\n$lockwise$",
-        f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON {table_sql} "
-        f"FOR EACH ROW EXECUTE FUNCTION {name}()",
+        *(f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON {target} "
+          f"FOR EACH ROW EXECUTE FUNCTION {name}()"
+          for target in (table_sql, *map(_child_sql, children))),
     ]
 
 
-def _drop_sync_trigger(table_sql: str, table_name: str, column: str) -> list[str]:
+def _drop_sync_trigger(table_sql: str, table_name: str, column: str,
+                       children: tuple[str, ...] = ()) -> list[str]:
     name = quote_ident(f"{table_name}_{column}_sync"[:63])
-    return [f"DROP TRIGGER {name} ON {table_sql}", f"DROP FUNCTION {name}()"]
+    return [*(f"DROP TRIGGER {name} ON {target}"
+              for target in (table_sql, *map(_child_sql, children))),
+            f"DROP FUNCTION {name}()"]
 
 
-def _expand_contract(table_sql: str, table_name: str, old: str, new: str, type_sql: str,
+def _child_sql(child: str) -> str:
+    """A table the catalog names (`schema.name`) as SQL, qualified."""
+    return _qualified_sql(*child.split(".", 1))
+
+
+def _expand_contract(relation, old: str, new: str, type_sql: str,
                      value_new: str, value_backfill: str, trigger_body: list[str],
                      contract_tail: list[str], facts: dict, pieces: Pieces) -> None:
-    """Add the new column and keep it in sync; backfill it; drop the old one later."""
+    """Add the new column and keep it in sync; backfill it; drop the old one later.
+    `relation`: the statement's table (pglast's RangeVar)."""
+    table_sql, table_name = _table_sql(relation), relation.relname
     pieces.main.append(f"ALTER TABLE {table_sql} ADD COLUMN {quote_ident(new)} {type_sql}")
-    pieces.main.extend(_sync_trigger(table_sql, table_name, old, trigger_body))
+    children = tuple(facts.get("inheritance_children") or ())
+    pieces.main.extend(_sync_trigger(table_sql, table_name, old, trigger_body, children))
     pieces.alone.append(batched_backfill(table_sql, new, value_backfill,
-                                         f"{quote_ident(old)} IS NOT NULL", _pg_version(facts)))
+                                         f"{quote_ident(old)} IS NOT NULL", _pg_version(facts),
+                                         _spread_name(relation, facts)))
     if facts.get("column_not_null"):
         _not_null_path(table_sql, table_name, new, pieces, pieces.at(0), 1, _pg_version(facts))
     default = str(facts.get("column_default_sql") or "")  # "" too when it cannot be printed
@@ -240,53 +305,215 @@ def _expand_contract(table_sql: str, table_name: str, old: str, new: str, type_s
         pieces.notes.append(f"{old} has an index lockwise cannot write out (an expression, a "
                             f"WHERE, ...): create it on {new} CONCURRENTLY before the "
                             "contract step")
-    renames = _indexes_on_new_column(table_sql, old, new, rebuilt, pieces)
-    pieces.contract.extend(_drop_sync_trigger(table_sql, table_name, old))
+    swaps, renames = _indexes_on_new_column(relation, old, new, rebuilt, pieces,
+                                            facts.get("partition_tree") or ())
+    pieces.contract.extend(_drop_sync_trigger(table_sql, table_name, old, children))
+    pieces.contract.append(_column_properties_copied(table_sql, old, new))
+    pieces.contract.extend(swaps)
     pieces.contract.append(
         "-- lockwise: ignore[drop-column] reason: contract step of an expand/contract change, "
         f"{new} holds the data\n"
         f"ALTER TABLE {table_sql} DROP COLUMN {quote_ident(old)}")
     pieces.contract.extend(renames)
     pieces.contract.extend(contract_tail)
+    if facts.get("column_not_null") and _pg_version(facts) >= 18:
+        # PostgreSQL 18's NOT NULL constraint, named after the new column: the statement
+        # leaves the old one's name (or, made NOT NULL by it, the one named after the column).
+        made = generated_name(table_name, new, "not_null")
+        kept = facts.get("column_not_null_name") or generated_name(table_name, old, "not_null")
+        if made != kept:
+            pieces.contract.append(
+                "-- lockwise: ignore[rename-index-or-constraint] reason: contract step of an "
+                "expand/contract change, the NOT NULL constraint takes the old name\n"
+                f"ALTER TABLE {table_sql} RENAME CONSTRAINT {quote_ident(made)} TO "
+                f"{quote_ident(kept)}")
 
 
-def _indexes_on_new_column(table_sql: str, old: str, new: str, indexes: Iterable,
-                           pieces: Pieces) -> list[str]:
+def _column_properties_copied(table_sql: str, old: str, new: str) -> str:
+    """A DO block giving column `new` what column `old` has that its DROP COLUMN drops: its
+    comment, the privileges granted on it, its statistics target, and the extended
+    statistics over it (each made again over `new` under its name, the old one moved aside;
+    not one with expressions). Read from the server when the contract step runs, so what the
+    migrations do not show (and what changed since the expand step) is kept."""
+    table = f"{_literal(table_sql)}::regclass"
+    old_sql, new_sql = _literal(old), _literal(new)
+    return (
+        "DO $lockwise$\n"
+        "DECLARE\n"
+        "  granted record;\n"
+        "  stat record;\n"
+        "  target integer;\n"
+        "BEGIN\n"
+        f"  EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', {table}, {new_sql},\n"
+        f"                 (SELECT col_description(attrelid, attnum) FROM pg_attribute\n"
+        f"                  WHERE attrelid = {table} AND attname = {old_sql}));\n"
+        "  FOR granted IN\n"
+        "      SELECT acl.grantee, acl.privilege_type, acl.is_grantable\n"
+        "      FROM pg_attribute, aclexplode(attacl) AS acl\n"
+        f"      WHERE attrelid = {table} AND attname = {old_sql} LOOP\n"
+        f"    EXECUTE format('GRANT %s (%I) ON %s TO %s%s', granted.privilege_type, "
+        f"{new_sql}, {table},\n"
+        "                   CASE granted.grantee WHEN 0 THEN 'PUBLIC'\n"
+        "                   ELSE quote_ident(pg_get_userbyid(granted.grantee)) END,\n"
+        "                   CASE WHEN granted.is_grantable THEN ' WITH GRANT OPTION' "
+        "ELSE '' END);\n"
+        "  END LOOP;\n"
+        "  SELECT attstattarget INTO target FROM pg_attribute\n"
+        f"  WHERE attrelid = {table} AND attname = {old_sql};\n"
+        "  IF target >= 0 THEN  -- (NULL or -1: the default)\n"
+        "    EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS %s', "
+        f"{table}, {new_sql}, target);\n"
+        "  END IF;\n"
+        "  FOR stat IN\n"
+        "      SELECT s.oid, s.stxname, s.stxnamespace::regnamespace::text AS schema,\n"
+        "             array(SELECT CASE kind WHEN 'd' THEN 'ndistinct' WHEN 'f' THEN "
+        "'dependencies'\n"
+        "                          ELSE 'mcv' END\n"
+        "                   FROM unnest(s.stxkind) AS kind WHERE kind IN ('d', 'f', 'm')) "
+        "AS kinds,\n"
+        f"             array(SELECT CASE a.attname WHEN {old_sql} THEN {new_sql} "
+        "ELSE a.attname END\n"
+        "                   FROM unnest(s.stxkeys::int2[]) WITH ORDINALITY AS k (attnum, n)\n"
+        "                   JOIN pg_attribute a ON a.attrelid = s.stxrelid "
+        "AND a.attnum = k.attnum\n"
+        "                   ORDER BY k.n) AS columns\n"
+        "      FROM pg_statistic_ext s JOIN pg_attribute a ON a.attrelid = s.stxrelid\n"
+        f"      WHERE s.stxrelid = {table} AND a.attname = {old_sql}\n"
+        "        AND a.attnum = ANY (s.stxkeys::int2[]) AND s.stxexprs IS NULL LOOP\n"
+        "    EXECUTE format('ALTER STATISTICS %s.%I RENAME TO %I', stat.schema, stat.stxname,\n"
+        "                   'lockwise_old_' || stat.oid);\n"
+        "    EXECUTE format('CREATE STATISTICS %s.%I (%s) ON %s FROM %s', stat.schema, "
+        "stat.stxname,\n"
+        "                   array_to_string(stat.kinds, ', '),\n"
+        "                   (SELECT string_agg(quote_ident(c), ', ') FROM unnest(stat.columns) "
+        f"AS c), {table});\n"
+        "  END LOOP;\n"
+        "END\n"
+        "$lockwise$")
+
+
+def _indexes_on_new_column(relation, old: str, new: str, indexes: Iterable, pieces: Pieces,
+                           tree: tuple = ()) -> tuple[list[str], list[str]]:
     """Each index over the old column (`Index`es the catalog knows whole) built again over
-    the new one CONCURRENTLY, under a name of its own, after the backfill; and the renames
-    that give them the old names once the contract step dropped the old ones with their
-    column."""
+    the new one CONCURRENTLY, under a name of its own, after the backfill. Returns what the
+    contract step runs before it drops the old column (a partitioned table's: its parts
+    take the names of the old parts), and after (the renames that give the indexes the old
+    names once the old ones went with their column). `relation`: the statement's table
+    (pglast's RangeVar); `tree`: its partitions (`column_index_facts`' `partition_tree`)."""
     from dataclasses import replace
 
-    from lockwise.effects.partitions import plain_index_sql
+    from lockwise.effects.partitions import (
+        index_from_definition_sql,
+        plain_index_sql,
+        range_var_tree,
+    )
 
-    renames = []
+    table_sql = _table_sql(relation)
+    swaps, renames = [], []
     for idx in indexes:
         schema, name = idx.name.split(".", 1)
         built = generated_name(name, None, "new")
-        columns = tuple(new if column == old else column for column in idx.columns)
-        pieces.alone.append(plain_index_sql(replace(idx, columns=columns), built, table_sql)
-                            + (f" TABLESPACE {quote_ident(idx.tablespace)}"
-                               if idx.tablespace else ""))
+        tablespace = f" TABLESPACE {quote_ident(idx.tablespace)}" if idx.tablespace else ""
+        if tree:
+            _index_parts_on_new_column(idx, built, relation, old, new, tablespace, tree, pieces)
+            swaps.append(_part_names_taken(_qualified_sql(schema, name),
+                                           _qualified_sql(schema, built)))
+        elif idx.signature is None or old not in idx.columns:
+            pieces.alone.append(index_from_definition_sql(
+                idx, built, range_var_tree(relation.schemaname, relation.relname), old, new,
+                tablespace))
+        else:
+            columns = tuple(new if column == old else column for column in idx.columns)
+            pieces.alone.append(plain_index_sql(replace(idx, columns=columns), built, table_sql)
+                                + tablespace)
         renames.append("-- lockwise: ignore[rename-index-or-constraint] reason: contract step "
                        f"of an expand/contract change, the index on {new} takes the old name\n"
                        f"ALTER INDEX {quote_ident(schema)}.{quote_ident(built)} RENAME TO "
                        f"{quote_ident(name)}")
-    return renames
+    return swaps, renames
+
+
+def _index_parts_on_new_column(idx, built: str, relation, old: str, new: str,
+                               tablespace_sql: str, tree: tuple, pieces: Pieces) -> None:
+    """Index `idx` of a partitioned table over the new column: a partitioned table's index is
+    never built CONCURRENTLY, so it is made ON ONLY the table (no rows to read), each
+    partition's part CONCURRENTLY (ON ONLY a partitioned one, in turn), and the parts
+    attached from the bottom up in the next migration, which makes each index valid once
+    all its parts are (checked on the server)."""
+    from lockwise.effects.partitions import (
+        child_index_name,
+        index_from_definition_sql,
+        range_var_tree,
+    )
+
+    names = {idx.table: built}
+    pieces.alone.append(index_from_definition_sql(
+        idx, built, range_var_tree(relation.schemaname, relation.relname, inh=False), old, new,
+        tablespace_sql, concurrent=False))
+    for part, parent, partitioned in tree:
+        schema, part_name = part.split(".", 1)
+        names[part] = child_index_name(names[parent], parent.split(".", 1)[1], part_name)
+        pieces.alone.append(index_from_definition_sql(
+            idx, names[part], range_var_tree(schema if relation.schemaname else None, part_name,
+                                         inh=not partitioned),
+            old, new, tablespace_sql, concurrent=not partitioned))
+    pieces.at(0).extend(
+        f"ALTER INDEX {_qualified_sql(parent.split('.', 1)[0], names[parent])} ATTACH "
+        f"PARTITION {_qualified_sql(part.split('.', 1)[0], names[part])}"
+        for part, parent, _ in reversed(tree))
+
+
+def _part_names_taken(old_sql: str, new_sql: str) -> str:
+    """A DO block run before the contract step drops the old column with partitioned index
+    `old_sql`: each part of `new_sql` (SQL names) takes the name of the old index's part on
+    its partition, which moves aside (the parts' names are the server's: read when it runs)."""
+    return (
+        "DO $lockwise$\n"
+        "DECLARE\n"
+        "  pair record;\n"
+        "BEGIN\n"
+        "  FOR pair IN\n"
+        "      WITH RECURSIVE old_parts (idx) AS (\n"
+        f"        SELECT {_literal(old_sql)}::regclass\n"
+        "        UNION ALL\n"
+        "        SELECT inhrelid FROM pg_inherits JOIN old_parts ON inhparent = idx),\n"
+        "      new_parts (idx) AS (\n"
+        f"        SELECT {_literal(new_sql)}::regclass\n"
+        "        UNION ALL\n"
+        "        SELECT inhrelid FROM pg_inherits JOIN new_parts ON inhparent = idx)\n"
+        "      SELECT o.idx AS old_idx, n.idx AS new_idx, old_class.relname AS old_name\n"
+        "      FROM old_parts o JOIN pg_index old_index ON old_index.indexrelid = o.idx\n"
+        "      JOIN pg_class old_class ON old_class.oid = o.idx\n"
+        "      JOIN pg_index new_index ON new_index.indrelid = old_index.indrelid\n"
+        "      JOIN new_parts n ON n.idx = new_index.indexrelid\n"
+        f"      WHERE o.idx <> {_literal(old_sql)}::regclass LOOP\n"
+        "    EXECUTE format('ALTER INDEX %s RENAME TO %I', pair.old_idx,\n"
+        "                   'lockwise_old_' || pair.old_idx::oid);\n"
+        "    EXECUTE format('ALTER INDEX %s RENAME TO %I', pair.new_idx, pair.old_name);\n"
+        "  END LOOP;\n"
+        "END\n"
+        "$lockwise$")
 
 
 def _keeps_constraints(column: str, facts: dict, pieces: Pieces) -> bool:
     """Whether expand/contract would keep the constraints of `column`: the contract step drops
     the old column, and every CHECK, FOREIGN KEY, UNIQUE or PRIMARY KEY over it with it (a
-    foreign key from elsewhere makes the drop fail). Declined, with a note, when it has any."""
+    foreign key from elsewhere makes the drop fail, as a policy reading it or a trigger
+    naming it does). Declined, with a note, when it has any."""
     constraints = facts.get("column_constraints") or ()
+    dependents = facts.get("column_dependents") or ()
     if constraints:
         pieces.declined.append(
             f"{column} takes part in {', '.join(constraints)}, which dropping the old column "
             "in the contract step would drop (or refuse): no expand/contract rewrite; re-create "
             "them on a new column by hand (NOT VALID + VALIDATE, unique index CONCURRENTLY + "
             "USING INDEX) before dropping the old one")
-    return not constraints
+    elif dependents:
+        pieces.declined.append(
+            f"{', '.join(dependents)} names {column}, which makes dropping the old column in "
+            "the contract step fail: no expand/contract rewrite; make them name the new "
+            "column by hand before dropping the old one")
+    return not constraints and not dependents
 
 
 def _rewrite_type_change(stmt, cmd, facts: dict, pieces: Pieces) -> bool:
@@ -297,9 +524,11 @@ def _rewrite_type_change(stmt, cmd, facts: dict, pieces: Pieces) -> bool:
         return False
     if not _keeps_constraints(cmd.name, facts, pieces):
         return False
-    table_sql, table_name, col = _table_sql(stmt.relation), stmt.relation.relname, cmd.name
+    table_sql, col = _table_sql(stmt.relation), cmd.name
     new = f"{col}_new"
     type_sql = _sql(cmd.def_.typeName)
+    if cmd.def_.collClause is not None:  # (the type's default collation without it)
+        type_sql += f" {_sql(cmd.def_.collClause)}"
     using = cmd.def_.raw_default
     if using is None:
         # Without USING the server converts by assignment, as UPDATE ... SET and PL/pgSQL's
@@ -309,7 +538,7 @@ def _rewrite_type_change(stmt, cmd, facts: dict, pieces: Pieces) -> bool:
     backfill = _sql(using)
     from_new_row = _with_row_prefix(using, col, "new")
     _expand_contract(
-        table_sql, table_name, col, new, type_sql, from_new_row, backfill,
+        stmt.relation, col, new, type_sql, from_new_row, backfill,
         [f"NEW.{quote_ident(new)} := {from_new_row};"],
         ["-- lockwise: ignore[rename-column] reason: contract step of an expand/contract type "
          f"change, the new column takes the old name\n"
@@ -323,7 +552,6 @@ def _rewrite_type_change(stmt, cmd, facts: dict, pieces: Pieces) -> bool:
 def _rewrite_rename(stmt, facts: dict, pieces: Pieces) -> Pieces | None:
     if not facts.get("column_type"):
         return None  # the column's type is unknown: no expand/contract rewrite
-    table_sql, table_name = _table_sql(stmt.relation), stmt.relation.relname
     old, new = stmt.subname, stmt.newname
     if not _keeps_constraints(old, facts, pieces):
         return pieces
@@ -338,8 +566,9 @@ def _rewrite_rename(stmt, facts: dict, pieces: Pieces) -> Pieces | None:
         f"  NEW.{qo} := NEW.{qn};",
         "END IF;",
     ]
-    _expand_contract(table_sql, table_name, old, new, facts["column_type"], f"NEW.{qo}", qo,
-                     body, [], facts, pieces)
+    collation = facts.get("column_collation")
+    type_sql = facts["column_type"] + (f" COLLATE {quote_ident(collation)}" if collation else "")
+    _expand_contract(stmt.relation, old, new, type_sql, f"NEW.{qo}", qo, body, [], facts, pieces)
     pieces.notes.append(f"{old} -> {new}: deploy application code that uses {new} before "
                         "running the contract step")
     return pieces
@@ -794,7 +1023,11 @@ def statement_facts(actions: Iterable[Action]) -> dict:
     rewriting: list[str] | None = None  # ADD COLUMN's columns that rewrite the table
     index_name = ""  # CREATE INDEX's, PostgreSQL's own for an unnamed one
     type_changes: dict[str, dict] = {}  # each ALTER COLUMN TYPE's column -> its facts
+    elsewhere = False  # the table's rows are (also) in partitions or children
+    children: tuple[str, ...] = ()  # its inheritance children
     for action in actions:
+        elsewhere = elsewhere or bool(action.facts.get("rows_elsewhere"))
+        children = children or tuple(action.facts.get("inheritance_children") or ())
         if action.kind == "alter_column_type":
             type_changes.setdefault(action.facts.get("column", ""), action.facts)
         if action.kind in ("alter_column_type", "rename_column") and not facts:
@@ -817,6 +1050,8 @@ def statement_facts(actions: Iterable[Action]) -> dict:
             if action.facts.get("not_valid_not_null"):
                 not_valid[action.facts["column"]] = action.facts["not_valid_not_null"]
     facts["constraint_names"] = tuple(names)
+    facts["rows_elsewhere"] = elsewhere
+    facts["inheritance_children"] = children
     facts["column_constraint_names"] = column_names
     facts["virtual_allowed_columns"] = tuple(virtual)
     if rewriting is not None:
@@ -844,12 +1079,22 @@ def _rewrite_alter(stmt, rules: set[str], pieces: Pieces, facts: dict) -> Pieces
     drops = [cmd for cmd in stmt.cmds if _subtype(cmd) in ("AT_DropConstraint", "AT_DropColumn")]
     kept: list = []
     changed = False
+    # The type changes first: one rewritten as expand/contract takes the SET NOT NULL of its
+    # column with it (whichever comes first), which is no longer the old column's to make.
+    taken: set[int] = set()
     for cmd in stmt.cmds:
-        if _rewrite_command(stmt, cmd, name_of.get(id(cmd), ""), rules, pieces, facts, kept,
-                            drops):
+        if _subtype(cmd) == "AT_AlterColumnType" and \
+                _rewrite_command(stmt, cmd, "", rules, pieces, facts, kept, drops):
+            taken.add(id(cmd))
+            taken.update(map(id, _companions(stmt, cmd.name, ("AT_SetNotNull",))))
+    for cmd in stmt.cmds:
+        if id(cmd) in taken:
             changed = True
-        else:
+        elif _subtype(cmd) == "AT_AlterColumnType" or not _rewrite_command(
+                stmt, cmd, name_of.get(id(cmd), ""), rules, pieces, facts, kept, drops):
             kept.append(cmd)
+        else:
+            changed = True
     if not changed:
         return pieces if pieces.declined else None
     moved = {id(cmd) for cmd in pieces.moved_drops}
@@ -869,8 +1114,16 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
         return _rewrite_constraint(stmt, cmd, constraint_name, rules, pieces, kept, drops)
     if sub == "AT_AlterColumnType":
         column_facts = _type_change_facts(stmt, cmd, facts)
-        return "column-type-change-rewrites" in rules and column_facts is not None and \
-            _rewrite_type_change(stmt, cmd, column_facts, pieces)
+        if column_facts is None or "column-type-change-rewrites" not in rules:
+            return False
+        shared = _indexes_shared(stmt, cmd.name, column_facts)
+        if shared:
+            pieces.declined.append(
+                f"{cmd.name}: index {', '.join(shared)} also reads another column whose type "
+                "the statement changes: the contract step of each would drop the index built "
+                "over the other's new column; no expand/contract rewrite")
+            return False
+        return _rewrite_type_change(stmt, cmd, column_facts, pieces)
     if sub == "AT_ValidateConstraint" and "validate-in-combined-alter" in rules and \
             len(stmt.cmds) > 1:
         # Alone it takes SHARE UPDATE EXCLUSIVE, after the others' stronger lock is gone.
@@ -895,18 +1148,58 @@ def _rewrite_command(stmt, cmd, constraint_name: str, rules: set[str], pieces: P
     return False
 
 
+#: The subcommands on a column whose type changes that its expand/contract rewrite carries
+#: over to the new column.
+_CARRIED = ("AT_SetNotNull", "AT_DropNotNull", "AT_ColumnDefault")
+
+
 def _type_change_facts(stmt, cmd, facts: dict) -> dict | None:
     """The facts of type change `cmd`, to rewrite it as expand/contract; None to leave it as
     written. A statement of several subcommands is rewritten when each changes the type of
-    a column of its own (another subcommand could read or change the column the contract
-    step drops): each one that rewrites the table, with its column's facts."""
+    a column of its own, or sets or drops the NOT NULL or default of such a column (another
+    subcommand could read or change the column the contract step drops): each one that
+    rewrites the table, with its column's facts, what those subcommands make of the column
+    counted in (`_carried_facts`)."""
+    changed = [c.name for c in stmt.cmds if _subtype(c) == "AT_AlterColumnType"]
+    if len(set(changed)) != len(changed) or any(
+            _subtype(c) != "AT_AlterColumnType" and (
+                _subtype(c) not in _CARRIED or c.name not in changed) for c in stmt.cmds):
+        return None
     if len(stmt.cmds) == 1:
         return facts
-    if any(_subtype(c) != "AT_AlterColumnType" for c in stmt.cmds) or \
-            len({c.name for c in stmt.cmds}) != len(stmt.cmds):
-        return None
     own = (facts.get("type_changes") or {}).get(cmd.name)
-    return {**facts, **own} if own is not None and own.get("rewrites") else None
+    if own is None or not own.get("rewrites"):
+        return None
+    return {**facts, **own, **_carried_facts(_companions(stmt, cmd.name, _CARRIED), own)}
+
+
+def _indexes_shared(stmt, column: str, facts: dict) -> list[str]:
+    """The indexes over `column` that also read another column whose type `stmt` changes."""
+    others = {c.name for c in stmt.cmds if _subtype(c) == "AT_AlterColumnType"} - {column}
+    return [idx.name.split(".", 1)[1] for idx in facts.get("column_indexes") or ()
+            if others & {*idx.columns, *idx.reads}]
+
+
+def _companions(stmt, column: str, kinds: tuple[str, ...]) -> list:
+    """The subcommands of `stmt` of `kinds` on `column`."""
+    return [c for c in stmt.cmds if _subtype(c) in kinds and c.name == column]
+
+
+def _carried_facts(companions: list, facts: dict) -> dict:
+    """The new column's NOT NULL and default (`column_not_null`, `column_default_sql`,
+    `column_has_default`) once the statement's `companions` (SET / DROP NOT NULL, SET / DROP
+    DEFAULT of the column whose type changes, in order) changed the old column's (`facts`).
+    The others stay in the statement, run on the old column: the application writes that one
+    until the contract step, and its inserts take the default the statement sets."""
+    carried: dict = {}
+    for cmd in companions:
+        sub = _subtype(cmd)
+        if sub in ("AT_SetNotNull", "AT_DropNotNull"):
+            carried["column_not_null"] = sub == "AT_SetNotNull"
+        else:  # SET DEFAULT (an expression) or DROP DEFAULT (none)
+            carried["column_default_sql"] = _sql(cmd.def_) if cmd.def_ is not None else ""
+            carried["column_has_default"] = cmd.def_ is not None
+    return {**{key: facts.get(key) for key in carried}, **carried}
 
 
 def _subtype(cmd) -> str:
@@ -1040,7 +1333,8 @@ def _rewrite_add_column(stmt, coldef, pieces: Pieces, facts: dict) -> bool:
         pieces.main.append(f"ALTER SEQUENCE {sequence_sql} OWNED BY {table_sql}.{col}")
     pieces.main.append(f"ALTER TABLE {table_sql} ALTER COLUMN {col} SET DEFAULT {value}")
     pieces.alone.append(batched_backfill(table_sql, coldef.colname, value,
-                                         pg_version=_pg_version(facts)))
+                                         pg_version=_pg_version(facts),
+                                         spread_name=_spread_name(stmt.relation, facts)))
     if not_null:
         # The CHECK comes after the backfill: NOT VALID still checks every UPDATE, and
         # an application update of a row not yet backfilled would fail it.
@@ -1148,10 +1442,14 @@ def _rewrite_generated_column(stmt, cmd, generated, pieces: Pieces, facts: dict,
         f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $lockwise$\n"
         f"BEGIN\n  NEW.{col} := {_sql(_on_new_row(generated.raw_expr))};\n  RETURN NEW;\n"
         "END\n$lockwise$")
-    pieces.main.append(f"CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {table_sql} "
-                       f"FOR EACH ROW EXECUTE FUNCTION {function}()")
+    # (on each inheritance child too: the parent's trigger does not fire for its rows)
+    pieces.main.extend(f"CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {target} "
+                       f"FOR EACH ROW EXECUTE FUNCTION {function}()"
+                       for target in (table_sql, *map(_child_sql, facts.get(
+                           "inheritance_children") or ())))
     pieces.alone.append(batched_backfill(table_sql, coldef.colname, value,
-                                         pg_version=_pg_version(facts)))
+                                         pg_version=_pg_version(facts),
+                                         spread_name=_spread_name(stmt.relation, facts)))
     pieces.notes.append(f"unlike a generated column, {col} can be written: the trigger "
                         "overwrites what is written")
     if virtual_allowed:

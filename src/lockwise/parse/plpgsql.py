@@ -172,6 +172,42 @@ def _queries(node: object, declared: list[list[tuple[str, int]]] | None = None
     return [(q, line, e) for q, line, e in out if q], complete
 
 
+#: An EXECUTE argument that is format() of a string constant: the command known before it
+#: runs, its names and values not.
+_FORMAT_CONSTANT = re.compile(r"\s*format\s*\(\s*'((?:[^']|'')*)'\s*[,)]",
+                              re.DOTALL | re.IGNORECASE)
+
+
+@lru_cache(maxsize=256)
+def dynamic_formats(body: str) -> tuple[str, ...] | None:
+    """The format strings of the SQL a PL/pgSQL body computes at run time when each piece of
+    it is `EXECUTE format('<constant>', ...)` (its `''` read as `'`); None when any is built
+    otherwise (or the body does not parse)."""
+    functions = _functions(body)
+    if functions is None:
+        return None
+    found: list[str] = []
+    stack: list[object] = [functions]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if "PLpgSQL_stmt_dynexecute" in item:
+                query = _expr(item["PLpgSQL_stmt_dynexecute"].get("query"))
+                if _STRING_CONSTANT.fullmatch(query):
+                    continue  # (a constant: among `embedded_statements`)
+                constant = _FORMAT_CONSTANT.match(query)
+                if constant is None or not query.rstrip().endswith(")"):
+                    return None
+                found.append(constant.group(1).replace("''", "'"))
+            elif _DYNAMIC.intersection(item):
+                return None
+            else:
+                stack.extend(item.values())
+    return tuple(found)
+
+
 def _count_blocks(node: object) -> int:
     """The blocks written in a body's parse (those with a line: not the one the parser wraps
     around a body whose block has a label or an EXCEPTION clause)."""

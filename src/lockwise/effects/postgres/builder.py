@@ -255,11 +255,24 @@ def row_key_facts(b: Builder, table: str, qualifier: str | None = None) -> dict:
     gives the table) prefixes the compared key where other relations beside it (an UPDATE's
     FROM, a DELETE's USING) could have a column of the same name."""
     key = b.ctx.catalog.primary_key(table) or ("ctid",)
+    if key == ("ctid",) and rows_elsewhere(b.ctx.catalog, table) or \
+            b.ctx.catalog.inheritance_children(table):
+        # A row's address is its own table's: one ctid names a row in each partition and
+        # child; nor does a parent's primary key bind its children (checked on the server).
+        key = ("tableoid", "ctid")
     columns = ", ".join(map(quote_ident, key))
     compared = ", ".join(f"{quote_ident(qualifier)}.{quote_ident(k)}" for k in key) \
         if qualifier else columns
     return {"row_key_sql": compared if len(key) == 1 else f"({compared})",
             "row_key_columns_sql": columns}
+
+
+def rows_elsewhere(catalog: Catalog, table: str) -> bool:
+    """Whether rows of `table` are (also) in other tables that a statement on it reaches: a
+    partitioned table's partitions (it holds none of its own), inheritance children."""
+    known = catalog.tables.get(table)
+    return bool(known is not None and known.kind == "partitioned" or catalog.partitions(table)
+                or catalog.inheritance_children(table))
 
 
 def read_tables(b: Builder, node: object, skip: set[str] = frozenset()) -> None:

@@ -31,7 +31,11 @@ from lockwise.effects.nodes import (
     type_stand_in_note,
     unwrap,
 )
-from lockwise.effects.partitions import plain_index_sql
+from lockwise.effects.partitions import (
+    index_from_definition_sql,
+    plain_index_sql,
+    range_var_tree,
+)
 from lockwise.effects.postgres.builder import (
     Builder,
     L,
@@ -43,6 +47,7 @@ from lockwise.effects.postgres.builder import (
     reference_text,
     refused_facts,
     row_key_facts,
+    rows_elsewhere,
     table_facts,
 )
 from lockwise.effects.types import (
@@ -295,6 +300,9 @@ def add_column(b: Builder, table: str, cmd: dict, base: dict) -> None:
     b.act("add_column", base, facts,
           refused_with_only(b, table, base, f"adds column {facts['column']}"),
           rewrites=bool(rewrite_why),
+          rows_elsewhere=bool(rewrite_why) and rows_elsewhere(b.ctx.catalog, table),
+          inheritance_children=tuple(b.ctx.catalog.inheritance_children(table))
+          if rewrite_why else (),
           rewrite_reason=rewrite_why or "", constraint_scans=tuple(constraint_scans),
           constraint_scans_text="; ".join(constraint_scans),
           if_not_exists=bool(cmd.get("missing_ok")), column_exists=False,
@@ -689,6 +697,10 @@ def alter_column_type(b: Builder, table: str, cmd: dict, base: dict) -> None:
           column_has_default=bool(old_col and old_col.default),
           column_default_sql=movable_default(old_col),
           column_constraints=column_constraints(b.ctx.catalog, table, colname),
+          column_dependents=column_dependents(b.ctx.catalog, table, colname),
+          column_not_null_name=column_not_null_name(b.ctx.catalog, table, colname),
+          inheritance_children=tuple(b.ctx.catalog.inheritance_children(table)),
+          rows_elsewhere=rewrites and rows_elsewhere(b.ctx.catalog, table),
           **_views_using(b, table, colname, bool(base.get("qualified"))),
           **_policies_using(b, table, colname),
           **_triggers_using(b, table, colname, bool(base.get("qualified"))),
@@ -854,14 +866,15 @@ def _indexes_rebuilt(catalog: Catalog, known: Table, column: str, old: str, new:
 def _rebuilt_index_steps(catalog: Catalog, table: str, rebuilt: Sequence[Index],
                          qualified: bool, zone_kept: bool) -> dict:
     """The steps that take out each of `rebuilt` before the type change and build it again
-    CONCURRENTLY after, where the catalog knows the whole definition (plain columns, storage
-    parameters it can write) and
+    CONCURRENTLY after, where the catalog knows the whole definition (plain columns, or the
+    CREATE INDEX of one with expressions or a WHERE; storage parameters it can write) and
     dropping it loses nothing meanwhile: not a unique one (duplicates written meanwhile
     would fail its build), nor a constraint's or a part of a partitioned index. The others
     are left to the rule's prose. `zone_kept`: the change keeps the values only in the UTC
     session the migration set, which its own migration sets again."""
     known = catalog.tables.get(table)
-    written = [idx for idx in rebuilt if idx.signature is not None and not idx.signature[1]
+    written = [idx for idx in rebuilt
+               if (idx.signature is not None or idx.definition is not None) and not idx.unique
                and idx.valid and not idx.attached_to and idx.storage_parameters is not None
                and not (known and idx.name.split(".", 1)[1] in known.constraints)]
     apart = "  -- own migration, outside a transaction"
@@ -871,9 +884,15 @@ def _rebuilt_index_steps(catalog: Catalog, table: str, rebuilt: Sequence[Index],
         drops.append("SET LOCAL TimeZone = 'UTC';  -- with the type change, which keeps the "
                      "values in a UTC session only")
     target = relation_sql(table, table, qualified)
-    builds = [plain_index_sql(idx, idx.name.split(".", 1)[1], target) + (
-        f" TABLESPACE {quote_ident(idx.tablespace)}" if idx.tablespace else "") + f";{apart}"
-        for idx in written]
+    schema, name = table.split(".", 1)
+    builds = []
+    for idx in written:
+        tablespace = f" TABLESPACE {quote_ident(idx.tablespace)}" if idx.tablespace else ""
+        index_name = idx.name.split(".", 1)[1]
+        builds.append((plain_index_sql(idx, index_name, target) + tablespace
+                       if idx.signature is not None else index_from_definition_sql(
+                           idx, index_name, range_var_tree(schema if qualified else None, name),
+                           "", "", tablespace)) + f";{apart}")
     return {"indexes_dropped_first_sql": "\n".join(drops),
             "indexes_built_after_sql": "\n".join(builds)}
 
@@ -921,19 +940,29 @@ def movable_default(column: Column | None) -> str | PrintedSql:
 def column_index_facts(catalog: Catalog, table: str, column: str) -> dict:
     """The indexes over `table.column` an expand/contract change builds again on the new
     column before its contract step drops the old one with them (`column_indexes`): those
-    the catalog knows whole (plain columns, storage parameters it can write), a unique one
-    too (the old column's keeps the values unique meanwhile); not a constraint's (the change
-    is declined for those), nor a part of a partitioned index. And how many indexes read
-    the column (`column_index_count`): those others are left to the user."""
+    the catalog knows whole (plain columns, or the CREATE INDEX of one with expressions, a
+    WHERE, INCLUDE, operator classes; storage parameters it can write), a unique one too
+    (the old column's keeps the values unique meanwhile); not a constraint's (the change is
+    declined for those), nor a part of a partitioned index. How many indexes read the
+    column (`column_index_count`): those others are left to the user. And for a partitioned
+    table, its partitions top down, each with its parent and whether it is partitioned
+    itself (`partition_tree`): each gets a part of each index."""
     known = catalog.tables.get(table)
     over = [idx for idx in catalog.indexes_on(table)
             if column in idx.columns or column in idx.reads]
+    partitioned = known is not None and known.kind == "partitioned"
     return {"column_indexes": tuple(
                 idx for idx in over
-                if column in idx.columns and idx.signature is not None and idx.valid
+                # a partitioned table's is written from its CREATE INDEX, part by part
+                if (idx.definition is not None or not partitioned
+                    and column in idx.columns and idx.signature is not None) and idx.valid
                 and not idx.attached_to and idx.storage_parameters is not None
                 and not (known and idx.name.split(".", 1)[1] in known.constraints)),
-            "column_index_count": len(over)}
+            "column_index_count": len(over),
+            "partition_tree": tuple(
+                (part, catalog.tables[part].partition_of,
+                 catalog.tables[part].kind == "partitioned")
+                for part in catalog.partitions(table)) if partitioned else ()}
 
 
 def column_constraints(catalog: Catalog, table: str, column: str) -> tuple[str, ...]:
@@ -948,6 +977,26 @@ def column_constraints(catalog: Catalog, table: str, column: str) -> tuple[str, 
     incoming = [f"{other}.{c.name}" for other, c in catalog.referencing(table)
                 if column in (c.ref_columns or key) and not (other == table and c.name in own)]
     return tuple(sorted(own)) + tuple(sorted(incoming))
+
+
+def column_not_null_name(catalog: Catalog, table: str, column: str) -> str:
+    """The name of the NOT NULL constraint of `table.column` that PostgreSQL 18 keeps ("" when
+    the catalog does not know the column NOT NULL)."""
+    known = catalog.tables.get(table)
+    col = known.columns.get(column) if known is not None else None
+    return not_null_name(known, column) if col is not None and col.not_null else ""
+
+
+def column_dependents(catalog: Catalog, table: str, column: str) -> tuple[str, ...]:
+    """The policies that read `table.column` and the triggers of `table` that name it (UPDATE
+    OF, WHEN), as `policy <name>` / `trigger <name>`: what makes DROP COLUMN of it fail
+    (the policies of other tables as `policy <name> on <table>`)."""
+    known = catalog.tables.get(table)
+    policies = [f"policy {name}" if other.name == table else f"policy {name} on {other.name}"
+                for other, name in catalog.policies_using_column(table, column)]
+    triggers = [f"trigger {name}" for name, trigger in (known.triggers if known else {}).items()
+                if column in trigger.columns]
+    return tuple(policies) + tuple(sorted(triggers))
 
 
 def _fk_partners(catalog, table: str, column: str,

@@ -18,11 +18,14 @@ from lockwise.effects.postgres.builder import (
     descendants,
     name_taken,
     owned_sequences,
+    rows_elsewhere,
     table_facts,
 )
 from lockwise.effects.postgres.columns import (
     column_constraints,
+    column_dependents,
     column_index_facts,
+    column_not_null_name,
     movable_default,
     refused_with_only,
 )
@@ -57,6 +60,7 @@ def rename(b: Builder, stmt: dict) -> None:
                   column=old, new_name=new,
                   column_is_new=b.ctx.column_is_new(table, old),
                   column_type=known.type_text if known else "",
+                  column_collation=known.collation or "" if known else "",
                   # as the safe alternative writes it: a stand-in when the type is unknown
                   column_type_sql=known.type_text if known else quote_ident(
                       type_stand_in(old)),
@@ -67,6 +71,10 @@ def rename(b: Builder, stmt: dict) -> None:
                   indexed=any(old in i.columns for i in b.ctx.catalog.indexes_on(table)),
                   **column_index_facts(b.ctx.catalog, table, old),
                   column_constraints=column_constraints(b.ctx.catalog, table, old),
+                  column_dependents=column_dependents(b.ctx.catalog, table, old),
+                  column_not_null_name=column_not_null_name(b.ctx.catalog, table, old),
+                  inheritance_children=tuple(b.ctx.catalog.inheritance_children(table)),
+                  rows_elsewhere=rows_elsewhere(b.ctx.catalog, table),
                   **already_exists(f"column {table}.{new}" if b.ctx.catalog.sure_of(table)
                                    and b.ctx.catalog.column(table, new) is not None else ""))
         elif rtype == "OBJECT_TABCONSTRAINT":
