@@ -23,7 +23,7 @@ COMMANDS = [command_name(info) for info in app.registered_commands]
 #: Runs `lockwise.cli.app.main` with the given arguments and writes, as JSON, the click
 #: commands typer built and every module loaded by the end of the run.
 PROBE = """
-import json, sys, types
+import json, re, sys, types
 from lockwise.cli.app import main  # first, as the entry point: it decides how typer loads
 import typer.main
 
@@ -46,11 +46,15 @@ made = sorted(f"{name}.{value.__qualname__}" for name, module in list(sys.module
               if name.startswith("lockwise") and type(module) is types.ModuleType
               for value in vars(module).values()
               if isinstance(value, type) and issubclass(value, tuple) and hasattr(value, "_fields"))
+# Patterns lockwise's modules hold compiled (not `lazy_compile`'s stand-ins).
+patterns = sorted(f"{name}.{attr}" for name, module in list(sys.modules.items())
+                  if name.startswith("lockwise") and type(module) is types.ModuleType
+                  for attr, value in vars(module).items() if isinstance(value, re.Pattern))
 with open(out, "w") as handle:
     json.dump({"code": code, "built": built, "modules": sorted(sys.modules),
                "unexecuted": sorted(m for m, module in sys.modules.items()
                                     if type(module) is not types.ModuleType),
-               "namedtuples": made}, handle)
+               "namedtuples": made, "patterns": patterns}, handle)
 """
 
 #: Never needed to lint PostgreSQL migrations into a pipe (_hashlib is hashlib's OpenSSL).
@@ -112,6 +116,12 @@ def test_lint_builds_only_lint_and_imports_nothing_heavy(tmp_path: Path) -> None
             == sorted(TYPER_ONLY + PATHLIB_ONLY)
         assert loaded(run["modules"], OTHER_COMMANDS + REWRITES) == []
         assert run["namedtuples"] == []
+    # Patterns for text this file does not have are not compiled: a DO block's sequence
+    # words, a quoted long name, the graph's dropped routines' names.
+    assert {"lockwise.effects.identifiers._LINE_END", "lockwise.effects.identifiers._QUOTING",
+            "lockwise.effects.session._MOVES_SEQUENCE", "lockwise.graph.build._PLAIN_NAME",
+            "lockwise.graph.build._WORDS"}.isdisjoint(uncached["patterns"])
+    assert "lockwise.parse.quoting._PLAIN" in uncached["patterns"]  # one it needs: seen
     # The effect model's families load with their first statement: ALTER TABLE's, not those
     # of queries, CREATE, DROP, renames, SET or DO blocks.
     families = [m.removeprefix("lockwise.effects.postgres.")
